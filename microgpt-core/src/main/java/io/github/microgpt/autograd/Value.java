@@ -1,0 +1,384 @@
+package io.github.microgpt.autograd;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A scalar that remembers how it was computed, so that the derivative of a final result with
+ * respect to it can be found by the chain rule: the autograd engine of microgpt.
+ *
+ * <p>Every arithmetic operation on a {@code Value} returns a new {@code Value} that records its
+ * operands (its <em>children</em>) and, at the moment it is created, the <em>local gradient</em>
+ * of the result with respect to each child. For {@code c = a.mul(b)} these are {@code b.data()}
+ * and {@code a.data()}, because {@code dc/da = b} and {@code dc/db = a}. Calling
+ * {@link #backward()} on the final result then walks the graph from the result back to the leaves
+ * and accumulates into every node's {@link #grad()} the derivative of the result with respect to
+ * that node.
+ *
+ * <pre>{@code
+ * Value a = new Value(2.0);
+ * Value b = new Value(-3.0);
+ * Value c = a.mul(b).add(a.pow(2));   // c = a*b + a^2 = -2
+ * c.backward();
+ * a.grad();                           // dc/da = b + 2a = 1
+ * b.grad();                           // dc/db = a = 2
+ * }</pre>
+ *
+ * <p>The operations and their local gradients are exactly those of Karpathy's {@code microgpt.py}
+ * (and of the specification in this project's {@code SPEC.md}, section 4): {@code add},
+ * {@code mul}, {@code pow}, {@code log}, {@code exp} and {@code relu} are primitive; {@code neg},
+ * {@code sub} and {@code div} are built from them ({@code -a = a * -1}, {@code a - b = a + (-b)},
+ * {@code a / b = a * b^-1}), so that the results agree with the Python bit for bit. A plain
+ * {@code double} operand is wrapped as a constant {@code Value} first, as Python does.
+ *
+ * <p>A {@code Value} is not thread-safe. Graphs that share nodes (for example the parameters of
+ * one model) must not be back-propagated from two threads at once.
+ */
+public final class Value {
+
+    /** Stamps that mark the nodes already visited by one call of {@link #backward()}. */
+    private static final AtomicLong BACKWARD_PASSES = new AtomicLong();
+
+    private double data;
+    private double grad;
+    // A node has at most two children; fields instead of collections keep a node small.
+    private final Value child0;
+    private final Value child1;
+    private final double localGrad0;
+    private final double localGrad1;
+    private long visitedInPass;
+
+    /**
+     * Creates a leaf: a value with no children, such as a parameter or a constant.
+     *
+     * @param data the value
+     */
+    public Value(double data) {
+        this(data, null, 0.0, null, 0.0);
+    }
+
+    private Value(double data, Value child0, double localGrad0, Value child1, double localGrad1) {
+        this.data = data;
+        this.child0 = child0;
+        this.localGrad0 = localGrad0;
+        this.child1 = child1;
+        this.localGrad1 = localGrad1;
+    }
+
+    private static Value unary(double data, Value child, double localGrad) {
+        return new Value(data, child, localGrad, null, 0.0);
+    }
+
+    private static Value binary(double data, Value a, double localGradA, Value b, double localGradB) {
+        return new Value(data, a, localGradA, b, localGradB);
+    }
+
+    // ---------------------------------------------------------------- the primitive operations
+
+    /**
+     * Returns {@code this + other}; both local gradients are 1.
+     *
+     * @param other the right operand
+     * @return a new node
+     */
+    public Value add(Value other) {
+        return binary(data + other.data, this, 1.0, other, 1.0);
+    }
+
+    /**
+     * Returns {@code this * other}; the local gradients are {@code other.data} and {@code this.data}.
+     *
+     * @param other the right operand
+     * @return a new node
+     */
+    public Value mul(Value other) {
+        return binary(data * other.data, this, other.data, other, data);
+    }
+
+    /**
+     * Returns {@code this} raised to a constant power {@code k}; the local gradient is
+     * {@code k * this^(k-1)}. Both powers use {@link Math#pow}, as Python's {@code **} uses the C
+     * library's {@code pow}.
+     *
+     * @param exponent the constant exponent {@code k}
+     * @return a new node
+     */
+    public Value pow(double exponent) {
+        return unary(Math.pow(data, exponent), this, exponent * Math.pow(data, exponent - 1));
+    }
+
+    /**
+     * Returns the natural logarithm of {@code this}; the local gradient is {@code 1 / this}.
+     *
+     * @return a new node
+     */
+    public Value log() {
+        return unary(Math.log(data), this, 1 / data);
+    }
+
+    /**
+     * Returns {@code e^this}; the local gradient is {@code e^this} again.
+     *
+     * @return a new node
+     */
+    public Value exp() {
+        double e = Math.exp(data);
+        return unary(e, this, e);
+    }
+
+    /**
+     * Returns {@code max(0, this)}, the rectified linear unit; the local gradient is 1 where the
+     * input is positive and 0 elsewhere.
+     *
+     * @return a new node
+     */
+    public Value relu() {
+        boolean positive = data > 0;
+        return unary(positive ? data : 0.0, this, positive ? 1.0 : 0.0);
+    }
+
+    // ------------------------------------------------------- operations built from the primitives
+
+    /**
+     * Returns {@code this + c} for a constant {@code c}, which is wrapped as a leaf first.
+     *
+     * @param constant the right operand
+     * @return a new node
+     */
+    public Value add(double constant) {
+        return add(new Value(constant));
+    }
+
+    /**
+     * Returns {@code this * c} for a constant {@code c}, which is wrapped as a leaf first.
+     *
+     * @param constant the right operand
+     * @return a new node
+     */
+    public Value mul(double constant) {
+        return mul(new Value(constant));
+    }
+
+    /**
+     * Returns {@code -this}, computed as {@code this * -1}.
+     *
+     * @return a new node
+     */
+    public Value neg() {
+        return mul(-1.0);
+    }
+
+    /**
+     * Returns {@code this - other}, computed as {@code this + (-other)}.
+     *
+     * @param other the right operand
+     * @return a new node
+     */
+    public Value sub(Value other) {
+        return add(other.neg());
+    }
+
+    /**
+     * Returns {@code this - c} for a constant {@code c}, computed as {@code this + (-c)}.
+     *
+     * @param constant the right operand
+     * @return a new node
+     */
+    public Value sub(double constant) {
+        return add(-constant);
+    }
+
+    /**
+     * Returns {@code this / other}, computed as {@code this * other^-1}: there is no division node.
+     *
+     * @param other the divisor
+     * @return a new node
+     */
+    public Value div(Value other) {
+        return mul(other.pow(-1));
+    }
+
+    /**
+     * Returns {@code this / c} for a constant {@code c}, computed as {@code this * pow(c, -1)}
+     * exactly as Python computes {@code value / c} (so {@code x / 3} is not the same double as a
+     * true division).
+     *
+     * @param constant the divisor
+     * @return a new node
+     */
+    public Value div(double constant) {
+        return mul(Math.pow(constant, -1));
+    }
+
+    /**
+     * Sums values as Python's built-in {@code sum} does: a left-to-right fold that starts from
+     * the number 0, so the first node is {@code values[0] + 0} and each further value is added
+     * to the running total. The order of additions fixes the rounding, so it matters for exact
+     * results.
+     *
+     * @param values the values to add; at least one
+     * @return a new node holding the sum
+     * @throws IllegalArgumentException if {@code values} is empty
+     */
+    public static Value sum(Value... values) {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("Value.sum needs at least one value");
+        }
+        Value total = values[0].add(0.0);
+        for (int i = 1; i < values.length; i++) {
+            total = total.add(values[i]);
+        }
+        return total;
+    }
+
+    // ------------------------------------------------------------------------------- the graph
+
+    /**
+     * The value computed in the forward pass.
+     *
+     * @return the data
+     */
+    public double data() {
+        return data;
+    }
+
+    /**
+     * Replaces the data of this node. Meant for leaves such as parameters, which an optimizer
+     * updates; changing an inner node does not recompute the nodes built from it.
+     *
+     * @param data the new value
+     */
+    public void setData(double data) {
+        this.data = data;
+    }
+
+    /**
+     * The derivative of the last result that {@link #backward()} was called on with respect to
+     * this node (summed over every result back-propagated since the gradient was last reset).
+     *
+     * @return the accumulated gradient, 0 for a node that no backward pass has reached
+     */
+    public double grad() {
+        return grad;
+    }
+
+    /**
+     * Replaces the accumulated gradient, typically with 0 after an optimizer step.
+     *
+     * @param grad the new gradient
+     */
+    public void setGrad(double grad) {
+        this.grad = grad;
+    }
+
+    /**
+     * The number of children: 0 for a leaf, 1 for {@code pow}, {@code log}, {@code exp} and
+     * {@code relu}, 2 for {@code add} and {@code mul}.
+     *
+     * @return 0, 1 or 2
+     */
+    public int childCount() {
+        return child1 != null ? 2 : child0 != null ? 1 : 0;
+    }
+
+    /**
+     * One of the operands this node was computed from.
+     *
+     * @param index 0 for the left or only operand, 1 for the right operand
+     * @return the child
+     * @throws IndexOutOfBoundsException if there is no such child
+     */
+    public Value child(int index) {
+        if (index < 0 || index >= childCount()) {
+            throw new IndexOutOfBoundsException(
+                    "child " + index + " of a node with " + childCount() + " children");
+        }
+        return index == 0 ? child0 : child1;
+    }
+
+    /**
+     * The derivative of this node with respect to one child, recorded when the node was created.
+     *
+     * @param index the child's index, as for {@link #child(int)}
+     * @return the local gradient
+     * @throws IndexOutOfBoundsException if there is no such child
+     */
+    public double localGrad(int index) {
+        child(index);
+        return index == 0 ? localGrad0 : localGrad1;
+    }
+
+    /**
+     * Back-propagates from this node: sets its gradient to 1 and adds to every node it was
+     * computed from the derivative of this node with respect to that node.
+     *
+     * <p>The nodes are put in topological order by a depth-first post-order walk from this node
+     * (children in their stored order, each node once), and are then visited in reverse, each
+     * adding {@code localGrad * grad} to each of its children. This fixes the order in which
+     * contributions are summed, which is the order of {@code microgpt.py}, so gradients agree
+     * with it bit for bit. The walk keeps its own stack rather than recursing, so graphs of any
+     * depth (a chain of a million nodes, say) are handled with the default thread stack.
+     *
+     * <p>Gradients accumulate: call it twice, or on two results that share nodes, and the
+     * contributions add up. Reset them (for example with an optimizer step) between passes.
+     */
+    public void backward() {
+        Value[] order = topologicalOrder(this);
+        grad = 1.0;
+        for (int i = order.length - 1; i >= 0; i--) {
+            Value node = order[i];
+            if (node.child0 != null) {
+                node.child0.grad += node.localGrad0 * node.grad;
+                if (node.child1 != null) {
+                    node.child1.grad += node.localGrad1 * node.grad;
+                }
+            }
+        }
+    }
+
+    /** Depth-first post-order of the nodes reachable from {@code root}, without recursion. */
+    private static Value[] topologicalOrder(Value root) {
+        long pass = BACKWARD_PASSES.incrementAndGet();
+        Value[] order = new Value[64];
+        int ordered = 0;
+        Value[] stack = new Value[64];
+        byte[] nextChild = new byte[64];
+        int depth = 0;
+        root.visitedInPass = pass;
+        stack[depth++] = root;
+        while (depth > 0) {
+            Value node = stack[depth - 1];
+            int next = nextChild[depth - 1];
+            Value child = next == 0 ? node.child0 : next == 1 ? node.child1 : null;
+            if (child == null) {
+                depth--;
+                nextChild[depth] = 0;
+                if (ordered == order.length) {
+                    order = Arrays.copyOf(order, ordered * 2);
+                }
+                order[ordered++] = node;
+            } else {
+                nextChild[depth - 1] = (byte) (next + 1);
+                if (child.visitedInPass != pass) {
+                    child.visitedInPass = pass;
+                    if (depth == stack.length) {
+                        stack = Arrays.copyOf(stack, depth * 2);
+                        nextChild = Arrays.copyOf(nextChild, depth * 2);
+                    }
+                    stack[depth++] = child;
+                }
+            }
+        }
+        return Arrays.copyOf(order, ordered);
+    }
+
+    /**
+     * Shows the data and the gradient, as micrograd does.
+     *
+     * @return for example {@code Value(data=2.0, grad=1.0)}
+     */
+    @Override
+    public String toString() {
+        return "Value(data=" + data + ", grad=" + grad + ")";
+    }
+}

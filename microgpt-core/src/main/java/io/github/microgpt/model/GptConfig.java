@@ -1,0 +1,114 @@
+package io.github.microgpt.model;
+
+/**
+ * The shape of a GPT: how many layers, how wide, how many attention heads, how long a context,
+ * and how large the random initial weights are. Immutable; every value is checked when the
+ * configuration is made.
+ *
+ * <p>{@link #defaults()} is the configuration of {@code microgpt.py}: one layer, 16-dimensional
+ * embeddings, 4 heads of 4 dimensions, a context of 16 tokens, initial weights drawn from a
+ * normal distribution with standard deviation 0.08. The vocabulary size is not part of the
+ * configuration; it comes from the {@link io.github.microgpt.text.Tokenizer}.
+ *
+ * @param nLayer the number of transformer blocks (attention + MLP); at least 1
+ * @param nEmbd the width of the embeddings and of the residual stream; at least 1
+ * @param nHead the number of attention heads; at least 1, and it must divide {@code nEmbd}
+ * @param blockSize the longest context, in tokens (the number of position embeddings); at least 1
+ * @param initStd the standard deviation of the initial weights; positive and finite
+ */
+public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double initStd) {
+
+    /**
+     * Checks the values.
+     *
+     * @throws IllegalArgumentException naming the first value that is out of range
+     */
+    public GptConfig {
+        requirePositive("nLayer", nLayer);
+        requirePositive("nEmbd", nEmbd);
+        requirePositive("nHead", nHead);
+        requirePositive("blockSize", blockSize);
+        if (nEmbd % nHead != 0) {
+            throw new IllegalArgumentException("nEmbd (" + nEmbd + ") must be divisible by nHead (" + nHead
+                    + ") so that every head gets the same number of dimensions");
+        }
+        if (!(initStd > 0) || Double.isInfinite(initStd)) {
+            throw new IllegalArgumentException("initStd must be positive and finite, got " + initStd);
+        }
+    }
+
+    /**
+     * The configuration of {@code microgpt.py}: {@code nLayer=1, nEmbd=16, nHead=4, blockSize=16,
+     * initStd=0.08}.
+     *
+     * @return the reference configuration
+     */
+    public static GptConfig defaults() {
+        return new GptConfig(1, 16, 4, 16, 0.08);
+    }
+
+    /**
+     * The width of one attention head, {@code nEmbd / nHead}.
+     *
+     * @return the head dimension
+     */
+    public int headDim() {
+        return nEmbd / nHead;
+    }
+
+    /**
+     * A copy with another number of layers.
+     *
+     * @param value the new {@code nLayer}
+     * @return the new configuration
+     */
+    public GptConfig withNLayer(int value) {
+        return new GptConfig(value, nEmbd, nHead, blockSize, initStd);
+    }
+
+    /**
+     * A copy with another embedding width.
+     *
+     * @param value the new {@code nEmbd}
+     * @return the new configuration
+     */
+    public GptConfig withNEmbd(int value) {
+        return new GptConfig(nLayer, value, nHead, blockSize, initStd);
+    }
+
+    /**
+     * A copy with another number of heads.
+     *
+     * @param value the new {@code nHead}
+     * @return the new configuration
+     */
+    public GptConfig withNHead(int value) {
+        return new GptConfig(nLayer, nEmbd, value, blockSize, initStd);
+    }
+
+    /**
+     * A copy with another context length.
+     *
+     * @param value the new {@code blockSize}
+     * @return the new configuration
+     */
+    public GptConfig withBlockSize(int value) {
+        return new GptConfig(nLayer, nEmbd, nHead, value, initStd);
+    }
+
+    /**
+     * A copy with another initial standard deviation.
+     *
+     * @param value the new {@code initStd}
+     * @return the new configuration
+     */
+    public GptConfig withInitStd(double value) {
+        return new GptConfig(nLayer, nEmbd, nHead, blockSize, value);
+    }
+
+    private static void requirePositive(String name, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1, got " + value);
+        }
+    }
+}

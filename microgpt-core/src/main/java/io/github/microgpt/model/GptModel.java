@@ -1,0 +1,417 @@
+package io.github.microgpt.model;
+
+import io.github.microgpt.autograd.Value;
+import io.github.microgpt.random.RandomSource;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The GPT of {@code microgpt.py}, built from {@link Value}s: every weight is a {@code Value}, and
+ * every forward pass builds a graph that {@link Value#backward()} differentiates.
+ *
+ * <p>{@link #forward(int, int, KvCache)} is the Python's {@code gpt(token_id, pos_id, keys,
+ * values)}, line for line: token and position embeddings, RMSNorm, then per layer multi-head
+ * causal self-attention and a ReLU MLP, each with a residual connection, and finally the
+ * {@code lm_head} projection to one logit per token.
+ *
+ * <pre>{@code
+ * var model = GptModel.create(GptConfig.defaults(), tokenizer.vocabSize(), new PythonRandom(42));
+ * var cache = new KvCache(model.config().nLayer());
+ * Value[] logits = model.forward(tokenizer.bos(), 0, cache);
+ * }</pre>
+ *
+ * <p>Not thread-safe: a model's parameters are shared by every graph built from it.
+ */
+public final class GptModel implements LanguageModel {
+
+    private final GptConfig config;
+    private final int vocabSize;
+    private final Map<String, Value[][]> stateDict;
+    private final Value[] params;
+    private final Parameters parameterView;
+
+    private GptModel(GptConfig config, int vocabSize, Map<String, Value[][]> stateDict) {
+        this.config = config;
+        this.vocabSize = vocabSize;
+        this.stateDict = stateDict;
+        List<ParameterMatrix> matrices = new ArrayList<>();
+        List<Value> flat = new ArrayList<>();
+        for (var entry : stateDict.entrySet()) {
+            Value[][] matrix = entry.getValue();
+            matrices.add(new ParameterMatrix(entry.getKey(), matrix.length, matrix[0].length, flat.size()));
+            for (Value[] row : matrix) {
+                Collections.addAll(flat, row);
+            }
+        }
+        this.params = flat.toArray(Value[]::new);
+        this.parameterView = new ValueParameters(params, List.copyOf(matrices));
+    }
+
+    /**
+     * Creates a model with random initial weights, drawn as {@code microgpt.py} draws them:
+     * matrix by matrix in {@link ParameterMatrix} order, row by row, each entry
+     * {@code random.gauss(0, initStd)}.
+     *
+     * @param config the shape
+     * @param vocabSize the number of tokens (from the tokenizer); at least 2
+     * @param random the source of the initial weights
+     * @return the model
+     * @throws IllegalArgumentException if {@code vocabSize < 2}
+     */
+    public static GptModel create(GptConfig config, int vocabSize, RandomSource random) {
+        if (vocabSize < 2) {
+            throw new IllegalArgumentException("vocabSize must be at least 2 (one character and BOS), got " + vocabSize);
+        }
+        int d = config.nEmbd();
+        Map<String, Value[][]> stateDict = new LinkedHashMap<>();
+        stateDict.put("wte", matrix(vocabSize, d, config.initStd(), random));
+        stateDict.put("wpe", matrix(config.blockSize(), d, config.initStd(), random));
+        stateDict.put("lm_head", matrix(vocabSize, d, config.initStd(), random));
+        for (int i = 0; i < config.nLayer(); i++) {
+            stateDict.put("layer" + i + ".attn_wq", matrix(d, d, config.initStd(), random));
+            stateDict.put("layer" + i + ".attn_wk", matrix(d, d, config.initStd(), random));
+            stateDict.put("layer" + i + ".attn_wv", matrix(d, d, config.initStd(), random));
+            stateDict.put("layer" + i + ".attn_wo", matrix(d, d, config.initStd(), random));
+            stateDict.put("layer" + i + ".mlp_fc1", matrix(4 * d, d, config.initStd(), random));
+            stateDict.put("layer" + i + ".mlp_fc2", matrix(d, 4 * d, config.initStd(), random));
+        }
+        return new GptModel(config, vocabSize, stateDict);
+    }
+
+    private static Value[][] matrix(int nout, int nin, double std, RandomSource random) {
+        Value[][] m = new Value[nout][nin];
+        for (int r = 0; r < nout; r++) {
+            for (int c = 0; c < nin; c++) {
+                m[r][c] = new Value(random.gauss(0, std));
+            }
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------------ the forward pass
+
+    /**
+     * Reads one token at one position and returns the logits of the next token: the Python's
+     * {@code gpt(token_id, pos_id, keys, values)}. Appends this position's keys and values to
+     * {@code cache}.
+     *
+     * @param tokenId the token read
+     * @param posId its position; must equal {@code cache.length()} and be below the block size
+     * @param cache the keys and values of the earlier positions of the same sequence
+     * @return {@code vocabSize()} logits, as nodes of a graph that leads back to the parameters
+     * @throws IllegalArgumentException if the token or the position is out of range
+     */
+    public Value[] forward(int tokenId, int posId, KvCache cache) {
+        checkForward(tokenId, posId, cache);
+        int headDim = config.headDim();
+        Value[] tokEmb = stateDict.get("wte")[tokenId];
+        Value[] posEmb = stateDict.get("wpe")[posId];
+        Value[] x = new Value[config.nEmbd()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = tokEmb[i].add(posEmb[i]);
+        }
+        x = rmsnorm(x);
+
+        for (int li = 0; li < config.nLayer(); li++) {
+            // 1) multi-head attention
+            Value[] xResidual = x;
+            x = rmsnorm(x);
+            Value[] q = linear(x, layer(li, "attn_wq"));
+            Value[] k = linear(x, layer(li, "attn_wk"));
+            Value[] v = linear(x, layer(li, "attn_wv"));
+            List<Value[]> keys = cache.keys(li);
+            List<Value[]> values = cache.values(li);
+            keys.add(k);
+            values.add(v);
+            Value[] xAttn = new Value[config.nEmbd()];
+            for (int h = 0; h < config.nHead(); h++) {
+                int hs = h * headDim;
+                Value[] attnLogits = new Value[keys.size()];
+                for (int t = 0; t < keys.size(); t++) {
+                    Value[] products = new Value[headDim];
+                    for (int j = 0; j < headDim; j++) {
+                        products[j] = q[hs + j].mul(keys.get(t)[hs + j]);
+                    }
+                    attnLogits[t] = Value.sum(products).div(Math.pow(headDim, 0.5));
+                }
+                Value[] attnWeights = softmax(attnLogits);
+                for (int j = 0; j < headDim; j++) {
+                    Value[] weighted = new Value[values.size()];
+                    for (int t = 0; t < values.size(); t++) {
+                        weighted[t] = attnWeights[t].mul(values.get(t)[hs + j]);
+                    }
+                    xAttn[hs + j] = Value.sum(weighted);
+                }
+            }
+            x = linear(xAttn, layer(li, "attn_wo"));
+            x = add(x, xResidual);
+            // 2) MLP
+            xResidual = x;
+            x = rmsnorm(x);
+            x = linear(x, layer(li, "mlp_fc1"));
+            for (int i = 0; i < x.length; i++) {
+                x[i] = x[i].relu();
+            }
+            x = linear(x, layer(li, "mlp_fc2"));
+            x = add(x, xResidual);
+        }
+        return linear(x, stateDict.get("lm_head"));
+    }
+
+    /**
+     * {@code w @ x}: for each row {@code w_o} of {@code w}, {@code sum_i(w_o[i] * x[i])}.
+     *
+     * @param x the input vector
+     * @param w the weights, one row per output
+     * @return one output per row
+     */
+    static Value[] linear(Value[] x, Value[][] w) {
+        Value[] out = new Value[w.length];
+        for (int o = 0; o < w.length; o++) {
+            Value[] products = new Value[x.length];
+            for (int i = 0; i < x.length; i++) {
+                products[i] = w[o][i].mul(x[i]);
+            }
+            out[o] = Value.sum(products);
+        }
+        return out;
+    }
+
+    /**
+     * Root-mean-square normalisation: divides {@code x} by the root of the mean of its squares
+     * (plus 1e-5, so that a zero vector does not divide by zero).
+     *
+     * @param x the vector
+     * @return {@code x * (mean(x^2) + 1e-5)^-0.5}
+     */
+    static Value[] rmsnorm(Value[] x) {
+        Value[] squares = new Value[x.length];
+        for (int i = 0; i < x.length; i++) {
+            squares[i] = x[i].mul(x[i]);
+        }
+        Value ms = Value.sum(squares).div(x.length);
+        Value scale = ms.add(1e-5).pow(-0.5);
+        Value[] out = new Value[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i].mul(scale);
+        }
+        return out;
+    }
+
+    /**
+     * Turns logits into probabilities: {@code exp(z_i - max z) / sum_j exp(z_j - max z)}.
+     * Subtracting the largest logit (a plain number, outside the graph) keeps {@code exp} from
+     * overflowing and does not change the result.
+     *
+     * @param logits the logits
+     * @return probabilities that sum to 1
+     */
+    public static Value[] softmax(Value[] logits) {
+        double maxVal = Double.NEGATIVE_INFINITY;
+        for (Value logit : logits) {
+            maxVal = Math.max(maxVal, logit.data());
+        }
+        Value[] exps = new Value[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            exps[i] = logits[i].sub(maxVal).exp();
+        }
+        Value total = Value.sum(exps);
+        Value[] probs = new Value[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            probs[i] = exps[i].div(total);
+        }
+        return probs;
+    }
+
+    private static Value[] add(Value[] a, Value[] b) {
+        Value[] out = new Value[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i].add(b[i]);
+        }
+        return out;
+    }
+
+    private Value[][] layer(int li, String name) {
+        return stateDict.get("layer" + li + "." + name);
+    }
+
+    // ------------------------------------------------------------------------------- training
+
+    /**
+     * Builds the graph of the training loss of a stretch of a document, without back-propagating:
+     * the mean over the positions {@code p} in {@code [first, end)} of
+     * {@code -log softmax(forward(tokens[p], p))[tokens[p + 1]]}, computed as
+     * {@code (1 / n) * sum(losses)} like the Python. Call {@link Value#backward()} on the result
+     * to get the gradients.
+     *
+     * @param tokens a tokenized document
+     * @param first the first position whose prediction counts
+     * @param end one past the last such position
+     * @param observer told about each counted position; may be {@code null}
+     * @return the loss node
+     * @throws IllegalArgumentException if the positions or tokens are out of range
+     */
+    public Value loss(int[] tokens, int first, int end, PositionObserver observer) {
+        checkStretch(tokens, first, end);
+        KvCache cache = new KvCache(config.nLayer());
+        Value[] losses = new Value[end - first];
+        for (int posId = 0; posId < end; posId++) {
+            Value[] logits = forward(tokens[posId], posId, cache);
+            if (posId < first) {
+                continue;
+            }
+            Value[] probs = softmax(logits);
+            Value lossT = probs[tokens[posId + 1]].log().neg();
+            losses[posId - first] = lossT;
+            if (observer != null) {
+                double[] p = new double[probs.length];
+                for (int i = 0; i < p.length; i++) {
+                    p[i] = probs[i].data();
+                }
+                observer.onPosition(posId, p, lossT.data());
+            }
+        }
+        return Value.sum(losses).mul(1.0 / losses.length);
+    }
+
+    @Override
+    public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
+        Value loss = loss(tokens, first, end, observer);
+        loss.backward();
+        return loss.data();
+    }
+
+    private void checkStretch(int[] tokens, int first, int end) {
+        int limit = Math.min(config.blockSize(), tokens.length - 1);
+        if (first < 0 || first >= end || end > limit) {
+            throw new IllegalArgumentException("cannot train positions [" + first + ", " + end + ") of a "
+                    + tokens.length + "-token document with block size " + config.blockSize()
+                    + ": need 0 <= first < end <= " + limit);
+        }
+        for (int i = 0; i <= end; i++) {
+            checkToken(tokens[i], "token " + i + " of the document");
+        }
+    }
+
+    private void checkForward(int tokenId, int posId, KvCache cache) {
+        checkToken(tokenId, "the token");
+        if (posId < 0 || posId >= config.blockSize()) {
+            throw new IllegalArgumentException("position " + posId + " is outside the block size "
+                    + config.blockSize() + " (positions 0.." + (config.blockSize() - 1) + ")");
+        }
+        if (cache.layers() != config.nLayer()) {
+            throw new IllegalArgumentException("the cache has " + cache.layers() + " layers but the model has "
+                    + config.nLayer());
+        }
+        if (posId != cache.length()) {
+            throw new IllegalArgumentException("position " + posId + " does not follow the cache, which holds "
+                    + cache.length() + " positions (the next position is " + cache.length() + ")");
+        }
+    }
+
+    private void checkToken(int tokenId, String what) {
+        if (tokenId < 0 || tokenId >= vocabSize) {
+            throw new IllegalArgumentException(what + " has id " + tokenId + ", outside the vocabulary [0, "
+                    + vocabSize + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------------------ accessors
+
+    @Override
+    public GptConfig config() {
+        return config;
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    @Override
+    public Parameters parameters() {
+        return parameterView;
+    }
+
+    /**
+     * The parameters as {@link Value}s, in the flat order of {@link ParameterMatrix}: the
+     * Python's {@code params}.
+     *
+     * @return an unmodifiable list of the model's own nodes (their data and gradients are live)
+     */
+    public List<Value> parameterValues() {
+        return List.of(params);
+    }
+
+    /**
+     * One weight matrix as {@link Value}s: an entry of the Python's {@code state_dict}.
+     *
+     * @param name for example {@code "wte"} or {@code "layer0.attn_wq"}
+     * @return the rows of the matrix (a copy of the arrays; the nodes are the model's own)
+     * @throws IllegalArgumentException if there is no matrix of that name
+     */
+    public Value[][] matrix(String name) {
+        Value[][] m = stateDict.get(name);
+        if (m == null) {
+            throw new IllegalArgumentException("no parameter matrix is named \"" + name + "\"; the names are "
+                    + stateDict.keySet());
+        }
+        Value[][] copy = new Value[m.length][];
+        for (int r = 0; r < m.length; r++) {
+            copy[r] = m[r].clone();
+        }
+        return copy;
+    }
+
+    @Override
+    public Sequence newSequence() {
+        KvCache cache = new KvCache(config.nLayer());
+        return new Sequence() {
+            @Override
+            public int length() {
+                return cache.length();
+            }
+
+            @Override
+            public double[] next(int tokenId) {
+                Value[] logits = forward(tokenId, cache.length(), cache);
+                double[] out = new double[logits.length];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = logits[i].data();
+                }
+                return out;
+            }
+        };
+    }
+
+    /** The parameters of a {@link GptModel}: a view of its leaf {@link Value}s. */
+    private record ValueParameters(Value[] params, List<ParameterMatrix> matrices) implements Parameters {
+        @Override
+        public int size() {
+            return params.length;
+        }
+
+        @Override
+        public double value(int i) {
+            return params[i].data();
+        }
+
+        @Override
+        public void setValue(int i, double value) {
+            params[i].setData(value);
+        }
+
+        @Override
+        public double grad(int i) {
+            return params[i].grad();
+        }
+
+        @Override
+        public void setGrad(int i, double grad) {
+            params[i].setGrad(grad);
+        }
+    }
+}

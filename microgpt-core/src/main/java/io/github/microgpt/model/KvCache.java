@@ -1,0 +1,55 @@
+package io.github.microgpt.model;
+
+import io.github.microgpt.autograd.Value;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The keys and values of the positions a {@link GptModel} has read so far, one list per layer:
+ * {@code keys} and {@code values} of {@code microgpt.py}. Each call of
+ * {@link GptModel#forward(int, int, KvCache)} appends one key vector and one value vector to every
+ * layer, so that attention at position {@code t} can look back at positions {@code 0 .. t}.
+ */
+public final class KvCache {
+
+    private final List<List<Value[]>> keys = new ArrayList<>();
+    private final List<List<Value[]>> values = new ArrayList<>();
+
+    /**
+     * Creates an empty cache.
+     *
+     * @param nLayer the number of layers of the model that will use it
+     */
+    public KvCache(int nLayer) {
+        for (int i = 0; i < nLayer; i++) {
+            keys.add(new ArrayList<>());
+            values.add(new ArrayList<>());
+        }
+    }
+
+    /**
+     * The number of positions cached, which is the position the next forward call must read.
+     *
+     * @return the length
+     */
+    public int length() {
+        return keys.isEmpty() ? 0 : keys.get(0).size();
+    }
+
+    /**
+     * The number of layers.
+     *
+     * @return the layer count
+     */
+    public int layers() {
+        return keys.size();
+    }
+
+    List<Value[]> keys(int layer) {
+        return keys.get(layer);
+    }
+
+    List<Value[]> values(int layer) {
+        return values.get(layer);
+    }
+}

@@ -1,0 +1,102 @@
+package io.github.microgpt.model;
+
+import java.util.List;
+
+/**
+ * The trainable numbers of a model as one flat list, each with its current value and the
+ * gradient of the loss with respect to it; what an optimizer reads and updates.
+ *
+ * <p>The order is that of {@code microgpt.py}'s {@code params}: matrix by matrix in
+ * {@link #matrices()} order, row by row within each. Every engine exposes its parameters through
+ * this view, whatever it stores inside.
+ */
+public interface Parameters {
+
+    /**
+     * The matrices, in order, with their names, shapes and offsets.
+     *
+     * @return an unmodifiable list
+     */
+    List<ParameterMatrix> matrices();
+
+    /**
+     * The number of parameters.
+     *
+     * @return the sum of the matrices' sizes
+     */
+    int size();
+
+    /**
+     * The value of parameter {@code i}.
+     *
+     * @param i the flat index
+     * @return its value
+     */
+    double value(int i);
+
+    /**
+     * Replaces the value of parameter {@code i}.
+     *
+     * @param i the flat index
+     * @param value the new value
+     */
+    void setValue(int i, double value);
+
+    /**
+     * The gradient accumulated for parameter {@code i} since it was last reset.
+     *
+     * @param i the flat index
+     * @return the gradient
+     */
+    double grad(int i);
+
+    /**
+     * Replaces the gradient of parameter {@code i}, typically with 0 after an update.
+     *
+     * @param i the flat index
+     * @param grad the new gradient
+     */
+    void setGrad(int i, double grad);
+
+    /**
+     * The matrix with a given name.
+     *
+     * @param name for example {@code "wte"} or {@code "layer0.mlp_fc1"}
+     * @return the matrix
+     * @throws IllegalArgumentException if there is no matrix of that name
+     */
+    default ParameterMatrix matrix(String name) {
+        for (ParameterMatrix matrix : matrices()) {
+            if (matrix.name().equals(name)) {
+                return matrix;
+            }
+        }
+        throw new IllegalArgumentException("no parameter matrix is named \"" + name + "\"");
+    }
+
+    /**
+     * A copy of all values, in order.
+     *
+     * @return a new array of {@link #size()} values
+     */
+    default double[] values() {
+        double[] values = new double[size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = value(i);
+        }
+        return values;
+    }
+
+    /**
+     * A copy of all gradients, in order.
+     *
+     * @return a new array of {@link #size()} gradients
+     */
+    default double[] grads() {
+        double[] grads = new double[size()];
+        for (int i = 0; i < grads.length; i++) {
+            grads[i] = grad(i);
+        }
+        return grads;
+    }
+}

@@ -1,0 +1,59 @@
+package io.github.microgpt.model;
+
+/**
+ * Softmax over plain doubles, with the same arithmetic, in the same order, as
+ * {@link GptModel#softmax(io.github.microgpt.autograd.Value[])} does on {@code Value}s, so that
+ * generation from plain logits gives the very same probabilities as {@code microgpt.py}.
+ */
+public final class Softmax {
+
+    private Softmax() {
+    }
+
+    /**
+     * Probabilities from logits: {@code e_i = exp(z_i - max z)}, {@code p_i = e_i * total^-1}
+     * where {@code total} is the left-to-right sum {@code 0 + e_0 + e_1 + ...}.
+     *
+     * @param logits the logits; not empty
+     * @return a new array of probabilities
+     */
+    public static double[] softmax(double[] logits) {
+        double maxVal = Double.NEGATIVE_INFINITY;
+        for (double logit : logits) {
+            maxVal = Math.max(maxVal, logit);
+        }
+        double[] exps = new double[logits.length];
+        double total = 0.0;
+        for (int i = 0; i < logits.length; i++) {
+            exps[i] = Math.exp(logits[i] + -maxVal);
+            total += exps[i];
+        }
+        double inverse = Math.pow(total, -1);
+        for (int i = 0; i < exps.length; i++) {
+            exps[i] *= inverse;
+        }
+        return exps;
+    }
+
+    /**
+     * Probabilities from logits scaled by a temperature: {@code softmax(z / T)}, where the
+     * division is {@code z * pow(T, -1)} as in the Python. A temperature below 1 sharpens the
+     * distribution (more likely tokens become even more likely); above 1 flattens it.
+     *
+     * @param logits the logits; not empty
+     * @param temperature positive and finite
+     * @return a new array of probabilities
+     * @throws IllegalArgumentException if the temperature is not positive and finite
+     */
+    public static double[] softmax(double[] logits, double temperature) {
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("the temperature must be positive and finite, got " + temperature);
+        }
+        double inverse = Math.pow(temperature, -1);
+        double[] scaled = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            scaled[i] = logits[i] * inverse;
+        }
+        return softmax(scaled);
+    }
+}

@@ -1,0 +1,177 @@
+package io.github.microgpt.optim;
+
+import io.github.microgpt.model.Parameters;
+
+/**
+ * Adam (adaptive moment estimation), the optimizer of {@code microgpt.py}.
+ *
+ * <p>For each parameter Adam keeps a running mean of its gradient ({@code m}, the first moment)
+ * and of its squared gradient ({@code v}, the second moment). A step moves the parameter against
+ * {@code m}, scaled down where {@code v} says the gradient is large or noisy:
+ *
+ * <pre>
+ * m = beta1 * m + (1 - beta1) * g
+ * v = beta2 * v + (1 - beta2) * g^2
+ * m_hat = m / (1 - beta1^(t+1))          (bias correction: m and v start at 0)
+ * v_hat = v / (1 - beta2^(t+1))
+ * p = p - lr_t * m_hat / (v_hat^0.5 + eps)
+ * g = 0
+ * </pre>
+ *
+ * <p>The defaults are the Python's: {@code lr = 0.01, beta1 = 0.85, beta2 = 0.99, eps = 1e-8}, with
+ * the learning rate decayed linearly ({@link LearningRateSchedule#LINEAR_DECAY}).
+ */
+public final class AdamOptimizer {
+
+    private final double learningRate;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final LearningRateSchedule schedule;
+    private final double[] m;
+    private final double[] v;
+
+    /**
+     * Creates an optimizer with the defaults of {@code microgpt.py}.
+     *
+     * @param size the number of parameters it will update
+     */
+    public AdamOptimizer(int size) {
+        this(size, 0.01, 0.85, 0.99, 1e-8, LearningRateSchedule.LINEAR_DECAY);
+    }
+
+    /**
+     * Creates an optimizer.
+     *
+     * @param size the number of parameters it will update; not negative
+     * @param learningRate the base learning rate; positive and finite
+     * @param beta1 the decay of the first moment, in {@code [0, 1)}
+     * @param beta2 the decay of the second moment, in {@code [0, 1)}
+     * @param eps added to the denominator so that it is never 0; positive and finite
+     * @param schedule how the learning rate changes over the run
+     * @throws IllegalArgumentException naming the first value out of range
+     */
+    public AdamOptimizer(int size, double learningRate, double beta1, double beta2, double eps,
+                         LearningRateSchedule schedule) {
+        if (size < 0) {
+            throw new IllegalArgumentException("size must not be negative, got " + size);
+        }
+        requirePositiveFinite("learningRate", learningRate);
+        requireDecay("beta1", beta1);
+        requireDecay("beta2", beta2);
+        requirePositiveFinite("eps", eps);
+        if (schedule == null) {
+            throw new IllegalArgumentException("schedule must not be null");
+        }
+        this.learningRate = learningRate;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.schedule = schedule;
+        this.m = new double[size];
+        this.v = new double[size];
+    }
+
+    /**
+     * A copy of this optimizer's settings with another base learning rate and fresh moments.
+     *
+     * @param rate the new base learning rate
+     * @return a new optimizer
+     */
+    public AdamOptimizer withLearningRate(double rate) {
+        return new AdamOptimizer(m.length, rate, beta1, beta2, eps, schedule);
+    }
+
+    /**
+     * A copy of this optimizer's settings with another schedule and fresh moments.
+     *
+     * @param newSchedule the new schedule
+     * @return a new optimizer
+     */
+    public AdamOptimizer withSchedule(LearningRateSchedule newSchedule) {
+        return new AdamOptimizer(m.length, learningRate, beta1, beta2, eps, newSchedule);
+    }
+
+    /**
+     * The learning rate of one step under the schedule.
+     *
+     * @param step the step, from 0
+     * @param totalSteps the number of steps of the run
+     * @return the rate
+     */
+    public double learningRate(int step, int totalSteps) {
+        return schedule.rate(learningRate, step, totalSteps);
+    }
+
+    /**
+     * Updates every parameter from its gradient, then sets every gradient to 0.
+     *
+     * @param parameters the parameters, with the gradients of the current loss
+     * @param step the step, from 0 (it sets the bias correction and the learning rate)
+     * @param totalSteps the number of steps of the run
+     * @return the learning rate used
+     * @throws IllegalArgumentException if the number of parameters is not the optimizer's size,
+     *     or the step is outside {@code [0, totalSteps)}
+     */
+    public double step(Parameters parameters, int step, int totalSteps) {
+        if (parameters.size() != m.length) {
+            throw new IllegalArgumentException("this optimizer was made for " + m.length
+                    + " parameters, not " + parameters.size());
+        }
+        if (step < 0 || step >= totalSteps) {
+            throw new IllegalArgumentException("step " + step + " is outside [0, " + totalSteps + ")");
+        }
+        double lrT = learningRate(step, totalSteps);
+        double correction1 = 1 - Math.pow(beta1, step + 1);
+        double correction2 = 1 - Math.pow(beta2, step + 1);
+        for (int i = 0; i < m.length; i++) {
+            double g = parameters.grad(i);
+            m[i] = beta1 * m[i] + (1 - beta1) * g;
+            v[i] = beta2 * v[i] + (1 - beta2) * Math.pow(g, 2);
+            double mHat = m[i] / correction1;
+            double vHat = v[i] / correction2;
+            parameters.setValue(i, parameters.value(i) - lrT * mHat / (Math.pow(vHat, 0.5) + eps));
+            parameters.setGrad(i, 0.0);
+        }
+        return lrT;
+    }
+
+    /**
+     * The number of parameters this optimizer updates.
+     *
+     * @return the size
+     */
+    public int size() {
+        return m.length;
+    }
+
+    /**
+     * A copy of the first moments (running means of the gradients).
+     *
+     * @return one value per parameter
+     */
+    public double[] firstMoments() {
+        return m.clone();
+    }
+
+    /**
+     * A copy of the second moments (running means of the squared gradients).
+     *
+     * @return one value per parameter
+     */
+    public double[] secondMoments() {
+        return v.clone();
+    }
+
+    private static void requirePositiveFinite(String name, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(name + " must be positive and finite, got " + value);
+        }
+    }
+
+    private static void requireDecay(String name, double value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException(name + " must be in [0, 1), got " + value);
+        }
+    }
+}

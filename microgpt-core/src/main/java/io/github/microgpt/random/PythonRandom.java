@@ -1,0 +1,211 @@
+package io.github.microgpt.random;
+
+import java.math.BigInteger;
+
+/**
+ * A port of CPython's {@code random.Random} (the Mersenne Twister MT19937 and the Python methods
+ * built on it) that reproduces its draws bit for bit, so that a Java run seeded with 42 makes the
+ * same shuffle, the same initial weights and the same samples as {@code microgpt.py}.
+ *
+ * <p>The integer draws ({@code getrandbits}, {@code randBelow}, {@code shuffle}, {@code choice})
+ * and {@link #random()} are exact. {@link #gauss(double, double)} uses {@link Math#log},
+ * {@link Math#cos} and {@link Math#sin}, which differ from the C library's in the last bit on
+ * a small share of inputs, so a rare Gaussian draw may differ by one unit in the last place.
+ *
+ * <p>Not thread-safe: give each thread its own generator.
+ */
+public final class PythonRandom implements RandomSource {
+
+    private static final int N = 624;
+    private static final int M = 397;
+    private static final int MATRIX_A = 0x9908B0DF;
+    private static final int UPPER_MASK = 0x80000000;
+    private static final int LOWER_MASK = 0x7FFFFFFF;
+    private static final double TWO_PI = 6.283185307179586;
+
+    private final int[] mt = new int[N];
+    private int index;
+    /** The second value of the last Box–Muller pair, handed out by the next {@code gauss}. */
+    private double gaussNext;
+    private boolean hasGaussNext;
+
+    /**
+     * Creates a generator seeded as {@code random.seed(seed)} seeds Python's.
+     *
+     * @param seed any integer; negative seeds act as their absolute value, as in Python
+     */
+    public PythonRandom(long seed) {
+        this(BigInteger.valueOf(seed));
+    }
+
+    /**
+     * Creates a generator seeded with an integer of any size, as {@code random.seed(seed)}.
+     *
+     * @param seed any integer; negative seeds act as their absolute value, as in Python
+     */
+    public PythonRandom(BigInteger seed) {
+        seed(seed);
+    }
+
+    /**
+     * Re-seeds the generator, as {@code random.seed(seed)}: the absolute value is split into
+     * 32-bit words, least significant first, and fed to {@code init_by_array}; the cached
+     * Gaussian is dropped.
+     *
+     * @param seed any integer
+     */
+    public void seed(BigInteger seed) {
+        BigInteger magnitude = seed.abs();
+        int words = Math.max(1, (magnitude.bitLength() + 31) / 32);
+        int[] key = new int[words];
+        for (int i = 0; i < words; i++) {
+            key[i] = magnitude.shiftRight(32 * i).intValue();
+        }
+        initByArray(key);
+        hasGaussNext = false;
+    }
+
+    private void initGenrand(int s) {
+        mt[0] = s;
+        for (int i = 1; i < N; i++) {
+            mt[i] = 1812433253 * (mt[i - 1] ^ (mt[i - 1] >>> 30)) + i;
+        }
+        index = N;
+    }
+
+    private void initByArray(int[] key) {
+        initGenrand(19650218);
+        int i = 1;
+        int j = 0;
+        for (int k = Math.max(N, key.length); k > 0; k--) {
+            mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >>> 30)) * 1664525)) + key[j] + j;
+            i++;
+            j++;
+            if (i >= N) {
+                mt[0] = mt[N - 1];
+                i = 1;
+            }
+            if (j >= key.length) {
+                j = 0;
+            }
+        }
+        for (int k = N - 1; k > 0; k--) {
+            mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >>> 30)) * 1566083941)) - i;
+            i++;
+            if (i >= N) {
+                mt[0] = mt[N - 1];
+                i = 1;
+            }
+        }
+        mt[0] = 0x80000000;
+    }
+
+    private void twist() {
+        for (int kk = 0; kk < N; kk++) {
+            int y = (mt[kk] & UPPER_MASK) | (mt[(kk + 1) % N] & LOWER_MASK);
+            mt[kk] = mt[(kk + M) % N] ^ (y >>> 1) ^ ((y & 1) != 0 ? MATRIX_A : 0);
+        }
+        index = 0;
+    }
+
+    /**
+     * The next 32 bits of the Mersenne Twister ({@code genrand_uint32}).
+     *
+     * @return 32 random bits
+     */
+    public int nextInt32() {
+        if (index >= N) {
+            twist();
+        }
+        int y = mt[index++];
+        y ^= y >>> 11;
+        y ^= (y << 7) & 0x9D2C5680;
+        y ^= (y << 15) & 0xEFC60000;
+        y ^= y >>> 18;
+        return y;
+    }
+
+    /**
+     * A double in {@code [0, 1)} with 53 random bits, as {@code random.random()}.
+     *
+     * @return the next draw
+     */
+    @Override
+    public double random() {
+        int a = nextInt32() >>> 5;
+        int b = nextInt32() >>> 6;
+        return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+    }
+
+    /**
+     * A non-negative integer of {@code k} random bits, as {@code random.getrandbits(k)}.
+     *
+     * @param k the number of bits; not negative
+     * @return the draw
+     * @throws IllegalArgumentException if {@code k < 0}
+     */
+    public BigInteger getrandbits(int k) {
+        if (k < 0) {
+            throw new IllegalArgumentException("number of bits must be non-negative, got " + k);
+        }
+        if (k <= 32) {
+            return BigInteger.valueOf(Integer.toUnsignedLong(topBits(k)));
+        }
+        BigInteger result = BigInteger.ZERO;
+        for (int shift = 0; k > 0; shift += 32, k -= 32) {
+            long word = Integer.toUnsignedLong(k >= 32 ? nextInt32() : nextInt32() >>> (32 - k));
+            result = result.or(BigInteger.valueOf(word).shiftLeft(shift));
+        }
+        return result;
+    }
+
+    /** The top {@code k} bits (0 to 32) of one output; {@code k = 0} consumes nothing. */
+    private int topBits(int k) {
+        return k == 0 ? 0 : nextInt32() >>> (32 - k);
+    }
+
+    /**
+     * A uniform integer in {@code [0, n)} by rejection, as Python's {@code _randbelow}: draws
+     * {@code bit_length(n)} bits until the result is below {@code n}.
+     *
+     * @param n the exclusive upper bound; positive
+     * @return the draw
+     */
+    @Override
+    public int randBelow(int n) {
+        if (n <= 0) {
+            throw new IllegalArgumentException("the upper bound must be positive, got " + n);
+        }
+        int k = 32 - Integer.numberOfLeadingZeros(n);
+        int r = topBits(k);
+        while (Integer.compareUnsigned(r, n) >= 0) {
+            r = topBits(k);
+        }
+        return r;
+    }
+
+    /**
+     * A normal draw by the Box–Muller method, as {@code random.gauss(mu, sigma)}: each pair of
+     * uniform draws makes two standard normals; the first is returned and the second is kept for
+     * the next call.
+     *
+     * @param mu the mean
+     * @param sigma the standard deviation
+     * @return the next draw
+     */
+    @Override
+    public double gauss(double mu, double sigma) {
+        double z;
+        if (hasGaussNext) {
+            z = gaussNext;
+            hasGaussNext = false;
+        } else {
+            double x2pi = random() * TWO_PI;
+            double g2rad = Math.sqrt(-2.0 * Math.log(1.0 - random()));
+            z = Math.cos(x2pi) * g2rad;
+            gaussNext = Math.sin(x2pi) * g2rad;
+            hasGaussNext = true;
+        }
+        return mu + z * sigma;
+    }
+}

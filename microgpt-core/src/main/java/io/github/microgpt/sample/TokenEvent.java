@@ -1,0 +1,47 @@
+package io.github.microgpt.sample;
+
+/**
+ * One generated token: what the model saw, what it predicted, and what was drawn.
+ *
+ * @param sample the number of the sample being generated, from 1
+ * @param posId the position the model read, from 0
+ * @param context the tokens read so far, from BOS up to and including the one at {@code posId}
+ * @param probabilities the distribution the token was drawn from (after the temperature)
+ * @param token the token drawn; BOS ends the sample
+ */
+public record TokenEvent(int sample, int posId, int[] context, double[] probabilities, int token) {
+
+    /**
+     * Copies the arrays, so that the event cannot change afterwards.
+     *
+     * @param sample the number of the sample, from 1
+     * @param posId the position read
+     * @param context the tokens read so far
+     * @param probabilities the distribution drawn from
+     * @param token the token drawn
+     */
+    public TokenEvent {
+        context = context.clone();
+        probabilities = probabilities.clone();
+    }
+
+    /**
+     * The tokens read so far.
+     *
+     * @return a copy
+     */
+    @Override
+    public int[] context() {
+        return context.clone();
+    }
+
+    /**
+     * The distribution the token was drawn from.
+     *
+     * @return a copy
+     */
+    @Override
+    public double[] probabilities() {
+        return probabilities.clone();
+    }
+}

@@ -1,0 +1,278 @@
+package io.github.microgpt.text;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URLConnection;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Where training documents come from: a text file, a string, a URL (downloaded once into a local
+ * cache), or the list of given names embedded in this library.
+ *
+ * <p>Every source is split into documents as {@code microgpt.py} does it: line endings are
+ * normalised to {@code \n}, the whole text is stripped of surrounding whitespace and split on
+ * {@code \n}, each line is stripped, and empty lines are dropped. Each remaining line is one
+ * document. "Whitespace" means what Python's {@code str.strip()} removes.
+ *
+ * <p>The returned lists are unmodifiable; copy one to shuffle it.
+ */
+public final class Documents {
+
+    /** The classpath location of the embedded names. */
+    private static final String EMBEDDED_NAMES = "names.txt";
+    private static final int CONNECT_TIMEOUT_MILLIS = 15_000;
+    private static final int READ_TIMEOUT_MILLIS = 30_000;
+    /** Larger downloads are refused rather than filling the disk. */
+    private static final long MAX_DOWNLOAD_BYTES = 1L << 30;
+
+    private Documents() {
+    }
+
+    /**
+     * Splits a text into documents: one per non-blank line, stripped.
+     *
+     * @param text the whole text
+     * @return the documents, in order
+     */
+    public static List<String> parse(String text) {
+        String normalised = text.replace("\r\n", "\n").replace('\r', '\n');
+        List<String> documents = new ArrayList<>();
+        for (String line : pythonStrip(normalised).split("\n", -1)) {
+            String document = pythonStrip(line);
+            if (!document.isEmpty()) {
+                documents.add(document);
+            }
+        }
+        return List.copyOf(documents);
+    }
+
+    /**
+     * Reads documents from a UTF-8 text file.
+     *
+     * @param file the file
+     * @return the documents, in order; never empty
+     * @throws java.nio.file.NoSuchFileException if the file does not exist
+     * @throws java.nio.file.AccessDeniedException if it cannot be read
+     * @throws CharacterCodingException if it is not valid UTF-8 (the message gives the byte offset)
+     * @throws IOException if reading fails otherwise
+     * @throws IllegalArgumentException if the file holds no document (it is empty or blank)
+     */
+    public static List<String> load(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + " is a directory, not a text file");
+        }
+        List<String> documents = parse(decodeUtf8(Files.readAllBytes(file), file.toString()));
+        if (documents.isEmpty()) {
+            throw new IllegalArgumentException("the data file " + file
+                    + " holds no documents: every line is empty or blank");
+        }
+        return documents;
+    }
+
+    /**
+     * The list of given names that ships with this library (a few thousand, lowercase a–z, one
+     * per line), written for this project. It is the default training set of the examples.
+     *
+     * @return the names, in the order of the resource
+     */
+    public static List<String> embeddedNames() {
+        try (InputStream in = Documents.class.getResourceAsStream(EMBEDDED_NAMES)) {
+            if (in == null) {
+                throw new IllegalStateException("the embedded names resource is missing from the library");
+            }
+            return parse(decodeUtf8(in.readAllBytes(), "the embedded names"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the embedded names", e);
+        }
+    }
+
+    /**
+     * Reads documents from a URL, downloading it into {@link #defaultCacheDirectory()} the first
+     * time; later calls read the cached copy.
+     *
+     * @param url an {@code http}, {@code https} or {@code file} URL
+     * @param sha256 the expected SHA-256 of the file in hex, or {@code null} to skip the check
+     * @return the documents
+     * @throws IOException if the download or the check fails
+     * @see #download(URI, Path, String)
+     */
+    public static List<String> fromUrl(URI url, String sha256) throws IOException {
+        return load(download(url, defaultCacheDirectory(), sha256));
+    }
+
+    /**
+     * Downloads a URL into a cache directory unless a good copy is there already, as
+     * {@code microgpt.py} downloads its names file once.
+     *
+     * <p>The file is written to a temporary file beside its final name and moved into place
+     * only when it is complete and its checksum (if given) matches, so an interrupted or corrupt
+     * download never leaves a damaged file in the cache. A cached file whose checksum does not
+     * match is downloaded again.
+     *
+     * @param url an {@code http}, {@code https} or {@code file} URL
+     * @param cacheDirectory the directory to keep the file in; created if missing
+     * @param sha256 the expected SHA-256 of the file in hex, or {@code null} to skip the check
+     * @return the path of the cached file
+     * @throws IOException if the server answers with an error, the connection fails or times
+     *     out, or the downloaded file does not have the expected checksum
+     * @throws IllegalArgumentException if the URL's scheme is not supported or the checksum is
+     *     not 64 hex digits
+     */
+    public static Path download(URI url, Path cacheDirectory, String sha256) throws IOException {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") && !scheme.equals("file")) {
+            throw new IllegalArgumentException("cannot download " + url + ": only http, https and file URLs are supported");
+        }
+        String expected = sha256 == null ? null : sha256.toLowerCase(Locale.ROOT);
+        if (expected != null && !expected.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("a SHA-256 checksum is 64 hex digits, got \"" + sha256 + "\"");
+        }
+        Files.createDirectories(cacheDirectory);
+        Path target = cacheDirectory.resolve(cacheFileName(url));
+        if (Files.isRegularFile(target) && (expected == null || expected.equals(sha256Of(target)))) {
+            return target;
+        }
+        Path partial = Files.createTempFile(cacheDirectory, target.getFileName().toString(), ".part");
+        try {
+            fetch(url, partial);
+            String actual = sha256Of(partial);
+            if (expected != null && !expected.equals(actual)) {
+                throw new IOException("the download of " + url + " has SHA-256 " + actual
+                        + " but " + expected + " was expected; the cache was left unchanged");
+            }
+            try {
+                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return target;
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+    }
+
+    /**
+     * The directory where downloads are cached: the system property {@code microgpt.cache.dir}
+     * if set, else the environment variable {@code MICROGPT_CACHE_DIR}, else
+     * {@code ~/.cache/microgpt}.
+     *
+     * @return the cache directory (not necessarily existing yet)
+     */
+    public static Path defaultCacheDirectory() {
+        String property = System.getProperty("microgpt.cache.dir");
+        if (property != null && !property.isBlank()) {
+            return Path.of(property);
+        }
+        String environment = System.getenv("MICROGPT_CACHE_DIR");
+        if (environment != null && !environment.isBlank()) {
+            return Path.of(environment);
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "microgpt");
+    }
+
+    private static void fetch(URI url, Path destination) throws IOException {
+        URLConnection connection = url.toURL().openConnection();
+        connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+        connection.setReadTimeout(READ_TIMEOUT_MILLIS);
+        if (connection instanceof HttpURLConnection http) {
+            http.setInstanceFollowRedirects(true);
+            int status = http.getResponseCode();
+            if (status != HttpURLConnection.HTTP_OK) {
+                http.disconnect();
+                throw new IOException("cannot download " + url + ": the server answered HTTP " + status);
+            }
+        }
+        try (InputStream in = connection.getInputStream();
+             OutputStream out = Files.newOutputStream(destination)) {
+            byte[] buffer = new byte[64 * 1024];
+            long total = 0;
+            for (int n; (n = in.read(buffer)) != -1; ) {
+                total += n;
+                if (total > MAX_DOWNLOAD_BYTES) {
+                    throw new IOException("cannot download " + url + ": it is larger than "
+                            + MAX_DOWNLOAD_BYTES + " bytes");
+                }
+                out.write(buffer, 0, n);
+            }
+        }
+    }
+
+    /** A readable, collision-resistant name: the URL's last segment and a hash of the whole URL. */
+    private static String cacheFileName(URI url) {
+        String path = url.getPath() == null ? "" : url.getPath();
+        String last = path.substring(path.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");
+        String hash = sha256Hex(url.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+        return (last.isEmpty() ? "download" : last) + "-" + hash;
+    }
+
+    private static String sha256Of(Path file) throws IOException {
+        return sha256Hex(Files.readAllBytes(file));
+    }
+
+    private static String sha256Hex(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK provides SHA-256", e);
+        }
+    }
+
+    private static String decodeUtf8(byte[] bytes, String source) throws CharacterCodingException {
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        try {
+            return decoder.decode(buffer).toString();
+        } catch (CharacterCodingException e) {
+            CharacterCodingException described = new CharacterCodingException() {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                public String getMessage() {
+                    return source + " is not valid UTF-8 (bad byte near offset " + buffer.position() + ")";
+                }
+            };
+            described.initCause(e);
+            throw described;
+        }
+    }
+
+    /** Python's {@code str.strip()}: removes the characters for which {@code str.isspace()} holds. */
+    static String pythonStrip(String s) {
+        int start = 0;
+        int end = s.length();
+        while (start < end && isPythonSpace(s.charAt(start))) {
+            start++;
+        }
+        while (end > start && isPythonSpace(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(start, end);
+    }
+
+    static boolean isPythonSpace(char c) {
+        return switch (c) {
+            case '\t', '\n', '\u000B', '\f', '\r', '\u001C', '\u001D', '\u001E', '\u001F', ' ',
+                 '\u0085', '\u00A0', '\u1680', '\u2028', '\u2029', '\u202F', '\u205F', '\u3000' -> true;
+            default -> c >= '\u2000' && c <= '\u200A';
+        };
+    }
+}

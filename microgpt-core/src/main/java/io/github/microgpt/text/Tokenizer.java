@@ -1,0 +1,179 @@
+package io.github.microgpt.text;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.TreeSet;
+
+/**
+ * A character-level tokenizer: every distinct character of the training documents is one token,
+ * plus one special token, BOS (beginning of sequence), that marks where a document starts and ends.
+ *
+ * <p>The characters are sorted by code point and numbered from 0, so for the lowercase names
+ * {@code 'a'} is 0, {@code 'z'} is 25 and BOS is 26; the vocabulary has 27 tokens. This is the
+ * tokenizer of {@code microgpt.py}: {@code uchars = sorted(set(''.join(docs)))}.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class Tokenizer {
+
+    private final int[] codePoints;
+
+    private Tokenizer(int[] sortedCodePoints) {
+        this.codePoints = sortedCodePoints;
+    }
+
+    /**
+     * Builds the vocabulary of a collection of documents: the sorted set of their characters.
+     *
+     * @param documents the training documents
+     * @return the tokenizer
+     * @throws IllegalArgumentException if the documents contain no character at all
+     */
+    public static Tokenizer fromDocuments(Collection<String> documents) {
+        TreeSet<Integer> seen = new TreeSet<>();
+        for (String document : documents) {
+            document.codePoints().forEach(seen::add);
+        }
+        if (seen.isEmpty()) {
+            throw new IllegalArgumentException("cannot build a vocabulary: the documents contain no characters");
+        }
+        return new Tokenizer(seen.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * Builds a tokenizer from its characters, for example as stored with a trained model.
+     *
+     * @param characters the vocabulary; each character once, in any order (they are sorted)
+     * @return the tokenizer
+     * @throws IllegalArgumentException if {@code characters} is empty or repeats a character
+     */
+    public static Tokenizer ofCharacters(String characters) {
+        int[] sorted = characters.codePoints().sorted().toArray();
+        if (sorted.length == 0) {
+            throw new IllegalArgumentException("a vocabulary needs at least one character");
+        }
+        for (int i = 1; i < sorted.length; i++) {
+            if (sorted[i] == sorted[i - 1]) {
+                throw new IllegalArgumentException("the vocabulary repeats the character "
+                        + describe(sorted[i]));
+            }
+        }
+        return new Tokenizer(sorted);
+    }
+
+    /**
+     * The id of the BOS token, which is one more than the id of the last character.
+     *
+     * @return the BOS id
+     */
+    public int bos() {
+        return codePoints.length;
+    }
+
+    /**
+     * The number of tokens: the characters plus BOS.
+     *
+     * @return the vocabulary size
+     */
+    public int vocabSize() {
+        return codePoints.length + 1;
+    }
+
+    /**
+     * The characters of the vocabulary in token-id order ({@code uchars} in the Python).
+     *
+     * @return the characters as one string
+     */
+    public String characters() {
+        return new String(codePoints, 0, codePoints.length);
+    }
+
+    /**
+     * The token id of each character of a text (no BOS is added).
+     *
+     * @param text the text to encode
+     * @return one id per character (per code point)
+     * @throws IllegalArgumentException naming the character and its index if a character is not
+     *     in the vocabulary
+     */
+    public int[] encode(String text) {
+        int[] points = text.codePoints().toArray();
+        int[] ids = new int[points.length];
+        for (int i = 0; i < points.length; i++) {
+            int id = Arrays.binarySearch(codePoints, points[i]);
+            if (id < 0) {
+                throw new IllegalArgumentException("character " + describe(points[i]) + " at index " + i
+                        + " of \"" + text + "\" is not in the vocabulary \"" + characters() + "\"");
+            }
+            ids[i] = id;
+        }
+        return ids;
+    }
+
+    /**
+     * A document as the model trains on it: {@code [BOS] + encode(document) + [BOS]}.
+     *
+     * @param document the document
+     * @return its tokens, two longer than the document
+     * @throws IllegalArgumentException if a character is not in the vocabulary
+     */
+    public int[] encodeDocument(String document) {
+        int[] ids = encode(document);
+        int[] tokens = new int[ids.length + 2];
+        tokens[0] = bos();
+        System.arraycopy(ids, 0, tokens, 1, ids.length);
+        tokens[tokens.length - 1] = bos();
+        return tokens;
+    }
+
+    /**
+     * The text of a sequence of token ids. BOS tokens are skipped, since they are not characters.
+     *
+     * @param ids token ids
+     * @return the text
+     * @throws IllegalArgumentException if an id is outside {@code [0, vocabSize())}
+     */
+    public String decode(int... ids) {
+        StringBuilder text = new StringBuilder(ids.length);
+        for (int i = 0; i < ids.length; i++) {
+            checkId(ids[i], i);
+            if (ids[i] != bos()) {
+                text.appendCodePoint(codePoints[ids[i]]);
+            }
+        }
+        return text.toString();
+    }
+
+    /**
+     * A readable form of one token: its character, or {@code "<BOS>"}.
+     *
+     * @param id a token id
+     * @return the token's text
+     * @throws IllegalArgumentException if the id is outside {@code [0, vocabSize())}
+     */
+    public String tokenText(int id) {
+        checkId(id, 0);
+        return id == bos() ? "<BOS>" : new String(codePoints, id, 1);
+    }
+
+    private void checkId(int id, int index) {
+        if (id < 0 || id >= vocabSize()) {
+            throw new IllegalArgumentException("token id " + id + " at index " + index
+                    + " is outside the vocabulary [0, " + vocabSize() + ")");
+        }
+    }
+
+    private static String describe(int codePoint) {
+        return String.format("'%s' (U+%04X)", new String(Character.toChars(codePoint)), codePoint);
+    }
+
+    /**
+     * Shows the vocabulary.
+     *
+     * @return for example {@code Tokenizer[vocabSize=27, characters="ab…z"]}
+     */
+    @Override
+    public String toString() {
+        return "Tokenizer[vocabSize=" + vocabSize() + ", characters=\"" + characters() + "\"]";
+    }
+}

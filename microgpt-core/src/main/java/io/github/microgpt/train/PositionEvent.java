@@ -1,0 +1,54 @@
+package io.github.microgpt.train;
+
+/**
+ * One trained position: the model read {@code context} and predicted the token after it.
+ *
+ * @param step the number of the training step this position belongs to, from 1
+ * @param document the document being trained on
+ * @param posId the position of the input token, from 0
+ * @param context the tokens the model has read, from BOS up to and including the input token
+ * @param inputToken the token at {@code posId} (the last of the context)
+ * @param targetToken the token the model should predict, at {@code posId + 1}
+ * @param probabilities the model's predicted distribution of the next token
+ * @param loss {@code -log(probabilities[targetToken])}
+ */
+public record PositionEvent(int step, String document, int posId, int[] context, int inputToken,
+                            int targetToken, double[] probabilities, double loss) {
+
+    /**
+     * Copies the arrays, so that the event cannot change afterwards.
+     *
+     * @param step the step number, from 1
+     * @param document the document
+     * @param posId the position
+     * @param context the tokens read
+     * @param inputToken the token read last
+     * @param targetToken the right next token
+     * @param probabilities the prediction
+     * @param loss the loss of this position
+     */
+    public PositionEvent {
+        context = context.clone();
+        probabilities = probabilities.clone();
+    }
+
+    /**
+     * The tokens the model has read.
+     *
+     * @return a copy
+     */
+    @Override
+    public int[] context() {
+        return context.clone();
+    }
+
+    /**
+     * The predicted distribution of the next token.
+     *
+     * @return a copy
+     */
+    @Override
+    public double[] probabilities() {
+        return probabilities.clone();
+    }
+}

@@ -1,0 +1,245 @@
+package io.github.microgpt.train;
+
+import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Parameters;
+import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.text.Tokenizer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Runs the training loop of {@code microgpt.py}: for each step, take a document, compute the
+ * loss of predicting each of its tokens from the ones before, back-propagate, and let the
+ * optimizer update the parameters.
+ *
+ * <pre>{@code
+ * var trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 1000);
+ * trainer.addListener(new TrainingListener() {
+ *     public void onStep(StepEvent e) { System.out.println(e.step() + " " + e.loss()); }
+ * });
+ * trainer.run(StepMode.DOCUMENT);
+ * }</pre>
+ *
+ * <p>Steps are counted from 0 internally and from 1 in events. A trainer is used from one thread;
+ * only {@link #requestStop()} may be called from another, to end {@link #run(StepMode)} between
+ * two steps.
+ */
+public final class Trainer {
+
+    private final LanguageModel model;
+    private final List<String> documents;
+    private final int[][] tokens;
+    private final AdamOptimizer optimizer;
+    private final int totalSteps;
+    private final List<TrainingListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean stopRequested;
+
+    private int stepsDone;
+    /** Where {@link StepMode#POSITION} steps are: the document and the position within it. */
+    private int positionDocument;
+    private int positionPos;
+
+    /**
+     * Creates a trainer. The documents are tokenized up front, so a character outside the
+     * vocabulary is reported here rather than in the middle of a run.
+     *
+     * @param model the model to train
+     * @param tokenizer the tokenizer, whose vocabulary size must be the model's
+     * @param documents the documents, in the order they will be trained on (shuffle first)
+     * @param optimizer the optimizer, made for the model's number of parameters
+     * @param totalSteps the length of the run (it sets the learning-rate schedule); at least 1
+     * @throws IllegalArgumentException if a value is out of range, the sizes do not match, there
+     *     is no document, or a document has a character outside the vocabulary
+     */
+    public Trainer(LanguageModel model, Tokenizer tokenizer, List<String> documents, AdamOptimizer optimizer,
+                   int totalSteps) {
+        if (totalSteps < 1) {
+            throw new IllegalArgumentException("the number of steps must be at least 1, got " + totalSteps);
+        }
+        if (documents.isEmpty()) {
+            throw new IllegalArgumentException("there must be at least one document to train on");
+        }
+        if (tokenizer.vocabSize() != model.vocabSize()) {
+            throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but the model " + model.vocabSize());
+        }
+        if (optimizer.size() != model.numParameters()) {
+            throw new IllegalArgumentException("the optimizer was made for " + optimizer.size()
+                    + " parameters but the model has " + model.numParameters());
+        }
+        this.model = model;
+        this.documents = List.copyOf(documents);
+        this.tokens = new int[this.documents.size()][];
+        for (int i = 0; i < tokens.length; i++) {
+            String document = this.documents.get(i);
+            if (document.isEmpty()) {
+                throw new IllegalArgumentException("document " + i + " is empty");
+            }
+            try {
+                tokens[i] = tokenizer.encodeDocument(document);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("document " + i + ": " + e.getMessage(), e);
+            }
+        }
+        this.optimizer = optimizer;
+        this.totalSteps = totalSteps;
+    }
+
+    /**
+     * Adds a listener that hears about every position and step from now on.
+     *
+     * @param listener the listener
+     * @return this trainer
+     */
+    public Trainer addListener(TrainingListener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    /**
+     * Removes a listener.
+     *
+     * @param listener the listener
+     */
+    public void removeListener(TrainingListener listener) {
+        listeners.remove(listener);
+    }
+
+    /**
+     * Runs one step of the given kind.
+     *
+     * @param mode one document or one position
+     * @return the finished step
+     * @throws IllegalStateException if all {@link #totalSteps()} steps are done
+     * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
+     */
+    public StepEvent step(StepMode mode) {
+        if (isFinished()) {
+            throw new IllegalStateException("all " + totalSteps + " steps are done");
+        }
+        return switch (mode) {
+            case DOCUMENT -> {
+                int document = stepsDone % tokens.length;
+                int[] doc = tokens[document];
+                yield train(document, 0, Math.min(model.config().blockSize(), doc.length - 1));
+            }
+            case POSITION -> {
+                int document = positionDocument;
+                int pos = positionPos;
+                StepEvent event = train(document, pos, pos + 1);
+                // Move to the next position only once the step succeeded.
+                int end = Math.min(model.config().blockSize(), tokens[document].length - 1);
+                if (pos + 1 < end) {
+                    positionPos = pos + 1;
+                } else {
+                    positionDocument = (document + 1) % tokens.length;
+                    positionPos = 0;
+                }
+                yield event;
+            }
+        };
+    }
+
+    /**
+     * Runs steps until all {@link #totalSteps()} are done or {@link #requestStop()} is called.
+     *
+     * @param mode one document or one position per step
+     * @return the number of steps this call ran
+     * @throws TrainingDivergedException if a loss is NaN or infinite
+     */
+    public int run(StepMode mode) {
+        int ran = 0;
+        try {
+            while (!isFinished() && !stopRequested) {
+                step(mode);
+                ran++;
+            }
+        } finally {
+            stopRequested = false;
+        }
+        return ran;
+    }
+
+    /**
+     * Asks a running {@link #run(StepMode)} to return after the step it is in. Safe to call from
+     * any thread. If no run is in progress, the next run returns at once.
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    private StepEvent train(int document, int first, int end) {
+        int step = stepsDone;
+        String text = documents.get(document);
+        int[] doc = tokens[document];
+        LanguageModel.PositionObserver observer = listeners.isEmpty() ? null
+                : (posId, probabilities, loss) -> {
+                    PositionEvent event = new PositionEvent(step + 1, text, posId,
+                            Arrays.copyOf(doc, posId + 1), doc[posId], doc[posId + 1], probabilities, loss);
+                    for (TrainingListener listener : listeners) {
+                        listener.onPosition(event);
+                    }
+                };
+        double loss = model.lossAndGradients(doc, first, end, observer);
+        Parameters parameters = model.parameters();
+        if (!Double.isFinite(loss)) {
+            for (int i = 0; i < parameters.size(); i++) {
+                parameters.setGrad(i, 0.0);
+            }
+            throw new TrainingDivergedException(step + 1, text, loss);
+        }
+        double learningRate = optimizer.step(parameters, step, totalSteps);
+        stepsDone++;
+        StepEvent event = new StepEvent(step + 1, totalSteps, loss, learningRate);
+        for (TrainingListener listener : listeners) {
+            listener.onStep(event);
+        }
+        return event;
+    }
+
+    /**
+     * The number of steps done so far.
+     *
+     * @return from 0 to {@link #totalSteps()}
+     */
+    public int stepsDone() {
+        return stepsDone;
+    }
+
+    /**
+     * The length of the run.
+     *
+     * @return the number of steps given at construction
+     */
+    public int totalSteps() {
+        return totalSteps;
+    }
+
+    /**
+     * Whether all steps are done.
+     *
+     * @return {@code stepsDone() == totalSteps()}
+     */
+    public boolean isFinished() {
+        return stepsDone >= totalSteps;
+    }
+
+    /**
+     * The documents, in training order.
+     *
+     * @return an unmodifiable list
+     */
+    public List<String> documents() {
+        return documents;
+    }
+
+    /**
+     * The model being trained.
+     *
+     * @return the model
+     */
+    public LanguageModel model() {
+        return model;
+    }
+}

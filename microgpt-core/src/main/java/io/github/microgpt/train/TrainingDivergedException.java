@@ -1,0 +1,56 @@
+package io.github.microgpt.train;
+
+/**
+ * Thrown when a step's loss is NaN or infinite, which means training has diverged (usually a
+ * learning rate far too large). The step is not applied: the parameters keep the values they had
+ * before it, and their gradients are reset.
+ */
+public final class TrainingDivergedException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int step;
+    private final String document;
+    private final double loss;
+
+    /**
+     * Creates the exception.
+     *
+     * @param step the number of the step, from 1
+     * @param document the document of the step
+     * @param loss the loss, NaN or infinite
+     */
+    public TrainingDivergedException(int step, String document, double loss) {
+        super("training diverged at step " + step + " on the document \"" + document + "\": the loss is " + loss);
+        this.step = step;
+        this.document = document;
+        this.loss = loss;
+    }
+
+    /**
+     * The number of the step whose loss was not finite, from 1.
+     *
+     * @return the step
+     */
+    public int step() {
+        return step;
+    }
+
+    /**
+     * The document of that step.
+     *
+     * @return the document
+     */
+    public String document() {
+        return document;
+    }
+
+    /**
+     * The loss, NaN or infinite.
+     *
+     * @return the loss
+     */
+    public double loss() {
+        return loss;
+    }
+}

@@ -1,0 +1,24 @@
+/**
+ * microgpt: a tiny GPT trained from first principles, reproducing Karpathy's {@code microgpt.py}
+ * exactly.
+ *
+ * <ul>
+ *   <li>{@link io.github.microgpt.autograd} — {@code Value}, the scalar autograd engine;</li>
+ *   <li>{@link io.github.microgpt.text} — the character {@code Tokenizer} and the
+ *       {@code Documents} to train on;</li>
+ *   <li>{@link io.github.microgpt.model} — {@code GptConfig} and {@code GptModel};</li>
+ *   <li>{@link io.github.microgpt.optim} — {@code AdamOptimizer} and learning-rate schedules;</li>
+ *   <li>{@link io.github.microgpt.sample} — the {@code Sampler} that generates text;</li>
+ *   <li>{@link io.github.microgpt.train} — the {@code Trainer} and its listener hooks;</li>
+ *   <li>{@link io.github.microgpt.random} — the random source, with a port of CPython's.</li>
+ * </ul>
+ */
+module io.github.microgpt {
+    exports io.github.microgpt.autograd;
+    exports io.github.microgpt.model;
+    exports io.github.microgpt.optim;
+    exports io.github.microgpt.random;
+    exports io.github.microgpt.sample;
+    exports io.github.microgpt.text;
+    exports io.github.microgpt.train;
+}
