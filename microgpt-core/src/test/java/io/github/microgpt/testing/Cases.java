@@ -31,6 +31,12 @@ public final class Cases {
     /** A check of one generated case; any exception or assertion error fails the case. */
     @FunctionalInterface
     public interface Check<T> {
+        /**
+         * Checks the property for one case.
+         *
+         * @param testCase the generated inputs
+         * @throws Throwable any failure, which {@link Case#verify} reports with the seed
+         */
         void check(T testCase) throws Throwable;
     }
 
