@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code microgpt} command: the entry point of {@code microgpt.jar} and of the
@@ -130,7 +131,15 @@ public final class MicrogptCommand implements Callable<Integer> {
     }
 
     private static int handleParameterException(ParameterException e, String[] args) {
-        usageError(e.getCommandLine(), e.getMessage());
+        CommandLine where = e.getCommandLine();
+        String message = e.getMessage();
+        // Picocli calls an unknown command an "unmatched argument at index 0"; name it plainly.
+        if (e instanceof UnmatchedArgumentException unmatched && !where.getSubcommands().isEmpty()
+                && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+            message = "unknown command '" + unmatched.getUnmatched().get(0) + "' (the commands are: "
+                    + String.join(", ", where.getSubcommands().keySet()) + ")";
+        }
+        usageError(where, message);
         return CommandLine.ExitCode.USAGE;
     }
 

@@ -9,7 +9,7 @@ import java.util.function.LongSupplier;
  * has left, redrawn in place with a carriage return.
  *
  * <pre>
- * training  45% [=============&gt;                ]  450/1000  91.3 steps/s  0:06 left
+ * training  45% [=============&gt;                ]  450/1000    91.3 steps/s     0:06 left
  * </pre>
  *
  * <p>The bar is drawn on the caller's thread, from {@link #update(int)}, never from a timer
@@ -136,7 +136,7 @@ public final class ProgressBar implements AutoCloseable {
      * @param elapsedSeconds the time since the start
      * @param columns the width to fit in
      * @return one line, shorter than {@code columns}, for example
-     *     {@code "training  50% [=======>       ]   50/100  50.0 steps/s  0:01 left"}
+     *     {@code "training  50% [=======>       ]   50/100    50.0 steps/s     0:01 left"}
      */
     public static String render(String label, int done, int total, double elapsedSeconds, int columns) {
         int percent = (int) (100L * done / total);
@@ -145,12 +145,14 @@ public final class ProgressBar implements AutoCloseable {
         String left;
         if (done > 0 && elapsedSeconds > 0) {
             double rate = done / elapsedSeconds;
-            speed = String.format(Locale.ROOT, "%.1f steps/s", rate);
-            left = duration((long) Math.ceil((total - done) / rate)) + " left";
+            speed = String.format(Locale.ROOT, "%6.1f steps/s", rate);
+            left = duration((long) Math.ceil((total - done) / rate));
         } else {
-            speed = "- steps/s";
-            left = "-:-- left";
+            speed = "     - steps/s";
+            left = "-:--";
         }
+        // Fixed-width fields keep the bar from changing length as the numbers change.
+        left = " ".repeat(Math.max(0, 7 - left.length())) + left + " left";
         String head = label + " " + PythonFormat.rightAligned(percent, 3) + "% [";
         String tail = "]  " + counts + "  " + speed + "  " + left;
         int width = Math.max(10, Math.min(40, columns - 1 - head.length() - tail.length()));
