@@ -20,7 +20,8 @@ import java.util.function.LongSupplier;
  * lines.) When stdout goes elsewhere, redraws are limited to ten a second.
  *
  * <p>Speed and time left come from the average rate since {@link #start()}; the clock is
- * injected so that a test can drive it.
+ * injected so that a test can drive it. The methods are synchronized only so that
+ * {@link #close()} can come from a shutdown hook.
  */
 public final class ProgressBar implements AutoCloseable {
 
@@ -38,6 +39,7 @@ public final class ProgressBar implements AutoCloseable {
     private long lastDrawNanos;
     private int done;
     private boolean visible;
+    private boolean closed;
 
     /**
      * Creates a bar; nothing is drawn until {@link #start()}.
@@ -79,7 +81,7 @@ public final class ProgressBar implements AutoCloseable {
     }
 
     /** Starts the clock and draws the empty bar. */
-    public void start() {
+    public synchronized void start() {
         startNanos = nanoClock.getAsLong();
         draw(startNanos);
     }
@@ -88,7 +90,7 @@ public final class ProgressBar implements AutoCloseable {
      * Erases the bar if the command's next line of output would otherwise be written over it.
      * Does nothing when stdout is not on the bar's terminal.
      */
-    public void beforeOutput() {
+    public synchronized void beforeOutput() {
         if (sharesTerminalWithOutput && visible) {
             err.print(ERASE_LINE);
             err.flush();
@@ -102,7 +104,10 @@ public final class ProgressBar implements AutoCloseable {
      *
      * @param stepsDone the number of steps finished so far
      */
-    public void update(int stepsDone) {
+    public synchronized void update(int stepsDone) {
+        if (closed) {
+            return;
+        }
         done = stepsDone;
         long now = nanoClock.getAsLong();
         if (!visible || stepsDone >= total || now - lastDrawNanos >= MIN_REDRAW_NANOS) {
@@ -110,9 +115,14 @@ public final class ProgressBar implements AutoCloseable {
         }
     }
 
-    /** Erases the bar, leaving the cursor at the start of an empty line. */
+    /**
+     * Erases the bar, leaving the cursor at the start of an empty line; later updates draw
+     * nothing. Safe to call more than once and from another thread (a shutdown hook on Ctrl-C,
+     * so that the shell's prompt does not appear after a half-drawn bar).
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         if (visible) {
             err.print(ERASE_LINE);
             err.flush();

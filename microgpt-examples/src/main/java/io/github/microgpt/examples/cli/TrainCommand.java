@@ -187,14 +187,22 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
         });
-        if (progress != null) {
-            progress.start();
-        }
-        try {
+        if (progress == null) {
             trainer.run(StepMode.DOCUMENT);
-        } finally {
-            if (progress != null) {
+        } else {
+            // On Ctrl-C the JVM runs shutdown hooks: erase the bar so the prompt starts on a clean line.
+            Thread eraseOnExit = new Thread(progress::close, "microgpt-progress-eraser");
+            Runtime.getRuntime().addShutdownHook(eraseOnExit);
+            progress.start();
+            try {
+                trainer.run(StepMode.DOCUMENT);
+            } finally {
                 progress.close();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(eraseOnExit);
+                } catch (IllegalStateException shuttingDown) {
+                    // The hook is running or has run; nothing left to undo.
+                }
             }
         }
 

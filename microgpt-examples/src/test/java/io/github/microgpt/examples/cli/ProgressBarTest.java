@@ -107,6 +107,24 @@ class ProgressBarTest {
     }
 
     @Test
+    void drawsNothingOnceClosed() {
+        long[] now = {0};
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(new PrintStream(err, true, StandardCharsets.UTF_8), "training", 10, true,
+                80, () -> now[0]);
+        bar.start();
+        bar.update(1);
+        bar.close();
+        int length = err.size();
+        now[0] += 1_000 * MS;
+        bar.beforeOutput();
+        bar.update(2);
+        bar.close();
+
+        assertEquals(length, err.size(), "written after close: " + err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void readsTheTerminalWidthFromColumns() {
         assertEquals(120, ProgressBar.columns(context(Map.of("COLUMNS", "120"))));
         assertEquals(80, ProgressBar.columns(context(Map.of())));
