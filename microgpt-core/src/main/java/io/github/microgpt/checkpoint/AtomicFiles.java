@@ -144,6 +144,23 @@ final class AtomicFiles {
         }
     }
 
+    /**
+     * Checks that {@link #writeDirectory} would accept a target, without writing anything.
+     *
+     * @param directory the target
+     * @param marker the file that marks a directory this class wrote
+     * @throws IOException if the target exists and would be refused
+     */
+    static void checkTarget(Path directory, String marker) throws IOException {
+        Path target = directory.toAbsolutePath().normalize();
+        if (target.getParent() == null) {
+            throw new CheckpointException(directory, "cannot save into the root of the file system");
+        }
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            checkReplaceable(directory, target, marker);
+        }
+    }
+
     private static void checkReplaceable(Path directory, Path target, String marker) throws IOException {
         if (Files.isSymbolicLink(target)) {
             throw new CheckpointException(directory, "is a symbolic link; save to the directory it points to instead");

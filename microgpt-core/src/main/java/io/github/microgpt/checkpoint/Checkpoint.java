@@ -251,6 +251,21 @@ public final class Checkpoint {
         AtomicFiles.writeDirectory(directory, files, CONFIG_FILE);
     }
 
+    /**
+     * Checks, without writing anything, that {@link #save} would accept a directory: it does not
+     * exist, or is an empty directory, or holds a checkpoint. A program that trains for an hour
+     * and then saves can call this first, so that a mistyped path fails at once rather than at
+     * the end.
+     *
+     * @param directory the directory to save into later
+     * @throws CheckpointException if it is a file, a symbolic link, or a directory with other
+     *     contents, which {@code save} refuses to replace
+     * @throws IOException if the directory cannot be inspected
+     */
+    public static void checkSaveTarget(Path directory) throws IOException {
+        AtomicFiles.checkTarget(directory, CONFIG_FILE);
+    }
+
     private static List<Tensor> tensors(List<ParameterMatrix> layout, double[] values, String suffix, DType dtype) {
         List<Tensor> tensors = new ArrayList<>();
         for (ParameterMatrix matrix : layout) {

@@ -172,7 +172,7 @@ public final class Sampler {
         try {
             prefix = tokenizer.encode(options.prefix());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the prefix cannot be sampled from: " + e.getMessage(), e);
+            throw new IllegalArgumentException("the prefix: " + e.getMessage(), e);
         }
         int blockSize = model.config().blockSize();
         if (prefix.length > blockSize - 1) {

@@ -244,6 +244,10 @@ class CheckpointTest {
 
         Path other = Files.createDirectory(tmp.resolve("other"));
         Files.writeString(other.resolve("notes.txt"), "precious");
+        Checkpoint.checkSaveTarget(dir);
+        Checkpoint.checkSaveTarget(tmp.resolve("not/yet"));
+        assertTrue(assertThrows(CheckpointException.class, () -> Checkpoint.checkSaveTarget(other)).getMessage()
+                .contains("is not a checkpoint"));
         CheckpointException e = assertThrows(CheckpointException.class,
                 () -> Checkpoint.save(other, run.model(), TOKENIZER));
         assertTrue(e.getMessage().contains("is not a checkpoint"), e.getMessage());
