@@ -64,6 +64,15 @@ final class Fixtures {
         return SimulatorServer.start(names(), "file", "names.txt", 42, 0);
     }
 
+    /** Puts the reference names back as the session's dataset (after a test changed it). */
+    static void resetToTheNames(Api api) {
+        Answer answer = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"name\": \"names.txt\","
+                + " \"text\": \"" + String.join("\\n", names()) + "\"}}");
+        if (answer.status() != 200) {
+            throw new AssertionError("could not reset to the names: " + answer);
+        }
+    }
+
     /** An answer of the API. */
     record Answer(int status, String body) {
         JsonObject json() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.github.microgpt.text.Documents;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -306,9 +307,19 @@ class SimulatorApiTest {
             assertEquals(2, stepped.getAsJsonArray("attention").get(1).getAsJsonArray().size(), "two heads");
             assertTrue(stepped.getAsJsonArray("log").get(0).getAsJsonObject().get("perDocument").getAsBoolean());
         } finally {
-            Fixtures.Answer back = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"name\": \"names.txt\","
-                    + " \"text\": \"" + String.join("\\n", Fixtures.names()) + "\"}}");
-            assertEquals(200, back.status(), back.body());
+            Fixtures.resetToTheNames(api);
+        }
+    }
+
+    @Test
+    void theEmbeddedNamesCanBeChosenOnReset() {
+        JsonObject state = api.post("api/reset", "{\"dataset\": {\"source\": \"embedded\"}}").json();
+        try {
+            assertEquals(Documents.embeddedNames().size(), state.getAsJsonObject("stats").get("numDocs").getAsInt());
+            assertEquals("embedded", state.getAsJsonObject("dataset").get("source").getAsString());
+            assertEquals("embedded names", state.getAsJsonObject("dataset").get("name").getAsString());
+        } finally {
+            Fixtures.resetToTheNames(api);
         }
     }
 

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,8 +50,12 @@ class SimulatorBrowserTest {
     private WebDriver driver;
     private List<String> order;
 
+    /** Selenium warns that it has no DevTools bindings for this Chromium; the tests do not use them. */
+    private static final Logger DEVTOOLS_LOG = Logger.getLogger("org.openqa.selenium.devtools");
+
     @BeforeAll
     void start() throws IOException {
+        DEVTOOLS_LOG.setLevel(Level.SEVERE);
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
             throw new IllegalStateException("the browser tests need Debian's chromium and chromium-driver:"
                     + " run `bash .ci/install-browser` (as root) first");
@@ -225,18 +231,31 @@ class SimulatorBrowserTest {
     }
 
     @Test
-    void aPastedDatasetIsAppliedOnReset() {
-        driver.findElement(By.cssSelector("#setup summary")).click();
-        type("dataset-text", "abba\nbaab\n\ncab\n");
-        click("btn-reset");
-        waitFor("the new dataset", d -> text("num-docs").equals("3") && text("vocab-size").equals("4"));
-        assertEquals("Step: 0 / 1000", text("step-counter"));
-        assertTrue(text("dataset-current").startsWith("pasted text (3 docs)"), text("dataset-current"));
-        click("btn-step");
-        waitFor("a step on the new data", d -> text("step-counter").equals("Step: 1 / 1000"));
-        assertEquals("BOS", driver.findElement(By.cssSelector("#ov-input .tok")).getText());
-        api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"text\": \"" + String.join("\\n",
-                Fixtures.names()) + "\", \"name\": \"names.txt\"}}");
+    void anUploadedDatasetIsAppliedOnResetAndAnEmptyOneIsRefused() throws IOException {
+        Path upload = Files.writeString(profile.resolveSibling(profile.getFileName() + "-tiny.txt"), "abba\nbaab\n\ncab\n");
+        try {
+            driver.findElement(By.cssSelector("#setup summary")).click();
+            driver.findElement(By.id("dataset-file")).sendKeys(upload.toString());
+            waitFor("the file to be read", d -> text("dataset-info").startsWith(upload.getFileName() + ": 3 non-empty lines"));
+            click("btn-reset");
+            waitFor("the new dataset", d -> text("num-docs").equals("3") && text("vocab-size").equals("4"));
+            assertEquals("Step: 0 / 1000", text("step-counter"));
+            assertEquals(upload.getFileName() + " (3 docs)", text("dataset-current"));
+            click("btn-step");
+            waitFor("a step on the new data", d -> text("step-counter").equals("Step: 1 / 1000"));
+            assertEquals("BOS", driver.findElement(By.cssSelector("#ov-input .tok")).getText());
+
+            // Blank text holds no document: the server refuses it and the page says why.
+            type("dataset-text", "   \n  ");
+            click("btn-reset");
+            waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
+            assertTrue(text("error-text").contains("holds no documents"), text("error-text"));
+            assertEquals("3", text("num-docs"));
+            assertEquals("Step: 1 / 1000", text("step-counter"));
+        } finally {
+            Files.deleteIfExists(upload);
+            Fixtures.resetToTheNames(api);
+        }
     }
 
     @Test
@@ -272,6 +291,11 @@ class SimulatorBrowserTest {
         waitFor("generation mode", d -> mode().equals("Generation"));
         screenshot("generating.png");
         assertTrue(Files.size(screenshots().resolve("generating.png")) > 10_000);
+        // The lower half: the weights of one matrix with their gradients, and the text.
+        new Select(driver.findElement(By.id("weights-filter"))).selectByValue("layer0.attn_wq");
+        waitFor("the attn_wq rows", d -> text("weights-count").startsWith("256 parameters"));
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('h-weights').scrollIntoView();");
+        screenshot("weights.png");
     }
 
     // ------------------------------------------------------------------------------ helpers
@@ -311,6 +335,9 @@ class SimulatorBrowserTest {
     }
 
     private void screenshot(String name) throws IOException {
+        // Let the diagram's flash (half a second after a step or token) fade, so the picture is calm.
+        waitFor("the diagram to settle", d -> ((Long) ((JavascriptExecutor) d).executeScript(
+                "return document.querySelectorAll('#diagram .flash').length;")) == 0);
         Path file = ((ChromeDriver) driver).getScreenshotAs(OutputType.FILE).toPath();
         Files.copy(file, screenshots().resolve(name), StandardCopyOption.REPLACE_EXISTING);
     }

@@ -403,6 +403,10 @@ function flashDiagram() {
     node.classList.add("flash");
   }
 }
+$("diagram").addEventListener("animationend", event => {
+  const node = event.target.closest(".node");
+  if (node) node.classList.remove("flash");
+});
 
 // ------------------------------------------------------------------ attention and distribution
 
@@ -560,7 +564,7 @@ function renderWeights() {
   rows.innerHTML = html;
   // The heatmaps show the chosen matrix, or the one at the top of the table.
   if (shownMatrix) {
-    const width = Math.max(120, ($("weights-table").parentElement.clientWidth / 2 - 40) / 2);
+    const width = Math.max(120, (document.querySelector(".heatmaps").clientWidth - 18) / 2);
     const vmax = Charts.matrix($("w-values"), w.values, shownMatrix.offset, shownMatrix.rows, shownMatrix.cols, width, 330);
     const gmax = Charts.matrix($("w-grads"), w.grads, shownMatrix.offset, shownMatrix.rows, shownMatrix.cols, width, 330);
     $("w-values-cap").textContent = shownMatrix.name + " values (" + shownMatrix.rows + " × " + shownMatrix.cols + ", ±" + vmax.toFixed(3) + ")";

@@ -165,7 +165,7 @@ const Charts = (() => {
   function attention(canvas, rows, labels, currentRow, size) {
     const n = labels.length;
     const label = 16;
-    const cell = Math.max(8, Math.min(40, Math.floor((size - label) / Math.max(n, 1))));
+    const cell = Math.max(8, Math.min(40, Math.floor((size - label - 2) / Math.max(n, 1))));
     const { ctx } = prepare(canvas, label + cell * n + 2, label + cell * n + 2);
     ctx.font = n > 12 ? '10px ui-monospace, "DejaVu Sans Mono", monospace' : MONO;
     ctx.fillStyle = "#6a7386";
@@ -194,7 +194,7 @@ const Charts = (() => {
 
   /** A weight matrix (or its gradient) as a heatmap, one cell per entry. */
   function matrix(canvas, values, offset, rows, cols, maxWidth, maxHeight) {
-    const cell = Math.max(2, Math.min(14, Math.floor(maxWidth / cols), Math.floor(maxHeight / rows)));
+    const cell = Math.max(2, Math.min(18, Math.floor(maxWidth / cols), Math.floor(maxHeight / rows)));
     const { ctx } = prepare(canvas, cols * cell, rows * cell);
     let scale = 0;
     for (let i = 0; i < rows * cols; i++) scale = Math.max(scale, Math.abs(values[offset + i]));
