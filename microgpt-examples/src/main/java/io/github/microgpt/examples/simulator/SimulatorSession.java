@@ -20,6 +20,7 @@ import io.github.microgpt.train.TrainingListener;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
@@ -61,6 +62,12 @@ final class SimulatorSession implements AutoCloseable {
     /** The lowest and highest temperature of the page's slider. */
     static final double MIN_TEMPERATURE = 0.1;
     static final double MAX_TEMPERATURE = 1.5;
+    /**
+     * The most work a step may take, as block size × number of parameters: 250,000, about four
+     * times the default model's 67,072. The scalar engine's step time grows with both; within this
+     * budget the longest step measured was about 70 ms, so Stop still answers at once.
+     */
+    static final long MAX_STEP_WORK = 250_000;
     /** How many samples the page keeps. */
     static final int MAX_SAMPLES = 200;
     static final long RUN_PUBLISH_MILLIS = 40;
@@ -462,7 +469,25 @@ final class SimulatorSession implements AutoCloseable {
                 }
             }
         }
+        checkStepWork(config, Tokenizer.fromDocuments(documents).vocabSize());
         return new Settings(documents, source, name, config, learningRate, seed, numSteps);
+    }
+
+    /**
+     * Refuses a model so large that one step would take long enough to make the page sluggish
+     * and Stop slow to answer.
+     */
+    static void checkStepWork(GptConfig config, int vocabSize) {
+        long d = config.nEmbd();
+        long params = 2L * vocabSize * d + (long) config.blockSize() * d + 12L * config.nLayer() * d * d;
+        long work = params * config.blockSize();
+        if (work > MAX_STEP_WORK) {
+            throw ApiException.badRequest(String.format(Locale.ROOT, "this model is too large to train live: block"
+                    + " size × parameters is %,d (%d layers, embedding size %d, block size %d, %d tokens, %,d"
+                    + " parameters) and the simulator allows at most %,d, which keeps a step under about 0.1 s."
+                    + " Choose fewer layers, a smaller embedding or a shorter block",
+                    work, config.nLayer(), config.nEmbd(), config.blockSize(), vocabSize, params, MAX_STEP_WORK));
+        }
     }
 
     /**

@@ -84,6 +84,10 @@ class SimulatorApiTest {
         String[][] resets = {
             {"{\"numSteps\": 0}", "Num steps must be"},
             {"{\"config\": {\"nHead\": 3}}", "must be divisible by Heads"},
+            {"{\"config\": {\"nLayer\": 2, \"nEmbd\": 32, \"blockSize\": 32}}",
+                "block size × parameters is 874,496 (2 layers, embedding size 32, block size 32, 27 tokens, 27,328"
+                        + " parameters) and the simulator allows at most 250,000"},
+            {"{\"config\": {\"nLayer\": 4, \"nEmbd\": 64, \"nHead\": 8}}", "this model is too large to train live"},
             {"{\"config\": {\"nLayer\": 0}}", "Layers must be a whole number from 1 to 4"},
             {"{\"config\": {\"nLayer\": 5}}", "Layers must be a whole number from 1 to 4"},
             {"{\"config\": {\"nEmbd\": 1000}}", "Embedding size must be"},
