@@ -32,6 +32,8 @@ public final class GptModel implements LanguageModel {
     private final Map<String, Value[][]> stateDict;
     private final Value[] params;
     private final Parameters parameterView;
+    /** Told about the attention weights of every forward pass; {@code null} for none. */
+    private AttentionObserver attentionObserver;
 
     private GptModel(GptConfig config, int vocabSize, Map<String, Value[][]> stateDict) {
         this.config = config;
@@ -138,6 +140,9 @@ public final class GptModel implements LanguageModel {
                     attnLogits[t] = Value.sum(products).div(Math.pow(headDim, 0.5));
                 }
                 Value[] attnWeights = softmax(attnLogits);
+                if (attentionObserver != null) {
+                    reportAttention(li, h, posId, attnWeights);
+                }
                 for (int j = 0; j < headDim; j++) {
                     Value[] weighted = new Value[values.size()];
                     for (int t = 0; t < values.size(); t++) {
@@ -159,6 +164,27 @@ public final class GptModel implements LanguageModel {
             x = add(x, xResidual);
         }
         return linear(x, stateDict.get("lm_head"));
+    }
+
+    private void reportAttention(int layer, int head, int posId, Value[] attnWeights) {
+        double[] weights = new double[attnWeights.length];
+        for (int t = 0; t < weights.length; t++) {
+            weights[t] = attnWeights[t].data();
+        }
+        attentionObserver.onAttention(layer, head, posId, weights);
+    }
+
+    /**
+     * Sets the observer that is told, during every forward pass from now on (training and
+     * generation alike), the attention weights of each head of each layer. It only reads: the
+     * results of the model are the same with or without it. Because it sees the very numbers of
+     * the pass being computed, a program can show what the model attends to without repeating
+     * any computation.
+     *
+     * @param observer the observer, or {@code null} to stop observing
+     */
+    public void setAttentionObserver(AttentionObserver observer) {
+        this.attentionObserver = observer;
     }
 
     /**

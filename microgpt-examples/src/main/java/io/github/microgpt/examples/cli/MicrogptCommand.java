@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.cli;
 
+import io.github.microgpt.examples.simulator.SimulatorCommand;
 import io.github.microgpt.train.TrainingDivergedException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -42,6 +43,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {
             TrainCommand.class,
             GenerateCommand.class,
+            SimulatorCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
