@@ -20,6 +20,7 @@ public final class CheckpointException extends IOException {
 
     /** The file or directory at fault; not serialised, since {@link Path} is not serialisable. */
     private final transient Path file;
+    /** What is wrong with the file, without its name. */
     private final String problem;
 
     /**

@@ -31,6 +31,8 @@ public record DataFingerprint(int documents, String sha256) {
     /**
      * Checks the values.
      *
+     * @param documents the number of documents; not negative
+     * @param sha256 the hash, 64 lowercase hexadecimal digits
      * @throws IllegalArgumentException if the count is negative or the hash is not 64 lowercase
      *     hexadecimal digits
      */

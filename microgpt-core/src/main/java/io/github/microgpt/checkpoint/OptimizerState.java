@@ -32,6 +32,13 @@ public record OptimizerState(double learningRate, double beta1, double beta2, do
     /**
      * Checks and copies the values.
      *
+     * @param learningRate the base learning rate; positive and finite
+     * @param beta1 the decay of the first moment, in {@code [0, 1)}
+     * @param beta2 the decay of the second moment, in {@code [0, 1)}
+     * @param eps added to the denominator; positive and finite
+     * @param schedule the learning-rate schedule: {@value #LINEAR_DECAY} or {@value #CONSTANT}
+     * @param firstMoments the running means of the gradients; finite
+     * @param secondMoments the running means of the squared gradients; finite and not negative, as many as the first moments
      * @throws IllegalArgumentException naming the first value out of range
      */
     public OptimizerState {

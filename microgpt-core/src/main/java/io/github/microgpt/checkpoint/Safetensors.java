@@ -35,7 +35,7 @@ import java.util.Set;
  *   <li>8 bytes: {@code N}, the length of the header, an unsigned little-endian 64-bit integer;</li>
  *   <li>{@code N} bytes: the header, a UTF-8 JSON object that maps each tensor's name to
  *       {@code {"dtype": "F64", "shape": [rows, cols], "data_offsets": [begin, end]}}, plus an
- *       optional {@code "__metadata__"} object of string values. It starts with {@code '{'} and
+ *       optional {@code "__metadata__"} object of string values. It starts with <code>'{'</code> and
  *       may be padded at the end with spaces (this writer pads it so that the data starts at a
  *       multiple of 8 bytes);</li>
  *   <li>the data: every tensor's numbers, little-endian, row-major, at
@@ -77,6 +77,8 @@ public final class Safetensors {
         /**
          * Copies the lists.
          *
+         * @param tensors the tensors, in the order of the header
+         * @param metadata the {@code __metadata__} strings, empty if there were none
          * @throws IllegalArgumentException if two tensors have the same name
          */
         public Contents {

@@ -26,6 +26,10 @@ public record Tensor(String name, DType dtype, int[] shape, double[] values) {
     /**
      * Checks and copies the values.
      *
+     * @param name the tensor's name, for example {@code "layer0.attn_wq"}; not empty, and not {@code "__metadata__"}, which safetensors reserves
+     * @param dtype how the numbers are stored
+     * @param shape the size of each dimension, none negative; {@code []} is a single number
+     * @param values the numbers, as many as the product of the shape
      * @throws IllegalArgumentException if the name is empty or reserved, the shape has a negative
      *     dimension or more than {@value #MAX_RANK}, or the number of values is not the shape's
      *     product

@@ -35,6 +35,12 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
     /**
      * Checks and copies the values.
      *
+     * @param trainer the trainer's position
+     * @param optimizer the optimizer's settings and moments
+     * @param random the random generator's state, or {@code null}
+     * @param stepMode how the run was stepping, or {@code null}
+     * @param data the fingerprint of the documents in training order
+     * @param metadata free-form strings for the application; may be empty
      * @throws NullPointerException if the trainer, optimizer, data or metadata is null
      */
     public TrainingState {

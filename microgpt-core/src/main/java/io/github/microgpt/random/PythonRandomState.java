@@ -30,6 +30,10 @@ public record PythonRandomState(int[] words, int index, boolean hasGaussNext, do
     /**
      * Checks and copies the values.
      *
+     * @param words the 624 words of the generator
+     * @param index the position of the next word, from 0 to 624
+     * @param hasGaussNext whether a second Gaussian is waiting
+     * @param gaussNext that Gaussian, or {@code 0.0} if none is waiting
      * @throws IllegalArgumentException if there are not 624 words, the index is outside
      *     {@code [0, 624]}, a waiting Gaussian is not finite, or the words are a degenerate state
      *     from which the generator would only ever produce zeros

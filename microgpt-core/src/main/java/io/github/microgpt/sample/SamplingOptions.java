@@ -51,6 +51,10 @@ public record SamplingOptions(double temperature, int topK, String prefix, int m
     /**
      * Checks the values.
      *
+     * @param temperature positive and finite
+     * @param topK the number of tokens kept, at least 1, or {@value #ALL_TOKENS} for all
+     * @param prefix the text the sample continues; not null, may be empty
+     * @param maxLength the most characters generated, at least 1, or {@value #NO_LIMIT}
      * @throws IllegalArgumentException naming the first value out of range
      * @throws NullPointerException if the prefix is null
      */

@@ -21,6 +21,10 @@ public record TrainerState(int stepsDone, int totalSteps, int positionDocument, 
      * Checks the values that make sense without knowing the documents; {@link Trainer#restore}
      * checks the rest.
      *
+     * @param stepsDone the number of steps done, from 0 to {@code totalSteps}
+     * @param totalSteps the length of the run; at least 1
+     * @param positionDocument the document of the next position step; not negative
+     * @param positionPos the position within that document; not negative
      * @throws IllegalArgumentException if {@code totalSteps < 1}, {@code stepsDone} is outside
      *     {@code [0, totalSteps]}, or a position is negative
      */
