@@ -24,7 +24,9 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code microgpt simulator}: starts the web simulator on 127.0.0.1 and prints its address.
  * Open it in a browser to watch the model learn one position at a time and generate names one
- * token at a time. Ctrl-C stops the server, and a run in progress, cleanly.
+ * token at a time. Ctrl-C stops the server, and a run in progress, cleanly. Models saved from the
+ * page (Save model) go to {@code --checkpoints DIR}, by default
+ * {@code ~/.cache/microgpt/simulator-checkpoints}, one checkpoint folder per name.
  *
  * <p>Errors follow the rest of the command line ({@link MicrogptCommand}): a bad option or data
  * file is a usage error (exit code 2), and a port that is already taken is one line on stderr with
@@ -59,6 +61,12 @@ public final class SimulatorCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
             description = "Seed of the shuffle, the initial weights and the samples (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--checkpoints", paramLabel = "DIR",
+            description = {"Folder of the models saved with the page's Save model, one checkpoint folder per name",
+                "(created by the first save). Default: simulator-checkpoints in microgpt's cache,",
+                "~/.cache/microgpt/simulator-checkpoints (MICROGPT_CACHE_DIR moves the cache)."})
+    Path checkpoints;
 
     /** Creates the command; picocli fills in the options. */
     public SimulatorCommand() {
@@ -100,13 +108,17 @@ public final class SimulatorCommand implements Callable<Integer> {
         if (port < 0 || port > 65_535) {
             throw new UsageException("--port must be from 0 to 65535, got " + port);
         }
+        Path checkpointDir = checkpoints != null ? checkpoints : CheckpointStore.defaultDirectory();
+        if (Files.exists(checkpointDir) && !Files.isDirectory(checkpointDir)) {
+            throw new UsageException("--checkpoints: " + checkpointDir + " exists and is not a directory");
+        }
         List<String> documents = loadDocuments();
         String name = data == null ? "the embedded names"
                 : data.getFileName() == null ? data.toString() : data.getFileName().toString();
         SimulatorServer server;
         try {
             server = SimulatorServer.start(documents, data == null ? "embedded" : "file",
-                    data == null ? "embedded names" : name, seed, port);
+                    data == null ? "embedded names" : name, seed, checkpointDir, port);
         } catch (BindException e) {
             throw new CommandFailedException("port " + port + " on 127.0.0.1 is already in use; choose another with"
                     + " --port (0 picks a free one)", 2, e);
@@ -117,6 +129,8 @@ public final class SimulatorCommand implements Callable<Integer> {
         }
         say("microgpt simulator: open " + server.uri() + " in your browser (" + documents.size()
                 + " documents from " + name + "; Ctrl-C stops)");
+        say("microgpt simulator: models saved from the page go to "
+                + checkpointDir.toAbsolutePath().normalize());
         return server;
     }
 

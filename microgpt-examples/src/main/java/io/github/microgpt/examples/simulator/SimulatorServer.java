@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,9 +45,19 @@ import java.util.function.Function;
  *   <tr><td>{@code POST /api/reset}</td><td>{@code {numSteps?, config?, dataset?}}</td><td>Reset</td></tr>
  *   <tr><td>{@code POST /api/gen-step}</td><td>{@code {temperature}}</td><td>Gen Step</td></tr>
  *   <tr><td>{@code POST /api/generate}</td><td>{@code {temperature, count?}}</td><td>Generate</td></tr>
+ *   <tr><td>{@code GET /api/checkpoints}</td><td></td><td>the saved models: {@code {directory,
+ *       checkpoints: [{name, savedAt, step?, totalSteps?}], truncated}}</td></tr>
+ *   <tr><td>{@code POST /api/save}</td><td>{@code {name}}</td><td>Save model: the
+ *       weights, configuration, vocabulary and training state, atomically</td></tr>
+ *   <tr><td>{@code POST /api/load}</td><td>{@code {name}}</td><td>Load model: replaces
+ *       the model, as Reset does; continues the saved run exactly when the dataset is the
+ *       one it was trained on</td></tr>
  * </table>
  * A bad value is answered with 400 and {@code {"error": "..."}}, and changes nothing; a request
- * that does not fit the moment (Step during a run) with 409.
+ * that does not fit the moment (Step during a run) with 409; Load of a checkpoint that does not
+ * exist with 404. Checkpoints are named, never given as paths: a name is one folder in the
+ * checkpoint directory, 1 to 64 letters, digits, {@code .}, {@code _} or {@code -}, starting
+ * with a letter or digit.
  */
 public final class SimulatorServer implements AutoCloseable {
 
@@ -85,16 +96,37 @@ public final class SimulatorServer implements AutoCloseable {
      * @param name a readable name for the dataset (shown on the page)
      * @param seed the random seed
      * @param port the port on 127.0.0.1; 0 picks a free one
-     * @return the running server
+     * @return the running server, which saves models in {@code ~/.cache/microgpt/simulator-checkpoints}
      * @throws java.net.BindException if the port is in use
      * @throws IOException if the server cannot start otherwise
      * @throws IllegalArgumentException if the documents cannot be trained on
      */
     public static SimulatorServer start(List<String> documents, String source, String name, long seed, int port)
             throws IOException {
+        return start(documents, source, name, seed, CheckpointStore.defaultDirectory(), port);
+    }
+
+    /**
+     * Starts a server over a new session with the default configuration, keeping saved models
+     * in a directory of your choice.
+     *
+     * @param documents the documents to train on
+     * @param source where they came from: {@code "embedded"}, {@code "file"} or {@code "text"}
+     * @param name a readable name for the dataset (shown on the page)
+     * @param seed the random seed
+     * @param checkpoints the directory of the models saved from the page, one folder per name;
+     *     created by the first save
+     * @param port the port on 127.0.0.1; 0 picks a free one
+     * @return the running server
+     * @throws java.net.BindException if the port is in use
+     * @throws IOException if the server cannot start otherwise
+     * @throws IllegalArgumentException if the documents cannot be trained on
+     */
+    public static SimulatorServer start(List<String> documents, String source, String name, long seed,
+                                        Path checkpoints, int port) throws IOException {
         SimulatorSession session;
         try {
-            session = new SimulatorSession(documents, source, name, seed);
+            session = new SimulatorSession(documents, source, name, seed, new CheckpointStore(checkpoints));
         } catch (ApiException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -201,6 +233,13 @@ public final class SimulatorServer implements AutoCloseable {
                 case "/api/reset" -> post(exchange, Set.of("numSteps", "config", "dataset"), session::reset);
                 case "/api/gen-step" -> post(exchange, Set.of("temperature"), session::genStep);
                 case "/api/generate" -> post(exchange, Set.of("temperature", "count"), session::generate);
+                case "/api/checkpoints" -> {
+                    requireMethod(method, "GET");
+                    requireNoQuery(exchange);
+                    json(exchange, 200, session.checkpoints().listJson());
+                }
+                case "/api/save" -> post(exchange, Set.of("name"), session::save);
+                case "/api/load" -> post(exchange, Set.of("name"), session::load);
                 default -> throw new ApiException(404, "there is nothing at " + path);
             }
         } catch (ApiException e) {

@@ -1,5 +1,9 @@
 package io.github.microgpt.examples.simulator;
 
+import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.checkpoint.CheckpointException;
+import io.github.microgpt.checkpoint.DataFingerprint;
+import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.optim.AdamOptimizer;
@@ -17,10 +21,18 @@ import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
 import io.github.microgpt.train.TrainingDivergedException;
 import io.github.microgpt.train.TrainingListener;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
@@ -37,8 +49,8 @@ import java.util.function.Supplier;
  * {@link Sampler} from microgpt-core, and what their listener hooks reported.
  *
  * <h2>Threads</h2>
- * Every change (Step, Run, Reset, Gen Step, Generate) happens under one lock, so requests from
- * several tabs are carried out one after the other, never interleaved. A Run trains on a worker
+ * Every change (Step, Run, Reset, Gen Step, Generate, Save, Load) happens under one lock, so
+ * requests from several tabs are carried out one after the other, never interleaved. A Run trains on a worker
  * thread that holds the lock for the whole run; meanwhile other changes are refused with HTTP 409
  * ("press Stop first") rather than made to wait. Readers never take the lock: after each change
  * the session publishes an immutable {@link Snapshot} through a volatile field, and every read
@@ -73,6 +85,12 @@ final class SimulatorSession implements AutoCloseable {
     static final long RUN_PUBLISH_MILLIS = 40;
 
     private static final Set<String> MODES = Set.of("position", "document");
+    /** The checkpoint metadata of the seed the documents were shuffled with, as 'microgpt train' writes it. */
+    static final String SEED_KEY = "seed";
+    /** The checkpoint metadata of the dataset's source ("embedded", "file", "text"). */
+    static final String SOURCE_KEY = "simulator.dataset.source";
+    /** The checkpoint metadata of the dataset's readable name. */
+    static final String DATASET_KEY = "simulator.dataset.name";
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
@@ -81,6 +99,7 @@ final class SimulatorSession implements AutoCloseable {
         return thread;
     });
     private final Supplier<List<String>> embeddedNames;
+    private final CheckpointStore checkpoints;
 
     private volatile Snapshot snapshot;
     private volatile boolean running;
@@ -107,31 +126,43 @@ final class SimulatorSession implements AutoCloseable {
      * @param name a readable name for the dataset
      * @param seed the random seed
      * @param embeddedNames where Reset gets the embedded names when the page asks for them
+     * @param checkpoints where Save and Load keep models
      * @throws IllegalArgumentException if the documents cannot be trained on
      */
     SimulatorSession(List<String> documents, String source, String name, long seed,
-                     Supplier<List<String>> embeddedNames) {
+                     Supplier<List<String>> embeddedNames, CheckpointStore checkpoints) {
         this.embeddedNames = embeddedNames;
+        this.checkpoints = checkpoints;
         Settings initial = new Settings(checkDocuments(documents), source, name, GptConfig.defaults(),
                 Settings.DEFAULT_LEARNING_RATE, seed, Settings.DEFAULT_NUM_STEPS);
         lock.lock();
         try {
-            install(initial);
+            install(initial, newWorld(initial, null));
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Creates a session over the embedded names (the {@code microgpt simulator} default).
+     * Creates a session whose Reset reads the embedded names from the library.
      *
      * @param documents the documents
      * @param source where they came from
      * @param name their readable name
      * @param seed the random seed
+     * @param checkpoints where Save and Load keep models
      */
-    SimulatorSession(List<String> documents, String source, String name, long seed) {
-        this(documents, source, name, seed, Documents::embeddedNames);
+    SimulatorSession(List<String> documents, String source, String name, long seed, CheckpointStore checkpoints) {
+        this(documents, source, name, seed, Documents::embeddedNames, checkpoints);
+    }
+
+    /**
+     * Where Save and Load keep models.
+     *
+     * @return the store
+     */
+    CheckpointStore checkpoints() {
+        return checkpoints;
     }
 
     /**
@@ -269,7 +300,7 @@ final class SimulatorSession implements AutoCloseable {
         try {
             Settings next = settingsFrom(request);
             message = null;
-            install(next);
+            install(next, newWorld(next, null));
             return snapshot;
         } finally {
             lock.unlock();
@@ -325,6 +356,217 @@ final class SimulatorSession implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Save: writes the current model as the checkpoint {@code name} in the checkpoint folder,
+     * through {@link Checkpoint#save}, atomically (a crash leaves the old checkpoint or the new
+     * one, never half of one), replacing a checkpoint of that name. It holds the weights, the
+     * configuration and the vocabulary, and the training state: Adam's moments, the step and
+     * position in the run, the random generator, a fingerprint of the documents in training
+     * order, and as metadata the seed and the dataset's name, so that Load can continue the run
+     * exactly. The session does not change, except for the note on the page.
+     *
+     * @param request {@code {name}}
+     * @return the state, with a note naming the checkpoint
+     * @throws ApiException 400 for a bad name; 409 if a run is in progress or a folder of that
+     *     name exists that is not a checkpoint; 500 if the disk refuses the write
+     */
+    Snapshot save(JsonRequest request) {
+        String name = CheckpointStore.name(request);
+        Path target = checkpoints.resolve(name);
+        lockIdle();
+        try {
+            World w = world;
+            boolean replacing = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+            try {
+                Checkpoint.checkSaveTarget(target);
+            } catch (CheckpointException e) {
+                throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
+            }
+            try {
+                TrainingState state = TrainingState.capture(w.trainer, w.random, w.mixedModes ? null : w.runMode,
+                        saveMetadata());
+                Checkpoint.save(target, w.model, w.tokenizer, state);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
+            }
+            message = "Saved the model as \"" + name + "\" (step " + w.trainer.stepsDone() + " of "
+                    + w.trainer.totalSteps() + (replacing ? ", replacing the earlier one" : "") + ") in "
+                    + checkpoints.directory();
+            publish();
+            return snapshot;
+        } catch (IOException e) {
+            throw new ApiException(500, "cannot save as \"" + name + "\": " + e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Map<String, String> saveMetadata() {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        // "seed" as 'microgpt train --save' writes it: how the documents were shuffled.
+        metadata.put(SEED_KEY, Long.toString(settings.seed()));
+        if (settings.source().equals("embedded")) {
+            // So that 'microgpt train --resume' finds the documents of a run saved here.
+            metadata.put("data", "embedded");
+        }
+        metadata.put(SOURCE_KEY, settings.source());
+        metadata.put(DATASET_KEY, settings.name());
+        return metadata;
+    }
+
+    /**
+     * Load: replaces the model with the checkpoint {@code name}'s, as Reset replaces it with a
+     * new one: new optimizer, trainer and sampler, the log, the loss curve and the samples
+     * cleared. The dataset stays the session's, and it must fit the checkpoint's vocabulary
+     * (every character of every document a token of the model); otherwise Load is refused,
+     * since the model could neither train on nor be shown the characters it has no token for.
+     *
+     * <p>Two cases:
+     * <ul>
+     *   <li><b>The run continues.</b> If the checkpoint holds a training state and the session's
+     *       dataset, shuffled with the checkpoint's seed, is exactly the one it was trained on
+     *       (same {@link io.github.microgpt.checkpoint.DataFingerprint}), everything comes back:
+     *       the weights, Adam's moments and settings, the step and position in the run, Num steps,
+     *       the seed and the random generator. The next steps are those the saved run would have
+     *       made, bit for bit.</li>
+     *   <li><b>The model only.</b> Otherwise (a model-only checkpoint, or other documents) the
+     *       model gets the checkpoint's shape, vocabulary and weights, and training starts again
+     *       at step 0 with a new optimizer and the session's seed, learning rate and Num steps.
+     *       The note on the page says which case it was, and why.</li>
+     * </ul>
+     * Everything is read and checked before anything changes: a refused Load leaves the session
+     * as it was.
+     *
+     * @param request {@code {name}}
+     * @return the state of the loaded model
+     * @throws ApiException 400 for a bad name, a damaged checkpoint (with the
+     *     {@link CheckpointException}'s message), a model the simulator cannot train live, or a
+     *     vocabulary that lacks characters of the dataset; 404 if there is no checkpoint of that
+     *     name; 409 if a run is in progress
+     */
+    Snapshot load(JsonRequest request) {
+        String name = CheckpointStore.name(request);
+        Path source = checkpoints.resolve(name);
+        lockIdle();
+        try {
+            Checkpoint checkpoint;
+            try {
+                checkpoint = Checkpoint.load(source);
+            } catch (CheckpointException e) {
+                if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new ApiException(404, "there is no checkpoint named \"" + name + "\": " + e.getMessage());
+                }
+                throw ApiException.badRequest("cannot load \"" + name + "\": " + e.getMessage());
+            }
+            checkLoadable(name, checkpoint);
+            Settings current = settings;
+            TrainingState training = checkpoint.training().orElse(null);
+            String why;
+            if (training == null) {
+                why = "it holds the model without the optimizer's state";
+            } else {
+                long seed = savedSeed(training).orElse(current.seed());
+                List<String> order = shuffled(current.documents(), seed);
+                if (!DataFingerprint.of(order).equals(training.data())) {
+                    why = "it was trained on other documents than " + describe(current) + ", or in another order"
+                            + (training.metadata().containsKey(DATASET_KEY)
+                                    ? " (it was saved with \"" + training.metadata().get(DATASET_KEY) + "\")" : "");
+                } else if (training.trainer().totalSteps() > MAX_STEPS) {
+                    why = "its run of " + training.trainer().totalSteps() + " steps is longer than the simulator's "
+                            + MAX_STEPS;
+                } else {
+                    Settings next = new Settings(current.documents(), current.source(), current.name(),
+                            checkpoint.config(), training.optimizer().learningRate(), seed,
+                            training.trainer().totalSteps());
+                    World resumed = resumedWorld(next, order, checkpoint, training, name);
+                    message = "Loaded \"" + name + "\": step " + resumed.trainer.stepsDone() + " of "
+                            + resumed.trainer.totalSteps() + " with the optimizer's state, so training goes on"
+                            + " exactly where it was saved (the loss chart starts afresh)";
+                    install(next, resumed);
+                    return snapshot;
+                }
+            }
+            Settings next = new Settings(current.documents(), current.source(), current.name(), checkpoint.config(),
+                    current.learningRate(), current.seed(), current.numSteps());
+            World loaded = newWorld(next, checkpoint);
+            message = "Loaded the weights, shape and vocabulary of \"" + name + "\". Training starts again at step"
+                    + " 0 with a new optimizer, since " + why;
+            install(next, loaded);
+            return snapshot;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Refuses a checkpoint the simulator cannot train live, or whose vocabulary misses dataset characters. */
+    private void checkLoadable(String name, Checkpoint checkpoint) {
+        GptConfig c = checkpoint.config();
+        int vocabSize = checkpoint.tokenizer().vocabSize();
+        if (c.nLayer() > 4 || c.nEmbd() < 4 || c.nEmbd() > 64 || c.nHead() > 8 || c.blockSize() < 2
+                || c.blockSize() > 32) {
+            throw ApiException.badRequest("cannot load \"" + name + "\": its model (layers " + c.nLayer()
+                    + ", embedding size " + c.nEmbd() + ", heads " + c.nHead() + ", block size " + c.blockSize()
+                    + ") is outside what the simulator trains live: Layers 1–4, embedding size 4–64, heads 1–8,"
+                    + " block size 2–32");
+        }
+        if (vocabSize - 1 > MAX_VOCAB) {
+            throw ApiException.badRequest("cannot load \"" + name + "\": its vocabulary has " + (vocabSize - 1)
+                    + " characters; the simulator takes at most " + MAX_VOCAB);
+        }
+        try {
+            checkStepWork(c, vocabSize);
+        } catch (ApiException e) {
+            throw ApiException.badRequest("cannot load \"" + name + "\": " + e.getMessage());
+        }
+        String characters = checkpoint.tokenizer().characters();
+        Set<Integer> known = new HashSet<>();
+        characters.codePoints().forEach(known::add);
+        TreeSet<Integer> missing = new TreeSet<>();
+        for (String document : settings.documents()) {
+            document.codePoints().filter(cp -> !known.contains(cp)).forEach(missing::add);
+        }
+        if (!missing.isEmpty()) {
+            StringBuilder list = new StringBuilder();
+            int shown = 0;
+            for (int codePoint : missing) {
+                if (shown++ == 12) {
+                    list.append(", …");
+                    break;
+                }
+                list.append(shown > 1 ? ", " : "").append('\'').appendCodePoint(codePoint).append('\'');
+            }
+            throw ApiException.badRequest("cannot load \"" + name + "\": " + describe(settings) + " has "
+                    + missing.size() + (missing.size() == 1 ? " character" : " characters")
+                    + " that the model has no token for (" + list + "). A model trains only on characters of its"
+                    + " vocabulary: choose a dataset it knows (such as the one it was trained on) under Dataset &"
+                    + " configuration, press Reset, then Load");
+        }
+    }
+
+    private static String describe(Settings settings) {
+        return "the current dataset (" + settings.name() + ")";
+    }
+
+    /** The seed a checkpoint records, if it is one the page can show and send back. */
+    private static Optional<Long> savedSeed(TrainingState training) {
+        String value = training.metadata().get(SEED_KEY);
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            long seed = Long.parseLong(value.strip());
+            return seed >= 0 && seed < (1L << 53) ? Optional.of(seed) : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static List<String> shuffled(List<String> documents, long seed) {
+        List<String> order = new ArrayList<>(documents);
+        new PythonRandom(seed).shuffle(order);
+        return order;
     }
 
     /** Stops a run and the worker thread. */
@@ -521,15 +763,56 @@ final class SimulatorSession implements AutoCloseable {
 
     // ------------------------------------------------------------------------------ the model
 
-    /** Builds the model of a configuration and makes it current. Called under the lock. */
-    private void install(Settings next) {
-        World w = new World(next);
+    /** Makes a model current. Called under the lock. */
+    private void install(Settings next, World w) {
         settings = next;
         world = w;
         epoch++;
         paramsVersion++;
         stepsPerSecond = 0;
         publish();
+    }
+
+    /**
+     * A new model as Reset makes it, in the order of {@code microgpt.py}: one random source
+     * shuffles the documents, draws the initial weights, and later draws the samples. With a
+     * checkpoint, the model takes its vocabulary and, after the draw, its weights; the random
+     * source has then made the same draws as on Reset, so sampling goes as it would after Reset.
+     */
+    private World newWorld(Settings s, Checkpoint weights) {
+        PythonRandom random = new PythonRandom(s.seed());
+        List<String> order = new ArrayList<>(s.documents());
+        random.shuffle(order);
+        Tokenizer tokenizer = weights == null ? Tokenizer.fromDocuments(order) : weights.tokenizer();
+        GptModel model = GptModel.create(s.config(), tokenizer.vocabSize(), random);
+        if (weights != null) {
+            weights.loadInto(model);
+        }
+        AdamOptimizer optimizer = new AdamOptimizer(model.numParameters(), s.learningRate(), 0.85, 0.99, 1e-8,
+                LearningRateSchedule.LINEAR_DECAY);
+        return new World(order, tokenizer, model, optimizer, random, s.numSteps());
+    }
+
+    /**
+     * A saved run rebuilt where it stopped: the checkpoint's model and optimizer, the trainer at
+     * the saved step and position, the saved random generator. The caller has checked that
+     * {@code order} is the run's documents in training order.
+     */
+    private World resumedWorld(Settings s, List<String> order, Checkpoint checkpoint, TrainingState training,
+                               String name) {
+        PythonRandom random = training.random() != null ? PythonRandom.fromState(training.random())
+                : new PythonRandom(s.seed());
+        World w = new World(order, checkpoint.tokenizer(), checkpoint.model(), training.optimizer().toOptimizer(),
+                random, s.numSteps());
+        try {
+            w.trainer.restore(training.trainer());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("cannot load \"" + name + "\": its training state does not fit its"
+                    + " documents: " + e.getMessage());
+        }
+        w.runMode = training.stepMode();
+        w.mixedModes = training.stepMode() == null && training.trainer().stepsDone() > 0;
+        return w;
     }
 
     /** A model with its optimizer, trainer and sampler, and what their hooks reported. */
@@ -539,6 +822,8 @@ final class SimulatorSession implements AutoCloseable {
         final GptModel model;
         final GradientCapturingModel captured;
         final AdamOptimizer optimizer;
+        /** Shuffled the documents, drew the initial weights, and draws the samples. */
+        final PythonRandom random;
         final Sampler sampler;
         final AttentionRecorder attention;
         final StepLog log = new StepLog();
@@ -549,26 +834,27 @@ final class SimulatorSession implements AutoCloseable {
         Overlay overlay;
         /** The kind of the training step in progress, for the log. */
         StepMode stepMode = StepMode.POSITION;
+        /** The kind of the steps of this run so far (null before the first), for a checkpoint. */
+        StepMode runMode;
+        /** Whether the run so far mixed position and document steps. */
+        boolean mixedModes;
         Sampler.Generation generation;
         /** The temperature of the tokens being drawn, for the overlay. */
         double temperature = Double.NaN;
         int samplesStarted;
 
-        World(Settings s) {
-            // The order of microgpt.py: one random source shuffles the documents, draws the initial
-            // weights, and later draws the samples.
-            PythonRandom random = new PythonRandom(s.seed());
-            List<String> shuffled = new ArrayList<>(s.documents());
-            random.shuffle(shuffled);
-            documents = List.copyOf(shuffled);
-            tokenizer = Tokenizer.fromDocuments(documents);
-            model = GptModel.create(s.config(), tokenizer.vocabSize(), random);
-            attention = new AttentionRecorder(s.config().nLayer(), s.config().nHead());
+        World(List<String> documents, Tokenizer tokenizer, GptModel model, AdamOptimizer optimizer,
+              PythonRandom random, int numSteps) {
+            this.documents = List.copyOf(documents);
+            this.tokenizer = tokenizer;
+            this.model = model;
+            this.optimizer = optimizer;
+            this.random = random;
+            GptConfig config = model.config();
+            attention = new AttentionRecorder(config.nLayer(), config.nHead());
             model.setAttentionObserver(attention);
             captured = new GradientCapturingModel(model);
-            optimizer = new AdamOptimizer(model.numParameters(), s.learningRate(), 0.85, 0.99, 1e-8,
-                    LearningRateSchedule.LINEAR_DECAY);
-            trainer = newTrainer(s.numSteps());
+            trainer = newTrainer(numSteps);
             sampler = new Sampler(model, tokenizer, random).addListener(this);
             for (int id = 0; id < tokenizer.vocabSize(); id++) {
                 vocab.add(tokenizer.tokenText(id));
@@ -588,6 +874,11 @@ final class SimulatorSession implements AutoCloseable {
         public void onStep(StepEvent event) {
             PositionEvent p = lastPosition;
             boolean perDocument = stepMode == StepMode.DOCUMENT;
+            if (runMode == null && !mixedModes) {
+                runMode = stepMode;
+            } else if (runMode != stepMode) {
+                mixedModes = true;
+            }
             log.add(new StepRecord(event.step(), event.loss(), event.learningRate(), p.document(),
                     perDocument ? -1 : p.posId(), perDocument));
             overlay = new Overlay(false, event.step(), perDocument, p.posId(), p.context(), p.inputToken(),

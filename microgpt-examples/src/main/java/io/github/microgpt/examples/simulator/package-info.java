@@ -9,5 +9,10 @@
  * shows is read from the core's listener hooks ({@code TrainingListener},
  * {@code GenerationListener}, {@code AttentionObserver}) during real steps, and pushed to the page
  * as Server-Sent Events.
+ *
+ * <p>The page can save the model under a name and load it back later (Save model / Load model):
+ * a {@code CheckpointStore} keeps one {@code io.github.microgpt.checkpoint.Checkpoint} directory
+ * per name in the folder of {@code microgpt simulator --checkpoints DIR}, so a model trained in the
+ * simulator can also be used by {@code microgpt generate} and resumed by {@code microgpt train}.
  */
 package io.github.microgpt.examples.simulator;

@@ -59,9 +59,14 @@ final class Fixtures {
         }
     }
 
-    /** A running simulator over the reference names. */
+    /** A running simulator over the reference names (that saves no model: checkpoints in the default folder). */
     static SimulatorServer startServer() throws IOException {
         return SimulatorServer.start(names(), "file", "names.txt", 42, 0);
+    }
+
+    /** A running simulator over the reference names that saves models in {@code checkpoints}. */
+    static SimulatorServer startServer(Path checkpoints) throws IOException {
+        return SimulatorServer.start(names(), "file", "names.txt", 42, checkpoints, 0);
     }
 
     /** Puts the reference names back as the session's dataset (after a test changed it). */

@@ -2,8 +2,10 @@ package io.github.microgpt.examples.simulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -56,13 +59,13 @@ class SimulatorBrowserTest {
     private static final Logger DEVTOOLS_LOG = Logger.getLogger("org.openqa.selenium.devtools");
 
     @BeforeAll
-    void start() throws IOException {
+    void start(@TempDir Path checkpoints) throws IOException {
         DEVTOOLS_LOG.setLevel(Level.SEVERE);
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
             throw new IllegalStateException("the browser tests need Debian's chromium and chromium-driver:"
                     + " run `bash .ci/install-browser` (as root) first");
         }
-        server = Fixtures.startServer();
+        server = Fixtures.startServer(checkpoints);
         api = new Fixtures.Api(server);
         order = Fixtures.trainingOrder(Fixtures.names(), 42);
         profile = Files.createTempDirectory("microgpt-chromium-");
@@ -279,6 +282,58 @@ class SimulatorBrowserTest {
         double server = api.get("api/weights?matrix=lm_head").json().getAsJsonArray("values").get(0).getAsDouble();
         // The page shows six decimals of the value it was sent (rounded to float precision on the way).
         assertEquals(server, Double.parseDouble(after), 1.5e-6, "the page shows the server's lm_head[0][0]");
+    }
+
+    @Test
+    void aSavedModelComesBackWithItsWeightsAndStepAfterReset() throws IOException {
+        for (int k = 1; k <= 3; k++) {
+            click("btn-step");
+            int step = k;
+            waitFor("step " + step, d -> text("step-counter").equals("Step: " + step + " / 1000"));
+        }
+        new Select(driver.findElement(By.id("weights-filter"))).selectByValue("lm_head");
+        waitFor("the lm_head rows of step 3", d -> text("weights-count").equals("432 parameters · step 3"));
+        String savedCell = firstWeightShown();
+        JsonArray saved = api.get("api/weights").json().getAsJsonArray("values");
+
+        driver.findElement(By.cssSelector("#models summary")).click();
+        waitFor("the empty list", d -> text("ckpt-dir").startsWith("Saved in "));
+        // A name that is a path is refused, and the page says why.
+        type("ckpt-name", "../elsewhere");
+        click("btn-save");
+        waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
+        assertTrue(text("error-text").startsWith("The checkpoint name must be 1 to 64 letters"), text("error-text"));
+        click("error-close");
+
+        type("ckpt-name", "browser-run");
+        click("btn-save");
+        waitFor("the note on the save", d -> text("notice").startsWith("Saved the model as \"browser-run\" (step 3 of 1000)"));
+        waitFor("the model in the list", d -> "1".equals(driver.findElement(By.id("ckpt-list")).getAttribute("data-count")));
+        assertTrue(text("ckpt-list").startsWith("browser-run · step 3 / 1000 · "), text("ckpt-list"));
+
+        click("btn-reset");
+        waitFor("a new model", d -> text("step-counter").equals("Step: 0 / 1000")
+                && text("weights-count").equals("432 parameters · step 0"));
+        assertNotEquals(savedCell, firstWeightShown(), "Reset made new weights");
+
+        type("ckpt-name", "");
+        new Select(driver.findElement(By.id("ckpt-list"))).selectByValue("browser-run");
+        assertEquals("browser-run", driver.findElement(By.id("ckpt-name")).getDomProperty("value"),
+                "picking a model fills in its name");
+        click("btn-load");
+        waitFor("the loaded model", d -> text("step-counter").equals("Step: 3 / 1000")
+                && text("weights-count").equals("432 parameters · step 3"));
+        assertEquals(savedCell, firstWeightShown(), "the page shows the saved lm_head[0][0]");
+        assertTrue(text("notice").contains("training goes on exactly where it was saved"), text("notice"));
+        assertEquals(saved, api.get("api/weights").json().getAsJsonArray("values"), "every weight, as saved");
+        screenshot("checkpoints.png");
+        // The next step is step 4 of the saved run.
+        click("btn-step");
+        waitFor("step 4", d -> text("step-counter").equals("Step: 4 / 1000"));
+    }
+
+    private String firstWeightShown() {
+        return driver.findElement(By.cssSelector("#weights-rows .wrow span:nth-child(5)")).getText();
     }
 
     @Test

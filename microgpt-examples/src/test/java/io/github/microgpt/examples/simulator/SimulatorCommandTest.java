@@ -92,6 +92,13 @@ class SimulatorCommandTest {
     }
 
     @Test
+    void aCheckpointFolderThatIsAFileIsAUsageError() throws IOException {
+        Path file = Files.writeString(dir.resolve("models"), "not a folder");
+        assertEquals(2, run("--port", "0", "--checkpoints", file.toString()));
+        assertUsageError("--checkpoints: " + file + " exists and is not a directory");
+    }
+
+    @Test
     void aPortOutOfRangeOrNotANumberIsAUsageError() {
         assertEquals(2, run("--port", "70000"));
         assertUsageError("--port must be from 0 to 65535, got 70000");
@@ -104,15 +111,23 @@ class SimulatorCommandTest {
     void startsOnAFreePortPrintsTheAddressAndStopsCleanly() throws IOException {
         Path data = Files.writeString(dir.resolve("names.txt"), "emma\nolivia\nava\n");
         CommandLine commandLine = MicrogptCommand.commandLine(context);
-        commandLine.parseArgs("simulator", "--port", "0", "--data", data.toString(), "--seed", "7");
+        Path checkpoints = dir.resolve("saved models");
+        commandLine.parseArgs("simulator", "--port", "0", "--data", data.toString(), "--seed", "7",
+                "--checkpoints", checkpoints.toString());
         SimulatorCommand simulator = commandLine.getSubcommands().get("simulator").getCommand();
         SimulatorServer server = simulator.start();
         int port = server.port();
         try {
             assertTrue(port > 0);
             assertEquals("microgpt simulator: open http://127.0.0.1:" + port + "/ in your browser (3 documents from"
-                    + " names.txt; Ctrl-C stops)\n", out.toString(StandardCharsets.UTF_8));
-            var state = new Fixtures.Api(server).state();
+                    + " names.txt; Ctrl-C stops)\n"
+                    + "microgpt simulator: models saved from the page go to " + checkpoints + "\n",
+                    out.toString(StandardCharsets.UTF_8));
+            assertFalse(Files.exists(checkpoints), "the folder is made by the first save, not at start");
+            var api = new Fixtures.Api(server);
+            assertEquals(200, api.post("api/save", "{\"name\": \"first\"}").status());
+            assertTrue(Files.isRegularFile(checkpoints.resolve("first").resolve("config.json")), "saved in --checkpoints");
+            var state = api.state();
             assertEquals(3, state.getAsJsonObject("stats").get("numDocs").getAsInt());
             assertEquals(7, state.getAsJsonObject("config").get("seed").getAsInt());
             // A run in progress when the server stops is ended with it.
@@ -129,7 +144,8 @@ class SimulatorCommandTest {
     void theHelpNamesTheOptionsAndTheCommandIsListed() {
         assertEquals(0, run("--help"));
         String help = out.toString(StandardCharsets.UTF_8);
-        for (String option : new String[] {"--port=P", "--data=FILE", "--seed=S", "127.0.0.1"}) {
+        for (String option : new String[] {"--port=P", "--data=FILE", "--seed=S", "--checkpoints=DIR",
+            "~/.cache/microgpt/simulator-checkpoints", "127.0.0.1"}) {
             assertTrue(help.contains(option), option + " in:\n" + help);
         }
         out.reset();

@@ -210,6 +210,51 @@ function describeText() {
     + text.length.toLocaleString("en-US") + " characters";
 }
 
+// ------------------------------------------------------------------ saving and loading the model
+
+/** Fills the list of saved models from the server. */
+async function refreshCheckpoints() {
+  let response, data = null;
+  try {
+    response = await fetch("/api/checkpoints");
+    data = await response.json();
+  } catch (e) {
+    showError("The list of saved models cannot be read (" + e.message + ").");
+    return;
+  }
+  if (!response.ok) {
+    showError(data && data.error ? data.error : "The server answered HTTP " + response.status + ".");
+    return;
+  }
+  const list = $("ckpt-list");
+  const chosen = list.value;
+  const options = data.checkpoints.map(c => new Option(c.name
+    + (c.step != null ? " · step " + c.step + " / " + c.totalSteps : "")
+    + " · " + c.savedAt.replace("T", " ").replace("Z", " UTC"), c.name));
+  if (options.length === 0) {
+    const none = new Option("no saved models yet", "");
+    none.disabled = true;
+    options.push(none);
+  }
+  list.replaceChildren(...options);
+  if (data.checkpoints.some(c => c.name === chosen)) list.value = chosen;
+  list.dataset.count = String(data.checkpoints.length);
+  $("ckpt-dir").textContent = "Saved in " + data.directory + (data.truncated ? " (only the first ones are listed)" : "");
+}
+
+function checkpointName() {
+  return $("ckpt-name").value.trim();
+}
+
+$("models").addEventListener("toggle", () => { if ($("models").open) refreshCheckpoints(); });
+$("ckpt-list").addEventListener("change", () => { if ($("ckpt-list").value) $("ckpt-name").value = $("ckpt-list").value; });
+$("btn-save").addEventListener("click", async () => {
+  if (await post("/api/save", { name: checkpointName() })) refreshCheckpoints();
+});
+$("btn-load").addEventListener("click", async () => {
+  if (await post("/api/load", { name: checkpointName() })) view.filledEpoch = -1;
+});
+
 // ------------------------------------------------------------------ rendering the state
 
 function tokenText(id) {
@@ -242,7 +287,7 @@ function render() {
   const run = $("btn-run");
   run.textContent = s.running ? "Stop" : "Run";
   run.classList.toggle("running", s.running);
-  for (const id of ["btn-step", "btn-genstep", "btn-generate", "btn-reset"]) $(id).disabled = s.running;
+  for (const id of ["btn-step", "btn-genstep", "btn-generate", "btn-reset", "btn-save", "btn-load"]) $(id).disabled = s.running;
   $("notice").hidden = !s.message;
   $("notice").textContent = s.message || "";
 
