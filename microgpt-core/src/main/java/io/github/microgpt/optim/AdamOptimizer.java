@@ -1,5 +1,6 @@
 package io.github.microgpt.optim;
 
+import io.github.microgpt.model.ArrayParameters;
 import io.github.microgpt.model.Parameters;
 
 /**
@@ -124,6 +125,10 @@ public final class AdamOptimizer {
         double lrT = learningRate(step, totalSteps);
         double correction1 = 1 - Math.pow(beta1, step + 1);
         double correction2 = 1 - Math.pow(beta2, step + 1);
+        if (parameters instanceof ArrayParameters flat) {
+            update(flat.valueArray(), flat.gradArray(), lrT, correction1, correction2);
+            return lrT;
+        }
         for (int i = 0; i < m.length; i++) {
             double g = parameters.grad(i);
             m[i] = beta1 * m[i] + (1 - beta1) * g;
@@ -134,6 +139,38 @@ public final class AdamOptimizer {
             parameters.setGrad(i, 0.0);
         }
         return lrT;
+    }
+
+    /**
+     * The update of {@link #step} as one loop over flat arrays, which the JIT vectorises. It is
+     * the same arithmetic, bit for bit: {@code Math.pow(g, 2)} is exactly {@code g * g}, and
+     * {@code Math.pow(x, 0.5)} is exactly {@code Math.sqrt(x)} for the non-negative {@code x}
+     * found here (HotSpot computes both powers that way; a unit test checks the two paths agree).
+     * {@code pow} has no vector instruction, {@code *} and {@code sqrt} do.
+     */
+    private void update(double[] values, double[] grads, double lrT, double correction1, double correction2) {
+        final double[] mm = m;
+        final double[] vv = v;
+        final double b1 = beta1;
+        final double b2 = beta2;
+        final double oneMinusB1 = 1 - beta1;
+        final double oneMinusB2 = 1 - beta2;
+        final double epsilon = eps;
+        int n = mm.length;
+        if (values.length != n || grads.length != n) {
+            throw new IllegalArgumentException("this optimizer was made for " + n + " parameters, not " + values.length);
+        }
+        for (int i = 0; i < n; i++) {
+            double g = grads[i];
+            double mi = b1 * mm[i] + oneMinusB1 * g;
+            double vi = b2 * vv[i] + oneMinusB2 * (g * g);
+            mm[i] = mi;
+            vv[i] = vi;
+            double mHat = mi / correction1;
+            double vHat = vi / correction2;
+            values[i] = values[i] - lrT * mHat / (Math.sqrt(vHat) + epsilon);
+            grads[i] = 0.0;
+        }
     }
 
     /**

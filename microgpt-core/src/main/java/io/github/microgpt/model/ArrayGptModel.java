@@ -1,0 +1,821 @@
+package io.github.microgpt.model;
+
+import io.github.microgpt.random.RandomSource;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The GPT of {@link GptModel} computed over flat arrays of doubles, in the style of Karpathy's
+ * {@code llm.c}: no object per number and no graph, but an explicit forward pass and an explicit,
+ * hand-derived backward pass for every layer (RMSNorm, linear, attention, ReLU, softmax with
+ * cross-entropy). It is the fast engine; {@link GptModel} is the one to read to learn how
+ * autograd works.
+ *
+ * <p><b>Storage.</b> All weights live in one {@code double[]} and all gradients in another,
+ * matrix by matrix and row by row in {@link ParameterMatrix} order, so the {@link Parameters}
+ * view is the very same as {@link GptModel}'s (see {@link ArrayParameters}). Activations live in
+ * a workspace allocated once per model (and once per thread for batches, once per sequence for
+ * generation), so a training step allocates nothing but the small arrays handed to observers.
+ *
+ * <p><b>Same numbers as the {@code Value} engine.</b> {@link #create} draws the initial weights
+ * in the same order as {@link GptModel#create}, so both engines start from identical weights for
+ * the same seed. The forward pass performs the same floating-point operations in the same order
+ * as {@link GptModel#forward} (every sum is the same left-to-right fold, {@code x / c} is
+ * {@code x * c^-1}, softmax subtracts the maximum first), so logits, probabilities and losses are
+ * bit-identical. The backward pass is where they differ: the {@code Value} engine differentiates
+ * its graph node by node, in the order of a depth-first walk, whereas this engine uses the
+ * closed forms (for example {@code dlogits = (p - onehot) / n} for softmax with cross-entropy,
+ * and {@code s^3} for the derivative of the RMS scale) and sums each gradient in position and row
+ * order. Gradients therefore agree to about 1e-15 relative, not bit for bit, and a long training
+ * run drifts apart by rounding only (the property tests check 1e-10).
+ *
+ * <p><b>Speed.</b> The inner loops are plain counted loops over arrays with unit stride, the
+ * shape HotSpot's C2 compiler turns into SIMD instructions (no {@code jdk.incubator.vector}
+ * needed, so it runs on any JDK 17). Matrix-vector products in the forward pass compute four
+ * rows at a time with four independent sums, which keeps the fold order of every row while
+ * giving the processor four chains of additions to overlap. The backward pass is made of
+ * {@code axpy} loops ({@code dx += w_row * dy_o}, {@code dw_row += dy_o * x}) that vectorise
+ * as they are, and rows whose output gradient is exactly 0 (the ReLU's dead units) are skipped.
+ *
+ * <p>Not thread-safe, except that {@link #batchLossAndGradients} uses several threads inside one
+ * call. A {@link LanguageModel.Sequence} has its own key-value cache, so several sequences may be
+ * generated one after another or interleaved on one thread, but not while the model is trained.
+ */
+public final class ArrayGptModel implements LanguageModel {
+
+    private static final double RMS_EPS = 1e-5;
+
+    final GptConfig config;
+    final int vocabSize;
+    final int nEmbd;
+    final int nHead;
+    final int headDim;
+    final int hidden;
+    final int blockSize;
+    final int nLayer;
+    /** The weights, in {@link ParameterMatrix} order. */
+    final double[] w;
+    private final double[] g;
+    private final ArrayParameters parameters;
+    final int offWte;
+    final int offWpe;
+    final int offLmHead;
+    final int[] offWq;
+    final int[] offWk;
+    final int[] offWv;
+    final int[] offWo;
+    final int[] offFc1;
+    final int[] offFc2;
+    /** {@code (headDim^0.5)^-1}: {@link GptModel} divides attention logits by {@code headDim^0.5}. */
+    final double attnScale;
+    /** {@code nEmbd^-1}: {@link GptModel} divides the sum of squares by {@code nEmbd}. */
+    final double invEmbd;
+
+    private Workspace trainingWorkspace;
+    private BatchRunner batchRunner;
+
+    private ArrayGptModel(GptConfig config, int vocabSize, double[] weights) {
+        this.config = config;
+        this.vocabSize = vocabSize;
+        this.nEmbd = config.nEmbd();
+        this.nHead = config.nHead();
+        this.headDim = config.headDim();
+        this.hidden = 4 * nEmbd;
+        this.blockSize = config.blockSize();
+        this.nLayer = config.nLayer();
+        List<ParameterMatrix> matrices = layout(config, vocabSize);
+        this.w = weights;
+        this.g = new double[weights.length];
+        this.parameters = new ArrayParameters(matrices, w, g);
+        this.offWte = matrices.get(0).offset();
+        this.offWpe = matrices.get(1).offset();
+        this.offLmHead = matrices.get(2).offset();
+        this.offWq = new int[nLayer];
+        this.offWk = new int[nLayer];
+        this.offWv = new int[nLayer];
+        this.offWo = new int[nLayer];
+        this.offFc1 = new int[nLayer];
+        this.offFc2 = new int[nLayer];
+        for (int li = 0; li < nLayer; li++) {
+            int m = 3 + 6 * li;
+            offWq[li] = matrices.get(m).offset();
+            offWk[li] = matrices.get(m + 1).offset();
+            offWv[li] = matrices.get(m + 2).offset();
+            offWo[li] = matrices.get(m + 3).offset();
+            offFc1[li] = matrices.get(m + 4).offset();
+            offFc2[li] = matrices.get(m + 5).offset();
+        }
+        this.attnScale = Math.pow(Math.pow(headDim, 0.5), -1);
+        this.invEmbd = Math.pow(nEmbd, -1);
+    }
+
+    /**
+     * Creates a model with random initial weights, drawn exactly as {@link GptModel#create}
+     * draws them (matrix by matrix, row by row, {@code random.gauss(0, initStd)} each), so that
+     * the same seed gives both engines the same weights.
+     *
+     * @param config the shape
+     * @param vocabSize the number of tokens (from the tokenizer); at least 2
+     * @param random the source of the initial weights
+     * @return the model
+     * @throws IllegalArgumentException if {@code vocabSize < 2}
+     */
+    public static ArrayGptModel create(GptConfig config, int vocabSize, RandomSource random) {
+        checkVocabSize(vocabSize);
+        List<ParameterMatrix> matrices = layout(config, vocabSize);
+        ParameterMatrix last = matrices.get(matrices.size() - 1);
+        double[] weights = new double[last.offset() + last.size()];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = random.gauss(0, config.initStd());
+        }
+        return new ArrayGptModel(config, vocabSize, weights);
+    }
+
+    /**
+     * Creates an array-engine model with the configuration, vocabulary and current weights of
+     * another model (of any engine), for example to generate quickly from a model trained with
+     * {@link GptModel}. The gradients start at 0; the two models share nothing afterwards.
+     *
+     * @param model the model to copy
+     * @return the copy
+     */
+    public static ArrayGptModel copyOf(LanguageModel model) {
+        List<ParameterMatrix> expected = layout(model.config(), model.vocabSize());
+        if (!expected.equals(model.parameters().matrices())) {
+            throw new IllegalArgumentException("the model's parameters are not laid out as a GPT of its "
+                    + "configuration: " + model.parameters().matrices());
+        }
+        return new ArrayGptModel(model.config(), model.vocabSize(), model.parameters().values());
+    }
+
+    /**
+     * The matrices of a GPT in {@code microgpt.py}'s {@code state_dict} order, with their offsets.
+     *
+     * @param config the shape
+     * @param vocabSize the vocabulary size
+     * @return the matrices
+     */
+    static List<ParameterMatrix> layout(GptConfig config, int vocabSize) {
+        checkVocabSize(vocabSize);
+        int d = config.nEmbd();
+        List<ParameterMatrix> matrices = new ArrayList<>();
+        int[] offset = {0};
+        add(matrices, offset, "wte", vocabSize, d);
+        add(matrices, offset, "wpe", config.blockSize(), d);
+        add(matrices, offset, "lm_head", vocabSize, d);
+        for (int i = 0; i < config.nLayer(); i++) {
+            add(matrices, offset, "layer" + i + ".attn_wq", d, d);
+            add(matrices, offset, "layer" + i + ".attn_wk", d, d);
+            add(matrices, offset, "layer" + i + ".attn_wv", d, d);
+            add(matrices, offset, "layer" + i + ".attn_wo", d, d);
+            add(matrices, offset, "layer" + i + ".mlp_fc1", 4 * d, d);
+            add(matrices, offset, "layer" + i + ".mlp_fc2", d, 4 * d);
+        }
+        long size = (long) offset[0];
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a model of this size has " + size + " parameters, more than an array holds");
+        }
+        return List.copyOf(matrices);
+    }
+
+    private static void add(List<ParameterMatrix> matrices, int[] offset, String name, int rows, int cols) {
+        long size = (long) rows * cols;
+        if (offset[0] + size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a model of this size has more parameters than an array holds");
+        }
+        matrices.add(new ParameterMatrix(name, rows, cols, offset[0]));
+        offset[0] += (int) size;
+    }
+
+    private static void checkVocabSize(int vocabSize) {
+        if (vocabSize < 2) {
+            throw new IllegalArgumentException("vocabSize must be at least 2 (one character and BOS), got " + vocabSize);
+        }
+    }
+
+    // ----------------------------------------------------------------------------- accessors
+
+    @Override
+    public GptConfig config() {
+        return config;
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    /**
+     * The parameters: a view of this model's own arrays.
+     *
+     * @return the parameters, as {@link ArrayParameters}
+     */
+    @Override
+    public ArrayParameters parameters() {
+        return parameters;
+    }
+
+    // -------------------------------------------------------------------------------- training
+
+    @Override
+    public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
+        checkStretch(tokens, first, end);
+        if (trainingWorkspace == null) {
+            trainingWorkspace = new Workspace(this, true);
+        }
+        Workspace ws = trainingWorkspace;
+        double loss = forwardDocument(ws, tokens, first, end);
+        if (observer != null) {
+            for (int t = first; t < end; t++) {
+                observer.onPosition(t, ws.probabilities(t), ws.losses[t]);
+            }
+        }
+        backwardDocument(ws, tokens, first, end, g);
+        return loss;
+    }
+
+    /**
+     * Computes the mean loss of whole documents and adds the mean of their gradients, on up to
+     * {@code threads} threads. Each document's gradient is computed into a buffer of its own by
+     * whichever thread takes it; the buffers are then summed in document order, element by
+     * element, and divided by the number of documents. The sum of each element is thus the same
+     * sequence of additions whatever the number of threads, so the result is bit-identical for 1,
+     * 2 or 16 threads, and equal to the sequential definition of
+     * {@link LanguageModel#batchLossAndGradients}.
+     *
+     * <p>The threads share the weights (only read during the call) and each has its own
+     * activations. They are kept in a small pool between calls and end after a second of idleness.
+     */
+    @Override
+    public double batchLossAndGradients(List<int[]> documents, int threads, BatchObserver observer) {
+        int[] ends = checkBatch(documents, threads);
+        if (batchRunner == null) {
+            batchRunner = new BatchRunner(this);
+        }
+        return batchRunner.run(documents, ends, threads, observer, g);
+    }
+
+    int[] checkBatch(List<int[]> documents, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
+        }
+        if (documents.isEmpty()) {
+            throw new IllegalArgumentException("a batch needs at least one document");
+        }
+        int[] ends = new int[documents.size()];
+        for (int b = 0; b < ends.length; b++) {
+            int[] doc = documents.get(b);
+            if (doc == null || doc.length < 2) {
+                throw new IllegalArgumentException("document " + b + " of the batch has fewer than 2 tokens");
+            }
+            ends[b] = Math.min(blockSize, doc.length - 1);
+            try {
+                checkStretch(doc, 0, ends[b]);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("document " + b + " of the batch: " + e.getMessage(), e);
+            }
+        }
+        return ends;
+    }
+
+    /**
+     * Runs the forward pass over positions {@code 0 .. end-1}, keeping every activation the
+     * backward pass needs, and returns the mean loss over {@code [first, end)}: the same fold,
+     * {@code (1/n) * (l_first + 0 + l_first+1 + ...)}, as {@link GptModel#loss}.
+     */
+    double forwardDocument(Workspace ws, int[] tokens, int first, int end) {
+        double sum = 0.0;
+        for (int t = 0; t < end; t++) {
+            forwardPosition(ws, t, tokens[t]);
+            if (t >= first) {
+                ws.probabilitiesInPlace(t);
+                double lossT = Math.log(ws.logits[t * vocabSize + tokens[t + 1]]) * -1.0;
+                ws.losses[t] = lossT;
+                sum += lossT;
+            }
+        }
+        return sum * (1.0 / (end - first));
+    }
+
+    // ---------------------------------------------------------------------------- the forward pass
+
+    /**
+     * Reads one token at one position, leaving the logits in {@code ws.logits} at row
+     * {@code ws.row(t)} and the position's keys and values in the cache: {@link GptModel#forward},
+     * operation for operation.
+     */
+    void forwardPosition(Workspace ws, int t, int token) {
+        final int d = nEmbd;
+        final int r = ws.row(t);
+        final double[] wt = w;
+        // Token plus position embedding, then RMSNorm.
+        int eo = r * d;
+        int tokOff = offWte + token * d;
+        int posOff = offWpe + t * d;
+        for (int i = 0; i < d; i++) {
+            ws.emb[eo + i] = wt[tokOff + i] + wt[posOff + i];
+        }
+        ws.scaleEmb[r] = rmsnorm(ws.emb, eo, ws.xin, ws.rowOf(0, r) * d, ws.msEmb, r);
+
+        for (int li = 0; li < nLayer; li++) {
+            int lr = ws.rowOf(li, r);
+            int xo = lr * d;
+            int kvo = (li * blockSize + t) * d;
+            // 1) multi-head attention
+            ws.scaleA[lr] = rmsnorm(ws.xin, xo, ws.a, xo, ws.msA, lr);
+            matvec(wt, offWq[li], d, d, ws.a, xo, ws.q, xo);
+            matvec(wt, offWk[li], d, d, ws.a, xo, ws.k, kvo);
+            matvec(wt, offWv[li], d, d, ws.a, xo, ws.v, kvo);
+            attention(ws, li, t, lr);
+            matvec(wt, offWo[li], d, d, ws.y, xo, ws.x1, xo);
+            for (int i = 0; i < d; i++) {
+                ws.x1[xo + i] += ws.xin[xo + i];
+            }
+            // 2) MLP
+            ws.scaleB[lr] = rmsnorm(ws.x1, xo, ws.b, xo, ws.msB, lr);
+            int ho = lr * hidden;
+            matvec(wt, offFc1[li], hidden, d, ws.b, xo, ws.hpre, ho);
+            for (int i = 0; i < hidden; i++) {
+                double h = ws.hpre[ho + i];
+                ws.hr[ho + i] = h > 0 ? h : 0.0;
+            }
+            double[] out = li + 1 < nLayer ? ws.xin : ws.xout;
+            int oo = li + 1 < nLayer ? ws.rowOf(li + 1, r) * d : r * d;
+            matvec(wt, offFc2[li], d, hidden, ws.hr, ho, out, oo);
+            for (int i = 0; i < d; i++) {
+                out[oo + i] += ws.x1[xo + i];
+            }
+        }
+        matvec(wt, offLmHead, vocabSize, d, ws.xout, r * d, ws.logits, r * vocabSize);
+    }
+
+    /**
+     * {@code out = x * (mean(x^2) + 1e-5)^-0.5}, with the mean computed as
+     * {@code (x0*x0 + x1*x1 + ...) * n^-1}; stores {@code mean + 1e-5} for the backward pass.
+     *
+     * @return the scale {@code (mean + 1e-5)^-0.5}
+     */
+    private double rmsnorm(double[] x, int xo, double[] out, int oo, double[] msStore, int msIndex) {
+        double sumSq = 0.0;
+        for (int i = 0; i < nEmbd; i++) {
+            double xi = x[xo + i];
+            sumSq += xi * xi;
+        }
+        double msEps = sumSq * invEmbd + RMS_EPS;
+        double scale = Math.pow(msEps, -0.5);
+        msStore[msIndex] = msEps;
+        for (int i = 0; i < nEmbd; i++) {
+            out[oo + i] = x[xo + i] * scale;
+        }
+        return scale;
+    }
+
+    /**
+     * {@code y = W x} for a row-major {@code rows x cols} matrix at {@code w[wo..]}: each output is
+     * the left fold {@code 0 + w0*x0 + w1*x1 + ...}, four rows at a time so that four independent
+     * chains of additions can overlap in the processor.
+     */
+    static void matvec(double[] w, int wo, int rows, int cols, double[] x, int xo, double[] y, int yo) {
+        int o = 0;
+        for (; o + 3 < rows; o += 4) {
+            int r0 = wo + o * cols;
+            int r1 = r0 + cols;
+            int r2 = r1 + cols;
+            int r3 = r2 + cols;
+            double s0 = 0.0;
+            double s1 = 0.0;
+            double s2 = 0.0;
+            double s3 = 0.0;
+            for (int i = 0; i < cols; i++) {
+                double xi = x[xo + i];
+                s0 += w[r0 + i] * xi;
+                s1 += w[r1 + i] * xi;
+                s2 += w[r2 + i] * xi;
+                s3 += w[r3 + i] * xi;
+            }
+            y[yo + o] = s0;
+            y[yo + o + 1] = s1;
+            y[yo + o + 2] = s2;
+            y[yo + o + 3] = s3;
+        }
+        for (; o < rows; o++) {
+            int r0 = wo + o * cols;
+            double s0 = 0.0;
+            for (int i = 0; i < cols; i++) {
+                s0 += w[r0 + i] * x[xo + i];
+            }
+            y[yo + o] = s0;
+        }
+    }
+
+    /**
+     * Causal self-attention of position {@code t} over positions {@code 0..t}, head by head:
+     * logits {@code q.k_s * headDim^-0.5}, softmax, then the weighted sum of the values. The
+     * attention weights are kept for the backward pass.
+     */
+    private void attention(Workspace ws, int li, int t, int lr) {
+        final int d = nEmbd;
+        final int hd = headDim;
+        final int kvBase = li * blockSize * d;
+        final int qo = lr * d;
+        final double[] q = ws.q;
+        final double[] k = ws.k;
+        final double[] v = ws.v;
+        final double[] y = ws.y;
+        final double[] att = ws.att;
+        for (int h = 0; h < nHead; h++) {
+            int hs = h * hd;
+            int ao = (lr * nHead + h) * blockSize;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int s = 0; s <= t; s++) {
+                int ko = kvBase + s * d + hs;
+                double dot = 0.0;
+                for (int j = 0; j < hd; j++) {
+                    dot += q[qo + hs + j] * k[ko + j];
+                }
+                double logit = dot * attnScale;
+                att[ao + s] = logit;
+                max = Math.max(max, logit);
+            }
+            double total = 0.0;
+            for (int s = 0; s <= t; s++) {
+                double e = Math.exp(att[ao + s] + -max);
+                att[ao + s] = e;
+                total += e;
+            }
+            double inverse = Math.pow(total, -1);
+            for (int s = 0; s <= t; s++) {
+                att[ao + s] *= inverse;
+            }
+            int yo = qo + hs;
+            for (int j = 0; j < hd; j++) {
+                y[yo + j] = 0.0;
+            }
+            for (int s = 0; s <= t; s++) {
+                double ws_ = att[ao + s];
+                int vo = kvBase + s * d + hs;
+                for (int j = 0; j < hd; j++) {
+                    y[yo + j] += ws_ * v[vo + j];
+                }
+            }
+        }
+    }
+
+    // --------------------------------------------------------------------------- the backward pass
+
+    /**
+     * Adds to {@code grad} the gradient of the mean loss over {@code [first, end)}, after
+     * {@link #forwardDocument} has filled the workspace. Positions are visited from the last to
+     * the first, and layers from the top down within a position: by the time position {@code t}
+     * of layer {@code l} is reached, every later position has added its share to the gradient
+     * of {@code t}'s key and value, so they are complete.
+     */
+    void backwardDocument(Workspace ws, int[] tokens, int first, int end, double[] grad) {
+        ws.ensureBackward();
+        final int d = nEmbd;
+        final double invN = 1.0 / (end - first);
+        for (int li = 0; li < nLayer; li++) {
+            int from = li * blockSize * d;
+            java.util.Arrays.fill(ws.dK, from, from + end * d, 0.0);
+            java.util.Arrays.fill(ws.dV, from, from + end * d, 0.0);
+        }
+        for (int t = end - 1; t >= 0; t--) {
+            double[] dX = ws.dX;
+            java.util.Arrays.fill(dX, 0.0);
+            if (t >= first) {
+                // Softmax with cross-entropy: d(loss)/d(logit_i) = (p_i - [i == target]) / n.
+                int po = t * vocabSize;
+                double[] dl = ws.dLogits;
+                for (int i = 0; i < vocabSize; i++) {
+                    dl[i] = ws.logits[po + i] * invN;
+                }
+                int target = tokens[t + 1];
+                dl[target] = (ws.logits[po + target] - 1.0) * invN;
+                linearBackward(offLmHead, vocabSize, d, dl, 0, ws.xout, t * d, dX, grad);
+            }
+            for (int li = nLayer - 1; li >= 0; li--) {
+                layerBackward(ws, li, t, grad);
+            }
+            // The embeddings: e = wte[token] + wpe[t], then RMSNorm; ws.dX holds d(loss)/d(xin of layer 0).
+            double[] dE = ws.dIn;
+            java.util.Arrays.fill(dE, 0.0);
+            rmsnormBackward(ws.emb, t * d, ws.msEmb[t], ws.scaleEmb[t], ws.dX, dE);
+            int tokOff = offWte + tokens[t] * d;
+            int posOff = offWpe + t * d;
+            for (int i = 0; i < d; i++) {
+                grad[tokOff + i] += dE[i];
+            }
+            for (int i = 0; i < d; i++) {
+                grad[posOff + i] += dE[i];
+            }
+        }
+    }
+
+    /**
+     * Back-propagates one layer at one position: on entry {@code ws.dX} holds the gradient of the
+     * layer's output, on exit the gradient of its input.
+     */
+    private void layerBackward(Workspace ws, int li, int t, double[] grad) {
+        final int d = nEmbd;
+        final int lr = ws.rowOf(li, t);
+        final int xo = lr * d;
+        final int ho = lr * hidden;
+        final int kvo = (li * blockSize + t) * d;
+        double[] dX = ws.dX;
+        double[] dX1 = ws.dX1;
+        // out = fc2(relu(fc1(rmsnorm(x1)))) + x1
+        System.arraycopy(dX, 0, dX1, 0, d);
+        double[] dH = ws.dH;
+        java.util.Arrays.fill(dH, 0.0);
+        linearBackward(offFc2[li], d, hidden, dX, 0, ws.hr, ho, dH, grad);
+        for (int i = 0; i < hidden; i++) {
+            if (!(ws.hpre[ho + i] > 0)) {
+                dH[i] = 0.0;
+            }
+        }
+        double[] dB = ws.dB;
+        java.util.Arrays.fill(dB, 0.0);
+        linearBackward(offFc1[li], hidden, d, dH, 0, ws.b, xo, dB, grad);
+        rmsnormBackward(ws.x1, xo, ws.msB[lr], ws.scaleB[lr], dB, dX1);
+        // x1 = wo(attention(...)) + xin
+        double[] dIn = ws.dIn;
+        System.arraycopy(dX1, 0, dIn, 0, d);
+        double[] dY = ws.dY;
+        java.util.Arrays.fill(dY, 0.0);
+        linearBackward(offWo[li], d, d, dX1, 0, ws.y, xo, dY, grad);
+        attentionBackward(ws, li, t, lr);
+        // q, k, v = wq a, wk a, wv a with a = rmsnorm(xin); dK and dV of t are complete by now.
+        double[] dA = ws.dB;
+        java.util.Arrays.fill(dA, 0.0);
+        linearBackward(offWq[li], d, d, ws.dQ, 0, ws.a, xo, dA, grad);
+        linearBackward(offWk[li], d, d, ws.dK, kvo, ws.a, xo, dA, grad);
+        linearBackward(offWv[li], d, d, ws.dV, kvo, ws.a, xo, dA, grad);
+        rmsnormBackward(ws.xin, xo, ws.msA[lr], ws.scaleA[lr], dA, dIn);
+        // The gradient of this layer's input is the gradient of the output of the layer below.
+        ws.dX = dIn;
+        ws.dIn = dX;
+    }
+
+    /**
+     * Attention at position {@code t}, backwards: from {@code ws.dY} (the gradient of the heads'
+     * outputs) to {@code ws.dQ} and into {@code ws.dK}, {@code ws.dV} of positions {@code 0..t}.
+     * With {@code y = sum_s a_s v_s}, {@code a = softmax(z)} and {@code z_s = c q.k_s}:
+     * {@code da_s = dy.v_s}, {@code dv_s += a_s dy}, {@code dz_s = a_s (da_s - sum_r a_r da_r)},
+     * {@code dq += c dz_s k_s}, {@code dk_s += c dz_s q}.
+     */
+    private void attentionBackward(Workspace ws, int li, int t, int lr) {
+        final int d = nEmbd;
+        final int hd = headDim;
+        final int kvBase = li * blockSize * d;
+        final int qo = lr * d;
+        final double[] dY = ws.dY;
+        final double[] dQ = ws.dQ;
+        final double[] dA = ws.dAtt;
+        final double[] att = ws.att;
+        java.util.Arrays.fill(dQ, 0.0);
+        for (int h = 0; h < nHead; h++) {
+            int hs = h * hd;
+            int ao = (lr * nHead + h) * blockSize;
+            double weighted = 0.0;
+            for (int s = 0; s <= t; s++) {
+                int vo = kvBase + s * d + hs;
+                double a = att[ao + s];
+                double da = 0.0;
+                for (int j = 0; j < hd; j++) {
+                    double dy = dY[hs + j];
+                    da += dy * ws.v[vo + j];
+                    ws.dV[vo + j] += a * dy;
+                }
+                dA[s] = da;
+                weighted += a * da;
+            }
+            for (int s = 0; s <= t; s++) {
+                double dz = att[ao + s] * (dA[s] - weighted) * attnScale;
+                if (dz == 0.0) {
+                    continue;
+                }
+                int ko = kvBase + s * d + hs;
+                for (int j = 0; j < hd; j++) {
+                    dQ[hs + j] += dz * ws.k[ko + j];
+                    ws.dK[ko + j] += dz * ws.q[qo + hs + j];
+                }
+            }
+        }
+    }
+
+    /**
+     * The backward pass of {@code y = W x} for a row-major {@code rows x cols} matrix at
+     * {@code w[wo..]}: {@code dx += W^T dy} and {@code dW += dy x^T}, row by row. Each row is one
+     * loop over the columns updating two arrays with unit stride, which the JIT vectorises; rows
+     * with {@code dy_o == 0} add nothing and are skipped.
+     */
+    private void linearBackward(int wo, int rows, int cols, double[] dy, int dyo, double[] x, int xo,
+                                double[] dx, double[] grad) {
+        final double[] wt = w;
+        for (int o = 0; o < rows; o++) {
+            double gy = dy[dyo + o];
+            if (gy == 0.0) {
+                continue;
+            }
+            int ro = wo + o * cols;
+            for (int i = 0; i < cols; i++) {
+                dx[i] += wt[ro + i] * gy;
+                grad[ro + i] += gy * x[xo + i];
+            }
+        }
+    }
+
+    /**
+     * RMSNorm backwards: with {@code y = s x}, {@code s = (mean(x^2) + eps)^-1/2},
+     * {@code dx_i += s dy_i - (s^3 / n) x_i sum_j dy_j x_j}.
+     */
+    private void rmsnormBackward(double[] x, int xo, double msEps, double scale, double[] dy, double[] dx) {
+        double dot = 0.0;
+        for (int i = 0; i < nEmbd; i++) {
+            dot += dy[i] * x[xo + i];
+        }
+        double coefficient = -dot * scale * scale * scale * invEmbd;
+        for (int i = 0; i < nEmbd; i++) {
+            dx[i] += scale * dy[i] + coefficient * x[xo + i];
+        }
+    }
+
+    // ------------------------------------------------------------------------------ generation
+
+    @Override
+    public Sequence newSequence() {
+        Workspace ws = new Workspace(this, false);
+        return new Sequence() {
+            private int length;
+
+            @Override
+            public int length() {
+                return length;
+            }
+
+            @Override
+            public double[] next(int tokenId) {
+                checkToken(tokenId, "the token");
+                if (length >= blockSize) {
+                    throw new IllegalArgumentException("position " + length + " is outside the block size "
+                            + blockSize + " (positions 0.." + (blockSize - 1) + ")");
+                }
+                forwardPosition(ws, length, tokenId);
+                length++;
+                return java.util.Arrays.copyOf(ws.logits, vocabSize);
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------------------- checking
+
+    private void checkStretch(int[] tokens, int first, int end) {
+        int limit = Math.min(blockSize, tokens.length - 1);
+        if (first < 0 || first >= end || end > limit) {
+            throw new IllegalArgumentException("cannot train positions [" + first + ", " + end + ") of a "
+                    + tokens.length + "-token document with block size " + blockSize
+                    + ": need 0 <= first < end <= " + limit);
+        }
+        for (int i = 0; i <= end; i++) {
+            checkToken(tokens[i], "token " + i + " of the document");
+        }
+    }
+
+    private void checkToken(int tokenId, String what) {
+        if (tokenId < 0 || tokenId >= vocabSize) {
+            throw new IllegalArgumentException(what + " has id " + tokenId + ", outside the vocabulary [0, "
+                    + vocabSize + ")");
+        }
+    }
+
+    // ----------------------------------------------------------------------------- workspaces
+
+    /**
+     * Every activation of a forward pass and the scratch of the backward pass, allocated once.
+     *
+     * <p>A training workspace keeps the activations of every position ({@code rows = blockSize}),
+     * because the backward pass needs them all. A generation workspace keeps one row, reused at
+     * each position; only the keys and values are kept per position, as in any KV cache.
+     * Per-position arrays are laid out {@code [layer][row][feature]}, flat.
+     */
+    static final class Workspace {
+        final ArrayGptModel model;
+        final int rows;
+        final double[] emb;
+        final double[] msEmb;
+        final double[] scaleEmb;
+        final double[] xin;
+        final double[] a;
+        final double[] msA;
+        final double[] scaleA;
+        final double[] q;
+        final double[] k;
+        final double[] v;
+        final double[] att;
+        final double[] y;
+        final double[] x1;
+        final double[] b;
+        final double[] msB;
+        final double[] scaleB;
+        final double[] hpre;
+        final double[] hr;
+        final double[] xout;
+        /** The logits of each row; turned into probabilities in place by the training pass. */
+        final double[] logits;
+        final double[] losses;
+        double[] dX;
+        double[] dX1;
+        double[] dIn;
+        double[] dH;
+        double[] dB;
+        double[] dY;
+        double[] dQ;
+        double[] dAtt;
+        double[] dLogits;
+        double[] dK;
+        double[] dV;
+
+        Workspace(ArrayGptModel m, boolean training) {
+            this.model = m;
+            this.rows = training ? m.blockSize : 1;
+            int d = m.nEmbd;
+            int layerRows = m.nLayer * rows;
+            emb = new double[rows * d];
+            msEmb = new double[rows];
+            scaleEmb = new double[rows];
+            xin = new double[layerRows * d];
+            a = new double[layerRows * d];
+            msA = new double[layerRows];
+            scaleA = new double[layerRows];
+            q = new double[layerRows * d];
+            k = new double[m.nLayer * m.blockSize * d];
+            v = new double[m.nLayer * m.blockSize * d];
+            att = new double[layerRows * m.nHead * m.blockSize];
+            y = new double[layerRows * d];
+            x1 = new double[layerRows * d];
+            b = new double[layerRows * d];
+            msB = new double[layerRows];
+            scaleB = new double[layerRows];
+            hpre = new double[layerRows * m.hidden];
+            hr = new double[layerRows * m.hidden];
+            xout = new double[rows * d];
+            logits = new double[rows * m.vocabSize];
+            losses = new double[rows];
+        }
+
+        /** The row that holds position {@code t}'s activations. */
+        int row(int t) {
+            return rows == 1 ? 0 : t;
+        }
+
+        /** The index of row {@code r} of layer {@code li} in the per-layer arrays. */
+        int rowOf(int li, int r) {
+            return li * rows + r;
+        }
+
+        void ensureBackward() {
+            if (dX != null) {
+                return;
+            }
+            ArrayGptModel m = model;
+            int d = m.nEmbd;
+            dX = new double[d];
+            dX1 = new double[d];
+            dIn = new double[d];
+            dH = new double[m.hidden];
+            dB = new double[d];
+            dY = new double[d];
+            dQ = new double[d];
+            dAtt = new double[m.blockSize];
+            dLogits = new double[m.vocabSize];
+            dK = new double[m.nLayer * m.blockSize * d];
+            dV = new double[m.nLayer * m.blockSize * d];
+        }
+
+        /** Turns row {@code t}'s logits into probabilities, as {@link Softmax#softmax(double[])}. */
+        void probabilitiesInPlace(int t) {
+            int vocab = model.vocabSize;
+            int o = t * vocab;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < vocab; i++) {
+                max = Math.max(max, logits[o + i]);
+            }
+            double total = 0.0;
+            for (int i = 0; i < vocab; i++) {
+                double e = Math.exp(logits[o + i] + -max);
+                logits[o + i] = e;
+                total += e;
+            }
+            double inverse = Math.pow(total, -1);
+            for (int i = 0; i < vocab; i++) {
+                logits[o + i] *= inverse;
+            }
+        }
+
+        /** A copy of position {@code t}'s probabilities (after {@link #probabilitiesInPlace}). */
+        double[] probabilities(int t) {
+            int vocab = model.vocabSize;
+            return java.util.Arrays.copyOfRange(logits, t * vocab, (t + 1) * vocab);
+        }
+    }
+}
