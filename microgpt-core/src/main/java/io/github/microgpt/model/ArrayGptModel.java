@@ -35,7 +35,7 @@ import java.util.List;
  * rows at a time with four independent sums, which keeps the fold order of every row while
  * giving the processor four chains of additions to overlap. The backward pass is made of
  * {@code axpy} loops ({@code dx += w_row * dy_o}, {@code dw_row += dy_o * x}) that vectorise
- * as they are, and rows whose output gradient is exactly 0 (the ReLU's dead units) are skipped.
+ * as they are.
  *
  * <p>Not thread-safe, except that {@link #batchLossAndGradients} uses several threads inside one
  * call. A {@link LanguageModel.Sequence} has its own key-value cache, so several sequences may be
@@ -284,15 +284,13 @@ public final class ArrayGptModel implements LanguageModel {
      * {@code (1/n) * (l_first + 0 + l_first+1 + ...)}, as {@link GptModel#loss}.
      */
     double forwardDocument(Workspace ws, int[] tokens, int first, int end) {
+        forward(ws, tokens, 0, end);
         double sum = 0.0;
-        for (int t = 0; t < end; t++) {
-            forwardPosition(ws, t, tokens[t]);
-            if (t >= first) {
-                ws.probabilitiesInPlace(t);
-                double lossT = Math.log(ws.logits[t * vocabSize + tokens[t + 1]]) * -1.0;
-                ws.losses[t] = lossT;
-                sum += lossT;
-            }
+        for (int t = first; t < end; t++) {
+            ws.probabilitiesInPlace(t);
+            double lossT = Math.log(ws.logits[t * vocabSize + tokens[t + 1]]) * -1.0;
+            ws.losses[t] = lossT;
+            sum += lossT;
         }
         return sum * (1.0 / (end - first));
     }
@@ -300,62 +298,82 @@ public final class ArrayGptModel implements LanguageModel {
     // ---------------------------------------------------------------------------- the forward pass
 
     /**
-     * Reads one token at one position, leaving the logits in {@code ws.logits} at row
-     * {@code ws.row(t)} and the position's keys and values in the cache: {@link GptModel#forward},
-     * operation for operation.
+     * Reads the tokens at positions {@code from .. to-1} (the positions before {@code from} are
+     * already in the key-value cache), leaving their logits in {@code ws.logits}: layer by layer,
+     * each operation applied to all the positions at once, which is {@link GptModel#forward}
+     * applied position by position, operation for operation (attention at position {@code t}
+     * only reads the keys and values of positions up to {@code t}).
      */
-    void forwardPosition(Workspace ws, int t, int token) {
+    void forward(Workspace ws, int[] tokens, int from, int to) {
         final int d = nEmbd;
-        final int r = ws.row(t);
+        final int n = to - from;
+        final int r0 = ws.row(from);
         final double[] wt = w;
         // Token plus position embedding, then RMSNorm.
-        int eo = r * d;
-        int tokOff = offWte + token * d;
-        int posOff = offWpe + t * d;
-        for (int i = 0; i < d; i++) {
-            ws.emb[eo + i] = wt[tokOff + i] + wt[posOff + i];
+        for (int t = from; t < to; t++) {
+            int r = ws.row(t);
+            int eo = r * d;
+            int tokOff = offWte + tokens[t] * d;
+            int posOff = offWpe + t * d;
+            for (int i = 0; i < d; i++) {
+                ws.emb[eo + i] = wt[tokOff + i] + wt[posOff + i];
+            }
+            ws.scaleEmb[r] = rmsnorm(ws.emb, eo, ws.xin, ws.rowOf(0, r) * d);
         }
-        ws.scaleEmb[r] = rmsnorm(ws.emb, eo, ws.xin, ws.rowOf(0, r) * d, ws.msEmb, r);
-
         for (int li = 0; li < nLayer; li++) {
-            int lr = ws.rowOf(li, r);
+            int lr = ws.rowOf(li, r0);
             int xo = lr * d;
-            int kvo = (li * blockSize + t) * d;
-            // 1) multi-head attention
-            ws.scaleA[lr] = rmsnorm(ws.xin, xo, ws.a, xo, ws.msA, lr);
-            matvec(wt, offWq[li], d, d, ws.a, xo, ws.q, xo);
-            matvec(wt, offWk[li], d, d, ws.a, xo, ws.k, kvo);
-            matvec(wt, offWv[li], d, d, ws.a, xo, ws.v, kvo);
-            attention(ws, li, t, lr);
-            matvec(wt, offWo[li], d, d, ws.y, xo, ws.x1, xo);
-            for (int i = 0; i < d; i++) {
-                ws.x1[xo + i] += ws.xin[xo + i];
-            }
-            // 2) MLP
-            ws.scaleB[lr] = rmsnorm(ws.x1, xo, ws.b, xo, ws.msB, lr);
             int ho = lr * hidden;
-            matvec(wt, offFc1[li], hidden, d, ws.b, xo, ws.hpre, ho);
-            for (int i = 0; i < hidden; i++) {
-                double h = ws.hpre[ho + i];
-                ws.hr[ho + i] = h > 0 ? h : 0.0;
+            // 1) multi-head attention
+            for (int p = 0; p < n; p++) {
+                ws.scaleA[lr + p] = rmsnorm(ws.xin, xo + p * d, ws.a, xo + p * d);
             }
+            // attn_wq, attn_wk and attn_wv are stored one after the other: one 3d x d product
+            // gives each position's q, k and v side by side.
+            Kernels.matmul(wt, offWq[li], 3 * d, d, ws.a, xo, ws.qkv, (li * blockSize + from) * 3 * d, n);
+            for (int t = from; t < to; t++) {
+                attention(ws, li, t, lr + (t - from));
+            }
+            Kernels.matmul(wt, offWo[li], d, d, ws.y, xo, ws.x1, xo, n);
+            addInPlace(ws.x1, ws.xin, xo, n * d);
+            // 2) MLP
+            for (int p = 0; p < n; p++) {
+                ws.scaleB[lr + p] = rmsnorm(ws.x1, xo + p * d, ws.b, xo + p * d);
+            }
+            Kernels.matmul(wt, offFc1[li], hidden, d, ws.b, xo, ws.hpre, ho, n);
+            relu(ws.hpre, ws.hr, ho, n * hidden);
             double[] out = li + 1 < nLayer ? ws.xin : ws.xout;
-            int oo = li + 1 < nLayer ? ws.rowOf(li + 1, r) * d : r * d;
-            matvec(wt, offFc2[li], d, hidden, ws.hr, ho, out, oo);
-            for (int i = 0; i < d; i++) {
+            int oo = li + 1 < nLayer ? ws.rowOf(li + 1, r0) * d : r0 * d;
+            Kernels.matmul(wt, offFc2[li], d, hidden, ws.hr, ho, out, oo, n);
+            for (int i = 0; i < n * d; i++) {
                 out[oo + i] += ws.x1[xo + i];
             }
         }
-        matvec(wt, offLmHead, vocabSize, d, ws.xout, r * d, ws.logits, r * vocabSize);
+        Kernels.matmul(wt, offLmHead, vocabSize, d, ws.xout, r0 * d, ws.logits, r0 * vocabSize, n);
+    }
+
+    /** {@code a[o..o+n) += b[o..o+n)}: one offset for both arrays, the shape C2 vectorises. */
+    private static void addInPlace(double[] a, double[] b, int o, int n) {
+        for (int i = o; i < o + n; i++) {
+            a[i] += b[i];
+        }
+    }
+
+    /** {@code out[o..o+n) = max(in, 0)}, written so that C2 vectorises it. */
+    private static void relu(double[] in, double[] out, int o, int n) {
+        for (int i = o; i < o + n; i++) {
+            double h = in[i];
+            out[i] = h > 0 ? h : 0.0;
+        }
     }
 
     /**
      * {@code out = x * (mean(x^2) + 1e-5)^-0.5}, with the mean computed as
-     * {@code (x0*x0 + x1*x1 + ...) * n^-1}; stores {@code mean + 1e-5} for the backward pass.
+     * {@code (x0*x0 + x1*x1 + ...) * n^-1}.
      *
-     * @return the scale {@code (mean + 1e-5)^-0.5}
+     * @return the scale {@code (mean + 1e-5)^-0.5}, which is all the backward pass needs
      */
-    private double rmsnorm(double[] x, int xo, double[] out, int oo, double[] msStore, int msIndex) {
+    private double rmsnorm(double[] x, int xo, double[] out, int oo) {
         double sumSq = 0.0;
         for (int i = 0; i < nEmbd; i++) {
             double xi = x[xo + i];
@@ -363,7 +381,6 @@ public final class ArrayGptModel implements LanguageModel {
         }
         double msEps = sumSq * invEmbd + RMS_EPS;
         double scale = Math.pow(msEps, -0.5);
-        msStore[msIndex] = msEps;
         for (int i = 0; i < nEmbd; i++) {
             out[oo + i] = x[xo + i] * scale;
         }
@@ -371,56 +388,17 @@ public final class ArrayGptModel implements LanguageModel {
     }
 
     /**
-     * {@code y = W x} for a row-major {@code rows x cols} matrix at {@code w[wo..]}: each output is
-     * the left fold {@code 0 + w0*x0 + w1*x1 + ...}, four rows at a time so that four independent
-     * chains of additions can overlap in the processor.
-     */
-    static void matvec(double[] w, int wo, int rows, int cols, double[] x, int xo, double[] y, int yo) {
-        int o = 0;
-        for (; o + 3 < rows; o += 4) {
-            int r0 = wo + o * cols;
-            int r1 = r0 + cols;
-            int r2 = r1 + cols;
-            int r3 = r2 + cols;
-            double s0 = 0.0;
-            double s1 = 0.0;
-            double s2 = 0.0;
-            double s3 = 0.0;
-            for (int i = 0; i < cols; i++) {
-                double xi = x[xo + i];
-                s0 += w[r0 + i] * xi;
-                s1 += w[r1 + i] * xi;
-                s2 += w[r2 + i] * xi;
-                s3 += w[r3 + i] * xi;
-            }
-            y[yo + o] = s0;
-            y[yo + o + 1] = s1;
-            y[yo + o + 2] = s2;
-            y[yo + o + 3] = s3;
-        }
-        for (; o < rows; o++) {
-            int r0 = wo + o * cols;
-            double s0 = 0.0;
-            for (int i = 0; i < cols; i++) {
-                s0 += w[r0 + i] * x[xo + i];
-            }
-            y[yo + o] = s0;
-        }
-    }
-
-    /**
-     * Causal self-attention of position {@code t} over positions {@code 0..t}, head by head:
-     * logits {@code q.k_s * headDim^-0.5}, softmax, then the weighted sum of the values. The
-     * attention weights are kept for the backward pass.
+     * Causal self-attention of position {@code t} (row {@code lr} of layer {@code li}) over
+     * positions {@code 0..t}, head by head: logits {@code q.k_s * headDim^-0.5}, softmax, then the
+     * weighted sum of the values. The attention weights are kept for the backward pass.
      */
     private void attention(Workspace ws, int li, int t, int lr) {
         final int d = nEmbd;
+        final int d3 = 3 * d;
         final int hd = headDim;
-        final int kvBase = li * blockSize * d;
-        final int qo = lr * d;
-        final double[] q = ws.q;
-        final double[] k = ws.k;
-        final double[] v = ws.v;
+        final int kvBase = li * blockSize * d3;
+        final int qo = kvBase + t * d3;
+        final double[] qkv = ws.qkv;
         final double[] y = ws.y;
         final double[] att = ws.att;
         for (int h = 0; h < nHead; h++) {
@@ -428,10 +406,10 @@ public final class ArrayGptModel implements LanguageModel {
             int ao = (lr * nHead + h) * blockSize;
             double max = Double.NEGATIVE_INFINITY;
             for (int s = 0; s <= t; s++) {
-                int ko = kvBase + s * d + hs;
+                int ko = kvBase + s * d3 + d + hs;
                 double dot = 0.0;
                 for (int j = 0; j < hd; j++) {
-                    dot += q[qo + hs + j] * k[ko + j];
+                    dot += qkv[qo + hs + j] * qkv[ko + j];
                 }
                 double logit = dot * attnScale;
                 att[ao + s] = logit;
@@ -447,15 +425,15 @@ public final class ArrayGptModel implements LanguageModel {
             for (int s = 0; s <= t; s++) {
                 att[ao + s] *= inverse;
             }
-            int yo = qo + hs;
+            int yo = lr * d + hs;
             for (int j = 0; j < hd; j++) {
                 y[yo + j] = 0.0;
             }
             for (int s = 0; s <= t; s++) {
-                double ws_ = att[ao + s];
-                int vo = kvBase + s * d + hs;
+                double weight = att[ao + s];
+                int vo = kvBase + s * d3 + 2 * d + hs;
                 for (int j = 0; j < hd; j++) {
-                    y[yo + j] += ws_ * v[vo + j];
+                    y[yo + j] += weight * qkv[vo + j];
                 }
             }
         }
@@ -465,92 +443,99 @@ public final class ArrayGptModel implements LanguageModel {
 
     /**
      * Adds to {@code grad} the gradient of the mean loss over {@code [first, end)}, after
-     * {@link #forwardDocument} has filled the workspace. Positions are visited from the last to
-     * the first, and layers from the top down within a position: by the time position {@code t}
-     * of layer {@code l} is reached, every later position has added its share to the gradient
-     * of {@code t}'s key and value, so they are complete.
+     * {@link #forwardDocument} has filled the workspace. Layers are visited from the top down,
+     * each operation for all positions at once (the transposed products of the forward pass),
+     * except attention, which goes from the last position to the first so that the gradients of
+     * every key and value are complete before they are back-propagated further.
      */
     void backwardDocument(Workspace ws, int[] tokens, int first, int end, double[] grad) {
         ws.ensureBackward();
         final int d = nEmbd;
+        final int v = vocabSize;
+        final double[] wt = w;
         final double invN = 1.0 / (end - first);
-        for (int li = 0; li < nLayer; li++) {
-            int from = li * blockSize * d;
-            java.util.Arrays.fill(ws.dK, from, from + end * d, 0.0);
-            java.util.Arrays.fill(ws.dV, from, from + end * d, 0.0);
+        java.util.Arrays.fill(ws.dX, 0, end * d, 0.0);
+        // Softmax with cross-entropy: d(loss)/d(logit_i) = (p_i - [i == target]) / n.
+        int counted = end - first;
+        for (int t = first; t < end; t++) {
+            int po = t * v;
+            int lo = (t - first) * v;
+            for (int i = 0; i < v; i++) {
+                ws.dLogits[lo + i] = ws.logits[po + i] * invN;
+            }
+            int target = tokens[t + 1];
+            ws.dLogits[lo + target] = (ws.logits[po + target] - 1.0) * invN;
         }
-        for (int t = end - 1; t >= 0; t--) {
-            double[] dX = ws.dX;
-            java.util.Arrays.fill(dX, 0.0);
-            if (t >= first) {
-                // Softmax with cross-entropy: d(loss)/d(logit_i) = (p_i - [i == target]) / n.
-                int po = t * vocabSize;
-                double[] dl = ws.dLogits;
-                for (int i = 0; i < vocabSize; i++) {
-                    dl[i] = ws.logits[po + i] * invN;
-                }
-                int target = tokens[t + 1];
-                dl[target] = (ws.logits[po + target] - 1.0) * invN;
-                linearBackward(offLmHead, vocabSize, d, dl, 0, ws.xout, t * d, dX, grad);
-            }
-            for (int li = nLayer - 1; li >= 0; li--) {
-                layerBackward(ws, li, t, grad);
-            }
-            // The embeddings: e = wte[token] + wpe[t], then RMSNorm; ws.dX holds d(loss)/d(xin of layer 0).
-            double[] dE = ws.dIn;
-            java.util.Arrays.fill(dE, 0.0);
-            rmsnormBackward(ws.emb, t * d, ws.msEmb[t], ws.scaleEmb[t], ws.dX, dE);
+        Kernels.matmulBackInput(wt, offLmHead, v, d, ws.dLogits, 0, ws.dX, first * d, counted);
+        Kernels.matmulBackWeights(grad, offLmHead, v, d, ws.dLogits, 0, ws.xout, first * d, counted);
+
+        for (int li = nLayer - 1; li >= 0; li--) {
+            layerBackward(ws, li, end, grad);
+        }
+        // The embeddings: e = wte[token] + wpe[t], then RMSNorm; dX holds d(loss)/d(xin of layer 0).
+        double[] dE = ws.dB;
+        java.util.Arrays.fill(dE, 0, end * d, 0.0);
+        for (int t = 0; t < end; t++) {
+            rmsnormBackward(ws.emb, t * d, ws.scaleEmb[t], ws.dX, t * d, dE, t * d);
             int tokOff = offWte + tokens[t] * d;
             int posOff = offWpe + t * d;
             for (int i = 0; i < d; i++) {
-                grad[tokOff + i] += dE[i];
+                grad[tokOff + i] += dE[t * d + i];
             }
             for (int i = 0; i < d; i++) {
-                grad[posOff + i] += dE[i];
+                grad[posOff + i] += dE[t * d + i];
             }
         }
     }
 
     /**
-     * Back-propagates one layer at one position: on entry {@code ws.dX} holds the gradient of the
-     * layer's output, on exit the gradient of its input.
+     * Back-propagates one layer over positions {@code 0..end-1}: on entry {@code ws.dX} holds the
+     * gradient of the layer's output at every position, on exit the gradient of its input.
      */
-    private void layerBackward(Workspace ws, int li, int t, double[] grad) {
+    private void layerBackward(Workspace ws, int li, int end, double[] grad) {
         final int d = nEmbd;
-        final int lr = ws.rowOf(li, t);
+        final int f = hidden;
+        final double[] wt = w;
+        final int lr = ws.rowOf(li, 0);
         final int xo = lr * d;
-        final int ho = lr * hidden;
-        final int kvo = (li * blockSize + t) * d;
+        final int ho = lr * f;
+        final int nd = end * d;
         double[] dX = ws.dX;
         double[] dX1 = ws.dX1;
         // out = fc2(relu(fc1(rmsnorm(x1)))) + x1
-        System.arraycopy(dX, 0, dX1, 0, d);
-        double[] dH = ws.dH;
-        java.util.Arrays.fill(dH, 0.0);
-        linearBackward(offFc2[li], d, hidden, dX, 0, ws.hr, ho, dH, grad);
-        for (int i = 0; i < hidden; i++) {
+        System.arraycopy(dX, 0, dX1, 0, nd);
+        java.util.Arrays.fill(ws.dH, 0, end * f, 0.0);
+        Kernels.matmulBackInput(wt, offFc2[li], d, f, dX, 0, ws.dH, 0, end);
+        Kernels.matmulBackWeights(grad, offFc2[li], d, f, dX, 0, ws.hr, ho, end);
+        for (int i = 0; i < end * f; i++) {
             if (!(ws.hpre[ho + i] > 0)) {
-                dH[i] = 0.0;
+                ws.dH[i] = 0.0;
             }
         }
-        double[] dB = ws.dB;
-        java.util.Arrays.fill(dB, 0.0);
-        linearBackward(offFc1[li], hidden, d, dH, 0, ws.b, xo, dB, grad);
-        rmsnormBackward(ws.x1, xo, ws.msB[lr], ws.scaleB[lr], dB, dX1);
+        java.util.Arrays.fill(ws.dB, 0, nd, 0.0);
+        Kernels.matmulBackInput(wt, offFc1[li], f, d, ws.dH, 0, ws.dB, 0, end);
+        Kernels.matmulBackWeights(grad, offFc1[li], f, d, ws.dH, 0, ws.b, xo, end);
+        for (int t = 0; t < end; t++) {
+            rmsnormBackward(ws.x1, xo + t * d, ws.scaleB[lr + t], ws.dB, t * d, dX1, t * d);
+        }
         // x1 = wo(attention(...)) + xin
         double[] dIn = ws.dIn;
-        System.arraycopy(dX1, 0, dIn, 0, d);
-        double[] dY = ws.dY;
-        java.util.Arrays.fill(dY, 0.0);
-        linearBackward(offWo[li], d, d, dX1, 0, ws.y, xo, dY, grad);
-        attentionBackward(ws, li, t, lr);
-        // q, k, v = wq a, wk a, wv a with a = rmsnorm(xin); dK and dV of t are complete by now.
+        System.arraycopy(dX1, 0, dIn, 0, nd);
+        java.util.Arrays.fill(ws.dY, 0, nd, 0.0);
+        Kernels.matmulBackInput(wt, offWo[li], d, d, dX1, 0, ws.dY, 0, end);
+        Kernels.matmulBackWeights(grad, offWo[li], d, d, dX1, 0, ws.y, xo, end);
+        java.util.Arrays.fill(ws.dQkv, 0, 3 * nd, 0.0);
+        for (int t = end - 1; t >= 0; t--) {
+            attentionBackward(ws, li, t, lr + t);
+        }
+        // [q k v] = [wq; wk; wv] a with a = rmsnorm(xin)
         double[] dA = ws.dB;
-        java.util.Arrays.fill(dA, 0.0);
-        linearBackward(offWq[li], d, d, ws.dQ, 0, ws.a, xo, dA, grad);
-        linearBackward(offWk[li], d, d, ws.dK, kvo, ws.a, xo, dA, grad);
-        linearBackward(offWv[li], d, d, ws.dV, kvo, ws.a, xo, dA, grad);
-        rmsnormBackward(ws.xin, xo, ws.msA[lr], ws.scaleA[lr], dA, dIn);
+        java.util.Arrays.fill(dA, 0, nd, 0.0);
+        Kernels.matmulBackInput(wt, offWq[li], 3 * d, d, ws.dQkv, 0, dA, 0, end);
+        Kernels.matmulBackWeights(grad, offWq[li], 3 * d, d, ws.dQkv, 0, ws.a, xo, end);
+        for (int t = 0; t < end; t++) {
+            rmsnormBackward(ws.xin, xo + t * d, ws.scaleA[lr + t], dA, t * d, dIn, t * d);
+        }
         // The gradient of this layer's input is the gradient of the output of the layer below.
         ws.dX = dIn;
         ws.dIn = dX;
@@ -558,69 +543,50 @@ public final class ArrayGptModel implements LanguageModel {
 
     /**
      * Attention at position {@code t}, backwards: from {@code ws.dY} (the gradient of the heads'
-     * outputs) to {@code ws.dQ} and into {@code ws.dK}, {@code ws.dV} of positions {@code 0..t}.
-     * With {@code y = sum_s a_s v_s}, {@code a = softmax(z)} and {@code z_s = c q.k_s}:
-     * {@code da_s = dy.v_s}, {@code dv_s += a_s dy}, {@code dz_s = a_s (da_s - sum_r a_r da_r)},
-     * {@code dq += c dz_s k_s}, {@code dk_s += c dz_s q}.
+     * outputs) to the gradients of its query and of the keys and values of positions
+     * {@code 0..t} (in {@code ws.dQkv}, indexed by position). With {@code y = sum_s a_s v_s}, {@code a = softmax(z)}
+     * and {@code z_s = c q.k_s}: {@code da_s = dy.v_s}, {@code dv_s += a_s dy},
+     * {@code dz_s = a_s (da_s - sum_r a_r da_r)}, {@code dq += c dz_s k_s},
+     * {@code dk_s += c dz_s q}.
      */
     private void attentionBackward(Workspace ws, int li, int t, int lr) {
         final int d = nEmbd;
+        final int d3 = 3 * d;
         final int hd = headDim;
-        final int kvBase = li * blockSize * d;
-        final int qo = lr * d;
+        final int kvBase = li * blockSize * d3;
+        final int qo = kvBase + t * d3;
+        final int go = t * d;
+        final int dqo = t * d3;
         final double[] dY = ws.dY;
-        final double[] dQ = ws.dQ;
+        final double[] dQkv = ws.dQkv;
         final double[] dA = ws.dAtt;
         final double[] att = ws.att;
-        java.util.Arrays.fill(dQ, 0.0);
+        final double[] qkv = ws.qkv;
         for (int h = 0; h < nHead; h++) {
             int hs = h * hd;
             int ao = (lr * nHead + h) * blockSize;
             double weighted = 0.0;
             for (int s = 0; s <= t; s++) {
-                int vo = kvBase + s * d + hs;
+                int vo = kvBase + s * d3 + 2 * d + hs;
+                int dvo = s * d3 + 2 * d + hs;
                 double a = att[ao + s];
                 double da = 0.0;
                 for (int j = 0; j < hd; j++) {
-                    double dy = dY[hs + j];
-                    da += dy * ws.v[vo + j];
-                    ws.dV[vo + j] += a * dy;
+                    double dy = dY[go + hs + j];
+                    da += dy * qkv[vo + j];
+                    dQkv[dvo + j] += a * dy;
                 }
                 dA[s] = da;
                 weighted += a * da;
             }
             for (int s = 0; s <= t; s++) {
                 double dz = att[ao + s] * (dA[s] - weighted) * attnScale;
-                if (dz == 0.0) {
-                    continue;
-                }
-                int ko = kvBase + s * d + hs;
+                int ko = kvBase + s * d3 + d + hs;
+                int dko = s * d3 + d + hs;
                 for (int j = 0; j < hd; j++) {
-                    dQ[hs + j] += dz * ws.k[ko + j];
-                    ws.dK[ko + j] += dz * ws.q[qo + hs + j];
+                    dQkv[dqo + hs + j] += dz * qkv[ko + j];
+                    dQkv[dko + j] += dz * qkv[qo + hs + j];
                 }
-            }
-        }
-    }
-
-    /**
-     * The backward pass of {@code y = W x} for a row-major {@code rows x cols} matrix at
-     * {@code w[wo..]}: {@code dx += W^T dy} and {@code dW += dy x^T}, row by row. Each row is one
-     * loop over the columns updating two arrays with unit stride, which the JIT vectorises; rows
-     * with {@code dy_o == 0} add nothing and are skipped.
-     */
-    private void linearBackward(int wo, int rows, int cols, double[] dy, int dyo, double[] x, int xo,
-                                double[] dx, double[] grad) {
-        final double[] wt = w;
-        for (int o = 0; o < rows; o++) {
-            double gy = dy[dyo + o];
-            if (gy == 0.0) {
-                continue;
-            }
-            int ro = wo + o * cols;
-            for (int i = 0; i < cols; i++) {
-                dx[i] += wt[ro + i] * gy;
-                grad[ro + i] += gy * x[xo + i];
             }
         }
     }
@@ -629,14 +595,14 @@ public final class ArrayGptModel implements LanguageModel {
      * RMSNorm backwards: with {@code y = s x}, {@code s = (mean(x^2) + eps)^-1/2},
      * {@code dx_i += s dy_i - (s^3 / n) x_i sum_j dy_j x_j}.
      */
-    private void rmsnormBackward(double[] x, int xo, double msEps, double scale, double[] dy, double[] dx) {
+    private void rmsnormBackward(double[] x, int xo, double scale, double[] dy, int dyo, double[] dx, int dxo) {
         double dot = 0.0;
         for (int i = 0; i < nEmbd; i++) {
-            dot += dy[i] * x[xo + i];
+            dot += dy[dyo + i] * x[xo + i];
         }
         double coefficient = -dot * scale * scale * scale * invEmbd;
         for (int i = 0; i < nEmbd; i++) {
-            dx[i] += scale * dy[i] + coefficient * x[xo + i];
+            dx[dxo + i] += scale * dy[dyo + i] + coefficient * x[xo + i];
         }
     }
 
@@ -645,6 +611,7 @@ public final class ArrayGptModel implements LanguageModel {
     @Override
     public Sequence newSequence() {
         Workspace ws = new Workspace(this, false);
+        int[] read = new int[blockSize];
         return new Sequence() {
             private int length;
 
@@ -660,7 +627,8 @@ public final class ArrayGptModel implements LanguageModel {
                     throw new IllegalArgumentException("position " + length + " is outside the block size "
                             + blockSize + " (positions 0.." + (blockSize - 1) + ")");
                 }
-                forwardPosition(ws, length, tokenId);
+                read[length] = tokenId;
+                forward(ws, read, length, length + 1);
                 length++;
                 return java.util.Arrays.copyOf(ws.logits, vocabSize);
             }
@@ -702,20 +670,16 @@ public final class ArrayGptModel implements LanguageModel {
         final ArrayGptModel model;
         final int rows;
         final double[] emb;
-        final double[] msEmb;
         final double[] scaleEmb;
         final double[] xin;
         final double[] a;
-        final double[] msA;
         final double[] scaleA;
-        final double[] q;
-        final double[] k;
-        final double[] v;
+        /** Each position's query, key and value side by side, kept for every position: the KV cache. */
+        final double[] qkv;
         final double[] att;
         final double[] y;
         final double[] x1;
         final double[] b;
-        final double[] msB;
         final double[] scaleB;
         final double[] hpre;
         final double[] hr;
@@ -729,11 +693,9 @@ public final class ArrayGptModel implements LanguageModel {
         double[] dH;
         double[] dB;
         double[] dY;
-        double[] dQ;
+        double[] dQkv;
         double[] dAtt;
         double[] dLogits;
-        double[] dK;
-        double[] dV;
 
         Workspace(ArrayGptModel m, boolean training) {
             this.model = m;
@@ -741,20 +703,15 @@ public final class ArrayGptModel implements LanguageModel {
             int d = m.nEmbd;
             int layerRows = m.nLayer * rows;
             emb = new double[rows * d];
-            msEmb = new double[rows];
             scaleEmb = new double[rows];
             xin = new double[layerRows * d];
             a = new double[layerRows * d];
-            msA = new double[layerRows];
             scaleA = new double[layerRows];
-            q = new double[layerRows * d];
-            k = new double[m.nLayer * m.blockSize * d];
-            v = new double[m.nLayer * m.blockSize * d];
+            qkv = new double[m.nLayer * m.blockSize * 3 * d];
             att = new double[layerRows * m.nHead * m.blockSize];
             y = new double[layerRows * d];
             x1 = new double[layerRows * d];
             b = new double[layerRows * d];
-            msB = new double[layerRows];
             scaleB = new double[layerRows];
             hpre = new double[layerRows * m.hidden];
             hr = new double[layerRows * m.hidden];
@@ -779,17 +736,16 @@ public final class ArrayGptModel implements LanguageModel {
             }
             ArrayGptModel m = model;
             int d = m.nEmbd;
-            dX = new double[d];
-            dX1 = new double[d];
-            dIn = new double[d];
-            dH = new double[m.hidden];
-            dB = new double[d];
-            dY = new double[d];
-            dQ = new double[d];
-            dAtt = new double[m.blockSize];
-            dLogits = new double[m.vocabSize];
-            dK = new double[m.nLayer * m.blockSize * d];
-            dV = new double[m.nLayer * m.blockSize * d];
+            int t = m.blockSize;
+            dX = new double[t * d];
+            dX1 = new double[t * d];
+            dIn = new double[t * d];
+            dH = new double[t * m.hidden];
+            dB = new double[t * d];
+            dY = new double[t * d];
+            dQkv = new double[t * 3 * d];
+            dAtt = new double[t];
+            dLogits = new double[t * m.vocabSize];
         }
 
         /** Turns row {@code t}'s logits into probabilities, as {@link Softmax#softmax(double[])}. */
