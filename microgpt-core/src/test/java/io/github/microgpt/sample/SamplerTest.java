@@ -1,0 +1,268 @@
+package io.github.microgpt.sample;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Parameters;
+import io.github.microgpt.model.Softmax;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testing.Cases;
+import io.github.microgpt.testing.Gen;
+import io.github.microgpt.text.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/** {@link Sampler}: SPEC §7, its events, and its checks. */
+class SamplerTest {
+
+    private static final Tokenizer TOKENIZER = Tokenizer.ofCharacters("abcde");
+
+    /** Records every event a sampler sends. */
+    static final class Recorder implements GenerationListener {
+        final List<TokenEvent> tokens = new ArrayList<>();
+        final List<SampleEvent> samples = new ArrayList<>();
+
+        @Override
+        public void onToken(TokenEvent event) {
+            tokens.add(event);
+        }
+
+        @Override
+        public void onSample(SampleEvent event) {
+            samples.add(event);
+        }
+    }
+
+    /** A model whose logits are the same at every position, to steer the sampler. */
+    private static LanguageModel fixedLogits(double[] logits, int blockSize) {
+        GptConfig config = new GptConfig(1, 4, 1, blockSize, 0.08);
+        return new LanguageModel() {
+            @Override
+            public GptConfig config() {
+                return config;
+            }
+
+            @Override
+            public int vocabSize() {
+                return logits.length;
+            }
+
+            @Override
+            public Parameters parameters() {
+                throw new UnsupportedOperationException("the sampler does not need parameters");
+            }
+
+            @Override
+            public Sequence newSequence() {
+                return new Sequence() {
+                    private int length;
+
+                    @Override
+                    public int length() {
+                        return length;
+                    }
+
+                    @Override
+                    public double[] next(int tokenId) {
+                        if (length >= blockSize) {
+                            throw new IllegalStateException("asked for position " + length + " of " + blockSize);
+                        }
+                        length++;
+                        return logits.clone();
+                    }
+                };
+            }
+
+            @Override
+            public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
+                throw new UnsupportedOperationException();
+            }
+        };
+    }
+
+    @Test
+    void stopsAtTheBlockSizeWhenBosNeverComes() {
+        // BOS (id 5) has probability exp(-1000) = 0.
+        LanguageModel model = fixedLogits(new double[] {1, 2, 0, 1, 0.5, -1000}, 7);
+        Recorder recorder = new Recorder();
+        Sampler sampler = new Sampler(model, TOKENIZER, new PythonRandom(1)).addListener(recorder);
+        String text = sampler.sample(1, 1.0);
+        assertEquals(7, text.length());
+        assertEquals(7, recorder.tokens.size());
+        assertEquals(1, recorder.samples.size());
+        assertEquals(text, recorder.samples.get(0).text());
+    }
+
+    @Test
+    void stopsAtBosWithAnEmptySampleWhenBosIsCertain() {
+        LanguageModel model = fixedLogits(new double[] {-1000, -1000, -1000, -1000, -1000, 5}, 7);
+        Recorder recorder = new Recorder();
+        Sampler sampler = new Sampler(model, TOKENIZER, new PythonRandom(1)).addListener(recorder);
+        assertEquals(List.of("", "", ""), sampler.samples(3, 0.5));
+        assertEquals(3, recorder.tokens.size());
+        for (TokenEvent e : recorder.tokens) {
+            assertEquals(TOKENIZER.bos(), e.token());
+            assertEquals(0, e.posId());
+        }
+        assertEquals(3, recorder.samples.size());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(i + 1, recorder.samples.get(i).sample());
+            assertArrayEquals(new int[0], recorder.samples.get(i).tokens(),
+                    "a sample's tokens leave out the leading and the final BOS");
+        }
+    }
+
+    private static GptModel model(long seed, int blockSize) {
+        return GptModel.create(new GptConfig(1, 8, 2, blockSize, 0.5), TOKENIZER.vocabSize(), new PythonRandom(seed));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> eventsDescribeEachTokenAndSample() {
+        return Cases.dynamicTests("sampler events", 30,
+                g -> new double[] {g.nextLong(), g.intIn(1, 10), g.logUniform(0.1, 3), g.intIn(1, 5)}, c -> {
+            long seed = (long) c[0];
+            int blockSize = (int) c[1];
+            double temperature = c[2];
+            int count = (int) c[3];
+            GptModel model = model(seed, blockSize);
+            Recorder recorder = new Recorder();
+            List<String> texts = new Sampler(model, TOKENIZER, new PythonRandom(seed)).addListener(recorder)
+                    .samples(count, temperature);
+            assertEquals(count, texts.size());
+            assertEquals(count, recorder.samples.size(), "one sample event per sample");
+            int at = 0;
+            for (int s = 1; s <= count; s++) {
+                SampleEvent finished = recorder.samples.get(s - 1);
+                assertEquals(s, finished.sample());
+                assertEquals(texts.get(s - 1), finished.text());
+                List<Integer> context = new ArrayList<>(List.of(TOKENIZER.bos()));
+                int posId = 0;
+                while (true) {
+                    TokenEvent e = recorder.tokens.get(at++);
+                    assertEquals(s, e.sample());
+                    assertEquals(posId, e.posId(), "positions count from 0");
+                    assertArrayEquals(context.stream().mapToInt(Integer::intValue).toArray(), e.context());
+                    double[] p = e.probabilities();
+                    assertEquals(TOKENIZER.vocabSize(), p.length);
+                    assertEquals(1.0, Arrays.stream(p).sum(), 1e-12);
+                    assertTrue(p[e.token()] > 0, "the chosen token had a chance");
+                    posId++;
+                    if (e.token() == TOKENIZER.bos()) {
+                        break;
+                    }
+                    context.add(e.token());
+                    if (posId == blockSize) {
+                        break;
+                    }
+                }
+                int[] generated = context.stream().skip(1).mapToInt(Integer::intValue).toArray();
+                assertArrayEquals(generated, finished.tokens(), "the generated tokens, without BOS");
+                assertEquals(TOKENIZER.decode(generated), finished.text());
+                assertTrue(finished.text().length() <= blockSize);
+            }
+            assertEquals(at, recorder.tokens.size(), "no events beyond the samples");
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> samplingFollowsSpecAndIsDeterministicForASeed() {
+        return Cases.dynamicTests("sampling = SPEC 7", 30,
+                g -> new double[] {g.nextLong(), g.intIn(1, 10), g.logUniform(0.1, 3)}, c -> {
+            long seed = (long) c[0];
+            int blockSize = (int) c[1];
+            double temperature = c[2];
+            GptModel model = model(seed, blockSize);
+            List<String> first = new Sampler(model, TOKENIZER, new PythonRandom(seed)).samples(5, temperature);
+            List<String> second = new Sampler(model, TOKENIZER, new PythonRandom(seed)).samples(5, temperature);
+            assertEquals(first, second, "the same seed gives the same samples");
+            // SPEC §7 written out: softmax(logits / T), then random.choices with those weights.
+            PythonRandom random = new PythonRandom(seed);
+            List<String> expected = new ArrayList<>();
+            for (int s = 0; s < 5; s++) {
+                LanguageModel.Sequence sequence = model.newSequence();
+                int token = TOKENIZER.bos();
+                StringBuilder text = new StringBuilder();
+                for (int pos = 0; pos < blockSize; pos++) {
+                    token = random.choice(Softmax.softmax(sequence.next(token), temperature));
+                    if (token == TOKENIZER.bos()) {
+                        break;
+                    }
+                    text.append(TOKENIZER.decode(token));
+                }
+                expected.add(text.toString());
+            }
+            assertEquals(expected, first);
+        });
+    }
+
+    @Test
+    void aGenerationCannotStepPastItsEnd() {
+        Sampler sampler = new Sampler(model(3, 3), TOKENIZER, new PythonRandom(3));
+        Sampler.Generation generation = sampler.start(4, 1.0);
+        assertEquals(4, generation.sample());
+        int steps = 0;
+        while (!generation.isDone()) {
+            TokenEvent e = generation.step();
+            assertEquals(steps++, e.posId());
+        }
+        assertTrue(steps >= 1 && steps <= 3);
+        IllegalStateException e = assertThrows(IllegalStateException.class, generation::step);
+        assertTrue(e.getMessage().contains("4"), e.getMessage());
+        assertTrue(generation.isDone());
+    }
+
+    @Test
+    void badTemperaturesAndCountsAreRejected() {
+        Sampler sampler = new Sampler(model(3, 3), TOKENIZER, new PythonRandom(3));
+        for (double t : new double[] {0.0, -0.0, -0.5, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sampler.samples(1, t));
+            assertTrue(e.getMessage().contains("temperature"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> sampler.sample(1, t));
+            assertThrows(IllegalArgumentException.class, () -> sampler.start(1, t));
+        }
+        assertThrows(IllegalArgumentException.class, () -> sampler.samples(-1, 1.0));
+        assertEquals(List.of(), sampler.samples(0, 1.0));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Sampler(model(3, 3), Tokenizer.ofCharacters("ab"), new PythonRandom(3)));
+    }
+
+    @Test
+    void eventsAreImmutableCopies() {
+        Recorder recorder = new Recorder();
+        Sampler sampler = new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9)).addListener(recorder);
+        sampler.sample(1, 1.0);
+        TokenEvent e = recorder.tokens.get(0);
+        double p0 = e.probabilities()[0];
+        e.probabilities()[0] = 42;
+        e.context()[0] = 42;
+        assertEquals(p0, e.probabilities()[0]);
+        assertEquals(TOKENIZER.bos(), e.context()[0]);
+        SampleEvent s = recorder.samples.get(0);
+        int[] tokens = s.tokens();
+        if (tokens.length > 0) {
+            int t0 = tokens[0];
+            tokens[0] = 42;
+            assertEquals(t0, s.tokens()[0]);
+        }
+    }
+
+    @Test
+    void aRemovedListenerHearsNothing() {
+        Recorder recorder = new Recorder();
+        Sampler sampler = new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9)).addListener(recorder);
+        sampler.removeListener(recorder);
+        sampler.samples(2, 1.0);
+        assertFalse(recorder.tokens.size() + recorder.samples.size() > 0);
+    }
+}

@@ -1,0 +1,183 @@
+package io.github.microgpt.text;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.testing.LocalHttpServer;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link Documents#download}: the cache, the checksum and the errors, against a server on
+ * 127.0.0.1 (never the network).
+ */
+class DocumentsDownloadTest {
+
+    private static final byte[] NAMES = "emma\r\nolivia\n  ava \n\nélodie\n".getBytes(StandardCharsets.UTF_8);
+
+    private LocalHttpServer server;
+    @TempDir
+    Path cache;
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = new LocalHttpServer().serve("/data/names.txt", NAMES).answer("/broken.txt", 500, new byte[0]);
+    }
+
+    @AfterEach
+    void stopServer() throws IOException {
+        server.close();
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    private List<Path> cacheFiles() throws IOException {
+        try (Stream<Path> files = Files.list(cache)) {
+            return files.toList();
+        }
+    }
+
+    @Test
+    void downloadsOnceThenUsesTheCache() throws Exception {
+        URI url = server.uri("/data/names.txt");
+        Path first = Documents.download(url, cache, null);
+        assertEquals(1, server.hits("/data/names.txt"));
+        assertArrayEquals(NAMES, Files.readAllBytes(first));
+        assertEquals(cache, first.getParent());
+        assertEquals(List.of("emma", "olivia", "ava", "élodie"), Documents.load(first));
+
+        Path second = Documents.download(url, cache, null);
+        assertEquals(first, second);
+        assertEquals(1, server.hits("/data/names.txt"), "the second call must not ask the server");
+        assertEquals(List.of(first), cacheFiles(), "no temporary file is left behind");
+    }
+
+    @Test
+    void acceptsAMatchingChecksumInEitherCase() throws Exception {
+        URI url = server.uri("/data/names.txt");
+        Path file = Documents.download(url, cache, sha256(NAMES));
+        assertArrayEquals(NAMES, Files.readAllBytes(file));
+        assertEquals(file, Documents.download(url, cache, sha256(NAMES).toUpperCase(Locale.ROOT)));
+        assertEquals(1, server.hits("/data/names.txt"));
+    }
+
+    @Test
+    void aChecksumMismatchThrowsAndLeavesNothingInTheCache() throws Exception {
+        String wrong = sha256("something else".getBytes(StandardCharsets.UTF_8));
+        IOException e = assertThrows(IOException.class,
+                () -> Documents.download(server.uri("/data/names.txt"), cache, wrong));
+        assertTrue(e.getMessage().contains(wrong) && e.getMessage().contains(sha256(NAMES)), e.getMessage());
+        assertEquals(List.of(), cacheFiles());
+    }
+
+    @Test
+    void anHttpErrorIsNamedByItsStatus() throws Exception {
+        IOException notFound = assertThrows(IOException.class,
+                () -> Documents.download(server.uri("/missing.txt"), cache, null));
+        assertTrue(notFound.getMessage().contains("404"), notFound.getMessage());
+        assertEquals(1, server.hits("/missing.txt"));
+        IOException serverError = assertThrows(IOException.class,
+                () -> Documents.download(server.uri("/broken.txt"), cache, null));
+        assertTrue(serverError.getMessage().contains("500"), serverError.getMessage());
+        assertEquals(List.of(), cacheFiles());
+    }
+
+    @Test
+    void aCachedFileWithTheWrongChecksumIsDownloadedAgain() throws Exception {
+        URI url = server.uri("/data/names.txt");
+        Path file = Documents.download(url, cache, null);
+        Files.writeString(file, "tampered\n");
+        assertEquals(file, Documents.download(url, cache, sha256(NAMES)));
+        assertEquals(2, server.hits("/data/names.txt"));
+        assertArrayEquals(NAMES, Files.readAllBytes(file));
+        assertEquals(List.of(file), cacheFiles());
+    }
+
+    @Test
+    void aFailedRefreshKeepsTheOldCachedFile() throws Exception {
+        URI url = server.uri("/data/names.txt");
+        Path file = Documents.download(url, cache, null);
+        String wrong = sha256("not the names".getBytes(StandardCharsets.UTF_8));
+        assertThrows(IOException.class, () -> Documents.download(url, cache, wrong));
+        assertEquals(2, server.hits("/data/names.txt"));
+        assertArrayEquals(NAMES, Files.readAllBytes(file), "the cache was left unchanged");
+        assertEquals(List.of(file), cacheFiles());
+    }
+
+    @Test
+    void differentUrlsWithTheSameFileNameAreCachedApart() throws Exception {
+        byte[] other = "zoe\n".getBytes(StandardCharsets.UTF_8);
+        server.serve("/other/names.txt", other);
+        Path a = Documents.download(server.uri("/data/names.txt"), cache, null);
+        Path b = Documents.download(server.uri("/other/names.txt"), cache, null);
+        assertNotEquals(a, b);
+        assertArrayEquals(NAMES, Files.readAllBytes(a));
+        assertArrayEquals(other, Files.readAllBytes(b));
+    }
+
+    @Test
+    void downloadsFileUrls(@TempDir Path source) throws Exception {
+        Path original = Files.write(source.resolve("local names.txt"), NAMES);
+        Path copy = Documents.download(original.toUri(), cache, sha256(NAMES));
+        assertArrayEquals(NAMES, Files.readAllBytes(copy));
+        assertNotEquals(original, copy);
+    }
+
+    @Test
+    void rejectsUnsupportedSchemesBeforeTouchingAnything() {
+        Path unused = cache.resolve("not-created");
+        for (String url : new String[] {"ftp://127.0.0.1/names.txt", "jar:file:/x.jar!/names.txt", "names.txt",
+                                        "mailto:someone@example.com"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Documents.download(URI.create(url), unused, null), url);
+            assertTrue(e.getMessage().contains(url), e.getMessage());
+        }
+        assertFalse(Files.exists(unused), "nothing is created for a rejected URL");
+    }
+
+    @Test
+    void rejectsMalformedChecksums() {
+        URI url = server.uri("/data/names.txt");
+        String good = "0".repeat(64);
+        for (String checksum : new String[] {"", "abc", good.substring(1), good + "0", "g" + good.substring(1),
+                                             " " + good.substring(1), "sha256:" + good}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Documents.download(url, cache, checksum), "\"" + checksum + "\"");
+            assertTrue(e.getMessage().contains("\"" + checksum + "\""), e.getMessage());
+        }
+        assertEquals(0, server.hits("/data/names.txt"));
+    }
+
+    @Test
+    void theDefaultCacheDirectoryCanBeSetByAProperty() {
+        String old = System.getProperty("microgpt.cache.dir");
+        try {
+            System.setProperty("microgpt.cache.dir", cache.toString());
+            assertEquals(cache, Documents.defaultCacheDirectory());
+        } finally {
+            if (old == null) {
+                System.clearProperty("microgpt.cache.dir");
+            } else {
+                System.setProperty("microgpt.cache.dir", old);
+            }
+        }
+    }
+}

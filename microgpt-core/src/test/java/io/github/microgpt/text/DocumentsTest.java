@@ -1,0 +1,266 @@
+package io.github.microgpt.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.testing.Cases;
+import io.github.microgpt.testing.Gen;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Splitting text into documents (SPEC §2) and loading it from files. */
+class DocumentsTest {
+
+    /**
+     * The characters for which CPython 3.11's {@code str.isspace()} is true, written out from
+     * Python itself, so that this test does not share a definition with the code it checks.
+     */
+    private static final int[] PYTHON_WHITESPACE = {
+        0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680,
+        0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A,
+        0x2028, 0x2029, 0x202F, 0x205F, 0x3000};
+
+    /** Whitespace that may pad a line: all of Python's but the line breaks that split lines. */
+    private static final int[] PADDING = java.util.Arrays.stream(PYTHON_WHITESPACE)
+            .filter(c -> c != '\n' && c != '\r').toArray();
+
+    /** Characters a document may contain, including look-alikes of whitespace that are not. */
+    private static final int[] CONTENT = ("abcxyzAZ09-'é\u00f1\u03bb\u4e2d\u200b\u180e\ufeff".codePoints()
+            .toArray());
+
+    private static final int[] SUPPLEMENTARY = {0x1F600, 0x10348, 0x20BB7};
+
+    @Test
+    void stripsSplitsAndDropsBlankLines() {
+        assertEquals(List.of("ann", "bob", "carl", "mary ann"),
+                Documents.parse("  \n\u00A0ann\u3000\r\nbob\rcarl\r\n\r\n \t \n  mary ann \u2028\n\n"));
+        assertEquals(List.of(), Documents.parse(""));
+        assertEquals(List.of(), Documents.parse(" \t\r\n\u3000\n\u00A0 "));
+        assertEquals(List.of("x"), Documents.parse("x"));
+    }
+
+    @Test
+    void stripsExactlyPythonsWhitespace() {
+        for (int c : PYTHON_WHITESPACE) {
+            String space = new String(Character.toChars(c));
+            List<String> parsed = Documents.parse(space + "a" + space + "\n" + "b");
+            assertEquals(List.of("a", "b"), parsed, String.format("U+%04X must be stripped", c));
+        }
+        // Not whitespace for Python: zero-width space, Mongolian vowel separator, byte order mark.
+        for (int c : new int[] {0x200B, 0x180E, 0xFEFF}) {
+            String other = new String(Character.toChars(c));
+            assertEquals(List.of(other + "a" + other), Documents.parse(other + "a" + other),
+                    String.format("U+%04X must be kept", c));
+        }
+    }
+
+    @Test
+    void returnsAnUnmodifiableList() {
+        List<String> documents = Documents.parse("a\nb");
+        assertThrows(UnsupportedOperationException.class, () -> documents.add("c"));
+    }
+
+    /** A text made of documents, blank lines, padding and mixed line endings, with its documents. */
+    record Layout(String text, List<String> documents) {
+        @Override
+        public String toString() {
+            return "text=\"" + escape(text) + "\" documents=" + documents;
+        }
+    }
+
+    private static String escape(String s) {
+        StringBuilder out = new StringBuilder();
+        s.codePoints().forEach(c -> out.append(c < 0x20 || (c > 0x7E && c < 0xA1) || Character.isWhitespace(c)
+                || Character.isSpaceChar(c) ? String.format("\\u%04X", c) : new String(Character.toChars(c))));
+        return out.toString();
+    }
+
+    private static String padding(Gen g, int max) {
+        return g.string(PADDING, g.intIn(0, max));
+    }
+
+    private static Layout randomLayout(Gen g) {
+        List<String> lines = new ArrayList<>();
+        List<String> documents = new ArrayList<>();
+        int count = g.intIn(0, 12);
+        for (int i = 0; i < count; i++) {
+            if (g.chance(0.3)) {
+                lines.add(padding(g, 3));  // a blank line
+                continue;
+            }
+            int[] content = g.chance(0.2) ? SUPPLEMENTARY : CONTENT;
+            StringBuilder document = new StringBuilder(g.string(content, 1));
+            int inner = g.intIn(0, 6);
+            for (int k = 0; k < inner; k++) {
+                // Inner whitespace stays: only the ends of a line are stripped.
+                document.append(g.chance(0.2) ? padding(g, 2) : "").append(g.string(CONTENT, 1));
+            }
+            documents.add(document.toString());
+            lines.add(padding(g, 3) + document + padding(g, 3));
+        }
+        StringBuilder text = new StringBuilder(g.chance(0.3) ? padding(g, 2) + "\n" : "");
+        for (int i = 0; i < lines.size(); i++) {
+            if (i > 0) {
+                text.append(g.pickOf("\n", "\r\n", "\r"));
+            }
+            text.append(lines.get(i));
+        }
+        if (g.chance(0.5)) {
+            text.append(g.pickOf("\n", "\r\n", "\r")).append(padding(g, 2));
+        }
+        return new Layout(text.toString(), documents);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> parseFollowsSpec() {
+        return Cases.dynamicTests("Documents.parse", 500, DocumentsTest::randomLayout,
+                layout -> assertEquals(layout.documents(), Documents.parse(layout.text())));
+    }
+
+    // ------------------------------------------------------------------------------------ load
+
+    @TestFactory
+    Stream<DynamicTest> loadReadsUtf8FilesAsParseDoes(@TempDir Path dir) {
+        return Cases.dynamicTests("Documents.load", 50, DocumentsTest::randomLayout, layout -> {
+            Path file = dir.resolve("docs-" + Math.abs(layout.text().hashCode()) + ".txt");
+            Files.writeString(file, layout.text(), StandardCharsets.UTF_8);
+            if (layout.documents().isEmpty()) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Documents.load(file));
+                assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+            } else {
+                assertEquals(layout.documents(), Documents.load(file));
+            }
+        });
+    }
+
+    @Test
+    void loadOfAMissingFileNamesThePath(@TempDir Path dir) {
+        Path missing = dir.resolve("no-such-names.txt");
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> Documents.load(missing));
+        assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+    }
+
+    @Test
+    void loadOfADirectoryIsAnError(@TempDir Path dir) {
+        IOException e = assertThrows(IOException.class, () -> Documents.load(dir));
+        assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+    }
+
+    @Test
+    void loadOfAnEmptyOrBlankFileNamesThePath(@TempDir Path dir) throws IOException {
+        for (String content : new String[] {"", "\n\n", " \t\r\n\u00A0\u3000\n"}) {
+            Path file = Files.writeString(Files.createTempFile(dir, "blank", ".txt"), content);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Documents.load(file));
+            assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        }
+    }
+
+    /**
+     * A file this process may not read. Normally a temporary file with no permissions; but the
+     * superuser reads such a file anyway, so then (on Linux) a write-only sysfs attribute is
+     * used, which the kernel refuses to open for reading even to root.
+     */
+    private static Optional<Path> unreadableFile(Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("secret.txt"), "ann\nbob\n");
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("---------"));
+        } catch (UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+        if (!Files.isReadable(file)) {
+            return Optional.of(file);
+        }
+        Path bus = Path.of("/sys/bus");
+        if (Files.isDirectory(bus)) {
+            try (DirectoryStream<Path> buses = Files.newDirectoryStream(bus)) {
+                for (Path b : buses) {
+                    Path uevent = b.resolve("uevent");
+                    if (Files.isRegularFile(uevent)
+                            && Files.getPosixFilePermissions(uevent).equals(Set.of(PosixFilePermission.OWNER_WRITE))) {
+                        return Optional.of(uevent);
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Test
+    void loadOfAnUnreadableFileIsAccessDenied(@TempDir Path dir) throws IOException {
+        Optional<Path> file = unreadableFile(dir);
+        Assumptions.assumeTrue(file.isPresent(),
+                "no way to make an unreadable file here (no POSIX permissions, or root without sysfs)");
+        AccessDeniedException e = assertThrows(AccessDeniedException.class, () -> Documents.load(file.get()));
+        assertTrue(e.getMessage().contains(file.get().toString()), e.getMessage());
+    }
+
+    /** Valid UTF-8, then one malformed sequence, then more valid UTF-8. */
+    record BadBytes(byte[] bytes, int offset, String kind) {
+        @Override
+        public String toString() {
+            return kind + " at byte " + offset + " of " + bytes.length;
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> loadOfInvalidUtf8NamesTheOffset(@TempDir Path dir) {
+        return Cases.dynamicTests("invalid UTF-8", 100, g -> {
+            byte[] prefix = ("x" + g.string(CONTENT, g.intIn(0, 20)) + g.string(SUPPLEMENTARY, g.intIn(0, 2)))
+                    .getBytes(StandardCharsets.UTF_8);
+            String kind = g.pickOf("lone 0xFF", "truncated 2-byte", "truncated 3-byte at end", "overlong", "surrogate",
+                    "continuation byte");
+            byte[] bad = switch (kind) {
+                case "lone 0xFF" -> new byte[] {(byte) 0xFF};
+                case "truncated 2-byte" -> new byte[] {(byte) 0xC3, 'a'};
+                case "truncated 3-byte at end" -> new byte[] {(byte) 0xE2, (byte) 0x82};
+                case "overlong" -> new byte[] {(byte) 0xC0, (byte) 0x80};
+                case "surrogate" -> new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80};
+                default -> new byte[] {(byte) 0x80};
+            };
+            byte[] suffix = kind.endsWith("at end") ? new byte[0] : g.string(CONTENT, g.intIn(0, 5))
+                    .getBytes(StandardCharsets.UTF_8);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.writeBytes(prefix);
+            out.writeBytes(bad);
+            out.writeBytes(suffix);
+            return new BadBytes(out.toByteArray(), prefix.length, kind);
+        }, c -> {
+            Path file = Files.write(Files.createTempFile(dir, "bad", ".txt"), c.bytes());
+            CharacterCodingException e = assertThrows(CharacterCodingException.class, () -> Documents.load(file));
+            assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+            assertTrue(e.getMessage().contains("offset " + c.offset()), e.getMessage());
+        });
+    }
+
+    @Test
+    void embeddedNamesAreAFewThousandLowercaseNames() {
+        List<String> names = Documents.embeddedNames();
+        assertTrue(names.size() >= 1000 && names.size() <= 20_000, names.size() + " names");
+        assertEquals(names.size(), Set.copyOf(names).size(), "no name is listed twice");
+        for (String name : names) {
+            assertTrue(name.matches("[a-z]+"), "not lowercase a-z: \"" + name + "\"");
+        }
+        assertFalse(names.isEmpty());
+    }
+}

@@ -1,0 +1,175 @@
+package io.github.microgpt.text;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.testing.Cases;
+import io.github.microgpt.testing.Gen;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/** The character tokenizer of SPEC §2: vocabulary, BOS, encode and decode. */
+class TokenizerTest {
+
+    /** Code points to draw from: ASCII, Latin-1, Greek, CJK, and characters outside the BMP. */
+    private static final int[] POOL = buildPool();
+
+    private static int[] buildPool() {
+        List<Integer> pool = new ArrayList<>();
+        for (int c = 'a'; c <= 'z'; c++) {
+            pool.add(c);
+        }
+        for (int c : new int[] {' ', '-', '\'', '0', '9', 'A', 'Z', 0xE9, 0xF1, 0xDF, 0x3BB, 0x3A9, 0x4E2D, 0x6587,
+                                0x1F600, 0x1F680, 0x10348, 0x20BB7, 0x1D11E}) {
+            pool.add(c);
+        }
+        return pool.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** A random vocabulary and a random text over it. */
+    record TextCase(String vocabulary, String text) {
+    }
+
+    private static TextCase randomText(Gen g) {
+        int[] picks = g.distinct(g.intIn(1, 20), POOL.length);
+        int[] vocabulary = Arrays.stream(picks).map(i -> POOL[i]).toArray();
+        return new TextCase(new String(vocabulary, 0, vocabulary.length), g.string(vocabulary, g.intIn(0, 30)));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> encodeThenDecodeGivesTheTextBack() {
+        return Cases.dynamicTests("tokenizer round trip", 300, TokenizerTest::randomText, c -> {
+            Tokenizer tokenizer = Tokenizer.ofCharacters(c.vocabulary());
+            int[] ids = tokenizer.encode(c.text());
+            assertEquals(c.text().codePointCount(0, c.text().length()), ids.length, "one id per code point");
+            for (int id : ids) {
+                assertTrue(id >= 0 && id < tokenizer.bos(), "id " + id);
+            }
+            assertEquals(c.text(), tokenizer.decode(ids));
+            // Ids follow the code points' order, and the id of a character is its rank.
+            int[] points = c.text().codePoints().toArray();
+            int[] sorted = c.vocabulary().codePoints().sorted().toArray();
+            for (int i = 0; i < ids.length; i++) {
+                assertEquals(Arrays.binarySearch(sorted, points[i]), ids[i]);
+                assertEquals(new String(Character.toChars(points[i])), tokenizer.tokenText(ids[i]));
+            }
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> vocabularyIsTheSortedSetOfTheDocumentsCharacters() {
+        return Cases.dynamicTests("vocabulary of documents", 200, g -> {
+            List<String> documents = new ArrayList<>();
+            int count = g.intIn(1, 6);
+            for (int i = 0; i < count; i++) {
+                documents.add(randomText(g).text() + new String(Character.toChars(POOL[g.intIn(0, POOL.length - 1)])));
+            }
+            return documents;
+        }, documents -> {
+            Tokenizer tokenizer = Tokenizer.fromDocuments(documents);
+            TreeSet<Integer> set = new TreeSet<>();
+            documents.forEach(d -> d.codePoints().forEach(set::add));
+            int[] expected = set.stream().mapToInt(Integer::intValue).toArray();
+            assertEquals(new String(expected, 0, expected.length), tokenizer.characters());
+            assertEquals(expected.length, tokenizer.bos());
+            assertEquals(expected.length + 1, tokenizer.vocabSize());
+            assertEquals("<BOS>", tokenizer.tokenText(tokenizer.bos()));
+            // Building from the characters, in any order, gives the same tokenizer.
+            List<Integer> shuffled = new ArrayList<>(set);
+            java.util.Collections.reverse(shuffled);
+            StringBuilder reversed = new StringBuilder();
+            shuffled.forEach(reversed::appendCodePoint);
+            assertEquals(tokenizer.characters(), Tokenizer.ofCharacters(reversed.toString()).characters());
+            for (String document : documents) {
+                int[] tokens = tokenizer.encodeDocument(document);
+                int[] ids = tokenizer.encode(document);
+                assertEquals(ids.length + 2, tokens.length);
+                assertEquals(tokenizer.bos(), tokens[0]);
+                assertEquals(tokenizer.bos(), tokens[tokens.length - 1]);
+                assertArrayEquals(ids, Arrays.copyOfRange(tokens, 1, tokens.length - 1));
+                assertEquals(document, tokenizer.decode(tokens), "decode skips BOS");
+            }
+        });
+    }
+
+    @Test
+    void namesVocabularyHas27Tokens() {
+        Tokenizer tokenizer = Tokenizer.fromDocuments(List.of("emma", "olivia", "ava", "quinn", "zoey", "xavier",
+                "jackson", "liam", "noah", "mason", "lucas", "ben", "kyle", "grace", "ruth", "tyler", "david", "faith", "pearl", "wendy"));
+        assertEquals("abcdefghijklmnopqrstuvwxyz", tokenizer.characters());
+        assertEquals(26, tokenizer.bos());
+        assertEquals(27, tokenizer.vocabSize());
+        assertArrayEquals(new int[] {26, 0, 21, 0, 26}, tokenizer.encodeDocument("ava"));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> anUnknownCharacterIsNamedWithItsIndex() {
+        return Cases.dynamicTests("unknown character", 200, g -> {
+            TextCase known = randomText(g);
+            int unknown;
+            do {
+                unknown = POOL[g.intIn(0, POOL.length - 1)];
+            } while (known.vocabulary().indexOf(new String(Character.toChars(unknown))) >= 0);
+            int[] text = known.text().codePoints().toArray();
+            int at = g.intIn(0, text.length);
+            StringBuilder s = new StringBuilder();
+            for (int i = 0; i < text.length; i++) {
+                if (i == at) {
+                    s.appendCodePoint(unknown);
+                }
+                s.appendCodePoint(text[i]);
+            }
+            if (at == text.length) {
+                s.appendCodePoint(unknown);
+            }
+            return new Object[] {known.vocabulary(), s.toString(), unknown, at};
+        }, c -> {
+            Tokenizer tokenizer = Tokenizer.ofCharacters((String) c[0]);
+            int unknown = (int) c[2];
+            int at = (int) c[3];
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> tokenizer.encode((String) c[1]));
+            String character = new String(Character.toChars(unknown));
+            assertTrue(e.getMessage().contains("'" + character + "'"), "names the character: " + e.getMessage());
+            assertTrue(e.getMessage().contains(String.format("U+%04X", unknown)), "names the code point: " + e.getMessage());
+            assertTrue(e.getMessage().contains("index " + at), "names the index " + at + ": " + e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> tokenizer.encodeDocument((String) c[1]));
+        });
+    }
+
+    @Test
+    void decodeRejectsIdsOutsideTheVocabulary() {
+        Tokenizer tokenizer = Tokenizer.ofCharacters("abc");
+        for (int bad : new int[] {-1, 4, 100, Integer.MIN_VALUE}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tokenizer.decode(0, bad));
+            assertTrue(e.getMessage().contains("token id " + bad) && e.getMessage().contains("index 1"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> tokenizer.tokenText(bad));
+        }
+        assertEquals("", tokenizer.decode(3, 3), "BOS alone decodes to nothing");
+    }
+
+    @Test
+    void ofCharactersRejectsDuplicatesAndEmpty() {
+        IllegalArgumentException duplicate = assertThrows(IllegalArgumentException.class,
+                () -> Tokenizer.ofCharacters("abca"));
+        assertTrue(duplicate.getMessage().contains("'a'"), duplicate.getMessage());
+        IllegalArgumentException supplementary = assertThrows(IllegalArgumentException.class,
+                () -> Tokenizer.ofCharacters("x\uD83D\uDE00y\uD83D\uDE00"));
+        assertTrue(supplementary.getMessage().contains("U+1F600"), supplementary.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Tokenizer.ofCharacters(""));
+    }
+
+    @Test
+    void fromDocumentsRejectsDocumentsWithoutCharacters() {
+        assertThrows(IllegalArgumentException.class, () -> Tokenizer.fromDocuments(List.of()));
+        assertThrows(IllegalArgumentException.class, () -> Tokenizer.fromDocuments(List.of("", "")));
+    }
+}

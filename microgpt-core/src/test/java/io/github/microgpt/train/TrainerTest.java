@@ -1,0 +1,368 @@
+package io.github.microgpt.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testing.Cases;
+import io.github.microgpt.testing.Gen;
+import io.github.microgpt.text.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/** {@link Trainer}: the two step modes, the events, stopping, and its errors. */
+class TrainerTest {
+
+    private static final List<String> DOCS = List.of("ab", "cab", "b", "abcabc");
+    private static final Tokenizer TOKENIZER = Tokenizer.fromDocuments(DOCS);
+
+    private static GptModel model(int blockSize) {
+        return GptModel.create(new GptConfig(1, 4, 2, blockSize, 0.08), TOKENIZER.vocabSize(), new PythonRandom(5));
+    }
+
+    private static Trainer trainer(GptModel model, List<String> docs, int steps) {
+        return new Trainer(model, TOKENIZER, docs, new AdamOptimizer(model.numParameters()), steps);
+    }
+
+    /** Records every event a trainer sends. */
+    static final class Recorder implements TrainingListener {
+        final List<PositionEvent> positions = new ArrayList<>();
+        final List<StepEvent> steps = new ArrayList<>();
+
+        @Override
+        public void onPosition(PositionEvent event) {
+            positions.add(event);
+        }
+
+        @Override
+        public void onStep(StepEvent event) {
+            steps.add(event);
+        }
+    }
+
+    /** One position of one document, as the trainer should visit it. */
+    private record Visit(int document, int posId) {
+    }
+
+    @TestFactory
+    Stream<DynamicTest> positionModeWalksThePositionsOfEachDocumentInTurn() {
+        return Cases.dynamicTests("POSITION mode order", 20, g -> new int[] {g.intIn(2, 8), g.intIn(1, 30)}, c -> {
+            int blockSize = c[0];
+            int steps = c[1];
+            // The expected walk: positions 0..n-1 of doc 0, then of doc 1, ..., then doc 0 again.
+            List<Visit> expected = new ArrayList<>();
+            for (int d = 0; expected.size() < steps; d = (d + 1) % DOCS.size()) {
+                int n = Math.min(blockSize, TOKENIZER.encodeDocument(DOCS.get(d)).length - 1);
+                for (int p = 0; p < n && expected.size() < steps; p++) {
+                    expected.add(new Visit(d, p));
+                }
+            }
+            Trainer trainer = trainer(model(blockSize), DOCS, steps);
+            Recorder recorder = new Recorder();
+            trainer.addListener(recorder);
+            assertEquals(steps, trainer.run(StepMode.POSITION));
+            assertEquals(steps, recorder.positions.size(), "one position per step");
+            for (int s = 0; s < steps; s++) {
+                PositionEvent e = recorder.positions.get(s);
+                Visit visit = expected.get(s);
+                int[] tokens = TOKENIZER.encodeDocument(DOCS.get(visit.document()));
+                String where = "step " + (s + 1);
+                assertEquals(s + 1, e.step(), where);
+                assertEquals(DOCS.get(visit.document()), e.document(), where);
+                assertEquals(visit.posId(), e.posId(), where);
+                assertArrayEquals(Arrays.copyOf(tokens, visit.posId() + 1), e.context(), where);
+                assertEquals(tokens[visit.posId()], e.inputToken(), where);
+                assertEquals(tokens[visit.posId() + 1], e.targetToken(), where);
+                assertEquals(TOKENIZER.vocabSize(), e.probabilities().length, where);
+                assertEquals(-Math.log(e.probabilities()[e.targetToken()]), e.loss(), 1e-15, where);
+                assertEquals(e.loss(), recorder.steps.get(s).loss(), "a one-position step's loss is that position's");
+            }
+        });
+    }
+
+    @Test
+    void documentModeTrainsDocumentSModuloTheNumberOfDocuments() {
+        int steps = 11;
+        int blockSize = 4;
+        Trainer trainer = trainer(model(blockSize), DOCS, steps);
+        Recorder recorder = new Recorder();
+        trainer.addListener(recorder);
+        AdamOptimizer schedule = new AdamOptimizer(1);
+        for (int s = 0; s < steps; s++) {
+            StepEvent event = trainer.step(StepMode.DOCUMENT);
+            assertEquals(s + 1, event.step(), "steps are numbered from 1");
+            assertEquals(steps, event.totalSteps());
+            assertEquals(schedule.learningRate(s, steps), event.learningRate(), "the schedule's rate for step " + s);
+            assertEquals(event, recorder.steps.get(s));
+            assertEquals(s + 1, trainer.stepsDone());
+        }
+        int at = 0;
+        for (int s = 0; s < steps; s++) {
+            String doc = DOCS.get(s % DOCS.size());
+            int n = Math.min(blockSize, doc.length() + 1);
+            double total = 0.0;
+            for (int p = 0; p < n; p++) {
+                PositionEvent e = recorder.positions.get(at++);
+                assertEquals(s + 1, e.step());
+                assertEquals(doc, e.document(), "step " + (s + 1));
+                assertEquals(p, e.posId());
+                total = p == 0 ? 0.0 + e.loss() : total + e.loss();
+            }
+            // The step's loss is (1/n) * sum of the position losses, folded as Python's sum.
+            assertEquals(total * (1.0 / n), recorder.steps.get(s).loss(), "loss of step " + (s + 1));
+        }
+        assertEquals(at, recorder.positions.size());
+        assertTrue(trainer.isFinished());
+    }
+
+    @Test
+    void aStepBeyondTheTotalIsAnError() {
+        Trainer trainer = trainer(model(4), DOCS, 2);
+        assertEquals(2, trainer.run(StepMode.DOCUMENT));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer.step(StepMode.DOCUMENT));
+        assertTrue(e.getMessage().contains("2"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> trainer.step(StepMode.POSITION));
+        assertEquals(0, trainer.run(StepMode.DOCUMENT), "run on a finished trainer does nothing");
+    }
+
+    @Test
+    void eventsAreImmutableCopies() {
+        Trainer trainer = trainer(model(4), DOCS, 1);
+        List<PositionEvent> seen = new ArrayList<>();
+        trainer.addListener(new TrainingListener() {
+            @Override
+            public void onPosition(PositionEvent event) {
+                int[] context = event.context();
+                context[0] = 99;
+                double[] p = event.probabilities();
+                Arrays.fill(p, -1);
+                seen.add(event);
+            }
+        });
+        trainer.step(StepMode.DOCUMENT);
+        int[] tokens = TOKENIZER.encodeDocument(DOCS.get(0));
+        for (PositionEvent e : seen) {
+            assertEquals(tokens[0], e.context()[0], "the event's context is unchanged");
+            assertTrue(e.probabilities()[0] > 0, "the event's probabilities are unchanged");
+        }
+        // Arrays given to the constructor are copied as well.
+        int[] context = {1, 2};
+        double[] probabilities = {0.5, 0.5};
+        PositionEvent event = new PositionEvent(1, "ab", 1, context, 2, 0, probabilities, 0.7);
+        context[0] = 7;
+        probabilities[0] = 7;
+        assertArrayEquals(new int[] {1, 2}, event.context());
+        assertArrayEquals(new double[] {0.5, 0.5}, event.probabilities());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> aStopRequestedDuringStepKEndsTheRunAfterIt() {
+        return Cases.dynamicTests("requestStop at step k", 10, g -> new int[] {g.intIn(1, 10), g.intIn(0, 1)}, c -> {
+            int k = c[0];
+            StepMode mode = StepMode.values()[c[1]];
+            Trainer trainer = trainer(model(4), DOCS, 12);
+            trainer.addListener(new TrainingListener() {
+                @Override
+                public void onStep(StepEvent event) {
+                    if (event.step() == k) {
+                        trainer.requestStop();
+                    }
+                }
+            });
+            assertEquals(k, trainer.run(mode));
+            assertEquals(k, trainer.stepsDone());
+            assertFalse(trainer.isFinished());
+            // The request is used up: the next run goes on to the end.
+            assertEquals(12 - k, trainer.run(mode));
+            assertTrue(trainer.isFinished());
+        });
+    }
+
+    @Test
+    void requestStopFromAnotherThreadEndsTheRunBetweenSteps() throws Exception {
+        Trainer trainer = trainer(model(4), DOCS, 50);
+        CountDownLatch atStep3 = new CountDownLatch(1);
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        trainer.addListener(new TrainingListener() {
+            @Override
+            public void onStep(StepEvent event) {
+                if (event.step() == 3) {
+                    atStep3.countDown();
+                    try {
+                        // Hold the training thread inside step 3 until the stop is requested.
+                        assertTrue(stopRequested.await(60, TimeUnit.SECONDS), "the stop was never requested");
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        AtomicInteger ran = new AtomicInteger(-1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread training = new Thread(() -> {
+            try {
+                ran.set(trainer.run(StepMode.DOCUMENT));
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        }, "training");
+        training.start();
+        assertTrue(atStep3.await(60, TimeUnit.SECONDS), "training never reached step 3");
+        trainer.requestStop();
+        stopRequested.countDown();
+        training.join(60_000);
+        assertFalse(training.isAlive(), "run() did not return after requestStop()");
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        assertEquals(3, ran.get());
+        assertEquals(3, trainer.stepsDone());
+    }
+
+    @Test
+    void aNanLossStopsTrainingNamingTheStepAndDocument() {
+        for (StepMode mode : StepMode.values()) {
+            GptModel model = model(4);
+            Trainer trainer = trainer(model, DOCS, 10);
+            Recorder recorder = new Recorder();
+            trainer.addListener(recorder);
+            trainer.step(mode);
+            trainer.step(mode);
+            int index = model.parameters().matrix("lm_head").offset();
+            double original = model.parameters().value(index);
+            model.parameters().setValue(index, Double.NaN);
+            double[] before = model.parameters().values();
+            // Step 3 trains "b" (document 2) in DOCUMENT mode, and position 2 of "ab" in POSITION mode.
+            String document = mode == StepMode.DOCUMENT ? "b" : "ab";
+            int failingPosition = mode == StepMode.DOCUMENT ? 0 : 2;
+
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> trainer.step(mode));
+            assertEquals(3, e.step(), mode + ": the failing step is named from 1");
+            assertEquals(document, e.document(), mode.toString());
+            assertTrue(Double.isNaN(e.loss()), mode.toString());
+            assertTrue(e.getMessage().contains("step 3") && e.getMessage().contains("\"" + document + "\""),
+                    e.getMessage());
+            assertArrayEquals(before, model.parameters().values(), mode + ": no update after a NaN loss");
+            assertArrayEquals(new double[model.numParameters()], model.parameters().grads(),
+                    mode + ": the gradients are cleared");
+            assertEquals(2, trainer.stepsDone(), mode.toString());
+            assertEquals(2, recorder.steps.size(), mode + ": no step event for the failed step");
+
+            // Repair the parameter: the failed step is retried on the same document and position.
+            model.parameters().setValue(index, original);
+            int positionsSoFar = recorder.positions.size();
+            trainer.step(mode);
+            PositionEvent retried = recorder.positions.get(positionsSoFar);
+            assertEquals(document, retried.document(), mode.toString());
+            assertEquals(failingPosition, retried.posId(), mode.toString());
+            assertEquals(3, retried.step(), mode.toString());
+        }
+    }
+
+    @Test
+    void anInfiniteLossStopsTrainingToo() {
+        GptModel model = model(4);
+        Trainer trainer = trainer(model, DOCS, 10);
+        model.parameters().setValue(0, Double.POSITIVE_INFINITY);
+        double[] before = model.parameters().values();
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> trainer.step(StepMode.DOCUMENT));
+        assertEquals(1, e.step());
+        assertEquals(DOCS.get(0), e.document());
+        assertFalse(Double.isFinite(e.loss()));
+        assertArrayEquals(before, model.parameters().values());
+    }
+
+    @Test
+    void aHugeLearningRateDivergesWithTheStepNamed() {
+        GptModel model = model(4);
+        Trainer trainer = new Trainer(model, TOKENIZER, DOCS,
+                new AdamOptimizer(model.numParameters()).withLearningRate(1e300), 20);
+        AtomicReference<double[]> lastGood = new AtomicReference<>(model.parameters().values());
+        trainer.addListener(new TrainingListener() {
+            @Override
+            public void onStep(StepEvent event) {
+                lastGood.set(model.parameters().values());
+            }
+        });
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> trainer.run(StepMode.DOCUMENT));
+        assertEquals(trainer.stepsDone() + 1, e.step());
+        assertEquals(DOCS.get(trainer.stepsDone() % DOCS.size()), e.document());
+        assertArrayEquals(lastGood.get(), model.parameters().values(), "the parameters of the last good step");
+    }
+
+    @Test
+    void theConstructorRejectsBadArguments() {
+        GptModel model = model(4);
+        AdamOptimizer adam = new AdamOptimizer(model.numParameters());
+        for (int steps : new int[] {0, -1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new Trainer(model, TOKENIZER, DOCS, adam, steps));
+            assertTrue(e.getMessage().contains(Integer.toString(steps)), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Trainer(model, TOKENIZER, List.of(), adam, 1));
+        IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(model, TOKENIZER, List.of("ab", "abc", "abz"), adam, 1));
+        assertTrue(outside.getMessage().contains("document 2") && outside.getMessage().contains("'z'"),
+                outside.getMessage());
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(model, TOKENIZER, List.of("ab", ""), adam, 1));
+        assertTrue(empty.getMessage().contains("document 1"), empty.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(model, Tokenizer.ofCharacters("ab"), List.of("ab"), adam, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(model, TOKENIZER, DOCS, new AdamOptimizer(3), 1));
+    }
+
+    @Test
+    void theTrainerKeepsACopyOfTheDocuments() {
+        List<String> docs = new ArrayList<>(DOCS);
+        Trainer trainer = trainer(model(4), docs, 3);
+        docs.set(0, "zzz");
+        assertEquals(DOCS, trainer.documents());
+        assertThrows(UnsupportedOperationException.class, () -> trainer.documents().add("a"));
+        assertEquals(3, trainer.totalSteps());
+    }
+
+    @Test
+    void aRemovedListenerHearsNothing() {
+        Trainer trainer = trainer(model(4), DOCS, 2);
+        Recorder recorder = new Recorder();
+        trainer.addListener(recorder);
+        trainer.step(StepMode.DOCUMENT);
+        trainer.removeListener(recorder);
+        trainer.step(StepMode.DOCUMENT);
+        assertEquals(1, recorder.steps.size());
+    }
+
+    /** Seeds for the determinism check. */
+    @TestFactory
+    Stream<DynamicTest> trainingIsDeterministic() {
+        return Cases.dynamicTests("same seed, same run", 5, Gen::seed, seed -> {
+            double[] first = run(seed);
+            assertArrayEquals(first, run(seed));
+        });
+    }
+
+    private static double[] run(long seed) {
+        GptModel model = GptModel.create(new GptConfig(1, 4, 2, 4, 0.08), TOKENIZER.vocabSize(), new PythonRandom(seed));
+        trainer(model, DOCS, 6).run(StepMode.DOCUMENT);
+        return model.parameters().values();
+    }
+}

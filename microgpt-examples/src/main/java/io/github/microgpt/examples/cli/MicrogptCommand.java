@@ -1,0 +1,214 @@
+package io.github.microgpt.examples.cli;
+
+import io.github.microgpt.train.TrainingDivergedException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The {@code microgpt} command: the entry point of {@code microgpt.jar} and of the
+ * {@code ./microgpt} script at the top of the repository.
+ *
+ * <p>Each action is a subcommand ({@code microgpt train ...}). To add one, write a class
+ * annotated with {@code @Command(name = "...")} that implements {@code Callable<Integer>}, has a
+ * no-argument constructor and a field {@code @ParentCommand MicrogptCommand parent} (through which
+ * it reaches {@link #context()}: stdout, stderr, the environment), and add it to the
+ * {@code subcommands} list below: one line.
+ *
+ * <p>How errors look is decided here, once for every subcommand:
+ * <ul>
+ *   <li>a mistake on the command line (unknown option, missing or malformed value) or a
+ *       {@link UsageException} thrown by the subcommand prints {@code microgpt: <message>} and
+ *       {@code Try 'microgpt <command> --help'.} on stderr and exits with 2;</li>
+ *   <li>a {@link TrainingDivergedException} or a {@link CommandFailedException} prints one line
+ *       and exits with 1 (or the code the exception carries);</li>
+ *   <li>anything else is a bug: one line naming the exception, exit code 1, and the stack trace
+ *       only when the environment variable {@code MICROGPT_DEBUG} is set.</li>
+ * </ul>
+ */
+@Command(name = "microgpt",
+        mixinStandardHelpOptions = true,
+        versionProvider = MicrogptCommand.Version.class,
+        description = "A tiny GPT trained from first principles: a Java port of Karpathy's microgpt.py.",
+        synopsisSubcommandLabel = "COMMAND",
+        subcommands = {
+            TrainCommand.class,
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:the run failed (training diverged, out of memory, an internal error)",
+            "2:invalid usage or input (a bad option, value or data file)"},
+        footer = "%nRun 'microgpt COMMAND --help' for the options of a command.")
+public final class MicrogptCommand implements Callable<Integer> {
+
+    /** The environment variable that makes unexpected errors print their stack trace. */
+    public static final String DEBUG_VARIABLE = "MICROGPT_DEBUG";
+
+    private final CliContext context;
+
+    @Spec
+    private CommandSpec spec;
+
+    /**
+     * Creates the command for a context. Picocli needs no-argument constructors only for the
+     * subcommands; the top command is made here, with its context.
+     *
+     * @param context where the commands read and write
+     */
+    public MicrogptCommand(CliContext context) {
+        this.context = context;
+    }
+
+    /**
+     * The context the subcommands read and write through.
+     *
+     * @return the context given at construction
+     */
+    public CliContext context() {
+        return context;
+    }
+
+    /**
+     * Runs when no subcommand is given, which is a usage mistake.
+     *
+     * @return never returns normally
+     * @throws UsageException naming the available commands
+     */
+    @Override
+    public Integer call() {
+        throw new UsageException("a command is required: " + String.join(", ", spec.subcommands().keySet()));
+    }
+
+    /**
+     * Runs the program in a real process and exits with its exit code.
+     *
+     * @param args the command line, for example {@code train --steps 100}
+     */
+    public static void main(String[] args) {
+        System.exit(execute(CliContext.system(), args));
+    }
+
+    /**
+     * Runs the program in a given context without exiting: what {@link #main(String[])} does,
+     * and what tests call with captured streams.
+     *
+     * @param context where to read and write
+     * @param args the command line
+     * @return the exit code: 0 on success, 1 if the run failed, 2 on a usage mistake
+     */
+    public static int execute(CliContext context, String... args) {
+        CommandLine commandLine = commandLine(context);
+        try {
+            return commandLine.execute(args);
+        } finally {
+            commandLine.getOut().flush();
+            commandLine.getErr().flush();
+        }
+    }
+
+    /**
+     * Builds the picocli command line with the error handling described above.
+     *
+     * @param context where to read and write
+     * @return the command line, ready to {@code execute}
+     */
+    public static CommandLine commandLine(CliContext context) {
+        CommandLine commandLine = new CommandLine(new MicrogptCommand(context));
+        commandLine.setOut(new PrintWriter(new OutputStreamWriter(context.out(), StandardCharsets.UTF_8), true));
+        commandLine.setErr(new PrintWriter(context.err(), true));
+        commandLine.setParameterExceptionHandler(MicrogptCommand::handleParameterException);
+        commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> handleFailure(e, failed, context));
+        return commandLine;
+    }
+
+    private static int handleParameterException(ParameterException e, String[] args) {
+        CommandLine where = e.getCommandLine();
+        String message = e.getMessage();
+        // Picocli calls an unknown command an "unmatched argument at index 0"; name it plainly.
+        if (e instanceof UnmatchedArgumentException unmatched && !where.getSubcommands().isEmpty()
+                && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+            message = "unknown command '" + unmatched.getUnmatched().get(0) + "' (the commands are: "
+                    + String.join(", ", where.getSubcommands().keySet()) + ")";
+        }
+        usageError(where, message);
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    private static int handleFailure(Exception e, CommandLine failed, CliContext context) {
+        PrintWriter err = failed.getErr();
+        if (e instanceof UsageException) {
+            usageError(failed, e.getMessage());
+            return CommandLine.ExitCode.USAGE;
+        }
+        if (e instanceof TrainingDivergedException) {
+            err.println("microgpt: " + e.getMessage() + "; a smaller --lr may help");
+            err.flush();
+            return CommandFailedException.FAILED;
+        }
+        if (e instanceof CommandFailedException failure) {
+            if (failure.getMessage() != null) {
+                err.println("microgpt: " + failure.getMessage());
+                err.flush();
+            }
+            return failure.exitCode();
+        }
+        err.println("microgpt: internal error: " + firstLine(String.valueOf(e))
+                + (context.getenv(DEBUG_VARIABLE) == null ? " (set " + DEBUG_VARIABLE + "=1 to see where)" : ""));
+        if (context.getenv(DEBUG_VARIABLE) != null) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return CommandFailedException.FAILED;
+    }
+
+    private static void usageError(CommandLine where, String message) {
+        PrintWriter err = where.getErr();
+        err.println("microgpt: " + lowercaseFirst(firstLine(message)));
+        err.println("Try '" + where.getCommandSpec().qualifiedName() + " --help'.");
+        err.flush();
+    }
+
+    private static String firstLine(String message) {
+        String text = message == null ? "" : message.strip();
+        int newline = text.indexOf('\n');
+        return (newline < 0 ? text : text.substring(0, newline)).strip();
+    }
+
+    /** Picocli says "Unknown option"; a message after "microgpt: " reads better in lowercase. */
+    private static String lowercaseFirst(String text) {
+        if (text.length() >= 2 && Character.isUpperCase(text.charAt(0)) && Character.isLowerCase(text.charAt(1))) {
+            return text.substring(0, 1).toLowerCase(Locale.ROOT) + text.substring(1);
+        }
+        return text;
+    }
+
+    /** The version for {@code --version}, from the jar's manifest. */
+    public static final class Version implements CommandLine.IVersionProvider {
+
+        /** Creates the provider; picocli calls this. */
+        public Version() {
+        }
+
+        /**
+         * The version lines.
+         *
+         * @return {@code microgpt <version>} and the Java runtime
+         */
+        @Override
+        public String[] getVersion() {
+            String version = MicrogptCommand.class.getPackage().getImplementationVersion();
+            return new String[] {
+                "microgpt " + (version == null ? "(development build)" : version),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.github.microgpt.examples.cli;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
+/**
+ * The few pieces of Python's string formatting that {@code microgpt.py} prints with, written so
+ * that Java prints the very same characters.
+ */
+public final class PythonFormat {
+
+    private PythonFormat() {
+    }
+
+    /**
+     * Python's {@code f"{x:.4f}"}: the number rounded to 4 decimals.
+     *
+     * <p>Python rounds the <em>exact</em> binary value of the double, half to even. Java's
+     * {@code String.format("%.4f", x)} instead rounds the shortest decimal that identifies the
+     * double, half up, and so disagrees on rare values: {@code 2.00005} is stored as
+     * {@code 2.000049999999999883...}, which Python prints as {@code 2.0000} and
+     * {@code String.format} as {@code 2.0001}. {@code new BigDecimal(double)} holds the exact
+     * binary value, so rounding it half to even agrees with Python on every finite double.
+     *
+     * @param x a finite number
+     * @return for example {@code "3.3660"}
+     * @throws NumberFormatException if {@code x} is NaN or infinite
+     */
+    public static String fourDecimals(double x) {
+        return new BigDecimal(x).setScale(4, RoundingMode.HALF_EVEN).toPlainString();
+    }
+
+    /**
+     * Python's {@code f"{n:{width}d}"}: the number right-aligned in a field of {@code width}
+     * characters, or wider if it has more digits. Unlike {@code String.format("%4d")} it never
+     * uses the digits of the default locale (which, in some locales, are not ASCII).
+     *
+     * @param n the number
+     * @param width the least number of characters
+     * @return for example {@code "   7"} for {@code n = 7, width = 4}
+     */
+    public static String rightAligned(long n, int width) {
+        String digits = Long.toString(n);
+        return digits.length() >= width ? digits : " ".repeat(width - digits.length()) + digits;
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.microgpt.examples.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Finds out whether a file descriptor of this process is a terminal, on Linux.
+ *
+ * <p>Java has no direct "isatty" for stderr: {@code System.console()} only looks at stdin and
+ * stdout, and since JDK 22 it is not even {@code null} when they are redirected. Linux shows each
+ * open descriptor of a process as a symbolic link {@code /proc/self/fd/N} whose target says what
+ * it is: {@code /dev/pts/3} or {@code /dev/tty1} for a terminal, {@code pipe:[1234]} for a pipe,
+ * a path for a file. Reading that link is cheap, needs no native code, and cannot hang.
+ *
+ * <p>On systems without {@code /proc} (macOS, Windows) every descriptor is reported as "not a
+ * terminal", so the progress bar stays off there unless {@code MICROGPT_PROGRESS=always}.
+ */
+public final class Terminals {
+
+    private Terminals() {
+    }
+
+    /**
+     * The terminal device a file descriptor of this process is connected to.
+     *
+     * @param fd a file descriptor: 0 stdin, 1 stdout, 2 stderr
+     * @return the device path (for example {@code /dev/pts/3}), or {@code null} if the descriptor
+     *     is not a terminal or cannot be inspected
+     */
+    public static String deviceOf(int fd) {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            return isTerminalDevice(target) ? target : null;
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether the target of a {@code /proc/self/fd} link names a terminal device: a
+     * pseudo-terminal ({@code /dev/pts/N}, what terminal windows, ssh, tmux and {@code script}
+     * give), a virtual console or serial line ({@code /dev/ttyN}, {@code /dev/ttyS0}), or the
+     * controlling terminal ({@code /dev/tty}, {@code /dev/console}).
+     *
+     * @param linkTarget the link's target, for example {@code /dev/pts/0} or {@code pipe:[42]}
+     * @return true for a terminal device
+     */
+    public static boolean isTerminalDevice(String linkTarget) {
+        return linkTarget.startsWith("/dev/pts/")
+                || linkTarget.startsWith("/dev/tty")
+                || linkTarget.equals("/dev/console");
+    }
+}

@@ -1,0 +1,94 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** Runs the command line in-process with captured streams, and checks what error output looks like. */
+final class Cli {
+
+    private Cli() {
+    }
+
+    /** What one run left behind. */
+    record Result(int exitCode, byte[] stdoutBytes, String stderr) {
+        String stdout() {
+            return new String(stdoutBytes, StandardCharsets.UTF_8);
+        }
+
+        List<String> stdoutLines() {
+            return List.of(stdout().split("\n", -1));
+        }
+
+        List<String> stderrLines() {
+            if (stderr.isEmpty()) {
+                return List.of();
+            }
+            String body = stderr.endsWith("\n") ? stderr.substring(0, stderr.length() - 1) : stderr;
+            return List.of(body.split("\n", -1));
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + ", stderr: " + stderr;
+        }
+    }
+
+    static Result run(String... args) {
+        return run(Map.of(), null, null, args);
+    }
+
+    static Result run(Map<String, String> environment, String stdoutTerminal, String stderrTerminal, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CliContext context = new CliContext(out, new PrintStream(err, true, StandardCharsets.UTF_8), environment,
+                stdoutTerminal, stderrTerminal);
+        int code = MicrogptCommand.execute(context, args);
+        return new Result(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The shared reference directory that the build points {@code microgpt.shared} to. */
+    static Path shared() {
+        Path dir = Path.of(System.getProperty("microgpt.shared", "../shared")).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(dir.resolve("data/names.txt"))) {
+            throw new IllegalStateException("the shared reference directory is missing: expected " + dir
+                    + " (set -Dmicrogpt.shared=...)");
+        }
+        return dir;
+    }
+
+    /**
+     * Checks the shape of an error: the exit code, one line {@code microgpt: ...} naming the cause,
+     * optionally followed by the {@code --help} hint, and nothing that looks like a stack trace.
+     */
+    static void assertOneLineError(Result result, int exitCode, String cause, String hintCommand, String... args) {
+        String what = "microgpt " + String.join(" ", args) + " -> " + result;
+        List<String> lines = result.stderrLines();
+        assertAll(what,
+                () -> assertEquals(exitCode, result.exitCode(), "exit code"),
+                () -> assertTrue(result.stderr().endsWith("\n"), "stderr ends with a line break"),
+                () -> assertTrue(lines.size() == 1 || lines.size() == 2, "one or two lines: " + lines),
+                () -> assertTrue(lines.get(0).startsWith("microgpt: "), "starts with the program's name"),
+                () -> assertTrue(lines.get(0).contains(cause), "names the cause '" + cause + "'"),
+                () -> {
+                    if (hintCommand != null) {
+                        assertEquals(Arrays.asList(lines.get(0), "Try '" + hintCommand + " --help'."), lines);
+                    } else {
+                        assertEquals(1, lines.size(), "no hint");
+                    }
+                },
+                () -> assertFalse(result.stderr().contains("Exception"), "no exception name"),
+                () -> assertFalse(result.stderr().contains("at io."), "no stack frame"),
+                () -> assertFalse(result.stderr().contains("\tat "), "no stack frame"));
+    }
+}

@@ -1,0 +1,69 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Python's {@code .4f} and {@code 4d}, as the CLI prints them. */
+class PythonFormatTest {
+
+    @Test
+    void roundsTheExactBinaryValueHalfToEven() {
+        // 2.00005 is stored as 2.0000499999999998835...; Python prints 2.0000.
+        assertEquals("2.0000", PythonFormat.fourDecimals(2.00005));
+        assertNotEquals(PythonFormat.fourDecimals(2.00005), String.format("%.4f", 2.00005),
+                "the reason String.format is not used");
+        assertEquals("0.0003", PythonFormat.fourDecimals(0.00025));
+        assertEquals("0.1250", PythonFormat.fourDecimals(0.125));
+        // 0.00005 is stored as 0.0000500000000000000024...: above the half, so it rounds up.
+        assertEquals("0.0001", PythonFormat.fourDecimals(0.00005));
+        // 0.125 is exact, and 0.12345 = 0.123450000000000004174... rounds up too.
+        assertEquals("0.1235", PythonFormat.fourDecimals(0.12345));
+        assertEquals("3.0000", PythonFormat.fourDecimals(3));
+        assertEquals("-1.5000", PythonFormat.fourDecimals(-1.5));
+    }
+
+    @Test
+    void printsEveryLossOfTheReferenceRunAsPythonDid() throws Exception {
+        JsonObject golden = JsonParser.parseString(Files.readString(
+                Cli.shared().resolve("golden/microgpt-py-seed42.json"), StandardCharsets.UTF_8)).getAsJsonObject();
+        JsonArray printed = golden.getAsJsonArray("losses_printed");
+        JsonArray exact = golden.getAsJsonArray("losses_hex");
+        assertEquals(1000, printed.size());
+        for (int i = 0; i < printed.size(); i++) {
+            double loss = Double.parseDouble(exact.get(i).getAsString());
+            assertEquals(printed.get(i).getAsString(), PythonFormat.fourDecimals(loss), "loss of step " + (i + 1));
+        }
+    }
+
+    @Test
+    void isTheNearestFourDecimalNumber() {
+        Random random = new Random(5);
+        for (int i = 0; i < 10_000; i++) {
+            double x = (random.nextDouble() - 0.5) * Math.pow(10, random.nextInt(8) - 3);
+            String text = PythonFormat.fourDecimals(x);
+            String what = "seed 5, case " + i + ": x=" + x + " -> " + text;
+            assertTrue(text.matches("-?\\d+\\.\\d{4}"), what);
+            BigDecimal error = new BigDecimal(text).subtract(new BigDecimal(x)).abs();
+            assertTrue(error.compareTo(new BigDecimal("0.00005")) <= 0, what);
+        }
+    }
+
+    @Test
+    void rightAlignsLikePythonsIntegerFormat() {
+        assertEquals("   1", PythonFormat.rightAligned(1, 4));
+        assertEquals("1000", PythonFormat.rightAligned(1000, 4));
+        assertEquals("12345", PythonFormat.rightAligned(12345, 4), "wider when the number needs it");
+        assertEquals("  -5", PythonFormat.rightAligned(-5, 4));
+        assertEquals(" 7", PythonFormat.rightAligned(7, 2));
+    }
+}

@@ -1,0 +1,159 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every mistake at the command line gives one line on stderr naming it, the {@code --help} hint,
+ * exit code 2, and no stack trace; a diverging run gives one line and exit code 1.
+ */
+class TrainCommandErrorsTest {
+
+    @TempDir
+    static Path dir;
+
+    static Stream<Arguments> usageMistakes() {
+        return Stream.of(
+                mistake("unknown option: '--bogus'", "--bogus"),
+                mistake("unknown option: '-x'", "-x"),
+                mistake("unmatched argument at index 1: 'extra'", "extra"),
+                mistake("missing required parameter for option '--steps'", "--steps"),
+                mistake("missing required parameter for option '--data'", "--data"),
+                mistake("'ten' is not an int", "--steps", "ten"),
+                mistake("'1.5' is not an int", "--samples", "1.5"),
+                mistake("'99999999999' is not an int", "--steps", "99999999999"),
+                mistake("'forty-two' is not a long", "--seed", "forty-two"),
+                mistake("'warm' is not a double", "--temperature", "warm"),
+                mistake("'fast' is not a double", "--lr", "fast"),
+                mistake("'x' is not an int", "--n-embd", "x"),
+                mistake("--steps must be at least 1, got 0", "--steps", "0"),
+                mistake("--steps must be at least 1, got -3", "--steps", "-3"),
+                mistake("--samples must be 0 or more, got -1", "--samples", "-1"),
+                mistake("--n-layer must be at least 1, got 0", "--n-layer", "0"),
+                mistake("--n-embd must be at least 1, got 0", "--n-embd", "0"),
+                mistake("--n-head must be at least 1, got -2", "--n-head", "-2"),
+                mistake("--block-size must be at least 1, got 0", "--block-size", "0"),
+                mistake("--n-embd (10) must be divisible by --n-head (4)", "--n-embd", "10"),
+                mistake("--n-embd (16) must be divisible by --n-head (3)", "--n-head", "3"),
+                mistake("--temperature must be a positive, finite number, got 0.0", "--temperature", "0"),
+                mistake("--temperature must be a positive, finite number, got -0.5", "--temperature", "-0.5"),
+                mistake("--temperature must be a positive, finite number, got NaN", "--temperature", "NaN"),
+                mistake("--temperature must be a positive, finite number, got Infinity", "--temperature", "Infinity"),
+                mistake("--lr must be a positive, finite number, got 0.0", "--lr", "0"),
+                mistake("--lr must be a positive, finite number, got -0.01", "--lr", "-0.01"),
+                mistake("--lr must be a positive, finite number, got NaN", "--lr", "NaN"),
+                mistake("--lr must be a positive, finite number, got Infinity", "--lr", "Infinity"),
+                mistake("more than can be held", "--n-embd", "100000", "--n-head", "1"));
+    }
+
+    private static Arguments mistake(String cause, String... trainArgs) {
+        return Arguments.of(cause, trainArgs);
+    }
+
+    @ParameterizedTest(name = "{1} -> {0}")
+    @MethodSource("usageMistakes")
+    void aUsageMistakeIsOneLineAndExitCode2(String cause, String[] trainArgs) {
+        String[] args = Stream.concat(Stream.of("train"), Stream.of(trainArgs)).toArray(String[]::new);
+
+        Cli.Result result = Cli.run(args);
+
+        Cli.assertOneLineError(result, 2, cause, "microgpt train", args);
+    }
+
+    @Test
+    void aMissingDataFile() {
+        Path missing = dir.resolve("no-such-file.txt");
+        assertDataError("the data file " + missing + " does not exist", missing.toString());
+    }
+
+    @Test
+    void aDirectoryAsDataFile() {
+        assertDataError("the data file " + dir + " is a directory", dir.toString());
+    }
+
+    @Test
+    void aPathThroughARegularFile() throws Exception {
+        Path file = Files.writeString(dir.resolve("plain.txt"), "anna\n");
+        Path below = file.resolve("below.txt");
+        assertDataError("the data file " + below + " ", below.toString());
+    }
+
+    @Test
+    void anEmptyDataFile() throws Exception {
+        Path empty = Files.write(dir.resolve("empty.txt"), new byte[0]);
+        assertDataError("holds no documents", empty.toString());
+    }
+
+    @Test
+    void aBlankDataFile() throws Exception {
+        Path blank = Files.writeString(dir.resolve("blank.txt"), " \n\t\n\r\n  \n");
+        assertDataError("holds no documents", blank.toString());
+    }
+
+    @Test
+    void aDataFileThatIsNotUtf8() throws Exception {
+        byte[] latin1 = "anna\nzoë\n".getBytes(StandardCharsets.ISO_8859_1);
+        Path file = Files.write(dir.resolve("latin1.txt"), latin1);
+        assertDataError("the data file " + file + " is not valid UTF-8 (bad byte near offset 7)", file.toString());
+    }
+
+    @Test
+    void anUnreadableDataFileIsExplained() {
+        // Tests run as root here, which can read any file, so the message is checked directly.
+        Path file = Path.of("secret.txt");
+        assertEquals("the data file secret.txt cannot be read: permission denied",
+                TrainCommand.describeReadFailure(file, new AccessDeniedException(file.toString())));
+    }
+
+    @Test
+    void aBadProgressSetting() {
+        Cli.Result result = Cli.run(Map.of("MICROGPT_PROGRESS", "sometimes"), null, null, "train", "--steps", "1");
+
+        Cli.assertOneLineError(result, 2, "MICROGPT_PROGRESS must be auto, always or never, not 'sometimes'",
+                "microgpt train", "train");
+        assertEquals("", result.stdout());
+    }
+
+    @Test
+    void aDivergingRunNamesTheStepAndTheDocumentAndExitsWith1() {
+        String[] args = {"train", "--lr", "1e300", "--steps", "50", "--data", writeNames()};
+
+        Cli.Result result = Cli.run(args);
+
+        Cli.assertOneLineError(result, 1, "training diverged at step 2 on the document \"", null, args);
+        String message = result.stderrLines().get(0);
+        String document = message.substring(message.indexOf('"') + 1, message.lastIndexOf('"'));
+        assertTrue(document.equals("anna") || document.equals("bob"), message);
+        assertTrue(message.contains("--lr"), "suggests what to change: " + message);
+        assertEquals("step    1 /   50 | loss ", result.stdoutLines().get(3).substring(0, 24),
+                "the steps before the divergence were printed");
+        assertEquals(5, result.stdoutLines().size(), "nothing after step 1: " + result.stdout());
+    }
+
+    private static String writeNames() {
+        try {
+            return Files.writeString(dir.resolve("two.txt"), "anna\nbob\n").toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void assertDataError(String cause, String dataFile) {
+        String[] args = {"train", "--data", dataFile};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, cause, "microgpt train", args);
+        assertEquals("", result.stdout(), "nothing is printed before the data is read");
+    }
+}

@@ -1,0 +1,47 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code microgpt train --data names.txt} against the stdout of {@code microgpt.py}: the same
+ * bytes, every one of them (about 12 s).
+ */
+class TrainCommandGoldenTest {
+
+    @Test
+    void writesExactlyWhatMicrogptPyWrites() throws Exception {
+        Path shared = Cli.shared();
+        byte[] golden = Files.readAllBytes(shared.resolve("golden/microgpt-py-seed42.stdout"));
+
+        Cli.Result result = Cli.run("train", "--data", shared.resolve("data/names.txt").toString());
+
+        assertEquals(0, result.exitCode(), result.toString());
+        assertEquals("", result.stderr(), "stderr is not a terminal, so nothing may be written there");
+        byte[] actual = result.stdoutBytes();
+        for (int i = 0; i < Math.min(golden.length, actual.length); i++) {
+            if (golden[i] != actual[i]) {
+                fail("first difference at byte " + i + ", in the line expected as \"" + lineAt(golden, i)
+                        + "\" but written as \"" + lineAt(actual, i) + "\"");
+            }
+        }
+        assertEquals(golden.length, actual.length, "length of stdout");
+    }
+
+    private static String lineAt(byte[] bytes, int index) {
+        int start = index;
+        while (start > 0 && bytes[start - 1] != '\n') {
+            start--;
+        }
+        int end = index;
+        while (end < bytes.length && bytes[end] != '\n') {
+            end++;
+        }
+        return new String(bytes, start, end - start, StandardCharsets.UTF_8);
+    }
+}
