@@ -11,11 +11,12 @@ import java.util.List;
  * cross-entropy). It is the fast engine; {@link GptModel} is the one to read to learn how
  * autograd works.
  *
- * <p><b>Storage.</b> All weights live in one {@code double[]} and all gradients in another,
- * matrix by matrix and row by row in {@link ParameterMatrix} order, so the {@link Parameters}
- * view is the very same as {@link GptModel}'s (see {@link ArrayParameters}). Activations live in
- * a workspace allocated once per model (and once per thread for batches, once per sequence for
- * generation), so a training step allocates nothing but the small arrays handed to observers.
+ * <p><b>Storage.</b> Every row of every weight matrix is a {@code double[]} of its own, and so
+ * is its gradient (see {@link ArrayParameters} for why); the {@link Parameters} view is the same
+ * flat list as {@link GptModel}'s. Activations are rows too, one per position, in a workspace
+ * allocated once per model (once per thread for batches, once per sequence for generation), so a
+ * training step allocates nothing but the small arrays handed to observers. Each operation is
+ * applied to all the positions of a document at once, layer by layer, as in {@code llm.c}.
  *
  * <p><b>Same numbers as the {@code Value} engine.</b> {@link #create} draws the initial weights
  * in the same order as {@link GptModel#create}, so both engines start from identical weights for
@@ -29,13 +30,11 @@ import java.util.List;
  * order. Gradients therefore agree to about 1e-15 relative, not bit for bit, and a long training
  * run drifts apart by rounding only (the property tests check 1e-10).
  *
- * <p><b>Speed.</b> The inner loops are plain counted loops over arrays with unit stride, the
- * shape HotSpot's C2 compiler turns into SIMD instructions (no {@code jdk.incubator.vector}
- * needed, so it runs on any JDK 17). Matrix-vector products in the forward pass compute four
- * rows at a time with four independent sums, which keeps the fold order of every row while
- * giving the processor four chains of additions to overlap. The backward pass is made of
- * {@code axpy} loops ({@code dx += w_row * dy_o}, {@code dw_row += dy_o * x}) that vectorise
- * as they are.
+ * <p><b>Speed.</b> The inner loops are plain counted loops over rows indexed from 0, the shape
+ * HotSpot's C2 compiler turns into SIMD instructions (no {@code jdk.incubator.vector} needed, so
+ * it runs on any JDK 17): the backward products, the element-wise operations and Adam. The
+ * forward products must keep the left-to-right order of every sum, which no SIMD lane split
+ * can, so they overlap eight independent sums instead (see {@link Kernels}).
  *
  * <p>Not thread-safe, except that {@link #batchLossAndGradients} uses several threads inside one
  * call. A {@link LanguageModel.Sequence} has its own key-value cache, so several sequences may be
@@ -53,19 +52,17 @@ public final class ArrayGptModel implements LanguageModel {
     final int hidden;
     final int blockSize;
     final int nLayer;
-    /** The weights, in {@link ParameterMatrix} order. */
-    final double[] w;
-    private final double[] g;
+    /** The weights, one row per array, in {@link ParameterMatrix} order. */
+    final double[][] w;
     private final ArrayParameters parameters;
-    final int offWte;
-    final int offWpe;
-    final int offLmHead;
-    final int[] offWq;
-    final int[] offWk;
-    final int[] offWv;
-    final int[] offWo;
-    final int[] offFc1;
-    final int[] offFc2;
+    final int rowWte;
+    final int rowWpe;
+    final int rowLmHead;
+    /** Per layer, the first row of attn_wq, followed at once by attn_wk's and attn_wv's. */
+    final int[] rowWqkv;
+    final int[] rowWo;
+    final int[] rowFc1;
+    final int[] rowFc2;
     /** {@code (headDim^0.5)^-1}: {@link GptModel} divides attention logits by {@code headDim^0.5}. */
     final double attnScale;
     /** {@code nEmbd^-1}: {@link GptModel} divides the sum of squares by {@code nEmbd}. */
@@ -84,26 +81,22 @@ public final class ArrayGptModel implements LanguageModel {
         this.blockSize = config.blockSize();
         this.nLayer = config.nLayer();
         List<ParameterMatrix> matrices = layout(config, vocabSize);
-        this.w = weights;
-        this.g = new double[weights.length];
-        this.parameters = new ArrayParameters(matrices, w, g);
-        this.offWte = matrices.get(0).offset();
-        this.offWpe = matrices.get(1).offset();
-        this.offLmHead = matrices.get(2).offset();
-        this.offWq = new int[nLayer];
-        this.offWk = new int[nLayer];
-        this.offWv = new int[nLayer];
-        this.offWo = new int[nLayer];
-        this.offFc1 = new int[nLayer];
-        this.offFc2 = new int[nLayer];
+        this.parameters = new ArrayParameters(matrices);
+        parameters.setValues(weights);
+        this.w = parameters.valueRows();
+        this.rowWte = parameters.firstRow(0);
+        this.rowWpe = parameters.firstRow(1);
+        this.rowLmHead = parameters.firstRow(2);
+        this.rowWqkv = new int[nLayer];
+        this.rowWo = new int[nLayer];
+        this.rowFc1 = new int[nLayer];
+        this.rowFc2 = new int[nLayer];
         for (int li = 0; li < nLayer; li++) {
             int m = 3 + 6 * li;
-            offWq[li] = matrices.get(m).offset();
-            offWk[li] = matrices.get(m + 1).offset();
-            offWv[li] = matrices.get(m + 2).offset();
-            offWo[li] = matrices.get(m + 3).offset();
-            offFc1[li] = matrices.get(m + 4).offset();
-            offFc2[li] = matrices.get(m + 5).offset();
+            rowWqkv[li] = parameters.firstRow(m);
+            rowWo[li] = parameters.firstRow(m + 3);
+            rowFc1[li] = parameters.firstRow(m + 4);
+            rowFc2[li] = parameters.firstRow(m + 5);
         }
         this.attnScale = Math.pow(Math.pow(headDim, 0.5), -1);
         this.invEmbd = Math.pow(nEmbd, -1);
@@ -138,6 +131,7 @@ public final class ArrayGptModel implements LanguageModel {
      *
      * @param model the model to copy
      * @return the copy
+     * @throws IllegalArgumentException if the model's parameters are not laid out as a GPT's
      */
     public static ArrayGptModel copyOf(LanguageModel model) {
         List<ParameterMatrix> expected = layout(model.config(), model.vocabSize());
@@ -171,10 +165,6 @@ public final class ArrayGptModel implements LanguageModel {
             add(matrices, offset, "layer" + i + ".mlp_fc1", 4 * d, d);
             add(matrices, offset, "layer" + i + ".mlp_fc2", d, 4 * d);
         }
-        long size = (long) offset[0];
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a model of this size has " + size + " parameters, more than an array holds");
-        }
         return List.copyOf(matrices);
     }
 
@@ -206,7 +196,7 @@ public final class ArrayGptModel implements LanguageModel {
     }
 
     /**
-     * The parameters: a view of this model's own arrays.
+     * The parameters: a view of this model's own rows.
      *
      * @return the parameters, as {@link ArrayParameters}
      */
@@ -227,10 +217,10 @@ public final class ArrayGptModel implements LanguageModel {
         double loss = forwardDocument(ws, tokens, first, end);
         if (observer != null) {
             for (int t = first; t < end; t++) {
-                observer.onPosition(t, ws.probabilities(t), ws.losses[t]);
+                observer.onPosition(t, ws.logits[t].clone(), ws.losses[t]);
             }
         }
-        backwardDocument(ws, tokens, first, end, g);
+        backwardDocument(ws, tokens, first, end, parameters.gradRows());
         return loss;
     }
 
@@ -252,7 +242,7 @@ public final class ArrayGptModel implements LanguageModel {
         if (batchRunner == null) {
             batchRunner = new BatchRunner(this);
         }
-        return batchRunner.run(documents, ends, threads, observer, g);
+        return batchRunner.run(documents, ends, threads, observer, parameters.gradRows());
     }
 
     int[] checkBatch(List<int[]> documents, int threads) {
@@ -281,18 +271,38 @@ public final class ArrayGptModel implements LanguageModel {
     /**
      * Runs the forward pass over positions {@code 0 .. end-1}, keeping every activation the
      * backward pass needs, and returns the mean loss over {@code [first, end)}: the same fold,
-     * {@code (1/n) * (l_first + 0 + l_first+1 + ...)}, as {@link GptModel#loss}.
+     * {@code (1/n) * (l_first + 0 + l_first+1 + ...)}, as {@link GptModel#loss}. The logits of the
+     * counted positions are turned into probabilities in place.
      */
     double forwardDocument(Workspace ws, int[] tokens, int first, int end) {
         forward(ws, tokens, 0, end);
         double sum = 0.0;
         for (int t = first; t < end; t++) {
-            ws.probabilitiesInPlace(t);
-            double lossT = Math.log(ws.logits[t * vocabSize + tokens[t + 1]]) * -1.0;
+            double[] p = ws.logits[t];
+            softmaxInPlace(p);
+            double lossT = Math.log(p[tokens[t + 1]]) * -1.0;
             ws.losses[t] = lossT;
             sum += lossT;
         }
         return sum * (1.0 / (end - first));
+    }
+
+    /** Softmax in place, with the arithmetic of {@link Softmax#softmax(double[])}. */
+    private static void softmaxInPlace(double[] z) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double zi : z) {
+            max = Math.max(max, zi);
+        }
+        double total = 0.0;
+        for (int i = 0; i < z.length; i++) {
+            double e = Math.exp(z[i] + -max);
+            z[i] = e;
+            total += e;
+        }
+        double inverse = Math.pow(total, -1);
+        for (int i = 0; i < z.length; i++) {
+            z[i] *= inverse;
+        }
     }
 
     // ---------------------------------------------------------------------------- the forward pass
@@ -300,68 +310,70 @@ public final class ArrayGptModel implements LanguageModel {
     /**
      * Reads the tokens at positions {@code from .. to-1} (the positions before {@code from} are
      * already in the key-value cache), leaving their logits in {@code ws.logits}: layer by layer,
-     * each operation applied to all the positions at once, which is {@link GptModel#forward}
-     * applied position by position, operation for operation (attention at position {@code t}
-     * only reads the keys and values of positions up to {@code t}).
+     * each operation applied to all the positions at once. That is {@link GptModel#forward}
+     * applied position by position, operation for operation, since attention at position
+     * {@code t} only reads the keys and values of positions up to {@code t}.
      */
     void forward(Workspace ws, int[] tokens, int from, int to) {
         final int d = nEmbd;
         final int n = to - from;
         final int r0 = ws.row(from);
-        final double[] wt = w;
+        final double[][] wt = w;
         // Token plus position embedding, then RMSNorm.
         for (int t = from; t < to; t++) {
             int r = ws.row(t);
-            int eo = r * d;
-            int tokOff = offWte + tokens[t] * d;
-            int posOff = offWpe + t * d;
+            double[] e = ws.emb[r];
+            double[] tok = wt[rowWte + tokens[t]];
+            double[] pos = wt[rowWpe + t];
             for (int i = 0; i < d; i++) {
-                ws.emb[eo + i] = wt[tokOff + i] + wt[posOff + i];
+                e[i] = tok[i] + pos[i];
             }
-            ws.scaleEmb[r] = rmsnorm(ws.emb, eo, ws.xin, ws.rowOf(0, r) * d);
+            ws.scaleEmb[r] = rmsnorm(e, ws.xin[ws.rowOf(0, r)]);
         }
         for (int li = 0; li < nLayer; li++) {
             int lr = ws.rowOf(li, r0);
-            int xo = lr * d;
-            int ho = lr * hidden;
             // 1) multi-head attention
             for (int p = 0; p < n; p++) {
-                ws.scaleA[lr + p] = rmsnorm(ws.xin, xo + p * d, ws.a, xo + p * d);
+                ws.scaleA[lr + p] = rmsnorm(ws.xin[lr + p], ws.a[lr + p]);
             }
             // attn_wq, attn_wk and attn_wv are stored one after the other: one 3d x d product
             // gives each position's q, k and v side by side.
-            Kernels.matmul(wt, offWq[li], 3 * d, d, ws.a, xo, ws.qkv, (li * blockSize + from) * 3 * d, n);
+            Kernels.matmul(wt, rowWqkv[li], 3 * d, d, ws.a, lr, ws.qkv, li * blockSize + from, n);
             for (int t = from; t < to; t++) {
                 attention(ws, li, t, lr + (t - from));
             }
-            Kernels.matmul(wt, offWo[li], d, d, ws.y, xo, ws.x1, xo, n);
-            addInPlace(ws.x1, ws.xin, xo, n * d);
+            Kernels.matmul(wt, rowWo[li], d, d, ws.y, lr, ws.x1, lr, n);
+            for (int p = 0; p < n; p++) {
+                addInPlace(ws.x1[lr + p], ws.xin[lr + p]);
+            }
             // 2) MLP
             for (int p = 0; p < n; p++) {
-                ws.scaleB[lr + p] = rmsnorm(ws.x1, xo + p * d, ws.b, xo + p * d);
+                ws.scaleB[lr + p] = rmsnorm(ws.x1[lr + p], ws.b[lr + p]);
             }
-            Kernels.matmul(wt, offFc1[li], hidden, d, ws.b, xo, ws.hpre, ho, n);
-            relu(ws.hpre, ws.hr, ho, n * hidden);
-            double[] out = li + 1 < nLayer ? ws.xin : ws.xout;
-            int oo = li + 1 < nLayer ? ws.rowOf(li + 1, r0) * d : r0 * d;
-            Kernels.matmul(wt, offFc2[li], d, hidden, ws.hr, ho, out, oo, n);
-            for (int i = 0; i < n * d; i++) {
-                out[oo + i] += ws.x1[xo + i];
+            Kernels.matmul(wt, rowFc1[li], hidden, d, ws.b, lr, ws.hpre, lr, n);
+            for (int p = 0; p < n; p++) {
+                relu(ws.hpre[lr + p], ws.hr[lr + p]);
+            }
+            double[][] out = li + 1 < nLayer ? ws.xin : ws.xout;
+            int outRow = li + 1 < nLayer ? ws.rowOf(li + 1, r0) : r0;
+            Kernels.matmul(wt, rowFc2[li], d, hidden, ws.hr, lr, out, outRow, n);
+            for (int p = 0; p < n; p++) {
+                addInPlace(out[outRow + p], ws.x1[lr + p]);
             }
         }
-        Kernels.matmul(wt, offLmHead, vocabSize, d, ws.xout, r0 * d, ws.logits, r0 * vocabSize, n);
+        Kernels.matmul(wt, rowLmHead, vocabSize, d, ws.xout, r0, ws.logits, r0, n);
     }
 
-    /** {@code a[o..o+n) += b[o..o+n)}: one offset for both arrays, the shape C2 vectorises. */
-    private static void addInPlace(double[] a, double[] b, int o, int n) {
-        for (int i = o; i < o + n; i++) {
+    /** {@code a += b}, element by element (a SIMD loop). */
+    private static void addInPlace(double[] a, double[] b) {
+        for (int i = 0; i < a.length; i++) {
             a[i] += b[i];
         }
     }
 
-    /** {@code out[o..o+n) = max(in, 0)}, written so that C2 vectorises it. */
-    private static void relu(double[] in, double[] out, int o, int n) {
-        for (int i = o; i < o + n; i++) {
+    /** {@code out = max(in, 0)}, element by element (a SIMD loop). */
+    private static void relu(double[] in, double[] out) {
+        for (int i = 0; i < out.length; i++) {
             double h = in[i];
             out[i] = h > 0 ? h : 0.0;
         }
@@ -373,43 +385,40 @@ public final class ArrayGptModel implements LanguageModel {
      *
      * @return the scale {@code (mean + 1e-5)^-0.5}, which is all the backward pass needs
      */
-    private double rmsnorm(double[] x, int xo, double[] out, int oo) {
+    private double rmsnorm(double[] x, double[] out) {
         double sumSq = 0.0;
         for (int i = 0; i < nEmbd; i++) {
-            double xi = x[xo + i];
+            double xi = x[i];
             sumSq += xi * xi;
         }
-        double msEps = sumSq * invEmbd + RMS_EPS;
-        double scale = Math.pow(msEps, -0.5);
+        double scale = Math.pow(sumSq * invEmbd + RMS_EPS, -0.5);
         for (int i = 0; i < nEmbd; i++) {
-            out[oo + i] = x[xo + i] * scale;
+            out[i] = x[i] * scale;
         }
         return scale;
     }
 
     /**
-     * Causal self-attention of position {@code t} (row {@code lr} of layer {@code li}) over
-     * positions {@code 0..t}, head by head: logits {@code q.k_s * headDim^-0.5}, softmax, then the
-     * weighted sum of the values. The attention weights are kept for the backward pass.
+     * Causal self-attention of position {@code t} (row {@code lr} of the per-layer activations)
+     * over positions {@code 0..t}, head by head: logits {@code q.k_s * headDim^-0.5}, softmax,
+     * then the weighted sum of the values. The attention weights are kept for the backward pass.
      */
     private void attention(Workspace ws, int li, int t, int lr) {
         final int d = nEmbd;
-        final int d3 = 3 * d;
         final int hd = headDim;
-        final int kvBase = li * blockSize * d3;
-        final int qo = kvBase + t * d3;
-        final double[] qkv = ws.qkv;
-        final double[] y = ws.y;
+        final int kv = li * blockSize;
+        final double[] q = ws.qkv[kv + t];
+        final double[] y = ws.y[lr];
         final double[] att = ws.att;
         for (int h = 0; h < nHead; h++) {
             int hs = h * hd;
             int ao = (lr * nHead + h) * blockSize;
             double max = Double.NEGATIVE_INFINITY;
             for (int s = 0; s <= t; s++) {
-                int ko = kvBase + s * d3 + d + hs;
+                double[] k = ws.qkv[kv + s];
                 double dot = 0.0;
                 for (int j = 0; j < hd; j++) {
-                    dot += qkv[qo + hs + j] * qkv[ko + j];
+                    dot += q[hs + j] * k[d + hs + j];
                 }
                 double logit = dot * attnScale;
                 att[ao + s] = logit;
@@ -425,15 +434,14 @@ public final class ArrayGptModel implements LanguageModel {
             for (int s = 0; s <= t; s++) {
                 att[ao + s] *= inverse;
             }
-            int yo = lr * d + hs;
             for (int j = 0; j < hd; j++) {
-                y[yo + j] = 0.0;
+                y[hs + j] = 0.0;
             }
             for (int s = 0; s <= t; s++) {
                 double weight = att[ao + s];
-                int vo = kvBase + s * d3 + 2 * d + hs;
+                double[] v = ws.qkv[kv + s];
                 for (int j = 0; j < hd; j++) {
-                    y[yo + j] += weight * qkv[vo + j];
+                    y[hs + j] += weight * v[2 * d + hs + j];
                 }
             }
         }
@@ -442,49 +450,43 @@ public final class ArrayGptModel implements LanguageModel {
     // --------------------------------------------------------------------------- the backward pass
 
     /**
-     * Adds to {@code grad} the gradient of the mean loss over {@code [first, end)}, after
-     * {@link #forwardDocument} has filled the workspace. Layers are visited from the top down,
-     * each operation for all positions at once (the transposed products of the forward pass),
-     * except attention, which goes from the last position to the first so that the gradients of
-     * every key and value are complete before they are back-propagated further.
+     * Adds to {@code grad} (rows shaped as the weights) the gradient of the mean loss over
+     * {@code [first, end)}, after {@link #forwardDocument} has filled the workspace. Layers are
+     * visited from the top down, each operation for all positions at once, except attention,
+     * which goes from the last position to the first.
      */
-    void backwardDocument(Workspace ws, int[] tokens, int first, int end, double[] grad) {
+    void backwardDocument(Workspace ws, int[] tokens, int first, int end, double[][] grad) {
         ws.ensureBackward();
         final int d = nEmbd;
-        final int v = vocabSize;
-        final double[] wt = w;
+        final double[][] wt = w;
         final double invN = 1.0 / (end - first);
-        java.util.Arrays.fill(ws.dX, 0, end * d, 0.0);
+        for (int t = 0; t < end; t++) {
+            java.util.Arrays.fill(ws.dX[t], 0.0);
+        }
         // Softmax with cross-entropy: d(loss)/d(logit_i) = (p_i - [i == target]) / n.
         int counted = end - first;
         for (int t = first; t < end; t++) {
-            int po = t * v;
-            int lo = (t - first) * v;
-            for (int i = 0; i < v; i++) {
-                ws.dLogits[lo + i] = ws.logits[po + i] * invN;
+            double[] p = ws.logits[t];
+            double[] dl = ws.dLogits[t - first];
+            for (int i = 0; i < vocabSize; i++) {
+                dl[i] = p[i] * invN;
             }
             int target = tokens[t + 1];
-            ws.dLogits[lo + target] = (ws.logits[po + target] - 1.0) * invN;
+            dl[target] = (p[target] - 1.0) * invN;
         }
-        Kernels.matmulBackInput(wt, offLmHead, v, d, ws.dLogits, 0, ws.dX, first * d, counted);
-        Kernels.matmulBackWeights(grad, offLmHead, v, d, ws.dLogits, 0, ws.xout, first * d, counted);
+        Kernels.matmulBackInput(wt, rowLmHead, vocabSize, d, ws.dLogits, 0, ws.dX, first, counted);
+        Kernels.matmulBackWeights(grad, rowLmHead, vocabSize, d, ws.dLogits, 0, ws.xout, first, counted);
 
         for (int li = nLayer - 1; li >= 0; li--) {
             layerBackward(ws, li, end, grad);
         }
         // The embeddings: e = wte[token] + wpe[t], then RMSNorm; dX holds d(loss)/d(xin of layer 0).
-        double[] dE = ws.dB;
-        java.util.Arrays.fill(dE, 0, end * d, 0.0);
         for (int t = 0; t < end; t++) {
-            rmsnormBackward(ws.emb, t * d, ws.scaleEmb[t], ws.dX, t * d, dE, t * d);
-            int tokOff = offWte + tokens[t] * d;
-            int posOff = offWpe + t * d;
-            for (int i = 0; i < d; i++) {
-                grad[tokOff + i] += dE[t * d + i];
-            }
-            for (int i = 0; i < d; i++) {
-                grad[posOff + i] += dE[t * d + i];
-            }
+            double[] dE = ws.dB[t];
+            java.util.Arrays.fill(dE, 0.0);
+            rmsnormBackward(ws.emb[t], ws.scaleEmb[t], ws.dX[t], dE);
+            addInPlace(grad[rowWte + tokens[t]], dE);
+            addInPlace(grad[rowWpe + t], dE);
         }
     }
 
@@ -492,49 +494,54 @@ public final class ArrayGptModel implements LanguageModel {
      * Back-propagates one layer over positions {@code 0..end-1}: on entry {@code ws.dX} holds the
      * gradient of the layer's output at every position, on exit the gradient of its input.
      */
-    private void layerBackward(Workspace ws, int li, int end, double[] grad) {
+    private void layerBackward(Workspace ws, int li, int end, double[][] grad) {
         final int d = nEmbd;
         final int f = hidden;
-        final double[] wt = w;
+        final double[][] wt = w;
         final int lr = ws.rowOf(li, 0);
-        final int xo = lr * d;
-        final int ho = lr * f;
-        final int nd = end * d;
-        double[] dX = ws.dX;
-        double[] dX1 = ws.dX1;
+        double[][] dX = ws.dX;
+        double[][] dX1 = ws.dX1;
         // out = fc2(relu(fc1(rmsnorm(x1)))) + x1
-        System.arraycopy(dX, 0, dX1, 0, nd);
-        java.util.Arrays.fill(ws.dH, 0, end * f, 0.0);
-        Kernels.matmulBackInput(wt, offFc2[li], d, f, dX, 0, ws.dH, 0, end);
-        Kernels.matmulBackWeights(grad, offFc2[li], d, f, dX, 0, ws.hr, ho, end);
-        for (int i = 0; i < end * f; i++) {
-            if (!(ws.hpre[ho + i] > 0)) {
-                ws.dH[i] = 0.0;
-            }
-        }
-        java.util.Arrays.fill(ws.dB, 0, nd, 0.0);
-        Kernels.matmulBackInput(wt, offFc1[li], f, d, ws.dH, 0, ws.dB, 0, end);
-        Kernels.matmulBackWeights(grad, offFc1[li], f, d, ws.dH, 0, ws.b, xo, end);
         for (int t = 0; t < end; t++) {
-            rmsnormBackward(ws.x1, xo + t * d, ws.scaleB[lr + t], ws.dB, t * d, dX1, t * d);
+            System.arraycopy(dX[t], 0, dX1[t], 0, d);
+            java.util.Arrays.fill(ws.dH[t], 0.0);
+        }
+        Kernels.matmulBackInput(wt, rowFc2[li], d, f, dX, 0, ws.dH, 0, end);
+        Kernels.matmulBackWeights(grad, rowFc2[li], d, f, dX, 0, ws.hr, lr, end);
+        for (int t = 0; t < end; t++) {
+            double[] dh = ws.dH[t];
+            double[] h = ws.hpre[lr + t];
+            for (int i = 0; i < f; i++) {
+                dh[i] = h[i] > 0 ? dh[i] : 0.0;
+            }
+            java.util.Arrays.fill(ws.dB[t], 0.0);
+        }
+        Kernels.matmulBackInput(wt, rowFc1[li], f, d, ws.dH, 0, ws.dB, 0, end);
+        Kernels.matmulBackWeights(grad, rowFc1[li], f, d, ws.dH, 0, ws.b, lr, end);
+        for (int t = 0; t < end; t++) {
+            rmsnormBackward(ws.x1[lr + t], ws.scaleB[lr + t], ws.dB[t], dX1[t]);
         }
         // x1 = wo(attention(...)) + xin
-        double[] dIn = ws.dIn;
-        System.arraycopy(dX1, 0, dIn, 0, nd);
-        java.util.Arrays.fill(ws.dY, 0, nd, 0.0);
-        Kernels.matmulBackInput(wt, offWo[li], d, d, dX1, 0, ws.dY, 0, end);
-        Kernels.matmulBackWeights(grad, offWo[li], d, d, dX1, 0, ws.y, xo, end);
-        java.util.Arrays.fill(ws.dQkv, 0, 3 * nd, 0.0);
+        double[][] dIn = ws.dIn;
+        for (int t = 0; t < end; t++) {
+            System.arraycopy(dX1[t], 0, dIn[t], 0, d);
+            java.util.Arrays.fill(ws.dY[t], 0.0);
+            java.util.Arrays.fill(ws.dQkv[t], 0.0);
+        }
+        Kernels.matmulBackInput(wt, rowWo[li], d, d, dX1, 0, ws.dY, 0, end);
+        Kernels.matmulBackWeights(grad, rowWo[li], d, d, dX1, 0, ws.y, lr, end);
         for (int t = end - 1; t >= 0; t--) {
             attentionBackward(ws, li, t, lr + t);
         }
         // [q k v] = [wq; wk; wv] a with a = rmsnorm(xin)
-        double[] dA = ws.dB;
-        java.util.Arrays.fill(dA, 0, nd, 0.0);
-        Kernels.matmulBackInput(wt, offWq[li], 3 * d, d, ws.dQkv, 0, dA, 0, end);
-        Kernels.matmulBackWeights(grad, offWq[li], 3 * d, d, ws.dQkv, 0, ws.a, xo, end);
+        double[][] dA = ws.dB;
         for (int t = 0; t < end; t++) {
-            rmsnormBackward(ws.xin, xo + t * d, ws.scaleA[lr + t], dA, t * d, dIn, t * d);
+            java.util.Arrays.fill(dA[t], 0.0);
+        }
+        Kernels.matmulBackInput(wt, rowWqkv[li], 3 * d, d, ws.dQkv, 0, dA, 0, end);
+        Kernels.matmulBackWeights(grad, rowWqkv[li], 3 * d, d, ws.dQkv, 0, ws.a, lr, end);
+        for (int t = 0; t < end; t++) {
+            rmsnormBackward(ws.xin[lr + t], ws.scaleA[lr + t], dA[t], dIn[t]);
         }
         // The gradient of this layer's input is the gradient of the output of the layer below.
         ws.dX = dIn;
@@ -542,50 +549,46 @@ public final class ArrayGptModel implements LanguageModel {
     }
 
     /**
-     * Attention at position {@code t}, backwards: from {@code ws.dY} (the gradient of the heads'
-     * outputs) to the gradients of its query and of the keys and values of positions
-     * {@code 0..t} (in {@code ws.dQkv}, indexed by position). With {@code y = sum_s a_s v_s}, {@code a = softmax(z)}
+     * Attention at position {@code t}, backwards: from {@code ws.dY[t]} (the gradient of the
+     * heads' outputs) to the gradients of its query and of the keys and values of positions
+     * {@code 0..t} (in {@code ws.dQkv}). With {@code y = sum_s a_s v_s}, {@code a = softmax(z)}
      * and {@code z_s = c q.k_s}: {@code da_s = dy.v_s}, {@code dv_s += a_s dy},
      * {@code dz_s = a_s (da_s - sum_r a_r da_r)}, {@code dq += c dz_s k_s},
      * {@code dk_s += c dz_s q}.
      */
     private void attentionBackward(Workspace ws, int li, int t, int lr) {
         final int d = nEmbd;
-        final int d3 = 3 * d;
         final int hd = headDim;
-        final int kvBase = li * blockSize * d3;
-        final int qo = kvBase + t * d3;
-        final int go = t * d;
-        final int dqo = t * d3;
-        final double[] dY = ws.dY;
-        final double[] dQkv = ws.dQkv;
+        final int kv = li * blockSize;
+        final double[] q = ws.qkv[kv + t];
+        final double[] dY = ws.dY[t];
+        final double[] dQ = ws.dQkv[t];
         final double[] dA = ws.dAtt;
         final double[] att = ws.att;
-        final double[] qkv = ws.qkv;
         for (int h = 0; h < nHead; h++) {
             int hs = h * hd;
             int ao = (lr * nHead + h) * blockSize;
             double weighted = 0.0;
             for (int s = 0; s <= t; s++) {
-                int vo = kvBase + s * d3 + 2 * d + hs;
-                int dvo = s * d3 + 2 * d + hs;
+                double[] v = ws.qkv[kv + s];
+                double[] dV = ws.dQkv[s];
                 double a = att[ao + s];
                 double da = 0.0;
                 for (int j = 0; j < hd; j++) {
-                    double dy = dY[go + hs + j];
-                    da += dy * qkv[vo + j];
-                    dQkv[dvo + j] += a * dy;
+                    double dy = dY[hs + j];
+                    da += dy * v[2 * d + hs + j];
+                    dV[2 * d + hs + j] += a * dy;
                 }
                 dA[s] = da;
                 weighted += a * da;
             }
             for (int s = 0; s <= t; s++) {
                 double dz = att[ao + s] * (dA[s] - weighted) * attnScale;
-                int ko = kvBase + s * d3 + d + hs;
-                int dko = s * d3 + d + hs;
+                double[] k = ws.qkv[kv + s];
+                double[] dK = ws.dQkv[s];
                 for (int j = 0; j < hd; j++) {
-                    dQkv[dqo + hs + j] += dz * qkv[ko + j];
-                    dQkv[dko + j] += dz * qkv[qo + hs + j];
+                    dQ[hs + j] += dz * k[d + hs + j];
+                    dK[d + hs + j] += dz * q[hs + j];
                 }
             }
         }
@@ -595,14 +598,14 @@ public final class ArrayGptModel implements LanguageModel {
      * RMSNorm backwards: with {@code y = s x}, {@code s = (mean(x^2) + eps)^-1/2},
      * {@code dx_i += s dy_i - (s^3 / n) x_i sum_j dy_j x_j}.
      */
-    private void rmsnormBackward(double[] x, int xo, double scale, double[] dy, int dyo, double[] dx, int dxo) {
+    private void rmsnormBackward(double[] x, double scale, double[] dy, double[] dx) {
         double dot = 0.0;
         for (int i = 0; i < nEmbd; i++) {
-            dot += dy[dyo + i] * x[xo + i];
+            dot += dy[i] * x[i];
         }
         double coefficient = -dot * scale * scale * scale * invEmbd;
         for (int i = 0; i < nEmbd; i++) {
-            dx[dxo + i] += scale * dy[dyo + i] + coefficient * x[xo + i];
+            dx[i] += scale * dy[i] + coefficient * x[i];
         }
     }
 
@@ -630,7 +633,7 @@ public final class ArrayGptModel implements LanguageModel {
                 read[length] = tokenId;
                 forward(ws, read, length, length + 1);
                 length++;
-                return java.util.Arrays.copyOf(ws.logits, vocabSize);
+                return ws.logits[0].clone();
             }
         };
     }
@@ -659,64 +662,66 @@ public final class ArrayGptModel implements LanguageModel {
     // ----------------------------------------------------------------------------- workspaces
 
     /**
-     * Every activation of a forward pass and the scratch of the backward pass, allocated once.
+     * Every activation of a forward pass and the scratch of the backward pass, allocated once,
+     * one row per position (and per layer).
      *
      * <p>A training workspace keeps the activations of every position ({@code rows = blockSize}),
      * because the backward pass needs them all. A generation workspace keeps one row, reused at
-     * each position; only the keys and values are kept per position, as in any KV cache.
-     * Per-position arrays are laid out {@code [layer][row][feature]}, flat.
+     * each position; only the queries, keys and values are kept for every position, as in any KV
+     * cache. Per-layer activations are laid out {@code [layer * rows + row]}.
      */
     static final class Workspace {
         final ArrayGptModel model;
         final int rows;
-        final double[] emb;
+        final double[][] emb;
         final double[] scaleEmb;
-        final double[] xin;
-        final double[] a;
+        final double[][] xin;
+        final double[][] a;
         final double[] scaleA;
-        /** Each position's query, key and value side by side, kept for every position: the KV cache. */
-        final double[] qkv;
+        /** Each position's query, key and value side by side, for every position: the KV cache. */
+        final double[][] qkv;
+        /** The attention weights, {@code [layer * rows + row][head][position]}, flat. */
         final double[] att;
-        final double[] y;
-        final double[] x1;
-        final double[] b;
+        final double[][] y;
+        final double[][] x1;
+        final double[][] b;
         final double[] scaleB;
-        final double[] hpre;
-        final double[] hr;
-        final double[] xout;
+        final double[][] hpre;
+        final double[][] hr;
+        final double[][] xout;
         /** The logits of each row; turned into probabilities in place by the training pass. */
-        final double[] logits;
+        final double[][] logits;
         final double[] losses;
-        double[] dX;
-        double[] dX1;
-        double[] dIn;
-        double[] dH;
-        double[] dB;
-        double[] dY;
-        double[] dQkv;
+        double[][] dX;
+        double[][] dX1;
+        double[][] dIn;
+        double[][] dH;
+        double[][] dB;
+        double[][] dY;
+        double[][] dQkv;
         double[] dAtt;
-        double[] dLogits;
+        double[][] dLogits;
 
         Workspace(ArrayGptModel m, boolean training) {
             this.model = m;
             this.rows = training ? m.blockSize : 1;
             int d = m.nEmbd;
             int layerRows = m.nLayer * rows;
-            emb = new double[rows * d];
+            emb = new double[rows][d];
             scaleEmb = new double[rows];
-            xin = new double[layerRows * d];
-            a = new double[layerRows * d];
+            xin = new double[layerRows][d];
+            a = new double[layerRows][d];
             scaleA = new double[layerRows];
-            qkv = new double[m.nLayer * m.blockSize * 3 * d];
+            qkv = new double[m.nLayer * m.blockSize][3 * d];
             att = new double[layerRows * m.nHead * m.blockSize];
-            y = new double[layerRows * d];
-            x1 = new double[layerRows * d];
-            b = new double[layerRows * d];
+            y = new double[layerRows][d];
+            x1 = new double[layerRows][d];
+            b = new double[layerRows][d];
             scaleB = new double[layerRows];
-            hpre = new double[layerRows * m.hidden];
-            hr = new double[layerRows * m.hidden];
-            xout = new double[rows * d];
-            logits = new double[rows * m.vocabSize];
+            hpre = new double[layerRows][m.hidden];
+            hr = new double[layerRows][m.hidden];
+            xout = new double[rows][d];
+            logits = new double[rows][m.vocabSize];
             losses = new double[rows];
         }
 
@@ -737,41 +742,15 @@ public final class ArrayGptModel implements LanguageModel {
             ArrayGptModel m = model;
             int d = m.nEmbd;
             int t = m.blockSize;
-            dX = new double[t * d];
-            dX1 = new double[t * d];
-            dIn = new double[t * d];
-            dH = new double[t * m.hidden];
-            dB = new double[t * d];
-            dY = new double[t * d];
-            dQkv = new double[t * 3 * d];
+            dX = new double[t][d];
+            dX1 = new double[t][d];
+            dIn = new double[t][d];
+            dH = new double[t][m.hidden];
+            dB = new double[t][d];
+            dY = new double[t][d];
+            dQkv = new double[t][3 * d];
             dAtt = new double[t];
-            dLogits = new double[t * m.vocabSize];
-        }
-
-        /** Turns row {@code t}'s logits into probabilities, as {@link Softmax#softmax(double[])}. */
-        void probabilitiesInPlace(int t) {
-            int vocab = model.vocabSize;
-            int o = t * vocab;
-            double max = Double.NEGATIVE_INFINITY;
-            for (int i = 0; i < vocab; i++) {
-                max = Math.max(max, logits[o + i]);
-            }
-            double total = 0.0;
-            for (int i = 0; i < vocab; i++) {
-                double e = Math.exp(logits[o + i] + -max);
-                logits[o + i] = e;
-                total += e;
-            }
-            double inverse = Math.pow(total, -1);
-            for (int i = 0; i < vocab; i++) {
-                logits[o + i] *= inverse;
-            }
-        }
-
-        /** A copy of position {@code t}'s probabilities (after {@link #probabilitiesInPlace}). */
-        double[] probabilities(int t) {
-            int vocab = model.vocabSize;
-            return java.util.Arrays.copyOfRange(logits, t * vocab, (t + 1) * vocab);
+            dLogits = new double[t][m.vocabSize];
         }
     }
 }

@@ -28,8 +28,8 @@ final class BatchRunner {
 
     private final ArrayGptModel model;
     private ArrayGptModel.Workspace[] workspaces = new ArrayGptModel.Workspace[0];
-    private double[][] documentGrads = new double[0][];
-    private double[] sum = new double[0];
+    private double[][][] documentGrads = new double[0][][];
+    private double[][] sum;
     private ThreadPoolExecutor pool;
 
     BatchRunner(ArrayGptModel model) {
@@ -37,11 +37,11 @@ final class BatchRunner {
     }
 
     double run(List<int[]> documents, int[] ends, int threads, LanguageModel.BatchObserver observer,
-               double[] grad) {
+               double[][] grad) {
         final int n = documents.size();
         final int workers = Math.min(threads, n);
         final int vocab = model.vocabSize;
-        ensureBuffers(workers, n, grad.length);
+        ensureBuffers(workers, n, grad);
         final double[] losses = new double[n];
         final double[][] probabilities = observer == null ? null : new double[n][];
         final double[][] positionLosses = observer == null ? null : new double[n][];
@@ -50,31 +50,40 @@ final class BatchRunner {
             ArrayGptModel.Workspace ws = workspaces[worker];
             for (int b = nextDocument.getAndIncrement(); b < n; b = nextDocument.getAndIncrement()) {
                 int[] tokens = documents.get(b);
-                double[] g = documentGrads[b];
-                Arrays.fill(g, 0.0);
+                double[][] g = documentGrads[b];
+                for (double[] row : g) {
+                    Arrays.fill(row, 0.0);
+                }
                 losses[b] = model.forwardDocument(ws, tokens, 0, ends[b]);
                 if (probabilities != null) {
-                    probabilities[b] = Arrays.copyOf(ws.logits, ends[b] * vocab);
+                    probabilities[b] = new double[ends[b] * vocab];
+                    for (int t = 0; t < ends[b]; t++) {
+                        System.arraycopy(ws.logits[t], 0, probabilities[b], t * vocab, vocab);
+                    }
                     positionLosses[b] = Arrays.copyOf(ws.losses, ends[b]);
                 }
                 model.backwardDocument(ws, tokens, 0, ends[b], g);
             }
         });
-        // Sum in document order, each thread taking a slice of the parameters.
-        final int size = grad.length;
-        final int slice = ((size + workers - 1) / workers + 7) & ~7;
+        // Sum in document order, each thread taking a slice of the rows.
+        final int rows = grad.length;
+        final int slice = (rows + workers - 1) / workers;
         parallel(workers, worker -> {
-            int from = Math.min(size, worker * slice);
-            int to = Math.min(size, from + slice);
-            Arrays.fill(sum, from, to, 0.0);
-            for (int b = 0; b < n; b++) {
-                double[] g = documentGrads[b];
-                for (int i = from; i < to; i++) {
-                    sum[i] += g[i];
+            int from = Math.min(rows, worker * slice);
+            int to = Math.min(rows, from + slice);
+            for (int r = from; r < to; r++) {
+                double[] s = sum[r];
+                Arrays.fill(s, 0.0);
+                for (int b = 0; b < n; b++) {
+                    double[] g = documentGrads[b][r];
+                    for (int i = 0; i < s.length; i++) {
+                        s[i] += g[i];
+                    }
                 }
-            }
-            for (int i = from; i < to; i++) {
-                grad[i] += sum[i] / n;
+                double[] target = grad[r];
+                for (int i = 0; i < s.length; i++) {
+                    target[i] += s[i] / n;
+                }
             }
         });
         if (observer != null) {
@@ -92,7 +101,7 @@ final class BatchRunner {
         return total / n;
     }
 
-    private void ensureBuffers(int workers, int documents, int size) {
+    private void ensureBuffers(int workers, int documents, double[][] shape) {
         if (workspaces.length < workers) {
             ArrayGptModel.Workspace[] more = Arrays.copyOf(workspaces, workers);
             for (int i = workspaces.length; i < workers; i++) {
@@ -101,15 +110,23 @@ final class BatchRunner {
             workspaces = more;
         }
         if (documentGrads.length < documents) {
-            double[][] more = Arrays.copyOf(documentGrads, documents);
+            double[][][] more = Arrays.copyOf(documentGrads, documents);
             for (int i = documentGrads.length; i < documents; i++) {
-                more[i] = new double[size];
+                more[i] = zeroedLike(shape);
             }
             documentGrads = more;
         }
-        if (sum.length != size) {
-            sum = new double[size];
+        if (sum == null) {
+            sum = zeroedLike(shape);
         }
+    }
+
+    private static double[][] zeroedLike(double[][] shape) {
+        double[][] rows = new double[shape.length][];
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = new double[shape[r].length];
+        }
+        return rows;
     }
 
     /** Runs {@code work(0)} on this thread and {@code work(1..workers-1)} on the pool; waits for all. */

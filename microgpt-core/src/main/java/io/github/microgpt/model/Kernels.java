@@ -2,22 +2,23 @@ package io.github.microgpt.model;
 
 /**
  * The matrix kernels of {@link ArrayGptModel}: a matrix times the vectors of several positions,
- * and the two products of its backward pass. Matrices are row-major ({@code rows x cols} at
- * {@code w[wo..]}); the vectors of consecutive positions are stored one after another.
+ * and the two products of its backward pass. A matrix is {@code rows} consecutive rows of an
+ * array of rows ({@code w[wr] .. w[wr + rows - 1]}, each {@code cols} long); the vectors of
+ * consecutive positions are consecutive rows of another ({@code x[x0 + p]}).
  *
- * <p><b>Why register blocking rather than SIMD.</b> A sum such as {@code w0*x0 + w1*x1 + ...}
- * is a chain: each addition waits for the previous one (about 3 cycles). Java may not reorder
- * floating-point additions, so the JIT cannot split such a chain into vector lanes. What it can
- * do is overlap <em>independent</em> chains, so each kernel keeps eight sums in registers at once
- * (for example four rows times two positions) and loads every weight once for two positions.
- * HotSpot's auto-vectoriser (C2 SuperWord, in JDK 17 to 25) also only packs loops in which all
- * arrays are indexed with the same offset, which a matrix row ({@code w[ro + i]}) and a vector
- * ({@code x[xo + i]}) are not; the kernels below are therefore written for instruction-level
- * parallelism, and the element-wise loops of the model (residual additions, ReLU, Adam) for the
- * vectoriser.
+ * <p><b>The forward product keeps the order of {@code Value.sum}.</b> Each output is the left
+ * fold {@code ((0 + w0*x0) + w1*x1) + ...}, so forward results are bit-identical to the
+ * {@code Value} engine. Such a sum is a chain (each addition waits for the previous one, about
+ * three cycles), and Java forbids reordering floating-point additions, so the JIT cannot spread
+ * it over SIMD lanes. The kernel instead keeps eight independent sums in registers (four rows
+ * times two positions), which the processor overlaps, and loads each weight once for two
+ * positions.
  *
- * <p>Every sum of the forward kernel is the left fold {@code ((0 + w0*x0) + w1*x1) + ...}, the
- * order of {@code Value.sum}, so forward results are bit-identical to the {@code Value} engine.
+ * <p><b>The backward products are SIMD loops.</b> They are written as {@code axpy}s over a row:
+ * {@code dx[i] += w[i] * g} and {@code grad[i] += g * x[i]}, with every array indexed by the same
+ * {@code i} from 0. That is the shape HotSpot's C2 (JDK 17 and later) vectorises, and why the
+ * model keeps every row in an array of its own. Their sums are taken in another order than the
+ * {@code Value} engine's, which is why gradients agree to rounding rather than bit for bit.
  */
 final class Kernels {
 
@@ -25,22 +26,22 @@ final class Kernels {
     }
 
     /**
-     * {@code y[p] = W x[p]} for {@code n} positions: {@code y[yo + p*rows + o] = sum_i w[o][i] *
-     * x[xo + p*cols + i]}, each sum folded left from 0.
+     * {@code y[y0 + p] = W x[x0 + p]} for {@code n} positions; each output the left fold
+     * {@code 0 + w[o][0]*x[0] + w[o][1]*x[1] + ...}.
      */
-    static void matmul(double[] w, int wo, int rows, int cols, double[] x, int xo, double[] y, int yo, int n) {
+    static void matmul(double[][] w, int wr, int rows, int cols, double[][] x, int x0, double[][] y, int y0, int n) {
         int p = 0;
         for (; p + 1 < n; p += 2) {
-            int x0 = xo + p * cols;
-            int x1 = x0 + cols;
-            int y0 = yo + p * rows;
-            int y1 = y0 + rows;
+            double[] u = x[x0 + p];
+            double[] v = x[x0 + p + 1];
+            double[] yu = y[y0 + p];
+            double[] yv = y[y0 + p + 1];
             int o = 0;
             for (; o + 3 < rows; o += 4) {
-                int r0 = wo + o * cols;
-                int r1 = r0 + cols;
-                int r2 = r1 + cols;
-                int r3 = r2 + cols;
+                double[] w0 = w[wr + o];
+                double[] w1 = w[wr + o + 1];
+                double[] w2 = w[wr + o + 2];
+                double[] w3 = w[wr + o + 3];
                 double a0 = 0.0;
                 double a1 = 0.0;
                 double a2 = 0.0;
@@ -50,249 +51,154 @@ final class Kernels {
                 double b2 = 0.0;
                 double b3 = 0.0;
                 for (int i = 0; i < cols; i++) {
-                    double u = x[x0 + i];
-                    double v = x[x1 + i];
-                    double w0 = w[r0 + i];
-                    double w1 = w[r1 + i];
-                    double w2 = w[r2 + i];
-                    double w3 = w[r3 + i];
-                    a0 += w0 * u;
-                    a1 += w1 * u;
-                    a2 += w2 * u;
-                    a3 += w3 * u;
-                    b0 += w0 * v;
-                    b1 += w1 * v;
-                    b2 += w2 * v;
-                    b3 += w3 * v;
+                    double ui = u[i];
+                    double vi = v[i];
+                    double c0 = w0[i];
+                    double c1 = w1[i];
+                    double c2 = w2[i];
+                    double c3 = w3[i];
+                    a0 += c0 * ui;
+                    a1 += c1 * ui;
+                    a2 += c2 * ui;
+                    a3 += c3 * ui;
+                    b0 += c0 * vi;
+                    b1 += c1 * vi;
+                    b2 += c2 * vi;
+                    b3 += c3 * vi;
                 }
-                y[y0 + o] = a0;
-                y[y0 + o + 1] = a1;
-                y[y0 + o + 2] = a2;
-                y[y0 + o + 3] = a3;
-                y[y1 + o] = b0;
-                y[y1 + o + 1] = b1;
-                y[y1 + o + 2] = b2;
-                y[y1 + o + 3] = b3;
+                yu[o] = a0;
+                yu[o + 1] = a1;
+                yu[o + 2] = a2;
+                yu[o + 3] = a3;
+                yv[o] = b0;
+                yv[o + 1] = b1;
+                yv[o + 2] = b2;
+                yv[o + 3] = b3;
             }
             for (; o < rows; o++) {
-                int r0 = wo + o * cols;
+                double[] w0 = w[wr + o];
                 double a0 = 0.0;
                 double b0 = 0.0;
                 for (int i = 0; i < cols; i++) {
-                    double w0 = w[r0 + i];
-                    a0 += w0 * x[x0 + i];
-                    b0 += w0 * x[x1 + i];
+                    a0 += w0[i] * u[i];
+                    b0 += w0[i] * v[i];
                 }
-                y[y0 + o] = a0;
-                y[y1 + o] = b0;
+                yu[o] = a0;
+                yv[o] = b0;
             }
         }
         if (p < n) {
-            matvec(w, wo, rows, cols, x, xo + p * cols, y, yo + p * rows);
+            matvec(w, wr, rows, cols, x[x0 + p], y[y0 + p]);
         }
     }
 
     /** {@code y = W x} for one position, four rows at a time. */
-    static void matvec(double[] w, int wo, int rows, int cols, double[] x, int xo, double[] y, int yo) {
+    static void matvec(double[][] w, int wr, int rows, int cols, double[] x, double[] y) {
         int o = 0;
         for (; o + 3 < rows; o += 4) {
-            int r0 = wo + o * cols;
-            int r1 = r0 + cols;
-            int r2 = r1 + cols;
-            int r3 = r2 + cols;
+            double[] w0 = w[wr + o];
+            double[] w1 = w[wr + o + 1];
+            double[] w2 = w[wr + o + 2];
+            double[] w3 = w[wr + o + 3];
             double s0 = 0.0;
             double s1 = 0.0;
             double s2 = 0.0;
             double s3 = 0.0;
             for (int i = 0; i < cols; i++) {
-                double xi = x[xo + i];
-                s0 += w[r0 + i] * xi;
-                s1 += w[r1 + i] * xi;
-                s2 += w[r2 + i] * xi;
-                s3 += w[r3 + i] * xi;
+                double xi = x[i];
+                s0 += w0[i] * xi;
+                s1 += w1[i] * xi;
+                s2 += w2[i] * xi;
+                s3 += w3[i] * xi;
             }
-            y[yo + o] = s0;
-            y[yo + o + 1] = s1;
-            y[yo + o + 2] = s2;
-            y[yo + o + 3] = s3;
+            y[o] = s0;
+            y[o + 1] = s1;
+            y[o + 2] = s2;
+            y[o + 3] = s3;
         }
         for (; o < rows; o++) {
-            int r0 = wo + o * cols;
+            double[] w0 = w[wr + o];
             double s0 = 0.0;
             for (int i = 0; i < cols; i++) {
-                s0 += w[r0 + i] * x[xo + i];
+                s0 += w0[i] * x[i];
             }
-            y[yo + o] = s0;
+            y[o] = s0;
         }
     }
 
     /**
-     * The gradient of the input of {@link #matmul}: {@code dx[p] += W^T dy[p]}, that is
-     * {@code dx[dxo + p*cols + i] += sum_o w[o][i] * dy[dyo + p*rows + o]}. Four columns times
-     * two positions at a time; the weights are read down the columns, which at these sizes all
-     * sit in the first-level cache.
+     * The gradient of the input of {@link #matmul}: {@code dx[dx0 + p] += W^T dy[dy0 + p]}, as
+     * {@code dx += w[o] * dy[o]} for each row {@code o}, two positions per pass over the row.
+     * Rows whose output gradient is 0 at both positions (a ReLU's dead units) are skipped.
      */
-    static void matmulBackInput(double[] w, int wo, int rows, int cols, double[] dy, int dyo,
-                                double[] dx, int dxo, int n) {
+    static void matmulBackInput(double[][] w, int wr, int rows, int cols, double[][] dy, int dy0,
+                                double[][] dx, int dx0, int n) {
         int p = 0;
         for (; p + 1 < n; p += 2) {
-            int g0 = dyo + p * rows;
-            int g1 = g0 + rows;
-            int d0 = dxo + p * cols;
-            int d1 = d0 + cols;
-            int i = 0;
-            for (; i + 3 < cols; i += 4) {
-                double a0 = dx[d0 + i];
-                double a1 = dx[d0 + i + 1];
-                double a2 = dx[d0 + i + 2];
-                double a3 = dx[d0 + i + 3];
-                double b0 = dx[d1 + i];
-                double b1 = dx[d1 + i + 1];
-                double b2 = dx[d1 + i + 2];
-                double b3 = dx[d1 + i + 3];
-                int c = wo + i;
-                for (int o = 0; o < rows; o++, c += cols) {
-                    double ga = dy[g0 + o];
-                    double gb = dy[g1 + o];
-                    double w0 = w[c];
-                    double w1 = w[c + 1];
-                    double w2 = w[c + 2];
-                    double w3 = w[c + 3];
-                    a0 += w0 * ga;
-                    a1 += w1 * ga;
-                    a2 += w2 * ga;
-                    a3 += w3 * ga;
-                    b0 += w0 * gb;
-                    b1 += w1 * gb;
-                    b2 += w2 * gb;
-                    b3 += w3 * gb;
+            double[] gu = dy[dy0 + p];
+            double[] gv = dy[dy0 + p + 1];
+            double[] du = dx[dx0 + p];
+            double[] dv = dx[dx0 + p + 1];
+            for (int o = 0; o < rows; o++) {
+                double a = gu[o];
+                double b = gv[o];
+                if (a == 0.0 && b == 0.0) {
+                    continue;
                 }
-                dx[d0 + i] = a0;
-                dx[d0 + i + 1] = a1;
-                dx[d0 + i + 2] = a2;
-                dx[d0 + i + 3] = a3;
-                dx[d1 + i] = b0;
-                dx[d1 + i + 1] = b1;
-                dx[d1 + i + 2] = b2;
-                dx[d1 + i + 3] = b3;
-            }
-            for (; i < cols; i++) {
-                double a0 = dx[d0 + i];
-                double b0 = dx[d1 + i];
-                int c = wo + i;
-                for (int o = 0; o < rows; o++, c += cols) {
-                    a0 += w[c] * dy[g0 + o];
-                    b0 += w[c] * dy[g1 + o];
+                double[] row = w[wr + o];
+                for (int i = 0; i < cols; i++) {
+                    double wi = row[i];
+                    du[i] += wi * a;
+                    dv[i] += wi * b;
                 }
-                dx[d0 + i] = a0;
-                dx[d1 + i] = b0;
             }
         }
         if (p < n) {
-            int g0 = dyo + p * rows;
-            int d0 = dxo + p * cols;
-            int i = 0;
-            for (; i + 3 < cols; i += 4) {
-                double a0 = dx[d0 + i];
-                double a1 = dx[d0 + i + 1];
-                double a2 = dx[d0 + i + 2];
-                double a3 = dx[d0 + i + 3];
-                int c = wo + i;
-                for (int o = 0; o < rows; o++, c += cols) {
-                    double ga = dy[g0 + o];
-                    a0 += w[c] * ga;
-                    a1 += w[c + 1] * ga;
-                    a2 += w[c + 2] * ga;
-                    a3 += w[c + 3] * ga;
+            double[] gu = dy[dy0 + p];
+            double[] du = dx[dx0 + p];
+            for (int o = 0; o < rows; o++) {
+                double a = gu[o];
+                if (a == 0.0) {
+                    continue;
                 }
-                dx[d0 + i] = a0;
-                dx[d0 + i + 1] = a1;
-                dx[d0 + i + 2] = a2;
-                dx[d0 + i + 3] = a3;
-            }
-            for (; i < cols; i++) {
-                double a0 = dx[d0 + i];
-                int c = wo + i;
-                for (int o = 0; o < rows; o++, c += cols) {
-                    a0 += w[c] * dy[g0 + o];
+                double[] row = w[wr + o];
+                for (int i = 0; i < cols; i++) {
+                    du[i] += row[i] * a;
                 }
-                dx[d0 + i] = a0;
             }
         }
     }
 
     /**
      * The gradient of the weights of {@link #matmul}, summed over the positions:
-     * {@code g[o][i] += sum_p dy[dyo + p*rows + o] * x[xo + p*cols + i]}. Two rows times four
-     * columns at a time, each sum kept in a register over all positions and added to {@code g}
-     * once: the weight gradient is read and written once per call rather than once per position.
+     * {@code grad[wr + o] += sum_p dy[dy0 + p][o] * x[x0 + p]}, two positions per pass over the
+     * gradient row.
      */
-    static void matmulBackWeights(double[] g, int wo, int rows, int cols, double[] dy, int dyo,
-                                  double[] x, int xo, int n) {
-        int o = 0;
-        for (; o + 1 < rows; o += 2) {
-            int r0 = wo + o * cols;
-            int r1 = r0 + cols;
-            int i = 0;
-            for (; i + 3 < cols; i += 4) {
-                double a0 = 0.0;
-                double a1 = 0.0;
-                double a2 = 0.0;
-                double a3 = 0.0;
-                double b0 = 0.0;
-                double b1 = 0.0;
-                double b2 = 0.0;
-                double b3 = 0.0;
-                int gy = dyo + o;
-                int xp = xo + i;
-                for (int p = 0; p < n; p++, gy += rows, xp += cols) {
-                    double ga = dy[gy];
-                    double gb = dy[gy + 1];
-                    double x0 = x[xp];
-                    double x1 = x[xp + 1];
-                    double x2 = x[xp + 2];
-                    double x3 = x[xp + 3];
-                    a0 += ga * x0;
-                    a1 += ga * x1;
-                    a2 += ga * x2;
-                    a3 += ga * x3;
-                    b0 += gb * x0;
-                    b1 += gb * x1;
-                    b2 += gb * x2;
-                    b3 += gb * x3;
+    static void matmulBackWeights(double[][] grad, int wr, int rows, int cols, double[][] dy, int dy0,
+                                  double[][] x, int x0, int n) {
+        for (int o = 0; o < rows; o++) {
+            double[] g = grad[wr + o];
+            int p = 0;
+            for (; p + 1 < n; p += 2) {
+                double a = dy[dy0 + p][o];
+                double b = dy[dy0 + p + 1][o];
+                if (a == 0.0 && b == 0.0) {
+                    continue;
                 }
-                g[r0 + i] += a0;
-                g[r0 + i + 1] += a1;
-                g[r0 + i + 2] += a2;
-                g[r0 + i + 3] += a3;
-                g[r1 + i] += b0;
-                g[r1 + i + 1] += b1;
-                g[r1 + i + 2] += b2;
-                g[r1 + i + 3] += b3;
+                double[] u = x[x0 + p];
+                double[] v = x[x0 + p + 1];
+                for (int i = 0; i < cols; i++) {
+                    g[i] += a * u[i] + b * v[i];
+                }
             }
-            for (; i < cols; i++) {
-                double a0 = 0.0;
-                double b0 = 0.0;
-                int gy = dyo + o;
-                int xp = xo + i;
-                for (int p = 0; p < n; p++, gy += rows, xp += cols) {
-                    a0 += dy[gy] * x[xp];
-                    b0 += dy[gy + 1] * x[xp];
+            if (p < n) {
+                double a = dy[dy0 + p][o];
+                if (a != 0.0) {
+                    double[] u = x[x0 + p];
+                    for (int i = 0; i < cols; i++) {
+                        g[i] += a * u[i];
+                    }
                 }
-                g[r0 + i] += a0;
-                g[r1 + i] += b0;
-            }
-        }
-        for (; o < rows; o++) {
-            int r0 = wo + o * cols;
-            for (int i = 0; i < cols; i++) {
-                double a0 = 0.0;
-                int gy = dyo + o;
-                int xp = xo + i;
-                for (int p = 0; p < n; p++, gy += rows, xp += cols) {
-                    a0 += dy[gy] * x[xp];
-                }
-                g[r0 + i] += a0;
             }
         }
     }
