@@ -1,7 +1,6 @@
 package io.github.microgpt.autograd;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A scalar that remembers how it was computed, so that the derivative of a final result with
@@ -36,9 +35,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Value {
 
-    /** Stamps that mark the nodes already visited by one call of {@link #backward()}. */
-    private static final AtomicLong BACKWARD_PASSES = new AtomicLong();
-
     private double data;
     private double grad;
     // A node has at most two children; fields instead of collections keep a node small.
@@ -46,7 +42,13 @@ public final class Value {
     private final Value child1;
     private final double localGrad0;
     private final double localGrad1;
-    private long visitedInPass;
+    /**
+     * Set while a {@link #backward()} walk has seen this node, and cleared again by the same
+     * call's reverse pass, which visits every node the walk marked. A flag rather than a pass
+     * number keeps a node at 56 bytes instead of 64: an eighth less memory to allocate, to copy
+     * when the collector runs, and to pull through the caches in every walk.
+     */
+    private boolean visited;
 
     /**
      * Creates a leaf: a value with no children, such as a parameter or a constant.
@@ -334,6 +336,7 @@ public final class Value {
             Value node = order[i];
             // Clearing as we go lets the graph be collected once the caller drops it.
             order[i] = null;
+            node.visited = false;
             double g = node.grad;
             node.child0.grad += node.localGrad0 * g;
             Value c1 = node.child1;
@@ -373,42 +376,56 @@ public final class Value {
          * @return the number of nodes written
          */
         int postOrder(Value root) {
-            long pass = BACKWARD_PASSES.incrementAndGet();
             Value[] ord = order;
             Value[] stk = stack;
             int count = 0;
             int depth = 1;
             int maxDepth = 1;
-            root.visitedInPass = pass;
-            stk[0] = root;
-            while (depth > 0) {
-                Value node = stk[depth - 1];
-                // A child already stamped has been walked (or is being walked), exactly as the
-                // recursive walk skips a child found in its visited set; checking child0 again
-                // on the way back up is therefore harmless and saves a per-node cursor.
-                Value next = node.child0;
-                if (next.child0 == null || next.visitedInPass == pass) {
-                    next = node.child1;
-                    if (next != null && (next.child0 == null || next.visitedInPass == pass)) {
-                        next = null;
+            try {
+                root.visited = true;
+                stk[0] = root;
+                while (depth > 0) {
+                    Value node = stk[depth - 1];
+                    // A child already marked has been walked (or is being walked), exactly as the
+                    // recursive walk skips a child found in its visited set; checking child0 again
+                    // on the way back up is therefore harmless and saves a per-node cursor.
+                    Value next = node.child0;
+                    if (next.child0 == null || next.visited) {
+                        next = node.child1;
+                        if (next != null && (next.child0 == null || next.visited)) {
+                            next = null;
+                        }
+                    }
+                    if (next != null) {
+                        if (depth == stk.length) {
+                            stk = stack = Arrays.copyOf(stk, depth * 2);
+                        }
+                        next.visited = true;
+                        stk[depth++] = next;
+                        if (depth > maxDepth) {
+                            maxDepth = depth;
+                        }
+                    } else {
+                        if (count == ord.length) {
+                            ord = order = Arrays.copyOf(ord, count * 2);
+                        }
+                        depth--;
+                        ord[count++] = node;
                     }
                 }
-                if (next != null) {
-                    next.visitedInPass = pass;
-                    if (depth == stk.length) {
-                        stk = stack = Arrays.copyOf(stk, depth * 2);
-                    }
-                    stk[depth++] = next;
-                    if (depth > maxDepth) {
-                        maxDepth = depth;
-                    }
-                } else {
-                    depth--;
-                    if (count == ord.length) {
-                        ord = order = Arrays.copyOf(ord, count * 2);
-                    }
-                    ord[count++] = node;
+            } catch (Throwable e) {
+                // Out of memory while growing a buffer: unmark what was marked, so that the graph
+                // can be walked again once memory is available.
+                for (int i = 0; i < count; i++) {
+                    ord[i].visited = false;
+                    ord[i] = null;
                 }
+                for (int i = 0; i < depth; i++) {
+                    stk[i].visited = false;
+                }
+                deepest = maxDepth;
+                release();
+                throw e;
             }
             deepest = maxDepth;
             return count;
