@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The GPT of {@link GptModel} computed over flat arrays of doubles, in the style of Karpathy's
+ * The GPT of {@link GptModel} computed over plain arrays of doubles, in the style of Karpathy's
  * {@code llm.c}: no object per number and no graph, but an explicit forward pass and an explicit,
  * hand-derived backward pass for every layer (RMSNorm, linear, attention, ReLU, softmax with
  * cross-entropy). It is the fast engine; {@link GptModel} is the one to read to learn how
@@ -27,8 +27,11 @@ import java.util.List;
  * its graph node by node, in the order of a depth-first walk, whereas this engine uses the
  * closed forms (for example {@code dlogits = (p - onehot) / n} for softmax with cross-entropy,
  * and {@code s^3} for the derivative of the RMS scale) and sums each gradient in position and row
- * order. Gradients therefore agree to about 1e-15 relative, not bit for bit, and a long training
- * run drifts apart by rounding only (the property tests check 1e-10).
+ * order. Gradients therefore agree to rounding, not bit for bit: typically 1e-15 relative and at
+ * worst about 1e-12 over the property tests (which require 1e-10), except gradients whose
+ * contributions cancel to almost 0, which agree to within 1e-14 of the largest gradient. Over the
+ * 1000 steps of the reference run of {@code microgpt.py} the losses of the two engines stay within
+ * 2e-15 of each other, and the 20 samples that follow are the same.
  *
  * <p><b>Speed.</b> The inner loops are plain counted loops over rows indexed from 0, the shape
  * HotSpot's C2 compiler turns into SIMD instructions (no {@code jdk.incubator.vector} needed, so
