@@ -31,8 +31,10 @@ import picocli.CommandLine.ParentCommand;
  * <p>For each engine it builds the reference run (the embedded names shuffled with seed 42, one
  * layer, {@code nEmbd = 16}, 4 heads, block size 16), trains for a while to let the JIT compile
  * the hot code, then counts training steps (one document each, with Adam) for {@code --seconds}
- * seconds, and likewise generated tokens (temperature 0.5, through the {@link Sampler}). GFLOP/s
- * is the analytic operation count of the steps done ({@link FlopCount}) divided by their time.
+ * seconds, and likewise generated tokens (temperature 0.5, through the {@link Sampler}). Each
+ * measurement is cut into five slices and the median slice is reported, so that a burst of other
+ * work on the machine does not decide the result. GFLOP/s is the analytic operation count of the
+ * steps done ({@link FlopCount}) divided by their time.
  *
  * <pre>
  * engine      steps/s    tokens/s   GFLOP/s
@@ -62,6 +64,9 @@ import picocli.CommandLine.ParentCommand;
             "%nThe whole run takes about 7 x --seconds (21 s by default).",
             "Close other programs first: the figures are only as steady as the machine."})
 public final class BenchCommand implements Callable<Integer> {
+
+    /** The number of slices a measurement is cut into; the median slice is reported. */
+    static final int SLICES = 5;
 
     /** The most seconds a single measurement may take, so that a typo cannot hang a terminal for hours. */
     static final double MAX_SECONDS = 600;
@@ -144,28 +149,49 @@ public final class BenchCommand implements Callable<Integer> {
         while (clock.getAsLong() < warmUntil) {
             trainer.step(StepMode.DOCUMENT);
         }
-        long steps = 0;
-        long flops = 0;
-        long start = clock.getAsLong();
-        long end = start + nanos(seconds);
-        long now = start;
-        while (now < end || steps == 0) {
-            flops += flopsPerDocument[trainer.stepsDone() % docs.size()];
-            trainer.step(StepMode.DOCUMENT);
-            steps++;
-            now = clock.getAsLong();
+        // The measurement is cut into slices and the median slice is reported: a burst of other
+        // work on a shared machine spoils a slice or two, not the result.
+        double[] stepRates = new double[SLICES];
+        double[] gflopRates = new double[SLICES];
+        long sliceNanos = Math.max(1, nanos(seconds) / SLICES);
+        for (int slice = 0; slice < SLICES; slice++) {
+            long steps = 0;
+            long flops = 0;
+            long start = clock.getAsLong();
+            long end = start + sliceNanos;
+            long now = start;
+            while (now < end || steps == 0) {
+                flops += flopsPerDocument[trainer.stepsDone() % docs.size()];
+                trainer.step(StepMode.DOCUMENT);
+                steps++;
+                now = clock.getAsLong();
+            }
+            double elapsed = Math.max(now - start, 1) / 1e9;
+            stepRates[slice] = steps / elapsed;
+            gflopRates[slice] = flops / elapsed / 1e9;
         }
-        double trainingSeconds = Math.max(now - start, 1) / 1e9;
 
         Sampler sampler = new Sampler(model, tokenizer, new PythonRandom(7));
         int[] sample = {0};
         generate(sampler, sample, clock.getAsLong() + nanos(seconds / 2));
-        start = clock.getAsLong();
-        long tokens = generate(sampler, sample, start + nanos(seconds));
-        double generationSeconds = Math.max(clock.getAsLong() - start, 1) / 1e9;
+        double[] tokenRates = new double[SLICES];
+        for (int slice = 0; slice < SLICES; slice++) {
+            long start = clock.getAsLong();
+            long tokens = generate(sampler, sample, start + sliceNanos);
+            tokenRates[slice] = tokens / (Math.max(clock.getAsLong() - start, 1) / 1e9);
+        }
+        int median = medianIndex(stepRates);
+        return new Result(engine.id(), stepRates[median], tokenRates[medianIndex(tokenRates)], gflopRates[median]);
+    }
 
-        return new Result(engine.id(), steps / trainingSeconds, tokens / generationSeconds,
-                flops / trainingSeconds / 1e9);
+    /** The index of the median of an odd number of values. */
+    static int medianIndex(double[] values) {
+        Integer[] order = new Integer[values.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(values[a], values[b]));
+        return order[order.length / 2];
     }
 
     /** Generates names until the deadline (at least one token); returns the number of tokens. */

@@ -63,6 +63,12 @@ class BenchCommandTest {
         assertEquals("", lines.get(6));
     }
 
+    @Test
+    void reportsTheMedianSlice() {
+        assertEquals(2, BenchCommand.medianIndex(new double[] {5, 1, 3}));
+        assertEquals(0, BenchCommand.medianIndex(new double[] {30, 10, 1e9, 0, 40}));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"0", "-1", "601", "NaN", "Infinity"})
     void rejectsSecondsOutOfRange(String seconds) {
