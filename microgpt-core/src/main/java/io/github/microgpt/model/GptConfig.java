@@ -21,6 +21,11 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double 
     /**
      * Checks the values.
      *
+     * @param nLayer the number of transformer blocks; at least 1
+     * @param nEmbd the embedding width; at least 1
+     * @param nHead the number of attention heads; at least 1, dividing {@code nEmbd}
+     * @param blockSize the longest context; at least 1
+     * @param initStd the standard deviation of the initial weights; positive and finite
      * @throws IllegalArgumentException naming the first value that is out of range
      */
     public GptConfig {

@@ -38,6 +38,8 @@ public final class GptModel implements LanguageModel {
     private final Value[][] lmHead;
     /** Per layer: attn_wq, attn_wk, attn_wv, attn_wo, mlp_fc1, mlp_fc2. */
     private final Value[][][][] layers;
+    /** Told about the attention weights of every forward pass; {@code null} for none. */
+    private AttentionObserver attentionObserver;
 
     private GptModel(GptConfig config, int vocabSize, Map<String, Value[][]> stateDict) {
         this.config = config;
@@ -160,6 +162,9 @@ public final class GptModel implements LanguageModel {
                     attnLogits[t] = dot.div(scale);
                 }
                 Value[] attnWeights = softmax(attnLogits);
+                if (attentionObserver != null) {
+                    reportAttention(li, h, posId, attnWeights);
+                }
                 for (int j = 0; j < headDim; j++) {
                     Value weighted = attnWeights[0].mul(values.get(0)[hs + j]).add(0.0);
                     for (int t = 1; t < values.size(); t++) {
@@ -181,6 +186,27 @@ public final class GptModel implements LanguageModel {
             x = add(x, xResidual);
         }
         return linear(x, lmHead);
+    }
+
+    private void reportAttention(int layer, int head, int posId, Value[] attnWeights) {
+        double[] weights = new double[attnWeights.length];
+        for (int t = 0; t < weights.length; t++) {
+            weights[t] = attnWeights[t].data();
+        }
+        attentionObserver.onAttention(layer, head, posId, weights);
+    }
+
+    /**
+     * Sets the observer that is told, during every forward pass from now on (training and
+     * generation alike), the attention weights of each head of each layer. It only reads: the
+     * results of the model are the same with or without it. Because it sees the very numbers of
+     * the pass being computed, a program can show what the model attends to without repeating
+     * any computation.
+     *
+     * @param observer the observer, or {@code null} to stop observing
+     */
+    public void setAttentionObserver(AttentionObserver observer) {
+        this.attentionObserver = observer;
     }
 
     /**

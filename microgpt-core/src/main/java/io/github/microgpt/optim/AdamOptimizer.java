@@ -270,6 +270,84 @@ public final class AdamOptimizer {
         return v.clone();
     }
 
+    /**
+     * The base learning rate, before the schedule scales it.
+     *
+     * @return the rate given at construction
+     */
+    public double baseLearningRate() {
+        return learningRate;
+    }
+
+    /**
+     * The decay of the first moment.
+     *
+     * @return {@code beta1}
+     */
+    public double beta1() {
+        return beta1;
+    }
+
+    /**
+     * The decay of the second moment.
+     *
+     * @return {@code beta2}
+     */
+    public double beta2() {
+        return beta2;
+    }
+
+    /**
+     * The small number added to the denominator.
+     *
+     * @return {@code eps}
+     */
+    public double eps() {
+        return eps;
+    }
+
+    /**
+     * How the learning rate changes over the run.
+     *
+     * @return the schedule given at construction
+     */
+    public LearningRateSchedule schedule() {
+        return schedule;
+    }
+
+    /**
+     * Replaces both moments, for example with those saved in a checkpoint, so that the next
+     * {@link #step} continues a run exactly where it stopped. Nothing changes if the values are
+     * rejected.
+     *
+     * @param firstMoments one finite value per parameter (see {@link #firstMoments()})
+     * @param secondMoments one finite, non-negative value per parameter (a running mean of
+     *     squares cannot be negative)
+     * @throws IllegalArgumentException if a length is not {@link #size()} or a value is out of
+     *     range, naming the first such index
+     */
+    public void restoreMoments(double[] firstMoments, double[] secondMoments) {
+        if (firstMoments.length != m.length || secondMoments.length != v.length) {
+            throw new IllegalArgumentException("this optimizer has " + m.length + " parameters, but the moments have "
+                    + firstMoments.length + " and " + secondMoments.length + " values");
+        }
+        for (int i = 0; i < m.length; i++) {
+            if (!Double.isFinite(firstMoments[i])) {
+                throw new IllegalArgumentException("first moment " + i + " is not finite: " + firstMoments[i]);
+            }
+            if (!(secondMoments[i] >= 0) || Double.isInfinite(secondMoments[i])) {
+                throw new IllegalArgumentException("second moment " + i + " is not a finite, non-negative number: "
+                        + secondMoments[i]);
+            }
+        }
+        // Any copy of the old moments kept in rows for ArrayParameters is stale now: drop it.
+        mRows = null;
+        vRows = null;
+        shapedLike = null;
+        System.arraycopy(firstMoments, 0, m, 0, m.length);
+        System.arraycopy(secondMoments, 0, v, 0, v.length);
+    }
+
     private static void requirePositiveFinite(String name, double value) {
         if (!(value > 0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException(name + " must be positive and finite, got " + value);

@@ -208,4 +208,39 @@ public final class PythonRandom implements RandomSource {
         }
         return mu + z * sigma;
     }
+
+    /**
+     * A snapshot of this generator, as {@code random.getstate()}: {@link #setState} on any
+     * generator (in this run or a later one) makes it continue with exactly the draws this one
+     * would make next.
+     *
+     * @return the state; later draws do not change it
+     */
+    public PythonRandomState state() {
+        return new PythonRandomState(mt, index, hasGaussNext, hasGaussNext ? gaussNext : 0.0);
+    }
+
+    /**
+     * Puts this generator into a saved state, as {@code random.setstate(state)}.
+     *
+     * @param state a state from {@link #state()}, possibly of another generator or another run
+     */
+    public void setState(PythonRandomState state) {
+        System.arraycopy(state.words(), 0, mt, 0, N);
+        index = state.index();
+        hasGaussNext = state.hasGaussNext();
+        gaussNext = state.gaussNext();
+    }
+
+    /**
+     * A new generator in a saved state.
+     *
+     * @param state a state from {@link #state()}
+     * @return a generator whose draws continue from that state
+     */
+    public static PythonRandom fromState(PythonRandomState state) {
+        PythonRandom random = new PythonRandom(0);
+        random.setState(state);
+        return random;
+    }
 }

@@ -4,8 +4,10 @@ package io.github.microgpt.sample;
  * A finished sample.
  *
  * @param sample the number of the sample, from 1
- * @param text the generated text (BOS tokens are not part of it)
- * @param tokens the generated tokens, without the leading BOS and without the final BOS
+ * @param text the generated text, starting with the prefix if there was one (BOS tokens are not
+ *     part of it)
+ * @param tokens the tokens of the text (prefix included), without the leading BOS and without
+ *     the final BOS
  */
 public record SampleEvent(int sample, String text, int[] tokens) {
 

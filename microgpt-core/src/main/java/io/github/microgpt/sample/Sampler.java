@@ -18,9 +18,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * is full (block size). A temperature below 1 makes likely tokens likelier (safer, more repetitive
  * names); above 1 makes the distribution flatter (more varied, noisier names).
  *
+ * <p>{@link SamplingOptions} add controls: a prefix for the sample to continue, a top-k filter,
+ * and a maximum length. With the default options (no prefix, no filter) a sample is drawn exactly
+ * as {@code microgpt.py} draws it. The seed is the random source's: {@code new PythonRandom(seed)}.
+ *
  * <pre>{@code
  * var sampler = new Sampler(model, tokenizer, random);
  * for (String name : sampler.samples(20, 0.5)) System.out.println(name);
+ * String name = sampler.sample(1, SamplingOptions.defaults().withPrefix("ma").withTopK(5));
  * }</pre>
  */
 public final class Sampler {
@@ -78,13 +83,27 @@ public final class Sampler {
      *     and finite
      */
     public List<String> samples(int count, double temperature) {
+        checkTemperature(temperature);
+        return samples(count, SamplingOptions.defaults().withTemperature(temperature));
+    }
+
+    /**
+     * Generates {@code count} samples with the given options, numbered from 1.
+     *
+     * @param count how many; not negative
+     * @param options the temperature, top-k, prefix and maximum length
+     * @return the texts, each starting with the prefix
+     * @throws IllegalArgumentException if the count is negative, or the options do not fit the
+     *     model (see {@link #start(int, SamplingOptions)})
+     */
+    public List<String> samples(int count, SamplingOptions options) {
         if (count < 0) {
             throw new IllegalArgumentException("the number of samples must not be negative, got " + count);
         }
-        checkTemperature(temperature);
+        checkOptions(options);
         List<String> texts = new ArrayList<>(count);
         for (int i = 1; i <= count; i++) {
-            texts.add(sample(i, temperature));
+            texts.add(sample(i, options));
         }
         return texts;
     }
@@ -97,7 +116,20 @@ public final class Sampler {
      * @return the text
      */
     public String sample(int sample, double temperature) {
-        Generation generation = start(sample, temperature);
+        return sample(sample, SamplingOptions.defaults().withTemperature(temperature));
+    }
+
+    /**
+     * Generates one sample with the given options.
+     *
+     * @param sample the number listeners will see for it, usually from 1
+     * @param options the temperature, top-k, prefix and maximum length
+     * @return the text, starting with the prefix
+     * @throws IllegalArgumentException if the options do not fit the model (see
+     *     {@link #start(int, SamplingOptions)})
+     */
+    public String sample(int sample, SamplingOptions options) {
+        Generation generation = start(sample, options);
         while (!generation.isDone()) {
             generation.step();
         }
@@ -115,7 +147,79 @@ public final class Sampler {
      */
     public Generation start(int sample, double temperature) {
         checkTemperature(temperature);
-        return new Generation(sample, temperature);
+        return start(sample, SamplingOptions.defaults().withTemperature(temperature));
+    }
+
+    /**
+     * Starts a sample with the given options, which the caller advances one token at a time
+     * with {@link Generation#step()}. The prefix is read by the first step.
+     *
+     * @param sample the number listeners will see for it
+     * @param options the temperature, top-k, prefix and maximum length
+     * @return the generation, before its first token
+     * @throws IllegalArgumentException if a character of the prefix is not in the vocabulary
+     *     (naming it and its index), the prefix leaves no room in the context (it may have at most
+     *     {@code blockSize - 1} characters), or the maximum length is more than the room left
+     *     ({@code blockSize - prefix length})
+     */
+    public Generation start(int sample, SamplingOptions options) {
+        return new Generation(sample, options, checkOptions(options));
+    }
+
+    /** Checks the options against the model and returns the prefix's tokens. */
+    private int[] checkOptions(SamplingOptions options) {
+        int[] prefix;
+        try {
+            prefix = tokenizer.encode(options.prefix());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the prefix: " + e.getMessage(), e);
+        }
+        int blockSize = model.config().blockSize();
+        if (prefix.length > blockSize - 1) {
+            throw new IllegalArgumentException("the prefix has " + prefix.length + " characters but the block size "
+                    + blockSize + " leaves room for at most " + (blockSize - 1) + " (BOS and the prefix must be "
+                    + "read before the next character is drawn)");
+        }
+        int room = blockSize - prefix.length;
+        if (options.maxLength() > room) {
+            throw new IllegalArgumentException("the maximum length " + options.maxLength() + " is more than the "
+                    + room + " characters the block size " + blockSize + " leaves after a prefix of " + prefix.length);
+        }
+        return prefix;
+    }
+
+    /**
+     * Keeps the {@code k} largest probabilities (ties broken towards smaller token ids) and
+     * rescales them to sum to 1; the others become 0.
+     *
+     * @param probabilities a distribution
+     * @param k the number to keep, at least 1 and below the number of tokens
+     * @return a new array
+     */
+    static double[] keepTopK(double[] probabilities, int k) {
+        double[] sorted = probabilities.clone();
+        Arrays.sort(sorted);
+        double threshold = sorted[sorted.length - k];
+        int above = 0;
+        for (double p : probabilities) {
+            if (p > threshold) {
+                above++;
+            }
+        }
+        int tiesToKeep = k - above;
+        boolean[] keep = new boolean[probabilities.length];
+        double total = 0.0;
+        for (int i = 0; i < probabilities.length; i++) {
+            if (probabilities[i] > threshold || (probabilities[i] == threshold && tiesToKeep-- > 0)) {
+                keep[i] = true;
+                total += probabilities[i];
+            }
+        }
+        double[] kept = new double[probabilities.length];
+        for (int i = 0; i < kept.length; i++) {
+            kept[i] = keep[i] ? probabilities[i] / total : 0.0;
+        }
+        return kept;
     }
 
     private static void checkTemperature(double temperature) {
@@ -128,14 +232,25 @@ public final class Sampler {
     public final class Generation {
         private final int sample;
         private final double temperature;
+        private final int topK;
+        private final int maxLength;
         private final LanguageModel.Sequence sequence = model.newSequence();
-        private int[] context = {tokenizer.bos()};
-        private final StringBuilder text = new StringBuilder();
+        /** BOS, the prefix, then the drawn characters. */
+        private int[] context;
+        private final StringBuilder text;
+        private boolean prefixRead;
+        private int generated;
         private boolean done;
 
-        private Generation(int sample, double temperature) {
+        private Generation(int sample, SamplingOptions options, int[] prefix) {
             this.sample = sample;
-            this.temperature = temperature;
+            this.temperature = options.temperature();
+            this.topK = options.topK();
+            this.maxLength = options.maxLength();
+            this.context = new int[prefix.length + 1];
+            context[0] = tokenizer.bos();
+            System.arraycopy(prefix, 0, context, 1, prefix.length);
+            this.text = new StringBuilder(options.prefix());
         }
 
         /**
@@ -148,9 +263,19 @@ public final class Sampler {
             if (done) {
                 throw new IllegalStateException("sample " + sample + " has already ended");
             }
+            if (!prefixRead) {
+                // Read BOS and all but the last prefix token; their predictions are not needed.
+                for (int i = 0; i < context.length - 1; i++) {
+                    sequence.next(context[i]);
+                }
+                prefixRead = true;
+            }
             int posId = sequence.length();
             double[] logits = sequence.next(context[context.length - 1]);
             double[] probabilities = Softmax.softmax(logits, temperature);
+            if (topK != SamplingOptions.ALL_TOKENS && topK < probabilities.length) {
+                probabilities = keepTopK(probabilities, topK);
+            }
             int token = random.choice(probabilities);
             TokenEvent event = new TokenEvent(sample, posId, context, probabilities, token);
             if (token == tokenizer.bos()) {
@@ -159,7 +284,9 @@ public final class Sampler {
                 text.append(tokenizer.decode(token));
                 context = Arrays.copyOf(context, context.length + 1);
                 context[context.length - 1] = token;
-                done = sequence.length() >= model.config().blockSize();
+                generated++;
+                done = sequence.length() >= model.config().blockSize()
+                        || (maxLength != SamplingOptions.NO_LIMIT && generated >= maxLength);
             }
             for (GenerationListener listener : listeners) {
                 listener.onToken(event);
@@ -177,14 +304,14 @@ public final class Sampler {
         /**
          * Whether the sample has ended.
          *
-         * @return true once BOS was drawn or the block size reached
+         * @return true once BOS was drawn, or the block size or the maximum length reached
          */
         public boolean isDone() {
             return done;
         }
 
         /**
-         * The text generated so far.
+         * The text so far: the prefix and the characters generated after it.
          *
          * @return the text
          */

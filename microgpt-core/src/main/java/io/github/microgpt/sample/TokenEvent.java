@@ -6,7 +6,8 @@ package io.github.microgpt.sample;
  * @param sample the number of the sample being generated, from 1
  * @param posId the position the model read, from 0
  * @param context the tokens read so far, from BOS up to and including the one at {@code posId}
- * @param probabilities the distribution the token was drawn from (after the temperature)
+ * @param probabilities the distribution the token was drawn from (after the temperature and any
+ *     top-k filter)
  * @param token the token drawn; BOS ends the sample
  */
 public record TokenEvent(int sample, int posId, int[] context, double[] probabilities, int token) {

@@ -299,4 +299,52 @@ public final class Trainer {
     public LanguageModel model() {
         return model;
     }
+
+    /**
+     * The optimizer that updates the model, whose moments a checkpoint saves.
+     *
+     * @return the optimizer given at construction
+     */
+    public AdamOptimizer optimizer() {
+        return optimizer;
+    }
+
+    /**
+     * Where this trainer is in its run, for a checkpoint.
+     *
+     * @return the steps done, the length of the run and the position cursor
+     */
+    public TrainerState state() {
+        return new TrainerState(stepsDone, totalSteps, positionDocument, positionPos);
+    }
+
+    /**
+     * Moves this trainer to a saved place in its run, typically a fresh trainer built on a
+     * loaded model and optimizer. The steps that follow are exactly those the saved trainer would
+     * have run next. Nothing changes if the state is rejected.
+     *
+     * @param state a state from {@link #state()}
+     * @throws IllegalArgumentException if the state's run length is not this trainer's, or its
+     *     position cursor is outside the documents (a document index beyond the list, or a
+     *     position at or past the last trainable position of that document)
+     */
+    public void restore(TrainerState state) {
+        if (state.totalSteps() != totalSteps) {
+            throw new IllegalArgumentException("the state is of a run of " + state.totalSteps()
+                    + " steps but this trainer's run has " + totalSteps
+                    + " (the length of the run sets the learning-rate schedule, so it must match)");
+        }
+        if (state.positionDocument() >= tokens.length) {
+            throw new IllegalArgumentException("the state's position is in document " + state.positionDocument()
+                    + " but there are only " + tokens.length + " documents");
+        }
+        int end = Math.min(model.config().blockSize(), tokens[state.positionDocument()].length - 1);
+        if (state.positionPos() >= end) {
+            throw new IllegalArgumentException("the state's position " + state.positionPos() + " is past the "
+                    + end + " trainable positions of document " + state.positionDocument());
+        }
+        stepsDone = state.stepsDone();
+        positionDocument = state.positionDocument();
+        positionPos = state.positionPos();
+    }
 }

@@ -9,8 +9,11 @@ public final class TrainingDivergedException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The number of the step whose loss was not finite, from 1. */
     private final int step;
+    /** The document of that step. */
     private final String document;
+    /** The loss, NaN or infinite. */
     private final double loss;
 
     /**

@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.cli;
 
+import io.github.microgpt.examples.simulator.SimulatorCommand;
 import io.github.microgpt.train.TrainingDivergedException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -41,6 +42,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {
             TrainCommand.class,
+            GenerateCommand.class,
+            SimulatorCommand.class,
             BenchCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",

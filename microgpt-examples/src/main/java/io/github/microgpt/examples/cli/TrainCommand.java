@@ -1,7 +1,12 @@
 package io.github.microgpt.examples.cli;
 
+import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.checkpoint.CheckpointException;
+import io.github.microgpt.checkpoint.ResumedTraining;
+import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
@@ -19,11 +24,16 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code microgpt train}: the whole of {@code microgpt.py}. It seeds CPython's random generator,
@@ -46,6 +56,12 @@ import picocli.CommandLine.ParentCommand;
  * <p>Every draw comes from the one generator, in the Python's order (shuffle, initial weights,
  * samples), so the same seed and data give the same output as {@code microgpt.py}. A progress bar
  * is drawn on stderr when stderr is a terminal (see {@link ProgressMode}).
+ *
+ * <p>Checkpoints: {@code --save DIR} saves the model and the whole training state when the run
+ * ends, stops ({@code --stop-after N}) or every {@code --save-every N} steps; {@code --resume DIR}
+ * continues such a run from the step after the saved one. Stopping after step 500 and resuming
+ * prints steps 501 to 1000 and the samples exactly as one uninterrupted run would: the step
+ * lines of the two runs together are those of the uninterrupted run, bit for bit.
  */
 @Command(name = "train",
         mixinStandardHelpOptions = true,
@@ -58,9 +74,10 @@ import picocli.CommandLine.ParentCommand;
         exitCodeList = {
             "0:success",
             "1:the run failed: training diverged (a loss became NaN or infinite; the message names "
-                    + "the step and the document), or memory ran out",
+                    + "the step and the document), memory ran out, or the checkpoint could not be written",
             "2:invalid usage or input: an unknown option, a missing or malformed value, a value out of "
-                    + "range, or a data file that is missing, unreadable, a directory, empty or not UTF-8"},
+                    + "range, a data file that is missing, unreadable, a directory, empty or not UTF-8, or a "
+                    + "checkpoint that is missing, damaged or not of this data"},
         footer = {
             "%nEnvironment:",
             "  MICROGPT_PROGRESS=auto|always|never",
@@ -69,11 +86,24 @@ import picocli.CommandLine.ParentCommand;
             "      stderr gets nothing but error messages.",
             "  JAVA_OPTS",
             "      Options for the JVM, read by the ./microgpt script (e.g. -Xmx2g).",
+            "%nCheckpoints:",
+            "  microgpt train --steps 1000 --stop-after 500 --save run1",
+            "      trains steps 1-500 and saves the run in the directory run1;",
+            "  microgpt train --resume run1 --save run1",
+            "      trains steps 501-1000, exactly as one run would, saves, and samples;",
+            "  microgpt generate --model run1",
+            "      samples from the saved model.",
+            "  A resumed run takes every setting from its checkpoint. Its documents are",
+            "  read again from the data the run used (or --data), and checked against",
+            "  a checksum saved with it.",
             "%nStdout is UTF-8, with \\n line endings on every platform."})
 public final class TrainCommand implements Callable<Integer> {
 
     @ParentCommand
     private MicrogptCommand parent;
+
+    @Spec
+    private CommandSpec spec;
 
     @Option(names = "--data", paramLabel = "FILE",
             description = "UTF-8 text file, one document per line (blank lines are skipped). "
@@ -121,6 +151,31 @@ public final class TrainCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     private double learningRate;
 
+    @Option(names = "--save", paramLabel = "DIR",
+            description = "Save a checkpoint in DIR when training ends or stops: the model (for 'microgpt "
+                    + "generate') and the training state (for --resume). DIR is created, or replaced atomically "
+                    + "if it holds a checkpoint.")
+    private Path save;
+
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the run saved in DIR from the step after the last one done. The model, "
+                    + "optimizer, seed and number of steps come from the checkpoint, so --steps, --seed, --lr and "
+                    + "the model options cannot be given.")
+    private Path resume;
+
+    @Option(names = "--stop-after", paramLabel = "N",
+            description = "Stop after step N of the run (below the total), without sampling; needs --save, "
+                    + "so that the run can go on with --resume.")
+    private Integer stopAfter;
+
+    @Option(names = "--save-every", paramLabel = "N",
+            description = "With --save, also save after every N steps, so that a crash loses at most N steps.")
+    private Integer saveEvery;
+
+    /** Options that fix the run; a resumed run takes them from its checkpoint. */
+    private static final List<String> RUN_OPTIONS = List.of("--steps", "--seed", "--lr", "--n-layer", "--n-embd",
+            "--n-head", "--block-size");
+
     /** Creates the command; picocli calls this and then sets the options. */
     public TrainCommand() {
     }
@@ -148,11 +203,79 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A run ready to train: from scratch, or rebuilt from a checkpoint. */
+    private record Run(PythonRandom random, Tokenizer tokenizer, LanguageModel model, Trainer trainer,
+                       Map<String, String> metadata) {
+    }
+
     private void run(CliContext context, boolean showProgress) {
         LineOutput out = new LineOutput(context.out());
-        PythonRandom random = new PythonRandom(seed);
+        Run run = resume == null ? newRun(out) : resumedRun(out);
+        Trainer trainer = run.trainer();
+        int firstStep = trainer.stepsDone();
+        int lastStep = stopAfter == null ? trainer.totalSteps() : stopAfter;
 
-        List<String> docs = new ArrayList<>(loadDocuments());
+        ProgressBar progress = showProgress && lastStep > firstStep
+                ? new ProgressBar(context.err(), "training", lastStep - firstStep,
+                        context.outputSharesTerminalWithErr(), ProgressBar.columns(context), System::nanoTime)
+                : null;
+        int stepWidth = 4;
+        trainer.addListener(new TrainingListener() {
+            @Override
+            public void onStep(StepEvent event) {
+                if (progress != null) {
+                    progress.beforeOutput();
+                }
+                out.line("step " + PythonFormat.rightAligned(event.step(), stepWidth) + " / "
+                        + PythonFormat.rightAligned(event.totalSteps(), stepWidth)
+                        + " | loss " + PythonFormat.fourDecimals(event.loss()));
+                out.flush();
+                if (progress != null) {
+                    progress.update(event.step() - firstStep);
+                }
+            }
+        });
+        Runnable train = () -> train(run, lastStep);
+        if (progress == null) {
+            train.run();
+        } else {
+            // On Ctrl-C the JVM runs shutdown hooks: erase the bar so the prompt starts on a clean line.
+            Thread eraseOnExit = new Thread(progress::close, "microgpt-progress-eraser");
+            Runtime.getRuntime().addShutdownHook(eraseOnExit);
+            progress.start();
+            try {
+                train.run();
+            } finally {
+                progress.close();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(eraseOnExit);
+                } catch (IllegalStateException shuttingDown) {
+                    // The hook is running or has run; nothing left to undo.
+                }
+            }
+        }
+
+        if (save != null) {
+            saveCheckpoint(run);
+        }
+        if (trainer.stepsDone() < trainer.totalSteps()) {
+            return;  // stopped early: the samples come when the run is complete
+        }
+
+        out.line("");
+        out.line("--- inference (new, hallucinated names) ---");
+        Sampler sampler = new Sampler(run.model(), run.tokenizer(), run.random());
+        for (int i = 1; i <= samples; i++) {
+            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + sampler.sample(i, temperature));
+            out.flush();
+        }
+        out.flush();
+    }
+
+    /** Seeds, loads and shuffles the documents, builds the model: {@code microgpt.py}'s start. */
+    private Run newRun(LineOutput out) {
+        PythonRandom random = new PythonRandom(seed);
+        List<String> docs = new ArrayList<>(loadDocuments(data));
         random.shuffle(docs);
         out.line("num docs: " + docs.size());
 
@@ -167,57 +290,127 @@ public final class TrainCommand implements Callable<Integer> {
 
         AdamOptimizer optimizer = new AdamOptimizer(model.numParameters()).withLearningRate(learningRate);
         Trainer trainer = new Trainer(model, tokenizer, docs, optimizer, steps);
-        ProgressBar progress = showProgress
-                ? new ProgressBar(context.err(), "training", steps, context.outputSharesTerminalWithErr(),
-                        ProgressBar.columns(context), System::nanoTime)
-                : null;
-        int stepWidth = 4;
-        trainer.addListener(new TrainingListener() {
-            @Override
-            public void onStep(StepEvent event) {
-                if (progress != null) {
-                    progress.beforeOutput();
-                }
-                out.line("step " + PythonFormat.rightAligned(event.step(), stepWidth) + " / "
-                        + PythonFormat.rightAligned(event.totalSteps(), stepWidth)
-                        + " | loss " + PythonFormat.fourDecimals(event.loss()));
-                out.flush();
-                if (progress != null) {
-                    progress.update(event.step());
-                }
-            }
-        });
-        if (progress == null) {
-            trainer.run(StepMode.DOCUMENT);
-        } else {
-            // On Ctrl-C the JVM runs shutdown hooks: erase the bar so the prompt starts on a clean line.
-            Thread eraseOnExit = new Thread(progress::close, "microgpt-progress-eraser");
-            Runtime.getRuntime().addShutdownHook(eraseOnExit);
-            progress.start();
-            try {
-                trainer.run(StepMode.DOCUMENT);
-            } finally {
-                progress.close();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(eraseOnExit);
-                } catch (IllegalStateException shuttingDown) {
-                    // The hook is running or has run; nothing left to undo.
-                }
-            }
-        }
+        return new Run(random, tokenizer, model, trainer, metadata(seed, data));
+    }
 
-        out.line("");
-        out.line("--- inference (new, hallucinated names) ---");
-        Sampler sampler = new Sampler(model, tokenizer, random);
-        for (int i = 1; i <= samples; i++) {
-            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + sampler.sample(i, temperature));
-            out.flush();
+    /**
+     * Rebuilds a saved run: loads the checkpoint, loads the documents it was trained on (or
+     * those of {@code --data}) and shuffles them with its seed, and checks them against it.
+     */
+    private Run resumedRun(LineOutput out) {
+        Checkpoint checkpoint;
+        try {
+            checkpoint = Checkpoint.load(resume);
+        } catch (CheckpointException e) {
+            throw new UsageException("cannot resume: " + e.getMessage(), e);
         }
+        TrainingState state = checkpoint.training().orElseThrow(() -> new UsageException("cannot resume from "
+                + resume + ": it holds a model without the training state that 'microgpt train --save' writes"));
+        if (state.stepMode() != null && state.stepMode() != StepMode.DOCUMENT) {
+            throw new UsageException("cannot resume from " + resume + ": it was trained one "
+                    + state.stepMode().name().toLowerCase(Locale.ROOT) + " per step, and 'train' trains one "
+                    + "document per step");
+        }
+        long runSeed = metadataSeed(state);
+        String savedData = state.metadata().getOrDefault(DATA_KEY, EMBEDDED);
+        Path dataFile = data != null ? data : savedData.equals(EMBEDDED) ? null : Path.of(savedData);
+        List<String> docs = new ArrayList<>(loadDocuments(dataFile));
+        new PythonRandom(runSeed).shuffle(docs);
+        ResumedTraining resumed;
+        try {
+            resumed = checkpoint.resume(docs);
+        } catch (CheckpointException e) {
+            throw new UsageException("cannot resume from " + resume + ": " + e.problem()
+                    + (dataFile == null ? " (the embedded names)" : " (" + dataFile + ")"), e);
+        }
+        checkStopAfter(resumed.trainer().stepsDone(), resumed.trainer().totalSteps());
+        out.line("num docs: " + docs.size());
+        out.line("vocab size: " + resumed.tokenizer().vocabSize());
+        out.line("num params: " + resumed.model().numParameters());
         out.flush();
+        PythonRandom random = resumed.random() != null ? resumed.random() : new PythonRandom(runSeed);
+        return new Run(random, resumed.tokenizer(), resumed.model(), resumed.trainer(), metadata(runSeed, dataFile));
+    }
+
+    /** What a checkpoint records so that {@code --resume} can rebuild the documents: seed and data. */
+    private static Map<String, String> metadata(long seed, Path dataFile) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(SEED_KEY, Long.toString(seed));
+        metadata.put(DATA_KEY, dataFile == null ? EMBEDDED : dataFile.toAbsolutePath().normalize().toString());
+        return metadata;
+    }
+
+    /**
+     * Trains one document per step up to step {@code lastStep}, saving every {@code --save-every}
+     * steps (the save at the end is the caller's).
+     */
+    private void train(Run run, int lastStep) {
+        Trainer trainer = run.trainer();
+        while (trainer.stepsDone() < lastStep) {
+            trainer.step(StepMode.DOCUMENT);
+            if (saveEvery != null && trainer.stepsDone() % saveEvery == 0 && trainer.stepsDone() < lastStep) {
+                saveCheckpoint(run);
+            }
+        }
+    }
+
+    private void saveCheckpoint(Run run) {
+        try {
+            Checkpoint.save(save, run.model(), run.tokenizer(),
+                    TrainingState.capture(run.trainer(), run.random(), StepMode.DOCUMENT, run.metadata()));
+        } catch (IOException e) {
+            throw new CommandFailedException("cannot save the checkpoint: " + e.getMessage(),
+                    CommandFailedException.FAILED, e);
+        }
+    }
+
+    private long metadataSeed(TrainingState state) {
+        String value = state.metadata().get(SEED_KEY);
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException("cannot resume from " + resume + ": its trainer.json does not record the seed "
+                    + "the documents were shuffled with (metadata \"seed\" is " + (value == null ? "missing"
+                    : "\"" + value + "\"") + ")", e);
+        }
+    }
+
+    private void checkStopAfter(int stepsDone, int totalSteps) {
+        if (stopAfter != null && (stopAfter <= stepsDone || stopAfter >= totalSteps)) {
+            throw new UsageException("--stop-after must be after the steps already done and before the last step: "
+                    + "from " + (stepsDone + 1) + " to " + (totalSteps - 1) + ", got " + stopAfter);
+        }
     }
 
     /** Checks the options that picocli's types do not, naming the option in the message. */
     private void validate() {
+        if (resume != null) {
+            for (String option : RUN_OPTIONS) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                    throw new UsageException(option + " cannot be combined with --resume: the resumed run keeps "
+                            + "the settings saved in its checkpoint");
+                }
+            }
+        }
+        if (stopAfter != null && save == null) {
+            throw new UsageException("--stop-after needs --save, or the stopped run would be lost");
+        }
+        if (saveEvery != null && save == null) {
+            throw new UsageException("--save-every needs --save, the directory to save into");
+        }
+        if (saveEvery != null) {
+            requireAtLeastOne("--save-every", saveEvery);
+        }
+        if (resume == null) {
+            checkStopAfter(0, steps);
+        }
+        if (save != null) {
+            try {
+                Checkpoint.checkSaveTarget(save);
+            } catch (IOException e) {
+                throw new UsageException("--save: " + e.getMessage(), e);
+            }
+        }
         requireAtLeastOne("--steps", steps);
         if (samples < 0) {
             throw new UsageException("--samples must be 0 or more, got " + samples);
@@ -248,7 +441,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private List<String> loadDocuments() {
+    private static List<String> loadDocuments(Path data) {
         if (data == null) {
             return Documents.embeddedNames();
         }
@@ -288,6 +481,13 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return "the data file " + file + " cannot be read: " + e.getMessage();
     }
+
+    /** The metadata key of the seed the documents were shuffled with. */
+    static final String SEED_KEY = "seed";
+    /** The metadata key of the data: {@value #EMBEDDED} or the absolute path of the data file. */
+    static final String DATA_KEY = "data";
+    /** The data source of a run on the embedded names. */
+    static final String EMBEDDED = "embedded";
 
     private static void requireAtLeastOne(String option, int value) {
         if (value < 1) {

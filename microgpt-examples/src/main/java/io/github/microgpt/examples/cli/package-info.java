@@ -1,7 +1,10 @@
 /**
  * The {@code microgpt} command line, built on picocli:
  * {@link io.github.microgpt.examples.cli.MicrogptCommand} is the top command and says how to add
- * a subcommand; {@link io.github.microgpt.examples.cli.TrainCommand} is {@code microgpt train}.
+ * a subcommand; {@link io.github.microgpt.examples.cli.TrainCommand} is {@code microgpt train} (with
+ * {@code --save} and {@code --resume} for checkpoints) and
+ * {@link io.github.microgpt.examples.cli.GenerateCommand} is {@code microgpt generate}, which samples
+ * from a saved model.
  *
  * <p>Commands reach stdout, stderr and the environment only through a
  * {@link io.github.microgpt.examples.cli.CliContext}, so tests run them in-process with captured

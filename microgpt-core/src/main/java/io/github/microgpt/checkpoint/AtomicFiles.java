@@ -1,0 +1,267 @@
+package io.github.microgpt.checkpoint;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes files and directories so that a crash, a kill or a full disk at any moment leaves either
+ * the old version complete or the new one complete, never a mixture or a partial file.
+ *
+ * <p>The recipe: write everything under a temporary name beside the target (same directory, so
+ * the same file system), force it to the disk ({@code fsync}), then rename it into place, and
+ * force the parent directory so that the rename itself is durable. A rename within one file
+ * system is atomic: other processes see the old name or the new, nothing in between.
+ *
+ * <p>A directory cannot be renamed over a non-empty one, so replacing a checkpoint directory
+ * takes two renames: the old directory is first renamed aside (to {@code .NAME.old-XXXX}), then
+ * the new one into place, then the old one deleted. A crash between the two renames leaves the
+ * target name absent but both versions complete on disk, the old one under its
+ * {@code .old-} name; {@link #interruptedSaveOf(Path)} finds it so that a loader can say where it is.
+ */
+final class AtomicFiles {
+
+    /**
+     * Called at each stage of a directory write, for tests that simulate failures and crashes
+     * there. {@code null} in normal use.
+     */
+    interface Hook {
+        /**
+         * Told that a stage is reached.
+         *
+         * @param stage {@code "written"} (all files in the temporary directory, synced),
+         *     {@code "aside"} (the old directory renamed aside) or {@code "renamed"} (the new one
+         *     in place, the old one not yet deleted)
+         * @throws IOException to simulate a failure at that point
+         */
+        void at(String stage) throws IOException;
+    }
+
+    /** For tests only. */
+    static volatile Hook hook;
+
+    private static final String SAVING = ".saving-";
+    private static final String OLD = ".old-";
+
+    private AtomicFiles() {
+    }
+
+    /**
+     * Creates or replaces one file atomically.
+     *
+     * @param file the file
+     * @param bytes its new contents
+     * @throws IOException if writing fails; the old file is then unchanged
+     */
+    static void writeFile(Path file, byte[] bytes) throws IOException {
+        Path target = file.toAbsolutePath().normalize();
+        Path parent = target.getParent();
+        Files.createDirectories(parent);
+        // Not Files.createTempFile: it would give the file owner-only permissions.
+        Path temporary = besideName(parent, target, SAVING);
+        try {
+            writeAndSync(temporary, bytes);
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+        syncDirectory(parent);
+    }
+
+    /**
+     * Creates or replaces a directory of files atomically.
+     *
+     * @param directory the directory
+     * @param files the name and contents of each file
+     * @param marker a file that every directory this method writes contains: an existing,
+     *     non-empty directory without it is refused, so that a mistyped path never deletes
+     *     unrelated files
+     * @throws IOException if writing fails; the old directory, if any, is then unchanged
+     */
+    static void writeDirectory(Path directory, Map<String, byte[]> files, String marker) throws IOException {
+        Path target = directory.toAbsolutePath().normalize();
+        Path parent = target.getParent();
+        if (parent == null) {
+            throw new CheckpointException(directory, "cannot save into the root of the file system");
+        }
+        boolean replacing = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+        if (replacing) {
+            checkReplaceable(directory, target, marker);
+        }
+        Files.createDirectories(parent);
+        Path temporary = besideName(parent, target, SAVING);
+        Files.createDirectory(temporary);
+        Path aside = null;
+        try {
+            for (Map.Entry<String, byte[]> file : files.entrySet()) {
+                writeAndSync(temporary.resolve(file.getKey()), file.getValue());
+            }
+            syncDirectory(temporary);
+            stage("written");
+            if (replacing) {
+                aside = besideName(parent, target, OLD);
+                Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    stage("aside");
+                    Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException | RuntimeException e) {
+                    // Put the old checkpoint back where it was.
+                    try {
+                        Files.move(aside, target, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (IOException | RuntimeException restore) {
+                        e.addSuppressed(restore);
+                    }
+                    throw e;
+                }
+            } else {
+                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+            temporary = null;
+            syncDirectory(parent);
+            stage("renamed");
+        } catch (IOException | RuntimeException e) {
+            if (temporary != null) {
+                deleteRecursively(temporary);
+            }
+            throw e;
+        }
+        if (aside != null) {
+            deleteRecursively(aside);
+        }
+    }
+
+    /**
+     * Checks that {@link #writeDirectory} would accept a target, without writing anything.
+     *
+     * @param directory the target
+     * @param marker the file that marks a directory this class wrote
+     * @throws IOException if the target exists and would be refused
+     */
+    static void checkTarget(Path directory, String marker) throws IOException {
+        Path target = directory.toAbsolutePath().normalize();
+        if (target.getParent() == null) {
+            throw new CheckpointException(directory, "cannot save into the root of the file system");
+        }
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            checkReplaceable(directory, target, marker);
+        }
+    }
+
+    private static void checkReplaceable(Path directory, Path target, String marker) throws IOException {
+        if (Files.isSymbolicLink(target)) {
+            throw new CheckpointException(directory, "is a symbolic link; save to the directory it points to instead");
+        }
+        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new CheckpointException(directory, "exists and is not a directory; refusing to replace it");
+        }
+        if (!Files.isRegularFile(target.resolve(marker), LinkOption.NOFOLLOW_LINKS) && !isEmpty(target)) {
+            throw new CheckpointException(directory, "exists and is not a checkpoint (it has no " + marker
+                    + "); refusing to replace it: choose another directory, or empty this one");
+        }
+    }
+
+    private static boolean isEmpty(Path directory) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            return !entries.iterator().hasNext();
+        }
+    }
+
+    /**
+     * The directory an interrupted replacement of {@code directory} left aside: the complete
+     * old version, renamed {@code .NAME.old-XXXX}, if the process died between the two renames.
+     *
+     * @param directory the checkpoint directory
+     * @return such a directory, or {@code null} if there is none
+     */
+    static Path interruptedSaveOf(Path directory) {
+        Path target = directory.toAbsolutePath().normalize();
+        Path parent = target.getParent();
+        if (parent == null || target.getFileName() == null || !Files.isDirectory(parent)) {
+            return null;
+        }
+        String prefix = "." + target.getFileName() + OLD;
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent, e -> e.getFileName().toString()
+                .startsWith(prefix))) {
+            entries.forEach(found::add);
+        } catch (IOException e) {
+            return null;
+        }
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    private static Path besideName(Path parent, Path target, String kind) {
+        while (true) {
+            Path candidate = parent.resolve("." + target.getFileName() + kind
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
+            if (!Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
+                return candidate;
+            }
+        }
+    }
+
+    private static void stage(String name) throws IOException {
+        Hook current = hook;
+        if (current != null) {
+            current.at(name);
+        }
+    }
+
+    private static void writeAndSync(Path file, byte[] bytes) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+    }
+
+    /**
+     * Forces a directory's entries (the names of the files in it) to the disk, so that a rename
+     * survives a power cut. Some systems (Windows) cannot open a directory for this; there the
+     * rename is as durable as the file system makes it anyway.
+     */
+    private static void syncDirectory(Path directory) {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Not supported on this platform; nothing more can be done.
+        }
+    }
+
+    /** Deletes a directory tree, best effort: a leftover temporary directory is harmless. */
+    static void deleteRecursively(Path root) {
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    Files.deleteIfExists(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            // Best effort.
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.github.microgpt.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A checkpoint or a safetensors file that cannot be used: missing, unreadable, truncated,
+ * corrupt, of an unsupported format or version, or inconsistent with itself (a weight matrix
+ * whose shape does not match the configuration, a vocabulary that does not match the
+ * embeddings). The message names the file and the problem, in one line, for example
+ * {@code /runs/a/model.safetensors: truncated: the header says 3456 bytes of tensor data but
+ * only 1200 follow}.
+ *
+ * <p>It is an {@link IOException} because it is a problem with something read from outside the
+ * program; a loader throws it, and nothing else, for any file it is given.
+ */
+public final class CheckpointException extends IOException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The file or directory at fault; not serialised, since {@link Path} is not serialisable. */
+    private final transient Path file;
+    /** What is wrong with the file, without its name. */
+    private final String problem;
+
+    /**
+     * Creates the exception.
+     *
+     * @param file the file (or directory) at fault
+     * @param problem what is wrong with it, one line starting in lowercase
+     */
+    public CheckpointException(Path file, String problem) {
+        this(file, problem, null);
+    }
+
+    /**
+     * Creates the exception with the failure that revealed the problem.
+     *
+     * @param file the file (or directory) at fault
+     * @param problem what is wrong with it, one line starting in lowercase
+     * @param cause the underlying failure, for example a {@code NoSuchFileException}; may be null
+     */
+    public CheckpointException(Path file, String problem, Throwable cause) {
+        super(file + ": " + problem, cause);
+        this.file = file;
+        this.problem = problem;
+    }
+
+    /**
+     * The file or directory at fault.
+     *
+     * @return the path, as given to the loader
+     */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * What is wrong, without the file name.
+     *
+     * @return for example {@code "unsupported version 2 (this library reads version 1)"}
+     */
+    public String problem() {
+        return problem;
+    }
+}

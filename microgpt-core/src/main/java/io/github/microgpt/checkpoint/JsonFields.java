@@ -1,0 +1,214 @@
+package io.github.microgpt.checkpoint;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Typed, range-checked access to the fields of a parsed JSON object, where every failure is a
+ * {@link CheckpointException} naming the file and the field's path, for example
+ * {@code config.json: "model.n_embd" must be an integer from 1 to 65536, got -3}.
+ */
+final class JsonFields {
+
+    private final Path file;
+    private final String path;
+    private final Map<String, Object> map;
+
+    private JsonFields(Path file, String path, Map<String, Object> map) {
+        this.file = file;
+        this.path = path;
+        this.map = map;
+    }
+
+    /**
+     * The top-level object of a file.
+     *
+     * @param file the file, for messages
+     * @param value the parsed value
+     * @return its fields
+     * @throws CheckpointException if the value is not an object
+     */
+    static JsonFields root(Path file, Object value) throws CheckpointException {
+        if (!(value instanceof Map<?, ?>)) {
+            throw new CheckpointException(file, "the file holds " + kind(value) + ", expected a JSON object");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = (Map<String, Object>) value;
+        return new JsonFields(file, "", map);
+    }
+
+    /**
+     * Whether a field is present (with any value, even {@code null}).
+     *
+     * @param key the field's name
+     * @return true if present
+     */
+    boolean has(String key) {
+        return map.containsKey(key);
+    }
+
+    /**
+     * Whether a field is absent or {@code null}.
+     *
+     * @param key the field's name
+     * @return true if there is no value
+     */
+    boolean isNull(String key) {
+        Object value = map.get(key);
+        return value == null || value == Json.NULL;
+    }
+
+    JsonFields object(String key) throws CheckpointException {
+        Object value = require(key);
+        if (!(value instanceof Map<?, ?>)) {
+            throw wrongType(key, "an object", value);
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> inner = (Map<String, Object>) value;
+        return new JsonFields(file, name(key) + ".", inner);
+    }
+
+    String string(String key) throws CheckpointException {
+        Object value = require(key);
+        if (!(value instanceof String s)) {
+            throw wrongType(key, "a string", value);
+        }
+        return s;
+    }
+
+    boolean bool(String key) throws CheckpointException {
+        Object value = require(key);
+        if (!(value instanceof Boolean b)) {
+            throw wrongType(key, "true or false", value);
+        }
+        return b;
+    }
+
+    int integer(String key, int min, int max) throws CheckpointException {
+        return (int) longInteger(key, min, max);
+    }
+
+    long longInteger(String key, long min, long max) throws CheckpointException {
+        return integerValue(require(key), name(key), min, max);
+    }
+
+    /**
+     * An integer element of an array, range-checked.
+     *
+     * @param value the element
+     * @param what the element's description for messages, for example {@code "random.internal_state[3]"}
+     */
+    long integerValue(Object value, String what, long min, long max) throws CheckpointException {
+        String range = " must be an integer from " + min + " to " + max;
+        if (!(value instanceof Json.Num num) || !num.isInteger()) {
+            throw new CheckpointException(file, "\"" + what + "\"" + range + ", got " + describe(value));
+        }
+        long parsed;
+        try {
+            parsed = Long.parseLong(num.text());
+        } catch (NumberFormatException tooLarge) {
+            throw new CheckpointException(file, "\"" + what + "\"" + range + ", got " + describe(value));
+        }
+        if (parsed < min || parsed > max) {
+            throw new CheckpointException(file, "\"" + what + "\"" + range + ", got " + parsed);
+        }
+        return parsed;
+    }
+
+    double finiteDouble(String key) throws CheckpointException {
+        Object value = require(key);
+        double d = value instanceof Json.Num num ? num.toDouble() : Double.NaN;
+        if (!Double.isFinite(d)) {
+            throw new CheckpointException(file, "\"" + name(key) + "\" must be a finite number, got " + describe(value));
+        }
+        return d;
+    }
+
+    List<Object> array(String key, int minSize, int maxSize) throws CheckpointException {
+        Object value = require(key);
+        if (!(value instanceof List<?> list)) {
+            throw wrongType(key, "an array", value);
+        }
+        if (list.size() < minSize || list.size() > maxSize) {
+            throw new CheckpointException(file, "\"" + name(key) + "\" must have "
+                    + (minSize == maxSize ? String.valueOf(minSize) : minSize + " to " + maxSize)
+                    + " elements, got " + list.size());
+        }
+        @SuppressWarnings("unchecked")
+        List<Object> objects = (List<Object>) list;
+        return objects;
+    }
+
+    /**
+     * An object whose values are all strings, as {@code __metadata__} in safetensors.
+     *
+     * @param key the field's name
+     * @return the map, in file order
+     */
+    Map<String, String> stringMap(String key) throws CheckpointException {
+        JsonFields inner = object(key);
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String k : inner.map.keySet()) {
+            out.put(k, inner.string(k));
+        }
+        return out;
+    }
+
+    /** The path of a field, for messages: {@code "model.n_embd"}. */
+    String name(String key) {
+        return path + key;
+    }
+
+    CheckpointException error(String key, String problem) {
+        return new CheckpointException(file, "\"" + name(key) + "\" " + problem);
+    }
+
+    private Object require(String key) throws CheckpointException {
+        Object value = map.get(key);
+        if (value == null) {
+            throw new CheckpointException(file, "the field \"" + name(key) + "\" is missing");
+        }
+        return value;
+    }
+
+    private CheckpointException wrongType(String key, String expected, Object value) {
+        return new CheckpointException(file, "\"" + name(key) + "\" must be " + expected + ", got " + describe(value));
+    }
+
+    /** A short description of a value for messages: its text if it is short, else its kind. */
+    static String describe(Object value) {
+        if (value instanceof Json.Num num) {
+            return num.text();
+        }
+        if (value instanceof String s) {
+            if (s.length() > 40) {
+                return "a string of " + s.length() + " characters";
+            }
+            StringBuilder quoted = new StringBuilder();
+            Json.quote(quoted, s);
+            return quoted.toString();
+        }
+        if (value instanceof Boolean || value == Json.NULL) {
+            return String.valueOf(value);
+        }
+        return kind(value);
+    }
+
+    private static String kind(Object value) {
+        if (value instanceof Map<?, ?>) {
+            return "an object";
+        }
+        if (value instanceof List<?>) {
+            return "an array";
+        }
+        if (value instanceof String) {
+            return "a string";
+        }
+        if (value instanceof Json.Num) {
+            return "a number";
+        }
+        return String.valueOf(value);
+    }
+}

@@ -1,0 +1,22 @@
+package io.github.microgpt.checkpoint;
+
+import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.Trainer;
+
+/**
+ * A training run rebuilt from a checkpoint by {@link Checkpoint#resume}: everything wired
+ * together and positioned where the saved run stopped, ready for {@code trainer().run(...)}.
+ *
+ * @param model the model, with the saved weights
+ * @param tokenizer the tokenizer, from the saved vocabulary
+ * @param optimizer the optimizer, with the saved settings and moments (the trainer's)
+ * @param trainer the trainer, at the saved step and position
+ * @param random the random generator in its saved state, to sample after training as the
+ *     uninterrupted run would have; {@code null} if the checkpoint saved none
+ */
+public record ResumedTraining(LanguageModel model, Tokenizer tokenizer, AdamOptimizer optimizer, Trainer trainer,
+                              PythonRandom random) {
+}

@@ -1,0 +1,45 @@
+package io.github.microgpt.train;
+
+/**
+ * Where a {@link Trainer} is in its run: what {@link Trainer#state()} exports and
+ * {@link Trainer#restore(TrainerState)} puts back, so that a run saved after step 500 continues
+ * with step 501 on the same document and position as if it had never stopped.
+ *
+ * <p>The model's weights, the optimizer's moments and the random generator are saved separately
+ * (see {@code io.github.microgpt.checkpoint.Checkpoint}); this is only the trainer's own cursor.
+ *
+ * @param stepsDone the number of steps done, from 0 to {@code totalSteps}; a
+ *     {@link StepMode#DOCUMENT} step {@code s} trains document {@code s mod numDocs}, and the
+ *     optimizer's bias correction and learning rate depend on it
+ * @param totalSteps the length of the run, which sets the learning-rate schedule; at least 1
+ * @param positionDocument the document the next {@link StepMode#POSITION} step trains; not negative
+ * @param positionPos the position within that document; not negative
+ */
+public record TrainerState(int stepsDone, int totalSteps, int positionDocument, int positionPos) {
+
+    /**
+     * Checks the values that make sense without knowing the documents; {@link Trainer#restore}
+     * checks the rest.
+     *
+     * @param stepsDone the number of steps done, from 0 to {@code totalSteps}
+     * @param totalSteps the length of the run; at least 1
+     * @param positionDocument the document of the next position step; not negative
+     * @param positionPos the position within that document; not negative
+     * @throws IllegalArgumentException if {@code totalSteps < 1}, {@code stepsDone} is outside
+     *     {@code [0, totalSteps]}, or a position is negative
+     */
+    public TrainerState {
+        if (totalSteps < 1) {
+            throw new IllegalArgumentException("totalSteps must be at least 1, got " + totalSteps);
+        }
+        if (stepsDone < 0 || stepsDone > totalSteps) {
+            throw new IllegalArgumentException("stepsDone must be in [0, " + totalSteps + "], got " + stepsDone);
+        }
+        if (positionDocument < 0) {
+            throw new IllegalArgumentException("positionDocument must not be negative, got " + positionDocument);
+        }
+        if (positionPos < 0) {
+            throw new IllegalArgumentException("positionPos must not be negative, got " + positionPos);
+        }
+    }
+}

@@ -1,0 +1,524 @@
+package io.github.microgpt.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.Parameters;
+import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.optim.LearningRateSchedule;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.sample.Sampler;
+import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.StepMode;
+import io.github.microgpt.train.Trainer;
+import io.github.microgpt.train.TrainerState;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Saving and loading checkpoints: round trips, the files, atomic replacement, and every check on loading. */
+class CheckpointTest {
+
+    static final List<String> DOCS = List.of("anna", "bob", "zoë", "emma", "li", "olivia", "x");
+    static final Tokenizer TOKENIZER = Tokenizer.fromDocuments(DOCS);
+    static final GptConfig CONFIG = new GptConfig(2, 8, 2, 6, 0.1);
+
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void noHook() {
+        AtomicFiles.hook = null;
+    }
+
+    /** A small run, trained a few steps in both modes so every part of the state is non-trivial. */
+    record Run(GptModel model, Trainer trainer, PythonRandom random) {
+        TrainingState state() {
+            return TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of("seed", "5"));
+        }
+    }
+
+    static Run run(int steps) {
+        PythonRandom random = new PythonRandom(5);
+        GptModel model = GptModel.create(CONFIG, TOKENIZER.vocabSize(), random);
+        Trainer trainer = new Trainer(model, TOKENIZER, DOCS, new AdamOptimizer(model.numParameters()), 20);
+        for (int i = 0; i < steps; i++) {
+            trainer.step(i % 2 == 0 ? StepMode.DOCUMENT : StepMode.POSITION);
+        }
+        random.gauss(0, 1);   // leave a Gaussian waiting, so that it must be saved
+        return new Run(model, trainer, random);
+    }
+
+    @Test
+    void aModelRoundTripsBitForBit() throws Exception {
+        Run run = run(3);
+        Path dir = tmp.resolve("model");
+        Checkpoint.save(dir, run.model(), TOKENIZER);
+        assertEquals(Set.of("config.json", "model.safetensors"), names(dir));
+
+        Checkpoint loaded = Checkpoint.load(dir);
+        assertEquals(CONFIG, loaded.config());
+        assertEquals(TOKENIZER.characters(), loaded.tokenizer().characters());
+        assertEquals(run.model().numParameters(), loaded.numParameters());
+        assertArrayEquals(run.model().parameters().values(), loaded.weights());
+        GptModel model = loaded.model();
+        assertArrayEquals(run.model().parameters().values(), model.parameters().values());
+        assertTrue(loaded.training().isEmpty());
+        assertEquals(dir, loaded.directory());
+        assertTrue(loaded.toString().contains("model only"), loaded.toString());
+        // The loaded model samples exactly as the original.
+        assertEquals(new Sampler(run.model(), TOKENIZER, new PythonRandom(9)).samples(5, 0.7),
+                new Sampler(model, loaded.tokenizer(), new PythonRandom(9)).samples(5, 0.7));
+        assertTrue(model != loaded.model(), "each call builds a new model");
+    }
+
+    @Test
+    void aTrainingStateRoundTripsAndResumes() throws Exception {
+        Run run = run(5);
+        TrainingState state = run.state();
+        Path dir = tmp.resolve("training");
+        Checkpoint.save(dir, run.model(), TOKENIZER, state);
+        assertEquals(Set.of("config.json", "model.safetensors", "optimizer.safetensors", "trainer.json"), names(dir));
+
+        Checkpoint loaded = Checkpoint.load(dir);
+        TrainingState back = loaded.training().orElseThrow();
+        assertEquals(state.trainer(), back.trainer());
+        assertEquals(state.optimizer(), back.optimizer());
+        assertEquals(state.random(), back.random());
+        assertTrue(back.random().hasGaussNext());
+        assertEquals(StepMode.DOCUMENT, back.stepMode());
+        assertEquals(state.data(), back.data());
+        assertEquals(Map.of("seed", "5"), back.metadata());
+        assertEquals(state, back);
+
+        ResumedTraining resumed = loaded.resume(DOCS);
+        assertEquals(run.trainer().state(), resumed.trainer().state());
+        assertSame(resumed.optimizer(), resumed.trainer().optimizer());
+        assertSame(resumed.model(), resumed.trainer().model());
+        assertEquals(run.random().gauss(0, 1), resumed.random().gauss(0, 1), "the waiting Gaussian came back");
+        for (int i = 0; i < 6; i++) {
+            StepMode mode = i % 3 == 0 ? StepMode.POSITION : StepMode.DOCUMENT;
+            assertEquals(Double.doubleToRawLongBits(run.trainer().step(mode).loss()),
+                    Double.doubleToRawLongBits(resumed.trainer().step(mode).loss()), "step " + (6 + i));
+        }
+        assertArrayEquals(run.model().parameters().values(), resumed.model().parameters().values());
+    }
+
+    @Test
+    void theFilesAreWhatTheDocumentationSays() throws Exception {
+        Run run = run(2);
+        Path dir = tmp.resolve("files");
+        Checkpoint.save(dir, run.model(), TOKENIZER, run.state());
+
+        JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
+        assertEquals("microgpt-checkpoint", config.get("format").getAsString());
+        assertEquals(1, config.get("version").getAsInt());
+        JsonObject model = config.getAsJsonObject("model");
+        assertEquals(2, model.get("n_layer").getAsInt());
+        assertEquals(8, model.get("n_embd").getAsInt());
+        assertEquals(2, model.get("n_head").getAsInt());
+        assertEquals(6, model.get("block_size").getAsInt());
+        assertEquals(0.1, model.get("init_std").getAsDouble());
+        assertEquals(TOKENIZER.vocabSize(), model.get("vocab_size").getAsInt());
+        assertEquals(run.model().numParameters(), model.get("num_params").getAsInt());
+        assertEquals(TOKENIZER.characters(), config.getAsJsonObject("vocabulary").get("characters").getAsString());
+        assertEquals(TOKENIZER.bos(), config.getAsJsonObject("vocabulary").get("bos").getAsInt());
+
+        // model.safetensors, read with an independent parser: SPEC §3 names, [rows, cols], F64, the weights.
+        Map<String, double[]> tensors = readIndependently(dir.resolve("model.safetensors"));
+        Parameters parameters = run.model().parameters();
+        List<String> expectedNames = new ArrayList<>();
+        for (ParameterMatrix m : parameters.matrices()) {
+            expectedNames.add(m.name());
+            double[] values = tensors.get(m.name());
+            assertNotNull(values, m.name());
+            for (int i = 0; i < m.size(); i++) {
+                assertEquals(parameters.value(m.offset() + i), values[i], m.name() + "[" + i + "]");
+            }
+        }
+        assertEquals(List.of("wte", "wpe", "lm_head", "layer0.attn_wq", "layer0.attn_wk", "layer0.attn_wv",
+                "layer0.attn_wo", "layer0.mlp_fc1", "layer0.mlp_fc2", "layer1.attn_wq", "layer1.attn_wk",
+                "layer1.attn_wv", "layer1.attn_wo", "layer1.mlp_fc1", "layer1.mlp_fc2"), expectedNames);
+        assertEquals(Set.copyOf(expectedNames), tensors.keySet());
+
+        Map<String, double[]> moments = readIndependently(dir.resolve("optimizer.safetensors"));
+        double[] m = run.trainer().optimizer().firstMoments();
+        double[] v = run.trainer().optimizer().secondMoments();
+        ParameterMatrix wpe = parameters.matrix("wpe");
+        assertEquals(m[wpe.offset() + 3], moments.get("wpe.m")[3]);
+        assertEquals(v[wpe.offset() + 5], moments.get("wpe.v")[5]);
+        assertEquals(2 * expectedNames.size(), moments.size());
+
+        JsonObject trainer = JsonParser.parseString(Files.readString(dir.resolve("trainer.json"))).getAsJsonObject();
+        assertEquals("microgpt-training-state", trainer.get("format").getAsString());
+        assertEquals(2, trainer.getAsJsonObject("trainer").get("steps_done").getAsInt());
+        assertEquals(20, trainer.getAsJsonObject("trainer").get("total_steps").getAsInt());
+        assertEquals("document", trainer.getAsJsonObject("trainer").get("step_mode").getAsString());
+        assertEquals(0.01, trainer.getAsJsonObject("optimizer").get("learning_rate").getAsDouble());
+        assertEquals("linear_decay", trainer.getAsJsonObject("optimizer").get("schedule").getAsString());
+        assertEquals(DataFingerprint.of(DOCS).sha256(), trainer.getAsJsonObject("data").get("sha256").getAsString());
+        JsonObject random = trainer.getAsJsonObject("random");
+        assertEquals(3, random.get("version").getAsInt());
+        assertEquals(625, random.getAsJsonArray("internal_state").size(), "Python's getstate(): 624 words and the index");
+        int[] words = run.random().state().words();
+        assertEquals(Integer.toUnsignedLong(words[0]), random.getAsJsonArray("internal_state").get(0).getAsLong());
+        assertEquals(run.random().state().gaussNext(), random.get("gauss_next").getAsDouble());
+    }
+
+    /** Reads a safetensors file with Gson and a ByteBuffer, following the published format, not our reader. */
+    static Map<String, double[]> readIndependently(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int n = (int) buffer.getLong();
+        JsonObject header = JsonParser.parseString(new String(bytes, 8, n, StandardCharsets.UTF_8)).getAsJsonObject();
+        Map<String, double[]> out = new java.util.LinkedHashMap<>();
+        for (String name : header.keySet()) {
+            if (name.equals("__metadata__")) {
+                continue;
+            }
+            JsonObject entry = header.getAsJsonObject(name);
+            long begin = entry.getAsJsonArray("data_offsets").get(0).getAsLong();
+            long end = entry.getAsJsonArray("data_offsets").get(1).getAsLong();
+            int width = entry.get("dtype").getAsString().equals("F64") ? 8 : 4;
+            double[] values = new double[(int) ((end - begin) / width)];
+            for (int i = 0; i < values.length; i++) {
+                int at = 8 + n + (int) begin + i * width;
+                values[i] = width == 8 ? buffer.getDouble(at) : buffer.getFloat(at);
+            }
+            out.put(name, values);
+        }
+        return out;
+    }
+
+    @Test
+    void f32WeightsAreRoundedToFloat() throws Exception {
+        Run run = run(1);
+        Path dir = tmp.resolve("f32");
+        Checkpoint.save(dir, run.model(), TOKENIZER, DType.F32);
+        double[] original = run.model().parameters().values();
+        double[] loaded = Checkpoint.load(dir).weights();
+        for (int i = 0; i < original.length; i++) {
+            assertEquals((double) (float) original[i], loaded[i], "weight " + i);
+        }
+        assertTrue(Files.size(dir.resolve("model.safetensors")) < 4L * original.length + 4096);
+    }
+
+    @Test
+    void savingReplacesACheckpointButNothingElse() throws Exception {
+        Run run = run(1);
+        Path dir = tmp.resolve("replace");
+        Checkpoint.save(dir, run.model(), TOKENIZER, run.state());
+        run.trainer().step(StepMode.DOCUMENT);
+        Checkpoint.save(dir, run.model(), TOKENIZER);
+        assertEquals(Set.of("config.json", "model.safetensors"), names(dir), "the old training state is gone");
+        assertArrayEquals(run.model().parameters().values(), Checkpoint.load(dir).weights());
+        assertEquals(Set.of("replace"), names(tmp), "no temporary or set-aside directory is left");
+
+        Path empty = Files.createDirectory(tmp.resolve("empty"));
+        Checkpoint.save(empty, run.model(), TOKENIZER);
+        assertEquals(Set.of("config.json", "model.safetensors"), names(empty), "an empty directory may be used");
+
+        Path other = Files.createDirectory(tmp.resolve("other"));
+        Files.writeString(other.resolve("notes.txt"), "precious");
+        Checkpoint.checkSaveTarget(dir);
+        Checkpoint.checkSaveTarget(tmp.resolve("not/yet"));
+        assertTrue(assertThrows(CheckpointException.class, () -> Checkpoint.checkSaveTarget(other)).getMessage()
+                .contains("is not a checkpoint"));
+        CheckpointException e = assertThrows(CheckpointException.class,
+                () -> Checkpoint.save(other, run.model(), TOKENIZER));
+        assertTrue(e.getMessage().contains("is not a checkpoint"), e.getMessage());
+        assertEquals("precious", Files.readString(other.resolve("notes.txt")));
+
+        Path file = Files.writeString(tmp.resolve("file"), "x");
+        assertTrue(assertThrows(CheckpointException.class, () -> Checkpoint.save(file, run.model(), TOKENIZER))
+                .getMessage().contains("is not a directory"));
+
+        Checkpoint.save(tmp.resolve("a/b/c"), run.model(), TOKENIZER);
+        assertTrue(Files.isRegularFile(tmp.resolve("a/b/c/config.json")), "missing parents are created");
+    }
+
+    @Test
+    void aFailedSaveLeavesTheOldCheckpointIntact() throws Exception {
+        Run run = run(1);
+        Path dir = tmp.resolve("intact");
+        Checkpoint.save(dir, run.model(), TOKENIZER, run.state());
+        double[] before = run.model().parameters().values();
+        run.trainer().step(StepMode.DOCUMENT);
+        for (String stage : List.of("written", "aside")) {
+            AtomicFiles.hook = at -> {
+                if (at.equals(stage)) {
+                    throw new IOException("No space left on device (simulated at " + stage + ")");
+                }
+            };
+            IOException e = assertThrows(IOException.class, () -> Checkpoint.save(dir, run.model(), TOKENIZER));
+            assertTrue(e.getMessage().contains("simulated"), e.getMessage());
+            Checkpoint old = Checkpoint.load(dir);
+            assertArrayEquals(before, old.weights(), "failure at " + stage);
+            assertTrue(old.training().isPresent());
+            assertEquals(Set.of("intact"), names(tmp), "nothing left behind after a failure at " + stage);
+        }
+    }
+
+    /** The process "dies" between the two renames: the target name is gone, but the old checkpoint is complete. */
+    @Test
+    void aCrashBetweenTheRenamesLeavesACompleteCheckpointThatLoadNames() throws Exception {
+        Run run = run(1);
+        Path dir = tmp.resolve("crash");
+        Checkpoint.save(dir, run.model(), TOKENIZER);
+        double[] before = run.model().parameters().values();
+        run.trainer().step(StepMode.DOCUMENT);
+        AtomicFiles.hook = at -> {
+            if (at.equals("aside")) {
+                throw new SimulatedCrash();
+            }
+        };
+        assertThrows(SimulatedCrash.class, () -> Checkpoint.save(dir, run.model(), TOKENIZER));
+        AtomicFiles.hook = null;
+
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
+        assertTrue(e.getMessage().contains("a save was interrupted"), e.getMessage());
+        Path aside = AtomicFiles.interruptedSaveOf(dir);
+        assertNotNull(aside);
+        assertTrue(e.getMessage().contains(aside.toString()), e.getMessage());
+        assertArrayEquals(before, Checkpoint.load(aside).weights(), "the old checkpoint is complete where it says");
+        Path saving;
+        try (Stream<Path> files = Files.list(tmp)) {
+            saving = files.filter(p -> p.getFileName().toString().startsWith(".crash.saving-")).findFirst().orElseThrow();
+        }
+        assertArrayEquals(run.model().parameters().values(), Checkpoint.load(saving).weights(),
+                "and the new one is complete in its temporary directory");
+    }
+
+    /** Stands for the process dying: not an IOException, so no clean-up runs. */
+    static final class SimulatedCrash extends Error {
+        private static final long serialVersionUID = 1L;
+    }
+
+    @Test
+    void savingRefusesWhatCouldNotBeLoaded() {
+        Run run = run(1);
+        Path dir = tmp.resolve("refused");
+        run.model().parameters().setValue(7, Double.NaN);
+        IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
+                () -> Checkpoint.save(dir, run.model(), TOKENIZER));
+        assertTrue(nan.getMessage().contains("weight (0, 7) of wte is NaN"), nan.getMessage());
+        run.model().parameters().setValue(7, 0.5);
+        assertThrows(IllegalArgumentException.class,
+                () -> Checkpoint.save(dir, run.model(), Tokenizer.ofCharacters("ab")));
+        Trainer custom = new Trainer(run.model(), TOKENIZER, DOCS, new AdamOptimizer(run.model().numParameters())
+                .withSchedule((base, step, total) -> base / (step + 1)), 3);
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> TrainingState.capture(custom, null, null, Map.of())).getMessage().contains("built-in"));
+        TrainingState wrongSize = new TrainingState(new TrainerState(0, 3, 0, 0), OptimizerState.of(new AdamOptimizer(3)),
+                null, null, DataFingerprint.of(DOCS), Map.of());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Checkpoint.save(dir, run.model(), TOKENIZER, wrongSize)).getMessage().contains("3 parameters"));
+        assertFalse(Files.exists(dir));
+    }
+
+    @Test
+    void resumingNeedsTheTrainingStateAndTheSameDocuments() throws Exception {
+        Run run = run(2);
+        Path modelOnly = tmp.resolve("model-only");
+        Checkpoint.save(modelOnly, run.model(), TOKENIZER);
+        assertTrue(assertThrows(CheckpointException.class, () -> Checkpoint.load(modelOnly).resume(DOCS))
+                .getMessage().contains("holds a model only"));
+
+        Path dir = tmp.resolve("full");
+        Checkpoint.save(dir, run.model(), TOKENIZER, run.state());
+        Checkpoint loaded = Checkpoint.load(dir);
+        List<String> reordered = new ArrayList<>(DOCS);
+        reordered.set(0, DOCS.get(1));
+        reordered.set(1, DOCS.get(0));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> loaded.resume(reordered));
+        assertTrue(e.getMessage().contains("the documents are not those the run was trained on"), e.getMessage());
+        assertEquals(dir.resolve("trainer.json"), e.file());
+        assertThrows(CheckpointException.class, () -> loaded.resume(DOCS.subList(0, 6)));
+
+        GptModel other = GptModel.create(CONFIG.withNEmbd(4), TOKENIZER.vocabSize(), new PythonRandom(1));
+        assertThrows(IllegalArgumentException.class, () -> loaded.loadInto(other));
+        GptModel same = GptModel.create(CONFIG, TOKENIZER.vocabSize(), new PythonRandom(1));
+        assertSame(same, loaded.loadInto(same));
+        assertArrayEquals(run.model().parameters().values(), same.parameters().values());
+    }
+
+    @Test
+    void theOptimizerStateChecksItsValues() {
+        double[] one = {0.0};
+        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(0.01, 0.85, 0.99, 1e-8, "cosine", one, one));
+        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(-1, 0.85, 0.99, 1e-8, "constant", one, one));
+        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(0.01, 1, 0.99, 1e-8, "constant", one, one));
+        assertThrows(IllegalArgumentException.class,
+                () -> new OptimizerState(0.01, 0.85, 0.99, 1e-8, "constant", one, new double[] {-1}));
+        assertThrows(IllegalArgumentException.class,
+                () -> new OptimizerState(0.01, 0.85, 0.99, 1e-8, "constant", one, new double[2]));
+        AdamOptimizer adam = new OptimizerState(0.02, 0.8, 0.9, 1e-6, "constant", new double[] {1}, new double[] {2})
+                .toOptimizer();
+        assertSame(LearningRateSchedule.CONSTANT, adam.schedule());
+        assertEquals(0.02, adam.baseLearningRate());
+        assertArrayEquals(new double[] {2}, adam.secondMoments());
+        assertThrows(IllegalArgumentException.class, () -> new DataFingerprint(1, "ABC"));
+        assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", DataFingerprint.of(List.of())
+                .sha256(), "SHA-256 of nothing");
+        assertFalse(DataFingerprint.of(List.of("ab", "c")).equals(DataFingerprint.of(List.of("a", "bc"))));
+    }
+
+    // ------------------------------------------------------------------------ damaged checkpoints
+
+    /** Saves a good checkpoint, applies an edit to one file, and returns the loader's complaint. */
+    private String problemAfter(String file, String blamed, UnaryOperator<String> edit) throws Exception {
+        Run run = run(2);
+        Path dir = Files.createTempDirectory(tmp, "damaged");
+        Files.delete(dir);
+        Checkpoint.save(dir, run.model(), TOKENIZER, run.state());
+        Path target = dir.resolve(file);
+        Files.writeString(target, edit.apply(Files.readString(target, StandardCharsets.ISO_8859_1)),
+                StandardCharsets.ISO_8859_1);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
+        assertEquals(dir.resolve(blamed), e.file(), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        return e.getMessage();
+    }
+
+    private void assertProblem(String expected, String file, UnaryOperator<String> edit) throws Exception {
+        assertProblem(expected, file, file, edit);
+    }
+
+    /** The edit is to {@code file}, but the inconsistency shows in {@code blamed}. */
+    private void assertProblem(String expected, String file, String blamed, UnaryOperator<String> edit)
+            throws Exception {
+        String message = problemAfter(file, blamed, edit);
+        assertTrue(message.contains(expected), "expected \"" + expected + "\" in: " + message);
+    }
+
+    @Test
+    void eachInconsistencyIsNamed() throws Exception {
+        assertProblem("unsupported version 2 (this library reads version 1", "config.json",
+                s -> s.replace("\"version\": 1", "\"version\": 2"));
+        assertProblem("\"format\" is \"other\", expected \"microgpt-checkpoint\"", "config.json",
+                s -> s.replace("microgpt-checkpoint", "other"));
+        assertProblem("\"model.n_embd\" must be an integer from 1 to 2147483647, got 0", "config.json",
+                s -> s.replace("\"n_embd\": 8", "\"n_embd\": 0"));
+        assertProblem("invalid model configuration: nEmbd (8) must be divisible by nHead (3)", "config.json",
+                s -> s.replace("\"n_head\": 2", "\"n_head\": 3"));
+        assertProblem("tensor \"wte\" has shape [" + TOKENIZER.vocabSize() + ", 8] but the configuration needs ["
+                + (TOKENIZER.vocabSize() + 1) + ", 8]", "config.json", "model.safetensors",
+                s -> s.replace("\"vocab_size\": " + TOKENIZER.vocabSize(), "\"vocab_size\": " + (TOKENIZER.vocabSize() + 1))
+                        .replace("\"bos\": " + TOKENIZER.bos(), "\"bos\": " + TOKENIZER.vocabSize())
+                        .replace("xz", "xz~").replace("\"num_params\": " + run(0).model().numParameters(),
+                                "\"num_params\": " + (run(0).model().numParameters() + 16)));
+        assertProblem("\"vocabulary.characters\" has " + (TOKENIZER.vocabSize() - 2) + " characters but vocab_size is "
+                + TOKENIZER.vocabSize(), "config.json", s -> s.replace("abe", "ab"));
+        assertProblem("is not in increasing code-point order at character 1", "config.json", s -> s.replace("abe", "bae"));
+        assertProblem("\"model.num_params\" is 1 but the configuration gives", "config.json",
+                s -> s.replaceAll("\"num_params\": \\d+", "\"num_params\": 1"));
+        assertProblem("more than a model can hold", "config.json",
+                s -> s.replace("\"n_layer\": 2", "\"n_layer\": 2000000000"));
+        assertProblem("bad JSON at character", "config.json", s -> s.replace("}", ","));
+        assertProblem("the field \"vocabulary\" is missing", "config.json", s -> s.replace("\"vocabulary\"", "\"vocab\""));
+        assertProblem("trainer.json: unsupported version 7", "trainer.json",
+                s -> s.replace("\"version\": 1", "\"version\": 7"));
+        assertProblem("\"trainer.steps_done\" must be an integer from 0 to 20, got 21", "trainer.json",
+                s -> s.replace("\"steps_done\": 2", "\"steps_done\": 21"));
+        assertProblem("\"trainer.position_document\" must be an integer from 0 to 6", "trainer.json",
+                s -> s.replace("\"position_document\": 0", "\"position_document\": 7"));
+        assertProblem("invalid optimizer settings: beta1 must be in [0, 1)", "trainer.json",
+                s -> s.replace("\"beta1\": 0.85", "\"beta1\": 1.5"));
+        assertProblem("\"optimizer.eps\" must be a finite number, got 1e999", "trainer.json",
+                s -> s.replaceAll("\"eps\": [^,]+", "\"eps\": 1e999"));
+        assertProblem("\"random.internal_state\" must have 625 elements", "trainer.json",
+                s -> s.replace("\"internal_state\": [", "\"internal_state\": [1, "));
+        assertProblem("invalid random state: degenerate", "trainer.json",
+                s -> s.replaceAll("\"internal_state\": \\[[^]]*\\]",
+                        "\"internal_state\": [" + "0, ".repeat(624) + "624]"));
+        assertProblem("\"data.sha256\" must be 64 lowercase hexadecimal digits", "trainer.json",
+                s -> s.replace("\"sha256\": \"", "\"sha256\": \"X"));
+        assertProblem("\"trainer.step_mode\" is \"batch\"", "trainer.json", s -> s.replace("\"document\"", "\"batch\""));
+    }
+
+    @Test
+    void damagedTensorsAreNamed() throws Exception {
+        Run run = run(1);
+        Path dir = tmp.resolve("tensors");
+        Checkpoint.save(dir, run.model(), TOKENIZER, run.state());
+        Path model = dir.resolve("model.safetensors");
+        byte[] good = Files.readAllBytes(model);
+        ByteBuffer buffer = ByteBuffer.wrap(good.clone()).order(ByteOrder.LITTLE_ENDIAN);
+        int dataStart = 8 + (int) buffer.getLong(0);
+        buffer.putDouble(dataStart + 8 * 3, Double.NaN);
+        Files.write(model, buffer.array());
+        assertLoadProblem(dir, model, "entry (0, 3) of tensor \"wte\" is NaN; NaN and infinite values are refused");
+
+        Files.write(model, java.util.Arrays.copyOf(good, good.length - 1));
+        assertLoadProblem(dir, model, "truncated");
+        Files.write(model, good);
+        Files.delete(dir.resolve("optimizer.safetensors"));
+        assertLoadProblem(dir, dir.resolve("optimizer.safetensors"), "the training state is incomplete");
+        Files.delete(model);
+        assertLoadProblem(dir, model, "the file does not exist");
+        Files.delete(dir.resolve("config.json"));
+        assertLoadProblem(dir, dir, "is not a checkpoint: it has no config.json");
+        assertLoadProblem(tmp.resolve("nowhere"), tmp.resolve("nowhere"), "no checkpoint here: the directory does not exist");
+        assertNull(AtomicFiles.interruptedSaveOf(tmp.resolve("nowhere")));
+
+        // An extra tensor, and a missing one, in files that are otherwise valid safetensors.
+        Path dir2 = tmp.resolve("tensors2");
+        Checkpoint.save(dir2, run.model(), TOKENIZER);
+        Path model2 = dir2.resolve("model.safetensors");
+        List<Tensor> tensors = new ArrayList<>(Safetensors.read(model2).tensors());
+        tensors.add(new Tensor("extra", DType.F64, new int[] {1}, new double[] {1}));
+        Safetensors.write(model2, tensors, Map.of());
+        assertLoadProblem(dir2, model2, "unexpected tensor \"extra\"");
+        Safetensors.write(model2, tensors.subList(0, 3), Map.of());
+        assertLoadProblem(dir2, model2, "tensor \"layer0.attn_wq\" is missing");
+        // Negative second moments cannot be a mean of squares.
+        Path dir3 = tmp.resolve("tensors3");
+        Checkpoint.save(dir3, run.model(), TOKENIZER, run.state());
+        Path optimizer = dir3.resolve("optimizer.safetensors");
+        List<Tensor> moments = new ArrayList<>(Safetensors.read(optimizer).tensors());
+        Tensor v = moments.get(1);
+        double[] values = v.values();
+        values[2] = -1;
+        moments.set(1, new Tensor(v.name(), v.dtype(), v.shape(), values));
+        Safetensors.write(optimizer, moments, Map.of());
+        assertLoadProblem(dir3, optimizer, "entry (0, 2) of tensor \"wte.v\" is negative");
+    }
+
+    private static void assertLoadProblem(Path dir, Path file, String expected) {
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
+        assertEquals(file, e.file(), e.getMessage());
+        assertTrue(e.getMessage().contains(expected), "expected \"" + expected + "\" in: " + e.getMessage());
+    }
+
+    static Set<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            Set<String> names = new TreeSet<>();
+            files.forEach(f -> names.add(f.getFileName().toString()));
+            return names;
+        }
+    }
+}

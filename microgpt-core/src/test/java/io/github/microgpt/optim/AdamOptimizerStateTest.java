@@ -1,0 +1,78 @@
+package io.github.microgpt.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.Parameters;
+import io.github.microgpt.random.PythonRandom;
+import org.junit.jupiter.api.Test;
+
+/** The settings accessors and {@link AdamOptimizer#restoreMoments}. */
+class AdamOptimizerStateTest {
+
+    @Test
+    void theSettingsAreThoseGiven() {
+        AdamOptimizer adam = new AdamOptimizer(3, 0.02, 0.8, 0.95, 1e-7, LearningRateSchedule.CONSTANT);
+        assertEquals(0.02, adam.baseLearningRate());
+        assertEquals(0.8, adam.beta1());
+        assertEquals(0.95, adam.beta2());
+        assertEquals(1e-7, adam.eps());
+        assertSame(LearningRateSchedule.CONSTANT, adam.schedule());
+        AdamOptimizer defaults = new AdamOptimizer(3);
+        assertEquals(0.01, defaults.baseLearningRate());
+        assertSame(LearningRateSchedule.LINEAR_DECAY, defaults.schedule());
+    }
+
+    @Test
+    void restoredMomentsContinueAStepExactly() {
+        GptConfig config = new GptConfig(1, 4, 1, 4, 0.3);
+        GptModel a = GptModel.create(config, 5, new PythonRandom(3));
+        GptModel b = GptModel.create(config, 5, new PythonRandom(3));
+        AdamOptimizer first = new AdamOptimizer(a.numParameters());
+        int[] doc = {4, 0, 1, 2, 4};
+        for (int step = 0; step < 3; step++) {
+            a.lossAndGradients(doc, 0, 4, null);
+            first.step(a.parameters(), step, 10);
+            b.lossAndGradients(doc, 0, 4, null);
+            new AdamOptimizer(b.numParameters()).step(b.parameters(), step, 10);  // b's moments are thrown away
+        }
+        // Bring b's weights to a's, and its optimizer's moments from a's.
+        Parameters pa = a.parameters();
+        Parameters pb = b.parameters();
+        for (int i = 0; i < pa.size(); i++) {
+            pb.setValue(i, pa.value(i));
+        }
+        AdamOptimizer second = new AdamOptimizer(b.numParameters());
+        second.restoreMoments(first.firstMoments(), first.secondMoments());
+        a.lossAndGradients(doc, 0, 4, null);
+        first.step(pa, 3, 10);
+        b.lossAndGradients(doc, 0, 4, null);
+        second.step(pb, 3, 10);
+        assertArrayEquals(pa.values(), pb.values());
+        assertArrayEquals(first.secondMoments(), second.secondMoments());
+    }
+
+    @Test
+    void badMomentsAreRejectedAndChangeNothing() {
+        AdamOptimizer adam = new AdamOptimizer(2);
+        adam.restoreMoments(new double[] {0.5, -0.5}, new double[] {0.25, 0});
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> adam.restoreMoments(new double[3], new double[3])).getMessage().contains("2 parameters"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> adam.restoreMoments(new double[] {1, Double.NaN}, new double[2])).getMessage()
+                .contains("first moment 1"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> adam.restoreMoments(new double[2], new double[] {-1e-300, 0})).getMessage()
+                .contains("second moment 0"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> adam.restoreMoments(new double[2], new double[] {0, Double.POSITIVE_INFINITY})).getMessage()
+                .contains("second moment 1"));
+        assertArrayEquals(new double[] {0.5, -0.5}, adam.firstMoments());
+        assertArrayEquals(new double[] {0.25, 0}, adam.secondMoments());
+    }
+}

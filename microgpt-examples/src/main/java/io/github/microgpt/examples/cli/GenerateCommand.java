@@ -1,0 +1,149 @@
+package io.github.microgpt.examples.cli;
+
+import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.checkpoint.CheckpointException;
+import io.github.microgpt.checkpoint.TrainingState;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.sample.Sampler;
+import io.github.microgpt.sample.SamplingOptions;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code microgpt generate}: loads a model saved by {@code microgpt train --save DIR} (or by the
+ * library's {@link Checkpoint#save}) and prints new samples, one per line, in the form of
+ * {@code train}'s inference section:
+ *
+ * <pre>
+ * sample  1: kamon
+ * sample  2: ann
+ * ...
+ * </pre>
+ *
+ * <p>The controls are those of {@link SamplingOptions}: a prefix that every sample continues, a
+ * top-k filter, a maximum length, and the temperature; {@code --seed} seeds the random generator.
+ * Without {@code --seed}, a checkpoint saved by {@code train} continues the generator where
+ * training left it, so {@code generate --model DIR} prints the very samples that
+ * {@code train --save DIR} printed; a checkpoint without that state uses seed 42.
+ */
+@Command(name = "generate",
+        mixinStandardHelpOptions = true,
+        versionProvider = MicrogptCommand.Version.class,
+        sortOptions = false,
+        description = {
+            "Generate new samples from a model saved with 'microgpt train --save DIR'."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "2:invalid usage or input: an unknown option, a value out of range, a missing or damaged checkpoint "
+                    + "(the message names the file and the problem), or a prefix with a character the model "
+                    + "does not know"},
+        footer = {
+            "%nExamples:",
+            "  microgpt generate --model run1",
+            "  microgpt generate --model run1 --prefix ma --top-k 5 --samples 10 --seed 7",
+            "%nStdout is UTF-8, with \\n line endings on every platform."})
+public final class GenerateCommand implements Callable<Integer> {
+
+    /** The seed when neither --seed nor a saved random state is there: that of microgpt.py. */
+    static final long DEFAULT_SEED = 42;
+
+    @ParentCommand
+    private MicrogptCommand parent;
+
+    @Option(names = "--model", paramLabel = "DIR", required = true,
+            description = "The checkpoint directory, as written by 'microgpt train --save DIR'.")
+    private Path model;
+
+    @Option(names = "--prefix", paramLabel = "TEXT", defaultValue = "",
+            description = "Text that every sample starts with and continues; its characters must be in the "
+                    + "model's vocabulary, and it must be shorter than the block size. Default: none.")
+    private String prefix;
+
+    @Option(names = "--top-k", paramLabel = "K",
+            description = "Draw each character from the K most probable ones only (at least 1; 1 always takes the "
+                    + "most probable). Default: all characters.")
+    private Integer topK;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.5",
+            description = "Sampling temperature; positive and finite. Lower is safer, higher more varied. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    private double temperature;
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Seed of the random generator (CPython's). Default: the generator saved with a training "
+                    + "checkpoint, so the first samples are those 'train' printed; else " + DEFAULT_SEED + ".")
+    private Long seed;
+
+    @Option(names = "--samples", paramLabel = "K", defaultValue = "20",
+            description = "Number of samples; 0 or more. Default: ${DEFAULT-VALUE}.")
+    private int samples;
+
+    @Option(names = "--max-length", paramLabel = "N",
+            description = "Stop each sample after N generated characters (not counting the prefix); at least 1 "
+                    + "and at most what the block size leaves after the prefix. Default: the block size.")
+    private Integer maxLength;
+
+    /** Creates the command; picocli calls this and then sets the options. */
+    public GenerateCommand() {
+    }
+
+    /**
+     * Loads the model and prints the samples.
+     *
+     * @return the exit code, 0
+     * @throws UsageException if an option is out of range, the checkpoint cannot be loaded, or
+     *     the prefix does not fit the model
+     * @throws CommandFailedException if stdout cannot be written
+     */
+    @Override
+    public Integer call() {
+        if (samples < 0) {
+            throw new UsageException("--samples must be 0 or more, got " + samples);
+        }
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new UsageException("--temperature must be a positive, finite number, got " + temperature);
+        }
+        if (topK != null && topK < 1) {
+            throw new UsageException("--top-k must be at least 1, got " + topK);
+        }
+        if (maxLength != null && maxLength < 1) {
+            throw new UsageException("--max-length must be at least 1, got " + maxLength);
+        }
+        Checkpoint checkpoint;
+        try {
+            checkpoint = Checkpoint.load(model);
+        } catch (CheckpointException e) {
+            throw new UsageException("cannot load the model: " + e.getMessage(), e);
+        }
+        GptModel gpt = checkpoint.model();
+        PythonRandom random = seed != null ? new PythonRandom(seed)
+                : checkpoint.training().map(TrainingState::random).map(PythonRandom::fromState)
+                        .orElseGet(() -> new PythonRandom(DEFAULT_SEED));
+        SamplingOptions options = SamplingOptions.defaults().withTemperature(temperature).withPrefix(prefix)
+                .withTopK(topK == null ? SamplingOptions.ALL_TOKENS : topK)
+                .withMaxLength(maxLength == null ? SamplingOptions.NO_LIMIT : maxLength);
+        Sampler sampler = new Sampler(gpt, checkpoint.tokenizer(), random);
+        try {
+            sampler.samples(0, options);  // checks the prefix and the length against the model
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            if (message.startsWith("the prefix: ")) {
+                message = message.substring("the prefix: ".length());
+            }
+            String option = message.startsWith("the maximum length") ? "--max-length" : "--prefix";
+            throw new UsageException(option + ": " + message, e);
+        }
+        LineOutput out = new LineOutput(parent.context().out());
+        for (int i = 1; i <= samples; i++) {
+            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + sampler.sample(i, options));
+            out.flush();
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,159 @@
+package io.github.microgpt.examples.simulator;
+
+import io.github.microgpt.examples.cli.CliContext;
+import io.github.microgpt.examples.cli.CommandFailedException;
+import io.github.microgpt.examples.cli.MicrogptCommand;
+import io.github.microgpt.examples.cli.UsageException;
+import io.github.microgpt.text.Documents;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code microgpt simulator}: starts the web simulator on 127.0.0.1 and prints its address.
+ * Open it in a browser to watch the model learn one position at a time and generate names one
+ * token at a time. Ctrl-C stops the server, and a run in progress, cleanly.
+ *
+ * <p>Errors follow the rest of the command line ({@link MicrogptCommand}): a bad option or data
+ * file is a usage error (exit code 2), and a port that is already taken is one line on stderr with
+ * exit code 2.
+ */
+@Command(name = "simulator",
+        mixinStandardHelpOptions = true,
+        versionProvider = MicrogptCommand.Version.class,
+        sortOptions = false,
+        description = {
+            "Start the web simulator: a page on which you watch microgpt learn, one position at a time,",
+            "and generate names, one token at a time. The model runs here, in the JVM; the page shows",
+            "every real step. The server listens on 127.0.0.1 only and needs no network. Ctrl-C stops it."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:stopped with Ctrl-C",
+            "2:invalid usage or input: a bad option, a data file that is missing, unreadable, empty or not "
+                    + "UTF-8, or a port that is already in use"})
+public final class SimulatorCommand implements Callable<Integer> {
+
+    @ParentCommand
+    private MicrogptCommand parent;
+
+    @Option(names = "--port", paramLabel = "P", defaultValue = "8080",
+            description = "Port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks a free port).")
+    int port;
+
+    @Option(names = "--data", paramLabel = "FILE",
+            description = "UTF-8 text file, one document per line. Default: the names embedded in the library.")
+    Path data;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
+            description = "Seed of the shuffle, the initial weights and the samples (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    /** Creates the command; picocli fills in the options. */
+    public SimulatorCommand() {
+    }
+
+    /**
+     * Starts the server and serves until the JVM is asked to stop (Ctrl-C).
+     *
+     * @return 0 after a clean stop
+     * @throws UsageException if an option or the data file is bad
+     * @throws CommandFailedException (exit code 2) if the port is in use
+     */
+    @Override
+    public Integer call() {
+        SimulatorServer server = start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            say("microgpt simulator: stopped");
+            stopped.countDown();
+        }, "simulator-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.close();
+        }
+        return 0;
+    }
+
+    /**
+     * Loads the documents, starts the server and prints its address.
+     *
+     * @return the running server
+     * @throws UsageException if an option or the data file is bad
+     * @throws CommandFailedException (exit code 2) if the port is in use or the server cannot start
+     */
+    SimulatorServer start() {
+        if (port < 0 || port > 65_535) {
+            throw new UsageException("--port must be from 0 to 65535, got " + port);
+        }
+        List<String> documents = loadDocuments();
+        String name = data == null ? "the embedded names"
+                : data.getFileName() == null ? data.toString() : data.getFileName().toString();
+        SimulatorServer server;
+        try {
+            server = SimulatorServer.start(documents, data == null ? "embedded" : "file",
+                    data == null ? "embedded names" : name, seed, port);
+        } catch (BindException e) {
+            throw new CommandFailedException("port " + port + " on 127.0.0.1 is already in use; choose another with"
+                    + " --port (0 picks a free one)", 2, e);
+        } catch (IOException e) {
+            throw new CommandFailedException("cannot start the server on 127.0.0.1:" + port + ": " + e.getMessage(), 2, e);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        say("microgpt simulator: open " + server.uri() + " in your browser (" + documents.size()
+                + " documents from " + name + "; Ctrl-C stops)");
+        return server;
+    }
+
+    private List<String> loadDocuments() {
+        if (data == null) {
+            try {
+                return Documents.embeddedNames();
+            } catch (IllegalStateException | UncheckedIOException e) {
+                throw new CommandFailedException(e.getMessage(), CommandFailedException.FAILED, e);
+            }
+        }
+        if (Files.isDirectory(data)) {
+            throw new UsageException("the data file " + data + " is a directory");
+        }
+        try {
+            return Documents.load(data);
+        } catch (NoSuchFileException e) {
+            throw new UsageException("the data file " + data + " does not exist", e);
+        } catch (AccessDeniedException e) {
+            throw new UsageException("the data file " + data + " cannot be read (permission denied)", e);
+        } catch (CharacterCodingException e) {
+            throw new UsageException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UsageException("cannot read the data file " + data + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+    }
+
+    /** One line on stdout, as UTF-8 whatever the platform, flushed at once (a person is waiting for it). */
+    private void say(String line) {
+        CliContext context = parent != null ? parent.context() : CliContext.system();
+        try {
+            context.out().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            context.out().flush();
+        } catch (IOException e) {
+            // stdout is gone; the server works without the message
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.sample.Sampler;
+import io.github.microgpt.text.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code microgpt generate}: its output, its controls and its errors. */
+class GenerateCommandTest {
+
+    private static final Pattern SAMPLE_LINE = Pattern.compile("sample +\\d+: [a-z]*");
+
+    @TempDir
+    static Path dir;
+    private static String run;
+
+    @BeforeAll
+    static void train() {
+        run = dir.resolve("run").toString();
+        Cli.Result result = Cli.run("train", "--steps", "40", "--samples", "0", "--save", run);
+        assertEquals(0, result.exitCode(), result.toString());
+    }
+
+    private static List<String> texts(Cli.Result result) {
+        assertEquals(0, result.exitCode(), result.toString());
+        assertEquals("", result.stderr());
+        List<String> lines = result.stdoutLines();
+        assertEquals("", lines.get(lines.size() - 1), "ends with a line break");
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < lines.size() - 1; i++) {
+            String line = lines.get(i);
+            assertTrue(SAMPLE_LINE.matcher(line).matches(), line);
+            assertTrue(line.startsWith(String.format("sample %2d: ", i + 1)), line);
+            texts.add(line.substring(line.indexOf(": ") + 2));
+        }
+        return texts;
+    }
+
+    @Test
+    void printsTwentySamplesByDefaultAndTheSeedChoosesThem() {
+        assertEquals(20, texts(Cli.run("generate", "--model", run)).size());
+        List<String> seven = texts(Cli.run("generate", "--model", run, "--seed", "7", "--samples", "8"));
+        assertEquals(8, seven.size());
+        assertEquals(seven, texts(Cli.run("generate", "--model", run, "--seed", "7", "--samples", "8")));
+        assertNotEquals(seven, texts(Cli.run("generate", "--model", run, "--seed", "8", "--samples", "8")));
+        assertEquals(List.of(), texts(Cli.run("generate", "--model", run, "--samples", "0")));
+    }
+
+    @Test
+    void theControlsShapeTheSamples() throws Exception {
+        for (String text : texts(Cli.run("generate", "--model", run, "--prefix", "ma", "--samples", "15"))) {
+            assertTrue(text.startsWith("ma"), text);
+        }
+        List<String> greedy = texts(Cli.run("generate", "--model", run, "--top-k", "1", "--samples", "5"));
+        assertEquals(1, greedy.stream().distinct().count(), "top-1 always takes the most probable: " + greedy);
+        for (String text : texts(Cli.run("generate", "--model", run, "--prefix", "k", "--max-length", "2",
+                "--temperature", "1.5", "--samples", "20"))) {
+            assertTrue(text.startsWith("k") && text.length() <= 3, text);
+        }
+        // The same as the library with the same options and seed.
+        Checkpoint checkpoint = Checkpoint.load(Path.of(run));
+        Sampler sampler = new Sampler(checkpoint.model(), checkpoint.tokenizer(), new PythonRandom(5));
+        List<String> expected = sampler.samples(6, io.github.microgpt.sample.SamplingOptions.defaults()
+                .withTopK(4).withTemperature(0.8).withPrefix("e"));
+        assertEquals(expected, texts(Cli.run("generate", "--model", run, "--top-k", "4", "--temperature", "0.8",
+                "--prefix", "e", "--seed", "5", "--samples", "6")));
+    }
+
+    @Test
+    void aModelWithoutASavedRandomStateUsesSeed42() throws Exception {
+        Tokenizer tokenizer = Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz");
+        GptModel model = GptModel.create(GptConfig.defaults(), tokenizer.vocabSize(), new PythonRandom(1));
+        Path modelOnly = dir.resolve("model-only");
+        Checkpoint.save(modelOnly, model, tokenizer);
+        List<String> expected = new Sampler(model, tokenizer, new PythonRandom(42)).samples(4, 0.5);
+        assertEquals(expected, texts(Cli.run("generate", "--model", modelOnly.toString(), "--samples", "4")));
+    }
+
+    @Test
+    void mistakesAreOneLineUsageErrors() throws Exception {
+        assertUsage("missing required option: '--model=DIR'", "generate");
+        assertUsage("cannot load the model: " + dir.resolve("nowhere") + ": no checkpoint here",
+                "generate", "--model", dir.resolve("nowhere").toString());
+        assertUsage("--prefix: character 'Q' (U+0051) at index 2 of \"abQ\" is not in the vocabulary",
+                "generate", "--model", run, "--prefix", "abQ");
+        assertUsage("--prefix: the prefix has 16 characters but the block size 16 leaves room for at most 15",
+                "generate", "--model", run, "--prefix", "abcdefghijklmnop");
+        assertUsage("--max-length: the maximum length 15 is more than the 14 characters",
+                "generate", "--model", run, "--prefix", "ab", "--max-length", "15");
+        assertUsage("--top-k must be at least 1, got 0", "generate", "--model", run, "--top-k", "0");
+        assertUsage("--max-length must be at least 1, got 0", "generate", "--model", run, "--max-length", "0");
+        assertUsage("--samples must be 0 or more, got -1", "generate", "--model", run, "--samples", "-1");
+        assertUsage("--temperature must be a positive, finite number, got 0.0", "generate", "--model", run,
+                "--temperature", "0");
+
+        Path damaged = dir.resolve("damaged");
+        Checkpoint.save(damaged, Checkpoint.load(Path.of(run)).model(), Checkpoint.load(Path.of(run)).tokenizer());
+        Files.writeString(damaged.resolve("config.json"), Files.readString(damaged.resolve("config.json"))
+                .replace("\"version\": 1", "\"version\": 9"));
+        assertUsage("config.json: unsupported version 9", "generate", "--model", damaged.toString());
+    }
+
+    private static void assertUsage(String cause, String... args) {
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, cause, "microgpt generate", args);
+        assertEquals("", result.stdout());
+    }
+}

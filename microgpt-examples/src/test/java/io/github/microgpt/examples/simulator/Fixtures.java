@@ -1,0 +1,123 @@
+package io.github.microgpt.examples.simulator;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.text.Documents;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Shared pieces of the simulator's tests: the reference data and a small HTTP client. */
+final class Fixtures {
+
+    private Fixtures() {
+    }
+
+    /** The project's shared directory, from the system property the build sets. */
+    static Path shared() {
+        Path dir = Path.of(System.getProperty("microgpt.shared", "../shared")).toAbsolutePath().normalize();
+        if (!Files.isDirectory(dir.resolve("data"))) {
+            throw new IllegalStateException("the shared reference directory is missing: expected " + dir
+                    + " (set -Dmicrogpt.shared=...)");
+        }
+        return dir;
+    }
+
+    /** The 32,033 names of microgpt.py's reference run. */
+    static List<String> names() {
+        try {
+            return Documents.load(shared().resolve("data/names.txt"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The documents in the order a session with this seed trains on them. */
+    static List<String> trainingOrder(List<String> documents, long seed) {
+        List<String> shuffled = new ArrayList<>(documents);
+        new PythonRandom(seed).shuffle(shuffled);
+        return shuffled;
+    }
+
+    /** The golden trace of microgpt.py. */
+    static JsonObject golden() {
+        try {
+            return JsonParser.parseString(Files.readString(shared().resolve("golden/microgpt-py-seed42.json"),
+                    StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A running simulator over the reference names. */
+    static SimulatorServer startServer() throws IOException {
+        return SimulatorServer.start(names(), "file", "names.txt", 42, 0);
+    }
+
+    /** Puts the reference names back as the session's dataset (after a test changed it). */
+    static void resetToTheNames(Api api) {
+        Answer answer = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"name\": \"names.txt\","
+                + " \"text\": \"" + String.join("\\n", names()) + "\"}}");
+        if (answer.status() != 200) {
+            throw new AssertionError("could not reset to the names: " + answer);
+        }
+    }
+
+    /** An answer of the API. */
+    record Answer(int status, String body) {
+        JsonObject json() {
+            return JsonParser.parseString(body).getAsJsonObject();
+        }
+    }
+
+    /** Talks to one server. */
+    static final class Api {
+        private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        private final URI base;
+
+        Api(SimulatorServer server) {
+            this.base = server.uri();
+        }
+
+        Answer get(String path) {
+            return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+        }
+
+        Answer post(String path, String json) {
+            return send(HttpRequest.newBuilder(base.resolve(path))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)));
+        }
+
+        JsonObject state() {
+            Answer answer = get("api/state");
+            if (answer.status() != 200) {
+                throw new AssertionError("GET /api/state answered " + answer);
+            }
+            return answer.json();
+        }
+
+        private Answer send(HttpRequest.Builder request) {
+            try {
+                HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(60)).build(),
+                        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                return new Answer(response.statusCode(), response.body());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,350 @@
+package io.github.microgpt.examples.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The simulator in a real browser: Debian's headless Chromium, driven through its chromedriver.
+ * Nothing is downloaded: the browser and the driver are the system's (.ci/install-browser), and
+ * the build sets SE_OFFLINE so that Selenium Manager stays offline.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SimulatorBrowserTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    /** The weights table is virtual: it draws the rows in view and a few more, never all of them. */
+    private static final int ROWS_SHOWN_AT_MOST = 40;
+
+    private SimulatorServer server;
+    private Fixtures.Api api;
+    private Path profile;
+    private WebDriver driver;
+    private List<String> order;
+
+    /** Selenium warns that it has no DevTools bindings for this Chromium; the tests do not use them. */
+    private static final Logger DEVTOOLS_LOG = Logger.getLogger("org.openqa.selenium.devtools");
+
+    @BeforeAll
+    void start() throws IOException {
+        DEVTOOLS_LOG.setLevel(Level.SEVERE);
+        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+            throw new IllegalStateException("the browser tests need Debian's chromium and chromium-driver:"
+                    + " run `bash .ci/install-browser` (as root) first");
+        }
+        server = Fixtures.startServer();
+        api = new Fixtures.Api(server);
+        order = Fixtures.trainingOrder(Fixtures.names(), 42);
+        profile = Files.createTempDirectory("microgpt-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile, "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                "--window-size=1440,1700", "--hide-scrollbars");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().pageLoadTimeout(WAIT);
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        if (driver != null) {
+            driver.quit();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (profile != null) {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            }
+        }
+    }
+
+    /** Every test starts from a new model of 1000 steps and a freshly loaded page. */
+    @BeforeEach
+    void freshModelAndPage() {
+        Fixtures.Answer answer = api.post("api/reset", "{\"numSteps\": 1000, \"dataset\": {\"source\": \"current\"}}");
+        assertEquals(200, answer.status(), answer.body());
+        driver.get(server.uri().toString());
+        waitFor("the page connected and showed the step counter",
+                d -> text("connection").equals("live") && text("step-counter").equals("Step: 0 / 1000"));
+    }
+
+    @Test
+    void theStatsAreThoseOfTheDataset() {
+        assertEquals("32,033", text("num-docs"));
+        assertEquals("27", text("vocab-size"));
+        assertEquals("4,192", text("num-params"));
+        assertEquals("Step: 0 / 1000", text("step-counter"));
+        assertEquals("Training", mode());
+        waitFor("the weights table", d -> text("weights-count").equals("4,192 parameters in 9 matrices · step 0"));
+        int drawn = driver.findElements(By.cssSelector("#weights-rows .wrow")).size();
+        assertTrue(drawn > 10 && drawn <= ROWS_SHOWN_AT_MOST, "the table draws only the rows in view: " + drawn);
+    }
+
+    @Test
+    void stepFwdThreeTimesWalksThePositionsOfTheFirstDocument() {
+        String document = order.get(0);
+        for (int k = 1; k <= 3; k++) {
+            click("btn-step");
+            int step = k;
+            waitFor("step " + step, d -> text("step-counter").equals("Step: " + step + " / 1000"));
+            int posId = k - 1;
+            assertEquals(String.valueOf(posId), text("ov-pos"), "posId after step " + k);
+            List<WebElement> chips = driver.findElements(By.cssSelector("#ov-input .tok"));
+            assertEquals(k, chips.size(), "the context grows by one token per step");
+            assertEquals("BOS", chips.get(0).getText());
+            for (int i = 1; i < chips.size(); i++) {
+                assertEquals(String.valueOf(document.charAt(i - 1)), chips.get(i).getText(),
+                        "context token " + i + " of \"" + document + "\"");
+            }
+            String target = String.valueOf(document.charAt(posId));
+            assertEquals(target, text("ov-target"), "the target is the next character of \"" + document + "\"");
+            assertEquals(String.valueOf(target.charAt(0) - 'a'), text("ov-out"), "token_id (out) of " + target);
+            String input = posId == 0 ? "26" : String.valueOf(document.charAt(posId - 1) - 'a');
+            assertEquals(input, text("ov-in"), "token_id (in)");
+            assertEquals("Training", mode());
+            assertTrue(text("overlay-detail").contains("\u201c" + document + "\u201d"), text("overlay-detail"));
+            // One heatmap per head, and the log has one line per step.
+            assertEquals(4, driver.findElements(By.cssSelector("#attn-grid canvas")).size());
+            assertEquals(k, text("log").lines().count());
+        }
+    }
+
+    @Test
+    void runToASmallNumberOfStepsReachesItWithTheLogAndTheLossCurve() {
+        type("num-steps", "30");
+        click("btn-run");
+        waitFor("the run to reach 30 steps", d -> text("step-counter").equals("Step: 30 / 30")
+                && text("btn-run").equals("Run"));
+        List<String> log = text("log").lines().toList();
+        assertEquals(30, log.size(), "one log line per step");
+        assertTrue(log.get(29).startsWith("step 30 / 30 | loss "), log.get(29));
+        waitFor("the loss curve to hold 30 points",
+                d -> "30".equals(driver.findElement(By.id("loss-canvas")).getAttribute("data-points")));
+        long inked = (Long) ((JavascriptExecutor) driver).executeScript(
+                "const c = document.getElementById('loss-canvas');"
+                        + "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                        + "let n = 0; for (let i = 0; i < d.length; i += 4) {"
+                        + "  if (d[i + 3] > 0 && d[i + 2] > 150 && d[i] < 90) n++; }"
+                        + "return n;");
+        assertTrue(inked > 100, "the smoothed curve (blue) is drawn: " + inked + " blue pixels");
+        assertEquals(30, server.session().stepsDone());
+    }
+
+    @Test
+    void stopEndsARunMidway() throws IOException {
+        api.post("api/reset", "{\"numSteps\": 100000}");
+        driver.navigate().refresh();
+        waitFor("the page", d -> text("step-counter").equals("Step: 0 / 100000"));
+        click("btn-run");
+        waitFor("the run to get going", d -> text("btn-run").equals("Stop") && counter() >= 150);
+        screenshot("training.png");
+        click("btn-run");
+        waitFor("the run to stop", d -> text("btn-run").equals("Run"));
+        int stoppedAt = counter();
+        assertTrue(stoppedAt >= 150 && stoppedAt < 100_000, "stopped at " + stoppedAt);
+        assertEquals(stoppedAt, server.session().stepsDone(), "the page shows the server's counter");
+        assertFalse(server.session().snapshot().running());
+        // Nothing trains after Stop: a new step is the next one after the counter.
+        click("btn-step");
+        waitFor("one more step", d -> counter() == stoppedAt + 1);
+        assertEquals(stoppedAt + 1, server.session().stepsDone());
+    }
+
+    @Test
+    void generateShowsTwentySamples() {
+        click("btn-generate");
+        waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
+        assertEquals(20, driver.findElements(By.cssSelector("#samples li")).size());
+        assertEquals("Generation", mode());
+    }
+
+    @Test
+    void genStepDrawsOneTokenInGenerationMode() {
+        click("btn-genstep");
+        waitFor("generation mode", d -> mode().equals("Generation"));
+        assertEquals("0", text("ov-pos"));
+        List<WebElement> chips = driver.findElements(By.cssSelector("#ov-input .tok"));
+        assertEquals(1, chips.size());
+        assertEquals("BOS", chips.get(0).getText());
+        assertEquals("26", text("ov-in"));
+        assertEquals("Sampled", text("ov-target-head"));
+        assertTrue(text("overlay-detail").startsWith("sample 1 · T = 0.50"), text("overlay-detail"));
+        assertEquals("Step: 0 / 1000", text("step-counter"), "generating does not train");
+    }
+
+    @Test
+    void aBadNumStepsValueIsShownAsAnErrorAndChangesNothing() {
+        for (String bad : List.of("abc", "0", "-5", "100001", "2.5")) {
+            type("num-steps", bad);
+            click("btn-step");
+            waitFor("the error for \"" + bad + "\"", d -> driver.findElement(By.id("error")).isDisplayed());
+            assertTrue(text("error-text").startsWith("Num steps must be a whole number from 1 to 100000"),
+                    bad + ": " + text("error-text"));
+            assertEquals("Step: 0 / 1000", text("step-counter"));
+            click("error-close");
+            waitFor("the error to close", d -> !driver.findElement(By.id("error")).isDisplayed());
+        }
+        assertEquals(0, server.session().stepsDone());
+    }
+
+    @Test
+    void aBadConfigurationIsRefusedOnReset() throws IOException {
+        driver.findElement(By.cssSelector("#setup summary")).click();
+        type("cfg-heads", "3");
+        click("btn-reset");
+        waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
+        assertTrue(text("error-text").contains("must be divisible by Heads"), text("error-text"));
+        screenshot("error.png");
+        assertEquals("4", String.valueOf(api.state().getAsJsonObject("config").get("nHead").getAsInt()));
+    }
+
+    @Test
+    void anUploadedDatasetIsAppliedOnResetAndAnEmptyOneIsRefused() throws IOException {
+        Path upload = Files.writeString(profile.resolveSibling(profile.getFileName() + "-tiny.txt"), "abba\nbaab\n\ncab\n");
+        try {
+            driver.findElement(By.cssSelector("#setup summary")).click();
+            driver.findElement(By.id("dataset-file")).sendKeys(upload.toString());
+            waitFor("the file to be read", d -> text("dataset-info").startsWith(upload.getFileName() + ": 3 non-empty lines"));
+            click("btn-reset");
+            waitFor("the new dataset", d -> text("num-docs").equals("3") && text("vocab-size").equals("4"));
+            assertEquals("Step: 0 / 1000", text("step-counter"));
+            assertEquals(upload.getFileName() + " (3 docs)", text("dataset-current"));
+            click("btn-step");
+            waitFor("a step on the new data", d -> text("step-counter").equals("Step: 1 / 1000"));
+            assertEquals("BOS", driver.findElement(By.cssSelector("#ov-input .tok")).getText());
+
+            // Blank text holds no document: the server refuses it and the page says why.
+            type("dataset-text", "   \n  ");
+            click("btn-reset");
+            waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
+            assertTrue(text("error-text").contains("holds no documents"), text("error-text"));
+            assertEquals("3", text("num-docs"));
+            assertEquals("Step: 1 / 1000", text("step-counter"));
+        } finally {
+            Files.deleteIfExists(upload);
+            Fixtures.resetToTheNames(api);
+        }
+    }
+
+    @Test
+    void theWeightsTableFiltersByMatrixAndFollowsTraining() {
+        Select filter = new Select(driver.findElement(By.id("weights-filter")));
+        filter.selectByValue("lm_head");
+        waitFor("the lm_head rows", d -> text("weights-count").startsWith("432 parameters"));
+        WebElement firstRow = driver.findElement(By.cssSelector("#weights-rows .wrow"));
+        List<String> cells = firstRow.findElements(By.tagName("span")).stream().map(WebElement::getText).toList();
+        assertEquals(List.of("688", "lm_head", "0", "0"), cells.subList(0, 4));
+        String before = cells.get(4);
+        click("btn-step");
+        waitFor("the weights of step 1", d -> text("weights-count").endsWith("step 1"));
+        String after = driver.findElement(By.cssSelector("#weights-rows .wrow span:nth-child(5)")).getText();
+        assertFalse(before.equals(after), "lm_head[0][0] changed with the step: " + before + " -> " + after);
+        double server = api.get("api/weights?matrix=lm_head").json().getAsJsonArray("values").get(0).getAsDouble();
+        // The page shows six decimals of the value it was sent (rounded to float precision on the way).
+        assertEquals(server, Double.parseDouble(after), 1.5e-6, "the page shows the server's lm_head[0][0]");
+    }
+
+    @Test
+    void screenshotsAfterTrainingAndWhileGenerating() throws IOException {
+        type("num-steps", "600");
+        click("btn-run");
+        waitFor("600 steps", d -> text("step-counter").equals("Step: 600 / 600") && text("btn-run").equals("Run"));
+        click("btn-generate");
+        waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
+        for (int i = 1; i <= 3; i++) {
+            click("btn-genstep");
+            int tokens = i;
+            waitFor("gen step " + i, d -> text("gen-progress").contains("so far") || text("overlay-detail").contains("finished")
+                    || tokens > 1);
+        }
+        waitFor("generation mode", d -> mode().equals("Generation"));
+        screenshot("generating.png");
+        assertTrue(Files.size(screenshots().resolve("generating.png")) > 10_000);
+        // The lower half: the weights of one matrix with their gradients, and the text.
+        new Select(driver.findElement(By.id("weights-filter"))).selectByValue("layer0.attn_wq");
+        waitFor("the attn_wq rows", d -> text("weights-count").startsWith("256 parameters"));
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('h-weights').scrollIntoView();");
+        screenshot("weights.png");
+    }
+
+    // ------------------------------------------------------------------------------ helpers
+
+    private String text(String id) {
+        return driver.findElement(By.id(id)).getText();
+    }
+
+    /** The overlay's mode as written (the page shows it in capitals through CSS). */
+    private String mode() {
+        return driver.findElement(By.id("overlay-mode")).getDomProperty("textContent");
+    }
+
+    private int counter() {
+        String counter = text("step-counter");
+        return Integer.parseInt(counter.substring("Step: ".length(), counter.indexOf(" /")));
+    }
+
+    private void click(String id) {
+        driver.findElement(By.id(id)).click();
+    }
+
+    private void type(String id, String text) {
+        WebElement field = driver.findElement(By.id(id));
+        field.clear();
+        field.sendKeys(text);
+    }
+
+    private void waitFor(String what, Function<WebDriver, Boolean> condition) {
+        new WebDriverWait(driver, WAIT).withMessage(what).until(condition::apply);
+    }
+
+    private static Path screenshots() throws IOException {
+        Path dir = Path.of(System.getProperty("microgpt.screenshots", "target/screenshots"));
+        Files.createDirectories(dir);
+        return dir;
+    }
+
+    private void screenshot(String name) throws IOException {
+        // Let the diagram's flash (half a second after a step or token) fade, so the picture is calm.
+        waitFor("the diagram to settle", d -> ((Long) ((JavascriptExecutor) d).executeScript(
+                "return document.querySelectorAll('#diagram .flash').length;")) == 0);
+        Path file = ((ChromeDriver) driver).getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(file, screenshots().resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+}

@@ -1,0 +1,139 @@
+package io.github.microgpt.examples.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.examples.cli.CliContext;
+import io.github.microgpt.examples.cli.MicrogptCommand;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code microgpt simulator}: its options, its errors with exit code 2, and a clean stop. */
+class SimulatorCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final CliContext context = new CliContext(out, new PrintStream(err, true, StandardCharsets.UTF_8),
+            Map.of(), null, null);
+
+    private int run(String... args) {
+        String[] full = new String[args.length + 1];
+        full[0] = "simulator";
+        System.arraycopy(args, 0, full, 1, args.length);
+        return MicrogptCommand.execute(context, full);
+    }
+
+    private List<String> errLines() {
+        return err.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+
+    /** A usage error: the message, then where to find help, as for every microgpt command. */
+    private void assertUsageError(String expected) {
+        List<String> lines = errLines();
+        assertEquals(2, lines.size(), "message and hint: " + lines);
+        assertTrue(lines.get(0).startsWith("microgpt: ") && lines.get(0).contains(expected),
+                "expected \"" + expected + "\" in " + lines.get(0));
+        assertEquals("Try 'microgpt simulator --help'.", lines.get(1));
+    }
+
+    @Test
+    void aPortInUseIsOneLineAndExitCode2() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            Path data = Files.writeString(dir.resolve("names.txt"), "emma\nolivia\n");
+            assertEquals(2, run("--port", String.valueOf(taken.getLocalPort()), "--data", data.toString()));
+            assertEquals(List.of("microgpt: port " + taken.getLocalPort() + " on 127.0.0.1 is already in use;"
+                    + " choose another with --port (0 picks a free one)"), errLines());
+        }
+    }
+
+    @Test
+    void aMissingDataFileIsAUsageError() {
+        Path missing = dir.resolve("nope.txt");
+        assertEquals(2, run("--port", "0", "--data", missing.toString()));
+        assertUsageError("the data file " + missing + " does not exist");
+    }
+
+    @Test
+    void anEmptyDataFileIsAUsageError() throws IOException {
+        Path empty = Files.writeString(dir.resolve("empty.txt"), "\n  \n");
+        assertEquals(2, run("--port", "0", "--data", empty.toString()));
+        assertUsageError("holds no documents");
+    }
+
+    @Test
+    void aDataFileWithControlCharactersIsAUsageError() throws IOException {
+        Path bad = Files.write(dir.resolve("bad.txt"), "ab\u0001c\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(2, run("--port", "0", "--data", bad.toString()));
+        assertUsageError("control character U+0001");
+    }
+
+    @Test
+    void aDirectoryIsNotADataFile() {
+        assertEquals(2, run("--port", "0", "--data", dir.toString()));
+        assertUsageError("is a directory");
+    }
+
+    @Test
+    void aPortOutOfRangeOrNotANumberIsAUsageError() {
+        assertEquals(2, run("--port", "70000"));
+        assertUsageError("--port must be from 0 to 65535, got 70000");
+        err.reset();
+        assertEquals(2, run("--port", "eighty"));
+        assertUsageError("--port");
+    }
+
+    @Test
+    void startsOnAFreePortPrintsTheAddressAndStopsCleanly() throws IOException {
+        Path data = Files.writeString(dir.resolve("names.txt"), "emma\nolivia\nava\n");
+        CommandLine commandLine = MicrogptCommand.commandLine(context);
+        commandLine.parseArgs("simulator", "--port", "0", "--data", data.toString(), "--seed", "7");
+        SimulatorCommand simulator = commandLine.getSubcommands().get("simulator").getCommand();
+        SimulatorServer server = simulator.start();
+        int port = server.port();
+        try {
+            assertTrue(port > 0);
+            assertEquals("microgpt simulator: open http://127.0.0.1:" + port + "/ in your browser (3 documents from"
+                    + " names.txt; Ctrl-C stops)\n", out.toString(StandardCharsets.UTF_8));
+            var state = new Fixtures.Api(server).state();
+            assertEquals(3, state.getAsJsonObject("stats").get("numDocs").getAsInt());
+            assertEquals(7, state.getAsJsonObject("config").get("seed").getAsInt());
+            // A run in progress when the server stops is ended with it.
+            new Fixtures.Api(server).post("api/reset", "{\"numSteps\": 100000}");
+            new Fixtures.Api(server).post("api/run", "{}");
+        } finally {
+            server.close();
+        }
+        assertFalse(server.session().snapshot().running(), "the run ended with the server");
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(), "the port is closed");
+    }
+
+    @Test
+    void theHelpNamesTheOptionsAndTheCommandIsListed() {
+        assertEquals(0, run("--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        for (String option : new String[] {"--port=P", "--data=FILE", "--seed=S", "127.0.0.1"}) {
+            assertTrue(help.contains(option), option + " in:\n" + help);
+        }
+        out.reset();
+        assertEquals(0, MicrogptCommand.execute(context, "--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("\n  simulator "), out.toString(StandardCharsets.UTF_8));
+    }
+}
