@@ -49,6 +49,36 @@ class AdamFastPathTest {
         }
     }
 
+    @Test
+    void restoredMomentsReplaceTheOnesKeptForTheArrayLoop() {
+        ArrayParameters fast = ArrayGptModel.create(GptConfig.defaults(), 5, new PythonRandom(3)).parameters();
+        AdamOptimizer adam = new AdamOptimizer(fast.size());
+        for (int i = 0; i < fast.size(); i++) {
+            fast.setGrad(i, 0.01 * (i % 7 - 3));
+        }
+        adam.step(fast, 0, 10);
+        double[] m = new double[fast.size()];
+        double[] v = new double[fast.size()];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = 1e-3 * (i % 5);
+            v[i] = 1e-6 * (i % 3);
+        }
+        adam.restoreMoments(m, v);
+        assertArrayEquals(m, adam.firstMoments(), 0.0);
+        assertArrayEquals(v, adam.secondMoments(), 0.0);
+
+        // The next fast step starts from the restored moments, exactly as the general path does.
+        double[] values = fast.values();
+        double[] grads = new double[values.length];
+        Parameters slow = new ArraysView(fast.matrices(), values, grads);
+        AdamOptimizer reference = new AdamOptimizer(fast.size());
+        reference.restoreMoments(m, v);
+        adam.step(fast, 1, 10);
+        reference.step(slow, 1, 10);
+        assertArrayEquals(values, fast.values(), 0.0);
+        assertArrayEquals(reference.firstMoments(), adam.firstMoments(), 0.0);
+    }
+
     /** Plain {@link Parameters} over two arrays: not {@link ArrayParameters}, so Adam takes its general path. */
     private record ArraysView(List<ParameterMatrix> matrices, double[] values, double[] grads) implements Parameters {
         @Override
