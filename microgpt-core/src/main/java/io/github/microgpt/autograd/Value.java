@@ -49,6 +49,13 @@ public final class Value {
      * when the collector runs, and to pull through the caches in every walk.
      */
     private boolean visited;
+    /**
+     * Which children are inner nodes (bit 0: {@code child0}, bit 1: {@code child1}), fixed when
+     * the node is made since children never change. The walk of {@link #backward()} skips leaves
+     * without reading them, so it never loads a weight or a constant just to find it is a leaf.
+     * It fits in the padding of the object, which stays at 56 bytes.
+     */
+    private final byte innerChildren;
 
     /**
      * Creates a leaf: a value with no children, such as a parameter or a constant.
@@ -65,6 +72,8 @@ public final class Value {
         this.localGrad0 = localGrad0;
         this.child1 = child1;
         this.localGrad1 = localGrad1;
+        this.innerChildren = (byte) ((child0 != null && child0.child0 != null ? 1 : 0)
+                | (child1 != null && child1.child0 != null ? 2 : 0));
     }
 
     private static Value unary(double data, Value child, double localGrad) {
@@ -389,12 +398,12 @@ public final class Value {
                     // A child already marked has been walked (or is being walked), exactly as the
                     // recursive walk skips a child found in its visited set; checking child0 again
                     // on the way back up is therefore harmless and saves a per-node cursor.
-                    Value next = node.child0;
-                    if (next.child0 == null || next.visited) {
+                    int inner = node.innerChildren;
+                    Value next = null;
+                    if ((inner & 1) != 0 && !node.child0.visited) {
+                        next = node.child0;
+                    } else if ((inner & 2) != 0 && !node.child1.visited) {
                         next = node.child1;
-                        if (next != null && (next.child0 == null || next.visited)) {
-                            next = null;
-                        }
                     }
                     if (next != null) {
                         if (depth == stk.length) {
