@@ -9,7 +9,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Phaser;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
 /**
@@ -45,30 +47,47 @@ final class BatchRunner {
         final double[] losses = new double[n];
         final double[][] probabilities = observer == null ? null : new double[n][];
         final double[][] positionLosses = observer == null ? null : new double[n][];
+        // Longest documents first, so that no thread is left with a long one at the end while
+        // the others wait. Which thread computes which document does not change the result.
+        final int[] schedule = longestFirst(ends);
         final AtomicInteger nextDocument = new AtomicInteger();
-        parallel(workers, worker -> {
-            ArrayGptModel.Workspace ws = workspaces[worker];
-            for (int b = nextDocument.getAndIncrement(); b < n; b = nextDocument.getAndIncrement()) {
-                int[] tokens = documents.get(b);
-                double[][] g = documentGrads[b];
-                for (double[] row : g) {
-                    Arrays.fill(row, 0.0);
-                }
-                losses[b] = model.forwardDocument(ws, tokens, 0, ends[b]);
-                if (probabilities != null) {
-                    probabilities[b] = new double[ends[b] * vocab];
-                    for (int t = 0; t < ends[b]; t++) {
-                        System.arraycopy(ws.logits[t], 0, probabilities[b], t * vocab, vocab);
-                    }
-                    positionLosses[b] = Arrays.copyOf(ws.losses, ends[b]);
-                }
-                model.backwardDocument(ws, tokens, 0, ends[b], g);
-            }
-        });
-        // Sum in document order, each thread taking a slice of the rows.
         final int rows = grad.length;
         final int slice = (rows + workers - 1) / workers;
+        // One hand-over per step: the threads meet at the barrier after the documents, then each
+        // sums its slice of the rows.
+        final Phaser documentsDone = new Phaser(workers);
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
         parallel(workers, worker -> {
+            try {
+                ArrayGptModel.Workspace ws = workspaces[worker];
+                for (int k = nextDocument.getAndIncrement(); k < n; k = nextDocument.getAndIncrement()) {
+                    int b = schedule[k];
+                    int[] tokens = documents.get(b);
+                    double[][] g = documentGrads[b];
+                    for (double[] row : g) {
+                        Arrays.fill(row, 0.0);
+                    }
+                    losses[b] = model.forwardDocument(ws, tokens, 0, ends[b]);
+                    if (probabilities != null) {
+                        probabilities[b] = new double[ends[b] * vocab];
+                        for (int t = 0; t < ends[b]; t++) {
+                            System.arraycopy(ws.logits[t], 0, probabilities[b], t * vocab, vocab);
+                        }
+                        positionLosses[b] = Arrays.copyOf(ws.losses, ends[b]);
+                    }
+                    model.backwardDocument(ws, tokens, 0, ends[b], g);
+                }
+            } catch (RuntimeException | Error e) {
+                failure.compareAndSet(null, e);
+                // The others must not take more documents, nor sum what is not there.
+                nextDocument.set(n);
+            } finally {
+                documentsDone.arriveAndAwaitAdvance();
+            }
+            if (failure.get() != null) {
+                return;
+            }
+            // Sum in document order: each element is 0 + g_0 + g_1 + ... whatever the threads.
             int from = Math.min(rows, worker * slice);
             int to = Math.min(rows, from + slice);
             for (int r = from; r < to; r++) {
@@ -86,6 +105,13 @@ final class BatchRunner {
                 }
             }
         });
+        Throwable failed = failure.get();
+        if (failed instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failed instanceof Error e) {
+            throw e;
+        }
         if (observer != null) {
             for (int b = 0; b < n; b++) {
                 for (int t = 0; t < ends[b]; t++) {
@@ -99,6 +125,20 @@ final class BatchRunner {
             total += loss;
         }
         return total / n;
+    }
+
+    /** The documents' indices, longest first (ties in document order). */
+    static int[] longestFirst(int[] ends) {
+        Integer[] order = new Integer[ends.length];
+        for (int b = 0; b < order.length; b++) {
+            order[b] = b;
+        }
+        Arrays.sort(order, (a, b) -> ends[a] != ends[b] ? Integer.compare(ends[b], ends[a]) : Integer.compare(a, b));
+        int[] schedule = new int[order.length];
+        for (int k = 0; k < schedule.length; k++) {
+            schedule[k] = order[k];
+        }
+        return schedule;
     }
 
     private void ensureBuffers(int workers, int documents, double[][] shape) {
