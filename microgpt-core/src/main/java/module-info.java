@@ -6,7 +6,8 @@
  *   <li>{@link io.github.microgpt.autograd} — {@code Value}, the scalar autograd engine;</li>
  *   <li>{@link io.github.microgpt.text} — the character {@code Tokenizer} and the
  *       {@code Documents} to train on;</li>
- *   <li>{@link io.github.microgpt.model} — {@code GptConfig} and {@code GptModel};</li>
+ *   <li>{@link io.github.microgpt.model} — {@code GptConfig} and the two engines, {@code GptModel}
+ *       (scalar autograd) and {@code ArrayGptModel} (flat arrays);</li>
  *   <li>{@link io.github.microgpt.optim} — {@code AdamOptimizer} and learning-rate schedules;</li>
  *   <li>{@link io.github.microgpt.sample} — the {@code Sampler} that generates text;</li>
  *   <li>{@link io.github.microgpt.train} — the {@code Trainer} and its listener hooks;</li>

@@ -32,6 +32,12 @@ public final class GptModel implements LanguageModel {
     private final Map<String, Value[][]> stateDict;
     private final Value[] params;
     private final Parameters parameterView;
+    // The state dict's matrices again, looked up once: the forward pass runs per position.
+    private final Value[][] wte;
+    private final Value[][] wpe;
+    private final Value[][] lmHead;
+    /** Per layer: attn_wq, attn_wk, attn_wv, attn_wo, mlp_fc1, mlp_fc2. */
+    private final Value[][][][] layers;
     /** Told about the attention weights of every forward pass; {@code null} for none. */
     private AttentionObserver attentionObserver;
 
@@ -50,6 +56,17 @@ public final class GptModel implements LanguageModel {
         }
         this.params = flat.toArray(Value[]::new);
         this.parameterView = new ValueParameters(params, List.copyOf(matrices));
+        this.wte = stateDict.get("wte");
+        this.wpe = stateDict.get("wpe");
+        this.lmHead = stateDict.get("lm_head");
+        this.layers = new Value[config.nLayer()][][][];
+        String[] names = {"attn_wq", "attn_wk", "attn_wv", "attn_wo", "mlp_fc1", "mlp_fc2"};
+        for (int li = 0; li < layers.length; li++) {
+            layers[li] = new Value[names.length][][];
+            for (int n = 0; n < names.length; n++) {
+                layers[li][n] = stateDict.get("layer" + li + "." + names[n]);
+            }
+        }
     }
 
     /**
@@ -109,21 +126,23 @@ public final class GptModel implements LanguageModel {
     public Value[] forward(int tokenId, int posId, KvCache cache) {
         checkForward(tokenId, posId, cache);
         int headDim = config.headDim();
-        Value[] tokEmb = stateDict.get("wte")[tokenId];
-        Value[] posEmb = stateDict.get("wpe")[posId];
+        Value[] tokEmb = wte[tokenId];
+        Value[] posEmb = wpe[posId];
         Value[] x = new Value[config.nEmbd()];
         for (int i = 0; i < x.length; i++) {
             x[i] = tokEmb[i].add(posEmb[i]);
         }
         x = rmsnorm(x);
+        double scale = Math.pow(headDim, 0.5);
 
         for (int li = 0; li < config.nLayer(); li++) {
+            Value[][][] layer = layers[li];
             // 1) multi-head attention
             Value[] xResidual = x;
             x = rmsnorm(x);
-            Value[] q = linear(x, layer(li, "attn_wq"));
-            Value[] k = linear(x, layer(li, "attn_wk"));
-            Value[] v = linear(x, layer(li, "attn_wv"));
+            Value[] q = linear(x, layer[0]);
+            Value[] k = linear(x, layer[1]);
+            Value[] v = linear(x, layer[2]);
             List<Value[]> keys = cache.keys(li);
             List<Value[]> values = cache.values(li);
             keys.add(k);
@@ -133,37 +152,40 @@ public final class GptModel implements LanguageModel {
                 int hs = h * headDim;
                 Value[] attnLogits = new Value[keys.size()];
                 for (int t = 0; t < keys.size(); t++) {
-                    Value[] products = new Value[headDim];
-                    for (int j = 0; j < headDim; j++) {
-                        products[j] = q[hs + j].mul(keys.get(t)[hs + j]);
+                    Value[] key = keys.get(t);
+                    // Value.sum, folded as we go: (q0*k0 + 0) + q1*k1 + ..., the same nodes
+                    // without an array of products.
+                    Value dot = q[hs].mul(key[hs]).add(0.0);
+                    for (int j = 1; j < headDim; j++) {
+                        dot = dot.add(q[hs + j].mul(key[hs + j]));
                     }
-                    attnLogits[t] = Value.sum(products).div(Math.pow(headDim, 0.5));
+                    attnLogits[t] = dot.div(scale);
                 }
                 Value[] attnWeights = softmax(attnLogits);
                 if (attentionObserver != null) {
                     reportAttention(li, h, posId, attnWeights);
                 }
                 for (int j = 0; j < headDim; j++) {
-                    Value[] weighted = new Value[values.size()];
-                    for (int t = 0; t < values.size(); t++) {
-                        weighted[t] = attnWeights[t].mul(values.get(t)[hs + j]);
+                    Value weighted = attnWeights[0].mul(values.get(0)[hs + j]).add(0.0);
+                    for (int t = 1; t < values.size(); t++) {
+                        weighted = weighted.add(attnWeights[t].mul(values.get(t)[hs + j]));
                     }
-                    xAttn[hs + j] = Value.sum(weighted);
+                    xAttn[hs + j] = weighted;
                 }
             }
-            x = linear(xAttn, layer(li, "attn_wo"));
+            x = linear(xAttn, layer[3]);
             x = add(x, xResidual);
             // 2) MLP
             xResidual = x;
             x = rmsnorm(x);
-            x = linear(x, layer(li, "mlp_fc1"));
+            x = linear(x, layer[4]);
             for (int i = 0; i < x.length; i++) {
                 x[i] = x[i].relu();
             }
-            x = linear(x, layer(li, "mlp_fc2"));
+            x = linear(x, layer[5]);
             x = add(x, xResidual);
         }
-        return linear(x, stateDict.get("lm_head"));
+        return linear(x, lmHead);
     }
 
     private void reportAttention(int layer, int head, int posId, Value[] attnWeights) {
@@ -197,11 +219,13 @@ public final class GptModel implements LanguageModel {
     static Value[] linear(Value[] x, Value[][] w) {
         Value[] out = new Value[w.length];
         for (int o = 0; o < w.length; o++) {
-            Value[] products = new Value[x.length];
-            for (int i = 0; i < x.length; i++) {
-                products[i] = w[o][i].mul(x[i]);
+            Value[] row = w[o];
+            // Value.sum(products) folded as we go: the same nodes, no array of products.
+            Value total = row[0].mul(x[0]).add(0.0);
+            for (int i = 1; i < x.length; i++) {
+                total = total.add(row[i].mul(x[i]));
             }
-            out[o] = Value.sum(products);
+            out[o] = total;
         }
         return out;
     }
@@ -214,11 +238,11 @@ public final class GptModel implements LanguageModel {
      * @return {@code x * (mean(x^2) + 1e-5)^-0.5}
      */
     static Value[] rmsnorm(Value[] x) {
-        Value[] squares = new Value[x.length];
-        for (int i = 0; i < x.length; i++) {
-            squares[i] = x[i].mul(x[i]);
+        Value sumOfSquares = x[0].mul(x[0]).add(0.0);
+        for (int i = 1; i < x.length; i++) {
+            sumOfSquares = sumOfSquares.add(x[i].mul(x[i]));
         }
-        Value ms = Value.sum(squares).div(x.length);
+        Value ms = sumOfSquares.div(x.length);
         Value scale = ms.add(1e-5).pow(-0.5);
         Value[] out = new Value[x.length];
         for (int i = 0; i < x.length; i++) {
@@ -258,10 +282,6 @@ public final class GptModel implements LanguageModel {
             out[i] = a[i].add(b[i]);
         }
         return out;
-    }
-
-    private Value[][] layer(int li, String name) {
-        return stateDict.get("layer" + li + "." + name);
     }
 
     // ------------------------------------------------------------------------------- training

@@ -1,5 +1,7 @@
 package io.github.microgpt.model;
 
+import java.util.List;
+
 /**
  * What a trainer and a sampler need from a GPT, whatever engine computes it: the forward pass of
  * one position (for generation), the loss of a document and its gradients (for training), and
@@ -68,6 +70,81 @@ public interface LanguageModel {
     double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer);
 
     /**
+     * Computes the mean loss of a batch of whole documents and adds the mean of their gradients
+     * to every parameter's gradient: one step of minibatch training, where {@code microgpt.py}
+     * trains on one document at a time.
+     *
+     * <p>Each document {@code b} trains its positions {@code [0, min(blockSize, length - 1))}, as
+     * {@link #lossAndGradients} does for a whole document. The result is defined as if computed
+     * one document at a time: document {@code b}'s gradient {@code g_b} is computed from zero,
+     * the gradients are summed element by element in document order
+     * ({@code 0 + g_0 + g_1 + ...}), the sum is divided by the number of documents {@code B} and
+     * added to the gradient already there; the returned loss is
+     * {@code (0 + loss_0 + loss_1 + ...) / B}. An engine may spread the documents over threads,
+     * but must keep this order of additions, so that the result does not depend on
+     * {@code threads}.
+     *
+     * <p>This default implementation runs on the calling thread and ignores {@code threads};
+     * it is what {@link GptModel} uses, since all its graphs share the same parameter nodes.
+     * {@link ArrayGptModel} runs the documents in parallel.
+     *
+     * @param documents the tokenized documents, each at least 2 tokens long; not empty
+     * @param threads the most threads to use; at least 1
+     * @param observer told about each position of each document, document by document and in
+     *     position order, on the calling thread; may be {@code null}
+     * @return the mean of the documents' losses
+     * @throws IllegalArgumentException if there is no document, a document is too short or has
+     *     a token outside the vocabulary, or {@code threads < 1}
+     */
+    default double batchLossAndGradients(List<int[]> documents, int threads, BatchObserver observer) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
+        }
+        if (documents.isEmpty()) {
+            throw new IllegalArgumentException("a batch needs at least one document");
+        }
+        int blockSize = config().blockSize();
+        for (int b = 0; b < documents.size(); b++) {
+            int[] doc = documents.get(b);
+            if (doc == null || doc.length < 2) {
+                throw new IllegalArgumentException("document " + b + " of the batch has fewer than 2 tokens");
+            }
+        }
+        Parameters parameters = parameters();
+        int size = parameters.size();
+        double[] before = parameters.grads();
+        double[] sum = new double[size];
+        double totalLoss = 0.0;
+        for (int b = 0; b < documents.size(); b++) {
+            int[] doc = documents.get(b);
+            for (int i = 0; i < size; i++) {
+                parameters.setGrad(i, 0.0);
+            }
+            int document = b;
+            PositionObserver positions = observer == null ? null
+                    : (posId, probabilities, loss) -> observer.onPosition(document, posId, probabilities, loss);
+            double loss;
+            try {
+                loss = lossAndGradients(doc, 0, Math.min(blockSize, doc.length - 1), positions);
+            } catch (IllegalArgumentException e) {
+                for (int i = 0; i < size; i++) {
+                    parameters.setGrad(i, before[i]);
+                }
+                throw new IllegalArgumentException("document " + b + " of the batch: " + e.getMessage(), e);
+            }
+            totalLoss += loss;
+            for (int i = 0; i < size; i++) {
+                sum[i] += parameters.grad(i);
+            }
+        }
+        int count = documents.size();
+        for (int i = 0; i < size; i++) {
+            parameters.setGrad(i, before[i] + sum[i] / count);
+        }
+        return totalLoss / count;
+    }
+
+    /**
      * A sequence being generated: it keeps the keys and values of the positions read so far.
      */
     interface Sequence {
@@ -89,6 +166,25 @@ public interface LanguageModel {
          *     the token is not in the vocabulary
          */
         double[] next(int tokenId);
+    }
+
+    /**
+     * Receives what the model predicted at each position of each document of a batch
+     * ({@link #batchLossAndGradients}).
+     */
+    @FunctionalInterface
+    interface BatchObserver {
+
+        /**
+         * Called once per position, document by document (in batch order) and position by
+         * position, on the thread that called {@link #batchLossAndGradients}.
+         *
+         * @param document the index of the document in the batch, from 0
+         * @param posId the position
+         * @param probabilities the predicted distribution of the next token (the caller may keep it)
+         * @param loss {@code -log} of the probability of the right next token
+         */
+        void onPosition(int document, int posId, double[] probabilities, double loss);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.microgpt.optim;
 
+import io.github.microgpt.model.ArrayParameters;
 import io.github.microgpt.model.Parameters;
 
 /**
@@ -30,6 +31,11 @@ public final class AdamOptimizer {
     private final LearningRateSchedule schedule;
     private final double[] m;
     private final double[] v;
+    /** The moments in rows while the optimizer updates {@link ArrayParameters}; else null. */
+    private double[][] mRows;
+    private double[][] vRows;
+    /** The rows {@link #mRows} were last checked against, to skip the check next time. */
+    private double[][] shapedLike;
 
     /**
      * Creates an optimizer with the defaults of {@code microgpt.py}.
@@ -124,6 +130,11 @@ public final class AdamOptimizer {
         double lrT = learningRate(step, totalSteps);
         double correction1 = 1 - Math.pow(beta1, step + 1);
         double correction2 = 1 - Math.pow(beta2, step + 1);
+        if (parameters instanceof ArrayParameters rows) {
+            update(rows.valueRows(), rows.gradRows(), lrT, correction1, correction2);
+            return lrT;
+        }
+        flatMoments();
         for (int i = 0; i < m.length; i++) {
             double g = parameters.grad(i);
             m[i] = beta1 * m[i] + (1 - beta1) * g;
@@ -134,6 +145,100 @@ public final class AdamOptimizer {
             parameters.setGrad(i, 0.0);
         }
         return lrT;
+    }
+
+    /**
+     * The update of {@link #step} over rows of parameters, with the moments kept in rows of the
+     * same shapes, so that every array of the loop is indexed by the same {@code i} and the JIT
+     * vectorises it. It is the same arithmetic, bit for bit: {@code Math.pow(g, 2)} is exactly
+     * {@code g * g}, and {@code Math.pow(x, 0.5)} is exactly {@code Math.sqrt(x)} for the
+     * non-negative {@code x} found here (HotSpot computes both powers that way; a unit test checks
+     * that the two paths agree). {@code pow} has no vector instruction, {@code *} and
+     * {@code sqrt} do.
+     */
+    private void update(double[][] values, double[][] grads, double lrT, double correction1, double correction2) {
+        rowMoments(values);
+        final double b1 = beta1;
+        final double b2 = beta2;
+        final double oneMinusB1 = 1 - beta1;
+        final double oneMinusB2 = 1 - beta2;
+        final double epsilon = eps;
+        for (int r = 0; r < values.length; r++) {
+            double[] p = values[r];
+            double[] gr = grads[r];
+            double[] mm = mRows[r];
+            double[] vv = vRows[r];
+            for (int i = 0; i < p.length; i++) {
+                double g = gr[i];
+                double mi = b1 * mm[i] + oneMinusB1 * g;
+                double vi = b2 * vv[i] + oneMinusB2 * (g * g);
+                mm[i] = mi;
+                vv[i] = vi;
+                double mHat = mi / correction1;
+                double vHat = vi / correction2;
+                p[i] = p[i] - lrT * mHat / (Math.sqrt(vHat) + epsilon);
+                gr[i] = 0.0;
+            }
+        }
+    }
+
+    /**
+     * Makes {@link #mRows} and {@link #vRows} current, shaped like {@code rows}: the moments are
+     * kept either flat ({@link #m}, {@link #v}) for the general path or in rows for the fast one,
+     * and moved from one form to the other when the kind of parameters changes.
+     */
+    private void rowMoments(double[][] rows) {
+        if (mRows != null && (rows == shapedLike || sameShape(mRows, rows))) {
+            shapedLike = rows;
+            return;
+        }
+        flatMoments();
+        double[][] newM = new double[rows.length][];
+        double[][] newV = new double[rows.length][];
+        int at = 0;
+        for (int r = 0; r < rows.length; r++) {
+            int len = rows[r].length;
+            if (at + len > m.length) {
+                throw new IllegalArgumentException("this optimizer was made for " + m.length + " parameters, not more");
+            }
+            newM[r] = java.util.Arrays.copyOfRange(m, at, at + len);
+            newV[r] = java.util.Arrays.copyOfRange(v, at, at + len);
+            at += len;
+        }
+        if (at != m.length) {
+            throw new IllegalArgumentException("this optimizer was made for " + m.length + " parameters, not " + at);
+        }
+        mRows = newM;
+        vRows = newV;
+        shapedLike = rows;
+    }
+
+    /** Moves the moments back from rows into {@link #m} and {@link #v}, if they are in rows. */
+    private void flatMoments() {
+        if (mRows == null) {
+            return;
+        }
+        int at = 0;
+        for (int r = 0; r < mRows.length; r++) {
+            System.arraycopy(mRows[r], 0, m, at, mRows[r].length);
+            System.arraycopy(vRows[r], 0, v, at, vRows[r].length);
+            at += mRows[r].length;
+        }
+        mRows = null;
+        vRows = null;
+        shapedLike = null;
+    }
+
+    private static boolean sameShape(double[][] a, double[][] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int r = 0; r < a.length; r++) {
+            if (a[r].length != b[r].length) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -151,6 +256,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] firstMoments() {
+        flatMoments();
         return m.clone();
     }
 
@@ -160,6 +266,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] secondMoments() {
+        flatMoments();
         return v.clone();
     }
 
@@ -233,6 +340,10 @@ public final class AdamOptimizer {
                         + secondMoments[i]);
             }
         }
+        // Any copy of the old moments kept in rows for ArrayParameters is stale now: drop it.
+        mRows = null;
+        vRows = null;
+        shapedLike = null;
         System.arraycopy(firstMoments, 0, m, 0, m.length);
         System.arraycopy(secondMoments, 0, v, 0, v.length);
     }

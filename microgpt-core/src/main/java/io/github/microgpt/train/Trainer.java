@@ -4,6 +4,7 @@ import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.text.Tokenizer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -142,6 +143,57 @@ public final class Trainer {
     }
 
     /**
+     * Runs one minibatch step: the mean loss of {@code batchSize} documents, the mean of their
+     * gradients, then one update. Step {@code s} (from 0) trains documents
+     * {@code s * batchSize} to {@code s * batchSize + batchSize - 1}, wrapping around the list, so
+     * a batch of 1 trains the same document as a {@link StepMode#DOCUMENT} step.
+     *
+     * <p>With {@link io.github.microgpt.model.ArrayGptModel} the documents are spread over up to
+     * {@code threads} threads; the gradients are summed in document order, so the result is
+     * bit-identical whatever the number of threads (see
+     * {@link LanguageModel#batchLossAndGradients}). Other engines run on the calling thread.
+     * Listeners hear about every position of every document, document by document, then about
+     * the step, whose loss is the mean over the documents.
+     *
+     * @param batchSize the number of documents; at least 1
+     * @param threads the most threads to use; at least 1
+     * @return the finished step
+     * @throws IllegalArgumentException if {@code batchSize} or {@code threads} is below 1
+     * @throws IllegalStateException if all {@link #totalSteps()} steps are done
+     * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
+     */
+    public StepEvent stepBatch(int batchSize, int threads) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("the batch size must be at least 1, got " + batchSize);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
+        }
+        if (isFinished()) {
+            throw new IllegalStateException("all " + totalSteps + " steps are done");
+        }
+        int step = stepsDone;
+        int[] documentIndex = new int[batchSize];
+        List<int[]> batch = new ArrayList<>(batchSize);
+        long first = (long) step * batchSize;
+        for (int b = 0; b < batchSize; b++) {
+            documentIndex[b] = (int) ((first + b) % tokens.length);
+            batch.add(tokens[documentIndex[b]]);
+        }
+        LanguageModel.BatchObserver observer = listeners.isEmpty() ? null
+                : (document, posId, probabilities, loss) -> {
+                    int[] doc = tokens[documentIndex[document]];
+                    PositionEvent event = new PositionEvent(step + 1, documents.get(documentIndex[document]), posId,
+                            Arrays.copyOf(doc, posId + 1), doc[posId], doc[posId + 1], probabilities, loss);
+                    for (TrainingListener listener : listeners) {
+                        listener.onPosition(event);
+                    }
+                };
+        double loss = model.batchLossAndGradients(batch, threads, observer);
+        return finishStep(step, documents.get(documentIndex[0]), loss);
+    }
+
+    /**
      * Runs steps until all {@link #totalSteps()} are done or {@link #requestStop()} is called.
      *
      * @param mode one document or one position per step
@@ -182,6 +234,11 @@ public final class Trainer {
                     }
                 };
         double loss = model.lossAndGradients(doc, first, end, observer);
+        return finishStep(step, text, loss);
+    }
+
+    /** Applies the update of a step whose gradients are in the parameters, and tells the listeners. */
+    private StepEvent finishStep(int step, String text, double loss) {
         Parameters parameters = model.parameters();
         if (!Double.isFinite(loss)) {
             for (int i = 0; i < parameters.size(); i++) {

@@ -44,6 +44,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             TrainCommand.class,
             GenerateCommand.class,
             SimulatorCommand.class,
+            BenchCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

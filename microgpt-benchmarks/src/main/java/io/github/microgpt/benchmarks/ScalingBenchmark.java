@@ -1,0 +1,105 @@
+package io.github.microgpt.benchmarks;
+
+import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.StepEvent;
+import io.github.microgpt.train.StepMode;
+import io.github.microgpt.train.Trainer;
+import io.github.microgpt.train.TrainingDivergedException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * How a training step of the array engine scales with the model: every combination of
+ * {@code nEmbd} 16, 64, 256, {@code blockSize} 16, 64 and {@code nLayer} 1, 4 (4 heads, 27
+ * tokens), reported in steps per second and, through the analytic count of
+ * {@link io.github.microgpt.model.FlopCount}, in GFLOP/s ({@code ·gflop}): the figure to compare
+ * with the hardware, and the one that shows where a small model is dominated by overheads.
+ *
+ * <p>Each document is {@code blockSize} random letters, so that every step trains
+ * {@code blockSize} positions. There is nothing to learn in random letters, and at
+ * {@code nEmbd = 256} the default learning rate of 0.01 makes such a run diverge within a few
+ * hundred steps, so Adam runs at 1e-4 here (the speed of a step does not depend on it); should a
+ * run diverge all the same, the model is rebuilt and the benchmark goes on. The {@code Value} engine is left out: at {@code nEmbd = 256} and 4
+ * layers one of its steps would build a graph of about a billion nodes (see
+ * {@link TrainingStepBenchmark} for both engines at the reference size).
+ *
+ * <p>Run it with ({@code -p nEmbd=64} and so on to pick combinations):
+ * <pre>
+ * java -jar microgpt-benchmarks/target/benchmarks.jar ScalingBenchmark
+ * </pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(1)
+public class ScalingBenchmark {
+
+    /** The embedding width. */
+    @Param({"16", "64", "256"})
+    public int nEmbd;
+
+    /** The context length, which is also every document's number of positions. */
+    @Param({"16", "64"})
+    public int blockSize;
+
+    /** The number of layers. */
+    @Param({"1", "4"})
+    public int nLayer;
+
+    private List<String> docs;
+    private Tokenizer tokenizer;
+    private GptConfig config;
+    private Trainer trainer;
+    private double gflopPerStep;
+
+    /** Builds the model, the documents and a trainer that never finishes. */
+    @Setup(Level.Trial)
+    public void setUp() {
+        docs = Fixtures.fullLengthDocuments(256, blockSize, 7);
+        tokenizer = Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz");
+        config = new GptConfig(nLayer, nEmbd, 4, blockSize, 0.08);
+        gflopPerStep = Fixtures.trainingStepGflop(config, tokenizer, docs.subList(0, 1))[0];
+        newTrainer();
+    }
+
+    private void newTrainer() {
+        ArrayGptModel model = ArrayGptModel.create(config, tokenizer.vocabSize(), new PythonRandom(42));
+        trainer = new Trainer(model, tokenizer, docs,
+                new AdamOptimizer(model.numParameters()).withLearningRate(1e-4), Integer.MAX_VALUE);
+    }
+
+    /**
+     * One step: forward and backward over {@code blockSize} positions, and one Adam update.
+     *
+     * @param counter where the step's operations are counted
+     * @return the step's event
+     */
+    @Benchmark
+    public StepEvent trainingStep(Gflops counter) {
+        counter.gflop += gflopPerStep;
+        try {
+            return trainer.step(StepMode.DOCUMENT);
+        } catch (TrainingDivergedException e) {
+            newTrainer();
+            return null;
+        }
+    }
+}

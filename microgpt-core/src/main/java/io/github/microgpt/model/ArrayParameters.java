@@ -1,0 +1,183 @@
+package io.github.microgpt.model;
+
+import java.util.List;
+
+/**
+ * Parameters stored as rows of plain {@code double[]}: every row of every weight matrix is an
+ * array of its own, and so is its gradient. This is the storage of {@link ArrayGptModel}.
+ *
+ * <p><b>Why rows.</b> HotSpot's C2 compiler turns a loop into SIMD instructions (four doubles
+ * per instruction with AVX2) only when every array in it is indexed the same way, as in
+ * {@code dx[i] += row[i] * g}. With one flat array per model a matrix row would sit at some
+ * offset ({@code w[offset + i]}) while the vector it meets starts at 0, and the loop would stay
+ * scalar. Rows as separate arrays make the loops of the backward pass and of Adam vectorisable.
+ *
+ * <p>The {@link Parameters} view is still the flat list of {@code microgpt.py} (matrix by matrix
+ * in {@link ParameterMatrix} order, row by row): flat index {@code i} is found in its row. Code
+ * that updates every parameter, such as {@link io.github.microgpt.optim.AdamOptimizer}, can work
+ * on {@link #valueRows()} and {@link #gradRows()} directly instead.
+ */
+public final class ArrayParameters implements Parameters {
+
+    private final List<ParameterMatrix> matrices;
+    private final double[][] values;
+    private final double[][] grads;
+    /** For each matrix, the index of its first row in {@link #values}. */
+    private final int[] firstRow;
+    private final int size;
+
+    /**
+     * Makes zeroed rows for the given matrices.
+     *
+     * @param matrices the matrices, in order, with consecutive offsets from 0
+     */
+    ArrayParameters(List<ParameterMatrix> matrices) {
+        this.matrices = List.copyOf(matrices);
+        int rows = 0;
+        int total = 0;
+        for (ParameterMatrix m : matrices) {
+            if (m.offset() != total) {
+                throw new IllegalArgumentException("matrix " + m.name() + " starts at " + m.offset() + ", not " + total);
+            }
+            rows += m.rows();
+            total += m.size();
+        }
+        this.size = total;
+        this.values = new double[rows][];
+        this.grads = new double[rows][];
+        this.firstRow = new int[matrices.size()];
+        int row = 0;
+        for (int k = 0; k < matrices.size(); k++) {
+            ParameterMatrix m = matrices.get(k);
+            firstRow[k] = row;
+            for (int r = 0; r < m.rows(); r++, row++) {
+                values[row] = new double[m.cols()];
+                grads[row] = new double[m.cols()];
+            }
+        }
+    }
+
+    @Override
+    public List<ParameterMatrix> matrices() {
+        return matrices;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public double value(int i) {
+        return values[rowOf(i)][colOf(i)];
+    }
+
+    @Override
+    public void setValue(int i, double value) {
+        values[rowOf(i)][colOf(i)] = value;
+    }
+
+    @Override
+    public double grad(int i) {
+        return grads[rowOf(i)][colOf(i)];
+    }
+
+    @Override
+    public void setGrad(int i, double grad) {
+        grads[rowOf(i)][colOf(i)] = grad;
+    }
+
+    @Override
+    public double[] values() {
+        return flatten(values);
+    }
+
+    @Override
+    public double[] grads() {
+        return flatten(grads);
+    }
+
+    /**
+     * Replaces every value, in flat order.
+     *
+     * @param flat {@link #size()} values
+     * @throws IllegalArgumentException if the length is not {@link #size()}
+     */
+    void setValues(double[] flat) {
+        if (flat.length != size) {
+            throw new IllegalArgumentException("expected " + size + " values, got " + flat.length);
+        }
+        int at = 0;
+        for (double[] row : values) {
+            System.arraycopy(flat, at, row, 0, row.length);
+            at += row.length;
+        }
+    }
+
+    /**
+     * The rows of values themselves, not copies: row {@code k} holds the {@code k}-th run of
+     * {@code cols} parameters of the flat order. Writing to them changes the model.
+     *
+     * @return the live rows
+     */
+    public double[][] valueRows() {
+        return values;
+    }
+
+    /**
+     * The rows of gradients themselves, shaped as {@link #valueRows()}: the model adds to them,
+     * an optimizer reads them and sets them back to 0.
+     *
+     * @return the live rows
+     */
+    public double[][] gradRows() {
+        return grads;
+    }
+
+    /** The index in {@link #values} of the first row of matrix number {@code k}. */
+    int firstRow(int k) {
+        return firstRow[k];
+    }
+
+    private static double[] flatten(double[][] rows) {
+        int n = 0;
+        for (double[] row : rows) {
+            n += row.length;
+        }
+        double[] flat = new double[n];
+        int at = 0;
+        for (double[] row : rows) {
+            System.arraycopy(row, 0, flat, at, row.length);
+            at += row.length;
+        }
+        return flat;
+    }
+
+    private int matrixOf(int i) {
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException("parameter " + i + " of " + size);
+        }
+        int lo = 0;
+        int hi = matrices.size() - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (matrices.get(mid).offset() <= i) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    private int rowOf(int i) {
+        int k = matrixOf(i);
+        ParameterMatrix m = matrices.get(k);
+        return firstRow[k] + (i - m.offset()) / m.cols();
+    }
+
+    private int colOf(int i) {
+        ParameterMatrix m = matrices.get(matrixOf(i));
+        return (i - m.offset()) % m.cols();
+    }
+}

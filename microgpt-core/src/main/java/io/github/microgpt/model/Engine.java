@@ -1,0 +1,103 @@
+package io.github.microgpt.model;
+
+import io.github.microgpt.random.RandomSource;
+import java.util.Locale;
+
+/**
+ * The two ways this library computes a GPT; both implement {@link LanguageModel}, so a
+ * {@link io.github.microgpt.train.Trainer} or a {@link io.github.microgpt.sample.Sampler} works
+ * with either.
+ *
+ * <pre>{@code
+ * LanguageModel model = Engine.ARRAY.create(GptConfig.defaults(), tokenizer.vocabSize(), new PythonRandom(42));
+ * }</pre>
+ *
+ * <p>For the same seed both engines draw the same initial weights, and their forward passes give
+ * bit-identical losses and probabilities; their gradients agree to rounding (see
+ * {@link ArrayGptModel} for where and why they differ).
+ */
+public enum Engine {
+
+    /**
+     * {@link GptModel}: every number is a {@link io.github.microgpt.autograd.Value} node and
+     * gradients come from {@code backward()}; reproduces {@code microgpt.py} bit for bit. The one
+     * to read and to step through.
+     */
+    VALUE("value") {
+        @Override
+        public LanguageModel create(GptConfig config, int vocabSize, RandomSource random) {
+            return GptModel.create(config, vocabSize, random);
+        }
+    },
+
+    /**
+     * {@link ArrayGptModel}: flat arrays with hand-written forward and backward passes, some
+     * hundred times faster; batches can use several threads.
+     */
+    ARRAY("array") {
+        @Override
+        public LanguageModel create(GptConfig config, int vocabSize, RandomSource random) {
+            return ArrayGptModel.create(config, vocabSize, random);
+        }
+    };
+
+    private final String id;
+
+    Engine(String id) {
+        this.id = id;
+    }
+
+    /**
+     * Creates a model with random initial weights, drawn from {@code random} in
+     * {@link ParameterMatrix} order (the same draws for every engine).
+     *
+     * @param config the shape
+     * @param vocabSize the number of tokens; at least 2
+     * @param random the source of the initial weights
+     * @return the model
+     * @throws IllegalArgumentException if {@code vocabSize < 2}
+     */
+    public abstract LanguageModel create(GptConfig config, int vocabSize, RandomSource random);
+
+    /**
+     * The engine's short name, as used on command lines and in benchmark reports.
+     *
+     * @return {@code "value"} or {@code "array"}
+     */
+    public String id() {
+        return id;
+    }
+
+    /**
+     * The engine with a given short name, ignoring case.
+     *
+     * @param id {@code "value"} or {@code "array"}
+     * @return the engine
+     * @throws IllegalArgumentException naming the known engines if there is none of that name
+     */
+    public static Engine fromId(String id) {
+        for (Engine engine : values()) {
+            if (engine.id.equals(id == null ? null : id.toLowerCase(Locale.ROOT))) {
+                return engine;
+            }
+        }
+        throw new IllegalArgumentException("unknown engine \"" + id + "\"; the engines are value and array");
+    }
+
+    /**
+     * The engine of a model.
+     *
+     * @param model a model
+     * @return {@link #ARRAY} for an {@link ArrayGptModel}, {@link #VALUE} for a {@link GptModel}
+     * @throws IllegalArgumentException for a model of another kind
+     */
+    public static Engine of(LanguageModel model) {
+        if (model instanceof ArrayGptModel) {
+            return ARRAY;
+        }
+        if (model instanceof GptModel) {
+            return VALUE;
+        }
+        throw new IllegalArgumentException("a " + model.getClass().getName() + " is not one of this library's engines");
+    }
+}

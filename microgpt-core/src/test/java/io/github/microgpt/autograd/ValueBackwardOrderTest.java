@@ -1,0 +1,168 @@
+package io.github.microgpt.autograd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.random.PythonRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * {@link Value#backward()} gives the very gradients, bit for bit, of the straightforward
+ * algorithm of {@code micrograd}/{@code microgpt.py}: a recursive depth-first topological sort
+ * with a visited set, every node (leaves included) in the list, then
+ * {@code child.grad += local_grad * v.grad} in reverse order. The engine walks differently
+ * (iteratively, inner nodes only, reusing buffers), so these tests hold it to that definition on
+ * random graphs, on GPT losses and on repeated passes.
+ */
+class ValueBackwardOrderTest {
+
+    /** The reference: micrograd's backward, written over the public graph accessors. */
+    private static Map<Value, Double> referenceBackward(Value root, Map<Value, Double> grads) {
+        List<Value> topo = new ArrayList<>();
+        Set<Value> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        buildTopo(root, visited, topo);
+        grads.put(root, 1.0);
+        for (int i = topo.size() - 1; i >= 0; i--) {
+            Value v = topo.get(i);
+            for (int c = 0; c < v.childCount(); c++) {
+                Value child = v.child(c);
+                grads.put(child, grads.getOrDefault(child, 0.0) + v.localGrad(c) * grads.getOrDefault(v, 0.0));
+            }
+        }
+        return grads;
+    }
+
+    private static void buildTopo(Value v, Set<Value> visited, List<Value> topo) {
+        if (visited.add(v)) {
+            for (int c = 0; c < v.childCount(); c++) {
+                buildTopo(v.child(c), visited, topo);
+            }
+            topo.add(v);
+        }
+    }
+
+    /** Random expressions over a pool of leaves and earlier results, with shared nodes and x*x. */
+    private static List<Value> randomGraph(SplittableRandom r, int leaves, int operations) {
+        List<Value> pool = new ArrayList<>();
+        for (int i = 0; i < leaves; i++) {
+            pool.add(new Value(r.nextGaussian()));
+        }
+        for (int i = 0; i < operations; i++) {
+            // Favour recent nodes so the graph gets deep, but reach back to share old ones.
+            Value a = pool.get(r.nextInt(3) == 0 ? r.nextInt(pool.size()) : pool.size() - 1 - r.nextInt(Math.min(4, pool.size())));
+            Value b = pool.get(r.nextInt(pool.size()));
+            Value out = switch (r.nextInt(11)) {
+                case 0, 1 -> a.add(b);
+                case 2, 3 -> a.mul(b);
+                case 4 -> a.mul(a);
+                case 5 -> a.add(r.nextGaussian());
+                case 6 -> a.mul(0.1).exp().add(a.mul(a).add(1.0).log()).pow(r.nextInt(3) + 1);
+                case 7 -> a.relu();
+                case 8 -> a.sub(b);
+                case 9 -> Value.sum(a, b, pool.get(r.nextInt(pool.size())));
+                default -> a.div(b.mul(b).add(1.0));
+            };
+            pool.add(out);
+        }
+        return pool;
+    }
+
+    @TestFactory
+    Stream<DynamicTest> randomGraphsGetTheReferenceGradientsBitForBit() {
+        return IntStream.range(0, 200).mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed, () -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            List<Value> pool = randomGraph(r, 1 + r.nextInt(8), 1 + r.nextInt(300));
+            Value root = pool.get(pool.size() - 1 - r.nextInt(Math.min(3, pool.size())));
+            Map<Value, Double> expected = referenceBackward(root, new IdentityHashMap<>());
+            root.backward();
+            for (Value v : pool) {
+                double want = v == root ? 1.0 : expected.getOrDefault(v, 0.0);
+                assertEquals(Double.doubleToRawLongBits(want), Double.doubleToRawLongBits(v.grad()),
+                        "seed " + seed + ": grad of " + v + " should be " + want);
+            }
+        }));
+    }
+
+    @Test
+    void secondPassesAndOtherRootsAccumulateLikeTheReference() {
+        SplittableRandom r = new SplittableRandom(99);
+        List<Value> pool = randomGraph(r, 5, 400);
+        Map<Value, Double> expected = new IdentityHashMap<>();
+        for (int pass = 0; pass < 4; pass++) {
+            Value root = pool.get(pool.size() - 1 - r.nextInt(50));
+            // The reference sets the root's gradient to 1, as backward() does, and accumulates the rest.
+            referenceBackward(root, expected);
+            root.backward();
+            for (Value v : pool) {
+                assertEquals(Double.doubleToRawLongBits(expected.getOrDefault(v, 0.0)),
+                        Double.doubleToRawLongBits(v.grad()), "pass " + pass + ": " + v);
+            }
+        }
+    }
+
+    @Test
+    void theLossOfAGptGetsTheReferenceGradientsBitForBit() {
+        GptConfig config = new GptConfig(2, 8, 2, 6, 0.3);
+        GptModel model = GptModel.create(config, 6, new PythonRandom(4));
+        int[] doc = {5, 1, 2, 3, 1, 0, 4, 5};
+        Value loss = model.loss(doc, 0, 6, null);
+        Map<Value, Double> expected = referenceBackward(loss, new IdentityHashMap<>());
+        loss.backward();
+        List<Value> params = model.parameterValues();
+        for (int i = 0; i < params.size(); i++) {
+            assertEquals(Double.doubleToRawLongBits(expected.getOrDefault(params.get(i), 0.0)),
+                    Double.doubleToRawLongBits(params.get(i).grad()), "parameter " + i);
+        }
+    }
+
+    @Test
+    void aChainOfAMillionNodesNeedsNoDeepStack() {
+        Value x = new Value(1.0);
+        Value y = x;
+        for (int i = 0; i < 1_000_000; i++) {
+            y = y.mul(1.0);
+        }
+        y.backward();
+        assertEquals(1.0, x.grad());
+        // And once more, on a fresh thread with a small stack, where recursion would overflow.
+        Value z = new Value(2.0);
+        Value[] top = {z};
+        for (int i = 0; i < 200_000; i++) {
+            top[0] = top[0].add(0.5);
+        }
+        Thread thread = new Thread(null, () -> top[0].backward(), "small-stack", 64 * 1024);
+        thread.start();
+        assertEquals(true, joined(thread));
+        assertEquals(1.0, z.grad());
+    }
+
+    private static boolean joined(Thread thread) {
+        try {
+            thread.join();
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Test
+    void aLeafRootGetsGradientOne() {
+        Value leaf = new Value(3.0);
+        leaf.setGrad(5.0);
+        leaf.backward();
+        assertEquals(1.0, leaf.grad());
+    }
+}

@@ -1,0 +1,171 @@
+package io.github.microgpt.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.random.PythonRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Property tests: the array engine ({@link ArrayGptModel}) computes what the {@code Value} engine
+ * ({@link GptModel}) computes, for random shapes, weights and documents.
+ *
+ * <p>Both engines are built from the same seed, so they start from the same weights. The forward
+ * passes are the same operations in the same order, so losses, probabilities and logits must be
+ * bit-identical; the backward passes sum in different orders, so gradients must agree to a
+ * relative 1e-10.
+ */
+class EngineAgreementTest {
+
+    /** Relative tolerance of gradients between the engines. */
+    private static final double GRADIENT_TOLERANCE = 1e-10;
+    /** Absolute tolerance, relative to the largest gradient, for gradients that cancel to almost 0. */
+    private static final double CANCELLATION_FLOOR = 1e-14;
+
+    /** A random small configuration and a few documents, all drawn from one seed. */
+    record Case(long seed, GptConfig config, int vocabSize, List<int[]> documents) {
+        static Case draw(long seed) {
+            SplittableRandom r = new SplittableRandom(seed);
+            int nHead = 1 + r.nextInt(3);
+            int headDim = 1 + r.nextInt(4);
+            int nLayer = 1 + r.nextInt(3);
+            int blockSize = 1 + r.nextInt(9);
+            double initStd = 0.02 + r.nextDouble() * 0.5;
+            int vocabSize = 2 + r.nextInt(12);
+            GptConfig config = new GptConfig(nLayer, nHead * headDim, nHead, blockSize, initStd);
+            List<int[]> documents = new ArrayList<>();
+            int count = 1 + r.nextInt(3);
+            for (int i = 0; i < count; i++) {
+                int[] doc = new int[2 + r.nextInt(blockSize + 3)];
+                for (int j = 0; j < doc.length; j++) {
+                    doc[j] = r.nextInt(vocabSize);
+                }
+                documents.add(doc);
+            }
+            return new Case(seed, config, vocabSize, documents);
+        }
+
+        GptModel valueModel() {
+            return GptModel.create(config, vocabSize, new PythonRandom(seed));
+        }
+
+        ArrayGptModel arrayModel() {
+            return ArrayGptModel.create(config, vocabSize, new PythonRandom(seed));
+        }
+
+        @Override
+        public String toString() {
+            return "seed " + seed + ", " + config + ", vocab " + vocabSize;
+        }
+    }
+
+    static Stream<Case> cases() {
+        return IntStream.range(0, 60).mapToObj(i -> Case.draw(1000 + i));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> sameInitialWeights() {
+        return cases().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
+            GptModel value = c.valueModel();
+            ArrayGptModel array = c.arrayModel();
+            assertEquals(value.parameters().matrices(), array.parameters().matrices(), c.toString());
+            assertArrayEquals(value.parameters().values(), array.parameters().values(), 0.0, c.toString());
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> sameLossesProbabilitiesAndGradients() {
+        return cases().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
+            GptModel value = c.valueModel();
+            ArrayGptModel array = c.arrayModel();
+            for (int d = 0; d < c.documents().size(); d++) {
+                int[] doc = c.documents().get(d);
+                int end = Math.min(c.config().blockSize(), doc.length - 1);
+                // Whole documents, then a single position, as StepMode.DOCUMENT and POSITION train.
+                int[][] stretches = {{0, end}, {end - 1, end}};
+                for (int[] stretch : stretches) {
+                    String where = c + ", document " + d + ", positions [" + stretch[0] + ", " + stretch[1] + ")";
+                    List<double[]> valueSeen = new ArrayList<>();
+                    List<double[]> arraySeen = new ArrayList<>();
+                    double valueLoss = value.lossAndGradients(doc, stretch[0], stretch[1],
+                            (pos, p, loss) -> valueSeen.add(withPositionAndLoss(pos, p, loss)));
+                    double arrayLoss = array.lossAndGradients(doc, stretch[0], stretch[1],
+                            (pos, p, loss) -> arraySeen.add(withPositionAndLoss(pos, p, loss)));
+                    assertEquals(Double.doubleToRawLongBits(valueLoss), Double.doubleToRawLongBits(arrayLoss),
+                            where + ": loss " + valueLoss + " vs " + arrayLoss);
+                    assertEquals(valueSeen.size(), arraySeen.size(), where);
+                    for (int i = 0; i < valueSeen.size(); i++) {
+                        assertArrayEquals(valueSeen.get(i), arraySeen.get(i), 0.0, where + ", observed position " + i);
+                    }
+                    assertGradientsAgree(value.parameters(), array.parameters(), where);
+                }
+            }
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> sameLogitsWhenGenerating() {
+        return cases().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
+            LanguageModel.Sequence value = c.valueModel().newSequence();
+            LanguageModel.Sequence array = c.arrayModel().newSequence();
+            int[] doc = c.documents().get(0);
+            for (int pos = 0; pos < Math.min(doc.length, c.config().blockSize()); pos++) {
+                assertArrayEquals(value.next(doc[pos]), array.next(doc[pos]), 0.0, c + ", position " + pos);
+                assertEquals(value.length(), array.length());
+            }
+        }));
+    }
+
+    @Test
+    void copyOfTakesTheWeightsOfAValueModel() {
+        Case c = Case.draw(7);
+        GptModel value = c.valueModel();
+        value.parameters().setValue(3, 0.25);
+        ArrayGptModel copy = ArrayGptModel.copyOf(value);
+        assertArrayEquals(value.parameters().values(), copy.parameters().values(), 0.0);
+        copy.parameters().setValue(3, 0.5);
+        assertEquals(0.25, value.parameters().value(3), "the copy shares no storage");
+    }
+
+    private static double[] withPositionAndLoss(int pos, double[] probabilities, double loss) {
+        double[] out = new double[probabilities.length + 2];
+        out[0] = pos;
+        out[1] = loss;
+        System.arraycopy(probabilities, 0, out, 2, probabilities.length);
+        return out;
+    }
+
+    /**
+     * Compares and then zeroes the gradients of both models. Each gradient must agree to a
+     * relative {@value #GRADIENT_TOLERANCE}, except one that is tiny because its contributions
+     * cancel: summing in another order moves a sum by a few ulps of its largest <em>terms</em>,
+     * not of the result, so a gradient a million times smaller than the others can differ by
+     * more than 1e-10 of itself. Such a gradient must be within {@value #CANCELLATION_FLOOR} of
+     * the largest gradient of the model, a hundred ulps of it.
+     */
+    static void assertGradientsAgree(Parameters expected, Parameters actual, String where) {
+        double largest = 0;
+        for (int i = 0; i < expected.size(); i++) {
+            largest = Math.max(largest, Math.abs(expected.grad(i)));
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            double e = expected.grad(i);
+            double a = actual.grad(i);
+            double error = Math.abs(e - a);
+            boolean relative = error <= GRADIENT_TOLERANCE * Math.max(Math.abs(e), Math.abs(a));
+            boolean cancelled = error <= CANCELLATION_FLOOR * largest;
+            assertTrue(relative || cancelled, where + ": gradient of parameter " + i + " is " + a
+                    + ", the Value engine's " + e + " (largest gradient " + largest + ")");
+            expected.setGrad(i, 0.0);
+            actual.setGrad(i, 0.0);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.github.microgpt.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.ArrayParameters;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.Parameters;
+import io.github.microgpt.random.PythonRandom;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link AdamOptimizer} updates {@link ArrayParameters} with one loop over the arrays; it must
+ * give the very same bits as its element-by-element path through the {@link Parameters} view.
+ */
+class AdamFastPathTest {
+
+    @Test
+    void theArrayLoopAndTheInterfacePathAgreeBitForBit() {
+        SplittableRandom r = new SplittableRandom(5);
+        ArrayParameters fast = ArrayGptModel.create(GptConfig.defaults(), 7, new PythonRandom(9)).parameters();
+        double[] values = fast.values();
+        double[] grads = new double[values.length];
+        Parameters slow = new ArraysView(fast.matrices(), values, grads);
+        AdamOptimizer fastAdam = new AdamOptimizer(fast.size());
+        AdamOptimizer slowAdam = new AdamOptimizer(fast.size());
+        int steps = 60;
+        for (int step = 0; step < steps; step++) {
+            for (int i = 0; i < grads.length; i++) {
+                // Gradients of every magnitude, zeros and both signs.
+                double g = switch (r.nextInt(5)) {
+                    case 0 -> 0.0;
+                    case 1 -> r.nextGaussian() * 1e-12;
+                    case 2 -> r.nextGaussian() * 1e6;
+                    default -> r.nextGaussian();
+                };
+                grads[i] = g;
+                fast.setGrad(i, g);
+            }
+            fastAdam.step(fast, step, steps);
+            slowAdam.step(slow, step, steps);
+            assertArrayEquals(values, fast.values(), 0.0, "values after step " + step);
+            assertArrayEquals(grads, fast.grads(), 0.0, "gradients after step " + step);
+            assertArrayEquals(slowAdam.firstMoments(), fastAdam.firstMoments(), 0.0, "m after step " + step);
+            assertArrayEquals(slowAdam.secondMoments(), fastAdam.secondMoments(), 0.0, "v after step " + step);
+        }
+    }
+
+    @Test
+    void restoredMomentsReplaceTheOnesKeptForTheArrayLoop() {
+        ArrayParameters fast = ArrayGptModel.create(GptConfig.defaults(), 5, new PythonRandom(3)).parameters();
+        AdamOptimizer adam = new AdamOptimizer(fast.size());
+        for (int i = 0; i < fast.size(); i++) {
+            fast.setGrad(i, 0.01 * (i % 7 - 3));
+        }
+        adam.step(fast, 0, 10);
+        double[] m = new double[fast.size()];
+        double[] v = new double[fast.size()];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = 1e-3 * (i % 5);
+            v[i] = 1e-6 * (i % 3);
+        }
+        adam.restoreMoments(m, v);
+        assertArrayEquals(m, adam.firstMoments(), 0.0);
+        assertArrayEquals(v, adam.secondMoments(), 0.0);
+
+        // The next fast step starts from the restored moments, exactly as the general path does.
+        double[] values = fast.values();
+        double[] grads = new double[values.length];
+        Parameters slow = new ArraysView(fast.matrices(), values, grads);
+        AdamOptimizer reference = new AdamOptimizer(fast.size());
+        reference.restoreMoments(m, v);
+        adam.step(fast, 1, 10);
+        reference.step(slow, 1, 10);
+        assertArrayEquals(values, fast.values(), 0.0);
+        assertArrayEquals(reference.firstMoments(), adam.firstMoments(), 0.0);
+    }
+
+    /** Plain {@link Parameters} over two arrays: not {@link ArrayParameters}, so Adam takes its general path. */
+    private record ArraysView(List<ParameterMatrix> matrices, double[] values, double[] grads) implements Parameters {
+        @Override
+        public int size() {
+            return values.length;
+        }
+
+        @Override
+        public double value(int i) {
+            return values[i];
+        }
+
+        @Override
+        public void setValue(int i, double value) {
+            values[i] = value;
+        }
+
+        @Override
+        public double grad(int i) {
+            return grads[i];
+        }
+
+        @Override
+        public void setGrad(int i, double grad) {
+            grads[i] = grad;
+        }
+    }
+}
