@@ -55,7 +55,8 @@ class TrainCommandErrorsTest {
                 mistake("--lr must be a positive, finite number, got -0.01", "--lr", "-0.01"),
                 mistake("--lr must be a positive, finite number, got NaN", "--lr", "NaN"),
                 mistake("--lr must be a positive, finite number, got Infinity", "--lr", "Infinity"),
-                mistake("more than can be held", "--n-embd", "100000", "--n-head", "1"));
+                mistake("more than can be held", "--n-embd", "100000", "--n-head", "1"),
+                mistake("--engine: unknown engine \"fast\"; the engines are value and array", "--engine", "fast"));
     }
 
     private static Arguments mistake(String cause, String... trainArgs) {
