@@ -36,8 +36,7 @@ public final class GptModel implements LanguageModel {
     private final Value[][] wte;
     private final Value[][] wpe;
     private final Value[][] lmHead;
-    /** Per layer: attn_wq, attn_wk, attn_wv, attn_wo, mlp_fc1, mlp_fc2. */
-    private final Value[][][][] layers;
+    private final Layer[] layers;
     /** Told about the attention weights of every forward pass; {@code null} for none. */
     private AttentionObserver attentionObserver;
 
@@ -59,14 +58,18 @@ public final class GptModel implements LanguageModel {
         this.wte = stateDict.get("wte");
         this.wpe = stateDict.get("wpe");
         this.lmHead = stateDict.get("lm_head");
-        this.layers = new Value[config.nLayer()][][][];
-        String[] names = {"attn_wq", "attn_wk", "attn_wv", "attn_wo", "mlp_fc1", "mlp_fc2"};
+        this.layers = new Layer[config.nLayer()];
         for (int li = 0; li < layers.length; li++) {
-            layers[li] = new Value[names.length][][];
-            for (int n = 0; n < names.length; n++) {
-                layers[li][n] = stateDict.get("layer" + li + "." + names[n]);
-            }
+            String prefix = "layer" + li + ".";
+            layers[li] = new Layer(stateDict.get(prefix + "attn_wq"), stateDict.get(prefix + "attn_wk"),
+                    stateDict.get(prefix + "attn_wv"), stateDict.get(prefix + "attn_wo"),
+                    stateDict.get(prefix + "mlp_fc1"), stateDict.get(prefix + "mlp_fc2"));
         }
+    }
+
+    /** The matrices of one transformer layer: {@code state_dict[f'layer{i}.attn_wq']} and so on. */
+    private record Layer(Value[][] attnWq, Value[][] attnWk, Value[][] attnWv, Value[][] attnWo,
+                         Value[][] mlpFc1, Value[][] mlpFc2) {
     }
 
     /**
@@ -136,13 +139,13 @@ public final class GptModel implements LanguageModel {
         double scale = Math.pow(headDim, 0.5);
 
         for (int li = 0; li < config.nLayer(); li++) {
-            Value[][][] layer = layers[li];
+            Layer layer = layers[li];
             // 1) multi-head attention
             Value[] xResidual = x;
             x = rmsnorm(x);
-            Value[] q = linear(x, layer[0]);
-            Value[] k = linear(x, layer[1]);
-            Value[] v = linear(x, layer[2]);
+            Value[] q = linear(x, layer.attnWq());
+            Value[] k = linear(x, layer.attnWk());
+            Value[] v = linear(x, layer.attnWv());
             List<Value[]> keys = cache.keys(li);
             List<Value[]> values = cache.values(li);
             keys.add(k);
@@ -173,16 +176,16 @@ public final class GptModel implements LanguageModel {
                     xAttn[hs + j] = weighted;
                 }
             }
-            x = linear(xAttn, layer[3]);
+            x = linear(xAttn, layer.attnWo());
             x = add(x, xResidual);
             // 2) MLP
             xResidual = x;
             x = rmsnorm(x);
-            x = linear(x, layer[4]);
+            x = linear(x, layer.mlpFc1());
             for (int i = 0; i < x.length; i++) {
                 x[i] = x[i].relu();
             }
-            x = linear(x, layer[5]);
+            x = linear(x, layer.mlpFc2());
             x = add(x, xResidual);
         }
         return linear(x, lmHead);
