@@ -19,9 +19,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -627,14 +625,8 @@ public final class Checkpoint {
                 // read until full or end of file
             }
             bytes = Arrays.copyOf(buffer.array(), buffer.position());
-        } catch (CheckpointException e) {
-            throw e;
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(file, "the file does not exist", e);
-        } catch (AccessDeniedException e) {
-            throw new CheckpointException(file, "the file cannot be read: permission denied", e);
         } catch (IOException e) {
-            throw new CheckpointException(file, "the file cannot be read: " + e, e);
+            throw CheckpointException.unreadable(file, e);
         }
         String text;
         try {

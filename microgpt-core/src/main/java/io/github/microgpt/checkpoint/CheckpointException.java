@@ -47,6 +47,26 @@ public final class CheckpointException extends IOException {
     }
 
     /**
+     * Describes a failure to read a checkpoint file, naming the common causes plainly.
+     *
+     * @param file the file that could not be read
+     * @param cause the I/O failure
+     * @return the exception to throw
+     */
+    static CheckpointException unreadable(Path file, IOException cause) {
+        if (cause instanceof CheckpointException checkpoint) {
+            return checkpoint;
+        }
+        if (cause instanceof java.nio.file.NoSuchFileException) {
+            return new CheckpointException(file, "the file does not exist", cause);
+        }
+        if (cause instanceof java.nio.file.AccessDeniedException) {
+            return new CheckpointException(file, "the file cannot be read: permission denied", cause);
+        }
+        return new CheckpointException(file, "the file cannot be read: " + cause, cause);
+    }
+
+    /**
      * The file or directory at fault.
      *
      * @return the path, as given to the loader

@@ -10,9 +10,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -278,14 +276,8 @@ public final class Safetensors {
         }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             return read(file, channel);
-        } catch (CheckpointException e) {
-            throw e;
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(file, "the file does not exist", e);
-        } catch (AccessDeniedException e) {
-            throw new CheckpointException(file, "the file cannot be read: permission denied", e);
         } catch (IOException e) {
-            throw new CheckpointException(file, "the file cannot be read: " + e, e);
+            throw CheckpointException.unreadable(file, e);
         }
     }
 
