@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -24,8 +25,8 @@ import java.util.Set;
  *
  * <p>The lock is an operating-system lock ({@link FileChannel#tryLock()}) on the file
  * {@code .NAME.lock} beside the directory; the system releases it when the process ends, even by
- * a crash or a kill, so a lock is never left stale. The empty file itself stays (removing it
- * would open a race between two processes taking the lock), and is harmless.
+ * a crash or a kill, so a lock is never left stale. The holder deletes the empty file when it
+ * releases the lock; one left by a killed process is harmless and is reused.
  * {@link Checkpoint#save} takes the lock for the length of the save if this process does not hold
  * it already, and {@link Checkpoint#load} takes it to repair an interrupted save. Within one
  * process the lock is held once: a second {@code acquire} for the same directory fails too.
@@ -39,11 +40,13 @@ public final class SaveLock implements AutoCloseable {
     private static final Set<Path> HELD = new HashSet<>();
 
     private final Path target;
+    private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
 
-    private SaveLock(Path target, FileChannel channel, FileLock lock) {
+    private SaveLock(Path target, Path file, FileChannel channel, FileLock lock) {
         this.target = target;
+        this.file = file;
         this.channel = channel;
         this.lock = lock;
     }
@@ -83,21 +86,40 @@ public final class SaveLock implements AutoCloseable {
             }
             Path file = lockFile(target);
             Files.createDirectories(target.getParent());
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS);
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (IOException | RuntimeException e) {
+            // The holder deletes the lock file when it is done; a file opened just before that
+            // deletion is no longer the lock, so check after locking that it still is, else retry.
+            for (int attempt = 0; attempt < 100; attempt++) {
+                FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS);
+                FileLock lock;
+                Object before;
+                try {
+                    before = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+                    lock = channel.tryLock();
+                } catch (IOException | RuntimeException e) {
+                    channel.close();
+                    throw e instanceof IOException io ? io : new IOException("cannot lock " + file + ": " + e, e);
+                }
+                if (lock == null) {
+                    channel.close();
+                    return null;
+                }
+                Object after = fileKey(file);
+                if (after != null && after.equals(before)) {
+                    HELD.add(target);
+                    return new SaveLock(target, file, channel, lock);
+                }
                 channel.close();
-                throw e instanceof IOException io ? io : new IOException("cannot lock " + file + ": " + e, e);
             }
-            if (lock == null) {
-                channel.close();
-                return null;
-            }
-            HELD.add(target);
-            return new SaveLock(target, channel, lock);
+            throw new IOException("cannot lock " + file + ": it keeps being replaced");
+        }
+    }
+
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -130,6 +152,7 @@ public final class SaveLock implements AutoCloseable {
                 return;
             }
             try {
+                Files.deleteIfExists(file);  // while still locked: see tryAcquire
                 lock.release();
                 channel.close();
             } catch (IOException e) {

@@ -119,11 +119,11 @@ final class TrainerJson {
                         + "\"position\" or null");
             }
         }
-        // Document steps never move the position cursor, and position steps start at (0, 0).
-        if ((stepMode == StepMode.DOCUMENT || stepsDone == 0) && (positionDocument != 0 || positionPos != 0)) {
+        // The position cursor starts at (0, 0) and moves only with steps.
+        if (stepsDone == 0 && (positionDocument != 0 || positionPos != 0)) {
             throw t.error("position_document", "and \"trainer.position_pos\" are (" + positionDocument + ", "
-                    + positionPos + ") but a run " + (stepsDone == 0 ? "that has done no step"
-                    : "of document steps") + " is at (0, 0): the position does not agree with the steps");
+                    + positionPos + ") but no step was done (\"trainer.steps_done\" is 0), and a run starts at"
+                    + " (0, 0): the position does not agree with the steps");
         }
 
         JsonFields o = root.object("optimizer");

@@ -62,7 +62,8 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
     /**
      * Checks and copies the values. When {@code run} is {@code null} it is read from the
      * metadata's {@value #SEED_KEY} and {@value #DATA_KEY} if they describe one (as checkpoints of
-     * earlier versions do); when it is given, those two keys are set from it.
+     * earlier versions do); then, if there is a run, those two keys are set from it (the data key
+     * only for a file or the embedded names).
      *
      * @param trainer the trainer's position
      * @param optimizer the optimizer's settings and moments
@@ -83,7 +84,8 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
         Map<String, String> copy = new LinkedHashMap<>(metadata);
         if (run == null) {
             run = runOf(copy);
-        } else {
+        }
+        if (run != null) {
             copy.put(SEED_KEY, Long.toString(run.seed()));
             switch (run.data().kind()) {
                 case EMBEDDED, FILE -> copy.put(DATA_KEY, run.data().name());
