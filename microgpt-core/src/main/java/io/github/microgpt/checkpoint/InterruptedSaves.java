@@ -24,7 +24,7 @@ import java.util.List;
  *       newest leftover that loads as a checkpoint becomes the target, and the rest is deleted.</li>
  * </ul>
  * This runs only under the directory's {@link SaveLock}, so a save in progress in another
- * process is never taken for a crashed one. It is best effort: if the directory cannot be
+ * process is never taken for a crashed one; the lock file of a killed process goes too. It is best effort: if the directory cannot be
  * written (a read-only disk), nothing changes and the loader's message says where the leftovers are.
  */
 final class InterruptedSaves {
@@ -44,7 +44,12 @@ final class InterruptedSaves {
      */
     static void repair(Path directory, boolean lockHeld) {
         Path target = directory.toAbsolutePath().normalize();
-        if (target.getParent() == null || leftovers(target).isEmpty()) {
+        if (target.getParent() == null || target.getFileName() == null) {
+            return;
+        }
+        // A lock file whose holder was killed is a leftover too: taking and releasing the lock removes it.
+        boolean staleLock = !lockHeld && Files.exists(SaveLock.lockFile(target), LinkOption.NOFOLLOW_LINKS);
+        if (!staleLock && leftovers(target).isEmpty()) {
             return;
         }
         if (lockHeld) {
