@@ -29,14 +29,23 @@ import java.util.Optional;
  * Sampler sampler = new Sampler(model, checkpoint.tokenizer(), new PythonRandom(7));
  * }</pre>
  *
- * <p>To resume training, save a {@link TrainingState} with the model, and later give
- * {@link #resume(List)} the same documents in the same order:
+ * <h2>The resume protocol</h2>
+ * To resume training, save a {@link TrainingState} with the model: the trainer's place, the
+ * optimizer, the random generator, the {@link TrainingRun} (the seed and where the documents
+ * came from) and the {@link LossHistory}. Later, {@link #resume(LanguageModel)} reads the
+ * documents again from where the run recorded them, shuffles them with its seed, checks them
+ * against the saved fingerprint and rebuilds everything; {@link #resume(List, LanguageModel)}
+ * does the same with documents you supply (in training order). The command line's
+ * {@code --resume} and the simulator's Load both follow it.
  * <pre>{@code
- * Checkpoint.save(dir, trainer.model(), tokenizer,
- *         TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of()));
+ * LossHistory losses = LossHistory.recording(trainer);
+ * // ... train ...
+ * Checkpoint.save(dir, trainer.model(), tokenizer, TrainingState.capture(trainer, random,
+ *         StepMode.DOCUMENT, new TrainingRun(42, DataSource.embedded()), losses.losses(), Map.of()));
  * // ... later, perhaps in another JVM:
- * ResumedTraining resumed = Checkpoint.load(dir).resume(documentsInTrainingOrder);
+ * ResumedTraining resumed = Checkpoint.load(dir).resume(model);   // any engine, weights overwritten
  * resumed.trainer().run(StepMode.DOCUMENT);   // steps 501..1000, bit for bit as an uninterrupted run
+ * resumed.losses().losses();                  // the losses of steps 1..1000
  * }</pre>
  *
  * <h2>The directory</h2>
@@ -53,25 +62,35 @@ import java.util.Optional;
  *       {@code NAME.m} and {@code NAME.v} for each weight matrix, always {@code F64};</li>
  *   <li>{@value #TRAINER_FILE} (training state only): steps done and the length of the run, the
  *       position cursor, the optimizer's settings, the random generator's state (in the form of
- *       Python's {@code random.getstate()}), the documents' {@link DataFingerprint}, and the
- *       application's metadata.</li>
+ *       Python's {@code random.getstate()}), the documents' {@link DataFingerprint}, the run's seed
+ *       and data source ({@code "run"}), and the application's metadata;</li>
+ *   <li>{@value #LOSSES_FILE} (training state, when there is a history): one {@code F64} tensor
+ *       {@code losses} of shape {@code [steps_done]}, the loss of each step, exactly.</li>
  * </ul>
+ * Beside the directory, {@code .NAME.lock} exists while a process holds its {@link SaveLock},
+ * and {@code .NAME.saving-*} and {@code .NAME.old-*} for a moment during a save.
  *
  * <h2>Guarantees</h2>
  * <ul>
- *   <li><b>Atomic saves.</b> Everything is written to a temporary directory beside the target,
- *       forced to the disk, and renamed into place; an existing checkpoint is renamed aside first
- *       and deleted last. A crash, a kill or a full disk at any moment leaves the old checkpoint
- *       or the new one complete, never a damaged one. (If a crash falls exactly between the two
- *       renames, the target name is briefly absent and the complete old checkpoint waits beside it
- *       as {@code .NAME.old-XXXX}; {@link #load} names it in its error message.) An existing
- *       directory that is not a checkpoint is never replaced. One writer at a time per directory.</li>
- *   <li><b>Checked loads.</b> {@link #load} reads and checks every file completely (format name
- *       and version, the JSON, every safetensors header field, shapes against the configuration,
- *       the vocabulary against the embeddings, every number) before it returns; every length read
- *       from a file is bounded before anything is allocated. Any problem is a
- *       {@link CheckpointException} naming the file and the problem; nothing half-loaded is ever
- *       returned.</li>
+ *   <li><b>Atomic saves, repaired after a crash.</b> Everything is written to a temporary
+ *       directory beside the target, forced to the disk, and renamed into place; an existing
+ *       checkpoint is renamed aside first and deleted last. A crash, a kill or a full disk at any
+ *       moment leaves the old checkpoint or the new one complete, never a damaged one, and the next
+ *       {@link #load} or {@link #save} puts the newest complete one in place and deletes the
+ *       leftovers by itself. An existing directory that is not a checkpoint is never replaced.</li>
+ *   <li><b>One writer at a time.</b> A save holds the directory's {@link SaveLock}; a program
+ *       that saves at the end of a long run takes it at the start, so a second one is told at
+ *       once. {@link #checkSaveTarget} finds a target that cannot be written before any work.</li>
+ *   <li><b>Checked, bounded loads.</b> {@link #load} reads {@value #CONFIG_FILE} first, and
+ *       every allocation after it is bounded by the model it describes: a safetensors header
+ *       must declare exactly that model's tensors before any data is read, and a model that would
+ *       not fit in half of the Java heap is refused. Every file must be a regular file (a FIFO, a
+ *       device or a socket is refused before it is opened, so nothing waits). Everything is
+ *       checked before it returns: format name and version, the JSON, every safetensors header
+ *       field, shapes, the vocabulary (single characters that print on one line), every number,
+ *       and that the files agree (a run with no step has zero moments and position, a loss
+ *       history has one loss per step). Any problem is a {@link CheckpointException} naming the
+ *       file and the field; nothing half-loaded is ever returned.</li>
  *   <li><b>No NaN.</b> Weights and moments must be finite (and second moments not negative):
  *       saving a diverged model is refused with an {@link IllegalArgumentException}, and a file
  *       holding NaN or infinity is rejected on loading, naming the tensor and the entry.</li>
