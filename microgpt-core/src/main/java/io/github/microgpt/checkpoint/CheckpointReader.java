@@ -45,14 +45,16 @@ final class CheckpointReader {
             throw new CheckpointException(directory, "is not a checkpoint: it has no " + Format.CONFIG_FILE);
         }
         ConfigJson.Contents config = ConfigJson.read(configFile, JsonFile.read(configFile));
+        // The weights (an array, and one tensor at a time being read into it) and the layout's
+        // six matrices per layer, before any of them is made.
+        MemoryBudget.check(configFile, "the model it describes (" + config.numParams() + " parameters, "
+                + config.config().nLayer() + " layers)", 16L * config.numParams() + 6L * 64 * config.config().nLayer());
         List<ParameterMatrix> layout = MatrixTensors.layout(config.config(), config.tokenizer().vocabSize());
 
         Path modelFile = directory.resolve(Format.MODEL_FILE);
         double[] weights;
         try (Safetensors.Opened model = Safetensors.Opened.open(modelFile)) {
             MatrixTensors.checkDeclared(modelFile, model, layout, "");
-            // The flat array, and one tensor at a time being read into it.
-            MemoryBudget.check(modelFile, "the " + config.numParams() + " weights", 16L * config.numParams());
             weights = MatrixTensors.read(modelFile, model, layout, "");
         }
 

@@ -135,7 +135,23 @@ class HostileCheckpointTest {
         long[] offset = {0};
         entries(MatrixTensors.layout(config, TOKENIZER.vocabSize()), "", header, offset);
         writeSafetensors(dir.resolve(Checkpoint.MODEL_FILE), header.append('}').toString(), offset[0]);
-        refused(dir, Checkpoint.MODEL_FILE, "bytes of memory, more than half of the");
+        refused(dir, Checkpoint.CONFIG_FILE, "the model it describes (" + params + " parameters", "bytes of memory, "
+                + "more than half of the");
+    }
+
+    @Test
+    void tenMillionLayersOfTwoWeightsAreRefusedBeforeTheLayoutIsBuilt() throws Exception {
+        Path dir = trainedCheckpoint("layers", 0);
+        int layers = 10_000_000;
+        GptConfig config = new GptConfig(layers, 2, 1, 2, 0.1);
+        long params = MatrixTensors.parameterCount(config, TOKENIZER.vocabSize());
+        assumeTrue(16L * params + 6L * 64 * layers > Runtime.getRuntime().maxMemory() / 2, "a very large heap");
+        String json = Files.readString(dir.resolve(Checkpoint.CONFIG_FILE))
+                .replace("\"n_layer\": 1", "\"n_layer\": " + layers).replace("\"n_embd\": 8", "\"n_embd\": 2")
+                .replace("\"n_head\": 2", "\"n_head\": 1").replace("\"block_size\": 6", "\"block_size\": 2")
+                .replaceAll("\"num_params\": \\d+", "\"num_params\": " + params);
+        Files.writeString(dir.resolve(Checkpoint.CONFIG_FILE), json);
+        refused(dir, Checkpoint.CONFIG_FILE, layers + " layers", "more than half of the");
     }
 
     // ----------------------------------------------------------------------- not regular files
