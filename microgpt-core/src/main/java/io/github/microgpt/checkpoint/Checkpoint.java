@@ -423,6 +423,7 @@ public final class Checkpoint {
      */
     public ResumedTraining resume(List<String> documents, LanguageModel model) throws CheckpointException {
         requireTraining();
+        RunRebuilder.checkDocuments(directory, training, documents);
         loadInto(model);
         return RunRebuilder.rebuild(directory, training, model, tokenizer, documents);
     }

@@ -18,8 +18,9 @@ final class RunRebuilder {
     private RunRebuilder() {
     }
 
-    static ResumedTraining rebuild(Path directory, TrainingState training, LanguageModel model, Tokenizer tokenizer,
-                                   List<String> documents) throws CheckpointException {
+    /** Checks that the documents are the saved run's, in its order, before anything is changed. */
+    static void checkDocuments(Path directory, TrainingState training, List<String> documents)
+            throws CheckpointException {
         Path trainerFile = directory.resolve(Format.TRAINER_FILE);
         DataFingerprint given = DataFingerprint.of(documents);
         DataFingerprint saved = training.data();
@@ -29,6 +30,12 @@ final class RunRebuilder {
                     + given.documents() + " with " + given.sha256().substring(0, 12) + "... (the same data, shuffled "
                     + "with the same seed, are needed)");
         }
+    }
+
+    /** The run on a model that already holds the saved weights, with documents {@link #checkDocuments} accepted. */
+    static ResumedTraining rebuild(Path directory, TrainingState training, LanguageModel model, Tokenizer tokenizer,
+                                   List<String> documents) throws CheckpointException {
+        Path trainerFile = directory.resolve(Format.TRAINER_FILE);
         AdamOptimizer optimizer = training.optimizer().toOptimizer();
         Trainer trainer;
         try {
