@@ -1,6 +1,7 @@
 package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.text.Tokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -52,10 +53,10 @@ final class ConfigJson {
         GptConfig config = readConfig(file, model);
         int vocabSize = model.integer("vocab_size", 2, Integer.MAX_VALUE);
         Tokenizer tokenizer = readVocabulary(file, root.object("vocabulary"), vocabSize);
-        long numParams = MatrixTensors.parameterCount(config, vocabSize);
-        if (numParams > Format.MAX_PARAMETERS) {
+        long numParams = ParameterLayout.gptSize(config, vocabSize);
+        if (numParams > ParameterLayout.MAX_SIZE) {
             throw new CheckpointException(file, "the configuration describes a model of " + numParams
-                    + " parameters, more than a model can hold (" + Format.MAX_PARAMETERS + ")");
+                    + " parameters, more than a model can hold (" + ParameterLayout.MAX_SIZE + ")");
         }
         long saved = model.longInteger("num_params", 0, Long.MAX_VALUE);
         if (saved != numParams) {

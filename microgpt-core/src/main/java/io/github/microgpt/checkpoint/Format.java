@@ -28,8 +28,6 @@ final class Format {
 
     /** The largest JSON file read, 1 MiB: room for a vocabulary of some 100,000 characters. */
     static final int MAX_JSON_BYTES = 1 << 20;
-    /** A model's parameters must fit one Java array. */
-    static final long MAX_PARAMETERS = Integer.MAX_VALUE - 8;
 
     private Format() {
     }

@@ -1,8 +1,8 @@
 package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.train.StepEvent;
+import io.github.microgpt.train.StepListener;
 import io.github.microgpt.train.Trainer;
-import io.github.microgpt.train.TrainingListener;
 import java.util.Arrays;
 
 /**
@@ -19,7 +19,7 @@ import java.util.Arrays;
  * already. If the history it continues is missing (a checkpoint from before histories were kept,
  * or a trainer that has taken steps unrecorded) the history stays empty rather than misaligned.
  */
-public final class LossHistory implements TrainingListener {
+public final class LossHistory implements StepListener {
 
     private double[] losses;
     private int size;
@@ -55,7 +55,7 @@ public final class LossHistory implements TrainingListener {
         if (!history.recording) {
             history.size = 0;
         }
-        trainer.addListener(history);
+        trainer.addStepListener(history);
         return history;
     }
 

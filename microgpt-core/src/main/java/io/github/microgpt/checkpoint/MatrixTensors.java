@@ -1,6 +1,7 @@
 package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,9 +11,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The weight matrices of a GPT as tensors of a safetensors file: the layout (names, shapes,
- * offsets in the flat parameter list), and the copy between that flat list and one tensor per
- * matrix, in both directions.
+ * The weight matrices of a GPT as tensors of a safetensors file: the copy between the flat
+ * parameter list ({@link ParameterLayout}'s order) and one tensor per matrix, in both directions,
+ * and the check that a file declares exactly the model's tensors.
  */
 final class MatrixTensors {
 
@@ -20,50 +21,12 @@ final class MatrixTensors {
     }
 
     /**
-     * The weight matrices of a GPT, in the order of SPEC §3 ({@code microgpt.py}'s
-     * {@code state_dict}), with their offsets in the flat parameter list. Every engine lays out
-     * its parameters this way; a save checks that the model does.
+     * The weight matrices of a GPT in the flat parameter order, from the one
+     * {@link ParameterLayout} every engine uses; call it only once the size is bounded
+     * ({@link ParameterLayout#gptSize}).
      */
     static List<ParameterMatrix> layout(GptConfig config, int vocabSize) {
-        int d = config.nEmbd();
-        List<ParameterMatrix> matrices = new ArrayList<>();
-        int offset = 0;
-        offset = add(matrices, "wte", vocabSize, d, offset);
-        offset = add(matrices, "wpe", config.blockSize(), d, offset);
-        offset = add(matrices, "lm_head", vocabSize, d, offset);
-        for (int i = 0; i < config.nLayer(); i++) {
-            String layer = "layer" + i + ".";
-            offset = add(matrices, layer + "attn_wq", d, d, offset);
-            offset = add(matrices, layer + "attn_wk", d, d, offset);
-            offset = add(matrices, layer + "attn_wv", d, d, offset);
-            offset = add(matrices, layer + "attn_wo", d, d, offset);
-            offset = add(matrices, layer + "mlp_fc1", 4 * d, d, offset);
-            offset = add(matrices, layer + "mlp_fc2", d, 4 * d, offset);
-        }
-        return List.copyOf(matrices);
-    }
-
-    private static int add(List<ParameterMatrix> matrices, String name, int rows, int cols, int offset) {
-        matrices.add(new ParameterMatrix(name, rows, cols, offset));
-        return offset + rows * cols;
-    }
-
-    /**
-     * The number of parameters of a GPT, {@code 2·V·d + B·d + L·12·d²}, saturating at
-     * {@code Long.MAX_VALUE} (a file may claim absurd sizes; the count must still compare
-     * correctly, and {@link #layout} must not be called before it is bounded).
-     */
-    static long parameterCount(GptConfig config, int vocabSize) {
-        try {
-            long d = config.nEmbd();
-            long perLayer = Math.multiplyExact(12L, Math.multiplyExact(d, d));
-            long layers = Math.multiplyExact(perLayer, (long) config.nLayer());
-            long embeddings = Math.addExact(Math.multiplyExact(2L * vocabSize, d),
-                    Math.multiplyExact((long) config.blockSize(), d));
-            return Math.addExact(layers, embeddings);
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE;
-        }
+        return ParameterLayout.gpt(config, vocabSize).matrices();
     }
 
     /** One tensor per matrix, named {@code NAME + suffix}, cut out of a flat array. */
