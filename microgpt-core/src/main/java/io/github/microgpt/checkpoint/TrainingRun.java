@@ -19,7 +19,7 @@ import java.util.Objects;
  * ResumedTraining resumed = checkpoint.resume(order);     // checks them against the fingerprint
  * }</pre>
  *
- * <p>{@link Checkpoint#resume()} does exactly that in one call.
+ * <p>{@link Checkpoint#resume(io.github.microgpt.model.LanguageModel)} does exactly that in one call.
  *
  * @param seed the seed of the {@link PythonRandom} that shuffled the documents (and then drew
  *     the initial weights and the samples)
