@@ -187,6 +187,9 @@ final class AtomicFiles {
         if (e instanceof java.nio.file.AccessDeniedException) {
             return "permission denied";
         }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "it refuses new entries, as a virtual file system such as /proc does";
+        }
         if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
             return fs.getReason();
         }
