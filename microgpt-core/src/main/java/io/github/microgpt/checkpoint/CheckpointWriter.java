@@ -9,9 +9,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns a model (and its training state) into the files of a checkpoint, checks them, and has
@@ -26,13 +28,35 @@ final class CheckpointWriter {
             throws IOException {
         Map<String, byte[]> files = encode(model, tokenizer, training, dtype);
         SaveLock lock = SaveLock.isHeldHere(directory) ? null : SaveLock.acquire(directory);
+        Path target = directory.toAbsolutePath().normalize();
+        synchronized (IN_PROGRESS) {
+            IN_PROGRESS.add(target);
+        }
         try {
             InterruptedSaves.repair(directory, true);
             AtomicFiles.writeDirectory(directory, files, Format.CONFIG_FILE);
         } finally {
+            synchronized (IN_PROGRESS) {
+                IN_PROGRESS.remove(target);
+            }
             if (lock != null) {
                 lock.close();
             }
+        }
+    }
+
+    /** The directories a save of this process is writing into right now: their leftovers are not leftovers. */
+    private static final Set<Path> IN_PROGRESS = new HashSet<>();
+
+    /**
+     * Whether a thread of this process is saving into a directory at this moment.
+     *
+     * @param directory the checkpoint directory
+     * @return true while a {@link #save} into it runs
+     */
+    static boolean inProgress(Path directory) {
+        synchronized (IN_PROGRESS) {
+            return IN_PROGRESS.contains(directory.toAbsolutePath().normalize());
         }
     }
 

@@ -39,8 +39,9 @@ final class InterruptedSaves {
      * Repairs a checkpoint directory if a save was interrupted.
      *
      * @param directory the checkpoint directory
-     * @param lockHeld whether the caller holds the directory's {@link SaveLock}; if not, it is
-     *     taken here, and nothing is done if another process holds it
+     * @param lockHeld whether the caller holds the directory's {@link SaveLock}; if neither it
+     *     nor anything else in this process does, it is taken here, and nothing is done if another
+     *     process holds it
      */
     static void repair(Path directory, boolean lockHeld) {
         Path target = directory.toAbsolutePath().normalize();
@@ -52,7 +53,12 @@ final class InterruptedSaves {
         if (!staleLock && leftovers(target).isEmpty()) {
             return;
         }
-        if (lockHeld) {
+        if (!lockHeld && CheckpointWriter.inProgress(target)) {
+            return;  // another thread of this process is saving there: its files are not leftovers
+        }
+        if (lockHeld || SaveLock.isHeldHere(target)) {
+            // This process holds the lock (say, a run that saves into the directory it resumed
+            // from): no other process is saving there.
             repairLocked(target);
             return;
         }

@@ -325,14 +325,22 @@ class CheckpointTest {
         };
         assertThrows(SimulatedCrash.class, () -> Checkpoint.save(dir, run.model(), TOKENIZER));
         AtomicFiles.hook = null;
-        try (SaveLock held = SaveLock.acquire(dir)) {
+        Process holder = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "lock", dir.toString());
+        try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            assertEquals("locked", out.readLine(), "another process holds the lock");
             CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
             assertTrue(e.getMessage().contains("a save was interrupted"), e.getMessage());
             Path aside = AtomicFiles.interruptedSaveOf(dir);
             assertNotNull(aside);
             assertTrue(e.getMessage().contains(aside.toString()), e.getMessage());
             assertArrayEquals(before, Checkpoint.load(aside).weights(), "the old checkpoint is complete where it says");
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor();
         }
+        Checkpoint.load(dir);   // the holder is gone: now the load repairs
+        assertEquals(Set.of("busy"), names(tmp));
     }
 
     /** Stands for the process dying: not an IOException, so no clean-up runs. */

@@ -206,4 +206,39 @@ class InterruptedSaveTest {
         Checkpoint.checkSaveTarget(tmp.resolve("new").resolve("run"));
         assertEquals(Set.of("a-file"), names(tmp), "the check leaves nothing behind");
     }
+
+    /** A load in one thread while another thread of the process saves: the save's files are left alone. */
+    @Test
+    void aLoadDuringASaveInAnotherThreadLeavesTheSaveAlone() throws Exception {
+        Path dir = tmp.resolve("threads");
+        Checkpoint.save(dir, model(1), TOKENIZER);
+        CountDownLatch written = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        AtomicFiles.hook = at -> {
+            if (at.equals("written")) {
+                written.countDown();
+                try {
+                    proceed.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread saver = new Thread(() -> {
+            try {
+                Checkpoint.save(dir, model(2), TOKENIZER);
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        saver.start();
+        assertTrue(written.await(60, TimeUnit.SECONDS));
+        assertEquals(1, Checkpoint.load(dir).weights()[0], "the old checkpoint, while the new one is written");
+        proceed.countDown();
+        saver.join(60_000);
+        assertNull(failure.get(), () -> "the save went through: " + failure.get());
+        assertEquals(2, Checkpoint.load(dir).weights()[0]);
+        assertEquals(Set.of("threads"), names(tmp));
+    }
 }

@@ -172,4 +172,20 @@ class HostileInputCommandTest {
         Cli.Result train = Cli.run("train", "--steps", "2", "--temperature", "4.9e-324", "--samples", "2");
         assertEquals(0, train.exitCode(), train.toString());
     }
+
+    /** A kill between a save's two renames left only {@code .run.old-*}: resuming into the same directory repairs it. */
+    @Test
+    void resumingIntoTheDirectoryOfAnInterruptedSaveRepairsIt() throws Exception {
+        Path run = dir.resolve("run");
+        Cli.Result whole = Cli.run("train", "--steps", "6", "--samples", "2");
+        assertEquals(0, Cli.run("train", "--steps", "6", "--stop-after", "3", "--save", run.toString()).exitCode());
+        Files.move(run, dir.resolve(".run.old-1f2e3d"));
+        Cli.Result resumed = Cli.run("train", "--resume", run.toString(), "--save", run.toString(), "--samples", "2");
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        assertEquals(whole.stdoutLines().subList(6, whole.stdoutLines().size()),
+                resumed.stdoutLines().subList(3, resumed.stdoutLines().size()), "steps 4-6 and the samples");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("run"), files.map(p -> p.getFileName().toString()).toList(), "no leftovers");
+        }
+    }
 }
