@@ -17,7 +17,6 @@ import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.text.DataSource;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
-import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
 import java.io.IOException;
@@ -28,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -274,12 +272,14 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
 
-        // The state is captured before sampling draws from the generator, so that 'generate'
-        // continues where training left it; it is written after the samples are printed, so that
-        // a save that fails cannot take the samples of a finished run with it.
-        TrainingState state = save == null ? null : state(run);
+        // Saved before sampling draws from the generator, so that 'generate' continues where
+        // training left it. A final save that fails does not take the samples of a finished run
+        // with it: they are printed, and then the failure is reported.
+        CommandFailedException saveFailure = save == null ? null : trySave(run, state(run));
         if (trainer.stepsDone() < trainer.totalSteps()) {
-            saveCheckpoint(run, state);
+            if (saveFailure != null) {
+                throw saveFailure;
+            }
             return;  // stopped early: the samples come when the run is complete
         }
 
@@ -291,8 +291,8 @@ public final class TrainCommand implements Callable<Integer> {
             out.flush();
         }
         out.flush();
-        if (state != null) {
-            saveCheckpoint(run, state);
+        if (saveFailure != null) {
+            throw saveFailure;
         }
     }
 
@@ -405,11 +405,13 @@ public final class TrainCommand implements Callable<Integer> {
                 run.losses().losses(), Map.of());
     }
 
-    private void saveCheckpoint(Run run, TrainingState state) {
+    /** Saves the run; a failure is returned, to be reported when the run's output is complete. */
+    private CommandFailedException trySave(Run run, TrainingState state) {
         try {
             Checkpoint.save(save, run.model(), run.tokenizer(), state);
+            return null;
         } catch (IOException e) {
-            throw new CommandFailedException("the run " + (state.trainer().stepsDone() == state.trainer().totalSteps()
+            return new CommandFailedException("the run " + (state.trainer().stepsDone() == state.trainer().totalSteps()
                     ? "finished" : "stopped after step " + state.trainer().stepsDone()) + " but could not be saved in "
                     + save + ": " + describeSaveFailure(e), CommandFailedException.FAILED, e);
         }
