@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.testing.TestResources;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -57,14 +57,12 @@ final class Cli {
         return new Result(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
     }
 
-    /** The shared reference directory that the build points {@code microgpt.shared} to. */
+    /**
+     * A directory with the reference material ({@code golden/...}, {@code data/names.txt}), from
+     * microgpt-core's test resources: {@link TestResources#directory()}.
+     */
     static Path shared() {
-        Path dir = Path.of(System.getProperty("microgpt.shared", "../shared")).toAbsolutePath().normalize();
-        if (!Files.isRegularFile(dir.resolve("data/names.txt"))) {
-            throw new IllegalStateException("the shared reference directory is missing: expected " + dir
-                    + " (set -Dmicrogpt.shared=...)");
-        }
-        return dir;
+        return TestResources.directory();
     }
 
     /**
