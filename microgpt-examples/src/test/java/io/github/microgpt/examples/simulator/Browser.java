@@ -90,6 +90,28 @@ final class Browser {
      * a browser, skips the calling test class, or fails it when a browser is required.
      */
     static WebDriver start(Path profile, List<String> extraFlags) {
+        Path binary = binary();
+        List<String> flags = flags(profile, extraFlags);
+        Optional<Path> driver = find("the driver", DRIVER, "CHROMEDRIVER", DRIVER_PLACES, List.of("chromedriver"));
+        if (driver.isPresent()) {
+            ChromeOptions options = new ChromeOptions();
+            options.setBinary(binary.toFile());
+            options.addArguments(flags);
+            ChromeDriverService service = new ChromeDriverService.Builder()
+                    .usingDriverExecutable(driver.get().toFile())
+                    .usingAnyFreePort()
+                    .build();
+            return new ChromeDriver(service, options);
+        }
+        return CdpDriver.launch(binary, flags, profile);
+    }
+
+    /** Starts the browser as {@link #start} does, but always over the DevTools protocol, even with a chromedriver. */
+    static CdpDriver startOverDevTools(Path profile, List<String> extraFlags) {
+        return CdpDriver.launch(binary(), flags(profile, extraFlags), profile);
+    }
+
+    private static Path binary() {
         Optional<Path> binary = find("the browser", BINARY, "CHROME_BIN", BROWSER_PLACES, BROWSER_NAMES);
         if (binary.isEmpty()) {
             if (required()) {
@@ -98,21 +120,14 @@ final class Browser {
             }
             Assumptions.abort(NO_BROWSER);
         }
+        return binary.get();
+    }
+
+    private static List<String> flags(Path profile, List<String> extraFlags) {
         List<String> flags = new ArrayList<>(FLAGS);
         flags.add("--user-data-dir=" + profile);
         flags.addAll(extraFlags);
-        Optional<Path> driver = find("the driver", DRIVER, "CHROMEDRIVER", DRIVER_PLACES, List.of("chromedriver"));
-        if (driver.isPresent()) {
-            ChromeOptions options = new ChromeOptions();
-            options.setBinary(binary.get().toFile());
-            options.addArguments(flags);
-            ChromeDriverService service = new ChromeDriverService.Builder()
-                    .usingDriverExecutable(driver.get().toFile())
-                    .usingAnyFreePort()
-                    .build();
-            return new ChromeDriver(service, options);
-        }
-        return CdpDriver.launch(binary.get(), flags, profile);
+        return flags;
     }
 
     /** Whether a missing browser fails the build ({@code -Dmicrogpt.browser=required}). */
