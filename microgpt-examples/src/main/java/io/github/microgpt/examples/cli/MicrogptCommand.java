@@ -136,7 +136,7 @@ public final class MicrogptCommand implements Callable<Integer> {
      */
     public static CommandLine commandLine(CliContext context) {
         CommandLine commandLine = new CommandLine(new MicrogptCommand(context));
-        // Set on the whole tree, so that no subcommand follows the terminal or picocli.usage.width.
+        // Set on the whole tree, so that no subcommand follows the terminal's width.
         commandLine.setUsageHelpAutoWidth(false);
         commandLine.setUsageHelpWidth(HELP_WIDTH);
         commandLine.setOut(new PrintWriter(new OutputStreamWriter(context.out(), StandardCharsets.UTF_8), true));
@@ -156,9 +156,11 @@ public final class MicrogptCommand implements Callable<Integer> {
         if (e instanceof UnmatchedArgumentException unmatched && !where.getSubcommands().isEmpty()
                 && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
             message = unknownCommand(unmatched.getUnmatched().get(0), where);
-        } else if (message != null && message.startsWith(HELP_UNKNOWN_COMMAND) && message.lastIndexOf('\'') > HELP_UNKNOWN_COMMAND.length()) {
+        } else if (message != null && message.startsWith(HELP_UNKNOWN_COMMAND)
+                && message.lastIndexOf('\'') > HELP_UNKNOWN_COMMAND.length()) {
             // "microgpt help frobnicate": picocli's HelpCommand words it differently; say it as above.
-            message = unknownCommand(message.substring(HELP_UNKNOWN_COMMAND.length(), message.lastIndexOf('\'')), where);
+            String name = message.substring(HELP_UNKNOWN_COMMAND.length(), message.lastIndexOf('\''));
+            message = unknownCommand(name, where);
         }
         usageError(where, message);
         return CommandLine.ExitCode.USAGE;

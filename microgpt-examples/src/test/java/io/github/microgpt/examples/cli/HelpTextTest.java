@@ -2,6 +2,7 @@ package io.github.microgpt.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -45,10 +46,15 @@ class HelpTextTest {
     }
 
     @Test
-    void theWidthDoesNotFollowTheTerminal() {
-        String before = System.getProperty("picocli.usage.width");
-        assertEquals(null, before, "the build sets no picocli.usage.width");
-        assertEquals(help(List.of("train")), Cli.run(Map.of("COLUMNS", "200"), null, null, "train", "--help").stdout());
+    void everyCommandIsLaidOutAt80ColumnsWhateverTheTerminal() {
+        CommandLine top = MicrogptCommand.commandLine(context());
+        List<CommandLine> all = new ArrayList<>(List.of(top));
+        all.addAll(top.getSubcommands().values());
+        for (CommandLine command : all) {
+            String name = command.getCommandSpec().qualifiedName();
+            assertFalse(command.isUsageHelpAutoWidth(), name + " does not follow the terminal's width");
+            assertEquals(MicrogptCommand.HELP_WIDTH, command.getUsageHelpWidth(), name);
+        }
     }
 
     @TestFactory
@@ -92,7 +98,7 @@ class HelpTextTest {
             }
             assertAll(texts.stream().map(text -> () -> {
                 String plain = text.replace("%n", "").strip();
-                assertTrue(!plain.isEmpty() && Character.isUpperCase(plain.codePointAt(0)) || Character.isDigit(plain.charAt(0)),
+                assertTrue(!plain.isEmpty() && (Character.isUpperCase(plain.codePointAt(0)) || Character.isDigit(plain.charAt(0))),
                         spec.qualifiedName() + ": begins with a capital: \"" + plain + "\"");
                 assertTrue(plain.endsWith("."), spec.qualifiedName() + ": ends with a full stop: \"" + plain + "\"");
             }));
