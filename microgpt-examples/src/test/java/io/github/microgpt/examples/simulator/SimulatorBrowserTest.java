@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -256,13 +257,13 @@ class SimulatorBrowserTest {
         Select filter = new Select(driver.findElement(By.id("weights-filter")));
         filter.selectByValue("lm_head");
         waitFor("the lm_head rows", d -> text("weights-count").startsWith("432 parameters"));
-        WebElement firstRow = driver.findElement(By.cssSelector("#weights-rows .wrow"));
-        List<String> cells = firstRow.findElements(By.tagName("span")).stream().map(WebElement::getText).toList();
+        List<String> cells = rendered(d -> d.findElement(By.cssSelector("#weights-rows .wrow"))
+                .findElements(By.tagName("span")).stream().map(WebElement::getText).toList());
         assertEquals(List.of("688", "lm_head", "0", "0"), cells.subList(0, 4));
         String before = cells.get(4);
         click("btn-step");
         waitFor("the weights of step 1", d -> text("weights-count").endsWith("step 1"));
-        String after = driver.findElement(By.cssSelector("#weights-rows .wrow span:nth-child(5)")).getText();
+        String after = firstWeightShown();
         assertFalse(before.equals(after), "lm_head[0][0] changed with the step: " + before + " -> " + after);
         double server = api.get("api/weights?matrix=lm_head").json().getAsJsonArray("values").get(0).getAsDouble();
         // The page shows six decimals of the value it was sent (rounded to float precision on the way).
@@ -318,7 +319,15 @@ class SimulatorBrowserTest {
     }
 
     private String firstWeightShown() {
-        return driver.findElement(By.cssSelector("#weights-rows .wrow span:nth-child(5)")).getText();
+        return rendered(d -> d.findElement(By.cssSelector("#weights-rows .wrow span:nth-child(5)")).getText());
+    }
+
+    /**
+     * Reads what the virtual weights table shows. It redraws its rows when new values arrive, so
+     * a row found a moment ago may be gone: read again from the new rows, as a user's eye would.
+     */
+    private <T> T rendered(Function<WebDriver, T> read) {
+        return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(read::apply);
     }
 
     @Test
@@ -371,7 +380,9 @@ class SimulatorBrowserTest {
     }
 
     private void waitFor(String what, Function<WebDriver, Boolean> condition) {
-        new WebDriverWait(driver, WAIT).withMessage(what).until(condition::apply);
+        // A stale element is a page that redrew between finding and reading: look again.
+        new WebDriverWait(driver, WAIT).withMessage(what).ignoring(StaleElementReferenceException.class)
+                .until(condition::apply);
     }
 
     private static Path screenshots() throws IOException {
