@@ -8,9 +8,9 @@ import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepEvent;
+import io.github.microgpt.train.StepListener;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import io.github.microgpt.train.TrainingListener;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +77,7 @@ public final class TrainAndSampleExample {
                 steps);
         out.printf(Locale.ROOT, "The loss is how surprised the model is by each next token: ln %d = %.4f for a uniform"
                 + " guess.%n", tokenizer.vocabSize(), Math.log(tokenizer.vocabSize()));
-        trainer.addListener(new TrainingListener() {
+        trainer.addStepListener(new StepListener() {
             private double sum;
 
             @Override
