@@ -90,8 +90,10 @@ class SimulatorBrowserTest {
         Fixtures.Answer answer = api.post("api/reset", "{\"numSteps\": 1000, \"dataset\": {\"source\": \"current\"}}");
         assertEquals(200, answer.status(), answer.body());
         driver.get(server.uri().toString());
-        waitFor("the page connected and showed the step counter",
-                d -> text("connection").equals("live") && text("step-counter").equals("Step: 0 / 1000"));
+        // index.html itself says "Step: 0 / 1000"; the stats are drawn only from the server's state.
+        waitFor("the page connected and drew the server's state",
+                d -> text("connection").equals("live") && text("step-counter").equals("Step: 0 / 1000")
+                        && text("num-docs").matches("[0-9,]+"));
     }
 
     @Test
