@@ -34,8 +34,10 @@ import org.junit.jupiter.api.Test;
  * The public API of microgpt-core, written down: {@code api/microgpt-core.api} lists every public
  * type of the exported packages with its public and protected members, one line each (as
  * Kotlin's binary-compatibility validator does). This test lists the compiled classes the same
- * way and fails when the two differ, so that no change to the API goes unnoticed in review. After
- * an intended change, rewrite the listing and commit it with the change:
+ * way and fails when the two differ, so that no change to the API goes unnoticed in review. The
+ * build runs it at {@code verify} (the {@code api-check} execution of microgpt-core's pom), even
+ * with {@code -DskipTests}. After an intended change, rewrite the listing and commit it with the
+ * change:
  *
  * <pre>
  * ./mvnw -pl microgpt-core test -Dtest=PublicApiTest -Dmicrogpt.api.update=true
