@@ -141,6 +141,20 @@ class InterruptedSaveTest {
         assertEquals(Set.of("first"), names(tmp));
     }
 
+    /**
+     * A save killed while it probed whether the folder can be written (before its first step)
+     * leaves a {@code .NAME.probe-} directory: the next load cleans it up like any other leftover.
+     */
+    @Test
+    void aProbeLeftByAKilledSaveIsCleanedUp() throws Exception {
+        Path dir = tmp.resolve("probed");
+        Checkpoint.save(dir, model(4), TOKENIZER);
+        Path probe = Files.createDirectory(tmp.resolve(".probed.probe-5678"));
+        Files.write(probe.resolve("probe"), new byte[] {1});
+        assertEquals(4, Checkpoint.load(dir).weights()[0]);
+        assertEquals(Set.of("probed"), names(tmp));
+    }
+
     /** A partial leftover (killed while writing) is not taken for a checkpoint. */
     @Test
     void aPartialLeftoverIsNeverUsed() throws Exception {
