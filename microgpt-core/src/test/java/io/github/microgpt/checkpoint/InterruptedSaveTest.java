@@ -155,6 +155,47 @@ class InterruptedSaveTest {
         assertEquals(Set.of("probed"), names(tmp));
     }
 
+    /**
+     * A load while another thread (or a training run in another process) replaces the checkpoint:
+     * the directory may be swapped between the reading of one file and the next, so a load can
+     * see config.json of one save and model.safetensors of the next. Saves alternate between two
+     * vocabularies, so a mixed read would not even have the right shapes: every load must give
+     * one whole save.
+     */
+    @Test
+    void aLoadDuringSavesSeesOneWholeSave() throws Exception {
+        Path dir = tmp.resolve("busy");
+        Tokenizer small = TOKENIZER;
+        Tokenizer large = Tokenizer.fromDocuments(List.of("anna", "bob", "emma", "xavier", "quincy", "zed"));
+        GptConfig config = new GptConfig(1, 16, 2, 8, 0.1);
+        GptModel smallModel = GptModel.create(config, small.vocabSize(), new PythonRandom(1));
+        GptModel largeModel = GptModel.create(config, large.vocabSize(), new PythonRandom(2));
+        Checkpoint.save(dir, smallModel, small);
+        AtomicInteger saves = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread saver = new Thread(() -> {
+            try {
+                while (!stop.get()) {
+                    boolean odd = saves.incrementAndGet() % 2 == 1;
+                    Checkpoint.save(dir, odd ? largeModel : smallModel, odd ? large : small);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        saver.start();
+        try {
+            for (int i = 0; i < 300; i++) {
+                Checkpoint loaded = Checkpoint.load(dir);
+                assertEquals(loaded.tokenizer().vocabSize(), loaded.model().vocabSize(), "load " + i);
+            }
+        } finally {
+            stop.set(true);
+            saver.join();
+        }
+        assertTrue(saves.get() > 1, "the saver ran");
+    }
+
     /** A partial leftover (killed while writing) is not taken for a checkpoint. */
     @Test
     void aPartialLeftoverIsNeverUsed() throws Exception {
