@@ -435,7 +435,9 @@ final class Kernels {
 
     /**
      * Rows {@code [o0, o1)} of {@code dw[o] += sum_t dout[t][o] * in[t]}: two rows and four
-     * positions per pass along the row, the positions taken in order.
+     * positions per pass along the row, the positions taken in order. A row gets the same
+     * operations whether it is paired or alone (the last row of an odd split), so the result does
+     * not depend on how the rows are split between threads.
      */
     private static void matmulBackwardWeights(double[][] dw, double[][] dout, double[][] in,
                                               int from, int to, int o0, int o1) {
@@ -471,21 +473,32 @@ final class Kernels {
                 double b = dout[t][o + 1];
                 double[] x = in[t];
                 for (int i = 0; i < g0.length; i++) {
-                    g0[i] += a * x[i];
-                    g1[i] += b * x[i];
+                    g0[i] = Math.fma(a, x[i], g0[i]);
+                    g1[i] = Math.fma(b, x[i], g1[i]);
                 }
             }
         }
-        for (; o < o1; o++) {
+        if (o < o1) {
             double[] g = dw[o];
-            for (int t = from; t < to; t++) {
-                double a = dout[t][o];
-                if (a == 0.0) {
-                    continue;
+            int t = from;
+            for (; t + 3 < to; t += 4) {
+                double a0 = dout[t][o];
+                double a1 = dout[t + 1][o];
+                double a2 = dout[t + 2][o];
+                double a3 = dout[t + 3][o];
+                double[] x0 = in[t];
+                double[] x1 = in[t + 1];
+                double[] x2 = in[t + 2];
+                double[] x3 = in[t + 3];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = Math.fma(a3, x3[i], Math.fma(a2, x2[i], Math.fma(a1, x1[i], Math.fma(a0, x0[i], g[i]))));
                 }
+            }
+            for (; t < to; t++) {
+                double a = dout[t][o];
                 double[] x = in[t];
                 for (int i = 0; i < g.length; i++) {
-                    g[i] += a * x[i];
+                    g[i] = Math.fma(a, x[i], g[i]);
                 }
             }
         }

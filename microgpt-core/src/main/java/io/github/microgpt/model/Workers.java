@@ -29,7 +29,7 @@ final class Workers {
     }
 
     /** How long an idle helper spins before it parks, in {@link Thread#onSpinWait} calls. */
-    private static final int SPINS = 1 << 14;
+    private static final int SPINS = 1 << 10;
     /** How long a parked helper waits for work before it ends. */
     private static final long IDLE_NANOS = 1_000_000_000L;
 
