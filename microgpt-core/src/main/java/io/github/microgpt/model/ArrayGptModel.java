@@ -1,7 +1,9 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.Listeners;
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -12,7 +14,7 @@ import java.util.List;
  * autograd works.
  *
  * <p><b>Storage.</b> Every row of every weight matrix is a {@code double[]} of its own, and so
- * is its gradient (see {@link ArrayParameters} for why); the {@link Parameters} view is the same
+ * is its gradient (see {@code ArrayParameters} for why); the {@link Parameters} view is the same
  * flat list as {@link GptModel}'s. Activations are rows too, one per position, in a workspace
  * allocated once per model (once per thread for batches, once per sequence for generation), so a
  * training step allocates nothing but the small arrays handed to observers. Each operation is
@@ -61,6 +63,8 @@ public final class ArrayGptModel implements LanguageModel {
     private Workers workers = SINGLE_THREAD;
     private Workspace trainingWorkspace;
     private BatchRunner batchRunner;
+    /** Told the attention weights of every forward pass (see {@link #addAttentionListener}). */
+    final Listeners<AttentionListener> attentionListeners = new Listeners<>();
 
     /** The team of the calling thread alone, shared: it holds no thread and no state. */
     static final Workers SINGLE_THREAD = new Workers(1);
@@ -70,11 +74,10 @@ public final class ArrayGptModel implements LanguageModel {
         this.vocabSize = vocabSize;
         this.nLayer = config.nLayer();
         this.nHead = config.nHead();
-        List<ParameterMatrix> matrices = layout(config, vocabSize);
-        this.parameters = new ArrayParameters(matrices);
+        this.parameters = new ArrayParameters(ParameterLayout.gpt(config, vocabSize));
         parameters.setValues(initialWeights);
-        this.weights = WeightRows.of(parameters.valueRows(), matrices, nLayer);
-        this.grads = WeightRows.of(parameters.gradRows(), matrices, nLayer);
+        this.weights = WeightRows.of(parameters, parameters.valueRows(), nLayer);
+        this.grads = WeightRows.of(parameters, parameters.gradRows(), nLayer);
         this.attnScale = Math.pow(Math.pow(config.headDim(), 0.5), -1);
     }
 
@@ -87,13 +90,11 @@ public final class ArrayGptModel implements LanguageModel {
      * @param vocabSize the number of tokens (from the tokenizer); at least 2
      * @param random the source of the initial weights
      * @return the model
-     * @throws IllegalArgumentException if {@code vocabSize < 2}
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
+     *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE})
      */
     public static ArrayGptModel create(GptConfig config, int vocabSize, RandomSource random) {
-        checkVocabSize(vocabSize);
-        List<ParameterMatrix> matrices = layout(config, vocabSize);
-        ParameterMatrix last = matrices.get(matrices.size() - 1);
-        double[] weights = new double[last.offset() + last.size()];
+        double[] weights = new double[ParameterLayout.gpt(config, vocabSize).size()];
         for (int i = 0; i < weights.length; i++) {
             weights[i] = random.gauss(0, config.initStd());
         }
@@ -110,53 +111,12 @@ public final class ArrayGptModel implements LanguageModel {
      * @throws IllegalArgumentException if the model's parameters are not laid out as a GPT's
      */
     public static ArrayGptModel copyOf(LanguageModel model) {
-        List<ParameterMatrix> expected = layout(model.config(), model.vocabSize());
-        if (!expected.equals(model.parameters().matrices())) {
+        ParameterLayout expected = ParameterLayout.gpt(model.config(), model.vocabSize());
+        if (!expected.describes(model.parameters())) {
             throw new IllegalArgumentException("the model's parameters are not laid out as a GPT of its "
                     + "configuration: " + model.parameters().matrices());
         }
         return new ArrayGptModel(model.config(), model.vocabSize(), model.parameters().values());
-    }
-
-    /**
-     * The matrices of a GPT in {@code microgpt.py}'s {@code state_dict} order, with their offsets.
-     *
-     * @param config the shape
-     * @param vocabSize the vocabulary size
-     * @return the matrices
-     */
-    static List<ParameterMatrix> layout(GptConfig config, int vocabSize) {
-        checkVocabSize(vocabSize);
-        int d = config.nEmbd();
-        List<ParameterMatrix> matrices = new ArrayList<>();
-        int[] offset = {0};
-        add(matrices, offset, "wte", vocabSize, d);
-        add(matrices, offset, "wpe", config.blockSize(), d);
-        add(matrices, offset, "lm_head", vocabSize, d);
-        for (int i = 0; i < config.nLayer(); i++) {
-            add(matrices, offset, "layer" + i + ".attn_wq", d, d);
-            add(matrices, offset, "layer" + i + ".attn_wk", d, d);
-            add(matrices, offset, "layer" + i + ".attn_wv", d, d);
-            add(matrices, offset, "layer" + i + ".attn_wo", d, d);
-            add(matrices, offset, "layer" + i + ".mlp_fc1", 4 * d, d);
-            add(matrices, offset, "layer" + i + ".mlp_fc2", d, 4 * d);
-        }
-        return List.copyOf(matrices);
-    }
-
-    private static void add(List<ParameterMatrix> matrices, int[] offset, String name, int rows, int cols) {
-        long size = (long) rows * cols;
-        if (offset[0] + size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a model of this size has more parameters than an array holds");
-        }
-        matrices.add(new ParameterMatrix(name, rows, cols, offset[0]));
-        offset[0] += (int) size;
-    }
-
-    private static void checkVocabSize(int vocabSize) {
-        if (vocabSize < 2) {
-            throw new IllegalArgumentException("vocabSize must be at least 2 (one character and BOS), got " + vocabSize);
-        }
     }
 
     // ----------------------------------------------------------------------------- accessors
@@ -174,11 +134,39 @@ public final class ArrayGptModel implements LanguageModel {
     /**
      * The parameters: a view of this model's own rows.
      *
-     * @return the parameters, as {@link ArrayParameters}
+     * @return the parameters
      */
     @Override
-    public ArrayParameters parameters() {
+    public Parameters parameters() {
         return parameters;
+    }
+
+    /**
+     * True: every layer has attention heads.
+     *
+     * @return true
+     */
+    @Override
+    public boolean hasAttention() {
+        return true;
+    }
+
+    /**
+     * Adds a listener that hears the attention weights of each head, during every forward pass
+     * from now on, layer by layer (see {@link AttentionEvent}). A batch step with attention
+     * listeners runs its documents on the calling thread, where the listeners are told; its
+     * result is the same, since it does not depend on the number of threads.
+     *
+     * @param listener the listener
+     */
+    @Override
+    public void addAttentionListener(AttentionListener listener) {
+        attentionListeners.add(listener);
+    }
+
+    @Override
+    public void removeAttentionListener(AttentionListener listener) {
+        attentionListeners.remove(listener);
     }
 
     /**
@@ -217,7 +205,7 @@ public final class ArrayGptModel implements LanguageModel {
 
     @Override
     public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
-        checkStretch(tokens, first, end);
+        ModelChecks.stretch(tokens, first, end, config.blockSize(), vocabSize);
         if (trainingWorkspace == null) {
             trainingWorkspace = new Workspace(config, vocabSize);
         }
@@ -246,39 +234,18 @@ public final class ArrayGptModel implements LanguageModel {
      */
     @Override
     public double batchLossAndGradients(List<int[]> documents, int threads, BatchObserver observer) {
-        int[] ends = checkBatch(documents, threads);
+        int[] ends = ModelChecks.batch(documents, threads, config.blockSize(), vocabSize);
         if (batchRunner == null) {
             batchRunner = new BatchRunner(this);
         }
-        return batchRunner.run(documents, ends, threads, observer, parameters.gradRows());
-    }
-
-    int[] checkBatch(List<int[]> documents, int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
-        }
-        if (documents.isEmpty()) {
-            throw new IllegalArgumentException("a batch needs at least one document");
-        }
-        int[] ends = new int[documents.size()];
-        for (int b = 0; b < ends.length; b++) {
-            int[] doc = documents.get(b);
-            if (doc == null || doc.length < 2) {
-                throw new IllegalArgumentException("document " + b + " of the batch has fewer than 2 tokens");
-            }
-            ends[b] = Math.min(config.blockSize(), doc.length - 1);
-            try {
-                checkStretch(doc, 0, ends[b]);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("document " + b + " of the batch: " + e.getMessage(), e);
-            }
-        }
-        return ends;
+        // Listeners are told on the calling thread: with any, one worker, the caller.
+        int workers = attentionListeners.isEmpty() ? threads : 1;
+        return batchRunner.run(documents, ends, workers, observer, parameters.gradRows());
     }
 
     /** Names the matrices of a buffer shaped as the parameters' rows (a batch document's gradient). */
     WeightRows weightRowsOf(double[][] rows) {
-        return WeightRows.of(rows, parameters.matrices(), nLayer);
+        return WeightRows.of(parameters, rows, nLayer);
     }
 
     /**
@@ -314,6 +281,9 @@ public final class ArrayGptModel implements LanguageModel {
             keepKeysTransposed(ws.keysT[l], ws.qkv[l], from, to);
             Kernels.attentionForward(ws.attnOut[l], ws.attnWeights[l], ws.qkv[l], ws.keysT[l], nHead, attnScale,
                     from, to, team);
+            if (!attentionListeners.isEmpty()) {
+                reportAttention(l, ws.attnWeights[l], from, to);
+            }
             Kernels.matmulForward(ws.attnProj[l], ws.attnOut[l], lw.attnWo, from, to,
                     ws.productInT, ws.productOutT, team);
             Kernels.residualForward(ws.afterAttn[l], ws.attnProj[l], ws.residual[l], from, to);
@@ -328,6 +298,16 @@ public final class ArrayGptModel implements LanguageModel {
         }
         Kernels.matmulForward(ws.logits, ws.residual[nLayer], w.lmHead, from, to,
                 ws.productInT, ws.productOutT, team);
+    }
+
+    /** Tells the listeners the attention weights of layer {@code l}, position by position, head by head. */
+    private void reportAttention(int l, double[][][] attnWeights, int from, int to) {
+        for (int t = from; t < to; t++) {
+            for (int h = 0; h < nHead; h++) {
+                AttentionEvent event = new AttentionEvent(l, h, t, Arrays.copyOf(attnWeights[t][h], t + 1));
+                attentionListeners.forEach(listener -> listener.onAttention(event));
+            }
+        }
     }
 
     /** {@code keysT[c][t] = qkv[t][C + c]}: the new positions' keys, into the transposed cache. */
@@ -397,38 +377,13 @@ public final class ArrayGptModel implements LanguageModel {
 
             @Override
             public double[] next(int tokenId) {
-                checkToken(tokenId, "the token");
-                if (length >= blockSize) {
-                    throw new IllegalArgumentException("position " + length + " is outside the block size "
-                            + blockSize + " (positions 0.." + (blockSize - 1) + ")");
-                }
+                ModelChecks.token(tokenId, vocabSize, "the token");
+                ModelChecks.position(length, blockSize);
                 read[length] = tokenId;
                 forward(ws, read, length, length + 1, SINGLE_THREAD);
                 length++;
                 return ws.logits[length - 1].clone();
             }
         };
-    }
-
-    // ------------------------------------------------------------------------------- checking
-
-    private void checkStretch(int[] tokens, int first, int end) {
-        int blockSize = config.blockSize();
-        int limit = Math.min(blockSize, tokens.length - 1);
-        if (first < 0 || first >= end || end > limit) {
-            throw new IllegalArgumentException("cannot train positions [" + first + ", " + end + ") of a "
-                    + tokens.length + "-token document with block size " + blockSize
-                    + ": need 0 <= first < end <= " + limit);
-        }
-        for (int i = 0; i <= end; i++) {
-            checkToken(tokens[i], "token " + i + " of the document");
-        }
-    }
-
-    private void checkToken(int tokenId, String what) {
-        if (tokenId < 0 || tokenId >= vocabSize) {
-            throw new IllegalArgumentException(what + " has id " + tokenId + ", outside the vocabulary [0, "
-                    + vocabSize + ")");
-        }
     }
 }

@@ -1,7 +1,6 @@
 package io.github.microgpt.model;
 
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The matrices of a GPT by name, each as an array of its rows: {@code llm.c}'s
@@ -51,36 +50,32 @@ final class WeightRows {
     }
 
     /**
-     * Names the matrices of {@code rows}, which holds the matrices of {@code layout} one after the
-     * other, row by row.
+     * Names the matrices of {@code rows}, a buffer shaped as the rows of {@code parameters}
+     * (their values, their gradients, or a copy), by the names of {@link ParameterLayout}.
      */
-    static WeightRows of(double[][] rows, List<ParameterMatrix> layout, int nLayer) {
+    static WeightRows of(ArrayParameters parameters, double[][] rows, int nLayer) {
         Layer[] layers = new Layer[nLayer];
         for (int l = 0; l < nLayer; l++) {
-            String p = "layer" + l + ".";
-            double[][] wq = matrix(rows, layout, p + "attn_wq");
-            double[][] wk = matrix(rows, layout, p + "attn_wk");
-            double[][] wv = matrix(rows, layout, p + "attn_wv");
+            double[][] wq = matrix(parameters, rows, ParameterLayout.inLayer(l, ParameterLayout.ATTN_WQ));
+            double[][] wk = matrix(parameters, rows, ParameterLayout.inLayer(l, ParameterLayout.ATTN_WK));
+            double[][] wv = matrix(parameters, rows, ParameterLayout.inLayer(l, ParameterLayout.ATTN_WV));
             double[][] qkv = new double[wq.length + wk.length + wv.length][];
             System.arraycopy(wq, 0, qkv, 0, wq.length);
             System.arraycopy(wk, 0, qkv, wq.length, wk.length);
             System.arraycopy(wv, 0, qkv, wq.length + wk.length, wv.length);
-            layers[l] = new Layer(qkv, matrix(rows, layout, p + "attn_wo"),
-                    matrix(rows, layout, p + "mlp_fc1"), matrix(rows, layout, p + "mlp_fc2"));
+            layers[l] = new Layer(qkv,
+                    matrix(parameters, rows, ParameterLayout.inLayer(l, ParameterLayout.ATTN_WO)),
+                    matrix(parameters, rows, ParameterLayout.inLayer(l, ParameterLayout.MLP_FC1)),
+                    matrix(parameters, rows, ParameterLayout.inLayer(l, ParameterLayout.MLP_FC2)));
         }
-        return new WeightRows(matrix(rows, layout, "wte"), matrix(rows, layout, "wpe"),
-                matrix(rows, layout, "lm_head"), layers);
+        return new WeightRows(matrix(parameters, rows, ParameterLayout.WTE),
+                matrix(parameters, rows, ParameterLayout.WPE),
+                matrix(parameters, rows, ParameterLayout.LM_HEAD), layers);
     }
 
     /** The rows of the named matrix: a view sharing the row arrays. */
-    private static double[][] matrix(double[][] rows, List<ParameterMatrix> layout, String name) {
-        int first = 0;
-        for (ParameterMatrix m : layout) {
-            if (m.name().equals(name)) {
-                return Arrays.copyOfRange(rows, first, first + m.rows());
-            }
-            first += m.rows();
-        }
-        throw new IllegalStateException("the layout has no matrix " + name + ": " + layout);
+    private static double[][] matrix(ArrayParameters parameters, double[][] rows, String name) {
+        int first = parameters.firstRow(name);
+        return Arrays.copyOfRange(rows, first, first + parameters.layout().matrix(name).rows());
     }
 }
