@@ -50,8 +50,20 @@ final class Kernels {
      */
     static final int MIN_POSITIONS_FOR_TRANSPOSE = 8;
 
-    /** Columns of the input handled per pass of {@link #matmulForward} (a block that stays in L1). */
-    private static final int COLUMN_BLOCK = 64;
+    /**
+     * Columns of the input handled per pass of {@link #matmulForward}: at 64 positions a block of
+     * the transposed input is 128 KB, which stays in the second-level cache while every row of
+     * the weights streams past it once.
+     */
+    private static final int COLUMN_BLOCK = 256;
+
+    /**
+     * Rows of the weights handled per pass of {@link #matmulBackwardInput}: about 256 KB of
+     * weights, which stay in the second-level cache while every position goes over them, instead
+     * of the whole matrix being read again from memory for each pair of positions. A multiple of
+     * 4, so that the rows are grouped the same way whatever the matrix.
+     */
+    private static final int BACKWARD_BLOCK_DOUBLES = 32 * 1024;
 
     private Kernels() {
     }
@@ -369,65 +381,64 @@ final class Kernels {
 
     /**
      * Columns {@code [i0, i1)} of {@code din[t] += sum_o dout[t][o] * w[o]}: two positions and
-     * four rows of {@code w} per pass along the columns, the rows taken in order from 0. Rows
-     * whose output gradient is 0 at both positions (ReLU's inactive units) are skipped.
+     * four rows of {@code w} per pass along the columns, the rows taken in order from 0 (in
+     * blocks that stay in cache for all the positions). Groups of four rows whose output
+     * gradient is 0 at both positions (ReLU's inactive units) are skipped.
      */
     private static void matmulBackwardInput(double[][] din, double[][] dout, double[][] w,
                                             int from, int to, int i0, int i1) {
         int rows = w.length;
-        int t = from;
-        for (; t + 1 < to; t += 2) {
-            double[] gu = dout[t];
-            double[] gv = dout[t + 1];
-            double[] du = din[t];
-            double[] dv = din[t + 1];
-            int o = 0;
-            for (; o + 3 < rows; o += 4) {
-                double a0 = gu[o];
-                double a1 = gu[o + 1];
-                double a2 = gu[o + 2];
-                double a3 = gu[o + 3];
-                double b0 = gv[o];
-                double b1 = gv[o + 1];
-                double b2 = gv[o + 2];
-                double b3 = gv[o + 3];
-                double[] w0 = w[o];
-                double[] w1 = w[o + 1];
-                double[] w2 = w[o + 2];
-                double[] w3 = w[o + 3];
-                for (int i = i0; i < i1; i++) {
-                    double c0 = w0[i];
-                    double c1 = w1[i];
-                    double c2 = w2[i];
-                    double c3 = w3[i];
-                    du[i] = Math.fma(a3, c3, Math.fma(a2, c2, Math.fma(a1, c1, Math.fma(a0, c0, du[i]))));
-                    dv[i] = Math.fma(b3, c3, Math.fma(b2, c2, Math.fma(b1, c1, Math.fma(b0, c0, dv[i]))));
+        int block = Math.max(4, BACKWARD_BLOCK_DOUBLES / w[0].length / 4 * 4);
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int r1 = Math.min(rows, r0 + block);
+            int t = from;
+            for (; t + 1 < to; t += 2) {
+                double[] gu = dout[t];
+                double[] gv = dout[t + 1];
+                double[] du = din[t];
+                double[] dv = din[t + 1];
+                int o = r0;
+                for (; o + 3 < r1; o += 4) {
+                    double a0 = gu[o];
+                    double a1 = gu[o + 1];
+                    double a2 = gu[o + 2];
+                    double a3 = gu[o + 3];
+                    double b0 = gv[o];
+                    double b1 = gv[o + 1];
+                    double b2 = gv[o + 2];
+                    double b3 = gv[o + 3];
+                    double[] w0 = w[o];
+                    double[] w1 = w[o + 1];
+                    double[] w2 = w[o + 2];
+                    double[] w3 = w[o + 3];
+                    for (int i = i0; i < i1; i++) {
+                        double c0 = w0[i];
+                        double c1 = w1[i];
+                        double c2 = w2[i];
+                        double c3 = w3[i];
+                        du[i] = du[i] + a0 * c0 + a1 * c1 + a2 * c2 + a3 * c3;
+                        dv[i] = dv[i] + b0 * c0 + b1 * c1 + b2 * c2 + b3 * c3;
+                    }
+                }
+                for (; o < r1; o++) {
+                    double a = gu[o];
+                    double b = gv[o];
+                    double[] row = w[o];
+                    for (int i = i0; i < i1; i++) {
+                        du[i] += a * row[i];
+                        dv[i] += b * row[i];
+                    }
                 }
             }
-            for (; o < rows; o++) {
-                double a = gu[o];
-                double b = gv[o];
-                if (a == 0.0 && b == 0.0) {
-                    continue;
-                }
-                double[] row = w[o];
-                for (int i = i0; i < i1; i++) {
-                    du[i] += a * row[i];
-                    dv[i] += b * row[i];
-                }
-            }
-        }
-        if (t < to) {
-            double[] gu = dout[t];
-            double[] du = din[t];
-            for (int o = 0; o < rows; o++) {
-                double a = gu[o];
-                if (a == 0.0) {
-                    continue;
-                }
-                double[] row = w[o];
-                for (int i = i0; i < i1; i++) {
-                    du[i] += a * row[i];
+            if (t < to) {
+                double[] gu = dout[t];
+                double[] du = din[t];
+                for (int o = r0; o < r1; o++) {
+                    double a = gu[o];
+                    double[] row = w[o];
+                    for (int i = i0; i < i1; i++) {
+                        du[i] += a * row[i];
+                    }
                 }
             }
         }
@@ -464,8 +475,8 @@ final class Kernels {
                     double u1 = x1[i];
                     double u2 = x2[i];
                     double u3 = x3[i];
-                    g0[i] = Math.fma(a3, u3, Math.fma(a2, u2, Math.fma(a1, u1, Math.fma(a0, u0, g0[i]))));
-                    g1[i] = Math.fma(b3, u3, Math.fma(b2, u2, Math.fma(b1, u1, Math.fma(b0, u0, g1[i]))));
+                    g0[i] = g0[i] + a0 * u0 + a1 * u1 + a2 * u2 + a3 * u3;
+                    g1[i] = g1[i] + b0 * u0 + b1 * u1 + b2 * u2 + b3 * u3;
                 }
             }
             for (; t < to; t++) {
@@ -473,8 +484,8 @@ final class Kernels {
                 double b = dout[t][o + 1];
                 double[] x = in[t];
                 for (int i = 0; i < g0.length; i++) {
-                    g0[i] = Math.fma(a, x[i], g0[i]);
-                    g1[i] = Math.fma(b, x[i], g1[i]);
+                    g0[i] += a * x[i];
+                    g1[i] += b * x[i];
                 }
             }
         }
@@ -491,14 +502,14 @@ final class Kernels {
                 double[] x2 = in[t + 2];
                 double[] x3 = in[t + 3];
                 for (int i = 0; i < g.length; i++) {
-                    g[i] = Math.fma(a3, x3[i], Math.fma(a2, x2[i], Math.fma(a1, x1[i], Math.fma(a0, x0[i], g[i]))));
+                    g[i] = g[i] + a0 * x0[i] + a1 * x1[i] + a2 * x2[i] + a3 * x3[i];
                 }
             }
             for (; t < to; t++) {
                 double a = dout[t][o];
                 double[] x = in[t];
                 for (int i = 0; i < g.length; i++) {
-                    g[i] = Math.fma(a, x[i], g[i]);
+                    g[i] += a * x[i];
                 }
             }
         }
