@@ -13,6 +13,13 @@ import java.util.List;
  * cross-entropy). It is the fast engine; {@link GptModel} is the one to read to learn how
  * autograd works.
  *
+ * <p><b>How it reads.</b> As {@code llm.c}'s {@code train_gpt2.c}: {@code Kernels} holds each
+ * operation as a forward / backward pair side by side; {@code Workspace} owns every buffer of a
+ * pass, one named field per activation and per activation gradient, each with its shape; the
+ * weights and their gradients are named matrices ({@code WeightRows}, found by name in the
+ * {@link ParameterLayout}). {@code forward} reads like {@code microgpt.py}'s {@code gpt()} and
+ * {@code backwardDocument} is the same list of operations in reverse.
+ *
  * <p><b>Storage.</b> Every row of every weight matrix is a {@code double[]} of its own, and so
  * is its gradient (see {@code ArrayParameters} for why); the {@link Parameters} view is the same
  * flat list as {@link GptModel}'s. Activations are rows too, one per position, in a workspace
@@ -35,14 +42,16 @@ import java.util.List;
  * 1000 steps of the reference run of {@code microgpt.py} the losses of the two engines stay within
  * 2e-15 of each other, and the 20 samples that follow are the same.
  *
- * <p><b>Speed.</b> The inner loops are plain counted loops over rows indexed from 0, the shape
- * HotSpot's C2 compiler turns into SIMD instructions (no {@code jdk.incubator.vector} needed, so
- * it runs on any JDK 17): the backward products, the element-wise operations and Adam. The
- * forward products must keep the left-to-right order of every sum, which no SIMD lane split
- * can, so they overlap eight independent sums instead (see {@link Kernels}).
+ * <p><b>Speed.</b> The inner loops are plain counted loops, the shape HotSpot's C2 compiler
+ * turns into SIMD instructions (no {@code jdk.incubator.vector} needed, so it runs on any JDK 17).
+ * A matrix product over a document runs with its SIMD lanes across positions, so that every
+ * output is still the left fold of the {@code Value} engine (see {@code Kernels.matmulForward});
+ * the backward products, which have no order to keep, run along rows in blocks that stay in
+ * cache. {@link #setThreads} splits one step over several threads without changing a bit of
+ * its result.
  *
- * <p>Not thread-safe, except that {@link #batchLossAndGradients} uses several threads inside one
- * call. A {@link LanguageModel.Sequence} has its own key-value cache, so several sequences may be
+ * <p>Not thread-safe, except that {@link #batchLossAndGradients} (and {@link #lossAndGradients}
+ * after {@link #setThreads}) uses several threads inside one call. A {@link LanguageModel.Sequence} has its own key-value cache, so several sequences may be
  * generated one after another or interleaved on one thread, but not while the model is trained.
  */
 public final class ArrayGptModel implements LanguageModel {

@@ -550,21 +550,10 @@ final class Kernels {
                             a[s] += qj * k[s];
                         }
                     }
-                    double max = Double.NEGATIVE_INFINITY;
                     for (int s = 0; s <= t; s++) {
                         a[s] *= scale;
-                        max = Math.max(max, a[s]);
                     }
-                    double total = 0.0;
-                    for (int s = 0; s <= t; s++) {
-                        double e = Math.exp(a[s] + -max);
-                        a[s] = e;
-                        total += e;
-                    }
-                    double inverse = Math.pow(total, -1);
-                    for (int s = 0; s <= t; s++) {
-                        a[s] *= inverse;
-                    }
+                    Softmax.inPlace(a, 0, t + 1);
                     int vs = 2 * c + hs;
                     for (int j = 0; j < hd; j++) {
                         y[hs + j] = 0.0;
@@ -720,7 +709,7 @@ final class Kernels {
 
     /**
      * {@code probs[t] = softmax(logits[t])} and {@code losses[t] = -log probs[t][targets[t]]}
-     * for the positions {@code [first, to)}, with the arithmetic of {@link Softmax#softmax}; returns
+     * for the positions {@code [first, to)}, with {@link Softmax}'s arithmetic; returns
      * their mean, folded as {@link GptModel}'s loss: {@code (1/n) * (0 + l_first + l_first+1 + ...)}.
      *
      * @param probs (T, V) the probabilities
@@ -735,20 +724,8 @@ final class Kernels {
         for (int t = first; t < to; t++) {
             double[] z = logits[t];
             double[] p = probs[t];
-            double max = Double.NEGATIVE_INFINITY;
-            for (double zi : z) {
-                max = Math.max(max, zi);
-            }
-            double total = 0.0;
-            for (int i = 0; i < z.length; i++) {
-                double e = Math.exp(z[i] + -max);
-                p[i] = e;
-                total += e;
-            }
-            double inverse = Math.pow(total, -1);
-            for (int i = 0; i < p.length; i++) {
-                p[i] *= inverse;
-            }
+            System.arraycopy(z, 0, p, 0, z.length);
+            Softmax.inPlace(p, 0, p.length);
             losses[t] = Math.log(p[tokens[t + 1]]) * -1.0;
             sum += losses[t];
         }
