@@ -28,8 +28,15 @@ final class Workers {
         void run(int from, int to);
     }
 
-    /** How long an idle helper spins before it parks, in {@link Thread#onSpinWait} calls. */
+    /** How long the caller spins while waiting for the helpers, in {@link Thread#onSpinWait} calls, before it yields. */
     private static final int SPINS = 1 << 10;
+    /**
+     * How long an idle helper spins before it parks: longer than the serial work between two
+     * parallel loops of a step (a RMSNorm, a transpose), so that a helper stays awake through a
+     * step (waking a parked thread costs tens of microseconds, more under a hypervisor) and parks
+     * between steps.
+     */
+    private static final long SPIN_NANOS = 300_000L;
     /** How long a parked helper waits for work before it ends. */
     private static final long IDLE_NANOS = 1_000_000_000L;
 
@@ -126,17 +133,18 @@ final class Workers {
     /** A helper's life: wait for a new loop, run its part, repeat; end after a second idle. */
     private void help(int part, int seen) {
         while (true) {
+            long idleSince = System.nanoTime();
             int spins = 0;
-            long idleSince = 0;
             while (generation == seen) {
-                if (++spins < SPINS) {
+                if ((++spins & 63) != 0) {
                     Thread.onSpinWait();
                     continue;
                 }
                 long now = System.nanoTime();
-                if (idleSince == 0) {
-                    idleSince = now;
-                } else if (now - idleSince > IDLE_NANOS) {
+                if (now - idleSince < SPIN_NANOS) {
+                    continue;
+                }
+                if (now - idleSince > IDLE_NANOS) {
                     synchronized (this) {
                         if (generation == seen) {
                             helpers[part - 1] = null;
