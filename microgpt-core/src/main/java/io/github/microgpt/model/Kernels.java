@@ -382,8 +382,8 @@ final class Kernels {
     /**
      * Columns {@code [i0, i1)} of {@code din[t] += sum_o dout[t][o] * w[o]}: two positions and
      * four rows of {@code w} per pass along the columns, the rows taken in order from 0 (in
-     * blocks that stay in cache for all the positions). Groups of four rows whose output
-     * gradient is 0 at both positions (ReLU's inactive units) are skipped.
+     * blocks that stay in cache for all the positions). Splitting the columns between threads
+     * changes nothing in the sum of any one column.
      */
     private static void matmulBackwardInput(double[][] din, double[][] dout, double[][] w,
                                             int from, int to, int i0, int i1) {
