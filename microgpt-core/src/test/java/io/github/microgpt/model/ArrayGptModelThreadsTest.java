@@ -72,12 +72,12 @@ class ArrayGptModelThreadsTest {
     @Test
     void aFailureOnAHelperThreadReachesTheCaller() {
         Workers workers = new Workers(2);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> workers.forRange(10, (from, to) -> {
-            if (from > 0) {
-                throw new IllegalStateException("part from " + from);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> workers.forRange(1000, (from, to) -> {
+            if (from <= 700 && 700 < to) {
+                throw new IllegalStateException("the part with 700");
             }
         }));
-        assertEquals("part from 5", e.getMessage());
+        assertEquals("the part with 700", e.getMessage());
         int[] covered = new int[10];
         workers.forRange(10, (from, to) -> {
             for (int i = from; i < to; i++) {
