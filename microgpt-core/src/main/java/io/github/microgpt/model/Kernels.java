@@ -50,6 +50,17 @@ final class Kernels {
      */
     static final int MIN_POSITIONS_FOR_TRANSPOSE = 8;
 
+    /** The fewest rows of a product one thread takes at a time. */
+    private static final int ROW_GRAIN = 16;
+
+    /**
+     * Heads are split into one contiguous group per thread: the heads of a position sit side by
+     * side in one row, and threads taking alternate heads would write into shared cache lines.
+     */
+    private static int headGrain(int nHead, Workers workers) {
+        return (nHead + workers.threads() - 1) / workers.threads();
+    }
+
     /**
      * Columns of the input handled per pass of {@link #matmulForward}: at 64 positions a block of
      * the transposed input is 128 KB, which stays in the second-level cache while every row of
@@ -174,12 +185,12 @@ final class Kernels {
                               double[][] inT, double[][] outT, Workers workers) {
         int n = to - from;
         if (n < MIN_POSITIONS_FOR_TRANSPOSE) {
-            workers.forRange(w.length, (o0, o1) -> matvecs(out, in, w, o0, o1, from, to));
+            workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matvecs(out, in, w, o0, o1, from, to));
             return;
         }
         int cols = w[0].length;
         transpose(in, from, to, cols, inT);
-        workers.forRange(w.length, (o0, o1) -> {
+        workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> {
             matmulTransposed(outT, inT, w, o0, o1, n);
             for (int o = o0; o < o1; o++) {
                 double[] row = outT[o];
@@ -202,8 +213,8 @@ final class Kernels {
      */
     static void matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                int from, int to, Workers workers) {
-        workers.forRange(w[0].length, (i0, i1) -> matmulBackwardInput(din, dout, w, from, to, i0, i1));
-        workers.forRange(w.length, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
+        workers.forRange(to - from, 2, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
+        workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
     }
 
     /** {@code inT[i][p] = in[from + p][i]}. */
@@ -380,15 +391,16 @@ final class Kernels {
     }
 
     /**
-     * Columns {@code [i0, i1)} of {@code din[t] += sum_o dout[t][o] * w[o]}: two positions and
-     * four rows of {@code w} per pass along the columns, the rows taken in order from 0 (in
-     * blocks that stay in cache for all the positions). Splitting the columns between threads
-     * changes nothing in the sum of any one column.
+     * Positions {@code [from, to)} of {@code din[t] += sum_o dout[t][o] * w[o]}: two positions and
+     * four rows of {@code w} per pass along the row, the rows taken in order from 0 (in blocks
+     * that stay in cache for all the positions). A position alone (the last of an odd range) gets
+     * the same operations as one of a pair, so splitting the positions between threads changes
+     * nothing; each thread writes only its own positions' rows.
      */
-    private static void matmulBackwardInput(double[][] din, double[][] dout, double[][] w,
-                                            int from, int to, int i0, int i1) {
+    private static void matmulBackwardInput(double[][] din, double[][] dout, double[][] w, int from, int to) {
         int rows = w.length;
-        int block = Math.max(4, BACKWARD_BLOCK_DOUBLES / w[0].length / 4 * 4);
+        int cols = w[0].length;
+        int block = Math.max(4, BACKWARD_BLOCK_DOUBLES / cols / 4 * 4);
         for (int r0 = 0; r0 < rows; r0 += block) {
             int r1 = Math.min(rows, r0 + block);
             int t = from;
@@ -411,7 +423,7 @@ final class Kernels {
                     double[] w1 = w[o + 1];
                     double[] w2 = w[o + 2];
                     double[] w3 = w[o + 3];
-                    for (int i = i0; i < i1; i++) {
+                    for (int i = 0; i < cols; i++) {
                         double c0 = w0[i];
                         double c1 = w1[i];
                         double c2 = w2[i];
@@ -424,7 +436,7 @@ final class Kernels {
                     double a = gu[o];
                     double b = gv[o];
                     double[] row = w[o];
-                    for (int i = i0; i < i1; i++) {
+                    for (int i = 0; i < cols; i++) {
                         du[i] += a * row[i];
                         dv[i] += b * row[i];
                     }
@@ -433,10 +445,24 @@ final class Kernels {
             if (t < to) {
                 double[] gu = dout[t];
                 double[] du = din[t];
-                for (int o = r0; o < r1; o++) {
+                int o = r0;
+                for (; o + 3 < r1; o += 4) {
+                    double a0 = gu[o];
+                    double a1 = gu[o + 1];
+                    double a2 = gu[o + 2];
+                    double a3 = gu[o + 3];
+                    double[] w0 = w[o];
+                    double[] w1 = w[o + 1];
+                    double[] w2 = w[o + 2];
+                    double[] w3 = w[o + 3];
+                    for (int i = 0; i < cols; i++) {
+                        du[i] = du[i] + a0 * w0[i] + a1 * w1[i] + a2 * w2[i] + a3 * w3[i];
+                    }
+                }
+                for (; o < r1; o++) {
                     double a = gu[o];
                     double[] row = w[o];
-                    for (int i = i0; i < i1; i++) {
+                    for (int i = 0; i < cols; i++) {
                         du[i] += a * row[i];
                     }
                 }
@@ -535,7 +561,7 @@ final class Kernels {
                                  int nHead, double scale, int from, int to, Workers workers) {
         int c = out[from].length;
         int hd = c / nHead;
-        workers.forRange(nHead, (h0, h1) -> {
+        workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
             for (int t = from; t < to; t++) {
                 double[] q = qkv[t];
                 double[] y = out[t];
@@ -590,7 +616,7 @@ final class Kernels {
                                   int from, int to, Workers workers) {
         int c = dout[from].length;
         int hd = c / nHead;
-        workers.forRange(nHead, (h0, h1) -> {
+        workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
                 int qs = h * hd;
                 int ks = c + qs;

@@ -72,14 +72,14 @@ class ArrayGptModelThreadsTest {
     @Test
     void aFailureOnAHelperThreadReachesTheCaller() {
         Workers workers = new Workers(2);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> workers.forRange(1000, (from, to) -> {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> workers.forRange(1000, 1, (from, to) -> {
             if (from <= 700 && 700 < to) {
                 throw new IllegalStateException("the part with 700");
             }
         }));
         assertEquals("the part with 700", e.getMessage());
         int[] covered = new int[10];
-        workers.forRange(10, (from, to) -> {
+        workers.forRange(10, 1, (from, to) -> {
             for (int i = from; i < to; i++) {
                 covered[i]++;
             }
