@@ -277,8 +277,10 @@ public final class ExpressionGraph {
                     .append(' ').append(coordinate(x2 - bend)).append(' ').append(coordinate(y2))
                     .append(' ').append(coordinate(x2)).append(' ').append(coordinate(y2))
                     .append("\" fill=\"none\" stroke=\"#888888\"/>");
-            svg.append("<text x=\"").append(coordinate(x2 - 6)).append("\" y=\"").append(coordinate(y2 - 4 - 10 * edge.operand()))
-                    .append("\" text-anchor=\"end\" font-size=\"9\" fill=\"#666666\">\u00d7")
+            // The label sits at the middle of the curve, where edges into one operation part.
+            svg.append("<text x=\"").append(coordinate((x1 + x2) / 2)).append("\" y=\"")
+                    .append(coordinate((y1 + y2) / 2 - 3))
+                    .append("\" text-anchor=\"middle\" font-size=\"9\" fill=\"#666666\">\u00d7")
                     .append(fourDecimals(edge.localGrad())).append("</text></g>\n");
         }
         for (Node node : nodes) {

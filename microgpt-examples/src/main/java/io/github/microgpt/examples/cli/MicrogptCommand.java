@@ -45,6 +45,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             GenerateCommand.class,
             SimulatorCommand.class,
             BenchCommand.class,
+            GraphCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
