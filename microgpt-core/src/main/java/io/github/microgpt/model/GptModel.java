@@ -212,79 +212,29 @@ public final class GptModel implements LanguageModel {
         this.attentionObserver = observer;
     }
 
-    /**
-     * {@code w @ x}: for each row {@code w_o} of {@code w}, {@code sum_i(w_o[i] * x[i])}.
-     *
-     * @param x the input vector
-     * @param w the weights, one row per output
-     * @return one output per row
-     */
+    /** {@code w @ x}: {@link ValueOps#linear}, shared with the other models over Values. */
     static Value[] linear(Value[] x, Value[][] w) {
-        Value[] out = new Value[w.length];
-        for (int o = 0; o < w.length; o++) {
-            Value[] row = w[o];
-            // Value.sum(products) folded as we go: the same nodes, no array of products.
-            Value total = row[0].mul(x[0]).add(0.0);
-            for (int i = 1; i < x.length; i++) {
-                total = total.add(row[i].mul(x[i]));
-            }
-            out[o] = total;
-        }
-        return out;
+        return ValueOps.linear(x, w);
     }
 
-    /**
-     * Root-mean-square normalisation: divides {@code x} by the root of the mean of its squares
-     * (plus 1e-5, so that a zero vector does not divide by zero).
-     *
-     * @param x the vector
-     * @return {@code x * (mean(x^2) + 1e-5)^-0.5}
-     */
+    /** Root-mean-square normalisation: {@link ValueOps#rmsnorm}. */
     static Value[] rmsnorm(Value[] x) {
-        Value sumOfSquares = x[0].mul(x[0]).add(0.0);
-        for (int i = 1; i < x.length; i++) {
-            sumOfSquares = sumOfSquares.add(x[i].mul(x[i]));
-        }
-        Value ms = sumOfSquares.div(x.length);
-        Value scale = ms.add(1e-5).pow(-0.5);
-        Value[] out = new Value[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = x[i].mul(scale);
-        }
-        return out;
+        return ValueOps.rmsnorm(x);
     }
 
     /**
-     * Turns logits into probabilities: {@code exp(z_i - max z) / sum_j exp(z_j - max z)}.
-     * Subtracting the largest logit (a plain number, outside the graph) keeps {@code exp} from
-     * overflowing and does not change the result.
+     * Turns logits into probabilities: {@code exp(z_i - max z) / sum_j exp(z_j - max z)}; the
+     * same as {@link ValueOps#softmax}, which the models over Values share.
      *
      * @param logits the logits
      * @return probabilities that sum to 1
      */
     public static Value[] softmax(Value[] logits) {
-        double maxVal = Double.NEGATIVE_INFINITY;
-        for (Value logit : logits) {
-            maxVal = Math.max(maxVal, logit.data());
-        }
-        Value[] exps = new Value[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            exps[i] = logits[i].sub(maxVal).exp();
-        }
-        Value total = Value.sum(exps);
-        Value[] probs = new Value[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            probs[i] = exps[i].div(total);
-        }
-        return probs;
+        return ValueOps.softmax(logits);
     }
 
     private static Value[] add(Value[] a, Value[] b) {
-        Value[] out = new Value[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i].add(b[i]);
-        }
-        return out;
+        return ValueOps.add(a, b);
     }
 
     // ------------------------------------------------------------------------------- training
@@ -413,6 +363,21 @@ public final class GptModel implements LanguageModel {
             copy[r] = m[r].clone();
         }
         return copy;
+    }
+
+    /**
+     * All weight matrices by name, in {@link ParameterMatrix} order: the Python's
+     * {@code state_dict}. Hand it to a {@link ValueLanguageModel} to give a forward pass of your
+     * own the weights this model drew (and then train that model; this one shares the nodes).
+     *
+     * @return an unmodifiable map of copies of the arrays; the nodes are the model's own
+     */
+    public Map<String, Value[][]> stateDict() {
+        Map<String, Value[][]> copy = new LinkedHashMap<>();
+        for (String name : stateDict.keySet()) {
+            copy.put(name, matrix(name));
+        }
+        return Collections.unmodifiableMap(copy);
     }
 
     @Override
