@@ -4,6 +4,7 @@ import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
 import io.github.microgpt.checkpoint.ResumedTraining;
 import io.github.microgpt.checkpoint.TrainingState;
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.LanguageModel;
@@ -178,9 +179,21 @@ public final class TrainCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     private String engineName;
 
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "gpt",
+            description = "Which model of the progression to train: bigram (a table of logits), mlp (embeddings of "
+                    + "the last 3 tokens, one hidden layer), attention (one attention block, no MLP) or gpt "
+                    + "(microgpt.py's). Models other than gpt use the value engine and cannot be saved yet. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    private String modelName;
+
+    @Option(names = "--plot", paramLabel = "FILE.svg",
+            description = "When training ends or stops, write the loss curve of the steps trained (per step and "
+                    + "smoothed, with the loss of a uniform guess, -log(1/vocab size)) to FILE.svg, atomically.")
+    private Path plot;
+
     /** Options that fix the run; a resumed run takes them from its checkpoint. */
     private static final List<String> RUN_OPTIONS = List.of("--steps", "--seed", "--lr", "--n-layer", "--n-embd",
-            "--n-head", "--block-size");
+            "--n-head", "--block-size", "--model");
 
     /** Creates the command; picocli calls this and then sets the options. */
     public TrainCommand() {
@@ -241,6 +254,15 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
         });
+        List<Double> losses = new ArrayList<>();
+        if (plot != null) {
+            trainer.addListener(new TrainingListener() {
+                @Override
+                public void onStep(StepEvent event) {
+                    losses.add(event.loss());
+                }
+            });
+        }
         Runnable train = () -> train(run, lastStep);
         if (progress == null) {
             train.run();
@@ -263,6 +285,9 @@ public final class TrainCommand implements Callable<Integer> {
 
         if (save != null) {
             saveCheckpoint(run);
+        }
+        if (plot != null) {
+            writePlot(losses, firstStep + 1, run.model().vocabSize());
         }
         if (trainer.stepsDone() < trainer.totalSteps()) {
             return;  // stopped early: the samples come when the run is complete
@@ -290,7 +315,10 @@ public final class TrainCommand implements Callable<Integer> {
 
         GptConfig config = new GptConfig(nLayer, nEmbd, nHead, blockSize, GptConfig.defaults().initStd());
         checkModelSize(tokenizer.vocabSize());
-        LanguageModel model = engine().create(config, tokenizer.vocabSize(), random);
+        Architecture architecture = architecture();
+        LanguageModel model = architecture == Architecture.GPT
+                ? engine().create(config, tokenizer.vocabSize(), random)
+                : architecture.create(config, tokenizer.vocabSize(), random);
         out.line("num params: " + model.numParameters());
         out.flush();
 
@@ -399,8 +427,50 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The model of {@code --model}. */
+    private Architecture architecture() {
+        try {
+            return Architecture.fromId(modelName);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--model: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the loss curve of {@code --plot}; a failure leaves an earlier file intact. */
+    private void writePlot(List<Double> losses, int firstStep, int vocabSize) {
+        if (losses.isEmpty()) {
+            return;
+        }
+        double[] values = losses.stream().mapToDouble(Double::doubleValue).toArray();
+        String title = "microgpt train --model " + architecture().id() + ": loss per step";
+        try {
+            TextFiles.writeAtomically(plot, LossPlot.svg(title,
+                    List.of(new LossPlot.Series(architecture().id(), firstStep, values)), vocabSize));
+        } catch (IOException e) {
+            throw new CommandFailedException("cannot write the plot " + plot + ": " + e.getMessage(),
+                    CommandFailedException.FAILED, e);
+        }
+    }
+
     private void validate() {
         engine();
+        Architecture architecture = architecture();
+        if (architecture != Architecture.GPT) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--engine") && engine() != Engine.VALUE) {
+                throw new UsageException("--model " + architecture.id() + " runs on the value engine only; "
+                        + "--engine " + engine().id() + " computes the gpt model");
+            }
+            if (save != null) {
+                throw new UsageException("--save works with --model gpt only: a checkpoint holds a GPT's weights");
+            }
+        }
+        if (plot != null) {
+            String name = plot.getFileName() == null ? "" : plot.getFileName().toString().toLowerCase(Locale.ROOT);
+            if (!name.endsWith(".svg")) {
+                throw new UsageException("--plot: " + plot + " must end in .svg");
+            }
+            TextFiles.checkWritable("--plot", plot);
+        }
         if (resume != null) {
             for (String option : RUN_OPTIONS) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
