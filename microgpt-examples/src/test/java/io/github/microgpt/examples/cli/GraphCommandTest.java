@@ -54,6 +54,11 @@ class GraphCommandTest {
         try (var files = Files.list(dir)) {
             assertEquals(List.of(file), files.toList(), "no temporary file is left");
         }
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Path plain = Files.writeString(dir.resolve("plain.txt"), "x");
+            assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file),
+                    "the picture gets the permissions of any new file, not the owner-only ones of a temporary file");
+        }
     }
 
     @Test
