@@ -23,6 +23,11 @@ import java.util.Map;
  * Value[] logits = model.forward(tokenizer.bos(), 0, cache);
  * }</pre>
  *
+ * <p>To change a line of the forward pass, as one edits {@code microgpt.py}, copy
+ * {@link #forward(int, int, KvCache)} into a {@link ValueLanguageModel} (its helpers are public in
+ * {@link ValueOps}) and give it this model's weights with {@link #stateDict()}; the library's
+ * trainer and sampler work with it unchanged.
+ *
  * <p>Not thread-safe: a model's parameters are shared by every graph built from it.
  */
 public final class GptModel implements LanguageModel {

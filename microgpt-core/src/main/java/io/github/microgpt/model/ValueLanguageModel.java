@@ -21,14 +21,21 @@ import java.util.Map;
  *
  * <pre>{@code
  * class NoResidualGpt extends ValueLanguageModel {
+ *     private final Value[][] wte;
+ *     private final Value[][] wpe;
+ *     private final Value[][] lmHead;
+ *
  *     NoResidualGpt(GptModel weights) {
  *         super(weights.config(), weights.vocabSize(), weights.stateDict());
+ *         wte = matrix("wte");
+ *         wpe = matrix("wpe");
+ *         lmHead = matrix("lm_head");
  *     }
  *
  *     public Value[] forward(int tokenId, int posId, KvCache cache) {
- *         Value[] x = ValueOps.add(matrix("wte")[tokenId], matrix("wpe")[posId]);
+ *         Value[] x = ValueOps.add(wte[tokenId], wpe[posId]);
  *         ...                                  // GptModel.forward, with a line changed
- *         return ValueOps.linear(x, matrix("lm_head"));
+ *         return ValueOps.linear(x, lmHead);
  *     }
  * }
  *
