@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,9 +67,7 @@ public final class AttentionModel extends ValueLanguageModel {
      * @throws IllegalArgumentException if {@code vocabSize < 2}
      */
     public static AttentionModel create(GptConfig config, int vocabSize, RandomSource random) {
-        if (vocabSize < 2) {
-            throw new IllegalArgumentException("vocabSize must be at least 2 (one character and BOS), got " + vocabSize);
-        }
+        ModelChecks.vocabSize(vocabSize);
         int d = config.nEmbd();
         double std = config.initStd();
         Map<String, Value[][]> stateDict = new LinkedHashMap<>();
@@ -82,6 +81,17 @@ public final class AttentionModel extends ValueLanguageModel {
             stateDict.put("layer" + i + ".attn_wo", gaussianMatrix(d, d, std, random));
         }
         return new AttentionModel(config, vocabSize, stateDict);
+    }
+
+    /**
+     * True: every layer has attention heads, whose weights {@link #addAttentionListener attention
+     * listeners} hear.
+     *
+     * @return true
+     */
+    @Override
+    public boolean hasAttention() {
+        return true;
     }
 
     @Override
@@ -110,6 +120,7 @@ public final class AttentionModel extends ValueLanguageModel {
                     attnLogits[t] = ValueOps.dot(q, hs, keys.get(t), hs, headDim).div(scale);
                 }
                 Value[] attnWeights = ValueOps.softmax(attnLogits);
+                reportAttention(li, h, posId, attnWeights);
                 // What is passed on: the values, weighted by where this head looks.
                 for (int j = 0; j < headDim; j++) {
                     Value weighted = attnWeights[0].mul(values.get(0)[hs + j]).add(0.0);

@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,9 +38,7 @@ public final class BigramModel extends ValueLanguageModel {
      * @throws IllegalArgumentException if {@code vocabSize < 2}
      */
     public static BigramModel create(GptConfig config, int vocabSize, RandomSource random) {
-        if (vocabSize < 2) {
-            throw new IllegalArgumentException("vocabSize must be at least 2 (one character and BOS), got " + vocabSize);
-        }
+        ModelChecks.vocabSize(vocabSize);
         Map<String, Value[][]> stateDict = new LinkedHashMap<>();
         stateDict.put("logits", gaussianMatrix(vocabSize, vocabSize, config.initStd(), random));
         return new BigramModel(config, vocabSize, stateDict);

@@ -1,6 +1,8 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.Listeners;
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -55,6 +57,8 @@ public abstract class ValueLanguageModel implements LanguageModel {
     private final Map<String, Value[][]> stateDict;
     private final Value[] params;
     private final Parameters parameterView;
+    /** Told the attention weights a subclass reports with {@link #reportAttention}. */
+    private final Listeners<AttentionListener> attentionListeners = new Listeners<>();
 
     /**
      * Creates a model over given weights.
@@ -70,9 +74,7 @@ public abstract class ValueLanguageModel implements LanguageModel {
      *     is empty or ragged
      */
     protected ValueLanguageModel(GptConfig config, int vocabSize, Map<String, Value[][]> stateDict) {
-        if (vocabSize < 2) {
-            throw new IllegalArgumentException("vocabSize must be at least 2 (one character and BOS), got " + vocabSize);
-        }
+        ModelChecks.vocabSize(vocabSize);
         if (stateDict.isEmpty()) {
             throw new IllegalArgumentException("a model needs at least one weight matrix");
         }
@@ -150,6 +152,50 @@ public abstract class ValueLanguageModel implements LanguageModel {
     // ------------------------------------------------------------------- what this class adds
 
     /**
+     * Adds a listener for the attention weights the forward pass reports with
+     * {@link #reportAttention}; a subclass with attention says so by overriding
+     * {@link #hasAttention()} to return true.
+     *
+     * @param listener the listener
+     * @throws UnsupportedOperationException if {@link #hasAttention()} is false
+     * @throws NullPointerException if the listener is null
+     */
+    @Override
+    public void addAttentionListener(AttentionListener listener) {
+        if (!hasAttention()) {
+            LanguageModel.super.addAttentionListener(listener);
+        }
+        attentionListeners.add(listener);
+    }
+
+    @Override
+    public void removeAttentionListener(AttentionListener listener) {
+        attentionListeners.remove(listener);
+    }
+
+    /**
+     * Tells the attention listeners the weights one head gave the positions {@code 0 .. posId}:
+     * a forward pass with attention calls it right after its softmax. It only reads the weights,
+     * and does nothing (not even copy them) while no one listens.
+     *
+     * @param layer the layer, from 0
+     * @param head the head, from 0
+     * @param posId the position attending
+     * @param attnWeights the weights, {@code posId + 1} of them
+     */
+    protected final void reportAttention(int layer, int head, int posId, Value[] attnWeights) {
+        if (attentionListeners.isEmpty()) {
+            return;
+        }
+        double[] weights = new double[attnWeights.length];
+        for (int t = 0; t < weights.length; t++) {
+            weights[t] = attnWeights[t].data();
+        }
+        AttentionEvent event = new AttentionEvent(layer, head, posId, weights);
+        attentionListeners.forEach(listener -> listener.onAttention(event));
+    }
+
+    /**
      * Builds the graph of the training loss of a stretch of a document, without back-propagating:
      * the mean over the positions {@code p} in {@code [first, end)} of
      * {@code -log softmax(forward(tokens[p], p))[tokens[p + 1]]}, as {@link GptModel#loss}.
@@ -162,15 +208,7 @@ public abstract class ValueLanguageModel implements LanguageModel {
      * @throws IllegalArgumentException if the positions or tokens are out of range
      */
     public Value loss(int[] tokens, int first, int end, PositionObserver observer) {
-        int limit = Math.min(config.blockSize(), tokens.length - 1);
-        if (first < 0 || first >= end || end > limit) {
-            throw new IllegalArgumentException("cannot train positions [" + first + ", " + end + ") of a "
-                    + tokens.length + "-token document with block size " + config.blockSize()
-                    + ": need 0 <= first < end <= " + limit);
-        }
-        for (int i = 0; i <= end; i++) {
-            checkToken(tokens[i], "token " + i + " of the document");
-        }
+        ModelChecks.stretch(tokens, first, end, config.blockSize(), vocabSize);
         KvCache cache = newCache();
         Value[] losses = new Value[end - first];
         for (int posId = 0; posId < end; posId++) {
@@ -213,11 +251,8 @@ public abstract class ValueLanguageModel implements LanguageModel {
 
             @Override
             public double[] next(int tokenId) {
-                checkToken(tokenId, "the token");
-                if (length >= config.blockSize()) {
-                    throw new IllegalArgumentException("position " + length + " is outside the block size "
-                            + config.blockSize() + " (positions 0.." + (config.blockSize() - 1) + ")");
-                }
+                ModelChecks.token(tokenId, vocabSize, "the token");
+                ModelChecks.position(length, config.blockSize());
                 Value[] logits = forward(tokenId, length, cache);
                 length++;
                 double[] out = new double[logits.length];
@@ -227,13 +262,6 @@ public abstract class ValueLanguageModel implements LanguageModel {
                 return out;
             }
         };
-    }
-
-    private void checkToken(int tokenId, String what) {
-        if (tokenId < 0 || tokenId >= vocabSize) {
-            throw new IllegalArgumentException(what + " has id " + tokenId + ", outside the vocabulary [0, "
-                    + vocabSize + ")");
-        }
     }
 
     @Override

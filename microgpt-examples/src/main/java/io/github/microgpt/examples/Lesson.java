@@ -8,10 +8,8 @@ import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.Evaluation;
-import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import io.github.microgpt.train.TrainingListener;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,14 +71,11 @@ final class Lesson {
         Trainer trainer = new Trainer(model, tokenizer, train, new AdamOptimizer(model.numParameters()), steps);
         int window = Math.max(1, steps / 5);
         double[] losses = new double[steps];
-        trainer.addListener(new TrainingListener() {
-            @Override
-            public void onStep(StepEvent event) {
-                losses[event.step() - 1] = event.loss();
-                if (out != null && event.step() % window == 0) {
-                    out.printf(Locale.ROOT, "  steps %4d-%4d: mean loss %.4f%n", event.step() - window + 1,
-                            event.step(), mean(losses, event.step() - window, event.step()));
-                }
+        trainer.addStepListener(event -> {
+            losses[event.step() - 1] = event.loss();
+            if (out != null && event.step() % window == 0) {
+                out.printf(Locale.ROOT, "  steps %4d-%4d: mean loss %.4f%n", event.step() - window + 1,
+                        event.step(), mean(losses, event.step() - window, event.step()));
             }
         });
         trainer.run(StepMode.DOCUMENT);

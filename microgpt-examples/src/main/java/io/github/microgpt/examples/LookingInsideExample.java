@@ -1,14 +1,13 @@
 package io.github.microgpt.examples;
 
+import io.github.microgpt.model.AttentionListener;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.sample.NextToken;
 import io.github.microgpt.train.Evaluation;
-import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import io.github.microgpt.train.TrainingListener;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -16,7 +15,8 @@ import java.util.Locale;
  * Looking inside a model, one call each: what it predicts after a prefix
  * ({@link NextToken#after}, with its {@code top(k)}), and its loss on names it never trained on
  * ({@link Evaluation#loss}, which touches no gradient), before and after training; a listener
- * watches the training loss on the way.
+ * (a lambda) watches the training loss on the way, and another the attention of every head at
+ * one position.
  *
  * <pre>
  * java -cp microgpt-examples/target/microgpt.jar io.github.microgpt.examples.LookingInsideExample
@@ -52,15 +52,26 @@ public final class LookingInsideExample {
         Trainer trainer = new Trainer(model, lesson.tokenizer, lesson.train,
                 new AdamOptimizer(model.numParameters()), steps);
         double[] lowest = {Double.POSITIVE_INFINITY};
-        trainer.addListener(new TrainingListener() {
-            @Override
-            public void onStep(StepEvent event) {
-                lowest[0] = Math.min(lowest[0], event.loss());
-            }
-        });
+        trainer.addStepListener(event -> lowest[0] = Math.min(lowest[0], event.loss()));
         trainer.run(StepMode.DOCUMENT);
         out.printf(Locale.ROOT, "trained %d steps (the lowest loss of one name: %.4f)%n", steps, lowest[0]);
         look(lesson, model, out);
+
+        // Where each head looks from the last letter of "emma": [BOS] e m m a are positions 0-4.
+        String word = "emma";
+        out.println("  attention from the last 'a' of \"" + word + "\" to <BOS> e m m a:");
+        AttentionListener attention = event -> {
+            if (event.posId() == word.length()) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "    head %d:", event.head()));
+                for (int t = 0; t <= event.posId(); t++) {
+                    line.append(String.format(Locale.ROOT, " %.3f", event.weight(t)));
+                }
+                out.println(line);
+            }
+        };
+        model.addAttentionListener(attention);
+        NextToken.after(model, lesson.tokenizer, word);
+        model.removeAttentionListener(attention);
     }
 
     private static void look(Lesson lesson, GptModel model, PrintStream out) {
