@@ -139,6 +139,36 @@ class ModelProgressionTest {
     }
 
     @Test
+    void theAttentionModelReportsEveryHeadAtEveryPositionAndTheOthersHaveNoAttention() {
+        GptConfig config = new GptConfig(2, 8, 2, 6, 0.3);
+        AttentionModel model = AttentionModel.create(config, 5, new PythonRandom(3));
+        assertTrue(model.hasAttention());
+        List<AttentionEvent> events = new ArrayList<>();
+        AttentionListener listener = events::add;
+        model.addAttentionListener(listener);
+        LanguageModel.Sequence sequence = model.newSequence();
+        for (int token : new int[] {4, 0, 1, 2}) {
+            sequence.next(token);
+        }
+        assertEquals(4 * 2 * 2, events.size(), "every position, layer and head");
+        for (AttentionEvent event : events) {
+            double total = 0;
+            for (int t = 0; t <= event.posId(); t++) {
+                total += event.weight(t);
+            }
+            assertEquals(1.0, total, 1e-12, "a head's weights sum to 1");
+        }
+        model.removeAttentionListener(listener);
+        model.newSequence().next(4);
+        assertEquals(16, events.size(), "a removed listener hears nothing");
+        for (Kind kind : kinds().subList(0, 2)) {
+            ValueLanguageModel other = kind.factory().create(config, 5, new PythonRandom(3));
+            assertTrue(!other.hasAttention(), kind.name());
+            assertThrows(UnsupportedOperationException.class, () -> other.addAttentionListener(e -> { }));
+        }
+    }
+
+    @Test
     void sequencesCheckTokensAndPositions() {
         BigramModel model = BigramModel.create(new GptConfig(1, 4, 1, 2, 0.1), 3, new PythonRandom(1));
         LanguageModel.Sequence sequence = model.newSequence();

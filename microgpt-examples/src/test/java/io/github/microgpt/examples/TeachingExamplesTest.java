@@ -82,7 +82,7 @@ class TeachingExamplesTest {
     @Test
     void lookingInsideShowsPredictionsAndHeldOutLossBeforeAndAfter() {
         List<String> lines = lines(out -> LookingInsideExample.run(out, 40));
-        assertEquals(10, lines.size());
+        assertEquals(15, lines.size());
         assertEquals("untrained:", lines.get(0));
         assertTrue(lines.get(1).matches("  held-out loss: \\d\\.\\d{4}"), lines.get(1));
         assertTrue(lines.get(3).matches("  after \"em\": +( [a-z<>BOS]+ +0\\.\\d{3}){5}"), lines.get(3));
@@ -90,6 +90,16 @@ class TeachingExamplesTest {
         double before = Double.parseDouble(lines.get(1).replaceAll("[^0-9.]", ""));
         double after = Double.parseDouble(lines.get(6).replaceAll("[^0-9.]", ""));
         assertTrue(after < before, lines.toString());
+        assertEquals("  attention from the last 'a' of \"emma\" to <BOS> e m m a:", lines.get(10));
+        for (int head = 0; head < 4; head++) {
+            String line = lines.get(11 + head);
+            assertTrue(line.matches("    head " + head + ":( \\d\\.\\d{3}){5}"), line);
+            double total = 0;
+            for (String weight : line.substring(line.indexOf(':') + 1).trim().split(" ")) {
+                total += Double.parseDouble(weight);
+            }
+            assertEquals(1.0, total, 0.003, "a head's weights sum to 1: " + line);
+        }
     }
 
     @Test
