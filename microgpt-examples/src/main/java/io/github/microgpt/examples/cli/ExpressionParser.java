@@ -27,6 +27,11 @@ final class ExpressionParser {
     private final String text;
     private final Map<String, Value> variables;
     private int pos;
+    /** How deeply parentheses, functions and unary minus are nested here. */
+    private int depth;
+
+    /** The deepest nesting read; deeper input is refused rather than overflowing the stack. */
+    static final int MAX_DEPTH = 200;
 
     private ExpressionParser(String text, Map<String, Value> variables) {
         this.text = text;
@@ -86,10 +91,17 @@ final class ExpressionParser {
 
     private Value unary() {
         skipSpaces();
-        if (accept('-')) {
-            return unary().neg();
+        if (++depth > MAX_DEPTH) {
+            throw error("nesting deeper than " + MAX_DEPTH + " levels", "a simpler expression");
         }
-        return power();
+        try {
+            if (accept('-')) {
+                return unary().neg();
+            }
+            return power();
+        } finally {
+            depth--;
+        }
     }
 
     private Value power() {

@@ -103,6 +103,18 @@ class GraphCommandTest {
     }
 
     @Test
+    void deeplyNestedInputIsRefusedNotAStackOverflow() {
+        String deep = "(".repeat(100_000) + "x" + ")".repeat(100_000);
+        String[] args = {"graph", "--expr", deep, "--var", "x=1"};
+        Cli.assertOneLineError(Cli.run(args), 2, "nesting deeper than 200 levels", "microgpt graph", args);
+        String minus = "-".repeat(100_000) + "x";
+        String[] minusArgs = {"graph", "--expr", minus, "--var", "x=1"};
+        Cli.assertOneLineError(Cli.run(minusArgs), 2, "nesting deeper than 200 levels", "microgpt graph", minusArgs);
+        Cli.Result ok = Cli.run("graph", "--expr", "(".repeat(150) + "x" + ")".repeat(150), "--var", "x=1");
+        assertEquals(0, ok.exitCode(), ok.toString());
+    }
+
+    @Test
     void aVariableUsedTwiceIsOneLeafWithTwoEdges() {
         Cli.Result result = Cli.run("graph", "--expr", "x*x", "--var", "x=3");
         assertEquals(0, result.exitCode(), result.toString());
