@@ -31,22 +31,23 @@ import picocli.CommandLine.ParentCommand;
         versionProvider = MicrogptCommand.Version.class,
         sortOptions = false,
         description = {
-            "Build an expression from Values, back-propagate, and show its graph: every node's",
-            "operation, data and grad, and each step child.grad += local * parent.grad."},
+            "Build an expression from Values, back-propagate, and show its graph: every node's operation, data "
+                    + "and grad, and each addition that backward() makes, from the result back to the leaves."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:success",
-            "1:the file could not be written",
-            "2:invalid usage or input: a malformed expression or --var, an unknown variable, a file name "
-                    + "that is not .svg or .dot, or a directory that does not exist"},
+            "0:Success.",
+            "1:The file could not be written.",
+            "2:Invalid usage or input: a malformed expression or --var, an unknown variable, a file name "
+                    + "that is not .svg or .dot, or a directory that does not exist."},
         footer = {
             "%nExamples:",
             "  microgpt graph --expr \"tanh(x*w + b)\" --var x=2 --var w=-3 --var b=6.8814",
             "  microgpt graph --expr \"relu(x1*w1 + x2*w2 + b)\" --var x1=2 --var x2=-1 \\",
             "      --var w1=0.5 --var w2=-1.5 --var b=0.25 --out neuron.svg",
-            "%nThe expression: numbers, variables, + - * / ^ (a constant exponent), parentheses,",
-            "tanh( ) relu( ) exp( ) log( ). a - b is built as a + (b * -1) and a / b as a * b^-1,",
-            "exactly as microgpt.py builds them, so they show as those nodes."})
+            "%nThe expression: numbers, variables, + - * / ^ (a constant exponent),",
+            "parentheses, tanh( ) relu( ) exp( ) log( ). a - b is built as a + (b * -1)",
+            "and a / b as a * b^-1, exactly as microgpt.py builds them, so they show as",
+            "those nodes."})
 public final class GraphCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -57,12 +58,12 @@ public final class GraphCommand implements Callable<Integer> {
     private String expression;
 
     @Option(names = "--var", paramLabel = "NAME=VALUE",
-            description = "A variable and its value, for example x=2; repeat for each variable.")
+            description = "A variable and its value, for example x=2. Repeat it for each variable.")
     private List<String> variables = new ArrayList<>();
 
     @Option(names = "--out", paramLabel = "FILE",
-            description = "Write the graph to FILE instead of printing it: FILE.svg is a picture for a browser, "
-                    + "FILE.dot is Graphviz (dot -Tpng FILE.dot). Written atomically.")
+            description = "Write the graph to this file instead of printing it, atomically: a picture for a browser "
+                    + "if the name ends in svg, the Graphviz format if it ends in dot (render it with dot -Tpng).")
     private Path out;
 
     @Option(names = "--no-backward",

@@ -73,12 +73,12 @@ import picocli.CommandLine.Spec;
             "With the defaults and --data names.txt it prints exactly what Karpathy's microgpt.py prints."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:success",
-            "1:the run failed: training diverged (a loss became NaN or infinite; the message names "
-                    + "the step and the document), memory ran out, or the checkpoint could not be written",
-            "2:invalid usage or input: an unknown option, a missing or malformed value, a value out of "
+            "0:Success.",
+            "1:The run failed: training diverged (a loss became NaN or infinite; the message names "
+                    + "the step and the document), memory ran out, or the checkpoint could not be written.",
+            "2:Invalid usage or input: an unknown option, a missing or malformed value, a value out of "
                     + "range, a data file that is missing, unreadable, a directory, empty or not UTF-8, or a "
-                    + "checkpoint that is missing, damaged or not of this data"},
+                    + "checkpoint that is missing, damaged or not of this data."},
         footer = {
             "%nEnvironment:",
             "  MICROGPT_PROGRESS=auto|always|never",
@@ -187,8 +187,8 @@ public final class TrainCommand implements Callable<Integer> {
     private String modelName;
 
     @Option(names = "--plot", paramLabel = "FILE.svg",
-            description = "When training ends or stops, write the loss curve of the steps trained (per step and "
-                    + "smoothed, with the loss of a uniform guess, -log(1/vocab size)) to FILE.svg, atomically.")
+            description = "When training ends or stops, write the loss curve of the steps trained to this SVG file, "
+                    + "atomically: the loss per step and smoothed, with the loss of a uniform guess, -log(1/V).")
     private Path plot;
 
     /** Options that fix the run; a resumed run takes them from its checkpoint. */
