@@ -51,6 +51,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             SimulatorCommand.class,
             BenchCommand.class,
             GraphCommand.class,
+            CompareCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",

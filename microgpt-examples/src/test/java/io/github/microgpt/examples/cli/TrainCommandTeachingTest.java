@@ -58,6 +58,21 @@ class TrainCommandTeachingTest {
     }
 
     @Test
+    void aResumedRunIsPlottedFromStepOneWithTheSavedLosses(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        Cli.Result first = Cli.run("train", "--steps", "6", "--stop-after", "3", "--save", run.toString());
+        assertEquals(0, first.exitCode(), first.toString());
+        Path file = dir.resolve("loss.svg");
+        Cli.Result resumed = Cli.run("train", "--resume", run.toString(), "--save", run.toString(), "--samples", "0",
+                "--plot", file.toString());
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(Files.readAllBytes(file)));
+        String raw = svg.getElementsByTagName("polyline").item(0).getAttributes().getNamedItem("points").getNodeValue();
+        assertEquals(6, raw.split(" ").length, "steps 1-3 from the checkpoint and 4-6 from this run");
+    }
+
+    @Test
     void smoothingAveragesACentredWindow() {
         double[] losses = new double[80];
         for (int i = 0; i < losses.length; i++) {
