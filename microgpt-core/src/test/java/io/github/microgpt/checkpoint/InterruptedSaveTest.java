@@ -69,6 +69,9 @@ class InterruptedSaveTest {
             Process child = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "save", dir.toString());
             AtomicInteger saves = new AtomicInteger();
             CountDownLatch firstSave = new CountDownLatch(1);
+            // Whether every line the child wrote was read: the JDK may close the pipe under a
+            // reader when the child dies, and then the last saves it reported are unknown.
+            java.util.concurrent.atomic.AtomicBoolean readToEnd = new java.util.concurrent.atomic.AtomicBoolean();
             Thread reader = new Thread(() -> {
                 try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                         StandardCharsets.UTF_8))) {
@@ -78,8 +81,9 @@ class InterruptedSaveTest {
                             firstSave.countDown();
                         }
                     }
+                    readToEnd.set(true);
                 } catch (IOException | RuntimeException e) {
-                    // The stream closes when the child is killed.
+                    // The stream was closed under the reader when the child was killed.
                 }
             });
             reader.start();
@@ -91,7 +95,7 @@ class InterruptedSaveTest {
             int lastSaved = saves.get();
             Checkpoint loaded = Checkpoint.load(dir);
             double saved = loaded.weights()[0];
-            assertTrue(saved == lastSaved || saved == lastSaved + 1,
+            assertTrue(saved == lastSaved || saved == lastSaved + 1 || !readToEnd.get() && saved > lastSaved,
                     "round " + round + ": the checkpoint is the last finished save or the one after it, got " + saved
                             + " after save " + lastSaved);
             assertEquals(Set.of("run"), names(tmp), "round " + round + ": no leftovers");
