@@ -43,6 +43,7 @@ final class CheckpointReader {
      */
     static Contents read(Path directory) throws CheckpointException {
         for (int attempt = 1; ; attempt++) {
+            awaitRename(directory);
             Object before = identity(directory);
             try {
                 Contents contents = readOnce(directory);
@@ -53,6 +54,25 @@ final class CheckpointReader {
                 if (before == null || attempt == ATTEMPTS || before.equals(identity(directory))) {
                     throw e;
                 }
+            }
+        }
+    }
+
+    /**
+     * Waits, at most about a second, while the directory is missing but the old version a save
+     * renamed aside is beside it: a save in another thread or process is between its two renames,
+     * and the new version will be in place in a moment. A save that was killed there is repaired
+     * by {@link InterruptedSaves} instead; this only waits for one that is still running.
+     *
+     * @param directory the checkpoint directory
+     */
+    static void awaitRename(Path directory) {
+        for (int i = 0; i < 100 && !Files.exists(directory) && AtomicFiles.interruptedSaveOf(directory) != null; i++) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
