@@ -49,8 +49,8 @@ final class CheckpointReader {
         ConfigJson.Contents config = ConfigJson.read(configFile, JsonFile.read(configFile));
         // The weights (an array, and one tensor at a time being read into it) and the layout's
         // records, one per matrix, before any of them is made.
-        String model = config.architecture() == Architecture.GPT ? "model" : config.architecture().id() + " model";
-        MemoryBudget.check(configFile, "the " + model + " it describes ("
+        String described = config.architecture() == Architecture.GPT ? "model" : config.architecture().id() + " model";
+        MemoryBudget.check(configFile, "the " + described + " it describes ("
                 + config.numParams() + " parameters, " + config.config().nLayer() + " layers)",
                 16L * config.numParams() + 64L * config.matricesAtMost());
         ParameterLayout parameterLayout = config.architecture().layout(config.config(), config.tokenizer().vocabSize());
