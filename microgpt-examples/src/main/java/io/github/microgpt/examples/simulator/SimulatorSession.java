@@ -6,10 +6,12 @@ import io.github.microgpt.checkpoint.DataFingerprint;
 import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.LearningRateSchedule;
 import io.github.microgpt.random.PythonRandom;
-import io.github.microgpt.sample.GenerationListener;
+import io.github.microgpt.sample.SampleListener;
+import io.github.microgpt.sample.TokenListener;
 import io.github.microgpt.sample.SampleEvent;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.sample.TokenEvent;
@@ -20,7 +22,8 @@ import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
 import io.github.microgpt.train.TrainingDivergedException;
-import io.github.microgpt.train.TrainingListener;
+import io.github.microgpt.train.PositionListener;
+import io.github.microgpt.train.StepListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -320,7 +323,7 @@ final class SimulatorSession implements AutoCloseable {
         try {
             World w = world;
             if (w.generation == null || w.generation.isDone()) {
-                w.generation = w.sampler.start(++w.samplesStarted, temperature);
+                w.generation = w.sampler.start(temperature);
                 w.temperature = temperature;
             }
             w.generation.step();
@@ -349,7 +352,7 @@ final class SimulatorSession implements AutoCloseable {
             w.samples.clear();
             w.temperature = temperature;
             for (int i = 0; i < count; i++) {
-                w.sampler.sample(++w.samplesStarted, temperature);
+                w.sampler.sample(temperature);
             }
             publish();
             return snapshot;
@@ -720,8 +723,7 @@ final class SimulatorSession implements AutoCloseable {
      * and Stop slow to answer.
      */
     static void checkStepWork(GptConfig config, int vocabSize) {
-        long d = config.nEmbd();
-        long params = 2L * vocabSize * d + (long) config.blockSize() * d + 12L * config.nLayer() * d * d;
+        long params = ParameterLayout.gptSize(config, vocabSize);
         long work = params * config.blockSize();
         if (work > MAX_STEP_WORK) {
             throw ApiException.badRequest(String.format(Locale.ROOT, "this model is too large to train live: block"
@@ -816,7 +818,7 @@ final class SimulatorSession implements AutoCloseable {
     }
 
     /** A model with its optimizer, trainer and sampler, and what their hooks reported. */
-    private final class World implements TrainingListener, GenerationListener {
+    private final class World implements PositionListener, StepListener, TokenListener, SampleListener {
         final List<String> documents;
         final Tokenizer tokenizer;
         final GptModel model;
@@ -841,7 +843,6 @@ final class SimulatorSession implements AutoCloseable {
         Sampler.Generation generation;
         /** The temperature of the tokens being drawn, for the overlay. */
         double temperature = Double.NaN;
-        int samplesStarted;
 
         World(List<String> documents, Tokenizer tokenizer, GptModel model, AdamOptimizer optimizer,
               PythonRandom random, int numSteps) {
@@ -852,17 +853,18 @@ final class SimulatorSession implements AutoCloseable {
             this.random = random;
             GptConfig config = model.config();
             attention = new AttentionRecorder(config.nLayer(), config.nHead());
-            model.setAttentionObserver(attention);
+            model.addAttentionListener(attention);
             captured = new GradientCapturingModel(model);
             trainer = newTrainer(numSteps);
-            sampler = new Sampler(model, tokenizer, random).addListener(this);
+            sampler = new Sampler(model, tokenizer, random).addTokenListener(this).addSampleListener(this);
             for (int id = 0; id < tokenizer.vocabSize(); id++) {
                 vocab.add(tokenizer.tokenText(id));
             }
         }
 
         Trainer newTrainer(int numSteps) {
-            return new Trainer(captured, tokenizer, documents, optimizer, numSteps).addListener(this);
+            return new Trainer(captured, tokenizer, documents, optimizer, numSteps).addPositionListener(this)
+                    .addStepListener(this);
         }
 
         @Override
