@@ -73,7 +73,7 @@ import picocli.CommandLine.ParentCommand;
         sortOptions = false,
         description = {
             "Measure the training steps/s, generated tokens/s and GFLOP/s of each engine (value and array) "
-                    + "after a warm-up, at the reference configuration of microgpt.py or at the size given, "
+                    + "after a warm-up, at microgpt.py's reference configuration or at the size given, "
                     + "and GFLOP/s as a share of this core's measured double-precision peak."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
