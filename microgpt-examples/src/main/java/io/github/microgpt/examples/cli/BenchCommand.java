@@ -2,6 +2,7 @@ package io.github.microgpt.examples.cli;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.FlopCount;
 import io.github.microgpt.model.GptConfig;
@@ -113,7 +114,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     private boolean json;
 
-    @Option(names = "--engine", paramLabel = "NAME", split = ",",
+    // Split by hand rather than with picocli's split, whose synopsis ([--engine=NAME[,NAME...]]...)
+    // would be cut in the middle when the usage line wraps.
+    @Option(names = "--engine", paramLabel = "NAME",
             description = "The engines to measure: value, array, or both separated by a comma. "
                     + "Default: both (array only when a model option is given).")
     private List<String> engineNames;
@@ -140,6 +143,14 @@ public final class BenchCommand implements Callable<Integer> {
                     + "as long again. Positive, at most 600. Default: ${DEFAULT-VALUE}.")
     private double seconds;
 
+    /** The most threads {@code --threads} accepts. */
+    static final int MAX_THREADS = 256;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "Threads of one training step of the array engine (ArrayGptModel.setThreads); the "
+                    + "results do not depend on it, only the time. 1 to 256. Default: ${DEFAULT-VALUE}.")
+    private int threads;
+
     private final LongSupplier clock;
 
     /** Creates the command; picocli calls this and then sets the options. */
@@ -156,8 +167,9 @@ public final class BenchCommand implements Callable<Integer> {
      * threads). Its {@link #name} is the engine entry's name in the report.
      *
      * @param engine the engine
+     * @param threads the threads of one training step of the array engine (the Value engine has one)
      */
-    record Contender(Engine engine) {
+    record Contender(Engine engine, int threads) {
 
         /**
          * The name in the report: the engine's id, with its precision where it has a choice.
@@ -169,7 +181,11 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         LanguageModel create(GptConfig config, int vocabSize, PythonRandom random) {
-            return engine.create(config, vocabSize, random);
+            LanguageModel model = engine.create(config, vocabSize, random);
+            if (model instanceof ArrayGptModel array) {
+                array.setThreads(threads);
+            }
+            return model;
         }
 
         StepEvent step(Trainer trainer) {
@@ -251,6 +267,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (!(seconds > 0) || seconds > MAX_SECONDS) {
             throw new UsageException("--seconds must be positive and at most " + (int) MAX_SECONDS + ", got " + seconds);
         }
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new UsageException("--threads must be between 1 and " + MAX_THREADS + ", got " + threads);
+        }
         Workload workload = workload();
         List<Contender> contenders = contenders(workload);
         CliContext context = parent.context();
@@ -318,12 +337,16 @@ public final class BenchCommand implements Callable<Integer> {
         if (engineNames == null || engineNames.isEmpty()) {
             for (Engine engine : Engine.values()) {
                 if (engine != Engine.VALUE || (valueFits && workload.reference())) {
-                    contenders.add(new Contender(engine));
+                    contenders.add(new Contender(engine, threads));
                 }
             }
             return contenders;
         }
-        for (String name : engineNames) {
+        List<String> names = new ArrayList<>();
+        for (String value : engineNames) {
+            names.addAll(List.of(value.split(",", -1)));
+        }
+        for (String name : names) {
             Engine engine;
             try {
                 engine = Engine.fromId(name);
@@ -335,7 +358,7 @@ public final class BenchCommand implements Callable<Integer> {
                         + "%,d floating-point operations, a graph of about as many objects; the value engine is "
                         + "measured up to %,d (use --engine array)", stepFlops, MAX_VALUE_ENGINE_STEP_FLOPS));
             }
-            Contender contender = new Contender(engine);
+            Contender contender = new Contender(engine, threads);
             if (contenders.contains(contender)) {
                 throw new UsageException("--engine: " + name + " is named twice");
             }
