@@ -4,6 +4,7 @@ import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
 import io.github.microgpt.checkpoint.DataFingerprint;
 import io.github.microgpt.checkpoint.TrainingState;
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.ParameterLayout;
@@ -505,6 +506,10 @@ final class SimulatorSession implements AutoCloseable {
 
     /** Refuses a checkpoint the simulator cannot train live, or whose vocabulary misses dataset characters. */
     private void checkLoadable(String name, Checkpoint checkpoint) {
+        if (checkpoint.architecture() != Architecture.GPT) {
+            throw ApiException.badRequest("cannot load \"" + name + "\": it holds a " + checkpoint.architecture().id()
+                    + " model, and the simulator trains the GPT (sample it with 'microgpt generate --model DIR')");
+        }
         GptConfig c = checkpoint.config();
         int vocabSize = checkpoint.tokenizer().vocabSize();
         if (c.nLayer() > 4 || c.nEmbd() < 4 || c.nEmbd() > 64 || c.nHead() > 8 || c.blockSize() < 2

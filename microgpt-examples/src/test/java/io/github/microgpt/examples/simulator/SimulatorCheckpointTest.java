@@ -13,6 +13,7 @@ import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.ResumedTraining;
 import io.github.microgpt.examples.cli.CliContext;
 import io.github.microgpt.examples.cli.MicrogptCommand;
+import io.github.microgpt.model.BigramModel;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.random.PythonRandom;
@@ -187,6 +188,18 @@ class SimulatorCheckpointTest {
         double[] weights = weights();
         assertError(api.post("api/load", "{\"name\": \"deep\"}"), 400,
                 "cannot load \"deep\": its model (layers 5, embedding size 4, heads 1, block size 4) is outside");
+        assertUnchanged(before, weights);
+    }
+
+    @Test
+    void aModelOfTheProgressionOtherThanTheGptIsRefused() throws IOException {
+        Tokenizer tokenizer = Tokenizer.ofCharacters("ab");
+        Checkpoint.save(checkpoints.resolve("bigram"), BigramModel.create(new GptConfig(1, 4, 1, 4, 0.08),
+                tokenizer.vocabSize(), new PythonRandom(1)), tokenizer);
+        JsonObject before = api.state();
+        double[] weights = weights();
+        assertError(api.post("api/load", "{\"name\": \"bigram\"}"), 400,
+                "cannot load \"bigram\": it holds a bigram model, and the simulator trains the GPT");
         assertUnchanged(before, weights);
     }
 
