@@ -69,6 +69,11 @@ final class SimulatorSession implements AutoCloseable {
     static final int MAX_STEPS = 100_000;
     /** The largest dataset text accepted, in characters. */
     static final int MAX_TEXT_CHARS = 1_000_000;
+    /**
+     * The longest document, in characters. The model reads at most a block size (32) of them; the
+     * limit keeps a dataset's documents readable in the log and the overlay.
+     */
+    static final int MAX_DOCUMENT_CHARS = 1_000;
     /** The most distinct characters a dataset may have. */
     static final int MAX_VOCAB = 200;
     /** The lowest and highest temperature of the page's slider. */
@@ -743,6 +748,13 @@ final class SimulatorSession implements AutoCloseable {
         TreeSet<Integer> characters = new TreeSet<>();
         for (int i = 0; i < documents.size(); i++) {
             String document = documents.get(i);
+            int length = document.codePointCount(0, document.length());
+            if (length > MAX_DOCUMENT_CHARS) {
+                throw ApiException.badRequest(String.format(Locale.ROOT, "document %d (line %d of the documents)"
+                        + " is %,d characters long; the simulator takes documents of at most %,d characters (one"
+                        + " name, word or short line per document; the model reads at most its block size of"
+                        + " them)", i + 1, i + 1, length, MAX_DOCUMENT_CHARS));
+            }
             for (int j = 0; j < document.length(); ) {
                 int codePoint = document.codePointAt(j);
                 if (Character.isISOControl(codePoint) || Character.getType(codePoint) == Character.SURROGATE) {

@@ -41,6 +41,26 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
 
     /** How many log lines a state carries at most (the loss curve always gets every step). */
     static final int LOG_LINES = 500;
+    /**
+     * How many characters of a document a state carries: a long document is cut here and ends in
+     * "…", so that a state's size depends on the settings' limits, never on the dataset. The model
+     * reads at most the block size (32) of them anyway.
+     */
+    static final int SHOWN_DOCUMENT_CHARS = 48;
+
+    /**
+     * A document as a state shows it: whole up to {@value #SHOWN_DOCUMENT_CHARS} characters, cut
+     * there otherwise (never inside a character).
+     *
+     * @param document the document
+     * @return the text to show
+     */
+    static String shown(String document) {
+        if (document.codePointCount(0, document.length()) <= SHOWN_DOCUMENT_CHARS) {
+            return document;
+        }
+        return document.substring(0, document.offsetByCodePoints(0, SHOWN_DOCUMENT_CHARS)) + "…";
+    }
 
     /**
      * The state as JSON, with the steps from {@code fromRecord} on.
@@ -83,7 +103,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
             out.name("numDocs").value(settings.documents().size());
             out.name("examples").beginArray();
             for (String document : examples) {
-                out.value(document);
+                out.value(shown(document));
             }
             out.endArray();
             out.endObject();
@@ -115,7 +135,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
                 number(out, record.loss());
                 out.name("lr");
                 number(out, record.learningRate());
-                out.name("document").value(record.document());
+                out.name("document").value(shown(record.document()));
                 out.name("posId").value(record.posId());
                 out.name("perDocument").value(record.perDocument());
                 out.endObject();
@@ -152,7 +172,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
         out.name("inputToken").value(overlay.inputToken());
         out.name("targetToken").value(overlay.targetToken());
         out.name("outputToken").value(overlay.outputToken());
-        out.name("document").value(overlay.document());
+        out.name("document").value(overlay.document() == null ? null : shown(overlay.document()));
         out.name("loss");
         number(out, overlay.loss());
         out.name("probabilities").beginArray();
