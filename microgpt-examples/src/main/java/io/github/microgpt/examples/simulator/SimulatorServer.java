@@ -92,10 +92,10 @@ public final class SimulatorServer implements AutoCloseable {
             "/charts.js", "charts.js",
             "/style.css", "style.css",
             "/favicon.svg", "favicon.svg");
-    private static final Set<String> STEP_FIELDS = Set.of("mode", "numSteps");
 
     private final Server server;
     private final SimulatorSession session;
+    private final Commands commands;
     private final ServerLimits limits;
     private final EventStream events;
     private final Map<String, byte[]> files = new HashMap<>();
@@ -105,6 +105,7 @@ public final class SimulatorServer implements AutoCloseable {
             throws IOException {
         this.server = server;
         this.session = session;
+        this.commands = new Commands(session);
         this.limits = limits;
         this.events = new EventStream(session, limits);
         for (String file : Set.copyOf(STATIC_FILES.values())) {
@@ -307,21 +308,19 @@ public final class SimulatorServer implements AutoCloseable {
                 requireNoQuery(request);
                 events.subscribe(request, response, callback);
             }
-            case "/api/step" -> post(request, response, callback, STEP_FIELDS, session::step);
-            case "/api/run" -> post(request, response, callback, STEP_FIELDS, session::run);
-            case "/api/stop" -> post(request, response, callback, Set.of(), body -> session.stop());
-            case "/api/reset" -> post(request, response, callback, Set.of("numSteps", "config", "dataset"),
-                    session::reset);
-            case "/api/gen-step" -> post(request, response, callback, Set.of("temperature"), session::genStep);
-            case "/api/generate" -> post(request, response, callback, Set.of("temperature", "count"),
-                    session::generate);
+            case "/api/step" -> post(request, response, callback, Requests.Step.class, commands::step);
+            case "/api/run" -> post(request, response, callback, Requests.Step.class, commands::run);
+            case "/api/stop" -> post(request, response, callback, Requests.None.class, commands::stop);
+            case "/api/reset" -> post(request, response, callback, Requests.Reset.class, commands::reset);
+            case "/api/gen-step" -> post(request, response, callback, Requests.GenStep.class, commands::genStep);
+            case "/api/generate" -> post(request, response, callback, Requests.Generate.class, commands::generate);
             case "/api/checkpoints" -> {
                 requireMethod(method, "GET");
                 requireNoQuery(request);
                 json(response, callback, 200, session.checkpoints().listJson());
             }
-            case "/api/save" -> post(request, response, callback, Set.of("name"), session::save);
-            case "/api/load" -> post(request, response, callback, Set.of("name"), session::load);
+            case "/api/save" -> post(request, response, callback, Requests.Named.class, commands::save);
+            case "/api/load" -> post(request, response, callback, Requests.Named.class, commands::load);
             default -> throw new ApiException(404, "there is nothing at " + path);
         }
     }
@@ -331,8 +330,8 @@ public final class SimulatorServer implements AutoCloseable {
      * within {@link ServerLimits#requestTimeout()}; then the session carries out the change and the
      * answer is the new state.
      */
-    private void post(Request request, Response response, Callback callback, Set<String> fields,
-                      Function<JsonRequest, Snapshot> action) {
+    private <T extends Record> void post(Request request, Response response, Callback callback, Class<T> body,
+                                         Function<T, Snapshot> command) {
         requireMethod(request.getMethod(), "POST");
         requireNoQuery(request);
         checkOrigin(request);
@@ -343,7 +342,7 @@ public final class SimulatorServer implements AutoCloseable {
                         if (failure != null) {
                             throw unreadable(failure);
                         }
-                        Snapshot snapshot = action.apply(JsonRequest.parse(utf8(bytes), fields));
+                        Snapshot snapshot = command.apply(Requests.read(utf8(bytes), body));
                         json(response, callback, 200,
                                 snapshot.stateJson(Math.max(0, snapshot.log().size() - Snapshot.LOG_LINES)));
                     } catch (ApiException e) {

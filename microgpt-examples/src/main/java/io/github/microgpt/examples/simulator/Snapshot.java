@@ -39,6 +39,21 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
                 double[][][][] attention, StepLog.View log, List<String> samples, String message,
                 List<ParameterMatrix> matrices, double[] values, double[] grads) {
 
+    /**
+     * What the session adds to a run's state in a snapshot: its counters, settings and note.
+     *
+     * @param revision see {@link Snapshot#revision()}
+     * @param epoch see {@link Snapshot#epoch()}
+     * @param paramsVersion see {@link Snapshot#paramsVersion()}
+     * @param settings see {@link Snapshot#settings()}
+     * @param running see {@link Snapshot#running()}
+     * @param stepsPerSecond see {@link Snapshot#stepsPerSecond()}
+     * @param message see {@link Snapshot#message()}
+     */
+    record Header(long revision, long epoch, long paramsVersion, Settings settings, boolean running,
+                  double stepsPerSecond, String message) {
+    }
+
     /** How many log lines a state carries at most (the loss curve always gets every step). */
     static final int LOG_LINES = 500;
     /**

@@ -104,9 +104,9 @@ class SimulatorApiTest {
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"  \\n \\n\"}}", "holds no documents"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"ab\\u0007c\"}}", "control character U+0007"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\nab\\tc\"}}", "document 2"},
-            {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + "a".repeat(SimulatorSession.MAX_TEXT_CHARS + 1)
+            {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + "a".repeat(Limits.MAX_TEXT_CHARS + 1)
                     + "\"}}", "the limit is 1000000"},
-            {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + distinctCharacters(SimulatorSession.MAX_VOCAB + 1)
+            {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + distinctCharacters(Limits.MAX_VOCAB + 1)
                     + "\"}}", "201 different characters"},
         };
         for (String[] reset : resets) {
