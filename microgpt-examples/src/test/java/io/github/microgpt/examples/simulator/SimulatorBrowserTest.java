@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -197,6 +198,85 @@ class SimulatorBrowserTest {
         assertEquals(20, driver.findElements(By.cssSelector("#samples li")).size());
         assertEquals("Generation", mode());
     }
+
+    /** The window widths the sample list must fit at: wide, the widths around the one-column switch, a phone. */
+    private static final List<Integer> WIDTHS = List.of(1920, 1440, 1280, 1101, 1099, 800, 600, 420, 360);
+
+    @Test
+    void longSamplesStayInsideTheirOwnBoxAtEveryWidth() throws IOException {
+        // Documents much longer than the block size: an untrained model rarely draws BOS, so most of
+        // its samples run to the block size of 32 characters.
+        String text = String.join("\\n", Stream.of("abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba",
+                "thequickbrownfoxjumpsoverthelazydog").map(d -> d + d).toList());
+        Fixtures.Answer reset = api.post("api/reset", "{\"config\": {\"blockSize\": 32, \"nEmbd\": 16, \"nHead\": 4,"
+                + " \"nLayer\": 1}, \"dataset\": {\"source\": \"text\", \"name\": \"long.txt\", \"text\": \"" + text + "\"}}");
+        assertEquals(200, reset.status(), reset.body());
+        try {
+            driver.navigate().refresh();
+            waitFor("the page", d -> text("num-docs").equals("3"));
+            WebElement temperature = driver.findElement(By.id("temperature"));
+            ((JavascriptExecutor) driver).executeScript("arguments[0].value = '1.5';"
+                    + " arguments[0].dispatchEvent(new Event('input'));", temperature);
+            click("btn-generate");
+            waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
+            List<String> samples = driver.findElements(By.cssSelector("#samples li")).stream()
+                    .map(li -> li.getDomProperty("textContent")).toList();
+            long longOnes = samples.stream().filter(sample -> sample.length() >= 24).count();
+            assertTrue(longOnes >= 3, "the check needs long samples; got " + samples);
+            for (int width : WIDTHS) {
+                // The page is laid out as on a screen of that width (a window cannot be made as narrow as a phone).
+                ((ChromeDriver) driver).executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                        Map.of("width", width, "height", 1700, "deviceScaleFactor", 1, "mobile", false));
+                waitFor("the page to be " + width + " px wide", d -> ((Long) ((JavascriptExecutor) d).executeScript(
+                        "return window.innerWidth;")).intValue() == width);
+                @SuppressWarnings("unchecked")
+                List<String> problems = (List<String>) ((JavascriptExecutor) driver).executeScript(SAMPLE_BOXES);
+                assertEquals(List.of(), problems, "at a width of " + width + " px");
+                if (width == 1101 || width == 360) {
+                    ((JavascriptExecutor) driver).executeScript("document.getElementById('h-samples').scrollIntoView();");
+                    screenshot("samples-" + width + ".png");
+                }
+            }
+        } finally {
+            ((ChromeDriver) driver).executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+            Fixtures.resetToTheNames(api);
+            Fixtures.Answer defaults = api.post("api/reset", "{\"config\": {\"blockSize\": 16, \"nEmbd\": 16,"
+                    + " \"nHead\": 4, \"nLayer\": 1}}");
+            assertEquals(200, defaults.status(), defaults.body());
+        }
+    }
+
+    /**
+     * Every sample's text lies inside its own item's box, no item is split over two columns, no
+     * two items overlap, and every item lies inside the list: the problems found, as sentences.
+     */
+    private static final String SAMPLE_BOXES = """
+            const list = document.getElementById('samples');
+            const items = [...list.querySelectorAll('li')];
+            const problems = [];
+            const outer = list.getBoundingClientRect();
+            const boxes = items.map(li => li.getBoundingClientRect());
+            items.forEach((li, i) => {
+              const box = boxes[i];
+              const name = '"' + li.textContent + '"';
+              if (li.getClientRects().length > 1) problems.push(name + ' is split over two columns');
+              const range = document.createRange();
+              range.selectNodeContents(li);
+              for (const r of range.getClientRects()) {
+                if (r.left < box.left - 0.5 || r.right > box.right + 0.5) {
+                  problems.push(name + ' runs out of its box (' + Math.round(r.right - box.right) + ' px)');
+                }
+              }
+              if (box.left < outer.left - 0.5 || box.right > outer.right + 0.5) problems.push(name + ' leaves the list');
+              for (let j = 0; j < i; j++) {
+                const o = boxes[j];
+                if (box.left < o.right - 0.5 && o.left < box.right - 0.5 && box.top < o.bottom - 0.5 && o.top < box.bottom - 0.5) {
+                  problems.push(name + ' overlaps "' + items[j].textContent + '"');
+                }
+              }
+            });
+            return problems;
+            """;
 
     @Test
     void genStepDrawsOneTokenInGenerationMode() {
