@@ -20,13 +20,17 @@ import java.time.Duration;
  * @param eventWriteTimeout how long one event may wait for a page to read it before that page's
  *     stream is closed (the page reconnects by itself if it was only slow)
  * @param threads the server's threads; no request holds one while it waits for a client
+ * @param sendBufferBytes the socket send buffer of each connection: what the operating system
+ *     holds for a client that does not read, before the server notices (without a limit, Linux
+ *     lets it grow to 4 MiB, which a page that never reads takes 20 s to fill)
  */
 record ServerLimits(Duration idleTimeout, Duration requestTimeout, int maxBodyBytes, int maxConnections,
-                    Duration crowdedIdleTimeout, int maxEventStreams, Duration eventWriteTimeout, int threads) {
+                    Duration crowdedIdleTimeout, int maxEventStreams, Duration eventWriteTimeout, int threads,
+                    int sendBufferBytes) {
 
     /** The limits of {@code microgpt simulator}. */
     static final ServerLimits DEFAULTS = new ServerLimits(Duration.ofSeconds(30), Duration.ofSeconds(30),
-            8 * 1024 * 1024, 200, Duration.ofSeconds(2), 64, Duration.ofSeconds(10), 16);
+            8 * 1024 * 1024, 200, Duration.ofSeconds(2), 64, Duration.ofSeconds(10), 16, 256 * 1024);
 
     /**
      * How often an event stream with nothing new gets a comment line, so that neither the

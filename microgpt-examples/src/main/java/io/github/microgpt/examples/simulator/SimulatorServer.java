@@ -201,6 +201,7 @@ public final class SimulatorServer implements AutoCloseable {
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.setAcceptedSendBufferSize(limits.sendBufferBytes());
         NetworkConnectionLimit connections = new NetworkConnectionLimit(limits.maxConnections(), connector);
         connections.setEndPointIdleTimeout(limits.crowdedIdleTimeout().toMillis());
         connector.addBean(connections);
