@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.simulator;
 
+import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
@@ -181,31 +182,28 @@ final class Commands {
                     + " for this run: it sets the learning-rate schedule, so it can change only before the first"
                     + " step. Press Reset to start a run of " + numSteps + " steps");
         }
-        Settings current = s.settings();
-        s.setSettings(new Settings(current.documents(), current.source(), current.name(), current.config(),
-                current.learningRate(), current.seed(), numSteps));
+        s.setSettings(s.settings().withNumSteps(numSteps));
         run.setNumSteps(numSteps);
     }
 
     /** The settings of a Reset: the request's values over the current ones, all checked. */
     private Settings settings(Settings current, Requests.Reset request) {
         int numSteps = request.numSteps() == null ? current.numSteps() : request.numSteps().intValue();
+        Engine engine = request.engine() == null ? current.engine() : Engine.fromId(request.engine());
+        Limits.Model limits = Limits.of(engine);
         GptConfig config = current.config();
         double learningRate = current.learningRate();
         long seed = current.seed();
         Requests.Config c = request.config();
         if (c != null) {
-            int nLayer = c.nLayer() == null ? config.nLayer() : c.nLayer().intValue();
-            int nEmbd = c.nEmbd() == null ? config.nEmbd() : c.nEmbd().intValue();
-            int nHead = c.nHead() == null ? config.nHead() : c.nHead().intValue();
-            int blockSize = c.blockSize() == null ? config.blockSize() : c.blockSize().intValue();
-            if (nEmbd % nHead != 0) {
-                throw ApiException.badRequest("Embedding size (" + nEmbd + ") must be divisible by Heads (" + nHead
-                        + ") so that every head gets the same number of dimensions");
-            }
+            long nLayer = c.nLayer() == null ? config.nLayer() : c.nLayer();
+            long nEmbd = c.nEmbd() == null ? config.nEmbd() : c.nEmbd();
+            long nHead = c.nHead() == null ? config.nHead() : c.nHead();
+            long blockSize = c.blockSize() == null ? config.blockSize() : c.blockSize();
+            limits.checkShape(nLayer, nEmbd, nHead, blockSize);
             learningRate = c.learningRate() == null ? learningRate : c.learningRate();
             seed = c.seed() == null ? seed : c.seed();
-            config = new GptConfig(nLayer, nEmbd, nHead, blockSize, config.initStd());
+            config = new GptConfig((int) nLayer, (int) nEmbd, (int) nHead, (int) blockSize, config.initStd());
         }
         List<String> documents = current.documents();
         String source = current.source();
@@ -234,8 +232,8 @@ final class Commands {
                 // the current dataset
             }
         }
-        Limits.checkStepWork(config, Tokenizer.fromDocuments(documents).vocabSize());
-        return new Settings(documents, source, name, config, learningRate, seed, numSteps);
+        limits.check(config, Tokenizer.fromDocuments(documents).vocabSize());
+        return new Settings(documents, source, name, engine, config, learningRate, seed, numSteps);
     }
 
     /**

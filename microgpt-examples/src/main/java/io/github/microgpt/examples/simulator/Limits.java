@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.simulator;
 
+import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import java.util.Locale;
 
@@ -17,14 +18,6 @@ final class Limits {
     static final Range TEMPERATURE = Range.from("Temperature", 0.1, 1.5);
     /** How many samples one Generate draws. */
     static final Range SAMPLE_COUNT = Range.whole("The number of samples", 1, 100);
-    /** The model's number of layers. */
-    static final Range LAYERS = Range.whole("Layers", 1, 4);
-    /** The model's embedding size. */
-    static final Range EMBEDDING = Range.whole("Embedding size", 4, 64);
-    /** The model's number of attention heads per layer. */
-    static final Range HEADS = Range.whole("Heads", 1, 8);
-    /** The model's block size (the longest context). */
-    static final Range BLOCK_SIZE = Range.whole("Block size", 2, 32);
     /** Adam's base learning rate. */
     static final Range LEARNING_RATE = Range.above("Learning rate", 0, 1);
     /** The random seed: up to 2^53 - 1, so that the page's JavaScript numbers hold it exactly. */
@@ -42,11 +35,20 @@ final class Limits {
     /** The longest name of a dataset, as shown on the page. */
     static final int MAX_DATASET_NAME_CHARS = 200;
     /**
-     * The most work a step may take, as block size × number of parameters: 250,000, about four
-     * times the default model's 67,072. The scalar engine's step time grows with both; within this
-     * budget the longest step measured was about 70 ms, so Stop still answers at once.
+     * The largest models the Value engine trains live. Its step time grows with block size ×
+     * number of parameters; within 250,000 (about four times the default model's 67,072) the
+     * longest step measured was about 70 ms, so Stop still answers at once.
      */
-    static final long MAX_STEP_WORK = 250_000;
+    static final Model VALUE_ENGINE = new Model(Engine.VALUE, Range.whole("Layers", 1, 4),
+            Range.whole("Embedding size", 4, 64), Range.whole("Heads", 1, 8), Range.whole("Block size", 2, 32), 250_000);
+    /**
+     * The largest models the array engine trains live: the same step time buys about 26 times the
+     * work (a whole-document step of 4 layers, embedding 64, block 32, 202,112 parameters, took
+     * 100 ms on a busy 2-core machine, where the Value engine took 10 s).
+     */
+    static final Model ARRAY_ENGINE = new Model(Engine.ARRAY, Range.whole("Layers", 1, 8),
+            Range.whole("Embedding size", 4, 128), Range.whole("Heads", 1, 16), Range.whole("Block size", 2, 64),
+            6_500_000);
     /** How many samples the page keeps. */
     static final int MAX_SAMPLES = 200;
 
@@ -54,45 +56,87 @@ final class Limits {
     }
 
     /**
-     * Refuses a model so large that one step would take long enough to make the page sluggish
-     * and Stop slow to answer.
+     * The limits of an engine.
      *
-     * @param config the model's shape
-     * @param vocabSize its vocabulary size, BOS included
-     * @throws ApiException (400) saying how large the model is and what to change
+     * @param engine the engine
+     * @return its limits
      */
-    static void checkStepWork(GptConfig config, int vocabSize) {
-        long d = config.nEmbd();
-        long params = 2L * vocabSize * d + (long) config.blockSize() * d + 12L * config.nLayer() * d * d;
-        long work = params * config.blockSize();
-        if (work > MAX_STEP_WORK) {
-            throw ApiException.badRequest(String.format(Locale.ROOT, "this model is too large to train live: block"
-                    + " size × parameters is %,d (%d layers, embedding size %d, block size %d, %d tokens, %,d"
-                    + " parameters) and the simulator allows at most %,d, which keeps a step under about 0.1 s."
-                    + " Choose fewer layers, a smaller embedding or a shorter block",
-                    work, config.nLayer(), config.nEmbd(), config.blockSize(), vocabSize, params, MAX_STEP_WORK));
+    static Model of(Engine engine) {
+        return engine == Engine.ARRAY ? ARRAY_ENGINE : VALUE_ENGINE;
+    }
+
+    /**
+     * The largest model an engine trains live: the ranges of its shape, and the most work a step
+     * may take, as block size × number of parameters, so that a step stays short enough for the
+     * page to follow and for Stop to answer at once.
+     *
+     * @param engine the engine
+     * @param layers the number of layers
+     * @param embedding the embedding size
+     * @param heads the number of heads
+     * @param blockSize the block size
+     * @param maxStepWork the most block size × parameters
+     */
+    record Model(Engine engine, Range layers, Range embedding, Range heads, Range blockSize, long maxStepWork) {
+
+        /**
+         * Checks the numbers of a model's shape, each against its range.
+         *
+         * @param nLayer the number of layers
+         * @param nEmbd the embedding size
+         * @param nHead the number of heads
+         * @param blockSize the block size
+         * @throws ApiException (400) naming the first value out of range
+         */
+        void checkShape(long nLayer, long nEmbd, long nHead, long blockSize) {
+            check(layers, nLayer);
+            check(embedding, nEmbd);
+            check(heads, nHead);
+            check(blockSize(), blockSize);
+            if (nEmbd % nHead != 0) {
+                throw ApiException.badRequest("Embedding size (" + nEmbd + ") must be divisible by Heads (" + nHead
+                        + ") so that every head gets the same number of dimensions");
+            }
         }
-    }
 
-    /**
-     * Whether a model's shape is within the page's ranges (its layers, embedding size, heads and
-     * block size).
-     *
-     * @param config the shape
-     * @return whether each is in its range
-     */
-    static boolean fitsTheRanges(GptConfig config) {
-        return LAYERS.contains(config.nLayer()) && EMBEDDING.contains(config.nEmbd()) && HEADS.contains(config.nHead())
-                && BLOCK_SIZE.contains(config.blockSize());
-    }
+        /**
+         * Checks a model's shape and size.
+         *
+         * @param config the shape
+         * @param vocabSize its vocabulary size, BOS included
+         * @throws ApiException (400) naming the first value out of range, or saying how large the
+         *     model is and what to change
+         */
+        void check(GptConfig config, int vocabSize) {
+            checkShape(config.nLayer(), config.nEmbd(), config.nHead(), config.blockSize());
+            long d = config.nEmbd();
+            long params = 2L * vocabSize * d + (long) config.blockSize() * d + 12L * config.nLayer() * d * d;
+            long work = params * config.blockSize();
+            if (work > maxStepWork) {
+                throw ApiException.badRequest(String.format(Locale.ROOT, "this model is too large to train live:"
+                        + " block size × parameters is %,d (%d layers, embedding size %d, block size %d, %d tokens,"
+                        + " %,d parameters) and the simulator allows at most %,d with the %s engine, which keeps a"
+                        + " step under about 0.1 s. Choose fewer layers, a smaller embedding or a shorter block%s",
+                        work, config.nLayer(), config.nEmbd(), config.blockSize(), vocabSize, params, maxStepWork,
+                        engine.id(), engine == Engine.VALUE ? ", or the array engine" : ""));
+            }
+        }
 
-    /**
-     * The ranges of a model's shape, for messages.
-     *
-     * @return for example "Layers 1–4, Embedding size 4–64, Heads 1–8, Block size 2–32"
-     */
-    static String shapeRanges() {
-        return String.join(", ", LAYERS.span(), EMBEDDING.span(), HEADS.span(), BLOCK_SIZE.span());
+        private void check(Range range, long value) {
+            if (!range.contains(value)) {
+                throw ApiException.badRequest(range.label() + " must be " + range.expectation() + " with the "
+                        + engine.id() + " engine, got " + value);
+            }
+        }
+
+        /**
+         * The ranges of the shape, for messages.
+         *
+         * @return for example "Layers 1–4, Embedding size 4–64, Heads 1–8, Block size 2–32"
+         */
+        String ranges() {
+            return String.join(", ", layers.span(), embedding.span(), heads.span(), blockSize.span());
+        }
     }
 
     /**
@@ -118,6 +162,11 @@ final class Limits {
             return new Range(label, min, false, max, false);
         }
 
+        /** A whole number whose range depends on something else (the shape's, on the engine). */
+        static Range anyWhole(String label) {
+            return new Range(label, Long.MIN_VALUE, true, Long.MAX_VALUE, true);
+        }
+
         /**
          * Whether a value is in the range.
          *
@@ -135,6 +184,9 @@ final class Limits {
          * @return for example "a whole number from 1 to 100000"
          */
         String expectation() {
+            if (whole && min == Long.MIN_VALUE) {
+                return "a whole number";
+            }
             if (whole) {
                 return "a whole number from " + (long) min + " to " + (long) max;
             }

@@ -3,7 +3,10 @@ package io.github.microgpt.examples.simulator;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.LearningRateSchedule;
 import io.github.microgpt.random.PythonRandom;
@@ -23,7 +26,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * One model being trained and sampled: a real {@link GptModel} with its {@link AdamOptimizer},
+ * One model being trained and sampled: a real model of either engine ({@link GptModel} over
+ * {@code Value}s, or {@link ArrayGptModel} over flat arrays) with its {@link AdamOptimizer},
  * {@link Trainer} and {@link Sampler}, and what their listener hooks reported (the log, the
  * overlay, the attention rows, the samples, the gradients of the latest step). Everything the
  * page shows of the model comes from here.
@@ -34,7 +38,8 @@ final class ModelRun implements TrainingListener, GenerationListener {
 
     final List<String> documents;
     final Tokenizer tokenizer;
-    final GptModel model;
+    final LanguageModel model;
+    final Engine engine;
     final AdamOptimizer optimizer;
     /** Shuffled the documents, drew the initial weights, and draws the samples. */
     final PythonRandom random;
@@ -59,17 +64,21 @@ final class ModelRun implements TrainingListener, GenerationListener {
     private double temperature = Double.NaN;
     private int samplesStarted;
 
-    private ModelRun(List<String> documents, Tokenizer tokenizer, GptModel model, AdamOptimizer optimizer,
+    private ModelRun(List<String> documents, Tokenizer tokenizer, LanguageModel model, AdamOptimizer optimizer,
                      PythonRandom random, int numSteps, Consumer<ModelRun> afterStep) {
         this.documents = List.copyOf(documents);
         this.tokenizer = tokenizer;
         this.model = model;
+        this.engine = Engine.of(model);
         this.optimizer = optimizer;
         this.random = random;
         this.afterStep = afterStep;
         GptConfig config = model.config();
         attention = new AttentionRecorder(config.nLayer(), config.nHead());
-        model.setAttentionObserver(attention);
+        if (model instanceof GptModel values) {
+            // Only the Value engine reports attention weights so far (core's AttentionObserver).
+            values.setAttentionObserver(attention);
+        }
         captured = new GradientCapturingModel(model);
         trainer = newTrainer(numSteps);
         sampler = new Sampler(model, tokenizer, random).addListener(this);
@@ -94,7 +103,7 @@ final class ModelRun implements TrainingListener, GenerationListener {
         List<String> order = new ArrayList<>(settings.documents());
         random.shuffle(order);
         Tokenizer tokenizer = weights == null ? Tokenizer.fromDocuments(order) : weights.tokenizer();
-        GptModel model = GptModel.create(settings.config(), tokenizer.vocabSize(), random);
+        LanguageModel model = settings.engine().create(settings.config(), tokenizer.vocabSize(), random);
         if (weights != null) {
             weights.loadInto(model);
         }
@@ -120,7 +129,9 @@ final class ModelRun implements TrainingListener, GenerationListener {
                            Consumer<ModelRun> afterStep) {
         PythonRandom random = training.random() != null ? PythonRandom.fromState(training.random())
                 : new PythonRandom(settings.seed());
-        ModelRun run = new ModelRun(order, checkpoint.tokenizer(), checkpoint.model(),
+        LanguageModel model = settings.engine() == Engine.ARRAY ? ArrayGptModel.copyOf(checkpoint.model())
+                : checkpoint.model();
+        ModelRun run = new ModelRun(order, checkpoint.tokenizer(), model,
                 training.optimizer().toOptimizer(), random, settings.numSteps(), afterStep);
         run.trainer.restore(training.trainer());
         run.runMode = training.stepMode();

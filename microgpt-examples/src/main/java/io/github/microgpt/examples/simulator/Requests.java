@@ -50,10 +50,14 @@ final class Requests {
      * Reset.
      *
      * @param numSteps the length of the new run, or {@code null} to keep it
+     * @param engine {@code "value"} or {@code "array"}, or {@code null} to keep the engine
      * @param config the new model's shape, or {@code null} to keep it
      * @param dataset the new dataset, or {@code null} to keep it
      */
-    record Reset(Long numSteps, Config config, Dataset dataset) {
+    record Reset(Long numSteps, String engine, Config config, Dataset dataset) {
+        Reset {
+            choice(engine, "The engine", Set.of("value", "array"));
+        }
     }
 
     /**
@@ -129,15 +133,17 @@ final class Requests {
             Map.entry("numSteps", Limits.NUM_STEPS),
             Map.entry("temperature", Limits.TEMPERATURE),
             Map.entry("count", Limits.SAMPLE_COUNT),
-            Map.entry("config.nLayer", Limits.LAYERS),
-            Map.entry("config.nEmbd", Limits.EMBEDDING),
-            Map.entry("config.nHead", Limits.HEADS),
-            Map.entry("config.blockSize", Limits.BLOCK_SIZE),
+            // The shape's ranges depend on the engine: Reset checks them (Limits.Model).
+            Map.entry("config.nLayer", Limits.Range.anyWhole("Layers")),
+            Map.entry("config.nEmbd", Limits.Range.anyWhole("Embedding size")),
+            Map.entry("config.nHead", Limits.Range.anyWhole("Heads")),
+            Map.entry("config.blockSize", Limits.Range.anyWhole("Block size")),
             Map.entry("config.learningRate", Limits.LEARNING_RATE),
             Map.entry("config.seed", Limits.SEED));
     /** Each text field, by its place in the body, with its label. */
     private static final Map<String, String> TEXTS = Map.of(
             "mode", "The step mode",
+            "engine", "The engine",
             "dataset.source", "The dataset",
             "dataset.text", "The dataset text",
             "dataset.name", "The dataset name",

@@ -162,7 +162,7 @@ final class RunCheckpoints {
                         + (long) Limits.NUM_STEPS.max();
             } else {
                 Settings next = new Settings(current.documents(), current.source(), current.name(),
-                        checkpoint.config(), training.optimizer().learningRate(), seed,
+                        current.engine(), checkpoint.config(), training.optimizer().learningRate(), seed,
                         training.trainer().totalSteps());
                 ModelRun resumed;
                 try {
@@ -176,7 +176,8 @@ final class RunCheckpoints {
                         + " on exactly where it was saved (the loss chart starts afresh)");
             }
         }
-        Settings next = new Settings(current.documents(), current.source(), current.name(), checkpoint.config(),
+        Settings next = new Settings(current.documents(), current.source(), current.name(), current.engine(),
+                checkpoint.config(),
                 current.learningRate(), current.seed(), current.numSteps());
         return new Loaded(next, ModelRun.create(next, checkpoint, afterStep), "Loaded the weights, shape and"
                 + " vocabulary of \"" + name + "\". Training starts again at step 0 with a new optimizer, since " + why);
@@ -186,19 +187,18 @@ final class RunCheckpoints {
     private static void checkLoadable(String name, Checkpoint checkpoint, Settings current) {
         GptConfig c = checkpoint.config();
         int vocabSize = checkpoint.tokenizer().vocabSize();
-        if (!Limits.fitsTheRanges(c)) {
-            throw ApiException.badRequest("cannot load \"" + name + "\": its model (layers " + c.nLayer()
-                    + ", embedding size " + c.nEmbd() + ", heads " + c.nHead() + ", block size " + c.blockSize()
-                    + ") is outside what the simulator trains live: " + Limits.shapeRanges());
-        }
         if (vocabSize - 1 > Limits.MAX_VOCAB) {
             throw ApiException.badRequest("cannot load \"" + name + "\": its vocabulary has " + (vocabSize - 1)
                     + " characters; the simulator takes at most " + Limits.MAX_VOCAB);
         }
+        Limits.Model limits = Limits.of(current.engine());
         try {
-            Limits.checkStepWork(c, vocabSize);
+            limits.check(c, vocabSize);
         } catch (ApiException e) {
-            throw ApiException.badRequest("cannot load \"" + name + "\": " + e.getMessage());
+            throw ApiException.badRequest("cannot load \"" + name + "\": its model (layers " + c.nLayer()
+                    + ", embedding size " + c.nEmbd() + ", heads " + c.nHead() + ", block size " + c.blockSize()
+                    + ") is outside what the simulator trains live with the " + current.engine().id() + " engine ("
+                    + limits.ranges() + "): " + e.getMessage());
         }
         Set<Integer> known = new HashSet<>();
         checkpoint.tokenizer().characters().codePoints().forEach(known::add);

@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.simulator;
 
+import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.train.StepMode;
@@ -82,7 +83,8 @@ final class SimulatorSession implements AutoCloseable {
                      Supplier<List<String>> embeddedNames, CheckpointStore checkpoints) {
         this.embeddedNames = embeddedNames;
         this.checkpoints = checkpoints;
-        Settings initial = new Settings(Commands.checkDocuments(documents), source, name, GptConfig.defaults(),
+        Settings initial = new Settings(Commands.checkDocuments(documents), source, name, Engine.VALUE,
+                GptConfig.defaults(),
                 Settings.DEFAULT_LEARNING_RATE, seed, Settings.DEFAULT_NUM_STEPS);
         lock.lock();
         try {

@@ -319,6 +319,35 @@ class SimulatorBrowserTest {
     }
 
     @Test
+    void theArrayEngineTrainsAModelTooLargeForTheValueEngine() throws IOException {
+        try {
+            driver.findElement(By.cssSelector("#setup summary")).click();
+            assertEquals("value", new Select(driver.findElement(By.id("cfg-engine"))).getFirstSelectedOption()
+                    .getDomProperty("value"));
+            new Select(driver.findElement(By.id("cfg-engine"))).selectByValue("array");
+            type("cfg-layers", "4");
+            type("cfg-embd", "64");
+            type("cfg-heads", "8");
+            type("cfg-block", "32");
+            click("btn-reset");
+            waitFor("the array engine's model", d -> text("num-params").equals("202,112"));
+            assertEquals("array", api.state().get("engine").getAsString());
+            click("btn-step");
+            waitFor("step 1", d -> text("step-counter").equals("Step: 1 / 1000"));
+            waitFor("the weights of step 1", d -> text("weights-count").equals("202,112 parameters in 27 matrices · step 1"));
+            assertTrue(text("attn-grid").contains("the array engine does not report attention weights yet"),
+                    text("attn-grid"));
+            click("btn-generate");
+            waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
+            screenshot("array-engine.png");
+        } finally {
+            Fixtures.Answer defaults = api.post("api/reset", "{\"engine\": \"value\", \"config\": {\"blockSize\": 16,"
+                    + " \"nEmbd\": 16, \"nHead\": 4, \"nLayer\": 1}}");
+            assertEquals(200, defaults.status(), defaults.body());
+        }
+    }
+
+    @Test
     void anUploadedDatasetIsAppliedOnResetAndAnEmptyOneIsRefused() throws IOException {
         Path upload = Files.writeString(profile.resolveSibling(profile.getFileName() + "-tiny.txt"), "abba\nbaab\n\ncab\n");
         try {
