@@ -19,7 +19,6 @@ import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import io.github.microgpt.train.TrainingListener;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
@@ -52,12 +51,7 @@ class GoldenRunTest {
         model = GptModel.create(GptConfig.defaults(), tokenizer.vocabSize(), random);
         initialWeights = model.parameters().values();
         Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 1000);
-        trainer.addListener(new TrainingListener() {
-            @Override
-            public void onStep(StepEvent event) {
-                losses.add(event.loss());
-            }
-        });
+        trainer.addStepListener(event -> losses.add(event.loss()));
         trainer.run(StepMode.DOCUMENT);
         samples = new Sampler(model, tokenizer, random).samples(20, 0.5);
     }

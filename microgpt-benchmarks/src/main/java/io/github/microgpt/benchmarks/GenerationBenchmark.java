@@ -53,7 +53,6 @@ public class GenerationBenchmark {
     private Sampler.Generation generation;
     private GptConfig config;
     private int vocabSize;
-    private int samples;
 
     /** Builds and briefly trains a model. */
     @Setup(Level.Trial)
@@ -68,7 +67,7 @@ public class GenerationBenchmark {
                 new io.github.microgpt.optim.AdamOptimizer(model.numParameters()), 200)
                 .run(io.github.microgpt.train.StepMode.DOCUMENT);
         sampler = new Sampler(model, tokenizer, random);
-        generation = sampler.start(++samples, 0.5);
+        generation = sampler.start(0.5);
     }
 
     /**
@@ -80,7 +79,7 @@ public class GenerationBenchmark {
     @Benchmark
     public TokenEvent generatedToken(Gflops counter) {
         if (generation.isDone()) {
-            generation = sampler.start(++samples, 0.5);
+            generation = sampler.start(0.5);
         }
         TokenEvent event = generation.step();
         counter.gflop += FlopCount.generatedToken(config, vocabSize, event.posId()) / 1e9;

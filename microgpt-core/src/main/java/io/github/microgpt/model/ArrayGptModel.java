@@ -1,7 +1,17 @@
 package io.github.microgpt.model;
 
+import static io.github.microgpt.model.ParameterLayout.ATTN_WO;
+import static io.github.microgpt.model.ParameterLayout.ATTN_WQ;
+import static io.github.microgpt.model.ParameterLayout.LM_HEAD;
+import static io.github.microgpt.model.ParameterLayout.MLP_FC1;
+import static io.github.microgpt.model.ParameterLayout.MLP_FC2;
+import static io.github.microgpt.model.ParameterLayout.WPE;
+import static io.github.microgpt.model.ParameterLayout.WTE;
+import static io.github.microgpt.model.ParameterLayout.inLayer;
+
+import io.github.microgpt.internal.Listeners;
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -12,7 +22,7 @@ import java.util.List;
  * autograd works.
  *
  * <p><b>Storage.</b> Every row of every weight matrix is a {@code double[]} of its own, and so
- * is its gradient (see {@link ArrayParameters} for why); the {@link Parameters} view is the same
+ * is its gradient (see {@code ArrayParameters} for why); the {@link Parameters} view is the same
  * flat list as {@link GptModel}'s. Activations are rows too, one per position, in a workspace
  * allocated once per model (once per thread for batches, once per sequence for generation), so a
  * training step allocates nothing but the small arrays handed to observers. Each operation is
@@ -73,6 +83,8 @@ public final class ArrayGptModel implements LanguageModel {
 
     private Workspace trainingWorkspace;
     private BatchRunner batchRunner;
+    // [api] Attention listeners (LanguageModel#addAttentionListener); see reportAttention.
+    final Listeners<AttentionListener> attentionListeners = new Listeners<>();
 
     private ArrayGptModel(GptConfig config, int vocabSize, double[] weights) {
         this.config = config;
@@ -83,23 +95,24 @@ public final class ArrayGptModel implements LanguageModel {
         this.hidden = 4 * nEmbd;
         this.blockSize = config.blockSize();
         this.nLayer = config.nLayer();
-        List<ParameterMatrix> matrices = layout(config, vocabSize);
-        this.parameters = new ArrayParameters(matrices);
+        // [api] Rows found by matrix name in the one ParameterLayout, not by counting matrices.
+        ParameterLayout layout = ParameterLayout.gpt(config, vocabSize);
+        this.parameters = new ArrayParameters(layout);
         parameters.setValues(weights);
         this.w = parameters.valueRows();
-        this.rowWte = parameters.firstRow(0);
-        this.rowWpe = parameters.firstRow(1);
-        this.rowLmHead = parameters.firstRow(2);
+        this.rowWte = parameters.firstRow(WTE);
+        this.rowWpe = parameters.firstRow(WPE);
+        this.rowLmHead = parameters.firstRow(LM_HEAD);
         this.rowWqkv = new int[nLayer];
         this.rowWo = new int[nLayer];
         this.rowFc1 = new int[nLayer];
         this.rowFc2 = new int[nLayer];
         for (int li = 0; li < nLayer; li++) {
-            int m = 3 + 6 * li;
-            rowWqkv[li] = parameters.firstRow(m);
-            rowWo[li] = parameters.firstRow(m + 3);
-            rowFc1[li] = parameters.firstRow(m + 4);
-            rowFc2[li] = parameters.firstRow(m + 5);
+            // attn_wk's and attn_wv's rows follow attn_wq's (ParameterLayout.gpt keeps that order).
+            rowWqkv[li] = parameters.firstRow(inLayer(li, ATTN_WQ));
+            rowWo[li] = parameters.firstRow(inLayer(li, ATTN_WO));
+            rowFc1[li] = parameters.firstRow(inLayer(li, MLP_FC1));
+            rowFc2[li] = parameters.firstRow(inLayer(li, MLP_FC2));
         }
         this.attnScale = Math.pow(Math.pow(headDim, 0.5), -1);
         this.invEmbd = Math.pow(nEmbd, -1);
@@ -114,13 +127,11 @@ public final class ArrayGptModel implements LanguageModel {
      * @param vocabSize the number of tokens (from the tokenizer); at least 2
      * @param random the source of the initial weights
      * @return the model
-     * @throws IllegalArgumentException if {@code vocabSize < 2}
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
+     *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE})
      */
     public static ArrayGptModel create(GptConfig config, int vocabSize, RandomSource random) {
-        checkVocabSize(vocabSize);
-        List<ParameterMatrix> matrices = layout(config, vocabSize);
-        ParameterMatrix last = matrices.get(matrices.size() - 1);
-        double[] weights = new double[last.offset() + last.size()];
+        double[] weights = new double[ParameterLayout.gpt(config, vocabSize).size()];
         for (int i = 0; i < weights.length; i++) {
             weights[i] = random.gauss(0, config.initStd());
         }
@@ -137,53 +148,12 @@ public final class ArrayGptModel implements LanguageModel {
      * @throws IllegalArgumentException if the model's parameters are not laid out as a GPT's
      */
     public static ArrayGptModel copyOf(LanguageModel model) {
-        List<ParameterMatrix> expected = layout(model.config(), model.vocabSize());
-        if (!expected.equals(model.parameters().matrices())) {
+        ParameterLayout expected = ParameterLayout.gpt(model.config(), model.vocabSize());
+        if (!expected.describes(model.parameters())) {
             throw new IllegalArgumentException("the model's parameters are not laid out as a GPT of its "
                     + "configuration: " + model.parameters().matrices());
         }
         return new ArrayGptModel(model.config(), model.vocabSize(), model.parameters().values());
-    }
-
-    /**
-     * The matrices of a GPT in {@code microgpt.py}'s {@code state_dict} order, with their offsets.
-     *
-     * @param config the shape
-     * @param vocabSize the vocabulary size
-     * @return the matrices
-     */
-    static List<ParameterMatrix> layout(GptConfig config, int vocabSize) {
-        checkVocabSize(vocabSize);
-        int d = config.nEmbd();
-        List<ParameterMatrix> matrices = new ArrayList<>();
-        int[] offset = {0};
-        add(matrices, offset, "wte", vocabSize, d);
-        add(matrices, offset, "wpe", config.blockSize(), d);
-        add(matrices, offset, "lm_head", vocabSize, d);
-        for (int i = 0; i < config.nLayer(); i++) {
-            add(matrices, offset, "layer" + i + ".attn_wq", d, d);
-            add(matrices, offset, "layer" + i + ".attn_wk", d, d);
-            add(matrices, offset, "layer" + i + ".attn_wv", d, d);
-            add(matrices, offset, "layer" + i + ".attn_wo", d, d);
-            add(matrices, offset, "layer" + i + ".mlp_fc1", 4 * d, d);
-            add(matrices, offset, "layer" + i + ".mlp_fc2", d, 4 * d);
-        }
-        return List.copyOf(matrices);
-    }
-
-    private static void add(List<ParameterMatrix> matrices, int[] offset, String name, int rows, int cols) {
-        long size = (long) rows * cols;
-        if (offset[0] + size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a model of this size has more parameters than an array holds");
-        }
-        matrices.add(new ParameterMatrix(name, rows, cols, offset[0]));
-        offset[0] += (int) size;
-    }
-
-    private static void checkVocabSize(int vocabSize) {
-        if (vocabSize < 2) {
-            throw new IllegalArgumentException("vocabSize must be at least 2 (one character and BOS), got " + vocabSize);
-        }
     }
 
     // ----------------------------------------------------------------------------- accessors
@@ -201,18 +171,47 @@ public final class ArrayGptModel implements LanguageModel {
     /**
      * The parameters: a view of this model's own rows.
      *
-     * @return the parameters, as {@link ArrayParameters}
+     * @return the parameters
      */
     @Override
-    public ArrayParameters parameters() {
+    public Parameters parameters() {
         return parameters;
+    }
+
+    // [api] Attention listeners: reported from attention(), see reportAttention.
+    /**
+     * True: every layer has attention heads.
+     *
+     * @return true
+     */
+    @Override
+    public boolean hasAttention() {
+        return true;
+    }
+
+    /**
+     * Adds a listener that hears the attention weights of each head, during every forward pass
+     * from now on, layer by layer (see {@link AttentionEvent}). A batch step with attention
+     * listeners runs its documents on the calling thread, where the listeners are told; its
+     * result is the same, since it does not depend on the number of threads.
+     *
+     * @param listener the listener
+     */
+    @Override
+    public void addAttentionListener(AttentionListener listener) {
+        attentionListeners.add(listener);
+    }
+
+    @Override
+    public void removeAttentionListener(AttentionListener listener) {
+        attentionListeners.remove(listener);
     }
 
     // -------------------------------------------------------------------------------- training
 
     @Override
     public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
-        checkStretch(tokens, first, end);
+        ModelChecks.stretch(tokens, first, end, blockSize, vocabSize);
         if (trainingWorkspace == null) {
             trainingWorkspace = new Workspace(this, true);
         }
@@ -241,34 +240,13 @@ public final class ArrayGptModel implements LanguageModel {
      */
     @Override
     public double batchLossAndGradients(List<int[]> documents, int threads, BatchObserver observer) {
-        int[] ends = checkBatch(documents, threads);
+        int[] ends = ModelChecks.batch(documents, threads, blockSize, vocabSize);
         if (batchRunner == null) {
             batchRunner = new BatchRunner(this);
         }
-        return batchRunner.run(documents, ends, threads, observer, parameters.gradRows());
-    }
-
-    int[] checkBatch(List<int[]> documents, int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
-        }
-        if (documents.isEmpty()) {
-            throw new IllegalArgumentException("a batch needs at least one document");
-        }
-        int[] ends = new int[documents.size()];
-        for (int b = 0; b < ends.length; b++) {
-            int[] doc = documents.get(b);
-            if (doc == null || doc.length < 2) {
-                throw new IllegalArgumentException("document " + b + " of the batch has fewer than 2 tokens");
-            }
-            ends[b] = Math.min(blockSize, doc.length - 1);
-            try {
-                checkStretch(doc, 0, ends[b]);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("document " + b + " of the batch: " + e.getMessage(), e);
-            }
-        }
-        return ends;
+        // [api] Listeners are told on the calling thread: with any, one worker, the caller.
+        int workers = attentionListeners.isEmpty() ? threads : 1;
+        return batchRunner.run(documents, ends, workers, observer, parameters.gradRows());
     }
 
     /**
@@ -282,30 +260,12 @@ public final class ArrayGptModel implements LanguageModel {
         double sum = 0.0;
         for (int t = first; t < end; t++) {
             double[] p = ws.logits[t];
-            softmaxInPlace(p);
+            Softmax.inPlace(p, 0, p.length);
             double lossT = Math.log(p[tokens[t + 1]]) * -1.0;
             ws.losses[t] = lossT;
             sum += lossT;
         }
         return sum * (1.0 / (end - first));
-    }
-
-    /** Softmax in place, with the arithmetic of {@link Softmax#softmax(double[])}. */
-    private static void softmaxInPlace(double[] z) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double zi : z) {
-            max = Math.max(max, zi);
-        }
-        double total = 0.0;
-        for (int i = 0; i < z.length; i++) {
-            double e = Math.exp(z[i] + -max);
-            z[i] = e;
-            total += e;
-        }
-        double inverse = Math.pow(total, -1);
-        for (int i = 0; i < z.length; i++) {
-            z[i] *= inverse;
-        }
     }
 
     // ---------------------------------------------------------------------------- the forward pass
@@ -416,26 +376,17 @@ public final class ArrayGptModel implements LanguageModel {
         for (int h = 0; h < nHead; h++) {
             int hs = h * hd;
             int ao = (lr * nHead + h) * blockSize;
-            double max = Double.NEGATIVE_INFINITY;
             for (int s = 0; s <= t; s++) {
                 double[] k = ws.qkv[kv + s];
                 double dot = 0.0;
                 for (int j = 0; j < hd; j++) {
                     dot += q[hs + j] * k[d + hs + j];
                 }
-                double logit = dot * attnScale;
-                att[ao + s] = logit;
-                max = Math.max(max, logit);
+                att[ao + s] = dot * attnScale;
             }
-            double total = 0.0;
-            for (int s = 0; s <= t; s++) {
-                double e = Math.exp(att[ao + s] + -max);
-                att[ao + s] = e;
-                total += e;
-            }
-            double inverse = Math.pow(total, -1);
-            for (int s = 0; s <= t; s++) {
-                att[ao + s] *= inverse;
+            Softmax.inPlace(att, ao, ao + t + 1);
+            if (!attentionListeners.isEmpty()) {
+                reportAttention(li, h, t, att, ao);  // [api]
             }
             for (int j = 0; j < hd; j++) {
                 y[hs + j] = 0.0;
@@ -448,6 +399,12 @@ public final class ArrayGptModel implements LanguageModel {
                 }
             }
         }
+    }
+
+    // [api] The attention weights of head h at position t, att[ao .. ao+t], told to the listeners.
+    private void reportAttention(int li, int h, int t, double[] att, int ao) {
+        AttentionEvent event = new AttentionEvent(li, h, t, java.util.Arrays.copyOfRange(att, ao, ao + t + 1));
+        attentionListeners.forEach(listener -> listener.onAttention(event));
     }
 
     // --------------------------------------------------------------------------- the backward pass
@@ -628,38 +585,14 @@ public final class ArrayGptModel implements LanguageModel {
 
             @Override
             public double[] next(int tokenId) {
-                checkToken(tokenId, "the token");
-                if (length >= blockSize) {
-                    throw new IllegalArgumentException("position " + length + " is outside the block size "
-                            + blockSize + " (positions 0.." + (blockSize - 1) + ")");
-                }
+                ModelChecks.token(tokenId, vocabSize, "the token");
+                ModelChecks.position(length, blockSize);
                 read[length] = tokenId;
                 forward(ws, read, length, length + 1);
                 length++;
                 return ws.logits[0].clone();
             }
         };
-    }
-
-    // ------------------------------------------------------------------------------- checking
-
-    private void checkStretch(int[] tokens, int first, int end) {
-        int limit = Math.min(blockSize, tokens.length - 1);
-        if (first < 0 || first >= end || end > limit) {
-            throw new IllegalArgumentException("cannot train positions [" + first + ", " + end + ") of a "
-                    + tokens.length + "-token document with block size " + blockSize
-                    + ": need 0 <= first < end <= " + limit);
-        }
-        for (int i = 0; i <= end; i++) {
-            checkToken(tokens[i], "token " + i + " of the document");
-        }
-    }
-
-    private void checkToken(int tokenId, String what) {
-        if (tokenId < 0 || tokenId >= vocabSize) {
-            throw new IllegalArgumentException(what + " has id " + tokenId + ", outside the vocabulary [0, "
-                    + vocabSize + ")");
-        }
     }
 
     // ----------------------------------------------------------------------------- workspaces

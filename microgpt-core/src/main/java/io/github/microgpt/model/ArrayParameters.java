@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.ParameterRows;
 import java.util.List;
 
 /**
@@ -13,12 +14,13 @@ import java.util.List;
  * scalar. Rows as separate arrays make the loops of the backward pass and of Adam vectorisable.
  *
  * <p>The {@link Parameters} view is still the flat list of {@code microgpt.py} (matrix by matrix
- * in {@link ParameterMatrix} order, row by row): flat index {@code i} is found in its row. Code
- * that updates every parameter, such as {@link io.github.microgpt.optim.AdamOptimizer}, can work
- * on {@link #valueRows()} and {@link #gradRows()} directly instead.
+ * in {@link ParameterMatrix} order, row by row): flat index {@code i} is found in its row. The
+ * optimizer updates the rows themselves, through the internal {@link ParameterRows}; no public
+ * type hands them out.
  */
-public final class ArrayParameters implements Parameters {
+final class ArrayParameters implements Parameters, ParameterRows {
 
+    private final ParameterLayout layout;
     private final List<ParameterMatrix> matrices;
     private final double[][] values;
     private final double[][] grads;
@@ -27,22 +29,18 @@ public final class ArrayParameters implements Parameters {
     private final int size;
 
     /**
-     * Makes zeroed rows for the given matrices.
+     * Makes zeroed rows for the matrices of a layout.
      *
-     * @param matrices the matrices, in order, with consecutive offsets from 0
+     * @param layout the matrices
      */
-    ArrayParameters(List<ParameterMatrix> matrices) {
-        this.matrices = List.copyOf(matrices);
+    ArrayParameters(ParameterLayout layout) {
+        this.layout = layout;
+        this.matrices = layout.matrices();
         int rows = 0;
-        int total = 0;
         for (ParameterMatrix m : matrices) {
-            if (m.offset() != total) {
-                throw new IllegalArgumentException("matrix " + m.name() + " starts at " + m.offset() + ", not " + total);
-            }
             rows += m.rows();
-            total += m.size();
         }
-        this.size = total;
+        this.size = layout.size();
         this.values = new double[rows][];
         this.grads = new double[rows][];
         this.firstRow = new int[matrices.size()];
@@ -117,26 +115,24 @@ public final class ArrayParameters implements Parameters {
     /**
      * The rows of values themselves, not copies: row {@code k} holds the {@code k}-th run of
      * {@code cols} parameters of the flat order. Writing to them changes the model.
-     *
-     * @return the live rows
      */
+    @Override
     public double[][] valueRows() {
         return values;
     }
 
     /**
      * The rows of gradients themselves, shaped as {@link #valueRows()}: the model adds to them,
-     * an optimizer reads them and sets them back to 0.
-     *
-     * @return the live rows
+     * the optimizer reads them and sets them back to 0.
      */
+    @Override
     public double[][] gradRows() {
         return grads;
     }
 
-    /** The index in {@link #values} of the first row of matrix number {@code k}. */
-    int firstRow(int k) {
-        return firstRow[k];
+    /** The index in {@link #values} of the first row of the matrix with a given name. */
+    int firstRow(String matrix) {
+        return firstRow[layout.indexOf(matrix)];
     }
 
     private static double[] flatten(double[][] rows) {

@@ -2,6 +2,7 @@ package io.github.microgpt.model;
 
 import io.github.microgpt.random.RandomSource;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The two ways this library computes a GPT; both implement {@link LanguageModel}, so a
@@ -85,19 +86,19 @@ public enum Engine {
     }
 
     /**
-     * The engine of a model.
+     * The engine of a model, if it is one of this library's two GPT engines.
      *
-     * @param model a model
-     * @return {@link #ARRAY} for an {@link ArrayGptModel}, {@link #VALUE} for a {@link GptModel}
-     * @throws IllegalArgumentException for a model of another kind
+     * @param model any language model
+     * @return {@link #ARRAY} for an {@link ArrayGptModel}, {@link #VALUE} for a {@link GptModel},
+     *     empty for a model of another kind (another architecture, or a wrapper around a model)
      */
-    public static Engine of(LanguageModel model) {
+    public static Optional<Engine> of(LanguageModel model) {
         if (model instanceof ArrayGptModel) {
-            return ARRAY;
+            return Optional.of(ARRAY);
         }
         if (model instanceof GptModel) {
-            return VALUE;
+            return Optional.of(VALUE);
         }
-        throw new IllegalArgumentException("a " + model.getClass().getName() + " is not one of this library's engines");
+        return Optional.empty();
     }
 }

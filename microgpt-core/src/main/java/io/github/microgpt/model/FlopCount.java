@@ -115,14 +115,14 @@ public final class FlopCount {
     }
 
     /**
-     * The number of parameters of a GPT: {@code 2Vd + blockSize d + 12 L d^2}.
+     * The number of parameters of a GPT: {@code 2Vd + blockSize d + 12 L d^2}, as
+     * {@link ParameterLayout#gptSize} counts them.
      *
      * @param config the shape
      * @param vocabSize the number of tokens
      * @return the count
      */
     public static long parameters(GptConfig config, int vocabSize) {
-        long d = config.nEmbd();
-        return 2L * vocabSize * d + (long) config.blockSize() * d + 12L * config.nLayer() * d * d;
+        return ParameterLayout.gptSize(config, vocabSize);
     }
 }

@@ -1,6 +1,19 @@
 package io.github.microgpt.model;
 
+import static io.github.microgpt.model.ParameterLayout.ATTN_WK;
+import static io.github.microgpt.model.ParameterLayout.ATTN_WO;
+import static io.github.microgpt.model.ParameterLayout.ATTN_WQ;
+import static io.github.microgpt.model.ParameterLayout.ATTN_WV;
+import static io.github.microgpt.model.ParameterLayout.LM_HEAD;
+import static io.github.microgpt.model.ParameterLayout.MLP_FC1;
+import static io.github.microgpt.model.ParameterLayout.MLP_FC2;
+import static io.github.microgpt.model.ParameterLayout.WPE;
+import static io.github.microgpt.model.ParameterLayout.WTE;
+import static io.github.microgpt.model.ParameterLayout.inLayer;
+
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.Listeners;
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -37,33 +50,29 @@ public final class GptModel implements LanguageModel {
     private final Value[][] wpe;
     private final Value[][] lmHead;
     private final Layer[] layers;
-    /** Told about the attention weights of every forward pass; {@code null} for none. */
-    private AttentionObserver attentionObserver;
+    /** Told about the attention weights of every forward pass. */
+    private final Listeners<AttentionListener> attentionListeners = new Listeners<>();
 
-    private GptModel(GptConfig config, int vocabSize, Map<String, Value[][]> stateDict) {
+    private GptModel(GptConfig config, int vocabSize, ParameterLayout layout, Map<String, Value[][]> stateDict) {
         this.config = config;
         this.vocabSize = vocabSize;
         this.stateDict = stateDict;
-        List<ParameterMatrix> matrices = new ArrayList<>();
-        List<Value> flat = new ArrayList<>();
-        for (var entry : stateDict.entrySet()) {
-            Value[][] matrix = entry.getValue();
-            matrices.add(new ParameterMatrix(entry.getKey(), matrix.length, matrix[0].length, flat.size()));
-            for (Value[] row : matrix) {
+        List<Value> flat = new ArrayList<>(layout.size());
+        for (ParameterMatrix matrix : layout.matrices()) {
+            for (Value[] row : stateDict.get(matrix.name())) {
                 Collections.addAll(flat, row);
             }
         }
         this.params = flat.toArray(Value[]::new);
-        this.parameterView = new ValueParameters(params, List.copyOf(matrices));
-        this.wte = stateDict.get("wte");
-        this.wpe = stateDict.get("wpe");
-        this.lmHead = stateDict.get("lm_head");
+        this.parameterView = new ValueParameters(params, layout.matrices());
+        this.wte = stateDict.get(WTE);
+        this.wpe = stateDict.get(WPE);
+        this.lmHead = stateDict.get(LM_HEAD);
         this.layers = new Layer[config.nLayer()];
         for (int li = 0; li < layers.length; li++) {
-            String prefix = "layer" + li + ".";
-            layers[li] = new Layer(stateDict.get(prefix + "attn_wq"), stateDict.get(prefix + "attn_wk"),
-                    stateDict.get(prefix + "attn_wv"), stateDict.get(prefix + "attn_wo"),
-                    stateDict.get(prefix + "mlp_fc1"), stateDict.get(prefix + "mlp_fc2"));
+            layers[li] = new Layer(stateDict.get(inLayer(li, ATTN_WQ)), stateDict.get(inLayer(li, ATTN_WK)),
+                    stateDict.get(inLayer(li, ATTN_WV)), stateDict.get(inLayer(li, ATTN_WO)),
+                    stateDict.get(inLayer(li, MLP_FC1)), stateDict.get(inLayer(li, MLP_FC2)));
         }
     }
 
@@ -81,26 +90,16 @@ public final class GptModel implements LanguageModel {
      * @param vocabSize the number of tokens (from the tokenizer); at least 2
      * @param random the source of the initial weights
      * @return the model
-     * @throws IllegalArgumentException if {@code vocabSize < 2}
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
+     *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE})
      */
     public static GptModel create(GptConfig config, int vocabSize, RandomSource random) {
-        if (vocabSize < 2) {
-            throw new IllegalArgumentException("vocabSize must be at least 2 (one character and BOS), got " + vocabSize);
-        }
-        int d = config.nEmbd();
+        ParameterLayout layout = ParameterLayout.gpt(config, vocabSize);
         Map<String, Value[][]> stateDict = new LinkedHashMap<>();
-        stateDict.put("wte", matrix(vocabSize, d, config.initStd(), random));
-        stateDict.put("wpe", matrix(config.blockSize(), d, config.initStd(), random));
-        stateDict.put("lm_head", matrix(vocabSize, d, config.initStd(), random));
-        for (int i = 0; i < config.nLayer(); i++) {
-            stateDict.put("layer" + i + ".attn_wq", matrix(d, d, config.initStd(), random));
-            stateDict.put("layer" + i + ".attn_wk", matrix(d, d, config.initStd(), random));
-            stateDict.put("layer" + i + ".attn_wv", matrix(d, d, config.initStd(), random));
-            stateDict.put("layer" + i + ".attn_wo", matrix(d, d, config.initStd(), random));
-            stateDict.put("layer" + i + ".mlp_fc1", matrix(4 * d, d, config.initStd(), random));
-            stateDict.put("layer" + i + ".mlp_fc2", matrix(d, 4 * d, config.initStd(), random));
+        for (ParameterMatrix m : layout.matrices()) {
+            stateDict.put(m.name(), matrix(m.rows(), m.cols(), config.initStd(), random));
         }
-        return new GptModel(config, vocabSize, stateDict);
+        return new GptModel(config, vocabSize, layout, stateDict);
     }
 
     private static Value[][] matrix(int nout, int nin, double std, RandomSource random) {
@@ -155,25 +154,20 @@ public final class GptModel implements LanguageModel {
                 int hs = h * headDim;
                 Value[] attnLogits = new Value[keys.size()];
                 for (int t = 0; t < keys.size(); t++) {
-                    Value[] key = keys.get(t);
-                    // Value.sum, folded as we go: (q0*k0 + 0) + q1*k1 + ..., the same nodes
-                    // without an array of products.
-                    Value dot = q[hs].mul(key[hs]).add(0.0);
-                    for (int j = 1; j < headDim; j++) {
-                        dot = dot.add(q[hs + j].mul(key[hs + j]));
-                    }
-                    attnLogits[t] = dot.div(scale);
+                    // q_h . k_h[t] / headDim^0.5
+                    attnLogits[t] = dot(q, keys.get(t), hs, headDim).div(scale);
                 }
                 Value[] attnWeights = softmax(attnLogits);
-                if (attentionObserver != null) {
+                if (!attentionListeners.isEmpty()) {
                     reportAttention(li, h, posId, attnWeights);
                 }
                 for (int j = 0; j < headDim; j++) {
-                    Value weighted = attnWeights[0].mul(values.get(0)[hs + j]).add(0.0);
-                    for (int t = 1; t < values.size(); t++) {
-                        weighted = weighted.add(attnWeights[t].mul(values.get(t)[hs + j]));
+                    // sum over t of attn_weights[t] * v_h[t][j]
+                    Value[] valuesJ = new Value[values.size()];
+                    for (int t = 0; t < valuesJ.length; t++) {
+                        valuesJ[t] = values.get(t)[hs + j];
                     }
-                    xAttn[hs + j] = weighted;
+                    xAttn[hs + j] = dot(attnWeights, valuesJ, 0, valuesJ.length);
                 }
             }
             x = linear(xAttn, layer.attnWo());
@@ -196,20 +190,56 @@ public final class GptModel implements LanguageModel {
         for (int t = 0; t < weights.length; t++) {
             weights[t] = attnWeights[t].data();
         }
-        attentionObserver.onAttention(layer, head, posId, weights);
+        AttentionEvent event = new AttentionEvent(layer, head, posId, weights);
+        attentionListeners.forEach(listener -> listener.onAttention(event));
     }
 
     /**
-     * Sets the observer that is told, during every forward pass from now on (training and
-     * generation alike), the attention weights of each head of each layer. It only reads: the
-     * results of the model are the same with or without it. Because it sees the very numbers of
-     * the pass being computed, a program can show what the model attends to without repeating
-     * any computation.
+     * True: every layer has attention heads.
      *
-     * @param observer the observer, or {@code null} to stop observing
+     * @return true
      */
-    public void setAttentionObserver(AttentionObserver observer) {
-        this.attentionObserver = observer;
+    @Override
+    public boolean hasAttention() {
+        return true;
+    }
+
+    /**
+     * Adds a listener that hears, during every forward pass from now on (training and generation
+     * alike), the attention weights of each head of each layer, position by position. It only
+     * reads: the results of the model are the same with or without it. Because it sees the very
+     * numbers of the pass being computed, a program can show what the model attends to without
+     * repeating any computation.
+     *
+     * @param listener the listener
+     */
+    @Override
+    public void addAttentionListener(AttentionListener listener) {
+        attentionListeners.add(listener);
+    }
+
+    @Override
+    public void removeAttentionListener(AttentionListener listener) {
+        attentionListeners.remove(listener);
+    }
+
+    /**
+     * {@code sum(a[i] * b[i] for i in from .. from+n-1)}, as Python's {@code sum} folds it:
+     * {@code (0 + a0*b0) + a1*b1 + ...}, the nodes {@link Value#sum} would make, built as we go
+     * without an array of products.
+     *
+     * @param a the left factors (each product is {@code a[i].mul(b[i])})
+     * @param b the right factors
+     * @param from the first index
+     * @param n the number of products; at least 1
+     * @return the sum
+     */
+    static Value dot(Value[] a, Value[] b, int from, int n) {
+        Value total = a[from].mul(b[from]).add(0.0);
+        for (int i = from + 1; i < from + n; i++) {
+            total = total.add(a[i].mul(b[i]));
+        }
+        return total;
     }
 
     /**
@@ -222,13 +252,7 @@ public final class GptModel implements LanguageModel {
     static Value[] linear(Value[] x, Value[][] w) {
         Value[] out = new Value[w.length];
         for (int o = 0; o < w.length; o++) {
-            Value[] row = w[o];
-            // Value.sum(products) folded as we go: the same nodes, no array of products.
-            Value total = row[0].mul(x[0]).add(0.0);
-            for (int i = 1; i < x.length; i++) {
-                total = total.add(row[i].mul(x[i]));
-            }
-            out[o] = total;
+            out[o] = dot(w[o], x, 0, x.length);
         }
         return out;
     }
@@ -241,11 +265,7 @@ public final class GptModel implements LanguageModel {
      * @return {@code x * (mean(x^2) + 1e-5)^-0.5}
      */
     static Value[] rmsnorm(Value[] x) {
-        Value sumOfSquares = x[0].mul(x[0]).add(0.0);
-        for (int i = 1; i < x.length; i++) {
-            sumOfSquares = sumOfSquares.add(x[i].mul(x[i]));
-        }
-        Value ms = sumOfSquares.div(x.length);
+        Value ms = dot(x, x, 0, x.length).div(x.length);
         Value scale = ms.add(1e-5).pow(-0.5);
         Value[] out = new Value[x.length];
         for (int i = 0; i < x.length; i++) {
@@ -304,7 +324,7 @@ public final class GptModel implements LanguageModel {
      * @throws IllegalArgumentException if the positions or tokens are out of range
      */
     public Value loss(int[] tokens, int first, int end, PositionObserver observer) {
-        checkStretch(tokens, first, end);
+        ModelChecks.stretch(tokens, first, end, config.blockSize(), vocabSize);
         KvCache cache = new KvCache(config.nLayer());
         Value[] losses = new Value[end - first];
         for (int posId = 0; posId < end; posId++) {
@@ -333,24 +353,9 @@ public final class GptModel implements LanguageModel {
         return loss.data();
     }
 
-    private void checkStretch(int[] tokens, int first, int end) {
-        int limit = Math.min(config.blockSize(), tokens.length - 1);
-        if (first < 0 || first >= end || end > limit) {
-            throw new IllegalArgumentException("cannot train positions [" + first + ", " + end + ") of a "
-                    + tokens.length + "-token document with block size " + config.blockSize()
-                    + ": need 0 <= first < end <= " + limit);
-        }
-        for (int i = 0; i <= end; i++) {
-            checkToken(tokens[i], "token " + i + " of the document");
-        }
-    }
-
     private void checkForward(int tokenId, int posId, KvCache cache) {
-        checkToken(tokenId, "the token");
-        if (posId < 0 || posId >= config.blockSize()) {
-            throw new IllegalArgumentException("position " + posId + " is outside the block size "
-                    + config.blockSize() + " (positions 0.." + (config.blockSize() - 1) + ")");
-        }
+        ModelChecks.token(tokenId, vocabSize, "the token");
+        ModelChecks.position(posId, config.blockSize());
         if (cache.layers() != config.nLayer()) {
             throw new IllegalArgumentException("the cache has " + cache.layers() + " layers but the model has "
                     + config.nLayer());
@@ -358,13 +363,6 @@ public final class GptModel implements LanguageModel {
         if (posId != cache.length()) {
             throw new IllegalArgumentException("position " + posId + " does not follow the cache, which holds "
                     + cache.length() + " positions (the next position is " + cache.length() + ")");
-        }
-    }
-
-    private void checkToken(int tokenId, String what) {
-        if (tokenId < 0 || tokenId >= vocabSize) {
-            throw new IllegalArgumentException(what + " has id " + tokenId + ", outside the vocabulary [0, "
-                    + vocabSize + ")");
         }
     }
 

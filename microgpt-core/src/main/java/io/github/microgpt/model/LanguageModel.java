@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.ModelChecks;
 import java.util.List;
 
 /**
@@ -7,6 +8,11 @@ import java.util.List;
  * one position (for generation), the loss of a document and its gradients (for training), and
  * the parameters (for the optimizer). No {@link io.github.microgpt.autograd.Value} appears here,
  * so an engine over flat arrays can implement it as well as the scalar-autograd {@link GptModel}.
+ *
+ * <p>What happens inside the forward pass is observed through listeners, as training and
+ * generation are ({@code Trainer} and {@code Sampler} have theirs): a model with attention
+ * reports the attention weights of every head to its {@link AttentionListener}s. A model without
+ * attention says so with {@link #hasAttention()}, which is false unless the model overrides it.
  */
 public interface LanguageModel {
 
@@ -38,6 +44,40 @@ public interface LanguageModel {
      */
     default int numParameters() {
         return parameters().size();
+    }
+
+    /**
+     * Whether this model has attention heads, whose weights it reports to
+     * {@link #addAttentionListener attention listeners}. A model without attention (a bigram
+     * table, an MLP over a fixed window) keeps this default.
+     *
+     * @return false unless the model overrides it; true for both GPT engines
+     */
+    default boolean hasAttention() {
+        return false;
+    }
+
+    /**
+     * Adds a listener that hears the attention weights of every head of every layer, during every
+     * forward pass from now on (training, evaluation and generation alike). Listening changes no
+     * result.
+     *
+     * @param listener the listener
+     * @throws UnsupportedOperationException if the model has no attention ({@link #hasAttention()}
+     *     is false), which this default implementation assumes
+     * @throws NullPointerException if the listener is null
+     */
+    default void addAttentionListener(AttentionListener listener) {
+        throw new UnsupportedOperationException("a " + getClass().getSimpleName()
+                + " has no attention to listen to (hasAttention() is false)");
+    }
+
+    /**
+     * Removes an attention listener; nothing happens if it was not added.
+     *
+     * @param listener the listener
+     */
+    default void removeAttentionListener(AttentionListener listener) {
     }
 
     /**
@@ -97,19 +137,8 @@ public interface LanguageModel {
      *     a token outside the vocabulary, or {@code threads < 1}
      */
     default double batchLossAndGradients(List<int[]> documents, int threads, BatchObserver observer) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
-        }
-        if (documents.isEmpty()) {
-            throw new IllegalArgumentException("a batch needs at least one document");
-        }
+        ModelChecks.batchShape(documents, threads);
         int blockSize = config().blockSize();
-        for (int b = 0; b < documents.size(); b++) {
-            int[] doc = documents.get(b);
-            if (doc == null || doc.length < 2) {
-                throw new IllegalArgumentException("document " + b + " of the batch has fewer than 2 tokens");
-            }
-        }
         Parameters parameters = parameters();
         int size = parameters.size();
         double[] before = parameters.grads();

@@ -3,7 +3,8 @@ package io.github.microgpt.model;
 /**
  * Softmax over plain doubles, with the same arithmetic, in the same order, as
  * {@link GptModel#softmax(io.github.microgpt.autograd.Value[])} does on {@code Value}s, so that
- * generation from plain logits gives the very same probabilities as {@code microgpt.py}.
+ * generation from plain logits gives the very same probabilities as {@code microgpt.py}. It is
+ * the library's only softmax over doubles: the array engine uses it too.
  */
 public final class Softmax {
 
@@ -18,21 +19,31 @@ public final class Softmax {
      * @return a new array of probabilities
      */
     public static double[] softmax(double[] logits) {
-        double maxVal = Double.NEGATIVE_INFINITY;
-        for (double logit : logits) {
-            maxVal = Math.max(maxVal, logit);
+        double[] probabilities = logits.clone();
+        inPlace(probabilities, 0, probabilities.length);
+        return probabilities;
+    }
+
+    /**
+     * The softmax of {@code z[from .. to-1]}, written over it: the one softmax of the library,
+     * used by {@link #softmax(double[])} and by {@link ArrayGptModel} for its logits and its
+     * attention weights.
+     */
+    static void inPlace(double[] z, int from, int to) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = from; i < to; i++) {
+            max = Math.max(max, z[i]);
         }
-        double[] exps = new double[logits.length];
         double total = 0.0;
-        for (int i = 0; i < logits.length; i++) {
-            exps[i] = Math.exp(logits[i] + -maxVal);
-            total += exps[i];
+        for (int i = from; i < to; i++) {
+            double e = Math.exp(z[i] + -max);
+            z[i] = e;
+            total += e;
         }
         double inverse = Math.pow(total, -1);
-        for (int i = 0; i < exps.length; i++) {
-            exps[i] *= inverse;
+        for (int i = from; i < to; i++) {
+            z[i] *= inverse;
         }
-        return exps;
     }
 
     /**

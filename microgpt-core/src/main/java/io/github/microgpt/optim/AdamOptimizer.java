@@ -1,7 +1,9 @@
 package io.github.microgpt.optim;
 
-import io.github.microgpt.model.ArrayParameters;
+import io.github.microgpt.internal.ParameterRows;
+import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
+import java.util.Arrays;
 
 /**
  * Adam (adaptive moment estimation), the optimizer of {@code microgpt.py}.
@@ -21,6 +23,14 @@ import io.github.microgpt.model.Parameters;
  *
  * <p>The defaults are the Python's: {@code lr = 0.01, beta1 = 0.85, beta2 = 0.99, eps = 1e-8}, with
  * the learning rate decayed linearly ({@link LearningRateSchedule#LINEAR_DECAY}).
+ *
+ * <p><b>One update for every engine.</b> The update runs over rows of plain arrays, with the
+ * moments kept in rows of the same shapes, so that every array of the loop is indexed by the same
+ * {@code i} and the JIT turns it into SIMD instructions. The array engine's parameters are such
+ * rows and are updated in place; the parameters of any other model (the {@code Value} engine's,
+ * or your own {@link Parameters}) are first copied into rows shaped like their matrices, updated
+ * by the same loop, and copied back. The arithmetic is thus the same, bit for bit, whatever the
+ * model.
  */
 public final class AdamOptimizer {
 
@@ -29,13 +39,13 @@ public final class AdamOptimizer {
     private final double beta2;
     private final double eps;
     private final LearningRateSchedule schedule;
-    private final double[] m;
-    private final double[] v;
-    /** The moments in rows while the optimizer updates {@link ArrayParameters}; else null. */
-    private double[][] mRows;
-    private double[][] vRows;
-    /** The rows {@link #mRows} were last checked against, to skip the check next time. */
-    private double[][] shapedLike;
+    private final int size;
+    /** The first moments, in rows shaped like the rows of the parameters last updated. */
+    private double[][] m;
+    /** The second moments, shaped as {@link #m}. */
+    private double[][] v;
+    /** The copy of the parameters of a model that does not store them in rows; null until needed. */
+    private StagedRows staged;
 
     /**
      * Creates an optimizer with the defaults of {@code microgpt.py}.
@@ -74,8 +84,9 @@ public final class AdamOptimizer {
         this.beta2 = beta2;
         this.eps = eps;
         this.schedule = schedule;
-        this.m = new double[size];
-        this.v = new double[size];
+        this.size = size;
+        this.m = new double[][] {new double[size]};
+        this.v = new double[][] {new double[size]};
     }
 
     /**
@@ -85,7 +96,7 @@ public final class AdamOptimizer {
      * @return a new optimizer
      */
     public AdamOptimizer withLearningRate(double rate) {
-        return new AdamOptimizer(m.length, rate, beta1, beta2, eps, schedule);
+        return new AdamOptimizer(size, rate, beta1, beta2, eps, schedule);
     }
 
     /**
@@ -95,7 +106,7 @@ public final class AdamOptimizer {
      * @return a new optimizer
      */
     public AdamOptimizer withSchedule(LearningRateSchedule newSchedule) {
-        return new AdamOptimizer(m.length, learningRate, beta1, beta2, eps, newSchedule);
+        return new AdamOptimizer(size, learningRate, beta1, beta2, eps, newSchedule);
     }
 
     /**
@@ -120,8 +131,8 @@ public final class AdamOptimizer {
      *     or the step is outside {@code [0, totalSteps)}
      */
     public double step(Parameters parameters, int step, int totalSteps) {
-        if (parameters.size() != m.length) {
-            throw new IllegalArgumentException("this optimizer was made for " + m.length
+        if (parameters.size() != size) {
+            throw new IllegalArgumentException("this optimizer was made for " + size
                     + " parameters, not " + parameters.size());
         }
         if (step < 0 || step >= totalSteps) {
@@ -130,34 +141,31 @@ public final class AdamOptimizer {
         double lrT = learningRate(step, totalSteps);
         double correction1 = 1 - Math.pow(beta1, step + 1);
         double correction2 = 1 - Math.pow(beta2, step + 1);
-        if (parameters instanceof ArrayParameters rows) {
-            update(rows.valueRows(), rows.gradRows(), lrT, correction1, correction2);
-            return lrT;
+        ParameterRows rows;
+        if (parameters instanceof ParameterRows own) {
+            rows = own;
+        } else {
+            if (staged == null || !staged.fits(parameters)) {
+                staged = new StagedRows(parameters);
+            }
+            staged.copyFrom(parameters);
+            rows = staged;
         }
-        flatMoments();
-        for (int i = 0; i < m.length; i++) {
-            double g = parameters.grad(i);
-            m[i] = beta1 * m[i] + (1 - beta1) * g;
-            v[i] = beta2 * v[i] + (1 - beta2) * Math.pow(g, 2);
-            double mHat = m[i] / correction1;
-            double vHat = v[i] / correction2;
-            parameters.setValue(i, parameters.value(i) - lrT * mHat / (Math.pow(vHat, 0.5) + eps));
-            parameters.setGrad(i, 0.0);
+        update(rows.valueRows(), rows.gradRows(), lrT, correction1, correction2);
+        if (rows == staged) {
+            staged.copyValuesBackAndZeroGrads(parameters);
         }
         return lrT;
     }
 
     /**
-     * The update of {@link #step} over rows of parameters, with the moments kept in rows of the
-     * same shapes, so that every array of the loop is indexed by the same {@code i} and the JIT
-     * vectorises it. It is the same arithmetic, bit for bit: {@code Math.pow(g, 2)} is exactly
-     * {@code g * g}, and {@code Math.pow(x, 0.5)} is exactly {@code Math.sqrt(x)} for the
-     * non-negative {@code x} found here (HotSpot computes both powers that way; a unit test checks
-     * that the two paths agree). {@code pow} has no vector instruction, {@code *} and
-     * {@code sqrt} do.
+     * The update of {@link #step} over rows of parameters: the pseudo-code of the class comment,
+     * element by element. {@code g * g} is {@code g^2} exactly, and {@code Math.sqrt} is
+     * {@code Math.pow(x, 0.5)} exactly for the non-negative {@code x} found here (as the Python's
+     * {@code ** 0.5}); unlike {@code pow}, {@code *} and {@code sqrt} have vector instructions.
      */
     private void update(double[][] values, double[][] grads, double lrT, double correction1, double correction2) {
-        rowMoments(values);
+        shapeMomentsLike(values);
         final double b1 = beta1;
         final double b2 = beta2;
         final double oneMinusB1 = 1 - beta1;
@@ -166,8 +174,8 @@ public final class AdamOptimizer {
         for (int r = 0; r < values.length; r++) {
             double[] p = values[r];
             double[] gr = grads[r];
-            double[] mm = mRows[r];
-            double[] vv = vRows[r];
+            double[] mm = m[r];
+            double[] vv = v[r];
             for (int i = 0; i < p.length; i++) {
                 double g = gr[i];
                 double mi = b1 * mm[i] + oneMinusB1 * g;
@@ -183,50 +191,22 @@ public final class AdamOptimizer {
     }
 
     /**
-     * Makes {@link #mRows} and {@link #vRows} current, shaped like {@code rows}: the moments are
-     * kept either flat ({@link #m}, {@link #v}) for the general path or in rows for the fast one,
-     * and moved from one form to the other when the kind of parameters changes.
+     * Reshapes the moments into rows of the lengths of {@code rows}, keeping their flat order;
+     * nothing to do when they already are (the usual case: the same model every step).
      */
-    private void rowMoments(double[][] rows) {
-        if (mRows != null && (rows == shapedLike || sameShape(mRows, rows))) {
-            shapedLike = rows;
+    private void shapeMomentsLike(double[][] rows) {
+        if (sameShape(m, rows)) {
             return;
         }
-        flatMoments();
-        double[][] newM = new double[rows.length][];
-        double[][] newV = new double[rows.length][];
-        int at = 0;
-        for (int r = 0; r < rows.length; r++) {
-            int len = rows[r].length;
-            if (at + len > m.length) {
-                throw new IllegalArgumentException("this optimizer was made for " + m.length + " parameters, not more");
-            }
-            newM[r] = java.util.Arrays.copyOfRange(m, at, at + len);
-            newV[r] = java.util.Arrays.copyOfRange(v, at, at + len);
-            at += len;
+        int total = 0;
+        for (double[] row : rows) {
+            total += row.length;
         }
-        if (at != m.length) {
-            throw new IllegalArgumentException("this optimizer was made for " + m.length + " parameters, not " + at);
+        if (total != size) {
+            throw new IllegalArgumentException("this optimizer was made for " + size + " parameters, not " + total);
         }
-        mRows = newM;
-        vRows = newV;
-        shapedLike = rows;
-    }
-
-    /** Moves the moments back from rows into {@link #m} and {@link #v}, if they are in rows. */
-    private void flatMoments() {
-        if (mRows == null) {
-            return;
-        }
-        int at = 0;
-        for (int r = 0; r < mRows.length; r++) {
-            System.arraycopy(mRows[r], 0, m, at, mRows[r].length);
-            System.arraycopy(vRows[r], 0, v, at, vRows[r].length);
-            at += mRows[r].length;
-        }
-        mRows = null;
-        vRows = null;
-        shapedLike = null;
+        m = split(flatten(m), rows);
+        v = split(flatten(v), rows);
     }
 
     private static boolean sameShape(double[][] a, double[][] b) {
@@ -241,13 +221,125 @@ public final class AdamOptimizer {
         return true;
     }
 
+    private static double[] flatten(double[][] rows) {
+        int n = 0;
+        for (double[] row : rows) {
+            n += row.length;
+        }
+        double[] flat = new double[n];
+        int at = 0;
+        for (double[] row : rows) {
+            System.arraycopy(row, 0, flat, at, row.length);
+            at += row.length;
+        }
+        return flat;
+    }
+
+    private static double[][] split(double[] flat, double[][] shape) {
+        double[][] rows = new double[shape.length][];
+        int at = 0;
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = Arrays.copyOfRange(flat, at, at + shape[r].length);
+            at += shape[r].length;
+        }
+        return rows;
+    }
+
+    /**
+     * The parameters of a model that does not store them in rows, copied into rows shaped like
+     * its matrices (one row of {@code cols} values per matrix row), so that {@link #update} works
+     * on them as on the array engine's. The copy is made again before every step and written back
+     * after it.
+     */
+    private static final class StagedRows implements ParameterRows {
+        private final double[][] values;
+        private final double[][] grads;
+        private final int size;
+
+        StagedRows(Parameters parameters) {
+            this.size = parameters.size();
+            int[] lengths = rowLengths(parameters);
+            this.values = new double[lengths.length][];
+            this.grads = new double[lengths.length][];
+            for (int r = 0; r < lengths.length; r++) {
+                values[r] = new double[lengths[r]];
+                grads[r] = new double[lengths[r]];
+            }
+        }
+
+        /** The rows of the parameters' matrices, or one row of everything if they do not add up. */
+        private static int[] rowLengths(Parameters parameters) {
+            int rows = 0;
+            long total = 0;
+            for (ParameterMatrix matrix : parameters.matrices()) {
+                rows += matrix.rows();
+                total += matrix.size();
+            }
+            if (total != parameters.size() || rows == 0) {
+                return parameters.size() == 0 ? new int[0] : new int[] {parameters.size()};
+            }
+            int[] lengths = new int[rows];
+            int r = 0;
+            for (ParameterMatrix matrix : parameters.matrices()) {
+                for (int k = 0; k < matrix.rows(); k++) {
+                    lengths[r++] = matrix.cols();
+                }
+            }
+            return lengths;
+        }
+
+        boolean fits(Parameters parameters) {
+            return parameters.size() == size && Arrays.equals(rowLengths(parameters), lengthsOf(values));
+        }
+
+        private static int[] lengthsOf(double[][] rows) {
+            int[] lengths = new int[rows.length];
+            for (int r = 0; r < rows.length; r++) {
+                lengths[r] = rows[r].length;
+            }
+            return lengths;
+        }
+
+        void copyFrom(Parameters parameters) {
+            int i = 0;
+            for (int r = 0; r < values.length; r++) {
+                double[] value = values[r];
+                double[] grad = grads[r];
+                for (int c = 0; c < value.length; c++, i++) {
+                    value[c] = parameters.value(i);
+                    grad[c] = parameters.grad(i);
+                }
+            }
+        }
+
+        void copyValuesBackAndZeroGrads(Parameters parameters) {
+            int i = 0;
+            for (double[] value : values) {
+                for (int c = 0; c < value.length; c++, i++) {
+                    parameters.setValue(i, value[c]);
+                    parameters.setGrad(i, 0.0);
+                }
+            }
+        }
+
+        @Override
+        public double[][] valueRows() {
+            return values;
+        }
+
+        @Override
+        public double[][] gradRows() {
+            return grads;
+        }
+    }
+
     /**
      * The number of parameters this optimizer updates.
      *
      * @return the size
      */
     public int size() {
-        return m.length;
+        return size;
     }
 
     /**
@@ -256,8 +348,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] firstMoments() {
-        flatMoments();
-        return m.clone();
+        return flatten(m);
     }
 
     /**
@@ -266,8 +357,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] secondMoments() {
-        flatMoments();
-        return v.clone();
+        return flatten(v);
     }
 
     /**
@@ -327,11 +417,11 @@ public final class AdamOptimizer {
      *     range, naming the first such index
      */
     public void restoreMoments(double[] firstMoments, double[] secondMoments) {
-        if (firstMoments.length != m.length || secondMoments.length != v.length) {
-            throw new IllegalArgumentException("this optimizer has " + m.length + " parameters, but the moments have "
+        if (firstMoments.length != size || secondMoments.length != size) {
+            throw new IllegalArgumentException("this optimizer has " + size + " parameters, but the moments have "
                     + firstMoments.length + " and " + secondMoments.length + " values");
         }
-        for (int i = 0; i < m.length; i++) {
+        for (int i = 0; i < size; i++) {
             if (!Double.isFinite(firstMoments[i])) {
                 throw new IllegalArgumentException("first moment " + i + " is not finite: " + firstMoments[i]);
             }
@@ -340,12 +430,8 @@ public final class AdamOptimizer {
                         + secondMoments[i]);
             }
         }
-        // Any copy of the old moments kept in rows for ArrayParameters is stale now: drop it.
-        mRows = null;
-        vRows = null;
-        shapedLike = null;
-        System.arraycopy(firstMoments, 0, m, 0, m.length);
-        System.arraycopy(secondMoments, 0, v, 0, v.length);
+        m = split(firstMoments, m);
+        v = split(secondMoments, v);
     }
 
     private static void requirePositiveFinite(String name, double value) {

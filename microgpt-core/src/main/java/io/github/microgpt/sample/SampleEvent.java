@@ -3,6 +3,9 @@ package io.github.microgpt.sample;
 /**
  * A finished sample.
  *
+ * <p>The arrays are the event's own copies, made once when the event is made and shared by every
+ * listener of this event: read them, but do not change them (copy one to keep a changed version).
+ *
  * @param sample the number of the sample, from 1
  * @param text the generated text, starting with the prefix if there was one (BOS tokens are not
  *     part of it)
@@ -12,7 +15,7 @@ package io.github.microgpt.sample;
 public record SampleEvent(int sample, String text, int[] tokens) {
 
     /**
-     * Copies the tokens, so that the event cannot change afterwards.
+     * Copies the tokens once, so that the event does not change afterwards.
      *
      * @param sample the number of the sample, from 1
      * @param text the generated text
@@ -20,15 +23,5 @@ public record SampleEvent(int sample, String text, int[] tokens) {
      */
     public SampleEvent {
         tokens = tokens.clone();
-    }
-
-    /**
-     * The generated tokens.
-     *
-     * @return a copy
-     */
-    @Override
-    public int[] tokens() {
-        return tokens.clone();
     }
 }

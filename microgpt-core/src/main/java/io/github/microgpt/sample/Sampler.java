@@ -1,5 +1,6 @@
 package io.github.microgpt.sample;
 
+import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.random.RandomSource;
@@ -7,7 +8,6 @@ import io.github.microgpt.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Generates text from a model, one token at a time, as {@code microgpt.py} does after training.
@@ -22,10 +22,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * and a maximum length. With the default options (no prefix, no filter) a sample is drawn exactly
  * as {@code microgpt.py} draws it. The seed is the random source's: {@code new PythonRandom(seed)}.
  *
+ * <p>The sampler numbers the samples it starts 1, 2, 3, ..., as {@code microgpt.py} prints them;
+ * listeners see the number in every event. {@link TokenListener}s hear every token drawn, and
+ * {@link SampleListener}s every finished sample.
+ *
  * <pre>{@code
  * var sampler = new Sampler(model, tokenizer, random);
  * for (String name : sampler.samples(20, 0.5)) System.out.println(name);
- * String name = sampler.sample(1, SamplingOptions.defaults().withPrefix("ma").withTopK(5));
+ * String name = sampler.sample(SamplingOptions.defaults().withPrefix("ma").withTopK(5));
  * }</pre>
  */
 public final class Sampler {
@@ -33,7 +37,10 @@ public final class Sampler {
     private final LanguageModel model;
     private final Tokenizer tokenizer;
     private final RandomSource random;
-    private final List<GenerationListener> listeners = new CopyOnWriteArrayList<>();
+    private final Listeners<TokenListener> tokenListeners = new Listeners<>();
+    private final Listeners<SampleListener> sampleListeners = new Listeners<>();
+    /** The number of samples started so far, which numbers the next one. */
+    private int samplesStarted;
 
     /**
      * Creates a sampler.
@@ -54,27 +61,56 @@ public final class Sampler {
     }
 
     /**
-     * Adds a listener that hears about every token and sample from now on.
+     * Adds a listener that hears about every token drawn from now on.
      *
      * @param listener the listener
      * @return this sampler
      */
-    public Sampler addListener(GenerationListener listener) {
-        listeners.add(listener);
+    public Sampler addTokenListener(TokenListener listener) {
+        tokenListeners.add(listener);
         return this;
     }
 
     /**
-     * Removes a listener.
+     * Removes a token listener; nothing happens if it was not added.
      *
      * @param listener the listener
      */
-    public void removeListener(GenerationListener listener) {
-        listeners.remove(listener);
+    public void removeTokenListener(TokenListener listener) {
+        tokenListeners.remove(listener);
     }
 
     /**
-     * Generates {@code count} samples, numbered from 1.
+     * Adds a listener that hears about every finished sample from now on.
+     *
+     * @param listener the listener
+     * @return this sampler
+     */
+    public Sampler addSampleListener(SampleListener listener) {
+        sampleListeners.add(listener);
+        return this;
+    }
+
+    /**
+     * Removes a sample listener; nothing happens if it was not added.
+     *
+     * @param listener the listener
+     */
+    public void removeSampleListener(SampleListener listener) {
+        sampleListeners.remove(listener);
+    }
+
+    /**
+     * The number of samples this sampler has started, which is the number of the last one.
+     *
+     * @return from 0
+     */
+    public int samplesStarted() {
+        return samplesStarted;
+    }
+
+    /**
+     * Generates {@code count} samples, numbered on from {@link #samplesStarted()}.
      *
      * @param count how many; not negative
      * @param temperature positive and finite
@@ -88,13 +124,14 @@ public final class Sampler {
     }
 
     /**
-     * Generates {@code count} samples with the given options, numbered from 1.
+     * Generates {@code count} samples with the given options, numbered on from
+     * {@link #samplesStarted()}.
      *
      * @param count how many; not negative
      * @param options the temperature, top-k, prefix and maximum length
      * @return the texts, each starting with the prefix
      * @throws IllegalArgumentException if the count is negative, or the options do not fit the
-     *     model (see {@link #start(int, SamplingOptions)})
+     *     model (see {@link #start(SamplingOptions)})
      */
     public List<String> samples(int count, SamplingOptions options) {
         if (count < 0) {
@@ -102,34 +139,34 @@ public final class Sampler {
         }
         checkOptions(options);
         List<String> texts = new ArrayList<>(count);
-        for (int i = 1; i <= count; i++) {
-            texts.add(sample(i, options));
+        for (int i = 0; i < count; i++) {
+            texts.add(sample(options));
         }
         return texts;
     }
 
     /**
-     * Generates one sample.
+     * Generates one sample, the next in this sampler's numbering.
      *
-     * @param sample the number listeners will see for it, usually from 1
      * @param temperature positive and finite
      * @return the text
+     * @throws IllegalArgumentException if the temperature is not positive and finite
      */
-    public String sample(int sample, double temperature) {
-        return sample(sample, SamplingOptions.defaults().withTemperature(temperature));
+    public String sample(double temperature) {
+        checkTemperature(temperature);
+        return sample(SamplingOptions.defaults().withTemperature(temperature));
     }
 
     /**
-     * Generates one sample with the given options.
+     * Generates one sample with the given options, the next in this sampler's numbering.
      *
-     * @param sample the number listeners will see for it, usually from 1
      * @param options the temperature, top-k, prefix and maximum length
      * @return the text, starting with the prefix
      * @throws IllegalArgumentException if the options do not fit the model (see
-     *     {@link #start(int, SamplingOptions)})
+     *     {@link #start(SamplingOptions)})
      */
-    public String sample(int sample, SamplingOptions options) {
-        Generation generation = start(sample, options);
+    public String sample(SamplingOptions options) {
+        Generation generation = start(options);
         while (!generation.isDone()) {
             generation.step();
         }
@@ -138,23 +175,23 @@ public final class Sampler {
 
     /**
      * Starts a sample that the caller advances one token at a time with
-     * {@link Generation#step()}, as the simulator's Gen Step button does.
+     * {@link Generation#step()}, as the simulator's Gen Step button does. It is the next in
+     * this sampler's numbering.
      *
-     * @param sample the number listeners will see for it
      * @param temperature positive and finite
      * @return the generation, before its first token
      * @throws IllegalArgumentException if the temperature is not positive and finite
      */
-    public Generation start(int sample, double temperature) {
+    public Generation start(double temperature) {
         checkTemperature(temperature);
-        return start(sample, SamplingOptions.defaults().withTemperature(temperature));
+        return start(SamplingOptions.defaults().withTemperature(temperature));
     }
 
     /**
      * Starts a sample with the given options, which the caller advances one token at a time
-     * with {@link Generation#step()}. The prefix is read by the first step.
+     * with {@link Generation#step()}. The prefix is read by the first step. It is the next in
+     * this sampler's numbering.
      *
-     * @param sample the number listeners will see for it
      * @param options the temperature, top-k, prefix and maximum length
      * @return the generation, before its first token
      * @throws IllegalArgumentException if a character of the prefix is not in the vocabulary
@@ -162,8 +199,9 @@ public final class Sampler {
      *     {@code blockSize - 1} characters), or the maximum length is more than the room left
      *     ({@code blockSize - prefix length})
      */
-    public Generation start(int sample, SamplingOptions options) {
-        return new Generation(sample, options, checkOptions(options));
+    public Generation start(SamplingOptions options) {
+        int[] prefix = checkOptions(options);
+        return new Generation(++samplesStarted, options, prefix);
     }
 
     /** Checks the options against the model and returns the prefix's tokens. */
@@ -288,15 +326,11 @@ public final class Sampler {
                 done = sequence.length() >= model.config().blockSize()
                         || (maxLength != SamplingOptions.NO_LIMIT && generated >= maxLength);
             }
-            for (GenerationListener listener : listeners) {
-                listener.onToken(event);
-            }
-            if (done) {
+            tokenListeners.forEach(listener -> listener.onToken(event));
+            if (done && !sampleListeners.isEmpty()) {
                 SampleEvent finished = new SampleEvent(sample, text.toString(),
                         Arrays.copyOfRange(context, 1, context.length));
-                for (GenerationListener listener : listeners) {
-                    listener.onSample(finished);
-                }
+                sampleListeners.forEach(listener -> listener.onSample(finished));
             }
             return event;
         }
@@ -322,7 +356,7 @@ public final class Sampler {
         /**
          * The number of this sample.
          *
-         * @return the number given to {@link Sampler#start(int, double)}
+         * @return its number in the sampler's numbering, from 1
          */
         public int sample() {
             return sample;

@@ -3,6 +3,9 @@ package io.github.microgpt.sample;
 /**
  * One generated token: what the model saw, what it predicted, and what was drawn.
  *
+ * <p>The arrays are the event's own copies, made once when the event is made and shared by every
+ * listener of this event: read them, but do not change them (copy one to keep a changed version).
+ *
  * @param sample the number of the sample being generated, from 1
  * @param posId the position the model read, from 0
  * @param context the tokens read so far, from BOS up to and including the one at {@code posId}
@@ -13,7 +16,7 @@ package io.github.microgpt.sample;
 public record TokenEvent(int sample, int posId, int[] context, double[] probabilities, int token) {
 
     /**
-     * Copies the arrays, so that the event cannot change afterwards.
+     * Copies the arrays once, so that the event does not change when the sampler draws on.
      *
      * @param sample the number of the sample, from 1
      * @param posId the position read
@@ -24,25 +27,5 @@ public record TokenEvent(int sample, int posId, int[] context, double[] probabil
     public TokenEvent {
         context = context.clone();
         probabilities = probabilities.clone();
-    }
-
-    /**
-     * The tokens read so far.
-     *
-     * @return a copy
-     */
-    @Override
-    public int[] context() {
-        return context.clone();
-    }
-
-    /**
-     * The distribution the token was drawn from.
-     *
-     * @return a copy
-     */
-    @Override
-    public double[] probabilities() {
-        return probabilities.clone();
     }
 }

@@ -3,6 +3,9 @@ package io.github.microgpt.train;
 /**
  * One trained position: the model read {@code context} and predicted the token after it.
  *
+ * <p>The arrays are the event's own copies, made once when the event is made and shared by every
+ * listener of this event: read them, but do not change them (copy one to keep a changed version).
+ *
  * @param step the number of the training step this position belongs to, from 1
  * @param document the document being trained on
  * @param posId the position of the input token, from 0
@@ -16,7 +19,7 @@ public record PositionEvent(int step, String document, int posId, int[] context,
                             int targetToken, double[] probabilities, double loss) {
 
     /**
-     * Copies the arrays, so that the event cannot change afterwards.
+     * Copies the arrays once, so that the event does not change when its producer computes on.
      *
      * @param step the step number, from 1
      * @param document the document
@@ -30,25 +33,5 @@ public record PositionEvent(int step, String document, int posId, int[] context,
     public PositionEvent {
         context = context.clone();
         probabilities = probabilities.clone();
-    }
-
-    /**
-     * The tokens the model has read.
-     *
-     * @return a copy
-     */
-    @Override
-    public int[] context() {
-        return context.clone();
-    }
-
-    /**
-     * The predicted distribution of the next token.
-     *
-     * @return a copy
-     */
-    @Override
-    public double[] probabilities() {
-        return probabilities.clone();
     }
 }

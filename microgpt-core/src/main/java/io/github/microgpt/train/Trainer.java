@@ -1,5 +1,6 @@
 package io.github.microgpt.train;
 
+import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
@@ -7,7 +8,6 @@ import io.github.microgpt.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Runs the training loop of {@code microgpt.py}: for each step, take a document, compute the
@@ -16,11 +16,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <pre>{@code
  * var trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 1000);
- * trainer.addListener(new TrainingListener() {
- *     public void onStep(StepEvent e) { System.out.println(e.step() + " " + e.loss()); }
- * });
+ * trainer.addStepListener(e -> System.out.println(e.step() + " " + e.loss()));
  * trainer.run(StepMode.DOCUMENT);
  * }</pre>
+ *
+ * <p><b>Hooks.</b> A step tells three kinds of listener, in this order: a
+ * {@link PositionListener} for each trained position (what the model predicted), a
+ * {@link GradientListener} once the gradients are computed and before the optimizer uses them,
+ * and a {@link StepListener} once the parameters are updated. Each is a functional interface,
+ * added and removed with its own pair of methods; a kind with no listener costs nothing.
  *
  * <p>Steps are counted from 0 internally and from 1 in events. A trainer is used from one thread;
  * only {@link #requestStop()} may be called from another, to end {@link #run(StepMode)} between
@@ -33,7 +37,9 @@ public final class Trainer {
     private final int[][] tokens;
     private final AdamOptimizer optimizer;
     private final int totalSteps;
-    private final List<TrainingListener> listeners = new CopyOnWriteArrayList<>();
+    private final Listeners<PositionListener> positionListeners = new Listeners<>();
+    private final Listeners<GradientListener> gradientListeners = new Listeners<>();
+    private final Listeners<StepListener> stepListeners = new Listeners<>();
     private volatile boolean stopRequested;
 
     private int stepsDone;
@@ -88,23 +94,64 @@ public final class Trainer {
     }
 
     /**
-     * Adds a listener that hears about every position and step from now on.
+     * Adds a listener that hears about every finished step from now on.
      *
-     * @param listener the listener
+     * @param listener the listener, for example {@code e -> System.out.println(e.loss())}
      * @return this trainer
      */
-    public Trainer addListener(TrainingListener listener) {
-        listeners.add(listener);
+    public Trainer addStepListener(StepListener listener) {
+        stepListeners.add(listener);
         return this;
     }
 
     /**
-     * Removes a listener.
+     * Removes a step listener; nothing happens if it was not added.
      *
      * @param listener the listener
      */
-    public void removeListener(TrainingListener listener) {
-        listeners.remove(listener);
+    public void removeStepListener(StepListener listener) {
+        stepListeners.remove(listener);
+    }
+
+    /**
+     * Adds a listener that hears about every trained position from now on.
+     *
+     * @param listener the listener
+     * @return this trainer
+     */
+    public Trainer addPositionListener(PositionListener listener) {
+        positionListeners.add(listener);
+        return this;
+    }
+
+    /**
+     * Removes a position listener; nothing happens if it was not added.
+     *
+     * @param listener the listener
+     */
+    public void removePositionListener(PositionListener listener) {
+        positionListeners.remove(listener);
+    }
+
+    /**
+     * Adds a listener that sees the gradients of every step from now on, between the backward
+     * pass and the update.
+     *
+     * @param listener the listener
+     * @return this trainer
+     */
+    public Trainer addGradientListener(GradientListener listener) {
+        gradientListeners.add(listener);
+        return this;
+    }
+
+    /**
+     * Removes a gradient listener; nothing happens if it was not added.
+     *
+     * @param listener the listener
+     */
+    public void removeGradientListener(GradientListener listener) {
+        gradientListeners.remove(listener);
     }
 
     /**
@@ -180,14 +227,12 @@ public final class Trainer {
             documentIndex[b] = (int) ((first + b) % tokens.length);
             batch.add(tokens[documentIndex[b]]);
         }
-        LanguageModel.BatchObserver observer = listeners.isEmpty() ? null
+        LanguageModel.BatchObserver observer = positionListeners.isEmpty() ? null
                 : (document, posId, probabilities, loss) -> {
                     int[] doc = tokens[documentIndex[document]];
                     PositionEvent event = new PositionEvent(step + 1, documents.get(documentIndex[document]), posId,
                             Arrays.copyOf(doc, posId + 1), doc[posId], doc[posId + 1], probabilities, loss);
-                    for (TrainingListener listener : listeners) {
-                        listener.onPosition(event);
-                    }
+                    positionListeners.forEach(listener -> listener.onPosition(event));
                 };
         double loss = model.batchLossAndGradients(batch, threads, observer);
         return finishStep(step, documents.get(documentIndex[0]), loss);
@@ -225,19 +270,20 @@ public final class Trainer {
         int step = stepsDone;
         String text = documents.get(document);
         int[] doc = tokens[document];
-        LanguageModel.PositionObserver observer = listeners.isEmpty() ? null
+        LanguageModel.PositionObserver observer = positionListeners.isEmpty() ? null
                 : (posId, probabilities, loss) -> {
                     PositionEvent event = new PositionEvent(step + 1, text, posId,
                             Arrays.copyOf(doc, posId + 1), doc[posId], doc[posId + 1], probabilities, loss);
-                    for (TrainingListener listener : listeners) {
-                        listener.onPosition(event);
-                    }
+                    positionListeners.forEach(listener -> listener.onPosition(event));
                 };
         double loss = model.lossAndGradients(doc, first, end, observer);
         return finishStep(step, text, loss);
     }
 
-    /** Applies the update of a step whose gradients are in the parameters, and tells the listeners. */
+    /**
+     * Applies the update of a step whose gradients are in the parameters, telling the gradient
+     * listeners before and the step listeners after.
+     */
     private StepEvent finishStep(int step, String text, double loss) {
         Parameters parameters = model.parameters();
         if (!Double.isFinite(loss)) {
@@ -246,12 +292,14 @@ public final class Trainer {
             }
             throw new TrainingDivergedException(step + 1, text, loss);
         }
+        if (!gradientListeners.isEmpty()) {
+            GradientEvent gradients = new GradientEvent(step + 1, totalSteps, loss, new ReadOnlyParameters(parameters));
+            gradientListeners.forEach(listener -> listener.onGradients(gradients));
+        }
         double learningRate = optimizer.step(parameters, step, totalSteps);
         stepsDone++;
         StepEvent event = new StepEvent(step + 1, totalSteps, loss, learningRate);
-        for (TrainingListener listener : listeners) {
-            listener.onStep(event);
-        }
+        stepListeners.forEach(listener -> listener.onStep(event));
         return event;
     }
 

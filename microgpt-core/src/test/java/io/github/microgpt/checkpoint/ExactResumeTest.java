@@ -13,7 +13,6 @@ import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import io.github.microgpt.train.TrainingListener;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,11 +45,8 @@ class ExactResumeTest {
         Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
         GptModel model = GptModel.create(GptConfig.defaults(), tokenizer.vocabSize(), random);
         Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), TOTAL);
-        trainer.addListener(new TrainingListener() {
-            @Override
-            public void onStep(StepEvent event) {
-                lines.add(event.step() + " " + Long.toHexString(Double.doubleToRawLongBits(event.loss())));
-            }
+        trainer.addStepListener(event -> {
+            lines.add(event.step() + " " + Long.toHexString(Double.doubleToRawLongBits(event.loss())));
         });
         return trainer;
     }

@@ -5,7 +5,6 @@ import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
-import io.github.microgpt.train.TrainingListener;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,11 +36,8 @@ public final class ResumeMain {
         new PythonRandom(seed).shuffle(docs);
         ResumedTraining resumed = checkpoint.resume(docs);
         List<String> lines = new ArrayList<>();
-        resumed.trainer().addListener(new TrainingListener() {
-            @Override
-            public void onStep(StepEvent event) {
-                lines.add(event.step() + " " + Long.toHexString(Double.doubleToRawLongBits(event.loss())));
-            }
+        resumed.trainer().addStepListener(event -> {
+            lines.add(event.step() + " " + Long.toHexString(Double.doubleToRawLongBits(event.loss())));
         });
         resumed.trainer().run(StepMode.DOCUMENT);
         for (String sample : new Sampler(resumed.model(), resumed.tokenizer(), resumed.random())

@@ -3,7 +3,6 @@ package io.github.microgpt.optim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import io.github.microgpt.model.ArrayGptModel;
-import io.github.microgpt.model.ArrayParameters;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
@@ -13,15 +12,17 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link AdamOptimizer} updates {@link ArrayParameters} with one loop over the arrays; it must
- * give the very same bits as its element-by-element path through the {@link Parameters} view.
+ * {@link AdamOptimizer} has one update loop over rows: the array engine's rows are updated in
+ * place, any other {@link Parameters} are copied into rows and back. Both must give the very same
+ * bits, and the same bits as the update written out as in {@code microgpt.py} (with
+ * {@code ** 2} and {@code ** 0.5} as {@code Math.pow}).
  */
 class AdamFastPathTest {
 
     @Test
     void theArrayLoopAndTheInterfacePathAgreeBitForBit() {
         SplittableRandom r = new SplittableRandom(5);
-        ArrayParameters fast = ArrayGptModel.create(GptConfig.defaults(), 7, new PythonRandom(9)).parameters();
+        Parameters fast = ArrayGptModel.create(GptConfig.defaults(), 7, new PythonRandom(9)).parameters();
         double[] values = fast.values();
         double[] grads = new double[values.length];
         Parameters slow = new ArraysView(fast.matrices(), values, grads);
@@ -40,8 +41,11 @@ class AdamFastPathTest {
                 grads[i] = g;
                 fast.setGrad(i, g);
             }
+            double[] expected = pythonStep(fast.values(), grads, slowAdam.firstMoments(), slowAdam.secondMoments(),
+                    step, steps);
             fastAdam.step(fast, step, steps);
             slowAdam.step(slow, step, steps);
+            assertArrayEquals(expected, values, 0.0, "the Python's update at step " + step);
             assertArrayEquals(values, fast.values(), 0.0, "values after step " + step);
             assertArrayEquals(grads, fast.grads(), 0.0, "gradients after step " + step);
             assertArrayEquals(slowAdam.firstMoments(), fastAdam.firstMoments(), 0.0, "m after step " + step);
@@ -51,7 +55,7 @@ class AdamFastPathTest {
 
     @Test
     void restoredMomentsReplaceTheOnesKeptForTheArrayLoop() {
-        ArrayParameters fast = ArrayGptModel.create(GptConfig.defaults(), 5, new PythonRandom(3)).parameters();
+        Parameters fast = ArrayGptModel.create(GptConfig.defaults(), 5, new PythonRandom(3)).parameters();
         AdamOptimizer adam = new AdamOptimizer(fast.size());
         for (int i = 0; i < fast.size(); i++) {
             fast.setGrad(i, 0.01 * (i % 7 - 3));
@@ -79,7 +83,24 @@ class AdamFastPathTest {
         assertArrayEquals(reference.firstMoments(), adam.firstMoments(), 0.0);
     }
 
-    /** Plain {@link Parameters} over two arrays: not {@link ArrayParameters}, so Adam takes its general path. */
+    /**
+     * One step of {@code microgpt.py}'s Adam with the default settings, written out with
+     * {@code Math.pow}: the values after it.
+     */
+    private static double[] pythonStep(double[] p, double[] g, double[] m, double[] v, int step, int steps) {
+        double lrT = 0.01 * (1 - (double) step / steps);
+        double[] out = p.clone();
+        for (int i = 0; i < p.length; i++) {
+            double mi = 0.85 * m[i] + (1 - 0.85) * g[i];
+            double vi = 0.99 * v[i] + (1 - 0.99) * Math.pow(g[i], 2);
+            double mHat = mi / (1 - Math.pow(0.85, step + 1));
+            double vHat = vi / (1 - Math.pow(0.99, step + 1));
+            out[i] -= lrT * mHat / (Math.pow(vHat, 0.5) + 1e-8);
+        }
+        return out;
+    }
+
+    /** Plain {@link Parameters} over two arrays, not stored in rows: Adam copies them into rows. */
     private record ArraysView(List<ParameterMatrix> matrices, double[] values, double[] grads) implements Parameters {
         @Override
         public int size() {

@@ -98,9 +98,9 @@ class SamplerControlsTest {
             GptModel model = model(seed, blockSize);
             SamplerTest.Recorder plain = new SamplerTest.Recorder();
             SamplerTest.Recorder withOptions = new SamplerTest.Recorder();
-            List<String> expected = new Sampler(model, TOKENIZER, new PythonRandom(seed)).addListener(plain)
+            List<String> expected = plain.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(seed)))
                     .samples(8, temperature);
-            List<String> actual = new Sampler(model, TOKENIZER, new PythonRandom(seed)).addListener(withOptions)
+            List<String> actual = withOptions.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(seed)))
                     .samples(8, SamplingOptions.defaults().withTemperature(temperature).withTopK(topK));
             assertEquals(expected, actual);
             assertEquals(plain.tokens.size(), withOptions.tokens.size());
@@ -117,8 +117,8 @@ class SamplerControlsTest {
     void aPrefixIsReadAfterBosAndTheSampleContinuesIt() {
         RecordingModel model = new RecordingModel(new double[] {0, 0, 0, 0, 0, -1000}, 8);  // BOS never drawn
         SamplerTest.Recorder recorder = new SamplerTest.Recorder();
-        Sampler sampler = new Sampler(model, TOKENIZER, new PythonRandom(3)).addListener(recorder);
-        Sampler.Generation generation = sampler.start(1, SamplingOptions.defaults().withPrefix("cab"));
+        Sampler sampler = recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(3)));
+        Sampler.Generation generation = sampler.start(SamplingOptions.defaults().withPrefix("cab"));
         assertEquals("cab", generation.text(), "the text starts as the prefix");
         assertEquals(List.of(), model.read, "nothing is read before the first step");
         TokenEvent first = generation.step();
@@ -148,7 +148,7 @@ class SamplerControlsTest {
             double temperature = (double) c[3];
             GptModel model = model(seed, blockSize);
             String actual = new Sampler(model, TOKENIZER, new PythonRandom(seed))
-                    .sample(1, SamplingOptions.defaults().withPrefix(prefix).withTemperature(temperature));
+                    .sample(SamplingOptions.defaults().withPrefix(prefix).withTemperature(temperature));
 
             // The reference: read BOS and the prefix, then draw until BOS or the block is full.
             PythonRandom random = new PythonRandom(seed);
@@ -177,15 +177,15 @@ class SamplerControlsTest {
     void aPrefixMustFitTheVocabularyAndTheContext() {
         Sampler sampler = new Sampler(model(1, 5), TOKENIZER, new PythonRandom(1));
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-                () -> sampler.start(1, SamplingOptions.defaults().withPrefix("abQ")));
+                () -> sampler.start(SamplingOptions.defaults().withPrefix("abQ")));
         assertTrue(unknown.getMessage().contains("'Q' (U+0051) at index 2"), unknown.getMessage());
         assertTrue(unknown.getMessage().startsWith("the prefix"), unknown.getMessage());
         IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
-                () -> sampler.sample(1, SamplingOptions.defaults().withPrefix("abcde")));
+                () -> sampler.sample(SamplingOptions.defaults().withPrefix("abcde")));
         assertTrue(tooLong.getMessage().contains("at most 4"), tooLong.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> sampler.samples(2, SamplingOptions.defaults().withPrefix("z")));
-        String longest = sampler.sample(1, SamplingOptions.defaults().withPrefix("abcd"));
+        String longest = sampler.sample(SamplingOptions.defaults().withPrefix("abcd"));
         assertTrue(longest.equals("abcd") || longest.length() == 5, "at most one character fits: " + longest);
     }
 
@@ -201,8 +201,8 @@ class SamplerControlsTest {
             String prefix = "abc".substring(0, prefixLength);
             RecordingModel bosNever = new RecordingModel(new double[] {1, 0.5, 0, 0, 2, -1000}, blockSize);
             SamplerTest.Recorder recorder = new SamplerTest.Recorder();
-            String text = new Sampler(bosNever, TOKENIZER, new PythonRandom(c[2])).addListener(recorder)
-                    .sample(1, SamplingOptions.defaults().withPrefix(prefix).withMaxLength(maxLength));
+            String text = recorder.listenTo(new Sampler(bosNever, TOKENIZER, new PythonRandom(c[2])))
+                    .sample(SamplingOptions.defaults().withPrefix(prefix).withMaxLength(maxLength));
             assertEquals(prefixLength + maxLength, text.length(), "BOS never comes, so it stops at the maximum");
             assertEquals(maxLength, recorder.tokens.size(), "one draw per generated character");
 
@@ -218,9 +218,9 @@ class SamplerControlsTest {
     void theMaximumMustFitTheRoomLeft() {
         Sampler sampler = new Sampler(model(1, 6), TOKENIZER, new PythonRandom(1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> sampler.start(1, SamplingOptions.defaults().withPrefix("ab").withMaxLength(5)));
+                () -> sampler.start(SamplingOptions.defaults().withPrefix("ab").withMaxLength(5)));
         assertTrue(e.getMessage().contains("the maximum length 5 is more than the 4 characters"), e.getMessage());
-        sampler.start(1, SamplingOptions.defaults().withPrefix("ab").withMaxLength(4));
+        sampler.start(SamplingOptions.defaults().withPrefix("ab").withMaxLength(4));
     }
 
     // ------------------------------------------------------------------------------------ top-k
@@ -241,7 +241,7 @@ class SamplerControlsTest {
             List<Integer> allowed = Arrays.asList(order).subList(0, k);
             RecordingModel model = new RecordingModel(logits, 12);
             SamplerTest.Recorder recorder = new SamplerTest.Recorder();
-            new Sampler(model, TOKENIZER, new PythonRandom((long) c[2])).addListener(recorder)
+            recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom((long) c[2])))
                     .samples(20, SamplingOptions.defaults().withTopK(k).withTemperature(1.0));
             for (TokenEvent event : recorder.tokens) {
                 assertTrue(allowed.contains(event.token()), "drew " + event.token() + ", allowed " + allowed);
@@ -265,9 +265,9 @@ class SamplerControlsTest {
     void topOneIsGreedyAndTiesKeepTheSmallerIds() {
         RecordingModel model = new RecordingModel(new double[] {0.5, 3, 1, 3, 3, 2}, 8);
         SamplerTest.Recorder recorder = new SamplerTest.Recorder();
-        Sampler sampler = new Sampler(model, TOKENIZER, new PythonRandom(4)).addListener(recorder);
+        Sampler sampler = recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(4)));
         // Tokens 1, 3 and 4 tie for first place: top-1 keeps token 1 (b), top-2 tokens 1 and 3.
-        assertEquals("bbbbbbbb", sampler.sample(1, SamplingOptions.defaults().withTopK(1)));
+        assertEquals("bbbbbbbb", sampler.sample(SamplingOptions.defaults().withTopK(1)));
         recorder.tokens.clear();
         for (String s : sampler.samples(10, SamplingOptions.defaults().withTopK(2))) {
             assertTrue(s.matches("[bd]+"), s);

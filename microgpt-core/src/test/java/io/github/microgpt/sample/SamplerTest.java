@@ -3,6 +3,7 @@ package io.github.microgpt.sample;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,12 @@ class SamplerTest {
     private static final Tokenizer TOKENIZER = Tokenizer.ofCharacters("abcde");
 
     /** Records every event a sampler sends. */
-    static final class Recorder implements GenerationListener {
+    static final class Recorder implements TokenListener, SampleListener {
+        /** Registers this recorder for both kinds of event. */
+        Sampler listenTo(Sampler sampler) {
+            return sampler.addTokenListener(this).addSampleListener(this);
+        }
+
         final List<TokenEvent> tokens = new ArrayList<>();
         final List<SampleEvent> samples = new ArrayList<>();
 
@@ -96,8 +102,8 @@ class SamplerTest {
         // BOS (id 5) has probability exp(-1000) = 0.
         LanguageModel model = fixedLogits(new double[] {1, 2, 0, 1, 0.5, -1000}, 7);
         Recorder recorder = new Recorder();
-        Sampler sampler = new Sampler(model, TOKENIZER, new PythonRandom(1)).addListener(recorder);
-        String text = sampler.sample(1, 1.0);
+        Sampler sampler = recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(1)));
+        String text = sampler.sample(1.0);
         assertEquals(7, text.length());
         assertEquals(7, recorder.tokens.size());
         assertEquals(1, recorder.samples.size());
@@ -108,7 +114,7 @@ class SamplerTest {
     void stopsAtBosWithAnEmptySampleWhenBosIsCertain() {
         LanguageModel model = fixedLogits(new double[] {-1000, -1000, -1000, -1000, -1000, 5}, 7);
         Recorder recorder = new Recorder();
-        Sampler sampler = new Sampler(model, TOKENIZER, new PythonRandom(1)).addListener(recorder);
+        Sampler sampler = recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(1)));
         assertEquals(List.of("", "", ""), sampler.samples(3, 0.5));
         assertEquals(3, recorder.tokens.size());
         for (TokenEvent e : recorder.tokens) {
@@ -137,7 +143,7 @@ class SamplerTest {
             int count = (int) c[3];
             GptModel model = model(seed, blockSize);
             Recorder recorder = new Recorder();
-            List<String> texts = new Sampler(model, TOKENIZER, new PythonRandom(seed)).addListener(recorder)
+            List<String> texts = recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(seed)))
                     .samples(count, temperature);
             assertEquals(count, texts.size());
             assertEquals(count, recorder.samples.size(), "one sample event per sample");
@@ -209,8 +215,10 @@ class SamplerTest {
     @Test
     void aGenerationCannotStepPastItsEnd() {
         Sampler sampler = new Sampler(model(3, 3), TOKENIZER, new PythonRandom(3));
-        Sampler.Generation generation = sampler.start(4, 1.0);
-        assertEquals(4, generation.sample());
+        sampler.samples(3, 1.0);
+        Sampler.Generation generation = sampler.start(1.0);
+        assertEquals(4, generation.sample(), "the fourth sample this sampler started");
+        assertEquals(4, sampler.samplesStarted());
         int steps = 0;
         while (!generation.isDone()) {
             TokenEvent e = generation.step();
@@ -228,8 +236,8 @@ class SamplerTest {
         for (double t : new double[] {0.0, -0.0, -0.5, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sampler.samples(1, t));
             assertTrue(e.getMessage().contains("temperature"), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> sampler.sample(1, t));
-            assertThrows(IllegalArgumentException.class, () -> sampler.start(1, t));
+            assertThrows(IllegalArgumentException.class, () -> sampler.sample(t));
+            assertThrows(IllegalArgumentException.class, () -> sampler.start(t));
         }
         assertThrows(IllegalArgumentException.class, () -> sampler.samples(-1, 1.0));
         assertEquals(List.of(), sampler.samples(0, 1.0));
@@ -238,31 +246,45 @@ class SamplerTest {
     }
 
     @Test
-    void eventsAreImmutableCopies() {
+    void eventsHoldTheirOwnCopiesMadeOnce() {
         Recorder recorder = new Recorder();
-        Sampler sampler = new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9)).addListener(recorder);
-        sampler.sample(1, 1.0);
+        Sampler sampler = recorder.listenTo(new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9)));
+        sampler.sample(1.0);
         TokenEvent e = recorder.tokens.get(0);
-        double p0 = e.probabilities()[0];
-        e.probabilities()[0] = 42;
-        e.context()[0] = 42;
-        assertEquals(p0, e.probabilities()[0]);
+        assertSame(e.probabilities(), e.probabilities(), "an accessor does not copy on every call");
         assertEquals(TOKENIZER.bos(), e.context()[0]);
-        SampleEvent s = recorder.samples.get(0);
-        int[] tokens = s.tokens();
-        if (tokens.length > 0) {
-            int t0 = tokens[0];
-            tokens[0] = 42;
-            assertEquals(t0, s.tokens()[0]);
-        }
+        int[] context = {5, 1};
+        double[] probabilities = {0.25, 0.75};
+        TokenEvent made = new TokenEvent(1, 1, context, probabilities, 0);
+        context[0] = 42;
+        probabilities[0] = 42;
+        assertArrayEquals(new int[] {5, 1}, made.context(), "the constructor copies");
+        assertArrayEquals(new double[] {0.25, 0.75}, made.probabilities());
+        int[] tokens = {1, 2};
+        SampleEvent sample = new SampleEvent(1, "bc", tokens);
+        tokens[0] = 42;
+        assertArrayEquals(new int[] {1, 2}, sample.tokens());
     }
 
     @Test
     void aRemovedListenerHearsNothing() {
         Recorder recorder = new Recorder();
-        Sampler sampler = new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9)).addListener(recorder);
-        sampler.removeListener(recorder);
+        Sampler sampler = recorder.listenTo(new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9)));
+        sampler.removeTokenListener(recorder);
+        sampler.removeSampleListener(recorder);
         sampler.samples(2, 1.0);
         assertFalse(recorder.tokens.size() + recorder.samples.size() > 0);
+    }
+
+    @Test
+    void theSamplerNumbersItsSamplesOnAcrossCalls() {
+        List<Integer> numbers = new ArrayList<>();
+        Sampler sampler = new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9))
+                .addSampleListener(e -> numbers.add(e.sample()));
+        sampler.samples(2, 1.0);
+        sampler.sample(1.0);
+        sampler.sample(SamplingOptions.defaults());
+        assertEquals(List.of(1, 2, 3, 4), numbers);
+        assertEquals(4, sampler.samplesStarted());
     }
 }

@@ -3,11 +3,13 @@ package io.github.microgpt.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.testing.Cases;
@@ -40,7 +42,13 @@ class TrainerTest {
     }
 
     /** Records every event a trainer sends. */
-    static final class Recorder implements TrainingListener {
+    static final class Recorder implements PositionListener, StepListener {
+        /** Registers this recorder for both kinds of event. */
+        Recorder listenTo(Trainer trainer) {
+            trainer.addPositionListener(this).addStepListener(this);
+            return this;
+        }
+
         final List<PositionEvent> positions = new ArrayList<>();
         final List<StepEvent> steps = new ArrayList<>();
 
@@ -74,7 +82,7 @@ class TrainerTest {
             }
             Trainer trainer = trainer(model(blockSize), DOCS, steps);
             Recorder recorder = new Recorder();
-            trainer.addListener(recorder);
+            recorder.listenTo(trainer);
             assertEquals(steps, trainer.run(StepMode.POSITION));
             assertEquals(steps, recorder.positions.size(), "one position per step");
             for (int s = 0; s < steps; s++) {
@@ -101,7 +109,7 @@ class TrainerTest {
         int blockSize = 4;
         Trainer trainer = trainer(model(blockSize), DOCS, steps);
         Recorder recorder = new Recorder();
-        trainer.addListener(recorder);
+        recorder.listenTo(trainer);
         AdamOptimizer schedule = new AdamOptimizer(1);
         for (int s = 0; s < steps; s++) {
             StepEvent event = trainer.step(StepMode.DOCUMENT);
@@ -141,26 +149,19 @@ class TrainerTest {
     }
 
     @Test
-    void eventsAreImmutableCopies() {
+    void eventsHoldTheirOwnCopiesMadeOnce() {
         Trainer trainer = trainer(model(4), DOCS, 1);
         List<PositionEvent> seen = new ArrayList<>();
-        trainer.addListener(new TrainingListener() {
-            @Override
-            public void onPosition(PositionEvent event) {
-                int[] context = event.context();
-                context[0] = 99;
-                double[] p = event.probabilities();
-                Arrays.fill(p, -1);
-                seen.add(event);
-            }
-        });
+        trainer.addPositionListener(seen::add);
         trainer.step(StepMode.DOCUMENT);
         int[] tokens = TOKENIZER.encodeDocument(DOCS.get(0));
+        assertFalse(seen.isEmpty());
         for (PositionEvent e : seen) {
-            assertEquals(tokens[0], e.context()[0], "the event's context is unchanged");
-            assertTrue(e.probabilities()[0] > 0, "the event's probabilities are unchanged");
+            assertArrayEquals(Arrays.copyOf(tokens, e.posId() + 1), e.context(), "the event's context is its own");
+            assertSame(e.probabilities(), e.probabilities(), "an accessor does not copy on every call");
+            assertEquals(1.0, Arrays.stream(e.probabilities()).sum(), 1e-12);
         }
-        // Arrays given to the constructor are copied as well.
+        // Arrays given to the constructor are copied, once.
         int[] context = {1, 2};
         double[] probabilities = {0.5, 0.5};
         PositionEvent event = new PositionEvent(1, "ab", 1, context, 2, 0, probabilities, 0.7);
@@ -171,17 +172,73 @@ class TrainerTest {
     }
 
     @TestFactory
+    Stream<DynamicTest> aGradientListenerSeesTheGradientsOfTheStepBeforeTheUpdate() {
+        return Cases.dynamicTests("gradient hook", 10, g -> new int[] {g.intIn(2, 8), g.intIn(0, 1)}, c -> {
+            int blockSize = c[0];
+            StepMode mode = StepMode.values()[c[1]];
+            GptModel model = model(blockSize);
+            GptModel twin = model(blockSize);
+            Trainer trainer = trainer(model, DOCS, 3);
+            Trainer plain = trainer(twin, DOCS, 3);
+            List<String> order = new ArrayList<>();
+            List<double[]> seen = new ArrayList<>();
+            List<double[]> valuesSeen = new ArrayList<>();
+            trainer.addGradientListener(e -> {
+                order.add("gradients " + e.step());
+                seen.add(e.gradients());
+                valuesSeen.add(e.parameters().values());
+                Parameters view = e.parameters();
+                assertThrows(UnsupportedOperationException.class, () -> view.setGrad(0, 1.0));
+                assertThrows(UnsupportedOperationException.class, () -> view.setValue(0, 1.0));
+                assertEquals(3, e.totalSteps());
+            });
+            trainer.addStepListener(e -> order.add("step " + e.step()));
+            for (int step = 1; step <= 3; step++) {
+                // What the twin computes before its update is what the hook must have seen.
+                double[] before = twin.parameters().values();
+                StepEvent expected = plain.step(mode);
+                StepEvent actual = trainer.step(mode);
+                assertEquals(expected.loss(), actual.loss(), "listening changes no number");
+                assertArrayEquals(before, valuesSeen.get(step - 1), "the values before the update");
+                double[] grads = seen.get(step - 1);
+                assertTrue(Arrays.stream(grads).anyMatch(x -> x != 0.0), "the step's gradients, not zeros");
+                assertArrayEquals(twin.parameters().values(), model.parameters().values());
+            }
+            assertEquals(List.of("gradients 1", "step 1", "gradients 2", "step 2", "gradients 3", "step 3"), order);
+            // The gradients seen are those the model computes from the same weights.
+            GptModel fresh = model(blockSize);
+            int[] doc = TOKENIZER.encodeDocument(DOCS.get(0));
+            int end = mode == StepMode.DOCUMENT ? Math.min(blockSize, doc.length - 1) : 1;
+            fresh.lossAndGradients(doc, 0, end, null);
+            assertArrayEquals(fresh.parameters().grads(), seen.get(0));
+        });
+    }
+
+    @Test
+    void aRemovedStepOrGradientListenerHearsNothing() {
+        Trainer trainer = trainer(model(4), DOCS, 2);
+        List<Object> heard = new ArrayList<>();
+        StepListener steps = heard::add;
+        GradientListener gradients = heard::add;
+        PositionListener positions = heard::add;
+        trainer.addStepListener(steps).addGradientListener(gradients).addPositionListener(positions);
+        trainer.removeStepListener(steps);
+        trainer.removeGradientListener(gradients);
+        trainer.removePositionListener(positions);
+        trainer.run(StepMode.DOCUMENT);
+        assertEquals(List.of(), heard);
+        assertThrows(NullPointerException.class, () -> trainer.addStepListener(null));
+    }
+
+    @TestFactory
     Stream<DynamicTest> aStopRequestedDuringStepKEndsTheRunAfterIt() {
         return Cases.dynamicTests("requestStop at step k", 10, g -> new int[] {g.intIn(1, 10), g.intIn(0, 1)}, c -> {
             int k = c[0];
             StepMode mode = StepMode.values()[c[1]];
             Trainer trainer = trainer(model(4), DOCS, 12);
-            trainer.addListener(new TrainingListener() {
-                @Override
-                public void onStep(StepEvent event) {
-                    if (event.step() == k) {
-                        trainer.requestStop();
-                    }
+            trainer.addStepListener(event -> {
+                if (event.step() == k) {
+                    trainer.requestStop();
                 }
             });
             assertEquals(k, trainer.run(mode));
@@ -198,17 +255,14 @@ class TrainerTest {
         Trainer trainer = trainer(model(4), DOCS, 50);
         CountDownLatch atStep3 = new CountDownLatch(1);
         CountDownLatch stopRequested = new CountDownLatch(1);
-        trainer.addListener(new TrainingListener() {
-            @Override
-            public void onStep(StepEvent event) {
-                if (event.step() == 3) {
-                    atStep3.countDown();
-                    try {
-                        // Hold the training thread inside step 3 until the stop is requested.
-                        assertTrue(stopRequested.await(60, TimeUnit.SECONDS), "the stop was never requested");
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+        trainer.addStepListener(event -> {
+            if (event.step() == 3) {
+                atStep3.countDown();
+                try {
+                    // Hold the training thread inside step 3 until the stop is requested.
+                    assertTrue(stopRequested.await(60, TimeUnit.SECONDS), "the stop was never requested");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
         });
@@ -240,7 +294,7 @@ class TrainerTest {
             GptModel model = model(4);
             Trainer trainer = trainer(model, DOCS, 10);
             Recorder recorder = new Recorder();
-            trainer.addListener(recorder);
+            recorder.listenTo(trainer);
             trainer.step(mode);
             trainer.step(mode);
             int index = model.parameters().matrix("lm_head").offset();
@@ -294,11 +348,8 @@ class TrainerTest {
         Trainer trainer = new Trainer(model, TOKENIZER, DOCS,
                 new AdamOptimizer(model.numParameters()).withLearningRate(1e300), 20);
         AtomicReference<double[]> lastGood = new AtomicReference<>(model.parameters().values());
-        trainer.addListener(new TrainingListener() {
-            @Override
-            public void onStep(StepEvent event) {
-                lastGood.set(model.parameters().values());
-            }
+        trainer.addStepListener(event -> {
+            lastGood.set(model.parameters().values());
         });
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
                 () -> trainer.run(StepMode.DOCUMENT));
@@ -344,11 +395,14 @@ class TrainerTest {
     void aRemovedListenerHearsNothing() {
         Trainer trainer = trainer(model(4), DOCS, 2);
         Recorder recorder = new Recorder();
-        trainer.addListener(recorder);
+        recorder.listenTo(trainer);
         trainer.step(StepMode.DOCUMENT);
-        trainer.removeListener(recorder);
+        int positions = recorder.positions.size();
+        trainer.removeStepListener(recorder);
+        trainer.removePositionListener(recorder);
         trainer.step(StepMode.DOCUMENT);
         assertEquals(1, recorder.steps.size());
+        assertEquals(positions, recorder.positions.size());
     }
 
     /** Seeds for the determinism check. */

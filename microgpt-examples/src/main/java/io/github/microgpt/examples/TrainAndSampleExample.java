@@ -10,7 +10,7 @@ import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import io.github.microgpt.train.TrainingListener;
+import io.github.microgpt.train.StepListener;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +61,7 @@ public final class TrainAndSampleExample {
         GptModel model = GptModel.create(GptConfig.defaults(), tokenizer.vocabSize(), random);
         Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 300);
 
-        trainer.addListener(new TrainingListener() {
+        trainer.addStepListener(new StepListener() {
             private double sum;
 
             @Override

@@ -174,12 +174,11 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         Sampler sampler = new Sampler(model, tokenizer, new PythonRandom(7));
-        int[] sample = {0};
-        generate(sampler, sample, clock.getAsLong() + nanos(seconds / 2));
+        generate(sampler, clock.getAsLong() + nanos(seconds / 2));
         double[] tokenRates = new double[SLICES];
         for (int slice = 0; slice < SLICES; slice++) {
             long start = clock.getAsLong();
-            long tokens = generate(sampler, sample, start + sliceNanos);
+            long tokens = generate(sampler, start + sliceNanos);
             tokenRates[slice] = tokens / (Math.max(clock.getAsLong() - start, 1) / 1e9);
         }
         int median = medianIndex(stepRates);
@@ -197,12 +196,12 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Generates names until the deadline (at least one token); returns the number of tokens. */
-    private long generate(Sampler sampler, int[] sample, long deadline) {
+    private long generate(Sampler sampler, long deadline) {
         long tokens = 0;
         Sampler.Generation generation = null;
         do {
             if (generation == null || generation.isDone()) {
-                generation = sampler.start(++sample[0], 0.5);
+                generation = sampler.start(0.5);
             }
             generation.step();
             tokens++;

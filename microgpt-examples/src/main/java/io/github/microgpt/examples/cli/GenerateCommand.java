@@ -140,7 +140,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         LineOutput out = new LineOutput(parent.context().out());
         for (int i = 1; i <= samples; i++) {
-            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + sampler.sample(i, options));
+            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + sampler.sample(options));
             out.flush();
         }
         out.flush();

@@ -7,6 +7,7 @@ import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
@@ -15,7 +16,6 @@ import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import io.github.microgpt.train.TrainingListener;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
@@ -226,19 +226,16 @@ public final class TrainCommand implements Callable<Integer> {
                         context.outputSharesTerminalWithErr(), ProgressBar.columns(context), System::nanoTime)
                 : null;
         int stepWidth = 4;
-        trainer.addListener(new TrainingListener() {
-            @Override
-            public void onStep(StepEvent event) {
-                if (progress != null) {
-                    progress.beforeOutput();
-                }
-                out.line("step " + PythonFormat.rightAligned(event.step(), stepWidth) + " / "
-                        + PythonFormat.rightAligned(event.totalSteps(), stepWidth)
-                        + " | loss " + PythonFormat.fourDecimals(event.loss()));
-                out.flush();
-                if (progress != null) {
-                    progress.update(event.step() - firstStep);
-                }
+        trainer.addStepListener(event -> {
+            if (progress != null) {
+                progress.beforeOutput();
+            }
+            out.line("step " + PythonFormat.rightAligned(event.step(), stepWidth) + " / "
+                    + PythonFormat.rightAligned(event.totalSteps(), stepWidth)
+                    + " | loss " + PythonFormat.fourDecimals(event.loss()));
+            out.flush();
+            if (progress != null) {
+                progress.update(event.step() - firstStep);
             }
         });
         Runnable train = () -> train(run, lastStep);
@@ -272,7 +269,7 @@ public final class TrainCommand implements Callable<Integer> {
         out.line("--- inference (new, hallucinated names) ---");
         Sampler sampler = new Sampler(run.model(), run.tokenizer(), run.random());
         for (int i = 1; i <= samples; i++) {
-            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + sampler.sample(i, temperature));
+            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + sampler.sample(temperature));
             out.flush();
         }
         out.flush();
@@ -289,7 +286,7 @@ public final class TrainCommand implements Callable<Integer> {
         out.line("vocab size: " + tokenizer.vocabSize());
 
         GptConfig config = new GptConfig(nLayer, nEmbd, nHead, blockSize, GptConfig.defaults().initStd());
-        checkModelSize(tokenizer.vocabSize());
+        checkModelSize(config, tokenizer.vocabSize());
         LanguageModel model = engine().create(config, tokenizer.vocabSize(), random);
         out.line("num params: " + model.numParameters());
         out.flush();
@@ -449,12 +446,11 @@ public final class TrainCommand implements Callable<Integer> {
      * rather than fail deep inside with an overflow. (Smaller but still huge models run out of
      * memory, which {@link #call()} reports.)
      */
-    private void checkModelSize(int vocabSize) {
-        long d = nEmbd;
-        long count = 2L * vocabSize * d + (long) blockSize * d + (long) nLayer * 12L * d * d;
-        if (count > Integer.MAX_VALUE - 8) {
+    private static void checkModelSize(GptConfig config, int vocabSize) {
+        long count = ParameterLayout.gptSize(config, vocabSize);
+        if (count > ParameterLayout.MAX_SIZE) {
             throw new UsageException("the model would have " + count + " parameters, more than can be held (at most "
-                    + (Integer.MAX_VALUE - 8) + "); choose smaller --n-embd, --n-layer or --block-size");
+                    + ParameterLayout.MAX_SIZE + "); choose smaller --n-embd, --n-layer or --block-size");
         }
     }
 

@@ -1,19 +1,20 @@
 package io.github.microgpt.examples.simulator;
 
-import io.github.microgpt.model.AttentionObserver;
+import io.github.microgpt.model.AttentionEvent;
+import io.github.microgpt.model.AttentionListener;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Keeps the attention weights of the latest forward passes, as the model reports them through its
- * {@link AttentionObserver} hook: for every layer and head, one row per position read so far, each
+ * {@link AttentionListener} hook: for every layer and head, one row per position read so far, each
  * row the weights over positions {@code 0 .. row}. Together the rows form the lower triangle the
  * page draws as a heatmap.
  *
  * <p>A pass that starts again at position 0 (a new training step, a new sample) clears the rows.
  * Used on the thread that runs the model, under the session's lock.
  */
-final class AttentionRecorder implements AttentionObserver {
+final class AttentionRecorder implements AttentionListener {
 
     private final List<List<double[]>> rows = new ArrayList<>();
     private final int nHead;
@@ -32,7 +33,11 @@ final class AttentionRecorder implements AttentionObserver {
     }
 
     @Override
-    public void onAttention(int layer, int head, int posId, double[] weights) {
+    public void onAttention(AttentionEvent event) {
+        int layer = event.layer();
+        int head = event.head();
+        int posId = event.posId();
+        double[] weights = event.weights();
         if (posId == 0 && layer == 0 && head == 0) {
             rows.forEach(List::clear);
         }

@@ -2,6 +2,7 @@ package io.github.microgpt.examples.simulator;
 
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.ParameterLayout;
 import java.util.Locale;
 
 /**
@@ -109,8 +110,7 @@ final class Limits {
          */
         void check(GptConfig config, int vocabSize) {
             checkShape(config.nLayer(), config.nEmbd(), config.nHead(), config.blockSize());
-            long d = config.nEmbd();
-            long params = 2L * vocabSize * d + (long) config.blockSize() * d + 12L * config.nLayer() * d * d;
+            long params = ParameterLayout.gptSize(config, vocabSize);
             long work = params * config.blockSize();
             if (work > maxStepWork) {
                 throw ApiException.badRequest(String.format(Locale.ROOT, "this model is too large to train live:"

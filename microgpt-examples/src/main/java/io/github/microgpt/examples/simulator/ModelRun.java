@@ -10,16 +10,20 @@ import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.LearningRateSchedule;
 import io.github.microgpt.random.PythonRandom;
-import io.github.microgpt.sample.GenerationListener;
 import io.github.microgpt.sample.SampleEvent;
+import io.github.microgpt.sample.SampleListener;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.sample.TokenEvent;
+import io.github.microgpt.sample.TokenListener;
 import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.GradientEvent;
+import io.github.microgpt.train.GradientListener;
 import io.github.microgpt.train.PositionEvent;
+import io.github.microgpt.train.PositionListener;
 import io.github.microgpt.train.StepEvent;
+import io.github.microgpt.train.StepListener;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import io.github.microgpt.train.TrainingListener;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,7 +38,7 @@ import java.util.function.Consumer;
  *
  * <p>Used by one thread at a time, under the session's lock.
  */
-final class ModelRun implements TrainingListener, GenerationListener {
+final class ModelRun implements PositionListener, GradientListener, StepListener, TokenListener, SampleListener {
 
     final List<String> documents;
     final Tokenizer tokenizer;
@@ -44,7 +48,6 @@ final class ModelRun implements TrainingListener, GenerationListener {
     /** Shuffled the documents, drew the initial weights, and draws the samples. */
     final PythonRandom random;
     final StepLog log = new StepLog();
-    private final GradientCapturingModel captured;
     private final Sampler sampler;
     private final AttentionRecorder attention;
     private final List<String> samples = new ArrayList<>();
@@ -62,26 +65,24 @@ final class ModelRun implements TrainingListener, GenerationListener {
     private Sampler.Generation generation;
     /** The temperature of the tokens being drawn, for the overlay. */
     private double temperature = Double.NaN;
-    private int samplesStarted;
+    /** The gradients of the latest training step, as the trainer's gradient hook showed them before the update. */
+    private double[] lastGradients;
 
     private ModelRun(List<String> documents, Tokenizer tokenizer, LanguageModel model, AdamOptimizer optimizer,
                      PythonRandom random, int numSteps, Consumer<ModelRun> afterStep) {
         this.documents = List.copyOf(documents);
         this.tokenizer = tokenizer;
         this.model = model;
-        this.engine = Engine.of(model);
+        this.engine = Engine.of(model).orElseThrow();
         this.optimizer = optimizer;
         this.random = random;
         this.afterStep = afterStep;
         GptConfig config = model.config();
         attention = new AttentionRecorder(config.nLayer(), config.nHead());
-        if (model instanceof GptModel values) {
-            // Only the Value engine reports attention weights so far (core's AttentionObserver).
-            values.setAttentionObserver(attention);
-        }
-        captured = new GradientCapturingModel(model);
+        model.addAttentionListener(attention);
+        lastGradients = new double[model.numParameters()];
         trainer = newTrainer(numSteps);
-        sampler = new Sampler(model, tokenizer, random).addListener(this);
+        sampler = new Sampler(model, tokenizer, random).addTokenListener(this).addSampleListener(this);
         for (int id = 0; id < tokenizer.vocabSize(); id++) {
             vocab.add(tokenizer.tokenText(id));
         }
@@ -155,7 +156,8 @@ final class ModelRun implements TrainingListener, GenerationListener {
     }
 
     private Trainer newTrainer(int numSteps) {
-        return new Trainer(captured, tokenizer, documents, optimizer, numSteps).addListener(this);
+        return new Trainer(model, tokenizer, documents, optimizer, numSteps).addPositionListener(this)
+                .addGradientListener(this).addStepListener(this);
     }
 
     /**
@@ -185,7 +187,7 @@ final class ModelRun implements TrainingListener, GenerationListener {
      */
     void genStep(double temperature) {
         if (generation == null || generation.isDone()) {
-            generation = sampler.start(++samplesStarted, temperature);
+            generation = sampler.start(temperature);
             this.temperature = temperature;
         }
         generation.step();
@@ -202,7 +204,7 @@ final class ModelRun implements TrainingListener, GenerationListener {
         samples.clear();
         this.temperature = temperature;
         for (int i = 0; i < count; i++) {
-            sampler.sample(++samplesStarted, temperature);
+            sampler.sample(temperature);
         }
     }
 
@@ -223,7 +225,7 @@ final class ModelRun implements TrainingListener, GenerationListener {
                 documents.subList(0, Math.min(8, documents.size())), List.copyOf(vocab), model.numParameters(),
                 trainer.stepsDone(), trainer.totalSteps(), session.running(), session.stepsPerSecond(), overlay,
                 attention.copy(config.nLayer()), log.view(), List.copyOf(samples), session.message(),
-                model.parameters().matrices(), model.parameters().values(), captured.lastGradients());
+                model.parameters().matrices(), model.parameters().values(), lastGradients);
     }
 
     // ------------------------------------------------------------------------------ the hooks
@@ -231,6 +233,12 @@ final class ModelRun implements TrainingListener, GenerationListener {
     @Override
     public void onPosition(PositionEvent event) {
         lastPosition = event;
+    }
+
+    /** The gradients between backward and the update, which uses them and sets them back to 0. */
+    @Override
+    public void onGradients(GradientEvent event) {
+        lastGradients = event.gradients();
     }
 
     @Override

@@ -6,8 +6,8 @@
  * starts a {@link io.github.microgpt.examples.simulator.SimulatorServer} on 127.0.0.1. The server
  * holds one {@link io.github.microgpt.examples.simulator.SimulatorSession}: a real
  * {@code GptModel}, {@code Trainer} and {@code Sampler} from microgpt-core. Everything the page
- * shows is read from the core's listener hooks ({@code TrainingListener},
- * {@code GenerationListener}, {@code AttentionObserver}) during real steps, and pushed to the page
+ * shows is read from the core's listener hooks ({@code PositionListener}, {@code StepListener},
+ * {@code TokenListener}, {@code SampleListener}, {@code AttentionListener}) during real steps, and pushed to the page
  * as Server-Sent Events.
  *
  * <p>The page can save the model under a name and load it back later (Save model / Load model):

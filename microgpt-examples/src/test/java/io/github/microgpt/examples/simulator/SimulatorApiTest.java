@@ -339,6 +339,18 @@ class SimulatorApiTest {
         assertEquals(firstLoss, stepped.getAsJsonArray("losses").get(0).getAsDouble(), 0.0);
         double[] grads = doubles(api.get("api/weights?matrix=lm_head").json().getAsJsonArray("grads"));
         assertTrue(Arrays.stream(grads).anyMatch(g -> g != 0), "the array engine's gradients are shown");
+        // Its attention too: after position 0, each of the 4 heads has one row, all its weight on BOS.
+        JsonArray heads = stepped.getAsJsonArray("attention").get(0).getAsJsonArray();
+        assertEquals(4, heads.size());
+        for (int h = 0; h < 4; h++) {
+            assertEquals(1.0, heads.get(h).getAsJsonArray().get(0).getAsJsonArray().get(0).getAsDouble(), 1e-6);
+        }
+        JsonObject two = api.post("api/step", "{\"mode\": \"document\"}").json();
+        JsonArray rows = two.getAsJsonArray("attention").get(0).getAsJsonArray().get(0).getAsJsonArray();
+        assertTrue(rows.size() >= 2, "a document step shows a row per position: " + rows);
+        for (int r = 0; r < rows.size(); r++) {
+            assertEquals(1.0, Arrays.stream(doubles(rows.get(r).getAsJsonArray())).sum(), 1e-6, "row " + r);
+        }
         // A model the Value engine could not train live: 4 layers, embedding 64, block 32.
         JsonObject large = api.post("api/reset", "{\"engine\": \"array\", \"config\": {\"nLayer\": 4,"
                 + " \"nEmbd\": 64, \"nHead\": 8, \"blockSize\": 32}}").json();

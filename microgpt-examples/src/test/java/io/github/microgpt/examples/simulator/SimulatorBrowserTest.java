@@ -335,8 +335,8 @@ class SimulatorBrowserTest {
             click("btn-step");
             waitFor("step 1", d -> text("step-counter").equals("Step: 1 / 1000"));
             waitFor("the weights of step 1", d -> text("weights-count").equals("202,112 parameters in 27 matrices · step 1"));
-            assertTrue(text("attn-grid").contains("the array engine does not report attention weights yet"),
-                    text("attn-grid"));
+            // The array engine reports its attention too: one heatmap per head of the layer shown.
+            waitFor("8 heatmaps", d -> driver.findElements(By.cssSelector("#attn-grid canvas")).size() == 8);
             click("btn-generate");
             waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
             screenshot("array-engine.png");

@@ -469,9 +469,7 @@ function renderAttention(s) {
     grid.replaceChildren();
     const p = document.createElement("p");
     p.className = "attn-empty";
-    p.textContent = s.engine === "array"
-      ? "the array engine does not report attention weights yet (choose the value engine to see them)"
-      : "no forward pass yet";
+    p.textContent = "no forward pass yet";
     grid.appendChild(p);
     $("attn-caption").textContent = "";
     return;

@@ -2,23 +2,23 @@ package io.github.microgpt.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.autograd.Value;
 import io.github.microgpt.random.PythonRandom;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The read-only attention hook of {@link GptModel}. */
-class AttentionObserverTest {
+/** The read-only attention hook of both engines, {@link LanguageModel#addAttentionListener}. */
+class AttentionListenerTest {
 
     private static final int VOCAB = 7;
-
-    private record Call(int layer, int head, int posId, double[] weights) {
-    }
 
     /** A random sequence of tokens for a seed, so that every failure can be replayed. */
     private static int[] tokens(long seed, int length) {
@@ -35,8 +35,8 @@ class AttentionObserverTest {
     void reportsEveryHeadOfEveryLayerInOrderWithADistributionOverThePast(long seed) {
         GptConfig config = new GptConfig(2, 8, 2, 6, 0.3);
         GptModel model = GptModel.create(config, VOCAB, new PythonRandom(seed));
-        List<Call> calls = new ArrayList<>();
-        model.setAttentionObserver((layer, head, posId, weights) -> calls.add(new Call(layer, head, posId, weights)));
+        List<AttentionEvent> calls = new ArrayList<>();
+        model.addAttentionListener(calls::add);
         int[] tokens = tokens(seed, config.blockSize());
         KvCache cache = new KvCache(config.nLayer());
         for (int pos = 0; pos < tokens.length; pos++) {
@@ -48,7 +48,7 @@ class AttentionObserverTest {
         for (int pos = 0; pos < tokens.length; pos++) {
             for (int layer = 0; layer < config.nLayer(); layer++) {
                 for (int head = 0; head < config.nHead(); head++) {
-                    Call call = calls.get(i++);
+                    AttentionEvent call = calls.get(i++);
                     String where = "seed " + seed + ", call " + i + " " + call;
                     assertEquals(layer, call.layer(), where);
                     assertEquals(head, call.head(), where);
@@ -75,9 +75,10 @@ class AttentionObserverTest {
         int[] tokens = tokens(seed, config.blockSize());
         double[][] plain = logits(model, tokens);
         int[] count = {0};
-        model.setAttentionObserver((layer, head, posId, weights) -> count[0]++);
+        AttentionListener counter = e -> count[0]++;
+        model.addAttentionListener(counter);
         double[][] observed = logits(model, tokens);
-        model.setAttentionObserver(null);
+        model.removeAttentionListener(counter);
         double[][] afterRemoval = logits(model, tokens);
 
         assertEquals(tokens.length * config.nHead(), count[0], "seed " + seed);
@@ -97,8 +98,8 @@ class AttentionObserverTest {
     void firstLayerWeightsAreTheSoftmaxOfScaledQueryKeyProducts(long seed) {
         GptConfig config = new GptConfig(1, 8, 2, 6, 0.4);
         GptModel model = GptModel.create(config, VOCAB, new PythonRandom(seed));
-        List<Call> calls = new ArrayList<>();
-        model.setAttentionObserver((layer, head, posId, weights) -> calls.add(new Call(layer, head, posId, weights)));
+        List<AttentionEvent> calls = new ArrayList<>();
+        model.addAttentionListener(calls::add);
         int[] tokens = tokens(seed, config.blockSize());
         logits(model, tokens);
 
@@ -135,10 +136,116 @@ class AttentionObserverTest {
                 for (int t = 0; t <= pos; t++) {
                     expected[t] /= total;
                 }
-                Call call = calls.get(pos * config.nHead() + h);
+                AttentionEvent call = calls.get(pos * config.nHead() + h);
                 assertArrayEquals(expected, call.weights(), 1e-12,
                         "seed " + seed + ", position " + pos + ", head " + h);
             }
+        }
+    }
+
+    /**
+     * The array engine reports the very weights of the {@code Value} engine, layer by layer
+     * rather than position by position, when generating and when training, on one thread or
+     * several; listening changes no result.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {31, 32, 33, 34})
+    void theArrayEngineReportsTheSameWeightsAsTheValueEngine(long seed) {
+        GptConfig config = new GptConfig(2, 8, 2, 6, 0.4);
+        GptModel valueModel = GptModel.create(config, VOCAB, new PythonRandom(seed));
+        ArrayGptModel arrayModel = ArrayGptModel.create(config, VOCAB, new PythonRandom(seed));
+        assertTrue(valueModel.hasAttention() && arrayModel.hasAttention());
+        int[] tokens = tokens(seed, config.blockSize() + 1);
+        List<AttentionEvent> expected = new ArrayList<>();
+        valueModel.addAttentionListener(expected::add);
+        logits(valueModel, java.util.Arrays.copyOf(tokens, config.blockSize()));
+        assertEquals(config.blockSize() * config.nLayer() * config.nHead(), expected.size());
+
+        // Generation: one position at a time, so the order is the same as well.
+        List<AttentionEvent> generated = new ArrayList<>();
+        arrayModel.addAttentionListener(generated::add);
+        LanguageModel.Sequence sequence = arrayModel.newSequence();
+        for (int pos = 0; pos < config.blockSize(); pos++) {
+            sequence.next(tokens[pos]);
+        }
+        assertSameEvents(expected, generated, "generation, seed " + seed);
+
+        // Training: every position of layer 0, then of layer 1.
+        generated.clear();
+        double plainLoss = ArrayGptModel.create(config, VOCAB, new PythonRandom(seed))
+                .lossAndGradients(tokens, 0, config.blockSize(), null);
+        assertEquals(plainLoss, arrayModel.lossAndGradients(tokens, 0, config.blockSize(), null),
+                "listening changes no result");
+        List<AttentionEvent> layerByLayer = new ArrayList<>(expected);
+        layerByLayer.sort(Comparator.comparingInt(AttentionEvent::layer));  // stable: positions stay in order
+        assertSameEvents(layerByLayer, generated, "training, seed " + seed);
+
+        // A batch on four threads tells the listener on the calling thread, document by document.
+        generated.clear();
+        Thread caller = Thread.currentThread();
+        arrayModel.addAttentionListener(e -> assertEquals(caller, Thread.currentThread()));
+        arrayModel.batchLossAndGradients(List.of(tokens, tokens), 4, null);
+        List<AttentionEvent> twice = new ArrayList<>(layerByLayer);
+        twice.addAll(layerByLayer);
+        assertSameEvents(twice, generated, "batch, seed " + seed);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aModelWithoutAttentionSaysSoAndRefusesListeners() {
+        LanguageModel noAttention = new LanguageModel() {
+            @Override
+            public GptConfig config() {
+                return GptConfig.defaults();
+            }
+
+            @Override
+            public int vocabSize() {
+                return 2;
+            }
+
+            @Override
+            public Parameters parameters() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Sequence newSequence() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        assertFalse(noAttention.hasAttention());
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> noAttention.addAttentionListener(event -> { }));
+        assertTrue(e.getMessage().contains("hasAttention() is false"), e.getMessage());
+        noAttention.removeAttentionListener(event -> { });
+        assertTrue(Engine.of(noAttention).isEmpty(), "Engine.of does not throw for other models");
+    }
+
+    @org.junit.jupiter.api.Test
+    void anEventKeepsItsOwnWeights() {
+        double[] weights = {0.25, 0.75};
+        AttentionEvent event = new AttentionEvent(0, 1, 1, weights);
+        weights[0] = 9;
+        assertEquals(0.25, event.weight(0));
+        assertTrue(event.weights() == event.weights(), "the accessor does not copy");
+        assertThrows(IllegalArgumentException.class, () -> new AttentionEvent(0, 0, 2, new double[] {1.0}));
+    }
+
+    private static void assertSameEvents(List<AttentionEvent> expected, List<AttentionEvent> actual, String where) {
+        assertEquals(expected.size(), actual.size(), where);
+        for (int i = 0; i < expected.size(); i++) {
+            AttentionEvent e = expected.get(i);
+            AttentionEvent a = actual.get(i);
+            String at = where + ", event " + i;
+            assertEquals(e.layer(), a.layer(), at);
+            assertEquals(e.head(), a.head(), at);
+            assertEquals(e.posId(), a.posId(), at);
+            assertArrayEquals(e.weights(), a.weights(), 0.0, at + ": bit-identical weights");
         }
     }
 

@@ -1,0 +1,128 @@
+package io.github.microgpt.internal;
+
+import java.util.List;
+
+/**
+ * The argument checks every language model makes, written once so that every engine rejects the
+ * same input with the same message.
+ */
+public final class ModelChecks {
+
+    private ModelChecks() {
+    }
+
+    /**
+     * Checks a vocabulary size.
+     *
+     * @param vocabSize the number of tokens
+     * @throws IllegalArgumentException if it is below 2 (one character and BOS)
+     */
+    public static void vocabSize(int vocabSize) {
+        if (vocabSize < 2) {
+            throw new IllegalArgumentException("vocabSize must be at least 2 (one character and BOS), got " + vocabSize);
+        }
+    }
+
+    /**
+     * Checks that a token is in the vocabulary.
+     *
+     * @param tokenId the token
+     * @param vocabSize the number of tokens
+     * @param what how to name the token in the message, such as {@code "token 3 of the document"}
+     * @throws IllegalArgumentException if it is outside {@code [0, vocabSize)}
+     */
+    public static void token(int tokenId, int vocabSize, String what) {
+        if (tokenId < 0 || tokenId >= vocabSize) {
+            throw new IllegalArgumentException(what + " has id " + tokenId + ", outside the vocabulary [0, "
+                    + vocabSize + ")");
+        }
+    }
+
+    /**
+     * Checks the positions a training pass reads: the stretch {@code [first, end)} of a document,
+     * as {@code LanguageModel.lossAndGradients} defines it, and every token it reads.
+     *
+     * @param tokens the document
+     * @param first the first counted position
+     * @param end one past the last counted position
+     * @param blockSize the model's context length
+     * @param vocabSize the number of tokens
+     * @throws IllegalArgumentException if not {@code 0 <= first < end <= min(blockSize,
+     *     tokens.length - 1)}, or a token read is outside the vocabulary
+     */
+    public static void stretch(int[] tokens, int first, int end, int blockSize, int vocabSize) {
+        int limit = Math.min(blockSize, tokens.length - 1);
+        if (first < 0 || first >= end || end > limit) {
+            throw new IllegalArgumentException("cannot train positions [" + first + ", " + end + ") of a "
+                    + tokens.length + "-token document with block size " + blockSize
+                    + ": need 0 <= first < end <= " + limit);
+        }
+        for (int i = 0; i <= end; i++) {
+            token(tokens[i], vocabSize, "token " + i + " of the document");
+        }
+    }
+
+    /**
+     * Checks the position a generating sequence reads next.
+     *
+     * @param posId the position
+     * @param blockSize the model's context length
+     * @throws IllegalArgumentException if it is outside {@code [0, blockSize)}
+     */
+    public static void position(int posId, int blockSize) {
+        if (posId < 0 || posId >= blockSize) {
+            throw new IllegalArgumentException("position " + posId + " is outside the block size "
+                    + blockSize + " (positions 0.." + (blockSize - 1) + ")");
+        }
+    }
+
+    /**
+     * Checks the arguments of a batch step (shape only: the documents' tokens are checked by
+     * {@link #batch(List, int, int, int)}).
+     *
+     * @param documents the documents
+     * @param threads the most threads to use
+     * @throws IllegalArgumentException if {@code threads < 1}, there is no document, or a
+     *     document has fewer than 2 tokens
+     */
+    public static void batchShape(List<int[]> documents, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
+        }
+        if (documents.isEmpty()) {
+            throw new IllegalArgumentException("a batch needs at least one document");
+        }
+        for (int b = 0; b < documents.size(); b++) {
+            int[] doc = documents.get(b);
+            if (doc == null || doc.length < 2) {
+                throw new IllegalArgumentException("document " + b + " of the batch has fewer than 2 tokens");
+            }
+        }
+    }
+
+    /**
+     * Checks a whole batch and returns where each document's training stops.
+     *
+     * @param documents the documents
+     * @param threads the most threads to use
+     * @param blockSize the model's context length
+     * @param vocabSize the number of tokens
+     * @return for each document, {@code min(blockSize, length - 1)}
+     * @throws IllegalArgumentException as {@link #batchShape}, or naming the document whose token
+     *     is outside the vocabulary
+     */
+    public static int[] batch(List<int[]> documents, int threads, int blockSize, int vocabSize) {
+        batchShape(documents, threads);
+        int[] ends = new int[documents.size()];
+        for (int b = 0; b < ends.length; b++) {
+            int[] doc = documents.get(b);
+            ends[b] = Math.min(blockSize, doc.length - 1);
+            try {
+                stretch(doc, 0, ends[b], blockSize, vocabSize);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("document " + b + " of the batch: " + e.getMessage(), e);
+            }
+        }
+        return ends;
+    }
+}

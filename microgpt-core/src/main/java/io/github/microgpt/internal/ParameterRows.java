@@ -1,0 +1,27 @@
+package io.github.microgpt.internal;
+
+/**
+ * Parameters stored as rows of plain {@code double[]}, which an optimizer may update in place:
+ * row {@code r} holds the {@code r}-th run of the flat parameter order, and its gradient row has
+ * the same length. The array engine's parameters are stored this way; the optimizer's kernel
+ * works on rows whatever the engine (see {@code AdamOptimizer}).
+ *
+ * <p>The rows are live: writing to them changes the model. That is why this interface is
+ * internal and no exported type hands them out.
+ */
+public interface ParameterRows {
+
+    /**
+     * The rows of values themselves, not copies.
+     *
+     * @return the live rows
+     */
+    double[][] valueRows();
+
+    /**
+     * The rows of gradients themselves, shaped as {@link #valueRows()}.
+     *
+     * @return the live rows
+     */
+    double[][] gradRows();
+}

@@ -1,0 +1,53 @@
+package io.github.microgpt.model;
+
+/**
+ * The attention weights of one head of one layer at one position of a forward pass.
+ *
+ * <p>At position {@code posId} a head compares its query with the keys of positions
+ * {@code 0 .. posId} (causal attention: never the future) and takes the softmax of the scaled dot
+ * products. Those {@code posId + 1} weights are non-negative and sum to 1; the head's output is
+ * the weighted mix of the values of those positions. Seeing the weights shows, for example, that
+ * a head has learnt to look mostly at the previous character, or back at BOS.
+ *
+ * <p>The events of one forward pass come head by head within a layer. {@link GptModel} reads
+ * position by position (all layers at position 0, then position 1, ...); {@link ArrayGptModel}
+ * reads layer by layer (all positions of layer 0, then layer 1, ...). With one layer, the usual
+ * case, the orders are the same.
+ *
+ * @param layer the layer, from 0
+ * @param head the head within the layer, from 0
+ * @param posId the position being read (the query), from 0
+ * @param weights the attention weights over positions {@code 0 .. posId}, summing to 1: the
+ *     event's own copy, made once when the event is made and shared by every listener of this
+ *     event, so read it but do not change it (copy it to keep a changed version)
+ */
+public record AttentionEvent(int layer, int head, int posId, double[] weights) {
+
+    /**
+     * Copies the weights once, so that the event does not change when the model computes on.
+     *
+     * @param layer the layer, from 0
+     * @param head the head, from 0
+     * @param posId the position, from 0
+     * @param weights the weights over positions {@code 0 .. posId}
+     * @throws IllegalArgumentException if there are not {@code posId + 1} weights
+     */
+    public AttentionEvent {
+        if (weights.length != posId + 1) {
+            throw new IllegalArgumentException("position " + posId + " attends to " + (posId + 1)
+                    + " positions, but there are " + weights.length + " weights");
+        }
+        weights = weights.clone();
+    }
+
+    /**
+     * The weight of one earlier position.
+     *
+     * @param position a position from 0 to {@code posId}
+     * @return how much this head attends to it
+     * @throws ArrayIndexOutOfBoundsException if the position is outside {@code [0, posId]}
+     */
+    public double weight(int position) {
+        return weights[position];
+    }
+}
