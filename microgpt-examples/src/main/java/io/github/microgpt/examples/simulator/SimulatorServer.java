@@ -65,7 +65,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *   <tr><td>{@code POST /api/step}</td><td>{@code {mode?, numSteps?}}</td><td>Step Fwd</td></tr>
  *   <tr><td>{@code POST /api/run}</td><td>{@code {mode?, numSteps?}}</td><td>Run</td></tr>
  *   <tr><td>{@code POST /api/stop}</td><td></td><td>Stop</td></tr>
- *   <tr><td>{@code POST /api/reset}</td><td>{@code {numSteps?, config?, dataset?}}</td><td>Reset</td></tr>
+ *   <tr><td>{@code POST /api/reset}</td><td>{@code {numSteps?, engine?, config?, dataset?}}</td><td>Reset</td></tr>
  *   <tr><td>{@code POST /api/gen-step}</td><td>{@code {temperature}}</td><td>Gen Step</td></tr>
  *   <tr><td>{@code POST /api/generate}</td><td>{@code {temperature, count?}}</td><td>Generate</td></tr>
  *   <tr><td>{@code GET /api/checkpoints}</td><td></td><td>the saved models: {@code {directory,
@@ -78,9 +78,10 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * </table>
  * A bad value is answered with 400 and {@code {"error": "..."}}, and changes nothing; a request
  * that does not fit the moment (Step during a run) with 409; Load of a checkpoint that does not
- * exist with 404. Checkpoints are named, never given as paths: a name is one folder in the
- * checkpoint directory, 1 to 64 letters, digits, {@code .}, {@code _} or {@code -}, starting
- * with a letter or digit.
+ * exist with 404; a body too slow to arrive with 408, too large with 413; a server that failed
+ * with 500. Every answer of the API, refusals included, is JSON. Checkpoints are named, never
+ * given as paths: a name is one folder in the checkpoint directory, 1 to 64 letters, digits,
+ * {@code .}, {@code _} or {@code -}, starting with a letter or digit.
  */
 public final class SimulatorServer implements AutoCloseable {
 
