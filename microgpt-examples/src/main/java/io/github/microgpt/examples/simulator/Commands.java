@@ -4,7 +4,6 @@ import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
-import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.TrainingDivergedException;
 import java.util.List;
 import java.util.Locale;
