@@ -14,7 +14,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -224,21 +223,28 @@ class SimulatorBrowserTest {
             long longOnes = samples.stream().filter(sample -> sample.length() >= 24).count();
             assertTrue(longOnes >= 3, "the check needs long samples; got " + samples);
             for (int width : WIDTHS) {
-                // The page is laid out as on a screen of that width (a window cannot be made as narrow as a phone).
-                ((ChromeDriver) driver).executeCdpCommand("Emulation.setDeviceMetricsOverride",
-                        Map.of("width", width, "height", 1700, "deviceScaleFactor", 1, "mobile", false));
-                waitFor("the page to be " + width + " px wide", d -> ((Long) ((JavascriptExecutor) d).executeScript(
-                        "return window.innerWidth;")).intValue() == width);
+                // The page at that width: in a frame of that width, whose own viewport the page's
+                // layout follows (a browser window cannot be made as narrow as a phone).
+                String frame = "at-" + width;
+                ((JavascriptExecutor) driver).executeScript("const f = document.createElement('iframe');"
+                        + " f.id = arguments[0]; f.style.width = arguments[1] + 'px'; f.style.height = '1700px';"
+                        + " f.style.border = '0'; f.src = location.href; document.body.appendChild(f);",
+                        frame, width);
+                waitFor("the page in a frame " + width + " px wide", d -> (Boolean) ((JavascriptExecutor) d).executeScript(
+                        "const doc = document.getElementById(arguments[0]).contentDocument;"
+                                + " return doc !== null && doc.defaultView.innerWidth === arguments[1]"
+                                + " && doc.querySelectorAll('#samples li').length === 20;", frame, width));
                 @SuppressWarnings("unchecked")
-                List<String> problems = (List<String>) ((JavascriptExecutor) driver).executeScript(SAMPLE_BOXES);
+                List<String> problems = (List<String>) ((JavascriptExecutor) driver).executeScript(SAMPLE_BOXES, frame);
                 assertEquals(List.of(), problems, "at a width of " + width + " px");
                 if (width == 1101 || width == 360) {
-                    ((JavascriptExecutor) driver).executeScript("document.getElementById('h-samples').scrollIntoView();");
+                    ((JavascriptExecutor) driver).executeScript("document.getElementById(arguments[0]).contentDocument"
+                            + ".getElementById('h-samples').scrollIntoView();", frame);
                     screenshot("samples-" + width + ".png");
                 }
+                ((JavascriptExecutor) driver).executeScript("document.getElementById(arguments[0]).remove();", frame);
             }
         } finally {
-            ((ChromeDriver) driver).executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
             Fixtures.resetToTheNames(api);
             Fixtures.Answer defaults = api.post("api/reset", "{\"config\": {\"blockSize\": 16, \"nEmbd\": 16,"
                     + " \"nHead\": 4, \"nLayer\": 1}}");
@@ -249,9 +255,11 @@ class SimulatorBrowserTest {
     /**
      * Every sample's text lies inside its own item's box, no item is split over two columns, no
      * two items overlap, and every item lies inside the list: the problems found, as sentences.
+     * The argument is the id of the frame that holds the page.
      */
     private static final String SAMPLE_BOXES = """
-            const list = document.getElementById('samples');
+            const doc = document.getElementById(arguments[0]).contentDocument;
+            const list = doc.getElementById('samples');
             const items = [...list.querySelectorAll('li')];
             const problems = [];
             const outer = list.getBoundingClientRect();
@@ -260,7 +268,7 @@ class SimulatorBrowserTest {
               const box = boxes[i];
               const name = '"' + li.textContent + '"';
               if (li.getClientRects().length > 1) problems.push(name + ' is split over two columns');
-              const range = document.createRange();
+              const range = doc.createRange();
               range.selectNodeContents(li);
               for (const r of range.getClientRects()) {
                 if (r.left < box.left - 0.5 || r.right > box.right + 0.5) {
