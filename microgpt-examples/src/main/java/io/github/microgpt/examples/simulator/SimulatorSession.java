@@ -5,6 +5,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.TrainingDivergedException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -55,6 +56,7 @@ final class SimulatorSession implements AutoCloseable {
     private volatile boolean running;
     private volatile boolean stopRequested;
     private volatile Future<?> runFuture;
+    private volatile Duration lockWait = Duration.ofSeconds(30);
 
     // Everything below is guarded by the lock.
     private Settings settings;
@@ -361,15 +363,31 @@ final class SimulatorSession implements AutoCloseable {
     // ------------------------------------------------------------------------------ the lock
 
     /**
+     * How long a change waits for another change (not a run) to finish before it is refused with
+     * 503, so that a change that never finishes cannot take every later request with it.
+     *
+     * @param wait the longest wait
+     */
+    void setLockWait(Duration wait) {
+        lockWait = wait;
+    }
+
+    /**
      * Takes the lock for a change, or refuses the change if a run is in progress. A run holds the
      * lock until it ends, so a change must not simply wait for the lock: it would hang until the
-     * run is over. It waits in short slices instead and gives up as soon as it sees a run.
+     * run is over. It waits in short slices instead and gives up as soon as it sees a run, or
+     * after {@link #setLockWait the longest wait} (30 s) for another change.
      */
     private void lockIdle() {
+        long deadline = System.nanoTime() + lockWait.toNanos();
         try {
             while (!lock.tryLock(5, TimeUnit.MILLISECONDS)) {
                 if (running) {
                     throw runningConflict();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new ApiException(503, "the simulator is still busy with an earlier request after "
+                            + lockWait.toSeconds() + " s; try again in a moment");
                 }
             }
         } catch (InterruptedException e) {
