@@ -13,7 +13,7 @@ import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
-import io.github.microgpt.testing.Shared;
+import io.github.microgpt.testing.TestResources;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepEvent;
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GoldenRunTest {
 
-    private final JsonObject golden = Shared.json("microgpt-py-seed42.json");
+    private final JsonObject golden = TestResources.goldenJson();
     private List<String> docs;
     private Tokenizer tokenizer;
     private GptModel model;
@@ -45,7 +45,7 @@ class GoldenRunTest {
     @BeforeAll
     void runTheReference() throws Exception {
         PythonRandom random = new PythonRandom(42);
-        docs = new ArrayList<>(Documents.load(Shared.namesFile()));
+        docs = new ArrayList<>(Documents.load(TestResources.namesFile()));
         random.shuffle(docs);
         tokenizer = Tokenizer.fromDocuments(docs);
         model = GptModel.create(GptConfig.defaults(), tokenizer.vocabSize(), random);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
-import io.github.microgpt.testing.Shared;
+import io.github.microgpt.testing.TestResources;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
@@ -28,7 +28,7 @@ class ArrayEngineReferenceRunTest {
 
     private static List<Double> run(Engine engine, int steps) throws Exception {
         PythonRandom random = new PythonRandom(42);
-        List<String> docs = new ArrayList<>(Documents.load(Shared.namesFile()));
+        List<String> docs = new ArrayList<>(Documents.load(TestResources.namesFile()));
         random.shuffle(docs);
         Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
         LanguageModel model = engine.create(GptConfig.defaults(), tokenizer.vocabSize(), random);
@@ -50,7 +50,7 @@ class ArrayEngineReferenceRunTest {
             largest = Math.max(largest, Math.abs(array.get(i) - value.get(i)));
             assertEquals(value.get(i), array.get(i), 1e-6, "loss of step " + (i + 1));
         }
-        JsonArray golden = Shared.json("microgpt-py-seed42.json").getAsJsonArray("losses_hex");
+        JsonArray golden = TestResources.goldenJson().getAsJsonArray("losses_hex");
         assertEquals(golden.size(), array.size());
         double largestVsPython = 0;
         for (int i = 0; i < STEPS; i++) {

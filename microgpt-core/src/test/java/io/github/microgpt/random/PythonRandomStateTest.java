@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.microgpt.testing.Cases;
-import io.github.microgpt.testing.Shared;
+import io.github.microgpt.testing.TestResources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -23,7 +23,7 @@ class PythonRandomStateTest {
 
     @Test
     void theStateAfterSeedingIsCPythonsGetstate() {
-        JsonObject vector = Shared.json("python-random-vectors.json").getAsJsonObject("seed42_state_after_seed");
+        JsonObject vector = TestResources.pythonRandomVectors().getAsJsonObject("seed42_state_after_seed");
         JsonArray first8 = vector.getAsJsonArray("mt_first8");
         PythonRandomState state = new PythonRandom(42).state();
         int[] words = state.words();

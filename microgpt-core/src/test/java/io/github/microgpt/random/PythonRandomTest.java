@@ -8,7 +8,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.github.microgpt.testing.Cases;
-import io.github.microgpt.testing.Shared;
+import io.github.microgpt.testing.TestResources;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,11 +25,14 @@ import org.junit.jupiter.api.TestFactory;
  */
 class PythonRandomTest {
 
-    private static final JsonObject VECTORS = Shared.json("python-random-vectors.json");
+    /** Read when a test asks, not in a static initialiser: a missing file then fails with its own message. */
+    private static JsonObject vectors() {
+        return TestResources.pythonRandomVectors();
+    }
 
     private static double[] floats(String key) {
-        JsonArray hex = VECTORS.getAsJsonObject(key).getAsJsonArray("hex");
-        JsonArray repr = VECTORS.getAsJsonObject(key).getAsJsonArray("repr");
+        JsonArray hex = vectors().getAsJsonObject(key).getAsJsonArray("hex");
+        JsonArray repr = vectors().getAsJsonObject(key).getAsJsonArray("repr");
         double[] out = new double[hex.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = Double.parseDouble(hex.get(i).getAsString());
@@ -69,7 +72,7 @@ class PythonRandomTest {
                 "seed_minus42_random_first3", BigInteger.valueOf(-42),
                 "seed_2pow64_plus5_random_first3", BigInteger.TWO.pow(64).add(BigInteger.valueOf(5)));
         // Every random() vector of the file is covered.
-        for (String key : VECTORS.keySet()) {
+        for (String key : vectors().keySet()) {
             if (key.contains("random_first")) {
                 assertTrue(seeds.containsKey(key), "no seed for the vector " + key);
             }
@@ -90,7 +93,7 @@ class PythonRandomTest {
 
     @Test
     void getrandbits32MatchesCPython() {
-        long[] expected = longs(VECTORS.getAsJsonArray("seed42_getrandbits32_first20"));
+        long[] expected = longs(vectors().getAsJsonArray("seed42_getrandbits32_first20"));
         PythonRandom random = new PythonRandom(42);
         PythonRandom twin = new PythonRandom(42);
         for (int i = 0; i < expected.length; i++) {
@@ -101,7 +104,7 @@ class PythonRandomTest {
 
     @Test
     void getrandbitsOfManySizesMatchesCPython() {
-        JsonObject vector = VECTORS.getAsJsonObject("seed42_getrandbits_k_sequence");
+        JsonObject vector = vectors().getAsJsonObject("seed42_getrandbits_k_sequence");
         JsonArray ks = vector.getAsJsonArray("ks");
         JsonArray values = vector.getAsJsonArray("values");
         PythonRandom random = new PythonRandom(42);
@@ -113,7 +116,7 @@ class PythonRandomTest {
 
     @Test
     void randBelowMatchesCPython() {
-        JsonObject vector = VECTORS.getAsJsonObject("seed42_randbelow_seq");
+        JsonObject vector = vectors().getAsJsonObject("seed42_randbelow_seq");
         long[] ns = longs(vector.getAsJsonArray("ns"));
         long[] values = longs(vector.getAsJsonArray("values"));
         PythonRandom random = new PythonRandom(42);
@@ -124,7 +127,7 @@ class PythonRandomTest {
 
     @Test
     void shuffleMatchesCPython() {
-        long[] expected = longs(VECTORS.getAsJsonArray("seed42_shuffle_range20"));
+        long[] expected = longs(vectors().getAsJsonArray("seed42_shuffle_range20"));
         List<Integer> list = new ArrayList<>(IntStream.range(0, 20).boxed().toList());
         new PythonRandom(42).shuffle(list);
         List<Integer> expectedList = new ArrayList<>();
@@ -136,7 +139,7 @@ class PythonRandomTest {
 
     @Test
     void choicesWithWeightsMatchCPython() {
-        JsonObject vector = VECTORS.getAsJsonObject("seed42_choices_range5_weights_10calls");
+        JsonObject vector = vectors().getAsJsonObject("seed42_choices_range5_weights_10calls");
         JsonArray weightsJson = vector.getAsJsonArray("weights");
         double[] weights = new double[weightsJson.size()];
         for (int i = 0; i < weights.length; i++) {
@@ -226,7 +229,7 @@ class PythonRandomTest {
      */
     @Test
     void stateAfterSeedMatchesCPython() {
-        JsonObject vector = VECTORS.getAsJsonObject("seed42_state_after_seed");
+        JsonObject vector = vectors().getAsJsonObject("seed42_state_after_seed");
         long[] first8 = longs(vector.getAsJsonArray("mt_first8"));
         long last = vector.get("mt_last").getAsLong();
         assertEquals(624, vector.get("index").getAsInt(), "the vector says the next output twists");

@@ -1,43 +1,30 @@
 package io.github.microgpt.testing;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The project's shared reference material ({@code ../shared}), which the build points to. */
+/**
+ * The reference material under its first name, from when it lay in {@code ../shared}: kept so
+ * that tests written against it go on compiling. New tests use {@link TestResources}, which this
+ * class only forwards to.
+ */
 public final class Shared {
 
     private Shared() {
     }
 
-    /**
-     * The shared directory, from the system property {@code microgpt.shared} that the build sets.
-     * A missing directory fails the test: the exactness checks are not optional.
-     */
+    /** A directory with {@code golden/} and {@code data/names.txt}: {@link TestResources#directory()}. */
     public static Path dir() {
-        String property = System.getProperty("microgpt.shared", "../shared");
-        Path dir = Path.of(property).toAbsolutePath().normalize();
-        if (!Files.isDirectory(dir.resolve("golden"))) {
-            throw new IllegalStateException("the shared reference directory is missing: expected " + dir
-                    + " (set -Dmicrogpt.shared=...)");
-        }
-        return dir;
+        return TestResources.directory();
     }
 
+    /** The 32,033 names of the reference run: {@link TestResources#namesFile()}. */
     public static Path namesFile() {
-        return dir().resolve("data/names.txt");
+        return TestResources.namesFile();
     }
 
+    /** A file of {@code golden/} parsed as JSON, by its name (for example {@code "microgpt-py-seed42.json"}). */
     public static JsonObject json(String goldenFile) {
-        try {
-            return JsonParser.parseString(Files.readString(dir().resolve("golden").resolve(goldenFile),
-                    StandardCharsets.UTF_8)).getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestResources.json("golden/" + goldenFile);
     }
 }

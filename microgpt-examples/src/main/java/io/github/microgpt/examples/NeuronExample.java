@@ -48,7 +48,8 @@ public final class NeuronExample {
     /**
      * Does the work of {@link #main(String[])}, printing to a given stream.
      *
-     * @param out where to print; each result is a line {@code name = number}
+     * @param out where to print: a heading for each stage, then one line per result,
+     *     {@code name = number} followed by what the number is
      */
     public static void run(PrintStream out) {
         // The inputs and the target are data: they are Values only so that the graph can use them.
@@ -59,33 +60,52 @@ public final class NeuronExample {
         Value w1 = new Value(0.5);
         Value w2 = new Value(-1.5);
         Value b = new Value(0.25);
+        out.println("One neuron, out = relu(w1*x1 + w2*x2 + b), to be trained towards target = " + target + ".");
+        out.println("Inputs x1 = " + x1.data() + " and x2 = " + x2.data() + "; parameters w1 = " + w1.data()
+                + ", w2 = " + w2.data() + " and b = " + b.data() + ".");
 
+        out.println();
+        out.println("Forward pass: the neuron's output, and how wrong it is.");
         Value output = neuron(x1, x2, w1, w2, b);
         Value loss = output.sub(target).pow(2);
-        out.println("out = " + output.data());
-        out.println("loss before = " + loss.data());
+        result(out, "out", output.data(), "relu(w1*x1 + w2*x2 + b)");
+        result(out, "loss before", loss.data(), "(out - target)^2, the loss");
 
+        out.println();
+        out.println("Backward pass: loss.backward() fills in each gradient, the change of the loss per unit");
+        out.println("change of that value (the chain rule, from the loss back to the leaves).");
         loss.backward();
-        out.println("dloss/dw1 = " + w1.grad());
-        out.println("dloss/dw2 = " + w2.grad());
-        out.println("dloss/db = " + b.grad());
+        result(out, "dloss/dw1", w1.grad(), "2*(out - target) * x1, as relu lets the sum through");
+        result(out, "dloss/dw2", w2.grad(), "2*(out - target) * x2");
+        result(out, "dloss/db", b.grad(), "2*(out - target) * 1");
         // The inputs get gradients too; a deeper network passes them on to the layer below.
-        out.println("dloss/dx1 = " + x1.grad());
-        out.println("dloss/dx2 = " + x2.grad());
+        result(out, "dloss/dx1", x1.grad(), "2*(out - target) * w1: what a layer below would receive");
+        result(out, "dloss/dx2", x2.grad(), "2*(out - target) * w2");
 
-        // Gradient descent: a small step against the gradient makes the loss smaller.
+        out.println();
         double learningRate = 0.01;
+        out.println("One step of gradient descent: each parameter moves against its gradient,");
+        out.println("parameter = parameter - " + learningRate + " * gradient.");
         for (Value parameter : List.of(w1, w2, b)) {
             parameter.setData(parameter.data() - learningRate * parameter.grad());
             parameter.setGrad(0.0);
         }
-        out.println("w1 = " + w1.data());
-        out.println("w2 = " + w2.data());
-        out.println("b = " + b.data());
+        result(out, "w1", w1.data(), "the new weight of x1");
+        result(out, "w2", w2.data(), "the new weight of x2");
+        result(out, "b", b.data(), "the new bias");
 
-        // A new forward pass builds a new graph from the updated parameters.
+        out.println();
+        out.println("Forward pass again: a new graph from the new parameters.");
         Value lossAfter = neuron(x1, x2, w1, w2, b).sub(target).pow(2);
-        out.println("loss after = " + lossAfter.data());
+        result(out, "loss after", lossAfter.data(), lossAfter.data() < loss.data()
+                ? "lower than before: the step made the neuron less wrong"
+                : "not lower than before: the step was too large");
+    }
+
+    /** One result: its name, its value, and in words what it is. */
+    private static void result(PrintStream out, String name, double value, String meaning) {
+        String assignment = name + " = " + value;
+        out.println("  " + assignment + " ".repeat(Math.max(2, 24 - assignment.length())) + meaning);
     }
 
     /** {@code relu(w1*x1 + w2*x2 + b)}: a weighted sum, then the non-linearity. */

@@ -8,9 +8,9 @@ import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepEvent;
+import io.github.microgpt.train.StepListener;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import io.github.microgpt.train.StepListener;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +23,8 @@ import java.util.Locale;
  * <p>The steps are those of {@code microgpt.py}: one random generator for everything, the
  * documents shuffled, a tokenizer built from their characters, a model with random weights,
  * a {@link Trainer} that takes one document per step and lets Adam update the weights, and a
- * {@link Sampler} that draws names one character at a time. A listener prints the mean loss of
- * every 50 steps. An untrained model guesses about uniformly among the 27 tokens, a loss near
+ * {@link Sampler} that draws names one character at a time. It says what each stage made as it
+ * goes, and a listener prints the mean loss of every 50 steps. An untrained model guesses about uniformly among the 27 tokens, a loss near
  * {@code ln 27 = 3.3}; the loss falls (to about 2.5 after 300 steps) as the model learns which
  * letters follow which.
  *
@@ -51,16 +51,32 @@ public final class TrainAndSampleExample {
     /**
      * Does the work of {@link #main(String[])}, printing to a given stream.
      *
-     * @param out where to print: lines {@code steps A-B: mean loss L}, then {@code sample: NAME}
+     * @param out where to print: what each stage made, the mean loss of every 50 steps
+     *     ({@code steps A-B: mean loss L}), then the samples ({@code sample N: NAME})
      */
     public static void run(PrintStream out) {
         PythonRandom random = new PythonRandom(42);
         List<String> docs = new ArrayList<>(Documents.embeddedNames());
         random.shuffle(docs);
-        Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
-        GptModel model = GptModel.create(GptConfig.defaults(), tokenizer.vocabSize(), random);
-        Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 300);
+        out.printf(Locale.ROOT, "Documents: %d names (the list embedded in the library), shuffled with seed 42.%n",
+                docs.size());
 
+        Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
+        out.printf(Locale.ROOT, "Tokenizer: %d tokens, one per character and BOS, which marks a name's start and end.%n",
+                tokenizer.vocabSize());
+
+        GptConfig config = GptConfig.defaults();
+        GptModel model = GptModel.create(config, tokenizer.vocabSize(), random);
+        out.printf(Locale.ROOT, "Model: %d parameters (%d layer, embeddings of %d, %d heads, a context of %d tokens),"
+                + " random at first.%n", model.numParameters(), config.nLayer(), config.nEmbd(), config.nHead(),
+                config.blockSize());
+
+        int steps = 300;
+        Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), steps);
+        out.printf(Locale.ROOT, "Training: %d steps of one name each; Adam updates every parameter after each step.%n",
+                steps);
+        out.printf(Locale.ROOT, "The loss is how surprised the model is by each next token: ln %d = %.4f for a uniform"
+                + " guess.%n", tokenizer.vocabSize(), Math.log(tokenizer.vocabSize()));
         trainer.addStepListener(new StepListener() {
             private double sum;
 
@@ -68,15 +84,19 @@ public final class TrainAndSampleExample {
             public void onStep(StepEvent event) {
                 sum += event.loss();
                 if (event.step() % 50 == 0) {
-                    out.printf(Locale.ROOT, "steps %3d-%3d: mean loss %.4f%n", event.step() - 49, event.step(), sum / 50);
+                    out.printf(Locale.ROOT, "  steps %3d-%3d: mean loss %.4f%n", event.step() - 49, event.step(), sum / 50);
                     sum = 0;
                 }
             }
         });
         trainer.run(StepMode.DOCUMENT);
 
-        for (String name : new Sampler(model, tokenizer, random).samples(5, 0.5)) {
-            out.println("sample: " + name);
+        double temperature = 0.5;
+        out.printf(Locale.ROOT, "Sampling: new names at temperature %.1f, one character at a time until the model"
+                + " draws BOS.%n", temperature);
+        List<String> names = new Sampler(model, tokenizer, random).samples(5, temperature);
+        for (int i = 0; i < names.size(); i++) {
+            out.printf(Locale.ROOT, "  sample %d: %s%n", i + 1, names.get(i));
         }
     }
 }

@@ -55,13 +55,13 @@ import picocli.CommandLine.ParentCommand;
         versionProvider = MicrogptCommand.Version.class,
         sortOptions = false,
         description = {
-            "Measure training steps/s, generated tokens/s and GFLOP/s of each engine (value, array)",
-            "at the reference configuration of microgpt.py, after a warm-up, and their ratio."},
+            "Measure the training steps/s, generated tokens/s and GFLOP/s of each engine (value and array) "
+                    + "at the reference configuration of microgpt.py, after a warm-up, and their ratio."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:success",
-            "1:the measurement failed (out of memory, an internal error)",
-            "2:invalid usage: an unknown option or a value out of range"},
+            "0:Success.",
+            "1:The measurement failed (out of memory, or an internal error).",
+            "2:Invalid usage: an unknown option or a value out of range."},
         footer = {
             "%nThe whole run takes about 7 x --seconds (21 s by default).",
             "Close other programs first: the figures are only as steady as the machine."})

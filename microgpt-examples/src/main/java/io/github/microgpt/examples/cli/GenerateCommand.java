@@ -38,10 +38,10 @@ import picocli.CommandLine.ParentCommand;
             "Generate new samples from a model saved with 'microgpt train --save DIR'."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:success",
-            "2:invalid usage or input: an unknown option, a value out of range, a missing or damaged checkpoint "
+            "0:Success.",
+            "2:Invalid usage or input: an unknown option, a value out of range, a missing or damaged checkpoint "
                     + "(the message names the file and the problem), or a prefix with a character the model "
-                    + "does not know"},
+                    + "does not know."},
         footer = {
             "%nExamples:",
             "  microgpt generate --model run1",

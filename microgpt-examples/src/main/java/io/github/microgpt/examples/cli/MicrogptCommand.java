@@ -27,35 +27,44 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * <p>How errors look is decided here, once for every subcommand:
  * <ul>
  *   <li>a mistake on the command line (unknown option, missing or malformed value) or a
- *       {@link UsageException} thrown by the subcommand prints {@code microgpt: <message>} and
- *       {@code Try 'microgpt <command> --help'.} on stderr and exits with 2;</li>
+ *       {@link UsageException} thrown by the subcommand prints one line on stderr,
+ *       {@code microgpt: <message>; try 'microgpt <command> --help'}, and exits with 2;</li>
  *   <li>a {@link TrainingDivergedException} or a {@link CommandFailedException} prints one line
  *       and exits with 1 (or the code the exception carries);</li>
  *   <li>anything else is a bug: one line naming the exception, exit code 1, and the stack trace
  *       only when the environment variable {@code MICROGPT_DEBUG} is set.</li>
  * </ul>
+ *
+ * <p>Help is laid out at a fixed width of {@value #HELP_WIDTH} columns whatever the terminal, and
+ * {@code microgpt help [COMMAND]} prints the same as {@code microgpt [COMMAND] --help}.
  */
 @Command(name = "microgpt",
         mixinStandardHelpOptions = true,
         versionProvider = MicrogptCommand.Version.class,
         description = "A tiny GPT trained from first principles: a Java port of Karpathy's microgpt.py.",
         synopsisSubcommandLabel = "COMMAND",
+        usageHelpWidth = MicrogptCommand.HELP_WIDTH,
+        usageHelpAutoWidth = false,
         subcommands = {
             TrainCommand.class,
             GenerateCommand.class,
             SimulatorCommand.class,
             BenchCommand.class,
+            CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:success",
-            "1:the run failed (training diverged, out of memory, an internal error)",
-            "2:invalid usage or input (a bad option, value or data file)"},
-        footer = "%nRun 'microgpt COMMAND --help' for the options of a command.")
+            "0:Success.",
+            "1:The run failed (training diverged, memory ran out, or an internal error).",
+            "2:Invalid usage or input (a bad option, value or data file)."},
+        footer = "%nRun 'microgpt help COMMAND' or 'microgpt COMMAND --help' for the options of a command.")
 public final class MicrogptCommand implements Callable<Integer> {
 
     /** The environment variable that makes unexpected errors print their stack trace. */
     public static final String DEBUG_VARIABLE = "MICROGPT_DEBUG";
+
+    /** The width of every help text, in columns: the same on every terminal, so it reads as written. */
+    public static final int HELP_WIDTH = 80;
 
     private final CliContext context;
 
@@ -127,6 +136,9 @@ public final class MicrogptCommand implements Callable<Integer> {
      */
     public static CommandLine commandLine(CliContext context) {
         CommandLine commandLine = new CommandLine(new MicrogptCommand(context));
+        // Set on the whole tree, so that no subcommand follows the terminal's width.
+        commandLine.setUsageHelpAutoWidth(false);
+        commandLine.setUsageHelpWidth(HELP_WIDTH);
         commandLine.setOut(new PrintWriter(new OutputStreamWriter(context.out(), StandardCharsets.UTF_8), true));
         commandLine.setErr(new PrintWriter(context.err(), true));
         commandLine.setParameterExceptionHandler(MicrogptCommand::handleParameterException);
@@ -134,17 +146,29 @@ public final class MicrogptCommand implements Callable<Integer> {
         return commandLine;
     }
 
+    /** How picocli's HelpCommand starts its message for {@code microgpt help frobnicate}. */
+    private static final String HELP_UNKNOWN_COMMAND = "Unknown subcommand '";
+
     private static int handleParameterException(ParameterException e, String[] args) {
         CommandLine where = e.getCommandLine();
         String message = e.getMessage();
         // Picocli calls an unknown command an "unmatched argument at index 0"; name it plainly.
         if (e instanceof UnmatchedArgumentException unmatched && !where.getSubcommands().isEmpty()
                 && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
-            message = "unknown command '" + unmatched.getUnmatched().get(0) + "' (the commands are: "
-                    + String.join(", ", where.getSubcommands().keySet()) + ")";
+            message = unknownCommand(unmatched.getUnmatched().get(0), where);
+        } else if (message != null && message.startsWith(HELP_UNKNOWN_COMMAND)
+                && message.lastIndexOf('\'') > HELP_UNKNOWN_COMMAND.length()) {
+            // "microgpt help frobnicate": picocli's HelpCommand words it differently; say it as above.
+            String name = message.substring(HELP_UNKNOWN_COMMAND.length(), message.lastIndexOf('\''));
+            message = unknownCommand(name, where);
         }
         usageError(where, message);
         return CommandLine.ExitCode.USAGE;
+    }
+
+    private static String unknownCommand(String name, CommandLine where) {
+        return "unknown command '" + name + "' (the commands are: " + String.join(", ", where.getSubcommands().keySet())
+                + ")";
     }
 
     private static int handleFailure(Exception e, CommandLine failed, CliContext context) {
@@ -174,11 +198,24 @@ public final class MicrogptCommand implements Callable<Integer> {
         return CommandFailedException.FAILED;
     }
 
+    /** One line: what was wrong, and where the command's options are described. */
     private static void usageError(CommandLine where, String message) {
         PrintWriter err = where.getErr();
-        err.println("microgpt: " + lowercaseFirst(firstLine(message)));
-        err.println("Try '" + where.getCommandSpec().qualifiedName() + " --help'.");
+        String cause = lowercaseFirst(firstLine(message));
+        if (cause.endsWith(".")) {
+            cause = cause.substring(0, cause.length() - 1);
+        }
+        err.println("microgpt: " + cause + "; try '" + helpCommandOf(where) + " --help'");
         err.flush();
+    }
+
+    /** The command whose help explains a mistake: {@code microgpt help x} is explained by {@code microgpt --help}. */
+    private static String helpCommandOf(CommandLine where) {
+        CommandLine command = where;
+        if (command.getCommand() instanceof CommandLine.HelpCommand && command.getParent() != null) {
+            command = command.getParent();
+        }
+        return command.getCommandSpec().qualifiedName();
     }
 
     private static String firstLine(String message) {

@@ -72,12 +72,12 @@ import picocli.CommandLine.Spec;
             "With the defaults and --data names.txt it prints exactly what Karpathy's microgpt.py prints."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:success",
-            "1:the run failed: training diverged (a loss became NaN or infinite; the message names "
-                    + "the step and the document), memory ran out, or the checkpoint could not be written",
-            "2:invalid usage or input: an unknown option, a missing or malformed value, a value out of "
+            "0:Success.",
+            "1:The run failed: training diverged (a loss became NaN or infinite; the message names "
+                    + "the step and the document), memory ran out, or the checkpoint could not be written.",
+            "2:Invalid usage or input: an unknown option, a missing or malformed value, a value out of "
                     + "range, a data file that is missing, unreadable, a directory, empty or not UTF-8, or a "
-                    + "checkpoint that is missing, damaged or not of this data"},
+                    + "checkpoint that is missing, damaged or not of this data."},
         footer = {
             "%nEnvironment:",
             "  MICROGPT_PROGRESS=auto|always|never",

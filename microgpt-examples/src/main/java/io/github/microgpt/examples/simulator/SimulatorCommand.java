@@ -38,14 +38,15 @@ import picocli.CommandLine.ParentCommand;
         versionProvider = MicrogptCommand.Version.class,
         sortOptions = false,
         description = {
-            "Start the web simulator: a page on which you watch microgpt learn, one position at a time,",
-            "and generate names, one token at a time. The model runs here, in the JVM; the page shows",
-            "every real step. The server listens on 127.0.0.1 only and needs no network. Ctrl-C stops it."},
+            "Start the web simulator: a page on which you watch microgpt learn, one position at a time, "
+                    + "and generate names, one token at a time.",
+            "The model runs here, in the JVM, and the page shows every real step. The server listens on "
+                    + "127.0.0.1 only and needs no network. Ctrl-C stops it."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:stopped with Ctrl-C",
-            "2:invalid usage or input: a bad option, a data file that is missing, unreadable, empty or not "
-                    + "UTF-8, or a port that is already in use"})
+            "0:The server was stopped with Ctrl-C.",
+            "2:Invalid usage or input: a bad option, a data file that is missing, unreadable, empty, not "
+                    + "UTF-8, not a regular file or over 64 MiB, or a port that is already in use."})
 public final class SimulatorCommand implements Callable<Integer> {
 
     /** The largest data file the simulator reads, in bytes: far more than a page can show or train on live. */
@@ -67,9 +68,9 @@ public final class SimulatorCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--checkpoints", paramLabel = "DIR",
-            description = {"Folder of the models saved with the page's Save model, one checkpoint folder per name",
-                "(created by the first save). Default: simulator-checkpoints in microgpt's cache,",
-                "~/.cache/microgpt/simulator-checkpoints (MICROGPT_CACHE_DIR moves the cache)."})
+            description = {"Folder of the models saved with the page's Save model: one checkpoint folder per name,"
+                    + " created by the first save.",
+                "Default: ~/.cache/microgpt/simulator-checkpoints (MICROGPT_CACHE_DIR moves microgpt's cache)."})
     Path checkpoints;
 
     /** Creates the command; picocli fills in the options. */

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import io.github.microgpt.testing.TestResources;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -34,8 +32,7 @@ class PythonFormatTest {
 
     @Test
     void printsEveryLossOfTheReferenceRunAsPythonDid() throws Exception {
-        JsonObject golden = JsonParser.parseString(Files.readString(
-                Cli.shared().resolve("golden/microgpt-py-seed42.json"), StandardCharsets.UTF_8)).getAsJsonObject();
+        JsonObject golden = TestResources.goldenJson();
         JsonArray printed = golden.getAsJsonArray("losses_printed");
         JsonArray exact = golden.getAsJsonArray("losses_hex");
         assertEquals(1000, printed.size());

@@ -3,9 +3,8 @@ package io.github.microgpt.examples.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.microgpt.testing.TestResources;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,13 +28,12 @@ class TrainCommandGoldenTest {
     }
 
     private static void assertGoldenStdout(String... extraArgs) throws Exception {
-        Path shared = Cli.shared();
-        byte[] golden = Files.readAllBytes(shared.resolve("golden/microgpt-py-seed42.stdout"));
+        byte[] golden = TestResources.goldenStdout();
 
         String[] args = new String[3 + extraArgs.length];
         args[0] = "train";
         args[1] = "--data";
-        args[2] = shared.resolve("data/names.txt").toString();
+        args[2] = TestResources.namesFile().toString();
         System.arraycopy(extraArgs, 0, args, 3, extraArgs.length);
         Cli.Result result = Cli.run(args);
 

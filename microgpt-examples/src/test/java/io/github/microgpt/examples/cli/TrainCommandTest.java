@@ -158,7 +158,7 @@ class TrainCommandTest {
             assertTrue(help.contains(option), option + " in\n" + help);
         }
         assertTrue(help.contains("Default: 1000"), help);
-        assertTrue(help.matches("(?s).*\n  1 +the run failed: training diverged.*"), help);
-        assertTrue(help.matches("(?s).*\n  2 +invalid usage or input.*"), help);
+        assertTrue(help.matches("(?s).*\n  1 +The run failed: training diverged.*"), help);
+        assertTrue(help.matches("(?s).*\n  2 +Invalid usage or input.*"), help);
     }
 }

@@ -3,6 +3,7 @@ package io.github.microgpt.examples.simulator;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testing.TestResources;
 import io.github.microgpt.text.Documents;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +12,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,20 +23,15 @@ final class Fixtures {
     private Fixtures() {
     }
 
-    /** The project's shared directory, from the system property the build sets. */
+    /** A directory with the reference material, from microgpt-core's test resources. */
     static Path shared() {
-        Path dir = Path.of(System.getProperty("microgpt.shared", "../shared")).toAbsolutePath().normalize();
-        if (!Files.isDirectory(dir.resolve("data"))) {
-            throw new IllegalStateException("the shared reference directory is missing: expected " + dir
-                    + " (set -Dmicrogpt.shared=...)");
-        }
-        return dir;
+        return TestResources.directory();
     }
 
-    /** The 32,033 names of microgpt.py's reference run. */
+    /** The 32,033 names of microgpt.py's reference run (their SHA-256 checked). */
     static List<String> names() {
         try {
-            return Documents.load(shared().resolve("data/names.txt"));
+            return Documents.load(TestResources.namesFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -51,12 +46,7 @@ final class Fixtures {
 
     /** The golden trace of microgpt.py. */
     static JsonObject golden() {
-        try {
-            return JsonParser.parseString(Files.readString(shared().resolve("golden/microgpt-py-seed42.json"),
-                    StandardCharsets.UTF_8)).getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestResources.goldenJson();
     }
 
     /** A running simulator over the reference names (that saves no model: checkpoints in the default folder). */
