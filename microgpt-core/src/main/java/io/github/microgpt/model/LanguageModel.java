@@ -13,6 +13,9 @@ import java.util.List;
  * generation are ({@code Trainer} and {@code Sampler} have theirs): a model with attention
  * reports the attention weights of every head to its {@link AttentionListener}s. A model without
  * attention says so with {@link #hasAttention()}, which is false unless the model overrides it.
+ * (The {@link PositionObserver} and {@link BatchObserver} passed to a training call are not hooks
+ * but that call's second result: the predictions its caller, usually the trainer, turns into
+ * events for its own listeners.)
  */
 public interface LanguageModel {
 

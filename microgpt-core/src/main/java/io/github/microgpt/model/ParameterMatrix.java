@@ -3,11 +3,9 @@ package io.github.microgpt.model;
 /**
  * One named weight matrix of a model and where its entries sit in the flat parameter list.
  *
- * <p>The matrices of a GPT, in the order of {@code microgpt.py}'s {@code state_dict}, are
- * {@code wte}, {@code wpe}, {@code lm_head}, then for each layer {@code i}
- * {@code layer{i}.attn_wq}, {@code attn_wk}, {@code attn_wv}, {@code attn_wo},
- * {@code mlp_fc1} and {@code mlp_fc2}. Entries are stored row by row: entry {@code (r, c)} is
- * parameter number {@code offset + r * cols + c}.
+ * <p>A model's matrices and their order are given by its {@link ParameterLayout} (for a GPT,
+ * {@link ParameterLayout#gpt}: {@code microgpt.py}'s {@code state_dict}). Entries are stored row
+ * by row: entry {@code (r, c)} is parameter number {@code offset + r * cols + c}.
  *
  * @param name the matrix's name, such as {@code "layer0.attn_wq"}
  * @param rows the number of rows (outputs of a linear layer, or table entries of an embedding)

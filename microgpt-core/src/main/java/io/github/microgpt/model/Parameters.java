@@ -7,8 +7,8 @@ import java.util.List;
  * gradient of the loss with respect to it; what an optimizer reads and updates.
  *
  * <p>The order is that of {@code microgpt.py}'s {@code params}: matrix by matrix in
- * {@link #matrices()} order, row by row within each. Every engine exposes its parameters through
- * this view, whatever it stores inside.
+ * {@link #matrices()} order (the model's {@link ParameterLayout}), row by row within each. Every
+ * engine exposes its parameters through this view, whatever it stores inside.
  */
 public interface Parameters {
 

@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * SamplingOptions options = SamplingOptions.defaults().withPrefix("an").withTopK(5).withTemperature(0.8);
- * String name = sampler.sample(1, options);      // "an..." : a name that starts with "an"
+ * String name = sampler.sample(options);      // "an..." : a name that starts with "an"
  * }</pre>
  *
  * <ul>

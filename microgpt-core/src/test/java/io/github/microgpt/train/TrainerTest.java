@@ -215,6 +215,23 @@ class TrainerTest {
     }
 
     @Test
+    void aGradientListenerSeesTheMeanGradientsOfABatchStep() {
+        GptModel model = model(5);
+        GptModel twin = model(5);
+        Trainer trainer = trainer(model, DOCS, 2);
+        List<double[]> seen = new ArrayList<>();
+        trainer.addGradientListener(e -> seen.add(e.gradients()));
+        trainer.stepBatch(3, 2);
+        List<int[]> batch = new ArrayList<>();
+        for (int b = 0; b < 3; b++) {
+            batch.add(TOKENIZER.encodeDocument(DOCS.get(b % DOCS.size())));
+        }
+        twin.batchLossAndGradients(batch, 1, null);
+        assertEquals(1, seen.size());
+        assertArrayEquals(twin.parameters().grads(), seen.get(0), "the batch's mean gradients, before the update");
+    }
+
+    @Test
     void aRemovedStepOrGradientListenerHearsNothing() {
         Trainer trainer = trainer(model(4), DOCS, 2);
         List<Object> heard = new ArrayList<>();

@@ -31,7 +31,13 @@ public final class ConsumerProgram {
         random.shuffle(docs);
         var tokenizer = Tokenizer.fromDocuments(docs);
         var model = GptModel.create(GptConfig.defaults(), tokenizer.vocabSize(), random);
-        new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), steps).run(StepMode.DOCUMENT);
+        var trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), steps);
+        int[] stepsHeard = {0};
+        trainer.addStepListener(e -> stepsHeard[0]++);  // every hook is a functional interface
+        trainer.run(StepMode.DOCUMENT);
+        if (stepsHeard[0] != steps) {
+            throw new IllegalStateException("heard " + stepsHeard[0] + " of " + steps + " steps");
+        }
         return new Sampler(model, tokenizer, random).samples(samples, 0.5);
     }
 

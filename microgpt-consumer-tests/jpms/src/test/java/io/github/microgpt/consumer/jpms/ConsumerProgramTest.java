@@ -1,6 +1,8 @@
 package io.github.microgpt.consumer.jpms;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.autograd.Value;
@@ -19,6 +21,18 @@ class ConsumerProgramTest {
         assertTrue(library.getDescriptor().requires().stream()
                         .allMatch(r -> r.name().startsWith("java.")),
                 "microgpt-core requires nothing but JDK modules: " + library.getDescriptor().requires());
+    }
+
+    @Test
+    void theInternalPackageIsInTheModuleButNotExported() throws Exception {
+        Module library = Value.class.getModule();
+        String internal = "io.github.microgpt.internal";
+        assertTrue(library.getPackages().contains(internal), "the library has an internal package");
+        assertFalse(library.isExported(internal), "which it does not export");
+        assertFalse(library.isOpen(internal));
+        Class<?> listeners = Class.forName(internal + ".Listeners", false, Value.class.getClassLoader());
+        assertThrows(IllegalAccessException.class, () -> listeners.getConstructor().newInstance(),
+                "a modular consumer cannot use what is internal");
     }
 
     @Test

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * bits, and the same bits as the update written out as in {@code microgpt.py} (with
  * {@code ** 2} and {@code ** 0.5} as {@code Math.pow}).
  */
-class AdamFastPathTest {
+class AdamOneUpdateTest {
 
     @Test
     void theArrayLoopAndTheInterfacePathAgreeBitForBit() {
@@ -81,6 +81,42 @@ class AdamFastPathTest {
         reference.step(slow, 1, 10);
         assertArrayEquals(values, fast.values(), 0.0);
         assertArrayEquals(reference.firstMoments(), adam.firstMoments(), 0.0);
+    }
+
+    @Test
+    void theMomentsKeepTheirFlatOrderWhenTheRowsChangeShape() {
+        Parameters rows = ArrayGptModel.create(GptConfig.defaults(), 6, new PythonRandom(4)).parameters();
+        int n = rows.size();
+        // The same numbers as one flat row (no matrices): Adam stages them as a single row.
+        double[] values = rows.values();
+        double[] grads = new double[n];
+        Parameters flat = new ArraysView(List.of(), values, grads);
+        AdamOptimizer mixed = new AdamOptimizer(n);
+        AdamOptimizer reference = new AdamOptimizer(n);
+        Parameters referenceRows = new ArraysView(rows.matrices(), values.clone(), new double[n]);
+        for (int step = 0; step < 4; step++) {
+            for (int i = 0; i < n; i++) {
+                double g = Math.sin(31.0 * i + step);
+                grads[i] = g;
+                rows.setGrad(i, g);
+                referenceRows.setGrad(i, g);
+            }
+            // Alternate between the array engine's rows and one flat row.
+            if (step % 2 == 0) {
+                mixed.step(flat, step, 4);
+                for (int i = 0; i < n; i++) {
+                    rows.setValue(i, values[i]);
+                    rows.setGrad(i, 0.0);
+                }
+            } else {
+                mixed.step(rows, step, 4);
+                System.arraycopy(rows.values(), 0, values, 0, n);
+            }
+            reference.step(referenceRows, step, 4);
+            assertArrayEquals(referenceRows.values(), rows.values(), 0.0, "values after step " + step);
+            assertArrayEquals(reference.firstMoments(), mixed.firstMoments(), 0.0, "m after step " + step);
+            assertArrayEquals(reference.secondMoments(), mixed.secondMoments(), 0.0, "v after step " + step);
+        }
     }
 
     /**
