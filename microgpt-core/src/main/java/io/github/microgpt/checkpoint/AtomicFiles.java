@@ -12,8 +12,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -53,8 +51,8 @@ final class AtomicFiles {
     /** For tests only. */
     static volatile Hook hook;
 
-    private static final String SAVING = ".saving-";
-    private static final String OLD = ".old-";
+    private static final String SAVING = InterruptedSaves.SAVING;
+    private static final String OLD = InterruptedSaves.OLD;
 
     private AtomicFiles() {
     }
@@ -145,11 +143,14 @@ final class AtomicFiles {
     }
 
     /**
-     * Checks that {@link #writeDirectory} would accept a target, without writing anything.
+     * Checks that {@link #writeDirectory} would accept a target and can write beside it: the
+     * target is absent, empty or marked; its parent exists or can be created (no ancestor is a
+     * file); and the parent accepts a new directory (a probe directory is created and deleted
+     * there, so a read-only or virtual file system is found at once).
      *
      * @param directory the target
      * @param marker the file that marks a directory this class wrote
-     * @throws IOException if the target exists and would be refused
+     * @throws IOException if the target would be refused or nothing can be written there
      */
     static void checkTarget(Path directory, String marker) throws IOException {
         Path target = directory.toAbsolutePath().normalize();
@@ -159,6 +160,40 @@ final class AtomicFiles {
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             checkReplaceable(directory, target, marker);
         }
+        Path existing = target.getParent();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            throw new CheckpointException(directory, "no folder on its path exists");
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new CheckpointException(directory, "cannot be created: " + existing + " is a file, not a folder");
+        }
+        Path probe = besideName(existing, target, ".probe-");
+        try {
+            Files.createDirectory(probe);
+            writeAndSync(probe.resolve("probe"), new byte[] {1});
+        } catch (IOException e) {
+            throw new CheckpointException(directory, "cannot be written: creating a file in " + existing
+                    + " failed (" + describe(e) + ")", e);
+        } finally {
+            deleteRecursively(probe);
+        }
+    }
+
+    /** The cause of a file-system failure in a few words, for example "Read-only file system". */
+    static String describe(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "it refuses new entries, as a virtual file system such as /proc does";
+        }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private static void checkReplaceable(Path directory, Path target, String marker) throws IOException {
@@ -189,19 +224,12 @@ final class AtomicFiles {
      */
     static Path interruptedSaveOf(Path directory) {
         Path target = directory.toAbsolutePath().normalize();
-        Path parent = target.getParent();
-        if (parent == null || target.getFileName() == null || !Files.isDirectory(parent)) {
-            return null;
+        for (Path leftover : InterruptedSaves.leftovers(target)) {
+            if (leftover.getFileName().toString().contains(OLD)) {
+                return leftover;
+            }
         }
-        String prefix = "." + target.getFileName() + OLD;
-        List<Path> found = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent, e -> e.getFileName().toString()
-                .startsWith(prefix))) {
-            entries.forEach(found::add);
-        } catch (IOException e) {
-            return null;
-        }
-        return found.isEmpty() ? null : found.get(0);
+        return null;
     }
 
     private static Path besideName(Path parent, Path target, String kind) {

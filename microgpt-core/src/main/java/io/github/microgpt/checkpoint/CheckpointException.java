@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.internal.RegularFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -62,6 +63,9 @@ public final class CheckpointException extends IOException {
         }
         if (cause instanceof java.nio.file.AccessDeniedException) {
             return new CheckpointException(file, "the file cannot be read: permission denied", cause);
+        }
+        if (cause instanceof RegularFiles.NotRegularFileException notRegular) {
+            return new CheckpointException(file, notRegular.getReason(), cause);
         }
         return new CheckpointException(file, "the file cannot be read: " + cause, cause);
     }

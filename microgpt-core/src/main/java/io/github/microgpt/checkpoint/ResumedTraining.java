@@ -16,7 +16,9 @@ import io.github.microgpt.train.Trainer;
  * @param trainer the trainer, at the saved step and position
  * @param random the random generator in its saved state, to sample after training as the
  *     uninterrupted run would have; {@code null} if the checkpoint saved none
+ * @param losses the saved loss history, which goes on recording each step the trainer takes;
+ *     pass {@code losses().losses()} to {@link TrainingState#capture} when saving again
  */
 public record ResumedTraining(LanguageModel model, Tokenizer tokenizer, AdamOptimizer optimizer, Trainer trainer,
-                              PythonRandom random) {
+                              PythonRandom random, LossHistory losses) {
 }

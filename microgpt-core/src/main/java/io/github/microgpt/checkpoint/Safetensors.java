@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.internal.RegularFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -10,9 +11,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -268,72 +267,174 @@ public final class Safetensors {
      * @param file the file
      * @return the tensors and metadata
      * @throws CheckpointException naming the file and the problem if it is missing, unreadable,
-     *     truncated, corrupt, or uses a type other than {@code F64} and {@code F32}
+     *     not a regular file, truncated, corrupt, uses a type other than {@code F64} and
+     *     {@code F32}, or holds more data than half of the Java heap
      */
     public static Contents read(Path file) throws CheckpointException {
-        if (Files.isDirectory(file)) {
-            throw new CheckpointException(file, "is a directory, not a safetensors file");
-        }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            return read(file, channel);
-        } catch (IOException e) {
-            throw CheckpointException.unreadable(file, e);
+        try (Opened opened = Opened.open(file)) {
+            long bytes = 0;
+            for (Entry entry : opened.entries()) {
+                bytes += entry.end() - entry.begin();
+            }
+            MemoryBudget.check(file, "its tensors", bytes);
+            List<Tensor> tensors = new ArrayList<>(opened.entries().size());
+            for (Entry entry : opened.entries()) {
+                tensors.add(opened.read(entry));
+            }
+            return new Contents(tensors, opened.metadata());
         }
     }
 
-    private static Contents read(Path file, FileChannel channel) throws IOException {
-        long size = channel.size();
-        if (size < 8) {
-            throw new CheckpointException(file, "truncated: the file has " + size
-                    + " bytes, fewer than the 8 that give the header's length");
-        }
-        ByteBuffer lengthBytes = readFully(channel, 0, 8).order(ByteOrder.LITTLE_ENDIAN);
-        long headerLength = lengthBytes.getLong();
-        if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
-            throw new CheckpointException(file, "the header length field says " + Long.toUnsignedString(headerLength)
-                    + " bytes, more than the " + MAX_HEADER_BYTES + " this reader accepts (the file is damaged "
-                    + "or not a safetensors file)");
-        }
-        if (headerLength < 2) {
-            throw new CheckpointException(file, "the header length field says " + headerLength
-                    + " bytes, too short for a JSON object");
-        }
-        if (8 + headerLength > size) {
-            throw new CheckpointException(file, "truncated: the header length field says " + headerLength
-                    + " bytes but only " + (size - 8) + " follow");
-        }
-        byte[] headerBytes = readFully(channel, 8, (int) headerLength).array();
-        Map<String, Object> header = parseHeader(file, headerBytes);
-        long dataStart = 8 + headerLength;
-        long dataSize = size - dataStart;
+    /**
+     * A safetensors file whose header has been read and checked, and whose tensors are read one
+     * at a time, only when asked for. A checkpoint reads only the tensors its configuration
+     * describes, so that a header that declares others (a 2 GiB tensor in a sparse file, say)
+     * costs nothing.
+     */
+    static final class Opened implements AutoCloseable {
+        private final Path file;
+        private final FileChannel channel;
+        private final long dataStart;
+        private final List<Entry> entries;
+        private final Map<String, String> metadata;
 
-        Map<String, String> metadata = Map.of();
-        List<Entry> entries = new ArrayList<>();
-        JsonFields fields = JsonFields.root(file, header);
-        for (String name : header.keySet()) {
-            if (name.equals(METADATA_KEY)) {
-                metadata = fields.stringMap(METADATA_KEY);
-            } else {
-                entries.add(entry(file, name, fields.object(name), header.get(name)));
+        private Opened(Path file, FileChannel channel, long dataStart, List<Entry> entries,
+                       Map<String, String> metadata) {
+            this.file = file;
+            this.channel = channel;
+            this.dataStart = dataStart;
+            this.entries = List.copyOf(entries);
+            this.metadata = metadata;
+        }
+
+        /**
+         * Opens a file and reads and checks its header (not its data).
+         *
+         * @param file the file
+         * @return the opened file; close it
+         * @throws CheckpointException if it is not a regular file, or its header is bad
+         */
+        static Opened open(Path file) throws CheckpointException {
+            FileChannel channel;
+            try {
+                channel = RegularFiles.openForReading(file);
+            } catch (IOException e) {
+                throw CheckpointException.unreadable(file, e);
             }
-        }
-        checkLayout(file, entries, dataSize);
-
-        List<Tensor> tensors = new ArrayList<>(entries.size());
-        for (Entry entry : entries) {
-            ByteBuffer bytes = readFully(channel, dataStart + entry.begin, (int) (entry.end - entry.begin))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            double[] values = new double[(int) entry.count];
-            if (entry.dtype == DType.F64) {
-                bytes.asDoubleBuffer().get(values);
-            } else {
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = bytes.getFloat();
+            boolean opened = false;
+            try {
+                Opened result = open(file, channel);
+                opened = true;
+                return result;
+            } catch (IOException e) {
+                throw CheckpointException.unreadable(file, e);
+            } finally {
+                if (!opened) {
+                    closeQuietly(channel);
                 }
             }
-            tensors.add(new Tensor(entry.name, entry.dtype, entry.shape, values));
         }
-        return new Contents(tensors, metadata);
+
+        private static Opened open(Path file, FileChannel channel) throws IOException {
+            long size = channel.size();
+            if (size < 8) {
+                throw new CheckpointException(file, "truncated: the file has " + size
+                        + " bytes, fewer than the 8 that give the header's length");
+            }
+            ByteBuffer lengthBytes = readFully(channel, 0, 8).order(ByteOrder.LITTLE_ENDIAN);
+            long headerLength = lengthBytes.getLong();
+            if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
+                throw new CheckpointException(file, "the header length field says "
+                        + Long.toUnsignedString(headerLength) + " bytes, more than the " + MAX_HEADER_BYTES
+                        + " this reader accepts (the file is damaged or not a safetensors file)");
+            }
+            if (headerLength < 2) {
+                throw new CheckpointException(file, "the header length field says " + headerLength
+                        + " bytes, too short for a JSON object");
+            }
+            if (8 + headerLength > size) {
+                throw new CheckpointException(file, "truncated: the header length field says " + headerLength
+                        + " bytes but only " + (size - 8) + " follow");
+            }
+            byte[] headerBytes = readFully(channel, 8, (int) headerLength).array();
+            Map<String, Object> header = parseHeader(file, headerBytes);
+            long dataStart = 8 + headerLength;
+            long dataSize = size - dataStart;
+
+            Map<String, String> metadata = Map.of();
+            List<Entry> entries = new ArrayList<>();
+            JsonFields fields = JsonFields.root(file, header);
+            for (String name : header.keySet()) {
+                if (name.equals(METADATA_KEY)) {
+                    metadata = fields.stringMap(METADATA_KEY);
+                } else {
+                    entries.add(Safetensors.entry(file, name, fields.object(name), header.get(name)));
+                }
+            }
+            checkLayout(file, entries, dataSize);
+            return new Opened(file, channel, dataStart, entries, metadata);
+        }
+
+        /** The tensors the header declares, in header order, checked but not read. */
+        List<Entry> entries() {
+            return entries;
+        }
+
+        /** The header entry of a tensor, or {@code null} if there is none of that name. */
+        Entry entry(String name) {
+            for (Entry entry : entries) {
+                if (entry.name().equals(name)) {
+                    return entry;
+                }
+            }
+            return null;
+        }
+
+        Map<String, String> metadata() {
+            return metadata;
+        }
+
+        /**
+         * Reads one tensor's data.
+         *
+         * @param entry one of {@link #entries()}
+         * @return the tensor
+         * @throws CheckpointException if reading fails
+         */
+        Tensor read(Entry entry) throws CheckpointException {
+            try {
+                ByteBuffer bytes = readFully(channel, dataStart + entry.begin(), (int) (entry.end() - entry.begin()))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                double[] values = new double[(int) entry.count()];
+                if (entry.dtype() == DType.F64) {
+                    bytes.asDoubleBuffer().get(values);
+                } else {
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = bytes.getFloat();
+                    }
+                }
+                return new Tensor(entry.name(), entry.dtype(), entry.shape(), values);
+            } catch (IOException e) {
+                throw CheckpointException.unreadable(file, e);
+            }
+        }
+
+        private static void closeQuietly(FileChannel channel) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // Only read from; nothing is lost.
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // Only read from; nothing is lost.
+            }
+        }
     }
 
     private static Map<String, Object> parseHeader(Path file, byte[] headerBytes) throws CheckpointException {
@@ -366,7 +467,7 @@ public final class Safetensors {
     }
 
     /** A tensor's header entry, checked on its own. Offsets are relative to the data. */
-    private record Entry(String name, DType dtype, int[] shape, long count, long begin, long end) {
+    record Entry(String name, DType dtype, int[] shape, long count, long begin, long end) {
     }
 
     private static Entry entry(Path file, String name, JsonFields fields, Object raw) throws CheckpointException {

@@ -2,23 +2,35 @@ package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.random.PythonRandomState;
+import io.github.microgpt.text.DataSource;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
 import io.github.microgpt.train.TrainerState;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a checkpoint holds besides the model so that training can resume exactly: the
- * trainer's place in the run, the optimizer's moments, the random generator's state, and a
- * fingerprint of the documents.
+ * trainer's place in the run, the optimizer's moments, the random generator's state, a
+ * fingerprint of the documents, how the documents were made ({@link TrainingRun}: seed and
+ * source), and the loss of every step so far.
  *
  * <pre>{@code
- * TrainingState state = TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of("seed", "42"));
+ * LossHistory losses = LossHistory.recording(trainer);          // before the first step
+ * // ... train ...
+ * TrainingState state = TrainingState.capture(trainer, random, StepMode.DOCUMENT,
+ *         new TrainingRun(42, DataSource.embedded()), losses.losses(), Map.of());
  * Checkpoint.save(dir, trainer.model(), tokenizer, state);
  * }</pre>
+ *
+ * <p>The state must agree with itself: a loss history is empty or has one loss per step done,
+ * and a run that has done no step has moments that are all zero. {@link Checkpoint#load} refuses
+ * files that break these rules, naming the file and the field.
  *
  * @param trainer the trainer's position: steps done, run length, position cursor
  * @param optimizer the optimizer's settings and moments
@@ -26,14 +38,32 @@ import java.util.Objects;
  *     the uninterrupted run would have drawn; {@code null} if the run has no {@link PythonRandom}
  * @param stepMode how the run was stepping, for the record; {@code null} if unknown or mixed
  * @param data the fingerprint of the documents in training order
- * @param metadata free-form strings for the application, for example the seed and where the
- *     documents came from; may be empty
+ * @param metadata free-form strings for the application; may be empty. For readers of older
+ *     checkpoints it also carries the run's seed ({@value #SEED_KEY}) and, for a file or the
+ *     embedded names, its data ({@value #DATA_KEY}): the absolute path or
+ *     {@value DataSource#EMBEDDED_NAME}.
+ * @param run how the documents were made, or {@code null} if unknown; see {@link #trainingRun()}
+ * @param lossHistory the loss of each completed step in step order, or empty (a checkpoint written
+ *     before loss histories were kept, or a run resumed from one)
  */
 public record TrainingState(TrainerState trainer, OptimizerState optimizer, PythonRandomState random,
-                            StepMode stepMode, DataFingerprint data, Map<String, String> metadata) {
+                            StepMode stepMode, DataFingerprint data, Map<String, String> metadata,
+                            TrainingRun run, double[] lossHistory) {
+
+    /** The metadata key of the run's seed, as older checkpoints record it. */
+    public static final String SEED_KEY = "seed";
+    /** The metadata key of the run's data file or {@value DataSource#EMBEDDED_NAME}, as older checkpoints record it. */
+    public static final String DATA_KEY = "data";
+    /** The metadata key by which the simulator recorded its dataset's kind in older checkpoints. */
+    static final String SIMULATOR_SOURCE_KEY = "simulator.dataset.source";
+    /** The metadata key by which the simulator recorded its dataset's name in older checkpoints. */
+    static final String SIMULATOR_NAME_KEY = "simulator.dataset.name";
 
     /**
-     * Checks and copies the values.
+     * Checks and copies the values. When {@code run} is {@code null} it is read from the
+     * metadata's {@value #SEED_KEY} and {@value #DATA_KEY} if they describe one (as checkpoints of
+     * earlier versions do); then, if there is a run, those two keys are set from it (the data key
+     * only for a file or the embedded names).
      *
      * @param trainer the trainer's position
      * @param optimizer the optimizer's settings and moments
@@ -41,13 +71,53 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      * @param stepMode how the run was stepping, or {@code null}
      * @param data the fingerprint of the documents in training order
      * @param metadata free-form strings for the application; may be empty
+     * @param run how the documents were made, or {@code null}
+     * @param lossHistory the losses of the steps done, or empty; {@code null} counts as empty
      * @throws NullPointerException if the trainer, optimizer, data or metadata is null
+     * @throws IllegalArgumentException if the loss history is neither empty nor one finite loss
+     *     per step done
      */
     public TrainingState {
         Objects.requireNonNull(trainer, "trainer");
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(data, "data");
-        metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        Map<String, String> copy = new LinkedHashMap<>(metadata);
+        if (run == null) {
+            run = runOf(copy);
+        }
+        if (run != null) {
+            copy.put(SEED_KEY, Long.toString(run.seed()));
+            switch (run.data().kind()) {
+                case EMBEDDED, FILE -> copy.put(DATA_KEY, run.data().name());
+                case GIVEN -> copy.remove(DATA_KEY);
+            }
+        }
+        metadata = Collections.unmodifiableMap(copy);
+        lossHistory = lossHistory == null ? new double[0] : lossHistory.clone();
+        if (lossHistory.length != 0 && lossHistory.length != trainer.stepsDone()) {
+            throw new IllegalArgumentException("the loss history has " + lossHistory.length + " losses but "
+                    + trainer.stepsDone() + " steps are done (it must have one per step, or none)");
+        }
+        for (int i = 0; i < lossHistory.length; i++) {
+            if (!Double.isFinite(lossHistory[i])) {
+                throw new IllegalArgumentException("the loss of step " + (i + 1) + " is " + lossHistory[i]);
+            }
+        }
+    }
+
+    /**
+     * A state without a run record or loss history (read from the metadata if it describes a run).
+     *
+     * @param trainer the trainer's position
+     * @param optimizer the optimizer's settings and moments
+     * @param random the random generator's state, or {@code null}
+     * @param stepMode how the run was stepping, or {@code null}
+     * @param data the fingerprint of the documents in training order
+     * @param metadata free-form strings for the application; may be empty
+     */
+    public TrainingState(TrainerState trainer, OptimizerState optimizer, PythonRandomState random,
+                         StepMode stepMode, DataFingerprint data, Map<String, String> metadata) {
+        this(trainer, optimizer, random, stepMode, data, metadata, null, null);
     }
 
     /**
@@ -57,13 +127,118 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      * @param random the run's random generator, or {@code null}
      * @param stepMode how the run steps, or {@code null}
      * @param metadata free-form strings to record; may be empty
-     * @return the state
+     * @return the state, without a loss history
      * @throws IllegalArgumentException if the optimizer uses a schedule of its own (see
      *     {@link OptimizerState#of})
      */
     public static TrainingState capture(Trainer trainer, PythonRandom random, StepMode stepMode,
                                         Map<String, String> metadata) {
+        return capture(trainer, random, stepMode, null, null, metadata);
+    }
+
+    /**
+     * The whole state of a run, between two steps: what {@code microgpt train --save} saves.
+     *
+     * @param trainer the trainer
+     * @param random the run's random generator, or {@code null}
+     * @param stepMode how the run steps, or {@code null}
+     * @param run the seed and source of the documents, or {@code null}
+     * @param lossHistory one loss per step done (see {@link LossHistory}), or empty or {@code null}
+     * @param metadata free-form strings to record; may be empty
+     * @return the state
+     * @throws IllegalArgumentException if the optimizer uses a schedule of its own, or the loss
+     *     history does not have one loss per step done
+     */
+    public static TrainingState capture(Trainer trainer, PythonRandom random, StepMode stepMode, TrainingRun run,
+                                        double[] lossHistory, Map<String, String> metadata) {
         return new TrainingState(trainer.state(), OptimizerState.of(trainer.optimizer()),
-                random == null ? null : random.state(), stepMode, DataFingerprint.of(trainer.documents()), metadata);
+                random == null ? null : random.state(), stepMode, DataFingerprint.of(trainer.documents()), metadata,
+                run, lossHistory);
+    }
+
+    /**
+     * How the run's documents were made, if the checkpoint records it.
+     *
+     * @return the seed and the data source, or empty
+     */
+    public Optional<TrainingRun> trainingRun() {
+        return Optional.ofNullable(run);
+    }
+
+    /**
+     * The loss of every completed step, in step order: entry {@code i} is the loss of step
+     * {@code i + 1}, exactly as the run computed it (bit for bit).
+     *
+     * @return a copy; empty if the checkpoint was written without a loss history
+     */
+    @Override
+    public double[] lossHistory() {
+        return lossHistory.clone();
+    }
+
+    /** The run that metadata of an earlier checkpoint (the CLI's or the simulator's) describes. */
+    private static TrainingRun runOf(Map<String, String> metadata) {
+        String seedText = metadata.get(SEED_KEY);
+        if (seedText == null) {
+            return null;
+        }
+        long seed;
+        try {
+            seed = Long.parseLong(seedText.strip());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        String data = metadata.get(DATA_KEY);
+        if (data == null) {
+            String simulatorSource = metadata.get(SIMULATOR_SOURCE_KEY);
+            if (simulatorSource != null && !simulatorSource.equals(DataSource.EMBEDDED_NAME)) {
+                String name = metadata.getOrDefault(SIMULATOR_NAME_KEY, simulatorSource);
+                return new TrainingRun(seed, DataSource.given(name.isBlank() ? simulatorSource : name));
+            }
+            return new TrainingRun(seed, DataSource.embedded());
+        }
+        if (data.equals(DataSource.EMBEDDED_NAME)) {
+            return new TrainingRun(seed, DataSource.embedded());
+        }
+        try {
+            return Path.of(data).isAbsolute() ? new TrainingRun(seed, DataSource.file(Path.of(data))) : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Compares every component, the loss history bit for bit.
+     *
+     * @param other another object
+     * @return true if it is an equal state
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof TrainingState that && trainer.equals(that.trainer) && optimizer.equals(that.optimizer)
+                && Objects.equals(random, that.random) && stepMode == that.stepMode && data.equals(that.data)
+                && metadata.equals(that.metadata) && Objects.equals(run, that.run)
+                && Arrays.equals(lossHistory, that.lossHistory);
+    }
+
+    /**
+     * A hash of the components.
+     *
+     * @return the hash code
+     */
+    @Override
+    public int hashCode() {
+        return Objects.hash(trainer, optimizer, random, stepMode, data, metadata, run, Arrays.hashCode(lossHistory));
+    }
+
+    /**
+     * A short description, without the moments and losses.
+     *
+     * @return the position, run and sizes
+     */
+    @Override
+    public String toString() {
+        return "TrainingState[" + trainer + ", " + optimizer + ", stepMode=" + stepMode + ", " + data + ", run=" + run
+                + ", losses=" + lossHistory.length + ", metadata=" + metadata + "]";
     }
 }

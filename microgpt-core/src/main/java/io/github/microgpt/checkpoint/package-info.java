@@ -2,11 +2,24 @@
  * Saving trained models and resuming training: {@link io.github.microgpt.checkpoint.Checkpoint}
  * writes a directory with the weights in Hugging Face's safetensors format (readable from Python
  * with {@code safetensors} and PyTorch), the configuration and vocabulary in JSON, and optionally
- * the optimizer's moments and the trainer's and random generator's state, so that a run can stop
- * and continue bit for bit.
+ * a {@link io.github.microgpt.checkpoint.TrainingState}: the optimizer's moments, the trainer's
+ * and random generator's state, the {@link io.github.microgpt.checkpoint.TrainingRun} (seed and
+ * data source) and the {@link io.github.microgpt.checkpoint.LossHistory}, so that a run can stop
+ * and continue bit for bit, from the command line, the simulator or a program of your own, by one
+ * protocol ({@link io.github.microgpt.checkpoint.Checkpoint#resume(io.github.microgpt.model.LanguageModel)}).
+ * A {@link io.github.microgpt.checkpoint.SaveLock} keeps two processes from saving into one
+ * directory.
  *
  * <p>{@link io.github.microgpt.checkpoint.Safetensors} reads and writes safetensors files on their
- * own. Every reader here treats its input as untrusted: a damaged file is reported as a
- * {@link io.github.microgpt.checkpoint.CheckpointException} naming the file and the problem.
+ * own. Every reader here treats its input as untrusted: a damaged or hostile file (a header asking
+ * for gigabytes, a FIFO in place of a file, files that disagree) is reported as a
+ * {@link io.github.microgpt.checkpoint.CheckpointException} naming the file and the problem,
+ * before anything large is allocated and without waiting on anything.
+ *
+ * <p>Inside, {@code Checkpoint} is a facade: {@code Format} holds the names and limits,
+ * {@code ConfigJson} and {@code TrainerJson} the two JSON files, {@code MatrixTensors} the copy
+ * between the flat parameters and the tensors, {@code CheckpointReader} and
+ * {@code CheckpointWriter} the order of reading and writing, {@code AtomicFiles} and
+ * {@code InterruptedSaves} the crash safety, and {@code RunRebuilder} the wiring of a resumed run.
  */
 package io.github.microgpt.checkpoint;

@@ -60,13 +60,20 @@ public interface RandomSource {
      *
      * @param weights non-negative weights with a positive, finite total
      * @return an index into {@code weights}
-     * @throws IllegalArgumentException if there are no weights or their total is not positive
-     *     and finite
+     * @throws IllegalArgumentException if there are no weights, a weight is negative or NaN (a
+     *     negative weight would silently shift the other indices' chances), or their total is not
+     *     positive and finite
      */
     default int choice(double[] weights) {
         int n = weights.length;
         if (n == 0) {
             throw new IllegalArgumentException("choice needs at least one weight");
+        }
+        for (int i = 0; i < n; i++) {
+            if (!(weights[i] >= 0)) {
+                throw new IllegalArgumentException("weight " + i + " is " + weights[i]
+                        + "; weights must not be negative or NaN");
+            }
         }
         double[] cumulative = new double[n];
         double running = weights[0];

@@ -260,6 +260,40 @@ public final class Sampler {
         return kept;
     }
 
+    /**
+     * The distribution to draw from: the softmax of the logits over the temperature, or, when
+     * the temperature is so small that {@code logit / T} overflows (for example {@code 1e-310}),
+     * its limit as {@code T} goes to 0: all the weight on the most likely token (shared equally
+     * if several tie). The draw still takes one random number, as it would at any temperature.
+     */
+    static double[] probabilities(double[] logits, double temperature) {
+        double[] probabilities = Softmax.softmax(logits, temperature);
+        for (double p : probabilities) {
+            if (Double.isNaN(p)) {
+                return coldLimit(logits);
+            }
+        }
+        return probabilities;
+    }
+
+    private static double[] coldLimit(double[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double logit : logits) {
+            max = Math.max(max, logit);
+        }
+        int ties = 0;
+        for (double logit : logits) {
+            if (logit == max) {
+                ties++;
+            }
+        }
+        double[] limit = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            limit[i] = logits[i] == max ? 1.0 / ties : 0.0;
+        }
+        return limit;
+    }
+
     private static void checkTemperature(double temperature) {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("the temperature must be positive and finite, got " + temperature);
@@ -310,7 +344,7 @@ public final class Sampler {
             }
             int posId = sequence.length();
             double[] logits = sequence.next(context[context.length - 1]);
-            double[] probabilities = Softmax.softmax(logits, temperature);
+            double[] probabilities = probabilities(logits, temperature);
             if (topK != SamplingOptions.ALL_TOKENS && topK < probabilities.length) {
                 probabilities = keepTopK(probabilities, topK);
             }

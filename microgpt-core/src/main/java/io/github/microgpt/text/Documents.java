@@ -1,5 +1,6 @@
 package io.github.microgpt.text;
 
+import io.github.microgpt.internal.RegularFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -64,26 +65,79 @@ public final class Documents {
     }
 
     /**
-     * Reads documents from a UTF-8 text file.
+     * The largest data file {@link #load(Path)} reads: 64 MiB, some 300 times the embedded names.
+     * A character model learns from far less, and a larger file (or {@code /dev/zero}) would only
+     * fill the memory; {@link #load(Path, long)} takes another limit.
+     */
+    public static final long MAX_FILE_BYTES = 64L << 20;
+
+    /**
+     * Reads documents from a UTF-8 text file of at most {@value #MAX_FILE_BYTES} bytes.
      *
      * @param file the file
      * @return the documents, in order; never empty
      * @throws java.nio.file.NoSuchFileException if the file does not exist
      * @throws java.nio.file.AccessDeniedException if it cannot be read
+     * @throws java.nio.file.FileSystemException if it is a directory, a FIFO, a device or a
+     *     socket rather than a regular file (checked before opening it, so nothing waits)
      * @throws CharacterCodingException if it is not valid UTF-8 (the message gives the byte offset)
-     * @throws IOException if reading fails otherwise
+     * @throws IOException if it is larger than {@value #MAX_FILE_BYTES} bytes (checked before
+     *     reading) or reading fails otherwise
      * @throws IllegalArgumentException if the file holds no document (it is empty or blank)
      */
     public static List<String> load(Path file) throws IOException {
-        if (Files.isDirectory(file)) {
-            throw new IOException(file + " is a directory, not a text file");
+        return load(file, MAX_FILE_BYTES);
+    }
+
+    /**
+     * Reads documents from a UTF-8 text file, with a size limit of your choice; see
+     * {@link #load(Path)}.
+     *
+     * @param file the file
+     * @param maxBytes the largest size accepted, in bytes
+     * @return the documents, in order; never empty
+     * @throws IOException as {@link #load(Path)}; the message of a file that is too large names
+     *     its size and the limit
+     * @throws IllegalArgumentException if the file holds no document, or {@code maxBytes} is
+     *     negative or above {@code Integer.MAX_VALUE - 8}
+     */
+    public static List<String> load(Path file, long maxBytes) throws IOException {
+        if (maxBytes < 0 || maxBytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("the size limit must be from 0 to " + (Integer.MAX_VALUE - 8)
+                    + " bytes, got " + maxBytes);
         }
-        List<String> documents = parse(decodeUtf8(Files.readAllBytes(file), file.toString()));
+        byte[] bytes;
+        try {
+            bytes = RegularFiles.readAll(file, maxBytes, "the data file");
+        } catch (RegularFiles.FileTooLargeException e) {
+            throw new IOException(file + " has " + e.size() + " bytes, more than the " + maxBytes
+                    + " a data file may have (" + (maxBytes >> 20) + " MiB); a character model learns from far"
+                    + " less: use part of the file", e);
+        }
+        List<String> documents = parse(decodeUtf8(bytes, file.toString()));
         if (documents.isEmpty()) {
             throw new IllegalArgumentException("the data file " + file
                     + " holds no documents: every line is empty or blank");
         }
         return documents;
+    }
+
+    /**
+     * Reads the documents of a source that can be read again: the embedded names or a file.
+     *
+     * @param source an {@link DataSource.Kind#EMBEDDED} or {@link DataSource.Kind#FILE} source
+     * @return the documents, in order
+     * @throws IOException as {@link #load(Path)}
+     * @throws IllegalArgumentException for a {@link DataSource.Kind#GIVEN} source, whose
+     *     documents only the program that was given them has
+     */
+    public static List<String> load(DataSource source) throws IOException {
+        return switch (source.kind()) {
+            case EMBEDDED -> embeddedNames();
+            case FILE -> load(source.file().orElseThrow());
+            case GIVEN -> throw new IllegalArgumentException("the documents \"" + source.name() + "\" were given "
+                    + "to the program that trained the run; only it can supply them again");
+        };
     }
 
     /**

@@ -32,6 +32,12 @@ import java.util.List;
  */
 public final class Trainer {
 
+    /**
+     * The largest batch {@link #stepBatch} takes: far more documents than one step needs, and few
+     * enough that the batch's bookkeeping can never exhaust the memory.
+     */
+    public static final int MAX_BATCH_SIZE = 1 << 16;
+
     private final LanguageModel model;
     private final List<String> documents;
     private final int[][] tokens;
@@ -205,13 +211,15 @@ public final class Trainer {
      * @param batchSize the number of documents; at least 1
      * @param threads the most threads to use; at least 1
      * @return the finished step
-     * @throws IllegalArgumentException if {@code batchSize} or {@code threads} is below 1
+     * @throws IllegalArgumentException if {@code batchSize} or {@code threads} is below 1, or
+     *     {@code batchSize} is above {@value #MAX_BATCH_SIZE} (checked before anything is allocated)
      * @throws IllegalStateException if all {@link #totalSteps()} steps are done
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      */
     public StepEvent stepBatch(int batchSize, int threads) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("the batch size must be at least 1, got " + batchSize);
+        if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+            throw new IllegalArgumentException("the batch size must be from 1 to " + MAX_BATCH_SIZE + ", got "
+                    + batchSize);
         }
         if (threads < 1) {
             throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);

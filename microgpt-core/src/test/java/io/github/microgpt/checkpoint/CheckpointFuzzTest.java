@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.testing.Cases;
@@ -21,18 +22,18 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -183,7 +184,7 @@ class CheckpointFuzzTest {
         // A valid model: consistent shapes, finite weights, and it runs.
         LanguageModel model = checkpoint.model();
         assertEquals(checkpoint.tokenizer().vocabSize(), model.vocabSize());
-        assertEquals(Checkpoint.parameterCount(checkpoint.config(), model.vocabSize()), model.numParameters());
+        assertEquals(ParameterLayout.gptSize(checkpoint.config(), model.vocabSize()), model.numParameters());
         for (double w : checkpoint.weights()) {
             assertTrue(Double.isFinite(w), "a loaded weight is " + w);
         }

@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import io.github.microgpt.text.DataSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,7 +113,9 @@ class CheckpointTest {
         assertTrue(back.random().hasGaussNext());
         assertEquals(StepMode.DOCUMENT, back.stepMode());
         assertEquals(state.data(), back.data());
-        assertEquals(Map.of("seed", "5"), back.metadata());
+        assertEquals(Map.of("seed", "5", "data", "embedded"), back.metadata(), "the run's keys, for older readers");
+        assertEquals(new TrainingRun(5, DataSource.embedded()), back.trainingRun().orElseThrow(),
+                "a seed without a data key is a run on the embedded names, as 'train' wrote it before");
         assertEquals(state, back);
 
         ResumedTraining resumed = loaded.resume(DOCS);
@@ -283,11 +286,35 @@ class CheckpointTest {
         }
     }
 
-    /** The process "dies" between the two renames: the target name is gone, but the old checkpoint is complete. */
+    /**
+     * The process "dies" between the two renames: the target name is gone, but both versions are
+     * complete beside it. The next load puts the newer one in place and removes the leftovers.
+     */
     @Test
-    void aCrashBetweenTheRenamesLeavesACompleteCheckpointThatLoadNames() throws Exception {
+    void aCrashBetweenTheRenamesIsRepairedByTheNextLoad() throws Exception {
         Run run = run(1);
         Path dir = tmp.resolve("crash");
+        Checkpoint.save(dir, run.model(), TOKENIZER);
+        run.trainer().step(StepMode.DOCUMENT);
+        AtomicFiles.hook = at -> {
+            if (at.equals("aside")) {
+                throw new SimulatedCrash();
+            }
+        };
+        assertThrows(SimulatedCrash.class, () -> Checkpoint.save(dir, run.model(), TOKENIZER));
+        AtomicFiles.hook = null;
+        assertTrue(Files.notExists(dir), "the crash left the target name absent");
+
+        assertArrayEquals(run.model().parameters().values(), Checkpoint.load(dir).weights(),
+                "the complete new version was put in place");
+        assertEquals(Set.of("crash"), names(tmp), "no leftover remains");
+    }
+
+    /** While another holder has the lock (a save in progress elsewhere), load repairs nothing and names the leftover. */
+    @Test
+    void aLoadDuringSomeoneElsesSaveOnlyNamesTheLeftover() throws Exception {
+        Run run = run(1);
+        Path dir = tmp.resolve("busy");
         Checkpoint.save(dir, run.model(), TOKENIZER);
         double[] before = run.model().parameters().values();
         run.trainer().step(StepMode.DOCUMENT);
@@ -298,19 +325,22 @@ class CheckpointTest {
         };
         assertThrows(SimulatedCrash.class, () -> Checkpoint.save(dir, run.model(), TOKENIZER));
         AtomicFiles.hook = null;
-
-        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
-        assertTrue(e.getMessage().contains("a save was interrupted"), e.getMessage());
-        Path aside = AtomicFiles.interruptedSaveOf(dir);
-        assertNotNull(aside);
-        assertTrue(e.getMessage().contains(aside.toString()), e.getMessage());
-        assertArrayEquals(before, Checkpoint.load(aside).weights(), "the old checkpoint is complete where it says");
-        Path saving;
-        try (Stream<Path> files = Files.list(tmp)) {
-            saving = files.filter(p -> p.getFileName().toString().startsWith(".crash.saving-")).findFirst().orElseThrow();
+        Process holder = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "lock", dir.toString());
+        try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            assertEquals("locked", out.readLine(), "another process holds the lock");
+            CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
+            assertTrue(e.getMessage().contains("a save was interrupted"), e.getMessage());
+            Path aside = AtomicFiles.interruptedSaveOf(dir);
+            assertNotNull(aside);
+            assertTrue(e.getMessage().contains(aside.toString()), e.getMessage());
+            assertArrayEquals(before, Checkpoint.load(aside).weights(), "the old checkpoint is complete where it says");
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor();
         }
-        assertArrayEquals(run.model().parameters().values(), Checkpoint.load(saving).weights(),
-                "and the new one is complete in its temporary directory");
+        Checkpoint.load(dir);   // the holder is gone: now the load repairs
+        assertEquals(Set.of("busy"), names(tmp));
     }
 
     /** Stands for the process dying: not an IOException, so no clean-up runs. */

@@ -393,4 +393,16 @@ class PythonRandomTest {
             }
         });
     }
+
+    @Test
+    void choiceRefusesNegativeAndNaNWeightsEvenWithAPositiveTotal() {
+        PythonRandom random = new PythonRandom(1);
+        for (double bad : new double[] {-0.5, Double.NaN, Double.NEGATIVE_INFINITY}) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> random.choice(new double[] {1.0, bad, 2.0}));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("weight 1 is " + bad), e.getMessage());
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(new PythonRandom(1).choice(new double[] {0.0, 1.0}),
+                random.choice(new double[] {0.0, 1.0}), "a refused call draws nothing");
+    }
 }

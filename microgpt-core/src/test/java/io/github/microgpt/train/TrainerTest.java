@@ -436,4 +436,14 @@ class TrainerTest {
         trainer(model, DOCS, 6).run(StepMode.DOCUMENT);
         return model.parameters().values();
     }
+
+    @Test
+    void anAbsurdBatchSizeIsRefusedBeforeAnythingIsAllocated() {
+        Trainer trainer = trainer(model(4), DOCS, 3);
+        for (int batch : new int[] {Integer.MAX_VALUE, Trainer.MAX_BATCH_SIZE + 1, 0, -5}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> trainer.stepBatch(batch, 1));
+            assertTrue(e.getMessage().contains("from 1 to " + Trainer.MAX_BATCH_SIZE + ", got " + batch), e.getMessage());
+        }
+        assertEquals(0, trainer.stepsDone(), "nothing was trained");
+    }
 }

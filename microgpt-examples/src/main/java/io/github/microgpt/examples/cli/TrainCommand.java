@@ -2,7 +2,10 @@ package io.github.microgpt.examples.cli;
 
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
+import io.github.microgpt.checkpoint.LossHistory;
 import io.github.microgpt.checkpoint.ResumedTraining;
+import io.github.microgpt.checkpoint.SaveLock;
+import io.github.microgpt.checkpoint.TrainingRun;
 import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Engine;
@@ -11,9 +14,9 @@ import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
+import io.github.microgpt.text.DataSource;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
-import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
 import java.io.IOException;
@@ -24,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -199,7 +201,7 @@ public final class TrainCommand implements Callable<Integer> {
         CliContext context = parent.context();
         validate();
         ProgressMode progressMode = ProgressMode.fromEnvironment(context);
-        try {
+        try (SaveLock lock = save == null ? null : lockSaveTarget()) {
             run(context, progressMode.enabled(context));
         } catch (OutOfMemoryError e) {
             throw new CommandFailedException("out of memory: the model or the data is too large for the Java heap "
@@ -209,9 +211,21 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A run ready to train: from scratch, or rebuilt from a checkpoint. */
+    /** A run ready to train: from scratch, or rebuilt from a checkpoint, with its losses recorded. */
     private record Run(PythonRandom random, Tokenizer tokenizer, LanguageModel model, Trainer trainer,
-                       Map<String, String> metadata) {
+                       TrainingRun recipe, LossHistory losses) {
+    }
+
+    /**
+     * Takes the lock of the --save directory for the whole run, so that a second 'train' saving
+     * there is told at its start, not after its run.
+     */
+    private SaveLock lockSaveTarget() {
+        try {
+            return SaveLock.acquire(save);
+        } catch (IOException e) {
+            throw new UsageException("--save: " + e.getMessage(), e);
+        }
     }
 
     private void run(CliContext context, boolean showProgress) {
@@ -238,7 +252,7 @@ public final class TrainCommand implements Callable<Integer> {
                 progress.update(event.step() - firstStep);
             }
         });
-        Runnable train = () -> train(run, lastStep);
+        Runnable train = () -> train(context, run, lastStep);
         if (progress == null) {
             train.run();
         } else {
@@ -258,10 +272,14 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
 
-        if (save != null) {
-            saveCheckpoint(run);
-        }
+        // Saved before sampling draws from the generator, so that 'generate' continues where
+        // training left it. A final save that fails does not take the samples of a finished run
+        // with it: they are printed, and then the failure is reported.
+        CommandFailedException saveFailure = save == null ? null : trySave(run, state(run));
         if (trainer.stepsDone() < trainer.totalSteps()) {
+            if (saveFailure != null) {
+                throw saveFailure;
+            }
             return;  // stopped early: the samples come when the run is complete
         }
 
@@ -273,6 +291,9 @@ public final class TrainCommand implements Callable<Integer> {
             out.flush();
         }
         out.flush();
+        if (saveFailure != null) {
+            throw saveFailure;
+        }
     }
 
     /** Seeds, loads and shuffles the documents, builds the model: {@code microgpt.py}'s start. */
@@ -287,13 +308,28 @@ public final class TrainCommand implements Callable<Integer> {
 
         GptConfig config = new GptConfig(nLayer, nEmbd, nHead, blockSize, GptConfig.defaults().initStd());
         checkModelSize(config, tokenizer.vocabSize());
+        checkSavable(tokenizer);
         LanguageModel model = engine().create(config, tokenizer.vocabSize(), random);
         out.line("num params: " + model.numParameters());
         out.flush();
 
         AdamOptimizer optimizer = new AdamOptimizer(model.numParameters()).withLearningRate(learningRate);
         Trainer trainer = new Trainer(model, tokenizer, docs, optimizer, steps);
-        return new Run(random, tokenizer, model, trainer, metadata(seed, data));
+        TrainingRun recipe = new TrainingRun(seed, data == null ? DataSource.embedded() : DataSource.file(data));
+        return new Run(random, tokenizer, model, trainer, recipe, LossHistory.recording(trainer));
+    }
+
+    /** With --save, a vocabulary a checkpoint cannot hold is refused before the first step, not after the last. */
+    private void checkSavable(Tokenizer tokenizer) {
+        if (save == null) {
+            return;
+        }
+        try {
+            Checkpoint.checkVocabulary(tokenizer);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--save: the data cannot be saved in a checkpoint: " + e.getMessage()
+                    + (data == null ? "" : " (" + data + ")"), e);
+        }
     }
 
     /**
@@ -314,11 +350,15 @@ public final class TrainCommand implements Callable<Integer> {
                     + state.stepMode().name().toLowerCase(Locale.ROOT) + " per step, and 'train' trains one "
                     + "document per step");
         }
-        long runSeed = metadataSeed(state);
-        String savedData = state.metadata().getOrDefault(DATA_KEY, EMBEDDED);
-        Path dataFile = data != null ? data : savedData.equals(EMBEDDED) ? null : Path.of(savedData);
-        List<String> docs = new ArrayList<>(loadDocuments(dataFile));
-        new PythonRandom(runSeed).shuffle(docs);
+        TrainingRun saved = state.trainingRun().orElseThrow(() -> new UsageException("cannot resume from " + resume
+                + ": its " + Checkpoint.TRAINER_FILE + " does not record the seed the documents were shuffled with"));
+        DataSource source = data != null ? DataSource.file(data) : saved.data();
+        if (source.kind() == DataSource.Kind.GIVEN) {
+            throw new UsageException("cannot resume from " + resume + ": it was trained on documents given to the "
+                    + "simulator (\"" + source.name() + "\"); give the same documents as a file with --data");
+        }
+        TrainingRun recipe = new TrainingRun(saved.seed(), source);
+        List<String> docs = recipe.trainingOrder(loadDocuments(source.file().orElse(null)));
         ResumedTraining resumed;
         try {
             // The weights come from the checkpoint; the random source only fills a model about to be overwritten.
@@ -326,58 +366,69 @@ public final class TrainCommand implements Callable<Integer> {
                     checkpoint.tokenizer().vocabSize(), new PythonRandom(0)));
         } catch (CheckpointException e) {
             throw new UsageException("cannot resume from " + resume + ": " + e.problem()
-                    + (dataFile == null ? " (the embedded names)" : " (" + dataFile + ")"), e);
+                    + (source.kind() == DataSource.Kind.EMBEDDED ? " (the embedded names)" : " (" + source.name() + ")"),
+                    e);
         }
         checkStopAfter(resumed.trainer().stepsDone(), resumed.trainer().totalSteps());
         out.line("num docs: " + docs.size());
         out.line("vocab size: " + resumed.tokenizer().vocabSize());
         out.line("num params: " + resumed.model().numParameters());
         out.flush();
-        PythonRandom random = resumed.random() != null ? resumed.random() : new PythonRandom(runSeed);
-        return new Run(random, resumed.tokenizer(), resumed.model(), resumed.trainer(), metadata(runSeed, dataFile));
-    }
-
-    /** What a checkpoint records so that {@code --resume} can rebuild the documents: seed and data. */
-    private static Map<String, String> metadata(long seed, Path dataFile) {
-        Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put(SEED_KEY, Long.toString(seed));
-        metadata.put(DATA_KEY, dataFile == null ? EMBEDDED : dataFile.toAbsolutePath().normalize().toString());
-        return metadata;
+        PythonRandom random = resumed.random() != null ? resumed.random() : new PythonRandom(saved.seed());
+        return new Run(random, resumed.tokenizer(), resumed.model(), resumed.trainer(), recipe, resumed.losses());
     }
 
     /**
      * Trains one document per step up to step {@code lastStep}, saving every {@code --save-every}
-     * steps (the save at the end is the caller's).
+     * steps (the save at the end is the caller's). A periodic save that fails is reported on
+     * stderr and training goes on: the final save tries again, and says so if it fails too.
      */
-    private void train(Run run, int lastStep) {
+    private void train(CliContext context, Run run, int lastStep) {
         Trainer trainer = run.trainer();
         while (trainer.stepsDone() < lastStep) {
             trainer.step(StepMode.DOCUMENT);
             if (saveEvery != null && trainer.stepsDone() % saveEvery == 0 && trainer.stepsDone() < lastStep) {
-                saveCheckpoint(run);
+                try {
+                    Checkpoint.save(save, run.model(), run.tokenizer(), state(run));
+                } catch (IOException e) {
+                    context.err().println("microgpt: warning: could not save step " + trainer.stepsDone() + " in "
+                            + save + ": " + describeSaveFailure(e) + "; training goes on");
+                    context.err().flush();
+                }
             }
         }
     }
 
-    private void saveCheckpoint(Run run) {
+    /** Everything --resume needs: the trainer and optimizer, the generator, the run's seed and data, the losses. */
+    private static TrainingState state(Run run) {
+        return TrainingState.capture(run.trainer(), run.random(), StepMode.DOCUMENT, run.recipe(),
+                run.losses().losses(), Map.of());
+    }
+
+    /** Saves the run; a failure is returned, to be reported when the run's output is complete. */
+    private CommandFailedException trySave(Run run, TrainingState state) {
         try {
-            Checkpoint.save(save, run.model(), run.tokenizer(),
-                    TrainingState.capture(run.trainer(), run.random(), StepMode.DOCUMENT, run.metadata()));
+            Checkpoint.save(save, run.model(), run.tokenizer(), state);
+            return null;
         } catch (IOException e) {
-            throw new CommandFailedException("cannot save the checkpoint: " + e.getMessage(),
-                    CommandFailedException.FAILED, e);
+            return new CommandFailedException("the run " + (state.trainer().stepsDone() == state.trainer().totalSteps()
+                    ? "finished" : "stopped after step " + state.trainer().stepsDone()) + " but could not be saved in "
+                    + save + ": " + describeSaveFailure(e), CommandFailedException.FAILED, e);
         }
     }
 
-    private long metadataSeed(TrainingState state) {
-        String value = state.metadata().get(SEED_KEY);
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new UsageException("cannot resume from " + resume + ": its trainer.json does not record the seed "
-                    + "the documents were shuffled with (metadata \"seed\" is " + (value == null ? "missing"
-                    : "\"" + value + "\"") + ")", e);
+    /** The cause of a failed save in words: the checkpoint's problem, or the file system's reason. */
+    static String describeSaveFailure(IOException e) {
+        if (e instanceof CheckpointException checkpoint) {
+            return checkpoint.problem();
         }
+        if (e instanceof AccessDeniedException denied) {
+            return "permission denied (" + denied.getFile() + ")";
+        }
+        if (e instanceof FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason() + " (" + fs.getFile() + ")";
+        }
+        return String.valueOf(e.getMessage());
     }
 
     private void checkStopAfter(int stepsDone, int totalSteps) {
@@ -490,17 +541,16 @@ public final class TrainCommand implements Callable<Integer> {
             return "the data file " + e.getMessage();
         }
         if (e instanceof FileSystemException fs && fs.getReason() != null) {
-            return "the data file " + file + " cannot be read: " + fs.getReason();
+            // "is a FIFO, a device or a socket, not a regular file" reads on from the file's name.
+            return "the data file " + file + (fs.getReason().startsWith("is ") ? " " : " cannot be read: ")
+                    + fs.getReason();
         }
-        return "the data file " + file + " cannot be read: " + e.getMessage();
+        String message = String.valueOf(e.getMessage());
+        if (message.startsWith(file + " ")) {
+            return "the data file " + message;  // for example "<file> has N bytes, more than the M ..."
+        }
+        return "the data file " + file + " cannot be read: " + message;
     }
-
-    /** The metadata key of the seed the documents were shuffled with. */
-    static final String SEED_KEY = "seed";
-    /** The metadata key of the data: {@value #EMBEDDED} or the absolute path of the data file. */
-    static final String DATA_KEY = "data";
-    /** The data source of a run on the embedded names. */
-    static final String EMBEDDED = "embedded";
 
     private static void requireAtLeastOne(String option, int value) {
         if (value < 1) {

@@ -7,6 +7,7 @@ import com.google.gson.stream.JsonWriter;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.text.Documents;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -188,8 +189,14 @@ final class CheckpointStore {
         int totalSteps = -1;
         Path trainer = folder.resolve(Checkpoint.TRAINER_FILE);
         try {
-            if (Files.isRegularFile(trainer) && Files.size(trainer) <= MAX_TRAINER_BYTES) {
-                JsonObject root = JsonParser.parseString(Files.readString(trainer, StandardCharsets.UTF_8))
+            // Only a regular file is opened (a FIFO would block the listing), and never read past the limit.
+            BasicFileAttributes trainerAttributes = Files.readAttributes(trainer, BasicFileAttributes.class);
+            if (trainerAttributes.isRegularFile() && trainerAttributes.size() <= MAX_TRAINER_BYTES) {
+                byte[] bytes;
+                try (InputStream in = Files.newInputStream(trainer)) {
+                    bytes = in.readNBytes((int) MAX_TRAINER_BYTES);
+                }
+                JsonObject root = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8))
                         .getAsJsonObject();
                 JsonObject position = root.getAsJsonObject("trainer");
                 JsonElement done = position.get("steps_done");

@@ -1,0 +1,132 @@
+package io.github.microgpt.checkpoint;
+
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.Parameters;
+import io.github.microgpt.text.Tokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a model (and its training state) into the files of a checkpoint, checks them, and has
+ * {@link AtomicFiles} put them in place under the directory's {@link SaveLock}.
+ */
+final class CheckpointWriter {
+
+    private CheckpointWriter() {
+    }
+
+    static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training, DType dtype)
+            throws IOException {
+        Map<String, byte[]> files = encode(model, tokenizer, training, dtype);
+        SaveLock lock = SaveLock.isHeldHere(directory) ? null : SaveLock.acquire(directory);
+        Path target = directory.toAbsolutePath().normalize();
+        synchronized (IN_PROGRESS) {
+            IN_PROGRESS.add(target);
+        }
+        try {
+            InterruptedSaves.repair(directory, true);
+            AtomicFiles.writeDirectory(directory, files, Format.CONFIG_FILE);
+        } finally {
+            synchronized (IN_PROGRESS) {
+                IN_PROGRESS.remove(target);
+            }
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
+
+    /** The directories a save of this process is writing into right now: their leftovers are not leftovers. */
+    private static final Set<Path> IN_PROGRESS = new HashSet<>();
+
+    /**
+     * Whether a thread of this process is saving into a directory at this moment.
+     *
+     * @param directory the checkpoint directory
+     * @return true while a {@link #save} into it runs
+     */
+    static boolean inProgress(Path directory) {
+        synchronized (IN_PROGRESS) {
+            return IN_PROGRESS.contains(directory.toAbsolutePath().normalize());
+        }
+    }
+
+    /** The files of a checkpoint, by name, in the order they are written: config.json last. */
+    private static Map<String, byte[]> encode(LanguageModel model, Tokenizer tokenizer, TrainingState training,
+                                              DType dtype) {
+        checkVocabulary(tokenizer);
+        if (tokenizer.vocabSize() != model.vocabSize()) {
+            throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize() + " tokens but the model "
+                    + model.vocabSize());
+        }
+        GptConfig config = model.config();
+        Parameters parameters = model.parameters();
+        List<ParameterMatrix> layout = MatrixTensors.layout(config, model.vocabSize());
+        if (!layout.equals(parameters.matrices())) {
+            throw new IllegalArgumentException("the model's parameter matrices " + parameters.matrices()
+                    + " are not those of a GPT of its configuration " + layout);
+        }
+        double[] values = parameters.values();
+        for (ParameterMatrix matrix : layout) {
+            for (int i = 0; i < matrix.size(); i++) {
+                double value = values[matrix.offset() + i];
+                if (!Double.isFinite(value)) {
+                    throw new IllegalArgumentException("weight (" + i / matrix.cols() + ", " + i % matrix.cols()
+                            + ") of " + matrix.name() + " is " + value + "; a model with NaN or infinite weights "
+                            + "(a diverged run) is not saved");
+                }
+            }
+        }
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put(Format.MODEL_FILE, Safetensors.encode(MatrixTensors.tensors(layout, values, "", dtype), Map.of(
+                "format", "pt", "microgpt.format", Format.FORMAT, "microgpt.version", String.valueOf(Format.VERSION))));
+        if (training != null) {
+            OptimizerState optimizer = training.optimizer();
+            if (optimizer.size() != values.length) {
+                throw new IllegalArgumentException("the optimizer state has moments for " + optimizer.size()
+                        + " parameters but the model has " + values.length);
+            }
+            List<Tensor> moments = new ArrayList<>();
+            double[] m = optimizer.firstMoments();
+            double[] v = optimizer.secondMoments();
+            for (ParameterMatrix matrix : layout) {
+                moments.add(MatrixTensors.tensor(matrix, m, matrix.name() + ".m", DType.F64));
+                moments.add(MatrixTensors.tensor(matrix, v, matrix.name() + ".v", DType.F64));
+            }
+            files.put(Format.OPTIMIZER_FILE, Safetensors.encode(moments,
+                    Map.of("format", "pt", "microgpt.optimizer", "adam")));
+            double[] losses = training.lossHistory();
+            if (losses.length > 0) {
+                files.put(Format.LOSSES_FILE, Safetensors.encode(List.of(new Tensor(Format.LOSSES_TENSOR, DType.F64,
+                        new int[] {losses.length}, losses)), Map.of("microgpt.content", "the loss of each step")));
+            }
+            files.put(Format.TRAINER_FILE, Json.write(TrainerJson.write(training)).getBytes(StandardCharsets.UTF_8));
+        }
+        // config.json last: it marks a directory as a checkpoint.
+        files.put(Format.CONFIG_FILE, Json.write(ConfigJson.write(config, tokenizer, values.length))
+                .getBytes(StandardCharsets.UTF_8));
+        return files;
+    }
+
+    /**
+     * Refuses a vocabulary a checkpoint cannot hold: see {@link ConfigJson#unprintable}.
+     *
+     * @param tokenizer the tokenizer
+     * @throws IllegalArgumentException naming the first character that does not print on one line
+     */
+    static void checkVocabulary(Tokenizer tokenizer) {
+        String problem = ConfigJson.unprintable(tokenizer.characters());
+        if (problem != null) {
+            throw new IllegalArgumentException("the vocabulary " + problem);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package io.github.microgpt.checkpoint;
+
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.ParameterLayout;
+import io.github.microgpt.text.Tokenizer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@value Format#CONFIG_FILE}: the model's configuration and its vocabulary, written and read
+ * back with every field checked. Reading it is the first step of a load, and everything after is
+ * bounded by what it describes.
+ */
+final class ConfigJson {
+
+    /**
+     * What {@value Format#CONFIG_FILE} holds.
+     *
+     * @param config the model's shape
+     * @param tokenizer the vocabulary
+     * @param numParams the number of parameters the configuration gives (checked against the file)
+     */
+    record Contents(GptConfig config, Tokenizer tokenizer, int numParams) {
+    }
+
+    private ConfigJson() {
+    }
+
+    static Map<String, Object> write(GptConfig config, Tokenizer tokenizer, int numParams) {
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("n_layer", config.nLayer());
+        model.put("n_embd", config.nEmbd());
+        model.put("n_head", config.nHead());
+        model.put("block_size", config.blockSize());
+        model.put("init_std", config.initStd());
+        model.put("vocab_size", tokenizer.vocabSize());
+        model.put("num_params", numParams);
+        Map<String, Object> vocabulary = new LinkedHashMap<>();
+        vocabulary.put("characters", tokenizer.characters());
+        vocabulary.put("bos", tokenizer.bos());
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("format", Format.FORMAT);
+        root.put("version", Format.VERSION);
+        root.put("model", model);
+        root.put("vocabulary", vocabulary);
+        return root;
+    }
+
+    static Contents read(Path file, JsonFields root) throws CheckpointException {
+        JsonFile.checkFormat(file, root, Format.FORMAT);
+        JsonFields model = root.object("model");
+        GptConfig config = readConfig(file, model);
+        int vocabSize = model.integer("vocab_size", 2, Integer.MAX_VALUE);
+        Tokenizer tokenizer = readVocabulary(file, root.object("vocabulary"), vocabSize);
+        long numParams = ParameterLayout.gptSize(config, vocabSize);
+        if (numParams > ParameterLayout.MAX_SIZE) {
+            throw new CheckpointException(file, "the configuration describes a model of " + numParams
+                    + " parameters, more than a model can hold (" + ParameterLayout.MAX_SIZE + ")");
+        }
+        long saved = model.longInteger("num_params", 0, Long.MAX_VALUE);
+        if (saved != numParams) {
+            throw model.error("num_params", "is " + saved + " but the configuration gives " + numParams
+                    + " parameters");
+        }
+        return new Contents(config, tokenizer, (int) numParams);
+    }
+
+    private static GptConfig readConfig(Path file, JsonFields model) throws CheckpointException {
+        int nLayer = model.integer("n_layer", 1, Integer.MAX_VALUE);
+        int nEmbd = model.integer("n_embd", 1, Integer.MAX_VALUE);
+        int nHead = model.integer("n_head", 1, Integer.MAX_VALUE);
+        int blockSize = model.integer("block_size", 1, Integer.MAX_VALUE);
+        double initStd = model.finiteDouble("init_std");
+        try {
+            return new GptConfig(nLayer, nEmbd, nHead, blockSize, initStd);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, "invalid model configuration: " + e.getMessage(), e);
+        }
+    }
+
+    private static Tokenizer readVocabulary(Path file, JsonFields vocabulary, int vocabSize)
+            throws CheckpointException {
+        String characters = vocabulary.string("characters");
+        int[] codePoints = characters.codePoints().toArray();
+        if (codePoints.length != vocabSize - 1) {
+            throw vocabulary.error("characters", "has " + codePoints.length + " characters but vocab_size is "
+                    + vocabSize + " (the characters and BOS)");
+        }
+        String unprintable = unprintable(characters);
+        if (unprintable != null) {
+            throw vocabulary.error("characters", unprintable);
+        }
+        for (int i = 1; i < codePoints.length; i++) {
+            if (codePoints[i] <= codePoints[i - 1]) {
+                throw vocabulary.error("characters", "is not in increasing code-point order at character " + i
+                        + " (" + codePoint(codePoints[i]) + "): token ids would change");
+            }
+        }
+        int bos = vocabulary.integer("bos", 0, Integer.MAX_VALUE);
+        if (bos != vocabSize - 1) {
+            throw vocabulary.error("bos", "is " + bos + " but must be " + (vocabSize - 1) + ", after the characters");
+        }
+        try {
+            return Tokenizer.ofCharacters(characters);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, "invalid vocabulary: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether every token of a vocabulary is a character that prints on one line: no control
+     * character but the tab (a line break or a terminal's escape would reach the output of every
+     * sample), no line or paragraph separator, no half of a surrogate pair.
+     *
+     * @param characters the vocabulary's characters
+     * @return {@code null} if all are fine, else what is wrong with the first that is not
+     */
+    static String unprintable(String characters) {
+        int index = 0;
+        for (int i = 0; i < characters.length(); index++) {
+            int cp = characters.codePointAt(i);
+            i += Character.charCount(cp);
+            int type = Character.getType(cp);
+            boolean bad = (type == Character.CONTROL && cp != '\t') || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE;
+            if (bad) {
+                return "holds " + codePoint(cp) + " at character " + index + ", which is not a printable character"
+                        + " (tokens are single characters that print on one line: no control characters but the"
+                        + " tab, no line breaks, no unpaired surrogates)";
+            }
+        }
+        return null;
+    }
+
+    private static String codePoint(int cp) {
+        return String.format("U+%04X", cp);
+    }
+}

@@ -1,0 +1,34 @@
+package io.github.microgpt.checkpoint;
+
+/**
+ * The names and limits of the checkpoint format, in one place; {@link Checkpoint} publishes the
+ * ones a user may need.
+ */
+final class Format {
+
+    /** The format name in {@value #CONFIG_FILE}. */
+    static final String FORMAT = "microgpt-checkpoint";
+    /** The format name in {@value #TRAINER_FILE}. */
+    static final String TRAINING_FORMAT = "microgpt-training-state";
+    /** The version of the format this library writes and reads. */
+    static final int VERSION = 1;
+
+    /** The weights, one tensor per matrix. */
+    static final String MODEL_FILE = "model.safetensors";
+    /** The configuration and vocabulary; written last, it marks a directory as a checkpoint. */
+    static final String CONFIG_FILE = "config.json";
+    /** Adam's moments, {@code NAME.m} and {@code NAME.v} per matrix (training state). */
+    static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    /** The trainer's position, the optimizer's settings, the random state, the run (training state). */
+    static final String TRAINER_FILE = "trainer.json";
+    /** The loss of every completed step, one {@code F64} tensor (training state, optional). */
+    static final String LOSSES_FILE = "losses.safetensors";
+    /** The name of the tensor in {@value #LOSSES_FILE}. */
+    static final String LOSSES_TENSOR = "losses";
+
+    /** The largest JSON file read, 1 MiB: room for a vocabulary of some 100,000 characters. */
+    static final int MAX_JSON_BYTES = 1 << 20;
+
+    private Format() {
+    }
+}

@@ -1,0 +1,137 @@
+package io.github.microgpt.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Puts right what a save killed halfway left behind, so that nobody has to rename folders by
+ * hand. {@link AtomicFiles#writeDirectory} works beside the target in {@code .NAME.saving-XXXX}
+ * (the new version, being written) and {@code .NAME.old-XXXX} (the old version, renamed aside for a
+ * moment). A kill at any point leaves one of:
+ * <ul>
+ *   <li>the target complete, plus a partial or complete {@code .saving-} or a complete
+ *       {@code .old-}: the leftovers are deleted;</li>
+ *   <li>no target, but a complete {@code .saving-} and a complete {@code .old-} (killed between
+ *       the two renames), or only a {@code .saving-} (a first save killed before its rename): the
+ *       newest leftover that loads as a checkpoint becomes the target, and the rest is deleted.</li>
+ * </ul>
+ * This runs only under the directory's {@link SaveLock}, so a save in progress in another
+ * process is never taken for a crashed one; the lock file of a killed process goes too. It is best effort: if the directory cannot be
+ * written (a read-only disk), nothing changes and the loader's message says where the leftovers are.
+ */
+final class InterruptedSaves {
+
+    static final String SAVING = ".saving-";
+    static final String OLD = ".old-";
+
+    private InterruptedSaves() {
+    }
+
+    /**
+     * Repairs a checkpoint directory if a save was interrupted.
+     *
+     * @param directory the checkpoint directory
+     * @param lockHeld whether the caller holds the directory's {@link SaveLock}; if neither it
+     *     nor anything else in this process does, it is taken here, and nothing is done if another
+     *     process holds it
+     */
+    static void repair(Path directory, boolean lockHeld) {
+        Path target = directory.toAbsolutePath().normalize();
+        if (target.getParent() == null || target.getFileName() == null) {
+            return;
+        }
+        // A lock file whose holder was killed is a leftover too: taking and releasing the lock removes it.
+        boolean staleLock = !lockHeld && Files.exists(SaveLock.lockFile(target), LinkOption.NOFOLLOW_LINKS);
+        if (!staleLock && leftovers(target).isEmpty()) {
+            return;
+        }
+        if (!lockHeld && CheckpointWriter.inProgress(target)) {
+            return;  // another thread of this process is saving there: its files are not leftovers
+        }
+        if (lockHeld || SaveLock.isHeldHere(target)) {
+            // This process holds the lock (say, a run that saves into the directory it resumed
+            // from): no other process is saving there.
+            repairLocked(target);
+            return;
+        }
+        try (SaveLock lock = SaveLock.tryAcquire(target)) {
+            if (lock != null) {
+                repairLocked(target);
+            }
+        } catch (IOException | RuntimeException e) {
+            // Cannot take the lock (a read-only place): leave everything as it is.
+        }
+    }
+
+    private static void repairLocked(Path target) {
+        List<Path> leftovers = leftovers(target);
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            // Newest first: a complete new version beats the old one it was replacing.
+            List<Path> candidates = new ArrayList<>(leftovers.stream()
+                    .filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList());
+            candidates.sort(Comparator.comparing((Path p) -> !p.getFileName().toString().contains(SAVING))
+                    .thenComparing(InterruptedSaves::modified, Comparator.reverseOrder()));
+            for (Path candidate : candidates) {
+                try {
+                    CheckpointReader.read(candidate);
+                } catch (CheckpointException incomplete) {
+                    continue;
+                }
+                try {
+                    Files.move(candidate, target, StandardCopyOption.ATOMIC_MOVE);
+                    leftovers.remove(candidate);
+                } catch (IOException e) {
+                    return;  // cannot repair here; the loader reports the leftover
+                }
+                break;
+            }
+        }
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            for (Path leftover : leftovers) {
+                AtomicFiles.deleteRecursively(leftover);
+            }
+        }
+    }
+
+    /**
+     * The leftovers of interrupted saves beside a target: {@code .NAME.saving-*} and
+     * {@code .NAME.old-*}.
+     *
+     * @param target the absolute checkpoint directory
+     * @return their paths, possibly none
+     */
+    static List<Path> leftovers(Path target) {
+        Path parent = target.getParent();
+        List<Path> found = new ArrayList<>();
+        if (parent == null || target.getFileName() == null || !Files.isDirectory(parent)) {
+            return found;
+        }
+        String saving = "." + target.getFileName() + SAVING;
+        String old = "." + target.getFileName() + OLD;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent, e -> {
+            String name = e.getFileName().toString();
+            return name.startsWith(saving) || name.startsWith(old);
+        })) {
+            entries.forEach(found::add);
+        } catch (IOException | RuntimeException e) {
+            return new ArrayList<>();
+        }
+        return found;
+    }
+
+    private static FileTime modified(Path path) {
+        try {
+            return Files.getLastModifiedTime(path, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return FileTime.fromMillis(0);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.github.microgpt.checkpoint;
+
+import io.github.microgpt.train.StepEvent;
+import io.github.microgpt.train.StepListener;
+import io.github.microgpt.train.Trainer;
+import java.util.Arrays;
+
+/**
+ * Records the loss of every step a trainer finishes, continuing the history a checkpoint saved,
+ * so that a saved run keeps its whole loss curve ({@link TrainingState#lossHistory()}).
+ *
+ * <pre>{@code
+ * LossHistory losses = LossHistory.recording(trainer);    // a new run, before its first step
+ * trainer.run(StepMode.DOCUMENT);
+ * losses.losses();                                        // one per step
+ * }</pre>
+ *
+ * A run resumed with {@link Checkpoint#resume} records into {@link ResumedTraining#losses()}
+ * already. If the history it continues is missing (a checkpoint from before histories were kept,
+ * or a trainer that has taken steps unrecorded) the history stays empty rather than misaligned.
+ */
+public final class LossHistory implements StepListener {
+
+    private double[] losses;
+    private int size;
+    private boolean recording;
+
+    private LossHistory(double[] previous, boolean recording) {
+        this.losses = Arrays.copyOf(previous, Math.max(16, previous.length * 2));
+        this.size = previous.length;
+        this.recording = recording;
+    }
+
+    /**
+     * Starts recording a trainer's losses; the trainer gets this as a listener.
+     *
+     * @param trainer a trainer that has done no step yet (otherwise nothing is recorded)
+     * @return the history
+     */
+    public static LossHistory recording(Trainer trainer) {
+        return continuing(trainer, new double[0]);
+    }
+
+    /**
+     * Continues a saved history on a trainer at the saved step; the trainer gets this as a
+     * listener.
+     *
+     * @param trainer the trainer, at step {@code previous.length}
+     * @param previous the losses of the steps done (from {@link TrainingState#lossHistory()})
+     * @return the history; it records nothing if {@code previous} does not have one loss per
+     *     step the trainer has done
+     */
+    public static LossHistory continuing(Trainer trainer, double[] previous) {
+        LossHistory history = new LossHistory(previous, previous.length == trainer.stepsDone());
+        if (!history.recording) {
+            history.size = 0;
+        }
+        trainer.addStepListener(history);
+        return history;
+    }
+
+    /**
+     * Appends the loss of a finished step.
+     *
+     * @param event the step
+     */
+    @Override
+    public void onStep(StepEvent event) {
+        if (!recording) {
+            return;
+        }
+        if (event.step() != size + 1) {
+            // A step was missed (the listener was added late): a gap cannot be filled, so stop.
+            recording = false;
+            size = 0;
+            return;
+        }
+        if (size == losses.length) {
+            losses = Arrays.copyOf(losses, losses.length * 2);
+        }
+        losses[size++] = event.loss();
+    }
+
+    /**
+     * The losses so far.
+     *
+     * @return a copy, one loss per step in step order; empty if the history could not be kept
+     */
+    public double[] losses() {
+        return Arrays.copyOf(losses, size);
+    }
+}

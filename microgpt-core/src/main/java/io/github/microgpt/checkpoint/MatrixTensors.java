@@ -1,0 +1,104 @@
+package io.github.microgpt.checkpoint;
+
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.ParameterLayout;
+import io.github.microgpt.model.ParameterMatrix;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The weight matrices of a GPT as tensors of a safetensors file: the copy between the flat
+ * parameter list ({@link ParameterLayout}'s order) and one tensor per matrix, in both directions,
+ * and the check that a file declares exactly the model's tensors.
+ */
+final class MatrixTensors {
+
+    private MatrixTensors() {
+    }
+
+    /**
+     * The weight matrices of a GPT in the flat parameter order, from the one
+     * {@link ParameterLayout} every engine uses; call it only once the size is bounded
+     * ({@link ParameterLayout#gptSize}).
+     */
+    static List<ParameterMatrix> layout(GptConfig config, int vocabSize) {
+        return ParameterLayout.gpt(config, vocabSize).matrices();
+    }
+
+    /** One tensor per matrix, named {@code NAME + suffix}, cut out of a flat array. */
+    static List<Tensor> tensors(List<ParameterMatrix> layout, double[] flat, String suffix, DType dtype) {
+        List<Tensor> tensors = new ArrayList<>();
+        for (ParameterMatrix matrix : layout) {
+            tensors.add(tensor(matrix, flat, matrix.name() + suffix, dtype));
+        }
+        return tensors;
+    }
+
+    static Tensor tensor(ParameterMatrix matrix, double[] flat, String name, DType dtype) {
+        return Tensor.matrix(name, dtype, matrix.rows(), matrix.cols(),
+                Arrays.copyOfRange(flat, matrix.offset(), matrix.offset() + matrix.size()));
+    }
+
+    /**
+     * Checks, before reading any data, that a file declares exactly the tensors
+     * {@code NAME + suffix} of the layout (for each suffix) with the shapes the configuration
+     * gives: a file that declares anything else, however large, is refused without reading it.
+     */
+    static void checkDeclared(Path file, Safetensors.Opened opened, List<ParameterMatrix> layout, String... suffixes)
+            throws CheckpointException {
+        Set<String> expected = new TreeSet<>();
+        for (ParameterMatrix matrix : layout) {
+            for (String suffix : suffixes) {
+                String name = matrix.name() + suffix;
+                expected.add(name);
+                Safetensors.Entry entry = opened.entry(name);
+                if (entry == null) {
+                    throw new CheckpointException(file, "tensor \"" + name + "\" is missing");
+                }
+                int[] shape = {matrix.rows(), matrix.cols()};
+                if (!Arrays.equals(entry.shape(), shape)) {
+                    throw new CheckpointException(file, "tensor \"" + name + "\" has shape "
+                            + Arrays.toString(entry.shape()) + " but the configuration needs " + Arrays.toString(shape));
+                }
+            }
+        }
+        for (Safetensors.Entry entry : opened.entries()) {
+            if (!expected.contains(entry.name())) {
+                throw new CheckpointException(file, "unexpected tensor \"" + entry.name() + "\" (shape "
+                        + Arrays.toString(entry.shape()) + "): a model of this configuration has " + expected.size()
+                        + " tensors here, " + String.join(", ", expected.stream().limit(6).toList())
+                        + (expected.size() > 6 ? ", ..." : ""));
+            }
+        }
+    }
+
+    /**
+     * The values of the tensors {@code NAME + suffix} for every matrix of the layout, which
+     * {@link #checkDeclared} has checked, read one at a time and checked for finiteness, as one
+     * flat array in parameter order.
+     */
+    static double[] read(Path file, Safetensors.Opened opened, List<ParameterMatrix> layout, String suffix)
+            throws CheckpointException {
+        int total = 0;
+        for (ParameterMatrix matrix : layout) {
+            total += matrix.size();
+        }
+        double[] flat = new double[total];
+        for (ParameterMatrix matrix : layout) {
+            String name = matrix.name() + suffix;
+            double[] values = opened.read(opened.entry(name)).values();
+            for (int i = 0; i < values.length; i++) {
+                if (!Double.isFinite(values[i])) {
+                    throw new CheckpointException(file, "entry (" + i / matrix.cols() + ", " + i % matrix.cols()
+                            + ") of tensor \"" + name + "\" is " + values[i] + "; NaN and infinite values are refused");
+                }
+            }
+            System.arraycopy(values, 0, flat, matrix.offset(), values.length);
+        }
+        return flat;
+    }
+}

@@ -1,0 +1,177 @@
+package io.github.microgpt.checkpoint;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The right to save into one checkpoint directory, held by one process at a time: a program that
+ * will save into {@code DIR} at the end of a long run takes the lock at the start, so that a
+ * second program aiming at the same {@code DIR} is told at once, not after its own run.
+ *
+ * <pre>{@code
+ * try (SaveLock lock = SaveLock.acquire(dir)) {   // fails at once if another process holds it
+ *     ... train ...
+ *     Checkpoint.save(dir, model, tokenizer, state);
+ * }
+ * }</pre>
+ *
+ * <p>The lock is an operating-system lock ({@link FileChannel#tryLock()}) on the file
+ * {@code .NAME.lock} beside the directory; the system releases it when the process ends, even by
+ * a crash or a kill, so a lock is never left stale. The holder deletes the empty file when it
+ * releases the lock; one left by a killed process is harmless and is reused.
+ * {@link Checkpoint#save} takes the lock for the length of the save if this process does not hold
+ * it already, and {@link Checkpoint#load} takes it to repair an interrupted save. Within one
+ * process the lock is held once: a second {@code acquire} for the same directory fails too.
+ *
+ * <p>This coordinates cooperating programs on one machine; it is advisory (a program that does
+ * not ask is not stopped) and some network file systems do not support it.
+ */
+public final class SaveLock implements AutoCloseable {
+
+    /** The directories whose lock this process holds, as absolute, normalised paths. */
+    private static final Set<Path> HELD = new HashSet<>();
+
+    private final Path target;
+    private final Path file;
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private SaveLock(Path target, Path file, FileChannel channel, FileLock lock) {
+        this.target = target;
+        this.file = file;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /**
+     * Takes the lock of a checkpoint directory, without waiting.
+     *
+     * @param directory the checkpoint directory (it need not exist yet; its parent is created)
+     * @return the held lock; close it to release
+     * @throws CheckpointException if another process, or this one, holds it: someone else is
+     *     saving into that directory
+     * @throws IOException if the lock file cannot be created (a read-only or missing parent, a
+     *     parent that is a file)
+     */
+    public static SaveLock acquire(Path directory) throws IOException {
+        SaveLock lock = tryAcquire(directory);
+        if (lock == null) {
+            throw new CheckpointException(directory, "another program (or another part of this one) is saving into "
+                    + "this checkpoint: it holds the lock " + lockFile(target(directory)) + "; wait for it to finish "
+                    + "or choose another directory");
+        }
+        return lock;
+    }
+
+    /**
+     * Takes the lock if it is free.
+     *
+     * @param directory the checkpoint directory
+     * @return the lock, or {@code null} if it is held
+     * @throws IOException if the lock file cannot be created
+     */
+    static SaveLock tryAcquire(Path directory) throws IOException {
+        Path target = target(directory);
+        synchronized (HELD) {
+            if (HELD.contains(target)) {
+                return null;
+            }
+            Path file = lockFile(target);
+            Files.createDirectories(target.getParent());
+            // The holder deletes the lock file when it is done; a file opened just before that
+            // deletion is no longer the lock, so check after locking that it still is, else retry.
+            for (int attempt = 0; attempt < 100; attempt++) {
+                FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS);
+                FileLock lock;
+                Object before;
+                try {
+                    before = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+                    lock = channel.tryLock();
+                } catch (IOException | RuntimeException e) {
+                    channel.close();
+                    throw e instanceof IOException io ? io : new IOException("cannot lock " + file + ": " + e, e);
+                }
+                if (lock == null) {
+                    channel.close();
+                    return null;
+                }
+                Object after = fileKey(file);
+                if (after != null && after.equals(before)) {
+                    HELD.add(target);
+                    return new SaveLock(target, file, channel, lock);
+                }
+                channel.close();
+            }
+            throw new IOException("cannot lock " + file + ": it keeps being replaced");
+        }
+    }
+
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether this process holds the lock of a directory.
+     *
+     * @param directory the checkpoint directory
+     * @return true if a {@code SaveLock} of it is open in this process
+     */
+    static boolean isHeldHere(Path directory) {
+        synchronized (HELD) {
+            return HELD.contains(target(directory));
+        }
+    }
+
+    /**
+     * The checkpoint directory this lock guards.
+     *
+     * @return an absolute, normalised path
+     */
+    public Path directory() {
+        return target;
+    }
+
+    /** Releases the lock. Closing twice does nothing. */
+    @Override
+    public void close() {
+        synchronized (HELD) {
+            if (!channel.isOpen()) {
+                return;
+            }
+            try {
+                Files.deleteIfExists(file);  // while still locked: see tryAcquire
+                lock.release();
+                channel.close();
+            } catch (IOException e) {
+                // The system releases the lock when the channel or the process goes anyway.
+            } finally {
+                HELD.remove(target);
+            }
+        }
+    }
+
+    private static Path target(Path directory) {
+        Path target = directory.toAbsolutePath().normalize();
+        if (target.getParent() == null || target.getFileName() == null) {
+            throw new IllegalArgumentException("cannot lock the root of the file system");
+        }
+        return target;
+    }
+
+    static Path lockFile(Path target) {
+        return target.getParent().resolve("." + target.getFileName() + ".lock");
+    }
+}

@@ -1,0 +1,197 @@
+package io.github.microgpt.checkpoint;
+
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.random.PythonRandomState;
+import io.github.microgpt.text.DataSource;
+import io.github.microgpt.train.StepMode;
+import io.github.microgpt.train.TrainerState;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@value Format#TRAINER_FILE}: the trainer's position, the optimizer's settings (its moments are
+ * in {@value Format#OPTIMIZER_FILE}), the random generator's state in the form of Python's
+ * {@code random.getstate()}, the documents' fingerprint, the run (seed and data source) and the
+ * application's metadata. Written from a {@link TrainingState} and read back with every field
+ * checked, and checked against the others.
+ */
+final class TrainerJson {
+
+    /**
+     * What {@value Format#TRAINER_FILE} holds: everything of a {@link TrainingState} but the
+     * moments and the losses.
+     */
+    record Contents(TrainerState trainer, StepMode stepMode, String optimizerName, double learningRate, double beta1,
+                    double beta2, double eps, String schedule, PythonRandomState random, DataFingerprint data,
+                    TrainingRun run, Map<String, String> metadata) {
+    }
+
+    private TrainerJson() {
+    }
+
+    static Map<String, Object> write(TrainingState training) {
+        TrainerState state = training.trainer();
+        Map<String, Object> trainer = new LinkedHashMap<>();
+        trainer.put("steps_done", state.stepsDone());
+        trainer.put("total_steps", state.totalSteps());
+        trainer.put("position_document", state.positionDocument());
+        trainer.put("position_pos", state.positionPos());
+        trainer.put("step_mode", training.stepMode() == null ? null : training.stepMode().name().toLowerCase(Locale.ROOT));
+        OptimizerState o = training.optimizer();
+        Map<String, Object> optimizer = new LinkedHashMap<>();
+        optimizer.put("name", "adam");
+        optimizer.put("learning_rate", o.learningRate());
+        optimizer.put("beta1", o.beta1());
+        optimizer.put("beta2", o.beta2());
+        optimizer.put("eps", o.eps());
+        optimizer.put("schedule", o.schedule());
+        optimizer.put("moments", Format.OPTIMIZER_FILE);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("documents", training.data().documents());
+        data.put("sha256", training.data().sha256());
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("format", Format.TRAINING_FORMAT);
+        root.put("version", Format.VERSION);
+        root.put("trainer", trainer);
+        root.put("optimizer", optimizer);
+        root.put("data", data);
+        PythonRandomState random = training.random();
+        if (random == null) {
+            root.put("random", null);
+        } else {
+            // Python's random.getstate(): (3, (624 words as unsigned ints..., index), gauss_next or None).
+            List<Object> internal = new ArrayList<>(PythonRandomState.WORDS + 1);
+            for (int word : random.words()) {
+                internal.add(Integer.toUnsignedLong(word));
+            }
+            internal.add(random.index());
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("version", 3);
+            r.put("internal_state", internal);
+            r.put("gauss_next", random.hasGaussNext() ? random.gaussNext() : null);
+            root.put("random", r);
+        }
+        TrainingRun run = training.trainingRun().orElse(null);
+        if (run != null) {
+            Map<String, Object> source = new LinkedHashMap<>();
+            source.put("kind", run.data().kind().name().toLowerCase(Locale.ROOT));
+            source.put("name", run.data().name());
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("seed", run.seed());
+            r.put("data", source);
+            root.put("run", r);
+        }
+        root.put("metadata", new LinkedHashMap<>(training.metadata()));
+        return root;
+    }
+
+    static Contents read(Path file, JsonFields root, GptConfig config) throws CheckpointException {
+        JsonFile.checkFormat(file, root, Format.TRAINING_FORMAT);
+
+        JsonFields data = root.object("data");
+        int documents = data.integer("documents", 1, Integer.MAX_VALUE);
+        String sha256 = data.string("sha256");
+        if (!sha256.matches("[0-9a-f]{64}")) {
+            throw data.error("sha256", "must be 64 lowercase hexadecimal digits, got " + JsonFields.describe(sha256));
+        }
+        DataFingerprint fingerprint = new DataFingerprint(documents, sha256);
+
+        JsonFields t = root.object("trainer");
+        int totalSteps = t.integer("total_steps", 1, Integer.MAX_VALUE);
+        int stepsDone = t.integer("steps_done", 0, totalSteps);
+        int positionDocument = t.integer("position_document", 0, documents - 1);
+        int positionPos = t.integer("position_pos", 0, config.blockSize() - 1);
+        TrainerState trainerState = new TrainerState(stepsDone, totalSteps, positionDocument, positionPos);
+        StepMode stepMode = null;
+        if (!t.isNull("step_mode")) {
+            String mode = t.string("step_mode");
+            for (StepMode candidate : StepMode.values()) {
+                if (candidate.name().toLowerCase(Locale.ROOT).equals(mode)) {
+                    stepMode = candidate;
+                }
+            }
+            if (stepMode == null) {
+                throw t.error("step_mode", "is " + JsonFields.describe(mode) + ", expected \"document\", "
+                        + "\"position\" or null");
+            }
+        }
+        // The position cursor starts at (0, 0) and moves only with steps.
+        if (stepsDone == 0 && (positionDocument != 0 || positionPos != 0)) {
+            throw t.error("position_document", "and \"trainer.position_pos\" are (" + positionDocument + ", "
+                    + positionPos + ") but no step was done (\"trainer.steps_done\" is 0), and a run starts at"
+                    + " (0, 0): the position does not agree with the steps");
+        }
+
+        JsonFields o = root.object("optimizer");
+        String name = o.string("name");
+        if (!name.equals("adam")) {
+            throw o.error("name", "is " + JsonFields.describe(name) + "; only \"adam\" is known");
+        }
+        double learningRate = o.finiteDouble("learning_rate");
+        double beta1 = o.finiteDouble("beta1");
+        double beta2 = o.finiteDouble("beta2");
+        double eps = o.finiteDouble("eps");
+        String schedule = o.string("schedule");
+        if (!schedule.equals(OptimizerState.LINEAR_DECAY) && !schedule.equals(OptimizerState.CONSTANT)) {
+            throw o.error("schedule", "is " + JsonFields.describe(schedule) + ", expected \""
+                    + OptimizerState.LINEAR_DECAY + "\" or \"" + OptimizerState.CONSTANT + "\"");
+        }
+
+        PythonRandomState random = root.isNull("random") ? null : readRandom(file, root.object("random"));
+        TrainingRun run = root.isNull("run") ? null : readRun(file, root.object("run"));
+        Map<String, String> metadata = root.isNull("metadata") ? Map.of() : root.stringMap("metadata");
+        return new Contents(trainerState, stepMode, name, learningRate, beta1, beta2, eps, schedule, random,
+                fingerprint, run, metadata);
+    }
+
+    private static TrainingRun readRun(Path file, JsonFields run) throws CheckpointException {
+        long seed = run.longInteger("seed", Long.MIN_VALUE, Long.MAX_VALUE);
+        JsonFields source = run.object("data");
+        String kindName = source.string("kind");
+        DataSource.Kind kind = null;
+        for (DataSource.Kind candidate : DataSource.Kind.values()) {
+            if (candidate.name().toLowerCase(Locale.ROOT).equals(kindName)) {
+                kind = candidate;
+            }
+        }
+        if (kind == null) {
+            throw source.error("kind", "is " + JsonFields.describe(kindName)
+                    + ", expected \"embedded\", \"file\" or \"given\"");
+        }
+        try {
+            return new TrainingRun(seed, new DataSource(kind, source.string("name")));
+        } catch (IllegalArgumentException e) {
+            throw source.error("name", "is not a valid " + kindName + " source: " + e.getMessage());
+        }
+    }
+
+    private static PythonRandomState readRandom(Path file, JsonFields random) throws CheckpointException {
+        int version = random.integer("version", 0, Integer.MAX_VALUE);
+        if (version != 3) {
+            throw random.error("version", "is " + version + "; only version 3 (Python 3's random.getstate()) is known");
+        }
+        List<Object> internal = random.array("internal_state", PythonRandomState.WORDS + 1,
+                PythonRandomState.WORDS + 1);
+        int[] words = new int[PythonRandomState.WORDS];
+        for (int i = 0; i < words.length; i++) {
+            words[i] = (int) random.integerValue(internal.get(i), random.name("internal_state") + "[" + i + "]", 0,
+                    0xFFFFFFFFL);
+        }
+        int index = (int) random.integerValue(internal.get(PythonRandomState.WORDS),
+                random.name("internal_state") + "[" + PythonRandomState.WORDS + "]", 0, PythonRandomState.WORDS);
+        if (!random.has("gauss_next")) {
+            throw random.error("gauss_next", "is missing (write null when no Gaussian is waiting)");
+        }
+        boolean hasGaussNext = !random.isNull("gauss_next");
+        double gaussNext = hasGaussNext ? random.finiteDouble("gauss_next") : 0.0;
+        try {
+            return new PythonRandomState(words, index, hasGaussNext, gaussNext);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, "invalid random state: " + e.getMessage(), e);
+        }
+    }
+}

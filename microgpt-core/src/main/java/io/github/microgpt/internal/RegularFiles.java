@@ -1,0 +1,196 @@
+package io.github.microgpt.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Opens files that come from outside the program (checkpoints, data files) so that nothing can
+ * make the program wait forever or read without end.
+ *
+ * <p>Why: opening a FIFO (a named pipe) for reading blocks until some other process opens it
+ * for writing, which may be never; a device such as {@code /dev/zero} never ends; a socket cannot
+ * be opened at all. So before opening, the file must be a regular file ({@link #checkRegular}),
+ * which catches all of these at once with a clear message. Between that check and the open
+ * another process could still swap the file for a FIFO; for that race the open itself runs on a
+ * daemon thread and is given up after {@link #OPEN_TIMEOUT_MILLIS} ms, so the caller gets an
+ * error instead of a hang (the stuck thread is left behind, blocked in the system, and does not
+ * keep the JVM alive). Reads never go past the size the file had when it was opened.
+ */
+public final class RegularFiles {
+
+    /** How long an open may take before it is given up: far longer than any real disk needs. */
+    public static final long OPEN_TIMEOUT_MILLIS = 10_000;
+
+    private static final ExecutorService OPENER = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "microgpt-file-opener");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private RegularFiles() {
+    }
+
+    /**
+     * Checks that a path names a regular file (following symbolic links), and says what it is
+     * otherwise.
+     *
+     * @param file the file
+     * @return its attributes, among them its size
+     * @throws NoSuchFileException if nothing is there
+     * @throws NotRegularFileException if it is a directory, a FIFO, a device or a socket
+     * @throws IOException if its attributes cannot be read
+     */
+    public static BasicFileAttributes checkRegular(Path file) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        if (!attributes.isRegularFile()) {
+            throw new NotRegularFileException(file, "is " + (attributes.isDirectory() ? "a directory"
+                    : "a FIFO, a device or a socket") + ", not a regular file");
+        }
+        return attributes;
+    }
+
+    /**
+     * Opens a regular file for reading, without blocking: see the class comment.
+     *
+     * @param file the file
+     * @return the channel, positioned at the start
+     * @throws NotRegularFileException if it is not a regular file, or did not open in time
+     * @throws IOException if it does not exist or cannot be opened
+     */
+    public static FileChannel openForReading(Path file) throws IOException {
+        checkRegular(file);
+        return openWithin(file, OPEN_TIMEOUT_MILLIS);
+    }
+
+    /**
+     * Opens a file for reading on a helper thread, giving up after a time limit. Package-private
+     * use aside, tests call it on a FIFO directly to check the time limit.
+     *
+     * @param file the file
+     * @param timeoutMillis the limit
+     * @return the open channel
+     * @throws IOException if the open fails or does not finish in time
+     */
+    public static FileChannel openWithin(Path file, long timeoutMillis) throws IOException {
+        Future<FileChannel> opening = OPENER.submit(() -> FileChannel.open(file, StandardOpenOption.READ));
+        try {
+            return opening.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // If the open ever finishes after all, close what it opened.
+            OPENER.submit(() -> {
+                try {
+                    opening.get().close();
+                } catch (Exception ignored) {
+                    // It never opened, or closing failed: nothing to release.
+                }
+                return null;
+            });
+            throw new NotRegularFileException(file, "did not open within " + timeoutMillis
+                    + " ms: it is not a regular file (a FIFO waits for a writer)");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(file + ": cannot be opened: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while opening " + file);
+        }
+    }
+
+    /**
+     * Reads a whole regular file of at most {@code maxBytes} bytes, refusing larger files before
+     * reading any byte, and never reading more than the file held when it was opened (plus one
+     * byte, to notice a file that grows while it is read).
+     *
+     * @param file the file
+     * @param maxBytes the largest size accepted
+     * @param what what the file is, for the message, for example {@code "the data file"}
+     * @return the bytes
+     * @throws FileTooLargeException if the file is larger than {@code maxBytes}
+     * @throws IOException if it is not a regular file or cannot be read
+     */
+    public static byte[] readAll(Path file, long maxBytes, String what) throws IOException {
+        try (FileChannel channel = openForReading(file)) {
+            long size = channel.size();
+            if (size > maxBytes) {
+                throw new FileTooLargeException(file, what, size, maxBytes);
+            }
+            ByteBuffer buffer = ByteBuffer.allocate((int) size);
+            while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+                // read until full or the end of the file
+            }
+            if (channel.read(ByteBuffer.allocate(1)) > 0) {
+                throw new IOException(file + ": the file grew while it was read; read it again when it is complete");
+            }
+            return buffer.position() == buffer.capacity() ? buffer.array()
+                    : java.util.Arrays.copyOf(buffer.array(), buffer.position());
+        }
+    }
+
+    /** A path that names something other than a regular file. */
+    public static final class NotRegularFileException extends java.nio.file.FileSystemException {
+        private static final long serialVersionUID = 1L;
+
+        /**
+         * Creates the exception.
+         *
+         * @param file the path
+         * @param reason what it is instead, for example {@code "is a directory, not a regular file"}
+         */
+        public NotRegularFileException(Path file, String reason) {
+            super(file.toString(), null, reason);
+        }
+    }
+
+    /** A file larger than its reader accepts. */
+    public static final class FileTooLargeException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final long size;
+        private final long limit;
+
+        /**
+         * Creates the exception.
+         *
+         * @param file the file
+         * @param what what it is, for the message
+         * @param size its size in bytes
+         * @param limit the largest size accepted
+         */
+        public FileTooLargeException(Path file, String what, long size, long limit) {
+            super(what + " " + file + " has " + size + " bytes, more than the " + limit + " accepted");
+            this.size = size;
+            this.limit = limit;
+        }
+
+        /**
+         * The file's size.
+         *
+         * @return bytes
+         */
+        public long size() {
+            return size;
+        }
+
+        /**
+         * The limit.
+         *
+         * @return bytes
+         */
+        public long limit() {
+            return limit;
+        }
+    }
+}

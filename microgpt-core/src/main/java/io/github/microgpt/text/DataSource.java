@@ -1,0 +1,98 @@
+package io.github.microgpt.text;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where a run's documents came from, so that a run resumed later (perhaps by another program)
+ * can read them again: the names embedded in this library, a text file, or documents the
+ * program was given directly (typed into the simulator, say), which only that program can supply
+ * again.
+ *
+ * <pre>{@code
+ * DataSource source = DataSource.file(Path.of("names.txt"));   // stored as an absolute path
+ * List<String> documents = Documents.load(source);
+ * }</pre>
+ *
+ * @param kind what kind of source
+ * @param name for {@link Kind#FILE} the absolute, normalised path; for {@link Kind#GIVEN} a
+ *     label for people (for example {@code "my names"}); for {@link Kind#EMBEDDED}
+ *     {@value #EMBEDDED_NAME}
+ */
+public record DataSource(Kind kind, String name) {
+
+    /** The name of the embedded source. */
+    public static final String EMBEDDED_NAME = "embedded";
+
+    /** The kinds of source. */
+    public enum Kind {
+        /** The names embedded in this library ({@link Documents#embeddedNames()}). */
+        EMBEDDED,
+        /** A UTF-8 text file, one document per line ({@link Documents#load(Path)}). */
+        FILE,
+        /** Documents given to the program directly; the name is only a label. */
+        GIVEN
+    }
+
+    /**
+     * Checks the values.
+     *
+     * @param kind what kind of source
+     * @param name the path, label or {@value #EMBEDDED_NAME}
+     * @throws IllegalArgumentException if the name is blank, an embedded source is not named
+     *     {@value #EMBEDDED_NAME}, or a file's name is not an absolute path
+     */
+    public DataSource {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("a data source needs a name");
+        }
+        if (kind == Kind.EMBEDDED && !name.equals(EMBEDDED_NAME)) {
+            throw new IllegalArgumentException("the embedded source is named \"" + EMBEDDED_NAME + "\", not \""
+                    + name + "\"");
+        }
+        if (kind == Kind.FILE && !Path.of(name).isAbsolute()) {
+            throw new IllegalArgumentException("a file source is an absolute path, got \"" + name + "\"");
+        }
+    }
+
+    /**
+     * The names embedded in this library.
+     *
+     * @return the source
+     */
+    public static DataSource embedded() {
+        return new DataSource(Kind.EMBEDDED, EMBEDDED_NAME);
+    }
+
+    /**
+     * A text file.
+     *
+     * @param file the file; recorded as an absolute, normalised path
+     * @return the source
+     */
+    public static DataSource file(Path file) {
+        return new DataSource(Kind.FILE, file.toAbsolutePath().normalize().toString());
+    }
+
+    /**
+     * Documents the program was given directly.
+     *
+     * @param label a name for people, for example the name of a dataset in the simulator
+     * @return the source
+     */
+    public static DataSource given(String label) {
+        return new DataSource(Kind.GIVEN, label);
+    }
+
+    /**
+     * The file of a {@link Kind#FILE} source.
+     *
+     * @return the path, or empty for other kinds
+     */
+    public Optional<Path> file() {
+        return kind == Kind.FILE ? Optional.of(Path.of(name)) : Optional.empty();
+    }
+}

@@ -1,0 +1,244 @@
+package io.github.microgpt.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.text.Tokenizer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * No run is lost: a save killed at any moment leaves a checkpoint that the next load uses or
+ * repairs by itself; what a crash leaves behind is cleaned up; and two processes cannot save into
+ * one directory at once.
+ */
+class InterruptedSaveTest {
+
+    static final Tokenizer TOKENIZER = Tokenizer.fromDocuments(List.of("anna", "bob", "emma"));
+
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void noHook() {
+        AtomicFiles.hook = null;
+    }
+
+    private static Set<String> names(Path dir) throws Exception {
+        try (Stream<Path> files = Files.list(dir)) {
+            return new TreeSet<>(files.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    private static GptModel model(double first) {
+        GptModel model = GptModel.create(new GptConfig(1, 16, 2, 8, 0.1), TOKENIZER.vocabSize(), new PythonRandom(1));
+        model.parameters().setValue(0, first);
+        return model;
+    }
+
+    /**
+     * Kills a JVM that saves over and over at random moments (SIGKILL, no clean-up of any kind);
+     * each time the checkpoint must load, be one of the saves, and leave no leftovers. Seeded, so
+     * a failure can be replayed; the kills land in every stage of a save over the rounds.
+     */
+    @Test
+    void aSaveKilledAtAnyMomentLeavesACheckpointThatLoads() throws Exception {
+        Random random = new Random(20261202);
+        Path dir = tmp.resolve("run");
+        for (int round = 0; round < 4; round++) {
+            Process child = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "save", dir.toString());
+            AtomicInteger saves = new AtomicInteger();
+            CountDownLatch firstSave = new CountDownLatch(1);
+            Thread reader = new Thread(() -> {
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    for (String line; (line = out.readLine()) != null; ) {
+                        if (line.startsWith("saved ")) {
+                            saves.set(Integer.parseInt(line.substring(6)));
+                            firstSave.countDown();
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // The stream closes when the child is killed.
+                }
+            });
+            reader.start();
+            assertTrue(firstSave.await(60, TimeUnit.SECONDS), "the child saved once");
+            Thread.sleep(random.nextInt(300));
+            child.destroyForcibly();
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child died");
+            reader.join(10_000);
+            int lastSaved = saves.get();
+            Checkpoint loaded = Checkpoint.load(dir);
+            double saved = loaded.weights()[0];
+            assertTrue(saved == lastSaved || saved == lastSaved + 1,
+                    "round " + round + ": the checkpoint is the last finished save or the one after it, got " + saved
+                            + " after save " + lastSaved);
+            assertEquals(Set.of("run"), names(tmp), "round " + round + ": no leftovers");
+        }
+    }
+
+    /** Every stage of a save, interrupted in-process as a kill would (no clean-up), is repaired by load and by save. */
+    @Test
+    void aCrashAtEachStageIsRepairedByTheNextLoadOrSave() throws Exception {
+        for (String stage : List.of("written", "aside", "renamed")) {
+            for (boolean repairBySave : new boolean[] {false, true}) {
+                Path dir = tmp.resolve(stage + (repairBySave ? "-save" : "-load"));
+                Checkpoint.save(dir, model(1), TOKENIZER);
+                AtomicFiles.hook = at -> {
+                    if (at.equals(stage)) {
+                        throw new CheckpointTest.SimulatedCrash();
+                    }
+                };
+                assertThrows(CheckpointTest.SimulatedCrash.class, () -> Checkpoint.save(dir, model(2), TOKENIZER));
+                AtomicFiles.hook = null;
+                double expected = stage.equals("written") ? 1 : 2;
+                if (repairBySave) {
+                    Checkpoint.save(dir, model(3), TOKENIZER);
+                    expected = 3;
+                }
+                assertEquals(expected, Checkpoint.load(dir).weights()[0], stage);
+                try (Stream<Path> files = Files.list(tmp)) {
+                    assertEquals(List.of(), files.map(p -> p.getFileName().toString())
+                            .filter(n -> n.startsWith("." + dir.getFileName() + ".")).toList(),
+                            stage + ": leftovers cleaned up");
+                }
+            }
+        }
+    }
+
+    /** A first save killed after writing but before its rename: the complete new checkpoint is put in place. */
+    @Test
+    void aFirstSaveKilledBeforeItsRenameIsPutInPlace() throws Exception {
+        Path dir = tmp.resolve("first");
+        AtomicFiles.hook = at -> {
+            throw new CheckpointTest.SimulatedCrash();
+        };
+        assertThrows(CheckpointTest.SimulatedCrash.class, () -> Checkpoint.save(dir, model(5), TOKENIZER));
+        AtomicFiles.hook = null;
+        assertTrue(Files.notExists(dir));
+        assertEquals(5, Checkpoint.load(dir).weights()[0]);
+        assertEquals(Set.of("first"), names(tmp));
+    }
+
+    /** A partial leftover (killed while writing) is not taken for a checkpoint. */
+    @Test
+    void aPartialLeftoverIsNeverUsed() throws Exception {
+        Path dir = tmp.resolve("partial");
+        Path partial = Files.createDirectory(tmp.resolve(".partial.saving-1234"));
+        Files.writeString(partial.resolve(Checkpoint.MODEL_FILE), "half a file");
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
+        assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+        assertTrue(Files.notExists(dir));
+    }
+
+    @Test
+    void theSaveLockIsHeldOncePerProcess() throws Exception {
+        Path dir = tmp.resolve("locked");
+        try (SaveLock lock = SaveLock.acquire(dir)) {
+            assertEquals(dir.toAbsolutePath().normalize(), lock.directory());
+            CheckpointException e = assertThrows(CheckpointException.class, () -> SaveLock.acquire(dir));
+            assertTrue(e.getMessage().contains("is saving into this checkpoint"), e.getMessage());
+            Checkpoint.save(dir, model(1), TOKENIZER);   // the holder may save
+        }
+        try (SaveLock again = SaveLock.acquire(dir)) {
+            assertEquals(Set.of("locked", ".locked.lock"), names(tmp));
+        }
+        assertEquals(Set.of("locked"), names(tmp), "the lock file goes with the lock");
+    }
+
+    @Test
+    void anotherProcessSavingIntoTheDirectoryIsToldAtOnce() throws Exception {
+        Path dir = tmp.resolve("shared");
+        Process holder = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "lock", dir.toString());
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            assertEquals("locked", out.readLine());
+            CheckpointException e = assertThrows(CheckpointException.class, () -> SaveLock.acquire(dir));
+            assertTrue(e.getMessage().contains("another program"), e.getMessage());
+            CheckpointException save = assertThrows(CheckpointException.class,
+                    () -> Checkpoint.save(dir, model(1), TOKENIZER));
+            assertTrue(save.getMessage().contains("another program"), save.getMessage());
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor(30, TimeUnit.SECONDS);
+        }
+        // The system released the killed holder's lock: the directory is free again.
+        try (SaveLock lock = SaveLock.acquire(dir)) {
+            Checkpoint.save(dir, model(1), TOKENIZER);
+        }
+        assertEquals(1, Checkpoint.load(dir).weights()[0]);
+        assertNull(AtomicFiles.interruptedSaveOf(dir));
+    }
+
+    @Test
+    void aTargetThatCannotBeWrittenIsFoundBeforeTraining() throws Exception {
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        CheckpointException underFile = assertThrows(CheckpointException.class,
+                () -> Checkpoint.checkSaveTarget(file.resolve("sub").resolve("run")));
+        assertTrue(underFile.getMessage().contains("is a file, not a folder"), underFile.getMessage());
+        Path proc = Path.of("/proc");
+        if (Files.isDirectory(proc)) {
+            CheckpointException virtual = assertThrows(CheckpointException.class,
+                    () -> Checkpoint.checkSaveTarget(proc.resolve("microgpt-run")));
+            assertTrue(virtual.getMessage().contains("cannot be written"), virtual.getMessage());
+        }
+        Checkpoint.checkSaveTarget(tmp.resolve("new").resolve("run"));
+        assertEquals(Set.of("a-file"), names(tmp), "the check leaves nothing behind");
+    }
+
+    /** A load in one thread while another thread of the process saves: the save's files are left alone. */
+    @Test
+    void aLoadDuringASaveInAnotherThreadLeavesTheSaveAlone() throws Exception {
+        Path dir = tmp.resolve("threads");
+        Checkpoint.save(dir, model(1), TOKENIZER);
+        CountDownLatch written = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        AtomicFiles.hook = at -> {
+            if (at.equals("written")) {
+                written.countDown();
+                try {
+                    proceed.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread saver = new Thread(() -> {
+            try {
+                Checkpoint.save(dir, model(2), TOKENIZER);
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        saver.start();
+        assertTrue(written.await(60, TimeUnit.SECONDS));
+        assertEquals(1, Checkpoint.load(dir).weights()[0], "the old checkpoint, while the new one is written");
+        proceed.countDown();
+        saver.join(60_000);
+        assertNull(failure.get(), () -> "the save went through: " + failure.get());
+        assertEquals(2, Checkpoint.load(dir).weights()[0]);
+        assertEquals(Set.of("threads"), names(tmp));
+    }
+}

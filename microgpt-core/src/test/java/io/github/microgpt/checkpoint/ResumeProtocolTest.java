@@ -1,0 +1,113 @@
+package io.github.microgpt.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.text.DataSource;
+import io.github.microgpt.text.Documents;
+import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.StepMode;
+import io.github.microgpt.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One resume protocol: a saved {@link TrainingRun} is enough to rebuild the run from its data source. */
+class ResumeProtocolTest {
+
+    static final GptConfig CONFIG = new GptConfig(1, 8, 2, 8, 0.1);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aRunOnAFileResumesFromTheRecordedSourceAndSeed() throws Exception {
+        Path data = Files.writeString(tmp.resolve("names.txt"), "anna\nbob\ncarla\ndora\neve\n");
+        TrainingRun run = new TrainingRun(11, DataSource.file(data));
+        List<String> order = run.trainingOrder(Documents.load(data));
+        Tokenizer tokenizer = Tokenizer.fromDocuments(order);
+
+        PythonRandom random = new PythonRandom(11);
+        random.shuffle(new java.util.ArrayList<>(Documents.load(data)));   // as the run drew it
+        GptModel model = GptModel.create(CONFIG, tokenizer.vocabSize(), random);
+        Trainer trainer = new Trainer(model, tokenizer, order, new AdamOptimizer(model.numParameters()), 9);
+        LossHistory losses = LossHistory.recording(trainer);
+        for (int i = 0; i < 4; i++) {
+            trainer.step(StepMode.DOCUMENT);
+        }
+        Path dir = tmp.resolve("run");
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, run,
+                losses.losses(), Map.of("app", "test")));
+        double[] rest = new double[5];
+        for (int i = 0; i < 5; i++) {
+            rest[i] = trainer.step(StepMode.DOCUMENT).loss();
+        }
+
+        Checkpoint checkpoint = Checkpoint.load(dir);
+        TrainingState state = checkpoint.training().orElseThrow();
+        assertEquals(run, state.trainingRun().orElseThrow());
+        assertEquals(Map.of("app", "test", TrainingState.SEED_KEY, "11", TrainingState.DATA_KEY, data.toString()),
+                state.metadata(), "the run's keys are in the metadata for older readers");
+        ResumedTraining resumed = checkpoint.resume(checkpoint.model());
+        double[] again = new double[5];
+        for (int i = 0; i < 5; i++) {
+            again[i] = resumed.trainer().step(StepMode.DOCUMENT).loss();
+        }
+        assertArrayEquals(rest, again, "bit for bit");
+        assertEquals(9, resumed.losses().losses().length);
+    }
+
+    @Test
+    void documentsThatDoNotMatchLeaveTheModelUntouched() throws Exception {
+        List<String> docs = List.of("anna", "bob", "carla");
+        Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
+        GptModel model = GptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(2));
+        Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 5);
+        trainer.step(StepMode.DOCUMENT);
+        Path dir = tmp.resolve("mismatch");
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, StepMode.DOCUMENT, Map.of()));
+        ArrayGptModel other = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(99));
+        double[] before = other.parameters().values();
+        assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resume(List.of("bob", "anna", "carla"), other));
+        assertArrayEquals(before, other.parameters().values(), "refused before the weights were copied");
+        CheckpointException noRun = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resume(other));
+        assertTrue(noRun.getMessage().contains("records neither \"run\" nor the metadata \"seed\""), noRun.getMessage());
+    }
+
+    @Test
+    void aRunOnGivenDocumentsNeedsThemGivenAgain() throws Exception {
+        List<String> docs = List.of("anna", "bob");
+        Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
+        GptModel model = GptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(2));
+        Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 5);
+        Path dir = tmp.resolve("given");
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, null,
+                new TrainingRun(3, DataSource.given("typed names")), null, Map.of()));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resume(model));
+        assertTrue(e.getMessage().contains("\"typed names\""), e.getMessage());
+        assertEquals(DataSource.given("typed names"),
+                Checkpoint.load(dir).training().orElseThrow().trainingRun().orElseThrow().data());
+    }
+
+    @Test
+    void olderSimulatorMetadataReadsAsARunOnGivenDocuments() {
+        TrainingState state = new TrainingState(new io.github.microgpt.train.TrainerState(0, 3, 0, 0),
+                OptimizerState.of(new AdamOptimizer(2)), null, null, DataFingerprint.of(List.of("a")),
+                Map.of("seed", "8", "simulator.dataset.source", "text", "simulator.dataset.name", "my names"));
+        assertEquals(new TrainingRun(8, DataSource.given("my names")), state.trainingRun().orElseThrow());
+        TrainingState cli = new TrainingState(new io.github.microgpt.train.TrainerState(0, 3, 0, 0),
+                OptimizerState.of(new AdamOptimizer(2)), null, null, DataFingerprint.of(List.of("a")),
+                Map.of("seed", "8", "data", "/data/names.txt"));
+        assertEquals(new TrainingRun(8, DataSource.file(Path.of("/data/names.txt"))), cli.trainingRun().orElseThrow());
+    }
+}

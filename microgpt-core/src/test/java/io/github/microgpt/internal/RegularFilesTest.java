@@ -1,0 +1,52 @@
+package io.github.microgpt.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Opening untrusted files without waiting forever. */
+class RegularFilesTest {
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * The race the attribute check cannot close: a FIFO reaches the open itself. The open is
+     * given up after its time limit instead of blocking the caller.
+     */
+    @Test
+    void anOpenThatBlocksIsGivenUp() throws Exception {
+        Path fifo = tmp.resolve("pipe");
+        try {
+            assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo failed");
+        } catch (IOException e) {
+            assumeTrue(false, "mkfifo is not available");
+        }
+        RegularFiles.NotRegularFileException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> assertThrows(RegularFiles.NotRegularFileException.class,
+                        () -> RegularFiles.openWithin(fifo, 200)));
+        assertTrue(e.getMessage().contains("did not open within 200 ms"), e.getMessage());
+        // Unblock the stuck opener so that it does not linger: open the FIFO for writing once.
+        try (var writer = Files.newOutputStream(fifo)) {
+            writer.flush();
+        }
+    }
+
+    @Test
+    void aRegularFileIsReadWhole() throws Exception {
+        Path file = Files.write(tmp.resolve("f"), new byte[] {1, 2, 3});
+        assertArrayEquals(new byte[] {1, 2, 3}, RegularFiles.readAll(file, 3, "the file"));
+        RegularFiles.FileTooLargeException e = assertThrows(RegularFiles.FileTooLargeException.class,
+                () -> RegularFiles.readAll(file, 2, "the file"));
+        assertTrue(e.getMessage().contains("has 3 bytes, more than the 2 accepted"), e.getMessage());
+    }
+}

@@ -1,0 +1,87 @@
+package io.github.microgpt.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data files that would hang the program or fill its memory: a FIFO, a device, a file larger
+ * than the limit. Each is refused before it is read. (The time limits only catch a hang.)
+ */
+class HostileDataFileTest {
+
+    static final Duration HANG = Duration.ofSeconds(60);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aFileOverTheLimitIsRefusedBeforeAnyByteIsRead() throws Exception {
+        Path big = tmp.resolve("big.txt");
+        try (RandomAccessFile file = new RandomAccessFile(big.toFile(), "rw")) {
+            file.setLength(Documents.MAX_FILE_BYTES + 1);   // sparse: no disk space, and all zero bytes
+        }
+        IOException e = assertThrows(IOException.class, () -> Documents.load(big));
+        assertTrue(e.getMessage().contains(big + " has " + (Documents.MAX_FILE_BYTES + 1) + " bytes, more than the "
+                + Documents.MAX_FILE_BYTES), e.getMessage());
+        assertTrue(e.getMessage().contains("64 MiB"), e.getMessage());
+    }
+
+    @Test
+    void aLimitOfYourOwnIsKeptExactly() throws Exception {
+        Path file = Files.writeString(tmp.resolve("names.txt"), "anna\nbob\n");
+        assertEquals(List.of("anna", "bob"), Documents.load(file, 9));
+        assertThrows(IOException.class, () -> Documents.load(file, 8));
+        assertThrows(IllegalArgumentException.class, () -> Documents.load(file, -1));
+    }
+
+    @Test
+    void aDeviceIsRefusedAtOnce() {
+        Path zero = Path.of("/dev/zero");
+        assumeTrue(Files.exists(zero), "no /dev/zero here");
+        FileSystemException e = assertTimeoutPreemptively(HANG,
+                () -> assertThrows(FileSystemException.class, () -> Documents.load(zero)));
+        assertEquals("is a FIFO, a device or a socket, not a regular file", e.getReason());
+    }
+
+    @Test
+    void aFifoIsRefusedAtOnce() throws Exception {
+        Path fifo = tmp.resolve("names.fifo");
+        try {
+            assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo failed");
+        } catch (IOException e) {
+            assumeTrue(false, "mkfifo is not available");
+        }
+        FileSystemException e = assertTimeoutPreemptively(HANG,
+                () -> assertThrows(FileSystemException.class, () -> Documents.load(fifo)));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    }
+
+    @Test
+    void aDirectoryIsNamedAsSuch() {
+        FileSystemException e = assertThrows(FileSystemException.class, () -> Documents.load(tmp));
+        assertEquals("is a directory, not a regular file", e.getReason());
+    }
+
+    @Test
+    void aDataSourceIsReadAgainFromWhereItWas() throws Exception {
+        Path file = Files.writeString(tmp.resolve("names.txt"), "anna\nbob\n");
+        assertEquals(List.of("anna", "bob"), Documents.load(DataSource.file(file)));
+        assertEquals(Documents.embeddedNames(), Documents.load(DataSource.embedded()));
+        assertThrows(IllegalArgumentException.class, () -> Documents.load(DataSource.given("typed in")));
+        assertEquals(file.toAbsolutePath().normalize().toString(), DataSource.file(file).name());
+        assertThrows(IllegalArgumentException.class, () -> new DataSource(DataSource.Kind.FILE, "relative.txt"));
+    }
+}

@@ -1,0 +1,191 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.checkpoint.SaveLock;
+import io.github.microgpt.checkpoint.TrainingRun;
+import io.github.microgpt.checkpoint.TrainingState;
+import io.github.microgpt.text.DataSource;
+import io.github.microgpt.text.Documents;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line against hostile files and a lost run: FIFOs and oversized data, a save
+ * target that cannot be written, another process saving into the same directory, a final save
+ * that fails, a temperature that overflows. (The time limits only catch a hang.)
+ */
+class HostileInputCommandTest {
+
+    static final Duration HANG = Duration.ofSeconds(120);
+
+    @TempDir
+    Path dir;
+
+    private static void mkfifo(Path path) throws Exception {
+        try {
+            assumeTrue(new ProcessBuilder("mkfifo", path.toString()).start().waitFor() == 0, "mkfifo failed");
+        } catch (IOException e) {
+            assumeTrue(false, "mkfifo is not available");
+        }
+    }
+
+    @Test
+    void aFifoAsTheDataFileIsAOneLineErrorAtOnce() throws Exception {
+        Path fifo = dir.resolve("names.fifo");
+        mkfifo(fifo);
+        String[] args = {"train", "--data", fifo.toString(), "--steps", "1"};
+        Cli.Result result = assertTimeoutPreemptively(HANG, () -> Cli.run(args));
+        Cli.assertOneLineError(result, 2, "the data file " + fifo + " is a FIFO, a device or a socket", "microgpt train",
+                args);
+    }
+
+    @Test
+    void aDataFileOverTheLimitIsAOneLineErrorBeforeReading() throws Exception {
+        Path big = dir.resolve("big.txt");
+        try (RandomAccessFile file = new RandomAccessFile(big.toFile(), "rw")) {
+            file.setLength(Documents.MAX_FILE_BYTES + 1);
+        }
+        String[] args = {"train", "--data", big.toString(), "--steps", "1"};
+        Cli.assertOneLineError(Cli.run(args), 2, "the data file " + big + " has " + (Documents.MAX_FILE_BYTES + 1)
+                + " bytes, more than the", "microgpt train", args);
+    }
+
+    @Test
+    void aFifoInACheckpointIsAOneLineErrorForGenerateAndResume() throws Exception {
+        String run = dir.resolve("run").toString();
+        assertEquals(0, Cli.run("train", "--steps", "3", "--stop-after", "2", "--save", run).exitCode());
+        Files.delete(Path.of(run, Checkpoint.TRAINER_FILE));
+        mkfifo(Path.of(run, Checkpoint.TRAINER_FILE));
+        String[] generate = {"generate", "--model", run};
+        Cli.assertOneLineError(assertTimeoutPreemptively(HANG, () -> Cli.run(generate)), 2, "not a regular file",
+                "microgpt generate", generate);
+        String[] resume = {"train", "--resume", run};
+        Cli.assertOneLineError(assertTimeoutPreemptively(HANG, () -> Cli.run(resume)), 2, "not a regular file",
+                "microgpt train", resume);
+    }
+
+    @Test
+    void aSaveTargetThatCannotBeWrittenFailsBeforeTheFirstStep() throws Exception {
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        String[] underFile = {"train", "--steps", "1000", "--save", file.resolve("run").toString()};
+        Cli.Result result = Cli.run(underFile);
+        Cli.assertOneLineError(result, 2, "is a file, not a folder", "microgpt train", underFile);
+        assertEquals("", result.stdout(), "nothing trained");
+        assumeTrue(Files.isDirectory(Path.of("/proc")), "no /proc here");
+        String[] virtual = {"train", "--steps", "1000", "--save", "/proc/microgpt-run"};
+        Cli.Result proc = Cli.run(virtual);
+        Cli.assertOneLineError(proc, 2, "cannot be written", "microgpt train", virtual);
+        assertEquals("", proc.stdout(), "nothing trained");
+    }
+
+    @Test
+    void aSecondRunSavingIntoTheSameDirectoryIsToldAtStart() throws Exception {
+        Path run = dir.resolve("busy");
+        try (SaveLock held = SaveLock.acquire(run)) {
+            String[] args = {"train", "--steps", "1000", "--save", run.toString()};
+            Cli.Result result = Cli.run(args);
+            Cli.assertOneLineError(result, 2, "is saving into this checkpoint", "microgpt train", args);
+            assertEquals("", result.stdout(), "nothing trained");
+        }
+        assertEquals(0, Cli.run("train", "--steps", "2", "--samples", "0", "--save", run.toString()).exitCode(),
+                "free again once the other holder is done");
+    }
+
+    /**
+     * The save target is accepted at the start (an empty folder), then someone puts a file in it
+     * while the run trains: the final save must refuse to replace it, and the samples of the
+     * finished run are printed anyway, with the cause of the failure on stderr.
+     */
+    @Test
+    void aFinalSaveThatFailsStillPrintsTheSamplesAndSaysWhy() throws Exception {
+        Path target = Files.createDirectory(dir.resolve("target"));
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        OutputStream out = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                captured.write(b);
+                if (captured.toString(StandardCharsets.UTF_8).contains("step    3 /    3")
+                        && Files.notExists(target.resolve("notes.txt"))) {
+                    Files.writeString(target.resolve("notes.txt"), "someone else's");
+                }
+            }
+        };
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CliContext context = new CliContext(out, new PrintStream(err, true, StandardCharsets.UTF_8), Map.of(), null,
+                null);
+        String[] args = {"train", "--steps", "3", "--samples", "4", "--save", target.toString()};
+        int code = MicrogptCommand.execute(context, args);
+        String stdout = captured.toString(StandardCharsets.UTF_8);
+        Cli.Result result = new Cli.Result(code, captured.toByteArray(), err.toString(StandardCharsets.UTF_8));
+        Cli.assertOneLineError(result, 1, "the run finished but could not be saved in " + target + ": ", null, args);
+        assertTrue(result.stderr().contains("is not a checkpoint"), "the cause: " + result.stderr());
+        assertTrue(stdout.contains("sample  4: "), "the samples were printed: " + stdout);
+        assertEquals("someone else's", Files.readString(target.resolve("notes.txt")), "and nothing was replaced");
+    }
+
+    @Test
+    void aSavedRunKeepsItsLossesAndItsSeedAndData() throws Exception {
+        Path data = Files.writeString(dir.resolve("names.txt"), "anna\nbob\ncarla\ndora\n");
+        String run = dir.resolve("losses").toString();
+        Cli.Result first = Cli.run("train", "--data", data.toString(), "--steps", "8", "--stop-after", "5", "--save",
+                run, "--seed", "7");
+        Cli.Result second = Cli.run("train", "--resume", run, "--save", run, "--samples", "0");
+        assertEquals(0, second.exitCode(), second.toString());
+        TrainingState state = Checkpoint.load(Path.of(run)).training().orElseThrow();
+        assertEquals(new TrainingRun(7, DataSource.file(data)), state.trainingRun().orElseThrow());
+        double[] losses = state.lossHistory();
+        assertEquals(8, losses.length, "one loss per step, across the resume");
+        List<String> printed = new java.util.ArrayList<>(first.stdoutLines());
+        printed.addAll(second.stdoutLines());
+        List<String> stepLines = printed.stream().filter(l -> l.startsWith("step ")).toList();
+        for (int i = 0; i < 8; i++) {
+            assertTrue(stepLines.get(i).endsWith("| loss " + PythonFormat.fourDecimals(losses[i])),
+                    stepLines.get(i) + " vs " + losses[i]);
+        }
+    }
+
+    @Test
+    void aTemperatureThatOverflowsSamplesTheMostLikelyCharacters() throws Exception {
+        String run = dir.resolve("cold").toString();
+        assertEquals(0, Cli.run("train", "--steps", "5", "--samples", "0", "--save", run).exitCode());
+        Cli.Result cold = Cli.run("generate", "--model", run, "--temperature", "1e-310", "--samples", "3");
+        Cli.Result greedy = Cli.run("generate", "--model", run, "--top-k", "1", "--samples", "3");
+        assertEquals(0, cold.exitCode(), cold.toString());
+        assertEquals("", cold.stderr());
+        assertEquals(greedy.stdout(), cold.stdout());
+        Cli.Result train = Cli.run("train", "--steps", "2", "--temperature", "4.9e-324", "--samples", "2");
+        assertEquals(0, train.exitCode(), train.toString());
+    }
+
+    /** A kill between a save's two renames left only {@code .run.old-*}: resuming into the same directory repairs it. */
+    @Test
+    void resumingIntoTheDirectoryOfAnInterruptedSaveRepairsIt() throws Exception {
+        Path run = dir.resolve("run");
+        Cli.Result whole = Cli.run("train", "--steps", "6", "--samples", "2");
+        assertEquals(0, Cli.run("train", "--steps", "6", "--stop-after", "3", "--save", run.toString()).exitCode());
+        Files.move(run, dir.resolve(".run.old-1f2e3d"));
+        Cli.Result resumed = Cli.run("train", "--resume", run.toString(), "--save", run.toString(), "--samples", "2");
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        assertEquals(whole.stdoutLines().subList(6, whole.stdoutLines().size()),
+                resumed.stdoutLines().subList(3, resumed.stdoutLines().size()), "steps 4-6 and the samples");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("run"), files.map(p -> p.getFileName().toString()).toList(), "no leftovers");
+        }
+    }
+}
