@@ -3,9 +3,11 @@ package io.github.microgpt.examples.simulator;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
 import io.github.microgpt.checkpoint.DataFingerprint;
+import io.github.microgpt.checkpoint.TrainingRun;
 import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.text.DataSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -70,7 +72,7 @@ final class RunCheckpoints {
                 throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
             }
             TrainingState state = TrainingState.capture(run.trainer(), run.random, run.stepModeOfTheRun(),
-                    metadata(settings));
+                    trainingRun(settings), null, metadata(settings));
             Checkpoint.save(target, run.model, run.tokenizer, state);
         } catch (IllegalArgumentException e) {
             throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
@@ -80,6 +82,17 @@ final class RunCheckpoints {
         return "Saved the model as \"" + name + "\" (step " + run.trainer().stepsDone() + " of "
                 + run.trainer().totalSteps() + (replacing ? ", replacing the earlier one" : "") + ") in "
                 + store.directory();
+    }
+
+    /**
+     * How the run's documents were put in training order, as the one resume protocol records it
+     * for the command line and the simulator alike: the seed, and the embedded names or documents
+     * given to the simulator (a file's path is not known here, only its name).
+     */
+    private static TrainingRun trainingRun(Settings settings) {
+        DataSource data = settings.source().equals("embedded") ? DataSource.embedded()
+                : DataSource.given(settings.name());
+        return new TrainingRun(settings.seed(), data);
     }
 
     private static Map<String, String> metadata(Settings settings) {
@@ -230,6 +243,11 @@ final class RunCheckpoints {
 
     /** The seed a checkpoint records, if it is one the page can show and send back. */
     private static Optional<Long> savedSeed(TrainingState training) {
+        Optional<Long> recorded = training.trainingRun().map(TrainingRun::seed);
+        if (recorded.isPresent()) {
+            return recorded.filter(seed -> Limits.SEED.contains(seed));
+        }
+        // A checkpoint written before the protocol recorded its run: the seed in its metadata.
         String value = training.metadata().get(SEED_KEY);
         if (value == null) {
             return Optional.empty();
