@@ -39,7 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * layers one of its steps would build a graph of about a billion nodes (see
  * {@link TrainingStepBenchmark} for both engines at the reference size).
  *
- * <p>Run it with ({@code -p nEmbd=64} and so on to pick combinations):
+ * <p>Run it with ({@code -p nEmbd=64} and so on to pick combinations, {@code -p threads=1,2} to
+ * compare one thread with two):
  * <pre>
  * java -jar microgpt-benchmarks/target/benchmarks.jar ScalingBenchmark
  * </pre>
@@ -64,6 +65,13 @@ public class ScalingBenchmark {
     @Param({"1", "4"})
     public int nLayer;
 
+    /**
+     * The threads of one step ({@link ArrayGptModel#setThreads}); {@code -p threads=2} to
+     * measure two. The results are the same bits whatever the count.
+     */
+    @Param({"1"})
+    public int threads;
+
     private List<String> docs;
     private Tokenizer tokenizer;
     private GptConfig config;
@@ -81,7 +89,8 @@ public class ScalingBenchmark {
     }
 
     private void newTrainer() {
-        ArrayGptModel model = ArrayGptModel.create(config, tokenizer.vocabSize(), new PythonRandom(42));
+        ArrayGptModel model = ArrayGptModel.create(config, tokenizer.vocabSize(), new PythonRandom(42))
+                .setThreads(threads);
         trainer = new Trainer(model, tokenizer, docs,
                 new AdamOptimizer(model.numParameters()).withLearningRate(1e-4), Integer.MAX_VALUE);
     }

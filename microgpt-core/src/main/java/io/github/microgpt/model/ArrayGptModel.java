@@ -1,17 +1,9 @@
 package io.github.microgpt.model;
 
-import static io.github.microgpt.model.ParameterLayout.ATTN_WO;
-import static io.github.microgpt.model.ParameterLayout.ATTN_WQ;
-import static io.github.microgpt.model.ParameterLayout.LM_HEAD;
-import static io.github.microgpt.model.ParameterLayout.MLP_FC1;
-import static io.github.microgpt.model.ParameterLayout.MLP_FC2;
-import static io.github.microgpt.model.ParameterLayout.WPE;
-import static io.github.microgpt.model.ParameterLayout.WTE;
-import static io.github.microgpt.model.ParameterLayout.inLayer;
-
 import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -20,6 +12,13 @@ import java.util.List;
  * hand-derived backward pass for every layer (RMSNorm, linear, attention, ReLU, softmax with
  * cross-entropy). It is the fast engine; {@link GptModel} is the one to read to learn how
  * autograd works.
+ *
+ * <p><b>How it reads.</b> As {@code llm.c}'s {@code train_gpt2.c}: {@code Kernels} holds each
+ * operation as a forward / backward pair side by side; {@code Workspace} owns every buffer of a
+ * pass, one named field per activation and per activation gradient, each with its shape; the
+ * weights and their gradients are named matrices ({@code WeightRows}, found by name in the
+ * {@link ParameterLayout}). {@code forward} reads like {@code microgpt.py}'s {@code gpt()} and
+ * {@code backwardDocument} is the same list of operations in reverse.
  *
  * <p><b>Storage.</b> Every row of every weight matrix is a {@code double[]} of its own, and so
  * is its gradient (see {@code ArrayParameters} for why); the {@link Parameters} view is the same
@@ -43,79 +42,52 @@ import java.util.List;
  * 1000 steps of the reference run of {@code microgpt.py} the losses of the two engines stay within
  * 2e-15 of each other, and the 20 samples that follow are the same.
  *
- * <p><b>Speed.</b> The inner loops are plain counted loops over rows indexed from 0, the shape
- * HotSpot's C2 compiler turns into SIMD instructions (no {@code jdk.incubator.vector} needed, so
- * it runs on any JDK 17): the backward products, the element-wise operations and Adam. The
- * forward products must keep the left-to-right order of every sum, which no SIMD lane split
- * can, so they overlap eight independent sums instead (see {@link Kernels}).
+ * <p><b>Speed.</b> The inner loops are plain counted loops, the shape HotSpot's C2 compiler
+ * turns into SIMD instructions (no {@code jdk.incubator.vector} needed, so it runs on any JDK 17).
+ * A matrix product over a document runs with its SIMD lanes across positions, so that every
+ * output is still the left fold of the {@code Value} engine (see {@code Kernels.matmulForward});
+ * the backward products, which have no order to keep, run along rows in blocks that stay in
+ * cache. {@link #setThreads} splits one step over several threads without changing a bit of
+ * its result.
  *
- * <p>Not thread-safe, except that {@link #batchLossAndGradients} uses several threads inside one
- * call. A {@link LanguageModel.Sequence} has its own key-value cache, so several sequences may be
+ * <p>Not thread-safe, except that {@link #batchLossAndGradients} (and {@link #lossAndGradients}
+ * after {@link #setThreads}) uses several threads inside one call. A {@link LanguageModel.Sequence} has its own key-value cache, so several sequences may be
  * generated one after another or interleaved on one thread, but not while the model is trained.
  */
 public final class ArrayGptModel implements LanguageModel {
 
-    private static final double RMS_EPS = 1e-5;
-
     final GptConfig config;
     final int vocabSize;
-    final int nEmbd;
-    final int nHead;
-    final int headDim;
-    final int hidden;
-    final int blockSize;
-    final int nLayer;
-    /** The weights, one row per array, in {@link ParameterMatrix} order. */
-    final double[][] w;
+    private final int nLayer;
+    private final int nHead;
     private final ArrayParameters parameters;
-    final int rowWte;
-    final int rowWpe;
-    final int rowLmHead;
-    /** Per layer, the first row of attn_wq, followed at once by attn_wk's and attn_wv's. */
-    final int[] rowWqkv;
-    final int[] rowWo;
-    final int[] rowFc1;
-    final int[] rowFc2;
+    /** The weights by name: views of {@link #parameters}' rows. */
+    private final WeightRows weights;
+    /** The weights' gradients by name: views of {@link #parameters}' gradient rows. */
+    private final WeightRows grads;
     /** {@code (headDim^0.5)^-1}: {@link GptModel} divides attention logits by {@code headDim^0.5}. */
-    final double attnScale;
-    /** {@code nEmbd^-1}: {@link GptModel} divides the sum of squares by {@code nEmbd}. */
-    final double invEmbd;
+    private final double attnScale;
 
+    /** The threads of one step; one unless {@link #setThreads} says otherwise. */
+    private Workers workers = SINGLE_THREAD;
     private Workspace trainingWorkspace;
     private BatchRunner batchRunner;
-    // [api] Attention listeners (LanguageModel#addAttentionListener); see reportAttention.
+    /** Told the attention weights of every forward pass (see {@link #addAttentionListener}). */
     final Listeners<AttentionListener> attentionListeners = new Listeners<>();
 
-    private ArrayGptModel(GptConfig config, int vocabSize, double[] weights) {
+    /** The team of the calling thread alone, shared: it holds no thread and no state. */
+    static final Workers SINGLE_THREAD = new Workers(1);
+
+    private ArrayGptModel(GptConfig config, int vocabSize, double[] initialWeights) {
         this.config = config;
         this.vocabSize = vocabSize;
-        this.nEmbd = config.nEmbd();
-        this.nHead = config.nHead();
-        this.headDim = config.headDim();
-        this.hidden = 4 * nEmbd;
-        this.blockSize = config.blockSize();
         this.nLayer = config.nLayer();
-        // [api] Rows found by matrix name in the one ParameterLayout, not by counting matrices.
-        ParameterLayout layout = ParameterLayout.gpt(config, vocabSize);
-        this.parameters = new ArrayParameters(layout);
-        parameters.setValues(weights);
-        this.w = parameters.valueRows();
-        this.rowWte = parameters.firstRow(WTE);
-        this.rowWpe = parameters.firstRow(WPE);
-        this.rowLmHead = parameters.firstRow(LM_HEAD);
-        this.rowWqkv = new int[nLayer];
-        this.rowWo = new int[nLayer];
-        this.rowFc1 = new int[nLayer];
-        this.rowFc2 = new int[nLayer];
-        for (int li = 0; li < nLayer; li++) {
-            // attn_wk's and attn_wv's rows follow attn_wq's (ParameterLayout.gpt keeps that order).
-            rowWqkv[li] = parameters.firstRow(inLayer(li, ATTN_WQ));
-            rowWo[li] = parameters.firstRow(inLayer(li, ATTN_WO));
-            rowFc1[li] = parameters.firstRow(inLayer(li, MLP_FC1));
-            rowFc2[li] = parameters.firstRow(inLayer(li, MLP_FC2));
-        }
-        this.attnScale = Math.pow(Math.pow(headDim, 0.5), -1);
-        this.invEmbd = Math.pow(nEmbd, -1);
+        this.nHead = config.nHead();
+        this.parameters = new ArrayParameters(ParameterLayout.gpt(config, vocabSize));
+        parameters.setValues(initialWeights);
+        this.weights = WeightRows.of(parameters, parameters.valueRows(), nLayer);
+        this.grads = WeightRows.of(parameters, parameters.gradRows(), nLayer);
+        this.attnScale = Math.pow(Math.pow(config.headDim(), 0.5), -1);
     }
 
     /**
@@ -178,7 +150,6 @@ public final class ArrayGptModel implements LanguageModel {
         return parameters;
     }
 
-    // [api] Attention listeners: reported from attention(), see reportAttention.
     /**
      * True: every layer has attention heads.
      *
@@ -207,22 +178,54 @@ public final class ArrayGptModel implements LanguageModel {
         attentionListeners.remove(listener);
     }
 
+    /**
+     * Sets how many threads one training step ({@link #lossAndGradients}) may use. The matrix
+     * products and the attention of the step are split between them by outputs (rows, columns,
+     * heads), never inside a sum, so the loss and the gradients are bit-identical for any number
+     * of threads; only the time changes. Worth it for large models (at {@code nEmbd = 256} two
+     * threads take a step about 1.8 times faster), not at the reference size, where a step lasts
+     * microseconds. Generation always runs on the calling thread, and
+     * {@link #batchLossAndGradients} spreads whole documents over its own threads instead.
+     *
+     * @param threads the number of threads, the calling one included; at least 1
+     * @return this model
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public ArrayGptModel setThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
+        }
+        if (threads != workers.threads()) {
+            workers = threads == 1 ? SINGLE_THREAD : new Workers(threads);
+        }
+        return this;
+    }
+
+    /**
+     * The number of threads one training step may use (see {@link #setThreads}).
+     *
+     * @return at least 1
+     */
+    public int threads() {
+        return workers.threads();
+    }
+
     // -------------------------------------------------------------------------------- training
 
     @Override
     public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
-        ModelChecks.stretch(tokens, first, end, blockSize, vocabSize);
+        ModelChecks.stretch(tokens, first, end, config.blockSize(), vocabSize);
         if (trainingWorkspace == null) {
-            trainingWorkspace = new Workspace(this, true);
+            trainingWorkspace = new Workspace(config, vocabSize);
         }
         Workspace ws = trainingWorkspace;
-        double loss = forwardDocument(ws, tokens, first, end);
+        double loss = forwardDocument(ws, tokens, first, end, workers);
         if (observer != null) {
             for (int t = first; t < end; t++) {
-                observer.onPosition(t, ws.logits[t].clone(), ws.losses[t]);
+                observer.onPosition(t, ws.probs[t].clone(), ws.losses[t]);
             }
         }
-        backwardDocument(ws, tokens, first, end, parameters.gradRows());
+        backwardDocument(ws, tokens, first, end, grads, workers);
         return loss;
     }
 
@@ -240,340 +243,138 @@ public final class ArrayGptModel implements LanguageModel {
      */
     @Override
     public double batchLossAndGradients(List<int[]> documents, int threads, BatchObserver observer) {
-        int[] ends = ModelChecks.batch(documents, threads, blockSize, vocabSize);
+        int[] ends = ModelChecks.batch(documents, threads, config.blockSize(), vocabSize);
         if (batchRunner == null) {
             batchRunner = new BatchRunner(this);
         }
-        // [api] Listeners are told on the calling thread: with any, one worker, the caller.
+        // Listeners are told on the calling thread: with any, one worker, the caller.
         int workers = attentionListeners.isEmpty() ? threads : 1;
         return batchRunner.run(documents, ends, workers, observer, parameters.gradRows());
+    }
+
+    /** Names the matrices of a buffer shaped as the parameters' rows (a batch document's gradient). */
+    WeightRows weightRowsOf(double[][] rows) {
+        return WeightRows.of(parameters, rows, nLayer);
     }
 
     /**
      * Runs the forward pass over positions {@code 0 .. end-1}, keeping every activation the
      * backward pass needs, and returns the mean loss over {@code [first, end)}: the same fold,
-     * {@code (1/n) * (l_first + 0 + l_first+1 + ...)}, as {@link GptModel#loss}. The logits of the
-     * counted positions are turned into probabilities in place.
+     * {@code (1/n) * (0 + l_first + l_first+1 + ...)}, as {@link GptModel#loss}.
      */
-    double forwardDocument(Workspace ws, int[] tokens, int first, int end) {
-        forward(ws, tokens, 0, end);
-        double sum = 0.0;
-        for (int t = first; t < end; t++) {
-            double[] p = ws.logits[t];
-            Softmax.inPlace(p, 0, p.length);
-            double lossT = Math.log(p[tokens[t + 1]]) * -1.0;
-            ws.losses[t] = lossT;
-            sum += lossT;
-        }
-        return sum * (1.0 / (end - first));
+    double forwardDocument(Workspace ws, int[] tokens, int first, int end, Workers team) {
+        forward(ws, tokens, 0, end, team);
+        return Kernels.crossEntropyForward(ws.probs, ws.losses, ws.logits, tokens, first, end);
     }
 
     // ---------------------------------------------------------------------------- the forward pass
 
     /**
-     * Reads the tokens at positions {@code from .. to-1} (the positions before {@code from} are
-     * already in the key-value cache), leaving their logits in {@code ws.logits}: layer by layer,
-     * each operation applied to all the positions at once. That is {@link GptModel#forward}
-     * applied position by position, operation for operation, since attention at position
-     * {@code t} only reads the keys and values of positions up to {@code t}.
+     * Reads the tokens at positions {@code [from, to)} (the positions before {@code from} are
+     * already in the workspace's key-value cache), leaving their logits in {@code ws.logits}:
+     * layer by layer, each operation applied to all the positions at once. That is
+     * {@link GptModel#forward} applied position by position, operation for operation, since
+     * attention at position {@code t} only reads the keys and values of positions up to
+     * {@code t}. The names follow {@code microgpt.py}'s {@code gpt()}.
      */
-    void forward(Workspace ws, int[] tokens, int from, int to) {
-        final int d = nEmbd;
-        final int n = to - from;
-        final int r0 = ws.row(from);
-        final double[][] wt = w;
-        // Token plus position embedding, then RMSNorm.
-        for (int t = from; t < to; t++) {
-            int r = ws.row(t);
-            double[] e = ws.emb[r];
-            double[] tok = wt[rowWte + tokens[t]];
-            double[] pos = wt[rowWpe + t];
-            for (int i = 0; i < d; i++) {
-                e[i] = tok[i] + pos[i];
-            }
-            ws.scaleEmb[r] = rmsnorm(e, ws.xin[ws.rowOf(0, r)]);
-        }
-        for (int li = 0; li < nLayer; li++) {
-            int lr = ws.rowOf(li, r0);
+    void forward(Workspace ws, int[] tokens, int from, int to, Workers team) {
+        WeightRows w = weights;
+        Kernels.embeddingForward(ws.encoded, tokens, w.wte, w.wpe, from, to);
+        Kernels.rmsnormForward(ws.residual[0], ws.encodedScale, ws.encoded, from, to);
+        for (int l = 0; l < nLayer; l++) {
+            WeightRows.Layer lw = w.layers[l];
             // 1) multi-head attention
-            for (int p = 0; p < n; p++) {
-                ws.scaleA[lr + p] = rmsnorm(ws.xin[lr + p], ws.a[lr + p]);
-            }
-            // attn_wq, attn_wk and attn_wv are stored one after the other: one 3d x d product
-            // gives each position's q, k and v side by side.
-            Kernels.matmul(wt, rowWqkv[li], 3 * d, d, ws.a, lr, ws.qkv, li * blockSize + from, n);
-            for (int t = from; t < to; t++) {
-                attention(ws, li, t, lr + (t - from));
-            }
-            Kernels.matmul(wt, rowWo[li], d, d, ws.y, lr, ws.x1, lr, n);
-            for (int p = 0; p < n; p++) {
-                addInPlace(ws.x1[lr + p], ws.xin[lr + p]);
-            }
-            // 2) MLP
-            for (int p = 0; p < n; p++) {
-                ws.scaleB[lr + p] = rmsnorm(ws.x1[lr + p], ws.b[lr + p]);
-            }
-            Kernels.matmul(wt, rowFc1[li], hidden, d, ws.b, lr, ws.hpre, lr, n);
-            for (int p = 0; p < n; p++) {
-                relu(ws.hpre[lr + p], ws.hr[lr + p]);
-            }
-            double[][] out = li + 1 < nLayer ? ws.xin : ws.xout;
-            int outRow = li + 1 < nLayer ? ws.rowOf(li + 1, r0) : r0;
-            Kernels.matmul(wt, rowFc2[li], d, hidden, ws.hr, lr, out, outRow, n);
-            for (int p = 0; p < n; p++) {
-                addInPlace(out[outRow + p], ws.x1[lr + p]);
-            }
-        }
-        Kernels.matmul(wt, rowLmHead, vocabSize, d, ws.xout, r0, ws.logits, r0, n);
-    }
-
-    /** {@code a += b}, element by element (a SIMD loop). */
-    private static void addInPlace(double[] a, double[] b) {
-        for (int i = 0; i < a.length; i++) {
-            a[i] += b[i];
-        }
-    }
-
-    /** {@code out = max(in, 0)}, element by element (a SIMD loop). */
-    private static void relu(double[] in, double[] out) {
-        for (int i = 0; i < out.length; i++) {
-            double h = in[i];
-            out[i] = h > 0 ? h : 0.0;
-        }
-    }
-
-    /**
-     * {@code out = x * (mean(x^2) + 1e-5)^-0.5}, with the mean computed as
-     * {@code (x0*x0 + x1*x1 + ...) * n^-1}.
-     *
-     * @return the scale {@code (mean + 1e-5)^-0.5}, which is all the backward pass needs
-     */
-    private double rmsnorm(double[] x, double[] out) {
-        double sumSq = 0.0;
-        for (int i = 0; i < nEmbd; i++) {
-            double xi = x[i];
-            sumSq += xi * xi;
-        }
-        double scale = Math.pow(sumSq * invEmbd + RMS_EPS, -0.5);
-        for (int i = 0; i < nEmbd; i++) {
-            out[i] = x[i] * scale;
-        }
-        return scale;
-    }
-
-    /**
-     * Causal self-attention of position {@code t} (row {@code lr} of the per-layer activations)
-     * over positions {@code 0..t}, head by head: logits {@code q.k_s * headDim^-0.5}, softmax,
-     * then the weighted sum of the values. The attention weights are kept for the backward pass.
-     */
-    private void attention(Workspace ws, int li, int t, int lr) {
-        final int d = nEmbd;
-        final int hd = headDim;
-        final int kv = li * blockSize;
-        final double[] q = ws.qkv[kv + t];
-        final double[] y = ws.y[lr];
-        final double[] att = ws.att;
-        for (int h = 0; h < nHead; h++) {
-            int hs = h * hd;
-            int ao = (lr * nHead + h) * blockSize;
-            for (int s = 0; s <= t; s++) {
-                double[] k = ws.qkv[kv + s];
-                double dot = 0.0;
-                for (int j = 0; j < hd; j++) {
-                    dot += q[hs + j] * k[d + hs + j];
-                }
-                att[ao + s] = dot * attnScale;
-            }
-            Softmax.inPlace(att, ao, ao + t + 1);
+            Kernels.rmsnormForward(ws.attnNormed[l], ws.attnNormScale[l], ws.residual[l], from, to);
+            Kernels.matmulForward(ws.qkv[l], ws.attnNormed[l], lw.attnQkv, from, to,
+                    ws.productInT, ws.productOutT, team);
+            keepKeysTransposed(ws.keysT[l], ws.qkv[l], from, to);
+            Kernels.attentionForward(ws.attnOut[l], ws.attnWeights[l], ws.qkv[l], ws.keysT[l], nHead, attnScale,
+                    from, to, team);
             if (!attentionListeners.isEmpty()) {
-                reportAttention(li, h, t, att, ao);  // [api]
+                reportAttention(l, ws.attnWeights[l], from, to);
             }
-            for (int j = 0; j < hd; j++) {
-                y[hs + j] = 0.0;
-            }
-            for (int s = 0; s <= t; s++) {
-                double weight = att[ao + s];
-                double[] v = ws.qkv[kv + s];
-                for (int j = 0; j < hd; j++) {
-                    y[hs + j] += weight * v[2 * d + hs + j];
-                }
+            Kernels.matmulForward(ws.attnProj[l], ws.attnOut[l], lw.attnWo, from, to,
+                    ws.productInT, ws.productOutT, team);
+            Kernels.residualForward(ws.afterAttn[l], ws.attnProj[l], ws.residual[l], from, to);
+            // 2) MLP
+            Kernels.rmsnormForward(ws.mlpNormed[l], ws.mlpNormScale[l], ws.afterAttn[l], from, to);
+            Kernels.matmulForward(ws.mlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, from, to,
+                    ws.productInT, ws.productOutT, team);
+            Kernels.reluForward(ws.mlpActive[l], ws.mlpHidden[l], from, to);
+            Kernels.matmulForward(ws.mlpProj[l], ws.mlpActive[l], lw.mlpFc2, from, to,
+                    ws.productInT, ws.productOutT, team);
+            Kernels.residualForward(ws.residual[l + 1], ws.mlpProj[l], ws.afterAttn[l], from, to);
+        }
+        Kernels.matmulForward(ws.logits, ws.residual[nLayer], w.lmHead, from, to,
+                ws.productInT, ws.productOutT, team);
+    }
+
+    /** Tells the listeners the attention weights of layer {@code l}, position by position, head by head. */
+    private void reportAttention(int l, double[][][] attnWeights, int from, int to) {
+        for (int t = from; t < to; t++) {
+            for (int h = 0; h < nHead; h++) {
+                AttentionEvent event = new AttentionEvent(l, h, t, Arrays.copyOf(attnWeights[t][h], t + 1));
+                attentionListeners.forEach(listener -> listener.onAttention(event));
             }
         }
     }
 
-    // [api] The attention weights of head h at position t, att[ao .. ao+t], told to the listeners.
-    private void reportAttention(int li, int h, int t, double[] att, int ao) {
-        AttentionEvent event = new AttentionEvent(li, h, t, java.util.Arrays.copyOfRange(att, ao, ao + t + 1));
-        attentionListeners.forEach(listener -> listener.onAttention(event));
+    /** {@code keysT[c][t] = qkv[t][C + c]}: the new positions' keys, into the transposed cache. */
+    private static void keepKeysTransposed(double[][] keysT, double[][] qkv, int from, int to) {
+        int c = keysT.length;
+        for (int t = from; t < to; t++) {
+            double[] row = qkv[t];
+            for (int i = 0; i < c; i++) {
+                keysT[i][t] = row[c + i];
+            }
+        }
     }
 
     // --------------------------------------------------------------------------- the backward pass
 
     /**
-     * Adds to {@code grad} (rows shaped as the weights) the gradient of the mean loss over
-     * {@code [first, end)}, after {@link #forwardDocument} has filled the workspace. Layers are
-     * visited from the top down, each operation for all positions at once, except attention,
-     * which goes from the last position to the first.
+     * Adds to {@code g} the gradient of the mean loss over {@code [first, end)}, after
+     * {@link #forwardDocument} has filled the workspace: the forward pass in reverse, each
+     * operation's backward for all positions at once.
      */
-    void backwardDocument(Workspace ws, int[] tokens, int first, int end, double[][] grad) {
-        ws.ensureBackward();
-        final int d = nEmbd;
-        final double[][] wt = w;
-        final double invN = 1.0 / (end - first);
-        for (int t = 0; t < end; t++) {
-            java.util.Arrays.fill(ws.dX[t], 0.0);
+    void backwardDocument(Workspace ws, int[] tokens, int first, int end, WeightRows g, Workers team) {
+        ws.ensureGradients();
+        ws.zeroGradients(end);
+        WeightRows w = weights;
+        Kernels.crossEntropyBackward(ws.dLogits, ws.probs, tokens, first, end);
+        Kernels.matmulBackward(ws.dResidual[nLayer], g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead,
+                first, end, team);
+        for (int l = nLayer - 1; l >= 0; l--) {
+            WeightRows.Layer lw = w.layers[l];
+            WeightRows.Layer lg = g.layers[l];
+            // 2) MLP
+            Kernels.residualBackward(ws.dMlpProj[l], ws.dAfterAttn[l], ws.dResidual[l + 1], 0, end);
+            Kernels.matmulBackward(ws.dMlpActive[l], lg.mlpFc2, ws.dMlpProj[l], ws.mlpActive[l], lw.mlpFc2,
+                    0, end, team);
+            Kernels.reluBackward(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpHidden[l], 0, end);
+            Kernels.matmulBackward(ws.dMlpNormed[l], lg.mlpFc1, ws.dMlpHidden[l], ws.mlpNormed[l], lw.mlpFc1,
+                    0, end, team);
+            Kernels.rmsnormBackward(ws.dAfterAttn[l], ws.dMlpNormed[l], ws.afterAttn[l], ws.mlpNormScale[l], 0, end);
+            // 1) multi-head attention
+            Kernels.residualBackward(ws.dAttnProj[l], ws.dResidual[l], ws.dAfterAttn[l], 0, end);
+            Kernels.matmulBackward(ws.dAttnOut[l], lg.attnWo, ws.dAttnProj[l], ws.attnOut[l], lw.attnWo,
+                    0, end, team);
+            Kernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
+                    ws.dAttnWeights, nHead, attnScale, 0, end, team);
+            Kernels.matmulBackward(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv,
+                    0, end, team);
+            Kernels.rmsnormBackward(ws.dResidual[l], ws.dAttnNormed[l], ws.residual[l], ws.attnNormScale[l], 0, end);
         }
-        // Softmax with cross-entropy: d(loss)/d(logit_i) = (p_i - [i == target]) / n.
-        int counted = end - first;
-        for (int t = first; t < end; t++) {
-            double[] p = ws.logits[t];
-            double[] dl = ws.dLogits[t - first];
-            for (int i = 0; i < vocabSize; i++) {
-                dl[i] = p[i] * invN;
-            }
-            int target = tokens[t + 1];
-            dl[target] = (p[target] - 1.0) * invN;
-        }
-        Kernels.matmulBackInput(wt, rowLmHead, vocabSize, d, ws.dLogits, 0, ws.dX, first, counted);
-        Kernels.matmulBackWeights(grad, rowLmHead, vocabSize, d, ws.dLogits, 0, ws.xout, first, counted);
-
-        for (int li = nLayer - 1; li >= 0; li--) {
-            layerBackward(ws, li, end, grad);
-        }
-        // The embeddings: e = wte[token] + wpe[t], then RMSNorm; dX holds d(loss)/d(xin of layer 0).
-        for (int t = 0; t < end; t++) {
-            double[] dE = ws.dB[t];
-            java.util.Arrays.fill(dE, 0.0);
-            rmsnormBackward(ws.emb[t], ws.scaleEmb[t], ws.dX[t], dE);
-            addInPlace(grad[rowWte + tokens[t]], dE);
-            addInPlace(grad[rowWpe + t], dE);
-        }
-    }
-
-    /**
-     * Back-propagates one layer over positions {@code 0..end-1}: on entry {@code ws.dX} holds the
-     * gradient of the layer's output at every position, on exit the gradient of its input.
-     */
-    private void layerBackward(Workspace ws, int li, int end, double[][] grad) {
-        final int d = nEmbd;
-        final int f = hidden;
-        final double[][] wt = w;
-        final int lr = ws.rowOf(li, 0);
-        double[][] dX = ws.dX;
-        double[][] dX1 = ws.dX1;
-        // out = fc2(relu(fc1(rmsnorm(x1)))) + x1
-        for (int t = 0; t < end; t++) {
-            System.arraycopy(dX[t], 0, dX1[t], 0, d);
-            java.util.Arrays.fill(ws.dH[t], 0.0);
-        }
-        Kernels.matmulBackInput(wt, rowFc2[li], d, f, dX, 0, ws.dH, 0, end);
-        Kernels.matmulBackWeights(grad, rowFc2[li], d, f, dX, 0, ws.hr, lr, end);
-        for (int t = 0; t < end; t++) {
-            double[] dh = ws.dH[t];
-            double[] h = ws.hpre[lr + t];
-            for (int i = 0; i < f; i++) {
-                dh[i] = h[i] > 0 ? dh[i] : 0.0;
-            }
-            java.util.Arrays.fill(ws.dB[t], 0.0);
-        }
-        Kernels.matmulBackInput(wt, rowFc1[li], f, d, ws.dH, 0, ws.dB, 0, end);
-        Kernels.matmulBackWeights(grad, rowFc1[li], f, d, ws.dH, 0, ws.b, lr, end);
-        for (int t = 0; t < end; t++) {
-            rmsnormBackward(ws.x1[lr + t], ws.scaleB[lr + t], ws.dB[t], dX1[t]);
-        }
-        // x1 = wo(attention(...)) + xin
-        double[][] dIn = ws.dIn;
-        for (int t = 0; t < end; t++) {
-            System.arraycopy(dX1[t], 0, dIn[t], 0, d);
-            java.util.Arrays.fill(ws.dY[t], 0.0);
-            java.util.Arrays.fill(ws.dQkv[t], 0.0);
-        }
-        Kernels.matmulBackInput(wt, rowWo[li], d, d, dX1, 0, ws.dY, 0, end);
-        Kernels.matmulBackWeights(grad, rowWo[li], d, d, dX1, 0, ws.y, lr, end);
-        for (int t = end - 1; t >= 0; t--) {
-            attentionBackward(ws, li, t, lr + t);
-        }
-        // [q k v] = [wq; wk; wv] a with a = rmsnorm(xin)
-        double[][] dA = ws.dB;
-        for (int t = 0; t < end; t++) {
-            java.util.Arrays.fill(dA[t], 0.0);
-        }
-        Kernels.matmulBackInput(wt, rowWqkv[li], 3 * d, d, ws.dQkv, 0, dA, 0, end);
-        Kernels.matmulBackWeights(grad, rowWqkv[li], 3 * d, d, ws.dQkv, 0, ws.a, lr, end);
-        for (int t = 0; t < end; t++) {
-            rmsnormBackward(ws.xin[lr + t], ws.scaleA[lr + t], dA[t], dIn[t]);
-        }
-        // The gradient of this layer's input is the gradient of the output of the layer below.
-        ws.dX = dIn;
-        ws.dIn = dX;
-    }
-
-    /**
-     * Attention at position {@code t}, backwards: from {@code ws.dY[t]} (the gradient of the
-     * heads' outputs) to the gradients of its query and of the keys and values of positions
-     * {@code 0..t} (in {@code ws.dQkv}). With {@code y = sum_s a_s v_s}, {@code a = softmax(z)}
-     * and {@code z_s = c q.k_s}: {@code da_s = dy.v_s}, {@code dv_s += a_s dy},
-     * {@code dz_s = a_s (da_s - sum_r a_r da_r)}, {@code dq += c dz_s k_s},
-     * {@code dk_s += c dz_s q}.
-     */
-    private void attentionBackward(Workspace ws, int li, int t, int lr) {
-        final int d = nEmbd;
-        final int hd = headDim;
-        final int kv = li * blockSize;
-        final double[] q = ws.qkv[kv + t];
-        final double[] dY = ws.dY[t];
-        final double[] dQ = ws.dQkv[t];
-        final double[] dA = ws.dAtt;
-        final double[] att = ws.att;
-        for (int h = 0; h < nHead; h++) {
-            int hs = h * hd;
-            int ao = (lr * nHead + h) * blockSize;
-            double weighted = 0.0;
-            for (int s = 0; s <= t; s++) {
-                double[] v = ws.qkv[kv + s];
-                double[] dV = ws.dQkv[s];
-                double a = att[ao + s];
-                double da = 0.0;
-                for (int j = 0; j < hd; j++) {
-                    double dy = dY[hs + j];
-                    da += dy * v[2 * d + hs + j];
-                    dV[2 * d + hs + j] += a * dy;
-                }
-                dA[s] = da;
-                weighted += a * da;
-            }
-            for (int s = 0; s <= t; s++) {
-                double dz = att[ao + s] * (dA[s] - weighted) * attnScale;
-                double[] k = ws.qkv[kv + s];
-                double[] dK = ws.dQkv[s];
-                for (int j = 0; j < hd; j++) {
-                    dQ[hs + j] += dz * k[d + hs + j];
-                    dK[d + hs + j] += dz * q[hs + j];
-                }
-            }
-        }
-    }
-
-    /**
-     * RMSNorm backwards: with {@code y = s x}, {@code s = (mean(x^2) + eps)^-1/2},
-     * {@code dx_i += s dy_i - (s^3 / n) x_i sum_j dy_j x_j}.
-     */
-    private void rmsnormBackward(double[] x, double scale, double[] dy, double[] dx) {
-        double dot = 0.0;
-        for (int i = 0; i < nEmbd; i++) {
-            dot += dy[i] * x[i];
-        }
-        double coefficient = -dot * scale * scale * scale * invEmbd;
-        for (int i = 0; i < nEmbd; i++) {
-            dx[i] += scale * dy[i] + coefficient * x[i];
-        }
+        Kernels.rmsnormBackward(ws.dEncoded, ws.dResidual[0], ws.encoded, ws.encodedScale, 0, end);
+        Kernels.embeddingBackward(g.wte, g.wpe, ws.dEncoded, tokens, 0, end);
     }
 
     // ------------------------------------------------------------------------------ generation
 
     @Override
     public Sequence newSequence() {
-        Workspace ws = new Workspace(this, false);
+        Workspace ws = new Workspace(config, vocabSize);
+        int blockSize = config.blockSize();
         int[] read = new int[blockSize];
         return new Sequence() {
             private int length;
@@ -588,119 +389,10 @@ public final class ArrayGptModel implements LanguageModel {
                 ModelChecks.token(tokenId, vocabSize, "the token");
                 ModelChecks.position(length, blockSize);
                 read[length] = tokenId;
-                forward(ws, read, length, length + 1);
+                forward(ws, read, length, length + 1, SINGLE_THREAD);
                 length++;
-                return ws.logits[0].clone();
+                return ws.logits[length - 1].clone();
             }
         };
-    }
-
-    // ----------------------------------------------------------------------------- workspaces
-
-    /**
-     * Every activation of a forward pass and the scratch of the backward pass, allocated once,
-     * one row per position (and per layer).
-     *
-     * <p>A training workspace keeps the activations of every position ({@code rows = blockSize}),
-     * because the backward pass needs them all. A generation workspace keeps one row, reused at
-     * each position; only the queries, keys and values are kept for every position, as in any KV
-     * cache. Per-layer activations are laid out {@code [layer * rows + row]}.
-     */
-    static final class Workspace {
-        final ArrayGptModel model;
-        final int rows;
-        final double[][] emb;
-        final double[] scaleEmb;
-        final double[][] xin;
-        final double[][] a;
-        final double[] scaleA;
-        /** Each position's query, key and value side by side, for every position: the KV cache. */
-        final double[][] qkv;
-        /** The attention weights, {@code [layer * rows + row][head][position]}, flat. */
-        final double[] att;
-        final double[][] y;
-        final double[][] x1;
-        final double[][] b;
-        final double[] scaleB;
-        final double[][] hpre;
-        final double[][] hr;
-        final double[][] xout;
-        /** The logits of each row; turned into probabilities in place by the training pass. */
-        final double[][] logits;
-        final double[] losses;
-        double[][] dX;
-        double[][] dX1;
-        double[][] dIn;
-        double[][] dH;
-        double[][] dB;
-        double[][] dY;
-        double[][] dQkv;
-        double[] dAtt;
-        double[][] dLogits;
-
-        Workspace(ArrayGptModel m, boolean training) {
-            this.model = m;
-            this.rows = training ? m.blockSize : 1;
-            int d = m.nEmbd;
-            int layerRows = m.nLayer * rows;
-            emb = rows(rows, d);
-            scaleEmb = new double[rows];
-            xin = rows(layerRows, d);
-            a = rows(layerRows, d);
-            scaleA = new double[layerRows];
-            qkv = rows(m.nLayer * m.blockSize, 3 * d);
-            att = new double[layerRows * m.nHead * m.blockSize];
-            y = rows(layerRows, d);
-            x1 = rows(layerRows, d);
-            b = rows(layerRows, d);
-            scaleB = new double[layerRows];
-            hpre = rows(layerRows, m.hidden);
-            hr = rows(layerRows, m.hidden);
-            xout = rows(rows, d);
-            logits = rows(rows, m.vocabSize);
-            losses = new double[rows];
-        }
-
-        /**
-         * {@code count} arrays of {@code length} doubles. A loop of one-dimensional allocations,
-         * which the JIT compiles inline, is several times faster than {@code new double[a][b]},
-         * which calls into the runtime; it matters because every generated sample makes a
-         * workspace.
-         */
-        static double[][] rows(int count, int length) {
-            double[][] rows = new double[count][];
-            for (int i = 0; i < count; i++) {
-                rows[i] = new double[length];
-            }
-            return rows;
-        }
-
-        /** The row that holds position {@code t}'s activations. */
-        int row(int t) {
-            return rows == 1 ? 0 : t;
-        }
-
-        /** The index of row {@code r} of layer {@code li} in the per-layer arrays. */
-        int rowOf(int li, int r) {
-            return li * rows + r;
-        }
-
-        void ensureBackward() {
-            if (dX != null) {
-                return;
-            }
-            ArrayGptModel m = model;
-            int d = m.nEmbd;
-            int t = m.blockSize;
-            dX = rows(t, d);
-            dX1 = rows(t, d);
-            dIn = rows(t, d);
-            dH = rows(t, m.hidden);
-            dB = rows(t, d);
-            dY = rows(t, d);
-            dQkv = rows(t, 3 * d);
-            dAtt = new double[t];
-            dLogits = rows(t, m.vocabSize);
-        }
     }
 }

@@ -135,6 +135,11 @@ final class ArrayParameters implements Parameters, ParameterRows {
         return firstRow[layout.indexOf(matrix)];
     }
 
+    /** The layout these rows hold. */
+    ParameterLayout layout() {
+        return layout;
+    }
+
     private static double[] flatten(double[][] rows) {
         int n = 0;
         for (double[] row : rows) {

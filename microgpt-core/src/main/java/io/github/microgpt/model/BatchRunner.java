@@ -29,8 +29,10 @@ final class BatchRunner {
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private final ArrayGptModel model;
-    private ArrayGptModel.Workspace[] workspaces = new ArrayGptModel.Workspace[0];
+    private Workspace[] workspaces = new Workspace[0];
     private double[][][] documentGrads = new double[0][][];
+    /** Each document's gradient buffer by matrix name. */
+    private WeightRows[] documentGradRows = new WeightRows[0];
     private double[][] sum;
     private ThreadPoolExecutor pool;
 
@@ -59,7 +61,7 @@ final class BatchRunner {
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         parallel(workers, worker -> {
             try {
-                ArrayGptModel.Workspace ws = workspaces[worker];
+                Workspace ws = workspaces[worker];
                 for (int k = nextDocument.getAndIncrement(); k < n; k = nextDocument.getAndIncrement()) {
                     int b = schedule[k];
                     int[] tokens = documents.get(b);
@@ -67,15 +69,15 @@ final class BatchRunner {
                     for (double[] row : g) {
                         Arrays.fill(row, 0.0);
                     }
-                    losses[b] = model.forwardDocument(ws, tokens, 0, ends[b]);
+                    losses[b] = model.forwardDocument(ws, tokens, 0, ends[b], ArrayGptModel.SINGLE_THREAD);
                     if (probabilities != null) {
                         probabilities[b] = new double[ends[b] * vocab];
                         for (int t = 0; t < ends[b]; t++) {
-                            System.arraycopy(ws.logits[t], 0, probabilities[b], t * vocab, vocab);
+                            System.arraycopy(ws.probs[t], 0, probabilities[b], t * vocab, vocab);
                         }
                         positionLosses[b] = Arrays.copyOf(ws.losses, ends[b]);
                     }
-                    model.backwardDocument(ws, tokens, 0, ends[b], g);
+                    model.backwardDocument(ws, tokens, 0, ends[b], documentGradRows[b], ArrayGptModel.SINGLE_THREAD);
                 }
             } catch (RuntimeException | Error e) {
                 failure.compareAndSet(null, e);
@@ -143,18 +145,21 @@ final class BatchRunner {
 
     private void ensureBuffers(int workers, int documents, double[][] shape) {
         if (workspaces.length < workers) {
-            ArrayGptModel.Workspace[] more = Arrays.copyOf(workspaces, workers);
+            Workspace[] more = Arrays.copyOf(workspaces, workers);
             for (int i = workspaces.length; i < workers; i++) {
-                more[i] = new ArrayGptModel.Workspace(model, true);
+                more[i] = new Workspace(model.config, model.vocabSize);
             }
             workspaces = more;
         }
         if (documentGrads.length < documents) {
             double[][][] more = Arrays.copyOf(documentGrads, documents);
+            WeightRows[] named = Arrays.copyOf(documentGradRows, documents);
             for (int i = documentGrads.length; i < documents; i++) {
                 more[i] = zeroedLike(shape);
+                named[i] = model.weightRowsOf(more[i]);
             }
             documentGrads = more;
+            documentGradRows = named;
         }
         if (sum == null) {
             sum = zeroedLike(shape);

@@ -1,47 +1,318 @@
 package io.github.microgpt.model;
 
+import java.util.Arrays;
+
 /**
- * The matrix kernels of {@link ArrayGptModel}: a matrix times the vectors of several positions,
- * and the two products of its backward pass. A matrix is {@code rows} consecutive rows of an
- * array of rows ({@code w[wr] .. w[wr + rows - 1]}, each {@code cols} long); the vectors of
- * consecutive positions are consecutive rows of another ({@code x[x0 + p]}).
+ * The operations of {@link ArrayGptModel}, each as a {@code xForward} / {@code xBackward} pair
+ * placed side by side, as in {@code llm.c}'s {@code train_gpt2.c}: embedding, RMSNorm, matrix
+ * product, causal self-attention, ReLU, the residual sum, and softmax with cross-entropy.
  *
- * <p><b>The forward product keeps the order of {@code Value.sum}.</b> Each output is the left
- * fold {@code ((0 + w0*x0) + w1*x1) + ...}, so forward results are bit-identical to the
- * {@code Value} engine. Such a sum is a chain (each addition waits for the previous one, about
- * three cycles), and Java forbids reordering floating-point additions, so the JIT cannot spread
- * it over SIMD lanes. The kernel instead keeps eight independent sums in registers (four rows
- * times two positions), which the processor overlaps, and loads each weight once for two
- * positions.
+ * <p><b>Shapes.</b> Every activation is an array of rows, one row per position of the document
+ * ({@code x[t]}, a {@code double[]} of the width given in each method's comment, {@code C} for
+ * {@code nEmbd}). An operation works on positions {@code [from, to)}: all the positions of a
+ * document when training, the one new position when generating. A weight matrix is an array of
+ * its rows too ({@code w[o]}, {@code OC} rows of {@code C} columns, as {@code nn.Linear} and
+ * {@code microgpt.py} store it).
  *
- * <p><b>The backward products are SIMD loops.</b> They are written as {@code axpy}s over a row:
- * {@code dx[i] += w[i] * g} and {@code grad[i] += g * x[i]}, with every array indexed by the same
- * {@code i} from 0. That is the shape HotSpot's C2 (JDK 17 and later) vectorises, and why the
- * model keeps every row in an array of its own. Their sums are taken in another order than the
- * {@code Value} engine's, which is why gradients agree to rounding rather than bit for bit.
+ * <p><b>Conventions.</b> Forward methods overwrite their outputs. Backward methods add to the
+ * gradients they produce ({@code +=}), so that a gradient with several sources (the residual
+ * stream, a key used by every later position) is just summed into; the model zeroes the
+ * activations' gradients before a backward pass, and the optimizer zeroes the weights'.
+ *
+ * <p><b>Exactness.</b> Each forward method performs the operations of {@link GptModel#forward}
+ * in the same order (every sum the same left fold {@code ((0 + a0) + a1) + ...}, {@code x / c}
+ * as {@code x * c^-1}, softmax minus the maximum first), so logits and losses are bit-identical
+ * to the {@code Value} engine at every size. The backward methods are the closed-form
+ * derivatives summed in an order of their own, so gradients agree with the {@code Value} engine
+ * to rounding only (see {@link ArrayGptModel}).
+ *
+ * <p><b>Speed.</b> Java may not reorder floating-point additions, so the JIT cannot spread one
+ * left fold over SIMD lanes. {@link #matmulForward} therefore puts the lanes across positions:
+ * it multiplies the transposed input ({@code inT[i][t]}) so that the innermost loop is
+ * {@code out[o][t] += w[o][i] * in[i][t]} over the positions {@code t}, each lane still summing
+ * its own output in the order {@code i = 0, 1, 2, ...}. The backward products have no order to
+ * keep and run along rows. Every inner loop is a plain counted loop over arrays indexed by the
+ * loop variable, which HotSpot's C2 compiles to AVX instructions on any JDK 17.
+ *
+ * <p><b>Threads.</b> The two large operations, matrix products and attention, take a
+ * {@link Workers} team and split their work by outputs (rows of the product, columns of the
+ * input's gradient, heads); no sum is ever split, so the results do not depend on the number of
+ * threads.
  */
 final class Kernels {
+
+    /** The epsilon of RMSNorm, as in {@code microgpt.py}. */
+    static final double RMS_EPS = 1e-5;
+
+    /**
+     * Below this many positions a matrix product runs position by position ({@link #matvecs}):
+     * the SIMD lanes of {@link #matmulForward} run across positions and need enough of them.
+     */
+    static final int MIN_POSITIONS_FOR_TRANSPOSE = 8;
+
+    /** The fewest rows of a product one thread takes at a time. */
+    private static final int ROW_GRAIN = 16;
+
+    /**
+     * Heads are split into one contiguous group per thread: the heads of a position sit side by
+     * side in one row, and threads taking alternate heads would write into shared cache lines.
+     */
+    private static int headGrain(int nHead, Workers workers) {
+        return (nHead + workers.threads() - 1) / workers.threads();
+    }
+
+    /**
+     * Columns of the input handled per pass of {@link #matmulForward}: at 64 positions a block of
+     * the transposed input is 128 KB, which stays in the second-level cache while every row of
+     * the weights streams past it once.
+     */
+    private static final int COLUMN_BLOCK = 256;
+
+    /**
+     * Rows of the weights handled per pass of {@link #matmulBackwardInput}: about 256 KB of
+     * weights, which stay in the second-level cache while every position goes over them, instead
+     * of the whole matrix being read again from memory for each pair of positions. A multiple of
+     * 4, so that the rows are grouped the same way whatever the matrix.
+     */
+    private static final int BACKWARD_BLOCK_DOUBLES = 32 * 1024;
 
     private Kernels() {
     }
 
+    // ---------------------------------------------------------------------------- embedding
+
     /**
-     * {@code y[y0 + p] = W x[x0 + p]} for {@code n} positions; each output the left fold
-     * {@code 0 + w[o][0]*x[0] + w[o][1]*x[1] + ...}.
+     * {@code out[t] = wte[tokens[t]] + wpe[t]}.
+     *
+     * @param out (T, C) the embedded positions
+     * @param wte (V, C) token embeddings
+     * @param wpe (T, C) position embeddings
      */
-    static void matmul(double[][] w, int wr, int rows, int cols, double[][] x, int x0, double[][] y, int y0, int n) {
-        int p = 0;
-        for (; p + 1 < n; p += 2) {
-            double[] u = x[x0 + p];
-            double[] v = x[x0 + p + 1];
-            double[] yu = y[y0 + p];
-            double[] yv = y[y0 + p + 1];
-            int o = 0;
-            for (; o + 3 < rows; o += 4) {
-                double[] w0 = w[wr + o];
-                double[] w1 = w[wr + o + 1];
-                double[] w2 = w[wr + o + 2];
-                double[] w3 = w[wr + o + 3];
+    static void embeddingForward(double[][] out, int[] tokens, double[][] wte, double[][] wpe, int from, int to) {
+        for (int t = from; t < to; t++) {
+            double[] o = out[t];
+            double[] tok = wte[tokens[t]];
+            double[] pos = wpe[t];
+            for (int i = 0; i < o.length; i++) {
+                o[i] = tok[i] + pos[i];
+            }
+        }
+    }
+
+    /**
+     * {@code dwte[tokens[t]] += dout[t]}, {@code dwpe[t] += dout[t]}.
+     *
+     * @param dwte (V, C)
+     * @param dwpe (T, C)
+     * @param dout (T, C)
+     */
+    static void embeddingBackward(double[][] dwte, double[][] dwpe, double[][] dout, int[] tokens, int from, int to) {
+        for (int t = from; t < to; t++) {
+            addInto(dwte[tokens[t]], dout[t]);
+            addInto(dwpe[t], dout[t]);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ RMSNorm
+
+    /**
+     * {@code out[t] = x[t] * s[t]} with {@code s[t] = (mean(x[t]^2) + eps)^-0.5}, the mean
+     * computed as {@code (x0*x0 + x1*x1 + ...) * C^-1}; the scale {@code s[t]} is kept, since it is
+     * all the backward pass needs besides {@code x}.
+     *
+     * @param out (T, C) the normalised rows
+     * @param scale (T) the scale of each row
+     * @param x (T, C) the rows to normalise
+     */
+    static void rmsnormForward(double[][] out, double[] scale, double[][] x, int from, int to) {
+        for (int t = from; t < to; t++) {
+            double[] xt = x[t];
+            double[] ot = out[t];
+            double sumSq = 0.0;
+            for (int i = 0; i < xt.length; i++) {
+                sumSq += xt[i] * xt[i];
+            }
+            double s = Math.pow(sumSq * Math.pow(xt.length, -1) + RMS_EPS, -0.5);
+            for (int i = 0; i < xt.length; i++) {
+                ot[i] = xt[i] * s;
+            }
+            scale[t] = s;
+        }
+    }
+
+    /**
+     * With {@code y = s x} and {@code s = (mean(x^2) + eps)^-1/2}:
+     * {@code dx_i += s dy_i - (s^3 / C) x_i sum_j dy_j x_j}.
+     *
+     * @param dx (T, C) the gradient of the input, added to
+     * @param dout (T, C) the gradient of the output
+     * @param x (T, C) the input
+     * @param scale (T) the scales kept by the forward pass
+     */
+    static void rmsnormBackward(double[][] dx, double[][] dout, double[][] x, double[] scale, int from, int to) {
+        for (int t = from; t < to; t++) {
+            double[] xt = x[t];
+            double[] dy = dout[t];
+            double[] dxt = dx[t];
+            double s = scale[t];
+            double dot = 0.0;
+            for (int i = 0; i < xt.length; i++) {
+                dot += dy[i] * xt[i];
+            }
+            double coefficient = -dot * s * s * s * Math.pow(xt.length, -1);
+            for (int i = 0; i < xt.length; i++) {
+                dxt[i] += s * dy[i] + coefficient * xt[i];
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------ matrix product
+
+    /**
+     * {@code out[t][o] = sum_i w[o][i] * in[t][i]}, each sum the left fold over {@code i} from 0
+     * (a linear layer without bias). From {@link #MIN_POSITIONS_FOR_TRANSPOSE} positions on, the
+     * input is transposed into {@code inT} and the product accumulated in {@code outT}, so that
+     * SIMD lanes run across positions (see the class comment); fewer positions are multiplied
+     * one by one. Both give the same bits. Split over the team by output rows.
+     *
+     * @param out (T, OC) the product
+     * @param in (T, C) the input
+     * @param w (OC, C) the weights
+     * @param inT (at least C, at least to - from) scratch for the transposed input
+     * @param outT (at least OC, at least to - from) scratch for the transposed product
+     */
+    static void matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
+                              double[][] inT, double[][] outT, Workers workers) {
+        int n = to - from;
+        if (n < MIN_POSITIONS_FOR_TRANSPOSE) {
+            workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matvecs(out, in, w, o0, o1, from, to));
+            return;
+        }
+        int cols = w[0].length;
+        transpose(in, from, to, cols, inT);
+        workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> {
+            matmulTransposed(outT, inT, w, o0, o1, n);
+            for (int o = o0; o < o1; o++) {
+                double[] row = outT[o];
+                for (int p = 0; p < n; p++) {
+                    out[from + p][o] = row[p];
+                }
+            }
+        });
+    }
+
+    /**
+     * The gradients of {@link #matmulForward}: {@code din[t][i] += sum_o dout[t][o] * w[o][i]}
+     * and {@code dw[o][i] += sum_t dout[t][o] * in[t][i]}.
+     *
+     * @param din (T, C) the gradient of the input, added to
+     * @param dw (OC, C) the gradient of the weights, added to
+     * @param dout (T, OC) the gradient of the output
+     * @param in (T, C) the input
+     * @param w (OC, C) the weights
+     */
+    static void matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                               int from, int to, Workers workers) {
+        workers.forRange(to - from, 2, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
+        workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
+    }
+
+    /** {@code inT[i][p] = in[from + p][i]}. */
+    private static void transpose(double[][] in, int from, int to, int cols, double[][] inT) {
+        for (int i = 0; i < cols; i++) {
+            double[] column = inT[i];
+            for (int t = from; t < to; t++) {
+                column[t - from] = in[t][i];
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [o0, o1)} of {@code outT = w inT} over {@code n} positions, two rows and four
+     * columns per pass over the positions: every {@code outT[o][p]} is still the left fold
+     * {@code (((0 + w[o][0]*in[0][p]) + w[o][1]*in[1][p]) + ...)}, since Java evaluates
+     * {@code a + b + c} as {@code (a + b) + c}. The columns go in blocks so that the block of
+     * {@code inT} being read stays in the first-level cache for all the rows.
+     */
+    private static void matmulTransposed(double[][] outT, double[][] inT, double[][] w, int o0, int o1, int n) {
+        int cols = w[0].length;
+        for (int o = o0; o < o1; o++) {
+            Arrays.fill(outT[o], 0, n, 0.0);
+        }
+        for (int i0 = 0; i0 < cols; i0 += COLUMN_BLOCK) {
+            int i1 = Math.min(cols, i0 + COLUMN_BLOCK);
+            int o = o0;
+            for (; o + 1 < o1; o += 2) {
+                double[] w0 = w[o];
+                double[] w1 = w[o + 1];
+                double[] y0 = outT[o];
+                double[] y1 = outT[o + 1];
+                int i = i0;
+                for (; i + 3 < i1; i += 4) {
+                    double a0 = w0[i];
+                    double a1 = w0[i + 1];
+                    double a2 = w0[i + 2];
+                    double a3 = w0[i + 3];
+                    double b0 = w1[i];
+                    double b1 = w1[i + 1];
+                    double b2 = w1[i + 2];
+                    double b3 = w1[i + 3];
+                    double[] x0 = inT[i];
+                    double[] x1 = inT[i + 1];
+                    double[] x2 = inT[i + 2];
+                    double[] x3 = inT[i + 3];
+                    for (int p = 0; p < n; p++) {
+                        double u0 = x0[p];
+                        double u1 = x1[p];
+                        double u2 = x2[p];
+                        double u3 = x3[p];
+                        y0[p] = y0[p] + a0 * u0 + a1 * u1 + a2 * u2 + a3 * u3;
+                        y1[p] = y1[p] + b0 * u0 + b1 * u1 + b2 * u2 + b3 * u3;
+                    }
+                }
+                for (; i < i1; i++) {
+                    double a = w0[i];
+                    double b = w1[i];
+                    double[] x = inT[i];
+                    for (int p = 0; p < n; p++) {
+                        y0[p] += a * x[p];
+                        y1[p] += b * x[p];
+                    }
+                }
+            }
+            for (; o < o1; o++) {
+                double[] w0 = w[o];
+                double[] y0 = outT[o];
+                for (int i = i0; i < i1; i++) {
+                    double a = w0[i];
+                    double[] x = inT[i];
+                    for (int p = 0; p < n; p++) {
+                        y0[p] += a * x[p];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [o0, o1)} of the product, position by position: four rows times two positions
+     * at once, eight independent left folds that the processor overlaps (each weight loaded once
+     * for two positions). For few positions, and for generation (one position at a time).
+     */
+    private static void matvecs(double[][] out, double[][] in, double[][] w, int o0, int o1, int from, int to) {
+        int cols = w[0].length;
+        int t = from;
+        for (; t + 1 < to; t += 2) {
+            double[] u = in[t];
+            double[] v = in[t + 1];
+            double[] yu = out[t];
+            double[] yv = out[t + 1];
+            int o = o0;
+            for (; o + 3 < o1; o += 4) {
+                double[] w0 = w[o];
+                double[] w1 = w[o + 1];
+                double[] w2 = w[o + 2];
+                double[] w3 = w[o + 3];
                 double a0 = 0.0;
                 double a1 = 0.0;
                 double a2 = 0.0;
@@ -53,18 +324,14 @@ final class Kernels {
                 for (int i = 0; i < cols; i++) {
                     double ui = u[i];
                     double vi = v[i];
-                    double c0 = w0[i];
-                    double c1 = w1[i];
-                    double c2 = w2[i];
-                    double c3 = w3[i];
-                    a0 += c0 * ui;
-                    a1 += c1 * ui;
-                    a2 += c2 * ui;
-                    a3 += c3 * ui;
-                    b0 += c0 * vi;
-                    b1 += c1 * vi;
-                    b2 += c2 * vi;
-                    b3 += c3 * vi;
+                    a0 += w0[i] * ui;
+                    a1 += w1[i] * ui;
+                    a2 += w2[i] * ui;
+                    a3 += w3[i] * ui;
+                    b0 += w0[i] * vi;
+                    b1 += w1[i] * vi;
+                    b2 += w2[i] * vi;
+                    b3 += w3[i] * vi;
                 }
                 yu[o] = a0;
                 yu[o + 1] = a1;
@@ -75,8 +342,8 @@ final class Kernels {
                 yv[o + 2] = b2;
                 yv[o + 3] = b3;
             }
-            for (; o < rows; o++) {
-                double[] w0 = w[wr + o];
+            for (; o < o1; o++) {
+                double[] w0 = w[o];
                 double a0 = 0.0;
                 double b0 = 0.0;
                 for (int i = 0; i < cols; i++) {
@@ -87,119 +354,435 @@ final class Kernels {
                 yv[o] = b0;
             }
         }
-        if (p < n) {
-            matvec(w, wr, rows, cols, x[x0 + p], y[y0 + p]);
-        }
-    }
-
-    /** {@code y = W x} for one position, four rows at a time. */
-    static void matvec(double[][] w, int wr, int rows, int cols, double[] x, double[] y) {
-        int o = 0;
-        for (; o + 3 < rows; o += 4) {
-            double[] w0 = w[wr + o];
-            double[] w1 = w[wr + o + 1];
-            double[] w2 = w[wr + o + 2];
-            double[] w3 = w[wr + o + 3];
-            double s0 = 0.0;
-            double s1 = 0.0;
-            double s2 = 0.0;
-            double s3 = 0.0;
-            for (int i = 0; i < cols; i++) {
-                double xi = x[i];
-                s0 += w0[i] * xi;
-                s1 += w1[i] * xi;
-                s2 += w2[i] * xi;
-                s3 += w3[i] * xi;
-            }
-            y[o] = s0;
-            y[o + 1] = s1;
-            y[o + 2] = s2;
-            y[o + 3] = s3;
-        }
-        for (; o < rows; o++) {
-            double[] w0 = w[wr + o];
-            double s0 = 0.0;
-            for (int i = 0; i < cols; i++) {
-                s0 += w0[i] * x[i];
-            }
-            y[o] = s0;
-        }
-    }
-
-    /**
-     * The gradient of the input of {@link #matmul}: {@code dx[dx0 + p] += W^T dy[dy0 + p]}, as
-     * {@code dx += w[o] * dy[o]} for each row {@code o}, two positions per pass over the row.
-     * Rows whose output gradient is 0 at both positions (a ReLU's dead units) are skipped.
-     */
-    static void matmulBackInput(double[][] w, int wr, int rows, int cols, double[][] dy, int dy0,
-                                double[][] dx, int dx0, int n) {
-        int p = 0;
-        for (; p + 1 < n; p += 2) {
-            double[] gu = dy[dy0 + p];
-            double[] gv = dy[dy0 + p + 1];
-            double[] du = dx[dx0 + p];
-            double[] dv = dx[dx0 + p + 1];
-            for (int o = 0; o < rows; o++) {
-                double a = gu[o];
-                double b = gv[o];
-                if (a == 0.0 && b == 0.0) {
-                    continue;
-                }
-                double[] row = w[wr + o];
+        if (t < to) {
+            double[] u = in[t];
+            double[] yu = out[t];
+            int o = o0;
+            for (; o + 3 < o1; o += 4) {
+                double[] w0 = w[o];
+                double[] w1 = w[o + 1];
+                double[] w2 = w[o + 2];
+                double[] w3 = w[o + 3];
+                double a0 = 0.0;
+                double a1 = 0.0;
+                double a2 = 0.0;
+                double a3 = 0.0;
                 for (int i = 0; i < cols; i++) {
-                    double wi = row[i];
-                    du[i] += wi * a;
-                    dv[i] += wi * b;
+                    double ui = u[i];
+                    a0 += w0[i] * ui;
+                    a1 += w1[i] * ui;
+                    a2 += w2[i] * ui;
+                    a3 += w3[i] * ui;
                 }
+                yu[o] = a0;
+                yu[o + 1] = a1;
+                yu[o + 2] = a2;
+                yu[o + 3] = a3;
             }
-        }
-        if (p < n) {
-            double[] gu = dy[dy0 + p];
-            double[] du = dx[dx0 + p];
-            for (int o = 0; o < rows; o++) {
-                double a = gu[o];
-                if (a == 0.0) {
-                    continue;
-                }
-                double[] row = w[wr + o];
+            for (; o < o1; o++) {
+                double[] w0 = w[o];
+                double a0 = 0.0;
                 for (int i = 0; i < cols; i++) {
-                    du[i] += row[i] * a;
+                    a0 += w0[i] * u[i];
                 }
+                yu[o] = a0;
             }
         }
     }
 
     /**
-     * The gradient of the weights of {@link #matmul}, summed over the positions:
-     * {@code grad[wr + o] += sum_p dy[dy0 + p][o] * x[x0 + p]}, two positions per pass over the
-     * gradient row.
+     * Positions {@code [from, to)} of {@code din[t] += sum_o dout[t][o] * w[o]}: two positions and
+     * four rows of {@code w} per pass along the row, the rows taken in order from 0 (in blocks
+     * that stay in cache for all the positions). A position alone (the last of an odd range) gets
+     * the same operations as one of a pair, so splitting the positions between threads changes
+     * nothing; each thread writes only its own positions' rows.
      */
-    static void matmulBackWeights(double[][] grad, int wr, int rows, int cols, double[][] dy, int dy0,
-                                  double[][] x, int x0, int n) {
-        for (int o = 0; o < rows; o++) {
-            double[] g = grad[wr + o];
-            int p = 0;
-            for (; p + 1 < n; p += 2) {
-                double a = dy[dy0 + p][o];
-                double b = dy[dy0 + p + 1][o];
-                if (a == 0.0 && b == 0.0) {
-                    continue;
-                }
-                double[] u = x[x0 + p];
-                double[] v = x[x0 + p + 1];
-                for (int i = 0; i < cols; i++) {
-                    g[i] += a * u[i] + b * v[i];
-                }
-            }
-            if (p < n) {
-                double a = dy[dy0 + p][o];
-                if (a != 0.0) {
-                    double[] u = x[x0 + p];
+    private static void matmulBackwardInput(double[][] din, double[][] dout, double[][] w, int from, int to) {
+        int rows = w.length;
+        int cols = w[0].length;
+        int block = Math.max(4, BACKWARD_BLOCK_DOUBLES / cols / 4 * 4);
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int r1 = Math.min(rows, r0 + block);
+            int t = from;
+            for (; t + 1 < to; t += 2) {
+                double[] gu = dout[t];
+                double[] gv = dout[t + 1];
+                double[] du = din[t];
+                double[] dv = din[t + 1];
+                int o = r0;
+                for (; o + 3 < r1; o += 4) {
+                    double a0 = gu[o];
+                    double a1 = gu[o + 1];
+                    double a2 = gu[o + 2];
+                    double a3 = gu[o + 3];
+                    double b0 = gv[o];
+                    double b1 = gv[o + 1];
+                    double b2 = gv[o + 2];
+                    double b3 = gv[o + 3];
+                    double[] w0 = w[o];
+                    double[] w1 = w[o + 1];
+                    double[] w2 = w[o + 2];
+                    double[] w3 = w[o + 3];
                     for (int i = 0; i < cols; i++) {
-                        g[i] += a * u[i];
+                        double c0 = w0[i];
+                        double c1 = w1[i];
+                        double c2 = w2[i];
+                        double c3 = w3[i];
+                        du[i] = du[i] + a0 * c0 + a1 * c1 + a2 * c2 + a3 * c3;
+                        dv[i] = dv[i] + b0 * c0 + b1 * c1 + b2 * c2 + b3 * c3;
+                    }
+                }
+                for (; o < r1; o++) {
+                    double a = gu[o];
+                    double b = gv[o];
+                    double[] row = w[o];
+                    for (int i = 0; i < cols; i++) {
+                        du[i] += a * row[i];
+                        dv[i] += b * row[i];
                     }
                 }
             }
+            if (t < to) {
+                double[] gu = dout[t];
+                double[] du = din[t];
+                int o = r0;
+                for (; o + 3 < r1; o += 4) {
+                    double a0 = gu[o];
+                    double a1 = gu[o + 1];
+                    double a2 = gu[o + 2];
+                    double a3 = gu[o + 3];
+                    double[] w0 = w[o];
+                    double[] w1 = w[o + 1];
+                    double[] w2 = w[o + 2];
+                    double[] w3 = w[o + 3];
+                    for (int i = 0; i < cols; i++) {
+                        du[i] = du[i] + a0 * w0[i] + a1 * w1[i] + a2 * w2[i] + a3 * w3[i];
+                    }
+                }
+                for (; o < r1; o++) {
+                    double a = gu[o];
+                    double[] row = w[o];
+                    for (int i = 0; i < cols; i++) {
+                        du[i] += a * row[i];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [o0, o1)} of {@code dw[o] += sum_t dout[t][o] * in[t]}: two rows and four
+     * positions per pass along the row, the positions taken in order. A row gets the same
+     * operations whether it is paired or alone (the last row of an odd split), so the result does
+     * not depend on how the rows are split between threads.
+     */
+    private static void matmulBackwardWeights(double[][] dw, double[][] dout, double[][] in,
+                                              int from, int to, int o0, int o1) {
+        int o = o0;
+        for (; o + 1 < o1; o += 2) {
+            double[] g0 = dw[o];
+            double[] g1 = dw[o + 1];
+            int t = from;
+            for (; t + 3 < to; t += 4) {
+                double a0 = dout[t][o];
+                double a1 = dout[t + 1][o];
+                double a2 = dout[t + 2][o];
+                double a3 = dout[t + 3][o];
+                double b0 = dout[t][o + 1];
+                double b1 = dout[t + 1][o + 1];
+                double b2 = dout[t + 2][o + 1];
+                double b3 = dout[t + 3][o + 1];
+                double[] x0 = in[t];
+                double[] x1 = in[t + 1];
+                double[] x2 = in[t + 2];
+                double[] x3 = in[t + 3];
+                for (int i = 0; i < g0.length; i++) {
+                    double u0 = x0[i];
+                    double u1 = x1[i];
+                    double u2 = x2[i];
+                    double u3 = x3[i];
+                    g0[i] = g0[i] + a0 * u0 + a1 * u1 + a2 * u2 + a3 * u3;
+                    g1[i] = g1[i] + b0 * u0 + b1 * u1 + b2 * u2 + b3 * u3;
+                }
+            }
+            for (; t < to; t++) {
+                double a = dout[t][o];
+                double b = dout[t][o + 1];
+                double[] x = in[t];
+                for (int i = 0; i < g0.length; i++) {
+                    g0[i] += a * x[i];
+                    g1[i] += b * x[i];
+                }
+            }
+        }
+        if (o < o1) {
+            double[] g = dw[o];
+            int t = from;
+            for (; t + 3 < to; t += 4) {
+                double a0 = dout[t][o];
+                double a1 = dout[t + 1][o];
+                double a2 = dout[t + 2][o];
+                double a3 = dout[t + 3][o];
+                double[] x0 = in[t];
+                double[] x1 = in[t + 1];
+                double[] x2 = in[t + 2];
+                double[] x3 = in[t + 3];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = g[i] + a0 * x0[i] + a1 * x1[i] + a2 * x2[i] + a3 * x3[i];
+                }
+            }
+            for (; t < to; t++) {
+                double a = dout[t][o];
+                double[] x = in[t];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] += a * x[i];
+                }
+            }
+        }
+    }
+
+    // --------------------------------------------------------------------------- attention
+
+    /**
+     * Causal self-attention of positions {@code [from, to)}, head by head: for position
+     * {@code t} and head {@code h}, logits {@code z_s = (q_t . k_s) * headDim^-0.5} over the
+     * positions {@code s <= t}, weights {@code a = softmax(z)}, output {@code sum_s a_s v_s}.
+     * The keys are read transposed ({@code keysT[c][s]}) so that the logits of all positions
+     * {@code s} are one SIMD loop per channel, each lane summing {@code q_0 k_0 + q_1 k_1 + ...}
+     * in order. Split over the team by heads.
+     *
+     * @param out (T, C) the heads' outputs side by side
+     * @param weights (T, NH, T) the attention weights, kept for the backward pass
+     * @param qkv (T, 3C) each position's query, key and value
+     * @param keysT (C, T) the keys, transposed
+     * @param scale {@code headDim^-0.5}
+     */
+    static void attentionForward(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
+                                 int nHead, double scale, int from, int to, Workers workers) {
+        int c = out[from].length;
+        int hd = c / nHead;
+        workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
+            for (int t = from; t < to; t++) {
+                double[] q = qkv[t];
+                double[] y = out[t];
+                for (int h = h0; h < h1; h++) {
+                    int hs = h * hd;
+                    double[] a = weights[t][h];
+                    Arrays.fill(a, 0, t + 1, 0.0);
+                    for (int j = 0; j < hd; j++) {
+                        double qj = q[hs + j];
+                        double[] k = keysT[hs + j];
+                        for (int s = 0; s <= t; s++) {
+                            a[s] += qj * k[s];
+                        }
+                    }
+                    for (int s = 0; s <= t; s++) {
+                        a[s] *= scale;
+                    }
+                    Softmax.inPlace(a, 0, t + 1);
+                    int vs = 2 * c + hs;
+                    for (int j = 0; j < hd; j++) {
+                        y[hs + j] = 0.0;
+                    }
+                    for (int s = 0; s <= t; s++) {
+                        double as = a[s];
+                        double[] v = qkv[s];
+                        for (int j = 0; j < hd; j++) {
+                            y[hs + j] += as * v[vs + j];
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Attention backwards, from {@code dout} (the gradient of the heads' outputs) to the
+     * gradients of the queries, keys and values. With {@code y = sum_s a_s v_s},
+     * {@code a = softmax(z)} and {@code z_s = c q.k_s}: {@code da_s = dy.v_s},
+     * {@code dv_s += a_s dy}, {@code dz_s = a_s (da_s - sum_r a_r da_r)},
+     * {@code dq += c dz_s k_s}, {@code dk_s += c dz_s q}. Split over the team by heads (each
+     * head owns its columns of {@code dqkv}).
+     *
+     * @param dqkv (T, 3C) the gradient of the queries, keys and values, added to
+     * @param dout (T, C) the gradient of the output
+     * @param qkv (T, 3C) the queries, keys and values
+     * @param weights (T, NH, T) the attention weights of the forward pass
+     * @param valuesT (C, T) scratch for the values, transposed
+     * @param dweights (NH, T) scratch for {@code da}, one row per head
+     */
+    static void attentionBackward(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights,
+                                  double[][] valuesT, double[][] dweights, int nHead, double scale,
+                                  int from, int to, Workers workers) {
+        int c = dout[from].length;
+        int hd = c / nHead;
+        workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
+            for (int h = h0; h < h1; h++) {
+                int qs = h * hd;
+                int ks = c + qs;
+                int vs = 2 * c + qs;
+                for (int j = 0; j < hd; j++) {
+                    double[] column = valuesT[qs + j];
+                    for (int s = 0; s < to; s++) {
+                        column[s] = qkv[s][vs + j];
+                    }
+                }
+                double[] da = dweights[h];
+                for (int t = to - 1; t >= from; t--) {
+                    double[] a = weights[t][h];
+                    double[] dy = dout[t];
+                    double[] q = qkv[t];
+                    double[] dq = dqkv[t];
+                    Arrays.fill(da, 0, t + 1, 0.0);
+                    for (int j = 0; j < hd; j++) {
+                        double dyj = dy[qs + j];
+                        double[] v = valuesT[qs + j];
+                        for (int s = 0; s <= t; s++) {
+                            da[s] += dyj * v[s];
+                        }
+                    }
+                    double weighted = 0.0;
+                    for (int s = 0; s <= t; s++) {
+                        weighted += a[s] * da[s];
+                    }
+                    for (int s = 0; s <= t; s++) {
+                        double as = a[s];
+                        double dz = as * (da[s] - weighted) * scale;
+                        double[] k = qkv[s];
+                        double[] dkv = dqkv[s];
+                        for (int j = 0; j < hd; j++) {
+                            dq[qs + j] += dz * k[ks + j];
+                            dkv[ks + j] += dz * q[qs + j];
+                            dkv[vs + j] += as * dy[qs + j];
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // -------------------------------------------------------------------------------- ReLU
+
+    /**
+     * {@code out = max(in, 0)}, element by element.
+     *
+     * @param out (T, 4C)
+     * @param in (T, 4C)
+     */
+    static void reluForward(double[][] out, double[][] in, int from, int to) {
+        for (int t = from; t < to; t++) {
+            double[] x = in[t];
+            double[] y = out[t];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = x[i] > 0 ? x[i] : 0.0;
+            }
+        }
+    }
+
+    /**
+     * {@code din += dout} where the input was positive.
+     *
+     * @param din (T, 4C) added to
+     * @param dout (T, 4C)
+     * @param in (T, 4C) the input of the forward pass
+     */
+    static void reluBackward(double[][] din, double[][] dout, double[][] in, int from, int to) {
+        for (int t = from; t < to; t++) {
+            double[] x = in[t];
+            double[] dy = dout[t];
+            double[] dx = din[t];
+            for (int i = 0; i < dx.length; i++) {
+                dx[i] += x[i] > 0 ? dy[i] : 0.0;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------ residual sum
+
+    /**
+     * {@code out = a + b}, element by element.
+     *
+     * @param out (T, C)
+     * @param a (T, C) the branch's output
+     * @param b (T, C) the residual
+     */
+    static void residualForward(double[][] out, double[][] a, double[][] b, int from, int to) {
+        for (int t = from; t < to; t++) {
+            double[] x = a[t];
+            double[] r = b[t];
+            double[] y = out[t];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = x[i] + r[i];
+            }
+        }
+    }
+
+    /**
+     * {@code da += dout}, {@code db += dout}.
+     *
+     * @param da (T, C) added to
+     * @param db (T, C) added to
+     * @param dout (T, C)
+     */
+    static void residualBackward(double[][] da, double[][] db, double[][] dout, int from, int to) {
+        for (int t = from; t < to; t++) {
+            addInto(da[t], dout[t]);
+            addInto(db[t], dout[t]);
+        }
+    }
+
+    // -------------------------------------------------------------- softmax, cross-entropy
+
+    /**
+     * {@code probs[t] = softmax(logits[t])} and {@code losses[t] = -log probs[t][targets[t]]}
+     * for the positions {@code [first, to)}, with {@link Softmax}'s arithmetic; returns
+     * their mean, folded as {@link GptModel}'s loss: {@code (1/n) * (0 + l_first + l_first+1 + ...)}.
+     *
+     * @param probs (T, V) the probabilities
+     * @param losses (T) the loss of each position
+     * @param logits (T, V)
+     * @param targets the token to predict at each position: {@code targets[t]} is the document's
+     *     {@code tokens[t + 1]}, read as {@code tokens[t + 1]} here
+     */
+    static double crossEntropyForward(double[][] probs, double[] losses, double[][] logits, int[] tokens,
+                                      int first, int to) {
+        double sum = 0.0;
+        for (int t = first; t < to; t++) {
+            double[] z = logits[t];
+            double[] p = probs[t];
+            System.arraycopy(z, 0, p, 0, z.length);
+            Softmax.inPlace(p, 0, p.length);
+            losses[t] = Math.log(p[tokens[t + 1]]) * -1.0;
+            sum += losses[t];
+        }
+        return sum * (1.0 / (to - first));
+    }
+
+    /**
+     * The gradient of the mean loss over {@code [first, to)} with respect to the logits:
+     * {@code dlogits[t][i] += (probs[t][i] - [i == target]) / n}.
+     *
+     * @param dlogits (T, V) added to
+     * @param probs (T, V) from the forward pass
+     */
+    static void crossEntropyBackward(double[][] dlogits, double[][] probs, int[] tokens, int first, int to) {
+        double invN = 1.0 / (to - first);
+        for (int t = first; t < to; t++) {
+            double[] p = probs[t];
+            double[] dl = dlogits[t];
+            int target = tokens[t + 1];
+            for (int i = 0; i < dl.length; i++) {
+                dl[i] += (i == target ? p[i] - 1.0 : p[i]) * invN;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ helpers
+
+    /** {@code a += b}, element by element. */
+    static void addInto(double[] a, double[] b) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] += b[i];
         }
     }
 }

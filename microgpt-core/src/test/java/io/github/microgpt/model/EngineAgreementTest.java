@@ -53,6 +53,33 @@ class EngineAgreementTest {
             return new Case(seed, config, vocabSize, documents);
         }
 
+        /**
+         * A case with long documents ({@code blockSize} 8 to 24, at least one document filling
+         * it) and an embedding up to 24 wide, so that the array engine multiplies matrices over
+         * all positions at once ({@link Kernels#MIN_POSITIONS_FOR_TRANSPOSE} or more) and in
+         * column blocks ({@code 4 * nEmbd} above 64), not only position by position.
+         */
+        static Case drawLong(long seed) {
+            SplittableRandom r = new SplittableRandom(seed);
+            int nHead = 1 + r.nextInt(3);
+            int headDim = 1 + r.nextInt(8);
+            int nLayer = 1 + r.nextInt(2);
+            int blockSize = 8 + r.nextInt(17);
+            double initStd = 0.02 + r.nextDouble() * 0.3;
+            int vocabSize = 2 + r.nextInt(30);
+            GptConfig config = new GptConfig(nLayer, nHead * headDim, nHead, blockSize, initStd);
+            List<int[]> documents = new ArrayList<>();
+            int count = 1 + r.nextInt(2);
+            for (int i = 0; i < count; i++) {
+                int[] doc = new int[(i == 0 ? blockSize + 1 : 2) + r.nextInt(blockSize)];
+                for (int j = 0; j < doc.length; j++) {
+                    doc[j] = r.nextInt(vocabSize);
+                }
+                documents.add(doc);
+            }
+            return new Case(seed, config, vocabSize, documents);
+        }
+
         GptModel valueModel() {
             return GptModel.create(config, vocabSize, new PythonRandom(seed));
         }
@@ -68,7 +95,8 @@ class EngineAgreementTest {
     }
 
     static Stream<Case> cases() {
-        return IntStream.range(0, 60).mapToObj(i -> Case.draw(1000 + i));
+        return Stream.concat(IntStream.range(0, 60).mapToObj(i -> Case.draw(1000 + i)),
+                IntStream.range(0, 20).mapToObj(i -> Case.drawLong(2000 + i)));
     }
 
     @TestFactory

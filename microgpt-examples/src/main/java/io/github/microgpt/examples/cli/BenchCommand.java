@@ -2,6 +2,7 @@ package io.github.microgpt.examples.cli;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.FlopCount;
 import io.github.microgpt.model.GptConfig;
@@ -84,6 +85,14 @@ public final class BenchCommand implements Callable<Integer> {
                     + "as long again. Positive, at most 600. Default: ${DEFAULT-VALUE}.")
     private double seconds;
 
+    /** The most threads {@code --threads} accepts. */
+    static final int MAX_THREADS = 256;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "Threads of one training step of the array engine (ArrayGptModel.setThreads); the "
+                    + "results do not depend on it, only the time. 1 to 256. Default: ${DEFAULT-VALUE}.")
+    private int threads;
+
     private final LongSupplier clock;
 
     /** Creates the command; picocli calls this and then sets the options. */
@@ -110,6 +119,9 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         if (!(seconds > 0) || seconds > MAX_SECONDS) {
             throw new UsageException("--seconds must be positive and at most " + (int) MAX_SECONDS + ", got " + seconds);
+        }
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new UsageException("--threads must be between 1 and " + MAX_THREADS + ", got " + threads);
         }
         CliContext context = parent.context();
         List<Result> results = new ArrayList<>();
@@ -138,6 +150,9 @@ public final class BenchCommand implements Callable<Integer> {
         Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
         GptConfig config = GptConfig.defaults();
         LanguageModel model = engine.create(config, tokenizer.vocabSize(), random);
+        if (model instanceof ArrayGptModel array) {
+            array.setThreads(threads);
+        }
         // A run that never ends, so the learning rate stays at its initial value throughout.
         Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()),
                 Integer.MAX_VALUE);

@@ -78,6 +78,23 @@ class BenchCommandTest {
                 "bench", "--seconds", seconds);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-1", "257"})
+    void rejectsThreadsOutOfRange(String threads) {
+        Cli.Result result = Cli.run("bench", "--threads", threads);
+
+        Cli.assertOneLineError(result, 2, "--threads must be between 1 and 256, got " + threads, "microgpt bench",
+                "bench", "--threads", threads);
+    }
+
+    @Test
+    void measuresWithTwoThreads() {
+        Cli.Result result = Cli.run("bench", "--json", "--seconds", "0.05", "--threads", "2");
+
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdout().contains("\"engine\":\"array\""), result.stdout());
+    }
+
     @Test
     void rejectsSecondsThatAreNotANumber() {
         Cli.Result result = Cli.run("bench", "--seconds", "soon");

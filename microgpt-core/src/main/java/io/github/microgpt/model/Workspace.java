@@ -1,0 +1,215 @@
+package io.github.microgpt.model;
+
+import java.util.Arrays;
+
+/**
+ * Every buffer of {@link ArrayGptModel}'s forward and backward passes, allocated once and owned
+ * here: {@code llm.c}'s {@code ActivationTensors} (the activations), its {@code grads_acts} (their
+ * gradients, the fields named {@code d...}) and the kernels' scratch. Each field holds one thing
+ * under one name, with its shape: {@code T} is the block size (one row per position), {@code C}
+ * the embedding width, {@code NH} the number of heads, {@code V} the vocabulary, {@code [L]} one
+ * per layer.
+ *
+ * <p>A workspace serves one sequence at a time: a training step (positions {@code 0 .. end-1})
+ * or a generated sequence (one position per call; the earlier positions' {@link #qkv} and
+ * {@link #keysT} are its key-value cache). The gradients are allocated only for training.
+ */
+final class Workspace {
+
+    // ------------------------------------------------------------------ forward activations
+
+    /** (T, C) {@code wte[token] + wpe[t]}. */
+    final double[][] encoded;
+    /** (T) the RMSNorm scale of {@link #encoded}. */
+    final double[] encodedScale;
+    /**
+     * [L + 1](T, C) the residual stream: {@code residual[0] = rmsnorm(encoded)}, the input of
+     * layer 0; {@code residual[l + 1]} the output of layer {@code l}; {@code residual[L]} goes
+     * to {@code lm_head}.
+     */
+    final double[][][] residual;
+    /** [L](T, C) {@code rmsnorm(residual[l])}, the attention's input. */
+    final double[][][] attnNormed;
+    /** [L](T) the RMSNorm scales of {@link #attnNormed}. */
+    final double[][] attnNormScale;
+    /** [L](T, 3C) each position's query, key and value side by side: with {@link #keysT}, the KV cache. */
+    final double[][][] qkv;
+    /** [L](C, T) the keys again, transposed, so that one query meets all keys in one SIMD loop. */
+    final double[][][] keysT;
+    /** [L](T, NH, T) the attention weights of each position and head over the positions. */
+    final double[][][][] attnWeights;
+    /** [L](T, C) the heads' outputs side by side. */
+    final double[][][] attnOut;
+    /** [L](T, C) {@code attn_wo attnOut}. */
+    final double[][][] attnProj;
+    /** [L](T, C) {@code attnProj + residual[l]}: the stream after the attention block. */
+    final double[][][] afterAttn;
+    /** [L](T, C) {@code rmsnorm(afterAttn)}, the MLP's input. */
+    final double[][][] mlpNormed;
+    /** [L](T) the RMSNorm scales of {@link #mlpNormed}. */
+    final double[][] mlpNormScale;
+    /** [L](T, 4C) {@code mlp_fc1 mlpNormed}, before the ReLU. */
+    final double[][][] mlpHidden;
+    /** [L](T, 4C) {@code relu(mlpHidden)}. */
+    final double[][][] mlpActive;
+    /** [L](T, C) {@code mlp_fc2 mlpActive}; plus {@link #afterAttn} it is {@code residual[l + 1]}. */
+    final double[][][] mlpProj;
+    /** (T, V) {@code lm_head residual[L]}. */
+    final double[][] logits;
+    /** (T, V) {@code softmax(logits)}. */
+    final double[][] probs;
+    /** (T) {@code -log probs[t][tokens[t + 1]]}. */
+    final double[] losses;
+
+    // ------------------------------------------------- gradients of the activations (training)
+
+    /** (T, C) */
+    double[][] dEncoded;
+    /** [L + 1](T, C) */
+    double[][][] dResidual;
+    /** [L](T, C) */
+    double[][][] dAttnNormed;
+    /** [L](T, 3C) */
+    double[][][] dQkv;
+    /** [L](T, C) */
+    double[][][] dAttnOut;
+    /** [L](T, C) */
+    double[][][] dAttnProj;
+    /** [L](T, C) */
+    double[][][] dAfterAttn;
+    /** [L](T, C) */
+    double[][][] dMlpNormed;
+    /** [L](T, 4C) */
+    double[][][] dMlpHidden;
+    /** [L](T, 4C) */
+    double[][][] dMlpActive;
+    /** [L](T, C) */
+    double[][][] dMlpProj;
+    /** (T, V) */
+    double[][] dLogits;
+
+    // ------------------------------------------------------------------------------ scratch
+
+    /** (4C, T) a matrix product's input, transposed (see {@link Kernels#matmulForward}). */
+    final double[][] productInT;
+    /** (max(4C, V), T) a matrix product's output, transposed. */
+    final double[][] productOutT;
+    /** (C, T) the values of one layer, transposed, for the attention's backward pass. */
+    double[][] valuesT;
+    /** (NH, T) the gradient of one position's attention weights, per head. */
+    double[][] dAttnWeights;
+
+    private final int nLayer;
+    private final int blockSize;
+    private final int c;
+    private final int hidden;
+    private final int vocabSize;
+    private final int nHead;
+
+    Workspace(GptConfig config, int vocabSize) {
+        this.nLayer = config.nLayer();
+        this.blockSize = config.blockSize();
+        this.c = config.nEmbd();
+        this.hidden = 4 * c;
+        this.vocabSize = vocabSize;
+        this.nHead = config.nHead();
+        int l = nLayer;
+        int t = blockSize;
+        encoded = rows(t, c);
+        encodedScale = new double[t];
+        residual = perLayer(l + 1, t, c);
+        attnNormed = perLayer(l, t, c);
+        attnNormScale = new double[l][t];
+        qkv = perLayer(l, t, 3 * c);
+        keysT = perLayer(l, c, t);
+        attnWeights = new double[l][t][][];
+        for (int i = 0; i < l; i++) {
+            for (int p = 0; p < t; p++) {
+                attnWeights[i][p] = rows(nHead, t);
+            }
+        }
+        attnOut = perLayer(l, t, c);
+        attnProj = perLayer(l, t, c);
+        afterAttn = perLayer(l, t, c);
+        mlpNormed = perLayer(l, t, c);
+        mlpNormScale = new double[l][t];
+        mlpHidden = perLayer(l, t, hidden);
+        mlpActive = perLayer(l, t, hidden);
+        mlpProj = perLayer(l, t, c);
+        logits = rows(t, vocabSize);
+        probs = rows(t, vocabSize);
+        losses = new double[t];
+        productInT = rows(hidden, t);
+        productOutT = rows(Math.max(hidden, vocabSize), t);
+    }
+
+    /** Allocates the gradients of the activations, the first time a backward pass needs them. */
+    void ensureGradients() {
+        if (dEncoded != null) {
+            return;
+        }
+        int l = nLayer;
+        int t = blockSize;
+        dEncoded = rows(t, c);
+        dResidual = perLayer(l + 1, t, c);
+        dAttnNormed = perLayer(l, t, c);
+        dQkv = perLayer(l, t, 3 * c);
+        dAttnOut = perLayer(l, t, c);
+        dAttnProj = perLayer(l, t, c);
+        dAfterAttn = perLayer(l, t, c);
+        dMlpNormed = perLayer(l, t, c);
+        dMlpHidden = perLayer(l, t, hidden);
+        dMlpActive = perLayer(l, t, hidden);
+        dMlpProj = perLayer(l, t, c);
+        dLogits = rows(t, vocabSize);
+        valuesT = rows(c, t);
+        dAttnWeights = rows(nHead, t);
+    }
+
+    /** Sets the gradients of positions {@code [0, end)} to 0, before a backward pass adds to them. */
+    void zeroGradients(int end) {
+        zero(dEncoded, end);
+        zero(dLogits, end);
+        for (double[][] buffer : dResidual) {
+            zero(buffer, end);
+        }
+        for (int l = 0; l < nLayer; l++) {
+            zero(dAttnNormed[l], end);
+            zero(dQkv[l], end);
+            zero(dAttnOut[l], end);
+            zero(dAttnProj[l], end);
+            zero(dAfterAttn[l], end);
+            zero(dMlpNormed[l], end);
+            zero(dMlpHidden[l], end);
+            zero(dMlpActive[l], end);
+            zero(dMlpProj[l], end);
+        }
+    }
+
+    private static void zero(double[][] rows, int end) {
+        for (int t = 0; t < end; t++) {
+            Arrays.fill(rows[t], 0.0);
+        }
+    }
+
+    /**
+     * {@code count} arrays of {@code length} doubles. A loop of one-dimensional allocations,
+     * which the JIT compiles inline, is several times faster than {@code new double[a][b]},
+     * which calls into the runtime.
+     */
+    static double[][] rows(int count, int length) {
+        double[][] rows = new double[count][];
+        for (int i = 0; i < count; i++) {
+            rows[i] = new double[length];
+        }
+        return rows;
+    }
+
+    private static double[][][] perLayer(int layers, int count, int length) {
+        double[][][] buffers = new double[layers][][];
+        for (int i = 0; i < layers; i++) {
+            buffers[i] = rows(count, length);
+        }
+        return buffers;
+    }
+}
