@@ -2,6 +2,33 @@
  * microgpt: a tiny GPT trained from first principles, reproducing Karpathy's {@code microgpt.py}
  * exactly.
  *
+ * <h2>Start here: a lesson in eight types</h2>
+ * <ol>
+ *   <li>{@link io.github.microgpt.autograd.Value} — a number that remembers how it was made;
+ *       {@code backward()} finds every derivative. Draw the graph behind a result with
+ *       {@link io.github.microgpt.autograd.ExpressionGraph}.</li>
+ *   <li>{@link io.github.microgpt.text.Tokenizer} — characters to token ids and back, with BOS
+ *       marking where a name starts and ends; {@link io.github.microgpt.text.Documents} — the
+ *       names to learn.</li>
+ *   <li>The models, one step at a time, all {@link io.github.microgpt.model.LanguageModel}s:
+ *       {@link io.github.microgpt.model.BigramModel} (a table of logits),
+ *       {@link io.github.microgpt.model.MlpModel} (embeddings of the last three tokens),
+ *       {@link io.github.microgpt.model.AttentionModel} (attention over every earlier position)
+ *       and {@link io.github.microgpt.model.GptModel} ({@code microgpt.py}'s GPT). Write your own
+ *       forward pass with {@link io.github.microgpt.model.ValueOps} on a
+ *       {@link io.github.microgpt.model.ValueLanguageModel}.</li>
+ *   <li>{@link io.github.microgpt.train.Trainer} with
+ *       {@link io.github.microgpt.optim.AdamOptimizer} — one document per step: loss, backward,
+ *       update.</li>
+ *   <li>{@link io.github.microgpt.sample.Sampler} — new names, one token at a time.</li>
+ *   <li>Looking inside: {@link io.github.microgpt.sample.NextToken} (what comes after a prefix)
+ *       and {@link io.github.microgpt.train.Evaluation} (the loss on names never trained on).</li>
+ * </ol>
+ * The programs in the examples module ({@code GraphExample}, {@code BigramExample} to
+ * {@code GptExample}, {@code ProgressionExample}, {@code EditGptExample},
+ * {@code LookingInsideExample}) walk this path with output to compare against.
+ *
+ * <h2>The packages</h2>
  * <ul>
  *   <li>{@link io.github.microgpt.autograd} — {@code Value}, the scalar autograd engine;</li>
  *   <li>{@link io.github.microgpt.text} — the character {@code Tokenizer} and the

@@ -1,6 +1,13 @@
 package io.github.microgpt.autograd;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 
 /**
  * A scalar that remembers how it was computed, so that the derivative of a final result with
@@ -29,6 +36,11 @@ import java.util.Arrays;
  * {@code sub} and {@code div} are built from them ({@code -a = a * -1}, {@code a - b = a + (-b)},
  * {@code a / b = a * b^-1}), so that the results agree with the Python bit for bit. A plain
  * {@code double} operand is wrapped as a constant {@code Value} first, as Python does.
+ * {@code tanh} is micrograd's, for neurons and lessons; the GPT does not use it.
+ *
+ * <p>Every node records the {@link Operation} that made it ({@link #op()}) and may carry a
+ * {@link #label()} for drawings; {@link ExpressionGraph} turns a result and everything it was
+ * computed from into a list of nodes and edges, a Graphviz file or a picture.
  *
  * <p>A {@code Value} is not thread-safe. Graphs that share nodes (for example the parameters of
  * one model) must not be back-propagated from two threads at once.
@@ -56,6 +68,18 @@ public final class Value {
      * It fits in the padding of the object, which stays at 56 bytes.
      */
     private final byte innerChildren;
+    /**
+     * The {@link Operation} that made this node, as its ordinal: a byte rather than a reference
+     * so that it too fits in the padding and the node stays at 56 bytes.
+     */
+    private final byte op;
+
+    /**
+     * The labels given with {@link #label(String)}, kept outside the nodes (a weak map, so a
+     * dropped graph is collected with its labels): a label field in every node would make each of
+     * the millions of unlabelled nodes of a training step 8 bytes larger.
+     */
+    private static final Map<Value, String> LABELS = Collections.synchronizedMap(new WeakHashMap<>());
 
     /**
      * Creates a leaf: a value with no children, such as a parameter or a constant.
@@ -63,11 +87,12 @@ public final class Value {
      * @param data the value
      */
     public Value(double data) {
-        this(data, null, 0.0, null, 0.0);
+        this(data, Operation.LEAF, null, 0.0, null, 0.0);
     }
 
-    private Value(double data, Value child0, double localGrad0, Value child1, double localGrad1) {
+    private Value(double data, Operation op, Value child0, double localGrad0, Value child1, double localGrad1) {
         this.data = data;
+        this.op = op.code();
         this.child0 = child0;
         this.localGrad0 = localGrad0;
         this.child1 = child1;
@@ -76,12 +101,12 @@ public final class Value {
                 | (child1 != null && child1.child0 != null ? 2 : 0));
     }
 
-    private static Value unary(double data, Value child, double localGrad) {
-        return new Value(data, child, localGrad, null, 0.0);
+    private static Value unary(double data, Operation op, Value child, double localGrad) {
+        return new Value(data, op, child, localGrad, null, 0.0);
     }
 
-    private static Value binary(double data, Value a, double localGradA, Value b, double localGradB) {
-        return new Value(data, a, localGradA, b, localGradB);
+    private static Value binary(double data, Operation op, Value a, double localGradA, Value b, double localGradB) {
+        return new Value(data, op, a, localGradA, b, localGradB);
     }
 
     // ---------------------------------------------------------------- the primitive operations
@@ -93,7 +118,7 @@ public final class Value {
      * @return a new node
      */
     public Value add(Value other) {
-        return binary(data + other.data, this, 1.0, other, 1.0);
+        return binary(data + other.data, Operation.ADD, this, 1.0, other, 1.0);
     }
 
     /**
@@ -103,7 +128,7 @@ public final class Value {
      * @return a new node
      */
     public Value mul(Value other) {
-        return binary(data * other.data, this, other.data, other, data);
+        return binary(data * other.data, Operation.MUL, this, other.data, other, data);
     }
 
     /**
@@ -115,7 +140,7 @@ public final class Value {
      * @return a new node
      */
     public Value pow(double exponent) {
-        return unary(Math.pow(data, exponent), this, exponent * Math.pow(data, exponent - 1));
+        return unary(Math.pow(data, exponent), Operation.POW, this, exponent * Math.pow(data, exponent - 1));
     }
 
     /**
@@ -124,7 +149,7 @@ public final class Value {
      * @return a new node
      */
     public Value log() {
-        return unary(Math.log(data), this, 1 / data);
+        return unary(Math.log(data), Operation.LOG, this, 1 / data);
     }
 
     /**
@@ -134,7 +159,7 @@ public final class Value {
      */
     public Value exp() {
         double e = Math.exp(data);
-        return unary(e, this, e);
+        return unary(e, Operation.EXP, this, e);
     }
 
     /**
@@ -145,7 +170,19 @@ public final class Value {
      */
     public Value relu() {
         boolean positive = data > 0;
-        return unary(positive ? data : 0.0, this, positive ? 1.0 : 0.0);
+        return unary(positive ? data : 0.0, Operation.RELU, this, positive ? 1.0 : 0.0);
+    }
+
+    /**
+     * Returns the hyperbolic tangent of {@code this}, micrograd's activation: it squashes any
+     * input into {@code (-1, 1)}. The local gradient is {@code 1 - tanh(this)^2}, computed from
+     * the result, as micrograd does.
+     *
+     * @return a new node
+     */
+    public Value tanh() {
+        double t = Math.tanh(data);
+        return unary(t, Operation.TANH, this, 1 - t * t);
     }
 
     // ------------------------------------------------------- operations built from the primitives
@@ -283,8 +320,46 @@ public final class Value {
     }
 
     /**
-     * The number of children: 0 for a leaf, 1 for {@code pow}, {@code log}, {@code exp} and
-     * {@code relu}, 2 for {@code add} and {@code mul}.
+     * The operation that made this node: micrograd's {@code _op}.
+     *
+     * @return {@link Operation#LEAF} for a value made with {@link #Value(double)}
+     */
+    public Operation op() {
+        return Operation.ofCode(op);
+    }
+
+    /**
+     * The name given to this node with {@link #label(String)}, for drawings of its graph.
+     *
+     * @return the label, or {@code null} if there is none
+     */
+    public String label() {
+        return LABELS.get(this);
+    }
+
+    /**
+     * Names this node in drawings of its graph (micrograd's {@code label}): {@code "w1"},
+     * {@code "loss"}. It changes nothing else; the name need not be unique.
+     *
+     * <pre>{@code
+     * Value w = new Value(-3.0).label("w");
+     * }</pre>
+     *
+     * @param label the name, or {@code null} to remove it
+     * @return this node, so that a label can be given where the node is made
+     */
+    public Value label(String label) {
+        if (label == null) {
+            LABELS.remove(this);
+        } else {
+            LABELS.put(this, label);
+        }
+        return this;
+    }
+
+    /**
+     * The number of children: 0 for a leaf, 1 for {@code pow}, {@code log}, {@code exp},
+     * {@code relu} and {@code tanh}, 2 for {@code add} and {@code mul}.
      *
      * @return 0, 1 or 2
      */
@@ -320,18 +395,103 @@ public final class Value {
     }
 
     /**
+     * Every node this one was computed from, and this node itself, in topological order: each
+     * node after all of its children, this node last. The order is that of a depth-first
+     * post-order walk from this node (children in their stored order, each node once), which is
+     * micrograd's {@code build_topo}; leaves are included.
+     *
+     * <p>A plain walk with a set of visited nodes, meant for looking at graphs (drawing,
+     * {@link #zeroGrad()}); {@link #backward()} has its own, faster walk.
+     *
+     * @return a new list, this node last
+     */
+    public List<Value> topologicalOrder() {
+        List<Value> topo = new ArrayList<>();
+        Set<Value> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        // An explicit stack of (node, next child to visit), so that deep graphs need no deep recursion.
+        List<Value> stack = new ArrayList<>();
+        List<Integer> nextChild = new ArrayList<>();
+        visited.add(this);
+        stack.add(this);
+        nextChild.add(0);
+        while (!stack.isEmpty()) {
+            int top = stack.size() - 1;
+            Value node = stack.get(top);
+            int c = nextChild.get(top);
+            if (c < node.childCount()) {
+                nextChild.set(top, c + 1);
+                Value child = node.child(c);
+                if (visited.add(child)) {
+                    stack.add(child);
+                    nextChild.add(0);
+                }
+            } else {
+                stack.remove(top);
+                nextChild.remove(top);
+                topo.add(node);
+            }
+        }
+        return topo;
+    }
+
+    /**
+     * Sets the gradient of this node and of every node it was computed from to 0: PyTorch's
+     * {@code zero_grad()} for one graph. Call it before {@link #backward()} to back-propagate
+     * the same graph again from a clean slate.
+     */
+    public void zeroGrad() {
+        for (Value node : topologicalOrder()) {
+            node.grad = 0.0;
+        }
+    }
+
+    /**
      * Back-propagates from this node: sets its gradient to 1 and adds to every node it was
      * computed from the derivative of this node with respect to that node.
      *
-     * <p>The nodes are put in topological order by a depth-first post-order walk from this node
-     * (children in their stored order, each node once), and are then visited in reverse, each
-     * adding {@code localGrad * grad} to each of its children. This fixes the order in which
-     * contributions are summed, which is the order of {@code microgpt.py}, so gradients agree
-     * with it bit for bit. The walk keeps its own stack rather than recursing, so graphs of any
-     * depth (a chain of a million nodes, say) are handled with the default thread stack.
+     * <p>It is defined as micrograd's {@code backward()}, which in Java reads
+     * <pre>{@code
+     * void backward() {
+     *     List<Value> topo = new ArrayList<>();
+     *     Set<Value> visited = new HashSet<>();
+     *     buildTopo(this, visited, topo);
+     *     this.grad = 1;
+     *     for (int i = topo.size() - 1; i >= 0; i--) {       // from this node back to the leaves
+     *         Value v = topo.get(i);
+     *         for (int c = 0; c < v.childCount(); c++) {
+     *             v.child(c).grad += v.localGrad(c) * v.grad;  // the chain rule
+     *         }
+     *     }
+     * }
      *
-     * <p>Gradients accumulate: call it twice, or on two results that share nodes, and the
-     * contributions add up. Reset them (for example with an optimizer step) between passes.
+     * void buildTopo(Value v, Set<Value> visited, List<Value> topo) {
+     *     if (visited.add(v)) {
+     *         for (int c = 0; c < v.childCount(); c++) {
+     *             buildTopo(v.child(c), visited, topo);
+     *         }
+     *         topo.add(v);                                     // after all of its children
+     *     }
+     * }
+     * }</pre>
+     * and it gives the same gradients bit for bit, because it adds the same contributions in
+     * the same order (the order of the additions fixes the rounding). That order is
+     * {@code microgpt.py}'s, so gradients agree with the Python's exactly. It is faster than the
+     * definition: it walks with its own stack (so a chain of a million nodes needs no deep
+     * recursion), marks visited nodes with a flag in the node rather than a set, reuses its
+     * buffers, and leaves the leaves out of the walk (a leaf passes nothing on, so the
+     * contributions still arrive in the same order). {@code ValueBackwardOrderTest} holds it to
+     * the definition.
+     *
+     * <p><b>Calling it twice.</b> Gradients accumulate: every call adds to what is already in
+     * {@code grad}. On two results that share nodes (two documents' losses that share the
+     * parameters) that is what you want: the leaves get the sum of both derivatives. On the
+     * <em>same</em> result it is almost never what you want, and the result is not simply twice
+     * the gradient: the second call sets the result's own gradient to 1 again, but every inner
+     * node still holds its gradient from the first call and passes the sum on, so for
+     * {@code out = (a * 3) * 2} the second call leaves {@code a.grad()} at {@code 6 + 3 * 4 = 18},
+     * not 12. This is micrograd's behaviour, kept for exactness. To back-propagate a graph again
+     * from a clean slate, call {@link #zeroGrad()} first; between training steps, the optimizer
+     * sets the parameters' gradients to 0.
      */
     public void backward() {
         grad = 1.0;

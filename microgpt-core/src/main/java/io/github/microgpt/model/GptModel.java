@@ -36,6 +36,11 @@ import java.util.Map;
  * Value[] logits = model.forward(tokenizer.bos(), 0, cache);
  * }</pre>
  *
+ * <p>To change a line of the forward pass, as one edits {@code microgpt.py}, copy
+ * {@link #forward(int, int, KvCache)} into a {@link ValueLanguageModel} (its helpers are public in
+ * {@link ValueOps}) and give it this model's weights with {@link #stateDict()}; the library's
+ * trainer and sampler work with it unchanged.
+ *
  * <p>Not thread-safe: a model's parameters are shared by every graph built from it.
  */
 public final class GptModel implements LanguageModel {
@@ -235,76 +240,32 @@ public final class GptModel implements LanguageModel {
      * @return the sum
      */
     static Value dot(Value[] a, Value[] b, int from, int n) {
-        Value total = a[from].mul(b[from]).add(0.0);
-        for (int i = from + 1; i < from + n; i++) {
-            total = total.add(a[i].mul(b[i]));
-        }
-        return total;
+        return ValueOps.dot(a, from, b, from, n);
     }
 
-    /**
-     * {@code w @ x}: for each row {@code w_o} of {@code w}, {@code sum_i(w_o[i] * x[i])}.
-     *
-     * @param x the input vector
-     * @param w the weights, one row per output
-     * @return one output per row
-     */
+    /** {@code w @ x}: {@link ValueOps#linear}, shared with the other models over Values. */
     static Value[] linear(Value[] x, Value[][] w) {
-        Value[] out = new Value[w.length];
-        for (int o = 0; o < w.length; o++) {
-            out[o] = dot(w[o], x, 0, x.length);
-        }
-        return out;
+        return ValueOps.linear(x, w);
     }
 
-    /**
-     * Root-mean-square normalisation: divides {@code x} by the root of the mean of its squares
-     * (plus 1e-5, so that a zero vector does not divide by zero).
-     *
-     * @param x the vector
-     * @return {@code x * (mean(x^2) + 1e-5)^-0.5}
-     */
+    /** Root-mean-square normalisation: {@link ValueOps#rmsnorm}. */
     static Value[] rmsnorm(Value[] x) {
-        Value ms = dot(x, x, 0, x.length).div(x.length);
-        Value scale = ms.add(1e-5).pow(-0.5);
-        Value[] out = new Value[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = x[i].mul(scale);
-        }
-        return out;
+        return ValueOps.rmsnorm(x);
     }
 
     /**
-     * Turns logits into probabilities: {@code exp(z_i - max z) / sum_j exp(z_j - max z)}.
-     * Subtracting the largest logit (a plain number, outside the graph) keeps {@code exp} from
-     * overflowing and does not change the result.
+     * Turns logits into probabilities: {@code exp(z_i - max z) / sum_j exp(z_j - max z)}; the
+     * same as {@link ValueOps#softmax}, which the models over Values share.
      *
      * @param logits the logits
      * @return probabilities that sum to 1
      */
     public static Value[] softmax(Value[] logits) {
-        double maxVal = Double.NEGATIVE_INFINITY;
-        for (Value logit : logits) {
-            maxVal = Math.max(maxVal, logit.data());
-        }
-        Value[] exps = new Value[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            exps[i] = logits[i].sub(maxVal).exp();
-        }
-        Value total = Value.sum(exps);
-        Value[] probs = new Value[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            probs[i] = exps[i].div(total);
-        }
-        return probs;
+        return ValueOps.softmax(logits);
     }
 
     private static Value[] add(Value[] a, Value[] b) {
-        Value[] out = new Value[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i].add(b[i]);
-        }
-        return out;
+        return ValueOps.add(a, b);
     }
 
     // ------------------------------------------------------------------------------- training
@@ -411,6 +372,21 @@ public final class GptModel implements LanguageModel {
             copy[r] = m[r].clone();
         }
         return copy;
+    }
+
+    /**
+     * All weight matrices by name, in {@link ParameterMatrix} order: the Python's
+     * {@code state_dict}. Hand it to a {@link ValueLanguageModel} to give a forward pass of your
+     * own the weights this model drew (and then train that model; this one shares the nodes).
+     *
+     * @return an unmodifiable map of copies of the arrays; the nodes are the model's own
+     */
+    public Map<String, Value[][]> stateDict() {
+        Map<String, Value[][]> copy = new LinkedHashMap<>();
+        for (String name : stateDict.keySet()) {
+            copy.put(name, matrix(name));
+        }
+        return Collections.unmodifiableMap(copy);
     }
 
     @Override

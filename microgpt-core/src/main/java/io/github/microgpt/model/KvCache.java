@@ -9,6 +9,10 @@ import java.util.List;
  * {@code keys} and {@code values} of {@code microgpt.py}. Each call of
  * {@link GptModel#forward(int, int, KvCache)} appends one key vector and one value vector to every
  * layer, so that attention at position {@code t} can look back at positions {@code 0 .. t}.
+ *
+ * <p>Any forward pass over {@link Value}s can keep what it needs here: {@link MlpModel} keeps the
+ * embeddings of the tokens read (in layer 0's keys), and a learner's own {@code gpt()} uses it
+ * exactly as {@code GptModel} does.
  */
 public final class KvCache {
 
@@ -45,11 +49,27 @@ public final class KvCache {
         return keys.size();
     }
 
-    List<Value[]> keys(int layer) {
+    /**
+     * The keys of one layer, one vector per position read: the Python's {@code keys[li]}. A
+     * forward pass appends this position's key ({@code keys[li].append(k)}) and then attends
+     * over all of them.
+     *
+     * @param layer the layer, from 0
+     * @return the live list (appending to it is how a forward pass fills the cache)
+     * @throws IndexOutOfBoundsException if there is no such layer
+     */
+    public List<Value[]> keys(int layer) {
         return keys.get(layer);
     }
 
-    List<Value[]> values(int layer) {
+    /**
+     * The values of one layer, one vector per position read: the Python's {@code values[li]}.
+     *
+     * @param layer the layer, from 0
+     * @return the live list (appending to it is how a forward pass fills the cache)
+     * @throws IndexOutOfBoundsException if there is no such layer
+     */
+    public List<Value[]> values(int layer) {
         return values.get(layer);
     }
 }

@@ -89,6 +89,7 @@ class ValueGradientTest {
         ops.add(new Operation("log", g -> new double[] {g.logUniform(0.05, 100)}, noConstant(),
                 (x, c) -> x[0].log()));
         ops.add(new Operation("exp", uniform(1, -5, 5), noConstant(), (x, c) -> x[0].exp()));
+        ops.add(new Operation("tanh", uniform(1, -4, 4), noConstant(), (x, c) -> x[0].tanh()));
         // relu has a kink at 0: stay far enough from it that x +- h keeps its sign.
         ops.add(new Operation("relu", g -> new double[] {g.awayFromZero(0.01, 5)}, noConstant(),
                 (x, c) -> x[0].relu()));
@@ -188,6 +189,7 @@ class ValueGradientTest {
             case "log" -> a.log();
             case "exp" -> a.exp();
             case "relu" -> a.relu();
+            case "tanh" -> a.tanh();
             case "pow" -> a.pow(s.constant());
             case "add(c)" -> a.add(s.constant());
             case "mul(c)" -> a.mul(s.constant());
@@ -209,7 +211,7 @@ class ValueGradientTest {
             leaves[i] = g.awayFromZero(0.1, 2);
             nodes.add(new Value(leaves[i]));
         }
-        String[] ops = {"add", "mul", "sub", "div", "sum", "neg", "log", "exp", "relu", "pow",
+        String[] ops = {"add", "mul", "sub", "div", "sum", "neg", "log", "exp", "relu", "tanh", "pow",
                         "add(c)", "mul(c)", "sub(c)", "div(c)"};
         List<Step> steps = new ArrayList<>();
         int length = g.intIn(3, 25);

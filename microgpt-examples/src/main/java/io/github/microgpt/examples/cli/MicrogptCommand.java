@@ -50,6 +50,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             GenerateCommand.class,
             SimulatorCommand.class,
             BenchCommand.class,
+            GraphCommand.class,
+            CompareCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -7,6 +7,7 @@ import io.github.microgpt.checkpoint.ResumedTraining;
 import io.github.microgpt.checkpoint.SaveLock;
 import io.github.microgpt.checkpoint.TrainingRun;
 import io.github.microgpt.checkpoint.TrainingState;
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.LanguageModel;
@@ -180,9 +181,21 @@ public final class TrainCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     private String engineName;
 
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "gpt",
+            description = "Which model of the progression to train: bigram (a table of logits), mlp (embeddings of "
+                    + "the last 3 tokens, one hidden layer), attention (one attention block, no MLP) or gpt "
+                    + "(microgpt.py's). Models other than gpt use the value engine and cannot be saved yet. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    private String modelName;
+
+    @Option(names = "--plot", paramLabel = "FILE.svg",
+            description = "When training ends or stops, write the loss curve of the steps trained to this SVG file, "
+                    + "atomically: the loss per step and smoothed, with the loss of a uniform guess, -log(1/V).")
+    private Path plot;
+
     /** Options that fix the run; a resumed run takes them from its checkpoint. */
     private static final List<String> RUN_OPTIONS = List.of("--steps", "--seed", "--lr", "--n-layer", "--n-embd",
-            "--n-head", "--block-size");
+            "--n-head", "--block-size", "--model");
 
     /** Creates the command; picocli calls this and then sets the options. */
     public TrainCommand() {
@@ -252,6 +265,10 @@ public final class TrainCommand implements Callable<Integer> {
                 progress.update(event.step() - firstStep);
             }
         });
+        List<Double> losses = new ArrayList<>();
+        if (plot != null) {
+            trainer.addStepListener(event -> losses.add(event.loss()));
+        }
         Runnable train = () -> train(context, run, lastStep);
         if (progress == null) {
             train.run();
@@ -276,6 +293,16 @@ public final class TrainCommand implements Callable<Integer> {
         // training left it. A final save that fails does not take the samples of a finished run
         // with it: they are printed, and then the failure is reported.
         CommandFailedException saveFailure = save == null ? null : trySave(run, state(run));
+        if (plot != null) {
+            // A resumed run whose checkpoint kept its losses is drawn from step 1.
+            double[] history = run.losses().losses();
+            if (history.length == trainer.stepsDone()) {
+                writePlot(history, 1, run.model().vocabSize());
+            } else {
+                writePlot(losses.stream().mapToDouble(Double::doubleValue).toArray(), firstStep + 1,
+                        run.model().vocabSize());
+            }
+        }
         if (trainer.stepsDone() < trainer.totalSteps()) {
             if (saveFailure != null) {
                 throw saveFailure;
@@ -309,7 +336,10 @@ public final class TrainCommand implements Callable<Integer> {
         GptConfig config = new GptConfig(nLayer, nEmbd, nHead, blockSize, GptConfig.defaults().initStd());
         checkModelSize(config, tokenizer.vocabSize());
         checkSavable(tokenizer);
-        LanguageModel model = engine().create(config, tokenizer.vocabSize(), random);
+        Architecture architecture = architecture();
+        LanguageModel model = architecture == Architecture.GPT
+                ? engine().create(config, tokenizer.vocabSize(), random)
+                : architecture.create(config, tokenizer.vocabSize(), random);
         out.line("num params: " + model.numParameters());
         out.flush();
 
@@ -447,8 +477,49 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The model of {@code --model}. */
+    private Architecture architecture() {
+        try {
+            return Architecture.fromId(modelName);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--model: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the loss curve of {@code --plot}; a failure leaves an earlier file intact. */
+    private void writePlot(double[] values, int firstStep, int vocabSize) {
+        if (values.length == 0) {
+            return;
+        }
+        String title = "microgpt train --model " + architecture().id() + ": loss per step";
+        try {
+            TextFiles.writeAtomically(plot, LossPlot.svg(title,
+                    List.of(new LossPlot.Series(architecture().id(), firstStep, values)), vocabSize));
+        } catch (IOException e) {
+            throw new CommandFailedException("cannot write the plot " + plot + ": " + e.getMessage(),
+                    CommandFailedException.FAILED, e);
+        }
+    }
+
     private void validate() {
         engine();
+        Architecture architecture = architecture();
+        if (architecture != Architecture.GPT) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--engine") && engine() != Engine.VALUE) {
+                throw new UsageException("--model " + architecture.id() + " runs on the value engine only; "
+                        + "--engine " + engine().id() + " computes the gpt model");
+            }
+            if (save != null) {
+                throw new UsageException("--save works with --model gpt only: a checkpoint holds a GPT's weights");
+            }
+        }
+        if (plot != null) {
+            String name = plot.getFileName() == null ? "" : plot.getFileName().toString().toLowerCase(Locale.ROOT);
+            if (!name.endsWith(".svg")) {
+                throw new UsageException("--plot: " + plot + " must end in .svg");
+            }
+            TextFiles.checkWritable("--plot", plot);
+        }
         if (resume != null) {
             for (String option : RUN_OPTIONS) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(option)) {

@@ -28,7 +28,7 @@ class HelpTextTest {
 
     /** The top command and each subcommand, by the arguments that ask for their help. */
     private static final List<List<String>> COMMANDS = List.of(List.of(), List.of("train"), List.of("generate"),
-            List.of("simulator"), List.of("bench"));
+            List.of("simulator"), List.of("bench"), List.of("graph"), List.of("compare"));
 
     @TestFactory
     Stream<DynamicTest> everyHelpIsAtMost80ColumnsAndBreaksOnlyBetweenWords() {
@@ -74,7 +74,7 @@ class HelpTextTest {
         Cli.Result result = Cli.run("help", "frobnicate");
 
         Cli.assertOneLineError(result, 2, "unknown command 'frobnicate' (the commands are: train, generate, simulator,"
-                + " bench, help)", "microgpt", "help", "frobnicate");
+                + " bench, graph, compare, help)", "microgpt", "help", "frobnicate");
     }
 
     @Test

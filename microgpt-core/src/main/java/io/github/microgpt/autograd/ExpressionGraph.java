@@ -1,0 +1,413 @@
+package io.github.microgpt.autograd;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The expression graph behind a {@link Value}: every node it was computed from, with the
+ * operation, {@code data} and {@code grad} of each, and every edge with its local gradient. It is
+ * what micrograd's {@code draw_dot} draws, as data for a program ({@link #nodes()},
+ * {@link #edges()}, {@link #backwardSteps()}), as a Graphviz file ({@link #toDot()}) and as a
+ * picture that needs no Graphviz ({@link #toSvg()}).
+ *
+ * <pre>{@code
+ * Value x = new Value(2.0).label("x");
+ * Value w = new Value(-3.0).label("w");
+ * Value b = new Value(6.8813735870195432).label("b");
+ * Value out = x.mul(w).add(b).tanh().label("out");
+ * out.backward();
+ * Files.writeString(Path.of("neuron.svg"), ExpressionGraph.of(out).toSvg());
+ * }</pre>
+ *
+ * <p>The graph is a snapshot: it copies each node's {@code data} and {@code grad} when it is
+ * made, so take it after {@link Value#backward()} to see the gradients (or before, to see
+ * zeros). Nodes are numbered in {@link Value#topologicalOrder()}, children before parents and the
+ * result last. A GPT's loss has some hundred thousand nodes; the formats work for any size, but
+ * a picture is only readable for small expressions (a neuron, an attention score).
+ */
+public final class ExpressionGraph {
+
+    /**
+     * One node of the graph.
+     *
+     * @param id its number: its index in {@link #nodes()}, a topological order
+     * @param op the operation that made it
+     * @param label its {@link Value#label()}, or {@code null}
+     * @param data its value when the graph was taken
+     * @param grad its gradient when the graph was taken
+     * @param layer its depth: 0 for a leaf, otherwise one more than its deepest child
+     */
+    public record Node(int id, Operation op, String label, double data, double grad, int layer) {
+    }
+
+    /**
+     * One edge: a child and the parent computed from it.
+     *
+     * @param child the child's id
+     * @param parent the parent's id
+     * @param operand which operand of the parent the child is: 0 (left or only) or 1 (right);
+     *     {@code x * x} has two edges from the same child
+     * @param localGrad the derivative of the parent with respect to this operand, recorded when
+     *     the parent was computed: the factor {@code backward()} multiplies the parent's gradient by
+     */
+    public record Edge(int child, int parent, int operand, double localGrad) {
+    }
+
+    /**
+     * One addition of {@link Value#backward()}'s definition, {@code child.grad += localGrad *
+     * parent.grad}, with the numbers before and after: what a page shows as it walks backward
+     * node by node.
+     *
+     * @param edge the edge the gradient flows back along
+     * @param parentGrad the parent's gradient, complete by the time it is passed on
+     * @param childGradBefore the child's gradient before this addition
+     * @param childGradAfter {@code childGradBefore + edge.localGrad() * parentGrad}
+     */
+    public record BackwardStep(Edge edge, double parentGrad, double childGradBefore, double childGradAfter) {
+    }
+
+    private final List<Node> nodes;
+    private final List<Edge> edges;
+
+    private ExpressionGraph(List<Node> nodes, List<Edge> edges) {
+        this.nodes = nodes;
+        this.edges = edges;
+    }
+
+    /**
+     * Takes the graph of {@code root}: the root and every node it was computed from.
+     *
+     * @param root the result, for example a loss
+     * @return a snapshot of its graph
+     */
+    public static ExpressionGraph of(Value root) {
+        List<Value> topo = root.topologicalOrder();
+        Map<Value, Integer> ids = new IdentityHashMap<>();
+        List<Node> nodes = new ArrayList<>(topo.size());
+        List<Edge> edges = new ArrayList<>();
+        int[] layers = new int[topo.size()];
+        for (int id = 0; id < topo.size(); id++) {
+            Value v = topo.get(id);
+            ids.put(v, id);
+            int layer = 0;
+            for (int c = 0; c < v.childCount(); c++) {
+                int child = ids.get(v.child(c));
+                layer = Math.max(layer, layers[child] + 1);
+                edges.add(new Edge(child, id, c, v.localGrad(c)));
+            }
+            layers[id] = layer;
+            nodes.add(new Node(id, v.op(), v.label(), v.data(), v.grad(), layer));
+        }
+        return new ExpressionGraph(Collections.unmodifiableList(nodes), Collections.unmodifiableList(edges));
+    }
+
+    /**
+     * The nodes in topological order: every node after all of its children, the root last.
+     *
+     * @return an unmodifiable list; node {@code i} has id {@code i}
+     */
+    public List<Node> nodes() {
+        return nodes;
+    }
+
+    /**
+     * The edges, parent by parent in topological order, each parent's operands in order.
+     *
+     * @return an unmodifiable list
+     */
+    public List<Edge> edges() {
+        return edges;
+    }
+
+    /**
+     * The root: the value the graph was taken of.
+     *
+     * @return the last node
+     */
+    public Node root() {
+        return nodes.get(nodes.size() - 1);
+    }
+
+    /**
+     * The additions {@link Value#backward()} makes, in its order, replayed from gradients of 0
+     * on this snapshot's local gradients: the parents from the root back towards the leaves
+     * (reverse topological order), each parent's operands in order. After the last step every
+     * node's gradient is its derivative of the root, which is the {@code grad} of a graph taken
+     * after one {@code backward()} from zero.
+     *
+     * @return the steps, in order
+     */
+    public List<BackwardStep> backwardSteps() {
+        double[] grads = new double[nodes.size()];
+        grads[nodes.size() - 1] = 1.0;
+        // The edges are grouped by parent in topological order; walk the groups from the last.
+        List<BackwardStep> steps = new ArrayList<>(edges.size());
+        int end = edges.size();
+        while (end > 0) {
+            int parent = edges.get(end - 1).parent();
+            int start = end;
+            while (start > 0 && edges.get(start - 1).parent() == parent) {
+                start--;
+            }
+            for (int e = start; e < end; e++) {
+                Edge edge = edges.get(e);
+                double before = grads[edge.child()];
+                grads[edge.child()] = before + edge.localGrad() * grads[parent];
+                steps.add(new BackwardStep(edge, grads[parent], before, grads[edge.child()]));
+            }
+            end = start;
+        }
+        return Collections.unmodifiableList(steps);
+    }
+
+    // ------------------------------------------------------------------------------ Graphviz
+
+    /**
+     * The graph in Graphviz's DOT language, drawn as micrograd draws it: left to right, each
+     * value a box {@code label | data | grad}, each operation a small node of its own between
+     * its operands and its result, each edge from an operand marked with its local gradient.
+     * Render it with {@code dot -Tsvg graph.dot > graph.svg}.
+     *
+     * @return the DOT text
+     */
+    public String toDot() {
+        StringBuilder dot = new StringBuilder();
+        dot.append("digraph expression {\n");
+        dot.append("  rankdir=LR;\n");
+        dot.append("  node [fontname=\"Helvetica\"];\n");
+        dot.append("  edge [fontname=\"Helvetica\", fontsize=9, fontcolor=\"#666666\"];\n");
+        for (Node node : nodes) {
+            dot.append("  n").append(node.id()).append(" [shape=record, label=\"{ ")
+                    .append(dotEscape(node.label() == null ? "" : node.label()))
+                    .append(" | data ").append(fourDecimals(node.data()))
+                    .append(" | grad ").append(fourDecimals(node.grad())).append(" }\"];\n");
+            if (node.op() != Operation.LEAF) {
+                dot.append("  n").append(node.id()).append("op [shape=circle, label=\"")
+                        .append(dotEscape(node.op().symbol())).append("\"];\n");
+                dot.append("  n").append(node.id()).append("op -> n").append(node.id()).append(";\n");
+            }
+        }
+        for (Edge edge : edges) {
+            dot.append("  n").append(edge.child()).append(" -> n").append(edge.parent())
+                    .append("op [label=\"local ").append(fourDecimals(edge.localGrad())).append("\"];\n");
+        }
+        dot.append("}\n");
+        return dot.toString();
+    }
+
+    private static String dotEscape(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ("{}|<>\"\\ ".indexOf(c) >= 0) {
+                out.append('\\');
+            }
+            if (c == '\n' || c == '\r') {
+                out.append(' ');
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    // ----------------------------------------------------------------------------------- SVG
+
+    private static final int BOX_WIDTH = 200;
+    private static final int BOX_HEIGHT = 34;
+    private static final int OP_RADIUS = 14;
+    /** From a column's boxes to the next column's: room for the operation circle and the edges. */
+    private static final int COLUMN_WIDTH = BOX_WIDTH + 110;
+    private static final int ROW_HEIGHT = 54;
+    private static final int MARGIN = 20;
+
+    /**
+     * The graph as a self-contained SVG picture, laid out here (no Graphviz needed): the same
+     * boxes and operation circles as {@link #toDot()}, in columns by {@link Node#layer()} (the
+     * leaves on the left, the root on the right), each column in topological order, each edge
+     * labelled with its local gradient. Every box, circle and edge has a tooltip.
+     *
+     * @return the SVG document
+     */
+    public String toSvg() {
+        int columns = root().layer() + 1;
+        List<List<Node>> byLayer = new ArrayList<>();
+        for (int i = 0; i < columns; i++) {
+            byLayer.add(new ArrayList<>());
+        }
+        for (Node node : nodes) {
+            byLayer.get(node.layer()).add(node);
+        }
+        int rows = 0;
+        for (List<Node> column : byLayer) {
+            rows = Math.max(rows, column.size());
+        }
+        int height = 2 * MARGIN + rows * ROW_HEIGHT;
+        int width = 2 * MARGIN + (columns - 1) * COLUMN_WIDTH + BOX_WIDTH;
+        double[] row = orderRows(byLayer, rows);
+        // Box positions: column by layer, row as ordered.
+        double[] boxX = new double[nodes.size()];
+        double[] boxY = new double[nodes.size()];
+        for (Node node : nodes) {
+            boxX[node.id()] = MARGIN + node.layer() * COLUMN_WIDTH;
+            boxY[node.id()] = MARGIN + row[node.id()] * ROW_HEIGHT + (ROW_HEIGHT - BOX_HEIGHT) / 2.0;
+        }
+
+        StringBuilder svg = new StringBuilder();
+        svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width).append("\" height=\"")
+                .append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
+                .append("\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n");
+        svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        // Edges first, so that boxes and circles are drawn over their ends.
+        for (Edge edge : edges) {
+            double x1 = boxX[edge.child()] + BOX_WIDTH;
+            double y1 = boxY[edge.child()] + BOX_HEIGHT / 2.0;
+            double x2 = opX(boxX[edge.parent()]) - OP_RADIUS;
+            double y2 = boxY[edge.parent()] + BOX_HEIGHT / 2.0;
+            double bend = (x2 - x1) / 2;
+            svg.append("<g><title>").append(xmlEscape("n" + edge.child() + " -> n" + edge.parent()
+                    + ": local gradient " + edge.localGrad())).append("</title>");
+            svg.append("<path d=\"M ").append(coordinate(x1)).append(' ').append(coordinate(y1))
+                    .append(" C ").append(coordinate(x1 + bend)).append(' ').append(coordinate(y1))
+                    .append(' ').append(coordinate(x2 - bend)).append(' ').append(coordinate(y2))
+                    .append(' ').append(coordinate(x2)).append(' ').append(coordinate(y2))
+                    .append("\" fill=\"none\" stroke=\"#888888\"/>");
+            // The label sits at the middle of the curve, where edges into one operation part.
+            svg.append("<text x=\"").append(coordinate((x1 + x2) / 2)).append("\" y=\"")
+                    .append(coordinate((y1 + y2) / 2 - 3))
+                    .append("\" text-anchor=\"middle\" font-size=\"9\" fill=\"#666666\">\u00d7")
+                    .append(fourDecimals(edge.localGrad())).append("</text></g>\n");
+        }
+        for (Node node : nodes) {
+            double x = boxX[node.id()];
+            double y = boxY[node.id()];
+            double midY = y + BOX_HEIGHT / 2.0;
+            String name = node.label() == null ? "n" + node.id() : node.label();
+            svg.append("<g><title>").append(xmlEscape(name + " (" + describe(node.op()) + "): data "
+                    + node.data() + ", grad " + node.grad())).append("</title>");
+            if (node.op() != Operation.LEAF) {
+                double cx = opX(x);
+                svg.append("<line x1=\"").append(coordinate(cx + OP_RADIUS)).append("\" y1=\"").append(coordinate(midY))
+                        .append("\" x2=\"").append(coordinate(x)).append("\" y2=\"").append(coordinate(midY))
+                        .append("\" stroke=\"#888888\"/>");
+                svg.append("<circle cx=\"").append(coordinate(cx)).append("\" cy=\"").append(coordinate(midY))
+                        .append("\" r=\"").append(OP_RADIUS).append("\" fill=\"#eef3fb\" stroke=\"#33506e\"/>");
+                svg.append("<text x=\"").append(coordinate(cx)).append("\" y=\"").append(coordinate(midY + 4))
+                        .append("\" text-anchor=\"middle\" font-size=\"10\">").append(xmlEscape(node.op().symbol()))
+                        .append("</text>");
+            }
+            svg.append("<rect x=\"").append(coordinate(x)).append("\" y=\"").append(coordinate(y))
+                    .append("\" width=\"").append(BOX_WIDTH).append("\" height=\"").append(BOX_HEIGHT)
+                    .append("\" rx=\"3\" fill=\"").append(node.op() == Operation.LEAF ? "#fff8e6" : "#ffffff")
+                    .append("\" stroke=\"#33506e\"/>");
+            int labelWidth = 44;
+            svg.append("<text x=\"").append(coordinate(x + labelWidth / 2.0)).append("\" y=\"")
+                    .append(coordinate(midY + 4)).append("\" text-anchor=\"middle\" font-weight=\"bold\">")
+                    .append(xmlEscape(shorten(node.label() == null ? "" : node.label(), 6))).append("</text>");
+            svg.append("<line x1=\"").append(coordinate(x + labelWidth)).append("\" y1=\"").append(coordinate(y))
+                    .append("\" x2=\"").append(coordinate(x + labelWidth)).append("\" y2=\"")
+                    .append(coordinate(y + BOX_HEIGHT)).append("\" stroke=\"#33506e\"/>");
+            svg.append("<text x=\"").append(coordinate(x + labelWidth + 6)).append("\" y=\"")
+                    .append(coordinate(y + 14)).append("\">data ").append(fourDecimals(node.data())).append("</text>");
+            svg.append("<text x=\"").append(coordinate(x + labelWidth + 6)).append("\" y=\"")
+                    .append(coordinate(y + 28)).append("\" fill=\"#b03a2e\">grad ").append(fourDecimals(node.grad()))
+                    .append("</text></g>\n");
+        }
+        svg.append("</svg>\n");
+        return svg.toString();
+    }
+
+    private static double opX(double boxX) {
+        return boxX - 30;
+    }
+
+    /**
+     * Orders each column so that edges cross less: a node's place is the mean place of its
+     * children (the barycentre heuristic), column by column from the left; then the leaves are
+     * ordered by the mean place of their parents. Ties keep topological order.
+     *
+     * @param rows the number of rows of the tallest column; shorter columns are centred
+     * @return each node's row, from 0 at the top (a half row where a column is centred)
+     */
+    private double[] orderRows(List<List<Node>> byLayer, int rows) {
+        double[] row = new double[nodes.size()];
+        List<List<Integer>> children = new ArrayList<>();
+        List<List<Integer>> parents = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            children.add(new ArrayList<>());
+            parents.add(new ArrayList<>());
+        }
+        for (Edge edge : edges) {
+            children.get(edge.parent()).add(edge.child());
+            parents.get(edge.child()).add(edge.parent());
+        }
+        for (int layer = 0; layer < byLayer.size(); layer++) {
+            List<Node> column = byLayer.get(layer);
+            if (layer > 0) {
+                column.sort(Comparator.comparingDouble(n -> mean(children.get(n.id()), row)));
+            }
+            for (int r = 0; r < column.size(); r++) {
+                row[column.get(r).id()] = (rows - column.size()) / 2.0 + r;
+            }
+        }
+        List<Node> leaves = byLayer.get(0);
+        leaves.sort(Comparator.comparingDouble(n -> parents.get(n.id()).isEmpty()
+                ? Double.MAX_VALUE : mean(parents.get(n.id()), row)));
+        for (int r = 0; r < leaves.size(); r++) {
+            row[leaves.get(r).id()] = (rows - leaves.size()) / 2.0 + r;
+        }
+        return row;
+    }
+
+    private static double mean(List<Integer> ids, double[] row) {
+        double total = 0;
+        for (int id : ids) {
+            total += row[id];
+        }
+        return ids.isEmpty() ? 0 : total / ids.size();
+    }
+
+    private static String describe(Operation op) {
+        return op == Operation.LEAF ? "leaf" : op.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String shorten(String text, int length) {
+        return text.length() <= length ? text : text.substring(0, length - 1) + "\u2026";
+    }
+
+    private static String coordinate(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** micrograd's {@code %.4f}, independent of the default locale. */
+    private static String fourDecimals(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private static String xmlEscape(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '&' -> out.append("&amp;");
+                case '"' -> out.append("&quot;");
+                default -> {
+                    // Control characters other than tab and newline are not allowed in XML 1.0.
+                    if (c < 0x20 && c != '\t' && c != '\n') {
+                        out.append(' ');
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,59 @@
+package io.github.microgpt.model;
+
+import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.ModelChecks;
+import io.github.microgpt.random.RandomSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Lesson 1 of the progression: a bigram model. The next token depends on the current token
+ * only, through a table of logits with one row per current token and one column per next token.
+ * Training learns how often each letter follows each other letter, and nothing more: the model
+ * cannot know where in a name it is.
+ *
+ * <pre>
+ * logits = table[token_id]
+ * </pre>
+ *
+ * <p>Its parameters: {@code logits}, {@code vocabSize x vocabSize}. Next: {@link MlpModel}
+ * looks at several tokens back, through learned embeddings.
+ */
+public final class BigramModel extends ValueLanguageModel {
+
+    private final Value[][] table;
+
+    private BigramModel(GptConfig config, int vocabSize, Map<String, Value[][]> stateDict) {
+        super(config, vocabSize, stateDict);
+        this.table = matrix("logits");
+    }
+
+    /**
+     * Creates a bigram model with random logits, each {@code random.gauss(0, config.initStd())}.
+     *
+     * @param config only {@code blockSize} (the longest sequence) and {@code initStd} are used
+     * @param vocabSize the number of tokens; at least 2
+     * @param random the source of the initial logits
+     * @return the model
+     * @throws IllegalArgumentException if {@code vocabSize < 2}
+     */
+    public static BigramModel create(GptConfig config, int vocabSize, RandomSource random) {
+        ModelChecks.vocabSize(vocabSize);
+        Map<String, Value[][]> stateDict = new LinkedHashMap<>();
+        stateDict.put("logits", gaussianMatrix(vocabSize, vocabSize, config.initStd(), random));
+        return new BigramModel(config, vocabSize, stateDict);
+    }
+
+    /**
+     * Looks up the row of the current token: the logits of the next token.
+     *
+     * @param tokenId the token read
+     * @param posId ignored: a bigram model does not know the position
+     * @param cache ignored: a bigram model remembers nothing
+     * @return the table's row for {@code tokenId} (the parameters themselves)
+     */
+    @Override
+    public Value[] forward(int tokenId, int posId, KvCache cache) {
+        return table[tokenId].clone();
+    }
+}

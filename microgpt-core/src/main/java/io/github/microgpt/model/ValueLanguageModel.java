@@ -1,0 +1,339 @@
+package io.github.microgpt.model;
+
+import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.Listeners;
+import io.github.microgpt.internal.ModelChecks;
+import io.github.microgpt.random.RandomSource;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a forward pass over {@link Value}s into a {@link LanguageModel} that the library's
+ * {@link io.github.microgpt.train.Trainer} trains and {@link io.github.microgpt.sample.Sampler}
+ * samples: write {@link #forward(int, int, KvCache)}, one token in, the next token's logits out,
+ * and this class adds the loss, the gradients, the parameters and generation.
+ *
+ * <p>This is how the models of the progression are written ({@link BigramModel},
+ * {@link MlpModel}, {@link AttentionModel}), and how a learner edits {@code gpt()} as one edits
+ * {@code microgpt.py}: copy {@link GptModel#forward(int, int, KvCache)} into a subclass, change a
+ * line, and train it on {@link GptModel}'s own weights.
+ *
+ * <pre>{@code
+ * class NoResidualGpt extends ValueLanguageModel {
+ *     private final Value[][] wte;
+ *     private final Value[][] wpe;
+ *     private final Value[][] lmHead;
+ *
+ *     NoResidualGpt(GptModel weights) {
+ *         super(weights.config(), weights.vocabSize(), weights.stateDict());
+ *         wte = matrix("wte");
+ *         wpe = matrix("wpe");
+ *         lmHead = matrix("lm_head");
+ *     }
+ *
+ *     public Value[] forward(int tokenId, int posId, KvCache cache) {
+ *         Value[] x = ValueOps.add(wte[tokenId], wpe[posId]);
+ *         ...                                  // GptModel.forward, with a line changed
+ *         return ValueOps.linear(x, lmHead);
+ *     }
+ * }
+ *
+ * var model = new NoResidualGpt(GptModel.create(config, tokenizer.vocabSize(), random));
+ * new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 1000).run(StepMode.DOCUMENT);
+ * }</pre>
+ *
+ * <p>The loss is built as {@link GptModel#loss} builds it, node for node, so a subclass whose
+ * forward pass is a copy of {@code GptModel}'s trains bit for bit like {@code GptModel}.
+ *
+ * <p>Not thread-safe: a model's parameters are shared by every graph built from it.
+ */
+public abstract class ValueLanguageModel implements LanguageModel {
+
+    private final GptConfig config;
+    private final int vocabSize;
+    private final Map<String, Value[][]> stateDict;
+    private final Value[] params;
+    private final Parameters parameterView;
+    /** Told the attention weights a subclass reports with {@link #reportAttention}. */
+    private final Listeners<AttentionListener> attentionListeners = new Listeners<>();
+
+    /**
+     * Creates a model over given weights.
+     *
+     * @param config the shape: {@code blockSize} bounds the positions, the rest is the
+     *     subclass's to use
+     * @param vocabSize the number of tokens; at least 2
+     * @param stateDict the weight matrices by name, in the order the parameters are to be
+     *     numbered (use a {@link LinkedHashMap}, or {@link GptModel#stateDict()}); every matrix
+     *     has at least one row and all rows of a matrix are equally long. The map is copied, the
+     *     {@code Value}s are not: they become this model's parameters
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, there is no matrix, or a matrix
+     *     is empty or ragged
+     */
+    protected ValueLanguageModel(GptConfig config, int vocabSize, Map<String, Value[][]> stateDict) {
+        ModelChecks.vocabSize(vocabSize);
+        if (stateDict.isEmpty()) {
+            throw new IllegalArgumentException("a model needs at least one weight matrix");
+        }
+        this.config = config;
+        this.vocabSize = vocabSize;
+        this.stateDict = new LinkedHashMap<>();
+        List<ParameterMatrix> matrices = new ArrayList<>();
+        List<Value> flat = new ArrayList<>();
+        for (var entry : stateDict.entrySet()) {
+            Value[][] matrix = entry.getValue();
+            if (matrix.length == 0 || matrix[0].length == 0) {
+                throw new IllegalArgumentException("the matrix " + entry.getKey() + " is empty");
+            }
+            Value[][] rows = new Value[matrix.length][];
+            for (int r = 0; r < matrix.length; r++) {
+                if (matrix[r].length != matrix[0].length) {
+                    throw new IllegalArgumentException("row " + r + " of the matrix " + entry.getKey() + " has "
+                            + matrix[r].length + " entries but row 0 has " + matrix[0].length);
+                }
+                rows[r] = matrix[r].clone();
+                Collections.addAll(flat, rows[r]);
+            }
+            matrices.add(new ParameterMatrix(entry.getKey(), rows.length, rows[0].length,
+                    flat.size() - rows.length * rows[0].length));
+            this.stateDict.put(entry.getKey(), rows);
+        }
+        this.params = flat.toArray(Value[]::new);
+        this.parameterView = new ValueParameters(params, List.copyOf(matrices));
+    }
+
+    /**
+     * A matrix of random weights, each {@code random.gauss(0, std)}, drawn row by row: the
+     * Python's {@code matrix(nout, nin)}. Models draw their matrices with it in state-dict order.
+     *
+     * @param nout the number of rows
+     * @param nin the number of columns
+     * @param std the standard deviation
+     * @param random the source of the weights
+     * @return a new {@code nout x nin} matrix of leaves
+     */
+    protected static Value[][] gaussianMatrix(int nout, int nin, double std, RandomSource random) {
+        Value[][] m = new Value[nout][nin];
+        for (int r = 0; r < nout; r++) {
+            for (int c = 0; c < nin; c++) {
+                m[r][c] = new Value(random.gauss(0, std));
+            }
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------- what a subclass writes
+
+    /**
+     * Reads one token at one position and returns the logits of the next token: the model's
+     * {@code gpt(token_id, pos_id, keys, values)}. Called for positions 0, 1, 2, ... of one
+     * sequence in turn, with the same cache; this class checks the token and the position first.
+     *
+     * @param tokenId the token read, in {@code [0, vocabSize())}
+     * @param posId its position, in {@code [0, blockSize)}
+     * @param cache what earlier positions of the same sequence left (from {@link #newCache()})
+     * @return {@code vocabSize()} logits, as nodes of a graph that leads back to the parameters
+     */
+    public abstract Value[] forward(int tokenId, int posId, KvCache cache);
+
+    /**
+     * A new, empty cache for one sequence: by default one layer of keys and values per
+     * {@code config().nLayer()}.
+     *
+     * @return the cache a sequence starts with
+     */
+    public KvCache newCache() {
+        return new KvCache(config.nLayer());
+    }
+
+    // ------------------------------------------------------------------- what this class adds
+
+    /**
+     * Adds a listener for the attention weights the forward pass reports with
+     * {@link #reportAttention}; a subclass with attention says so by overriding
+     * {@link #hasAttention()} to return true.
+     *
+     * @param listener the listener
+     * @throws UnsupportedOperationException if {@link #hasAttention()} is false
+     * @throws NullPointerException if the listener is null
+     */
+    @Override
+    public void addAttentionListener(AttentionListener listener) {
+        if (!hasAttention()) {
+            LanguageModel.super.addAttentionListener(listener);
+        }
+        attentionListeners.add(listener);
+    }
+
+    @Override
+    public void removeAttentionListener(AttentionListener listener) {
+        attentionListeners.remove(listener);
+    }
+
+    /**
+     * Tells the attention listeners the weights one head gave the positions {@code 0 .. posId}:
+     * a forward pass with attention calls it right after its softmax. It only reads the weights,
+     * and does nothing (not even copy them) while no one listens.
+     *
+     * @param layer the layer, from 0
+     * @param head the head, from 0
+     * @param posId the position attending
+     * @param attnWeights the weights, {@code posId + 1} of them
+     */
+    protected final void reportAttention(int layer, int head, int posId, Value[] attnWeights) {
+        if (attentionListeners.isEmpty()) {
+            return;
+        }
+        double[] weights = new double[attnWeights.length];
+        for (int t = 0; t < weights.length; t++) {
+            weights[t] = attnWeights[t].data();
+        }
+        AttentionEvent event = new AttentionEvent(layer, head, posId, weights);
+        attentionListeners.forEach(listener -> listener.onAttention(event));
+    }
+
+    /**
+     * Builds the graph of the training loss of a stretch of a document, without back-propagating:
+     * the mean over the positions {@code p} in {@code [first, end)} of
+     * {@code -log softmax(forward(tokens[p], p))[tokens[p + 1]]}, as {@link GptModel#loss}.
+     *
+     * @param tokens a tokenized document
+     * @param first the first position whose prediction counts
+     * @param end one past the last such position
+     * @param observer told about each counted position; may be {@code null}
+     * @return the loss node
+     * @throws IllegalArgumentException if the positions or tokens are out of range
+     */
+    public Value loss(int[] tokens, int first, int end, PositionObserver observer) {
+        ModelChecks.stretch(tokens, first, end, config.blockSize(), vocabSize);
+        KvCache cache = newCache();
+        Value[] losses = new Value[end - first];
+        for (int posId = 0; posId < end; posId++) {
+            Value[] logits = forward(tokens[posId], posId, cache);
+            if (posId < first) {
+                continue;
+            }
+            Value[] probs = ValueOps.softmax(logits);
+            Value lossT = probs[tokens[posId + 1]].log().neg();
+            losses[posId - first] = lossT;
+            if (observer != null) {
+                double[] p = new double[probs.length];
+                for (int i = 0; i < p.length; i++) {
+                    p[i] = probs[i].data();
+                }
+                observer.onPosition(posId, p, lossT.data());
+            }
+        }
+        return Value.sum(losses).mul(1.0 / losses.length);
+    }
+
+    @Override
+    public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
+        Value loss = loss(tokens, first, end, observer);
+        loss.backward();
+        return loss.data();
+    }
+
+    @Override
+    public Sequence newSequence() {
+        KvCache cache = newCache();
+        return new Sequence() {
+            // Counted here rather than read from the cache: a model may keep nothing per position.
+            private int length;
+
+            @Override
+            public int length() {
+                return length;
+            }
+
+            @Override
+            public double[] next(int tokenId) {
+                ModelChecks.token(tokenId, vocabSize, "the token");
+                ModelChecks.position(length, config.blockSize());
+                Value[] logits = forward(tokenId, length, cache);
+                length++;
+                double[] out = new double[logits.length];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = logits[i].data();
+                }
+                return out;
+            }
+        };
+    }
+
+    @Override
+    public GptConfig config() {
+        return config;
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    @Override
+    public Parameters parameters() {
+        return parameterView;
+    }
+
+    /**
+     * The parameters as {@link Value}s, in the flat order of {@link #parameters()}.
+     *
+     * @return an unmodifiable list of the model's own nodes (their data and gradients are live)
+     */
+    public List<Value> parameterValues() {
+        return List.of(params);
+    }
+
+    /**
+     * One weight matrix: an entry of the state dict. A forward pass reads its weights with it;
+     * look the matrices up once, in the constructor, if the pass is to be fast.
+     *
+     * @param name the matrix's name, for example {@code "wte"}
+     * @return the rows (a copy of the arrays; the nodes are the model's own)
+     * @throws IllegalArgumentException if there is no matrix of that name
+     */
+    public Value[][] matrix(String name) {
+        Value[][] m = stateDict.get(name);
+        if (m == null) {
+            throw new IllegalArgumentException("no parameter matrix is named \"" + name + "\"; the names are "
+                    + stateDict.keySet());
+        }
+        Value[][] copy = new Value[m.length][];
+        for (int r = 0; r < m.length; r++) {
+            copy[r] = m[r].clone();
+        }
+        return copy;
+    }
+
+    /** The parameters: a view of the model's leaf {@link Value}s. */
+    private record ValueParameters(Value[] params, List<ParameterMatrix> matrices) implements Parameters {
+        @Override
+        public int size() {
+            return params.length;
+        }
+
+        @Override
+        public double value(int i) {
+            return params[i].data();
+        }
+
+        @Override
+        public void setValue(int i, double value) {
+            params[i].setData(value);
+        }
+
+        @Override
+        public double grad(int i) {
+            return params[i].grad();
+        }
+
+        @Override
+        public void setGrad(int i, double grad) {
+            params[i].setGrad(grad);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.github.microgpt.model;
+
+import io.github.microgpt.autograd.Value;
+
+/**
+ * The vector operations of {@code microgpt.py}'s {@code gpt()} over {@link Value}s: the helpers
+ * a forward pass is written with. {@link GptModel} and the models of the progression
+ * ({@link BigramModel}, {@link MlpModel}, {@link AttentionModel}) use them, and so can a
+ * learner's own forward pass (see {@link ValueLanguageModel}).
+ *
+ * <p>Each builds exactly the nodes the Python builds, in the same order, so a forward pass
+ * written with them gives {@code microgpt.py}'s numbers bit for bit. Python's {@code sum(...)}
+ * starts from the number 0, so every sum here is {@code (0 + a0) + a1 + ...}, written
+ * {@code a0.add(0.0)} and then one addition per further term.
+ */
+public final class ValueOps {
+
+    private ValueOps() {
+    }
+
+    /**
+     * {@code w @ x}, the Python's {@code linear(x, w)}: for each row {@code w_o} of {@code w},
+     * {@code sum(w_o[i] * x[i])}.
+     *
+     * @param x the input vector, {@code nin} long
+     * @param w the weights, {@code nout} rows of {@code nin}
+     * @return {@code nout} outputs
+     */
+    public static Value[] linear(Value[] x, Value[][] w) {
+        Value[] out = new Value[w.length];
+        for (int o = 0; o < w.length; o++) {
+            Value[] row = w[o];
+            // Value.sum(products) folded as we go: the same nodes, no array of products.
+            Value total = row[0].mul(x[0]).add(0.0);
+            for (int i = 1; i < x.length; i++) {
+                total = total.add(row[i].mul(x[i]));
+            }
+            out[o] = total;
+        }
+        return out;
+    }
+
+    /**
+     * Root-mean-square normalisation, the Python's {@code rmsnorm(x)}: divides {@code x} by the
+     * root of the mean of its squares (plus 1e-5, so that a zero vector does not divide by zero).
+     *
+     * @param x the vector
+     * @return {@code x * (mean(x^2) + 1e-5)^-0.5}
+     */
+    public static Value[] rmsnorm(Value[] x) {
+        Value sumOfSquares = x[0].mul(x[0]).add(0.0);
+        for (int i = 1; i < x.length; i++) {
+            sumOfSquares = sumOfSquares.add(x[i].mul(x[i]));
+        }
+        Value ms = sumOfSquares.div(x.length);
+        Value scale = ms.add(1e-5).pow(-0.5);
+        Value[] out = new Value[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i].mul(scale);
+        }
+        return out;
+    }
+
+    /**
+     * Turns logits into probabilities, the Python's {@code softmax(logits)}:
+     * {@code exp(z_i - max z) / sum_j exp(z_j - max z)}. Subtracting the largest logit (a plain
+     * number, outside the graph) keeps {@code exp} from overflowing and does not change the
+     * result.
+     *
+     * @param logits the logits
+     * @return probabilities that sum to 1
+     */
+    public static Value[] softmax(Value[] logits) {
+        double maxVal = Double.NEGATIVE_INFINITY;
+        for (Value logit : logits) {
+            maxVal = Math.max(maxVal, logit.data());
+        }
+        Value[] exps = new Value[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            exps[i] = logits[i].sub(maxVal).exp();
+        }
+        Value total = Value.sum(exps);
+        Value[] probs = new Value[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            probs[i] = exps[i].div(total);
+        }
+        return probs;
+    }
+
+    /**
+     * The dot product of two stretches of vectors, {@code sum(a[aFrom + j] * b[bFrom + j] for j
+     * in range(length))}: one head's slice of a query and a key, for example.
+     *
+     * @param a the first vector
+     * @param aFrom where its stretch starts
+     * @param b the second vector
+     * @param bFrom where its stretch starts
+     * @param length the number of terms; at least 1
+     * @return the sum, {@code (0 + a*b) + a*b + ...}
+     */
+    public static Value dot(Value[] a, int aFrom, Value[] b, int bFrom, int length) {
+        Value total = a[aFrom].mul(b[bFrom]).add(0.0);
+        for (int j = 1; j < length; j++) {
+            total = total.add(a[aFrom + j].mul(b[bFrom + j]));
+        }
+        return total;
+    }
+
+    /**
+     * Element-wise sum, the Python's {@code [a + b for a, b in zip(x, y)]}: a residual
+     * connection, or a token embedding plus a position embedding.
+     *
+     * @param a the first vector
+     * @param b the second vector, as long
+     * @return {@code a[i] + b[i]} for each {@code i}
+     */
+    public static Value[] add(Value[] a, Value[] b) {
+        Value[] out = new Value[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i].add(b[i]);
+        }
+        return out;
+    }
+
+    /**
+     * ReLU of each element, the Python's {@code [xi.relu() for xi in x]}.
+     *
+     * @param x the vector
+     * @return a new vector
+     */
+    public static Value[] relu(Value[] x) {
+        Value[] out = new Value[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i].relu();
+        }
+        return out;
+    }
+
+    /**
+     * Tanh of each element: the activation of Bengio's MLP language model and of micrograd.
+     *
+     * @param x the vector
+     * @return a new vector
+     */
+    public static Value[] tanh(Value[] x) {
+        Value[] out = new Value[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i].tanh();
+        }
+        return out;
+    }
+}

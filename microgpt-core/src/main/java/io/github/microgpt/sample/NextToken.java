@@ -1,0 +1,130 @@
+package io.github.microgpt.sample;
+
+import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Softmax;
+import io.github.microgpt.text.Tokenizer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What a model predicts after a prefix: the probability of every possible next token, in one
+ * call. The model reads {@code [BOS]} and the prefix's characters, as at the start of a
+ * generation, and the probabilities are the softmax of its last logits (temperature 1).
+ *
+ * <pre>{@code
+ * NextToken next = NextToken.after(model, tokenizer, "em");
+ * for (NextToken.Candidate c : next.top(3)) {
+ *     System.out.println(c.text() + " " + c.probability());   // m 0.41, i 0.12, ...
+ * }
+ * }</pre>
+ *
+ * <p>It only reads the model: no gradient changes, and the probabilities are those a sampler
+ * draws from at temperature 1, bit for bit.
+ */
+public final class NextToken {
+
+    /**
+     * One possible next token.
+     *
+     * @param tokenId its id
+     * @param text its character, or {@code "<BOS>"} for the end of the document
+     * @param probability how likely the model finds it
+     */
+    public record Candidate(int tokenId, String text, double probability) {
+    }
+
+    private final String prefix;
+    private final Tokenizer tokenizer;
+    private final double[] probabilities;
+
+    private NextToken(String prefix, Tokenizer tokenizer, double[] probabilities) {
+        this.prefix = prefix;
+        this.tokenizer = tokenizer;
+        this.probabilities = probabilities;
+    }
+
+    /**
+     * Runs the model over {@code [BOS] + prefix} and keeps the distribution of the next token.
+     *
+     * @param model the model
+     * @param tokenizer the tokenizer, whose vocabulary is the model's
+     * @param prefix the start of a document, possibly empty
+     * @return the prediction
+     * @throws IllegalArgumentException if a character of the prefix is not in the vocabulary,
+     *     the prefix does not fit the model's block size (at most {@code blockSize - 1}
+     *     characters), or the vocabularies differ
+     */
+    public static NextToken after(LanguageModel model, Tokenizer tokenizer, String prefix) {
+        if (tokenizer.vocabSize() != model.vocabSize()) {
+            throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but the model " + model.vocabSize());
+        }
+        int[] ids = tokenizer.encode(prefix);
+        int blockSize = model.config().blockSize();
+        if (ids.length + 1 > blockSize) {
+            throw new IllegalArgumentException("the prefix \"" + prefix + "\" has " + ids.length
+                    + " characters; with BOS before it, at most " + (blockSize - 1)
+                    + " fit the model's block size of " + blockSize);
+        }
+        LanguageModel.Sequence sequence = model.newSequence();
+        double[] logits = sequence.next(tokenizer.bos());
+        for (int id : ids) {
+            logits = sequence.next(id);
+        }
+        return new NextToken(prefix, tokenizer, Softmax.softmax(logits));
+    }
+
+    /**
+     * The prefix the prediction follows.
+     *
+     * @return the prefix, without BOS
+     */
+    public String prefix() {
+        return prefix;
+    }
+
+    /**
+     * The probability of every token, by id.
+     *
+     * @return a new array of {@code vocabSize} probabilities that sum to 1
+     */
+    public double[] probabilities() {
+        return probabilities.clone();
+    }
+
+    /**
+     * The probability of one token.
+     *
+     * @param tokenId the token's id
+     * @return its probability
+     * @throws IllegalArgumentException if the id is outside the vocabulary
+     */
+    public double probability(int tokenId) {
+        if (tokenId < 0 || tokenId >= probabilities.length) {
+            throw new IllegalArgumentException("token id " + tokenId + " is outside the vocabulary [0, "
+                    + probabilities.length + ")");
+        }
+        return probabilities[tokenId];
+    }
+
+    /**
+     * The {@code k} most likely next tokens, most likely first (equal probabilities by token id).
+     *
+     * @param k how many; at least 1 (more than the vocabulary gives them all)
+     * @return up to {@code k} candidates
+     * @throws IllegalArgumentException if {@code k < 1}
+     */
+    public List<Candidate> top(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be at least 1, got " + k);
+        }
+        List<Candidate> all = new ArrayList<>(probabilities.length);
+        for (int id = 0; id < probabilities.length; id++) {
+            all.add(new Candidate(id, tokenizer.tokenText(id), probabilities[id]));
+        }
+        all.sort(Comparator.comparingDouble(Candidate::probability).reversed()
+                .thenComparingInt(Candidate::tokenId));
+        return List.copyOf(all.subList(0, Math.min(k, all.size())));
+    }
+}

@@ -1,0 +1,93 @@
+package io.github.microgpt.train;
+
+import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Softmax;
+import io.github.microgpt.text.Tokenizer;
+import java.util.List;
+
+/**
+ * The loss of a model on documents it is not trained on, without touching a gradient: how well
+ * it has learned, rather than how well it remembers. A falling training loss with a rising
+ * held-out loss is overfitting.
+ *
+ * <pre>{@code
+ * double heldOut = Evaluation.loss(model, tokenizer, docs.subList(3000, docs.size()));
+ * }</pre>
+ *
+ * <p>A document's loss is exactly the loss a training step on it would report
+ * ({@link LanguageModel#lossAndGradients} over positions {@code [0, min(blockSize, n - 1))}),
+ * bit for bit, computed from the forward pass alone ({@link LanguageModel#newSequence()}), so no
+ * graph is built and no gradient changes.
+ */
+public final class Evaluation {
+
+    private Evaluation() {
+    }
+
+    /**
+     * The mean loss over documents: {@code (0 + loss_0 + loss_1 + ...) / n}.
+     *
+     * @param model the model
+     * @param tokenizer the tokenizer, whose vocabulary is the model's
+     * @param documents the documents; at least one, none empty
+     * @return the mean of the documents' losses
+     * @throws IllegalArgumentException if there is no document, a document is empty or has a
+     *     character outside the vocabulary (naming its index), or the vocabularies differ
+     */
+    public static double loss(LanguageModel model, Tokenizer tokenizer, List<String> documents) {
+        if (tokenizer.vocabSize() != model.vocabSize()) {
+            throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but the model " + model.vocabSize());
+        }
+        if (documents.isEmpty()) {
+            throw new IllegalArgumentException("there must be at least one document to evaluate");
+        }
+        double total = 0.0;
+        for (int d = 0; d < documents.size(); d++) {
+            String document = documents.get(d);
+            if (document.isEmpty()) {
+                throw new IllegalArgumentException("document " + d + " is empty");
+            }
+            int[] tokens;
+            try {
+                tokens = tokenizer.encodeDocument(document);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("document " + d + ": " + e.getMessage(), e);
+            }
+            total += documentLoss(model, tokens);
+        }
+        return total / documents.size();
+    }
+
+    /**
+     * The loss of one tokenized document, as a training step on it computes it: the mean over
+     * positions {@code p < min(blockSize, n - 1)} of {@code -log p(tokens[p + 1])}.
+     *
+     * @param model the model
+     * @param tokens a tokenized document ({@code [BOS] + characters + [BOS]}), at least 2 long
+     * @return the loss
+     * @throws IllegalArgumentException if the document is shorter than 2 tokens or a token is
+     *     outside the vocabulary
+     */
+    public static double documentLoss(LanguageModel model, int[] tokens) {
+        if (tokens.length < 2) {
+            throw new IllegalArgumentException("a document needs at least 2 tokens, got " + tokens.length);
+        }
+        int n = Math.min(model.config().blockSize(), tokens.length - 1);
+        for (int i = 0; i <= n; i++) {
+            if (tokens[i] < 0 || tokens[i] >= model.vocabSize()) {
+                throw new IllegalArgumentException("token " + i + " of the document has id " + tokens[i]
+                        + ", outside the vocabulary [0, " + model.vocabSize() + ")");
+            }
+        }
+        LanguageModel.Sequence sequence = model.newSequence();
+        // The same operations as the graph of a training loss: sum(-log p) starting from 0, times 1/n.
+        double sum = 0.0;
+        for (int pos = 0; pos < n; pos++) {
+            double[] probs = Softmax.softmax(sequence.next(tokens[pos]));
+            double lossT = Math.log(probs[tokens[pos + 1]]) * -1.0;
+            sum = pos == 0 ? lossT + 0.0 : sum + lossT;
+        }
+        return sum * (1.0 / n);
+    }
+}

@@ -1,0 +1,75 @@
+package io.github.microgpt.sample;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Softmax;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testing.Cases;
+import io.github.microgpt.testing.Gen;
+import io.github.microgpt.text.Tokenizer;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/** {@link NextToken}: the distribution after a prefix, and its top k. */
+class NextTokenTest {
+
+    private static final Tokenizer TOKENIZER = Tokenizer.ofCharacters("abcde");
+
+    @TestFactory
+    Stream<DynamicTest> theDistributionIsTheSoftmaxOfTheLastLogitsAndTopKIsItsLargest() {
+        return Cases.dynamicTests("next token after a prefix", 100, g -> new Object[] {g.nextLong(),
+            g.string("abcde".codePoints().toArray(), g.intIn(0, 6)), g.intIn(1, 8)}, c -> {
+                long seed = (Long) c[0];
+                String prefix = (String) c[1];
+                int k = (Integer) c[2];
+                LanguageModel model = GptModel.create(new GptConfig(1, 8, 2, 8, 0.5), TOKENIZER.vocabSize(),
+                        new PythonRandom(seed));
+                double[] grads = model.parameters().grads();
+                NextToken next = NextToken.after(model, TOKENIZER, prefix);
+                LanguageModel.Sequence sequence = model.newSequence();
+                double[] logits = sequence.next(TOKENIZER.bos());
+                for (int id : TOKENIZER.encode(prefix)) {
+                    logits = sequence.next(id);
+                }
+                assertArrayEquals(Softmax.softmax(logits), next.probabilities());
+                assertArrayEquals(grads, model.parameters().grads(), "no gradient changes");
+                List<NextToken.Candidate> top = next.top(k);
+                assertEquals(Math.min(k, TOKENIZER.vocabSize()), top.size());
+                for (int i = 0; i < top.size(); i++) {
+                    NextToken.Candidate c0 = top.get(i);
+                    assertEquals(next.probability(c0.tokenId()), c0.probability());
+                    assertEquals(TOKENIZER.tokenText(c0.tokenId()), c0.text());
+                    if (i > 0) {
+                        assertTrue(top.get(i - 1).probability() >= c0.probability(), "most likely first");
+                    }
+                }
+                // Nothing left out is more likely than the last one kept.
+                double lastKept = top.get(top.size() - 1).probability();
+                long moreLikely = java.util.Arrays.stream(next.probabilities()).filter(p -> p > lastKept).count();
+                assertTrue(moreLikely < top.size());
+            });
+    }
+
+    @Test
+    void aPrefixThatDoesNotFitIsRejected() {
+        LanguageModel model = GptModel.create(new GptConfig(1, 4, 1, 4, 0.1), TOKENIZER.vocabSize(), new PythonRandom(1));
+        NextToken.after(model, TOKENIZER, "abc");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NextToken.after(model, TOKENIZER, "abcd"));
+        assertTrue(e.getMessage().contains("at most 3 fit the model's block size of 4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> NextToken.after(model, TOKENIZER, "az"));
+        assertTrue(e.getMessage().contains("'z'"), e.getMessage());
+        NextToken ok = NextToken.after(model, TOKENIZER, "");
+        assertThrows(IllegalArgumentException.class, () -> ok.top(0));
+        assertThrows(IllegalArgumentException.class, () -> ok.probability(6));
+    }
+}

@@ -1,0 +1,238 @@
+package io.github.microgpt.examples.cli;
+
+import io.github.microgpt.autograd.Value;
+import java.util.Map;
+
+/**
+ * Reads a small arithmetic expression into a graph of {@link Value}s, for {@code microgpt graph}:
+ * numbers, named variables, {@code + - * / ^}, parentheses and the functions {@code tanh},
+ * {@code relu}, {@code exp} and {@code log}. {@code ^} takes a constant exponent (a number,
+ * optionally negative), as {@link Value#pow(double)} does. The usual precedence holds:
+ * {@code ^} binds tightest, then unary minus, then {@code * /}, then {@code + -}, each
+ * left-associative.
+ *
+ * <pre>
+ * expression := term (('+' | '-') term)*
+ * term       := unary (('*' | '/') unary)*
+ * unary      := '-' unary | power
+ * power      := primary ('^' ['-'] number)?
+ * primary    := number | name | function '(' expression ')' | '(' expression ')'
+ * </pre>
+ *
+ * <p>Every variable is one leaf, labelled with its name, however often it appears (so
+ * {@code x*x} has one {@code x} with two edges), and the result is labelled {@code out}.
+ */
+final class ExpressionParser {
+
+    private final String text;
+    private final Map<String, Value> variables;
+    private int pos;
+    /** How deeply parentheses, functions and unary minus are nested here. */
+    private int depth;
+
+    /** The deepest nesting read; deeper input is refused rather than overflowing the stack. */
+    static final int MAX_DEPTH = 200;
+
+    private ExpressionParser(String text, Map<String, Value> variables) {
+        this.text = text;
+        this.variables = variables;
+    }
+
+    /**
+     * Parses and evaluates an expression.
+     *
+     * @param text the expression, for example {@code "tanh(x*w + b)"}
+     * @param variables the leaves the names refer to
+     * @return the result, labelled {@code out}
+     * @throws IllegalArgumentException naming the column and what was expected, for a syntax
+     *     error or a name that is neither a variable nor a function
+     */
+    static Value parse(String text, Map<String, Value> variables) {
+        ExpressionParser parser = new ExpressionParser(text, variables);
+        parser.skipSpaces();
+        if (parser.atEnd()) {
+            throw new IllegalArgumentException("the expression is empty");
+        }
+        Value result = parser.expression();
+        parser.skipSpaces();
+        if (!parser.atEnd()) {
+            throw parser.error("unexpected '" + parser.text.charAt(parser.pos) + "'", "an operator or the end");
+        }
+        return result.label(result.label() == null ? "out" : result.label());
+    }
+
+    private Value expression() {
+        Value value = term();
+        while (true) {
+            skipSpaces();
+            if (accept('+')) {
+                value = value.add(term());
+            } else if (accept('-')) {
+                value = value.sub(term());
+            } else {
+                return value;
+            }
+        }
+    }
+
+    private Value term() {
+        Value value = unary();
+        while (true) {
+            skipSpaces();
+            if (accept('*')) {
+                value = value.mul(unary());
+            } else if (accept('/')) {
+                value = value.div(unary());
+            } else {
+                return value;
+            }
+        }
+    }
+
+    private Value unary() {
+        skipSpaces();
+        if (++depth > MAX_DEPTH) {
+            throw error("nesting deeper than " + MAX_DEPTH + " levels", "a simpler expression");
+        }
+        try {
+            if (accept('-')) {
+                return unary().neg();
+            }
+            return power();
+        } finally {
+            depth--;
+        }
+    }
+
+    private Value power() {
+        Value base = primary();
+        skipSpaces();
+        if (accept('^')) {
+            skipSpaces();
+            boolean negative = accept('-');
+            skipSpaces();
+            if (atEnd() || !startsNumber(text.charAt(pos))) {
+                throw error(atEnd() ? "the expression ends" : "'" + text.charAt(pos) + "'",
+                        "a number after '^' (the exponent must be a constant)");
+            }
+            double exponent = number();
+            return base.pow(negative ? -exponent : exponent);
+        }
+        return base;
+    }
+
+    private Value primary() {
+        skipSpaces();
+        if (atEnd()) {
+            throw error("the expression ends", "a number, a variable, a function or '('");
+        }
+        char c = text.charAt(pos);
+        if (accept('(')) {
+            Value inner = expression();
+            skipSpaces();
+            if (!accept(')')) {
+                throw error(atEnd() ? "the expression ends" : "'" + text.charAt(pos) + "'", "')'");
+            }
+            return inner;
+        }
+        if (startsNumber(c)) {
+            return new Value(number());
+        }
+        if (Character.isLetter(c) || c == '_') {
+            int start = pos;
+            String name = name();
+            skipSpaces();
+            if (!atEnd() && text.charAt(pos) == '(') {
+                if (!FUNCTIONS.contains("|" + name + "|")) {
+                    pos = start;
+                    throw error("unknown function '" + name + "'", "one of tanh, relu, exp, log");
+                }
+                accept('(');
+                Value argument = expression();
+                skipSpaces();
+                if (!accept(')')) {
+                    throw error(atEnd() ? "the expression ends" : "'" + text.charAt(pos) + "'", "')'");
+                }
+                return switch (name) {
+                    case "tanh" -> argument.tanh();
+                    case "relu" -> argument.relu();
+                    case "exp" -> argument.exp();
+                    default -> argument.log();
+                };
+            }
+            Value variable = variables.get(name);
+            if (variable == null) {
+                pos = start;
+                throw new IllegalArgumentException("unknown variable '" + name + "' at column " + (start + 1)
+                        + " of the expression; give its value with --var " + name + "=NUMBER");
+            }
+            return variable;
+        }
+        throw error("unexpected '" + c + "'", "a number, a variable, a function or '('");
+    }
+
+    private static final String FUNCTIONS = "|tanh|relu|exp|log|";
+
+    private String name() {
+        int start = pos;
+        while (!atEnd() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_')) {
+            pos++;
+        }
+        return text.substring(start, pos);
+    }
+
+    private static boolean startsNumber(char c) {
+        return (c >= '0' && c <= '9') || c == '.';
+    }
+
+    private double number() {
+        int start = pos;
+        while (!atEnd() && (startsNumber(text.charAt(pos)))) {
+            pos++;
+        }
+        if (!atEnd() && (text.charAt(pos) == 'e' || text.charAt(pos) == 'E')) {
+            int mark = pos;
+            pos++;
+            if (!atEnd() && (text.charAt(pos) == '+' || text.charAt(pos) == '-')) {
+                pos++;
+            }
+            if (atEnd() || !Character.isDigit(text.charAt(pos))) {
+                pos = mark;
+            } else {
+                while (!atEnd() && Character.isDigit(text.charAt(pos))) {
+                    pos++;
+                }
+            }
+        }
+        String literal = text.substring(start, pos);
+        try {
+            return Double.parseDouble(literal);
+        } catch (NumberFormatException e) {
+            pos = start;
+            throw error("'" + literal + "' is not a number", "a number such as 2, -0.5 or 1e-3");
+        }
+    }
+
+    private boolean accept(char c) {
+        if (!atEnd() && text.charAt(pos) == c) {
+            pos++;
+            return true;
+        }
+        return false;
+    }
+
+    private void skipSpaces() {
+        while (!atEnd() && Character.isWhitespace(text.charAt(pos))) {
+            pos++;
+        }
+    }
+
+    private boolean atEnd() {
+        return pos >= text.length();
+    }
+
+    private IllegalArgumentException error(String found, String expected) {
+        return new IllegalArgumentException(found + " at column " + (pos + 1) + " of the expression; expected "
+                + expected);
+    }
+}

@@ -1,0 +1,191 @@
+package io.github.microgpt.examples.cli;
+
+import io.github.microgpt.autograd.ExpressionGraph;
+import io.github.microgpt.autograd.Operation;
+import io.github.microgpt.autograd.Value;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code microgpt graph}: the expression graph behind a number, micrograd's first picture. It
+ * reads a small expression over named variables ({@link ExpressionParser}), builds it from
+ * {@link Value}s, calls {@code backward()} on the result, and either prints every node and every
+ * step of the backward pass, or writes the graph as a picture ({@code --out graph.svg}, laid out
+ * by the library) or as Graphviz DOT ({@code --out graph.dot}).
+ *
+ * <pre>
+ * $ microgpt graph --expr "tanh(x*w + b)" --var x=2 --var w=-3 --var b=6.8814
+ * </pre>
+ */
+@Command(name = "graph",
+        mixinStandardHelpOptions = true,
+        versionProvider = MicrogptCommand.Version.class,
+        sortOptions = false,
+        description = {
+            "Build an expression from Values, back-propagate, and show its graph: every node's operation, data "
+                    + "and grad, and each addition that backward() makes, from the result back to the leaves."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:Success.",
+            "1:The file could not be written.",
+            "2:Invalid usage or input: a malformed expression or --var, an unknown variable, a file name "
+                    + "that is not .svg or .dot, or a directory that does not exist."},
+        footer = {
+            "%nExamples:",
+            "  microgpt graph --expr \"tanh(x*w + b)\" --var x=2 --var w=-3 --var b=6.8814",
+            "  microgpt graph --expr \"relu(x1*w1 + x2*w2 + b)\" --var x1=2 --var x2=-1 \\",
+            "      --var w1=0.5 --var w2=-1.5 --var b=0.25 --out neuron.svg",
+            "%nThe expression: numbers, variables, + - * / ^ (a constant exponent),",
+            "parentheses, tanh( ) relu( ) exp( ) log( ). a - b is built as a + (b * -1)",
+            "and a / b as a * b^-1, exactly as microgpt.py builds them, so they show as",
+            "those nodes."})
+public final class GraphCommand implements Callable<Integer> {
+
+    @ParentCommand
+    private MicrogptCommand parent;
+
+    @Option(names = "--expr", paramLabel = "EXPRESSION", required = true,
+            description = "The expression, for example \"tanh(x*w + b)\".")
+    private String expression;
+
+    @Option(names = "--var", paramLabel = "NAME=VALUE",
+            description = "A variable and its value, for example x=2. Repeat it for each variable.")
+    private List<String> variables = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "FILE",
+            description = "Write the graph to this file instead of printing it, atomically: a picture for a browser "
+                    + "if the name ends in svg, the Graphviz format if it ends in dot (render it with dot -Tpng).")
+    private Path out;
+
+    @Option(names = "--no-backward",
+            description = "Show the graph before backward(): every grad still 0.")
+    private boolean noBackward;
+
+    /** Creates the command; picocli calls this and then sets the options. */
+    public GraphCommand() {
+    }
+
+    /**
+     * Builds, back-propagates and shows the graph as described on the class.
+     *
+     * @return the exit code, 0
+     * @throws UsageException if the expression, a variable or the file name is not valid
+     * @throws CommandFailedException if the file cannot be written
+     */
+    @Override
+    public Integer call() {
+        String format = format();
+        Map<String, Value> leaves = parseVariables();
+        Value result;
+        try {
+            result = ExpressionParser.parse(expression, leaves);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--expr: " + e.getMessage(), e);
+        }
+        if (!noBackward) {
+            result.backward();
+        }
+        ExpressionGraph graph = ExpressionGraph.of(result);
+        if (out != null) {
+            try {
+                TextFiles.writeAtomically(out, format.equals("svg") ? graph.toSvg() : graph.toDot());
+            } catch (IOException e) {
+                throw new CommandFailedException("cannot write " + out + ": " + e.getMessage(),
+                        CommandFailedException.FAILED, e);
+            }
+            return 0;
+        }
+        print(graph, new LineOutput(parent.context().out()));
+        return 0;
+    }
+
+    private String format() {
+        if (out == null) {
+            return "text";
+        }
+        String name = out.getFileName() == null ? "" : out.getFileName().toString().toLowerCase(Locale.ROOT);
+        String format = name.endsWith(".svg") ? "svg" : name.endsWith(".dot") || name.endsWith(".gv") ? "dot" : null;
+        if (format == null) {
+            throw new UsageException("--out: " + out + " must end in .svg (a picture) or .dot (Graphviz)");
+        }
+        TextFiles.checkWritable("--out", out);
+        return format;
+    }
+
+    private Map<String, Value> parseVariables() {
+        Map<String, Value> leaves = new LinkedHashMap<>();
+        for (String variable : variables) {
+            int eq = variable.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("--var: expected NAME=VALUE, such as x=2, got \"" + variable + "\"");
+            }
+            String name = variable.substring(0, eq).strip();
+            String number = variable.substring(eq + 1).strip();
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new UsageException("--var: the name \"" + name + "\" must be letters, digits and _, "
+                        + "starting with a letter or _");
+            }
+            if (List.of("tanh", "relu", "exp", "log").contains(name)) {
+                throw new UsageException("--var: \"" + name + "\" is a function, not a variable name");
+            }
+            if (leaves.containsKey(name)) {
+                throw new UsageException("--var: " + name + " is given twice");
+            }
+            double value;
+            try {
+                value = Double.parseDouble(number);
+            } catch (NumberFormatException e) {
+                throw new UsageException("--var " + name + ": \"" + number + "\" is not a number", e);
+            }
+            if (!Double.isFinite(value)) {
+                throw new UsageException("--var " + name + ": the value must be finite, got " + number);
+            }
+            leaves.put(name, new Value(value).label(name));
+        }
+        return leaves;
+    }
+
+    /** The nodes in topological order, then each addition of backward() in its order. */
+    private void print(ExpressionGraph graph, LineOutput lines) {
+        lines.line("nodes (children before parents):");
+        for (ExpressionGraph.Node node : graph.nodes()) {
+            lines.line(String.format(Locale.ROOT, "  %-4s %-6s %-8s data %10.4f   grad %10.4f", name(node),
+                    node.op() == Operation.LEAF ? "leaf" : node.op().symbol(), operands(graph, node),
+                    node.data(), node.grad()));
+        }
+        if (!noBackward) {
+            lines.line("backward (from the result to the leaves):");
+            lines.line("  " + name(graph.root()) + ".grad = 1");
+            for (ExpressionGraph.BackwardStep step : graph.backwardSteps()) {
+                ExpressionGraph.Edge edge = step.edge();
+                lines.line(String.format(Locale.ROOT, "  %s.grad += %.4f * %.4f  (local * %s.grad)  -> %.4f",
+                        name(graph.nodes().get(edge.child())), edge.localGrad(), step.parentGrad(),
+                        name(graph.nodes().get(edge.parent())), step.childGradAfter()));
+            }
+        }
+        lines.flush();
+    }
+
+    private static String name(ExpressionGraph.Node node) {
+        return node.label() != null ? node.label() : "n" + node.id();
+    }
+
+    private static String operands(ExpressionGraph graph, ExpressionGraph.Node node) {
+        List<String> names = new ArrayList<>();
+        for (ExpressionGraph.Edge edge : graph.edges()) {
+            if (edge.parent() == node.id()) {
+                names.add(name(graph.nodes().get(edge.child())));
+            }
+        }
+        return String.join(",", names);
+    }
+}

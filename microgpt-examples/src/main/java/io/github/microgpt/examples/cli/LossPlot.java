@@ -1,0 +1,185 @@
+package io.github.microgpt.examples.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A loss curve as a self-contained SVG picture: each run's loss per step (faint) and smoothed
+ * (bold), and the loss of a uniform guess, {@code -log(1/V) = log V}, as a dashed line: a model
+ * that has learned nothing sits on it, and every bit of learning shows as distance below it.
+ *
+ * <p>The smoothed curve is the mean of a centred window of steps (a twentieth of the run, at
+ * least one step), so it neither lags behind the raw curve nor invents values past its ends.
+ */
+final class LossPlot {
+
+    /**
+     * One run's losses.
+     *
+     * @param name the run's name, for the legend
+     * @param firstStep the step number of {@code losses[0]}, from 1
+     * @param losses the loss of each step, in order
+     */
+    record Series(String name, int firstStep, double[] losses) {
+    }
+
+    private static final String[] COLOURS = {"#1f5fa8", "#c2501d"};
+    private static final int WIDTH = 800;
+    private static final int HEIGHT = 420;
+    private static final int LEFT = 60;
+    private static final int RIGHT = 20;
+    private static final int TOP = 40;
+    private static final int BOTTOM = 50;
+
+    private LossPlot() {
+    }
+
+    /**
+     * Draws the curves.
+     *
+     * @param title the line at the top
+     * @param series one or two runs, each with at least one loss, all finite
+     * @param vocabSize the vocabulary size, for the uniform-guess line
+     * @return the SVG document
+     */
+    static String svg(String title, List<Series> series, int vocabSize) {
+        double uniform = -Math.log(1.0 / vocabSize);
+        int firstStep = Integer.MAX_VALUE;
+        int lastStep = 0;
+        double lo = uniform;
+        double hi = uniform;
+        for (Series s : series) {
+            firstStep = Math.min(firstStep, s.firstStep());
+            lastStep = Math.max(lastStep, s.firstStep() + s.losses().length - 1);
+            for (double loss : s.losses()) {
+                lo = Math.min(lo, loss);
+                hi = Math.max(hi, loss);
+            }
+        }
+        lo = Math.max(0, Math.floor(lo * 2) / 2);
+        hi = Math.ceil(hi * 2) / 2;
+        if (hi <= lo) {
+            hi = lo + 0.5;
+        }
+        Scale x = new Scale(firstStep, Math.max(lastStep, firstStep + 1), LEFT, WIDTH - RIGHT);
+        Scale y = new Scale(lo, hi, HEIGHT - BOTTOM, TOP);
+
+        StringBuilder svg = new StringBuilder();
+        svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH).append("\" height=\"")
+                .append(HEIGHT).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(HEIGHT)
+                .append("\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n");
+        svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        svg.append("<text x=\"").append(LEFT).append("\" y=\"24\" font-size=\"15\" font-weight=\"bold\">")
+                .append(xml(title)).append("</text>\n");
+        // Grid and axes.
+        for (double tick = lo; tick <= hi + 1e-9; tick += 0.5) {
+            double ty = y.map(tick);
+            svg.append("<line x1=\"").append(LEFT).append("\" y1=\"").append(f(ty)).append("\" x2=\"")
+                    .append(WIDTH - RIGHT).append("\" y2=\"").append(f(ty)).append("\" stroke=\"#eeeeee\"/>");
+            svg.append("<text x=\"").append(LEFT - 6).append("\" y=\"").append(f(ty + 4))
+                    .append("\" text-anchor=\"end\">").append(String.format(Locale.ROOT, "%.1f", tick)).append("</text>\n");
+        }
+        for (int step : stepTicks(firstStep, lastStep)) {
+            double tx = x.map(step);
+            svg.append("<text x=\"").append(f(tx)).append("\" y=\"").append(HEIGHT - BOTTOM + 18)
+                    .append("\" text-anchor=\"middle\">").append(step).append("</text>\n");
+        }
+        svg.append("<line x1=\"").append(LEFT).append("\" y1=\"").append(HEIGHT - BOTTOM).append("\" x2=\"")
+                .append(WIDTH - RIGHT).append("\" y2=\"").append(HEIGHT - BOTTOM).append("\" stroke=\"#333333\"/>\n");
+        svg.append("<line x1=\"").append(LEFT).append("\" y1=\"").append(TOP).append("\" x2=\"").append(LEFT)
+                .append("\" y2=\"").append(HEIGHT - BOTTOM).append("\" stroke=\"#333333\"/>\n");
+        svg.append("<text x=\"").append((LEFT + WIDTH - RIGHT) / 2).append("\" y=\"").append(HEIGHT - 12)
+                .append("\" text-anchor=\"middle\">step</text>\n");
+        svg.append("<text x=\"16\" y=\"").append((TOP + HEIGHT - BOTTOM) / 2).append("\" text-anchor=\"middle\" ")
+                .append("transform=\"rotate(-90 16 ").append((TOP + HEIGHT - BOTTOM) / 2).append(")\">loss</text>\n");
+        // The uniform guess.
+        double uy = y.map(uniform);
+        svg.append("<line x1=\"").append(LEFT).append("\" y1=\"").append(f(uy)).append("\" x2=\"")
+                .append(WIDTH - RIGHT).append("\" y2=\"").append(f(uy))
+                .append("\" stroke=\"#777777\" stroke-dasharray=\"6 4\"/>");
+        svg.append("<text x=\"").append(WIDTH - RIGHT - 4).append("\" y=\"").append(f(uy - 5))
+                .append("\" text-anchor=\"end\" fill=\"#555555\">uniform guess: -log(1/").append(vocabSize)
+                .append(") = ").append(String.format(Locale.ROOT, "%.4f", uniform)).append("</text>\n");
+        // The curves, raw then smoothed, and the legend.
+        for (int i = 0; i < series.size(); i++) {
+            Series s = series.get(i);
+            String colour = COLOURS[i % COLOURS.length];
+            svg.append("<polyline fill=\"none\" stroke=\"").append(colour).append("\" stroke-opacity=\"0.3\" points=\"")
+                    .append(points(s.firstStep(), s.losses(), x, y)).append("\"/>\n");
+            svg.append("<polyline fill=\"none\" stroke=\"").append(colour).append("\" stroke-width=\"2\" points=\"")
+                    .append(points(s.firstStep(), smoothed(s.losses()), x, y)).append("\"/>\n");
+            double last = s.losses()[s.losses().length - 1];
+            int ly = TOP + 16 + 18 * i;
+            svg.append("<line x1=\"").append(WIDTH - RIGHT - 250).append("\" y1=\"").append(ly - 4).append("\" x2=\"")
+                    .append(WIDTH - RIGHT - 226).append("\" y2=\"").append(ly - 4).append("\" stroke=\"").append(colour)
+                    .append("\" stroke-width=\"2\"/>");
+            svg.append("<text x=\"").append(WIDTH - RIGHT - 220).append("\" y=\"").append(ly).append("\">")
+                    .append(xml(s.name())).append(String.format(Locale.ROOT, " (last %.4f)", last)).append("</text>\n");
+        }
+        svg.append("</svg>\n");
+        return svg.toString();
+    }
+
+    /** The centred moving average: each step the mean of the steps within half a window of it. */
+    static double[] smoothed(double[] losses) {
+        int half = Math.max(0, losses.length / 40);
+        double[] out = new double[losses.length];
+        for (int i = 0; i < losses.length; i++) {
+            int from = Math.max(0, i - half);
+            int to = Math.min(losses.length - 1, i + half);
+            double total = 0;
+            for (int j = from; j <= to; j++) {
+                total += losses[j];
+            }
+            out[i] = total / (to - from + 1);
+        }
+        return out;
+    }
+
+    private static String points(int firstStep, double[] values, Scale x, Scale y) {
+        StringBuilder points = new StringBuilder();
+        for (int i = 0; i < values.length; i++) {
+            if (i > 0) {
+                points.append(' ');
+            }
+            points.append(f(x.map(firstStep + i))).append(',').append(f(y.map(values[i])));
+        }
+        return points.toString();
+    }
+
+    private static List<Integer> stepTicks(int first, int last) {
+        int span = Math.max(1, last - first);
+        // The smallest of 1, 2, 5, 10, 20, 50, ... that gives at most ten ticks.
+        int step = 1;
+        for (int i = 0; span / step > 10; i++) {
+            step = (int) Math.pow(10, i / 3) * new int[] {2, 5, 10}[i % 3];
+        }
+        List<Integer> ticks = new ArrayList<>();
+        ticks.add(first);
+        for (int t = (first / step + 1) * step; t < last; t += step) {
+            if (t - first >= step / 2) {
+                ticks.add(t);
+            }
+        }
+        if (last > first) {
+            ticks.add(last);
+        }
+        return ticks;
+    }
+
+    /** A linear map from data to picture coordinates. */
+    private record Scale(double from, double to, double pixelFrom, double pixelTo) {
+        double map(double v) {
+            return pixelFrom + (v - from) / (to - from) * (pixelTo - pixelFrom);
+        }
+    }
+
+    private static String f(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    private static String xml(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

@@ -1,0 +1,78 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+/** {@code microgpt compare A B}: two saved runs side by side. */
+class CompareCommandTest {
+
+    private static Path train(Path dir, String name, String... options) {
+        Path run = dir.resolve(name);
+        List<String> all = new ArrayList<>(List.of("train", "--steps", "6", "--samples", "0", "--save", run.toString()));
+        all.addAll(List.of(options));
+        Cli.Result result = Cli.run(all.toArray(String[]::new));
+        assertEquals(0, result.exitCode(), result.toString());
+        return run;
+    }
+
+    @Test
+    void twoRunsWithTheSameSettingsAreIdentical(@TempDir Path dir) {
+        Path a = train(dir, "a");
+        Path b = train(dir, "b");
+        Cli.Result result = Cli.run("compare", a.toString(), b.toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        assertEquals("", result.stderr());
+        List<String> lines = result.stdoutLines();
+        assertEquals("identical", lines.get(0));
+        assertEquals("every one of the 6 losses is the same, bit for bit", lines.get(1));
+        assertTrue(lines.contains("settings: the same"), result.stdout());
+    }
+
+    @Test
+    void runsWithDifferentSeedsDifferFromTheFirstStepAndNameTheSeed(@TempDir Path dir) throws Exception {
+        Path a = train(dir, "a", "--seed", "1");
+        Path b = train(dir, "b", "--seed", "2");
+        Path plot = dir.resolve("both.svg");
+        Cli.Result result = Cli.run("compare", a.toString(), b.toString(), "--plot", plot.toString());
+        assertEquals(0, result.exitCode(), "differing runs are a result, not an error: " + result);
+        List<String> lines = result.stdoutLines();
+        assertTrue(lines.get(0).startsWith("losses differ from step 1: " + a + " "), lines.get(0));
+        assertTrue(lines.contains("settings that differ:"), result.stdout());
+        assertTrue(lines.contains("  seed: 1 vs 2"), result.stdout());
+        Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(Files.readAllBytes(plot)));
+        assertEquals(4, svg.getElementsByTagName("polyline").getLength(), "two runs, raw and smoothed");
+    }
+
+    @Test
+    void aLaterDifferenceIsFoundAtItsStep(@TempDir Path dir) {
+        // The same run, but B's learning rate differs: step 1's loss is computed before any update.
+        Path a = train(dir, "a");
+        Path b = train(dir, "b", "--lr", "0.02");
+        Cli.Result result = Cli.run("compare", a.toString(), b.toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdoutLines().get(0).startsWith("losses differ from step 2: "), result.stdout());
+        assertTrue(result.stdoutLines().contains("  learning_rate: 0.01 vs 0.02"), result.stdout());
+    }
+
+    @Test
+    void badInputIsAOneLineErrorWithExitCode2(@TempDir Path dir) {
+        Path a = train(dir, "a");
+        String[] missing = {"compare", a.toString(), dir.resolve("nothing").toString()};
+        Cli.assertOneLineError(Cli.run(missing), 2, "cannot compare", "microgpt compare", missing);
+        String[] png = {"compare", a.toString(), a.toString(), "--plot", dir.resolve("x.png").toString()};
+        Cli.assertOneLineError(Cli.run(png), 2, "must end in .svg", "microgpt compare", png);
+        String[] one = {"compare", a.toString()};
+        Cli.assertOneLineError(Cli.run(one), 2, "B", "microgpt compare", one);
+    }
+}

@@ -1,0 +1,132 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.w3c.dom.Document;
+
+/** {@code microgpt graph}: micrograd's neuron printed, drawn as SVG and as DOT, and its errors. */
+class GraphCommandTest {
+
+    private static final String[] NEURON = {"graph", "--expr", "tanh(x1*w1 + x2*w2 + b)", "--var", "x1=2",
+        "--var", "x2=0", "--var", "w1=-3", "--var", "w2=1", "--var", "b=6.8813735870195432"};
+
+    @Test
+    void printsEveryNodeAndEveryStepOfBackwardWithMicrogradsNumbers() {
+        Cli.Result result = Cli.run(NEURON);
+        assertEquals(0, result.exitCode(), result.toString());
+        assertEquals("", result.stderr());
+        List<String> lines = result.stdoutLines();
+        assertEquals("nodes (children before parents):", lines.get(0));
+        assertTrue(lines.contains("  x1   leaf            data     2.0000   grad    -1.5000"), result.stdout());
+        assertTrue(lines.contains("  w1   leaf            data    -3.0000   grad     1.0000"), result.stdout());
+        assertTrue(lines.contains("  x2   leaf            data     0.0000   grad     0.5000"), result.stdout());
+        assertTrue(lines.contains("  w2   leaf            data     1.0000   grad     0.0000"), result.stdout());
+        assertTrue(lines.contains("  out  tanh   n8       data     0.7071   grad     1.0000"), result.stdout());
+        assertTrue(lines.contains("  out.grad = 1"), result.stdout());
+        // Nine edges, nine additions.
+        assertEquals(9, lines.stream().filter(l -> l.contains(".grad += ")).count());
+        assertTrue(lines.contains("  x1.grad += -3.0000 * 0.5000  (local * n2.grad)  -> -1.5000"), result.stdout());
+    }
+
+    @Test
+    void writesAnSvgThatParsesAsXmlWithABoxPerNode(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("neuron.svg");
+        Cli.Result result = Cli.run(with(NEURON, "--out", file.toString()));
+        assertEquals(0, result.exitCode(), result.toString());
+        assertEquals("", result.stdout(), "the picture goes to the file only");
+        Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(Files.readAllBytes(file)));
+        assertEquals("svg", svg.getDocumentElement().getTagName());
+        assertEquals(10 + 1, svg.getElementsByTagName("rect").getLength(), "ten nodes and the background");
+        assertEquals(9, svg.getElementsByTagName("path").getLength(), "nine edges");
+        assertTrue(Files.readString(file).contains("grad -1.5000"));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(file), files.toList(), "no temporary file is left");
+        }
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Path plain = Files.writeString(dir.resolve("plain.txt"), "x");
+            assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file),
+                    "the picture gets the permissions of any new file, not the owner-only ones of a temporary file");
+        }
+    }
+
+    @Test
+    void writesDotAndShowsZerosBeforeBackward(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("neuron.dot");
+        Cli.Result result = Cli.run(with(NEURON, "--out", file.toString(), "--no-backward"));
+        assertEquals(0, result.exitCode(), result.toString());
+        String dot = Files.readString(file, StandardCharsets.UTF_8);
+        assertTrue(dot.startsWith("digraph expression {"), dot);
+        assertTrue(dot.contains("{ x1 | data 2.0000 | grad 0.0000 }"), dot);
+        assertTrue(!dot.contains("grad 1.0000"), "nothing has been back-propagated");
+    }
+
+    @Test
+    void aFailedRunLeavesAnEarlierFileIntact(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("g.svg");
+        Files.writeString(file, "earlier");
+        Cli.Result result = Cli.run("graph", "--expr", "x +", "--var", "x=1", "--out", file.toString());
+        assertEquals(2, result.exitCode());
+        assertEquals("earlier", Files.readString(file));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "x +                 | x=1      |                  | the expression ends at column 4",
+        "tanh(x              | x=1      |                  | ')'",
+        "x ^ y               | x=1      |                  | a number after '^'",
+        "sin(x)              | x=1      |                  | unknown function 'sin'",
+        "x * z               | x=1      |                  | unknown variable 'z' at column 5",
+        "x                   | x        |                  | expected NAME=VALUE",
+        "x                   | x=abc    |                  | \"abc\" is not a number",
+        "x                   | x=NaN    |                  | must be finite",
+        "x                   | 1x=2     |                  | must be letters",
+        "x                   | x=1      | graph.png        | must end in .svg",
+        "x                   | x=1      | no/such/g.svg    | does not exist",
+        "x ) 2               | x=1      |                  | unexpected ')' at column 3",
+    })
+    void badInputIsAOneLineErrorWithExitCode2(String expr, String var, String out, String cause, @TempDir Path dir) {
+        String[] args = out == null ? new String[] {"graph", "--expr", expr, "--var", var}
+                : new String[] {"graph", "--expr", expr, "--var", var, "--out", dir.resolve(out).toString()};
+        Cli.assertOneLineError(Cli.run(args), 2, cause, "microgpt graph", args);
+    }
+
+    @Test
+    void deeplyNestedInputIsRefusedNotAStackOverflow() {
+        String deep = "(".repeat(100_000) + "x" + ")".repeat(100_000);
+        String[] args = {"graph", "--expr", deep, "--var", "x=1"};
+        Cli.assertOneLineError(Cli.run(args), 2, "nesting deeper than 200 levels", "microgpt graph", args);
+        String minus = "-".repeat(100_000) + "x";
+        String[] minusArgs = {"graph", "--expr", minus, "--var", "x=1"};
+        Cli.assertOneLineError(Cli.run(minusArgs), 2, "nesting deeper than 200 levels", "microgpt graph", minusArgs);
+        Cli.Result ok = Cli.run("graph", "--expr", "(".repeat(150) + "x" + ")".repeat(150), "--var", "x=1");
+        assertEquals(0, ok.exitCode(), ok.toString());
+    }
+
+    @Test
+    void aVariableUsedTwiceIsOneLeafWithTwoEdges() {
+        Cli.Result result = Cli.run("graph", "--expr", "x*x", "--var", "x=3");
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdoutLines().contains("  x    leaf            data     3.0000   grad     6.0000"),
+                result.stdout());
+        assertTrue(result.stdoutLines().contains("  out  *      x,x      data     9.0000   grad     1.0000"),
+                result.stdout());
+    }
+
+    private static String[] with(String[] args, String... more) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return all;
+    }
+}

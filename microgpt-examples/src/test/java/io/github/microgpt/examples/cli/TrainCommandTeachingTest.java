@@ -1,0 +1,106 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.w3c.dom.Document;
+
+/** {@code microgpt train --model ...} and {@code --plot FILE.svg}. */
+class TrainCommandTeachingTest {
+
+    @ParameterizedTest
+    @CsvSource({"bigram, 729", "mlp, 5232", "attention, 2144", "gpt, 4192"})
+    void everyModelOfTheProgressionTrainsAndSamples(String model, int parameters) {
+        Cli.Result result = Cli.run("train", "--model", model, "--steps", "3", "--samples", "2");
+        assertEquals(0, result.exitCode(), result.toString());
+        List<String> lines = result.stdoutLines();
+        assertEquals("num params: " + parameters, lines.get(2));
+        assertTrue(lines.get(5).startsWith("step    3 /    3 | loss "), lines.get(5));
+        assertTrue(lines.get(8).startsWith("sample  1: "), lines.get(8));
+    }
+
+    @Test
+    void gptIsTheDefaultAndItsOutputIsUnchanged() {
+        Cli.Result byDefault = Cli.run("train", "--steps", "5", "--samples", "3");
+        Cli.Result explicit = Cli.run("train", "--model", "gpt", "--steps", "5", "--samples", "3");
+        assertEquals(byDefault.stdout(), explicit.stdout());
+    }
+
+    @Test
+    void plotWritesTheLossCurveOfEveryStepAsSvg(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("loss.svg");
+        Cli.Result result = Cli.run("train", "--model", "bigram", "--steps", "30", "--samples", "0",
+                "--plot", file.toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(Files.readAllBytes(file)));
+        assertEquals("svg", svg.getDocumentElement().getTagName());
+        assertEquals(2, svg.getElementsByTagName("polyline").getLength(), "raw and smoothed");
+        String raw = svg.getElementsByTagName("polyline").item(0).getAttributes().getNamedItem("points").getNodeValue();
+        assertEquals(30, raw.split(" ").length, "one point per step");
+        String text = Files.readString(file);
+        assertTrue(text.contains("uniform guess: -log(1/27) = 3.2958"), "the line of a uniform guess");
+        // The plot does not change what is printed.
+        Cli.Result plain = Cli.run("train", "--model", "bigram", "--steps", "30", "--samples", "0");
+        assertEquals(plain.stdout(), result.stdout());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(file), files.toList(), "no temporary file is left");
+        }
+    }
+
+    @Test
+    void aResumedRunIsPlottedFromStepOneWithTheSavedLosses(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        Cli.Result first = Cli.run("train", "--steps", "6", "--stop-after", "3", "--save", run.toString());
+        assertEquals(0, first.exitCode(), first.toString());
+        Path file = dir.resolve("loss.svg");
+        Cli.Result resumed = Cli.run("train", "--resume", run.toString(), "--save", run.toString(), "--samples", "0",
+                "--plot", file.toString());
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(Files.readAllBytes(file)));
+        String raw = svg.getElementsByTagName("polyline").item(0).getAttributes().getNamedItem("points").getNodeValue();
+        assertEquals(6, raw.split(" ").length, "steps 1-3 from the checkpoint and 4-6 from this run");
+    }
+
+    @Test
+    void smoothingAveragesACentredWindow() {
+        double[] losses = new double[80];
+        for (int i = 0; i < losses.length; i++) {
+            losses[i] = i % 2 == 0 ? 1.0 : 3.0;
+        }
+        double[] smooth = LossPlot.smoothed(losses);
+        // A window of 2 * (80 / 40) + 1 = 5 steps: three of one kind, two of the other.
+        assertEquals((1 + 3 + 1 + 3 + 1) / 5.0, smooth[10], 1e-12);
+        assertEquals((1 + 3 + 1) / 3.0, smooth[0], 1e-12, "the window is cut at the ends");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--model|transformer|unknown model \"transformer\"",
+        "--plot|loss.png|must end in .svg",
+        "--plot|no/such/dir/loss.svg|does not exist",
+    })
+    void badOptionsAreOneLineErrors(String option, String value, String cause, @TempDir Path dir) {
+        String argument = option.equals("--plot") ? dir.resolve(value).toString() : value;
+        String[] args = {"train", option, argument, "--steps", "1"};
+        Cli.assertOneLineError(Cli.run(args), 2, cause, "microgpt train", args);
+    }
+
+    @Test
+    void modelsOtherThanGptRefuseTheArrayEngineAndSaving(@TempDir Path dir) {
+        String[] array = {"train", "--model", "mlp", "--engine", "array", "--steps", "1"};
+        Cli.assertOneLineError(Cli.run(array), 2, "runs on the value engine only", "microgpt train", array);
+        String[] save = {"train", "--model", "bigram", "--save", dir.resolve("run").toString(), "--steps", "1"};
+        Cli.assertOneLineError(Cli.run(save), 2, "--save works with --model gpt only", "microgpt train", save);
+    }
+}
