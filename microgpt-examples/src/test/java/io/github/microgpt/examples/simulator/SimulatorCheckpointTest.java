@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Save model and Load model over the HTTP API: what is written, what comes back (bit for bit),
@@ -62,8 +63,10 @@ class SimulatorCheckpointTest {
         server.close();
     }
 
-    @Test
-    void saveThenLoadRestoresTheWeightsBitForBitAndTheRunGoesOnAsIfNeverInterrupted() throws IOException {
+    @ParameterizedTest(name = "{0} engine")
+    @ValueSource(strings = {"value", "array"})
+    void saveThenLoadRestoresTheWeightsBitForBitAndTheRunGoesOnAsIfNeverInterrupted(String engine) throws IOException {
+        assertEquals(engine, ok(api.post("api/reset", "{\"engine\": \"" + engine + "\"}")).get("engine").getAsString());
         for (int i = 0; i < 4; i++) {
             ok(api.post("api/step", "{\"mode\": \"position\"}"));
         }
