@@ -1,8 +1,10 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.random.RandomSource;
@@ -25,7 +27,8 @@ import java.util.Optional;
  * Checkpoint.save(Path.of("runs/names"), model, tokenizer);        // the model only
  *
  * Checkpoint checkpoint = Checkpoint.load(Path.of("runs/names"));  // checks everything first
- * GptModel model = checkpoint.model();
+ * GptModel model = checkpoint.model();                            // or, of any architecture,
+ * LanguageModel any = checkpoint.languageModel();                 // a BigramModel, ..., a GptModel
  * Sampler sampler = new Sampler(model, checkpoint.tokenizer(), new PythonRandom(7));
  * }</pre>
  *
@@ -51,11 +54,15 @@ import java.util.Optional;
  * <h2>The directory</h2>
  * <ul>
  *   <li>{@value #MODEL_FILE}: the weights in the safetensors format of Hugging Face, one tensor
- *       per matrix under the names of {@code microgpt.py}'s {@code state_dict} ({@code wte},
- *       {@code wpe}, {@code lm_head}, {@code layer0.attn_wq}, ..., {@code layer0.mlp_fc2}), each of
+ *       per matrix of the model's {@link Parameters#matrices()}, under its name: for the GPT those
+ *       of {@code microgpt.py}'s {@code state_dict} ({@code wte}, {@code wpe}, {@code lm_head},
+ *       {@code layer0.attn_wq}, ..., {@code layer0.mlp_fc2}), for the other models of the
+ *       progression their own ({@link Architecture#layout}), each of
  *       shape {@code [rows, cols]} ({@code [out, in]} for the linear layers, as PyTorch's
  *       {@code nn.Linear.weight}), type {@code F64} unless {@code F32} is asked for;</li>
- *   <li>{@value #CONFIG_FILE}: the format name and version, the configuration (n_layer, n_embd,
+ *   <li>{@value #CONFIG_FILE}: the format name and version, the model's architecture
+ *       ({@code "bigram"}, {@code "mlp"}, {@code "attention"} or {@code "gpt"}; a file without
+ *       it, written by an earlier version, holds a GPT), the configuration (n_layer, n_embd,
  *       n_head, block_size, init_std, vocab_size, num_params) and the vocabulary's characters in
  *       token-id order;</li>
  *   <li>{@value #OPTIMIZER_FILE} (training state only): Adam's moments, a tensor
@@ -121,14 +128,18 @@ public final class Checkpoint {
     public static final String LOSSES_FILE = Format.LOSSES_FILE;
 
     private final Path directory;
+    private final Architecture architecture;
     private final GptConfig config;
+    private final ParameterLayout layout;
     private final Tokenizer tokenizer;
     private final double[] weights;
     private final TrainingState training;
 
     private Checkpoint(Path directory, CheckpointReader.Contents contents) {
         this.directory = directory;
+        this.architecture = contents.architecture();
         this.config = contents.config();
+        this.layout = contents.layout();
         this.tokenizer = contents.tokenizer();
         this.weights = contents.weights();
         this.training = contents.training();
@@ -290,6 +301,16 @@ public final class Checkpoint {
     }
 
     /**
+     * Which model of the progression the checkpoint holds.
+     *
+     * @return the architecture recorded in {@value #CONFIG_FILE}; {@link Architecture#GPT} for a
+     *     checkpoint that records none (written before the other models could be saved)
+     */
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    /**
      * The model's shape.
      *
      * @return the configuration
@@ -335,23 +356,43 @@ public final class Checkpoint {
     }
 
     /**
-     * A new {@link GptModel} with the saved weights. Each call builds a separate model.
+     * A new {@link GptModel} with the saved weights. Each call builds a separate model. For a
+     * checkpoint of any architecture, use {@link #languageModel()}.
      *
      * @return the model
+     * @throws IllegalStateException if the checkpoint holds another {@link #architecture()} than
+     *     the GPT
      */
     public GptModel model() {
+        if (architecture != Architecture.GPT) {
+            throw new IllegalStateException(directory + " holds a " + architecture.id() + " model, not a GPT;"
+                    + " languageModel() rebuilds it");
+        }
         return loadInto(GptModel.create(config, tokenizer.vocabSize(), ZEROS));
+    }
+
+    /**
+     * A new model of the saved {@link #architecture()} with the saved weights, made by
+     * {@link Architecture#create}: a {@link io.github.microgpt.model.BigramModel}, an
+     * {@link io.github.microgpt.model.MlpModel}, an {@link io.github.microgpt.model.AttentionModel}
+     * or a {@link GptModel}. Each call builds a separate model.
+     *
+     * @return the model, ready for a {@code Sampler} or a {@code Trainer}
+     */
+    public LanguageModel languageModel() {
+        return loadInto(architecture.create(config, tokenizer.vocabSize(), ZEROS));
     }
 
     /**
      * Copies the saved weights into a model of the same shape, of any engine; for example a
      * model just created with random weights.
      *
-     * @param model a model with this checkpoint's configuration and vocabulary size
+     * @param model a model with this checkpoint's architecture, configuration and vocabulary size
      * @param <M> the model's type
      * @return {@code model}, now holding the saved weights
      * @throws IllegalArgumentException if the model's configuration, vocabulary size or parameter
-     *     layout differs from the checkpoint's (the model is then unchanged)
+     *     layout (its matrices' names and shapes) differs from the checkpoint's (the model is then
+     *     unchanged)
      */
     public <M extends LanguageModel> M loadInto(M model) {
         if (!model.config().equals(config) || model.vocabSize() != tokenizer.vocabSize()) {
@@ -359,9 +400,9 @@ public final class Checkpoint {
                     + ") is not of the checkpoint's shape (" + config + ", vocabulary " + tokenizer.vocabSize() + ")");
         }
         Parameters parameters = model.parameters();
-        if (!parameters.matrices().equals(MatrixTensors.layout(config, tokenizer.vocabSize()))) {
+        if (!parameters.matrices().equals(layout.matrices())) {
             throw new IllegalArgumentException("the model lays out its parameters as " + parameters.matrices()
-                    + ", not in the order of a checkpoint");
+                    + ", but the checkpoint holds a " + architecture.id() + " model with " + layout.matrices());
         }
         for (int i = 0; i < weights.length; i++) {
             parameters.setValue(i, weights[i]);
@@ -397,7 +438,8 @@ public final class Checkpoint {
     }
 
     /**
-     * Rebuilds a training run where it was saved, with a new {@link GptModel}: the model with the
+     * Rebuilds a training run where it was saved, with a new model of the saved
+     * {@link #architecture()} ({@link #languageModel()}): the model with the
      * saved weights, the optimizer with its moments, a trainer at the saved step and position,
      * and the random generator in its saved state.
      *
@@ -408,7 +450,7 @@ public final class Checkpoint {
      *     not those of the saved run
      */
     public ResumedTraining resume(List<String> documents) throws CheckpointException {
-        return resume(documents, model());
+        return resume(documents, languageModel());
     }
 
     /**
@@ -444,7 +486,7 @@ public final class Checkpoint {
      */
     @Override
     public String toString() {
-        return "Checkpoint[" + directory + ", " + config + ", vocabSize=" + tokenizer.vocabSize()
+        return "Checkpoint[" + directory + ", " + architecture.id() + ", " + config + ", vocabSize=" + tokenizer.vocabSize()
                 + (training == null ? ", model only" : ", step " + training.trainer().stepsDone() + " of "
                         + training.trainer().totalSteps()) + "]";
     }

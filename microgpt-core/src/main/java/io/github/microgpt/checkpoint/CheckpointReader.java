@@ -1,6 +1,8 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,8 +22,8 @@ import java.util.List;
 final class CheckpointReader {
 
     /** What a checkpoint directory holds, checked. */
-    record Contents(GptConfig config, io.github.microgpt.text.Tokenizer tokenizer, double[] weights,
-                    TrainingState training) {
+    record Contents(Architecture architecture, GptConfig config, io.github.microgpt.text.Tokenizer tokenizer,
+                    ParameterLayout layout, double[] weights, TrainingState training) {
     }
 
     private CheckpointReader() {
@@ -116,10 +118,13 @@ final class CheckpointReader {
         }
         ConfigJson.Contents config = ConfigJson.read(configFile, JsonFile.read(configFile));
         // The weights (an array, and one tensor at a time being read into it) and the layout's
-        // six matrices per layer, before any of them is made.
-        MemoryBudget.check(configFile, "the model it describes (" + config.numParams() + " parameters, "
-                + config.config().nLayer() + " layers)", 16L * config.numParams() + 6L * 64 * config.config().nLayer());
-        List<ParameterMatrix> layout = MatrixTensors.layout(config.config(), config.tokenizer().vocabSize());
+        // records, one per matrix, before any of them is made.
+        String described = config.architecture() == Architecture.GPT ? "model" : config.architecture().id() + " model";
+        MemoryBudget.check(configFile, "the " + described + " it describes ("
+                + config.numParams() + " parameters, " + config.config().nLayer() + " layers)",
+                16L * config.numParams() + 64L * config.matricesAtMost());
+        ParameterLayout parameterLayout = config.architecture().layout(config.config(), config.tokenizer().vocabSize());
+        List<ParameterMatrix> layout = parameterLayout.matrices();
 
         Path modelFile = directory.resolve(Format.MODEL_FILE);
         double[] weights;
@@ -140,7 +145,8 @@ final class CheckpointReader {
         TrainingState training = hasTrainer
                 ? readTraining(directory, trainerFile, optimizerFile, layout, config.config(), config.numParams())
                 : null;
-        return new Contents(config.config(), config.tokenizer(), weights, training);
+        return new Contents(config.architecture(), config.config(), config.tokenizer(), parameterLayout, weights,
+                training);
     }
 
     private static TrainingState readTraining(Path directory, Path trainerFile, Path optimizerFile,

@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterMatrix;
@@ -70,10 +71,11 @@ final class CheckpointWriter {
         }
         GptConfig config = model.config();
         Parameters parameters = model.parameters();
-        List<ParameterMatrix> layout = MatrixTensors.layout(config, model.vocabSize());
+        Architecture architecture = Architecture.of(model);
+        List<ParameterMatrix> layout = architecture.layout(config, model.vocabSize()).matrices();
         if (!layout.equals(parameters.matrices())) {
             throw new IllegalArgumentException("the model's parameter matrices " + parameters.matrices()
-                    + " are not those of a GPT of its configuration " + layout);
+                    + " are not those of a " + architecture.id() + " model of its configuration " + layout);
         }
         double[] values = parameters.values();
         for (ParameterMatrix matrix : layout) {
@@ -112,7 +114,7 @@ final class CheckpointWriter {
             files.put(Format.TRAINER_FILE, Json.write(TrainerJson.write(training)).getBytes(StandardCharsets.UTF_8));
         }
         // config.json last: it marks a directory as a checkpoint.
-        files.put(Format.CONFIG_FILE, Json.write(ConfigJson.write(config, tokenizer, values.length))
+        files.put(Format.CONFIG_FILE, Json.write(ConfigJson.write(architecture, config, tokenizer, values.length))
                 .getBytes(StandardCharsets.UTF_8));
         return files;
     }

@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.text.Tokenizer;
@@ -17,18 +18,33 @@ final class ConfigJson {
     /**
      * What {@value Format#CONFIG_FILE} holds.
      *
+     * @param architecture the model of the progression ({@link Architecture#GPT} when the file
+     *     does not say: checkpoints written before the other models could be saved)
      * @param config the model's shape
      * @param tokenizer the vocabulary
      * @param numParams the number of parameters the configuration gives (checked against the file)
      */
-    record Contents(GptConfig config, Tokenizer tokenizer, int numParams) {
+    record Contents(Architecture architecture, GptConfig config, Tokenizer tokenizer, int numParams) {
+
+        /**
+         * An upper bound of the number of weight matrices, known before the layout is built: the
+         * layout holds a small record per matrix, and a file may claim millions of layers.
+         */
+        long matricesAtMost() {
+            return switch (architecture) {
+                case BIGRAM, MLP -> 3;
+                case ATTENTION, GPT -> 3 + 6L * config.nLayer();
+            };
+        }
     }
 
     private ConfigJson() {
     }
 
-    static Map<String, Object> write(GptConfig config, Tokenizer tokenizer, int numParams) {
+    static Map<String, Object> write(Architecture architecture, GptConfig config, Tokenizer tokenizer,
+                                     int numParams) {
         Map<String, Object> model = new LinkedHashMap<>();
+        model.put("architecture", architecture.id());
         model.put("n_layer", config.nLayer());
         model.put("n_embd", config.nEmbd());
         model.put("n_head", config.nHead());
@@ -50,20 +66,30 @@ final class ConfigJson {
     static Contents read(Path file, JsonFields root) throws CheckpointException {
         JsonFile.checkFormat(file, root, Format.FORMAT);
         JsonFields model = root.object("model");
+        Architecture architecture = Architecture.GPT;
+        if (model.has("architecture")) {
+            String id = model.string("architecture");
+            try {
+                architecture = Architecture.fromId(id);
+            } catch (IllegalArgumentException e) {
+                throw model.error("architecture", "is \"" + id + "\", but the models are bigram, mlp, attention and gpt");
+            }
+        }
         GptConfig config = readConfig(file, model);
         int vocabSize = model.integer("vocab_size", 2, Integer.MAX_VALUE);
         Tokenizer tokenizer = readVocabulary(file, root.object("vocabulary"), vocabSize);
-        long numParams = ParameterLayout.gptSize(config, vocabSize);
+        long numParams = architecture.parameterCount(config, vocabSize);
         if (numParams > ParameterLayout.MAX_SIZE) {
-            throw new CheckpointException(file, "the configuration describes a model of " + numParams
-                    + " parameters, more than a model can hold (" + ParameterLayout.MAX_SIZE + ")");
+            throw new CheckpointException(file, "the configuration describes a " + (architecture == Architecture.GPT
+                    ? "" : architecture.id() + " ") + "model of " + numParams + " parameters, more than a model can hold ("
+                    + ParameterLayout.MAX_SIZE + ")");
         }
         long saved = model.longInteger("num_params", 0, Long.MAX_VALUE);
         if (saved != numParams) {
             throw model.error("num_params", "is " + saved + " but the configuration gives " + numParams
-                    + " parameters");
+                    + " parameters" + (architecture == Architecture.GPT ? "" : " for a " + architecture.id() + " model"));
         }
-        return new Contents(config, tokenizer, (int) numParams);
+        return new Contents(architecture, config, tokenizer, (int) numParams);
     }
 
     private static GptConfig readConfig(Path file, JsonFields model) throws CheckpointException {

@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The weight matrices of a GPT as tensors of a safetensors file: the copy between the flat
+ * The weight matrices of a model as tensors of a safetensors file: the copy between the flat
  * parameter list ({@link ParameterLayout}'s order) and one tensor per matrix, in both directions,
  * and the check that a file declares exactly the model's tensors.
  */

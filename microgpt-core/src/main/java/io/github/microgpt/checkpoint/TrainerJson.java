@@ -38,8 +38,8 @@ final class TrainerJson {
         Map<String, Object> trainer = new LinkedHashMap<>();
         trainer.put("steps_done", state.stepsDone());
         trainer.put("total_steps", state.totalSteps());
-        trainer.put("position_document", state.positionDocument());
-        trainer.put("position_pos", state.positionPos());
+        trainer.put("position_document", state.nextDocument());
+        trainer.put("position_pos", state.nextPosition());
         trainer.put("step_mode", training.stepMode() == null ? null : training.stepMode().name().toLowerCase(Locale.ROOT));
         OptimizerState o = training.optimizer();
         Map<String, Object> optimizer = new LinkedHashMap<>();
@@ -103,9 +103,9 @@ final class TrainerJson {
         JsonFields t = root.object("trainer");
         int totalSteps = t.integer("total_steps", 1, Integer.MAX_VALUE);
         int stepsDone = t.integer("steps_done", 0, totalSteps);
-        int positionDocument = t.integer("position_document", 0, documents - 1);
-        int positionPos = t.integer("position_pos", 0, config.blockSize() - 1);
-        TrainerState trainerState = new TrainerState(stepsDone, totalSteps, positionDocument, positionPos);
+        int nextDocument = t.integer("position_document", 0, documents - 1);
+        int nextPosition = t.integer("position_pos", 0, config.blockSize() - 1);
+        TrainerState trainerState = new TrainerState(stepsDone, totalSteps, nextDocument, nextPosition);
         StepMode stepMode = null;
         if (!t.isNull("step_mode")) {
             String mode = t.string("step_mode");
@@ -120,9 +120,9 @@ final class TrainerJson {
             }
         }
         // The position cursor starts at (0, 0) and moves only with steps.
-        if (stepsDone == 0 && (positionDocument != 0 || positionPos != 0)) {
-            throw t.error("position_document", "and \"trainer.position_pos\" are (" + positionDocument + ", "
-                    + positionPos + ") but no step was done (\"trainer.steps_done\" is 0), and a run starts at"
+        if (stepsDone == 0 && (nextDocument != 0 || nextPosition != 0)) {
+            throw t.error("position_document", "and \"trainer.position_pos\" are (" + nextDocument + ", "
+                    + nextPosition + ") but no step was done (\"trainer.steps_done\" is 0), and a run starts at"
                     + " (0, 0): the position does not agree with the steps");
         }
 

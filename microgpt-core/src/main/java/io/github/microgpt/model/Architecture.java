@@ -1,6 +1,8 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -20,6 +22,17 @@ public enum Architecture {
         public LanguageModel create(GptConfig config, int vocabSize, RandomSource random) {
             return BigramModel.create(config, vocabSize, random);
         }
+
+        @Override
+        public ParameterLayout layout(GptConfig config, int vocabSize) {
+            ModelChecks.vocabSize(vocabSize);
+            return ParameterLayout.builder().add("logits", vocabSize, vocabSize).build();
+        }
+
+        @Override
+        long count(long v, long d, GptConfig config) {
+            return Math.multiplyExact(v, v);
+        }
     },
 
     /** {@link MlpModel}: embeddings of the last three tokens and one hidden layer. */
@@ -27,6 +40,33 @@ public enum Architecture {
         @Override
         public LanguageModel create(GptConfig config, int vocabSize, RandomSource random) {
             return MlpModel.create(config, vocabSize, random);
+        }
+
+        @Override
+        public ParameterLayout layout(GptConfig config, int vocabSize) {
+            ModelChecks.vocabSize(vocabSize);
+            int d = config.nEmbd();
+            return ParameterLayout.builder()
+                    .add("wte", vocabSize, d)
+                    .add("mlp_fc1", hidden(d), MlpModel.CONTEXT * d)
+                    .add("lm_head", vocabSize, hidden(d))
+                    .build();
+        }
+
+        @Override
+        long count(long v, long d, GptConfig config) {
+            // wte V x d, mlp_fc1 4d x 3d, lm_head V x 4d
+            return Math.addExact(Math.multiplyExact(5 * v, d), Math.multiplyExact(12 * d, d));
+        }
+
+        /** Four times the width, as the GPT's MLP; refused rather than overflowing. */
+        private int hidden(int d) {
+            long hidden = 4L * d;
+            if (hidden * MlpModel.CONTEXT > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("n_embd " + d + " is too wide for an MLP over "
+                        + MlpModel.CONTEXT + " tokens");
+            }
+            return (int) hidden;
         }
     },
 
@@ -36,6 +76,29 @@ public enum Architecture {
         public LanguageModel create(GptConfig config, int vocabSize, RandomSource random) {
             return AttentionModel.create(config, vocabSize, random);
         }
+
+        @Override
+        public ParameterLayout layout(GptConfig config, int vocabSize) {
+            ModelChecks.vocabSize(vocabSize);
+            int d = config.nEmbd();
+            ParameterLayout.Builder layout = ParameterLayout.builder()
+                    .add(ParameterLayout.WTE, vocabSize, d)
+                    .add(ParameterLayout.WPE, config.blockSize(), d)
+                    .add(ParameterLayout.LM_HEAD, vocabSize, d);
+            for (int layer = 0; layer < config.nLayer(); layer++) {
+                for (String matrix : List.of(ParameterLayout.ATTN_WQ, ParameterLayout.ATTN_WK,
+                        ParameterLayout.ATTN_WV, ParameterLayout.ATTN_WO)) {
+                    layout.add(ParameterLayout.inLayer(layer, matrix), d, d);
+                }
+            }
+            return layout.build();
+        }
+
+        @Override
+        long count(long v, long d, GptConfig config) {
+            long embeddings = Math.addExact(Math.multiplyExact(2 * v, d), Math.multiplyExact(config.blockSize(), d));
+            return Math.addExact(embeddings, Math.multiplyExact(Math.multiplyExact(4 * d, d), config.nLayer()));
+        }
     },
 
     /** {@link GptModel}: attention and an MLP per layer, {@code microgpt.py}'s model. */
@@ -43,6 +106,16 @@ public enum Architecture {
         @Override
         public LanguageModel create(GptConfig config, int vocabSize, RandomSource random) {
             return GptModel.create(config, vocabSize, random);
+        }
+
+        @Override
+        public ParameterLayout layout(GptConfig config, int vocabSize) {
+            return ParameterLayout.gpt(config, vocabSize);
+        }
+
+        @Override
+        long count(long v, long d, GptConfig config) {
+            return ParameterLayout.gptSize(config, (int) v);
         }
     };
 
@@ -62,6 +135,65 @@ public enum Architecture {
      * @throws IllegalArgumentException if {@code vocabSize < 2}
      */
     public abstract LanguageModel create(GptConfig config, int vocabSize, RandomSource random);
+
+    /**
+     * The names and shapes of the weight matrices a model of this architecture has, in the order
+     * of its parameters, without making the model: what {@link #create} would build, as
+     * {@code create(config, vocabSize, random).parameters().matrices()} lists it. A checkpoint
+     * checks a file against it before reading any weight.
+     *
+     * @param config the shape
+     * @param vocabSize the number of tokens; at least 2
+     * @return the layout
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
+     *     than {@link ParameterLayout#MAX_SIZE} parameters
+     */
+    public abstract ParameterLayout layout(GptConfig config, int vocabSize);
+
+    /**
+     * The number of parameters a model of this architecture has, computed without building
+     * anything (not even the {@link #layout}), so that a size read from a file can be checked
+     * before any memory is taken. It saturates at {@code Long.MAX_VALUE} instead of overflowing.
+     *
+     * @param config the shape
+     * @param vocabSize the number of tokens; not negative
+     * @return the count, or {@code Long.MAX_VALUE} if it does not fit in a {@code long}
+     * @throws IllegalArgumentException if {@code vocabSize} is negative
+     */
+    public long parameterCount(GptConfig config, int vocabSize) {
+        if (vocabSize < 0) {
+            throw new IllegalArgumentException("vocabSize must not be negative, got " + vocabSize);
+        }
+        try {
+            return count(vocabSize, config.nEmbd(), config);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** The count for {@link #parameterCount}, in exact arithmetic that throws on overflow. */
+    abstract long count(long v, long d, GptConfig config);
+
+    /**
+     * The architecture of a model: {@link #BIGRAM}, {@link #MLP} or {@link #ATTENTION} for the
+     * models of those classes, {@link #GPT} for any other (a {@link GptModel}, an
+     * {@link ArrayGptModel}, or a learner's own GPT over the same matrices).
+     *
+     * @param model the model
+     * @return its architecture
+     */
+    public static Architecture of(LanguageModel model) {
+        if (model instanceof BigramModel) {
+            return BIGRAM;
+        }
+        if (model instanceof MlpModel) {
+            return MLP;
+        }
+        if (model instanceof AttentionModel) {
+            return ATTENTION;
+        }
+        return GPT;
+    }
 
     /**
      * The short name, as used on command lines.

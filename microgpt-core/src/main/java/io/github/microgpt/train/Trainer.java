@@ -50,8 +50,8 @@ public final class Trainer {
 
     private int stepsDone;
     /** Where {@link StepMode#POSITION} steps are: the document and the position within it. */
-    private int positionDocument;
-    private int positionPos;
+    private int nextDocument;
+    private int nextPosition;
 
     /**
      * Creates a trainer. The documents are tokenized up front, so a character outside the
@@ -179,16 +179,16 @@ public final class Trainer {
                 yield train(document, 0, Math.min(model.config().blockSize(), doc.length - 1));
             }
             case POSITION -> {
-                int document = positionDocument;
-                int pos = positionPos;
+                int document = nextDocument;
+                int pos = nextPosition;
                 StepEvent event = train(document, pos, pos + 1);
                 // Move to the next position only once the step succeeded.
                 int end = Math.min(model.config().blockSize(), tokens[document].length - 1);
                 if (pos + 1 < end) {
-                    positionPos = pos + 1;
+                    nextPosition = pos + 1;
                 } else {
-                    positionDocument = (document + 1) % tokens.length;
-                    positionPos = 0;
+                    nextDocument = (document + 1) % tokens.length;
+                    nextPosition = 0;
                 }
                 yield event;
             }
@@ -371,7 +371,7 @@ public final class Trainer {
      * @return the steps done, the length of the run and the position cursor
      */
     public TrainerState state() {
-        return new TrainerState(stepsDone, totalSteps, positionDocument, positionPos);
+        return new TrainerState(stepsDone, totalSteps, nextDocument, nextPosition);
     }
 
     /**
@@ -390,17 +390,17 @@ public final class Trainer {
                     + " steps but this trainer's run has " + totalSteps
                     + " (the length of the run sets the learning-rate schedule, so it must match)");
         }
-        if (state.positionDocument() >= tokens.length) {
-            throw new IllegalArgumentException("the state's position is in document " + state.positionDocument()
+        if (state.nextDocument() >= tokens.length) {
+            throw new IllegalArgumentException("the state's position is in document " + state.nextDocument()
                     + " but there are only " + tokens.length + " documents");
         }
-        int end = Math.min(model.config().blockSize(), tokens[state.positionDocument()].length - 1);
-        if (state.positionPos() >= end) {
-            throw new IllegalArgumentException("the state's position " + state.positionPos() + " is past the "
-                    + end + " trainable positions of document " + state.positionDocument());
+        int end = Math.min(model.config().blockSize(), tokens[state.nextDocument()].length - 1);
+        if (state.nextPosition() >= end) {
+            throw new IllegalArgumentException("the state's position " + state.nextPosition() + " is past the "
+                    + end + " trainable positions of document " + state.nextDocument());
         }
         stepsDone = state.stepsDone();
-        positionDocument = state.positionDocument();
-        positionPos = state.positionPos();
+        nextDocument = state.nextDocument();
+        nextPosition = state.nextPosition();
     }
 }

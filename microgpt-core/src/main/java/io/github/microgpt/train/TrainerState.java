@@ -12,10 +12,10 @@ package io.github.microgpt.train;
  *     {@link StepMode#DOCUMENT} step {@code s} trains document {@code s mod numDocs}, and the
  *     optimizer's bias correction and learning rate depend on it
  * @param totalSteps the length of the run, which sets the learning-rate schedule; at least 1
- * @param positionDocument the document the next {@link StepMode#POSITION} step trains; not negative
- * @param positionPos the position within that document; not negative
+ * @param nextDocument the document the next {@link StepMode#POSITION} step trains; not negative
+ * @param nextPosition the position within that document; not negative
  */
-public record TrainerState(int stepsDone, int totalSteps, int positionDocument, int positionPos) {
+public record TrainerState(int stepsDone, int totalSteps, int nextDocument, int nextPosition) {
 
     /**
      * Checks the values that make sense without knowing the documents; {@link Trainer#restore}
@@ -23,8 +23,8 @@ public record TrainerState(int stepsDone, int totalSteps, int positionDocument, 
      *
      * @param stepsDone the number of steps done, from 0 to {@code totalSteps}
      * @param totalSteps the length of the run; at least 1
-     * @param positionDocument the document of the next position step; not negative
-     * @param positionPos the position within that document; not negative
+     * @param nextDocument the document of the next position step; not negative
+     * @param nextPosition the position within that document; not negative
      * @throws IllegalArgumentException if {@code totalSteps < 1}, {@code stepsDone} is outside
      *     {@code [0, totalSteps]}, or a position is negative
      */
@@ -35,11 +35,11 @@ public record TrainerState(int stepsDone, int totalSteps, int positionDocument, 
         if (stepsDone < 0 || stepsDone > totalSteps) {
             throw new IllegalArgumentException("stepsDone must be in [0, " + totalSteps + "], got " + stepsDone);
         }
-        if (positionDocument < 0) {
-            throw new IllegalArgumentException("positionDocument must not be negative, got " + positionDocument);
+        if (nextDocument < 0) {
+            throw new IllegalArgumentException("nextDocument must not be negative, got " + nextDocument);
         }
-        if (positionPos < 0) {
-            throw new IllegalArgumentException("positionPos must not be negative, got " + positionPos);
+        if (nextPosition < 0) {
+            throw new IllegalArgumentException("nextPosition must not be negative, got " + nextPosition);
         }
     }
 }

@@ -12,8 +12,10 @@ import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
+import io.github.microgpt.train.TrainingDivergedException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,30 +28,45 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code microgpt bench}: a quick comparison of the two engines at the reference configuration of
- * {@code microgpt.py}, measured in this JVM after a warm-up, in well under a minute.
+ * {@code microgpt bench}: training steps/s, generated tokens/s and GFLOP/s of the engines at one
+ * model size, measured in this JVM after a warm-up, in well under a minute.
  *
- * <p>For each engine it builds the reference run (the embedded names shuffled with seed 42, one
- * layer, {@code nEmbd = 16}, 4 heads, block size 16), trains for a while to let the JIT compile
- * the hot code, then counts training steps (one document each, with Adam) for {@code --seconds}
- * seconds, and likewise generated tokens (temperature 0.5, through the {@link Sampler}). Each
- * measurement is cut into five slices and the median slice is reported, so that a burst of other
- * work on the machine does not decide the result. GFLOP/s is the analytic operation count of the
- * steps done ({@link FlopCount}) divided by their time.
+ * <p>Without model options it measures the reference configuration of {@code microgpt.py} (one
+ * layer, {@code nEmbd = 16}, 4 heads, block size 16) on the embedded names shuffled with seed 42,
+ * both engines. With {@code --n-embd}, {@code --n-layer}, {@code --n-head} or
+ * {@code --block-size} it measures that size alone, on documents of {@code blockSize} random
+ * letters, so that every step trains {@code blockSize} positions (a name is too short to fill a
+ * longer context). There is nothing to learn in random letters, and a large model diverges on
+ * them at the reference learning rate, so such runs train at 1e-4; the speed of a step does not
+ * depend on it. {@code --engine array} picks one engine; the Value engine is refused at sizes
+ * where one step would build a graph of millions of nodes.
  *
- * <p>For example, on a 2-core AMD EPYC (Zen 3) virtual machine with JDK 17:
+ * <p>For each engine it trains for {@code --seconds} to let the JIT compile the hot code, then
+ * counts training steps (one document each, with Adam) for {@code --seconds}, and likewise
+ * generated tokens (temperature 0.5, through the {@link Sampler}). Each measurement is cut into
+ * five slices and the median slice is reported, so that a burst of other work on the machine
+ * does not decide the result. GFLOP/s is the analytic operation count of the steps done
+ * ({@link FlopCount}) divided by their time, and it is also given as a share of this core's
+ * double-precision peak, measured once per run by {@link PeakFlops}.
+ *
+ * <p>For example, on a 2-core AMD EPYC virtual machine with JDK 17 that other jobs were keeping
+ * busy (on a quiet machine the rates are several times higher; the peak is not, being timed in
+ * processor time):
  *
  * <pre>
- * engine        steps/s     tokens/s   GFLOP/s
- * value             689       14,652     0.151
- * array          25,201      393,053     5.503
- * array / value: 36.6x the steps, 26.8x the tokens
+ * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --seconds 2
+ * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
+ * engine        steps/s     tokens/s   GFLOP/s of peak
+ * array             3.7          148     4.682    8.7%
+ * peak of one core, double precision, measured: 54.0 GFLOP/s
  * </pre>
  *
  * <p>{@code --json} prints one object instead:
  * {@code {"engines": [{"engine": "value", "stepsPerSecond": ..., "tokensPerSecond": ...,
- * "gflopsPerSecond": ...}, {"engine": "array", ...}]}}. The figures depend on the machine and on
- * what else it is doing; they are for comparing, not for asserting.
+ * "gflopsPerSecond": ..., "shareOfPeak": ...}, {"engine": "array", ...}],
+ * "peakGflopsPerSecond": ..., "configuration": {...}}}. An engine's name says its precision where
+ * it has a choice. The figures depend on the machine and on what else it is doing; they are for
+ * comparing, not for asserting.
  */
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
@@ -57,14 +74,15 @@ import picocli.CommandLine.ParentCommand;
         sortOptions = false,
         description = {
             "Measure the training steps/s, generated tokens/s and GFLOP/s of each engine (value and array) "
-                    + "at the reference configuration of microgpt.py, after a warm-up, and their ratio."},
+                    + "after a warm-up, at microgpt.py's reference configuration or at the size given, "
+                    + "and GFLOP/s as a share of this core's measured double-precision peak."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:Success.",
             "1:The measurement failed (out of memory, or an internal error).",
             "2:Invalid usage: an unknown option or a value out of range."},
         footer = {
-            "%nThe whole run takes about 7 x --seconds (21 s by default).",
+            "%nThe whole run takes about 4 x --seconds per engine (about 25 s by default).",
             "Close other programs first: the figures are only as steady as the machine."})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -74,11 +92,51 @@ public final class BenchCommand implements Callable<Integer> {
     /** The most seconds a single measurement may take, so that a typo cannot hang a terminal for hours. */
     static final double MAX_SECONDS = 600;
 
+    /**
+     * The largest training step, in floating-point operations, the Value engine is asked to
+     * measure: about 20 times the reference step. It builds one object per operation, so one step
+     * beyond this is a graph of millions of nodes, seconds of work and hundreds of megabytes.
+     */
+    static final long MAX_VALUE_ENGINE_STEP_FLOPS = 5_000_000;
+
+    /** The largest model measured, in parameters (with Adam's moments, 3.2 GB of doubles). */
+    static final long MAX_PARAMETERS = 100_000_000;
+
+    /** Adam's learning rate on random letters, low enough that a large model does not diverge. */
+    static final double RANDOM_DOCUMENTS_LEARNING_RATE = 1e-4;
+
+    /** The number of random-letter documents a run cycles through. */
+    static final int RANDOM_DOCUMENTS = 256;
+
     @ParentCommand
     private MicrogptCommand parent;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     private boolean json;
+
+    // Split by hand rather than with picocli's split, whose synopsis ([--engine=NAME[,NAME...]]...)
+    // would be cut in the middle when the usage line wraps.
+    @Option(names = "--engine", paramLabel = "NAME",
+            description = "The engines to measure: value, array, or both separated by a comma. "
+                    + "Default: both (array only when a model option is given).")
+    private List<String> engineNames;
+
+    @Option(names = "--n-layer", paramLabel = "L",
+            description = "Number of transformer layers; at least 1. Default: 1.")
+    private Integer nLayer;
+
+    @Option(names = "--n-embd", paramLabel = "D",
+            description = "Embedding width; at least 1 and divisible by --n-head. Default: 16.")
+    private Integer nEmbd;
+
+    @Option(names = "--n-head", paramLabel = "H",
+            description = "Number of attention heads; at least 1. Default: 4.")
+    private Integer nHead;
+
+    @Option(names = "--block-size", paramLabel = "B",
+            description = "Context length, and the positions every step trains when a model option is given; "
+                    + "at least 1. Default: 16.")
+    private Integer blockSize;
 
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "3",
             description = "Seconds of each measurement (training and generation, per engine); warm-ups take "
@@ -104,15 +162,104 @@ public final class BenchCommand implements Callable<Integer> {
         this.clock = clock;
     }
 
+    /**
+     * One thing measured: an engine and, as the engines grow them, its settings (precision,
+     * threads). Its {@link #name} is the engine entry's name in the report.
+     *
+     * @param engine the engine
+     * @param threads the threads of one training step of the array engine (the Value engine has one)
+     */
+    record Contender(Engine engine, int threads) {
+
+        /**
+         * The name in the report: the engine's id, with its precision where it has a choice.
+         *
+         * @return for example {@code "array"}
+         */
+        String name() {
+            return engine.id();
+        }
+
+        LanguageModel create(GptConfig config, int vocabSize, PythonRandom random) {
+            LanguageModel model = engine.create(config, vocabSize, random);
+            if (model instanceof ArrayGptModel array) {
+                array.setThreads(threads);
+            }
+            return model;
+        }
+
+        StepEvent step(Trainer trainer) {
+            return trainer.step(StepMode.DOCUMENT);
+        }
+    }
+
+    /**
+     * What the engines are measured on.
+     *
+     * @param config the model size
+     * @param tokenizer the characters
+     * @param docs the documents, cycled through one per step
+     * @param reference whether this is microgpt.py's run (the shuffled names at the reference size,
+     *     with microgpt.py's learning rate); otherwise Adam runs at {@link #RANDOM_DOCUMENTS_LEARNING_RATE}
+     */
+    record Workload(GptConfig config, Tokenizer tokenizer, List<String> docs, boolean reference) {
+
+        /** The reference run: the embedded names, shuffled with seed 42, at the reference size. */
+        static Workload referenceRun() {
+            List<String> docs = new ArrayList<>(Documents.embeddedNames());
+            new PythonRandom(42).shuffle(docs);
+            return new Workload(GptConfig.defaults(), Tokenizer.fromDocuments(docs), docs, true);
+        }
+
+        /** Documents of {@code blockSize} random letters, so that every step trains the whole context. */
+        static Workload randomLetters(GptConfig config) {
+            PythonRandom random = new PythonRandom(7);
+            List<String> docs = new ArrayList<>(RANDOM_DOCUMENTS);
+            for (int i = 0; i < RANDOM_DOCUMENTS; i++) {
+                StringBuilder doc = new StringBuilder(config.blockSize());
+                for (int j = 0; j < config.blockSize(); j++) {
+                    doc.append((char) ('a' + random.randBelow(26)));
+                }
+                docs.add(doc.toString());
+            }
+            return new Workload(config, Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"), docs, false);
+        }
+
+        /** The analytic operation count of a training step on each document. */
+        long[] flopsPerDocument() {
+            long[] flops = new long[docs.size()];
+            for (int i = 0; i < flops.length; i++) {
+                int positions = Math.min(config.blockSize(), tokenizer.encodeDocument(docs.get(i)).length - 1);
+                flops[i] = FlopCount.trainingStep(config, tokenizer.vocabSize(), positions);
+            }
+            return flops;
+        }
+
+        long parameters() {
+            return FlopCount.parameters(config, tokenizer.vocabSize());
+        }
+
+        String describe() {
+            String size = (reference ? "reference configuration (" : "")
+                    + config.nLayer() + (config.nLayer() == 1 ? " layer" : " layers") + ", nEmbd " + config.nEmbd()
+                    + ", " + config.nHead() + (config.nHead() == 1 ? " head" : " heads") + ", block size "
+                    + config.blockSize() + ", " + tokenizer.vocabSize() + " tokens, " + parameters() + " parameters"
+                    + (reference ? ")" : "");
+            // "1e-4" is RANDOM_DOCUMENTS_LEARNING_RATE as a person writes it (Java would print 1.0E-4).
+            return size + (reference ? ", embedded names, seed 42"
+                    : ", documents of " + config.blockSize() + " random letters, Adam at 1e-4");
+        }
+    }
+
     /** What was measured for one engine. */
     record Result(String engine, double stepsPerSecond, double tokensPerSecond, double gflopsPerSecond) {
     }
 
     /**
-     * Measures both engines and prints the table or the JSON object.
+     * Measures the engines and prints the table or the JSON object.
      *
      * @return the exit code, 0
-     * @throws UsageException if {@code --seconds} is out of range
+     * @throws UsageException if an option is out of range
      * @throws CommandFailedException if memory runs out or stdout cannot be written
      */
     @Override
@@ -123,48 +270,111 @@ public final class BenchCommand implements Callable<Integer> {
         if (threads < 1 || threads > MAX_THREADS) {
             throw new UsageException("--threads must be between 1 and " + MAX_THREADS + ", got " + threads);
         }
+        Workload workload = workload();
+        List<Contender> contenders = contenders(workload);
         CliContext context = parent.context();
         List<Result> results = new ArrayList<>();
+        double peak;
         try {
-            for (Engine engine : Engine.values()) {
-                results.add(measure(engine));
+            peak = PeakFlops.measureGflops(Math.min(1, seconds));
+            for (Contender contender : contenders) {
+                results.add(measure(contender, workload));
             }
         } catch (OutOfMemoryError e) {
             throw new CommandFailedException("out of memory while measuring (give the JVM more, for example "
-                    + "JAVA_OPTS=-Xmx1g)", CommandFailedException.FAILED, e);
+                    + "JAVA_OPTS=-Xmx4g)", CommandFailedException.FAILED, e);
         }
         LineOutput out = new LineOutput(context.out());
         if (json) {
-            out.line(toJson(results));
+            out.line(toJson(results, peak, workload));
         } else {
-            printTable(out, results);
+            printTable(out, results, peak, workload);
         }
         out.flush();
         return 0;
     }
 
-    private Result measure(Engine engine) {
-        PythonRandom random = new PythonRandom(42);
-        List<String> docs = new ArrayList<>(Documents.embeddedNames());
-        random.shuffle(docs);
-        Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
-        GptConfig config = GptConfig.defaults();
-        LanguageModel model = engine.create(config, tokenizer.vocabSize(), random);
-        if (model instanceof ArrayGptModel array) {
-            array.setThreads(threads);
+    /** The reference run when no model option is given; otherwise that size on random letters. */
+    private Workload workload() {
+        if (nLayer == null && nEmbd == null && nHead == null && blockSize == null) {
+            return Workload.referenceRun();
         }
-        // A run that never ends, so the learning rate stays at its initial value throughout.
-        Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()),
-                Integer.MAX_VALUE);
-        long[] flopsPerDocument = new long[docs.size()];
-        for (int i = 0; i < flopsPerDocument.length; i++) {
-            int positions = Math.min(config.blockSize(), tokenizer.encodeDocument(docs.get(i)).length - 1);
-            flopsPerDocument[i] = FlopCount.trainingStep(config, tokenizer.vocabSize(), positions);
+        GptConfig defaults = GptConfig.defaults();
+        int layers = atLeastOne("--n-layer", nLayer, defaults.nLayer());
+        int width = atLeastOne("--n-embd", nEmbd, defaults.nEmbd());
+        int heads = atLeastOne("--n-head", nHead, defaults.nHead());
+        int context = atLeastOne("--block-size", blockSize, defaults.blockSize());
+        if (width % heads != 0) {
+            throw new UsageException("--n-embd (" + width + ") must be divisible by --n-head (" + heads
+                    + ") so that every head gets the same number of dimensions");
         }
+        // Counted in long arithmetic before any array is made: a typo must not overflow or exhaust memory.
+        long d = width;
+        long parameters = 2L * 27 * d + (long) context * d + layers * 12L * d * d;
+        if (parameters > MAX_PARAMETERS) {
+            throw new UsageException("the model would have " + parameters + " parameters; bench measures at most "
+                    + MAX_PARAMETERS + " (choose smaller --n-embd, --n-layer or --block-size)");
+        }
+        return Workload.randomLetters(new GptConfig(layers, width, heads, context, defaults.initStd()));
+    }
+
+    private static int atLeastOne(String option, Integer value, int fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        if (value < 1) {
+            throw new UsageException(option + " must be at least 1, got " + value);
+        }
+        return value;
+    }
+
+    /** The engines named by --engine (both by default; array only at a size the Value engine cannot do). */
+    private List<Contender> contenders(Workload workload) {
+        long stepFlops = FlopCount.trainingStep(workload.config(), workload.tokenizer().vocabSize(),
+                workload.config().blockSize());
+        boolean valueFits = stepFlops <= MAX_VALUE_ENGINE_STEP_FLOPS;
+        List<Contender> contenders = new ArrayList<>();
+        if (engineNames == null || engineNames.isEmpty()) {
+            for (Engine engine : Engine.values()) {
+                if (engine != Engine.VALUE || (valueFits && workload.reference())) {
+                    contenders.add(new Contender(engine, threads));
+                }
+            }
+            return contenders;
+        }
+        List<String> names = new ArrayList<>();
+        for (String value : engineNames) {
+            names.addAll(List.of(value.split(",", -1)));
+        }
+        for (String name : names) {
+            Engine engine;
+            try {
+                engine = Engine.fromId(name);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--engine: " + e.getMessage(), e);
+            }
+            if (engine == Engine.VALUE && !valueFits) {
+                throw new UsageException(String.format(Locale.ROOT, "--engine value: one training step at this size is "
+                        + "%,d floating-point operations, a graph of about as many objects; the value engine is "
+                        + "measured up to %,d (use --engine array)", stepFlops, MAX_VALUE_ENGINE_STEP_FLOPS));
+            }
+            Contender contender = new Contender(engine, threads);
+            if (contenders.contains(contender)) {
+                throw new UsageException("--engine: " + name + " is named twice");
+            }
+            contenders.add(contender);
+        }
+        return contenders;
+    }
+
+    private Result measure(Contender contender, Workload workload) {
+        Trainer[] trainer = {newTrainer(contender, workload)};
+        long[] flopsPerDocument = workload.flopsPerDocument();
+        int documents = workload.docs().size();
 
         long warmUntil = clock.getAsLong() + nanos(seconds);
         while (clock.getAsLong() < warmUntil) {
-            trainer.step(StepMode.DOCUMENT);
+            step(contender, workload, trainer);
         }
         // The measurement is cut into slices and the median slice is reported: a burst of other
         // work on a shared machine spoils a slice or two, not the result.
@@ -178,8 +388,8 @@ public final class BenchCommand implements Callable<Integer> {
             long end = start + sliceNanos;
             long now = start;
             while (now < end || steps == 0) {
-                flops += flopsPerDocument[trainer.stepsDone() % docs.size()];
-                trainer.step(StepMode.DOCUMENT);
+                flops += flopsPerDocument[trainer[0].stepsDone() % documents];
+                step(contender, workload, trainer);
                 steps++;
                 now = clock.getAsLong();
             }
@@ -188,7 +398,7 @@ public final class BenchCommand implements Callable<Integer> {
             gflopRates[slice] = flops / elapsed / 1e9;
         }
 
-        Sampler sampler = new Sampler(model, tokenizer, new PythonRandom(7));
+        Sampler sampler = new Sampler(trainer[0].model(), workload.tokenizer(), new PythonRandom(7));
         generate(sampler, clock.getAsLong() + nanos(seconds / 2));
         double[] tokenRates = new double[SLICES];
         for (int slice = 0; slice < SLICES; slice++) {
@@ -197,7 +407,35 @@ public final class BenchCommand implements Callable<Integer> {
             tokenRates[slice] = tokens / (Math.max(clock.getAsLong() - start, 1) / 1e9);
         }
         int median = medianIndex(stepRates);
-        return new Result(engine.id(), stepRates[median], tokenRates[medianIndex(tokenRates)], gflopRates[median]);
+        return new Result(contender.name(), stepRates[median], tokenRates[medianIndex(tokenRates)],
+                gflopRates[median]);
+    }
+
+    /** A trainer that never finishes, so the learning rate stays at its initial value throughout. */
+    private static Trainer newTrainer(Contender contender, Workload workload) {
+        LanguageModel model = contender.create(workload.config(), workload.tokenizer().vocabSize(),
+                new PythonRandom(42));
+        AdamOptimizer optimizer = new AdamOptimizer(model.numParameters());
+        if (!workload.reference()) {
+            optimizer = optimizer.withLearningRate(RANDOM_DOCUMENTS_LEARNING_RATE);
+        }
+        return new Trainer(model, workload.tokenizer(), workload.docs(), optimizer, Integer.MAX_VALUE);
+    }
+
+    /**
+     * One training step. Random letters teach nothing, and should a run on them diverge all the
+     * same, the model is built again and the measurement goes on: the speed of a step does not
+     * depend on the weights. On the names a divergence would be a bug, and is reported as one.
+     */
+    private static void step(Contender contender, Workload workload, Trainer[] trainer) {
+        try {
+            contender.step(trainer[0]);
+        } catch (TrainingDivergedException e) {
+            if (workload.reference()) {
+                throw e;
+            }
+            trainer[0] = newTrainer(contender, workload);
+        }
     }
 
     /** The index of the median of an odd number of values. */
@@ -228,7 +466,7 @@ public final class BenchCommand implements Callable<Integer> {
         return (long) (seconds * 1e9);
     }
 
-    static String toJson(List<Result> results) {
+    static String toJson(List<Result> results, double peakGflops, Workload workload) {
         List<Map<String, Object>> engines = new ArrayList<>();
         for (Result r : results) {
             Map<String, Object> engine = new LinkedHashMap<>();
@@ -236,10 +474,22 @@ public final class BenchCommand implements Callable<Integer> {
             engine.put("stepsPerSecond", round(r.stepsPerSecond(), 1));
             engine.put("tokensPerSecond", round(r.tokensPerSecond(), 1));
             engine.put("gflopsPerSecond", round(r.gflopsPerSecond(), 4));
+            engine.put("shareOfPeak", round(r.gflopsPerSecond() / peakGflops, 4));
             engines.add(engine);
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("engines", engines);
+        root.put("peakGflopsPerSecond", round(peakGflops, 2));
+        Map<String, Object> configuration = new LinkedHashMap<>();
+        GptConfig config = workload.config();
+        configuration.put("nLayer", config.nLayer());
+        configuration.put("nEmbd", config.nEmbd());
+        configuration.put("nHead", config.nHead());
+        configuration.put("blockSize", config.blockSize());
+        configuration.put("vocabSize", workload.tokenizer().vocabSize());
+        configuration.put("parameters", workload.parameters());
+        configuration.put("documents", workload.reference() ? "names" : "random letters");
+        root.put("configuration", configuration);
         Gson gson = new GsonBuilder().disableHtmlEscaping().create();
         return gson.toJson(root);
     }
@@ -249,21 +499,25 @@ public final class BenchCommand implements Callable<Integer> {
         return Math.round(value * scale) / scale;
     }
 
-    private static void printTable(LineOutput out, List<Result> results) {
-        int vocabSize = Tokenizer.fromDocuments(Documents.embeddedNames()).vocabSize();
-        out.line("microgpt bench: reference configuration (1 layer, nEmbd 16, 4 heads, block size 16, "
-                + vocabSize + " tokens, " + FlopCount.parameters(GptConfig.defaults(), vocabSize)
-                + " parameters), embedded names, seed 42");
-        out.line(String.format(Locale.ROOT, "%-8s %12s %12s %9s", "engine", "steps/s", "tokens/s", "GFLOP/s"));
+    private static void printTable(LineOutput out, List<Result> results, double peakGflops, Workload workload) {
+        out.line("microgpt bench: " + workload.describe());
+        out.line(String.format(Locale.ROOT, "%-8s %12s %12s %9s %7s", "engine", "steps/s", "tokens/s", "GFLOP/s",
+                "of peak"));
         for (Result r : results) {
-            out.line(String.format(Locale.ROOT, "%-8s %,12.0f %,12.0f %9.3f", r.engine(), r.stepsPerSecond(),
-                    r.tokensPerSecond(), r.gflopsPerSecond()));
+            // A large model does a few steps a second: then a decimal says more than a rounded integer.
+            String steps = r.stepsPerSecond() < 100 ? "%,12.1f" : "%,12.0f";
+            out.line(String.format(Locale.ROOT, "%-8s " + steps + " %,12.0f %9.3f %6.1f%%", r.engine(),
+                    r.stepsPerSecond(), r.tokensPerSecond(), r.gflopsPerSecond(),
+                    100 * r.gflopsPerSecond() / peakGflops));
         }
-        Result value = results.get(0);
-        Result array = results.get(results.size() - 1);
-        out.line(String.format(Locale.ROOT, "%s / %s: %.1fx the steps, %.1fx the tokens", array.engine(),
-                value.engine(), array.stepsPerSecond() / value.stepsPerSecond(),
-                array.tokensPerSecond() / value.tokensPerSecond()));
+        if (results.size() == 2) {
+            Result first = results.get(0);
+            Result second = results.get(1);
+            out.line(String.format(Locale.ROOT, "%s / %s: %.1fx the steps, %.1fx the tokens", second.engine(),
+                    first.engine(), second.stepsPerSecond() / first.stepsPerSecond(),
+                    second.tokensPerSecond() / first.tokensPerSecond()));
+        }
+        out.line(String.format(Locale.ROOT, "peak of one core, double precision, measured: %.1f GFLOP/s", peakGflops));
         out.line(String.format(Locale.ROOT, "Java %s (%s), %d processors", System.getProperty("java.version"),
                 System.getProperty("java.vm.name"), Runtime.getRuntime().availableProcessors()));
     }

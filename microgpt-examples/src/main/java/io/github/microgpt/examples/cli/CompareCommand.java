@@ -174,6 +174,7 @@ public final class CompareCommand implements Callable<Integer> {
         List<String> out = new ArrayList<>();
         var ca = a.checkpoint().config();
         var cb = b.checkpoint().config();
+        differ(out, "architecture", a.checkpoint().architecture().id(), b.checkpoint().architecture().id());
         differ(out, "n_layer", ca.nLayer(), cb.nLayer());
         differ(out, "n_embd", ca.nEmbd(), cb.nEmbd());
         differ(out, "n_head", ca.nHead(), cb.nHead());

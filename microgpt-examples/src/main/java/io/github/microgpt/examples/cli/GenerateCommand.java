@@ -3,7 +3,7 @@ package io.github.microgpt.examples.cli;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
 import io.github.microgpt.checkpoint.TrainingState;
-import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.sample.SamplingOptions;
@@ -120,7 +120,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (CheckpointException e) {
             throw new UsageException("cannot load the model: " + e.getMessage(), e);
         }
-        GptModel gpt = checkpoint.model();
+        LanguageModel gpt = checkpoint.languageModel();  // whichever model of the progression was saved
         PythonRandom random = seed != null ? new PythonRandom(seed)
                 : checkpoint.training().map(TrainingState::random).map(PythonRandom::fromState)
                         .orElseGet(() -> new PythonRandom(DEFAULT_SEED));

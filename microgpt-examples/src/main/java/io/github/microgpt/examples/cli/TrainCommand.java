@@ -184,7 +184,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "gpt",
             description = "Which model of the progression to train: bigram (a table of logits), mlp (embeddings of "
                     + "the last 3 tokens, one hidden layer), attention (one attention block, no MLP) or gpt "
-                    + "(microgpt.py's). Models other than gpt use the value engine and cannot be saved yet. "
+                    + "(microgpt.py's). Models other than gpt use the value engine; all can be saved and resumed. "
                     + "Default: ${DEFAULT-VALUE}.")
     private String modelName;
 
@@ -297,10 +297,10 @@ public final class TrainCommand implements Callable<Integer> {
             // A resumed run whose checkpoint kept its losses is drawn from step 1.
             double[] history = run.losses().losses();
             if (history.length == trainer.stepsDone()) {
-                writePlot(history, 1, run.model().vocabSize());
+                writePlot(history, 1, run.model());
             } else {
                 writePlot(losses.stream().mapToDouble(Double::doubleValue).toArray(), firstStep + 1,
-                        run.model().vocabSize());
+                        run.model());
             }
         }
         if (trainer.stepsDone() < trainer.totalSteps()) {
@@ -373,6 +373,11 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (CheckpointException e) {
             throw new UsageException("cannot resume: " + e.getMessage(), e);
         }
+        if (checkpoint.architecture() != Architecture.GPT
+                && spec.commandLine().getParseResult().hasMatchedOption("--engine") && engine() != Engine.VALUE) {
+            throw new UsageException("--engine " + engine().id() + " computes the gpt model, but " + resume
+                    + " holds a " + checkpoint.architecture().id() + " model, which runs on the value engine only");
+        }
         TrainingState state = checkpoint.training().orElseThrow(() -> new UsageException("cannot resume from "
                 + resume + ": it holds a model without the training state that 'microgpt train --save' writes"));
         if (state.stepMode() != null && state.stepMode() != StepMode.DOCUMENT) {
@@ -392,8 +397,9 @@ public final class TrainCommand implements Callable<Integer> {
         ResumedTraining resumed;
         try {
             // The weights come from the checkpoint; the random source only fills a model about to be overwritten.
-            resumed = checkpoint.resume(docs, engine().create(checkpoint.config(),
-                    checkpoint.tokenizer().vocabSize(), new PythonRandom(0)));
+            resumed = checkpoint.resume(docs, checkpoint.architecture() == Architecture.GPT
+                    ? engine().create(checkpoint.config(), checkpoint.tokenizer().vocabSize(), new PythonRandom(0))
+                    : checkpoint.languageModel());
         } catch (CheckpointException e) {
             throw new UsageException("cannot resume from " + resume + ": " + e.problem()
                     + (source.kind() == DataSource.Kind.EMBEDDED ? " (the embedded names)" : " (" + source.name() + ")"),
@@ -487,14 +493,16 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Writes the loss curve of {@code --plot}; a failure leaves an earlier file intact. */
-    private void writePlot(double[] values, int firstStep, int vocabSize) {
+    private void writePlot(double[] values, int firstStep, LanguageModel model) {
+        int vocabSize = model.vocabSize();
+        String id = Architecture.of(model).id();  // a resumed run's model comes from its checkpoint
         if (values.length == 0) {
             return;
         }
-        String title = "microgpt train --model " + architecture().id() + ": loss per step";
+        String title = "microgpt train --model " + id + ": loss per step";
         try {
             TextFiles.writeAtomically(plot, LossPlot.svg(title,
-                    List.of(new LossPlot.Series(architecture().id(), firstStep, values)), vocabSize));
+                    List.of(new LossPlot.Series(id, firstStep, values)), vocabSize));
         } catch (IOException e) {
             throw new CommandFailedException("cannot write the plot " + plot + ": " + e.getMessage(),
                     CommandFailedException.FAILED, e);
@@ -508,9 +516,6 @@ public final class TrainCommand implements Callable<Integer> {
             if (spec.commandLine().getParseResult().hasMatchedOption("--engine") && engine() != Engine.VALUE) {
                 throw new UsageException("--model " + architecture.id() + " runs on the value engine only; "
                         + "--engine " + engine().id() + " computes the gpt model");
-            }
-            if (save != null) {
-                throw new UsageException("--save works with --model gpt only: a checkpoint holds a GPT's weights");
             }
         }
         if (plot != null) {

@@ -78,20 +78,6 @@ final class CheckpointStore {
     }
 
     /**
-     * The checkpoint name of a request, checked.
-     *
-     * @param request {@code {name}}
-     * @return the name
-     * @throws ApiException (400) if the name is missing or not a valid name
-     */
-    static String name(JsonRequest request) {
-        String name = request.string("name", "The checkpoint name", 200)
-                .orElseThrow(() -> ApiException.badRequest("the checkpoint name is missing"));
-        check(name);
-        return name;
-    }
-
-    /**
      * Checks a checkpoint name.
      *
      * @param name the name

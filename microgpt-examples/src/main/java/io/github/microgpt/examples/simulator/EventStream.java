@@ -1,14 +1,17 @@
 package io.github.microgpt.examples.simulator;
 
-import com.sun.net.httpserver.HttpExchange;
-import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * Pushes the session's state to every open page as Server-Sent Events, so that the page never
@@ -21,6 +24,13 @@ import java.util.concurrent.TimeUnit;
  * {@value #RUNNING_WEIGHTS_MILLIS} ms during a run, and after every change otherwise. Each page
  * gets only the loss history it does not have yet.
  *
+ * <p><b>A slow page costs the others nothing.</b> The ticker never waits for a page: it hands an
+ * event to the server to write and moves on. Each page has at most one event on its way; while
+ * a page has not taken it, the ticker skips that page (nothing is lost: the next state it gets
+ * carries every step since the last one it took). A page that leaves an event unread for
+ * {@link ServerLimits#eventWriteTimeout()} is cut off; a page that was only slow reconnects by
+ * itself ({@code EventSource} does) and gets the whole state again.
+ *
  * <p>Events: {@code state} (the state JSON of {@link Snapshot#stateJson(int)}) and
  * {@code weights} (the JSON of {@link Snapshot#weightsJson(String, boolean)}).
  */
@@ -28,9 +38,9 @@ final class EventStream implements AutoCloseable {
 
     static final long FRAME_MILLIS = 50;
     static final long RUNNING_WEIGHTS_MILLIS = 250;
-    private static final long HEARTBEAT_MILLIS = 15_000;
 
     private final SimulatorSession session;
+    private final ServerLimits limits;
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "simulator-events");
@@ -42,28 +52,36 @@ final class EventStream implements AutoCloseable {
      * Starts the ticker.
      *
      * @param session the session whose state to send
+     * @param limits how many pages may listen, and how long one event may wait for its page
      */
-    EventStream(SimulatorSession session) {
+    EventStream(SimulatorSession session, ServerLimits limits) {
         this.session = session;
+        this.limits = limits;
         ticker.scheduleWithFixedDelay(this::tick, FRAME_MILLIS, FRAME_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**
-     * Opens a stream for one page and sends it the whole state and the weights at once.
+     * Opens a stream for one page and sends it the whole state at once (the weights follow at the
+     * next tick).
      *
-     * @param exchange the request for {@code /api/events}
-     * @throws IOException if the page has gone already
+     * @param request the request for {@code /api/events}
+     * @param response its response, which stays open until the page goes or the server stops
+     * @param callback completed when the stream ends
+     * @throws ApiException (503) if {@link ServerLimits#maxEventStreams()} pages listen already
      */
-    void subscribe(HttpExchange exchange) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
-        exchange.getResponseHeaders().set("X-Accel-Buffering", "no");
-        exchange.sendResponseHeaders(200, 0);
-        Subscriber subscriber = new Subscriber(exchange);
-        Snapshot snapshot = session.snapshot();
-        if (subscriber.sendState(snapshot) && subscriber.sendWeights(snapshot)) {
-            subscribers.add(subscriber);
+    void subscribe(Request request, Response response, Callback callback) {
+        if (subscribers.size() >= limits.maxEventStreams()) {
+            throw new ApiException(503, "already " + limits.maxEventStreams() + " pages are listening to the"
+                    + " simulator; close some tabs");
         }
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+        response.getHeaders().put("X-Accel-Buffering", "no");
+        Subscriber subscriber = new Subscriber(response, callback);
+        subscribers.add(subscriber);
+        request.addFailureListener(failure -> end(subscriber, failure));
+        subscriber.sendState(session.snapshot());
     }
 
     /**
@@ -75,25 +93,37 @@ final class EventStream implements AutoCloseable {
         return subscribers.size();
     }
 
+    /**
+     * The number of streams whose page has not yet taken the last event sent.
+     *
+     * @return the count
+     */
+    int behindCount() {
+        return (int) subscribers.stream().filter(Subscriber::writing).count();
+    }
+
     private void tick() {
         try {
             Snapshot snapshot = session.snapshot();
             long now = System.nanoTime();
             for (Subscriber subscriber : subscribers) {
-                boolean alive = true;
+                if (subscriber.writing()) {
+                    if (now - subscriber.writeStartNanos() > limits.eventWriteTimeout().toNanos()) {
+                        end(subscriber, new TimeoutException("the page read no event for "
+                                + limits.eventWriteTimeout().toSeconds() + " s"));
+                    }
+                    continue;
+                }
                 if (subscriber.stateRevision != snapshot.revision()) {
-                    alive = subscriber.sendState(snapshot);
+                    subscriber.sendState(snapshot);
+                    continue;
                 }
                 boolean weightsDue = !snapshot.running()
                         || now - subscriber.weightsSentNanos >= TimeUnit.MILLISECONDS.toNanos(RUNNING_WEIGHTS_MILLIS);
-                if (alive && subscriber.paramsVersion != snapshot.paramsVersion() && weightsDue) {
-                    alive = subscriber.sendWeights(snapshot);
-                }
-                if (alive && now - subscriber.lastWriteNanos >= TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS)) {
-                    alive = subscriber.send(": still here\n\n");
-                }
-                if (!alive) {
-                    subscribers.remove(subscriber);
+                if (subscriber.paramsVersion != snapshot.paramsVersion() && weightsDue) {
+                    subscriber.sendWeights(snapshot);
+                } else if (now - subscriber.lastWriteNanos >= limits.heartbeat().toNanos()) {
+                    subscriber.send(": still here\n\n");
                 }
             }
         } catch (RuntimeException e) {
@@ -102,20 +132,28 @@ final class EventStream implements AutoCloseable {
         }
     }
 
+    private void end(Subscriber subscriber, Throwable why) {
+        if (subscribers.remove(subscriber)) {
+            subscriber.callback.failed(why);
+        }
+    }
+
     /** Ends every stream and the ticker. */
     @Override
     public void close() {
         ticker.shutdownNow();
         for (Subscriber subscriber : subscribers) {
-            subscriber.close();
+            subscribers.remove(subscriber);
+            subscriber.callback.succeeded();
         }
-        subscribers.clear();
     }
 
-    /** One open page. */
-    private static final class Subscriber {
-        private final HttpExchange exchange;
-        private final OutputStream body;
+    /** One open page, with at most one event on its way to it. */
+    private final class Subscriber {
+        private final Response response;
+        private final Callback callback;
+        private boolean writing;
+        private long writeStartNanos;
         long stateRevision = -1;
         long epoch = -1;
         int recordsSent;
@@ -123,46 +161,58 @@ final class EventStream implements AutoCloseable {
         long weightsSentNanos;
         long lastWriteNanos = System.nanoTime();
 
-        Subscriber(HttpExchange exchange) {
-            this.exchange = exchange;
-            this.body = exchange.getResponseBody();
+        Subscriber(Response response, Callback callback) {
+            this.response = response;
+            this.callback = callback;
         }
 
-        synchronized boolean sendState(Snapshot snapshot) {
+        void sendState(Snapshot snapshot) {
             int from = snapshot.epoch() == epoch ? recordsSent : 0;
-            boolean ok = send("event: state\ndata: " + snapshot.stateJson(from) + "\n\n");
-            stateRevision = snapshot.revision();
-            epoch = snapshot.epoch();
-            recordsSent = snapshot.log().size();
-            return ok;
-        }
-
-        synchronized boolean sendWeights(Snapshot snapshot) {
-            boolean ok = send("event: weights\ndata: " + snapshot.weightsJson(null, true) + "\n\n");
-            paramsVersion = snapshot.paramsVersion();
-            weightsSentNanos = System.nanoTime();
-            return ok;
-        }
-
-        synchronized boolean send(String event) {
-            try {
-                body.write(event.getBytes(StandardCharsets.UTF_8));
-                body.flush();
-                lastWriteNanos = System.nanoTime();
-                return true;
-            } catch (IOException e) {
-                close();
-                return false;
+            if (send("event: state\ndata: " + snapshot.stateJson(from) + "\n\n")) {
+                stateRevision = snapshot.revision();
+                epoch = snapshot.epoch();
+                recordsSent = snapshot.log().size();
             }
         }
 
-        void close() {
-            try {
-                body.close();
-            } catch (IOException e) {
-                // the page has gone; nothing to tell it
+        void sendWeights(Snapshot snapshot) {
+            if (send("event: weights\ndata: " + snapshot.weightsJson(null, true) + "\n\n")) {
+                paramsVersion = snapshot.paramsVersion();
+                weightsSentNanos = System.nanoTime();
             }
-            exchange.close();
+        }
+
+        /** Hands an event to the server to write, unless the previous one is still on its way. */
+        boolean send(String event) {
+            synchronized (this) {
+                if (writing) {
+                    return false;
+                }
+                writing = true;
+                writeStartNanos = System.nanoTime();
+                lastWriteNanos = writeStartNanos;
+            }
+            try {
+                response.write(false, ByteBuffer.wrap(event.getBytes(StandardCharsets.UTF_8)), Callback.from(
+                        () -> {
+                            synchronized (this) {
+                                writing = false;
+                            }
+                        },
+                        failure -> end(this, failure)));
+            } catch (RuntimeException e) {
+                // The stream ended between the check and the write (the page went away).
+                end(this, e);
+            }
+            return true;
+        }
+
+        synchronized boolean writing() {
+            return writing;
+        }
+
+        synchronized long writeStartNanos() {
+            return writeStartNanos;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.simulator;
 
+import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import java.util.List;
 
@@ -10,12 +11,13 @@ import java.util.List;
  * @param documents the documents, in the order given (the session shuffles a copy with the seed)
  * @param source where they came from: {@code "embedded"}, {@code "file"} or {@code "text"}
  * @param name a readable name of the dataset, such as a file name
+ * @param engine the engine that runs the model
  * @param config the model's shape
  * @param learningRate Adam's base learning rate
  * @param seed the seed of the random source (shuffle, initial weights, sampling)
  * @param numSteps the length of the run, which sets the learning-rate schedule
  */
-record Settings(List<String> documents, String source, String name, GptConfig config, double learningRate,
+record Settings(List<String> documents, String source, String name, Engine engine, GptConfig config, double learningRate,
                 long seed, int numSteps) {
 
     /** The default learning rate of {@code microgpt.py}. */
@@ -25,5 +27,15 @@ record Settings(List<String> documents, String source, String name, GptConfig co
 
     Settings {
         documents = List.copyOf(documents);
+    }
+
+    /**
+     * The same settings with another length of the run.
+     *
+     * @param steps the new Num steps
+     * @return the settings
+     */
+    Settings withNumSteps(int steps) {
+        return new Settings(documents, source, name, engine, config, learningRate, seed, steps);
     }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -44,9 +45,12 @@ import picocli.CommandLine.ParentCommand;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:The server was stopped with Ctrl-C.",
-            "2:Invalid usage or input: a bad option, a data file that is missing, unreadable, empty or not "
-                    + "UTF-8, or a port that is already in use."})
+            "2:Invalid usage or input: a bad option, a data file that is missing, unreadable, empty, not "
+                    + "UTF-8, not a regular file or over 64 MiB, or a port that is already in use."})
 public final class SimulatorCommand implements Callable<Integer> {
+
+    /** The largest data file the simulator reads, in bytes: far more than a page can show or train on live. */
+    static final long MAX_DATA_BYTES = 64L * 1024 * 1024;
 
     @ParentCommand
     private MicrogptCommand parent;
@@ -146,7 +150,16 @@ public final class SimulatorCommand implements Callable<Integer> {
         if (Files.isDirectory(data)) {
             throw new UsageException("the data file " + data + " is a directory");
         }
+        if (Files.exists(data) && !Files.isRegularFile(data)) {
+            // A FIFO or a device would be read forever (or until memory runs out).
+            throw new UsageException("the data file " + data + " is not a regular file (a pipe, device or socket);"
+                    + " give a text file, one document per line");
+        }
         try {
+            if (Files.exists(data) && Files.size(data) > MAX_DATA_BYTES) {
+                throw new UsageException(String.format(Locale.ROOT, "the data file %s is %,d bytes; the simulator"
+                        + " takes at most %,d (64 MiB)", data, Files.size(data), MAX_DATA_BYTES));
+            }
             return Documents.load(data);
         } catch (NoSuchFileException e) {
             throw new UsageException("the data file " + data + " does not exist", e);

@@ -1,13 +1,9 @@
 package io.github.microgpt.examples.simulator;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.net.BindException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
@@ -15,19 +11,46 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.handler.SizeLimitHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The simulator's web server: the page, a small JSON API over one {@link SimulatorSession}, and
  * the stream of live updates. It listens on 127.0.0.1 only, so nothing outside this computer can
  * reach it, and answers only requests addressed to {@code 127.0.0.1} or {@code localhost} (which
  * stops a web page elsewhere from reaching it through DNS tricks).
+ *
+ * <h2>Many clients, some of them slow</h2>
+ * The server is Jetty's, because what keeps one client from taking the simulator away from the
+ * others is exactly what an event-driven server does well and what the JDK's {@code HttpServer}
+ * cannot do: there, every connection holds a thread while it sends its request, with no time
+ * limit, so eight connections that send nothing stop all answers. Here no request holds a thread
+ * while it waits for its client: request bodies are read as they arrive, responses and events
+ * are written without waiting. Each connection has a time limit and each event stream a bounded
+ * backlog ({@link ServerLimits}); a client that passes a limit is cut off, and the others go on.
+ * Every request gets an answer: a handler that fails answers 500 with a message.
  *
  * <h2>The API</h2>
  * <table>
@@ -42,7 +65,7 @@ import java.util.function.Function;
  *   <tr><td>{@code POST /api/step}</td><td>{@code {mode?, numSteps?}}</td><td>Step Fwd</td></tr>
  *   <tr><td>{@code POST /api/run}</td><td>{@code {mode?, numSteps?}}</td><td>Run</td></tr>
  *   <tr><td>{@code POST /api/stop}</td><td></td><td>Stop</td></tr>
- *   <tr><td>{@code POST /api/reset}</td><td>{@code {numSteps?, config?, dataset?}}</td><td>Reset</td></tr>
+ *   <tr><td>{@code POST /api/reset}</td><td>{@code {numSteps?, engine?, config?, dataset?}}</td><td>Reset</td></tr>
  *   <tr><td>{@code POST /api/gen-step}</td><td>{@code {temperature}}</td><td>Gen Step</td></tr>
  *   <tr><td>{@code POST /api/generate}</td><td>{@code {temperature, count?}}</td><td>Generate</td></tr>
  *   <tr><td>{@code GET /api/checkpoints}</td><td></td><td>the saved models: {@code {directory,
@@ -55,14 +78,13 @@ import java.util.function.Function;
  * </table>
  * A bad value is answered with 400 and {@code {"error": "..."}}, and changes nothing; a request
  * that does not fit the moment (Step during a run) with 409; Load of a checkpoint that does not
- * exist with 404. Checkpoints are named, never given as paths: a name is one folder in the
- * checkpoint directory, 1 to 64 letters, digits, {@code .}, {@code _} or {@code -}, starting
- * with a letter or digit.
+ * exist with 404; a body too slow to arrive with 408, too large with 413; a server that failed
+ * with 500. Every answer of the API, refusals included, is JSON. Checkpoints are named, never
+ * given as paths: a name is one folder in the checkpoint directory, 1 to 64 letters, digits,
+ * {@code .}, {@code _} or {@code -}, starting with a letter or digit.
  */
 public final class SimulatorServer implements AutoCloseable {
 
-    /** The largest request body accepted (a pasted dataset of a million characters fits). */
-    static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
     private static final String WEB = "/io/github/microgpt/examples/simulator/web/";
     private static final Map<String, String> STATIC_FILES = Map.of(
             "/", "index.html",
@@ -71,21 +93,47 @@ public final class SimulatorServer implements AutoCloseable {
             "/charts.js", "charts.js",
             "/style.css", "style.css",
             "/favicon.svg", "favicon.svg");
-    private static final Set<String> STEP_FIELDS = Set.of("mode", "numSteps");
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final Server server;
     private final SimulatorSession session;
+    private final Commands commands;
+    private final ServerLimits limits;
     private final EventStream events;
+    private final Map<String, byte[]> files = new HashMap<>();
     private final int port;
 
-    private SimulatorServer(HttpServer server, ExecutorService executor, SimulatorSession session) {
+    private SimulatorServer(Server server, ServerConnector connector, SimulatorSession session, ServerLimits limits)
+            throws IOException {
         this.server = server;
-        this.executor = executor;
         this.session = session;
-        this.events = new EventStream(session);
-        this.port = server.getAddress().getPort();
-        server.createContext("/", this::handle);
+        this.commands = new Commands(session);
+        this.limits = limits;
+        this.events = new EventStream(session, limits);
+        for (String file : Set.copyOf(STATIC_FILES.values())) {
+            files.put(file, readResource(file));
+        }
+        // Jetty counts the bytes of every body, declared or chunked, and refuses the excess with 413.
+        SizeLimitHandler sizeLimit = new SizeLimitHandler(limits.maxBodyBytes(), -1);
+        sizeLimit.setHandler(new Routes());
+        server.setHandler(sizeLimit);
+        server.setErrorHandler(new JsonErrors());
+        try {
+            server.start();
+        } catch (Exception e) {
+            events.close();
+            try {
+                server.stop();
+            } catch (Exception stopping) {
+                e.addSuppressed(stopping);
+            }
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof BindException bind) {
+                    throw bind;
+                }
+            }
+            throw e instanceof IOException io ? io : new IOException("the web server did not start: " + e, e);
+        }
+        this.port = connector.getLocalPort();
     }
 
     /**
@@ -130,7 +178,7 @@ public final class SimulatorServer implements AutoCloseable {
         } catch (ApiException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        return start(session, port);
+        return start(session, port, ServerLimits.DEFAULTS);
     }
 
     /**
@@ -138,21 +186,29 @@ public final class SimulatorServer implements AutoCloseable {
      *
      * @param session the session
      * @param port the port on 127.0.0.1; 0 picks a free one
+     * @param limits what one client may hold, and for how long
      * @return the running server
      * @throws IOException if the port is in use or the server cannot start otherwise
      */
-    static SimulatorServer start(SimulatorSession session, int port) throws IOException {
-        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 64);
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService executor = Executors.newFixedThreadPool(8, runnable -> {
-            Thread thread = new Thread(runnable, "simulator-http-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
-        http.setExecutor(executor);
-        SimulatorServer simulator = new SimulatorServer(http, executor, session);
-        http.start();
-        return simulator;
+    static SimulatorServer start(SimulatorSession session, int port, ServerLimits limits) throws IOException {
+        QueuedThreadPool threads = new QueuedThreadPool(limits.threads(), Math.min(4, limits.threads()));
+        threads.setName("simulator-http");
+        threads.setDaemon(true);
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setIdleTimeout(limits.idleTimeout().toMillis());
+        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.setAcceptedSendBufferSize(limits.sendBufferBytes());
+        NetworkConnectionLimit connections = new NetworkConnectionLimit(limits.maxConnections(), connector);
+        connections.setEndPointIdleTimeout(limits.crowdedIdleTimeout().toMillis());
+        connector.addBean(connections);
+        server.addConnector(connector);
+        server.setStopTimeout(1000);
+        return new SimulatorServer(server, connector, session, limits);
     }
 
     /**
@@ -191,87 +247,157 @@ public final class SimulatorServer implements AutoCloseable {
         return events.subscriberCount();
     }
 
+    /**
+     * The number of event streams whose page has not yet read the last event sent to it.
+     *
+     * @return the count
+     */
+    int eventSubscribersBehind() {
+        return events.behindCount();
+    }
+
     /** Stops a run in progress, closes the event streams and the port. */
     @Override
     public void close() {
         session.close();
         events.close();
-        server.stop(0);
-        executor.shutdownNow();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // The server is going away anyway; nothing is left to clean up.
+        }
     }
 
     // ------------------------------------------------------------------------------ requests
 
-    private void handle(HttpExchange exchange) {
-        try {
-            checkHost(exchange);
-            String path = exchange.getRequestURI().getPath();
-            String method = exchange.getRequestMethod();
-            String file = STATIC_FILES.get(path);
-            if (file != null) {
-                requireMethod(method, "GET");
-                serveFile(exchange, file);
-                return;
+    /** Every request: the page's files, the API and the event stream. */
+    private final class Routes extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            try {
+                route(request, response, callback);
+            } catch (ApiException e) {
+                error(response, callback, e.status(), e.getMessage());
+            } catch (RuntimeException | Error e) {
+                error(response, callback, 500, "the simulator failed: " + e);
             }
-            switch (path) {
-                case "/api/state" -> {
-                    requireMethod(method, "GET");
-                    requireNoQuery(exchange);
-                    json(exchange, 200, session.snapshot().stateJson(0));
-                }
-                case "/api/weights" -> {
-                    requireMethod(method, "GET");
-                    json(exchange, 200, session.snapshot().weightsJson(matrixParameter(exchange), false));
-                }
-                case "/api/events" -> {
-                    requireMethod(method, "GET");
-                    events.subscribe(exchange);
-                }
-                case "/api/step" -> post(exchange, STEP_FIELDS, session::step);
-                case "/api/run" -> post(exchange, STEP_FIELDS, session::run);
-                case "/api/stop" -> post(exchange, Set.of(), request -> session.stop());
-                case "/api/reset" -> post(exchange, Set.of("numSteps", "config", "dataset"), session::reset);
-                case "/api/gen-step" -> post(exchange, Set.of("temperature"), session::genStep);
-                case "/api/generate" -> post(exchange, Set.of("temperature", "count"), session::generate);
-                case "/api/checkpoints" -> {
-                    requireMethod(method, "GET");
-                    requireNoQuery(exchange);
-                    json(exchange, 200, session.checkpoints().listJson());
-                }
-                case "/api/save" -> post(exchange, Set.of("name"), session::save);
-                case "/api/load" -> post(exchange, Set.of("name"), session::load);
-                default -> throw new ApiException(404, "there is nothing at " + path);
-            }
-        } catch (ApiException e) {
-            error(exchange, e.status(), e.getMessage());
-        } catch (IOException e) {
-            // The page went away while we answered; there is nobody to tell.
-            exchange.close();
-        } catch (RuntimeException e) {
-            error(exchange, 500, "the simulator failed: " + e);
+            return true;
         }
     }
 
-    private void post(HttpExchange exchange, Set<String> fields, Function<JsonRequest, Snapshot> action)
-            throws IOException {
-        requireMethod(exchange.getRequestMethod(), "POST");
-        requireNoQuery(exchange);
-        checkOrigin(exchange);
-        JsonRequest request = JsonRequest.parse(readBody(exchange), fields);
-        Snapshot snapshot = action.apply(request);
-        json(exchange, 200, snapshot.stateJson(Math.max(0, snapshot.log().size() - Snapshot.LOG_LINES)));
+    private void route(Request request, Response response, Callback callback) {
+        checkHost(request);
+        String path = request.getHttpURI().getDecodedPath();
+        String method = request.getMethod();
+        String file = STATIC_FILES.get(path);
+        if (file != null) {
+            requireMethod(method, "GET");
+            serveFile(response, callback, file);
+            return;
+        }
+        switch (path) {
+            case "/api/state" -> {
+                requireMethod(method, "GET");
+                requireNoQuery(request);
+                json(response, callback, 200, session.snapshot().stateJson(0));
+            }
+            case "/api/weights" -> {
+                requireMethod(method, "GET");
+                json(response, callback, 200, session.snapshot().weightsJson(matrixParameter(request), false));
+            }
+            case "/api/events" -> {
+                requireMethod(method, "GET");
+                requireNoQuery(request);
+                events.subscribe(request, response, callback);
+            }
+            case "/api/step" -> post(request, response, callback, Requests.Step.class, commands::step);
+            case "/api/run" -> post(request, response, callback, Requests.Step.class, commands::run);
+            case "/api/stop" -> post(request, response, callback, Requests.None.class, commands::stop);
+            case "/api/reset" -> post(request, response, callback, Requests.Reset.class, commands::reset);
+            case "/api/gen-step" -> post(request, response, callback, Requests.GenStep.class, commands::genStep);
+            case "/api/generate" -> post(request, response, callback, Requests.Generate.class, commands::generate);
+            case "/api/checkpoints" -> {
+                requireMethod(method, "GET");
+                requireNoQuery(request);
+                json(response, callback, 200, session.checkpoints().listJson());
+            }
+            case "/api/save" -> post(request, response, callback, Requests.Named.class, commands::save);
+            case "/api/load" -> post(request, response, callback, Requests.Named.class, commands::load);
+            default -> throw new ApiException(404, "there is nothing at " + path);
+        }
     }
 
-    private void checkHost(HttpExchange exchange) {
-        String host = exchange.getRequestHeaders().getFirst("Host");
+    /**
+     * A change: the body is read as it arrives, holding no thread while the client is slow, and
+     * within {@link ServerLimits#requestTimeout()}; then the session carries out the change and the
+     * answer is the new state.
+     */
+    private <T extends Record> void post(Request request, Response response, Callback callback, Class<T> body,
+                                         Function<T, Snapshot> command) {
+        requireMethod(request.getMethod(), "POST");
+        requireNoQuery(request);
+        checkOrigin(request);
+        Content.Source.asByteArrayAsync(request, limits.maxBodyBytes() + 1)
+                .orTimeout(limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((bytes, failure) -> {
+                    try {
+                        if (failure != null) {
+                            throw unreadable(failure);
+                        }
+                        Snapshot snapshot = command.apply(Requests.read(utf8(bytes), body));
+                        json(response, callback, 200,
+                                snapshot.stateJson(Math.max(0, snapshot.log().size() - Snapshot.LOG_LINES)));
+                    } catch (ApiException e) {
+                        error(response, callback, e.status(), e.getMessage());
+                    } catch (RuntimeException | Error e) {
+                        error(response, callback, 500, "the simulator failed: " + e);
+                    }
+                });
+    }
+
+    /** Why a request body could not be read, as the answer to give (if the client is still there). */
+    private ApiException unreadable(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof TimeoutException) {
+            return new ApiException(408, "the request body did not arrive within "
+                    + limits.requestTimeout().toSeconds() + " s");
+        }
+        if (cause instanceof HttpException e && e.getCode() == 413) {
+            return tooLarge();
+        }
+        return ApiException.badRequest("the request body could not be read: " + cause.getMessage());
+    }
+
+    private ApiException tooLarge() {
+        return new ApiException(413, "the request is larger than " + tooLargeLimit(limits.maxBodyBytes()));
+    }
+
+    private static String tooLargeLimit(int bytes) {
+        return bytes % (1024 * 1024) == 0 ? bytes / (1024 * 1024) + " MiB" : bytes / 1024 + " KiB";
+    }
+
+    private static String utf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw ApiException.badRequest("the request body is not valid UTF-8");
+        }
+    }
+
+    private void checkHost(Request request) {
+        String host = request.getHeaders().get(HttpHeader.HOST);
         if (host != null && !host.equals("127.0.0.1:" + port) && !host.equals("localhost:" + port)) {
             throw new ApiException(403, "the simulator answers only requests for 127.0.0.1:" + port
                     + " or localhost:" + port);
         }
     }
 
-    private void checkOrigin(HttpExchange exchange) {
-        String origin = exchange.getRequestHeaders().getFirst("Origin");
+    private void checkOrigin(Request request) {
+        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
         if (origin != null && !origin.equals("http://127.0.0.1:" + port) && !origin.equals("http://localhost:" + port)) {
             throw new ApiException(403, "the simulator accepts changes only from its own page");
         }
@@ -283,14 +409,14 @@ public final class SimulatorServer implements AutoCloseable {
         }
     }
 
-    private static void requireNoQuery(HttpExchange exchange) {
-        if (exchange.getRequestURI().getRawQuery() != null) {
+    private static void requireNoQuery(Request request) {
+        if (request.getHttpURI().getQuery() != null) {
             throw ApiException.badRequest("this endpoint takes no query parameters");
         }
     }
 
-    private static String matrixParameter(HttpExchange exchange) {
-        String query = exchange.getRequestURI().getRawQuery();
+    private static String matrixParameter(Request request) {
+        String query = request.getHttpURI().getQuery();
         if (query == null || query.isEmpty()) {
             return null;
         }
@@ -307,71 +433,67 @@ public final class SimulatorServer implements AutoCloseable {
         return matrix;
     }
 
-    private static String readBody(HttpExchange exchange) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        InputStream in = exchange.getRequestBody();
-        byte[] buffer = new byte[16 * 1024];
-        for (int n; (n = in.read(buffer)) != -1; ) {
-            if (bytes.size() + n > MAX_BODY_BYTES) {
-                throw new ApiException(413, "the request is larger than " + MAX_BODY_BYTES / (1024 * 1024) + " MiB");
+    private static byte[] readResource(String file) throws IOException {
+        try (InputStream in = SimulatorServer.class.getResourceAsStream(WEB + file)) {
+            if (in == null) {
+                throw new IOException("the page's file " + file + " is missing from the build");
             }
-            bytes.write(buffer, 0, n);
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
-        } catch (CharacterCodingException e) {
-            throw ApiException.badRequest("the request body is not valid UTF-8");
+            return in.readAllBytes();
         }
     }
 
-    private static void serveFile(HttpExchange exchange, String file) throws IOException {
-        byte[] content;
-        try (InputStream in = SimulatorServer.class.getResourceAsStream(WEB + file)) {
-            if (in == null) {
-                throw new ApiException(500, "the page's file " + file + " is missing from the build");
-            }
-            content = in.readAllBytes();
-        }
+    private void serveFile(Response response, Callback callback, String file) {
         String type = file.endsWith(".html") ? "text/html; charset=utf-8"
                 : file.endsWith(".js") ? "text/javascript; charset=utf-8"
                 : file.endsWith(".css") ? "text/css; charset=utf-8"
                 : file.endsWith(".svg") ? "image/svg+xml" : "application/octet-stream";
-        exchange.getResponseHeaders().set("Content-Type", type);
-        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
-        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-        send(exchange, 200, content);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+        response.getHeaders().put("X-Content-Type-Options", "nosniff");
+        send(response, callback, 200, files.get(file));
     }
 
-    private static void json(HttpExchange exchange, int status, String json) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        send(exchange, status, json.getBytes(StandardCharsets.UTF_8));
+    private static void json(Response response, Callback callback, int status, String json) {
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        send(response, callback, status, json.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void error(HttpExchange exchange, int status, String message) {
-        var object = new com.google.gson.JsonObject();
+    /** Answers {@code {"error": message, "status": status}}, unless an answer has begun already. */
+    static void error(Response response, Callback callback, int status, String message) {
+        if (response.isCommitted()) {
+            callback.failed(new IOException(message));
+            return;
+        }
+        JsonObject object = new JsonObject();
         object.addProperty("error", message);
         object.addProperty("status", status);
-        try {
-            json(exchange, status, object.toString());
-        } catch (IOException e) {
-            exchange.close();
+        response.reset();
+        if (status == 408 || status == 413) {
+            // The rest of the body is not worth waiting for: end the connection after the answer.
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
+        json(response, callback, status, object.toString());
     }
 
-    private static void send(HttpExchange exchange, int status, byte[] content) throws IOException {
-        // Drain what is left of the request (after a refused upload, say) so the connection can be reused.
-        try {
-            exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
-        } catch (IOException e) {
-            // already read to the end and closed
-        }
-        exchange.sendResponseHeaders(status, content.length == 0 ? -1 : content.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(content);
+    /** Writes a whole answer without waiting: a client that does not read it meets the idle limit. */
+    private static void send(Response response, Callback callback, int status, byte[] content) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, content.length);
+        response.write(true, ByteBuffer.wrap(content), callback);
+    }
+
+    /** Jetty's own refusals (a malformed request line, headers too large) as JSON, like ours. */
+    private static final class JsonErrors extends ErrorHandler {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            Object code = request.getAttribute(ERROR_STATUS);
+            int status = code instanceof Integer i && i >= 400 ? i : 500;
+            Object cause = request.getAttribute(ERROR_MESSAGE);
+            String message = status == 413 ? "the request is larger than the simulator accepts"
+                    : "the request was refused: " + (cause != null ? cause : HttpStatus.getMessage(status));
+            error(response, callback, status, message);
+            return true;
         }
     }
 }

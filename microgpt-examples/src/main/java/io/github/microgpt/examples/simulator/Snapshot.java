@@ -39,8 +39,43 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
                 double[][][][] attention, StepLog.View log, List<String> samples, String message,
                 List<ParameterMatrix> matrices, double[] values, double[] grads) {
 
+    /**
+     * What the session adds to a run's state in a snapshot: its counters, settings and note.
+     *
+     * @param revision see {@link Snapshot#revision()}
+     * @param epoch see {@link Snapshot#epoch()}
+     * @param paramsVersion see {@link Snapshot#paramsVersion()}
+     * @param settings see {@link Snapshot#settings()}
+     * @param running see {@link Snapshot#running()}
+     * @param stepsPerSecond see {@link Snapshot#stepsPerSecond()}
+     * @param message see {@link Snapshot#message()}
+     */
+    record Header(long revision, long epoch, long paramsVersion, Settings settings, boolean running,
+                  double stepsPerSecond, String message) {
+    }
+
     /** How many log lines a state carries at most (the loss curve always gets every step). */
     static final int LOG_LINES = 500;
+    /**
+     * How many characters of a document a state carries: a long document is cut here and ends in
+     * "…", so that a state's size depends on the settings' limits, never on the dataset. The model
+     * reads at most the block size (32) of them anyway.
+     */
+    static final int SHOWN_DOCUMENT_CHARS = 48;
+
+    /**
+     * A document as a state shows it: whole up to {@value #SHOWN_DOCUMENT_CHARS} characters, cut
+     * there otherwise (never inside a character).
+     *
+     * @param document the document
+     * @return the text to show
+     */
+    static String shown(String document) {
+        if (document.codePointCount(0, document.length()) <= SHOWN_DOCUMENT_CHARS) {
+            return document;
+        }
+        return document.substring(0, document.offsetByCodePoints(0, SHOWN_DOCUMENT_CHARS)) + "…";
+    }
 
     /**
      * The state as JSON, with the steps from {@code fromRecord} on.
@@ -68,7 +103,9 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
             out.endArray();
             out.name("bos").value(vocab.size() - 1);
             GptConfig config = settings.config();
+            out.name("engine").value(settings.engine().id());
             out.name("config").beginObject();
+            out.name("engine").value(settings.engine().id());
             out.name("nLayer").value(config.nLayer());
             out.name("nEmbd").value(config.nEmbd());
             out.name("nHead").value(config.nHead());
@@ -83,7 +120,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
             out.name("numDocs").value(settings.documents().size());
             out.name("examples").beginArray();
             for (String document : examples) {
-                out.value(document);
+                out.value(shown(document));
             }
             out.endArray();
             out.endObject();
@@ -115,7 +152,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
                 number(out, record.loss());
                 out.name("lr");
                 number(out, record.learningRate());
-                out.name("document").value(record.document());
+                out.name("document").value(shown(record.document()));
                 out.name("posId").value(record.posId());
                 out.name("perDocument").value(record.perDocument());
                 out.endObject();
@@ -152,7 +189,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
         out.name("inputToken").value(overlay.inputToken());
         out.name("targetToken").value(overlay.targetToken());
         out.name("outputToken").value(overlay.outputToken());
-        out.name("document").value(overlay.document());
+        out.name("document").value(overlay.document() == null ? null : shown(overlay.document()));
         out.name("loss");
         number(out, overlay.loss());
         out.name("probabilities").beginArray();

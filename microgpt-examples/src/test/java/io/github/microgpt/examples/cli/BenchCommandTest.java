@@ -7,11 +7,13 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -30,19 +32,19 @@ class BenchCommandTest {
         assertEquals(2, lines.size(), "one line and the final line break: " + lines);
         assertEquals("", lines.get(1));
         JsonObject root = JsonParser.parseString(lines.get(0)).getAsJsonObject();
-        assertEquals(Set.of("engines"), root.keySet());
+        assertEquals(Set.of("engines", "peakGflopsPerSecond", "configuration"), root.keySet());
+        assertPositiveAndFinite(root, "peakGflopsPerSecond");
         JsonArray engines = root.getAsJsonArray("engines");
-        assertEquals(2, engines.size());
-        assertEquals("value", engines.get(0).getAsJsonObject().get("engine").getAsString());
-        assertEquals("array", engines.get(1).getAsJsonObject().get("engine").getAsString());
-        for (JsonElement element : engines) {
-            JsonObject engine = element.getAsJsonObject();
-            assertEquals(Set.of("engine", "stepsPerSecond", "tokensPerSecond", "gflopsPerSecond"), engine.keySet());
-            for (String figure : List.of("stepsPerSecond", "tokensPerSecond", "gflopsPerSecond")) {
-                double x = engine.get(figure).getAsDouble();
-                assertTrue(x > 0 && Double.isFinite(x), engine + ": " + figure);
-            }
-        }
+        assertEquals(List.of("value", "array"), names(engines));
+        assertEngineFigures(engines);
+        JsonObject configuration = root.getAsJsonObject("configuration");
+        assertEquals(1, configuration.get("nLayer").getAsInt());
+        assertEquals(16, configuration.get("nEmbd").getAsInt());
+        assertEquals(4, configuration.get("nHead").getAsInt());
+        assertEquals(16, configuration.get("blockSize").getAsInt());
+        assertEquals(27, configuration.get("vocabSize").getAsInt());
+        assertEquals(4192, configuration.get("parameters").getAsLong());
+        assertEquals("names", configuration.get("documents").getAsString());
     }
 
     @Test
@@ -51,16 +53,85 @@ class BenchCommandTest {
 
         assertEquals(0, result.exitCode(), result.toString());
         List<String> lines = result.stdoutLines();
-        assertEquals(7, lines.size(), lines.toString());
+        assertEquals(8, lines.size(), lines.toString());
         assertTrue(lines.get(0).startsWith("microgpt bench: reference configuration"), lines.get(0));
         assertTrue(lines.get(0).contains("4192 parameters"), lines.get(0));
-        assertTrue(lines.get(1).matches("engine +steps/s +tokens/s +GFLOP/s"), lines.get(1));
-        Pattern row = Pattern.compile("(value|array) +[0-9,]+ +[0-9,]+ +[0-9]+\\.[0-9]{3}");
+        assertTrue(lines.get(1).matches("engine +steps/s +tokens/s +GFLOP/s +of peak"), lines.get(1));
+        Pattern row = Pattern.compile("(value|array) +[0-9,]+(\\.[0-9])? +[0-9,]+ +[0-9]+\\.[0-9]{3} +[0-9]+\\.[0-9]%");
         assertTrue(row.matcher(lines.get(2)).matches() && lines.get(2).startsWith("value"), lines.get(2));
         assertTrue(row.matcher(lines.get(3)).matches() && lines.get(3).startsWith("array"), lines.get(3));
         assertTrue(lines.get(4).matches("array / value: [0-9.]+x the steps, [0-9.]+x the tokens"), lines.get(4));
-        assertTrue(lines.get(5).startsWith("Java "), lines.get(5));
-        assertEquals("", lines.get(6));
+        assertTrue(lines.get(5).matches("peak of one core, double precision, measured: [0-9]+\\.[0-9] GFLOP/s"),
+                lines.get(5));
+        assertTrue(lines.get(6).startsWith("Java "), lines.get(6));
+        assertEquals("", lines.get(7));
+    }
+
+    @Test
+    void measuresTheSizeGivenAloneOnDocumentsThatFillTheContext() {
+        Cli.Result result = Cli.run("bench", "--json", "--engine", "array", "--n-embd", "24", "--n-layer", "2",
+                "--n-head", "3", "--block-size", "8", "--seconds", "0.05");
+
+        assertEquals(0, result.exitCode(), result.toString());
+        JsonObject root = JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject();
+        JsonArray engines = root.getAsJsonArray("engines");
+        assertEquals(List.of("array"), names(engines));
+        assertEngineFigures(engines);
+        JsonObject configuration = root.getAsJsonObject("configuration");
+        assertEquals(2, configuration.get("nLayer").getAsInt());
+        assertEquals(24, configuration.get("nEmbd").getAsInt());
+        assertEquals(3, configuration.get("nHead").getAsInt());
+        assertEquals(8, configuration.get("blockSize").getAsInt());
+        assertEquals(27, configuration.get("vocabSize").getAsInt());
+        // 2Vd + blockSize d + 12 L d^2 with V = 27 letters and BOS
+        assertEquals(2 * 27 * 24 + 8 * 24 + 12 * 2 * 24 * 24, configuration.get("parameters").getAsLong());
+        assertEquals("random letters", configuration.get("documents").getAsString());
+    }
+
+    @Test
+    void aModelOptionAloneMeasuresTheArrayEngine() {
+        Cli.Result result = Cli.run("bench", "--n-embd", "8", "--n-head", "2", "--seconds", "0.05");
+
+        assertEquals(0, result.exitCode(), result.toString());
+        List<String> lines = result.stdoutLines();
+        assertTrue(lines.get(0).startsWith("microgpt bench: 1 layer, nEmbd 8, 2 heads, block size 16, 27 tokens, "),
+                lines.get(0));
+        assertTrue(lines.get(0).endsWith("documents of 16 random letters, Adam at 1e-4"), lines.get(0));
+        assertTrue(lines.get(2).startsWith("array "), lines.get(2));
+        assertTrue(lines.get(3).startsWith("peak of one core"), lines.get(3));
+    }
+
+    @Test
+    void theValueEngineAloneAtTheReferenceSize() {
+        Cli.Result result = Cli.run("bench", "--json", "--engine", "value", "--seconds", "0.05");
+
+        assertEquals(0, result.exitCode(), result.toString());
+        JsonObject root = JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject();
+        assertEquals(List.of("value"), names(root.getAsJsonArray("engines")));
+    }
+
+    private static List<String> names(JsonArray engines) {
+        List<String> names = new ArrayList<>();
+        for (JsonElement element : engines) {
+            names.add(element.getAsJsonObject().get("engine").getAsString());
+        }
+        return names;
+    }
+
+    private static void assertEngineFigures(JsonArray engines) {
+        for (JsonElement element : engines) {
+            JsonObject engine = element.getAsJsonObject();
+            assertEquals(Set.of("engine", "stepsPerSecond", "tokensPerSecond", "gflopsPerSecond", "shareOfPeak"),
+                    engine.keySet());
+            for (String figure : List.of("stepsPerSecond", "tokensPerSecond", "gflopsPerSecond", "shareOfPeak")) {
+                assertPositiveAndFinite(engine, figure);
+            }
+        }
+    }
+
+    private static void assertPositiveAndFinite(JsonObject object, String figure) {
+        double x = object.get(figure).getAsDouble();
+        assertTrue(x > 0 && Double.isFinite(x), object + ": " + figure);
     }
 
     @Test
@@ -100,5 +171,33 @@ class BenchCommandTest {
         Cli.Result result = Cli.run("bench", "--seconds", "soon");
 
         Cli.assertOneLineError(result, 2, "soon", "microgpt bench", "bench", "--seconds", "soon");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--n-embd 0|--n-embd must be at least 1, got 0",
+        "--n-layer -2|--n-layer must be at least 1, got -2",
+        "--n-head 0|--n-head must be at least 1, got 0",
+        "--block-size 0|--block-size must be at least 1, got 0",
+        "--n-embd 30 --n-head 4|--n-embd (30) must be divisible by --n-head (4)",
+        "--n-embd 100000|the model would have 120007000000 parameters; bench measures at most 100000000",
+        "--engine torch|--engine: unknown engine \"torch\"; the engines are value and array",
+        "--engine array,array|--engine: array is named twice",
+        "--engine value --n-embd 256 --n-layer 4 --n-head 8 --block-size 64|--engine value: one training step at "
+                + "this size is",
+    })
+    void rejectsOptionsOutOfRange(String arguments, String cause) {
+        List<String> args = new ArrayList<>(List.of("bench"));
+        args.addAll(List.of(arguments.split(" ")));
+        Cli.Result result = Cli.run(args.toArray(String[]::new));
+
+        Cli.assertOneLineError(result, 2, cause, "microgpt bench", args.toArray(String[]::new));
+    }
+
+    @Test
+    void rejectsAModelSizeThatIsNotANumber() {
+        Cli.Result result = Cli.run("bench", "--n-embd", "wide");
+
+        Cli.assertOneLineError(result, 2, "wide", "microgpt bench", "bench", "--n-embd", "wide");
     }
 }

@@ -55,6 +55,15 @@ class CompareCommandTest {
     }
 
     @Test
+    void runsOfTwoModelsOfTheProgressionNameTheArchitecture(@TempDir Path dir) {
+        Path a = train(dir, "a", "--model", "bigram");
+        Path b = train(dir, "b", "--model", "mlp");
+        Cli.Result result = Cli.run("compare", a.toString(), b.toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdoutLines().contains("  architecture: bigram vs mlp"), result.stdout());
+    }
+
+    @Test
     void aLaterDifferenceIsFoundAtItsStep(@TempDir Path dir) {
         // The same run, but B's learning rate differs: step 1's loss is computed before any update.
         Path a = train(dir, "a");

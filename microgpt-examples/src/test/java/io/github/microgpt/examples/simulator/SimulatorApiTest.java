@@ -54,7 +54,7 @@ class SimulatorApiTest {
 
     @BeforeEach
     void defaults() {
-        Fixtures.Answer answer = api.post("api/reset", "{\"numSteps\": 1000, \"config\": {\"nLayer\": 1, \"nEmbd\": 16,"
+        Fixtures.Answer answer = api.post("api/reset", "{\"numSteps\": 1000, \"engine\": \"value\", \"config\": {\"nLayer\": 1, \"nEmbd\": 16,"
                 + " \"nHead\": 4, \"blockSize\": 16, \"learningRate\": 0.01, \"seed\": 42}}");
         assertEquals(200, answer.status(), answer.body());
     }
@@ -104,14 +104,24 @@ class SimulatorApiTest {
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"  \\n \\n\"}}", "holds no documents"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"ab\\u0007c\"}}", "control character U+0007"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\nab\\tc\"}}", "document 2"},
-            {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + "a".repeat(SimulatorSession.MAX_TEXT_CHARS + 1)
+            {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + "a".repeat(Limits.MAX_TEXT_CHARS + 1)
                     + "\"}}", "the limit is 1000000"},
-            {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + distinctCharacters(SimulatorSession.MAX_VOCAB + 1)
+            {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + distinctCharacters(Limits.MAX_VOCAB + 1)
                     + "\"}}", "201 different characters"},
         };
         for (String[] reset : resets) {
             cases.add(Arguments.of("api/reset", reset[0], reset[1]));
         }
+        cases.add(Arguments.of("api/reset", "{\"engine\": \"fast\"}", "The engine must be one of [array, value], got \"fast\""));
+        cases.add(Arguments.of("api/reset", "{\"engine\": 1}", "The engine must be a string"));
+        cases.add(Arguments.of("api/reset", "{\"config\": {\"nLayer\": 8, \"nEmbd\": 8, \"nHead\": 2, \"blockSize\": 8}}",
+                "Layers must be a whole number from 1 to 4 with the value engine, got 8"));
+        cases.add(Arguments.of("api/reset", "{\"engine\": \"array\", \"config\": {\"nLayer\": 9}}",
+                "Layers must be a whole number from 1 to 8 with the array engine, got 9"));
+        cases.add(Arguments.of("api/reset", "{\"engine\": \"array\", \"config\": {\"nLayer\": 8, \"nEmbd\": 128,"
+                + " \"nHead\": 8, \"blockSize\": 64}}", "and the simulator allows at most 6,500,000 with the array engine"));
+        cases.add(Arguments.of("api/reset", "{\"config\": {\"nHead\": 0}}", "Heads must be a whole number from 1 to 8"));
+        cases.add(Arguments.of("api/reset", "{\"config\": {\"nLayer\": 99999999999}}", "Layers must be a whole number"));
         cases.add(Arguments.of("api/stop", "{\"now\": true}", "unknown field \"now\""));
         return cases.stream();
     }
@@ -313,6 +323,45 @@ class SimulatorApiTest {
         } finally {
             Fixtures.resetToTheNames(api);
         }
+    }
+
+    @Test
+    void theArrayEngineTrainsLargerModelsAndStartsFromTheSameNumbers() {
+        JsonObject value = api.post("api/step", "{}").json();
+        assertEquals("value", value.get("engine").getAsString());
+        double firstLoss = value.getAsJsonArray("losses").get(0).getAsDouble();
+        JsonObject array = api.post("api/reset", "{\"engine\": \"array\"}").json();
+        assertEquals("array", array.get("engine").getAsString());
+        assertEquals("array", array.getAsJsonObject("config").get("engine").getAsString());
+        assertEquals(4192, array.getAsJsonObject("stats").get("numParams").getAsInt());
+        // The same seed draws the same weights, and the first loss is the same number.
+        JsonObject stepped = api.post("api/step", "{}").json();
+        assertEquals(firstLoss, stepped.getAsJsonArray("losses").get(0).getAsDouble(), 0.0);
+        double[] grads = doubles(api.get("api/weights?matrix=lm_head").json().getAsJsonArray("grads"));
+        assertTrue(Arrays.stream(grads).anyMatch(g -> g != 0), "the array engine's gradients are shown");
+        // Its attention too: after position 0, each of the 4 heads has one row, all its weight on BOS.
+        JsonArray heads = stepped.getAsJsonArray("attention").get(0).getAsJsonArray();
+        assertEquals(4, heads.size());
+        for (int h = 0; h < 4; h++) {
+            assertEquals(1.0, heads.get(h).getAsJsonArray().get(0).getAsJsonArray().get(0).getAsDouble(), 1e-6);
+        }
+        JsonObject two = api.post("api/step", "{\"mode\": \"document\"}").json();
+        JsonArray rows = two.getAsJsonArray("attention").get(0).getAsJsonArray().get(0).getAsJsonArray();
+        assertTrue(rows.size() >= 2, "a document step shows a row per position: " + rows);
+        for (int r = 0; r < rows.size(); r++) {
+            assertEquals(1.0, Arrays.stream(doubles(rows.get(r).getAsJsonArray())).sum(), 1e-6, "row " + r);
+        }
+        // A model the Value engine could not train live: 4 layers, embedding 64, block 32.
+        JsonObject large = api.post("api/reset", "{\"engine\": \"array\", \"config\": {\"nLayer\": 4,"
+                + " \"nEmbd\": 64, \"nHead\": 8, \"blockSize\": 32}}").json();
+        assertEquals(202_112, large.getAsJsonObject("stats").get("numParams").getAsInt());
+        JsonObject document = api.post("api/step", "{\"mode\": \"document\"}").json();
+        assertEquals(1, document.get("step").getAsInt());
+        assertTrue(Double.isFinite(document.getAsJsonArray("losses").get(0).getAsDouble()));
+        assertEquals(20, api.post("api/generate", "{\"temperature\": 0.5}").json().getAsJsonArray("samples").size());
+        // Reset without "engine" keeps the engine.
+        assertEquals("array", api.post("api/reset", "{\"config\": {\"nLayer\": 1, \"nEmbd\": 16, \"nHead\": 4,"
+                + " \"blockSize\": 16}}").json().get("engine").getAsString());
     }
 
     @Test

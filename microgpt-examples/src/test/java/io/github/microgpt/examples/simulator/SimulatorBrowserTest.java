@@ -186,6 +186,94 @@ class SimulatorBrowserTest {
         assertEquals("Generation", mode());
     }
 
+    /** The window widths the sample list must fit at: wide, the widths around the one-column switch, a phone. */
+    private static final List<Integer> WIDTHS = List.of(1920, 1440, 1280, 1101, 1099, 800, 600, 420, 360);
+
+    @Test
+    void longSamplesStayInsideTheirOwnBoxAtEveryWidth() throws IOException {
+        // Documents much longer than the block size: an untrained model rarely draws BOS, so most of
+        // its samples run to the block size of 32 characters.
+        String text = String.join("\\n", Stream.of("abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba",
+                "thequickbrownfoxjumpsoverthelazydog").map(d -> d + d).toList());
+        Fixtures.Answer reset = api.post("api/reset", "{\"config\": {\"blockSize\": 32, \"nEmbd\": 16, \"nHead\": 4,"
+                + " \"nLayer\": 1}, \"dataset\": {\"source\": \"text\", \"name\": \"long.txt\", \"text\": \"" + text + "\"}}");
+        assertEquals(200, reset.status(), reset.body());
+        try {
+            driver.navigate().refresh();
+            waitFor("the page", d -> text("num-docs").equals("3"));
+            WebElement temperature = driver.findElement(By.id("temperature"));
+            ((JavascriptExecutor) driver).executeScript("arguments[0].value = '1.5';"
+                    + " arguments[0].dispatchEvent(new Event('input'));", temperature);
+            click("btn-generate");
+            waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
+            List<String> samples = driver.findElements(By.cssSelector("#samples li")).stream()
+                    .map(li -> li.getDomProperty("textContent")).toList();
+            long longOnes = samples.stream().filter(sample -> sample.length() >= 24).count();
+            assertTrue(longOnes >= 3, "the check needs long samples; got " + samples);
+            for (int width : WIDTHS) {
+                // The page at that width: in a frame of that width, whose own viewport the page's
+                // layout follows (a browser window cannot be made as narrow as a phone).
+                String frame = "at-" + width;
+                ((JavascriptExecutor) driver).executeScript("const f = document.createElement('iframe');"
+                        + " f.id = arguments[0]; f.style.width = arguments[1] + 'px'; f.style.height = '1700px';"
+                        + " f.style.border = '0'; f.src = location.href; document.body.appendChild(f);",
+                        frame, width);
+                waitFor("the page in a frame " + width + " px wide", d -> (Boolean) ((JavascriptExecutor) d).executeScript(
+                        "const doc = document.getElementById(arguments[0]).contentDocument;"
+                                + " return doc !== null && doc.defaultView.innerWidth === arguments[1]"
+                                + " && doc.querySelectorAll('#samples li').length === 20;", frame, width));
+                @SuppressWarnings("unchecked")
+                List<String> problems = (List<String>) ((JavascriptExecutor) driver).executeScript(SAMPLE_BOXES, frame);
+                assertEquals(List.of(), problems, "at a width of " + width + " px");
+                if (width == 1101 || width == 360) {
+                    ((JavascriptExecutor) driver).executeScript("document.getElementById(arguments[0]).contentDocument"
+                            + ".getElementById('h-samples').scrollIntoView();", frame);
+                    screenshot("samples-" + width + ".png");
+                }
+                ((JavascriptExecutor) driver).executeScript("document.getElementById(arguments[0]).remove();", frame);
+            }
+        } finally {
+            Fixtures.resetToTheNames(api);
+            Fixtures.Answer defaults = api.post("api/reset", "{\"config\": {\"blockSize\": 16, \"nEmbd\": 16,"
+                    + " \"nHead\": 4, \"nLayer\": 1}}");
+            assertEquals(200, defaults.status(), defaults.body());
+        }
+    }
+
+    /**
+     * Every sample's text lies inside its own item's box, no item is split over two columns, no
+     * two items overlap, and every item lies inside the list: the problems found, as sentences.
+     * The argument is the id of the frame that holds the page.
+     */
+    private static final String SAMPLE_BOXES = """
+            const doc = document.getElementById(arguments[0]).contentDocument;
+            const list = doc.getElementById('samples');
+            const items = [...list.querySelectorAll('li')];
+            const problems = [];
+            const outer = list.getBoundingClientRect();
+            const boxes = items.map(li => li.getBoundingClientRect());
+            items.forEach((li, i) => {
+              const box = boxes[i];
+              const name = '"' + li.textContent + '"';
+              if (li.getClientRects().length > 1) problems.push(name + ' is split over two columns');
+              const range = doc.createRange();
+              range.selectNodeContents(li);
+              for (const r of range.getClientRects()) {
+                if (r.left < box.left - 0.5 || r.right > box.right + 0.5) {
+                  problems.push(name + ' runs out of its box (' + Math.round(r.right - box.right) + ' px)');
+                }
+              }
+              if (box.left < outer.left - 0.5 || box.right > outer.right + 0.5) problems.push(name + ' leaves the list');
+              for (let j = 0; j < i; j++) {
+                const o = boxes[j];
+                if (box.left < o.right - 0.5 && o.left < box.right - 0.5 && box.top < o.bottom - 0.5 && o.top < box.bottom - 0.5) {
+                  problems.push(name + ' overlaps "' + items[j].textContent + '"');
+                }
+              }
+            });
+            return problems;
+            """;
+
     @Test
     void genStepDrawsOneTokenInGenerationMode() {
         click("btn-genstep");
@@ -224,6 +312,35 @@ class SimulatorBrowserTest {
         assertTrue(text("error-text").contains("must be divisible by Heads"), text("error-text"));
         screenshot("error.png");
         assertEquals("4", String.valueOf(api.state().getAsJsonObject("config").get("nHead").getAsInt()));
+    }
+
+    @Test
+    void theArrayEngineTrainsAModelTooLargeForTheValueEngine() throws IOException {
+        try {
+            driver.findElement(By.cssSelector("#setup summary")).click();
+            assertEquals("value", new Select(driver.findElement(By.id("cfg-engine"))).getFirstSelectedOption()
+                    .getDomProperty("value"));
+            new Select(driver.findElement(By.id("cfg-engine"))).selectByValue("array");
+            type("cfg-layers", "4");
+            type("cfg-embd", "64");
+            type("cfg-heads", "8");
+            type("cfg-block", "32");
+            click("btn-reset");
+            waitFor("the array engine's model", d -> text("num-params").equals("202,112"));
+            assertEquals("array", api.state().get("engine").getAsString());
+            click("btn-step");
+            waitFor("step 1", d -> text("step-counter").equals("Step: 1 / 1000"));
+            waitFor("the weights of step 1", d -> text("weights-count").equals("202,112 parameters in 27 matrices · step 1"));
+            // The array engine reports its attention too: one heatmap per head of the layer shown.
+            waitFor("8 heatmaps", d -> driver.findElements(By.cssSelector("#attn-grid canvas")).size() == 8);
+            click("btn-generate");
+            waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
+            screenshot("array-engine.png");
+        } finally {
+            Fixtures.Answer defaults = api.post("api/reset", "{\"engine\": \"value\", \"config\": {\"blockSize\": 16,"
+                    + " \"nEmbd\": 16, \"nHead\": 4, \"nLayer\": 1}}");
+            assertEquals(200, defaults.status(), defaults.body());
+        }
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.ResumedTraining;
 import io.github.microgpt.examples.cli.CliContext;
 import io.github.microgpt.examples.cli.MicrogptCommand;
+import io.github.microgpt.model.BigramModel;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.random.PythonRandom;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Save model and Load model over the HTTP API: what is written, what comes back (bit for bit),
@@ -61,8 +63,10 @@ class SimulatorCheckpointTest {
         server.close();
     }
 
-    @Test
-    void saveThenLoadRestoresTheWeightsBitForBitAndTheRunGoesOnAsIfNeverInterrupted() throws IOException {
+    @ParameterizedTest(name = "{0} engine")
+    @ValueSource(strings = {"value", "array"})
+    void saveThenLoadRestoresTheWeightsBitForBitAndTheRunGoesOnAsIfNeverInterrupted(String engine) throws IOException {
+        assertEquals(engine, ok(api.post("api/reset", "{\"engine\": \"" + engine + "\"}")).get("engine").getAsString());
         for (int i = 0; i < 4; i++) {
             ok(api.post("api/step", "{\"mode\": \"position\"}"));
         }
@@ -187,6 +191,18 @@ class SimulatorCheckpointTest {
         double[] weights = weights();
         assertError(api.post("api/load", "{\"name\": \"deep\"}"), 400,
                 "cannot load \"deep\": its model (layers 5, embedding size 4, heads 1, block size 4) is outside");
+        assertUnchanged(before, weights);
+    }
+
+    @Test
+    void aModelOfTheProgressionOtherThanTheGptIsRefused() throws IOException {
+        Tokenizer tokenizer = Tokenizer.ofCharacters("ab");
+        Checkpoint.save(checkpoints.resolve("bigram"), BigramModel.create(new GptConfig(1, 4, 1, 4, 0.08),
+                tokenizer.vocabSize(), new PythonRandom(1)), tokenizer);
+        JsonObject before = api.state();
+        double[] weights = weights();
+        assertError(api.post("api/load", "{\"name\": \"bigram\"}"), 400,
+                "cannot load \"bigram\": it holds a bigram model, and the simulator trains the GPT");
         assertUnchanged(before, weights);
     }
 

@@ -92,6 +92,28 @@ class SimulatorCommandTest {
     }
 
     @Test
+    void aPipeIsNotADataFileAndIsRefusedAtOnce() throws Exception {
+        Path fifo = dir.resolve("names.fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo made the pipe");
+        // Nobody writes to the pipe: reading it would wait forever.
+        assertEquals(2, run("--port", "0", "--data", fifo.toString()));
+        assertUsageError("is not a regular file (a pipe, device or socket)");
+    }
+
+    @Test
+    void aDataFileLargerThanTheLimitIsRefusedWithoutReadingIt() throws IOException {
+        Path huge = dir.resolve("huge.txt");
+        try (var file = java.nio.channels.FileChannel.open(huge, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            // A sparse file: it takes no disk space, but says it is one byte over the limit.
+            file.write(java.nio.ByteBuffer.wrap(new byte[] {'a'}), SimulatorCommand.MAX_DATA_BYTES);
+        }
+        assertEquals(2, run("--port", "0", "--data", huge.toString()));
+        assertUsageError("is 67,108,865 bytes; the simulator takes at most 67,108,864 (64 MiB)");
+    }
+
+    @Test
     void aCheckpointFolderThatIsAFileIsAUsageError() throws IOException {
         Path file = Files.writeString(dir.resolve("models"), "not a folder");
         assertEquals(2, run("--port", "0", "--checkpoints", file.toString()));

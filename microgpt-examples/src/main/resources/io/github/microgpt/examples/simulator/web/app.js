@@ -161,6 +161,7 @@ async function reset() {
   }
   const body = {
     numSteps: numSteps(),
+    engine: $("cfg-engine").value,
     config: {
       nLayer: $("cfg-layers").value.trim(),
       nEmbd: $("cfg-embd").value.trim(),
@@ -306,6 +307,7 @@ function render() {
 function fillSettings(s) {
   view.filledEpoch = s.epoch;
   if (document.activeElement !== $("num-steps")) $("num-steps").value = s.config.numSteps;
+  $("cfg-engine").value = s.engine;
   $("cfg-layers").value = s.config.nLayer;
   $("cfg-embd").value = s.config.nEmbd;
   $("cfg-heads").value = s.config.nHead;

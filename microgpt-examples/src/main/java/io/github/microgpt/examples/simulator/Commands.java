@@ -1,0 +1,278 @@
+package io.github.microgpt.examples.simulator;
+
+import io.github.microgpt.model.Engine;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.text.Documents;
+import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.TrainingDivergedException;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+
+/**
+ * What each button of the page does: Step Fwd, Run, Stop, Reset, Gen Step, Generate, Save model
+ * and Load model. Each command checks its request first, then makes its change through
+ * {@link SimulatorSession#change}, which carries it out under the session's lock and publishes
+ * the new state. A refused command (400 for a bad value, 409 for a command that does not fit the
+ * moment) leaves the session as it was.
+ */
+final class Commands {
+
+    private final SimulatorSession session;
+    private final RunCheckpoints checkpoints;
+
+    /**
+     * Commands over a session.
+     *
+     * @param session the session
+     */
+    Commands(SimulatorSession session) {
+        this.session = session;
+        this.checkpoints = new RunCheckpoints(session.checkpoints());
+    }
+
+    /**
+     * Step Fwd: one training step, of one position ({@code "mode": "position"}, the default) or
+     * one document ({@code "document"}).
+     *
+     * @param request the mode, and Num steps if it is to change
+     * @return the state after the step
+     * @throws ApiException 400 for a bad value, 409 if a run is in progress, all steps are done or
+     *     the step diverged
+     */
+    Snapshot step(Requests.Step request) {
+        return session.change(s -> {
+            applyNumSteps(s, request.numSteps());
+            requireUnfinished(s);
+            s.note(null);
+            try {
+                s.run().step(request.stepMode());
+            } catch (TrainingDivergedException e) {
+                s.note(diverged(e));
+                throw new SimulatorSession.RefusedAfterChange(ApiException.conflict(diverged(e)));
+            }
+        });
+    }
+
+    /**
+     * Run: trains on the session's worker thread until Num steps is reached or Stop is pressed.
+     * Returns at once.
+     *
+     * @param request the mode, and Num steps if it is to change
+     * @return the state as the run starts
+     * @throws ApiException 400 for a bad value, 409 if a run is in progress or all steps are done
+     */
+    Snapshot run(Requests.Step request) {
+        return session.change(s -> {
+            applyNumSteps(s, request.numSteps());
+            requireUnfinished(s);
+            s.note(null);
+            s.startRun(request.stepMode());
+        });
+    }
+
+    /**
+     * Stop: ends a run after the step in progress and waits until it has ended.
+     *
+     * @param request no fields
+     * @return the state after the run
+     */
+    Snapshot stop(Requests.None request) {
+        return session.stop();
+    }
+
+    /**
+     * Reset: a new model and optimizer from the dataset and configuration given (or the current
+     * ones), with the log, the counter and the samples cleared. Every value is checked before
+     * anything changes.
+     *
+     * @param request the new Num steps, configuration and dataset, each optional
+     * @return the state of the new model
+     * @throws ApiException 400 for a bad value, 409 if a run is in progress
+     */
+    Snapshot reset(Requests.Reset request) {
+        return session.change(s -> {
+            Settings next = settings(s.settings(), request);
+            s.note(null);
+            s.install(next, ModelRun.create(next, null, s.afterStepHook()));
+        });
+    }
+
+    /**
+     * Gen Step: draws one token of the current sample, starting a new sample when there is none.
+     *
+     * @param request the temperature
+     * @return the state after the token
+     * @throws ApiException 400 for a bad temperature, 409 if a run is in progress
+     */
+    Snapshot genStep(Requests.GenStep request) {
+        return session.change(s -> s.run().genStep(request.temperature()));
+    }
+
+    /**
+     * Generate: draws {@code count} (20 by default) whole samples at the given temperature. They
+     * replace the samples shown.
+     *
+     * @param request the temperature and the count
+     * @return the state with the samples
+     * @throws ApiException 400 for a bad value, 409 if a run is in progress
+     */
+    Snapshot generate(Requests.Generate request) {
+        int count = request.count() == null ? 20 : request.count().intValue();
+        return session.change(s -> s.run().generate(count, request.temperature()));
+    }
+
+    /**
+     * Save model: writes the current run as a checkpoint ({@link RunCheckpoints#save}). The
+     * session does not change, except for the note on the page.
+     *
+     * @param request the name
+     * @return the state, with a note naming the checkpoint
+     * @throws ApiException 400 for a bad name; 409 if a run is in progress or a folder of that
+     *     name exists that is not a checkpoint; 500 if the disk refuses the write
+     */
+    Snapshot save(Requests.Named request) {
+        return session.change(s -> s.note(checkpoints.save(s.run(), s.settings(), request.name())));
+    }
+
+    /**
+     * Load model: replaces the run with one rebuilt from a checkpoint ({@link RunCheckpoints#load}),
+     * as Reset replaces it with a new one.
+     *
+     * @param request the name
+     * @return the state of the loaded model
+     * @throws ApiException 400 for a bad name or a checkpoint that cannot be loaded, 404 if there is
+     *     none of that name, 409 if a run is in progress
+     */
+    Snapshot load(Requests.Named request) {
+        return session.change(s -> {
+            RunCheckpoints.Loaded loaded = checkpoints.load(request.name(), s.settings(), s.afterStepHook());
+            s.note(loaded.message());
+            s.install(loaded.settings(), loaded.run());
+        });
+    }
+
+    // ------------------------------------------------------------------------------ checks
+
+    static String diverged(TrainingDivergedException e) {
+        return e.getMessage() + ". The step was not applied: lower the learning rate and press Reset";
+    }
+
+    private static void requireUnfinished(SimulatorSession s) {
+        if (s.run().trainer().isFinished()) {
+            throw ApiException.conflict("all " + s.run().trainer().totalSteps()
+                    + " steps are done: press Reset to train a new model (Num steps is applied on Reset)");
+        }
+    }
+
+    /**
+     * Num steps sets the learning-rate schedule of the whole run, so it can change only while no
+     * step has been made: then the trainer is remade for the new length, over the same untouched
+     * model and optimizer.
+     */
+    private static void applyNumSteps(SimulatorSession s, Long requested) {
+        ModelRun run = s.run();
+        if (requested == null || requested == run.trainer().totalSteps()) {
+            return;
+        }
+        int numSteps = requested.intValue();
+        if (run.trainer().stepsDone() > 0) {
+            throw ApiException.badRequest("Num steps is " + run.trainer().totalSteps()
+                    + " for this run: it sets the learning-rate schedule, so it can change only before the first"
+                    + " step. Press Reset to start a run of " + numSteps + " steps");
+        }
+        s.setSettings(s.settings().withNumSteps(numSteps));
+        run.setNumSteps(numSteps);
+    }
+
+    /** The settings of a Reset: the request's values over the current ones, all checked. */
+    private Settings settings(Settings current, Requests.Reset request) {
+        int numSteps = request.numSteps() == null ? current.numSteps() : request.numSteps().intValue();
+        Engine engine = request.engine() == null ? current.engine() : Engine.fromId(request.engine());
+        Limits.Model limits = Limits.of(engine);
+        GptConfig config = current.config();
+        double learningRate = current.learningRate();
+        long seed = current.seed();
+        Requests.Config c = request.config();
+        if (c != null) {
+            long nLayer = c.nLayer() == null ? config.nLayer() : c.nLayer();
+            long nEmbd = c.nEmbd() == null ? config.nEmbd() : c.nEmbd();
+            long nHead = c.nHead() == null ? config.nHead() : c.nHead();
+            long blockSize = c.blockSize() == null ? config.blockSize() : c.blockSize();
+            limits.checkShape(nLayer, nEmbd, nHead, blockSize);
+            learningRate = c.learningRate() == null ? learningRate : c.learningRate();
+            seed = c.seed() == null ? seed : c.seed();
+            config = new GptConfig((int) nLayer, (int) nEmbd, (int) nHead, (int) blockSize, config.initStd());
+        }
+        List<String> documents = current.documents();
+        String source = current.source();
+        String name = current.name();
+        Requests.Dataset d = request.dataset();
+        String chosen = d == null || d.source() == null ? "current" : d.source();
+        switch (chosen) {
+            case "embedded" -> {
+                try {
+                    documents = checkDocuments(session.embeddedNames().get());
+                } catch (RuntimeException e) {
+                    throw new ApiException(500, "the embedded names cannot be read: " + e.getMessage());
+                }
+                source = "embedded";
+                name = "embedded names";
+            }
+            case "text" -> {
+                if (d.text() == null) {
+                    throw ApiException.badRequest("the dataset text is missing");
+                }
+                name = d.name() == null || d.name().isBlank() ? "pasted text" : d.name();
+                documents = checkDocuments(Documents.parse(d.text()));
+                source = "text";
+            }
+            default -> {
+                // the current dataset
+            }
+        }
+        limits.check(config, Tokenizer.fromDocuments(documents).vocabSize());
+        return new Settings(documents, source, name, engine, config, learningRate, seed, numSteps);
+    }
+
+    /**
+     * Checks that a dataset can be trained on and shown: at least one document, none longer than
+     * {@value Limits#MAX_DOCUMENT_CHARS} characters, no control characters, a vocabulary of at
+     * most {@value Limits#MAX_VOCAB} characters.
+     *
+     * @param documents the documents
+     * @return the same documents
+     * @throws ApiException (400) naming the first document that does not fit, and why
+     */
+    static List<String> checkDocuments(List<String> documents) {
+        if (documents.isEmpty()) {
+            throw ApiException.badRequest("the dataset holds no documents: every line is empty or blank");
+        }
+        TreeSet<Integer> characters = new TreeSet<>();
+        for (int i = 0; i < documents.size(); i++) {
+            String document = documents.get(i);
+            int length = document.codePointCount(0, document.length());
+            if (length > Limits.MAX_DOCUMENT_CHARS) {
+                throw ApiException.badRequest(String.format(Locale.ROOT, "document %d (line %d of the documents)"
+                        + " is %,d characters long; the simulator takes documents of at most %,d characters (one"
+                        + " name, word or short line per document; the model reads at most its block size of"
+                        + " them)", i + 1, i + 1, length, Limits.MAX_DOCUMENT_CHARS));
+            }
+            for (int j = 0; j < document.length(); ) {
+                int codePoint = document.codePointAt(j);
+                if (Character.isISOControl(codePoint) || Character.getType(codePoint) == Character.SURROGATE) {
+                    throw ApiException.badRequest(String.format(Locale.ROOT,
+                            "document %d (line %d of the documents) holds the control character U+%04X;"
+                                    + " use plain text, one document per line", i + 1, i + 1, codePoint));
+                }
+                characters.add(codePoint);
+                j += Character.charCount(codePoint);
+            }
+        }
+        if (characters.size() > Limits.MAX_VOCAB) {
+            throw ApiException.badRequest("the dataset has " + characters.size()
+                    + " different characters; the simulator takes at most " + Limits.MAX_VOCAB);
+        }
+        return documents;
+    }
+}

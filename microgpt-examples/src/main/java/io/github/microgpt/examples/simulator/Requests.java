@@ -1,0 +1,333 @@
+package io.github.microgpt.examples.simulator;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
+import io.github.microgpt.train.StepMode;
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The bodies of the API's requests, as records that Gson fills in, read strictly: unknown fields,
+ * wrong types and values out of range are refused with an {@link ApiException} (HTTP 400) whose
+ * message names the field as the page labels it. Numbers may arrive as JSON numbers or as strings
+ * holding a number, since the page passes on what the person typed and leaves the judging to the
+ * server. A field that is missing or {@code null} is {@code null} in the record.
+ */
+final class Requests {
+
+    /**
+     * Step Fwd and Run.
+     *
+     * @param mode {@code "position"} (the default) or {@code "document"}
+     * @param numSteps the length of the run, if it is to change
+     */
+    record Step(String mode, Long numSteps) {
+        Step {
+            choice(mode, "The step mode", Set.of("position", "document"));
+        }
+
+        /** The kind of step asked for. */
+        StepMode stepMode() {
+            return "document".equals(mode) ? StepMode.DOCUMENT : StepMode.POSITION;
+        }
+    }
+
+    /**
+     * Reset.
+     *
+     * @param numSteps the length of the new run, or {@code null} to keep it
+     * @param engine {@code "value"} or {@code "array"}, or {@code null} to keep the engine
+     * @param config the new model's shape, or {@code null} to keep it
+     * @param dataset the new dataset, or {@code null} to keep it
+     */
+    record Reset(Long numSteps, String engine, Config config, Dataset dataset) {
+        Reset {
+            choice(engine, "The engine", Set.of("value", "array"));
+        }
+    }
+
+    /**
+     * The shape of a model and how it learns; each field {@code null} keeps the current value.
+     *
+     * @param nLayer the number of layers
+     * @param nEmbd the embedding size
+     * @param nHead the number of heads
+     * @param blockSize the block size
+     * @param learningRate Adam's base learning rate
+     * @param seed the random seed
+     */
+    record Config(Long nLayer, Long nEmbd, Long nHead, Long blockSize, Double learningRate, Long seed) {
+    }
+
+    /**
+     * Where the documents come from.
+     *
+     * @param source {@code "current"} (the default), {@code "embedded"} or {@code "text"}
+     * @param text the documents, one a line (for {@code "text"})
+     * @param name a name for them, shown on the page
+     */
+    record Dataset(String source, String text, String name) {
+        Dataset {
+            choice(source, "The dataset", Set.of("current", "embedded", "text"));
+            length(text, "The dataset text", Limits.MAX_TEXT_CHARS);
+            length(name, "The dataset name", Limits.MAX_DATASET_NAME_CHARS);
+        }
+    }
+
+    /**
+     * Gen Step.
+     *
+     * @param temperature the sampling temperature (required)
+     */
+    record GenStep(Double temperature) {
+        GenStep {
+            required(temperature, "Temperature is missing");
+        }
+    }
+
+    /**
+     * Generate.
+     *
+     * @param temperature the sampling temperature (required)
+     * @param count how many samples, 20 if {@code null}
+     */
+    record Generate(Double temperature, Long count) {
+        Generate {
+            required(temperature, "Temperature is missing");
+        }
+    }
+
+    /**
+     * Save and Load.
+     *
+     * @param name the checkpoint's name (required; {@link CheckpointStore#check} says which)
+     */
+    record Named(String name) {
+        Named {
+            required(name, "the checkpoint name is missing");
+            length(name, "The checkpoint name", 200);
+            CheckpointStore.check(name);
+        }
+    }
+
+    /** Stop: no fields. */
+    record None() {
+    }
+
+    /** Each number field of every request, by its place in the body, with its range. */
+    private static final Map<String, Limits.Range> NUMBERS = Map.ofEntries(
+            Map.entry("numSteps", Limits.NUM_STEPS),
+            Map.entry("temperature", Limits.TEMPERATURE),
+            Map.entry("count", Limits.SAMPLE_COUNT),
+            // The shape's ranges depend on the engine: Reset checks them (Limits.Model).
+            Map.entry("config.nLayer", Limits.Range.anyWhole("Layers")),
+            Map.entry("config.nEmbd", Limits.Range.anyWhole("Embedding size")),
+            Map.entry("config.nHead", Limits.Range.anyWhole("Heads")),
+            Map.entry("config.blockSize", Limits.Range.anyWhole("Block size")),
+            Map.entry("config.learningRate", Limits.LEARNING_RATE),
+            Map.entry("config.seed", Limits.SEED));
+    /** Each text field, by its place in the body, with its label. */
+    private static final Map<String, String> TEXTS = Map.of(
+            "mode", "The step mode",
+            "engine", "The engine",
+            "dataset.source", "The dataset",
+            "dataset.text", "The dataset text",
+            "dataset.name", "The dataset name",
+            "name", "The checkpoint name");
+
+    private static final Gson GSON = new GsonBuilder()
+            .registerTypeAdapter(Long.class, new WholeNumber().nullSafe())
+            .registerTypeAdapter(Double.class, new Decimal().nullSafe())
+            .registerTypeAdapter(String.class, new Text().nullSafe())
+            .create();
+
+    private Requests() {
+    }
+
+    /**
+     * Reads a body into its record. An empty body is an empty object.
+     *
+     * @param body the text of the body
+     * @param type the record
+     * @param <T> its type
+     * @return the request
+     * @throws ApiException (400) if the body is not a JSON object of that record's fields, or a
+     *     value is of the wrong type or out of range
+     */
+    static <T extends Record> T read(String body, Class<T> type) {
+        JsonElement element;
+        if (body.isBlank()) {
+            element = new JsonObject();
+        } else {
+            try {
+                element = JsonParser.parseString(body);
+            } catch (JsonParseException e) {
+                throw ApiException.badRequest("the request body is not valid JSON");
+            }
+        }
+        if (!element.isJsonObject()) {
+            throw ApiException.badRequest("the request body must be a JSON object");
+        }
+        checkFields(element.getAsJsonObject(), type, "the request");
+        try {
+            return GSON.fromJson(element, type);
+        } catch (RuntimeException e) {
+            // Gson passes on what an adapter threw, and wraps what a record's constructor threw.
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof ApiException refusal) {
+                    throw refusal;
+                }
+            }
+            throw ApiException.badRequest("the request body does not fit: " + e.getMessage());
+        }
+    }
+
+    /** Refuses fields the record does not have, and nested records that are not JSON objects. */
+    private static void checkFields(JsonObject object, Class<?> type, String where) {
+        Map<String, RecordComponent> components = Arrays.stream(type.getRecordComponents())
+                .collect(Collectors.toMap(RecordComponent::getName, c -> c));
+        for (Map.Entry<String, JsonElement> field : object.entrySet()) {
+            RecordComponent component = components.get(field.getKey());
+            if (component == null) {
+                throw ApiException.badRequest(where + " has an unknown field \"" + field.getKey() + "\"; the fields are "
+                        + new TreeSet<>(components.keySet()));
+            }
+            JsonElement value = field.getValue();
+            if (component.getType().isRecord() && !value.isJsonNull()) {
+                if (!value.isJsonObject()) {
+                    throw ApiException.badRequest("\"" + field.getKey() + "\" must be a JSON object");
+                }
+                checkFields(value.getAsJsonObject(), component.getType(), "\"" + field.getKey() + "\"");
+            }
+        }
+    }
+
+    private static void choice(String value, String label, Set<String> choices) {
+        if (value != null && !choices.contains(value)) {
+            throw ApiException.badRequest(label + " must be one of " + new TreeSet<>(choices) + ", got \""
+                    + (value.length() > 100 ? value.substring(0, 100) + "…" : value) + "\"");
+        }
+    }
+
+    private static void length(String value, String label, int maxLength) {
+        if (value != null && value.length() > maxLength) {
+            throw ApiException.badRequest(label + " is " + value.length() + " characters long; the limit is "
+                    + maxLength);
+        }
+    }
+
+    private static void required(Object value, String missing) {
+        if (value == null) {
+            throw ApiException.badRequest(missing);
+        }
+    }
+
+    /** The place of the value the reader is at, as in {@code config.nLayer}. */
+    private static String field(JsonReader in) {
+        String path = in.getPath();
+        return path.startsWith("$.") ? path.substring(2) : path;
+    }
+
+    /** A number as sent: a JSON number or a string holding one (no NaN, infinity or hex). */
+    private static BigDecimal number(JsonElement element) {
+        if (!element.isJsonPrimitive() || element.getAsJsonPrimitive().isBoolean()) {
+            return null;
+        }
+        String text = element.getAsString().strip();
+        if (text.isEmpty() || text.length() > 40) {
+            return null;
+        }
+        try {
+            return new BigDecimal(text);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static Limits.Range range(JsonReader in) {
+        Limits.Range range = NUMBERS.get(field(in));
+        if (range == null) {
+            throw new IllegalStateException("no range for the number field " + field(in));
+        }
+        return range;
+    }
+
+    /** Whole numbers in their range. */
+    private static final class WholeNumber extends TypeAdapter<Long> {
+        @Override
+        public Long read(JsonReader in) throws IOException {
+            Limits.Range range = range(in);
+            JsonElement element = JsonParser.parseReader(in);
+            BigDecimal number = number(element);
+            if (number == null) {
+                throw range.refuse(element.toString());
+            }
+            long value;
+            try {
+                value = number.stripTrailingZeros().longValueExact();
+            } catch (ArithmeticException e) {
+                throw range.refuse(element.toString());
+            }
+            if (!range.contains(value)) {
+                throw range.refuse(element.toString());
+            }
+            return value;
+        }
+
+        @Override
+        public void write(JsonWriter out, Long value) {
+            throw new UnsupportedOperationException("requests are only read");
+        }
+    }
+
+    /** Finite numbers in their range. */
+    private static final class Decimal extends TypeAdapter<Double> {
+        @Override
+        public Double read(JsonReader in) throws IOException {
+            Limits.Range range = range(in);
+            JsonElement element = JsonParser.parseReader(in);
+            BigDecimal number = number(element);
+            if (number == null || !range.contains(number.doubleValue())) {
+                throw range.refuse(element.toString());
+            }
+            return number.doubleValue();
+        }
+
+        @Override
+        public void write(JsonWriter out, Double value) {
+            throw new UnsupportedOperationException("requests are only read");
+        }
+    }
+
+    /** Strings only (Gson would otherwise take a number or a boolean as its text). */
+    private static final class Text extends TypeAdapter<String> {
+        @Override
+        public String read(JsonReader in) throws IOException {
+            String label = TEXTS.getOrDefault(field(in), "\"" + field(in) + "\"");
+            if (in.peek() != JsonToken.STRING) {
+                in.skipValue();
+                throw ApiException.badRequest(label + " must be a string");
+            }
+            return in.nextString();
+        }
+
+        @Override
+        public void write(JsonWriter out, String value) {
+            throw new UnsupportedOperationException("requests are only read");
+        }
+    }
+}

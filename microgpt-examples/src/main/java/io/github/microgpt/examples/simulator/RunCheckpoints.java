@@ -1,0 +1,273 @@
+package io.github.microgpt.examples.simulator;
+
+import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.checkpoint.CheckpointException;
+import io.github.microgpt.checkpoint.DataFingerprint;
+import io.github.microgpt.checkpoint.TrainingRun;
+import io.github.microgpt.checkpoint.TrainingState;
+import io.github.microgpt.model.Architecture;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.text.DataSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * Save and Load: a session's run written as a {@link Checkpoint} in the {@link CheckpointStore},
+ * and a run rebuilt from one, with the policy of when a loaded run continues exactly and when
+ * only the model comes back.
+ */
+final class RunCheckpoints {
+
+    /** The checkpoint metadata of the seed the documents were shuffled with, as 'microgpt train' writes it. */
+    static final String SEED_KEY = "seed";
+    /** The checkpoint metadata of the dataset's source ("embedded", "file", "text"). */
+    static final String SOURCE_KEY = "simulator.dataset.source";
+    /** The checkpoint metadata of the dataset's readable name. */
+    static final String DATASET_KEY = "simulator.dataset.name";
+
+    private final CheckpointStore store;
+
+    /**
+     * Saves in and loads from a store.
+     *
+     * @param store the directory of the checkpoints
+     */
+    RunCheckpoints(CheckpointStore store) {
+        this.store = store;
+    }
+
+    /**
+     * Writes a run as the checkpoint {@code name}, through {@link Checkpoint#save}, atomically (a
+     * crash leaves the old checkpoint or the new one, never half of one), replacing a checkpoint
+     * of that name. It holds the weights, the configuration and the vocabulary, and the training
+     * state: Adam's moments, the step and position in the run, the random generator, a
+     * fingerprint of the documents in training order, and as metadata the seed and the dataset's
+     * name, so that {@link #load} can continue the run exactly.
+     *
+     * @param run the run
+     * @param settings its settings
+     * @param name a valid checkpoint name
+     * @return the note for the page
+     * @throws ApiException 409 if a folder of that name exists that is not a checkpoint; 500 if
+     *     the disk refuses the write
+     */
+    String save(ModelRun run, Settings settings, String name) {
+        Path target = store.resolve(name);
+        boolean replacing = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+        try {
+            try {
+                Checkpoint.checkSaveTarget(target);
+            } catch (CheckpointException e) {
+                throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
+            }
+            TrainingState state = TrainingState.capture(run.trainer(), run.random, run.stepModeOfTheRun(),
+                    trainingRun(settings), null, metadata(settings));
+            Checkpoint.save(target, run.model, run.tokenizer, state);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
+        } catch (IOException e) {
+            throw new ApiException(500, "cannot save as \"" + name + "\": " + e.getMessage());
+        }
+        return "Saved the model as \"" + name + "\" (step " + run.trainer().stepsDone() + " of "
+                + run.trainer().totalSteps() + (replacing ? ", replacing the earlier one" : "") + ") in "
+                + store.directory();
+    }
+
+    /**
+     * How the run's documents were put in training order, as the one resume protocol records it
+     * for the command line and the simulator alike: the seed, and the embedded names or documents
+     * given to the simulator (a file's path is not known here, only its name).
+     */
+    private static TrainingRun trainingRun(Settings settings) {
+        DataSource data = settings.source().equals("embedded") ? DataSource.embedded()
+                : DataSource.given(settings.name());
+        return new TrainingRun(settings.seed(), data);
+    }
+
+    private static Map<String, String> metadata(Settings settings) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        // "seed" as 'microgpt train --save' writes it: how the documents were shuffled.
+        metadata.put(SEED_KEY, Long.toString(settings.seed()));
+        if (settings.source().equals("embedded")) {
+            // So that 'microgpt train --resume' finds the documents of a run saved here.
+            metadata.put("data", "embedded");
+        }
+        metadata.put(SOURCE_KEY, settings.source());
+        metadata.put(DATASET_KEY, settings.name());
+        return metadata;
+    }
+
+    /**
+     * A loaded run: its settings, the run, and the note for the page.
+     *
+     * @param settings the settings the run was rebuilt with
+     * @param run the run
+     * @param message what came back, and why
+     */
+    record Loaded(Settings settings, ModelRun run, String message) {
+    }
+
+    /**
+     * Rebuilds a run from the checkpoint {@code name}, as Reset builds a new one: new optimizer,
+     * trainer and sampler, an empty log. The dataset stays the session's, and it must fit the
+     * checkpoint's vocabulary (every character of every document a token of the model);
+     * otherwise Load is refused, since the model could neither train on nor be shown the
+     * characters it has no token for.
+     *
+     * <p>Two cases:
+     * <ul>
+     *   <li><b>The run continues.</b> If the checkpoint holds a training state and the session's
+     *       dataset, shuffled with the checkpoint's seed, is exactly the one it was trained on
+     *       (same {@link DataFingerprint}), everything comes back: the weights, Adam's moments
+     *       and settings, the step and position in the run, Num steps, the seed and the random
+     *       generator. The next steps are those the saved run would have made, bit for bit.</li>
+     *   <li><b>The model only.</b> Otherwise (a model-only checkpoint, or other documents) the
+     *       model gets the checkpoint's shape, vocabulary and weights, and training starts again
+     *       at step 0 with a new optimizer and the session's seed, learning rate and Num steps.
+     *       The note says which case it was, and why.</li>
+     * </ul>
+     * Everything is read and checked before anything changes.
+     *
+     * @param name a valid checkpoint name
+     * @param current the session's settings (the dataset stays)
+     * @param afterStep what the session does after every training step of the new run
+     * @return the run
+     * @throws ApiException 400 for a damaged checkpoint (with the {@link CheckpointException}'s
+     *     message), a model the simulator cannot train live, or a vocabulary that lacks characters
+     *     of the dataset; 404 if there is no checkpoint of that name
+     */
+    Loaded load(String name, Settings current, Consumer<ModelRun> afterStep) {
+        Path source = store.resolve(name);
+        Checkpoint checkpoint;
+        try {
+            checkpoint = Checkpoint.load(source);
+        } catch (CheckpointException e) {
+            if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
+                throw new ApiException(404, "there is no checkpoint named \"" + name + "\": " + e.getMessage());
+            }
+            throw ApiException.badRequest("cannot load \"" + name + "\": " + e.getMessage());
+        }
+        checkLoadable(name, checkpoint, current);
+        TrainingState training = checkpoint.training().orElse(null);
+        String why;
+        if (training == null) {
+            why = "it holds the model without the optimizer's state";
+        } else {
+            long seed = savedSeed(training).orElse(current.seed());
+            List<String> order = shuffled(current.documents(), seed);
+            if (!DataFingerprint.of(order).equals(training.data())) {
+                why = "it was trained on other documents than " + describe(current) + ", or in another order"
+                        + (training.metadata().containsKey(DATASET_KEY)
+                                ? " (it was saved with \"" + training.metadata().get(DATASET_KEY) + "\")" : "");
+            } else if (!Limits.NUM_STEPS.contains(training.trainer().totalSteps())) {
+                why = "its run of " + training.trainer().totalSteps() + " steps is longer than the simulator's "
+                        + (long) Limits.NUM_STEPS.max();
+            } else {
+                Settings next = new Settings(current.documents(), current.source(), current.name(),
+                        current.engine(), checkpoint.config(), training.optimizer().learningRate(), seed,
+                        training.trainer().totalSteps());
+                ModelRun resumed;
+                try {
+                    resumed = ModelRun.resume(next, order, checkpoint, training, afterStep);
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest("cannot load \"" + name + "\": its training state does not fit"
+                            + " its documents: " + e.getMessage());
+                }
+                return new Loaded(next, resumed, "Loaded \"" + name + "\": step " + resumed.trainer().stepsDone()
+                        + " of " + resumed.trainer().totalSteps() + " with the optimizer's state, so training goes"
+                        + " on exactly where it was saved (the loss chart starts afresh)");
+            }
+        }
+        Settings next = new Settings(current.documents(), current.source(), current.name(), current.engine(),
+                checkpoint.config(),
+                current.learningRate(), current.seed(), current.numSteps());
+        return new Loaded(next, ModelRun.create(next, checkpoint, afterStep), "Loaded the weights, shape and"
+                + " vocabulary of \"" + name + "\". Training starts again at step 0 with a new optimizer, since " + why);
+    }
+
+    /** Refuses a checkpoint the simulator cannot train live, or whose vocabulary misses dataset characters. */
+    private static void checkLoadable(String name, Checkpoint checkpoint, Settings current) {
+        if (checkpoint.architecture() != Architecture.GPT) {
+            throw ApiException.badRequest("cannot load \"" + name + "\": it holds a " + checkpoint.architecture().id()
+                    + " model, and the simulator trains the GPT (sample it with 'microgpt generate --model DIR')");
+        }
+        GptConfig c = checkpoint.config();
+        int vocabSize = checkpoint.tokenizer().vocabSize();
+        if (vocabSize - 1 > Limits.MAX_VOCAB) {
+            throw ApiException.badRequest("cannot load \"" + name + "\": its vocabulary has " + (vocabSize - 1)
+                    + " characters; the simulator takes at most " + Limits.MAX_VOCAB);
+        }
+        Limits.Model limits = Limits.of(current.engine());
+        try {
+            limits.check(c, vocabSize);
+        } catch (ApiException e) {
+            throw ApiException.badRequest("cannot load \"" + name + "\": its model (layers " + c.nLayer()
+                    + ", embedding size " + c.nEmbd() + ", heads " + c.nHead() + ", block size " + c.blockSize()
+                    + ") is outside what the simulator trains live with the " + current.engine().id() + " engine ("
+                    + limits.ranges() + "): " + e.getMessage());
+        }
+        Set<Integer> known = new HashSet<>();
+        checkpoint.tokenizer().characters().codePoints().forEach(known::add);
+        TreeSet<Integer> missing = new TreeSet<>();
+        for (String document : current.documents()) {
+            document.codePoints().filter(cp -> !known.contains(cp)).forEach(missing::add);
+        }
+        if (!missing.isEmpty()) {
+            StringBuilder list = new StringBuilder();
+            int shown = 0;
+            for (int codePoint : missing) {
+                if (shown++ == 12) {
+                    list.append(", …");
+                    break;
+                }
+                list.append(shown > 1 ? ", " : "").append('\'').appendCodePoint(codePoint).append('\'');
+            }
+            throw ApiException.badRequest("cannot load \"" + name + "\": " + describe(current) + " has "
+                    + missing.size() + (missing.size() == 1 ? " character" : " characters")
+                    + " that the model has no token for (" + list + "). A model trains only on characters of its"
+                    + " vocabulary: choose a dataset it knows (such as the one it was trained on) under Dataset &"
+                    + " configuration, press Reset, then Load");
+        }
+    }
+
+    private static String describe(Settings settings) {
+        return "the current dataset (" + settings.name() + ")";
+    }
+
+    /** The seed a checkpoint records, if it is one the page can show and send back. */
+    private static Optional<Long> savedSeed(TrainingState training) {
+        Optional<Long> recorded = training.trainingRun().map(TrainingRun::seed);
+        if (recorded.isPresent()) {
+            return recorded.filter(seed -> Limits.SEED.contains(seed));
+        }
+        // A checkpoint written before the protocol recorded its run: the seed in its metadata.
+        String value = training.metadata().get(SEED_KEY);
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            long seed = Long.parseLong(value.strip());
+            return Limits.SEED.contains(seed) ? Optional.of(seed) : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static List<String> shuffled(List<String> documents, long seed) {
+        List<String> order = new ArrayList<>(documents);
+        new PythonRandom(seed).shuffle(order);
+        return order;
+    }
+}

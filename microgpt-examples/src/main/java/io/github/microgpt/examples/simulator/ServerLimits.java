@@ -1,0 +1,44 @@
+package io.github.microgpt.examples.simulator;
+
+import java.time.Duration;
+
+/**
+ * How much of the server one client may hold, and for how long. Every limit is there so that a
+ * slow, stalled or greedy client (a tab left open on a sleeping laptop, a script that opens a
+ * connection and sends nothing, a page that stops reading its event stream) costs the others
+ * nothing: it is cut off, and everyone else keeps being answered and keeps their live updates.
+ *
+ * @param idleTimeout how long a connection may go without any progress, reading or writing (a
+ *     connection that sends nothing, or a response nobody reads, is closed after this)
+ * @param requestTimeout how long a request body may take to arrive, in all (a body sent a byte
+ *     at a time is answered 408 after this)
+ * @param maxBodyBytes the largest request body (a pasted dataset of a million characters fits)
+ * @param maxConnections the most connections open at once; when they are all taken, the idle
+ *     ones get {@code crowdedIdleTimeout} instead of {@code idleTimeout}
+ * @param crowdedIdleTimeout the idle time limit while every connection is taken
+ * @param maxEventStreams the most pages listening to the event stream at once
+ * @param eventWriteTimeout how long one event may wait for a page to read it before that page's
+ *     stream is closed (the page reconnects by itself if it was only slow)
+ * @param threads the server's threads; no request holds one while it waits for a client
+ * @param sendBufferBytes the socket send buffer of each connection: what the operating system
+ *     holds for a client that does not read, before the server notices (without a limit, Linux
+ *     lets it grow to 4 MiB, which a page that never reads takes 20 s to fill)
+ */
+record ServerLimits(Duration idleTimeout, Duration requestTimeout, int maxBodyBytes, int maxConnections,
+                    Duration crowdedIdleTimeout, int maxEventStreams, Duration eventWriteTimeout, int threads,
+                    int sendBufferBytes) {
+
+    /** The limits of {@code microgpt simulator}. */
+    static final ServerLimits DEFAULTS = new ServerLimits(Duration.ofSeconds(30), Duration.ofSeconds(30),
+            8 * 1024 * 1024, 200, Duration.ofSeconds(2), 64, Duration.ofSeconds(10), 16, 256 * 1024);
+
+    /**
+     * How often an event stream with nothing new gets a comment line, so that neither the
+     * connection's idle limit nor a proxy ends a stream that is merely quiet.
+     *
+     * @return a third of the idle limit
+     */
+    Duration heartbeat() {
+        return idleTimeout.dividedBy(3);
+    }
+}

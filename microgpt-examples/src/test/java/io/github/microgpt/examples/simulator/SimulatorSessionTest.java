@@ -1,0 +1,58 @@
+package io.github.microgpt.examples.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.text.Documents;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The session's one change helper: one change at a time, and none waits forever for another. */
+class SimulatorSessionTest {
+
+    @TempDir
+    Path checkpoints;
+
+    @Test
+    void aChangeStuckUnderTheLockDoesNotTakeLaterChangesWithIt() throws Exception {
+        SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
+                new CheckpointStore(checkpoints));
+        session.setLockWait(Duration.ofMillis(300));
+        Commands commands = new Commands(session);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService stuck = Executors.newSingleThreadExecutor();
+        try {
+            // A change that does not finish (as a read of a file that never ends would not).
+            Future<Snapshot> first = stuck.submit(() -> session.change(s -> {
+                inside.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            assertTrue(inside.await(30, TimeUnit.SECONDS));
+            ApiException busy = assertThrows(ApiException.class, () -> commands.step(new Requests.Step(null, null)));
+            assertEquals(503, busy.status());
+            assertTrue(busy.getMessage().contains("still busy with an earlier request"), busy.getMessage());
+            assertEquals(0, session.stepsDone(), "the refused step changed nothing");
+            // Once the stuck change ends, changes go through again.
+            release.countDown();
+            first.get(30, TimeUnit.SECONDS);
+            assertEquals(1, commands.step(new Requests.Step(null, null)).step());
+        } finally {
+            release.countDown();
+            stuck.shutdownNow();
+            session.close();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Tests of the ./microgpt launcher's class-data sharing and JVM options, run by the build at
+# `verify` (after the jar is packaged) and by hand:
+#
+#   bash microgpt-examples/src/test/launcher/launcher-test.sh [REPO] [JAR]
+#
+# The launcher runs from a scratch copy of the repository's layout (the script and the jar), so
+# the real target/cds is never touched. Every case checks that stdout is byte for byte what
+# `java -jar microgpt.jar` prints and that stderr is empty: an archive, missing, stale or damaged,
+# may change the speed, never the output.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="${1:-$(cd "$here/../../../.." && pwd)}"
+jar="${2:-$repo/microgpt-examples/target/microgpt.jar}"
+java="java"
+if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+  java="$JAVA_HOME/bin/java"
+fi
+[ -f "$jar" ] || { echo "launcher-test: no jar at $jar (package first)" >&2; exit 1; }
+
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+mkdir -p "$scratch/microgpt-examples/target"
+cp "$repo/microgpt" "$scratch/microgpt"
+cp "$jar" "$scratch/microgpt-examples/target/microgpt.jar"
+launcher="$scratch/microgpt"
+cds="$scratch/microgpt-examples/target/cds"
+args=(train --steps 20 --samples 3)
+expected="$scratch/expected.txt"
+"$java" -jar "$jar" "${args[@]}" > "$expected"
+
+failures=0
+fail() { echo "launcher-test: FAILED: $*" >&2; failures=$((failures + 1)); }
+pass() { echo "launcher-test: ok: $*"; }
+
+# Runs the launcher with the given environment assignments; checks stdout and stderr.
+run_case() {
+  local name="$1"; shift
+  if ! env "$@" "$launcher" "${args[@]}" > "$scratch/out.txt" 2> "$scratch/err.txt"; then
+    fail "$name: exit code $? (stderr: $(head -c 500 "$scratch/err.txt"))"
+    return
+  fi
+  if ! cmp -s "$expected" "$scratch/out.txt"; then
+    fail "$name: stdout differs from java -jar's: $(diff "$expected" "$scratch/out.txt" | head -5)"
+    return
+  fi
+  if [ -s "$scratch/err.txt" ]; then
+    fail "$name: stderr is not empty: $(head -c 500 "$scratch/err.txt")"
+    return
+  fi
+  pass "$name"
+}
+
+archives() { find "$cds" -name '*.jsa' 2>/dev/null | sort; }
+
+run_case "first run: makes the archive" JAVA_OPTS=
+[ "$(archives | wc -l)" -eq 1 ] && pass "one archive after the first run" || fail "archives after the first run: $(archives)"
+archive="$(archives | head -1)"
+[ -s "${archive:-/nonexistent}" ] || fail "the archive is empty or missing"
+[ -z "$(find "$cds" -name '*.partial')" ] || fail "a partial archive was left behind"
+# With -Xshare:on the JVM refuses to start unless it can map the archive: it is a real one.
+if "$java" -Xshare:on "-XX:SharedArchiveFile=$archive" -jar "$scratch/microgpt-examples/target/microgpt.jar" \
+     --version > /dev/null 2>&1; then
+  pass "the archive maps with -Xshare:on"
+else
+  fail "the JVM cannot map the archive with -Xshare:on"
+fi
+
+# A reference file marks a moment after the archive was made; a remade archive would be newer.
+touch -t 200001010000 "$scratch/microgpt-examples/target/microgpt.jar"
+sleep 1
+touch "$scratch/now"
+sleep 1
+run_case "second run: uses the archive" JAVA_OPTS=
+[ "$archive" -nt "$scratch/now" ] && fail "a current archive was made again" || pass "a current archive is kept"
+
+head -c 65536 /dev/urandom > "$scratch/garbage"
+rm -f "$archive" && cp "$scratch/garbage" "$archive"
+run_case "a damaged archive is ignored" JAVA_OPTS=
+
+touch "$scratch/microgpt-examples/target/microgpt.jar"
+run_case "a stale archive is made again" JAVA_OPTS=
+if cmp -s "$scratch/garbage" "$archive"; then fail "the stale archive was not replaced"; else pass "the stale archive was replaced"; fi
+
+run_case "JAVA_OPTS replaces the defaults" "JAVA_OPTS=-Xmx256m -XX:+UseParallelGC"
+run_case "JAVA_OPTS may turn sharing off" "JAVA_OPTS=-Xshare:off"
+
+rm -rf "$cds"
+run_case "MICROGPT_CDS=off makes no archive" MICROGPT_CDS=off JAVA_OPTS=
+[ ! -d "$cds" ] && pass "no archive directory with MICROGPT_CDS=off" || fail "MICROGPT_CDS=off made $cds"
+
+mkdir -p "$cds" && chmod a-w "$cds"
+if [ -w "$cds" ]; then
+  pass "(skipped the read-only case: this user can write anywhere)"
+else
+  run_case "a read-only target directory only costs speed" JAVA_OPTS=
+fi
+chmod u+w "$cds"
+
+if [ "$failures" -ne 0 ]; then
+  echo "launcher-test: $failures failure(s)" >&2
+  exit 1
+fi
+echo "launcher-test: all passed"
