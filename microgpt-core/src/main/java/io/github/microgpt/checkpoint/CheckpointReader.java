@@ -30,7 +30,7 @@ final class CheckpointReader {
     }
 
     /** How often a read is tried again when a save replaced the directory while it was read. */
-    private static final int ATTEMPTS = 5;
+    private static final int ATTEMPTS = 20;
 
     /**
      * Reads a checkpoint directory. A save replaces the whole directory by a rename, so a read
@@ -53,9 +53,14 @@ final class CheckpointReader {
                     return contents;
                 }
             } catch (CheckpointException e) {
-                if (before == null || attempt == ATTEMPTS || before.equals(identity(directory))) {
+                // A save that runs every few milliseconds can replace the directory twice during
+                // one read, and the second version may get the first one's inode back: while a
+                // save holds the directory's lock, a failed read is tried again after a pause.
+                boolean saving = Files.exists(SaveLock.lockFile(directory.toAbsolutePath().normalize()));
+                if (attempt == ATTEMPTS || !saving && (before == null || before.equals(identity(directory)))) {
                     throw e;
                 }
+                pause();
             }
         }
     }
@@ -70,12 +75,20 @@ final class CheckpointReader {
      */
     static void awaitRename(Path directory) {
         for (int i = 0; i < 100 && !Files.exists(directory) && AtomicFiles.interruptedSaveOf(directory) != null; i++) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!pause()) {
                 return;
             }
+        }
+    }
+
+    /** Sleeps 10 ms; false if the thread was interrupted (its flag is set again). */
+    private static boolean pause() {
+        try {
+            Thread.sleep(10);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
