@@ -170,7 +170,7 @@ final class AtomicFiles {
         if (!Files.isDirectory(existing)) {
             throw new CheckpointException(directory, "cannot be created: " + existing + " is a file, not a folder");
         }
-        Path probe = besideName(existing, target, ".probe-");
+        Path probe = besideName(existing, target, InterruptedSaves.PROBE);
         try {
             Files.createDirectory(probe);
             writeAndSync(probe.resolve("probe"), new byte[] {1});

@@ -279,6 +279,7 @@ public final class Checkpoint {
     public static Checkpoint load(Path directory) throws CheckpointException {
         Objects.requireNonNull(directory, "directory");
         InterruptedSaves.repair(directory, false);
+        CheckpointReader.awaitRename(directory);
         if (!Files.exists(directory)) {
             Path leftover = AtomicFiles.interruptedSaveOf(directory);
             throw new CheckpointException(directory, "no checkpoint here: the directory does not exist"

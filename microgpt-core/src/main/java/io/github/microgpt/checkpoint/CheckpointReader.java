@@ -29,7 +29,90 @@ final class CheckpointReader {
     private CheckpointReader() {
     }
 
+    /** How often a read is tried again when a save replaced the directory while it was read. */
+    private static final int ATTEMPTS = 20;
+
+    /**
+     * Reads a checkpoint directory. A save replaces the whole directory by a rename, so a read
+     * that runs while another thread or process saves may get one file from the old directory and
+     * the next from the new one. The directory's identity (its inode, where the file system has
+     * one) is compared before and after: if it changed, the read is done again, so that what is
+     * returned, or the error thrown, comes from one save.
+     *
+     * @param directory the checkpoint directory
+     * @return its contents, checked
+     * @throws CheckpointException if it is missing, damaged or inconsistent
+     */
     static Contents read(Path directory) throws CheckpointException {
+        for (int attempt = 1; ; attempt++) {
+            awaitRename(directory);
+            Object before = identity(directory);
+            try {
+                Contents contents = readOnce(directory);
+                if (before == null || attempt == ATTEMPTS || before.equals(identity(directory))) {
+                    return contents;
+                }
+            } catch (CheckpointException e) {
+                // A save that runs every few milliseconds can replace the directory twice during
+                // one read, and the second version may get the first one's inode back: while a
+                // save holds the directory's lock, a failed read is tried again after a pause.
+                boolean saving = Files.exists(SaveLock.lockFile(directory.toAbsolutePath().normalize()));
+                if (attempt == ATTEMPTS || !saving && (before == null || before.equals(identity(directory)))) {
+                    throw e;
+                }
+                pause();
+            }
+        }
+    }
+
+    /**
+     * Waits, at most about a second, while the directory is missing but the old version a save
+     * renamed aside is beside it: a save in another thread or process is between its two renames,
+     * and the new version will be in place in a moment. A save that was killed there is repaired
+     * by {@link InterruptedSaves} instead; this only waits for one that is still running.
+     *
+     * @param directory the checkpoint directory
+     */
+    static void awaitRename(Path directory) {
+        for (int i = 0; i < 100 && !Files.exists(directory) && AtomicFiles.interruptedSaveOf(directory) != null; i++) {
+            if (!pause()) {
+                return;
+            }
+        }
+    }
+
+    /** Sleeps 10 ms; false if the thread was interrupted (its flag is set again). */
+    private static boolean pause() {
+        try {
+            Thread.sleep(10);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * What tells one version of a directory from the next: its file key (device and inode on
+     * Linux) and its change time, which a rename into place sets (an inode number can be reused
+     * at once by the next save); null where the file system has neither.
+     */
+    private static Object identity(Path directory) {
+        try {
+            Object key = Files.readAttributes(directory, BasicFileAttributes.class).fileKey();
+            Object changed;
+            try {
+                changed = Files.getAttribute(directory, "unix:ctime");
+            } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                changed = Files.getLastModifiedTime(directory);
+            }
+            return key == null ? null : List.of(key, changed);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static Contents readOnce(Path directory) throws CheckpointException {
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(directory, BasicFileAttributes.class);

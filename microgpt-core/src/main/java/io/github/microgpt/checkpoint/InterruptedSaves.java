@@ -15,7 +15,8 @@ import java.util.List;
  * Puts right what a save killed halfway left behind, so that nobody has to rename folders by
  * hand. {@link AtomicFiles#writeDirectory} works beside the target in {@code .NAME.saving-XXXX}
  * (the new version, being written) and {@code .NAME.old-XXXX} (the old version, renamed aside for a
- * moment). A kill at any point leaves one of:
+ * moment), and before that {@code .NAME.probe-XXXX} (to see that the folder can be written). A
+ * kill at any point leaves one of:
  * <ul>
  *   <li>the target complete, plus a partial or complete {@code .saving-} or a complete
  *       {@code .old-}: the leftovers are deleted;</li>
@@ -31,6 +32,8 @@ final class InterruptedSaves {
 
     static final String SAVING = ".saving-";
     static final String OLD = ".old-";
+    /** The directory {@link AtomicFiles#checkTarget} creates for a moment to see that it can write. */
+    static final String PROBE = ".probe-";
 
     private InterruptedSaves() {
     }
@@ -102,8 +105,8 @@ final class InterruptedSaves {
     }
 
     /**
-     * The leftovers of interrupted saves beside a target: {@code .NAME.saving-*} and
-     * {@code .NAME.old-*}.
+     * The leftovers of interrupted saves beside a target: {@code .NAME.saving-*},
+     * {@code .NAME.old-*} and {@code .NAME.probe-*}.
      *
      * @param target the absolute checkpoint directory
      * @return their paths, possibly none
@@ -116,9 +119,10 @@ final class InterruptedSaves {
         }
         String saving = "." + target.getFileName() + SAVING;
         String old = "." + target.getFileName() + OLD;
+        String probe = "." + target.getFileName() + PROBE;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent, e -> {
             String name = e.getFileName().toString();
-            return name.startsWith(saving) || name.startsWith(old);
+            return name.startsWith(saving) || name.startsWith(old) || name.startsWith(probe);
         })) {
             entries.forEach(found::add);
         } catch (IOException | RuntimeException e) {

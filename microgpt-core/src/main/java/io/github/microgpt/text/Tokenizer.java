@@ -103,7 +103,7 @@ public final class Tokenizer {
             int id = Arrays.binarySearch(codePoints, points[i]);
             if (id < 0) {
                 throw new IllegalArgumentException("character " + describe(points[i]) + " at index " + i
-                        + " of \"" + text + "\" is not in the vocabulary \"" + characters() + "\"");
+                        + " of \"" + oneLine(text) + "\" is not in the vocabulary \"" + oneLine(characters()) + "\"");
             }
             ids[i] = id;
         }
@@ -164,7 +164,25 @@ public final class Tokenizer {
     }
 
     private static String describe(int codePoint) {
-        return String.format("'%s' (U+%04X)", new String(Character.toChars(codePoint)), codePoint);
+        return String.format("'%s' (U+%04X)", oneLine(new String(Character.toChars(codePoint))), codePoint);
+    }
+
+    /**
+     * Text for an error message that stays on one line: control characters and line or
+     * paragraph separators are written as a backslash, {@code u} and four hexadecimal digits, so
+     * that a line break in a prefix cannot cut the message (a command line prints only its first
+     * line).
+     */
+    private static String oneLine(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
+                out.append(String.format("\\u%04X", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 
     /**

@@ -172,4 +172,18 @@ class TokenizerTest {
         assertThrows(IllegalArgumentException.class, () -> Tokenizer.fromDocuments(List.of()));
         assertThrows(IllegalArgumentException.class, () -> Tokenizer.fromDocuments(List.of("", "")));
     }
+
+    /** A line break or other control character in the text stays escaped in the message, so it is one line. */
+    @Test
+    void anUnknownControlCharacterIsNamedOnOneLine() {
+        Tokenizer tokenizer = Tokenizer.ofCharacters("ab");
+        for (String bad : List.of("a\nb", "a\rb", "a\tb", "a\u2028b", "a\u0000b")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tokenizer.encode(bad));
+            int unknown = bad.codePointAt(1);
+            assertTrue(e.getMessage().contains(String.format("'\\u%04X' (U+%04X) at index 1", unknown, unknown)),
+                    e.getMessage());
+            assertTrue(e.getMessage().codePoints().noneMatch(c -> Character.isISOControl(c) || c == 0x2028),
+                    "one printable line: " + e.getMessage());
+        }
+    }
 }
