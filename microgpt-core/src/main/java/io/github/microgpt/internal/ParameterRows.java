@@ -24,4 +24,25 @@ public interface ParameterRows {
      * @return the live rows
      */
     double[][] gradRows();
+
+    /**
+     * Copies rows end to end into one flat array, in row order: the flat view of a model's
+     * parameters (or of Adam's moments, which have the same shape).
+     *
+     * @param rows the rows; not modified
+     * @return a new array of all their values
+     */
+    static double[] flatten(double[][] rows) {
+        int n = 0;
+        for (double[] row : rows) {
+            n += row.length;
+        }
+        double[] flat = new double[n];
+        int at = 0;
+        for (double[] row : rows) {
+            System.arraycopy(row, 0, flat, at, row.length);
+            at += row.length;
+        }
+        return flat;
+    }
 }

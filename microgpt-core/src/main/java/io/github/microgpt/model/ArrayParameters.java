@@ -87,12 +87,12 @@ final class ArrayParameters implements Parameters, ParameterRows {
 
     @Override
     public double[] values() {
-        return flatten(values);
+        return ParameterRows.flatten(values);
     }
 
     @Override
     public double[] grads() {
-        return flatten(grads);
+        return ParameterRows.flatten(grads);
     }
 
     /**
@@ -138,20 +138,6 @@ final class ArrayParameters implements Parameters, ParameterRows {
     /** The layout these rows hold. */
     ParameterLayout layout() {
         return layout;
-    }
-
-    private static double[] flatten(double[][] rows) {
-        int n = 0;
-        for (double[] row : rows) {
-            n += row.length;
-        }
-        double[] flat = new double[n];
-        int at = 0;
-        for (double[] row : rows) {
-            System.arraycopy(row, 0, flat, at, row.length);
-            at += row.length;
-        }
-        return flat;
     }
 
     private int matrixOf(int i) {

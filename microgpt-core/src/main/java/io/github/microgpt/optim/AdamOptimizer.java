@@ -205,8 +205,8 @@ public final class AdamOptimizer {
         if (total != size) {
             throw new IllegalArgumentException("this optimizer was made for " + size + " parameters, not " + total);
         }
-        m = split(flatten(m), rows);
-        v = split(flatten(v), rows);
+        m = split(ParameterRows.flatten(m), rows);
+        v = split(ParameterRows.flatten(v), rows);
     }
 
     private static boolean sameShape(double[][] a, double[][] b) {
@@ -219,20 +219,6 @@ public final class AdamOptimizer {
             }
         }
         return true;
-    }
-
-    private static double[] flatten(double[][] rows) {
-        int n = 0;
-        for (double[] row : rows) {
-            n += row.length;
-        }
-        double[] flat = new double[n];
-        int at = 0;
-        for (double[] row : rows) {
-            System.arraycopy(row, 0, flat, at, row.length);
-            at += row.length;
-        }
-        return flat;
     }
 
     private static double[][] split(double[] flat, double[][] shape) {
@@ -348,7 +334,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] firstMoments() {
-        return flatten(m);
+        return ParameterRows.flatten(m);
     }
 
     /**
@@ -357,7 +343,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] secondMoments() {
-        return flatten(v);
+        return ParameterRows.flatten(v);
     }
 
     /**
