@@ -574,7 +574,7 @@ public final class TrainCommand implements Callable<Integer> {
      * memory, which {@link #call()} reports.)
      */
     private static void checkModelSize(GptConfig config, int vocabSize) {
-        long count = ParameterLayout.gptSize(config, vocabSize);
+        long count = Architecture.GPT.parameterCount(config, vocabSize);
         if (count > ParameterLayout.MAX_SIZE) {
             throw new UsageException("the model would have " + count + " parameters, more than can be held (at most "
                     + ParameterLayout.MAX_SIZE + "); choose smaller --n-embd, --n-layer or --block-size");
