@@ -36,6 +36,15 @@ record LiveExpression(String kind, Value root, String title, String formula) {
     /** The most inputs a neuron may have to be drawn: each input adds a column to the picture. */
     static final int MAX_INPUTS = 64;
 
+    LiveExpression {
+        // The constants the operations made (the 0 Python's sum starts from, 1/sqrt(headDim)) get a name too.
+        for (Value node : root.topologicalOrder()) {
+            if (node.childCount() == 0 && node.label() == null) {
+                node.label("const");
+            }
+        }
+    }
+
     /**
      * The neuron of {@code lm_head} that gives the logit of the target token (training) or the
      * drawn token (generation) at the current position: {@code logit = sum_i w_i * x_i}, where
