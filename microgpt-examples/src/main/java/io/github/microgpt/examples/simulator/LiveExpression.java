@@ -6,6 +6,7 @@ import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.KvCache;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterLayout;
+import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.ValueLanguageModel;
 import io.github.microgpt.model.ValueOps;
@@ -19,12 +20,15 @@ import java.util.Locale;
  * and back-propagated on the Autograd panel: one neuron ({@link #neuron}) or one attention score
  * ({@link #attentionScore}) at the position the page shows.
  *
- * <p>It is built from a {@link Snapshot}, never from the model being trained: the snapshot's
- * copy of the weights goes into a new model over {@code Value}s of the same architecture, which
- * reads the snapshot's context. So it needs no lock, works the same whichever engine trains
- * (value or array), and shows the model as it is now, after the latest update. The new model's
+ * <p>It is built from a {@link Snapshot}, never from the model being trained: for the neuron,
+ * the snapshot's copy of the weights goes into a new model over {@code Value}s of the same
+ * architecture, which reads the snapshot's context; for the score, the few rows of the first
+ * layer it needs become {@code Value}s. So it needs no lock, works the same whichever engine
+ * trains (value or array), and shows the model as it is now, after the latest update. The
  * numbers are the trained model's bit for bit when the value engine trains (the same operations
- * in the same order); the array engine's agree to rounding.
+ * in the same order); the array engine's agree to rounding. The neuron's forward pass over
+ * {@code Value}s is refused for models larger than the value engine may train, so that a
+ * request costs at most what a training step of the value engine costs.
  *
  * @param kind {@code "neuron"} or {@code "attention"}
  * @param root the expression's result, labelled; its graph has only the expression's own nodes
@@ -54,7 +58,8 @@ record LiveExpression(String kind, Value root, String title, String formula) {
      * @param snapshot the state to build it from
      * @return the expression
      * @throws ApiException (409) before the first step or token, for a bigram model (whose logits
-     *     are a row of its table, no neuron), or for a neuron with too many inputs to draw
+     *     are a row of its table, no neuron), for a neuron with too many inputs to draw, or for a
+     *     model too large to rebuild over {@code Value}s
      */
     static LiveExpression neuron(Snapshot snapshot) {
         Overlay overlay = position(snapshot);
@@ -63,21 +68,30 @@ record LiveExpression(String kind, Value root, String title, String formula) {
             throw ApiException.conflict("the bigram model has no neuron: its logits are a row of its table, read"
                     + " by the current token");
         }
+        int inputCount = matrixOf(snapshot, ParameterLayout.LM_HEAD).cols();
+        if (inputCount > MAX_INPUTS) {
+            throw ApiException.conflict("this neuron has " + inputCount + " inputs, too many to draw; the panel"
+                    + " draws neurons of up to " + MAX_INPUTS);
+        }
+        int[] context = overlay.context();
+        long work = (long) context.length * snapshot.numParams();
+        if (work > Limits.VALUE_ENGINE.maxStepWork()) {
+            throw ApiException.conflict(String.format(Locale.ROOT, "this model is too large to rebuild over Values at"
+                    + " this position: %,d (positions) × %,d (parameters) = %,d, more than the %,d the value engine is"
+                    + " allowed; the attention score works at any size", context.length, snapshot.numParams(), work,
+                    Limits.VALUE_ENGINE.maxStepWork()));
+        }
         LanguageModel model = valueModel(snapshot, architecture);
         // The forward pass over the context, as the model reads it: one position after another.
         Forward forward = forward(model);
-        KvCache cache = new KvCache(model.config().nLayer());
+        KvCache cache = model instanceof ValueLanguageModel valueModel ? valueModel.newCache()
+                : new KvCache(model.config().nLayer());
         Value[] logits = null;
-        int[] context = overlay.context();
         for (int pos = 0; pos < context.length; pos++) {
             logits = forward.forward(context[pos], pos, cache);
         }
         int token = overlay.outputToken();
         Value[] weights = matrix(model, ParameterLayout.LM_HEAD)[token];
-        if (weights.length > MAX_INPUTS) {
-            throw ApiException.conflict("this neuron has " + weights.length + " inputs, too many to draw; the panel"
-                    + " draws neurons of up to " + MAX_INPUTS);
-        }
         double[] inputs = linearInputs(logits[token], weights);
         Value[] w = new Value[weights.length];
         Value[] x = new Value[weights.length];
@@ -107,8 +121,8 @@ record LiveExpression(String kind, Value root, String title, String formula) {
      * @param key the position of the key, from 0 to the current position; {@code -1} for the
      *     current position itself
      * @return the expression
-     * @throws ApiException (409) before the first step or token, or for a model without
-     *     attention; (400) for a head or key out of range
+     * @throws ApiException (409) before the first step or token, for a model without attention,
+     *     or for heads too wide to draw; (400) for a head or key out of range
      */
     static LiveExpression attentionScore(Snapshot snapshot, int head, int key) {
         Overlay overlay = position(snapshot);
@@ -126,11 +140,14 @@ record LiveExpression(String kind, Value root, String title, String formula) {
             throw ApiException.badRequest("key must be a position from 0 to the current position " + posId
                     + " (attention looks only back), got " + key);
         }
-        LanguageModel model = valueModel(snapshot, architecture);
-        int headDim = model.config().headDim();
+        int headDim = snapshot.settings().config().headDim();
+        if (headDim > MAX_INPUTS) {
+            throw ApiException.conflict("a head of this model has " + headDim + " dimensions, too many to draw; the"
+                    + " panel draws scores of heads of up to " + MAX_INPUTS);
+        }
         int hs = head * headDim;
-        Value[] query = layerZeroProjection(model, overlay.context()[posId], posId, ParameterLayout.ATTN_WQ);
-        Value[] keyVector = layerZeroProjection(model, overlay.context()[keyPos], keyPos, ParameterLayout.ATTN_WK);
+        Value[] query = layerZeroProjection(snapshot, overlay.context()[posId], posId, ParameterLayout.ATTN_WQ);
+        Value[] keyVector = layerZeroProjection(snapshot, overlay.context()[keyPos], keyPos, ParameterLayout.ATTN_WK);
         Value[] q = new Value[headDim];
         Value[] k = new Value[headDim];
         for (int j = 0; j < headDim; j++) {
@@ -236,12 +253,38 @@ record LiveExpression(String kind, Value root, String title, String formula) {
 
     /**
      * A projection of the first layer at one position, as the models with attention compute it:
-     * {@code x = rmsnorm(wte[token] + wpe[pos])}, then {@code linear(rmsnorm(x), matrix)}.
+     * {@code x = rmsnorm(wte[token] + wpe[pos])}, then {@code linear(rmsnorm(x), matrix)}. It
+     * needs only the first layer's input, which depends on nothing but this position's token, so
+     * it is computed from just the rows it reads, at any size of model.
      */
-    private static Value[] layerZeroProjection(LanguageModel model, int token, int pos, String matrix) {
-        Value[] x = ValueOps.rmsnorm(ValueOps.add(matrix(model, ParameterLayout.WTE)[token],
-                matrix(model, ParameterLayout.WPE)[pos]));
-        return ValueOps.linear(ValueOps.rmsnorm(x), matrix(model, ParameterLayout.inLayer(0, matrix)));
+    private static Value[] layerZeroProjection(Snapshot snapshot, int token, int pos, String matrix) {
+        Value[] x = ValueOps.rmsnorm(ValueOps.add(row(snapshot, ParameterLayout.WTE, token),
+                row(snapshot, ParameterLayout.WPE, pos)));
+        ParameterMatrix weights = matrixOf(snapshot, ParameterLayout.inLayer(0, matrix));
+        Value[][] rows = new Value[weights.rows()][];
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = row(snapshot, weights.name(), r);
+        }
+        return ValueOps.linear(ValueOps.rmsnorm(x), rows);
+    }
+
+    /** One row of a weight matrix of the snapshot, as leaves. */
+    private static Value[] row(Snapshot snapshot, String matrix, int r) {
+        ParameterMatrix weights = matrixOf(snapshot, matrix);
+        Value[] row = new Value[weights.cols()];
+        for (int c = 0; c < row.length; c++) {
+            row[c] = new Value(snapshot.values()[weights.index(r, c)]);
+        }
+        return row;
+    }
+
+    private static ParameterMatrix matrixOf(Snapshot snapshot, String name) {
+        for (ParameterMatrix matrix : snapshot.matrices()) {
+            if (matrix.name().equals(name)) {
+                return matrix;
+            }
+        }
+        throw new IllegalStateException("the model has no matrix " + name);
     }
 
     /**

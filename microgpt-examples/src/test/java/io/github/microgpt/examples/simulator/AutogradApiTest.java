@@ -238,6 +238,35 @@ class AutogradApiTest {
     }
 
     @Test
+    void modelsTooLargeToDrawOrToRebuildAreRefusedWithTheReason() {
+        // 397,696 parameters: more than the value engine may rebuild even at position 0; the score needs one layer only.
+        Fixtures.Answer reset = api.post("api/reset", "{\"engine\": \"array\", \"config\": {\"nLayer\": 8, \"nEmbd\": 64,"
+                + " \"nHead\": 4, \"blockSize\": 16}}");
+        assertEquals(200, reset.status(), reset.body());
+        assertEquals(200, api.post("api/step", "{}").status());
+        Fixtures.Answer neuron = api.get("api/autograd?expr=neuron");
+        assertEquals(409, neuron.status(), neuron.body());
+        assertEquals("this model is too large to rebuild over Values at this position: 1 (positions) × 397,696"
+                + " (parameters) = 397,696, more than the 250,000 the value engine is allowed; the attention score works"
+                + " at any size",
+                neuron.json().get("error").getAsString());
+        walkEndsAtBackwardsGradients(graph("expr=attention&head=3"));
+
+        reset = api.post("api/reset", "{\"engine\": \"array\", \"config\": {\"nLayer\": 1, \"nEmbd\": 128,"
+                + " \"nHead\": 1, \"blockSize\": 16}}");
+        assertEquals(200, reset.status(), reset.body());
+        assertEquals(200, api.post("api/step", "{}").status());
+        neuron = api.get("api/autograd?expr=neuron");
+        assertEquals(409, neuron.status(), neuron.body());
+        assertEquals("this neuron has 128 inputs, too many to draw; the panel draws neurons of up to 64",
+                neuron.json().get("error").getAsString());
+        Fixtures.Answer score = api.get("api/autograd?expr=attention");
+        assertEquals(409, score.status(), score.body());
+        assertEquals("a head of this model has 128 dimensions, too many to draw; the panel draws scores of heads of"
+                + " up to 64", score.json().get("error").getAsString());
+    }
+
+    @Test
     void aGeneratedTokenIsAPositionToo() {
         resetAndStep("value", 1);
         assertEquals(200, api.post("api/gen-step", "{\"temperature\": 0.5}").status());
