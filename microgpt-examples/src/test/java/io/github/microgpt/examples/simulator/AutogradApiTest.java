@@ -267,6 +267,24 @@ class AutogradApiTest {
     }
 
     @Test
+    void theGraphCanBeTakenWhileARunTrains() {
+        Fixtures.Answer reset = api.post("api/reset", "{\"numSteps\": 100000, \"engine\": \"value\", \"config\":"
+                + " {\"nLayer\": 1, \"nEmbd\": 16, \"nHead\": 4, \"blockSize\": 16}}");
+        assertEquals(200, reset.status(), reset.body());
+        assertEquals(200, api.post("api/step", "{}").status());
+        assertEquals(200, api.post("api/run", "{}").status());
+        try {
+            for (int i = 0; i < 5; i++) {
+                walkEndsAtBackwardsGradients(graph("expr=neuron"));
+                walkEndsAtBackwardsGradients(graph("expr=attention&head=1"));
+            }
+            assertTrue(api.state().get("running").getAsBoolean(), "the run went on meanwhile");
+        } finally {
+            assertEquals(200, api.post("api/stop", "{}").status());
+        }
+    }
+
+    @Test
     void aGeneratedTokenIsAPositionToo() {
         resetAndStep("value", 1);
         assertEquals(200, api.post("api/gen-step", "{\"temperature\": 0.5}").status());
