@@ -2,7 +2,6 @@ package io.github.microgpt.examples.simulator;
 
 import io.github.microgpt.autograd.Value;
 import io.github.microgpt.model.Architecture;
-import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.KvCache;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterLayout;
@@ -81,17 +80,15 @@ record LiveExpression(String kind, Value root, String title, String formula) {
                     + " allowed; the attention score works at any size", context.length, snapshot.numParams(), work,
                     Limits.VALUE_ENGINE.maxStepWork()));
         }
-        LanguageModel model = valueModel(snapshot, architecture);
+        ValueLanguageModel model = valueModel(snapshot, architecture);
         // The forward pass over the context, as the model reads it: one position after another.
-        Forward forward = forward(model);
-        KvCache cache = model instanceof ValueLanguageModel valueModel ? valueModel.newCache()
-                : new KvCache(model.config().nLayer());
+        KvCache cache = model.newCache();
         Value[] logits = null;
         for (int pos = 0; pos < context.length; pos++) {
-            logits = forward.forward(context[pos], pos, cache);
+            logits = model.forward(context[pos], pos, cache);
         }
         int token = overlay.outputToken();
-        Value[] weights = matrix(model, ParameterLayout.LM_HEAD)[token];
+        Value[] weights = model.matrix(ParameterLayout.LM_HEAD)[token];
         double[] inputs = linearInputs(logits[token], weights);
         Value[] w = new Value[weights.length];
         Value[] x = new Value[weights.length];
@@ -213,7 +210,7 @@ record LiveExpression(String kind, Value root, String title, String formula) {
     }
 
     /** A new model over {@code Value}s with the snapshot's weights. */
-    private static LanguageModel valueModel(Snapshot snapshot, Architecture architecture) {
+    private static ValueLanguageModel valueModel(Snapshot snapshot, Architecture architecture) {
         // The random draw of the initial weights is overwritten at once.
         LanguageModel model = architecture.create(snapshot.settings().config(), snapshot.vocab().size(),
                 new PythonRandom(0));
@@ -222,33 +219,8 @@ record LiveExpression(String kind, Value root, String title, String formula) {
         for (int i = 0; i < values.length; i++) {
             parameters.setValue(i, values[i]);
         }
-        return model;
-    }
-
-    /** One position of a forward pass over {@code Value}s. */
-    @FunctionalInterface
-    private interface Forward {
-        Value[] forward(int tokenId, int posId, KvCache cache);
-    }
-
-    private static Forward forward(LanguageModel model) {
-        if (model instanceof GptModel gpt) {
-            return gpt::forward;
-        }
-        if (model instanceof ValueLanguageModel valueModel) {
-            return valueModel::forward;
-        }
-        throw new IllegalStateException("not a model over Values: " + model.getClass().getName());
-    }
-
-    private static Value[][] matrix(LanguageModel model, String name) {
-        if (model instanceof GptModel gpt) {
-            return gpt.matrix(name);
-        }
-        if (model instanceof ValueLanguageModel valueModel) {
-            return valueModel.matrix(name);
-        }
-        throw new IllegalStateException("not a model over Values: " + model.getClass().getName());
+        // Every architecture's model is one over Values, whose forward pass can be read node by node.
+        return (ValueLanguageModel) model;
     }
 
     /**
