@@ -24,8 +24,8 @@ import java.util.List;
  * is its gradient (see {@code ArrayParameters} for why); the {@link Parameters} view is the same
  * flat list as {@link GptModel}'s. Activations are rows too, one per position, in a workspace
  * allocated once per model (once per thread for batches, once per sequence for generation), so a
- * training step allocates nothing. Each operation is
- * applied to all the positions of a document at once, layer by layer, as in {@code llm.c}.
+ * training step allocates nothing. Each operation is applied to all the positions of a document
+ * at once, layer by layer, as in {@code llm.c}.
  *
  * <p><b>Same numbers as the {@code Value} engine.</b> {@link #create} draws the initial weights
  * in the same order as {@link GptModel#create}, so both engines start from identical weights for
