@@ -23,7 +23,8 @@ final class CheckpointReader {
 
     /** What a checkpoint directory holds, checked. */
     record Contents(Architecture architecture, GptConfig config, io.github.microgpt.text.Tokenizer tokenizer,
-                    ParameterLayout layout, double[] weights, TrainingState training) {
+                    ParameterLayout layout, double[] weights, TrainingState training,
+                    io.github.microgpt.model.Precision precision) {
     }
 
     private CheckpointReader() {
@@ -159,7 +160,7 @@ final class CheckpointReader {
                 ? readTraining(directory, trainerFile, optimizerFile, layout, config.config(), config.numParams())
                 : null;
         return new Contents(config.architecture(), config.config(), config.tokenizer(), parameterLayout, weights,
-                training);
+                training, config.precision());
     }
 
     private static TrainingState readTraining(Path directory, Path trainerFile, Path optimizerFile,

@@ -1,5 +1,6 @@
 package io.github.microgpt.optim;
 
+import io.github.microgpt.internal.FloatParameterRows;
 import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
@@ -30,7 +31,9 @@ import java.util.Arrays;
  * rows and are updated in place; the parameters of any other model (the {@code Value} engine's,
  * or your own {@link Parameters}) are first copied into rows shaped like their matrices, updated
  * by the same loop, and copied back. The arithmetic is thus the same, bit for bit, whatever the
- * model.
+ * model. The one exception is an array model in single precision ({@code Precision.F32}), whose
+ * parameters are float rows: they are updated by the same formula in floats, with the moments
+ * kept in floats as well ({@link #firstMoments()} and {@link #secondMoments()} widen them).
  */
 public final class AdamOptimizer {
 
@@ -44,6 +47,14 @@ public final class AdamOptimizer {
     private double[][] m;
     /** The second moments, shaped as {@link #m}. */
     private double[][] v;
+    /**
+     * The moments of a single-precision model (an array model in {@code Precision.F32}), in
+     * float rows shaped like its parameters: while they are in use they, not {@link #m} and
+     * {@link #v}, hold the moments. Null unless such a model was updated last.
+     */
+    private float[][] mFloat;
+    /** The second moments of a single-precision model, shaped as {@link #mFloat}. */
+    private float[][] vFloat;
     /** The copy of the parameters of a model that does not store them in rows; null until needed. */
     private StagedRows staged;
 
@@ -141,6 +152,10 @@ public final class AdamOptimizer {
         double lrT = learningRate(step, totalSteps);
         double correction1 = 1 - Math.pow(beta1, step + 1);
         double correction2 = 1 - Math.pow(beta2, step + 1);
+        if (parameters instanceof FloatParameterRows floats) {
+            updateFloats(floats.valueRows(), floats.gradRows(), lrT, correction1, correction2);
+            return lrT;
+        }
         ParameterRows rows;
         if (parameters instanceof ParameterRows own) {
             rows = own;
@@ -165,6 +180,7 @@ public final class AdamOptimizer {
      * {@code ** 0.5}); unlike {@code pow}, {@code *} and {@code sqrt} have vector instructions.
      */
     private void update(double[][] values, double[][] grads, double lrT, double correction1, double correction2) {
+        doubleMoments();
         shapeMomentsLike(values);
         final double b1 = beta1;
         final double b2 = beta2;
@@ -188,6 +204,66 @@ public final class AdamOptimizer {
                 gr[i] = 0.0;
             }
         }
+    }
+
+    /**
+     * {@link #update} in single precision, for a model that keeps its parameters in float rows:
+     * the same formula with the moments in floats, so that the loop reads and writes four arrays
+     * of floats (half the memory traffic of doubles, and twice the numbers per SIMD instruction).
+     * The moments are rounded to floats when such a model is first updated.
+     */
+    private void updateFloats(float[][] values, float[][] grads, double lrT, double correction1, double correction2) {
+        if (mFloat == null || !sameShape(mFloat, values)) {
+            mFloat = FloatParameterRows.split(firstMoments(), values);
+            vFloat = FloatParameterRows.split(secondMoments(), values);
+        }
+        final float b1 = (float) beta1;
+        final float b2 = (float) beta2;
+        final float oneMinusB1 = (float) (1 - beta1);
+        final float oneMinusB2 = (float) (1 - beta2);
+        final float epsilon = (float) eps;
+        final float step = (float) lrT;
+        final float inverse1 = (float) (1 / correction1);
+        final float inverse2 = (float) (1 / correction2);
+        for (int r = 0; r < values.length; r++) {
+            float[] p = values[r];
+            float[] gr = grads[r];
+            float[] mm = mFloat[r];
+            float[] vv = vFloat[r];
+            for (int i = 0; i < p.length; i++) {
+                float g = gr[i];
+                float mi = b1 * mm[i] + oneMinusB1 * g;
+                float vi = b2 * vv[i] + oneMinusB2 * (g * g);
+                mm[i] = mi;
+                vv[i] = vi;
+                p[i] = p[i] - step * (mi * inverse1) / ((float) Math.sqrt(vi * inverse2) + epsilon);
+                gr[i] = 0f;
+            }
+        }
+    }
+
+    /** Moves the moments back into {@link #m} and {@link #v} if float rows held them. */
+    private void doubleMoments() {
+        if (mFloat != null) {
+            double[] first = FloatParameterRows.flatten(mFloat);
+            double[] second = FloatParameterRows.flatten(vFloat);
+            mFloat = null;
+            vFloat = null;
+            m = split(first, m);
+            v = split(second, v);
+        }
+    }
+
+    private static boolean sameShape(float[][] a, float[][] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int r = 0; r < a.length; r++) {
+            if (a[r].length != b[r].length) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -334,7 +410,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] firstMoments() {
-        return ParameterRows.flatten(m);
+        return mFloat != null ? FloatParameterRows.flatten(mFloat) : ParameterRows.flatten(m);
     }
 
     /**
@@ -343,7 +419,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] secondMoments() {
-        return ParameterRows.flatten(v);
+        return vFloat != null ? FloatParameterRows.flatten(vFloat) : ParameterRows.flatten(v);
     }
 
     /**
@@ -418,6 +494,8 @@ public final class AdamOptimizer {
         }
         m = split(firstMoments, m);
         v = split(secondMoments, v);
+        mFloat = null;
+        vFloat = null;
     }
 
     private static void requirePositiveFinite(String name, double value) {
