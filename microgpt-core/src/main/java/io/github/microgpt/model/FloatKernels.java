@@ -36,7 +36,7 @@ final class FloatKernels {
     /** The fewest rows of a product one thread takes at a time; a multiple of 4. */
     private static final int ROW_GRAIN = 16;
 
-    /** The side of the square tiles the weights are transposed in, and the fewest columns a thread takes. */
+    /** The fewest columns of the weights a thread transposes. */
     private static final int TRANSPOSE_TILE = 16;
 
     /**
@@ -170,18 +170,39 @@ final class FloatKernels {
     }
 
     /**
-     * Columns {@code [i0, i1)} of {@code w} into rows {@code [i0, i1)} of {@code wT}, in tiles
-     * small enough that the rows read and the rows written stay in the first-level cache.
+     * Columns {@code [i0, i1)} of {@code w} into rows {@code [i0, i1)} of {@code wT}, eight rows
+     * of {@code w} at a time: each row of {@code wT} gets eight consecutive values per visit, and
+     * the eight rows being read stay in the first-level cache (measured twice as fast as square
+     * tiles or one column at a time).
      */
     private static void transpose(float[][] w, float[][] wT, int i0, int i1) {
         int rows = w.length;
-        for (int o0 = 0; o0 < rows; o0 += TRANSPOSE_TILE) {
-            int o1 = Math.min(rows, o0 + TRANSPOSE_TILE);
-            for (int o = o0; o < o1; o++) {
-                float[] row = w[o];
-                for (int i = i0; i < i1; i++) {
-                    wT[i][o] = row[i];
-                }
+        int o = 0;
+        for (; o + 7 < rows; o += 8) {
+            float[] r0 = w[o];
+            float[] r1 = w[o + 1];
+            float[] r2 = w[o + 2];
+            float[] r3 = w[o + 3];
+            float[] r4 = w[o + 4];
+            float[] r5 = w[o + 5];
+            float[] r6 = w[o + 6];
+            float[] r7 = w[o + 7];
+            for (int i = i0; i < i1; i++) {
+                float[] d = wT[i];
+                d[o] = r0[i];
+                d[o + 1] = r1[i];
+                d[o + 2] = r2[i];
+                d[o + 3] = r3[i];
+                d[o + 4] = r4[i];
+                d[o + 5] = r5[i];
+                d[o + 6] = r6[i];
+                d[o + 7] = r7[i];
+            }
+        }
+        for (; o < rows; o++) {
+            float[] row = w[o];
+            for (int i = i0; i < i1; i++) {
+                wT[i][o] = row[i];
             }
         }
     }
