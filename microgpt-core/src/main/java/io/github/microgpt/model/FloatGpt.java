@@ -49,14 +49,11 @@ final class FloatGpt {
 
     // -------------------------------------------------------------------------------- training
 
-    double lossAndGradients(int[] tokens, int first, int end, LanguageModel.PositionObserver observer,
-                            Workers team) {
+    double lossAndGradients(int[] tokens, int first, int end, Predictions predictions, Workers team) {
         FloatWorkspace ws = trainingWorkspace();
         double loss = forwardDocument(ws, tokens, first, end, team);
-        if (observer != null) {
-            for (int t = first; t < end; t++) {
-                observer.onPosition(t, widen(ws.probs[t]), ws.losses[t]);
-            }
+        if (predictions != null) {
+            keepPredictions(predictions, ws, first, end);
         }
         backwardDocument(ws, tokens, first, end, grads, team);
         return loss;
@@ -69,8 +66,7 @@ final class FloatGpt {
      * after another, each on the team of {@link ArrayGptModel#setThreads}, so the result does not
      * depend on any number of threads.
      */
-    double batchLossAndGradients(List<int[]> documents, int[] ends, LanguageModel.BatchObserver observer,
-                                 Workers team) {
+    double batchLossAndGradients(List<int[]> documents, int[] ends, List<Predictions> predictions, Workers team) {
         FloatWorkspace ws = trainingWorkspace();
         if (documentGrad == null) {
             documentGrad = parameters.newRows();
@@ -84,10 +80,8 @@ final class FloatGpt {
             int end = ends[b];
             zero(documentGrad);
             totalLoss += forwardDocument(ws, doc, 0, end, team);
-            if (observer != null) {
-                for (int t = 0; t < end; t++) {
-                    observer.onPosition(b, t, widen(ws.probs[t]), ws.losses[t]);
-                }
+            if (predictions != null) {
+                keepPredictions(predictions.get(b), ws, 0, end);
             }
             backwardDocument(ws, doc, 0, end, documentRows, team);
             for (int r = 0; r < batchSum.length; r++) {
@@ -104,6 +98,14 @@ final class FloatGpt {
             }
         }
         return totalLoss / documents.size();
+    }
+
+    /** Fills {@code predictions} with the positions {@code [first, end)} of the workspace, widened to doubles. */
+    private static void keepPredictions(Predictions predictions, FloatWorkspace ws, int first, int end) {
+        predictions.clear();
+        for (int t = first; t < end; t++) {
+            predictions.add(t, widen(ws.probs[t]), ws.losses[t]);
+        }
     }
 
     private FloatWorkspace trainingWorkspace() {

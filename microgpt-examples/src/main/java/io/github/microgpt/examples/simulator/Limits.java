@@ -1,8 +1,8 @@
 package io.github.microgpt.examples.simulator;
 
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
-import io.github.microgpt.model.ParameterLayout;
 import java.util.Locale;
 
 /**
@@ -110,7 +110,7 @@ final class Limits {
          */
         void check(GptConfig config, int vocabSize) {
             checkShape(config.nLayer(), config.nEmbd(), config.nHead(), config.blockSize());
-            long params = ParameterLayout.gptSize(config, vocabSize);
+            long params = Architecture.GPT.parameterCount(config, vocabSize);
             long work = params * config.blockSize();
             if (work > maxStepWork) {
                 throw ApiException.badRequest(String.format(Locale.ROOT, "this model is too large to train live:"
