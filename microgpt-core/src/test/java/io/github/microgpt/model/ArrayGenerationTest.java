@@ -66,14 +66,14 @@ class ArrayGenerationTest {
             ArrayGptModel model = c.arrayModel();
             int[] doc = c.documents().get(0);
             int end = Math.min(c.config().blockSize(), doc.length - 1);
-            List<double[]> trained = new ArrayList<>();
-            model.lossAndGradients(doc, 0, end, (posId, probabilities, loss) -> trained.add(probabilities));
+            Predictions trained = new Predictions();
+            model.lossAndGradients(doc, 0, end, trained);
             LanguageModel.Sequence sequence = model.newSequence();
             for (int pos = 0; pos < end; pos++) {
                 double[] logits = sequence.next(doc[pos]);
                 double[] probabilities = logits.clone();
                 Softmax.inPlace(probabilities, 0, probabilities.length);
-                assertArrayEquals(trained.get(pos), probabilities, 0.0, c + ", position " + pos);
+                assertArrayEquals(trained.probabilities(pos), probabilities, 0.0, c + ", position " + pos);
             }
         }));
     }
