@@ -580,13 +580,13 @@ const DIAGRAMS = {
     tags: { in: [65, 88], pos: [120, 212, "start"], out: [84, 152] },
   }),
   mlp: () => ({
-    groups: [[372, 55, 298, 90, "HIDDEN LAYER (4d UNITS)"]],
+    groups: [[372, 55, 298, 76, "HIDDEN LAYER (4d UNITS)"]],
     edges: [
       "M110 45 L140 45", "M110 100 L140 100", "M110 165 L140 165",
       "M204 45 L222 45 L222 93 L240 93", "M204 100 L240 100", "M204 165 L222 165 L222 107 L240 107",
       "M336 100 L390 100", "M530 100 L560 100", "M650 100 L853 100", "M917 100 L933 100",
     ],
-    notes: [["window: the last 3 tokens (BOS repeats before the start)", 240, 150]],
+    notes: [["window: the last 3 tokens (BOS repeats before the start)", 240, 160]],
     nodes: [
       ["token t−2", 20, 30, 90, 30, "input"], ["token t−1", 20, 85, 90, 30, "input"],
       ["token_id", 20, 150, 90, 30, "input"], ["pos_id", 20, 215, 90, 30, "input unused"],
@@ -749,7 +749,7 @@ function renderWeights() {
   if (!w) return;
   const matrices = selectedMatrices();
   const total = matrices.reduce((sum, m) => sum + m.rows * m.cols, 0);
-  $("weights-count").textContent = total.toLocaleString("en-US") + " parameters" + ($("weights-filter").value ? "" : " in " + matrices.length + " matrices")
+  $("weights-count").textContent = total.toLocaleString("en-US") + " parameters" + ($("weights-filter").value ? "" : " in " + matrices.length + (matrices.length === 1 ? " matrix" : " matrices"))
     + " · step " + w.step;
   $("weights-spacer").style.height = total * ROW_HEIGHT + "px";
   const scroll = $("weights-scroll");
