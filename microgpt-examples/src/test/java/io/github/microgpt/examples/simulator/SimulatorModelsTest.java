@@ -14,9 +14,16 @@ import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.Tokenizer;
 import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -256,6 +263,57 @@ class SimulatorModelsTest {
         long large = EventStream.weightsInterval(4_000_000);
         assertEquals(4_000_000 * 1e9 / EventStream.WEIGHTS_BYTES_PER_SECOND, large, 1e6);
         assertTrue(large > 7_000_000_000L, "at most 512 KiB a second: " + large);
+    }
+
+    @Test
+    void duringARunOfALargeModelThePageGetsItsWeightsWithinTheBudget() throws Exception {
+        // 2 layers, embedding 64, block 32 on the array engine: about 100,000 weights and as many gradients.
+        ok(api.post("api/reset", "{\"numSteps\": 100000, \"model\": \"gpt\", \"engine\": \"array\", \"config\":"
+                + " {\"nLayer\": 2, \"nEmbd\": 64, \"nHead\": 8, \"blockSize\": 32}}"));
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        List<long[]> weightsEvents = new CopyOnWriteArrayList<>();   // {arrival in ns, length in chars}
+        var response = client.sendAsync(HttpRequest.newBuilder(server.uri().resolve("api/events")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> events = response.get(10, TimeUnit.SECONDS);
+        Thread reader = new Thread(() -> {
+            String[] event = {null};
+            events.body().forEach(line -> {
+                if (line.startsWith("event: ")) {
+                    event[0] = line.substring(7);
+                } else if (line.startsWith("data: ") && "weights".equals(event[0])) {
+                    weightsEvents.add(new long[] {System.nanoTime(), line.length()});
+                }
+            });
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            ok(api.post("api/run", "{\"mode\": \"document\"}"));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(12);
+            while (System.nanoTime() < end && weightsEvents.size() < 5) {
+                Thread.sleep(100);
+            }
+            ok(api.post("api/stop", "{}"));
+        } finally {
+            response.cancel(true);
+            api.post("api/stop", "{}");
+        }
+        List<long[]> during = List.copyOf(weightsEvents);
+        assertTrue(during.size() >= 2, "the page got the weights more than once during the run: " + during.size());
+        long size = during.get(0)[1];
+        assertTrue(size > 1_000_000, "a large model's weights event is large: " + size + " characters");
+        // The server waits size / budget after sending an event before it sends the next one. The
+        // first event may reach the page later than it left (allow a second for that).
+        long bytesBeforeLast = 0;
+        for (int i = 0; i < during.size() - 1; i++) {
+            bytesBeforeLast += during.get(i)[1];
+        }
+        double seconds = (during.get(during.size() - 1)[0] - during.get(0)[0]) / 1e9 + 1.0;
+        assertTrue(bytesBeforeLast <= EventStream.WEIGHTS_BYTES_PER_SECOND * seconds,
+                bytesBeforeLast + " characters of weights in " + seconds + " s is more than the budget of "
+                        + EventStream.WEIGHTS_BYTES_PER_SECOND + " a second");
+        ok(api.post("api/reset", "{\"numSteps\": 1000, \"engine\": \"value\", \"config\": {\"nLayer\": 1,"
+                + " \"nEmbd\": 16, \"nHead\": 4, \"blockSize\": 16}}"));
     }
 
     // ------------------------------------------------------------------------------ helpers
