@@ -310,6 +310,13 @@ public final class TrainCommand implements Callable<Integer> {
             return;  // stopped early: the samples come when the run is complete
         }
 
+        if (samples == 0) {
+            out.flush();  // --samples 0 only trains: no inference section, not even its header
+            if (saveFailure != null) {
+                throw saveFailure;
+            }
+            return;
+        }
         out.line("");
         out.line("--- inference (new, hallucinated names) ---");
         Sampler sampler = new Sampler(run.model(), run.tokenizer(), run.random());
@@ -334,9 +341,9 @@ public final class TrainCommand implements Callable<Integer> {
         out.line("vocab size: " + tokenizer.vocabSize());
 
         GptConfig config = new GptConfig(nLayer, nEmbd, nHead, blockSize, GptConfig.defaults().initStd());
-        checkModelSize(config, tokenizer.vocabSize());
-        checkSavable(tokenizer);
         Architecture architecture = architecture();
+        checkModelSize(architecture, config, tokenizer.vocabSize());
+        checkSavable(tokenizer);
         LanguageModel model = architecture == Architecture.GPT
                 ? engine().create(config, tokenizer.vocabSize(), random)
                 : architecture.create(config, tokenizer.vocabSize(), random);
@@ -570,15 +577,28 @@ public final class TrainCommand implements Callable<Integer> {
 
     /**
      * A model whose parameters do not fit in one Java array can never be built; say so up front
-     * rather than fail deep inside with an overflow. (Smaller but still huge models run out of
-     * memory, which {@link #call()} reports.)
+     * rather than fail deep inside with an overflow. Each model of the progression is judged by
+     * its own size: a bigram's table does not grow with {@code --n-layer}. (Smaller but still
+     * huge models run out of memory, which {@link #call()} reports.)
      */
-    private static void checkModelSize(GptConfig config, int vocabSize) {
-        long count = ParameterLayout.gptSize(config, vocabSize);
+    private static void checkModelSize(Architecture architecture, GptConfig config, int vocabSize) {
+        long count = architecture.parameterCount(config, vocabSize);
         if (count > ParameterLayout.MAX_SIZE) {
-            throw new UsageException("the model would have " + count + " parameters, more than can be held (at most "
-                    + ParameterLayout.MAX_SIZE + "); choose smaller --n-embd, --n-layer or --block-size");
+            String size = count == Long.MAX_VALUE ? "more parameters than a long can count"
+                    : count + " parameters";
+            throw new UsageException("the " + architecture.id() + " model would have " + size
+                    + ", more than can be held (at most " + ParameterLayout.MAX_SIZE + "); " + smallerModel(architecture));
         }
+    }
+
+    /** What makes a model of this architecture smaller: the options its size depends on. */
+    private static String smallerModel(Architecture architecture) {
+        return switch (architecture) {
+            case BIGRAM -> "its table has one row and one column per character of the data, so use data with "
+                    + "fewer distinct characters";
+            case MLP -> "choose a smaller --n-embd";
+            case ATTENTION, GPT -> "choose smaller --n-embd, --n-layer or --block-size";
+        };
     }
 
     private static List<String> loadDocuments(Path data) {

@@ -28,6 +28,42 @@ class TrainCommandTeachingTest {
         assertTrue(lines.get(8).startsWith("sample  1: "), lines.get(8));
     }
 
+    /**
+     * Each model is judged by its own size. As a GPT, a million layers of width 16 would have
+     * 3,072,000,000 parameters, more than an array holds; a bigram's table and an MLP do not grow
+     * with {@code --n-layer} at all.
+     */
+    @ParameterizedTest
+    @CsvSource({"bigram, 729", "mlp, 5232"})
+    void eachModelIsJudgedByItsOwnSize(String model, int parameters) {
+        Cli.Result result = Cli.run("train", "--model", model, "--n-layer", "1000000", "--steps", "2",
+                "--samples", "0");
+        assertEquals(0, result.exitCode(), result.toString());
+        assertEquals("num params: " + parameters, result.stdoutLines().get(2));
+    }
+
+    /** A bigram over 46,400 distinct characters needs a table of 46,401 squared: too large, and the data is why. */
+    @Test
+    void aBigramTooLargeForItsDataNamesTheCause(@TempDir Path dir) throws Exception {
+        StringBuilder text = new StringBuilder();
+        int letters = 0;
+        for (int c = 0x4E00; letters < 46_400; c++) {
+            if (Character.isLetter(c)) {
+                text.appendCodePoint(c);
+                letters++;
+                if (letters % 100 == 0) {
+                    text.append('\n');
+                }
+            }
+        }
+        Path data = Files.writeString(dir.resolve("letters.txt"), text);
+        String[] args = {"train", "--model", "bigram", "--data", data.toString(), "--steps", "1"};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, "the bigram model would have " + 46_401L * 46_401L + " parameters, more "
+                + "than can be held", "microgpt train", args);
+        assertTrue(result.stderr().contains("fewer distinct characters"), result.stderr());
+    }
+
     @Test
     void gptIsTheDefaultAndItsOutputIsUnchanged() {
         Cli.Result byDefault = Cli.run("train", "--steps", "5", "--samples", "3");

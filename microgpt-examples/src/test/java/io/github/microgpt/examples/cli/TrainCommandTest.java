@@ -56,12 +56,26 @@ class TrainCommandTest {
     }
 
     @Test
-    void zeroSamplesOnlyTrains() {
+    void zeroSamplesOnlyTrainsAndPrintsNoInferenceSection() {
         Cli.Result result = Cli.run("train", "--steps", "2", "--samples", "0");
 
         assertEquals(0, result.exitCode(), result.toString());
-        assertTrue(result.stdout().endsWith("loss " + result.stdoutLines().get(4).split("loss ")[1]
-                + "\n\n--- inference (new, hallucinated names) ---\n"), result.stdout());
+        List<String> lines = result.stdoutLines();
+        assertEquals(6, lines.size(), "three header lines, two step lines, the final line break: " + lines);
+        assertTrue(lines.get(4).startsWith("step    2 /    2 | loss "), lines.get(4));
+        assertEquals("", lines.get(5), "the output ends with the last step's line");
+        assertTrue(!result.stdout().contains("inference"), "no header of a section with nothing in it");
+    }
+
+    @Test
+    void zeroSamplesAfterAResumePrintsNoInferenceSectionEither(@TempDir Path dir) {
+        String run = dir.resolve("run").toString();
+        assertEquals(0, Cli.run("train", "--steps", "4", "--stop-after", "2", "--save", run).exitCode());
+        Cli.Result resumed = Cli.run("train", "--resume", run, "--samples", "0");
+
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        assertTrue(resumed.stdout().endsWith(resumed.stdoutLines().get(4) + "\n"), resumed.stdout());
+        assertTrue(resumed.stdoutLines().get(4).startsWith("step    4 /    4 | loss "), resumed.stdout());
     }
 
     @Test
