@@ -1,5 +1,6 @@
 package io.github.microgpt.internal;
 
+import io.github.microgpt.model.Predictions;
 import java.util.List;
 
 /**
@@ -77,18 +78,55 @@ public final class ModelChecks {
     }
 
     /**
-     * Checks the arguments of a batch step (shape only: the documents' tokens are checked by
-     * {@link #batch(List, int, int, int)}).
+     * Checks a number of threads.
      *
-     * @param documents the documents
      * @param threads the most threads to use
-     * @throws IllegalArgumentException if {@code threads < 1}, there is no document, or a
-     *     document has fewer than 2 tokens
+     * @throws IllegalArgumentException if it is below 1
      */
-    public static void batchShape(List<int[]> documents, int threads) {
+    public static void threads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
         }
+    }
+
+    /**
+     * Checks a sampling temperature.
+     *
+     * @param temperature the temperature
+     * @throws IllegalArgumentException if it is not positive and finite
+     */
+    public static void temperature(double temperature) {
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("the temperature must be positive and finite, got " + temperature);
+        }
+    }
+
+    /**
+     * Checks that a tokenizer and a model agree on the vocabulary.
+     *
+     * @param tokenizerVocabSize the tokenizer's number of tokens
+     * @param modelVocabSize the model's number of tokens
+     * @throws IllegalArgumentException if they differ
+     */
+    public static void sameVocabulary(int tokenizerVocabSize, int modelVocabSize) {
+        if (tokenizerVocabSize != modelVocabSize) {
+            throw new IllegalArgumentException("the tokenizer has " + tokenizerVocabSize
+                    + " tokens but the model " + modelVocabSize);
+        }
+    }
+
+    /**
+     * Checks the arguments of a batch step (shape only: the documents' tokens are checked by
+     * {@link #batch(List, int, List, int, int)}).
+     *
+     * @param documents the documents
+     * @param threads the most threads to use
+     * @param predictions one buffer per document, or null
+     * @throws IllegalArgumentException if {@code threads < 1}, there is no document, a
+     *     document has fewer than 2 tokens, or there is not one buffer per document
+     */
+    public static void batchShape(List<int[]> documents, int threads, List<Predictions> predictions) {
+        threads(threads);
         if (documents.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one document");
         }
@@ -98,6 +136,17 @@ public final class ModelChecks {
                 throw new IllegalArgumentException("document " + b + " of the batch has fewer than 2 tokens");
             }
         }
+        if (predictions != null) {
+            if (predictions.size() != documents.size()) {
+                throw new IllegalArgumentException("a batch of " + documents.size() + " documents needs as many "
+                        + "Predictions, got " + predictions.size());
+            }
+            for (int b = 0; b < predictions.size(); b++) {
+                if (predictions.get(b) == null) {
+                    throw new IllegalArgumentException("the Predictions of document " + b + " of the batch is null");
+                }
+            }
+        }
     }
 
     /**
@@ -105,14 +154,16 @@ public final class ModelChecks {
      *
      * @param documents the documents
      * @param threads the most threads to use
+     * @param predictions one buffer per document, or null
      * @param blockSize the model's context length
      * @param vocabSize the number of tokens
      * @return for each document, {@code min(blockSize, length - 1)}
      * @throws IllegalArgumentException as {@link #batchShape}, or naming the document whose token
      *     is outside the vocabulary
      */
-    public static int[] batch(List<int[]> documents, int threads, int blockSize, int vocabSize) {
-        batchShape(documents, threads);
+    public static int[] batch(List<int[]> documents, int threads, List<Predictions> predictions, int blockSize,
+                              int vocabSize) {
+        batchShape(documents, threads, predictions);
         int[] ends = new int[documents.size()];
         for (int b = 0; b < ends.length; b++) {
             int[] doc = documents.get(b);

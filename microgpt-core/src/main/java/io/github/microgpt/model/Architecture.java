@@ -47,9 +47,9 @@ public enum Architecture {
             ModelChecks.vocabSize(vocabSize);
             int d = config.nEmbd();
             return ParameterLayout.builder()
-                    .add("wte", vocabSize, d)
-                    .add("mlp_fc1", hidden(d), MlpModel.CONTEXT * d)
-                    .add("lm_head", vocabSize, hidden(d))
+                    .add(ParameterLayout.WTE, vocabSize, d)
+                    .add(ParameterLayout.MLP_FC1, hidden(d), MlpModel.CONTEXT * d)
+                    .add(ParameterLayout.LM_HEAD, vocabSize, hidden(d))
                     .build();
         }
 

@@ -24,7 +24,7 @@ import java.util.List;
  * is its gradient (see {@code ArrayParameters} for why); the {@link Parameters} view is the same
  * flat list as {@link GptModel}'s. Activations are rows too, one per position, in a workspace
  * allocated once per model (once per thread for batches, once per sequence for generation), so a
- * training step allocates nothing but the small arrays handed to observers. Each operation is
+ * training step allocates nothing. Each operation is
  * applied to all the positions of a document at once, layer by layer, as in {@code llm.c}.
  *
  * <p><b>Same numbers as the {@code Value} engine.</b> {@link #create} draws the initial weights
@@ -192,9 +192,7 @@ public final class ArrayGptModel implements LanguageModel {
      * @throws IllegalArgumentException if {@code threads < 1}
      */
     public ArrayGptModel setThreads(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
-        }
+        ModelChecks.threads(threads);
         if (threads != workers.threads()) {
             workers = threads == 1 ? SINGLE_THREAD : new Workers(threads);
         }
@@ -213,17 +211,15 @@ public final class ArrayGptModel implements LanguageModel {
     // -------------------------------------------------------------------------------- training
 
     @Override
-    public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
+    public double lossAndGradients(int[] tokens, int first, int end, Predictions predictions) {
         ModelChecks.stretch(tokens, first, end, config.blockSize(), vocabSize);
         if (trainingWorkspace == null) {
             trainingWorkspace = new Workspace(config, vocabSize);
         }
         Workspace ws = trainingWorkspace;
         double loss = forwardDocument(ws, tokens, first, end, workers);
-        if (observer != null) {
-            for (int t = first; t < end; t++) {
-                observer.onPosition(t, ws.probs[t].clone(), ws.losses[t]);
-            }
+        if (predictions != null) {
+            keepPredictions(predictions, ws, first, end);
         }
         backwardDocument(ws, tokens, first, end, grads, workers);
         return loss;
@@ -242,14 +238,22 @@ public final class ArrayGptModel implements LanguageModel {
      * activations. They are kept in a small pool between calls and end after a second of idleness.
      */
     @Override
-    public double batchLossAndGradients(List<int[]> documents, int threads, BatchObserver observer) {
-        int[] ends = ModelChecks.batch(documents, threads, config.blockSize(), vocabSize);
+    public double batchLossAndGradients(List<int[]> documents, int threads, List<Predictions> predictions) {
+        int[] ends = ModelChecks.batch(documents, threads, predictions, config.blockSize(), vocabSize);
         if (batchRunner == null) {
             batchRunner = new BatchRunner(this);
         }
         // Listeners are told on the calling thread: with any, one worker, the caller.
         int workers = attentionListeners.isEmpty() ? threads : 1;
-        return batchRunner.run(documents, ends, workers, observer, parameters.gradRows());
+        return batchRunner.run(documents, ends, workers, predictions, parameters.gradRows());
+    }
+
+    /** Copies the distributions and losses of positions {@code [first, end)} out of the workspace. */
+    static void keepPredictions(Predictions predictions, Workspace ws, int first, int end) {
+        predictions.clear();
+        for (int t = first; t < end; t++) {
+            predictions.add(t, ws.probs[t], ws.losses[t]);
+        }
     }
 
     /** Names the matrices of a buffer shaped as the parameters' rows (a batch document's gradient). */
@@ -260,7 +264,7 @@ public final class ArrayGptModel implements LanguageModel {
     /**
      * Runs the forward pass over positions {@code 0 .. end-1}, keeping every activation the
      * backward pass needs, and returns the mean loss over {@code [first, end)}: the same fold,
-     * {@code (1/n) * (0 + l_first + l_first+1 + ...)}, as {@link GptModel#loss}.
+     * {@code (1/n) * (0 + l_first + l_first+1 + ...)}, as {@link ValueLanguageModel#loss}.
      */
     double forwardDocument(Workspace ws, int[] tokens, int first, int end, Workers team) {
         forward(ws, tokens, 0, end, team);

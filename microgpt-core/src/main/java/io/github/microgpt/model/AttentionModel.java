@@ -1,9 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
-import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,19 +37,19 @@ public final class AttentionModel extends ValueLanguageModel {
 
     private AttentionModel(GptConfig config, int vocabSize, Map<String, Value[][]> stateDict) {
         super(config, vocabSize, stateDict);
-        this.wte = matrix("wte");
-        this.wpe = matrix("wpe");
-        this.lmHead = matrix("lm_head");
+        this.wte = matrix(ParameterLayout.WTE);
+        this.wpe = matrix(ParameterLayout.WPE);
+        this.lmHead = matrix(ParameterLayout.LM_HEAD);
         int n = config.nLayer();
         attnWq = new Value[n][][];
         attnWk = new Value[n][][];
         attnWv = new Value[n][][];
         attnWo = new Value[n][][];
         for (int li = 0; li < n; li++) {
-            attnWq[li] = matrix("layer" + li + ".attn_wq");
-            attnWk[li] = matrix("layer" + li + ".attn_wk");
-            attnWv[li] = matrix("layer" + li + ".attn_wv");
-            attnWo[li] = matrix("layer" + li + ".attn_wo");
+            attnWq[li] = matrix(ParameterLayout.inLayer(li, ParameterLayout.ATTN_WQ));
+            attnWk[li] = matrix(ParameterLayout.inLayer(li, ParameterLayout.ATTN_WK));
+            attnWv[li] = matrix(ParameterLayout.inLayer(li, ParameterLayout.ATTN_WV));
+            attnWo[li] = matrix(ParameterLayout.inLayer(li, ParameterLayout.ATTN_WO));
         }
     }
 
@@ -67,20 +65,8 @@ public final class AttentionModel extends ValueLanguageModel {
      * @throws IllegalArgumentException if {@code vocabSize < 2}
      */
     public static AttentionModel create(GptConfig config, int vocabSize, RandomSource random) {
-        ModelChecks.vocabSize(vocabSize);
-        int d = config.nEmbd();
-        double std = config.initStd();
-        Map<String, Value[][]> stateDict = new LinkedHashMap<>();
-        stateDict.put("wte", gaussianMatrix(vocabSize, d, std, random));
-        stateDict.put("wpe", gaussianMatrix(config.blockSize(), d, std, random));
-        stateDict.put("lm_head", gaussianMatrix(vocabSize, d, std, random));
-        for (int i = 0; i < config.nLayer(); i++) {
-            stateDict.put("layer" + i + ".attn_wq", gaussianMatrix(d, d, std, random));
-            stateDict.put("layer" + i + ".attn_wk", gaussianMatrix(d, d, std, random));
-            stateDict.put("layer" + i + ".attn_wv", gaussianMatrix(d, d, std, random));
-            stateDict.put("layer" + i + ".attn_wo", gaussianMatrix(d, d, std, random));
-        }
-        return new AttentionModel(config, vocabSize, stateDict);
+        ParameterLayout layout = Architecture.ATTENTION.layout(config, vocabSize);
+        return new AttentionModel(config, vocabSize, gaussianWeights(layout, config.initStd(), random));
     }
 
     /**

@@ -40,15 +40,11 @@ final class BatchRunner {
         this.model = model;
     }
 
-    double run(List<int[]> documents, int[] ends, int threads, LanguageModel.BatchObserver observer,
-               double[][] grad) {
+    double run(List<int[]> documents, int[] ends, int threads, List<Predictions> predictions, double[][] grad) {
         final int n = documents.size();
         final int workers = Math.min(threads, n);
-        final int vocab = model.vocabSize;
         ensureBuffers(workers, n, grad);
         final double[] losses = new double[n];
-        final double[][] probabilities = observer == null ? null : new double[n][];
-        final double[][] positionLosses = observer == null ? null : new double[n][];
         // Longest documents first, so that no thread is left with a long one at the end while
         // the others wait. Which thread computes which document does not change the result.
         final int[] schedule = longestFirst(ends);
@@ -70,12 +66,9 @@ final class BatchRunner {
                         Arrays.fill(row, 0.0);
                     }
                     losses[b] = model.forwardDocument(ws, tokens, 0, ends[b], ArrayGptModel.SINGLE_THREAD);
-                    if (probabilities != null) {
-                        probabilities[b] = new double[ends[b] * vocab];
-                        for (int t = 0; t < ends[b]; t++) {
-                            System.arraycopy(ws.probs[t], 0, probabilities[b], t * vocab, vocab);
-                        }
-                        positionLosses[b] = Arrays.copyOf(ws.losses, ends[b]);
+                    if (predictions != null) {
+                        // Each document has its own buffer, so the threads never share one.
+                        ArrayGptModel.keepPredictions(predictions.get(b), ws, 0, ends[b]);
                     }
                     model.backwardDocument(ws, tokens, 0, ends[b], documentGradRows[b], ArrayGptModel.SINGLE_THREAD);
                 }
@@ -113,14 +106,6 @@ final class BatchRunner {
         }
         if (failed instanceof Error e) {
             throw e;
-        }
-        if (observer != null) {
-            for (int b = 0; b < n; b++) {
-                for (int t = 0; t < ends[b]; t++) {
-                    observer.onPosition(b, t, Arrays.copyOfRange(probabilities[b], t * vocab, (t + 1) * vocab),
-                            positionLosses[b][t]);
-                }
-            }
         }
         double total = 0.0;
         for (double loss : losses) {

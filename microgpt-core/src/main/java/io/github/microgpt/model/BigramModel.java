@@ -1,9 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
-import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -38,10 +36,8 @@ public final class BigramModel extends ValueLanguageModel {
      * @throws IllegalArgumentException if {@code vocabSize < 2}
      */
     public static BigramModel create(GptConfig config, int vocabSize, RandomSource random) {
-        ModelChecks.vocabSize(vocabSize);
-        Map<String, Value[][]> stateDict = new LinkedHashMap<>();
-        stateDict.put("logits", gaussianMatrix(vocabSize, vocabSize, config.initStd(), random));
-        return new BigramModel(config, vocabSize, stateDict);
+        ParameterLayout layout = Architecture.BIGRAM.layout(config, vocabSize);
+        return new BigramModel(config, vocabSize, gaussianWeights(layout, config.initStd(), random));
     }
 
     /**

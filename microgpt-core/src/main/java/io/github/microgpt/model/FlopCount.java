@@ -98,7 +98,7 @@ public final class FlopCount {
      * @return the count
      */
     public static long trainingStep(GptConfig config, int vocabSize, int positions) {
-        return forwardBackward(config, vocabSize, positions) + adam(parameters(config, vocabSize));
+        return forwardBackward(config, vocabSize, positions) + adam(ParameterLayout.gptSize(config, vocabSize));
     }
 
     /**
@@ -114,15 +114,4 @@ public final class FlopCount {
         return forwardPosition(config, vocabSize, position) + 6L * vocabSize + 1;
     }
 
-    /**
-     * The number of parameters of a GPT: {@code 2Vd + blockSize d + 12 L d^2}, as
-     * {@link ParameterLayout#gptSize} counts them.
-     *
-     * @param config the shape
-     * @param vocabSize the number of tokens
-     * @return the count
-     */
-    public static long parameters(GptConfig config, int vocabSize) {
-        return ParameterLayout.gptSize(config, vocabSize);
-    }
 }

@@ -13,9 +13,9 @@ import java.util.List;
  * generation are ({@code Trainer} and {@code Sampler} have theirs): a model with attention
  * reports the attention weights of every head to its {@link AttentionListener}s. A model without
  * attention says so with {@link #hasAttention()}, which is false unless the model overrides it.
- * (The {@link PositionObserver} and {@link BatchObserver} passed to a training call are not hooks
- * but that call's second result: the predictions its caller, usually the trainer, turns into
- * events for its own listeners.)
+ * What a training call predicted at each position is not a hook but a result: the call fills the
+ * {@link Predictions} its caller passes (the trainer turns them into events for its own
+ * listeners).
  */
 public interface LanguageModel {
 
@@ -104,13 +104,32 @@ public interface LanguageModel {
      * @param tokens a tokenized document, usually {@code [BOS] + characters + [BOS]}
      * @param first the first position whose prediction counts
      * @param end one past the last position whose prediction counts
-     * @param observer told about each counted position; may be {@code null}
      * @return the loss
      * @throws IllegalArgumentException if the positions are out of range
      *     ({@code 0 <= first < end <= min(blockSize, tokens.length - 1)}) or a token is not in
      *     the vocabulary
      */
-    double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer);
+    default double lossAndGradients(int[] tokens, int first, int end) {
+        return lossAndGradients(tokens, first, end, null);
+    }
+
+    /**
+     * Computes the training loss of a stretch of a document and adds its gradient to every
+     * parameter's gradient, as {@link #lossAndGradients(int[], int, int)} does, and also returns
+     * what the model predicted at each counted position: it fills {@code predictions} with the
+     * positions {@code [first, end)}, replacing what it held. Asking for them changes no number.
+     *
+     * @param tokens a tokenized document, usually {@code [BOS] + characters + [BOS]}
+     * @param first the first position whose prediction counts
+     * @param end one past the last position whose prediction counts
+     * @param predictions filled with the distribution and the loss of every counted position; or
+     *     {@code null}, to skip recording them
+     * @return the loss
+     * @throws IllegalArgumentException if the positions are out of range
+     *     ({@code 0 <= first < end <= min(blockSize, tokens.length - 1)}) or a token is not in
+     *     the vocabulary
+     */
+    double lossAndGradients(int[] tokens, int first, int end, Predictions predictions);
 
     /**
      * Computes the mean loss of a batch of whole documents and adds the mean of their gradients
@@ -127,20 +146,38 @@ public interface LanguageModel {
      * but must keep this order of additions, so that the result does not depend on
      * {@code threads}.
      *
-     * <p>This default implementation runs on the calling thread and ignores {@code threads};
-     * it is what {@link GptModel} uses, since all its graphs share the same parameter nodes.
-     * {@link ArrayGptModel} runs the documents in parallel.
-     *
      * @param documents the tokenized documents, each at least 2 tokens long; not empty
      * @param threads the most threads to use; at least 1
-     * @param observer told about each position of each document, document by document and in
-     *     position order, on the calling thread; may be {@code null}
      * @return the mean of the documents' losses
      * @throws IllegalArgumentException if there is no document, a document is too short or has
      *     a token outside the vocabulary, or {@code threads < 1}
      */
-    default double batchLossAndGradients(List<int[]> documents, int threads, BatchObserver observer) {
-        ModelChecks.batchShape(documents, threads);
+    default double batchLossAndGradients(List<int[]> documents, int threads) {
+        return batchLossAndGradients(documents, threads, null);
+    }
+
+    /**
+     * Computes the mean loss of a batch of whole documents and adds the mean of their gradients,
+     * as {@link #batchLossAndGradients(List, int)} does, and also returns what the model
+     * predicted at every position: {@code predictions.get(b)} is filled with the positions of
+     * document {@code b}.
+     *
+     * <p>This default implementation runs on the calling thread and ignores {@code threads};
+     * it is what the models over {@link io.github.microgpt.autograd.Value}s use, since all their
+     * graphs share the same parameter nodes. {@link ArrayGptModel} runs the documents in
+     * parallel.
+     *
+     * @param documents the tokenized documents, each at least 2 tokens long; not empty
+     * @param threads the most threads to use; at least 1
+     * @param predictions one buffer per document, in document order; or {@code null}, to skip
+     *     recording them
+     * @return the mean of the documents' losses
+     * @throws IllegalArgumentException if there is no document, a document is too short or has
+     *     a token outside the vocabulary, {@code threads < 1}, or there is not one buffer per
+     *     document
+     */
+    default double batchLossAndGradients(List<int[]> documents, int threads, List<Predictions> predictions) {
+        ModelChecks.batchShape(documents, threads, predictions);
         int blockSize = config().blockSize();
         Parameters parameters = parameters();
         int size = parameters.size();
@@ -152,12 +189,10 @@ public interface LanguageModel {
             for (int i = 0; i < size; i++) {
                 parameters.setGrad(i, 0.0);
             }
-            int document = b;
-            PositionObserver positions = observer == null ? null
-                    : (posId, probabilities, loss) -> observer.onPosition(document, posId, probabilities, loss);
             double loss;
             try {
-                loss = lossAndGradients(doc, 0, Math.min(blockSize, doc.length - 1), positions);
+                loss = lossAndGradients(doc, 0, Math.min(blockSize, doc.length - 1),
+                        predictions == null ? null : predictions.get(b));
             } catch (IllegalArgumentException e) {
                 for (int i = 0; i < size; i++) {
                     parameters.setGrad(i, before[i]);
@@ -198,41 +233,5 @@ public interface LanguageModel {
          *     the token is not in the vocabulary
          */
         double[] next(int tokenId);
-    }
-
-    /**
-     * Receives what the model predicted at each position of each document of a batch
-     * ({@link #batchLossAndGradients}).
-     */
-    @FunctionalInterface
-    interface BatchObserver {
-
-        /**
-         * Called once per position, document by document (in batch order) and position by
-         * position, on the thread that called {@link #batchLossAndGradients}.
-         *
-         * @param document the index of the document in the batch, from 0
-         * @param posId the position
-         * @param probabilities the predicted distribution of the next token (the caller may keep it)
-         * @param loss {@code -log} of the probability of the right next token
-         */
-        void onPosition(int document, int posId, double[] probabilities, double loss);
-    }
-
-    /**
-     * Receives what the model predicted at each position that counts in
-     * {@link #lossAndGradients}.
-     */
-    @FunctionalInterface
-    interface PositionObserver {
-
-        /**
-         * Called once per counted position, in order.
-         *
-         * @param posId the position
-         * @param probabilities the predicted distribution of the next token (the caller may keep it)
-         * @param loss {@code -log} of the probability of the right next token
-         */
-        void onPosition(int posId, double[] probabilities, double loss);
     }
 }

@@ -1,9 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
-import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,9 +36,9 @@ public final class MlpModel extends ValueLanguageModel {
 
     private MlpModel(GptConfig config, int vocabSize, Map<String, Value[][]> stateDict) {
         super(config, vocabSize, stateDict);
-        this.wte = matrix("wte");
-        this.mlpFc1 = matrix("mlp_fc1");
-        this.lmHead = matrix("lm_head");
+        this.wte = matrix(ParameterLayout.WTE);
+        this.mlpFc1 = matrix(ParameterLayout.MLP_FC1);
+        this.lmHead = matrix(ParameterLayout.LM_HEAD);
     }
 
     /**
@@ -52,16 +50,12 @@ public final class MlpModel extends ValueLanguageModel {
      * @param vocabSize the number of tokens; at least 2
      * @param random the source of the initial weights
      * @return the model
-     * @throws IllegalArgumentException if {@code vocabSize < 2}
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, or {@code nEmbd} is too wide
+     *     for a window of {@value #CONTEXT} embeddings
      */
     public static MlpModel create(GptConfig config, int vocabSize, RandomSource random) {
-        ModelChecks.vocabSize(vocabSize);
-        int d = config.nEmbd();
-        Map<String, Value[][]> stateDict = new LinkedHashMap<>();
-        stateDict.put("wte", gaussianMatrix(vocabSize, d, config.initStd(), random));
-        stateDict.put("mlp_fc1", gaussianMatrix(4 * d, CONTEXT * d, config.initStd(), random));
-        stateDict.put("lm_head", gaussianMatrix(vocabSize, 4 * d, config.initStd(), random));
-        return new MlpModel(config, vocabSize, stateDict);
+        ParameterLayout layout = Architecture.MLP.layout(config, vocabSize);
+        return new MlpModel(config, vocabSize, gaussianWeights(layout, config.initStd(), random));
     }
 
     /**

@@ -25,7 +25,7 @@ import java.util.Map;
  *   layer{i}.mlp_fc1    4 nEmbd x nEmbd         MLP up-projection
  *   layer{i}.mlp_fc2    nEmbd x 4 nEmbd         MLP down-projection
  * </pre>
- * so a GPT has {@code 2 V d + blockSize d + 12 L d^2} parameters ({@link #gptSize}). Other models
+ * so a GPT has {@code 2 V d + blockSize d + 12 L d^2} parameters ({@link Architecture#parameterCount}). Other models
  * describe their own matrices with {@link #builder()}.
  *
  * <pre>{@code
@@ -118,7 +118,7 @@ public final class ParameterLayout {
      * @return the count, or {@code Long.MAX_VALUE} if it does not fit in a {@code long}
      * @throws IllegalArgumentException if {@code vocabSize} is negative
      */
-    public static long gptSize(GptConfig config, int vocabSize) {
+    static long gptSize(GptConfig config, int vocabSize) {
         if (vocabSize < 0) {
             throw new IllegalArgumentException("vocabSize must not be negative, got " + vocabSize);
         }

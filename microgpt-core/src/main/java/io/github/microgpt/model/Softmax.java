@@ -1,8 +1,10 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.ModelChecks;
+
 /**
  * Softmax over plain doubles, with the same arithmetic, in the same order, as
- * {@link GptModel#softmax(io.github.microgpt.autograd.Value[])} does on {@code Value}s, so that
+ * {@link ValueOps#softmax(io.github.microgpt.autograd.Value[])} does on {@code Value}s, so that
  * generation from plain logits gives the very same probabilities as {@code microgpt.py}. It is
  * the library's only softmax over doubles: the array engine uses it too.
  */
@@ -57,9 +59,7 @@ public final class Softmax {
      * @throws IllegalArgumentException if the temperature is not positive and finite
      */
     public static double[] softmax(double[] logits, double temperature) {
-        if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("the temperature must be positive and finite, got " + temperature);
-        }
+        ModelChecks.temperature(temperature);
         double inverse = Math.pow(temperature, -1);
         double[] scaled = new double[logits.length];
         for (int i = 0; i < logits.length; i++) {

@@ -16,8 +16,9 @@ import java.util.Map;
  * samples: write {@link #forward(int, int, KvCache)}, one token in, the next token's logits out,
  * and this class adds the loss, the gradients, the parameters and generation.
  *
- * <p>This is how the models of the progression are written ({@link BigramModel},
- * {@link MlpModel}, {@link AttentionModel}), and how a learner edits {@code gpt()} as one edits
+ * <p>This is how every model over {@code Value}s is written, the models of the progression
+ * ({@link BigramModel}, {@link MlpModel}, {@link AttentionModel}) and {@link GptModel} itself, and
+ * how a learner edits {@code gpt()} as one edits
  * {@code microgpt.py}: copy {@link GptModel#forward(int, int, KvCache)} into a subclass, change a
  * line, and train it on {@link GptModel}'s own weights.
  *
@@ -45,8 +46,9 @@ import java.util.Map;
  * new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 1000).run(StepMode.DOCUMENT);
  * }</pre>
  *
- * <p>The loss is built as {@link GptModel#loss} builds it, node for node, so a subclass whose
- * forward pass is a copy of {@code GptModel}'s trains bit for bit like {@code GptModel}.
+ * <p>The loss ({@link #loss}) is built here once for all these models, node for node as
+ * {@code microgpt.py} builds it, so a subclass whose forward pass is a copy of
+ * {@code GptModel}'s trains bit for bit like {@code GptModel}.
  *
  * <p>Not thread-safe: a model's parameters are shared by every graph built from it.
  */
@@ -106,23 +108,30 @@ public abstract class ValueLanguageModel implements LanguageModel {
     }
 
     /**
-     * A matrix of random weights, each {@code random.gauss(0, std)}, drawn row by row: the
-     * Python's {@code matrix(nout, nin)}. Models draw their matrices with it in state-dict order.
+     * Random initial weights for every matrix of a layout, drawn as {@code microgpt.py} draws
+     * them: matrix by matrix in the layout's order, row by row, each entry
+     * {@code random.gauss(0, std)} (the Python's {@code matrix(nout, nin)}). A model's
+     * {@code create} method passes the result to its constructor, so that its matrices are the
+     * ones its layout names, in that order.
      *
-     * @param nout the number of rows
-     * @param nin the number of columns
+     * @param layout the names and shapes of the matrices, for example
+     *     {@code ParameterLayout.builder().add("wte", vocabSize, nEmbd).build()}
      * @param std the standard deviation
      * @param random the source of the weights
-     * @return a new {@code nout x nin} matrix of leaves
+     * @return a new state dict of leaves, in the layout's order
      */
-    protected static Value[][] gaussianMatrix(int nout, int nin, double std, RandomSource random) {
-        Value[][] m = new Value[nout][nin];
-        for (int r = 0; r < nout; r++) {
-            for (int c = 0; c < nin; c++) {
-                m[r][c] = new Value(random.gauss(0, std));
+    protected static Map<String, Value[][]> gaussianWeights(ParameterLayout layout, double std, RandomSource random) {
+        Map<String, Value[][]> stateDict = new LinkedHashMap<>();
+        for (ParameterMatrix matrix : layout.matrices()) {
+            Value[][] m = new Value[matrix.rows()][matrix.cols()];
+            for (Value[] row : m) {
+                for (int c = 0; c < row.length; c++) {
+                    row[c] = new Value(random.gauss(0, std));
+                }
             }
+            stateDict.put(matrix.name(), m);
         }
-        return m;
+        return stateDict;
     }
 
     // ------------------------------------------------------------------- what a subclass writes
@@ -198,19 +207,29 @@ public abstract class ValueLanguageModel implements LanguageModel {
     /**
      * Builds the graph of the training loss of a stretch of a document, without back-propagating:
      * the mean over the positions {@code p} in {@code [first, end)} of
-     * {@code -log softmax(forward(tokens[p], p))[tokens[p + 1]]}, as {@link GptModel#loss}.
+     * {@code -log softmax(forward(tokens[p], p))[tokens[p + 1]]}, computed as
+     * {@code (1 / n) * sum(losses)} like the Python. Call {@link Value#backward()} on the result
+     * to get the gradients, or draw the graph with
+     * {@link io.github.microgpt.autograd.ExpressionGraph}.
      *
      * @param tokens a tokenized document
      * @param first the first position whose prediction counts
      * @param end one past the last such position
-     * @param observer told about each counted position; may be {@code null}
      * @return the loss node
      * @throws IllegalArgumentException if the positions or tokens are out of range
      */
-    public Value loss(int[] tokens, int first, int end, PositionObserver observer) {
+    public Value loss(int[] tokens, int first, int end) {
+        return loss(tokens, first, end, null);
+    }
+
+    private Value loss(int[] tokens, int first, int end, Predictions predictions) {
         ModelChecks.stretch(tokens, first, end, config.blockSize(), vocabSize);
+        if (predictions != null) {
+            predictions.clear();
+        }
         KvCache cache = newCache();
         Value[] losses = new Value[end - first];
+        double[] distribution = predictions == null ? null : new double[vocabSize];
         for (int posId = 0; posId < end; posId++) {
             Value[] logits = forward(tokens[posId], posId, cache);
             if (posId < first) {
@@ -219,20 +238,19 @@ public abstract class ValueLanguageModel implements LanguageModel {
             Value[] probs = ValueOps.softmax(logits);
             Value lossT = probs[tokens[posId + 1]].log().neg();
             losses[posId - first] = lossT;
-            if (observer != null) {
-                double[] p = new double[probs.length];
-                for (int i = 0; i < p.length; i++) {
-                    p[i] = probs[i].data();
+            if (predictions != null) {
+                for (int i = 0; i < distribution.length; i++) {
+                    distribution[i] = probs[i].data();
                 }
-                observer.onPosition(posId, p, lossT.data());
+                predictions.add(posId, distribution, lossT.data());
             }
         }
         return Value.sum(losses).mul(1.0 / losses.length);
     }
 
     @Override
-    public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
-        Value loss = loss(tokens, first, end, observer);
+    public double lossAndGradients(int[] tokens, int first, int end, Predictions predictions) {
+        Value loss = loss(tokens, first, end, predictions);
         loss.backward();
         return loss.data();
     }
@@ -307,6 +325,21 @@ public abstract class ValueLanguageModel implements LanguageModel {
             copy[r] = m[r].clone();
         }
         return copy;
+    }
+
+    /**
+     * All weight matrices by name, in the order of the parameters: the Python's
+     * {@code state_dict}. Hand it to another {@link ValueLanguageModel} to give a forward pass of
+     * your own the weights this model drew (the two then share the nodes, so train only one).
+     *
+     * @return an unmodifiable map of copies of the arrays; the nodes are the model's own
+     */
+    public Map<String, Value[][]> stateDict() {
+        Map<String, Value[][]> copy = new LinkedHashMap<>();
+        for (String name : stateDict.keySet()) {
+            copy.put(name, matrix(name));
+        }
+        return Collections.unmodifiableMap(copy);
     }
 
     /** The parameters: a view of the model's leaf {@link Value}s. */

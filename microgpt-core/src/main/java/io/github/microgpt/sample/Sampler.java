@@ -1,6 +1,7 @@
 package io.github.microgpt.sample;
 
 import io.github.microgpt.internal.Listeners;
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.random.RandomSource;
@@ -51,10 +52,7 @@ public final class Sampler {
      * @throws IllegalArgumentException if the tokenizer's vocabulary size is not the model's
      */
     public Sampler(LanguageModel model, Tokenizer tokenizer, RandomSource random) {
-        if (tokenizer.vocabSize() != model.vocabSize()) {
-            throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize()
-                    + " tokens but the model " + model.vocabSize());
-        }
+        ModelChecks.sameVocabulary(tokenizer.vocabSize(), model.vocabSize());
         this.model = model;
         this.tokenizer = tokenizer;
         this.random = random;
@@ -119,7 +117,6 @@ public final class Sampler {
      *     and finite
      */
     public List<String> samples(int count, double temperature) {
-        checkTemperature(temperature);
         return samples(count, SamplingOptions.defaults().withTemperature(temperature));
     }
 
@@ -153,7 +150,6 @@ public final class Sampler {
      * @throws IllegalArgumentException if the temperature is not positive and finite
      */
     public String sample(double temperature) {
-        checkTemperature(temperature);
         return sample(SamplingOptions.defaults().withTemperature(temperature));
     }
 
@@ -183,7 +179,6 @@ public final class Sampler {
      * @throws IllegalArgumentException if the temperature is not positive and finite
      */
     public Generation start(double temperature) {
-        checkTemperature(temperature);
         return start(SamplingOptions.defaults().withTemperature(temperature));
     }
 
@@ -292,12 +287,6 @@ public final class Sampler {
             limit[i] = logits[i] == max ? 1.0 / ties : 0.0;
         }
         return limit;
-    }
-
-    private static void checkTemperature(double temperature) {
-        if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("the temperature must be positive and finite, got " + temperature);
-        }
     }
 
     /** One sample in progress. Not thread-safe. */

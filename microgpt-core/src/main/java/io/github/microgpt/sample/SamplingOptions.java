@@ -1,5 +1,6 @@
 package io.github.microgpt.sample;
 
+import io.github.microgpt.internal.ModelChecks;
 import java.util.Objects;
 
 /**
@@ -59,9 +60,7 @@ public record SamplingOptions(double temperature, int topK, String prefix, int m
      * @throws NullPointerException if the prefix is null
      */
     public SamplingOptions {
-        if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("the temperature must be positive and finite, got " + temperature);
-        }
+        ModelChecks.temperature(temperature);
         if (topK < 0) {
             throw new IllegalArgumentException("top-k must be at least 1 (or " + ALL_TOKENS + " for all tokens), got "
                     + topK);

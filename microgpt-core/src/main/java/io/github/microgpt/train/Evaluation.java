@@ -1,5 +1,7 @@
 package io.github.microgpt.train;
 
+import io.github.microgpt.internal.DocumentTokens;
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.text.Tokenizer;
@@ -35,25 +37,12 @@ public final class Evaluation {
      *     character outside the vocabulary (naming its index), or the vocabularies differ
      */
     public static double loss(LanguageModel model, Tokenizer tokenizer, List<String> documents) {
-        if (tokenizer.vocabSize() != model.vocabSize()) {
-            throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize()
-                    + " tokens but the model " + model.vocabSize());
-        }
+        ModelChecks.sameVocabulary(tokenizer.vocabSize(), model.vocabSize());
         if (documents.isEmpty()) {
             throw new IllegalArgumentException("there must be at least one document to evaluate");
         }
         double total = 0.0;
-        for (int d = 0; d < documents.size(); d++) {
-            String document = documents.get(d);
-            if (document.isEmpty()) {
-                throw new IllegalArgumentException("document " + d + " is empty");
-            }
-            int[] tokens;
-            try {
-                tokens = tokenizer.encodeDocument(document);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("document " + d + ": " + e.getMessage(), e);
-            }
+        for (int[] tokens : DocumentTokens.encode(tokenizer, documents)) {
             total += documentLoss(model, tokens);
         }
         return total / documents.size();
@@ -74,12 +63,7 @@ public final class Evaluation {
             throw new IllegalArgumentException("a document needs at least 2 tokens, got " + tokens.length);
         }
         int n = Math.min(model.config().blockSize(), tokens.length - 1);
-        for (int i = 0; i <= n; i++) {
-            if (tokens[i] < 0 || tokens[i] >= model.vocabSize()) {
-                throw new IllegalArgumentException("token " + i + " of the document has id " + tokens[i]
-                        + ", outside the vocabulary [0, " + model.vocabSize() + ")");
-            }
-        }
+        ModelChecks.stretch(tokens, 0, n, model.config().blockSize(), model.vocabSize());
         LanguageModel.Sequence sequence = model.newSequence();
         // The same operations as the graph of a training loss: sum(-log p) starting from 0, times 1/n.
         double sum = 0.0;

@@ -1,8 +1,11 @@
 package io.github.microgpt.train;
 
+import io.github.microgpt.internal.DocumentTokens;
 import io.github.microgpt.internal.Listeners;
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Parameters;
+import io.github.microgpt.model.Predictions;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.text.Tokenizer;
 import java.util.ArrayList;
@@ -46,6 +49,8 @@ public final class Trainer {
     private final Listeners<PositionListener> positionListeners = new Listeners<>();
     private final Listeners<GradientListener> gradientListeners = new Listeners<>();
     private final Listeners<StepListener> stepListeners = new Listeners<>();
+    /** What the model predicted in the last step, kept for the position listeners. */
+    private final List<Predictions> predictions = new ArrayList<>();
     private volatile boolean stopRequested;
 
     private int stepsDone;
@@ -73,28 +78,14 @@ public final class Trainer {
         if (documents.isEmpty()) {
             throw new IllegalArgumentException("there must be at least one document to train on");
         }
-        if (tokenizer.vocabSize() != model.vocabSize()) {
-            throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize()
-                    + " tokens but the model " + model.vocabSize());
-        }
+        ModelChecks.sameVocabulary(tokenizer.vocabSize(), model.vocabSize());
         if (optimizer.size() != model.numParameters()) {
             throw new IllegalArgumentException("the optimizer was made for " + optimizer.size()
                     + " parameters but the model has " + model.numParameters());
         }
         this.model = model;
         this.documents = List.copyOf(documents);
-        this.tokens = new int[this.documents.size()][];
-        for (int i = 0; i < tokens.length; i++) {
-            String document = this.documents.get(i);
-            if (document.isEmpty()) {
-                throw new IllegalArgumentException("document " + i + " is empty");
-            }
-            try {
-                tokens[i] = tokenizer.encodeDocument(document);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("document " + i + ": " + e.getMessage(), e);
-            }
-        }
+        this.tokens = DocumentTokens.encode(tokenizer, this.documents);
         this.optimizer = optimizer;
         this.totalSteps = totalSteps;
     }
@@ -221,9 +212,7 @@ public final class Trainer {
             throw new IllegalArgumentException("the batch size must be from 1 to " + MAX_BATCH_SIZE + ", got "
                     + batchSize);
         }
-        if (threads < 1) {
-            throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
-        }
+        ModelChecks.threads(threads);
         if (isFinished()) {
             throw new IllegalStateException("all " + totalSteps + " steps are done");
         }
@@ -235,14 +224,15 @@ public final class Trainer {
             documentIndex[b] = (int) ((first + b) % tokens.length);
             batch.add(tokens[documentIndex[b]]);
         }
-        LanguageModel.BatchObserver observer = positionListeners.isEmpty() ? null
-                : (document, posId, probabilities, loss) -> {
-                    int[] doc = tokens[documentIndex[document]];
-                    PositionEvent event = new PositionEvent(step + 1, documents.get(documentIndex[document]), posId,
-                            Arrays.copyOf(doc, posId + 1), doc[posId], doc[posId + 1], probabilities, loss);
-                    positionListeners.forEach(listener -> listener.onPosition(event));
-                };
-        double loss = model.batchLossAndGradients(batch, threads, observer);
+        if (positionListeners.isEmpty()) {
+            double loss = model.batchLossAndGradients(batch, threads);
+            return finishStep(step, documents.get(documentIndex[0]), loss);
+        }
+        List<Predictions> predictions = predictions(batchSize);
+        double loss = model.batchLossAndGradients(batch, threads, predictions);
+        for (int b = 0; b < batchSize; b++) {
+            tellPositions(step, documentIndex[b], predictions.get(b));
+        }
         return finishStep(step, documents.get(documentIndex[0]), loss);
     }
 
@@ -276,16 +266,33 @@ public final class Trainer {
 
     private StepEvent train(int document, int first, int end) {
         int step = stepsDone;
+        if (positionListeners.isEmpty()) {
+            double loss = model.lossAndGradients(tokens[document], first, end);
+            return finishStep(step, documents.get(document), loss);
+        }
+        Predictions predictions = predictions(1).get(0);
+        double loss = model.lossAndGradients(tokens[document], first, end, predictions);
+        tellPositions(step, document, predictions);
+        return finishStep(step, documents.get(document), loss);
+    }
+
+    /** At least {@code count} buffers for the model's predictions, kept from step to step. */
+    private List<Predictions> predictions(int count) {
+        while (predictions.size() < count) {
+            predictions.add(new Predictions());
+        }
+        return predictions.subList(0, count);
+    }
+
+    /** Tells the position listeners what the model predicted at each position of a document. */
+    private void tellPositions(int step, int document, Predictions predicted) {
         String text = documents.get(document);
         int[] doc = tokens[document];
-        LanguageModel.PositionObserver observer = positionListeners.isEmpty() ? null
-                : (posId, probabilities, loss) -> {
-                    PositionEvent event = new PositionEvent(step + 1, text, posId,
-                            Arrays.copyOf(doc, posId + 1), doc[posId], doc[posId + 1], probabilities, loss);
-                    positionListeners.forEach(listener -> listener.onPosition(event));
-                };
-        double loss = model.lossAndGradients(doc, first, end, observer);
-        return finishStep(step, text, loss);
+        for (int posId = predicted.first(); posId < predicted.end(); posId++) {
+            PositionEvent event = new PositionEvent(step + 1, text, posId, Arrays.copyOf(doc, posId + 1),
+                    doc[posId], doc[posId + 1], predicted.probabilities(posId), predicted.loss(posId));
+            positionListeners.forEach(listener -> listener.onPosition(event));
+        }
     }
 
     /**

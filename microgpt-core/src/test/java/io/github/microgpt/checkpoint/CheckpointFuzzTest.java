@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
-import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.testing.Cases;
@@ -184,7 +184,7 @@ class CheckpointFuzzTest {
         // A valid model: consistent shapes, finite weights, and it runs.
         LanguageModel model = checkpoint.model();
         assertEquals(checkpoint.tokenizer().vocabSize(), model.vocabSize());
-        assertEquals(ParameterLayout.gptSize(checkpoint.config(), model.vocabSize()), model.numParameters());
+        assertEquals(Architecture.GPT.parameterCount(checkpoint.config(), model.vocabSize()), model.numParameters());
         for (double w : checkpoint.weights()) {
             assertTrue(Double.isFinite(w), "a loaded weight is " + w);
         }

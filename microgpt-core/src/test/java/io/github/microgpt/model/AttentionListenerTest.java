@@ -214,7 +214,7 @@ class AttentionListenerTest {
             }
 
             @Override
-            public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
+            public double lossAndGradients(int[] tokens, int first, int end, Predictions predictions) {
                 throw new UnsupportedOperationException();
             }
         };

@@ -54,14 +54,26 @@ class BatchDeterminismTest {
         }
     }
 
-    /** Observations of a batch, flattened: document, position, loss and probabilities. */
-    private static List<double[]> record(List<double[]> seen, int document, int pos, double[] p, double loss) {
-        double[] row = new double[p.length + 3];
-        row[0] = document;
-        row[1] = pos;
-        row[2] = loss;
-        System.arraycopy(p, 0, row, 3, p.length);
-        seen.add(row);
+    /** One empty buffer per document of a batch. */
+    private static List<Predictions> predictionsFor(List<int[]> batch) {
+        List<Predictions> predictions = new ArrayList<>();
+        for (int b = 0; b < batch.size(); b++) {
+            predictions.add(new Predictions());
+        }
+        return predictions;
+    }
+
+    /** The predictions of a batch, flattened: document, position, loss and probabilities. */
+    private static List<double[]> record(List<Predictions> predictions) {
+        List<double[]> seen = new ArrayList<>();
+        for (int document = 0; document < predictions.size(); document++) {
+            for (double[] row : EngineAgreementTest.rows(predictions.get(document))) {
+                double[] withDocument = new double[row.length + 1];
+                withDocument[0] = document;
+                System.arraycopy(row, 0, withDocument, 1, row.length);
+                seen.add(withDocument);
+            }
+        }
         return seen;
     }
 
@@ -71,15 +83,15 @@ class BatchDeterminismTest {
             // The default method of the interface, reached through a wrapper that does not override it.
             ArrayGptModel reference = c.model();
             reference.parameters().setGrad(0, 0.125);
-            List<double[]> referenceSeen = new ArrayList<>();
-            double referenceLoss = sequential(reference).batchLossAndGradients(c.batch(), 1,
-                    (d, pos, p, loss) -> record(referenceSeen, d, pos, p, loss));
+            List<Predictions> referencePredictions = predictionsFor(c.batch());
+            double referenceLoss = sequential(reference).batchLossAndGradients(c.batch(), 1, referencePredictions);
+            List<double[]> referenceSeen = record(referencePredictions);
             for (int threads = 1; threads <= 3; threads++) {
                 ArrayGptModel model = c.model();
                 model.parameters().setGrad(0, 0.125);
-                List<double[]> seen = new ArrayList<>();
-                double loss = model.batchLossAndGradients(c.batch(), threads,
-                        (d, pos, p, l) -> record(seen, d, pos, p, l));
+                List<Predictions> predictions = predictionsFor(c.batch());
+                double loss = model.batchLossAndGradients(c.batch(), threads, predictions);
+                List<double[]> seen = record(predictions);
                 String where = c + ", " + threads + " threads";
                 assertEquals(Double.doubleToRawLongBits(referenceLoss), Double.doubleToRawLongBits(loss), where);
                 assertArrayEquals(reference.parameters().grads(), model.parameters().grads(), 0.0, where);
@@ -160,6 +172,14 @@ class BatchDeterminismTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> model.batchLossAndGradients(badToken, 2, null));
             assertEquals(true, e.getMessage().contains("document " + c.batch().size()), e.getMessage());
+            List<Predictions> tooFew = predictionsFor(c.batch()).subList(1, c.batch().size());
+            e = assertThrows(IllegalArgumentException.class, () -> model.batchLossAndGradients(c.batch(), 1, tooFew));
+            assertEquals("a batch of " + c.batch().size() + " documents needs as many Predictions, got "
+                    + tooFew.size(), e.getMessage());
+            List<Predictions> withNull = new ArrayList<>(predictionsFor(c.batch()));
+            withNull.set(0, null);
+            e = assertThrows(IllegalArgumentException.class, () -> model.batchLossAndGradients(c.batch(), 1, withNull));
+            assertEquals("the Predictions of document 0 of the batch is null", e.getMessage());
             assertArrayEquals(before, model.parameters().grads(), 0.0, model.getClass().getSimpleName());
         }
     }
@@ -188,8 +208,8 @@ class BatchDeterminismTest {
             }
 
             @Override
-            public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
-                return model.lossAndGradients(tokens, first, end, observer);
+            public double lossAndGradients(int[] tokens, int first, int end, Predictions predictions) {
+                return model.lossAndGradients(tokens, first, end, predictions);
             }
         };
     }

@@ -121,12 +121,14 @@ class EngineAgreementTest {
                 int[][] stretches = {{0, end}, {end - 1, end}};
                 for (int[] stretch : stretches) {
                     String where = c + ", document " + d + ", positions [" + stretch[0] + ", " + stretch[1] + ")";
-                    List<double[]> valueSeen = new ArrayList<>();
-                    List<double[]> arraySeen = new ArrayList<>();
-                    double valueLoss = value.lossAndGradients(doc, stretch[0], stretch[1],
-                            (pos, p, loss) -> valueSeen.add(withPositionAndLoss(pos, p, loss)));
-                    double arrayLoss = array.lossAndGradients(doc, stretch[0], stretch[1],
-                            (pos, p, loss) -> arraySeen.add(withPositionAndLoss(pos, p, loss)));
+                    Predictions valuePredictions = new Predictions();
+                    Predictions arrayPredictions = new Predictions();
+                    double valueLoss = value.lossAndGradients(doc, stretch[0], stretch[1], valuePredictions);
+                    double arrayLoss = array.lossAndGradients(doc, stretch[0], stretch[1], arrayPredictions);
+                    List<double[]> valueSeen = rows(valuePredictions);
+                    List<double[]> arraySeen = rows(arrayPredictions);
+                    assertEquals(stretch[0], valuePredictions.first(), where);
+                    assertEquals(stretch[1], valuePredictions.end(), where);
                     assertEquals(Double.doubleToRawLongBits(valueLoss), Double.doubleToRawLongBits(arrayLoss),
                             where + ": loss " + valueLoss + " vs " + arrayLoss);
                     assertEquals(valueSeen.size(), arraySeen.size(), where);
@@ -163,12 +165,18 @@ class EngineAgreementTest {
         assertEquals(0.25, value.parameters().value(3), "the copy shares no storage");
     }
 
-    private static double[] withPositionAndLoss(int pos, double[] probabilities, double loss) {
-        double[] out = new double[probabilities.length + 2];
-        out[0] = pos;
-        out[1] = loss;
-        System.arraycopy(probabilities, 0, out, 2, probabilities.length);
-        return out;
+    /** The recorded positions, flattened: position, loss and probabilities each. */
+    static List<double[]> rows(Predictions predictions) {
+        List<double[]> rows = new ArrayList<>();
+        for (int pos = predictions.first(); pos < predictions.end(); pos++) {
+            double[] probabilities = predictions.probabilities(pos);
+            double[] out = new double[probabilities.length + 2];
+            out[0] = pos;
+            out[1] = predictions.loss(pos);
+            System.arraycopy(probabilities, 0, out, 2, probabilities.length);
+            rows.add(out);
+        }
+        return rows;
     }
 
     /**

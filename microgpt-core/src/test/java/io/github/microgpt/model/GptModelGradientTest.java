@@ -76,7 +76,7 @@ class GptModelGradientTest {
             Parameters parameters = model.parameters();
 
             double loss = model.lossAndGradients(tokens, c.first(), c.end(), null);
-            assertEquals(loss, model.loss(tokens, c.first(), c.end(), null).data(),
+            assertEquals(loss, model.loss(tokens, c.first(), c.end()).data(),
                     "the loss is the same whether or not it is back-propagated");
             double[] grads = parameters.grads();
 
@@ -84,9 +84,9 @@ class GptModelGradientTest {
                 double original = parameters.value(index);
                 double h = 1e-6;
                 parameters.setValue(index, original + h);
-                double plus = model.loss(tokens, c.first(), c.end(), null).data();
+                double plus = model.loss(tokens, c.first(), c.end()).data();
                 parameters.setValue(index, original - h);
-                double minus = model.loss(tokens, c.first(), c.end(), null).data();
+                double minus = model.loss(tokens, c.first(), c.end()).data();
                 parameters.setValue(index, original);
                 double numeric = (plus - minus) / ((original + h) - (original - h));
                 double analytic = grads[index];

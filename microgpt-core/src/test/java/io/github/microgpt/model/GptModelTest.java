@@ -181,12 +181,12 @@ class GptModelTest {
     void lossRejectsABadStretchOrToken() {
         GptModel model = smallModel();
         int[] tokens = {4, 0, 1, 2, 3, 4};  // block size 4: positions 0..3
-        assertThrows(IllegalArgumentException.class, () -> model.loss(tokens, -1, 2, null));
-        assertThrows(IllegalArgumentException.class, () -> model.loss(tokens, 2, 2, null));
-        assertThrows(IllegalArgumentException.class, () -> model.loss(tokens, 0, 5, null));
-        assertThrows(IllegalArgumentException.class, () -> model.loss(new int[] {4, 0}, 0, 2, null));
+        assertThrows(IllegalArgumentException.class, () -> model.loss(tokens, -1, 2));
+        assertThrows(IllegalArgumentException.class, () -> model.loss(tokens, 2, 2));
+        assertThrows(IllegalArgumentException.class, () -> model.loss(tokens, 0, 5));
+        assertThrows(IllegalArgumentException.class, () -> model.loss(new int[] {4, 0}, 0, 2));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> model.loss(new int[] {4, 7, 4}, 0, 2, null));
+                () -> model.loss(new int[] {4, 7, 4}, 0, 2));
         assertTrue(e.getMessage().contains("token 1") && e.getMessage().contains("7"), e.getMessage());
         assertEquals(0.0, model.parameters().grad(0), "nothing was back-propagated");
     }
@@ -207,14 +207,21 @@ class GptModelTest {
             int first = g.intIn(0, n - 1);
             List<Double> losses = new ArrayList<>();
             List<Integer> positions = new ArrayList<>();
-            double loss = model.lossAndGradients(tokens, first, n, (posId, probabilities, positionLoss) -> {
+            Predictions predictions = new Predictions();
+            double loss = model.lossAndGradients(tokens, first, n, predictions);
+            for (int posId = predictions.first(); posId < predictions.end(); posId++) {
+                double[] probabilities = predictions.probabilities(posId);
+                double positionLoss = predictions.loss(posId);
                 positions.add(posId);
                 losses.add(positionLoss);
                 assertEquals(s.vocabSize(), probabilities.length);
+                assertEquals(s.vocabSize(), predictions.vocabSize());
                 // The reported loss is -log of the probability of the target.
                 assertEquals(Double.doubleToRawLongBits(Math.log(probabilities[tokens[posId + 1]]) * -1.0),
                         Double.doubleToRawLongBits(positionLoss), "loss of position " + posId);
-            });
+                assertEquals(Double.doubleToRawLongBits(probabilities[tokens[posId + 1]]),
+                        Double.doubleToRawLongBits(predictions.probability(posId, tokens[posId + 1])));
+            }
             List<Integer> expectedPositions = new ArrayList<>();
             for (int p = first; p < n; p++) {
                 expectedPositions.add(p);
@@ -252,7 +259,7 @@ class GptModelTest {
 
     @TestFactory
     Stream<DynamicTest> softmaxOfDoublesEqualsSoftmaxOfValues() {
-        return Cases.dynamicTests("Softmax.softmax = GptModel.softmax", 300, g -> {
+        return Cases.dynamicTests("Softmax.softmax = ValueOps.softmax", 300, g -> {
             double[] logits = new double[g.intIn(1, 40)];
             double scale = g.logUniform(1e-3, 50);
             for (int i = 0; i < logits.length; i++) {
@@ -268,8 +275,8 @@ class GptModelTest {
                 values[i] = new Value(logits[i]);
                 scaled[i] = values[i].div(temperature);  // SPEC §7: logits / temperature
             }
-            assertArrayEquals(data(GptModel.softmax(values)), Softmax.softmax(logits));
-            assertArrayEquals(data(GptModel.softmax(scaled)), Softmax.softmax(logits, temperature));
+            assertArrayEquals(data(ValueOps.softmax(values)), Softmax.softmax(logits));
+            assertArrayEquals(data(ValueOps.softmax(scaled)), Softmax.softmax(logits, temperature));
         });
     }
 

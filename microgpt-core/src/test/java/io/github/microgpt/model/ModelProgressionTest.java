@@ -58,7 +58,7 @@ class ModelProgressionTest {
                     int[] tokens = tokenizer.encodeDocument(c.document());
                     Parameters parameters = model.parameters();
                     double loss = model.lossAndGradients(tokens, c.first(), c.end(), null);
-                    assertEquals(loss, model.loss(tokens, c.first(), c.end(), null).data());
+                    assertEquals(loss, model.loss(tokens, c.first(), c.end()).data());
                     double[] grads = parameters.grads();
                     Gen pick = new Gen(c.pickSeed());
                     for (int n = 0; n < c.parametersToCheck(); n++) {
@@ -66,9 +66,9 @@ class ModelProgressionTest {
                         double original = parameters.value(index);
                         double h = 1e-6;
                         parameters.setValue(index, original + h);
-                        double plus = model.loss(tokens, c.first(), c.end(), null).data();
+                        double plus = model.loss(tokens, c.first(), c.end()).data();
                         parameters.setValue(index, original - h);
-                        double minus = model.loss(tokens, c.first(), c.end(), null).data();
+                        double minus = model.loss(tokens, c.first(), c.end()).data();
                         parameters.setValue(index, original);
                         double numeric = (plus - minus) / ((original + h) - (original - h));
                         // As in GptModelGradientTest: rounding noise ~1e-9, truncation O(h^2).

@@ -41,7 +41,7 @@ class ParameterLayoutTest {
             assertEquals(2L * vocab * d + (long) config.blockSize() * d + 12L * config.nLayer() * d * d,
                     layout.size());
             assertEquals(layout.size(), ParameterLayout.gptSize(config, vocab));
-            assertEquals(layout.size(), FlopCount.parameters(config, vocab));
+            assertEquals(layout.size(), Architecture.GPT.parameterCount(config, vocab));
             int offset = 0;
             for (ParameterMatrix m : layout.matrices()) {
                 assertEquals(offset, m.offset(), m.name() + " follows the previous matrix");

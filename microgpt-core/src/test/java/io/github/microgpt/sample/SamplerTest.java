@@ -11,6 +11,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Parameters;
+import io.github.microgpt.model.Predictions;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.testing.Cases;
@@ -91,7 +92,7 @@ class SamplerTest {
             }
 
             @Override
-            public double lossAndGradients(int[] tokens, int first, int end, PositionObserver observer) {
+            public double lossAndGradients(int[] tokens, int first, int end, Predictions predictions) {
                 throw new UnsupportedOperationException();
             }
         };

@@ -2,6 +2,7 @@ package io.github.microgpt.examples.cli;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.FlopCount;
@@ -236,7 +237,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         long parameters() {
-            return FlopCount.parameters(config, tokenizer.vocabSize());
+            return Architecture.GPT.parameterCount(config, tokenizer.vocabSize());
         }
 
         String describe() {

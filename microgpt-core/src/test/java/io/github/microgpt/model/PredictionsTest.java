@@ -1,0 +1,87 @@
+package io.github.microgpt.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.github.microgpt.random.PythonRandom;
+import org.junit.jupiter.api.Test;
+
+/** {@link Predictions}: the buffer a training call fills with what the model predicted. */
+class PredictionsTest {
+
+    @Test
+    void keepsWhatItIsGivenAndHandsOutCopies() {
+        Predictions predictions = new Predictions();
+        double[] distribution = {0.25, 0.75};
+        predictions.add(3, distribution, 0.5);
+        distribution[0] = 0.5;
+        distribution[1] = 0.5;
+        predictions.add(4, distribution, 0.7);
+        assertEquals(3, predictions.first());
+        assertEquals(5, predictions.end());
+        assertEquals(2, predictions.vocabSize());
+        assertEquals(0.25, predictions.probability(3, 0));
+        assertEquals(0.75, predictions.probability(3, 1), "the model's array was copied when added");
+        assertEquals(0.7, predictions.loss(4));
+        double[] copy = predictions.probabilities(3);
+        copy[0] = 9.0;
+        assertArrayEquals(new double[] {0.25, 0.75}, predictions.probabilities(3), 0.0);
+        assertNotSame(predictions.probabilities(4), predictions.probabilities(4));
+    }
+
+    @Test
+    void refusesPositionsOutOfOrderAndReadsOutsideWhatWasRecorded() {
+        Predictions predictions = new Predictions();
+        IndexOutOfBoundsException empty = assertThrows(IndexOutOfBoundsException.class, () -> predictions.loss(0));
+        assertEquals("no position is recorded", empty.getMessage());
+        predictions.add(0, new double[] {0.5, 0.5}, 0.69);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> predictions.add(2, new double[] {0.5, 0.5}, 0.69));
+        assertEquals("position 2 does not follow position 0, the last recorded (a model calls clear() before the "
+                + "positions of a call)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> predictions.add(1, new double[] {1.0}, 0.0));
+        assertEquals("position 1 has 1 probabilities but the positions before it have 2", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Predictions().add(-1, new double[] {1.0}, 0.0));
+        assertThrows(IllegalArgumentException.class, () -> new Predictions().add(0, new double[0], 0.0));
+        IndexOutOfBoundsException outside = assertThrows(IndexOutOfBoundsException.class,
+                () -> predictions.probabilities(1));
+        assertEquals("position 1 is not recorded; the positions are [0, 1)", outside.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> predictions.probability(0, 2));
+        assertThrows(IndexOutOfBoundsException.class, () -> predictions.probability(0, -1));
+    }
+
+    @Test
+    void eachCallOfAModelReplacesWhatTheBufferHeld() {
+        GptConfig config = new GptConfig(1, 8, 2, 6, 0.08);
+        int[] tokens = {4, 0, 1, 2, 3, 4};
+        for (LanguageModel model : new LanguageModel[] {
+                GptModel.create(config, 5, new PythonRandom(1)), ArrayGptModel.create(config, 5, new PythonRandom(1)),
+                BigramModel.create(config, 5, new PythonRandom(1)), MlpModel.create(config, 5, new PythonRandom(1)),
+                AttentionModel.create(config, 5, new PythonRandom(1))}) {
+            String name = model.getClass().getSimpleName();
+            Predictions predictions = new Predictions();
+            model.lossAndGradients(tokens, 0, 5, predictions);
+            assertEquals(0, predictions.first(), name);
+            assertEquals(5, predictions.end(), name);
+            double loss = model.lossAndGradients(tokens, 2, 4, predictions);
+            assertEquals(2, predictions.first(), name);
+            assertEquals(4, predictions.end(), name);
+            assertEquals(5, predictions.vocabSize(), name);
+            double sum = 0.0 + predictions.loss(2) + predictions.loss(3);
+            assertEquals(Double.doubleToRawLongBits(sum * (1.0 / 2)), Double.doubleToRawLongBits(loss), name);
+            for (int p = 2; p < 4; p++) {
+                double total = 0.0;
+                for (double probability : predictions.probabilities(p)) {
+                    total += probability;
+                }
+                assertEquals(1.0, total, 1e-12, name + " position " + p);
+                assertEquals(-Math.log(predictions.probability(p, tokens[p + 1])), predictions.loss(p), 1e-12, name);
+            }
+            double plain = model.lossAndGradients(tokens, 2, 4);
+            assertEquals(Double.doubleToRawLongBits(loss), Double.doubleToRawLongBits(plain),
+                    name + ": asking for the predictions changes no number");
+        }
+    }
+}
