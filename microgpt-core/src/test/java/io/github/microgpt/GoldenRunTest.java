@@ -13,7 +13,7 @@ import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
-import io.github.microgpt.testing.TestResources;
+import io.github.microgpt.testsupport.TestResources;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepEvent;

@@ -98,6 +98,12 @@ import java.util.Optional;
  *       and that the files agree (a run with no step has zero moments and position, a loss
  *       history has one loss per step). Any problem is a {@link CheckpointException} naming the
  *       file and the field; nothing half-loaded is ever returned.</li>
+ *   <li><b>Loads during saves.</b> A load while another thread or process saves into the same
+ *       directory (say, {@code train --save-every 1}) opens every file of one version before it
+ *       reads any, so it returns one whole save, never the weights of one with the training
+ *       state of the next. If the directory is replaced every time the load tries to open it,
+ *       the error says so and that trying again may work. Within one process a save waits for a
+ *       load's repair of the same directory, and a repair never touches a save in progress.</li>
  *   <li><b>No NaN.</b> Weights and moments must be finite (and second moments not negative):
  *       saving a diverged model is refused with an {@link IllegalArgumentException}, and a file
  *       holding NaN or infinity is rejected on loading, naming the tensor and the entry.</li>

@@ -4,12 +4,15 @@ import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.internal.RegularFiles;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,40 +32,58 @@ final class CheckpointReader {
     private CheckpointReader() {
     }
 
-    /** How often a read is tried again when a save replaced the directory while it was read. */
-    private static final int ATTEMPTS = 20;
+    /** How often a read is tried again when a save replaced the directory while its files were opened. */
+    private static final int ATTEMPTS = 50;
+
+    /**
+     * For tests that make a read slow: told after each file of a checkpoint has been read (by its
+     * name, for example {@code "model.safetensors"}), so that saves can run in between.
+     * {@code null} in normal use.
+     */
+    static volatile java.util.function.Consumer<String> afterFile;
 
     /**
      * Reads a checkpoint directory. A save replaces the whole directory by a rename, so a read
-     * that runs while another thread or process saves may get one file from the old directory and
-     * the next from the new one. The directory's identity (its inode, where the file system has
-     * one) is compared before and after: if it changed, the read is done again, so that what is
-     * returned, or the error thrown, comes from one save.
+     * that runs while another thread or process saves could get one file from the old directory
+     * and the next from the new one. So every file of the checkpoint is opened first, all at
+     * once, and the directory's identity (its inode and change time, where the file system has
+     * them) is compared before and after the opening: if it is the same, no save replaced the
+     * directory meanwhile and the open files are those of one save. They are then read at
+     * leisure; a later save renames and deletes them, but an open file keeps its contents. If the
+     * directory changed while its files were opened, the opening is done again; a directory that
+     * keeps changing ({@value #ATTEMPTS} times) gives an error that says so and that trying
+     * again may work. What is returned, or any other error thrown, comes from one save.
      *
      * @param directory the checkpoint directory
      * @return its contents, checked
-     * @throws CheckpointException if it is missing, damaged or inconsistent
+     * @throws CheckpointException if it is missing, damaged or inconsistent, or kept being
+     *     replaced while it was opened
      */
     static Contents read(Path directory) throws CheckpointException {
-        for (int attempt = 1; ; attempt++) {
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             awaitRename(directory);
             Object before = identity(directory);
+            OpenFiles files;
             try {
-                Contents contents = readOnce(directory);
-                if (before == null || attempt == ATTEMPTS || before.equals(identity(directory))) {
-                    return contents;
-                }
+                files = OpenFiles.open(directory);
             } catch (CheckpointException e) {
-                // A save that runs every few milliseconds can replace the directory twice during
-                // one read, and the second version may get the first one's inode back: while a
-                // save holds the directory's lock, a failed read is tried again after a pause.
-                boolean saving = Files.exists(SaveLock.lockFile(directory.toAbsolutePath().normalize()));
-                if (attempt == ATTEMPTS || !saving && (before == null || before.equals(identity(directory)))) {
-                    throw e;
+                if (before == null || before.equals(identity(directory))) {
+                    throw e;  // the same directory throughout: the problem is real
                 }
                 pause();
+                continue;
+            }
+            try (files) {
+                if (before != null && !before.equals(identity(directory))) {
+                    pause();
+                    continue;  // the files opened may come from two saves
+                }
+                return readOpen(directory, files);
             }
         }
+        throw new CheckpointException(directory, "another program is saving into this checkpoint so often that it was "
+                + "replaced " + ATTEMPTS + " times while its files were being opened; try again (or load it when "
+                + "the saves are done)");
     }
 
     /**
@@ -112,24 +133,96 @@ final class CheckpointReader {
         }
     }
 
-    private static Contents readOnce(Path directory) throws CheckpointException {
-        BasicFileAttributes attributes;
-        try {
-            attributes = Files.readAttributes(directory, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(directory, "no checkpoint here: the directory does not exist", e);
-        } catch (IOException e) {
-            throw CheckpointException.unreadable(directory, e);
+    /**
+     * Every file of a checkpoint directory, open: {@code config.json}, {@code model.safetensors}
+     * and, where present, the optimizer's moments, the trainer's state and the loss history.
+     * Only regular files are opened (see {@link RegularFiles}).
+     */
+    private record OpenFiles(FileChannel config, FileChannel model, FileChannel optimizer, FileChannel trainer,
+                             FileChannel losses, Path incomplete) implements AutoCloseable {
+
+        static OpenFiles open(Path directory) throws CheckpointException {
+            BasicFileAttributes attributes;
+            try {
+                attributes = Files.readAttributes(directory, BasicFileAttributes.class);
+            } catch (NoSuchFileException e) {
+                throw new CheckpointException(directory, "no checkpoint here: the directory does not exist", e);
+            } catch (IOException e) {
+                throw CheckpointException.unreadable(directory, e);
+            }
+            if (!attributes.isDirectory()) {
+                throw new CheckpointException(directory, "is not a directory (a checkpoint is a directory holding "
+                        + Format.CONFIG_FILE + " and " + Format.MODEL_FILE + ")");
+            }
+            Path configFile = directory.resolve(Format.CONFIG_FILE);
+            if (!Files.exists(configFile, LinkOption.NOFOLLOW_LINKS)) {
+                throw new CheckpointException(directory, "is not a checkpoint: it has no " + Format.CONFIG_FILE);
+            }
+            Path optimizerFile = directory.resolve(Format.OPTIMIZER_FILE);
+            Path trainerFile = directory.resolve(Format.TRAINER_FILE);
+            boolean hasOptimizer = Files.exists(optimizerFile, LinkOption.NOFOLLOW_LINKS);
+            boolean hasTrainer = Files.exists(trainerFile, LinkOption.NOFOLLOW_LINKS);
+            boolean hasTraining = hasOptimizer && hasTrainer;
+            // With one of the two only, the training state is incomplete: readOpen says so once
+            // the model has been read.
+            Path incomplete = hasOptimizer == hasTrainer ? null : hasOptimizer ? trainerFile : optimizerFile;
+            Path lossesFile = directory.resolve(Format.LOSSES_FILE);
+            boolean hasLosses = hasTraining && Files.exists(lossesFile, LinkOption.NOFOLLOW_LINKS);
+            List<FileChannel> opened = new ArrayList<>();
+            try {
+                FileChannel config = openChannel(configFile, opened);
+                FileChannel model = openChannel(directory.resolve(Format.MODEL_FILE), opened);
+                FileChannel optimizer = hasTraining ? openChannel(optimizerFile, opened) : null;
+                FileChannel trainer = hasTraining ? openChannel(trainerFile, opened) : null;
+                FileChannel losses = hasLosses ? openChannel(lossesFile, opened) : null;
+                return new OpenFiles(config, model, optimizer, trainer, losses, incomplete);
+            } catch (CheckpointException | RuntimeException e) {
+                for (FileChannel channel : opened) {
+                    closeQuietly(channel);
+                }
+                throw e;
+            }
         }
-        if (!attributes.isDirectory()) {
-            throw new CheckpointException(directory, "is not a directory (a checkpoint is a directory holding "
-                    + Format.CONFIG_FILE + " and " + Format.MODEL_FILE + ")");
+
+        private static FileChannel openChannel(Path file, List<FileChannel> opened) throws CheckpointException {
+            try {
+                FileChannel channel = RegularFiles.openForReading(file);
+                opened.add(channel);
+                return channel;
+            } catch (IOException e) {
+                throw CheckpointException.unreadable(file, e);
+            }
         }
+
+        @Override
+        public void close() {
+            for (FileChannel channel : java.util.Arrays.asList(config, model, optimizer, trainer, losses)) {
+                if (channel != null) {
+                    closeQuietly(channel);
+                }
+            }
+        }
+
+        private static void closeQuietly(FileChannel channel) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // Opened for reading only: nothing is lost.
+            }
+        }
+    }
+
+    private static void told(String file) {
+        java.util.function.Consumer<String> hook = afterFile;
+        if (hook != null) {
+            hook.accept(file);
+        }
+    }
+
+    private static Contents readOpen(Path directory, OpenFiles files) throws CheckpointException {
         Path configFile = directory.resolve(Format.CONFIG_FILE);
-        if (!Files.exists(configFile, LinkOption.NOFOLLOW_LINKS)) {
-            throw new CheckpointException(directory, "is not a checkpoint: it has no " + Format.CONFIG_FILE);
-        }
-        ConfigJson.Contents config = ConfigJson.read(configFile, JsonFile.read(configFile));
+        ConfigJson.Contents config = ConfigJson.read(configFile, JsonFile.read(configFile, files.config()));
+        told(Format.CONFIG_FILE);
         // The weights (an array, and one tensor at a time being read into it) and the layout's
         // records, one per matrix, before any of them is made.
         String described = config.architecture() == Architecture.GPT ? "model" : config.architecture().id() + " model";
@@ -141,39 +234,39 @@ final class CheckpointReader {
 
         Path modelFile = directory.resolve(Format.MODEL_FILE);
         double[] weights;
-        try (Safetensors.Opened model = Safetensors.Opened.open(modelFile)) {
+        try (Safetensors.Opened model = Safetensors.Opened.open(modelFile, files.model())) {
             MatrixTensors.checkDeclared(modelFile, model, layout, "");
             weights = MatrixTensors.read(modelFile, model, layout, "");
         }
+        told(Format.MODEL_FILE);
 
-        Path optimizerFile = directory.resolve(Format.OPTIMIZER_FILE);
-        Path trainerFile = directory.resolve(Format.TRAINER_FILE);
-        boolean hasOptimizer = Files.exists(optimizerFile, LinkOption.NOFOLLOW_LINKS);
-        boolean hasTrainer = Files.exists(trainerFile, LinkOption.NOFOLLOW_LINKS);
-        if (hasOptimizer != hasTrainer) {
-            Path missing = hasOptimizer ? trainerFile : optimizerFile;
-            throw new CheckpointException(missing, "the file does not exist, but " + (hasOptimizer
+        if (files.incomplete() != null) {
+            boolean noTrainer = files.incomplete().getFileName().toString().equals(Format.TRAINER_FILE);
+            throw new CheckpointException(files.incomplete(), "the file does not exist, but " + (noTrainer
                     ? Format.OPTIMIZER_FILE : Format.TRAINER_FILE) + " does: the training state is incomplete");
         }
-        TrainingState training = hasTrainer
-                ? readTraining(directory, trainerFile, optimizerFile, layout, config.config(), config.numParams())
+        TrainingState training = files.trainer() != null
+                ? readTraining(directory, files, layout, config.config(), config.numParams())
                 : null;
         return new Contents(config.architecture(), config.config(), config.tokenizer(), parameterLayout, weights,
                 training);
     }
 
-    private static TrainingState readTraining(Path directory, Path trainerFile, Path optimizerFile,
-                                              List<ParameterMatrix> layout, GptConfig config, int numParams)
-            throws CheckpointException {
-        TrainerJson.Contents t = TrainerJson.read(trainerFile, JsonFile.read(trainerFile), config);
+    private static TrainingState readTraining(Path directory, OpenFiles files, List<ParameterMatrix> layout,
+                                              GptConfig config, int numParams) throws CheckpointException {
+        Path trainerFile = directory.resolve(Format.TRAINER_FILE);
+        Path optimizerFile = directory.resolve(Format.OPTIMIZER_FILE);
+        TrainerJson.Contents t = TrainerJson.read(trainerFile, JsonFile.read(trainerFile, files.trainer()), config);
+        told(Format.TRAINER_FILE);
         double[] m;
         double[] v;
-        try (Safetensors.Opened moments = Safetensors.Opened.open(optimizerFile)) {
+        try (Safetensors.Opened moments = Safetensors.Opened.open(optimizerFile, files.optimizer())) {
             MatrixTensors.checkDeclared(optimizerFile, moments, layout, ".m", ".v");
             MemoryBudget.check(optimizerFile, "the moments of " + numParams + " parameters", 24L * numParams);
             m = MatrixTensors.read(optimizerFile, moments, layout, ".m");
             v = MatrixTensors.read(optimizerFile, moments, layout, ".v");
         }
+        told(Format.OPTIMIZER_FILE);
         for (ParameterMatrix matrix : layout) {
             for (int i = 0; i < matrix.size(); i++) {
                 if (v[matrix.offset() + i] < 0) {
@@ -193,7 +286,7 @@ final class CheckpointReader {
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(trainerFile, "invalid optimizer settings: " + e.getMessage(), e);
         }
-        double[] losses = readLosses(directory.resolve(Format.LOSSES_FILE), t.trainer().stepsDone());
+        double[] losses = readLosses(directory.resolve(Format.LOSSES_FILE), files.losses(), t.trainer().stepsDone());
         return new TrainingState(t.trainer(), optimizer, t.random(), t.stepMode(), t.data(), t.metadata(), t.run(),
                 losses);
     }
@@ -217,11 +310,11 @@ final class CheckpointReader {
      * The loss history: one {@code F64} tensor of shape {@code [stepsDone]}, or empty if the file
      * is absent (a checkpoint written before histories were kept).
      */
-    private static double[] readLosses(Path file, int stepsDone) throws CheckpointException {
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+    private static double[] readLosses(Path file, FileChannel channel, int stepsDone) throws CheckpointException {
+        if (channel == null) {
             return new double[0];
         }
-        try (Safetensors.Opened opened = Safetensors.Opened.open(file)) {
+        try (Safetensors.Opened opened = Safetensors.Opened.open(file, channel)) {
             Safetensors.Entry entry = opened.entry(Format.LOSSES_TENSOR);
             if (entry == null || opened.entries().size() != 1) {
                 throw new CheckpointException(file, "must hold exactly one tensor, \"" + Format.LOSSES_TENSOR

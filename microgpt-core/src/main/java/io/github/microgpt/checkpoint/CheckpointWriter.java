@@ -10,11 +10,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Turns a model (and its training state) into the files of a checkpoint, checks them, and has
@@ -28,36 +28,65 @@ final class CheckpointWriter {
     static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training, DType dtype)
             throws IOException {
         Map<String, byte[]> files = encode(model, tokenizer, training, dtype);
-        SaveLock lock = SaveLock.isHeldHere(directory) ? null : SaveLock.acquire(directory);
-        Path target = directory.toAbsolutePath().normalize();
-        synchronized (IN_PROGRESS) {
-            IN_PROGRESS.add(target);
-        }
+        ReentrantLock inThisProcess = writerLock(directory);
+        inThisProcess.lock();
         try {
-            InterruptedSaves.repair(directory, true);
-            AtomicFiles.writeDirectory(directory, files, Format.CONFIG_FILE);
+            SaveLock lock = SaveLock.isHeldHere(directory) ? null : acquire(directory);
+            try {
+                InterruptedSaves.repair(directory, true);
+                AtomicFiles.writeDirectory(directory, files, Format.CONFIG_FILE);
+            } finally {
+                if (lock != null) {
+                    lock.close();
+                }
+            }
         } finally {
-            synchronized (IN_PROGRESS) {
-                IN_PROGRESS.remove(target);
-            }
-            if (lock != null) {
-                lock.close();
-            }
+            inThisProcess.unlock();
         }
     }
 
-    /** The directories a save of this process is writing into right now: their leftovers are not leftovers. */
-    private static final Set<Path> IN_PROGRESS = new HashSet<>();
+    /** How long a save waits for a lock held by another process, which may be repairing for a moment. */
+    private static final long LOCK_WAIT_MILLIS = 1_000;
 
     /**
-     * Whether a thread of this process is saving into a directory at this moment.
+     * Takes the directory's {@link SaveLock}. A load in another process holds it for the moment
+     * it takes to repair an interrupted save, so a lock that is held is asked for again for up to
+     * a second before the save gives up (a process that saves there for good keeps it longer).
+     */
+    private static SaveLock acquire(Path directory) throws IOException {
+        long deadline = System.nanoTime() + LOCK_WAIT_MILLIS * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            SaveLock lock = SaveLock.tryAcquire(directory);
+            if (lock != null) {
+                return lock;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return SaveLock.acquire(directory);
+    }
+
+    /**
+     * One lock per checkpoint directory for the threads of this process: a save and a load's
+     * repair of the same directory run one at a time, so that a repair never takes the files of a
+     * save in progress for the leftovers of a crashed one. (Between processes, {@link SaveLock}
+     * does the same.) Entries are never removed: one small lock per directory saved.
+     */
+    private static final Map<Path, ReentrantLock> WRITERS = new HashMap<>();
+
+    /**
+     * The lock of a directory for the threads of this process (see {@link #WRITERS}).
      *
      * @param directory the checkpoint directory
-     * @return true while a {@link #save} into it runs
+     * @return its lock, the same object for the same absolute, normalised path
      */
-    static boolean inProgress(Path directory) {
-        synchronized (IN_PROGRESS) {
-            return IN_PROGRESS.contains(directory.toAbsolutePath().normalize());
+    static ReentrantLock writerLock(Path directory) {
+        synchronized (WRITERS) {
+            return WRITERS.computeIfAbsent(directory.toAbsolutePath().normalize(), d -> new ReentrantLock());
         }
     }
 

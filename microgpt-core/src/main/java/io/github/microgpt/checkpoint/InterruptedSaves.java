@@ -10,6 +10,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Puts right what a save killed halfway left behind, so that nobody has to rename folders by
@@ -25,8 +26,10 @@ import java.util.List;
  *       newest leftover that loads as a checkpoint becomes the target, and the rest is deleted.</li>
  * </ul>
  * This runs only under the directory's {@link SaveLock}, so a save in progress in another
- * process is never taken for a crashed one; the lock file of a killed process goes too. It is best effort: if the directory cannot be
- * written (a read-only disk), nothing changes and the loader's message says where the leftovers are.
+ * process is never taken for a crashed one, and under this process's lock of the directory
+ * ({@link CheckpointWriter#writerLock}), so neither is a save of another thread; the lock file
+ * of a killed process goes too. It is best effort: if the directory cannot be written (a
+ * read-only disk), nothing changes and the loader's message says where the leftovers are.
  */
 final class InterruptedSaves {
 
@@ -56,23 +59,42 @@ final class InterruptedSaves {
         if (!staleLock && leftovers(target).isEmpty()) {
             return;
         }
-        if (!lockHeld && CheckpointWriter.inProgress(target)) {
-            return;  // another thread of this process is saving there: its files are not leftovers
-        }
-        if (lockHeld || SaveLock.isHeldHere(target)) {
-            // This process holds the lock (say, a run that saves into the directory it resumed
-            // from): no other process is saving there.
-            repairLocked(target);
+        if (lockHeld) {
+            repairLocked(target);  // a save, which holds both locks
             return;
         }
-        try (SaveLock lock = SaveLock.tryAcquire(target)) {
-            if (lock != null) {
-                repairLocked(target);
+        ReentrantLock inThisProcess = CheckpointWriter.writerLock(target);
+        if (!inThisProcess.tryLock()) {
+            return;  // another thread of this process is saving there: its files are not leftovers
+        }
+        try {
+            Runnable beforeRepair = hook;
+            if (beforeRepair != null) {
+                beforeRepair.run();
             }
-        } catch (IOException | RuntimeException e) {
-            // Cannot take the lock (a read-only place): leave everything as it is.
+            if (SaveLock.isHeldHere(target)) {
+                // This process holds the lock (say, a run that saves into the directory it resumed
+                // from), and no thread of it is saving: no other process is saving there either.
+                repairLocked(target);
+                return;
+            }
+            try (SaveLock lock = SaveLock.tryAcquire(target)) {
+                if (lock != null) {
+                    repairLocked(target);
+                }
+            } catch (IOException | RuntimeException e) {
+                // Cannot take the lock (a read-only place): leave everything as it is.
+            }
+        } finally {
+            inThisProcess.unlock();
         }
     }
+
+    /**
+     * For tests of a save that starts during a repair: run by a load's repair once it holds this
+     * process's lock of the directory, before it looks at the leftovers. {@code null} in normal use.
+     */
+    static volatile Runnable hook;
 
     private static void repairLocked(Path target) {
         List<Path> leftovers = leftovers(target);

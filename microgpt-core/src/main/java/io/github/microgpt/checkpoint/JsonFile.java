@@ -3,6 +3,7 @@ package io.github.microgpt.checkpoint;
 import io.github.microgpt.internal.RegularFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -22,9 +23,27 @@ final class JsonFile {
      * @throws CheckpointException if it is not a regular file, too large, not UTF-8 or not a JSON object
      */
     static JsonFields read(Path file) throws CheckpointException {
+        try (FileChannel channel = RegularFiles.openForReading(file)) {
+            return read(file, channel);
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (IOException e) {
+            throw CheckpointException.unreadable(file, e);
+        }
+    }
+
+    /**
+     * Reads and parses a JSON file that is already open (the caller closes it), as {@link #read(Path)}.
+     *
+     * @param file the file, for messages
+     * @param channel the file, open for reading
+     * @return its top-level object
+     * @throws CheckpointException if it is too large, not UTF-8 or not a JSON object
+     */
+    static JsonFields read(Path file, FileChannel channel) throws CheckpointException {
         byte[] bytes;
         try {
-            bytes = RegularFiles.readAll(file, Format.MAX_JSON_BYTES, "the file");
+            bytes = RegularFiles.readAll(file, channel, Format.MAX_JSON_BYTES, "the file");
         } catch (RegularFiles.FileTooLargeException e) {
             throw new CheckpointException(file, "the file has " + e.size() + " bytes, more than the "
                     + Format.MAX_JSON_BYTES + " a checkpoint's JSON may have", e);

@@ -323,7 +323,7 @@ public final class Safetensors {
             }
             boolean opened = false;
             try {
-                Opened result = open(file, channel);
+                Opened result = readHeader(file, channel);
                 opened = true;
                 return result;
             } catch (IOException e) {
@@ -335,7 +335,25 @@ public final class Safetensors {
             }
         }
 
-        private static Opened open(Path file, FileChannel channel) throws IOException {
+        /**
+         * Reads and checks the header of a file that is already open (a checkpoint opens all its
+         * files before it reads any: see {@link CheckpointReader}). Closing the result closes the
+         * channel.
+         *
+         * @param file the file, for messages
+         * @param channel the file, open for reading
+         * @return the opened file
+         * @throws CheckpointException if its header is bad or cannot be read
+         */
+        static Opened open(Path file, FileChannel channel) throws CheckpointException {
+            try {
+                return readHeader(file, channel);
+            } catch (IOException e) {
+                throw CheckpointException.unreadable(file, e);
+            }
+        }
+
+        private static Opened readHeader(Path file, FileChannel channel) throws IOException {
             long size = channel.size();
             if (size < 8) {
                 throw new CheckpointException(file, "truncated: the file has " + size

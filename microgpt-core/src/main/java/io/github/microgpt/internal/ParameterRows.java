@@ -3,8 +3,8 @@ package io.github.microgpt.internal;
 /**
  * Parameters stored as rows of plain {@code double[]}, which an optimizer may update in place:
  * row {@code r} holds the {@code r}-th run of the flat parameter order, and its gradient row has
- * the same length. The array engine's parameters are stored this way; the optimizer's kernel
- * works on rows whatever the engine (see {@code AdamOptimizer}).
+ * the same length. The array engine's parameters are stored this way, and the optimizer reads
+ * their gradients and updates their values in place, row by row (see {@code AdamOptimizer}).
  *
  * <p>The rows are live: writing to them changes the model. That is why this interface is
  * internal and no exported type hands them out.
@@ -27,7 +27,7 @@ public interface ParameterRows {
 
     /**
      * Copies rows end to end into one flat array, in row order: the flat view of a model's
-     * parameters (or of Adam's moments, which have the same shape).
+     * parameters.
      *
      * @param rows the rows; not modified
      * @return a new array of all their values

@@ -124,20 +124,37 @@ public final class RegularFiles {
      */
     public static byte[] readAll(Path file, long maxBytes, String what) throws IOException {
         try (FileChannel channel = openForReading(file)) {
-            long size = channel.size();
-            if (size > maxBytes) {
-                throw new FileTooLargeException(file, what, size, maxBytes);
-            }
-            ByteBuffer buffer = ByteBuffer.allocate((int) size);
-            while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-                // read until full or the end of the file
-            }
-            if (channel.read(ByteBuffer.allocate(1)) > 0) {
-                throw new IOException(file + ": the file grew while it was read; read it again when it is complete");
-            }
-            return buffer.position() == buffer.capacity() ? buffer.array()
-                    : java.util.Arrays.copyOf(buffer.array(), buffer.position());
+            return readAll(file, channel, maxBytes, what);
         }
+    }
+
+    /**
+     * Reads the whole of a file that is already open, from its start, as
+     * {@link #readAll(Path, long, String)} does; the caller closes the channel.
+     *
+     * @param file the file, for messages
+     * @param channel the file, open for reading
+     * @param maxBytes the largest size accepted
+     * @param what what the file is, for the message
+     * @return the bytes
+     * @throws FileTooLargeException if the file is larger than {@code maxBytes}
+     * @throws IOException if it cannot be read
+     */
+    public static byte[] readAll(Path file, FileChannel channel, long maxBytes, String what) throws IOException {
+        channel.position(0);
+        long size = channel.size();
+        if (size > maxBytes) {
+            throw new FileTooLargeException(file, what, size, maxBytes);
+        }
+        ByteBuffer buffer = ByteBuffer.allocate((int) size);
+        while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+            // read until full or the end of the file
+        }
+        if (channel.read(ByteBuffer.allocate(1)) > 0) {
+            throw new IOException(file + ": the file grew while it was read; read it again when it is complete");
+        }
+        return buffer.position() == buffer.capacity() ? buffer.array()
+                : java.util.Arrays.copyOf(buffer.array(), buffer.position());
     }
 
     /** A path that names something other than a regular file. */

@@ -23,8 +23,9 @@ import java.util.List;
  * <p><b>Storage.</b> Every row of every weight matrix is a {@code double[]} of its own, and so
  * is its gradient (see {@code ArrayParameters} for why); the {@link Parameters} view is the same
  * flat list as {@link GptModel}'s. Activations are rows too, one per position, in a workspace
- * allocated once per model (once per thread for batches, once per sequence for generation), so a
- * training step allocates nothing. Each operation is
+ * allocated once per model (once per thread for batches), so a training step allocates nothing;
+ * a generated sequence keeps every position only in its key-value cache and one row of each
+ * other activation. Each operation is
  * applied to all the positions of a document at once, layer by layer, as in {@code llm.c}.
  *
  * <p><b>Same numbers as the {@code Value} engine.</b> {@link #create} draws the initial weights
@@ -377,7 +378,8 @@ public final class ArrayGptModel implements LanguageModel {
 
     @Override
     public Sequence newSequence() {
-        Workspace ws = new Workspace(config, vocabSize);
+        // The key-value cache of every position, one row for each other activation.
+        Workspace ws = Workspace.forGeneration(config, vocabSize);
         int blockSize = config.blockSize();
         int[] read = new int[blockSize];
         return new Sequence() {

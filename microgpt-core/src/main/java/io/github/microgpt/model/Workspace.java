@@ -13,6 +13,12 @@ import java.util.Arrays;
  * <p>A workspace serves one sequence at a time: a training step (positions {@code 0 .. end-1})
  * or a generated sequence (one position per call; the earlier positions' {@link #qkv} and
  * {@link #keysT} are its key-value cache). The gradients are allocated only for training.
+ *
+ * <p>A generation workspace ({@link #forGeneration}) keeps every position only in the key-value
+ * cache. Each other activation has a single row, shared by all the positions (row {@code t} is
+ * the same array for every {@code t}): one position is computed per call, and no later call
+ * reads an earlier position's activations. A sample thus allocates about a sixth of a training
+ * workspace, which matters because every sample makes one.
  */
 final class Workspace {
 
@@ -99,6 +105,8 @@ final class Workspace {
     /** (NH, T) the gradient of one position's attention weights, per head. */
     double[][] dAttnWeights;
 
+    /** Whether each activation but the key-value cache has one row shared by every position. */
+    private final boolean generation;
     private final int nLayer;
     private final int blockSize;
     private final int c;
@@ -106,7 +114,21 @@ final class Workspace {
     private final int vocabSize;
     private final int nHead;
 
+    /** A workspace for training: every activation of every position, as the backward pass needs. */
     Workspace(GptConfig config, int vocabSize) {
+        this(config, vocabSize, false);
+    }
+
+    /**
+     * A workspace for one generated sequence: the key-value cache for every position, one shared
+     * row for each other activation (see the class comment). Never given to a backward pass.
+     */
+    static Workspace forGeneration(GptConfig config, int vocabSize) {
+        return new Workspace(config, vocabSize, true);
+    }
+
+    private Workspace(GptConfig config, int vocabSize, boolean generation) {
+        this.generation = generation;
         this.nLayer = config.nLayer();
         this.blockSize = config.blockSize();
         this.c = config.nEmbd();
@@ -115,36 +137,41 @@ final class Workspace {
         this.nHead = config.nHead();
         int l = nLayer;
         int t = blockSize;
-        encoded = rows(t, c);
+        encoded = activation(t, c);
         encodedScale = new double[t];
-        residual = perLayer(l + 1, t, c);
-        attnNormed = perLayer(l, t, c);
+        residual = activationPerLayer(l + 1, t, c);
+        attnNormed = activationPerLayer(l, t, c);
         attnNormScale = new double[l][t];
         qkv = perLayer(l, t, 3 * c);
         keysT = perLayer(l, c, t);
         attnWeights = new double[l][t][][];
         for (int i = 0; i < l; i++) {
             for (int p = 0; p < t; p++) {
-                attnWeights[i][p] = rows(nHead, t);
+                attnWeights[i][p] = generation && p > 0 ? attnWeights[i][0] : rows(nHead, t);
             }
         }
-        attnOut = perLayer(l, t, c);
-        attnProj = perLayer(l, t, c);
-        afterAttn = perLayer(l, t, c);
-        mlpNormed = perLayer(l, t, c);
+        attnOut = activationPerLayer(l, t, c);
+        attnProj = activationPerLayer(l, t, c);
+        afterAttn = activationPerLayer(l, t, c);
+        mlpNormed = activationPerLayer(l, t, c);
         mlpNormScale = new double[l][t];
-        mlpHidden = perLayer(l, t, hidden);
-        mlpActive = perLayer(l, t, hidden);
-        mlpProj = perLayer(l, t, c);
-        logits = rows(t, vocabSize);
-        probs = rows(t, vocabSize);
+        mlpHidden = activationPerLayer(l, t, hidden);
+        mlpActive = activationPerLayer(l, t, hidden);
+        mlpProj = activationPerLayer(l, t, c);
+        logits = activation(t, vocabSize);
+        probs = activation(t, vocabSize);
         losses = new double[t];
-        productInT = rows(hidden, t);
-        productOutT = rows(Math.max(hidden, vocabSize), t);
+        // Generation multiplies one position at a time: a column of scratch is all it can use.
+        int scratchPositions = generation ? 1 : t;
+        productInT = rows(hidden, scratchPositions);
+        productOutT = rows(Math.max(hidden, vocabSize), scratchPositions);
     }
 
     /** Allocates the gradients of the activations, the first time a backward pass needs them. */
     void ensureGradients() {
+        if (generation) {
+            throw new IllegalStateException("a generation workspace keeps one position's activations: no backward pass");
+        }
         if (dEncoded != null) {
             return;
         }
@@ -203,6 +230,28 @@ final class Workspace {
             rows[i] = new double[length];
         }
         return rows;
+    }
+
+    /**
+     * An activation of {@code count} positions: a row per position, or, in a generation
+     * workspace, one row that stands for every position.
+     */
+    private double[][] activation(int count, int length) {
+        if (!generation) {
+            return rows(count, length);
+        }
+        double[] row = new double[length];
+        double[][] rows = new double[count][];
+        Arrays.fill(rows, row);
+        return rows;
+    }
+
+    private double[][][] activationPerLayer(int layers, int count, int length) {
+        double[][][] buffers = new double[layers][][];
+        for (int i = 0; i < layers; i++) {
+            buffers[i] = activation(count, length);
+        }
+        return buffers;
     }
 
     private static double[][][] perLayer(int layers, int count, int length) {

@@ -1,7 +1,6 @@
 package io.github.microgpt.optim;
 
 import io.github.microgpt.internal.ParameterRows;
-import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
 import java.util.Arrays;
 
@@ -24,13 +23,14 @@ import java.util.Arrays;
  * <p>The defaults are the Python's: {@code lr = 0.01, beta1 = 0.85, beta2 = 0.99, eps = 1e-8}, with
  * the learning rate decayed linearly ({@link LearningRateSchedule#LINEAR_DECAY}).
  *
- * <p><b>One update for every engine.</b> The update runs over rows of plain arrays, with the
- * moments kept in rows of the same shapes, so that every array of the loop is indexed by the same
- * {@code i} and the JIT turns it into SIMD instructions. The array engine's parameters are such
- * rows and are updated in place; the parameters of any other model (the {@code Value} engine's,
- * or your own {@link Parameters}) are first copied into rows shaped like their matrices, updated
- * by the same loop, and copied back. The arithmetic is thus the same, bit for bit, whatever the
- * model.
+ * <p><b>One update for every engine.</b> The arithmetic runs in one loop over flat arrays
+ * (the gradients, the two moments, and the step it computes), every array indexed by the same
+ * {@code i}, so that the JIT turns it into SIMD instructions; its divisions and square roots are
+ * most of an update's cost. Around it, the gradients are gathered from the model into a flat
+ * array (and set to 0 there), and the steps subtracted from the parameters afterwards: from the
+ * array engine's rows in place, from any other model (the {@code Value} engine's, or your own
+ * {@link Parameters}) one index at a time. The arithmetic is thus the same, bit for bit, whatever
+ * the model.
  */
 public final class AdamOptimizer {
 
@@ -40,12 +40,16 @@ public final class AdamOptimizer {
     private final double eps;
     private final LearningRateSchedule schedule;
     private final int size;
-    /** The first moments, in rows shaped like the rows of the parameters last updated. */
-    private double[][] m;
-    /** The second moments, shaped as {@link #m}. */
-    private double[][] v;
-    /** The copy of the parameters of a model that does not store them in rows; null until needed. */
-    private StagedRows staged;
+    /** The first moments, one per parameter, in the flat order of {@link Parameters}. */
+    private final double[] m;
+    /** The second moments, as {@link #m}. */
+    private final double[] v;
+    /**
+     * Scratch of one step, one value per parameter: first the gradients, gathered from the
+     * model; then what the step subtracts from each parameter ({@link #update} overwrites each
+     * gradient with its step once it has read it).
+     */
+    private final double[] work;
 
     /**
      * Creates an optimizer with the defaults of {@code microgpt.py}.
@@ -85,8 +89,9 @@ public final class AdamOptimizer {
         this.eps = eps;
         this.schedule = schedule;
         this.size = size;
-        this.m = new double[][] {new double[size]};
-        this.v = new double[][] {new double[size]};
+        this.m = new double[size];
+        this.v = new double[size];
+        this.work = new double[size];
     }
 
     /**
@@ -141,181 +146,72 @@ public final class AdamOptimizer {
         double lrT = learningRate(step, totalSteps);
         double correction1 = 1 - Math.pow(beta1, step + 1);
         double correction2 = 1 - Math.pow(beta2, step + 1);
-        ParameterRows rows;
-        if (parameters instanceof ParameterRows own) {
-            rows = own;
+        if (parameters instanceof ParameterRows rows) {
+            gatherAndZero(rows.gradRows());
+            update(lrT, correction1, correction2);
+            subtractFrom(rows.valueRows());
         } else {
-            if (staged == null || !staged.fits(parameters)) {
-                staged = new StagedRows(parameters);
+            for (int i = 0; i < size; i++) {
+                work[i] = parameters.grad(i);
             }
-            staged.copyFrom(parameters);
-            rows = staged;
-        }
-        update(rows.valueRows(), rows.gradRows(), lrT, correction1, correction2);
-        if (rows == staged) {
-            staged.copyValuesBackAndZeroGrads(parameters);
+            update(lrT, correction1, correction2);
+            for (int i = 0; i < size; i++) {
+                parameters.setValue(i, parameters.value(i) - work[i]);
+                parameters.setGrad(i, 0.0);
+            }
         }
         return lrT;
     }
 
     /**
-     * The update of {@link #step} over rows of parameters: the pseudo-code of the class comment,
-     * element by element. {@code g * g} is {@code g^2} exactly, and {@code Math.sqrt} is
-     * {@code Math.pow(x, 0.5)} exactly for the non-negative {@code x} found here (as the Python's
-     * {@code ** 0.5}); unlike {@code pow}, {@code *} and {@code sqrt} have vector instructions.
+     * The update of {@link #step}, the pseudo-code of the class comment element by element,
+     * over {@link #work}, except that the last line's {@code p - d} is left to the caller
+     * ({@code d} replaces the gradient in {@link #work}): Java evaluates
+     * {@code p - lr_t * m_hat / (...)} as {@code p - d} anyway, so the result is the same bits.
+     * {@code g * g} is {@code g^2} exactly, and {@code Math.sqrt} is {@code Math.pow(x, 0.5)}
+     * exactly for the non-negative {@code x} found here (as the Python's {@code ** 0.5}); unlike
+     * {@code pow}, {@code *} and {@code sqrt} have vector instructions.
      */
-    private void update(double[][] values, double[][] grads, double lrT, double correction1, double correction2) {
-        shapeMomentsLike(values);
+    private void update(double lrT, double correction1, double correction2) {
         final double b1 = beta1;
         final double b2 = beta2;
         final double oneMinusB1 = 1 - beta1;
         final double oneMinusB2 = 1 - beta2;
         final double epsilon = eps;
-        for (int r = 0; r < values.length; r++) {
-            double[] p = values[r];
-            double[] gr = grads[r];
-            double[] mm = m[r];
-            double[] vv = v[r];
-            for (int i = 0; i < p.length; i++) {
-                double g = gr[i];
-                double mi = b1 * mm[i] + oneMinusB1 * g;
-                double vi = b2 * vv[i] + oneMinusB2 * (g * g);
-                mm[i] = mi;
-                vv[i] = vi;
-                double mHat = mi / correction1;
-                double vHat = vi / correction2;
-                p[i] = p[i] - lrT * mHat / (Math.sqrt(vHat) + epsilon);
-                gr[i] = 0.0;
-            }
+        final double[] gradsThenSteps = work;
+        final double[] first = m;
+        final double[] second = v;
+        for (int i = 0; i < gradsThenSteps.length; i++) {
+            double gi = gradsThenSteps[i];
+            double mi = b1 * first[i] + oneMinusB1 * gi;
+            double vi = b2 * second[i] + oneMinusB2 * (gi * gi);
+            first[i] = mi;
+            second[i] = vi;
+            double mHat = mi / correction1;
+            double vHat = vi / correction2;
+            gradsThenSteps[i] = lrT * mHat / (Math.sqrt(vHat) + epsilon);
         }
     }
 
-    /**
-     * Reshapes the moments into rows of the lengths of {@code rows}, keeping their flat order;
-     * nothing to do when they already are (the usual case: the same model every step).
-     */
-    private void shapeMomentsLike(double[][] rows) {
-        if (sameShape(m, rows)) {
-            return;
-        }
-        int total = 0;
-        for (double[] row : rows) {
-            total += row.length;
-        }
-        if (total != size) {
-            throw new IllegalArgumentException("this optimizer was made for " + size + " parameters, not " + total);
-        }
-        m = split(ParameterRows.flatten(m), rows);
-        v = split(ParameterRows.flatten(v), rows);
-    }
-
-    private static boolean sameShape(double[][] a, double[][] b) {
-        if (a.length != b.length) {
-            return false;
-        }
-        for (int r = 0; r < a.length; r++) {
-            if (a[r].length != b[r].length) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static double[][] split(double[] flat, double[][] shape) {
-        double[][] rows = new double[shape.length][];
+    /** Copies the rows of gradients, end to end, into {@link #work}, and sets them to 0. */
+    private void gatherAndZero(double[][] gradRows) {
         int at = 0;
-        for (int r = 0; r < rows.length; r++) {
-            rows[r] = Arrays.copyOfRange(flat, at, at + shape[r].length);
-            at += shape[r].length;
+        for (double[] row : gradRows) {
+            System.arraycopy(row, 0, work, at, row.length);
+            Arrays.fill(row, 0.0);
+            at += row.length;
         }
-        return rows;
     }
 
-    /**
-     * The parameters of a model that does not store them in rows, copied into rows shaped like
-     * its matrices (one row of {@code cols} values per matrix row), so that {@link #update} works
-     * on them as on the array engine's. The copy is made again before every step and written back
-     * after it.
-     */
-    private static final class StagedRows implements ParameterRows {
-        private final double[][] values;
-        private final double[][] grads;
-        private final int size;
-
-        StagedRows(Parameters parameters) {
-            this.size = parameters.size();
-            int[] lengths = rowLengths(parameters);
-            this.values = new double[lengths.length][];
-            this.grads = new double[lengths.length][];
-            for (int r = 0; r < lengths.length; r++) {
-                values[r] = new double[lengths[r]];
-                grads[r] = new double[lengths[r]];
+    /** {@code p = p - d} for every parameter, row by row, with {@code d} from {@link #work}. */
+    private void subtractFrom(double[][] valueRows) {
+        final double[] steps = work;
+        int at = 0;
+        for (double[] row : valueRows) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = row[i] - steps[at + i];
             }
-        }
-
-        /** The rows of the parameters' matrices, or one row of everything if they do not add up. */
-        private static int[] rowLengths(Parameters parameters) {
-            int rows = 0;
-            long total = 0;
-            for (ParameterMatrix matrix : parameters.matrices()) {
-                rows += matrix.rows();
-                total += matrix.size();
-            }
-            if (total != parameters.size() || rows == 0) {
-                return parameters.size() == 0 ? new int[0] : new int[] {parameters.size()};
-            }
-            int[] lengths = new int[rows];
-            int r = 0;
-            for (ParameterMatrix matrix : parameters.matrices()) {
-                for (int k = 0; k < matrix.rows(); k++) {
-                    lengths[r++] = matrix.cols();
-                }
-            }
-            return lengths;
-        }
-
-        boolean fits(Parameters parameters) {
-            return parameters.size() == size && Arrays.equals(rowLengths(parameters), lengthsOf(values));
-        }
-
-        private static int[] lengthsOf(double[][] rows) {
-            int[] lengths = new int[rows.length];
-            for (int r = 0; r < rows.length; r++) {
-                lengths[r] = rows[r].length;
-            }
-            return lengths;
-        }
-
-        void copyFrom(Parameters parameters) {
-            int i = 0;
-            for (int r = 0; r < values.length; r++) {
-                double[] value = values[r];
-                double[] grad = grads[r];
-                for (int c = 0; c < value.length; c++, i++) {
-                    value[c] = parameters.value(i);
-                    grad[c] = parameters.grad(i);
-                }
-            }
-        }
-
-        void copyValuesBackAndZeroGrads(Parameters parameters) {
-            int i = 0;
-            for (double[] value : values) {
-                for (int c = 0; c < value.length; c++, i++) {
-                    parameters.setValue(i, value[c]);
-                    parameters.setGrad(i, 0.0);
-                }
-            }
-        }
-
-        @Override
-        public double[][] valueRows() {
-            return values;
-        }
-
-        @Override
-        public double[][] gradRows() {
-            return grads;
+            at += row.length;
         }
     }
 
@@ -334,7 +230,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] firstMoments() {
-        return ParameterRows.flatten(m);
+        return m.clone();
     }
 
     /**
@@ -343,7 +239,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] secondMoments() {
-        return ParameterRows.flatten(v);
+        return v.clone();
     }
 
     /**
@@ -416,8 +312,8 @@ public final class AdamOptimizer {
                         + secondMoments[i]);
             }
         }
-        m = split(firstMoments, m);
-        v = split(secondMoments, v);
+        System.arraycopy(firstMoments, 0, m, 0, size);
+        System.arraycopy(secondMoments, 0, v, 0, size);
     }
 
     private static void requirePositiveFinite(String name, double value) {

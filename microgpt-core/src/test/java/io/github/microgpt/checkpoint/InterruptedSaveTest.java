@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
+import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.StepMode;
+import io.github.microgpt.train.Trainer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,12 +20,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,6 +50,8 @@ class InterruptedSaveTest {
     @AfterEach
     void noHook() {
         AtomicFiles.hook = null;
+        InterruptedSaves.hook = null;
+        CheckpointReader.afterFile = null;
     }
 
     private static Set<String> names(Path dir) throws Exception {
@@ -176,29 +186,172 @@ class InterruptedSaveTest {
         GptModel largeModel = GptModel.create(config, large.vocabSize(), new PythonRandom(2));
         Checkpoint.save(dir, smallModel, small);
         AtomicInteger saves = new AtomicInteger();
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> saveFailure = new AtomicReference<>();
         Thread saver = new Thread(() -> {
             try {
                 while (!stop.get()) {
-                    boolean odd = saves.incrementAndGet() % 2 == 1;
+                    boolean odd = saves.get() % 2 == 0;
                     Checkpoint.save(dir, odd ? largeModel : smallModel, odd ? large : small);
+                    saves.incrementAndGet();
                 }
-            } catch (IOException | RuntimeException e) {
-                // A load's repair can still remove a save of this process in flight (see the
-                // report of the verify branch): the loads below are what this test checks.
+            } catch (Throwable e) {
+                saveFailure.set(e);   // a load's repair must not take a save's files for leftovers
             }
         });
+        // After config.json, a load waits (up to a second) for the next save before it goes on.
+        CheckpointReader.afterFile = file -> {
+            if (file.equals(Checkpoint.CONFIG_FILE)) {
+                int before = saves.get();
+                for (int wait = 0; wait < 1000 && saves.get() == before; wait++) {
+                    sleep(1);
+                }
+            }
+        };
         saver.start();
         try {
-            for (int i = 0; i < 300; i++) {
+            for (int i = 0; i < 60; i++) {
                 Checkpoint loaded = Checkpoint.load(dir);
                 assertEquals(loaded.tokenizer().vocabSize(), loaded.model().vocabSize(), "load " + i);
             }
         } finally {
             stop.set(true);
-            saver.join();
+            saver.join(60_000);
         }
+        assertNull(saveFailure.get(), () -> "the saves went on: " + saveFailure.get());
         assertTrue(saves.get() > 1, "the saver ran");
+    }
+
+    /**
+     * Slow loads (as a cold JVM's) while another thread trains and saves after every step, as
+     * {@code train --save-every 1} does: each load must give one whole save (the weights and
+     * Adam's moments of the step its trainer state names) or say that the checkpoint kept changing
+     * and to try again; never files of two saves, and the saver never fails. A bounded number of
+     * loads; each one pauses after every file it reads, so that saves happen while it reads.
+     */
+    @Test
+    void slowLoadsDuringASaveEveryStepGiveOneWholeSaveOrSayToTryAgain() throws Exception {
+        Path dir = tmp.resolve("every-step");
+        List<String> docs = List.of("anna", "bob", "emma", "olivia", "li");
+        Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
+        PythonRandom random = new PythonRandom(3);
+        GptModel model = GptModel.create(new GptConfig(1, 8, 2, 6, 0.1), tokenizer.vocabSize(), random);
+        Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 1_000_000);
+        Map<Integer, double[][]> saved = new ConcurrentHashMap<>();   // steps done -> weights, first moments
+        trainer.step(StepMode.DOCUMENT);
+        saved.put(1, new double[][] {model.parameters().values(), OptimizerState.of(trainer.optimizer()).firstMoments()});
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of()));
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> saveFailure = new AtomicReference<>();
+        AtomicInteger saves = new AtomicInteger();
+        Thread saver = new Thread(() -> {
+            try {
+                while (!stop.get()) {
+                    trainer.step(StepMode.DOCUMENT);
+                    TrainingState state = TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of());
+                    saved.put(trainer.stepsDone(), new double[][] {model.parameters().values(),
+                        state.optimizer().firstMoments()});
+                    Checkpoint.save(dir, model, tokenizer, state);
+                    saves.incrementAndGet();
+                }
+            } catch (Throwable e) {
+                saveFailure.set(e);
+            }
+        });
+        // After each file a load reads, it waits (up to a second) for the next save.
+        CheckpointReader.afterFile = file -> {
+            int before = saves.get();
+            for (int wait = 0; wait < 1000 && saves.get() == before; wait++) {
+                sleep(1);
+            }
+        };
+        int whole = 0;
+        int retryable = 0;
+        saver.start();
+        try {
+            for (int i = 0; i < 40; i++) {
+                Checkpoint loaded;
+                try {
+                    loaded = Checkpoint.load(dir);
+                } catch (CheckpointException e) {
+                    assertTrue(e.getMessage().contains("try again"), "load " + i + " failed with: " + e.getMessage());
+                    retryable++;
+                    continue;
+                }
+                TrainingState state = loaded.training().orElseThrow();
+                double[][] expected = saved.get(state.trainer().stepsDone());
+                assertArrayEquals(expected[0], loaded.weights(), "load " + i + ": the weights of the step saved");
+                assertArrayEquals(expected[1], state.optimizer().firstMoments(), "load " + i + ": its moments");
+                whole++;
+            }
+        } finally {
+            stop.set(true);
+            saver.join(60_000);
+        }
+        assertNull(saveFailure.get(), () -> "the saves went on: " + saveFailure.get());
+        assertTrue(whole > 0, "some loads gave a whole save (" + retryable + " said to try again)");
+        assertTrue(saves.get() > 1, "the saver saved while the loads ran");
+    }
+
+    /**
+     * A load's repair and a save of another thread of the same process, as when the simulator
+     * loads a run while saving it: the repair starts first (this process holds the directory's
+     * lock, as {@code train --save} does for its whole run, so every load looks for leftovers),
+     * and a save starts while it runs. The save must wait for the repair rather than have its
+     * half-written version deleted as a leftover.
+     */
+    @Test
+    void aSaveThatStartsDuringARepairIsNotUndoneByIt() throws Exception {
+        Path dir = tmp.resolve("race");
+        Checkpoint.save(dir, model(1), TOKENIZER);
+        CountDownLatch repairing = new CountDownLatch(1);
+        CountDownLatch written = new CountDownLatch(1);
+        CountDownLatch loadDone = new CountDownLatch(1);
+        InterruptedSaves.hook = () -> {
+            repairing.countDown();
+            await(written, 2);   // a save that could run beside the repair gets this far meanwhile
+        };
+        AtomicFiles.hook = stage -> {
+            if (stage.equals("written")) {
+                written.countDown();
+                await(loadDone, 2);   // the repair goes on while the new version waits to be renamed
+            }
+        };
+        AtomicReference<Throwable> loadFailure = new AtomicReference<>();
+        try (SaveLock held = SaveLock.acquire(dir)) {
+            Thread loader = new Thread(() -> {
+                try {
+                    Checkpoint.load(dir);
+                } catch (Throwable e) {
+                    loadFailure.set(e);
+                } finally {
+                    loadDone.countDown();
+                }
+            });
+            loader.start();
+            assertTrue(repairing.await(60, TimeUnit.SECONDS), "the load started repairing");
+            Checkpoint.save(dir, model(2), TOKENIZER);
+            loader.join(60_000);
+        }
+        assertNull(loadFailure.get(), () -> "the load: " + loadFailure.get());
+        assertEquals(2, Checkpoint.load(dir).weights()[0], "the save went through");
+        assertEquals(Set.of("race"), names(tmp), "and left nothing behind");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void await(CountDownLatch latch, long seconds) {
+        try {
+            latch.await(seconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A partial leftover (killed while writing) is not taken for a checkpoint. */

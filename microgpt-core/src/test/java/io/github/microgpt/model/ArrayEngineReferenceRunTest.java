@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
-import io.github.microgpt.testing.TestResources;
+import io.github.microgpt.testsupport.TestResources;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;

@@ -12,8 +12,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link AdamOptimizer} has one update loop over rows: the array engine's rows are updated in
- * place, any other {@link Parameters} are copied into rows and back. Both must give the very same
+ * {@link AdamOptimizer} has one update loop over flat arrays: the array engine's gradient rows are
+ * gathered into it and its value rows updated in place, any other {@link Parameters} are read and
+ * written index by index. Both must give the very same
  * bits, and the same bits as the update written out as in {@code microgpt.py} (with
  * {@code ** 2} and {@code ** 0.5} as {@code Math.pow}).
  */

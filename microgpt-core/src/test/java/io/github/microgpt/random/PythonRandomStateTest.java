@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.microgpt.testing.Cases;
-import io.github.microgpt.testing.TestResources;
+import io.github.microgpt.testsupport.TestResources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;

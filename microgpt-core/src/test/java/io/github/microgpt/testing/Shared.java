@@ -1,6 +1,7 @@
 package io.github.microgpt.testing;
 
 import com.google.gson.JsonObject;
+import io.github.microgpt.testsupport.TestResources;
 import java.nio.file.Path;
 
 /**

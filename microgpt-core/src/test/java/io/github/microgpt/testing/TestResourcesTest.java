@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.testsupport.TestResources;
 import io.github.microgpt.text.Documents;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ class TestResourcesTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> TestResources.bytes("golden/no-such-file.json"));
         assertEquals("the test resource microgpt-reference/golden/no-such-file.json is missing from the test class"
-                + " path (it belongs in microgpt-core/src/test/resources/microgpt-reference/golden/no-such-file.json)",
+                + " path (it belongs in microgpt-test-support/src/main/resources/microgpt-reference/golden/no-such-file.json)",
                 e.getMessage());
     }
 

@@ -73,6 +73,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *   <tr><td>{@code POST /api/generate}</td><td>{@code {temperature, count?}}</td><td>Generate</td></tr>
  *   <tr><td>{@code GET /api/checkpoints}</td><td></td><td>the saved models: {@code {directory,
  *       checkpoints: [{name, savedAt, step?, totalSteps?}], truncated}}</td></tr>
+ *   <tr><td>{@code GET /api/autograd?expr=neuron|attention[&head=H][&key=T]}</td><td></td><td>the
+ *       graph of one neuron or attention score at the current position, for the Autograd panel
+ *       ({@link AutogradGraph})</td></tr>
  *   <tr><td>{@code POST /api/save}</td><td>{@code {name}}</td><td>Save model: the
  *       weights, configuration, vocabulary and training state, atomically</td></tr>
  *   <tr><td>{@code POST /api/load}</td><td>{@code {name}}</td><td>Load model: replaces
@@ -95,6 +98,8 @@ public final class SimulatorServer implements AutoCloseable {
             "/app.js", "app.js",
             "/charts.js", "charts.js",
             "/style.css", "style.css",
+            "/autograd.js", "autograd.js",
+            "/autograd.css", "autograd.css",
             "/favicon.svg", "favicon.svg");
 
     private final Server server;
@@ -327,6 +332,10 @@ public final class SimulatorServer implements AutoCloseable {
                 requireMethod(method, "GET");
                 requireNoQuery(request);
                 json(response, callback, 200, session.checkpoints().listJson());
+            }
+            case "/api/autograd" -> {
+                requireMethod(method, "GET");
+                json(response, callback, 200, AutogradGraph.json(session.snapshot(), request.getHttpURI().getQuery()));
             }
             case "/api/save" -> post(request, response, callback, Requests.Named.class, commands::save);
             case "/api/load" -> post(request, response, callback, Requests.Named.class, commands::load);

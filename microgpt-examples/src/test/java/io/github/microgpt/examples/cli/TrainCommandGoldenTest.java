@@ -3,7 +3,7 @@ package io.github.microgpt.examples.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.github.microgpt.testing.TestResources;
+import io.github.microgpt.testsupport.TestResources;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

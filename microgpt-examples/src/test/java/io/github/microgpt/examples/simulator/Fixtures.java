@@ -3,7 +3,7 @@ package io.github.microgpt.examples.simulator;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.microgpt.random.PythonRandom;
-import io.github.microgpt.testing.TestResources;
+import io.github.microgpt.testsupport.TestResources;
 import io.github.microgpt.text.Documents;
 import java.io.IOException;
 import java.io.UncheckedIOException;

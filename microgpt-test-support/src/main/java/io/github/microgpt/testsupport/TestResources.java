@@ -1,4 +1,4 @@
-package io.github.microgpt.testing;
+package io.github.microgpt.testsupport;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -22,9 +22,10 @@ import java.util.regex.Pattern;
  * The reference material the tests compare against: the golden trace of {@code microgpt.py}'s
  * seed-42 run, its stdout, the CPython {@code random} vectors and the 32,033 names of the run.
  *
- * <p>The files live in this module's test resources under {@code microgpt-reference/} (see the
- * README there), so a plain clone tests itself offline; {@code microgpt-examples} reads the same
- * files through {@code microgpt-core}'s test jar. Nothing is loaded in a static initialiser: each
+ * <p>The files live in this module's resources under {@code microgpt-reference/} (see the README
+ * there), so a plain clone tests itself offline. {@code microgpt-core} and {@code microgpt-examples}
+ * have this module as a test dependency; it is never published, and it does not depend on the
+ * library, so that the library's own tests can use it. Nothing is loaded in a static initialiser: each
  * accessor reads on demand, and a missing or damaged file fails the test that asked for it with
  * one message naming the file and what is wrong with it.
  */
@@ -32,6 +33,9 @@ public final class TestResources {
 
     /** The folder of the reference material on the test class path. */
     public static final String ROOT = "microgpt-reference/";
+
+    /** Where {@link #ROOT} is in the repository. */
+    public static final String SOURCE_FOLDER = "microgpt-test-support/src/main/resources/";
 
     /** Every file under {@link #ROOT}, so that {@link #directory()} can lay them out on disk. */
     private static final List<String> FILES = List.of(
@@ -157,7 +161,7 @@ public final class TestResources {
         URL url = TestResources.class.getResource("/" + ROOT + relative);
         if (url == null) {
             throw new IllegalStateException("the test resource " + ROOT + relative + " is missing from the test class"
-                    + " path (it belongs in microgpt-core/src/test/resources/" + ROOT + relative + ")");
+                    + " path (it belongs in " + SOURCE_FOLDER + ROOT + relative + ")");
         }
         return url;
     }

@@ -1,0 +1,177 @@
+package io.github.microgpt.examples.simulator;
+
+import com.google.gson.stream.JsonWriter;
+import io.github.microgpt.autograd.ExpressionGraph;
+import io.github.microgpt.autograd.Operation;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The answer of {@code GET /api/autograd?expr=neuron|attention[&head=H][&key=T]}: the graph of a
+ * {@link LiveExpression} for the Autograd panel, which draws it and walks {@code backward()}
+ * node by node.
+ *
+ * <p>The answer holds the picture of the graph before {@code backward()} (every {@code grad} 0,
+ * laid out by {@link ExpressionGraph#toSvg()}: the edges first, then the nodes, each a {@code <g>}
+ * in the order of {@code edges} and {@code nodes}), the nodes with their {@code grad} after a
+ * real {@link io.github.microgpt.autograd.Value#backward()}, the edges with their local
+ * gradients, and {@link ExpressionGraph#backwardSteps()}: each {@code child.grad += local *
+ * parent.grad} in {@code backward()}'s order. Replaying the steps from zero ends with exactly the
+ * gradients {@code backward()} gave; the tests hold it to that.
+ */
+final class AutogradGraph {
+
+    private AutogradGraph() {
+    }
+
+    /**
+     * Builds the answer for a query string.
+     *
+     * @param snapshot the state to build the expression from
+     * @param query the request's query string, or {@code null}
+     * @return the JSON text
+     * @throws ApiException (400) for an unknown or repeated parameter or a bad value; (409) when
+     *     the expression cannot be built at the moment (see {@link LiveExpression})
+     */
+    static String json(Snapshot snapshot, String query) {
+        Map<String, String> parameters = parameters(query);
+        String expr = parameters.getOrDefault("expr", "neuron");
+        LiveExpression expression = switch (expr) {
+            case "neuron" -> {
+                if (parameters.containsKey("head") || parameters.containsKey("key")) {
+                    throw ApiException.badRequest("head and key choose an attention score; the neuron takes neither");
+                }
+                yield LiveExpression.neuron(snapshot);
+            }
+            case "attention" -> LiveExpression.attentionScore(snapshot, whole(parameters, "head", 0),
+                    whole(parameters, "key", -1));
+            default -> throw ApiException.badRequest("expr must be \"neuron\" or \"attention\", got \"" + expr + "\"");
+        };
+        ExpressionGraph before = ExpressionGraph.of(expression.root());
+        expression.root().backward();
+        ExpressionGraph after = ExpressionGraph.of(expression.root());
+        return write(snapshot, expression, before, after);
+    }
+
+    private static final List<String> NAMES = List.of("expr", "head", "key");
+
+    private static Map<String, String> parameters(String query) {
+        Map<String, String> parameters = new HashMap<>();
+        if (query == null || query.isEmpty()) {
+            return parameters;
+        }
+        for (String pair : query.split("&", -1)) {
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            if (!NAMES.contains(key)) {
+                throw ApiException.badRequest("unknown query parameter \"" + shorten(key)
+                        + "\"; the parameters are expr, head and key");
+            }
+            if (parameters.put(key, value) != null) {
+                throw ApiException.badRequest("the query parameter \"" + key + "\" is given twice");
+            }
+        }
+        return parameters;
+    }
+
+    private static int whole(Map<String, String> parameters, String name, int absent) {
+        String text = parameters.get(name);
+        if (text == null) {
+            return absent;
+        }
+        try {
+            int value = Integer.parseInt(text);
+            if (value >= 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.badRequest(name + " must be a whole number from 0, got \"" + shorten(text) + "\"");
+    }
+
+    private static String shorten(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "…";
+    }
+
+    private static String write(Snapshot snapshot, LiveExpression expression, ExpressionGraph before,
+                                ExpressionGraph after) {
+        StringWriter text = new StringWriter();
+        try (JsonWriter out = new JsonWriter(text)) {
+            out.beginObject();
+            out.name("expr").value(expression.kind());
+            out.name("available").beginArray();
+            for (String kind : LiveExpression.available(snapshot)) {
+                out.value(kind);
+            }
+            out.endArray();
+            out.name("revision").value(snapshot.revision());
+            out.name("epoch").value(snapshot.epoch());
+            out.name("paramsVersion").value(snapshot.paramsVersion());
+            out.name("step").value(snapshot.step());
+            out.name("posId").value(snapshot.overlay().posId());
+            out.name("nHead").value(snapshot.settings().config().nHead());
+            out.name("title").value(expression.title());
+            out.name("formula").value(expression.formula());
+            out.name("nodes").beginArray();
+            for (ExpressionGraph.Node node : after.nodes()) {
+                out.beginObject();
+                out.name("id").value(node.id());
+                out.name("op").value(node.op() == Operation.LEAF ? "leaf" : node.op().name().toLowerCase(Locale.ROOT));
+                out.name("symbol").value(node.op().symbol());
+                out.name("label").value(node.label());
+                number(out.name("data"), node.data());
+                number(out.name("grad"), node.grad());
+                out.endObject();
+            }
+            out.endArray();
+            out.name("edges").beginArray();
+            Map<ExpressionGraph.Edge, Integer> edgeIndex = new HashMap<>();
+            for (ExpressionGraph.Edge edge : before.edges()) {
+                edgeIndex.put(edge, edgeIndex.size());
+                out.beginObject();
+                out.name("child").value(edge.child());
+                out.name("parent").value(edge.parent());
+                out.name("operand").value(edge.operand());
+                number(out.name("local"), edge.localGrad());
+                out.endObject();
+            }
+            out.endArray();
+            out.name("steps").beginArray();
+            for (ExpressionGraph.BackwardStep step : before.backwardSteps()) {
+                out.beginObject();
+                out.name("edge").value(edgeIndex.get(step.edge()));
+                out.name("child").value(step.edge().child());
+                out.name("parent").value(step.edge().parent());
+                number(out.name("local"), step.edge().localGrad());
+                number(out.name("parentGrad"), step.parentGrad());
+                number(out.name("before"), step.childGradBefore());
+                number(out.name("after"), step.childGradAfter());
+                out.endObject();
+            }
+            out.endArray();
+            out.name("svg").value(before.toSvg());
+            out.endObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return text.toString();
+    }
+
+    /** JSON has no NaN or infinity: those become null. */
+    private static void number(JsonWriter out, double value) throws IOException {
+        if (Double.isFinite(value)) {
+            out.value(value);
+        } else {
+            out.nullValue();
+        }
+    }
+}
