@@ -203,7 +203,15 @@ final class AtomicFiles {
         if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new CheckpointException(directory, "exists and is not a directory; refusing to replace it");
         }
-        if (!Files.isRegularFile(target.resolve(marker), LinkOption.NOFOLLOW_LINKS) && !isEmpty(target)) {
+        Path markerFile = target.resolve(marker);
+        if (Files.exists(markerFile, LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(markerFile, LinkOption.NOFOLLOW_LINKS)) {
+            throw new CheckpointException(directory, "exists, but its " + marker + " is "
+                    + (Files.isDirectory(markerFile, LinkOption.NOFOLLOW_LINKS) ? "a directory"
+                    : Files.isSymbolicLink(markerFile) ? "a symbolic link" : "a FIFO, a device or a socket")
+                    + ", not a regular file, so it is not a checkpoint; refusing to replace it");
+        }
+        if (!Files.isRegularFile(markerFile, LinkOption.NOFOLLOW_LINKS) && !isEmpty(target)) {
             throw new CheckpointException(directory, "exists and is not a checkpoint (it has no " + marker
                     + "); refusing to replace it: choose another directory, or empty this one");
         }

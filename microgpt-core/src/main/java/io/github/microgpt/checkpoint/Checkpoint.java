@@ -286,6 +286,9 @@ public final class Checkpoint {
         Objects.requireNonNull(directory, "directory");
         InterruptedSaves.repair(directory, false);
         CheckpointReader.awaitRename(directory);
+        if (!Files.exists(directory) && Files.isSymbolicLink(directory)) {
+            throw new CheckpointException(directory, CheckpointException.brokenLink(directory));
+        }
         if (!Files.exists(directory)) {
             Path leftover = AtomicFiles.interruptedSaveOf(directory);
             throw new CheckpointException(directory, "no checkpoint here: the directory does not exist"

@@ -2,6 +2,7 @@ package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.internal.RegularFiles;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -58,6 +59,9 @@ public final class CheckpointException extends IOException {
         if (cause instanceof CheckpointException checkpoint) {
             return checkpoint;
         }
+        if (Files.isSymbolicLink(file) && !Files.exists(file)) {
+            return new CheckpointException(file, brokenLink(file), cause);
+        }
         if (cause instanceof java.nio.file.NoSuchFileException) {
             return new CheckpointException(file, "the file does not exist", cause);
         }
@@ -67,7 +71,26 @@ public final class CheckpointException extends IOException {
         if (cause instanceof RegularFiles.NotRegularFileException notRegular) {
             return new CheckpointException(file, notRegular.getReason(), cause);
         }
-        return new CheckpointException(file, "the file cannot be read: " + cause, cause);
+        String reason = cause instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
+                ? fs.getReason() : cause.getMessage();
+        return new CheckpointException(file, "the file cannot be read: " + (reason == null ? "an I/O error" : reason),
+                cause);
+    }
+
+    /**
+     * What is wrong with a symbolic link that leads to nothing, in words.
+     *
+     * @param link a symbolic link whose target does not exist
+     * @return for example {@code "is a symbolic link to run0, which does not exist"}; a loop of
+     *     links leads back to itself
+     */
+    static String brokenLink(Path link) {
+        try {
+            return "is a symbolic link to " + Files.readSymbolicLink(link) + ", which "
+                    + (Files.notExists(link) ? "does not exist" : "leads back to it (a loop of links)");
+        } catch (IOException | UnsupportedOperationException e) {
+            return "is a symbolic link that cannot be followed";
+        }
     }
 
     /**

@@ -5,6 +5,8 @@ import io.github.microgpt.train.TrainingDivergedException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -143,9 +145,25 @@ public final class MicrogptCommand implements Callable<Integer> {
         commandLine.setUsageHelpWidth(HELP_WIDTH);
         commandLine.setOut(new PrintWriter(new OutputStreamWriter(context.out(), StandardCharsets.UTF_8), true));
         commandLine.setErr(new PrintWriter(context.err(), true));
+        commandLine.registerConverter(Path.class, MicrogptCommand::path);
         commandLine.setParameterExceptionHandler(MicrogptCommand::handleParameterException);
         commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> handleFailure(e, failed, context));
         return commandLine;
+    }
+
+    /**
+     * A file or directory named on the command line. An empty name is refused: Java reads it as
+     * the current directory, so {@code --save ''} would otherwise be taken for "here".
+     */
+    private static Path path(String name) {
+        if (name.isEmpty()) {
+            throw new CommandLine.TypeConversionException("the name is empty; give a file or directory");
+        }
+        try {
+            return Path.of(name);
+        } catch (InvalidPathException e) {
+            throw new CommandLine.TypeConversionException("'" + name + "' cannot be a file name: " + e.getReason());
+        }
     }
 
     /** How picocli's HelpCommand starts its message for {@code microgpt help frobnicate}. */
@@ -180,18 +198,18 @@ public final class MicrogptCommand implements Callable<Integer> {
             return CommandLine.ExitCode.USAGE;
         }
         if (e instanceof TrainingDivergedException) {
-            err.println("microgpt: " + e.getMessage() + "; a smaller --lr may help");
+            err.println("microgpt: " + oneLine(e.getMessage()) + "; a smaller --lr may help");
             err.flush();
             return CommandFailedException.FAILED;
         }
         if (e instanceof CommandFailedException failure) {
             if (failure.getMessage() != null) {
-                err.println("microgpt: " + failure.getMessage());
+                err.println("microgpt: " + oneLine(failure.getMessage()));
                 err.flush();
             }
             return failure.exitCode();
         }
-        err.println("microgpt: internal error: " + firstLine(String.valueOf(e))
+        err.println("microgpt: internal error: " + oneLine(String.valueOf(e))
                 + (context.getenv(DEBUG_VARIABLE) == null ? " (set " + DEBUG_VARIABLE + "=1 to see where)" : ""));
         if (context.getenv(DEBUG_VARIABLE) != null) {
             e.printStackTrace(err);
@@ -203,7 +221,7 @@ public final class MicrogptCommand implements Callable<Integer> {
     /** One line: what was wrong, and where the command's options are described. */
     private static void usageError(CommandLine where, String message) {
         PrintWriter err = where.getErr();
-        String cause = lowercaseFirst(firstLine(message));
+        String cause = lowercaseFirst(oneLine(message));
         if (cause.endsWith(".")) {
             cause = cause.substring(0, cause.length() - 1);
         }
@@ -220,10 +238,24 @@ public final class MicrogptCommand implements Callable<Integer> {
         return command.getCommandSpec().qualifiedName();
     }
 
-    private static String firstLine(String message) {
+    /**
+     * A message as one line. Messages are written as one line, but they quote what the user
+     * typed (a file name, an option's value), which may hold a line break or a terminal's escape
+     * sequence: those are written as Java escapes (a line break as backslash, u, 000A) rather
+     * than cutting the message short or reaching the terminal.
+     */
+    static String oneLine(String message) {
         String text = message == null ? "" : message.strip();
-        int newline = text.indexOf('\n');
-        return (newline < 0 ? text : text.substring(0, newline)).strip();
+        StringBuilder line = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
+                line.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
+            } else {
+                line.append(c);
+            }
+        }
+        return line.toString();
     }
 
     /** Picocli says "Unknown option"; a message after "microgpt: " reads better in lowercase. */

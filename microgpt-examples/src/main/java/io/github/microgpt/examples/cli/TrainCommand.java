@@ -626,6 +626,9 @@ public final class TrainCommand implements Callable<Integer> {
      * @return for example {@code "the data file x.txt does not exist"}
      */
     static String describeReadFailure(Path file, IOException e) {
+        if (Files.isSymbolicLink(file) && !Files.exists(file)) {
+            return "the data file " + file + " " + brokenLink(file);
+        }
         if (e instanceof NoSuchFileException) {
             return "the data file " + file + " does not exist";
         }
@@ -646,6 +649,16 @@ public final class TrainCommand implements Callable<Integer> {
             return "the data file " + message;  // for example "<file> has N bytes, more than the M ..."
         }
         return "the data file " + file + " cannot be read: " + message;
+    }
+
+    /** What is wrong with a symbolic link that leads to nothing: a missing target, or a loop of links. */
+    private static String brokenLink(Path link) {
+        try {
+            return "is a symbolic link to " + Files.readSymbolicLink(link) + ", which "
+                    + (Files.notExists(link) ? "does not exist" : "leads back to it (a loop of links)");
+        } catch (IOException | UnsupportedOperationException e) {
+            return "is a symbolic link that cannot be followed";
+        }
     }
 
     private static void requireAtLeastOne(String option, int value) {

@@ -80,6 +80,95 @@ class HostileInputCommandTest {
                 "microgpt train", resume);
     }
 
+    /** Resuming into the same directory: its config.json is a FIFO, which is not "no config.json". */
+    @Test
+    void aFifoAsConfigJsonIsNamedAsSuchWhenResumingIntoTheSameDirectory() throws Exception {
+        String run = dir.resolve("run").toString();
+        assertEquals(0, Cli.run("train", "--steps", "3", "--stop-after", "2", "--save", run).exitCode());
+        Files.delete(Path.of(run, Checkpoint.CONFIG_FILE));
+        mkfifo(Path.of(run, Checkpoint.CONFIG_FILE));
+        String[] resumeAndSave = {"train", "--resume", run, "--save", run};
+        Cli.Result result = assertTimeoutPreemptively(HANG, () -> Cli.run(resumeAndSave));
+        Cli.assertOneLineError(result, 2, "its config.json is a FIFO, a device or a socket, not a regular file",
+                "microgpt train", resumeAndSave);
+        assertTrue(!result.stderr().contains("it has no config.json"), result.stderr());
+    }
+
+    /** A loop of symbolic links or a link to nothing, where a checkpoint or a data file is expected: one sentence. */
+    @Test
+    void brokenSymbolicLinksAreNamedInOneSentence() throws Exception {
+        Path loopA = dir.resolve("loop-a");
+        Path loopB = dir.resolve("loop-b");
+        Files.createSymbolicLink(loopA, loopB);
+        Files.createSymbolicLink(loopB, loopA);
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling"), dir.resolve("gone"));
+        String loop = "is a symbolic link to " + loopB + ", which leads back to it (a loop of links)";
+        String[][] cases = {
+            {"train", "--resume", loopA.toString()},
+            {"generate", "--model", loopA.toString()},
+            {"compare", loopA.toString(), loopA.toString()},
+            {"train", "--data", loopA.toString(), "--steps", "1"},
+        };
+        for (String[] args : cases) {
+            Cli.assertOneLineError(Cli.run(args), 2, loop, "microgpt " + args[0], args);
+        }
+        String[] resume = {"train", "--resume", dangling.toString()};
+        Cli.assertOneLineError(Cli.run(resume), 2, dangling + ": is a symbolic link to " + dir.resolve("gone")
+                + ", which does not exist", "microgpt train", resume);
+
+        // Inside a checkpoint: its model file a loop of links.
+        String run = dir.resolve("run").toString();
+        assertEquals(0, Cli.run("train", "--steps", "2", "--samples", "0", "--save", run).exitCode());
+        Path model = Path.of(run, Checkpoint.MODEL_FILE);
+        Files.delete(model);
+        Files.createSymbolicLink(model, loopA);
+        String[] generate = {"generate", "--model", run};
+        Cli.assertOneLineError(Cli.run(generate), 2, model + ": is a symbolic link to " + loopA
+                + ", which leads back to it", "microgpt generate", generate);
+    }
+
+    /** An empty name reads as the current directory in Java: every option that takes a file refuses it. */
+    @Test
+    void anEmptyFileNameIsRefusedByEveryOptionThatTakesAFile() {
+        String run = dir.resolve("run").toString();
+        assertEquals(0, Cli.run("train", "--steps", "2", "--samples", "0", "--save", run).exitCode());
+        String[][] cases = {
+            {"train", "--save", "", "--steps", "1"},
+            {"train", "--resume", ""},
+            {"train", "--data", "", "--steps", "1"},
+            {"train", "--plot", "", "--steps", "1"},
+            {"generate", "--model", ""},
+            {"compare", "", run},
+            {"compare", run, run, "--plot", ""},
+            {"graph", "--expr", "x", "--var", "x=1", "--out", ""},
+        };
+        for (String[] args : cases) {
+            Cli.Result result = Cli.run(args);
+            Cli.assertOneLineError(result, 2, "the name is empty; give a file or directory", "microgpt " + args[0],
+                    args);
+            assertEquals("", result.stdout(), "nothing done: " + String.join(" ", args));
+        }
+    }
+
+    /** A line break or a terminal escape in what the user typed is shown escaped, on the one line. */
+    @Test
+    void controlCharactersInAValueStayOnTheOneLineEscaped() {
+        String[][] cases = {
+            {"train", "--data", "a\nb", "--steps", "1"},
+            {"train", "--resume", "a\nb"},
+            {"train", "--steps", "1\n2"},
+            {"train", "--engine", "\u001b[31mred"},
+            {"generate", "--model", "x\r\u2028y"},
+        };
+        String[] expected = {"a\\u000Ab does not exist", "a\\u000Ab", "'1\\u000A2' is not an int",
+            "\"\\u001B[31mred\"", "x\\u000D\\u2028y"};
+        for (int i = 0; i < cases.length; i++) {
+            Cli.Result result = Cli.run(cases[i]);
+            Cli.assertOneLineError(result, 2, expected[i], "microgpt " + cases[i][0], cases[i]);
+            assertTrue(result.stderr().chars().noneMatch(c -> c < 0x20 && c != '\n'), result.stderr());
+        }
+    }
+
     @Test
     void aSaveTargetThatCannotBeWrittenFailsBeforeTheFirstStep() throws Exception {
         Path file = Files.writeString(dir.resolve("file"), "x");
