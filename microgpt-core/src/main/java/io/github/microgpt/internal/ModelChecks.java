@@ -1,7 +1,9 @@
 package io.github.microgpt.internal;
 
 import io.github.microgpt.model.Predictions;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The argument checks every language model makes, written once so that every engine rejects the
@@ -123,7 +125,7 @@ public final class ModelChecks {
      * @param threads the most threads to use
      * @param predictions one buffer per document, or null
      * @throws IllegalArgumentException if {@code threads < 1}, there is no document, a
-     *     document has fewer than 2 tokens, or there is not one buffer per document
+     *     document has fewer than 2 tokens, or there is not one buffer of its own per document
      */
     public static void batchShape(List<int[]> documents, int threads, List<Predictions> predictions) {
         threads(threads);
@@ -141,9 +143,16 @@ public final class ModelChecks {
                 throw new IllegalArgumentException("a batch of " + documents.size() + " documents needs as many "
                         + "Predictions, got " + predictions.size());
             }
+            Map<Predictions, Integer> owner = new IdentityHashMap<>();
             for (int b = 0; b < predictions.size(); b++) {
-                if (predictions.get(b) == null) {
+                Predictions buffer = predictions.get(b);
+                if (buffer == null) {
                     throw new IllegalArgumentException("the Predictions of document " + b + " of the batch is null");
+                }
+                Integer other = owner.putIfAbsent(buffer, b);
+                if (other != null) {
+                    throw new IllegalArgumentException("documents " + other + " and " + b + " of the batch are given "
+                            + "the same Predictions; each needs its own");
                 }
             }
         }

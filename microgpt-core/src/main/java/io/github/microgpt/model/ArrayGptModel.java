@@ -25,8 +25,8 @@ import java.util.List;
  * flat list as {@link GptModel}'s. Activations are rows too, one per position, in a workspace
  * allocated once per model (once per thread for batches), so a training step allocates nothing;
  * a generated sequence keeps every position only in its key-value cache and one row of each
- * other activation. Each operation is
- * applied to all the positions of a document at once, layer by layer, as in {@code llm.c}.
+ * other activation. Each operation is applied to all the positions of a document at once, layer
+ * by layer, as in {@code llm.c}.
  *
  * <p><b>Same numbers as the {@code Value} engine.</b> {@link #create} draws the initial weights
  * in the same order as {@link GptModel#create}, so both engines start from identical weights for

@@ -10,7 +10,6 @@ import static io.github.microgpt.model.ParameterLayout.MLP_FC2;
 import static io.github.microgpt.model.ParameterLayout.WPE;
 import static io.github.microgpt.model.ParameterLayout.WTE;
 import static io.github.microgpt.model.ParameterLayout.inLayer;
-
 import static io.github.microgpt.model.ValueOps.add;
 import static io.github.microgpt.model.ValueOps.dot;
 import static io.github.microgpt.model.ValueOps.linear;

@@ -169,8 +169,8 @@ public interface LanguageModel {
      *
      * @param documents the tokenized documents, each at least 2 tokens long; not empty
      * @param threads the most threads to use; at least 1
-     * @param predictions one buffer per document, in document order; or {@code null}, to skip
-     *     recording them
+     * @param predictions one buffer per document, in document order, each a different object; or
+     *     {@code null}, to skip recording them
      * @return the mean of the documents' losses
      * @throws IllegalArgumentException if there is no document, a document is too short or has
      *     a token outside the vocabulary, {@code threads < 1}, or there is not one buffer per

@@ -111,17 +111,14 @@ public final class ParameterLayout {
     /**
      * The number of parameters of a GPT, {@code 2 V d + blockSize d + 12 L d^2}, computed without
      * building the layout, so that it can be checked before anything is allocated. It saturates
-     * at {@code Long.MAX_VALUE} instead of overflowing, so any size compares correctly.
+     * at {@code Long.MAX_VALUE} instead of overflowing, so any size compares correctly. The
+     * public way to ask is {@link Architecture#parameterCount}, which checks the arguments.
      *
      * @param config the shape
      * @param vocabSize the number of tokens; not negative
      * @return the count, or {@code Long.MAX_VALUE} if it does not fit in a {@code long}
-     * @throws IllegalArgumentException if {@code vocabSize} is negative
      */
     static long gptSize(GptConfig config, int vocabSize) {
-        if (vocabSize < 0) {
-            throw new IllegalArgumentException("vocabSize must not be negative, got " + vocabSize);
-        }
         try {
             long d = config.nEmbd();
             long embeddings = Math.addExact(Math.multiplyExact(2L * vocabSize, d),

@@ -1,10 +1,19 @@
 /**
- * The GPT: its configuration ({@link io.github.microgpt.model.GptConfig}), the engine-neutral
- * {@link io.github.microgpt.model.LanguageModel} that trainers and samplers use, and its two
- * engines, chosen with {@link io.github.microgpt.model.Engine}:
- * {@link io.github.microgpt.model.GptModel}, built from {@code Value}s (the one to read), and
+ * The models: their configuration ({@link io.github.microgpt.model.GptConfig}) and the
+ * engine-neutral {@link io.github.microgpt.model.LanguageModel} that trainers and samplers use.
+ *
+ * <p>Over {@code Value}s, every model is a {@link io.github.microgpt.model.ValueLanguageModel}
+ * that writes only its forward pass, with the helpers of {@link io.github.microgpt.model.ValueOps}:
+ * the progression {@link io.github.microgpt.model.BigramModel},
+ * {@link io.github.microgpt.model.MlpModel}, {@link io.github.microgpt.model.AttentionModel}
+ * ({@link io.github.microgpt.model.Architecture} names them) and the GPT,
+ * {@link io.github.microgpt.model.GptModel} (the one to read). The GPT has a second engine,
  * {@link io.github.microgpt.model.ArrayGptModel}, over arrays with hand-written backward passes
- * (the fast one). {@link io.github.microgpt.model.FlopCount} counts the floating-point operations
- * of a step, for turning speeds into GFLOP/s.
+ * (the fast one); {@link io.github.microgpt.model.Engine} chooses between the two.
+ *
+ * <p>A training call returns the mean loss and, if asked, what the model predicted at each
+ * position ({@link io.github.microgpt.model.Predictions}); attention weights are heard by
+ * {@link io.github.microgpt.model.AttentionListener}s. {@link io.github.microgpt.model.FlopCount}
+ * counts the floating-point operations of a step, for turning speeds into GFLOP/s.
  */
 package io.github.microgpt.model;

@@ -180,6 +180,12 @@ class BatchDeterminismTest {
             withNull.set(0, null);
             e = assertThrows(IllegalArgumentException.class, () -> model.batchLossAndGradients(c.batch(), 1, withNull));
             assertEquals("the Predictions of document 0 of the batch is null", e.getMessage());
+            List<int[]> twoDocuments = List.of(c.batch().get(0), c.batch().get(0));
+            Predictions one = new Predictions();
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> model.batchLossAndGradients(twoDocuments, 2, List.of(one, one)));
+            assertEquals("documents 0 and 1 of the batch are given the same Predictions; each needs its own",
+                    e.getMessage());
             assertArrayEquals(before, model.parameters().grads(), 0.0, model.getClass().getSimpleName());
         }
     }

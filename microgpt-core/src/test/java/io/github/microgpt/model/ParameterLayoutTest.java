@@ -70,7 +70,7 @@ class ParameterLayoutTest {
         assertThrows(IllegalArgumentException.class, () -> ArrayGptModel.create(huge, 27, new PythonRandom(1)));
         e = assertThrows(IllegalArgumentException.class, () -> ParameterLayout.gpt(GptConfig.defaults(), 1));
         assertTrue(e.getMessage().contains("vocabSize must be at least 2"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ParameterLayout.gptSize(GptConfig.defaults(), -1));
+        assertThrows(IllegalArgumentException.class, () -> Architecture.GPT.parameterCount(GptConfig.defaults(), -1));
     }
 
     @Test

@@ -34,9 +34,18 @@ public final class ConsumerProgram {
         var trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), steps);
         int[] stepsHeard = {0};
         trainer.addStepListener(e -> stepsHeard[0]++);  // every hook is a functional interface
+        int[] positionsHeard = {0};
+        trainer.addPositionListener(e -> {
+            // the model's predictions, which the trainer turns into one event per position
+            if (e.loss() != -Math.log(e.probabilities()[e.targetToken()])) {
+                throw new IllegalStateException("position " + e.posId() + ": loss " + e.loss());
+            }
+            positionsHeard[0]++;
+        });
         trainer.run(StepMode.DOCUMENT);
-        if (stepsHeard[0] != steps) {
-            throw new IllegalStateException("heard " + stepsHeard[0] + " of " + steps + " steps");
+        if (stepsHeard[0] != steps || positionsHeard[0] < steps) {
+            throw new IllegalStateException("heard " + stepsHeard[0] + " of " + steps + " steps and "
+                    + positionsHeard[0] + " positions");
         }
         return new Sampler(model, tokenizer, random).samples(samples, 0.5);
     }
