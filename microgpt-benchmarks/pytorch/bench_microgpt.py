@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """microgpt.py's model in PyTorch, timed the way `./microgpt bench --json` times ours.
 
-The model is the one of ../shared/SPEC.md (and of Karpathy's microgpt.py): token and position
-embeddings, an RMSNorm after the embedding and before each block (no gain, eps 1e-5), attention
+The model is the one of Karpathy's microgpt.py and of io.github.microgpt.model.ArrayGptModel:
+token and position embeddings, an RMSNorm after the embedding and before each block (no gain, eps 1e-5), attention
 with nHead heads and no biases, an MLP 4x wide with ReLU and no biases, a separate lm_head;
 weights drawn from N(0, 0.08); Adam with beta1 0.85, beta2 0.99, eps 1e-8. One step trains one
 document: the whole document in one forward pass with a causal mask (the same arithmetic as
@@ -53,7 +53,7 @@ def rmsnorm(x):
 
 
 class Gpt(torch.nn.Module):
-    """The model of SPEC.md, section 5, for a whole document at once."""
+    """microgpt.py's GPT (the module's docstring says what it holds), for a whole document at once."""
 
     def __init__(self, vocab_size, n_layer, n_embd, n_head, block_size, dtype):
         super().__init__()

@@ -2,6 +2,7 @@ package io.github.microgpt.benchmarks;
 
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.Tokenizer;
@@ -26,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * How a training step of the array engine scales with the model: every combination of
- * {@code nEmbd} 16, 64, 256, {@code blockSize} 16, 64 and {@code nLayer} 1, 4 (4 heads, 27
- * tokens), reported in steps per second and, through the analytic count of
+ * {@code nEmbd} 16, 64, 256, {@code blockSize} 16, 64, {@code nLayer} 1, 4 and precision f64, f32
+ * (4 heads, 27 tokens), reported in steps per second and, through the analytic count of
  * {@link io.github.microgpt.model.FlopCount}, in GFLOP/s ({@code ·gflop}): the figure to compare
  * with the hardware, and the one that shows where a small model is dominated by overheads.
  *
@@ -40,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link TrainingStepBenchmark} for both engines at the reference size).
  *
  * <p>Run it with ({@code -p nEmbd=64} and so on to pick combinations, {@code -p threads=1,2} to
- * compare one thread with two):
+ * compare one thread with two, {@code -p precision=f32} for single precision alone):
  * <pre>
  * java -jar microgpt-benchmarks/target/benchmarks.jar ScalingBenchmark
  * </pre>
@@ -72,6 +73,13 @@ public class ScalingBenchmark {
     @Param({"1"})
     public int threads;
 
+    /**
+     * The precision of the model ({@link Precision#fromId}): {@code f64}, the exact engine, and
+     * {@code f32}, single precision; {@code -p precision=f32} to measure one.
+     */
+    @Param({"f64", "f32"})
+    public String precision;
+
     private List<String> docs;
     private Tokenizer tokenizer;
     private GptConfig config;
@@ -89,8 +97,8 @@ public class ScalingBenchmark {
     }
 
     private void newTrainer() {
-        ArrayGptModel model = ArrayGptModel.create(config, tokenizer.vocabSize(), new PythonRandom(42))
-                .setThreads(threads);
+        ArrayGptModel model = ArrayGptModel.create(config, tokenizer.vocabSize(), new PythonRandom(42),
+                Precision.fromId(precision)).setThreads(threads);
         trainer = new Trainer(model, tokenizer, docs,
                 new AdamOptimizer(model.numParameters()).withLearningRate(1e-4), Integer.MAX_VALUE);
     }

@@ -1,12 +1,14 @@
 package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.model.Architecture;
+import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.random.RandomSource;
 import io.github.microgpt.text.DataSource;
 import io.github.microgpt.text.Documents;
@@ -59,14 +61,17 @@ import java.util.Optional;
  *       {@code layer0.attn_wq}, ..., {@code layer0.mlp_fc2}), for the other models of the
  *       progression their own ({@link Architecture#layout}), each of
  *       shape {@code [rows, cols]} ({@code [out, in]} for the linear layers, as PyTorch's
- *       {@code nn.Linear.weight}), type {@code F64} unless {@code F32} is asked for;</li>
+ *       {@code nn.Linear.weight}), type {@code F64} unless {@code F32} is asked for, and always
+ *       {@code F32} for an array model in single precision ({@link Precision#F32});</li>
  *   <li>{@value #CONFIG_FILE}: the format name and version, the model's architecture
  *       ({@code "bigram"}, {@code "mlp"}, {@code "attention"} or {@code "gpt"}; a file without
  *       it, written by an earlier version, holds a GPT), the configuration (n_layer, n_embd,
- *       n_head, block_size, init_std, vocab_size, num_params) and the vocabulary's characters in
+ *       n_head, block_size, init_std, vocab_size, num_params; and {@code "precision": "f32"} for a
+ *       single-precision array model, nothing for the others) and the vocabulary's characters in
  *       token-id order;</li>
  *   <li>{@value #OPTIMIZER_FILE} (training state only): Adam's moments, a tensor
- *       {@code NAME.m} and {@code NAME.v} for each weight matrix, always {@code F64};</li>
+ *       {@code NAME.m} and {@code NAME.v} for each weight matrix, {@code F64} ({@code F32} for a
+ *       single-precision model, whose optimizer keeps them in floats);</li>
  *   <li>{@value #TRAINER_FILE} (training state only): steps done and the length of the run, the
  *       position cursor, the optimizer's settings, the random generator's state (in the form of
  *       Python's {@code random.getstate()}), the documents' {@link DataFingerprint}, the run's seed
@@ -140,6 +145,7 @@ public final class Checkpoint {
     private final Tokenizer tokenizer;
     private final double[] weights;
     private final TrainingState training;
+    private final Precision precision;
 
     private Checkpoint(Path directory, CheckpointReader.Contents contents) {
         this.directory = directory;
@@ -149,6 +155,7 @@ public final class Checkpoint {
         this.tokenizer = contents.tokenizer();
         this.weights = contents.weights();
         this.training = contents.training();
+        this.precision = contents.precision();
     }
 
     // ---------------------------------------------------------------------------------- saving
@@ -211,8 +218,10 @@ public final class Checkpoint {
      * @param model the model
      * @param tokenizer the tokenizer it was trained with
      * @param training the training state, or {@code null} to save the model only
-     * @param dtype the type of the weights; the optimizer's moments are always {@code F64}. Only
-     *     {@code F64} resumes exactly.
+     * @param dtype the type of the weights; the optimizer's moments are {@code F64}. Only
+     *     {@code F64} resumes exactly. A model in {@link Precision#F32} is saved in {@code F32},
+     *     weights and moments, whatever is asked (its numbers are floats: nothing is rounded), and
+     *     its precision is recorded so that {@link #languageModel()} rebuilds it in {@code F32}.
      * @throws IOException if writing fails (an existing checkpoint is then unchanged), or
      *     {@code directory} exists and is not a checkpoint, or another process is saving into it
      * @throws IllegalArgumentException if the tokenizer or the training state does not fit the
@@ -320,6 +329,16 @@ public final class Checkpoint {
     }
 
     /**
+     * The precision the saved model computed in.
+     *
+     * @return {@link Precision#F32} for an {@link ArrayGptModel} saved in single precision,
+     *     {@link Precision#F64} for every other model
+     */
+    public Precision precision() {
+        return precision;
+    }
+
+    /**
      * The model's shape.
      *
      * @return the configuration
@@ -384,11 +403,16 @@ public final class Checkpoint {
      * A new model of the saved {@link #architecture()} with the saved weights, made by
      * {@link Architecture#create}: a {@link io.github.microgpt.model.BigramModel}, an
      * {@link io.github.microgpt.model.MlpModel}, an {@link io.github.microgpt.model.AttentionModel}
-     * or a {@link GptModel}. Each call builds a separate model.
+     * or a {@link GptModel}; for a checkpoint of a single-precision model ({@link #precision()}
+     * {@link Precision#F32}), an {@link ArrayGptModel} in {@code F32}. Each call builds a
+     * separate model.
      *
      * @return the model, ready for a {@code Sampler} or a {@code Trainer}
      */
     public LanguageModel languageModel() {
+        if (precision == Precision.F32) {
+            return loadInto(ArrayGptModel.create(config, tokenizer.vocabSize(), ZEROS, Precision.F32));
+        }
         return loadInto(architecture.create(config, tokenizer.vocabSize(), ZEROS));
     }
 

@@ -26,7 +26,8 @@ final class CheckpointReader {
 
     /** What a checkpoint directory holds, checked. */
     record Contents(Architecture architecture, GptConfig config, io.github.microgpt.text.Tokenizer tokenizer,
-                    ParameterLayout layout, double[] weights, TrainingState training) {
+                    ParameterLayout layout, double[] weights, TrainingState training,
+                    io.github.microgpt.model.Precision precision) {
     }
 
     private CheckpointReader() {
@@ -249,7 +250,7 @@ final class CheckpointReader {
                 ? readTraining(directory, files, layout, config.config(), config.numParams())
                 : null;
         return new Contents(config.architecture(), config.config(), config.tokenizer(), parameterLayout, weights,
-                training);
+                training, config.precision());
     }
 
     private static TrainingState readTraining(Path directory, OpenFiles files, List<ParameterMatrix> layout,

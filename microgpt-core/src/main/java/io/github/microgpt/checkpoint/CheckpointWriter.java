@@ -5,6 +5,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.text.Tokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -106,6 +107,9 @@ final class CheckpointWriter {
             throw new IllegalArgumentException("the model's parameter matrices " + parameters.matrices()
                     + " are not those of a " + architecture.id() + " model of its configuration " + layout);
         }
+        // A single-precision model's numbers are floats: F32 holds them exactly, and is what it is.
+        Precision precision = Precision.of(model);
+        DType numbers = precision == Precision.F32 ? DType.F32 : dtype;
         double[] values = parameters.values();
         for (ParameterMatrix matrix : layout) {
             for (int i = 0; i < matrix.size(); i++) {
@@ -118,7 +122,7 @@ final class CheckpointWriter {
             }
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put(Format.MODEL_FILE, Safetensors.encode(MatrixTensors.tensors(layout, values, "", dtype), Map.of(
+        files.put(Format.MODEL_FILE, Safetensors.encode(MatrixTensors.tensors(layout, values, "", numbers), Map.of(
                 "format", "pt", "microgpt.format", Format.FORMAT, "microgpt.version", String.valueOf(Format.VERSION))));
         if (training != null) {
             OptimizerState optimizer = training.optimizer();
@@ -130,8 +134,9 @@ final class CheckpointWriter {
             double[] m = optimizer.firstMoments();
             double[] v = optimizer.secondMoments();
             for (ParameterMatrix matrix : layout) {
-                moments.add(MatrixTensors.tensor(matrix, m, matrix.name() + ".m", DType.F64));
-                moments.add(MatrixTensors.tensor(matrix, v, matrix.name() + ".v", DType.F64));
+                DType momentType = precision == Precision.F32 ? DType.F32 : DType.F64;
+                moments.add(MatrixTensors.tensor(matrix, m, matrix.name() + ".m", momentType));
+                moments.add(MatrixTensors.tensor(matrix, v, matrix.name() + ".v", momentType));
             }
             files.put(Format.OPTIMIZER_FILE, Safetensors.encode(moments,
                     Map.of("format", "pt", "microgpt.optimizer", "adam")));
@@ -143,7 +148,7 @@ final class CheckpointWriter {
             files.put(Format.TRAINER_FILE, Json.write(TrainerJson.write(training)).getBytes(StandardCharsets.UTF_8));
         }
         // config.json last: it marks a directory as a checkpoint.
-        files.put(Format.CONFIG_FILE, Json.write(ConfigJson.write(architecture, config, tokenizer, values.length))
+        files.put(Format.CONFIG_FILE, Json.write(ConfigJson.write(architecture, config, tokenizer, values.length, precision))
                 .getBytes(StandardCharsets.UTF_8));
         return files;
     }

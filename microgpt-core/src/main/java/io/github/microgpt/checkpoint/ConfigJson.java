@@ -3,6 +3,7 @@ package io.github.microgpt.checkpoint;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.ParameterLayout;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.text.Tokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -23,8 +24,11 @@ final class ConfigJson {
      * @param config the model's shape
      * @param tokenizer the vocabulary
      * @param numParams the number of parameters the configuration gives (checked against the file)
+     * @param precision the precision the model computed in ({@link Precision#F64} when the file
+     *     does not say: every checkpoint but an array model's in single precision)
      */
-    record Contents(Architecture architecture, GptConfig config, Tokenizer tokenizer, int numParams) {
+    record Contents(Architecture architecture, GptConfig config, Tokenizer tokenizer, int numParams,
+                    Precision precision) {
 
         /**
          * An upper bound of the number of weight matrices, known before the layout is built: the
@@ -42,7 +46,7 @@ final class ConfigJson {
     }
 
     static Map<String, Object> write(Architecture architecture, GptConfig config, Tokenizer tokenizer,
-                                     int numParams) {
+                                     int numParams, Precision precision) {
         Map<String, Object> model = new LinkedHashMap<>();
         model.put("architecture", architecture.id());
         model.put("n_layer", config.nLayer());
@@ -52,6 +56,10 @@ final class ConfigJson {
         model.put("init_std", config.initStd());
         model.put("vocab_size", tokenizer.vocabSize());
         model.put("num_params", numParams);
+        if (precision != Precision.F64) {
+            // Only a single-precision model says so: an f64 checkpoint stays as it always was.
+            model.put("precision", precision.id());
+        }
         Map<String, Object> vocabulary = new LinkedHashMap<>();
         vocabulary.put("characters", tokenizer.characters());
         vocabulary.put("bos", tokenizer.bos());
@@ -89,7 +97,20 @@ final class ConfigJson {
             throw model.error("num_params", "is " + saved + " but the configuration gives " + numParams
                     + " parameters" + (architecture == Architecture.GPT ? "" : " for a " + architecture.id() + " model"));
         }
-        return new Contents(architecture, config, tokenizer, (int) numParams);
+        Precision precision = Precision.F64;
+        if (model.has("precision")) {
+            String id = model.string("precision");
+            try {
+                precision = Precision.fromId(id);
+            } catch (IllegalArgumentException e) {
+                throw model.error("precision", "is " + JsonFields.describe(id) + ", but the precisions are f64 and f32");
+            }
+            if (precision == Precision.F32 && architecture != Architecture.GPT) {
+                throw model.error("precision", "is f32, but only a gpt (an array model) computes in f32, not a "
+                        + architecture.id() + " model");
+            }
+        }
+        return new Contents(architecture, config, tokenizer, (int) numParams, precision);
     }
 
     private static GptConfig readConfig(Path file, JsonFields model) throws CheckpointException {

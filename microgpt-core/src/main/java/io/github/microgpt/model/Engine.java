@@ -61,6 +61,33 @@ public enum Engine {
     public abstract LanguageModel create(GptConfig config, int vocabSize, RandomSource random);
 
     /**
+     * Creates a model with random initial weights that computes in a chosen precision. Only the
+     * array engine offers {@link Precision#F32}
+     * ({@link ArrayGptModel#create(GptConfig, int, RandomSource, Precision)}); the {@code Value}
+     * engine computes in doubles, as {@code microgpt.py} does.
+     *
+     * @param config the shape
+     * @param vocabSize the number of tokens; at least 2
+     * @param random the source of the initial weights
+     * @param precision the precision; {@link Precision#F64} for every engine
+     * @return the model
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, or the engine does not compute in
+     *     that precision ({@link #VALUE} with {@link Precision#F32})
+     * @throws NullPointerException if {@code precision} is null
+     */
+    public LanguageModel create(GptConfig config, int vocabSize, RandomSource random, Precision precision) {
+        java.util.Objects.requireNonNull(precision, "precision");
+        if (this == ARRAY) {
+            return ArrayGptModel.create(config, vocabSize, random, precision);
+        }
+        if (precision != Precision.F64) {
+            throw new IllegalArgumentException("the " + id + " engine computes in f64 only, not " + precision.id()
+                    + "; the array engine offers f32");
+        }
+        return create(config, vocabSize, random);
+    }
+
+    /**
      * The engine's short name, as used on command lines and in benchmark reports.
      *
      * @return {@code "value"} or {@code "array"}

@@ -53,6 +53,9 @@ final class Kernels {
     /** The fewest rows of a product one thread takes at a time. */
     private static final int ROW_GRAIN = 16;
 
+    /** The fewest columns of a product's input one thread transposes at a time. */
+    private static final int TRANSPOSE_GRAIN = 32;
+
     /**
      * Heads are split into one contiguous group per thread: the heads of a position sit side by
      * side in one row, and threads taking alternate heads would write into shared cache lines.
@@ -188,8 +191,7 @@ final class Kernels {
             workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matvecs(out, in, w, o0, o1, from, to));
             return;
         }
-        int cols = w[0].length;
-        transpose(in, from, to, cols, inT);
+        workers.forRange(w[0].length, TRANSPOSE_GRAIN, (i0, i1) -> transpose(in, from, to, i0, i1, inT));
         workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> {
             matmulTransposed(outT, inT, w, o0, o1, n);
             for (int o = o0; o < o1; o++) {
@@ -217,9 +219,13 @@ final class Kernels {
         workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
     }
 
-    /** {@code inT[i][p] = in[from + p][i]}. */
-    private static void transpose(double[][] in, int from, int to, int cols, double[][] inT) {
-        for (int i = 0; i < cols; i++) {
+    /**
+     * Columns {@code [i0, i1)} of {@code inT[i][p] = in[from + p][i]}: each thread writes rows of
+     * {@code inT} of its own, so the transpose is shared out too (on one thread of two it would
+     * be work the other waits for).
+     */
+    private static void transpose(double[][] in, int from, int to, int i0, int i1, double[][] inT) {
+        for (int i = i0; i < i1; i++) {
             double[] column = inT[i];
             for (int t = from; t < to; t++) {
                 column[t - from] = in[t][i];

@@ -1,5 +1,6 @@
 package io.github.microgpt.optim;
 
+import io.github.microgpt.internal.FloatParameterRows;
 import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.model.Parameters;
 import java.util.Arrays;
@@ -30,7 +31,10 @@ import java.util.Arrays;
  * array (and set to 0 there), and the steps subtracted from the parameters afterwards: from the
  * array engine's rows in place, from any other model (the {@code Value} engine's, or your own
  * {@link Parameters}) one index at a time. The arithmetic is thus the same, bit for bit, whatever
- * the model.
+ * the model. The one exception is an array model in single precision ({@code Precision.F32}),
+ * whose parameters are float rows: they are updated in place by the same formula in floats, with
+ * the moments kept in floats as well ({@link #firstMoments()} and {@link #secondMoments()} widen
+ * them).
  */
 public final class AdamOptimizer {
 
@@ -50,6 +54,14 @@ public final class AdamOptimizer {
      * gradient with its step once it has read it).
      */
     private final double[] work;
+    /**
+     * The moments of a single-precision model (an array model in {@code Precision.F32}), in
+     * float rows shaped like its parameters: while they are in use they, not {@link #m} and
+     * {@link #v}, hold the moments. Null unless such a model was updated last.
+     */
+    private float[][] mFloat;
+    /** The second moments of a single-precision model, shaped as {@link #mFloat}. */
+    private float[][] vFloat;
 
     /**
      * Creates an optimizer with the defaults of {@code microgpt.py}.
@@ -146,6 +158,11 @@ public final class AdamOptimizer {
         double lrT = learningRate(step, totalSteps);
         double correction1 = 1 - Math.pow(beta1, step + 1);
         double correction2 = 1 - Math.pow(beta2, step + 1);
+        if (parameters instanceof FloatParameterRows floats) {
+            updateFloats(floats.valueRows(), floats.gradRows(), lrT, correction1, correction2);
+            return lrT;
+        }
+        doubleMoments();
         if (parameters instanceof ParameterRows rows) {
             gatherAndZero(rows.gradRows());
             update(lrT, correction1, correction2);
@@ -172,6 +189,67 @@ public final class AdamOptimizer {
      * exactly for the non-negative {@code x} found here (as the Python's {@code ** 0.5}); unlike
      * {@code pow}, {@code *} and {@code sqrt} have vector instructions.
      */
+    /**
+     * The update in single precision, for a model that keeps its parameters in float rows: the
+     * same formula with the moments in float rows of the same shapes, so that the loop reads and
+     * writes four arrays of floats indexed alike (half the memory traffic of doubles, and twice
+     * the numbers per SIMD instruction). The moments are rounded to floats when such a model is
+     * first updated.
+     */
+    private void updateFloats(float[][] values, float[][] grads, double lrT, double correction1, double correction2) {
+        if (mFloat == null || !sameShape(mFloat, values)) {
+            double[] first = firstMoments();
+            double[] second = secondMoments();
+            mFloat = FloatParameterRows.split(first, values);
+            vFloat = FloatParameterRows.split(second, values);
+        }
+        final float b1 = (float) beta1;
+        final float b2 = (float) beta2;
+        final float oneMinusB1 = (float) (1 - beta1);
+        final float oneMinusB2 = (float) (1 - beta2);
+        final float epsilon = (float) eps;
+        final float stepSize = (float) lrT;
+        final float inverse1 = (float) (1 / correction1);
+        final float inverse2 = (float) (1 / correction2);
+        for (int r = 0; r < values.length; r++) {
+            float[] p = values[r];
+            float[] gr = grads[r];
+            float[] mm = mFloat[r];
+            float[] vv = vFloat[r];
+            for (int i = 0; i < p.length; i++) {
+                float g = gr[i];
+                float mi = b1 * mm[i] + oneMinusB1 * g;
+                float vi = b2 * vv[i] + oneMinusB2 * (g * g);
+                mm[i] = mi;
+                vv[i] = vi;
+                p[i] = p[i] - stepSize * (mi * inverse1) / ((float) Math.sqrt(vi * inverse2) + epsilon);
+                gr[i] = 0f;
+            }
+        }
+    }
+
+    /** Moves the moments back into {@link #m} and {@link #v} if float rows held them. */
+    private void doubleMoments() {
+        if (mFloat != null) {
+            System.arraycopy(FloatParameterRows.flatten(mFloat), 0, m, 0, size);
+            System.arraycopy(FloatParameterRows.flatten(vFloat), 0, v, 0, size);
+            mFloat = null;
+            vFloat = null;
+        }
+    }
+
+    private static boolean sameShape(float[][] a, float[][] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int r = 0; r < a.length; r++) {
+            if (a[r].length != b[r].length) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void update(double lrT, double correction1, double correction2) {
         final double b1 = beta1;
         final double b2 = beta2;
@@ -230,7 +308,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] firstMoments() {
-        return m.clone();
+        return mFloat != null ? FloatParameterRows.flatten(mFloat) : m.clone();
     }
 
     /**
@@ -239,7 +317,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] secondMoments() {
-        return v.clone();
+        return vFloat != null ? FloatParameterRows.flatten(vFloat) : v.clone();
     }
 
     /**
@@ -314,6 +392,8 @@ public final class AdamOptimizer {
         }
         System.arraycopy(firstMoments, 0, m, 0, size);
         System.arraycopy(secondMoments, 0, v, 0, size);
+        mFloat = null;
+        vFloat = null;
     }
 
     private static void requirePositiveFinite(String name, double value) {

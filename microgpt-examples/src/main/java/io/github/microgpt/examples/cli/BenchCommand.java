@@ -5,6 +5,7 @@ import com.google.gson.GsonBuilder;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.Engine;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.model.FlopCount;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
@@ -40,7 +41,9 @@ import picocli.CommandLine.ParentCommand;
  * longer context). There is nothing to learn in random letters, and a large model diverges on
  * them at the reference learning rate, so such runs train at 1e-4; the speed of a step does not
  * depend on it. {@code --engine array} picks one engine; the Value engine is refused at sizes
- * where one step would build a graph of millions of nodes.
+ * where one step would build a graph of millions of nodes. {@code --precision f32} measures the
+ * array engine in single precision ({@link Precision#F32}), reported as {@code array-f32}; its
+ * share of peak is still of the double-precision peak, which single precision can exceed.
  *
  * <p>For each engine it trains for {@code --seconds} to let the JIT compile the hot code, then
  * counts training steps (one document each, with Adam) for {@code --seconds}, and likewise
@@ -152,6 +155,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "results do not depend on it, only the time. 1 to 256. Default: ${DEFAULT-VALUE}.")
     private int threads;
 
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "f64",
+            description = "The array engine's precision: f64 (exact, the default) or f32 (floats: faster, not "
+                    + "exact; reported as array-f32). The value engine has f64 only. Default: ${DEFAULT-VALUE}.")
+    private String precisionName;
+
     private final LongSupplier clock;
 
     /** Creates the command; picocli calls this and then sets the options. */
@@ -168,21 +176,22 @@ public final class BenchCommand implements Callable<Integer> {
      * threads). Its {@link #name} is the engine entry's name in the report.
      *
      * @param engine the engine
+     * @param precision the precision the model computes in
      * @param threads the threads of one training step of the array engine (the Value engine has one)
      */
-    record Contender(Engine engine, int threads) {
+    record Contender(Engine engine, Precision precision, int threads) {
 
         /**
-         * The name in the report: the engine's id, with its precision where it has a choice.
+         * The name in the report: the engine's id, with its precision where it is not the default.
          *
-         * @return for example {@code "array"}
+         * @return for example {@code "array"} or {@code "array-f32"}
          */
         String name() {
-            return engine.id();
+            return precision == Precision.F64 ? engine.id() : engine.id() + "-" + precision.id();
         }
 
         LanguageModel create(GptConfig config, int vocabSize, PythonRandom random) {
-            LanguageModel model = engine.create(config, vocabSize, random);
+            LanguageModel model = engine.create(config, vocabSize, random, precision);
             if (model instanceof ArrayGptModel array) {
                 array.setThreads(threads);
             }
@@ -271,8 +280,14 @@ public final class BenchCommand implements Callable<Integer> {
         if (threads < 1 || threads > MAX_THREADS) {
             throw new UsageException("--threads must be between 1 and " + MAX_THREADS + ", got " + threads);
         }
+        Precision precision;
+        try {
+            precision = Precision.fromId(precisionName);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--precision: " + e.getMessage(), e);
+        }
         Workload workload = workload();
-        List<Contender> contenders = contenders(workload);
+        List<Contender> contenders = contenders(workload, precision);
         CliContext context = parent.context();
         List<Result> results = new ArrayList<>();
         double peak;
@@ -330,15 +345,16 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The engines named by --engine (both by default; array only at a size the Value engine cannot do). */
-    private List<Contender> contenders(Workload workload) {
+    private List<Contender> contenders(Workload workload, Precision precision) {
         long stepFlops = FlopCount.trainingStep(workload.config(), workload.tokenizer().vocabSize(),
                 workload.config().blockSize());
         boolean valueFits = stepFlops <= MAX_VALUE_ENGINE_STEP_FLOPS;
         List<Contender> contenders = new ArrayList<>();
         if (engineNames == null || engineNames.isEmpty()) {
             for (Engine engine : Engine.values()) {
-                if (engine != Engine.VALUE || (valueFits && workload.reference())) {
-                    contenders.add(new Contender(engine, threads));
+                boolean valueRuns = valueFits && workload.reference() && precision == Precision.F64;
+                if (engine != Engine.VALUE || valueRuns) {
+                    contenders.add(new Contender(engine, precision, threads));
                 }
             }
             return contenders;
@@ -359,7 +375,11 @@ public final class BenchCommand implements Callable<Integer> {
                         + "%,d floating-point operations, a graph of about as many objects; the value engine is "
                         + "measured up to %,d (use --engine array)", stepFlops, MAX_VALUE_ENGINE_STEP_FLOPS));
             }
-            Contender contender = new Contender(engine, threads);
+            if (engine == Engine.VALUE && precision != Precision.F64) {
+                throw new UsageException("--engine value: the value engine computes in f64 only, not "
+                        + precision.id() + " (use --engine array)");
+            }
+            Contender contender = new Contender(engine, precision, threads);
             if (contenders.contains(contender)) {
                 throw new UsageException("--engine: " + name + " is named twice");
             }

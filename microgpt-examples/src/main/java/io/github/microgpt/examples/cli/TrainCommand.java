@@ -10,6 +10,7 @@ import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Engine;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.optim.AdamOptimizer;
@@ -181,6 +182,13 @@ public final class TrainCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     private String engineName;
 
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "f64",
+            description = "The array engine's precision: f64 (exact: the output is microgpt.py's) or f32 (floats: "
+                    + "faster at large sizes, not exact, so its output is not checked against the golden output; "
+                    + "its losses may differ in the last digits). "
+                    + "f32 needs --engine array; a resumed run keeps its checkpoint's. Default: ${DEFAULT-VALUE}.")
+    private String precisionName;
+
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "gpt",
             description = "Which model of the progression to train: bigram (a table of logits), mlp (embeddings of "
                     + "the last 3 tokens, one hidden layer), attention (one attention block, no MLP) or gpt "
@@ -195,7 +203,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Options that fix the run; a resumed run takes them from its checkpoint. */
     private static final List<String> RUN_OPTIONS = List.of("--steps", "--seed", "--lr", "--n-layer", "--n-embd",
-            "--n-head", "--block-size", "--model");
+            "--n-head", "--block-size", "--model", "--precision");
 
     /** Creates the command; picocli calls this and then sets the options. */
     public TrainCommand() {
@@ -345,7 +353,7 @@ public final class TrainCommand implements Callable<Integer> {
         checkModelSize(architecture, config, tokenizer.vocabSize());
         checkSavable(tokenizer);
         LanguageModel model = architecture == Architecture.GPT
-                ? engine().create(config, tokenizer.vocabSize(), random)
+                ? engine().create(config, tokenizer.vocabSize(), random, precision())
                 : architecture.create(config, tokenizer.vocabSize(), random);
         out.line("num params: " + model.numParameters());
         out.flush();
@@ -405,7 +413,8 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             // The weights come from the checkpoint; the random source only fills a model about to be overwritten.
             resumed = checkpoint.resume(docs, checkpoint.architecture() == Architecture.GPT
-                    ? engine().create(checkpoint.config(), checkpoint.tokenizer().vocabSize(), new PythonRandom(0))
+                    ? engine().create(checkpoint.config(), checkpoint.tokenizer().vocabSize(), new PythonRandom(0),
+                            engine() == Engine.ARRAY ? checkpoint.precision() : Precision.F64)
                     : checkpoint.languageModel());
         } catch (CheckpointException e) {
             throw new UsageException("cannot resume from " + resume + ": " + e.problem()
@@ -490,6 +499,15 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The precision of {@code --precision}. */
+    private Precision precision() {
+        try {
+            return Precision.fromId(precisionName);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--precision: " + e.getMessage(), e);
+        }
+    }
+
     /** The model of {@code --model}. */
     private Architecture architecture() {
         try {
@@ -518,6 +536,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     private void validate() {
         engine();
+        if (precision() != Precision.F64 && engine() != Engine.ARRAY) {
+            throw new UsageException("--precision " + precision().id() + " needs --engine array: the "
+                    + engine().id() + " engine computes in f64 only");
+        }
         Architecture architecture = architecture();
         if (architecture != Architecture.GPT) {
             if (spec.commandLine().getParseResult().hasMatchedOption("--engine") && engine() != Engine.VALUE) {

@@ -167,6 +167,15 @@ class BenchCommandTest {
     }
 
     @Test
+    void measuresSinglePrecisionUnderItsOwnName() {
+        Cli.Result result = Cli.run("bench", "--json", "--seconds", "0.05", "--precision", "f32");
+
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdout().contains("\"engine\":\"array-f32\""), result.stdout());
+        assertTrue(!result.stdout().contains("\"engine\":\"value\""), "the value engine has no f32: " + result.stdout());
+    }
+
+    @Test
     void rejectsSecondsThatAreNotANumber() {
         Cli.Result result = Cli.run("bench", "--seconds", "soon");
 
@@ -183,6 +192,8 @@ class BenchCommandTest {
         "--n-embd 100000|the model would have 120007000000 parameters; bench measures at most 100000000",
         "--engine torch|--engine: unknown engine \"torch\"; the engines are value and array",
         "--engine array,array|--engine: array is named twice",
+        "--precision f16|--precision: unknown precision \"f16\"; the precisions are f64 and f32",
+        "--precision f32 --engine value|--engine value: the value engine computes in f64 only, not f32",
         "--engine value --n-embd 256 --n-layer 4 --n-head 8 --block-size 64|--engine value: one training step at "
                 + "this size is",
     })

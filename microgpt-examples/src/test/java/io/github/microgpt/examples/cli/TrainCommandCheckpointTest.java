@@ -66,6 +66,28 @@ class TrainCommandCheckpointTest {
     }
 
     @Test
+    void anF32RunIsSavedInF32AndResumedInF32AsOneRunPrints() throws Exception {
+        String[] common = {"--engine", "array", "--steps", "30", "--samples", "5", "--seed", "3"};
+        Cli.Result whole = Cli.run(concat(new String[] {"train", "--precision", "f32"}, common));
+        assertEquals(0, whole.exitCode(), whole.toString());
+
+        String run = dir.resolve("f32-run").toString();
+        Cli.Result first = Cli.run(concat(new String[] {"train", "--precision", "f32", "--stop-after", "12", "--save",
+            run}, common));
+        assertEquals(0, first.exitCode(), first.toString());
+        assertTrue(Files.readString(Path.of(run, "config.json")).contains("f32"), "config.json records f32");
+        Cli.Result second = Cli.run("train", "--engine", "array", "--resume", run, "--samples", "5");
+        assertEquals(0, second.exitCode(), second.toString());
+        assertEquals(steps(whole).subList(12, 30), steps(second), "the resumed f32 run's losses are the whole run's");
+        assertEquals(afterSteps(whole), afterSteps(second), "and so are its samples");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b))
+                .toArray(String[]::new);
+    }
+
+    @Test
     void generateOnASavedRunPrintsTheSamplesTrainPrinted() {
         String run = dir.resolve("finished").toString();
         Cli.Result train = Cli.run("train", "--steps", "15", "--samples", "6", "--save", run);

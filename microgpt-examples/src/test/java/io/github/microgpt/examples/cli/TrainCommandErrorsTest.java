@@ -56,7 +56,11 @@ class TrainCommandErrorsTest {
                 mistake("--lr must be a positive, finite number, got NaN", "--lr", "NaN"),
                 mistake("--lr must be a positive, finite number, got Infinity", "--lr", "Infinity"),
                 mistake("more than can be held", "--n-embd", "100000", "--n-head", "1"),
-                mistake("--engine: unknown engine \"fast\"; the engines are value and array", "--engine", "fast"));
+                mistake("--engine: unknown engine \"fast\"; the engines are value and array", "--engine", "fast"),
+                mistake("--precision: unknown precision \"f16\"; the precisions are f64 and f32", "--engine", "array",
+                        "--precision", "f16"),
+                mistake("--precision f32 needs --engine array: the value engine computes in f64 only",
+                        "--precision", "f32"));
     }
 
     private static Arguments mistake(String cause, String... trainArgs) {

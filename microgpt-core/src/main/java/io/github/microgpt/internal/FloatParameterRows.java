@@ -1,0 +1,72 @@
+package io.github.microgpt.internal;
+
+/**
+ * Parameters stored as rows of plain {@code float[]}: the single-precision twin of
+ * {@link ParameterRows}, the storage of an array model created in {@code Precision.F32}. An
+ * optimizer that finds it updates the rows in place, in single precision, with moments in
+ * {@code float} rows of the same shapes (see {@code AdamOptimizer}).
+ *
+ * <p>The rows are live: writing to them changes the model. That is why this interface is
+ * internal and no exported type hands them out.
+ */
+public interface FloatParameterRows {
+
+    /**
+     * The rows of values themselves, not copies.
+     *
+     * @return the live rows
+     */
+    float[][] valueRows();
+
+    /**
+     * The rows of gradients themselves, shaped as {@link #valueRows()}.
+     *
+     * @return the live rows
+     */
+    float[][] gradRows();
+
+    /**
+     * Copies rows end to end into one flat array of doubles (each float converted exactly), in
+     * row order.
+     *
+     * @param rows the rows; not modified
+     * @return a new array of all their values
+     */
+    static double[] flatten(float[][] rows) {
+        int n = 0;
+        for (float[] row : rows) {
+            n += row.length;
+        }
+        double[] flat = new double[n];
+        int at = 0;
+        for (float[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                flat[at + i] = row[i];
+            }
+            at += row.length;
+        }
+        return flat;
+    }
+
+    /**
+     * Cuts a flat array of doubles into float rows of the lengths of {@code shape}, each value
+     * rounded to the nearest float.
+     *
+     * @param flat the values, as many as the rows hold
+     * @param shape rows whose lengths are copied
+     * @return new rows
+     */
+    static float[][] split(double[] flat, float[][] shape) {
+        float[][] rows = new float[shape.length][];
+        int at = 0;
+        for (int r = 0; r < rows.length; r++) {
+            float[] row = new float[shape[r].length];
+            for (int i = 0; i < row.length; i++) {
+                row[i] = (float) flat[at + i];
+            }
+            rows[r] = row;
+            at += row.length;
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,749 @@
+package io.github.microgpt.model;
+
+import java.util.Arrays;
+
+/**
+ * The operations of an {@link ArrayGptModel} in {@link Precision#F32}: {@link Kernels} in
+ * {@code float}s, each as a {@code xForward} / {@code xBackward} pair side by side as in
+ * {@code llm.c}'s {@code train_gpt2.c}, with the same shapes and conventions (forward methods
+ * overwrite their outputs, backward methods add to the gradients they produce; every activation
+ * is an array of rows, one per position; a weight matrix is an array of its rows, {@code w[o]}).
+ *
+ * <p><b>Not exact, by design.</b> Single precision cannot reproduce {@code microgpt.py}'s doubles
+ * anyway, so these kernels are free of the {@code Value} engine's order of operations: a sum is
+ * taken in whatever order keeps the SIMD lanes busy. The results still do not depend on the number of threads: the work is split by outputs (rows,
+ * positions, heads), never inside a sum, and each output is computed by the same operations
+ * whichever thread computes it.
+ *
+ * <p><b>Speed.</b> The matrix products dominate a step. Each inner loop is a plain counted loop
+ * over {@code float[]}s indexed by the loop variable, the shape HotSpot's C2 turns into SIMD
+ * instructions (sixteen floats per AVX-512 instruction), and each pass of it does the work of
+ * several rows or positions at once, so that a vector loaded from memory feeds several
+ * multiply-adds: four rows times two positions in every product. They are written as
+ * {@code y + a * x}, not {@link Math#fma(float, float, float)}: on JDK 17 C2 leaves the
+ * single-precision {@code fma} of these loops scalar, and the plain form measured three times
+ * faster. The softmax exponentials and the RMSNorm scale
+ * are computed in double (there is no {@code float} exponential), then rounded.
+ */
+final class FloatKernels {
+
+    /** The epsilon of RMSNorm, as in {@code microgpt.py}. */
+    static final float RMS_EPS = 1e-5f;
+
+    /** Below this many positions a matrix product runs position by position ({@link #matvecs}). */
+    static final int MIN_POSITIONS_FOR_TRANSPOSE = 8;
+
+    /** The fewest rows of a product one thread takes at a time; a multiple of 4. */
+    private static final int ROW_GRAIN = 16;
+
+    /** The fewest columns of the weights a thread transposes. */
+    private static final int TRANSPOSE_TILE = 16;
+
+    /**
+     * Rows of the weights per pass of {@link #matmulBackwardInput}: about 128 KB of floats, which
+     * stay in the second-level cache while every position goes over them.
+     */
+    private static final int BACKWARD_BLOCK_FLOATS = 32 * 1024;
+
+    private FloatKernels() {
+    }
+
+    /** Heads in one contiguous group per thread (a position's heads share one row, and cache lines). */
+    private static int headGrain(int nHead, Workers workers) {
+        return (nHead + workers.threads() - 1) / workers.threads();
+    }
+
+    // ---------------------------------------------------------------------------- embedding
+
+    /**
+     * {@code out[t] = wte[tokens[t]] + wpe[t]}.
+     *
+     * @param out (T, C) the embedded positions
+     * @param wte (V, C) token embeddings
+     * @param wpe (T, C) position embeddings
+     */
+    static void embeddingForward(float[][] out, int[] tokens, float[][] wte, float[][] wpe, int from, int to) {
+        for (int t = from; t < to; t++) {
+            float[] o = out[t];
+            float[] tok = wte[tokens[t]];
+            float[] pos = wpe[t];
+            for (int i = 0; i < o.length; i++) {
+                o[i] = tok[i] + pos[i];
+            }
+        }
+    }
+
+    /**
+     * {@code dwte[tokens[t]] += dout[t]}, {@code dwpe[t] += dout[t]}.
+     *
+     * @param dwte (V, C)
+     * @param dwpe (T, C)
+     * @param dout (T, C)
+     */
+    static void embeddingBackward(float[][] dwte, float[][] dwpe, float[][] dout, int[] tokens, int from, int to) {
+        for (int t = from; t < to; t++) {
+            addInto(dwte[tokens[t]], dout[t]);
+            addInto(dwpe[t], dout[t]);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ RMSNorm
+
+    /**
+     * {@code out[t] = x[t] * s[t]} with {@code s[t] = (mean(x[t]^2) + eps)^-0.5}; the scale is
+     * kept for the backward pass.
+     *
+     * @param out (T, C) the normalised rows
+     * @param scale (T) the scale of each row
+     * @param x (T, C) the rows to normalise
+     */
+    static void rmsnormForward(float[][] out, float[] scale, float[][] x, int from, int to) {
+        for (int t = from; t < to; t++) {
+            float[] xt = x[t];
+            float[] ot = out[t];
+            float sumSq = 0f;
+            for (int i = 0; i < xt.length; i++) {
+                sumSq = (sumSq + xt[i] * xt[i]);
+            }
+            float s = (float) (1.0 / Math.sqrt((double) sumSq / xt.length + RMS_EPS));
+            for (int i = 0; i < xt.length; i++) {
+                ot[i] = xt[i] * s;
+            }
+            scale[t] = s;
+        }
+    }
+
+    /**
+     * {@code dx_i += s dy_i - (s^3 / C) x_i sum_j dy_j x_j}.
+     *
+     * @param dx (T, C) the gradient of the input, added to
+     * @param dout (T, C) the gradient of the output
+     * @param x (T, C) the input
+     * @param scale (T) the scales kept by the forward pass
+     */
+    static void rmsnormBackward(float[][] dx, float[][] dout, float[][] x, float[] scale, int from, int to) {
+        for (int t = from; t < to; t++) {
+            float[] xt = x[t];
+            float[] dy = dout[t];
+            float[] dxt = dx[t];
+            float s = scale[t];
+            float dot = 0f;
+            for (int i = 0; i < xt.length; i++) {
+                dot = (dot + dy[i] * xt[i]);
+            }
+            float coefficient = -dot * s * s * s / xt.length;
+            for (int i = 0; i < xt.length; i++) {
+                dxt[i] = ((dxt[i] + coefficient * xt[i]) + s * dy[i]);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------ matrix product
+
+    /**
+     * {@code out[t][o] = sum_i w[o][i] * in[t][i]} (a linear layer without bias). From
+     * {@link #MIN_POSITIONS_FOR_TRANSPOSE} positions on, the weights are first transposed into
+     * {@code wT}, so that the product is a sum of rows of {@code wT}, {@code out[t] += in[t][i] *
+     * wT[i]}: SIMD lanes along the output row, which is as long as the matrix is tall, and no sum
+     * across lanes. (Lanes across the 64 positions of a document, as {@link Kernels} does to keep
+     * its order of additions, leave too short a loop for sixteen floats per instruction; the
+     * transpose costs one pass over the weights, the product {@code T} passes.) Fewer positions,
+     * as in generation, are multiplied one by one without the transpose. Split over the team by
+     * columns of the weights for the transpose, then by positions.
+     *
+     * @param out (T, OC) the product
+     * @param in (T, C) the input
+     * @param w (OC, C) the weights
+     * @param wT (at least C, at least OC) scratch for the transposed weights
+     */
+    static void matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
+                              Workers workers) {
+        int n = to - from;
+        int rows = w.length;
+        if (n < MIN_POSITIONS_FOR_TRANSPOSE) {
+            workers.forRange(rows, ROW_GRAIN, (o0, o1) -> matvecs(out, in, w, o0, o1, from, to));
+            return;
+        }
+        int cols = w[0].length;
+        workers.forRange(cols, TRANSPOSE_TILE, (i0, i1) -> transpose(w, wT, i0, i1));
+        workers.forRange(n, 2, (p0, p1) -> productRows(out, in, wT, rows, cols, from + p0, from + p1));
+    }
+
+    /**
+     * Columns {@code [i0, i1)} of {@code w} into rows {@code [i0, i1)} of {@code wT}, eight rows
+     * of {@code w} at a time: each row of {@code wT} gets eight consecutive values per visit, and
+     * the eight rows being read stay in the first-level cache (measured twice as fast as square
+     * tiles or one column at a time).
+     */
+    private static void transpose(float[][] w, float[][] wT, int i0, int i1) {
+        int rows = w.length;
+        int o = 0;
+        for (; o + 7 < rows; o += 8) {
+            float[] r0 = w[o];
+            float[] r1 = w[o + 1];
+            float[] r2 = w[o + 2];
+            float[] r3 = w[o + 3];
+            float[] r4 = w[o + 4];
+            float[] r5 = w[o + 5];
+            float[] r6 = w[o + 6];
+            float[] r7 = w[o + 7];
+            for (int i = i0; i < i1; i++) {
+                float[] d = wT[i];
+                d[o] = r0[i];
+                d[o + 1] = r1[i];
+                d[o + 2] = r2[i];
+                d[o + 3] = r3[i];
+                d[o + 4] = r4[i];
+                d[o + 5] = r5[i];
+                d[o + 6] = r6[i];
+                d[o + 7] = r7[i];
+            }
+        }
+        for (; o < rows; o++) {
+            float[] row = w[o];
+            for (int i = i0; i < i1; i++) {
+                wT[i][o] = row[i];
+            }
+        }
+    }
+
+    /**
+     * Positions {@code [from, to)} of {@code out[t] = sum_i in[t][i] * wT[i]}: two positions and
+     * four rows of {@code wT} per pass along the output row, so that each vector of {@code wT}
+     * loaded feeds eight multiply-adds. A position alone (the last of an odd range) gets the same
+     * operations as one of a pair.
+     */
+    private static void productRows(float[][] out, float[][] in, float[][] wT, int rows, int cols, int from, int to) {
+        int t = from;
+        for (; t + 1 < to; t += 2) {
+            float[] u = in[t];
+            float[] v = in[t + 1];
+            float[] yu = out[t];
+            float[] yv = out[t + 1];
+            Arrays.fill(yu, 0, rows, 0f);
+            Arrays.fill(yv, 0, rows, 0f);
+            int i = 0;
+            for (; i + 3 < cols; i += 4) {
+                float a0 = u[i];
+                float a1 = u[i + 1];
+                float a2 = u[i + 2];
+                float a3 = u[i + 3];
+                float b0 = v[i];
+                float b1 = v[i + 1];
+                float b2 = v[i + 2];
+                float b3 = v[i + 3];
+                float[] c0 = wT[i];
+                float[] c1 = wT[i + 1];
+                float[] c2 = wT[i + 2];
+                float[] c3 = wT[i + 3];
+                for (int o = 0; o < rows; o++) {
+                    float x0 = c0[o];
+                    float x1 = c1[o];
+                    float x2 = c2[o];
+                    float x3 = c3[o];
+                    yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+                    yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+                }
+            }
+            for (; i < cols; i++) {
+                float a = u[i];
+                float b = v[i];
+                float[] c = wT[i];
+                for (int o = 0; o < rows; o++) {
+                    yu[o] = yu[o] + a * c[o];
+                    yv[o] = yv[o] + b * c[o];
+                }
+            }
+        }
+        if (t < to) {
+            float[] u = in[t];
+            float[] yu = out[t];
+            Arrays.fill(yu, 0, rows, 0f);
+            int i = 0;
+            for (; i + 3 < cols; i += 4) {
+                float a0 = u[i];
+                float a1 = u[i + 1];
+                float a2 = u[i + 2];
+                float a3 = u[i + 3];
+                float[] c0 = wT[i];
+                float[] c1 = wT[i + 1];
+                float[] c2 = wT[i + 2];
+                float[] c3 = wT[i + 3];
+                for (int o = 0; o < rows; o++) {
+                    yu[o] = yu[o] + a0 * c0[o] + a1 * c1[o] + a2 * c2[o] + a3 * c3[o];
+                }
+            }
+            for (; i < cols; i++) {
+                float a = u[i];
+                float[] c = wT[i];
+                for (int o = 0; o < rows; o++) {
+                    yu[o] = yu[o] + a * c[o];
+                }
+            }
+        }
+    }
+
+    /**
+     * The gradients of {@link #matmulForward}: {@code din[t][i] += sum_o dout[t][o] * w[o][i]}
+     * and {@code dw[o][i] += sum_t dout[t][o] * in[t][i]}.
+     *
+     * @param din (T, C) the gradient of the input, added to
+     * @param dw (OC, C) the gradient of the weights, added to
+     * @param dout (T, OC) the gradient of the output
+     * @param in (T, C) the input
+     * @param w (OC, C) the weights
+     */
+    static void matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                               int from, int to, Workers workers) {
+        workers.forRange(to - from, 2, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
+        workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
+    }
+
+    /**
+     * Rows {@code [o0, o1)} of the product, position by position, four rows at once: for few
+     * positions, and for generation (one position at a time).
+     */
+    private static void matvecs(float[][] out, float[][] in, float[][] w, int o0, int o1, int from, int to) {
+        int cols = w[0].length;
+        for (int t = from; t < to; t++) {
+            float[] u = in[t];
+            float[] y = out[t];
+            int o = o0;
+            for (; o + 3 < o1; o += 4) {
+                float[] w0 = w[o];
+                float[] w1 = w[o + 1];
+                float[] w2 = w[o + 2];
+                float[] w3 = w[o + 3];
+                float a0 = 0f;
+                float a1 = 0f;
+                float a2 = 0f;
+                float a3 = 0f;
+                for (int i = 0; i < cols; i++) {
+                    float ui = u[i];
+                    a0 = (a0 + w0[i] * ui);
+                    a1 = (a1 + w1[i] * ui);
+                    a2 = (a2 + w2[i] * ui);
+                    a3 = (a3 + w3[i] * ui);
+                }
+                y[o] = a0;
+                y[o + 1] = a1;
+                y[o + 2] = a2;
+                y[o + 3] = a3;
+            }
+            for (; o < o1; o++) {
+                float[] w0 = w[o];
+                float a0 = 0f;
+                for (int i = 0; i < cols; i++) {
+                    a0 = (a0 + w0[i] * u[i]);
+                }
+                y[o] = a0;
+            }
+        }
+    }
+
+    /**
+     * Positions {@code [from, to)} of {@code din[t] += sum_o dout[t][o] * w[o]}: two positions and
+     * four rows of {@code w} per pass along the row, the rows in blocks that stay in cache for all
+     * the positions. A position alone (the last of an odd range) gets the same operations as one
+     * of a pair, so how the positions are split between threads changes nothing.
+     */
+    private static void matmulBackwardInput(float[][] din, float[][] dout, float[][] w, int from, int to) {
+        int rows = w.length;
+        int cols = w[0].length;
+        int block = Math.max(4, BACKWARD_BLOCK_FLOATS / cols / 4 * 4);
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int r1 = Math.min(rows, r0 + block);
+            int t = from;
+            for (; t + 1 < to; t += 2) {
+                float[] gu = dout[t];
+                float[] gv = dout[t + 1];
+                float[] du = din[t];
+                float[] dv = din[t + 1];
+                int o = r0;
+                for (; o + 3 < r1; o += 4) {
+                    float a0 = gu[o];
+                    float a1 = gu[o + 1];
+                    float a2 = gu[o + 2];
+                    float a3 = gu[o + 3];
+                    float b0 = gv[o];
+                    float b1 = gv[o + 1];
+                    float b2 = gv[o + 2];
+                    float b3 = gv[o + 3];
+                    float[] w0 = w[o];
+                    float[] w1 = w[o + 1];
+                    float[] w2 = w[o + 2];
+                    float[] w3 = w[o + 3];
+                    for (int i = 0; i < cols; i++) {
+                        float c0 = w0[i];
+                        float c1 = w1[i];
+                        float c2 = w2[i];
+                        float c3 = w3[i];
+                        du[i] = ((((du[i] + a0 * c0) + a1 * c1) + a2 * c2) + a3 * c3);
+                        dv[i] = ((((dv[i] + b0 * c0) + b1 * c1) + b2 * c2) + b3 * c3);
+                    }
+                }
+                for (; o < r1; o++) {
+                    float a = gu[o];
+                    float b = gv[o];
+                    float[] row = w[o];
+                    for (int i = 0; i < cols; i++) {
+                        du[i] = (du[i] + a * row[i]);
+                        dv[i] = (dv[i] + b * row[i]);
+                    }
+                }
+            }
+            if (t < to) {
+                float[] gu = dout[t];
+                float[] du = din[t];
+                int o = r0;
+                for (; o + 3 < r1; o += 4) {
+                    float a0 = gu[o];
+                    float a1 = gu[o + 1];
+                    float a2 = gu[o + 2];
+                    float a3 = gu[o + 3];
+                    float[] w0 = w[o];
+                    float[] w1 = w[o + 1];
+                    float[] w2 = w[o + 2];
+                    float[] w3 = w[o + 3];
+                    for (int i = 0; i < cols; i++) {
+                        du[i] = ((((du[i] + a0 * w0[i]) + a1 * w1[i]) + a2 * w2[i]) + a3 * w3[i]);
+                    }
+                }
+                for (; o < r1; o++) {
+                    float a = gu[o];
+                    float[] row = w[o];
+                    for (int i = 0; i < cols; i++) {
+                        du[i] = (du[i] + a * row[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [o0, o1)} of {@code dw[o] += sum_t dout[t][o] * in[t]}: two rows and four
+     * positions per pass along the row. A row gets the same operations whether it is paired or
+     * alone, so the result does not depend on how the rows are split between threads.
+     */
+    private static void matmulBackwardWeights(float[][] dw, float[][] dout, float[][] in,
+                                              int from, int to, int o0, int o1) {
+        int o = o0;
+        for (; o + 1 < o1; o += 2) {
+            float[] g0 = dw[o];
+            float[] g1 = dw[o + 1];
+            int t = from;
+            for (; t + 3 < to; t += 4) {
+                float a0 = dout[t][o];
+                float a1 = dout[t + 1][o];
+                float a2 = dout[t + 2][o];
+                float a3 = dout[t + 3][o];
+                float b0 = dout[t][o + 1];
+                float b1 = dout[t + 1][o + 1];
+                float b2 = dout[t + 2][o + 1];
+                float b3 = dout[t + 3][o + 1];
+                float[] x0 = in[t];
+                float[] x1 = in[t + 1];
+                float[] x2 = in[t + 2];
+                float[] x3 = in[t + 3];
+                for (int i = 0; i < g0.length; i++) {
+                    float u0 = x0[i];
+                    float u1 = x1[i];
+                    float u2 = x2[i];
+                    float u3 = x3[i];
+                    g0[i] = ((((g0[i] + a0 * u0) + a1 * u1) + a2 * u2) + a3 * u3);
+                    g1[i] = ((((g1[i] + b0 * u0) + b1 * u1) + b2 * u2) + b3 * u3);
+                }
+            }
+            for (; t < to; t++) {
+                float a = dout[t][o];
+                float b = dout[t][o + 1];
+                float[] x = in[t];
+                for (int i = 0; i < g0.length; i++) {
+                    g0[i] = (g0[i] + a * x[i]);
+                    g1[i] = (g1[i] + b * x[i]);
+                }
+            }
+        }
+        if (o < o1) {
+            float[] g = dw[o];
+            int t = from;
+            for (; t + 3 < to; t += 4) {
+                float a0 = dout[t][o];
+                float a1 = dout[t + 1][o];
+                float a2 = dout[t + 2][o];
+                float a3 = dout[t + 3][o];
+                float[] x0 = in[t];
+                float[] x1 = in[t + 1];
+                float[] x2 = in[t + 2];
+                float[] x3 = in[t + 3];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = ((((g[i] + a0 * x0[i]) + a1 * x1[i]) + a2 * x2[i]) + a3 * x3[i]);
+                }
+            }
+            for (; t < to; t++) {
+                float a = dout[t][o];
+                float[] x = in[t];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = (g[i] + a * x[i]);
+                }
+            }
+        }
+    }
+
+    // --------------------------------------------------------------------------- attention
+
+    /**
+     * Causal self-attention of positions {@code [from, to)}, head by head: logits
+     * {@code z_s = (q_t . k_s) * headDim^-0.5} over {@code s <= t}, weights {@code a = softmax(z)},
+     * output {@code sum_s a_s v_s}. The keys are read transposed ({@code keysT[c][s]}) so that the
+     * logits of all positions {@code s} are one SIMD loop per channel. Split over the team by heads.
+     *
+     * @param out (T, C) the heads' outputs side by side
+     * @param weights (T, NH, T) the attention weights, kept for the backward pass
+     * @param qkv (T, 3C) each position's query, key and value
+     * @param keysT (C, T) the keys, transposed
+     * @param scale {@code headDim^-0.5}
+     */
+    static void attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT,
+                                 int nHead, float scale, int from, int to, Workers workers) {
+        int c = out[from].length;
+        int hd = c / nHead;
+        workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
+            for (int t = from; t < to; t++) {
+                float[] q = qkv[t];
+                float[] y = out[t];
+                for (int h = h0; h < h1; h++) {
+                    int hs = h * hd;
+                    float[] a = weights[t][h];
+                    int n = t + 1;
+                    Arrays.fill(a, 0, n, 0f);
+                    for (int j = 0; j < hd; j++) {
+                        float qj = q[hs + j] * scale;
+                        float[] k = keysT[hs + j];
+                        for (int s = 0; s < n; s++) {
+                            a[s] = (a[s] + qj * k[s]);
+                        }
+                    }
+                    softmaxInPlace(a, n);
+                    int vs = 2 * c + hs;
+                    Arrays.fill(y, hs, hs + hd, 0f);
+                    for (int s = 0; s < n; s++) {
+                        float as = a[s];
+                        float[] v = qkv[s];
+                        for (int j = 0; j < hd; j++) {
+                            y[hs + j] = (y[hs + j] + as * v[vs + j]);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Attention backwards, from {@code dout} to the gradients of the queries, keys and values:
+     * {@code da_s = dy.v_s}, {@code dv_s += a_s dy}, {@code dz_s = a_s (da_s - sum_r a_r da_r)},
+     * {@code dq += c dz_s k_s}, {@code dk_s += c dz_s q}. Split over the team by heads (each head
+     * owns its columns of {@code dqkv}).
+     *
+     * @param dqkv (T, 3C) the gradient of the queries, keys and values, added to
+     * @param dout (T, C) the gradient of the output
+     * @param qkv (T, 3C) the queries, keys and values
+     * @param weights (T, NH, T) the attention weights of the forward pass
+     * @param valuesT (C, T) scratch for the values, transposed
+     * @param dweights (NH, T) scratch for {@code da}, one row per head
+     */
+    static void attentionBackward(float[][] dqkv, float[][] dout, float[][] qkv, float[][][] weights,
+                                  float[][] valuesT, float[][] dweights, int nHead, float scale,
+                                  int from, int to, Workers workers) {
+        int c = dout[from].length;
+        int hd = c / nHead;
+        workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
+            for (int h = h0; h < h1; h++) {
+                int qs = h * hd;
+                int ks = c + qs;
+                int vs = 2 * c + qs;
+                for (int j = 0; j < hd; j++) {
+                    float[] column = valuesT[qs + j];
+                    for (int s = 0; s < to; s++) {
+                        column[s] = qkv[s][vs + j];
+                    }
+                }
+                float[] da = dweights[h];
+                for (int t = to - 1; t >= from; t--) {
+                    float[] a = weights[t][h];
+                    float[] dy = dout[t];
+                    float[] q = qkv[t];
+                    float[] dq = dqkv[t];
+                    int n = t + 1;
+                    Arrays.fill(da, 0, n, 0f);
+                    for (int j = 0; j < hd; j++) {
+                        float dyj = dy[qs + j];
+                        float[] v = valuesT[qs + j];
+                        for (int s = 0; s < n; s++) {
+                            da[s] = (da[s] + dyj * v[s]);
+                        }
+                    }
+                    float weighted = 0f;
+                    for (int s = 0; s < n; s++) {
+                        weighted = (weighted + a[s] * da[s]);
+                    }
+                    for (int s = 0; s < n; s++) {
+                        float as = a[s];
+                        float dz = as * (da[s] - weighted) * scale;
+                        float[] k = qkv[s];
+                        float[] dkv = dqkv[s];
+                        for (int j = 0; j < hd; j++) {
+                            dq[qs + j] = (dq[qs + j] + dz * k[ks + j]);
+                            dkv[ks + j] = (dkv[ks + j] + dz * q[qs + j]);
+                            dkv[vs + j] = (dkv[vs + j] + as * dy[qs + j]);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // -------------------------------------------------------------------------------- ReLU
+
+    /**
+     * {@code out = max(in, 0)}, element by element.
+     *
+     * @param out (T, 4C)
+     * @param in (T, 4C)
+     */
+    static void reluForward(float[][] out, float[][] in, int from, int to) {
+        for (int t = from; t < to; t++) {
+            float[] x = in[t];
+            float[] y = out[t];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = Math.max(x[i], 0f);
+            }
+        }
+    }
+
+    /**
+     * {@code din += dout} where the input was positive.
+     *
+     * @param din (T, 4C) added to
+     * @param dout (T, 4C)
+     * @param in (T, 4C) the input of the forward pass
+     */
+    static void reluBackward(float[][] din, float[][] dout, float[][] in, int from, int to) {
+        for (int t = from; t < to; t++) {
+            float[] x = in[t];
+            float[] dy = dout[t];
+            float[] dx = din[t];
+            for (int i = 0; i < dx.length; i++) {
+                dx[i] += x[i] > 0f ? dy[i] : 0f;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------ residual sum
+
+    /**
+     * {@code out = a + b}, element by element.
+     *
+     * @param out (T, C)
+     * @param a (T, C) the branch's output
+     * @param b (T, C) the residual
+     */
+    static void residualForward(float[][] out, float[][] a, float[][] b, int from, int to) {
+        for (int t = from; t < to; t++) {
+            float[] x = a[t];
+            float[] r = b[t];
+            float[] y = out[t];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = x[i] + r[i];
+            }
+        }
+    }
+
+    /**
+     * {@code da += dout}, {@code db += dout}.
+     *
+     * @param da (T, C) added to
+     * @param db (T, C) added to
+     * @param dout (T, C)
+     */
+    static void residualBackward(float[][] da, float[][] db, float[][] dout, int from, int to) {
+        for (int t = from; t < to; t++) {
+            addInto(da[t], dout[t]);
+            addInto(db[t], dout[t]);
+        }
+    }
+
+    // -------------------------------------------------------------- softmax, cross-entropy
+
+    /**
+     * {@code probs[t] = softmax(logits[t])} and {@code losses[t] = -log probs[t][tokens[t + 1]]}
+     * for the positions {@code [first, to)}; returns their mean. The losses are computed and
+     * summed in double from the float probabilities.
+     *
+     * @param probs (T, V) the probabilities
+     * @param losses (T) the loss of each position
+     * @param logits (T, V)
+     */
+    static double crossEntropyForward(float[][] probs, double[] losses, float[][] logits, int[] tokens,
+                                      int first, int to) {
+        double sum = 0.0;
+        for (int t = first; t < to; t++) {
+            float[] p = probs[t];
+            System.arraycopy(logits[t], 0, p, 0, p.length);
+            softmaxInPlace(p, p.length);
+            losses[t] = -Math.log(p[tokens[t + 1]]);
+            sum += losses[t];
+        }
+        return sum / (to - first);
+    }
+
+    /**
+     * The gradient of the mean loss over {@code [first, to)} with respect to the logits:
+     * {@code dlogits[t][i] += (probs[t][i] - [i == target]) / n}.
+     *
+     * @param dlogits (T, V) added to
+     * @param probs (T, V) from the forward pass
+     */
+    static void crossEntropyBackward(float[][] dlogits, float[][] probs, int[] tokens, int first, int to) {
+        float invN = (float) (1.0 / (to - first));
+        for (int t = first; t < to; t++) {
+            float[] p = probs[t];
+            float[] dl = dlogits[t];
+            for (int i = 0; i < dl.length; i++) {
+                dl[i] = (dl[i] + p[i] * invN);
+            }
+            int target = tokens[t + 1];
+            dl[target] -= invN;
+        }
+    }
+
+    /**
+     * {@code z[0 .. n-1] = softmax(z[0 .. n-1])}: minus the maximum, exponentials in double
+     * rounded to float, the sum in double.
+     */
+    static void softmaxInPlace(float[] z, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, z[i]);
+        }
+        double total = 0.0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(z[i] - max);
+            z[i] = e;
+            total += e;
+        }
+        float inverse = (float) (1.0 / total);
+        for (int i = 0; i < n; i++) {
+            z[i] *= inverse;
+        }
+    }
+
+    // ------------------------------------------------------------------------------ helpers
+
+    /** {@code a += b}, element by element. */
+    static void addInto(float[] a, float[] b) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] += b[i];
+        }
+    }
+}

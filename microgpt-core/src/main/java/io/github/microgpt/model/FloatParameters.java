@@ -1,0 +1,150 @@
+package io.github.microgpt.model;
+
+import io.github.microgpt.internal.FloatParameterRows;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Parameters stored as rows of plain {@code float[]}, every row of every weight matrix an array
+ * of its own and so its gradient: the storage of an {@link ArrayGptModel} in
+ * {@link Precision#F32}, and the single-precision twin of {@link ArrayParameters} (see there why
+ * rows). The {@link Parameters} view reads and writes doubles: a value read is the float widened
+ * exactly, a value written is rounded to the nearest float.
+ */
+final class FloatParameters implements Parameters, FloatParameterRows {
+
+    private final ParameterLayout layout;
+    private final List<ParameterMatrix> matrices;
+    private final float[][] values;
+    private final float[][] grads;
+    /** For each matrix, the index of its first row in {@link #values}. */
+    private final int[] firstRow;
+    /** For each row, the flat index of its first parameter: the lookup of {@link #rowOf}. */
+    private final int[] rowStart;
+    private final int size;
+
+    FloatParameters(ParameterLayout layout) {
+        this.layout = layout;
+        this.matrices = layout.matrices();
+        int rows = 0;
+        for (ParameterMatrix m : matrices) {
+            rows += m.rows();
+        }
+        this.size = layout.size();
+        this.values = new float[rows][];
+        this.grads = new float[rows][];
+        this.firstRow = new int[matrices.size()];
+        this.rowStart = new int[rows];
+        int row = 0;
+        for (int k = 0; k < matrices.size(); k++) {
+            ParameterMatrix m = matrices.get(k);
+            firstRow[k] = row;
+            for (int r = 0; r < m.rows(); r++, row++) {
+                values[row] = new float[m.cols()];
+                grads[row] = new float[m.cols()];
+                rowStart[row] = m.offset() + r * m.cols();
+            }
+        }
+    }
+
+    @Override
+    public List<ParameterMatrix> matrices() {
+        return matrices;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public double value(int i) {
+        int r = rowOf(i);
+        return values[r][i - rowStart[r]];
+    }
+
+    @Override
+    public void setValue(int i, double value) {
+        int r = rowOf(i);
+        values[r][i - rowStart[r]] = (float) value;
+    }
+
+    @Override
+    public double grad(int i) {
+        int r = rowOf(i);
+        return grads[r][i - rowStart[r]];
+    }
+
+    @Override
+    public void setGrad(int i, double grad) {
+        int r = rowOf(i);
+        grads[r][i - rowStart[r]] = (float) grad;
+    }
+
+    @Override
+    public double[] values() {
+        return FloatParameterRows.flatten(values);
+    }
+
+    @Override
+    public double[] grads() {
+        return FloatParameterRows.flatten(grads);
+    }
+
+    /** Replaces every value, in flat order, each rounded to the nearest float. */
+    void setValues(double[] flat) {
+        if (flat.length != size) {
+            throw new IllegalArgumentException("expected " + size + " values, got " + flat.length);
+        }
+        int at = 0;
+        for (float[] row : values) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = (float) flat[at + i];
+            }
+            at += row.length;
+        }
+    }
+
+    @Override
+    public float[][] valueRows() {
+        return values;
+    }
+
+    @Override
+    public float[][] gradRows() {
+        return grads;
+    }
+
+    /** New zeroed rows shaped as these parameters' rows (a gradient buffer of a batch). */
+    float[][] newRows() {
+        float[][] rows = new float[values.length][];
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = new float[values[r].length];
+        }
+        return rows;
+    }
+
+    /** The rows of the named matrix within {@code rows} (shaped as these parameters' rows). */
+    float[][] matrix(float[][] rows, String name) {
+        int first = firstRow[layout.indexOf(name)];
+        return Arrays.copyOfRange(rows, first, first + layout.matrix(name).rows());
+    }
+
+    /** The row holding flat index {@code i}: a binary search over the rows' first indices. */
+    private int rowOf(int i) {
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException("parameter " + i + " of " + size);
+        }
+        int lo = 0;
+        int hi = rowStart.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (rowStart[mid] <= i) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+}

@@ -1,0 +1,223 @@
+package io.github.microgpt.model;
+
+import java.util.Arrays;
+
+/**
+ * Every buffer of the forward and backward passes of an {@link ArrayGptModel} in
+ * {@link Precision#F32}, allocated once and owned here: {@link Workspace} field for field, in
+ * {@code float}s ({@code llm.c}'s {@code ActivationTensors} and {@code grads_acts}). Each field
+ * holds one thing under one name, with its shape: {@code T} is the block size (one row per
+ * position), {@code C} the embedding width, {@code NH} the number of heads, {@code V} the
+ * vocabulary, {@code [L]} one per layer.
+ *
+ * <p>A workspace serves one sequence at a time: a training step (positions {@code 0 .. end-1})
+ * or a generated sequence (one position per call; the earlier positions' {@link #qkv} and
+ * {@link #keysT} are its key-value cache). The gradients are allocated only for training.
+ */
+final class FloatWorkspace {
+
+    // ------------------------------------------------------------------ forward activations
+
+    /** (T, C) {@code wte[token] + wpe[t]}. */
+    final float[][] encoded;
+    /** (T) the RMSNorm scale of {@link #encoded}. */
+    final float[] encodedScale;
+    /**
+     * [L + 1](T, C) the residual stream: {@code residual[0] = rmsnorm(encoded)}, the input of
+     * layer 0; {@code residual[l + 1]} the output of layer {@code l}; {@code residual[L]} goes
+     * to {@code lm_head}.
+     */
+    final float[][][] residual;
+    /** [L](T, C) {@code rmsnorm(residual[l])}, the attention's input. */
+    final float[][][] attnNormed;
+    /** [L](T) the RMSNorm scales of {@link #attnNormed}. */
+    final float[][] attnNormScale;
+    /** [L](T, 3C) each position's query, key and value side by side: with {@link #keysT}, the KV cache. */
+    final float[][][] qkv;
+    /** [L](C, T) the keys again, transposed, so that one query meets all keys in one SIMD loop. */
+    final float[][][] keysT;
+    /** [L](T, NH, T) the attention weights of each position and head over the positions. */
+    final float[][][][] attnWeights;
+    /** [L](T, C) the heads' outputs side by side. */
+    final float[][][] attnOut;
+    /** [L](T, C) {@code attn_wo attnOut}. */
+    final float[][][] attnProj;
+    /** [L](T, C) {@code attnProj + residual[l]}: the stream after the attention block. */
+    final float[][][] afterAttn;
+    /** [L](T, C) {@code rmsnorm(afterAttn)}, the MLP's input. */
+    final float[][][] mlpNormed;
+    /** [L](T) the RMSNorm scales of {@link #mlpNormed}. */
+    final float[][] mlpNormScale;
+    /** [L](T, 4C) {@code mlp_fc1 mlpNormed}, before the ReLU. */
+    final float[][][] mlpHidden;
+    /** [L](T, 4C) {@code relu(mlpHidden)}. */
+    final float[][][] mlpActive;
+    /** [L](T, C) {@code mlp_fc2 mlpActive}; plus {@link #afterAttn} it is {@code residual[l + 1]}. */
+    final float[][][] mlpProj;
+    /** (T, V) {@code lm_head residual[L]}. */
+    final float[][] logits;
+    /** (T, V) {@code softmax(logits)}. */
+    final float[][] probs;
+    /** (T) {@code -log probs[t][tokens[t + 1]]}, in double: what the model reports. */
+    final double[] losses;
+
+    // ------------------------------------------------- gradients of the activations (training)
+
+    /** (T, C) */
+    float[][] dEncoded;
+    /** [L + 1](T, C) */
+    float[][][] dResidual;
+    /** [L](T, C) */
+    float[][][] dAttnNormed;
+    /** [L](T, 3C) */
+    float[][][] dQkv;
+    /** [L](T, C) */
+    float[][][] dAttnOut;
+    /** [L](T, C) */
+    float[][][] dAttnProj;
+    /** [L](T, C) */
+    float[][][] dAfterAttn;
+    /** [L](T, C) */
+    float[][][] dMlpNormed;
+    /** [L](T, 4C) */
+    float[][][] dMlpHidden;
+    /** [L](T, 4C) */
+    float[][][] dMlpActive;
+    /** [L](T, C) */
+    float[][][] dMlpProj;
+    /** (T, V) */
+    float[][] dLogits;
+
+    // ------------------------------------------------------------------------------ scratch
+
+    /**
+     * (max(C, 4C), max(3C, 4C, V)) a weight matrix, transposed (see
+     * {@link FloatKernels#matmulForward}); allocated by {@link #weightsT()} when first needed, so
+     * that a generated sequence, which multiplies one position at a time, does without it.
+     */
+    private float[][] weightsT;
+    /** (C, T) the values of one layer, transposed, for the attention's backward pass. */
+    float[][] valuesT;
+    /** (NH, T) the gradient of one position's attention weights, per head. */
+    float[][] dAttnWeights;
+
+    private final int nLayer;
+    private final int blockSize;
+    private final int c;
+    private final int hidden;
+    private final int vocabSize;
+    private final int nHead;
+
+    FloatWorkspace(GptConfig config, int vocabSize) {
+        this.nLayer = config.nLayer();
+        this.blockSize = config.blockSize();
+        this.c = config.nEmbd();
+        this.hidden = 4 * c;
+        this.vocabSize = vocabSize;
+        this.nHead = config.nHead();
+        int l = nLayer;
+        int t = blockSize;
+        encoded = rows(t, c);
+        encodedScale = new float[t];
+        residual = perLayer(l + 1, t, c);
+        attnNormed = perLayer(l, t, c);
+        attnNormScale = new float[l][t];
+        qkv = perLayer(l, t, 3 * c);
+        keysT = perLayer(l, c, t);
+        attnWeights = new float[l][t][][];
+        for (int i = 0; i < l; i++) {
+            for (int p = 0; p < t; p++) {
+                attnWeights[i][p] = rows(nHead, t);
+            }
+        }
+        attnOut = perLayer(l, t, c);
+        attnProj = perLayer(l, t, c);
+        afterAttn = perLayer(l, t, c);
+        mlpNormed = perLayer(l, t, c);
+        mlpNormScale = new float[l][t];
+        mlpHidden = perLayer(l, t, hidden);
+        mlpActive = perLayer(l, t, hidden);
+        mlpProj = perLayer(l, t, c);
+        logits = rows(t, vocabSize);
+        probs = rows(t, vocabSize);
+        losses = new double[t];
+    }
+
+    /** The scratch for a transposed weight matrix, allocated the first time. */
+    float[][] weightsT() {
+        if (weightsT == null) {
+            weightsT = rows(hidden, Math.max(hidden, vocabSize));
+        }
+        return weightsT;
+    }
+
+    /** Allocates the gradients of the activations, the first time a backward pass needs them. */
+    void ensureGradients() {
+        if (dEncoded != null) {
+            return;
+        }
+        int l = nLayer;
+        int t = blockSize;
+        dEncoded = rows(t, c);
+        dResidual = perLayer(l + 1, t, c);
+        dAttnNormed = perLayer(l, t, c);
+        dQkv = perLayer(l, t, 3 * c);
+        dAttnOut = perLayer(l, t, c);
+        dAttnProj = perLayer(l, t, c);
+        dAfterAttn = perLayer(l, t, c);
+        dMlpNormed = perLayer(l, t, c);
+        dMlpHidden = perLayer(l, t, hidden);
+        dMlpActive = perLayer(l, t, hidden);
+        dMlpProj = perLayer(l, t, c);
+        dLogits = rows(t, vocabSize);
+        valuesT = rows(c, t);
+        dAttnWeights = rows(nHead, t);
+    }
+
+    /** Sets the gradients of positions {@code [0, end)} to 0, before a backward pass adds to them. */
+    void zeroGradients(int end) {
+        zero(dEncoded, end);
+        zero(dLogits, end);
+        for (float[][] buffer : dResidual) {
+            zero(buffer, end);
+        }
+        for (int l = 0; l < nLayer; l++) {
+            zero(dAttnNormed[l], end);
+            zero(dQkv[l], end);
+            zero(dAttnOut[l], end);
+            zero(dAttnProj[l], end);
+            zero(dAfterAttn[l], end);
+            zero(dMlpNormed[l], end);
+            zero(dMlpHidden[l], end);
+            zero(dMlpActive[l], end);
+            zero(dMlpProj[l], end);
+        }
+    }
+
+    private static void zero(float[][] rows, int end) {
+        for (int t = 0; t < end; t++) {
+            Arrays.fill(rows[t], 0f);
+        }
+    }
+
+    /**
+     * {@code count} arrays of {@code length} doubles. A loop of one-dimensional allocations,
+     * which the JIT compiles inline, is several times faster than {@code new float[a][b]},
+     * which calls into the runtime.
+     */
+    private static float[][] rows(int count, int length) {
+        float[][] rows = new float[count][];
+        for (int i = 0; i < count; i++) {
+            rows[i] = new float[length];
+        }
+        return rows;
+    }
+
+    private static float[][][] perLayer(int layers, int count, int length) {
+        float[][][] buffers = new float[layers][][];
+        for (int i = 0; i < layers; i++) {
+            buffers[i] = rows(count, length);
+        }
+        return buffers;
+    }
+}

@@ -1,0 +1,72 @@
+package io.github.microgpt.model;
+
+import java.util.Locale;
+
+/**
+ * The floating-point type an {@link ArrayGptModel} computes in, chosen when the model is created
+ * ({@link ArrayGptModel#create(GptConfig, int, io.github.microgpt.random.RandomSource, Precision)}
+ * or {@link Engine#create(GptConfig, int, io.github.microgpt.random.RandomSource, Precision)}).
+ *
+ * <p>{@link #F64} is the library's own precision: the {@code Value} engine and {@code microgpt.py}
+ * compute in doubles, and an {@code F64} array model reproduces them (see {@link ArrayGptModel}).
+ * {@link #F32} keeps the weights, the activations, the gradients and Adam's moments in
+ * {@code float}s: half the memory and, since a SIMD instruction holds twice as many floats as
+ * doubles, roughly twice the arithmetic per instruction. It is not exact: every number carries
+ * about 7 significant digits instead of 16, and its sums are taken in whatever order is fastest,
+ * so its losses follow the {@code F64} run closely but not bit for bit. Either way the model's
+ * interface stays in doubles ({@link LanguageModel}: logits and losses as {@code double}s).
+ */
+public enum Precision {
+
+    /** IEEE 754 double precision (64 bits, about 16 significant digits): exact, the default. */
+    F64("f64"),
+
+    /**
+     * IEEE 754 single precision (32 bits, about 7 significant digits): faster, not exact; the
+     * precision PyTorch trains in by default.
+     */
+    F32("f32");
+
+    private final String id;
+
+    Precision(String id) {
+        this.id = id;
+    }
+
+    /**
+     * The precision's short name, as used on command lines and in checkpoints.
+     *
+     * @return {@code "f64"} or {@code "f32"}
+     */
+    public String id() {
+        return id;
+    }
+
+    /**
+     * The precision with a given short name, ignoring case.
+     *
+     * @param id {@code "f64"} or {@code "f32"}
+     * @return the precision
+     * @throws IllegalArgumentException naming the known precisions if there is none of that name
+     */
+    public static Precision fromId(String id) {
+        for (Precision precision : values()) {
+            if (precision.id.equals(id == null ? null : id.toLowerCase(Locale.ROOT))) {
+                return precision;
+            }
+        }
+        throw new IllegalArgumentException("unknown precision " + (id == null ? "null" : "\"" + id + "\"")
+                + "; the precisions are f64 and f32");
+    }
+
+    /**
+     * The precision a model computes in.
+     *
+     * @param model any language model
+     * @return the {@link ArrayGptModel#precision() precision} of an array model, {@link #F64} for
+     *     every other model (all of them compute in doubles)
+     */
+    public static Precision of(LanguageModel model) {
+        return model instanceof ArrayGptModel array ? array.precision() : F64;
+    }
+}

@@ -1,0 +1,142 @@
+package io.github.microgpt.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Precision;
+import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.text.DataSource;
+import io.github.microgpt.text.Documents;
+import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.StepMode;
+import io.github.microgpt.train.Trainer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Checkpoints of a single-precision array model ({@link Precision#F32}): the weights and Adam's
+ * moments are saved as safetensors {@code F32} (exactly the model's floats), {@code config.json}
+ * records the precision, loading gives back an {@code F32} model, and a resumed run continues
+ * with exactly the numbers of the uninterrupted one. A double-precision checkpoint does not
+ * change: no precision field, {@code F64} tensors.
+ */
+class SinglePrecisionCheckpointTest {
+
+    static final GptConfig CONFIG = new GptConfig(2, 16, 4, 8, 0.08);
+
+    @TempDir
+    Path tmp;
+
+    private static Tokenizer tokenizer() {
+        return Tokenizer.fromDocuments(List.of("anna", "bob", "carla", "dora", "eve"));
+    }
+
+    @Test
+    void anF32ModelIsSavedAsF32AndLoadedAsAnF32Model() throws Exception {
+        Tokenizer tokenizer = tokenizer();
+        ArrayGptModel model = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(3), Precision.F32);
+        Path dir = tmp.resolve("f32");
+        // F64 asked for, F32 written: the model's numbers are floats.
+        Checkpoint.save(dir, model, tokenizer, DType.F64);
+
+        for (Tensor tensor : Safetensors.read(dir.resolve(Checkpoint.MODEL_FILE)).tensors()) {
+            assertSame(DType.F32, tensor.dtype(), tensor.name());
+        }
+        String config = Files.readString(dir.resolve(Checkpoint.CONFIG_FILE), StandardCharsets.UTF_8);
+        assertTrue(config.contains("\"precision\": \"f32\"") || config.contains("\"precision\":\"f32\""), config);
+
+        Checkpoint checkpoint = Checkpoint.load(dir);
+        assertSame(Precision.F32, checkpoint.precision());
+        LanguageModel loaded = checkpoint.languageModel();
+        ArrayGptModel array = assertInstanceOf(ArrayGptModel.class, loaded);
+        assertSame(Precision.F32, array.precision());
+        assertArrayEquals(model.parameters().values(), loaded.parameters().values(), 0.0, "the floats, exactly");
+        assertArrayEquals(model.parameters().values(), checkpoint.model().parameters().values(), 0.0,
+                "a Value model from it holds the same numbers");
+    }
+
+    @Test
+    void anF64CheckpointRecordsNoPrecision() throws Exception {
+        Tokenizer tokenizer = tokenizer();
+        ArrayGptModel model = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(3));
+        Path dir = tmp.resolve("f64");
+        Checkpoint.save(dir, model, tokenizer);
+        String config = Files.readString(dir.resolve(Checkpoint.CONFIG_FILE), StandardCharsets.UTF_8);
+        assertFalse(config.contains("precision"), config);
+        for (Tensor tensor : Safetensors.read(dir.resolve(Checkpoint.MODEL_FILE)).tensors()) {
+            assertSame(DType.F64, tensor.dtype(), tensor.name());
+        }
+        assertSame(Precision.F64, Checkpoint.load(dir).precision());
+        // The same model saved again gives the same bytes: nothing of the run leaks into the files.
+        Path again = tmp.resolve("f64-again");
+        Checkpoint.save(again, ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(3)), tokenizer);
+        for (String file : List.of(Checkpoint.MODEL_FILE, Checkpoint.CONFIG_FILE)) {
+            assertArrayEquals(Files.readAllBytes(dir.resolve(file)), Files.readAllBytes(again.resolve(file)), file);
+        }
+    }
+
+    @Test
+    void anF32RunSavedAndResumedContinuesBitForBit() throws Exception {
+        Path data = Files.writeString(tmp.resolve("names.txt"), "anna\nbob\ncarla\ndora\neve\nfrank\ngus\n");
+        TrainingRun run = new TrainingRun(11, DataSource.file(data));
+        List<String> order = run.trainingOrder(Documents.load(data));
+        Tokenizer tokenizer = Tokenizer.fromDocuments(order);
+        PythonRandom random = new PythonRandom(11);
+        random.shuffle(new ArrayList<>(Documents.load(data)));   // as the run drew it
+        ArrayGptModel model = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), random, Precision.F32);
+        Trainer trainer = new Trainer(model, tokenizer, order, new AdamOptimizer(model.numParameters()), 12);
+        LossHistory losses = LossHistory.recording(trainer);
+        for (int i = 0; i < 6; i++) {
+            trainer.step(StepMode.DOCUMENT);
+        }
+        Path dir = tmp.resolve("run");
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, run,
+                losses.losses(), Map.of()));
+        double[] rest = new double[6];
+        for (int i = 0; i < rest.length; i++) {
+            rest[i] = trainer.step(StepMode.DOCUMENT).loss();
+        }
+
+        for (Tensor tensor : Safetensors.read(dir.resolve(Checkpoint.OPTIMIZER_FILE)).tensors()) {
+            assertSame(DType.F32, tensor.dtype(), tensor.name());
+        }
+        Checkpoint checkpoint = Checkpoint.load(dir);
+        ResumedTraining resumed = checkpoint.resume(order);
+        assertSame(Precision.F32, Precision.of(resumed.model()));
+        double[] again = new double[rest.length];
+        for (int i = 0; i < again.length; i++) {
+            again[i] = resumed.trainer().step(StepMode.DOCUMENT).loss();
+        }
+        assertArrayEquals(rest, again, 0.0, "bit for bit");
+        assertArrayEquals(model.parameters().values(), resumed.model().parameters().values(), 0.0);
+    }
+
+    @Test
+    void aBadPrecisionInConfigJsonIsRefusedNamingTheField() throws Exception {
+        Tokenizer tokenizer = tokenizer();
+        Path dir = tmp.resolve("bad");
+        Checkpoint.save(dir, ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(3), Precision.F32),
+                tokenizer);
+        Path config = dir.resolve(Checkpoint.CONFIG_FILE);
+        String text = Files.readString(config, StandardCharsets.UTF_8);
+        Files.writeString(config, text.replace("\"f32\"", "\"f16\""), StandardCharsets.UTF_8);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
+        assertTrue(e.getMessage().contains("precision") && e.getMessage().contains("f16")
+                && e.getMessage().contains("f64 and f32"), e.getMessage());
+    }
+}
