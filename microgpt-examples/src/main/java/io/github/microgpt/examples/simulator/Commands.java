@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.simulator;
 
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.text.Documents;
@@ -82,11 +83,13 @@ final class Commands {
     }
 
     /**
-     * Reset: a new model and optimizer from the dataset and configuration given (or the current
-     * ones), with the log, the counter and the samples cleared. Every value is checked before
-     * anything changes.
+     * Reset: a new model and optimizer from the model of the progression, engine, dataset and
+     * configuration given (or the current ones), with the log, the counter and the samples
+     * cleared. Every value is checked before anything changes. The array engine computes only
+     * the GPT: asking for it with another model is refused (400); choosing another model without
+     * naming an engine takes the value engine.
      *
-     * @param request the new Num steps, configuration and dataset, each optional
+     * @param request the new Num steps, model, engine, configuration and dataset, each optional
      * @return the state of the new model
      * @throws ApiException 400 for a bad value, 409 if a run is in progress
      */
@@ -152,6 +155,23 @@ final class Commands {
         });
     }
 
+    /**
+     * The loss curve of a saved run, for the loss chart's overlay ({@link RunCheckpoints#lossCurveJson}).
+     * Reads only: the session does not change, and it may be asked during a run.
+     *
+     * @param name the checkpoint's name
+     * @return the JSON text
+     * @throws ApiException 400 for a bad name or a checkpoint with no loss curve, 404 if there is
+     *     none of that name
+     */
+    String lossCurve(String name) {
+        if (name == null || name.isEmpty()) {
+            throw ApiException.badRequest("the checkpoint name is missing: ask for /api/loss-curve?name=NAME");
+        }
+        CheckpointStore.check(name);
+        return checkpoints.lossCurveJson(name);
+    }
+
     // ------------------------------------------------------------------------------ checks
 
     static String diverged(TrainingDivergedException e) {
@@ -188,8 +208,16 @@ final class Commands {
     /** The settings of a Reset: the request's values over the current ones, all checked. */
     private Settings settings(Settings current, Requests.Reset request) {
         int numSteps = request.numSteps() == null ? current.numSteps() : request.numSteps().intValue();
-        Engine engine = request.engine() == null ? current.engine() : Engine.fromId(request.engine());
-        Limits.Model limits = Limits.of(engine);
+        Architecture architecture = request.model() == null ? current.architecture()
+                : Architecture.fromId(request.model());
+        Engine engine;
+        if (request.engine() != null) {
+            engine = Engine.fromId(request.engine());
+        } else {
+            // Kept, unless the model changes to one the array engine does not compute.
+            engine = architecture == Architecture.GPT ? current.engine() : Engine.VALUE;
+        }
+        Limits.Model limits = Limits.of(architecture, engine);
         GptConfig config = current.config();
         double learningRate = current.learningRate();
         long seed = current.seed();
@@ -232,7 +260,7 @@ final class Commands {
             }
         }
         limits.check(config, Tokenizer.fromDocuments(documents).vocabSize());
-        return new Settings(documents, source, name, engine, config, learningRate, seed, numSteps);
+        return new Settings(documents, source, name, architecture, engine, config, learningRate, seed, numSteps);
     }
 
     /**

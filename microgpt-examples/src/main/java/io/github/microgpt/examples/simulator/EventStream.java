@@ -24,6 +24,14 @@ import org.eclipse.jetty.util.Callback;
  * {@value #RUNNING_WEIGHTS_MILLIS} ms during a run, and after every change otherwise. Each page
  * gets only the loss history it does not have yet.
  *
+ * <p><b>Large models.</b> Every weight and its gradient is one event of some 20 bytes per
+ * parameter: about 100 KB at the default size, but some 4 MB for the largest model the array
+ * engine trains live, which four times a second would keep a page busy reading and drawing
+ * numbers. So during a run the weights go out at most {@value #WEIGHTS_BYTES_PER_SECOND} bytes a
+ * second ({@link #weightsInterval}): a large model's weights arrive every few seconds while its
+ * state (loss, log, attention) keeps its 20 frames a second. The event is written once per new
+ * version of the weights, however many pages listen.
+ *
  * <p><b>A slow page costs the others nothing.</b> The ticker never waits for a page: it hands an
  * event to the server to write and moves on. Each page has at most one event on its way; while
  * a page has not taken it, the ticker skips that page (nothing is lost: the next state it gets
@@ -38,10 +46,15 @@ final class EventStream implements AutoCloseable {
 
     static final long FRAME_MILLIS = 50;
     static final long RUNNING_WEIGHTS_MILLIS = 250;
+    /** The most bytes of weights events a page gets per second during a run. */
+    static final long WEIGHTS_BYTES_PER_SECOND = 512 * 1024;
 
     private final SimulatorSession session;
     private final ServerLimits limits;
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+    /** The latest weights event, and the snapshot it was made from (used on the ticker thread only). */
+    private String weightsEvent;
+    private Snapshot weightsEventOf;
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "simulator-events");
         thread.setDaemon(true);
@@ -119,9 +132,9 @@ final class EventStream implements AutoCloseable {
                     continue;
                 }
                 boolean weightsDue = !snapshot.running()
-                        || now - subscriber.weightsSentNanos >= TimeUnit.MILLISECONDS.toNanos(RUNNING_WEIGHTS_MILLIS);
+                        || now - subscriber.weightsSentNanos >= subscriber.weightsIntervalNanos;
                 if (subscriber.paramsVersion != snapshot.paramsVersion() && weightsDue) {
-                    subscriber.sendWeights(snapshot);
+                    subscriber.sendWeights(snapshot, weightsEvent(snapshot));
                 } else if (now - subscriber.lastWriteNanos >= limits.heartbeat().toNanos()) {
                     subscriber.send(": still here\n\n");
                 }
@@ -130,6 +143,28 @@ final class EventStream implements AutoCloseable {
             // Keep ticking: one bad frame must not end the stream for every page.
             System.err.println("simulator: could not send an update: " + e);
         }
+    }
+
+    /**
+     * The shortest time between two weights events during a run, for an event of {@code bytes}:
+     * {@value #RUNNING_WEIGHTS_MILLIS} ms, or longer for a large model, so that a page gets at most
+     * {@value #WEIGHTS_BYTES_PER_SECOND} bytes of weights a second.
+     *
+     * @param bytes the size of the last weights event sent
+     * @return the interval in nanoseconds
+     */
+    static long weightsInterval(long bytes) {
+        long byBudget = (long) (bytes * 1e9 / WEIGHTS_BYTES_PER_SECOND);
+        return Math.max(TimeUnit.MILLISECONDS.toNanos(RUNNING_WEIGHTS_MILLIS), byBudget);
+    }
+
+    /** The weights event of a snapshot, made once however many pages get it. */
+    private String weightsEvent(Snapshot snapshot) {
+        if (weightsEventOf != snapshot) {
+            weightsEvent = "event: weights\ndata: " + snapshot.weightsJson(null, true) + "\n\n";
+            weightsEventOf = snapshot;
+        }
+        return weightsEvent;
     }
 
     private void end(Subscriber subscriber, Throwable why) {
@@ -159,6 +194,7 @@ final class EventStream implements AutoCloseable {
         int recordsSent;
         long paramsVersion = -1;
         long weightsSentNanos;
+        long weightsIntervalNanos = TimeUnit.MILLISECONDS.toNanos(RUNNING_WEIGHTS_MILLIS);
         long lastWriteNanos = System.nanoTime();
 
         Subscriber(Response response, Callback callback) {
@@ -175,10 +211,12 @@ final class EventStream implements AutoCloseable {
             }
         }
 
-        void sendWeights(Snapshot snapshot) {
-            if (send("event: weights\ndata: " + snapshot.weightsJson(null, true) + "\n\n")) {
+        void sendWeights(Snapshot snapshot, String event) {
+            if (send(event)) {
                 paramsVersion = snapshot.paramsVersion();
                 weightsSentNanos = System.nanoTime();
+                // The event is ASCII but for matrix names; its length in chars is about its size.
+                weightsIntervalNanos = weightsInterval(event.length());
             }
         }
 

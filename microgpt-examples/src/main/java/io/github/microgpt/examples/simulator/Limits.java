@@ -3,6 +3,7 @@ package io.github.microgpt.examples.simulator;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -35,21 +36,51 @@ final class Limits {
     static final int MAX_VOCAB = 200;
     /** The longest name of a dataset, as shown on the page. */
     static final int MAX_DATASET_NAME_CHARS = 200;
+    /** The shape's ranges with the Value engine: what the page and its diagram are made for. */
+    private static final Range VALUE_LAYERS = Range.whole("Layers", 1, 4);
+    private static final Range VALUE_EMBEDDING = Range.whole("Embedding size", 4, 64);
+    private static final Range VALUE_HEADS = Range.whole("Heads", 1, 8);
+    private static final Range VALUE_BLOCK = Range.whole("Block size", 2, 32);
+
     /**
-     * The largest models the Value engine trains live. Its step time grows with block size ×
-     * number of parameters; within 250,000 (about four times the default model's 67,072) the
-     * longest step measured was about 70 ms, so Stop still answers at once.
+     * The largest GPT the Value engine trains live. Its step time grows with block size × number
+     * of parameters; within 250,000 (about four times the default model's 67,072) the longest
+     * step measured was about 70 ms, so Stop still answers at once.
      */
-    static final Model VALUE_ENGINE = new Model(Engine.VALUE, Range.whole("Layers", 1, 4),
-            Range.whole("Embedding size", 4, 64), Range.whole("Heads", 1, 8), Range.whole("Block size", 2, 32), 250_000);
+    static final Model VALUE_GPT = new Model(Architecture.GPT, Engine.VALUE, VALUE_LAYERS, VALUE_EMBEDDING,
+            VALUE_HEADS, VALUE_BLOCK, 250_000);
     /**
-     * The largest models the array engine trains live: the same step time buys about 26 times the
+     * The largest GPT the array engine trains live: the same step time buys about 26 times the
      * work (a whole-document step of 4 layers, embedding 64, block 32, 202,112 parameters, took
      * 100 ms on a busy 2-core machine, where the Value engine took 10 s).
      */
-    static final Model ARRAY_ENGINE = new Model(Engine.ARRAY, Range.whole("Layers", 1, 8),
+    static final Model ARRAY_GPT = new Model(Architecture.GPT, Engine.ARRAY, Range.whole("Layers", 1, 8),
             Range.whole("Embedding size", 4, 128), Range.whole("Heads", 1, 16), Range.whole("Block size", 2, 64),
             6_500_000);
+    /**
+     * The attention-only model (Value engine): a GPT without its MLP, so every position reads
+     * every weight as the GPT's does, and the GPT's budget holds.
+     */
+    static final Model VALUE_ATTENTION = new Model(Architecture.ATTENTION, Engine.VALUE, VALUE_LAYERS,
+            VALUE_EMBEDDING, VALUE_HEADS, VALUE_BLOCK, 250_000);
+    /**
+     * The MLP (Value engine): every position reads all of {@code mlp_fc1} and {@code lm_head},
+     * so the GPT's budget holds. It uses the embedding size and the block size (the longest
+     * document it reads); layers and heads are checked only so that the configuration stays
+     * one that the other models can take.
+     */
+    static final Model VALUE_MLP = new Model(Architecture.MLP, Engine.VALUE, VALUE_LAYERS, VALUE_EMBEDDING,
+            VALUE_HEADS, VALUE_BLOCK, 250_000);
+    /**
+     * The bigram model (Value engine): a position reads one row of its table, so block size ×
+     * parameters overstates its step by the vocabulary size; the budget lets every table of
+     * {@value #MAX_VOCAB} characters and BOS (201 × 201 × block 32 = 1,292,832) through.
+     */
+    static final Model VALUE_BIGRAM = new Model(Architecture.BIGRAM, Engine.VALUE, VALUE_LAYERS, VALUE_EMBEDDING,
+            VALUE_HEADS, VALUE_BLOCK, 1_300_000);
+    /** The table: one entry per model the simulator trains. */
+    static final List<Model> MODELS = List.of(VALUE_BIGRAM, VALUE_MLP, VALUE_ATTENTION, VALUE_GPT, ARRAY_GPT);
+
     /** How many samples the page keeps. */
     static final int MAX_SAMPLES = 200;
 
@@ -57,20 +88,31 @@ final class Limits {
     }
 
     /**
-     * The limits of an engine.
+     * The limits of a model on an engine.
      *
+     * @param architecture the model
      * @param engine the engine
      * @return its limits
+     * @throws ApiException (400) if the engine does not compute that model (the array engine
+     *     computes only the GPT)
      */
-    static Model of(Engine engine) {
-        return engine == Engine.ARRAY ? ARRAY_ENGINE : VALUE_ENGINE;
+    static Model of(Architecture architecture, Engine engine) {
+        for (Model model : MODELS) {
+            if (model.architecture() == architecture && model.engine() == engine) {
+                return model;
+            }
+        }
+        throw ApiException.badRequest("the " + engine.id() + " engine computes only the GPT; the "
+                + architecture.id() + " model runs on the value engine (send \"engine\": \"value\", or leave the"
+                + " engine out)");
     }
 
     /**
-     * The largest model an engine trains live: the ranges of its shape, and the most work a step
-     * may take, as block size × number of parameters, so that a step stays short enough for the
-     * page to follow and for Stop to answer at once.
+     * The largest model of one kind an engine trains live: the ranges of its shape, and the most
+     * work a step may take, as block size × number of parameters, so that a step stays short
+     * enough for the page to follow and for Stop to answer at once.
      *
+     * @param architecture the model of the progression
      * @param engine the engine
      * @param layers the number of layers
      * @param embedding the embedding size
@@ -78,7 +120,7 @@ final class Limits {
      * @param blockSize the block size
      * @param maxStepWork the most block size × parameters
      */
-    record Model(Engine engine, Range layers, Range embedding, Range heads, Range blockSize, long maxStepWork) {
+    record Model(Architecture architecture, Engine engine, Range layers, Range embedding, Range heads, Range blockSize, long maxStepWork) {
 
         /**
          * Checks the numbers of a model's shape, each against its range.
@@ -110,15 +152,17 @@ final class Limits {
          */
         void check(GptConfig config, int vocabSize) {
             checkShape(config.nLayer(), config.nEmbd(), config.nHead(), config.blockSize());
-            long params = Architecture.GPT.parameterCount(config, vocabSize);
-            long work = params * config.blockSize();
+            long params = architecture.parameterCount(config, vocabSize);
+            long work = params > Long.MAX_VALUE / config.blockSize() ? Long.MAX_VALUE : params * config.blockSize();
             if (work > maxStepWork) {
+                String what = architecture == Architecture.GPT ? "" : " for the " + architecture.id() + " model";
                 throw ApiException.badRequest(String.format(Locale.ROOT, "this model is too large to train live:"
                         + " block size × parameters is %,d (%d layers, embedding size %d, block size %d, %d tokens,"
-                        + " %,d parameters) and the simulator allows at most %,d with the %s engine, which keeps a"
+                        + " %,d parameters) and the simulator allows at most %,d%s with the %s engine, which keeps a"
                         + " step under about 0.1 s. Choose fewer layers, a smaller embedding or a shorter block%s",
                         work, config.nLayer(), config.nEmbd(), config.blockSize(), vocabSize, params, maxStepWork,
-                        engine.id(), engine == Engine.VALUE ? ", or the array engine" : ""));
+                        what, engine.id(), architecture == Architecture.GPT && engine == Engine.VALUE
+                                ? ", or the array engine" : ""));
             }
         }
 

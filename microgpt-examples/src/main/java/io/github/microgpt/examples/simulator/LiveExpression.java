@@ -74,11 +74,11 @@ record LiveExpression(String kind, Value root, String title, String formula) {
         }
         int[] context = overlay.context();
         long work = (long) context.length * snapshot.numParams();
-        if (work > Limits.VALUE_ENGINE.maxStepWork()) {
+        if (work > Limits.VALUE_GPT.maxStepWork()) {
             throw ApiException.conflict(String.format(Locale.ROOT, "this model is too large to rebuild over Values at"
                     + " this position: %,d (positions) × %,d (parameters) = %,d, more than the %,d the value engine is"
                     + " allowed; the attention score works at any size", context.length, snapshot.numParams(), work,
-                    Limits.VALUE_ENGINE.maxStepWork()));
+                    Limits.VALUE_GPT.maxStepWork()));
         }
         ValueLanguageModel model = valueModel(snapshot, architecture);
         // The forward pass over the context, as the model reads it: one position after another.

@@ -1,9 +1,11 @@
 package io.github.microgpt.examples.simulator;
 
 import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.checkpoint.LossHistory;
 import io.github.microgpt.checkpoint.TrainingState;
-import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
@@ -30,11 +32,12 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * One model being trained and sampled: a real model of either engine ({@link GptModel} over
- * {@code Value}s, or {@link ArrayGptModel} over flat arrays) with its {@link AdamOptimizer},
- * {@link Trainer} and {@link Sampler}, and what their listener hooks reported (the log, the
- * overlay, the attention rows, the samples, the gradients of the latest step). Everything the
- * page shows of the model comes from here.
+ * One model being trained and sampled: a real model of the progression (bigram, MLP,
+ * attention-only, or the GPT of either engine: {@link GptModel} over {@code Value}s or
+ * {@link ArrayGptModel} over flat arrays) with its {@link AdamOptimizer}, {@link Trainer} and
+ * {@link Sampler}, and what their listener hooks reported (the log, the overlay, the attention
+ * rows of a model that has attention, the samples, the gradients of the latest step, the loss of
+ * every step for a checkpoint). Everything the page shows of the model comes from here.
  *
  * <p>Used by one thread at a time, under the session's lock.
  */
@@ -43,17 +46,21 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
     final List<String> documents;
     final Tokenizer tokenizer;
     final LanguageModel model;
+    final Architecture architecture;
     final Engine engine;
     final AdamOptimizer optimizer;
     /** Shuffled the documents, drew the initial weights, and draws the samples. */
     final PythonRandom random;
     final StepLog log = new StepLog();
     private final Sampler sampler;
+    /** The attention rows, or {@code null} for a model without attention. */
     private final AttentionRecorder attention;
     private final List<String> samples = new ArrayList<>();
     private final List<String> vocab = new ArrayList<>();
     private final Consumer<ModelRun> afterStep;
     private Trainer trainer;
+    /** The loss of every step of the run, also of the steps before a checkpoint it resumed. */
+    private LossHistory losses;
     private PositionEvent lastPosition;
     private Overlay overlay;
     /** The kind of the training step in progress, for the log. */
@@ -73,15 +80,22 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         this.documents = List.copyOf(documents);
         this.tokenizer = tokenizer;
         this.model = model;
-        this.engine = Engine.of(model).orElseThrow();
+        this.architecture = Architecture.of(model);
+        // Every model but the array engine's GPT is made of Values.
+        this.engine = Engine.of(model).orElse(Engine.VALUE);
         this.optimizer = optimizer;
         this.random = random;
         this.afterStep = afterStep;
         GptConfig config = model.config();
-        attention = new AttentionRecorder(config.nLayer(), config.nHead());
-        model.addAttentionListener(attention);
+        if (model.hasAttention()) {
+            attention = new AttentionRecorder(config.nLayer(), config.nHead());
+            model.addAttentionListener(attention);
+        } else {
+            attention = null;
+        }
         lastGradients = new double[model.numParameters()];
         trainer = newTrainer(numSteps);
+        losses = LossHistory.recording(trainer);
         sampler = new Sampler(model, tokenizer, random).addTokenListener(this).addSampleListener(this);
         for (int id = 0; id < tokenizer.vocabSize(); id++) {
             vocab.add(tokenizer.tokenText(id));
@@ -104,7 +118,9 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         List<String> order = new ArrayList<>(settings.documents());
         random.shuffle(order);
         Tokenizer tokenizer = weights == null ? Tokenizer.fromDocuments(order) : weights.tokenizer();
-        LanguageModel model = settings.engine().create(settings.config(), tokenizer.vocabSize(), random);
+        LanguageModel model = settings.architecture() == Architecture.GPT
+                ? settings.engine().create(settings.config(), tokenizer.vocabSize(), random)
+                : settings.architecture().create(settings.config(), tokenizer.vocabSize(), random);
         if (weights != null) {
             weights.loadInto(model);
         }
@@ -131,10 +147,12 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         PythonRandom random = training.random() != null ? PythonRandom.fromState(training.random())
                 : new PythonRandom(settings.seed());
         LanguageModel model = settings.engine() == Engine.ARRAY ? ArrayGptModel.copyOf(checkpoint.model())
-                : checkpoint.model();
+                : checkpoint.languageModel();
         ModelRun run = new ModelRun(order, checkpoint.tokenizer(), model,
                 training.optimizer().toOptimizer(), random, settings.numSteps(), afterStep);
         run.trainer.restore(training.trainer());
+        run.trainer.removeStepListener(run.losses);
+        run.losses = LossHistory.continuing(run.trainer, training.lossHistory());
         run.runMode = training.stepMode();
         run.mixedModes = training.stepMode() == null && training.trainer().stepsDone() > 0;
         return run;
@@ -153,6 +171,17 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
      */
     void setNumSteps(int numSteps) {
         trainer = newTrainer(numSteps);
+        losses = LossHistory.recording(trainer);
+    }
+
+    /**
+     * The loss of every step of the run, for a checkpoint: empty if the run resumed a checkpoint
+     * that kept none (then a part of the curve is unknown).
+     *
+     * @return one loss per step done, or none
+     */
+    double[] lossHistory() {
+        return losses.losses();
     }
 
     private Trainer newTrainer(int numSteps) {
@@ -224,7 +253,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         return new Snapshot(session.revision(), session.epoch(), session.paramsVersion(), session.settings(),
                 documents.subList(0, Math.min(8, documents.size())), List.copyOf(vocab), model.numParameters(),
                 trainer.stepsDone(), trainer.totalSteps(), session.running(), session.stepsPerSecond(), overlay,
-                attention.copy(config.nLayer()), log.view(), List.copyOf(samples), session.message(),
+                attention == null ? new double[0][][][] : attention.copy(config.nLayer()), log.view(), List.copyOf(samples), session.message(),
                 model.parameters().matrices(), model.parameters().values(), lastGradients);
     }
 

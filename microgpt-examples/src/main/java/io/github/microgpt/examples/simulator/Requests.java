@@ -50,12 +50,16 @@ final class Requests {
      * Reset.
      *
      * @param numSteps the length of the new run, or {@code null} to keep it
-     * @param engine {@code "value"} or {@code "array"}, or {@code null} to keep the engine
+     * @param model {@code "bigram"}, {@code "mlp"}, {@code "attention"} or {@code "gpt"}, or
+     *     {@code null} to keep the model
+     * @param engine {@code "value"} or {@code "array"}, or {@code null} to keep the engine (the
+     *     value engine for a model other than the GPT, which is the only one the array engine has)
      * @param config the new model's shape, or {@code null} to keep it
      * @param dataset the new dataset, or {@code null} to keep it
      */
-    record Reset(Long numSteps, String engine, Config config, Dataset dataset) {
+    record Reset(Long numSteps, String model, String engine, Config config, Dataset dataset) {
         Reset {
+            choice(model, "The model", Set.of("bigram", "mlp", "attention", "gpt"));
             choice(engine, "The engine", Set.of("value", "array"));
         }
     }
@@ -143,6 +147,7 @@ final class Requests {
     /** Each text field, by its place in the body, with its label. */
     private static final Map<String, String> TEXTS = Map.of(
             "mode", "The step mode",
+            "model", "The model",
             "engine", "The engine",
             "dataset.source", "The dataset",
             "dataset.text", "The dataset text",

@@ -1,15 +1,19 @@
 package io.github.microgpt.examples.simulator;
 
+import com.google.gson.stream.JsonWriter;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
 import io.github.microgpt.checkpoint.DataFingerprint;
 import io.github.microgpt.checkpoint.TrainingRun;
 import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.Architecture;
+import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.DataSource;
 import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -73,7 +77,7 @@ final class RunCheckpoints {
                 throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
             }
             TrainingState state = TrainingState.capture(run.trainer(), run.random, run.stepModeOfTheRun(),
-                    trainingRun(settings), null, metadata(settings));
+                    trainingRun(settings), run.lossHistory(), metadata(settings));
             Checkpoint.save(target, run.model, run.tokenizer, state);
         } catch (IllegalArgumentException e) {
             throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
@@ -149,17 +153,11 @@ final class RunCheckpoints {
      *     of the dataset; 404 if there is no checkpoint of that name
      */
     Loaded load(String name, Settings current, Consumer<ModelRun> afterStep) {
-        Path source = store.resolve(name);
-        Checkpoint checkpoint;
-        try {
-            checkpoint = Checkpoint.load(source);
-        } catch (CheckpointException e) {
-            if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
-                throw new ApiException(404, "there is no checkpoint named \"" + name + "\": " + e.getMessage());
-            }
-            throw ApiException.badRequest("cannot load \"" + name + "\": " + e.getMessage());
-        }
-        checkLoadable(name, checkpoint, current);
+        Checkpoint checkpoint = read(name, "load");
+        Engine engine = engineFor(checkpoint, current);
+        checkLoadable(name, checkpoint, current, engine);
+        String engineNote = engine == current.engine() ? ""
+                : ". It runs on the value engine: the array engine computes only the GPT";
         TrainingState training = checkpoint.training().orElse(null);
         String why;
         if (training == null) {
@@ -176,8 +174,8 @@ final class RunCheckpoints {
                         + (long) Limits.NUM_STEPS.max();
             } else {
                 Settings next = new Settings(current.documents(), current.source(), current.name(),
-                        current.engine(), checkpoint.config(), training.optimizer().learningRate(), seed,
-                        training.trainer().totalSteps());
+                        checkpoint.architecture(), engine, checkpoint.config(), training.optimizer().learningRate(),
+                        seed, training.trainer().totalSteps());
                 ModelRun resumed;
                 try {
                     resumed = ModelRun.resume(next, order, checkpoint, training, afterStep);
@@ -187,36 +185,108 @@ final class RunCheckpoints {
                 }
                 return new Loaded(next, resumed, "Loaded \"" + name + "\": step " + resumed.trainer().stepsDone()
                         + " of " + resumed.trainer().totalSteps() + " with the optimizer's state, so training goes"
-                        + " on exactly where it was saved (the loss chart starts afresh)");
+                        + " on exactly where it was saved (the loss chart starts afresh; overlay the saved run to"
+                        + " see its earlier steps)" + engineNote);
             }
         }
-        Settings next = new Settings(current.documents(), current.source(), current.name(), current.engine(),
-                checkpoint.config(),
-                current.learningRate(), current.seed(), current.numSteps());
+        Settings next = new Settings(current.documents(), current.source(), current.name(),
+                checkpoint.architecture(), engine, checkpoint.config(), current.learningRate(), current.seed(),
+                current.numSteps());
         return new Loaded(next, ModelRun.create(next, checkpoint, afterStep), "Loaded the weights, shape and"
-                + " vocabulary of \"" + name + "\". Training starts again at step 0 with a new optimizer, since " + why);
+                + " vocabulary of \"" + name + "\". Training starts again at step 0 with a new optimizer, since " + why
+                + engineNote);
+    }
+
+    /** Reads a checkpoint: 404 if there is none of that name, 400 with the reason if it is damaged. */
+    private Checkpoint read(String name, String verb) {
+        Path source = store.resolve(name);
+        try {
+            return Checkpoint.load(source);
+        } catch (CheckpointException e) {
+            if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
+                throw new ApiException(404, "there is no checkpoint named \"" + name + "\": " + e.getMessage());
+            }
+            throw ApiException.badRequest("cannot " + verb + " \"" + name + "\": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The loss curve of a saved run, for the loss chart to draw beside the live one: the loss of
+     * every step the run had done when it was saved ({@link TrainingState#lossHistory()}), bit for
+     * bit, with what the run was. The session does not change.
+     *
+     * <p>JSON: {@code {name, model, config: {nLayer, nEmbd, nHead, blockSize}, vocabSize,
+     * learningRate, step, totalSteps, losses: [...]}}.
+     *
+     * @param name a valid checkpoint name
+     * @return the JSON text
+     * @throws ApiException 404 if there is no checkpoint of that name; 400 for a damaged one, or
+     *     one that has no losses to show (saved without its training state, before its first step,
+     *     or by a version that kept no loss history), saying which
+     */
+    String lossCurveJson(String name) {
+        Checkpoint checkpoint = read(name, "read the loss curve of");
+        TrainingState training = checkpoint.training().orElseThrow(() -> ApiException.badRequest("\"" + name
+                + "\" holds the model without its training state, so it has no loss curve to show"));
+        double[] losses = training.lossHistory();
+        int steps = training.trainer().stepsDone();
+        if (steps == 0) {
+            throw ApiException.badRequest("\"" + name + "\" was saved before its first step, so it has no loss curve"
+                    + " to show");
+        }
+        if (losses.length == 0) {
+            throw ApiException.badRequest("\"" + name + "\" was saved without the loss of its steps (by an earlier"
+                    + " version, or from a run resumed from such a checkpoint), so it has no loss curve to show");
+        }
+        GptConfig config = checkpoint.config();
+        StringWriter text = new StringWriter();
+        try (JsonWriter out = new JsonWriter(text)) {
+            out.beginObject();
+            out.name("name").value(name);
+            out.name("model").value(checkpoint.architecture().id());
+            out.name("config").beginObject();
+            out.name("nLayer").value(config.nLayer());
+            out.name("nEmbd").value(config.nEmbd());
+            out.name("nHead").value(config.nHead());
+            out.name("blockSize").value(config.blockSize());
+            out.endObject();
+            out.name("vocabSize").value(checkpoint.tokenizer().vocabSize());
+            out.name("learningRate").value(training.optimizer().learningRate());
+            out.name("step").value(steps);
+            out.name("totalSteps").value(training.trainer().totalSteps());
+            out.name("losses").beginArray();
+            for (double loss : losses) {
+                out.value(loss);
+            }
+            out.endArray();
+            out.endObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return text.toString();
+    }
+
+    /** The session's engine, unless the checkpoint holds a model the array engine does not compute. */
+    private static Engine engineFor(Checkpoint checkpoint, Settings current) {
+        return checkpoint.architecture() == Architecture.GPT ? current.engine() : Engine.VALUE;
     }
 
     /** Refuses a checkpoint the simulator cannot train live, or whose vocabulary misses dataset characters. */
-    private static void checkLoadable(String name, Checkpoint checkpoint, Settings current) {
-        if (checkpoint.architecture() != Architecture.GPT) {
-            throw ApiException.badRequest("cannot load \"" + name + "\": it holds a " + checkpoint.architecture().id()
-                    + " model, and the simulator trains the GPT (sample it with 'microgpt generate --model DIR')");
-        }
+    private static void checkLoadable(String name, Checkpoint checkpoint, Settings current, Engine engine) {
         GptConfig c = checkpoint.config();
         int vocabSize = checkpoint.tokenizer().vocabSize();
         if (vocabSize - 1 > Limits.MAX_VOCAB) {
             throw ApiException.badRequest("cannot load \"" + name + "\": its vocabulary has " + (vocabSize - 1)
                     + " characters; the simulator takes at most " + Limits.MAX_VOCAB);
         }
-        Limits.Model limits = Limits.of(current.engine());
+        Limits.Model limits = Limits.of(checkpoint.architecture(), engine);
         try {
             limits.check(c, vocabSize);
         } catch (ApiException e) {
-            throw ApiException.badRequest("cannot load \"" + name + "\": its model (layers " + c.nLayer()
-                    + ", embedding size " + c.nEmbd() + ", heads " + c.nHead() + ", block size " + c.blockSize()
-                    + ") is outside what the simulator trains live with the " + current.engine().id() + " engine ("
-                    + limits.ranges() + "): " + e.getMessage());
+            throw ApiException.badRequest("cannot load \"" + name + "\": its " + checkpoint.architecture().id()
+                    + " model (layers " + c.nLayer() + ", embedding size " + c.nEmbd() + ", heads " + c.nHead()
+                    + ", block size " + c.blockSize() + ") is outside what the simulator trains live with the "
+                    + engine.id() + " engine (" + limits.ranges() + "): " + e.getMessage());
         }
         Set<Integer> known = new HashSet<>();
         checkpoint.tokenizer().characters().codePoints().forEach(known::add);

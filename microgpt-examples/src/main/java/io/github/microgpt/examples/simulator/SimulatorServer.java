@@ -60,12 +60,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *       losses, log, samples</td></tr>
  *   <tr><td>{@code GET /api/weights[?matrix=NAME]}</td><td></td><td>every weight (or one matrix's)
  *       and its gradient</td></tr>
+ *   <tr><td>{@code GET /api/loss-curve?name=NAME}</td><td></td><td>a saved run's loss of every
+ *       step, for the loss chart's overlay</td></tr>
  *   <tr><td>{@code GET /api/events}</td><td></td><td>Server-Sent Events {@code state} and
  *       {@code weights}</td></tr>
  *   <tr><td>{@code POST /api/step}</td><td>{@code {mode?, numSteps?}}</td><td>Step Fwd</td></tr>
  *   <tr><td>{@code POST /api/run}</td><td>{@code {mode?, numSteps?}}</td><td>Run</td></tr>
  *   <tr><td>{@code POST /api/stop}</td><td></td><td>Stop</td></tr>
- *   <tr><td>{@code POST /api/reset}</td><td>{@code {numSteps?, engine?, config?, dataset?}}</td><td>Reset</td></tr>
+ *   <tr><td>{@code POST /api/reset}</td><td>{@code {numSteps?, model?, engine?, config?, dataset?}}</td><td>Reset;
+ *       {@code model} is {@code bigram}, {@code mlp}, {@code attention} or {@code gpt}</td></tr>
  *   <tr><td>{@code POST /api/gen-step}</td><td>{@code {temperature}}</td><td>Gen Step</td></tr>
  *   <tr><td>{@code POST /api/generate}</td><td>{@code {temperature, count?}}</td><td>Generate</td></tr>
  *   <tr><td>{@code GET /api/checkpoints}</td><td></td><td>the saved models: {@code {directory,
@@ -308,7 +311,11 @@ public final class SimulatorServer implements AutoCloseable {
             }
             case "/api/weights" -> {
                 requireMethod(method, "GET");
-                json(response, callback, 200, session.snapshot().weightsJson(matrixParameter(request), false));
+                json(response, callback, 200, session.snapshot().weightsJson(queryParameter(request, "matrix"), false));
+            }
+            case "/api/loss-curve" -> {
+                requireMethod(method, "GET");
+                json(response, callback, 200, commands.lossCurve(queryParameter(request, "name")));
             }
             case "/api/events" -> {
                 requireMethod(method, "GET");
@@ -424,22 +431,24 @@ public final class SimulatorServer implements AutoCloseable {
         }
     }
 
-    private static String matrixParameter(Request request) {
+    /** The value of the one query parameter an endpoint takes, or {@code null} if the query is empty. */
+    private static String queryParameter(Request request, String expected) {
         String query = request.getHttpURI().getQuery();
         if (query == null || query.isEmpty()) {
             return null;
         }
-        String matrix = null;
+        String found = null;
         for (String pair : query.split("&")) {
             int eq = pair.indexOf('=');
             String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
             String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            if (!key.equals("matrix") || matrix != null) {
-                throw ApiException.badRequest("the only query parameter is one \"matrix\", got \"" + key + "\"");
+            if (!key.equals(expected) || found != null) {
+                throw ApiException.badRequest("the only query parameter is one \"" + expected + "\", got \"" + key
+                        + "\"");
             }
-            matrix = value;
+            found = value;
         }
-        return matrix;
+        return found;
     }
 
     private static byte[] readResource(String file) throws IOException {

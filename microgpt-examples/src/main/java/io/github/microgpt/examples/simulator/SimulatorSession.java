@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.simulator;
 
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.text.Documents;
@@ -85,7 +86,7 @@ final class SimulatorSession implements AutoCloseable {
                      Supplier<List<String>> embeddedNames, CheckpointStore checkpoints) {
         this.embeddedNames = embeddedNames;
         this.checkpoints = checkpoints;
-        Settings initial = new Settings(Commands.checkDocuments(documents), source, name, Engine.VALUE,
+        Settings initial = new Settings(Commands.checkDocuments(documents), source, name, Architecture.GPT, Engine.VALUE,
                 GptConfig.defaults(),
                 Settings.DEFAULT_LEARNING_RATE, seed, Settings.DEFAULT_NUM_STEPS);
         lock.lock();

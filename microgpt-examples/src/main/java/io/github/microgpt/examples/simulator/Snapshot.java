@@ -103,8 +103,10 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
             out.endArray();
             out.name("bos").value(vocab.size() - 1);
             GptConfig config = settings.config();
+            out.name("model").value(settings.architecture().id());
             out.name("engine").value(settings.engine().id());
             out.name("config").beginObject();
+            out.name("model").value(settings.architecture().id());
             out.name("engine").value(settings.engine().id());
             out.name("nLayer").value(config.nLayer());
             out.name("nEmbd").value(config.nEmbd());

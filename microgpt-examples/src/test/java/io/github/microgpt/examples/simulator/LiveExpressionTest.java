@@ -102,7 +102,8 @@ class LiveExpressionTest {
             vocab.add(String.valueOf((char) ('a' + i)));
         }
         vocab.add("<BOS>");
-        Settings settings = new Settings(List.of("abc"), "text", "test", Engine.VALUE, model.config(), 0.01, 1, 10);
+        Settings settings = new Settings(List.of("abc"), "text", "test", Architecture.of(model), Engine.VALUE,
+                model.config(), 0.01, 1, 10);
         Overlay overlay = new Overlay(false, 1, false, CONTEXT.length - 1, CONTEXT, CONTEXT[CONTEXT.length - 1], TARGET,
                 TARGET, "cebd", 1.0, new double[VOCAB], Double.NaN, 0, null, false);
         return new Snapshot(1, 1, 1, settings, List.of("abc"), vocab, model.numParameters(), 1, 10, false, 0, overlay,

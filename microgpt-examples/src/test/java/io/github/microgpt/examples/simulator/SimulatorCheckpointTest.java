@@ -16,6 +16,7 @@ import io.github.microgpt.examples.cli.MicrogptCommand;
 import io.github.microgpt.model.BigramModel;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.MlpModel;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
@@ -190,19 +191,26 @@ class SimulatorCheckpointTest {
         JsonObject before = api.state();
         double[] weights = weights();
         assertError(api.post("api/load", "{\"name\": \"deep\"}"), 400,
-                "cannot load \"deep\": its model (layers 5, embedding size 4, heads 1, block size 4) is outside");
+                "cannot load \"deep\": its gpt model (layers 5, embedding size 4, heads 1, block size 4) is outside");
         assertUnchanged(before, weights);
     }
 
     @Test
-    void aModelOfTheProgressionOtherThanTheGptIsRefused() throws IOException {
+    void aModelOfTheProgressionIsCheckedAgainstItsOwnLimits() throws IOException {
+        // The dataset's characters must be the model's: a bigram table over two letters cannot train on the names.
         Tokenizer tokenizer = Tokenizer.ofCharacters("ab");
         Checkpoint.save(checkpoints.resolve("bigram"), BigramModel.create(new GptConfig(1, 4, 1, 4, 0.08),
                 tokenizer.vocabSize(), new PythonRandom(1)), tokenizer);
         JsonObject before = api.state();
         double[] weights = weights();
         assertError(api.post("api/load", "{\"name\": \"bigram\"}"), 400,
-                "cannot load \"bigram\": it holds a bigram model, and the simulator trains the GPT");
+                "cannot load \"bigram\": the current dataset (names.txt) has 24 characters that the model has no token for");
+        Tokenizer letters = Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz");
+        Checkpoint.save(checkpoints.resolve("wide-mlp"), MlpModel.create(new GptConfig(1, 64, 4, 32, 0.08),
+                letters.vocabSize(), new PythonRandom(1)), letters);
+        assertError(api.post("api/load", "{\"name\": \"wide-mlp\"}"), 400,
+                "cannot load \"wide-mlp\": its mlp model (layers 1, embedding size 64, heads 4, block size 32) is outside"
+                        + " what the simulator trains live with the value engine");
         assertUnchanged(before, weights);
     }
 

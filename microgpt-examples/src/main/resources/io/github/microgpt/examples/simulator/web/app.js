@@ -22,7 +22,49 @@ const view = {
   weightsQueued: false,
   fetchingFull: false,
   logFollows: true,     // the log keeps its newest line in view unless the person scrolls up
+  savedCurve: null,     // a saved run drawn beside the live one: {name, losses, model, step}
 };
+
+/**
+ * The models of the progression: the configuration fields each one uses, whether it has
+ * attention, and what the page says about it.
+ */
+const MODELS = {
+  bigram: {
+    title: "bigram: logits = table[token]",
+    uses: ["cfg-block"],
+    attention: false,
+    note: "Bigram: one row of a V × V table of logits per current token. It uses only the block size (the"
+      + " longest document it reads); layers, embedding size and heads do not apply.",
+    noAttention: "The bigram model has no attention: it predicts the next token from the current token alone,"
+      + " by reading one row of its table.",
+  },
+  mlp: {
+    title: "MLP: embeddings of the last 3 tokens → hidden layer → logits",
+    uses: ["cfg-embd", "cfg-block"],
+    attention: false,
+    note: "MLP: the embeddings of the last 3 tokens, one hidden layer of 4 × embedding size tanh units, and"
+      + " lm_head. It uses the embedding size and the block size; layers and heads do not apply.",
+    noAttention: "The MLP has no attention: it always reads the same window, the last 3 tokens, with fixed"
+      + " weights for each place in the window. The attention model learns where to look.",
+  },
+  attention: {
+    title: "attention only: embeddings + attention layers → logits, no MLP",
+    uses: ["cfg-layers", "cfg-embd", "cfg-heads", "cfg-block"],
+    attention: true,
+    note: "Attention only: the GPT without its MLP. Every field applies.",
+  },
+  gpt: {
+    title: "GPT: attention and MLP in every layer",
+    uses: ["cfg-layers", "cfg-embd", "cfg-heads", "cfg-block"],
+    attention: true,
+    note: "GPT: microgpt.py's model. Every field applies, and the array engine can compute it.",
+  },
+};
+
+function modelOf(s) {
+  return MODELS[s.model] || MODELS.gpt;
+}
 
 // ------------------------------------------------------------------ talking to the server
 
@@ -159,9 +201,12 @@ async function reset() {
     dataset.text = text;
     dataset.name = $("dataset-text").dataset.fileName || "pasted text";
   }
+  const model = $("cfg-model").value;
   const body = {
     numSteps: numSteps(),
-    engine: $("cfg-engine").value,
+    model,
+    // The array engine computes only the GPT; the other models are made of Values.
+    engine: model === "gpt" ? $("cfg-engine").value : "value",
     config: {
       nLayer: $("cfg-layers").value.trim(),
       nEmbd: $("cfg-embd").value.trim(),
@@ -178,6 +223,21 @@ async function reset() {
     document.querySelector('input[name="dataset"][value="current"]').checked = true;
   }
 }
+
+/** Greys out the fields and the engine the chosen model does not use, and says why. */
+function updateModelFields() {
+  const model = $("cfg-model").value;
+  const info = MODELS[model];
+  for (const id of ["cfg-layers", "cfg-embd", "cfg-heads", "cfg-block"]) {
+    const used = info.uses.includes(id);
+    $(id).disabled = !used;
+    $(id).title = used ? "" : "the " + model + " model does not use this";
+  }
+  $("cfg-engine").disabled = model !== "gpt";
+  if (model !== "gpt") $("cfg-engine").value = "value";
+  $("model-note").textContent = info.note;
+}
+$("cfg-model").addEventListener("change", updateModelFields);
 
 $("dataset-text").addEventListener("input", () => {
   document.querySelector('input[name="dataset"][value="text"]').checked = true;
@@ -240,6 +300,13 @@ async function refreshCheckpoints() {
   list.replaceChildren(...options);
   if (data.checkpoints.some(c => c.name === chosen)) list.value = chosen;
   list.dataset.count = String(data.checkpoints.length);
+  // The loss chart's list: the saved runs whose curve can be drawn beside the live one.
+  const runs = $("overlay-run");
+  const run = runs.value;
+  runs.replaceChildren(new Option("choose a saved model…", ""), ...data.checkpoints
+    .map(c => new Option(c.name + (c.step != null ? " · " + c.step + " steps" : ""), c.name)));
+  if (data.checkpoints.some(c => c.name === run)) runs.value = run;
+  runs.dataset.count = String(data.checkpoints.length);
   $("ckpt-dir").textContent = "Saved in " + data.directory + (data.truncated ? " (only the first ones are listed)" : "");
 }
 
@@ -255,6 +322,42 @@ $("btn-save").addEventListener("click", async () => {
 $("btn-load").addEventListener("click", async () => {
   if (await post("/api/load", { name: checkpointName() })) view.filledEpoch = -1;
 });
+
+// ------------------------------------------------------------------ a saved run beside the live one
+
+$("btn-overlay").addEventListener("click", async () => {
+  const name = $("overlay-run").value;
+  if (!name) {
+    showError("Choose a saved model to draw its loss curve beside the live one (Save model keeps one).");
+    return;
+  }
+  let response, data = null;
+  try {
+    response = await fetch("/api/loss-curve?name=" + encodeURIComponent(name));
+    data = await response.json();
+  } catch (e) {
+    showError("The loss curve of \u201c" + name + "\u201d cannot be read (" + e.message + ").");
+    return;
+  }
+  if (!response.ok) {
+    showError(data && data.error ? data.error : "The server answered HTTP " + response.status + ".");
+    return;
+  }
+  hideError();
+  view.savedCurve = data;
+  showSavedCurve();
+});
+$("btn-unoverlay").addEventListener("click", () => {
+  view.savedCurve = null;
+  showSavedCurve();
+});
+
+function showSavedCurve() {
+  const c = view.savedCurve;
+  $("legend-saved").hidden = !c;
+  $("saved-name").textContent = c ? "saved: " + c.name + " (" + c.model + ", " + c.step + " steps)" : "";
+  if (view.state) render();
+}
 
 // ------------------------------------------------------------------ rendering the state
 
@@ -297,7 +400,7 @@ function render() {
   $("baseline-text").textContent = "−log(1/" + s.stats.vocabSize + ") = " + s.baseline.toFixed(3);
 
   renderOverlay(s);
-  Charts.loss($("loss-canvas"), view.losses, s.baseline, s.totalSteps);
+  Charts.loss($("loss-canvas"), view.losses, s.baseline, s.totalSteps, view.savedCurve);
   renderAttention(s);
   renderDistribution(s);
   renderLog(s);
@@ -307,6 +410,7 @@ function render() {
 function fillSettings(s) {
   view.filledEpoch = s.epoch;
   if (document.activeElement !== $("num-steps")) $("num-steps").value = s.config.numSteps;
+  $("cfg-model").value = s.model;
   $("cfg-engine").value = s.engine;
   $("cfg-layers").value = s.config.nLayer;
   $("cfg-embd").value = s.config.nEmbd;
@@ -314,6 +418,7 @@ function fillSettings(s) {
   $("cfg-block").value = s.config.blockSize;
   $("cfg-lr").value = s.config.learningRate;
   $("cfg-seed").value = s.config.seed;
+  updateModelFields();
 }
 
 function renderOverlay(s) {
@@ -367,10 +472,13 @@ function el(name, attributes, text) {
 
 function renderDiagram(s) {
   const svg = $("diagram");
-  const key = s.config.nLayer + "/" + s.config.nHead;
+  const key = s.model + "/" + s.config.nLayer + "/" + s.config.nHead;
   if (key !== view.diagramKey) {
     view.diagramKey = key;
-    buildDiagram(svg, s.config);
+    buildDiagram(svg, s.config, s.model);
+    svg.dataset.model = s.model;
+    svg.setAttribute("aria-label", "the architecture of the " + s.model + " model");
+    $("arch-caption").textContent = "· " + modelOf(s).title;
   }
   const o = s.overlay;
   const generation = o && o.mode === "generation";
@@ -381,7 +489,7 @@ function renderDiagram(s) {
   }
   const quote = id => id === s.bos ? "BOS" : "\u201c" + tokenText(id) + "\u201d";
   show("tag-in", quote(o.inputToken) + " = " + o.inputToken);
-  show("tag-pos", "posId " + o.posId);
+  show("tag-pos", "posId " + o.posId + (s.model === "bigram" || s.model === "mlp" ? " (not read)" : ""));
   const out = svg.querySelector("#tag-out");
   out.setAttribute("class", "tag " + (generation ? "gen" : "out"));
   out.textContent = (generation ? "drew " : "target ") + quote(o.outputToken) + " = " + o.outputToken;
@@ -390,58 +498,108 @@ function renderDiagram(s) {
   show("tag-out2", "p = " + (p == null ? "–" : p.toFixed(3)));
 }
 
-function buildDiagram(svg, config) {
+/** Draws the blocks of the chosen model of the progression, with the tags the overlay fills in. */
+function buildDiagram(svg, config, model) {
   svg.replaceChildren();
   const defs = el("defs");
   const marker = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" });
   marker.appendChild(el("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#8b95b2" }));
   defs.appendChild(marker);
   svg.appendChild(defs);
+  const drawing = (DIAGRAMS[model] || DIAGRAMS.gpt)(config);
+  for (const [x, y, width, height, label, labelX, labelY] of drawing.groups) {
+    svg.appendChild(el("rect", { class: "group", x, y, width, height }));
+    if (label) svg.appendChild(el("text", { class: "group-label", x: labelX ?? x + 10, y: labelY ?? y + 16 }, label));
+  }
+  for (const d of drawing.edges) svg.appendChild(el("path", { class: "edge", d }));
+  for (const d of drawing.residuals || []) svg.appendChild(el("path", { class: "edge residual", d }));
+  for (const [text, x, y] of drawing.notes || []) svg.appendChild(el("text", { class: "group-label", x, y }, text));
+  for (const [label, x, y, w, h, kind] of drawing.nodes) {
+    const g = el("g", { class: "node " + kind });
+    g.appendChild(el("rect", { x, y, width: w, height: h, rx: 7 }));
+    g.appendChild(el("text", { x: x + w / 2, y: y + h / 2 }, label));
+    svg.appendChild(g);
+  }
+  const t = drawing.tags;
+  svg.appendChild(el("text", { id: "tag-in", class: "tag in", x: t.in[0], y: t.in[1], "text-anchor": "middle" }, ""));
+  svg.appendChild(el("text", { id: "tag-pos", class: "tag in", x: t.pos[0], y: t.pos[1], "text-anchor": t.pos[2] || "middle" }, ""));
+  svg.appendChild(el("text", { id: "tag-out", class: "tag out", x: 993, y: t.out[0], "text-anchor": "end" }, ""));
+  svg.appendChild(el("text", { id: "tag-out2", class: "tag out", x: 993, y: t.out[1], "text-anchor": "end" }, ""));
+}
 
+/** The GPT and the attention-only model share the embeddings, the attention block and lm_head. */
+function transformerDiagram(config, withMlp) {
   const layers = config.nLayer === 1 ? "LAYER 0" : "LAYERS 0–" + (config.nLayer - 1) + "  (× " + config.nLayer + ", one after another)";
-  svg.appendChild(el("rect", { class: "group", x: 452, y: 14, width: 385, height: 236 }));
-  svg.appendChild(el("text", { class: "group-label", x: 462, y: 30 }, layers));
-  svg.appendChild(el("rect", { class: "group", x: 462, y: 40, width: 365, height: 88 }));
-  svg.appendChild(el("text", { class: "group-label", x: 472, y: 56 }, "ATTENTION"));
-  svg.appendChild(el("rect", { class: "group", x: 462, y: 142, width: 365, height: 98 }));
-  svg.appendChild(el("text", { class: "group-label", x: 472, y: 158 }, "FEED FORWARD (MLP)"));
-
+  const groups = [
+    [452, 14, 385, withMlp ? 236 : 140, layers],
+    [462, 40, 365, 88, "ATTENTION"],
+  ];
   const edges = [
     "M110 67 L140 67", "M110 187 L140 187",
     "M210 67 L236 67 L236 112 L242 112", "M210 187 L236 187 L236 122 L242 122",
     "M332 117 L350 117", "M436 117 L448 117 L448 88 L472 88",
     "M528 88 L546 88", "M612 88 L630 88", "M712 88 L728 88",
-    "M757 103 L757 134 L501 134 L501 172",
-    "M528 187 L546 187", "M612 187 L630 187", "M712 187 L728 187",
-    "M786 187 L845 187 L845 122 L853 122", "M917 117 L933 117",
+    "M917 117 L933 117",
   ];
-  for (const d of edges) svg.appendChild(el("path", { class: "edge", d }));
   // The residual connections: each block's input is added back to its output.
-  svg.appendChild(el("path", { class: "edge residual", d: "M456 100 L456 112 L800 112 L800 98" }));
-  svg.appendChild(el("path", { class: "edge residual", d: "M470 205 L470 226 L800 226 L800 200" }));
-  svg.appendChild(el("text", { class: "group-label", x: 740, y: 238 }, "+ residual"));
-
+  const residuals = ["M456 100 L456 112 L800 112 L800 98"];
   const nodes = [
     ["token_id", 20, 50, 90, 34, "input"], ["pos_id", 20, 170, 90, 34, "input"],
     ["Wte", 140, 50, 70, 34, "weight"], ["Wpe", 140, 170, 70, 34, "weight"],
     ["Sum (Add)", 242, 100, 90, 34, "op"], ["RMSNorm", 350, 100, 86, 34, "op"],
     ["RMS", 472, 73, 56, 30, "op"], ["Q, K, V", 546, 73, 66, 30, "weight"],
     [config.nHead + "h-Attn", 630, 73, 82, 30, "op"], ["out", 728, 73, 58, 30, "weight"],
-    ["RMS", 472, 172, 56, 30, "op"], ["FC 4d", 546, 172, 66, 30, "weight"],
-    ["ReLU", 630, 172, 82, 30, "op"], ["FC d", 728, 172, 58, 30, "weight"],
     ["lm_head", 853, 100, 64, 34, "weight"], ["Logits", 933, 100, 60, 34, "out"],
   ];
-  for (const [label, x, y, w, h, kind] of nodes) {
-    const g = el("g", { class: "node " + kind });
-    g.appendChild(el("rect", { x, y, width: w, height: h, rx: 7 }));
-    g.appendChild(el("text", { x: x + w / 2, y: y + h / 2 }, label));
-    svg.appendChild(g);
+  let notes;
+  if (withMlp) {
+    groups.push([462, 142, 365, 98, "FEED FORWARD (MLP)"]);
+    edges.push("M757 103 L757 134 L501 134 L501 172", "M528 187 L546 187", "M612 187 L630 187",
+      "M712 187 L728 187", "M786 187 L845 187 L845 122 L853 122");
+    residuals.push("M470 205 L470 226 L800 226 L800 200");
+    nodes.push(["RMS", 472, 172, 56, 30, "op"], ["FC 4d", 546, 172, 66, 30, "weight"],
+      ["ReLU", 630, 172, 82, 30, "op"], ["FC d", 728, 172, 58, 30, "weight"]);
+    notes = [["+ residual", 740, 238]];
+  } else {
+    edges.push("M786 88 L845 88 L845 112 L853 112");
+    notes = [["+ residual", 740, 146], ["no MLP: attention output goes straight to lm_head", 462, 178]];
   }
-  svg.appendChild(el("text", { id: "tag-in", class: "tag in", x: 65, y: 38, "text-anchor": "middle" }, ""));
-  svg.appendChild(el("text", { id: "tag-pos", class: "tag in", x: 65, y: 222, "text-anchor": "middle" }, ""));
-  svg.appendChild(el("text", { id: "tag-out", class: "tag out", x: 993, y: 84, "text-anchor": "end" }, ""));
-  svg.appendChild(el("text", { id: "tag-out2", class: "tag out", x: 993, y: 152, "text-anchor": "end" }, ""));
+  return { groups, edges, residuals, notes, nodes, tags: { in: [65, 38], pos: [65, 222], out: [84, 152] } };
 }
+
+const DIAGRAMS = {
+  bigram: () => ({
+    groups: [[220, 60, 500, 120, "BIGRAM: ONE TABLE OF V × V LOGITS"]],
+    edges: ["M110 117 L260 117", "M700 117 L933 117"],
+    notes: [["the next token depends on the current token only; the position is not read", 230, 166]],
+    nodes: [
+      ["token_id", 20, 100, 90, 34, "input"], ["pos_id", 20, 190, 90, 34, "input unused"],
+      ["table[token_id]: one row of logits", 260, 100, 440, 34, "weight"],
+      ["Logits", 933, 100, 60, 34, "out"],
+    ],
+    tags: { in: [65, 88], pos: [120, 212, "start"], out: [84, 152] },
+  }),
+  mlp: () => ({
+    groups: [[372, 55, 298, 76, "HIDDEN LAYER (4d UNITS)"]],
+    edges: [
+      "M110 45 L140 45", "M110 100 L140 100", "M110 165 L140 165",
+      "M204 45 L222 45 L222 93 L240 93", "M204 100 L240 100", "M204 165 L222 165 L222 107 L240 107",
+      "M336 100 L390 100", "M530 100 L560 100", "M650 100 L853 100", "M917 100 L933 100",
+    ],
+    notes: [["window: the last 3 tokens (BOS repeats before the start)", 240, 160]],
+    nodes: [
+      ["token t−2", 20, 30, 90, 30, "input"], ["token t−1", 20, 85, 90, 30, "input"],
+      ["token_id", 20, 150, 90, 30, "input"], ["pos_id", 20, 215, 90, 30, "input unused"],
+      ["Wte", 140, 30, 64, 30, "weight"], ["Wte", 140, 85, 64, 30, "weight"], ["Wte", 140, 150, 64, 30, "weight"],
+      ["Concat 3d", 240, 85, 96, 30, "op"],
+      ["FC 4d", 390, 85, 140, 30, "weight"], ["tanh", 560, 85, 90, 30, "op"],
+      ["lm_head", 853, 83, 64, 34, "weight"], ["Logits", 933, 83, 60, 34, "out"],
+    ],
+    tags: { in: [65, 143], pos: [120, 234, "start"], out: [67, 135] },
+  }),
+  attention: config => transformerDiagram(config, false),
+  gpt: config => transformerDiagram(config, true),
+};
 
 function flashDiagram() {
   for (const node of $("diagram").querySelectorAll(".node")) {
@@ -460,6 +618,16 @@ $("diagram").addEventListener("animationend", event => {
 function renderAttention(s) {
   const grid = $("attn-grid");
   const o = s.overlay;
+  const info = modelOf(s);
+  $("h-attn").parentElement.classList.toggle("inapplicable", !info.attention);
+  $("attn-note").hidden = info.attention;
+  $("attn-note").textContent = info.attention ? "" : info.noAttention;
+  if (!info.attention) {
+    grid.replaceChildren();
+    $("attn-caption").textContent = "(not in the " + s.model + " model)";
+    $("attn-layer-row").hidden = true;
+    return;
+  }
   const layerSelect = $("attn-layer");
   if (layerSelect.options.length !== s.config.nLayer) {
     layerSelect.replaceChildren(...Array.from({ length: s.config.nLayer }, (_, i) => new Option(String(i), String(i))));
@@ -581,7 +749,7 @@ function renderWeights() {
   if (!w) return;
   const matrices = selectedMatrices();
   const total = matrices.reduce((sum, m) => sum + m.rows * m.cols, 0);
-  $("weights-count").textContent = total.toLocaleString("en-US") + " parameters" + ($("weights-filter").value ? "" : " in " + matrices.length + " matrices")
+  $("weights-count").textContent = total.toLocaleString("en-US") + " parameters" + ($("weights-filter").value ? "" : " in " + matrices.length + (matrices.length === 1 ? " matrix" : " matrices"))
     + " · step " + w.step;
   $("weights-spacer").style.height = total * ROW_HEIGHT + "px";
   const scroll = $("weights-scroll");
@@ -633,3 +801,4 @@ window.addEventListener("resize", () => { if (view.state) render(); renderWeight
 
 fetchFullState();
 connect();
+refreshCheckpoints();

@@ -29,20 +29,78 @@ const Charts = (() => {
     return 10 * power;
   }
 
+  /** The colour of a saved run's curve drawn beside the live one. */
+  const SAVED = "#9333ea";
+  const SAVED_RAW = "rgba(147, 51, 234, 0.28)";
+
+  /** The smoothing of a curve of n steps: an exponential moving average's beta. */
+  function smoothing(n) {
+    return n < 50 ? 0.8 : n < 500 ? 0.95 : 0.99;
+  }
+
+  /**
+   * Draws one run's losses: every step (thin, or each pixel column's min and max when there are
+   * more steps than pixels) and the moving average with bias correction (thick). Returns the last
+   * smoothed value.
+   */
+  function curve(ctx, losses, x, y, w, rawColour, smoothColour, smoothWidth) {
+    const n = losses.length;
+    ctx.strokeStyle = rawColour;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    const perPixel = n / w;
+    if (perPixel <= 1.5) {
+      losses.forEach((l, i) => { if (l != null) (i === 0 ? ctx.moveTo : ctx.lineTo).call(ctx, x(i + 1), y(l)); });
+    } else {
+      const columns = Math.ceil(w);
+      for (let c = 0; c < columns; c++) {
+        const from = Math.floor(c * perPixel), to = Math.min(n, Math.floor((c + 1) * perPixel));
+        let lo = Infinity, hi = -Infinity;
+        for (let i = from; i < to; i++) { const l = losses[i]; if (l != null) { lo = Math.min(lo, l); hi = Math.max(hi, l); } }
+        if (lo === Infinity) continue;
+        const px = x(from + 1);
+        ctx.moveTo(px, y(lo)); ctx.lineTo(px, y(hi) - 0.5);
+      }
+    }
+    ctx.stroke();
+
+    // Smoothed: an exponential moving average, corrected for starting at 0 (as Adam's moments are).
+    const beta = smoothing(n);
+    ctx.strokeStyle = smoothColour;
+    ctx.lineWidth = smoothWidth;
+    ctx.beginPath();
+    let avg = 0, k = 0, last = null;
+    const stride = Math.max(1, Math.floor(n / (w * 2)));
+    for (let i = 0; i < n; i++) {
+      const l = losses[i];
+      if (l == null) continue;
+      avg = beta * avg + (1 - beta) * l;
+      k++;
+      last = avg / (1 - Math.pow(beta, k));
+      if (i % stride === 0 || i === n - 1) (k === 1 ? ctx.moveTo : ctx.lineTo).call(ctx, x(i + 1), y(last));
+    }
+    ctx.stroke();
+    return last;
+  }
+
   /**
    * The loss curve: every step's loss (thin), an exponential moving average with bias correction
-   * (thick), and the loss of a uniform guess, log(vocab), dashed.
+   * (thick), and the loss of a uniform guess, log(vocab), dashed. With saved = {name, losses}, a
+   * saved run's curve is drawn beside the live one, in purple.
    */
-  function loss(canvas, losses, baseline, totalSteps) {
+  function loss(canvas, losses, baseline, totalSteps, saved) {
     const { ctx, width, height } = prepare(canvas, null, 230);
     const pad = { left: 44, right: 14, top: 12, bottom: 26 };
     const w = width - pad.left - pad.right;
     const h = height - pad.top - pad.bottom;
     const n = losses.length;
-    // The x axis grows with the run (so that a long run is readable from its first steps) up to Num steps.
-    const xMax = Math.max(2, Math.min(totalSteps || 1, Math.max(100, Math.ceil(n * 1.25))), n);
+    const savedLosses = saved ? saved.losses : [];
+    // The x axis grows with the run (so that a long run is readable from its first steps) up to
+    // Num steps, and holds the whole saved run.
+    const xMax = Math.max(2, Math.min(totalSteps || 1, Math.max(100, Math.ceil(n * 1.25))), n, savedLosses.length);
     let yMax = baseline * 1.25;
     for (const l of losses) if (l != null && l > yMax) yMax = l;
+    for (const l of savedLosses) if (l != null && l > yMax) yMax = l;
     yMax = Math.min(yMax, baseline * 2.2);
     const x = step => pad.left + (step - 1) / (xMax - 1) * w;
     const y = value => pad.top + h - Math.min(value, yMax) / yMax * h;
@@ -83,6 +141,19 @@ const Charts = (() => {
       ctx.fillText(note, pad.left + 8, y(baseline) - 4);
     };
 
+    canvas.dataset.savedPoints = String(savedLosses.length);
+    if (savedLosses.length > 0) {
+      const lastSaved = curve(ctx, savedLosses, x, y, w, SAVED_RAW, SAVED, 1.8);
+      if (lastSaved != null) {
+        ctx.fillStyle = SAVED;
+        ctx.beginPath(); ctx.arc(x(savedLosses.length), y(lastSaved), 3, 0, Math.PI * 2); ctx.fill();
+        ctx.font = MONO;
+        ctx.textAlign = "right";
+        ctx.textBaseline = "top";
+        ctx.fillText(saved.name + " " + lastSaved.toFixed(3), x(savedLosses.length) - 6, y(lastSaved) + 4);
+      }
+    }
+
     if (n === 0) {
       ctx.fillStyle = "#9aa2b5";
       ctx.textAlign = "center";
@@ -93,42 +164,8 @@ const Charts = (() => {
       return;
     }
 
-    // Per-step losses; with more steps than pixels, draw each pixel column's min and max.
-    ctx.strokeStyle = "#b7c2e6";
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    const perPixel = n / w;
-    if (perPixel <= 1.5) {
-      losses.forEach((l, i) => { if (l != null) (i === 0 ? ctx.moveTo : ctx.lineTo).call(ctx, x(i + 1), y(l)); });
-    } else {
-      const columns = Math.ceil(w);
-      for (let c = 0; c < columns; c++) {
-        const from = Math.floor(c * perPixel), to = Math.min(n, Math.floor((c + 1) * perPixel));
-        let lo = Infinity, hi = -Infinity;
-        for (let i = from; i < to; i++) { const l = losses[i]; if (l != null) { lo = Math.min(lo, l); hi = Math.max(hi, l); } }
-        if (lo === Infinity) continue;
-        const px = x(from + 1);
-        ctx.moveTo(px, y(lo)); ctx.lineTo(px, y(hi) - 0.5);
-      }
-    }
-    ctx.stroke();
-
-    // Smoothed: an exponential moving average, corrected for starting at 0 (as Adam's moments are).
-    const beta = n < 50 ? 0.8 : n < 500 ? 0.95 : 0.99;
-    ctx.strokeStyle = "#3454d1";
-    ctx.lineWidth = 2.4;
-    ctx.beginPath();
-    let avg = 0, k = 0, last = null;
-    const stride = Math.max(1, Math.floor(n / (w * 2)));
-    for (let i = 0; i < n; i++) {
-      const l = losses[i];
-      if (l == null) continue;
-      avg = beta * avg + (1 - beta) * l;
-      k++;
-      last = avg / (1 - Math.pow(beta, k));
-      if (i % stride === 0 || i === n - 1) (k === 1 ? ctx.moveTo : ctx.lineTo).call(ctx, x(i + 1), y(last));
-    }
-    ctx.stroke();
+    // The live run: per-step losses (with more steps than pixels, each column's min and max) and smoothed.
+    const last = curve(ctx, losses, x, y, w, "#b7c2e6", "#3454d1", 2.4);
     if (last != null) {
       ctx.fillStyle = "#3454d1";
       ctx.beginPath(); ctx.arc(x(n), y(last), 3.5, 0, Math.PI * 2); ctx.fill();
