@@ -26,6 +26,20 @@ public interface ParameterRows {
     double[][] gradRows();
 
     /**
+     * Runs {@code task} over {@code [0, count)} cut into contiguous ranges, each index in exactly
+     * one range, on the threads the model was given for its steps (ranges may run at the same
+     * time, so they must write disjoint data). This lets the optimizer's element-wise update use
+     * the model's threads. By default one range, on the calling thread.
+     *
+     * @param count the number of iterations
+     * @param grain the fewest iterations worth a range of their own
+     * @param task the loop body
+     */
+    default void forRanges(int count, int grain, RangeTask task) {
+        task.run(0, count);
+    }
+
+    /**
      * Copies rows end to end into one flat array, in row order: the flat view of a model's
      * parameters.
      *

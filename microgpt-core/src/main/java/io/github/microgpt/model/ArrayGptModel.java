@@ -270,6 +270,12 @@ public final class ArrayGptModel implements LanguageModel {
         ModelChecks.threads(threads);
         if (threads != workers.threads()) {
             workers = threads == 1 ? SINGLE_THREAD : new Workers(threads);
+            // The optimizer's update runs on the same threads (element-wise, so exact for any count).
+            if (f32 != null) {
+                f32.parameters().useWorkers(workers);
+            } else {
+                parameters.useWorkers(workers);
+            }
         }
         return this;
     }

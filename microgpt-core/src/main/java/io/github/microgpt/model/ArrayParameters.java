@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.ParameterRows;
 import java.util.List;
 
@@ -27,6 +28,8 @@ final class ArrayParameters implements Parameters, ParameterRows {
     /** For each matrix, the index of its first row in {@link #values}. */
     private final int[] firstRow;
     private final int size;
+    /** The threads of the model's steps, lent to the optimizer's update ({@link #forRanges}). */
+    private Workers workers = ArrayGptModel.SINGLE_THREAD;
 
     /**
      * Makes zeroed rows for the matrices of a layout.
@@ -166,5 +169,15 @@ final class ArrayParameters implements Parameters, ParameterRows {
     private int colOf(int i) {
         ParameterMatrix m = matrices.get(matrixOf(i));
         return (i - m.offset()) % m.cols();
+    }
+
+    /** Lends the model's threads to whoever updates these rows (see {@link #forRanges}). */
+    void useWorkers(Workers team) {
+        this.workers = team;
+    }
+
+    @Override
+    public void forRanges(int count, int grain, RangeTask task) {
+        workers.forRange(count, grain, task::run);
     }
 }

@@ -43,7 +43,7 @@ final class FloatGpt {
         this.attnScale = (float) (1.0 / Math.sqrt(config.headDim()));
     }
 
-    Parameters parameters() {
+    FloatParameters parameters() {
         return parameters;
     }
 

@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.FloatParameterRows;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +23,8 @@ final class FloatParameters implements Parameters, FloatParameterRows {
     /** For each row, the flat index of its first parameter: the lookup of {@link #rowOf}. */
     private final int[] rowStart;
     private final int size;
+    /** The threads of the model's steps, lent to the optimizer's update ({@link #forRanges}). */
+    private Workers workers = ArrayGptModel.SINGLE_THREAD;
 
     FloatParameters(ParameterLayout layout) {
         this.layout = layout;
@@ -146,5 +149,15 @@ final class FloatParameters implements Parameters, FloatParameterRows {
             }
         }
         return lo;
+    }
+
+    /** Lends the model's threads to whoever updates these rows (see {@link #forRanges}). */
+    void useWorkers(Workers team) {
+        this.workers = team;
+    }
+
+    @Override
+    public void forRanges(int count, int grain, RangeTask task) {
+        workers.forRange(count, grain, task::run);
     }
 }

@@ -25,16 +25,20 @@ import java.util.Arrays;
  * the learning rate decayed linearly ({@link LearningRateSchedule#LINEAR_DECAY}).
  *
  * <p><b>One update for every engine.</b> The arithmetic runs in one loop over flat arrays
- * (the gradients, the two moments, and the step it computes), every array indexed by the same
- * {@code i}, so that the JIT turns it into SIMD instructions; its divisions and square roots are
- * most of an update's cost. Around it, the gradients are gathered from the model into a flat
- * array (and set to 0 there), and the steps subtracted from the parameters afterwards: from the
- * array engine's rows in place, from any other model (the {@code Value} engine's, or your own
- * {@link Parameters}) one index at a time. The arithmetic is thus the same, bit for bit, whatever
- * the model. The one exception is an array model in single precision ({@code Precision.F32}),
- * whose parameters are float rows: they are updated in place by the same formula in floats, with
- * the moments kept in floats as well ({@link #firstMoments()} and {@link #secondMoments()} widen
- * them).
+ * of a row (the parameters, their gradients, and the two moments, kept in rows of the same
+ * lengths), every array indexed by the same {@code i}, so that the JIT turns it into SIMD
+ * instructions; its divisions and square roots are most of an update's cost. It passes over each
+ * number once: at three million parameters an update reads and writes about 100 MB, so that
+ * memory, not arithmetic, sets its speed. The array engine's rows are updated so in place, and
+ * when its model runs on several threads
+ * ({@code ArrayGptModel.setThreads}) the parameters are split into contiguous ranges, one thread
+ * each; every number is computed the same way on any thread, so the result does not depend on
+ * the number of threads. Any other model (the {@code Value} engine's, or your own
+ * {@link Parameters}) is first copied into one row and copied back afterwards. The
+ * arithmetic is thus the same, bit for bit, whatever the model. The one exception is an array
+ * model in single precision ({@code Precision.F32}), whose parameters are float rows: they are
+ * updated in place by the same formula in floats, with the moments kept in floats as well
+ * ({@link #firstMoments()} and {@link #secondMoments()} widen them).
  */
 public final class AdamOptimizer {
 
@@ -44,16 +48,18 @@ public final class AdamOptimizer {
     private final double eps;
     private final LearningRateSchedule schedule;
     private final int size;
-    /** The first moments, one per parameter, in the flat order of {@link Parameters}. */
-    private final double[] m;
-    /** The second moments, as {@link #m}. */
-    private final double[] v;
     /**
-     * Scratch of one step, one value per parameter: first the gradients, gathered from the
-     * model; then what the step subtracts from each parameter ({@link #update} overwrites each
-     * gradient with its step once it has read it).
+     * The first moments, one per parameter, in rows shaped like the rows of the parameters last
+     * updated (one row for a model without rows of its own), so that the update reads and writes
+     * every array at the same index; end to end they are in the flat order of {@link Parameters}.
      */
-    private final double[] work;
+    private double[][] m;
+    /** The second moments, shaped as {@link #m}. */
+    private double[][] v;
+    /** The fewest parameters worth a thread of their own: about ten microseconds of work. */
+    private static final int MIN_PARAMETERS_PER_THREAD = 1 << 15;
+    /** A model without rows of its own, copied into one row of values and one of gradients. */
+    private FlatRows staged;
     /**
      * The moments of a single-precision model (an array model in {@code Precision.F32}), in
      * float rows shaped like its parameters: while they are in use they, not {@link #m} and
@@ -101,9 +107,8 @@ public final class AdamOptimizer {
         this.eps = eps;
         this.schedule = schedule;
         this.size = size;
-        this.m = new double[size];
-        this.v = new double[size];
-        this.work = new double[size];
+        this.m = new double[][] {new double[size]};
+        this.v = new double[][] {new double[size]};
     }
 
     /**
@@ -159,21 +164,25 @@ public final class AdamOptimizer {
         double correction1 = 1 - Math.pow(beta1, step + 1);
         double correction2 = 1 - Math.pow(beta2, step + 1);
         if (parameters instanceof FloatParameterRows floats) {
-            updateFloats(floats.valueRows(), floats.gradRows(), lrT, correction1, correction2);
+            updateFloats(floats, lrT, correction1, correction2);
             return lrT;
         }
         doubleMoments();
         if (parameters instanceof ParameterRows rows) {
-            gatherAndZero(rows.gradRows());
-            update(lrT, correction1, correction2);
-            subtractFrom(rows.valueRows());
+            updateRows(rows, lrT, correction1, correction2);
         } else {
-            for (int i = 0; i < size; i++) {
-                work[i] = parameters.grad(i);
+            if (staged == null) {
+                staged = new FlatRows(new double[][] {new double[size]}, new double[][] {new double[size]});
             }
-            update(lrT, correction1, correction2);
+            double[] values = staged.valueRows()[0];
+            double[] grads = staged.gradRows()[0];
             for (int i = 0; i < size; i++) {
-                parameters.setValue(i, parameters.value(i) - work[i]);
+                values[i] = parameters.value(i);
+                grads[i] = parameters.grad(i);
+            }
+            updateRows(staged, lrT, correction1, correction2);
+            for (int i = 0; i < size; i++) {
+                parameters.setValue(i, values[i]);
                 parameters.setGrad(i, 0.0);
             }
         }
@@ -181,28 +190,70 @@ public final class AdamOptimizer {
     }
 
     /**
-     * The update of {@link #step}, the pseudo-code of the class comment element by element,
-     * over {@link #work}, except that the last line's {@code p - d} is left to the caller
-     * ({@code d} replaces the gradient in {@link #work}): Java evaluates
-     * {@code p - lr_t * m_hat / (...)} as {@code p - d} anyway, so the result is the same bits.
+     * The update of {@link #step} over rows of doubles, on the threads the rows offer
+     * ({@link ParameterRows#forRanges}): each thread takes a contiguous range of rows.
+     */
+    private void updateRows(ParameterRows rows, double lrT, double correction1, double correction2) {
+        double[][] values = rows.valueRows();
+        double[][] grads = rows.gradRows();
+        if (!sameShape(m, values)) {
+            m = split(ParameterRows.flatten(m), values);
+            v = split(ParameterRows.flatten(v), values);
+        }
+        final double[][] firstRows = m;
+        final double[][] secondRows = v;
+        int grain = (int) Math.max(1, (long) MIN_PARAMETERS_PER_THREAD * values.length / Math.max(1, size));
+        rows.forRanges(values.length, grain, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                updateRow(values[r], grads[r], firstRows[r], secondRows[r], lrT, correction1, correction2);
+            }
+        });
+    }
+
+    /**
+     * The update of one row, the pseudo-code of the class comment element by element.
      * {@code g * g} is {@code g^2} exactly, and {@code Math.sqrt} is {@code Math.pow(x, 0.5)}
      * exactly for the non-negative {@code x} found here (as the Python's {@code ** 0.5}); unlike
      * {@code pow}, {@code *} and {@code sqrt} have vector instructions.
      */
+    private void updateRow(double[] p, double[] gr, double[] mm, double[] vv,
+                           double lrT, double correction1, double correction2) {
+        final double b1 = beta1;
+        final double b2 = beta2;
+        final double oneMinusB1 = 1 - beta1;
+        final double oneMinusB2 = 1 - beta2;
+        final double epsilon = eps;
+        for (int i = 0; i < p.length; i++) {
+            double g = gr[i];
+            double mi = b1 * mm[i] + oneMinusB1 * g;
+            double vi = b2 * vv[i] + oneMinusB2 * (g * g);
+            mm[i] = mi;
+            vv[i] = vi;
+            double mHat = mi / correction1;
+            double vHat = vi / correction2;
+            p[i] = p[i] - lrT * mHat / (Math.sqrt(vHat) + epsilon);
+            gr[i] = 0.0;
+        }
+    }
+
     /**
      * The update in single precision, for a model that keeps its parameters in float rows: the
      * same formula with the moments in float rows of the same shapes, so that the loop reads and
      * writes four arrays of floats indexed alike (half the memory traffic of doubles, and twice
-     * the numbers per SIMD instruction). The moments are rounded to floats when such a model is
-     * first updated.
+     * the numbers per SIMD instruction), row by row in place, on the threads the rows offer. The
+     * moments are rounded to floats when such a model is first updated.
      */
-    private void updateFloats(float[][] values, float[][] grads, double lrT, double correction1, double correction2) {
+    private void updateFloats(FloatParameterRows rows, double lrT, double correction1, double correction2) {
+        float[][] values = rows.valueRows();
+        float[][] grads = rows.gradRows();
         if (mFloat == null || !sameShape(mFloat, values)) {
             double[] first = firstMoments();
             double[] second = secondMoments();
             mFloat = FloatParameterRows.split(first, values);
             vFloat = FloatParameterRows.split(second, values);
         }
+        final float[][] firstRows = mFloat;
+        final float[][] secondRows = vFloat;
         final float b1 = (float) beta1;
         final float b2 = (float) beta2;
         final float oneMinusB1 = (float) (1 - beta1);
@@ -211,31 +262,57 @@ public final class AdamOptimizer {
         final float stepSize = (float) lrT;
         final float inverse1 = (float) (1 / correction1);
         final float inverse2 = (float) (1 / correction2);
-        for (int r = 0; r < values.length; r++) {
-            float[] p = values[r];
-            float[] gr = grads[r];
-            float[] mm = mFloat[r];
-            float[] vv = vFloat[r];
-            for (int i = 0; i < p.length; i++) {
-                float g = gr[i];
-                float mi = b1 * mm[i] + oneMinusB1 * g;
-                float vi = b2 * vv[i] + oneMinusB2 * (g * g);
-                mm[i] = mi;
-                vv[i] = vi;
-                p[i] = p[i] - stepSize * (mi * inverse1) / ((float) Math.sqrt(vi * inverse2) + epsilon);
-                gr[i] = 0f;
+        int grain = (int) Math.max(1, (long) MIN_PARAMETERS_PER_THREAD * values.length / Math.max(1, size));
+        rows.forRanges(values.length, grain, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                float[] p = values[r];
+                float[] gr = grads[r];
+                float[] mm = firstRows[r];
+                float[] vv = secondRows[r];
+                for (int i = 0; i < p.length; i++) {
+                    float g = gr[i];
+                    float mi = b1 * mm[i] + oneMinusB1 * g;
+                    float vi = b2 * vv[i] + oneMinusB2 * (g * g);
+                    mm[i] = mi;
+                    vv[i] = vi;
+                    p[i] = p[i] - stepSize * (mi * inverse1) / ((float) Math.sqrt(vi * inverse2) + epsilon);
+                    gr[i] = 0f;
+                }
             }
-        }
+        });
     }
 
     /** Moves the moments back into {@link #m} and {@link #v} if float rows held them. */
     private void doubleMoments() {
         if (mFloat != null) {
-            System.arraycopy(FloatParameterRows.flatten(mFloat), 0, m, 0, size);
-            System.arraycopy(FloatParameterRows.flatten(vFloat), 0, v, 0, size);
+            m = new double[][] {FloatParameterRows.flatten(mFloat)};
+            v = new double[][] {FloatParameterRows.flatten(vFloat)};
             mFloat = null;
             vFloat = null;
         }
+    }
+
+    private static boolean sameShape(double[][] a, double[][] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int r = 0; r < a.length; r++) {
+            if (a[r].length != b[r].length) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Cuts a flat array into rows of the lengths of {@code shape}'s rows. */
+    private static double[][] split(double[] flat, double[][] shape) {
+        double[][] rows = new double[shape.length][];
+        int at = 0;
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = Arrays.copyOfRange(flat, at, at + shape[r].length);
+            at += shape[r].length;
+        }
+        return rows;
     }
 
     private static boolean sameShape(float[][] a, float[][] b) {
@@ -250,47 +327,8 @@ public final class AdamOptimizer {
         return true;
     }
 
-    private void update(double lrT, double correction1, double correction2) {
-        final double b1 = beta1;
-        final double b2 = beta2;
-        final double oneMinusB1 = 1 - beta1;
-        final double oneMinusB2 = 1 - beta2;
-        final double epsilon = eps;
-        final double[] gradsThenSteps = work;
-        final double[] first = m;
-        final double[] second = v;
-        for (int i = 0; i < gradsThenSteps.length; i++) {
-            double gi = gradsThenSteps[i];
-            double mi = b1 * first[i] + oneMinusB1 * gi;
-            double vi = b2 * second[i] + oneMinusB2 * (gi * gi);
-            first[i] = mi;
-            second[i] = vi;
-            double mHat = mi / correction1;
-            double vHat = vi / correction2;
-            gradsThenSteps[i] = lrT * mHat / (Math.sqrt(vHat) + epsilon);
-        }
-    }
-
-    /** Copies the rows of gradients, end to end, into {@link #work}, and sets them to 0. */
-    private void gatherAndZero(double[][] gradRows) {
-        int at = 0;
-        for (double[] row : gradRows) {
-            System.arraycopy(row, 0, work, at, row.length);
-            Arrays.fill(row, 0.0);
-            at += row.length;
-        }
-    }
-
-    /** {@code p = p - d} for every parameter, row by row, with {@code d} from {@link #work}. */
-    private void subtractFrom(double[][] valueRows) {
-        final double[] steps = work;
-        int at = 0;
-        for (double[] row : valueRows) {
-            for (int i = 0; i < row.length; i++) {
-                row[i] = row[i] - steps[at + i];
-            }
-            at += row.length;
-        }
+    /** A model's parameters copied into one row of values and one of gradients (see {@link #step}). */
+    private record FlatRows(double[][] valueRows, double[][] gradRows) implements ParameterRows {
     }
 
     /**
@@ -308,7 +346,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] firstMoments() {
-        return mFloat != null ? FloatParameterRows.flatten(mFloat) : m.clone();
+        return mFloat != null ? FloatParameterRows.flatten(mFloat) : ParameterRows.flatten(m);
     }
 
     /**
@@ -317,7 +355,7 @@ public final class AdamOptimizer {
      * @return one value per parameter
      */
     public double[] secondMoments() {
-        return vFloat != null ? FloatParameterRows.flatten(vFloat) : v.clone();
+        return vFloat != null ? FloatParameterRows.flatten(vFloat) : ParameterRows.flatten(v);
     }
 
     /**
@@ -390,8 +428,8 @@ public final class AdamOptimizer {
                         + secondMoments[i]);
             }
         }
-        System.arraycopy(firstMoments, 0, m, 0, size);
-        System.arraycopy(secondMoments, 0, v, 0, size);
+        m = new double[][] {firstMoments.clone()};
+        v = new double[][] {secondMoments.clone()};
         mFloat = null;
         vFloat = null;
     }
