@@ -64,6 +64,13 @@ final class CheckpointReader {
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             awaitRename(directory);
             Object before = identity(directory);
+            if (before == MISSING && attempt < ATTEMPTS
+                    && (Files.exists(directory) || AtomicFiles.interruptedSaveOf(directory) != null)) {
+                // Gone for an instant: a save is between its two renames. Opening now could take
+                // files of two versions with nothing to compare them by, so look again.
+                pause();
+                continue;
+            }
             OpenFiles files;
             try {
                 files = OpenFiles.open(directory);
@@ -79,7 +86,19 @@ final class CheckpointReader {
                     pause();
                     continue;  // the files opened may come from two saves
                 }
-                return readOpen(directory, files);
+                try {
+                    return readOpen(directory, files);
+                } catch (CheckpointException e) {
+                    // Files that disagree while a save is under way may be two saves' files that
+                    // the directory's identity could not tell apart (on ext4 a new directory can
+                    // take the inode just freed, within one tick of the change time's clock):
+                    // read again. A checkpoint that is really damaged fails the same way again.
+                    if (attempt < ATTEMPTS && beingSaved(directory)) {
+                        pause();
+                        continue;
+                    }
+                    throw e;
+                }
             }
         }
         throw new CheckpointException(directory, "another program is saving into this checkpoint so often that it was "
@@ -117,8 +136,19 @@ final class CheckpointReader {
     /**
      * What tells one version of a directory from the next: its file key (device and inode on
      * Linux) and its change time, which a rename into place sets (an inode number can be reused
-     * at once by the next save); null where the file system has neither.
+     * at once by the next save); null where the file system has neither, and {@link #MISSING}
+     * where the directory cannot be looked at (gone for the moment between a save's two renames,
+     * or not there at all).
      */
+    private static final Object MISSING = new Object();
+
+    /** Whether a save may be running: its lock file (see {@link SaveLock}) is beside the directory. */
+    private static boolean beingSaved(Path directory) {
+        Path target = directory.toAbsolutePath().normalize();
+        return target.getParent() != null && target.getFileName() != null
+                && Files.exists(SaveLock.lockFile(target), LinkOption.NOFOLLOW_LINKS);
+    }
+
     private static Object identity(Path directory) {
         try {
             Object key = Files.readAttributes(directory, BasicFileAttributes.class).fileKey();
@@ -130,7 +160,7 @@ final class CheckpointReader {
             }
             return key == null ? null : List.of(key, changed);
         } catch (IOException | RuntimeException e) {
-            return null;
+            return MISSING;
         }
     }
 
