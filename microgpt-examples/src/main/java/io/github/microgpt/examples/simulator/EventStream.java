@@ -127,13 +127,17 @@ final class EventStream implements AutoCloseable {
                     }
                     continue;
                 }
-                if (subscriber.stateRevision != snapshot.revision()) {
+                boolean stateDue = subscriber.stateRevision != snapshot.revision();
+                boolean weightsDue = subscriber.paramsVersion != snapshot.paramsVersion()
+                        && (!snapshot.running() || now - subscriber.weightsSentNanos >= subscriber.weightsIntervalNanos);
+                // A page hears of a new model (a new epoch) in a state event first. During a run
+                // the state changes at every frame, so weights that are due go before it, or a
+                // fast run would never leave them a frame.
+                if (stateDue && (!weightsDue || !snapshot.running() || subscriber.epoch != snapshot.epoch())) {
                     subscriber.sendState(snapshot);
                     continue;
                 }
-                boolean weightsDue = !snapshot.running()
-                        || now - subscriber.weightsSentNanos >= subscriber.weightsIntervalNanos;
-                if (subscriber.paramsVersion != snapshot.paramsVersion() && weightsDue) {
+                if (weightsDue) {
                     subscriber.sendWeights(snapshot, weightsEvent(snapshot));
                 } else if (now - subscriber.lastWriteNanos >= limits.heartbeat().toNanos()) {
                     subscriber.send(": still here\n\n");
