@@ -722,7 +722,7 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
         @Override
         public String getText() {
             return (String) run("if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) { return ''; }"
-                    + " return el.innerText.replace(/\\u00a0/g, ' ').replace(/^[ \\t\\n]+|[ \\t\\n]+$/g, '');");
+                    + " return (el.innerText ?? el.textContent ?? '').replace(/\\u00a0/g, ' ').replace(/^[ \\t\\n]+|[ \\t\\n]+$/g, '');");
         }
 
         @Override
