@@ -91,6 +91,12 @@ class AutogradPanelBrowserTest {
         assertNotEquals("grad 0.0000", gradText(child));
         assertEquals(1, driver.findElements(By.cssSelector("#ag-graph g.ag-child")).size());
         assertEquals(1, driver.findElements(By.cssSelector("#ag-graph g.ag-edge")).size());
+        // The marked child, parent and edge are those of the step (found by the SVG's ids).
+        assertEquals("n" + child, driver.findElement(By.cssSelector("#ag-graph g.ag-child")).getDomAttribute("id"));
+        assertEquals("n" + first.get("parent").getAsInt(),
+                driver.findElement(By.cssSelector("#ag-graph g.ag-parent")).getDomAttribute("id"));
+        assertEquals("e" + first.get("edge").getAsInt(),
+                driver.findElement(By.cssSelector("#ag-graph g.ag-edge")).getDomAttribute("id"));
 
         // Back undoes it; Run to end makes every addition.
         page.click(By.id("ag-back"));
@@ -137,11 +143,11 @@ class AutogradPanelBrowserTest {
     // ------------------------------------------------------------------------------ helpers
 
     private String nodeGrad(int id) {
-        return driver.findElement(By.cssSelector("#ag-graph g[data-node=\"" + id + "\"]")).getDomAttribute("data-grad");
+        return driver.findElement(By.cssSelector("#ag-graph g#n" + id)).getDomAttribute("data-grad");
     }
 
     private String gradText(int id) {
-        List<WebElement> texts = driver.findElements(By.cssSelector("#ag-graph g[data-node=\"" + id + "\"] text"));
+        List<WebElement> texts = driver.findElements(By.cssSelector("#ag-graph g#n" + id + " text"));
         return texts.get(texts.size() - 1).getDomProperty("textContent");
     }
 
