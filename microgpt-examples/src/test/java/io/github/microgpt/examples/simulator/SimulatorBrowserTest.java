@@ -404,7 +404,7 @@ class SimulatorBrowserTest {
                 d -> page.text("notice").startsWith("Saved the model as \"browser-run\" (step 3 of 1000)"));
         page.waitFor("the model in the list",
                 d -> "1".equals(driver.findElement(By.id("ckpt-list")).getAttribute("data-count")));
-        assertTrue(page.text("ckpt-list").startsWith("browser-run · step 3 / 1000 · "), page.text("ckpt-list"));
+        assertTrue(page.text("ckpt-list").startsWith("browser-run · gpt · step 3 / 1000 · "), page.text("ckpt-list"));
 
         page.click("btn-reset");
         page.waitFor("a new model", d -> page.text("step-counter").equals("Step: 0 / 1000")

@@ -144,6 +144,9 @@ class SimulatorModelsBrowserTest {
         page.waitFor("the save", d -> page.text("notice").startsWith("Saved the model as \"first-run\""));
         page.waitFor("the run in the chart's list", d -> "1".equals(driver.findElement(By.id("overlay-run"))
                 .getAttribute("data-count")));
+        assertEquals("first-run · gpt · 40 steps",
+                new Select(driver.findElement(By.id("overlay-run"))).getOptions().get(1).getText(),
+                "the list says each saved model's kind");
 
         // A new run of another model, beside the saved one.
         driver.findElement(By.cssSelector("#setup summary")).click();
