@@ -227,7 +227,10 @@ final class Kernels {
      */
     static void matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                int from, int to, Workers workers) {
-        workers.forRange(to - from, 2, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
+        // Each chunk of positions reads all the weights again: so a few long chunks, not many short ones.
+        int n = to - from;
+        int grain = Math.max(2, (n + 2 * workers.threads() - 1) / (2 * workers.threads()));
+        workers.forRange(n, grain, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
         workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
     }
 
