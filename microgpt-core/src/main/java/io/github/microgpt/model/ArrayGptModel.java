@@ -381,7 +381,7 @@ public final class ArrayGptModel implements LanguageModel {
             // 1) multi-head attention
             Kernels.rmsnormForward(ws.attnNormed[l], ws.attnNormScale[l], ws.residual[l], from, to);
             Kernels.matmulForward(ws.qkv[l], ws.attnNormed[l], lw.attnQkv, from, to,
-                    ws.productInT, ws.productOutT, team);
+                    ws.weightsT(), team);
             keepKeysTransposed(ws.keysT[l], ws.qkv[l], from, to);
             Kernels.attentionForward(ws.attnOut[l], ws.attnWeights[l], ws.qkv[l], ws.keysT[l], nHead, attnScale,
                     from, to, team);
@@ -389,19 +389,19 @@ public final class ArrayGptModel implements LanguageModel {
                 reportAttention(l, ws.attnWeights[l], from, to);
             }
             Kernels.matmulForward(ws.attnProj[l], ws.attnOut[l], lw.attnWo, from, to,
-                    ws.productInT, ws.productOutT, team);
+                    ws.weightsT(), team);
             Kernels.residualForward(ws.afterAttn[l], ws.attnProj[l], ws.residual[l], from, to);
             // 2) MLP
             Kernels.rmsnormForward(ws.mlpNormed[l], ws.mlpNormScale[l], ws.afterAttn[l], from, to);
             Kernels.matmulForward(ws.mlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, from, to,
-                    ws.productInT, ws.productOutT, team);
+                    ws.weightsT(), team);
             Kernels.reluForward(ws.mlpActive[l], ws.mlpHidden[l], from, to);
             Kernels.matmulForward(ws.mlpProj[l], ws.mlpActive[l], lw.mlpFc2, from, to,
-                    ws.productInT, ws.productOutT, team);
+                    ws.weightsT(), team);
             Kernels.residualForward(ws.residual[l + 1], ws.mlpProj[l], ws.afterAttn[l], from, to);
         }
         Kernels.matmulForward(ws.logits, ws.residual[nLayer], w.lmHead, from, to,
-                ws.productInT, ws.productOutT, team);
+                ws.weightsT(), team);
     }
 
     /** Tells the listeners the attention weights of layer {@code l}, position by position, head by head. */
