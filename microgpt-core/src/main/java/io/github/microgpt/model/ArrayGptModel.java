@@ -46,8 +46,9 @@ import java.util.Objects;
  *
  * <p><b>Speed.</b> The inner loops are plain counted loops, the shape HotSpot's C2 compiler
  * turns into SIMD instructions (no {@code jdk.incubator.vector} needed, so it runs on any JDK 17).
- * A matrix product over a document runs with its SIMD lanes across positions, so that every
- * output is still the left fold of the {@code Value} engine (see {@code Kernels.matmulForward});
+ * A matrix product over a document runs with its SIMD lanes across outputs, over the transposed
+ * weights, so that every output is still the left fold of the {@code Value} engine (see
+ * {@code Kernels.matmulForward});
  * the backward products, which have no order to keep, run along rows in blocks that stay in
  * cache. {@link #setThreads} splits one step over several threads without changing a bit of
  * its result.

@@ -51,7 +51,8 @@ final class Kernels {
 
     /**
      * Below this many positions a matrix product runs position by position ({@link #matvecs}):
-     * the SIMD lanes of {@link #matmulForward} run across positions and need enough of them.
+     * the transpose of the weights that {@link #matmulForward} multiplies by costs a pass over
+     * them, which only enough positions make up for.
      */
     static final int MIN_POSITIONS_FOR_TRANSPOSE = 8;
 
