@@ -535,7 +535,8 @@ public final class BenchCommand implements Callable<Integer> {
             engine.put("gflopsPerSecond", round(r.gflopsPerSecond(), 4));
             engine.put("peakGflopsPerSecond", round(r.peak().gflopsPerSecond(), 2));
             engine.put("peakThreads", r.peak().threads());
-            engine.put("shareOfPeak", round(r.shareOfPeak(), 4));
+            // Six places: the Value engine's share is a few millionths, which four places would print as 0.
+            engine.put("shareOfPeak", round(r.shareOfPeak(), 6));
             engines.add(engine);
         }
         Map<String, Object> root = new LinkedHashMap<>();
