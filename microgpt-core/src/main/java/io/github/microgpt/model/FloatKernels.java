@@ -158,6 +158,9 @@ final class FloatKernels {
      */
     static void matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
                               Workers workers) {
+        if (ArrayKernels.matmulForward(out, in, w, from, to, wT, workers)) {
+            return;
+        }
         int n = to - from;
         int rows = w.length;
         if (n < MIN_POSITIONS_FOR_TRANSPOSE) {
@@ -295,6 +298,9 @@ final class FloatKernels {
      */
     static void matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                                int from, int to, Workers workers) {
+        if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers)) {
+            return;
+        }
         workers.forRange(to - from, 2, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
         workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
     }

@@ -186,6 +186,9 @@ final class Kernels {
      */
     static void matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
                               double[][] inT, double[][] outT, Workers workers) {
+        if (ArrayKernels.matmulForward(out, in, w, from, to, inT, outT, workers)) {
+            return;
+        }
         int n = to - from;
         if (n < MIN_POSITIONS_FOR_TRANSPOSE) {
             workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matvecs(out, in, w, o0, o1, from, to));
@@ -215,6 +218,9 @@ final class Kernels {
      */
     static void matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                int from, int to, Workers workers) {
+        if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers)) {
+            return;
+        }
         workers.forRange(to - from, 2, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
         workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
     }
