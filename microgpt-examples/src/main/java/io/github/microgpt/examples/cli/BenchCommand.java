@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.model.FlopCount;
@@ -68,7 +69,8 @@ import picocli.CommandLine.ParentCommand;
  * <p>{@code --json} prints one object instead:
  * {@code {"engines": [{"engine": "value", "stepsPerSecond": ..., "tokensPerSecond": ...,
  * "gflopsPerSecond": ..., "shareOfPeak": ...}, {"engine": "array", ...}],
- * "peakGflopsPerSecond": ..., "configuration": {...}}}. An engine's name says its precision where
+ * "peakGflopsPerSecond": ..., "kernels": "plain", "configuration": {...}}}, where {@code kernels} says
+ * which code computed the array engine's matrix products ({@link ArrayKernels#implementation()}). An engine's name says its precision where
  * it has a choice. The figures depend on the machine and on what else it is doing; they are for
  * comparing, not for asserting.
  */
@@ -501,6 +503,8 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("engines", engines);
         root.put("peakGflopsPerSecond", round(peakGflops, 2));
+        // Which code computed the array engine's matrix products: "plain" or "vector" (ArrayKernels).
+        root.put("kernels", ArrayKernels.implementation());
         Map<String, Object> configuration = new LinkedHashMap<>();
         GptConfig config = workload.config();
         configuration.put("nLayer", config.nLayer());
@@ -539,7 +543,8 @@ public final class BenchCommand implements Callable<Integer> {
                     second.tokensPerSecond() / first.tokensPerSecond()));
         }
         out.line(String.format(Locale.ROOT, "peak of one core, double precision, measured: %.1f GFLOP/s", peakGflops));
-        out.line(String.format(Locale.ROOT, "Java %s (%s), %d processors", System.getProperty("java.version"),
-                System.getProperty("java.vm.name"), Runtime.getRuntime().availableProcessors()));
+        out.line(String.format(Locale.ROOT, "Java %s (%s), %d processors, %s matrix products",
+                System.getProperty("java.version"), System.getProperty("java.vm.name"),
+                Runtime.getRuntime().availableProcessors(), ArrayKernels.implementation()));
     }
 }
