@@ -40,6 +40,21 @@ public final class VectorMatrixKernels implements MatrixKernels {
     /** The fewest columns one thread transposes at a time. */
     private static final int TRANSPOSE_GRAIN = 32;
 
+    /**
+     * The fewest multiply-adds ({@code rows x columns x positions}) of a product these kernels
+     * take; smaller ones are left to the core's loops. The Vector API needs a warm-up before its
+     * code is fast (see {@link WarmUp}), which a small model, such as {@code microgpt.py}'s
+     * (products of 16 x 48 x 16 at most), would never pay back. At {@code nEmbd} 256 and 64
+     * positions the smallest product, the 27 rows of the output layer, has 442,368. The system
+     * property {@code microgpt.vector.minMultiplyAdds} changes it (the tests set 0: every product).
+     */
+    static final long MIN_MULTIPLY_ADDS = Long.getLong("microgpt.vector.minMultiplyAdds", 1L << 18);
+
+    /** Whether a product of this shape is worth these kernels. */
+    static boolean worthIt(int rows, int cols, int positions) {
+        return (long) rows * cols * positions >= MIN_MULTIPLY_ADDS;
+    }
+
     /** For {@link java.util.ServiceLoader}. */
     public VectorMatrixKernels() {
     }
@@ -53,12 +68,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
     public boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
                                  double[][] inT, double[][] outT, Team team) {
         int n = to - from;
-        if (n < MIN_POSITIONS) {
+        int rows = w.length;
+        int cols = w[0].length;
+        if (n < MIN_POSITIONS || !worthIt(rows, cols, n)) {
             return false;
         }
         WarmDoubles.ensure();
-        int rows = w.length;
-        int cols = w[0].length;
         team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 double[] column = inT[i];
@@ -85,9 +100,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
     @Override
     public boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                   int from, int to, Team team) {
-        WarmDoubles.ensure();
         int rows = w.length;
         int cols = w[0].length;
+        if (!worthIt(rows, cols, to - from)) {
+            return false;
+        }
+        WarmDoubles.ensure();
         team.forRange(to - from, POSITION_GRAIN,
                 (p0, p1) -> DoubleProducts.product(dout, w, din, from + p0, from + p1, 0, rows, cols));
         team.forRange(rows, ROW_GRAIN,
@@ -99,12 +117,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
     public boolean matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
                                  Team team) {
         int n = to - from;
-        if (n < MIN_POSITIONS) {
+        int rows = w.length;
+        int cols = w[0].length;
+        if (n < MIN_POSITIONS || !worthIt(rows, cols, n)) {
             return false;
         }
         WarmFloats.ensure();
-        int rows = w.length;
-        int cols = w[0].length;
         team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> transpose(w, wT, i0, i1));
         team.forRange(n, POSITION_GRAIN, (p0, p1) -> {
             for (int t = from + p0; t < from + p1; t++) {
@@ -118,9 +136,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
     @Override
     public boolean matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                                   int from, int to, Team team) {
-        WarmFloats.ensure();
         int rows = w.length;
         int cols = w[0].length;
+        if (!worthIt(rows, cols, to - from)) {
+            return false;
+        }
+        WarmFloats.ensure();
         team.forRange(to - from, POSITION_GRAIN,
                 (p0, p1) -> FloatProducts.product(dout, w, din, from + p0, from + p1, 0, rows, cols));
         team.forRange(rows, ROW_GRAIN,
@@ -165,13 +186,53 @@ public final class VectorMatrixKernels implements MatrixKernels {
     }
 
     /**
-     * How many times each product runs on small zero matrices before the first real one.
      * Vector API code is fast only once C2 has compiled it: before that every vector operation is
-     * an object and a loop over its lanes, some hundred times slower than the core's plain loops,
-     * and a first step at {@code nEmbd} 256 took 11 s instead of 4. A few thousand small calls
-     * get the products compiled in a fraction of that.
+     * an object and a loop over its lanes, a hundred times slower than the core's plain loops (a
+     * first step at {@code nEmbd} 256 took 11 s instead of 4, and on a busy machine the next ones
+     * stayed slow for seconds while the compiler waited for a processor). So before the first real
+     * product of a precision, the products run on small zero matrices until a call costs what
+     * compiled code costs, or five seconds have passed. Only the time of the first
+     * product changes: results never depend on it.
      */
-    static final int WARM_UP_CALLS = 1500;
+    private static final class WarmUp {
+
+        /**
+         * Calls after which the products should be queued for compilation (HotSpot's thresholds are
+         * some thousands of calls and loop iterations); from then on the thread pauses between
+         * calls, leaving the processor to the compiler.
+         */
+        static final int CALLS = 2000;
+
+        /**
+         * A call of the round compiled: some 50,000 multiply-adds, under a microsecond with
+         * AVX-512; before C2 compiles it, 30 to 100 microseconds.
+         */
+        static final long COMPILED_NANOS = 5_000;
+
+        static final long WARM_UP_LIMIT_NANOS = 5_000_000_000L;
+
+        private WarmUp() {
+        }
+
+        static void until(Runnable round) {
+            long deadline = System.nanoTime() + WARM_UP_LIMIT_NANOS;
+            for (int i = 0; System.nanoTime() < deadline; i++) {
+                long start = System.nanoTime();
+                round.run();
+                if (System.nanoTime() - start < COMPILED_NANOS) {
+                    return;
+                }
+                if (i >= CALLS) {
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+    }
 
     /** Warms the double-precision products once, on first use (class initialisation is once and thread-safe). */
     private static final class WarmDoubles {
@@ -180,11 +241,11 @@ public final class VectorMatrixKernels implements MatrixKernels {
             double[][] a = new double[32][width];
             double[][] x = new double[32][width];
             double[][] c = new double[4][width];
-            for (int i = 0; i < WARM_UP_CALLS; i++) {
+            WarmUp.until(() -> {
                 DoubleProducts.productExact(a, x, c, 0, 4, 0, 32, width);
                 DoubleProducts.product(a, x, c, 0, 4, 0, 32, width);
                 DoubleProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
-            }
+            });
         }
 
         static void ensure() {
@@ -199,10 +260,10 @@ public final class VectorMatrixKernels implements MatrixKernels {
             float[][] a = new float[32][width];
             float[][] x = new float[32][width];
             float[][] c = new float[4][width];
-            for (int i = 0; i < WARM_UP_CALLS; i++) {
+            WarmUp.until(() -> {
                 FloatProducts.product(a, x, c, 0, 4, 0, 32, width);
                 FloatProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
-            }
+            });
         }
 
         static void ensure() {

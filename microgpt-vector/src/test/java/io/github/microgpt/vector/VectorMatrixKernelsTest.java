@@ -261,6 +261,14 @@ class VectorMatrixKernelsTest {
     }
 
     @Test
+    void everyProductGoesThroughTheseKernelsInTheTests() {
+        // The pom sets microgpt.vector.minMultiplyAdds=0; otherwise the small products of these
+        // tests, and of the engine tests, would be left to the core.
+        assertEquals(0, VectorMatrixKernels.MIN_MULTIPLY_ADDS);
+        assertTrue(VectorMatrixKernels.worthIt(1, 1, 1));
+    }
+
+    @Test
     void fewPositionsAreLeftToTheCoreUntouched() {
         Operands x = new Operands(new Shape(5, 9, VectorMatrixKernels.MIN_POSITIONS - 1, 0));
         double[][] out = new double[x.to][5];
