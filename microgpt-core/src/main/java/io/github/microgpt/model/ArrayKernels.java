@@ -21,6 +21,8 @@ import java.util.function.Supplier;
  * (on the module path a module that requires it is enough), and the plain loops otherwise,
  * silently. {@code vector} insists: without the module, the first product fails with an
  * {@link IllegalStateException} that says what is missing.
+ * Kernels may still leave some products to the plain loops: the Vector API kernels leave those
+ * too small to pay back their warm-up (every product of {@code microgpt.py}'s model, for one).
  *
  * <p><b>What does not change.</b> Both compute the double-precision forward pass bit for bit as
  * the {@code Value} engine (every sum the same left fold), so the golden run is reproduced with
