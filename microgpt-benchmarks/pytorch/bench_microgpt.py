@@ -17,8 +17,10 @@ What it measures, like `./microgpt bench`:
 - a warm-up of --seconds, then --seconds of steps cut into five slices; the median slice is
   reported; likewise generated tokens (temperature 0.5, one token at a time with a KV cache).
 GFLOP/s uses the same analytic count as io.github.microgpt.model.FlopCount. The peak is a
-single-threaded matrix product (512 x 512) in the chosen precision, the best of five slices timed
-in processor time: what this PyTorch build's BLAS reaches on one core.
+matrix product (512 x 512) in the chosen precision on --threads intra-op threads, the best of five
+slices timed in the calling thread's processor time: what this PyTorch build's BLAS reaches on
+those cores (with more than one thread the calling thread works alongside the others, so its
+processor time is about the product's wall time when they run at once).
 
 It prints one JSON object in the shape of `./microgpt bench --json`; the engine is named
 "pytorch-f64" or "pytorch-f32".
@@ -130,7 +132,7 @@ def flops_training_step(n_layer, d, h, vocab, positions, parameters):
 
 
 def peak_gflops(dtype, seconds):
-    """The best of five slices of a 512 x 512 matrix product on this one thread.
+    """The best of five slices of a 512 x 512 matrix product on torch's intra-op threads.
 
     Timed in the thread's processor time (as the Java bench times its peak kernel), so that time
     spent waiting for a core on a busy machine does not make the core look slower than it is.
@@ -271,12 +273,15 @@ def main():
     result = {
         "engines": [{
             "engine": "pytorch-" + args.dtype,
+            "precision": args.dtype,
+            "threads": torch.get_num_threads(),
             "stepsPerSecond": round(step_rates[median], 1),
             "tokensPerSecond": round(statistics.median(token_rates), 1),
             "gflopsPerSecond": round(gflop_rates[median], 4),
+            "peakGflopsPerSecond": round(peak, 2),
+            "peakThreads": torch.get_num_threads(),
             "shareOfPeak": round(gflop_rates[median] / peak, 4),
         }],
-        "peakGflopsPerSecond": round(peak, 2),
         "configuration": {
             "nLayer": config["n_layer"], "nEmbd": config["n_embd"], "nHead": config["n_head"],
             "blockSize": config["block_size"], "vocabSize": vocab, "parameters": parameters,

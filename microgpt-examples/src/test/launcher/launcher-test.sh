@@ -57,7 +57,7 @@ run_case "first run: makes the archive" JAVA_OPTS=
 [ "$(archives | wc -l)" -eq 1 ] && pass "one archive after the first run" || fail "archives after the first run: $(archives)"
 archive="$(archives | head -1)"
 [ -s "${archive:-/nonexistent}" ] || fail "the archive is empty or missing"
-[ -z "$(find "$cds" -name '*.partial')" ] || fail "a partial archive was left behind"
+[ -z "$(find "$cds" -name '*.partial' -o -name '*.classlist')" ] || fail "a partial archive or a class list was left behind"
 # With -Xshare:on the JVM refuses to start unless it can map the archive: it is a real one.
 if "$java" -Xshare:on "-XX:SharedArchiveFile=$archive" -jar "$scratch/microgpt-examples/target/microgpt.jar" \
      --version > /dev/null 2>&1; then

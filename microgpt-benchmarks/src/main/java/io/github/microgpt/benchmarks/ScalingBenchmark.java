@@ -26,24 +26,37 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * How a training step of the array engine scales with the model: every combination of
- * {@code nEmbd} 16, 64, 256, {@code blockSize} 16, 64, {@code nLayer} 1, 4 and precision f64, f32
- * (4 heads, 27 tokens), reported in steps per second and, through the analytic count of
- * {@link io.github.microgpt.model.FlopCount}, in GFLOP/s ({@code ·gflop}): the figure to compare
- * with the hardware, and the one that shows where a small model is dominated by overheads.
+ * How a training step of the array engine scales with the model, the precision and the threads:
+ * every combination of {@code nEmbd} 16, 64, 256, {@code blockSize} 16, 64, {@code nLayer} 1, 4,
+ * precision f64, f32 and 1 or 2 threads (4 heads, 27 tokens; 48 combinations, about five minutes).
+ *
+ * <p>What one operation is: one training step on one document ({@code Trainer.step} with
+ * {@code StepMode.DOCUMENT}): the forward and backward pass over {@code blockSize} positions and
+ * one Adam update. JMH reports steps per second, and, through the analytic count of
+ * {@link io.github.microgpt.model.FlopCount}, GFLOP/s ({@code ·gflop}): the figure to compare with
+ * the hardware's peak ({@code ./microgpt bench} measures it for each precision and thread count),
+ * and the one that shows where a small model is dominated by overheads. Compare
+ * {@code precision=f32} with {@code f64} for what single precision's twice-as-wide vectors give,
+ * and {@code threads=2} with {@code 1} for what the second core gives to one document's step
+ * ({@link ArrayGptModel#setThreads}; the results are the same bits whatever the count, so only the
+ * time differs). JMH measures the wall clock: on a machine shared with other work, compare only
+ * combinations measured in the same run.
  *
  * <p>Each document is {@code blockSize} random letters, so that every step trains
  * {@code blockSize} positions. There is nothing to learn in random letters, and at
  * {@code nEmbd = 256} the default learning rate of 0.01 makes such a run diverge within a few
  * hundred steps, so Adam runs at 1e-4 here (the speed of a step does not depend on it); should a
- * run diverge all the same, the model is rebuilt and the benchmark goes on. The {@code Value} engine is left out: at {@code nEmbd = 256} and 4
- * layers one of its steps would build a graph of about a billion nodes (see
- * {@link TrainingStepBenchmark} for both engines at the reference size).
+ * run diverge all the same, the model is rebuilt and the benchmark goes on. The {@code Value}
+ * engine is left out: at {@code nEmbd = 256} and 4 layers one of its steps would build a graph of
+ * about a billion nodes (see {@link TrainingStepBenchmark} for both engines at the reference
+ * size).
  *
- * <p>Run it with ({@code -p nEmbd=64} and so on to pick combinations, {@code -p threads=1,2} to
- * compare one thread with two, {@code -p precision=f32} for single precision alone):
+ * <p>Run the whole grid, or pick combinations with {@code -p} (a comma-separated list per
+ * parameter); issue 11's size is {@code nEmbd=256, nLayer=4, nHead=8, blockSize=64}:
  * <pre>
  * java -jar microgpt-benchmarks/target/benchmarks.jar ScalingBenchmark
+ * java -jar microgpt-benchmarks/target/benchmarks.jar ScalingBenchmark \
+ *     -p nEmbd=256 -p nLayer=4 -p nHead=8 -p blockSize=64 -p precision=f64,f32 -p threads=1,2
  * </pre>
  */
 @State(Scope.Thread)
@@ -66,11 +79,15 @@ public class ScalingBenchmark {
     @Param({"1", "4"})
     public int nLayer;
 
+    /** The number of attention heads; it must divide {@code nEmbd} ({@code -p nHead=8} for issue 11's size). */
+    @Param({"4"})
+    public int nHead;
+
     /**
-     * The threads of one step ({@link ArrayGptModel#setThreads}); {@code -p threads=2} to
-     * measure two. The results are the same bits whatever the count.
+     * The threads of one step ({@link ArrayGptModel#setThreads}): 1 and 2. The results are the
+     * same bits whatever the count; only the time differs.
      */
-    @Param({"1"})
+    @Param({"1", "2"})
     public int threads;
 
     /**
@@ -91,7 +108,7 @@ public class ScalingBenchmark {
     public void setUp() {
         docs = Fixtures.fullLengthDocuments(256, blockSize, 7);
         tokenizer = Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz");
-        config = new GptConfig(nLayer, nEmbd, 4, blockSize, 0.08);
+        config = new GptConfig(nLayer, nEmbd, nHead, blockSize, 0.08);
         gflopPerStep = Fixtures.trainingStepGflop(config, tokenizer, docs.subList(0, 1))[0];
         newTrainer();
     }

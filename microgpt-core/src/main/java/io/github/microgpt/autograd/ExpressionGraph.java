@@ -232,6 +232,11 @@ public final class ExpressionGraph {
      * leaves on the left, the root on the right), each column in topological order, each edge
      * labelled with its local gradient. Every box, circle and edge has a tooltip.
      *
+     * <p>Each edge is a group {@code <g id="eK">} and each node a group {@code <g id="nI">}, where
+     * {@code K} is the edge's index in {@link #edges()} and {@code I} the node's {@link Node#id()}
+     * (the names {@link #toDot()} gives the nodes too), so that a program that shows the picture
+     * can find a node or an edge by its id, for example to mark the one {@code backward()} is at.
+     *
      * @return the SVG document
      */
     public String toSvg() {
@@ -264,14 +269,16 @@ public final class ExpressionGraph {
                 .append("\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n");
         svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
         // Edges first, so that boxes and circles are drawn over their ends.
-        for (Edge edge : edges) {
+        for (int e = 0; e < edges.size(); e++) {
+            Edge edge = edges.get(e);
             double x1 = boxX[edge.child()] + BOX_WIDTH;
             double y1 = boxY[edge.child()] + BOX_HEIGHT / 2.0;
             double x2 = opX(boxX[edge.parent()]) - OP_RADIUS;
             double y2 = boxY[edge.parent()] + BOX_HEIGHT / 2.0;
             double bend = (x2 - x1) / 2;
-            svg.append("<g><title>").append(xmlEscape("n" + edge.child() + " -> n" + edge.parent()
-                    + ": local gradient " + edge.localGrad())).append("</title>");
+            svg.append("<g id=\"e").append(e).append("\"><title>")
+                    .append(xmlEscape("n" + edge.child() + " -> n" + edge.parent() + ": local gradient "
+                            + edge.localGrad())).append("</title>");
             svg.append("<path d=\"M ").append(coordinate(x1)).append(' ').append(coordinate(y1))
                     .append(" C ").append(coordinate(x1 + bend)).append(' ').append(coordinate(y1))
                     .append(' ').append(coordinate(x2 - bend)).append(' ').append(coordinate(y2))
@@ -288,8 +295,9 @@ public final class ExpressionGraph {
             double y = boxY[node.id()];
             double midY = y + BOX_HEIGHT / 2.0;
             String name = node.label() == null ? "n" + node.id() : node.label();
-            svg.append("<g><title>").append(xmlEscape(name + " (" + describe(node.op()) + "): data "
-                    + node.data() + ", grad " + node.grad())).append("</title>");
+            svg.append("<g id=\"n").append(node.id()).append("\"><title>")
+                    .append(xmlEscape(name + " (" + describe(node.op()) + "): data " + node.data() + ", grad "
+                            + node.grad())).append("</title>");
             if (node.op() != Operation.LEAF) {
                 double cx = opX(x);
                 svg.append("<line x1=\"").append(coordinate(cx + OP_RADIUS)).append("\" y1=\"").append(coordinate(midY))

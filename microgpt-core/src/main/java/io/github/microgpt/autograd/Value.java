@@ -478,8 +478,9 @@ public final class Value {
      * {@code microgpt.py}'s, so gradients agree with the Python's exactly. It is faster than the
      * definition: it walks with its own stack (so a chain of a million nodes needs no deep
      * recursion), marks visited nodes with a flag in the node rather than a set, reuses its
-     * buffers, and leaves the leaves out of the walk (a leaf passes nothing on, so the
-     * contributions still arrive in the same order). {@code ValueBackwardOrderTest} holds it to
+     * buffers, leaves the leaves out of the walk (a leaf passes nothing on, so the
+     * contributions still arrive in the same order), and finishes at once a node whose children
+     * have all been walked. {@code ValueBackwardOrderTest} holds it to
      * the definition.
      *
      * <p><b>Calling it twice.</b> Gradients accumulate: every call adds to what is already in
@@ -542,62 +543,120 @@ public final class Value {
          * Writes the inner nodes reachable from {@code root} (an inner node) into {@link #order}
          * in depth-first post-order, children in their stored order.
          *
+         * <p>The walk is a chain of dependent loads (a node, its children, their marks), so what
+         * makes it faster is fewer trips round the loop. The node being walked is kept in a local
+         * rather than on top of the stack; a node comes back off the stack only to have its
+         * second child walked (its first is done by then) and to be written; and a child whose
+         * own inner children are all walked already (a weight times an input seen before, the
+         * commonest node of a forward pass) is written at once instead of being pushed and popped.
+         * None of this changes the order: it is that of the recursive definition.
+         *
          * @return the number of nodes written
          */
         int postOrder(Value root) {
             Value[] ord = order;
             Value[] stk = stack;
             int count = 0;
-            int depth = 1;
-            int maxDepth = 1;
+            int depth = 0;
+            int maxDepth = 0;
+            Value node = root;
             try {
                 root.visited = true;
-                stk[0] = root;
-                while (depth > 0) {
-                    Value node = stk[depth - 1];
-                    // A child already marked has been walked (or is being walked), exactly as the
-                    // recursive walk skips a child found in its visited set; checking child0 again
-                    // on the way back up is therefore harmless and saves a per-node cursor.
-                    int inner = node.innerChildren;
-                    Value next = null;
-                    if ((inner & 1) != 0 && !node.child0.visited) {
-                        next = node.child0;
-                    } else if ((inner & 2) != 0 && !node.child1.visited) {
-                        next = node.child1;
+                walkNode:
+                while (true) {
+                    // node has just been marked: its first child first.
+                    if ((node.innerChildren & 1) != 0) {
+                        Value c = node.child0;
+                        if (!c.visited) {
+                            c.visited = true;
+                            if (childrenWalked(c)) {
+                                if (count == ord.length) {
+                                    ord = order = Arrays.copyOf(ord, count * 2);
+                                }
+                                ord[count++] = c;
+                            } else {
+                                if (depth == stk.length) {
+                                    stk = stack = Arrays.copyOf(stk, depth * 2);
+                                }
+                                stk[depth++] = node;
+                                if (depth > maxDepth) {
+                                    maxDepth = depth;
+                                }
+                                node = c;
+                                continue;
+                            }
+                        }
                     }
-                    if (next != null) {
-                        if (depth == stk.length) {
-                            stk = stack = Arrays.copyOf(stk, depth * 2);
+                    // node's first child is walked: its second child, then node itself, then up the
+                    // stack. A node popped here is back from one of its children; if that was the
+                    // second, the second is marked now and is skipped.
+                    while (true) {
+                        if ((node.innerChildren & 2) != 0) {
+                            Value c = node.child1;
+                            if (!c.visited) {
+                                c.visited = true;
+                                if (childrenWalked(c)) {
+                                    if (count == ord.length) {
+                                        ord = order = Arrays.copyOf(ord, count * 2);
+                                    }
+                                    ord[count++] = c;
+                                } else {
+                                    if (depth == stk.length) {
+                                        stk = stack = Arrays.copyOf(stk, depth * 2);
+                                    }
+                                    stk[depth++] = node;
+                                    if (depth > maxDepth) {
+                                        maxDepth = depth;
+                                    }
+                                    node = c;
+                                    continue walkNode;
+                                }
+                            }
                         }
-                        next.visited = true;
-                        stk[depth++] = next;
-                        if (depth > maxDepth) {
-                            maxDepth = depth;
-                        }
-                    } else {
                         if (count == ord.length) {
                             ord = order = Arrays.copyOf(ord, count * 2);
                         }
-                        depth--;
                         ord[count++] = node;
+                        if (depth == 0) {
+                            break walkNode;
+                        }
+                        node = stk[--depth];
                     }
                 }
             } catch (Throwable e) {
-                // Out of memory while growing a buffer: unmark what was marked, so that the graph
-                // can be walked again once memory is available.
+                // Out of memory while growing a buffer: unmark what was marked (the nodes written,
+                // those on the stack, the one being walked and possibly a child just marked), so
+                // that the graph can be walked again once memory is available.
                 for (int i = 0; i < count; i++) {
                     ord[i].visited = false;
                     ord[i] = null;
                 }
                 for (int i = 0; i < depth; i++) {
-                    stk[i].visited = false;
+                    unmarkWithChildren(stk[i]);
                 }
+                unmarkWithChildren(node);
                 deepest = maxDepth;
                 release();
                 throw e;
             }
             deepest = maxDepth;
             return count;
+        }
+
+        /** True if every inner child of {@code v} is marked, so that {@code v} can be written at once. */
+        private static boolean childrenWalked(Value v) {
+            int inner = v.innerChildren;
+            return ((inner & 1) == 0 || v.child0.visited) && ((inner & 2) == 0 || v.child1.visited);
+        }
+
+        private static void unmarkWithChildren(Value v) {
+            v.visited = false;
+            if ((v.innerChildren & 1) != 0) {
+                v.child0.visited = false;
+            }
+            if ((v.innerChildren & 2) != 0) {
+                v.child1.visited = false;
+            }
         }
 
         /** Forgets the nodes of the last walk (so they can be collected) and oversized buffers. */

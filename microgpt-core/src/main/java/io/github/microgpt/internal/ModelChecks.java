@@ -61,7 +61,10 @@ public final class ModelChecks {
                     + ": need 0 <= first < end <= " + limit);
         }
         for (int i = 0; i <= end; i++) {
-            token(tokens[i], vocabSize, "token " + i + " of the document");
+            // The message is built only for a bad token: this runs for every token of every step.
+            if (tokens[i] < 0 || tokens[i] >= vocabSize) {
+                token(tokens[i], vocabSize, "token " + i + " of the document");
+            }
         }
     }
 

@@ -254,12 +254,15 @@ public final class ArrayGptModel implements LanguageModel {
     }
 
     /**
-     * Sets how many threads one training step ({@link #lossAndGradients}) may use. The matrix
-     * products and the attention of the step are split between them by outputs (rows, columns,
-     * heads), never inside a sum, so the loss and the gradients are bit-identical for any number
-     * of threads; only the time changes. Worth it for large models (at {@code nEmbd = 256} two
-     * threads take a step about 1.8 times faster), not at the reference size, where a step lasts
-     * microseconds. Generation always runs on the calling thread, and
+     * Sets how many threads one training step ({@link #lossAndGradients}) may use. Every part of
+     * the step is split between them by outputs, never inside a sum: the matrix products by rows
+     * or positions, the attention by heads, the element-wise operations (RMSNorm, residual sums,
+     * ReLU, softmax with cross-entropy, the embedding) by positions, the embeddings' gradient by
+     * columns, the optimizer's update by rows. So the loss and the gradients are bit-identical for
+     * any number of threads; only the time changes. Worth it for large models (at
+     * {@code nEmbd = 256} two threads take a step about 1.8 times faster), not at the reference
+     * size, where a step lasts microseconds and the element-wise work stays on the calling thread.
+     * Generation always runs on the calling thread, and
      * {@link #batchLossAndGradients} spreads whole documents over its own threads instead.
      *
      * @param threads the number of threads, the calling one included; at least 1
@@ -269,13 +272,19 @@ public final class ArrayGptModel implements LanguageModel {
     public ArrayGptModel setThreads(int threads) {
         ModelChecks.threads(threads);
         if (threads != workers.threads()) {
-            workers = threads == 1 ? SINGLE_THREAD : new Workers(threads);
-            // The optimizer's update runs on the same threads (element-wise, so exact for any count).
-            if (f32 != null) {
-                f32.parameters().useWorkers(workers);
-            } else {
-                parameters.useWorkers(workers);
-            }
+            useWorkers(threads == 1 ? SINGLE_THREAD : new Workers(threads));
+        }
+        return this;
+    }
+
+    /** Runs the steps on {@code team} from now on (the tests give teams that split finely). */
+    ArrayGptModel useWorkers(Workers team) {
+        workers = team;
+        // The optimizer's update runs on the same threads (element-wise, so exact for any count).
+        if (f32 != null) {
+            f32.parameters().useWorkers(team);
+        } else {
+            parameters.useWorkers(team);
         }
         return this;
     }
@@ -359,7 +368,50 @@ public final class ArrayGptModel implements LanguageModel {
      */
     double forwardDocument(Workspace ws, int[] tokens, int first, int end, Workers team) {
         forward(ws, tokens, 0, end, team);
-        return Kernels.crossEntropyForward(ws.probs, ws.losses, ws.logits, tokens, first, end);
+        split(team, first, end, vocabSize,
+                (p0, p1) -> Kernels.crossEntropyForward(ws.probs, ws.losses, ws.logits, tokens, p0, p1));
+        return Kernels.meanLoss(ws.losses, first, end);
+    }
+
+    // ------------------------------------------------------------------------------ stages
+
+    /**
+     * The element-wise operations between two matrix products (a residual sum, an RMSNorm, a
+     * ReLU, ...), applied to the positions {@code [p0, p1)} of layer {@code l}: one stage. A
+     * position's operations read and write that position's rows only, so a stage is split over
+     * the team by positions, and each position gets the same operations whichever thread runs it.
+     * Fused this way, the threads meet once per stage rather than once per operation.
+     */
+    @FunctionalInterface
+    private interface Stage {
+        void run(ArrayGptModel model, Workspace ws, int[] tokens, int l, int p0, int p1);
+    }
+
+    /**
+     * Runs {@code stage} over the positions {@code [from, to)}, shared out between the team when
+     * there is enough of it ({@code width} numbers per position, roughly) and on the calling
+     * thread otherwise (with no hand-over at all on one thread).
+     */
+    private void stage(Workers team, Workspace ws, int[] tokens, int l, int from, int to, int width, Stage stage) {
+        int grain = team.grain(to - from, width);
+        if (grain == 0) {
+            stage.run(this, ws, tokens, l, from, to);
+        } else {
+            team.forRange(to - from, grain, (p0, p1) -> stage.run(this, ws, tokens, l, from + p0, from + p1));
+        }
+    }
+
+    /**
+     * Runs {@code task} over {@code [from, to)} as {@link #stage} does: for the work done once a
+     * step (the loss, the embeddings' gradient), which may capture what it needs.
+     */
+    static void split(Workers team, int from, int to, int width, Workers.RangeTask task) {
+        int grain = team.grain(to - from, width);
+        if (grain == 0) {
+            task.run(from, to);
+        } else {
+            team.forRange(to - from, grain, (p0, p1) -> task.run(from + p0, from + p1));
+        }
     }
 
     // ---------------------------------------------------------------------------- the forward pass
@@ -370,19 +422,18 @@ public final class ArrayGptModel implements LanguageModel {
      * layer by layer, each operation applied to all the positions at once. That is
      * {@link GptModel#forward} applied position by position, operation for operation, since
      * attention at position {@code t} only reads the keys and values of positions up to
-     * {@code t}. The names follow {@code microgpt.py}'s {@code gpt()}.
+     * {@code t}. The names follow {@code microgpt.py}'s {@code gpt()}; the element-wise operations
+     * between two products are grouped in stages (see {@link Stage}).
      */
     void forward(Workspace ws, int[] tokens, int from, int to, Workers team) {
         WeightRows w = weights;
-        Kernels.embeddingForward(ws.encoded, tokens, w.wte, w.wpe, from, to);
-        Kernels.rmsnormForward(ws.residual[0], ws.encodedScale, ws.encoded, from, to);
+        int c = config.nEmbd();
+        stage(team, ws, tokens, 0, from, to, c, ArrayGptModel::embeddingStage);
         for (int l = 0; l < nLayer; l++) {
             WeightRows.Layer lw = w.layers[l];
-            // 1) multi-head attention
-            Kernels.rmsnormForward(ws.attnNormed[l], ws.attnNormScale[l], ws.residual[l], from, to);
+            // 1) multi-head attention (its RMSNorm is in the stage before)
             Kernels.matmulForward(ws.qkv[l], ws.attnNormed[l], lw.attnQkv, from, to,
                     ws.productInT, ws.productOutT, team);
-            keepKeysTransposed(ws.keysT[l], ws.qkv[l], from, to);
             Kernels.attentionForward(ws.attnOut[l], ws.attnWeights[l], ws.qkv[l], ws.keysT[l], nHead, attnScale,
                     from, to, team);
             if (!attentionListeners.isEmpty()) {
@@ -390,18 +441,42 @@ public final class ArrayGptModel implements LanguageModel {
             }
             Kernels.matmulForward(ws.attnProj[l], ws.attnOut[l], lw.attnWo, from, to,
                     ws.productInT, ws.productOutT, team);
-            Kernels.residualForward(ws.afterAttn[l], ws.attnProj[l], ws.residual[l], from, to);
             // 2) MLP
-            Kernels.rmsnormForward(ws.mlpNormed[l], ws.mlpNormScale[l], ws.afterAttn[l], from, to);
+            stage(team, ws, tokens, l, from, to, c, ArrayGptModel::mlpInputStage);
             Kernels.matmulForward(ws.mlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, from, to,
                     ws.productInT, ws.productOutT, team);
-            Kernels.reluForward(ws.mlpActive[l], ws.mlpHidden[l], from, to);
+            stage(team, ws, tokens, l, from, to, 4 * c, ArrayGptModel::reluStage);
             Kernels.matmulForward(ws.mlpProj[l], ws.mlpActive[l], lw.mlpFc2, from, to,
                     ws.productInT, ws.productOutT, team);
-            Kernels.residualForward(ws.residual[l + 1], ws.mlpProj[l], ws.afterAttn[l], from, to);
+            stage(team, ws, tokens, l, from, to, c, ArrayGptModel::layerOutputStage);
         }
         Kernels.matmulForward(ws.logits, ws.residual[nLayer], w.lmHead, from, to,
                 ws.productInT, ws.productOutT, team);
+    }
+
+    /** {@code x = wte[token] + wpe[t]}, {@code x = rmsnorm(x)}, and the first layer's {@code rmsnorm(x)}. */
+    private void embeddingStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
+        Kernels.embeddingForward(ws.encoded, tokens, weights.wte, weights.wpe, p0, p1);
+        Kernels.rmsnormForward(ws.residual[0], ws.encodedScale, ws.encoded, p0, p1);
+        Kernels.rmsnormForward(ws.attnNormed[0], ws.attnNormScale[0], ws.residual[0], p0, p1);
+    }
+
+    /** {@code x = x + x_residual} after the attention, and {@code rmsnorm(x)}, the MLP's input. */
+    private void mlpInputStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
+        Kernels.residualForward(ws.afterAttn[l], ws.attnProj[l], ws.residual[l], p0, p1);
+        Kernels.rmsnormForward(ws.mlpNormed[l], ws.mlpNormScale[l], ws.afterAttn[l], p0, p1);
+    }
+
+    private void reluStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
+        Kernels.reluForward(ws.mlpActive[l], ws.mlpHidden[l], p0, p1);
+    }
+
+    /** {@code x = x + x_residual} after the MLP, the layer's output, and the next layer's {@code rmsnorm(x)}. */
+    private void layerOutputStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
+        Kernels.residualForward(ws.residual[l + 1], ws.mlpProj[l], ws.afterAttn[l], p0, p1);
+        if (l + 1 < nLayer) {
+            Kernels.rmsnormForward(ws.attnNormed[l + 1], ws.attnNormScale[l + 1], ws.residual[l + 1], p0, p1);
+        }
     }
 
     /** Tells the listeners the attention weights of layer {@code l}, position by position, head by head. */
@@ -414,54 +489,88 @@ public final class ArrayGptModel implements LanguageModel {
         }
     }
 
-    /** {@code keysT[c][t] = qkv[t][C + c]}: the new positions' keys, into the transposed cache. */
-    private static void keepKeysTransposed(double[][] keysT, double[][] qkv, int from, int to) {
-        int c = keysT.length;
-        for (int t = from; t < to; t++) {
-            double[] row = qkv[t];
-            for (int i = 0; i < c; i++) {
-                keysT[i][t] = row[c + i];
-            }
-        }
-    }
-
     // --------------------------------------------------------------------------- the backward pass
 
     /**
      * Adds to {@code g} the gradient of the mean loss over {@code [first, end)}, after
      * {@link #forwardDocument} has filled the workspace: the forward pass in reverse, each
      * operation's backward for all positions at once.
+     *
+     * <p>The gradient of the residual stream is one buffer, {@code dResidual[L]}, added to in
+     * place all the way down: the gradient of {@code a + b} is the output's gradient for both
+     * {@code a} and {@code b}, so a residual sum's backward passes the same rows on, and each
+     * block's RMSNorm adds its part to them. Every other gradient is set to 0 (row by row, in the
+     * stage before the operation that adds to it) rather than all at once before the pass.
      */
     void backwardDocument(Workspace ws, int[] tokens, int first, int end, WeightRows g, Workers team) {
         ws.ensureGradients();
-        ws.zeroGradients(end);
         WeightRows w = weights;
-        Kernels.crossEntropyBackward(ws.dLogits, ws.probs, tokens, first, end);
-        Kernels.matmulBackward(ws.dResidual[nLayer], g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead,
-                first, end, team);
+        int c = config.nEmbd();
+        double[][] dStream = ws.dResidual[nLayer];
+        int n = end - first;
+        split(team, 0, end, 4 * c, (p0, p1) -> lossGradient(ws, tokens, first, n, p0, p1));
+        Kernels.matmulBackward(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end, team);
         for (int l = nLayer - 1; l >= 0; l--) {
             WeightRows.Layer lw = w.layers[l];
             WeightRows.Layer lg = g.layers[l];
             // 2) MLP
-            Kernels.residualBackward(ws.dMlpProj[l], ws.dAfterAttn[l], ws.dResidual[l + 1], 0, end);
-            Kernels.matmulBackward(ws.dMlpActive[l], lg.mlpFc2, ws.dMlpProj[l], ws.mlpActive[l], lw.mlpFc2,
-                    0, end, team);
-            Kernels.reluBackward(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpHidden[l], 0, end);
+            Kernels.matmulBackward(ws.dMlpActive[l], lg.mlpFc2, dStream, ws.mlpActive[l], lw.mlpFc2, 0, end, team);
+            stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::reluGradientStage);
             Kernels.matmulBackward(ws.dMlpNormed[l], lg.mlpFc1, ws.dMlpHidden[l], ws.mlpNormed[l], lw.mlpFc1,
                     0, end, team);
-            Kernels.rmsnormBackward(ws.dAfterAttn[l], ws.dMlpNormed[l], ws.afterAttn[l], ws.mlpNormScale[l], 0, end);
+            stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::mlpNormGradientStage);
             // 1) multi-head attention
-            Kernels.residualBackward(ws.dAttnProj[l], ws.dResidual[l], ws.dAfterAttn[l], 0, end);
-            Kernels.matmulBackward(ws.dAttnOut[l], lg.attnWo, ws.dAttnProj[l], ws.attnOut[l], lw.attnWo,
-                    0, end, team);
+            Kernels.matmulBackward(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end, team);
             Kernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
                     ws.dAttnWeights, nHead, attnScale, 0, end, team);
             Kernels.matmulBackward(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv,
                     0, end, team);
-            Kernels.rmsnormBackward(ws.dResidual[l], ws.dAttnNormed[l], ws.residual[l], ws.attnNormScale[l], 0, end);
+            stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::attnNormGradientStage);
         }
-        Kernels.rmsnormBackward(ws.dEncoded, ws.dResidual[0], ws.encoded, ws.encodedScale, 0, end);
-        Kernels.embeddingBackward(g.wte, g.wpe, ws.dEncoded, tokens, 0, end);
+        // By columns: positions with the same token add to the same row of wte.
+        split(team, 0, c, 2 * end, (c0, c1) -> Kernels.embeddingBackward(g.wte, g.wpe, ws.dEncoded, tokens,
+                0, end, c0, c1));
+    }
+
+    /**
+     * Positions {@code [p0, p1)} of the gradient of the mean of the {@code n} losses from
+     * {@code first} on, and zeros for the stream's gradient and the last layer's first product.
+     */
+    private void lossGradient(Workspace ws, int[] tokens, int first, int n, int p0, int p1) {
+        Kernels.zeroRows(ws.dResidual[nLayer], p0, p1);
+        Kernels.zeroRows(ws.dMlpActive[nLayer - 1], p0, p1);
+        int from = Math.max(first, p0);
+        Kernels.zeroRows(ws.dLogits, from, p1);
+        Kernels.crossEntropyBackward(ws.dLogits, ws.probs, tokens, from, p1, n);
+    }
+
+    private void reluGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
+        Kernels.zeroRows(ws.dMlpHidden[l], p0, p1);
+        Kernels.reluBackward(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpHidden[l], p0, p1);
+        Kernels.zeroRows(ws.dMlpNormed[l], p0, p1);
+    }
+
+    /** The MLP's RMSNorm into the stream's gradient, and zeros for the attention's gradients. */
+    private void mlpNormGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
+        Kernels.rmsnormBackward(ws.dResidual[nLayer], ws.dMlpNormed[l], ws.afterAttn[l], ws.mlpNormScale[l], p0, p1);
+        Kernels.zeroRows(ws.dAttnOut[l], p0, p1);
+        Kernels.zeroRows(ws.dQkv[l], p0, p1);
+        Kernels.zeroRows(ws.dAttnNormed[l], p0, p1);
+    }
+
+    /**
+     * The attention's RMSNorm into the stream's gradient; then zeros for the layer below, or, in
+     * the first layer, the gradient of the embedding's RMSNorm.
+     */
+    private void attnNormGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
+        double[][] dStream = ws.dResidual[nLayer];
+        Kernels.rmsnormBackward(dStream, ws.dAttnNormed[l], ws.residual[l], ws.attnNormScale[l], p0, p1);
+        if (l > 0) {
+            Kernels.zeroRows(ws.dMlpActive[l - 1], p0, p1);
+        } else {
+            Kernels.zeroRows(ws.dEncoded, p0, p1);
+            Kernels.rmsnormBackward(ws.dEncoded, dStream, ws.encoded, ws.encodedScale, p0, p1);
+        }
     }
 
     // ------------------------------------------------------------------------------ generation

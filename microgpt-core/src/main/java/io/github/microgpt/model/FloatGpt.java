@@ -117,7 +117,29 @@ final class FloatGpt {
 
     private double forwardDocument(FloatWorkspace ws, int[] tokens, int first, int end, Workers team) {
         forward(ws, tokens, 0, end, team);
-        return FloatKernels.crossEntropyForward(ws.probs, ws.losses, ws.logits, tokens, first, end);
+        ArrayGptModel.split(team, first, end, vocabSize,
+                (p0, p1) -> FloatKernels.crossEntropyForward(ws.probs, ws.losses, ws.logits, tokens, p0, p1));
+        return FloatKernels.meanLoss(ws.losses, first, end);
+    }
+
+    /**
+     * The element-wise operations between two matrix products over positions {@code [p0, p1)}
+     * of layer {@code l}: a stage, split over the team by positions (see {@link ArrayGptModel}).
+     */
+    @FunctionalInterface
+    private interface Stage {
+        void run(FloatGpt gpt, FloatWorkspace ws, int[] tokens, int l, int p0, int p1);
+    }
+
+    /** Runs {@code stage} over {@code [from, to)}, as {@link ArrayGptModel}'s stages run. */
+    private void stage(Workers team, FloatWorkspace ws, int[] tokens, int l, int from, int to, int width,
+                       Stage stage) {
+        int grain = team.grain(to - from, width);
+        if (grain == 0) {
+            stage.run(this, ws, tokens, l, from, to);
+        } else {
+            team.forRange(to - from, grain, (p0, p1) -> stage.run(this, ws, tokens, l, from + p0, from + p1));
+        }
     }
 
     // ---------------------------------------------------------------------------- the forward pass
@@ -125,15 +147,13 @@ final class FloatGpt {
     /** Reads positions {@code [from, to)}, leaving their logits in {@code ws.logits}; see {@link ArrayGptModel}. */
     private void forward(FloatWorkspace ws, int[] tokens, int from, int to, Workers team) {
         FloatWeightRows w = weights;
-        FloatKernels.embeddingForward(ws.encoded, tokens, w.wte, w.wpe, from, to);
-        FloatKernels.rmsnormForward(ws.residual[0], ws.encodedScale, ws.encoded, from, to);
+        int c = config.nEmbd();
+        stage(team, ws, tokens, 0, from, to, c, FloatGpt::embeddingStage);
         for (int l = 0; l < nLayer; l++) {
             FloatWeightRows.Layer lw = w.layers[l];
-            // 1) multi-head attention
-            FloatKernels.rmsnormForward(ws.attnNormed[l], ws.attnNormScale[l], ws.residual[l], from, to);
+            // 1) multi-head attention (its RMSNorm is in the stage before)
             FloatKernels.matmulForward(ws.qkv[l], ws.attnNormed[l], lw.attnQkv, from, to,
                     ws.weightsT(), team);
-            keepKeysTransposed(ws.keysT[l], ws.qkv[l], from, to);
             FloatKernels.attentionForward(ws.attnOut[l], ws.attnWeights[l], ws.qkv[l], ws.keysT[l], nHead,
                     attnScale, from, to, team);
             if (!model.attentionListeners.isEmpty()) {
@@ -141,18 +161,39 @@ final class FloatGpt {
             }
             FloatKernels.matmulForward(ws.attnProj[l], ws.attnOut[l], lw.attnWo, from, to,
                     ws.weightsT(), team);
-            FloatKernels.residualForward(ws.afterAttn[l], ws.attnProj[l], ws.residual[l], from, to);
             // 2) MLP
-            FloatKernels.rmsnormForward(ws.mlpNormed[l], ws.mlpNormScale[l], ws.afterAttn[l], from, to);
+            stage(team, ws, tokens, l, from, to, c, FloatGpt::mlpInputStage);
             FloatKernels.matmulForward(ws.mlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, from, to,
                     ws.weightsT(), team);
-            FloatKernels.reluForward(ws.mlpActive[l], ws.mlpHidden[l], from, to);
+            stage(team, ws, tokens, l, from, to, 4 * c, FloatGpt::reluStage);
             FloatKernels.matmulForward(ws.mlpProj[l], ws.mlpActive[l], lw.mlpFc2, from, to,
                     ws.weightsT(), team);
-            FloatKernels.residualForward(ws.residual[l + 1], ws.mlpProj[l], ws.afterAttn[l], from, to);
+            stage(team, ws, tokens, l, from, to, c, FloatGpt::layerOutputStage);
         }
         FloatKernels.matmulForward(ws.logits, ws.residual[nLayer], w.lmHead, from, to,
                 ws.weightsT(), team);
+    }
+
+    private void embeddingStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
+        FloatKernels.embeddingForward(ws.encoded, tokens, weights.wte, weights.wpe, p0, p1);
+        FloatKernels.rmsnormForward(ws.residual[0], ws.encodedScale, ws.encoded, p0, p1);
+        FloatKernels.rmsnormForward(ws.attnNormed[0], ws.attnNormScale[0], ws.residual[0], p0, p1);
+    }
+
+    private void mlpInputStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
+        FloatKernels.residualForward(ws.afterAttn[l], ws.attnProj[l], ws.residual[l], p0, p1);
+        FloatKernels.rmsnormForward(ws.mlpNormed[l], ws.mlpNormScale[l], ws.afterAttn[l], p0, p1);
+    }
+
+    private void reluStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
+        FloatKernels.reluForward(ws.mlpActive[l], ws.mlpHidden[l], p0, p1);
+    }
+
+    private void layerOutputStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
+        FloatKernels.residualForward(ws.residual[l + 1], ws.mlpProj[l], ws.afterAttn[l], p0, p1);
+        if (l + 1 < nLayer) {
+            FloatKernels.rmsnormForward(ws.attnNormed[l + 1], ws.attnNormScale[l + 1], ws.residual[l + 1], p0, p1);
+        }
     }
 
     /** Tells the model's listeners the attention weights of layer {@code l}, widened to doubles. */
@@ -170,53 +211,76 @@ final class FloatGpt {
         }
     }
 
-    /** {@code keysT[c][t] = qkv[t][C + c]}: the new positions' keys, into the transposed cache. */
-    private static void keepKeysTransposed(float[][] keysT, float[][] qkv, int from, int to) {
-        int c = keysT.length;
-        for (int t = from; t < to; t++) {
-            float[] row = qkv[t];
-            for (int i = 0; i < c; i++) {
-                keysT[i][t] = row[c + i];
-            }
-        }
-    }
-
     // --------------------------------------------------------------------------- the backward pass
 
-    /** Adds to {@code g} the gradient of the mean loss over {@code [first, end)}: the forward pass in reverse. */
+    /**
+     * Adds to {@code g} the gradient of the mean loss over {@code [first, end)}: the forward pass
+     * in reverse, with the residual stream's gradient in one buffer added to in place (see
+     * {@link ArrayGptModel}).
+     */
     private void backwardDocument(FloatWorkspace ws, int[] tokens, int first, int end, FloatWeightRows g,
                                   Workers team) {
         ws.ensureGradients();
-        ws.zeroGradients(end);
         FloatWeightRows w = weights;
-        FloatKernels.crossEntropyBackward(ws.dLogits, ws.probs, tokens, first, end);
-        FloatKernels.matmulBackward(ws.dResidual[nLayer], g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead,
-                first, end, team);
+        int c = config.nEmbd();
+        float[][] dStream = ws.dResidual[nLayer];
+        int n = end - first;
+        ArrayGptModel.split(team, 0, end, 4 * c, (p0, p1) -> lossGradient(ws, tokens, first, n, p0, p1));
+        FloatKernels.matmulBackward(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end, team);
         for (int l = nLayer - 1; l >= 0; l--) {
             FloatWeightRows.Layer lw = w.layers[l];
             FloatWeightRows.Layer lg = g.layers[l];
             // 2) MLP
-            FloatKernels.residualBackward(ws.dMlpProj[l], ws.dAfterAttn[l], ws.dResidual[l + 1], 0, end);
-            FloatKernels.matmulBackward(ws.dMlpActive[l], lg.mlpFc2, ws.dMlpProj[l], ws.mlpActive[l], lw.mlpFc2,
+            FloatKernels.matmulBackward(ws.dMlpActive[l], lg.mlpFc2, dStream, ws.mlpActive[l], lw.mlpFc2,
                     0, end, team);
-            FloatKernels.reluBackward(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpHidden[l], 0, end);
+            stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::reluGradientStage);
             FloatKernels.matmulBackward(ws.dMlpNormed[l], lg.mlpFc1, ws.dMlpHidden[l], ws.mlpNormed[l], lw.mlpFc1,
                     0, end, team);
-            FloatKernels.rmsnormBackward(ws.dAfterAttn[l], ws.dMlpNormed[l], ws.afterAttn[l], ws.mlpNormScale[l],
-                    0, end);
+            stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::mlpNormGradientStage);
             // 1) multi-head attention
-            FloatKernels.residualBackward(ws.dAttnProj[l], ws.dResidual[l], ws.dAfterAttn[l], 0, end);
-            FloatKernels.matmulBackward(ws.dAttnOut[l], lg.attnWo, ws.dAttnProj[l], ws.attnOut[l], lw.attnWo,
-                    0, end, team);
+            FloatKernels.matmulBackward(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end, team);
             FloatKernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
                     ws.dAttnWeights, nHead, attnScale, 0, end, team);
             FloatKernels.matmulBackward(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv,
                     0, end, team);
-            FloatKernels.rmsnormBackward(ws.dResidual[l], ws.dAttnNormed[l], ws.residual[l], ws.attnNormScale[l],
-                    0, end);
+            stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::attnNormGradientStage);
         }
-        FloatKernels.rmsnormBackward(ws.dEncoded, ws.dResidual[0], ws.encoded, ws.encodedScale, 0, end);
-        FloatKernels.embeddingBackward(g.wte, g.wpe, ws.dEncoded, tokens, 0, end);
+        // By columns: positions with the same token add to the same row of wte.
+        ArrayGptModel.split(team, 0, c, 2 * end, (c0, c1) -> FloatKernels.embeddingBackward(g.wte, g.wpe,
+                ws.dEncoded, tokens, 0, end, c0, c1));
+    }
+
+    private void lossGradient(FloatWorkspace ws, int[] tokens, int first, int n, int p0, int p1) {
+        FloatKernels.zeroRows(ws.dResidual[nLayer], p0, p1);
+        FloatKernels.zeroRows(ws.dMlpActive[nLayer - 1], p0, p1);
+        int from = Math.max(first, p0);
+        FloatKernels.zeroRows(ws.dLogits, from, p1);
+        FloatKernels.crossEntropyBackward(ws.dLogits, ws.probs, tokens, from, p1, n);
+    }
+
+    private void reluGradientStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
+        FloatKernels.zeroRows(ws.dMlpHidden[l], p0, p1);
+        FloatKernels.reluBackward(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpHidden[l], p0, p1);
+        FloatKernels.zeroRows(ws.dMlpNormed[l], p0, p1);
+    }
+
+    private void mlpNormGradientStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
+        FloatKernels.rmsnormBackward(ws.dResidual[nLayer], ws.dMlpNormed[l], ws.afterAttn[l], ws.mlpNormScale[l],
+                p0, p1);
+        FloatKernels.zeroRows(ws.dAttnOut[l], p0, p1);
+        FloatKernels.zeroRows(ws.dQkv[l], p0, p1);
+        FloatKernels.zeroRows(ws.dAttnNormed[l], p0, p1);
+    }
+
+    private void attnNormGradientStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
+        float[][] dStream = ws.dResidual[nLayer];
+        FloatKernels.rmsnormBackward(dStream, ws.dAttnNormed[l], ws.residual[l], ws.attnNormScale[l], p0, p1);
+        if (l > 0) {
+            FloatKernels.zeroRows(ws.dMlpActive[l - 1], p0, p1);
+        } else {
+            FloatKernels.zeroRows(ws.dEncoded, p0, p1);
+            FloatKernels.rmsnormBackward(ws.dEncoded, dStream, ws.encoded, ws.encodedScale, p0, p1);
+        }
     }
 
     // ------------------------------------------------------------------------------ generation

@@ -74,16 +74,25 @@ final class FloatKernels {
     }
 
     /**
-     * {@code dwte[tokens[t]] += dout[t]}, {@code dwpe[t] += dout[t]}.
+     * Columns {@code [c0, c1)} of {@code dwte[tokens[t]] += dout[t]} and {@code dwpe[t] += dout[t]}
+     * for the positions {@code [from, to)}, in position order. Two positions with the same token
+     * add to the same row of {@code dwte}, so the work is split by columns, never by positions:
+     * each element then gets its additions in position order, whichever thread does them.
      *
      * @param dwte (V, C)
      * @param dwpe (T, C)
      * @param dout (T, C)
      */
-    static void embeddingBackward(float[][] dwte, float[][] dwpe, float[][] dout, int[] tokens, int from, int to) {
+    static void embeddingBackward(float[][] dwte, float[][] dwpe, float[][] dout, int[] tokens, int from, int to,
+                                  int c0, int c1) {
         for (int t = from; t < to; t++) {
-            addInto(dwte[tokens[t]], dout[t]);
-            addInto(dwpe[t], dout[t]);
+            float[] d = dout[t];
+            float[] tok = dwte[tokens[t]];
+            float[] pos = dwpe[t];
+            for (int i = c0; i < c1; i++) {
+                tok[i] += d[i];
+                pos[i] += d[i];
+            }
         }
     }
 
@@ -301,7 +310,10 @@ final class FloatKernels {
         if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers)) {
             return;
         }
-        workers.forRange(to - from, 2, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
+        // Each chunk of positions reads all the weights again: so a few long chunks, not many short ones.
+        int n = to - from;
+        int grain = Math.max(2, (n + 2 * workers.threads() - 1) / (2 * workers.threads()));
+        workers.forRange(n, grain, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
         workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
     }
 
@@ -507,7 +519,8 @@ final class FloatKernels {
      * @param out (T, C) the heads' outputs side by side
      * @param weights (T, NH, T) the attention weights, kept for the backward pass
      * @param qkv (T, 3C) each position's query, key and value
-     * @param keysT (C, T) the keys, transposed
+     * @param keysT (C, T) the keys, transposed: the cache of the positions before {@code from},
+     *     to which this method adds the keys of {@code [from, to)} (from {@code qkv}) first
      * @param scale {@code headDim^-0.5}
      */
     static void attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT,
@@ -515,6 +528,13 @@ final class FloatKernels {
         int c = out[from].length;
         int hd = c / nHead;
         workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
+            // The new positions' keys into the cache, transposed: the heads' own channels only.
+            for (int i = h0 * hd; i < h1 * hd; i++) {
+                float[] column = keysT[i];
+                for (int t = from; t < to; t++) {
+                    column[t] = qkv[t][c + i];
+                }
+            }
             for (int t = from; t < to; t++) {
                 float[] q = qkv[t];
                 float[] y = out[t];
@@ -683,36 +703,44 @@ final class FloatKernels {
 
     /**
      * {@code probs[t] = softmax(logits[t])} and {@code losses[t] = -log probs[t][tokens[t + 1]]}
-     * for the positions {@code [first, to)}; returns their mean. The losses are computed and
-     * summed in double from the float probabilities.
+     * for the positions {@code [from, to)}, the losses in double from the float probabilities.
+     * Each position on its own, so that the positions can be shared out; {@link #meanLoss} folds
+     * the losses.
      *
      * @param probs (T, V) the probabilities
      * @param losses (T) the loss of each position
      * @param logits (T, V)
      */
-    static double crossEntropyForward(float[][] probs, double[] losses, float[][] logits, int[] tokens,
-                                      int first, int to) {
-        double sum = 0.0;
-        for (int t = first; t < to; t++) {
+    static void crossEntropyForward(float[][] probs, double[] losses, float[][] logits, int[] tokens,
+                                    int from, int to) {
+        for (int t = from; t < to; t++) {
             float[] p = probs[t];
             System.arraycopy(logits[t], 0, p, 0, p.length);
             softmaxInPlace(p, p.length);
             losses[t] = -Math.log(p[tokens[t + 1]]);
+        }
+    }
+
+    /** The mean of {@code losses[first .. to-1]}, summed in double in position order. */
+    static double meanLoss(double[] losses, int first, int to) {
+        double sum = 0.0;
+        for (int t = first; t < to; t++) {
             sum += losses[t];
         }
         return sum / (to - first);
     }
 
     /**
-     * The gradient of the mean loss over {@code [first, to)} with respect to the logits:
-     * {@code dlogits[t][i] += (probs[t][i] - [i == target]) / n}.
+     * Positions {@code [from, to)} of the gradient of a mean of {@code n} losses with respect to
+     * the logits: {@code dlogits[t][i] += (probs[t][i] - [i == target]) / n}.
      *
      * @param dlogits (T, V) added to
      * @param probs (T, V) from the forward pass
+     * @param n the number of losses averaged (the positions trained, not only {@code [from, to)})
      */
-    static void crossEntropyBackward(float[][] dlogits, float[][] probs, int[] tokens, int first, int to) {
-        float invN = (float) (1.0 / (to - first));
-        for (int t = first; t < to; t++) {
+    static void crossEntropyBackward(float[][] dlogits, float[][] probs, int[] tokens, int from, int to, int n) {
+        float invN = (float) (1.0 / n);
+        for (int t = from; t < to; t++) {
             float[] p = probs[t];
             float[] dl = dlogits[t];
             for (int i = 0; i < dl.length; i++) {
@@ -745,6 +773,13 @@ final class FloatKernels {
     }
 
     // ------------------------------------------------------------------------------ helpers
+
+    /** Sets rows {@code [from, to)} to 0: a gradient's rows before a backward method adds to them. */
+    static void zeroRows(float[][] rows, int from, int to) {
+        for (int t = from; t < to; t++) {
+            Arrays.fill(rows[t], 0f);
+        }
+    }
 
     /** {@code a += b}, element by element. */
     static void addInto(float[] a, float[] b) {

@@ -35,9 +35,12 @@ import java.util.Arrays;
  * loop variable, which HotSpot's C2 compiles to AVX instructions on any JDK 17.
  *
  * <p><b>Threads.</b> The two large operations, matrix products and attention, take a
- * {@link Workers} team and split their work by outputs (rows of the product, columns of the
- * input's gradient, heads); no sum is ever split, so the results do not depend on the number of
- * threads.
+ * {@link Workers} team and split their work by outputs (rows of the product, positions of the
+ * input's gradient, heads). The element-wise operations take a range of positions, and the model
+ * calls them for parts of a document from several threads (grouped in stages, see
+ * {@link ArrayGptModel}); the embeddings' gradient takes a range of columns instead, since
+ * positions with the same token add to the same row. No sum is ever split, so the results do not
+ * depend on the number of threads.
  */
 final class Kernels {
 
@@ -103,16 +106,25 @@ final class Kernels {
     }
 
     /**
-     * {@code dwte[tokens[t]] += dout[t]}, {@code dwpe[t] += dout[t]}.
+     * Columns {@code [c0, c1)} of {@code dwte[tokens[t]] += dout[t]} and {@code dwpe[t] += dout[t]}
+     * for the positions {@code [from, to)}, in position order. Two positions with the same token
+     * add to the same row of {@code dwte}, so the work is split by columns, never by positions:
+     * each element then gets its additions in position order, whichever thread does them.
      *
      * @param dwte (V, C)
      * @param dwpe (T, C)
      * @param dout (T, C)
      */
-    static void embeddingBackward(double[][] dwte, double[][] dwpe, double[][] dout, int[] tokens, int from, int to) {
+    static void embeddingBackward(double[][] dwte, double[][] dwpe, double[][] dout, int[] tokens, int from, int to,
+                                  int c0, int c1) {
         for (int t = from; t < to; t++) {
-            addInto(dwte[tokens[t]], dout[t]);
-            addInto(dwpe[t], dout[t]);
+            double[] d = dout[t];
+            double[] tok = dwte[tokens[t]];
+            double[] pos = dwpe[t];
+            for (int i = c0; i < c1; i++) {
+                tok[i] += d[i];
+                pos[i] += d[i];
+            }
         }
     }
 
@@ -221,7 +233,10 @@ final class Kernels {
         if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers)) {
             return;
         }
-        workers.forRange(to - from, 2, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
+        // Each chunk of positions reads all the weights again: so a few long chunks, not many short ones.
+        int n = to - from;
+        int grain = Math.max(2, (n + 2 * workers.threads() - 1) / (2 * workers.threads()));
+        workers.forRange(n, grain, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
         workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
     }
 
@@ -566,7 +581,8 @@ final class Kernels {
      * @param out (T, C) the heads' outputs side by side
      * @param weights (T, NH, T) the attention weights, kept for the backward pass
      * @param qkv (T, 3C) each position's query, key and value
-     * @param keysT (C, T) the keys, transposed
+     * @param keysT (C, T) the keys, transposed: the cache of the positions before {@code from},
+     *     to which this method adds the keys of {@code [from, to)} (from {@code qkv}) first
      * @param scale {@code headDim^-0.5}
      */
     static void attentionForward(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
@@ -574,6 +590,13 @@ final class Kernels {
         int c = out[from].length;
         int hd = c / nHead;
         workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
+            // The new positions' keys into the cache, transposed: the heads' own channels only.
+            for (int i = h0 * hd; i < h1 * hd; i++) {
+                double[] column = keysT[i];
+                for (int t = from; t < to; t++) {
+                    column[t] = qkv[t][c + i];
+                }
+            }
             for (int t = from; t < to; t++) {
                 double[] q = qkv[t];
                 double[] y = out[t];
@@ -747,8 +770,8 @@ final class Kernels {
 
     /**
      * {@code probs[t] = softmax(logits[t])} and {@code losses[t] = -log probs[t][targets[t]]}
-     * for the positions {@code [first, to)}, with {@link Softmax}'s arithmetic; returns
-     * their mean, folded as {@link GptModel}'s loss: {@code (1/n) * (0 + l_first + l_first+1 + ...)}.
+     * for the positions {@code [from, to)}, with {@link Softmax}'s arithmetic. Each position on
+     * its own, so that the positions can be shared out; {@link #meanLoss} folds the losses.
      *
      * @param probs (T, V) the probabilities
      * @param losses (T) the loss of each position
@@ -756,30 +779,40 @@ final class Kernels {
      * @param targets the token to predict at each position: {@code targets[t]} is the document's
      *     {@code tokens[t + 1]}, read as {@code tokens[t + 1]} here
      */
-    static double crossEntropyForward(double[][] probs, double[] losses, double[][] logits, int[] tokens,
-                                      int first, int to) {
-        double sum = 0.0;
-        for (int t = first; t < to; t++) {
+    static void crossEntropyForward(double[][] probs, double[] losses, double[][] logits, int[] tokens,
+                                    int from, int to) {
+        for (int t = from; t < to; t++) {
             double[] z = logits[t];
             double[] p = probs[t];
             System.arraycopy(z, 0, p, 0, z.length);
             Softmax.inPlace(p, 0, p.length);
             losses[t] = Math.log(p[tokens[t + 1]]) * -1.0;
+        }
+    }
+
+    /**
+     * The mean of {@code losses[first .. to-1]}, folded as {@link GptModel}'s loss:
+     * {@code (1/n) * (0 + l_first + l_first+1 + ...)}.
+     */
+    static double meanLoss(double[] losses, int first, int to) {
+        double sum = 0.0;
+        for (int t = first; t < to; t++) {
             sum += losses[t];
         }
         return sum * (1.0 / (to - first));
     }
 
     /**
-     * The gradient of the mean loss over {@code [first, to)} with respect to the logits:
-     * {@code dlogits[t][i] += (probs[t][i] - [i == target]) / n}.
+     * Positions {@code [from, to)} of the gradient of a mean of {@code n} losses with respect to
+     * the logits: {@code dlogits[t][i] += (probs[t][i] - [i == target]) / n}.
      *
      * @param dlogits (T, V) added to
      * @param probs (T, V) from the forward pass
+     * @param n the number of losses averaged (the positions trained, not only {@code [from, to)})
      */
-    static void crossEntropyBackward(double[][] dlogits, double[][] probs, int[] tokens, int first, int to) {
-        double invN = 1.0 / (to - first);
-        for (int t = first; t < to; t++) {
+    static void crossEntropyBackward(double[][] dlogits, double[][] probs, int[] tokens, int from, int to, int n) {
+        double invN = 1.0 / n;
+        for (int t = from; t < to; t++) {
             double[] p = probs[t];
             double[] dl = dlogits[t];
             int target = tokens[t + 1];
@@ -790,6 +823,13 @@ final class Kernels {
     }
 
     // ------------------------------------------------------------------------------ helpers
+
+    /** Sets rows {@code [from, to)} to 0: a gradient's rows before a backward method adds to them. */
+    static void zeroRows(double[][] rows, int from, int to) {
+        for (int t = from; t < to; t++) {
+            Arrays.fill(rows[t], 0.0);
+        }
+    }
 
     /** {@code a += b}, element by element. */
     static void addInto(double[] a, double[] b) {

@@ -16,10 +16,14 @@ import java.util.concurrent.locks.LockSupport;
  * microsecond. A helper that stays idle parks, and after a second of idleness it ends, so that a
  * forgotten model keeps no thread alive (the team starts a new one when it is needed again).
  *
- * <p><b>Why chunks rather than one part per thread.</b> On a busy machine a helper may be
- * descheduled for milliseconds; with fixed parts the caller would wait for it. With chunks taken
- * as they come, the caller does the work a sleeping helper has not started, and waits at most for
- * the chunk a helper is in the middle of.
+ * <p><b>Why chunks rather than one part per thread, and why shrinking ones.</b> On a busy machine
+ * a helper may be descheduled for milliseconds; with fixed parts the caller would wait for it.
+ * With chunks taken as they come, the caller does the work a sleeping helper has not started, and
+ * waits at most for the chunk a helper is in the middle of. Each chunk is a fixed share of what is
+ * left (a quarter on two threads: "guided" scheduling), so the first chunks are long (few
+ * hand-overs) and the last ones short: the threads finish within a short chunk of each other,
+ * where chunks of one size kept one of two threads idle for half a chunk on average at the end
+ * of every loop.
  *
  * <p><b>Results do not depend on the number of threads</b>, because the callers only split loops
  * whose iterations write disjoint outputs and never split a sum: a matrix product is split by
@@ -34,8 +38,12 @@ final class Workers {
         void run(int from, int to);
     }
 
-    /** Chunks per thread: enough that a late helper costs little, few enough to stay coarse. */
-    private static final int CHUNKS_PER_THREAD = 8;
+    /**
+     * A chunk is this many threads' share of the iterations left: 2, so that on two threads a
+     * chunk is a quarter of what is left, and the last chunks, as short as the grain allows, take
+     * little time to wait for.
+     */
+    private static final int SHARES_PER_THREAD = 2;
     /**
      * How long an idle helper spins before it parks: longer than the serial work between two
      * parallel loops of a step (a RMSNorm, a transpose), so that a helper stays awake through a
@@ -50,36 +58,61 @@ final class Workers {
 
     private static final AtomicInteger TEAMS = new AtomicInteger();
 
-    /** One loop handed out: its body, its chunks, and how many chunks are taken and done. */
+    /** One loop handed out: its body, where the next chunk starts, and how many iterations are done. */
     private static final class Job {
         final RangeTask task;
         final int count;
-        final int chunks;
+        final int grain;
+        final int shares;
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
         volatile Throwable failure;
 
-        Job(RangeTask task, int count, int chunks) {
+        Job(RangeTask task, int count, int grain, int shares) {
             this.task = task;
             this.count = count;
-            this.chunks = chunks;
+            this.grain = grain;
+            this.shares = shares;
         }
 
-        /** Takes and runs chunks until none is left. */
+        /**
+         * Takes and runs chunks until none is left: each {@code 1/shares} of the iterations left,
+         * at least {@code grain} of them, and the rest if less than a grain would be left after it.
+         */
         void work() {
-            for (int k = next.getAndIncrement(); k < chunks; k = next.getAndIncrement()) {
+            while (true) {
+                int from = next.get();
+                int left = count - from;
+                if (left <= 0) {
+                    return;
+                }
+                int size = Math.max(grain, left / shares);
+                if (left - size < grain) {
+                    size = left;
+                }
+                if (!next.compareAndSet(from, from + size)) {
+                    continue;
+                }
                 try {
-                    task.run((int) ((long) k * count / chunks), (int) ((long) (k + 1) * count / chunks));
+                    task.run(from, from + size);
                 } catch (RuntimeException | Error e) {
                     failure = e;
                 } finally {
-                    done.incrementAndGet();
+                    done.addAndGet(size);
                 }
             }
         }
     }
 
+    /**
+     * The fewest numbers of element-wise work (see {@code ArrayGptModel}'s stages) one thread
+     * takes at a time: below that, handing work to a helper costs more than the work, so at the
+     * reference size (16 wide) every stage runs on the calling thread.
+     */
+    static final int STAGE_GRAIN = 4096;
+
     private final int threads;
+    private final int stageGrain;
     private final int id = TEAMS.incrementAndGet();
     private final Thread[] helpers;
     /** The loop being shared out, or the last one; a helper works on it when it sees it change. */
@@ -91,16 +124,35 @@ final class Workers {
      * @param threads at least 1
      */
     Workers(int threads) {
+        this(threads, STAGE_GRAIN);
+    }
+
+    /**
+     * A team that splits element-wise stages from {@code stageGrain} numbers per thread on: 1
+     * splits every stage as finely as it goes, as the tests want at small sizes.
+     */
+    Workers(int threads, int stageGrain) {
         if (threads < 1) {
             throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
         }
         this.threads = threads;
+        this.stageGrain = stageGrain;
         this.helpers = new Thread[threads - 1];
     }
 
     /** The number of threads, the calling one included. */
     int threads() {
         return threads;
+    }
+
+    /**
+     * The fewest iterations of a loop of {@code width} numbers each that one thread should take,
+     * or 0 if the loop of {@code count} iterations should run on the calling thread alone (one
+     * thread, or too little work to share).
+     */
+    int grain(int count, int width) {
+        int grain = Math.max(1, stageGrain / Math.max(1, width));
+        return threads == 1 || count < 2 * grain ? 0 : grain;
     }
 
     /**
@@ -111,12 +163,12 @@ final class Workers {
      * slow each other down far more than the split gains.
      */
     void forRange(int count, int grain, RangeTask task) {
-        int chunks = Math.min(count / Math.max(1, grain), threads * CHUNKS_PER_THREAD);
-        if (threads == 1 || chunks < 2) {
+        int atLeast = Math.max(1, grain);
+        if (threads == 1 || count < 2 * atLeast) {
             task.run(0, count);
             return;
         }
-        Job current = new Job(task, count, chunks);
+        Job current = new Job(task, count, atLeast, threads * SHARES_PER_THREAD);
         synchronized (this) {
             startMissingHelpers();
             job = current;
@@ -128,7 +180,7 @@ final class Workers {
         // Wait for the chunks the helpers are in the middle of: spin briefly, then yield, so that
         // on a busy machine a helper that was descheduled can finish on this core.
         int spins = 0;
-        while (current.done.get() < current.chunks) {
+        while (current.done.get() < count) {
             if (++spins < WAIT_SPINS) {
                 Thread.onSpinWait();
             } else {

@@ -33,7 +33,10 @@ import java.util.Arrays;
  * when its model runs on several threads
  * ({@code ArrayGptModel.setThreads}) the parameters are split into contiguous ranges, one thread
  * each; every number is computed the same way on any thread, so the result does not depend on
- * the number of threads. Any other model (the {@code Value} engine's, or your own
+ * the number of threads. Rows too short for a SIMD loop of their own (the reference model's
+ * hold 16 numbers) are staged: their gradients are gathered into one flat array, one long loop
+ * computes every step, and the steps are subtracted row by row, each number still going through
+ * the same operations. Any other model (the {@code Value} engine's, or your own
  * {@link Parameters}) is first copied into one row and copied back afterwards. The
  * arithmetic is thus the same, bit for bit, whatever the model. The one exception is an array
  * model in single precision ({@code Precision.F32}), whose parameters are float rows: they are
@@ -58,8 +61,25 @@ public final class AdamOptimizer {
     private double[][] v;
     /** The fewest parameters worth a thread of their own: about ten microseconds of work. */
     private static final int MIN_PARAMETERS_PER_THREAD = 1 << 15;
+    /**
+     * The longest mean row that is staged through a flat buffer rather than updated in place
+     * (see {@link #stagedRange}); at 64 numbers and more a row's own loop is as fast.
+     */
+    private static final int MAX_STAGED_ROW = 32;
+    /**
+     * The array of rows (a model's {@code valueRows()}) the moments were last shaped for, so that
+     * the next update of the same model need not compare shapes; null when unknown. The float
+     * moments are shaped for it if it is float rows, the double moments otherwise.
+     */
+    private Object shapedFor;
+    /** Whether the rows of {@link #shapedFor} are staged, the moments then being one flat row. */
+    private boolean stagedShape;
+    /** Where each row of {@link #shapedFor} starts in the flat order, and the size at the end. */
+    private int[] rowStart;
+    /** The staged gradients, then steps, of short rows (see {@link #stagedRange}). */
+    private double[] buffer;
     /** A model without rows of its own, copied into one row of values and one of gradients. */
-    private FlatRows staged;
+    private FlatRows copied;
     /**
      * The moments of a single-precision model (an array model in {@code Precision.F32}), in
      * float rows shaped like its parameters: while they are in use they, not {@link #m} and
@@ -171,16 +191,16 @@ public final class AdamOptimizer {
         if (parameters instanceof ParameterRows rows) {
             updateRows(rows, lrT, correction1, correction2);
         } else {
-            if (staged == null) {
-                staged = new FlatRows(new double[][] {new double[size]}, new double[][] {new double[size]});
+            if (copied == null) {
+                copied = new FlatRows(new double[][] {new double[size]}, new double[][] {new double[size]});
             }
-            double[] values = staged.valueRows()[0];
-            double[] grads = staged.gradRows()[0];
+            double[] values = copied.valueRows()[0];
+            double[] grads = copied.gradRows()[0];
             for (int i = 0; i < size; i++) {
                 values[i] = parameters.value(i);
                 grads[i] = parameters.grad(i);
             }
-            updateRows(staged, lrT, correction1, correction2);
+            updateRows(copied, lrT, correction1, correction2);
             for (int i = 0; i < size; i++) {
                 parameters.setValue(i, values[i]);
                 parameters.setGrad(i, 0.0);
@@ -191,39 +211,50 @@ public final class AdamOptimizer {
 
     /**
      * The update of {@link #step} over rows of doubles, on the threads the rows offer
-     * ({@link ParameterRows#forRanges}): each thread takes a contiguous range of rows.
+     * ({@link ParameterRows#forRanges}): each thread takes a contiguous range of rows. Long rows
+     * are updated in place, each with moments in rows of its own length; short rows (the
+     * reference model's are 16 numbers) are staged through one flat array (see
+     * {@link #stagedRange}).
      */
     private void updateRows(ParameterRows rows, double lrT, double correction1, double correction2) {
         double[][] values = rows.valueRows();
         double[][] grads = rows.gradRows();
-        if (!sameShape(m, values)) {
-            m = split(ParameterRows.flatten(m), values);
-            v = split(ParameterRows.flatten(v), values);
-        }
+        boolean staged = shapeMoments(values, rowLengths(values));
         final double[][] firstRows = m;
         final double[][] secondRows = v;
         int grain = (int) Math.max(1, (long) MIN_PARAMETERS_PER_THREAD * values.length / Math.max(1, size));
+        if (staged) {
+            final double[] first = firstRows[0];
+            final double[] second = secondRows[0];
+            final double[] buffer = stagingBuffer();
+            final int[] starts = rowStart;
+            rows.forRanges(values.length, grain, (from, to) -> stagedRange(values, grads, first, second, buffer,
+                    starts, from, to, lrT, correction1, correction2));
+            return;
+        }
         rows.forRanges(values.length, grain, (from, to) -> {
             for (int r = from; r < to; r++) {
-                updateRow(values[r], grads[r], firstRows[r], secondRows[r], lrT, correction1, correction2);
+                double[] p = values[r];
+                updateRange(p, grads[r], firstRows[r], secondRows[r], 0, p.length, lrT, correction1, correction2);
             }
         });
     }
 
     /**
-     * The update of one row, the pseudo-code of the class comment element by element.
-     * {@code g * g} is {@code g^2} exactly, and {@code Math.sqrt} is {@code Math.pow(x, 0.5)}
-     * exactly for the non-negative {@code x} found here (as the Python's {@code ** 0.5}); unlike
-     * {@code pow}, {@code *} and {@code sqrt} have vector instructions.
+     * The update of elements {@code [from, to)}, the pseudo-code of the class comment element by
+     * element, all four arrays at the same index. {@code g * g} is {@code g^2} exactly, and
+     * {@code Math.sqrt} is {@code Math.pow(x, 0.5)} exactly for the non-negative {@code x} found
+     * here (as the Python's {@code ** 0.5}); unlike {@code pow}, {@code *} and {@code sqrt} have
+     * vector instructions.
      */
-    private void updateRow(double[] p, double[] gr, double[] mm, double[] vv,
-                           double lrT, double correction1, double correction2) {
+    private void updateRange(double[] p, double[] gr, double[] mm, double[] vv, int from, int to,
+                             double lrT, double correction1, double correction2) {
         final double b1 = beta1;
         final double b2 = beta2;
         final double oneMinusB1 = 1 - beta1;
         final double oneMinusB2 = 1 - beta2;
         final double epsilon = eps;
-        for (int i = 0; i < p.length; i++) {
+        for (int i = from; i < to; i++) {
             double g = gr[i];
             double mi = b1 * mm[i] + oneMinusB1 * g;
             double vi = b2 * vv[i] + oneMinusB2 * (g * g);
@@ -237,20 +268,65 @@ public final class AdamOptimizer {
     }
 
     /**
+     * The update of rows {@code [from, to)} staged through a flat buffer, for rows too short for
+     * the JIT's SIMD loop: a loop over 16 numbers spends most of its time in the scalar iterations
+     * around the vector ones, and most of an update is its divisions and square roots. So the
+     * gradients are gathered, end to end, into the buffer (and the rows zeroed), one long loop
+     * turns each gradient into its step, {@code lrT * mHat / (vHat^0.5 + eps)}, with the moments
+     * kept flat at the same indices, and the steps are subtracted row by row. Each number goes
+     * through the same operations in the same order as in {@link #updateRange}: the same bits, in
+     * about half the time at the reference size.
+     */
+    private void stagedRange(double[][] values, double[][] grads, double[] mm, double[] vv, double[] buffer,
+                             int[] starts, int from, int to, double lrT, double correction1, double correction2) {
+        for (int r = from; r < to; r++) {
+            double[] gr = grads[r];
+            System.arraycopy(gr, 0, buffer, starts[r], gr.length);
+            Arrays.fill(gr, 0.0);
+        }
+        final double b1 = beta1;
+        final double b2 = beta2;
+        final double oneMinusB1 = 1 - beta1;
+        final double oneMinusB2 = 1 - beta2;
+        final double epsilon = eps;
+        for (int i = starts[from], end = starts[to]; i < end; i++) {
+            double g = buffer[i];
+            double mi = b1 * mm[i] + oneMinusB1 * g;
+            double vi = b2 * vv[i] + oneMinusB2 * (g * g);
+            mm[i] = mi;
+            vv[i] = vi;
+            double mHat = mi / correction1;
+            double vHat = vi / correction2;
+            buffer[i] = lrT * mHat / (Math.sqrt(vHat) + epsilon);
+        }
+        for (int r = from; r < to; r++) {
+            double[] p = values[r];
+            int at = starts[r];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = p[i] - buffer[at + i];
+            }
+        }
+    }
+
+    /**
      * The update in single precision, for a model that keeps its parameters in float rows: the
      * same formula with the moments in float rows of the same shapes, so that the loop reads and
      * writes four arrays of floats indexed alike (half the memory traffic of doubles, and twice
-     * the numbers per SIMD instruction), row by row in place, on the threads the rows offer. The
+     * the numbers per SIMD instruction), row by row in place, on the threads the rows offer. Short
+     * rows are not staged: 16 floats fill one SIMD register, and staging measured slower. The
      * moments are rounded to floats when such a model is first updated.
      */
     private void updateFloats(FloatParameterRows rows, double lrT, double correction1, double correction2) {
         float[][] values = rows.valueRows();
         float[][] grads = rows.gradRows();
-        if (mFloat == null || !sameShape(mFloat, values)) {
-            double[] first = firstMoments();
-            double[] second = secondMoments();
-            mFloat = FloatParameterRows.split(first, values);
-            vFloat = FloatParameterRows.split(second, values);
+        if (mFloat == null || values != shapedFor) {
+            if (mFloat == null || !sameShape(mFloat, values)) {
+                double[] first = firstMoments();
+                double[] second = secondMoments();
+                mFloat = FloatParameterRows.split(first, values);
+                vFloat = FloatParameterRows.split(second, values);
+            }
+            shapedFor = values;
         }
         final float[][] firstRows = mFloat;
         final float[][] secondRows = vFloat;
@@ -289,7 +365,72 @@ public final class AdamOptimizer {
             v = new double[][] {FloatParameterRows.flatten(vFloat)};
             mFloat = null;
             vFloat = null;
+            shapedFor = null;
         }
+    }
+
+    /** The length of each row, or null if these are the rows the moments were last shaped for. */
+    private int[] rowLengths(double[][] rows) {
+        if (rows == shapedFor) {
+            return null;
+        }
+        int[] lengths = new int[rows.length];
+        for (int r = 0; r < rows.length; r++) {
+            lengths[r] = rows[r].length;
+        }
+        return lengths;
+    }
+
+    /**
+     * Shapes the double moments for {@code values}: one flat row if the rows are short enough to
+     * be staged, otherwise rows of the same lengths. Nothing is checked when {@code values} is
+     * the array of rows the moments were last shaped for ({@code lengths} is then null): a model
+     * keeps its rows from step to step, so the check is once per model, not once per step.
+     *
+     * @return whether the update stages the rows
+     */
+    private boolean shapeMoments(double[][] values, int[] lengths) {
+        if (lengths == null) {
+            return stagedShape;
+        }
+        boolean staged = isShort(lengths);
+        double[][] shape = staged ? new double[][] {new double[size]} : values;
+        if (!sameShape(m, shape)) {
+            m = split(ParameterRows.flatten(m), shape);
+            v = split(ParameterRows.flatten(v), shape);
+        }
+        remember(values, lengths, staged);
+        return staged;
+    }
+
+    /**
+     * Whether rows of these lengths are staged: when they average at most
+     * {@link #MAX_STAGED_ROW} numbers, and there are several (one row is already flat).
+     */
+    private static boolean isShort(int[] lengths) {
+        long total = 0;
+        for (int length : lengths) {
+            total += length;
+        }
+        return lengths.length > 1 && total <= (long) MAX_STAGED_ROW * lengths.length;
+    }
+
+    /** Notes the rows the moments are now shaped for, and where each row starts in the flat order. */
+    private void remember(Object values, int[] lengths, boolean staged) {
+        int[] starts = new int[lengths.length + 1];
+        for (int r = 0; r < lengths.length; r++) {
+            starts[r + 1] = starts[r] + lengths[r];
+        }
+        rowStart = starts;
+        stagedShape = staged;
+        shapedFor = values;
+    }
+
+    private double[] stagingBuffer() {
+        if (buffer == null) {
+            buffer = new double[size];
+        }
+        return buffer;
     }
 
     private static boolean sameShape(double[][] a, double[][] b) {
@@ -432,6 +573,7 @@ public final class AdamOptimizer {
         v = new double[][] {secondMoments.clone()};
         mFloat = null;
         vFloat = null;
+        shapedFor = null;
     }
 
     private static void requirePositiveFinite(String name, double value) {

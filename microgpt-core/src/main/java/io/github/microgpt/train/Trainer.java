@@ -314,7 +314,9 @@ public final class Trainer {
         double learningRate = optimizer.step(parameters, step, totalSteps);
         stepsDone++;
         StepEvent event = new StepEvent(step + 1, totalSteps, loss, learningRate);
-        stepListeners.forEach(listener -> listener.onStep(event));
+        if (!stepListeners.isEmpty()) {
+            stepListeners.forEach(listener -> listener.onStep(event));
+        }
         return event;
     }
 

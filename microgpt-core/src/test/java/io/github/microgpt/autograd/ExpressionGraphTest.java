@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.testing.Cases;
 import io.github.microgpt.testing.Gen;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -139,8 +142,43 @@ class ExpressionGraphTest {
             assertEquals(graph.edges().size(), count(svg, "<path "));
             long inner = graph.nodes().stream().filter(n -> n.op() != Operation.LEAF).count();
             assertEquals(inner, count(svg, "<circle "));
-            assertEquals(count(svg, "<g>"), count(svg, "</g>"));
+            assertEquals(graph.nodes().size() + graph.edges().size(), count(svg, "<g id=\""));
+            assertEquals(count(svg, "<g id=\""), count(svg, "</g>"));
+            assertEquals(0, count(svg, "<g>"), "every group has an id");
         });
+    }
+
+    @Test
+    void everyNodeAndEdgeGroupCarriesItsIndexAsItsId() {
+        Value x = new Value(2.0).label("x");
+        Value w = new Value(-3.0).label("w");
+        Value out = x.mul(w).add(x).tanh().label("out");
+        out.backward();
+        ExpressionGraph graph = ExpressionGraph.of(out);
+
+        Matcher group = Pattern.compile("<g id=\"([^\"]*)\"><title>([^<]*)</title>").matcher(graph.toSvg());
+        List<String> ids = new ArrayList<>();
+        List<String> titles = new ArrayList<>();
+        while (group.find()) {
+            ids.add(group.group(1));
+            titles.add(group.group(2));
+        }
+
+        // Edges first, then nodes, each group named by its index; its tooltip says which it is.
+        assertEquals(graph.edges().size() + graph.nodes().size(), ids.size(), ids.toString());
+        for (int e = 0; e < graph.edges().size(); e++) {
+            ExpressionGraph.Edge edge = graph.edges().get(e);
+            assertEquals("e" + e, ids.get(e));
+            assertTrue(titles.get(e).startsWith("n" + edge.child() + " -&gt; n" + edge.parent() + ": "), titles.get(e));
+        }
+        for (ExpressionGraph.Node node : graph.nodes()) {
+            int k = graph.edges().size() + node.id();
+            assertEquals("n" + node.id(), ids.get(k));
+            String name = node.label() == null ? "n" + node.id() : node.label();
+            assertTrue(titles.get(k).startsWith(name + " (") && titles.get(k).endsWith(", grad " + node.grad()),
+                    titles.get(k));
+        }
+        assertEquals("n" + (graph.nodes().size() - 1), ids.get(ids.size() - 1), "the result is the last node");
     }
 
     private static int count(String text, String part) {

@@ -24,37 +24,46 @@ class AdamThreadsTest {
 
     /** About 120,000 parameters: enough for the update to be cut into several ranges. */
     private static final GptConfig CONFIG = new GptConfig(2, 64, 4, 16, 0.08);
+    /**
+     * As many parameters in rows of 16, as the reference model's: short rows, which the update
+     * stages through one flat array.
+     */
+    private static final GptConfig SHORT_ROWS = new GptConfig(40, 16, 4, 16, 0.08);
 
     @ParameterizedTest
     @EnumSource(Precision.class)
     void theUpdateDoesNotDependOnTheNumberOfThreads(Precision precision) {
-        Run one = run(precision, 1, false);
-        for (int threads : new int[] {2, 3, 5}) {
-            Run many = run(precision, threads, false);
-            assertArrayEquals(one.values, many.values, threads + " threads");
-            assertArrayEquals(one.first, many.first, threads + " threads");
-            assertArrayEquals(one.second, many.second, threads + " threads");
-            assertArrayEquals(one.grads, many.grads, threads + " threads");
+        for (GptConfig config : List.of(CONFIG, SHORT_ROWS)) {
+            Run one = run(config, precision, 1, false);
+            for (int threads : new int[] {2, 3, 5}) {
+                Run many = run(config, precision, threads, false);
+                assertArrayEquals(one.values, many.values, threads + " threads, " + config);
+                assertArrayEquals(one.first, many.first, threads + " threads, " + config);
+                assertArrayEquals(one.second, many.second, threads + " threads, " + config);
+                assertArrayEquals(one.grads, many.grads, threads + " threads, " + config);
+            }
         }
     }
 
     @ParameterizedTest
     @EnumSource(value = Precision.class, names = "F64")
     void theRowsAndAPlainViewGiveTheSameBits(Precision precision) {
-        Run rows = run(precision, 2, false);
-        Run plain = run(precision, 1, true);
-        assertArrayEquals(rows.values, plain.values);
-        assertArrayEquals(rows.first, plain.first);
-        assertArrayEquals(rows.second, plain.second);
-        assertArrayEquals(rows.grads, plain.grads);
+        for (GptConfig config : List.of(CONFIG, SHORT_ROWS)) {
+            Run rows = run(config, precision, 2, false);
+            Run plain = run(config, precision, 1, true);
+            assertArrayEquals(rows.values, plain.values, config.toString());
+            assertArrayEquals(rows.first, plain.first, config.toString());
+            assertArrayEquals(rows.second, plain.second, config.toString());
+            assertArrayEquals(rows.grads, plain.grads, config.toString());
+        }
     }
 
     private record Run(double[] values, double[] grads, double[] first, double[] second) {
     }
 
     /** Five Adam steps over the same pseudo-random gradients, on a model of the given precision. */
-    private static Run run(Precision precision, int threads, boolean throughPlainView) {
-        ArrayGptModel model = ArrayGptModel.create(CONFIG, 27, new PythonRandom(7), precision).setThreads(threads);
+    private static Run run(GptConfig config, Precision precision, int threads, boolean throughPlainView) {
+        ArrayGptModel model = ArrayGptModel.create(config, 27, new PythonRandom(7), precision).setThreads(threads);
         Parameters parameters = throughPlainView ? plainView(model.parameters()) : model.parameters();
         int n = parameters.size();
         AdamOptimizer adam = new AdamOptimizer(n);

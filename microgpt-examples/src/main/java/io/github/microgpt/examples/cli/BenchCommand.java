@@ -43,16 +43,18 @@ import picocli.CommandLine.ParentCommand;
  * them at the reference learning rate, so such runs train at 1e-4; the speed of a step does not
  * depend on it. {@code --engine array} picks one engine; the Value engine is refused at sizes
  * where one step would build a graph of millions of nodes. {@code --precision f32} measures the
- * array engine in single precision ({@link Precision#F32}), reported as {@code array-f32}; its
- * share of peak is still of the double-precision peak, which single precision can exceed.
+ * array engine in single precision ({@link Precision#F32}), reported as {@code array-f32}, and
+ * {@code --threads} splits each of its training steps over that many threads.
  *
  * <p>For each engine it trains for {@code --seconds} to let the JIT compile the hot code, then
  * counts training steps (one document each, with Adam) for {@code --seconds}, and likewise
  * generated tokens (temperature 0.5, through the {@link Sampler}). Each measurement is cut into
  * five slices and the median slice is reported, so that a burst of other work on the machine
  * does not decide the result. GFLOP/s is the analytic operation count of the steps done
- * ({@link FlopCount}) divided by their time, and it is also given as a share of this core's
- * double-precision peak, measured once per run by {@link PeakFlops}.
+ * ({@link FlopCount}) divided by their time, and it is also given as a share of the peak that
+ * applies to it, measured by {@link PeakFlops} before the engines run: in the engine's precision
+ * (single precision has twice the vector lanes, so about twice the peak) and on as many threads as
+ * its step uses (the Value engine always one; never more than the processors the JVM sees).
  *
  * <p>For example, on a 2-core AMD EPYC virtual machine with JDK 17 that other jobs were keeping
  * busy (on a quiet machine the rates are several times higher; the peak is not, being timed in
@@ -63,16 +65,18 @@ import picocli.CommandLine.ParentCommand;
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
  * engine        steps/s     tokens/s   GFLOP/s of peak
  * array             3.7          148     4.682    8.7%
- * peak of one core, double precision, measured: 54.0 GFLOP/s
+ * peak of f64 on 1 thread, measured: 54.0 GFLOP/s
  * </pre>
  *
  * <p>{@code --json} prints one object instead:
- * {@code {"engines": [{"engine": "value", "stepsPerSecond": ..., "tokensPerSecond": ...,
- * "gflopsPerSecond": ..., "shareOfPeak": ...}, {"engine": "array", ...}],
- * "peakGflopsPerSecond": ..., "kernels": "plain", "configuration": {...}}}, where {@code kernels} says
- * which code computed the array engine's matrix products ({@link ArrayKernels#implementation()}). An engine's name says its precision where
- * it has a choice. The figures depend on the machine and on what else it is doing; they are for
- * comparing, not for asserting.
+ * {@code {"engines": [{"engine": "value", "precision": "f64", "threads": 1, "stepsPerSecond": ...,
+ * "tokensPerSecond": ..., "gflopsPerSecond": ..., "peakGflopsPerSecond": ..., "peakThreads": 1,
+ * "shareOfPeak": ...}, {"engine": "array", ...}], "configuration": {...}}}. An engine's name says
+ * its precision where it has a choice ({@code array-f32}); {@code shareOfPeak} is
+ * {@code gflopsPerSecond / peakGflopsPerSecond}, the peak of that entry's precision measured on
+ * {@code peakThreads} threads; {@code "kernels": "plain"} (or {@code "vector"}) says which code
+ * computed the array engine's matrix products ({@link ArrayKernels#implementation()}). The figures
+ * depend on the machine and on what else it is doing; they are for comparing, not for asserting.
  */
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
@@ -81,7 +85,7 @@ import picocli.CommandLine.ParentCommand;
         description = {
             "Measure the training steps/s, generated tokens/s and GFLOP/s of each engine (value and array) "
                     + "after a warm-up, at microgpt.py's reference configuration or at the size given, "
-                    + "and GFLOP/s as a share of this core's measured double-precision peak."},
+                    + "and GFLOP/s as a share of the measured peak of the engine's precision and threads."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:Success.",
@@ -154,7 +158,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
             description = "Threads of one training step of the array engine (ArrayGptModel.setThreads); the "
-                    + "results do not depend on it, only the time. 1 to 256. Default: ${DEFAULT-VALUE}.")
+                    + "results do not depend on it, only the time; its share of peak is of the peak on as many "
+                    + "threads (at most the processors). 1 to 256. Default: ${DEFAULT-VALUE}.")
     private int threads;
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "f64",
@@ -182,6 +187,13 @@ public final class BenchCommand implements Callable<Integer> {
      * @param threads the threads of one training step of the array engine (the Value engine has one)
      */
     record Contender(Engine engine, Precision precision, int threads) {
+
+        /** The Value engine runs on the calling thread whatever {@code --threads} says. */
+        Contender {
+            if (engine == Engine.VALUE) {
+                threads = 1;
+            }
+        }
 
         /**
          * The name in the report: the engine's id, with its precision where it is not the default.
@@ -263,8 +275,23 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** What was measured for one engine. */
-    record Result(String engine, double stepsPerSecond, double tokensPerSecond, double gflopsPerSecond) {
+    /**
+     * What was measured for one engine.
+     *
+     * @param engine the entry's name
+     * @param precision the precision it computed in
+     * @param threads the threads of its training step
+     * @param stepsPerSecond training steps per second (the median slice)
+     * @param tokensPerSecond generated tokens per second (the median slice)
+     * @param gflopsPerSecond the training steps' analytic operations per second
+     * @param peak the peak its share is of: its precision, on its threads
+     */
+    record Result(String engine, Precision precision, int threads, double stepsPerSecond, double tokensPerSecond,
+            double gflopsPerSecond, PeakFlops.Peak peak) {
+
+        double shareOfPeak() {
+            return gflopsPerSecond / peak.gflopsPerSecond();
+        }
     }
 
     /**
@@ -292,11 +319,15 @@ public final class BenchCommand implements Callable<Integer> {
         List<Contender> contenders = contenders(workload, precision);
         CliContext context = parent.context();
         List<Result> results = new ArrayList<>();
-        double peak;
         try {
-            peak = PeakFlops.measureGflops(Math.min(1, seconds));
+            // The peaks first, each once, before the engines' threads and garbage share the JVM.
+            Map<List<Object>, PeakFlops.Peak> peaks = new LinkedHashMap<>();
             for (Contender contender : contenders) {
-                results.add(measure(contender, workload));
+                peaks.computeIfAbsent(peakKey(contender),
+                        key -> PeakFlops.measure(contender.precision(), contender.threads(), Math.min(1, seconds)));
+            }
+            for (Contender contender : contenders) {
+                results.add(measure(contender, workload, peaks.get(peakKey(contender))));
             }
         } catch (OutOfMemoryError e) {
             throw new CommandFailedException("out of memory while measuring (give the JVM more, for example "
@@ -304,12 +335,16 @@ public final class BenchCommand implements Callable<Integer> {
         }
         LineOutput out = new LineOutput(context.out());
         if (json) {
-            out.line(toJson(results, peak, workload));
+            out.line(toJson(results, workload));
         } else {
-            printTable(out, results, peak, workload);
+            printTable(out, results, workload);
         }
         out.flush();
         return 0;
+    }
+
+    private static List<Object> peakKey(Contender contender) {
+        return List.of(contender.precision(), PeakFlops.threadsMeasured(contender.threads()));
     }
 
     /** The reference run when no model option is given; otherwise that size on random letters. */
@@ -390,7 +425,7 @@ public final class BenchCommand implements Callable<Integer> {
         return contenders;
     }
 
-    private Result measure(Contender contender, Workload workload) {
+    private Result measure(Contender contender, Workload workload, PeakFlops.Peak peak) {
         Trainer[] trainer = {newTrainer(contender, workload)};
         long[] flopsPerDocument = workload.flopsPerDocument();
         int documents = workload.docs().size();
@@ -430,8 +465,8 @@ public final class BenchCommand implements Callable<Integer> {
             tokenRates[slice] = tokens / (Math.max(clock.getAsLong() - start, 1) / 1e9);
         }
         int median = medianIndex(stepRates);
-        return new Result(contender.name(), stepRates[median], tokenRates[medianIndex(tokenRates)],
-                gflopRates[median]);
+        return new Result(contender.name(), contender.precision(), contender.threads(), stepRates[median],
+                tokenRates[medianIndex(tokenRates)], gflopRates[median], peak);
     }
 
     /** A trainer that never finishes, so the learning rate stays at its initial value throughout. */
@@ -489,20 +524,23 @@ public final class BenchCommand implements Callable<Integer> {
         return (long) (seconds * 1e9);
     }
 
-    static String toJson(List<Result> results, double peakGflops, Workload workload) {
+    static String toJson(List<Result> results, Workload workload) {
         List<Map<String, Object>> engines = new ArrayList<>();
         for (Result r : results) {
             Map<String, Object> engine = new LinkedHashMap<>();
             engine.put("engine", r.engine());
+            engine.put("precision", r.precision().id());
+            engine.put("threads", r.threads());
             engine.put("stepsPerSecond", round(r.stepsPerSecond(), 1));
             engine.put("tokensPerSecond", round(r.tokensPerSecond(), 1));
             engine.put("gflopsPerSecond", round(r.gflopsPerSecond(), 4));
-            engine.put("shareOfPeak", round(r.gflopsPerSecond() / peakGflops, 4));
+            engine.put("peakGflopsPerSecond", round(r.peak().gflopsPerSecond(), 2));
+            engine.put("peakThreads", r.peak().threads());
+            engine.put("shareOfPeak", round(r.shareOfPeak(), 4));
             engines.add(engine);
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("engines", engines);
-        root.put("peakGflopsPerSecond", round(peakGflops, 2));
         // Which code computed the array engine's matrix products: "plain" or "vector" (ArrayKernels).
         root.put("kernels", ArrayKernels.implementation());
         Map<String, Object> configuration = new LinkedHashMap<>();
@@ -524,7 +562,7 @@ public final class BenchCommand implements Callable<Integer> {
         return Math.round(value * scale) / scale;
     }
 
-    private static void printTable(LineOutput out, List<Result> results, double peakGflops, Workload workload) {
+    private static void printTable(LineOutput out, List<Result> results, Workload workload) {
         out.line("microgpt bench: " + workload.describe());
         out.line(String.format(Locale.ROOT, "%-8s %12s %12s %9s %7s", "engine", "steps/s", "tokens/s", "GFLOP/s",
                 "of peak"));
@@ -533,7 +571,7 @@ public final class BenchCommand implements Callable<Integer> {
             String steps = r.stepsPerSecond() < 100 ? "%,12.1f" : "%,12.0f";
             out.line(String.format(Locale.ROOT, "%-8s " + steps + " %,12.0f %9.3f %6.1f%%", r.engine(),
                     r.stepsPerSecond(), r.tokensPerSecond(), r.gflopsPerSecond(),
-                    100 * r.gflopsPerSecond() / peakGflops));
+                    100 * r.shareOfPeak()));
         }
         if (results.size() == 2) {
             Result first = results.get(0);
@@ -542,7 +580,17 @@ public final class BenchCommand implements Callable<Integer> {
                     first.engine(), second.stepsPerSecond() / first.stepsPerSecond(),
                     second.tokensPerSecond() / first.tokensPerSecond()));
         }
-        out.line(String.format(Locale.ROOT, "peak of one core, double precision, measured: %.1f GFLOP/s", peakGflops));
+        List<PeakFlops.Peak> peaks = new ArrayList<>();
+        for (Result r : results) {
+            if (!peaks.contains(r.peak())) {
+                peaks.add(r.peak());
+                out.line(String.format(Locale.ROOT, "peak of %s on %d %s, measured: %.1f GFLOP/s%s",
+                        r.precision().id(), r.peak().threads(), r.peak().threads() == 1 ? "thread" : "threads",
+                        r.peak().gflopsPerSecond(), r.peak().threads() < r.threads()
+                                ? " (--threads " + r.threads() + ", but the JVM sees "
+                                        + Runtime.getRuntime().availableProcessors() + " processors)" : ""));
+            }
+        }
         out.line(String.format(Locale.ROOT, "Java %s (%s), %d processors, %s matrix products",
                 System.getProperty("java.version"), System.getProperty("java.vm.name"),
                 Runtime.getRuntime().availableProcessors(), ArrayKernels.implementation()));

@@ -124,6 +124,7 @@ public final class GraphCommand implements Callable<Integer> {
     private Map<String, Value> parseVariables() {
         Map<String, Value> leaves = new LinkedHashMap<>();
         for (String variable : variables) {
+            checkOneLineOfText(variable);
             int eq = variable.indexOf('=');
             if (eq <= 0) {
                 throw new UsageException("--var: expected NAME=VALUE, such as x=2, got \"" + variable + "\"");
@@ -152,6 +153,25 @@ public final class GraphCommand implements Callable<Integer> {
             leaves.put(name, new Value(value).label(name));
         }
         return leaves;
+    }
+
+    /**
+     * Refuses a control character (a line break, a tab, NUL, an escape, ...) anywhere in a
+     * {@code --var}: stripping would otherwise turn {@code "x\n=1"} into {@code x} without a word,
+     * and {@link Double#parseDouble} ignores them around a number. The message quotes the argument
+     * with the character escaped ({@link MicrogptCommand#oneLine}).
+     */
+    private static void checkOneLineOfText(String variable) {
+        for (int i = 0; i < variable.length(); i++) {
+            char c = variable.charAt(i);
+            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
+                int eq = variable.indexOf('=');
+                String part = eq < 0 || i < eq ? "name" : "value";
+                throw new UsageException(String.format(Locale.ROOT, "--var: \"%s\" has a control character "
+                        + "(U+%04X) in its %s at column %d; a name and its value must be printable text on one line",
+                        variable, (int) c, part, i + 1));
+            }
+        }
     }
 
     /** The nodes in topological order, then each addition of backward() in its order. */

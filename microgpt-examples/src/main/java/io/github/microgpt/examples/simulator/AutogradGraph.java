@@ -19,8 +19,8 @@ import java.util.Map;
  * node by node.
  *
  * <p>The answer holds the picture of the graph before {@code backward()} (every {@code grad} 0,
- * laid out by {@link ExpressionGraph#toSvg()}: the edges first, then the nodes, each a {@code <g>}
- * in the order of {@code edges} and {@code nodes}), the nodes with their {@code grad} after a
+ * laid out by {@link ExpressionGraph#toSvg()}: each edge a {@code <g id="eK">} and each node a
+ * {@code <g id="nI">}, by their indexes in {@code edges} and {@code nodes}), the nodes with their {@code grad} after a
  * real {@link io.github.microgpt.autograd.Value#backward()}, the edges with their local
  * gradients, and {@link ExpressionGraph#backwardSteps()}: each {@code child.grad += local *
  * parent.grad} in {@code backward()}'s order. Replaying the steps from zero ends with exactly the

@@ -5,6 +5,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonWriter;
 import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.model.Architecture;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.text.Documents;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +45,8 @@ final class CheckpointStore {
     static final int MAX_LISTED = 500;
     /** trainer.json is read for the list only if it is at most this large (it is about 10 KiB). */
     private static final long MAX_TRAINER_BYTES = 1 << 20;
+    /** config.json is read for the list only if it is at most this large (it is under 1 KiB). */
+    private static final long MAX_CONFIG_BYTES = 1 << 20;
 
     private final Path directory;
 
@@ -113,11 +117,13 @@ final class CheckpointStore {
     }
 
     /**
-     * The saved checkpoints as JSON: {@code {directory, checkpoints: [{name, savedAt, step?,
-     * totalSteps?}], truncated}}, sorted by name. A folder counts if its name is a valid name and
-     * it holds {@value Checkpoint#CONFIG_FILE}; it is not checked further here (Load does that).
-     * The step is read from {@value Checkpoint#TRAINER_FILE} when the checkpoint has one and it
-     * can be read.
+     * The saved checkpoints as JSON: {@code {directory, checkpoints: [{name, savedAt, model?,
+     * precision?, step?, totalSteps?}], truncated}}, sorted by name. A folder counts if its name is
+     * a valid name and it holds {@value Checkpoint#CONFIG_FILE}; it is not checked further here
+     * (Load does that). The model's kind ({@code bigram}, {@code mlp}, {@code attention} or
+     * {@code gpt}) and, for a single-precision model, {@code "precision": "f32"} are read from
+     * {@value Checkpoint#CONFIG_FILE} when it can be read; the step from
+     * {@value Checkpoint#TRAINER_FILE} when the checkpoint has one and it can be read.
      *
      * @return the JSON text
      */
@@ -151,6 +157,12 @@ final class CheckpointStore {
                 out.beginObject();
                 out.name("name").value(entry.name());
                 out.name("savedAt").value(entry.savedAt().truncatedTo(ChronoUnit.SECONDS).toString());
+                if (entry.model() != null) {
+                    out.name("model").value(entry.model().id());
+                    if (entry.precision() != Precision.F64) {
+                        out.name("precision").value(entry.precision().id());
+                    }
+                }
                 if (entry.step() >= 0) {
                     out.name("step").value(entry.step());
                     out.name("totalSteps").value(entry.totalSteps());
@@ -166,8 +178,9 @@ final class CheckpointStore {
         return text.toString();
     }
 
-    /** One listed checkpoint; {@code step} is -1 if unknown. */
-    private record Entry(String name, Instant savedAt, int step, int totalSteps) {
+    /** One listed checkpoint; {@code model} is null and {@code step} -1 if unknown. */
+    private record Entry(String name, Instant savedAt, Architecture model, Precision precision, int step,
+            int totalSteps) {
     }
 
     private static Entry entry(Path folder) {
@@ -185,19 +198,30 @@ final class CheckpointStore {
         } catch (IOException e) {
             return null;
         }
+        Architecture model = null;
+        Precision precision = Precision.F64;
+        try {
+            JsonObject root = readSmallJson(config, attributes, MAX_CONFIG_BYTES);
+            if (root != null) {
+                JsonObject fields = root.getAsJsonObject("model");
+                // A config.json without an architecture was written before there were other models: a GPT.
+                JsonElement architecture = fields.get("architecture");
+                model = architecture == null ? Architecture.GPT : Architecture.fromId(architecture.getAsString());
+                JsonElement saved = fields.get("precision");
+                precision = saved == null ? Precision.F64 : Precision.fromId(saved.getAsString());
+            }
+        } catch (IOException | RuntimeException e) {
+            // A damaged config.json: listed without its kind; Load will say what is wrong.
+            model = null;
+            precision = Precision.F64;
+        }
         int step = -1;
         int totalSteps = -1;
         Path trainer = folder.resolve(Checkpoint.TRAINER_FILE);
         try {
-            // Only a regular file is opened (a FIFO would block the listing), and never read past the limit.
-            BasicFileAttributes trainerAttributes = Files.readAttributes(trainer, BasicFileAttributes.class);
-            if (trainerAttributes.isRegularFile() && trainerAttributes.size() <= MAX_TRAINER_BYTES) {
-                byte[] bytes;
-                try (InputStream in = Files.newInputStream(trainer)) {
-                    bytes = in.readNBytes((int) MAX_TRAINER_BYTES);
-                }
-                JsonObject root = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8))
-                        .getAsJsonObject();
+            JsonObject root = readSmallJson(trainer, Files.readAttributes(trainer, BasicFileAttributes.class),
+                    MAX_TRAINER_BYTES);
+            if (root != null) {
                 JsonObject position = root.getAsJsonObject("trainer");
                 JsonElement done = position.get("steps_done");
                 JsonElement total = position.get("total_steps");
@@ -209,7 +233,22 @@ final class CheckpointStore {
             step = -1;
             totalSteps = -1;
         }
-        return new Entry(name, attributes.lastModifiedTime().toInstant(), step, totalSteps);
+        return new Entry(name, attributes.lastModifiedTime().toInstant(), model, precision, step, totalSteps);
+    }
+
+    /**
+     * A small JSON object file, or {@code null} if it is not a regular file (a FIFO would block
+     * the listing) or larger than {@code limit}; never reads past the limit.
+     */
+    private static JsonObject readSmallJson(Path file, BasicFileAttributes attributes, long limit) throws IOException {
+        if (!attributes.isRegularFile() || attributes.size() > limit) {
+            return null;
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes((int) limit);
+        }
+        return JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8)).getAsJsonObject();
     }
 
     /**

@@ -33,12 +33,20 @@ class BenchCommandTest {
         assertEquals(2, lines.size(), "one line and the final line break: " + lines);
         assertEquals("", lines.get(1));
         JsonObject root = JsonParser.parseString(lines.get(0)).getAsJsonObject();
-        assertEquals(Set.of("engines", "peakGflopsPerSecond", "kernels", "configuration"), root.keySet());
+        assertEquals(Set.of("engines", "kernels", "configuration"), root.keySet());
         assertEquals(ArrayKernels.implementation(), root.get("kernels").getAsString());
-        assertPositiveAndFinite(root, "peakGflopsPerSecond");
         JsonArray engines = root.getAsJsonArray("engines");
         assertEquals(List.of("value", "array"), names(engines));
         assertEngineFigures(engines);
+        for (JsonElement element : engines) {
+            JsonObject engine = element.getAsJsonObject();
+            assertEquals("f64", engine.get("precision").getAsString(), engine.toString());
+            assertEquals(1, engine.get("threads").getAsInt(), engine.toString());
+            assertEquals(1, engine.get("peakThreads").getAsInt(), engine.toString());
+        }
+        // Both are f64 on one thread: one peak, measured once, is the measure of both.
+        assertEquals(engines.get(0).getAsJsonObject().get("peakGflopsPerSecond"),
+                engines.get(1).getAsJsonObject().get("peakGflopsPerSecond"));
         JsonObject configuration = root.getAsJsonObject("configuration");
         assertEquals(1, configuration.get("nLayer").getAsInt());
         assertEquals(16, configuration.get("nEmbd").getAsInt());
@@ -63,7 +71,7 @@ class BenchCommandTest {
         assertTrue(row.matcher(lines.get(2)).matches() && lines.get(2).startsWith("value"), lines.get(2));
         assertTrue(row.matcher(lines.get(3)).matches() && lines.get(3).startsWith("array"), lines.get(3));
         assertTrue(lines.get(4).matches("array / value: [0-9.]+x the steps, [0-9.]+x the tokens"), lines.get(4));
-        assertTrue(lines.get(5).matches("peak of one core, double precision, measured: [0-9]+\\.[0-9] GFLOP/s"),
+        assertTrue(lines.get(5).matches("peak of f64 on 1 thread, measured: [0-9]+\\.[0-9] GFLOP/s"),
                 lines.get(5));
         assertTrue(lines.get(6).startsWith("Java "), lines.get(6));
         assertEquals("", lines.get(7));
@@ -100,7 +108,7 @@ class BenchCommandTest {
                 lines.get(0));
         assertTrue(lines.get(0).endsWith("documents of 16 random letters, Adam at 1e-4"), lines.get(0));
         assertTrue(lines.get(2).startsWith("array "), lines.get(2));
-        assertTrue(lines.get(3).startsWith("peak of one core"), lines.get(3));
+        assertTrue(lines.get(3).startsWith("peak of f64 on 1 thread, measured: "), lines.get(3));
     }
 
     @Test
@@ -123,11 +131,19 @@ class BenchCommandTest {
     private static void assertEngineFigures(JsonArray engines) {
         for (JsonElement element : engines) {
             JsonObject engine = element.getAsJsonObject();
-            assertEquals(Set.of("engine", "stepsPerSecond", "tokensPerSecond", "gflopsPerSecond", "shareOfPeak"),
-                    engine.keySet());
-            for (String figure : List.of("stepsPerSecond", "tokensPerSecond", "gflopsPerSecond", "shareOfPeak")) {
+            assertEquals(List.of("engine", "precision", "threads", "stepsPerSecond", "tokensPerSecond",
+                    "gflopsPerSecond", "peakGflopsPerSecond", "peakThreads", "shareOfPeak"),
+                    List.copyOf(engine.keySet()));
+            for (String figure : List.of("stepsPerSecond", "tokensPerSecond", "gflopsPerSecond",
+                    "peakGflopsPerSecond", "shareOfPeak")) {
                 assertPositiveAndFinite(engine, figure);
             }
+            // The share is of the entry's own peak (both rounded: gflops to 4 places, the peak to 2).
+            double share = engine.get("gflopsPerSecond").getAsDouble() / engine.get("peakGflopsPerSecond").getAsDouble();
+            assertEquals(share, engine.get("shareOfPeak").getAsDouble(), 1e-4 + share * 1e-3, engine.toString());
+            int threads = engine.get("threads").getAsInt();
+            int peakThreads = engine.get("peakThreads").getAsInt();
+            assertEquals(Math.min(threads, Runtime.getRuntime().availableProcessors()), peakThreads, engine.toString());
         }
     }
 
@@ -152,7 +168,7 @@ class BenchCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0", "-1", "257"})
+    @ValueSource(strings = {"0", "-1", "-2147483648", "257", "100000"})
     void rejectsThreadsOutOfRange(String threads) {
         Cli.Result result = Cli.run("bench", "--threads", threads);
 
@@ -161,20 +177,66 @@ class BenchCommandTest {
     }
 
     @Test
-    void measuresWithTwoThreads() {
+    void measuresWithTwoThreadsAgainstThePeakOfTwo() {
         Cli.Result result = Cli.run("bench", "--json", "--seconds", "0.05", "--threads", "2");
 
         assertEquals(0, result.exitCode(), result.toString());
-        assertTrue(result.stdout().contains("\"engine\":\"array\""), result.stdout());
+        JsonArray engines = JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject()
+                .getAsJsonArray("engines");
+        assertEquals(List.of("value", "array"), names(engines));
+        assertEngineFigures(engines);
+        JsonObject value = engines.get(0).getAsJsonObject();
+        JsonObject array = engines.get(1).getAsJsonObject();
+        assertEquals(1, value.get("threads").getAsInt(), "the value engine has one thread: " + value);
+        assertEquals(1, value.get("peakThreads").getAsInt(), value.toString());
+        assertEquals(2, array.get("threads").getAsInt(), array.toString());
+        assertEquals(Math.min(2, Runtime.getRuntime().availableProcessors()), array.get("peakThreads").getAsInt(),
+                array.toString());
     }
 
     @Test
-    void measuresSinglePrecisionUnderItsOwnName() {
+    void theTableNamesEveryPeakItUses() {
+        Cli.Result result = Cli.run("bench", "--seconds", "0.05", "--threads", "2");
+
+        assertEquals(0, result.exitCode(), result.toString());
+        List<String> peaks = result.stdoutLines().stream().filter(line -> line.startsWith("peak of")).toList();
+        if (Runtime.getRuntime().availableProcessors() >= 2) {
+            assertEquals(2, peaks.size(), peaks.toString());
+            assertTrue(peaks.get(0).matches("peak of f64 on 1 thread, measured: [0-9]+\\.[0-9] GFLOP/s"), peaks.get(0));
+            assertTrue(peaks.get(1).matches("peak of f64 on 2 threads, measured: [0-9]+\\.[0-9] GFLOP/s"), peaks.get(1));
+        } else {
+            assertEquals(1, peaks.size(), peaks.toString());
+            assertTrue(peaks.get(0).startsWith("peak of f64 on 1 thread, measured: "), peaks.get(0));
+        }
+    }
+
+    @Test
+    void saysWhenThereAreFewerProcessorsThanThreads() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        Cli.Result result = Cli.run("bench", "--engine", "array", "--seconds", "0.05", "--threads",
+                Integer.toString(processors + 1));
+
+        assertEquals(0, result.exitCode(), result.toString());
+        String peak = result.stdoutLines().stream().filter(line -> line.startsWith("peak of")).findFirst().orElseThrow();
+        assertTrue(peak.matches("peak of f64 on " + processors + " threads?, measured: [0-9]+\\.[0-9] GFLOP/s "
+                + "\\(--threads " + (processors + 1) + ", but the JVM sees " + processors + " processors\\)"), peak);
+    }
+
+    @Test
+    void measuresSinglePrecisionUnderItsOwnNameAgainstTheSinglePrecisionPeak() {
         Cli.Result result = Cli.run("bench", "--json", "--seconds", "0.05", "--precision", "f32");
 
         assertEquals(0, result.exitCode(), result.toString());
-        assertTrue(result.stdout().contains("\"engine\":\"array-f32\""), result.stdout());
-        assertTrue(!result.stdout().contains("\"engine\":\"value\""), "the value engine has no f32: " + result.stdout());
+        JsonArray engines = JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject()
+                .getAsJsonArray("engines");
+        assertEquals(List.of("array-f32"), names(engines), "the value engine has no f32");
+        assertEngineFigures(engines);
+        assertEquals("f32", engines.get(0).getAsJsonObject().get("precision").getAsString());
+
+        Cli.Result table = Cli.run("bench", "--seconds", "0.05", "--precision", "f32", "--threads", "2");
+        assertEquals(0, table.exitCode(), table.toString());
+        assertTrue(table.stdoutLines().stream().anyMatch(line -> line.matches(
+                "peak of f32 on [12] threads?, measured: [0-9]+\\.[0-9] GFLOP/s")), table.stdout());
     }
 
     @Test
@@ -205,6 +267,13 @@ class BenchCommandTest {
         Cli.Result result = Cli.run(args.toArray(String[]::new));
 
         Cli.assertOneLineError(result, 2, cause, "microgpt bench", args.toArray(String[]::new));
+    }
+
+    @Test
+    void rejectsThreadsThatAreNotANumber() {
+        Cli.Result result = Cli.run("bench", "--threads", "all");
+
+        Cli.assertOneLineError(result, 2, "all", "microgpt bench", "bench", "--threads", "all");
     }
 
     @Test

@@ -102,6 +102,36 @@ class GraphCommandTest {
         Cli.assertOneLineError(Cli.run(args), 2, cause, "microgpt graph", args);
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "x\\n=1     | U+000A) in its name at column 2",
+        "x=1\\n     | U+000A) in its value at column 4",
+        "\\tx=1     | U+0009) in its name at column 1",
+        "x=\\u00001 | U+0000) in its value at column 3",
+        "x=1\\u001b | U+001B) in its value at column 4",
+        "x=\\u20281 | U+2028) in its value at column 3",
+    })
+    void aControlCharacterInAVariableIsRefusedNotStripped(String escaped, String where) {
+        String variable = escaped.replace("\\n", "\n").replace("\\t", "\t").replace("\\u0000", "\u0000")
+                .replace("\\u001b", "\u001b").replace("\\u2028", "\u2028");
+        String[] args = {"graph", "--expr", "x", "--var", variable};
+
+        Cli.Result result = Cli.run(args);
+
+        Cli.assertOneLineError(result, 2, "has a control character (" + where
+                + "; a name and its value must be printable text on one line", "microgpt graph", args);
+        // The argument is quoted with the character escaped, so the message stays on one line.
+        assertTrue(result.stderr().contains("--var: \"" + escaped.replace("\\n", "\\u000A").replace("\\t", "\\u0009")
+                .replace("\\u001b", "\\u001B") + "\""), result.stderr());
+    }
+
+    @Test
+    void spacesAroundTheEqualsSignAreStillAllowed() {
+        Cli.Result result = Cli.run("graph", "--expr", "x*x", "--var", " x = 3 ");
+
+        assertEquals(0, result.exitCode(), result.toString());
+    }
+
     @Test
     void deeplyNestedInputIsRefusedNotAStackOverflow() {
         String deep = "(".repeat(100_000) + "x" + ")".repeat(100_000);

@@ -185,7 +185,14 @@ class AutogradApiTest {
         }
         String svg = g.get("svg").getAsString();
         assertTrue(svg.startsWith("<svg"), svg);
-        assertEquals(nodes.size() + edges.size(), svg.split("<g>", -1).length - 1, "one group per node and edge");
+        assertEquals(nodes.size() + edges.size(), svg.split("<g id=", -1).length - 1, "one group per node and edge");
+        // The panel finds them by these ids.
+        for (int k = 0; k < edges.size(); k++) {
+            assertTrue(svg.contains("<g id=\"e" + k + "\">"), "edge " + k);
+        }
+        for (int id = 0; id < nodes.size(); id++) {
+            assertTrue(svg.contains("<g id=\"n" + id + "\">"), "node " + id);
+        }
     }
 
     private LanguageModel modelWithTheLiveWeights() {

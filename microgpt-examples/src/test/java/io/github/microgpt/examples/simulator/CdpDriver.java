@@ -596,6 +596,13 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
     // ------------------------------------------------------------------ elements
 
     /** An element of the page, by its reference in the page's registry. */
+    /**
+     * Whether the element {@code el} is shown, as a script expression: by its own box, or for an
+     * option (which a closed list does not render) by its select's, as chromedriver decides.
+     */
+    private static final String SHOWN = "(el.closest('select') ?? el).checkVisibility("
+            + "{opacityProperty: true, visibilityProperty: true})";
+
     private final class Element implements WebElement {
         private final String ref;
 
@@ -721,7 +728,8 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
 
         @Override
         public String getText() {
-            return (String) run("if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) { return ''; }"
+            // An option of a closed list is not rendered; like chromedriver, it is shown when its select is.
+            return (String) run("if (!" + SHOWN + ") { return ''; }"
                     + " return (el.innerText ?? el.textContent ?? '').replace(/\\u00a0/g, ' ').replace(/^[ \\t\\n]+|[ \\t\\n]+$/g, '');");
         }
 
@@ -741,8 +749,7 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
 
         @Override
         public boolean isDisplayed() {
-            return Boolean.TRUE.equals(run(
-                    "return el.checkVisibility({opacityProperty: true, visibilityProperty: true});"));
+            return Boolean.TRUE.equals(run("return " + SHOWN + ";"));
         }
 
         @Override

@@ -114,6 +114,10 @@ class CdpDriverTest {
         new Select(driver.findElement(By.id("choice"))).selectByValue("b");
         assertEquals("chose b", driver.findElement(By.id("out")).getText());
         assertTrue(driver.findElement(By.cssSelector("#choice option[value=b]")).isSelected());
+        // The options of a closed list are not drawn, but count as shown with their select, as in chromedriver.
+        List<WebElement> options = new Select(driver.findElement(By.id("choice"))).getOptions();
+        assertEquals(List.of("A", "B"), options.stream().map(WebElement::getText).toList());
+        assertTrue(options.get(0).isDisplayed());
     }
 
     @Test

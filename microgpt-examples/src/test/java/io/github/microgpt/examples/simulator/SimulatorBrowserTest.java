@@ -6,17 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,9 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
@@ -45,42 +37,30 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @ExtendWith(Browser.Needed.class)
 class SimulatorBrowserTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(60);
     /** The weights table is virtual: it draws the rows in view and a few more, never all of them. */
     private static final int ROWS_SHOWN_AT_MOST = 40;
 
+    /** The browser and the simulator, with the helpers that read and use the page. */
+    private BrowserSession page;
+    /** The session's browser, server and API, under short names. */
+    private WebDriver driver;
     private SimulatorServer server;
     private Fixtures.Api api;
-    private Path profile;
-    private WebDriver driver;
     private List<String> order;
-
-    /** Selenium warns that it has no DevTools bindings for this Chromium; the tests do not use them. */
-    private static final Logger DEVTOOLS_LOG = Logger.getLogger("org.openqa.selenium.devtools");
 
     @BeforeAll
     void start(@TempDir Path checkpoints) throws IOException {
-        DEVTOOLS_LOG.setLevel(Level.SEVERE);
-        profile = Files.createTempDirectory("microgpt-chromium-");
-        driver = Browser.start(profile, List.of("--window-size=1440,1700", "--hide-scrollbars"));
-        driver.manage().timeouts().pageLoadTimeout(WAIT);
-        server = Fixtures.startServer(checkpoints);
-        api = new Fixtures.Api(server);
+        page = BrowserSession.open(checkpoints);
+        driver = page.driver();
+        server = page.server();
+        api = page.api();
         order = Fixtures.trainingOrder(Fixtures.names(), 42);
     }
 
     @AfterAll
-    void stop() throws IOException {
-        if (driver != null) {
-            driver.quit();
-        }
-        if (server != null) {
-            server.close();
-        }
-        if (profile != null) {
-            try (Stream<Path> files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            }
+    void stop() {
+        if (page != null) {
+            page.close();
         }
     }
 
@@ -89,21 +69,22 @@ class SimulatorBrowserTest {
     void freshModelAndPage() {
         Fixtures.Answer answer = api.post("api/reset", "{\"numSteps\": 1000, \"dataset\": {\"source\": \"current\"}}");
         assertEquals(200, answer.status(), answer.body());
-        driver.get(server.uri().toString());
+        page.openPage();
         // index.html itself says "Step: 0 / 1000"; the stats are drawn only from the server's state.
-        waitFor("the page connected and drew the server's state",
-                d -> text("connection").equals("live") && text("step-counter").equals("Step: 0 / 1000")
-                        && text("num-docs").matches("[0-9,]+"));
+        page.waitFor("the page connected and drew the server's state",
+                d -> page.text("connection").equals("live") && page.text("step-counter").equals("Step: 0 / 1000")
+                        && page.text("num-docs").matches("[0-9,]+"));
     }
 
     @Test
     void theStatsAreThoseOfTheDataset() {
-        assertEquals("32,033", text("num-docs"));
-        assertEquals("27", text("vocab-size"));
-        assertEquals("4,192", text("num-params"));
-        assertEquals("Step: 0 / 1000", text("step-counter"));
+        assertEquals("32,033", page.text("num-docs"));
+        assertEquals("27", page.text("vocab-size"));
+        assertEquals("4,192", page.text("num-params"));
+        assertEquals("Step: 0 / 1000", page.text("step-counter"));
         assertEquals("Training", mode());
-        waitFor("the weights table", d -> text("weights-count").equals("4,192 parameters in 9 matrices · step 0"));
+        page.waitFor("the weights table",
+                d -> page.text("weights-count").equals("4,192 parameters in 9 matrices · step 0"));
         int drawn = driver.findElements(By.cssSelector("#weights-rows .wrow")).size();
         assertTrue(drawn > 10 && drawn <= ROWS_SHOWN_AT_MOST, "the table draws only the rows in view: " + drawn);
     }
@@ -112,11 +93,11 @@ class SimulatorBrowserTest {
     void stepFwdThreeTimesWalksThePositionsOfTheFirstDocument() {
         String document = order.get(0);
         for (int k = 1; k <= 3; k++) {
-            click("btn-step");
+            page.click("btn-step");
             int step = k;
-            waitFor("step " + step, d -> text("step-counter").equals("Step: " + step + " / 1000"));
+            page.waitFor("step " + step, d -> page.text("step-counter").equals("Step: " + step + " / 1000"));
             int posId = k - 1;
-            assertEquals(String.valueOf(posId), text("ov-pos"), "posId after step " + k);
+            assertEquals(String.valueOf(posId), page.text("ov-pos"), "posId after step " + k);
             List<WebElement> chips = driver.findElements(By.cssSelector("#ov-input .tok"));
             assertEquals(k, chips.size(), "the context grows by one token per step");
             assertEquals("BOS", chips.get(0).getText());
@@ -125,30 +106,30 @@ class SimulatorBrowserTest {
                         "context token " + i + " of \"" + document + "\"");
             }
             String target = String.valueOf(document.charAt(posId));
-            assertEquals(target, text("ov-target"), "the target is the next character of \"" + document + "\"");
-            assertEquals(String.valueOf(target.charAt(0) - 'a'), text("ov-out"), "token_id (out) of " + target);
+            assertEquals(target, page.text("ov-target"), "the target is the next character of \"" + document + "\"");
+            assertEquals(String.valueOf(target.charAt(0) - 'a'), page.text("ov-out"), "token_id (out) of " + target);
             String input = posId == 0 ? "26" : String.valueOf(document.charAt(posId - 1) - 'a');
-            assertEquals(input, text("ov-in"), "token_id (in)");
+            assertEquals(input, page.text("ov-in"), "token_id (in)");
             assertEquals("Training", mode());
-            assertTrue(text("overlay-detail").contains("\u201c" + document + "\u201d"), text("overlay-detail"));
+            assertTrue(page.text("overlay-detail").contains("\u201c" + document + "\u201d"), page.text("overlay-detail"));
             // One heatmap per head, and the log has one line per step.
             assertEquals(4, driver.findElements(By.cssSelector("#attn-grid canvas")).size());
-            assertEquals(k, text("log").lines().count());
+            assertEquals(k, page.text("log").lines().count());
         }
     }
 
     @Test
     void runToASmallNumberOfStepsReachesItWithTheLogAndTheLossCurve() {
-        type("num-steps", "30");
-        click("btn-run");
-        waitFor("the run to reach 30 steps", d -> text("step-counter").equals("Step: 30 / 30")
-                && text("btn-run").equals("Run"));
-        List<String> log = text("log").lines().toList();
+        page.type("num-steps", "30");
+        page.click("btn-run");
+        page.waitFor("the run to reach 30 steps", d -> page.text("step-counter").equals("Step: 30 / 30")
+                && page.text("btn-run").equals("Run"));
+        List<String> log = page.text("log").lines().toList();
         assertEquals(30, log.size(), "one log line per step");
         assertTrue(log.get(29).startsWith("step 30 / 30 | loss "), log.get(29));
-        waitFor("the loss curve to hold 30 points",
+        page.waitFor("the loss curve to hold 30 points",
                 d -> "30".equals(driver.findElement(By.id("loss-canvas")).getAttribute("data-points")));
-        long inked = (Long) ((JavascriptExecutor) driver).executeScript(
+        long inked = (Long) page.script(
                 "const c = document.getElementById('loss-canvas');"
                         + "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
                         + "let n = 0; for (let i = 0; i < d.length; i += 4) {"
@@ -162,26 +143,26 @@ class SimulatorBrowserTest {
     void stopEndsARunMidway() throws IOException {
         api.post("api/reset", "{\"numSteps\": 100000}");
         driver.navigate().refresh();
-        waitFor("the page", d -> text("step-counter").equals("Step: 0 / 100000"));
-        click("btn-run");
-        waitFor("the run to get going", d -> text("btn-run").equals("Stop") && counter() >= 150);
+        page.waitFor("the page", d -> page.text("step-counter").equals("Step: 0 / 100000"));
+        page.click("btn-run");
+        page.waitFor("the run to get going", d -> page.text("btn-run").equals("Stop") && counter() >= 150);
         screenshot("training.png");
-        click("btn-run");
-        waitFor("the run to stop", d -> text("btn-run").equals("Run"));
+        page.click("btn-run");
+        page.waitFor("the run to stop", d -> page.text("btn-run").equals("Run"));
         int stoppedAt = counter();
         assertTrue(stoppedAt >= 150 && stoppedAt < 100_000, "stopped at " + stoppedAt);
         assertEquals(stoppedAt, server.session().stepsDone(), "the page shows the server's counter");
         assertFalse(server.session().snapshot().running());
         // Nothing trains after Stop: a new step is the next one after the counter.
-        click("btn-step");
-        waitFor("one more step", d -> counter() == stoppedAt + 1);
+        page.click("btn-step");
+        page.waitFor("one more step", d -> counter() == stoppedAt + 1);
         assertEquals(stoppedAt + 1, server.session().stepsDone());
     }
 
     @Test
     void generateShowsTwentySamples() {
-        click("btn-generate");
-        waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
+        page.click("btn-generate");
+        page.waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
         assertEquals(20, driver.findElements(By.cssSelector("#samples li")).size());
         assertEquals("Generation", mode());
     }
@@ -200,12 +181,13 @@ class SimulatorBrowserTest {
         assertEquals(200, reset.status(), reset.body());
         try {
             driver.navigate().refresh();
-            waitFor("the page", d -> text("num-docs").equals("3"));
+            page.waitFor("the page", d -> page.text("num-docs").equals("3"));
             WebElement temperature = driver.findElement(By.id("temperature"));
-            ((JavascriptExecutor) driver).executeScript("arguments[0].value = '1.5';"
+            page.script("arguments[0].value = '1.5';"
                     + " arguments[0].dispatchEvent(new Event('input'));", temperature);
-            click("btn-generate");
-            waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
+            page.click("btn-generate");
+            page.waitFor("20 samples",
+                    d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
             List<String> samples = driver.findElements(By.cssSelector("#samples li")).stream()
                     .map(li -> li.getDomProperty("textContent")).toList();
             long longOnes = samples.stream().filter(sample -> sample.length() >= 24).count();
@@ -214,23 +196,24 @@ class SimulatorBrowserTest {
                 // The page at that width: in a frame of that width, whose own viewport the page's
                 // layout follows (a browser window cannot be made as narrow as a phone).
                 String frame = "at-" + width;
-                ((JavascriptExecutor) driver).executeScript("const f = document.createElement('iframe');"
+                page.script("const f = document.createElement('iframe');"
                         + " f.id = arguments[0]; f.style.width = arguments[1] + 'px'; f.style.height = '1700px';"
                         + " f.style.border = '0'; f.src = location.href; document.body.appendChild(f);",
                         frame, width);
-                waitFor("the page in a frame " + width + " px wide", d -> (Boolean) ((JavascriptExecutor) d).executeScript(
+                page.waitFor("the page in a frame " + width + " px wide",
+                        d -> (Boolean) ((JavascriptExecutor) d).executeScript(
                         "const doc = document.getElementById(arguments[0]).contentDocument;"
                                 + " return doc !== null && doc.defaultView.innerWidth === arguments[1]"
                                 + " && doc.querySelectorAll('#samples li').length === 20;", frame, width));
                 @SuppressWarnings("unchecked")
-                List<String> problems = (List<String>) ((JavascriptExecutor) driver).executeScript(SAMPLE_BOXES, frame);
+                List<String> problems = (List<String>) page.script(SAMPLE_BOXES, frame);
                 assertEquals(List.of(), problems, "at a width of " + width + " px");
                 if (width == 1101 || width == 360) {
-                    ((JavascriptExecutor) driver).executeScript("document.getElementById(arguments[0]).contentDocument"
+                    page.script("document.getElementById(arguments[0]).contentDocument"
                             + ".getElementById('h-samples').scrollIntoView();", frame);
                     screenshot("samples-" + width + ".png");
                 }
-                ((JavascriptExecutor) driver).executeScript("document.getElementById(arguments[0]).remove();", frame);
+                page.script("document.getElementById(arguments[0]).remove();", frame);
             }
         } finally {
             Fixtures.resetToTheNames(api);
@@ -276,29 +259,29 @@ class SimulatorBrowserTest {
 
     @Test
     void genStepDrawsOneTokenInGenerationMode() {
-        click("btn-genstep");
-        waitFor("generation mode", d -> mode().equals("Generation"));
-        assertEquals("0", text("ov-pos"));
+        page.click("btn-genstep");
+        page.waitFor("generation mode", d -> mode().equals("Generation"));
+        assertEquals("0", page.text("ov-pos"));
         List<WebElement> chips = driver.findElements(By.cssSelector("#ov-input .tok"));
         assertEquals(1, chips.size());
         assertEquals("BOS", chips.get(0).getText());
-        assertEquals("26", text("ov-in"));
-        assertEquals("Sampled", text("ov-target-head"));
-        assertTrue(text("overlay-detail").startsWith("sample 1 · T = 0.50"), text("overlay-detail"));
-        assertEquals("Step: 0 / 1000", text("step-counter"), "generating does not train");
+        assertEquals("26", page.text("ov-in"));
+        assertEquals("Sampled", page.text("ov-target-head"));
+        assertTrue(page.text("overlay-detail").startsWith("sample 1 · T = 0.50"), page.text("overlay-detail"));
+        assertEquals("Step: 0 / 1000", page.text("step-counter"), "generating does not train");
     }
 
     @Test
     void aBadNumStepsValueIsShownAsAnErrorAndChangesNothing() {
         for (String bad : List.of("abc", "0", "-5", "100001", "2.5")) {
-            type("num-steps", bad);
-            click("btn-step");
-            waitFor("the error for \"" + bad + "\"", d -> driver.findElement(By.id("error")).isDisplayed());
-            assertTrue(text("error-text").startsWith("Num steps must be a whole number from 1 to 100000"),
-                    bad + ": " + text("error-text"));
-            assertEquals("Step: 0 / 1000", text("step-counter"));
-            click("error-close");
-            waitFor("the error to close", d -> !driver.findElement(By.id("error")).isDisplayed());
+            page.type("num-steps", bad);
+            page.click("btn-step");
+            page.waitFor("the error for \"" + bad + "\"", d -> driver.findElement(By.id("error")).isDisplayed());
+            assertTrue(page.text("error-text").startsWith("Num steps must be a whole number from 1 to 100000"),
+                    bad + ": " + page.text("error-text"));
+            assertEquals("Step: 0 / 1000", page.text("step-counter"));
+            page.click("error-close");
+            page.waitFor("the error to close", d -> !driver.findElement(By.id("error")).isDisplayed());
         }
         assertEquals(0, server.session().stepsDone());
     }
@@ -306,10 +289,10 @@ class SimulatorBrowserTest {
     @Test
     void aBadConfigurationIsRefusedOnReset() throws IOException {
         driver.findElement(By.cssSelector("#setup summary")).click();
-        type("cfg-heads", "3");
-        click("btn-reset");
-        waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
-        assertTrue(text("error-text").contains("must be divisible by Heads"), text("error-text"));
+        page.type("cfg-heads", "3");
+        page.click("btn-reset");
+        page.waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
+        assertTrue(page.text("error-text").contains("must be divisible by Heads"), page.text("error-text"));
         screenshot("error.png");
         assertEquals("4", String.valueOf(api.state().getAsJsonObject("config").get("nHead").getAsInt()));
     }
@@ -321,20 +304,22 @@ class SimulatorBrowserTest {
             assertEquals("value", new Select(driver.findElement(By.id("cfg-engine"))).getFirstSelectedOption()
                     .getDomProperty("value"));
             new Select(driver.findElement(By.id("cfg-engine"))).selectByValue("array");
-            type("cfg-layers", "4");
-            type("cfg-embd", "64");
-            type("cfg-heads", "8");
-            type("cfg-block", "32");
-            click("btn-reset");
-            waitFor("the array engine's model", d -> text("num-params").equals("202,112"));
+            page.type("cfg-layers", "4");
+            page.type("cfg-embd", "64");
+            page.type("cfg-heads", "8");
+            page.type("cfg-block", "32");
+            page.click("btn-reset");
+            page.waitFor("the array engine's model", d -> page.text("num-params").equals("202,112"));
             assertEquals("array", api.state().get("engine").getAsString());
-            click("btn-step");
-            waitFor("step 1", d -> text("step-counter").equals("Step: 1 / 1000"));
-            waitFor("the weights of step 1", d -> text("weights-count").equals("202,112 parameters in 27 matrices · step 1"));
+            page.click("btn-step");
+            page.waitFor("step 1", d -> page.text("step-counter").equals("Step: 1 / 1000"));
+            page.waitFor("the weights of step 1",
+                    d -> page.text("weights-count").equals("202,112 parameters in 27 matrices · step 1"));
             // The array engine reports its attention too: one heatmap per head of the layer shown.
-            waitFor("8 heatmaps", d -> driver.findElements(By.cssSelector("#attn-grid canvas")).size() == 8);
-            click("btn-generate");
-            waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
+            page.waitFor("8 heatmaps", d -> driver.findElements(By.cssSelector("#attn-grid canvas")).size() == 8);
+            page.click("btn-generate");
+            page.waitFor("20 samples",
+                    d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
             screenshot("array-engine.png");
         } finally {
             Fixtures.Answer defaults = api.post("api/reset", "{\"engine\": \"value\", \"config\": {\"blockSize\": 16,"
@@ -345,26 +330,28 @@ class SimulatorBrowserTest {
 
     @Test
     void anUploadedDatasetIsAppliedOnResetAndAnEmptyOneIsRefused() throws IOException {
-        Path upload = Files.writeString(profile.resolveSibling(profile.getFileName() + "-tiny.txt"), "abba\nbaab\n\ncab\n");
+        Path upload = Files.writeString(page.scratch("tiny.txt"), "abba\nbaab\n\ncab\n");
         try {
             driver.findElement(By.cssSelector("#setup summary")).click();
             driver.findElement(By.id("dataset-file")).sendKeys(upload.toString());
-            waitFor("the file to be read", d -> text("dataset-info").startsWith(upload.getFileName() + ": 3 non-empty lines"));
-            click("btn-reset");
-            waitFor("the new dataset", d -> text("num-docs").equals("3") && text("vocab-size").equals("4"));
-            assertEquals("Step: 0 / 1000", text("step-counter"));
-            assertEquals(upload.getFileName() + " (3 docs)", text("dataset-current"));
-            click("btn-step");
-            waitFor("a step on the new data", d -> text("step-counter").equals("Step: 1 / 1000"));
+            page.waitFor("the file to be read",
+                    d -> page.text("dataset-info").startsWith(upload.getFileName() + ": 3 non-empty lines"));
+            page.click("btn-reset");
+            page.waitFor("the new dataset",
+                    d -> page.text("num-docs").equals("3") && page.text("vocab-size").equals("4"));
+            assertEquals("Step: 0 / 1000", page.text("step-counter"));
+            assertEquals(upload.getFileName() + " (3 docs)", page.text("dataset-current"));
+            page.click("btn-step");
+            page.waitFor("a step on the new data", d -> page.text("step-counter").equals("Step: 1 / 1000"));
             assertEquals("BOS", driver.findElement(By.cssSelector("#ov-input .tok")).getText());
 
             // Blank text holds no document: the server refuses it and the page says why.
-            type("dataset-text", "   \n  ");
-            click("btn-reset");
-            waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
-            assertTrue(text("error-text").contains("holds no documents"), text("error-text"));
-            assertEquals("3", text("num-docs"));
-            assertEquals("Step: 1 / 1000", text("step-counter"));
+            page.type("dataset-text", "   \n  ");
+            page.click("btn-reset");
+            page.waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
+            assertTrue(page.text("error-text").contains("holds no documents"), page.text("error-text"));
+            assertEquals("3", page.text("num-docs"));
+            assertEquals("Step: 1 / 1000", page.text("step-counter"));
         } finally {
             Files.deleteIfExists(upload);
             Fixtures.resetToTheNames(api);
@@ -375,13 +362,13 @@ class SimulatorBrowserTest {
     void theWeightsTableFiltersByMatrixAndFollowsTraining() {
         Select filter = new Select(driver.findElement(By.id("weights-filter")));
         filter.selectByValue("lm_head");
-        waitFor("the lm_head rows", d -> text("weights-count").startsWith("432 parameters"));
+        page.waitFor("the lm_head rows", d -> page.text("weights-count").startsWith("432 parameters"));
         List<String> cells = rendered(d -> d.findElement(By.cssSelector("#weights-rows .wrow"))
                 .findElements(By.tagName("span")).stream().map(WebElement::getText).toList());
         assertEquals(List.of("688", "lm_head", "0", "0"), cells.subList(0, 4));
         String before = cells.get(4);
-        click("btn-step");
-        waitFor("the weights of step 1", d -> text("weights-count").endsWith("step 1"));
+        page.click("btn-step");
+        page.waitFor("the weights of step 1", d -> page.text("weights-count").endsWith("step 1"));
         String after = firstWeightShown();
         assertFalse(before.equals(after), "lm_head[0][0] changed with the step: " + before + " -> " + after);
         double server = api.get("api/weights?matrix=lm_head").json().getAsJsonArray("values").get(0).getAsDouble();
@@ -392,49 +379,52 @@ class SimulatorBrowserTest {
     @Test
     void aSavedModelComesBackWithItsWeightsAndStepAfterReset() throws IOException {
         for (int k = 1; k <= 3; k++) {
-            click("btn-step");
+            page.click("btn-step");
             int step = k;
-            waitFor("step " + step, d -> text("step-counter").equals("Step: " + step + " / 1000"));
+            page.waitFor("step " + step, d -> page.text("step-counter").equals("Step: " + step + " / 1000"));
         }
         new Select(driver.findElement(By.id("weights-filter"))).selectByValue("lm_head");
-        waitFor("the lm_head rows of step 3", d -> text("weights-count").equals("432 parameters · step 3"));
+        page.waitFor("the lm_head rows of step 3", d -> page.text("weights-count").equals("432 parameters · step 3"));
         String savedCell = firstWeightShown();
         JsonArray saved = api.get("api/weights").json().getAsJsonArray("values");
 
         driver.findElement(By.cssSelector("#models summary")).click();
-        waitFor("the empty list", d -> text("ckpt-dir").startsWith("Saved in "));
+        page.waitFor("the empty list", d -> page.text("ckpt-dir").startsWith("Saved in "));
         // A name that is a path is refused, and the page says why.
-        type("ckpt-name", "../elsewhere");
-        click("btn-save");
-        waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
-        assertTrue(text("error-text").startsWith("The checkpoint name must be 1 to 64 letters"), text("error-text"));
-        click("error-close");
+        page.type("ckpt-name", "../elsewhere");
+        page.click("btn-save");
+        page.waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
+        assertTrue(page.text("error-text").startsWith("The checkpoint name must be 1 to 64 letters"),
+                page.text("error-text"));
+        page.click("error-close");
 
-        type("ckpt-name", "browser-run");
-        click("btn-save");
-        waitFor("the note on the save", d -> text("notice").startsWith("Saved the model as \"browser-run\" (step 3 of 1000)"));
-        waitFor("the model in the list", d -> "1".equals(driver.findElement(By.id("ckpt-list")).getAttribute("data-count")));
-        assertTrue(text("ckpt-list").startsWith("browser-run · step 3 / 1000 · "), text("ckpt-list"));
+        page.type("ckpt-name", "browser-run");
+        page.click("btn-save");
+        page.waitFor("the note on the save",
+                d -> page.text("notice").startsWith("Saved the model as \"browser-run\" (step 3 of 1000)"));
+        page.waitFor("the model in the list",
+                d -> "1".equals(driver.findElement(By.id("ckpt-list")).getAttribute("data-count")));
+        assertTrue(page.text("ckpt-list").startsWith("browser-run · gpt · step 3 / 1000 · "), page.text("ckpt-list"));
 
-        click("btn-reset");
-        waitFor("a new model", d -> text("step-counter").equals("Step: 0 / 1000")
-                && text("weights-count").equals("432 parameters · step 0"));
+        page.click("btn-reset");
+        page.waitFor("a new model", d -> page.text("step-counter").equals("Step: 0 / 1000")
+                && page.text("weights-count").equals("432 parameters · step 0"));
         assertNotEquals(savedCell, firstWeightShown(), "Reset made new weights");
 
-        type("ckpt-name", "");
+        page.type("ckpt-name", "");
         new Select(driver.findElement(By.id("ckpt-list"))).selectByValue("browser-run");
         assertEquals("browser-run", driver.findElement(By.id("ckpt-name")).getDomProperty("value"),
                 "picking a model fills in its name");
-        click("btn-load");
-        waitFor("the loaded model", d -> text("step-counter").equals("Step: 3 / 1000")
-                && text("weights-count").equals("432 parameters · step 3"));
+        page.click("btn-load");
+        page.waitFor("the loaded model", d -> page.text("step-counter").equals("Step: 3 / 1000")
+                && page.text("weights-count").equals("432 parameters · step 3"));
         assertEquals(savedCell, firstWeightShown(), "the page shows the saved lm_head[0][0]");
-        assertTrue(text("notice").contains("training goes on exactly where it was saved"), text("notice"));
+        assertTrue(page.text("notice").contains("training goes on exactly where it was saved"), page.text("notice"));
         assertEquals(saved, api.get("api/weights").json().getAsJsonArray("values"), "every weight, as saved");
         screenshot("checkpoints.png");
         // The next step is step 4 of the saved run.
-        click("btn-step");
-        waitFor("step 4", d -> text("step-counter").equals("Step: 4 / 1000"));
+        page.click("btn-step");
+        page.waitFor("step 4", d -> page.text("step-counter").equals("Step: 4 / 1000"));
     }
 
     private String firstWeightShown() {
@@ -446,37 +436,36 @@ class SimulatorBrowserTest {
      * a row found a moment ago may be gone: read again from the new rows, as a user's eye would.
      */
     private <T> T rendered(Function<WebDriver, T> read) {
-        return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(read::apply);
+        return new WebDriverWait(driver, BrowserSession.WAIT).ignoring(StaleElementReferenceException.class)
+                .until(read::apply);
     }
 
     @Test
     void screenshotsAfterTrainingAndWhileGenerating() throws IOException {
-        type("num-steps", "600");
-        click("btn-run");
-        waitFor("600 steps", d -> text("step-counter").equals("Step: 600 / 600") && text("btn-run").equals("Run"));
-        click("btn-generate");
-        waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
+        page.type("num-steps", "600");
+        page.click("btn-run");
+        page.waitFor("600 steps",
+                d -> page.text("step-counter").equals("Step: 600 / 600") && page.text("btn-run").equals("Run"));
+        page.click("btn-generate");
+        page.waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
         for (int i = 1; i <= 3; i++) {
-            click("btn-genstep");
+            page.click("btn-genstep");
             int tokens = i;
-            waitFor("gen step " + i, d -> text("gen-progress").contains("so far") || text("overlay-detail").contains("finished")
+            page.waitFor("gen step " + i,
+                    d -> page.text("gen-progress").contains("so far") || page.text("overlay-detail").contains("finished")
                     || tokens > 1);
         }
-        waitFor("generation mode", d -> mode().equals("Generation"));
+        page.waitFor("generation mode", d -> mode().equals("Generation"));
         screenshot("generating.png");
-        assertTrue(Files.size(screenshots().resolve("generating.png")) > 10_000);
+        assertTrue(Files.size(BrowserSession.screenshots().resolve("generating.png")) > 10_000);
         // The lower half: the weights of one matrix with their gradients, and the text.
         new Select(driver.findElement(By.id("weights-filter"))).selectByValue("layer0.attn_wq");
-        waitFor("the attn_wq rows", d -> text("weights-count").startsWith("256 parameters"));
-        ((JavascriptExecutor) driver).executeScript("document.getElementById('h-weights').scrollIntoView();");
+        page.waitFor("the attn_wq rows", d -> page.text("weights-count").startsWith("256 parameters"));
+        page.script("document.getElementById('h-weights').scrollIntoView();");
         screenshot("weights.png");
     }
 
     // ------------------------------------------------------------------------------ helpers
-
-    private String text(String id) {
-        return driver.findElement(By.id(id)).getText();
-    }
 
     /** The overlay's mode as written (the page shows it in capitals through CSS). */
     private String mode() {
@@ -484,37 +473,14 @@ class SimulatorBrowserTest {
     }
 
     private int counter() {
-        String counter = text("step-counter");
+        String counter = page.text("step-counter");
         return Integer.parseInt(counter.substring("Step: ".length(), counter.indexOf(" /")));
     }
 
-    private void click(String id) {
-        driver.findElement(By.id(id)).click();
-    }
 
-    private void type(String id, String text) {
-        WebElement field = driver.findElement(By.id(id));
-        field.clear();
-        field.sendKeys(text);
-    }
-
-    private void waitFor(String what, Function<WebDriver, Boolean> condition) {
-        // A stale element is a page that redrew between finding and reading: look again.
-        new WebDriverWait(driver, WAIT).withMessage(what).ignoring(StaleElementReferenceException.class)
-                .until(condition::apply);
-    }
-
-    private static Path screenshots() throws IOException {
-        Path dir = Path.of(System.getProperty("microgpt.screenshots", "target/screenshots"));
-        Files.createDirectories(dir);
-        return dir;
-    }
 
     private void screenshot(String name) throws IOException {
-        // Let the diagram's flash (half a second after a step or token) fade, so the picture is calm.
-        waitFor("the diagram to settle", d -> ((Long) ((JavascriptExecutor) d).executeScript(
-                "return document.querySelectorAll('#diagram .flash').length;")) == 0);
-        Path file = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
-        Files.copy(file, screenshots().resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        page.waitForCalmDiagram();
+        page.screenshot(name);
     }
 }

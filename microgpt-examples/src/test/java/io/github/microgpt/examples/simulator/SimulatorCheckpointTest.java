@@ -330,6 +330,8 @@ class SimulatorCheckpointTest {
         assertEquals(List.of("A-new", "b-two-steps"), entries.asList().stream()
                 .map(e -> e.getAsJsonObject().get("name").getAsString()).toList());
         JsonObject aNew = entries.get(0).getAsJsonObject();
+        assertEquals("gpt", aNew.get("model").getAsString(), "the model's kind, read from config.json");
+        assertNull(aNew.get("precision"), "an f64 model says no precision");
         assertEquals(0, aNew.get("step").getAsInt());
         assertEquals(300, aNew.get("totalSteps").getAsInt());
         JsonObject two = entries.get(1).getAsJsonObject();

@@ -4,18 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,13 +18,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The models of the progression and a saved run's loss curve in a real browser (found as for
@@ -45,9 +31,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @ExtendWith(Browser.Needed.class)
 class SimulatorModelsBrowserTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final Logger DEVTOOLS_LOG = Logger.getLogger("org.openqa.selenium.devtools");
-
     /** Counts the pixels of the saved run's smoothed curve (#9333ea) on the loss chart. */
     private static final String SAVED_PIXELS = "const c = document.getElementById('loss-canvas');"
             + "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
@@ -55,33 +38,25 @@ class SimulatorModelsBrowserTest {
             + "  if (d[i + 3] > 200 && d[i] > 120 && d[i] < 175 && d[i + 1] < 90 && d[i + 2] > 200) n++; }"
             + "return n;";
 
+    /** The browser and the simulator, with the helpers that read and use the page. */
+    private BrowserSession page;
+    /** The session's browser, server and API, under short names. */
+    private WebDriver driver;
     private SimulatorServer server;
     private Fixtures.Api api;
-    private Path profile;
-    private WebDriver driver;
 
     @BeforeAll
     void start(@TempDir Path checkpoints) throws IOException {
-        DEVTOOLS_LOG.setLevel(Level.SEVERE);
-        profile = Files.createTempDirectory("microgpt-chromium-");
-        driver = Browser.start(profile, List.of("--window-size=1440,1700", "--hide-scrollbars"));
-        driver.manage().timeouts().pageLoadTimeout(WAIT);
-        server = Fixtures.startServer(checkpoints);
-        api = new Fixtures.Api(server);
+        page = BrowserSession.open(checkpoints);
+        driver = page.driver();
+        server = page.server();
+        api = page.api();
     }
 
     @AfterAll
-    void stop() throws IOException {
-        if (driver != null) {
-            driver.quit();
-        }
-        if (server != null) {
-            server.close();
-        }
-        if (profile != null) {
-            try (Stream<Path> files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            }
+    void stop() {
+        if (page != null) {
+            page.close();
         }
     }
 
@@ -91,10 +66,10 @@ class SimulatorModelsBrowserTest {
         Fixtures.Answer answer = api.post("api/reset", "{\"numSteps\": 1000, \"model\": \"gpt\", \"engine\": \"value\","
                 + " \"config\": {\"nLayer\": 1, \"nEmbd\": 16, \"nHead\": 4, \"blockSize\": 16}}");
         assertEquals(200, answer.status(), answer.body());
-        driver.get(server.uri().toString());
-        waitFor("the page connected and drew the server's state",
-                d -> text("connection").equals("live") && text("step-counter").equals("Step: 0 / 1000")
-                        && text("num-params").equals("4,192"));
+        page.openPage();
+        page.waitFor("the page connected and drew the server's state",
+                d -> page.text("connection").equals("live") && page.text("step-counter").equals("Step: 0 / 1000")
+                        && page.text("num-params").equals("4,192"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -115,9 +90,10 @@ class SimulatorModelsBrowserTest {
         assertEquals(attention, driver.findElement(By.id("cfg-heads")).isEnabled(), "Heads");
         assertEquals(!model.equals("bigram"), driver.findElement(By.id("cfg-embd")).isEnabled(), "Embedding size");
         assertTrue(driver.findElement(By.id("cfg-block")).isEnabled(), "every model reads at most a block");
-        assertFalse(text("model-note").isEmpty());
-        click("btn-reset");
-        waitFor("the " + model + " model", d -> text("num-params").equals(params) && model.equals(diagramModel()));
+        assertFalse(page.text("model-note").isEmpty());
+        page.click("btn-reset");
+        page.waitFor("the " + model + " model",
+                d -> page.text("num-params").equals(params) && model.equals(diagramModel()));
         assertEquals(model, api.state().get("model").getAsString());
 
         // The diagram shows the chosen model's blocks.
@@ -126,125 +102,113 @@ class SimulatorModelsBrowserTest {
         assertTrue(labels.contains(block), model + " draws " + block + ": " + labels);
         assertFalse(labels.contains(absent), model + " has no " + absent + ": " + labels);
         assertTrue(labels.contains("Logits"), labels.toString());
-        assertTrue(text("arch-caption").contains(model.equals("mlp") ? "MLP" : model.equals("gpt") ? "GPT" : model),
-                text("arch-caption"));
+        assertTrue(page.text("arch-caption").contains(model.equals("mlp") ? "MLP" : model.equals("gpt") ? "GPT" : model),
+                page.text("arch-caption"));
 
         for (int k = 1; k <= 3; k++) {
-            click("btn-step");
+            page.click("btn-step");
             int step = k;
-            waitFor("step " + step, d -> text("step-counter").equals("Step: " + step + " / 1000"));
+            page.waitFor("step " + step, d -> page.text("step-counter").equals("Step: " + step + " / 1000"));
         }
-        assertEquals(3, text("log").lines().count(), "one log line per step");
-        waitFor("the loss curve", d -> "3".equals(driver.findElement(By.id("loss-canvas")).getAttribute("data-points")));
-        waitFor("the weights of step 3", d -> text("weights-count").equals(params + " parameters in " + matrices
+        assertEquals(3, page.text("log").lines().count(), "one log line per step");
+        page.waitFor("the loss curve",
+                d -> "3".equals(driver.findElement(By.id("loss-canvas")).getAttribute("data-points")));
+        page.waitFor("the weights of step 3",
+                d -> page.text("weights-count").equals(params + " parameters in " + matrices
                 + (matrices == 1 ? " matrix" : " matrices") + " · step 3"));
-        assertTrue(text("tag-in").contains("="), "the diagram's input tag: " + text("tag-in"));
+        assertTrue(page.text("tag-in").contains("="), "the diagram's input tag: " + page.text("tag-in"));
         if (attention) {
-            waitFor("one heatmap per head", d -> driver.findElements(By.cssSelector("#attn-grid canvas")).size() == 4);
+            page.waitFor("one heatmap per head",
+                    d -> driver.findElements(By.cssSelector("#attn-grid canvas")).size() == 4);
             assertFalse(driver.findElement(By.id("attn-note")).isDisplayed());
         } else {
             assertTrue(driver.findElement(By.id("attn-note")).isDisplayed(), "the note says why there is no attention");
-            assertTrue(text("attn-note").contains("has no attention"), text("attn-note"));
+            assertTrue(page.text("attn-note").contains("has no attention"), page.text("attn-note"));
             assertEquals(0, driver.findElements(By.cssSelector("#attn-grid canvas")).size());
-            assertTrue(text("tag-pos").endsWith("(not read)"), text("tag-pos"));
+            assertTrue(page.text("tag-pos").endsWith("(not read)"), page.text("tag-pos"));
         }
-        click("btn-generate");
-        waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
+        page.click("btn-generate");
+        page.waitFor("20 samples", d -> "20".equals(driver.findElement(By.id("samples")).getAttribute("data-count")));
         screenshot("model-" + model + ".png");
     }
 
     @Test
     void aSavedRunsLossCurveIsDrawnBesideTheLiveOneAndRemoved() throws IOException {
-        type("num-steps", "40");
-        click("btn-run");
-        waitFor("40 steps", d -> text("step-counter").equals("Step: 40 / 40") && text("btn-run").equals("Run"));
+        page.type("num-steps", "40");
+        page.click("btn-run");
+        page.waitFor("40 steps",
+                d -> page.text("step-counter").equals("Step: 40 / 40") && page.text("btn-run").equals("Run"));
         driver.findElement(By.cssSelector("#models summary")).click();
-        type("ckpt-name", "first-run");
-        click("btn-save");
-        waitFor("the save", d -> text("notice").startsWith("Saved the model as \"first-run\""));
-        waitFor("the run in the chart's list", d -> "1".equals(driver.findElement(By.id("overlay-run"))
+        page.type("ckpt-name", "first-run");
+        page.click("btn-save");
+        page.waitFor("the save", d -> page.text("notice").startsWith("Saved the model as \"first-run\""));
+        page.waitFor("the run in the chart's list", d -> "1".equals(driver.findElement(By.id("overlay-run"))
                 .getAttribute("data-count")));
+        assertEquals("first-run · gpt · 40 steps",
+                new Select(driver.findElement(By.id("overlay-run"))).getOptions().get(1).getText(),
+                "the list says each saved model's kind");
 
         // A new run of another model, beside the saved one.
         driver.findElement(By.cssSelector("#setup summary")).click();
         new Select(driver.findElement(By.id("cfg-model"))).selectByValue("bigram");
-        click("btn-reset");
-        waitFor("the bigram model", d -> text("num-params").equals("729") && text("step-counter").equals("Step: 0 / 40"));
+        page.click("btn-reset");
+        page.waitFor("the bigram model",
+                d -> page.text("num-params").equals("729") && page.text("step-counter").equals("Step: 0 / 40"));
         assertEquals(0L, pixels(), "no saved curve before one is chosen");
         assertFalse(driver.findElement(By.id("legend-saved")).isDisplayed());
 
         new Select(driver.findElement(By.id("overlay-run"))).selectByValue("first-run");
-        click("btn-overlay");
-        waitFor("the saved curve", d -> "40".equals(driver.findElement(By.id("loss-canvas"))
+        page.click("btn-overlay");
+        page.waitFor("the saved curve", d -> "40".equals(driver.findElement(By.id("loss-canvas"))
                 .getAttribute("data-saved-points")));
         assertTrue(driver.findElement(By.id("legend-saved")).isDisplayed());
-        assertEquals("saved: first-run (gpt, 40 steps)", text("saved-name"));
+        assertEquals("saved: first-run (gpt, 40 steps)", page.text("saved-name"));
         assertTrue(pixels() > 50, "the saved curve is drawn in purple: " + pixels() + " pixels");
         for (int k = 1; k <= 5; k++) {
-            click("btn-step");
+            page.click("btn-step");
             int step = k;
-            waitFor("step " + step, d -> text("step-counter").equals("Step: " + step + " / 40"));
+            page.waitFor("step " + step, d -> page.text("step-counter").equals("Step: " + step + " / 40"));
         }
-        waitFor("the live curve beside it", d -> "5".equals(driver.findElement(By.id("loss-canvas"))
+        page.waitFor("the live curve beside it", d -> "5".equals(driver.findElement(By.id("loss-canvas"))
                 .getAttribute("data-points")));
         assertEquals("40", driver.findElement(By.id("loss-canvas")).getAttribute("data-saved-points"),
                 "the saved curve stays while the live one grows");
         assertTrue(pixels() > 50);
         screenshot("loss-overlay.png");
 
-        click("btn-unoverlay");
-        waitFor("the saved curve removed", d -> "0".equals(driver.findElement(By.id("loss-canvas"))
+        page.click("btn-unoverlay");
+        page.waitFor("the saved curve removed", d -> "0".equals(driver.findElement(By.id("loss-canvas"))
                 .getAttribute("data-saved-points")));
         assertFalse(driver.findElement(By.id("legend-saved")).isDisplayed());
         assertEquals(0L, pixels(), "no purple left");
 
         // A run saved before its first step has no curve: the page says why.
-        type("ckpt-name", "unstarted");
-        click("btn-reset");
-        waitFor("a new model", d -> text("step-counter").equals("Step: 0 / 40"));
-        click("btn-save");
-        waitFor("the second save", d -> "2".equals(driver.findElement(By.id("overlay-run")).getAttribute("data-count")));
+        page.type("ckpt-name", "unstarted");
+        page.click("btn-reset");
+        page.waitFor("a new model", d -> page.text("step-counter").equals("Step: 0 / 40"));
+        page.click("btn-save");
+        page.waitFor("the second save",
+                d -> "2".equals(driver.findElement(By.id("overlay-run")).getAttribute("data-count")));
         new Select(driver.findElement(By.id("overlay-run"))).selectByValue("unstarted");
-        click("btn-overlay");
-        waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
-        assertTrue(text("error-text").contains("was saved before its first step"), text("error-text"));
+        page.click("btn-overlay");
+        page.waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
+        assertTrue(page.text("error-text").contains("was saved before its first step"), page.text("error-text"));
     }
 
     // ------------------------------------------------------------------------------ helpers
 
     private long pixels() {
-        return (Long) ((JavascriptExecutor) driver).executeScript(SAVED_PIXELS);
+        return (Long) page.script(SAVED_PIXELS);
     }
 
     private String diagramModel() {
-        return (String) ((JavascriptExecutor) driver).executeScript("return document.getElementById('diagram').dataset.model;");
+        return (String) page.script("return document.getElementById('diagram').dataset.model;");
     }
 
-    private String text(String id) {
-        return driver.findElement(By.id(id)).getText();
-    }
 
-    private void click(String id) {
-        driver.findElement(By.id(id)).click();
-    }
-
-    private void type(String id, String text) {
-        WebElement field = driver.findElement(By.id(id));
-        field.clear();
-        field.sendKeys(text);
-    }
-
-    private void waitFor(String what, Function<WebDriver, Boolean> condition) {
-        new WebDriverWait(driver, WAIT).withMessage(what).ignoring(StaleElementReferenceException.class)
-                .until(condition::apply);
-    }
 
     private void screenshot(String name) throws IOException {
-        waitFor("the diagram to settle", d -> ((Long) ((JavascriptExecutor) d).executeScript(
-                "return document.querySelectorAll('#diagram .flash').length;")) == 0);
-        Path dir = Path.of(System.getProperty("microgpt.screenshots", "target/screenshots"));
-        Files.createDirectories(dir);
-        Path file = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
-        Files.copy(file, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        page.waitForCalmDiagram();
+        page.screenshot(name);
     }
 }

@@ -289,7 +289,7 @@ async function refreshCheckpoints() {
   }
   const list = $("ckpt-list");
   const chosen = list.value;
-  const options = data.checkpoints.map(c => new Option(c.name
+  const options = data.checkpoints.map(c => new Option(c.name + modelKind(c, " · ")
     + (c.step != null ? " · step " + c.step + " / " + c.totalSteps : "")
     + " · " + c.savedAt.replace("T", " ").replace("Z", " UTC"), c.name));
   if (options.length === 0) {
@@ -304,10 +304,16 @@ async function refreshCheckpoints() {
   const runs = $("overlay-run");
   const run = runs.value;
   runs.replaceChildren(new Option("choose a saved model…", ""), ...data.checkpoints
-    .map(c => new Option(c.name + (c.step != null ? " · " + c.step + " steps" : ""), c.name)));
+    .map(c => new Option(c.name + modelKind(c, " · ") + (c.step != null ? " · " + c.step + " steps" : ""), c.name)));
   if (data.checkpoints.some(c => c.name === run)) runs.value = run;
   runs.dataset.count = String(data.checkpoints.length);
   $("ckpt-dir").textContent = "Saved in " + data.directory + (data.truncated ? " (only the first ones are listed)" : "");
+}
+
+/** A saved model's kind as the list shows it ("gpt", "gpt f32"), after the separator; "" when unknown. */
+function modelKind(c, separator) {
+  if (!c.model) return "";
+  return separator + c.model + (c.precision ? " " + c.precision : "");
 }
 
 function checkpointName() {

@@ -76,15 +76,15 @@ const Autograd = (() => {
     fillAttentionChoice(g);
     const holder = $("ag-graph");
     holder.innerHTML = g.svg;
-    // The library draws one <g> per edge, then one per node, in the order of the lists.
-    const groups = holder.querySelectorAll("svg > g");
-    if (groups.length !== g.edges.length + g.nodes.length) {
-      return problem("The picture does not match the graph (" + groups.length + " groups for " + g.edges.length
-        + " edges and " + g.nodes.length + " nodes).");
+    // The library names each edge's group "e" + its index in g.edges and each node's "n" + its id.
+    const group = id => holder.querySelector('svg > g[id="' + id + '"]');
+    panel.edgeGroups = g.edges.map((edge, k) => group("e" + k));
+    panel.nodeGroups = g.nodes.map((node, id) => group("n" + id));
+    const missing = panel.edgeGroups.filter(x => !x).length + panel.nodeGroups.filter(x => !x).length;
+    if (missing > 0) {
+      return problem("The picture does not match the graph (" + missing + " of its " + g.edges.length
+        + " edges and " + g.nodes.length + " nodes are not in it).");
     }
-    panel.edgeGroups = Array.from(groups).slice(0, g.edges.length);
-    panel.nodeGroups = Array.from(groups).slice(g.edges.length);
-    panel.nodeGroups.forEach((group, id) => { group.dataset.node = id; });
     reset();
   }
 
