@@ -54,7 +54,7 @@ for ((round = 1; round <= rounds; round++)); do
     done
   done
 done
-median() { printf '%s\n' $1 | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+median() { printf '%s\n' $1 | sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 for p in $precisions; do
   for t in $threads_list; do
     echo "median of $rounds pair ratios, $p, $t thread(s): java/pytorch $(median "${ratios[$p/$t]}")x  (all: ${ratios[$p/$t]% })"

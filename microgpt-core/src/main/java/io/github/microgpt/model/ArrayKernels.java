@@ -56,10 +56,10 @@ public final class ArrayKernels {
 
     // The hooks at the top of Kernels' and FloatKernels' products: false leaves the call to them.
 
-    static boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
-                                 double[][] inT, double[][] outT, Workers workers) {
+    static boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to, double[][] wT,
+                                 Workers workers) {
         MatrixKernels kernels = Holder.KERNELS;
-        return kernels != null && kernels.matmulForward(out, in, w, from, to, inT, outT, team(workers));
+        return kernels != null && kernels.matmulForward(out, in, w, from, to, wT, team(workers));
     }
 
     static boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
@@ -133,7 +133,7 @@ public final class ArrayKernels {
 
             @Override
             public boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
-                                         double[][] inT, double[][] outT, Team team) {
+                                         double[][] wT, Team team) {
                 throw new IllegalStateException(problem);
             }
 

@@ -27,12 +27,14 @@ import java.util.Arrays;
  * to rounding only (see {@link ArrayGptModel}).
  *
  * <p><b>Speed.</b> Java may not reorder floating-point additions, so the JIT cannot spread one
- * left fold over SIMD lanes. {@link #matmulForward} therefore puts the lanes across positions:
- * it multiplies the transposed input ({@code inT[i][t]}) so that the innermost loop is
- * {@code out[o][t] += w[o][i] * in[i][t]} over the positions {@code t}, each lane still summing
+ * left fold over SIMD lanes. {@link #matmulForward} therefore puts the lanes across outputs: it
+ * multiplies by the transposed weights ({@code wT[i][o]}) so that the innermost loop is
+ * {@code out[t][o] += in[t][i] * wT[i][o]} over the outputs {@code o}, each lane still summing
  * its own output in the order {@code i = 0, 1, 2, ...}. The backward products have no order to
  * keep and run along rows. Every inner loop is a plain counted loop over arrays indexed by the
- * loop variable, which HotSpot's C2 compiles to AVX instructions on any JDK 17.
+ * loop variable, which HotSpot's C2 compiles to AVX instructions on any JDK 17, and does the work
+ * of two rows times four terms: C2 on JDK 17 vectorises a loop only while its body is small
+ * ({@code -XX:LoopUnrollLimit}), and larger blocks ran scalar, at a quarter of the speed.
  *
  * <p><b>Threads.</b> The two large operations, matrix products and attention, take a
  * {@link Workers} team and split their work by outputs (rows of the product, positions of the
@@ -49,15 +51,16 @@ final class Kernels {
 
     /**
      * Below this many positions a matrix product runs position by position ({@link #matvecs}):
-     * the SIMD lanes of {@link #matmulForward} run across positions and need enough of them.
+     * the transpose of the weights that {@link #matmulForward} multiplies by costs a pass over
+     * them, which only enough positions make up for.
      */
     static final int MIN_POSITIONS_FOR_TRANSPOSE = 8;
 
     /** The fewest rows of a product one thread takes at a time. */
     private static final int ROW_GRAIN = 16;
 
-    /** The fewest columns of a product's input one thread transposes at a time. */
-    private static final int TRANSPOSE_GRAIN = 32;
+    /** The fewest columns of the weights one thread transposes at a time. */
+    private static final int TRANSPOSE_GRAIN = 16;
 
     /**
      * Heads are split into one contiguous group per thread: the heads of a position sit side by
@@ -68,11 +71,11 @@ final class Kernels {
     }
 
     /**
-     * Columns of the input handled per pass of {@link #matmulForward}: at 64 positions a block of
-     * the transposed input is 128 KB, which stays in the second-level cache while every row of
-     * the weights streams past it once.
+     * Rows of the transposed weights handled per pass of {@link #productRows}: about 256 KB, which
+     * stay in the second-level cache while every position goes over them. A multiple of 4, so
+     * that the rows are grouped the same way whatever the matrix.
      */
-    private static final int COLUMN_BLOCK = 256;
+    private static final int FORWARD_BLOCK_DOUBLES = 32 * 1024;
 
     /**
      * Rows of the weights handled per pass of {@link #matmulBackwardInput}: about 256 KB of
@@ -186,36 +189,145 @@ final class Kernels {
     /**
      * {@code out[t][o] = sum_i w[o][i] * in[t][i]}, each sum the left fold over {@code i} from 0
      * (a linear layer without bias). From {@link #MIN_POSITIONS_FOR_TRANSPOSE} positions on, the
-     * input is transposed into {@code inT} and the product accumulated in {@code outT}, so that
-     * SIMD lanes run across positions (see the class comment); fewer positions are multiplied
-     * one by one. Both give the same bits. Split over the team by output rows.
+     * weights are first transposed into {@code wT}, so that the product is a sum of rows of
+     * {@code wT}, {@code out[t] += in[t][i] * wT[i]} for {@code i = 0, 1, 2, ...}: SIMD lanes
+     * along the output row (see the class comment), each lane still summing its own output in
+     * the order of the {@code Value} engine. Fewer positions, as in generation, are multiplied
+     * one by one without the transpose. Both give the same bits. Split over the team by columns
+     * of the weights for the transpose, then by positions.
      *
      * @param out (T, OC) the product
      * @param in (T, C) the input
      * @param w (OC, C) the weights
-     * @param inT (at least C, at least to - from) scratch for the transposed input
-     * @param outT (at least OC, at least to - from) scratch for the transposed product
+     * @param wT (at least C, at least OC) scratch for the transposed weights
      */
     static void matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
-                              double[][] inT, double[][] outT, Workers workers) {
-        if (ArrayKernels.matmulForward(out, in, w, from, to, inT, outT, workers)) {
+                              double[][] wT, Workers workers) {
+        if (ArrayKernels.matmulForward(out, in, w, from, to, wT, workers)) {
             return;
         }
         int n = to - from;
+        int rows = w.length;
         if (n < MIN_POSITIONS_FOR_TRANSPOSE) {
-            workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matvecs(out, in, w, o0, o1, from, to));
+            workers.forRange(rows, ROW_GRAIN, (o0, o1) -> matvecs(out, in, w, o0, o1, from, to));
             return;
         }
-        workers.forRange(w[0].length, TRANSPOSE_GRAIN, (i0, i1) -> transpose(in, from, to, i0, i1, inT));
-        workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> {
-            matmulTransposed(outT, inT, w, o0, o1, n);
-            for (int o = o0; o < o1; o++) {
-                double[] row = outT[o];
-                for (int p = 0; p < n; p++) {
-                    out[from + p][o] = row[p];
+        int cols = w[0].length;
+        workers.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> transpose(w, wT, i0, i1));
+        // Each chunk of positions reads all the transposed weights again: so a few long chunks.
+        int grain = Math.max(2, (n + 2 * workers.threads() - 1) / (2 * workers.threads()));
+        workers.forRange(n, grain, (p0, p1) -> productRows(out, in, wT, rows, cols, from + p0, from + p1));
+    }
+
+    /**
+     * Columns {@code [i0, i1)} of {@code w} into rows {@code [i0, i1)} of {@code wT}, eight rows
+     * of {@code w} at a time: each row of {@code wT} gets eight consecutive values per visit while
+     * the eight rows being read stay in the first-level cache. About a tenth of the product's time.
+     */
+    private static void transpose(double[][] w, double[][] wT, int i0, int i1) {
+        int rows = w.length;
+        int o = 0;
+        for (; o + 7 < rows; o += 8) {
+            double[] r0 = w[o];
+            double[] r1 = w[o + 1];
+            double[] r2 = w[o + 2];
+            double[] r3 = w[o + 3];
+            double[] r4 = w[o + 4];
+            double[] r5 = w[o + 5];
+            double[] r6 = w[o + 6];
+            double[] r7 = w[o + 7];
+            for (int i = i0; i < i1; i++) {
+                double[] d = wT[i];
+                d[o] = r0[i];
+                d[o + 1] = r1[i];
+                d[o + 2] = r2[i];
+                d[o + 3] = r3[i];
+                d[o + 4] = r4[i];
+                d[o + 5] = r5[i];
+                d[o + 6] = r6[i];
+                d[o + 7] = r7[i];
+            }
+        }
+        for (; o < rows; o++) {
+            double[] row = w[o];
+            for (int i = i0; i < i1; i++) {
+                wT[i][o] = row[i];
+            }
+        }
+    }
+
+    /**
+     * Positions {@code [from, to)} of {@code out[t] = sum_i in[t][i] * wT[i]}: two positions and
+     * four rows of {@code wT} per pass along the output row, so that each vector of {@code wT}
+     * loaded feeds both positions. Every {@code out[t][o]} is still the left fold
+     * {@code (((0 + in[t][0]*w[o][0]) + in[t][1]*w[o][1]) + ...)}, since Java evaluates
+     * {@code a + b + c} as {@code (a + b) + c}; a position alone (the last of an odd range) gets
+     * the same operations as one of a pair. The rows of {@code wT} go in blocks of about 256 KB,
+     * which stay in the second-level cache while every position goes over them.
+     *
+     * <p>One method on purpose: with the loop over positions in a helper of its own, C2 on JDK 17
+     * sometimes compiled the inner loop without SIMD instructions (a quarter of the speed), from
+     * one run to the next.
+     */
+    private static void productRows(double[][] out, double[][] in, double[][] wT, int rows, int cols,
+                                    int from, int to) {
+        int block = Math.max(4, FORWARD_BLOCK_DOUBLES / rows / 4 * 4);
+        for (int t = from; t < to; t++) {
+            Arrays.fill(out[t], 0, rows, 0.0);
+        }
+        for (int i0 = 0; i0 < cols; i0 += block) {
+            int i1 = Math.min(cols, i0 + block);
+            int t = from;
+            for (; t + 1 < to; t += 2) {
+                double[] u = in[t];
+                double[] v = in[t + 1];
+                double[] yu = out[t];
+                double[] yv = out[t + 1];
+                int i = i0;
+                for (; i + 3 < i1; i += 4) {
+                    double a0 = u[i];
+                    double a1 = u[i + 1];
+                    double a2 = u[i + 2];
+                    double a3 = u[i + 3];
+                    double b0 = v[i];
+                    double b1 = v[i + 1];
+                    double b2 = v[i + 2];
+                    double b3 = v[i + 3];
+                    double[] c0 = wT[i];
+                    double[] c1 = wT[i + 1];
+                    double[] c2 = wT[i + 2];
+                    double[] c3 = wT[i + 3];
+                    for (int o = 0; o < rows; o++) {
+                        double x0 = c0[o];
+                        double x1 = c1[o];
+                        double x2 = c2[o];
+                        double x3 = c3[o];
+                        yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+                        yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+                    }
+                }
+                for (; i < i1; i++) {
+                    double a = u[i];
+                    double b = v[i];
+                    double[] c = wT[i];
+                    for (int o = 0; o < rows; o++) {
+                        yu[o] = yu[o] + a * c[o];
+                        yv[o] = yv[o] + b * c[o];
+                    }
                 }
             }
-        });
+            if (t < to) {
+                double[] u = in[t];
+                double[] yu = out[t];
+                for (int i = i0; i < i1; i++) {
+                    double a = u[i];
+                    double[] c = wT[i];
+                    for (int o = 0; o < rows; o++) {
+                        yu[o] = yu[o] + a * c[o];
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -238,87 +350,6 @@ final class Kernels {
         int grain = Math.max(2, (n + 2 * workers.threads() - 1) / (2 * workers.threads()));
         workers.forRange(n, grain, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
         workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
-    }
-
-    /**
-     * Columns {@code [i0, i1)} of {@code inT[i][p] = in[from + p][i]}: each thread writes rows of
-     * {@code inT} of its own, so the transpose is shared out too (on one thread of two it would
-     * be work the other waits for).
-     */
-    private static void transpose(double[][] in, int from, int to, int i0, int i1, double[][] inT) {
-        for (int i = i0; i < i1; i++) {
-            double[] column = inT[i];
-            for (int t = from; t < to; t++) {
-                column[t - from] = in[t][i];
-            }
-        }
-    }
-
-    /**
-     * Rows {@code [o0, o1)} of {@code outT = w inT} over {@code n} positions, two rows and four
-     * columns per pass over the positions: every {@code outT[o][p]} is still the left fold
-     * {@code (((0 + w[o][0]*in[0][p]) + w[o][1]*in[1][p]) + ...)}, since Java evaluates
-     * {@code a + b + c} as {@code (a + b) + c}. The columns go in blocks so that the block of
-     * {@code inT} being read stays in the first-level cache for all the rows.
-     */
-    private static void matmulTransposed(double[][] outT, double[][] inT, double[][] w, int o0, int o1, int n) {
-        int cols = w[0].length;
-        for (int o = o0; o < o1; o++) {
-            Arrays.fill(outT[o], 0, n, 0.0);
-        }
-        for (int i0 = 0; i0 < cols; i0 += COLUMN_BLOCK) {
-            int i1 = Math.min(cols, i0 + COLUMN_BLOCK);
-            int o = o0;
-            for (; o + 1 < o1; o += 2) {
-                double[] w0 = w[o];
-                double[] w1 = w[o + 1];
-                double[] y0 = outT[o];
-                double[] y1 = outT[o + 1];
-                int i = i0;
-                for (; i + 3 < i1; i += 4) {
-                    double a0 = w0[i];
-                    double a1 = w0[i + 1];
-                    double a2 = w0[i + 2];
-                    double a3 = w0[i + 3];
-                    double b0 = w1[i];
-                    double b1 = w1[i + 1];
-                    double b2 = w1[i + 2];
-                    double b3 = w1[i + 3];
-                    double[] x0 = inT[i];
-                    double[] x1 = inT[i + 1];
-                    double[] x2 = inT[i + 2];
-                    double[] x3 = inT[i + 3];
-                    for (int p = 0; p < n; p++) {
-                        double u0 = x0[p];
-                        double u1 = x1[p];
-                        double u2 = x2[p];
-                        double u3 = x3[p];
-                        y0[p] = y0[p] + a0 * u0 + a1 * u1 + a2 * u2 + a3 * u3;
-                        y1[p] = y1[p] + b0 * u0 + b1 * u1 + b2 * u2 + b3 * u3;
-                    }
-                }
-                for (; i < i1; i++) {
-                    double a = w0[i];
-                    double b = w1[i];
-                    double[] x = inT[i];
-                    for (int p = 0; p < n; p++) {
-                        y0[p] += a * x[p];
-                        y1[p] += b * x[p];
-                    }
-                }
-            }
-            for (; o < o1; o++) {
-                double[] w0 = w[o];
-                double[] y0 = outT[o];
-                for (int i = i0; i < i1; i++) {
-                    double a = w0[i];
-                    double[] x = inT[i];
-                    for (int p = 0; p < n; p++) {
-                        y0[p] += a * x[p];
-                    }
-                }
-            }
-        }
     }
 
     /**

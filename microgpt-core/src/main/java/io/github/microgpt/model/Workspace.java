@@ -96,10 +96,11 @@ final class Workspace {
 
     // ------------------------------------------------------------------------------ scratch
 
-    /** (4C, T) a matrix product's input, transposed (see {@link Kernels#matmulForward}). */
-    final double[][] productInT;
-    /** (max(4C, V), T) a matrix product's output, transposed. */
-    final double[][] productOutT;
+    /**
+     * (4C, max(4C, V)) a weight matrix, transposed (see {@link Kernels#matmulForward}); allocated
+     * by {@link #weightsT()} when first needed, so generation one position at a time never does.
+     */
+    private double[][] weightsT;
     /** (C, T) the values of one layer, transposed, for the attention's backward pass. */
     double[][] valuesT;
     /** (NH, T) the gradient of one position's attention weights, per head. */
@@ -161,10 +162,14 @@ final class Workspace {
         logits = activation(t, vocabSize);
         probs = activation(t, vocabSize);
         losses = new double[t];
-        // Generation multiplies one position at a time: a column of scratch is all it can use.
-        int scratchPositions = generation ? 1 : t;
-        productInT = rows(hidden, scratchPositions);
-        productOutT = rows(Math.max(hidden, vocabSize), scratchPositions);
+    }
+
+    /** The scratch for a transposed weight matrix, allocated the first time. */
+    double[][] weightsT() {
+        if (weightsT == null) {
+            weightsT = rows(hidden, Math.max(hidden, vocabSize));
+        }
+        return weightsT;
     }
 
     /** Allocates the gradients of the activations, the first time a backward pass needs them. */

@@ -28,7 +28,7 @@ class ArrayKernelsTest {
 
         @Override
         public boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
-                                     double[][] inT, double[][] outT, Team team) {
+                                     double[][] wT, Team team) {
             return false;
         }
 
@@ -101,7 +101,7 @@ class ArrayKernelsTest {
         assertEquals("-Dmicrogpt.kernels=vector, but the module is not there", refused.problem);
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> refused.kernels.matmulForward(new double[8][1], new double[8][1], new double[1][1], 0, 8,
-                        new double[1][8], new double[1][8], (count, grain, task) -> task.run(0, count)));
+                        new double[1][1], (count, grain, task) -> task.run(0, count)));
         assertEquals(refused.problem, e.getMessage());
     }
 

@@ -10,11 +10,11 @@ import java.util.Arrays;
  * when they are used. The products themselves are in {@link DoubleProducts} and
  * {@link FloatProducts}; this class lays out the operands and shares the work between threads.
  *
- * <p><b>Double precision, forward: exact.</b> The lanes run across positions, as in the core's
- * {@code Kernels}: the input is transposed ({@code inT[i][p]}), and lane {@code p} of
- * {@code outT[o]} sums {@code w[o][i] * inT[i][p]} for {@code i = 0, 1, 2, ...}, each product
+ * <p><b>Double precision, forward: exact.</b> As in the core's {@code Kernels}, the weights are
+ * transposed ({@code wT[i][o]}) and the lanes run along the output row: lane {@code o} of
+ * {@code out[t]} sums {@code in[t][i] * wT[i][o]} for {@code i = 0, 1, 2, ...}, each product
  * rounded before it is added, which is the {@code Value} engine's left fold, bit for bit. Split by
- * rows of the weights.
+ * positions.
  *
  * <p><b>Backward, and single precision.</b> Free of that order, with fused multiply-adds: the
  * gradient of the input along its rows ({@code din[t] += sum_o dout[t][o] w[o]}, split by
@@ -65,8 +65,8 @@ public final class VectorMatrixKernels implements MatrixKernels {
     }
 
     @Override
-    public boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
-                                 double[][] inT, double[][] outT, Team team) {
+    public boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to, double[][] wT,
+                                 Team team) {
         int n = to - from;
         int rows = w.length;
         int cols = w[0].length;
@@ -75,24 +75,18 @@ public final class VectorMatrixKernels implements MatrixKernels {
         }
         WarmDoubles.ensure();
         team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                double[] column = inT[i];
-                for (int t = from; t < to; t++) {
-                    column[t - from] = in[t][i];
+            for (int o = 0; o < rows; o++) {
+                double[] row = w[o];
+                for (int i = i0; i < i1; i++) {
+                    wT[i][o] = row[i];
                 }
             }
         });
-        team.forRange(rows, ROW_GRAIN, (o0, o1) -> {
-            for (int o = o0; o < o1; o++) {
-                Arrays.fill(outT[o], 0, n, 0.0);
+        team.forRange(n, POSITION_GRAIN, (p0, p1) -> {
+            for (int t = from + p0; t < from + p1; t++) {
+                Arrays.fill(out[t], 0, rows, 0.0);
             }
-            DoubleProducts.productExact(w, inT, outT, o0, o1, 0, cols, n);
-            for (int o = o0; o < o1; o++) {
-                double[] row = outT[o];
-                for (int p = 0; p < n; p++) {
-                    out[from + p][o] = row[p];
-                }
-            }
+            DoubleProducts.productExact(in, wT, out, from + p0, from + p1, 0, cols, rows);
         });
         return true;
     }

@@ -133,9 +133,8 @@ class VectorMatrixKernelsTest {
             for (Team team : new Team[] {ONE, CHUNKS}) {
                 double[][] out = new double[x.to][s.rows()];
                 // Scratch wider than needed, as the model's workspace is.
-                double[][] inT = new double[s.cols()][s.positions() + 3];
-                double[][] outT = new double[s.rows()][s.positions() + 3];
-                assertTrue(KERNELS.matmulForward(out, x.in, x.w, s.from(), x.to, inT, outT, team));
+                double[][] wT = new double[s.cols()][s.rows() + 3];
+                assertTrue(KERNELS.matmulForward(out, x.in, x.w, s.from(), x.to, wT, team));
                 for (int t = s.from(); t < x.to; t++) {
                     for (int o = 0; o < s.rows(); o++) {
                         double sum = 0.0;
@@ -272,7 +271,7 @@ class VectorMatrixKernelsTest {
     void fewPositionsAreLeftToTheCoreUntouched() {
         Operands x = new Operands(new Shape(5, 9, VectorMatrixKernels.MIN_POSITIONS - 1, 0));
         double[][] out = new double[x.to][5];
-        assertFalse(KERNELS.matmulForward(out, x.in, x.w, 0, x.to, new double[9][8], new double[5][8], ONE));
+        assertFalse(KERNELS.matmulForward(out, x.in, x.w, 0, x.to, new double[9][5], ONE));
         float[][] outF = new float[x.to][5];
         assertFalse(KERNELS.matmulForward(outF, toFloats(x.in), toFloats(x.w), 0, x.to, new float[9][5], ONE));
         for (int t = 0; t < x.to; t++) {

@@ -34,13 +34,11 @@ public interface MatrixKernels {
      * @param w (OC, C) the weights
      * @param from the first position
      * @param to one past the last position
-     * @param inT (at least C, at least to - from) scratch
-     * @param outT (at least OC, at least to - from) scratch
+     * @param wT (at least C, at least OC) scratch
      * @param team the threads
      * @return whether the product was computed
      */
-    boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
-                          double[][] inT, double[][] outT, Team team);
+    boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to, double[][] wT, Team team);
 
     /**
      * {@code din[t][i] += sum_o dout[t][o] * w[o][i]} and {@code dw[o][i] += sum_t dout[t][o] * in[t][i]}.

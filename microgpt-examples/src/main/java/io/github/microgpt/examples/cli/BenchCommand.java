@@ -57,15 +57,16 @@ import picocli.CommandLine.ParentCommand;
  * its step uses (the Value engine always one; never more than the processors the JVM sees).
  *
  * <p>For example, on a 2-core AMD EPYC virtual machine with JDK 17 that other jobs were keeping
- * busy (on a quiet machine the rates are several times higher; the peak is not, being timed in
- * processor time):
+ * very busy (load average 24: on a quiet machine the rates are several times higher; the peak is
+ * not, being timed in processor time):
  *
  * <pre>
- * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --seconds 2
+ * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --seconds 2 \
+ *       --precision f32 --threads 2
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
- * engine        steps/s     tokens/s   GFLOP/s of peak
- * array             3.7          148     4.682    8.7%
- * peak of f64 on 1 thread, measured: 54.0 GFLOP/s
+ * engine         steps/s     tokens/s   GFLOP/s of peak
+ * array-f32          2.0          122     2.619    0.9%
+ * peak of f32 on 2 threads, measured: 287.0 GFLOP/s
  * </pre>
  *
  * <p>{@code --json} prints one object instead:
@@ -564,12 +565,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     private static void printTable(LineOutput out, List<Result> results, Workload workload) {
         out.line("microgpt bench: " + workload.describe());
-        out.line(String.format(Locale.ROOT, "%-8s %12s %12s %9s %7s", "engine", "steps/s", "tokens/s", "GFLOP/s",
+        out.line(String.format(Locale.ROOT, "%-9s %12s %12s %9s %7s", "engine", "steps/s", "tokens/s", "GFLOP/s",
                 "of peak"));
         for (Result r : results) {
             // A large model does a few steps a second: then a decimal says more than a rounded integer.
             String steps = r.stepsPerSecond() < 100 ? "%,12.1f" : "%,12.0f";
-            out.line(String.format(Locale.ROOT, "%-8s " + steps + " %,12.0f %9.3f %6.1f%%", r.engine(),
+            out.line(String.format(Locale.ROOT, "%-9s " + steps + " %,12.0f %9.3f %6.1f%%", r.engine(),
                     r.stepsPerSecond(), r.tokensPerSecond(), r.gflopsPerSecond(),
                     100 * r.shareOfPeak()));
         }

@@ -1,0 +1,253 @@
+package io.github.microgpt.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The matrix products of {@link Kernels} and {@link FloatKernels} against a naive reference, on
+ * shapes chosen to reach every branch: odd sizes (a position, a row or a term left over from the
+ * blocks of two and four), few and many positions (one by one, or over the transposed weights),
+ * a range not starting at position 0, and matrices tall enough that the weights go in several
+ * cache blocks with a partial one at the end.
+ *
+ * <p>The double-precision forward product must be bit for bit the left fold
+ * {@code ((0 + w[o][0] in[t][0]) + w[o][1] in[t][1]) + ...} of the {@code Value} engine; the
+ * backward products, which have no order to keep, agree with the reference to rounding; and every
+ * product gives the same bits on 1, 2 and 3 threads.
+ */
+class KernelsProductTest {
+
+    /** {positions, from, columns (C), rows (OC)}. */
+    private static final int[][] SHAPES = {
+        {1, 0, 5, 3}, {3, 1, 7, 9}, {7, 0, 13, 11}, {8, 0, 4, 4}, {9, 2, 37, 29}, {13, 0, 37, 27},
+        {16, 3, 64, 48}, {21, 0, 3, 1100}, {11, 0, 45, 2203}, {64, 0, 1030, 40}, {10, 1, 1, 2},
+    };
+
+    private static final long SEED = 20261202L;
+
+    @Test
+    void doubleForwardIsTheLeftFoldOfTheValueEngineBitForBit() {
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (int[] shape : SHAPES) {
+            Case c = new Case(shape, random);
+            for (int threads = 1; threads <= 3; threads++) {
+                double[][] out = filled(c.total, c.rows, 7.0);
+                Kernels.matmulForward(out, c.in, c.w, c.from, c.to, scratch(c.cols, c.rows), new Workers(threads));
+                for (int t = c.from; t < c.to; t++) {
+                    for (int o = 0; o < c.rows; o++) {
+                        double expected = 0.0;
+                        for (int i = 0; i < c.cols; i++) {
+                            expected += c.w[o][i] * c.in[t][i];
+                        }
+                        if (Double.doubleToRawLongBits(expected) != Double.doubleToRawLongBits(out[t][o])) {
+                            fail(c + ", " + threads + " threads: out[" + t + "][" + o + "] = " + out[t][o]
+                                    + ", the left fold gives " + expected);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void doubleBackwardAddsTheGradientsAndDoesNotDependOnTheThreads() {
+        SplittableRandom random = new SplittableRandom(SEED + 1);
+        for (int[] shape : SHAPES) {
+            Case c = new Case(shape, random);
+            double[][] dout = c.gaussian(c.total, c.rows);
+            double[][] din1 = null;
+            double[][] dw1 = null;
+            for (int threads = 1; threads <= 3; threads++) {
+                double[][] din = filled(c.total, c.cols, 0.5);
+                double[][] dw = filled(c.rows, c.cols, -0.25);
+                Kernels.matmulBackward(din, dw, dout, c.in, c.w, c.from, c.to, new Workers(threads));
+                if (threads == 1) {
+                    checkBackward(c, dout, din, dw, 0.5, -0.25, 1e-12);
+                    din1 = din;
+                    dw1 = dw;
+                } else {
+                    assertBitsEqual(din1, din, c + ", input gradient on " + threads + " threads");
+                    assertBitsEqual(dw1, dw, c + ", weight gradient on " + threads + " threads");
+                }
+            }
+        }
+    }
+
+    @Test
+    void floatProductsAgreeWithTheDoubleReferenceAndDoNotDependOnTheThreads() {
+        SplittableRandom random = new SplittableRandom(SEED + 2);
+        for (int[] shape : SHAPES) {
+            Case c = new Case(shape, random);
+            float[][] in = toFloat(c.in);
+            float[][] w = toFloat(c.w);
+            double[][] doutD = c.gaussian(c.total, c.rows);
+            float[][] dout = toFloat(doutD);
+            float[][] out1 = null;
+            float[][] din1 = null;
+            float[][] dw1 = null;
+            for (int threads = 1; threads <= 3; threads++) {
+                Workers workers = new Workers(threads);
+                float[][] out = new float[c.total][c.rows];
+                FloatKernels.matmulForward(out, in, w, c.from, c.to, new float[Math.max(c.cols, 1)][c.rows], workers);
+                float[][] din = new float[c.total][c.cols];
+                float[][] dw = new float[c.rows][c.cols];
+                for (float[] row : din) {
+                    java.util.Arrays.fill(row, 0.5f);
+                }
+                for (float[] row : dw) {
+                    java.util.Arrays.fill(row, -0.25f);
+                }
+                FloatKernels.matmulBackward(din, dw, dout, in, w, c.from, c.to, workers);
+                if (threads == 1) {
+                    for (int t = c.from; t < c.to; t++) {
+                        for (int o = 0; o < c.rows; o++) {
+                            double expected = 0.0;
+                            double scale = 0.0;
+                            for (int i = 0; i < c.cols; i++) {
+                                expected += (double) w[o][i] * in[t][i];
+                                scale += Math.abs((double) w[o][i] * in[t][i]);
+                            }
+                            assertEquals(expected, out[t][o], 1e-6 * (scale + 1), c + ": out[" + t + "][" + o + "]");
+                        }
+                    }
+                    checkBackward(c, doutD, toDouble(din), toDouble(dw), 0.5, -0.25, 1e-6);
+                    out1 = out;
+                    din1 = din;
+                    dw1 = dw;
+                } else {
+                    assertBitsEqual(out1, out, c + ", f32 product on " + threads + " threads");
+                    assertBitsEqual(din1, din, c + ", f32 input gradient on " + threads + " threads");
+                    assertBitsEqual(dw1, dw, c + ", f32 weight gradient on " + threads + " threads");
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code din - din0 = dout w} and {@code dw - dw0 = dout^T in} over the case's positions, to
+     * within {@code relative} of the sum of the terms' magnitudes; positions outside the range untouched.
+     */
+    private static void checkBackward(Case c, double[][] dout, double[][] din, double[][] dw, double din0,
+                                      double dw0, double relative) {
+        for (int t = 0; t < c.total; t++) {
+            boolean inRange = t >= c.from && t < c.to;
+            for (int i = 0; i < c.cols; i++) {
+                double expected = 0.0;
+                double scale = 0.0;
+                for (int o = 0; inRange && o < c.rows; o++) {
+                    expected += dout[t][o] * c.w[o][i];
+                    scale += Math.abs(dout[t][o] * c.w[o][i]);
+                }
+                assertEquals(din0 + expected, din[t][i], relative * (scale + 1), c + ": din[" + t + "][" + i + "]");
+            }
+        }
+        for (int o = 0; o < c.rows; o++) {
+            for (int i = 0; i < c.cols; i++) {
+                double expected = 0.0;
+                double scale = 0.0;
+                for (int t = c.from; t < c.to; t++) {
+                    expected += dout[t][o] * c.in[t][i];
+                    scale += Math.abs(dout[t][o] * c.in[t][i]);
+                }
+                assertEquals(dw0 + expected, dw[o][i], relative * (scale + 1), c + ": dw[" + o + "][" + i + "]");
+            }
+        }
+    }
+
+    /** One product's operands: {@code total} positions of which {@code [from, to)} are multiplied. */
+    private static final class Case {
+        final int from;
+        final int to;
+        final int total;
+        final int cols;
+        final int rows;
+        final double[][] in;
+        final double[][] w;
+        private final SplittableRandom random;
+
+        Case(int[] shape, SplittableRandom random) {
+            this.random = random;
+            this.from = shape[1];
+            this.to = shape[1] + shape[0];
+            this.total = to + 1;
+            this.cols = shape[2];
+            this.rows = shape[3];
+            this.in = gaussian(total, cols);
+            this.w = gaussian(rows, cols);
+        }
+
+        double[][] gaussian(int count, int length) {
+            double[][] a = new double[count][length];
+            for (double[] row : a) {
+                for (int i = 0; i < length; i++) {
+                    // Values of mixed sign and magnitude, some exactly zero, as real activations have.
+                    double x = random.nextDouble(-1, 1) * Math.pow(2, random.nextInt(-8, 4));
+                    row[i] = random.nextInt(16) == 0 ? 0.0 : x;
+                }
+            }
+            return a;
+        }
+
+        @Override
+        public String toString() {
+            return "positions [" + from + ", " + to + "), " + rows + " x " + cols + " weights";
+        }
+    }
+
+    private static double[][] scratch(int cols, int rows) {
+        return new double[Math.max(cols, 1)][rows];
+    }
+
+    private static double[][] filled(int count, int length, double value) {
+        double[][] a = new double[count][length];
+        for (double[] row : a) {
+            java.util.Arrays.fill(row, value);
+        }
+        return a;
+    }
+
+    private static float[][] toFloat(double[][] a) {
+        float[][] f = new float[a.length][];
+        for (int r = 0; r < a.length; r++) {
+            f[r] = new float[a[r].length];
+            for (int i = 0; i < a[r].length; i++) {
+                f[r][i] = (float) a[r][i];
+            }
+        }
+        return f;
+    }
+
+    private static double[][] toDouble(float[][] a) {
+        double[][] d = new double[a.length][];
+        for (int r = 0; r < a.length; r++) {
+            d[r] = new double[a[r].length];
+            for (int i = 0; i < a[r].length; i++) {
+                d[r][i] = a[r][i];
+            }
+        }
+        return d;
+    }
+
+    private static void assertBitsEqual(double[][] expected, double[][] actual, String what) {
+        for (int r = 0; r < expected.length; r++) {
+            for (int i = 0; i < expected[r].length; i++) {
+                if (Double.doubleToRawLongBits(expected[r][i]) != Double.doubleToRawLongBits(actual[r][i])) {
+                    fail(what + ": [" + r + "][" + i + "] = " + actual[r][i] + ", on one thread " + expected[r][i]);
+                }
+            }
+        }
+    }
+
+    private static void assertBitsEqual(float[][] expected, float[][] actual, String what) {
+        for (int r = 0; r < expected.length; r++) {
+            for (int i = 0; i < expected[r].length; i++) {
+                if (Float.floatToRawIntBits(expected[r][i]) != Float.floatToRawIntBits(actual[r][i])) {
+                    fail(what + ": [" + r + "][" + i + "] = " + actual[r][i] + ", on one thread " + expected[r][i]);
+                }
+            }
+        }
+    }
+}
