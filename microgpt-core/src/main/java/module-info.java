@@ -51,4 +51,9 @@ module io.github.microgpt {
     exports io.github.microgpt.sample;
     exports io.github.microgpt.text;
     exports io.github.microgpt.train;
+
+    // The array engine's matrix products may come from the optional microgpt-vector module (Vector
+    // API kernels); without it, or without jdk.incubator.vector, the core's own loops run.
+    exports io.github.microgpt.internal.kernels to io.github.microgpt.vector;
+    uses io.github.microgpt.internal.kernels.MatrixKernels;
 }

@@ -167,6 +167,9 @@ final class FloatKernels {
      */
     static void matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
                               Workers workers) {
+        if (ArrayKernels.matmulForward(out, in, w, from, to, wT, workers)) {
+            return;
+        }
         int n = to - from;
         int rows = w.length;
         if (n < MIN_POSITIONS_FOR_TRANSPOSE) {
@@ -304,6 +307,9 @@ final class FloatKernels {
      */
     static void matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                                int from, int to, Workers workers) {
+        if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers)) {
+            return;
+        }
         // Each chunk of positions reads all the weights again: so a few long chunks, not many short ones.
         int n = to - from;
         int grain = Math.max(2, (n + 2 * workers.threads() - 1) / (2 * workers.threads()));

@@ -203,6 +203,9 @@ final class Kernels {
      */
     static void matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
                               double[][] wT, Workers workers) {
+        if (ArrayKernels.matmulForward(out, in, w, from, to, wT, workers)) {
+            return;
+        }
         int n = to - from;
         int rows = w.length;
         if (n < MIN_POSITIONS_FOR_TRANSPOSE) {
@@ -339,6 +342,9 @@ final class Kernels {
      */
     static void matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                int from, int to, Workers workers) {
+        if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers)) {
+            return;
+        }
         // Each chunk of positions reads all the weights again: so a few long chunks, not many short ones.
         int n = to - from;
         int grain = Math.max(2, (n + 2 * workers.threads() - 1) / (2 * workers.threads()));

@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.model.FlopCount;
@@ -74,8 +75,9 @@ import picocli.CommandLine.ParentCommand;
  * "shareOfPeak": ...}, {"engine": "array", ...}], "configuration": {...}}}. An engine's name says
  * its precision where it has a choice ({@code array-f32}); {@code shareOfPeak} is
  * {@code gflopsPerSecond / peakGflopsPerSecond}, the peak of that entry's precision measured on
- * {@code peakThreads} threads. The figures depend on the machine and on what else it is doing;
- * they are for comparing, not for asserting.
+ * {@code peakThreads} threads; {@code "kernels": "plain"} (or {@code "vector"}) says which code
+ * computed the array engine's matrix products ({@link ArrayKernels#implementation()}). The figures
+ * depend on the machine and on what else it is doing; they are for comparing, not for asserting.
  */
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
@@ -541,6 +543,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("engines", engines);
+        // Which code computed the array engine's matrix products: "plain" or "vector" (ArrayKernels).
+        root.put("kernels", ArrayKernels.implementation());
         Map<String, Object> configuration = new LinkedHashMap<>();
         GptConfig config = workload.config();
         configuration.put("nLayer", config.nLayer());
@@ -589,7 +593,8 @@ public final class BenchCommand implements Callable<Integer> {
                                         + Runtime.getRuntime().availableProcessors() + " processors)" : ""));
             }
         }
-        out.line(String.format(Locale.ROOT, "Java %s (%s), %d processors", System.getProperty("java.version"),
-                System.getProperty("java.vm.name"), Runtime.getRuntime().availableProcessors()));
+        out.line(String.format(Locale.ROOT, "Java %s (%s), %d processors, %s matrix products",
+                System.getProperty("java.version"), System.getProperty("java.vm.name"),
+                Runtime.getRuntime().availableProcessors(), ArrayKernels.implementation()));
     }
 }

@@ -7,6 +7,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.github.microgpt.model.ArrayKernels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -32,7 +33,8 @@ class BenchCommandTest {
         assertEquals(2, lines.size(), "one line and the final line break: " + lines);
         assertEquals("", lines.get(1));
         JsonObject root = JsonParser.parseString(lines.get(0)).getAsJsonObject();
-        assertEquals(Set.of("engines", "configuration"), root.keySet());
+        assertEquals(Set.of("engines", "kernels", "configuration"), root.keySet());
+        assertEquals(ArrayKernels.implementation(), root.get("kernels").getAsString());
         JsonArray engines = root.getAsJsonArray("engines");
         assertEquals(List.of("value", "array"), names(engines));
         assertEngineFigures(engines);

@@ -1,0 +1,89 @@
+package io.github.microgpt.internal.kernels;
+
+/**
+ * The matrix products of the array engine, as an optional module may compute them (the
+ * {@code microgpt-vector} module, with the Vector API). Each method has the contract of the
+ * method of the same name in the core's package-private {@code Kernels} (doubles) or
+ * {@code FloatKernels} (floats), shapes and scratch arrays included, and returns {@code false}
+ * when it leaves the call to them (for a shape it does not handle), having written nothing.
+ *
+ * <p><b>Exactness.</b> The double-precision {@code matmulForward} must give the bits of the
+ * core's: every output the left fold {@code ((0 + w[o][0]*in[t][0]) + w[o][1]*in[t][1]) + ...},
+ * each product rounded before it is added (no fused multiply-add), since the forward pass must
+ * stay bit-identical to the {@code Value} engine. The backward products and every single-precision
+ * product may sum in any order and fuse multiply-adds. In every method the result must not
+ * depend on the number of threads of the {@link Team}.
+ *
+ * <p>An implementation needs a public constructor without arguments ({@link java.util.ServiceLoader}).
+ */
+public interface MatrixKernels {
+
+    /**
+     * A short name for reports, such as {@code "vector"}.
+     *
+     * @return the name
+     */
+    String name();
+
+    /**
+     * {@code out[t][o] = sum_i w[o][i] * in[t][i]} for {@code t} in {@code [from, to)}, bit for bit
+     * as the core's left folds.
+     *
+     * @param out (T, OC) the product
+     * @param in (T, C) the input
+     * @param w (OC, C) the weights
+     * @param from the first position
+     * @param to one past the last position
+     * @param wT (at least C, at least OC) scratch
+     * @param team the threads
+     * @return whether the product was computed
+     */
+    boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to, double[][] wT, Team team);
+
+    /**
+     * {@code din[t][i] += sum_o dout[t][o] * w[o][i]} and {@code dw[o][i] += sum_t dout[t][o] * in[t][i]}.
+     *
+     * @param din (T, C) added to
+     * @param dw (OC, C) added to
+     * @param dout (T, OC)
+     * @param in (T, C)
+     * @param w (OC, C)
+     * @param from the first position
+     * @param to one past the last position
+     * @param team the threads
+     * @return whether the gradients were computed
+     */
+    boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                           int from, int to, Team team);
+
+    /**
+     * {@code out[t][o] = sum_i w[o][i] * in[t][i]} in single precision, in any order.
+     *
+     * @param out (T, OC) the product
+     * @param in (T, C) the input
+     * @param w (OC, C) the weights
+     * @param from the first position
+     * @param to one past the last position
+     * @param wT (at least C, at least OC) scratch
+     * @param team the threads
+     * @return whether the product was computed
+     */
+    boolean matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT, Team team);
+
+    /**
+     * The single-precision gradients of {@link #matmulForward(float[][], float[][], float[][], int, int,
+     * float[][], Team)}, added to {@code din} and {@code dw}.
+     *
+     * @param din (T, C) added to
+     * @param dw (OC, C) added to
+     * @param dout (T, OC)
+     * @param in (T, C)
+     * @param w (OC, C)
+     * @param from the first position
+     * @param to one past the last position
+     * @param team the threads
+     * @return whether the gradients were computed
+     */
+    boolean matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                           int from, int to, Team team);
+}

@@ -1,0 +1,196 @@
+package io.github.microgpt.model;
+
+import io.github.microgpt.internal.kernels.MatrixKernels;
+import io.github.microgpt.internal.kernels.Team;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.function.Supplier;
+
+/**
+ * Which code computes the matrix products of the {@link ArrayGptModel} in this JVM: the core's own
+ * loops ({@code "plain"}), which HotSpot compiles to SIMD instructions on any JDK 17, or the
+ * optional {@code microgpt-vector} module ({@code "vector"}), written with the incubating Vector
+ * API ({@code jdk.incubator.vector}).
+ *
+ * <p><b>How the choice is made</b>, once per JVM, when the array engine first multiplies: the
+ * system property {@code microgpt.kernels} says {@code plain}, {@code vector} or {@code auto} (the
+ * default). {@code auto} takes the Vector API kernels when the {@code microgpt-vector} jar is on
+ * the class or module path and the JVM was started with {@code --add-modules jdk.incubator.vector}
+ * (on the module path a module that requires it is enough), and the plain loops otherwise,
+ * silently. {@code vector} insists: without the module, the first product fails with an
+ * {@link IllegalStateException} that says what is missing.
+ * Kernels may still leave some products to the plain loops: the Vector API kernels leave those
+ * too small to pay back their warm-up (every product of {@code microgpt.py}'s model, for one).
+ *
+ * <p><b>What does not change.</b> Both compute the double-precision forward pass bit for bit as
+ * the {@code Value} engine (every sum the same left fold), so the golden run is reproduced with
+ * either, and neither depends on the number of threads. Gradients, and everything in
+ * {@link Precision#F32}, may differ between them by rounding.
+ */
+public final class ArrayKernels {
+
+    /** The system property that chooses the kernels. */
+    static final String PROPERTY = "microgpt.kernels";
+
+    private static final String INCUBATOR = "jdk.incubator.vector";
+
+    private ArrayKernels() {
+    }
+
+    /**
+     * The kernels chosen for this JVM: {@code "plain"} or {@code "vector"}.
+     *
+     * @return the name of the kernels that compute the array engine's matrix products
+     * @throws IllegalStateException if {@code -Dmicrogpt.kernels} asks for kernels that are not
+     *     available, or is not one of {@code auto}, {@code plain} and {@code vector}
+     */
+    public static String implementation() {
+        Choice choice = Holder.CHOICE;
+        if (choice.problem != null) {
+            throw new IllegalStateException(choice.problem);
+        }
+        return choice.name;
+    }
+
+    // The hooks at the top of Kernels' and FloatKernels' products: false leaves the call to them.
+
+    static boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to, double[][] wT,
+                                 Workers workers) {
+        MatrixKernels kernels = Holder.KERNELS;
+        return kernels != null && kernels.matmulForward(out, in, w, from, to, wT, team(workers));
+    }
+
+    static boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                                  int from, int to, Workers workers) {
+        MatrixKernels kernels = Holder.KERNELS;
+        return kernels != null && kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers));
+    }
+
+    static boolean matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
+                                 Workers workers) {
+        MatrixKernels kernels = Holder.KERNELS;
+        return kernels != null && kernels.matmulForward(out, in, w, from, to, wT, team(workers));
+    }
+
+    static boolean matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                                  int from, int to, Workers workers) {
+        MatrixKernels kernels = Holder.KERNELS;
+        return kernels != null && kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers));
+    }
+
+    private static Team team(Workers workers) {
+        return (count, grain, task) -> workers.forRange(count, grain, task::run);
+    }
+
+    /** The outcome of the choice: kernels to call (none for the plain loops), or why there are none. */
+    static final class Choice {
+        final String name;
+        final MatrixKernels kernels;
+        final String problem;
+
+        private Choice(String name, MatrixKernels kernels, String problem) {
+            this.name = name;
+            this.kernels = kernels;
+            this.problem = problem;
+        }
+    }
+
+    /**
+     * The choice for a value of the property, given a way to look for the Vector API kernels
+     * (empty with the reason when they cannot be had).
+     */
+    static Choice choose(String property, Supplier<Lookup> lookup) {
+        String wanted = property == null ? "auto" : property.trim().toLowerCase(Locale.ROOT);
+        switch (wanted) {
+            case "plain":
+                return new Choice("plain", null, null);
+            case "auto":
+            case "vector": {
+                Lookup found = lookup.get();
+                if (found.kernels.isPresent()) {
+                    return new Choice(found.kernels.get().name(), found.kernels.get(), null);
+                }
+                if (wanted.equals("auto")) {
+                    return new Choice("plain", null, null);
+                }
+                return refused("-D" + PROPERTY + "=vector, but " + found.reason);
+            }
+            default:
+                return refused("unknown value of -D" + PROPERTY + ": \"" + property
+                        + "\"; the values are auto, plain and vector");
+        }
+    }
+
+    /** Kernels that fail with {@code problem} when first used, so that a bad choice is never silent. */
+    private static Choice refused(String problem) {
+        MatrixKernels failing = new MatrixKernels() {
+            @Override
+            public String name() {
+                throw new IllegalStateException(problem);
+            }
+
+            @Override
+            public boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
+                                         double[][] wT, Team team) {
+                throw new IllegalStateException(problem);
+            }
+
+            @Override
+            public boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in,
+                                          double[][] w, int from, int to, Team team) {
+                throw new IllegalStateException(problem);
+            }
+
+            @Override
+            public boolean matmulForward(float[][] out, float[][] in, float[][] w, int from, int to,
+                                         float[][] wT, Team team) {
+                throw new IllegalStateException(problem);
+            }
+
+            @Override
+            public boolean matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in,
+                                          float[][] w, int from, int to, Team team) {
+                throw new IllegalStateException(problem);
+            }
+        };
+        return new Choice(null, failing, problem);
+    }
+
+    /** What a search for the Vector API kernels found: the kernels, or the reason there are none. */
+    static final class Lookup {
+        final Optional<MatrixKernels> kernels;
+        final String reason;
+
+        Lookup(Optional<MatrixKernels> kernels, String reason) {
+            this.kernels = kernels;
+            this.reason = reason;
+        }
+    }
+
+    /**
+     * Looks for the kernels with {@link ServiceLoader}. The incubator module is asked for first:
+     * without it the provider's classes could not link, and trying costs startup time.
+     */
+    static Lookup lookUp() {
+        if (ModuleLayer.boot().findModule(INCUBATOR).isEmpty()) {
+            return new Lookup(Optional.empty(), "the module " + INCUBATOR
+                    + " is not resolved: start java with --add-modules " + INCUBATOR);
+        }
+        try {
+            for (MatrixKernels kernels : ServiceLoader.load(MatrixKernels.class, ArrayKernels.class.getClassLoader())) {
+                return new Lookup(Optional.of(kernels), null);
+            }
+        } catch (ServiceConfigurationError | LinkageError e) {
+            return new Lookup(Optional.empty(), "the Vector API kernels could not be loaded: " + e);
+        }
+        return new Lookup(Optional.empty(), "the microgpt-vector module is not on the class or module path");
+    }
+
+    /** Chosen on first use, so that a program that never multiplies arrays never looks. */
+    private static final class Holder {
+        static final Choice CHOICE = choose(System.getProperty(PROPERTY), ArrayKernels::lookUp);
+        static final MatrixKernels KERNELS = CHOICE.kernels;
+    }
+}

@@ -1,0 +1,267 @@
+package io.github.microgpt.vector;
+
+import io.github.microgpt.internal.kernels.MatrixKernels;
+import io.github.microgpt.internal.kernels.Team;
+import java.util.Arrays;
+
+/**
+ * The array engine's matrix products written with the Vector API ({@code jdk.incubator.vector}),
+ * found by the core with {@link java.util.ServiceLoader}; see {@code ArrayKernels} in the core for
+ * when they are used. The products themselves are in {@link DoubleProducts} and
+ * {@link FloatProducts}; this class lays out the operands and shares the work between threads.
+ *
+ * <p><b>Double precision, forward: exact.</b> As in the core's {@code Kernels}, the weights are
+ * transposed ({@code wT[i][o]}) and the lanes run along the output row: lane {@code o} of
+ * {@code out[t]} sums {@code in[t][i] * wT[i][o]} for {@code i = 0, 1, 2, ...}, each product
+ * rounded before it is added, which is the {@code Value} engine's left fold, bit for bit. Split by
+ * positions.
+ *
+ * <p><b>Backward, and single precision.</b> Free of that order, with fused multiply-adds: the
+ * gradient of the input along its rows ({@code din[t] += sum_o dout[t][o] w[o]}, split by
+ * positions), the gradient of the weights along theirs ({@code dw[o] += sum_t dout[t][o] in[t]},
+ * split by rows), and the single-precision forward pass along the output rows
+ * ({@code out[t] += sum_i in[t][i] wT[i]}, with the weights transposed first, split by positions).
+ * No sum is ever split between threads.
+ */
+public final class VectorMatrixKernels implements MatrixKernels {
+
+    /**
+     * Below this many positions the core's loops multiply position by position (generation, short
+     * documents): lanes across positions need positions to fill them.
+     */
+    static final int MIN_POSITIONS = 8;
+
+    /** The fewest rows of a product one thread takes at a time. */
+    private static final int ROW_GRAIN = 16;
+
+    /** The fewest positions one thread takes at a time. */
+    private static final int POSITION_GRAIN = 4;
+
+    /** The fewest columns one thread transposes at a time. */
+    private static final int TRANSPOSE_GRAIN = 32;
+
+    /**
+     * The fewest multiply-adds ({@code rows x columns x positions}) of a product these kernels
+     * take; smaller ones are left to the core's loops. The Vector API needs a warm-up before its
+     * code is fast (see {@link WarmUp}), which a small model, such as {@code microgpt.py}'s
+     * (products of 16 x 48 x 16 at most), would never pay back. At {@code nEmbd} 256 and 64
+     * positions the smallest product, the 27 rows of the output layer, has 442,368. The system
+     * property {@code microgpt.vector.minMultiplyAdds} changes it (the tests set 0: every product).
+     */
+    static final long MIN_MULTIPLY_ADDS = Long.getLong("microgpt.vector.minMultiplyAdds", 1L << 18);
+
+    /** Whether a product of this shape is worth these kernels. */
+    static boolean worthIt(int rows, int cols, int positions) {
+        return (long) rows * cols * positions >= MIN_MULTIPLY_ADDS;
+    }
+
+    /** For {@link java.util.ServiceLoader}. */
+    public VectorMatrixKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "vector";
+    }
+
+    @Override
+    public boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to, double[][] wT,
+                                 Team team) {
+        int n = to - from;
+        int rows = w.length;
+        int cols = w[0].length;
+        if (n < MIN_POSITIONS || !worthIt(rows, cols, n)) {
+            return false;
+        }
+        WarmDoubles.ensure();
+        team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> {
+            for (int o = 0; o < rows; o++) {
+                double[] row = w[o];
+                for (int i = i0; i < i1; i++) {
+                    wT[i][o] = row[i];
+                }
+            }
+        });
+        team.forRange(n, POSITION_GRAIN, (p0, p1) -> {
+            for (int t = from + p0; t < from + p1; t++) {
+                Arrays.fill(out[t], 0, rows, 0.0);
+            }
+            DoubleProducts.productExact(in, wT, out, from + p0, from + p1, 0, cols, rows);
+        });
+        return true;
+    }
+
+    @Override
+    public boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                                  int from, int to, Team team) {
+        int rows = w.length;
+        int cols = w[0].length;
+        if (!worthIt(rows, cols, to - from)) {
+            return false;
+        }
+        WarmDoubles.ensure();
+        team.forRange(to - from, POSITION_GRAIN,
+                (p0, p1) -> DoubleProducts.product(dout, w, din, from + p0, from + p1, 0, rows, cols));
+        team.forRange(rows, ROW_GRAIN,
+                (o0, o1) -> DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols));
+        return true;
+    }
+
+    @Override
+    public boolean matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
+                                 Team team) {
+        int n = to - from;
+        int rows = w.length;
+        int cols = w[0].length;
+        if (n < MIN_POSITIONS || !worthIt(rows, cols, n)) {
+            return false;
+        }
+        WarmFloats.ensure();
+        team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> transpose(w, wT, i0, i1));
+        team.forRange(n, POSITION_GRAIN, (p0, p1) -> {
+            for (int t = from + p0; t < from + p1; t++) {
+                Arrays.fill(out[t], 0, rows, 0f);
+            }
+            FloatProducts.product(in, wT, out, from + p0, from + p1, 0, cols, rows);
+        });
+        return true;
+    }
+
+    @Override
+    public boolean matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                                  int from, int to, Team team) {
+        int rows = w.length;
+        int cols = w[0].length;
+        if (!worthIt(rows, cols, to - from)) {
+            return false;
+        }
+        WarmFloats.ensure();
+        team.forRange(to - from, POSITION_GRAIN,
+                (p0, p1) -> FloatProducts.product(dout, w, din, from + p0, from + p1, 0, rows, cols));
+        team.forRange(rows, ROW_GRAIN,
+                (o0, o1) -> FloatProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols));
+        return true;
+    }
+
+    /**
+     * Columns {@code [i0, i1)} of {@code w} into rows {@code [i0, i1)} of {@code wT}, eight rows of
+     * {@code w} at a time, so that each row of {@code wT} gets eight consecutive values per visit.
+     */
+    private static void transpose(float[][] w, float[][] wT, int i0, int i1) {
+        int rows = w.length;
+        int o = 0;
+        for (; o + 7 < rows; o += 8) {
+            float[] r0 = w[o];
+            float[] r1 = w[o + 1];
+            float[] r2 = w[o + 2];
+            float[] r3 = w[o + 3];
+            float[] r4 = w[o + 4];
+            float[] r5 = w[o + 5];
+            float[] r6 = w[o + 6];
+            float[] r7 = w[o + 7];
+            for (int i = i0; i < i1; i++) {
+                float[] d = wT[i];
+                d[o] = r0[i];
+                d[o + 1] = r1[i];
+                d[o + 2] = r2[i];
+                d[o + 3] = r3[i];
+                d[o + 4] = r4[i];
+                d[o + 5] = r5[i];
+                d[o + 6] = r6[i];
+                d[o + 7] = r7[i];
+            }
+        }
+        for (; o < rows; o++) {
+            float[] row = w[o];
+            for (int i = i0; i < i1; i++) {
+                wT[i][o] = row[i];
+            }
+        }
+    }
+
+    /**
+     * Vector API code is fast only once C2 has compiled it: before that every vector operation is
+     * an object and a loop over its lanes, a hundred times slower than the core's plain loops (a
+     * first step at {@code nEmbd} 256 took 11 s instead of 4, and on a busy machine the next ones
+     * stayed slow for seconds while the compiler waited for a processor). So before the first real
+     * product of a precision, the products run on small zero matrices until a call costs what
+     * compiled code costs, or five seconds have passed. Only the time of the first
+     * product changes: results never depend on it.
+     */
+    private static final class WarmUp {
+
+        /**
+         * Calls after which the products should be queued for compilation (HotSpot's thresholds are
+         * some thousands of calls and loop iterations); from then on the thread pauses between
+         * calls, leaving the processor to the compiler.
+         */
+        static final int CALLS = 2000;
+
+        /**
+         * A call of the round compiled: some 50,000 multiply-adds, under a microsecond with
+         * AVX-512; before C2 compiles it, 30 to 100 microseconds.
+         */
+        static final long COMPILED_NANOS = 5_000;
+
+        static final long WARM_UP_LIMIT_NANOS = 5_000_000_000L;
+
+        private WarmUp() {
+        }
+
+        static void until(Runnable round) {
+            long deadline = System.nanoTime() + WARM_UP_LIMIT_NANOS;
+            for (int i = 0; System.nanoTime() < deadline; i++) {
+                long start = System.nanoTime();
+                round.run();
+                if (System.nanoTime() - start < COMPILED_NANOS) {
+                    return;
+                }
+                if (i >= CALLS) {
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Warms the double-precision products once, on first use (class initialisation is once and thread-safe). */
+    private static final class WarmDoubles {
+        static {
+            int width = 5 * DoubleProducts.L + 1;
+            double[][] a = new double[32][width];
+            double[][] x = new double[32][width];
+            double[][] c = new double[4][width];
+            WarmUp.until(() -> {
+                DoubleProducts.productExact(a, x, c, 0, 4, 0, 32, width);
+                DoubleProducts.product(a, x, c, 0, 4, 0, 32, width);
+                DoubleProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
+            });
+        }
+
+        static void ensure() {
+            // Initialising the class is the work.
+        }
+    }
+
+    /** Warms the single-precision products once, on first use. */
+    private static final class WarmFloats {
+        static {
+            int width = 5 * FloatProducts.L + 1;
+            float[][] a = new float[32][width];
+            float[][] x = new float[32][width];
+            float[][] c = new float[4][width];
+            WarmUp.until(() -> {
+                FloatProducts.product(a, x, c, 0, 4, 0, 32, width);
+                FloatProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
+            });
+        }
+
+        static void ensure() {
+            // Initialising the class is the work.
+        }
+    }
+}

@@ -1,0 +1,282 @@
+package io.github.microgpt.vector;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.internal.kernels.Team;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The Vector API kernels against the products written out as plain loops, over sizes that are no
+ * multiple of the lane count or of the blocks (rows not a multiple of 4, columns and positions not
+ * a multiple of 8 or 16, sums longer than a block of 64 terms), and over positions that do not
+ * start at 0. The double-precision forward product must give the bits of the left fold
+ * {@code ((0 + w0 x0) + w1 x1) + ...}; the others agree to rounding. Every result must be the same,
+ * bit for bit, however the work is shared out between threads.
+ */
+class VectorMatrixKernelsTest {
+
+    private static final VectorMatrixKernels KERNELS = new VectorMatrixKernels();
+
+    /** One thread: the whole loop at once. */
+    private static final Team ONE = (count, grain, task) -> task.run(0, count);
+
+    /** Many threads, as a team of them would cut the loop: chunks of at least the grain, the last one shorter. */
+    private static final Team CHUNKS = (count, grain, task) -> {
+        int step = Math.max(1, grain) + 1;
+        List<int[]> chunks = new ArrayList<>();
+        for (int from = 0; from < count; from += step) {
+            chunks.add(new int[] {from, Math.min(count, from + step)});
+        }
+        // In reverse, as threads may finish in any order.
+        for (int i = chunks.size() - 1; i >= 0; i--) {
+            task.run(chunks.get(i)[0], chunks.get(i)[1]);
+        }
+    };
+
+    /** Rows (outputs), columns (inputs), positions, the first position. */
+    record Shape(int rows, int cols, int positions, int from) {
+        @Override
+        public String toString() {
+            return rows + " x " + cols + ", positions [" + from + ", " + (from + positions) + ")";
+        }
+    }
+
+    static Stream<Shape> shapes() {
+        List<Shape> shapes = new ArrayList<>();
+        int[] rows = {1, 3, 5, 27, 34};
+        int[] cols = {1, 7, 17, 70, 131};
+        int[] positions = {8, 9, 23, 33, 64, 67};
+        SplittableRandom r = new SplittableRandom(11);
+        for (int o : rows) {
+            for (int c : cols) {
+                shapes.add(new Shape(o, c, positions[r.nextInt(positions.length)], r.nextInt(3)));
+            }
+        }
+        for (int n : positions) {
+            shapes.add(new Shape(19, 13, n, 1));
+        }
+        return shapes.stream();
+    }
+
+    private static double[][] randomDoubles(SplittableRandom r, int rows, int cols) {
+        double[][] a = new double[rows][cols];
+        for (double[] row : a) {
+            for (int i = 0; i < cols; i++) {
+                row[i] = r.nextDouble(-1, 1);
+            }
+        }
+        return a;
+    }
+
+    private static float[][] toFloats(double[][] a) {
+        float[][] f = new float[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = new float[a[i].length];
+            for (int j = 0; j < a[i].length; j++) {
+                f[i][j] = (float) a[i][j];
+            }
+        }
+        return f;
+    }
+
+    private static double[][] copy(double[][] a) {
+        double[][] c = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            c[i] = a[i].clone();
+        }
+        return c;
+    }
+
+    private static float[][] copy(float[][] a) {
+        float[][] c = new float[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            c[i] = a[i].clone();
+        }
+        return c;
+    }
+
+    /** The operands of one product, drawn from the shape; gradients start non-zero, as they are added to. */
+    private static final class Operands {
+        final Shape s;
+        final int to;
+        final double[][] in;
+        final double[][] w;
+        final double[][] dout;
+        final double[][] din;
+        final double[][] dw;
+
+        Operands(Shape s) {
+            this.s = s;
+            this.to = s.from() + s.positions();
+            SplittableRandom r = new SplittableRandom(s.hashCode());
+            in = randomDoubles(r, to, s.cols());
+            w = randomDoubles(r, s.rows(), s.cols());
+            dout = randomDoubles(r, to, s.rows());
+            din = randomDoubles(r, to, s.cols());
+            dw = randomDoubles(r, s.rows(), s.cols());
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> doubleForwardIsTheLeftFoldBitForBit() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            Operands x = new Operands(s);
+            for (Team team : new Team[] {ONE, CHUNKS}) {
+                double[][] out = new double[x.to][s.rows()];
+                // Scratch wider than needed, as the model's workspace is.
+                double[][] wT = new double[s.cols()][s.rows() + 3];
+                assertTrue(KERNELS.matmulForward(out, x.in, x.w, s.from(), x.to, wT, team));
+                for (int t = s.from(); t < x.to; t++) {
+                    for (int o = 0; o < s.rows(); o++) {
+                        double sum = 0.0;
+                        for (int i = 0; i < s.cols(); i++) {
+                            sum = sum + x.w[o][i] * x.in[t][i];
+                        }
+                        assertEquals(Double.doubleToRawLongBits(sum), Double.doubleToRawLongBits(out[t][o]),
+                                s + ": out[" + t + "][" + o + "] " + out[t][o] + ", expected " + sum);
+                    }
+                }
+                for (int t = 0; t < s.from(); t++) {
+                    assertArrayEquals(new double[s.rows()], out[t], 0.0, "position " + t + " is not written");
+                }
+            }
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> doubleBackwardAgreesAndDoesNotDependOnTheSplit() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            Operands x = new Operands(s);
+            double[][] din = copy(x.din);
+            double[][] dw = copy(x.dw);
+            assertTrue(KERNELS.matmulBackward(din, dw, x.dout, x.in, x.w, s.from(), x.to, ONE));
+            for (int t = 0; t < x.to; t++) {
+                for (int i = 0; i < s.cols(); i++) {
+                    double sum = x.din[t][i];
+                    double scale = Math.abs(sum);
+                    if (t >= s.from()) {
+                        for (int o = 0; o < s.rows(); o++) {
+                            sum += x.dout[t][o] * x.w[o][i];
+                            scale += Math.abs(x.dout[t][o] * x.w[o][i]);
+                        }
+                    }
+                    assertEquals(sum, din[t][i], 1e-14 * scale, s + ": din[" + t + "][" + i + "]");
+                }
+            }
+            for (int o = 0; o < s.rows(); o++) {
+                for (int i = 0; i < s.cols(); i++) {
+                    double sum = x.dw[o][i];
+                    double scale = Math.abs(sum);
+                    for (int t = s.from(); t < x.to; t++) {
+                        sum += x.dout[t][o] * x.in[t][i];
+                        scale += Math.abs(x.dout[t][o] * x.in[t][i]);
+                    }
+                    assertEquals(sum, dw[o][i], 1e-14 * scale, s + ": dw[" + o + "][" + i + "]");
+                }
+            }
+            double[][] din2 = copy(x.din);
+            double[][] dw2 = copy(x.dw);
+            assertTrue(KERNELS.matmulBackward(din2, dw2, x.dout, x.in, x.w, s.from(), x.to, CHUNKS));
+            for (int t = 0; t < x.to; t++) {
+                assertArrayEquals(din[t], din2[t], 0.0, s + ": din[" + t + "] with another split");
+            }
+            for (int o = 0; o < s.rows(); o++) {
+                assertArrayEquals(dw[o], dw2[o], 0.0, s + ": dw[" + o + "] with another split");
+            }
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> floatProductsAgreeWithDoublesAndDoNotDependOnTheSplit() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            Operands x = new Operands(s);
+            float[][] in = toFloats(x.in);
+            float[][] w = toFloats(x.w);
+            float[][] dout = toFloats(x.dout);
+            float[][][] results = new float[2][][];
+            float[][][] dins = new float[2][][];
+            float[][][] dws = new float[2][][];
+            Team[] teams = {ONE, CHUNKS};
+            for (int k = 0; k < 2; k++) {
+                float[][] out = new float[x.to][s.rows()];
+                float[][] wT = new float[s.cols()][s.rows() + 5];
+                assertTrue(KERNELS.matmulForward(out, in, w, s.from(), x.to, wT, teams[k]));
+                float[][] din = toFloats(x.din);
+                float[][] dw = toFloats(x.dw);
+                assertTrue(KERNELS.matmulBackward(din, dw, dout, in, w, s.from(), x.to, teams[k]));
+                results[k] = out;
+                dins[k] = din;
+                dws[k] = dw;
+            }
+            // Every term is a product of two floats, exact in double: the sums in double are the reference.
+            for (int t = s.from(); t < x.to; t++) {
+                for (int o = 0; o < s.rows(); o++) {
+                    double sum = 0;
+                    double scale = 0;
+                    for (int i = 0; i < s.cols(); i++) {
+                        sum += (double) w[o][i] * in[t][i];
+                        scale += Math.abs((double) w[o][i] * in[t][i]);
+                    }
+                    assertEquals(sum, results[0][t][o], 1e-6 * scale, s + ": out[" + t + "][" + o + "]");
+                }
+                for (int i = 0; i < s.cols(); i++) {
+                    double sum = (float) x.din[t][i];
+                    double scale = Math.abs(sum);
+                    for (int o = 0; o < s.rows(); o++) {
+                        sum += (double) dout[t][o] * w[o][i];
+                        scale += Math.abs((double) dout[t][o] * w[o][i]);
+                    }
+                    assertEquals(sum, dins[0][t][i], 1e-6 * scale, s + ": din[" + t + "][" + i + "]");
+                }
+            }
+            for (int o = 0; o < s.rows(); o++) {
+                for (int i = 0; i < s.cols(); i++) {
+                    double sum = (float) x.dw[o][i];
+                    double scale = Math.abs(sum);
+                    for (int t = s.from(); t < x.to; t++) {
+                        sum += (double) dout[t][o] * in[t][i];
+                        scale += Math.abs((double) dout[t][o] * in[t][i]);
+                    }
+                    assertEquals(sum, dws[0][o][i], 1e-6 * scale, s + ": dw[" + o + "][" + i + "]");
+                }
+            }
+            for (int t = 0; t < x.to; t++) {
+                assertArrayEquals(results[0][t], results[1][t], 0f, s + ": out[" + t + "] with another split");
+                assertArrayEquals(dins[0][t], dins[1][t], 0f, s + ": din[" + t + "] with another split");
+            }
+            for (int o = 0; o < s.rows(); o++) {
+                assertArrayEquals(dws[0][o], dws[1][o], 0f, s + ": dw[" + o + "] with another split");
+            }
+        }));
+    }
+
+    @Test
+    void everyProductGoesThroughTheseKernelsInTheTests() {
+        // The pom sets microgpt.vector.minMultiplyAdds=0; otherwise the small products of these
+        // tests, and of the engine tests, would be left to the core.
+        assertEquals(0, VectorMatrixKernels.MIN_MULTIPLY_ADDS);
+        assertTrue(VectorMatrixKernels.worthIt(1, 1, 1));
+    }
+
+    @Test
+    void fewPositionsAreLeftToTheCoreUntouched() {
+        Operands x = new Operands(new Shape(5, 9, VectorMatrixKernels.MIN_POSITIONS - 1, 0));
+        double[][] out = new double[x.to][5];
+        assertFalse(KERNELS.matmulForward(out, x.in, x.w, 0, x.to, new double[9][5], ONE));
+        float[][] outF = new float[x.to][5];
+        assertFalse(KERNELS.matmulForward(outF, toFloats(x.in), toFloats(x.w), 0, x.to, new float[9][5], ONE));
+        for (int t = 0; t < x.to; t++) {
+            assertArrayEquals(new double[5], out[t], 0.0);
+            assertArrayEquals(new float[5], outF[t], 0f);
+        }
+    }
+}
