@@ -428,6 +428,9 @@ public final class ArrayGptModel implements LanguageModel {
      * between two products are grouped in stages (see {@link Stage}).
      */
     void forward(Workspace ws, int[] tokens, int from, int to, Workers team) {
+        // Only a product over enough positions transposes the weights: generation, one position
+        // at a time, must not allocate that scratch (8 MB at nEmbd 256) for every new sequence.
+        double[][] wT = to - from >= Kernels.MIN_POSITIONS_FOR_TRANSPOSE ? ws.weightsT() : null;
         WeightRows w = weights;
         int c = config.nEmbd();
         stage(team, ws, tokens, 0, from, to, c, ArrayGptModel::embeddingStage);
@@ -435,25 +438,25 @@ public final class ArrayGptModel implements LanguageModel {
             WeightRows.Layer lw = w.layers[l];
             // 1) multi-head attention (its RMSNorm is in the stage before)
             Kernels.matmulForward(ws.qkv[l], ws.attnNormed[l], lw.attnQkv, from, to,
-                    ws.weightsT(), team);
+                    wT, team);
             Kernels.attentionForward(ws.attnOut[l], ws.attnWeights[l], ws.qkv[l], ws.keysT[l], nHead, attnScale,
                     from, to, team);
             if (!attentionListeners.isEmpty()) {
                 reportAttention(l, ws.attnWeights[l], from, to);
             }
             Kernels.matmulForward(ws.attnProj[l], ws.attnOut[l], lw.attnWo, from, to,
-                    ws.weightsT(), team);
+                    wT, team);
             // 2) MLP
             stage(team, ws, tokens, l, from, to, c, ArrayGptModel::mlpInputStage);
             Kernels.matmulForward(ws.mlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, from, to,
-                    ws.weightsT(), team);
+                    wT, team);
             stage(team, ws, tokens, l, from, to, 4 * c, ArrayGptModel::reluStage);
             Kernels.matmulForward(ws.mlpProj[l], ws.mlpActive[l], lw.mlpFc2, from, to,
-                    ws.weightsT(), team);
+                    wT, team);
             stage(team, ws, tokens, l, from, to, c, ArrayGptModel::layerOutputStage);
         }
         Kernels.matmulForward(ws.logits, ws.residual[nLayer], w.lmHead, from, to,
-                ws.weightsT(), team);
+                wT, team);
     }
 
     /** {@code x = wte[token] + wpe[t]}, {@code x = rmsnorm(x)}, and the first layer's {@code rmsnorm(x)}. */

@@ -59,7 +59,7 @@ public final class ArrayKernels {
     static boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to, double[][] wT,
                                  Workers workers) {
         MatrixKernels kernels = Holder.KERNELS;
-        return kernels != null && kernels.matmulForward(out, in, w, from, to, wT, team(workers));
+        return kernels != null && wT != null && kernels.matmulForward(out, in, w, from, to, wT, team(workers));
     }
 
     static boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
@@ -71,7 +71,7 @@ public final class ArrayKernels {
     static boolean matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
                                  Workers workers) {
         MatrixKernels kernels = Holder.KERNELS;
-        return kernels != null && kernels.matmulForward(out, in, w, from, to, wT, team(workers));
+        return kernels != null && wT != null && kernels.matmulForward(out, in, w, from, to, wT, team(workers));
     }
 
     static boolean matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,

@@ -146,6 +146,9 @@ final class FloatGpt {
 
     /** Reads positions {@code [from, to)}, leaving their logits in {@code ws.logits}; see {@link ArrayGptModel}. */
     private void forward(FloatWorkspace ws, int[] tokens, int from, int to, Workers team) {
+        // Only a product over enough positions transposes the weights: generation, one position
+        // at a time, must not allocate that scratch (8 MB at nEmbd 256) for every new sequence.
+        float[][] wT = to - from >= FloatKernels.MIN_POSITIONS_FOR_TRANSPOSE ? ws.weightsT() : null;
         FloatWeightRows w = weights;
         int c = config.nEmbd();
         stage(team, ws, tokens, 0, from, to, c, FloatGpt::embeddingStage);
@@ -153,25 +156,25 @@ final class FloatGpt {
             FloatWeightRows.Layer lw = w.layers[l];
             // 1) multi-head attention (its RMSNorm is in the stage before)
             FloatKernels.matmulForward(ws.qkv[l], ws.attnNormed[l], lw.attnQkv, from, to,
-                    ws.weightsT(), team);
+                    wT, team);
             FloatKernels.attentionForward(ws.attnOut[l], ws.attnWeights[l], ws.qkv[l], ws.keysT[l], nHead,
                     attnScale, from, to, team);
             if (!model.attentionListeners.isEmpty()) {
                 reportAttention(l, ws.attnWeights[l], from, to);
             }
             FloatKernels.matmulForward(ws.attnProj[l], ws.attnOut[l], lw.attnWo, from, to,
-                    ws.weightsT(), team);
+                    wT, team);
             // 2) MLP
             stage(team, ws, tokens, l, from, to, c, FloatGpt::mlpInputStage);
             FloatKernels.matmulForward(ws.mlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, from, to,
-                    ws.weightsT(), team);
+                    wT, team);
             stage(team, ws, tokens, l, from, to, 4 * c, FloatGpt::reluStage);
             FloatKernels.matmulForward(ws.mlpProj[l], ws.mlpActive[l], lw.mlpFc2, from, to,
-                    ws.weightsT(), team);
+                    wT, team);
             stage(team, ws, tokens, l, from, to, c, FloatGpt::layerOutputStage);
         }
         FloatKernels.matmulForward(ws.logits, ws.residual[nLayer], w.lmHead, from, to,
-                ws.weightsT(), team);
+                wT, team);
     }
 
     private void embeddingStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {

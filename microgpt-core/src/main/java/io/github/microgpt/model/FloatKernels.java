@@ -163,7 +163,8 @@ final class FloatKernels {
      * @param out (T, OC) the product
      * @param in (T, C) the input
      * @param w (OC, C) the weights
-     * @param wT (at least C, at least OC) scratch for the transposed weights
+     * @param wT (at least C, at least OC) scratch for the transposed weights; may be {@code null}
+     *     when {@code to - from < MIN_POSITIONS_FOR_TRANSPOSE}, since it is then not used
      */
     static void matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
                               Workers workers) {

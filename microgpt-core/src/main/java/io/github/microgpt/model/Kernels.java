@@ -199,7 +199,8 @@ final class Kernels {
      * @param out (T, OC) the product
      * @param in (T, C) the input
      * @param w (OC, C) the weights
-     * @param wT (at least C, at least OC) scratch for the transposed weights
+     * @param wT (at least C, at least OC) scratch for the transposed weights; may be {@code null}
+     *     when {@code to - from < MIN_POSITIONS_FOR_TRANSPOSE}, since it is then not used
      */
     static void matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
                               double[][] wT, Workers workers) {
