@@ -1,6 +1,5 @@
 package io.github.microgpt.model;
 
-import java.util.Arrays;
 
 /**
  * Every buffer of the forward and backward passes of an {@link ArrayGptModel} in
@@ -172,32 +171,6 @@ final class FloatWorkspace {
         dLogits = rows(t, vocabSize);
         valuesT = rows(c, t);
         dAttnWeights = rows(nHead, t);
-    }
-
-    /** Sets the gradients of positions {@code [0, end)} to 0, before a backward pass adds to them. */
-    void zeroGradients(int end) {
-        zero(dEncoded, end);
-        zero(dLogits, end);
-        for (float[][] buffer : dResidual) {
-            zero(buffer, end);
-        }
-        for (int l = 0; l < nLayer; l++) {
-            zero(dAttnNormed[l], end);
-            zero(dQkv[l], end);
-            zero(dAttnOut[l], end);
-            zero(dAttnProj[l], end);
-            zero(dAfterAttn[l], end);
-            zero(dMlpNormed[l], end);
-            zero(dMlpHidden[l], end);
-            zero(dMlpActive[l], end);
-            zero(dMlpProj[l], end);
-        }
-    }
-
-    private static void zero(float[][] rows, int end) {
-        for (int t = 0; t < end; t++) {
-            Arrays.fill(rows[t], 0f);
-        }
     }
 
     /**

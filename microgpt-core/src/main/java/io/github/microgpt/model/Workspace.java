@@ -198,32 +198,6 @@ final class Workspace {
         dAttnWeights = rows(nHead, t);
     }
 
-    /** Sets the gradients of positions {@code [0, end)} to 0, before a backward pass adds to them. */
-    void zeroGradients(int end) {
-        zero(dEncoded, end);
-        zero(dLogits, end);
-        for (double[][] buffer : dResidual) {
-            zero(buffer, end);
-        }
-        for (int l = 0; l < nLayer; l++) {
-            zero(dAttnNormed[l], end);
-            zero(dQkv[l], end);
-            zero(dAttnOut[l], end);
-            zero(dAttnProj[l], end);
-            zero(dAfterAttn[l], end);
-            zero(dMlpNormed[l], end);
-            zero(dMlpHidden[l], end);
-            zero(dMlpActive[l], end);
-            zero(dMlpProj[l], end);
-        }
-    }
-
-    private static void zero(double[][] rows, int end) {
-        for (int t = 0; t < end; t++) {
-            Arrays.fill(rows[t], 0.0);
-        }
-    }
-
     /**
      * {@code count} arrays of {@code length} doubles. A loop of one-dimensional allocations,
      * which the JIT compiles inline, is several times faster than {@code new double[a][b]},
