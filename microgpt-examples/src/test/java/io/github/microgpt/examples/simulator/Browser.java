@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
@@ -97,6 +98,8 @@ final class Browser {
             ChromeOptions options = new ChromeOptions();
             options.setBinary(binary.toFile());
             options.addArguments(flags);
+            // The page's console, for the message of a test that waited in vain (BrowserSession.waitFor).
+            options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
             ChromeDriverService service = new ChromeDriverService.Builder()
                     .usingDriverExecutable(driver.get().toFile())
                     .usingAnyFreePort()

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -18,8 +20,11 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -60,6 +65,8 @@ final class BrowserSession implements AutoCloseable {
     private static final Logger DEVTOOLS_LOG = Logger.getLogger("org.openqa.selenium.devtools");
 
     private final Path directory;
+    /** The texts {@link #text} read during the current {@link #waitFor}, by id; null outside one. */
+    private Map<String, String> lastRead;
     private WebDriver driver;
     private SimulatorServer server;
     private Fixtures.Api api;
@@ -127,9 +134,16 @@ final class BrowserSession implements AutoCloseable {
         driver.get(server.uri().toString());
     }
 
-    /** The visible text of the element with this id. */
+    /**
+     * The visible text of the element with this id. Inside {@link #waitFor} the text is also
+     * remembered, so that a wait that fails can say what the page last showed.
+     */
     String text(String id) {
-        return driver.findElement(By.id(id)).getText();
+        String text = driver.findElement(By.id(id)).getText();
+        if (lastRead != null) {
+            lastRead.put(id, text);
+        }
+        return text;
     }
 
     /** Clicks the element with this id. */
@@ -155,13 +169,83 @@ final class BrowserSession implements AutoCloseable {
     }
 
     /**
-     * Waits until the condition holds, at most {@link #WAIT}; fails with {@code what} otherwise.
-     * A stale element is a page that redrew between finding and reading: the condition is asked
-     * again.
+     * Waits until the condition holds, at most {@link #WAIT}. A stale element is a page that
+     * redrew between finding and reading: the condition is asked again.
+     *
+     * @throws AssertionError if the condition did not hold in time; its message says what was
+     *     awaited, the texts the condition last read ({@link #text}), the state of the page and
+     *     what the page said on its console, so that the failure can be understood from the report
      */
     void waitFor(String what, Function<WebDriver, Boolean> condition) {
-        new WebDriverWait(driver, WAIT).withMessage(what).ignoring(StaleElementReferenceException.class)
-                .until(condition::apply);
+        Map<String, String> read = new LinkedHashMap<>();
+        lastRead = read;
+        try {
+            new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(condition::apply);
+        } catch (TimeoutException e) {
+            throw new AssertionError(timedOut(what, read), e);
+        } finally {
+            lastRead = null;
+        }
+    }
+
+    /** The message of a wait that failed: what, the texts last read, the page and its console. */
+    private String timedOut(String what, Map<String, String> read) {
+        StringBuilder message = new StringBuilder("waited " + WAIT.toSeconds() + " s for " + what + ", in vain ("
+                + driver.getClass().getSimpleName() + ")");
+        if (!read.isEmpty()) {
+            message.append("\n  the condition last read:");
+            read.forEach((id, text) -> message.append("\n    #").append(id).append(": ").append(quoted(text)));
+        }
+        message.append("\n  the page: ").append(pageState());
+        message.append("\n  the page's console:").append(console());
+        return message.toString();
+    }
+
+    /** Where the page is and what it shows that matters in most waits; a page that does not answer says so. */
+    private String pageState() {
+        try {
+            return String.valueOf(script("""
+                    const text = id => { const e = document.getElementById(id);
+                        return e ? JSON.stringify(e.innerText.trim().slice(0, 300)) : '(none)'; };
+                    const error = document.getElementById('error');
+                    const open = Array.from(document.querySelectorAll('details[open]')).map(d => '#' + d.id);
+                    const focus = document.activeElement;
+                    return location.href + ' (' + document.readyState + '), connection ' + text('connection')
+                        + ', ' + text('step-counter') + ', error banner '
+                        + (error && !error.hidden ? text('error-text') : '(hidden)')
+                        + ', open details [' + open.join(', ') + ']'
+                        + ', focus ' + (focus ? focus.tagName.toLowerCase() + (focus.id ? '#' + focus.id : '') : '(none)')
+                        + ', scrolled to ' + Math.round(scrollX) + ',' + Math.round(scrollY);
+                    """));
+        } catch (RuntimeException e) {
+            return "(could not be read: " + firstLine(e) + ")";
+        }
+    }
+
+    /** The page's console since it was last read, one line a message; or why it cannot be had. */
+    private String console() {
+        try {
+            List<LogEntry> entries = driver.manage().logs().get(LogType.BROWSER).getAll();
+            if (entries.isEmpty()) {
+                return " (nothing)";
+            }
+            StringBuilder lines = new StringBuilder();
+            for (LogEntry entry : entries.subList(Math.max(0, entries.size() - 30), entries.size())) {
+                lines.append("\n    ").append(entry.getLevel()).append(' ').append(entry.getMessage());
+            }
+            return lines.toString();
+        } catch (RuntimeException e) {
+            return " (could not be read: " + firstLine(e) + ")";
+        }
+    }
+
+    private static String firstLine(RuntimeException e) {
+        return String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName());
+    }
+
+    private static String quoted(String text) {
+        String shown = text.length() > 300 ? text.substring(0, 300) + "…" : text;
+        return "\"" + shown.replace("\n", "\\n") + "\"";
     }
 
     /**
