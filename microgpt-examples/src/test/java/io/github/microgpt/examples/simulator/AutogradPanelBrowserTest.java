@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -140,7 +143,45 @@ class AutogradPanelBrowserTest {
         screenshot("autograd-attention.png");
     }
 
+    /**
+     * The page does not move under the pointer when its first state arrives: the panel's
+     * summary, the target of the first click of the test above, is where it was in the page
+     * before anything was drawn. The loss chart's canvas once took 686 px until its first
+     * drawing made it 230, and a click aimed in between landed 453 px off.
+     */
+    @Test
+    void thePanelIsWhereItWasBeforeThePageWasDrawn() throws IOException {
+        // The page's files without a server: nothing arrives, nothing is drawn.
+        Path files = Files.createDirectories(page.scratch("web"));
+        for (String file : List.of("index.html", "app.js", "charts.js", "style.css", "autograd.js", "autograd.css",
+                "favicon.svg")) {
+            try (InputStream in = SimulatorServer.class.getResourceAsStream(
+                    "/io/github/microgpt/examples/simulator/web/" + file)) {
+                Files.copy(in, files.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        driver.get(files.resolve("index.html").toUri().toString());
+        long undrawn = summaryOffset();
+
+        Fixtures.Answer reset = api.post("api/reset", "{\"numSteps\": 1000, \"engine\": \"value\","
+                + " \"dataset\": {\"source\": \"current\"}}");
+        assertEquals(200, reset.status(), reset.body());
+        page.openPage();
+        page.waitFor("the page drawn with its weights", d -> page.text("connection").equals("live")
+                && page.text("weights-count").equals("4,192 parameters in 9 matrices · step 0"));
+        long drawn = summaryOffset();
+        // Less than half the summary's height, so that a click aimed at its centre before still lands on it.
+        assertTrue(Math.abs(drawn - undrawn) <= 8,
+                "the Autograd panel's summary moved from " + undrawn + " px to " + drawn + " px below the top of the grid");
+    }
+
     // ------------------------------------------------------------------------------ helpers
+
+    /** How far the Autograd panel's summary is below the top of the page's grid of cards, in pixels. */
+    private long summaryOffset() {
+        return (Long) page.script("return Math.round(document.querySelector('#autograd-panel summary')"
+                + ".getBoundingClientRect().top - document.querySelector('.grid').getBoundingClientRect().top);");
+    }
 
     private String nodeGrad(int id) {
         return driver.findElement(By.cssSelector("#ag-graph g#n" + id)).getDomAttribute("data-grad");
