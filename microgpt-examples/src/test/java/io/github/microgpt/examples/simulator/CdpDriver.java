@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +28,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.logging.Level;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.ElementClickInterceptedException;
 import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.JavascriptException;
 import org.openqa.selenium.JavascriptExecutor;
@@ -41,6 +46,9 @@ import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.logging.LogEntries;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.Logs;
 
 /**
@@ -54,12 +62,18 @@ import org.openqa.selenium.logging.Logs;
  * are PNGs. What the tests do not use (cookies, windows, frames, history) throws
  * {@link UnsupportedOperationException}. Elements are remembered in the page by a token of the
  * document, so an element of a page that has been left is reported stale, as WebDriver does.
+ *
+ * <p>What the page says on its console, the exceptions nobody caught and the browser's own
+ * complaints (a request that failed, ...) are kept, the last {@value #CONSOLE_KEPT} of them, and
+ * handed out as the {@code browser} log ({@code manage().logs().get(LogType.BROWSER)}), as
+ * chromedriver does: a test that fails can say what the page said.
  */
 final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
     private static final Gson GSON = new Gson();
+    private static final int CONSOLE_KEPT = 100;
 
     /**
      * Page-side helpers: a registry of the elements handed to Java (keyed by a token of the
@@ -117,6 +131,8 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
     private final Connection connection;
     private final String sessionId;
     private Dimension viewport;
+    /** The page's console since the last read of the browser log; the oldest go first when it is full. */
+    private final Deque<LogEntry> console = new ArrayDeque<>();
 
     private CdpDriver(Process process, Path log, Connection connection, String sessionId, Dimension viewport) {
         this.process = process;
@@ -153,10 +169,15 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
             JsonObject attach = object("targetId", targetId);
             attach.addProperty("flatten", true);
             String sessionId = connection.send(null, "Target.attachToTarget", attach).get("sessionId").getAsString();
-            connection.send(sessionId, "Page.enable", new JsonObject());
-            connection.send(sessionId, "Runtime.enable", new JsonObject());
             Dimension viewport = windowSize(flags);
             CdpDriver driver = new CdpDriver(process, log, connection, sessionId, viewport);
+            // Listening before the domains are enabled: enabling replays what was said before.
+            connection.listen(sessionId, "Runtime.consoleAPICalled", driver::consoleCalled);
+            connection.listen(sessionId, "Runtime.exceptionThrown", driver::exceptionThrown);
+            connection.listen(sessionId, "Log.entryAdded", driver::entryAdded);
+            connection.send(sessionId, "Page.enable", new JsonObject());
+            connection.send(sessionId, "Runtime.enable", new JsonObject());
+            connection.send(sessionId, "Log.enable", new JsonObject());
             driver.applyViewport();
             return driver;
         } catch (RuntimeException e) {
@@ -208,6 +229,72 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
         } catch (IOException e) {
             return "(no output: " + e.getMessage() + ")";
+        }
+    }
+
+    // ------------------------------------------------------------------ the page's console
+
+    private void consoleCalled(JsonObject params) {
+        String type = params.get("type").getAsString();
+        List<String> parts = new ArrayList<>();
+        for (JsonElement arg : params.getAsJsonArray("args")) {
+            parts.add(remoteText(arg.getAsJsonObject()));
+        }
+        Level level = switch (type) {
+            case "error", "assert" -> Level.SEVERE;
+            case "warning" -> Level.WARNING;
+            default -> Level.INFO;
+        };
+        keep(level, params, "console." + type + ": " + String.join(" ", parts));
+    }
+
+    private void exceptionThrown(JsonObject params) {
+        JsonObject details = params.getAsJsonObject("exceptionDetails");
+        String text = details.has("exception") ? remoteText(details.getAsJsonObject("exception"))
+                : details.get("text").getAsString();
+        String where = details.has("url") ? " (" + details.get("url").getAsString() + ":"
+                + (details.get("lineNumber").getAsInt() + 1) + ")" : "";
+        keep(Level.SEVERE, params, "uncaught " + text + where);
+    }
+
+    private void entryAdded(JsonObject params) {
+        JsonObject entry = params.getAsJsonObject("entry");
+        String level = entry.get("level").getAsString();
+        String url = entry.has("url") ? " (" + entry.get("url").getAsString() + ")" : "";
+        keep(level.equals("error") ? Level.SEVERE : level.equals("warning") ? Level.WARNING : Level.INFO, entry,
+                entry.get("source").getAsString() + ": " + entry.get("text").getAsString() + url);
+    }
+
+    /** A value the page logged, as text: a string as it is, anything else by its description. */
+    private static String remoteText(JsonObject object) {
+        if (object.has("value")) {
+            JsonElement value = object.get("value");
+            return value.isJsonPrimitive() ? value.getAsString() : value.toString();
+        }
+        if (object.has("description")) {
+            return object.get("description").getAsString();
+        }
+        return object.has("unserializableValue") ? object.get("unserializableValue").getAsString()
+                : object.get("type").getAsString();
+    }
+
+    /** Keeps a message; {@code timed} holds its time in milliseconds since 1970 if the browser gave one. */
+    private void keep(Level level, JsonObject timed, String message) {
+        long time = timed.has("timestamp") ? (long) timed.get("timestamp").getAsDouble() : System.currentTimeMillis();
+        synchronized (console) {
+            if (console.size() == CONSOLE_KEPT) {
+                console.removeFirst();
+            }
+            console.addLast(new LogEntry(level, time, message));
+        }
+    }
+
+    /** The console kept so far, which is then forgotten (chromedriver's browser log is read once, too). */
+    private LogEntries takeConsole() {
+        synchronized (console) {
+            List<LogEntry> entries = new ArrayList<>(console);
+            console.clear();
+            return new LogEntries(entries);
         }
     }
 
@@ -568,7 +655,20 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
 
             @Override
             public Logs logs() {
-                throw new UnsupportedOperationException("logs");
+                return new Logs() {
+                    @Override
+                    public LogEntries get(String logType) {
+                        if (!logType.equals(LogType.BROWSER)) {
+                            throw new UnsupportedOperationException("only the browser log, not " + logType);
+                        }
+                        return takeConsole();
+                    }
+
+                    @Override
+                    public Set<String> getAvailableLogTypes() {
+                        return Set.of(LogType.BROWSER);
+                    }
+                };
             }
         };
     }
@@ -627,15 +727,29 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
                         + " select.dispatchEvent(new Event('change', {bubbles: true})); }");
                 return;
             }
+            // The page may still be laying out (a chart drawn at the next frame, an event that just
+            // arrived): aim only once the element's box has stayed put for two frames, as a person
+            // would, and then check that the press reached it.
             @SuppressWarnings("unchecked")
             Map<String, Object> centre = (Map<String, Object>) run(
                     "el.scrollIntoView({block: 'center', inline: 'center'});"
-                    + " const r = el.getBoundingClientRect();"
+                    + " const frame = () => new Promise(done => { requestAnimationFrame(() => done()); setTimeout(done, 200); });"
+                    + " let r = el.getBoundingClientRect(), still = 0;"
+                    + " for (let frames = 0; still < 2 && frames < 60; frames++) {"
+                    + "   await frame(); const now = el.getBoundingClientRect();"
+                    + "   still = now.left === r.left && now.top === r.top && now.width === r.width && now.height === r.height"
+                    + "       ? still + 1 : 0;"
+                    + "   r = now; }"
                     + " if (r.width === 0 && r.height === 0) { return null; }"
                     + " const x = r.left + r.width / 2, y = r.top + r.height / 2;"
+                    + " const reaches = t => t === el || el.contains(t) || (t !== null && t.closest('label') !== null"
+                    + "     && t.closest('label').control === el);"
                     + " const hit = document.elementFromPoint(x, y);"
-                    + " return {x: x, y: y, hits: hit === el || el.contains(hit) || (hit && hit.closest('label') !== null"
-                    + " && hit.closest('label').control === el), other: hit ? hit.outerHTML.slice(0, 120) : ''};");
+                    + " window.__microgptPress = 'none';"
+                    + " addEventListener('mousedown', e => { window.__microgptPress = reaches(e.target) ? 'reached'"
+                    + "     : e.target.outerHTML.slice(0, 120) + ', with the element now at '"
+                    + "     + JSON.stringify(el.getBoundingClientRect()); }, {capture: true, once: true});"
+                    + " return {x: x, y: y, hits: reaches(hit), still: still >= 2, other: hit ? hit.outerHTML.slice(0, 120) : ''};");
             if (centre == null) {
                 throw new ElementNotInteractableException("the element has no size: " + this);
             }
@@ -647,6 +761,13 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
             mouse("mouseMoved", x, y, 0);
             mouse("mousePressed", x, y, 1);
             mouse("mouseReleased", x, y, 1);
+            // Nothing heard (a disabled control, a page that the click replaced) is no evidence of a miss.
+            Object press = executeScript("return window.__microgptPress;");
+            if (press instanceof String where && !where.equals("reached") && !where.equals("none")) {
+                throw new ElementClickInterceptedException("the click at " + Math.round(x) + "," + Math.round(y)
+                        + " missed " + this + (Boolean.TRUE.equals(centre.get("still")) ? "" : ", which never stood still")
+                        + ": the page moved it between aim and press; the press reached " + where);
+            }
         }
 
         @Override
@@ -809,6 +930,7 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
         private final AtomicInteger nextId = new AtomicInteger(1);
         private final Map<Integer, CompletableFuture<JsonObject>> pending = new ConcurrentHashMap<>();
         private final Map<String, List<CompletableFuture<JsonObject>>> waiting = new ConcurrentHashMap<>();
+        private final Map<String, Consumer<JsonObject>> listeners = new ConcurrentHashMap<>();
         private final StringBuilder partial = new StringBuilder();
         private WebSocket socket;
         private volatile boolean closed;
@@ -865,6 +987,11 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
             return event;
         }
 
+        /** Hands every event of this name on this session to {@code listener}, on the socket's thread. */
+        void listen(String sessionId, String method, Consumer<JsonObject> listener) {
+            listeners.put(sessionId + " " + method, listener);
+        }
+
         void close() {
             closed = true;
             socket.abort();
@@ -885,10 +1012,19 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
                     }
                 } else if (message.has("method")) {
                     String session = message.has("sessionId") ? message.get("sessionId").getAsString() : null;
-                    List<CompletableFuture<JsonObject>> events = waiting.remove(session + " "
-                            + message.get("method").getAsString());
+                    String key = session + " " + message.get("method").getAsString();
+                    List<CompletableFuture<JsonObject>> events = waiting.remove(key);
                     if (events != null) {
                         events.forEach(event -> event.complete(message));
+                    }
+                    Consumer<JsonObject> listener = listeners.get(key);
+                    if (listener != null) {
+                        try {
+                            listener.accept(message.has("params") ? message.getAsJsonObject("params") : new JsonObject());
+                        } catch (RuntimeException e) {
+                            // A message of an unexpected shape must not stop the answers to commands.
+                            System.err.println("[browser tests] could not read " + key + ": " + e);
+                        }
                     }
                 }
             }

@@ -24,11 +24,13 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.ElementClickInterceptedException;
 import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -52,6 +54,10 @@ class CdpDriverTest {
             <p id="out">nothing yet</p>
             <div style="position: relative"><button id="covered">Under</button>
               <div style="position: absolute; inset: 0; background: white"></div></div>
+            <div id="spacer" style="height: 0"></div>
+            <button id="mover" onclick="document.getElementById('out').textContent = 'mover clicked'">Moving</button>
+            <button id="jumper" onmousemove="this.style.marginTop = '300px'"
+              onclick="document.getElementById('out').textContent = 'jumper clicked'">Jumps</button>
             <script>window.n = 0;</script>
             </body></html>""";
 
@@ -123,6 +129,38 @@ class CdpDriverTest {
     @Test
     void aCoveredElementIsNotClickedThrough() {
         assertThrows(ElementNotInteractableException.class, () -> driver.findElement(By.id("covered")).click());
+    }
+
+    @Test
+    void aClickWaitsUntilTheElementStandsStill() {
+        // The page lays itself out for half a second (30 frames) while the click is asked for, as the
+        // simulator's did when its first state arrived: a click aimed at once lands where the button was.
+        driver.executeScript("const spacer = document.getElementById('spacer'); spacer.style.height = '450px';"
+                + " let n = 0; const shrink = setInterval(() => { spacer.style.height = (450 - 15 * ++n) + 'px';"
+                + " if (n === 30) { clearInterval(shrink); } }, 16);");
+        driver.findElement(By.id("mover")).click();
+        assertEquals("mover clicked", driver.findElement(By.id("out")).getText());
+    }
+
+    @Test
+    void aClickThatThePageMovesAwayFromIsReportedNotLost() {
+        ElementClickInterceptedException missed = assertThrows(ElementClickInterceptedException.class,
+                () -> driver.findElement(By.id("jumper")).click());
+        assertTrue(missed.getMessage().contains("missed element"), missed.getMessage());
+        assertEquals("nothing yet", driver.findElement(By.id("out")).getText());
+    }
+
+    @Test
+    void theConsoleIsKeptAsTheBrowserLog() {
+        driver.executeScript("console.error('the page', 42); setTimeout(() => { throw new Error('nobody caught me'); });");
+        // The uncaught error comes in a later task; its event is on the socket before this script's answer.
+        driver.executeScript("return new Promise(done => setTimeout(() => done(true), 100));");
+        List<String> lines = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .map(entry -> entry.getLevel() + " " + entry.getMessage()).toList();
+        assertTrue(lines.contains("SEVERE console.error: the page 42"), lines.toString());
+        assertTrue(lines.stream().anyMatch(line -> line.startsWith("SEVERE uncaught Error: nobody caught me")),
+                lines.toString());
+        assertTrue(driver.manage().logs().get(LogType.BROWSER).getAll().isEmpty(), "read once, as chromedriver's");
     }
 
     @Test
