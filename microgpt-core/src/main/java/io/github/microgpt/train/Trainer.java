@@ -11,6 +11,7 @@ import io.github.microgpt.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Runs the training loop of {@code microgpt.py}: for each step, take a document, compute the
@@ -34,12 +35,6 @@ import java.util.List;
  * two steps.
  */
 public final class Trainer {
-
-    /**
-     * The largest batch {@link #stepBatch} takes: far more documents than one step needs, and few
-     * enough that the batch's bookkeeping can never exhaust the memory.
-     */
-    public static final int MAX_BATCH_SIZE = 1 << 16;
 
     private final LanguageModel model;
     private final List<String> documents;
@@ -187,32 +182,32 @@ public final class Trainer {
     }
 
     /**
-     * Runs one minibatch step: the mean loss of {@code batchSize} documents, the mean of their
-     * gradients, then one update. Step {@code s} (from 0) trains documents
-     * {@code s * batchSize} to {@code s * batchSize + batchSize - 1}, wrapping around the list, so
-     * a batch of 1 trains the same document as a {@link StepMode#DOCUMENT} step.
+     * Runs one minibatch step: the mean loss of {@code minibatch.documents()} documents, the mean of
+     * their gradients, then one update. Step {@code s} (from 0) with {@code B} documents trains
+     * documents {@code s * B} to {@code s * B + B - 1}, wrapping around the list, so a batch of 1
+     * trains the same document as a {@link StepMode#DOCUMENT} step.
+     *
+     * <pre>{@code
+     * trainer.stepBatch(Minibatch.of(8).withThreads(2));
+     * }</pre>
      *
      * <p>With {@link io.github.microgpt.model.ArrayGptModel} the documents are spread over up to
-     * {@code threads} threads; the gradients are summed in document order, so the result is
-     * bit-identical whatever the number of threads (see
+     * {@code minibatch.threads()} threads; the gradients are summed in document order, so the result
+     * is bit-identical whatever the number of threads (see
      * {@link LanguageModel#batchLossAndGradients}). Other engines run on the calling thread.
      * Listeners hear about every position of every document, document by document, then about
      * the step, whose loss is the mean over the documents.
      *
-     * @param batchSize the number of documents; at least 1
-     * @param threads the most threads to use; at least 1
+     * @param minibatch how many documents, on how many threads
      * @return the finished step
-     * @throws IllegalArgumentException if {@code batchSize} or {@code threads} is below 1, or
-     *     {@code batchSize} is above {@value #MAX_BATCH_SIZE} (checked before anything is allocated)
+     * @throws NullPointerException if {@code minibatch} is null
      * @throws IllegalStateException if all {@link #totalSteps()} steps are done
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      */
-    public StepEvent stepBatch(int batchSize, int threads) {
-        if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
-            throw new IllegalArgumentException("the batch size must be from 1 to " + MAX_BATCH_SIZE + ", got "
-                    + batchSize);
-        }
-        ModelChecks.threads(threads);
+    public StepEvent stepBatch(Minibatch minibatch) {
+        Objects.requireNonNull(minibatch, "minibatch");
+        int batchSize = minibatch.documents();
+        int threads = minibatch.threads();
         if (isFinished()) {
             throw new IllegalStateException("all " + totalSteps + " steps are done");
         }
