@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The expression graph behind a {@link Value}: every node it was computed from, with the
@@ -86,6 +87,7 @@ public final class ExpressionGraph {
      * @return a snapshot of its graph
      */
     public static ExpressionGraph of(Value root) {
+        Objects.requireNonNull(root, "root");
         List<Value> topo = root.topologicalOrder();
         Map<Value, Integer> ids = new IdentityHashMap<>();
         List<Node> nodes = new ArrayList<>(topo.size());

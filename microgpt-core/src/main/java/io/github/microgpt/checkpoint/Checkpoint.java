@@ -225,6 +225,8 @@ public final class Checkpoint {
     public static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training,
                             DType dtype) throws IOException {
         Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(tokenizer, "tokenizer");
         Objects.requireNonNull(dtype, "dtype");
         CheckpointWriter.save(directory, model, tokenizer, training, dtype);
     }
@@ -256,6 +258,7 @@ public final class Checkpoint {
      * @throws IllegalArgumentException naming the first character that cannot be saved
      */
     public static void checkVocabulary(Tokenizer tokenizer) {
+        Objects.requireNonNull(tokenizer, "tokenizer");
         CheckpointWriter.checkVocabulary(tokenizer);
     }
 

@@ -4,6 +4,7 @@ import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepListener;
 import io.github.microgpt.train.Trainer;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Records the loss of every step a trainer finishes, continuing the history a checkpoint saved,
@@ -38,6 +39,7 @@ public final class LossHistory implements StepListener {
      * @return the history
      */
     public static LossHistory recording(Trainer trainer) {
+        Objects.requireNonNull(trainer, "trainer");
         return continuing(trainer, new double[0]);
     }
 
@@ -51,6 +53,8 @@ public final class LossHistory implements StepListener {
      *     step the trainer has done
      */
     public static LossHistory continuing(Trainer trainer, double[] previous) {
+        Objects.requireNonNull(trainer, "trainer");
+        Objects.requireNonNull(previous, "previous");
         LossHistory history = new LossHistory(previous, previous.length == trainer.stepsDone());
         if (!history.recording) {
             history.size = 0;

@@ -64,6 +64,7 @@ public record OptimizerState(double learningRate, double beta1, double beta2, do
      *     schedule of your own is code, which a checkpoint cannot hold
      */
     public static OptimizerState of(AdamOptimizer optimizer) {
+        Objects.requireNonNull(optimizer, "optimizer");
         return new OptimizerState(optimizer.baseLearningRate(), optimizer.beta1(), optimizer.beta2(), optimizer.eps(),
                 nameOf(optimizer.schedule()), optimizer.firstMoments(), optimizer.secondMoments());
     }

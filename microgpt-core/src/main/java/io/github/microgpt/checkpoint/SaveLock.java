@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -62,6 +63,7 @@ public final class SaveLock implements AutoCloseable {
      *     parent that is a file)
      */
     public static SaveLock acquire(Path directory) throws IOException {
+        Objects.requireNonNull(directory, "directory");
         SaveLock lock = tryAcquire(directory);
         if (lock == null) {
             throw new CheckpointException(directory, "another program (or another part of this one) is saving into "

@@ -81,6 +81,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
         Objects.requireNonNull(trainer, "trainer");
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(metadata, "metadata");
         Map<String, String> copy = new LinkedHashMap<>(metadata);
         if (run == null) {
             run = runOf(copy);
@@ -151,6 +152,8 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      */
     public static TrainingState capture(Trainer trainer, PythonRandom random, StepMode stepMode, TrainingRun run,
                                         double[] lossHistory, Map<String, String> metadata) {
+        Objects.requireNonNull(trainer, "trainer");
+        Objects.requireNonNull(metadata, "metadata");
         return new TrainingState(trainer.state(), OptimizerState.of(trainer.optimizer()),
                 random == null ? null : random.state(), stepMode, DataFingerprint.of(trainer.documents()), metadata,
                 run, lossHistory);

@@ -4,6 +4,7 @@ import io.github.microgpt.internal.FloatParameterRows;
 import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.model.Parameters;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Adam (adaptive moment estimation), the optimizer of {@code microgpt.py}.
@@ -108,6 +109,7 @@ public final class AdamOptimizer {
      * @param eps added to the denominator so that it is never 0; positive and finite
      * @param schedule how the learning rate changes over the run
      * @throws IllegalArgumentException naming the first value out of range
+     * @throws NullPointerException if {@code schedule} is null
      */
     public AdamOptimizer(int size, double learningRate, double beta1, double beta2, double eps,
                          LearningRateSchedule schedule) {
@@ -118,9 +120,7 @@ public final class AdamOptimizer {
         requireDecay("beta1", beta1);
         requireDecay("beta2", beta2);
         requirePositiveFinite("eps", eps);
-        if (schedule == null) {
-            throw new IllegalArgumentException("schedule must not be null");
-        }
+        Objects.requireNonNull(schedule, "schedule");
         this.learningRate = learningRate;
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -146,6 +146,7 @@ public final class AdamOptimizer {
      *
      * @param newSchedule the new schedule
      * @return a new optimizer
+     * @throws NullPointerException if {@code newSchedule} is null
      */
     public AdamOptimizer withSchedule(LearningRateSchedule newSchedule) {
         return new AdamOptimizer(size, learningRate, beta1, beta2, eps, newSchedule);
@@ -173,6 +174,7 @@ public final class AdamOptimizer {
      *     or the step is outside {@code [0, totalSteps)}
      */
     public double step(Parameters parameters, int step, int totalSteps) {
+        Objects.requireNonNull(parameters, "parameters");
         if (parameters.size() != size) {
             throw new IllegalArgumentException("this optimizer was made for " + size
                     + " parameters, not " + parameters.size());

@@ -64,9 +64,21 @@ public final class Trainer {
      * @param totalSteps the length of the run (it sets the learning-rate schedule); at least 1
      * @throws IllegalArgumentException if a value is out of range, the sizes do not match, there
      *     is no document, or a document has a character outside the vocabulary
+     * @throws NullPointerException if an argument or a document is null, naming it
      */
     public Trainer(LanguageModel model, Tokenizer tokenizer, List<String> documents, AdamOptimizer optimizer,
                    int totalSteps) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(tokenizer, "tokenizer");
+        Objects.requireNonNull(documents, "documents");
+        Objects.requireNonNull(optimizer, "optimizer");
+        int index = 0;
+        for (String document : documents) {
+            if (document == null) {
+                throw new NullPointerException("documents[" + index + "]");
+            }
+            index++;
+        }
         if (totalSteps < 1) {
             throw new IllegalArgumentException("the number of steps must be at least 1, got " + totalSteps);
         }
@@ -155,6 +167,7 @@ public final class Trainer {
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      */
     public StepEvent step(StepMode mode) {
+        Objects.requireNonNull(mode, "mode");
         if (isFinished()) {
             throw new IllegalStateException("all " + totalSteps + " steps are done");
         }
@@ -239,6 +252,7 @@ public final class Trainer {
      * @throws TrainingDivergedException if a loss is NaN or infinite
      */
     public int run(StepMode mode) {
+        Objects.requireNonNull(mode, "mode");
         int ran = 0;
         try {
             while (!isFinished() && !stopRequested) {
@@ -389,6 +403,7 @@ public final class Trainer {
      *     position at or past the last trainable position of that document)
      */
     public void restore(TrainerState state) {
+        Objects.requireNonNull(state, "state");
         if (state.totalSteps() != totalSteps) {
             throw new IllegalArgumentException("the state is of a run of " + state.totalSteps()
                     + " steps but this trainer's run has " + totalSteps

@@ -178,8 +178,10 @@ class AdamOptimizerTest {
                     () -> new AdamOptimizer(1, 0.01, 0.85, bad, 1e-8, s));
             assertTrue(b2.getMessage().contains("beta2"), b2.getMessage());
         }
-        assertThrows(IllegalArgumentException.class, () -> new AdamOptimizer(1, 0.01, 0.85, 0.99, 1e-8, null));
-        assertThrows(IllegalArgumentException.class, () -> new AdamOptimizer(1).withSchedule(null));
+        NullPointerException noSchedule = assertThrows(NullPointerException.class,
+                () -> new AdamOptimizer(1, 0.01, 0.85, 0.99, 1e-8, null));
+        assertEquals("schedule", noSchedule.getMessage());
+        assertThrows(NullPointerException.class, () -> new AdamOptimizer(1).withSchedule(null));
     }
 
     @Test
