@@ -91,7 +91,7 @@ public final class AdamOptimizer {
     private float[][] vFloat;
 
     /**
-     * Creates an optimizer with the defaults of {@code microgpt.py}.
+     * Creates an optimizer with the defaults of {@code microgpt.py} ({@link AdamSettings#defaults()}).
      *
      * @param size the number of parameters it will update
      */
@@ -100,19 +100,22 @@ public final class AdamOptimizer {
     }
 
     /**
-     * Creates an optimizer.
+     * Creates an optimizer with settings of your own, for example
+     * {@code new AdamOptimizer(n, AdamSettings.defaults().withLearningRate(0.02))}.
      *
      * @param size the number of parameters it will update; not negative
-     * @param learningRate the base learning rate; positive and finite
-     * @param beta1 the decay of the first moment, in {@code [0, 1)}
-     * @param beta2 the decay of the second moment, in {@code [0, 1)}
-     * @param eps added to the denominator so that it is never 0; positive and finite
-     * @param schedule how the learning rate changes over the run
-     * @throws IllegalArgumentException naming the first value out of range
-     * @throws NullPointerException if {@code schedule} is null
+     * @param settings the learning rate, decays, eps and schedule
+     * @throws IllegalArgumentException if {@code size} is negative
+     * @throws NullPointerException if {@code settings} is null
      */
-    public AdamOptimizer(int size, double learningRate, double beta1, double beta2, double eps,
-                         LearningRateSchedule schedule) {
+    public AdamOptimizer(int size, AdamSettings settings) {
+        this(size, Objects.requireNonNull(settings, "settings").learningRate(), settings.beta1(), settings.beta2(),
+                settings.eps(), settings.schedule());
+    }
+
+    /** Creates an optimizer; the settings come checked or are checked here as {@link AdamSettings} does. */
+    private AdamOptimizer(int size, double learningRate, double beta1, double beta2, double eps,
+                          LearningRateSchedule schedule) {
         if (size < 0) {
             throw new IllegalArgumentException("size must not be negative, got " + size);
         }
@@ -544,6 +547,15 @@ public final class AdamOptimizer {
      */
     public LearningRateSchedule schedule() {
         return schedule;
+    }
+
+    /**
+     * The settings, as a record to change and pass to a new optimizer.
+     *
+     * @return the learning rate, decays, eps and schedule given at construction
+     */
+    public AdamSettings settings() {
+        return new AdamSettings(learningRate, beta1, beta2, eps, schedule);
     }
 
     /**
