@@ -30,6 +30,9 @@ import java.util.Objects;
  * zeros). Nodes are numbered in {@link Value#topologicalOrder()}, children before parents and the
  * result last. A GPT's loss has some hundred thousand nodes; the formats work for any size, but
  * a picture is only readable for small expressions (a neuron, an attention score).
+ *
+ * <p>Immutable and thread-safe once made; {@link #of} reads the {@code Value}s, which must not
+ * change while it does.
  */
 public final class ExpressionGraph {
 

@@ -19,6 +19,9 @@ import java.util.Objects;
  * A run resumed with {@link Checkpoint#resume} records into {@link ResumedTraining#losses()}
  * already. If the history it continues is missing (a checkpoint from before histories were kept,
  * or a trainer that has taken steps unrecorded) the history stays empty rather than misaligned.
+ *
+ * <p>Not thread-safe: it is told on the trainer's thread; read {@link #losses()} there, or after
+ * the run.
  */
 public final class LossHistory implements StepListener {
 

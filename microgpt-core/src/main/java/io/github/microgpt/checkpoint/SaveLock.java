@@ -34,6 +34,10 @@ import java.util.Set;
  *
  * <p>This coordinates cooperating programs on one machine; it is advisory (a program that does
  * not ask is not stopped) and some network file systems do not support it.
+ *
+ * <p>Thread-safe: within a process a directory is locked once whichever thread asks (a second
+ * {@code acquire} fails, as above), and {@link #close()} may be called from any thread, more
+ * than once.
  */
 public final class SaveLock implements AutoCloseable {
 

@@ -43,6 +43,10 @@ import java.util.Objects;
  * model in single precision ({@code Precision.F32}), whose parameters are float rows: they are
  * updated in place by the same formula in floats, with the moments kept in floats as well
  * ({@link #firstMoments()} and {@link #secondMoments()} widen them).
+ *
+ * <p><b>Threads.</b> An optimizer holds the moments of one run and is not thread-safe: call
+ * {@link #step} from one thread at a time (the threads it may use inside a step are the model's).
+ * Its settings ({@link #settings()}) are an immutable record.
  */
 public final class AdamOptimizer {
 

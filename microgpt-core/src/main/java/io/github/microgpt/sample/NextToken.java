@@ -21,7 +21,8 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>It only reads the model: no gradient changes, and the probabilities are those a sampler
- * draws from at temperature 1, bit for bit.
+ * draws from at temperature 1, bit for bit. The result is immutable and thread-safe;
+ * {@link #after} itself runs the model, so call it when nothing else uses the model.
  */
 public final class NextToken {
 

@@ -33,6 +33,10 @@ import java.util.Objects;
  * for (String name : sampler.samples(20, 0.5)) System.out.println(name);
  * String name = sampler.sample(SamplingOptions.defaults().withPrefix("ma").withTopK(5));
  * }</pre>
+ *
+ * <p><b>Threads.</b> A sampler is used from one thread, and not while its model is trained: it
+ * counts its samples and draws from one random source. Listeners may be added and removed from
+ * any thread; they are told on the thread that samples.
  */
 public final class Sampler {
 

@@ -33,7 +33,8 @@ import java.util.Objects;
  * {@code \n}, each line is stripped, and empty lines are dropped. Each remaining line is one
  * document. "Whitespace" means what Python's {@code str.strip()} removes.
  *
- * <p>The returned lists are unmodifiable; copy one to shuffle it.
+ * <p>The returned lists are unmodifiable; copy one to shuffle it. The methods keep no state and
+ * may be called from any thread.
  */
 public final class Documents {
 

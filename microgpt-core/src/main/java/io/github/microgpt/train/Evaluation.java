@@ -20,7 +20,8 @@ import java.util.Objects;
  * <p>A document's loss is exactly the loss a training step on it would report
  * ({@link LanguageModel#lossAndGradients} over positions {@code [0, min(blockSize, n - 1))}),
  * bit for bit, computed from the forward pass alone ({@link LanguageModel#newSequence()}), so no
- * graph is built and no gradient changes.
+ * graph is built and no gradient changes. The methods keep no state; they run the model, so call
+ * them when nothing else uses it (not in the middle of a training step).
  */
 public final class Evaluation {
 

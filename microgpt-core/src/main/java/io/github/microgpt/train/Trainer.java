@@ -28,11 +28,14 @@ import java.util.Objects;
  * {@link PositionListener} for each trained position (what the model predicted), a
  * {@link GradientListener} once the gradients are computed and before the optimizer uses them,
  * and a {@link StepListener} once the parameters are updated. Each is a functional interface,
- * added and removed with its own pair of methods; a kind with no listener costs nothing.
+ * added and removed with its own pair of methods; a kind with no listener costs nothing. To
+ * remove a listener, pass the object that was added: keep a lambda in a variable if it is to be
+ * removed (the same lambda written twice is two listeners).
  *
  * <p>Steps are counted from 0 internally and from 1 in events. A trainer is used from one thread;
  * only {@link #requestStop()} may be called from another, to end {@link #run(StepMode)} between
- * two steps.
+ * two steps. Listeners may be added and removed from any thread; they are told on the thread that
+ * trains.
  */
 public final class Trainer {
 
