@@ -608,7 +608,8 @@ final class Kernels {
      * positions {@code s <= t}, weights {@code a = softmax(z)}, output {@code sum_s a_s v_s}.
      * The keys are read transposed ({@code keysT[c][s]}) so that the logits of all positions
      * {@code s} are one SIMD loop per channel, each lane summing {@code q_0 k_0 + q_1 k_1 + ...}
-     * in order. Split over the team by heads.
+     * in order. Split over the team by heads; heads of four channels go to {@link SmallAttention}
+     * instead, on the calling thread, with the same bits.
      *
      * @param out (T, C) the heads' outputs side by side
      * @param weights (T, NH, T) the attention weights, kept for the backward pass
@@ -619,6 +620,17 @@ final class Kernels {
      */
     static void attentionForward(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
                                  int nHead, double scale, int from, int to, Workers workers) {
+        int c = out[from].length;
+        if (SmallAttention.fits(c, nHead)) {
+            SmallAttention.forward(out, weights, qkv, keysT, nHead, scale, from, to);
+            return;
+        }
+        attentionForwardByHeads(out, weights, qkv, keysT, nHead, scale, from, to, workers);
+    }
+
+    /** {@link #attentionForward} for heads of any size, split over the team by heads. */
+    static void attentionForwardByHeads(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
+                                        int nHead, double scale, int from, int to, Workers workers) {
         int c = out[from].length;
         int hd = c / nHead;
         workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
@@ -681,6 +693,18 @@ final class Kernels {
     static void attentionBackward(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights,
                                   double[][] valuesT, double[][] dweights, int nHead, double scale,
                                   int from, int to, Workers workers) {
+        int c = dout[from].length;
+        if (SmallAttention.fits(c, nHead)) {
+            SmallAttention.backward(dqkv, dout, qkv, weights, dweights[0], nHead, scale, from, to);
+            return;
+        }
+        attentionBackwardByHeads(dqkv, dout, qkv, weights, valuesT, dweights, nHead, scale, from, to, workers);
+    }
+
+    /** {@link #attentionBackward} for heads of any size, split over the team by heads. */
+    static void attentionBackwardByHeads(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights,
+                                         double[][] valuesT, double[][] dweights, int nHead, double scale,
+                                         int from, int to, Workers workers) {
         int c = dout[from].length;
         int hd = c / nHead;
         workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
