@@ -16,6 +16,7 @@ import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.optim.LearningRateSchedule;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
@@ -399,15 +400,18 @@ class CheckpointTest {
     @Test
     void theOptimizerStateChecksItsValues() {
         double[] one = {0.0};
-        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(0.01, 0.85, 0.99, 1e-8, "cosine", one, one));
-        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(-1, 0.85, 0.99, 1e-8, "constant", one, one));
-        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(0.01, 1, 0.99, 1e-8, "constant", one, one));
-        assertThrows(IllegalArgumentException.class,
-                () -> new OptimizerState(0.01, 0.85, 0.99, 1e-8, "constant", one, new double[] {-1}));
-        assertThrows(IllegalArgumentException.class,
-                () -> new OptimizerState(0.01, 0.85, 0.99, 1e-8, "constant", one, new double[2]));
-        AdamOptimizer adam = new OptimizerState(0.02, 0.8, 0.9, 1e-6, "constant", new double[] {1}, new double[] {2})
-                .toOptimizer();
+        AdamSettings constant = AdamSettings.defaults().withSchedule(LearningRateSchedule.CONSTANT);
+        IllegalArgumentException own = assertThrows(IllegalArgumentException.class, () -> new OptimizerState(
+                constant.withSchedule((base, step, total) -> base / (step + 1)), one, one));
+        assertTrue(own.getMessage().contains("built-in learning-rate schedules"), own.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(constant, one, new double[] {-1}));
+        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(constant, one, new double[2]));
+        OptimizerState state = new OptimizerState(constant.withLearningRate(0.02).withBetas(0.8, 0.9).withEps(1e-6),
+                new double[] {1}, new double[] {2});
+        assertEquals("constant", state.scheduleName());
+        assertEquals("linear_decay", OptimizerState.of(new AdamOptimizer(1)).scheduleName());
+        AdamOptimizer adam = state.toOptimizer();
+        assertEquals(state.settings(), adam.settings());
         assertSame(LearningRateSchedule.CONSTANT, adam.schedule());
         assertEquals(0.02, adam.baseLearningRate());
         assertArrayEquals(new double[] {2}, adam.secondMoments());
