@@ -54,8 +54,6 @@ class CdpDriverTest {
             <p id="out">nothing yet</p>
             <div style="position: relative"><button id="covered">Under</button>
               <div style="position: absolute; inset: 0; background: white"></div></div>
-            <div id="spacer" style="height: 0"></div>
-            <button id="mover" onclick="document.getElementById('out').textContent = 'mover clicked'">Moving</button>
             <button id="jumper" onmousemove="this.style.marginTop = '300px'"
               onclick="document.getElementById('out').textContent = 'jumper clicked'">Jumps</button>
             <script>window.n = 0;</script>
@@ -132,18 +130,9 @@ class CdpDriverTest {
     }
 
     @Test
-    void aClickWaitsUntilTheElementStandsStill() {
-        // The page lays itself out for half a second (30 frames) while the click is asked for, as the
-        // simulator's did when its first state arrived: a click aimed at once lands where the button was.
-        driver.executeScript("const spacer = document.getElementById('spacer'); spacer.style.height = '450px';"
-                + " let n = 0; const shrink = setInterval(() => { spacer.style.height = (450 - 15 * ++n) + 'px';"
-                + " if (n === 30) { clearInterval(shrink); } }, 16);");
-        driver.findElement(By.id("mover")).click();
-        assertEquals("mover clicked", driver.findElement(By.id("out")).getText());
-    }
-
-    @Test
     void aClickThatThePageMovesAwayFromIsReportedNotLost() {
+        // The button jumps when the pointer arrives, between the driver's aim and its press: as the
+        // simulator's Autograd panel did when the page's first state arrived. Reported, not a silent miss.
         ElementClickInterceptedException missed = assertThrows(ElementClickInterceptedException.class,
                 () -> driver.findElement(By.id("jumper")).click());
         assertTrue(missed.getMessage().contains("missed element"), missed.getMessage());
