@@ -1,6 +1,7 @@
 package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.optim.LearningRateSchedule;
 import java.util.Arrays;
 import java.util.Objects;
@@ -50,7 +51,7 @@ public record OptimizerState(double learningRate, double beta1, double beta2, do
         firstMoments = firstMoments.clone();
         secondMoments = secondMoments.clone();
         // The optimizer checks its settings and moments; build a throwaway one to apply the same rules.
-        new AdamOptimizer(firstMoments.length, learningRate, beta1, beta2, eps, scheduleOf(schedule))
+        new AdamOptimizer(firstMoments.length, new AdamSettings(learningRate, beta1, beta2, eps, scheduleOf(schedule)))
                 .restoreMoments(firstMoments, secondMoments);
     }
 
@@ -64,6 +65,7 @@ public record OptimizerState(double learningRate, double beta1, double beta2, do
      *     schedule of your own is code, which a checkpoint cannot hold
      */
     public static OptimizerState of(AdamOptimizer optimizer) {
+        Objects.requireNonNull(optimizer, "optimizer");
         return new OptimizerState(optimizer.baseLearningRate(), optimizer.beta1(), optimizer.beta2(), optimizer.eps(),
                 nameOf(optimizer.schedule()), optimizer.firstMoments(), optimizer.secondMoments());
     }
@@ -75,8 +77,8 @@ public record OptimizerState(double learningRate, double beta1, double beta2, do
      * @return the optimizer
      */
     public AdamOptimizer toOptimizer() {
-        AdamOptimizer optimizer = new AdamOptimizer(firstMoments.length, learningRate, beta1, beta2, eps,
-                scheduleOf(schedule));
+        AdamOptimizer optimizer = new AdamOptimizer(firstMoments.length,
+                new AdamSettings(learningRate, beta1, beta2, eps, scheduleOf(schedule)));
         optimizer.restoreMoments(firstMoments, secondMoments);
         return optimizer;
     }

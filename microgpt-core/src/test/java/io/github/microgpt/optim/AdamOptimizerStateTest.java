@@ -17,7 +17,12 @@ class AdamOptimizerStateTest {
 
     @Test
     void theSettingsAreThoseGiven() {
-        AdamOptimizer adam = new AdamOptimizer(3, 0.02, 0.8, 0.95, 1e-7, LearningRateSchedule.CONSTANT);
+        AdamSettings settings = AdamSettings.defaults().withLearningRate(0.02).withBetas(0.8, 0.95).withEps(1e-7)
+                .withSchedule(LearningRateSchedule.CONSTANT);
+        AdamOptimizer adam = new AdamOptimizer(3, settings);
+        assertEquals(settings, adam.settings());
+        assertEquals(new AdamSettings(0.02, 0.8, 0.95, 1e-7, LearningRateSchedule.CONSTANT), settings,
+                "the withers set what they name");
         assertEquals(0.02, adam.baseLearningRate());
         assertEquals(0.8, adam.beta1());
         assertEquals(0.95, adam.beta2());
@@ -26,6 +31,7 @@ class AdamOptimizerStateTest {
         AdamOptimizer defaults = new AdamOptimizer(3);
         assertEquals(0.01, defaults.baseLearningRate());
         assertSame(LearningRateSchedule.LINEAR_DECAY, defaults.schedule());
+        assertEquals(AdamSettings.defaults(), defaults.settings());
     }
 
     @Test

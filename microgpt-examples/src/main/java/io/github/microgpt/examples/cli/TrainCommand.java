@@ -401,7 +401,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + "document per step");
         }
         TrainingRun saved = state.trainingRun().orElseThrow(() -> new UsageException("cannot resume from " + resume
-                + ": its " + Checkpoint.TRAINER_FILE + " does not record the seed the documents were shuffled with"));
+                + ": its trainer.json does not record the seed the documents were shuffled with"));
         DataSource source = data != null ? DataSource.file(data) : saved.data();
         if (source.kind() == DataSource.Kind.GIVEN) {
             throw new UsageException("cannot resume from " + resume + ": it was trained on documents given to the "
