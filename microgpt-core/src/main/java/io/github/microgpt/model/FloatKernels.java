@@ -53,6 +53,7 @@ final class FloatKernels {
         return (nHead + workers.threads() - 1) / workers.threads();
     }
 
+
     // ---------------------------------------------------------------------------- embedding
 
     /**
@@ -570,14 +571,18 @@ final class FloatKernels {
      * Attention backwards, from {@code dout} to the gradients of the queries, keys and values:
      * {@code da_s = dy.v_s}, {@code dv_s += a_s dy}, {@code dz_s = a_s (da_s - sum_r a_r da_r)},
      * {@code dq += c dz_s k_s}, {@code dk_s += c dz_s q}. Split over the team by heads (each head
-     * owns its columns of {@code dqkv}).
+     * owns its columns of {@code dqkv}); a head sums its gradients in its own rows of
+     * {@code dweights} and copies them into {@code dqkv} once, as {@code Kernels.attentionBackward}
+     * does and for the same reason.
      *
      * @param dqkv (T, 3C) the gradient of the queries, keys and values, added to
      * @param dout (T, C) the gradient of the output
      * @param qkv (T, 3C) the queries, keys and values
      * @param weights (T, NH, T) the attention weights of the forward pass
      * @param valuesT (C, T) scratch for the values, transposed
-     * @param dweights (NH, T) scratch for {@code da}, one row per head
+     * @param dweights (3 NH, max(T + hd, T hd)) scratch, three rows per head {@code h}: its sums
+     *     of {@code dk} (row {@code h}) and {@code dv} (row {@code NH + h}), position by position,
+     *     and {@code da} followed by one position's {@code dq} (row {@code 2 NH + h})
      */
     static void attentionBackward(float[][] dqkv, float[][] dout, float[][] qkv, float[][][] weights,
                                   float[][] valuesT, float[][] dweights, int nHead, float scale,
@@ -595,12 +600,22 @@ final class FloatKernels {
                         column[s] = qkv[s][vs + j];
                     }
                 }
-                float[] da = dweights[h];
+                // Three arrays, so that C2 sees the three sums of the inner loop apart.
+                float[] dk = dweights[h];
+                float[] dv = dweights[nHead + h];
+                float[] da = dweights[2 * nHead + h];
+                float[] dqt = da;
+                int qo = to;
+                for (int s = 0; s < to; s++) {
+                    System.arraycopy(dqkv[s], ks, dk, s * hd, hd);
+                    System.arraycopy(dqkv[s], vs, dv, s * hd, hd);
+                }
                 for (int t = to - 1; t >= from; t--) {
                     float[] a = weights[t][h];
                     float[] dy = dout[t];
                     float[] q = qkv[t];
                     float[] dq = dqkv[t];
+                    System.arraycopy(dq, qs, dqt, qo, hd);
                     int n = t + 1;
                     Arrays.fill(da, 0, n, 0f);
                     for (int j = 0; j < hd; j++) {
@@ -618,13 +633,18 @@ final class FloatKernels {
                         float as = a[s];
                         float dz = as * (da[s] - weighted) * scale;
                         float[] k = qkv[s];
-                        float[] dkv = dqkv[s];
+                        int o = s * hd;
                         for (int j = 0; j < hd; j++) {
-                            dq[qs + j] = (dq[qs + j] + dz * k[ks + j]);
-                            dkv[ks + j] = (dkv[ks + j] + dz * q[qs + j]);
-                            dkv[vs + j] = (dkv[vs + j] + as * dy[qs + j]);
+                            dqt[qo + j] = (dqt[qo + j] + dz * k[ks + j]);
+                            dk[o + j] = (dk[o + j] + dz * q[qs + j]);
+                            dv[o + j] = (dv[o + j] + as * dy[qs + j]);
                         }
                     }
+                    System.arraycopy(dqt, qo, dq, qs, hd);
+                }
+                for (int s = 0; s < to; s++) {
+                    System.arraycopy(dk, s * hd, dqkv[s], ks, hd);
+                    System.arraycopy(dv, s * hd, dqkv[s], vs, hd);
                 }
             }
         });
