@@ -70,6 +70,15 @@ final class Kernels {
         return (nHead + workers.threads() - 1) / workers.threads();
     }
 
+    /**
+     * The positions of a product one thread takes at a time: all of its part (see
+     * {@link Workers}), since every chunk reads all the weights from memory again (f64 at
+     * {@code nEmbd = 256} on two threads, measured side by side: 1.57-1.64 times one thread's
+     * speed, against 1.54-1.56 with two chunks per thread).
+     */
+    private static int positionGrain(int n, Workers workers) {
+        return Math.max(2, (n + workers.threads() - 1) / workers.threads());
+    }
 
     /**
      * Rows of the transposed weights handled per pass of {@link #productRows}: about 256 KB, which
@@ -216,9 +225,8 @@ final class Kernels {
         }
         int cols = w[0].length;
         workers.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> transpose(w, wT, i0, i1));
-        // Each chunk of positions reads all the transposed weights again: so a few long chunks.
-        int grain = Math.max(2, (n + 2 * workers.threads() - 1) / (2 * workers.threads()));
-        workers.forRange(n, grain, (p0, p1) -> productRows(out, in, wT, rows, cols, from + p0, from + p1));
+        // Each chunk of positions reads all the transposed weights again: so one chunk per thread.
+        workers.forRange(n, positionGrain(n, workers), (p0, p1) -> productRows(out, in, wT, rows, cols, from + p0, from + p1));
     }
 
     /**
@@ -347,11 +355,11 @@ final class Kernels {
         if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers)) {
             return;
         }
-        // Each chunk of positions reads all the weights again: so a few long chunks, not many short ones.
+        // Each chunk of positions reads all the weights again: so one chunk per thread. The two
+        // gradients do not depend on each other, so one hand-over covers both.
         int n = to - from;
-        int grain = Math.max(2, (n + 2 * workers.threads() - 1) / (2 * workers.threads()));
-        workers.forRange(n, grain, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
-        workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
+        workers.forRanges(n, positionGrain(n, workers), (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1),
+                w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
     }
 
     /**

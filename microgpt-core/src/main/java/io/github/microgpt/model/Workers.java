@@ -64,24 +64,20 @@ final class Workers {
     private static final AtomicInteger TEAMS = new AtomicInteger();
 
     /**
-     * One loop handed out: its body, its parts with their cursors, and how many iterations are
-     * done. Part {@code k} belongs to thread {@code k} (the caller is 0); a part's cursor packs
-     * where its next chunk from the front starts (high half) and where its last chunk from the
-     * back ends (low half), so that the owner taking from the front and a thief taking from the
-     * back agree in one compare-and-set.
+     * One loop of a {@link Job}: its body and its parts with their cursors. Part {@code k}
+     * belongs to thread {@code k} (the caller is 0); a part's cursor packs where its next chunk
+     * from the front starts (high half) and where its last chunk from the back ends (low half),
+     * so that the owner taking from the front and a thief taking from the back agree in one
+     * compare-and-set.
      */
-    private static final class Job {
+    private static final class Loop {
         final RangeTask task;
-        final int count;
         final int grain;
         final int parts;
         final AtomicLongArray cursors;
-        final AtomicInteger done = new AtomicInteger();
-        volatile Throwable failure;
 
-        Job(RangeTask task, int count, int grain, int threads) {
+        Loop(RangeTask task, int count, int grain, int threads) {
             this.task = task;
-            this.count = count;
             this.grain = grain;
             // Every part holds at least a grain, so that every chunk does.
             this.parts = Math.max(1, Math.min(threads, count / grain));
@@ -105,39 +101,17 @@ final class Workers {
             return (int) cursor;
         }
 
-        /**
-         * Thread {@code slot}'s share: the chunks of its own part, from the front, then chunks
-         * from the back of whichever part has the most left, until no part has any.
-         */
-        void work(int slot) {
-            if (slot < parts) {
-                while (takeFront(slot)) {
-                    // the own part's next chunk
-                }
-            }
-            while (true) {
-                int richest = -1;
-                int most = 0;
-                for (int k = 0; k < parts; k++) {
-                    long cursor = cursors.get(k * CURSOR_STRIDE);
-                    int left = back(cursor) - front(cursor);
-                    if (left > most) {
-                        most = left;
-                        richest = k;
-                    }
-                }
-                if (richest < 0) {
-                    return;
-                }
-                takeBack(richest);
-            }
+        /** How many iterations part {@code k} has left. */
+        int left(int k) {
+            long cursor = cursors.get(k * CURSOR_STRIDE);
+            return back(cursor) - front(cursor);
         }
 
         /**
          * Runs the next chunk from the front of part {@code k}: half of what is left, at least a
          * grain, all of it if less than a grain would remain. False if the part is empty.
          */
-        private boolean takeFront(int k) {
+        boolean takeFront(int k, Job job) {
             while (true) {
                 long cursor = cursors.get(k * CURSOR_STRIDE);
                 int front = front(cursor);
@@ -148,14 +122,14 @@ final class Workers {
                 }
                 int size = chunk(left);
                 if (cursors.compareAndSet(k * CURSOR_STRIDE, cursor, pack(front + size, back))) {
-                    run(front, front + size);
+                    job.run(task, front, front + size);
                     return true;
                 }
             }
         }
 
         /** Runs a chunk taken from the back of part {@code k}, if any is left there. */
-        private void takeBack(int k) {
+        void takeBack(int k, Job job) {
             while (true) {
                 long cursor = cursors.get(k * CURSOR_STRIDE);
                 int front = front(cursor);
@@ -166,7 +140,7 @@ final class Workers {
                 }
                 int size = chunk(left);
                 if (cursors.compareAndSet(k * CURSOR_STRIDE, cursor, pack(front, back - size))) {
-                    run(back - size, back);
+                    job.run(task, back - size, back);
                     return;
                 }
             }
@@ -177,8 +151,56 @@ final class Workers {
             int size = Math.max(grain, (left + 1) / 2);
             return left - size < grain ? left : size;
         }
+    }
 
-        private void run(int from, int to) {
+    /**
+     * The loops handed out together (one, or two that do not depend on each other), and how many
+     * of their iterations are done.
+     */
+    private static final class Job {
+        final Loop[] loops;
+        final int total;
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(Loop[] loops, int total) {
+            this.loops = loops;
+            this.total = total;
+        }
+
+        /**
+         * Thread {@code slot}'s share: the chunks of its own part of each loop in turn, from the
+         * front, then chunks from the back of whichever part of the first unfinished loop has the
+         * most left, until no part of any loop has any.
+         */
+        void work(int slot) {
+            for (Loop loop : loops) {
+                if (slot < loop.parts) {
+                    while (loop.takeFront(slot, this)) {
+                        // the own part's next chunk
+                    }
+                }
+            }
+            for (Loop loop : loops) {
+                while (true) {
+                    int richest = -1;
+                    int most = 0;
+                    for (int k = 0; k < loop.parts; k++) {
+                        int left = loop.left(k);
+                        if (left > most) {
+                            most = left;
+                            richest = k;
+                        }
+                    }
+                    if (richest < 0) {
+                        break;
+                    }
+                    loop.takeBack(richest, this);
+                }
+            }
+        }
+
+        void run(RangeTask task, int from, int to) {
             try {
                 task.run(from, to);
             } catch (RuntimeException | Error e) {
@@ -253,7 +275,31 @@ final class Workers {
             task.run(0, count);
             return;
         }
-        Job current = new Job(task, count, atLeast, threads);
+        run(new Job(new Loop[] {new Loop(task, count, atLeast, threads)}, count));
+    }
+
+    /**
+     * Runs two loops that do not depend on each other, as {@link #forRange} runs one, with one
+     * hand-over for both: a thread done with its part of the first goes on with its part of the
+     * second instead of waiting for the others (the two gradients of a matrix product, say). A
+     * loop too short to share runs on the calling thread after the other loop.
+     */
+    void forRanges(int count, int grain, RangeTask task, int count2, int grain2, RangeTask task2) {
+        int atLeast = Math.max(1, grain);
+        int atLeast2 = Math.max(1, grain2);
+        boolean shared = threads > 1 && count >= 2 * atLeast;
+        boolean shared2 = threads > 1 && count2 >= 2 * atLeast2;
+        if (shared && shared2) {
+            run(new Job(new Loop[] {new Loop(task, count, atLeast, threads), new Loop(task2, count2, atLeast2, threads)},
+                    count + count2));
+            return;
+        }
+        forRange(count, grain, task);
+        forRange(count2, grain2, task2);
+    }
+
+    /** Hands {@code current} to the helpers, takes the caller's share, and waits for the rest. */
+    private void run(Job current) {
         synchronized (this) {
             startMissingHelpers();
             job = current;
@@ -265,7 +311,7 @@ final class Workers {
         // Wait for the chunks the helpers are in the middle of: spin briefly, then yield, so that
         // on a busy machine a helper that was descheduled can finish on this core.
         int spins = 0;
-        while (current.done.get() < count) {
+        while (current.done.get() < current.total) {
             if (++spins < WAIT_SPINS) {
                 Thread.onSpinWait();
             } else {
