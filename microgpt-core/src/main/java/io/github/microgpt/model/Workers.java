@@ -5,9 +5,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A small team of threads that shares out one loop of {@link ArrayGptModel}'s step: the loop is
- * cut into contiguous chunks, and the calling thread and the helper threads take chunks until
- * none is left.
+ * A small team of threads that shares out one loop of {@link ArrayGptModel}'s step (or two loops
+ * that do not depend on each other, {@link #forRanges}): the loop is cut into contiguous chunks,
+ * and the calling thread and the helper threads take chunks until none is left.
  *
  * <p><b>Why not an executor.</b> One document's step at {@code nEmbd = 256} makes about a hundred
  * parallel loops (every matrix product and every attention, forward and backward), each a
@@ -26,8 +26,9 @@ import java.util.concurrent.locks.LockSupport;
  * are still in its own core's caches when it reads them in the next; measured at
  * {@code nEmbd = 256} on two cores, chunks handed out in whatever order the threads came
  * ("guided" scheduling, each chunk a quarter of what was left) made every loop's work about a
- * third slower on two threads than on one, mostly rows fetched from the other core's cache, and
- * gave 1.40-1.46 times one thread's speed where these parts give 1.56. On a busy machine a helper
+ * third slower on two threads than on one (rows one core has just written take 1.3-1.5 times as
+ * long for the other core to read as for itself), and gave 1.40-1.46 times one thread's speed
+ * where these parts give 1.56 (f64; f32 1.32-1.34 and 1.46-1.51). On a busy machine a helper
  * may be descheduled for milliseconds: then the caller, done with its own part, takes the rest of
  * the helper's from the back, and waits at most for the chunk the helper is in the middle of.
  *
