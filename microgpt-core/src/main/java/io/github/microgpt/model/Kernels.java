@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.kernels.Transposes;
 import java.util.Arrays;
 
 /**
@@ -223,47 +224,10 @@ final class Kernels {
             return;
         }
         int cols = w[0].length;
-        workers.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> transpose(w, wT, i0, i1));
+        workers.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> Transposes.columns(w, wT, i0, i1));
         // Each chunk of positions reads all the transposed weights again: so a few long chunks.
         int grain = Math.max(2, (n + 2 * workers.threads() - 1) / (2 * workers.threads()));
         workers.forRange(n, grain, (p0, p1) -> productRows(out, in, wT, rows, cols, from + p0, from + p1));
-    }
-
-    /**
-     * Columns {@code [i0, i1)} of {@code w} into rows {@code [i0, i1)} of {@code wT}, eight rows
-     * of {@code w} at a time: each row of {@code wT} gets eight consecutive values per visit while
-     * the eight rows being read stay in the first-level cache. About a tenth of the product's time.
-     */
-    private static void transpose(double[][] w, double[][] wT, int i0, int i1) {
-        int rows = w.length;
-        int o = 0;
-        for (; o + 7 < rows; o += 8) {
-            double[] r0 = w[o];
-            double[] r1 = w[o + 1];
-            double[] r2 = w[o + 2];
-            double[] r3 = w[o + 3];
-            double[] r4 = w[o + 4];
-            double[] r5 = w[o + 5];
-            double[] r6 = w[o + 6];
-            double[] r7 = w[o + 7];
-            for (int i = i0; i < i1; i++) {
-                double[] d = wT[i];
-                d[o] = r0[i];
-                d[o + 1] = r1[i];
-                d[o + 2] = r2[i];
-                d[o + 3] = r3[i];
-                d[o + 4] = r4[i];
-                d[o + 5] = r5[i];
-                d[o + 6] = r6[i];
-                d[o + 7] = r7[i];
-            }
-        }
-        for (; o < rows; o++) {
-            double[] row = w[o];
-            for (int i = i0; i < i1; i++) {
-                wT[i][o] = row[i];
-            }
-        }
     }
 
     /**
@@ -656,32 +620,75 @@ final class Kernels {
                 for (int h = h0; h < h1; h++) {
                     int hs = h * hd;
                     double[] a = weights[t][h];
-                    Arrays.fill(a, 0, t + 1, 0.0);
-                    for (int j = 0; j < hd; j++) {
-                        double qj = q[hs + j];
-                        double[] k = keysT[hs + j];
-                        for (int s = 0; s <= t; s++) {
-                            a[s] += qj * k[s];
-                        }
-                    }
+                    attentionLogits(a, q, keysT, hs, hd, t + 1);
                     for (int s = 0; s <= t; s++) {
                         a[s] *= scale;
                     }
                     Softmax.inPlace(a, 0, t + 1);
-                    int vs = 2 * c + hs;
-                    for (int j = 0; j < hd; j++) {
-                        y[hs + j] = 0.0;
-                    }
-                    for (int s = 0; s <= t; s++) {
-                        double as = a[s];
-                        double[] v = qkv[s];
-                        for (int j = 0; j < hd; j++) {
-                            y[hs + j] += as * v[vs + j];
-                        }
-                    }
+                    attentionValues(y, hs, a, qkv, 2 * c + hs, hd, t + 1);
                 }
             }
         });
+    }
+
+    /**
+     * {@code a[s] = q[hs] k_s[0] + q[hs+1] k_s[1] + ...} for {@code s < n}, the keys read from
+     * {@code keysT[hs + j][s]}: four channels per pass over {@code a}, so that each element is
+     * loaded and stored once per four terms, the terms still added in channel order from 0.
+     */
+    private static void attentionLogits(double[] a, double[] q, double[][] keysT, int hs, int hd, int n) {
+        Arrays.fill(a, 0, n, 0.0);
+        int j = 0;
+        for (; j + 3 < hd; j += 4) {
+            double q0 = q[hs + j];
+            double q1 = q[hs + j + 1];
+            double q2 = q[hs + j + 2];
+            double q3 = q[hs + j + 3];
+            double[] k0 = keysT[hs + j];
+            double[] k1 = keysT[hs + j + 1];
+            double[] k2 = keysT[hs + j + 2];
+            double[] k3 = keysT[hs + j + 3];
+            for (int s = 0; s < n; s++) {
+                a[s] = a[s] + q0 * k0[s] + q1 * k1[s] + q2 * k2[s] + q3 * k3[s];
+            }
+        }
+        for (; j < hd; j++) {
+            double qj = q[hs + j];
+            double[] k = keysT[hs + j];
+            for (int s = 0; s < n; s++) {
+                a[s] += qj * k[s];
+            }
+        }
+    }
+
+    /**
+     * {@code y[hs + j] = a[0] v_0[j] + a[1] v_1[j] + ...} over the positions {@code s < n}, the
+     * values read from {@code qkv[s][vs + j]}: four positions per pass along the head, the terms
+     * still added in position order from 0.
+     */
+    private static void attentionValues(double[] y, int hs, double[] a, double[][] qkv, int vs, int hd, int n) {
+        Arrays.fill(y, hs, hs + hd, 0.0);
+        int s = 0;
+        for (; s + 3 < n; s += 4) {
+            double a0 = a[s];
+            double a1 = a[s + 1];
+            double a2 = a[s + 2];
+            double a3 = a[s + 3];
+            double[] v0 = qkv[s];
+            double[] v1 = qkv[s + 1];
+            double[] v2 = qkv[s + 2];
+            double[] v3 = qkv[s + 3];
+            for (int j = 0; j < hd; j++) {
+                y[hs + j] = y[hs + j] + a0 * v0[vs + j] + a1 * v1[vs + j] + a2 * v2[vs + j] + a3 * v3[vs + j];
+            }
+        }
+        for (; s < n; s++) {
+            double as = a[s];
+            double[] v = qkv[s];
+            for (int j = 0; j < hd; j++) {
+                y[hs + j] += as * v[vs + j];
+            }
+        }
     }
 
     /**
@@ -727,38 +734,66 @@ final class Kernels {
                         column[s] = qkv[s][vs + j];
                     }
                 }
-                double[] da = dweights[h];
+                double[] dz = dweights[h];
                 for (int t = to - 1; t >= from; t--) {
                     double[] a = weights[t][h];
                     double[] dy = dout[t];
                     double[] q = qkv[t];
                     double[] dq = dqkv[t];
-                    Arrays.fill(da, 0, t + 1, 0.0);
-                    for (int j = 0; j < hd; j++) {
-                        double dyj = dy[qs + j];
-                        double[] v = valuesT[qs + j];
-                        for (int s = 0; s <= t; s++) {
-                            da[s] += dyj * v[s];
-                        }
-                    }
+                    int n = t + 1;
+                    // da_s = dy . v_s, kept in dz until dz_s replaces it
+                    attentionLogits(dz, dy, valuesT, qs, hd, n);
                     double weighted = 0.0;
-                    for (int s = 0; s <= t; s++) {
-                        weighted += a[s] * da[s];
+                    for (int s = 0; s < n; s++) {
+                        weighted += a[s] * dz[s];
                     }
-                    for (int s = 0; s <= t; s++) {
+                    for (int s = 0; s < n; s++) {
+                        dz[s] = a[s] * (dz[s] - weighted) * scale;
+                    }
+                    attentionQueryGradient(dq, qs, dz, qkv, ks, hd, n);
+                    for (int s = 0; s < n; s++) {
+                        double dzs = dz[s];
                         double as = a[s];
-                        double dz = as * (da[s] - weighted) * scale;
-                        double[] k = qkv[s];
                         double[] dkv = dqkv[s];
                         for (int j = 0; j < hd; j++) {
-                            dq[qs + j] += dz * k[ks + j];
-                            dkv[ks + j] += dz * q[qs + j];
+                            dkv[ks + j] += dzs * q[qs + j];
+                        }
+                        for (int j = 0; j < hd; j++) {
                             dkv[vs + j] += as * dy[qs + j];
                         }
                     }
                 }
             }
         });
+    }
+
+    /**
+     * {@code dq[qs + j] += sum_s dz[s] k_s[j]} over {@code s < n}, the keys read from
+     * {@code qkv[s][ks + j]}: four positions per pass along the head.
+     */
+    private static void attentionQueryGradient(double[] dq, int qs, double[] dz, double[][] qkv, int ks, int hd,
+                                               int n) {
+        int s = 0;
+        for (; s + 3 < n; s += 4) {
+            double d0 = dz[s];
+            double d1 = dz[s + 1];
+            double d2 = dz[s + 2];
+            double d3 = dz[s + 3];
+            double[] k0 = qkv[s];
+            double[] k1 = qkv[s + 1];
+            double[] k2 = qkv[s + 2];
+            double[] k3 = qkv[s + 3];
+            for (int j = 0; j < hd; j++) {
+                dq[qs + j] = dq[qs + j] + d0 * k0[ks + j] + d1 * k1[ks + j] + d2 * k2[ks + j] + d3 * k3[ks + j];
+            }
+        }
+        for (; s < n; s++) {
+            double ds = dz[s];
+            double[] k = qkv[s];
+            for (int j = 0; j < hd; j++) {
+                dq[qs + j] += ds * k[ks + j];
+            }
+        }
     }
 
     // -------------------------------------------------------------------------------- ReLU

@@ -139,27 +139,6 @@ public final class AdamOptimizer {
     }
 
     /**
-     * A copy of this optimizer's settings with another base learning rate and fresh moments.
-     *
-     * @param rate the new base learning rate
-     * @return a new optimizer
-     */
-    public AdamOptimizer withLearningRate(double rate) {
-        return new AdamOptimizer(size, rate, beta1, beta2, eps, schedule);
-    }
-
-    /**
-     * A copy of this optimizer's settings with another schedule and fresh moments.
-     *
-     * @param newSchedule the new schedule
-     * @return a new optimizer
-     * @throws NullPointerException if {@code newSchedule} is null
-     */
-    public AdamOptimizer withSchedule(LearningRateSchedule newSchedule) {
-        return new AdamOptimizer(size, learningRate, beta1, beta2, eps, newSchedule);
-    }
-
-    /**
      * The learning rate of one step under the schedule.
      *
      * @param step the step, from 0
@@ -512,54 +491,11 @@ public final class AdamOptimizer {
     }
 
     /**
-     * The base learning rate, before the schedule scales it.
+     * The settings: the base learning rate (before the schedule scales it), the two decays, eps
+     * and the schedule. To train with other settings, change them and make a new optimizer:
+     * {@code new AdamOptimizer(size(), adam.settings().withLearningRate(0.02))}.
      *
-     * @return the rate given at construction
-     */
-    public double baseLearningRate() {
-        return learningRate;
-    }
-
-    /**
-     * The decay of the first moment.
-     *
-     * @return {@code beta1}
-     */
-    public double beta1() {
-        return beta1;
-    }
-
-    /**
-     * The decay of the second moment.
-     *
-     * @return {@code beta2}
-     */
-    public double beta2() {
-        return beta2;
-    }
-
-    /**
-     * The small number added to the denominator.
-     *
-     * @return {@code eps}
-     */
-    public double eps() {
-        return eps;
-    }
-
-    /**
-     * How the learning rate changes over the run.
-     *
-     * @return the schedule given at construction
-     */
-    public LearningRateSchedule schedule() {
-        return schedule;
-    }
-
-    /**
-     * The settings, as a record to change and pass to a new optimizer.
-     *
-     * @return the learning rate, decays, eps and schedule given at construction
+     * @return the settings given at construction
      */
     public AdamSettings settings() {
         return new AdamSettings(learningRate, beta1, beta2, eps, schedule);

@@ -29,6 +29,11 @@ public record AdamSettings(double learningRate, double beta1, double beta2, doub
     /**
      * Checks the values.
      *
+     * @param learningRate the base learning rate; positive and finite
+     * @param beta1 the decay of the first moment, in {@code [0, 1)}
+     * @param beta2 the decay of the second moment, in {@code [0, 1)}
+     * @param eps added to the denominator; positive and finite
+     * @param schedule how the learning rate changes over the run
      * @throws IllegalArgumentException naming the first value out of range and what is allowed
      * @throws NullPointerException if {@code schedule} is null
      */

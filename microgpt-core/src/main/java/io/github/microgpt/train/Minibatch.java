@@ -31,6 +31,8 @@ public record Minibatch(int documents, int threads) {
     /**
      * Checks the shape.
      *
+     * @param documents the number of documents, from 1 to {@value #MAX_DOCUMENTS}
+     * @param threads the most threads the step may use; at least 1
      * @throws IllegalArgumentException if {@code documents} is outside
      *     {@code [1, MAX_DOCUMENTS]} or {@code threads} is below 1, naming the value
      */

@@ -360,8 +360,8 @@ class CheckpointTest {
         run.model().parameters().setValue(7, 0.5);
         assertThrows(IllegalArgumentException.class,
                 () -> Checkpoint.save(dir, run.model(), Tokenizer.ofCharacters("ab")));
-        Trainer custom = new Trainer(run.model(), TOKENIZER, DOCS, new AdamOptimizer(run.model().numParameters())
-                .withSchedule((base, step, total) -> base / (step + 1)), 3);
+        Trainer custom = new Trainer(run.model(), TOKENIZER, DOCS, new AdamOptimizer(run.model().numParameters(),
+                AdamSettings.defaults().withSchedule((base, step, total) -> base / (step + 1))), 3);
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> TrainingState.capture(custom, null, null, Map.of())).getMessage().contains("built-in"));
         TrainingState wrongSize = new TrainingState(new TrainerState(0, 3, 0, 0), OptimizerState.of(new AdamOptimizer(3)),
@@ -412,8 +412,8 @@ class CheckpointTest {
         assertEquals("linear_decay", OptimizerState.of(new AdamOptimizer(1)).scheduleName());
         AdamOptimizer adam = state.toOptimizer();
         assertEquals(state.settings(), adam.settings());
-        assertSame(LearningRateSchedule.CONSTANT, adam.schedule());
-        assertEquals(0.02, adam.baseLearningRate());
+        assertSame(LearningRateSchedule.CONSTANT, adam.settings().schedule());
+        assertEquals(0.02, adam.settings().learningRate());
         assertArrayEquals(new double[] {2}, adam.secondMoments());
         assertThrows(IllegalArgumentException.class, () -> new DataFingerprint(1, "ABC"));
         assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", DataFingerprint.of(List.of())

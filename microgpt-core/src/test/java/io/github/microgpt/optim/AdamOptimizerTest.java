@@ -168,7 +168,7 @@ class AdamOptimizerTest {
             IllegalArgumentException eps = assertThrows(IllegalArgumentException.class,
                     () -> AdamSettings.defaults().withEps(bad));
             assertTrue(eps.getMessage().contains("eps"), eps.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> new AdamOptimizer(1).withLearningRate(bad));
+            assertThrows(IllegalArgumentException.class, () -> AdamSettings.defaults().withLearningRate(bad));
         }
         for (double bad : new double[] {-0.1, 1.0, 1.5, Double.NaN}) {
             IllegalArgumentException b1 = assertThrows(IllegalArgumentException.class,
@@ -181,7 +181,7 @@ class AdamOptimizerTest {
         NullPointerException noSchedule = assertThrows(NullPointerException.class,
                 () -> AdamSettings.defaults().withSchedule(null));
         assertEquals("schedule", noSchedule.getMessage());
-        assertThrows(NullPointerException.class, () -> new AdamOptimizer(1).withSchedule(null));
+        assertThrows(NullPointerException.class, () -> new AdamOptimizer(1, null));
     }
 
     @Test
@@ -198,9 +198,9 @@ class AdamOptimizerTest {
 
     @Test
     void scheduleAndLearningRateCanBeReplaced() {
-        AdamOptimizer adam = new AdamOptimizer(1).withLearningRate(0.5).withSchedule(LearningRateSchedule.CONSTANT);
+        AdamOptimizer adam = new AdamOptimizer(1, AdamSettings.defaults().withLearningRate(0.5).withSchedule(LearningRateSchedule.CONSTANT));
         assertEquals(0.5, adam.learningRate(7, 10));
-        AdamOptimizer custom = new AdamOptimizer(1).withSchedule((base, step, total) -> base / (step + 1));
+        AdamOptimizer custom = new AdamOptimizer(1, AdamSettings.defaults().withSchedule((base, step, total) -> base / (step + 1)));
         assertEquals(0.01 / 4, custom.learningRate(3, 10));
         ArrayParameters p = new ArrayParameters(new double[] {0}, new double[] {1});
         assertEquals(0.01 / 4, custom.step(p, 3, 10));
@@ -224,7 +224,7 @@ class AdamOptimizerTest {
                     }
                     assertEquals(0.0, linear.rate(base, total, total));
                     assertEquals(base, LearningRateSchedule.CONSTANT.rate(base, total - 1, total));
-                    assertEquals(base, new AdamOptimizer(0).withLearningRate(base).learningRate(0, total));
+                    assertEquals(base, new AdamOptimizer(0, AdamSettings.defaults().withLearningRate(base)).learningRate(0, total));
                 });
     }
 }

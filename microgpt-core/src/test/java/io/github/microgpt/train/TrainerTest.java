@@ -11,6 +11,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.testing.Cases;
 import io.github.microgpt.testing.Gen;
@@ -363,7 +364,7 @@ class TrainerTest {
     void aHugeLearningRateDivergesWithTheStepNamed() {
         GptModel model = model(4);
         Trainer trainer = new Trainer(model, TOKENIZER, DOCS,
-                new AdamOptimizer(model.numParameters()).withLearningRate(1e300), 20);
+                new AdamOptimizer(model.numParameters(), AdamSettings.defaults().withLearningRate(1e300)), 20);
         AtomicReference<double[]> lastGood = new AtomicReference<>(model.parameters().values());
         trainer.addStepListener(event -> {
             lastGood.set(model.parameters().values());

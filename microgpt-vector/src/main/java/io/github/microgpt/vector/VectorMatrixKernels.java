@@ -2,6 +2,7 @@ package io.github.microgpt.vector;
 
 import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.internal.kernels.Team;
+import io.github.microgpt.internal.kernels.Transposes;
 import java.util.Arrays;
 
 /**
@@ -74,14 +75,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return false;
         }
         WarmDoubles.ensure();
-        team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> {
-            for (int o = 0; o < rows; o++) {
-                double[] row = w[o];
-                for (int i = i0; i < i1; i++) {
-                    wT[i][o] = row[i];
-                }
-            }
-        });
+        team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> Transposes.columns(w, wT, i0, i1));
         team.forRange(n, POSITION_GRAIN, (p0, p1) -> {
             for (int t = from + p0; t < from + p1; t++) {
                 Arrays.fill(out[t], 0, rows, 0.0);
@@ -117,7 +111,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return false;
         }
         WarmFloats.ensure();
-        team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> transpose(w, wT, i0, i1));
+        team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> Transposes.columns(w, wT, i0, i1));
         team.forRange(n, POSITION_GRAIN, (p0, p1) -> {
             for (int t = from + p0; t < from + p1; t++) {
                 Arrays.fill(out[t], 0, rows, 0f);
@@ -141,42 +135,6 @@ public final class VectorMatrixKernels implements MatrixKernels {
         team.forRange(rows, ROW_GRAIN,
                 (o0, o1) -> FloatProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols));
         return true;
-    }
-
-    /**
-     * Columns {@code [i0, i1)} of {@code w} into rows {@code [i0, i1)} of {@code wT}, eight rows of
-     * {@code w} at a time, so that each row of {@code wT} gets eight consecutive values per visit.
-     */
-    private static void transpose(float[][] w, float[][] wT, int i0, int i1) {
-        int rows = w.length;
-        int o = 0;
-        for (; o + 7 < rows; o += 8) {
-            float[] r0 = w[o];
-            float[] r1 = w[o + 1];
-            float[] r2 = w[o + 2];
-            float[] r3 = w[o + 3];
-            float[] r4 = w[o + 4];
-            float[] r5 = w[o + 5];
-            float[] r6 = w[o + 6];
-            float[] r7 = w[o + 7];
-            for (int i = i0; i < i1; i++) {
-                float[] d = wT[i];
-                d[o] = r0[i];
-                d[o + 1] = r1[i];
-                d[o + 2] = r2[i];
-                d[o + 3] = r3[i];
-                d[o + 4] = r4[i];
-                d[o + 5] = r5[i];
-                d[o + 6] = r6[i];
-                d[o + 7] = r7[i];
-            }
-        }
-        for (; o < rows; o++) {
-            float[] row = w[o];
-            for (int i = i0; i < i1; i++) {
-                wT[i][o] = row[i];
-            }
-        }
     }
 
     /**

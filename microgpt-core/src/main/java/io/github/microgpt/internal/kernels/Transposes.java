@@ -1,0 +1,98 @@
+package io.github.microgpt.internal.kernels;
+
+/**
+ * The transpose of a weight matrix before a forward product ({@code wT[i][o] = w[o][i]}), shared
+ * by the core's loops and the optional Vector API kernels, so that both copy the weights the same
+ * fast way.
+ *
+ * <p>Eight rows of {@code w} are read at a time: each row of {@code wT} then gets eight
+ * consecutive values per visit (a whole cache line) while the eight rows being read stay in the
+ * first-level cache. One value at a time, column after column, costs two to three times as much
+ * (each store touches a different row of {@code wT}).
+ */
+public final class Transposes {
+
+    private Transposes() {
+    }
+
+    /**
+     * Columns {@code [i0, i1)} of {@code w} into rows {@code [i0, i1)} of {@code wT}:
+     * {@code wT[i][o] = w[o][i]} for every row {@code o} of {@code w}.
+     *
+     * @param w the matrix, {@code rows} rows of at least {@code i1} columns
+     * @param wT at least {@code i1} rows of at least {@code w.length} columns, written
+     * @param i0 the first column
+     * @param i1 one past the last column
+     */
+    public static void columns(double[][] w, double[][] wT, int i0, int i1) {
+        int rows = w.length;
+        int o = 0;
+        for (; o + 7 < rows; o += 8) {
+            double[] r0 = w[o];
+            double[] r1 = w[o + 1];
+            double[] r2 = w[o + 2];
+            double[] r3 = w[o + 3];
+            double[] r4 = w[o + 4];
+            double[] r5 = w[o + 5];
+            double[] r6 = w[o + 6];
+            double[] r7 = w[o + 7];
+            for (int i = i0; i < i1; i++) {
+                double[] d = wT[i];
+                d[o] = r0[i];
+                d[o + 1] = r1[i];
+                d[o + 2] = r2[i];
+                d[o + 3] = r3[i];
+                d[o + 4] = r4[i];
+                d[o + 5] = r5[i];
+                d[o + 6] = r6[i];
+                d[o + 7] = r7[i];
+            }
+        }
+        for (; o < rows; o++) {
+            double[] row = w[o];
+            for (int i = i0; i < i1; i++) {
+                wT[i][o] = row[i];
+            }
+        }
+    }
+
+    /**
+     * The single-precision twin of {@link #columns(double[][], double[][], int, int)}.
+     *
+     * @param w the matrix, {@code rows} rows of at least {@code i1} columns
+     * @param wT at least {@code i1} rows of at least {@code w.length} columns, written
+     * @param i0 the first column
+     * @param i1 one past the last column
+     */
+    public static void columns(float[][] w, float[][] wT, int i0, int i1) {
+        int rows = w.length;
+        int o = 0;
+        for (; o + 7 < rows; o += 8) {
+            float[] r0 = w[o];
+            float[] r1 = w[o + 1];
+            float[] r2 = w[o + 2];
+            float[] r3 = w[o + 3];
+            float[] r4 = w[o + 4];
+            float[] r5 = w[o + 5];
+            float[] r6 = w[o + 6];
+            float[] r7 = w[o + 7];
+            for (int i = i0; i < i1; i++) {
+                float[] d = wT[i];
+                d[o] = r0[i];
+                d[o + 1] = r1[i];
+                d[o + 2] = r2[i];
+                d[o + 3] = r3[i];
+                d[o + 4] = r4[i];
+                d[o + 5] = r5[i];
+                d[o + 6] = r6[i];
+                d[o + 7] = r7[i];
+            }
+        }
+        for (; o < rows; o++) {
+            float[] row = w[o];
+            for (int i = i0; i < i1; i++) {
+                wT[i][o] = row[i];
+            }
+        }
+    }
+}
