@@ -5,6 +5,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.Minibatch;
 import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.Trainer;
 import java.util.List;
@@ -23,7 +24,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A minibatch step of the array engine ({@link Trainer#stepBatch(int, int)}) on 1 and on 2
+ * A minibatch step of the array engine ({@link Trainer#stepBatch(Minibatch)}) on 1 and on 2
  * threads: 8 of the embedded names at {@code nEmbd = 64} (1 layer, 4 heads, block size 16), the
  * mean of their gradients, one Adam update. The ratio of the two results is the speed-up from
  * the second core; the results themselves are bit-identical whatever the thread count.
@@ -51,6 +52,7 @@ public class BatchStepBenchmark {
     public int batchSize;
 
     private Trainer trainer;
+    private Minibatch minibatch;
     private double[] gflopPerDocument;
     private int documents;
 
@@ -70,6 +72,7 @@ public class BatchStepBenchmark {
             gflopPerDocument[i] -= adam * (batchSize - 1) / batchSize;
         }
         documents = docs.size();
+        minibatch = Minibatch.of(batchSize).withThreads(threads);
     }
 
     /**
@@ -84,6 +87,6 @@ public class BatchStepBenchmark {
         for (int b = 0; b < batchSize; b++) {
             counter.gflop += gflopPerDocument[(int) ((first + b) % documents)];
         }
-        return trainer.stepBatch(batchSize, threads);
+        return trainer.stepBatch(minibatch);
     }
 }

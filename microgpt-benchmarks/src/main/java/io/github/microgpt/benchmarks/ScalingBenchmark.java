@@ -4,6 +4,7 @@ import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepEvent;
@@ -117,7 +118,7 @@ public class ScalingBenchmark {
         ArrayGptModel model = ArrayGptModel.create(config, tokenizer.vocabSize(), new PythonRandom(42),
                 Precision.fromId(precision)).setThreads(threads);
         trainer = new Trainer(model, tokenizer, docs,
-                new AdamOptimizer(model.numParameters()).withLearningRate(1e-4), Integer.MAX_VALUE);
+                new AdamOptimizer(model.numParameters(), AdamSettings.defaults().withLearningRate(1e-4)), Integer.MAX_VALUE);
     }
 
     /**

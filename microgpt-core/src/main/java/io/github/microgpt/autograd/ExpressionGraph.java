@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The expression graph behind a {@link Value}: every node it was computed from, with the
@@ -29,6 +30,9 @@ import java.util.Map;
  * zeros). Nodes are numbered in {@link Value#topologicalOrder()}, children before parents and the
  * result last. A GPT's loss has some hundred thousand nodes; the formats work for any size, but
  * a picture is only readable for small expressions (a neuron, an attention score).
+ *
+ * <p>Immutable and thread-safe once made; {@link #of} reads the {@code Value}s, which must not
+ * change while it does.
  */
 public final class ExpressionGraph {
 
@@ -86,6 +90,7 @@ public final class ExpressionGraph {
      * @return a snapshot of its graph
      */
     public static ExpressionGraph of(Value root) {
+        Objects.requireNonNull(root, "root");
         List<Value> topo = root.topologicalOrder();
         Map<Value, Integer> ids = new IdentityHashMap<>();
         List<Node> nodes = new ArrayList<>(topo.size());

@@ -69,14 +69,14 @@ import java.util.Optional;
  *       n_head, block_size, init_std, vocab_size, num_params; and {@code "precision": "f32"} for a
  *       single-precision array model, nothing for the others) and the vocabulary's characters in
  *       token-id order;</li>
- *   <li>{@value #OPTIMIZER_FILE} (training state only): Adam's moments, a tensor
+ *   <li>{@code optimizer.safetensors} (training state only): Adam's moments, a tensor
  *       {@code NAME.m} and {@code NAME.v} for each weight matrix, {@code F64} ({@code F32} for a
  *       single-precision model, whose optimizer keeps them in floats);</li>
- *   <li>{@value #TRAINER_FILE} (training state only): steps done and the length of the run, the
+ *   <li>{@code trainer.json} (training state only): steps done and the length of the run, the
  *       position cursor, the optimizer's settings, the random generator's state (in the form of
  *       Python's {@code random.getstate()}), the documents' {@link DataFingerprint}, the run's seed
  *       and data source ({@code "run"}), and the application's metadata;</li>
- *   <li>{@value #LOSSES_FILE} (training state, when there is a history): one {@code F64} tensor
+ *   <li>{@code losses.safetensors} (training state, when there is a history): one {@code F64} tensor
  *       {@code losses} of shape {@code [steps_done]}, the loss of each step, exactly.</li>
  * </ul>
  * Beside the directory, {@code .NAME.lock} exists while a process holds its {@link SaveLock},
@@ -121,22 +121,16 @@ import java.util.Optional;
  */
 public final class Checkpoint {
 
-    /** The format name in {@value #CONFIG_FILE}. */
-    public static final String FORMAT = Format.FORMAT;
-    /** The format name in {@value #TRAINER_FILE}. */
-    public static final String TRAINING_FORMAT = Format.TRAINING_FORMAT;
-    /** The version of the format this library writes and reads. */
-    public static final int VERSION = Format.VERSION;
-    /** The weights. */
+    /**
+     * The weights, in the safetensors format: the file to hand to another tool, for example
+     * {@code safetensors.torch.load_file(dir + "/model.safetensors")} in Python.
+     */
     public static final String MODEL_FILE = Format.MODEL_FILE;
-    /** The configuration and vocabulary. */
+    /**
+     * The configuration and vocabulary; a directory holding it is a checkpoint (see
+     * {@link #checkSaveTarget}).
+     */
     public static final String CONFIG_FILE = Format.CONFIG_FILE;
-    /** The optimizer's moments (training state). */
-    public static final String OPTIMIZER_FILE = Format.OPTIMIZER_FILE;
-    /** The trainer's position, the optimizer's settings, the random state, the run (training state). */
-    public static final String TRAINER_FILE = Format.TRAINER_FILE;
-    /** The loss of every completed step (training state; absent in checkpoints written before it existed). */
-    public static final String LOSSES_FILE = Format.LOSSES_FILE;
 
     private final Path directory;
     private final Architecture architecture;
@@ -231,6 +225,8 @@ public final class Checkpoint {
     public static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training,
                             DType dtype) throws IOException {
         Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(tokenizer, "tokenizer");
         Objects.requireNonNull(dtype, "dtype");
         CheckpointWriter.save(directory, model, tokenizer, training, dtype);
     }
@@ -262,6 +258,7 @@ public final class Checkpoint {
      * @throws IllegalArgumentException naming the first character that cannot be saved
      */
     public static void checkVocabulary(Tokenizer tokenizer) {
+        Objects.requireNonNull(tokenizer, "tokenizer");
         CheckpointWriter.checkVocabulary(tokenizer);
     }
 
@@ -461,10 +458,10 @@ public final class Checkpoint {
     public ResumedTraining resume(LanguageModel model) throws IOException {
         TrainingState state = requireTraining();
         TrainingRun run = state.trainingRun().orElseThrow(() -> new CheckpointException(
-                directory.resolve(TRAINER_FILE), "records neither \"run\" nor the metadata \"seed\": which documents"
+                directory.resolve(Format.TRAINER_FILE), "records neither \"run\" nor the metadata \"seed\": which documents"
                 + " the run trained on, in which order, is unknown"));
         if (run.data().kind() == DataSource.Kind.GIVEN) {
-            throw new CheckpointException(directory.resolve(TRAINER_FILE), "the run trained on documents given to "
+            throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "the run trained on documents given to "
                     + "the program that saved it (\"" + run.data().name() + "\"); give the same documents to resume");
         }
         return resume(run.trainingOrder(Documents.load(run.data())), model);
@@ -507,7 +504,7 @@ public final class Checkpoint {
     private TrainingState requireTraining() throws CheckpointException {
         if (training == null) {
             throw new CheckpointException(directory, "holds a model only, without the training state ("
-                    + OPTIMIZER_FILE + " and " + TRAINER_FILE + ") needed to resume training");
+                    + Format.OPTIMIZER_FILE + " and " + Format.TRAINER_FILE + ") needed to resume training");
         }
         return training;
     }

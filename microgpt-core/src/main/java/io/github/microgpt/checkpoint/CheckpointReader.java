@@ -5,6 +5,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.internal.RegularFiles;
+import io.github.microgpt.optim.AdamSettings;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -313,7 +314,8 @@ final class CheckpointReader {
         }
         OptimizerState optimizer;
         try {
-            optimizer = new OptimizerState(t.learningRate(), t.beta1(), t.beta2(), t.eps(), t.schedule(), m, v);
+            optimizer = new OptimizerState(new AdamSettings(t.learningRate(), t.beta1(), t.beta2(), t.eps(),
+                    OptimizerState.scheduleOf(t.schedule())), m, v);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(trainerFile, "invalid optimizer settings: " + e.getMessage(), e);
         }

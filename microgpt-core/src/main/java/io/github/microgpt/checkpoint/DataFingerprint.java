@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Identifies the documents of a training run, in training order, without storing them: their
@@ -52,6 +53,7 @@ public record DataFingerprint(int documents, String sha256) {
      * @return their fingerprint
      */
     public static DataFingerprint of(List<String> documents) {
+        Objects.requireNonNull(documents, "documents");
         MessageDigest digest;
         try {
             digest = MessageDigest.getInstance("SHA-256");

@@ -4,6 +4,7 @@ import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepListener;
 import io.github.microgpt.train.Trainer;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Records the loss of every step a trainer finishes, continuing the history a checkpoint saved,
@@ -18,6 +19,9 @@ import java.util.Arrays;
  * A run resumed with {@link Checkpoint#resume} records into {@link ResumedTraining#losses()}
  * already. If the history it continues is missing (a checkpoint from before histories were kept,
  * or a trainer that has taken steps unrecorded) the history stays empty rather than misaligned.
+ *
+ * <p>Not thread-safe: it is told on the trainer's thread; read {@link #losses()} there, or after
+ * the run.
  */
 public final class LossHistory implements StepListener {
 
@@ -38,6 +42,7 @@ public final class LossHistory implements StepListener {
      * @return the history
      */
     public static LossHistory recording(Trainer trainer) {
+        Objects.requireNonNull(trainer, "trainer");
         return continuing(trainer, new double[0]);
     }
 
@@ -51,6 +56,8 @@ public final class LossHistory implements StepListener {
      *     step the trainer has done
      */
     public static LossHistory continuing(Trainer trainer, double[] previous) {
+        Objects.requireNonNull(trainer, "trainer");
+        Objects.requireNonNull(previous, "previous");
         LossHistory history = new LossHistory(previous, previous.length == trainer.stepsDone());
         if (!history.recording) {
             history.size = 0;

@@ -1,6 +1,7 @@
 package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.optim.LearningRateSchedule;
 import java.util.Arrays;
 import java.util.Objects;
@@ -12,46 +13,38 @@ import java.util.Objects;
  *
  * <p>Immutable: the moment arrays are copied in and out.
  *
- * @param learningRate the base learning rate; positive and finite
- * @param beta1 the decay of the first moment, in {@code [0, 1)}
- * @param beta2 the decay of the second moment, in {@code [0, 1)}
- * @param eps added to the denominator; positive and finite
- * @param schedule the learning-rate schedule: {@value #LINEAR_DECAY} or {@value #CONSTANT}
+ * @param settings the optimizer's settings; their schedule is one of the two a checkpoint can
+ *     name, {@link LearningRateSchedule#LINEAR_DECAY} or {@link LearningRateSchedule#CONSTANT}
  * @param firstMoments the running means of the gradients; finite
  * @param secondMoments the running means of the squared gradients; finite and not negative, as
  *     many as the first moments
  */
-public record OptimizerState(double learningRate, double beta1, double beta2, double eps, String schedule,
-                             double[] firstMoments, double[] secondMoments) {
+public record OptimizerState(AdamSettings settings, double[] firstMoments, double[] secondMoments) {
 
-    /** The name of {@link LearningRateSchedule#LINEAR_DECAY}. */
-    public static final String LINEAR_DECAY = "linear_decay";
-    /** The name of {@link LearningRateSchedule#CONSTANT}. */
-    public static final String CONSTANT = "constant";
+    /** The name of {@link LearningRateSchedule#LINEAR_DECAY} in a checkpoint. */
+    static final String LINEAR_DECAY = "linear_decay";
+    /** The name of {@link LearningRateSchedule#CONSTANT} in a checkpoint. */
+    static final String CONSTANT = "constant";
 
     /**
      * Checks and copies the values.
      *
-     * @param learningRate the base learning rate; positive and finite
-     * @param beta1 the decay of the first moment, in {@code [0, 1)}
-     * @param beta2 the decay of the second moment, in {@code [0, 1)}
-     * @param eps added to the denominator; positive and finite
-     * @param schedule the learning-rate schedule: {@value #LINEAR_DECAY} or {@value #CONSTANT}
+     * @param settings the optimizer's settings, with a built-in schedule
      * @param firstMoments the running means of the gradients; finite
      * @param secondMoments the running means of the squared gradients; finite and not negative, as many as the first moments
-     * @throws IllegalArgumentException naming the first value out of range
+     * @throws IllegalArgumentException if the schedule is one of your own (a schedule is code,
+     *     which a checkpoint cannot hold), or naming the first moment out of range
+     * @throws NullPointerException if an argument is null, naming it
      */
     public OptimizerState {
-        Objects.requireNonNull(schedule, "schedule");
-        if (!schedule.equals(LINEAR_DECAY) && !schedule.equals(CONSTANT)) {
-            throw new IllegalArgumentException("unknown learning-rate schedule \"" + schedule + "\" (the schedules are "
-                    + LINEAR_DECAY + " and " + CONSTANT + ")");
-        }
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(firstMoments, "firstMoments");
+        Objects.requireNonNull(secondMoments, "secondMoments");
+        nameOf(settings.schedule());
         firstMoments = firstMoments.clone();
         secondMoments = secondMoments.clone();
-        // The optimizer checks its settings and moments; build a throwaway one to apply the same rules.
-        new AdamOptimizer(firstMoments.length, learningRate, beta1, beta2, eps, scheduleOf(schedule))
-                .restoreMoments(firstMoments, secondMoments);
+        // The optimizer checks its moments; build a throwaway one to apply the same rules.
+        new AdamOptimizer(firstMoments.length, settings).restoreMoments(firstMoments, secondMoments);
     }
 
     /**
@@ -64,8 +57,8 @@ public record OptimizerState(double learningRate, double beta1, double beta2, do
      *     schedule of your own is code, which a checkpoint cannot hold
      */
     public static OptimizerState of(AdamOptimizer optimizer) {
-        return new OptimizerState(optimizer.baseLearningRate(), optimizer.beta1(), optimizer.beta2(), optimizer.eps(),
-                nameOf(optimizer.schedule()), optimizer.firstMoments(), optimizer.secondMoments());
+        Objects.requireNonNull(optimizer, "optimizer");
+        return new OptimizerState(optimizer.settings(), optimizer.firstMoments(), optimizer.secondMoments());
     }
 
     /**
@@ -75,10 +68,19 @@ public record OptimizerState(double learningRate, double beta1, double beta2, do
      * @return the optimizer
      */
     public AdamOptimizer toOptimizer() {
-        AdamOptimizer optimizer = new AdamOptimizer(firstMoments.length, learningRate, beta1, beta2, eps,
-                scheduleOf(schedule));
+        AdamOptimizer optimizer = new AdamOptimizer(firstMoments.length, settings);
         optimizer.restoreMoments(firstMoments, secondMoments);
         return optimizer;
+    }
+
+    /**
+     * The name of the schedule, as a checkpoint records it (for a person reading or comparing
+     * checkpoints).
+     *
+     * @return {@code "linear_decay"} or {@code "constant"}
+     */
+    public String scheduleName() {
+        return nameOf(settings.schedule());
     }
 
     /**
@@ -134,11 +136,7 @@ public record OptimizerState(double learningRate, double beta1, double beta2, do
     @Override
     public boolean equals(Object other) {
         return other instanceof OptimizerState that
-                && Double.compare(learningRate, that.learningRate) == 0
-                && Double.compare(beta1, that.beta1) == 0
-                && Double.compare(beta2, that.beta2) == 0
-                && Double.compare(eps, that.eps) == 0
-                && schedule.equals(that.schedule)
+                && settings.equals(that.settings)
                 && Arrays.equals(firstMoments, that.firstMoments)
                 && Arrays.equals(secondMoments, that.secondMoments);
     }
@@ -150,8 +148,7 @@ public record OptimizerState(double learningRate, double beta1, double beta2, do
      */
     @Override
     public int hashCode() {
-        return Objects.hash(learningRate, beta1, beta2, eps, schedule, Arrays.hashCode(firstMoments),
-                Arrays.hashCode(secondMoments));
+        return Objects.hash(settings, Arrays.hashCode(firstMoments), Arrays.hashCode(secondMoments));
     }
 
     /**
@@ -161,7 +158,8 @@ public record OptimizerState(double learningRate, double beta1, double beta2, do
      */
     @Override
     public String toString() {
-        return "OptimizerState[learningRate=" + learningRate + ", beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + eps
-                + ", schedule=" + schedule + ", size=" + firstMoments.length + "]";
+        AdamSettings s = settings;
+        return "OptimizerState[learningRate=" + s.learningRate() + ", beta1=" + s.beta1() + ", beta2=" + s.beta2()
+                + ", eps=" + s.eps() + ", schedule=" + scheduleName() + ", size=" + firstMoments.length + "]";
     }
 }

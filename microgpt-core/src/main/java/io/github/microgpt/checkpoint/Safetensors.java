@@ -46,8 +46,12 @@ import java.util.Set;
  * tensors against each other; any problem is a {@link CheckpointException} naming the file and
  * what is wrong, never an {@link OutOfMemoryError}, a read past the end or a half-read result.
  * Only the {@link DType F64} and {@link DType F32} types are read.
+ *
+ * <p>Not API: a general safetensors codec is not what this library offers, and its limits and
+ * its {@link Tensor} of doubles may change. Users reach the format through {@link Checkpoint}
+ * (whose {@value Format#MODEL_FILE} any safetensors reader opens).
  */
-public final class Safetensors {
+final class Safetensors {
 
     /** The reserved header key of the free-form string metadata. */
     public static final String METADATA_KEY = "__metadata__";

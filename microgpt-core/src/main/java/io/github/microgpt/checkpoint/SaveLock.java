@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -33,6 +34,10 @@ import java.util.Set;
  *
  * <p>This coordinates cooperating programs on one machine; it is advisory (a program that does
  * not ask is not stopped) and some network file systems do not support it.
+ *
+ * <p>Thread-safe: within a process a directory is locked once whichever thread asks (a second
+ * {@code acquire} fails, as above), and {@link #close()} may be called from any thread, more
+ * than once.
  */
 public final class SaveLock implements AutoCloseable {
 
@@ -62,6 +67,7 @@ public final class SaveLock implements AutoCloseable {
      *     parent that is a file)
      */
     public static SaveLock acquire(Path directory) throws IOException {
+        Objects.requireNonNull(directory, "directory");
         SaveLock lock = tryAcquire(directory);
         if (lock == null) {
             throw new CheckpointException(directory, "another program (or another part of this one) is saving into "

@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * <p>The numbers are held as doubles whatever the stored type; an {@link DType#F32} tensor read
  * from a file holds its floats exactly, and one written as {@code F32} is rounded to float on the
- * way out. Immutable: the arrays are copied in and out.
+ * way out. Immutable: the arrays are copied in and out. Not API, as {@link Safetensors} is not.
  *
  * @param name the tensor's name, for example {@code "layer0.attn_wq"}; not empty, and not
  *     {@code "__metadata__"}, which safetensors reserves
@@ -18,7 +18,7 @@ import java.util.Objects;
  * @param shape the size of each dimension, none negative; {@code []} is a single number
  * @param values the numbers, as many as the product of the shape
  */
-public record Tensor(String name, DType dtype, int[] shape, double[] values) {
+record Tensor(String name, DType dtype, int[] shape, double[] values) {
 
     /** The most dimensions a tensor may have here; a weight matrix has two. */
     public static final int MAX_RANK = 8;

@@ -44,11 +44,11 @@ final class TrainerJson {
         OptimizerState o = training.optimizer();
         Map<String, Object> optimizer = new LinkedHashMap<>();
         optimizer.put("name", "adam");
-        optimizer.put("learning_rate", o.learningRate());
-        optimizer.put("beta1", o.beta1());
-        optimizer.put("beta2", o.beta2());
-        optimizer.put("eps", o.eps());
-        optimizer.put("schedule", o.schedule());
+        optimizer.put("learning_rate", o.settings().learningRate());
+        optimizer.put("beta1", o.settings().beta1());
+        optimizer.put("beta2", o.settings().beta2());
+        optimizer.put("eps", o.settings().eps());
+        optimizer.put("schedule", o.scheduleName());
         optimizer.put("moments", Format.OPTIMIZER_FILE);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("documents", training.data().documents());

@@ -39,8 +39,8 @@ import java.util.Optional;
  * @param stepMode how the run was stepping, for the record; {@code null} if unknown or mixed
  * @param data the fingerprint of the documents in training order
  * @param metadata free-form strings for the application; may be empty. For readers of older
- *     checkpoints it also carries the run's seed ({@value #SEED_KEY}) and, for a file or the
- *     embedded names, its data ({@value #DATA_KEY}): the absolute path or
+ *     checkpoints it also carries the run's seed (key {@code "seed"}) and, for a file or the
+ *     embedded names, its data (key {@code "data"}): the absolute path or
  *     {@value DataSource#EMBEDDED_NAME}.
  * @param run how the documents were made, or {@code null} if unknown; see {@link #trainingRun()}
  * @param lossHistory the loss of each completed step in step order, or empty (a checkpoint written
@@ -51,9 +51,9 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
                             TrainingRun run, double[] lossHistory) {
 
     /** The metadata key of the run's seed, as older checkpoints record it. */
-    public static final String SEED_KEY = "seed";
+    static final String SEED_KEY = "seed";
     /** The metadata key of the run's data file or {@value DataSource#EMBEDDED_NAME}, as older checkpoints record it. */
-    public static final String DATA_KEY = "data";
+    static final String DATA_KEY = "data";
     /** The metadata key by which the simulator recorded its dataset's kind in older checkpoints. */
     static final String SIMULATOR_SOURCE_KEY = "simulator.dataset.source";
     /** The metadata key by which the simulator recorded its dataset's name in older checkpoints. */
@@ -61,7 +61,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
 
     /**
      * Checks and copies the values. When {@code run} is {@code null} it is read from the
-     * metadata's {@value #SEED_KEY} and {@value #DATA_KEY} if they describe one (as checkpoints of
+     * metadata's {@code "seed"} and {@code "data"} if they describe one (as checkpoints of
      * earlier versions do); then, if there is a run, those two keys are set from it (the data key
      * only for a file or the embedded names).
      *
@@ -81,6 +81,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
         Objects.requireNonNull(trainer, "trainer");
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(metadata, "metadata");
         Map<String, String> copy = new LinkedHashMap<>(metadata);
         if (run == null) {
             run = runOf(copy);
@@ -151,6 +152,8 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      */
     public static TrainingState capture(Trainer trainer, PythonRandom random, StepMode stepMode, TrainingRun run,
                                         double[] lossHistory, Map<String, String> metadata) {
+        Objects.requireNonNull(trainer, "trainer");
+        Objects.requireNonNull(metadata, "metadata");
         return new TrainingState(trainer.state(), OptimizerState.of(trainer.optimizer()),
                 random == null ? null : random.state(), stepMode, DataFingerprint.of(trainer.documents()), metadata,
                 run, lossHistory);

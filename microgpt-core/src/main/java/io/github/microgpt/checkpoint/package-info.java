@@ -10,13 +10,14 @@
  * A {@link io.github.microgpt.checkpoint.SaveLock} keeps two processes from saving into one
  * directory.
  *
- * <p>{@link io.github.microgpt.checkpoint.Safetensors} reads and writes safetensors files on their
- * own. Every reader here treats its input as untrusted: a damaged or hostile file (a header asking
+ * <p>Every reader here treats its input as untrusted: a damaged or hostile file (a header asking
  * for gigabytes, a FIFO in place of a file, files that disagree) is reported as a
  * {@link io.github.microgpt.checkpoint.CheckpointException} naming the file and the problem,
  * before anything large is allocated and without waiting on anything.
  *
- * <p>Inside, {@code Checkpoint} is a facade: {@code Format} holds the names and limits,
+ * <p>Inside, {@code Checkpoint} is a facade over package-private classes, none of them API:
+ * {@code Safetensors} and {@code Tensor} read and write the safetensors format,
+ * {@code Format} holds the names and limits,
  * {@code ConfigJson} and {@code TrainerJson} the two JSON files, {@code MatrixTensors} the copy
  * between the flat parameters and the tensors, {@code CheckpointReader} and
  * {@code CheckpointWriter} the order of reading and writing, {@code AtomicFiles} and

@@ -501,7 +501,7 @@ public final class ArrayGptModel implements LanguageModel {
      * {@link #forwardDocument} has filled the workspace: the forward pass in reverse, each
      * operation's backward for all positions at once.
      *
-     * <p>The gradient of the residual stream is one buffer, {@code dResidual[L]}, added to in
+     * <p>The gradient of the residual stream is one buffer, {@code dStream}, added to in
      * place all the way down: the gradient of {@code a + b} is the output's gradient for both
      * {@code a} and {@code b}, so a residual sum's backward passes the same rows on, and each
      * block's RMSNorm adds its part to them. Every other gradient is set to 0 (row by row, in the
@@ -511,7 +511,7 @@ public final class ArrayGptModel implements LanguageModel {
         ws.ensureGradients();
         WeightRows w = weights;
         int c = config.nEmbd();
-        double[][] dStream = ws.dResidual[nLayer];
+        double[][] dStream = ws.dStream;
         int n = end - first;
         split(team, 0, end, 4 * c, (p0, p1) -> lossGradient(ws, tokens, first, n, p0, p1));
         Kernels.matmulBackward(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end, team);
@@ -542,7 +542,7 @@ public final class ArrayGptModel implements LanguageModel {
      * {@code first} on, and zeros for the stream's gradient and the last layer's first product.
      */
     private void lossGradient(Workspace ws, int[] tokens, int first, int n, int p0, int p1) {
-        Kernels.zeroRows(ws.dResidual[nLayer], p0, p1);
+        Kernels.zeroRows(ws.dStream, p0, p1);
         Kernels.zeroRows(ws.dMlpActive[nLayer - 1], p0, p1);
         int from = Math.max(first, p0);
         Kernels.zeroRows(ws.dLogits, from, p1);
@@ -557,7 +557,7 @@ public final class ArrayGptModel implements LanguageModel {
 
     /** The MLP's RMSNorm into the stream's gradient, and zeros for the attention's gradients. */
     private void mlpNormGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
-        Kernels.rmsnormBackward(ws.dResidual[nLayer], ws.dMlpNormed[l], ws.afterAttn[l], ws.mlpNormScale[l], p0, p1);
+        Kernels.rmsnormBackward(ws.dStream, ws.dMlpNormed[l], ws.afterAttn[l], ws.mlpNormScale[l], p0, p1);
         Kernels.zeroRows(ws.dAttnOut[l], p0, p1);
         Kernels.zeroRows(ws.dQkv[l], p0, p1);
         Kernels.zeroRows(ws.dAttnNormed[l], p0, p1);
@@ -568,7 +568,7 @@ public final class ArrayGptModel implements LanguageModel {
      * the first layer, the gradient of the embedding's RMSNorm.
      */
     private void attnNormGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
-        double[][] dStream = ws.dResidual[nLayer];
+        double[][] dStream = ws.dStream;
         Kernels.rmsnormBackward(dStream, ws.dAttnNormed[l], ws.residual[l], ws.attnNormScale[l], p0, p1);
         if (l > 0) {
             Kernels.zeroRows(ws.dMlpActive[l - 1], p0, p1);

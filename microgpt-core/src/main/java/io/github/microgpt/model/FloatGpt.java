@@ -226,7 +226,7 @@ final class FloatGpt {
         ws.ensureGradients();
         FloatWeightRows w = weights;
         int c = config.nEmbd();
-        float[][] dStream = ws.dResidual[nLayer];
+        float[][] dStream = ws.dStream;
         int n = end - first;
         ArrayGptModel.split(team, 0, end, 4 * c, (p0, p1) -> lossGradient(ws, tokens, first, n, p0, p1));
         FloatKernels.matmulBackward(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end, team);
@@ -254,7 +254,7 @@ final class FloatGpt {
     }
 
     private void lossGradient(FloatWorkspace ws, int[] tokens, int first, int n, int p0, int p1) {
-        FloatKernels.zeroRows(ws.dResidual[nLayer], p0, p1);
+        FloatKernels.zeroRows(ws.dStream, p0, p1);
         FloatKernels.zeroRows(ws.dMlpActive[nLayer - 1], p0, p1);
         int from = Math.max(first, p0);
         FloatKernels.zeroRows(ws.dLogits, from, p1);
@@ -268,7 +268,7 @@ final class FloatGpt {
     }
 
     private void mlpNormGradientStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
-        FloatKernels.rmsnormBackward(ws.dResidual[nLayer], ws.dMlpNormed[l], ws.afterAttn[l], ws.mlpNormScale[l],
+        FloatKernels.rmsnormBackward(ws.dStream, ws.dMlpNormed[l], ws.afterAttn[l], ws.mlpNormScale[l],
                 p0, p1);
         FloatKernels.zeroRows(ws.dAttnOut[l], p0, p1);
         FloatKernels.zeroRows(ws.dQkv[l], p0, p1);
@@ -276,7 +276,7 @@ final class FloatGpt {
     }
 
     private void attnNormGradientStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
-        float[][] dStream = ws.dResidual[nLayer];
+        float[][] dStream = ws.dStream;
         FloatKernels.rmsnormBackward(dStream, ws.dAttnNormed[l], ws.residual[l], ws.attnNormScale[l], p0, p1);
         if (l > 0) {
             FloatKernels.zeroRows(ws.dMlpActive[l - 1], p0, p1);

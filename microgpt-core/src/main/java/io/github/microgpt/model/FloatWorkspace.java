@@ -64,8 +64,12 @@ final class FloatWorkspace {
 
     /** (T, C) */
     float[][] dEncoded;
-    /** [L + 1](T, C) */
-    float[][][] dResidual;
+    /**
+     * (T, C) the gradient of the residual stream, one buffer for every layer: the gradient of a
+     * residual sum {@code a + b} is its output's for both terms, so the backward pass adds each
+     * block's part to these rows in place, from the top layer down.
+     */
+    float[][] dStream;
     /** [L](T, C) */
     float[][][] dAttnNormed;
     /** [L](T, 3C) */
@@ -73,17 +77,11 @@ final class FloatWorkspace {
     /** [L](T, C) */
     float[][][] dAttnOut;
     /** [L](T, C) */
-    float[][][] dAttnProj;
-    /** [L](T, C) */
-    float[][][] dAfterAttn;
-    /** [L](T, C) */
     float[][][] dMlpNormed;
     /** [L](T, 4C) */
     float[][][] dMlpHidden;
     /** [L](T, 4C) */
     float[][][] dMlpActive;
-    /** [L](T, C) */
-    float[][][] dMlpProj;
     /** (T, V) */
     float[][] dLogits;
 
@@ -158,16 +156,13 @@ final class FloatWorkspace {
         int l = nLayer;
         int t = blockSize;
         dEncoded = rows(t, c);
-        dResidual = perLayer(l + 1, t, c);
+        dStream = rows(t, c);
         dAttnNormed = perLayer(l, t, c);
         dQkv = perLayer(l, t, 3 * c);
         dAttnOut = perLayer(l, t, c);
-        dAttnProj = perLayer(l, t, c);
-        dAfterAttn = perLayer(l, t, c);
         dMlpNormed = perLayer(l, t, c);
         dMlpHidden = perLayer(l, t, hidden);
         dMlpActive = perLayer(l, t, hidden);
-        dMlpProj = perLayer(l, t, c);
         dLogits = rows(t, vocabSize);
         valuesT = rows(c, t);
         dAttnWeights = rows(nHead, t);

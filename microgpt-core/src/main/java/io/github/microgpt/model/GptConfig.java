@@ -10,6 +10,10 @@ package io.github.microgpt.model;
  * normal distribution with standard deviation 0.08. The vocabulary size is not part of the
  * configuration; it comes from the {@link io.github.microgpt.text.Tokenizer}.
  *
+ * <p>Start from {@link #defaults()} and change what you need by name, for example
+ * {@code GptConfig.defaults().withNEmbd(64).withNLayer(2)}: the canonical constructor takes four
+ * {@code int}s in a row ({@code nLayer, nEmbd, nHead, blockSize}), which are easy to swap.
+ *
  * @param nLayer the number of transformer blocks (attention + MLP); at least 1
  * @param nEmbd the width of the embeddings and of the residual stream; at least 1
  * @param nHead the number of attention heads; at least 1, and it must divide {@code nEmbd}

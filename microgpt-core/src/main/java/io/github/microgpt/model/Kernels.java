@@ -144,6 +144,11 @@ final class Kernels {
      * @param x (T, C) the rows to normalise
      */
     static void rmsnormForward(double[][] out, double[] scale, double[][] x, int from, int to) {
+        if (from >= to) {
+            return;
+        }
+        // C^-1 once per call rather than once per row: the same number, and a pow costs ~13 ns.
+        double inverseWidth = Math.pow(x[from].length, -1);
         for (int t = from; t < to; t++) {
             double[] xt = x[t];
             double[] ot = out[t];
@@ -151,7 +156,7 @@ final class Kernels {
             for (int i = 0; i < xt.length; i++) {
                 sumSq += xt[i] * xt[i];
             }
-            double s = Math.pow(sumSq * Math.pow(xt.length, -1) + RMS_EPS, -0.5);
+            double s = Math.pow(sumSq * inverseWidth + RMS_EPS, -0.5);
             for (int i = 0; i < xt.length; i++) {
                 ot[i] = xt[i] * s;
             }
@@ -169,6 +174,10 @@ final class Kernels {
      * @param scale (T) the scales kept by the forward pass
      */
     static void rmsnormBackward(double[][] dx, double[][] dout, double[][] x, double[] scale, int from, int to) {
+        if (from >= to) {
+            return;
+        }
+        double inverseWidth = Math.pow(x[from].length, -1);
         for (int t = from; t < to; t++) {
             double[] xt = x[t];
             double[] dy = dout[t];
@@ -178,7 +187,7 @@ final class Kernels {
             for (int i = 0; i < xt.length; i++) {
                 dot += dy[i] * xt[i];
             }
-            double coefficient = -dot * s * s * s * Math.pow(xt.length, -1);
+            double coefficient = -dot * s * s * s * inverseWidth;
             for (int i = 0; i < xt.length; i++) {
                 dxt[i] += s * dy[i] + coefficient * xt[i];
             }
@@ -585,7 +594,8 @@ final class Kernels {
      * positions {@code s <= t}, weights {@code a = softmax(z)}, output {@code sum_s a_s v_s}.
      * The keys are read transposed ({@code keysT[c][s]}) so that the logits of all positions
      * {@code s} are one SIMD loop per channel, each lane summing {@code q_0 k_0 + q_1 k_1 + ...}
-     * in order. Split over the team by heads.
+     * in order. Split over the team by heads; heads of four channels go to {@link SmallAttention}
+     * instead, on the calling thread, with the same bits.
      *
      * @param out (T, C) the heads' outputs side by side
      * @param weights (T, NH, T) the attention weights, kept for the backward pass
@@ -596,6 +606,17 @@ final class Kernels {
      */
     static void attentionForward(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
                                  int nHead, double scale, int from, int to, Workers workers) {
+        int c = out[from].length;
+        if (SmallAttention.fits(c, nHead)) {
+            SmallAttention.forward(out, weights, qkv, keysT, nHead, scale, from, to);
+            return;
+        }
+        attentionForwardByHeads(out, weights, qkv, keysT, nHead, scale, from, to, workers);
+    }
+
+    /** {@link #attentionForward} for heads of any size, split over the team by heads. */
+    static void attentionForwardByHeads(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
+                                        int nHead, double scale, int from, int to, Workers workers) {
         int c = out[from].length;
         int hd = c / nHead;
         workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
@@ -701,6 +722,18 @@ final class Kernels {
     static void attentionBackward(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights,
                                   double[][] valuesT, double[][] dweights, int nHead, double scale,
                                   int from, int to, Workers workers) {
+        int c = dout[from].length;
+        if (SmallAttention.fits(c, nHead)) {
+            SmallAttention.backward(dqkv, dout, qkv, weights, dweights[0], nHead, scale, from, to);
+            return;
+        }
+        attentionBackwardByHeads(dqkv, dout, qkv, weights, valuesT, dweights, nHead, scale, from, to, workers);
+    }
+
+    /** {@link #attentionBackward} for heads of any size, split over the team by heads. */
+    static void attentionBackwardByHeads(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights,
+                                         double[][] valuesT, double[][] dweights, int nHead, double scale,
+                                         int from, int to, Workers workers) {
         int c = dout[from].length;
         int hd = c / nHead;
         workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {

@@ -13,6 +13,8 @@ import java.util.List;
  * <p>Any forward pass over {@link Value}s can keep what it needs here: {@link MlpModel} keeps the
  * embeddings of the tokens read (in layer 0's keys), and a learner's own {@code gpt()} uses it
  * exactly as {@code GptModel} does.
+ *
+ * <p>Not thread-safe: a cache belongs to one sequence, read and grown by one thread.
  */
 public final class KvCache {
 

@@ -16,6 +16,11 @@ import java.util.List;
  * What a training call predicted at each position is not a hook but a result: the call fills the
  * {@link Predictions} its caller passes (the trainer turns them into events for its own
  * listeners).
+ *
+ * <p><b>Threads.</b> The library's models are not thread-safe: a model is trained, evaluated
+ * or sampled from one thread at a time (an engine may use more threads inside one call, as
+ * {@link ArrayGptModel} does). Listeners may be added and removed from any thread; they are
+ * told on the thread that runs the forward pass.
  */
 public interface LanguageModel {
 

@@ -71,8 +71,12 @@ final class Workspace {
 
     /** (T, C) */
     double[][] dEncoded;
-    /** [L + 1](T, C) */
-    double[][][] dResidual;
+    /**
+     * (T, C) the gradient of the residual stream, one buffer for every layer: the gradient of a
+     * residual sum {@code a + b} is its output's for both terms, so the backward pass adds each
+     * block's part to these rows in place, from the top layer down.
+     */
+    double[][] dStream;
     /** [L](T, C) */
     double[][][] dAttnNormed;
     /** [L](T, 3C) */
@@ -80,17 +84,11 @@ final class Workspace {
     /** [L](T, C) */
     double[][][] dAttnOut;
     /** [L](T, C) */
-    double[][][] dAttnProj;
-    /** [L](T, C) */
-    double[][][] dAfterAttn;
-    /** [L](T, C) */
     double[][][] dMlpNormed;
     /** [L](T, 4C) */
     double[][][] dMlpHidden;
     /** [L](T, 4C) */
     double[][][] dMlpActive;
-    /** [L](T, C) */
-    double[][][] dMlpProj;
     /** (T, V) */
     double[][] dLogits;
 
@@ -183,16 +181,13 @@ final class Workspace {
         int l = nLayer;
         int t = blockSize;
         dEncoded = rows(t, c);
-        dResidual = perLayer(l + 1, t, c);
+        dStream = rows(t, c);
         dAttnNormed = perLayer(l, t, c);
         dQkv = perLayer(l, t, 3 * c);
         dAttnOut = perLayer(l, t, c);
-        dAttnProj = perLayer(l, t, c);
-        dAfterAttn = perLayer(l, t, c);
         dMlpNormed = perLayer(l, t, c);
         dMlpHidden = perLayer(l, t, hidden);
         dMlpActive = perLayer(l, t, hidden);
-        dMlpProj = perLayer(l, t, c);
         dLogits = rows(t, vocabSize);
         valuesT = rows(c, t);
         dAttnWeights = rows(nHead, t);

@@ -4,6 +4,7 @@ import io.github.microgpt.internal.FloatParameterRows;
 import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.model.Parameters;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Adam (adaptive moment estimation), the optimizer of {@code microgpt.py}.
@@ -42,6 +43,10 @@ import java.util.Arrays;
  * model in single precision ({@code Precision.F32}), whose parameters are float rows: they are
  * updated in place by the same formula in floats, with the moments kept in floats as well
  * ({@link #firstMoments()} and {@link #secondMoments()} widen them).
+ *
+ * <p><b>Threads.</b> An optimizer holds the moments of one run and is not thread-safe: call
+ * {@link #step} from one thread at a time (the threads it may use inside a step are the model's).
+ * Its settings ({@link #settings()}) are an immutable record.
  */
 public final class AdamOptimizer {
 
@@ -90,7 +95,7 @@ public final class AdamOptimizer {
     private float[][] vFloat;
 
     /**
-     * Creates an optimizer with the defaults of {@code microgpt.py}.
+     * Creates an optimizer with the defaults of {@code microgpt.py} ({@link AdamSettings#defaults()}).
      *
      * @param size the number of parameters it will update
      */
@@ -99,18 +104,22 @@ public final class AdamOptimizer {
     }
 
     /**
-     * Creates an optimizer.
+     * Creates an optimizer with settings of your own, for example
+     * {@code new AdamOptimizer(n, AdamSettings.defaults().withLearningRate(0.02))}.
      *
      * @param size the number of parameters it will update; not negative
-     * @param learningRate the base learning rate; positive and finite
-     * @param beta1 the decay of the first moment, in {@code [0, 1)}
-     * @param beta2 the decay of the second moment, in {@code [0, 1)}
-     * @param eps added to the denominator so that it is never 0; positive and finite
-     * @param schedule how the learning rate changes over the run
-     * @throws IllegalArgumentException naming the first value out of range
+     * @param settings the learning rate, decays, eps and schedule
+     * @throws IllegalArgumentException if {@code size} is negative
+     * @throws NullPointerException if {@code settings} is null
      */
-    public AdamOptimizer(int size, double learningRate, double beta1, double beta2, double eps,
-                         LearningRateSchedule schedule) {
+    public AdamOptimizer(int size, AdamSettings settings) {
+        this(size, Objects.requireNonNull(settings, "settings").learningRate(), settings.beta1(), settings.beta2(),
+                settings.eps(), settings.schedule());
+    }
+
+    /** Creates an optimizer; the settings come checked or are checked here as {@link AdamSettings} does. */
+    private AdamOptimizer(int size, double learningRate, double beta1, double beta2, double eps,
+                          LearningRateSchedule schedule) {
         if (size < 0) {
             throw new IllegalArgumentException("size must not be negative, got " + size);
         }
@@ -118,9 +127,7 @@ public final class AdamOptimizer {
         requireDecay("beta1", beta1);
         requireDecay("beta2", beta2);
         requirePositiveFinite("eps", eps);
-        if (schedule == null) {
-            throw new IllegalArgumentException("schedule must not be null");
-        }
+        Objects.requireNonNull(schedule, "schedule");
         this.learningRate = learningRate;
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -129,26 +136,6 @@ public final class AdamOptimizer {
         this.size = size;
         this.m = new double[][] {new double[size]};
         this.v = new double[][] {new double[size]};
-    }
-
-    /**
-     * A copy of this optimizer's settings with another base learning rate and fresh moments.
-     *
-     * @param rate the new base learning rate
-     * @return a new optimizer
-     */
-    public AdamOptimizer withLearningRate(double rate) {
-        return new AdamOptimizer(size, rate, beta1, beta2, eps, schedule);
-    }
-
-    /**
-     * A copy of this optimizer's settings with another schedule and fresh moments.
-     *
-     * @param newSchedule the new schedule
-     * @return a new optimizer
-     */
-    public AdamOptimizer withSchedule(LearningRateSchedule newSchedule) {
-        return new AdamOptimizer(size, learningRate, beta1, beta2, eps, newSchedule);
     }
 
     /**
@@ -173,6 +160,7 @@ public final class AdamOptimizer {
      *     or the step is outside {@code [0, totalSteps)}
      */
     public double step(Parameters parameters, int step, int totalSteps) {
+        Objects.requireNonNull(parameters, "parameters");
         if (parameters.size() != size) {
             throw new IllegalArgumentException("this optimizer was made for " + size
                     + " parameters, not " + parameters.size());
@@ -500,48 +488,14 @@ public final class AdamOptimizer {
     }
 
     /**
-     * The base learning rate, before the schedule scales it.
+     * The settings: the base learning rate (before the schedule scales it), the two decays, eps
+     * and the schedule. To train with other settings, change them and make a new optimizer:
+     * {@code new AdamOptimizer(size(), adam.settings().withLearningRate(0.02))}.
      *
-     * @return the rate given at construction
+     * @return the settings given at construction
      */
-    public double baseLearningRate() {
-        return learningRate;
-    }
-
-    /**
-     * The decay of the first moment.
-     *
-     * @return {@code beta1}
-     */
-    public double beta1() {
-        return beta1;
-    }
-
-    /**
-     * The decay of the second moment.
-     *
-     * @return {@code beta2}
-     */
-    public double beta2() {
-        return beta2;
-    }
-
-    /**
-     * The small number added to the denominator.
-     *
-     * @return {@code eps}
-     */
-    public double eps() {
-        return eps;
-    }
-
-    /**
-     * How the learning rate changes over the run.
-     *
-     * @return the schedule given at construction
-     */
-    public LearningRateSchedule schedule() {
-        return schedule;
+    public AdamSettings settings() {
+        return new AdamSettings(learningRate, beta1, beta2, eps, schedule);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.microgpt.random;
 
 import java.math.BigInteger;
+import java.util.Objects;
 
 /**
  * A port of CPython's {@code random.Random} (the Mersenne Twister MT19937 and the Python methods
@@ -44,7 +45,7 @@ public final class PythonRandom implements RandomSource {
      * @param seed any integer; negative seeds act as their absolute value, as in Python
      */
     public PythonRandom(BigInteger seed) {
-        seed(seed);
+        seed(Objects.requireNonNull(seed, "seed"));
     }
 
     /**
@@ -239,6 +240,7 @@ public final class PythonRandom implements RandomSource {
      * @return a generator whose draws continue from that state
      */
     public static PythonRandom fromState(PythonRandomState state) {
+        Objects.requireNonNull(state, "state");
         PythonRandom random = new PythonRandom(0);
         random.setState(state);
         return random;

@@ -6,6 +6,7 @@ import io.github.microgpt.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What a model predicts after a prefix: the probability of every possible next token, in one
@@ -20,7 +21,8 @@ import java.util.List;
  * }</pre>
  *
  * <p>It only reads the model: no gradient changes, and the probabilities are those a sampler
- * draws from at temperature 1, bit for bit.
+ * draws from at temperature 1, bit for bit. The result is immutable and thread-safe;
+ * {@link #after} itself runs the model, so call it when nothing else uses the model.
  */
 public final class NextToken {
 
@@ -56,6 +58,9 @@ public final class NextToken {
      *     characters), or the vocabularies differ
      */
     public static NextToken after(LanguageModel model, Tokenizer tokenizer, String prefix) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(tokenizer, "tokenizer");
+        Objects.requireNonNull(prefix, "prefix");
         if (tokenizer.vocabSize() != model.vocabSize()) {
             throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize()
                     + " tokens but the model " + model.vocabSize());

@@ -9,6 +9,7 @@ import io.github.microgpt.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Generates text from a model, one token at a time, as {@code microgpt.py} does after training.
@@ -32,6 +33,10 @@ import java.util.List;
  * for (String name : sampler.samples(20, 0.5)) System.out.println(name);
  * String name = sampler.sample(SamplingOptions.defaults().withPrefix("ma").withTopK(5));
  * }</pre>
+ *
+ * <p><b>Threads.</b> A sampler is used from one thread, and not while its model is trained: it
+ * counts its samples and draws from one random source. Listeners may be added and removed from
+ * any thread; they are told on the thread that samples.
  */
 public final class Sampler {
 
@@ -50,8 +55,12 @@ public final class Sampler {
      * @param tokenizer the tokenizer the model was trained with
      * @param random the source of the draws
      * @throws IllegalArgumentException if the tokenizer's vocabulary size is not the model's
+     * @throws NullPointerException if an argument is null, naming it
      */
     public Sampler(LanguageModel model, Tokenizer tokenizer, RandomSource random) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(tokenizer, "tokenizer");
+        Objects.requireNonNull(random, "random");
         ModelChecks.sameVocabulary(tokenizer.vocabSize(), model.vocabSize());
         this.model = model;
         this.tokenizer = tokenizer;
@@ -131,6 +140,7 @@ public final class Sampler {
      *     model (see {@link #start(SamplingOptions)})
      */
     public List<String> samples(int count, SamplingOptions options) {
+        Objects.requireNonNull(options, "options");
         if (count < 0) {
             throw new IllegalArgumentException("the number of samples must not be negative, got " + count);
         }
@@ -195,6 +205,7 @@ public final class Sampler {
      *     ({@code blockSize - prefix length})
      */
     public Generation start(SamplingOptions options) {
+        Objects.requireNonNull(options, "options");
         int[] prefix = checkOptions(options);
         return new Generation(++samplesStarted, options, prefix);
     }

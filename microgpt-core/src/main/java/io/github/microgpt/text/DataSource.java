@@ -74,6 +74,7 @@ public record DataSource(Kind kind, String name) {
      * @return the source
      */
     public static DataSource file(Path file) {
+        Objects.requireNonNull(file, "file");
         return new DataSource(Kind.FILE, file.toAbsolutePath().normalize().toString());
     }
 

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * Where training documents come from: a text file, a string, a URL (downloaded once into a local
@@ -32,7 +33,8 @@ import java.util.Locale;
  * {@code \n}, each line is stripped, and empty lines are dropped. Each remaining line is one
  * document. "Whitespace" means what Python's {@code str.strip()} removes.
  *
- * <p>The returned lists are unmodifiable; copy one to shuffle it.
+ * <p>The returned lists are unmodifiable; copy one to shuffle it. The methods keep no state and
+ * may be called from any thread.
  */
 public final class Documents {
 
@@ -53,6 +55,7 @@ public final class Documents {
      * @return the documents, in order
      */
     public static List<String> parse(String text) {
+        Objects.requireNonNull(text, "text");
         String normalised = text.replace("\r\n", "\n").replace('\r', '\n');
         List<String> documents = new ArrayList<>();
         for (String line : pythonStrip(normalised).split("\n", -1)) {
@@ -102,6 +105,7 @@ public final class Documents {
      *     negative or above {@code Integer.MAX_VALUE - 8}
      */
     public static List<String> load(Path file, long maxBytes) throws IOException {
+        Objects.requireNonNull(file, "file");
         if (maxBytes < 0 || maxBytes > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("the size limit must be from 0 to " + (Integer.MAX_VALUE - 8)
                     + " bytes, got " + maxBytes);

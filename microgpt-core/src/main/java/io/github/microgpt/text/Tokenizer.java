@@ -2,6 +2,7 @@ package io.github.microgpt.text;
 
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Objects;
 import java.util.TreeSet;
 
 /**
@@ -30,8 +31,10 @@ public final class Tokenizer {
      * @throws IllegalArgumentException if the documents contain no character at all
      */
     public static Tokenizer fromDocuments(Collection<String> documents) {
+        Objects.requireNonNull(documents, "documents");
         TreeSet<Integer> seen = new TreeSet<>();
         for (String document : documents) {
+            Objects.requireNonNull(document, "a document is null");
             document.codePoints().forEach(seen::add);
         }
         if (seen.isEmpty()) {
@@ -48,6 +51,7 @@ public final class Tokenizer {
      * @throws IllegalArgumentException if {@code characters} is empty or repeats a character
      */
     public static Tokenizer ofCharacters(String characters) {
+        Objects.requireNonNull(characters, "characters");
         int[] sorted = characters.codePoints().sorted().toArray();
         if (sorted.length == 0) {
             throw new IllegalArgumentException("a vocabulary needs at least one character");
@@ -97,6 +101,7 @@ public final class Tokenizer {
      *     in the vocabulary
      */
     public int[] encode(String text) {
+        Objects.requireNonNull(text, "text");
         int[] points = text.codePoints().toArray();
         int[] ids = new int[points.length];
         for (int i = 0; i < points.length; i++) {
@@ -118,6 +123,7 @@ public final class Tokenizer {
      * @throws IllegalArgumentException if a character is not in the vocabulary
      */
     public int[] encodeDocument(String document) {
+        Objects.requireNonNull(document, "document");
         int[] ids = encode(document);
         int[] tokens = new int[ids.length + 2];
         tokens[0] = bos();
@@ -134,6 +140,7 @@ public final class Tokenizer {
      * @throws IllegalArgumentException if an id is outside {@code [0, vocabSize())}
      */
     public String decode(int... ids) {
+        Objects.requireNonNull(ids, "ids");
         StringBuilder text = new StringBuilder(ids.length);
         for (int i = 0; i < ids.length; i++) {
             checkId(ids[i], i);

@@ -6,6 +6,7 @@ import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.text.Tokenizer;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The loss of a model on documents it is not trained on, without touching a gradient: how well
@@ -19,7 +20,8 @@ import java.util.List;
  * <p>A document's loss is exactly the loss a training step on it would report
  * ({@link LanguageModel#lossAndGradients} over positions {@code [0, min(blockSize, n - 1))}),
  * bit for bit, computed from the forward pass alone ({@link LanguageModel#newSequence()}), so no
- * graph is built and no gradient changes.
+ * graph is built and no gradient changes. The methods keep no state; they run the model, so call
+ * them when nothing else uses it (not in the middle of a training step).
  */
 public final class Evaluation {
 
@@ -37,6 +39,9 @@ public final class Evaluation {
      *     character outside the vocabulary (naming its index), or the vocabularies differ
      */
     public static double loss(LanguageModel model, Tokenizer tokenizer, List<String> documents) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(tokenizer, "tokenizer");
+        Objects.requireNonNull(documents, "documents");
         ModelChecks.sameVocabulary(tokenizer.vocabSize(), model.vocabSize());
         if (documents.isEmpty()) {
             throw new IllegalArgumentException("there must be at least one document to evaluate");
@@ -59,6 +64,8 @@ public final class Evaluation {
      *     outside the vocabulary
      */
     public static double documentLoss(LanguageModel model, int[] tokens) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(tokens, "tokens");
         if (tokens.length < 2) {
             throw new IllegalArgumentException("a document needs at least 2 tokens, got " + tokens.length);
         }

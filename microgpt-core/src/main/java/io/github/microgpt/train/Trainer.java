@@ -11,6 +11,7 @@ import io.github.microgpt.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Runs the training loop of {@code microgpt.py}: for each step, take a document, compute the
@@ -27,19 +28,16 @@ import java.util.List;
  * {@link PositionListener} for each trained position (what the model predicted), a
  * {@link GradientListener} once the gradients are computed and before the optimizer uses them,
  * and a {@link StepListener} once the parameters are updated. Each is a functional interface,
- * added and removed with its own pair of methods; a kind with no listener costs nothing.
+ * added and removed with its own pair of methods; a kind with no listener costs nothing. To
+ * remove a listener, pass the object that was added: keep a lambda in a variable if it is to be
+ * removed (the same lambda written twice is two listeners).
  *
  * <p>Steps are counted from 0 internally and from 1 in events. A trainer is used from one thread;
  * only {@link #requestStop()} may be called from another, to end {@link #run(StepMode)} between
- * two steps.
+ * two steps. Listeners may be added and removed from any thread; they are told on the thread that
+ * trains.
  */
 public final class Trainer {
-
-    /**
-     * The largest batch {@link #stepBatch} takes: far more documents than one step needs, and few
-     * enough that the batch's bookkeeping can never exhaust the memory.
-     */
-    public static final int MAX_BATCH_SIZE = 1 << 16;
 
     private final LanguageModel model;
     private final List<String> documents;
@@ -69,9 +67,21 @@ public final class Trainer {
      * @param totalSteps the length of the run (it sets the learning-rate schedule); at least 1
      * @throws IllegalArgumentException if a value is out of range, the sizes do not match, there
      *     is no document, or a document has a character outside the vocabulary
+     * @throws NullPointerException if an argument or a document is null, naming it
      */
     public Trainer(LanguageModel model, Tokenizer tokenizer, List<String> documents, AdamOptimizer optimizer,
                    int totalSteps) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(tokenizer, "tokenizer");
+        Objects.requireNonNull(documents, "documents");
+        Objects.requireNonNull(optimizer, "optimizer");
+        int index = 0;
+        for (String document : documents) {
+            if (document == null) {
+                throw new NullPointerException("documents[" + index + "]");
+            }
+            index++;
+        }
         if (totalSteps < 1) {
             throw new IllegalArgumentException("the number of steps must be at least 1, got " + totalSteps);
         }
@@ -160,6 +170,7 @@ public final class Trainer {
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      */
     public StepEvent step(StepMode mode) {
+        Objects.requireNonNull(mode, "mode");
         if (isFinished()) {
             throw new IllegalStateException("all " + totalSteps + " steps are done");
         }
@@ -187,32 +198,32 @@ public final class Trainer {
     }
 
     /**
-     * Runs one minibatch step: the mean loss of {@code batchSize} documents, the mean of their
-     * gradients, then one update. Step {@code s} (from 0) trains documents
-     * {@code s * batchSize} to {@code s * batchSize + batchSize - 1}, wrapping around the list, so
-     * a batch of 1 trains the same document as a {@link StepMode#DOCUMENT} step.
+     * Runs one minibatch step: the mean loss of {@code minibatch.documents()} documents, the mean of
+     * their gradients, then one update. Step {@code s} (from 0) with {@code B} documents trains
+     * documents {@code s * B} to {@code s * B + B - 1}, wrapping around the list, so a batch of 1
+     * trains the same document as a {@link StepMode#DOCUMENT} step.
+     *
+     * <pre>{@code
+     * trainer.stepBatch(Minibatch.of(8).withThreads(2));
+     * }</pre>
      *
      * <p>With {@link io.github.microgpt.model.ArrayGptModel} the documents are spread over up to
-     * {@code threads} threads; the gradients are summed in document order, so the result is
-     * bit-identical whatever the number of threads (see
+     * {@code minibatch.threads()} threads; the gradients are summed in document order, so the result
+     * is bit-identical whatever the number of threads (see
      * {@link LanguageModel#batchLossAndGradients}). Other engines run on the calling thread.
      * Listeners hear about every position of every document, document by document, then about
      * the step, whose loss is the mean over the documents.
      *
-     * @param batchSize the number of documents; at least 1
-     * @param threads the most threads to use; at least 1
+     * @param minibatch how many documents, on how many threads
      * @return the finished step
-     * @throws IllegalArgumentException if {@code batchSize} or {@code threads} is below 1, or
-     *     {@code batchSize} is above {@value #MAX_BATCH_SIZE} (checked before anything is allocated)
+     * @throws NullPointerException if {@code minibatch} is null
      * @throws IllegalStateException if all {@link #totalSteps()} steps are done
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      */
-    public StepEvent stepBatch(int batchSize, int threads) {
-        if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
-            throw new IllegalArgumentException("the batch size must be from 1 to " + MAX_BATCH_SIZE + ", got "
-                    + batchSize);
-        }
-        ModelChecks.threads(threads);
+    public StepEvent stepBatch(Minibatch minibatch) {
+        Objects.requireNonNull(minibatch, "minibatch");
+        int batchSize = minibatch.documents();
+        int threads = minibatch.threads();
         if (isFinished()) {
             throw new IllegalStateException("all " + totalSteps + " steps are done");
         }
@@ -244,6 +255,7 @@ public final class Trainer {
      * @throws TrainingDivergedException if a loss is NaN or infinite
      */
     public int run(StepMode mode) {
+        Objects.requireNonNull(mode, "mode");
         int ran = 0;
         try {
             while (!isFinished() && !stopRequested) {
@@ -394,6 +406,7 @@ public final class Trainer {
      *     position at or past the last trainable position of that document)
      */
     public void restore(TrainerState state) {
+        Objects.requireNonNull(state, "state");
         if (state.totalSteps() != totalSteps) {
             throw new IllegalArgumentException("the state is of a run of " + state.totalSteps()
                     + " steps but this trainer's run has " + totalSteps

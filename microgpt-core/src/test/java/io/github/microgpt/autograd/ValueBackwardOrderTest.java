@@ -128,6 +128,23 @@ class ValueBackwardOrderTest {
     }
 
     @Test
+    void theCompactLossOfAGptGetsTheReferenceGradientsBitForBit() {
+        // The reference walk looks at the graph, which expands its compact sums of products into
+        // mul and add nodes; so it runs on a second graph of the same loss, and the engine walks
+        // one that no one has looked at.
+        GptConfig config = new GptConfig(2, 8, 2, 6, 0.3);
+        GptModel model = GptModel.create(config, 6, new PythonRandom(4));
+        int[] doc = {5, 1, 2, 3, 1, 0, 4, 5};
+        Map<Value, Double> expected = referenceBackward(model.loss(doc, 0, 6), new IdentityHashMap<>());
+        model.loss(doc, 0, 6).backward();
+        List<Value> params = model.parameterValues();
+        for (int i = 0; i < params.size(); i++) {
+            assertEquals(Double.doubleToRawLongBits(expected.getOrDefault(params.get(i), 0.0)),
+                    Double.doubleToRawLongBits(params.get(i).grad()), "parameter " + i);
+        }
+    }
+
+    @Test
     void aChainOfAMillionNodesNeedsNoDeepStack() {
         Value x = new Value(1.0);
         Value y = x;

@@ -61,7 +61,7 @@ class CheckpointFuzzTest {
     private static final long ALLOCATION_LIMIT = 64L << 20;
     private static final List<String> DOCS = List.of("anna", "bob", "zoë", "emma", "li", "x");
     private static final List<String> FILES = List.of(Checkpoint.MODEL_FILE, Checkpoint.CONFIG_FILE,
-            Checkpoint.OPTIMIZER_FILE, Checkpoint.TRAINER_FILE);
+            Format.OPTIMIZER_FILE, Format.TRAINER_FILE);
     private static final Pattern NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?");
     private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"");
     private static final String[] NUMBERS = {"0", "-1", "1", "2", "3", "7", "16", "624", "625", "2147483647",

@@ -16,6 +16,7 @@ import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.optim.LearningRateSchedule;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
@@ -359,8 +360,8 @@ class CheckpointTest {
         run.model().parameters().setValue(7, 0.5);
         assertThrows(IllegalArgumentException.class,
                 () -> Checkpoint.save(dir, run.model(), Tokenizer.ofCharacters("ab")));
-        Trainer custom = new Trainer(run.model(), TOKENIZER, DOCS, new AdamOptimizer(run.model().numParameters())
-                .withSchedule((base, step, total) -> base / (step + 1)), 3);
+        Trainer custom = new Trainer(run.model(), TOKENIZER, DOCS, new AdamOptimizer(run.model().numParameters(),
+                AdamSettings.defaults().withSchedule((base, step, total) -> base / (step + 1))), 3);
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> TrainingState.capture(custom, null, null, Map.of())).getMessage().contains("built-in"));
         TrainingState wrongSize = new TrainingState(new TrainerState(0, 3, 0, 0), OptimizerState.of(new AdamOptimizer(3)),
@@ -399,17 +400,20 @@ class CheckpointTest {
     @Test
     void theOptimizerStateChecksItsValues() {
         double[] one = {0.0};
-        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(0.01, 0.85, 0.99, 1e-8, "cosine", one, one));
-        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(-1, 0.85, 0.99, 1e-8, "constant", one, one));
-        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(0.01, 1, 0.99, 1e-8, "constant", one, one));
-        assertThrows(IllegalArgumentException.class,
-                () -> new OptimizerState(0.01, 0.85, 0.99, 1e-8, "constant", one, new double[] {-1}));
-        assertThrows(IllegalArgumentException.class,
-                () -> new OptimizerState(0.01, 0.85, 0.99, 1e-8, "constant", one, new double[2]));
-        AdamOptimizer adam = new OptimizerState(0.02, 0.8, 0.9, 1e-6, "constant", new double[] {1}, new double[] {2})
-                .toOptimizer();
-        assertSame(LearningRateSchedule.CONSTANT, adam.schedule());
-        assertEquals(0.02, adam.baseLearningRate());
+        AdamSettings constant = AdamSettings.defaults().withSchedule(LearningRateSchedule.CONSTANT);
+        IllegalArgumentException own = assertThrows(IllegalArgumentException.class, () -> new OptimizerState(
+                constant.withSchedule((base, step, total) -> base / (step + 1)), one, one));
+        assertTrue(own.getMessage().contains("built-in learning-rate schedules"), own.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(constant, one, new double[] {-1}));
+        assertThrows(IllegalArgumentException.class, () -> new OptimizerState(constant, one, new double[2]));
+        OptimizerState state = new OptimizerState(constant.withLearningRate(0.02).withBetas(0.8, 0.9).withEps(1e-6),
+                new double[] {1}, new double[] {2});
+        assertEquals("constant", state.scheduleName());
+        assertEquals("linear_decay", OptimizerState.of(new AdamOptimizer(1)).scheduleName());
+        AdamOptimizer adam = state.toOptimizer();
+        assertEquals(state.settings(), adam.settings());
+        assertSame(LearningRateSchedule.CONSTANT, adam.settings().schedule());
+        assertEquals(0.02, adam.settings().learningRate());
         assertArrayEquals(new double[] {2}, adam.secondMoments());
         assertThrows(IllegalArgumentException.class, () -> new DataFingerprint(1, "ABC"));
         assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", DataFingerprint.of(List.of())

@@ -129,9 +129,9 @@ class HostileCheckpointTest {
                 .replace("\"block_size\": 6", "\"block_size\": 2")
                 .replaceAll("\"num_params\": \\d+", "\"num_params\": " + params);
         Files.writeString(dir.resolve(Checkpoint.CONFIG_FILE), json);
-        Files.delete(dir.resolve(Checkpoint.OPTIMIZER_FILE));
-        Files.delete(dir.resolve(Checkpoint.TRAINER_FILE));
-        Files.deleteIfExists(dir.resolve(Checkpoint.LOSSES_FILE));
+        Files.delete(dir.resolve(Format.OPTIMIZER_FILE));
+        Files.delete(dir.resolve(Format.TRAINER_FILE));
+        Files.deleteIfExists(dir.resolve(Format.LOSSES_FILE));
         StringBuilder header = new StringBuilder("{");
         long[] offset = {0};
         entries(MatrixTensors.layout(config, TOKENIZER.vocabSize()), "", header, offset);
@@ -205,27 +205,27 @@ class HostileCheckpointTest {
     @Test
     void movesWithoutAStepAreRefused() throws Exception {
         Path dir = trainedCheckpoint("nostep", 3);
-        Files.delete(dir.resolve(Checkpoint.LOSSES_FILE));
-        edit(dir.resolve(Checkpoint.TRAINER_FILE), "\"steps_done\": 3", "\"steps_done\": 0");
-        refused(dir, Checkpoint.OPTIMIZER_FILE, ".m\" is", "\"trainer.steps_done\" is 0", "do not agree");
+        Files.delete(dir.resolve(Format.LOSSES_FILE));
+        edit(dir.resolve(Format.TRAINER_FILE), "\"steps_done\": 3", "\"steps_done\": 0");
+        refused(dir, Format.OPTIMIZER_FILE, ".m\" is", "\"trainer.steps_done\" is 0", "do not agree");
     }
 
     @Test
     void aPositionWithoutAStepIsRefused() throws Exception {
         Path dir = trainedCheckpoint("position", 0);
-        edit(dir.resolve(Checkpoint.TRAINER_FILE), "\"position_pos\": 0", "\"position_pos\": 2");
-        refused(dir, Checkpoint.TRAINER_FILE, "trainer.position_document", "no step was done");
+        edit(dir.resolve(Format.TRAINER_FILE), "\"position_pos\": 0", "\"position_pos\": 2");
+        refused(dir, Format.TRAINER_FILE, "trainer.position_document", "no step was done");
     }
 
     @Test
     void aLossHistoryOfAnotherLengthIsRefused() throws Exception {
         Path dir = trainedCheckpoint("losses", 3);
-        Safetensors.write(dir.resolve(Checkpoint.LOSSES_FILE), List.of(new Tensor("losses", DType.F64, new int[] {2},
+        Safetensors.write(dir.resolve(Format.LOSSES_FILE), List.of(new Tensor("losses", DType.F64, new int[] {2},
                 new double[] {1, 2})), Map.of());
-        refused(dir, Checkpoint.LOSSES_FILE, "shape [2]", "must be [3]");
-        Safetensors.write(dir.resolve(Checkpoint.LOSSES_FILE), List.of(new Tensor("other", DType.F64, new int[] {3},
+        refused(dir, Format.LOSSES_FILE, "shape [2]", "must be [3]");
+        Safetensors.write(dir.resolve(Format.LOSSES_FILE), List.of(new Tensor("other", DType.F64, new int[] {3},
                 new double[] {1, 2, 3})), Map.of());
-        refused(dir, Checkpoint.LOSSES_FILE, "exactly one tensor");
+        refused(dir, Format.LOSSES_FILE, "exactly one tensor");
     }
 
     @ParameterizedTest
@@ -278,7 +278,7 @@ class HostileCheckpointTest {
     @Test
     void aCheckpointWithoutALossHistoryLoadsWithAnEmptyOne() throws Exception {
         Path dir = trainedCheckpoint("older", 3);
-        Files.delete(dir.resolve(Checkpoint.LOSSES_FILE));
+        Files.delete(dir.resolve(Format.LOSSES_FILE));
         TrainingState state = Checkpoint.load(dir).training().orElseThrow();
         assertEquals(0, state.lossHistory().length);
         ResumedTraining resumed = Checkpoint.load(dir).resume(DOCS);

@@ -112,7 +112,7 @@ class SinglePrecisionCheckpointTest {
             rest[i] = trainer.step(StepMode.DOCUMENT).loss();
         }
 
-        for (Tensor tensor : Safetensors.read(dir.resolve(Checkpoint.OPTIMIZER_FILE)).tensors()) {
+        for (Tensor tensor : Safetensors.read(dir.resolve(Format.OPTIMIZER_FILE)).tensors()) {
             assertSame(DType.F32, tensor.dtype(), tensor.name());
         }
         Checkpoint checkpoint = Checkpoint.load(dir);

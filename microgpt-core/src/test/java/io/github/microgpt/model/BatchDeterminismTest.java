@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.Minibatch;
 import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.Trainer;
 import java.util.ArrayList;
@@ -123,7 +124,7 @@ class BatchDeterminismTest {
             Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 12);
             List<Double> stepLosses = new ArrayList<>();
             while (!trainer.isFinished()) {
-                StepEvent event = trainer.stepBatch(7, threads);
+                StepEvent event = trainer.stepBatch(Minibatch.of(7).withThreads(threads));
                 stepLosses.add(event.loss());
             }
             finalWeights[threads - 1] = model.parameters().values();

@@ -17,15 +17,21 @@ class AdamOptimizerStateTest {
 
     @Test
     void theSettingsAreThoseGiven() {
-        AdamOptimizer adam = new AdamOptimizer(3, 0.02, 0.8, 0.95, 1e-7, LearningRateSchedule.CONSTANT);
-        assertEquals(0.02, adam.baseLearningRate());
-        assertEquals(0.8, adam.beta1());
-        assertEquals(0.95, adam.beta2());
-        assertEquals(1e-7, adam.eps());
-        assertSame(LearningRateSchedule.CONSTANT, adam.schedule());
+        AdamSettings settings = AdamSettings.defaults().withLearningRate(0.02).withBetas(0.8, 0.95).withEps(1e-7)
+                .withSchedule(LearningRateSchedule.CONSTANT);
+        AdamOptimizer adam = new AdamOptimizer(3, settings);
+        assertEquals(settings, adam.settings());
+        assertEquals(new AdamSettings(0.02, 0.8, 0.95, 1e-7, LearningRateSchedule.CONSTANT), settings,
+                "the withers set what they name");
+        assertEquals(0.02, adam.settings().learningRate());
+        assertEquals(0.8, adam.settings().beta1());
+        assertEquals(0.95, adam.settings().beta2());
+        assertEquals(1e-7, adam.settings().eps());
+        assertSame(LearningRateSchedule.CONSTANT, adam.settings().schedule());
         AdamOptimizer defaults = new AdamOptimizer(3);
-        assertEquals(0.01, defaults.baseLearningRate());
-        assertSame(LearningRateSchedule.LINEAR_DECAY, defaults.schedule());
+        assertEquals(0.01, defaults.settings().learningRate());
+        assertSame(LearningRateSchedule.LINEAR_DECAY, defaults.settings().schedule());
+        assertEquals(AdamSettings.defaults(), defaults.settings());
     }
 
     @Test

@@ -104,8 +104,8 @@ class AdamOptimizerTest {
     Stream<DynamicTest> stepsFollowTheSpecFormulaExactly() {
         return Cases.dynamicTests("Adam = SPEC 6.5", 200, AdamOptimizerTest::randomCase, c -> {
             int n = c.values().length;
-            AdamOptimizer adam = new AdamOptimizer(n, c.lr(), c.beta1(), c.beta2(), c.eps(),
-                    LearningRateSchedule.LINEAR_DECAY);
+            AdamOptimizer adam = new AdamOptimizer(n, new AdamSettings(c.lr(), c.beta1(), c.beta2(), c.eps(),
+                    LearningRateSchedule.LINEAR_DECAY));
             ArrayParameters parameters = new ArrayParameters(c.values(), new double[n]);
             double[] p = c.values().clone();
             double[] m = new double[n];
@@ -135,7 +135,7 @@ class AdamOptimizerTest {
         return Cases.dynamicTests("first Adam step ~ lr * sign(g)", 100, AdamOptimizerTest::randomCase, c -> {
             int n = c.values().length;
             ArrayParameters parameters = new ArrayParameters(c.values(), c.grads()[0]);
-            new AdamOptimizer(n, c.lr(), c.beta1(), c.beta2(), c.eps(), LearningRateSchedule.CONSTANT)
+            new AdamOptimizer(n, new AdamSettings(c.lr(), c.beta1(), c.beta2(), c.eps(), LearningRateSchedule.CONSTANT))
                     .step(parameters, 0, c.totalSteps());
             for (int i = 0; i < n; i++) {
                 double g = c.grads()[0][i];
@@ -163,23 +163,25 @@ class AdamOptimizerTest {
         assertThrows(IllegalArgumentException.class, () -> new AdamOptimizer(-1));
         for (double bad : new double[] {0, -0.01, Double.NaN, Double.POSITIVE_INFINITY}) {
             IllegalArgumentException lr = assertThrows(IllegalArgumentException.class,
-                    () -> new AdamOptimizer(1, bad, 0.85, 0.99, 1e-8, s));
+                    () -> new AdamSettings(bad, 0.85, 0.99, 1e-8, s));
             assertTrue(lr.getMessage().contains("learningRate"), lr.getMessage());
             IllegalArgumentException eps = assertThrows(IllegalArgumentException.class,
-                    () -> new AdamOptimizer(1, 0.01, 0.85, 0.99, bad, s));
+                    () -> AdamSettings.defaults().withEps(bad));
             assertTrue(eps.getMessage().contains("eps"), eps.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> new AdamOptimizer(1).withLearningRate(bad));
+            assertThrows(IllegalArgumentException.class, () -> AdamSettings.defaults().withLearningRate(bad));
         }
         for (double bad : new double[] {-0.1, 1.0, 1.5, Double.NaN}) {
             IllegalArgumentException b1 = assertThrows(IllegalArgumentException.class,
-                    () -> new AdamOptimizer(1, 0.01, bad, 0.99, 1e-8, s));
+                    () -> AdamSettings.defaults().withBetas(bad, 0.99));
             assertTrue(b1.getMessage().contains("beta1"), b1.getMessage());
             IllegalArgumentException b2 = assertThrows(IllegalArgumentException.class,
-                    () -> new AdamOptimizer(1, 0.01, 0.85, bad, 1e-8, s));
+                    () -> AdamSettings.defaults().withBetas(0.85, bad));
             assertTrue(b2.getMessage().contains("beta2"), b2.getMessage());
         }
-        assertThrows(IllegalArgumentException.class, () -> new AdamOptimizer(1, 0.01, 0.85, 0.99, 1e-8, null));
-        assertThrows(IllegalArgumentException.class, () -> new AdamOptimizer(1).withSchedule(null));
+        NullPointerException noSchedule = assertThrows(NullPointerException.class,
+                () -> AdamSettings.defaults().withSchedule(null));
+        assertEquals("schedule", noSchedule.getMessage());
+        assertThrows(NullPointerException.class, () -> new AdamOptimizer(1, null));
     }
 
     @Test
@@ -196,9 +198,9 @@ class AdamOptimizerTest {
 
     @Test
     void scheduleAndLearningRateCanBeReplaced() {
-        AdamOptimizer adam = new AdamOptimizer(1).withLearningRate(0.5).withSchedule(LearningRateSchedule.CONSTANT);
+        AdamOptimizer adam = new AdamOptimizer(1, AdamSettings.defaults().withLearningRate(0.5).withSchedule(LearningRateSchedule.CONSTANT));
         assertEquals(0.5, adam.learningRate(7, 10));
-        AdamOptimizer custom = new AdamOptimizer(1).withSchedule((base, step, total) -> base / (step + 1));
+        AdamOptimizer custom = new AdamOptimizer(1, AdamSettings.defaults().withSchedule((base, step, total) -> base / (step + 1)));
         assertEquals(0.01 / 4, custom.learningRate(3, 10));
         ArrayParameters p = new ArrayParameters(new double[] {0}, new double[] {1});
         assertEquals(0.01 / 4, custom.step(p, 3, 10));
@@ -222,7 +224,7 @@ class AdamOptimizerTest {
                     }
                     assertEquals(0.0, linear.rate(base, total, total));
                     assertEquals(base, LearningRateSchedule.CONSTANT.rate(base, total - 1, total));
-                    assertEquals(base, new AdamOptimizer(0).withLearningRate(base).learningRate(0, total));
+                    assertEquals(base, new AdamOptimizer(0, AdamSettings.defaults().withLearningRate(base)).learningRate(0, total));
                 });
     }
 }

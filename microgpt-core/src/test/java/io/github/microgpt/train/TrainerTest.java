@@ -11,6 +11,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.testing.Cases;
 import io.github.microgpt.testing.Gen;
@@ -221,7 +222,7 @@ class TrainerTest {
         Trainer trainer = trainer(model, DOCS, 2);
         List<double[]> seen = new ArrayList<>();
         trainer.addGradientListener(e -> seen.add(e.gradients()));
-        trainer.stepBatch(3, 2);
+        trainer.stepBatch(Minibatch.of(3).withThreads(2));
         List<int[]> batch = new ArrayList<>();
         for (int b = 0; b < 3; b++) {
             batch.add(TOKENIZER.encodeDocument(DOCS.get(b % DOCS.size())));
@@ -363,7 +364,7 @@ class TrainerTest {
     void aHugeLearningRateDivergesWithTheStepNamed() {
         GptModel model = model(4);
         Trainer trainer = new Trainer(model, TOKENIZER, DOCS,
-                new AdamOptimizer(model.numParameters()).withLearningRate(1e300), 20);
+                new AdamOptimizer(model.numParameters(), AdamSettings.defaults().withLearningRate(1e300)), 20);
         AtomicReference<double[]> lastGood = new AtomicReference<>(model.parameters().values());
         trainer.addStepListener(event -> {
             lastGood.set(model.parameters().values());
@@ -439,11 +440,29 @@ class TrainerTest {
 
     @Test
     void anAbsurdBatchSizeIsRefusedBeforeAnythingIsAllocated() {
-        Trainer trainer = trainer(model(4), DOCS, 3);
-        for (int batch : new int[] {Integer.MAX_VALUE, Trainer.MAX_BATCH_SIZE + 1, 0, -5}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> trainer.stepBatch(batch, 1));
-            assertTrue(e.getMessage().contains("from 1 to " + Trainer.MAX_BATCH_SIZE + ", got " + batch), e.getMessage());
+        for (int batch : new int[] {Integer.MAX_VALUE, Minibatch.MAX_DOCUMENTS + 1, 0, -5}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Minibatch.of(batch));
+            assertTrue(e.getMessage().contains("documents of a minibatch must be from 1 to " + Minibatch.MAX_DOCUMENTS
+                    + ", got " + batch), e.getMessage());
         }
+        for (int threads : new int[] {0, -1, Integer.MIN_VALUE}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Minibatch.of(2).withThreads(threads));
+            assertTrue(e.getMessage().contains("threads of a minibatch must be at least 1, got " + threads),
+                    e.getMessage());
+        }
+        Trainer trainer = trainer(model(4), DOCS, 3);
+        NullPointerException e = assertThrows(NullPointerException.class, () -> trainer.stepBatch(null));
+        assertEquals("minibatch", e.getMessage());
         assertEquals(0, trainer.stepsDone(), "nothing was trained");
+    }
+
+    @Test
+    void aMinibatchNamesItsDocumentsAndThreads() {
+        Minibatch batch = Minibatch.of(8).withThreads(2);
+        assertEquals(8, batch.documents());
+        assertEquals(2, batch.threads());
+        assertEquals(1, Minibatch.of(8).threads(), "the calling thread unless told otherwise");
+        assertEquals(new Minibatch(8, 2), batch);
     }
 }

@@ -11,6 +11,7 @@ import io.github.microgpt.model.FlopCount;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.text.Documents;
@@ -474,10 +475,11 @@ public final class BenchCommand implements Callable<Integer> {
     private static Trainer newTrainer(Contender contender, Workload workload) {
         LanguageModel model = contender.create(workload.config(), workload.tokenizer().vocabSize(),
                 new PythonRandom(42));
-        AdamOptimizer optimizer = new AdamOptimizer(model.numParameters());
+        AdamSettings settings = AdamSettings.defaults();
         if (!workload.reference()) {
-            optimizer = optimizer.withLearningRate(RANDOM_DOCUMENTS_LEARNING_RATE);
+            settings = settings.withLearningRate(RANDOM_DOCUMENTS_LEARNING_RATE);
         }
+        AdamOptimizer optimizer = new AdamOptimizer(model.numParameters(), settings);
         return new Trainer(model, workload.tokenizer(), workload.docs(), optimizer, Integer.MAX_VALUE);
     }
 

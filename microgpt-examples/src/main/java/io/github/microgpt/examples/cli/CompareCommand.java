@@ -193,11 +193,11 @@ public final class CompareCommand implements Callable<Integer> {
         }
         OptimizerState oa = a.state().optimizer();
         OptimizerState ob = b.state().optimizer();
-        differ(out, "learning_rate", oa.learningRate(), ob.learningRate());
-        differ(out, "beta1", oa.beta1(), ob.beta1());
-        differ(out, "beta2", oa.beta2(), ob.beta2());
-        differ(out, "eps", oa.eps(), ob.eps());
-        differ(out, "schedule", oa.schedule(), ob.schedule());
+        differ(out, "learning_rate", oa.settings().learningRate(), ob.settings().learningRate());
+        differ(out, "beta1", oa.settings().beta1(), ob.settings().beta1());
+        differ(out, "beta2", oa.settings().beta2(), ob.settings().beta2());
+        differ(out, "eps", oa.settings().eps(), ob.settings().eps());
+        differ(out, "schedule", oa.scheduleName(), ob.scheduleName());
         differ(out, "steps", a.state().trainer().totalSteps(), b.state().trainer().totalSteps());
         differ(out, "steps done", a.state().trainer().stepsDone(), b.state().trainer().stepsDone());
         return out;

@@ -14,6 +14,7 @@ import io.github.microgpt.model.Precision;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.text.DataSource;
@@ -358,7 +359,8 @@ public final class TrainCommand implements Callable<Integer> {
         out.line("num params: " + model.numParameters());
         out.flush();
 
-        AdamOptimizer optimizer = new AdamOptimizer(model.numParameters()).withLearningRate(learningRate);
+        AdamOptimizer optimizer = new AdamOptimizer(model.numParameters(),
+                AdamSettings.defaults().withLearningRate(learningRate));
         Trainer trainer = new Trainer(model, tokenizer, docs, optimizer, steps);
         TrainingRun recipe = new TrainingRun(seed, data == null ? DataSource.embedded() : DataSource.file(data));
         return new Run(random, tokenizer, model, trainer, recipe, LossHistory.recording(trainer));
@@ -401,7 +403,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + "document per step");
         }
         TrainingRun saved = state.trainingRun().orElseThrow(() -> new UsageException("cannot resume from " + resume
-                + ": its " + Checkpoint.TRAINER_FILE + " does not record the seed the documents were shuffled with"));
+                + ": its trainer.json does not record the seed the documents were shuffled with"));
         DataSource source = data != null ? DataSource.file(data) : saved.data();
         if (source.kind() == DataSource.Kind.GIVEN) {
             throw new UsageException("cannot resume from " + resume + ": it was trained on documents given to the "

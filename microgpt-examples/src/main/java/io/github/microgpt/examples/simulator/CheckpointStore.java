@@ -45,6 +45,11 @@ final class CheckpointStore {
     static final int MAX_LISTED = 500;
     /** trainer.json is read for the list only if it is at most this large (it is about 10 KiB). */
     private static final long MAX_TRAINER_BYTES = 1 << 20;
+    /**
+     * The training state's file, which the listing peeks into for the step (the checkpoint
+     * format's detail, not microgpt-core's API, as the JSON fields read here are).
+     */
+    private static final String TRAINER_FILE = "trainer.json";
     /** config.json is read for the list only if it is at most this large (it is under 1 KiB). */
     private static final long MAX_CONFIG_BYTES = 1 << 20;
 
@@ -217,7 +222,7 @@ final class CheckpointStore {
         }
         int step = -1;
         int totalSteps = -1;
-        Path trainer = folder.resolve(Checkpoint.TRAINER_FILE);
+        Path trainer = folder.resolve(TRAINER_FILE);
         try {
             JsonObject root = readSmallJson(trainer, Files.readAttributes(trainer, BasicFileAttributes.class),
                     MAX_TRAINER_BYTES);

@@ -10,7 +10,7 @@ import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.optim.AdamOptimizer;
-import io.github.microgpt.optim.LearningRateSchedule;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.SampleEvent;
 import io.github.microgpt.sample.SampleListener;
@@ -124,8 +124,8 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         if (weights != null) {
             weights.loadInto(model);
         }
-        AdamOptimizer optimizer = new AdamOptimizer(model.numParameters(), settings.learningRate(), 0.85, 0.99, 1e-8,
-                LearningRateSchedule.LINEAR_DECAY);
+        AdamOptimizer optimizer = new AdamOptimizer(model.numParameters(),
+                AdamSettings.defaults().withLearningRate(settings.learningRate()));
         return new ModelRun(order, tokenizer, model, optimizer, random, settings.numSteps(), afterStep);
     }
 

@@ -174,8 +174,8 @@ final class RunCheckpoints {
                         + (long) Limits.NUM_STEPS.max();
             } else {
                 Settings next = new Settings(current.documents(), current.source(), current.name(),
-                        checkpoint.architecture(), engine, checkpoint.config(), training.optimizer().learningRate(),
-                        seed, training.trainer().totalSteps());
+                        checkpoint.architecture(), engine, checkpoint.config(),
+                        training.optimizer().settings().learningRate(), seed, training.trainer().totalSteps());
                 ModelRun resumed;
                 try {
                     resumed = ModelRun.resume(next, order, checkpoint, training, afterStep);
@@ -251,7 +251,7 @@ final class RunCheckpoints {
             out.name("blockSize").value(config.blockSize());
             out.endObject();
             out.name("vocabSize").value(checkpoint.tokenizer().vocabSize());
-            out.name("learningRate").value(training.optimizer().learningRate());
+            out.name("learningRate").value(training.optimizer().settings().learningRate());
             out.name("step").value(steps);
             out.name("totalSteps").value(training.trainer().totalSteps());
             out.name("losses").beginArray();

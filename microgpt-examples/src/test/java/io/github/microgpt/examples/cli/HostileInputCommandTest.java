@@ -70,8 +70,8 @@ class HostileInputCommandTest {
     void aFifoInACheckpointIsAOneLineErrorForGenerateAndResume() throws Exception {
         String run = dir.resolve("run").toString();
         assertEquals(0, Cli.run("train", "--steps", "3", "--stop-after", "2", "--save", run).exitCode());
-        Files.delete(Path.of(run, Checkpoint.TRAINER_FILE));
-        mkfifo(Path.of(run, Checkpoint.TRAINER_FILE));
+        Files.delete(Path.of(run, "trainer.json"));
+        mkfifo(Path.of(run, "trainer.json"));
         String[] generate = {"generate", "--model", run};
         Cli.assertOneLineError(assertTimeoutPreemptively(HANG, () -> Cli.run(generate)), 2, "not a regular file",
                 "microgpt generate", generate);

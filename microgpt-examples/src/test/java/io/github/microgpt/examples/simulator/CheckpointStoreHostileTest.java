@@ -34,7 +34,7 @@ class CheckpointStoreHostileTest {
         Path folder = Files.createDirectories(tmp.resolve("run"));
         Files.writeString(folder.resolve(Checkpoint.CONFIG_FILE), "{}");
         try {
-            assumeTrue(new ProcessBuilder("mkfifo", folder.resolve(Checkpoint.TRAINER_FILE).toString()).start()
+            assumeTrue(new ProcessBuilder("mkfifo", folder.resolve("trainer.json").toString()).start()
                     .waitFor() == 0, "mkfifo failed");
         } catch (IOException e) {
             assumeTrue(false, "mkfifo is not available");

@@ -76,8 +76,8 @@ class SimulatorCheckpointTest {
         JsonObject afterSave = ok(api.post("api/save", "{\"name\": \"run-a\"}"));
         assertTrue(afterSave.get("message").getAsString().startsWith("Saved the model as \"run-a\" (step 5 of 1000)"),
                 afterSave.get("message").getAsString());
-        for (String file : List.of(Checkpoint.MODEL_FILE, Checkpoint.CONFIG_FILE, Checkpoint.OPTIMIZER_FILE,
-                Checkpoint.TRAINER_FILE)) {
+        for (String file : List.of(Checkpoint.MODEL_FILE, Checkpoint.CONFIG_FILE, "optimizer.safetensors",
+                "trainer.json")) {
             assertTrue(Files.isRegularFile(checkpoints.resolve("run-a").resolve(file)), file + " was written");
         }
         // What the library reads back is exactly the session's model, and the run can resume outside the simulator.
@@ -270,7 +270,7 @@ class SimulatorCheckpointTest {
             channel.truncate(channel.size() - 100);
         }
         Path corrupt = copy(checkpoints.resolve("good"), checkpoints.resolve("corrupt"));
-        Files.writeString(corrupt.resolve(Checkpoint.TRAINER_FILE), "{\"format\": ");
+        Files.writeString(corrupt.resolve("trainer.json"), "{\"format\": ");
         Path junk = Files.createDirectory(checkpoints.resolve("junk"));
         Files.writeString(junk.resolve("notes.txt"), "not a model");
         Path file = Files.writeString(checkpoints.resolve("plain-file"), "x");
@@ -280,7 +280,7 @@ class SimulatorCheckpointTest {
         assertError(api.post("api/load", "{\"name\": \"truncated\"}"), 400,
                 "cannot load \"truncated\": " + truncated.resolve(Checkpoint.MODEL_FILE) + ": truncated");
         assertError(api.post("api/load", "{\"name\": \"corrupt\"}"), 400,
-                "cannot load \"corrupt\": " + corrupt.resolve(Checkpoint.TRAINER_FILE) + ": ");
+                "cannot load \"corrupt\": " + corrupt.resolve("trainer.json") + ": ");
         assertError(api.post("api/load", "{\"name\": \"junk\"}"), 400, "is not a checkpoint: it has no config.json");
         assertError(api.post("api/load", "{\"name\": \"plain-file\"}"), 400, "is not a directory");
         assertUnchanged(before, weights);

@@ -6,8 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.checkpoint.Checkpoint;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConsumerProgramTest {
 
@@ -33,6 +38,27 @@ class ConsumerProgramTest {
         Class<?> listeners = Class.forName(internal + ".Listeners", false, Value.class.getClassLoader());
         assertThrows(IllegalAccessException.class, () -> listeners.getConstructor().newInstance(),
                 "a modular consumer cannot use what is internal");
+    }
+
+    @Test
+    void theCheckpointFormatsInnardsAreNotApi() throws Exception {
+        for (String name : List.of("Safetensors", "Tensor", "Format", "CheckpointReader", "CheckpointWriter")) {
+            Class<?> type = Class.forName("io.github.microgpt.checkpoint." + name, false, Value.class.getClassLoader());
+            assertFalse(Modifier.isPublic(type.getModifiers()), name + " is the format's detail, not API");
+        }
+        assertEquals("model.safetensors", Checkpoint.MODEL_FILE, "the weights file that other tools open");
+    }
+
+    @Test
+    void trainsInMinibatchesSavesAndLoadsThroughThePublicApi(@TempDir Path dir) throws Exception {
+        Path checkpoint = dir.resolve("names");
+        ConsumerProgram.BatchRun run = ConsumerProgram.trainInBatchesSaveAndLoad(checkpoint, 12);
+        assertEquals(12, run.losses().size());
+        assertTrue(run.losses().stream().allMatch(loss -> loss > 0 && Double.isFinite(loss)), run.losses().toString());
+        assertTrue(Files.isRegularFile(checkpoint.resolve(Checkpoint.MODEL_FILE)));
+        assertEquals(run.fromModel(), run.fromCheckpoint(), "the checkpoint holds the model exactly");
+        assertEquals(run.losses(), ConsumerProgram.trainInBatchesSaveAndLoad(dir.resolve("again"), 12).losses(),
+                "a seeded run on two threads repeats itself");
     }
 
     @Test

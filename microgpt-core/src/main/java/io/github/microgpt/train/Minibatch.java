@@ -1,0 +1,71 @@
+package io.github.microgpt.train;
+
+/**
+ * The shape of one minibatch step of a {@link Trainer}: how many documents it averages over, and
+ * on how many threads it may compute them.
+ *
+ * <pre>{@code
+ * trainer.stepBatch(Minibatch.of(8));                  // 8 documents, on the calling thread
+ * trainer.stepBatch(Minibatch.of(8).withThreads(2));   // the same step, on 2 threads
+ * }</pre>
+ *
+ * <p>Start from {@link #of(int)} and name the threads with {@link #withThreads(int)}, so that a
+ * call says which number is which; the canonical constructor takes the documents first.
+ *
+ * <p>The number of threads never changes a result: the documents' gradients are summed in
+ * document order whatever it is (see
+ * {@link io.github.microgpt.model.LanguageModel#batchLossAndGradients}). Only
+ * {@link io.github.microgpt.model.ArrayGptModel} uses more than the calling thread.
+ *
+ * @param documents the number of documents of the step, from 1 to {@value #MAX_DOCUMENTS}
+ * @param threads the most threads the step may use; at least 1
+ */
+public record Minibatch(int documents, int threads) {
+
+    /**
+     * The largest number of documents a step takes: far more than one step needs, and few enough
+     * that the batch's bookkeeping can never exhaust the memory.
+     */
+    public static final int MAX_DOCUMENTS = 1 << 16;
+
+    /**
+     * Checks the shape.
+     *
+     * @param documents the number of documents, from 1 to {@value #MAX_DOCUMENTS}
+     * @param threads the most threads the step may use; at least 1
+     * @throws IllegalArgumentException if {@code documents} is outside
+     *     {@code [1, MAX_DOCUMENTS]} or {@code threads} is below 1, naming the value
+     */
+    public Minibatch {
+        if (documents < 1 || documents > MAX_DOCUMENTS) {
+            throw new IllegalArgumentException("the number of documents of a minibatch must be from 1 to "
+                    + MAX_DOCUMENTS + ", got " + documents);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("the number of threads of a minibatch must be at least 1, got "
+                    + threads);
+        }
+    }
+
+    /**
+     * A minibatch of {@code documents} documents, computed on the calling thread.
+     *
+     * @param documents the number of documents, from 1 to {@value #MAX_DOCUMENTS}
+     * @return the minibatch
+     * @throws IllegalArgumentException if {@code documents} is out of range
+     */
+    public static Minibatch of(int documents) {
+        return new Minibatch(documents, 1);
+    }
+
+    /**
+     * This minibatch on another number of threads.
+     *
+     * @param newThreads the most threads the step may use; at least 1
+     * @return a new minibatch with the same documents
+     * @throws IllegalArgumentException if {@code newThreads < 1}
+     */
+    public Minibatch withThreads(int newThreads) {
+        return new Minibatch(documents, newThreads);
+    }
+}

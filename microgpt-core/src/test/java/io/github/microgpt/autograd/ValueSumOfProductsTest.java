@@ -1,0 +1,183 @@
+package io.github.microgpt.autograd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * {@link Value#sumOfProducts} stores its terms compactly but must be, to anyone who looks, the
+ * graph of {@code a0.mul(b0).add(0.0)} and {@code total.add(ai.mul(bi))}: the same data, the same
+ * children and local gradients, and the same gradients bit for bit from {@link Value#backward()},
+ * also when a pass is repeated, when someone looks at the graph between passes, and when a
+ * gradient is set by hand.
+ */
+class ValueSumOfProductsTest {
+
+    private static void assertBits(double expected, double actual, String what) {
+        assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(actual),
+                what + ": expected " + expected + " but got " + actual);
+    }
+
+    /** How a sum of products is built: compactly, or from {@code mul} and {@code add}. */
+    private interface Builder {
+        Value sum(Value[] a, int aFrom, Value[] b, int bFrom, int length);
+    }
+
+    private static final Builder COMPACT = Value::sumOfProducts;
+
+    private static final Builder PLAIN = (a, aFrom, b, bFrom, length) -> {
+        Value total = a[aFrom].mul(b[bFrom]).add(0.0);
+        for (int i = 1; i < length; i++) {
+            total = total.add(a[aFrom + i].mul(b[bFrom + i]));
+        }
+        return total;
+    };
+
+    /**
+     * A small network over the same random leaves whichever the builder: sums of products of
+     * leaves, of inner nodes shared between sums, of a vector with itself (squares, as RMSNorm
+     * takes them) and of sums with sums, then a root that uses some of them twice.
+     */
+    private record Graph(List<Value> leaves, List<Value> inner, Value root) {
+        static Graph build(long seed, Builder builder) {
+            SplittableRandom r = new SplittableRandom(seed);
+            int n = 2 + r.nextInt(7);
+            List<Value> leaves = new ArrayList<>();
+            Value[] x = new Value[n];
+            Value[] w = new Value[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = new Value(r.nextGaussian());
+                w[i] = new Value(r.nextInt(5) == 0 ? -0.0 : r.nextGaussian());
+                leaves.add(x[i]);
+                leaves.add(w[i]);
+            }
+            List<Value> inner = new ArrayList<>();
+            Value[] h = new Value[n];
+            for (int i = 0; i < n; i++) {
+                h[i] = x[i].mul(w[(i + 1) % n]).relu().add(x[i]);
+                inner.add(h[i]);
+            }
+            int len = 1 + r.nextInt(n);
+            int from = r.nextInt(n - len + 1);
+            Value s1 = builder.sum(w, from, h, n - len, len);
+            Value s2 = builder.sum(h, 0, h, 0, n);
+            Value s3 = builder.sum(x, 0, w, 0, n);
+            Value[] sums = {s1, s2, s3, h[0]};
+            Value s4 = builder.sum(sums, 0, sums, 1, 3);
+            inner.addAll(List.of(s1, s2, s3, s4));
+            Value root = s4.mul(s1).add(s2.exp()).add(s3);
+            return new Graph(leaves, inner, root);
+        }
+
+        void assertSameGradients(Graph plain, String what) {
+            for (int i = 0; i < leaves.size(); i++) {
+                assertBits(plain.leaves.get(i).grad(), leaves.get(i).grad(), what + ", leaf " + i);
+            }
+            for (int i = 0; i < inner.size(); i++) {
+                assertBits(plain.inner.get(i).data(), inner.get(i).data(), what + ", data of node " + i);
+                assertBits(plain.inner.get(i).grad(), inner.get(i).grad(), what + ", grad of node " + i);
+            }
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> oneBackwardPassGivesTheGradientsOfMulAndAdd() {
+        return IntStream.range(0, 100).mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed, () -> {
+            Graph compact = Graph.build(seed, COMPACT);
+            Graph plain = Graph.build(seed, PLAIN);
+            compact.root().backward();
+            plain.root().backward();
+            compact.assertSameGradients(plain, "seed " + seed);
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> repeatedPassesLookingAndSettingGradientsStayTheSame() {
+        return IntStream.range(0, 60).mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed, () -> {
+            Graph compact = Graph.build(seed, COMPACT);
+            Graph plain = Graph.build(seed, PLAIN);
+            SplittableRandom r = new SplittableRandom(seed + 1000);
+            for (int pass = 0; pass < 4; pass++) {
+                // Back-propagate from the root or from one of the sums (which may be compact).
+                int which = r.nextInt(compact.inner().size() + 1);
+                Value compactRoot = which == compact.inner().size() ? compact.root() : compact.inner().get(which);
+                Value plainRoot = which == plain.inner().size() ? plain.root() : plain.inner().get(which);
+                switch (r.nextInt(4)) {
+                    case 0 -> {
+                        compactRoot.topologicalOrder();  // looking expands the compact nodes
+                    }
+                    case 1 -> {
+                        int node = r.nextInt(compact.inner().size());
+                        double g = r.nextGaussian();
+                        compact.inner().get(node).setGrad(g);
+                        plain.inner().get(node).setGrad(g);
+                    }
+                    case 2 -> {
+                        compactRoot.zeroGrad();
+                        plainRoot.zeroGrad();
+                    }
+                    default -> {
+                        // nothing between the passes
+                    }
+                }
+                compactRoot.backward();
+                plainRoot.backward();
+                compact.assertSameGradients(plain, "seed " + seed + ", pass " + pass);
+            }
+            // After all that, the graphs look alike node for node.
+            List<Value> compactNodes = compact.root().topologicalOrder();
+            List<Value> plainNodes = plain.root().topologicalOrder();
+            assertEquals(plainNodes.size(), compactNodes.size());
+            for (int i = 0; i < plainNodes.size(); i++) {
+                assertEquals(plainNodes.get(i).op(), compactNodes.get(i).op(), "node " + i);
+                assertBits(plainNodes.get(i).data(), compactNodes.get(i).data(), "data of node " + i);
+                assertBits(plainNodes.get(i).grad(), compactNodes.get(i).grad(), "grad of node " + i);
+            }
+        }));
+    }
+
+    @Test
+    void theGraphIsThatOfMulAndAdd() {
+        Value[] a = {new Value(2.0), new Value(-3.0), new Value(0.5)};
+        Value[] b = {new Value(4.0), new Value(5.0), new Value(-6.0)};
+        Value sum = Value.sumOfProducts(a, 0, b, 0, 3);
+        assertEquals(2.0 * 4.0 + 0.0 + -3.0 * 5.0 + 0.5 * -6.0, sum.data());
+        assertEquals(Operation.ADD, sum.op());
+        assertEquals(2, sum.childCount());
+        assertEquals(1.0, sum.localGrad(0));
+        assertEquals(1.0, sum.localGrad(1));
+        Value last = sum.child(1);
+        assertEquals(Operation.MUL, last.op());
+        assertSame(a[2], last.child(0));
+        assertSame(b[2], last.child(1));
+        assertEquals(-6.0, last.localGrad(0));
+        assertEquals(0.5, last.localGrad(1));
+        assertSame(last, sum.child(1), "the product is made once");
+        Value first = sum.child(0).child(0);
+        assertEquals(Operation.ADD, first.op());
+        assertEquals(Operation.MUL, first.child(0).op());
+        assertEquals(8.0, first.child(0).data());
+        assertEquals(Operation.LEAF, first.child(1).op());
+        assertEquals(0.0, first.child(1).data());
+        // mul/add: 3 products, 3 additions, the constant 0 and the 6 leaves.
+        assertEquals(13, sum.topologicalOrder().size());
+        assertThrows(IndexOutOfBoundsException.class, () -> sum.child(2));
+    }
+
+    @Test
+    void badStretchesAreRejected() {
+        Value[] a = {new Value(1.0), new Value(2.0)};
+        assertThrows(IllegalArgumentException.class, () -> Value.sumOfProducts(a, 0, a, 0, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> Value.sumOfProducts(a, 1, a, 0, 2));
+        assertThrows(IndexOutOfBoundsException.class, () -> Value.sumOfProducts(a, 0, a, -1, 1));
+    }
+}

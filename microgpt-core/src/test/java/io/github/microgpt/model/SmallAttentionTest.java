@@ -1,0 +1,102 @@
+package io.github.microgpt.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link SmallAttention}, the attention for heads of four channels, against the general loops of
+ * {@link Kernels} bit for bit: forward (outputs, attention weights, the transposed key cache) and
+ * backward (the gradients of queries, keys and values, added to what was there), for one to five
+ * heads, ranges that start at 0 and ranges that continue a cache, as generation does.
+ */
+class SmallAttentionTest {
+
+    private static final int T = 16;
+
+    @Test
+    void takesHeadsOfFourChannelsOnly() {
+        assertTrue(SmallAttention.fits(16, 4));
+        assertTrue(SmallAttention.fits(4, 1));
+        assertFalse(SmallAttention.fits(16, 2));
+        assertFalse(SmallAttention.fits(256, 8));
+    }
+
+    @Test
+    void forwardAndBackwardAreTheGeneralLoopsBitForBit() {
+        SplittableRandom random = new SplittableRandom(20261202L);
+        for (int nHead = 1; nHead <= 5; nHead++) {
+            int c = 4 * nHead;
+            double scale = Math.pow(Math.pow(4, 0.5), -1);
+            for (int[] range : new int[][] {{0, 1}, {0, 7}, {0, 16}, {3, 9}, {15, 16}}) {
+                int from = range[0];
+                int to = range[1];
+                double[][] qkv = gaussian(random, T, 3 * c, 2.0);
+                double[][] keysT = gaussian(random, c, T, 1.0);
+                double[][] keysT2 = copy(keysT);
+                // The cache of the positions before `from`, as an earlier call leaves it.
+                for (int i = 0; i < c; i++) {
+                    for (int t = 0; t < from; t++) {
+                        keysT[i][t] = qkv[t][c + i];
+                        keysT2[i][t] = qkv[t][c + i];
+                    }
+                }
+                double[][] out = gaussian(random, T, c, 1.0);
+                double[][] out2 = copy(out);
+                double[][][] weights = new double[T][nHead][T];
+                double[][][] weights2 = new double[T][nHead][T];
+                Kernels.attentionForwardByHeads(out, weights, qkv, keysT, nHead, scale, from, to,
+                        ArrayGptModel.SINGLE_THREAD);
+                SmallAttention.forward(out2, weights2, qkv, keysT2, nHead, scale, from, to);
+                String where = nHead + " heads, positions [" + from + ", " + to + ")";
+                assertBits(out, out2, where + ": outputs");
+                assertBits(keysT, keysT2, where + ": keys");
+                for (int t = from; t < to; t++) {
+                    assertBits(weights[t], weights2[t], where + ": weights of position " + t);
+                }
+                if (from > 0) {
+                    continue;
+                }
+                double[][] dout = gaussian(random, T, c, 1.0);
+                double[][] dqkv = gaussian(random, T, 3 * c, 0.5);
+                double[][] dqkv2 = copy(dqkv);
+                Kernels.attentionBackwardByHeads(dqkv, dout, qkv, weights, new double[c][T], new double[nHead][T],
+                        nHead, scale, from, to, ArrayGptModel.SINGLE_THREAD);
+                SmallAttention.backward(dqkv2, dout, qkv, weights, new double[T], nHead, scale, from, to);
+                assertBits(dqkv, dqkv2, where + ": gradients");
+            }
+        }
+    }
+
+    private static void assertBits(double[][] expected, double[][] actual, String what) {
+        for (int r = 0; r < expected.length; r++) {
+            for (int i = 0; i < expected[r].length; i++) {
+                int row = r;
+                int col = i;
+                assertEquals(Double.doubleToRawLongBits(expected[r][i]), Double.doubleToRawLongBits(actual[r][i]),
+                        () -> what + " differ at [" + row + "][" + col + "]");
+            }
+        }
+    }
+
+    private static double[][] gaussian(SplittableRandom random, int rows, int cols, double sigma) {
+        double[][] a = new double[rows][cols];
+        for (double[] row : a) {
+            for (int i = 0; i < cols; i++) {
+                row[i] = sigma * (random.nextDouble() * 2 - 1);
+            }
+        }
+        return a;
+    }
+
+    private static double[][] copy(double[][] a) {
+        double[][] b = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            b[i] = a[i].clone();
+        }
+        return b;
+    }
+}
