@@ -781,28 +781,30 @@ final class Kernels {
      * {@code dv_s += sum_t a_t[s] dy_t} over the positions {@code t} of {@code [from, to)} that
      * attend to {@code s} ({@code t >= s}): position by position {@code s}, four positions
      * {@code t} per pass along the head, so that each gradient row is loaded and stored once per
-     * four terms. The terms go in the order of {@code t}, whatever the number of threads.
+     * four terms. The terms go from the last position down, as when each position's pass added
+     * its own (the order {@code SmallAttention} keeps, bit for bit), whatever the number of threads.
      */
     private static void attentionValueGradient(double[][] dqkv, int vs, double[][] dout, int qs,
                                                double[][][] weights, int h, int hd, int from, int to) {
         for (int s = 0; s < to; s++) {
             double[] dv = dqkv[s];
-            int t = Math.max(s, from);
-            for (; t + 3 < to; t += 4) {
+            int last = Math.max(s, from);
+            int t = to - 1;
+            for (; t - 3 >= last; t -= 4) {
                 double a0 = weights[t][h][s];
-                double a1 = weights[t + 1][h][s];
-                double a2 = weights[t + 2][h][s];
-                double a3 = weights[t + 3][h][s];
+                double a1 = weights[t - 1][h][s];
+                double a2 = weights[t - 2][h][s];
+                double a3 = weights[t - 3][h][s];
                 double[] y0 = dout[t];
-                double[] y1 = dout[t + 1];
-                double[] y2 = dout[t + 2];
-                double[] y3 = dout[t + 3];
+                double[] y1 = dout[t - 1];
+                double[] y2 = dout[t - 2];
+                double[] y3 = dout[t - 3];
                 for (int j = 0; j < hd; j++) {
                     dv[vs + j] = dv[vs + j] + a0 * y0[qs + j] + a1 * y1[qs + j] + a2 * y2[qs + j]
                             + a3 * y3[qs + j];
                 }
             }
-            for (; t < to; t++) {
+            for (; t >= last; t--) {
                 double as = weights[t][h][s];
                 double[] dy = dout[t];
                 for (int j = 0; j < hd; j++) {
