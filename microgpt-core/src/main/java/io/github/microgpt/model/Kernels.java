@@ -248,9 +248,8 @@ final class Kernels {
      * the same operations as one of a pair. The rows of {@code wT} go in blocks of about 256 KB,
      * which stay in the second-level cache while every position goes over them.
      *
-     * <p>One method on purpose: with the loop over positions in a helper of its own, C2 on JDK 17
-     * sometimes compiled the inner loop without SIMD instructions (a quarter of the speed), from
-     * one run to the next.
+     * <p>The loop along the output row is {@link #fourTermsTwoRows}, a method of its own (see
+     * there why); the loops around it stay here.
      */
     private static void productRows(double[][] out, double[][] in, double[][] wT, int rows, int cols,
                                     int from, int to) {
@@ -268,26 +267,7 @@ final class Kernels {
                 double[] yv = out[t + 1];
                 int i = i0;
                 for (; i + 3 < i1; i += 4) {
-                    double a0 = u[i];
-                    double a1 = u[i + 1];
-                    double a2 = u[i + 2];
-                    double a3 = u[i + 3];
-                    double b0 = v[i];
-                    double b1 = v[i + 1];
-                    double b2 = v[i + 2];
-                    double b3 = v[i + 3];
-                    double[] c0 = wT[i];
-                    double[] c1 = wT[i + 1];
-                    double[] c2 = wT[i + 2];
-                    double[] c3 = wT[i + 3];
-                    for (int o = 0; o < rows; o++) {
-                        double x0 = c0[o];
-                        double x1 = c1[o];
-                        double x2 = c2[o];
-                        double x3 = c3[o];
-                        yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
-                        yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
-                    }
+                    fourTermsTwoRows(yu, yv, u, v, wT, i, rows);
                 }
                 for (; i < i1; i++) {
                     double a = u[i];
@@ -310,6 +290,39 @@ final class Kernels {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@code yu += u[i..i+3] * wT[i..i+3]} and the same for {@code yv} and {@code v}, each output
+     * summed in the order of the terms: the inner loop of {@link #productRows}, in a method of
+     * its own so that it is always compiled as a whole loop. Called thousands of times per
+     * product, it is compiled by the usual route and inlined; left inside the loops around it (a
+     * product is called only some 17 times a step), it was at times compiled only within an
+     * on-stack replacement, without SIMD instructions, and ran at a quarter of the speed for the
+     * rest of the run (in 7 of 21 runs of a measuring harness at 256/4/8/64; none of 14 since).
+     */
+    private static void fourTermsTwoRows(double[] yu, double[] yv, double[] u, double[] v, double[][] wT, int i,
+                                         int rows) {
+        double a0 = u[i];
+        double a1 = u[i + 1];
+        double a2 = u[i + 2];
+        double a3 = u[i + 3];
+        double b0 = v[i];
+        double b1 = v[i + 1];
+        double b2 = v[i + 2];
+        double b3 = v[i + 3];
+        double[] c0 = wT[i];
+        double[] c1 = wT[i + 1];
+        double[] c2 = wT[i + 2];
+        double[] c3 = wT[i + 3];
+        for (int o = 0; o < rows; o++) {
+            double x0 = c0[o];
+            double x1 = c1[o];
+            double x2 = c2[o];
+            double x3 = c3[o];
+            yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+            yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
         }
     }
 
@@ -779,22 +792,57 @@ final class Kernels {
                     System.arraycopy(dz, qo, dq, qs, hd);
                     for (int s = 0; s < n; s++) {
                         double dzs = dz[s];
-                        double as = a[s];
                         int o = s * hd;
                         for (int j = 0; j < hd; j++) {
                             dk[o + j] += dzs * q[qs + j];
                         }
-                        for (int j = 0; j < hd; j++) {
-                            dv[o + j] += as * dy[qs + j];
-                        }
                     }
                 }
+                attentionValueGradient(dv, dout, qs, weights, h, hd, from, to);
                 for (int s = 0; s < to; s++) {
                     System.arraycopy(dk, s * hd, dqkv[s], ks, hd);
                     System.arraycopy(dv, s * hd, dqkv[s], vs, hd);
                 }
             }
         });
+    }
+
+    /**
+     * {@code dv_s += sum_t a_t[s] dy_t} over the positions {@code t} of {@code [from, to)} that
+     * attend to {@code s} ({@code t >= s}), into the head's own row {@code dv} (position {@code s}
+     * at {@code s hd}): position by position {@code s}, four positions
+     * {@code t} per pass along the head, so that each gradient row is loaded and stored once per
+     * four terms. The terms go from the last position down, as when each position's pass added
+     * its own (the order {@code SmallAttention} keeps, bit for bit), whatever the number of threads.
+     */
+    private static void attentionValueGradient(double[] dv, double[][] dout, int qs,
+                                               double[][][] weights, int h, int hd, int from, int to) {
+        for (int s = 0; s < to; s++) {
+            int o = s * hd;
+            int last = Math.max(s, from);
+            int t = to - 1;
+            for (; t - 3 >= last; t -= 4) {
+                double a0 = weights[t][h][s];
+                double a1 = weights[t - 1][h][s];
+                double a2 = weights[t - 2][h][s];
+                double a3 = weights[t - 3][h][s];
+                double[] y0 = dout[t];
+                double[] y1 = dout[t - 1];
+                double[] y2 = dout[t - 2];
+                double[] y3 = dout[t - 3];
+                for (int j = 0; j < hd; j++) {
+                    dv[o + j] = dv[o + j] + a0 * y0[qs + j] + a1 * y1[qs + j] + a2 * y2[qs + j]
+                            + a3 * y3[qs + j];
+                }
+            }
+            for (; t >= last; t--) {
+                double as = weights[t][h][s];
+                double[] dy = dout[t];
+                for (int j = 0; j < hd; j++) {
+                    dv[o + j] += as * dy[qs + j];
+                }
+            }
+        }
     }
 
     /**
