@@ -324,8 +324,8 @@ public final class Value {
      *
      * <p>Only its storage differs: each term is kept as one compact node rather than a product
      * node and a sum node (the product has no other use, so nothing else can tell). The GPT's
-     * graph then holds about 40% fewer objects, and a training step of the Value engine takes
-     * about 30% less time. The product and the constant 0 are made as {@code Value}s the first
+     * graph then holds almost half as many objects, and a training step of the Value engine
+     * takes about 30% less time. The product and the constant 0 are made as {@code Value}s the first
      * time someone asks for them ({@link #child(int)}, {@link #topologicalOrder()}, a drawing),
      * so what one sees is always the graph of {@code mul} and {@code add} described above.
      *

@@ -95,7 +95,11 @@ final class FloatWorkspace {
     private float[][] weightsT;
     /** (C, T) the values of one layer, transposed, for the attention's backward pass. */
     float[][] valuesT;
-    /** (NH, T) the gradient of one position's attention weights, per head. */
+    /**
+     * (3 NH, max(T + hd, T hd)) three rows per head: the head's sums of the keys' and the values'
+     * gradients, and the gradient of one position's attention weights followed by its query's
+     * (see {@code attentionBackward}).
+     */
     float[][] dAttnWeights;
 
     private final int nLayer;
@@ -165,7 +169,7 @@ final class FloatWorkspace {
         dMlpActive = perLayer(l, t, hidden);
         dLogits = rows(t, vocabSize);
         valuesT = rows(c, t);
-        dAttnWeights = rows(nHead, t);
+        dAttnWeights = rows(3 * nHead, Math.max(t + c / nHead, t * (c / nHead)));
     }
 
     /**

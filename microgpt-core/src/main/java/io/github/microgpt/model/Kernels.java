@@ -72,6 +72,16 @@ final class Kernels {
     }
 
     /**
+     * The positions of a product one thread takes at a time: all of its part (see
+     * {@link Workers}), since every chunk reads all the weights from memory again (f64 at
+     * {@code nEmbd = 256} on two threads, measured side by side: 1.57-1.64 times one thread's
+     * speed, against 1.54-1.56 with two chunks per thread).
+     */
+    private static int positionGrain(int n, Workers workers) {
+        return Math.max(2, (n + workers.threads() - 1) / workers.threads());
+    }
+
+    /**
      * Rows of the transposed weights handled per pass of {@link #productRows}: about 256 KB, which
      * stay in the second-level cache while every position goes over them. A multiple of 4, so
      * that the rows are grouped the same way whatever the matrix.
@@ -225,9 +235,8 @@ final class Kernels {
         }
         int cols = w[0].length;
         workers.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> Transposes.columns(w, wT, i0, i1));
-        // Each chunk of positions reads all the transposed weights again: so a few long chunks.
-        int grain = Math.max(2, (n + 2 * workers.threads() - 1) / (2 * workers.threads()));
-        workers.forRange(n, grain, (p0, p1) -> productRows(out, in, wT, rows, cols, from + p0, from + p1));
+        // Each chunk of positions reads all the transposed weights again: so one chunk per thread.
+        workers.forRange(n, positionGrain(n, workers), (p0, p1) -> productRows(out, in, wT, rows, cols, from + p0, from + p1));
     }
 
     /**
@@ -239,9 +248,8 @@ final class Kernels {
      * the same operations as one of a pair. The rows of {@code wT} go in blocks of about 256 KB,
      * which stay in the second-level cache while every position goes over them.
      *
-     * <p>One method on purpose: with the loop over positions in a helper of its own, C2 on JDK 17
-     * sometimes compiled the inner loop without SIMD instructions (a quarter of the speed), from
-     * one run to the next.
+     * <p>The loop along the output row is {@link #fourTermsTwoRows}, a method of its own (see
+     * there why); the loops around it stay here.
      */
     private static void productRows(double[][] out, double[][] in, double[][] wT, int rows, int cols,
                                     int from, int to) {
@@ -259,26 +267,7 @@ final class Kernels {
                 double[] yv = out[t + 1];
                 int i = i0;
                 for (; i + 3 < i1; i += 4) {
-                    double a0 = u[i];
-                    double a1 = u[i + 1];
-                    double a2 = u[i + 2];
-                    double a3 = u[i + 3];
-                    double b0 = v[i];
-                    double b1 = v[i + 1];
-                    double b2 = v[i + 2];
-                    double b3 = v[i + 3];
-                    double[] c0 = wT[i];
-                    double[] c1 = wT[i + 1];
-                    double[] c2 = wT[i + 2];
-                    double[] c3 = wT[i + 3];
-                    for (int o = 0; o < rows; o++) {
-                        double x0 = c0[o];
-                        double x1 = c1[o];
-                        double x2 = c2[o];
-                        double x3 = c3[o];
-                        yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
-                        yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
-                    }
+                    fourTermsTwoRows(yu, yv, u, v, wT, i, rows);
                 }
                 for (; i < i1; i++) {
                     double a = u[i];
@@ -305,6 +294,39 @@ final class Kernels {
     }
 
     /**
+     * {@code yu += u[i..i+3] * wT[i..i+3]} and the same for {@code yv} and {@code v}, each output
+     * summed in the order of the terms: the inner loop of {@link #productRows}, in a method of
+     * its own so that it is always compiled as a whole loop. Called thousands of times per
+     * product, it is compiled by the usual route and inlined; left inside the loops around it (a
+     * product is called only some 17 times a step), it was at times compiled only within an
+     * on-stack replacement, without SIMD instructions, and ran at a quarter of the speed for the
+     * rest of the run (in 7 of 21 runs of a measuring harness at 256/4/8/64; none of 14 since).
+     */
+    private static void fourTermsTwoRows(double[] yu, double[] yv, double[] u, double[] v, double[][] wT, int i,
+                                         int rows) {
+        double a0 = u[i];
+        double a1 = u[i + 1];
+        double a2 = u[i + 2];
+        double a3 = u[i + 3];
+        double b0 = v[i];
+        double b1 = v[i + 1];
+        double b2 = v[i + 2];
+        double b3 = v[i + 3];
+        double[] c0 = wT[i];
+        double[] c1 = wT[i + 1];
+        double[] c2 = wT[i + 2];
+        double[] c3 = wT[i + 3];
+        for (int o = 0; o < rows; o++) {
+            double x0 = c0[o];
+            double x1 = c1[o];
+            double x2 = c2[o];
+            double x3 = c3[o];
+            yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+            yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+        }
+    }
+
+    /**
      * The gradients of {@link #matmulForward}: {@code din[t][i] += sum_o dout[t][o] * w[o][i]}
      * and {@code dw[o][i] += sum_t dout[t][o] * in[t][i]}.
      *
@@ -319,11 +341,11 @@ final class Kernels {
         if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers)) {
             return;
         }
-        // Each chunk of positions reads all the weights again: so a few long chunks, not many short ones.
+        // Each chunk of positions reads all the weights again: so one chunk per thread. The two
+        // gradients do not depend on each other, so one hand-over covers both.
         int n = to - from;
-        int grain = Math.max(2, (n + 2 * workers.threads() - 1) / (2 * workers.threads()));
-        workers.forRange(n, grain, (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1));
-        workers.forRange(w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
+        workers.forRanges(n, positionGrain(n, workers), (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1),
+                w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
     }
 
     /**
@@ -697,14 +719,20 @@ final class Kernels {
      * {@code a = softmax(z)} and {@code z_s = c q.k_s}: {@code da_s = dy.v_s},
      * {@code dv_s += a_s dy}, {@code dz_s = a_s (da_s - sum_r a_r da_r)},
      * {@code dq += c dz_s k_s}, {@code dk_s += c dz_s q}. Split over the team by heads (each
-     * head owns its columns of {@code dqkv}).
+     * head owns its columns of {@code dqkv}). A head sums its gradients in its own rows of
+     * {@code dweights} and copies them into {@code dqkv} once: two threads adding into the rows
+     * of {@code dqkv} directly, each to its heads' columns, shared the cache lines where their
+     * columns meet, and passed them back and forth at every term (f32: +74% of this method's
+     * time on two threads). The sums are the same additions in the same order.
      *
      * @param dqkv (T, 3C) the gradient of the queries, keys and values, added to
      * @param dout (T, C) the gradient of the output
      * @param qkv (T, 3C) the queries, keys and values
      * @param weights (T, NH, T) the attention weights of the forward pass
      * @param valuesT (C, T) scratch for the values, transposed
-     * @param dweights (NH, T) scratch for {@code da}, one row per head
+     * @param dweights (3 NH, max(T + hd, T hd)) scratch, three rows per head {@code h}: its sums
+     *     of {@code dk} (row {@code h}) and {@code dv} (row {@code NH + h}), position by position,
+     *     and {@code da} followed by one position's {@code dq} (row {@code 2 NH + h})
      */
     static void attentionBackward(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights,
                                   double[][] valuesT, double[][] dweights, int nHead, double scale,
@@ -734,7 +762,16 @@ final class Kernels {
                         column[s] = qkv[s][vs + j];
                     }
                 }
-                double[] dz = dweights[h];
+                // The head's own rows: its sums of dk and dv, position by position, and dz, followed
+                // by the sum of one position's dq.
+                double[] dk = dweights[h];
+                double[] dv = dweights[nHead + h];
+                double[] dz = dweights[2 * nHead + h];
+                int qo = to;
+                for (int s = 0; s < to; s++) {
+                    System.arraycopy(dqkv[s], ks, dk, s * hd, hd);
+                    System.arraycopy(dqkv[s], vs, dv, s * hd, hd);
+                }
                 for (int t = to - 1; t >= from; t--) {
                     double[] a = weights[t][h];
                     double[] dy = dout[t];
@@ -750,21 +787,62 @@ final class Kernels {
                     for (int s = 0; s < n; s++) {
                         dz[s] = a[s] * (dz[s] - weighted) * scale;
                     }
-                    attentionQueryGradient(dq, qs, dz, qkv, ks, hd, n);
+                    System.arraycopy(dq, qs, dz, qo, hd);
+                    attentionQueryGradient(dz, qo, dz, qkv, ks, hd, n);
+                    System.arraycopy(dz, qo, dq, qs, hd);
                     for (int s = 0; s < n; s++) {
                         double dzs = dz[s];
-                        double as = a[s];
-                        double[] dkv = dqkv[s];
+                        int o = s * hd;
                         for (int j = 0; j < hd; j++) {
-                            dkv[ks + j] += dzs * q[qs + j];
-                        }
-                        for (int j = 0; j < hd; j++) {
-                            dkv[vs + j] += as * dy[qs + j];
+                            dk[o + j] += dzs * q[qs + j];
                         }
                     }
                 }
+                attentionValueGradient(dv, dout, qs, weights, h, hd, from, to);
+                for (int s = 0; s < to; s++) {
+                    System.arraycopy(dk, s * hd, dqkv[s], ks, hd);
+                    System.arraycopy(dv, s * hd, dqkv[s], vs, hd);
+                }
             }
         });
+    }
+
+    /**
+     * {@code dv_s += sum_t a_t[s] dy_t} over the positions {@code t} of {@code [from, to)} that
+     * attend to {@code s} ({@code t >= s}), into the head's own row {@code dv} (position {@code s}
+     * at {@code s hd}): position by position {@code s}, four positions
+     * {@code t} per pass along the head, so that each gradient row is loaded and stored once per
+     * four terms. The terms go from the last position down, as when each position's pass added
+     * its own (the order {@code SmallAttention} keeps, bit for bit), whatever the number of threads.
+     */
+    private static void attentionValueGradient(double[] dv, double[][] dout, int qs,
+                                               double[][][] weights, int h, int hd, int from, int to) {
+        for (int s = 0; s < to; s++) {
+            int o = s * hd;
+            int last = Math.max(s, from);
+            int t = to - 1;
+            for (; t - 3 >= last; t -= 4) {
+                double a0 = weights[t][h][s];
+                double a1 = weights[t - 1][h][s];
+                double a2 = weights[t - 2][h][s];
+                double a3 = weights[t - 3][h][s];
+                double[] y0 = dout[t];
+                double[] y1 = dout[t - 1];
+                double[] y2 = dout[t - 2];
+                double[] y3 = dout[t - 3];
+                for (int j = 0; j < hd; j++) {
+                    dv[o + j] = dv[o + j] + a0 * y0[qs + j] + a1 * y1[qs + j] + a2 * y2[qs + j]
+                            + a3 * y3[qs + j];
+                }
+            }
+            for (; t >= last; t--) {
+                double as = weights[t][h][s];
+                double[] dy = dout[t];
+                for (int j = 0; j < hd; j++) {
+                    dv[o + j] += as * dy[qs + j];
+                }
+            }
+        }
     }
 
     /**

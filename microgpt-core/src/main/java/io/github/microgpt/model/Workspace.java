@@ -101,7 +101,11 @@ final class Workspace {
     private double[][] weightsT;
     /** (C, T) the values of one layer, transposed, for the attention's backward pass. */
     double[][] valuesT;
-    /** (NH, T) the gradient of one position's attention weights, per head. */
+    /**
+     * (3 NH, max(T + hd, T hd)) three rows per head: the head's sums of the keys' and the values'
+     * gradients, and the gradient of one position's attention weights followed by its query's
+     * (see {@code attentionBackward}).
+     */
     double[][] dAttnWeights;
 
     /** Whether each activation but the key-value cache has one row shared by every position. */
@@ -190,7 +194,7 @@ final class Workspace {
         dMlpActive = perLayer(l, t, hidden);
         dLogits = rows(t, vocabSize);
         valuesT = rows(c, t);
-        dAttnWeights = rows(nHead, t);
+        dAttnWeights = rows(3 * nHead, Math.max(t + c / nHead, t * (c / nHead)));
     }
 
     /**

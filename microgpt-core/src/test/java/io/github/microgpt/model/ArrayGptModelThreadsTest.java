@@ -161,6 +161,61 @@ class ArrayGptModelThreadsTest {
         }
     }
 
+    /**
+     * Two loops handed out together each cover every iteration exactly once, in chunks of at
+     * least their own grain, whether both are shared, one of them, or neither.
+     */
+    @Test
+    void twoLoopsTogetherCoverEachIterationOnce() {
+        for (int threads : new int[] {1, 2, 3, 5}) {
+            Workers workers = new Workers(threads);
+            for (int count : new int[] {1, 7, 64, 100}) {
+                for (int count2 : new int[] {3, 27, 256, 1024}) {
+                    int grain = 16;
+                    int grain2 = 8;
+                    int[] covered = new int[count];
+                    int[] covered2 = new int[count2];
+                    ConcurrentLinkedQueue<int[]> chunks = new ConcurrentLinkedQueue<>();
+                    workers.forRanges(count, grain, (from, to) -> {
+                        chunks.add(new int[] {0, from, to});
+                        for (int i = from; i < to; i++) {
+                            covered[i]++;
+                        }
+                    }, count2, grain2, (from, to) -> {
+                        chunks.add(new int[] {1, from, to});
+                        for (int i = from; i < to; i++) {
+                            covered2[i]++;
+                        }
+                    });
+                    String where = threads + " threads, " + count + " and " + count2 + " iterations";
+                    for (int i = 0; i < count; i++) {
+                        assertEquals(1, covered[i], where + ": first loop's iteration " + i);
+                    }
+                    for (int i = 0; i < count2; i++) {
+                        assertEquals(1, covered2[i], where + ": second loop's iteration " + i);
+                    }
+                    for (int[] chunk : chunks) {
+                        int least = chunk[0] == 0 ? Math.min(grain, count) : Math.min(grain2, count2);
+                        assertTrue(chunk[2] - chunk[1] >= least, where + ": chunk " + chunk[1] + ".." + chunk[2]
+                                + " of loop " + chunk[0]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFailureInEitherOfTwoLoopsReachesTheCaller() {
+        Workers workers = new Workers(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> workers.forRanges(100, 4,
+                (from, to) -> { }, 1000, 1, (from, to) -> {
+                    if (from <= 900 && 900 < to) {
+                        throw new IllegalStateException("the part with 900");
+                    }
+                }));
+        assertEquals("the part with 900", e.getMessage());
+    }
+
     @Test
     void aTrainedModelStaysTheSameWhateverTheThreads() {
         EngineAgreementTest.Case c = EngineAgreementTest.Case.drawLong(77);

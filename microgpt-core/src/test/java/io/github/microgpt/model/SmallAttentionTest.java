@@ -63,7 +63,8 @@ class SmallAttentionTest {
                 double[][] dout = gaussian(random, T, c, 1.0);
                 double[][] dqkv = gaussian(random, T, 3 * c, 0.5);
                 double[][] dqkv2 = copy(dqkv);
-                Kernels.attentionBackwardByHeads(dqkv, dout, qkv, weights, new double[c][T], new double[nHead][T],
+                Kernels.attentionBackwardByHeads(dqkv, dout, qkv, weights, new double[c][T],
+                        new double[3 * nHead][Math.max(T + c / nHead, T * (c / nHead))],
                         nHead, scale, from, to, ArrayGptModel.SINGLE_THREAD);
                 SmallAttention.backward(dqkv2, dout, qkv, weights, new double[T], nHead, scale, from, to);
                 assertBits(dqkv, dqkv2, where + ": gradients");

@@ -7,7 +7,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,7 +26,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * annotated with {@code @Command(name = "...")} that implements {@code Callable<Integer>}, has a
  * no-argument constructor and a field {@code @ParentCommand MicrogptCommand parent} (through which
  * it reaches {@link #context()}: stdout, stderr, the environment), and add it to the
- * {@code subcommands} list below: one line.
+ * {@code SUBCOMMANDS} list below: one line.
  *
  * <p>How errors look is decided here, once for every subcommand:
  * <ul>
@@ -47,15 +49,6 @@ import picocli.CommandLine.UnmatchedArgumentException;
         synopsisSubcommandLabel = "COMMAND",
         usageHelpWidth = MicrogptCommand.HELP_WIDTH,
         usageHelpAutoWidth = false,
-        subcommands = {
-            TrainCommand.class,
-            GenerateCommand.class,
-            SimulatorCommand.class,
-            BenchCommand.class,
-            GraphCommand.class,
-            CompareCommand.class,
-            CommandLine.HelpCommand.class,
-        },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:Success.",
@@ -63,6 +56,25 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "2:Invalid usage or input (a bad option, value or data file)."},
         footer = "%nRun 'microgpt help COMMAND' or 'microgpt COMMAND --help' for the options of a command.")
 public final class MicrogptCommand implements Callable<Integer> {
+
+    /** The subcommands, in the order help lists them. */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(
+            TrainCommand.class,
+            GenerateCommand.class,
+            SimulatorCommand.class,
+            BenchCommand.class,
+            GraphCommand.class,
+            CompareCommand.class,
+            CommandLine.HelpCommand.class);
+
+    /**
+     * Commands that a run names first and that need no other: {@link #execute} then builds only
+     * that one. Picocli reads every command's annotations by reflection when it is added, about
+     * 70 ms of the main thread for the other five on JDK 17, a run of {@code train} being a
+     * second or so.
+     */
+    private static final Map<String, Class<?>> ALONE = Map.of("train", TrainCommand.class,
+            "generate", GenerateCommand.class);
 
     /** The environment variable that makes unexpected errors print their stack trace. */
     public static final String DEBUG_VARIABLE = "MICROGPT_DEBUG";
@@ -123,7 +135,8 @@ public final class MicrogptCommand implements Callable<Integer> {
      * @return the exit code: 0 on success, 1 if the run failed, 2 on a usage mistake
      */
     public static int execute(CliContext context, String... args) {
-        CommandLine commandLine = commandLine(context);
+        Class<?> alone = args.length == 0 ? null : ALONE.get(args[0]);
+        CommandLine commandLine = commandLine(context, alone == null ? SUBCOMMANDS : List.of(alone));
         try {
             return commandLine.execute(args);
         } finally {
@@ -139,7 +152,14 @@ public final class MicrogptCommand implements Callable<Integer> {
      * @return the command line, ready to {@code execute}
      */
     public static CommandLine commandLine(CliContext context) {
+        return commandLine(context, SUBCOMMANDS);
+    }
+
+    private static CommandLine commandLine(CliContext context, List<Class<?>> subcommands) {
         CommandLine commandLine = new CommandLine(new MicrogptCommand(context));
+        for (Class<?> subcommand : subcommands) {
+            commandLine.addSubcommand(subcommand);
+        }
         // Set on the whole tree, so that no subcommand follows the terminal's width.
         commandLine.setUsageHelpAutoWidth(false);
         commandLine.setUsageHelpWidth(HELP_WIDTH);
