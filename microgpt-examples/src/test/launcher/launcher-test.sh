@@ -86,7 +86,7 @@ if cmp -s "$scratch/garbage" "$archive"; then fail "the stale archive was not re
 home_files=("$cds"/home-of*)
 if [ -s "${home_files[0]}" ]; then
   echo "/nonexistent/jdk" > "${home_files[0]}"
-  run_case "a wrong remembered Java installation is looked up again" JAVA_OPTS= JAVA_HOME=
+  run_case "a wrong remembered Java installation is looked up again" JAVA_OPTS=
   if [ "$(cat "${home_files[0]}")" != "/nonexistent/jdk" ] && [ -f "$(cat "${home_files[0]}")/release" ]; then
     pass "the remembered installation was corrected"
   else
