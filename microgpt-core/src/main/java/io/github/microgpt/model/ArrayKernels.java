@@ -70,7 +70,7 @@ public final class ArrayKernels {
             return false;
         }
         SmallKernels small = Holder.SMALL;
-        if (small != null && isSmall(w, to - from, workers) && small.matmulForward(out, in, w, from, to)) {
+        if (small != null && isSmall(w, to - from) && small.matmulForward(out, in, w, from, to)) {
             return true;
         }
         return wT != null && kernels.matmulForward(out, in, w, from, to, wT, team(workers));
@@ -83,21 +83,23 @@ public final class ArrayKernels {
             return false;
         }
         SmallKernels small = Holder.SMALL;
-        if (small != null && isSmall(w, to - from, workers) && small.matmulBackward(din, dw, dout, in, w, from, to)) {
+        if (small != null && isSmall(w, to - from) && small.matmulBackward(din, dw, dout, in, w, from, to)) {
             return true;
         }
         return kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers));
     }
 
     /**
-     * The fewest multiply-adds of a product that is still shared between several threads rather
-     * than given to the small-shape kernels, which run on the calling thread.
+     * The fewest multiply-adds of a product left to the other kernels rather than given to the
+     * small-shape kernels, which run it on the calling thread: the Vector API kernels' own least
+     * product. The choice depends on the shape alone, never on the number of threads, since the
+     * two may round the backward products differently.
      */
-    private static final long SHARED_MULTIPLY_ADDS = 1L << 16;
+    private static final long SMALL_MULTIPLY_ADDS = 1L << 18;
 
-    /** Whether a product is for the small-shape kernels: one thread anyway, or too small to share. */
-    private static boolean isSmall(double[][] w, int positions, Workers workers) {
-        return workers.threads() == 1 || (long) w.length * w[0].length * positions < SHARED_MULTIPLY_ADDS;
+    /** Whether a product is for the small-shape kernels. */
+    private static boolean isSmall(double[][] w, int positions) {
+        return (long) w.length * w[0].length * positions < SMALL_MULTIPLY_ADDS;
     }
 
     /**

@@ -36,6 +36,13 @@ public final class SmallVectorKernels implements SmallKernels {
     /** The most outputs of a forward product taken (the length of a row of the scratch). */
     static final int MAX_ROWS = 1024;
 
+    /**
+     * Whether these kernels take any product: the system property {@code microgpt.vector.small}
+     * set to {@code false} leaves small products to {@link VectorMatrixKernels} (or the core's
+     * loops), as the tests of those do.
+     */
+    static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("microgpt.vector.small"));
+
     /** The transposed weights of the forward product, per thread (a batch runs documents on several). */
     private static final ThreadLocal<double[][]> TRANSPOSED = ThreadLocal.withInitial(() -> new double[0][]);
 
@@ -47,7 +54,7 @@ public final class SmallVectorKernels implements SmallKernels {
     public boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to) {
         int rows = w.length;
         int cols = w[0].length;
-        if (to - from < 2 || rows < L || rows > MAX_ROWS || cols > MAX_COLUMNS) {
+        if (!ENABLED || to - from < 2 || rows < L || rows > MAX_ROWS || cols > MAX_COLUMNS) {
             return false;
         }
         double[][] wT = transposed(cols, rows);
@@ -73,7 +80,7 @@ public final class SmallVectorKernels implements SmallKernels {
         int rows = w.length;
         int cols = w[0].length;
         // Sums added in place must not overlap: whole vectors only.
-        if (to - from < 1 || cols % L != 0 || cols > MAX_COLUMNS) {
+        if (!ENABLED || to - from < 1 || cols % L != 0 || cols > MAX_COLUMNS) {
             return false;
         }
         int vectors = cols / L;
@@ -249,6 +256,9 @@ public final class SmallVectorKernels implements SmallKernels {
     public boolean adam(double[][] values, double[][] grads, double[] m, double[] v, int[] starts, int from, int to,
                         double b1, double b2, double c1m, double c2m, double eps, double lr, double correction1,
                         double correction2) {
+        if (!ENABLED) {
+            return false;
+        }
         DoubleVector zero = DoubleVector.zero(S);
         for (int r = from; r < to; r++) {
             double[] p = values[r];
