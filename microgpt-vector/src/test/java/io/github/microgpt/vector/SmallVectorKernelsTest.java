@@ -222,6 +222,24 @@ class SmallVectorKernelsTest {
     }
 
     @Test
+    void theModuleProvidesTheKernelsOnBothPaths() throws Exception {
+        // On the module path through module-info, on the class path through META-INF/services.
+        String service = "io.github.microgpt.internal.kernels.SmallKernels";
+        Module module = SmallVectorKernels.class.getModule();
+        if (module.isNamed()) {
+            assertTrue(module.getDescriptor().provides().stream()
+                    .anyMatch(p -> p.service().equals(service)
+                            && p.providers().contains(SmallVectorKernels.class.getName())),
+                    module.getDescriptor().provides().toString());
+        }
+        try (var in = SmallVectorKernels.class.getResourceAsStream("/META-INF/services/" + service)) {
+            assertTrue(in != null, "no META-INF/services/" + service);
+            assertEquals(SmallVectorKernels.class.getName(), new String(in.readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8).trim());
+        }
+    }
+
+    @Test
     void threadsEachHaveTheirOwnScratch() throws Exception {
         // Two threads multiplying different shapes at once, each many times: a shared scratch for
         // the transposed weights would mix them up.
