@@ -11,11 +11,15 @@ import java.util.Arrays;
  * when they are used. The products themselves are in {@link DoubleProducts} and
  * {@link FloatProducts}; this class lays out the operands and shares the work between threads.
  *
- * <p><b>Double precision, forward: exact.</b> As in the core's {@code Kernels}, the weights are
- * transposed ({@code wT[i][o]}) and the lanes run along the output row: lane {@code o} of
- * {@code out[t]} sums {@code in[t][i] * wT[i][o]} for {@code i = 0, 1, 2, ...}, each product
- * rounded before it is added, which is the {@code Value} engine's left fold, bit for bit. Split by
- * positions.
+ * <p><b>Double precision, forward: exact.</b> The lanes run across positions: the input is
+ * transposed ({@code inT[i][t]}, a few positions, cheap) and lane {@code t} of a tile sums
+ * {@code w[o][i] * inT[i][t]} for {@code i = 0, 1, 2, ...}, each product rounded before it is
+ * added, which is the {@code Value} engine's left fold, bit for bit. The weights are read along
+ * their rows as stored, never transposed (the transpose cost a pass over every matrix, about a
+ * tenth of a step at {@code nEmbd} 256), and the work is split by rows of the weights, so that
+ * each thread reads only its own. When the scratch cannot hold the transposed input (fewer
+ * outputs than positions), the weights are transposed instead and the lanes run along the output
+ * row, split by positions, with the same bits.
  *
  * <p><b>Backward, and single precision.</b> Free of that order, with fused multiply-adds: the
  * gradient of the input along its rows ({@code din[t] += sum_o dout[t][o] w[o]}, split by
@@ -75,6 +79,16 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return false;
         }
         WarmDoubles.ensure();
+        int padded = (n + DoubleProducts.L - 1) / DoubleProducts.L * DoubleProducts.L;
+        if (wT.length >= cols && wT[0].length >= padded) {
+            // The input, transposed, in the scratch meant for the weights (it has C rows of at least
+            // OC columns, here enough for the positions): the weights are then read as stored, and
+            // each thread reads only its own rows of them.
+            DoubleProducts.transposeInput(in, from, to, wT);
+            team.forRange(rows, ROW_GRAIN, (o0, o1) -> DoubleProducts.productExactByRows(wT, n, w, o0, o1, out, from,
+                    new double[4 * DoubleProducts.POSITIONS]));
+            return true;
+        }
         team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> Transposes.columns(w, wT, i0, i1));
         team.forRange(n, POSITION_GRAIN, (p0, p1) -> {
             for (int t = from + p0; t < from + p1; t++) {
@@ -193,7 +207,15 @@ public final class VectorMatrixKernels implements MatrixKernels {
             double[][] a = new double[32][width];
             double[][] x = new double[32][width];
             double[][] c = new double[4][width];
+            int positions = DoubleProducts.POSITIONS + DoubleProducts.L + 3;
+            double[][] in = new double[positions][32];
+            double[][] inT = new double[32][positions + DoubleProducts.L];
+            double[][] w = new double[5][32];
+            double[][] out = new double[positions][5];
+            double[] tile = new double[4 * DoubleProducts.POSITIONS];
             WarmUp.until(() -> {
+                DoubleProducts.transposeInput(in, 0, positions, inT);
+                DoubleProducts.productExactByRows(inT, positions, w, 0, 5, out, 0, tile);
                 DoubleProducts.productExact(a, x, c, 0, 4, 0, 32, width);
                 DoubleProducts.product(a, x, c, 0, 4, 0, 32, width);
                 DoubleProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
