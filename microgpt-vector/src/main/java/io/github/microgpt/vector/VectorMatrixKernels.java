@@ -24,9 +24,9 @@ import java.util.Arrays;
  * <p><b>Backward, and single precision.</b> Free of that order, with fused multiply-adds: the
  * gradient of the input along its rows ({@code din[t] += sum_o dout[t][o] w[o]}, split by
  * positions), the gradient of the weights along theirs ({@code dw[o] += sum_t dout[t][o] in[t]},
- * split by rows), and the single-precision forward pass along the output rows
- * ({@code out[t] += sum_i in[t][i] wT[i]}, with the weights transposed first, split by positions).
- * No sum is ever split between threads.
+ * split by rows), and the single-precision forward pass as the double-precision one (lanes across
+ * positions, split by rows; with the weights transposed, along the output rows, when the scratch
+ * is too narrow). No sum is ever split between threads.
  */
 public final class VectorMatrixKernels implements MatrixKernels {
 
@@ -125,6 +125,14 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return false;
         }
         WarmFloats.ensure();
+        int padded = (n + FloatProducts.L - 1) / FloatProducts.L * FloatProducts.L;
+        if (wT.length >= cols && wT[0].length >= padded) {
+            // As in double precision: the input transposed into the scratch, the weights read as stored.
+            FloatProducts.transposeInput(in, from, to, wT);
+            team.forRange(rows, ROW_GRAIN, (o0, o1) -> FloatProducts.productByRows(wT, n, w, o0, o1, out, from,
+                    new float[4 * FloatProducts.POSITIONS]));
+            return true;
+        }
         team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> Transposes.columns(w, wT, i0, i1));
         team.forRange(n, POSITION_GRAIN, (p0, p1) -> {
             for (int t = from + p0; t < from + p1; t++) {
@@ -234,7 +242,15 @@ public final class VectorMatrixKernels implements MatrixKernels {
             float[][] a = new float[32][width];
             float[][] x = new float[32][width];
             float[][] c = new float[4][width];
+            int positions = FloatProducts.POSITIONS + FloatProducts.L + 3;
+            float[][] in = new float[positions][32];
+            float[][] inT = new float[32][positions + FloatProducts.L];
+            float[][] w = new float[5][32];
+            float[][] out = new float[positions][5];
+            float[] tile = new float[4 * FloatProducts.POSITIONS];
             WarmUp.until(() -> {
+                FloatProducts.transposeInput(in, 0, positions, inT);
+                FloatProducts.productByRows(inT, positions, w, 0, 5, out, 0, tile);
                 FloatProducts.product(a, x, c, 0, 4, 0, 32, width);
                 FloatProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
             });
