@@ -74,17 +74,36 @@ final class Browser {
             }
             synchronized (Browser.class) {
                 if (!skipAnnounced) {
-                    System.out.println("[browser tests skipped] " + NO_BROWSER + ".");
+                    System.out.println("[browser tests skipped] " + noBrowser() + ".");
                     skipAnnounced = true;
                 }
             }
-            return ConditionEvaluationResult.disabled(NO_BROWSER);
+            return ConditionEvaluationResult.disabled(noBrowser());
         }
     }
 
     private static final String NO_BROWSER = "no Chromium or Chrome found (looked at -D" + BINARY + ", CHROME_BIN, "
             + String.join(", ", BROWSER_PLACES.subList(0, 3)) + ", ... and the PATH). Install one"
             + " (Debian/Ubuntu: apt-get install chromium chromium-driver) or set CHROME_BIN to it";
+
+    /**
+     * Why there is no browser: turned off on purpose ({@code none}), which needs no advice on
+     * installing one, or not found.
+     */
+    private static String noBrowser() {
+        String property = System.getProperty(BINARY);
+        if (property != null && !property.isBlank()) {
+            if (property.strip().equalsIgnoreCase("none")) {
+                return "the browser is turned off (-D" + BINARY + "=none)";
+            }
+        } else {
+            String variable = System.getenv("CHROME_BIN");
+            if (variable != null && variable.strip().equalsIgnoreCase("none")) {
+                return "the browser is turned off (CHROME_BIN=none)";
+            }
+        }
+        return NO_BROWSER;
+    }
 
     /**
      * Starts the browser with a fresh profile in {@code profile} and the given extra flags; without
@@ -119,9 +138,9 @@ final class Browser {
         if (binary.isEmpty()) {
             if (required()) {
                 throw new IllegalStateException("the browser tests are required (-D" + MODE + "=required) but "
-                        + NO_BROWSER);
+                        + noBrowser());
             }
-            Assumptions.abort(NO_BROWSER);
+            Assumptions.abort(noBrowser());
         }
         return binary.get();
     }
