@@ -56,4 +56,5 @@ module io.github.microgpt {
     // API kernels); without it, or without jdk.incubator.vector, the core's own loops run.
     exports io.github.microgpt.internal.kernels to io.github.microgpt.vector;
     uses io.github.microgpt.internal.kernels.MatrixKernels;
+    uses io.github.microgpt.internal.kernels.SmallKernels;
 }

@@ -11,4 +11,6 @@ module io.github.microgpt.vector {
 
     provides io.github.microgpt.internal.kernels.MatrixKernels
             with io.github.microgpt.vector.VectorMatrixKernels;
+    provides io.github.microgpt.internal.kernels.SmallKernels
+            with io.github.microgpt.vector.SmallVectorKernels;
 }

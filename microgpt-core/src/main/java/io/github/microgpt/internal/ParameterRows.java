@@ -1,5 +1,7 @@
 package io.github.microgpt.internal;
 
+import io.github.microgpt.internal.kernels.SmallKernels;
+
 /**
  * Parameters stored as rows of plain {@code double[]}, which an optimizer may update in place:
  * row {@code r} holds the {@code r}-th run of the flat parameter order, and its gradient row has
@@ -37,6 +39,16 @@ public interface ParameterRows {
      */
     default void forRanges(int count, int grain, RangeTask task) {
         task.run(0, count);
+    }
+
+    /**
+     * The kernels that may update short rows (see {@link SmallKernels#adam}) in this JVM, as the
+     * model's own products are chosen; by default none, and the optimizer's own loops run.
+     *
+     * @return the kernels, or null
+     */
+    default SmallKernels smallKernels() {
+        return null;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.internal.kernels.MatrixKernels;
+import io.github.microgpt.internal.kernels.SmallKernels;
 import io.github.microgpt.internal.kernels.Team;
 import java.util.Locale;
 import java.util.Optional;
@@ -22,7 +23,9 @@ import java.util.function.Supplier;
  * silently. {@code vector} insists: without the module, the first product fails with an
  * {@link IllegalStateException} that says what is missing.
  * Kernels may still leave some products to the plain loops: the Vector API kernels leave those
- * too small to pay back their warm-up (every product of {@code microgpt.py}'s model, for one).
+ * too small to pay back their warm-up. The products of small models ({@code microgpt.py}'s, for
+ * one) and Adam's update of their short rows go to the module's small-shape kernels
+ * ({@link SmallKernels}) instead, which give the plain loops' bits, backward included.
  *
  * <p><b>What does not change.</b> Both compute the double-precision forward pass bit for bit as
  * the {@code Value} engine (every sum the same left fold), so the golden run is reproduced with
@@ -56,16 +59,55 @@ public final class ArrayKernels {
 
     // The hooks at the top of Kernels' and FloatKernels' products: false leaves the call to them.
 
+    // The small-shape kernels are asked first: they take only products too small for the others,
+    // on the calling thread (and, being exact, with the bits of any split), and asking them costs
+    // no allocation, whereas a Team for the others is a new object every call.
+
     static boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to, double[][] wT,
                                  Workers workers) {
         MatrixKernels kernels = Holder.KERNELS;
-        return kernels != null && wT != null && kernels.matmulForward(out, in, w, from, to, wT, team(workers));
+        if (kernels == null) {
+            return false;
+        }
+        SmallKernels small = Holder.SMALL;
+        if (small != null && isSmall(w, to - from) && small.matmulForward(out, in, w, from, to)) {
+            return true;
+        }
+        return wT != null && kernels.matmulForward(out, in, w, from, to, wT, team(workers));
     }
 
     static boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                   int from, int to, Workers workers) {
         MatrixKernels kernels = Holder.KERNELS;
-        return kernels != null && kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers));
+        if (kernels == null) {
+            return false;
+        }
+        SmallKernels small = Holder.SMALL;
+        if (small != null && isSmall(w, to - from) && small.matmulBackward(din, dw, dout, in, w, from, to)) {
+            return true;
+        }
+        return kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers));
+    }
+
+    /**
+     * The fewest multiply-adds of a product left to the other kernels rather than given to the
+     * small-shape kernels, which run it on the calling thread: the Vector API kernels' own least
+     * product. The choice depends on the shape alone, never on the number of threads, since the
+     * two may round the backward products differently.
+     */
+    private static final long SMALL_MULTIPLY_ADDS = 1L << 18;
+
+    /** Whether a product is for the small-shape kernels. */
+    private static boolean isSmall(double[][] w, int positions) {
+        return (long) w.length * w[0].length * positions < SMALL_MULTIPLY_ADDS;
+    }
+
+    /**
+     * The small-shape kernels of this JVM's choice, for Adam's update of short rows; null with the
+     * plain loops (or when the optional module has none).
+     */
+    static SmallKernels small() {
+        return Holder.KERNELS == null ? null : Holder.SMALL;
     }
 
     static boolean matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
@@ -188,9 +230,28 @@ public final class ArrayKernels {
         return new Lookup(Optional.empty(), "the microgpt-vector module is not on the class or module path");
     }
 
+    /**
+     * Looks for the small-shape kernels beside chosen Vector API kernels: none when the choice is
+     * the plain loops or failed.
+     */
+    static SmallKernels lookUpSmall(Choice choice) {
+        if (choice.kernels == null || choice.problem != null) {
+            return null;
+        }
+        try {
+            for (SmallKernels kernels : ServiceLoader.load(SmallKernels.class, ArrayKernels.class.getClassLoader())) {
+                return kernels;
+            }
+        } catch (ServiceConfigurationError | LinkageError e) {
+            return null;
+        }
+        return null;
+    }
+
     /** Chosen on first use, so that a program that never multiplies arrays never looks. */
     private static final class Holder {
         static final Choice CHOICE = choose(System.getProperty(PROPERTY), ArrayKernels::lookUp);
         static final MatrixKernels KERNELS = CHOICE.kernels;
+        static final SmallKernels SMALL = lookUpSmall(CHOICE);
     }
 }

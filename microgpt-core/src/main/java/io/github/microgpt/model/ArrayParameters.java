@@ -2,6 +2,7 @@ package io.github.microgpt.model;
 
 import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.ParameterRows;
+import io.github.microgpt.internal.kernels.SmallKernels;
 import java.util.List;
 
 /**
@@ -174,6 +175,12 @@ final class ArrayParameters implements Parameters, ParameterRows {
     /** Lends the model's threads to whoever updates these rows (see {@link #forRanges}). */
     void useWorkers(Workers team) {
         this.workers = team;
+    }
+
+    /** The small-shape kernels the model's products use, if any (see {@code ArrayKernels}). */
+    @Override
+    public SmallKernels smallKernels() {
+        return ArrayKernels.small();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.github.microgpt.optim;
 
 import io.github.microgpt.internal.FloatParameterRows;
 import io.github.microgpt.internal.ParameterRows;
+import io.github.microgpt.internal.kernels.SmallKernels;
 import io.github.microgpt.model.Parameters;
 import java.util.Arrays;
 import java.util.Objects;
@@ -216,6 +217,20 @@ public final class AdamOptimizer {
             final double[] second = secondRows[0];
             final double[] buffer = stagingBuffer();
             final int[] starts = rowStart;
+            SmallKernels kernels = rows.smallKernels();
+            if (kernels != null) {
+                double b1 = beta1;
+                double b2 = beta2;
+                double e = eps;
+                rows.forRanges(values.length, grain, (from, to) -> {
+                    if (!kernels.adam(values, grads, first, second, starts, from, to, b1, b2, 1 - b1, 1 - b2, e,
+                            lrT, correction1, correction2)) {
+                        stagedRange(values, grads, first, second, buffer, starts, from, to, lrT, correction1,
+                                correction2);
+                    }
+                });
+                return;
+            }
             rows.forRanges(values.length, grain, (from, to) -> stagedRange(values, grads, first, second, buffer,
                     starts, from, to, lrT, correction1, correction2));
             return;

@@ -69,6 +69,16 @@ class ArrayKernelsTest {
     }
 
     @Test
+    void theSmallKernelsAreLookedForOnlyBesideChosenVectorKernels() {
+        // The plain loops, or a refused choice, never look; chosen kernels look, and on the core's
+        // test path (no microgpt-vector) find none.
+        assertNull(ArrayKernels.lookUpSmall(ArrayKernels.choose("plain", ArrayKernelsTest::found)));
+        assertNull(ArrayKernels.lookUpSmall(ArrayKernels.choose("vector", ArrayKernelsTest::missing)));
+        assertNull(ArrayKernels.lookUpSmall(ArrayKernels.choose("vector", ArrayKernelsTest::found)));
+        assertNull(ArrayKernels.small());
+    }
+
+    @Test
     void autoTakesTheVectorKernelsWhenFoundAndThePlainLoopsOtherwise() {
         for (String auto : new String[] {null, "auto", " AUTO "}) {
             ArrayKernels.Choice withVector = ArrayKernels.choose(auto, ArrayKernelsTest::found);

@@ -66,6 +66,175 @@ final class DoubleProducts {
         }
     }
 
+    /**
+     * Positions per tile of {@link #productExactByRows}: four vectors, so that a tile of four rows
+     * of the weights is 16 accumulators.
+     */
+    static final int POSITIONS = 4 * L;
+
+    /**
+     * {@code out[from + p][o] = sum_k w[o][k] * inT[k][p]} for the rows {@code [o0, o1)} of
+     * {@code w} and the positions {@code p < n}, each sum the left fold over {@code k} from 0 with
+     * every product rounded before it is added: the {@code Value} engine's order, bit for bit.
+     * The lanes run across positions (the input transposed, {@code inT[k][p] = in[from + p][k]},
+     * its columns from {@code n} up to a whole vector zero), and a broadcast weight feeds every
+     * lane, so the weights are read along their rows as they are stored, never transposed. Four
+     * rows times {@link #POSITIONS} positions are summed in registers over the whole row of
+     * weights and then written out through {@code tile} (at least {@code 4 POSITIONS}). Rows past
+     * the last whole block of four repeat the last row, whose outputs are then computed twice in
+     * the same way, so that a row's bits do not depend on the block it falls in.
+     */
+    static void productExactByRows(double[][] inT, int n, double[][] w, int o0, int o1, double[][] out, int from,
+                                   double[] tile) {
+        int k1 = w[o0].length;
+        int padded = (n + L - 1) / L * L;
+        for (int o = o0; o < o1; o += 4) {
+            double[] w0 = w[o];
+            double[] w1 = w[Math.min(o + 1, o1 - 1)];
+            double[] w2 = w[Math.min(o + 2, o1 - 1)];
+            double[] w3 = w[Math.min(o + 3, o1 - 1)];
+            int rows = Math.min(4, o1 - o);
+            int p = 0;
+            for (; p + POSITIONS <= padded; p += POSITIONS) {
+                exactRowsBlock4(w0, w1, w2, w3, inT, k1, p, tile);
+                scatter(tile, POSITIONS, out, from + p, Math.min(POSITIONS, n - p), o, rows);
+            }
+            for (; p < padded; p += L) {
+                exactRowsBlock1(w0, w1, w2, w3, inT, k1, p, tile);
+                scatter(tile, L, out, from + p, Math.min(L, n - p), o, rows);
+            }
+        }
+    }
+
+    /** {@code out[t0 + p][o + q] = tile[q * stride + p]} for {@code p < count}, {@code q < rows}. */
+    private static void scatter(double[] tile, int stride, double[][] out, int t0, int count, int o, int rows) {
+        for (int p = 0; p < count; p++) {
+            double[] y = out[t0 + p];
+            for (int q = 0; q < rows; q++) {
+                y[o + q] = tile[q * stride + p];
+            }
+        }
+    }
+
+    private static void exactRowsBlock4(double[] w0, double[] w1, double[] w2, double[] w3, double[][] inT, int k1,
+                                        int p, double[] tile) {
+        DoubleVector s00 = DoubleVector.zero(S);
+        DoubleVector s01 = s00;
+        DoubleVector s02 = s00;
+        DoubleVector s03 = s00;
+        DoubleVector s10 = s00;
+        DoubleVector s11 = s00;
+        DoubleVector s12 = s00;
+        DoubleVector s13 = s00;
+        DoubleVector s20 = s00;
+        DoubleVector s21 = s00;
+        DoubleVector s22 = s00;
+        DoubleVector s23 = s00;
+        DoubleVector s30 = s00;
+        DoubleVector s31 = s00;
+        DoubleVector s32 = s00;
+        DoubleVector s33 = s00;
+        for (int k = 0; k < k1; k++) {
+            double[] xk = inT[k];
+            DoubleVector x0 = DoubleVector.fromArray(S, xk, p);
+            DoubleVector x1 = DoubleVector.fromArray(S, xk, p + 1 * L);
+            DoubleVector x2 = DoubleVector.fromArray(S, xk, p + 2 * L);
+            DoubleVector x3 = DoubleVector.fromArray(S, xk, p + 3 * L);
+            DoubleVector b0 = DoubleVector.broadcast(S, w0[k]);
+            s00 = s00.add(b0.mul(x0));
+            s01 = s01.add(b0.mul(x1));
+            s02 = s02.add(b0.mul(x2));
+            s03 = s03.add(b0.mul(x3));
+            DoubleVector b1 = DoubleVector.broadcast(S, w1[k]);
+            s10 = s10.add(b1.mul(x0));
+            s11 = s11.add(b1.mul(x1));
+            s12 = s12.add(b1.mul(x2));
+            s13 = s13.add(b1.mul(x3));
+            DoubleVector b2 = DoubleVector.broadcast(S, w2[k]);
+            s20 = s20.add(b2.mul(x0));
+            s21 = s21.add(b2.mul(x1));
+            s22 = s22.add(b2.mul(x2));
+            s23 = s23.add(b2.mul(x3));
+            DoubleVector b3 = DoubleVector.broadcast(S, w3[k]);
+            s30 = s30.add(b3.mul(x0));
+            s31 = s31.add(b3.mul(x1));
+            s32 = s32.add(b3.mul(x2));
+            s33 = s33.add(b3.mul(x3));
+        }
+        int stride = POSITIONS;
+        s00.intoArray(tile, 0);
+        s01.intoArray(tile, L);
+        s02.intoArray(tile, 2 * L);
+        s03.intoArray(tile, 3 * L);
+        s10.intoArray(tile, stride);
+        s11.intoArray(tile, stride + L);
+        s12.intoArray(tile, stride + 2 * L);
+        s13.intoArray(tile, stride + 3 * L);
+        s20.intoArray(tile, 2 * stride);
+        s21.intoArray(tile, 2 * stride + L);
+        s22.intoArray(tile, 2 * stride + 2 * L);
+        s23.intoArray(tile, 2 * stride + 3 * L);
+        s30.intoArray(tile, 3 * stride);
+        s31.intoArray(tile, 3 * stride + L);
+        s32.intoArray(tile, 3 * stride + 2 * L);
+        s33.intoArray(tile, 3 * stride + 3 * L);
+    }
+
+    private static void exactRowsBlock1(double[] w0, double[] w1, double[] w2, double[] w3, double[][] inT, int k1,
+                                        int p, double[] tile) {
+        DoubleVector s0 = DoubleVector.zero(S);
+        DoubleVector s1 = s0;
+        DoubleVector s2 = s0;
+        DoubleVector s3 = s0;
+        for (int k = 0; k < k1; k++) {
+            DoubleVector x = DoubleVector.fromArray(S, inT[k], p);
+            s0 = s0.add(DoubleVector.broadcast(S, w0[k]).mul(x));
+            s1 = s1.add(DoubleVector.broadcast(S, w1[k]).mul(x));
+            s2 = s2.add(DoubleVector.broadcast(S, w2[k]).mul(x));
+            s3 = s3.add(DoubleVector.broadcast(S, w3[k]).mul(x));
+        }
+        s0.intoArray(tile, 0);
+        s1.intoArray(tile, L);
+        s2.intoArray(tile, 2 * L);
+        s3.intoArray(tile, 3 * L);
+    }
+
+    /**
+     * {@code inT[k][p] = in[from + p][k]} for the positions {@code p < to - from} and every
+     * column {@code k}, and {@code inT[k][p] = 0} up to the next whole vector: the input of
+     * {@link #productExactByRows}.
+     */
+    static void transposeInput(double[][] in, int from, int to, double[][] inT) {
+        int n = to - from;
+        int padded = (n + L - 1) / L * L;
+        int cols = in[from].length;
+        for (int k = 0; k < cols; k++) {
+            java.util.Arrays.fill(inT[k], n, padded, 0.0);
+        }
+        int t = from;
+        for (; t + 3 < to; t += 4) {
+            double[] r0 = in[t];
+            double[] r1 = in[t + 1];
+            double[] r2 = in[t + 2];
+            double[] r3 = in[t + 3];
+            int p = t - from;
+            for (int k = 0; k < cols; k++) {
+                double[] d = inT[k];
+                d[p] = r0[k];
+                d[p + 1] = r1[k];
+                d[p + 2] = r2[k];
+                d[p + 3] = r3[k];
+            }
+        }
+        for (; t < to; t++) {
+            double[] r = in[t];
+            int p = t - from;
+            for (int k = 0; k < cols; k++) {
+                inT[k][p] = r[k];
+            }
+        }
+    }
+
     private static void productExactBlock4(double[] a0, double[] a1, double[] a2, double[] a3, double[][] x, int k0, int k1,
             double[] c0, double[] c1, double[] c2, double[] c3, int j) {
         DoubleVector s00 = DoubleVector.fromArray(S, c0, j);
@@ -323,27 +492,25 @@ final class DoubleProducts {
     static void productTransposed(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1, int width) {
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
             int ke = Math.min(k1, kb + K_BLOCK);
-            for (int j = 0; j < width; j += 4 * L) {
-                int je = Math.min(width, j + 4 * L);
-                for (int r = r0; r < r1End; r += 4) {
-                    // Past the last row, the last row again: its outputs are computed twice, the same way.
-                    int r1 = Math.min(r + 1, r1End - 1);
-                    int r2 = Math.min(r + 2, r1End - 1);
-                    int r3 = Math.min(r + 3, r1End - 1);
-                    double[] c0 = c[r];
-                    double[] c1 = c[r1];
-                    double[] c2 = c[r2];
-                    double[] c3 = c[r3];
-                    if (je - j == 4 * L) {
-                        productTransposedBlock4(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
-                    } else {
-                        int jj = j;
-                        for (; jj + L <= je; jj += L) {
-                            productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, jj);
-                        }
-                        productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, jj, je);
-                    }
+            // Rows outside, columns inside: each block of four rows of c is read and written along
+            // its rows, once, while the rows of x (a few positions' inputs) stay in the caches.
+            for (int r = r0; r < r1End; r += 4) {
+                // Past the last row, the last row again: its outputs are computed twice, the same way.
+                int r1 = Math.min(r + 1, r1End - 1);
+                int r2 = Math.min(r + 2, r1End - 1);
+                int r3 = Math.min(r + 3, r1End - 1);
+                double[] c0 = c[r];
+                double[] c1 = c[r1];
+                double[] c2 = c[r2];
+                double[] c3 = c[r3];
+                int j = 0;
+                for (; j + 4 * L <= width; j += 4 * L) {
+                    productTransposedBlock4(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
                 }
+                for (; j + L <= width; j += L) {
+                    productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
+                }
+                productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, width);
             }
         }
     }

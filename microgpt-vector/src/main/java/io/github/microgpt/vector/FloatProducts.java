@@ -54,6 +54,170 @@ final class FloatProducts {
         }
     }
 
+    /**
+     * Positions per tile of {@link #productByRows}: four vectors, so that a tile of four rows
+     * of the weights is 16 accumulators.
+     */
+    static final int POSITIONS = 4 * L;
+
+    /**
+     * {@code out[from + p][o] = sum_k w[o][k] * inT[k][p]} for the rows {@code [o0, o1)} of
+     * {@code w} and the positions {@code p < n}, with fused multiply-adds in the order of
+     * {@code k}: {@link DoubleProducts#productExactByRows} in single precision (lanes across
+     * positions, the weights read as stored, four rows times {@link #POSITIONS} positions in
+     * registers, written out through {@code tile}).
+     */
+    static void productByRows(float[][] inT, int n, float[][] w, int o0, int o1, float[][] out, int from,
+                              float[] tile) {
+        int k1 = w[o0].length;
+        int padded = (n + L - 1) / L * L;
+        for (int o = o0; o < o1; o += 4) {
+            float[] w0 = w[o];
+            float[] w1 = w[Math.min(o + 1, o1 - 1)];
+            float[] w2 = w[Math.min(o + 2, o1 - 1)];
+            float[] w3 = w[Math.min(o + 3, o1 - 1)];
+            int rows = Math.min(4, o1 - o);
+            int p = 0;
+            for (; p + POSITIONS <= padded; p += POSITIONS) {
+                rowsBlock4(w0, w1, w2, w3, inT, k1, p, tile);
+                scatter(tile, POSITIONS, out, from + p, Math.min(POSITIONS, n - p), o, rows);
+            }
+            for (; p < padded; p += L) {
+                rowsBlock1(w0, w1, w2, w3, inT, k1, p, tile);
+                scatter(tile, L, out, from + p, Math.min(L, n - p), o, rows);
+            }
+        }
+    }
+
+    /** {@code out[t0 + p][o + q] = tile[q * stride + p]} for {@code p < count}, {@code q < rows}. */
+    private static void scatter(float[] tile, int stride, float[][] out, int t0, int count, int o, int rows) {
+        for (int p = 0; p < count; p++) {
+            float[] y = out[t0 + p];
+            for (int q = 0; q < rows; q++) {
+                y[o + q] = tile[q * stride + p];
+            }
+        }
+    }
+
+    private static void rowsBlock4(float[] w0, float[] w1, float[] w2, float[] w3, float[][] inT, int k1,
+                                   int p, float[] tile) {
+        FloatVector s00 = FloatVector.zero(S);
+        FloatVector s01 = s00;
+        FloatVector s02 = s00;
+        FloatVector s03 = s00;
+        FloatVector s10 = s00;
+        FloatVector s11 = s00;
+        FloatVector s12 = s00;
+        FloatVector s13 = s00;
+        FloatVector s20 = s00;
+        FloatVector s21 = s00;
+        FloatVector s22 = s00;
+        FloatVector s23 = s00;
+        FloatVector s30 = s00;
+        FloatVector s31 = s00;
+        FloatVector s32 = s00;
+        FloatVector s33 = s00;
+        for (int k = 0; k < k1; k++) {
+            float[] xk = inT[k];
+            FloatVector x0 = FloatVector.fromArray(S, xk, p);
+            FloatVector x1 = FloatVector.fromArray(S, xk, p + 1 * L);
+            FloatVector x2 = FloatVector.fromArray(S, xk, p + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(S, xk, p + 3 * L);
+            FloatVector b0 = FloatVector.broadcast(S, w0[k]);
+            s00 = b0.fma(x0, s00);
+            s01 = b0.fma(x1, s01);
+            s02 = b0.fma(x2, s02);
+            s03 = b0.fma(x3, s03);
+            FloatVector b1 = FloatVector.broadcast(S, w1[k]);
+            s10 = b1.fma(x0, s10);
+            s11 = b1.fma(x1, s11);
+            s12 = b1.fma(x2, s12);
+            s13 = b1.fma(x3, s13);
+            FloatVector b2 = FloatVector.broadcast(S, w2[k]);
+            s20 = b2.fma(x0, s20);
+            s21 = b2.fma(x1, s21);
+            s22 = b2.fma(x2, s22);
+            s23 = b2.fma(x3, s23);
+            FloatVector b3 = FloatVector.broadcast(S, w3[k]);
+            s30 = b3.fma(x0, s30);
+            s31 = b3.fma(x1, s31);
+            s32 = b3.fma(x2, s32);
+            s33 = b3.fma(x3, s33);
+        }
+        int stride = POSITIONS;
+        s00.intoArray(tile, 0);
+        s01.intoArray(tile, L);
+        s02.intoArray(tile, 2 * L);
+        s03.intoArray(tile, 3 * L);
+        s10.intoArray(tile, stride);
+        s11.intoArray(tile, stride + L);
+        s12.intoArray(tile, stride + 2 * L);
+        s13.intoArray(tile, stride + 3 * L);
+        s20.intoArray(tile, 2 * stride);
+        s21.intoArray(tile, 2 * stride + L);
+        s22.intoArray(tile, 2 * stride + 2 * L);
+        s23.intoArray(tile, 2 * stride + 3 * L);
+        s30.intoArray(tile, 3 * stride);
+        s31.intoArray(tile, 3 * stride + L);
+        s32.intoArray(tile, 3 * stride + 2 * L);
+        s33.intoArray(tile, 3 * stride + 3 * L);
+    }
+
+    private static void rowsBlock1(float[] w0, float[] w1, float[] w2, float[] w3, float[][] inT, int k1,
+                                   int p, float[] tile) {
+        FloatVector s0 = FloatVector.zero(S);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        for (int k = 0; k < k1; k++) {
+            FloatVector x = FloatVector.fromArray(S, inT[k], p);
+            s0 = FloatVector.broadcast(S, w0[k]).fma(x, s0);
+            s1 = FloatVector.broadcast(S, w1[k]).fma(x, s1);
+            s2 = FloatVector.broadcast(S, w2[k]).fma(x, s2);
+            s3 = FloatVector.broadcast(S, w3[k]).fma(x, s3);
+        }
+        s0.intoArray(tile, 0);
+        s1.intoArray(tile, L);
+        s2.intoArray(tile, 2 * L);
+        s3.intoArray(tile, 3 * L);
+    }
+
+    /**
+     * {@code inT[k][p] = in[from + p][k]} for the positions {@code p < to - from} and every
+     * column {@code k}, and {@code inT[k][p] = 0} up to the next whole vector: the input of
+     * {@link #productByRows}.
+     */
+    static void transposeInput(float[][] in, int from, int to, float[][] inT) {
+        int n = to - from;
+        int padded = (n + L - 1) / L * L;
+        int cols = in[from].length;
+        for (int k = 0; k < cols; k++) {
+            java.util.Arrays.fill(inT[k], n, padded, 0f);
+        }
+        int t = from;
+        for (; t + 3 < to; t += 4) {
+            float[] r0 = in[t];
+            float[] r1 = in[t + 1];
+            float[] r2 = in[t + 2];
+            float[] r3 = in[t + 3];
+            int p = t - from;
+            for (int k = 0; k < cols; k++) {
+                float[] d = inT[k];
+                d[p] = r0[k];
+                d[p + 1] = r1[k];
+                d[p + 2] = r2[k];
+                d[p + 3] = r3[k];
+            }
+        }
+        for (; t < to; t++) {
+            float[] r = in[t];
+            int p = t - from;
+            for (int k = 0; k < cols; k++) {
+                inT[k][p] = r[k];
+            }
+        }
+    }
+
     private static void productBlock4(float[] a0, float[] a1, float[] a2, float[] a3, float[][] x, int k0, int k1,
             float[] c0, float[] c1, float[] c2, float[] c3, int j) {
         FloatVector s00 = FloatVector.fromArray(S, c0, j);
@@ -170,27 +334,25 @@ final class FloatProducts {
     static void productTransposed(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int width) {
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
             int ke = Math.min(k1, kb + K_BLOCK);
-            for (int j = 0; j < width; j += 4 * L) {
-                int je = Math.min(width, j + 4 * L);
-                for (int r = r0; r < r1End; r += 4) {
-                    // Past the last row, the last row again: its outputs are computed twice, the same way.
-                    int r1 = Math.min(r + 1, r1End - 1);
-                    int r2 = Math.min(r + 2, r1End - 1);
-                    int r3 = Math.min(r + 3, r1End - 1);
-                    float[] c0 = c[r];
-                    float[] c1 = c[r1];
-                    float[] c2 = c[r2];
-                    float[] c3 = c[r3];
-                    if (je - j == 4 * L) {
-                        productTransposedBlock4(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
-                    } else {
-                        int jj = j;
-                        for (; jj + L <= je; jj += L) {
-                            productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, jj);
-                        }
-                        productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, jj, je);
-                    }
+            // Rows outside, columns inside: each block of four rows of c is read and written along
+            // its rows, once, while the rows of x (a few positions' inputs) stay in the caches.
+            for (int r = r0; r < r1End; r += 4) {
+                // Past the last row, the last row again: its outputs are computed twice, the same way.
+                int r1 = Math.min(r + 1, r1End - 1);
+                int r2 = Math.min(r + 2, r1End - 1);
+                int r3 = Math.min(r + 3, r1End - 1);
+                float[] c0 = c[r];
+                float[] c1 = c[r1];
+                float[] c2 = c[r2];
+                float[] c3 = c[r3];
+                int j = 0;
+                for (; j + 4 * L <= width; j += 4 * L) {
+                    productTransposedBlock4(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
                 }
+                for (; j + L <= width; j += L) {
+                    productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
+                }
+                productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, width);
             }
         }
     }

@@ -11,18 +11,22 @@ import java.util.Arrays;
  * when they are used. The products themselves are in {@link DoubleProducts} and
  * {@link FloatProducts}; this class lays out the operands and shares the work between threads.
  *
- * <p><b>Double precision, forward: exact.</b> As in the core's {@code Kernels}, the weights are
- * transposed ({@code wT[i][o]}) and the lanes run along the output row: lane {@code o} of
- * {@code out[t]} sums {@code in[t][i] * wT[i][o]} for {@code i = 0, 1, 2, ...}, each product
- * rounded before it is added, which is the {@code Value} engine's left fold, bit for bit. Split by
- * positions.
+ * <p><b>Double precision, forward: exact.</b> The lanes run across positions: the input is
+ * transposed ({@code inT[i][t]}, a few positions, cheap) and lane {@code t} of a tile sums
+ * {@code w[o][i] * inT[i][t]} for {@code i = 0, 1, 2, ...}, each product rounded before it is
+ * added, which is the {@code Value} engine's left fold, bit for bit. The weights are read along
+ * their rows as stored, never transposed (the transpose cost a pass over every matrix, about a
+ * tenth of a step at {@code nEmbd} 256), and the work is split by rows of the weights, so that
+ * each thread reads only its own. When the scratch cannot hold the transposed input (fewer
+ * outputs than positions), the weights are transposed instead and the lanes run along the output
+ * row, split by positions, with the same bits.
  *
  * <p><b>Backward, and single precision.</b> Free of that order, with fused multiply-adds: the
  * gradient of the input along its rows ({@code din[t] += sum_o dout[t][o] w[o]}, split by
  * positions), the gradient of the weights along theirs ({@code dw[o] += sum_t dout[t][o] in[t]},
- * split by rows), and the single-precision forward pass along the output rows
- * ({@code out[t] += sum_i in[t][i] wT[i]}, with the weights transposed first, split by positions).
- * No sum is ever split between threads.
+ * split by rows), and the single-precision forward pass as the double-precision one (lanes across
+ * positions, split by rows; with the weights transposed, along the output rows, when the scratch
+ * is too narrow). No sum is ever split between threads.
  */
 public final class VectorMatrixKernels implements MatrixKernels {
 
@@ -75,6 +79,16 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return false;
         }
         WarmDoubles.ensure();
+        int padded = (n + DoubleProducts.L - 1) / DoubleProducts.L * DoubleProducts.L;
+        if (wT.length >= cols && wT[0].length >= padded) {
+            // The input, transposed, in the scratch meant for the weights (it has C rows of at least
+            // OC columns, here enough for the positions): the weights are then read as stored, and
+            // each thread reads only its own rows of them.
+            DoubleProducts.transposeInput(in, from, to, wT);
+            team.forRange(rows, ROW_GRAIN, (o0, o1) -> DoubleProducts.productExactByRows(wT, n, w, o0, o1, out, from,
+                    new double[4 * DoubleProducts.POSITIONS]));
+            return true;
+        }
         team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> Transposes.columns(w, wT, i0, i1));
         team.forRange(n, POSITION_GRAIN, (p0, p1) -> {
             for (int t = from + p0; t < from + p1; t++) {
@@ -111,6 +125,14 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return false;
         }
         WarmFloats.ensure();
+        int padded = (n + FloatProducts.L - 1) / FloatProducts.L * FloatProducts.L;
+        if (wT.length >= cols && wT[0].length >= padded) {
+            // As in double precision: the input transposed into the scratch, the weights read as stored.
+            FloatProducts.transposeInput(in, from, to, wT);
+            team.forRange(rows, ROW_GRAIN, (o0, o1) -> FloatProducts.productByRows(wT, n, w, o0, o1, out, from,
+                    new float[4 * FloatProducts.POSITIONS]));
+            return true;
+        }
         team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> Transposes.columns(w, wT, i0, i1));
         team.forRange(n, POSITION_GRAIN, (p0, p1) -> {
             for (int t = from + p0; t < from + p1; t++) {
@@ -193,7 +215,15 @@ public final class VectorMatrixKernels implements MatrixKernels {
             double[][] a = new double[32][width];
             double[][] x = new double[32][width];
             double[][] c = new double[4][width];
+            int positions = DoubleProducts.POSITIONS + DoubleProducts.L + 3;
+            double[][] in = new double[positions][32];
+            double[][] inT = new double[32][positions + DoubleProducts.L];
+            double[][] w = new double[5][32];
+            double[][] out = new double[positions][5];
+            double[] tile = new double[4 * DoubleProducts.POSITIONS];
             WarmUp.until(() -> {
+                DoubleProducts.transposeInput(in, 0, positions, inT);
+                DoubleProducts.productExactByRows(inT, positions, w, 0, 5, out, 0, tile);
                 DoubleProducts.productExact(a, x, c, 0, 4, 0, 32, width);
                 DoubleProducts.product(a, x, c, 0, 4, 0, 32, width);
                 DoubleProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
@@ -212,7 +242,15 @@ public final class VectorMatrixKernels implements MatrixKernels {
             float[][] a = new float[32][width];
             float[][] x = new float[32][width];
             float[][] c = new float[4][width];
+            int positions = FloatProducts.POSITIONS + FloatProducts.L + 3;
+            float[][] in = new float[positions][32];
+            float[][] inT = new float[32][positions + FloatProducts.L];
+            float[][] w = new float[5][32];
+            float[][] out = new float[positions][5];
+            float[] tile = new float[4 * FloatProducts.POSITIONS];
             WarmUp.until(() -> {
+                FloatProducts.transposeInput(in, 0, positions, inT);
+                FloatProducts.productByRows(inT, positions, w, 0, 5, out, 0, tile);
                 FloatProducts.product(a, x, c, 0, 4, 0, 32, width);
                 FloatProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
             });

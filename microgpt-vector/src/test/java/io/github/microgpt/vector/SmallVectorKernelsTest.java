@@ -1,0 +1,275 @@
+package io.github.microgpt.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The small-shape kernels against the core's sums written out as plain loops, bit for bit: the
+ * forward product's left fold from 0, the input's gradient added to in the order of the weights'
+ * rows, the weights' gradient in the order of the positions, Adam's update operation by
+ * operation. The shapes include {@code microgpt.py}'s (16 columns; 16, 27, 48 and 64 rows), rows
+ * and columns that are no multiple of the lane count or of the blocks, one to sixteen positions
+ * from a first position that is not 0, and numbers with exact zeros of both signs, so that a sum
+ * started from {@code -0.0} instead of {@code 0.0} shows. A shape the kernels decline must be
+ * left as it was.
+ */
+class SmallVectorKernelsTest {
+
+    private static final SmallVectorKernels KERNELS = new SmallVectorKernels();
+
+    record Shape(int rows, int cols, int positions, int from) {
+        @Override
+        public String toString() {
+            return rows + " x " + cols + ", positions [" + from + ", " + (from + positions) + ")";
+        }
+    }
+
+    static Stream<Shape> shapes() {
+        List<Shape> shapes = new ArrayList<>();
+        int[] rows = {1, 3, 8, 16, 27, 48, 64, 100};
+        int[] cols = {4, 8, 12, 16, 24, 64};
+        int[] positions = {1, 2, 3, 5, 8, 13, 16};
+        SplittableRandom r = new SplittableRandom(5);
+        for (int o : rows) {
+            for (int c : cols) {
+                shapes.add(new Shape(o, c, positions[r.nextInt(positions.length)], r.nextInt(3)));
+            }
+        }
+        for (int n : positions) {
+            shapes.add(new Shape(48, 16, n, 0));
+            shapes.add(new Shape(16, 64, n, 1));
+        }
+        return shapes.stream();
+    }
+
+    /** Numbers in (-1, 1), a fifth of them exact zeros of either sign. */
+    private static double[][] randomDoubles(SplittableRandom r, int rows, int cols) {
+        double[][] a = new double[rows][cols];
+        for (double[] row : a) {
+            for (int i = 0; i < cols; i++) {
+                int kind = r.nextInt(10);
+                row[i] = kind == 0 ? 0.0 : kind == 1 ? -0.0 : r.nextDouble(-1, 1);
+            }
+        }
+        return a;
+    }
+
+    private static double[][] copy(double[][] a) {
+        double[][] b = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            b[i] = a[i].clone();
+        }
+        return b;
+    }
+
+    private static void assertSameBits(double[][] expected, double[][] actual, String what) {
+        for (int r = 0; r < expected.length; r++) {
+            for (int i = 0; i < expected[r].length; i++) {
+                long e = Double.doubleToRawLongBits(expected[r][i]);
+                long a = Double.doubleToRawLongBits(actual[r][i]);
+                if (e != a) {
+                    fail(what + "[" + r + "][" + i + "]: expected " + expected[r][i] + ", got " + actual[r][i]);
+                }
+            }
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> theForwardProductIsTheLeftFoldFromZero() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            SplittableRandom r = new SplittableRandom(s.hashCode());
+            int end = s.from() + s.positions();
+            double[][] in = randomDoubles(r, end + 1, s.cols());
+            double[][] w = randomDoubles(r, s.rows(), s.cols());
+            double[][] out = randomDoubles(r, end + 1, s.rows());
+            double[][] expected = copy(out);
+            for (int t = s.from(); t < end; t++) {
+                for (int o = 0; o < s.rows(); o++) {
+                    double sum = 0.0;
+                    for (int i = 0; i < s.cols(); i++) {
+                        sum = sum + in[t][i] * w[o][i];
+                    }
+                    expected[t][o] = sum;
+                }
+            }
+            double[][] before = copy(out);
+            if (KERNELS.matmulForward(out, in, w, s.from(), end)) {
+                assertSameBits(expected, out, "out");
+            } else {
+                assertSameBits(before, out, "out (declined)");
+            }
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> theGradientsAreAddedInTheCoresOrder() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            SplittableRandom r = new SplittableRandom(s.hashCode() + 1);
+            int end = s.from() + s.positions();
+            double[][] in = randomDoubles(r, end + 1, s.cols());
+            double[][] w = randomDoubles(r, s.rows(), s.cols());
+            double[][] dout = randomDoubles(r, end + 1, s.rows());
+            double[][] din = randomDoubles(r, end + 1, s.cols());
+            double[][] dw = randomDoubles(r, s.rows(), s.cols());
+            double[][] expectedDin = copy(din);
+            double[][] expectedDw = copy(dw);
+            for (int t = s.from(); t < end; t++) {
+                for (int i = 0; i < s.cols(); i++) {
+                    double sum = din[t][i];
+                    for (int o = 0; o < s.rows(); o++) {
+                        sum = sum + dout[t][o] * w[o][i];
+                    }
+                    expectedDin[t][i] = sum;
+                }
+            }
+            for (int o = 0; o < s.rows(); o++) {
+                for (int i = 0; i < s.cols(); i++) {
+                    double sum = dw[o][i];
+                    for (int t = s.from(); t < end; t++) {
+                        sum = sum + dout[t][o] * in[t][i];
+                    }
+                    expectedDw[o][i] = sum;
+                }
+            }
+            double[][] dinBefore = copy(din);
+            double[][] dwBefore = copy(dw);
+            if (KERNELS.matmulBackward(din, dw, dout, in, w, s.from(), end)) {
+                assertSameBits(expectedDin, din, "din");
+                assertSameBits(expectedDw, dw, "dw");
+            } else {
+                assertSameBits(dinBefore, din, "din (declined)");
+                assertSameBits(dwBefore, dw, "dw (declined)");
+            }
+        }));
+    }
+
+    @Test
+    void theReferenceModelsProductsAreTaken() {
+        SplittableRandom r = new SplittableRandom(3);
+        // microgpt.py's products: (rows, cols) of the weights, for a document of 2 and of 16 positions.
+        int[][] products = {{48, 16}, {16, 16}, {64, 16}, {16, 64}, {27, 16}};
+        for (int[] p : products) {
+            for (int n : new int[] {2, 16}) {
+                double[][] w = randomDoubles(r, p[0], p[1]);
+                double[][] in = randomDoubles(r, n, p[1]);
+                String shape = p[0] + " x " + p[1] + " over " + n + " positions";
+                assertTrue(KERNELS.matmulForward(new double[n][p[0]], in, w, 0, n), shape);
+                assertTrue(KERNELS.matmulBackward(new double[n][p[1]], new double[p[0]][p[1]], randomDoubles(r, n, p[0]),
+                        in, w, 0, n), shape);
+            }
+        }
+    }
+
+    @Test
+    void adamIsTheOptimizersArithmeticOperationByOperation() {
+        SplittableRandom r = new SplittableRandom(17);
+        int[] lengths = {16, 16, 5, 24, 64, 1, 16};
+        double[][] values = new double[lengths.length][];
+        double[][] grads = new double[lengths.length][];
+        int[] starts = new int[lengths.length + 1];
+        for (int k = 0; k < lengths.length; k++) {
+            values[k] = randomDoubles(r, 1, lengths[k])[0];
+            grads[k] = randomDoubles(r, 1, lengths[k])[0];
+            starts[k + 1] = starts[k] + lengths[k];
+        }
+        int size = starts[lengths.length];
+        double[] m = randomDoubles(r, 1, size)[0];
+        double[] v = new double[size];
+        for (int i = 0; i < size; i++) {
+            v[i] = r.nextDouble() * 1e-3;
+        }
+        double b1 = 0.85;
+        double b2 = 0.99;
+        double eps = 1e-8;
+        double lr = 0.0073;
+        double correction1 = 1 - Math.pow(b1, 4);
+        double correction2 = 1 - Math.pow(b2, 4);
+        double[][] expectedValues = copy(values);
+        double[] expectedM = m.clone();
+        double[] expectedV = v.clone();
+        // Rows [1, 6) only: the others must stay as they are.
+        for (int k = 1; k < 6; k++) {
+            for (int i = 0; i < lengths[k]; i++) {
+                int at = starts[k] + i;
+                double g = grads[k][i];
+                double mi = b1 * expectedM[at] + (1 - b1) * g;
+                double vi = b2 * expectedV[at] + (1 - b2) * (g * g);
+                expectedM[at] = mi;
+                expectedV[at] = vi;
+                double mHat = mi / correction1;
+                double vHat = vi / correction2;
+                expectedValues[k][i] = expectedValues[k][i] - lr * mHat / (Math.sqrt(vHat) + eps);
+            }
+        }
+        double[][] expectedGrads = copy(grads);
+        for (int k = 1; k < 6; k++) {
+            java.util.Arrays.fill(expectedGrads[k], 0.0);
+        }
+        assertTrue(KERNELS.adam(values, grads, m, v, starts, 1, 6, b1, b2, 1 - b1, 1 - b2, eps, lr, correction1,
+                correction2));
+        assertSameBits(expectedValues, values, "values");
+        assertSameBits(expectedGrads, grads, "grads");
+        assertSameBits(new double[][] {expectedM, expectedV}, new double[][] {m, v}, "moments");
+    }
+
+    @Test
+    void theModuleProvidesTheKernelsOnBothPaths() throws Exception {
+        // On the module path through module-info, on the class path through META-INF/services.
+        String service = "io.github.microgpt.internal.kernels.SmallKernels";
+        Module module = SmallVectorKernels.class.getModule();
+        if (module.isNamed()) {
+            assertTrue(module.getDescriptor().provides().stream()
+                    .anyMatch(p -> p.service().equals(service)
+                            && p.providers().contains(SmallVectorKernels.class.getName())),
+                    module.getDescriptor().provides().toString());
+        }
+        try (var in = SmallVectorKernels.class.getResourceAsStream("/META-INF/services/" + service)) {
+            assertTrue(in != null, "no META-INF/services/" + service);
+            assertEquals(SmallVectorKernels.class.getName(), new String(in.readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8).trim());
+        }
+    }
+
+    @Test
+    void threadsEachHaveTheirOwnScratch() throws Exception {
+        // Two threads multiplying different shapes at once, each many times: a shared scratch for
+        // the transposed weights would mix them up.
+        int[][] shapes = {{48, 16}, {27, 64}};
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int[] shape : shapes) {
+            Thread thread = new Thread(() -> {
+                SplittableRandom r = new SplittableRandom(shape[0]);
+                double[][] w = randomDoubles(r, shape[0], shape[1]);
+                double[][] in = randomDoubles(r, 16, shape[1]);
+                double[][] first = new double[16][shape[0]];
+                KERNELS.matmulForward(first, in, w, 0, 16);
+                for (int k = 0; k < 2000; k++) {
+                    double[][] again = new double[16][shape[0]];
+                    KERNELS.matmulForward(again, in, w, 0, 16);
+                    try {
+                        assertSameBits(first, again, "out");
+                    } catch (Throwable e) {
+                        failures.add(e);
+                        return;
+                    }
+                }
+            });
+            threads.add(thread);
+            thread.start();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertEquals(List.of(), failures);
+    }
+}
