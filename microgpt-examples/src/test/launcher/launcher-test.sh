@@ -82,6 +82,48 @@ touch "$scratch/microgpt-examples/target/microgpt.jar"
 run_case "a stale archive is made again" JAVA_OPTS=
 if cmp -s "$scratch/garbage" "$archive"; then fail "the stale archive was not replaced"; else pass "the stale archive was replaced"; fi
 
+# The installation behind the java on the PATH is remembered in a file; a wrong one is looked up again.
+home_files=("$cds"/home-of*)
+if [ -s "${home_files[0]}" ]; then
+  echo "/nonexistent/jdk" > "${home_files[0]}"
+  run_case "a wrong remembered Java installation is looked up again" JAVA_OPTS=
+  if [ "$(cat "${home_files[0]}")" != "/nonexistent/jdk" ] && [ -f "$(cat "${home_files[0]}")/release" ]; then
+    pass "the remembered installation was corrected"
+  else
+    fail "the remembered installation is still $(cat "${home_files[0]}")"
+  fi
+fi
+
+# A pattern in JAVA_OPTS reaches the JVM as written (the staleness check's globbing is off again).
+run_case "a pattern in JAVA_OPTS is kept" "JAVA_OPTS=-Xlog:gc*=off"
+
+# The jar is built again when a source file or a POM is newer, with a stand-in for mvnw that
+# only touches the jar; build messages go to stderr.
+cat > "$scratch/mvnw" <<'MVNW'
+#!/usr/bin/env bash
+echo "stand-in build" >> "$(dirname "$0")/builds.txt"
+touch "$(dirname "$0")/microgpt-examples/target/microgpt.jar"
+MVNW
+chmod +x "$scratch/mvnw"
+mkdir -p "$scratch/microgpt-core/src/main/java"
+touch -t 200001010000 "$scratch/microgpt-core/src/main/java/Old.java" "$scratch/microgpt-core/src/main/java" \
+  "$scratch/microgpt-core/src/main" "$scratch/microgpt-core/src"
+run_case "sources older than the jar: no build" JAVA_OPTS=
+[ ! -e "$scratch/builds.txt" ] && pass "no build for current sources" || fail "built although the jar is current"
+touch "$scratch/microgpt-core/src/main/java/New.java"
+if env JAVA_OPTS= "$launcher" "${args[@]}" > "$scratch/out.txt" 2> "$scratch/err.txt" \
+   && cmp -s "$expected" "$scratch/out.txt" && [ -s "$scratch/builds.txt" ] && grep -q "building" "$scratch/err.txt"; then
+  pass "a source newer than the jar: built first, output unchanged"
+else
+  fail "a source newer than the jar: builds $(cat "$scratch/builds.txt" 2>/dev/null | wc -l), stderr $(head -c 300 "$scratch/err.txt")"
+fi
+rm -f "$scratch/builds.txt"
+sleep 1
+touch "$scratch/microgpt-core/pom.xml"
+env JAVA_OPTS= "$launcher" "${args[@]}" > "$scratch/out.txt" 2> "$scratch/err.txt" || true
+[ -s "$scratch/builds.txt" ] && pass "a POM newer than the jar: built first" || fail "a newer POM did not build"
+rm -rf "$scratch/microgpt-core" "$scratch/mvnw" "$scratch/builds.txt"
+
 run_case "JAVA_OPTS replaces the defaults" "JAVA_OPTS=-Xmx256m -XX:+UseParallelGC"
 run_case "JAVA_OPTS may turn sharing off" "JAVA_OPTS=-Xshare:off"
 

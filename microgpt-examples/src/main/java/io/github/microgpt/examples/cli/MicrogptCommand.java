@@ -135,6 +135,10 @@ public final class MicrogptCommand implements Callable<Integer> {
      * @return the exit code: 0 on success, 1 if the run failed, 2 on a usage mistake
      */
     public static int execute(CliContext context, String... args) {
+        TrainCommand plain = TrainCommand.plainCommandLine(args, new MicrogptCommand(context));
+        if (plain != null) {
+            return executeWithoutPicocli(plain, context);
+        }
         Class<?> alone = args.length == 0 ? null : ALONE.get(args[0]);
         CommandLine commandLine = commandLine(context, alone == null ? SUBCOMMANDS : List.of(alone));
         try {
@@ -142,6 +146,21 @@ public final class MicrogptCommand implements Callable<Integer> {
         } finally {
             commandLine.getOut().flush();
             commandLine.getErr().flush();
+        }
+    }
+
+    /**
+     * Runs a {@code train} whose plain command line {@link TrainCommand#plainCommandLine} has read
+     * (picocli would have read it the same way), with the error handling described above.
+     */
+    private static int executeWithoutPicocli(TrainCommand command, CliContext context) {
+        PrintWriter err = new PrintWriter(context.err(), true);
+        try {
+            return command.call();
+        } catch (Exception e) {
+            return handleFailure(e, err, "microgpt train", context);
+        } finally {
+            err.flush();
         }
     }
 
@@ -167,7 +186,8 @@ public final class MicrogptCommand implements Callable<Integer> {
         commandLine.setErr(new PrintWriter(context.err(), true));
         commandLine.registerConverter(Path.class, MicrogptCommand::path);
         commandLine.setParameterExceptionHandler(MicrogptCommand::handleParameterException);
-        commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> handleFailure(e, failed, context));
+        commandLine.setExecutionExceptionHandler((e, failed, parseResult) ->
+                handleFailure(e, failed.getErr(), helpCommandOf(failed), context));
         return commandLine;
     }
 
@@ -211,10 +231,9 @@ public final class MicrogptCommand implements Callable<Integer> {
                 + ")";
     }
 
-    private static int handleFailure(Exception e, CommandLine failed, CliContext context) {
-        PrintWriter err = failed.getErr();
+    private static int handleFailure(Exception e, PrintWriter err, String command, CliContext context) {
         if (e instanceof UsageException) {
-            usageError(failed, e.getMessage());
+            usageError(err, command, e.getMessage());
             return CommandLine.ExitCode.USAGE;
         }
         if (e instanceof TrainingDivergedException) {
@@ -240,12 +259,15 @@ public final class MicrogptCommand implements Callable<Integer> {
 
     /** One line: what was wrong, and where the command's options are described. */
     private static void usageError(CommandLine where, String message) {
-        PrintWriter err = where.getErr();
+        usageError(where.getErr(), helpCommandOf(where), message);
+    }
+
+    private static void usageError(PrintWriter err, String command, String message) {
         String cause = lowercaseFirst(oneLine(message));
         if (cause.endsWith(".")) {
             cause = cause.substring(0, cause.length() - 1);
         }
-        err.println("microgpt: " + cause + "; try '" + helpCommandOf(where) + " --help'");
+        err.println("microgpt: " + cause + "; try '" + command + " --help'");
         err.flush();
     }
 

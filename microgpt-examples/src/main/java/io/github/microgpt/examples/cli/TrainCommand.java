@@ -26,13 +26,16 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -110,6 +113,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
+    // The fields of the options start at their defaults (picocli sets them again from the
+    // annotations, to the same values), so that a command line read by plainCommandLine, without
+    // picocli, has them too. PlainCommandLineTest holds the two to each other.
+
     @Option(names = "--data", paramLabel = "FILE",
             description = "UTF-8 text file, one document per line (blank lines are skipped). "
                     + "Default: the names embedded in the library.")
@@ -117,44 +124,44 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "1000",
             description = "Number of training steps, one document each; at least 1. Default: ${DEFAULT-VALUE}.")
-    private int steps;
+    private int steps = 1000;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
             description = "Seed of the random generator (CPython's; a negative seed acts as its absolute value). "
                     + "Default: ${DEFAULT-VALUE}.")
-    private long seed;
+    private long seed = 42;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.5",
             description = "Sampling temperature; positive and finite. Lower is safer, higher more varied. "
                     + "Default: ${DEFAULT-VALUE}.")
-    private double temperature;
+    private double temperature = 0.5;
 
     @Option(names = "--samples", paramLabel = "K", defaultValue = "20",
             description = "Number of names to generate after training; 0 or more (0 only trains). "
                     + "Default: ${DEFAULT-VALUE}.")
-    private int samples;
+    private int samples = 20;
 
     @Option(names = "--n-layer", paramLabel = "L", defaultValue = "1",
             description = "Number of transformer layers; at least 1. Default: ${DEFAULT-VALUE}.")
-    private int nLayer;
+    private int nLayer = 1;
 
     @Option(names = "--n-embd", paramLabel = "D", defaultValue = "16",
             description = "Embedding width; at least 1 and divisible by --n-head. Default: ${DEFAULT-VALUE}.")
-    private int nEmbd;
+    private int nEmbd = 16;
 
     @Option(names = "--n-head", paramLabel = "H", defaultValue = "4",
             description = "Number of attention heads; at least 1. Default: ${DEFAULT-VALUE}.")
-    private int nHead;
+    private int nHead = 4;
 
     @Option(names = "--block-size", paramLabel = "B", defaultValue = "16",
             description = "Longest context in tokens; at least 1 (longer documents are cut). "
                     + "Default: ${DEFAULT-VALUE}.")
-    private int blockSize;
+    private int blockSize = 16;
 
     @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.01",
             description = "Adam's learning rate, decayed linearly to 0; positive and finite. "
                     + "Default: ${DEFAULT-VALUE}.")
-    private double learningRate;
+    private double learningRate = 0.01;
 
     @Option(names = "--save", paramLabel = "DIR",
             description = "Save a checkpoint in DIR when training ends or stops: the model (for 'microgpt "
@@ -181,21 +188,21 @@ public final class TrainCommand implements Callable<Integer> {
             description = "What computes the model: value (the scalar autograd graph of microgpt.py) or array "
                     + "(flat arrays, about 30 times faster; the same forward pass, gradients equal to rounding). "
                     + "Default: ${DEFAULT-VALUE}.")
-    private String engineName;
+    private String engineName = "value";
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "f64",
             description = "The array engine's precision: f64 (exact: the output is microgpt.py's) or f32 (floats: "
                     + "faster at large sizes, not exact, so its output is not checked against the golden output; "
                     + "its losses may differ in the last digits). "
                     + "f32 needs --engine array; a resumed run keeps its checkpoint's. Default: ${DEFAULT-VALUE}.")
-    private String precisionName;
+    private String precisionName = "f64";
 
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "gpt",
             description = "Which model of the progression to train: bigram (a table of logits), mlp (embeddings of "
                     + "the last 3 tokens, one hidden layer), attention (one attention block, no MLP) or gpt "
                     + "(microgpt.py's). Models other than gpt use the value engine; all can be saved and resumed. "
                     + "Default: ${DEFAULT-VALUE}.")
-    private String modelName;
+    private String modelName = "gpt";
 
     @Option(names = "--plot", paramLabel = "FILE.svg",
             description = "When training ends or stops, write the loss curve of the steps trained to this SVG file, "
@@ -206,8 +213,178 @@ public final class TrainCommand implements Callable<Integer> {
     private static final List<String> RUN_OPTIONS = List.of("--steps", "--seed", "--lr", "--n-layer", "--n-embd",
             "--n-head", "--block-size", "--model", "--precision");
 
+    /**
+     * The options given, when the command line was read by {@link #plainCommandLine} rather than
+     * by picocli (whose parse result says it otherwise); null under picocli.
+     */
+    private Set<String> givenOptions;
+
     /** Creates the command; picocli calls this and then sets the options. */
     public TrainCommand() {
+    }
+
+    /**
+     * Reads a command line of plain options without picocli: {@code train} followed only by
+     * options of this command that take a value, each at most once, as {@code --name value} or
+     * {@code --name=value}, each value a plain one (a decimal number without sign or leading
+     * zero where a number is expected; no value that is empty, starts with '-' or '@' or holds
+     * '='). That is how almost every run is started, and it then costs a millisecond instead of
+     * the 0.1 s or so that picocli takes to build its model of the command and read the line
+     * (about 0.1 s with the annotations, 75-90 ms even when the model is built in code with
+     * picocli's {@code CommandSpec} API), before a run of a second or so. Anything else (help, a mistake, a negative seed, an
+     * argument file) is picocli's, and so is every message: the result is null.
+     *
+     * @param args the whole command line, {@code train} first
+     * @param parent the top command, for the context
+     * @return the command with its options set as picocli would set them, or null
+     */
+    static TrainCommand plainCommandLine(String[] args, MicrogptCommand parent) {
+        if (args.length == 0 || !"train".equals(args[0])) {
+            return null;
+        }
+        TrainCommand command = new TrainCommand();
+        Set<String> given = new HashSet<>();
+        for (int i = 1; i < args.length; i++) {
+            String name = args[i];
+            String value;
+            int equals = name.indexOf('=');
+            if (equals >= 0) {
+                value = name.substring(equals + 1);
+                name = name.substring(0, equals);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                return null;
+            }
+            if (!name.startsWith("--") || value.isEmpty() || value.startsWith("-") || value.startsWith("@")
+                    || value.indexOf('=') >= 0 || !given.add(name) || !command.setPlain(name, value)) {
+                return null;
+            }
+        }
+        command.parent = parent;
+        command.givenOptions = given;
+        return command;
+    }
+
+    /** Sets the option {@code name} from a plain value; false if it is not such an option or value. */
+    private boolean setPlain(String name, String value) {
+        switch (name) {
+            case "--data", "--save", "--resume", "--plot" -> {
+                Path path = plainPath(value);
+                if (path == null) {
+                    return false;
+                }
+                switch (name) {
+                    case "--data" -> data = path;
+                    case "--save" -> save = path;
+                    case "--resume" -> resume = path;
+                    default -> plot = path;
+                }
+            }
+            case "--engine" -> engineName = value;
+            case "--precision" -> precisionName = value;
+            case "--model" -> modelName = value;
+            case "--temperature", "--lr" -> {
+                if (!isPlainDecimal(value)) {
+                    return false;
+                }
+                if (name.equals("--lr")) {
+                    learningRate = Double.parseDouble(value);
+                } else {
+                    temperature = Double.parseDouble(value);
+                }
+            }
+            case "--seed" -> {
+                if (!isPlainInteger(value, 18)) {
+                    return false;
+                }
+                seed = Long.parseLong(value);
+            }
+            case "--steps", "--samples", "--n-layer", "--n-embd", "--n-head", "--block-size", "--stop-after",
+                    "--save-every" -> {
+                if (!isPlainInteger(value, 9)) {
+                    return false;
+                }
+                int number = Integer.parseInt(value);
+                switch (name) {
+                    case "--steps" -> steps = number;
+                    case "--samples" -> samples = number;
+                    case "--n-layer" -> nLayer = number;
+                    case "--n-embd" -> nEmbd = number;
+                    case "--n-head" -> nHead = number;
+                    case "--block-size" -> blockSize = number;
+                    case "--stop-after" -> stopAfter = number;
+                    default -> saveEvery = number;
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A file name as {@link MicrogptCommand}'s converter reads it, or null for one it would refuse. */
+    private static Path plainPath(String name) {
+        try {
+            return Path.of(name);
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /** Digits without sign or leading zero, at most {@code maxDigits}: every reader of numbers agrees on them. */
+    private static boolean isPlainInteger(String value, int maxDigits) {
+        if (value.length() > maxDigits || value.length() > 1 && value.charAt(0) == '0') {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Digits, optionally a point and digits, optionally an exponent: {@code 0.01}, {@code 5e-3}. */
+    private static boolean isPlainDecimal(String value) {
+        int i = digits(value, 0);
+        if (i == 0) {
+            return false;
+        }
+        if (i < value.length() && value.charAt(i) == '.') {
+            int end = digits(value, i + 1);
+            if (end == i + 1) {
+                return false;
+            }
+            i = end;
+        }
+        if (i < value.length() && (value.charAt(i) == 'e' || value.charAt(i) == 'E')) {
+            i++;
+            if (i < value.length() && (value.charAt(i) == '-' || value.charAt(i) == '+')) {
+                i++;
+            }
+            int end = digits(value, i);
+            if (end == i || end - i > 3) {
+                return false;
+            }
+            i = end;
+        }
+        return i == value.length();
+    }
+
+    private static int digits(String value, int from) {
+        int i = from;
+        while (i < value.length() && value.charAt(i) >= '0' && value.charAt(i) <= '9') {
+            i++;
+        }
+        return i;
+    }
+
+    /** Whether an option was given on the command line (rather than left at its default). */
+    private boolean given(String option) {
+        return givenOptions != null ? givenOptions.contains(option)
+                : spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
     /**
@@ -391,7 +568,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageException("cannot resume: " + e.getMessage(), e);
         }
         if (checkpoint.architecture() != Architecture.GPT
-                && spec.commandLine().getParseResult().hasMatchedOption("--engine") && engine() != Engine.VALUE) {
+                && given("--engine") && engine() != Engine.VALUE) {
             throw new UsageException("--engine " + engine().id() + " computes the gpt model, but " + resume
                     + " holds a " + checkpoint.architecture().id() + " model, which runs on the value engine only");
         }
@@ -544,7 +721,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Architecture architecture = architecture();
         if (architecture != Architecture.GPT) {
-            if (spec.commandLine().getParseResult().hasMatchedOption("--engine") && engine() != Engine.VALUE) {
+            if (given("--engine") && engine() != Engine.VALUE) {
                 throw new UsageException("--model " + architecture.id() + " runs on the value engine only; "
                         + "--engine " + engine().id() + " computes the gpt model");
             }
@@ -558,7 +735,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (resume != null) {
             for (String option : RUN_OPTIONS) {
-                if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                if (given(option)) {
                     throw new UsageException(option + " cannot be combined with --resume: the resumed run keeps "
                             + "the settings saved in its checkpoint");
                 }
