@@ -46,13 +46,6 @@ final class FloatKernels {
      */
     private static final int BACKWARD_BLOCK_FLOATS = 32 * 1024;
 
-    /**
-     * Rows of the transposed weights per pass of {@link #productRows}: about 128 KB of floats, as
-     * {@link #BACKWARD_BLOCK_FLOATS}. A multiple of 4, so that the rows are grouped the same way
-     * whatever the matrix.
-     */
-    private static final int FORWARD_BLOCK_FLOATS = 32 * 1024;
-
     private FloatKernels() {
     }
 
@@ -205,80 +198,75 @@ final class FloatKernels {
      * Positions {@code [from, to)} of {@code out[t] = sum_i in[t][i] * wT[i]}: two positions and
      * four rows of {@code wT} per pass along the output row, so that each vector of {@code wT}
      * loaded feeds eight multiply-adds. A position alone (the last of an odd range) gets the same
-     * operations as one of a pair. The rows of {@code wT} go in blocks of about 128 KB, which stay
-     * in the second-level cache while every position goes over them.
-     *
-     * <p>The loop along the output row is {@link #fourTermsTwoRows}, a method of its own, as in
-     * {@code Kernels}: written in place here, C2 sometimes compiled it only on stack replacement,
-     * without SIMD instructions.
+     * operations as one of a pair.
      */
     private static void productRows(float[][] out, float[][] in, float[][] wT, int rows, int cols, int from, int to) {
-        int block = Math.max(4, FORWARD_BLOCK_FLOATS / rows / 4 * 4);
-        for (int t = from; t < to; t++) {
-            Arrays.fill(out[t], 0, rows, 0f);
-        }
-        for (int i0 = 0; i0 < cols; i0 += block) {
-            int i1 = Math.min(cols, i0 + block);
-            int t = from;
-            for (; t + 1 < to; t += 2) {
-                float[] u = in[t];
-                float[] v = in[t + 1];
-                float[] yu = out[t];
-                float[] yv = out[t + 1];
-                int i = i0;
-                for (; i + 3 < i1; i += 4) {
-                    fourTermsTwoRows(yu, yv, u, v, wT, i, rows);
-                }
-                for (; i < i1; i++) {
-                    float a = u[i];
-                    float b = v[i];
-                    float[] c = wT[i];
-                    for (int o = 0; o < rows; o++) {
-                        yu[o] = yu[o] + a * c[o];
-                        yv[o] = yv[o] + b * c[o];
-                    }
-                }
-            }
-            if (t < to) {
-                float[] u = in[t];
-                float[] yu = out[t];
-                for (int i = i0; i < i1; i++) {
-                    float a = u[i];
-                    float[] c = wT[i];
-                    for (int o = 0; o < rows; o++) {
-                        yu[o] = yu[o] + a * c[o];
-                    }
+        int t = from;
+        for (; t + 1 < to; t += 2) {
+            float[] u = in[t];
+            float[] v = in[t + 1];
+            float[] yu = out[t];
+            float[] yv = out[t + 1];
+            Arrays.fill(yu, 0, rows, 0f);
+            Arrays.fill(yv, 0, rows, 0f);
+            int i = 0;
+            for (; i + 3 < cols; i += 4) {
+                float a0 = u[i];
+                float a1 = u[i + 1];
+                float a2 = u[i + 2];
+                float a3 = u[i + 3];
+                float b0 = v[i];
+                float b1 = v[i + 1];
+                float b2 = v[i + 2];
+                float b3 = v[i + 3];
+                float[] c0 = wT[i];
+                float[] c1 = wT[i + 1];
+                float[] c2 = wT[i + 2];
+                float[] c3 = wT[i + 3];
+                for (int o = 0; o < rows; o++) {
+                    float x0 = c0[o];
+                    float x1 = c1[o];
+                    float x2 = c2[o];
+                    float x3 = c3[o];
+                    yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+                    yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
                 }
             }
+            for (; i < cols; i++) {
+                float a = u[i];
+                float b = v[i];
+                float[] c = wT[i];
+                for (int o = 0; o < rows; o++) {
+                    yu[o] = yu[o] + a * c[o];
+                    yv[o] = yv[o] + b * c[o];
+                }
+            }
         }
-    }
-
-    /**
-     * {@code yu += u[i..i+3] * wT[i..i+3]} and the same for {@code yv} and {@code v}, each output
-     * summed in the order of the terms: the inner loop of {@link #productRows}, in a method of its
-     * own so that it is always compiled as a whole loop.
-     */
-    private static void fourTermsTwoRows(float[] yu, float[] yv, float[] u, float[] v, float[][] wT, int i,
-                                         int rows) {
-        float a0 = u[i];
-        float a1 = u[i + 1];
-        float a2 = u[i + 2];
-        float a3 = u[i + 3];
-        float b0 = v[i];
-        float b1 = v[i + 1];
-        float b2 = v[i + 2];
-        float b3 = v[i + 3];
-        float[] c0 = wT[i];
-        float[] c1 = wT[i + 1];
-        float[] c2 = wT[i + 2];
-        float[] c3 = wT[i + 3];
-        for (int o = 0; o < rows; o++) {
-            float x0 = c0[o];
-            float x1 = c1[o];
-            float x2 = c2[o];
-            float x3 = c3[o];
-            yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
-            yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+        if (t < to) {
+            float[] u = in[t];
+            float[] yu = out[t];
+            Arrays.fill(yu, 0, rows, 0f);
+            int i = 0;
+            for (; i + 3 < cols; i += 4) {
+                float a0 = u[i];
+                float a1 = u[i + 1];
+                float a2 = u[i + 2];
+                float a3 = u[i + 3];
+                float[] c0 = wT[i];
+                float[] c1 = wT[i + 1];
+                float[] c2 = wT[i + 2];
+                float[] c3 = wT[i + 3];
+                for (int o = 0; o < rows; o++) {
+                    yu[o] = yu[o] + a0 * c0[o] + a1 * c1[o] + a2 * c2[o] + a3 * c3[o];
+                }
+            }
+            for (; i < cols; i++) {
+                float a = u[i];
+                float[] c = wT[i];
+                for (int o = 0; o < rows; o++) {
+                    yu[o] = yu[o] + a * c[o];
+                }
+            }
         }
     }
 
