@@ -351,10 +351,11 @@ public final class Value {
      * {@link #backward()} gives the same gradients bit for bit: a dot product, one output of a
      * linear layer.
      *
-     * <p>Only its storage differs: each term is kept as one compact node rather than a product
-     * node and a sum node (the product has no other use, so nothing else can tell). The GPT's
-     * graph then holds almost half as many objects, and a training step of the Value engine
-     * takes about 30% less time. The product and the constant 0 are made as {@code Value}s the first
+     * <p>Only its storage differs: the whole sum is kept as one node that holds its operands
+     * and their local gradients, rather than a product node and a sum node for each term (the
+     * products and the partial sums have no other use, so nothing else can tell). A term then
+     * costs a fraction of the memory and a training step of the Value engine about half the
+     * time. The partial sums, the products and the constant 0 are made as {@code Value}s the first
      * time someone asks for them ({@link #child(int)}, {@link #topologicalOrder()}, a drawing),
      * so what one sees is always the graph of {@code mul} and {@code add} described above.
      *
