@@ -4,6 +4,7 @@ import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The progression of models a course builds up to the GPT with, each one step more than the one
@@ -181,8 +182,10 @@ public enum Architecture {
      *
      * @param model the model
      * @return its architecture
+     * @throws NullPointerException if {@code model} is null
      */
     public static Architecture of(LanguageModel model) {
+        Objects.requireNonNull(model, "model");
         if (model instanceof BigramModel) {
             return BIGRAM;
         }

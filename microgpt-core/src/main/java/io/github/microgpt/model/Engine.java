@@ -2,6 +2,7 @@ package io.github.microgpt.model;
 
 import io.github.microgpt.random.RandomSource;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -118,8 +119,10 @@ public enum Engine {
      * @param model any language model
      * @return {@link #ARRAY} for an {@link ArrayGptModel}, {@link #VALUE} for a {@link GptModel},
      *     empty for a model of another kind (another architecture, or a wrapper around a model)
+     * @throws NullPointerException if {@code model} is null
      */
     public static Optional<Engine> of(LanguageModel model) {
+        Objects.requireNonNull(model, "model");
         if (model instanceof ArrayGptModel) {
             return Optional.of(ARRAY);
         }

@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The floating-point type an {@link ArrayGptModel} computes in, chosen when the model is created
@@ -65,8 +66,10 @@ public enum Precision {
      * @param model any language model
      * @return the {@link ArrayGptModel#precision() precision} of an array model, {@link #F64} for
      *     every other model (all of them compute in doubles)
+     * @throws NullPointerException if {@code model} is null
      */
     public static Precision of(LanguageModel model) {
+        Objects.requireNonNull(model, "model");
         return model instanceof ArrayGptModel array ? array.precision() : F64;
     }
 }
