@@ -47,6 +47,12 @@ final class FloatKernels {
      */
     private static final int BACKWARD_BLOCK_FLOATS = 32 * 1024;
 
+    /**
+     * Rows of the transposed weights per pass of {@link #productRows}: about 256 KB of floats,
+     * which stay in the second-level cache while every position goes over them.
+     */
+    private static final int FORWARD_BLOCK_FLOATS = 64 * 1024;
+
     private FloatKernels() {
     }
 
@@ -203,66 +209,67 @@ final class FloatKernels {
      * operations as one of a pair.
      */
     private static void productRows(float[][] out, float[][] in, float[][] wT, int rows, int cols, int from, int to) {
-        int t = from;
-        for (; t + 1 < to; t += 2) {
-            float[] u = in[t];
-            float[] v = in[t + 1];
-            float[] yu = out[t];
-            float[] yv = out[t + 1];
-            Arrays.fill(yu, 0, rows, 0f);
-            Arrays.fill(yv, 0, rows, 0f);
-            int i = 0;
-            for (; i + 2 < cols; i += 3) {
-                float a0 = u[i];
-                float a1 = u[i + 1];
-                float a2 = u[i + 2];
-                float b0 = v[i];
-                float b1 = v[i + 1];
-                float b2 = v[i + 2];
-                float[] c0 = wT[i];
-                float[] c1 = wT[i + 1];
-                float[] c2 = wT[i + 2];
-                for (int o = 0; o < rows; o++) {
-                    float x0 = c0[o];
-                    float x1 = c1[o];
-                    float x2 = c2[o];
-                    yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2;
-                    yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2;
+        int block = Math.max(3, FORWARD_BLOCK_FLOATS / rows / 3 * 3);
+        for (int t = from; t < to; t++) {
+            Arrays.fill(out[t], 0, rows, 0f);
+        }
+        for (int i0 = 0; i0 < cols; i0 += block) {
+            int i1 = Math.min(cols, i0 + block);
+            int t = from;
+            for (; t + 1 < to; t += 2) {
+                float[] u = in[t];
+                float[] v = in[t + 1];
+                float[] yu = out[t];
+                float[] yv = out[t + 1];
+                int i = i0;
+                for (; i + 2 < i1; i += 3) {
+                    threeTermsTwoRows(yu, yv, u, v, wT, i, rows);
+                }
+                for (; i < i1; i++) {
+                    float a = u[i];
+                    float b = v[i];
+                    float[] c = wT[i];
+                    for (int o = 0; o < rows; o++) {
+                        yu[o] = yu[o] + a * c[o];
+                        yv[o] = yv[o] + b * c[o];
+                    }
                 }
             }
-            for (; i < cols; i++) {
-                float a = u[i];
-                float b = v[i];
-                float[] c = wT[i];
-                for (int o = 0; o < rows; o++) {
-                    yu[o] = yu[o] + a * c[o];
-                    yv[o] = yv[o] + b * c[o];
+            if (t < to) {
+                float[] u = in[t];
+                float[] yu = out[t];
+                for (int i = i0; i < i1; i++) {
+                    float a = u[i];
+                    float[] c = wT[i];
+                    for (int o = 0; o < rows; o++) {
+                        yu[o] = yu[o] + a * c[o];
+                    }
                 }
             }
         }
-        if (t < to) {
-            float[] u = in[t];
-            float[] yu = out[t];
-            Arrays.fill(yu, 0, rows, 0f);
-            int i = 0;
-            for (; i + 2 < cols; i += 3) {
-                float a0 = u[i];
-                float a1 = u[i + 1];
-                float a2 = u[i + 2];
-                float[] c0 = wT[i];
-                float[] c1 = wT[i + 1];
-                float[] c2 = wT[i + 2];
-                for (int o = 0; o < rows; o++) {
-                    yu[o] = yu[o] + a0 * c0[o] + a1 * c1[o] + a2 * c2[o];
-                }
-            }
-            for (; i < cols; i++) {
-                float a = u[i];
-                float[] c = wT[i];
-                for (int o = 0; o < rows; o++) {
-                    yu[o] = yu[o] + a * c[o];
-                }
-            }
+    }
+
+    /**
+     * {@code yu += u[i..i+2] * wT[i..i+2]} and the same for {@code yv} and {@code v}: the inner
+     * loop of {@link #productRows}, 52 C2 nodes (see {@link Kernels}' {@code threeTermsTwoRows}).
+     */
+    private static void threeTermsTwoRows(float[] yu, float[] yv, float[] u, float[] v, float[][] wT, int i,
+                                          int rows) {
+        float a0 = u[i];
+        float a1 = u[i + 1];
+        float a2 = u[i + 2];
+        float b0 = v[i];
+        float b1 = v[i + 1];
+        float b2 = v[i + 2];
+        float[] c0 = wT[i];
+        float[] c1 = wT[i + 1];
+        float[] c2 = wT[i + 2];
+        for (int o = 0; o < rows; o++) {
+            float x0 = c0[o];
+            float x1 = c1[o];
+            float x2 = c2[o];
+            yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2;
+            yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2;
         }
     }
 
