@@ -462,7 +462,7 @@ public final class Checkpoint {
                 + " the run trained on, in which order, is unknown"));
         if (run.data().kind() == DataSource.Kind.GIVEN) {
             throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "the run trained on documents given to "
-                    + "the program that saved it (\"" + run.data().name() + "\"); give the same documents to resume");
+                    + "the program that saved it (" + JsonFields.quoted(run.data().name()) + "); give the same documents to resume");
         }
         return resume(run.trainingOrder(Documents.load(run.data())), model);
     }

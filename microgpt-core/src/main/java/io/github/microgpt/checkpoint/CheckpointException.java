@@ -4,6 +4,7 @@ import io.github.microgpt.internal.RegularFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * A checkpoint or a safetensors file that cannot be used: missing, unreadable, truncated,
@@ -30,6 +31,7 @@ public final class CheckpointException extends IOException {
      *
      * @param file the file (or directory) at fault
      * @param problem what is wrong with it, one line starting in lowercase
+     * @throws NullPointerException if {@code file} or {@code problem} is null
      */
     public CheckpointException(Path file, String problem) {
         this(file, problem, null);
@@ -41,9 +43,10 @@ public final class CheckpointException extends IOException {
      * @param file the file (or directory) at fault
      * @param problem what is wrong with it, one line starting in lowercase
      * @param cause the underlying failure, for example a {@code NoSuchFileException}; may be null
+     * @throws NullPointerException if {@code file} or {@code problem} is null
      */
     public CheckpointException(Path file, String problem, Throwable cause) {
-        super(file + ": " + problem, cause);
+        super(Objects.requireNonNull(file, "file") + ": " + Objects.requireNonNull(problem, "problem"), cause);
         this.file = file;
         this.problem = problem;
     }

@@ -80,7 +80,8 @@ final class ConfigJson {
             try {
                 architecture = Architecture.fromId(id);
             } catch (IllegalArgumentException e) {
-                throw model.error("architecture", "is \"" + id + "\", but the models are bigram, mlp, attention and gpt");
+                throw model.error("architecture", "is " + JsonFields.quoted(id)
+                        + ", but the models are bigram, mlp, attention and gpt");
             }
         }
         GptConfig config = readConfig(file, model);

@@ -156,9 +156,47 @@ final class JsonFields {
         return out;
     }
 
-    /** The path of a field, for messages: {@code "model.n_embd"}. */
+    /** The path of a field, for messages: {@code "model.n_embd"}; a key from the file is cut short. */
     String name(String key) {
-        return path + key;
+        return path + excerpt(key, EXCERPT_CHARS);
+    }
+
+    /**
+     * How much of a name or value from a file a message repeats. A file may hold a mebibyte of
+     * it, and a message is one line.
+     */
+    static final int EXCERPT_CHARS = 60;
+
+    /**
+     * A text from a file as a message shows it: whole if it is short, else its first characters
+     * and an ellipsis.
+     *
+     * @param text the text
+     * @param maxChars how many characters to keep at most
+     * @return the text, or its start and "…"
+     */
+    static String excerpt(String text, int maxChars) {
+        if (text.length() <= maxChars) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(maxChars - 1)) ? maxChars - 1 : maxChars;
+        return text.substring(0, end) + "…";
+    }
+
+    /**
+     * A name from a file (a tensor's, a data source's) as a message quotes it: in double quotes,
+     * escaped, and cut after {@value #EXCERPT_CHARS} characters with its length after the quotes.
+     *
+     * @param name the name
+     * @return for example {@code "wte"}, or {@code "gggg…" (200000 characters)}
+     */
+    static String quoted(String name) {
+        StringBuilder out = new StringBuilder();
+        Json.quote(out, excerpt(name, EXCERPT_CHARS));
+        if (name.length() > EXCERPT_CHARS) {
+            out.append(" (").append(name.length()).append(" characters)");
+        }
+        return out.toString();
     }
 
     CheckpointException error(String key, String problem) {

@@ -18,7 +18,8 @@ import java.util.Objects;
  *
  * A run resumed with {@link Checkpoint#resume} records into {@link ResumedTraining#losses()}
  * already. If the history it continues is missing (a checkpoint from before histories were kept,
- * or a trainer that has taken steps unrecorded) the history stays empty rather than misaligned.
+ * or a trainer that has taken steps unrecorded) the history stays empty rather than misaligned;
+ * a history of another length than the steps done is a mistake, and refused.
  *
  * <p>Not thread-safe: it is told on the trainer's thread; read {@link #losses()} there, or after
  * the run.
@@ -51,13 +52,20 @@ public final class LossHistory implements StepListener {
      * listener.
      *
      * @param trainer the trainer, at step {@code previous.length}
-     * @param previous the losses of the steps done (from {@link TrainingState#lossHistory()})
-     * @return the history; it records nothing if {@code previous} does not have one loss per
-     *     step the trainer has done
+     * @param previous the losses of the steps done (from {@link TrainingState#lossHistory()}), or
+     *     an empty array when they are unknown (a checkpoint from before histories were kept)
+     * @return the history; it records nothing if {@code previous} is empty but the trainer has
+     *     done steps, since the curve would start in the middle
+     * @throws IllegalArgumentException if {@code previous} is neither empty nor one loss per step
+     *     the trainer has done
      */
     public static LossHistory continuing(Trainer trainer, double[] previous) {
         Objects.requireNonNull(trainer, "trainer");
         Objects.requireNonNull(previous, "previous");
+        if (previous.length != 0 && previous.length != trainer.stepsDone()) {
+            throw new IllegalArgumentException("a history of " + previous.length + " losses cannot continue a trainer"
+                    + " that has done " + trainer.stepsDone() + " steps: give one loss per step done, or none");
+        }
         LossHistory history = new LossHistory(previous, previous.length == trainer.stepsDone());
         if (!history.recording) {
             history.size = 0;

@@ -68,7 +68,7 @@ final class MatrixTensors {
         }
         for (Safetensors.Entry entry : opened.entries()) {
             if (!expected.contains(entry.name())) {
-                throw new CheckpointException(file, "unexpected tensor \"" + entry.name() + "\" (shape "
+                throw new CheckpointException(file, "unexpected tensor " + JsonFields.quoted(entry.name()) + " (shape "
                         + Arrays.toString(entry.shape()) + "): a model of this configuration has " + expected.size()
                         + " tensors here, " + String.join(", ", expected.stream().limit(6).toList())
                         + (expected.size() > 6 ? ", ..." : ""));

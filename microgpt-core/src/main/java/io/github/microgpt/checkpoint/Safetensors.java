@@ -527,12 +527,14 @@ final class Safetensors {
         // A tensor is read into one buffer, which holds at most about 2^31 bytes; refuse larger
         // ones before any multiplication can overflow.
         if (count > (Integer.MAX_VALUE - 8) / dtype.byteSize()) {
-            throw new CheckpointException(file, "tensor \"" + name + "\" of shape " + Arrays.toString(shape) + " has "
+            throw new CheckpointException(file, "tensor " + JsonFields.quoted(name) + " of shape " + Arrays.toString(shape)
+                    + " has "
                     + (count == Long.MAX_VALUE ? "too many" : String.valueOf(count))
                     + " elements, more than this reader can hold in one array");
         }
         if (end - begin != count * dtype.byteSize()) {
-            throw new CheckpointException(file, "tensor \"" + name + "\" of shape " + Arrays.toString(shape) + " and type "
+            throw new CheckpointException(file, "tensor " + JsonFields.quoted(name) + " of shape " + Arrays.toString(shape)
+                    + " and type "
                     + dtype + " needs " + count * dtype.byteSize() + " bytes, but its data_offsets [" + begin + ", "
                     + end + "] span " + (end - begin));
         }
@@ -546,7 +548,7 @@ final class Safetensors {
         long expected = 0;
         for (Entry entry : sorted) {
             if (entry.begin != expected) {
-                throw new CheckpointException(file, "tensor \"" + entry.name + "\" starts at byte " + entry.begin
+                throw new CheckpointException(file, "tensor " + JsonFields.quoted(entry.name) + " starts at byte " + entry.begin
                         + " of the data, but the tensors before it end at " + expected
                         + (entry.begin > expected ? " (a gap)" : " (an overlap)"));
             }

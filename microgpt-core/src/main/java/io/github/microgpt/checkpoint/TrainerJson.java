@@ -165,7 +165,8 @@ final class TrainerJson {
         try {
             return new TrainingRun(seed, new DataSource(kind, source.string("name")));
         } catch (IllegalArgumentException e) {
-            throw source.error("name", "is not a valid " + kindName + " source: " + e.getMessage());
+            // The reason quotes the name, which the file may make a mebibyte long.
+            throw source.error("name", "is not a valid " + kindName + " source: " + JsonFields.excerpt(e.getMessage(), 200));
         }
     }
 

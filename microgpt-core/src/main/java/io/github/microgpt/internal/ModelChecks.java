@@ -86,13 +86,25 @@ public final class ModelChecks {
      * Checks a number of threads.
      *
      * @param threads the most threads to use
-     * @throws IllegalArgumentException if it is below 1
+     * @throws IllegalArgumentException if it is below 1 or above {@link #MAX_THREADS}
      */
     public static void threads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("the number of threads must be at least 1, got " + threads);
         }
+        if (threads > MAX_THREADS) {
+            throw new IllegalArgumentException("the number of threads must be at most " + MAX_THREADS + ", got "
+                    + threads + " (a step's helpers wait for each other between loops, so more threads than"
+                    + " processors only slow it down)");
+        }
     }
+
+    /**
+     * The most threads one step may be split over: far more than a step can use (its helpers
+     * spin between loops, so past the processor count every thread slows the others), and few
+     * enough that a mistyped count cannot start thousands of threads.
+     */
+    public static final int MAX_THREADS = 256;
 
     /**
      * Checks a sampling temperature.

@@ -267,9 +267,10 @@ public final class ArrayGptModel implements LanguageModel {
      * Generation always runs on the calling thread, and
      * {@link #batchLossAndGradients} spreads whole documents over its own threads instead.
      *
-     * @param threads the number of threads, the calling one included; at least 1
+     * @param threads the number of threads, the calling one included; 1 to 256 (more than the
+     *     machine's processors only slows a step down)
      * @return this model
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is below 1 or above 256
      */
     public ArrayGptModel setThreads(int threads) {
         ModelChecks.threads(threads);

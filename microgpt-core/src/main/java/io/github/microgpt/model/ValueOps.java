@@ -27,10 +27,16 @@ public final class ValueOps {
      * @param x the input vector, {@code nin} long
      * @param w the weights, {@code nout} rows of {@code nin}
      * @return {@code nout} outputs
+     * @throws IllegalArgumentException if a row of {@code w} is not as long as {@code x}
      */
     public static Value[] linear(Value[] x, Value[][] w) {
         Value[] out = new Value[w.length];
         for (int o = 0; o < w.length; o++) {
+            if (w[o].length != x.length) {
+                // Python's zip would silently drop the extra terms; here it is always a mistake.
+                throw new IllegalArgumentException("row " + o + " of the weights has " + w[o].length
+                        + " columns but the input has " + x.length + " elements; they must be equal");
+            }
             // sum(w_o[i] * x[i]): the nodes of mul and add, stored compactly.
             out[o] = Value.sumOfProducts(w[o], 0, x, 0, x.length);
         }
@@ -103,8 +109,13 @@ public final class ValueOps {
      * @param a the first vector
      * @param b the second vector, as long
      * @return {@code a[i] + b[i]} for each {@code i}
+     * @throws IllegalArgumentException if the vectors differ in length
      */
     public static Value[] add(Value[] a, Value[] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("cannot add vectors of " + a.length + " and " + b.length
+                    + " elements; they must be as long");
+        }
         Value[] out = new Value[a.length];
         for (int i = 0; i < a.length; i++) {
             out[i] = a[i].add(b[i]);

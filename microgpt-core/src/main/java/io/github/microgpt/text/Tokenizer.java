@@ -32,15 +32,43 @@ public final class Tokenizer {
      */
     public static Tokenizer fromDocuments(Collection<String> documents) {
         Objects.requireNonNull(documents, "documents");
-        TreeSet<Integer> seen = new TreeSet<>();
+        // One-byte characters, almost always all there are, are marked in a table; a loop over
+        // chars rather than a stream of boxed code points into a set, because this runs at the
+        // start of a run, in the interpreter, over every character of the data.
+        boolean[] small = new boolean[256];
+        int smallCount = 0;
+        TreeSet<Integer> others = new TreeSet<>();
         for (String document : documents) {
             Objects.requireNonNull(document, "a document is null");
-            document.codePoints().forEach(seen::add);
+            for (int i = 0; i < document.length(); ) {
+                char c = document.charAt(i);
+                if (c < small.length) {
+                    if (!small[c]) {
+                        small[c] = true;
+                        smallCount++;
+                    }
+                    i++;
+                } else {
+                    int codePoint = document.codePointAt(i);
+                    others.add(codePoint);
+                    i += Character.charCount(codePoint);
+                }
+            }
         }
-        if (seen.isEmpty()) {
+        if (smallCount + others.size() == 0) {
             throw new IllegalArgumentException("cannot build a vocabulary: the documents contain no characters");
         }
-        return new Tokenizer(seen.stream().mapToInt(Integer::intValue).toArray());
+        int[] sorted = new int[smallCount + others.size()];
+        int n = 0;
+        for (int c = 0; c < small.length; c++) {
+            if (small[c]) {
+                sorted[n++] = c;
+            }
+        }
+        for (int codePoint : others) {
+            sorted[n++] = codePoint;
+        }
+        return new Tokenizer(sorted);
     }
 
     /**

@@ -63,7 +63,7 @@ class ValueBackwardOrderTest {
             // Favour recent nodes so the graph gets deep, but reach back to share old ones.
             Value a = pool.get(r.nextInt(3) == 0 ? r.nextInt(pool.size()) : pool.size() - 1 - r.nextInt(Math.min(4, pool.size())));
             Value b = pool.get(r.nextInt(pool.size()));
-            Value out = switch (r.nextInt(11)) {
+            Value out = switch (r.nextInt(13)) {
                 case 0, 1 -> a.add(b);
                 case 2, 3 -> a.mul(b);
                 case 4 -> a.mul(a);
@@ -72,7 +72,20 @@ class ValueBackwardOrderTest {
                 case 7 -> a.relu();
                 case 8 -> a.sub(b);
                 case 9 -> Value.sum(a, b, pool.get(r.nextInt(pool.size())));
-                default -> a.div(b.mul(b).add(1.0));
+                case 10 -> a.div(b.mul(b).add(1.0));
+                default -> {
+                    // A sum of products over old and new nodes, some not yet walked when the walk
+                    // reaches the sum: its terms are then written in several runs.
+                    int length = 1 + r.nextInt(6);
+                    Value[] x = new Value[length + 1];
+                    Value[] y = new Value[length];
+                    for (int k = 0; k < length; k++) {
+                        x[k + 1] = pool.get(r.nextInt(pool.size()));
+                        y[k] = r.nextBoolean() ? pool.get(pool.size() - 1 - r.nextInt(Math.min(6, pool.size())))
+                                : x[k + 1].mul(r.nextGaussian()).relu();
+                    }
+                    yield Value.sumOfProducts(x, 1, y, 0, length);
+                }
             };
             pool.add(out);
         }
@@ -82,15 +95,20 @@ class ValueBackwardOrderTest {
     @TestFactory
     Stream<DynamicTest> randomGraphsGetTheReferenceGradientsBitForBit() {
         return IntStream.range(0, 200).mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed, () -> {
+            // The reference looks at the graph, which expands compact sums of products into mul
+            // and add nodes; so it runs on a second graph of the same seed, and the engine walks
+            // one that no one has looked at.
             SplittableRandom r = new SplittableRandom(seed);
             List<Value> pool = randomGraph(r, 1 + r.nextInt(8), 1 + r.nextInt(300));
-            Value root = pool.get(pool.size() - 1 - r.nextInt(Math.min(3, pool.size())));
-            Map<Value, Double> expected = referenceBackward(root, new IdentityHashMap<>());
-            root.backward();
-            for (Value v : pool) {
-                double want = v == root ? 1.0 : expected.getOrDefault(v, 0.0);
-                assertEquals(Double.doubleToRawLongBits(want), Double.doubleToRawLongBits(v.grad()),
-                        "seed " + seed + ": grad of " + v + " should be " + want);
+            int rootIndex = pool.size() - 1 - r.nextInt(Math.min(3, pool.size()));
+            SplittableRandom again = new SplittableRandom(seed);
+            List<Value> looked = randomGraph(again, 1 + again.nextInt(8), 1 + again.nextInt(300));
+            Map<Value, Double> expected = referenceBackward(looked.get(rootIndex), new IdentityHashMap<>());
+            pool.get(rootIndex).backward();
+            for (int i = 0; i < pool.size(); i++) {
+                double want = i == rootIndex ? 1.0 : expected.getOrDefault(looked.get(i), 0.0);
+                assertEquals(Double.doubleToRawLongBits(want), Double.doubleToRawLongBits(pool.get(i).grad()),
+                        "seed " + seed + ": grad of node " + i + " should be " + want);
             }
         }));
     }

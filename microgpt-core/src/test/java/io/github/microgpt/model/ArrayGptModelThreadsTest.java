@@ -263,4 +263,14 @@ class ArrayGptModelThreadsTest {
         assertEquals("the number of threads must be at least 1, got 0", e.getMessage());
         assertEquals(1, model.threads());
     }
+
+    @Test
+    void threadsAreBoundedSoAMistypedCountCannotStartThousands() {
+        ArrayGptModel model = ArrayGptModel.create(GptConfig.defaults(), 5, new PythonRandom(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.setThreads(100_000));
+        assertTrue(e.getMessage().startsWith("the number of threads must be at most 256, got 100000"), e.getMessage());
+        assertEquals(1, model.threads());
+        assertEquals(256, model.setThreads(256).threads());
+        model.setThreads(1);
+    }
 }

@@ -42,6 +42,24 @@ public final class ApiException extends RuntimeException {
         return new ApiException(409, message);
     }
 
+    /** How much of a value a message repeats; a refused value can be as large as a request. */
+    private static final int EXCERPT_CHARS = 60;
+
+    /**
+     * A value as a message shows it: whole if it is short, else its start and its length, so that
+     * a value of megabytes is refused with a message of one line.
+     *
+     * @param text the value as it was sent
+     * @return the value, or its first characters and how many there were
+     */
+    static String excerpt(String text) {
+        if (text.length() <= EXCERPT_CHARS) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(EXCERPT_CHARS - 1)) ? EXCERPT_CHARS - 1 : EXCERPT_CHARS;
+        return text.substring(0, end) + "… (" + text.length() + " characters)";
+    }
+
     /**
      * The HTTP status to answer with.
      *

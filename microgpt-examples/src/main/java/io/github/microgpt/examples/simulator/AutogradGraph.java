@@ -6,8 +6,6 @@ import io.github.microgpt.autograd.Operation;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,7 +50,8 @@ final class AutogradGraph {
             }
             case "attention" -> LiveExpression.attentionScore(snapshot, whole(parameters, "head", 0),
                     whole(parameters, "key", -1));
-            default -> throw ApiException.badRequest("expr must be \"neuron\" or \"attention\", got \"" + expr + "\"");
+            default -> throw ApiException.badRequest("expr must be \"neuron\" or \"attention\", got \""
+                    + ApiException.excerpt(expr) + "\"");
         };
         ExpressionGraph before = ExpressionGraph.of(expression.root());
         expression.root().backward();
@@ -69,10 +68,10 @@ final class AutogradGraph {
         }
         for (String pair : query.split("&", -1)) {
             int eq = pair.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            String key = SimulatorServer.decodeQueryPart(eq < 0 ? pair : pair.substring(0, eq));
+            String value = eq < 0 ? "" : SimulatorServer.decodeQueryPart(pair.substring(eq + 1));
             if (!NAMES.contains(key)) {
-                throw ApiException.badRequest("unknown query parameter \"" + shorten(key)
+                throw ApiException.badRequest("unknown query parameter \"" + ApiException.excerpt(key)
                         + "\"; the parameters are expr, head and key");
             }
             if (parameters.put(key, value) != null) {
@@ -95,11 +94,7 @@ final class AutogradGraph {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiException.badRequest(name + " must be a whole number from 0, got \"" + shorten(text) + "\"");
-    }
-
-    private static String shorten(String text) {
-        return text.length() <= 40 ? text : text.substring(0, 40) + "…";
+        throw ApiException.badRequest(name + " must be a whole number from 0, got \"" + ApiException.excerpt(text) + "\"");
     }
 
     private static String write(Snapshot snapshot, LiveExpression expression, ExpressionGraph before,

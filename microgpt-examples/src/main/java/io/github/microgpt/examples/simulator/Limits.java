@@ -244,7 +244,7 @@ final class Limits {
          * @return the exception (400)
          */
         ApiException refuse(String got) {
-            return ApiException.badRequest(label + " must be " + expectation() + ", got " + got);
+            return ApiException.badRequest(label + " must be " + expectation() + ", got " + ApiException.excerpt(got));
         }
 
         /**

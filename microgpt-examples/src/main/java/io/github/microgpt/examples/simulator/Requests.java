@@ -208,7 +208,8 @@ final class Requests {
         for (Map.Entry<String, JsonElement> field : object.entrySet()) {
             RecordComponent component = components.get(field.getKey());
             if (component == null) {
-                throw ApiException.badRequest(where + " has an unknown field \"" + field.getKey() + "\"; the fields are "
+                throw ApiException.badRequest(where + " has an unknown field \"" + ApiException.excerpt(field.getKey())
+                        + "\"; the fields are "
                         + new TreeSet<>(components.keySet()));
             }
             JsonElement value = field.getValue();

@@ -440,15 +440,32 @@ public final class SimulatorServer implements AutoCloseable {
         String found = null;
         for (String pair : query.split("&")) {
             int eq = pair.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            String key = decodeQueryPart(eq < 0 ? pair : pair.substring(0, eq));
+            String value = eq < 0 ? "" : decodeQueryPart(pair.substring(eq + 1));
             if (!key.equals(expected) || found != null) {
-                throw ApiException.badRequest("the only query parameter is one \"" + expected + "\", got \"" + key
-                        + "\"");
+                throw ApiException.badRequest("the only query parameter is one \"" + expected + "\", got \""
+                        + ApiException.excerpt(key) + "\"");
             }
             found = value;
         }
         return found;
+    }
+
+    /**
+     * One name or value of a query, percent-decoded. A broken escape is the client's mistake, so it
+     * is answered 400 with what is wrong (the JDK's decoder would otherwise fail as if the server had).
+     *
+     * @param part the text between {@code ?}, {@code &} and {@code =}, as sent
+     * @return the decoded text
+     * @throws ApiException (400) if a {@code %} is not followed by two hexadecimal digits
+     */
+    static String decodeQueryPart(String part) {
+        try {
+            return URLDecoder.decode(part, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("the query has a broken percent escape in \"" + ApiException.excerpt(part)
+                    + "\": a '%' must be followed by two hexadecimal digits (%25 is '%' itself)");
+        }
     }
 
     private static byte[] readResource(String file) throws IOException {

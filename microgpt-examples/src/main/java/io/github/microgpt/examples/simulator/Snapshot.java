@@ -245,7 +245,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
         if (matrix != null) {
             selected = matrices.stream().filter(m -> m.name().equals(matrix)).toList();
             if (selected.isEmpty()) {
-                throw ApiException.badRequest("there is no weight matrix \"" + matrix + "\"; the matrices are "
+                throw ApiException.badRequest("there is no weight matrix \"" + ApiException.excerpt(matrix) + "\"; the matrices are "
                         + matrices.stream().map(ParameterMatrix::name).toList());
             }
         }

@@ -1,0 +1,58 @@
+package io.github.microgpt.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.github.microgpt.autograd.Value;
+import org.junit.jupiter.api.Test;
+
+/** Vectors of the wrong length are refused by name, not cut short as Python's {@code zip} would. */
+class ValueOpsShapeTest {
+
+    private static Value[] vector(double... values) {
+        Value[] v = new Value[values.length];
+        for (int i = 0; i < values.length; i++) {
+            v[i] = new Value(values[i]);
+        }
+        return v;
+    }
+
+    @Test
+    void addingVectorsOfDifferentLengthsIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ValueOps.add(vector(1), vector(1, 2)));
+        assertEquals("cannot add vectors of 1 and 2 elements; they must be as long", e.getMessage());
+    }
+
+    @Test
+    void addingVectorsOfEqualLengthsAddsEachPair() {
+        Value[] sum = ValueOps.add(vector(1, 2), vector(10, 20));
+        assertEquals(11.0, sum[0].data());
+        assertEquals(22.0, sum[1].data());
+    }
+
+    @Test
+    void aWeightRowLongerThanTheInputIsRefused() {
+        Value[][] w = {vector(1, 2), vector(3, 4, 5)};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ValueOps.linear(vector(1, 1), w));
+        assertEquals("row 1 of the weights has 3 columns but the input has 2 elements; they must be equal",
+                e.getMessage());
+    }
+
+    @Test
+    void aWeightRowShorterThanTheInputIsRefused() {
+        Value[][] w = {vector(1)};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ValueOps.linear(vector(1, 1), w));
+        assertEquals("row 0 of the weights has 1 columns but the input has 2 elements; they must be equal",
+                e.getMessage());
+    }
+
+    @Test
+    void linearIsEachRowDottedWithTheInput() {
+        Value[] out = ValueOps.linear(vector(2, 3), new Value[][] {vector(1, 10), vector(-1, 0)});
+        assertEquals(32.0, out[0].data());
+        assertEquals(-2.0, out[1].data());
+    }
+}

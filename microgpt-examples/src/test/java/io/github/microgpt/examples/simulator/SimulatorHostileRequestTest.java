@@ -1,0 +1,142 @@
+package io.github.microgpt.examples.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Requests a careless or hostile client may send that the JDK's HTTP client cannot even express
+ * (a broken percent escape), and values far larger than any field allows: each is a user's
+ * mistake, so it gets a 400 with a short message, never a 500 with a Java exception in it, and
+ * never an answer as large as the mistake.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SimulatorHostileRequestTest {
+
+    /** Longer than any message the simulator writes, far shorter than the values sent. */
+    private static final int MAX_MESSAGE_CHARS = 1_000;
+
+    private SimulatorServer server;
+    private Fixtures.Api api;
+
+    @BeforeAll
+    void start() throws IOException {
+        server = Fixtures.startServer();
+        api = new Fixtures.Api(server);
+    }
+
+    @AfterAll
+    void stop() {
+        server.close();
+    }
+
+    static Stream<Arguments> brokenEscapes() {
+        return Stream.of(
+                Arguments.of("/api/weights?matrix=%zz"),
+                Arguments.of("/api/weights?matrix=wte%"),
+                Arguments.of("/api/weights?%zz=1"),
+                Arguments.of("/api/loss-curve?name=%2"),
+                Arguments.of("/api/autograd?expr=%zz"),
+                Arguments.of("/api/autograd?expr=attention&head=%G0"),
+                Arguments.of("/api/autograd?%=1"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("brokenEscapes")
+    void aBrokenPercentEscapeInTheQueryIsAnswered400(String target) throws IOException {
+        RawAnswer answer = rawGet(target);
+        assertEquals(400, answer.status(), target + " -> " + answer.body());
+        JsonObject error = JsonParser.parseString(answer.body()).getAsJsonObject();
+        String message = error.get("error").getAsString();
+        assertTrue(message.contains("percent"), target + ": the message should say what is wrong: " + message);
+        assertFalse(message.contains("Exception"), target + ": a Java exception is no message: " + message);
+    }
+
+    static Stream<Arguments> hugeValues() {
+        String digits = "1".repeat(200_000);
+        String name = "x".repeat(200_000);
+        return Stream.of(
+                Arguments.of("api/step", "{\"numSteps\": " + digits + "}", "Num steps must be a whole number"),
+                Arguments.of("api/step", "{\"numSteps\": \"" + digits + "\"}", "Num steps must be a whole number"),
+                Arguments.of("api/step", "{\"numSteps\": [" + "1,".repeat(100_000) + "1]}",
+                        "Num steps must be a whole number"),
+                Arguments.of("api/gen-step", "{\"temperature\": 0." + digits + "5}", "Temperature must be a number"),
+                Arguments.of("api/step", "{\"" + name + "\": 1}", "unknown field"),
+                Arguments.of("api/reset", "{\"config\": {\"" + name + "\": 1}}", "unknown field"),
+                Arguments.of("api/reset", "{\"" + name + "\": {}}", "unknown field"),
+                Arguments.of("api/reset", "{\"config\": {\"seed\": " + digits + "}}", "Seed must be"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0} {2}")
+    @MethodSource("hugeValues")
+    void aHugeValueIsRefusedWithAShortMessage(String path, String body, String expected) {
+        Fixtures.Answer answer = api.post(path, body);
+        assertEquals(400, answer.status(), path + " -> " + shorten(answer.body()));
+        String message = answer.json().get("error").getAsString();
+        assertTrue(message.contains(expected), "expected \"" + expected + "\" in " + shorten(message));
+        assertTrue(message.length() <= MAX_MESSAGE_CHARS,
+                "the message repeats the value: " + message.length() + " characters: " + shorten(message));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("longQueries")
+    void aLongQueryValueIsRefusedWithAShortMessage(String target) throws IOException {
+        RawAnswer answer = rawGet(target);
+        assertEquals(400, answer.status(), target.substring(0, 40) + "… -> " + shorten(answer.body()));
+        assertTrue(answer.body().length() <= MAX_MESSAGE_CHARS, "the answer repeats the value: " + shorten(answer.body()));
+    }
+
+    static List<String> longQueries() {
+        // Within Jetty's 8 KiB request line, so that the simulator itself answers.
+        String long6k = "y".repeat(6_000);
+        return List.of(
+                "/api/weights?" + long6k + "=1",
+                "/api/weights?matrix=" + long6k,
+                "/api/loss-curve?name=" + long6k,
+                "/api/autograd?expr=" + long6k,
+                "/api/autograd?" + long6k + "=1",
+                "/api/autograd?expr=attention&head=" + "9".repeat(6_000));
+    }
+
+    private static String shorten(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "… (" + text.length() + " characters)";
+    }
+
+    private record RawAnswer(int status, String body) {
+    }
+
+    /** A GET sent as written, for targets {@link java.net.URI} refuses to build. */
+    private RawAnswer rawGet(String target) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            in.transferTo(all);
+            String response = all.toString(StandardCharsets.UTF_8);
+            int status = Integer.parseInt(response.substring(9, 12));
+            int bodyStart = response.indexOf("\r\n\r\n");
+            return new RawAnswer(status, bodyStart < 0 ? "" : response.substring(bodyStart + 4));
+        }
+    }
+}
