@@ -20,7 +20,8 @@ import java.util.Arrays;
  * over {@code float[]}s indexed by the loop variable, the shape HotSpot's C2 turns into SIMD
  * instructions (sixteen floats per AVX-512 instruction), and each pass of it does the work of
  * several rows or positions at once, so that a vector loaded from memory feeds several
- * multiply-adds: four rows times two positions in every product. They are written as
+ * multiply-adds: three rows times two positions in every product (not four: with four, C2 on
+ * JDK 17 vectorised the loop only in some JVMs, see {@link Kernels}' {@code threeTermsTwoRows}). They are written as
  * {@code y + a * x}, not {@link Math#fma(float, float, float)}: on JDK 17 C2 leaves the
  * single-precision {@code fma} of these loops scalar, and the plain form measured three times
  * faster. The softmax exponentials and the RMSNorm scale
@@ -45,6 +46,12 @@ final class FloatKernels {
      * stay in the second-level cache while every position goes over them.
      */
     private static final int BACKWARD_BLOCK_FLOATS = 32 * 1024;
+
+    /**
+     * Rows of the transposed weights per pass of {@link #productRows}: about 256 KB of floats,
+     * which stay in the second-level cache while every position goes over them.
+     */
+    private static final int FORWARD_BLOCK_FLOATS = 64 * 1024;
 
     private FloatKernels() {
     }
@@ -196,77 +203,73 @@ final class FloatKernels {
 
     /**
      * Positions {@code [from, to)} of {@code out[t] = sum_i in[t][i] * wT[i]}: two positions and
-     * four rows of {@code wT} per pass along the output row, so that each vector of {@code wT}
-     * loaded feeds eight multiply-adds. A position alone (the last of an odd range) gets the same
+     * three rows of {@code wT} per pass along the output row, so that each vector of {@code wT}
+     * loaded feeds two multiply-adds (three rows, not four: see {@link Kernels}'
+     * {@code threeTermsTwoRows}). A position alone (the last of an odd range) gets the same
      * operations as one of a pair.
      */
     private static void productRows(float[][] out, float[][] in, float[][] wT, int rows, int cols, int from, int to) {
-        int t = from;
-        for (; t + 1 < to; t += 2) {
-            float[] u = in[t];
-            float[] v = in[t + 1];
-            float[] yu = out[t];
-            float[] yv = out[t + 1];
-            Arrays.fill(yu, 0, rows, 0f);
-            Arrays.fill(yv, 0, rows, 0f);
-            int i = 0;
-            for (; i + 3 < cols; i += 4) {
-                float a0 = u[i];
-                float a1 = u[i + 1];
-                float a2 = u[i + 2];
-                float a3 = u[i + 3];
-                float b0 = v[i];
-                float b1 = v[i + 1];
-                float b2 = v[i + 2];
-                float b3 = v[i + 3];
-                float[] c0 = wT[i];
-                float[] c1 = wT[i + 1];
-                float[] c2 = wT[i + 2];
-                float[] c3 = wT[i + 3];
-                for (int o = 0; o < rows; o++) {
-                    float x0 = c0[o];
-                    float x1 = c1[o];
-                    float x2 = c2[o];
-                    float x3 = c3[o];
-                    yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
-                    yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+        int block = Math.max(3, FORWARD_BLOCK_FLOATS / rows / 3 * 3);
+        for (int t = from; t < to; t++) {
+            Arrays.fill(out[t], 0, rows, 0f);
+        }
+        for (int i0 = 0; i0 < cols; i0 += block) {
+            int i1 = Math.min(cols, i0 + block);
+            int t = from;
+            for (; t + 1 < to; t += 2) {
+                float[] u = in[t];
+                float[] v = in[t + 1];
+                float[] yu = out[t];
+                float[] yv = out[t + 1];
+                int i = i0;
+                for (; i + 2 < i1; i += 3) {
+                    threeTermsTwoRows(yu, yv, u, v, wT, i, rows);
+                }
+                for (; i < i1; i++) {
+                    float a = u[i];
+                    float b = v[i];
+                    float[] c = wT[i];
+                    for (int o = 0; o < rows; o++) {
+                        yu[o] = yu[o] + a * c[o];
+                        yv[o] = yv[o] + b * c[o];
+                    }
                 }
             }
-            for (; i < cols; i++) {
-                float a = u[i];
-                float b = v[i];
-                float[] c = wT[i];
-                for (int o = 0; o < rows; o++) {
-                    yu[o] = yu[o] + a * c[o];
-                    yv[o] = yv[o] + b * c[o];
+            if (t < to) {
+                float[] u = in[t];
+                float[] yu = out[t];
+                for (int i = i0; i < i1; i++) {
+                    float a = u[i];
+                    float[] c = wT[i];
+                    for (int o = 0; o < rows; o++) {
+                        yu[o] = yu[o] + a * c[o];
+                    }
                 }
             }
         }
-        if (t < to) {
-            float[] u = in[t];
-            float[] yu = out[t];
-            Arrays.fill(yu, 0, rows, 0f);
-            int i = 0;
-            for (; i + 3 < cols; i += 4) {
-                float a0 = u[i];
-                float a1 = u[i + 1];
-                float a2 = u[i + 2];
-                float a3 = u[i + 3];
-                float[] c0 = wT[i];
-                float[] c1 = wT[i + 1];
-                float[] c2 = wT[i + 2];
-                float[] c3 = wT[i + 3];
-                for (int o = 0; o < rows; o++) {
-                    yu[o] = yu[o] + a0 * c0[o] + a1 * c1[o] + a2 * c2[o] + a3 * c3[o];
-                }
-            }
-            for (; i < cols; i++) {
-                float a = u[i];
-                float[] c = wT[i];
-                for (int o = 0; o < rows; o++) {
-                    yu[o] = yu[o] + a * c[o];
-                }
-            }
+    }
+
+    /**
+     * {@code yu += u[i..i+2] * wT[i..i+2]} and the same for {@code yv} and {@code v}: the inner
+     * loop of {@link #productRows}, 52 C2 nodes (see {@link Kernels}' {@code threeTermsTwoRows}).
+     */
+    private static void threeTermsTwoRows(float[] yu, float[] yv, float[] u, float[] v, float[][] wT, int i,
+                                          int rows) {
+        float a0 = u[i];
+        float a1 = u[i + 1];
+        float a2 = u[i + 2];
+        float b0 = v[i];
+        float b1 = v[i + 1];
+        float b2 = v[i + 2];
+        float[] c0 = wT[i];
+        float[] c1 = wT[i + 1];
+        float[] c2 = wT[i + 2];
+        for (int o = 0; o < rows; o++) {
+            float x0 = c0[o];
+            float x1 = c1[o];
+            float x2 = c2[o];
+            yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2;
+            yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2;
         }
     }
 
@@ -336,14 +339,14 @@ final class FloatKernels {
 
     /**
      * Positions {@code [from, to)} of {@code din[t] += sum_o dout[t][o] * w[o]}: two positions and
-     * four rows of {@code w} per pass along the row, the rows in blocks that stay in cache for all
+     * three rows of {@code w} per pass along the row, the rows in blocks that stay in cache for all
      * the positions. A position alone (the last of an odd range) gets the same operations as one
      * of a pair, so how the positions are split between threads changes nothing.
      */
     private static void matmulBackwardInput(float[][] din, float[][] dout, float[][] w, int from, int to) {
         int rows = w.length;
         int cols = w[0].length;
-        int block = Math.max(4, BACKWARD_BLOCK_FLOATS / cols / 4 * 4);
+        int block = Math.max(3, BACKWARD_BLOCK_FLOATS / cols / 3 * 3);
         for (int r0 = 0; r0 < rows; r0 += block) {
             int r1 = Math.min(rows, r0 + block);
             int t = from;
@@ -353,26 +356,22 @@ final class FloatKernels {
                 float[] du = din[t];
                 float[] dv = din[t + 1];
                 int o = r0;
-                for (; o + 3 < r1; o += 4) {
+                for (; o + 2 < r1; o += 3) {
                     float a0 = gu[o];
                     float a1 = gu[o + 1];
                     float a2 = gu[o + 2];
-                    float a3 = gu[o + 3];
                     float b0 = gv[o];
                     float b1 = gv[o + 1];
                     float b2 = gv[o + 2];
-                    float b3 = gv[o + 3];
                     float[] w0 = w[o];
                     float[] w1 = w[o + 1];
                     float[] w2 = w[o + 2];
-                    float[] w3 = w[o + 3];
                     for (int i = 0; i < cols; i++) {
                         float c0 = w0[i];
                         float c1 = w1[i];
                         float c2 = w2[i];
-                        float c3 = w3[i];
-                        du[i] = ((((du[i] + a0 * c0) + a1 * c1) + a2 * c2) + a3 * c3);
-                        dv[i] = ((((dv[i] + b0 * c0) + b1 * c1) + b2 * c2) + b3 * c3);
+                        du[i] = (((du[i] + a0 * c0) + a1 * c1) + a2 * c2);
+                        dv[i] = (((dv[i] + b0 * c0) + b1 * c1) + b2 * c2);
                     }
                 }
                 for (; o < r1; o++) {
@@ -389,17 +388,15 @@ final class FloatKernels {
                 float[] gu = dout[t];
                 float[] du = din[t];
                 int o = r0;
-                for (; o + 3 < r1; o += 4) {
+                for (; o + 2 < r1; o += 3) {
                     float a0 = gu[o];
                     float a1 = gu[o + 1];
                     float a2 = gu[o + 2];
-                    float a3 = gu[o + 3];
                     float[] w0 = w[o];
                     float[] w1 = w[o + 1];
                     float[] w2 = w[o + 2];
-                    float[] w3 = w[o + 3];
                     for (int i = 0; i < cols; i++) {
-                        du[i] = ((((du[i] + a0 * w0[i]) + a1 * w1[i]) + a2 * w2[i]) + a3 * w3[i]);
+                        du[i] = (((du[i] + a0 * w0[i]) + a1 * w1[i]) + a2 * w2[i]);
                     }
                 }
                 for (; o < r1; o++) {
@@ -414,7 +411,7 @@ final class FloatKernels {
     }
 
     /**
-     * Rows {@code [o0, o1)} of {@code dw[o] += sum_t dout[t][o] * in[t]}: two rows and four
+     * Rows {@code [o0, o1)} of {@code dw[o] += sum_t dout[t][o] * in[t]}: two rows and three
      * positions per pass along the row. A row gets the same operations whether it is paired or
      * alone, so the result does not depend on how the rows are split between threads.
      */
@@ -425,26 +422,22 @@ final class FloatKernels {
             float[] g0 = dw[o];
             float[] g1 = dw[o + 1];
             int t = from;
-            for (; t + 3 < to; t += 4) {
+            for (; t + 2 < to; t += 3) {
                 float a0 = dout[t][o];
                 float a1 = dout[t + 1][o];
                 float a2 = dout[t + 2][o];
-                float a3 = dout[t + 3][o];
                 float b0 = dout[t][o + 1];
                 float b1 = dout[t + 1][o + 1];
                 float b2 = dout[t + 2][o + 1];
-                float b3 = dout[t + 3][o + 1];
                 float[] x0 = in[t];
                 float[] x1 = in[t + 1];
                 float[] x2 = in[t + 2];
-                float[] x3 = in[t + 3];
                 for (int i = 0; i < g0.length; i++) {
                     float u0 = x0[i];
                     float u1 = x1[i];
                     float u2 = x2[i];
-                    float u3 = x3[i];
-                    g0[i] = ((((g0[i] + a0 * u0) + a1 * u1) + a2 * u2) + a3 * u3);
-                    g1[i] = ((((g1[i] + b0 * u0) + b1 * u1) + b2 * u2) + b3 * u3);
+                    g0[i] = (((g0[i] + a0 * u0) + a1 * u1) + a2 * u2);
+                    g1[i] = (((g1[i] + b0 * u0) + b1 * u1) + b2 * u2);
                 }
             }
             for (; t < to; t++) {
@@ -460,17 +453,15 @@ final class FloatKernels {
         if (o < o1) {
             float[] g = dw[o];
             int t = from;
-            for (; t + 3 < to; t += 4) {
+            for (; t + 2 < to; t += 3) {
                 float a0 = dout[t][o];
                 float a1 = dout[t + 1][o];
                 float a2 = dout[t + 2][o];
-                float a3 = dout[t + 3][o];
                 float[] x0 = in[t];
                 float[] x1 = in[t + 1];
                 float[] x2 = in[t + 2];
-                float[] x3 = in[t + 3];
                 for (int i = 0; i < g.length; i++) {
-                    g[i] = ((((g[i] + a0 * x0[i]) + a1 * x1[i]) + a2 * x2[i]) + a3 * x3[i]);
+                    g[i] = (((g[i] + a0 * x0[i]) + a1 * x1[i]) + a2 * x2[i]);
                 }
             }
             for (; t < to; t++) {

@@ -33,9 +33,10 @@ import java.util.Arrays;
  * {@code out[t][o] += in[t][i] * wT[i][o]} over the outputs {@code o}, each lane still summing
  * its own output in the order {@code i = 0, 1, 2, ...}. The backward products have no order to
  * keep and run along rows. Every inner loop is a plain counted loop over arrays indexed by the
- * loop variable, which HotSpot's C2 compiles to AVX instructions on any JDK 17, and does the work
- * of two rows times four terms: C2 on JDK 17 vectorises a loop only while its body is small
- * ({@code -XX:LoopUnrollLimit}), and larger blocks ran scalar, at a quarter of the speed.
+ * loop variable, which HotSpot's C2 compiles to AVX instructions on any JDK 17; a pass of a
+ * product's inner loop does the work of two rows times three terms: C2 on JDK 17 vectorises a
+ * loop only while its body is small ({@code -XX:LoopUnrollLimit}), and larger blocks ran scalar,
+ * at a third of the speed, always or in some JVMs only (see {@link #threeTermsTwoRows}).
  *
  * <p><b>Threads.</b> The two large operations, matrix products and attention, take a
  * {@link Workers} team and split their work by outputs (rows of the product, positions of the
@@ -83,8 +84,8 @@ final class Kernels {
 
     /**
      * Rows of the transposed weights handled per pass of {@link #productRows}: about 256 KB, which
-     * stay in the second-level cache while every position goes over them. A multiple of 4, so
-     * that the rows are grouped the same way whatever the matrix.
+     * stay in the second-level cache while every position goes over them (a multiple of three of
+     * them, the rows of one pass, see {@link #threeTermsTwoRows}).
      */
     private static final int FORWARD_BLOCK_DOUBLES = 32 * 1024;
 
@@ -92,7 +93,7 @@ final class Kernels {
      * Rows of the weights handled per pass of {@link #matmulBackwardInput}: about 256 KB of
      * weights, which stay in the second-level cache while every position goes over them, instead
      * of the whole matrix being read again from memory for each pair of positions. A multiple of
-     * 4, so that the rows are grouped the same way whatever the matrix.
+     * three, the rows of one pass.
      */
     private static final int BACKWARD_BLOCK_DOUBLES = 32 * 1024;
 
@@ -241,19 +242,20 @@ final class Kernels {
 
     /**
      * Positions {@code [from, to)} of {@code out[t] = sum_i in[t][i] * wT[i]}: two positions and
-     * four rows of {@code wT} per pass along the output row, so that each vector of {@code wT}
+     * three rows of {@code wT} per pass along the output row, so that each vector of {@code wT}
      * loaded feeds both positions. Every {@code out[t][o]} is still the left fold
      * {@code (((0 + in[t][0]*w[o][0]) + in[t][1]*w[o][1]) + ...)}, since Java evaluates
-     * {@code a + b + c} as {@code (a + b) + c}; a position alone (the last of an odd range) gets
-     * the same operations as one of a pair. The rows of {@code wT} go in blocks of about 256 KB,
-     * which stay in the second-level cache while every position goes over them.
+     * {@code a + b + c} as {@code (a + b) + c}, whichever terms a pass groups; a position alone
+     * (the last of an odd range) gets the same operations as one of a pair. The rows of
+     * {@code wT} go in blocks of about 256 KB, which stay in the second-level cache while every
+     * position goes over them.
      *
-     * <p>The loop along the output row is {@link #fourTermsTwoRows}, a method of its own (see
+     * <p>The loop along the output row is {@link #threeTermsTwoRows}, a method of its own (see
      * there why); the loops around it stay here.
      */
     private static void productRows(double[][] out, double[][] in, double[][] wT, int rows, int cols,
                                     int from, int to) {
-        int block = Math.max(4, FORWARD_BLOCK_DOUBLES / rows / 4 * 4);
+        int block = Math.max(3, FORWARD_BLOCK_DOUBLES / rows / 3 * 3);
         for (int t = from; t < to; t++) {
             Arrays.fill(out[t], 0, rows, 0.0);
         }
@@ -266,8 +268,8 @@ final class Kernels {
                 double[] yu = out[t];
                 double[] yv = out[t + 1];
                 int i = i0;
-                for (; i + 3 < i1; i += 4) {
-                    fourTermsTwoRows(yu, yv, u, v, wT, i, rows);
+                for (; i + 2 < i1; i += 3) {
+                    threeTermsTwoRows(yu, yv, u, v, wT, i, rows);
                 }
                 for (; i < i1; i++) {
                     double a = u[i];
@@ -294,35 +296,39 @@ final class Kernels {
     }
 
     /**
-     * {@code yu += u[i..i+3] * wT[i..i+3]} and the same for {@code yv} and {@code v}, each output
-     * summed in the order of the terms: the inner loop of {@link #productRows}, in a method of
-     * its own so that it is always compiled as a whole loop. Called thousands of times per
-     * product, it is compiled by the usual route and inlined; left inside the loops around it (a
-     * product is called only some 17 times a step), it was at times compiled only within an
-     * on-stack replacement, without SIMD instructions, and ran at a quarter of the speed for the
-     * rest of the run (in 7 of 21 runs of a measuring harness at 256/4/8/64; none of 14 since).
+     * {@code yu += u[i..i+2] * wT[i..i+2]} and the same for {@code yv} and {@code v}, each output
+     * summed in the order of the terms: the inner loop of {@link #productRows}.
+     *
+     * <p>Why three terms: C2 on JDK 17 unrolls and vectorises a loop
+     * only if its body is at most {@code -XX:LoopUnrollLimit} (60) nodes when it first looks at
+     * it, and at that point the body still holds the range checks that loop predication has just
+     * moved out of the loop; it counts again, without them, only if something else in the same
+     * compilation changes the graph (JDK 25 vectorised two rows by four terms in every case).
+     * With four terms the body is 62 nodes: compiled on its own this loop always ran scalar, and
+     * inlined into the loops around it, it ran with SIMD instructions or without depending on
+     * what else the compilation found to do, which the run's profile decides (in about a third of
+     * JVMs, 256/4/8/64 trained at 9-12 steps/s instead of 20). With three terms it is 52 nodes
+     * and vectorised in either place. Each term more or less is ten nodes (found with
+     * {@code -XX:+LogCompilation}'s loop trees over a range of {@code -XX:LoopUnrollLimit}); the
+     * backward products use the same two-by-three block for the same reason.
      */
-    private static void fourTermsTwoRows(double[] yu, double[] yv, double[] u, double[] v, double[][] wT, int i,
-                                         int rows) {
+    private static void threeTermsTwoRows(double[] yu, double[] yv, double[] u, double[] v, double[][] wT, int i,
+                                          int rows) {
         double a0 = u[i];
         double a1 = u[i + 1];
         double a2 = u[i + 2];
-        double a3 = u[i + 3];
         double b0 = v[i];
         double b1 = v[i + 1];
         double b2 = v[i + 2];
-        double b3 = v[i + 3];
         double[] c0 = wT[i];
         double[] c1 = wT[i + 1];
         double[] c2 = wT[i + 2];
-        double[] c3 = wT[i + 3];
         for (int o = 0; o < rows; o++) {
             double x0 = c0[o];
             double x1 = c1[o];
             double x2 = c2[o];
-            double x3 = c3[o];
-            yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
-            yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+            yu[o] = yu[o] + a0 * x0 + a1 * x1 + a2 * x2;
+            yv[o] = yv[o] + b0 * x0 + b1 * x1 + b2 * x2;
         }
     }
 
@@ -446,15 +452,16 @@ final class Kernels {
 
     /**
      * Positions {@code [from, to)} of {@code din[t] += sum_o dout[t][o] * w[o]}: two positions and
-     * four rows of {@code w} per pass along the row, the rows taken in order from 0 (in blocks
-     * that stay in cache for all the positions). A position alone (the last of an odd range) gets
-     * the same operations as one of a pair, so splitting the positions between threads changes
-     * nothing; each thread writes only its own positions' rows.
+     * three rows of {@code w} per pass along the row (see {@link #threeTermsTwoRows} why three),
+     * the rows taken in order from 0 (in blocks that stay in cache for all the positions). A
+     * position alone (the last of an odd range) gets the same operations as one of a pair, so
+     * splitting the positions between threads changes nothing; each thread writes only its own
+     * positions' rows.
      */
     private static void matmulBackwardInput(double[][] din, double[][] dout, double[][] w, int from, int to) {
         int rows = w.length;
         int cols = w[0].length;
-        int block = Math.max(4, BACKWARD_BLOCK_DOUBLES / cols / 4 * 4);
+        int block = Math.max(3, BACKWARD_BLOCK_DOUBLES / cols / 3 * 3);
         for (int r0 = 0; r0 < rows; r0 += block) {
             int r1 = Math.min(rows, r0 + block);
             int t = from;
@@ -464,26 +471,22 @@ final class Kernels {
                 double[] du = din[t];
                 double[] dv = din[t + 1];
                 int o = r0;
-                for (; o + 3 < r1; o += 4) {
+                for (; o + 2 < r1; o += 3) {
                     double a0 = gu[o];
                     double a1 = gu[o + 1];
                     double a2 = gu[o + 2];
-                    double a3 = gu[o + 3];
                     double b0 = gv[o];
                     double b1 = gv[o + 1];
                     double b2 = gv[o + 2];
-                    double b3 = gv[o + 3];
                     double[] w0 = w[o];
                     double[] w1 = w[o + 1];
                     double[] w2 = w[o + 2];
-                    double[] w3 = w[o + 3];
                     for (int i = 0; i < cols; i++) {
                         double c0 = w0[i];
                         double c1 = w1[i];
                         double c2 = w2[i];
-                        double c3 = w3[i];
-                        du[i] = du[i] + a0 * c0 + a1 * c1 + a2 * c2 + a3 * c3;
-                        dv[i] = dv[i] + b0 * c0 + b1 * c1 + b2 * c2 + b3 * c3;
+                        du[i] = du[i] + a0 * c0 + a1 * c1 + a2 * c2;
+                        dv[i] = dv[i] + b0 * c0 + b1 * c1 + b2 * c2;
                     }
                 }
                 for (; o < r1; o++) {
@@ -500,17 +503,15 @@ final class Kernels {
                 double[] gu = dout[t];
                 double[] du = din[t];
                 int o = r0;
-                for (; o + 3 < r1; o += 4) {
+                for (; o + 2 < r1; o += 3) {
                     double a0 = gu[o];
                     double a1 = gu[o + 1];
                     double a2 = gu[o + 2];
-                    double a3 = gu[o + 3];
                     double[] w0 = w[o];
                     double[] w1 = w[o + 1];
                     double[] w2 = w[o + 2];
-                    double[] w3 = w[o + 3];
                     for (int i = 0; i < cols; i++) {
-                        du[i] = du[i] + a0 * w0[i] + a1 * w1[i] + a2 * w2[i] + a3 * w3[i];
+                        du[i] = du[i] + a0 * w0[i] + a1 * w1[i] + a2 * w2[i];
                     }
                 }
                 for (; o < r1; o++) {
@@ -525,10 +526,10 @@ final class Kernels {
     }
 
     /**
-     * Rows {@code [o0, o1)} of {@code dw[o] += sum_t dout[t][o] * in[t]}: two rows and four
-     * positions per pass along the row, the positions taken in order. A row gets the same
-     * operations whether it is paired or alone (the last row of an odd split), so the result does
-     * not depend on how the rows are split between threads.
+     * Rows {@code [o0, o1)} of {@code dw[o] += sum_t dout[t][o] * in[t]}: two rows and three
+     * positions per pass along the row (see {@link #threeTermsTwoRows} why three), the positions
+     * taken in order. A row gets the same operations whether it is paired or alone (the last row
+     * of an odd split), so the result does not depend on how the rows are split between threads.
      */
     private static void matmulBackwardWeights(double[][] dw, double[][] dout, double[][] in,
                                               int from, int to, int o0, int o1) {
@@ -537,26 +538,22 @@ final class Kernels {
             double[] g0 = dw[o];
             double[] g1 = dw[o + 1];
             int t = from;
-            for (; t + 3 < to; t += 4) {
+            for (; t + 2 < to; t += 3) {
                 double a0 = dout[t][o];
                 double a1 = dout[t + 1][o];
                 double a2 = dout[t + 2][o];
-                double a3 = dout[t + 3][o];
                 double b0 = dout[t][o + 1];
                 double b1 = dout[t + 1][o + 1];
                 double b2 = dout[t + 2][o + 1];
-                double b3 = dout[t + 3][o + 1];
                 double[] x0 = in[t];
                 double[] x1 = in[t + 1];
                 double[] x2 = in[t + 2];
-                double[] x3 = in[t + 3];
                 for (int i = 0; i < g0.length; i++) {
                     double u0 = x0[i];
                     double u1 = x1[i];
                     double u2 = x2[i];
-                    double u3 = x3[i];
-                    g0[i] = g0[i] + a0 * u0 + a1 * u1 + a2 * u2 + a3 * u3;
-                    g1[i] = g1[i] + b0 * u0 + b1 * u1 + b2 * u2 + b3 * u3;
+                    g0[i] = g0[i] + a0 * u0 + a1 * u1 + a2 * u2;
+                    g1[i] = g1[i] + b0 * u0 + b1 * u1 + b2 * u2;
                 }
             }
             for (; t < to; t++) {
@@ -572,17 +569,15 @@ final class Kernels {
         if (o < o1) {
             double[] g = dw[o];
             int t = from;
-            for (; t + 3 < to; t += 4) {
+            for (; t + 2 < to; t += 3) {
                 double a0 = dout[t][o];
                 double a1 = dout[t + 1][o];
                 double a2 = dout[t + 2][o];
-                double a3 = dout[t + 3][o];
                 double[] x0 = in[t];
                 double[] x1 = in[t + 1];
                 double[] x2 = in[t + 2];
-                double[] x3 = in[t + 3];
                 for (int i = 0; i < g.length; i++) {
-                    g[i] = g[i] + a0 * x0[i] + a1 * x1[i] + a2 * x2[i] + a3 * x3[i];
+                    g[i] = g[i] + a0 * x0[i] + a1 * x1[i] + a2 * x2[i];
                 }
             }
             for (; t < to; t++) {
