@@ -32,6 +32,14 @@ import java.util.Objects;
  * remove a listener, pass the object that was added: keep a lambda in a variable if it is to be
  * removed (the same lambda written twice is two listeners).
  *
+ * <p><b>A step that fails changes nothing.</b> If the model, a position listener or a gradient
+ * listener throws, the step is abandoned before the optimizer has touched anything: the
+ * gradients it accumulated are set back to 0 and {@link #stepsDone()} is unchanged, so calling
+ * the same method again runs the very step of an uninterrupted run, bit for bit. Step listeners
+ * are told after the update: if one throws, the step is done (counted, and the position cursor
+ * moved on) and the exception reaches the caller, and later step listeners of that step are not
+ * told.
+ *
  * <p>Steps are counted from 0 internally and from 1 in events. A trainer is used from one thread;
  * only {@link #requestStop()} may be called from another, to end {@link #run(StepMode)} between
  * two steps. Listeners may be added and removed from any thread; they are told on the thread that
@@ -166,15 +174,18 @@ public final class Trainer {
      *
      * @param mode one document or one position
      * @return the finished step
+     * @throws NullPointerException if {@code mode} is null
      * @throws IllegalStateException if all {@link #totalSteps()} steps are done
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
+     * @throws RuntimeException whatever a listener throws: from a position or gradient listener
+     *     the step is not applied, from a step listener it is (see the class description)
      */
     public StepEvent step(StepMode mode) {
         Objects.requireNonNull(mode, "mode");
         if (isFinished()) {
             throw new IllegalStateException("all " + totalSteps + " steps are done");
         }
-        return switch (mode) {
+        StepEvent done = switch (mode) {
             case DOCUMENT -> {
                 int document = stepsDone % tokens.length;
                 int[] doc = tokens[document];
@@ -195,6 +206,8 @@ public final class Trainer {
                 yield event;
             }
         };
+        tellStep(done);
+        return done;
     }
 
     /**
@@ -219,6 +232,8 @@ public final class Trainer {
      * @throws NullPointerException if {@code minibatch} is null
      * @throws IllegalStateException if all {@link #totalSteps()} steps are done
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
+     * @throws RuntimeException whatever a listener throws: from a position or gradient listener
+     *     the step is not applied, from a step listener it is (see the class description)
      */
     public StepEvent stepBatch(Minibatch minibatch) {
         Objects.requireNonNull(minibatch, "minibatch");
@@ -235,16 +250,25 @@ public final class Trainer {
             documentIndex[b] = (int) ((first + b) % tokens.length);
             batch.add(tokens[documentIndex[b]]);
         }
-        if (positionListeners.isEmpty()) {
-            double loss = model.batchLossAndGradients(batch, threads);
-            return finishStep(step, documents.get(documentIndex[0]), loss);
+        StepEvent done;
+        try {
+            double loss;
+            if (positionListeners.isEmpty()) {
+                loss = model.batchLossAndGradients(batch, threads);
+            } else {
+                List<Predictions> predictions = predictions(batchSize);
+                loss = model.batchLossAndGradients(batch, threads, predictions);
+                for (int b = 0; b < batchSize; b++) {
+                    tellPositions(step, documentIndex[b], predictions.get(b));
+                }
+            }
+            done = update(step, documents.get(documentIndex[0]), loss);
+        } catch (Throwable failure) {
+            zeroGradients();
+            throw failure;
         }
-        List<Predictions> predictions = predictions(batchSize);
-        double loss = model.batchLossAndGradients(batch, threads, predictions);
-        for (int b = 0; b < batchSize; b++) {
-            tellPositions(step, documentIndex[b], predictions.get(b));
-        }
-        return finishStep(step, documents.get(documentIndex[0]), loss);
+        tellStep(done);
+        return done;
     }
 
     /**
@@ -253,6 +277,7 @@ public final class Trainer {
      * @param mode one document or one position per step
      * @return the number of steps this call ran
      * @throws TrainingDivergedException if a loss is NaN or infinite
+     * @throws RuntimeException whatever a listener throws, as {@link #step(StepMode)} does
      */
     public int run(StepMode mode) {
         Objects.requireNonNull(mode, "mode");
@@ -276,16 +301,38 @@ public final class Trainer {
         stopRequested = true;
     }
 
+    /**
+     * Computes the loss and gradients of positions {@code first .. end-1} of a document and
+     * applies the update, without telling the step listeners; if anything fails before the
+     * update, the gradients are set back to 0, so that nothing of the step remains.
+     */
     private StepEvent train(int document, int first, int end) {
         int step = stepsDone;
-        if (positionListeners.isEmpty()) {
-            double loss = model.lossAndGradients(tokens[document], first, end);
-            return finishStep(step, documents.get(document), loss);
+        try {
+            double loss;
+            if (positionListeners.isEmpty()) {
+                loss = model.lossAndGradients(tokens[document], first, end);
+            } else {
+                Predictions predictions = predictions(1).get(0);
+                loss = model.lossAndGradients(tokens[document], first, end, predictions);
+                tellPositions(step, document, predictions);
+            }
+            return update(step, documents.get(document), loss);
+        } catch (Throwable failure) {
+            zeroGradients();
+            throw failure;
         }
-        Predictions predictions = predictions(1).get(0);
-        double loss = model.lossAndGradients(tokens[document], first, end, predictions);
-        tellPositions(step, document, predictions);
-        return finishStep(step, documents.get(document), loss);
+    }
+
+    /**
+     * Sets every gradient to 0, undoing a step that failed before its update: gradients
+     * accumulate, so those left behind would be added to the next step's.
+     */
+    private void zeroGradients() {
+        Parameters parameters = model.parameters();
+        for (int i = 0; i < parameters.size(); i++) {
+            parameters.setGrad(i, 0.0);
+        }
     }
 
     /** At least {@code count} buffers for the model's predictions, kept from step to step. */
@@ -309,14 +356,13 @@ public final class Trainer {
 
     /**
      * Applies the update of a step whose gradients are in the parameters, telling the gradient
-     * listeners before and the step listeners after.
+     * listeners first. The optimizer's update is the last thing that may fail, and it checks its
+     * arguments before it changes anything, so a step is either wholly applied or not at all.
+     * The caller tells the step listeners once the step is counted (and its cursor moved).
      */
-    private StepEvent finishStep(int step, String text, double loss) {
+    private StepEvent update(int step, String text, double loss) {
         Parameters parameters = model.parameters();
         if (!Double.isFinite(loss)) {
-            for (int i = 0; i < parameters.size(); i++) {
-                parameters.setGrad(i, 0.0);
-            }
             throw new TrainingDivergedException(step + 1, text, loss);
         }
         if (!gradientListeners.isEmpty()) {
@@ -325,11 +371,14 @@ public final class Trainer {
         }
         double learningRate = optimizer.step(parameters, step, totalSteps);
         stepsDone++;
-        StepEvent event = new StepEvent(step + 1, totalSteps, loss, learningRate);
+        return new StepEvent(step + 1, totalSteps, loss, learningRate);
+    }
+
+    /** Tells the step listeners about a step that is done. */
+    private void tellStep(StepEvent event) {
         if (!stepListeners.isEmpty()) {
             stepListeners.forEach(listener -> listener.onStep(event));
         }
-        return event;
     }
 
     /**
