@@ -75,7 +75,9 @@ public final class Documents {
     public static final long MAX_FILE_BYTES = 64L << 20;
 
     /**
-     * Reads documents from a UTF-8 text file of at most {@value #MAX_FILE_BYTES} bytes.
+     * Reads documents from a UTF-8 text file of at most {@value #MAX_FILE_BYTES} bytes. A
+     * byte-order mark at the start (the bytes {@code EF BB BF}, which some editors write to
+     * say "this is UTF-8") is dropped, so it does not become a character of the vocabulary.
      *
      * @param file the file
      * @return the documents, in order; never empty
@@ -94,7 +96,7 @@ public final class Documents {
 
     /**
      * Reads documents from a UTF-8 text file, with a size limit of your choice; see
-     * {@link #load(Path)}.
+     * {@link #load(Path)} (a leading byte-order mark is dropped likewise).
      *
      * @param file the file
      * @param maxBytes the largest size accepted, in bytes
@@ -292,11 +294,11 @@ public final class Documents {
         }
     }
 
-    private static String decodeUtf8(byte[] bytes, String source) throws CharacterCodingException {
+    private static String decodeUtf8(byte[] bytes, int begin, String source) throws CharacterCodingException {
         var decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        ByteBuffer buffer = ByteBuffer.wrap(bytes, begin, bytes.length - begin);
         try {
             return decoder.decode(buffer).toString();
         } catch (CharacterCodingException e) {
@@ -321,14 +323,17 @@ public final class Documents {
      * run, in the interpreter, takes some 30 ms for the 228 kB of names.
      */
     private static List<String> parse(byte[] bytes, String source) throws CharacterCodingException {
-        for (byte b : bytes) {
-            if (b < 0) {
-                return parse(decodeUtf8(bytes, source));
+        // One leading byte-order mark (U+FEFF in UTF-8) only says how the file is encoded.
+        int begin = bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB
+                && bytes[2] == (byte) 0xBF ? 3 : 0;
+        for (int i = begin; i < bytes.length; i++) {
+            if (bytes[i] < 0) {
+                return parse(decodeUtf8(bytes, begin, source));
             }
         }
         List<String> documents = new ArrayList<>();
         int end = bytes.length;
-        for (int start = 0; start < end; ) {
+        for (int start = begin; start < end; ) {
             // A line ends at \n or \r; "\r\n" makes an empty line between them, which is dropped.
             int lineEnd = start;
             while (lineEnd < end && bytes[lineEnd] != '\n' && bytes[lineEnd] != '\r') {
