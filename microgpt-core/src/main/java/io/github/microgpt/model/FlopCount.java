@@ -82,10 +82,16 @@ public final class FlopCount {
     /**
      * The operations of one Adam update.
      *
-     * @param parameters the number of parameters
+     * @param parameters the number of parameters; from 0 to {@code Long.MAX_VALUE / 14}
      * @return {@code 14 * parameters}
+     * @throws IllegalArgumentException if {@code parameters} is negative or so large that the
+     *     count would overflow
      */
     public static long adam(long parameters) {
+        if (parameters < 0 || parameters > Long.MAX_VALUE / 14) {
+            throw new IllegalArgumentException("parameters must be from 0 to " + Long.MAX_VALUE / 14 + ", got "
+                    + parameters);
+        }
         return 14 * parameters;
     }
 

@@ -24,9 +24,14 @@ public final class KvCache {
     /**
      * Creates an empty cache.
      *
-     * @param nLayer the number of layers of the model that will use it
+     * @param nLayer the number of layers of the model that will use it; at least 1
+     * @throws IllegalArgumentException if {@code nLayer} is below 1
      */
     public KvCache(int nLayer) {
+        if (nLayer < 1) {
+            throw new IllegalArgumentException("nLayer must be at least 1 (one list of keys and values per layer), got "
+                    + nLayer);
+        }
         for (int i = 0; i < nLayer; i++) {
             keys.add(new ArrayList<>());
             values.add(new ArrayList<>());

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The single description of how a model's parameters are laid out: which matrices there are,
@@ -138,8 +139,14 @@ public final class ParameterLayout {
      * @param matrix {@link #ATTN_WQ}, {@link #ATTN_WK}, {@link #ATTN_WV}, {@link #ATTN_WO},
      *     {@link #MLP_FC1} or {@link #MLP_FC2}
      * @return {@code "layer" + layer + "." + matrix}
+     * @throws IllegalArgumentException if {@code layer} is negative
+     * @throws NullPointerException if {@code matrix} is null
      */
     public static String inLayer(int layer, String matrix) {
+        if (layer < 0) {
+            throw new IllegalArgumentException("layer must be at least 0 (layers count from 0), got " + layer);
+        }
+        Objects.requireNonNull(matrix, "matrix");
         return "layer" + layer + "." + matrix;
     }
 

@@ -1,5 +1,7 @@
 package io.github.microgpt.model;
 
+import java.util.Objects;
+
 /**
  * One named weight matrix of a model and where its entries sit in the flat parameter list.
  *
@@ -13,6 +15,39 @@ package io.github.microgpt.model;
  * @param offset the index of entry {@code (0, 0)} in the flat parameter list
  */
 public record ParameterMatrix(String name, int rows, int cols, int offset) {
+
+    /**
+     * Checks that the matrix can exist in a flat parameter list.
+     *
+     * @param name the matrix's name; not empty
+     * @param rows at least 1
+     * @param cols at least 1
+     * @param offset at least 0
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if the name is empty, a dimension is below 1, the offset
+     *     is negative, or the matrix would end beyond {@link ParameterLayout#MAX_SIZE} parameters
+     *     (so that {@link #size()} and {@link #index} cannot overflow)
+     */
+    public ParameterMatrix {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("a parameter matrix needs a name, got \"\"");
+        }
+        if (rows < 1 || cols < 1) {
+            throw new IllegalArgumentException("parameter matrix " + name + " must be at least 1 x 1 (rows and cols"
+                    + " at least 1), got rows " + rows + ", cols " + cols);
+        }
+        if (offset < 0) {
+            throw new IllegalArgumentException("the offset of parameter matrix " + name
+                    + " must be at least 0, got " + offset);
+        }
+        long end = offset + (long) rows * cols;
+        if (end > ParameterLayout.MAX_SIZE) {
+            throw new IllegalArgumentException("parameter matrix " + name + " (" + rows + " x " + cols + " at offset "
+                    + offset + ") would end at parameter " + end + ", beyond the " + ParameterLayout.MAX_SIZE
+                    + " a layout may have");
+        }
+    }
 
     /**
      * The number of entries, {@code rows * cols}.

@@ -17,10 +17,15 @@ public final class Softmax {
      * Probabilities from logits: {@code e_i = exp(z_i - max z)}, {@code p_i = e_i * total^-1}
      * where {@code total} is the left-to-right sum {@code 0 + e_0 + e_1 + ...}.
      *
-     * @param logits the logits; not empty
+     * <p>The logits must be finite: with an infinite one, {@code z_i - max z} is
+     * {@code Infinity - Infinity}, which is NaN, and every probability would come out NaN.
+     *
+     * @param logits the logits; not empty, every one finite
      * @return a new array of probabilities
+     * @throws IllegalArgumentException if a logit is NaN or infinite, naming its index and value
      */
     public static double[] softmax(double[] logits) {
+        requireFinite(logits, "logits");
         double[] probabilities = logits.clone();
         inPlace(probabilities, 0, probabilities.length);
         return probabilities;
@@ -53,18 +58,61 @@ public final class Softmax {
      * division is {@code z * pow(T, -1)} as in the Python. A temperature below 1 sharpens the
      * distribution (more likely tokens become even more likely); above 1 flattens it.
      *
-     * @param logits the logits; not empty
+     * <p>A temperature so small that {@code z / T} overflows (for example {@code 1e-310}) gives
+     * the limit of the softmax as {@code T} goes to 0: all the weight on the largest logit, shared
+     * equally between ties, rather than the NaNs that {@code Infinity - Infinity} would make.
+     *
+     * @param logits the logits; not empty, every one finite
      * @param temperature positive and finite
      * @return a new array of probabilities
-     * @throws IllegalArgumentException if the temperature is not positive and finite
+     * @throws IllegalArgumentException if the temperature is not positive and finite, or a logit
+     *     is NaN or infinite (naming its index and value)
      */
     public static double[] softmax(double[] logits, double temperature) {
         ModelChecks.temperature(temperature);
+        requireFinite(logits, "logits");
         double inverse = Math.pow(temperature, -1);
         double[] scaled = new double[logits.length];
         for (int i = 0; i < logits.length; i++) {
             scaled[i] = logits[i] * inverse;
         }
-        return softmax(scaled);
+        double max = Double.NEGATIVE_INFINITY;
+        for (double z : scaled) {
+            max = Math.max(max, z);
+        }
+        if (Double.isInfinite(max)) {
+            return coldLimit(logits);
+        }
+        inPlace(scaled, 0, scaled.length);
+        return scaled;
+    }
+
+    /** The softmax's limit as the temperature goes to 0: the largest logits share the weight. */
+    private static double[] coldLimit(double[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double logit : logits) {
+            max = Math.max(max, logit);
+        }
+        int ties = 0;
+        for (double logit : logits) {
+            if (logit == max) {
+                ties++;
+            }
+        }
+        double[] limit = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            limit[i] = logits[i] == max ? 1.0 / ties : 0.0;
+        }
+        return limit;
+    }
+
+    /** Refuses a non-finite entry, which would turn every probability into NaN. */
+    private static void requireFinite(double[] z, String what) {
+        for (int i = 0; i < z.length; i++) {
+            if (!Double.isFinite(z[i])) {
+                throw new IllegalArgumentException(what + "[" + i + "] is " + z[i]
+                        + "; a softmax needs finite logits (an infinite one makes every probability NaN)");
+            }
+        }
     }
 }

@@ -142,12 +142,25 @@ public final class AdamOptimizer {
     /**
      * The learning rate of one step under the schedule.
      *
-     * @param step the step, from 0
-     * @param totalSteps the number of steps of the run
+     * @param step the step, from 0; below {@code totalSteps}
+     * @param totalSteps the number of steps of the run; at least 1
      * @return the rate
+     * @throws IllegalArgumentException if {@code totalSteps} is below 1 or {@code step} is outside
+     *     {@code [0, totalSteps)}: outside the run a decaying schedule would give a rate above the
+     *     base rate, below 0, or NaN
      */
     public double learningRate(int step, int totalSteps) {
+        checkStep(step, totalSteps);
         return schedule.rate(learningRate, step, totalSteps);
+    }
+
+    private static void checkStep(int step, int totalSteps) {
+        if (totalSteps < 1) {
+            throw new IllegalArgumentException("totalSteps must be at least 1, got " + totalSteps);
+        }
+        if (step < 0 || step >= totalSteps) {
+            throw new IllegalArgumentException("step " + step + " is outside [0, " + totalSteps + ")");
+        }
     }
 
     /**
@@ -166,9 +179,7 @@ public final class AdamOptimizer {
             throw new IllegalArgumentException("this optimizer was made for " + size
                     + " parameters, not " + parameters.size());
         }
-        if (step < 0 || step >= totalSteps) {
-            throw new IllegalArgumentException("step " + step + " is outside [0, " + totalSteps + ")");
-        }
+        checkStep(step, totalSteps);
         double lrT = learningRate(step, totalSteps);
         double correction1 = 1 - Math.pow(beta1, step + 1);
         double correction2 = 1 - Math.pow(beta2, step + 1);

@@ -6,23 +6,56 @@ package io.github.microgpt.optim;
  * <p>{@link #LINEAR_DECAY}, the default, is {@code microgpt.py}'s: it starts at the base rate and
  * falls in a straight line towards 0 at the last step, so that late steps make small, careful
  * changes.
+ *
+ * <p>A step is one of a run's: {@code 0 <= step < totalSteps}. The two schedules here refuse
+ * anything else, since outside the run the straight line goes on below 0 (a negative rate would
+ * climb the loss) or divides by a run of no steps. {@link AdamOptimizer} checks the step before
+ * it asks any schedule, your own included.
  */
 @FunctionalInterface
 public interface LearningRateSchedule {
 
-    /** {@code baseRate * (1 - step / totalSteps)}: from the base rate down to nearly 0. */
-    LearningRateSchedule LINEAR_DECAY = (baseRate, step, totalSteps) -> baseRate * (1 - (double) step / totalSteps);
+    /**
+     * {@code baseRate * (1 - step / totalSteps)}: from the base rate down to nearly 0 (the last
+     * step's rate is {@code baseRate / totalSteps}).
+     */
+    LearningRateSchedule LINEAR_DECAY = (baseRate, step, totalSteps) -> {
+        checkStep(step, totalSteps);
+        return baseRate * (1 - (double) step / totalSteps);
+    };
 
-    /** The base rate at every step. */
-    LearningRateSchedule CONSTANT = (baseRate, step, totalSteps) -> baseRate;
+    /** The base rate at every step of the run. */
+    LearningRateSchedule CONSTANT = (baseRate, step, totalSteps) -> {
+        checkStep(step, totalSteps);
+        return baseRate;
+    };
 
     /**
      * The learning rate of one step.
      *
      * @param baseRate the optimizer's base learning rate
-     * @param step the step, counted from 0
-     * @param totalSteps the number of steps of the run
+     * @param step the step, counted from 0; below {@code totalSteps}
+     * @param totalSteps the number of steps of the run; at least 1
      * @return the rate to use at {@code step}
+     * @throws IllegalArgumentException (from {@link #LINEAR_DECAY} and {@link #CONSTANT}) if
+     *     {@code totalSteps} is below 1 or {@code step} is outside {@code [0, totalSteps)}
      */
     double rate(double baseRate, int step, int totalSteps);
+
+    /**
+     * Refuses a step outside the run, naming the step and the run.
+     *
+     * @param step the step, from 0
+     * @param totalSteps the number of steps of the run
+     * @throws IllegalArgumentException unless {@code totalSteps >= 1} and {@code 0 <= step < totalSteps}
+     */
+    private static void checkStep(int step, int totalSteps) {
+        if (totalSteps < 1) {
+            throw new IllegalArgumentException("totalSteps must be at least 1, got " + totalSteps);
+        }
+        if (step < 0 || step >= totalSteps) {
+            throw new IllegalArgumentException("step must be from 0 to totalSteps - 1 = " + (totalSteps - 1)
+                    + ", got " + step);
+        }
+    }
 }

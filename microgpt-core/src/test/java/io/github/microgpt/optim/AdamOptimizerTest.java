@@ -222,7 +222,8 @@ class AdamOptimizerTest {
                         assertTrue(rate > 0 && rate <= previous, "step " + s + ": " + rate);
                         previous = rate;
                     }
-                    assertEquals(0.0, linear.rate(base, total, total));
+                    // Step totalSteps is past the run: the line would reach 0 there, and go below after.
+                    assertThrows(IllegalArgumentException.class, () -> linear.rate(base, total, total));
                     assertEquals(base, LearningRateSchedule.CONSTANT.rate(base, total - 1, total));
                     assertEquals(base, new AdamOptimizer(0, AdamSettings.defaults().withLearningRate(base)).learningRate(0, total));
                 });

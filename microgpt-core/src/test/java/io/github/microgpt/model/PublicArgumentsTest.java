@@ -1,0 +1,71 @@
+package io.github.microgpt.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** The public constructors and helpers of the model package refuse arguments they cannot mean. */
+class PublicArgumentsTest {
+
+    private static void refused(Executable call, String... words) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        for (String word : words) {
+            assertTrue(e.getMessage().contains(word), "\"" + e.getMessage() + "\" should contain \"" + word + "\"");
+        }
+    }
+
+    @Test
+    void aParameterMatrixMustFitInALayout() {
+        refused(() -> new ParameterMatrix("x", 0, -1, 2), "x", "rows 0", "cols -1");
+        refused(() -> new ParameterMatrix("x", 3, 0, 0), "cols 0");
+        refused(() -> new ParameterMatrix("x", 2, 2, -1), "offset", "-1");
+        refused(() -> new ParameterMatrix("", 2, 2, 0), "name");
+        refused(() -> new ParameterMatrix("x", 65536, 65536, 0), "x", String.valueOf(ParameterLayout.MAX_SIZE));
+        refused(() -> new ParameterMatrix("x", 1, 10, ParameterLayout.MAX_SIZE - 5), "x");
+        NullPointerException e = assertThrows(NullPointerException.class, () -> new ParameterMatrix(null, 1, 1, 0));
+        assertEquals("name", e.getMessage());
+        ParameterMatrix last = new ParameterMatrix("x", 1, 8, ParameterLayout.MAX_SIZE - 8);
+        assertEquals(8, last.size());
+        assertEquals(ParameterLayout.MAX_SIZE - 1, last.index(0, 7));
+    }
+
+    @Test
+    void aCacheHasAtLeastOneLayer() {
+        refused(() -> new KvCache(-1), "nLayer", "-1");
+        refused(() -> new KvCache(0), "nLayer", "0");
+        assertEquals(1, new KvCache(1).layers());
+    }
+
+    @Test
+    void layersCountFromZero() {
+        refused(() -> ParameterLayout.inLayer(-1, ParameterLayout.ATTN_WQ), "layer", "-1");
+        assertThrows(NullPointerException.class, () -> ParameterLayout.inLayer(0, null));
+        assertEquals("layer0.attn_wq", ParameterLayout.inLayer(0, ParameterLayout.ATTN_WQ));
+    }
+
+    @Test
+    void adamCountsNoNegativeParameters() {
+        refused(() -> FlopCount.adam(-1), "parameters", "-1");
+        refused(() -> FlopCount.adam(Long.MAX_VALUE / 14 + 1), "parameters");
+        assertEquals(0, FlopCount.adam(0));
+        assertEquals(14 * 4192L, FlopCount.adam(4192));
+    }
+
+    @Test
+    void softmaxRefusesNonFiniteLogitsNamingTheIndex() {
+        refused(() -> Softmax.softmax(new double[] {0.0, Double.POSITIVE_INFINITY, 1.0}), "logits[1]", "Infinity");
+        refused(() -> Softmax.softmax(new double[] {Double.NEGATIVE_INFINITY, 0.0}), "logits[0]", "-Infinity");
+        refused(() -> Softmax.softmax(new double[] {0.0, 0.0, Double.NaN}), "logits[2]", "NaN");
+        refused(() -> Softmax.softmax(new double[] {Double.NaN}, 0.5), "logits[0]", "NaN");
+        // Finite logits that overflow once divided by a tiny temperature give the limit as T goes to 0.
+        assertArrayEquals(new double[] {0.0, 1.0}, Softmax.softmax(new double[] {0.0, 1e308}, 0.01));
+        assertArrayEquals(new double[] {0.5, 0.0, 0.5}, Softmax.softmax(new double[] {2.0, 1.0, 2.0}, 1e-310));
+        assertArrayEquals(new double[] {0.0, 1.0}, Softmax.softmax(new double[] {-1e308, -1e307}, 1e-10));
+        assertArrayEquals(new double[] {0.5, 0.5}, Softmax.softmax(new double[] {3.0, 3.0}));
+        assertArrayEquals(Softmax.softmax(new double[] {2.0, 4.0}), Softmax.softmax(new double[] {1.0, 2.0}, 0.5));
+    }
+}

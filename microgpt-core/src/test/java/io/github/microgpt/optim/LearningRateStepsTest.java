@@ -1,0 +1,46 @@
+package io.github.microgpt.optim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** A learning rate is asked for a step of the run: {@code 0 <= step < totalSteps}, {@code totalSteps >= 1}. */
+class LearningRateStepsTest {
+
+    private static void refused(Executable call, String... words) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        for (String word : words) {
+            assertTrue(e.getMessage().contains(word), "\"" + e.getMessage() + "\" should contain \"" + word + "\"");
+        }
+    }
+
+    @Test
+    void theSchedulesRefuseStepsOutsideTheRun() {
+        for (LearningRateSchedule schedule : new LearningRateSchedule[] {
+                LearningRateSchedule.LINEAR_DECAY, LearningRateSchedule.CONSTANT}) {
+            refused(() -> schedule.rate(0.01, 5, 3), "step", "5", "2");
+            refused(() -> schedule.rate(0.01, 3, 3), "step", "3");
+            refused(() -> schedule.rate(0.01, -1, 3), "step", "-1");
+            refused(() -> schedule.rate(0.01, 0, 0), "totalSteps", "0");
+            refused(() -> schedule.rate(0.01, 0, -4), "totalSteps", "-4");
+        }
+        assertEquals(0.01, LearningRateSchedule.LINEAR_DECAY.rate(0.01, 0, 3));
+        assertEquals(0.01 * (1 - 2.0 / 3), LearningRateSchedule.LINEAR_DECAY.rate(0.01, 2, 3));
+        assertEquals(0.01, LearningRateSchedule.CONSTANT.rate(0.01, 0, 1));
+    }
+
+    @Test
+    void theOptimizerRefusesThemForAnySchedule() {
+        AdamOptimizer adam = new AdamOptimizer(4);
+        refused(() -> adam.learningRate(0, 0), "totalSteps", "0");
+        refused(() -> adam.learningRate(-1, 3), "step", "-1");
+        refused(() -> adam.learningRate(3, 3), "step", "3");
+        // A schedule of your own need not check: the optimizer does before asking it.
+        AdamOptimizer own = new AdamOptimizer(4, AdamSettings.defaults().withSchedule((rate, step, total) -> rate));
+        refused(() -> own.learningRate(7, 3), "step", "7");
+        assertEquals(0.01, adam.learningRate(0, 1));
+    }
+}
