@@ -5,6 +5,7 @@ import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.Trainer;
+import java.util.Objects;
 
 /**
  * A training run rebuilt from a checkpoint by {@link Checkpoint#resume}: everything wired
@@ -21,4 +22,23 @@ import io.github.microgpt.train.Trainer;
  */
 public record ResumedTraining(LanguageModel model, Tokenizer tokenizer, AdamOptimizer optimizer, Trainer trainer,
                               PythonRandom random, LossHistory losses) {
+
+    /**
+     * Checks that every part is there but the optional random generator.
+     *
+     * @param model the model
+     * @param tokenizer the tokenizer
+     * @param optimizer the optimizer
+     * @param trainer the trainer
+     * @param random the random generator, or {@code null}
+     * @param losses the loss history
+     * @throws NullPointerException if a component other than {@code random} is null, naming it
+     */
+    public ResumedTraining {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(tokenizer, "tokenizer");
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(trainer, "trainer");
+        Objects.requireNonNull(losses, "losses");
+    }
 }

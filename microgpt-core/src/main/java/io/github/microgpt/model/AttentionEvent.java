@@ -1,5 +1,7 @@
 package io.github.microgpt.model;
 
+import java.util.Objects;
+
 /**
  * The attention weights of one head of one layer at one position of a forward pass.
  *
@@ -30,9 +32,11 @@ public record AttentionEvent(int layer, int head, int posId, double[] weights) {
      * @param head the head, from 0
      * @param posId the position, from 0
      * @param weights the weights over positions {@code 0 .. posId}
+     * @throws NullPointerException if {@code weights} is null
      * @throws IllegalArgumentException if there are not {@code posId + 1} weights
      */
     public AttentionEvent {
+        Objects.requireNonNull(weights, "weights");
         if (weights.length != posId + 1) {
             throw new IllegalArgumentException("position " + posId + " attends to " + (posId + 1)
                     + " positions, but there are " + weights.length + " weights");

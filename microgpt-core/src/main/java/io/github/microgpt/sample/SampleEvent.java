@@ -1,5 +1,7 @@
 package io.github.microgpt.sample;
 
+import java.util.Objects;
+
 /**
  * A finished sample.
  *
@@ -20,8 +22,11 @@ public record SampleEvent(int sample, String text, int[] tokens) {
      * @param sample the number of the sample, from 1
      * @param text the generated text
      * @param tokens the generated tokens
+     * @throws NullPointerException if {@code text} or {@code tokens} is null, naming it
      */
     public SampleEvent {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(tokens, "tokens");
         tokens = tokens.clone();
     }
 }

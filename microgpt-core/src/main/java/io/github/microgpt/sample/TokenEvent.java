@@ -1,5 +1,7 @@
 package io.github.microgpt.sample;
 
+import java.util.Objects;
+
 /**
  * One generated token: what the model saw, what it predicted, and what was drawn.
  *
@@ -23,8 +25,11 @@ public record TokenEvent(int sample, int posId, int[] context, double[] probabil
      * @param context the tokens read so far
      * @param probabilities the distribution drawn from
      * @param token the token drawn
+     * @throws NullPointerException if {@code context} or {@code probabilities} is null, naming it
      */
     public TokenEvent {
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(probabilities, "probabilities");
         context = context.clone();
         probabilities = probabilities.clone();
     }

@@ -1,6 +1,7 @@
 package io.github.microgpt.train;
 
 import io.github.microgpt.model.Parameters;
+import java.util.Objects;
 
 /**
  * The gradients of a training step, before the update uses them.
@@ -14,6 +15,19 @@ import io.github.microgpt.model.Parameters;
  *     copy). Writing through it throws {@link UnsupportedOperationException}.
  */
 public record GradientEvent(int step, int totalSteps, double loss, Parameters parameters) {
+
+    /**
+     * Checks that the event has its parameters.
+     *
+     * @param step the number of the step, from 1
+     * @param totalSteps the number of steps of the run
+     * @param loss the step's loss
+     * @param parameters the read-only view of the parameters
+     * @throws NullPointerException if {@code parameters} is null
+     */
+    public GradientEvent {
+        Objects.requireNonNull(parameters, "parameters");
+    }
 
     /**
      * A copy of all the gradients, in the flat parameter order.

@@ -1,5 +1,7 @@
 package io.github.microgpt.train;
 
+import java.util.Objects;
+
 /**
  * One trained position: the model read {@code context} and predicted the token after it.
  *
@@ -29,8 +31,13 @@ public record PositionEvent(int step, String document, int posId, int[] context,
      * @param targetToken the right next token
      * @param probabilities the prediction
      * @param loss the loss of this position
+     * @throws NullPointerException if {@code document}, {@code context} or {@code probabilities}
+     *     is null, naming it
      */
     public PositionEvent {
+        Objects.requireNonNull(document, "document");
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(probabilities, "probabilities");
         context = context.clone();
         probabilities = probabilities.clone();
     }
