@@ -319,6 +319,14 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Workload workload = workload();
         List<Contender> contenders = contenders(workload, precision);
+        long parameters = workload.parameters();
+        for (Contender contender : contenders) {
+            int positions = workload.config().blockSize();
+            ModelMemory.check("the model (" + parameters + " parameters)",
+                    ModelMemory.bytes(contender.engine(), contender.precision(), parameters, positions, true),
+                    ModelMemory.why(contender.engine(), positions, true),
+                    "choose smaller --n-embd, --n-layer or --block-size");
+        }
         CliContext context = parent.context();
         List<Result> results = new ArrayList<>();
         try {

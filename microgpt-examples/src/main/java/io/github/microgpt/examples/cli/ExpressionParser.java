@@ -33,6 +33,16 @@ final class ExpressionParser {
     /** The deepest nesting read; deeper input is refused rather than overflowing the stack. */
     static final int MAX_DEPTH = 200;
 
+    /**
+     * The most operations and numbers an expression may have. A graph of this many boxes is
+     * already more than a page can show; far larger ones took seconds to lay out (30,000 terms,
+     * 24 s), growing faster than their size.
+     */
+    static final int MAX_NODES = 2_000;
+
+    /** Operations and numbers made so far. */
+    private int nodes;
+
     private ExpressionParser(String text, Map<String, Value> variables) {
         this.text = text;
         this.variables = variables;
@@ -66,9 +76,9 @@ final class ExpressionParser {
         while (true) {
             skipSpaces();
             if (accept('+')) {
-                value = value.add(term());
+                value = value.add(counted(term()));
             } else if (accept('-')) {
-                value = value.sub(term());
+                value = value.sub(counted(term()));
             } else {
                 return value;
             }
@@ -80,9 +90,9 @@ final class ExpressionParser {
         while (true) {
             skipSpaces();
             if (accept('*')) {
-                value = value.mul(unary());
+                value = value.mul(counted(unary()));
             } else if (accept('/')) {
-                value = value.div(unary());
+                value = value.div(counted(unary()));
             } else {
                 return value;
             }
@@ -96,7 +106,7 @@ final class ExpressionParser {
         }
         try {
             if (accept('-')) {
-                return unary().neg();
+                return counted(unary()).neg();
             }
             return power();
         } finally {
@@ -116,7 +126,7 @@ final class ExpressionParser {
                         "a number after '^' (the exponent must be a constant)");
             }
             double exponent = number();
-            return base.pow(negative ? -exponent : exponent);
+            return counted(base).pow(negative ? -exponent : exponent);
         }
         return base;
     }
@@ -136,7 +146,7 @@ final class ExpressionParser {
             return inner;
         }
         if (startsNumber(c)) {
-            return new Value(number());
+            return counted(new Value(number()));
         }
         if (Character.isLetter(c) || c == '_') {
             int start = pos;
@@ -153,6 +163,7 @@ final class ExpressionParser {
                 if (!accept(')')) {
                     throw error(atEnd() ? "the expression ends" : "'" + text.charAt(pos) + "'", "')'");
                 }
+                counted(argument);
                 return switch (name) {
                     case "tanh" -> argument.tanh();
                     case "relu" -> argument.relu();
@@ -206,11 +217,26 @@ final class ExpressionParser {
         }
         String literal = text.substring(start, pos);
         try {
-            return Double.parseDouble(literal);
+            double number = Double.parseDouble(literal);
+            if (Double.isInfinite(number)) {
+                pos = start;
+                throw new IllegalArgumentException("the number " + literal + " at column " + (start + 1)
+                        + " of the expression is not finite; numbers must be finite, as --var values are");
+            }
+            return number;
         } catch (NumberFormatException e) {
             pos = start;
             throw error("'" + literal + "' is not a number", "a number such as 2, -0.5 or 1e-3");
         }
+    }
+
+    /** Counts one more operation or number (each call stands for one), refusing past {@link #MAX_NODES}. */
+    private Value counted(Value value) {
+        if (++nodes > MAX_NODES) {
+            throw error("more than " + MAX_NODES + " nodes (operations and numbers)",
+                    "a smaller expression: graph draws at most " + MAX_NODES);
+        }
+        return value;
     }
 
     private boolean accept(char c) {

@@ -1,6 +1,9 @@
 package io.github.microgpt.examples.cli;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +25,8 @@ final class TextFiles {
      *
      * @param file the target; its directory must exist
      * @param text the content
-     * @throws IOException if the directory is missing or not writable, or the rename fails
+     * @throws IOException if the directory is missing or not writable, or the rename fails; its
+     *     message is the reason, without the name of the temporary file
      */
     static void writeAtomically(Path file, String text) throws IOException {
         Path absolute = file.toAbsolutePath();
@@ -41,14 +45,41 @@ final class TextFiles {
             Files.writeString(temporary, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE);
             Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            // The caller names the target; the temporary file's name would only confuse.
+            throw new IOException(reason(e), e);
         } finally {
             Files.deleteIfExists(temporary);
         }
     }
 
     /**
-     * Checks, before any work is done, that {@code file} can be written: its directory exists and
-     * it is not a directory itself.
+     * The reason a write failed, in words and without the file's name: the file system's reason
+     * (such as "No space left on device"), "permission denied", or the message.
+     *
+     * @param e the failure
+     * @return the reason
+     */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason();
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof FileSystemException) {
+            return "the file system refused (" + e.getClass().getSimpleName() + ")";
+        }
+        return String.valueOf(e.getMessage());
+    }
+
+    /**
+     * Checks, before any work is done, that {@code file} can be written: its directory exists, it
+     * is not a directory itself, and a file can be created beside it (as {@code --save} checks its
+     * target: a directory may look writable, like {@code /proc} to root, and still refuse).
      *
      * @param option the option that named the file, for the message
      * @param file the file
@@ -65,6 +96,19 @@ final class TextFiles {
         }
         if (!Files.isWritable(dir)) {
             throw new UsageException(option + ": the directory of " + file + " is not writable");
+        }
+        Path probe = dir.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + System.nanoTime() + ".probe");
+        try {
+            Files.createFile(probe);
+        } catch (IOException e) {
+            throw new UsageException(option + ": cannot create " + file + ": " + reason(e), e);
+        } finally {
+            try {
+                Files.deleteIfExists(probe);
+            } catch (IOException e) {
+                // Nothing was created, or it cannot be removed either: the write itself will say more.
+            }
         }
     }
 }

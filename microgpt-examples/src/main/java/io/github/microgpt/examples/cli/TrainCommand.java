@@ -529,6 +529,7 @@ public final class TrainCommand implements Callable<Integer> {
         GptConfig config = new GptConfig(nLayer, nEmbd, nHead, blockSize, GptConfig.defaults().initStd());
         Architecture architecture = architecture();
         checkModelSize(architecture, config, tokenizer.vocabSize());
+        checkMemory(architecture, config, tokenizer.vocabSize(), docs);
         checkSavable(tokenizer);
         LanguageModel model = architecture == Architecture.GPT
                 ? engine().create(config, tokenizer.vocabSize(), random, precision())
@@ -790,6 +791,21 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageException("the " + architecture.id() + " model would have " + size
                     + ", more than can be held (at most " + ParameterLayout.MAX_SIZE + "); " + smallerModel(architecture));
         }
+    }
+
+    /**
+     * A model that fits in an array may still not fit in the heap: refuse it before it is built,
+     * judged by the longest document (the step that needs the most).
+     */
+    private void checkMemory(Architecture architecture, GptConfig config, int vocabSize, List<String> docs) {
+        long parameters = architecture.parameterCount(config, vocabSize);
+        int longest = docs.stream().mapToInt(String::length).max().orElse(0);
+        int positions = (int) Math.min(config.blockSize(), longest + 1L);
+        Engine engine = architecture == Architecture.GPT ? engine() : Engine.VALUE;
+        boolean everywhere = architecture == Architecture.GPT || architecture == Architecture.ATTENTION;
+        ModelMemory.check("the " + architecture.id() + " model (" + parameters + " parameters)",
+                ModelMemory.bytes(engine, precision(), parameters, positions, everywhere),
+                ModelMemory.why(engine, positions, everywhere), smallerModel(architecture));
     }
 
     /** What makes a model of this architecture smaller: the options its size depends on. */

@@ -152,8 +152,8 @@ public final class SimulatorCommand implements Callable<Integer> {
         }
         if (Files.exists(data) && !Files.isRegularFile(data)) {
             // A FIFO or a device would be read forever (or until memory runs out).
-            throw new UsageException("the data file " + data + " is not a regular file (a pipe, device or socket);"
-                    + " give a text file, one document per line");
+            // Worded as 'train' words it (the library's RegularFiles), so that both say the same.
+            throw new UsageException("the data file " + data + " is a FIFO, a device or a socket, not a regular file");
         }
         try {
             if (Files.exists(data) && Files.size(data) > MAX_DATA_BYTES) {

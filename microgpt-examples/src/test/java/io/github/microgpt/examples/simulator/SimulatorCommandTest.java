@@ -98,7 +98,7 @@ class SimulatorCommandTest {
         assertEquals(0, mkfifo.waitFor(), "mkfifo made the pipe");
         // Nobody writes to the pipe: reading it would wait forever.
         assertEquals(2, run("--port", "0", "--data", fifo.toString()));
-        assertUsageError("is not a regular file (a pipe, device or socket)");
+        assertUsageError("the data file " + fifo + " is a FIFO, a device or a socket, not a regular file");
     }
 
     @Test

@@ -1,0 +1,130 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.microgpt.model.Engine;
+import io.github.microgpt.model.Precision;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the commands refuse before any work: a model larger than the heap, an output file that
+ * cannot be created, an expression too large to draw or a literal that is not finite.
+ */
+class CliGuardsTest {
+
+    @TempDir
+    Path dir;
+
+    // -------------------------------------------------------------- a model larger than the heap
+
+    @Test
+    void anArrayModelLargerThanTheHeapIsRefusedBeforeItIsBuilt() {
+        // 600,000 layers of width 16: 1.8e9 parameters, under the largest array but ~59 GB of arrays.
+        String[] args = {"train", "--steps", "2", "--engine", "array", "--n-layer", "600000"};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, "bytes of memory", "microgpt train", args);
+        String line = result.stderrLines().get(0);
+        assertTrue(line.contains(Runtime.getRuntime().maxMemory() + " bytes"), "names the limit: " + line);
+        assertTrue(line.contains("JAVA_OPTS=-Xmx"), "says how to give more: " + line);
+        assertTrue(line.contains("--n-layer"), "says what to make smaller: " + line);
+        assertFalse(result.stdout().contains("num params"), "no model was built");
+    }
+
+    @Test
+    void aValueModelWhoseStepGraphExceedsTheHeapIsRefused() {
+        // 100,000 layers: 3.1e8 parameters, each used at every position of a step's graph.
+        String[] args = {"train", "--steps", "2", "--n-layer", "100000"};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, "bytes of memory", "microgpt train", args);
+        assertTrue(result.stderrLines().get(0).contains("value engine"), result.stderr());
+    }
+
+    @Test
+    void theCheckRefusesOnlyWhatExceedsTheLimit() {
+        ModelMemory.check("the model", 1000, "why", "smaller", 1000);
+        UsageException e = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class,
+                () -> ModelMemory.check("the model", 1001, "why", "choose smaller --n-embd", 1000));
+        assertEquals("the model would need at least 1001 bytes of memory (why), more than the 1000 bytes this Java "
+                + "heap may use; choose smaller --n-embd, or give Java more memory (for example JAVA_OPTS=-Xmx16g "
+                + "for ./microgpt)", e.getMessage());
+    }
+
+    @Test
+    void theMemoryEstimateGrowsWithTheModelAndItsPositions() {
+        long array = ModelMemory.bytes(Engine.ARRAY, Precision.F64, 1000, 16, true);
+        long value = ModelMemory.bytes(Engine.VALUE, Precision.F64, 1000, 16, true);
+        assertEquals(32_000, array, "weights, gradients and two moments in f64");
+        assertEquals(16_000, ModelMemory.bytes(Engine.ARRAY, Precision.F32, 1000, 16, true), "in f32, at least");
+        assertTrue(value > array * 16, "the value engine's graph holds every parameter at every position");
+        assertEquals(2 * value - ModelMemory.bytes(Engine.VALUE, Precision.F64, 1000, 0, true),
+                ModelMemory.bytes(Engine.VALUE, Precision.F64, 1000, 32, true), "linear in positions");
+        assertTrue(ModelMemory.bytes(Engine.VALUE, Precision.F64, 1000, 16, false) < value,
+                "a model without attention does not use every parameter at every position");
+        assertEquals(Long.MAX_VALUE, ModelMemory.bytes(Engine.ARRAY, Precision.F64, Long.MAX_VALUE / 2, 1, true),
+                "saturates, never overflows");
+    }
+
+    @Test
+    void theTeachingAndReferenceSizesFitInASmallHeap() {
+        // 256/4/8/64 on the array engine: 3.2 million parameters, about 100 MB.
+        long teaching = ModelMemory.bytes(Engine.ARRAY, Precision.F64, 3_178_240, 64, true);
+        assertTrue(teaching < 128L << 20, "" + teaching);
+        long reference = ModelMemory.bytes(Engine.VALUE, Precision.F64, 4192, 16, true);
+        assertTrue(reference < 8L << 20, "" + reference);
+    }
+
+    // ------------------------------------------------------------- output files that cannot be written
+
+    @Test
+    void aPlotInAnUnwritableDirectoryIsRefusedBeforeTraining() {
+        assumeTrue(Files.isDirectory(Path.of("/proc")), "no /proc here");
+        String[] args = {"train", "--steps", "1000", "--plot", "/proc/microgpt-x.svg"};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, "--plot: cannot create /proc/microgpt-x.svg", "microgpt train", args);
+        assertEquals("", result.stdout(), "nothing trained");
+        String[] compare = {"compare", "--plot", "/proc/microgpt-x.svg", dir.toString(), dir.toString()};
+        Cli.assertOneLineError(Cli.run(compare), 2, "--plot: cannot create /proc/microgpt-x.svg", "microgpt compare",
+                compare);
+        String[] graph = {"graph", "--expr", "x", "--var", "x=1", "--out", "/proc/microgpt-x.svg"};
+        Cli.assertOneLineError(Cli.run(graph), 2, "--out: cannot create /proc/microgpt-x.svg", "microgpt graph", graph);
+    }
+
+    @Test
+    void aLateWriteFailureNamesTheTargetAndTheCauseNotTheTemporaryFile() {
+        IOException missing = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> TextFiles.writeAtomically(dir.resolve("missing").resolve("plot.svg"), "x"));
+        assertTrue(missing.getMessage().contains("missing"), missing.getMessage());
+        // What the file system says about the temporary file is its reason, without the temporary name.
+        String temporary = dir.resolve(".plot.svg.1.2.tmp").toString();
+        assertEquals("No space left on device",
+                TextFiles.reason(new java.nio.file.FileSystemException(temporary, null, "No space left on device")));
+        assertEquals("permission denied", TextFiles.reason(new java.nio.file.AccessDeniedException(temporary)));
+    }
+
+    // ------------------------------------------------------------------------- graph's expressions
+
+    @Test
+    void anExpressionOfMoreThanTheLimitOfNodesIsRefused() {
+        String[] args = {"graph", "--expr", "x" + "+x".repeat(3000), "--var", "x=1"};
+        Cli.assertOneLineError(Cli.run(args), 2, "more than " + ExpressionParser.MAX_NODES + " nodes",
+                "microgpt graph", args);
+        Cli.Result ok = Cli.run("graph", "--expr", "x" + "+x".repeat(500), "--var", "x=1");
+        assertEquals(0, ok.exitCode(), ok.stderr());
+    }
+
+    @Test
+    void aLiteralThatIsNotFiniteIsRefusedLikeAVariable() {
+        String[] args = {"graph", "--expr", "x*1e400", "--var", "x=1"};
+        Cli.assertOneLineError(Cli.run(args), 2, "1e400 at column 3 of the expression is not finite", "microgpt graph",
+                args);
+        String[] var = {"graph", "--expr", "x", "--var", "x=1e400"};
+        Cli.assertOneLineError(Cli.run(var), 2, "must be finite", "microgpt graph", var);
+    }
+}
