@@ -80,7 +80,8 @@ public final class Softmax {
         for (double z : scaled) {
             max = Math.max(max, z);
         }
-        if (Double.isInfinite(max)) {
+        if (!Double.isFinite(max)) {
+            // An overflow: +Infinity, or NaN from 0 * Infinity when 1 / T itself overflows.
             return coldLimit(logits);
         }
         inPlace(scaled, 0, scaled.length);

@@ -273,31 +273,8 @@ public final class Sampler {
      * if several tie). The draw still takes one random number, as it would at any temperature.
      */
     static double[] probabilities(double[] logits, double temperature) {
-        double[] probabilities = Softmax.softmax(logits, temperature);
-        for (double p : probabilities) {
-            if (Double.isNaN(p)) {
-                return coldLimit(logits);
-            }
-        }
-        return probabilities;
-    }
-
-    private static double[] coldLimit(double[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double logit : logits) {
-            max = Math.max(max, logit);
-        }
-        int ties = 0;
-        for (double logit : logits) {
-            if (logit == max) {
-                ties++;
-            }
-        }
-        double[] limit = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            limit[i] = logits[i] == max ? 1.0 / ties : 0.0;
-        }
-        return limit;
+        // Softmax.softmax gives that limit itself when logit / T overflows.
+        return Softmax.softmax(logits, temperature);
     }
 
     /** One sample in progress. Not thread-safe. */

@@ -32,6 +32,14 @@ class ColdTemperatureTest {
 
     @ParameterizedTest
     @ValueSource(doubles = {1e-310, Double.MIN_VALUE})
+    void softmaxItselfGivesTheLimitAlsoWhenALogitIsZero(double temperature) {
+        // 0 / T is 0 * Infinity = NaN once 1 / T overflows: still the limit, not NaNs.
+        assertArrayEquals(new double[] {0, 1, 0}, io.github.microgpt.model.Softmax.softmax(new double[] {-1, 0, -3}, temperature));
+        assertArrayEquals(new double[] {0, 0.5, 0, 0.5}, io.github.microgpt.model.Softmax.softmax(new double[] {1, 3, -2, 3}, temperature));
+    }
+
+    @ParameterizedTest
+    @ValueSource(doubles = {1e-310, Double.MIN_VALUE})
     void theLimitSharesTheWeightBetweenTies(double temperature) {
         assertArrayEquals(new double[] {0, 0.5, 0, 0.5}, Sampler.probabilities(new double[] {1, 3, -2, 3}, temperature));
         assertArrayEquals(new double[] {0, 1, 0}, Sampler.probabilities(new double[] {-1, 0, -3}, temperature));
