@@ -315,7 +315,6 @@ public final class Documents {
         }
     }
 
-    /** Python's {@code str.strip()}: removes the characters for which {@code str.isspace()} holds. */
     /**
      * {@link #parse(String)} of the UTF-8 text in {@code bytes}. A text of ASCII only (the usual
      * data file) is split on its bytes: the same documents, without decoding the whole text into
@@ -355,6 +354,7 @@ public final class Documents {
         return List.copyOf(documents);
     }
 
+    /** Python's {@code str.strip()}: removes the characters for which {@code str.isspace()} holds. */
     static String pythonStrip(String s) {
         int start = 0;
         int end = s.length();
