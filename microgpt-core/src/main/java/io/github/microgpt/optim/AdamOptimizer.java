@@ -179,8 +179,7 @@ public final class AdamOptimizer {
             throw new IllegalArgumentException("this optimizer was made for " + size
                     + " parameters, not " + parameters.size());
         }
-        checkStep(step, totalSteps);
-        double lrT = learningRate(step, totalSteps);
+        double lrT = learningRate(step, totalSteps);  // checks the step first
         double correction1 = 1 - Math.pow(beta1, step + 1);
         double correction2 = 1 - Math.pow(beta2, step + 1);
         if (parameters instanceof FloatParameterRows floats) {
