@@ -22,7 +22,8 @@ public final class Softmax {
      *
      * @param logits the logits; not empty, every one finite
      * @return a new array of probabilities
-     * @throws IllegalArgumentException if a logit is NaN or infinite, naming its index and value
+     * @throws IllegalArgumentException if there are no logits, or a logit is NaN or infinite
+     *     (naming its index and value)
      */
     public static double[] softmax(double[] logits) {
         requireFinite(logits, "logits");
@@ -65,8 +66,8 @@ public final class Softmax {
      * @param logits the logits; not empty, every one finite
      * @param temperature positive and finite
      * @return a new array of probabilities
-     * @throws IllegalArgumentException if the temperature is not positive and finite, or a logit
-     *     is NaN or infinite (naming its index and value)
+     * @throws IllegalArgumentException if the temperature is not positive and finite, if there
+     *     are no logits, or if a logit is NaN or infinite (naming its index and value)
      */
     public static double[] softmax(double[] logits, double temperature) {
         ModelChecks.temperature(temperature);
@@ -107,8 +108,14 @@ public final class Softmax {
         return limit;
     }
 
-    /** Refuses a non-finite entry, which would turn every probability into NaN. */
+    /**
+     * Refuses no logits at all (there is no distribution over nothing) and a non-finite entry,
+     * which would turn every probability into NaN.
+     */
     private static void requireFinite(double[] z, String what) {
+        if (z.length == 0) {
+            throw new IllegalArgumentException(what + " is empty; a softmax needs at least one logit");
+        }
         for (int i = 0; i < z.length; i++) {
             if (!Double.isFinite(z[i])) {
                 throw new IllegalArgumentException(what + "[" + i + "] is " + z[i]

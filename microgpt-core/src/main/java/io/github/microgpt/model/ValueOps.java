@@ -67,10 +67,14 @@ public final class ValueOps {
      * number, outside the graph) keeps {@code exp} from overflowing and does not change the
      * result.
      *
-     * @param logits the logits
+     * @param logits the logits; at least one
      * @return probabilities that sum to 1
+     * @throws IllegalArgumentException if there are no logits
      */
     public static Value[] softmax(Value[] logits) {
+        if (logits.length == 0) {
+            throw new IllegalArgumentException("logits is empty; a softmax needs at least one logit");
+        }
         double maxVal = Double.NEGATIVE_INFINITY;
         for (Value logit : logits) {
             maxVal = Math.max(maxVal, logit.data());

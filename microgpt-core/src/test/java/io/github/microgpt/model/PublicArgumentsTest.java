@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.autograd.Value;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -61,6 +62,9 @@ class PublicArgumentsTest {
         refused(() -> Softmax.softmax(new double[] {Double.NEGATIVE_INFINITY, 0.0}), "logits[0]", "-Infinity");
         refused(() -> Softmax.softmax(new double[] {0.0, 0.0, Double.NaN}), "logits[2]", "NaN");
         refused(() -> Softmax.softmax(new double[] {Double.NaN}, 0.5), "logits[0]", "NaN");
+        refused(() -> Softmax.softmax(new double[0]), "logits is empty");
+        refused(() -> Softmax.softmax(new double[0], 0.5), "logits is empty");
+        refused(() -> ValueOps.softmax(new Value[0]), "logits is empty");
         // Finite logits that overflow once divided by a tiny temperature give the limit as T goes to 0.
         assertArrayEquals(new double[] {0.0, 1.0}, Softmax.softmax(new double[] {0.0, 1e308}, 0.01));
         assertArrayEquals(new double[] {0.5, 0.0, 0.5}, Softmax.softmax(new double[] {2.0, 1.0, 2.0}, 1e-310));
