@@ -24,13 +24,16 @@ final class FloatProducts {
     /**
      * {@code c[r][j] += sum_k a[r][k] * x[k][j]} over {@code k} in {@code [k0, k1)}, with fused
      * multiply-adds in the order of {@code k}: rows {@code [r0, r1End)} of {@code c}, columns
-     * {@code [0, width)}.
+     * {@code [j0, j1)}. Each output is the chain of fused multiply-adds over {@code k} in order,
+     * starting from its stored value, whether a block of four vectors, one vector or the scalar
+     * tail computes it (a lane's fused multiply-add rounds as {@link Math#fma} does), so the
+     * columns may be cut anywhere between threads without changing a bit.
      */
-    static void product(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int width) {
+    static void product(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int j0, int j1) {
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
             int ke = Math.min(k1, kb + K_BLOCK);
-            for (int j = 0; j < width; j += 4 * L) {
-                int je = Math.min(width, j + 4 * L);
+            for (int j = j0; j < j1; j += 4 * L) {
+                int je = Math.min(j1, j + 4 * L);
                 for (int r = r0; r < r1End; r += 4) {
                     // Past the last row, the last row again: its outputs are computed twice, the same way.
                     int r1 = Math.min(r + 1, r1End - 1);
@@ -183,36 +186,45 @@ final class FloatProducts {
     }
 
     /**
-     * {@code inT[k][p] = in[from + p][k]} for the positions {@code p < to - from} and every
-     * column {@code k}, and {@code inT[k][p] = 0} up to the next whole vector: the input of
-     * {@link #productByRows}.
+     * {@code inT[k][p] = in[from + p][k]} for the positions {@code p < to - from} and the
+     * columns {@code k} in {@code [k0, k1)}, and {@code inT[k][p] = 0} up to the next whole
+     * vector: the input of {@link #productByRows}. Eight positions at a time, so that each pass
+     * writes a whole cache line of a row of {@code inT} (64 bytes of doubles; half of one for
+     * floats) rather than part of one; the threads share the columns.
      */
-    static void transposeInput(float[][] in, int from, int to, float[][] inT) {
+    static void transposeInput(float[][] in, int from, int to, float[][] inT, int k0, int k1) {
         int n = to - from;
         int padded = (n + L - 1) / L * L;
-        int cols = in[from].length;
-        for (int k = 0; k < cols; k++) {
+        for (int k = k0; k < k1; k++) {
             java.util.Arrays.fill(inT[k], n, padded, 0f);
         }
         int t = from;
-        for (; t + 3 < to; t += 4) {
+        for (; t + 7 < to; t += 8) {
             float[] r0 = in[t];
             float[] r1 = in[t + 1];
             float[] r2 = in[t + 2];
             float[] r3 = in[t + 3];
+            float[] r4 = in[t + 4];
+            float[] r5 = in[t + 5];
+            float[] r6 = in[t + 6];
+            float[] r7 = in[t + 7];
             int p = t - from;
-            for (int k = 0; k < cols; k++) {
+            for (int k = k0; k < k1; k++) {
                 float[] d = inT[k];
                 d[p] = r0[k];
                 d[p + 1] = r1[k];
                 d[p + 2] = r2[k];
                 d[p + 3] = r3[k];
+                d[p + 4] = r4[k];
+                d[p + 5] = r5[k];
+                d[p + 6] = r6[k];
+                d[p + 7] = r7[k];
             }
         }
         for (; t < to; t++) {
             float[] r = in[t];
             int p = t - from;
-            for (int k = 0; k < cols; k++) {
+            for (int k = k0; k < k1; k++) {
                 inT[k][p] = r[k];
             }
         }

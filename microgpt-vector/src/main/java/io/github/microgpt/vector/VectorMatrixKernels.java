@@ -23,10 +23,12 @@ import java.util.Arrays;
  *
  * <p><b>Backward, and single precision.</b> Free of that order, with fused multiply-adds: the
  * gradient of the input along its rows ({@code din[t] += sum_o dout[t][o] w[o]}, split by
- * positions), the gradient of the weights along theirs ({@code dw[o] += sum_t dout[t][o] in[t]},
- * split by rows), and the single-precision forward pass as the double-precision one (lanes across
- * positions, split by rows; with the weights transposed, along the output rows, when the scratch
- * is too narrow). No sum is ever split between threads.
+ * columns, so that each thread reads only its columns of the weights; by positions when the rows
+ * are too narrow to share), the gradient of the weights along theirs
+ * ({@code dw[o] += sum_t dout[t][o] in[t]}, split by rows), both in one loop (see
+ * {@link #sliceRow}), and the single-precision forward pass as the double-precision one (lanes
+ * across positions, split by rows; with the weights transposed, along the output rows, when the
+ * scratch is too narrow). No sum is ever split between threads.
  */
 public final class VectorMatrixKernels implements MatrixKernels {
 
@@ -38,6 +40,29 @@ public final class VectorMatrixKernels implements MatrixKernels {
 
     /** The fewest rows of a product one thread takes at a time. */
     private static final int ROW_GRAIN = 16;
+
+    /**
+     * The fewest blocks of four vectors in a row of the input's gradient for which its product
+     * ({@code din[t] += sum_o dout[t][o] w[o]}) is shared out by columns rather than by
+     * positions. By columns, each thread reads only its own columns of the weights; by positions,
+     * each thread reads all of them, and on two cores the two threads then read twice the
+     * weights a single thread reads (at {@code nEmbd} 256, the 2 MB of the first MLP layer's
+     * weights took as long on two threads as on one). Rows narrower than this leave too few
+     * blocks to share, and go by positions. Either way every output gets the same operations.
+     */
+    static final int MIN_COLUMN_BLOCKS = 4;
+
+    /**
+     * The first row of the weights' gradient in slice {@code s} of {@code slices}: the backward
+     * pass runs both of its products in one loop over slices, each slice a block of columns of
+     * the input's gradient and as many rows of the weights' gradient (the same number of
+     * multiply-adds), so that the threads meet once per product rather than twice, and a thread
+     * that is done with its columns goes on with its rows instead of waiting for the other's
+     * columns. Rows are cut at multiples of four, the kernels' blocks.
+     */
+    static int sliceRow(int rows, int slices, int s) {
+        return s >= slices ? rows : (int) ((long) rows * s / slices) / 4 * 4;
+    }
 
     /** The fewest positions one thread takes at a time. */
     private static final int POSITION_GRAIN = 4;
@@ -83,8 +108,10 @@ public final class VectorMatrixKernels implements MatrixKernels {
         if (wT.length >= cols && wT[0].length >= padded) {
             // The input, transposed, in the scratch meant for the weights (it has C rows of at least
             // OC columns, here enough for the positions): the weights are then read as stored, and
-            // each thread reads only its own rows of them.
-            DoubleProducts.transposeInput(in, from, to, wT);
+            // each thread reads only its own rows of them. The threads share the transpose by
+            // columns: done by the calling thread alone it took 13-19% of the forward products' time
+            // on two threads at nEmbd 256.
+            team.forRange(cols, TRANSPOSE_GRAIN, (k0, k1) -> DoubleProducts.transposeInput(in, from, to, wT, k0, k1));
             team.forRange(rows, ROW_GRAIN, (o0, o1) -> DoubleProducts.productExactByRows(wT, n, w, o0, o1, out, from,
                     new double[4 * DoubleProducts.POSITIONS]));
             return true;
@@ -108,8 +135,23 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return false;
         }
         WarmDoubles.ensure();
+        int block = 4 * DoubleProducts.L;
+        int blocks = (cols + block - 1) / block;
+        if (blocks >= MIN_COLUMN_BLOCKS) {
+            // One loop for both gradients (see sliceRow): slice s is din's columns of block s and
+            // dw's rows [sliceRow(s), sliceRow(s + 1)).
+            team.forRange(blocks, 1, (s0, s1) -> {
+                DoubleProducts.product(dout, w, din, from, to, 0, rows, s0 * block, Math.min(cols, s1 * block));
+                int o0 = sliceRow(rows, blocks, s0);
+                int o1 = sliceRow(rows, blocks, s1);
+                if (o0 < o1) {
+                    DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols);
+                }
+            });
+            return true;
+        }
         team.forRange(to - from, POSITION_GRAIN,
-                (p0, p1) -> DoubleProducts.product(dout, w, din, from + p0, from + p1, 0, rows, cols));
+                (p0, p1) -> DoubleProducts.product(dout, w, din, from + p0, from + p1, 0, rows, 0, cols));
         team.forRange(rows, ROW_GRAIN,
                 (o0, o1) -> DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols));
         return true;
@@ -128,7 +170,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
         int padded = (n + FloatProducts.L - 1) / FloatProducts.L * FloatProducts.L;
         if (wT.length >= cols && wT[0].length >= padded) {
             // As in double precision: the input transposed into the scratch, the weights read as stored.
-            FloatProducts.transposeInput(in, from, to, wT);
+            team.forRange(cols, TRANSPOSE_GRAIN, (k0, k1) -> FloatProducts.transposeInput(in, from, to, wT, k0, k1));
             team.forRange(rows, ROW_GRAIN, (o0, o1) -> FloatProducts.productByRows(wT, n, w, o0, o1, out, from,
                     new float[4 * FloatProducts.POSITIONS]));
             return true;
@@ -138,7 +180,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
             for (int t = from + p0; t < from + p1; t++) {
                 Arrays.fill(out[t], 0, rows, 0f);
             }
-            FloatProducts.product(in, wT, out, from + p0, from + p1, 0, cols, rows);
+            FloatProducts.product(in, wT, out, from + p0, from + p1, 0, cols, 0, rows);
         });
         return true;
     }
@@ -152,8 +194,23 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return false;
         }
         WarmFloats.ensure();
+        int block = 4 * FloatProducts.L;
+        int blocks = (cols + block - 1) / block;
+        if (blocks >= MIN_COLUMN_BLOCKS) {
+            // One loop for both gradients (see sliceRow): slice s is din's columns of block s and
+            // dw's rows [sliceRow(s), sliceRow(s + 1)).
+            team.forRange(blocks, 1, (s0, s1) -> {
+                FloatProducts.product(dout, w, din, from, to, 0, rows, s0 * block, Math.min(cols, s1 * block));
+                int o0 = sliceRow(rows, blocks, s0);
+                int o1 = sliceRow(rows, blocks, s1);
+                if (o0 < o1) {
+                    FloatProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols);
+                }
+            });
+            return true;
+        }
         team.forRange(to - from, POSITION_GRAIN,
-                (p0, p1) -> FloatProducts.product(dout, w, din, from + p0, from + p1, 0, rows, cols));
+                (p0, p1) -> FloatProducts.product(dout, w, din, from + p0, from + p1, 0, rows, 0, cols));
         team.forRange(rows, ROW_GRAIN,
                 (o0, o1) -> FloatProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols));
         return true;
@@ -222,10 +279,10 @@ public final class VectorMatrixKernels implements MatrixKernels {
             double[][] out = new double[positions][5];
             double[] tile = new double[4 * DoubleProducts.POSITIONS];
             WarmUp.until(() -> {
-                DoubleProducts.transposeInput(in, 0, positions, inT);
+                DoubleProducts.transposeInput(in, 0, positions, inT, 0, 32);
                 DoubleProducts.productExactByRows(inT, positions, w, 0, 5, out, 0, tile);
                 DoubleProducts.productExact(a, x, c, 0, 4, 0, 32, width);
-                DoubleProducts.product(a, x, c, 0, 4, 0, 32, width);
+                DoubleProducts.product(a, x, c, 0, 4, 0, 32, 0, width);
                 DoubleProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
             });
         }
@@ -249,9 +306,9 @@ public final class VectorMatrixKernels implements MatrixKernels {
             float[][] out = new float[positions][5];
             float[] tile = new float[4 * FloatProducts.POSITIONS];
             WarmUp.until(() -> {
-                FloatProducts.transposeInput(in, 0, positions, inT);
+                FloatProducts.transposeInput(in, 0, positions, inT, 0, 32);
                 FloatProducts.productByRows(inT, positions, w, 0, 5, out, 0, tile);
-                FloatProducts.product(a, x, c, 0, 4, 0, 32, width);
+                FloatProducts.product(a, x, c, 0, 4, 0, 32, 0, width);
                 FloatProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
             });
         }

@@ -64,6 +64,10 @@ class VectorMatrixKernelsTest {
         for (int n : positions) {
             shapes.add(new Shape(19, 13, n, 1));
         }
+        // Rows wide enough for the input's gradient to be shared by columns in single precision too
+        // (at least MIN_COLUMN_BLOCKS blocks of four vectors of 16 floats), with fewer rows than blocks.
+        shapes.add(new Shape(6, 300, 9, 2));
+        shapes.add(new Shape(3, 260, 23, 1));
         return shapes.stream();
     }
 
@@ -255,6 +259,56 @@ class VectorMatrixKernelsTest {
             }
             for (int o = 0; o < s.rows(); o++) {
                 assertArrayEquals(dws[0][o], dws[1][o], 0f, s + ": dw[" + o + "] with another split");
+            }
+        }));
+    }
+
+    /**
+     * Each gradient is one chain of fused multiply-adds in the order of the sum, from the value it
+     * had: {@code din[t][i]} over {@code o = 0, 1, ...}, {@code dw[o][i]} over the positions in
+     * order. That is the bits these kernels have always given, whichever block, tail or thread
+     * computes an output and however the columns, rows or positions are shared out.
+     */
+    @TestFactory
+    Stream<DynamicTest> gradientsAreChainsOfFusedMultiplyAddsBitForBit() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            Operands x = new Operands(s);
+            float[][] inF = toFloats(x.in);
+            float[][] wF = toFloats(x.w);
+            float[][] doutF = toFloats(x.dout);
+            for (Team team : new Team[] {ONE, CHUNKS}) {
+                double[][] din = copy(x.din);
+                double[][] dw = copy(x.dw);
+                assertTrue(KERNELS.matmulBackward(din, dw, x.dout, x.in, x.w, s.from(), x.to, team));
+                float[][] dinF = toFloats(x.din);
+                float[][] dwF = toFloats(x.dw);
+                assertTrue(KERNELS.matmulBackward(dinF, dwF, doutF, inF, wF, s.from(), x.to, team));
+                for (int i = 0; i < s.cols(); i++) {
+                    for (int t = s.from(); t < x.to; t++) {
+                        double sum = x.din[t][i];
+                        float sumF = (float) x.din[t][i];
+                        for (int o = 0; o < s.rows(); o++) {
+                            sum = Math.fma(x.dout[t][o], x.w[o][i], sum);
+                            sumF = Math.fma(doutF[t][o], wF[o][i], sumF);
+                        }
+                        assertEquals(Double.doubleToRawLongBits(sum), Double.doubleToRawLongBits(din[t][i]),
+                                s + ": din[" + t + "][" + i + "]");
+                        assertEquals(Float.floatToRawIntBits(sumF), Float.floatToRawIntBits(dinF[t][i]),
+                                s + ": float din[" + t + "][" + i + "]");
+                    }
+                    for (int o = 0; o < s.rows(); o++) {
+                        double sum = x.dw[o][i];
+                        float sumF = (float) x.dw[o][i];
+                        for (int t = s.from(); t < x.to; t++) {
+                            sum = Math.fma(x.dout[t][o], x.in[t][i], sum);
+                            sumF = Math.fma(doutF[t][o], inF[t][i], sumF);
+                        }
+                        assertEquals(Double.doubleToRawLongBits(sum), Double.doubleToRawLongBits(dw[o][i]),
+                                s + ": dw[" + o + "][" + i + "]");
+                        assertEquals(Float.floatToRawIntBits(sumF), Float.floatToRawIntBits(dwF[o][i]),
+                                s + ": float dw[" + o + "][" + i + "]");
+                    }
+                }
             }
         }));
     }
