@@ -16,6 +16,8 @@ import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.GradientEvent;
+import io.github.microgpt.train.GradientListener;
 import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
@@ -72,9 +74,13 @@ import picocli.CommandLine.ParentCommand;
  *
  * <p>{@code --json} prints one object instead:
  * {@code {"engines": [{"engine": "value", "precision": "f64", "threads": 1, "stepsPerSecond": ...,
- * "tokensPerSecond": ..., "gflopsPerSecond": ..., "peakGflopsPerSecond": ..., "peakThreads": 1,
- * "shareOfPeak": ...}, {"engine": "array", ...}], "configuration": {...}}}. An engine's name says
- * its precision where it has a choice ({@code array-f32}); {@code shareOfPeak} is
+ * "gradientMillis": ..., "optimizerMillis": ..., "tokensPerSecond": ..., "gflopsPerSecond": ...,
+ * "peakGflopsPerSecond": ..., "peakThreads": 1, "shareOfPeak": ...}, {"engine": "array", ...}],
+ * "configuration": {...}}}. An engine's name says its precision where it has a choice
+ * ({@code array-f32}); {@code gradientMillis} and {@code optimizerMillis} split the median
+ * slice's mean step into the model's forward and backward passes and Adam's update (which also
+ * resets the gradients), so that one sees which part a change, or a second thread, sped up;
+ * {@code shareOfPeak} is
  * {@code gflopsPerSecond / peakGflopsPerSecond}, the peak of that entry's precision measured on
  * {@code peakThreads} threads; {@code "kernels": "plain"} (or {@code "vector"}) says which code
  * computed the array engine's matrix products ({@link ArrayKernels#implementation()}). The figures
@@ -284,12 +290,16 @@ public final class BenchCommand implements Callable<Integer> {
      * @param precision the precision it computed in
      * @param threads the threads of its training step
      * @param stepsPerSecond training steps per second (the median slice)
+     * @param gradientMillis milliseconds per step of that slice in the forward and backward passes
+     *     (the loss and the gradients)
+     * @param optimizerMillis milliseconds per step of that slice in the rest: Adam's update, which
+     *     also resets the gradients
      * @param tokensPerSecond generated tokens per second (the median slice)
      * @param gflopsPerSecond the training steps' analytic operations per second
      * @param peak the peak its share is of: its precision, on its threads
      */
-    record Result(String engine, Precision precision, int threads, double stepsPerSecond, double tokensPerSecond,
-            double gflopsPerSecond, PeakFlops.Peak peak) {
+    record Result(String engine, Precision precision, int threads, double stepsPerSecond, double gradientMillis,
+            double optimizerMillis, double tokensPerSecond, double gflopsPerSecond, PeakFlops.Peak peak) {
 
         double shareOfPeak() {
             return gflopsPerSecond / peak.gflopsPerSecond();
@@ -436,34 +446,46 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private Result measure(Contender contender, Workload workload, PeakFlops.Peak peak) {
-        Trainer[] trainer = {newTrainer(contender, workload)};
+        // The clock read between the gradients and Adam's update (see Phases): the trainer calls
+        // its gradient listeners just before the optimizer's step.
+        Phases phases = new Phases(clock);
+        Trainer[] trainer = {newTrainer(contender, workload, phases)};
         long[] flopsPerDocument = workload.flopsPerDocument();
         int documents = workload.docs().size();
 
         long warmUntil = clock.getAsLong() + nanos(seconds);
         while (clock.getAsLong() < warmUntil) {
-            step(contender, workload, trainer);
+            step(contender, workload, trainer, phases);
         }
         // The measurement is cut into slices and the median slice is reported: a burst of other
         // work on a shared machine spoils a slice or two, not the result.
         double[] stepRates = new double[SLICES];
         double[] gflopRates = new double[SLICES];
+        double[] gradientMillis = new double[SLICES];
+        double[] optimizerMillis = new double[SLICES];
         long sliceNanos = Math.max(1, nanos(seconds) / SLICES);
         for (int slice = 0; slice < SLICES; slice++) {
             long steps = 0;
             long flops = 0;
+            long gradientNanos = 0;
             long start = clock.getAsLong();
             long end = start + sliceNanos;
             long now = start;
             while (now < end || steps == 0) {
                 flops += flopsPerDocument[trainer[0].stepsDone() % documents];
-                step(contender, workload, trainer);
+                step(contender, workload, trainer, phases);
                 steps++;
+                long before = now;
                 now = clock.getAsLong();
+                // A step that diverged (and was started again) told no gradients: all its time counts as theirs.
+                gradientNanos += phases.gradientsAt > before ? phases.gradientsAt - before : now - before;
             }
-            double elapsed = Math.max(now - start, 1) / 1e9;
+            long elapsedNanos = Math.max(now - start, 1);
+            double elapsed = elapsedNanos / 1e9;
             stepRates[slice] = steps / elapsed;
             gflopRates[slice] = flops / elapsed / 1e9;
+            gradientMillis[slice] = gradientNanos / 1e6 / steps;
+            optimizerMillis[slice] = (elapsedNanos - gradientNanos) / 1e6 / steps;
         }
 
         Sampler sampler = new Sampler(trainer[0].model(), workload.tokenizer(), new PythonRandom(7));
@@ -476,11 +498,34 @@ public final class BenchCommand implements Callable<Integer> {
         }
         int median = medianIndex(stepRates);
         return new Result(contender.name(), contender.precision(), contender.threads(), stepRates[median],
-                tokenRates[medianIndex(tokenRates)], gflopRates[median], peak);
+                gradientMillis[median], optimizerMillis[median], tokenRates[medianIndex(tokenRates)],
+                gflopRates[median], peak);
+    }
+
+    /**
+     * Where a training step's time goes: a gradient listener notes the time when the gradients
+     * are complete, just before the optimizer's update ({@link Trainer#addGradientListener}), so
+     * that a step's time splits into the model's forward and backward passes (everything before
+     * the note: the loss and the gradients) and Adam's update with the gradients' reset (everything
+     * after it). One clock read per step, and no copy of the gradients.
+     */
+    private static final class Phases implements GradientListener {
+        private final LongSupplier clock;
+        /** The clock when the last step's gradients were complete. */
+        long gradientsAt;
+
+        Phases(LongSupplier clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public void onGradients(GradientEvent event) {
+            gradientsAt = clock.getAsLong();
+        }
     }
 
     /** A trainer that never finishes, so the learning rate stays at its initial value throughout. */
-    private static Trainer newTrainer(Contender contender, Workload workload) {
+    private static Trainer newTrainer(Contender contender, Workload workload, Phases phases) {
         LanguageModel model = contender.create(workload.config(), workload.tokenizer().vocabSize(),
                 new PythonRandom(42));
         AdamSettings settings = AdamSettings.defaults();
@@ -488,7 +533,8 @@ public final class BenchCommand implements Callable<Integer> {
             settings = settings.withLearningRate(RANDOM_DOCUMENTS_LEARNING_RATE);
         }
         AdamOptimizer optimizer = new AdamOptimizer(model.numParameters(), settings);
-        return new Trainer(model, workload.tokenizer(), workload.docs(), optimizer, Integer.MAX_VALUE);
+        return new Trainer(model, workload.tokenizer(), workload.docs(), optimizer, Integer.MAX_VALUE)
+                .addGradientListener(phases);
     }
 
     /**
@@ -496,14 +542,14 @@ public final class BenchCommand implements Callable<Integer> {
      * same, the model is built again and the measurement goes on: the speed of a step does not
      * depend on the weights. On the names a divergence would be a bug, and is reported as one.
      */
-    private static void step(Contender contender, Workload workload, Trainer[] trainer) {
+    private static void step(Contender contender, Workload workload, Trainer[] trainer, Phases phases) {
         try {
             contender.step(trainer[0]);
         } catch (TrainingDivergedException e) {
             if (workload.reference()) {
                 throw e;
             }
-            trainer[0] = newTrainer(contender, workload);
+            trainer[0] = newTrainer(contender, workload, phases);
         }
     }
 
@@ -543,6 +589,9 @@ public final class BenchCommand implements Callable<Integer> {
             engine.put("precision", r.precision().id());
             engine.put("threads", r.threads());
             engine.put("stepsPerSecond", round(r.stepsPerSecond(), 1));
+            // Four places: a reference step lasts tens of microseconds, its update a few.
+            engine.put("gradientMillis", round(r.gradientMillis(), 4));
+            engine.put("optimizerMillis", round(r.optimizerMillis(), 4));
             engine.put("tokensPerSecond", round(r.tokensPerSecond(), 1));
             engine.put("gflopsPerSecond", round(r.gflopsPerSecond(), 4));
             engine.put("peakGflopsPerSecond", round(r.peak().gflopsPerSecond(), 2));

@@ -131,13 +131,19 @@ class BenchCommandTest {
     private static void assertEngineFigures(JsonArray engines) {
         for (JsonElement element : engines) {
             JsonObject engine = element.getAsJsonObject();
-            assertEquals(List.of("engine", "precision", "threads", "stepsPerSecond", "tokensPerSecond",
-                    "gflopsPerSecond", "peakGflopsPerSecond", "peakThreads", "shareOfPeak"),
-                    List.copyOf(engine.keySet()));
+            assertEquals(List.of("engine", "precision", "threads", "stepsPerSecond", "gradientMillis",
+                    "optimizerMillis", "tokensPerSecond", "gflopsPerSecond", "peakGflopsPerSecond", "peakThreads",
+                    "shareOfPeak"), List.copyOf(engine.keySet()));
             for (String figure : List.of("stepsPerSecond", "tokensPerSecond", "gflopsPerSecond",
-                    "peakGflopsPerSecond", "shareOfPeak")) {
+                    "peakGflopsPerSecond", "shareOfPeak", "gradientMillis", "optimizerMillis")) {
                 assertPositiveAndFinite(engine, figure);
             }
+            // The two parts are the whole of the median slice's mean step: 1000 / (steps/s) ms. Each
+            // is rounded to 4 places and steps/s to 1, so allow for that (a reference step is ~0.04 ms).
+            double stepMillis = 1000 / engine.get("stepsPerSecond").getAsDouble();
+            double parts = engine.get("gradientMillis").getAsDouble() + engine.get("optimizerMillis").getAsDouble();
+            assertEquals(stepMillis, parts, 0.0002 + stepMillis * 0.06 / engine.get("stepsPerSecond").getAsDouble()
+                    + stepMillis * 1e-3, engine.toString());
             // The share is of the entry's own peak (both rounded: gflops to 4 places, the peak to 2).
             double share = engine.get("gflopsPerSecond").getAsDouble() / engine.get("peakGflopsPerSecond").getAsDouble();
             assertEquals(share, engine.get("shareOfPeak").getAsDouble(), 1e-4 + share * 1e-3, engine.toString());
