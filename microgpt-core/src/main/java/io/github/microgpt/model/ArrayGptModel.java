@@ -439,25 +439,25 @@ public final class ArrayGptModel implements LanguageModel {
             WeightRows.Layer lw = w.layers[l];
             // 1) multi-head attention (its RMSNorm is in the stage before)
             Kernels.matmulForward(ws.qkv[l], ws.attnNormed[l], lw.attnQkv, from, to,
-                    wT, team);
+                    wT, ws.transposeBlocks, team);
             Kernels.attentionForward(ws.attnOut[l], ws.attnWeights[l], ws.qkv[l], ws.keysT[l], nHead, attnScale,
                     from, to, team);
             if (!attentionListeners.isEmpty()) {
                 reportAttention(l, ws.attnWeights[l], from, to);
             }
             Kernels.matmulForward(ws.attnProj[l], ws.attnOut[l], lw.attnWo, from, to,
-                    wT, team);
+                    wT, ws.transposeBlocks, team);
             // 2) MLP
             stage(team, ws, tokens, l, from, to, c, ArrayGptModel::mlpInputStage);
             Kernels.matmulForward(ws.mlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, from, to,
-                    wT, team);
+                    wT, ws.transposeBlocks, team);
             stage(team, ws, tokens, l, from, to, 4 * c, ArrayGptModel::reluStage);
             Kernels.matmulForward(ws.mlpProj[l], ws.mlpActive[l], lw.mlpFc2, from, to,
-                    wT, team);
+                    wT, ws.transposeBlocks, team);
             stage(team, ws, tokens, l, from, to, c, ArrayGptModel::layerOutputStage);
         }
         Kernels.matmulForward(ws.logits, ws.residual[nLayer], w.lmHead, from, to,
-                wT, team);
+                wT, ws.transposeBlocks, team);
     }
 
     /** {@code x = wte[token] + wpe[t]}, {@code x = rmsnorm(x)}, and the first layer's {@code rmsnorm(x)}. */

@@ -156,25 +156,25 @@ final class FloatGpt {
             FloatWeightRows.Layer lw = w.layers[l];
             // 1) multi-head attention (its RMSNorm is in the stage before)
             FloatKernels.matmulForward(ws.qkv[l], ws.attnNormed[l], lw.attnQkv, from, to,
-                    wT, team);
+                    wT, ws.transposeBlocks, team);
             FloatKernels.attentionForward(ws.attnOut[l], ws.attnWeights[l], ws.qkv[l], ws.keysT[l], nHead,
                     attnScale, from, to, team);
             if (!model.attentionListeners.isEmpty()) {
                 reportAttention(l, ws.attnWeights[l], from, to);
             }
             FloatKernels.matmulForward(ws.attnProj[l], ws.attnOut[l], lw.attnWo, from, to,
-                    wT, team);
+                    wT, ws.transposeBlocks, team);
             // 2) MLP
             stage(team, ws, tokens, l, from, to, c, FloatGpt::mlpInputStage);
             FloatKernels.matmulForward(ws.mlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, from, to,
-                    wT, team);
+                    wT, ws.transposeBlocks, team);
             stage(team, ws, tokens, l, from, to, 4 * c, FloatGpt::reluStage);
             FloatKernels.matmulForward(ws.mlpProj[l], ws.mlpActive[l], lw.mlpFc2, from, to,
-                    wT, team);
+                    wT, ws.transposeBlocks, team);
             stage(team, ws, tokens, l, from, to, c, FloatGpt::layerOutputStage);
         }
         FloatKernels.matmulForward(ws.logits, ws.residual[nLayer], w.lmHead, from, to,
-                wT, team);
+                wT, ws.transposeBlocks, team);
     }
 
     private void embeddingStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {

@@ -1,6 +1,5 @@
 package io.github.microgpt.model;
 
-import io.github.microgpt.internal.kernels.Transposes;
 import java.util.Arrays;
 
 /**
@@ -38,9 +37,6 @@ final class FloatKernels {
     /** The fewest rows of a product one thread takes at a time; a multiple of 4. */
     private static final int ROW_GRAIN = 16;
 
-    /** The fewest columns of the weights a thread transposes. */
-    private static final int TRANSPOSE_TILE = 16;
-
     /**
      * Rows of the weights per pass of {@link #matmulBackwardInput}: about 128 KB of floats, which
      * stay in the second-level cache while every position goes over them.
@@ -48,10 +44,11 @@ final class FloatKernels {
     private static final int BACKWARD_BLOCK_FLOATS = 32 * 1024;
 
     /**
-     * Rows of the transposed weights per pass of {@link #productRows}: about 256 KB of floats,
-     * which stay in the second-level cache while every position goes over them.
+     * Rows of the transposed weights per pass of {@link #productRows}: about 512 KB of floats,
+     * which stay in the second-level cache of the thread's core while every position goes over
+     * them (as {@code Kernels.FORWARD_BLOCK_DOUBLES}).
      */
-    private static final int FORWARD_BLOCK_FLOATS = 64 * 1024;
+    private static final int FORWARD_BLOCK_FLOATS = 128 * 1024;
 
     private FloatKernels() {
     }
@@ -168,24 +165,25 @@ final class FloatKernels {
     // ------------------------------------------------------------------------ matrix product
 
     /**
-     * {@code out[t][o] = sum_i w[o][i] * in[t][i]} (a linear layer without bias). From
-     * {@link #MIN_POSITIONS_FOR_TRANSPOSE} positions on, the weights are first transposed into
-     * {@code wT}, so that the product is a sum of rows of {@code wT}, {@code out[t] += in[t][i] *
-     * wT[i]}: SIMD lanes along the output row, which is as long as the matrix is tall, and no sum
-     * across lanes. (Lanes across the 64 positions of a document, as {@link Kernels} does to keep
-     * its order of additions, leave too short a loop for sixteen floats per instruction; the
-     * transpose costs one pass over the weights, the product {@code T} passes.) Fewer positions,
-     * as in generation, are multiplied one by one without the transpose. Split over the team by
-     * columns of the weights for the transpose, then by positions.
+     * {@code out[t][o] = sum_i w[o][i] * in[t][i]} (a linear layer without bias), in single
+     * precision. From {@link #MIN_POSITIONS_FOR_TRANSPOSE} positions on, a sum of rows of the
+     * transposed weights, SIMD lanes along the output row, each thread transposing the weights
+     * itself a block at a time into a buffer of its own (see {@link Kernels}' {@code matmulForward}
+     * why); fewer positions are multiplied one by one. Split over the team by positions. (Lanes
+     * across the 64 positions of a document, as {@link Kernels} once did to keep its order of
+     * additions, leave too short a loop for sixteen floats per instruction; the transposes cost
+     * one pass over the weights per thread, the product {@code T} passes.)
      *
      * @param out (T, OC) the product
      * @param in (T, C) the input
      * @param w (OC, C) the weights
-     * @param wT (at least C, at least OC) scratch for the transposed weights; may be {@code null}
-     *     when {@code to - from < MIN_POSITIONS_FOR_TRANSPOSE}, since it is then not used
+     * @param wT (at least C, at least OC) scratch for the transposed weights, for the optional
+     *     kernels of {@link ArrayKernels} only; may be {@code null}
+     * @param blocks the threads' buffers for the blocks of transposed weights; may be
+     *     {@code null} when {@code to - from < MIN_POSITIONS_FOR_TRANSPOSE}
      */
     static void matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
-                              Workers workers) {
+                              TransposeBlocks blocks, Workers workers) {
         if (ArrayKernels.matmulForward(out, in, w, from, to, wT, workers)) {
             return;
         }
@@ -196,25 +194,57 @@ final class FloatKernels {
             return;
         }
         int cols = w[0].length;
-        workers.forRange(cols, TRANSPOSE_TILE, (i0, i1) -> Transposes.columns(w, wT, i0, i1));
-        // Each chunk of positions reads all the transposed weights again: so one chunk per thread.
-        workers.forRange(n, positionGrain(n, workers), (p0, p1) -> productRows(out, in, wT, rows, cols, from + p0, from + p1));
+        int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_FLOATS / rows / 3 * 3));
+        blocks.ensureSlots(workers.threads());
+        // Each chunk of positions transposes all the weights again: so one chunk per thread.
+        workers.forRangeWithSlot(n, positionGrain(n, workers), (slot, p0, p1) -> productRows(out, in, w,
+                blocks.get(slot, block, rows), block, from + p0, from + p1));
+    }
+
+    /** The threads' buffers of {@link #matmulForward}, as {@code Kernels.TransposeBlocks}, in floats. */
+    static final class TransposeBlocks {
+        private float[][][] slots = new float[1][][];
+
+        /** Makes room for the buffers of {@code threads} threads: on the calling thread, before a loop. */
+        void ensureSlots(int threads) {
+            if (slots.length < threads) {
+                slots = Arrays.copyOf(slots, threads);
+            }
+        }
+
+        /** The buffer of thread {@code slot}, at least {@code count} rows of at least {@code length}. */
+        float[][] get(int slot, int count, int length) {
+            float[][] buffer = slots[slot];
+            if (buffer == null || buffer.length < count) {
+                buffer = buffer == null ? new float[count][] : Arrays.copyOf(buffer, count);
+                slots[slot] = buffer;
+            }
+            for (int j = 0; j < count; j++) {
+                if (buffer[j] == null || buffer[j].length < length) {
+                    buffer[j] = new float[length];
+                }
+            }
+            return buffer;
+        }
     }
 
     /**
-     * Positions {@code [from, to)} of {@code out[t] = sum_i in[t][i] * wT[i]}: two positions and
-     * three rows of {@code wT} per pass along the output row, so that each vector of {@code wT}
-     * loaded feeds two multiply-adds (three rows, not four: see {@link Kernels}'
-     * {@code threeTermsTwoRows}). A position alone (the last of an odd range) gets the same
-     * operations as one of a pair.
+     * Positions {@code [from, to)} of {@code out[t] = sum_i in[t][i] * w[.][i]}: the columns of
+     * {@code w} in blocks transposed into {@code buffer}, each added to every position, two
+     * positions and three rows of the block per pass along the output row (three rows, not four:
+     * see {@link Kernels}' {@code threeTermsTwoRows}). A position alone (the last of an odd
+     * range) gets the same operations as one of a pair.
      */
-    private static void productRows(float[][] out, float[][] in, float[][] wT, int rows, int cols, int from, int to) {
-        int block = Math.max(3, FORWARD_BLOCK_FLOATS / rows / 3 * 3);
+    private static void productRows(float[][] out, float[][] in, float[][] w, float[][] buffer, int block,
+                                    int from, int to) {
+        int rows = w.length;
+        int cols = w[0].length;
         for (int t = from; t < to; t++) {
             Arrays.fill(out[t], 0, rows, 0f);
         }
         for (int i0 = 0; i0 < cols; i0 += block) {
             int i1 = Math.min(cols, i0 + block);
+            transposeBlock(w, buffer, i0, i1);
             int t = from;
             for (; t + 1 < to; t += 2) {
                 float[] u = in[t];
@@ -223,12 +253,12 @@ final class FloatKernels {
                 float[] yv = out[t + 1];
                 int i = i0;
                 for (; i + 2 < i1; i += 3) {
-                    threeTermsTwoRows(yu, yv, u, v, wT, i, rows);
+                    threeTermsTwoRows(yu, yv, u, v, i, buffer, i - i0, rows);
                 }
                 for (; i < i1; i++) {
                     float a = u[i];
                     float b = v[i];
-                    float[] c = wT[i];
+                    float[] c = buffer[i - i0];
                     for (int o = 0; o < rows; o++) {
                         yu[o] = yu[o] + a * c[o];
                         yv[o] = yv[o] + b * c[o];
@@ -240,7 +270,7 @@ final class FloatKernels {
                 float[] yu = out[t];
                 for (int i = i0; i < i1; i++) {
                     float a = u[i];
-                    float[] c = wT[i];
+                    float[] c = buffer[i - i0];
                     for (int o = 0; o < rows; o++) {
                         yu[o] = yu[o] + a * c[o];
                     }
@@ -249,21 +279,54 @@ final class FloatKernels {
         }
     }
 
+    /** Columns {@code [i0, i1)} of {@code w} into rows {@code [0, i1 - i0)} of {@code buffer}, eight rows of {@code w} at a time. */
+    private static void transposeBlock(float[][] w, float[][] buffer, int i0, int i1) {
+        int rows = w.length;
+        int o = 0;
+        for (; o + 7 < rows; o += 8) {
+            float[] r0 = w[o];
+            float[] r1 = w[o + 1];
+            float[] r2 = w[o + 2];
+            float[] r3 = w[o + 3];
+            float[] r4 = w[o + 4];
+            float[] r5 = w[o + 5];
+            float[] r6 = w[o + 6];
+            float[] r7 = w[o + 7];
+            for (int i = i0; i < i1; i++) {
+                float[] d = buffer[i - i0];
+                d[o] = r0[i];
+                d[o + 1] = r1[i];
+                d[o + 2] = r2[i];
+                d[o + 3] = r3[i];
+                d[o + 4] = r4[i];
+                d[o + 5] = r5[i];
+                d[o + 6] = r6[i];
+                d[o + 7] = r7[i];
+            }
+        }
+        for (; o < rows; o++) {
+            float[] row = w[o];
+            for (int i = i0; i < i1; i++) {
+                buffer[i - i0][o] = row[i];
+            }
+        }
+    }
+
     /**
-     * {@code yu += u[i..i+2] * wT[i..i+2]} and the same for {@code yv} and {@code v}: the inner
+     * {@code yu += u[i..i+2] * wT[j..j+2]} and the same for {@code yv} and {@code v}: the inner
      * loop of {@link #productRows}, 52 C2 nodes (see {@link Kernels}' {@code threeTermsTwoRows}).
      */
-    private static void threeTermsTwoRows(float[] yu, float[] yv, float[] u, float[] v, float[][] wT, int i,
-                                          int rows) {
+    private static void threeTermsTwoRows(float[] yu, float[] yv, float[] u, float[] v, int i, float[][] wT,
+                                          int j, int rows) {
         float a0 = u[i];
         float a1 = u[i + 1];
         float a2 = u[i + 2];
         float b0 = v[i];
         float b1 = v[i + 1];
         float b2 = v[i + 2];
-        float[] c0 = wT[i];
-        float[] c1 = wT[i + 1];
-        float[] c2 = wT[i + 2];
+        float[] c0 = wT[j];
+        float[] c1 = wT[j + 1];
+        float[] c2 = wT[j + 2];
         for (int o = 0; o < rows; o++) {
             float x0 = c0[o];
             float x1 = c1[o];

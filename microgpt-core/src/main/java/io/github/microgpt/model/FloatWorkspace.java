@@ -101,6 +101,8 @@ final class FloatWorkspace {
      * (see {@code attentionBackward}).
      */
     float[][] dAttnWeights;
+    /** Each thread's block of transposed weights (see {@code FloatKernels.matmulForward}). */
+    final FloatKernels.TransposeBlocks transposeBlocks = new FloatKernels.TransposeBlocks();
 
     private final int nLayer;
     private final int blockSize;

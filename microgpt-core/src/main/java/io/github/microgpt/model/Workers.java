@@ -46,6 +46,17 @@ final class Workers {
     }
 
     /**
+     * A loop body over the iterations {@code [from, to)} that is told which thread runs it:
+     * {@code slot} is 0 for the calling thread and {@code k} for helper {@code k}, always below
+     * {@link #threads()}. A thread runs one chunk at a time, so a chunk may use scratch of its
+     * slot's own without any other chunk touching it meanwhile (see {@link #forRangeWithSlot}).
+     */
+    @FunctionalInterface
+    interface SlotTask {
+        void run(int slot, int from, int to);
+    }
+
+    /**
      * How long an idle helper spins before it parks: longer than the serial work between two
      * parallel loops of a step (a RMSNorm, a transpose), so that a helper stays awake through a
      * step (waking a parked thread costs tens of microseconds, more under a hypervisor) and parks
@@ -72,12 +83,12 @@ final class Workers {
      * compare-and-set.
      */
     private static final class Loop {
-        final RangeTask task;
+        final SlotTask task;
         final int grain;
         final int parts;
         final AtomicLongArray cursors;
 
-        Loop(RangeTask task, int count, int grain, int threads) {
+        Loop(SlotTask task, int count, int grain, int threads) {
             this.task = task;
             this.grain = grain;
             // Every part holds at least a grain, so that every chunk does.
@@ -112,7 +123,7 @@ final class Workers {
          * Runs the next chunk from the front of part {@code k}: half of what is left, at least a
          * grain, all of it if less than a grain would remain. False if the part is empty.
          */
-        boolean takeFront(int k, Job job) {
+        boolean takeFront(int k, Job job, int slot) {
             while (true) {
                 long cursor = cursors.get(k * CURSOR_STRIDE);
                 int front = front(cursor);
@@ -123,14 +134,14 @@ final class Workers {
                 }
                 int size = chunk(left);
                 if (cursors.compareAndSet(k * CURSOR_STRIDE, cursor, pack(front + size, back))) {
-                    job.run(task, front, front + size);
+                    job.run(task, slot, front, front + size);
                     return true;
                 }
             }
         }
 
-        /** Runs a chunk taken from the back of part {@code k}, if any is left there. */
-        void takeBack(int k, Job job) {
+        /** Runs a chunk taken from the back of part {@code k}, if any is left there, as thread {@code slot}. */
+        void takeBack(int k, Job job, int slot) {
             while (true) {
                 long cursor = cursors.get(k * CURSOR_STRIDE);
                 int front = front(cursor);
@@ -141,7 +152,7 @@ final class Workers {
                 }
                 int size = chunk(left);
                 if (cursors.compareAndSet(k * CURSOR_STRIDE, cursor, pack(front, back - size))) {
-                    job.run(task, back - size, back);
+                    job.run(task, slot, back - size, back);
                     return;
                 }
             }
@@ -177,7 +188,7 @@ final class Workers {
         void work(int slot) {
             for (Loop loop : loops) {
                 if (slot < loop.parts) {
-                    while (loop.takeFront(slot, this)) {
+                    while (loop.takeFront(slot, this, slot)) {
                         // the own part's next chunk
                     }
                 }
@@ -196,14 +207,14 @@ final class Workers {
                     if (richest < 0) {
                         break;
                     }
-                    loop.takeBack(richest, this);
+                    loop.takeBack(richest, this, slot);
                 }
             }
         }
 
-        void run(RangeTask task, int from, int to) {
+        void run(SlotTask task, int slot, int from, int to) {
             try {
-                task.run(from, to);
+                task.run(slot, from, to);
             } catch (RuntimeException | Error e) {
                 failure = e;
             } finally {
@@ -276,6 +287,20 @@ final class Workers {
             task.run(0, count);
             return;
         }
+        run(new Job(new Loop[] {new Loop((slot, from, to) -> task.run(from, to), count, atLeast, threads)}, count));
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, count)} as {@link #forRange} does, telling each chunk
+     * which thread runs it (see {@link SlotTask}): for loops whose chunks need scratch memory,
+     * one buffer per thread rather than one per chunk.
+     */
+    void forRangeWithSlot(int count, int grain, SlotTask task) {
+        int atLeast = Math.max(1, grain);
+        if (threads == 1 || count < 2 * atLeast) {
+            task.run(0, 0, count);
+            return;
+        }
         run(new Job(new Loop[] {new Loop(task, count, atLeast, threads)}, count));
     }
 
@@ -291,8 +316,8 @@ final class Workers {
         boolean shared = threads > 1 && count >= 2 * atLeast;
         boolean shared2 = threads > 1 && count2 >= 2 * atLeast2;
         if (shared && shared2) {
-            run(new Job(new Loop[] {new Loop(task, count, atLeast, threads), new Loop(task2, count2, atLeast2, threads)},
-                    count + count2));
+            run(new Job(new Loop[] {new Loop((slot, from, to) -> task.run(from, to), count, atLeast, threads),
+                new Loop((slot, from, to) -> task2.run(from, to), count2, atLeast2, threads)}, count + count2));
             return;
         }
         forRange(count, grain, task);

@@ -108,6 +108,9 @@ final class Workspace {
      */
     double[][] dAttnWeights;
 
+    /** Each thread's block of transposed weights (see {@code Kernels.matmulForward}). */
+    final Kernels.TransposeBlocks transposeBlocks = new Kernels.TransposeBlocks();
+
     /** Whether each activation but the key-value cache has one row shared by every position. */
     private final boolean generation;
     private final int nLayer;

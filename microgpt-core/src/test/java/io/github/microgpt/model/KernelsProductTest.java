@@ -35,7 +35,8 @@ class KernelsProductTest {
             Case c = new Case(shape, random);
             for (int threads = 1; threads <= 3; threads++) {
                 double[][] out = filled(c.total, c.rows, 7.0);
-                Kernels.matmulForward(out, c.in, c.w, c.from, c.to, scratch(c.cols, c.rows), new Workers(threads));
+                Kernels.matmulForward(out, c.in, c.w, c.from, c.to, scratch(c.cols, c.rows),
+                        new Kernels.TransposeBlocks(), new Workers(threads));
                 for (int t = c.from; t < c.to; t++) {
                     for (int o = 0; o < c.rows; o++) {
                         double expected = 0.0;
@@ -47,6 +48,41 @@ class KernelsProductTest {
                                     + ", the left fold gives " + expected);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * The threads' buffers of transposed weights are kept from product to product (one set per
+     * workspace): one set of buffers, grown and shrunk in use by every shape in turn on teams of
+     * 1, 2 and 3 threads, must leave every product the left fold, bit for bit. A buffer that a
+     * chunk shared with another, or that kept a longer product's rows, would change some bits.
+     */
+    @Test
+    void oneSetOfTransposeBuffersServesEveryShapeOnEveryTeam() {
+        SplittableRandom random = new SplittableRandom(SEED + 3);
+        Kernels.TransposeBlocks blocks = new Kernels.TransposeBlocks();
+        FloatKernels.TransposeBlocks floatBlocks = new FloatKernels.TransposeBlocks();
+        Workers[] teams = {new Workers(3, 1), new Workers(1), new Workers(2, 1)};
+        for (int round = 0; round < 2; round++) {
+            for (int[] shape : SHAPES) {
+                Case c = new Case(shape, random);
+                double[][] expected = filled(c.total, c.rows, 7.0);
+                Kernels.matmulForward(expected, c.in, c.w, c.from, c.to, null, new Kernels.TransposeBlocks(),
+                        new Workers(1));
+                float[][] in = toFloat(c.in);
+                float[][] w = toFloat(c.w);
+                float[][] expectedF = new float[c.total][c.rows];
+                FloatKernels.matmulForward(expectedF, in, w, c.from, c.to, null, new FloatKernels.TransposeBlocks(),
+                        new Workers(1));
+                for (Workers team : teams) {
+                    double[][] out = filled(c.total, c.rows, 7.0);
+                    Kernels.matmulForward(out, c.in, c.w, c.from, c.to, null, blocks, team);
+                    assertBitsEqual(expected, out, c + " on " + team.threads() + " threads, shared buffers");
+                    float[][] outF = new float[c.total][c.rows];
+                    FloatKernels.matmulForward(outF, in, w, c.from, c.to, null, floatBlocks, team);
+                    assertBitsEqual(expectedF, outF, c + " in floats on " + team.threads() + " threads, shared buffers");
                 }
             }
         }
@@ -91,7 +127,8 @@ class KernelsProductTest {
             for (int threads = 1; threads <= 3; threads++) {
                 Workers workers = new Workers(threads);
                 float[][] out = new float[c.total][c.rows];
-                FloatKernels.matmulForward(out, in, w, c.from, c.to, new float[Math.max(c.cols, 1)][c.rows], workers);
+                FloatKernels.matmulForward(out, in, w, c.from, c.to, new float[Math.max(c.cols, 1)][c.rows],
+                        new FloatKernels.TransposeBlocks(), workers);
                 float[][] din = new float[c.total][c.cols];
                 float[][] dw = new float[c.rows][c.cols];
                 for (float[] row : din) {
