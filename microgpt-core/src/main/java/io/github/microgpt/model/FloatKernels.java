@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.kernels.Transposes;
 import java.util.Arrays;
 
 /**
@@ -244,7 +245,7 @@ final class FloatKernels {
         }
         for (int i0 = 0; i0 < cols; i0 += block) {
             int i1 = Math.min(cols, i0 + block);
-            transposeBlock(w, buffer, i0, i1);
+            Transposes.columns(w, buffer, i0, i1, 0);
             int t = from;
             for (; t + 1 < to; t += 2) {
                 float[] u = in[t];
@@ -275,39 +276,6 @@ final class FloatKernels {
                         yu[o] = yu[o] + a * c[o];
                     }
                 }
-            }
-        }
-    }
-
-    /** Columns {@code [i0, i1)} of {@code w} into rows {@code [0, i1 - i0)} of {@code buffer}, eight rows of {@code w} at a time. */
-    private static void transposeBlock(float[][] w, float[][] buffer, int i0, int i1) {
-        int rows = w.length;
-        int o = 0;
-        for (; o + 7 < rows; o += 8) {
-            float[] r0 = w[o];
-            float[] r1 = w[o + 1];
-            float[] r2 = w[o + 2];
-            float[] r3 = w[o + 3];
-            float[] r4 = w[o + 4];
-            float[] r5 = w[o + 5];
-            float[] r6 = w[o + 6];
-            float[] r7 = w[o + 7];
-            for (int i = i0; i < i1; i++) {
-                float[] d = buffer[i - i0];
-                d[o] = r0[i];
-                d[o + 1] = r1[i];
-                d[o + 2] = r2[i];
-                d[o + 3] = r3[i];
-                d[o + 4] = r4[i];
-                d[o + 5] = r5[i];
-                d[o + 6] = r6[i];
-                d[o + 7] = r7[i];
-            }
-        }
-        for (; o < rows; o++) {
-            float[] row = w[o];
-            for (int i = i0; i < i1; i++) {
-                buffer[i - i0][o] = row[i];
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.kernels.Transposes;
 import java.util.Arrays;
 
 /**
@@ -307,7 +308,7 @@ final class Kernels {
         }
         for (int i0 = 0; i0 < cols; i0 += block) {
             int i1 = Math.min(cols, i0 + block);
-            transposeBlock(w, buffer, i0, i1);
+            Transposes.columns(w, buffer, i0, i1, 0);
             int t = from;
             for (; t + 1 < to; t += 2) {
                 double[] u = in[t];
@@ -338,43 +339,6 @@ final class Kernels {
                         yu[o] = yu[o] + a * c[o];
                     }
                 }
-            }
-        }
-    }
-
-    /**
-     * Columns {@code [i0, i1)} of {@code w} into rows {@code [0, i1 - i0)} of {@code buffer}:
-     * eight rows of {@code w} at a time, so that each row of the buffer gets eight consecutive
-     * values per visit (as {@code Transposes.columns} does for a whole matrix).
-     */
-    private static void transposeBlock(double[][] w, double[][] buffer, int i0, int i1) {
-        int rows = w.length;
-        int o = 0;
-        for (; o + 7 < rows; o += 8) {
-            double[] r0 = w[o];
-            double[] r1 = w[o + 1];
-            double[] r2 = w[o + 2];
-            double[] r3 = w[o + 3];
-            double[] r4 = w[o + 4];
-            double[] r5 = w[o + 5];
-            double[] r6 = w[o + 6];
-            double[] r7 = w[o + 7];
-            for (int i = i0; i < i1; i++) {
-                double[] d = buffer[i - i0];
-                d[o] = r0[i];
-                d[o + 1] = r1[i];
-                d[o + 2] = r2[i];
-                d[o + 3] = r3[i];
-                d[o + 4] = r4[i];
-                d[o + 5] = r5[i];
-                d[o + 6] = r6[i];
-                d[o + 7] = r7[i];
-            }
-        }
-        for (; o < rows; o++) {
-            double[] row = w[o];
-            for (int i = i0; i < i1; i++) {
-                buffer[i - i0][o] = row[i];
             }
         }
     }

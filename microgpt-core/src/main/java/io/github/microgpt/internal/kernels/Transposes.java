@@ -25,6 +25,23 @@ public final class Transposes {
      * @param i1 one past the last column
      */
     public static void columns(double[][] w, double[][] wT, int i0, int i1) {
+        columns(w, wT, i0, i1, i0);
+    }
+
+    /**
+     * Columns {@code [i0, i1)} of {@code w} into rows {@code [first, first + i1 - i0)} of
+     * {@code wT}: {@code wT[first + i - i0][o] = w[o][i]}. With {@code first = 0}, a block of the
+     * transpose in a buffer of its own (the core's forward product gives each thread one, see
+     * {@code Kernels.matmulForward}).
+     *
+     * @param w the matrix, {@code rows} rows of at least {@code i1} columns
+     * @param wT at least {@code first + i1 - i0} rows of at least {@code w.length} columns, written
+     * @param i0 the first column
+     * @param i1 one past the last column
+     * @param first the row of {@code wT} that column {@code i0} goes to
+     */
+    public static void columns(double[][] w, double[][] wT, int i0, int i1, int first) {
+        int shift = first - i0;
         int rows = w.length;
         int o = 0;
         for (; o + 7 < rows; o += 8) {
@@ -37,7 +54,7 @@ public final class Transposes {
             double[] r6 = w[o + 6];
             double[] r7 = w[o + 7];
             for (int i = i0; i < i1; i++) {
-                double[] d = wT[i];
+                double[] d = wT[i + shift];
                 d[o] = r0[i];
                 d[o + 1] = r1[i];
                 d[o + 2] = r2[i];
@@ -51,7 +68,7 @@ public final class Transposes {
         for (; o < rows; o++) {
             double[] row = w[o];
             for (int i = i0; i < i1; i++) {
-                wT[i][o] = row[i];
+                wT[i + shift][o] = row[i];
             }
         }
     }
@@ -65,6 +82,20 @@ public final class Transposes {
      * @param i1 one past the last column
      */
     public static void columns(float[][] w, float[][] wT, int i0, int i1) {
+        columns(w, wT, i0, i1, i0);
+    }
+
+    /**
+     * The single-precision twin of {@link #columns(double[][], double[][], int, int, int)}.
+     *
+     * @param w the matrix, {@code rows} rows of at least {@code i1} columns
+     * @param wT at least {@code first + i1 - i0} rows of at least {@code w.length} columns, written
+     * @param i0 the first column
+     * @param i1 one past the last column
+     * @param first the row of {@code wT} that column {@code i0} goes to
+     */
+    public static void columns(float[][] w, float[][] wT, int i0, int i1, int first) {
+        int shift = first - i0;
         int rows = w.length;
         int o = 0;
         for (; o + 7 < rows; o += 8) {
@@ -77,7 +108,7 @@ public final class Transposes {
             float[] r6 = w[o + 6];
             float[] r7 = w[o + 7];
             for (int i = i0; i < i1; i++) {
-                float[] d = wT[i];
+                float[] d = wT[i + shift];
                 d[o] = r0[i];
                 d[o + 1] = r1[i];
                 d[o + 2] = r2[i];
@@ -91,7 +122,7 @@ public final class Transposes {
         for (; o < rows; o++) {
             float[] row = w[o];
             for (int i = i0; i < i1; i++) {
-                wT[i][o] = row[i];
+                wT[i + shift][o] = row[i];
             }
         }
     }
