@@ -429,9 +429,11 @@ public final class ArrayGptModel implements LanguageModel {
      * between two products are grouped in stages (see {@link Stage}).
      */
     void forward(Workspace ws, int[] tokens, int from, int to, Workers team) {
-        // Only a product over enough positions transposes the weights: generation, one position
-        // at a time, must not allocate that scratch (8 MB at nEmbd 256) for every new sequence.
-        double[][] wT = to - from >= Kernels.MIN_POSITIONS_FOR_TRANSPOSE ? ws.weightsT() : null;
+        // Only the optional module's kernels read this scratch, and only for a product over enough
+        // positions: the core's loops, and generation one position at a time, must not allocate
+        // it (8 MB at nEmbd 256; for every new sequence, in generation).
+        double[][] wT = to - from >= Kernels.MIN_POSITIONS_FOR_TRANSPOSE && ArrayKernels.usesScratch()
+                ? ws.weightsT() : null;
         WeightRows w = weights;
         int c = config.nEmbd();
         stage(team, ws, tokens, 0, from, to, c, ArrayGptModel::embeddingStage);

@@ -103,6 +103,15 @@ public final class ArrayKernels {
     }
 
     /**
+     * Whether this JVM's products are the optional module's: only those read the transposed
+     * weights' scratch of a workspace, so with the core's loops it is never allocated (8 MB at
+     * {@code nEmbd} 256).
+     */
+    static boolean usesScratch() {
+        return Holder.KERNELS != null;
+    }
+
+    /**
      * The small-shape kernels of this JVM's choice, for Adam's update of short rows; null with the
      * plain loops (or when the optional module has none).
      */

@@ -146,9 +146,11 @@ final class FloatGpt {
 
     /** Reads positions {@code [from, to)}, leaving their logits in {@code ws.logits}; see {@link ArrayGptModel}. */
     private void forward(FloatWorkspace ws, int[] tokens, int from, int to, Workers team) {
-        // Only a product over enough positions transposes the weights: generation, one position
-        // at a time, must not allocate that scratch (8 MB at nEmbd 256) for every new sequence.
-        float[][] wT = to - from >= FloatKernels.MIN_POSITIONS_FOR_TRANSPOSE ? ws.weightsT() : null;
+        // Only the optional module's kernels read this scratch, and only for a product over enough
+        // positions: the core's loops, and generation one position at a time, must not allocate
+        // it (8 MB at nEmbd 256; for every new sequence, in generation).
+        float[][] wT = to - from >= FloatKernels.MIN_POSITIONS_FOR_TRANSPOSE && ArrayKernels.usesScratch()
+                ? ws.weightsT() : null;
         FloatWeightRows w = weights;
         int c = config.nEmbd();
         stage(team, ws, tokens, 0, from, to, c, FloatGpt::embeddingStage);
