@@ -121,9 +121,10 @@ final class Workers {
 
         /**
          * Runs the next chunk from the front of part {@code k}: half of what is left, at least a
-         * grain, all of it if less than a grain would remain. False if the part is empty.
+         * grain, all of it if less than a grain would remain. False if the part is empty. Only the
+         * part's owner takes from its front, so the chunk runs as thread {@code k}.
          */
-        boolean takeFront(int k, Job job, int slot) {
+        boolean takeFront(int k, Job job) {
             while (true) {
                 long cursor = cursors.get(k * CURSOR_STRIDE);
                 int front = front(cursor);
@@ -134,7 +135,7 @@ final class Workers {
                 }
                 int size = chunk(left);
                 if (cursors.compareAndSet(k * CURSOR_STRIDE, cursor, pack(front + size, back))) {
-                    job.run(task, slot, front, front + size);
+                    job.run(task, k, front, front + size);
                     return true;
                 }
             }
@@ -188,7 +189,7 @@ final class Workers {
         void work(int slot) {
             for (Loop loop : loops) {
                 if (slot < loop.parts) {
-                    while (loop.takeFront(slot, this, slot)) {
+                    while (loop.takeFront(slot, this)) {
                         // the own part's next chunk
                     }
                 }
