@@ -164,6 +164,73 @@ class KernelsProductTest {
     }
 
     /**
+     * Both backward products, in both precisions, are left folds too: every element of the input's
+     * gradient is {@code ((din + dout[t][0] w[0][i]) + dout[t][1] w[1][i]) + ...} (rows in order)
+     * and every element of the weights' gradient {@code ((dw + dout[from][o] in[from][i]) + ...)}
+     * (positions in order), bit for bit, on 1, 2 and 3 threads. The sums have no order to keep for
+     * the {@code Value} engine's sake, but this one is what makes any split of the outputs between
+     * threads (by positions, rows or columns) give the same bits: a split that cut a sum, or
+     * paired the terms differently on some threads, fails here. The shapes add rows wide enough
+     * for a team to share them out by columns.
+     */
+    @Test
+    void backwardProductsAreLeftFoldsBitForBitOnEveryTeam() {
+        SplittableRandom random = new SplittableRandom(SEED + 4);
+        int[][] wide = {{20, 1, 256, 96}, {9, 0, 200, 33}, {64, 0, 96, 130}, {5, 2, 1030, 7}};
+        int[][] shapes = java.util.Arrays.copyOf(SHAPES, SHAPES.length + wide.length);
+        System.arraycopy(wide, 0, shapes, SHAPES.length, wide.length);
+        for (int[] shape : shapes) {
+            Case c = new Case(shape, random);
+            double[][] dout = c.gaussian(c.total, c.rows);
+            double[][] din0 = c.gaussian(c.total, c.cols);
+            double[][] dw0 = c.gaussian(c.rows, c.cols);
+            double[][] expectedDin = copy(din0);
+            double[][] expectedDw = copy(dw0);
+            float[][] doutF = toFloat(dout);
+            float[][] inF = toFloat(c.in);
+            float[][] wF = toFloat(c.w);
+            float[][] expectedDinF = toFloat(din0);
+            float[][] expectedDwF = toFloat(dw0);
+            for (int t = c.from; t < c.to; t++) {
+                for (int i = 0; i < c.cols; i++) {
+                    for (int o = 0; o < c.rows; o++) {
+                        expectedDin[t][i] = expectedDin[t][i] + dout[t][o] * c.w[o][i];
+                        expectedDinF[t][i] = expectedDinF[t][i] + doutF[t][o] * wF[o][i];
+                    }
+                }
+            }
+            for (int o = 0; o < c.rows; o++) {
+                for (int i = 0; i < c.cols; i++) {
+                    for (int t = c.from; t < c.to; t++) {
+                        expectedDw[o][i] = expectedDw[o][i] + dout[t][o] * c.in[t][i];
+                        expectedDwF[o][i] = expectedDwF[o][i] + doutF[t][o] * inF[t][i];
+                    }
+                }
+            }
+            for (Workers team : new Workers[] {new Workers(1), new Workers(2), new Workers(3)}) {
+                double[][] din = copy(din0);
+                double[][] dw = copy(dw0);
+                Kernels.matmulBackward(din, dw, dout, c.in, c.w, c.from, c.to, team);
+                assertBitsEqual(expectedDin, din, c + ", input gradient on " + team.threads() + " threads");
+                assertBitsEqual(expectedDw, dw, c + ", weight gradient on " + team.threads() + " threads");
+                float[][] dinF = toFloat(din0);
+                float[][] dwF = toFloat(dw0);
+                FloatKernels.matmulBackward(dinF, dwF, doutF, inF, wF, c.from, c.to, team);
+                assertBitsEqual(expectedDinF, dinF, c + ", f32 input gradient on " + team.threads() + " threads");
+                assertBitsEqual(expectedDwF, dwF, c + ", f32 weight gradient on " + team.threads() + " threads");
+            }
+        }
+    }
+
+    private static double[][] copy(double[][] a) {
+        double[][] b = new double[a.length][];
+        for (int r = 0; r < a.length; r++) {
+            b[r] = a[r].clone();
+        }
+        return b;
+    }
+
+    /**
      * {@code din - din0 = dout w} and {@code dw - dw0 = dout^T in} over the case's positions, to
      * within {@code relative} of the sum of the terms' magnitudes; positions outside the range untouched.
      */
@@ -272,7 +339,7 @@ class KernelsProductTest {
         for (int r = 0; r < expected.length; r++) {
             for (int i = 0; i < expected[r].length; i++) {
                 if (Double.doubleToRawLongBits(expected[r][i]) != Double.doubleToRawLongBits(actual[r][i])) {
-                    fail(what + ": [" + r + "][" + i + "] = " + actual[r][i] + ", on one thread " + expected[r][i]);
+                    fail(what + ": [" + r + "][" + i + "] = " + actual[r][i] + ", expected " + expected[r][i]);
                 }
             }
         }
@@ -282,7 +349,7 @@ class KernelsProductTest {
         for (int r = 0; r < expected.length; r++) {
             for (int i = 0; i < expected[r].length; i++) {
                 if (Float.floatToRawIntBits(expected[r][i]) != Float.floatToRawIntBits(actual[r][i])) {
-                    fail(what + ": [" + r + "][" + i + "] = " + actual[r][i] + ", on one thread " + expected[r][i]);
+                    fail(what + ": [" + r + "][" + i + "] = " + actual[r][i] + ", expected " + expected[r][i]);
                 }
             }
         }
