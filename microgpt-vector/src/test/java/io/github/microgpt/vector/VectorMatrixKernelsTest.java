@@ -42,6 +42,18 @@ class VectorMatrixKernelsTest {
         }
     };
 
+    /**
+     * Uneven chunks of 1, 2 and 3 iterations, whatever the grain (a team may hand out any chunk,
+     * and the last one of a part is often shorter than the grain): no output may depend on where
+     * a chunk starts or ends.
+     */
+    private static final Team UNEVEN = (count, grain, task) -> {
+        int size = 1;
+        for (int from = 0; from < count; from += size, size = size % 3 + 1) {
+            task.run(from, Math.min(count, from + size));
+        }
+    };
+
     /** Rows (outputs), columns (inputs), positions, the first position. */
     record Shape(int rows, int cols, int positions, int from) {
         @Override
@@ -68,6 +80,11 @@ class VectorMatrixKernelsTest {
         // (at least MIN_COLUMN_BLOCKS blocks of four vectors of 16 floats), with fewer rows than blocks.
         shapes.add(new Shape(6, 300, 9, 2));
         shapes.add(new Shape(3, 260, 23, 1));
+        // The same in single precision over more positions, from starts that are no multiple of
+        // four; and in double precision (by columns from 4 blocks of 4 x 8 doubles) an odd count.
+        shapes.add(new Shape(7, 270, 64, 0));
+        shapes.add(new Shape(5, 270, 45, 3));
+        shapes.add(new Shape(9, 131, 17, 1));
         return shapes.stream();
     }
 
@@ -134,7 +151,7 @@ class VectorMatrixKernelsTest {
     Stream<DynamicTest> doubleForwardIsTheLeftFoldBitForBit() {
         return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
             Operands x = new Operands(s);
-            for (Team team : new Team[] {ONE, CHUNKS}) {
+            for (Team team : new Team[] {ONE, CHUNKS, UNEVEN}) {
                 double[][] out = new double[x.to][s.rows()];
                 // Scratch wider than needed, as the model's workspace is.
                 double[][] wT = new double[s.cols()][s.rows() + 3];
@@ -276,7 +293,7 @@ class VectorMatrixKernelsTest {
             float[][] inF = toFloats(x.in);
             float[][] wF = toFloats(x.w);
             float[][] doutF = toFloats(x.dout);
-            for (Team team : new Team[] {ONE, CHUNKS}) {
+            for (Team team : new Team[] {ONE, CHUNKS, UNEVEN}) {
                 double[][] din = copy(x.din);
                 double[][] dw = copy(x.dw);
                 assertTrue(KERNELS.matmulBackward(din, dw, x.dout, x.in, x.w, s.from(), x.to, team));
