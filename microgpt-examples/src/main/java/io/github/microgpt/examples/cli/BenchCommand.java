@@ -77,16 +77,21 @@ import picocli.CommandLine.ParentCommand;
  * (single precision has twice the vector lanes, so about twice the peak) and on as many threads as
  * its step uses (the Value engine always one; never more than the processors the JVM sees).
  *
+ * <p>Two thread counts compared, with {@code microgpt-vector}'s kernels, on the 2-core machine
+ * below while other jobs ran (load average 11, under {@code chrt -f 10}). Alternation spreads a
+ * drift over both counts, but other jobs' work slows a one-thread slice, which leaves them a core,
+ * more than a two-thread one, so a busy moment flatters the ratio: quote it with the load.
+ *
  * <pre>
- * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --seconds 4 \
+ * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --seconds 3.5 \
  *       --threads 1,2
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
  * engine    threads      steps/s     tokens/s   GFLOP/s of peak
- * array           1         15.9          464    20.376   25.6%
- * array           2         30.4          458    39.094   24.4%
- * array on 2 / 1 thread: 1.73x the steps (median of 11 alternated rounds; lowest 1.27x, highest 2.28x), the same results
- * peak of f64 on 1 thread, measured: 79.5 GFLOP/s
- * peak of f64 on 2 threads, measured: 160.4 GFLOP/s
+ * array           1         23.8          456    30.596   34.6%
+ * array           2         41.1          494    52.845   29.5%
+ * array on 2 / 1 thread: 1.72x the steps (median of 9 alternated rounds; lowest 1.35x, highest 2.09x), the same results
+ * peak of f64 on 1 thread, measured: 88.5 GFLOP/s
+ * peak of f64 on 2 threads, measured: 179.3 GFLOP/s
  * </pre>
  *
  * <p>For example, on a 2-core AMD EPYC virtual machine with JDK 17 that other jobs were keeping
@@ -596,24 +601,33 @@ public final class BenchCommand implements Callable<Integer> {
 
         // Warm-up: rounds of the same steps for every count, the chunk doubling from one step
         // (a large model's step is tens of milliseconds) until a round lasts an eighth of the
-        // warm-up (a small model's is tens of microseconds). The last chunk's rates size the slices.
+        // warm-up (a small model's is tens of microseconds). Every fourth round has the phase
+        // split's gradient listener, so that the JIT has compiled that path too before anything
+        // is timed: seen for the first time after the warm-up, it sent the compiled step back to
+        // the interpreter, and the phase split of microgpt-vector's kernels came out 40% slow.
+        // The last chunk's rates without the listener size the slices.
         long warmNanos = nanos(seconds);
         double[] warmRates = new double[counts];
         long chunk = 1;
         long warmStart = clock.getAsLong();
         int round = 0;
         do {
+            boolean listening = round % 4 == 1;
             long roundStart = clock.getAsLong();
             for (int i : order(counts, round)) {
+                runners[i].listen(listening);
                 long start = clock.getAsLong();
-                runners[i].run(chunk);
-                warmRates[i] = chunk / secondsOf(clock.getAsLong() - start);
+                runners[i].runUntimed(chunk);
+                if (!listening) {
+                    warmRates[i] = chunk / secondsOf(clock.getAsLong() - start);
+                }
+                runners[i].listen(false);
             }
             if (clock.getAsLong() - roundStart < warmNanos / 8) {
                 chunk *= 2;
             }
             round++;
-        } while (clock.getAsLong() - warmStart < warmNanos);
+        } while (clock.getAsLong() - warmStart < warmNanos || warmRates[0] == 0);
 
         // The measurement: rounds in which every count runs the same steps in a slice of its own,
         // the order reversed every other round (1,2 then 2,1), so that a drift of the machine's
@@ -655,13 +669,11 @@ public final class BenchCommand implements Callable<Integer> {
         // The phase split, from a short slice of its own: a gradient listener (Phases) must see the
         // gradients before the update, so a trainer with one cannot fuse Adam into the backward
         // pass; the slices above, which time what `train` runs, have none.
-        long phaseSteps = Math.max(1, stepsPerSlice / 4);
+        long phaseSteps = Math.max(1, stepsPerSlice / 2);
         double[] gradientNanos = new double[counts];
         double[] optimizerNanos = new double[counts];
-        for (int i = 0; i < counts; i++) {
-            runners[i].listen(true);
-            // The first step with a listener may send the JIT back to the interpreter; not counted.
-            runners[i].runPhases(1, new double[counts], new double[counts], i);
+        for (Runner runner : runners) {
+            runner.listen(true);
         }
         for (int phaseRound = 0; phaseRound < PHASE_ROUNDS; phaseRound++) {
             for (int i : order(counts, phaseRound)) {
@@ -873,6 +885,11 @@ public final class BenchCommand implements Callable<Integer> {
             if (listening) {
                 throw new IllegalStateException("steps/s must be timed without a gradient listener");
             }
+            runUntimed(steps);
+        }
+
+        /** Runs steps whatever the listener, for the warm-up. */
+        void runUntimed(long steps) {
             for (long s = 0; s < steps; s++) {
                 step();
             }
