@@ -10,6 +10,7 @@ import io.github.microgpt.model.Precision;
 import io.github.microgpt.model.FlopCount;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
@@ -52,12 +53,46 @@ import picocli.CommandLine.ParentCommand;
  * <p>For each engine it trains for {@code --seconds} to let the JIT compile the hot code, then
  * counts training steps (one document each, with Adam) for {@code --seconds}, and likewise
  * generated tokens (temperature 0.5, through the {@link Sampler}). Each measurement is cut into
- * five slices and the median slice is reported, so that a burst of other work on the machine
- * does not decide the result. GFLOP/s is the analytic operation count of the steps done
+ * slices of about a quarter of a second (at least five) and the median slice is reported, so
+ * that a burst of other work on the machine does not decide the result. The steps are timed as
+ * {@code train} runs them: with no {@link GradientListener}, so that the trainer is free to fuse
+ * Adam's update into the backward pass.
+ *
+ * <p><b>Thread counts compared in one JVM.</b> On a shared machine the speed of the same jar
+ * drifts by 15–25% from one minute to the next, so two separate runs, one on each thread count,
+ * measure the minute as much as the threads. {@code --threads 1,2} builds a model and trainer for
+ * each count, from the same seed, warms them up together, and then times them in rounds: in each
+ * round every count runs the same steps on the same documents in a slice of its own, in the order
+ * given and reversed every other round (1,2 then 2,1), until {@code --seconds} (shared by the
+ * counts) is spent. Each count gets an engine entry of its own (its {@code threads} says which),
+ * and each count after the first a speed-up over the first: the median of the rounds' ratios,
+ * which pair slices run one right after the other, with the lowest and highest as its spread.
+ * Since every count ran the same steps, their models must be the same bits: the last loss of
+ * every round and the final weights are compared, and a difference is reported (it would be a
+ * bug: a step's result does not depend on its threads).
+ *
+ * <p>GFLOP/s is the analytic operation count of the steps done
  * ({@link FlopCount}) divided by their time, and it is also given as a share of the peak that
  * applies to it, measured by {@link PeakFlops} before the engines run: in the engine's precision
  * (single precision has twice the vector lanes, so about twice the peak) and on as many threads as
  * its step uses (the Value engine always one; never more than the processors the JVM sees).
+ *
+ * <p>Two thread counts compared, with {@code microgpt-vector}'s kernels, on the 2-core machine
+ * below while other jobs ran (load average 11, under {@code chrt -f 10}). Alternation spreads a
+ * drift over both counts, but other jobs' work slows a one-thread slice, which leaves them a core,
+ * more than a two-thread one, so a busy moment flatters the ratio: quote it with the load.
+ *
+ * <pre>
+ * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --seconds 3.5 \
+ *       --threads 1,2
+ * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
+ * engine    threads      steps/s     tokens/s   GFLOP/s of peak
+ * array           1         23.8          456    30.596   34.6%
+ * array           2         41.1          494    52.845   29.5%
+ * array on 2 / 1 thread: 1.72x the steps (median of 9 alternated rounds; lowest 1.35x, highest 2.09x), the same results
+ * peak of f64 on 1 thread, measured: 88.5 GFLOP/s
+ * peak of f64 on 2 threads, measured: 179.3 GFLOP/s
+ * </pre>
  *
  * <p>For example, on a 2-core AMD EPYC virtual machine with JDK 17 that other jobs were keeping
  * very busy (load average 24: on a quiet machine the rates are several times higher; the peak is
@@ -76,10 +111,16 @@ import picocli.CommandLine.ParentCommand;
  * {@code {"engines": [{"engine": "value", "precision": "f64", "threads": 1, "stepsPerSecond": ...,
  * "gradientMillis": ..., "optimizerMillis": ..., "tokensPerSecond": ..., "gflopsPerSecond": ...,
  * "peakGflopsPerSecond": ..., "peakThreads": 1, "shareOfPeak": ...}, {"engine": "array", ...}],
- * "configuration": {...}}}. An engine's name says its precision where it has a choice
- * ({@code array-f32}); {@code gradientMillis} and {@code optimizerMillis} split the median
- * slice's mean step into the model's forward and backward passes and Adam's update (which also
- * resets the gradients), so that one sees which part a change, or a second thread, sped up;
+ * "kernels": ..., "configuration": {...}}}, and with a list of thread counts, after
+ * {@code "engines"}, {@code "speedUps": [{"engine": "array", "precision": "f64", "threads": 2,
+ * "overThreads": 1, "median": ..., "min": ..., "max": ..., "rounds": ..., "ratios": [...],
+ * "sameResults": true}]}. An engine's name says its precision where it has a choice
+ * ({@code array-f32}); {@code gradientMillis} and {@code optimizerMillis} split a step into the
+ * model's forward and backward passes and Adam's update (which also resets the gradients), so
+ * that one sees which part a change, or a second thread, sped up. They are the mean of a short
+ * slice of their own, timed after the others with a gradient listener that notes when the
+ * gradients are complete: that is the split of the <em>unfused</em> step, in which Adam runs
+ * after the whole backward pass, and their sum need not be {@code 1000 / stepsPerSecond}.
  * {@code shareOfPeak} is
  * {@code gflopsPerSecond / peakGflopsPerSecond}, the peak of that entry's precision measured on
  * {@code peakThreads} threads; {@code "kernels": "plain"} (or {@code "vector"}) says which code
@@ -100,12 +141,24 @@ import picocli.CommandLine.ParentCommand;
             "1:The measurement failed (out of memory, or an internal error).",
             "2:Invalid usage: an unknown option or a value out of range."},
         footer = {
-            "%nThe whole run takes about 4 x --seconds per engine (about 25 s by default).",
+            "%nThe whole run takes about 4 x --seconds per engine (about 25 s by default); the thread counts of "
+                    + "a list share it. gradientMillis and optimizerMillis (--json) split the step that runs with "
+                    + "a gradient listener, in which Adam's update follows the whole backward pass; steps/s are "
+                    + "timed without one, as train runs.",
             "Close other programs first: the figures are only as steady as the machine."})
 public final class BenchCommand implements Callable<Integer> {
 
-    /** The number of slices a measurement is cut into; the median slice is reported. */
+    /** The fewest slices (rounds, with a list of thread counts) a measurement is cut into; the median is reported. */
     static final int SLICES = 5;
+
+    /** The length a training slice aims at, in seconds: short, so that a list's counts alternate often. */
+    static final double SLICE_SECONDS = 0.25;
+
+    /** The most rounds of training slices, so that a long --seconds gives longer slices, not a JSON list of thousands of ratios. */
+    static final int MAX_ROUNDS = 101;
+
+    /** The rounds of the short measurement of the phase split (with a gradient listener). */
+    static final int PHASE_ROUNDS = 3;
 
     /** The most seconds a single measurement may take, so that a typo cannot hang a terminal for hours. */
     static final double MAX_SECONDS = 600;
@@ -164,11 +217,18 @@ public final class BenchCommand implements Callable<Integer> {
     /** The most threads {@code --threads} accepts. */
     static final int MAX_THREADS = 256;
 
+    /** The most thread counts one {@code --threads} list may give (each is a model in memory at once). */
+    static final int MAX_THREAD_COUNTS = 8;
+
+    // A string, split and checked by hand (threadCounts), so that a list's errors name what is wrong.
     @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
             description = "Threads of one training step of the array engine (ArrayGptModel.setThreads); the "
                     + "results do not depend on it, only the time; its share of peak is of the peak on as many "
-                    + "threads (at most the processors). 1 to 256. Default: ${DEFAULT-VALUE}.")
-    private int threads;
+                    + "threads (at most the processors). 1 to 256. A list such as 1,2 measures each count in "
+                    + "one JVM, in alternated slices of the same steps (1,2 then 2,1, ...; the counts share "
+                    + "--seconds), and reports each count's speed-up over the first: the median, lowest and "
+                    + "highest of the rounds' ratios. Default: ${DEFAULT-VALUE}.")
+    private String threadsText;
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "f64",
             description = "The array engine's precision: f64 (exact, the default) or f32 (floats: faster, not "
@@ -318,9 +378,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (!(seconds > 0) || seconds > MAX_SECONDS) {
             throw new UsageException("--seconds must be positive and at most " + (int) MAX_SECONDS + ", got " + seconds);
         }
-        if (threads < 1 || threads > MAX_THREADS) {
-            throw new UsageException("--threads must be between 1 and " + MAX_THREADS + ", got " + threads);
-        }
+        List<Integer> threadCounts = threadCounts(threadsText);
         Precision precision;
         try {
             precision = Precision.fromId(precisionName);
@@ -328,39 +386,101 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UsageException("--precision: " + e.getMessage(), e);
         }
         Workload workload = workload();
-        List<Contender> contenders = contenders(workload, precision);
+        List<List<Contender>> groups = contenders(workload, precision, threadCounts);
         long parameters = workload.parameters();
-        for (Contender contender : contenders) {
-            int positions = workload.config().blockSize();
-            ModelMemory.check("the model (" + parameters + " parameters)",
-                    ModelMemory.bytes(contender.engine(), contender.precision(), parameters, positions, true),
+        int positions = workload.config().blockSize();
+        for (List<Contender> group : groups) {
+            // A group's models are in memory together: one per thread count.
+            Contender contender = group.get(0);
+            long bytes = ModelMemory.bytes(contender.engine(), contender.precision(), parameters, positions, true);
+            ModelMemory.check("the model (" + parameters + " parameters)" + (group.size() == 1 ? ""
+                            : ", once for each of " + group.size() + " thread counts,"),
+                    bytes > Long.MAX_VALUE / group.size() ? Long.MAX_VALUE : bytes * group.size(),
                     ModelMemory.why(contender.engine(), positions, true),
-                    "choose smaller --n-embd, --n-layer or --block-size");
+                    "choose smaller --n-embd, --n-layer or --block-size" + (group.size() == 1 ? "" : " or fewer --threads"));
         }
         CliContext context = parent.context();
         List<Result> results = new ArrayList<>();
+        List<SpeedUp> speedUps = new ArrayList<>();
         try {
             // The peaks first, each once, before the engines' threads and garbage share the JVM.
             Map<List<Object>, PeakFlops.Peak> peaks = new LinkedHashMap<>();
-            for (Contender contender : contenders) {
-                peaks.computeIfAbsent(peakKey(contender),
-                        key -> PeakFlops.measure(contender.precision(), contender.threads(), Math.min(1, seconds)));
+            for (List<Contender> group : groups) {
+                for (Contender contender : group) {
+                    peaks.computeIfAbsent(peakKey(contender),
+                            key -> PeakFlops.measure(contender.precision(), contender.threads(), Math.min(1, seconds)));
+                }
             }
-            for (Contender contender : contenders) {
-                results.add(measure(contender, workload, peaks.get(peakKey(contender))));
+            for (List<Contender> group : groups) {
+                List<PeakFlops.Peak> groupPeaks = new ArrayList<>();
+                for (Contender contender : group) {
+                    groupPeaks.add(peaks.get(peakKey(contender)));
+                }
+                Measured measured = measure(group, workload, groupPeaks);
+                results.addAll(measured.results());
+                speedUps.addAll(measured.speedUps());
             }
         } catch (OutOfMemoryError e) {
             throw new CommandFailedException("out of memory while measuring (give the JVM more, for example "
                     + "JAVA_OPTS=-Xmx4g)", CommandFailedException.FAILED, e);
         }
+        boolean list = threadCounts.size() > 1;
         LineOutput out = new LineOutput(context.out());
         if (json) {
-            out.line(toJson(results, workload));
+            out.line(toJson(results, list ? speedUps : null, workload));
         } else {
-            printTable(out, results, workload);
+            printTable(out, results, list ? speedUps : null, workload);
         }
         out.flush();
+        for (SpeedUp speedUp : speedUps) {
+            if (!speedUp.sameResults()) {
+                // Not a usage error, and the times are still times; but the project's promise is broken.
+                context.err().println("microgpt: warning: the " + speedUp.engine() + " models on "
+                        + speedUp.baseThreads() + " and " + speedUp.threads() + " threads did not end in the "
+                        + "same state after the same steps; a step's result must not depend on its threads");
+            }
+        }
         return 0;
+    }
+
+    /**
+     * The thread counts of {@code --threads}: one number, or several separated by commas.
+     *
+     * @param text the option's value
+     * @return the counts, in the order given
+     * @throws UsageException naming what is wrong: an empty or non-numeric item, a count out of
+     *     range, a count given twice, or more than {@link #MAX_THREAD_COUNTS} counts
+     */
+    static List<Integer> threadCounts(String text) {
+        String[] items = text.split(",", -1);
+        List<Integer> counts = new ArrayList<>();
+        for (String item : items) {
+            if (item.isEmpty()) {
+                throw new UsageException("--threads: \"" + text + "\" has an empty thread count; give one "
+                        + "number, or several separated by single commas, such as 1,2");
+            }
+            if (!item.matches("[+-]?[0-9]+")) {
+                throw new UsageException("--threads: \"" + item + "\" is not a whole number; give one, or several "
+                        + "separated by commas, such as 1,2");
+            }
+            // Compared as digits, so that a count too large for an int is out of range, not a crash.
+            java.math.BigInteger value = new java.math.BigInteger(item);
+            if (value.compareTo(java.math.BigInteger.ONE) < 0
+                    || value.compareTo(java.math.BigInteger.valueOf(MAX_THREADS)) > 0) {
+                throw new UsageException("--threads must be between 1 and " + MAX_THREADS + ", got " + item);
+            }
+            int count = value.intValue();
+            if (counts.contains(count)) {
+                throw new UsageException("--threads: " + count + " is given twice in " + text
+                        + "; each thread count is measured once");
+            }
+            counts.add(count);
+        }
+        if (counts.size() > MAX_THREAD_COUNTS) {
+            throw new UsageException("--threads: " + counts.size() + " thread counts; at most " + MAX_THREAD_COUNTS
+                    + " are measured at once (each is a model in memory)");
+        }
+        return counts;
     }
 
     private static List<Object> peakKey(Contender contender) {
@@ -401,105 +521,294 @@ public final class BenchCommand implements Callable<Integer> {
         return value;
     }
 
-    /** The engines named by --engine (both by default; array only at a size the Value engine cannot do). */
-    private List<Contender> contenders(Workload workload, Precision precision) {
+    /**
+     * The engines named by --engine (both by default; array only at a size the Value engine cannot
+     * do), each at every thread count given: a group per engine, measured together. The Value engine
+     * has one thread whatever the counts, so its group has one contender.
+     */
+    private List<List<Contender>> contenders(Workload workload, Precision precision, List<Integer> threadCounts) {
         long stepFlops = FlopCount.trainingStep(workload.config(), workload.tokenizer().vocabSize(),
                 workload.config().blockSize());
         boolean valueFits = stepFlops <= MAX_VALUE_ENGINE_STEP_FLOPS;
-        List<Contender> contenders = new ArrayList<>();
+        List<Engine> engines = new ArrayList<>();
         if (engineNames == null || engineNames.isEmpty()) {
             for (Engine engine : Engine.values()) {
                 boolean valueRuns = valueFits && workload.reference() && precision == Precision.F64;
                 if (engine != Engine.VALUE || valueRuns) {
-                    contenders.add(new Contender(engine, precision, threads));
+                    engines.add(engine);
                 }
             }
-            return contenders;
+        } else {
+            List<String> names = new ArrayList<>();
+            for (String value : engineNames) {
+                names.addAll(List.of(value.split(",", -1)));
+            }
+            for (String name : names) {
+                Engine engine;
+                try {
+                    engine = Engine.fromId(name);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--engine: " + e.getMessage(), e);
+                }
+                if (engine == Engine.VALUE && !valueFits) {
+                    throw new UsageException(String.format(Locale.ROOT, "--engine value: one training step at this "
+                            + "size is %,d floating-point operations, a graph of about as many objects; the value "
+                            + "engine is measured up to %,d (use --engine array)", stepFlops,
+                            MAX_VALUE_ENGINE_STEP_FLOPS));
+                }
+                if (engine == Engine.VALUE && precision != Precision.F64) {
+                    throw new UsageException("--engine value: the value engine computes in f64 only, not "
+                            + precision.id() + " (use --engine array)");
+                }
+                if (engines.contains(engine)) {
+                    throw new UsageException("--engine: " + name + " is named twice");
+                }
+                engines.add(engine);
+            }
         }
-        List<String> names = new ArrayList<>();
-        for (String value : engineNames) {
-            names.addAll(List.of(value.split(",", -1)));
+        List<List<Contender>> groups = new ArrayList<>();
+        for (Engine engine : engines) {
+            List<Contender> group = new ArrayList<>();
+            for (int threads : threadCounts) {
+                Contender contender = new Contender(engine, precision, threads);
+                if (!group.contains(contender)) {
+                    group.add(contender);
+                }
+            }
+            groups.add(group);
         }
-        for (String name : names) {
-            Engine engine;
-            try {
-                engine = Engine.fromId(name);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--engine: " + e.getMessage(), e);
-            }
-            if (engine == Engine.VALUE && !valueFits) {
-                throw new UsageException(String.format(Locale.ROOT, "--engine value: one training step at this size is "
-                        + "%,d floating-point operations, a graph of about as many objects; the value engine is "
-                        + "measured up to %,d (use --engine array)", stepFlops, MAX_VALUE_ENGINE_STEP_FLOPS));
-            }
-            if (engine == Engine.VALUE && precision != Precision.F64) {
-                throw new UsageException("--engine value: the value engine computes in f64 only, not "
-                        + precision.id() + " (use --engine array)");
-            }
-            Contender contender = new Contender(engine, precision, threads);
-            if (contenders.contains(contender)) {
-                throw new UsageException("--engine: " + name + " is named twice");
-            }
-            contenders.add(contender);
-        }
-        return contenders;
+        return groups;
     }
 
-    private Result measure(Contender contender, Workload workload, PeakFlops.Peak peak) {
-        // The clock read between the gradients and Adam's update (see Phases): the trainer calls
-        // its gradient listeners just before the optimizer's step.
-        Phases phases = new Phases(clock);
-        Trainer[] trainer = {newTrainer(contender, workload, phases)};
+    /**
+     * Measures one engine at each of its thread counts (usually one) in this JVM: one model and
+     * trainer per count, warmed up together, then timed in alternated rounds.
+     *
+     * <p>Every count runs the same steps: the same number in each round, on the same documents,
+     * from the same initial weights. So a round's slices time the same work, and the models must
+     * end every round in the same state whatever their threads ({@link ArrayGptModel#setThreads}
+     * changes no bit); the last loss of each round and the final weights are compared, and
+     * {@link SpeedUp#sameResults} says whether they agreed.
+     */
+    private Measured measure(List<Contender> group, Workload workload, List<PeakFlops.Peak> peaks) {
+        int counts = group.size();
+        Runner[] runners = new Runner[counts];
+        for (int i = 0; i < counts; i++) {
+            runners[i] = new Runner(group.get(i), workload);
+        }
         long[] flopsPerDocument = workload.flopsPerDocument();
         int documents = workload.docs().size();
 
-        long warmUntil = clock.getAsLong() + nanos(seconds);
-        while (clock.getAsLong() < warmUntil) {
-            step(contender, workload, trainer, phases);
-        }
-        // The measurement is cut into slices and the median slice is reported: a burst of other
-        // work on a shared machine spoils a slice or two, not the result.
-        double[] stepRates = new double[SLICES];
-        double[] gflopRates = new double[SLICES];
-        double[] gradientMillis = new double[SLICES];
-        double[] optimizerMillis = new double[SLICES];
-        long sliceNanos = Math.max(1, nanos(seconds) / SLICES);
-        for (int slice = 0; slice < SLICES; slice++) {
-            long steps = 0;
-            long flops = 0;
-            long gradientNanos = 0;
-            long start = clock.getAsLong();
-            long end = start + sliceNanos;
-            long now = start;
-            while (now < end || steps == 0) {
-                flops += flopsPerDocument[trainer[0].stepsDone() % documents];
-                step(contender, workload, trainer, phases);
-                steps++;
-                long before = now;
-                now = clock.getAsLong();
-                // A step that diverged (and was started again) told no gradients: all its time counts as theirs.
-                gradientNanos += phases.gradientsAt > before ? phases.gradientsAt - before : now - before;
+        // Warm-up: rounds of the same steps for every count, the chunk doubling from one step
+        // (a large model's step is tens of milliseconds) until a round lasts an eighth of the
+        // warm-up (a small model's is tens of microseconds). Every fourth round has the phase
+        // split's gradient listener, so that the JIT has compiled that path too before anything
+        // is timed: seen for the first time after the warm-up, it sent the compiled step back to
+        // the interpreter, and the phase split of microgpt-vector's kernels came out 40% slow.
+        // The last chunk's rates without the listener size the slices.
+        long warmNanos = nanos(seconds);
+        double[] warmRates = new double[counts];
+        long chunk = 1;
+        long warmStart = clock.getAsLong();
+        int round = 0;
+        do {
+            boolean listening = round % 4 == 1;
+            long roundStart = clock.getAsLong();
+            for (int i : order(counts, round)) {
+                runners[i].listen(listening);
+                long start = clock.getAsLong();
+                runners[i].runUntimed(chunk);
+                if (!listening) {
+                    warmRates[i] = chunk / secondsOf(clock.getAsLong() - start);
+                }
+                runners[i].listen(false);
             }
-            long elapsedNanos = Math.max(now - start, 1);
-            double elapsed = elapsedNanos / 1e9;
-            stepRates[slice] = steps / elapsed;
-            gflopRates[slice] = flops / elapsed / 1e9;
-            gradientMillis[slice] = gradientNanos / 1e6 / steps;
-            optimizerMillis[slice] = (elapsedNanos - gradientNanos) / 1e6 / steps;
+            if (clock.getAsLong() - roundStart < warmNanos / 8) {
+                chunk *= 2;
+            }
+            round++;
+        } while (clock.getAsLong() - warmStart < warmNanos || warmRates[0] == 0);
+
+        // The measurement: rounds in which every count runs the same steps in a slice of its own,
+        // the order reversed every other round (1,2 then 2,1), so that a drift of the machine's
+        // speed, or a burst of other work, falls on all of them alike. Rounds go on until
+        // --seconds is spent, at least SLICES of them; each count's median slice is reported.
+        double slowest = Double.POSITIVE_INFINITY;
+        for (double rate : warmRates) {
+            slowest = Math.min(slowest, rate);
+        }
+        double sliceSeconds = seconds / counts / targetRounds(seconds, counts);
+        long stepsPerSlice = Math.max(1, (long) (sliceSeconds * slowest));
+        List<double[]> stepRates = new ArrayList<>();
+        List<double[]> gflopRates = new ArrayList<>();
+        boolean sameResults = true;
+        long measureNanos = nanos(seconds);
+        long measureStart = clock.getAsLong();
+        round = 0;
+        while (round < SLICES || clock.getAsLong() - measureStart < measureNanos) {
+            long flops = 0;
+            int first = runners[0].trainer.stepsDone();
+            for (long s = 0; s < stepsPerSlice; s++) {
+                flops += flopsPerDocument[(int) ((first + s) % documents)];
+            }
+            double[] steps = new double[counts];
+            double[] gflops = new double[counts];
+            for (int i : order(counts, round)) {
+                long start = clock.getAsLong();
+                runners[i].run(stepsPerSlice);
+                double elapsed = secondsOf(clock.getAsLong() - start);
+                steps[i] = stepsPerSlice / elapsed;
+                gflops[i] = flops / elapsed / 1e9;
+            }
+            sameResults &= sameLastLoss(runners);
+            stepRates.add(steps);
+            gflopRates.add(gflops);
+            round++;
         }
 
-        Sampler sampler = new Sampler(trainer[0].model(), workload.tokenizer(), new PythonRandom(7));
-        generate(sampler, clock.getAsLong() + nanos(seconds / 2));
-        double[] tokenRates = new double[SLICES];
-        for (int slice = 0; slice < SLICES; slice++) {
-            long start = clock.getAsLong();
-            long tokens = generate(sampler, start + sliceNanos);
-            tokenRates[slice] = tokens / (Math.max(clock.getAsLong() - start, 1) / 1e9);
+        // The phase split, from a short slice of its own: a gradient listener (Phases) must see the
+        // gradients before the update, so a trainer with one cannot fuse Adam into the backward
+        // pass; the slices above, which time what `train` runs, have none.
+        long phaseSteps = Math.max(1, stepsPerSlice / 2);
+        double[] gradientNanos = new double[counts];
+        double[] optimizerNanos = new double[counts];
+        for (Runner runner : runners) {
+            runner.listen(true);
         }
-        int median = medianIndex(stepRates);
-        return new Result(contender.name(), contender.precision(), contender.threads(), stepRates[median],
-                gradientMillis[median], optimizerMillis[median], tokenRates[medianIndex(tokenRates)],
-                gflopRates[median], peak);
+        for (int phaseRound = 0; phaseRound < PHASE_ROUNDS; phaseRound++) {
+            for (int i : order(counts, phaseRound)) {
+                runners[i].runPhases(phaseSteps, gradientNanos, optimizerNanos, i);
+            }
+            sameResults &= sameLastLoss(runners);
+        }
+        for (Runner runner : runners) {
+            runner.listen(false);
+        }
+        sameResults &= sameWeights(runners);
+
+        // Generation, likewise alternated: time slices, as a token's work varies with its position.
+        long tokenSliceNanos = Math.max(1, nanos(seconds) / counts / SLICES);
+        Sampler[] samplers = new Sampler[counts];
+        for (int i = 0; i < counts; i++) {
+            samplers[i] = new Sampler(runners[i].trainer.model(), workload.tokenizer(), new PythonRandom(7));
+            generate(samplers[i], clock.getAsLong() + nanos(seconds / 2) / counts);
+        }
+        double[][] tokenRates = new double[counts][SLICES];
+        for (int slice = 0; slice < SLICES; slice++) {
+            for (int i : order(counts, slice)) {
+                long start = clock.getAsLong();
+                long tokens = generate(samplers[i], start + tokenSliceNanos);
+                tokenRates[i][slice] = tokens / secondsOf(clock.getAsLong() - start);
+            }
+        }
+
+        List<Result> results = new ArrayList<>();
+        for (int i = 0; i < counts; i++) {
+            Contender contender = group.get(i);
+            double steps = median(column(stepRates, i));
+            double total = PHASE_ROUNDS * phaseSteps;
+            results.add(new Result(contender.name(), contender.precision(), contender.threads(), steps,
+                    gradientNanos[i] / 1e6 / total, optimizerNanos[i] / 1e6 / total, median(tokenRates[i]),
+                    median(column(gflopRates, i)), peaks.get(i)));
+        }
+        List<SpeedUp> speedUps = new ArrayList<>();
+        for (int i = 1; i < counts; i++) {
+            double[] ratios = new double[stepRates.size()];
+            for (int r = 0; r < ratios.length; r++) {
+                ratios[r] = stepRates.get(r)[i] / stepRates.get(r)[0];
+            }
+            speedUps.add(new SpeedUp(group.get(i).name(), group.get(i).precision(), group.get(i).threads(),
+                    group.get(0).threads(), ratios, sameResults));
+        }
+        return new Measured(results, speedUps);
+    }
+
+    /** The rounds a measurement of {@code seconds} is cut into: slices of about SLICE_SECONDS, at least SLICES. */
+    static int targetRounds(double seconds, int counts) {
+        return (int) Math.max(SLICES, Math.min(MAX_ROUNDS, Math.round(seconds / counts / SLICE_SECONDS)));
+    }
+
+    /** The order of round {@code round}: the counts as given in even rounds, reversed in odd ones. */
+    static int[] order(int counts, int round) {
+        int[] order = new int[counts];
+        for (int i = 0; i < counts; i++) {
+            order[i] = round % 2 == 0 ? i : counts - 1 - i;
+        }
+        return order;
+    }
+
+    private static double[] column(List<double[]> rows, int i) {
+        double[] column = new double[rows.size()];
+        for (int r = 0; r < column.length; r++) {
+            column[r] = rows.get(r)[i];
+        }
+        return column;
+    }
+
+    /** Whether every model's last step had the same loss, to the bit, as the first's. */
+    private static boolean sameLastLoss(Runner[] runners) {
+        for (Runner runner : runners) {
+            if (runner.lastLossBits != runners[0].lastLossBits) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether every model's weights are the same bits as the first's. */
+    private static boolean sameWeights(Runner[] runners) {
+        Parameters first = runners[0].trainer.model().parameters();
+        for (Runner runner : runners) {
+            Parameters other = runner.trainer.model().parameters();
+            if (other.size() != first.size()) {
+                return false;
+            }
+            for (int p = 0; p < first.size(); p++) {
+                if (Double.doubleToRawLongBits(other.value(p)) != Double.doubleToRawLongBits(first.value(p))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * What was measured for one engine at its thread counts.
+     *
+     * @param results an entry per thread count, in the order given
+     * @param speedUps each count but the first against the first
+     */
+    record Measured(List<Result> results, List<SpeedUp> speedUps) {
+    }
+
+    /**
+     * How much faster one thread count trained than the first count given, round by round.
+     *
+     * @param engine the entries' name, such as {@code "array"}
+     * @param precision their precision
+     * @param threads the thread count compared
+     * @param baseThreads the first thread count given, which it is compared with
+     * @param ratios its steps/s over the first count's, in each round (slices of the same steps, run
+     *     one right after the other)
+     * @param sameResults whether the models on every thread count had the same loss after every
+     *     round and the same weights at the end, to the bit (they must: a step's result does not
+     *     depend on its threads)
+     */
+    record SpeedUp(String engine, Precision precision, int threads, int baseThreads, double[] ratios,
+            boolean sameResults) {
+
+        /** The median of the rounds' ratios: what is reported as the speed-up. */
+        double median() {
+            return BenchCommand.median(ratios);
+        }
+
+        double min() {
+            return java.util.Arrays.stream(ratios).min().orElseThrow();
+        }
+
+        double max() {
+            return java.util.Arrays.stream(ratios).max().orElseThrow();
+        }
     }
 
     /**
@@ -507,7 +816,10 @@ public final class BenchCommand implements Callable<Integer> {
      * are complete, just before the optimizer's update ({@link Trainer#addGradientListener}), so
      * that a step's time splits into the model's forward and backward passes (everything before
      * the note: the loss and the gradients) and Adam's update with the gradients' reset (everything
-     * after it). One clock read per step, and no copy of the gradients.
+     * after it). One clock read per step, and no copy of the gradients. A trainer with a gradient
+     * listener updates the parameters only after the whole backward pass (the listener must see
+     * the gradients first), so this is the split of that unfused step, timed apart from the
+     * steps/s.
      */
     private static final class Phases implements GradientListener {
         private final LongSupplier clock;
@@ -524,43 +836,99 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** A trainer that never finishes, so the learning rate stays at its initial value throughout. */
-    private static Trainer newTrainer(Contender contender, Workload workload, Phases phases) {
-        LanguageModel model = contender.create(workload.config(), workload.tokenizer().vocabSize(),
-                new PythonRandom(42));
-        AdamSettings settings = AdamSettings.defaults();
-        if (!workload.reference()) {
-            settings = settings.withLearningRate(RANDOM_DOCUMENTS_LEARNING_RATE);
-        }
-        AdamOptimizer optimizer = new AdamOptimizer(model.numParameters(), settings);
-        return new Trainer(model, workload.tokenizer(), workload.docs(), optimizer, Integer.MAX_VALUE)
-                .addGradientListener(phases);
-    }
-
     /**
-     * One training step. Random letters teach nothing, and should a run on them diverge all the
-     * same, the model is built again and the measurement goes on: the speed of a step does not
-     * depend on the weights. On the names a divergence would be a bug, and is reported as one.
+     * One contender's model and trainer, and the steps it runs. Random letters teach nothing, and
+     * should a run on them diverge all the same, the model is built again and the measurement goes
+     * on: the speed of a step does not depend on the weights (and every thread count diverges at
+     * the same step, its results being the same). On the names a divergence would be a bug, and
+     * is reported as one.
      */
-    private static void step(Contender contender, Workload workload, Trainer[] trainer, Phases phases) {
-        try {
-            contender.step(trainer[0]);
-        } catch (TrainingDivergedException e) {
-            if (workload.reference()) {
-                throw e;
+    private final class Runner {
+        private final Contender contender;
+        private final Workload workload;
+        private final Phases phases = new Phases(clock);
+        private boolean listening;
+        Trainer trainer;
+        /** The bits of the last step's loss (of NaN after a divergence). */
+        long lastLossBits;
+
+        Runner(Contender contender, Workload workload) {
+            this.contender = contender;
+            this.workload = workload;
+            this.trainer = newTrainer();
+        }
+
+        /** A trainer that never finishes, so the learning rate stays at its initial value throughout. */
+        private Trainer newTrainer() {
+            LanguageModel model = contender.create(workload.config(), workload.tokenizer().vocabSize(),
+                    new PythonRandom(42));
+            AdamSettings settings = AdamSettings.defaults();
+            if (!workload.reference()) {
+                settings = settings.withLearningRate(RANDOM_DOCUMENTS_LEARNING_RATE);
             }
-            trainer[0] = newTrainer(contender, workload, phases);
+            AdamOptimizer optimizer = new AdamOptimizer(model.numParameters(), settings);
+            Trainer created = new Trainer(model, workload.tokenizer(), workload.docs(), optimizer, Integer.MAX_VALUE);
+            return listening ? created.addGradientListener(phases) : created;
+        }
+
+        void listen(boolean on) {
+            if (on && !listening) {
+                trainer.addGradientListener(phases);
+            } else if (!on && listening) {
+                trainer.removeGradientListener(phases);
+            }
+            listening = on;
+        }
+
+        /** Runs steps as `train` does: with no gradient listener, so that the trainer may fuse Adam into the backward pass. */
+        void run(long steps) {
+            if (listening) {
+                throw new IllegalStateException("steps/s must be timed without a gradient listener");
+            }
+            runUntimed(steps);
+        }
+
+        /** Runs steps whatever the listener, for the warm-up. */
+        void runUntimed(long steps) {
+            for (long s = 0; s < steps; s++) {
+                step();
+            }
+        }
+
+        /** Runs steps with the listener on, adding their two parts' nanoseconds to {@code gradient[i]} and {@code optimizer[i]}. */
+        void runPhases(long steps, double[] gradient, double[] optimizer, int i) {
+            long now = clock.getAsLong();
+            for (long s = 0; s < steps; s++) {
+                long before = now;
+                phases.gradientsAt = Long.MIN_VALUE;
+                step();
+                now = clock.getAsLong();
+                // A step that diverged (and was started again) told no gradients: all its time counts as theirs.
+                long gradientsAt = phases.gradientsAt >= before ? phases.gradientsAt : now;
+                gradient[i] += gradientsAt - before;
+                optimizer[i] += now - gradientsAt;
+            }
+        }
+
+        private void step() {
+            try {
+                lastLossBits = Double.doubleToRawLongBits(contender.step(trainer).loss());
+            } catch (TrainingDivergedException e) {
+                if (workload.reference()) {
+                    throw e;
+                }
+                lastLossBits = Double.doubleToRawLongBits(Double.NaN);
+                trainer = newTrainer();
+            }
         }
     }
 
-    /** The index of the median of an odd number of values. */
-    static int medianIndex(double[] values) {
-        Integer[] order = new Integer[values.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(values[a], values[b]));
-        return order[order.length / 2];
+    /** The median: the middle value, or the mean of the two middle ones. */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** Generates names until the deadline (at least one token); returns the number of tokens. */
@@ -581,7 +949,17 @@ public final class BenchCommand implements Callable<Integer> {
         return (long) (seconds * 1e9);
     }
 
-    static String toJson(List<Result> results, Workload workload) {
+    /** Nanoseconds in seconds, at least one nanosecond's worth (a coarse clock may not move). */
+    private static double secondsOf(long nanos) {
+        return Math.max(nanos, 1) / 1e9;
+    }
+
+    /**
+     * The JSON object: {@code "engines"}, an entry per engine and thread count; with a list of
+     * thread counts (non-null {@code speedUps}) also {@code "speedUps"}; then {@code "kernels"} and
+     * {@code "configuration"}.
+     */
+    static String toJson(List<Result> results, List<SpeedUp> speedUps, Workload workload) {
         List<Map<String, Object>> engines = new ArrayList<>();
         for (Result r : results) {
             Map<String, Object> engine = new LinkedHashMap<>();
@@ -602,6 +980,29 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("engines", engines);
+        if (speedUps != null) {
+            List<Map<String, Object>> entries = new ArrayList<>();
+            for (SpeedUp speedUp : speedUps) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("engine", speedUp.engine());
+                entry.put("precision", speedUp.precision().id());
+                entry.put("threads", speedUp.threads());
+                entry.put("overThreads", speedUp.baseThreads());
+                // The median of the rounds' ratios, and their spread: what a burst of other work did.
+                entry.put("median", round(speedUp.median(), 3));
+                entry.put("min", round(speedUp.min(), 3));
+                entry.put("max", round(speedUp.max(), 3));
+                entry.put("rounds", speedUp.ratios().length);
+                List<Double> ratios = new ArrayList<>();
+                for (double ratio : speedUp.ratios()) {
+                    ratios.add(round(ratio, 3));
+                }
+                entry.put("ratios", ratios);
+                entry.put("sameResults", speedUp.sameResults());
+                entries.add(entry);
+            }
+            root.put("speedUps", entries);
+        }
         // Which code computed the array engine's matrix products: "plain" or "vector" (ArrayKernels).
         root.put("kernels", ArrayKernels.implementation());
         Map<String, Object> configuration = new LinkedHashMap<>();
@@ -623,23 +1024,33 @@ public final class BenchCommand implements Callable<Integer> {
         return Math.round(value * scale) / scale;
     }
 
-    private static void printTable(LineOutput out, List<Result> results, Workload workload) {
+    /** The table; with a list of thread counts (non-null {@code speedUps}) a threads column and the speed-ups. */
+    private static void printTable(LineOutput out, List<Result> results, List<SpeedUp> speedUps, Workload workload) {
         out.line("microgpt bench: " + workload.describe());
-        out.line(String.format(Locale.ROOT, "%-9s %12s %12s %9s %7s", "engine", "steps/s", "tokens/s", "GFLOP/s",
-                "of peak"));
+        boolean list = speedUps != null;
+        out.line(String.format(Locale.ROOT, "%-9s " + (list ? "%7s " : "%s") + "%12s %12s %9s %7s", "engine",
+                list ? "threads" : "", "steps/s", "tokens/s", "GFLOP/s", "of peak"));
         for (Result r : results) {
             // A large model does a few steps a second: then a decimal says more than a rounded integer.
             String steps = r.stepsPerSecond() < 100 ? "%,12.1f" : "%,12.0f";
-            out.line(String.format(Locale.ROOT, "%-9s " + steps + " %,12.0f %9.3f %6.1f%%", r.engine(),
-                    r.stepsPerSecond(), r.tokensPerSecond(), r.gflopsPerSecond(),
+            out.line(String.format(Locale.ROOT, "%-9s " + (list ? "%7d " : "%s") + steps + " %,12.0f %9.3f %6.1f%%",
+                    r.engine(), list ? r.threads() : "", r.stepsPerSecond(), r.tokensPerSecond(), r.gflopsPerSecond(),
                     100 * r.shareOfPeak()));
         }
-        if (results.size() == 2) {
+        if (results.size() == 2 && !results.get(0).engine().equals(results.get(1).engine())) {
             Result first = results.get(0);
             Result second = results.get(1);
             out.line(String.format(Locale.ROOT, "%s / %s: %.1fx the steps, %.1fx the tokens", second.engine(),
                     first.engine(), second.stepsPerSecond() / first.stepsPerSecond(),
                     second.tokensPerSecond() / first.tokensPerSecond()));
+        }
+        if (list) {
+            for (SpeedUp s : speedUps) {
+                out.line(String.format(Locale.ROOT, "%s on %d / %d %s: %.2fx the steps (median of %d alternated "
+                        + "rounds; lowest %.2fx, highest %.2fx), %s", s.engine(), s.threads(), s.baseThreads(),
+                        s.baseThreads() == 1 ? "thread" : "threads", s.median(), s.ratios().length, s.min(), s.max(),
+                        s.sameResults() ? "the same results" : "DIFFERENT RESULTS"));
+            }
         }
         List<PeakFlops.Peak> peaks = new ArrayList<>();
         for (Result r : results) {
