@@ -55,8 +55,8 @@ import picocli.CommandLine.ParentCommand;
  * generated tokens (temperature 0.5, through the {@link Sampler}). Each measurement is cut into
  * slices of about a quarter of a second (at least five) and the median slice is reported, so
  * that a burst of other work on the machine does not decide the result. The steps are timed as
- * {@code train} runs them: with no {@link GradientListener}, so that the trainer is free to fuse
- * Adam's update into the backward pass.
+ * {@code train} runs them, with no {@link GradientListener}: the phase split below has a slice of
+ * its own, so that nothing is added to the steps that are counted.
  *
  * <p><b>Thread counts compared in one JVM.</b> On a shared machine the speed of the same jar
  * drifts by 15–25% from one minute to the next, so two separate runs, one on each thread count,
@@ -119,8 +119,7 @@ import picocli.CommandLine.ParentCommand;
  * model's forward and backward passes and Adam's update (which also resets the gradients), so
  * that one sees which part a change, or a second thread, sped up. They are the mean of a short
  * slice of their own, timed after the others with a gradient listener that notes when the
- * gradients are complete: that is the split of the <em>unfused</em> step, in which Adam runs
- * after the whole backward pass, and their sum need not be {@code 1000 / stepsPerSecond}.
+ * gradients are complete, so their sum need not be {@code 1000 / stepsPerSecond}.
  * {@code shareOfPeak} is
  * {@code gflopsPerSecond / peakGflopsPerSecond}, the peak of that entry's precision measured on
  * {@code peakThreads} threads; {@code "kernels": "plain"} (or {@code "vector"}) says which code
@@ -142,9 +141,8 @@ import picocli.CommandLine.ParentCommand;
             "2:Invalid usage: an unknown option or a value out of range."},
         footer = {
             "%nThe whole run takes about 4 x --seconds per engine (about 25 s by default); the thread counts of "
-                    + "a list share it. gradientMillis and optimizerMillis (--json) split the step that runs with "
-                    + "a gradient listener, in which Adam's update follows the whole backward pass; steps/s are "
-                    + "timed without one, as train runs.",
+                    + "a list share it. gradientMillis and optimizerMillis (--json) come from a short slice of their "
+                    + "own, timed with a gradient listener; steps/s are timed without one, as train runs.",
             "Close other programs first: the figures are only as steady as the machine."})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -666,9 +664,8 @@ public final class BenchCommand implements Callable<Integer> {
             round++;
         }
 
-        // The phase split, from a short slice of its own: a gradient listener (Phases) must see the
-        // gradients before the update, so a trainer with one cannot fuse Adam into the backward
-        // pass; the slices above, which time what `train` runs, have none.
+        // The phase split, from a short slice of its own with a gradient listener (Phases), so that
+        // the slices above time what `train` runs, with no listener at all.
         long phaseSteps = Math.max(1, stepsPerSlice / 2);
         double[] gradientNanos = new double[counts];
         double[] optimizerNanos = new double[counts];
@@ -816,10 +813,8 @@ public final class BenchCommand implements Callable<Integer> {
      * are complete, just before the optimizer's update ({@link Trainer#addGradientListener}), so
      * that a step's time splits into the model's forward and backward passes (everything before
      * the note: the loss and the gradients) and Adam's update with the gradients' reset (everything
-     * after it). One clock read per step, and no copy of the gradients. A trainer with a gradient
-     * listener updates the parameters only after the whole backward pass (the listener must see
-     * the gradients first), so this is the split of that unfused step, timed apart from the
-     * steps/s.
+     * after it). One clock read per step, and no copy of the gradients; timed apart from the
+     * steps/s, which are counted with no listener, as {@code train} runs.
      */
     private static final class Phases implements GradientListener {
         private final LongSupplier clock;

@@ -139,7 +139,7 @@ class BenchCommandTest {
                 assertPositiveAndFinite(engine, figure);
             }
             // gradientMillis and optimizerMillis come from a slice of their own, with a gradient
-            // listener (the unfused step), so they need not add up to 1000 / stepsPerSecond.
+            // listener, so they need not add up to 1000 / stepsPerSecond.
             // The share is of the entry's own peak (both rounded: gflops to 4 places, the peak to 2).
             double share = engine.get("gflopsPerSecond").getAsDouble() / engine.get("peakGflopsPerSecond").getAsDouble();
             assertEquals(share, engine.get("shareOfPeak").getAsDouble(), 1e-4 + share * 1e-3, engine.toString());
