@@ -532,34 +532,86 @@ final class FloatKernels {
                     column[t] = qkv[t][c + i];
                 }
             }
+            // A head's output is summed here, in the thread's own array, and copied into its row of
+            // out once: two threads adding into the rows of out directly, each to its heads'
+            // columns, passed the cache line where their columns meet back and forth at every term.
+            float[] y = new float[hd];
             for (int t = from; t < to; t++) {
                 float[] q = qkv[t];
-                float[] y = out[t];
                 for (int h = h0; h < h1; h++) {
                     int hs = h * hd;
                     float[] a = weights[t][h];
                     int n = t + 1;
-                    Arrays.fill(a, 0, n, 0f);
-                    for (int j = 0; j < hd; j++) {
-                        float qj = q[hs + j] * scale;
-                        float[] k = keysT[hs + j];
-                        for (int s = 0; s < n; s++) {
-                            a[s] = (a[s] + qj * k[s]);
-                        }
-                    }
+                    attentionLogits(a, q, scale, keysT, hs, hd, n);
                     softmaxInPlace(a, n);
-                    int vs = 2 * c + hs;
-                    Arrays.fill(y, hs, hs + hd, 0f);
-                    for (int s = 0; s < n; s++) {
-                        float as = a[s];
-                        float[] v = qkv[s];
-                        for (int j = 0; j < hd; j++) {
-                            y[hs + j] = (y[hs + j] + as * v[vs + j]);
-                        }
-                    }
+                    attentionValues(y, a, qkv, 2 * c + hs, hd, n);
+                    System.arraycopy(y, 0, out[t], hs, hd);
                 }
             }
         });
+    }
+
+    /**
+     * {@code a[s] = (q[hs] c) k_s[0] + (q[hs+1] c) k_s[1] + ...} for {@code s < n}, {@code c} the
+     * scale, the keys read from {@code keysT[hs + j][s]}: four channels per pass over {@code a}, so
+     * that each element is loaded and stored once per four terms (one term per pass left C2's SIMD
+     * loop mostly loads and stores). The terms are still added one at a time in channel order from
+     * 0, each sum rounded to a {@code float}: the same bits as one channel per pass.
+     */
+    private static void attentionLogits(float[] a, float[] q, float scale, float[][] keysT, int hs, int hd,
+                                        int n) {
+        Arrays.fill(a, 0, n, 0f);
+        int j = 0;
+        for (; j + 3 < hd; j += 4) {
+            float q0 = q[hs + j] * scale;
+            float q1 = q[hs + j + 1] * scale;
+            float q2 = q[hs + j + 2] * scale;
+            float q3 = q[hs + j + 3] * scale;
+            float[] k0 = keysT[hs + j];
+            float[] k1 = keysT[hs + j + 1];
+            float[] k2 = keysT[hs + j + 2];
+            float[] k3 = keysT[hs + j + 3];
+            for (int s = 0; s < n; s++) {
+                a[s] = a[s] + q0 * k0[s] + q1 * k1[s] + q2 * k2[s] + q3 * k3[s];
+            }
+        }
+        for (; j < hd; j++) {
+            float qj = q[hs + j] * scale;
+            float[] k = keysT[hs + j];
+            for (int s = 0; s < n; s++) {
+                a[s] = a[s] + qj * k[s];
+            }
+        }
+    }
+
+    /**
+     * {@code y[j] = a[0] v_0[j] + a[1] v_1[j] + ...} over the positions {@code s < n}, the values
+     * read from {@code qkv[s][vs + j]}: four positions per pass along the head, the terms still
+     * added one at a time in position order from 0 (the same bits as one position per pass).
+     */
+    private static void attentionValues(float[] y, float[] a, float[][] qkv, int vs, int hd, int n) {
+        Arrays.fill(y, 0, hd, 0f);
+        int s = 0;
+        for (; s + 3 < n; s += 4) {
+            float a0 = a[s];
+            float a1 = a[s + 1];
+            float a2 = a[s + 2];
+            float a3 = a[s + 3];
+            float[] v0 = qkv[s];
+            float[] v1 = qkv[s + 1];
+            float[] v2 = qkv[s + 2];
+            float[] v3 = qkv[s + 3];
+            for (int j = 0; j < hd; j++) {
+                y[j] = y[j] + a0 * v0[vs + j] + a1 * v1[vs + j] + a2 * v2[vs + j] + a3 * v3[vs + j];
+            }
+        }
+        for (; s < n; s++) {
+            float as = a[s];
+            float[] v = qkv[s];
+            for (int j = 0; j < hd; j++) {
+                y[j] = y[j] + as * v[vs + j];
+            }
+        }
     }
 
     /**
@@ -595,11 +647,11 @@ final class FloatKernels {
                         column[s] = qkv[s][vs + j];
                     }
                 }
-                // Three arrays, so that C2 sees the three sums of the inner loop apart.
+                // The head's own rows: its sums of dk and dv, position by position, and da (then dz),
+                // followed by the sum of one position's dq.
                 float[] dk = dweights[h];
                 float[] dv = dweights[nHead + h];
-                float[] da = dweights[2 * nHead + h];
-                float[] dqt = da;
+                float[] dz = dweights[2 * nHead + h];
                 int qo = to;
                 for (int s = 0; s < to; s++) {
                     System.arraycopy(dqkv[s], ks, dk, s * hd, hd);
@@ -610,39 +662,101 @@ final class FloatKernels {
                     float[] dy = dout[t];
                     float[] q = qkv[t];
                     float[] dq = dqkv[t];
-                    System.arraycopy(dq, qs, dqt, qo, hd);
                     int n = t + 1;
-                    Arrays.fill(da, 0, n, 0f);
-                    for (int j = 0; j < hd; j++) {
-                        float dyj = dy[qs + j];
-                        float[] v = valuesT[qs + j];
-                        for (int s = 0; s < n; s++) {
-                            da[s] = (da[s] + dyj * v[s]);
-                        }
-                    }
+                    // da_s = dy . v_s (times 1, which changes no bit), kept in dz until dz_s replaces it
+                    attentionLogits(dz, dy, 1f, valuesT, qs, hd, n);
                     float weighted = 0f;
                     for (int s = 0; s < n; s++) {
-                        weighted = (weighted + a[s] * da[s]);
+                        weighted = (weighted + a[s] * dz[s]);
                     }
                     for (int s = 0; s < n; s++) {
-                        float as = a[s];
-                        float dz = as * (da[s] - weighted) * scale;
-                        float[] k = qkv[s];
+                        dz[s] = a[s] * (dz[s] - weighted) * scale;
+                    }
+                    System.arraycopy(dq, qs, dz, qo, hd);
+                    attentionQueryGradient(dz, qo, dz, qkv, ks, hd, n);
+                    System.arraycopy(dz, qo, dq, qs, hd);
+                    for (int s = 0; s < n; s++) {
+                        float dzs = dz[s];
                         int o = s * hd;
                         for (int j = 0; j < hd; j++) {
-                            dqt[qo + j] = (dqt[qo + j] + dz * k[ks + j]);
-                            dk[o + j] = (dk[o + j] + dz * q[qs + j]);
-                            dv[o + j] = (dv[o + j] + as * dy[qs + j]);
+                            dk[o + j] = (dk[o + j] + dzs * q[qs + j]);
                         }
                     }
-                    System.arraycopy(dqt, qo, dq, qs, hd);
                 }
+                attentionValueGradient(dv, dout, qs, weights, h, hd, from, to);
                 for (int s = 0; s < to; s++) {
                     System.arraycopy(dk, s * hd, dqkv[s], ks, hd);
                     System.arraycopy(dv, s * hd, dqkv[s], vs, hd);
                 }
             }
         });
+    }
+
+    /**
+     * {@code dv_s += sum_t a_t[s] dy_t} over the positions {@code t} of {@code [from, to)} that
+     * attend to {@code s} ({@code t >= s}), into the head's own row {@code dv} (position {@code s}
+     * at {@code s hd}): four positions {@code t} per pass along the head, so that each gradient
+     * element is loaded and stored once per four terms. The terms go from the last position down,
+     * one at a time, as when each position's pass added its own (the same bits).
+     */
+    private static void attentionValueGradient(float[] dv, float[][] dout, int qs,
+                                               float[][][] weights, int h, int hd, int from, int to) {
+        for (int s = 0; s < to; s++) {
+            int o = s * hd;
+            int last = Math.max(s, from);
+            int t = to - 1;
+            for (; t - 3 >= last; t -= 4) {
+                float a0 = weights[t][h][s];
+                float a1 = weights[t - 1][h][s];
+                float a2 = weights[t - 2][h][s];
+                float a3 = weights[t - 3][h][s];
+                float[] y0 = dout[t];
+                float[] y1 = dout[t - 1];
+                float[] y2 = dout[t - 2];
+                float[] y3 = dout[t - 3];
+                for (int j = 0; j < hd; j++) {
+                    dv[o + j] = dv[o + j] + a0 * y0[qs + j] + a1 * y1[qs + j] + a2 * y2[qs + j]
+                            + a3 * y3[qs + j];
+                }
+            }
+            for (; t >= last; t--) {
+                float as = weights[t][h][s];
+                float[] dy = dout[t];
+                for (int j = 0; j < hd; j++) {
+                    dv[o + j] = dv[o + j] + as * dy[qs + j];
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code dq[qs + j] += sum_s dz[s] k_s[j]} over {@code s < n}, the keys read from
+     * {@code qkv[s][ks + j]}: four positions per pass along the head, the terms added one at a
+     * time in position order from 0.
+     */
+    private static void attentionQueryGradient(float[] dq, int qs, float[] dz, float[][] qkv, int ks, int hd,
+                                               int n) {
+        int s = 0;
+        for (; s + 3 < n; s += 4) {
+            float d0 = dz[s];
+            float d1 = dz[s + 1];
+            float d2 = dz[s + 2];
+            float d3 = dz[s + 3];
+            float[] k0 = qkv[s];
+            float[] k1 = qkv[s + 1];
+            float[] k2 = qkv[s + 2];
+            float[] k3 = qkv[s + 3];
+            for (int j = 0; j < hd; j++) {
+                dq[qs + j] = dq[qs + j] + d0 * k0[ks + j] + d1 * k1[ks + j] + d2 * k2[ks + j] + d3 * k3[ks + j];
+            }
+        }
+        for (; s < n; s++) {
+            float ds = dz[s];
+            float[] k = qkv[s];
+            for (int j = 0; j < hd; j++) {
+                dq[qs + j] = dq[qs + j] + ds * k[ks + j];
+            }
+        }
     }
 
     // -------------------------------------------------------------------------------- ReLU

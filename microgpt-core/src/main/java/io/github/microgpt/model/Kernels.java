@@ -680,9 +680,12 @@ final class Kernels {
                     column[t] = qkv[t][c + i];
                 }
             }
+            // A head's output is summed here, in the thread's own array, and copied into its row of
+            // out once: two threads adding into the rows of out directly, each to its heads'
+            // columns, passed the cache line where their columns meet back and forth at every pass.
+            double[] y = new double[hd];
             for (int t = from; t < to; t++) {
                 double[] q = qkv[t];
-                double[] y = out[t];
                 for (int h = h0; h < h1; h++) {
                     int hs = h * hd;
                     double[] a = weights[t][h];
@@ -691,7 +694,8 @@ final class Kernels {
                         a[s] *= scale;
                     }
                     Softmax.inPlace(a, 0, t + 1);
-                    attentionValues(y, hs, a, qkv, 2 * c + hs, hd, t + 1);
+                    attentionValues(y, 0, a, qkv, 2 * c + hs, hd, t + 1);
+                    System.arraycopy(y, 0, out[t], hs, hd);
                 }
             }
         });
