@@ -291,18 +291,41 @@ public final class Checkpoint {
     public static Checkpoint load(Path directory) throws CheckpointException {
         Objects.requireNonNull(directory, "directory");
         InterruptedSaves.repair(directory, false);
-        CheckpointReader.awaitRename(directory);
-        if (!Files.exists(directory) && Files.isSymbolicLink(directory)) {
-            throw new CheckpointException(directory, CheckpointException.brokenLink(directory));
-        }
-        if (!Files.exists(directory)) {
+        for (int look = 1; ; look++) {
+            CheckpointReader.awaitRename(directory);
+            Runnable hook = afterAwaitingRename;
+            if (hook != null) {
+                hook.run();
+            }
+            if (Files.exists(directory)) {
+                break;
+            }
+            if (Files.isSymbolicLink(directory)) {
+                throw new CheckpointException(directory, CheckpointException.brokenLink(directory));
+            }
             Path leftover = AtomicFiles.interruptedSaveOf(directory);
+            // A save in another thread or process may have renamed the directory aside just after
+            // awaitRename looked: wait for its second rename again, a bounded number of times,
+            // rather than call the save interrupted (and ask the user to rename a directory that
+            // the save is about to replace).
+            if (leftover != null && look < LOOKS) {
+                continue;
+            }
             throw new CheckpointException(directory, "no checkpoint here: the directory does not exist"
                     + (leftover == null ? "" : " (a save was interrupted; the previous checkpoint is complete in "
                             + leftover + ": rename it to " + directory.getFileName() + " to use it)"));
         }
         return new Checkpoint(directory, CheckpointReader.read(directory));
     }
+
+    /**
+     * How many times {@link #load} waits for a save's second rename when the directory is missing
+     * but its old version is beside it (each wait up to about a second).
+     */
+    private static final int LOOKS = 3;
+
+    /** For tests: run by {@link #load} each time it has waited for a save's renames. */
+    static volatile Runnable afterAwaitingRename;
 
     // -------------------------------------------------------------------------------- accessors
 

@@ -52,6 +52,7 @@ class InterruptedSaveTest {
         AtomicFiles.hook = null;
         InterruptedSaves.hook = null;
         CheckpointReader.afterFile = null;
+        Checkpoint.afterAwaitingRename = null;
     }
 
     private static Set<String> names(Path dir) throws Exception {
@@ -167,6 +168,46 @@ class InterruptedSaveTest {
         Files.write(probe.resolve("probe"), new byte[] {1});
         assertEquals(4, Checkpoint.load(dir).weights()[0]);
         assertEquals(Set.of("probed"), names(tmp));
+    }
+
+    /**
+     * A save that renames the directory aside just after a load has looked for it: the load must
+     * wait for the save's second rename, not report an interrupted save (and ask the user to
+     * rename a directory that the save is about to replace). The test plays the save: right after
+     * the load has looked, it renames the directory aside, and puts it back 50 ms later.
+     */
+    @Test
+    void aLoadThatFindsTheDirectoryRenamedAsideWaitsForTheSecondRename() throws Exception {
+        Path dir = tmp.resolve("swapped");
+        GptModel model = GptModel.create(new GptConfig(1, 16, 2, 8, 0.1), TOKENIZER.vocabSize(), new PythonRandom(4));
+        Checkpoint.save(dir, model, TOKENIZER);
+        Path aside = tmp.resolve(".swapped.old-5eed");
+        AtomicInteger looks = new AtomicInteger();
+        AtomicReference<Throwable> restoreFailure = new AtomicReference<>();
+        Thread restorer = new Thread(() -> {
+            try {
+                sleep(50);
+                Files.move(aside, dir);
+            } catch (Throwable e) {
+                restoreFailure.set(e);
+            }
+        });
+        Checkpoint.afterAwaitingRename = () -> {
+            if (looks.incrementAndGet() == 1) {
+                try {
+                    Files.move(dir, aside);
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                restorer.start();
+            }
+        };
+        Checkpoint loaded = Checkpoint.load(dir);
+        restorer.join(10_000);
+        assertNull(restoreFailure.get());
+        assertEquals(2, looks.get(), "the load looked again after the directory went");
+        assertEquals(TOKENIZER.vocabSize(), loaded.model().vocabSize());
+        assertTrue(Files.isDirectory(dir) && !Files.exists(aside));
     }
 
     /**
