@@ -544,7 +544,8 @@ final class FloatKernels {
                     int n = t + 1;
                     attentionLogits(a, q, scale, keysT, hs, hd, n);
                     softmaxInPlace(a, n);
-                    attentionValues(y, a, qkv, 2 * c + hs, hd, n);
+                    Arrays.fill(y, 0f);
+                    addWeightedRows(y, 0, a, qkv, 2 * c + hs, hd, n);
                     System.arraycopy(y, 0, out[t], hs, hd);
                 }
             }
@@ -580,36 +581,6 @@ final class FloatKernels {
             float[] k = keysT[hs + j];
             for (int s = 0; s < n; s++) {
                 a[s] = a[s] + qj * k[s];
-            }
-        }
-    }
-
-    /**
-     * {@code y[j] = a[0] v_0[j] + a[1] v_1[j] + ...} over the positions {@code s < n}, the values
-     * read from {@code qkv[s][vs + j]}: four positions per pass along the head, the terms still
-     * added one at a time in position order from 0 (the same bits as one position per pass).
-     */
-    private static void attentionValues(float[] y, float[] a, float[][] qkv, int vs, int hd, int n) {
-        Arrays.fill(y, 0, hd, 0f);
-        int s = 0;
-        for (; s + 3 < n; s += 4) {
-            float a0 = a[s];
-            float a1 = a[s + 1];
-            float a2 = a[s + 2];
-            float a3 = a[s + 3];
-            float[] v0 = qkv[s];
-            float[] v1 = qkv[s + 1];
-            float[] v2 = qkv[s + 2];
-            float[] v3 = qkv[s + 3];
-            for (int j = 0; j < hd; j++) {
-                y[j] = y[j] + a0 * v0[vs + j] + a1 * v1[vs + j] + a2 * v2[vs + j] + a3 * v3[vs + j];
-            }
-        }
-        for (; s < n; s++) {
-            float as = a[s];
-            float[] v = qkv[s];
-            for (int j = 0; j < hd; j++) {
-                y[j] = y[j] + as * v[vs + j];
             }
         }
     }
@@ -673,7 +644,7 @@ final class FloatKernels {
                         dz[s] = a[s] * (dz[s] - weighted) * scale;
                     }
                     System.arraycopy(dq, qs, dz, qo, hd);
-                    attentionQueryGradient(dz, qo, dz, qkv, ks, hd, n);
+                    addWeightedRows(dz, qo, dz, qkv, ks, hd, n);
                     System.arraycopy(dz, qo, dq, qs, hd);
                     for (int s = 0; s < n; s++) {
                         float dzs = dz[s];
@@ -730,31 +701,33 @@ final class FloatKernels {
     }
 
     /**
-     * {@code dq[qs + j] += sum_s dz[s] k_s[j]} over {@code s < n}, the keys read from
-     * {@code qkv[s][ks + j]}: four positions per pass along the head, the terms added one at a
-     * time in position order from 0.
+     * {@code out[at + j] += c[0] r_0[j] + c[1] r_1[j] + ...} over the rows {@code s < n}, each
+     * {@code r_s[j]} read from {@code rows[s][col + j]}, {@code j < len}: four rows per pass along
+     * {@code out}, the terms still added one at a time in row order from 0 (the same bits as one
+     * row per pass). Attention's forward pass sums the values this way, weighted by the attention
+     * weights (into a zeroed {@code out}), and its backward pass adds the query's gradient, the
+     * keys weighted by {@code dz}.
      */
-    private static void attentionQueryGradient(float[] dq, int qs, float[] dz, float[][] qkv, int ks, int hd,
-                                               int n) {
+    private static void addWeightedRows(float[] out, int at, float[] c, float[][] rows, int col, int len, int n) {
         int s = 0;
         for (; s + 3 < n; s += 4) {
-            float d0 = dz[s];
-            float d1 = dz[s + 1];
-            float d2 = dz[s + 2];
-            float d3 = dz[s + 3];
-            float[] k0 = qkv[s];
-            float[] k1 = qkv[s + 1];
-            float[] k2 = qkv[s + 2];
-            float[] k3 = qkv[s + 3];
-            for (int j = 0; j < hd; j++) {
-                dq[qs + j] = dq[qs + j] + d0 * k0[ks + j] + d1 * k1[ks + j] + d2 * k2[ks + j] + d3 * k3[ks + j];
+            float c0 = c[s];
+            float c1 = c[s + 1];
+            float c2 = c[s + 2];
+            float c3 = c[s + 3];
+            float[] r0 = rows[s];
+            float[] r1 = rows[s + 1];
+            float[] r2 = rows[s + 2];
+            float[] r3 = rows[s + 3];
+            for (int j = 0; j < len; j++) {
+                out[at + j] = out[at + j] + c0 * r0[col + j] + c1 * r1[col + j] + c2 * r2[col + j] + c3 * r3[col + j];
             }
         }
         for (; s < n; s++) {
-            float ds = dz[s];
-            float[] k = qkv[s];
-            for (int j = 0; j < hd; j++) {
-                dq[qs + j] = dq[qs + j] + ds * k[ks + j];
+            float cs = c[s];
+            float[] r = rows[s];
+            for (int j = 0; j < len; j++) {
+                out[at + j] = out[at + j] + cs * r[col + j];
             }
         }
     }

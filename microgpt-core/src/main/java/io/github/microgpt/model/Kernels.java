@@ -694,7 +694,8 @@ final class Kernels {
                         a[s] *= scale;
                     }
                     Softmax.inPlace(a, 0, t + 1);
-                    attentionValues(y, 0, a, qkv, 2 * c + hs, hd, t + 1);
+                    Arrays.fill(y, 0.0);
+                    addWeightedRows(y, 0, a, qkv, 2 * c + hs, hd, t + 1);
                     System.arraycopy(y, 0, out[t], hs, hd);
                 }
             }
@@ -727,36 +728,6 @@ final class Kernels {
             double[] k = keysT[hs + j];
             for (int s = 0; s < n; s++) {
                 a[s] += qj * k[s];
-            }
-        }
-    }
-
-    /**
-     * {@code y[hs + j] = a[0] v_0[j] + a[1] v_1[j] + ...} over the positions {@code s < n}, the
-     * values read from {@code qkv[s][vs + j]}: four positions per pass along the head, the terms
-     * still added in position order from 0.
-     */
-    private static void attentionValues(double[] y, int hs, double[] a, double[][] qkv, int vs, int hd, int n) {
-        Arrays.fill(y, hs, hs + hd, 0.0);
-        int s = 0;
-        for (; s + 3 < n; s += 4) {
-            double a0 = a[s];
-            double a1 = a[s + 1];
-            double a2 = a[s + 2];
-            double a3 = a[s + 3];
-            double[] v0 = qkv[s];
-            double[] v1 = qkv[s + 1];
-            double[] v2 = qkv[s + 2];
-            double[] v3 = qkv[s + 3];
-            for (int j = 0; j < hd; j++) {
-                y[hs + j] = y[hs + j] + a0 * v0[vs + j] + a1 * v1[vs + j] + a2 * v2[vs + j] + a3 * v3[vs + j];
-            }
-        }
-        for (; s < n; s++) {
-            double as = a[s];
-            double[] v = qkv[s];
-            for (int j = 0; j < hd; j++) {
-                y[hs + j] += as * v[vs + j];
             }
         }
     }
@@ -836,7 +807,7 @@ final class Kernels {
                         dz[s] = a[s] * (dz[s] - weighted) * scale;
                     }
                     System.arraycopy(dq, qs, dz, qo, hd);
-                    attentionQueryGradient(dz, qo, dz, qkv, ks, hd, n);
+                    addWeightedRows(dz, qo, dz, qkv, ks, hd, n);
                     System.arraycopy(dz, qo, dq, qs, hd);
                     for (int s = 0; s < n; s++) {
                         double dzs = dz[s];
@@ -894,30 +865,33 @@ final class Kernels {
     }
 
     /**
-     * {@code dq[qs + j] += sum_s dz[s] k_s[j]} over {@code s < n}, the keys read from
-     * {@code qkv[s][ks + j]}: four positions per pass along the head.
+     * {@code out[at + j] += c[0] r_0[j] + c[1] r_1[j] + ...} over the rows {@code s < n}, each
+     * {@code r_s[j]} read from {@code rows[s][col + j]}, {@code j < len}: four rows per pass along
+     * {@code out}, the terms still added one at a time in row order from 0 (the same bits as one
+     * row per pass). Attention's forward pass sums the values this way, weighted by the attention
+     * weights (into a zeroed {@code out}), and its backward pass adds the query's gradient, the
+     * keys weighted by {@code dz}.
      */
-    private static void attentionQueryGradient(double[] dq, int qs, double[] dz, double[][] qkv, int ks, int hd,
-                                               int n) {
+    private static void addWeightedRows(double[] out, int at, double[] c, double[][] rows, int col, int len, int n) {
         int s = 0;
         for (; s + 3 < n; s += 4) {
-            double d0 = dz[s];
-            double d1 = dz[s + 1];
-            double d2 = dz[s + 2];
-            double d3 = dz[s + 3];
-            double[] k0 = qkv[s];
-            double[] k1 = qkv[s + 1];
-            double[] k2 = qkv[s + 2];
-            double[] k3 = qkv[s + 3];
-            for (int j = 0; j < hd; j++) {
-                dq[qs + j] = dq[qs + j] + d0 * k0[ks + j] + d1 * k1[ks + j] + d2 * k2[ks + j] + d3 * k3[ks + j];
+            double c0 = c[s];
+            double c1 = c[s + 1];
+            double c2 = c[s + 2];
+            double c3 = c[s + 3];
+            double[] r0 = rows[s];
+            double[] r1 = rows[s + 1];
+            double[] r2 = rows[s + 2];
+            double[] r3 = rows[s + 3];
+            for (int j = 0; j < len; j++) {
+                out[at + j] = out[at + j] + c0 * r0[col + j] + c1 * r1[col + j] + c2 * r2[col + j] + c3 * r3[col + j];
             }
         }
         for (; s < n; s++) {
-            double ds = dz[s];
-            double[] k = qkv[s];
-            for (int j = 0; j < hd; j++) {
-                dq[qs + j] += ds * k[ks + j];
+            double cs = c[s];
+            double[] r = rows[s];
+            for (int j = 0; j < len; j++) {
+                out[at + j] += cs * r[col + j];
             }
         }
     }
