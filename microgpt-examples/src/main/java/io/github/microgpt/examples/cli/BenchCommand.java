@@ -23,7 +23,9 @@ import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
 import io.github.microgpt.train.TrainingDivergedException;
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -462,9 +464,9 @@ public final class BenchCommand implements Callable<Integer> {
                         + "separated by commas, such as 1,2");
             }
             // Compared as digits, so that a count too large for an int is out of range, not a crash.
-            java.math.BigInteger value = new java.math.BigInteger(item);
-            if (value.compareTo(java.math.BigInteger.ONE) < 0
-                    || value.compareTo(java.math.BigInteger.valueOf(MAX_THREADS)) > 0) {
+            BigInteger value = new BigInteger(item);
+            if (value.compareTo(BigInteger.ONE) < 0
+                    || value.compareTo(BigInteger.valueOf(MAX_THREADS)) > 0) {
                 throw new UsageException("--threads must be between 1 and " + MAX_THREADS + ", got " + item);
             }
             int count = value.intValue();
@@ -800,11 +802,11 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         double min() {
-            return java.util.Arrays.stream(ratios).min().orElseThrow();
+            return Arrays.stream(ratios).min().orElseThrow();
         }
 
         double max() {
-            return java.util.Arrays.stream(ratios).max().orElseThrow();
+            return Arrays.stream(ratios).max().orElseThrow();
         }
     }
 
@@ -921,7 +923,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** The median: the middle value, or the mean of the two middle ones. */
     static double median(double[] values) {
         double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
