@@ -54,10 +54,11 @@ final class FloatKernels {
     private FloatKernels() {
     }
 
-    /** Heads in one contiguous group per thread (a position's heads share one row, and cache lines). */
-    private static int headGrain(int nHead, Workers workers) {
-        return (nHead + workers.threads() - 1) / workers.threads();
-    }
+    /**
+     * One head at least: a contiguous group of heads per thread, from which the others take
+     * single heads from the back when they are done (see {@code Kernels.HEAD_GRAIN}).
+     */
+    private static final int HEAD_GRAIN = 1;
 
     /**
      * The positions of a product one thread takes at a time: all of its part (see
@@ -524,7 +525,7 @@ final class FloatKernels {
                                  int nHead, float scale, int from, int to, Workers workers) {
         int c = out[from].length;
         int hd = c / nHead;
-        workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
+        workers.forRange(nHead, HEAD_GRAIN, (h0, h1) -> {
             // The new positions' keys into the cache, transposed: the heads' own channels only.
             for (int i = h0 * hd; i < h1 * hd; i++) {
                 float[] column = keysT[i];
@@ -607,7 +608,7 @@ final class FloatKernels {
                                   int from, int to, Workers workers) {
         int c = dout[from].length;
         int hd = c / nHead;
-        workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
+        workers.forRange(nHead, HEAD_GRAIN, (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
                 int qs = h * hd;
                 int ks = c + qs;

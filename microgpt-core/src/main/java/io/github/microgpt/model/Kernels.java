@@ -62,12 +62,16 @@ final class Kernels {
     private static final int ROW_GRAIN = 16;
 
     /**
-     * Heads are split into one contiguous group per thread: the heads of a position sit side by
-     * side in one row, and threads taking alternate heads would write into shared cache lines.
+     * The fewest heads one thread takes at a time: one. {@link Workers} still gives each thread one
+     * contiguous group of heads (its part, taken from the front), so the threads' heads do not
+     * interleave in the rows they share, which would put both threads' writes into the same cache
+     * lines; but a thread done with its group takes single heads from the back of another's
+     * instead of waiting for it. A head's work does not depend on which thread does it. With the
+     * whole group as one chunk, a helper that ran slower or started late (another program on its
+     * core) held the caller waiting for up to half the attention (0.4-1.5 ms of a step measured
+     * at {@code nEmbd} 256 on a busy machine).
      */
-    private static int headGrain(int nHead, Workers workers) {
-        return (nHead + workers.threads() - 1) / workers.threads();
-    }
+    private static final int HEAD_GRAIN = 1;
 
     /**
      * The positions of a product one thread takes at a time: all of its part (see
@@ -672,7 +676,7 @@ final class Kernels {
                                         int nHead, double scale, int from, int to, Workers workers) {
         int c = out[from].length;
         int hd = c / nHead;
-        workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
+        workers.forRange(nHead, HEAD_GRAIN, (h0, h1) -> {
             // The new positions' keys into the cache, transposed: the heads' own channels only.
             for (int i = h0 * hd; i < h1 * hd; i++) {
                 double[] column = keysT[i];
@@ -770,7 +774,7 @@ final class Kernels {
                                          int from, int to, Workers workers) {
         int c = dout[from].length;
         int hd = c / nHead;
-        workers.forRange(nHead, headGrain(nHead, workers), (h0, h1) -> {
+        workers.forRange(nHead, HEAD_GRAIN, (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
                 int qs = h * hd;
                 int ks = c + qs;

@@ -7,13 +7,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The general attention loops of {@link Kernels} and {@link FloatKernels} against a plain
- * reference, bit for bit, on 1, 2 and 3 threads. The reference adds one term at a time: a logit
+ * reference, bit for bit, on 1, 2 and 3 threads, and on a team with more threads than heads. The reference adds one term at a time: a logit
  * {@code z_s} is the channels' products summed in channel order from 0, a head's output the
  * positions' weighted values summed in position order from 0, the gradient of a query the
  * positions' terms in position order, and the gradients of a key or a value the terms of the
  * positions that attend to it from the last position down. The kernels pass over several
  * channels or positions at once for speed, and split the heads between threads; either may
- * change the speed but not one bit, which is what this test checks. Head sizes of 5 and 6 leave
+ * change the speed but not one bit, which is what this test checks. A thread takes a single head
+ * at a time once its own group is done, from whichever thread has most left, so a head may be
+ * computed by any thread, in any order: on the team with more threads than heads every head is
+ * a chunk of its own. Head sizes of 5 and 6 leave
  * channels and positions over from the blocks of four; ranges that do not start at 0 continue a
  * key cache, as generation does.
  */
@@ -49,7 +52,7 @@ class AttentionKernelsTest {
                 referenceForward(out, weights, qkv, keysT, nHead, scale, 0, from);
                 referenceForward(out, weights, qkv, keysT, nHead, scale, from, to);
                 referenceBackward(dqkv, dout, qkv, weights, nHead, scale, from, to);
-                for (int threads = 1; threads <= 3; threads++) {
+                for (int threads : teamSizes(nHead)) {
                     Workers team = new Workers(threads, 1);
                     double[][] out2 = new double[T][c];
                     double[][][] weights2 = new double[T][nHead][T];
@@ -95,7 +98,7 @@ class AttentionKernelsTest {
                 referenceForward(out, weights, qkv, keysT, nHead, scale, 0, from);
                 referenceForward(out, weights, qkv, keysT, nHead, scale, from, to);
                 referenceBackward(dqkv, dout, qkv, weights, nHead, scale, from, to);
-                for (int threads = 1; threads <= 3; threads++) {
+                for (int threads : teamSizes(nHead)) {
                     Workers team = new Workers(threads, 1);
                     float[][] out2 = new float[T][c];
                     float[][][] weights2 = new float[T][nHead][T];
@@ -120,6 +123,11 @@ class AttentionKernelsTest {
     }
 
     /** Attention forward, one term at a time: the definition the kernels keep. */
+    /** 1, 2 and 3 threads, and one more thread than heads (each head then a part of its own). */
+    private static int[] teamSizes(int nHead) {
+        return new int[] {1, 2, 3, nHead + 1};
+    }
+
     private static void referenceForward(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
                                          int nHead, double scale, int from, int to) {
         int c = out[0].length;

@@ -106,13 +106,15 @@ public final class VectorMatrixKernels implements MatrixKernels {
         WarmDoubles.ensure();
         int padded = (n + DoubleProducts.L - 1) / DoubleProducts.L * DoubleProducts.L;
         if (wT.length >= cols && wT[0].length >= padded) {
-            // The input, transposed, in the scratch meant for the weights (it has C rows of at least
-            // OC columns, here enough for the positions): the weights are then read as stored, and
-            // each thread reads only its own rows of them. The threads share the transpose by
-            // columns: done by the calling thread alone it took 13-19% of the forward products' time
-            // on two threads at nEmbd 256.
-            team.forRange(cols, TRANSPOSE_GRAIN, (k0, k1) -> DoubleProducts.transposeInput(in, from, to, wT, k0, k1));
-            team.forRange(rows, ROW_GRAIN, (o0, o1) -> DoubleProducts.productExactByRows(wT, n, w, o0, o1, out, from,
+            // The weights are read as stored, each thread only its own rows of them, against the
+            // input transposed. Each thread transposes the whole input itself, once per product,
+            // into an array of its own (see InputScratch), on taking its first rows: the product is
+            // then one loop instead of two (a transpose shared by columns, then the rows), and no
+            // thread reads the half of the transposed input that the other core has just written.
+            // (The scratch the model offers, wT, only decides that the input is narrow enough.)
+            Object call = new Object();
+            team.forRange(rows, ROW_GRAIN, (o0, o1) -> DoubleProducts.productExactByRows(
+                    InputScratch.doubles(call, in, from, to, cols, padded), n, w, o0, o1, out, from,
                     new double[4 * DoubleProducts.POSITIONS]));
             return true;
         }
@@ -169,9 +171,11 @@ public final class VectorMatrixKernels implements MatrixKernels {
         WarmFloats.ensure();
         int padded = (n + FloatProducts.L - 1) / FloatProducts.L * FloatProducts.L;
         if (wT.length >= cols && wT[0].length >= padded) {
-            // As in double precision: the input transposed into the scratch, the weights read as stored.
-            team.forRange(cols, TRANSPOSE_GRAIN, (k0, k1) -> FloatProducts.transposeInput(in, from, to, wT, k0, k1));
-            team.forRange(rows, ROW_GRAIN, (o0, o1) -> FloatProducts.productByRows(wT, n, w, o0, o1, out, from,
+            // As in double precision: the weights read as stored, each thread with the input
+            // transposed into its own array.
+            Object call = new Object();
+            team.forRange(rows, ROW_GRAIN, (o0, o1) -> FloatProducts.productByRows(
+                    InputScratch.floats(call, in, from, to, cols, padded), n, w, o0, o1, out, from,
                     new float[4 * FloatProducts.POSITIONS]));
             return true;
         }
@@ -214,6 +218,63 @@ public final class VectorMatrixKernels implements MatrixKernels {
         team.forRange(rows, ROW_GRAIN,
                 (o0, o1) -> FloatProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols));
         return true;
+    }
+
+    /**
+     * Each thread's own copy of a forward product's input, transposed ({@code inT[k][p] =
+     * in[from + p][k]}, then zeros up to a whole vector): the first chunk of rows a thread takes of
+     * a product transposes the whole input into the thread's array, and its later chunks of the
+     * same product (told apart by the {@code call} object the product makes) read it again.
+     *
+     * <p>Why not one transpose shared by the threads. It was, split by columns between them, and
+     * then each thread read all of it for its rows: two hand-overs per product, and half of what
+     * each thread read had just been written by the other core, which costs more than reading
+     * what the thread wrote itself. Measured at {@code nEmbd} 256 on two threads (f64, a step's
+     * forward products, one JVM, runs alternated): 4.75-4.76 ms a step instead of 4.82-4.85 on
+     * two threads, and 8.9-9.0 ms instead of 9.7-11.1 on one (whose transpose went into rows of
+     * the model's 8 MB scratch, each row thousands of numbers long, 64 of them used; the
+     * thread's own rows are as long as the positions). Each thread transposes twice what it
+     * did, a few microseconds a product.
+     *
+     * <p>Kept per thread ({@link ThreadLocal}), at most the widest input times the positions
+     * (512 KB at {@code nEmbd} 256 in double precision); the results do not depend on which thread
+     * transposed what, since every copy holds the same numbers.
+     */
+    private static final class InputScratch {
+        private static final ThreadLocal<InputScratch> LOCAL = ThreadLocal.withInitial(InputScratch::new);
+
+        /** The product {@link #doubles} or {@link #floats} holds the input of. */
+        private Object call;
+        private double[][] doubles = new double[0][];
+        private float[][] floats = new float[0][];
+
+        /** Thread's transpose of {@code in}'s positions {@code [from, to)}, for the product {@code call}. */
+        static double[][] doubles(Object call, double[][] in, int from, int to, int cols, int padded) {
+            InputScratch scratch = LOCAL.get();
+            if (scratch.call != call) {
+                if (scratch.doubles.length < cols || scratch.doubles[0].length < padded) {
+                    scratch.doubles = new double[Math.max(cols, scratch.doubles.length)][Math.max(padded,
+                            scratch.doubles.length == 0 ? 0 : scratch.doubles[0].length)];
+                }
+                DoubleProducts.transposeInput(in, from, to, scratch.doubles, 0, cols);
+                scratch.call = call;
+            }
+            return scratch.doubles;
+        }
+
+        /** As {@link #doubles}, in single precision. */
+        static float[][] floats(Object call, float[][] in, int from, int to, int cols, int padded) {
+            InputScratch scratch = LOCAL.get();
+            if (scratch.call != call) {
+                if (scratch.floats.length < cols || scratch.floats[0].length < padded) {
+                    scratch.floats = new float[Math.max(cols, scratch.floats.length)][Math.max(padded,
+                            scratch.floats.length == 0 ? 0 : scratch.floats[0].length)];
+                }
+                FloatProducts.transposeInput(in, from, to, scratch.floats, 0, cols);
+                scratch.call = call;
+            }
+            return scratch.floats;
+        }
     }
 
     /**

@@ -9,6 +9,8 @@ import io.github.microgpt.internal.kernels.Team;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -51,6 +53,43 @@ class VectorMatrixKernelsTest {
         int size = 1;
         for (int from = 0; from < count; from += size, size = size % 3 + 1) {
             task.run(from, Math.min(count, from + size));
+        }
+    };
+
+    /**
+     * Three real threads at once, each taking chunks of a grain from a shared counter, as the
+     * model's team does: a forward product's first chunk on each thread transposes the input into
+     * that thread's own array, and its later chunks read it again, so every thread's copy must
+     * hold the same numbers and no chunk may read another product's copy.
+     */
+    private static final Team THREADS = (count, grain, task) -> {
+        int size = Math.max(1, grain);
+        AtomicInteger next = new AtomicInteger();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Runnable work = () -> {
+            try {
+                for (int from = next.getAndAdd(size); from < count; from = next.getAndAdd(size)) {
+                    task.run(from, Math.min(count, from + size));
+                }
+            } catch (RuntimeException | Error e) {
+                failed.compareAndSet(null, e);
+            }
+        };
+        Thread[] helpers = {new Thread(work), new Thread(work)};
+        for (Thread helper : helpers) {
+            helper.start();
+        }
+        work.run();
+        for (Thread helper : helpers) {
+            try {
+                helper.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        if (failed.get() != null) {
+            throw new AssertionError("a chunk failed", failed.get());
         }
     };
 
@@ -151,7 +190,7 @@ class VectorMatrixKernelsTest {
     Stream<DynamicTest> doubleForwardIsTheLeftFoldBitForBit() {
         return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
             Operands x = new Operands(s);
-            for (Team team : new Team[] {ONE, CHUNKS, UNEVEN}) {
+            for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
                 double[][] out = new double[x.to][s.rows()];
                 // Scratch wider than needed, as the model's workspace is.
                 double[][] wT = new double[s.cols()][s.rows() + 3];
@@ -223,11 +262,11 @@ class VectorMatrixKernelsTest {
             float[][] in = toFloats(x.in);
             float[][] w = toFloats(x.w);
             float[][] dout = toFloats(x.dout);
-            float[][][] results = new float[2][][];
-            float[][][] dins = new float[2][][];
-            float[][][] dws = new float[2][][];
-            Team[] teams = {ONE, CHUNKS};
-            for (int k = 0; k < 2; k++) {
+            Team[] teams = {ONE, CHUNKS, THREADS};
+            float[][][] results = new float[teams.length][][];
+            float[][][] dins = new float[teams.length][][];
+            float[][][] dws = new float[teams.length][][];
+            for (int k = 0; k < teams.length; k++) {
                 float[][] out = new float[x.to][s.rows()];
                 float[][] wT = new float[s.cols()][s.rows() + 5];
                 assertTrue(KERNELS.matmulForward(out, in, w, s.from(), x.to, wT, teams[k]));
@@ -270,12 +309,14 @@ class VectorMatrixKernelsTest {
                     assertEquals(sum, dws[0][o][i], 1e-6 * scale, s + ": dw[" + o + "][" + i + "]");
                 }
             }
-            for (int t = 0; t < x.to; t++) {
-                assertArrayEquals(results[0][t], results[1][t], 0f, s + ": out[" + t + "] with another split");
-                assertArrayEquals(dins[0][t], dins[1][t], 0f, s + ": din[" + t + "] with another split");
-            }
-            for (int o = 0; o < s.rows(); o++) {
-                assertArrayEquals(dws[0][o], dws[1][o], 0f, s + ": dw[" + o + "] with another split");
+            for (int k = 1; k < teams.length; k++) {
+                for (int t = 0; t < x.to; t++) {
+                    assertArrayEquals(results[0][t], results[k][t], 0f, s + ": out[" + t + "] with split " + k);
+                    assertArrayEquals(dins[0][t], dins[k][t], 0f, s + ": din[" + t + "] with split " + k);
+                }
+                for (int o = 0; o < s.rows(); o++) {
+                    assertArrayEquals(dws[0][o], dws[k][o], 0f, s + ": dw[" + o + "] with split " + k);
+                }
             }
         }));
     }
@@ -328,6 +369,51 @@ class VectorMatrixKernelsTest {
                 }
             }
         }));
+    }
+
+    /**
+     * A thread keeps its transposed copy of a product's input between products: the next
+     * product, of the same shape with another input, must transpose its own input again, in
+     * both precisions, whichever of its chunks comes first.
+     */
+    @Test
+    void aProductNeverReadsTheInputOfTheProductBefore() {
+        Shape s = new Shape(6, 13, 9, 2);
+        Operands first = new Operands(s);
+        Operands second = new Operands(new Shape(6, 13, 9, 2));
+        SplittableRandom r = new SplittableRandom(5);
+        for (double[] row : second.in) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = r.nextDouble(-1, 1);
+            }
+        }
+        for (Team team : new Team[] {ONE, UNEVEN}) {
+            double[][] wT = new double[s.cols()][s.rows() + 3];
+            double[][] out = new double[second.to][s.rows()];
+            assertTrue(KERNELS.matmulForward(out, first.in, first.w, s.from(), first.to, wT, team));
+            assertTrue(KERNELS.matmulForward(out, second.in, first.w, s.from(), second.to, wT, team));
+            float[][] wF = toFloats(first.w);
+            float[][] outF = new float[second.to][s.rows()];
+            float[][] wTF = new float[s.cols()][s.rows() + 5];
+            assertTrue(KERNELS.matmulForward(outF, toFloats(first.in), wF, s.from(), first.to, wTF, team));
+            float[][] inF = toFloats(second.in);
+            assertTrue(KERNELS.matmulForward(outF, inF, wF, s.from(), second.to, wTF, team));
+            for (int t = s.from(); t < second.to; t++) {
+                for (int o = 0; o < s.rows(); o++) {
+                    double sum = 0.0;
+                    double sumF = 0.0;
+                    double scale = 0.0;
+                    for (int i = 0; i < s.cols(); i++) {
+                        sum = sum + first.w[o][i] * second.in[t][i];
+                        sumF += (double) wF[o][i] * inF[t][i];
+                        scale += Math.abs((double) wF[o][i] * inF[t][i]);
+                    }
+                    assertEquals(Double.doubleToRawLongBits(sum), Double.doubleToRawLongBits(out[t][o]),
+                            "out[" + t + "][" + o + "]");
+                    assertEquals(sumF, outF[t][o], 1e-6 * scale, "single precision: out[" + t + "][" + o + "]");
+                }
+            }
+        }
     }
 
     @Test
