@@ -42,6 +42,20 @@ public interface ParameterRows {
     }
 
     /**
+     * The order in which an element-wise update run through {@link #forRanges} should visit the
+     * rows: iteration {@code i} of a loop over {@code [0, rows)} updates row {@code order[i]}.
+     * Each row is still updated by one thread with the same operations, so the order changes no
+     * result, only which thread touches which memory when: the array model gives each thread the
+     * rows its own products touched, so that the cores do not take cache lines from each other
+     * (see {@code io.github.microgpt.model.UpdateOrder}). By default null: row order.
+     *
+     * @return a permutation of the row indices, not to be modified, or null for row order
+     */
+    default int[] updateOrder() {
+        return null;
+    }
+
+    /**
      * The kernels that may update short rows (see {@link SmallKernels#adam}) in this JVM, as the
      * model's own products are chosen; by default none, and the optimizer's own loops run.
      *

@@ -31,6 +31,8 @@ final class ArrayParameters implements Parameters, ParameterRows {
     private final int size;
     /** The threads of the model's steps, lent to the optimizer's update ({@link #forRanges}). */
     private Workers workers = ArrayGptModel.SINGLE_THREAD;
+    /** The rows in the order {@link UpdateOrder} gives for {@link #workers}; null on one thread. */
+    private int[] updateOrder;
 
     /**
      * Makes zeroed rows for the matrices of a layout.
@@ -175,6 +177,16 @@ final class ArrayParameters implements Parameters, ParameterRows {
     /** Lends the model's threads to whoever updates these rows (see {@link #forRanges}). */
     void useWorkers(Workers team) {
         this.workers = team;
+        this.updateOrder = UpdateOrder.of(matrices, firstRow, values.length, team.threads());
+    }
+
+    /**
+     * The order in which the optimizer should update the rows on {@link #workers}' threads (see
+     * {@link UpdateOrder}); null on one thread.
+     */
+    @Override
+    public int[] updateOrder() {
+        return updateOrder;
     }
 
     /** The small-shape kernels the model's products use, if any (see {@code ArrayKernels}). */

@@ -25,6 +25,8 @@ final class FloatParameters implements Parameters, FloatParameterRows {
     private final int size;
     /** The threads of the model's steps, lent to the optimizer's update ({@link #forRanges}). */
     private Workers workers = ArrayGptModel.SINGLE_THREAD;
+    /** The rows in the order {@link UpdateOrder} gives for {@link #workers}; null on one thread. */
+    private int[] updateOrder;
 
     FloatParameters(ParameterLayout layout) {
         this.layout = layout;
@@ -154,6 +156,16 @@ final class FloatParameters implements Parameters, FloatParameterRows {
     /** Lends the model's threads to whoever updates these rows (see {@link #forRanges}). */
     void useWorkers(Workers team) {
         this.workers = team;
+        this.updateOrder = UpdateOrder.of(matrices, firstRow, values.length, team.threads());
+    }
+
+    /**
+     * The order in which the optimizer should update the rows on {@link #workers}' threads (see
+     * {@link UpdateOrder}); null on one thread.
+     */
+    @Override
+    public int[] updateOrder() {
+        return updateOrder;
     }
 
     @Override

@@ -33,9 +33,10 @@ import java.util.Objects;
  * number once: at three million parameters an update reads and writes about 100 MB, so that
  * memory, not arithmetic, sets its speed. The array engine's rows are updated so in place, and
  * when its model runs on several threads
- * ({@code ArrayGptModel.setThreads}) the parameters are split into contiguous ranges, one thread
- * each; every number is computed the same way on any thread, so the result does not depend on
- * the number of threads. Rows too short for a SIMD loop of their own (the reference model's
+ * ({@code ArrayGptModel.setThreads}) the rows are shared out between them, each thread the
+ * rows of every matrix that its share of the model's products touched (on two cores, a cache line
+ * the other core has read costs about twice as much to write); every number is computed the same
+ * way on any thread and in any order, so the result does not depend on the number of threads. Rows too short for a SIMD loop of their own (the reference model's
  * hold 16 numbers) are staged: their gradients are gathered into one flat array, one long loop
  * computes every step, and the steps are subtracted row by row, each number still going through
  * the same operations. Any other model (the {@code Value} engine's, or your own
@@ -245,8 +246,12 @@ public final class AdamOptimizer {
                     starts, from, to, lrT, correction1, correction2));
             return;
         }
+        // Iteration i updates row order[i]: on several threads, an order that keeps the two cores
+        // out of each other's cache lines (see ParameterRows.updateOrder); the same bits in any order.
+        int[] order = rows.updateOrder();
         rows.forRanges(values.length, grain, (from, to) -> {
-            for (int r = from; r < to; r++) {
+            for (int i = from; i < to; i++) {
+                int r = order == null ? i : order[i];
                 double[] p = values[r];
                 updateRange(p, grads[r], firstRows[r], secondRows[r], 0, p.length, lrT, correction1, correction2);
             }
@@ -355,8 +360,10 @@ public final class AdamOptimizer {
         final float inverse1 = (float) (1 / correction1);
         final float inverse2 = (float) (1 / correction2);
         int grain = (int) Math.max(1, (long) MIN_PARAMETERS_PER_THREAD * values.length / Math.max(1, size));
+        int[] order = rows.updateOrder();
         rows.forRanges(values.length, grain, (from, to) -> {
-            for (int r = from; r < to; r++) {
+            for (int k = from; k < to; k++) {
+                int r = order == null ? k : order[k];
                 float[] p = values[r];
                 float[] gr = grads[r];
                 float[] mm = firstRows[r];
