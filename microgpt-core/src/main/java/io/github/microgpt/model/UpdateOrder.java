@@ -34,7 +34,7 @@ import java.util.List;
  * </ul>
  *
  * <p>Against row order, with each thread a contiguous half of all rows: Adam's time on two
- * threads in a real step 0.75-0.95 (four configurations: core's loops and microgpt-vector,
+ * threads in a real step 0.75-0.98 (four configurations: core's loops and microgpt-vector,
  * double and single precision); on one thread nothing changes (the rows stay in row order).
  */
 final class UpdateOrder {
