@@ -155,7 +155,8 @@ public final class SimulatorServer implements AutoCloseable {
      * @return the running server, which saves models in {@code ~/.cache/microgpt/simulator-checkpoints}
      * @throws java.net.BindException if the port is in use
      * @throws IOException if the server cannot start otherwise
-     * @throws IllegalArgumentException if the documents cannot be trained on
+     * @throws IllegalArgumentException if the documents cannot be trained on, or the seed is not from 0 to
+     *     2^53 - 1 (the seeds the page can show and send back with Reset)
      */
     public static SimulatorServer start(List<String> documents, String source, String name, long seed, int port)
             throws IOException {
@@ -176,7 +177,8 @@ public final class SimulatorServer implements AutoCloseable {
      * @return the running server
      * @throws java.net.BindException if the port is in use
      * @throws IOException if the server cannot start otherwise
-     * @throws IllegalArgumentException if the documents cannot be trained on
+     * @throws IllegalArgumentException if the documents cannot be trained on, or the seed is not from 0 to
+     *     2^53 - 1 (the seeds the page can show and send back with Reset)
      */
     public static SimulatorServer start(List<String> documents, String source, String name, long seed,
                                         Path checkpoints, int port) throws IOException {
