@@ -395,7 +395,13 @@ public final class SimulatorServer implements AutoCloseable {
             largeAnswers.release();  // nothing large was built; the answer is the error
             throw e;
         }
-        json(response, new ReleasingCallback(callback, largeAnswers), 200, json);
+        ReleasingCallback release = new ReleasingCallback(callback, largeAnswers);
+        try {
+            json(response, release, 200, json);
+        } catch (RuntimeException | Error e) {
+            release.release();  // the write did not start; the answer is the error
+            throw e;
+        }
     }
 
     /** Gives back a place among the large answers once, when the answer is sent or has failed. */
@@ -409,7 +415,7 @@ public final class SimulatorServer implements AutoCloseable {
             this.places = places;
         }
 
-        private void release() {
+        void release() {
             if (released.compareAndSet(false, true)) {
                 places.release();
             }
