@@ -152,12 +152,20 @@ public final class PythonRandom implements RandomSource {
         if (k <= 32) {
             return BigInteger.valueOf(Integer.toUnsignedLong(topBits(k)));
         }
-        BigInteger result = BigInteger.ZERO;
-        for (int shift = 0; k > 0; shift += 32, k -= 32) {
-            long word = Integer.toUnsignedLong(k >= 32 ? nextInt32() : nextInt32() >>> (32 - k));
-            result = result.or(BigInteger.valueOf(word).shiftLeft(shift));
+        // CPython fills an array of 32-bit words, the first output lowest, and makes the number
+        // once. Here too: OR-ing each word into a growing BigInteger would copy the number for
+        // every word, time quadratic in k (getrandbits(40_000_000) would take hours).
+        int words = (int) ((k + 31L) / 32);
+        byte[] magnitude = new byte[4 * words];  // big-endian, as BigInteger(1, bytes) reads it
+        for (int i = 0; i < words; i++, k -= 32) {
+            int word = k >= 32 ? nextInt32() : nextInt32() >>> (32 - k);
+            int at = magnitude.length - 4 * (i + 1);
+            magnitude[at] = (byte) (word >>> 24);
+            magnitude[at + 1] = (byte) (word >>> 16);
+            magnitude[at + 2] = (byte) (word >>> 8);
+            magnitude[at + 3] = (byte) word;
         }
-        return result;
+        return new BigInteger(1, magnitude);
     }
 
     /** The top {@code k} bits (0 to 32) of one output; {@code k = 0} consumes nothing. */

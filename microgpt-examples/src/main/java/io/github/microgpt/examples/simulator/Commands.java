@@ -165,11 +165,21 @@ final class Commands {
      *     none of that name
      */
     String lossCurve(String name) {
+        checkLossCurveName(name);
+        return checkpoints.lossCurveJson(name);
+    }
+
+    /**
+     * Checks the name of {@code /api/loss-curve} before anything is read.
+     *
+     * @param name the checkpoint's name, or {@code null} if the query has none
+     * @throws ApiException (400) if the name is missing or not a checkpoint name
+     */
+    static void checkLossCurveName(String name) {
         if (name == null || name.isEmpty()) {
             throw ApiException.badRequest("the checkpoint name is missing: ask for /api/loss-curve?name=NAME");
         }
         CheckpointStore.check(name);
-        return checkpoints.lossCurveJson(name);
     }
 
     // ------------------------------------------------------------------------------ checks

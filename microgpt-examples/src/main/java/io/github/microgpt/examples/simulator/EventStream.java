@@ -52,8 +52,12 @@ final class EventStream implements AutoCloseable {
     private final SimulatorSession session;
     private final ServerLimits limits;
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-    /** The latest weights event, and the snapshot it was made from (used on the ticker thread only). */
-    private String weightsEvent;
+    /**
+     * The latest weights event as the bytes every page is sent, and the snapshot it was made from
+     * (used on the ticker thread only). One array for all pages: the largest model's event is some
+     * 38 MB, and a copy per page, held until the page has read it, would be 2.4 GB for 64 slow pages.
+     */
+    private byte[] weightsEvent;
     private Snapshot weightsEventOf;
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "simulator-events");
@@ -162,10 +166,17 @@ final class EventStream implements AutoCloseable {
         return Math.max(TimeUnit.MILLISECONDS.toNanos(RUNNING_WEIGHTS_MILLIS), byBudget);
     }
 
-    /** The weights event of a snapshot, made once however many pages get it. */
-    private String weightsEvent(Snapshot snapshot) {
+    /**
+     * The weights event of a snapshot, made once however many pages get it: the same bytes go to
+     * every page (the server only reads them).
+     *
+     * @param snapshot the snapshot
+     * @return the event's bytes, shared; not to be changed
+     */
+    byte[] weightsEvent(Snapshot snapshot) {
         if (weightsEventOf != snapshot) {
-            weightsEvent = "event: weights\ndata: " + snapshot.weightsJson(null, true) + "\n\n";
+            weightsEvent = ("event: weights\ndata: " + snapshot.weightsJson(null, true) + "\n\n")
+                    .getBytes(StandardCharsets.UTF_8);
             weightsEventOf = snapshot;
         }
         return weightsEvent;
@@ -215,17 +226,21 @@ final class EventStream implements AutoCloseable {
             }
         }
 
-        void sendWeights(Snapshot snapshot, String event) {
+        void sendWeights(Snapshot snapshot, byte[] event) {
             if (send(event)) {
                 paramsVersion = snapshot.paramsVersion();
                 weightsSentNanos = System.nanoTime();
-                // The event is ASCII but for matrix names; its length in chars is about its size.
-                weightsIntervalNanos = weightsInterval(event.length());
+                weightsIntervalNanos = weightsInterval(event.length);
             }
         }
 
         /** Hands an event to the server to write, unless the previous one is still on its way. */
         boolean send(String event) {
+            return send(event.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** The same, for an event already in bytes (which may be shared with other pages: only read). */
+        boolean send(byte[] event) {
             synchronized (this) {
                 if (writing) {
                     return false;
@@ -235,7 +250,7 @@ final class EventStream implements AutoCloseable {
                 lastWriteNanos = writeStartNanos;
             }
             try {
-                response.write(false, ByteBuffer.wrap(event.getBytes(StandardCharsets.UTF_8)), Callback.from(
+                response.write(false, ByteBuffer.wrap(event), Callback.from(
                         () -> {
                             synchronized (this) {
                                 writing = false;

@@ -23,14 +23,19 @@ import java.time.Duration;
  * @param sendBufferBytes the socket send buffer of each connection: what the operating system
  *     holds for a client that does not read, before the server notices (without a limit, Linux
  *     lets it grow to 4 MiB, which a page that never reads takes 20 s to fill)
+ * @param maxLargeAnswers the most answers built and being sent at once whose size grows with the
+ *     model or a saved run: the weights of a large model ({@code GET /api/weights}; 39 MB of JSON
+ *     for the largest array-engine model) and saved loss curves ({@code GET /api/loss-curve},
+ *     which reads a whole checkpoint). Each is held in memory until its client has read it, so
+ *     without a bound a few dozen at once run the heap out; more are answered 503
  */
 record ServerLimits(Duration idleTimeout, Duration requestTimeout, int maxBodyBytes, int maxConnections,
                     Duration crowdedIdleTimeout, int maxEventStreams, Duration eventWriteTimeout, int threads,
-                    int sendBufferBytes) {
+                    int sendBufferBytes, int maxLargeAnswers) {
 
     /** The limits of {@code microgpt simulator}. */
     static final ServerLimits DEFAULTS = new ServerLimits(Duration.ofSeconds(30), Duration.ofSeconds(30),
-            8 * 1024 * 1024, 200, Duration.ofSeconds(2), 64, Duration.ofSeconds(10), 16, 256 * 1024);
+            8 * 1024 * 1024, 200, Duration.ofSeconds(2), 64, Duration.ofSeconds(10), 16, 256 * 1024, 2);
 
     /**
      * How often an event stream with nothing new gets a comment line, so that neither the

@@ -64,7 +64,8 @@ public final class SimulatorCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
-            description = "Seed of the shuffle, the initial weights and the samples (default: ${DEFAULT-VALUE}).")
+            description = "Seed of the shuffle, the initial weights and the samples; from 0 to 2^53 - 1 "
+                    + "(default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--checkpoints", paramLabel = "DIR",
@@ -112,6 +113,13 @@ public final class SimulatorCommand implements Callable<Integer> {
     SimulatorServer start() {
         if (port < 0 || port > 65_535) {
             throw new UsageException("--port must be from 0 to 65535, got " + port);
+        }
+        if (!Limits.SEED.contains(seed)) {
+            // The page shows the seed and sends it back with every Reset, which takes this range
+            // only (a JavaScript number holds whole numbers exactly up to 2^53 - 1): a seed outside
+            // it would start a page whose every Reset is refused.
+            throw new UsageException("--seed must be " + Limits.SEED.expectation() + ", got " + seed
+                    + " (the page shows it and sends it back with every Reset)");
         }
         Path checkpointDir = checkpoints != null ? checkpoints : CheckpointStore.defaultDirectory();
         if (Files.exists(checkpointDir) && !Files.isDirectory(checkpointDir)) {

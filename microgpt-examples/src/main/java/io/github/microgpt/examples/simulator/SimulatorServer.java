@@ -17,8 +17,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -85,7 +88,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * A bad value is answered with 400 and {@code {"error": "..."}}, and changes nothing; a request
  * that does not fit the moment (Step during a run) with 409; Load of a checkpoint that does not
  * exist with 404; a body too slow to arrive with 408, too large with 413; a server that failed
- * with 500. Every answer of the API, refusals included, is JSON. Checkpoints are named, never
+ * with 500; a large answer (the weights of a large model, a saved loss curve) while
+ * {@link ServerLimits#maxLargeAnswers()} others are being sent with 503 and {@code Retry-After: 1}.
+ * Every answer of the API, refusals included, is JSON. Checkpoints are named, never
  * given as paths: a name is one folder in the checkpoint directory, 1 to 64 letters, digits,
  * {@code .}, {@code _} or {@code -}, starting with a letter or digit.
  */
@@ -102,12 +107,19 @@ public final class SimulatorServer implements AutoCloseable {
             "/autograd.css", "autograd.css",
             "/favicon.svg", "favicon.svg");
 
+    /**
+     * The most weights a {@code GET /api/weights} answer may hold without counting as a large
+     * answer: about 2 MB of JSON with their gradients (the default GPT has 4,192).
+     */
+    static final int SMALL_WEIGHTS = 50_000;
+
     private final Server server;
     private final SimulatorSession session;
     private final Commands commands;
     private final ServerLimits limits;
     private final EventStream events;
     private final Map<String, byte[]> files = new HashMap<>();
+    private final Semaphore largeAnswers;
     private final int port;
 
     private SimulatorServer(Server server, ServerConnector connector, SimulatorSession session, ServerLimits limits)
@@ -117,6 +129,7 @@ public final class SimulatorServer implements AutoCloseable {
         this.commands = new Commands(session);
         this.limits = limits;
         this.events = new EventStream(session, limits);
+        this.largeAnswers = new Semaphore(limits.maxLargeAnswers());
         for (String file : Set.copyOf(STATIC_FILES.values())) {
             files.put(file, readResource(file));
         }
@@ -155,7 +168,8 @@ public final class SimulatorServer implements AutoCloseable {
      * @return the running server, which saves models in {@code ~/.cache/microgpt/simulator-checkpoints}
      * @throws java.net.BindException if the port is in use
      * @throws IOException if the server cannot start otherwise
-     * @throws IllegalArgumentException if the documents cannot be trained on
+     * @throws IllegalArgumentException if the documents cannot be trained on, or the seed is not from 0 to
+     *     2^53 - 1 (the seeds the page can show and send back with Reset)
      */
     public static SimulatorServer start(List<String> documents, String source, String name, long seed, int port)
             throws IOException {
@@ -176,7 +190,8 @@ public final class SimulatorServer implements AutoCloseable {
      * @return the running server
      * @throws java.net.BindException if the port is in use
      * @throws IOException if the server cannot start otherwise
-     * @throws IllegalArgumentException if the documents cannot be trained on
+     * @throws IllegalArgumentException if the documents cannot be trained on, or the seed is not from 0 to
+     *     2^53 - 1 (the seeds the page can show and send back with Reset)
      */
     public static SimulatorServer start(List<String> documents, String source, String name, long seed,
                                         Path checkpoints, int port) throws IOException {
@@ -264,6 +279,15 @@ public final class SimulatorServer implements AutoCloseable {
         return events.behindCount();
     }
 
+    /**
+     * The number of large answers being built or sent ({@link ServerLimits#maxLargeAnswers()}).
+     *
+     * @return the count
+     */
+    int largeAnswersInFlight() {
+        return limits.maxLargeAnswers() - largeAnswers.availablePermits();
+    }
+
     /** Stops a run in progress, closes the event streams and the port. */
     @Override
     public void close() {
@@ -311,11 +335,19 @@ public final class SimulatorServer implements AutoCloseable {
             }
             case "/api/weights" -> {
                 requireMethod(method, "GET");
-                json(response, callback, 200, session.snapshot().weightsJson(queryParameter(request, "matrix"), false));
+                String matrix = queryParameter(request, "matrix");
+                Snapshot snapshot = session.snapshot();
+                if (snapshot.weightCount(matrix) <= SMALL_WEIGHTS) {
+                    json(response, callback, 200, snapshot.weightsJson(matrix, false));
+                } else {
+                    largeAnswer(response, callback, () -> snapshot.weightsJson(matrix, false));
+                }
             }
             case "/api/loss-curve" -> {
                 requireMethod(method, "GET");
-                json(response, callback, 200, commands.lossCurve(queryParameter(request, "name")));
+                String name = queryParameter(request, "name");
+                Commands.checkLossCurveName(name);
+                largeAnswer(response, callback, () -> commands.lossCurve(name));
             }
             case "/api/events" -> {
                 requireMethod(method, "GET");
@@ -340,6 +372,70 @@ public final class SimulatorServer implements AutoCloseable {
             case "/api/save" -> post(request, response, callback, Requests.Named.class, commands::save);
             case "/api/load" -> post(request, response, callback, Requests.Named.class, commands::load);
             default -> throw new ApiException(404, "there is nothing at " + path);
+        }
+    }
+
+    /**
+     * An answer whose size grows with the model or a saved run, built and sent only while fewer
+     * than {@link ServerLimits#maxLargeAnswers()} others are: it is held in memory from the moment
+     * it is built until its client has read it (a slow reader holds it longer), so a few dozen at
+     * once would run the heap out. One more is refused with 503 and {@code Retry-After}; the place
+     * is given back when the answer has been sent or its connection has failed.
+     */
+    private void largeAnswer(Response response, Callback callback, Supplier<String> answer) {
+        if (!largeAnswers.tryAcquire()) {
+            throw new ApiException(503, "the simulator is already sending " + limits.maxLargeAnswers()
+                    + " large answers (the weights of a large model, or saved loss curves), each held in memory"
+                    + " until its client has read it; try again in a moment");
+        }
+        String json;
+        try {
+            json = answer.get();
+        } catch (RuntimeException | Error e) {
+            largeAnswers.release();  // nothing large was built; the answer is the error
+            throw e;
+        }
+        ReleasingCallback release = new ReleasingCallback(callback, largeAnswers);
+        try {
+            json(response, release, 200, json);
+        } catch (RuntimeException | Error e) {
+            release.release();  // the write did not start; the answer is the error
+            throw e;
+        }
+    }
+
+    /** Gives back a place among the large answers once, when the answer is sent or has failed. */
+    private static final class ReleasingCallback implements Callback {
+        private final Callback callback;
+        private final Semaphore places;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        ReleasingCallback(Callback callback, Semaphore places) {
+            this.callback = callback;
+            this.places = places;
+        }
+
+        void release() {
+            if (released.compareAndSet(false, true)) {
+                places.release();
+            }
+        }
+
+        @Override
+        public void succeeded() {
+            release();
+            callback.succeeded();
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+            release();
+            callback.failed(failure);
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return callback.getInvocationType();
         }
     }
 
@@ -504,6 +600,9 @@ public final class SimulatorServer implements AutoCloseable {
         object.addProperty("error", message);
         object.addProperty("status", status);
         response.reset();
+        if (status == 503) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        }
         if (status == 408 || status == 413) {
             // The rest of the body is not worth waiting for: end the connection after the answer.
             response.getHeaders().put(HttpHeader.CONNECTION, "close");

@@ -80,12 +80,14 @@ final class SimulatorSession implements AutoCloseable {
      * @param seed the random seed
      * @param embeddedNames where Reset gets the embedded names when the page asks for them
      * @param checkpoints where Save and Load keep models
-     * @throws ApiException (400) if the documents cannot be trained on
+     * @throws ApiException (400) if the documents cannot be trained on, or the seed is not from 0
+     *     to 2^53 - 1 (the seeds the page can show and send back)
      */
     SimulatorSession(List<String> documents, String source, String name, long seed,
                      Supplier<List<String>> embeddedNames, CheckpointStore checkpoints) {
         this.embeddedNames = embeddedNames;
         this.checkpoints = checkpoints;
+        Limits.SEED.check(seed);  // the page could not send another seed back with Reset
         Settings initial = new Settings(Commands.checkDocuments(documents), source, name, Architecture.GPT, Engine.VALUE,
                 GptConfig.defaults(),
                 Settings.DEFAULT_LEARNING_RATE, seed, Settings.DEFAULT_NUM_STEPS);

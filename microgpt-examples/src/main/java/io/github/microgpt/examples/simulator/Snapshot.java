@@ -241,14 +241,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
      * @throws ApiException (400) if there is no matrix of that name
      */
     String weightsJson(String matrix, boolean compact) {
-        List<ParameterMatrix> selected = matrices;
-        if (matrix != null) {
-            selected = matrices.stream().filter(m -> m.name().equals(matrix)).toList();
-            if (selected.isEmpty()) {
-                throw ApiException.badRequest("there is no weight matrix \"" + ApiException.excerpt(matrix) + "\"; the matrices are "
-                        + matrices.stream().map(ParameterMatrix::name).toList());
-            }
-        }
+        List<ParameterMatrix> selected = selected(matrix);
         StringWriter text = new StringWriter();
         try (JsonWriter out = new JsonWriter(text)) {
             out.beginObject();
@@ -285,6 +278,33 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
             throw new UncheckedIOException(e);
         }
         return text.toString();
+    }
+
+    /**
+     * How many weights {@link #weightsJson} would write, known before it is written.
+     *
+     * @param matrix the name of one matrix, or {@code null} for all
+     * @return the number of weights (each with its gradient)
+     * @throws ApiException (400) if there is no matrix of that name
+     */
+    long weightCount(String matrix) {
+        long count = 0;
+        for (ParameterMatrix m : selected(matrix)) {
+            count += m.size();
+        }
+        return count;
+    }
+
+    private List<ParameterMatrix> selected(String matrix) {
+        if (matrix == null) {
+            return matrices;
+        }
+        List<ParameterMatrix> selected = matrices.stream().filter(m -> m.name().equals(matrix)).toList();
+        if (selected.isEmpty()) {
+            throw ApiException.badRequest("there is no weight matrix \"" + ApiException.excerpt(matrix) + "\"; the matrices are "
+                    + matrices.stream().map(ParameterMatrix::name).toList());
+        }
+        return selected;
     }
 
     /** JSON has no NaN or infinity: those become null. */

@@ -1,11 +1,13 @@
 package io.github.microgpt.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
@@ -118,6 +120,30 @@ class TrainCommandTeachingTest {
         // A window of 2 * (80 / 40) + 1 = 5 steps: three of one kind, two of the other.
         assertEquals((1 + 3 + 1 + 3 + 1) / 5.0, smooth[10], 1e-12);
         assertEquals((1 + 3 + 1) / 3.0, smooth[0], 1e-12, "the window is cut at the ends");
+    }
+
+    /**
+     * A long run's curve: the window grows with the run (a fortieth of it each side), so summing
+     * each window anew took time quadratic in the steps, and --plot (or compare --plot) of a run of
+     * millions of steps sat for hours after training. A hang guard only, and the means checked.
+     */
+    @Test
+    void smoothingAMillionsOfStepsCurveTakesTimeLinearInTheSteps() {
+        double[] losses = new double[4_000_000];
+        for (int i = 0; i < losses.length; i++) {
+            losses[i] = 3.3 - i * 1e-7 + (i % 7) * 0.01;
+        }
+        double[] smooth = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> LossPlot.smoothed(losses));
+        int half = losses.length / 40;
+        for (int i : new int[] {0, 1, half, half + 1, losses.length / 2, losses.length - half - 1, losses.length - 1}) {
+            int from = Math.max(0, i - half);
+            int to = Math.min(losses.length - 1, i + half);
+            double total = 0;
+            for (int j = from; j <= to; j++) {
+                total += losses[j];
+            }
+            assertEquals(total / (to - from + 1), smooth[i], 1e-9, "the mean of the window around step " + i);
+        }
     }
 
     @ParameterizedTest

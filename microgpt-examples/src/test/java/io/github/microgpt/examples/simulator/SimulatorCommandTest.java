@@ -3,6 +3,7 @@ package io.github.microgpt.examples.simulator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.examples.cli.CliContext;
@@ -17,6 +18,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -127,6 +129,22 @@ class SimulatorCommandTest {
         err.reset();
         assertEquals(2, run("--port", "eighty"));
         assertUsageError("--port");
+    }
+
+    /**
+     * The page shows the seed in a field and sends it back with every Reset, which takes 0 to
+     * 2^53 - 1 (what a JavaScript number holds exactly). A seed outside that range used to start a
+     * page whose every Reset was refused (or, above 2^53, silently rounded), so it is refused here.
+     */
+    @Test
+    void aSeedThePageCannotSendBackIsAUsageError() {
+        // A simulator that starts serves until it is stopped: the guard ends this test if it does.
+        assertEquals(2, assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run("--port", "0", "--seed", "-5")));
+        assertUsageError("--seed must be a whole number from 0 to 9007199254740991, got -5");
+        err.reset();
+        assertEquals(2, assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> run("--port", "0", "--seed", "9007199254740992")));
+        assertUsageError("--seed must be a whole number from 0 to 9007199254740991, got 9007199254740992");
     }
 
     @Test
