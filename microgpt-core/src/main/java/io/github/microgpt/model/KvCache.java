@@ -18,6 +18,12 @@ import java.util.List;
  */
 public final class KvCache {
 
+    private final int nLayer;
+    /**
+     * The layers' lists, made when a layer is first asked for rather than all up front: a cache
+     * costs what the model uses of it, and a mistaken {@code new KvCache(Integer.MAX_VALUE)} is
+     * a small object, not two billion lists.
+     */
     private final List<List<Value[]>> keys = new ArrayList<>();
     private final List<List<Value[]>> values = new ArrayList<>();
 
@@ -32,10 +38,7 @@ public final class KvCache {
             throw new IllegalArgumentException("nLayer must be at least 1 (one list of keys and values per layer), got "
                     + nLayer);
         }
-        for (int i = 0; i < nLayer; i++) {
-            keys.add(new ArrayList<>());
-            values.add(new ArrayList<>());
-        }
+        this.nLayer = nLayer;
     }
 
     /**
@@ -53,7 +56,7 @@ public final class KvCache {
      * @return the layer count
      */
     public int layers() {
-        return keys.size();
+        return nLayer;
     }
 
     /**
@@ -66,6 +69,7 @@ public final class KvCache {
      * @throws IndexOutOfBoundsException if there is no such layer
      */
     public List<Value[]> keys(int layer) {
+        reach(layer);
         return keys.get(layer);
     }
 
@@ -77,6 +81,19 @@ public final class KvCache {
      * @throws IndexOutOfBoundsException if there is no such layer
      */
     public List<Value[]> values(int layer) {
+        reach(layer);
         return values.get(layer);
+    }
+
+    /** Makes the lists of the layers up to {@code layer}, which must be one of this cache's. */
+    private void reach(int layer) {
+        if (layer < 0 || layer >= nLayer) {
+            throw new IndexOutOfBoundsException("layer " + layer + " is not in this cache: it has layers 0 to "
+                    + (nLayer - 1));
+        }
+        while (keys.size() <= layer) {
+            keys.add(new ArrayList<>());
+            values.add(new ArrayList<>());
+        }
     }
 }
