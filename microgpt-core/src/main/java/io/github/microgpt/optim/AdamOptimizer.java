@@ -3,6 +3,7 @@ package io.github.microgpt.optim;
 import io.github.microgpt.internal.FloatParameterRows;
 import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.internal.kernels.SmallKernels;
+import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.Parameters;
 import java.util.Arrays;
 import java.util.Objects;
@@ -99,7 +100,8 @@ public final class AdamOptimizer {
     /**
      * Creates an optimizer with the defaults of {@code microgpt.py} ({@link AdamSettings#defaults()}).
      *
-     * @param size the number of parameters it will update
+     * @param size the number of parameters it will update; from 0 to {@link ParameterLayout#MAX_SIZE}
+     * @throws IllegalArgumentException if {@code size} is negative or above {@link ParameterLayout#MAX_SIZE}
      */
     public AdamOptimizer(int size) {
         this(size, 0.01, 0.85, 0.99, 1e-8, LearningRateSchedule.LINEAR_DECAY);
@@ -109,9 +111,9 @@ public final class AdamOptimizer {
      * Creates an optimizer with settings of your own, for example
      * {@code new AdamOptimizer(n, AdamSettings.defaults().withLearningRate(0.02))}.
      *
-     * @param size the number of parameters it will update; not negative
+     * @param size the number of parameters it will update; from 0 to {@link ParameterLayout#MAX_SIZE}
      * @param settings the learning rate, decays, eps and schedule
-     * @throws IllegalArgumentException if {@code size} is negative
+     * @throws IllegalArgumentException if {@code size} is negative or above {@link ParameterLayout#MAX_SIZE}
      * @throws NullPointerException if {@code settings} is null
      */
     public AdamOptimizer(int size, AdamSettings settings) {
@@ -124,6 +126,11 @@ public final class AdamOptimizer {
                           LearningRateSchedule schedule) {
         if (size < 0) {
             throw new IllegalArgumentException("size must not be negative, got " + size);
+        }
+        if (size > ParameterLayout.MAX_SIZE) {
+            // The moments are arrays of that length: past this a JVM cannot allocate them at all.
+            throw new IllegalArgumentException("size must be at most " + ParameterLayout.MAX_SIZE
+                    + " (the longest array a JVM allocates; a model has no more parameters), got " + size);
         }
         requirePositiveFinite("learningRate", learningRate);
         requireDecay("beta1", beta1);

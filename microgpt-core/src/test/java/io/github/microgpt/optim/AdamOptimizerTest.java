@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.testing.Cases;
@@ -161,6 +162,13 @@ class AdamOptimizerTest {
     void rejectsBadHyperparameters() {
         LearningRateSchedule s = LearningRateSchedule.LINEAR_DECAY;
         assertThrows(IllegalArgumentException.class, () -> new AdamOptimizer(-1));
+        // Refused by a message, not an OutOfMemoryError ("Requested array size exceeds VM limit").
+        for (int tooMany : new int[] {Integer.MAX_VALUE, ParameterLayout.MAX_SIZE + 1}) {
+            IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                    () -> new AdamOptimizer(tooMany));
+            assertTrue(size.getMessage().contains("at most " + ParameterLayout.MAX_SIZE)
+                    && size.getMessage().contains(String.valueOf(tooMany)), size.getMessage());
+        }
         for (double bad : new double[] {0, -0.01, Double.NaN, Double.POSITIVE_INFINITY}) {
             IllegalArgumentException lr = assertThrows(IllegalArgumentException.class,
                     () -> new AdamSettings(bad, 0.85, 0.99, 1e-8, s));
