@@ -868,6 +868,8 @@ public final class Value {
         int[] stackOperand = new int[256];
         int[] stackRun = new int[256];
         int deepest;
+        /** The side of a sum of products last found walked in this walk; see {@link #walked}. */
+        Value[] walkedSide;
 
         static Walk forThisThread() {
             return WALKS.get();
@@ -894,6 +896,7 @@ public final class Value {
             // For a sum of products being walked: the next operand to look at, its open run's first term.
             int operand = 0;
             int run = 0;
+            walkedSide = null;
             try {
                 root.visited = true;
                 walk:
@@ -1071,7 +1074,7 @@ public final class Value {
          * not 0, while one no pass has reached still has 0 (or a gradient added by the pass that
          * also went through it, which an expansion would keep).
          */
-        private static boolean mark(Value v) {
+        private boolean mark(Value v) {
             v.visited = true;
             if (v.grad != 0.0) {
                 v.expand();
@@ -1085,13 +1088,22 @@ public final class Value {
                     && ((inner & 4) == 0 || v.child2.visited);
         }
 
-        /** Whether every inner node among the operands has been reached. */
-        private static boolean walked(Value[] operands) {
+        /**
+         * Whether every inner node among the operands has been reached. The outputs of a linear
+         * layer share their input ({@link #sumsOfProducts}), so the last side found walked is
+         * remembered: the other outputs are then written without looking at it again. (A node
+         * reached stays marked until the walk is over, so the answer holds for the whole walk.)
+         */
+        private boolean walked(Value[] operands) {
+            if (operands == walkedSide) {
+                return true;
+            }
             for (Value operand : operands) {
                 if (operand.child0 != null && !operand.visited) {
                     return false;
                 }
             }
+            walkedSide = operands;
             return true;
         }
 
@@ -1124,6 +1136,7 @@ public final class Value {
         /** Forgets the nodes of the last walk (so they can be collected) and oversized buffers. */
         void release() {
             Arrays.fill(stack, 0, deepest, null);
+            walkedSide = null;
             if (order.length > KEEP_LIMIT || stack.length > KEEP_LIMIT) {
                 WALKS.remove();
             }
