@@ -337,7 +337,9 @@ public final class Sampler {
                 done = sequence.length() >= model.config().blockSize()
                         || (maxLength != SamplingOptions.NO_LIMIT && generated >= maxLength);
             }
-            tokenListeners.forEach(listener -> listener.onToken(event));
+            if (!tokenListeners.isEmpty()) {
+                tokenListeners.forEach(listener -> listener.onToken(event));
+            }
             if (done && !sampleListeners.isEmpty()) {
                 SampleEvent finished = new SampleEvent(sample, text.toString(),
                         Arrays.copyOfRange(context, 1, context.length));

@@ -130,7 +130,7 @@ public final class Tokenizer {
      */
     public int[] encode(String text) {
         Objects.requireNonNull(text, "text");
-        int[] points = text.codePoints().toArray();
+        int[] points = codePoints(text);
         int[] ids = new int[points.length];
         for (int i = 0; i < points.length; i++) {
             int id = Arrays.binarySearch(codePoints, points[i]);
@@ -141,6 +141,21 @@ public final class Tokenizer {
             ids[i] = id;
         }
         return ids;
+    }
+
+    /**
+     * The code points of a text, as {@code text.codePoints().toArray()} gives them (an unpaired
+     * surrogate is one code point), without a stream: sampling encodes its prompt, and a
+     * stream's first use in a run costs some milliseconds of class loading and setting up.
+     */
+    private static int[] codePoints(String text) {
+        int[] points = new int[text.codePointCount(0, text.length())];
+        for (int i = 0, n = 0; n < points.length; n++) {
+            int c = text.codePointAt(i);
+            points[n] = c;
+            i += Character.charCount(c);
+        }
+        return points;
     }
 
     /**

@@ -30,16 +30,41 @@ class ValueSumOfProductsTest {
     /** How a sum of products is built: compactly, or from {@code mul} and {@code add}. */
     private interface Builder {
         Value sum(Value[] a, int aFrom, Value[] b, int bFrom, int length);
+
+        /** The sums of products of each row with one vector: a linear layer. */
+        Value[] rows(Value[][] w, Value[] x);
     }
 
-    private static final Builder COMPACT = Value::sumOfProducts;
-
-    private static final Builder PLAIN = (a, aFrom, b, bFrom, length) -> {
-        Value total = a[aFrom].mul(b[bFrom]).add(0.0);
-        for (int i = 1; i < length; i++) {
-            total = total.add(a[aFrom + i].mul(b[bFrom + i]));
+    private static final Builder COMPACT = new Builder() {
+        @Override
+        public Value sum(Value[] a, int aFrom, Value[] b, int bFrom, int length) {
+            return Value.sumOfProducts(a, aFrom, b, bFrom, length);
         }
-        return total;
+
+        @Override
+        public Value[] rows(Value[][] w, Value[] x) {
+            return Value.sumsOfProducts(w, x);
+        }
+    };
+
+    private static final Builder PLAIN = new Builder() {
+        @Override
+        public Value sum(Value[] a, int aFrom, Value[] b, int bFrom, int length) {
+            Value total = a[aFrom].mul(b[bFrom]).add(0.0);
+            for (int i = 1; i < length; i++) {
+                total = total.add(a[aFrom + i].mul(b[bFrom + i]));
+            }
+            return total;
+        }
+
+        @Override
+        public Value[] rows(Value[][] w, Value[] x) {
+            Value[] out = new Value[w.length];
+            for (int o = 0; o < w.length; o++) {
+                out[o] = sum(w[o], 0, x, 0, x.length);
+            }
+            return out;
+        }
     };
 
     /**
@@ -74,7 +99,34 @@ class ValueSumOfProductsTest {
             Value[] sums = {s1, s2, s3, h[0]};
             Value s4 = builder.sum(sums, 0, sums, 1, 3);
             inner.addAll(List.of(s1, s2, s3, s4));
+            // Linear layers: leaf weights times a vector of leaves and inner nodes mixed (the
+            // walk skips the weights), then inner "weights" (the first layer's outputs, some
+            // rows shared) times that vector again, and leaf weights times leaves.
+            Value[] mixed = new Value[n];
+            for (int i = 0; i < n; i++) {
+                mixed[i] = r.nextBoolean() ? x[i] : h[r.nextInt(n)];
+            }
+            Value[][] wRows = new Value[1 + r.nextInt(4)][];
+            for (int o = 0; o < wRows.length; o++) {
+                wRows[o] = r.nextBoolean() ? w.clone() : x.clone();
+            }
+            Value[] layer1 = builder.rows(wRows, mixed);
+            Value[][] innerRows = new Value[1 + r.nextInt(3)][n];
+            for (int o = 0; o < innerRows.length; o++) {
+                for (int i = 0; i < n; i++) {
+                    innerRows[o][i] = r.nextBoolean() ? layer1[r.nextInt(layer1.length)] : h[i];
+                }
+            }
+            Value[] layer2 = builder.rows(innerRows, mixed);
+            Value[] layer3 = builder.rows(new Value[][] {x, w}, w);
+            inner.addAll(List.of(layer1));
+            inner.addAll(List.of(layer2));
+            inner.addAll(List.of(layer3));
             Value root = s4.mul(s1).add(s2.exp()).add(s3);
+            for (Value out : layer2) {
+                root = root.add(out.mul(layer1[0]));
+            }
+            root = root.add(layer3[1]);
             return new Graph(leaves, inner, root);
         }
 
@@ -171,6 +223,38 @@ class ValueSumOfProductsTest {
         // mul/add: 3 products, 3 additions, the constant 0 and the 6 leaves.
         assertEquals(13, sum.topologicalOrder().size());
         assertThrows(IndexOutOfBoundsException.class, () -> sum.child(2));
+    }
+
+    @Test
+    void theRowsOfALinearLayerAreSumsOfProducts() {
+        Value[] x = {new Value(2.0), new Value(-3.0).exp(), new Value(0.5)};
+        Value[][] w = {
+            {new Value(4.0), new Value(5.0), new Value(-6.0)},
+            {new Value(-1.0), new Value(0.25), new Value(3.0)},
+        };
+        Value[] rows = Value.sumsOfProducts(w, x);
+        assertEquals(2, rows.length);
+        for (int o = 0; o < 2; o++) {
+            assertBits(Value.sumOfProducts(w[o], 0, x, 0, 3).data(), rows[o].data(), "row " + o);
+        }
+        // The caller's arrays are its own again once the call returns: changing them changes no node.
+        Value x2 = x[2];
+        Value w12 = w[1][2];
+        x[2] = new Value(100.0);
+        w[1][2] = new Value(100.0);
+        Value last = rows[1].child(1);
+        assertSame(w12, last.child(0));
+        assertSame(x2, last.child(1));
+        assertEquals(0.5, last.localGrad(0));
+        assertEquals(3.0, last.localGrad(1));
+    }
+
+    @Test
+    void badLinearLayersAreRejected() {
+        Value[] x = {new Value(1.0), new Value(2.0)};
+        assertThrows(IllegalArgumentException.class, () -> Value.sumsOfProducts(new Value[][] {x, {x[0]}}, x));
+        assertThrows(IllegalArgumentException.class, () -> Value.sumsOfProducts(new Value[][] {{}}, new Value[0]));
+        assertEquals(0, Value.sumsOfProducts(new Value[0][], x).length);
     }
 
     @Test

@@ -186,4 +186,18 @@ class TokenizerTest {
                     "one printable line: " + e.getMessage());
         }
     }
+
+    @Test
+    void anUnpairedSurrogateIsOneCharacterAsInJavasCodePoints() {
+        // A lone high surrogate, a lone low one, and a pair: the code points of String.codePoints().
+        Tokenizer tokenizer = Tokenizer.ofCharacters("\uDE00a\uD83D\uD83D\uDE00");
+        String text = "\uDE00a\uD83D\uDE00\uD83D";
+        int[] ids = tokenizer.encode(text);
+        assertEquals(4, ids.length);
+        int[] points = text.codePoints().toArray();
+        for (int i = 0; i < ids.length; i++) {
+            assertEquals(new String(Character.toChars(points[i])), tokenizer.tokenText(ids[i]), "id " + i);
+        }
+        assertEquals(text, tokenizer.decode(ids));
+    }
 }
