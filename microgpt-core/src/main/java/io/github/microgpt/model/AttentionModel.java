@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +83,9 @@ public final class AttentionModel extends ValueLanguageModel {
 
     @Override
     public Value[] forward(int tokenId, int posId, KvCache cache) {
+        // Called directly, not through this class's loss or sampling: a clear error, not an index one.
+        ModelChecks.token(tokenId, vocabSize(), "the token");
+        ModelChecks.position(posId, config().blockSize());
         int headDim = config().headDim();
         Value[] x = ValueOps.add(wte[tokenId], wpe[posId]);
         x = ValueOps.rmsnorm(x);

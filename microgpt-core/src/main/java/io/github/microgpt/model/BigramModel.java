@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.Map;
 
@@ -50,6 +51,8 @@ public final class BigramModel extends ValueLanguageModel {
      */
     @Override
     public Value[] forward(int tokenId, int posId, KvCache cache) {
+        // Called directly, not through this class's loss or sampling: a clear error, not an index one.
+        ModelChecks.token(tokenId, vocabSize(), "the token");
         return table[tokenId].clone();
     }
 }

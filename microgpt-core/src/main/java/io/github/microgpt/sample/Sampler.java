@@ -145,7 +145,9 @@ public final class Sampler {
             throw new IllegalArgumentException("the number of samples must not be negative, got " + count);
         }
         checkOptions(options);
-        List<String> texts = new ArrayList<>(count);
+        // Grown as the samples come: sized up front, a large count failed with an OutOfMemoryError
+        // for the list alone before the first sample (and before any listener could stop it).
+        List<String> texts = new ArrayList<>(Math.min(count, 1024));
         for (int i = 0; i < count; i++) {
             texts.add(sample(options));
         }

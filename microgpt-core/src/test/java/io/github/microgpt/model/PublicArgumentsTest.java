@@ -42,6 +42,33 @@ class PublicArgumentsTest {
     }
 
     @Test
+    void theProgressionModelsForwardRefusesATokenOrPositionOutOfRangeByName() {
+        // Called directly, each threw a bare ArrayIndexOutOfBoundsException ("Index 99 out of bounds for length 7").
+        GptConfig config = GptConfig.defaults();
+        for (ValueLanguageModel model : new ValueLanguageModel[] {
+            AttentionModel.create(config, 7, new io.github.microgpt.random.PythonRandom(42)),
+            MlpModel.create(config, 7, new io.github.microgpt.random.PythonRandom(42)),
+            BigramModel.create(config, 7, new io.github.microgpt.random.PythonRandom(42))}) {
+            String name = model.getClass().getSimpleName();
+            for (int token : new int[] {7, 99, -1}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> model.forward(token, 0, model.newCache()), name);
+                assertTrue(e.getMessage().contains("id " + token) && e.getMessage().contains("[0, 7)"),
+                        name + ": " + e.getMessage());
+            }
+            assertEquals(7, model.forward(6, 0, model.newCache()).length, name);
+            if (!(model instanceof BigramModel)) {  // a bigram model ignores the position
+                for (int position : new int[] {16, 99, -1}) {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> model.forward(1, position, model.newCache()), name);
+                    assertTrue(e.getMessage().contains("position " + position) && e.getMessage().contains("0..15"),
+                            name + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Test
     void layersCountFromZero() {
         refused(() -> ParameterLayout.inLayer(-1, ParameterLayout.ATTN_WQ), "layer", "-1");
         assertThrows(NullPointerException.class, () -> ParameterLayout.inLayer(0, null));

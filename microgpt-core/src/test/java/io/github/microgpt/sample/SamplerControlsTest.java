@@ -112,6 +112,23 @@ class SamplerControlsTest {
         });
     }
 
+    @Test
+    void aHugeCountStartsSamplingAtOnceAndAListenerCanStopIt() {
+        // The list was sized up front: an OutOfMemoryError before the first sample.
+        Sampler sampler = new Sampler(model(5, 8), TOKENIZER, new PythonRandom(5));
+        List<String> seen = new ArrayList<>();
+        sampler.addSampleListener(event -> {
+            seen.add(event.text());
+            if (seen.size() == 3) {
+                throw new IllegalStateException("enough");
+            }
+        });
+        IllegalStateException stopped = assertThrows(IllegalStateException.class,
+                () -> sampler.samples(Integer.MAX_VALUE, 0.5));
+        assertEquals("enough", stopped.getMessage());
+        assertEquals(3, seen.size());
+    }
+
     // ------------------------------------------------------------------------------------ prefix
 
     @Test
