@@ -1,5 +1,7 @@
 package io.github.microgpt.model;
 
+import static io.github.microgpt.testing.Matrices.copy;
+import static io.github.microgpt.testing.Matrices.toFloat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
@@ -7,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The general attention loops of {@link Kernels} and {@link FloatKernels} against a plain
- * reference, bit for bit, on 1, 2 and 3 threads, and on a team with more threads than heads. The reference adds one term at a time: a logit
- * {@code z_s} is the channels' products summed in channel order from 0, a head's output the
+ * reference, bit for bit, on 1, 2 and 3 threads, and on a team with more threads than heads.
+ * The reference adds one term at a time: a logit {@code z_s} is the channels' products summed in channel order from 0, a head's output the
  * positions' weighted values summed in position order from 0, the gradient of a query the
  * positions' terms in position order, and the gradients of a key or a value the terms of the
  * positions that attend to it from the last position down. The kernels pass over several
@@ -281,32 +283,5 @@ class AttentionKernelsTest {
             }
         }
         return a;
-    }
-
-    private static float[][] toFloat(double[][] a) {
-        float[][] b = new float[a.length][];
-        for (int r = 0; r < a.length; r++) {
-            b[r] = new float[a[r].length];
-            for (int i = 0; i < a[r].length; i++) {
-                b[r][i] = (float) a[r][i];
-            }
-        }
-        return b;
-    }
-
-    private static double[][] copy(double[][] a) {
-        double[][] b = new double[a.length][];
-        for (int r = 0; r < a.length; r++) {
-            b[r] = a[r].clone();
-        }
-        return b;
-    }
-
-    private static float[][] copy(float[][] a) {
-        float[][] b = new float[a.length][];
-        for (int r = 0; r < a.length; r++) {
-            b[r] = a[r].clone();
-        }
-        return b;
     }
 }

@@ -1,5 +1,8 @@
 package io.github.microgpt.model;
 
+import static io.github.microgpt.testing.Matrices.copy;
+import static io.github.microgpt.testing.Matrices.toDouble;
+import static io.github.microgpt.testing.Matrices.toFloat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -222,14 +225,6 @@ class KernelsProductTest {
         }
     }
 
-    private static double[][] copy(double[][] a) {
-        double[][] b = new double[a.length][];
-        for (int r = 0; r < a.length; r++) {
-            b[r] = a[r].clone();
-        }
-        return b;
-    }
-
     /**
      * {@code din - din0 = dout w} and {@code dw - dw0 = dout^T in} over the case's positions, to
      * within {@code relative} of the sum of the terms' magnitudes; positions outside the range untouched.
@@ -311,28 +306,6 @@ class KernelsProductTest {
             java.util.Arrays.fill(row, value);
         }
         return a;
-    }
-
-    private static float[][] toFloat(double[][] a) {
-        float[][] f = new float[a.length][];
-        for (int r = 0; r < a.length; r++) {
-            f[r] = new float[a[r].length];
-            for (int i = 0; i < a[r].length; i++) {
-                f[r][i] = (float) a[r][i];
-            }
-        }
-        return f;
-    }
-
-    private static double[][] toDouble(float[][] a) {
-        double[][] d = new double[a.length][];
-        for (int r = 0; r < a.length; r++) {
-            d[r] = new double[a[r].length];
-            for (int i = 0; i < a[r].length; i++) {
-                d[r][i] = a[r][i];
-            }
-        }
-        return d;
     }
 
     private static void assertBitsEqual(double[][] expected, double[][] actual, String what) {

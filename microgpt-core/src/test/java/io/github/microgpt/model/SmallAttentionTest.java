@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import static io.github.microgpt.testing.Matrices.copy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -91,13 +92,5 @@ class SmallAttentionTest {
             }
         }
         return a;
-    }
-
-    private static double[][] copy(double[][] a) {
-        double[][] b = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            b[i] = a[i].clone();
-        }
-        return b;
     }
 }
