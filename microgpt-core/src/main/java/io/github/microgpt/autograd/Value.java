@@ -429,14 +429,15 @@ public final class Value {
      */
     public static Value[] sumsOfProducts(Value[][] w, Value[] x) {
         int length = x.length;
-        if (length < 1 && w.length > 0) {
-            throw new IllegalArgumentException("Value.sumsOfProducts needs at least one term, got " + length);
-        }
         for (int o = 0; o < w.length; o++) {
             if (w[o].length != length) {
-                throw new IllegalArgumentException("row " + o + " has " + w[o].length
-                        + " entries but the vector has " + length + "; they must be equal");
+                // Python's zip would silently drop the extra terms; here it is always a mistake.
+                throw new IllegalArgumentException("row " + o + " of the weights has " + w[o].length
+                        + " columns but the input has " + length + " elements; they must be equal");
             }
+        }
+        if (length < 1 && w.length > 0) {
+            throw new IllegalArgumentException("Value.sumsOfProducts needs at least one term, got " + length);
         }
         // Copied once for all rows: the caller may change its arrays after the call, the graph must not change.
         Value[] xs = new Value[length];

@@ -30,15 +30,8 @@ public final class ValueOps {
      * @throws IllegalArgumentException if a row of {@code w} is not as long as {@code x}
      */
     public static Value[] linear(Value[] x, Value[][] w) {
-        for (int o = 0; o < w.length; o++) {
-            if (w[o].length != x.length) {
-                // Python's zip would silently drop the extra terms; here it is always a mistake.
-                throw new IllegalArgumentException("row " + o + " of the weights has " + w[o].length
-                        + " columns but the input has " + x.length + " elements; they must be equal");
-            }
-        }
         // sum(w_o[i] * x[i]) for each row: the nodes of mul and add, stored compactly, the rows
-        // sharing one copy of x.
+        // sharing one copy of x; it refuses a row not as long as x.
         return Value.sumsOfProducts(w, x);
     }
 
