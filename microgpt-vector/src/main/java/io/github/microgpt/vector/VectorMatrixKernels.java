@@ -330,7 +330,9 @@ public final class VectorMatrixKernels implements MatrixKernels {
     private static final class WarmDoubles {
         static {
             int width = 5 * DoubleProducts.L + 1;
-            double[][] a = new double[32][width];
+            // a is read as a[r][k] (product) and as a[k][r] (productTransposed), r < 4 and k < 32:
+            // 32 by 32 whatever the vector width (it was 32 by width, too short when width < 32).
+            double[][] a = new double[32][32];
             double[][] x = new double[32][width];
             double[][] c = new double[4][width];
             int positions = DoubleProducts.POSITIONS + DoubleProducts.L + 3;
@@ -357,7 +359,9 @@ public final class VectorMatrixKernels implements MatrixKernels {
     private static final class WarmFloats {
         static {
             int width = 5 * FloatProducts.L + 1;
-            float[][] a = new float[32][width];
+            // a is read as a[r][k] (product) and as a[k][r] (productTransposed), r < 4 and k < 32:
+            // 32 by 32 whatever the vector width (it was 32 by width, too short when width < 32).
+            float[][] a = new float[32][32];
             float[][] x = new float[32][width];
             float[][] c = new float[4][width];
             int positions = FloatProducts.POSITIONS + FloatProducts.L + 3;
