@@ -7,6 +7,25 @@ import jdk.incubator.vector.VectorSpecies;
  * Matrix products of floats with the Vector API: {@link DoubleProducts} in single precision, with
  * fused multiply-adds ({@code float} results are not exact anyway; a fused multiply-add rounds
  * once instead of twice, and is one instruction).
+ *
+ * <p><b>Register blocks.</b> Each kernel keeps a block of outputs in vector registers while the
+ * terms of their sums go by, loading each operand once per term for the whole block. The block
+ * must fit, with the operands it loads, in the processor's vector registers ({@link Registers}):
+ * <ul>
+ * <li><b>32 registers</b> (AVX-512): every product takes blocks of 4 rows x 4 vectors, 16 sums
+ *     plus 4 loaded vectors and a broadcast, 21 registers.
+ * <li><b>16 registers</b> (AVX2): those 21 do not fit, and the JIT kept 7 of the 16 sums on the
+ *     stack, a load and a store around every fused multiply-add. The input's gradient
+ *     ({@link #product}) takes blocks of 2 rows x 4 vectors instead (8 sums, 4 loaded vectors, 2
+ *     broadcasts: 14), the weights' gradient ({@link #productTransposed}) 6 rows x 2 vectors (12
+ *     sums, 2 vectors, a broadcast: 15), measured the fastest of 2x4, 4x2, 5x2, 6x2, 3x4, 4x3 and
+ *     8x1 on a Zen 3 (product 23 -> 37 GFLOP/s, productTransposed 22 -> 29 on one core at
+ *     {@code nEmbd} 256). The forward product ({@link #productByRows}) keeps 4 x 4: no shape that
+ *     fits was faster there.
+ * </ul>
+ * The shape only decides which outputs share a pass over the terms: each output is still the same
+ * chain of fused multiply-adds in the order of its terms, so the bits are the same whatever the
+ * shape, the vector length or the thread count.
  */
 final class FloatProducts {
 
@@ -17,6 +36,12 @@ final class FloatProducts {
 
     /** Terms of the sum per pass: a strip of 64 rows of four vectors is 16 KB with AVX-512. */
     static final int K_BLOCK = 64;
+
+    /**
+     * Whether the kernels take the blocks for 16 vector registers (see the class comment). A
+     * static final, so that C2 compiles only the branch taken.
+     */
+    static final boolean SIXTEEN_REGISTERS = Registers.COUNT == 16;
 
     private FloatProducts() {
     }
@@ -30,6 +55,16 @@ final class FloatProducts {
      * columns may be cut anywhere between threads without changing a bit.
      */
     static void product(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int j0, int j1) {
+        if (SIXTEEN_REGISTERS) {
+            productFor16(a, x, c, r0, r1End, k0, k1, j0, j1);
+        } else {
+            productFor32(a, x, c, r0, r1End, k0, k1, j0, j1);
+        }
+    }
+
+    /** {@link #product} in blocks of 4 rows x 4 vectors, for 32 registers. */
+    private static void productFor32(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1,
+                                     int j0, int j1) {
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
             int ke = Math.min(k1, kb + K_BLOCK);
             for (int j = j0; j < j1; j += 4 * L) {
@@ -55,6 +90,70 @@ final class FloatProducts {
                 }
             }
         }
+    }
+
+    /**
+     * {@link #product} for 16 registers: blocks of 2 rows x 4 vectors (the rows past the last
+     * one, when their count is odd, repeat it, as in {@link #productFor32}), and the columns short
+     * of a whole block of four vectors left to {@link #productFor32}, which takes them one vector,
+     * then one column, at a time. Every output gets the chain {@link #product} promises.
+     */
+    private static void productFor16(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1,
+                                     int j0, int j1) {
+        int blocksEnd = j0 + (j1 - j0) / (4 * L) * (4 * L);
+        for (int kb = k0; kb < k1; kb += K_BLOCK) {
+            int ke = Math.min(k1, kb + K_BLOCK);
+            for (int j = j0; j < blocksEnd; j += 4 * L) {
+                for (int r = r0; r < r1End; r += 2) {
+                    int r1 = Math.min(r + 1, r1End - 1);
+                    productBlock2x4(a[r], a[r1], x, kb, ke, c[r], c[r1], j);
+                }
+            }
+        }
+        if (blocksEnd < j1) {
+            productFor32(a, x, c, r0, r1End, k0, k1, blocksEnd, j1);
+        }
+    }
+
+    /**
+     * Rows {@code c0}, {@code c1} (rows {@code a0}, {@code a1} of {@code a}), columns
+     * {@code [j, j + 4L)}: 8 sums in registers, 4 vectors of {@code x[k]} and 2 broadcasts per term.
+     */
+    private static void productBlock2x4(float[] a0, float[] a1, float[][] x, int k0, int k1, float[] c0, float[] c1,
+                                        int j) {
+        FloatVector s00 = FloatVector.fromArray(S, c0, j);
+        FloatVector s01 = FloatVector.fromArray(S, c0, j + L);
+        FloatVector s02 = FloatVector.fromArray(S, c0, j + 2 * L);
+        FloatVector s03 = FloatVector.fromArray(S, c0, j + 3 * L);
+        FloatVector s10 = FloatVector.fromArray(S, c1, j);
+        FloatVector s11 = FloatVector.fromArray(S, c1, j + L);
+        FloatVector s12 = FloatVector.fromArray(S, c1, j + 2 * L);
+        FloatVector s13 = FloatVector.fromArray(S, c1, j + 3 * L);
+        for (int k = k0; k < k1; k++) {
+            float[] xk = x[k];
+            FloatVector x0 = FloatVector.fromArray(S, xk, j);
+            FloatVector x1 = FloatVector.fromArray(S, xk, j + L);
+            FloatVector x2 = FloatVector.fromArray(S, xk, j + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(S, xk, j + 3 * L);
+            FloatVector b0 = FloatVector.broadcast(S, a0[k]);
+            s00 = b0.fma(x0, s00);
+            s01 = b0.fma(x1, s01);
+            s02 = b0.fma(x2, s02);
+            s03 = b0.fma(x3, s03);
+            FloatVector b1 = FloatVector.broadcast(S, a1[k]);
+            s10 = b1.fma(x0, s10);
+            s11 = b1.fma(x1, s11);
+            s12 = b1.fma(x2, s12);
+            s13 = b1.fma(x3, s13);
+        }
+        s00.intoArray(c0, j);
+        s01.intoArray(c0, j + L);
+        s02.intoArray(c0, j + 2 * L);
+        s03.intoArray(c0, j + 3 * L);
+        s10.intoArray(c1, j);
+        s11.intoArray(c1, j + L);
+        s12.intoArray(c1, j + 2 * L);
+        s13.intoArray(c1, j + 3 * L);
     }
 
     /**
@@ -344,6 +443,16 @@ final class FloatProducts {
      * {@code [r0, r1End)} of {@code c}, columns {@code [0, width)}.
      */
     static void productTransposed(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int width) {
+        if (SIXTEEN_REGISTERS) {
+            productTransposedFor16(a, x, c, r0, r1End, k0, k1, width);
+        } else {
+            productTransposedFor32(a, x, c, r0, r1End, k0, k1, width);
+        }
+    }
+
+    /** {@link #productTransposed} in blocks of 4 rows x 4 vectors, for 32 registers. */
+    private static void productTransposedFor32(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0,
+                                               int k1, int width) {
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
             int ke = Math.min(k1, kb + K_BLOCK);
             // Rows outside, columns inside: each block of four rows of c is read and written along
@@ -480,4 +589,113 @@ final class FloatProducts {
         }
     }
 
+    /**
+     * {@link #productTransposed} for 16 registers: whole blocks of 6 rows x 2 vectors; in each
+     * block the columns short of two vectors one row at a time ({@link #productTransposedRow});
+     * the rows short of a whole block of six (at most five) left to {@link #productTransposedFor32}.
+     * No row is repeated inside a block of six, so its rows are {@code r, r + 1, ..., r + 5}.
+     */
+    private static void productTransposedFor16(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0,
+                                               int k1, int width) {
+        int rowsEnd = r0 + (r1End - r0) / 6 * 6;
+        int blocksEnd = width / (2 * L) * (2 * L);
+        for (int kb = k0; kb < k1; kb += K_BLOCK) {
+            int ke = Math.min(k1, kb + K_BLOCK);
+            for (int r = r0; r < rowsEnd; r += 6) {
+                for (int j = 0; j < blocksEnd; j += 2 * L) {
+                    productTransposedBlock6x2(a, r, x, kb, ke, c[r], c[r + 1], c[r + 2], c[r + 3], c[r + 4],
+                            c[r + 5], j);
+                }
+                if (blocksEnd < width) {
+                    for (int q = r; q < r + 6; q++) {
+                        productTransposedRow(a, q, x, kb, ke, c[q], blocksEnd, width);
+                    }
+                }
+            }
+        }
+        if (rowsEnd < r1End) {
+            productTransposedFor32(a, x, c, rowsEnd, r1End, k0, k1, width);
+        }
+    }
+
+    /**
+     * Rows {@code q, ..., q + 5} of {@code c}, columns {@code [j, j + 2L)}: 12 sums in registers,
+     * 2 vectors of {@code x[k]} and a broadcast of {@code a[k][q + i]} per row and term.
+     */
+    private static void productTransposedBlock6x2(float[][] a, int q, float[][] x, int k0, int k1, float[] c0,
+            float[] c1, float[] c2, float[] c3, float[] c4, float[] c5, int j) {
+        FloatVector s00 = FloatVector.fromArray(S, c0, j);
+        FloatVector s01 = FloatVector.fromArray(S, c0, j + L);
+        FloatVector s10 = FloatVector.fromArray(S, c1, j);
+        FloatVector s11 = FloatVector.fromArray(S, c1, j + L);
+        FloatVector s20 = FloatVector.fromArray(S, c2, j);
+        FloatVector s21 = FloatVector.fromArray(S, c2, j + L);
+        FloatVector s30 = FloatVector.fromArray(S, c3, j);
+        FloatVector s31 = FloatVector.fromArray(S, c3, j + L);
+        FloatVector s40 = FloatVector.fromArray(S, c4, j);
+        FloatVector s41 = FloatVector.fromArray(S, c4, j + L);
+        FloatVector s50 = FloatVector.fromArray(S, c5, j);
+        FloatVector s51 = FloatVector.fromArray(S, c5, j + L);
+        for (int k = k0; k < k1; k++) {
+            float[] ak = a[k];
+            float[] xk = x[k];
+            FloatVector x0 = FloatVector.fromArray(S, xk, j);
+            FloatVector x1 = FloatVector.fromArray(S, xk, j + L);
+            FloatVector b0 = FloatVector.broadcast(S, ak[q]);
+            s00 = b0.fma(x0, s00);
+            s01 = b0.fma(x1, s01);
+            FloatVector b1 = FloatVector.broadcast(S, ak[q + 1]);
+            s10 = b1.fma(x0, s10);
+            s11 = b1.fma(x1, s11);
+            FloatVector b2 = FloatVector.broadcast(S, ak[q + 2]);
+            s20 = b2.fma(x0, s20);
+            s21 = b2.fma(x1, s21);
+            FloatVector b3 = FloatVector.broadcast(S, ak[q + 3]);
+            s30 = b3.fma(x0, s30);
+            s31 = b3.fma(x1, s31);
+            FloatVector b4 = FloatVector.broadcast(S, ak[q + 4]);
+            s40 = b4.fma(x0, s40);
+            s41 = b4.fma(x1, s41);
+            FloatVector b5 = FloatVector.broadcast(S, ak[q + 5]);
+            s50 = b5.fma(x0, s50);
+            s51 = b5.fma(x1, s51);
+        }
+        s00.intoArray(c0, j);
+        s01.intoArray(c0, j + L);
+        s10.intoArray(c1, j);
+        s11.intoArray(c1, j + L);
+        s20.intoArray(c2, j);
+        s21.intoArray(c2, j + L);
+        s30.intoArray(c3, j);
+        s31.intoArray(c3, j + L);
+        s40.intoArray(c4, j);
+        s41.intoArray(c4, j + L);
+        s50.intoArray(c5, j);
+        s51.intoArray(c5, j + L);
+    }
+
+    /**
+     * Row {@code q} of {@code c} alone, columns {@code [j0, j1)}: one vector at a time, then one
+     * column at a time. The edge of {@link #productTransposedFor16}'s blocks (fewer than two
+     * vectors of columns), slow per multiply-add and rare: at {@code nEmbd} 256 every row is
+     * whole blocks.
+     */
+    private static void productTransposedRow(float[][] a, int q, float[][] x, int k0, int k1, float[] cq,
+                                             int j0, int j1) {
+        int j = j0;
+        for (; j + L <= j1; j += L) {
+            FloatVector s = FloatVector.fromArray(S, cq, j);
+            for (int k = k0; k < k1; k++) {
+                s = FloatVector.broadcast(S, a[k][q]).fma(FloatVector.fromArray(S, x[k], j), s);
+            }
+            s.intoArray(cq, j);
+        }
+        for (; j < j1; j++) {
+            float s = cq[j];
+            for (int k = k0; k < k1; k++) {
+                s = Math.fma(a[k][q], x[k][j], s);
+            }
+            cq[j] = s;
+        }
+    }
 }

@@ -359,11 +359,14 @@ public final class VectorMatrixKernels implements MatrixKernels {
     private static final class WarmFloats {
         static {
             int width = 5 * FloatProducts.L + 1;
-            // a is read as a[r][k] (product) and as a[k][r] (productTransposed), r < 4 and k < 32:
+            // a is read as a[r][k] (product) and as a[k][r] (productTransposed), r < 7 and k < 32:
             // 32 by 32 whatever the vector width (it was 32 by width, too short when width < 32).
+            // Seven rows of c: a whole block of six rows (productTransposed's blocks for 16
+            // registers) and one more, so that every kernel this register count uses, and every
+            // edge (a row, a vector, a column), is compiled before the first real product.
             float[][] a = new float[32][32];
             float[][] x = new float[32][width];
-            float[][] c = new float[4][width];
+            float[][] c = new float[7][width];
             int positions = FloatProducts.POSITIONS + FloatProducts.L + 3;
             float[][] in = new float[positions][32];
             float[][] inT = new float[32][positions + FloatProducts.L];
@@ -373,8 +376,8 @@ public final class VectorMatrixKernels implements MatrixKernels {
             WarmUp.until(() -> {
                 FloatProducts.transposeInput(in, 0, positions, inT, 0, 32);
                 FloatProducts.productByRows(inT, positions, w, 0, 5, out, 0, tile);
-                FloatProducts.product(a, x, c, 0, 4, 0, 32, 0, width);
-                FloatProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
+                FloatProducts.product(a, x, c, 0, 7, 0, 32, 0, width);
+                FloatProducts.productTransposed(a, x, c, 0, 7, 0, 32, width);
             });
         }
 
