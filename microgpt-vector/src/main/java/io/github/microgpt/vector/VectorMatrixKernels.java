@@ -172,8 +172,14 @@ public final class VectorMatrixKernels implements MatrixKernels {
         int padded = (n + FloatProducts.L - 1) / FloatProducts.L * FloatProducts.L;
         if (wT.length >= cols && wT[0].length >= padded) {
             // As in double precision: the weights read as stored, each thread with the input
-            // transposed into its own array.
+            // transposed into its own array (for 16 registers, cut into panels of positions).
             Object call = new Object();
+            if (FloatProducts.SIXTEEN_REGISTERS) {
+                team.forRange(rows, ROW_GRAIN, (o0, o1) -> FloatProducts.productByPanels(
+                        InputScratch.floatPanels(call, in, from, to, cols), n, w, o0, o1, out, from,
+                        new float[4 * FloatProducts.POSITIONS]));
+                return true;
+            }
             team.forRange(rows, ROW_GRAIN, (o0, o1) -> FloatProducts.productByRows(
                     InputScratch.floats(call, in, from, to, cols, padded), n, w, o0, o1, out, from,
                     new float[4 * FloatProducts.POSITIONS]));
@@ -247,6 +253,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
         private Object call;
         private double[][] doubles = new double[0][];
         private float[][] floats = new float[0][];
+        private float[][] floatPanels = new float[0][];
 
         /** Thread's transpose of {@code in}'s positions {@code [from, to)}, for the product {@code call}. */
         static double[][] doubles(Object call, double[][] in, int from, int to, int cols, int padded) {
@@ -260,6 +267,25 @@ public final class VectorMatrixKernels implements MatrixKernels {
                 scratch.call = call;
             }
             return scratch.doubles;
+        }
+
+        /**
+         * As {@link #floats}, cut into panels ({@link FloatProducts#transposeInputPanels}): the
+         * input of {@link FloatProducts#productByPanels}, for 16 registers.
+         */
+        static float[][] floatPanels(Object call, float[][] in, int from, int to, int cols) {
+            InputScratch scratch = LOCAL.get();
+            if (scratch.call != call) {
+                int count = FloatProducts.panelPositions(to - from) / FloatProducts.PANEL;
+                int length = cols * FloatProducts.PANEL;
+                if (scratch.floatPanels.length < count || scratch.floatPanels[0].length < length) {
+                    scratch.floatPanels = new float[Math.max(count, scratch.floatPanels.length)][Math.max(length,
+                            scratch.floatPanels.length == 0 ? 0 : scratch.floatPanels[0].length)];
+                }
+                FloatProducts.transposeInputPanels(in, from, to, scratch.floatPanels, cols);
+                scratch.call = call;
+            }
+            return scratch.floatPanels;
         }
 
         /** As {@link #doubles}, in single precision. */
@@ -373,9 +399,18 @@ public final class VectorMatrixKernels implements MatrixKernels {
             float[][] w = new float[5][32];
             float[][] out = new float[positions][5];
             float[] tile = new float[4 * FloatProducts.POSITIONS];
+            float[][] panels = new float[FloatProducts.panelPositions(positions) / FloatProducts.PANEL][32 * FloatProducts.PANEL];
             WarmUp.until(() -> {
-                FloatProducts.transposeInput(in, 0, positions, inT, 0, 32);
-                FloatProducts.productByRows(inT, positions, w, 0, 5, out, 0, tile);
+                // The forward product of this register count, on 5 rows (a block of five and an
+                // edge of four for 16 registers) and a last panel or tile part filled.
+                if (FloatProducts.SIXTEEN_REGISTERS) {
+                    FloatProducts.transposeInputPanels(in, 0, positions, panels, 32);
+                    FloatProducts.productByPanels(panels, positions, w, 0, 5, out, 0, tile);
+                    FloatProducts.productByPanels(panels, positions, w, 1, 5, out, 0, tile);
+                } else {
+                    FloatProducts.transposeInput(in, 0, positions, inT, 0, 32);
+                    FloatProducts.productByRows(inT, positions, w, 0, 5, out, 0, tile);
+                }
                 FloatProducts.product(a, x, c, 0, 7, 0, 32, 0, width);
                 FloatProducts.productTransposed(a, x, c, 0, 7, 0, 32, width);
             });
