@@ -15,13 +15,15 @@ import jdk.incubator.vector.VectorSpecies;
  * <li><b>32 registers</b> (AVX-512): every product takes blocks of 4 rows x 4 vectors, 16 sums
  *     plus 4 loaded vectors and a broadcast, 21 registers.
  * <li><b>16 registers</b> (AVX2): those 21 do not fit, and the JIT kept 7 of the 16 sums on the
- *     stack, a load and a store around every fused multiply-add. The input's gradient
- *     ({@link #product}) takes blocks of 2 rows x 4 vectors instead (8 sums, 4 loaded vectors, 2
- *     broadcasts: 14), the weights' gradient ({@link #productTransposed}) 6 rows x 2 vectors (12
- *     sums, 2 vectors, a broadcast: 15), measured the fastest of 2x4, 4x2, 5x2, 6x2, 3x4, 4x3 and
- *     8x1 on a Zen 3 (product 23 -> 37 GFLOP/s, productTransposed 22 -> 29 on one core at
- *     {@code nEmbd} 256). The forward product ({@link #productByRows}) keeps 4 x 4: no shape that
- *     fits was faster there.
+ *     stack, a load and a store around every fused multiply-add. Measured on a Zen 3 at
+ *     {@code nEmbd} 256 (one core, GFLOP/s of the products of a layer; 2x4, 4x2, 5x2, 6x2, 3x4,
+ *     4x3 and 8x1 tried): the input's gradient ({@link #product}) takes blocks of 2 rows x 4
+ *     vectors (8 sums, 4 loaded vectors, 2 broadcasts: 14 registers; 23 -> 37); the weights'
+ *     gradient ({@link #productTransposed}) 6 rows x 2 vectors (12 sums, 2 vectors, a broadcast:
+ *     15; 22 -> 29, and 34 with its operands copied into panels, see
+ *     {@link #productTransposedFor16}); the forward product ({@link #productByPanels}) 5 rows x 2
+ *     vectors over the input cut into panels (10 sums; 28 -> 63; without panels no shape that
+ *     fits beat 4 x 4 there).
  * </ul>
  * The shape only decides which outputs share a pass over the terms: each output is still the same
  * chain of fused multiply-adds in the order of its terms, so the bits are the same whatever the
@@ -745,22 +747,49 @@ final class FloatProducts {
      * {@link #productTransposed} for 16 registers: whole blocks of 6 rows x 2 vectors; in each
      * block the columns short of two vectors one row at a time ({@link #productTransposedRow});
      * the rows short of a whole block of six (at most five) left to {@link #productTransposedFor32}.
-     * No row is repeated inside a block of six, so its rows are {@code r, r + 1, ..., r + 5}.
+     *
+     * <p>The operands are first copied into panels ({@link Panels}), as the forward product's
+     * input is ({@link #transposeInputPanels}): {@code x}'s columns two vectors at a time,
+     * {@code xPanel[(k - k0) * PANEL + lane] = x[k][j + lane]}, and for each block of six rows
+     * {@code aPanel[(k - k0) * 6 + i] = a[k][r + i]}. The kernel then reads both at constant
+     * multiples of {@code k}, checked once before its loop, instead of loading two rows, their
+     * lengths and checking each read per term. The copies hold the same numbers, and each
+     * output is still one chain over {@code k} in order from its stored value.
      */
     private static void productTransposedFor16(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0,
                                                int k1, int width) {
         int rowsEnd = r0 + (r1End - r0) / 6 * 6;
-        int blocksEnd = width / (2 * L) * (2 * L);
-        for (int kb = k0; kb < k1; kb += K_BLOCK) {
-            int ke = Math.min(k1, kb + K_BLOCK);
+        int blocksEnd = width / PANEL * PANEL;
+        int terms = k1 - k0;
+        if (r0 < rowsEnd && terms > 0) {
+            Panels panels = Panels.LOCAL.get();
+            float[][] xPanels = panels.xPanels(blocksEnd / PANEL, terms * PANEL);
+            for (int jp = 0; jp < blocksEnd / PANEL; jp++) {
+                float[] xPanel = xPanels[jp];
+                int j = jp * PANEL;
+                for (int k = k0; k < k1; k++) {
+                    System.arraycopy(x[k], j, xPanel, (k - k0) * PANEL, PANEL);
+                }
+            }
+            float[] aPanel = panels.aPanel(terms * 6);
             for (int r = r0; r < rowsEnd; r += 6) {
-                for (int j = 0; j < blocksEnd; j += 2 * L) {
-                    productTransposedBlock6x2(a, r, x, kb, ke, c[r], c[r + 1], c[r + 2], c[r + 3], c[r + 4],
-                            c[r + 5], j);
+                for (int k = k0; k < k1; k++) {
+                    float[] ak = a[k];
+                    int at = (k - k0) * 6;
+                    aPanel[at] = ak[r];
+                    aPanel[at + 1] = ak[r + 1];
+                    aPanel[at + 2] = ak[r + 2];
+                    aPanel[at + 3] = ak[r + 3];
+                    aPanel[at + 4] = ak[r + 4];
+                    aPanel[at + 5] = ak[r + 5];
+                }
+                for (int jp = 0; jp < blocksEnd / PANEL; jp++) {
+                    productTransposedBlock6x2(aPanel, xPanels[jp], terms, c[r], c[r + 1], c[r + 2], c[r + 3],
+                            c[r + 4], c[r + 5], jp * PANEL);
                 }
                 if (blocksEnd < width) {
                     for (int q = r; q < r + 6; q++) {
-                        productTransposedRow(a, q, x, kb, ke, c[q], blocksEnd, width);
+                        productTransposedRow(a, q, x, k0, k1, c[q], blocksEnd, width);
                     }
                 }
             }
@@ -771,10 +800,38 @@ final class FloatProducts {
     }
 
     /**
-     * Rows {@code q, ..., q + 5} of {@code c}, columns {@code [j, j + 2L)}: 12 sums in registers,
-     * 2 vectors of {@code x[k]} and a broadcast of {@code a[k][q + i]} per row and term.
+     * Each thread's panels for {@link #productTransposedFor16}, grown as needed, never shrunk (at
+     * {@code nEmbd} 256 and 64 positions at most 256 KB: the widest input's columns by the positions).
      */
-    private static void productTransposedBlock6x2(float[][] a, int q, float[][] x, int k0, int k1, float[] c0,
+    private static final class Panels {
+        static final ThreadLocal<Panels> LOCAL = ThreadLocal.withInitial(Panels::new);
+
+        private float[][] xPanels = new float[0][];
+        private float[] aPanel = new float[0];
+
+        /** At least {@code count} panels of at least {@code length} floats each. */
+        float[][] xPanels(int count, int length) {
+            if (xPanels.length < count || (count > 0 && xPanels[0].length < length)) {
+                xPanels = new float[Math.max(count, xPanels.length)][Math.max(length,
+                        xPanels.length == 0 ? 0 : xPanels[0].length)];
+            }
+            return xPanels;
+        }
+
+        /** At least {@code length} floats. */
+        float[] aPanel(int length) {
+            if (aPanel.length < length) {
+                aPanel = new float[length];
+            }
+            return aPanel;
+        }
+    }
+
+    /**
+     * Six rows of {@code c}, columns {@code [j, j + 2L)}: 12 sums in registers, 2 vectors of the
+     * panel of {@code x} and a broadcast from the panel of {@code a} per row and term.
+     */
+    private static void productTransposedBlock6x2(float[] aPanel, float[] xPanel, int terms, float[] c0,
             float[] c1, float[] c2, float[] c3, float[] c4, float[] c5, int j) {
         FloatVector s00 = FloatVector.fromArray(S, c0, j);
         FloatVector s01 = FloatVector.fromArray(S, c0, j + L);
@@ -788,27 +845,25 @@ final class FloatProducts {
         FloatVector s41 = FloatVector.fromArray(S, c4, j + L);
         FloatVector s50 = FloatVector.fromArray(S, c5, j);
         FloatVector s51 = FloatVector.fromArray(S, c5, j + L);
-        for (int k = k0; k < k1; k++) {
-            float[] ak = a[k];
-            float[] xk = x[k];
-            FloatVector x0 = FloatVector.fromArray(S, xk, j);
-            FloatVector x1 = FloatVector.fromArray(S, xk, j + L);
-            FloatVector b0 = FloatVector.broadcast(S, ak[q]);
+        for (int k = 0; k < terms; k++) {
+            FloatVector x0 = FloatVector.fromArray(S, xPanel, k * PANEL);
+            FloatVector x1 = FloatVector.fromArray(S, xPanel, k * PANEL + L);
+            FloatVector b0 = FloatVector.broadcast(S, aPanel[k * 6]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
-            FloatVector b1 = FloatVector.broadcast(S, ak[q + 1]);
+            FloatVector b1 = FloatVector.broadcast(S, aPanel[k * 6 + 1]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
-            FloatVector b2 = FloatVector.broadcast(S, ak[q + 2]);
+            FloatVector b2 = FloatVector.broadcast(S, aPanel[k * 6 + 2]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
-            FloatVector b3 = FloatVector.broadcast(S, ak[q + 3]);
+            FloatVector b3 = FloatVector.broadcast(S, aPanel[k * 6 + 3]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
-            FloatVector b4 = FloatVector.broadcast(S, ak[q + 4]);
+            FloatVector b4 = FloatVector.broadcast(S, aPanel[k * 6 + 4]);
             s40 = b4.fma(x0, s40);
             s41 = b4.fma(x1, s41);
-            FloatVector b5 = FloatVector.broadcast(S, ak[q + 5]);
+            FloatVector b5 = FloatVector.broadcast(S, aPanel[k * 6 + 5]);
             s50 = b5.fma(x0, s50);
             s51 = b5.fma(x1, s51);
         }
