@@ -236,30 +236,25 @@ final class FloatProducts {
     /**
      * {@link #productByRows} for 16 registers, from the input cut into panels
      * ({@link #transposeInputPanels}): blocks of five rows of the weights times a panel of
-     * {@link #PANEL} positions (10 sums, 2 vectors and a broadcast in registers), the rows short of
-     * a block of five in blocks of four (the rows past the last one repeating it, as in
-     * {@link #productByRows}). Each output is the same chain of fused multiply-adds from 0 over
+     * {@link #PANEL} positions (10 sums, 2 vectors and a broadcast in registers; the rows past the
+     * last one repeat it, as in {@link #productByRows}). Each output is the same chain of fused multiply-adds from 0 over
      * {@code k} in order, so the bits are {@link #productByRows}'s.
      */
     static void productByPanels(float[][] panels, int n, float[][] w, int o0, int o1, float[][] out, int from,
                                 float[] tile) {
         int k1 = w[o0].length;
         int padded = panelPositions(n);
-        int o = o0;
-        for (; o + 5 <= o1; o += 5) {
-            for (int p = 0; p < padded; p += PANEL) {
-                panelBlock5(w[o], w[o + 1], w[o + 2], w[o + 3], w[o + 4], panels[p / PANEL], k1, tile);
-                scatter(tile, PANEL, out, from + p, Math.min(PANEL, n - p), o, 5);
-            }
-        }
-        if (o < o1) {
+        for (int o = o0; o < o1; o += 5) {
+            // Past the last row, the last row again: its outputs are computed twice, the same way.
             float[] w0 = w[o];
             float[] w1 = w[Math.min(o + 1, o1 - 1)];
             float[] w2 = w[Math.min(o + 2, o1 - 1)];
             float[] w3 = w[Math.min(o + 3, o1 - 1)];
+            float[] w4 = w[Math.min(o + 4, o1 - 1)];
+            int rows = Math.min(5, o1 - o);
             for (int p = 0; p < padded; p += PANEL) {
-                panelBlock4(w0, w1, w2, w3, panels[p / PANEL], k1, tile);
-                scatter(tile, PANEL, out, from + p, Math.min(PANEL, n - p), o, o1 - o);
+                panelBlock5(w0, w1, w2, w3, w4, panels[p / PANEL], k1, tile);
+                scatter(tile, PANEL, out, from + p, Math.min(PANEL, n - p), o, rows);
             }
         }
     }
@@ -306,43 +301,6 @@ final class FloatProducts {
         s31.intoArray(tile, 3 * PANEL + L);
         s40.intoArray(tile, 4 * PANEL);
         s41.intoArray(tile, 4 * PANEL + L);
-    }
-
-    /** Four rows of the weights times a panel, as {@link #panelBlock5}. */
-    private static void panelBlock4(float[] w0, float[] w1, float[] w2, float[] w3, float[] panel, int k1,
-                                    float[] tile) {
-        FloatVector s00 = FloatVector.zero(S);
-        FloatVector s01 = s00;
-        FloatVector s10 = s00;
-        FloatVector s11 = s00;
-        FloatVector s20 = s00;
-        FloatVector s21 = s00;
-        FloatVector s30 = s00;
-        FloatVector s31 = s00;
-        for (int k = 0; k < k1; k++) {
-            FloatVector x0 = FloatVector.fromArray(S, panel, k * PANEL);
-            FloatVector x1 = FloatVector.fromArray(S, panel, k * PANEL + L);
-            FloatVector b0 = FloatVector.broadcast(S, w0[k]);
-            s00 = b0.fma(x0, s00);
-            s01 = b0.fma(x1, s01);
-            FloatVector b1 = FloatVector.broadcast(S, w1[k]);
-            s10 = b1.fma(x0, s10);
-            s11 = b1.fma(x1, s11);
-            FloatVector b2 = FloatVector.broadcast(S, w2[k]);
-            s20 = b2.fma(x0, s20);
-            s21 = b2.fma(x1, s21);
-            FloatVector b3 = FloatVector.broadcast(S, w3[k]);
-            s30 = b3.fma(x0, s30);
-            s31 = b3.fma(x1, s31);
-        }
-        s00.intoArray(tile, 0);
-        s01.intoArray(tile, L);
-        s10.intoArray(tile, PANEL);
-        s11.intoArray(tile, PANEL + L);
-        s20.intoArray(tile, 2 * PANEL);
-        s21.intoArray(tile, 2 * PANEL + L);
-        s30.intoArray(tile, 3 * PANEL);
-        s31.intoArray(tile, 3 * PANEL + L);
     }
 
     /** {@code out[t0 + p][o + q] = tile[q * stride + p]} for {@code p < count}, {@code q < rows}. */

@@ -401,8 +401,9 @@ public final class VectorMatrixKernels implements MatrixKernels {
             float[] tile = new float[4 * FloatProducts.POSITIONS];
             float[][] panels = new float[FloatProducts.panelPositions(positions) / FloatProducts.PANEL][32 * FloatProducts.PANEL];
             WarmUp.until(() -> {
-                // The forward product of this register count, on 5 rows (a block of five and an
-                // edge of four for 16 registers) and a last panel or tile part filled.
+                // The forward product of this register count, on 5 rows (a whole block of five
+                // for 16 registers, and four with the last repeated) and a last panel or tile
+                // part filled.
                 if (FloatProducts.SIXTEEN_REGISTERS) {
                     FloatProducts.transposeInputPanels(in, 0, positions, panels, 32);
                     FloatProducts.productByPanels(panels, positions, w, 0, 5, out, 0, tile);
