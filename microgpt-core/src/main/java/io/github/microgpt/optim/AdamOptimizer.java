@@ -326,27 +326,18 @@ public final class AdamOptimizer {
         final double oneMinusB1 = 1 - beta1;
         final double oneMinusB2 = 1 - beta2;
         final double epsilon = eps;
-        if (correctionsDone(correction1, correction2)) {
-            // The same loop without its two bias corrections, each a division by exactly 1.
-            for (int i = starts[from], end = starts[to]; i < end; i++) {
-                double g = buffer[i];
-                double mi = b1 * mm[i] + oneMinusB1 * g;
-                double vi = b2 * vv[i] + oneMinusB2 * (g * g);
-                mm[i] = mi;
-                vv[i] = vi;
-                buffer[i] = lrT * mi / (Math.sqrt(vi) + epsilon);
-            }
-        } else {
-            for (int i = starts[from], end = starts[to]; i < end; i++) {
-                double g = buffer[i];
-                double mi = b1 * mm[i] + oneMinusB1 * g;
-                double vi = b2 * vv[i] + oneMinusB2 * (g * g);
-                mm[i] = mi;
-                vv[i] = vi;
-                double mHat = mi / correction1;
-                double vHat = vi / correction2;
-                buffer[i] = lrT * mHat / (Math.sqrt(vHat) + epsilon);
-            }
+        // Once the corrections are exactly 1, their divisions are left out (the JIT compiles the
+        // loop twice, once for each value of this test, which is the same on every iteration).
+        final boolean unbiased = correctionsDone(correction1, correction2);
+        for (int i = starts[from], end = starts[to]; i < end; i++) {
+            double g = buffer[i];
+            double mi = b1 * mm[i] + oneMinusB1 * g;
+            double vi = b2 * vv[i] + oneMinusB2 * (g * g);
+            mm[i] = mi;
+            vv[i] = vi;
+            double mHat = unbiased ? mi : mi / correction1;
+            double vHat = unbiased ? vi : vi / correction2;
+            buffer[i] = lrT * mHat / (Math.sqrt(vHat) + epsilon);
         }
         // The gradients are zeroed here rather than when gathered: one short loop per row, not two.
         for (int r = from; r < to; r++) {
