@@ -22,17 +22,17 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p><b>Shapes by register count ({@link Registers#COUNT}).</b> With 32 registers (AVX-512) the
  * blocks are four rows times four vectors: 16 sums, four loaded vectors and a broadcast. With 16
- * (AVX2) that block does not fit, and C2 kept sums on the stack, loading and storing them on every
- * term; there the blocks are four rows times two vectors ({@link #NARROW}): 8 sums, two loaded
- * vectors, a broadcast and, in the exact forward product (a multiply, then an add), the product:
- * 12 registers. Measured on a Zen 3 (AVX2, one thread, a whole training step at {@code nEmbd} 256,
- * in processor time): four by two gave 1.18x the steps of four by four; six rows by two vectors
- * (12 sums, 15 or 16 registers) was no faster than four by two for the fused products and slower
- * for the exact one. Two more changes for 16 registers, each measured in the whole step: the
- * forward product reads its input packed in tiles ({@link #packInput}: 1.12-1.17x), and the
- * backward products take the terms {@link #NARROW_TERMS} at a time along whole rows
- * (1.06-1.11x); see there. Every output gets the same operations in the same order in every
- * shape, so the bits do not depend on the register count either.
+ * (AVX2) that block does not fit (its sums alone take every register, so C2 must keep some on the
+ * stack and load and store them on every term); there the blocks are four rows times two vectors
+ * ({@link #NARROW}): 8 sums, two loaded vectors, a broadcast and, in the exact forward product (a
+ * multiply, then an add), the product: 12 registers. Six rows by two vectors (12 sums, 15 or 16
+ * registers) was measured too, on a Zen 3 with warm caches: no faster for the fused products, and
+ * slower for the exact one. With 16 registers the forward product also reads its input packed in
+ * tiles ({@link #packInput}: 1.12-1.17x the steps), and the backward products take the terms
+ * {@link #NARROW_TERMS} at a time along whole rows (1.06-1.11x). All together, on that Zen 3 (one
+ * thread, {@code nEmbd} 256, a whole training step in processor time): 110-120 ms a step instead
+ * of 137-145. Every output gets the same operations in the same order in every shape, so the bits
+ * do not depend on the register count either.
  */
 final class DoubleProducts {
 
@@ -670,7 +670,10 @@ final class DoubleProducts {
     // The shapes for 16 registers (AVX2): four rows times two vectors; see the class comment.
     // ---------------------------------------------------------------------------------------
 
-    /** Positions per tile of {@link #productExactByRowsPacked}, and columns per block of the narrow products: two vectors. */
+    /**
+     * Positions per tile of {@link #productExactByRowsPacked}, and columns per block of the narrow
+     * backward products: two vectors.
+     */
     static final int NARROW_POSITIONS = 2 * L;
 
     /**
