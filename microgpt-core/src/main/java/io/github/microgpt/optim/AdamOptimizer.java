@@ -293,6 +293,18 @@ public final class AdamOptimizer {
     }
 
     /**
+     * Whether both bias corrections have reached exactly 1, so that dividing by them changes no
+     * bit ({@code x / 1.0} is {@code x} for every double) and an update may leave the divisions
+     * out. {@code 1 - beta^(t+1)} rounds to 1 once {@code beta^(t+1)} is below {@code 2^-54}: with
+     * the defaults after about 230 steps for {@code beta1 = 0.85} and 3,700 for
+     * {@code beta2 = 0.99}. Divisions and square roots are most of the update's time at the
+     * reference size, so a long run saves two of its three divisions from then on.
+     */
+    private static boolean correctionsDone(double correction1, double correction2) {
+        return correction1 == 1.0 && correction2 == 1.0;
+    }
+
+    /**
      * The update of rows {@code [from, to)} staged through a flat buffer, for rows too short for
      * the JIT's SIMD loop: a loop over 16 numbers spends most of its time in the scalar iterations
      * around the vector ones, and most of an update is its divisions and square roots. So the
@@ -314,14 +326,17 @@ public final class AdamOptimizer {
         final double oneMinusB1 = 1 - beta1;
         final double oneMinusB2 = 1 - beta2;
         final double epsilon = eps;
+        // Once the corrections are exactly 1, their divisions are left out (the JIT compiles the
+        // loop twice, once for each value of this test, which is the same on every iteration).
+        final boolean unbiased = correctionsDone(correction1, correction2);
         for (int i = starts[from], end = starts[to]; i < end; i++) {
             double g = buffer[i];
             double mi = b1 * mm[i] + oneMinusB1 * g;
             double vi = b2 * vv[i] + oneMinusB2 * (g * g);
             mm[i] = mi;
             vv[i] = vi;
-            double mHat = mi / correction1;
-            double vHat = vi / correction2;
+            double mHat = unbiased ? mi : mi / correction1;
+            double vHat = unbiased ? vi : vi / correction2;
             buffer[i] = lrT * mHat / (Math.sqrt(vHat) + epsilon);
         }
         // The gradients are zeroed here rather than when gathered: one short loop per row, not two.

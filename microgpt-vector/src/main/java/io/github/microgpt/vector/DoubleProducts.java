@@ -19,6 +19,20 @@ import jdk.incubator.vector.VectorSpecies;
  * twice, in the same way, and stored twice. So every output gets the same operations whichever
  * block it falls in, and the results do not depend on how the rows are shared out between
  * threads.
+ *
+ * <p><b>Shapes by register count ({@link Registers#COUNT}).</b> With 32 registers (AVX-512) the
+ * blocks are four rows times four vectors: 16 sums, four loaded vectors and a broadcast. With 16
+ * (AVX2) that block does not fit (its sums alone take every register, so C2 must keep some on the
+ * stack and load and store them on every term); there the blocks are four rows times two vectors
+ * ({@link #NARROW}): 8 sums, two loaded vectors, a broadcast and, in the exact forward product (a
+ * multiply, then an add), the product: 12 registers. Six rows by two vectors (12 sums, 15 or 16
+ * registers) was measured too, on a Zen 3 with warm caches: no faster for the fused products, and
+ * slower for the exact one. With 16 registers the forward product also reads its input packed in
+ * tiles ({@link #packInput}: 1.12-1.17x the steps), and the backward products take the terms
+ * {@link #NARROW_TERMS} at a time along whole rows (1.06-1.11x). All together, on that Zen 3 (one
+ * thread, {@code nEmbd} 256, a whole training step in processor time): 110-120 ms a step instead
+ * of 137-145. Every output gets the same operations in the same order in every shape, so the bits
+ * do not depend on the register count either.
  */
 final class DoubleProducts {
 
@@ -29,6 +43,12 @@ final class DoubleProducts {
 
     /** Terms of the sum per pass: a strip of 64 rows of four vectors is 16 KB with AVX-512. */
     static final int K_BLOCK = 64;
+
+    /**
+     * Whether the blocks take the shapes for 16 registers (see the class comment). A static final,
+     * so that C2 folds every test of it and compiles the one shape the machine uses.
+     */
+    static final boolean NARROW = Registers.COUNT < 32;
 
     private DoubleProducts() {
     }
@@ -361,6 +381,10 @@ final class DoubleProducts {
      * columns may be cut anywhere between threads without changing a bit.
      */
     static void product(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1, int j0, int j1) {
+        if (NARROW) {
+            productNarrow(a, x, c, r0, r1End, k0, k1, j0, j1);
+            return;
+        }
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
             int ke = Math.min(k1, kb + K_BLOCK);
             for (int j = j0; j < j1; j += 4 * L) {
@@ -502,6 +526,10 @@ final class DoubleProducts {
      * {@code [r0, r1End)} of {@code c}, columns {@code [0, width)}.
      */
     static void productTransposed(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1, int width) {
+        if (NARROW) {
+            productTransposedNarrow(a, x, c, r0, r1End, k0, k1, width);
+            return;
+        }
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
             int ke = Math.min(k1, kb + K_BLOCK);
             // Rows outside, columns inside: each block of four rows of c is read and written along
@@ -638,4 +666,269 @@ final class DoubleProducts {
         }
     }
 
+    // ---------------------------------------------------------------------------------------
+    // The shapes for 16 registers (AVX2): four rows times two vectors; see the class comment.
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Positions per tile of {@link #productExactByRowsPacked}, and columns per block of the narrow
+     * backward products: two vectors.
+     */
+    static final int NARROW_POSITIONS = 2 * L;
+
+    /**
+     * Terms per pass of the narrow backward products ({@link #product} and
+     * {@link #productTransposed} with 16 registers). A block of four rows of the output takes
+     * this many terms at a time along its whole rows, rather than all the terms of a block of
+     * {@link #K_BLOCK} one block of columns at a time: each pass then reads 32 rows of {@code x}
+     * front to back, streams the prefetcher follows, where the other order read the same 64 rows
+     * a few cache lines at a time, one line per row and block. 8, 16 and 32 were measured (32
+     * best); the sums are loaded and stored once per pass, which costs nothing measurable.
+     */
+    static final int NARROW_TERMS = 32;
+
+    /**
+     * Doubles of {@code x} that one pass of {@link #productNarrow} keeps in the second-level
+     * cache (256 KB of Zen 3's 512 KB) while every block of rows of the output goes over them.
+     */
+    static final int NARROW_X_DOUBLES = 32_768;
+
+    /** Doubles {@link #packInput} writes for {@code n} positions of {@code cols} columns. */
+    static int packedSize(int n, int cols) {
+        return (n + NARROW_POSITIONS - 1) / NARROW_POSITIONS * cols * NARROW_POSITIONS;
+    }
+
+    /**
+     * The input of {@link #productExactByRowsPacked}: tile {@code q} of {@link #NARROW_POSITIONS}
+     * positions holds, for each column {@code k} in order, those positions' values,
+     * {@code packed[(q cols + k) NARROW_POSITIONS + lane] = in[from + q NARROW_POSITIONS + lane][k]},
+     * and zeros past the last position. A tile's whole sum is then read from consecutive memory,
+     * one stream, with one index the JIT checks once per loop rather than a row of a transposed
+     * input per term (an array to load and check on every term).
+     */
+    static void packInput(double[][] in, int from, int to, int cols, double[] packed) {
+        int n = to - from;
+        int tiles = (n + NARROW_POSITIONS - 1) / NARROW_POSITIONS;
+        for (int q = 0; q < tiles; q++) {
+            int base = q * cols * NARROW_POSITIONS;
+            int t0 = from + q * NARROW_POSITIONS;
+            int count = Math.min(NARROW_POSITIONS, to - t0);
+            if (count < NARROW_POSITIONS) {
+                java.util.Arrays.fill(packed, base, base + cols * NARROW_POSITIONS, 0.0);
+            }
+            for (int lane = 0; lane < count; lane++) {
+                double[] row = in[t0 + lane];
+                for (int k = 0; k < cols; k++) {
+                    packed[base + k * NARROW_POSITIONS + lane] = row[k];
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #productExactByRows} for 16 registers, from the input packed by {@link #packInput}
+     * ({@code n} positions, {@code w[o0].length} columns): tiles of four rows of the weights times
+     * {@link #NARROW_POSITIONS} positions (8 sums, 2 loaded vectors, a broadcast weight and a
+     * product: 12 registers), each sum the left fold over {@code k} from 0 with every product
+     * rounded before it is added, written out through {@code tile} (at least
+     * {@code 4 NARROW_POSITIONS}). Positions past {@code n} are zeros in the packing, summed in
+     * their lanes and never written; rows past the last whole block of four repeat the last row.
+     */
+    static void productExactByRowsPacked(double[] packed, int n, double[][] w, int o0, int o1, double[][] out,
+                                         int from, double[] tile) {
+        int k1 = w[o0].length;
+        for (int o = o0; o < o1; o += 4) {
+            // Past the last row, the last row again: its outputs are computed twice, the same way.
+            double[] w0 = w[o];
+            double[] w1 = w[Math.min(o + 1, o1 - 1)];
+            double[] w2 = w[Math.min(o + 2, o1 - 1)];
+            double[] w3 = w[Math.min(o + 3, o1 - 1)];
+            int rows = Math.min(4, o1 - o);
+            for (int p = 0; p < n; p += NARROW_POSITIONS) {
+                exactRowsPacked2(w0, w1, w2, w3, packed, p * k1, k1, tile);
+                scatter(tile, NARROW_POSITIONS, out, from + p, Math.min(NARROW_POSITIONS, n - p), o, rows);
+            }
+        }
+    }
+
+    private static void exactRowsPacked2(double[] w0, double[] w1, double[] w2, double[] w3, double[] packed,
+                                         int base, int k1, double[] tile) {
+        DoubleVector s00 = DoubleVector.zero(S);
+        DoubleVector s01 = s00;
+        DoubleVector s10 = s00;
+        DoubleVector s11 = s00;
+        DoubleVector s20 = s00;
+        DoubleVector s21 = s00;
+        DoubleVector s30 = s00;
+        DoubleVector s31 = s00;
+        for (int k = 0; k < k1; k++) {
+            int i = base + k * NARROW_POSITIONS;
+            DoubleVector x0 = DoubleVector.fromArray(S, packed, i);
+            DoubleVector x1 = DoubleVector.fromArray(S, packed, i + L);
+            DoubleVector b0 = DoubleVector.broadcast(S, w0[k]);
+            s00 = s00.add(b0.mul(x0));
+            s01 = s01.add(b0.mul(x1));
+            DoubleVector b1 = DoubleVector.broadcast(S, w1[k]);
+            s10 = s10.add(b1.mul(x0));
+            s11 = s11.add(b1.mul(x1));
+            DoubleVector b2 = DoubleVector.broadcast(S, w2[k]);
+            s20 = s20.add(b2.mul(x0));
+            s21 = s21.add(b2.mul(x1));
+            DoubleVector b3 = DoubleVector.broadcast(S, w3[k]);
+            s30 = s30.add(b3.mul(x0));
+            s31 = s31.add(b3.mul(x1));
+        }
+        int stride = NARROW_POSITIONS;
+        s00.intoArray(tile, 0);
+        s01.intoArray(tile, L);
+        s10.intoArray(tile, stride);
+        s11.intoArray(tile, stride + L);
+        s20.intoArray(tile, 2 * stride);
+        s21.intoArray(tile, 2 * stride + L);
+        s30.intoArray(tile, 3 * stride);
+        s31.intoArray(tile, 3 * stride + L);
+    }
+
+    /**
+     * {@link #product} for 16 registers. The rows of {@code x} go in groups that fill
+     * {@link #NARROW_X_DOUBLES} (they stay in the second-level cache while every block of four
+     * rows of {@code c} goes over them); each block of rows takes them {@link #NARROW_TERMS} at a
+     * time along its whole row, in blocks of four rows times two vectors (8 sums, 2 loaded
+     * vectors and a broadcast: 11 registers), then one vector, then one by one. Each output is
+     * still the chain of fused multiply-adds over {@code k} in order from its stored value.
+     */
+    private static void productNarrow(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1,
+                                      int j0, int j1) {
+        int group = Math.max(NARROW_TERMS, NARROW_X_DOUBLES / Math.max(1, j1 - j0) / NARROW_TERMS * NARROW_TERMS);
+        for (int kg = k0; kg < k1; kg += group) {
+            int kgEnd = Math.min(k1, kg + group);
+            for (int r = r0; r < r1End; r += 4) {
+                // Past the last row, the last row again: its outputs are computed twice, the same way.
+                int r1 = Math.min(r + 1, r1End - 1);
+                int r2 = Math.min(r + 2, r1End - 1);
+                int r3 = Math.min(r + 3, r1End - 1);
+                double[] c0 = c[r];
+                double[] c1 = c[r1];
+                double[] c2 = c[r2];
+                double[] c3 = c[r3];
+                for (int kb = kg; kb < kgEnd; kb += NARROW_TERMS) {
+                    int ke = Math.min(kgEnd, kb + NARROW_TERMS);
+                    int j = j0;
+                    for (; j + 2 * L <= j1; j += 2 * L) {
+                        productBlock2(a[r], a[r1], a[r2], a[r3], x, kb, ke, c0, c1, c2, c3, j);
+                    }
+                    for (; j + L <= j1; j += L) {
+                        productBlock1(a[r], a[r1], a[r2], a[r3], x, kb, ke, c0, c1, c2, c3, j);
+                    }
+                    productTail(a[r], a[r1], a[r2], a[r3], x, kb, ke, c0, c1, c2, c3, j, j1);
+                }
+            }
+        }
+    }
+
+    private static void productBlock2(double[] a0, double[] a1, double[] a2, double[] a3, double[][] x, int k0, int k1,
+            double[] c0, double[] c1, double[] c2, double[] c3, int j) {
+        DoubleVector s00 = DoubleVector.fromArray(S, c0, j);
+        DoubleVector s01 = DoubleVector.fromArray(S, c0, j + L);
+        DoubleVector s10 = DoubleVector.fromArray(S, c1, j);
+        DoubleVector s11 = DoubleVector.fromArray(S, c1, j + L);
+        DoubleVector s20 = DoubleVector.fromArray(S, c2, j);
+        DoubleVector s21 = DoubleVector.fromArray(S, c2, j + L);
+        DoubleVector s30 = DoubleVector.fromArray(S, c3, j);
+        DoubleVector s31 = DoubleVector.fromArray(S, c3, j + L);
+        for (int k = k0; k < k1; k++) {
+            double[] xk = x[k];
+            DoubleVector x0 = DoubleVector.fromArray(S, xk, j);
+            DoubleVector x1 = DoubleVector.fromArray(S, xk, j + L);
+            DoubleVector b0 = DoubleVector.broadcast(S, a0[k]);
+            s00 = b0.fma(x0, s00);
+            s01 = b0.fma(x1, s01);
+            DoubleVector b1 = DoubleVector.broadcast(S, a1[k]);
+            s10 = b1.fma(x0, s10);
+            s11 = b1.fma(x1, s11);
+            DoubleVector b2 = DoubleVector.broadcast(S, a2[k]);
+            s20 = b2.fma(x0, s20);
+            s21 = b2.fma(x1, s21);
+            DoubleVector b3 = DoubleVector.broadcast(S, a3[k]);
+            s30 = b3.fma(x0, s30);
+            s31 = b3.fma(x1, s31);
+        }
+        s00.intoArray(c0, j);
+        s01.intoArray(c0, j + L);
+        s10.intoArray(c1, j);
+        s11.intoArray(c1, j + L);
+        s20.intoArray(c2, j);
+        s21.intoArray(c2, j + L);
+        s30.intoArray(c3, j);
+        s31.intoArray(c3, j + L);
+    }
+
+    /**
+     * {@link #productTransposed} for 16 registers: each block of four rows of {@code c} takes the
+     * terms {@link #NARROW_TERMS} at a time along its whole rows, in blocks of four rows times two
+     * vectors, then one vector, then one by one; each output the chain of fused multiply-adds over
+     * {@code k} in order from its stored value.
+     */
+    private static void productTransposedNarrow(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0,
+                                                int k1, int width) {
+        for (int r = r0; r < r1End; r += 4) {
+            // Past the last row, the last row again: its outputs are computed twice, the same way.
+            int r1 = Math.min(r + 1, r1End - 1);
+            int r2 = Math.min(r + 2, r1End - 1);
+            int r3 = Math.min(r + 3, r1End - 1);
+            double[] c0 = c[r];
+            double[] c1 = c[r1];
+            double[] c2 = c[r2];
+            double[] c3 = c[r3];
+            for (int kb = k0; kb < k1; kb += NARROW_TERMS) {
+                int ke = Math.min(k1, kb + NARROW_TERMS);
+                int j = 0;
+                for (; j + 2 * L <= width; j += 2 * L) {
+                    productTransposedBlock2(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
+                }
+                for (; j + L <= width; j += L) {
+                    productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
+                }
+                productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, width);
+            }
+        }
+    }
+
+    private static void productTransposedBlock2(double[][] a, int q0, int q1, int q2, int q3, double[][] x, int k0,
+            int k1, double[] c0, double[] c1, double[] c2, double[] c3, int j) {
+        DoubleVector s00 = DoubleVector.fromArray(S, c0, j);
+        DoubleVector s01 = DoubleVector.fromArray(S, c0, j + L);
+        DoubleVector s10 = DoubleVector.fromArray(S, c1, j);
+        DoubleVector s11 = DoubleVector.fromArray(S, c1, j + L);
+        DoubleVector s20 = DoubleVector.fromArray(S, c2, j);
+        DoubleVector s21 = DoubleVector.fromArray(S, c2, j + L);
+        DoubleVector s30 = DoubleVector.fromArray(S, c3, j);
+        DoubleVector s31 = DoubleVector.fromArray(S, c3, j + L);
+        for (int k = k0; k < k1; k++) {
+            double[] ak = a[k];
+            double[] xk = x[k];
+            DoubleVector x0 = DoubleVector.fromArray(S, xk, j);
+            DoubleVector x1 = DoubleVector.fromArray(S, xk, j + L);
+            DoubleVector b0 = DoubleVector.broadcast(S, ak[q0]);
+            s00 = b0.fma(x0, s00);
+            s01 = b0.fma(x1, s01);
+            DoubleVector b1 = DoubleVector.broadcast(S, ak[q1]);
+            s10 = b1.fma(x0, s10);
+            s11 = b1.fma(x1, s11);
+            DoubleVector b2 = DoubleVector.broadcast(S, ak[q2]);
+            s20 = b2.fma(x0, s20);
+            s21 = b2.fma(x1, s21);
+            DoubleVector b3 = DoubleVector.broadcast(S, ak[q3]);
+            s30 = b3.fma(x0, s30);
+            s31 = b3.fma(x1, s31);
+        }
+        s00.intoArray(c0, j);
+        s01.intoArray(c0, j + L);
+        s10.intoArray(c1, j);
+        s11.intoArray(c1, j + L);
+        s20.intoArray(c2, j);
+        s21.intoArray(c2, j + L);
+        s30.intoArray(c3, j);
+        s31.intoArray(c3, j + L);
+    }
 }

@@ -113,6 +113,13 @@ public final class VectorMatrixKernels implements MatrixKernels {
             // thread reads the half of the transposed input that the other core has just written.
             // (The scratch the model offers, wT, only decides that the input is narrow enough.)
             Object call = new Object();
+            if (DoubleProducts.NARROW) {
+                // With 16 registers, the input packed in tiles of positions (see DoubleProducts.packInput).
+                team.forRange(rows, ROW_GRAIN, (o0, o1) -> DoubleProducts.productExactByRowsPacked(
+                        InputScratch.packedDoubles(call, in, from, to, cols), n, w, o0, o1, out, from,
+                        new double[4 * DoubleProducts.NARROW_POSITIONS]));
+                return true;
+            }
             team.forRange(rows, ROW_GRAIN, (o0, o1) -> DoubleProducts.productExactByRows(
                     InputScratch.doubles(call, in, from, to, cols, padded), n, w, o0, o1, out, from,
                     new double[4 * DoubleProducts.POSITIONS]));
@@ -288,6 +295,26 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return scratch.floatPanels;
         }
 
+        /** The input packed by {@link DoubleProducts#packInput}, for 16 registers. */
+        private double[] packed = new double[0];
+
+        /**
+         * As {@link #doubles}, packed by {@link DoubleProducts#packInput} for the shapes of 16
+         * registers: the thread's packing of {@code in}'s positions {@code [from, to)}.
+         */
+        static double[] packedDoubles(Object call, double[][] in, int from, int to, int cols) {
+            InputScratch scratch = LOCAL.get();
+            if (scratch.call != call) {
+                int size = DoubleProducts.packedSize(to - from, cols);
+                if (scratch.packed.length < size) {
+                    scratch.packed = new double[size];
+                }
+                DoubleProducts.packInput(in, from, to, cols, scratch.packed);
+                scratch.call = call;
+            }
+            return scratch.packed;
+        }
+
         /** As {@link #doubles}, in single precision. */
         static float[][] floats(Object call, float[][] in, int from, int to, int cols, int padded) {
             InputScratch scratch = LOCAL.get();
@@ -367,9 +394,16 @@ public final class VectorMatrixKernels implements MatrixKernels {
             double[][] w = new double[5][32];
             double[][] out = new double[positions][5];
             double[] tile = new double[4 * DoubleProducts.POSITIONS];
+            // With 16 registers the forward product reads its input packed (see matmulForward).
+            double[] packed = new double[DoubleProducts.packedSize(positions, 32)];
             WarmUp.until(() -> {
-                DoubleProducts.transposeInput(in, 0, positions, inT, 0, 32);
-                DoubleProducts.productExactByRows(inT, positions, w, 0, 5, out, 0, tile);
+                if (DoubleProducts.NARROW) {
+                    DoubleProducts.packInput(in, 0, positions, 32, packed);
+                    DoubleProducts.productExactByRowsPacked(packed, positions, w, 0, 5, out, 0, tile);
+                } else {
+                    DoubleProducts.transposeInput(in, 0, positions, inT, 0, 32);
+                    DoubleProducts.productExactByRows(inT, positions, w, 0, 5, out, 0, tile);
+                }
                 DoubleProducts.productExact(a, x, c, 0, 4, 0, 32, width);
                 DoubleProducts.product(a, x, c, 0, 4, 0, 32, 0, width);
                 DoubleProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);

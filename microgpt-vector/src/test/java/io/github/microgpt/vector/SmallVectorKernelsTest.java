@@ -11,6 +11,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The small-shape kernels against the core's sums written out as plain loops, bit for bit: the
@@ -169,8 +171,10 @@ class SmallVectorKernelsTest {
         }
     }
 
-    @Test
-    void adamIsTheOptimizersArithmeticOperationByOperation() {
+    /** At step 3 with both bias corrections, at step 5000 with both exactly 1 (their divisions left out). */
+    @ParameterizedTest
+    @ValueSource(ints = {3, 5000})
+    void adamIsTheOptimizersArithmeticOperationByOperation(int step) {
         SplittableRandom r = new SplittableRandom(17);
         int[] lengths = {16, 16, 5, 24, 64, 1, 16};
         double[][] values = new double[lengths.length][];
@@ -191,8 +195,8 @@ class SmallVectorKernelsTest {
         double b2 = 0.99;
         double eps = 1e-8;
         double lr = 0.0073;
-        double correction1 = 1 - Math.pow(b1, 4);
-        double correction2 = 1 - Math.pow(b2, 4);
+        double correction1 = 1 - Math.pow(b1, step + 1);
+        double correction2 = 1 - Math.pow(b2, step + 1);
         double[][] expectedValues = copy(values);
         double[] expectedM = m.clone();
         double[] expectedV = v.clone();

@@ -124,6 +124,10 @@ class VectorMatrixKernelsTest {
         shapes.add(new Shape(7, 270, 64, 0));
         shapes.add(new Shape(5, 270, 45, 3));
         shapes.add(new Shape(9, 131, 17, 1));
+        // Enough rows of the weights for the input's gradient with 16 registers to take them in
+        // two groups (DoubleProducts.NARROW_X_DOUBLES / 270 columns: 96 rows, then 44), each in
+        // passes of NARROW_TERMS, one of them short.
+        shapes.add(new Shape(140, 270, 17, 1));
         return shapes.stream();
     }
 

@@ -6,10 +6,13 @@ import io.github.microgpt.autograd.Value;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -91,6 +94,7 @@ public final class GraphCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--expr: " + e.getMessage(), e);
         }
+        checkEveryVariableIsUsed(leaves, result);
         if (!noBackward) {
             result.backward();
         }
@@ -119,6 +123,24 @@ public final class GraphCommand implements Callable<Integer> {
         }
         TextFiles.checkWritable("--out", out);
         return format;
+    }
+
+    /**
+     * A {@code --var} the expression never mentions is most likely a typo on one side (say
+     * {@code --var W=2} for {@code x*w}, with {@code w} given as well), and its value would be
+     * dropped without a word; so it is refused, naming the variables the expression does use.
+     */
+    private static void checkEveryVariableIsUsed(Map<String, Value> leaves, Value result) {
+        Set<Value> inGraph = Collections.newSetFromMap(new IdentityHashMap<>());
+        inGraph.addAll(result.topologicalOrder());
+        List<String> used = new ArrayList<>();
+        List<String> unused = new ArrayList<>();
+        leaves.forEach((name, leaf) -> (inGraph.contains(leaf) ? used : unused).add(name));
+        if (!unused.isEmpty()) {
+            throw new UsageException("--var " + String.join(", ", unused) + ": the expression does not use "
+                    + (unused.size() == 1 ? "it" : "them") + " (it uses "
+                    + (used.isEmpty() ? "no variable" : String.join(", ", used)) + "); fix the name or leave it out");
+        }
     }
 
     private Map<String, Value> parseVariables() {

@@ -9,6 +9,7 @@ import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.DataSource;
 import java.io.IOException;
@@ -136,7 +137,10 @@ final class RunCheckpoints {
      *       dataset, shuffled with the checkpoint's seed, is exactly the one it was trained on
      *       (same {@link DataFingerprint}), everything comes back: the weights, Adam's moments
      *       and settings, the step and position in the run, Num steps, the seed and the random
-     *       generator. The next steps are those the saved run would have made, bit for bit.</li>
+     *       generator. The next steps are those the saved run would have made, bit for bit, unless
+     *       it computed in single precision: the simulator computes in double precision only, so
+     *       such a run goes on from the same state with slightly different numbers, and the note
+     *       says so.</li>
      *   <li><b>The model only.</b> Otherwise (a model-only checkpoint, or other documents) the
      *       model gets the checkpoint's shape, vocabulary and weights, and training starts again
      *       at step 0 with a new optimizer and the session's seed, learning rate and Num steps.
@@ -183,10 +187,15 @@ final class RunCheckpoints {
                     throw ApiException.badRequest("cannot load \"" + name + "\": its training state does not fit"
                             + " its documents: " + e.getMessage());
                 }
+                // The simulator computes in double precision only: a single-precision run goes on
+                // from the same step and state, but not with the bits its own next steps would have had.
+                String goesOn = checkpoint.precision() == Precision.F64 ? "goes on exactly where it was saved"
+                        : "goes on where it was saved, in double precision (the saved run computed in single"
+                                + " precision, so its own next steps would have differed in the last digits)";
                 return new Loaded(next, resumed, "Loaded \"" + name + "\": step " + resumed.trainer().stepsDone()
-                        + " of " + resumed.trainer().totalSteps() + " with the optimizer's state, so training goes"
-                        + " on exactly where it was saved (the loss chart starts afresh; overlay the saved run to"
-                        + " see its earlier steps)" + engineNote);
+                        + " of " + resumed.trainer().totalSteps() + " with the optimizer's state, so training "
+                        + goesOn + " (the loss chart starts afresh; overlay the saved run to see its earlier steps)"
+                        + engineNote);
             }
         }
         Settings next = new Settings(current.documents(), current.source(), current.name(),

@@ -538,9 +538,12 @@ public final class SimulatorServer implements AutoCloseable {
             int eq = pair.indexOf('=');
             String key = decodeQueryPart(eq < 0 ? pair : pair.substring(0, eq));
             String value = eq < 0 ? "" : decodeQueryPart(pair.substring(eq + 1));
-            if (!key.equals(expected) || found != null) {
+            if (!key.equals(expected)) {
                 throw ApiException.badRequest("the only query parameter is one \"" + expected + "\", got \""
                         + ApiException.excerpt(key) + "\"");
+            }
+            if (found != null) {
+                throw ApiException.badRequest("the query parameter \"" + expected + "\" is given twice; give it once");
             }
             found = value;
         }

@@ -95,6 +95,7 @@ class GraphCommandTest {
         "x                   | x=1      | graph.png        | must end in .svg",
         "x                   | x=1      | no/such/g.svg    | does not exist",
         "x ) 2               | x=1      |                  | unexpected ')' at column 3",
+        "2 * 3               | x=1      |                  | --var x: the expression does not use it (it uses no variable)",
     })
     void badInputIsAOneLineErrorWithExitCode2(String expr, String var, String out, String cause, @TempDir Path dir) {
         String[] args = out == null ? new String[] {"graph", "--expr", expr, "--var", var}
@@ -123,6 +124,15 @@ class GraphCommandTest {
         // The argument is quoted with the character escaped, so the message stays on one line.
         assertTrue(result.stderr().contains("--var: \"" + escaped.replace("\\n", "\\u000A").replace("\\t", "\\u0009")
                 .replace("\\u001b", "\\u001B") + "\""), result.stderr());
+    }
+
+    /** A --var the expression never mentions was dropped without a word; a typo hid that way. */
+    @Test
+    void aVariableTheExpressionDoesNotUseIsRefusedByName() {
+        String[] args = {"graph", "--expr", "x*w", "--var", "x=2", "--var", "w=3", "--var", "W=4", "--var", "b=1"};
+        Cli.assertOneLineError(Cli.run(args), 2,
+                "--var W, b: the expression does not use them (it uses x, w); fix the name or leave it out",
+                "microgpt graph", args);
     }
 
     @Test

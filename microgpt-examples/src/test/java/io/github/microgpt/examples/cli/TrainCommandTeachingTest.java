@@ -146,6 +146,42 @@ class TrainCommandTeachingTest {
         }
     }
 
+    /**
+     * A long run's picture: drawn point by point, a run of a million steps made polylines of
+     * about 24 MB (and 4 million steps about 100 MB) that no viewer opens. Past two points per
+     * pixel column each column keeps its lowest and highest step, so every spike still shows.
+     */
+    @Test
+    void aLongRunIsDrawnWithTheExtremesOfEachPixelColumn() throws Exception {
+        double[] losses = new double[1_000_000];
+        for (int i = 0; i < losses.length; i++) {
+            losses[i] = 3.0 - i * 1e-6 + (i % 5) * 0.01;
+        }
+        losses[123_457] = 4.5; // one spike, between the points of any regular sampling
+        losses[876_543] = 0.2; // and one dip
+        String text = LossPlot.svg("long", List.of(new LossPlot.Series("run", 1, losses)), 27);
+        assertTrue(text.length() < 100_000, "the picture is small: " + text.length() + " characters");
+        Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        String raw = svg.getElementsByTagName("polyline").item(0).getAttributes().getNamedItem("points").getNodeValue();
+        String[] points = raw.split(" ");
+        assertTrue(points.length <= 2 * 720, points.length + " points");
+        double top = Double.MAX_VALUE;
+        double bottom = -Double.MAX_VALUE;
+        double previousX = -1;
+        for (String point : points) {
+            String[] xy = point.split(",");
+            double px = Double.parseDouble(xy[0]);
+            assertTrue(px >= previousX, "points in step order");
+            previousX = px;
+            top = Math.min(top, Double.parseDouble(xy[1]));
+            bottom = Math.max(bottom, Double.parseDouble(xy[1]));
+        }
+        // The loss axis runs from 0.0 (y = 370) to 4.5 (y = 40): the spike and the dip are drawn.
+        assertEquals(40.0, top, 0.05, "the spike's height");
+        assertEquals(370 - 0.2 / 4.5 * 330, bottom, 0.05, "the dip's depth");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "--model|transformer|unknown model \"transformer\"",

@@ -154,6 +154,8 @@ class SimulatorApiTest {
     void badReadsAndUnknownPlacesAreRefusedWithJson() {
         assertError(api.get("api/weights?matrix=nope"), 400, "there is no weight matrix \"nope\"");
         assertError(api.get("api/weights?foo=1"), 400, "the only query parameter is one \"matrix\"");
+        assertError(api.get("api/weights?matrix=wte&matrix=wte"), 400,
+                "the query parameter \"matrix\" is given twice; give it once");
         assertError(api.get("api/state?x=1"), 400, "takes no query parameters");
         assertError(api.get("api/nothing"), 404, "there is nothing at /api/nothing");
         assertError(api.post("api/state", "{}"), 405, "use GET here, not POST");

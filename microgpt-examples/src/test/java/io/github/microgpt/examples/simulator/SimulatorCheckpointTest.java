@@ -373,6 +373,32 @@ class SimulatorCheckpointTest {
         assertEquals(2, ok(api.post("api/load", "{\"name\": \"from-cli\"}")).get("step").getAsInt());
     }
 
+    /**
+     * The simulator computes in double precision only. A run saved in single precision by the
+     * command line goes on from its step and optimizer state, but not with the bits its own next
+     * steps would have had, and the note must not say "exactly" (it did).
+     */
+    @Test
+    void aSinglePrecisionRunGoesOnInDoublePrecisionAndTheNoteSaysSo(@TempDir Path elsewhere) throws IOException {
+        ok(api.post("api/reset", "{\"dataset\": {\"source\": \"embedded\"}, \"engine\": \"array\"}"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CliContext context = new CliContext(out, new PrintStream(err, true, StandardCharsets.UTF_8), Map.of(), null, null);
+        Path saved = elsewhere.resolve("f32-run");
+        int exit = MicrogptCommand.execute(context, "train", "--engine", "array", "--precision", "f32",
+                "--stop-after", "3", "--save", saved.toString());
+        assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
+        Files.move(saved, checkpoints.resolve("f32-run"));
+
+        JsonObject loaded = ok(api.post("api/load", "{\"name\": \"f32-run\"}"));
+        String message = loaded.get("message").getAsString();
+        assertEquals(3, loaded.get("step").getAsInt(), message);
+        assertFalse(message.contains("exactly"), message);
+        assertTrue(message.contains("goes on where it was saved, in double precision"), message);
+        ok(api.post("api/step", "{}"));
+        assertEquals(4, api.state().get("step").getAsInt(), "training goes on from the saved step");
+    }
+
     // ------------------------------------------------------------------------------ helpers
 
     private JsonObject ok(Fixtures.Answer answer) {
