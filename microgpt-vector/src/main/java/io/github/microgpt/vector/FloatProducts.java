@@ -7,6 +7,27 @@ import jdk.incubator.vector.VectorSpecies;
  * Matrix products of floats with the Vector API: {@link DoubleProducts} in single precision, with
  * fused multiply-adds ({@code float} results are not exact anyway; a fused multiply-add rounds
  * once instead of twice, and is one instruction).
+ *
+ * <p><b>Register blocks.</b> Each kernel keeps a block of outputs in vector registers while the
+ * terms of their sums go by, loading each operand once per term for the whole block. The block
+ * must fit, with the operands it loads, in the processor's vector registers ({@link Registers}):
+ * <ul>
+ * <li><b>32 registers</b> (AVX-512): every product takes blocks of 4 rows x 4 vectors, 16 sums
+ *     plus 4 loaded vectors and a broadcast, 21 registers.
+ * <li><b>16 registers</b> (AVX2): those 21 do not fit, and the JIT kept 7 of the 16 sums on the
+ *     stack, a load and a store around every fused multiply-add. Measured on a Zen 3 at
+ *     {@code nEmbd} 256 (one core, GFLOP/s of the products of a layer; 2x4, 4x2, 5x2, 6x2, 3x4,
+ *     4x3 and 8x1 tried): the input's gradient ({@link #product}) takes blocks of 2 rows x 4
+ *     vectors (8 sums, 4 loaded vectors, 2 broadcasts: 14 registers; 23 -> 37); the weights'
+ *     gradient ({@link #productTransposed}) 6 rows x 2 vectors (12 sums, 2 vectors, a broadcast:
+ *     15; 22 -> 29, and 34 with its operands copied into panels, see
+ *     {@link #productTransposedFor16}); the forward product ({@link #productByPanels}) 5 rows x 2
+ *     vectors over the input cut into panels (10 sums; 28 -> 63; without panels no shape that
+ *     fits beat 4 x 4 there).
+ * </ul>
+ * The shape only decides which outputs share a pass over the terms: each output is still the same
+ * chain of fused multiply-adds in the order of its terms, so the bits are the same whatever the
+ * shape, the vector length or the thread count.
  */
 final class FloatProducts {
 
@@ -17,6 +38,12 @@ final class FloatProducts {
 
     /** Terms of the sum per pass: a strip of 64 rows of four vectors is 16 KB with AVX-512. */
     static final int K_BLOCK = 64;
+
+    /**
+     * Whether the kernels take the blocks for 16 vector registers (see the class comment). A
+     * static final, so that C2 compiles only the branch taken.
+     */
+    static final boolean SIXTEEN_REGISTERS = Registers.COUNT == 16;
 
     private FloatProducts() {
     }
@@ -30,6 +57,16 @@ final class FloatProducts {
      * columns may be cut anywhere between threads without changing a bit.
      */
     static void product(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int j0, int j1) {
+        if (SIXTEEN_REGISTERS) {
+            productFor16(a, x, c, r0, r1End, k0, k1, j0, j1);
+        } else {
+            productFor32(a, x, c, r0, r1End, k0, k1, j0, j1);
+        }
+    }
+
+    /** {@link #product} in blocks of 4 rows x 4 vectors, for 32 registers. */
+    private static void productFor32(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1,
+                                     int j0, int j1) {
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
             int ke = Math.min(k1, kb + K_BLOCK);
             for (int j = j0; j < j1; j += 4 * L) {
@@ -55,6 +92,70 @@ final class FloatProducts {
                 }
             }
         }
+    }
+
+    /**
+     * {@link #product} for 16 registers: blocks of 2 rows x 4 vectors (the rows past the last
+     * one, when their count is odd, repeat it, as in {@link #productFor32}), and the columns short
+     * of a whole block of four vectors left to {@link #productFor32}, which takes them one vector,
+     * then one column, at a time. Every output gets the chain {@link #product} promises.
+     */
+    private static void productFor16(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1,
+                                     int j0, int j1) {
+        int blocksEnd = j0 + (j1 - j0) / (4 * L) * (4 * L);
+        for (int kb = k0; kb < k1; kb += K_BLOCK) {
+            int ke = Math.min(k1, kb + K_BLOCK);
+            for (int j = j0; j < blocksEnd; j += 4 * L) {
+                for (int r = r0; r < r1End; r += 2) {
+                    int r1 = Math.min(r + 1, r1End - 1);
+                    productBlock2x4(a[r], a[r1], x, kb, ke, c[r], c[r1], j);
+                }
+            }
+        }
+        if (blocksEnd < j1) {
+            productFor32(a, x, c, r0, r1End, k0, k1, blocksEnd, j1);
+        }
+    }
+
+    /**
+     * Rows {@code c0}, {@code c1} (rows {@code a0}, {@code a1} of {@code a}), columns
+     * {@code [j, j + 4L)}: 8 sums in registers, 4 vectors of {@code x[k]} and 2 broadcasts per term.
+     */
+    private static void productBlock2x4(float[] a0, float[] a1, float[][] x, int k0, int k1, float[] c0, float[] c1,
+                                        int j) {
+        FloatVector s00 = FloatVector.fromArray(S, c0, j);
+        FloatVector s01 = FloatVector.fromArray(S, c0, j + L);
+        FloatVector s02 = FloatVector.fromArray(S, c0, j + 2 * L);
+        FloatVector s03 = FloatVector.fromArray(S, c0, j + 3 * L);
+        FloatVector s10 = FloatVector.fromArray(S, c1, j);
+        FloatVector s11 = FloatVector.fromArray(S, c1, j + L);
+        FloatVector s12 = FloatVector.fromArray(S, c1, j + 2 * L);
+        FloatVector s13 = FloatVector.fromArray(S, c1, j + 3 * L);
+        for (int k = k0; k < k1; k++) {
+            float[] xk = x[k];
+            FloatVector x0 = FloatVector.fromArray(S, xk, j);
+            FloatVector x1 = FloatVector.fromArray(S, xk, j + L);
+            FloatVector x2 = FloatVector.fromArray(S, xk, j + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(S, xk, j + 3 * L);
+            FloatVector b0 = FloatVector.broadcast(S, a0[k]);
+            s00 = b0.fma(x0, s00);
+            s01 = b0.fma(x1, s01);
+            s02 = b0.fma(x2, s02);
+            s03 = b0.fma(x3, s03);
+            FloatVector b1 = FloatVector.broadcast(S, a1[k]);
+            s10 = b1.fma(x0, s10);
+            s11 = b1.fma(x1, s11);
+            s12 = b1.fma(x2, s12);
+            s13 = b1.fma(x3, s13);
+        }
+        s00.intoArray(c0, j);
+        s01.intoArray(c0, j + L);
+        s02.intoArray(c0, j + 2 * L);
+        s03.intoArray(c0, j + 3 * L);
+        s10.intoArray(c1, j);
+        s11.intoArray(c1, j + L);
+        s12.intoArray(c1, j + 2 * L);
+        s13.intoArray(c1, j + 3 * L);
     }
 
     /**
@@ -90,6 +191,116 @@ final class FloatProducts {
                 scatter(tile, L, out, from + p, Math.min(L, n - p), o, rows);
             }
         }
+    }
+
+    /**
+     * Positions per panel of {@link #productByPanels} (16 registers): two vectors, so that a
+     * block of five rows of the weights is 10 sums in registers.
+     */
+    static final int PANEL = 2 * L;
+
+    /** The positions {@code n} rounded up to whole panels: the panels' length, in positions. */
+    static int panelPositions(int n) {
+        return (n + PANEL - 1) / PANEL * PANEL;
+    }
+
+    /**
+     * The input of {@link #productByPanels}: {@code panels[p / PANEL][k * PANEL + p % PANEL] =
+     * in[from + p][k]} for the positions {@code p < to - from}, zeros for the rest of the last
+     * panel. The transposed input of {@link #transposeInput} cut into panels of {@link #PANEL}
+     * positions, each panel's terms one after the other: the kernel then reads a panel at
+     * {@code k * PANEL}, a constant multiple of {@code k} that the JIT checks once before the
+     * loop, where a row {@code inT[k]} per term costs a load of the row, of its length and a
+     * check of each vector read from it (some 8 instructions per term beside 10 fused
+     * multiply-adds). One array per panel rather than one for all: with the panel's offset in a
+     * register more, C2 kept one of the 10 sums on the stack (27 GFLOP/s instead of 49 here).
+     */
+    static void transposeInputPanels(float[][] in, int from, int to, float[][] panels, int cols) {
+        int n = to - from;
+        int padded = panelPositions(n);
+        for (int p = n; p < padded; p++) {
+            float[] panel = panels[p / PANEL];
+            for (int k = 0, at = p % PANEL; k < cols; k++, at += PANEL) {
+                panel[at] = 0f;
+            }
+        }
+        for (int p = 0; p < n; p++) {
+            float[] r = in[from + p];
+            float[] panel = panels[p / PANEL];
+            for (int k = 0, at = p % PANEL; k < cols; k++, at += PANEL) {
+                panel[at] = r[k];
+            }
+        }
+    }
+
+    /**
+     * {@link #productByRows} for 16 registers, from the input cut into panels
+     * ({@link #transposeInputPanels}): blocks of five rows of the weights times a panel of
+     * {@link #PANEL} positions (10 sums, 2 vectors and a broadcast in registers; the rows past the
+     * last one repeat it, as in {@link #productByRows}). Each output is the same chain of fused multiply-adds from 0 over
+     * {@code k} in order, so the bits are {@link #productByRows}'s.
+     */
+    static void productByPanels(float[][] panels, int n, float[][] w, int o0, int o1, float[][] out, int from,
+                                float[] tile) {
+        int k1 = w[o0].length;
+        int padded = panelPositions(n);
+        for (int o = o0; o < o1; o += 5) {
+            // Past the last row, the last row again: its outputs are computed twice, the same way.
+            float[] w0 = w[o];
+            float[] w1 = w[Math.min(o + 1, o1 - 1)];
+            float[] w2 = w[Math.min(o + 2, o1 - 1)];
+            float[] w3 = w[Math.min(o + 3, o1 - 1)];
+            float[] w4 = w[Math.min(o + 4, o1 - 1)];
+            int rows = Math.min(5, o1 - o);
+            for (int p = 0; p < padded; p += PANEL) {
+                panelBlock5(w0, w1, w2, w3, w4, panels[p / PANEL], k1, tile);
+                scatter(tile, PANEL, out, from + p, Math.min(PANEL, n - p), o, rows);
+            }
+        }
+    }
+
+    /** Five rows of the weights times a panel: {@code tile[q * PANEL + p]}. */
+    private static void panelBlock5(float[] w0, float[] w1, float[] w2, float[] w3, float[] w4, float[] panel,
+                                    int k1, float[] tile) {
+        FloatVector s00 = FloatVector.zero(S);
+        FloatVector s01 = s00;
+        FloatVector s10 = s00;
+        FloatVector s11 = s00;
+        FloatVector s20 = s00;
+        FloatVector s21 = s00;
+        FloatVector s30 = s00;
+        FloatVector s31 = s00;
+        FloatVector s40 = s00;
+        FloatVector s41 = s00;
+        for (int k = 0; k < k1; k++) {
+            FloatVector x0 = FloatVector.fromArray(S, panel, k * PANEL);
+            FloatVector x1 = FloatVector.fromArray(S, panel, k * PANEL + L);
+            FloatVector b0 = FloatVector.broadcast(S, w0[k]);
+            s00 = b0.fma(x0, s00);
+            s01 = b0.fma(x1, s01);
+            FloatVector b1 = FloatVector.broadcast(S, w1[k]);
+            s10 = b1.fma(x0, s10);
+            s11 = b1.fma(x1, s11);
+            FloatVector b2 = FloatVector.broadcast(S, w2[k]);
+            s20 = b2.fma(x0, s20);
+            s21 = b2.fma(x1, s21);
+            FloatVector b3 = FloatVector.broadcast(S, w3[k]);
+            s30 = b3.fma(x0, s30);
+            s31 = b3.fma(x1, s31);
+            FloatVector b4 = FloatVector.broadcast(S, w4[k]);
+            s40 = b4.fma(x0, s40);
+            s41 = b4.fma(x1, s41);
+        }
+        s00.intoArray(tile, 0);
+        s01.intoArray(tile, L);
+        s10.intoArray(tile, PANEL);
+        s11.intoArray(tile, PANEL + L);
+        s20.intoArray(tile, 2 * PANEL);
+        s21.intoArray(tile, 2 * PANEL + L);
+        s30.intoArray(tile, 3 * PANEL);
+        s31.intoArray(tile, 3 * PANEL + L);
+        s40.intoArray(tile, 4 * PANEL);
+        s41.intoArray(tile, 4 * PANEL + L);
     }
 
     /** {@code out[t0 + p][o + q] = tile[q * stride + p]} for {@code p < count}, {@code q < rows}. */
@@ -344,6 +555,16 @@ final class FloatProducts {
      * {@code [r0, r1End)} of {@code c}, columns {@code [0, width)}.
      */
     static void productTransposed(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int width) {
+        if (SIXTEEN_REGISTERS) {
+            productTransposedFor16(a, x, c, r0, r1End, k0, k1, width);
+        } else {
+            productTransposedFor32(a, x, c, r0, r1End, k0, k1, width);
+        }
+    }
+
+    /** {@link #productTransposed} in blocks of 4 rows x 4 vectors, for 32 registers. */
+    private static void productTransposedFor32(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0,
+                                               int k1, int width) {
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
             int ke = Math.min(k1, kb + K_BLOCK);
             // Rows outside, columns inside: each block of four rows of c is read and written along
@@ -480,4 +701,166 @@ final class FloatProducts {
         }
     }
 
+    /**
+     * {@link #productTransposed} for 16 registers: whole blocks of 6 rows x 2 vectors; in each
+     * block the columns short of two vectors one row at a time ({@link #productTransposedRow});
+     * the rows short of a whole block of six (at most five) left to {@link #productTransposedFor32}.
+     *
+     * <p>The operands are first copied into panels ({@link Panels}), as the forward product's
+     * input is ({@link #transposeInputPanels}): {@code x}'s columns two vectors at a time,
+     * {@code xPanel[(k - k0) * PANEL + lane] = x[k][j + lane]}, and for each block of six rows
+     * {@code aPanel[(k - k0) * 6 + i] = a[k][r + i]}. The kernel then reads both at constant
+     * multiples of {@code k}, checked once before its loop, instead of loading two rows, their
+     * lengths and checking each read per term. The copies hold the same numbers, and each
+     * output is still one chain over {@code k} in order from its stored value.
+     */
+    private static void productTransposedFor16(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0,
+                                               int k1, int width) {
+        int rowsEnd = r0 + (r1End - r0) / 6 * 6;
+        int blocksEnd = width / PANEL * PANEL;
+        int terms = k1 - k0;
+        if (r0 < rowsEnd && terms > 0) {
+            Panels panels = Panels.LOCAL.get();
+            float[][] xPanels = panels.xPanels(blocksEnd / PANEL, terms * PANEL);
+            for (int jp = 0; jp < blocksEnd / PANEL; jp++) {
+                float[] xPanel = xPanels[jp];
+                int j = jp * PANEL;
+                for (int k = k0; k < k1; k++) {
+                    System.arraycopy(x[k], j, xPanel, (k - k0) * PANEL, PANEL);
+                }
+            }
+            float[] aPanel = panels.aPanel(terms * 6);
+            for (int r = r0; r < rowsEnd; r += 6) {
+                for (int k = k0; k < k1; k++) {
+                    float[] ak = a[k];
+                    int at = (k - k0) * 6;
+                    aPanel[at] = ak[r];
+                    aPanel[at + 1] = ak[r + 1];
+                    aPanel[at + 2] = ak[r + 2];
+                    aPanel[at + 3] = ak[r + 3];
+                    aPanel[at + 4] = ak[r + 4];
+                    aPanel[at + 5] = ak[r + 5];
+                }
+                for (int jp = 0; jp < blocksEnd / PANEL; jp++) {
+                    productTransposedBlock6x2(aPanel, xPanels[jp], terms, c[r], c[r + 1], c[r + 2], c[r + 3],
+                            c[r + 4], c[r + 5], jp * PANEL);
+                }
+                if (blocksEnd < width) {
+                    for (int q = r; q < r + 6; q++) {
+                        productTransposedRow(a, q, x, k0, k1, c[q], blocksEnd, width);
+                    }
+                }
+            }
+        }
+        if (rowsEnd < r1End) {
+            productTransposedFor32(a, x, c, rowsEnd, r1End, k0, k1, width);
+        }
+    }
+
+    /**
+     * Each thread's panels for {@link #productTransposedFor16}, grown as needed, never shrunk (at
+     * {@code nEmbd} 256 and 64 positions at most 256 KB: the widest input's columns by the positions).
+     */
+    private static final class Panels {
+        static final ThreadLocal<Panels> LOCAL = ThreadLocal.withInitial(Panels::new);
+
+        private float[][] xPanels = new float[0][];
+        private float[] aPanel = new float[0];
+
+        /** At least {@code count} panels of at least {@code length} floats each. */
+        float[][] xPanels(int count, int length) {
+            if (xPanels.length < count || (count > 0 && xPanels[0].length < length)) {
+                xPanels = new float[Math.max(count, xPanels.length)][Math.max(length,
+                        xPanels.length == 0 ? 0 : xPanels[0].length)];
+            }
+            return xPanels;
+        }
+
+        /** At least {@code length} floats. */
+        float[] aPanel(int length) {
+            if (aPanel.length < length) {
+                aPanel = new float[length];
+            }
+            return aPanel;
+        }
+    }
+
+    /**
+     * Six rows of {@code c}, columns {@code [j, j + 2L)}: 12 sums in registers, 2 vectors of the
+     * panel of {@code x} and a broadcast from the panel of {@code a} per row and term.
+     */
+    private static void productTransposedBlock6x2(float[] aPanel, float[] xPanel, int terms, float[] c0,
+            float[] c1, float[] c2, float[] c3, float[] c4, float[] c5, int j) {
+        FloatVector s00 = FloatVector.fromArray(S, c0, j);
+        FloatVector s01 = FloatVector.fromArray(S, c0, j + L);
+        FloatVector s10 = FloatVector.fromArray(S, c1, j);
+        FloatVector s11 = FloatVector.fromArray(S, c1, j + L);
+        FloatVector s20 = FloatVector.fromArray(S, c2, j);
+        FloatVector s21 = FloatVector.fromArray(S, c2, j + L);
+        FloatVector s30 = FloatVector.fromArray(S, c3, j);
+        FloatVector s31 = FloatVector.fromArray(S, c3, j + L);
+        FloatVector s40 = FloatVector.fromArray(S, c4, j);
+        FloatVector s41 = FloatVector.fromArray(S, c4, j + L);
+        FloatVector s50 = FloatVector.fromArray(S, c5, j);
+        FloatVector s51 = FloatVector.fromArray(S, c5, j + L);
+        for (int k = 0; k < terms; k++) {
+            FloatVector x0 = FloatVector.fromArray(S, xPanel, k * PANEL);
+            FloatVector x1 = FloatVector.fromArray(S, xPanel, k * PANEL + L);
+            FloatVector b0 = FloatVector.broadcast(S, aPanel[k * 6]);
+            s00 = b0.fma(x0, s00);
+            s01 = b0.fma(x1, s01);
+            FloatVector b1 = FloatVector.broadcast(S, aPanel[k * 6 + 1]);
+            s10 = b1.fma(x0, s10);
+            s11 = b1.fma(x1, s11);
+            FloatVector b2 = FloatVector.broadcast(S, aPanel[k * 6 + 2]);
+            s20 = b2.fma(x0, s20);
+            s21 = b2.fma(x1, s21);
+            FloatVector b3 = FloatVector.broadcast(S, aPanel[k * 6 + 3]);
+            s30 = b3.fma(x0, s30);
+            s31 = b3.fma(x1, s31);
+            FloatVector b4 = FloatVector.broadcast(S, aPanel[k * 6 + 4]);
+            s40 = b4.fma(x0, s40);
+            s41 = b4.fma(x1, s41);
+            FloatVector b5 = FloatVector.broadcast(S, aPanel[k * 6 + 5]);
+            s50 = b5.fma(x0, s50);
+            s51 = b5.fma(x1, s51);
+        }
+        s00.intoArray(c0, j);
+        s01.intoArray(c0, j + L);
+        s10.intoArray(c1, j);
+        s11.intoArray(c1, j + L);
+        s20.intoArray(c2, j);
+        s21.intoArray(c2, j + L);
+        s30.intoArray(c3, j);
+        s31.intoArray(c3, j + L);
+        s40.intoArray(c4, j);
+        s41.intoArray(c4, j + L);
+        s50.intoArray(c5, j);
+        s51.intoArray(c5, j + L);
+    }
+
+    /**
+     * Row {@code q} of {@code c} alone, columns {@code [j0, j1)}: one vector at a time, then one
+     * column at a time. The edge of {@link #productTransposedFor16}'s blocks (fewer than two
+     * vectors of columns), slow per multiply-add and rare: at {@code nEmbd} 256 every row is
+     * whole blocks.
+     */
+    private static void productTransposedRow(float[][] a, int q, float[][] x, int k0, int k1, float[] cq,
+                                             int j0, int j1) {
+        int j = j0;
+        for (; j + L <= j1; j += L) {
+            FloatVector s = FloatVector.fromArray(S, cq, j);
+            for (int k = k0; k < k1; k++) {
+                s = FloatVector.broadcast(S, a[k][q]).fma(FloatVector.fromArray(S, x[k], j), s);
+            }
+            s.intoArray(cq, j);
+        }
+        for (; j < j1; j++) {
+            float s = cq[j];
+            for (int k = k0; k < k1; k++) {
+                s = Math.fma(a[k][q], x[k][j], s);
+            }
+            cq[j] = s;
+        }
+    }
 }

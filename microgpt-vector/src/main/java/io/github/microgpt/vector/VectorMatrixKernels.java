@@ -179,8 +179,14 @@ public final class VectorMatrixKernels implements MatrixKernels {
         int padded = (n + FloatProducts.L - 1) / FloatProducts.L * FloatProducts.L;
         if (wT.length >= cols && wT[0].length >= padded) {
             // As in double precision: the weights read as stored, each thread with the input
-            // transposed into its own array.
+            // transposed into its own array (for 16 registers, cut into panels of positions).
             Object call = new Object();
+            if (FloatProducts.SIXTEEN_REGISTERS) {
+                team.forRange(rows, ROW_GRAIN, (o0, o1) -> FloatProducts.productByPanels(
+                        InputScratch.floatPanels(call, in, from, to, cols), n, w, o0, o1, out, from,
+                        new float[4 * FloatProducts.POSITIONS]));
+                return true;
+            }
             team.forRange(rows, ROW_GRAIN, (o0, o1) -> FloatProducts.productByRows(
                     InputScratch.floats(call, in, from, to, cols, padded), n, w, o0, o1, out, from,
                     new float[4 * FloatProducts.POSITIONS]));
@@ -254,6 +260,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
         private Object call;
         private double[][] doubles = new double[0][];
         private float[][] floats = new float[0][];
+        private float[][] floatPanels = new float[0][];
 
         /** Thread's transpose of {@code in}'s positions {@code [from, to)}, for the product {@code call}. */
         static double[][] doubles(Object call, double[][] in, int from, int to, int cols, int padded) {
@@ -267,6 +274,25 @@ public final class VectorMatrixKernels implements MatrixKernels {
                 scratch.call = call;
             }
             return scratch.doubles;
+        }
+
+        /**
+         * As {@link #floats}, cut into panels ({@link FloatProducts#transposeInputPanels}): the
+         * input of {@link FloatProducts#productByPanels}, for 16 registers.
+         */
+        static float[][] floatPanels(Object call, float[][] in, int from, int to, int cols) {
+            InputScratch scratch = LOCAL.get();
+            if (scratch.call != call) {
+                int count = FloatProducts.panelPositions(to - from) / FloatProducts.PANEL;
+                int length = cols * FloatProducts.PANEL;
+                if (scratch.floatPanels.length < count || scratch.floatPanels[0].length < length) {
+                    scratch.floatPanels = new float[Math.max(count, scratch.floatPanels.length)][Math.max(length,
+                            scratch.floatPanels.length == 0 ? 0 : scratch.floatPanels[0].length)];
+                }
+                FloatProducts.transposeInputPanels(in, from, to, scratch.floatPanels, cols);
+                scratch.call = call;
+            }
+            return scratch.floatPanels;
         }
 
         /** The input packed by {@link DoubleProducts#packInput}, for 16 registers. */
@@ -393,22 +419,35 @@ public final class VectorMatrixKernels implements MatrixKernels {
     private static final class WarmFloats {
         static {
             int width = 5 * FloatProducts.L + 1;
-            // a is read as a[r][k] (product) and as a[k][r] (productTransposed), r < 4 and k < 32:
+            // a is read as a[r][k] (product) and as a[k][r] (productTransposed), r < 7 and k < 32:
             // 32 by 32 whatever the vector width (it was 32 by width, too short when width < 32).
+            // Seven rows of c: a whole block of six rows (productTransposed's blocks for 16
+            // registers) and one more, so that every kernel this register count uses, and every
+            // edge (a row, a vector, a column), is compiled before the first real product.
             float[][] a = new float[32][32];
             float[][] x = new float[32][width];
-            float[][] c = new float[4][width];
+            float[][] c = new float[7][width];
             int positions = FloatProducts.POSITIONS + FloatProducts.L + 3;
             float[][] in = new float[positions][32];
             float[][] inT = new float[32][positions + FloatProducts.L];
             float[][] w = new float[5][32];
             float[][] out = new float[positions][5];
             float[] tile = new float[4 * FloatProducts.POSITIONS];
+            float[][] panels = new float[FloatProducts.panelPositions(positions) / FloatProducts.PANEL][32 * FloatProducts.PANEL];
             WarmUp.until(() -> {
-                FloatProducts.transposeInput(in, 0, positions, inT, 0, 32);
-                FloatProducts.productByRows(inT, positions, w, 0, 5, out, 0, tile);
-                FloatProducts.product(a, x, c, 0, 4, 0, 32, 0, width);
-                FloatProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
+                // The forward product of this register count, on 5 rows (a whole block of five
+                // for 16 registers, and four with the last repeated) and a last panel or tile
+                // part filled.
+                if (FloatProducts.SIXTEEN_REGISTERS) {
+                    FloatProducts.transposeInputPanels(in, 0, positions, panels, 32);
+                    FloatProducts.productByPanels(panels, positions, w, 0, 5, out, 0, tile);
+                    FloatProducts.productByPanels(panels, positions, w, 1, 5, out, 0, tile);
+                } else {
+                    FloatProducts.transposeInput(in, 0, positions, inT, 0, 32);
+                    FloatProducts.productByRows(inT, positions, w, 0, 5, out, 0, tile);
+                }
+                FloatProducts.product(a, x, c, 0, 7, 0, 32, 0, width);
+                FloatProducts.productTransposed(a, x, c, 0, 7, 0, 32, width);
             });
         }
 

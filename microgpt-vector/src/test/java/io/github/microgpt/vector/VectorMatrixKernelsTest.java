@@ -376,6 +376,40 @@ class VectorMatrixKernelsTest {
     }
 
     /**
+     * The single-precision forward product: each output is one chain of fused multiply-adds from
+     * 0 over the inputs in order, {@code fma(w[o][k], in[t][k], s)} for {@code k = 0, 1, ...}.
+     * Those are the bits of the blocks of 4 rows x 4 vectors (32 registers) and of the panels of
+     * blocks of five and four rows (16 registers) alike, whatever the vector length and however
+     * the rows are shared out: the pom runs this test with each register count and vector size.
+     */
+    @TestFactory
+    Stream<DynamicTest> floatForwardIsAChainOfFusedMultiplyAddsBitForBit() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            Operands x = new Operands(s);
+            float[][] in = toFloats(x.in);
+            float[][] w = toFloats(x.w);
+            for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
+                float[][] out = new float[x.to][s.rows()];
+                float[][] wT = new float[s.cols()][s.rows() + 5];
+                assertTrue(KERNELS.matmulForward(out, in, w, s.from(), x.to, wT, team));
+                for (int t = s.from(); t < x.to; t++) {
+                    for (int o = 0; o < s.rows(); o++) {
+                        float sum = 0f;
+                        for (int i = 0; i < s.cols(); i++) {
+                            sum = Math.fma(w[o][i], in[t][i], sum);
+                        }
+                        assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(out[t][o]),
+                                s + ": out[" + t + "][" + o + "] " + out[t][o] + ", expected " + sum);
+                    }
+                }
+                for (int t = 0; t < s.from(); t++) {
+                    assertArrayEquals(new float[s.rows()], out[t], 0f, "position " + t + " is not written");
+                }
+            }
+        }));
+    }
+
+    /**
      * A thread keeps its transposed copy of a product's input between products: the next
      * product, of the same shape with another input, must transpose its own input again, in
      * both precisions, whichever of its chunks comes first.
