@@ -28,11 +28,26 @@ import jdk.incubator.vector.VectorSpecies;
  * multiply, then an add), the product: 12 registers. Six rows by two vectors (12 sums, 15 or 16
  * registers) was measured too, on a Zen 3 with warm caches: no faster for the fused products, and
  * slower for the exact one. With 16 registers the forward product also reads its input packed in
- * tiles ({@link #packInput}: 1.12-1.17x the steps), and the backward products take the terms
- * {@link #NARROW_TERMS} at a time along whole rows (1.06-1.11x). All together, on that Zen 3 (one
- * thread, {@code nEmbd} 256, a whole training step in processor time): 110-120 ms a step instead
- * of 137-145. Every output gets the same operations in the same order in every shape, so the bits
+ * tiles ({@link #packInput}: 1.12-1.17x the steps). All together, on that Zen 3 (one thread,
+ * {@code nEmbd} 256, a whole training step in processor time): 110-120 ms a step instead of
+ * 137-145. Every output gets the same operations in the same order in every shape, so the bits
  * do not depend on the register count either.
+ *
+ * <p><b>Panels (16 registers, the backward products).</b> Even without spills, a loop that reads a
+ * row {@code x[k]} of a {@code double[][]} on every term spends a load of the row, a load of its
+ * length and a check per vector read beside its fused multiply-adds (found by {@link
+ * FloatProducts} in the disassembly). Both backward products therefore first copy their operands
+ * into panels ({@link Panels}, one set per thread), flat arrays read at constant multiples of
+ * {@code k} that the JIT checks once per loop, and take blocks of six rows times two vectors
+ * ({@link #panelBlock6x2}: 12 sums, 2 loaded vectors and a broadcast, 15 registers). Measured on
+ * that Zen 3, one thread, processor time, 64 positions (GFLOP/s, mean of 7 runs, for the
+ * products of 256 x 256, 1024 x 256 and 256 x 1024 weights): the weights' gradient
+ * ({@link #productTransposedNarrow}) 14/14/11 before, 24-26/26-27/21-24 with panels (4 rows
+ * by 2 vectors over the same panels: 24/23/21); the input's gradient ({@link #productNarrow})
+ * 16-18/15-17/13-14 before, 22-24/20-22/19-20 with panels (2 rows by 4 vectors without
+ * panels, {@link FloatProducts}'s best in single precision: 15/13/12). The edges (rows short of
+ * a block of six, columns short of two vectors) keep the blocks of four rows by two vectors,
+ * {@link #NARROW_TERMS} terms at a time along whole rows.
  */
 final class DoubleProducts {
 
@@ -790,15 +805,91 @@ final class DoubleProducts {
     }
 
     /**
-     * {@link #product} for 16 registers. The rows of {@code x} go in groups that fill
-     * {@link #NARROW_X_DOUBLES} (they stay in the second-level cache while every block of four
-     * rows of {@code c} goes over them); each block of rows takes them {@link #NARROW_TERMS} at a
-     * time along its whole row, in blocks of four rows times two vectors (8 sums, 2 loaded
-     * vectors and a broadcast: 11 registers), then one vector, then one by one. Each output is
-     * still the chain of fused multiply-adds over {@code k} in order from its stored value.
+     * Terms per pass of {@link #productNarrow}: 256 rows of {@code x} in a panel of two vectors
+     * are 16 KB, and the panels of the rows of {@code a} for up to 64 positions 128 KB. 64, 128,
+     * 256 and 512 measured alike.
+     */
+    static final int PANEL_TERMS = 256;
+
+    /**
+     * {@link #product} for 16 registers, over panels ({@link Panels}), in blocks of six rows of
+     * {@code c} times two vectors (12 sums, 2 loaded vectors and a broadcast: 15 registers) with
+     * {@link #panelBlock6x2}, the kernel of {@link #productTransposedNarrow}. The terms go
+     * {@link #PANEL_TERMS} at a time: for each such pass, the rows of {@code a} are first copied
+     * six at a time, {@code aPanels[b][(k - kb) 6 + i] = a[r0 + 6 b + i][k]}, and then, for each
+     * block of two vectors of columns, {@code x}'s columns are copied into one panel,
+     * {@code xPanel[(k - kb) NARROW_POSITIONS + lane] = x[k][j + lane]}, which every block of rows
+     * goes over while it is in the first-level cache. The kernel reads both at constant multiples
+     * of {@code k}, which the JIT checks once per loop, where a row {@code x[k]} per term cost a
+     * load of the row, of its length and a check of each vector. The rows short of a block of six
+     * and the columns short of two vectors are left to {@link #productNarrowRows}. Each output is
+     * still the chain of fused multiply-adds over {@code k} in order from its stored value (the
+     * copies hold the same numbers, and the sums are stored between passes, exactly).
      */
     private static void productNarrow(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1,
                                       int j0, int j1) {
+        int rowsEnd = r0 + (r1End - r0) / 6 * 6;
+        int blocksEnd = j0 + (j1 - j0) / NARROW_POSITIONS * NARROW_POSITIONS;
+        int rest = r0;
+        if (r0 < rowsEnd && j0 < blocksEnd && k0 < k1) {
+            Panels panels = Panels.LOCAL.get();
+            int rowBlocks = (rowsEnd - r0) / 6;
+            for (int kb = k0; kb < k1; kb += PANEL_TERMS) {
+                int ke = Math.min(k1, kb + PANEL_TERMS);
+                int terms = ke - kb;
+                double[][] aPanels = panels.aPanels(rowBlocks, terms * 6);
+                for (int rb = 0; rb < rowBlocks; rb++) {
+                    int r = r0 + 6 * rb;
+                    double[] a0 = a[r];
+                    double[] a1 = a[r + 1];
+                    double[] a2 = a[r + 2];
+                    double[] a3 = a[r + 3];
+                    double[] a4 = a[r + 4];
+                    double[] a5 = a[r + 5];
+                    double[] aPanel = aPanels[rb];
+                    for (int k = kb; k < ke; k++) {
+                        int at = (k - kb) * 6;
+                        aPanel[at] = a0[k];
+                        aPanel[at + 1] = a1[k];
+                        aPanel[at + 2] = a2[k];
+                        aPanel[at + 3] = a3[k];
+                        aPanel[at + 4] = a4[k];
+                        aPanel[at + 5] = a5[k];
+                    }
+                }
+                double[] xPanel = panels.xPanel(terms * NARROW_POSITIONS);
+                for (int j = j0; j < blocksEnd; j += NARROW_POSITIONS) {
+                    for (int k = kb; k < ke; k++) {
+                        System.arraycopy(x[k], j, xPanel, (k - kb) * NARROW_POSITIONS, NARROW_POSITIONS);
+                    }
+                    for (int rb = 0; rb < rowBlocks; rb++) {
+                        int r = r0 + 6 * rb;
+                        panelBlock6x2(aPanels[rb], xPanel, terms, c[r], c[r + 1], c[r + 2], c[r + 3],
+                                c[r + 4], c[r + 5], j);
+                    }
+                }
+            }
+            if (blocksEnd < j1) {
+                productNarrowRows(a, x, c, r0, rowsEnd, k0, k1, blocksEnd, j1);
+            }
+            rest = rowsEnd;
+        }
+        if (rest < r1End) {
+            productNarrowRows(a, x, c, rest, r1End, k0, k1, j0, j1);
+        }
+    }
+
+    /**
+     * {@link #product} for 16 registers without panels: the edges of {@link #productNarrow}. The
+     * rows of {@code x} go in groups that fill {@link #NARROW_X_DOUBLES} (they stay in the
+     * second-level cache while every block of four rows of {@code c} goes over them); each block
+     * of rows takes them {@link #NARROW_TERMS} at a time along its whole row, in blocks of four
+     * rows times two vectors (8 sums, 2 loaded vectors and a broadcast: 11 registers), then one
+     * vector, then one by one. Each output is the chain of fused multiply-adds over {@code k} in
+     * order from its stored value.
+     */
+    private static void productNarrowRows(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1,
+                                          int j0, int j1) {
         int group = Math.max(NARROW_TERMS, NARROW_X_DOUBLES / Math.max(1, j1 - j0) / NARROW_TERMS * NARROW_TERMS);
         for (int kg = k0; kg < k1; kg += group) {
             int kgEnd = Math.min(k1, kg + group);
@@ -864,13 +955,171 @@ final class DoubleProducts {
     }
 
     /**
-     * {@link #productTransposed} for 16 registers: each block of four rows of {@code c} takes the
+     * {@link #productTransposed} for 16 registers, over panels ({@link Panels}), in blocks of six
+     * rows of {@code c} times two vectors ({@link #panelBlock6x2}: 12 sums, 2 loaded vectors and
+     * a broadcast, 15 registers), as {@link FloatProducts} does in single precision. First
+     * {@code x}'s columns are copied two vectors at a time,
+     * {@code xPanels[jp][(k - k0) NARROW_POSITIONS + lane] = x[k][jp NARROW_POSITIONS + lane]},
+     * and for each block of six rows {@code aPanel[(k - k0) 6 + i] = a[k][r + i]}; the kernel
+     * then reads both at constant multiples of {@code k}, checked once before its loop, instead
+     * of loading two rows, their lengths and checking each read on every term. All the terms go
+     * in one pass (the positions of a document: 64 at most here). The columns short of two
+     * vectors and the rows short of a block of six are left to {@link #productTransposedRows}.
+     * Each output is still one chain of fused multiply-adds over {@code k} in order from its
+     * stored value.
+     */
+    private static void productTransposedNarrow(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0,
+                                                int k1, int width) {
+        int rowsEnd = r0 + (r1End - r0) / 6 * 6;
+        int blocksEnd = width / NARROW_POSITIONS * NARROW_POSITIONS;
+        int terms = k1 - k0;
+        int rest = r0;
+        if (r0 < rowsEnd && terms > 0 && blocksEnd > 0) {
+            Panels panels = Panels.LOCAL.get();
+            int count = blocksEnd / NARROW_POSITIONS;
+            double[][] xPanels = panels.xPanels(count, terms * NARROW_POSITIONS);
+            for (int jp = 0; jp < count; jp++) {
+                double[] xPanel = xPanels[jp];
+                int j = jp * NARROW_POSITIONS;
+                for (int k = k0; k < k1; k++) {
+                    System.arraycopy(x[k], j, xPanel, (k - k0) * NARROW_POSITIONS, NARROW_POSITIONS);
+                }
+            }
+            double[] aPanel = panels.aPanels(1, terms * 6)[0];
+            for (int r = r0; r < rowsEnd; r += 6) {
+                for (int k = k0; k < k1; k++) {
+                    double[] ak = a[k];
+                    int at = (k - k0) * 6;
+                    aPanel[at] = ak[r];
+                    aPanel[at + 1] = ak[r + 1];
+                    aPanel[at + 2] = ak[r + 2];
+                    aPanel[at + 3] = ak[r + 3];
+                    aPanel[at + 4] = ak[r + 4];
+                    aPanel[at + 5] = ak[r + 5];
+                }
+                for (int jp = 0; jp < count; jp++) {
+                    panelBlock6x2(aPanel, xPanels[jp], terms, c[r], c[r + 1], c[r + 2], c[r + 3], c[r + 4],
+                            c[r + 5], jp * NARROW_POSITIONS);
+                }
+                if (blocksEnd < width) {
+                    productTransposedRows(a, x, c, r, r + 6, k0, k1, blocksEnd, width);
+                }
+            }
+            rest = rowsEnd;
+        }
+        if (rest < r1End) {
+            productTransposedRows(a, x, c, rest, r1End, k0, k1, 0, width);
+        }
+    }
+
+    /**
+     * Each thread's panels for {@link #productNarrow} and {@link #productTransposedNarrow}, grown
+     * as needed, never shrunk: at {@code nEmbd} 256 and 64 positions, 512 KB for the weights'
+     * gradient of the widest input (1024 columns by 64 positions), 128 KB and 16 KB for the
+     * input's. One per thread, so that threads never share them; what is in them is a copy of the
+     * operands, so the results do not depend on the thread count.
+     */
+    private static final class Panels {
+        static final ThreadLocal<Panels> LOCAL = ThreadLocal.withInitial(Panels::new);
+
+        private double[][] xPanels = new double[0][];
+        private double[][] aPanels = new double[0][];
+        private double[] xPanel = new double[0];
+
+        /** At least {@code count} panels of at least {@code length} doubles each, for {@code x}. */
+        double[][] xPanels(int count, int length) {
+            xPanels = atLeast(xPanels, count, length);
+            return xPanels;
+        }
+
+        /** At least {@code count} panels of at least {@code length} doubles each, for {@code a}. */
+        double[][] aPanels(int count, int length) {
+            aPanels = atLeast(aPanels, count, length);
+            return aPanels;
+        }
+
+        /** One panel of at least {@code length} doubles, for {@code x} in {@link #productNarrow}. */
+        double[] xPanel(int length) {
+            if (xPanel.length < length) {
+                xPanel = new double[length];
+            }
+            return xPanel;
+        }
+
+        private static double[][] atLeast(double[][] panels, int count, int length) {
+            if (panels.length < count || (count > 0 && panels[0].length < length)) {
+                return new double[Math.max(count, panels.length)][Math.max(length,
+                        panels.length == 0 ? 0 : panels[0].length)];
+            }
+            return panels;
+        }
+    }
+
+    /**
+     * Six rows of {@code c}, columns {@code [j, j + 2L)}, plus the sums over {@code k <
+     * terms} of {@code aPanel[6 k + i]} times two vectors of {@code xPanel} at
+     * {@code k NARROW_POSITIONS}: 12 sums in registers, 2 loaded vectors and a broadcast per row
+     * and term, one fused multiply-add per sum and term, in the order of {@code k}.
+     */
+    private static void panelBlock6x2(double[] aPanel, double[] xPanel, int terms, double[] c0,
+            double[] c1, double[] c2, double[] c3, double[] c4, double[] c5, int j) {
+        DoubleVector s00 = DoubleVector.fromArray(S, c0, j);
+        DoubleVector s01 = DoubleVector.fromArray(S, c0, j + L);
+        DoubleVector s10 = DoubleVector.fromArray(S, c1, j);
+        DoubleVector s11 = DoubleVector.fromArray(S, c1, j + L);
+        DoubleVector s20 = DoubleVector.fromArray(S, c2, j);
+        DoubleVector s21 = DoubleVector.fromArray(S, c2, j + L);
+        DoubleVector s30 = DoubleVector.fromArray(S, c3, j);
+        DoubleVector s31 = DoubleVector.fromArray(S, c3, j + L);
+        DoubleVector s40 = DoubleVector.fromArray(S, c4, j);
+        DoubleVector s41 = DoubleVector.fromArray(S, c4, j + L);
+        DoubleVector s50 = DoubleVector.fromArray(S, c5, j);
+        DoubleVector s51 = DoubleVector.fromArray(S, c5, j + L);
+        for (int k = 0; k < terms; k++) {
+            DoubleVector x0 = DoubleVector.fromArray(S, xPanel, k * NARROW_POSITIONS);
+            DoubleVector x1 = DoubleVector.fromArray(S, xPanel, k * NARROW_POSITIONS + L);
+            DoubleVector b0 = DoubleVector.broadcast(S, aPanel[k * 6]);
+            s00 = b0.fma(x0, s00);
+            s01 = b0.fma(x1, s01);
+            DoubleVector b1 = DoubleVector.broadcast(S, aPanel[k * 6 + 1]);
+            s10 = b1.fma(x0, s10);
+            s11 = b1.fma(x1, s11);
+            DoubleVector b2 = DoubleVector.broadcast(S, aPanel[k * 6 + 2]);
+            s20 = b2.fma(x0, s20);
+            s21 = b2.fma(x1, s21);
+            DoubleVector b3 = DoubleVector.broadcast(S, aPanel[k * 6 + 3]);
+            s30 = b3.fma(x0, s30);
+            s31 = b3.fma(x1, s31);
+            DoubleVector b4 = DoubleVector.broadcast(S, aPanel[k * 6 + 4]);
+            s40 = b4.fma(x0, s40);
+            s41 = b4.fma(x1, s41);
+            DoubleVector b5 = DoubleVector.broadcast(S, aPanel[k * 6 + 5]);
+            s50 = b5.fma(x0, s50);
+            s51 = b5.fma(x1, s51);
+        }
+        s00.intoArray(c0, j);
+        s01.intoArray(c0, j + L);
+        s10.intoArray(c1, j);
+        s11.intoArray(c1, j + L);
+        s20.intoArray(c2, j);
+        s21.intoArray(c2, j + L);
+        s30.intoArray(c3, j);
+        s31.intoArray(c3, j + L);
+        s40.intoArray(c4, j);
+        s41.intoArray(c4, j + L);
+        s50.intoArray(c5, j);
+        s51.intoArray(c5, j + L);
+    }
+
+    /**
+     * {@link #productTransposed} for 16 registers without panels, columns {@code [j0, width)}: the
+     * edges of {@link #productTransposedNarrow}. Each block of four rows of {@code c} takes the
      * terms {@link #NARROW_TERMS} at a time along its whole rows, in blocks of four rows times two
      * vectors, then one vector, then one by one; each output the chain of fused multiply-adds over
      * {@code k} in order from its stored value.
      */
-    private static void productTransposedNarrow(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0,
-                                                int k1, int width) {
+    private static void productTransposedRows(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0,
+                                              int k1, int j0, int width) {
         for (int r = r0; r < r1End; r += 4) {
             // Past the last row, the last row again: its outputs are computed twice, the same way.
             int r1 = Math.min(r + 1, r1End - 1);
@@ -882,7 +1131,7 @@ final class DoubleProducts {
             double[] c3 = c[r3];
             for (int kb = k0; kb < k1; kb += NARROW_TERMS) {
                 int ke = Math.min(k1, kb + NARROW_TERMS);
-                int j = 0;
+                int j = j0;
                 for (; j + 2 * L <= width; j += 2 * L) {
                     productTransposedBlock2(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
                 }

@@ -383,11 +383,14 @@ public final class VectorMatrixKernels implements MatrixKernels {
     private static final class WarmDoubles {
         static {
             int width = 5 * DoubleProducts.L + 1;
-            // a is read as a[r][k] (product) and as a[k][r] (productTransposed), r < 4 and k < 32:
+            // a is read as a[r][k] (product) and as a[k][r] (productTransposed), r < 7 and k < 32:
             // 32 by 32 whatever the vector width (it was 32 by width, too short when width < 32).
+            // Seven rows of c: a whole block of six rows (the panel kernels' blocks for 16
+            // registers) and one more, so that the panels, the kernels without them, and every
+            // edge (a row, a vector, a column) are compiled before the first real product.
             double[][] a = new double[32][32];
             double[][] x = new double[32][width];
-            double[][] c = new double[4][width];
+            double[][] c = new double[7][width];
             int positions = DoubleProducts.POSITIONS + DoubleProducts.L + 3;
             double[][] in = new double[positions][32];
             double[][] inT = new double[32][positions + DoubleProducts.L];
@@ -405,8 +408,8 @@ public final class VectorMatrixKernels implements MatrixKernels {
                     DoubleProducts.productExactByRows(inT, positions, w, 0, 5, out, 0, tile);
                 }
                 DoubleProducts.productExact(a, x, c, 0, 4, 0, 32, width);
-                DoubleProducts.product(a, x, c, 0, 4, 0, 32, 0, width);
-                DoubleProducts.productTransposed(a, x, c, 0, 4, 0, 32, width);
+                DoubleProducts.product(a, x, c, 0, 7, 0, 32, 0, width);
+                DoubleProducts.productTransposed(a, x, c, 0, 7, 0, 32, width);
             });
         }
 

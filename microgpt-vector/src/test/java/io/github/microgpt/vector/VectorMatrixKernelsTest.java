@@ -128,6 +128,10 @@ class VectorMatrixKernelsTest {
         // two groups (DoubleProducts.NARROW_X_DOUBLES / 270 columns: 96 rows, then 44), each in
         // passes of NARROW_TERMS, one of them short.
         shapes.add(new Shape(140, 270, 17, 1));
+        // More rows of the weights than DoubleProducts.PANEL_TERMS (the input's gradient with 16
+        // registers takes its terms over panels 256 at a time: here a pass of 256, then 44),
+        // positions that leave rows short of a block of six, and columns short of two vectors.
+        shapes.add(new Shape(300, 37, 15, 2));
         return shapes.stream();
     }
 
