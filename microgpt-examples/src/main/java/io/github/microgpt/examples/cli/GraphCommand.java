@@ -40,8 +40,8 @@ import picocli.CommandLine.ParentCommand;
         exitCodeList = {
             "0:Success.",
             "1:The file could not be written.",
-            "2:Invalid usage or input: a malformed expression or --var, an unknown variable, a file name "
-                    + "that is not .svg or .dot, or a directory that does not exist."},
+            "2:Invalid usage or input: a malformed expression or --var, an unknown or unused variable, a file "
+                    + "name that is not .svg or .dot, or a directory that does not exist."},
         footer = {
             "%nExamples:",
             "  microgpt graph --expr \"tanh(x*w + b)\" --var x=2 --var w=-3 --var b=6.8814",
