@@ -289,11 +289,11 @@ public final class SmallVectorKernels implements SmallKernels {
         if (!ENABLED) {
             return false;
         }
-        DoubleVector zero = DoubleVector.zero(S);
         if (correction1 == 1.0 && correction2 == 1.0) {
             adamUnbiased(values, grads, m, v, starts, from, to, b1, b2, c1m, c2m, eps, lr);
             return true;
         }
+        DoubleVector zero = DoubleVector.zero(S);
         for (int r = from; r < to; r++) {
             double[] p = values[r];
             double[] g = grads[r];

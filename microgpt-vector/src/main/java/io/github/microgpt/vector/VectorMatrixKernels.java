@@ -256,20 +256,33 @@ public final class VectorMatrixKernels implements MatrixKernels {
     private static final class InputScratch {
         private static final ThreadLocal<InputScratch> LOCAL = ThreadLocal.withInitial(InputScratch::new);
 
-        /** The product {@link #doubles} or {@link #floats} holds the input of. */
+        /** The product whose input this thread's scratch holds (in whichever of the arrays below). */
         private Object call;
         private double[][] doubles = new double[0][];
         private float[][] floats = new float[0][];
         private float[][] floatPanels = new float[0][];
+        /** The input packed by {@link DoubleProducts#packInput}, for 16 registers. */
+        private double[] packed = new double[0];
+
+        /** {@code held} if it has at least {@code rows} rows of {@code cols}, else a larger array (never smaller). */
+        private static double[][] atLeast(double[][] held, int rows, int cols) {
+            int heldCols = held.length == 0 ? 0 : held[0].length;
+            return held.length >= rows && heldCols >= cols ? held
+                    : new double[Math.max(rows, held.length)][Math.max(cols, heldCols)];
+        }
+
+        /** As {@link #atLeast(double[][], int, int)}, in single precision. */
+        private static float[][] atLeast(float[][] held, int rows, int cols) {
+            int heldCols = held.length == 0 ? 0 : held[0].length;
+            return held.length >= rows && heldCols >= cols ? held
+                    : new float[Math.max(rows, held.length)][Math.max(cols, heldCols)];
+        }
 
         /** Thread's transpose of {@code in}'s positions {@code [from, to)}, for the product {@code call}. */
         static double[][] doubles(Object call, double[][] in, int from, int to, int cols, int padded) {
             InputScratch scratch = LOCAL.get();
             if (scratch.call != call) {
-                if (scratch.doubles.length < cols || scratch.doubles[0].length < padded) {
-                    scratch.doubles = new double[Math.max(cols, scratch.doubles.length)][Math.max(padded,
-                            scratch.doubles.length == 0 ? 0 : scratch.doubles[0].length)];
-                }
+                scratch.doubles = atLeast(scratch.doubles, cols, padded);
                 DoubleProducts.transposeInput(in, from, to, scratch.doubles, 0, cols);
                 scratch.call = call;
             }
@@ -285,18 +298,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
             if (scratch.call != call) {
                 int count = FloatProducts.panelPositions(to - from) / FloatProducts.PANEL;
                 int length = cols * FloatProducts.PANEL;
-                if (scratch.floatPanels.length < count || scratch.floatPanels[0].length < length) {
-                    scratch.floatPanels = new float[Math.max(count, scratch.floatPanels.length)][Math.max(length,
-                            scratch.floatPanels.length == 0 ? 0 : scratch.floatPanels[0].length)];
-                }
+                scratch.floatPanels = atLeast(scratch.floatPanels, count, length);
                 FloatProducts.transposeInputPanels(in, from, to, scratch.floatPanels, cols);
                 scratch.call = call;
             }
             return scratch.floatPanels;
         }
-
-        /** The input packed by {@link DoubleProducts#packInput}, for 16 registers. */
-        private double[] packed = new double[0];
 
         /**
          * As {@link #doubles}, packed by {@link DoubleProducts#packInput} for the shapes of 16
@@ -319,10 +326,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
         static float[][] floats(Object call, float[][] in, int from, int to, int cols, int padded) {
             InputScratch scratch = LOCAL.get();
             if (scratch.call != call) {
-                if (scratch.floats.length < cols || scratch.floats[0].length < padded) {
-                    scratch.floats = new float[Math.max(cols, scratch.floats.length)][Math.max(padded,
-                            scratch.floats.length == 0 ? 0 : scratch.floats[0].length)];
-                }
+                scratch.floats = atLeast(scratch.floats, cols, padded);
                 FloatProducts.transposeInput(in, from, to, scratch.floats, 0, cols);
                 scratch.call = call;
             }
