@@ -45,9 +45,14 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #productTransposedNarrow}) 14/14/11 before, 24-26/26-27/21-24 with panels (4 rows
  * by 2 vectors over the same panels: 24/23/21); the input's gradient ({@link #productNarrow})
  * 16-18/15-17/13-14 before, 22-24/20-22/19-20 with panels (2 rows by 4 vectors without
- * panels, {@link FloatProducts}'s best in single precision: 15/13/12). The edges (rows short of
- * a block of six, columns short of two vectors) keep the blocks of four rows by two vectors,
- * {@link #NARROW_TERMS} terms at a time along whole rows.
+ * panels, {@link FloatProducts}'s best in single precision: 15/13/12). The rows short of a
+ * block of six go over the same panels ({@link #panelRows}); only the columns short of two
+ * vectors keep the blocks of four rows by two vectors without panels, {@link #NARROW_TERMS}
+ * terms at a time along whole rows. A whole training step's profile on that Zen 3 (one thread,
+ * {@code nEmbd} 256) then has about three quarters of the backward products' time in
+ * {@link #panelBlock6x2}, at 22-27 GFLOP/s, against the machine's 31-44 for a bare loop of fused
+ * multiply-adds; unrolling its loop by two, or blocks of five rows, measured no faster (unrolled:
+ * half the speed, its sums spilled).
  */
 final class DoubleProducts {
 
@@ -143,6 +148,19 @@ final class DoubleProducts {
 
     /** {@code out[t0 + p][o + q] = tile[q * stride + p]} for {@code p < count}, {@code q < rows}. */
     private static void scatter(double[] tile, int stride, double[][] out, int t0, int count, int o, int rows) {
+        if (rows == 4) {
+            // A whole block, written out in straight lines: the highest index first, so that one
+            // check of it covers the row's four stores (C2 folds the others' checks into it),
+            // where the loop over the rows checked each store.
+            for (int p = 0; p < count; p++) {
+                double[] y = out[t0 + p];
+                y[o + 3] = tile[3 * stride + p];
+                y[o] = tile[p];
+                y[o + 1] = tile[stride + p];
+                y[o + 2] = tile[2 * stride + p];
+            }
+            return;
+        }
         for (int p = 0; p < count; p++) {
             double[] y = out[t0 + p];
             for (int q = 0; q < rows; q++) {
