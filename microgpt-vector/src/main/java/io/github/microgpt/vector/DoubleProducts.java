@@ -45,9 +45,14 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #productTransposedNarrow}) 14/14/11 before, 24-26/26-27/21-24 with panels (4 rows
  * by 2 vectors over the same panels: 24/23/21); the input's gradient ({@link #productNarrow})
  * 16-18/15-17/13-14 before, 22-24/20-22/19-20 with panels (2 rows by 4 vectors without
- * panels, {@link FloatProducts}'s best in single precision: 15/13/12). The edges (rows short of
- * a block of six, columns short of two vectors) keep the blocks of four rows by two vectors,
- * {@link #NARROW_TERMS} terms at a time along whole rows.
+ * panels, {@link FloatProducts}'s best in single precision: 15/13/12). The rows short of a
+ * block of six go over the same panels ({@link #panelRows}); only the columns short of two
+ * vectors keep the blocks of four rows by two vectors without panels, {@link #NARROW_TERMS}
+ * terms at a time along whole rows. A whole training step's profile on that Zen 3 (one thread,
+ * {@code nEmbd} 256) then has about three quarters of the backward products' time in
+ * {@link #panelBlock6x2}, at 22-27 GFLOP/s, against the machine's 31-44 for a bare loop of fused
+ * multiply-adds; unrolling its loop by two, or blocks of five rows, measured no faster (unrolled:
+ * half the speed, its sums spilled).
  */
 final class DoubleProducts {
 
@@ -143,6 +148,19 @@ final class DoubleProducts {
 
     /** {@code out[t0 + p][o + q] = tile[q * stride + p]} for {@code p < count}, {@code q < rows}. */
     private static void scatter(double[] tile, int stride, double[][] out, int t0, int count, int o, int rows) {
+        if (rows == 4) {
+            // A whole block, written out in straight lines: the highest index first, so that one
+            // check of it covers the row's four stores (C2 folds the others' checks into it),
+            // where the loop over the rows checked each store.
+            for (int p = 0; p < count; p++) {
+                double[] y = out[t0 + p];
+                y[o + 3] = tile[3 * stride + p];
+                y[o] = tile[p];
+                y[o + 1] = tile[stride + p];
+                y[o + 2] = tile[2 * stride + p];
+            }
+            return;
+        }
         for (int p = 0; p < count; p++) {
             double[] y = out[t0 + p];
             for (int q = 0; q < rows; q++) {
@@ -396,8 +414,20 @@ final class DoubleProducts {
      * columns may be cut anywhere between threads without changing a bit.
      */
     static void product(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1, int j0, int j1) {
+        product(a, x, c, r0, r1End, k0, k1, j0, j1, null);
+    }
+
+    /**
+     * {@link #product(double[][], double[][], double[][], int, int, int, int, int, int)} as one
+     * of several calls of one product ({@code call}, an object the product makes, or null for
+     * none): with 16 registers a thread's later calls with the same {@code call}, rows and terms
+     * reuse the panels of {@code a} its first call copied (see {@link Panels#holdsA}), instead of
+     * copying the same numbers again for every chunk of columns the thread takes.
+     */
+    static void product(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1, int j0, int j1,
+                        Object call) {
         if (NARROW) {
-            productNarrow(a, x, c, r0, r1End, k0, k1, j0, j1);
+            productNarrow(a, x, c, r0, r1End, k0, k1, j0, j1, call);
             return;
         }
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
@@ -541,8 +571,19 @@ final class DoubleProducts {
      * {@code [r0, r1End)} of {@code c}, columns {@code [0, width)}.
      */
     static void productTransposed(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1, int width) {
+        productTransposed(a, x, c, r0, r1End, k0, k1, width, null);
+    }
+
+    /**
+     * {@link #productTransposed(double[][], double[][], double[][], int, int, int, int, int)} as
+     * one of several calls of one product ({@code call}, or null): with 16 registers a thread's
+     * later calls with the same {@code call} and terms reuse the panels of {@code x} its first
+     * call copied (see {@link Panels#holdsX}), since every chunk of rows reads all of them.
+     */
+    static void productTransposed(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1, int width,
+                                  Object call) {
         if (NARROW) {
-            productTransposedNarrow(a, x, c, r0, r1End, k0, k1, width);
+            productTransposedNarrow(a, x, c, r0, r1End, k0, k1, width, call);
             return;
         }
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
@@ -816,66 +857,129 @@ final class DoubleProducts {
      * {@code c} times two vectors (12 sums, 2 loaded vectors and a broadcast: 15 registers) with
      * {@link #panelBlock6x2}, the kernel of {@link #productTransposedNarrow}. The terms go
      * {@link #PANEL_TERMS} at a time: for each such pass, the rows of {@code a} are first copied
-     * six at a time, {@code aPanels[b][(k - kb) 6 + i] = a[r0 + 6 b + i][k]}, and then, for each
-     * block of two vectors of columns, {@code x}'s columns are copied into one panel,
-     * {@code xPanel[(k - kb) NARROW_POSITIONS + lane] = x[k][j + lane]}, which every block of rows
-     * goes over while it is in the first-level cache. The kernel reads both at constant multiples
-     * of {@code k}, which the JIT checks once per loop, where a row {@code x[k]} per term cost a
-     * load of the row, of its length and a check of each vector. The rows short of a block of six
-     * and the columns short of two vectors are left to {@link #productNarrowRows}. Each output is
-     * still the chain of fused multiply-adds over {@code k} in order from its stored value (the
-     * copies hold the same numbers, and the sums are stored between passes, exactly).
+     * six at a time, {@code aPanels[b][(k - kb) 6 + i] = a[r0 + 6 b + i][k]} (past the last row,
+     * the last row again: see {@link #panelRows}), and then {@code x}'s columns are copied
+     * {@link #COLUMN_GROUP} blocks of two vectors at a time, each block into a panel
+     * {@code xPanels[g][(k - kb) NARROW_POSITIONS + lane] = x[k][j + lane]}, which every block of
+     * rows goes over while it is in the first-level cache. The kernel reads both at constant
+     * multiples of {@code k}, where a row {@code x[k]} per term cost a load of the row, of its
+     * length and a check of each vector. Only the columns short of two vectors are left to
+     * {@link #productNarrowRows}. Each output is still the chain of fused multiply-adds over
+     * {@code k} in order from its stored value (the copies hold the same numbers, and the sums are
+     * stored between passes, exactly).
+     *
+     * <p>Measured on a Zen 3 (one thread, whole training steps at {@code nEmbd} 256, one JVM, the
+     * previous version alternated with this one): the rows short of a block of six (4 of 64
+     * positions, 6% of the work) took 12% of the time in the kernel without panels, and copying
+     * the panels of {@code x} one {@link System#arraycopy} of 64 bytes at a time took 17%; both
+     * products (this and {@link #productTransposedNarrow}) together now make a step 1.09-1.19x
+     * faster.
      */
     private static void productNarrow(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1,
-                                      int j0, int j1) {
-        int rowsEnd = r0 + (r1End - r0) / 6 * 6;
+                                      int j0, int j1, Object call) {
         int blocksEnd = j0 + (j1 - j0) / NARROW_POSITIONS * NARROW_POSITIONS;
-        int rest = r0;
-        if (r0 < rowsEnd && j0 < blocksEnd && k0 < k1) {
-            Panels panels = Panels.LOCAL.get();
-            int rowBlocks = (rowsEnd - r0) / 6;
-            for (int kb = k0; kb < k1; kb += PANEL_TERMS) {
-                int ke = Math.min(k1, kb + PANEL_TERMS);
-                int terms = ke - kb;
-                double[][] aPanels = panels.aPanels(rowBlocks, terms * 6);
-                for (int rb = 0; rb < rowBlocks; rb++) {
-                    int r = r0 + 6 * rb;
-                    double[] a0 = a[r];
-                    double[] a1 = a[r + 1];
-                    double[] a2 = a[r + 2];
-                    double[] a3 = a[r + 3];
-                    double[] a4 = a[r + 4];
-                    double[] a5 = a[r + 5];
-                    double[] aPanel = aPanels[rb];
-                    for (int k = kb; k < ke; k++) {
-                        int at = (k - kb) * 6;
-                        aPanel[at] = a0[k];
-                        aPanel[at + 1] = a1[k];
-                        aPanel[at + 2] = a2[k];
-                        aPanel[at + 3] = a3[k];
-                        aPanel[at + 4] = a4[k];
-                        aPanel[at + 5] = a5[k];
-                    }
-                }
-                double[] xPanel = panels.xPanel(terms * NARROW_POSITIONS);
-                for (int j = j0; j < blocksEnd; j += NARROW_POSITIONS) {
-                    for (int k = kb; k < ke; k++) {
-                        System.arraycopy(x[k], j, xPanel, (k - kb) * NARROW_POSITIONS, NARROW_POSITIONS);
-                    }
-                    for (int rb = 0; rb < rowBlocks; rb++) {
-                        int r = r0 + 6 * rb;
-                        panelBlock6x2(aPanels[rb], xPanel, terms, c[r], c[r + 1], c[r + 2], c[r + 3],
-                                c[r + 4], c[r + 5], j);
-                    }
-                }
-            }
-            if (blocksEnd < j1) {
-                productNarrowRows(a, x, c, r0, rowsEnd, k0, k1, blocksEnd, j1);
-            }
-            rest = rowsEnd;
+        if (r0 >= r1End || k0 >= k1) {
+            return;
         }
-        if (rest < r1End) {
-            productNarrowRows(a, x, c, rest, r1End, k0, k1, j0, j1);
+        if (j0 >= blocksEnd) {
+            productNarrowRows(a, x, c, r0, r1End, k0, k1, j0, j1);
+            return;
+        }
+        Panels panels = Panels.LOCAL.get();
+        int rowBlocks = (r1End - r0 + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        int passes = (k1 - k0 + PANEL_TERMS - 1) / PANEL_TERMS;
+        // Every pass's panels of a at once (one block of rows per panel, pass after pass), so
+        // that the thread's next call of the same product finds them all.
+        double[][] allPanels = panels.aPanels(passes * rowBlocks, Math.min(PANEL_TERMS, k1 - k0) * A_STRIDE);
+        boolean copied = panels.holdsA(call, a, r0, r1End, k0, k1);
+        for (int kb = k0; kb < k1; kb += PANEL_TERMS) {
+            int ke = Math.min(k1, kb + PANEL_TERMS);
+            int terms = ke - kb;
+            int first = (kb - k0) / PANEL_TERMS * rowBlocks;
+            for (int rb = 0; rb < rowBlocks && !copied; rb++) {
+                int r = r0 + BLOCK_ROWS * rb;
+                // Past the last row, the last row again (see panelRows).
+                double[] aPanel = allPanels[first + rb];
+                for (int i = 0; i < BLOCK_ROWS; i++) {
+                    double[] ai = a[Math.min(r + i, r1End - 1)];
+                    for (int k = kb, at = i; k < ke; k++, at += A_STRIDE) {
+                        aPanel[at] = ai[k];
+                    }
+                }
+            }
+            // x's columns COLUMN_GROUP blocks at a time, each of its rows read along 64 columns
+            // rather than 8 (a cache line a row, every line of it a miss when x is the weights
+            // and comes from memory).
+            double[][] xPanels = panels.groupPanels(COLUMN_GROUP, terms * NARROW_POSITIONS);
+            for (int jg = j0; jg < blocksEnd; jg += COLUMN_GROUP * NARROW_POSITIONS) {
+                int count = Math.min(COLUMN_GROUP, (blocksEnd - jg) / NARROW_POSITIONS);
+                for (int k = kb; k < ke; k++) {
+                    double[] xk = x[k];
+                    int at = (k - kb) * NARROW_POSITIONS;
+                    for (int g = 0; g < count; g++) {
+                        int j = jg + g * NARROW_POSITIONS;
+                        DoubleVector.fromArray(S, xk, j).intoArray(xPanels[g], at);
+                        DoubleVector.fromArray(S, xk, j + L).intoArray(xPanels[g], at + L);
+                    }
+                }
+                for (int g = 0; g < count; g++) {
+                    for (int rb = 0; rb < rowBlocks; rb++) {
+                        panelRows(allPanels[first + rb], xPanels[g], terms, c, r0 + BLOCK_ROWS * rb, r1End,
+                                jg + g * NARROW_POSITIONS);
+                    }
+                }
+            }
+        }
+        if (blocksEnd < j1) {
+            productNarrowRows(a, x, c, r0, r1End, k0, k1, blocksEnd, j1);
+        }
+    }
+
+    /**
+     * Doubles per term in a panel of {@code a} ({@link Panels}): one per row of a block. C2
+     * compiles {@code 6 k} as two shifts and an add, which its range-check elimination does not
+     * recognise, so the kernels' loops check the term's first and last value on every term (seen
+     * in the disassembly). Eight (one shift; six values and two unused) removes those checks, but
+     * then C2 keeps three broadcasts live and spills a sum to the stack, loaded and stored on every
+     * term: 1.4x slower (measured on a Zen 3), so six it is.
+     */
+    static final int A_STRIDE = 6;
+
+    /** Blocks of two vectors of columns that {@link #productNarrow} copies into panels at a time. */
+    static final int COLUMN_GROUP = 8;
+
+    /** Rows of {@code c} per block of the panel kernels. */
+    static final int BLOCK_ROWS = 6;
+
+    /**
+     * {@code xPanel[(k - k0) NARROW_POSITIONS + lane] = x[k][j + lane]} for {@code k} in
+     * {@code [k0, k1)}: two vectors of {@code x}'s columns, one term after another. With vector
+     * loads and stores rather than {@link System#arraycopy} (a call per 64 bytes, a sixth of the
+     * input's gradient's time at {@code nEmbd} 256).
+     */
+    private static void copyColumns(double[][] x, int k0, int k1, int j, double[] xPanel) {
+        for (int k = k0; k < k1; k++) {
+            double[] xk = x[k];
+            int at = (k - k0) * NARROW_POSITIONS;
+            DoubleVector.fromArray(S, xk, j).intoArray(xPanel, at);
+            DoubleVector.fromArray(S, xk, j + L).intoArray(xPanel, at + L);
+        }
+    }
+
+    /**
+     * The rows {@code [r, min(r + 6, r1End))} of {@code c}, columns {@code [j, j + 2L)}, over the
+     * panels: {@link #panelBlock6x2} for five or six rows, {@link #panelBlock4x2} for fewer, the
+     * rows past {@code r1End - 1} being that row again (its panel holds its values there too):
+     * its outputs are then computed more than once, the same way, and stored more than once, so
+     * every output gets the same chain of fused multiply-adds whichever block it falls in.
+     */
+    private static void panelRows(double[] aPanel, double[] xPanel, int terms, double[][] c, int r, int r1End, int j) {
+        int last = r1End - 1;
+        if (BLOCK_ROWS == 6 && r1End - r > 4) {
+            panelBlock6x2(aPanel, xPanel, terms, c[r], c[r + 1], c[r + 2], c[r + 3], c[r + 4], c[Math.min(r + 5, last)], j);
+        } else {
+            panelBlock4x2(aPanel, xPanel, terms, c[r], c[Math.min(r + 1, last)], c[Math.min(r + 2, last)],
+                    c[Math.min(r + 3, last)], j);
         }
     }
 
@@ -960,57 +1064,70 @@ final class DoubleProducts {
      * a broadcast, 15 registers), as {@link FloatProducts} does in single precision. First
      * {@code x}'s columns are copied two vectors at a time,
      * {@code xPanels[jp][(k - k0) NARROW_POSITIONS + lane] = x[k][jp NARROW_POSITIONS + lane]},
-     * and for each block of six rows {@code aPanel[(k - k0) 6 + i] = a[k][r + i]}; the kernel
-     * then reads both at constant multiples of {@code k}, checked once before its loop, instead
-     * of loading two rows, their lengths and checking each read on every term. All the terms go
-     * in one pass (the positions of a document: 64 at most here). The columns short of two
-     * vectors and the rows short of a block of six are left to {@link #productTransposedRows}.
-     * Each output is still one chain of fused multiply-adds over {@code k} in order from its
-     * stored value.
+     * and for each block of six rows {@code aPanel[(k - k0) 6 + i] = a[k][r + i]} (past the last
+     * row, the last row again: see {@link #panelRows}); the kernel then reads both at constant
+     * multiples of {@code k} instead of loading two rows, their lengths and checking each read on
+     * every term. The panels of {@code x} go {@link #TRANSPOSED_GROUP_DOUBLES} at a time, each group
+     * over every block of rows, so that they stay in the second-level cache. All the terms go in
+     * one pass (the positions of a document: 64 at most here). Only the columns short of two
+     * vectors are left to {@link #productTransposedRows}. Each output is still one chain of fused
+     * multiply-adds over {@code k} in order from its stored value.
      */
     private static void productTransposedNarrow(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0,
-                                                int k1, int width) {
-        int rowsEnd = r0 + (r1End - r0) / 6 * 6;
+                                                int k1, int width, Object call) {
         int blocksEnd = width / NARROW_POSITIONS * NARROW_POSITIONS;
         int terms = k1 - k0;
-        int rest = r0;
-        if (r0 < rowsEnd && terms > 0 && blocksEnd > 0) {
+        if (r0 >= r1End || terms <= 0) {
+            return;
+        }
+        if (blocksEnd > 0) {
             Panels panels = Panels.LOCAL.get();
             int count = blocksEnd / NARROW_POSITIONS;
             double[][] xPanels = panels.xPanels(count, terms * NARROW_POSITIONS);
-            for (int jp = 0; jp < count; jp++) {
-                double[] xPanel = xPanels[jp];
-                int j = jp * NARROW_POSITIONS;
-                for (int k = k0; k < k1; k++) {
-                    System.arraycopy(x[k], j, xPanel, (k - k0) * NARROW_POSITIONS, NARROW_POSITIONS);
+            if (!panels.holdsX(call, x, k0, k1, width)) {
+                for (int jp = 0; jp < count; jp++) {
+                    copyColumns(x, k0, k1, jp * NARROW_POSITIONS, xPanels[jp]);
                 }
             }
-            double[] aPanel = panels.aPanels(1, terms * 6)[0];
-            for (int r = r0; r < rowsEnd; r += 6) {
+            int rowBlocks = (r1End - r0 + BLOCK_ROWS - 1) / BLOCK_ROWS;
+            double[][] aPanels = panels.tPanels(rowBlocks, terms * A_STRIDE);
+            int last = r1End - 1;
+            for (int rb = 0; rb < rowBlocks; rb++) {
+                int r = r0 + BLOCK_ROWS * rb;
+                double[] aPanel = aPanels[rb];
                 for (int k = k0; k < k1; k++) {
                     double[] ak = a[k];
-                    int at = (k - k0) * 6;
-                    aPanel[at] = ak[r];
-                    aPanel[at + 1] = ak[r + 1];
-                    aPanel[at + 2] = ak[r + 2];
-                    aPanel[at + 3] = ak[r + 3];
-                    aPanel[at + 4] = ak[r + 4];
-                    aPanel[at + 5] = ak[r + 5];
-                }
-                for (int jp = 0; jp < count; jp++) {
-                    panelBlock6x2(aPanel, xPanels[jp], terms, c[r], c[r + 1], c[r + 2], c[r + 3], c[r + 4],
-                            c[r + 5], jp * NARROW_POSITIONS);
-                }
-                if (blocksEnd < width) {
-                    productTransposedRows(a, x, c, r, r + 6, k0, k1, blocksEnd, width);
+                    int at = (k - k0) * A_STRIDE;
+                    for (int i = 0; i < BLOCK_ROWS; i++) {
+                        // Past the last row, the last row again (see panelRows).
+                        aPanel[at + i] = ak[Math.min(r + i, last)];
+                    }
                 }
             }
-            rest = rowsEnd;
+            // Columns in groups of panels that stay in the second-level cache while every block
+            // of rows goes over them (all of x's 1024 columns, 64 positions, are 512 KB).
+            int group = Math.max(1, TRANSPOSED_GROUP_DOUBLES / (terms * NARROW_POSITIONS));
+            for (int jg = 0; jg < count; jg += group) {
+                int jgEnd = Math.min(count, jg + group);
+                for (int rb = 0; rb < rowBlocks; rb++) {
+                    double[] aPanel = aPanels[rb];
+                    int r = r0 + BLOCK_ROWS * rb;
+                    for (int jp = jg; jp < jgEnd; jp++) {
+                        panelRows(aPanel, xPanels[jp], terms, c, r, r1End, jp * NARROW_POSITIONS);
+                    }
+                }
+            }
         }
-        if (rest < r1End) {
-            productTransposedRows(a, x, c, rest, r1End, k0, k1, 0, width);
+        if (blocksEnd < width) {
+            productTransposedRows(a, x, c, r0, r1End, k0, k1, blocksEnd, width);
         }
     }
+
+    /**
+     * Doubles of {@code x}'s panels that {@link #productTransposedNarrow} takes at a time: 128 KB,
+     * a quarter of Zen 3's second-level cache.
+     */
+    static final int TRANSPOSED_GROUP_DOUBLES = 16_384;
 
     /**
      * Each thread's panels for {@link #productNarrow} and {@link #productTransposedNarrow}, grown
@@ -1024,18 +1141,94 @@ final class DoubleProducts {
 
         private double[][] xPanels = new double[0][];
         private double[][] aPanels = new double[0][];
+        private double[][] tPanels = new double[0][];
+        private double[][] groupPanels = new double[0][];
         private double[] xPanel = new double[0];
+
+        /** The call, operand and bounds whose panels of {@code x} {@link #xPanels} holds, if any. */
+        private Object xCall;
+        private double[][] xOperand;
+        private int xK0;
+        private int xK1;
+        private int xWidth;
+
+        /** The call, operand and bounds whose panels of {@code a} {@link #aPanels} holds, if any. */
+        private Object aCall;
+        private double[][] aOperand;
+        private int aR0;
+        private int aR1;
+        private int aK0;
+        private int aK1;
 
         /** At least {@code count} panels of at least {@code length} doubles each, for {@code x}. */
         double[][] xPanels(int count, int length) {
+            double[][] before = xPanels;
             xPanels = atLeast(xPanels, count, length);
+            if (xPanels != before) {
+                xCall = null;
+            }
             return xPanels;
+        }
+
+        /**
+         * Whether {@link #xPanels} already hold {@code x}'s terms {@code [k0, k1)} and columns
+         * {@code [0, width)}, copied by this thread for the same {@code call} (never for a null
+         * one); if not, records that they are about to, since the caller copies them next.
+         */
+        boolean holdsX(Object call, double[][] x, int k0, int k1, int width) {
+            if (call != null && call == xCall && x == xOperand && k0 == xK0 && k1 == xK1 && width == xWidth) {
+                return true;
+            }
+            xCall = call;
+            xOperand = x;
+            xK0 = k0;
+            xK1 = k1;
+            xWidth = width;
+            return false;
+        }
+
+        /**
+         * Whether {@link #aPanels} already hold the rows {@code [r0, r1)} of {@code a}, terms
+         * {@code [k0, k1)}, copied by this thread for the same {@code call} (never for a null
+         * one); if not, records that they are about to, since the caller copies them next.
+         */
+        boolean holdsA(Object call, double[][] a, int r0, int r1, int k0, int k1) {
+            if (call != null && call == aCall && a == aOperand && r0 == aR0 && r1 == aR1 && k0 == aK0 && k1 == aK1) {
+                return true;
+            }
+            aCall = call;
+            aOperand = a;
+            aR0 = r0;
+            aR1 = r1;
+            aK0 = k0;
+            aK1 = k1;
+            return false;
         }
 
         /** At least {@code count} panels of at least {@code length} doubles each, for {@code a}. */
         double[][] aPanels(int count, int length) {
+            double[][] before = aPanels;
             aPanels = atLeast(aPanels, count, length);
+            if (aPanels != before) {
+                aCall = null;
+            }
             return aPanels;
+        }
+
+        /**
+         * At least {@code count} panels of at least {@code length} doubles each, for {@code a} in
+         * {@link #productTransposedNarrow} (apart from {@link #aPanels}, whose panels are fewer
+         * and longer: one array of both shapes would be the larger of each).
+         */
+        double[][] tPanels(int count, int length) {
+            tPanels = atLeast(tPanels, count, length);
+            return tPanels;
+        }
+
+        /** At least {@code count} panels of at least {@code length} doubles, for {@code x} in {@link #productNarrow}. */
+        double[][] groupPanels(int count, int length) {
+            groupPanels = atLeast(groupPanels, count, length);
+            return groupPanels;
         }
 
         /** One panel of at least {@code length} doubles, for {@code x} in {@link #productNarrow}. */
@@ -1078,22 +1271,22 @@ final class DoubleProducts {
         for (int k = 0; k < terms; k++) {
             DoubleVector x0 = DoubleVector.fromArray(S, xPanel, k * NARROW_POSITIONS);
             DoubleVector x1 = DoubleVector.fromArray(S, xPanel, k * NARROW_POSITIONS + L);
-            DoubleVector b0 = DoubleVector.broadcast(S, aPanel[k * 6]);
+            DoubleVector b0 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
-            DoubleVector b1 = DoubleVector.broadcast(S, aPanel[k * 6 + 1]);
+            DoubleVector b1 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 1]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
-            DoubleVector b2 = DoubleVector.broadcast(S, aPanel[k * 6 + 2]);
+            DoubleVector b2 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 2]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
-            DoubleVector b3 = DoubleVector.broadcast(S, aPanel[k * 6 + 3]);
+            DoubleVector b3 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 3]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
-            DoubleVector b4 = DoubleVector.broadcast(S, aPanel[k * 6 + 4]);
+            DoubleVector b4 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 4]);
             s40 = b4.fma(x0, s40);
             s41 = b4.fma(x1, s41);
-            DoubleVector b5 = DoubleVector.broadcast(S, aPanel[k * 6 + 5]);
+            DoubleVector b5 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 5]);
             s50 = b5.fma(x0, s50);
             s51 = b5.fma(x1, s51);
         }
@@ -1109,6 +1302,46 @@ final class DoubleProducts {
         s41.intoArray(c4, j + L);
         s50.intoArray(c5, j);
         s51.intoArray(c5, j + L);
+    }
+
+    /**
+     * {@link #panelBlock6x2} for four rows of {@code c} (the first four values of each term of
+     * the panel): 8 sums, 2 loaded vectors and a broadcast.
+     */
+    private static void panelBlock4x2(double[] aPanel, double[] xPanel, int terms, double[] c0,
+            double[] c1, double[] c2, double[] c3, int j) {
+        DoubleVector s00 = DoubleVector.fromArray(S, c0, j);
+        DoubleVector s01 = DoubleVector.fromArray(S, c0, j + L);
+        DoubleVector s10 = DoubleVector.fromArray(S, c1, j);
+        DoubleVector s11 = DoubleVector.fromArray(S, c1, j + L);
+        DoubleVector s20 = DoubleVector.fromArray(S, c2, j);
+        DoubleVector s21 = DoubleVector.fromArray(S, c2, j + L);
+        DoubleVector s30 = DoubleVector.fromArray(S, c3, j);
+        DoubleVector s31 = DoubleVector.fromArray(S, c3, j + L);
+        for (int k = 0; k < terms; k++) {
+            DoubleVector x0 = DoubleVector.fromArray(S, xPanel, k * NARROW_POSITIONS);
+            DoubleVector x1 = DoubleVector.fromArray(S, xPanel, k * NARROW_POSITIONS + L);
+            DoubleVector b0 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE]);
+            s00 = b0.fma(x0, s00);
+            s01 = b0.fma(x1, s01);
+            DoubleVector b1 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 1]);
+            s10 = b1.fma(x0, s10);
+            s11 = b1.fma(x1, s11);
+            DoubleVector b2 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 2]);
+            s20 = b2.fma(x0, s20);
+            s21 = b2.fma(x1, s21);
+            DoubleVector b3 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 3]);
+            s30 = b3.fma(x0, s30);
+            s31 = b3.fma(x1, s31);
+        }
+        s00.intoArray(c0, j);
+        s01.intoArray(c0, j + L);
+        s10.intoArray(c1, j);
+        s11.intoArray(c1, j + L);
+        s20.intoArray(c2, j);
+        s21.intoArray(c2, j + L);
+        s30.intoArray(c3, j);
+        s31.intoArray(c3, j + L);
     }
 
     /**

@@ -148,13 +148,16 @@ public final class VectorMatrixKernels implements MatrixKernels {
         int blocks = (cols + block - 1) / block;
         if (blocks >= MIN_COLUMN_BLOCKS) {
             // One loop for both gradients (see sliceRow): slice s is din's columns of block s and
-            // dw's rows [sliceRow(s), sliceRow(s + 1)).
+            // dw's rows [sliceRow(s), sliceRow(s + 1)). A thread takes several chunks of slices;
+            // the call object lets its later chunks reuse the panels its first one copied (the
+            // operands every chunk reads whole: dout's rows for din, in's columns for dw).
+            Object call = new Object();
             team.forRange(blocks, 1, (s0, s1) -> {
-                DoubleProducts.product(dout, w, din, from, to, 0, rows, s0 * block, Math.min(cols, s1 * block));
+                DoubleProducts.product(dout, w, din, from, to, 0, rows, s0 * block, Math.min(cols, s1 * block), call);
                 int o0 = sliceRow(rows, blocks, s0);
                 int o1 = sliceRow(rows, blocks, s1);
                 if (o0 < o1) {
-                    DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols);
+                    DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols, call);
                 }
             });
             return true;

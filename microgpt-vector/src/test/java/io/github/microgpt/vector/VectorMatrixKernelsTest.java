@@ -414,6 +414,44 @@ class VectorMatrixKernelsTest {
     }
 
     /**
+     * A thread keeps the panels of a double-precision backward product between its chunks (the
+     * rows of {@code dout} the input's gradient reads, the columns of {@code in} the weights'
+     * gradient reads). The model calls each product on the same arrays at every step, with new
+     * numbers in them: the next product must copy its operands again, not reuse the panels of
+     * the same arrays from the product before. Its results must be those of the same product on
+     * fresh arrays, bit for bit.
+     */
+    @Test
+    void aBackwardProductNeverReadsThePanelsOfTheProductBefore() {
+        // 64 positions and 40 rows: whole blocks of six and a short one, in every chunk.
+        Shape s = new Shape(40, 70, 64, 0);
+        Operands x = new Operands(s);
+        for (Team team : new Team[] {ONE, CHUNKS, THREADS}) {
+            assertTrue(KERNELS.matmulBackward(copy(x.din), copy(x.dw), x.dout, x.in, x.w, 0, x.to, team));
+            // The same arrays, other numbers.
+            for (double[][] operand : new double[][][] {x.dout, x.in}) {
+                for (double[] row : operand) {
+                    for (int i = 0; i < row.length; i++) {
+                        row[i] = 0.5 - row[i] * row[i];
+                    }
+                }
+            }
+            double[][] din = copy(x.din);
+            double[][] dw = copy(x.dw);
+            assertTrue(KERNELS.matmulBackward(din, dw, x.dout, x.in, x.w, 0, x.to, team));
+            double[][] freshDin = copy(x.din);
+            double[][] freshDw = copy(x.dw);
+            assertTrue(KERNELS.matmulBackward(freshDin, freshDw, copy(x.dout), copy(x.in), copy(x.w), 0, x.to, ONE));
+            for (int t = 0; t < x.to; t++) {
+                assertArrayEquals(freshDin[t], din[t], 0.0, "din[" + t + "]");
+            }
+            for (int o = 0; o < s.rows(); o++) {
+                assertArrayEquals(freshDw[o], dw[o], 0.0, "dw[" + o + "]");
+            }
+        }
+    }
+
+    /**
      * A thread keeps its transposed copy of a product's input between products: the next
      * product, of the same shape with another input, must transpose its own input again, in
      * both precisions, whichever of its chunks comes first.
