@@ -39,7 +39,7 @@ class SmallVectorKernelsTest {
         List<Shape> shapes = new ArrayList<>();
         int[] rows = {1, 3, 8, 16, 27, 48, 64, 100};
         int[] cols = {4, 8, 12, 16, 24, 64};
-        int[] positions = {1, 2, 3, 5, 8, 13, 16};
+        int[] positions = {1, 2, 3, 5, 7, 8, 11, 13, 16};
         SplittableRandom r = new SplittableRandom(5);
         for (int o : rows) {
             for (int c : cols) {
@@ -176,7 +176,10 @@ class SmallVectorKernelsTest {
     @ValueSource(ints = {3, 5000})
     void adamIsTheOptimizersArithmeticOperationByOperation(int step) {
         SplittableRandom r = new SplittableRandom(17);
-        int[] lengths = {16, 16, 5, 24, 64, 1, 16};
+        // Once the corrections are 1, rows of one length side by side are updated two at a time
+        // (16 and 16; 5 and 5, past their last whole vector), the others one by one; the last row
+        // updated is alone, its neighbour of the same length lying outside the range.
+        int[] lengths = {16, 16, 16, 5, 5, 24, 64, 1, 16, 16};
         double[][] values = new double[lengths.length][];
         double[][] grads = new double[lengths.length][];
         int[] starts = new int[lengths.length + 1];
@@ -200,8 +203,8 @@ class SmallVectorKernelsTest {
         double[][] expectedValues = copy(values);
         double[] expectedM = m.clone();
         double[] expectedV = v.clone();
-        // Rows [1, 6) only: the others must stay as they are.
-        for (int k = 1; k < 6; k++) {
+        // Rows [1, 9) only: the others must stay as they are.
+        for (int k = 1; k < 9; k++) {
             for (int i = 0; i < lengths[k]; i++) {
                 int at = starts[k] + i;
                 double g = grads[k][i];
@@ -215,10 +218,10 @@ class SmallVectorKernelsTest {
             }
         }
         double[][] expectedGrads = copy(grads);
-        for (int k = 1; k < 6; k++) {
+        for (int k = 1; k < 9; k++) {
             java.util.Arrays.fill(expectedGrads[k], 0.0);
         }
-        assertTrue(KERNELS.adam(values, grads, m, v, starts, 1, 6, b1, b2, 1 - b1, 1 - b2, eps, lr, correction1,
+        assertTrue(KERNELS.adam(values, grads, m, v, starts, 1, 9, b1, b2, 1 - b1, 1 - b2, eps, lr, correction1,
                 correction2));
         assertSameBits(expectedValues, values, "values");
         assertSameBits(expectedGrads, grads, "grads");
