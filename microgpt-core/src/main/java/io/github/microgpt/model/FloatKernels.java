@@ -45,11 +45,15 @@ final class FloatKernels {
     private static final int BACKWARD_BLOCK_FLOATS = 32 * 1024;
 
     /**
-     * Rows of the transposed weights per pass of {@link #productRows}: about 512 KB of floats,
+     * Rows of the transposed weights per pass of {@link #productRows}: about 128 KB of floats,
      * which stay in the second-level cache of the thread's core while every position goes over
-     * them (as {@code Kernels.FORWARD_BLOCK_DOUBLES}).
+     * them. The blocks only decide which terms a pass adds, not their order, so the bits do not
+     * depend on this. Measured on a Zen 3 (512 KB of second-level cache per core) at
+     * {@code nEmbd = 256}, a step's forward products (both in one JVM, alternated): with 512 KB
+     * (the double-precision block) 20.5 ms on one thread and 15.6 ms on two, with 128 KB 18.1 and
+     * 12.7 ms; with 64 KB, against 128 KB, 18.7 and 12.9 ms against 17.3 and 13.3.
      */
-    private static final int FORWARD_BLOCK_FLOATS = 128 * 1024;
+    private static final int FORWARD_BLOCK_FLOATS = 32 * 1024;
 
     private FloatKernels() {
     }

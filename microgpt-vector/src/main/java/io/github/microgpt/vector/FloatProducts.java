@@ -45,6 +45,13 @@ final class FloatProducts {
      */
     static final boolean SIXTEEN_REGISTERS = Registers.COUNT == 16;
 
+    /**
+     * Rows of the weights per block of the forward product's kernel: 5 with 16 registers
+     * ({@link #productByPanels}), 4 with 32 ({@link #productByRows}). A split of the rows between
+     * threads at multiples of this leaves every chunk whole blocks.
+     */
+    static final int FORWARD_ROWS = SIXTEEN_REGISTERS ? 5 : 4;
+
     private FloatProducts() {
     }
 
@@ -218,20 +225,32 @@ final class FloatProducts {
     static void transposeInputPanels(float[][] in, int from, int to, float[][] panels, int cols) {
         int n = to - from;
         int padded = panelPositions(n);
-        for (int p = n; p < padded; p++) {
-            float[] panel = panels[p / PANEL];
-            for (int k = 0, at = p % PANEL; k < cols; k++, at += PANEL) {
-                panel[at] = 0f;
-            }
-        }
-        for (int p = 0; p < n; p++) {
-            float[] r = in[from + p];
-            float[] panel = panels[p / PANEL];
-            for (int k = 0, at = p % PANEL; k < cols; k++, at += PANEL) {
-                panel[at] = r[k];
+        // A panel at a time, its terms in strips of TRANSPOSE_TERMS: all the positions of the
+        // panel write one strip (4 KB) while it stays in the first-level cache, where one
+        // position at a time wrote every term's line of the whole panel (64 KB for an input of
+        // 1024 columns) and came back to each line sixteen times.
+        for (int p0 = 0; p0 < padded; p0 += PANEL) {
+            float[] panel = panels[p0 / PANEL];
+            int count = Math.min(PANEL, n - p0);
+            for (int k0 = 0; k0 < cols; k0 += TRANSPOSE_TERMS) {
+                int k1 = Math.min(cols, k0 + TRANSPOSE_TERMS);
+                for (int p = 0; p < count; p++) {
+                    float[] r = in[from + p0 + p];
+                    for (int k = k0, at = k0 * PANEL + p; k < k1; k++, at += PANEL) {
+                        panel[at] = r[k];
+                    }
+                }
+                for (int p = count; p < PANEL; p++) {
+                    for (int k = k0, at = k0 * PANEL + p; k < k1; k++, at += PANEL) {
+                        panel[at] = 0f;
+                    }
+                }
             }
         }
     }
+
+    /** Terms per strip of {@link #transposeInputPanels}: 64 terms of a panel of 16 floats are 4 KB. */
+    private static final int TRANSPOSE_TERMS = 64;
 
     /**
      * {@link #productByRows} for 16 registers, from the input cut into panels
@@ -555,8 +574,28 @@ final class FloatProducts {
      * {@code [r0, r1End)} of {@code c}, columns {@code [0, width)}.
      */
     static void productTransposed(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int width) {
+        productTransposed(a, x, c, r0, r1End, k0, k1, width, null);
+    }
+
+    /**
+     * The rows of {@code c} in a block of {@link #productTransposed}'s kernel: 6 with 16
+     * registers, 4 with 32. A split of the rows between threads at multiples of this leaves every
+     * chunk whole blocks.
+     */
+    static final int TRANSPOSED_ROWS = SIXTEEN_REGISTERS ? 6 : 4;
+
+    /**
+     * {@link #productTransposed} as one chunk of rows of a product shared between threads: the
+     * chunks of the same {@code call} (an object new for each product, or null for none) on the
+     * same thread copy {@code x} into the thread's panels only once, on the first of them. Every
+     * chunk reads all of {@code x}, and without this a thread that took its rows in four chunks
+     * copied all of it four times (at {@code nEmbd} 256 the MLP's second layer's input, 256 KB).
+     * The copy holds the same numbers, so the bits do not change.
+     */
+    static void productTransposed(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int width,
+                                  Object call) {
         if (SIXTEEN_REGISTERS) {
-            productTransposedFor16(a, x, c, r0, r1End, k0, k1, width);
+            productTransposedFor16(a, x, c, r0, r1End, k0, k1, width, call);
         } else {
             productTransposedFor32(a, x, c, r0, r1End, k0, k1, width);
         }
@@ -715,19 +754,26 @@ final class FloatProducts {
      * output is still one chain over {@code k} in order from its stored value.
      */
     private static void productTransposedFor16(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0,
-                                               int k1, int width) {
+                                               int k1, int width, Object call) {
         int rowsEnd = r0 + (r1End - r0) / 6 * 6;
         int blocksEnd = width / PANEL * PANEL;
         int terms = k1 - k0;
         if (r0 < rowsEnd && terms > 0) {
             Panels panels = Panels.LOCAL.get();
             float[][] xPanels = panels.xPanels(blocksEnd / PANEL, terms * PANEL);
-            for (int jp = 0; jp < blocksEnd / PANEL; jp++) {
-                float[] xPanel = xPanels[jp];
-                int j = jp * PANEL;
-                for (int k = k0; k < k1; k++) {
-                    System.arraycopy(x[k], j, xPanel, (k - k0) * PANEL, PANEL);
+            if (call == null || panels.call != call) {
+                // Two vectors at a time: a System.arraycopy of 16 floats cost more in the call than
+                // in the copy (at nEmbd 256, 50-70 us for the 1024 columns of the MLP's second layer).
+                for (int jp = 0; jp < blocksEnd / PANEL; jp++) {
+                    float[] xPanel = xPanels[jp];
+                    int j = jp * PANEL;
+                    for (int k = k0, at = 0; k < k1; k++, at += PANEL) {
+                        float[] xk = x[k];
+                        FloatVector.fromArray(S, xk, j).intoArray(xPanel, at);
+                        FloatVector.fromArray(S, xk, j + L).intoArray(xPanel, at + L);
+                    }
                 }
+                panels.call = call;
             }
             float[] aPanel = panels.aPanel(terms * 6);
             for (int r = r0; r < rowsEnd; r += 6) {
@@ -766,10 +812,19 @@ final class FloatProducts {
 
         private float[][] xPanels = new float[0][];
         private float[] aPanel = new float[0];
+        /**
+         * The call whose {@code x} the panels hold (see {@link #productTransposed(float[][],
+         * float[][], float[][], int, int, int, int, int, Object)}), or null.
+         */
+        Object call;
 
-        /** At least {@code count} panels of at least {@code length} floats each. */
+        /**
+         * At least {@code count} panels of at least {@code length} floats each; new ones (which
+         * hold no call's {@code x}) when these are too small.
+         */
         float[][] xPanels(int count, int length) {
             if (xPanels.length < count || (count > 0 && xPanels[0].length < length)) {
+                call = null;
                 xPanels = new float[Math.max(count, xPanels.length)][Math.max(length,
                         xPanels.length == 0 ? 0 : xPanels[0].length)];
             }

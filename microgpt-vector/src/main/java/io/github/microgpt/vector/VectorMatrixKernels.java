@@ -64,6 +64,18 @@ public final class VectorMatrixKernels implements MatrixKernels {
         return s >= slices ? rows : (int) ((long) rows * s / slices) / 4 * 4;
     }
 
+    /**
+     * {@link #sliceRow} for the single-precision kernels: rows cut at multiples of the weights'
+     * gradient's row block ({@link FloatProducts#TRANSPOSED_ROWS}: six with 16 registers), so
+     * that a thread's slices leave no rows short of a block but the matrix's last ones, as one
+     * thread's single call does; rows short of a block go to a kernel with spills, and a cut at
+     * multiples of four left two to four such rows in every chunk a thread took.
+     */
+    static int floatSliceRow(int rows, int slices, int s) {
+        int unit = FloatProducts.TRANSPOSED_ROWS;
+        return s >= slices ? rows : (int) ((long) rows * s / slices) / unit * unit;
+    }
+
     /** The fewest positions one thread takes at a time. */
     private static final int POSITION_GRAIN = 4;
 
@@ -185,9 +197,14 @@ public final class VectorMatrixKernels implements MatrixKernels {
             // transposed into its own array (for 16 registers, cut into panels of positions).
             Object call = new Object();
             if (FloatProducts.SIXTEEN_REGISTERS) {
-                team.forRange(rows, ROW_GRAIN, (o0, o1) -> FloatProducts.productByPanels(
-                        InputScratch.floatPanels(call, in, from, to, cols), n, w, o0, o1, out, from,
-                        new float[4 * FloatProducts.POSITIONS]));
+                // Shared out by blocks of the kernel's rows (see FloatProducts.FORWARD_ROWS): a
+                // chunk's rows short of a whole block are computed as a whole block, so chunks cut
+                // at multiples of 16 rows had up to a quarter of their rows computed for nothing.
+                int unit = FloatProducts.FORWARD_ROWS;
+                team.forRange((rows + unit - 1) / unit, Math.max(1, ROW_GRAIN / unit),
+                        (b0, b1) -> FloatProducts.productByPanels(InputScratch.floatPanels(call, in, from, to, cols),
+                                n, w, b0 * unit, Math.min(rows, b1 * unit), out, from,
+                                new float[4 * FloatProducts.POSITIONS]));
                 return true;
             }
             team.forRange(rows, ROW_GRAIN, (o0, o1) -> FloatProducts.productByRows(
@@ -218,13 +235,15 @@ public final class VectorMatrixKernels implements MatrixKernels {
         int blocks = (cols + block - 1) / block;
         if (blocks >= MIN_COLUMN_BLOCKS) {
             // One loop for both gradients (see sliceRow): slice s is din's columns of block s and
-            // dw's rows [sliceRow(s), sliceRow(s + 1)).
+            // dw's rows [floatSliceRow(s), floatSliceRow(s + 1)). A thread copies the input into
+            // its panels once per call, on its first slice (see FloatProducts.productTransposed).
+            Object call = new Object();
             team.forRange(blocks, 1, (s0, s1) -> {
                 FloatProducts.product(dout, w, din, from, to, 0, rows, s0 * block, Math.min(cols, s1 * block));
-                int o0 = sliceRow(rows, blocks, s0);
-                int o1 = sliceRow(rows, blocks, s1);
+                int o0 = floatSliceRow(rows, blocks, s0);
+                int o1 = floatSliceRow(rows, blocks, s1);
                 if (o0 < o1) {
-                    FloatProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols);
+                    FloatProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols, call);
                 }
             });
             return true;

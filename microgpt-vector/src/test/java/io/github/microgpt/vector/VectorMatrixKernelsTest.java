@@ -496,6 +496,41 @@ class VectorMatrixKernelsTest {
         }
     }
 
+    /**
+     * A thread keeps its panels of the weights' gradient's input between the chunks of one
+     * product: the next product, with new numbers in the same arrays (as the model's next step
+     * has), must copy them again. Single precision, wide enough for the gradients to go by
+     * slices of columns (see {@code floatSliceRow}) and with rows enough for several blocks of
+     * six: each chunk on the same thread, then the bits of one thread's single call.
+     */
+    @Test
+    void aWeightGradientNeverReadsTheInputOfTheProductBefore() {
+        int rows = 30;
+        int cols = 4 * VectorMatrixKernels.MIN_COLUMN_BLOCKS * FloatProducts.L + 3;
+        int positions = 11;
+        SplittableRandom r = new SplittableRandom(17);
+        float[][] w = toFloats(randomDoubles(r, rows, cols));
+        float[][] dout = toFloats(randomDoubles(r, positions, rows));
+        float[][] in = toFloats(randomDoubles(r, positions, cols));
+        float[][] din = new float[positions][cols];
+        float[][] dw = new float[rows][cols];
+        // The first product fills the thread's panels with this input; then new numbers in place.
+        assertTrue(KERNELS.matmulBackward(din, dw, dout, in, w, 0, positions, UNEVEN));
+        float[][] next = toFloats(randomDoubles(r, positions, cols));
+        for (int t = 0; t < positions; t++) {
+            System.arraycopy(next[t], 0, in[t], 0, cols);
+        }
+        for (float[] row : dw) {
+            java.util.Arrays.fill(row, 0f);
+        }
+        assertTrue(KERNELS.matmulBackward(din, dw, dout, in, w, 0, positions, UNEVEN));
+        float[][] expected = new float[rows][cols];
+        assertTrue(KERNELS.matmulBackward(new float[positions][cols], expected, dout, next, w, 0, positions, ONE));
+        for (int o = 0; o < rows; o++) {
+            assertArrayEquals(expected[o], dw[o], 0f, "dw[" + o + "]");
+        }
+    }
+
     @Test
     void everyProductGoesThroughTheseKernelsInTheTests() {
         // The pom sets microgpt.vector.minMultiplyAdds=0; otherwise the small products of these
