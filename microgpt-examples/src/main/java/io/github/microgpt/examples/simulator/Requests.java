@@ -6,15 +6,20 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import io.github.microgpt.train.StepMode;
 import java.io.IOException;
+import java.io.StringReader;
 import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -25,7 +30,9 @@ import java.util.stream.Collectors;
  * wrong types and values out of range are refused with an {@link ApiException} (HTTP 400) whose
  * message names the field as the page labels it. Numbers may arrive as JSON numbers or as strings
  * holding a number, since the page passes on what the person typed and leaves the judging to the
- * server. A field that is missing or {@code null} is {@code null} in the record.
+ * server. A field that is missing or {@code null} is {@code null} in the record. A field given
+ * twice in one object is refused too: Gson would quietly keep the second, and the person who sent
+ * {@code {"numSteps": 5, "numSteps": 5000}} could not tell which one the server heard.
  */
 final class Requests {
 
@@ -180,7 +187,8 @@ final class Requests {
         } else {
             try {
                 element = JsonParser.parseString(body);
-            } catch (JsonParseException e) {
+                refuseRepeatedFields(body);
+            } catch (JsonParseException | IOException e) {
                 throw ApiException.badRequest("the request body is not valid JSON");
             }
         }
@@ -198,6 +206,54 @@ final class Requests {
                 }
             }
             throw ApiException.badRequest("the request body does not fit: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads {@code body} (already known to be valid JSON) once more as a stream of tokens, keeping
+     * the names seen in each open object, and refuses the first name that comes again in the
+     * same object: the tree Gson builds keeps only the last value of a repeated name.
+     */
+    private static void refuseRepeatedFields(String body) throws IOException {
+        JsonReader in = new JsonReader(new StringReader(body));
+        in.setStrictness(Strictness.LENIENT); // as JsonParser read it: this pass only looks at names
+        // The names seen in each open object or array (an array's stays empty), innermost first,
+        // and where each object is, as the messages name it.
+        Deque<Set<String>> names = new ArrayDeque<>();
+        Deque<String> places = new ArrayDeque<>();
+        while (true) {
+            switch (in.peek()) {
+                case BEGIN_OBJECT, BEGIN_ARRAY -> {
+                    String place = names.isEmpty() ? "the request" : "\"" + field(in) + "\"";
+                    if (in.peek() == JsonToken.BEGIN_OBJECT) {
+                        in.beginObject();
+                    } else {
+                        in.beginArray();
+                    }
+                    names.push(new HashSet<>());
+                    places.push(place);
+                }
+                case END_OBJECT, END_ARRAY -> {
+                    if (in.peek() == JsonToken.END_OBJECT) {
+                        in.endObject();
+                    } else {
+                        in.endArray();
+                    }
+                    names.pop();
+                    places.pop();
+                }
+                case NAME -> {
+                    String name = in.nextName();
+                    if (!names.peek().add(name)) {
+                        throw ApiException.badRequest(places.peek() + " has the field \"" + ApiException.excerpt(name)
+                                + "\" twice; give each field once");
+                    }
+                }
+                case END_DOCUMENT -> {
+                    return;
+                }
+                default -> in.skipValue();
+            }
         }
     }
 

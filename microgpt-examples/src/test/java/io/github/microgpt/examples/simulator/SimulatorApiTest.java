@@ -70,6 +70,8 @@ class SimulatorApiTest {
             cases.add(Arguments.of(path, "{\"speed\": 1}", "unknown field \"speed\""));
             cases.add(Arguments.of(path, "not json", "not valid JSON"));
             cases.add(Arguments.of(path, "[1, 2]", "must be a JSON object"));
+            cases.add(Arguments.of(path, "{\"numSteps\": 5, \"mode\": \"document\", \"numSteps\": 6}",
+                    "the request has the field \"numSteps\" twice"));
         }
         for (String temperature : List.of("0", "0.05", "1.6", "\"hot\"", "\"NaN\"", "-1", "null")) {
             String problem = temperature.equals("null") ? "Temperature is missing" : "Temperature must be a number";
@@ -99,6 +101,9 @@ class SimulatorApiTest {
             {"{\"config\": {\"seed\": -1}}", "Seed must be"},
             {"{\"config\": {\"depth\": 2}}", "unknown field \"depth\""},
             {"{\"config\": 5}", "\"config\" must be a JSON object"},
+            {"{\"config\": {\"nLayer\": 1, \"nLayer\": 2}}", "\"config\" has the field \"nLayer\" twice"},
+            {"{\"dataset\": {\"source\": \"text\", \"text\": \"a\"}, \"config\": {}, \"dataset\": {}}",
+                "the request has the field \"dataset\" twice"},
             {"{\"dataset\": {\"source\": \"web\"}}", "The dataset must be one of"},
             {"{\"dataset\": {\"source\": \"text\"}}", "the dataset text is missing"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"  \\n \\n\"}}", "holds no documents"},
