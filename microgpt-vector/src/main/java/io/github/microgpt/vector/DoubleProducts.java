@@ -1143,7 +1143,6 @@ final class DoubleProducts {
         private double[][] aPanels = new double[0][];
         private double[][] tPanels = new double[0][];
         private double[][] groupPanels = new double[0][];
-        private double[] xPanel = new double[0];
 
         /** The call, operand and bounds whose panels of {@code x} {@link #xPanels} holds, if any. */
         private Object xCall;
@@ -1163,7 +1162,7 @@ final class DoubleProducts {
         /** At least {@code count} panels of at least {@code length} doubles each, for {@code x}. */
         double[][] xPanels(int count, int length) {
             double[][] before = xPanels;
-            xPanels = atLeast(xPanels, count, length);
+            xPanels = ScratchArrays.atLeast(xPanels, count, length);
             if (xPanels != before) {
                 xCall = null;
             }
@@ -1208,7 +1207,7 @@ final class DoubleProducts {
         /** At least {@code count} panels of at least {@code length} doubles each, for {@code a}. */
         double[][] aPanels(int count, int length) {
             double[][] before = aPanels;
-            aPanels = atLeast(aPanels, count, length);
+            aPanels = ScratchArrays.atLeast(aPanels, count, length);
             if (aPanels != before) {
                 aCall = null;
             }
@@ -1221,30 +1220,14 @@ final class DoubleProducts {
          * and longer: one array of both shapes would be the larger of each).
          */
         double[][] tPanels(int count, int length) {
-            tPanels = atLeast(tPanels, count, length);
+            tPanels = ScratchArrays.atLeast(tPanels, count, length);
             return tPanels;
         }
 
         /** At least {@code count} panels of at least {@code length} doubles, for {@code x} in {@link #productNarrow}. */
         double[][] groupPanels(int count, int length) {
-            groupPanels = atLeast(groupPanels, count, length);
+            groupPanels = ScratchArrays.atLeast(groupPanels, count, length);
             return groupPanels;
-        }
-
-        /** One panel of at least {@code length} doubles, for {@code x} in {@link #productNarrow}. */
-        double[] xPanel(int length) {
-            if (xPanel.length < length) {
-                xPanel = new double[length];
-            }
-            return xPanel;
-        }
-
-        private static double[][] atLeast(double[][] panels, int count, int length) {
-            if (panels.length < count || (count > 0 && panels[0].length < length)) {
-                return new double[Math.max(count, panels.length)][Math.max(length,
-                        panels.length == 0 ? 0 : panels[0].length)];
-            }
-            return panels;
         }
     }
 

@@ -823,10 +823,10 @@ final class FloatProducts {
          * hold no call's {@code x}) when these are too small.
          */
         float[][] xPanels(int count, int length) {
-            if (xPanels.length < count || (count > 0 && xPanels[0].length < length)) {
+            float[][] grown = ScratchArrays.atLeast(xPanels, count, length);
+            if (grown != xPanels) {
                 call = null;
-                xPanels = new float[Math.max(count, xPanels.length)][Math.max(length,
-                        xPanels.length == 0 ? 0 : xPanels[0].length)];
+                xPanels = grown;
             }
             return xPanels;
         }

@@ -58,22 +58,14 @@ public final class VectorMatrixKernels implements MatrixKernels {
      * the input's gradient and as many rows of the weights' gradient (the same number of
      * multiply-adds), so that the threads meet once per product rather than twice, and a thread
      * that is done with its columns goes on with its rows instead of waiting for the other's
-     * columns. Rows are cut at multiples of four, the kernels' blocks.
+     * columns. Rows are cut at multiples of {@code block}, the rows of the weights' gradient's
+     * kernel: four in double precision, {@link FloatProducts#TRANSPOSED_ROWS} in single (six with
+     * 16 registers), so that a thread's slices leave no rows short of a block but the matrix's
+     * last ones, as one thread's single call does (in single precision a cut at multiples of four
+     * left two to four rows of every chunk to a kernel with spills).
      */
-    static int sliceRow(int rows, int slices, int s) {
-        return s >= slices ? rows : (int) ((long) rows * s / slices) / 4 * 4;
-    }
-
-    /**
-     * {@link #sliceRow} for the single-precision kernels: rows cut at multiples of the weights'
-     * gradient's row block ({@link FloatProducts#TRANSPOSED_ROWS}: six with 16 registers), so
-     * that a thread's slices leave no rows short of a block but the matrix's last ones, as one
-     * thread's single call does; rows short of a block go to a kernel with spills, and a cut at
-     * multiples of four left two to four such rows in every chunk a thread took.
-     */
-    static int floatSliceRow(int rows, int slices, int s) {
-        int unit = FloatProducts.TRANSPOSED_ROWS;
-        return s >= slices ? rows : (int) ((long) rows * s / slices) / unit * unit;
+    static int sliceRow(int rows, int slices, int s, int block) {
+        return s >= slices ? rows : (int) ((long) rows * s / slices) / block * block;
     }
 
     /** The fewest positions one thread takes at a time. */
@@ -166,8 +158,8 @@ public final class VectorMatrixKernels implements MatrixKernels {
             Object call = new Object();
             team.forRange(blocks, 1, (s0, s1) -> {
                 DoubleProducts.product(dout, w, din, from, to, 0, rows, s0 * block, Math.min(cols, s1 * block), call);
-                int o0 = sliceRow(rows, blocks, s0);
-                int o1 = sliceRow(rows, blocks, s1);
+                int o0 = sliceRow(rows, blocks, s0, 4);
+                int o1 = sliceRow(rows, blocks, s1, 4);
                 if (o0 < o1) {
                     DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols, call);
                 }
@@ -235,13 +227,13 @@ public final class VectorMatrixKernels implements MatrixKernels {
         int blocks = (cols + block - 1) / block;
         if (blocks >= MIN_COLUMN_BLOCKS) {
             // One loop for both gradients (see sliceRow): slice s is din's columns of block s and
-            // dw's rows [floatSliceRow(s), floatSliceRow(s + 1)). A thread copies the input into
+            // dw's rows [sliceRow(s), sliceRow(s + 1)). A thread copies the input into
             // its panels once per call, on its first slice (see FloatProducts.productTransposed).
             Object call = new Object();
             team.forRange(blocks, 1, (s0, s1) -> {
                 FloatProducts.product(dout, w, din, from, to, 0, rows, s0 * block, Math.min(cols, s1 * block));
-                int o0 = floatSliceRow(rows, blocks, s0);
-                int o1 = floatSliceRow(rows, blocks, s1);
+                int o0 = sliceRow(rows, blocks, s0, FloatProducts.TRANSPOSED_ROWS);
+                int o1 = sliceRow(rows, blocks, s1, FloatProducts.TRANSPOSED_ROWS);
                 if (o0 < o1) {
                     FloatProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols, call);
                 }
@@ -286,25 +278,11 @@ public final class VectorMatrixKernels implements MatrixKernels {
         /** The input packed by {@link DoubleProducts#packInput}, for 16 registers. */
         private double[] packed = new double[0];
 
-        /** {@code held} if it has at least {@code rows} rows of {@code cols}, else a larger array (never smaller). */
-        private static double[][] atLeast(double[][] held, int rows, int cols) {
-            int heldCols = held.length == 0 ? 0 : held[0].length;
-            return held.length >= rows && heldCols >= cols ? held
-                    : new double[Math.max(rows, held.length)][Math.max(cols, heldCols)];
-        }
-
-        /** As {@link #atLeast(double[][], int, int)}, in single precision. */
-        private static float[][] atLeast(float[][] held, int rows, int cols) {
-            int heldCols = held.length == 0 ? 0 : held[0].length;
-            return held.length >= rows && heldCols >= cols ? held
-                    : new float[Math.max(rows, held.length)][Math.max(cols, heldCols)];
-        }
-
         /** Thread's transpose of {@code in}'s positions {@code [from, to)}, for the product {@code call}. */
         static double[][] doubles(Object call, double[][] in, int from, int to, int cols, int padded) {
             InputScratch scratch = LOCAL.get();
             if (scratch.call != call) {
-                scratch.doubles = atLeast(scratch.doubles, cols, padded);
+                scratch.doubles = ScratchArrays.atLeast(scratch.doubles, cols, padded);
                 DoubleProducts.transposeInput(in, from, to, scratch.doubles, 0, cols);
                 scratch.call = call;
             }
@@ -320,7 +298,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
             if (scratch.call != call) {
                 int count = FloatProducts.panelPositions(to - from) / FloatProducts.PANEL;
                 int length = cols * FloatProducts.PANEL;
-                scratch.floatPanels = atLeast(scratch.floatPanels, count, length);
+                scratch.floatPanels = ScratchArrays.atLeast(scratch.floatPanels, count, length);
                 FloatProducts.transposeInputPanels(in, from, to, scratch.floatPanels, cols);
                 scratch.call = call;
             }
@@ -348,7 +326,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
         static float[][] floats(Object call, float[][] in, int from, int to, int cols, int padded) {
             InputScratch scratch = LOCAL.get();
             if (scratch.call != call) {
-                scratch.floats = atLeast(scratch.floats, cols, padded);
+                scratch.floats = ScratchArrays.atLeast(scratch.floats, cols, padded);
                 FloatProducts.transposeInput(in, from, to, scratch.floats, 0, cols);
                 scratch.call = call;
             }

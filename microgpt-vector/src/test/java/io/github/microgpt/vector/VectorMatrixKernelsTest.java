@@ -500,7 +500,7 @@ class VectorMatrixKernelsTest {
      * A thread keeps its panels of the weights' gradient's input between the chunks of one
      * product: the next product, with new numbers in the same arrays (as the model's next step
      * has), must copy them again. Single precision, wide enough for the gradients to go by
-     * slices of columns (see {@code floatSliceRow}) and with rows enough for several blocks of
+     * slices of columns (see {@code sliceRow}) and with rows enough for several blocks of
      * six: each chunk on the same thread, then the bits of one thread's single call.
      */
     @Test
