@@ -49,7 +49,7 @@ public final class Trainer {
 
     private final LanguageModel model;
     private final List<String> documents;
-    private final int[][] tokens;
+    private final DocumentTokens tokens;
     private final AdamOptimizer optimizer;
     private final int totalSteps;
     private final Listeners<PositionListener> positionListeners = new Listeners<>();
@@ -65,8 +65,10 @@ public final class Trainer {
     private int nextPosition;
 
     /**
-     * Creates a trainer. The documents are tokenized up front, so a character outside the
-     * vocabulary is reported here rather than in the middle of a run.
+     * Creates a trainer. Every document is checked against the tokenizer up front, so a character
+     * outside the vocabulary is reported here rather than in the middle of a run; a document's
+     * tokens are made when its step comes (a trainer holds no more than its documents, however
+     * many there are).
      *
      * @param model the model to train
      * @param tokenizer the tokenizer, whose vocabulary size must be the model's
@@ -103,7 +105,7 @@ public final class Trainer {
         }
         this.model = model;
         this.documents = List.copyOf(documents);
-        this.tokens = DocumentTokens.encode(tokenizer, this.documents);
+        this.tokens = DocumentTokens.check(tokenizer, this.documents, model.config().blockSize() + 1);
         this.optimizer = optimizer;
         this.totalSteps = totalSteps;
     }
@@ -187,20 +189,21 @@ public final class Trainer {
         }
         StepEvent done = switch (mode) {
             case DOCUMENT -> {
-                int document = stepsDone % tokens.length;
-                int[] doc = tokens[document];
-                yield train(document, 0, Math.min(model.config().blockSize(), doc.length - 1));
+                int document = stepsDone % tokens.size();
+                int[] doc = tokens.tokens(document);
+                yield train(document, doc, 0, Math.min(model.config().blockSize(), doc.length - 1));
             }
             case POSITION -> {
                 int document = nextDocument;
                 int pos = nextPosition;
-                StepEvent event = train(document, pos, pos + 1);
+                int[] doc = tokens.tokens(document);
+                StepEvent event = train(document, doc, pos, pos + 1);
                 // Move to the next position only once the step succeeded.
-                int end = Math.min(model.config().blockSize(), tokens[document].length - 1);
+                int end = Math.min(model.config().blockSize(), doc.length - 1);
                 if (pos + 1 < end) {
                     nextPosition = pos + 1;
                 } else {
-                    nextDocument = (document + 1) % tokens.length;
+                    nextDocument = (document + 1) % tokens.size();
                     nextPosition = 0;
                 }
                 yield event;
@@ -247,8 +250,8 @@ public final class Trainer {
         List<int[]> batch = new ArrayList<>(batchSize);
         long first = (long) step * batchSize;
         for (int b = 0; b < batchSize; b++) {
-            documentIndex[b] = (int) ((first + b) % tokens.length);
-            batch.add(tokens[documentIndex[b]]);
+            documentIndex[b] = (int) ((first + b) % tokens.size());
+            batch.add(tokens.tokens(documentIndex[b]));
         }
         StepEvent done;
         try {
@@ -259,7 +262,7 @@ public final class Trainer {
                 List<Predictions> predictions = predictions(batchSize);
                 loss = model.batchLossAndGradients(batch, threads, predictions);
                 for (int b = 0; b < batchSize; b++) {
-                    tellPositions(step, documentIndex[b], predictions.get(b));
+                    tellPositions(step, documentIndex[b], batch.get(b), predictions.get(b));
                 }
             }
             done = update(step, documents.get(documentIndex[0]), loss);
@@ -306,16 +309,16 @@ public final class Trainer {
      * applies the update, without telling the step listeners; if anything fails before the
      * update, the gradients are set back to 0, so that nothing of the step remains.
      */
-    private StepEvent train(int document, int first, int end) {
+    private StepEvent train(int document, int[] doc, int first, int end) {
         int step = stepsDone;
         try {
             double loss;
             if (positionListeners.isEmpty()) {
-                loss = model.lossAndGradients(tokens[document], first, end);
+                loss = model.lossAndGradients(doc, first, end);
             } else {
                 Predictions predictions = predictions(1).get(0);
-                loss = model.lossAndGradients(tokens[document], first, end, predictions);
-                tellPositions(step, document, predictions);
+                loss = model.lossAndGradients(doc, first, end, predictions);
+                tellPositions(step, document, doc, predictions);
             }
             return update(step, documents.get(document), loss);
         } catch (Throwable failure) {
@@ -344,9 +347,8 @@ public final class Trainer {
     }
 
     /** Tells the position listeners what the model predicted at each position of a document. */
-    private void tellPositions(int step, int document, Predictions predicted) {
+    private void tellPositions(int step, int document, int[] doc, Predictions predicted) {
         String text = documents.get(document);
-        int[] doc = tokens[document];
         for (int posId = predicted.first(); posId < predicted.end(); posId++) {
             PositionEvent event = new PositionEvent(step + 1, text, posId, Arrays.copyOf(doc, posId + 1),
                     doc[posId], doc[posId + 1], predicted.probabilities(posId), predicted.loss(posId));
@@ -461,11 +463,11 @@ public final class Trainer {
                     + " steps but this trainer's run has " + totalSteps
                     + " (the length of the run sets the learning-rate schedule, so it must match)");
         }
-        if (state.nextDocument() >= tokens.length) {
+        if (state.nextDocument() >= tokens.size()) {
             throw new IllegalArgumentException("the state's position is in document " + state.nextDocument()
-                    + " but there are only " + tokens.length + " documents");
+                    + " but there are only " + tokens.size() + " documents");
         }
-        int end = Math.min(model.config().blockSize(), tokens[state.nextDocument()].length - 1);
+        int end = Math.min(model.config().blockSize(), tokens.tokens(state.nextDocument()).length - 1);
         if (state.nextPosition() >= end) {
             throw new IllegalArgumentException("the state's position " + state.nextPosition() + " is past the "
                     + end + " trainable positions of document " + state.nextDocument());
