@@ -19,9 +19,11 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -58,10 +60,11 @@ public final class Documents {
         Objects.requireNonNull(text, "text");
         String normalised = text.replace("\r\n", "\n").replace('\r', '\n');
         List<String> documents = new ArrayList<>();
+        Map<String, String> shortOnes = new HashMap<>();
         for (String line : pythonStrip(normalised).split("\n", -1)) {
             String document = pythonStrip(line);
             if (!document.isEmpty()) {
-                documents.add(document);
+                documents.add(shared(shortOnes, document));
             }
         }
         return List.copyOf(documents);
@@ -73,6 +76,9 @@ public final class Documents {
      * fill the memory; {@link #load(Path, long)} takes another limit.
      */
     public static final long MAX_FILE_BYTES = 64L << 20;
+
+    /** The longest document, in chars, that {@link #shared} keeps one copy of. */
+    private static final int SHARED_LENGTH = 3;
 
     /**
      * Reads documents from a UTF-8 text file of at most {@value #MAX_FILE_BYTES} bytes. A
@@ -331,6 +337,7 @@ public final class Documents {
             }
         }
         List<String> documents = new ArrayList<>();
+        Map<String, String> shortOnes = new HashMap<>();
         int end = bytes.length;
         for (int start = begin; start < end; ) {
             // A line ends at \n or \r; "\r\n" makes an empty line between them, which is dropped.
@@ -347,11 +354,27 @@ public final class Documents {
                 to--;
             }
             if (to > from) {
-                documents.add(new String(bytes, from, to - from, StandardCharsets.ISO_8859_1));
+                documents.add(shared(shortOnes, new String(bytes, from, to - from, StandardCharsets.ISO_8859_1)));
             }
             start = lineEnd + 1;
         }
         return List.copyOf(documents);
+    }
+
+    /**
+     * The one copy of a short document seen before, so that a file of millions of short lines
+     * holds each distinct one once (as CPython shares its one-character strings) rather than
+     * millions of small objects, which filled gigabytes of heap and made every later pass over
+     * the documents miss the caches. Short means at most {@value #SHARED_LENGTH} chars: their
+     * distinct values are few in any real text (ASCII has some two million), so the map stays small
+     * whatever the file.
+     */
+    private static String shared(Map<String, String> shortOnes, String document) {
+        if (document.length() > SHARED_LENGTH) {
+            return document;
+        }
+        String first = shortOnes.putIfAbsent(document, document);
+        return first == null ? document : first;
     }
 
     /** Python's {@code str.strip()}: removes the characters for which {@code str.isspace()} holds. */

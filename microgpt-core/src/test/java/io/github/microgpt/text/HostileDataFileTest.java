@@ -40,6 +40,30 @@ class HostileDataFileTest {
     }
 
     @Test
+    void manyShortLinesShareOneCopyOfEachDistinctDocument() throws Exception {
+        // ASCII (split on bytes) and with a two-byte character (decoded first): both ways of reading.
+        for (String alphabet : new String[] {"abc", "abé"}) {
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < 3000; i++) {
+                text.append(alphabet.charAt(i % 3)).append(i % 2 == 0 ? "\n" : "x\r\n");
+            }
+            text.append("abcd\nabcd\n");
+            Path file = Files.writeString(tmp.resolve("short.txt"), text);
+            List<String> documents = Documents.load(file);
+            assertEquals(3002, documents.size());
+            for (int i = 0; i < 3000; i++) {
+                String expected = alphabet.charAt(i % 3) + (i % 2 == 0 ? "" : "x");
+                assertEquals(expected, documents.get(i));
+                // One object per distinct short document, however often it comes.
+                assertTrue(documents.get(i) == documents.get(i % 6), alphabet + ": document " + i);
+            }
+            // Longer documents are kept as read.
+            assertEquals("abcd", documents.get(3001));
+            assertTrue(documents.get(3000) != documents.get(3001), alphabet);
+        }
+    }
+
+    @Test
     void aLimitOfYourOwnIsKeptExactly() throws Exception {
         Path file = Files.writeString(tmp.resolve("names.txt"), "anna\nbob\n");
         assertEquals(List.of("anna", "bob"), Documents.load(file, 9));
