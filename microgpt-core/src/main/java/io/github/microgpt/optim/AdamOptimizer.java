@@ -313,7 +313,10 @@ public final class AdamOptimizer {
      * kept flat at the same indices, and the steps are subtracted row by row (the gradients
      * zeroed in the same loop). Each number goes
      * through the same operations in the same order as in {@link #updateRange}: the same bits, in
-     * about half the time at the reference size.
+     * about half the time at the reference size. At the reference size the three parts take
+     * about 1.3, 4 and 3 us: the copy-back runs scalar, as C2 vectorises no loop of 16; writing
+     * it two rows at a time, four numbers at a time, or with the gradients zeroed by
+     * {@code System.arraycopy} from zeros measured no faster.
      */
     private void stagedRange(double[][] values, double[][] grads, double[] mm, double[] vv, double[] buffer,
                              int[] starts, int from, int to, double lrT, double correction1, double correction2) {
