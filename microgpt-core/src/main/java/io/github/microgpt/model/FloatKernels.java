@@ -173,12 +173,16 @@ final class FloatKernels {
     /**
      * {@code out[t][o] = sum_i w[o][i] * in[t][i]} (a linear layer without bias), in single
      * precision. From {@link #MIN_POSITIONS_FOR_TRANSPOSE} positions on, a sum of rows of the
-     * transposed weights, SIMD lanes along the output row, each thread transposing the weights
-     * itself a block at a time into a buffer of its own (see {@link Kernels}' {@code matmulForward}
-     * why); fewer positions are multiplied one by one. Split over the team by positions. (Lanes
-     * across the 64 positions of a document, as {@link Kernels} once did to keep its order of
-     * additions, leave too short a loop for sixteen floats per instruction; the transposes cost
-     * one pass over the weights per thread, the product {@code T} passes.)
+     * transposed weights, SIMD lanes along the output row, each thread transposing its own rows of
+     * the weights a block at a time into a buffer of its own (see {@link Kernels}' {@code
+     * matmulForward} why); fewer positions are multiplied one by one. Split over the team by rows
+     * of the weights (by positions when there are too few rows to share): split by positions, as
+     * it was, each thread transposed all the weights, which at {@code nEmbd} 256 took 4.4-5.0 ms
+     * of a step on one thread and 7.2-9.7 ms of two threads' time (4.2-5.2 ms split by rows), a
+     * quarter of the forward products' time. (Lanes across the 64 positions of a document, as
+     * {@link Kernels} once did to keep its order of additions, leave too short a loop for sixteen
+     * floats per instruction; the transposes cost one pass over the weights, the product
+     * {@code T} passes.)
      *
      * @param out (T, OC) the product
      * @param in (T, C) the input
@@ -200,25 +204,69 @@ final class FloatKernels {
             return;
         }
         int cols = w[0].length;
-        int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_FLOATS / rows / 3 * 3));
         blocks.ensureSlots(workers.threads());
-        // Each chunk of positions transposes all the weights again: so one chunk per thread.
-        workers.forRangeWithSlot(n, positionGrain(n, workers), (slot, p0, p1) -> productRows(out, in, w,
-                blocks.get(slot, block, rows), block, from + p0, from + p1));
+        int rowGrain = forwardRowGrain(rows, workers);
+        if (rows < 2 * rowGrain) {
+            // Too few rows to share (the output layer's 27, one thread): by positions, each
+            // thread transposing the (small) weights itself.
+            int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_FLOATS / rows / 3 * 3));
+            workers.forRangeWithSlot(n, positionGrain(n, workers), (slot, p0, p1) -> productRows(out, in, w,
+                    blocks.get(slot, block, rows), block, from + p0, from + p1, 0, rows, false));
+            return;
+        }
+        // Split by rows of the weights, one part per thread: each thread transposes only its own
+        // rows (see forwardRowGrain).
+        workers.forRangeWithSlot(rows, rowGrain, (slot, o0, o1) -> {
+            int width = o1 - o0;
+            int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_FLOATS / width / 3 * 3));
+            // A part of the rows is summed in the thread's buffer, below its block of weights, and
+            // copied out at the end: the parts meet inside a cache line of every output row, which
+            // two threads writing at every pass would hand back and forth between their cores.
+            boolean whole = width == rows;
+            productRows(out, in, w, whole ? blocks.get(slot, block, rows) : blocks.exact(slot, block + n, width),
+                    block, from, to, o0, o1, !whole);
+        });
+    }
+
+    /**
+     * The rows of the weights one thread takes in the forward product: its whole share, rounded
+     * up to a multiple of 8. Split by positions, as it was, each thread transposed all the
+     * weights, reading all of them from memory while the other thread read the same (measured
+     * at {@code nEmbd} 256, a step's transposes took 4.2 ms on one thread and 3.8 ms on each of
+     * two in double precision, 4.5 and 4.8 ms in single); split by rows, each thread transposes
+     * and reads only its own. One chunk per thread, as each chunk reads every position's input.
+     */
+    private static int forwardRowGrain(int rows, Workers workers) {
+        int share = (rows + workers.threads() - 1) / workers.threads();
+        return Math.max(ROW_GRAIN, (share + 7) / 8 * 8);
     }
 
     /** The threads' buffers of {@link #matmulForward}, as {@code Kernels.TransposeBlocks}, in floats. */
     static final class TransposeBlocks {
+        /** Buffers of different widths each thread keeps for parts of rows (a model has four). */
+        private static final int WIDTHS = 6;
+
         private float[][][] slots = new float[1][][];
+        private float[][][][] parts = new float[1][][][];
+        private int[][] widths = new int[1][];
+        private int[] next = new int[1];
 
         /** Makes room for the buffers of {@code threads} threads: on the calling thread, before a loop. */
         void ensureSlots(int threads) {
             if (slots.length < threads) {
                 slots = Arrays.copyOf(slots, threads);
+                parts = Arrays.copyOf(parts, threads);
+                widths = Arrays.copyOf(widths, threads);
+                next = Arrays.copyOf(next, threads);
             }
         }
 
-        /** The buffer of thread {@code slot}, at least {@code count} rows of at least {@code length}. */
+        /**
+         * The buffer of thread {@code slot}, with at least {@code count} rows of at least
+         * {@code length}: only from that thread, within a loop, so that it is never shared. For
+         * a product's whole rows (one thread), one buffer for every product, which stays in the
+         * caches from one product to the next.
+         */
         float[][] get(int slot, int count, int length) {
             float[][] buffer = slots[slot];
             if (buffer == null || buffer.length < count) {
@@ -232,6 +280,42 @@ final class FloatKernels {
             }
             return buffer;
         }
+
+        /**
+         * The buffer of thread {@code slot} for a part of a product's rows: at least
+         * {@code count} rows of exactly {@code length}. Exactly, because a block's rows lie in
+         * memory about one after another, as they were allocated, and rows longer than the part
+         * used put the used parts a long stride apart, in the same few sets of the caches
+         * (measured at {@code nEmbd} 256: the products on two threads as slow as on one). So a
+         * thread keeps a buffer per width it meets, the oldest replaced.
+         */
+        float[][] exact(int slot, int count, int length) {
+            if (parts[slot] == null) {
+                parts[slot] = new float[WIDTHS][][];
+                widths[slot] = new int[WIDTHS];
+            }
+            float[][][] kept = parts[slot];
+            int k = 0;
+            while (k < WIDTHS && !(kept[k] != null && widths[slot][k] == length)) {
+                k++;
+            }
+            if (k == WIDTHS) {
+                k = next[slot];
+                next[slot] = (k + 1) % WIDTHS;
+                kept[k] = new float[0][];
+                widths[slot][k] = length;
+            }
+            float[][] buffer = kept[k];
+            if (buffer.length < count) {
+                int old = buffer.length;
+                buffer = Arrays.copyOf(buffer, count);
+                for (int j = old; j < count; j++) {
+                    buffer[j] = new float[length];
+                }
+                kept[k] = buffer;
+            }
+            return buffer;
+        }
     }
 
     /**
@@ -242,21 +326,25 @@ final class FloatKernels {
      * range) gets the same operations as one of a pair.
      */
     private static void productRows(float[][] out, float[][] in, float[][] w, float[][] buffer, int block,
-                                    int from, int to) {
-        int rows = w.length;
+                                    int from, int to, int o0, int o1, boolean apart) {
+        int rows = o1 - o0;
         int cols = w[0].length;
+        // The sums go to y[t - shift], columns [0, rows): the output's rows (o0 = 0), or the
+        // buffer's rows from block on.
+        float[][] y = apart ? buffer : out;
+        int shift = apart ? from - block : 0;
         for (int t = from; t < to; t++) {
-            Arrays.fill(out[t], 0, rows, 0f);
+            Arrays.fill(y[t - shift], 0, rows, 0f);
         }
         for (int i0 = 0; i0 < cols; i0 += block) {
             int i1 = Math.min(cols, i0 + block);
-            Transposes.columns(w, buffer, i0, i1, 0);
+            Transposes.columns(w, buffer, i0, i1, 0, o0, o1);
             int t = from;
             for (; t + 1 < to; t += 2) {
                 float[] u = in[t];
                 float[] v = in[t + 1];
-                float[] yu = out[t];
-                float[] yv = out[t + 1];
+                float[] yu = y[t - shift];
+                float[] yv = y[t + 1 - shift];
                 int i = i0;
                 for (; i + 2 < i1; i += 3) {
                     threeTermsTwoRows(yu, yv, u, v, i, buffer, i - i0, rows);
@@ -273,7 +361,7 @@ final class FloatKernels {
             }
             if (t < to) {
                 float[] u = in[t];
-                float[] yu = out[t];
+                float[] yu = y[t - shift];
                 for (int i = i0; i < i1; i++) {
                     float a = u[i];
                     float[] c = buffer[i - i0];
@@ -281,6 +369,11 @@ final class FloatKernels {
                         yu[o] = yu[o] + a * c[o];
                     }
                 }
+            }
+        }
+        if (apart) {
+            for (int t = from; t < to; t++) {
+                System.arraycopy(y[t - shift], 0, out[t], o0, rows);
             }
         }
     }

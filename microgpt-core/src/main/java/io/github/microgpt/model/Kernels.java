@@ -217,15 +217,19 @@ final class Kernels {
      * {@code i = 0, 1, 2, ...}: SIMD lanes along the output row (see the class comment), each
      * lane still summing its own output in the order of the {@code Value} engine. Fewer
      * positions, as in generation, are multiplied one by one without the transpose. Both give
-     * the same bits. Split over the team by positions, one part per thread.
+     * the same bits. Split over the team by rows of the weights (columns of the output), one part
+     * per thread; by positions when there are too few rows to share.
      *
-     * <p>Each thread transposes the weights itself, a block of columns at a time, into a buffer
-     * of its own that stays in its core's second-level cache while its positions go over it (see
-     * {@link #productRows}). The two threads then each transpose all the weights, but nothing
-     * one writes is read by the other and they need not meet between the transpose and the
-     * product: measured at {@code nEmbd = 256} on two threads, the step's forward products took
-     * 8.1 ms instead of 9.1 ms with one shared transpose, split by columns, followed by the
-     * product (and about the same on one thread, 12.8 ms against 12.9 ms).
+     * <p>Each thread transposes its own rows of the weights, a block of columns at a time, into
+     * a buffer of its own that stays in its core's second-level cache while every position goes
+     * over it (see {@link #productRows}), so that nothing one thread writes is read by the other
+     * and they need not meet between the transpose and the product. (Split by positions, as it
+     * was, each thread transposed all the weights, and both read all of them from memory at
+     * once: measured at {@code nEmbd = 256}, a step's transposes took 5.0-5.8 ms on one thread
+     * and 9.0-11.9 ms of the two threads' time, against 6.1-7.0 ms split by rows; the step's
+     * forward products on two threads took 18.8-22.5 ms instead of 19.5-24.9, one JVM, runs
+     * alternated. One shared transpose, split by columns, followed by the product, had been
+     * slower still: 9.1 ms against 8.1 on a machine where the products took that.)
      *
      * @param out (T, OC) the product
      * @param in (T, C) the input
@@ -248,31 +252,73 @@ final class Kernels {
             return;
         }
         int cols = w[0].length;
-        int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_DOUBLES / rows / 3 * 3));
         blocks.ensureSlots(workers.threads());
-        // Each chunk of positions transposes all the weights again: so one chunk per thread.
-        workers.forRangeWithSlot(n, positionGrain(n, workers), (slot, p0, p1) -> productRows(out, in, w,
-                blocks.get(slot, block, rows), block, from + p0, from + p1));
+        int rowGrain = forwardRowGrain(rows, workers);
+        if (rows < 2 * rowGrain) {
+            // Too few rows to share (the output layer's 27, one thread): by positions, each
+            // thread transposing the (small) weights itself.
+            int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_DOUBLES / rows / 3 * 3));
+            workers.forRangeWithSlot(n, positionGrain(n, workers), (slot, p0, p1) -> productRows(out, in, w,
+                    blocks.get(slot, block, rows), block, from + p0, from + p1, 0, rows, false));
+            return;
+        }
+        // Split by rows of the weights, one part per thread: each thread transposes only its own
+        // rows (see forwardRowGrain).
+        workers.forRangeWithSlot(rows, rowGrain, (slot, o0, o1) -> {
+            int width = o1 - o0;
+            int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_DOUBLES / width / 3 * 3));
+            // A part of the rows is summed in the thread's buffer, below its block of weights, and
+            // copied out at the end: the parts meet inside a cache line of every output row, which
+            // two threads writing at every pass would hand back and forth between their cores.
+            boolean whole = width == rows;
+            productRows(out, in, w, whole ? blocks.get(slot, block, rows) : blocks.exact(slot, block + n, width),
+                    block, from, to, o0, o1, !whole);
+        });
+    }
+
+    /**
+     * The rows of the weights one thread takes in the forward product: its whole share, rounded
+     * up to a multiple of 8. Split by positions, as it was, each thread transposed all the
+     * weights, reading all of them from memory while the other thread read the same (measured
+     * at {@code nEmbd} 256, a step's transposes took 4.2 ms on one thread and 3.8 ms on each of
+     * two in double precision, 4.5 and 4.8 ms in single); split by rows, each thread transposes
+     * and reads only its own. One chunk per thread, as each chunk reads every position's input.
+     */
+    private static int forwardRowGrain(int rows, Workers workers) {
+        int share = (rows + workers.threads() - 1) / workers.threads();
+        return Math.max(ROW_GRAIN, (share + 7) / 8 * 8);
     }
 
     /**
      * The threads' buffers of {@link #matmulForward}: one per thread of the team (its slot, see
-     * {@link Workers.SlotTask}), each a block of rows of transposed weights, grown to the largest
-     * block asked for (about 512 KB).
+     * {@link Workers.SlotTask}), each a block of rows of transposed weights (about 512 KB): one
+     * grown to the largest block asked for, for whole products, and one per width for the parts
+     * of the rows a thread takes, with room for the part's sums below the block.
      */
     static final class TransposeBlocks {
+        /** Buffers of different widths each thread keeps for parts of rows (a model has four). */
+        private static final int WIDTHS = 6;
+
         private double[][][] slots = new double[1][][];
+        private double[][][][] parts = new double[1][][][];
+        private int[][] widths = new int[1][];
+        private int[] next = new int[1];
 
         /** Makes room for the buffers of {@code threads} threads: on the calling thread, before a loop. */
         void ensureSlots(int threads) {
             if (slots.length < threads) {
                 slots = Arrays.copyOf(slots, threads);
+                parts = Arrays.copyOf(parts, threads);
+                widths = Arrays.copyOf(widths, threads);
+                next = Arrays.copyOf(next, threads);
             }
         }
 
         /**
          * The buffer of thread {@code slot}, with at least {@code count} rows of at least
-         * {@code length}: only from that thread, within a loop, so that it is never shared.
+         * {@code length}: only from that thread, within a loop, so that it is never shared. For
+         * a product's whole rows (one thread), one buffer for every product, which stays in the
+         * caches from one product to the next.
          */
         double[][] get(int slot, int count, int length) {
             double[][] buffer = slots[slot];
@@ -284,6 +330,42 @@ final class Kernels {
                 if (buffer[j] == null || buffer[j].length < length) {
                     buffer[j] = new double[length];
                 }
+            }
+            return buffer;
+        }
+
+        /**
+         * The buffer of thread {@code slot} for a part of a product's rows: at least
+         * {@code count} rows of exactly {@code length}. Exactly, because a block's rows lie in
+         * memory about one after another, as they were allocated, and rows longer than the part
+         * used put the used parts a long stride apart, in the same few sets of the caches
+         * (measured at {@code nEmbd} 256: the products on two threads as slow as on one). So a
+         * thread keeps a buffer per width it meets, the oldest replaced.
+         */
+        double[][] exact(int slot, int count, int length) {
+            if (parts[slot] == null) {
+                parts[slot] = new double[WIDTHS][][];
+                widths[slot] = new int[WIDTHS];
+            }
+            double[][][] kept = parts[slot];
+            int k = 0;
+            while (k < WIDTHS && !(kept[k] != null && widths[slot][k] == length)) {
+                k++;
+            }
+            if (k == WIDTHS) {
+                k = next[slot];
+                next[slot] = (k + 1) % WIDTHS;
+                kept[k] = new double[0][];
+                widths[slot][k] = length;
+            }
+            double[][] buffer = kept[k];
+            if (buffer.length < count) {
+                int old = buffer.length;
+                buffer = Arrays.copyOf(buffer, count);
+                for (int j = old; j < count; j++) {
+                    buffer[j] = new double[length];
+                }
+                kept[k] = buffer;
             }
             return buffer;
         }
@@ -304,21 +386,25 @@ final class Kernels {
      * there why); the loops around it stay here.
      */
     private static void productRows(double[][] out, double[][] in, double[][] w, double[][] buffer, int block,
-                                    int from, int to) {
-        int rows = w.length;
+                                    int from, int to, int o0, int o1, boolean apart) {
+        int rows = o1 - o0;
         int cols = w[0].length;
+        // The sums go to y[t - shift], columns [0, rows): the output's rows (o0 = 0), or the
+        // buffer's rows from block on.
+        double[][] y = apart ? buffer : out;
+        int shift = apart ? from - block : 0;
         for (int t = from; t < to; t++) {
-            Arrays.fill(out[t], 0, rows, 0.0);
+            Arrays.fill(y[t - shift], 0, rows, 0.0);
         }
         for (int i0 = 0; i0 < cols; i0 += block) {
             int i1 = Math.min(cols, i0 + block);
-            Transposes.columns(w, buffer, i0, i1, 0);
+            Transposes.columns(w, buffer, i0, i1, 0, o0, o1);
             int t = from;
             for (; t + 1 < to; t += 2) {
                 double[] u = in[t];
                 double[] v = in[t + 1];
-                double[] yu = out[t];
-                double[] yv = out[t + 1];
+                double[] yu = y[t - shift];
+                double[] yv = y[t + 1 - shift];
                 int i = i0;
                 for (; i + 2 < i1; i += 3) {
                     threeTermsTwoRows(yu, yv, u, v, i, buffer, i - i0, rows);
@@ -335,7 +421,7 @@ final class Kernels {
             }
             if (t < to) {
                 double[] u = in[t];
-                double[] yu = out[t];
+                double[] yu = y[t - shift];
                 for (int i = i0; i < i1; i++) {
                     double a = u[i];
                     double[] c = buffer[i - i0];
@@ -343,6 +429,11 @@ final class Kernels {
                         yu[o] = yu[o] + a * c[o];
                     }
                 }
+            }
+        }
+        if (apart) {
+            for (int t = from; t < to; t++) {
+                System.arraycopy(y[t - shift], 0, out[t], o0, rows);
             }
         }
     }

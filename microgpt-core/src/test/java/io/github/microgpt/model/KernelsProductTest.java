@@ -91,6 +91,49 @@ class KernelsProductTest {
         }
     }
 
+    /**
+     * On several threads the forward product is split by rows of the weights, and each thread
+     * keeps one buffer per width of part it meets (a few, the oldest replaced). Many widths in
+     * turn (more than the buffers a thread keeps, so that some are replaced and some found
+     * again), with one set of buffers, on 2 and 3 threads, must each give the left fold bit for
+     * bit, and leave the output's other rows and positions as they were: a buffer of the wrong
+     * width, a part's sums copied to the wrong columns, or a part that kept another product's
+     * sums would fail here.
+     */
+    @Test
+    void partsOfTheRowsInManyWidthsGiveTheLeftFoldOnEveryTeam() {
+        SplittableRandom random = new SplittableRandom(SEED + 4);
+        Kernels.TransposeBlocks blocks = new Kernels.TransposeBlocks();
+        FloatKernels.TransposeBlocks floatBlocks = new FloatKernels.TransposeBlocks();
+        Workers[] teams = {new Workers(2), new Workers(3)};
+        int[] rowCounts = {64, 96, 40, 200, 33, 128, 72, 520, 64, 96, 48, 1030};
+        for (int round = 0; round < 2; round++) {
+            for (int rows : rowCounts) {
+                Case c = new Case(new int[] {9 + round * 20, round, 31 + rows % 7, rows}, random);
+                double[][] expected = filled(c.total, c.rows, 7.0);
+                Kernels.matmulForward(expected, c.in, c.w, c.from, c.to, null, new Kernels.TransposeBlocks(),
+                        new Workers(1));
+                float[][] in = toFloat(c.in);
+                float[][] w = toFloat(c.w);
+                float[][] expectedF = new float[c.total][c.rows];
+                for (float[] row : expectedF) {
+                    java.util.Arrays.fill(row, -3f);
+                }
+                float[][] outF0 = copy(expectedF);
+                FloatKernels.matmulForward(expectedF, in, w, c.from, c.to, null, new FloatKernels.TransposeBlocks(),
+                        new Workers(1));
+                for (Workers team : teams) {
+                    double[][] out = filled(c.total, c.rows, 7.0);
+                    Kernels.matmulForward(out, c.in, c.w, c.from, c.to, null, blocks, team);
+                    assertBitsEqual(expected, out, c + " on " + team.threads() + " threads, parts of the rows");
+                    float[][] outF = copy(outF0);
+                    FloatKernels.matmulForward(outF, in, w, c.from, c.to, null, floatBlocks, team);
+                    assertBitsEqual(expectedF, outF, c + " in floats on " + team.threads() + " threads, parts of the rows");
+                }
+            }
+        }
+    }
+
     @Test
     void doubleBackwardAddsTheGradientsAndDoesNotDependOnTheThreads() {
         SplittableRandom random = new SplittableRandom(SEED + 1);

@@ -952,6 +952,15 @@ final class DoubleProducts {
     static final int BLOCK_ROWS = 6;
 
     /**
+     * Rows of the weights' gradient per block of {@link #productTransposed}: {@link #BLOCK_ROWS}
+     * with 16 registers (the panel kernels), four with 32. {@code VectorMatrixKernels} cuts the
+     * rows between threads at multiples of it, so that every chunk of rows is whole blocks but
+     * the matrix's last (cut at multiples of four, each chunk of 16 registers ended in a block of
+     * two or four rows, computed by the slower kernel of four rows, two of them twice).
+     */
+    static final int TRANSPOSED_ROWS = NARROW ? BLOCK_ROWS : 4;
+
+    /**
      * {@code xPanel[(k - k0) NARROW_POSITIONS + lane] = x[k][j + lane]} for {@code k} in
      * {@code [k0, k1)}: two vectors of {@code x}'s columns, one term after another. With vector
      * loads and stores rather than {@link System#arraycopy} (a call per 64 bytes, a sixth of the

@@ -158,8 +158,8 @@ public final class VectorMatrixKernels implements MatrixKernels {
             Object call = new Object();
             team.forRange(blocks, 1, (s0, s1) -> {
                 DoubleProducts.product(dout, w, din, from, to, 0, rows, s0 * block, Math.min(cols, s1 * block), call);
-                int o0 = sliceRow(rows, blocks, s0, 4);
-                int o1 = sliceRow(rows, blocks, s1, 4);
+                int o0 = sliceRow(rows, blocks, s0, DoubleProducts.TRANSPOSED_ROWS);
+                int o1 = sliceRow(rows, blocks, s1, DoubleProducts.TRANSPOSED_ROWS);
                 if (o0 < o1) {
                     DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols, call);
                 }

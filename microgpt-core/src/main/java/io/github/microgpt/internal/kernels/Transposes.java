@@ -41,18 +41,38 @@ public final class Transposes {
      * @param first the row of {@code wT} that column {@code i0} goes to
      */
     public static void columns(double[][] w, double[][] wT, int i0, int i1, int first) {
+        columns(w, wT, i0, i1, first, 0, w.length);
+    }
+
+    /**
+     * Columns {@code [i0, i1)} of the rows {@code [o0, o1)} of {@code w} into rows
+     * {@code [first, first + i1 - i0)} of {@code wT}, from column 0:
+     * {@code wT[first + i - i0][o - o0] = w[o][i]}. The core's forward product gives each thread a
+     * buffer of its own and a range of the weights' rows (see {@code Kernels.matmulForward}), so
+     * each thread copies only the weights it multiplies by, packed at the start of the buffer's
+     * rows.
+     *
+     * @param w the matrix, at least {@code o1} rows of at least {@code i1} columns
+     * @param wT at least {@code first + i1 - i0} rows of at least {@code o1 - o0} columns, written
+     * @param i0 the first column
+     * @param i1 one past the last column
+     * @param first the row of {@code wT} that column {@code i0} goes to
+     * @param o0 the first row of {@code w}, which goes to column 0 of {@code wT}
+     * @param o1 one past the last row of {@code w}
+     */
+    public static void columns(double[][] w, double[][] wT, int i0, int i1, int first, int o0, int o1) {
         int shift = first - i0;
-        int rows = w.length;
+        int rows = o1 - o0;
         int o = 0;
         for (; o + 7 < rows; o += 8) {
-            double[] r0 = w[o];
-            double[] r1 = w[o + 1];
-            double[] r2 = w[o + 2];
-            double[] r3 = w[o + 3];
-            double[] r4 = w[o + 4];
-            double[] r5 = w[o + 5];
-            double[] r6 = w[o + 6];
-            double[] r7 = w[o + 7];
+            double[] r0 = w[o0 + o];
+            double[] r1 = w[o0 + o + 1];
+            double[] r2 = w[o0 + o + 2];
+            double[] r3 = w[o0 + o + 3];
+            double[] r4 = w[o0 + o + 4];
+            double[] r5 = w[o0 + o + 5];
+            double[] r6 = w[o0 + o + 6];
+            double[] r7 = w[o0 + o + 7];
             for (int i = i0; i < i1; i++) {
                 double[] d = wT[i + shift];
                 d[o] = r0[i];
@@ -66,7 +86,7 @@ public final class Transposes {
             }
         }
         for (; o < rows; o++) {
-            double[] row = w[o];
+            double[] row = w[o0 + o];
             for (int i = i0; i < i1; i++) {
                 wT[i + shift][o] = row[i];
             }
@@ -95,18 +115,38 @@ public final class Transposes {
      * @param first the row of {@code wT} that column {@code i0} goes to
      */
     public static void columns(float[][] w, float[][] wT, int i0, int i1, int first) {
+        columns(w, wT, i0, i1, first, 0, w.length);
+    }
+
+    /**
+     * The single-precision twin of {@link #columns(double[][], double[][], int, int, int, int, int)}: Columns {@code [i0, i1)} of the rows {@code [o0, o1)} of {@code w} into rows
+     * {@code [first, first + i1 - i0)} of {@code wT}, from column 0:
+     * {@code wT[first + i - i0][o - o0] = w[o][i]}. The core's forward product gives each thread a
+     * buffer of its own and a range of the weights' rows (see {@code Kernels.matmulForward}), so
+     * each thread copies only the weights it multiplies by, packed at the start of the buffer's
+     * rows.
+     *
+     * @param w the matrix, at least {@code o1} rows of at least {@code i1} columns
+     * @param wT at least {@code first + i1 - i0} rows of at least {@code o1 - o0} columns, written
+     * @param i0 the first column
+     * @param i1 one past the last column
+     * @param first the row of {@code wT} that column {@code i0} goes to
+     * @param o0 the first row of {@code w}, which goes to column 0 of {@code wT}
+     * @param o1 one past the last row of {@code w}
+     */
+    public static void columns(float[][] w, float[][] wT, int i0, int i1, int first, int o0, int o1) {
         int shift = first - i0;
-        int rows = w.length;
+        int rows = o1 - o0;
         int o = 0;
         for (; o + 7 < rows; o += 8) {
-            float[] r0 = w[o];
-            float[] r1 = w[o + 1];
-            float[] r2 = w[o + 2];
-            float[] r3 = w[o + 3];
-            float[] r4 = w[o + 4];
-            float[] r5 = w[o + 5];
-            float[] r6 = w[o + 6];
-            float[] r7 = w[o + 7];
+            float[] r0 = w[o0 + o];
+            float[] r1 = w[o0 + o + 1];
+            float[] r2 = w[o0 + o + 2];
+            float[] r3 = w[o0 + o + 3];
+            float[] r4 = w[o0 + o + 4];
+            float[] r5 = w[o0 + o + 5];
+            float[] r6 = w[o0 + o + 6];
+            float[] r7 = w[o0 + o + 7];
             for (int i = i0; i < i1; i++) {
                 float[] d = wT[i + shift];
                 d[o] = r0[i];
@@ -120,7 +160,7 @@ public final class Transposes {
             }
         }
         for (; o < rows; o++) {
-            float[] row = w[o];
+            float[] row = w[o0 + o];
             for (int i = i0; i < i1; i++) {
                 wT[i + shift][o] = row[i];
             }
