@@ -98,7 +98,6 @@ public final class SmallVectorKernels implements SmallKernels {
         }
         int vectors = cols / L;
         int lastPosition = to - 1;
-        int lastRow = rows - 1;
         for (int v = 0; v < vectors; v += 2) {
             int ja = v * L;
             int jb = Math.min(v + 1, vectors - 1) * L;
@@ -111,10 +110,7 @@ public final class SmallVectorKernels implements SmallKernels {
             } else if (t < to) {
                 rowsBlock2(dout, w, din, t, Math.min(t + 1, lastPosition), 0, rows, ja, jb, true);
             }
-            for (int o = 0; o < rows; o += 4) {
-                columnsBlock(dout, in, dw, o, Math.min(o + 1, lastRow), Math.min(o + 2, lastRow),
-                        Math.min(o + 3, lastRow), from, to, ja, jb);
-            }
+            columnBlocks(dout, in, dw, from, to, ja, jb);
         }
         return true;
     }
@@ -287,50 +283,67 @@ public final class SmallVectorKernels implements SmallKernels {
     }
 
     /**
-     * {@code c[r][j] = c[r][j] + a[k][r] * x[k][j]} for {@code k} from {@code k0} up to {@code k1},
-     * in that order, for the four rows {@code r0..r3} and the lanes of the vectors at {@code ja} and
-     * {@code jb}: the weights' gradient, {@code a} the output's gradient read down its columns.
+     * {@code c[r][j] = c[r][j] + a[k][r] * x[k][j]} for {@code k} from {@code from} up to
+     * {@code to}, in that order, for every row {@code r} of {@code c} and the lanes of the vectors
+     * at {@code ja} and {@code jb}: the weights' gradient, {@code a} the output's gradient read
+     * down its columns. Rows go four at a time, the last block repeating the last row (computed
+     * again from the same numbers, in the same way, and stored again). The blocks are written
+     * out in this one method, whose loop runs them all, rather than in a method per block called
+     * from the loop: a block's loop is only as long as the document (7 positions on average in
+     * {@code microgpt.py}'s model), and the call per block, which C2 did not inline and which
+     * spills every live register (Java's calling convention saves none), cost about as much.
+     * The input's gradient keeps a method per block ({@link #rowsBlock}): its blocks are few and
+     * long, and one method with all three kinds of block (1,135 bytes of bytecode) was sometimes
+     * compiled without the Vector API's intrinsics, every vector an object, the products 5-8
+     * times slower for the whole run.
      */
-    private static void columnsBlock(double[][] a, double[][] x, double[][] c, int r0, int r1, int r2, int r3,
-                                     int k0, int k1, int ja, int jb) {
-        double[] c0 = c[r0];
-        double[] c1 = c[r1];
-        double[] c2 = c[r2];
-        double[] c3 = c[r3];
-        DoubleVector s0a = DoubleVector.fromArray(S, c0, ja);
-        DoubleVector s0b = DoubleVector.fromArray(S, c0, jb);
-        DoubleVector s1a = DoubleVector.fromArray(S, c1, ja);
-        DoubleVector s1b = DoubleVector.fromArray(S, c1, jb);
-        DoubleVector s2a = DoubleVector.fromArray(S, c2, ja);
-        DoubleVector s2b = DoubleVector.fromArray(S, c2, jb);
-        DoubleVector s3a = DoubleVector.fromArray(S, c3, ja);
-        DoubleVector s3b = DoubleVector.fromArray(S, c3, jb);
-        for (int k = k0; k < k1; k++) {
-            double[] xk = x[k];
-            double[] ak = a[k];
-            DoubleVector xa = DoubleVector.fromArray(S, xk, ja);
-            DoubleVector xb = DoubleVector.fromArray(S, xk, jb);
-            double e0 = ak[r0];
-            double e1 = ak[r1];
-            double e2 = ak[r2];
-            double e3 = ak[r3];
-            s0a = s0a.add(xa.mul(e0));
-            s0b = s0b.add(xb.mul(e0));
-            s1a = s1a.add(xa.mul(e1));
-            s1b = s1b.add(xb.mul(e1));
-            s2a = s2a.add(xa.mul(e2));
-            s2b = s2b.add(xb.mul(e2));
-            s3a = s3a.add(xa.mul(e3));
-            s3b = s3b.add(xb.mul(e3));
+    private static void columnBlocks(double[][] a, double[][] x, double[][] c, int from, int to, int ja, int jb) {
+        int rows = c.length;
+        int lastRow = rows - 1;
+        for (int o = 0; o < rows; o += 4) {
+            int r0 = o;
+            int r1 = Math.min(o + 1, lastRow);
+            int r2 = Math.min(o + 2, lastRow);
+            int r3 = Math.min(o + 3, lastRow);
+            double[] c0 = c[r0];
+            double[] c1 = c[r1];
+            double[] c2 = c[r2];
+            double[] c3 = c[r3];
+            DoubleVector s0a = DoubleVector.fromArray(S, c0, ja);
+            DoubleVector s0b = DoubleVector.fromArray(S, c0, jb);
+            DoubleVector s1a = DoubleVector.fromArray(S, c1, ja);
+            DoubleVector s1b = DoubleVector.fromArray(S, c1, jb);
+            DoubleVector s2a = DoubleVector.fromArray(S, c2, ja);
+            DoubleVector s2b = DoubleVector.fromArray(S, c2, jb);
+            DoubleVector s3a = DoubleVector.fromArray(S, c3, ja);
+            DoubleVector s3b = DoubleVector.fromArray(S, c3, jb);
+            for (int k = from; k < to; k++) {
+                double[] xk = x[k];
+                double[] ak = a[k];
+                DoubleVector xa = DoubleVector.fromArray(S, xk, ja);
+                DoubleVector xb = DoubleVector.fromArray(S, xk, jb);
+                double e0 = ak[r0];
+                double e1 = ak[r1];
+                double e2 = ak[r2];
+                double e3 = ak[r3];
+                s0a = s0a.add(xa.mul(e0));
+                s0b = s0b.add(xb.mul(e0));
+                s1a = s1a.add(xa.mul(e1));
+                s1b = s1b.add(xb.mul(e1));
+                s2a = s2a.add(xa.mul(e2));
+                s2b = s2b.add(xb.mul(e2));
+                s3a = s3a.add(xa.mul(e3));
+                s3b = s3b.add(xb.mul(e3));
+            }
+            s0a.intoArray(c0, ja);
+            s0b.intoArray(c0, jb);
+            s1a.intoArray(c1, ja);
+            s1b.intoArray(c1, jb);
+            s2a.intoArray(c2, ja);
+            s2b.intoArray(c2, jb);
+            s3a.intoArray(c3, ja);
+            s3b.intoArray(c3, jb);
         }
-        s0a.intoArray(c0, ja);
-        s0b.intoArray(c0, jb);
-        s1a.intoArray(c1, ja);
-        s1b.intoArray(c1, jb);
-        s2a.intoArray(c2, ja);
-        s2b.intoArray(c2, jb);
-        s3a.intoArray(c3, ja);
-        s3b.intoArray(c3, jb);
     }
 
     /** The calling thread's scratch for transposed weights, at least {@code cols} rows of {@code rows}. */
