@@ -18,7 +18,9 @@ import java.util.Arrays;
  * <p><b>Conventions.</b> Forward methods overwrite their outputs. Backward methods add to the
  * gradients they produce ({@code +=}), so that a gradient with several sources (the residual
  * stream, a key used by every later position) is just summed into; the model zeroes the
- * activations' gradients before a backward pass, and the optimizer zeroes the weights'.
+ * activations' gradients before a backward pass, and the optimizer zeroes the weights'. Two
+ * exceptions overwrite their gradient, which has no other source: {@link #reluGradient} and
+ * {@link #crossEntropyGradient} (with the bits of zeroing and adding).
  *
  * <p><b>Exactness.</b> Each forward method performs the operations of {@link GptModel#forward}
  * in the same order (every sum the same left fold {@code ((0 + a0) + a1) + ...}, {@code x / c}
@@ -1007,27 +1009,10 @@ final class Kernels {
     }
 
     /**
-     * {@code din += dout} where the input was positive.
-     *
-     * @param din (T, 4C) added to
-     * @param dout (T, 4C)
-     * @param in (T, 4C) the input of the forward pass
-     */
-    static void reluBackward(double[][] din, double[][] dout, double[][] in, int from, int to) {
-        for (int t = from; t < to; t++) {
-            double[] x = in[t];
-            double[] dy = dout[t];
-            double[] dx = din[t];
-            for (int i = 0; i < dx.length; i++) {
-                dx[i] += x[i] > 0 ? dy[i] : 0.0;
-            }
-        }
-    }
-
-    /**
-     * {@code din = 0 + dout} where the input was positive, {@code 0 + 0} elsewhere: what zeroing
-     * {@code din} and then {@link #reluBackward} give, bit for bit ({@code 0.0 + -0.0} is
-     * {@code 0.0}), in one pass instead of two.
+     * ReLU backwards: {@code din = 0 + dout} where the input was positive, {@code 0 + 0}
+     * elsewhere. It overwrites {@code din} rather than adding to it (the only gradient it feeds
+     * is its own), with the bits of zeroing {@code din} and then adding ({@code 0.0 + -0.0} is
+     * {@code 0.0}, so the {@code 0.0 +} stays), in one pass instead of two.
      *
      * @param din (T, 4C) overwritten
      * @param dout (T, 4C)
@@ -1142,28 +1127,9 @@ final class Kernels {
 
     /**
      * Positions {@code [from, to)} of the gradient of a mean of {@code n} losses with respect to
-     * the logits: {@code dlogits[t][i] += (probs[t][i] - [i == target]) / n}.
-     *
-     * @param dlogits (T, V) added to
-     * @param probs (T, V) from the forward pass
-     * @param n the number of losses averaged (the positions trained, not only {@code [from, to)})
-     */
-    static void crossEntropyBackward(double[][] dlogits, double[][] probs, int[] tokens, int from, int to, int n) {
-        double invN = 1.0 / n;
-        for (int t = from; t < to; t++) {
-            double[] p = probs[t];
-            double[] dl = dlogits[t];
-            int target = tokens[t + 1];
-            for (int i = 0; i < dl.length; i++) {
-                dl[i] += (i == target ? p[i] - 1.0 : p[i]) * invN;
-            }
-        }
-    }
-
-    /**
-     * {@link #crossEntropyBackward} into rows that are overwritten rather than added to:
-     * {@code dlogits[t][i] = 0 + (probs[t][i] - [i == target]) / n}, bit for bit what zeroing the
-     * rows and adding gives, in one pass instead of two.
+     * the logits: {@code dlogits[t][i] = 0 + (probs[t][i] - [i == target]) / n}. It overwrites the
+     * rows rather than adding to them (nothing else adds to the logits' gradient), with the bits
+     * of zeroing them and then adding, in one pass instead of two.
      *
      * @param dlogits (T, V) overwritten
      * @param probs (T, V) from the forward pass
