@@ -464,15 +464,15 @@ public final class ArrayGptModel implements LanguageModel {
 
     /** {@code x = wte[token] + wpe[t]}, {@code x = rmsnorm(x)}, and the first layer's {@code rmsnorm(x)}. */
     private void embeddingStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
-        Kernels.embeddingForward(ws.encoded, tokens, weights.wte, weights.wpe, p0, p1);
-        Kernels.rmsnormForward(ws.residual[0], ws.encodedScale, ws.encoded, p0, p1);
+        Kernels.embeddingRmsnormForward(ws.encoded, ws.residual[0], ws.encodedScale, tokens, weights.wte, weights.wpe,
+                p0, p1);
         Kernels.rmsnormForward(ws.attnNormed[0], ws.attnNormScale[0], ws.residual[0], p0, p1);
     }
 
     /** {@code x = x + x_residual} after the attention, and {@code rmsnorm(x)}, the MLP's input. */
     private void mlpInputStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
-        Kernels.residualForward(ws.afterAttn[l], ws.attnProj[l], ws.residual[l], p0, p1);
-        Kernels.rmsnormForward(ws.mlpNormed[l], ws.mlpNormScale[l], ws.afterAttn[l], p0, p1);
+        Kernels.residualRmsnormForward(ws.afterAttn[l], ws.mlpNormed[l], ws.mlpNormScale[l], ws.attnProj[l],
+                ws.residual[l], p0, p1);
     }
 
     private void reluStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
@@ -481,9 +481,11 @@ public final class ArrayGptModel implements LanguageModel {
 
     /** {@code x = x + x_residual} after the MLP, the layer's output, and the next layer's {@code rmsnorm(x)}. */
     private void layerOutputStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
-        Kernels.residualForward(ws.residual[l + 1], ws.mlpProj[l], ws.afterAttn[l], p0, p1);
         if (l + 1 < nLayer) {
-            Kernels.rmsnormForward(ws.attnNormed[l + 1], ws.attnNormScale[l + 1], ws.residual[l + 1], p0, p1);
+            Kernels.residualRmsnormForward(ws.residual[l + 1], ws.attnNormed[l + 1], ws.attnNormScale[l + 1],
+                    ws.mlpProj[l], ws.afterAttn[l], p0, p1);
+        } else {
+            Kernels.residualForward(ws.residual[l + 1], ws.mlpProj[l], ws.afterAttn[l], p0, p1);
         }
     }
 
@@ -548,13 +550,11 @@ public final class ArrayGptModel implements LanguageModel {
         Kernels.zeroRows(ws.dStream, p0, p1);
         Kernels.zeroRows(ws.dMlpActive[nLayer - 1], p0, p1);
         int from = Math.max(first, p0);
-        Kernels.zeroRows(ws.dLogits, from, p1);
-        Kernels.crossEntropyBackward(ws.dLogits, ws.probs, tokens, from, p1, n);
+        Kernels.crossEntropyGradient(ws.dLogits, ws.probs, tokens, from, p1, n);
     }
 
     private void reluGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
-        Kernels.zeroRows(ws.dMlpHidden[l], p0, p1);
-        Kernels.reluBackward(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpHidden[l], p0, p1);
+        Kernels.reluGradient(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpHidden[l], p0, p1);
         Kernels.zeroRows(ws.dMlpNormed[l], p0, p1);
     }
 

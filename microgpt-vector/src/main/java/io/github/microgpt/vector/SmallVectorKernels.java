@@ -68,21 +68,14 @@ public final class SmallVectorKernels implements SmallKernels {
         }
         double[][] wT = transposed(cols, rows);
         Transposes.columns(w, wT, 0, cols);
-        int vectors = (rows + L - 1) / L;
-        for (int v = 0; v < vectors; v += 2) {
-            // The last vector of a row that is not a multiple of L overlaps the one before: its
-            // shared lanes are computed twice, the same way, from zero.
-            int ja = Math.min(v * L, rows - L);
-            int jb = Math.min((v + 1) * L, rows - L);
-            int t = from;
-            for (; t + 3 < to; t += 4) {
-                rowsBlock(in, wT, out, t, t + 1, t + 2, t + 3, 0, cols, ja, jb, false);
-            }
-            if (to - t == 3) {
-                rowsBlock3(in, wT, out, t, 0, cols, ja, jb, false);
-            } else if (t < to) {
-                rowsBlock2(in, wT, out, t, Math.min(t + 1, to - 1), 0, cols, ja, jb, false);
-            }
+        int t = from;
+        for (; t + 3 < to; t += 4) {
+            rowsBlock(in, wT, out, t, t + 1, t + 2, t + 3, 0, cols, rows, false);
+        }
+        if (to - t == 3) {
+            rowsBlock3(in, wT, out, t, 0, cols, rows, false);
+        } else if (t < to) {
+            rowsBlock2(in, wT, out, t, Math.min(t + 1, to - 1), 0, cols, rows, false);
         }
         return true;
     }
@@ -96,36 +89,29 @@ public final class SmallVectorKernels implements SmallKernels {
         if (!ENABLED || to - from < 1 || cols % L != 0 || cols > MAX_COLUMNS) {
             return false;
         }
-        int vectors = cols / L;
-        int lastPosition = to - 1;
-        int lastRow = rows - 1;
-        for (int v = 0; v < vectors; v += 2) {
-            int ja = v * L;
-            int jb = Math.min(v + 1, vectors - 1) * L;
-            int t = from;
-            for (; t + 3 < to; t += 4) {
-                rowsBlock(dout, w, din, t, t + 1, t + 2, t + 3, 0, rows, ja, jb, true);
-            }
-            if (to - t == 3) {
-                rowsBlock3(dout, w, din, t, 0, rows, ja, jb, true);
-            } else if (t < to) {
-                rowsBlock2(dout, w, din, t, Math.min(t + 1, lastPosition), 0, rows, ja, jb, true);
-            }
-            for (int o = 0; o < rows; o += 4) {
-                columnsBlock(dout, in, dw, o, Math.min(o + 1, lastRow), Math.min(o + 2, lastRow),
-                        Math.min(o + 3, lastRow), from, to, ja, jb);
-            }
+        int t = from;
+        for (; t + 3 < to; t += 4) {
+            rowsBlock(dout, w, din, t, t + 1, t + 2, t + 3, 0, rows, cols, true);
         }
+        if (to - t == 3) {
+            rowsBlock3(dout, w, din, t, 0, rows, cols, true);
+        } else if (t < to) {
+            rowsBlock2(dout, w, din, t, Math.min(t + 1, to - 1), 0, rows, cols, true);
+        }
+        columnBlocks(dout, in, dw, from, to, cols);
         return true;
     }
 
     /**
      * {@code c[r][j] = c[r][j] + a[r][k] * x[k][j]} for {@code k} from {@code k0} up to {@code k1}, in
-     * that order, for the four rows {@code r0..r3} and the lanes of the vectors at {@code ja} and
-     * {@code jb}; from zero rather than {@code c}'s numbers unless {@code accumulate}.
+     * that order, for the four rows {@code r0..r3} and the {@code n} lanes {@code j} of their
+     * rows, two vectors at a time; from zero rather than {@code c}'s numbers unless
+     * {@code accumulate}. The loop over the pairs of vectors is in here rather than in the
+     * caller, so that a product makes two or three calls, not two or three per pair of vectors
+     * (C2 inlines none of these methods, and a call spills every live register).
      */
     private static void rowsBlock(double[][] a, double[][] x, double[][] c, int r0, int r1, int r2, int r3,
-                                  int k0, int k1, int ja, int jb, boolean accumulate) {
+                                  int k0, int k1, int n, boolean accumulate) {
         double[] a0 = a[r0];
         double[] a1 = a[r1];
         double[] a2 = a[r2];
@@ -134,59 +120,67 @@ public final class SmallVectorKernels implements SmallKernels {
         double[] c1 = c[r1];
         double[] c2 = c[r2];
         double[] c3 = c[r3];
-        DoubleVector s0a;
-        DoubleVector s0b;
-        DoubleVector s1a;
-        DoubleVector s1b;
-        DoubleVector s2a;
-        DoubleVector s2b;
-        DoubleVector s3a;
-        DoubleVector s3b;
-        if (accumulate) {
-            s0a = DoubleVector.fromArray(S, c0, ja);
-            s0b = DoubleVector.fromArray(S, c0, jb);
-            s1a = DoubleVector.fromArray(S, c1, ja);
-            s1b = DoubleVector.fromArray(S, c1, jb);
-            s2a = DoubleVector.fromArray(S, c2, ja);
-            s2b = DoubleVector.fromArray(S, c2, jb);
-            s3a = DoubleVector.fromArray(S, c3, ja);
-            s3b = DoubleVector.fromArray(S, c3, jb);
-        } else {
-            DoubleVector zero = DoubleVector.zero(S);
-            s0a = zero;
-            s0b = zero;
-            s1a = zero;
-            s1b = zero;
-            s2a = zero;
-            s2b = zero;
-            s3a = zero;
-            s3b = zero;
+        int vectors = (n + L - 1) / L;
+        for (int v = 0; v < vectors; v += 2) {
+            // The last vector of a row that is not a multiple of L overlaps the one before: its
+            // shared lanes are computed twice, the same way (and from the same numbers), and
+            // stored twice. With an odd number of vectors the last pair is that vector twice.
+            int ja = Math.min(v * L, n - L);
+            int jb = Math.min((v + 1) * L, n - L);
+            DoubleVector s0a;
+            DoubleVector s0b;
+            DoubleVector s1a;
+            DoubleVector s1b;
+            DoubleVector s2a;
+            DoubleVector s2b;
+            DoubleVector s3a;
+            DoubleVector s3b;
+            if (accumulate) {
+                s0a = DoubleVector.fromArray(S, c0, ja);
+                s0b = DoubleVector.fromArray(S, c0, jb);
+                s1a = DoubleVector.fromArray(S, c1, ja);
+                s1b = DoubleVector.fromArray(S, c1, jb);
+                s2a = DoubleVector.fromArray(S, c2, ja);
+                s2b = DoubleVector.fromArray(S, c2, jb);
+                s3a = DoubleVector.fromArray(S, c3, ja);
+                s3b = DoubleVector.fromArray(S, c3, jb);
+            } else {
+                DoubleVector zero = DoubleVector.zero(S);
+                s0a = zero;
+                s0b = zero;
+                s1a = zero;
+                s1b = zero;
+                s2a = zero;
+                s2b = zero;
+                s3a = zero;
+                s3b = zero;
+            }
+            for (int k = k0; k < k1; k++) {
+                double[] xk = x[k];
+                DoubleVector xa = DoubleVector.fromArray(S, xk, ja);
+                DoubleVector xb = DoubleVector.fromArray(S, xk, jb);
+                double e0 = a0[k];
+                double e1 = a1[k];
+                double e2 = a2[k];
+                double e3 = a3[k];
+                s0a = s0a.add(xa.mul(e0));
+                s0b = s0b.add(xb.mul(e0));
+                s1a = s1a.add(xa.mul(e1));
+                s1b = s1b.add(xb.mul(e1));
+                s2a = s2a.add(xa.mul(e2));
+                s2b = s2b.add(xb.mul(e2));
+                s3a = s3a.add(xa.mul(e3));
+                s3b = s3b.add(xb.mul(e3));
+            }
+            s0a.intoArray(c0, ja);
+            s0b.intoArray(c0, jb);
+            s1a.intoArray(c1, ja);
+            s1b.intoArray(c1, jb);
+            s2a.intoArray(c2, ja);
+            s2b.intoArray(c2, jb);
+            s3a.intoArray(c3, ja);
+            s3b.intoArray(c3, jb);
         }
-        for (int k = k0; k < k1; k++) {
-            double[] xk = x[k];
-            DoubleVector xa = DoubleVector.fromArray(S, xk, ja);
-            DoubleVector xb = DoubleVector.fromArray(S, xk, jb);
-            double e0 = a0[k];
-            double e1 = a1[k];
-            double e2 = a2[k];
-            double e3 = a3[k];
-            s0a = s0a.add(xa.mul(e0));
-            s0b = s0b.add(xb.mul(e0));
-            s1a = s1a.add(xa.mul(e1));
-            s1b = s1b.add(xb.mul(e1));
-            s2a = s2a.add(xa.mul(e2));
-            s2b = s2b.add(xb.mul(e2));
-            s3a = s3a.add(xa.mul(e3));
-            s3b = s3b.add(xb.mul(e3));
-        }
-        s0a.intoArray(c0, ja);
-        s0b.intoArray(c0, jb);
-        s1a.intoArray(c1, ja);
-        s1b.intoArray(c1, jb);
-        s2a.intoArray(c2, ja);
-        s2b.intoArray(c2, jb);
-        s3a.intoArray(c3, ja);
-        s3b.intoArray(c3, jb);
     }
 
     /**
@@ -194,7 +188,7 @@ public final class SmallVectorKernels implements SmallKernels {
      * rows of a range of 4k + 3, which would otherwise take a pair and a lone row computed twice
      * (two passes over {@code x} instead of one; a document of the names has 7 positions on average).
      */
-    private static void rowsBlock3(double[][] a, double[][] x, double[][] c, int r0, int k0, int k1, int ja, int jb,
+    private static void rowsBlock3(double[][] a, double[][] x, double[][] c, int r0, int k0, int k1, int n,
                                    boolean accumulate) {
         double[] a0 = a[r0];
         double[] a1 = a[r0 + 1];
@@ -202,135 +196,173 @@ public final class SmallVectorKernels implements SmallKernels {
         double[] c0 = c[r0];
         double[] c1 = c[r0 + 1];
         double[] c2 = c[r0 + 2];
-        DoubleVector s0a;
-        DoubleVector s0b;
-        DoubleVector s1a;
-        DoubleVector s1b;
-        DoubleVector s2a;
-        DoubleVector s2b;
-        if (accumulate) {
-            s0a = DoubleVector.fromArray(S, c0, ja);
-            s0b = DoubleVector.fromArray(S, c0, jb);
-            s1a = DoubleVector.fromArray(S, c1, ja);
-            s1b = DoubleVector.fromArray(S, c1, jb);
-            s2a = DoubleVector.fromArray(S, c2, ja);
-            s2b = DoubleVector.fromArray(S, c2, jb);
-        } else {
-            DoubleVector zero = DoubleVector.zero(S);
-            s0a = zero;
-            s0b = zero;
-            s1a = zero;
-            s1b = zero;
-            s2a = zero;
-            s2b = zero;
+        int vectors = (n + L - 1) / L;
+        for (int v = 0; v < vectors; v += 2) {
+            // The last vector of a row that is not a multiple of L overlaps the one before: its
+            // shared lanes are computed twice, the same way (and from the same numbers), and
+            // stored twice. With an odd number of vectors the last pair is that vector twice.
+            int ja = Math.min(v * L, n - L);
+            int jb = Math.min((v + 1) * L, n - L);
+            DoubleVector s0a;
+            DoubleVector s0b;
+            DoubleVector s1a;
+            DoubleVector s1b;
+            DoubleVector s2a;
+            DoubleVector s2b;
+            if (accumulate) {
+                s0a = DoubleVector.fromArray(S, c0, ja);
+                s0b = DoubleVector.fromArray(S, c0, jb);
+                s1a = DoubleVector.fromArray(S, c1, ja);
+                s1b = DoubleVector.fromArray(S, c1, jb);
+                s2a = DoubleVector.fromArray(S, c2, ja);
+                s2b = DoubleVector.fromArray(S, c2, jb);
+            } else {
+                DoubleVector zero = DoubleVector.zero(S);
+                s0a = zero;
+                s0b = zero;
+                s1a = zero;
+                s1b = zero;
+                s2a = zero;
+                s2b = zero;
+            }
+            for (int k = k0; k < k1; k++) {
+                double[] xk = x[k];
+                DoubleVector xa = DoubleVector.fromArray(S, xk, ja);
+                DoubleVector xb = DoubleVector.fromArray(S, xk, jb);
+                double e0 = a0[k];
+                double e1 = a1[k];
+                double e2 = a2[k];
+                s0a = s0a.add(xa.mul(e0));
+                s0b = s0b.add(xb.mul(e0));
+                s1a = s1a.add(xa.mul(e1));
+                s1b = s1b.add(xb.mul(e1));
+                s2a = s2a.add(xa.mul(e2));
+                s2b = s2b.add(xb.mul(e2));
+            }
+            s0a.intoArray(c0, ja);
+            s0b.intoArray(c0, jb);
+            s1a.intoArray(c1, ja);
+            s1b.intoArray(c1, jb);
+            s2a.intoArray(c2, ja);
+            s2b.intoArray(c2, jb);
         }
-        for (int k = k0; k < k1; k++) {
-            double[] xk = x[k];
-            DoubleVector xa = DoubleVector.fromArray(S, xk, ja);
-            DoubleVector xb = DoubleVector.fromArray(S, xk, jb);
-            double e0 = a0[k];
-            double e1 = a1[k];
-            double e2 = a2[k];
-            s0a = s0a.add(xa.mul(e0));
-            s0b = s0b.add(xb.mul(e0));
-            s1a = s1a.add(xa.mul(e1));
-            s1b = s1b.add(xb.mul(e1));
-            s2a = s2a.add(xa.mul(e2));
-            s2b = s2b.add(xb.mul(e2));
-        }
-        s0a.intoArray(c0, ja);
-        s0b.intoArray(c0, jb);
-        s1a.intoArray(c1, ja);
-        s1b.intoArray(c1, jb);
-        s2a.intoArray(c2, ja);
-        s2b.intoArray(c2, jb);
     }
 
     /** {@link #rowsBlock} for the two rows {@code r0} and {@code r1}: the last rows of a range. */
-    private static void rowsBlock2(double[][] a, double[][] x, double[][] c, int r0, int r1, int k0, int k1, int ja,
-                                   int jb, boolean accumulate) {
+    private static void rowsBlock2(double[][] a, double[][] x, double[][] c, int r0, int r1, int k0, int k1, int n,
+                                   boolean accumulate) {
         double[] a0 = a[r0];
         double[] a1 = a[r1];
         double[] c0 = c[r0];
         double[] c1 = c[r1];
-        DoubleVector s0a;
-        DoubleVector s0b;
-        DoubleVector s1a;
-        DoubleVector s1b;
-        if (accumulate) {
-            s0a = DoubleVector.fromArray(S, c0, ja);
-            s0b = DoubleVector.fromArray(S, c0, jb);
-            s1a = DoubleVector.fromArray(S, c1, ja);
-            s1b = DoubleVector.fromArray(S, c1, jb);
-        } else {
-            DoubleVector zero = DoubleVector.zero(S);
-            s0a = zero;
-            s0b = zero;
-            s1a = zero;
-            s1b = zero;
+        int vectors = (n + L - 1) / L;
+        for (int v = 0; v < vectors; v += 2) {
+            // The last vector of a row that is not a multiple of L overlaps the one before: its
+            // shared lanes are computed twice, the same way (and from the same numbers), and
+            // stored twice. With an odd number of vectors the last pair is that vector twice.
+            int ja = Math.min(v * L, n - L);
+            int jb = Math.min((v + 1) * L, n - L);
+            DoubleVector s0a;
+            DoubleVector s0b;
+            DoubleVector s1a;
+            DoubleVector s1b;
+            if (accumulate) {
+                s0a = DoubleVector.fromArray(S, c0, ja);
+                s0b = DoubleVector.fromArray(S, c0, jb);
+                s1a = DoubleVector.fromArray(S, c1, ja);
+                s1b = DoubleVector.fromArray(S, c1, jb);
+            } else {
+                DoubleVector zero = DoubleVector.zero(S);
+                s0a = zero;
+                s0b = zero;
+                s1a = zero;
+                s1b = zero;
+            }
+            for (int k = k0; k < k1; k++) {
+                double[] xk = x[k];
+                DoubleVector xa = DoubleVector.fromArray(S, xk, ja);
+                DoubleVector xb = DoubleVector.fromArray(S, xk, jb);
+                double e0 = a0[k];
+                double e1 = a1[k];
+                s0a = s0a.add(xa.mul(e0));
+                s0b = s0b.add(xb.mul(e0));
+                s1a = s1a.add(xa.mul(e1));
+                s1b = s1b.add(xb.mul(e1));
+            }
+            s0a.intoArray(c0, ja);
+            s0b.intoArray(c0, jb);
+            s1a.intoArray(c1, ja);
+            s1b.intoArray(c1, jb);
         }
-        for (int k = k0; k < k1; k++) {
-            double[] xk = x[k];
-            DoubleVector xa = DoubleVector.fromArray(S, xk, ja);
-            DoubleVector xb = DoubleVector.fromArray(S, xk, jb);
-            double e0 = a0[k];
-            double e1 = a1[k];
-            s0a = s0a.add(xa.mul(e0));
-            s0b = s0b.add(xb.mul(e0));
-            s1a = s1a.add(xa.mul(e1));
-            s1b = s1b.add(xb.mul(e1));
-        }
-        s0a.intoArray(c0, ja);
-        s0b.intoArray(c0, jb);
-        s1a.intoArray(c1, ja);
-        s1b.intoArray(c1, jb);
     }
 
     /**
-     * {@code c[r][j] = c[r][j] + a[k][r] * x[k][j]} for {@code k} from {@code k0} up to {@code k1},
-     * in that order, for the four rows {@code r0..r3} and the lanes of the vectors at {@code ja} and
-     * {@code jb}: the weights' gradient, {@code a} the output's gradient read down its columns.
+     * {@code c[r][j] = c[r][j] + a[k][r] * x[k][j]} for {@code k} from {@code from} up to
+     * {@code to}, in that order, for every row {@code r} of {@code c} and its {@code n} lanes
+     * {@code j}, two vectors at a time: the weights' gradient, {@code a} the output's gradient read
+     * down its columns. Rows go four at a time, the last block repeating the last row (computed
+     * again from the same numbers, in the same way, and stored again). The blocks are written
+     * out in this one method, whose loop runs them all, rather than in a method per block called
+     * from the loop: a block's loop is only as long as the document (7 positions on average in
+     * {@code microgpt.py}'s model), and the call per block, which C2 did not inline and which
+     * spills every live register (Java's calling convention saves none), cost about as much.
+     * The input's gradient keeps a method per block ({@link #rowsBlock}): its blocks are few and
+     * long, and one method with all three kinds of block (1,135 bytes of bytecode) was sometimes
+     * compiled without the Vector API's intrinsics, every vector an object, the products 5-8
+     * times slower for the whole run.
      */
-    private static void columnsBlock(double[][] a, double[][] x, double[][] c, int r0, int r1, int r2, int r3,
-                                     int k0, int k1, int ja, int jb) {
-        double[] c0 = c[r0];
-        double[] c1 = c[r1];
-        double[] c2 = c[r2];
-        double[] c3 = c[r3];
-        DoubleVector s0a = DoubleVector.fromArray(S, c0, ja);
-        DoubleVector s0b = DoubleVector.fromArray(S, c0, jb);
-        DoubleVector s1a = DoubleVector.fromArray(S, c1, ja);
-        DoubleVector s1b = DoubleVector.fromArray(S, c1, jb);
-        DoubleVector s2a = DoubleVector.fromArray(S, c2, ja);
-        DoubleVector s2b = DoubleVector.fromArray(S, c2, jb);
-        DoubleVector s3a = DoubleVector.fromArray(S, c3, ja);
-        DoubleVector s3b = DoubleVector.fromArray(S, c3, jb);
-        for (int k = k0; k < k1; k++) {
-            double[] xk = x[k];
-            double[] ak = a[k];
-            DoubleVector xa = DoubleVector.fromArray(S, xk, ja);
-            DoubleVector xb = DoubleVector.fromArray(S, xk, jb);
-            double e0 = ak[r0];
-            double e1 = ak[r1];
-            double e2 = ak[r2];
-            double e3 = ak[r3];
-            s0a = s0a.add(xa.mul(e0));
-            s0b = s0b.add(xb.mul(e0));
-            s1a = s1a.add(xa.mul(e1));
-            s1b = s1b.add(xb.mul(e1));
-            s2a = s2a.add(xa.mul(e2));
-            s2b = s2b.add(xb.mul(e2));
-            s3a = s3a.add(xa.mul(e3));
-            s3b = s3b.add(xb.mul(e3));
+    private static void columnBlocks(double[][] a, double[][] x, double[][] c, int from, int to, int n) {
+        int rows = c.length;
+        int lastRow = rows - 1;
+        int vectors = n / L;
+        for (int v = 0; v < vectors; v += 2) {
+            int ja = v * L;
+            int jb = Math.min(v + 1, vectors - 1) * L;
+            for (int o = 0; o < rows; o += 4) {
+                int r0 = o;
+                int r1 = Math.min(o + 1, lastRow);
+                int r2 = Math.min(o + 2, lastRow);
+                int r3 = Math.min(o + 3, lastRow);
+                double[] c0 = c[r0];
+                double[] c1 = c[r1];
+                double[] c2 = c[r2];
+                double[] c3 = c[r3];
+                DoubleVector s0a = DoubleVector.fromArray(S, c0, ja);
+                DoubleVector s0b = DoubleVector.fromArray(S, c0, jb);
+                DoubleVector s1a = DoubleVector.fromArray(S, c1, ja);
+                DoubleVector s1b = DoubleVector.fromArray(S, c1, jb);
+                DoubleVector s2a = DoubleVector.fromArray(S, c2, ja);
+                DoubleVector s2b = DoubleVector.fromArray(S, c2, jb);
+                DoubleVector s3a = DoubleVector.fromArray(S, c3, ja);
+                DoubleVector s3b = DoubleVector.fromArray(S, c3, jb);
+                for (int k = from; k < to; k++) {
+                    double[] xk = x[k];
+                    double[] ak = a[k];
+                    DoubleVector xa = DoubleVector.fromArray(S, xk, ja);
+                    DoubleVector xb = DoubleVector.fromArray(S, xk, jb);
+                    double e0 = ak[r0];
+                    double e1 = ak[r1];
+                    double e2 = ak[r2];
+                    double e3 = ak[r3];
+                    s0a = s0a.add(xa.mul(e0));
+                    s0b = s0b.add(xb.mul(e0));
+                    s1a = s1a.add(xa.mul(e1));
+                    s1b = s1b.add(xb.mul(e1));
+                    s2a = s2a.add(xa.mul(e2));
+                    s2b = s2b.add(xb.mul(e2));
+                    s3a = s3a.add(xa.mul(e3));
+                    s3b = s3b.add(xb.mul(e3));
+                }
+                s0a.intoArray(c0, ja);
+                s0b.intoArray(c0, jb);
+                s1a.intoArray(c1, ja);
+                s1b.intoArray(c1, jb);
+                s2a.intoArray(c2, ja);
+                s2b.intoArray(c2, jb);
+                s3a.intoArray(c3, ja);
+                s3b.intoArray(c3, jb);
+            }
         }
-        s0a.intoArray(c0, ja);
-        s0b.intoArray(c0, jb);
-        s1a.intoArray(c1, ja);
-        s1b.intoArray(c1, jb);
-        s2a.intoArray(c2, ja);
-        s2b.intoArray(c2, jb);
-        s3a.intoArray(c3, ja);
-        s3b.intoArray(c3, jb);
     }
 
     /** The calling thread's scratch for transposed weights, at least {@code cols} rows of {@code rows}. */
