@@ -205,7 +205,7 @@ final class FloatKernels {
         }
         int cols = w[0].length;
         blocks.ensureSlots(workers.threads());
-        int rowGrain = forwardRowGrain(rows, workers);
+        int rowGrain = Kernels.forwardRowGrain(rows, workers);
         if (rows < 2 * rowGrain) {
             // Too few rows to share (the output layer's 27, one thread): by positions, each
             // thread transposing the (small) weights itself.
@@ -215,7 +215,7 @@ final class FloatKernels {
             return;
         }
         // Split by rows of the weights, one part per thread: each thread transposes only its own
-        // rows (see forwardRowGrain).
+        // rows (see Kernels.forwardRowGrain).
         workers.forRangeWithSlot(rows, rowGrain, (slot, o0, o1) -> {
             int width = o1 - o0;
             int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_FLOATS / width / 3 * 3));
@@ -226,19 +226,6 @@ final class FloatKernels {
             productRows(out, in, w, whole ? blocks.get(slot, block, rows) : blocks.exact(slot, block + n, width),
                     block, from, to, o0, o1, !whole);
         });
-    }
-
-    /**
-     * The rows of the weights one thread takes in the forward product: its whole share, rounded
-     * up to a multiple of 8. Split by positions, as it was, each thread transposed all the
-     * weights, reading all of them from memory while the other thread read the same (measured
-     * at {@code nEmbd} 256, a step's transposes took 4.2 ms on one thread and 3.8 ms on each of
-     * two in double precision, 4.5 and 4.8 ms in single); split by rows, each thread transposes
-     * and reads only its own. One chunk per thread, as each chunk reads every position's input.
-     */
-    private static int forwardRowGrain(int rows, Workers workers) {
-        int share = (rows + workers.threads() - 1) / workers.threads();
-        return Math.max(ROW_GRAIN, (share + 7) / 8 * 8);
     }
 
     /** The threads' buffers of {@link #matmulForward}, as {@code Kernels.TransposeBlocks}, in floats. */

@@ -373,8 +373,9 @@ final class Kernels {
      * at {@code nEmbd} 256, a step's transposes took 4.2 ms on one thread and 3.8 ms on each of
      * two in double precision, 4.5 and 4.8 ms in single); split by rows, each thread transposes
      * and reads only its own. One chunk per thread, as each chunk reads every position's input.
+     * The same for both precisions ({@link FloatKernels#matmulForward} asks here too).
      */
-    private static int forwardRowGrain(int rows, Workers workers) {
+    static int forwardRowGrain(int rows, Workers workers) {
         int share = (rows + workers.threads() - 1) / workers.threads();
         return Math.max(ROW_GRAIN, (share + 7) / 8 * 8);
     }
