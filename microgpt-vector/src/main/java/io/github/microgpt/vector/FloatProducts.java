@@ -750,10 +750,13 @@ final class FloatProducts {
      * once.
      *
      * <p>Why not {@link #productTransposedFor32} for them, as before: its blocks of 4 rows x 4
-     * vectors need 21 registers, and C2 compiled it without the Vector API's intrinsics (the
-     * profile showed {@code FloatVector.tOpTemplate}, the Java fallback of a fused multiply-add,
-     * under it). At {@code nEmbd} 256 the last 4 of every 256 or 1024 rows (1.6% of the
-     * multiply-adds) took 31% of a one-thread f32 step's samples.
+     * vectors need 21 registers, and it is one more large method for the JIT to compile, used
+     * only for these rows. On a loaded machine (load average 8.8, Zen 3) a profile of a
+     * one-thread f32 step at {@code nEmbd} 256 found it still running without the Vector API's
+     * intrinsics 20 s into the run ({@code FloatVector.tOpTemplate}, the Java fallback of a
+     * fused multiply-add, under it): the last 4 of every 256 or 1024 rows (1.6% of the
+     * multiply-adds) took 31% of the step's samples. Once both are compiled, the two ways run at
+     * the same speed (one JVM, alternated: 18.26 and 18.34 steps/s of CPU time).
      *
      * <p>The operands are first copied into panels ({@link Panels}), as the forward product's
      * input is ({@link #transposeInputPanels}): {@code x}'s columns two vectors at a time,
