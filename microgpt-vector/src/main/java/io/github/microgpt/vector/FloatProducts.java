@@ -741,9 +741,22 @@ final class FloatProducts {
     }
 
     /**
-     * {@link #productTransposed} for 16 registers: whole blocks of 6 rows x 2 vectors; in each
-     * block the columns short of two vectors one row at a time ({@link #productTransposedRow});
-     * the rows short of a whole block of six (at most five) left to {@link #productTransposedFor32}.
+     * {@link #productTransposed} for 16 registers: blocks of 6 rows x 2 vectors; in each block
+     * the columns short of two vectors one row at a time ({@link #productTransposedRow}). The rows
+     * short of a whole block of six (the last block of a matrix whose rows are not a multiple of
+     * six) take the same kernel with the rows past the last one being that row again, as in
+     * {@link #productByPanels}: its outputs are then computed more than once, the same way (the
+     * kernel loads all its sums before its loop and stores them after it), and stored more than
+     * once.
+     *
+     * <p>Why not {@link #productTransposedFor32} for them, as before: its blocks of 4 rows x 4
+     * vectors need 21 registers, and it is one more large method for the JIT to compile, used
+     * only for these rows. On a loaded machine (load average 8.8, Zen 3) a profile of a
+     * one-thread f32 step at {@code nEmbd} 256 found it still running without the Vector API's
+     * intrinsics 20 s into the run ({@code FloatVector.tOpTemplate}, the Java fallback of a
+     * fused multiply-add, under it): the last 4 of every 256 or 1024 rows (1.6% of the
+     * multiply-adds) took 31% of the step's samples. Once both are compiled, the two ways run at
+     * the same speed (one JVM, alternated: 18.26 and 18.34 steps/s of CPU time).
      *
      * <p>The operands are first copied into panels ({@link Panels}), as the forward product's
      * input is ({@link #transposeInputPanels}): {@code x}'s columns two vectors at a time,
@@ -755,10 +768,9 @@ final class FloatProducts {
      */
     private static void productTransposedFor16(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0,
                                                int k1, int width, Object call) {
-        int rowsEnd = r0 + (r1End - r0) / 6 * 6;
         int blocksEnd = width / PANEL * PANEL;
         int terms = k1 - k0;
-        if (r0 < rowsEnd && terms > 0) {
+        if (r0 < r1End && terms > 0) {
             Panels panels = Panels.LOCAL.get();
             float[][] xPanels = panels.xPanels(blocksEnd / PANEL, terms * PANEL);
             if (call == null || panels.call != call) {
@@ -776,30 +788,34 @@ final class FloatProducts {
                 panels.call = call;
             }
             float[] aPanel = panels.aPanel(terms * 6);
-            for (int r = r0; r < rowsEnd; r += 6) {
+            int last = r1End - 1;
+            for (int r = r0; r < r1End; r += 6) {
+                // Past the last row, the last row again: its outputs are computed twice, the same way.
+                int q1 = Math.min(r + 1, last);
+                int q2 = Math.min(r + 2, last);
+                int q3 = Math.min(r + 3, last);
+                int q4 = Math.min(r + 4, last);
+                int q5 = Math.min(r + 5, last);
                 for (int k = k0; k < k1; k++) {
                     float[] ak = a[k];
                     int at = (k - k0) * 6;
                     aPanel[at] = ak[r];
-                    aPanel[at + 1] = ak[r + 1];
-                    aPanel[at + 2] = ak[r + 2];
-                    aPanel[at + 3] = ak[r + 3];
-                    aPanel[at + 4] = ak[r + 4];
-                    aPanel[at + 5] = ak[r + 5];
+                    aPanel[at + 1] = ak[q1];
+                    aPanel[at + 2] = ak[q2];
+                    aPanel[at + 3] = ak[q3];
+                    aPanel[at + 4] = ak[q4];
+                    aPanel[at + 5] = ak[q5];
                 }
                 for (int jp = 0; jp < blocksEnd / PANEL; jp++) {
-                    productTransposedBlock6x2(aPanel, xPanels[jp], terms, c[r], c[r + 1], c[r + 2], c[r + 3],
-                            c[r + 4], c[r + 5], jp * PANEL);
+                    productTransposedBlock6x2(aPanel, xPanels[jp], terms, c[r], c[q1], c[q2], c[q3], c[q4], c[q5],
+                            jp * PANEL);
                 }
                 if (blocksEnd < width) {
-                    for (int q = r; q < r + 6; q++) {
+                    for (int q = r; q < Math.min(r + 6, r1End); q++) {
                         productTransposedRow(a, q, x, k0, k1, c[q], blocksEnd, width);
                     }
                 }
             }
-        }
-        if (rowsEnd < r1End) {
-            productTransposedFor32(a, x, c, rowsEnd, r1End, k0, k1, width);
         }
     }
 
