@@ -119,12 +119,10 @@ public final class Transposes {
     }
 
     /**
-     * The single-precision twin of {@link #columns(double[][], double[][], int, int, int, int, int)}: Columns {@code [i0, i1)} of the rows {@code [o0, o1)} of {@code w} into rows
+     * Columns {@code [i0, i1)} of the rows {@code [o0, o1)} of {@code w} into rows
      * {@code [first, first + i1 - i0)} of {@code wT}, from column 0:
-     * {@code wT[first + i - i0][o - o0] = w[o][i]}. The core's forward product gives each thread a
-     * buffer of its own and a range of the weights' rows (see {@code Kernels.matmulForward}), so
-     * each thread copies only the weights it multiplies by, packed at the start of the buffer's
-     * rows.
+     * {@code wT[first + i - i0][o - o0] = w[o][i]}; the single-precision twin of
+     * {@link #columns(double[][], double[][], int, int, int, int, int)} (see there why).
      *
      * @param w the matrix, at least {@code o1} rows of at least {@code i1} columns
      * @param wT at least {@code first + i1 - i0} rows of at least {@code o1 - o0} columns, written
