@@ -122,24 +122,6 @@ final class Kernels {
     // ---------------------------------------------------------------------------- embedding
 
     /**
-     * {@code out[t] = wte[tokens[t]] + wpe[t]}.
-     *
-     * @param out (T, C) the embedded positions
-     * @param wte (V, C) token embeddings
-     * @param wpe (T, C) position embeddings
-     */
-    static void embeddingForward(double[][] out, int[] tokens, double[][] wte, double[][] wpe, int from, int to) {
-        for (int t = from; t < to; t++) {
-            double[] o = out[t];
-            double[] tok = wte[tokens[t]];
-            double[] pos = wpe[t];
-            for (int i = 0; i < o.length; i++) {
-                o[i] = tok[i] + pos[i];
-            }
-        }
-    }
-
-    /**
      * Columns {@code [c0, c1)} of {@code dwte[tokens[t]] += dout[t]} and {@code dwpe[t] += dout[t]}
      * for the positions {@code [from, to)}, in position order. Two positions with the same token
      * add to the same row of {@code dwte}, so the work is split by columns, never by positions:
@@ -212,8 +194,8 @@ final class Kernels {
     }
 
     /**
-     * {@link #embeddingForward} followed by {@link #rmsnormForward} of its rows, in one pass
-     * over each row, as {@link #residualRmsnormForward}.
+     * {@code encoded[t] = wte[tokens[t]] + wpe[t]} followed by {@link #rmsnormForward} of its
+     * rows, in one pass over each row, as {@link #residualRmsnormForward}.
      *
      * @param encoded (T, C) {@code wte[token] + wpe[t]}
      * @param out (T, C) the normalised rows
