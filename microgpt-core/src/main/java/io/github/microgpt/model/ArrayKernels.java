@@ -131,6 +131,21 @@ public final class ArrayKernels {
         return kernels != null && kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers));
     }
 
+    static boolean attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT, int nHead,
+                                    float scale, int from, int to, Workers workers) {
+        MatrixKernels kernels = Holder.KERNELS;
+        return kernels != null
+                && kernels.attentionForward(out, weights, qkv, keysT, nHead, scale, from, to, team(workers));
+    }
+
+    static boolean attentionBackward(float[][] dqkv, float[][] dout, float[][] qkv, float[][][] weights,
+                                     float[][] valuesT, float[][] dweights, int nHead, float scale, int from, int to,
+                                     Workers workers) {
+        MatrixKernels kernels = Holder.KERNELS;
+        return kernels != null && kernels.attentionBackward(dqkv, dout, qkv, weights, valuesT, dweights, nHead, scale,
+                from, to, team(workers));
+    }
+
     private static Team team(Workers workers) {
         return (count, grain, task) -> workers.forRange(count, grain, task::run);
     }

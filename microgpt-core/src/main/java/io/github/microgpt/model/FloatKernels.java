@@ -607,6 +607,9 @@ final class FloatKernels {
      */
     static void attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT,
                                  int nHead, float scale, int from, int to, Workers workers) {
+        if (ArrayKernels.attentionForward(out, weights, qkv, keysT, nHead, scale, from, to, workers)) {
+            return;
+        }
         int c = out[from].length;
         int hd = c / nHead;
         workers.forRange(nHead, HEAD_GRAIN, (h0, h1) -> {
@@ -690,6 +693,10 @@ final class FloatKernels {
     static void attentionBackward(float[][] dqkv, float[][] dout, float[][] qkv, float[][][] weights,
                                   float[][] valuesT, float[][] dweights, int nHead, float scale,
                                   int from, int to, Workers workers) {
+        if (ArrayKernels.attentionBackward(dqkv, dout, qkv, weights, valuesT, dweights, nHead, scale, from, to,
+                workers)) {
+            return;
+        }
         int c = dout[from].length;
         int hd = c / nHead;
         workers.forRange(nHead, HEAD_GRAIN, (h0, h1) -> {

@@ -247,6 +247,29 @@ public final class VectorMatrixKernels implements MatrixKernels {
         return true;
     }
 
+    @Override
+    public boolean attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT, int nHead,
+                                    float scale, int from, int to, Team team) {
+        if (!FloatAttention.handles(out[from].length / nHead)) {
+            return false;
+        }
+        WarmAttention.ensure();
+        FloatAttention.forward(out, weights, qkv, keysT, nHead, scale, from, to, team);
+        return true;
+    }
+
+    @Override
+    public boolean attentionBackward(float[][] dqkv, float[][] dout, float[][] qkv, float[][][] weights,
+                                     float[][] valuesT, float[][] dweights, int nHead, float scale, int from, int to,
+                                     Team team) {
+        if (!FloatAttention.handles(dout[from].length / nHead)) {
+            return false;
+        }
+        WarmAttention.ensure();
+        FloatAttention.backward(dqkv, dout, qkv, weights, dweights, nHead, scale, from, to, team);
+        return true;
+    }
+
     /**
      * Each thread's own copy of a forward product's input, transposed ({@code inT[k][p] =
      * in[from + p][k]}, then zeros up to a whole vector): the first chunk of rows a thread takes of
@@ -415,6 +438,35 @@ public final class VectorMatrixKernels implements MatrixKernels {
                 DoubleProducts.product(a, x, c, 0, 7, 0, 32, 0, width);
                 DoubleProducts.productTransposed(a, x, c, 0, 7, 0, 32, width);
             });
+        }
+
+        static void ensure() {
+            // Initialising the class is the work.
+        }
+    }
+
+    /**
+     * Warms the single-precision attention ({@link FloatAttention}) once, on first use, as
+     * {@link WarmFloats} does the products: one head of four vectors (and one of one vector, the
+     * loop for other widths), 6 positions, on zeros, on the calling thread.
+     */
+    private static final class WarmAttention {
+        static {
+            // Few positions: a round of both passes must come under WarmUp.COMPILED_NANOS once compiled.
+            int positions = 6;
+            Team alone = (count, grain, task) -> task.run(0, count);
+            for (int hd : new int[] {4 * FloatAttention.L, FloatAttention.L}) {
+                float[][] out = new float[positions][hd];
+                float[][][] weights = new float[positions][1][positions];
+                float[][] qkv = new float[positions][3 * hd];
+                float[][] keysT = new float[hd][positions];
+                float[][] dqkv = new float[positions][3 * hd];
+                float[][] dweights = new float[3][positions * hd + positions];
+                WarmUp.until(() -> {
+                    FloatAttention.forward(out, weights, qkv, keysT, 1, 1f, 0, positions, alone);
+                    FloatAttention.backward(dqkv, out, qkv, weights, dweights, 1, 1f, 0, positions, alone);
+                });
+            }
         }
 
         static void ensure() {

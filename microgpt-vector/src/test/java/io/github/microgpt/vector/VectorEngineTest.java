@@ -142,7 +142,16 @@ class VectorEngineTest {
 
     @Test
     void resultsDoNotDependOnTheNumberOfThreads() {
-        GptConfig config = new GptConfig(2, 72, 4, 37, 0.08);
+        resultsDoNotDependOnTheNumberOfThreads(new GptConfig(2, 72, 4, 37, 0.08));
+    }
+
+    /** With heads of 16 channels, which {@link FloatAttention} takes in single precision. */
+    @Test
+    void resultsDoNotDependOnTheNumberOfThreadsWithHeadsOfWholeVectors() {
+        resultsDoNotDependOnTheNumberOfThreads(new GptConfig(2, 64, 4, 37, 0.08));
+    }
+
+    private static void resultsDoNotDependOnTheNumberOfThreads(GptConfig config) {
         int vocab = 29;
         int[] doc = new int[38];
         for (int i = 0; i < doc.length; i++) {
@@ -178,7 +187,20 @@ class VectorEngineTest {
     /** With the tolerances of the core's {@code SinglePrecisionTest}. */
     @Test
     void singlePrecisionFollowsDoublePrecision() {
-        GptConfig config = new GptConfig(2, 48, 4, 33, 0.08);
+        singlePrecisionFollowsDoublePrecision(new GptConfig(2, 48, 4, 33, 0.08));
+    }
+
+    /**
+     * As {@link #singlePrecisionFollowsDoublePrecision()}, with heads of 16 channels: a whole
+     * number of vectors of floats up to AVX-512's, which {@link FloatAttention} takes (heads of 12
+     * stay with the core's loops at 8 or 16 floats a vector).
+     */
+    @Test
+    void singlePrecisionFollowsDoublePrecisionWithHeadsOfWholeVectors() {
+        singlePrecisionFollowsDoublePrecision(new GptConfig(2, 64, 4, 33, 0.08));
+    }
+
+    private static void singlePrecisionFollowsDoublePrecision(GptConfig config) {
         int vocab = 31;
         int[] doc = new int[34];
         for (int i = 0; i < doc.length; i++) {

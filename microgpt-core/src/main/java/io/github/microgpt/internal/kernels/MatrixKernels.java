@@ -86,4 +86,47 @@ public interface MatrixKernels {
      */
     boolean matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                            int from, int to, Team team);
+
+    /**
+     * Single-precision causal attention, with the contract of the core's
+     * {@code FloatKernels.attentionForward} (the arguments are its own); by default left to it.
+     *
+     * @param out (T, C) the heads' outputs side by side
+     * @param weights (T, NH, T) the attention weights, kept for the backward pass
+     * @param qkv (T, 3C) each position's query, key and value
+     * @param keysT (C, T) the key cache, to which the keys of {@code [from, to)} are added
+     * @param nHead the heads
+     * @param scale {@code headDim^-0.5}
+     * @param from the first position
+     * @param to one past the last position
+     * @param team the threads
+     * @return whether the attention was computed
+     */
+    default boolean attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT, int nHead,
+                                     float scale, int from, int to, Team team) {
+        return false;
+    }
+
+    /**
+     * The gradients of {@link #attentionForward}, added to {@code dqkv}, with the contract of the
+     * core's {@code FloatKernels.attentionBackward} (the arguments are its own); by default left to it.
+     *
+     * @param dqkv (T, 3C) added to
+     * @param dout (T, C) the gradient of the output
+     * @param qkv (T, 3C) the queries, keys and values
+     * @param weights (T, NH, T) the attention weights of the forward pass
+     * @param valuesT (C, T) scratch
+     * @param dweights (3 NH, max(T + hd, T hd)) scratch
+     * @param nHead the heads
+     * @param scale {@code headDim^-0.5}
+     * @param from the first position
+     * @param to one past the last position
+     * @param team the threads
+     * @return whether the gradients were computed
+     */
+    default boolean attentionBackward(float[][] dqkv, float[][] dout, float[][] qkv, float[][][] weights,
+                                      float[][] valuesT, float[][] dweights, int nHead, float scale, int from, int to,
+                                      Team team) {
+        return false;
+    }
 }

@@ -1,0 +1,179 @@
+package io.github.microgpt.vector;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.internal.kernels.Team;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link FloatAttention} against attention written out plainly in double precision (the
+ * weights, the heads' outputs, and the gradients of the queries, keys and values added to what
+ * {@code dqkv} held), on heads of one to eight vectors, one to three heads and 1 to 37 positions;
+ * and its results, bit for bit, whatever the split of the heads between threads and whether the
+ * positions come at once or a few at a time (the key cache).
+ */
+class FloatAttentionTest {
+
+    private static final Team ALONE = (count, grain, task) -> task.run(0, count);
+
+    /** Each head a chunk of its own, as many threads would take them. */
+    private static final Team HEAD_BY_HEAD = (count, grain, task) -> {
+        for (int i = count - 1; i >= 0; i--) {
+            task.run(i, i + 1);
+        }
+    };
+
+    @Test
+    void onlyHeadsOfWholeVectorsAreTaken() {
+        int l = FloatAttention.L;
+        assertTrue(FloatAttention.handles(l));
+        assertTrue(FloatAttention.handles(4 * l));
+        assertFalse(FloatAttention.handles(0));
+        if (l > 1) {
+            assertFalse(FloatAttention.handles(l + 1));
+            assertFalse(FloatAttention.handles(l / 2 == 0 ? 1 : l / 2));
+        }
+    }
+
+    @Test
+    void forwardAndBackwardFollowTheirDefinitions() {
+        int l = FloatAttention.L;
+        SplittableRandom random = new SplittableRandom(11);
+        for (int hd : new int[] {l, 2 * l, 4 * l, 8 * l}) {
+            for (int nHead : new int[] {1, 3}) {
+                for (int positions : new int[] {1, 5, 13, 37}) {
+                    check(random, hd, nHead, positions);
+                }
+            }
+        }
+    }
+
+    private static void check(SplittableRandom random, int hd, int nHead, int positions) {
+        int c = hd * nHead;
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        String where = "hd " + hd + ", heads " + nHead + ", positions " + positions;
+        float[][] qkv = randomFloats(random, positions, 3 * c, 2.0);
+        float[][] dout = randomFloats(random, positions, c, 1.0);
+        float[][] dqkvBefore = randomFloats(random, positions, 3 * c, 1.0);
+
+        // The reference, in double.
+        double[][][] a = new double[positions][nHead][positions];
+        double[][] y = new double[positions][c];
+        double[][] dqkv = new double[positions][3 * c];
+        for (int t = 0; t < positions; t++) {
+            for (int i = 0; i < 3 * c; i++) {
+                dqkv[t][i] = dqkvBefore[t][i];
+            }
+        }
+        for (int h = 0; h < nHead; h++) {
+            int qs = h * hd;
+            int ks = c + qs;
+            int vs = 2 * c + qs;
+            for (int t = 0; t < positions; t++) {
+                double max = Double.NEGATIVE_INFINITY;
+                double[] z = new double[t + 1];
+                for (int s = 0; s <= t; s++) {
+                    for (int j = 0; j < hd; j++) {
+                        z[s] += (double) qkv[t][qs + j] * qkv[s][ks + j] * scale;
+                    }
+                    max = Math.max(max, z[s]);
+                }
+                double total = 0;
+                for (int s = 0; s <= t; s++) {
+                    total += Math.exp(z[s] - max);
+                }
+                for (int s = 0; s <= t; s++) {
+                    a[t][h][s] = Math.exp(z[s] - max) / total;
+                    for (int j = 0; j < hd; j++) {
+                        y[t][qs + j] += a[t][h][s] * qkv[s][vs + j];
+                    }
+                }
+                double[] da = new double[t + 1];
+                double weighted = 0;
+                for (int s = 0; s <= t; s++) {
+                    for (int j = 0; j < hd; j++) {
+                        da[s] += (double) dout[t][qs + j] * qkv[s][vs + j];
+                    }
+                    weighted += a[t][h][s] * da[s];
+                }
+                for (int s = 0; s <= t; s++) {
+                    double dz = a[t][h][s] * (da[s] - weighted) * scale;
+                    for (int j = 0; j < hd; j++) {
+                        dqkv[t][qs + j] += dz * qkv[s][ks + j];
+                        dqkv[s][ks + j] += dz * qkv[t][qs + j];
+                        dqkv[s][vs + j] += a[t][h][s] * dout[t][qs + j];
+                    }
+                }
+            }
+        }
+
+        float[][] out = new float[positions][c];
+        float[][][] weights = new float[positions][nHead][positions];
+        float[][] keysT = new float[c][positions];
+        FloatAttention.forward(out, weights, qkv, keysT, nHead, scale, 0, positions, ALONE);
+        for (int t = 0; t < positions; t++) {
+            for (int h = 0; h < nHead; h++) {
+                for (int s = 0; s <= t; s++) {
+                    assertEquals(a[t][h][s], weights[t][h][s], 1e-5, where + ": weight " + t + ", " + h + ", " + s);
+                }
+            }
+            for (int i = 0; i < c; i++) {
+                assertEquals(y[t][i], out[t][i], 1e-5 * (1 + Math.abs(y[t][i])), where + ": out " + t + ", " + i);
+                assertEquals(qkv[t][c + i], keysT[i][t], 0.0, where + ": key cache " + t + ", " + i);
+            }
+        }
+
+        float[][] dweights = new float[3 * nHead][positions * hd + positions];
+        float[][] grads = copy(dqkvBefore);
+        FloatAttention.backward(grads, dout, qkv, weights, dweights, nHead, scale, 0, positions, ALONE);
+        for (int t = 0; t < positions; t++) {
+            for (int i = 0; i < 3 * c; i++) {
+                assertEquals(dqkv[t][i], grads[t][i], 1e-4 * (1 + Math.abs(dqkv[t][i])),
+                        where + ": dqkv " + t + ", " + i);
+            }
+        }
+
+        // The same bits head by head, and with the positions two at a time through the cache.
+        float[][] out2 = new float[positions][c];
+        float[][][] weights2 = new float[positions][nHead][positions];
+        float[][] keysT2 = new float[c][positions];
+        for (int from = 0; from < positions; from += 2) {
+            FloatAttention.forward(out2, weights2, qkv, keysT2, nHead, scale, from, Math.min(positions, from + 2),
+                    HEAD_BY_HEAD);
+        }
+        for (int t = 0; t < positions; t++) {
+            assertArrayEquals(out[t], out2[t], 0f, where + ": out " + t + " in steps");
+            for (int h = 0; h < nHead; h++) {
+                assertArrayEquals(weights[t][h], weights2[t][h], 0f, where + ": weights " + t + " in steps");
+            }
+        }
+        float[][] grads2 = copy(dqkvBefore);
+        FloatAttention.backward(grads2, dout, qkv, weights, new float[3 * nHead][positions * hd + positions], nHead,
+                scale, 0, positions, HEAD_BY_HEAD);
+        for (int t = 0; t < positions; t++) {
+            assertArrayEquals(grads[t], grads2[t], 0f, where + ": dqkv " + t + " head by head");
+        }
+    }
+
+    private static float[][] copy(float[][] a) {
+        float[][] b = new float[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            b[i] = a[i].clone();
+        }
+        return b;
+    }
+
+    private static float[][] randomFloats(SplittableRandom r, int rows, int cols, double range) {
+        float[][] a = new float[rows][cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                a[i][j] = (float) ((r.nextDouble() * 2 - 1) * range);
+            }
+        }
+        return a;
+    }
+}
