@@ -64,8 +64,20 @@ final class FloatProducts {
      * columns may be cut anywhere between threads without changing a bit.
      */
     static void product(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int j0, int j1) {
+        product(a, x, c, r0, r1End, k0, k1, j0, j1, null);
+    }
+
+    /**
+     * {@link #product(float[][], float[][], float[][], int, int, int, int, int, int)} as one of
+     * several calls of one product ({@code call}, an object the product makes, or null for none):
+     * with 16 registers a thread's later calls with the same {@code call}, rows and terms reuse the
+     * panels of {@code a} its first call copied (see {@link #productPanels}), instead of copying
+     * the same numbers again for every chunk of columns the thread takes.
+     */
+    static void product(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int j0, int j1,
+                        Object call) {
         if (SIXTEEN_REGISTERS) {
-            productFor16(a, x, c, r0, r1End, k0, k1, j0, j1);
+            productPanels(a, x, c, r0, r1End, k0, k1, j0, j1, call);
         } else {
             productFor32(a, x, c, r0, r1End, k0, k1, j0, j1);
         }
@@ -121,6 +133,94 @@ final class FloatProducts {
         }
         if (blocksEnd < j1) {
             productFor32(a, x, c, r0, r1End, k0, k1, blocksEnd, j1);
+        }
+    }
+
+    /**
+     * Terms per pass of {@link #productPanels}: 256 rows of {@code x} in a panel of two vectors
+     * are 16 KB, the {@link #COLUMN_GROUP} panels of a group 128 KB (in the second-level cache),
+     * and the panels of the rows of {@code a} for 64 positions 64 KB.
+     */
+    static final int PANEL_TERMS = 256;
+
+    /** Panels of two vectors of {@code x}'s columns that {@link #productPanels} copies at a time. */
+    static final int COLUMN_GROUP = 8;
+
+    /**
+     * {@link #product} for 16 registers, over panels, in blocks of six rows of {@code c} times two
+     * vectors with {@link #productTransposedBlock6x2} (12 sums, 2 loaded vectors and a broadcast:
+     * 15 registers), as {@code DoubleProducts.productNarrow} does in double precision. The terms
+     * go {@link #PANEL_TERMS} at a time: for each such pass the rows of {@code a} are first copied
+     * six at a time, {@code aPanels[b][(k - kb) 6 + i] = a[r0 + 6 b + i][k]} (past the last row,
+     * the last row again: its outputs are then computed twice, the same way, and stored twice),
+     * then {@code x}'s columns {@link #COLUMN_GROUP} panels of two vectors at a time,
+     * {@code xPanels[g][(k - kb) PANEL + lane] = x[k][j + lane]}, which every block of rows goes
+     * over while they are in the second-level cache. The kernel reads both at constant multiples of
+     * {@code k}, which the JIT checks once before its loop, where reading the rows {@code a[r]} and
+     * {@code x[k]} cost, per term, a load of a row, of its length and a check of each vector
+     * ({@link #productBlock2x4}, the kernel before: 26% of a one-thread f32 step at {@code nEmbd}
+     * 256). Only the columns short of two vectors are left to {@link #productFor32}. Each output is
+     * still the chain of fused multiply-adds over {@code k} in order from its stored value (the
+     * copies hold the same numbers, and the sums are stored between passes, exactly), so the bits
+     * are {@link #productFor16}'s.
+     */
+    private static void productPanels(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1,
+                                      int j0, int j1, Object call) {
+        int blocksEnd = j0 + (j1 - j0) / PANEL * PANEL;
+        if (r0 >= r1End || k0 >= k1) {
+            return;
+        }
+        if (j0 < blocksEnd) {
+            Panels panels = Panels.LOCAL.get();
+            int rowBlocks = (r1End - r0 + 5) / 6;
+            int passes = (k1 - k0 + PANEL_TERMS - 1) / PANEL_TERMS;
+            // Every pass's panels of a at once (one block of rows per panel, pass after pass), so
+            // that the thread's next call of the same product finds them all.
+            float[][] allPanels = panels.dinAPanels(passes * rowBlocks, Math.min(PANEL_TERMS, k1 - k0) * 6);
+            boolean copied = panels.holdsA(call, a, r0, r1End, k0, k1);
+            int last = r1End - 1;
+            for (int kb = k0; kb < k1; kb += PANEL_TERMS) {
+                int ke = Math.min(k1, kb + PANEL_TERMS);
+                int terms = ke - kb;
+                int first = (kb - k0) / PANEL_TERMS * rowBlocks;
+                for (int rb = 0; rb < rowBlocks && !copied; rb++) {
+                    int r = r0 + 6 * rb;
+                    float[] aPanel = allPanels[first + rb];
+                    for (int i = 0; i < 6; i++) {
+                        float[] ai = a[Math.min(r + i, last)];
+                        for (int k = kb, at = i; k < ke; k++, at += 6) {
+                            aPanel[at] = ai[k];
+                        }
+                    }
+                }
+                // x's columns COLUMN_GROUP panels at a time, each of its rows read along 128
+                // columns rather than 16 (when x is the weights, every line of it comes from memory).
+                float[][] xPanels = panels.groupPanels(COLUMN_GROUP, terms * PANEL);
+                for (int jg = j0; jg < blocksEnd; jg += COLUMN_GROUP * PANEL) {
+                    int count = Math.min(COLUMN_GROUP, (blocksEnd - jg) / PANEL);
+                    for (int k = kb; k < ke; k++) {
+                        float[] xk = x[k];
+                        int at = (k - kb) * PANEL;
+                        for (int g = 0; g < count; g++) {
+                            int j = jg + g * PANEL;
+                            FloatVector.fromArray(S, xk, j).intoArray(xPanels[g], at);
+                            FloatVector.fromArray(S, xk, j + L).intoArray(xPanels[g], at + L);
+                        }
+                    }
+                    for (int g = 0; g < count; g++) {
+                        int j = jg + g * PANEL;
+                        for (int rb = 0; rb < rowBlocks; rb++) {
+                            int r = r0 + 6 * rb;
+                            productTransposedBlock6x2(allPanels[first + rb], xPanels[g], terms, c[r],
+                                    c[Math.min(r + 1, last)], c[Math.min(r + 2, last)], c[Math.min(r + 3, last)],
+                                    c[Math.min(r + 4, last)], c[Math.min(r + 5, last)], j);
+                        }
+                    }
+                }
+            }
+        }
+        if (blocksEnd < j1) {
+            productFor32(a, x, c, r0, r1End, k0, k1, Math.max(j0, blocksEnd), j1);
         }
     }
 
@@ -845,6 +945,52 @@ final class FloatProducts {
                 xPanels = grown;
             }
             return xPanels;
+        }
+
+        /** {@link #productPanels}' panels of {@code a}, every pass's, one block of six rows each. */
+        private float[][] dinAPanels = new float[0][];
+        /** {@link #productPanels}' panels of a group of {@code x}'s columns. */
+        private float[][] groupPanels = new float[0][];
+        /** The call, operand and bounds whose panels {@link #dinAPanels} holds, if any. */
+        private Object aCall;
+        private float[][] aOperand;
+        private int aR0;
+        private int aR1;
+        private int aK0;
+        private int aK1;
+
+        /** At least {@code count} panels of at least {@code length} floats each, for {@code a} in {@link #productPanels}. */
+        float[][] dinAPanels(int count, int length) {
+            float[][] grown = ScratchArrays.atLeast(dinAPanels, count, length);
+            if (grown != dinAPanels) {
+                aCall = null;
+                dinAPanels = grown;
+            }
+            return dinAPanels;
+        }
+
+        /**
+         * Whether {@link #dinAPanels} already hold the rows {@code [r0, r1)} of {@code a}, terms
+         * {@code [k0, k1)}, copied by this thread for the same {@code call} (never for a null
+         * one); if not, records that they are about to, since the caller copies them next.
+         */
+        boolean holdsA(Object call, float[][] a, int r0, int r1, int k0, int k1) {
+            if (call != null && call == aCall && a == aOperand && r0 == aR0 && r1 == aR1 && k0 == aK0 && k1 == aK1) {
+                return true;
+            }
+            aCall = call;
+            aOperand = a;
+            aR0 = r0;
+            aR1 = r1;
+            aK0 = k0;
+            aK1 = k1;
+            return false;
+        }
+
+        /** At least {@code count} panels of at least {@code length} floats, for {@code x} in {@link #productPanels}. */
+        float[][] groupPanels(int count, int length) {
+            groupPanels = ScratchArrays.atLeast(groupPanels, count, length);
+            return groupPanels;
         }
 
         /** At least {@code length} floats. */

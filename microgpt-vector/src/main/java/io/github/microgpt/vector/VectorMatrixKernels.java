@@ -227,11 +227,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
         int blocks = (cols + block - 1) / block;
         if (blocks >= MIN_COLUMN_BLOCKS) {
             // One loop for both gradients (see sliceRow): slice s is din's columns of block s and
-            // dw's rows [sliceRow(s), sliceRow(s + 1)). A thread copies the input into
-            // its panels once per call, on its first slice (see FloatProducts.productTransposed).
+            // dw's rows [sliceRow(s), sliceRow(s + 1)). A thread copies the input (for dw) and dout
+            // (for din) into its panels once per call, on its first slice (see FloatProducts.product
+            // and productTransposed).
             Object call = new Object();
             team.forRange(blocks, 1, (s0, s1) -> {
-                FloatProducts.product(dout, w, din, from, to, 0, rows, s0 * block, Math.min(cols, s1 * block));
+                FloatProducts.product(dout, w, din, from, to, 0, rows, s0 * block, Math.min(cols, s1 * block), call);
                 int o0 = sliceRow(rows, blocks, s0, FloatProducts.TRANSPOSED_ROWS);
                 int o1 = sliceRow(rows, blocks, s1, FloatProducts.TRANSPOSED_ROWS);
                 if (o0 < o1) {
