@@ -52,6 +52,39 @@ class FloatAttentionTest {
         }
     }
 
+    /**
+     * {@link FloatAttention#softmax} against softmax in double on 1 to 40 values (whole vectors and
+     * every length of a last part vector), within float rounding, leaving the values past
+     * {@code n} as they were.
+     */
+    @Test
+    void softmaxFollowsItsDefinitionOnEveryLength() {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int n = 1; n <= 40; n++) {
+            float[] z = new float[n + 3];
+            for (int i = 0; i < z.length; i++) {
+                z[i] = (float) ((random.nextDouble() * 2 - 1) * 8);
+            }
+            float[] before = z.clone();
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                max = Math.max(max, before[i]);
+            }
+            double total = 0;
+            for (int i = 0; i < n; i++) {
+                total += Math.exp(before[i] - max);
+            }
+            FloatAttention.softmax(z, n, new float[FloatAttention.L]);
+            for (int i = 0; i < n; i++) {
+                double expected = Math.exp(before[i] - max) / total;
+                assertEquals(expected, z[i], 1e-6 * expected + 1e-9, "n " + n + ", z[" + i + "]");
+            }
+            for (int i = n; i < z.length; i++) {
+                assertEquals(before[i], z[i], 0f, "n " + n + ", untouched z[" + i + "]");
+            }
+        }
+    }
+
     private static void check(SplittableRandom random, int hd, int nHead, int positions) {
         int c = hd * nHead;
         float scale = (float) (1.0 / Math.sqrt(hd));
