@@ -1,5 +1,6 @@
 package io.github.microgpt.vector;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -159,68 +160,101 @@ final class FloatProducts {
      * {@code k}, which the JIT checks once before its loop, where reading the rows {@code a[r]} and
      * {@code x[k]} cost, per term, a load of a row, of its length and a check of each vector
      * ({@link #productBlock2x4}, the kernel before: 26% of a one-thread f32 step at {@code nEmbd}
-     * 256). Only the columns short of two vectors are left to {@link #productFor32}. Each output is
+     * 256). The columns short of a whole panel go through a last panel part full
+     * ({@link #partPanel}). Each output is
      * still the chain of fused multiply-adds over {@code k} in order from its stored value (the
      * copies hold the same numbers, and the sums are stored between passes, exactly), so the bits
      * are {@link #productFor16}'s.
      */
     private static void productPanels(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1,
                                       int j0, int j1, Object call) {
-        int blocksEnd = j0 + (j1 - j0) / PANEL * PANEL;
-        if (r0 >= r1End || k0 >= k1) {
+        if (r0 >= r1End || k0 >= k1 || j0 >= j1) {
             return;
         }
-        if (j0 < blocksEnd) {
-            Panels panels = Panels.LOCAL.get();
-            int rowBlocks = (r1End - r0 + 5) / 6;
-            int passes = (k1 - k0 + PANEL_TERMS - 1) / PANEL_TERMS;
-            // Every pass's panels of a at once (one block of rows per panel, pass after pass), so
-            // that the thread's next call of the same product finds them all.
-            float[][] allPanels = panels.dinAPanels(passes * rowBlocks, Math.min(PANEL_TERMS, k1 - k0) * 6);
-            boolean copied = panels.holdsA(call, a, r0, r1End, k0, k1);
-            int last = r1End - 1;
-            for (int kb = k0; kb < k1; kb += PANEL_TERMS) {
-                int ke = Math.min(k1, kb + PANEL_TERMS);
-                int terms = ke - kb;
-                int first = (kb - k0) / PANEL_TERMS * rowBlocks;
-                for (int rb = 0; rb < rowBlocks && !copied; rb++) {
-                    int r = r0 + 6 * rb;
-                    float[] aPanel = allPanels[first + rb];
-                    for (int i = 0; i < 6; i++) {
-                        float[] ai = a[Math.min(r + i, last)];
-                        for (int k = kb, at = i; k < ke; k++, at += 6) {
-                            aPanel[at] = ai[k];
+        Panels panels = Panels.LOCAL.get();
+        int rowBlocks = (r1End - r0 + 5) / 6;
+        int passes = (k1 - k0 + PANEL_TERMS - 1) / PANEL_TERMS;
+        int panelCount = (j1 - j0 + PANEL - 1) / PANEL;
+        // Every pass's panels of a at once (one block of rows per panel, pass after pass), so
+        // that the thread's next call of the same product finds them all.
+        float[][] allPanels = panels.dinAPanels(passes * rowBlocks, Math.min(PANEL_TERMS, k1 - k0) * 6);
+        boolean copied = panels.holdsA(call, a, r0, r1End, k0, k1);
+        int last = r1End - 1;
+        for (int kb = k0; kb < k1; kb += PANEL_TERMS) {
+            int ke = Math.min(k1, kb + PANEL_TERMS);
+            int terms = ke - kb;
+            int first = (kb - k0) / PANEL_TERMS * rowBlocks;
+            for (int rb = 0; rb < rowBlocks && !copied; rb++) {
+                int r = r0 + 6 * rb;
+                float[] aPanel = allPanels[first + rb];
+                for (int i = 0; i < 6; i++) {
+                    float[] ai = a[Math.min(r + i, last)];
+                    for (int k = kb, at = i; k < ke; k++, at += 6) {
+                        aPanel[at] = ai[k];
+                    }
+                }
+            }
+            // x's columns COLUMN_GROUP panels at a time, each of its rows read along 128
+            // columns rather than 16 (when x is the weights, every line of it comes from memory).
+            float[][] xPanels = panels.groupPanels(COLUMN_GROUP, terms * PANEL);
+            for (int pg = 0; pg < panelCount; pg += COLUMN_GROUP) {
+                int count = Math.min(COLUMN_GROUP, panelCount - pg);
+                for (int k = kb; k < ke; k++) {
+                    float[] xk = x[k];
+                    int at = (k - kb) * PANEL;
+                    for (int g = 0; g < count; g++) {
+                        int j = j0 + (pg + g) * PANEL;
+                        float[] xPanel = xPanels[g];
+                        if (j + PANEL <= j1) {
+                            FloatVector.fromArray(S, xk, j).intoArray(xPanel, at);
+                            FloatVector.fromArray(S, xk, j + L).intoArray(xPanel, at + L);
+                        } else {
+                            // The last panel, part full: zeros past the last column.
+                            int width = j1 - j;
+                            System.arraycopy(xk, j, xPanel, at, width);
+                            Arrays.fill(xPanel, at + width, at + PANEL, 0f);
                         }
                     }
                 }
-                // x's columns COLUMN_GROUP panels at a time, each of its rows read along 128
-                // columns rather than 16 (when x is the weights, every line of it comes from memory).
-                float[][] xPanels = panels.groupPanels(COLUMN_GROUP, terms * PANEL);
-                for (int jg = j0; jg < blocksEnd; jg += COLUMN_GROUP * PANEL) {
-                    int count = Math.min(COLUMN_GROUP, (blocksEnd - jg) / PANEL);
-                    for (int k = kb; k < ke; k++) {
-                        float[] xk = x[k];
-                        int at = (k - kb) * PANEL;
-                        for (int g = 0; g < count; g++) {
-                            int j = jg + g * PANEL;
-                            FloatVector.fromArray(S, xk, j).intoArray(xPanels[g], at);
-                            FloatVector.fromArray(S, xk, j + L).intoArray(xPanels[g], at + L);
-                        }
-                    }
-                    for (int g = 0; g < count; g++) {
-                        int j = jg + g * PANEL;
-                        for (int rb = 0; rb < rowBlocks; rb++) {
-                            int r = r0 + 6 * rb;
-                            productTransposedBlock6x2(allPanels[first + rb], xPanels[g], terms, c[r],
-                                    c[Math.min(r + 1, last)], c[Math.min(r + 2, last)], c[Math.min(r + 3, last)],
-                                    c[Math.min(r + 4, last)], c[Math.min(r + 5, last)], j);
+                for (int g = 0; g < count; g++) {
+                    int j = j0 + (pg + g) * PANEL;
+                    for (int rb = 0; rb < rowBlocks; rb++) {
+                        int r = r0 + 6 * rb;
+                        float[] aPanel = allPanels[first + rb];
+                        if (j + PANEL <= j1) {
+                            productTransposedBlock6x2(aPanel, xPanels[g], terms, c[r], c[Math.min(r + 1, last)],
+                                    c[Math.min(r + 2, last)], c[Math.min(r + 3, last)], c[Math.min(r + 4, last)],
+                                    c[Math.min(r + 5, last)], j);
+                        } else {
+                            partPanel(aPanel, xPanels[g], terms, c, r, last, j, j1 - j, panels.tiles);
                         }
                     }
                 }
             }
         }
-        if (blocksEnd < j1) {
-            productFor32(a, x, c, r0, r1End, k0, k1, Math.max(j0, blocksEnd), j1);
+    }
+
+    /**
+     * The last panel of {@link #productPanels} when it is part full ({@code width < PANEL}
+     * columns from {@code j}, the rest of the panel of {@code x} zeros): the block's outputs are
+     * copied into {@code tiles} (six rows of a panel, zeros past {@code width}), go through
+     * {@link #productTransposedBlock6x2} there, and are copied back. Each output is the same chain
+     * of fused multiply-adds as in a full panel; the lanes past {@code width} sum zeros and are
+     * dropped. (Before, these columns went one vector, then one column, at a time through
+     * {@link #productFor32}'s kernels: at {@code nEmbd} 256 the output layer's forward product,
+     * 27 columns, took some 6% of a one-thread f32 step there.)
+     */
+    private static void partPanel(float[] aPanel, float[] xPanel, int terms, float[][] c, int r, int last, int j,
+                                  int width, float[][] tiles) {
+        for (int i = 0; i < 6; i++) {
+            float[] tile = tiles[i];
+            System.arraycopy(c[Math.min(r + i, last)], j, tile, 0, width);
+            Arrays.fill(tile, width, PANEL, 0f);
+        }
+        productTransposedBlock6x2(aPanel, xPanel, terms, tiles[0], tiles[1], tiles[2], tiles[3], tiles[4],
+                tiles[5], 0);
+        for (int i = 0; i < 6; i++) {
+            System.arraycopy(tiles[i], 0, c[Math.min(r + i, last)], j, width);
         }
     }
 
@@ -947,6 +981,8 @@ final class FloatProducts {
             return xPanels;
         }
 
+        /** {@link #productPanels}' six rows of outputs of a part-full panel (see {@link #partPanel}). */
+        final float[][] tiles = new float[6][PANEL];
         /** {@link #productPanels}' panels of {@code a}, every pass's, one block of six rows each. */
         private float[][] dinAPanels = new float[0][];
         /** {@link #productPanels}' panels of a group of {@code x}'s columns. */
