@@ -18,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <li><b>16 registers</b> (AVX2): those 21 do not fit, and the JIT kept 7 of the 16 sums on the
  *     stack, a load and a store around every fused multiply-add. Measured on a Zen 3 at
  *     {@code nEmbd} 256 (one core, GFLOP/s of the products of a layer; 2x4, 4x2, 5x2, 6x2, 3x4,
- *     4x3 and 8x1 tried): the input's gradient ({@link #product}) takes blocks of 2 rows x 4
- *     vectors (8 sums, 4 loaded vectors, 2 broadcasts: 14 registers; 23 -> 37); the weights'
+ *     4x3 and 8x1 tried): the input's gradient ({@link #product}) took blocks of 2 rows x 4
+ *     vectors (8 sums, 4 loaded vectors, 2 broadcasts: 14 registers; 23 -> 37), and now takes
+ *     the weights' gradient's blocks over panels ({@link #productPanels}); the weights'
  *     gradient ({@link #productTransposed}) 6 rows x 2 vectors (12 sums, 2 vectors, a broadcast:
  *     15; 22 -> 29, and 34 with its operands copied into panels, see
  *     {@link #productTransposedFor16}); the forward product ({@link #productByPanels}) 5 rows x 2
@@ -115,29 +116,6 @@ final class FloatProducts {
     }
 
     /**
-     * {@link #product} for 16 registers: blocks of 2 rows x 4 vectors (the rows past the last
-     * one, when their count is odd, repeat it, as in {@link #productFor32}), and the columns short
-     * of a whole block of four vectors left to {@link #productFor32}, which takes them one vector,
-     * then one column, at a time. Every output gets the chain {@link #product} promises.
-     */
-    private static void productFor16(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1,
-                                     int j0, int j1) {
-        int blocksEnd = j0 + (j1 - j0) / (4 * L) * (4 * L);
-        for (int kb = k0; kb < k1; kb += K_BLOCK) {
-            int ke = Math.min(k1, kb + K_BLOCK);
-            for (int j = j0; j < blocksEnd; j += 4 * L) {
-                for (int r = r0; r < r1End; r += 2) {
-                    int r1 = Math.min(r + 1, r1End - 1);
-                    productBlock2x4(a[r], a[r1], x, kb, ke, c[r], c[r1], j);
-                }
-            }
-        }
-        if (blocksEnd < j1) {
-            productFor32(a, x, c, r0, r1End, k0, k1, blocksEnd, j1);
-        }
-    }
-
-    /**
      * Terms per pass of {@link #productPanels}: 256 rows of {@code x} in a panel of two vectors
      * are 16 KB, the {@link #COLUMN_GROUP} panels of a group 128 KB (in the second-level cache),
      * and the panels of the rows of {@code a} for 64 positions 64 KB.
@@ -159,12 +137,12 @@ final class FloatProducts {
      * over while they are in the second-level cache. The kernel reads both at constant multiples of
      * {@code k}, which the JIT checks once before its loop, where reading the rows {@code a[r]} and
      * {@code x[k]} cost, per term, a load of a row, of its length and a check of each vector
-     * ({@link #productBlock2x4}, the kernel before: 26% of a one-thread f32 step at {@code nEmbd}
-     * 256). The columns short of a whole panel go through a last panel part full
+     * (the kernel before, blocks of 2 rows x 4 vectors without panels, took 26% of a one-thread
+     * f32 step at {@code nEmbd} 256). The columns short of a whole panel go through a last panel part full
      * ({@link #partPanel}). Each output is
      * still the chain of fused multiply-adds over {@code k} in order from its stored value (the
      * copies hold the same numbers, and the sums are stored between passes, exactly), so the bits
-     * are {@link #productFor16}'s.
+     * are those of the blocks without panels before.
      */
     private static void productPanels(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1,
                                       int j0, int j1, Object call) {
@@ -256,47 +234,6 @@ final class FloatProducts {
         for (int i = 0; i < 6; i++) {
             System.arraycopy(tiles[i], 0, c[Math.min(r + i, last)], j, width);
         }
-    }
-
-    /**
-     * Rows {@code c0}, {@code c1} (rows {@code a0}, {@code a1} of {@code a}), columns
-     * {@code [j, j + 4L)}: 8 sums in registers, 4 vectors of {@code x[k]} and 2 broadcasts per term.
-     */
-    private static void productBlock2x4(float[] a0, float[] a1, float[][] x, int k0, int k1, float[] c0, float[] c1,
-                                        int j) {
-        FloatVector s00 = FloatVector.fromArray(S, c0, j);
-        FloatVector s01 = FloatVector.fromArray(S, c0, j + L);
-        FloatVector s02 = FloatVector.fromArray(S, c0, j + 2 * L);
-        FloatVector s03 = FloatVector.fromArray(S, c0, j + 3 * L);
-        FloatVector s10 = FloatVector.fromArray(S, c1, j);
-        FloatVector s11 = FloatVector.fromArray(S, c1, j + L);
-        FloatVector s12 = FloatVector.fromArray(S, c1, j + 2 * L);
-        FloatVector s13 = FloatVector.fromArray(S, c1, j + 3 * L);
-        for (int k = k0; k < k1; k++) {
-            float[] xk = x[k];
-            FloatVector x0 = FloatVector.fromArray(S, xk, j);
-            FloatVector x1 = FloatVector.fromArray(S, xk, j + L);
-            FloatVector x2 = FloatVector.fromArray(S, xk, j + 2 * L);
-            FloatVector x3 = FloatVector.fromArray(S, xk, j + 3 * L);
-            FloatVector b0 = FloatVector.broadcast(S, a0[k]);
-            s00 = b0.fma(x0, s00);
-            s01 = b0.fma(x1, s01);
-            s02 = b0.fma(x2, s02);
-            s03 = b0.fma(x3, s03);
-            FloatVector b1 = FloatVector.broadcast(S, a1[k]);
-            s10 = b1.fma(x0, s10);
-            s11 = b1.fma(x1, s11);
-            s12 = b1.fma(x2, s12);
-            s13 = b1.fma(x3, s13);
-        }
-        s00.intoArray(c0, j);
-        s01.intoArray(c0, j + L);
-        s02.intoArray(c0, j + 2 * L);
-        s03.intoArray(c0, j + 3 * L);
-        s10.intoArray(c1, j);
-        s11.intoArray(c1, j + L);
-        s12.intoArray(c1, j + 2 * L);
-        s13.intoArray(c1, j + 3 * L);
     }
 
     /**
