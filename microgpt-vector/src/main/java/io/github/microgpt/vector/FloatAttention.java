@@ -3,6 +3,7 @@ package io.github.microgpt.vector;
 import io.github.microgpt.internal.kernels.Team;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -71,7 +72,7 @@ final class FloatAttention {
                         FloatVector.fromArray(S, qt, hs + j).mul(scale).intoArray(q, j);
                     }
                     float[] a = weights[t][h];
-                    dots(a, q, qkv, c + hs, hd, n);
+                    dots(a, q, keysT, hs, hd, n, tail);
                     softmax(a, n, tail);
                     float[] y = out[t];
                     Arrays.fill(y, hs, hs + hd, 0f);
@@ -82,32 +83,63 @@ final class FloatAttention {
     }
 
     /**
-     * {@code d[s] = sum_j u[j] rows[s][col + j]} for {@code s < n}, {@code j < hd}: each the lanes'
-     * chains of fused multiply-adds over the vectors of {@code u} in order, then the lanes added.
+     * {@code d[s] = sum_j u[j] columns[col + j][s]} for {@code s < n}, {@code j < hd}, from the
+     * head's channels transposed (the key cache, or the values copied so): the lanes run across
+     * positions, and each {@code d[s]} is {@code u[0] columns[col][s]} rounded, then a fused
+     * multiply-add per channel in order. Four vectors of positions at a time (four chains side by
+     * side), then one; the positions short of a whole vector go through {@code tail} when the
+     * rows reach a whole vector past them (the lanes past {@code n} read whatever the rows hold and
+     * are dropped), else one at a time by {@link Math#fma}, which rounds as a lane does.
+     *
+     * <p>Why not a vector along the channels and a sum of its lanes: the Vector API's sum of float
+     * lanes ({@code reduceLanes(ADD)}) may add them in any order, and it did not add them in the
+     * same order before and after the JIT compiled it, so the first steps of a JVM (one thread)
+     * and later ones (two) gave different bits. Every operation here is rounded as IEEE 754 says,
+     * compiled or not.
      */
-    private static void dots(float[] d, float[] u, float[][] rows, int col, int hd, int n) {
-        if (hd == 4 * L) {
-            FloatVector u0 = FloatVector.fromArray(S, u, 0);
-            FloatVector u1 = FloatVector.fromArray(S, u, L);
-            FloatVector u2 = FloatVector.fromArray(S, u, 2 * L);
-            FloatVector u3 = FloatVector.fromArray(S, u, 3 * L);
-            for (int s = 0; s < n; s++) {
-                float[] r = rows[s];
-                FloatVector p = u0.mul(FloatVector.fromArray(S, r, col));
-                p = u1.fma(FloatVector.fromArray(S, r, col + L), p);
-                p = u2.fma(FloatVector.fromArray(S, r, col + 2 * L), p);
-                p = u3.fma(FloatVector.fromArray(S, r, col + 3 * L), p);
-                d[s] = p.reduceLanes(VectorOperators.ADD);
+    private static void dots(float[] d, float[] u, float[][] columns, int col, int hd, int n, float[] tail) {
+        int s = 0;
+        for (; s + 4 * L <= n; s += 4 * L) {
+            FloatVector b = FloatVector.broadcast(S, u[0]);
+            float[] r = columns[col];
+            FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
+            FloatVector p1 = b.mul(FloatVector.fromArray(S, r, s + L));
+            FloatVector p2 = b.mul(FloatVector.fromArray(S, r, s + 2 * L));
+            FloatVector p3 = b.mul(FloatVector.fromArray(S, r, s + 3 * L));
+            for (int j = 1; j < hd; j++) {
+                b = FloatVector.broadcast(S, u[j]);
+                r = columns[col + j];
+                p0 = b.fma(FloatVector.fromArray(S, r, s), p0);
+                p1 = b.fma(FloatVector.fromArray(S, r, s + L), p1);
+                p2 = b.fma(FloatVector.fromArray(S, r, s + 2 * L), p2);
+                p3 = b.fma(FloatVector.fromArray(S, r, s + 3 * L), p3);
             }
-            return;
+            p0.intoArray(d, s);
+            p1.intoArray(d, s + L);
+            p2.intoArray(d, s + 2 * L);
+            p3.intoArray(d, s + 3 * L);
         }
-        for (int s = 0; s < n; s++) {
-            float[] r = rows[s];
-            FloatVector p = FloatVector.fromArray(S, u, 0).mul(FloatVector.fromArray(S, r, col));
-            for (int j = L; j < hd; j += L) {
-                p = FloatVector.fromArray(S, u, j).fma(FloatVector.fromArray(S, r, col + j), p);
+        for (; s < n; s += L) {
+            if (s + L > columns[col].length) {
+                for (; s < n; s++) {
+                    float p = u[0] * columns[col][s];
+                    for (int j = 1; j < hd; j++) {
+                        p = Math.fma(u[j], columns[col + j][s], p);
+                    }
+                    d[s] = p;
+                }
+                return;
             }
-            d[s] = p.reduceLanes(VectorOperators.ADD);
+            FloatVector p = FloatVector.broadcast(S, u[0]).mul(FloatVector.fromArray(S, columns[col], s));
+            for (int j = 1; j < hd; j++) {
+                p = FloatVector.broadcast(S, u[j]).fma(FloatVector.fromArray(S, columns[col + j], s), p);
+            }
+            if (s + L <= n) {
+                p.intoArray(d, s);
+            } else {
+                p.intoArray(tail, 0);
+                System.arraycopy(tail, 0, d, s, n - s);
+            }
         }
     }
 
@@ -148,12 +180,15 @@ final class FloatAttention {
     }
 
     /**
-     * {@code z[0 .. n-1] = softmax(z[0 .. n-1])}: minus the maximum, exponentials in float by the
-     * Vector API's {@link VectorOperators#EXP} (on JDK 17 x64 Intel's short-vector math library,
-     * within an ulp: about 1 ns an exponential on a Zen 3, where the core's {@code (float)
-     * Math.exp} of a double took 18, some 3% of a one-thread f32 step at {@code nEmbd} 256), their
-     * sum in float. The last part vector goes through {@code tail} (at least {@link #L} floats), so
-     * that every weight comes from the same exponential whatever its place.
+     * {@code z[0 .. n-1] = softmax(z[0 .. n-1])}: minus the maximum, exponentials in float by
+     * {@link #exp}, their sum in float, lane by lane and then the lanes in order. The last part
+     * vector goes through {@code tail} (at least {@link #L} floats), so that every weight comes from
+     * the same exponential whatever its place.
+     *
+     * <p>Not the Vector API's own {@code EXP} (on JDK 17 x64 Intel's short-vector math library,
+     * about 1 ns an exponential on a Zen 3 against 18 for the core's {@code (float) Math.exp}):
+     * compiled and not, it gave different bits, and so did {@code reduceLanes(ADD)} (see
+     * {@link #dots}).
      */
     static void softmax(float[] z, int n, float[] tail) {
         int whole = n / L * L;
@@ -164,6 +199,7 @@ final class FloatAttention {
             for (int i = L; i < whole; i += L) {
                 m = m.max(FloatVector.fromArray(S, z, i));
             }
+            // The largest lane, whatever the order they are compared in.
             max = m.reduceLanes(VectorOperators.MAX);
         }
         for (int i = whole; i < n; i++) {
@@ -172,15 +208,19 @@ final class FloatAttention {
         FloatVector shift = FloatVector.broadcast(S, max);
         FloatVector sum = FloatVector.zero(S);
         for (int i = 0; i < whole; i += L) {
-            FloatVector e = FloatVector.fromArray(S, z, i).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, z, i).sub(shift));
             e.intoArray(z, i);
             sum = sum.add(e);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        sum.intoArray(tail, 0);
+        float total = 0f;
+        for (int i = 0; i < L; i++) {
+            total += tail[i];
+        }
         if (rest > 0) {
             System.arraycopy(z, whole, tail, 0, rest);
             Arrays.fill(tail, rest, L, max);
-            FloatVector.fromArray(S, tail, 0).sub(shift).lanewise(VectorOperators.EXP).intoArray(tail, 0);
+            exp(FloatVector.fromArray(S, tail, 0).sub(shift)).intoArray(tail, 0);
             for (int i = 0; i < rest; i++) {
                 total += tail[i];
             }
@@ -196,6 +236,36 @@ final class FloatAttention {
         }
     }
 
+    /** {@code 1.5 2^23}: added to and taken from a float of magnitude below {@code 2^22}, rounds it to an integer. */
+    private static final float ROUND = 12582912f;
+
+    /** Below this, {@code e^x} is under the smallest normal float: taken as {@code e^-87.3}. */
+    private static final float LOWEST = -87.3f;
+
+    /**
+     * {@code e^x} for {@code x <= 0} lane by lane, within about two ulps (Cephes' {@code expf}):
+     * {@code x = n ln 2 + r} with {@code n} an integer and {@code |r| <= ln(2) / 2},
+     * {@code e^r} by a polynomial of degree 7, times {@code 2^n} made from its bits. Only
+     * additions, multiplications, fused multiply-adds, an exact conversion and shifts, each rounded
+     * as IEEE 754 says whether the JIT has compiled the code or not, so the bits never depend on
+     * it. Lanes below {@link #LOWEST} give {@code e^LOWEST} (about {@code 1.2e-38}) rather than less:
+     * to a softmax weight, nothing.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector v = x.max(LOWEST);
+        FloatVector n = v.mul(1.44269504088896341f).add(ROUND).sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), v);
+        r = n.fma(FloatVector.broadcast(S, 2.12194440e-4f), r);
+        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f).fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(bits.reinterpretAsFloats());
+    }
+
     /**
      * {@code FloatKernels.attentionBackward}: from {@code dout} to the gradients of the queries,
      * keys and values, added to {@code dqkv}: {@code da_s = dy . v_s}, {@code dz_s = a_s (da_s -
@@ -204,19 +274,26 @@ final class FloatAttention {
      * sums its keys' and values' gradients in its own rows of {@code dweights} (row {@code h} and
      * {@code nHead + h}, position {@code s} at {@code s hd}) and copies them into {@code dqkv} once,
      * so that two threads never write the same cache line of {@code dqkv} at every term; row
-     * {@code 2 nHead + h} holds {@code da}, then {@code dz}. ({@code valuesT} is not used: the
-     * values are read along their rows.)
+     * {@code 2 nHead + h} holds {@code da}, then {@code dz}; {@code valuesT} (C, T) the head's values
+     * transposed, for {@link #dots}.
      */
-    static void backward(float[][] dqkv, float[][] dout, float[][] qkv, float[][][] weights, float[][] dweights,
-                         int nHead, float scale, int from, int to, Team team) {
+    static void backward(float[][] dqkv, float[][] dout, float[][] qkv, float[][][] weights, float[][] valuesT,
+                         float[][] dweights, int nHead, float scale, int from, int to, Team team) {
         int c = dout[from].length;
         int hd = c / nHead;
         team.forRange(nHead, 1, (h0, h1) -> {
             float[] dy = new float[hd];
+            float[] tail = new float[L];
             for (int h = h0; h < h1; h++) {
                 int qs = h * hd;
                 int ks = c + qs;
                 int vs = 2 * c + qs;
+                for (int j = 0; j < hd; j++) {
+                    float[] column = valuesT[qs + j];
+                    for (int s = 0; s < to; s++) {
+                        column[s] = qkv[s][vs + j];
+                    }
+                }
                 float[] dk = dweights[h];
                 float[] dv = dweights[nHead + h];
                 float[] dz = dweights[2 * nHead + h];
@@ -230,7 +307,7 @@ final class FloatAttention {
                     float[] dq = dqkv[t];
                     int n = t + 1;
                     System.arraycopy(dout[t], qs, dy, 0, hd);
-                    dots(dz, dy, qkv, vs, hd, n);
+                    dots(dz, dy, valuesT, qs, hd, n, tail);
                     float weighted = 0f;
                     for (int s = 0; s < n; s++) {
                         weighted = weighted + a[s] * dz[s];

@@ -267,7 +267,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return false;
         }
         WarmAttention.ensure();
-        FloatAttention.backward(dqkv, dout, qkv, weights, dweights, nHead, scale, from, to, team);
+        FloatAttention.backward(dqkv, dout, qkv, weights, valuesT, dweights, nHead, scale, from, to, team);
         return true;
     }
 
@@ -462,10 +462,11 @@ public final class VectorMatrixKernels implements MatrixKernels {
                 float[][] qkv = new float[positions][3 * hd];
                 float[][] keysT = new float[hd][positions];
                 float[][] dqkv = new float[positions][3 * hd];
+                float[][] valuesT = new float[hd][positions];
                 float[][] dweights = new float[3][positions * hd + positions];
                 WarmUp.until(() -> {
                     FloatAttention.forward(out, weights, qkv, keysT, 1, 1f, 0, positions, alone);
-                    FloatAttention.backward(dqkv, out, qkv, weights, dweights, 1, 1f, 0, positions, alone);
+                    FloatAttention.backward(dqkv, out, qkv, weights, valuesT, dweights, 1, 1f, 0, positions, alone);
                 });
             }
         }

@@ -85,6 +85,32 @@ class FloatAttentionTest {
         }
     }
 
+    /**
+     * {@link FloatAttention#exp} within three ulps of {@code Math.exp} rounded to float from 0 down
+     * to {@code -87.3}, and at most {@code e^-87.3} below (where {@code e^x} is under the normal
+     * floats).
+     */
+    @Test
+    void theExponentialIsWithinThreeUlps() {
+        int l = FloatAttention.L;
+        float[] x = new float[l];
+        float[] y = new float[l];
+        for (int i = 0; i <= 900_000; i += l) {
+            for (int lane = 0; lane < l; lane++) {
+                x[lane] = -(i + lane) * 1e-4f;
+            }
+            FloatAttention.exp(jdk.incubator.vector.FloatVector.fromArray(FloatAttention.S, x, 0)).intoArray(y, 0);
+            for (int lane = 0; lane < l; lane++) {
+                float expected = (float) Math.exp(x[lane]);
+                if (x[lane] >= -87.3f) {
+                    assertEquals(expected, y[lane], 3 * Math.ulp(expected), "e^" + x[lane]);
+                } else {
+                    assertTrue(y[lane] >= 0f && y[lane] <= (float) Math.exp(-87.3), "e^" + x[lane] + ": " + y[lane]);
+                }
+            }
+        }
+    }
+
     private static void check(SplittableRandom random, int hd, int nHead, int positions) {
         int c = hd * nHead;
         float scale = (float) (1.0 / Math.sqrt(hd));
@@ -162,7 +188,8 @@ class FloatAttentionTest {
 
         float[][] dweights = new float[3 * nHead][positions * hd + positions];
         float[][] grads = copy(dqkvBefore);
-        FloatAttention.backward(grads, dout, qkv, weights, dweights, nHead, scale, 0, positions, ALONE);
+        FloatAttention.backward(grads, dout, qkv, weights, new float[c][positions], dweights, nHead, scale, 0,
+                positions, ALONE);
         for (int t = 0; t < positions; t++) {
             for (int i = 0; i < 3 * c; i++) {
                 assertEquals(dqkv[t][i], grads[t][i], 1e-4 * (1 + Math.abs(dqkv[t][i])),
@@ -185,8 +212,8 @@ class FloatAttentionTest {
             }
         }
         float[][] grads2 = copy(dqkvBefore);
-        FloatAttention.backward(grads2, dout, qkv, weights, new float[3 * nHead][positions * hd + positions], nHead,
-                scale, 0, positions, HEAD_BY_HEAD);
+        FloatAttention.backward(grads2, dout, qkv, weights, new float[c][positions],
+                new float[3 * nHead][positions * hd + positions], nHead, scale, 0, positions, HEAD_BY_HEAD);
         for (int t = 0; t < positions; t++) {
             assertArrayEquals(grads[t], grads2[t], 0f, where + ": dqkv " + t + " head by head");
         }
