@@ -264,8 +264,7 @@ final class FloatGpt {
     }
 
     private void reluGradientStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
-        FloatKernels.zeroRows(ws.dMlpHidden[l], p0, p1);
-        FloatKernels.reluBackward(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpHidden[l], p0, p1);
+        FloatKernels.reluGradient(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpHidden[l], p0, p1);
         FloatKernels.zeroRows(ws.dMlpNormed[l], p0, p1);
     }
 

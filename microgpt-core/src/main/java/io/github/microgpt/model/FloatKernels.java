@@ -843,19 +843,31 @@ final class FloatKernels {
     }
 
     /**
-     * {@code din += dout} where the input was positive.
+     * {@code din = 0 + dout} where the input was positive, {@code 0} elsewhere: the gradient of
+     * ReLU written over {@code din} rather than added to it (the convention of the other backward
+     * methods), which spares the pass that zeroed {@code din} first; the bits are those of zeroing
+     * then adding ({@code 0f + dy}, so that a {@code -0f} of {@code dout} still becomes {@code +0f}).
      *
-     * @param din (T, 4C) added to
+     * <p>Without a branch: the sign of the input was as good as random, and a branch on it, one
+     * misprediction in two elements, took 3% of a one-thread f32 step at {@code nEmbd} 256. The
+     * input is positive exactly when its bits {@code b}, as an {@code int}, are in
+     * {@code (0, 0x7f800000]} (not a zero of either sign, a negative number or a NaN), which
+     * {@code (b - 1) | (0x7f800000 - b)} tells by its sign; the mask it makes keeps or clears the
+     * bits of {@code dout}.
+     *
+     * @param din (T, 4C) overwritten
      * @param dout (T, 4C)
      * @param in (T, 4C) the input of the forward pass
      */
-    static void reluBackward(float[][] din, float[][] dout, float[][] in, int from, int to) {
+    static void reluGradient(float[][] din, float[][] dout, float[][] in, int from, int to) {
         for (int t = from; t < to; t++) {
             float[] x = in[t];
             float[] dy = dout[t];
             float[] dx = din[t];
             for (int i = 0; i < dx.length; i++) {
-                dx[i] += x[i] > 0f ? dy[i] : 0f;
+                int b = Float.floatToRawIntBits(x[i]);
+                int keep = ~(((b - 1) | (0x7f800000 - b)) >> 31);
+                dx[i] = 0f + Float.intBitsToFloat(Float.floatToRawIntBits(dy[i]) & keep);
             }
         }
     }

@@ -1,0 +1,48 @@
+package io.github.microgpt.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link FloatKernels#reluGradient}, which picks the gradient by the bits of the input instead of
+ * a branch: bit for bit {@code 0f + (x > 0f ? dy : 0f)} (zeroing, then adding) on every kind of
+ * float the input can be (zeros of both signs, the smallest subnormals, infinities, NaNs of both
+ * signs, ordinary numbers) and gradients that include {@code -0f}, over whatever {@code din} held,
+ * and only on the positions asked for.
+ */
+class FloatReluGradientTest {
+
+    @Test
+    void theGradientPassesExactlyWhereTheInputWasPositive() {
+        float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE,
+            -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
+            Float.intBitsToFloat(0xffc00000), Float.intBitsToFloat(0x7f800001), 1f, -1f};
+        SplittableRandom random = new SplittableRandom(3);
+        int width = special.length + 20;
+        int positions = 5;
+        float[][] in = new float[positions][width];
+        float[][] dout = new float[positions][width];
+        float[][] din = new float[positions][width];
+        for (int t = 0; t < positions; t++) {
+            for (int i = 0; i < width; i++) {
+                in[t][i] = i < special.length ? special[(i + t) % special.length] : (float) random.nextGaussian();
+                dout[t][i] = (i + t) % 7 == 0 ? -0f : (float) random.nextGaussian();
+                din[t][i] = (float) random.nextGaussian();
+            }
+        }
+        float[][] before = new float[positions][];
+        for (int t = 0; t < positions; t++) {
+            before[t] = din[t].clone();
+        }
+        FloatKernels.reluGradient(din, dout, in, 1, 4);
+        for (int t = 0; t < positions; t++) {
+            for (int i = 0; i < width; i++) {
+                float expected = t >= 1 && t < 4 ? 0f + (in[t][i] > 0f ? dout[t][i] : 0f) : before[t][i];
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(din[t][i]),
+                        "position " + t + ", input " + in[t][i] + ", gradient " + dout[t][i]);
+            }
+        }
+    }
+}
