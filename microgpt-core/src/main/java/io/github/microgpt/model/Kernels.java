@@ -567,12 +567,13 @@ final class Kernels {
     /**
      * {@link #matmulBackward(double[][], double[][], double[][], double[][], double[][], int, int, Workers)}
      * told whether every element of {@code dw} is {@code +0.0} ({@code dwCleared}: the step's
-     * first backward pass after the optimizer cleared the gradients). The weights' gradient then
-     * starts its sums from {@code 0.0} rather than from the values read from {@code dw}: the same
-     * bits (see {@link io.github.microgpt.internal.kernels.MatrixKernels}), without the wait for
-     * every row of the gradient to come from memory before its first sums. Measured at
-     * {@code nEmbd} 256 with microgpt-vector (one JVM, steps alternated): the step's backward
-     * products 13% faster on two threads, 6% on one.
+     * first backward pass after the optimizer cleared the gradients), for the optional module's
+     * kernels, which may then start the weights' gradient from 0 instead of reading it (see
+     * {@link io.github.microgpt.internal.kernels.MatrixKernels}). The loops here ignore it: their
+     * first pass over three positions starting from {@code 0.0} measured no faster at
+     * {@code nEmbd} 256 (one JVM, steps alternated, three runs: 0.95-1.07 times the step's speed
+     * on one thread, 0.97-1.01 on two), since they read the gradient's rows along their length,
+     * which the processor prefetches.
      */
     static void matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                int from, int to, Workers workers, boolean dwCleared) {
@@ -583,7 +584,7 @@ final class Kernels {
         // gradients do not depend on each other, so one hand-over covers both.
         int n = to - from;
         workers.forRanges(n, positionGrain(n, workers), (p0, p1) -> matmulBackwardInput(din, dout, w, from + p0, from + p1),
-                w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1, dwCleared));
+                w.length, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, dout, in, from, to, o0, o1));
     }
 
     /**
@@ -764,17 +765,12 @@ final class Kernels {
      * of an odd split), so the result does not depend on how the rows are split between threads.
      */
     private static void matmulBackwardWeights(double[][] dw, double[][] dout, double[][] in,
-                                              int from, int to, int o0, int o1, boolean cleared) {
+                                              int from, int to, int o0, int o1) {
         int o = o0;
         for (; o + 1 < o1; o += 2) {
             double[] g0 = dw[o];
             double[] g1 = dw[o + 1];
             int t = from;
-            if (cleared && t + 2 < to) {
-                // dw is +0.0: the first pass's sums start from 0.0, not from dw (the same bits).
-                firstPassTwoRows(g0, g1, dout, in, t, o);
-                t += 3;
-            }
             for (; t + 2 < to; t += 3) {
                 double a0 = dout[t][o];
                 double a1 = dout[t + 1][o];
@@ -806,10 +802,6 @@ final class Kernels {
         if (o < o1) {
             double[] g = dw[o];
             int t = from;
-            if (cleared && t + 2 < to) {
-                firstPassTwoRows(g, g, dout, in, t, o);
-                t += 3;
-            }
             for (; t + 2 < to; t += 3) {
                 double a0 = dout[t][o];
                 double a1 = dout[t + 1][o];
@@ -828,34 +820,6 @@ final class Kernels {
                     g[i] += a * x[i];
                 }
             }
-        }
-    }
-
-    /**
-     * The first pass of {@link #matmulBackwardWeights} over positions {@code t .. t+2} for rows
-     * {@code o} and {@code o + 1} of a cleared gradient ({@code g0} and {@code g1}; the same
-     * array twice for a row alone, which then gets row {@code o}'s sums twice, the same way):
-     * {@code g[i] = 0.0 + a0 * u0 + a1 * u1 + a2 * u2}, the sum a pass would add to a stored
-     * {@code +0.0}, without reading it ({@code 0.0 + x} is {@code x}, but {@code +0.0} for
-     * {@code x = -0.0}, as adding to the stored zero gives, so it is written out).
-     */
-    private static void firstPassTwoRows(double[] g0, double[] g1, double[][] dout, double[][] in, int t, int o) {
-        int o1 = g0 == g1 ? o : o + 1;
-        double a0 = dout[t][o];
-        double a1 = dout[t + 1][o];
-        double a2 = dout[t + 2][o];
-        double b0 = dout[t][o1];
-        double b1 = dout[t + 1][o1];
-        double b2 = dout[t + 2][o1];
-        double[] x0 = in[t];
-        double[] x1 = in[t + 1];
-        double[] x2 = in[t + 2];
-        for (int i = 0; i < g0.length; i++) {
-            double u0 = x0[i];
-            double u1 = x1[i];
-            double u2 = x2[i];
-            g0[i] = 0.0 + a0 * u0 + a1 * u1 + a2 * u2;
-            g1[i] = 0.0 + b0 * u0 + b1 * u1 + b2 * u2;
         }
     }
 

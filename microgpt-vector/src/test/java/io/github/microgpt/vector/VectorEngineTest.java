@@ -175,49 +175,6 @@ class VectorEngineTest {
         }
     }
 
-    /**
-     * After the optimizer's update every gradient is {@code +0.0}, and the next backward pass's
-     * weights' gradients start from 0 instead of reading them (the Vector API's kernels over
-     * panels, for products large enough for these kernels rather than the small-shape ones): the
-     * same bits as steps that read the zeros back (made to by a {@code setGrad(0, 0.0)} after each
-     * update, which changes no value), on one thread and on two.
-     */
-    @Test
-    void stepsFromClearedGradientsGiveTheBitsOfAddingToZeros() {
-        GptConfig config = new GptConfig(1, 64, 4, 64, 0.08);
-        int vocab = 29;
-        int[] doc = new int[65];
-        for (int i = 0; i < doc.length; i++) {
-            doc[i] = (i * 11 + 5) % vocab;
-        }
-        for (int threads : new int[] {1, 2}) {
-            ArrayGptModel cleared = ArrayGptModel.create(config, vocab, new PythonRandom(9)).setThreads(threads);
-            ArrayGptModel read = ArrayGptModel.create(config, vocab, new PythonRandom(9)).setThreads(threads);
-            AdamOptimizer adamCleared = new AdamOptimizer(cleared.numParameters());
-            AdamOptimizer adamRead = new AdamOptimizer(read.numParameters());
-            int steps = 3;
-            for (int step = 0; step < steps; step++) {
-                double a = cleared.lossAndGradients(doc, 0, 64, null);
-                double b = read.lossAndGradients(doc, 0, 64, null);
-                assertEquals(Double.doubleToRawLongBits(b), Double.doubleToRawLongBits(a), "loss of step " + step);
-                assertSameBits(read.parameters().grads(), cleared.parameters().grads(),
-                        threads + " threads, gradients of step " + step);
-                adamCleared.step(cleared.parameters(), step, steps);
-                adamRead.step(read.parameters(), step, steps);
-                read.parameters().setGrad(0, 0.0);
-            }
-            assertSameBits(read.parameters().values(), cleared.parameters().values(), threads + " threads, weights");
-        }
-    }
-
-    private static void assertSameBits(double[] expected, double[] actual, String what) {
-        assertEquals(expected.length, actual.length, what);
-        for (int i = 0; i < expected.length; i++) {
-            assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(actual[i]),
-                    what + ": " + actual[i] + " at " + i + ", not " + expected[i]);
-        }
-    }
-
     /** With the tolerances of the core's {@code SinglePrecisionTest}. */
     @Test
     void singlePrecisionFollowsDoublePrecision() {
