@@ -56,6 +56,14 @@ public interface ParameterRows {
     }
 
     /**
+     * Told by an optimizer that has just set every gradient of {@link #gradRows()} to
+     * {@code +0.0}, so that the model may start its next gradient from 0 instead of reading the
+     * zeros back (see {@code ArrayParameters#takeClearedGradients}). By default nothing.
+     */
+    default void clearedGradients() {
+    }
+
+    /**
      * The kernels that may update short rows (see {@link SmallKernels#adam}) in this JVM, as the
      * model's own products are chosen; by default none, and the optimizer's own loops run.
      *

@@ -317,7 +317,8 @@ public final class ArrayGptModel implements LanguageModel {
         if (predictions != null) {
             keepPredictions(predictions, ws, first, end);
         }
-        backwardDocument(ws, tokens, first, end, grads, workers);
+        // After the optimizer's update every gradient is +0.0, and the products start from 0.
+        backwardDocument(ws, tokens, first, end, grads, workers, parameters.takeClearedGradients());
         return loss;
     }
 
@@ -348,6 +349,7 @@ public final class ArrayGptModel implements LanguageModel {
         }
         // Listeners are told on the calling thread: with any, one worker, the caller.
         int workers = attentionListeners.isEmpty() ? threads : 1;
+        parameters.takeClearedGradients();  // the runner adds to the gradients
         return batchRunner.run(documents, ends, workers, predictions, parameters.gradRows());
     }
 
@@ -512,29 +514,33 @@ public final class ArrayGptModel implements LanguageModel {
      * block's RMSNorm adds its part to them. Every other gradient is set to 0 (row by row, in the
      * stage before the operation that adds to it) rather than all at once before the pass.
      */
-    void backwardDocument(Workspace ws, int[] tokens, int first, int end, WeightRows g, Workers team) {
+    void backwardDocument(Workspace ws, int[] tokens, int first, int end, WeightRows g, Workers team,
+                          boolean cleared) {
         ws.ensureGradients();
         WeightRows w = weights;
         int c = config.nEmbd();
         double[][] dStream = ws.dStream;
         int n = end - first;
         split(team, 0, end, 4 * c, (p0, p1) -> lossGradient(ws, tokens, first, n, p0, p1));
-        Kernels.matmulBackward(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end, team);
+        Kernels.matmulBackward(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end, team,
+                cleared);
         for (int l = nLayer - 1; l >= 0; l--) {
             WeightRows.Layer lw = w.layers[l];
             WeightRows.Layer lg = g.layers[l];
             // 2) MLP
-            Kernels.matmulBackward(ws.dMlpActive[l], lg.mlpFc2, dStream, ws.mlpActive[l], lw.mlpFc2, 0, end, team);
+            Kernels.matmulBackward(ws.dMlpActive[l], lg.mlpFc2, dStream, ws.mlpActive[l], lw.mlpFc2, 0, end, team,
+                    cleared);
             stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::reluGradientStage);
             Kernels.matmulBackward(ws.dMlpNormed[l], lg.mlpFc1, ws.dMlpHidden[l], ws.mlpNormed[l], lw.mlpFc1,
-                    0, end, team);
+                    0, end, team, cleared);
             stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::mlpNormGradientStage);
             // 1) multi-head attention
-            Kernels.matmulBackward(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end, team);
+            Kernels.matmulBackward(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end, team,
+                    cleared);
             Kernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
                     ws.dAttnWeights, nHead, attnScale, 0, end, team);
             Kernels.matmulBackward(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv,
-                    0, end, team);
+                    0, end, team, cleared);
             stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::attnNormGradientStage);
         }
         // By columns: positions with the same token add to the same row of wte.

@@ -77,7 +77,7 @@ public final class ArrayKernels {
     }
 
     static boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
-                                  int from, int to, Workers workers) {
+                                  int from, int to, Workers workers, boolean dwCleared) {
         MatrixKernels kernels = Holder.KERNELS;
         if (kernels == null) {
             return false;
@@ -86,7 +86,7 @@ public final class ArrayKernels {
         if (small != null && isSmall(w, to - from) && small.matmulBackward(din, dw, dout, in, w, from, to)) {
             return true;
         }
-        return kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers));
+        return kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers), dwCleared);
     }
 
     /**

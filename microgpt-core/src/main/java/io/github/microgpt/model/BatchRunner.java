@@ -70,7 +70,9 @@ final class BatchRunner {
                         // Each document has its own buffer, so the threads never share one.
                         ArrayGptModel.keepPredictions(predictions.get(b), ws, 0, ends[b]);
                     }
-                    model.backwardDocument(ws, tokens, 0, ends[b], documentGradRows[b], ArrayGptModel.SINGLE_THREAD);
+                    // Its gradient was just filled with +0.0: the products may start from 0.
+                    model.backwardDocument(ws, tokens, 0, ends[b], documentGradRows[b], ArrayGptModel.SINGLE_THREAD,
+                            true);
                 }
             } catch (RuntimeException | Error e) {
                 failure.compareAndSet(null, e);

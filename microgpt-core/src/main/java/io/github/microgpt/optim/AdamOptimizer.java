@@ -197,6 +197,8 @@ public final class AdamOptimizer {
         doubleMoments();
         if (parameters instanceof ParameterRows rows) {
             updateRows(rows, lrT, correction1, correction2);
+            // Every gradient is now +0.0: the model's next backward pass need not read them.
+            rows.clearedGradients();
         } else {
             if (copied == null) {
                 copied = new FlatRows(new double[][] {new double[size]}, new double[][] {new double[size]});

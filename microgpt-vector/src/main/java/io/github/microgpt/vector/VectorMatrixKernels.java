@@ -142,6 +142,17 @@ public final class VectorMatrixKernels implements MatrixKernels {
     @Override
     public boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                   int from, int to, Team team) {
+        return matmulBackward(din, dw, dout, in, w, from, to, team, false);
+    }
+
+    /**
+     * The backward products, the weights' gradient starting its sums from 0 when {@code dw} is
+     * cleared (see {@link DoubleProducts#productTransposed(double[][], double[][], double[][], int,
+     * int, int, int, int, Object, boolean)}).
+     */
+    @Override
+    public boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                                  int from, int to, Team team, boolean dwCleared) {
         int rows = w.length;
         int cols = w[0].length;
         if (!worthIt(rows, cols, to - from)) {
@@ -161,7 +172,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
                 int o0 = sliceRow(rows, blocks, s0, DoubleProducts.TRANSPOSED_ROWS);
                 int o1 = sliceRow(rows, blocks, s1, DoubleProducts.TRANSPOSED_ROWS);
                 if (o0 < o1) {
-                    DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols, call);
+                    DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols, call, dwCleared);
                 }
             });
             return true;
@@ -169,7 +180,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
         team.forRange(to - from, POSITION_GRAIN,
                 (p0, p1) -> DoubleProducts.product(dout, w, din, from + p0, from + p1, 0, rows, 0, cols));
         team.forRange(rows, ROW_GRAIN,
-                (o0, o1) -> DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols));
+                (o0, o1) -> DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols, null, dwCleared));
         return true;
     }
 

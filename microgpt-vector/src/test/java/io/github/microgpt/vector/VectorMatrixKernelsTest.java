@@ -263,6 +263,48 @@ class VectorMatrixKernelsTest {
         }));
     }
 
+    /**
+     * Told that the weights' gradient holds nothing but {@code +0.0} (the first backward pass of a
+     * training step after the optimizer's update), the products may start the gradient's sums
+     * from 0 instead of reading it: they must store the bits the ordinary call stores into the
+     * same zeros, on any split. Column 1 of the input is 0 and row 1 of the output's gradient
+     * negative, so that every term of {@code dw[1][1]} is {@code -0.0}: added to the stored
+     * {@code +0.0} they give {@code +0.0}, which a kernel that started from its first product
+     * instead of from 0 would get wrong.
+     */
+    @TestFactory
+    Stream<DynamicTest> doubleBackwardFromClearedGradientStoresTheBitsOfAddingToZeros() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            Operands x = new Operands(s);
+            if (s.cols() > 1 && s.rows() > 1) {
+                for (int t = 0; t < x.to; t++) {
+                    x.in[t][1] = 0.0;
+                    x.dout[t][1] = -Math.abs(x.dout[t][1]) - 0.5;
+                }
+            }
+            double[][] din = copy(x.din);
+            double[][] dw = new double[s.rows()][s.cols()];
+            assertTrue(KERNELS.matmulBackward(din, dw, x.dout, x.in, x.w, s.from(), x.to, ONE, false));
+            if (s.cols() > 1 && s.rows() > 1) {
+                assertEquals(0L, Double.doubleToRawLongBits(dw[1][1]), s + ": dw[1][1] is +0.0");
+            }
+            for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
+                double[][] din2 = copy(x.din);
+                double[][] dw2 = new double[s.rows()][s.cols()];
+                assertTrue(KERNELS.matmulBackward(din2, dw2, x.dout, x.in, x.w, s.from(), x.to, team, true));
+                for (int t = 0; t < x.to; t++) {
+                    assertArrayEquals(din[t], din2[t], s + ": din[" + t + "] from a cleared gradient");
+                }
+                for (int o = 0; o < s.rows(); o++) {
+                    for (int i = 0; i < s.cols(); i++) {
+                        assertEquals(Double.doubleToRawLongBits(dw[o][i]), Double.doubleToRawLongBits(dw2[o][i]),
+                                s + ": dw[" + o + "][" + i + "] from a cleared gradient is " + dw2[o][i] + ", not " + dw[o][i]);
+                    }
+                }
+            }
+        }));
+    }
+
     @TestFactory
     Stream<DynamicTest> floatProductsAgreeWithDoublesAndDoNotDependOnTheSplit() {
         return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {

@@ -57,6 +57,32 @@ public interface MatrixKernels {
                            int from, int to, Team team);
 
     /**
+     * {@link #matmulBackward(double[][], double[][], double[][], double[][], double[][], int, int, Team)}
+     * told whether {@code dw} holds nothing but {@code +0.0} on entry ({@code dwCleared}), as it
+     * does in a training step's first backward pass after the optimizer set every gradient to 0.
+     * Then the weights' gradient may start its sums from 0 instead of reading {@code dw}: the
+     * same bits, since {@code +0.0 + x} and {@code fma(a, b, +0.0)} are what the sums give from a
+     * stored {@code +0.0}, without a read of the gradient from memory on every block (at
+     * {@code nEmbd} 256, 25 MB a step that the previous step's update had written). By default
+     * the flag is ignored, which is always correct.
+     *
+     * @param din (T, C) added to
+     * @param dw (OC, C) added to; all {@code +0.0} if {@code dwCleared}
+     * @param dout (T, OC)
+     * @param in (T, C)
+     * @param w (OC, C)
+     * @param from the first position
+     * @param to one past the last position
+     * @param team the threads
+     * @param dwCleared whether every element of {@code dw} is {@code +0.0}
+     * @return whether the gradients were computed
+     */
+    default boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                                   int from, int to, Team team, boolean dwCleared) {
+        return matmulBackward(din, dw, dout, in, w, from, to, team);
+    }
+
+    /**
      * {@code out[t][o] = sum_i w[o][i] * in[t][i]} in single precision, in any order.
      *
      * @param out (T, OC) the product
