@@ -1221,6 +1221,21 @@ final class Kernels {
         }
     }
 
+    /**
+     * {@link #matmulBackward} with rows {@code [from, to)} of {@code din} overwritten rather than
+     * added to: the same bits as zeroing them first. The optional module's small-shape kernels
+     * start those sums at zero themselves (at the reference size that saves a step five passes of
+     * zeros over its gradients); otherwise the rows are zeroed here, then added to.
+     */
+    static void matmulBackwardOverwrite(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                                        int from, int to, Workers workers) {
+        if (ArrayKernels.matmulBackwardOverwrite(din, dw, dout, in, w, from, to)) {
+            return;
+        }
+        zeroRows(din, from, to);
+        matmulBackward(din, dw, dout, in, w, from, to, workers);
+    }
+
     // ------------------------------------------------------------------------------ helpers
 
     /** Sets rows {@code [from, to)} to 0: a gradient's rows before a backward method adds to them. */
