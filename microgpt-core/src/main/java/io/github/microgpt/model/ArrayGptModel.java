@@ -511,8 +511,11 @@ public final class ArrayGptModel implements LanguageModel {
      * <p>The gradient of the residual stream is one buffer, {@code dStream}, added to in
      * place all the way down: the gradient of {@code a + b} is the output's gradient for both
      * {@code a} and {@code b}, so a residual sum's backward passes the same rows on, and each
-     * block's RMSNorm adds its part to them. Every other gradient is set to 0 (row by row, in the
-     * stage before the operation that adds to it) rather than all at once before the pass.
+     * block's RMSNorm adds its part to them. The products' input gradients are written, not added
+     * to ({@code Kernels.matmulBackwardOverwrite}); every other gradient is set to 0 (row by row,
+     * in the stage before the operation that adds to it) rather than all at once before the pass.
+     * {@code cleared} says that every weight gradient in {@code g} is {@code +0.0} (Adam has just
+     * reset them), so kernels that can may start those sums from zero instead of reading them.
      */
     void backwardDocument(Workspace ws, int[] tokens, int first, int end, WeightRows g, Workers team,
                           boolean cleared) {
@@ -522,25 +525,25 @@ public final class ArrayGptModel implements LanguageModel {
         double[][] dStream = ws.dStream;
         int n = end - first;
         split(team, 0, end, 4 * c, (p0, p1) -> lossGradient(ws, tokens, first, n, p0, p1));
-        Kernels.matmulBackward(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end, team,
-                cleared);
+        Kernels.matmulBackwardOverwrite(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end,
+                team, cleared);
         for (int l = nLayer - 1; l >= 0; l--) {
             WeightRows.Layer lw = w.layers[l];
             WeightRows.Layer lg = g.layers[l];
             // 2) MLP
-            Kernels.matmulBackward(ws.dMlpActive[l], lg.mlpFc2, dStream, ws.mlpActive[l], lw.mlpFc2, 0, end, team,
-                    cleared);
+            Kernels.matmulBackwardOverwrite(ws.dMlpActive[l], lg.mlpFc2, dStream, ws.mlpActive[l], lw.mlpFc2, 0, end,
+                    team, cleared);
             stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::reluGradientStage);
-            Kernels.matmulBackward(ws.dMlpNormed[l], lg.mlpFc1, ws.dMlpHidden[l], ws.mlpNormed[l], lw.mlpFc1,
-                    0, end, team, cleared);
+            Kernels.matmulBackwardOverwrite(ws.dMlpNormed[l], lg.mlpFc1, ws.dMlpHidden[l], ws.mlpNormed[l],
+                    lw.mlpFc1, 0, end, team, cleared);
             stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::mlpNormGradientStage);
             // 1) multi-head attention
-            Kernels.matmulBackward(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end, team,
-                    cleared);
+            Kernels.matmulBackwardOverwrite(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end,
+                    team, cleared);
             Kernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
                     ws.dAttnWeights, nHead, attnScale, 0, end, team);
-            Kernels.matmulBackward(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv,
-                    0, end, team, cleared);
+            Kernels.matmulBackwardOverwrite(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l],
+                    lw.attnQkv, 0, end, team, cleared);
             stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::attnNormGradientStage);
         }
         // By columns: positions with the same token add to the same row of wte.
@@ -550,38 +553,33 @@ public final class ArrayGptModel implements LanguageModel {
 
     /**
      * Positions {@code [p0, p1)} of the gradient of the mean of the {@code n} losses from
-     * {@code first} on, and zeros for the stream's gradient and the last layer's first product.
+     * {@code first} on, and zeros for the stream's gradient before {@code first}, where the
+     * output layer's product, which writes it from {@code first} on, does not.
      */
     private void lossGradient(Workspace ws, int[] tokens, int first, int n, int p0, int p1) {
-        Kernels.zeroRows(ws.dStream, p0, p1);
-        Kernels.zeroRows(ws.dMlpActive[nLayer - 1], p0, p1);
+        Kernels.zeroRows(ws.dStream, p0, Math.min(p1, first));
         int from = Math.max(first, p0);
         Kernels.crossEntropyGradient(ws.dLogits, ws.probs, tokens, from, p1, n);
     }
 
     private void reluGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
         Kernels.reluGradient(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpHidden[l], p0, p1);
-        Kernels.zeroRows(ws.dMlpNormed[l], p0, p1);
     }
 
-    /** The MLP's RMSNorm into the stream's gradient, and zeros for the attention's gradients. */
+    /** The MLP's RMSNorm into the stream's gradient, and zeros for the attention's, which adds to them. */
     private void mlpNormGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
         Kernels.rmsnormBackward(ws.dStream, ws.dMlpNormed[l], ws.afterAttn[l], ws.mlpNormScale[l], p0, p1);
-        Kernels.zeroRows(ws.dAttnOut[l], p0, p1);
         Kernels.zeroRows(ws.dQkv[l], p0, p1);
-        Kernels.zeroRows(ws.dAttnNormed[l], p0, p1);
     }
 
     /**
-     * The attention's RMSNorm into the stream's gradient; then zeros for the layer below, or, in
-     * the first layer, the gradient of the embedding's RMSNorm.
+     * The attention's RMSNorm into the stream's gradient; then, in the first layer, the gradient
+     * of the embedding's RMSNorm.
      */
     private void attnNormGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
         double[][] dStream = ws.dStream;
         Kernels.rmsnormBackward(dStream, ws.dAttnNormed[l], ws.residual[l], ws.attnNormScale[l], p0, p1);
-        if (l > 0) {
-            Kernels.zeroRows(ws.dMlpActive[l - 1], p0, p1);
-        } else {
+        if (l == 0) {
             Kernels.zeroRows(ws.dEncoded, p0, p1);
             Kernels.rmsnormBackward(ws.dEncoded, dStream, ws.encoded, ws.encodedScale, p0, p1);
         }

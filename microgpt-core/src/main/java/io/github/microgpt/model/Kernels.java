@@ -1237,6 +1237,23 @@ final class Kernels {
         }
     }
 
+    /**
+     * {@link #matmulBackward} with rows {@code [from, to)} of {@code din} overwritten rather than
+     * added to: the same bits as zeroing them first. The optional module's small-shape kernels
+     * start those sums at zero themselves (at the reference size that saves a step five passes of
+     * zeros over its gradients); otherwise the rows are zeroed here, then added to.
+     * {@code dwCleared} is passed on as to
+     * {@link #matmulBackward(double[][], double[][], double[][], double[][], double[][], int, int, Workers, boolean)}.
+     */
+    static void matmulBackwardOverwrite(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                                        int from, int to, Workers workers, boolean dwCleared) {
+        if (ArrayKernels.matmulBackwardOverwrite(din, dw, dout, in, w, from, to)) {
+            return;
+        }
+        zeroRows(din, from, to);
+        matmulBackward(din, dw, dout, in, w, from, to, workers, dwCleared);
+    }
+
     // ------------------------------------------------------------------------------ helpers
 
     /** Sets rows {@code [from, to)} to 0: a gradient's rows before a backward method adds to them. */

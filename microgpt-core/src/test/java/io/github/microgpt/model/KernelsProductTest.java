@@ -158,6 +158,35 @@ class KernelsProductTest {
         }
     }
 
+    /**
+     * The overwriting backward product over rows of other numbers (NaN among them) gives the
+     * bits of the adding one over rows of zeros, on every team, and leaves the rows outside
+     * {@code [from, to)} alone: here the core's loops, which zero the rows themselves (the
+     * optional module's kernels have a test of their own).
+     */
+    @Test
+    void theOverwritingBackwardIsTheAddingOneOverZeros() {
+        SplittableRandom random = new SplittableRandom(SEED + 5);
+        for (int[] shape : SHAPES) {
+            Case c = new Case(shape, random);
+            double[][] dout = c.gaussian(c.total, c.rows);
+            double[][] expectedDin = filled(c.total, c.cols, 0.5);
+            for (int t = c.from; t < c.to; t++) {
+                java.util.Arrays.fill(expectedDin[t], 0.0);
+            }
+            double[][] expectedDw = filled(c.rows, c.cols, -0.25);
+            Kernels.matmulBackward(expectedDin, expectedDw, dout, c.in, c.w, c.from, c.to, new Workers(1));
+            for (int threads = 1; threads <= 3; threads++) {
+                double[][] din = filled(c.total, c.cols, 0.5);
+                din[c.from][0] = Double.NaN;
+                double[][] dw = filled(c.rows, c.cols, -0.25);
+                Kernels.matmulBackwardOverwrite(din, dw, dout, c.in, c.w, c.from, c.to, new Workers(threads), false);
+                assertBitsEqual(expectedDin, din, c + ", input gradient on " + threads + " threads");
+                assertBitsEqual(expectedDw, dw, c + ", weight gradient on " + threads + " threads");
+            }
+        }
+    }
+
     @Test
     void floatProductsAgreeWithTheDoubleReferenceAndDoNotDependOnTheThreads() {
         SplittableRandom random = new SplittableRandom(SEED + 2);

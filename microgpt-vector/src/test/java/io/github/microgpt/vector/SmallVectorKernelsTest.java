@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -154,6 +155,40 @@ class SmallVectorKernelsTest {
         }));
     }
 
+    /**
+     * The overwriting backward product gives, over rows full of other numbers (NaN among them),
+     * the bits of the adding one over rows of zeros ({@code 0.0}, so that a sum started from
+     * {@code -0.0} would show), leaves the rows outside {@code [from, to)} alone, and adds to the
+     * weights' gradient as before; a shape it declines is left as it was.
+     */
+    @TestFactory
+    Stream<DynamicTest> theOverwritingProductIsTheAddingOneOverZeros() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            SplittableRandom r = new SplittableRandom(s.hashCode() + 2);
+            int end = s.from() + s.positions();
+            double[][] in = randomDoubles(r, end + 1, s.cols());
+            double[][] w = randomDoubles(r, s.rows(), s.cols());
+            double[][] dout = randomDoubles(r, end + 1, s.rows());
+            double[][] dw = randomDoubles(r, s.rows(), s.cols());
+            double[][] din = randomDoubles(r, end + 1, s.cols());
+            din[s.from()][0] = Double.NaN;
+            double[][] zeroed = copy(din);
+            for (int t = s.from(); t < end; t++) {
+                Arrays.fill(zeroed[t], 0.0);
+            }
+            double[][] expectedDw = copy(dw);
+            double[][] dinBefore = copy(din);
+            boolean added = KERNELS.matmulBackward(zeroed, expectedDw, dout, in, w, s.from(), end);
+            if (KERNELS.matmulBackwardOverwrite(din, dw, dout, in, w, s.from(), end)) {
+                assertTrue(added, "the overwriting product takes only what the adding one takes");
+                assertSameBits(zeroed, din, "din");
+                assertSameBits(expectedDw, dw, "dw");
+            } else {
+                assertSameBits(dinBefore, din, "din (declined)");
+            }
+        }));
+    }
+
     @Test
     void theReferenceModelsProductsAreTaken() {
         SplittableRandom r = new SplittableRandom(3);
@@ -167,6 +202,8 @@ class SmallVectorKernelsTest {
                 assertTrue(KERNELS.matmulForward(new double[n][p[0]], in, w, 0, n), shape);
                 assertTrue(KERNELS.matmulBackward(new double[n][p[1]], new double[p[0]][p[1]], randomDoubles(r, n, p[0]),
                         in, w, 0, n), shape);
+                assertTrue(KERNELS.matmulBackwardOverwrite(new double[n][p[1]], new double[p[0]][p[1]],
+                        randomDoubles(r, n, p[0]), in, w, 0, n), shape);
             }
         }
     }

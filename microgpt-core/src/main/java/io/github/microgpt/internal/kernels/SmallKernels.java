@@ -50,6 +50,26 @@ public interface SmallKernels {
                            int from, int to);
 
     /**
+     * {@link #matmulBackward} with the input's gradient overwritten rather than added to:
+     * {@code din[t][i] = (0 + dout[t][0]*w[0][i]) + dout[t][1]*w[1][i] + ...}, the bits
+     * {@link #matmulBackward} gives over rows of zeros, so that the caller need not zero them
+     * first. By default not taken.
+     *
+     * @param din (T, C) overwritten in rows {@code [from, to)}
+     * @param dw (OC, C) added to
+     * @param dout (T, OC)
+     * @param in (T, C)
+     * @param w (OC, C)
+     * @param from the first position
+     * @param to one past the last position
+     * @return whether the gradients were computed
+     */
+    default boolean matmulBackwardOverwrite(double[][] din, double[][] dw, double[][] dout, double[][] in,
+                                            double[][] w, int from, int to) {
+        return false;
+    }
+
+    /**
      * Adam's update of rows {@code [from, to)} of parameters, element by element, with flat moments
      * ({@code m[starts[r] + i]} belongs to {@code values[r][i]}):
      * {@code m = b1*m + c1m*g}, {@code v = b2*v + c2m*(g*g)},
