@@ -17,15 +17,18 @@ import jdk.incubator.vector.VectorSpecies;
  * loop of four multiply-adds per element measured about 1 ns an element at 32, 64 and 256
  * elements alike (a Zen 3), about a scalar instruction's speed. So a one-thread f32 step at
  * {@code nEmbd} 256 spent 18% of its time in attention, which is under 2% of its arithmetic.
- * Here a head's 32 channels are four vectors: a logit is four fused multiply-adds and a sum of
- * the lanes, a position's share of a gradient four vector fused multiply-adds.
+ * Here the lanes run across positions (a vector of logits at once, each a chain of fused
+ * multiply-adds over the head's channels) or across a head's channels (a position's share of a
+ * gradient is four vector fused multiply-adds).
  *
- * <p><b>Order of the sums.</b> Free, as everywhere in single precision, but fixed: each logit
- * and each {@code dy . v_s} is the lanes' chains of fused multiply-adds over the head's vectors in
- * order, then the lanes added ({@link VectorOperators#ADD} reduction, in a fixed order for a
- * given vector length); each output and gradient element is a chain over the positions in the
- * core's order (the values' sum from the first position up, the keys' and values' gradients from
- * the last query down). The work is split by heads, so no sum depends on the thread count.
+ * <p><b>Order of the sums.</b> Free, as everywhere in single precision, but fixed, and the same
+ * whether the JIT has compiled this code or not: each logit and each {@code dy . v_s} is a chain
+ * of fused multiply-adds over the head's channels in order, with the lanes running across
+ * positions over the transposed keys and values (see {@code dots}; no sum of a vector's lanes,
+ * whose order the Vector API leaves free); each output and gradient element is a chain over the
+ * positions in the core's order (the values' sum from the first position up, the keys' and
+ * values' gradients from the last query down). The work is split by heads, so no sum depends on
+ * the thread count.
  *
  * <p>Only heads whose width is a whole number of vectors are taken ({@link #handles}); the rest
  * stay with the core.
