@@ -553,27 +553,21 @@ final class Kernels {
      * The gradients of {@link #matmulForward}: {@code din[t][i] += sum_o dout[t][o] * w[o][i]}
      * and {@code dw[o][i] += sum_t dout[t][o] * in[t][i]}.
      *
-     * @param din (T, C) the gradient of the input, added to
-     * @param dw (OC, C) the gradient of the weights, added to
-     * @param dout (T, OC) the gradient of the output
-     * @param in (T, C) the input
-     * @param w (OC, C) the weights
-     */
-    static void matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
-                               int from, int to, Workers workers) {
-        matmulBackward(din, dw, dout, in, w, from, to, workers, false);
-    }
-
-    /**
-     * {@link #matmulBackward(double[][], double[][], double[][], double[][], double[][], int, int, Workers)}
-     * told whether every element of {@code dw} is {@code +0.0} ({@code dwCleared}: the step's
-     * first backward pass after the optimizer cleared the gradients), for the optional module's
+     * <p>{@code dwCleared} says that every element of {@code dw} is {@code +0.0} (the step's first
+     * backward pass after the optimizer cleared the gradients), for the optional module's
      * kernels, which may then start the weights' gradient from 0 instead of reading it (see
      * {@link io.github.microgpt.internal.kernels.MatrixKernels}). The loops here ignore it: their
      * first pass over three positions starting from {@code 0.0} measured no faster at
      * {@code nEmbd} 256 (one JVM, steps alternated, three runs: 0.95-1.07 times the step's speed
      * on one thread, 0.97-1.01 on two), since they read the gradient's rows along their length,
      * which the processor prefetches.
+     *
+     * @param din (T, C) the gradient of the input, added to
+     * @param dw (OC, C) the gradient of the weights, added to
+     * @param dout (T, OC) the gradient of the output
+     * @param in (T, C) the input
+     * @param w (OC, C) the weights
+     * @param dwCleared whether every element of {@code dw} is {@code +0.0}
      */
     static void matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                int from, int to, Workers workers, boolean dwCleared) {
@@ -1242,8 +1236,7 @@ final class Kernels {
      * added to: the same bits as zeroing them first. The optional module's small-shape kernels
      * start those sums at zero themselves (at the reference size that saves a step five passes of
      * zeros over its gradients); otherwise the rows are zeroed here, then added to.
-     * {@code dwCleared} is passed on as to
-     * {@link #matmulBackward(double[][], double[][], double[][], double[][], double[][], int, int, Workers, boolean)}.
+     * {@code dwCleared} is passed on to {@link #matmulBackward}.
      */
     static void matmulBackwardOverwrite(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                         int from, int to, Workers workers, boolean dwCleared) {

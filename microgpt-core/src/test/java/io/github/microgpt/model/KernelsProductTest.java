@@ -145,7 +145,7 @@ class KernelsProductTest {
             for (int threads = 1; threads <= 3; threads++) {
                 double[][] din = filled(c.total, c.cols, 0.5);
                 double[][] dw = filled(c.rows, c.cols, -0.25);
-                Kernels.matmulBackward(din, dw, dout, c.in, c.w, c.from, c.to, new Workers(threads));
+                Kernels.matmulBackward(din, dw, dout, c.in, c.w, c.from, c.to, new Workers(threads), false);
                 if (threads == 1) {
                     checkBackward(c, dout, din, dw, 0.5, -0.25, 1e-12);
                     din1 = din;
@@ -175,7 +175,7 @@ class KernelsProductTest {
                 java.util.Arrays.fill(expectedDin[t], 0.0);
             }
             double[][] expectedDw = filled(c.rows, c.cols, -0.25);
-            Kernels.matmulBackward(expectedDin, expectedDw, dout, c.in, c.w, c.from, c.to, new Workers(1));
+            Kernels.matmulBackward(expectedDin, expectedDw, dout, c.in, c.w, c.from, c.to, new Workers(1), false);
             for (int threads = 1; threads <= 3; threads++) {
                 double[][] din = filled(c.total, c.cols, 0.5);
                 din[c.from][0] = Double.NaN;
@@ -285,7 +285,7 @@ class KernelsProductTest {
             for (Workers team : new Workers[] {new Workers(1), new Workers(2), new Workers(3)}) {
                 double[][] din = copy(din0);
                 double[][] dw = copy(dw0);
-                Kernels.matmulBackward(din, dw, dout, c.in, c.w, c.from, c.to, team);
+                Kernels.matmulBackward(din, dw, dout, c.in, c.w, c.from, c.to, team, false);
                 assertBitsEqual(expectedDin, din, c + ", input gradient on " + team.threads() + " threads");
                 assertBitsEqual(expectedDw, dw, c + ", weight gradient on " + team.threads() + " threads");
                 float[][] dinF = toFloat(din0);

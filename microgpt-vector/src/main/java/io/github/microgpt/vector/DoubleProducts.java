@@ -571,7 +571,7 @@ final class DoubleProducts {
      * {@code [r0, r1End)} of {@code c}, columns {@code [0, width)}.
      */
     static void productTransposed(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1, int width) {
-        productTransposed(a, x, c, r0, r1End, k0, k1, width, null);
+        productTransposed(a, x, c, r0, r1End, k0, k1, width, null, false);
     }
 
     /**
@@ -579,15 +579,8 @@ final class DoubleProducts {
      * one of several calls of one product ({@code call}, or null): with 16 registers a thread's
      * later calls with the same {@code call} and terms reuse the panels of {@code x} its first
      * call copied (see {@link Panels#holdsX}), since every chunk of rows reads all of them.
-     */
-    static void productTransposed(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1, int width,
-                                  Object call) {
-        productTransposed(a, x, c, r0, r1End, k0, k1, width, call, false);
-    }
-
-    /**
-     * {@link #productTransposed(double[][], double[][], double[][], int, int, int, int, int, Object)}
-     * told whether {@code c}'s rows {@code [r0, r1End)} hold nothing but {@code +0.0}
+     *
+     * <p>Told whether {@code c}'s rows {@code [r0, r1End)} hold nothing but {@code +0.0}
      * ({@code cleared}): then, with 16 registers, the blocks of six rows over panels start their
      * sums from zero vectors instead of loading {@code c} ({@link #panelBlock6x2}). The same bits:
      * {@code fma(a, b, +0.0)} is what a fused multiply-add gives from a stored {@code +0.0}. What
