@@ -1170,27 +1170,17 @@ final class DoubleProducts {
         private double[][] tPanels = new double[0][];
         private double[][] groupPanels = new double[0][];
 
-        /** The call, operand and bounds whose panels of {@code x} {@link #xPanels} holds, if any. */
-        private Object xCall;
-        private double[][] xOperand;
-        private int xK0;
-        private int xK1;
-        private int xWidth;
-
-        /** The call, operand and bounds whose panels of {@code a} {@link #aPanels} holds, if any. */
-        private Object aCall;
-        private double[][] aOperand;
-        private int aR0;
-        private int aR1;
-        private int aK0;
-        private int aK1;
+        /** What {@link #xPanels} holds. */
+        private final PanelContents xContents = new PanelContents();
+        /** What {@link #aPanels} holds. */
+        private final PanelContents aContents = new PanelContents();
 
         /** At least {@code count} panels of at least {@code length} doubles each, for {@code x}. */
         double[][] xPanels(int count, int length) {
             double[][] before = xPanels;
             xPanels = ScratchArrays.atLeast(xPanels, count, length);
             if (xPanels != before) {
-                xCall = null;
+                xContents.forget();
             }
             return xPanels;
         }
@@ -1201,15 +1191,7 @@ final class DoubleProducts {
          * one); if not, records that they are about to, since the caller copies them next.
          */
         boolean holdsX(Object call, double[][] x, int k0, int k1, int width) {
-            if (call != null && call == xCall && x == xOperand && k0 == xK0 && k1 == xK1 && width == xWidth) {
-                return true;
-            }
-            xCall = call;
-            xOperand = x;
-            xK0 = k0;
-            xK1 = k1;
-            xWidth = width;
-            return false;
+            return xContents.holds(call, x, k0, k1, width, 0);
         }
 
         /**
@@ -1218,16 +1200,7 @@ final class DoubleProducts {
          * one); if not, records that they are about to, since the caller copies them next.
          */
         boolean holdsA(Object call, double[][] a, int r0, int r1, int k0, int k1) {
-            if (call != null && call == aCall && a == aOperand && r0 == aR0 && r1 == aR1 && k0 == aK0 && k1 == aK1) {
-                return true;
-            }
-            aCall = call;
-            aOperand = a;
-            aR0 = r0;
-            aR1 = r1;
-            aK0 = k0;
-            aK1 = k1;
-            return false;
+            return aContents.holds(call, a, r0, r1, k0, k1);
         }
 
         /** At least {@code count} panels of at least {@code length} doubles each, for {@code a}. */
@@ -1235,7 +1208,7 @@ final class DoubleProducts {
             double[][] before = aPanels;
             aPanels = ScratchArrays.atLeast(aPanels, count, length);
             if (aPanels != before) {
-                aCall = null;
+                aContents.forget();
             }
             return aPanels;
         }

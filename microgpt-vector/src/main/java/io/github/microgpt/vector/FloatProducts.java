@@ -924,19 +924,14 @@ final class FloatProducts {
         private float[][] dinAPanels = new float[0][];
         /** {@link #productPanels}' panels of a group of {@code x}'s columns. */
         private float[][] groupPanels = new float[0][];
-        /** The call, operand and bounds whose panels {@link #dinAPanels} holds, if any. */
-        private Object aCall;
-        private float[][] aOperand;
-        private int aR0;
-        private int aR1;
-        private int aK0;
-        private int aK1;
+        /** What {@link #dinAPanels} holds. */
+        private final PanelContents aContents = new PanelContents();
 
         /** At least {@code count} panels of at least {@code length} floats each, for {@code a} in {@link #productPanels}. */
         float[][] dinAPanels(int count, int length) {
             float[][] grown = ScratchArrays.atLeast(dinAPanels, count, length);
             if (grown != dinAPanels) {
-                aCall = null;
+                aContents.forget();
                 dinAPanels = grown;
             }
             return dinAPanels;
@@ -948,16 +943,7 @@ final class FloatProducts {
          * one); if not, records that they are about to, since the caller copies them next.
          */
         boolean holdsA(Object call, float[][] a, int r0, int r1, int k0, int k1) {
-            if (call != null && call == aCall && a == aOperand && r0 == aR0 && r1 == aR1 && k0 == aK0 && k1 == aK1) {
-                return true;
-            }
-            aCall = call;
-            aOperand = a;
-            aR0 = r0;
-            aR1 = r1;
-            aK0 = k0;
-            aK1 = k1;
-            return false;
+            return aContents.holds(call, a, r0, r1, k0, k1);
         }
 
         /** At least {@code count} panels of at least {@code length} floats, for {@code x} in {@link #productPanels}. */
