@@ -193,7 +193,8 @@ final class FloatKernels {
      *     {@code null} when {@code to - from < MIN_POSITIONS_FOR_TRANSPOSE}
      */
     static void matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
-                              TransposeBlocks blocks, Workers workers) {
+                              TransposeBlocks blocks, Workers team) {
+        Workers workers = Kernels.teamFor(team, to - from, w.length, w[0].length);
         if (ArrayKernels.matmulForward(out, in, w, from, to, wT, workers)) {
             return;
         }
@@ -400,7 +401,8 @@ final class FloatKernels {
      * @param w (OC, C) the weights
      */
     static void matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
-                               int from, int to, Workers workers) {
+                               int from, int to, Workers team) {
+        Workers workers = Kernels.teamFor(team, to - from, w.length, w[0].length);
         if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers)) {
             return;
         }
@@ -606,7 +608,8 @@ final class FloatKernels {
      * @param scale {@code headDim^-0.5}
      */
     static void attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT,
-                                 int nHead, float scale, int from, int to, Workers workers) {
+                                 int nHead, float scale, int from, int to, Workers team) {
+        Workers workers = Kernels.teamFor(team, Kernels.attentionWork(from, to, out[from].length));
         if (ArrayKernels.attentionForward(out, weights, qkv, keysT, nHead, scale, from, to, workers)) {
             return;
         }
@@ -692,7 +695,8 @@ final class FloatKernels {
      */
     static void attentionBackward(float[][] dqkv, float[][] dout, float[][] qkv, float[][][] weights,
                                   float[][] valuesT, float[][] dweights, int nHead, float scale,
-                                  int from, int to, Workers workers) {
+                                  int from, int to, Workers team) {
+        Workers workers = Kernels.teamFor(team, Kernels.attentionWork(from, to, dout[from].length));
         if (ArrayKernels.attentionBackward(dqkv, dout, qkv, weights, valuesT, dweights, nHead, scale, from, to,
                 workers)) {
             return;

@@ -78,6 +78,18 @@ final class Kernels {
     private static final int ROW_GRAIN = 16;
 
     /**
+     * How many multiply-adds of a product (or of attention) count as one number of element-wise
+     * work in {@link Workers#grain}: a multiply-add in a product's inner loop costs a fraction of
+     * a nanosecond. With the teams' usual grain (4096 numbers) a product is shared out from
+     * {@code 2 * 4096 * 8 = 65,536} multiply-adds on, at least 32,768 for each of two threads
+     * (as many as the optimizer's {@code MIN_PARAMETERS_PER_THREAD}), some microseconds of work.
+     * Below that the hand-over costs more than the half it saves: at {@code microgpt.py}'s size
+     * (the largest product 16 positions by 64 rows by 16 columns, 16,384 multiply-adds) two
+     * threads ran a step at 0.5-0.6 times one thread's speed when every product was shared.
+     */
+    private static final int MULTIPLY_ADDS_PER_NUMBER = 8;
+
+    /**
      * The fewest heads one thread takes at a time: one. {@link Workers} still gives each thread one
      * contiguous group of heads (its part, taken from the front), so the threads' heads do not
      * interleave in the rows they share, which would put both threads' writes into the same cache
@@ -117,6 +129,24 @@ final class Kernels {
     private static final int BACKWARD_BLOCK_DOUBLES = 32 * 1024;
 
     private Kernels() {
+    }
+
+    /**
+     * The team a product or an attention of {@code multiplyAdds} runs on: {@code workers}, or
+     * the calling thread alone when the work is too little to share (see
+     * {@link #MULTIPLY_ADDS_PER_NUMBER}). A threshold on the work rather than on the shape: the
+     * same for any product of that many operations. The split never changes a result, so
+     * neither does this choice; the tests' teams that split every loop finely
+     * ({@code new Workers(threads, 1)}) share every product of 16 multiply-adds or more.
+     */
+    static Workers teamFor(Workers workers, long multiplyAdds) {
+        long numbers = Math.min(Integer.MAX_VALUE, multiplyAdds / MULTIPLY_ADDS_PER_NUMBER);
+        return workers.threads() == 1 || workers.grain((int) numbers, 1) != 0 ? workers : ArrayGptModel.SINGLE_THREAD;
+    }
+
+    /** {@link #teamFor} for a product of {@code positions} rows of {@code in} by the weights {@code w}. */
+    static Workers teamFor(Workers workers, int positions, int rows, int cols) {
+        return teamFor(workers, (long) positions * rows * cols);
     }
 
     // ---------------------------------------------------------------------------- embedding
@@ -313,7 +343,8 @@ final class Kernels {
      *     used
      */
     static void matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
-                              double[][] wT, TransposeBlocks blocks, Workers workers) {
+                              double[][] wT, TransposeBlocks blocks, Workers team) {
+        Workers workers = teamFor(team, to - from, w.length, w[0].length);
         if (ArrayKernels.matmulForward(out, in, w, from, to, wT, workers)) {
             return;
         }
@@ -570,7 +601,8 @@ final class Kernels {
      * @param dwCleared whether every element of {@code dw} is {@code +0.0}
      */
     static void matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
-                               int from, int to, Workers workers, boolean dwCleared) {
+                               int from, int to, Workers team, boolean dwCleared) {
+        Workers workers = teamFor(team, to - from, w.length, w[0].length);
         if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers, dwCleared)) {
             return;
         }
@@ -847,9 +879,10 @@ final class Kernels {
 
     /** {@link #attentionForward} for heads of any size, split over the team by heads. */
     static void attentionForwardByHeads(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
-                                        int nHead, double scale, int from, int to, Workers workers) {
+                                        int nHead, double scale, int from, int to, Workers team) {
         int c = out[from].length;
         int hd = c / nHead;
+        Workers workers = teamFor(team, attentionWork(from, to, c));
         workers.forRange(nHead, HEAD_GRAIN, (h0, h1) -> {
             // The new positions' keys into the cache, transposed: the heads' own channels only.
             for (int i = h0 * hd; i < h1 * hd; i++) {
@@ -878,6 +911,15 @@ final class Kernels {
                 }
             }
         });
+    }
+
+    /**
+     * The multiply-adds of attention over positions {@code [from, to)} of {@code c} channels, for
+     * {@link #teamFor}: each position's logits and weighted sum of the values, over the
+     * positions up to it.
+     */
+    static long attentionWork(int from, int to, int c) {
+        return 2L * (to - from) * to * c;
     }
 
     /**
@@ -945,9 +987,10 @@ final class Kernels {
     /** {@link #attentionBackward} for heads of any size, split over the team by heads. */
     static void attentionBackwardByHeads(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights,
                                          double[][] valuesT, double[][] dweights, int nHead, double scale,
-                                         int from, int to, Workers workers) {
+                                         int from, int to, Workers team) {
         int c = dout[from].length;
         int hd = c / nHead;
+        Workers workers = teamFor(team, attentionWork(from, to, c));
         workers.forRange(nHead, HEAD_GRAIN, (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
                 int qs = h * hd;

@@ -4,6 +4,7 @@ import static io.github.microgpt.testing.Matrices.copy;
 import static io.github.microgpt.testing.Matrices.toDouble;
 import static io.github.microgpt.testing.Matrices.toFloat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.SplittableRandom;
@@ -31,6 +32,29 @@ class KernelsProductTest {
 
     private static final long SEED = 20261202L;
 
+    /**
+     * A product too small to be worth a hand-over runs on the calling thread: at
+     * {@code microgpt.py}'s size (its largest product, 16 positions by 64 rows by 16 columns) a
+     * team of two gives way to the calling thread alone, whereas the products of a large model
+     * (64 positions, 256 by 256) and of a team that splits finely (the tests' teams) stay shared.
+     * The attention's work is counted the same way.
+     */
+    @Test
+    void aProductTooSmallToShareRunsOnTheCallingThread() {
+        Workers two = new Workers(2);
+        assertEquals(1, Kernels.teamFor(two, 16, 64, 16).threads(), "the reference size's largest product");
+        assertEquals(1, Kernels.teamFor(two, 16, 27, 16).threads(), "the reference size's output layer");
+        assertEquals(1, Kernels.teamFor(two, Kernels.attentionWork(0, 16, 16)).threads(), "its attention");
+        assertSame(two, Kernels.teamFor(two, 64, 256, 256), "a product of 256 x 256 over 64 positions");
+        assertSame(two, Kernels.teamFor(two, Kernels.attentionWork(0, 64, 256)), "attention at 256 wide, 64 positions");
+        Workers fine = new Workers(2, 1);
+        assertSame(fine, Kernels.teamFor(fine, 16, 64, 16), "a team that splits every loop finely");
+        assertSame(fine, Kernels.teamFor(fine, 2, 1, 8), "16 multiply-adds, on such a team");
+        assertEquals(1, Kernels.teamFor(fine, 1, 1, 15).threads(), "15 multiply-adds, on such a team");
+        Workers one = new Workers(1);
+        assertSame(one, Kernels.teamFor(one, 64, 256, 256), "one thread stays itself");
+    }
+
     @Test
     void doubleForwardIsTheLeftFoldOfTheValueEngineBitForBit() {
         SplittableRandom random = new SplittableRandom(SEED);
@@ -39,7 +63,7 @@ class KernelsProductTest {
             for (int threads = 1; threads <= 3; threads++) {
                 double[][] out = filled(c.total, c.rows, 7.0);
                 Kernels.matmulForward(out, c.in, c.w, c.from, c.to, scratch(c.cols, c.rows),
-                        new Kernels.TransposeBlocks(), new Workers(threads));
+                        new Kernels.TransposeBlocks(), new Workers(threads, 1));
                 for (int t = c.from; t < c.to; t++) {
                     for (int o = 0; o < c.rows; o++) {
                         double expected = 0.0;
@@ -105,7 +129,7 @@ class KernelsProductTest {
         SplittableRandom random = new SplittableRandom(SEED + 4);
         Kernels.TransposeBlocks blocks = new Kernels.TransposeBlocks();
         FloatKernels.TransposeBlocks floatBlocks = new FloatKernels.TransposeBlocks();
-        Workers[] teams = {new Workers(2), new Workers(3)};
+        Workers[] teams = {new Workers(2, 1), new Workers(3, 1)};
         int[] rowCounts = {64, 96, 40, 200, 33, 128, 72, 520, 64, 96, 48, 1030};
         for (int round = 0; round < 2; round++) {
             for (int rows : rowCounts) {
@@ -145,7 +169,7 @@ class KernelsProductTest {
             for (int threads = 1; threads <= 3; threads++) {
                 double[][] din = filled(c.total, c.cols, 0.5);
                 double[][] dw = filled(c.rows, c.cols, -0.25);
-                Kernels.matmulBackward(din, dw, dout, c.in, c.w, c.from, c.to, new Workers(threads), false);
+                Kernels.matmulBackward(din, dw, dout, c.in, c.w, c.from, c.to, new Workers(threads, 1), false);
                 if (threads == 1) {
                     checkBackward(c, dout, din, dw, 0.5, -0.25, 1e-12);
                     din1 = din;
@@ -180,7 +204,7 @@ class KernelsProductTest {
                 double[][] din = filled(c.total, c.cols, 0.5);
                 din[c.from][0] = Double.NaN;
                 double[][] dw = filled(c.rows, c.cols, -0.25);
-                Kernels.matmulBackwardOverwrite(din, dw, dout, c.in, c.w, c.from, c.to, new Workers(threads), false);
+                Kernels.matmulBackwardOverwrite(din, dw, dout, c.in, c.w, c.from, c.to, new Workers(threads, 1), false);
                 assertBitsEqual(expectedDin, din, c + ", input gradient on " + threads + " threads");
                 assertBitsEqual(expectedDw, dw, c + ", weight gradient on " + threads + " threads");
             }
@@ -200,7 +224,7 @@ class KernelsProductTest {
             float[][] din1 = null;
             float[][] dw1 = null;
             for (int threads = 1; threads <= 3; threads++) {
-                Workers workers = new Workers(threads);
+                Workers workers = new Workers(threads, 1);
                 float[][] out = new float[c.total][c.rows];
                 FloatKernels.matmulForward(out, in, w, c.from, c.to, new float[Math.max(c.cols, 1)][c.rows],
                         new FloatKernels.TransposeBlocks(), workers);
@@ -282,7 +306,7 @@ class KernelsProductTest {
                     }
                 }
             }
-            for (Workers team : new Workers[] {new Workers(1), new Workers(2), new Workers(3)}) {
+            for (Workers team : new Workers[] {new Workers(1), new Workers(2, 1), new Workers(3, 1)}) {
                 double[][] din = copy(din0);
                 double[][] dw = copy(dw0);
                 Kernels.matmulBackward(din, dw, dout, c.in, c.w, c.from, c.to, team, false);
