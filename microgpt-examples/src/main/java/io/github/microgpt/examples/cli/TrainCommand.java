@@ -588,6 +588,9 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageException("cannot resume from " + resume + ": it was trained on documents given to the "
                     + "simulator (\"" + source.name() + "\"); give the same documents as a file with --data");
         }
+        if (plot != null) {
+            checkPlotIsNotTheData(source.file().orElse(null));
+        }
         TrainingRun recipe = new TrainingRun(saved.seed(), source);
         List<String> docs = recipe.trainingOrder(loadDocuments(source.file().orElse(null)));
         ResumedTraining resumed;
@@ -715,6 +718,18 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Refuses a {@code --plot} that names the data file: the picture would replace the documents
+     * when the run ends (both may end in .svg, or be one file under two names), and the data
+     * could not be read again to resume the run.
+     */
+    private void checkPlotIsNotTheData(Path dataFile) {
+        if (dataFile != null && TextFiles.sameFile(plot, dataFile)) {
+            throw new UsageException("--plot: " + plot + " is the data file " + dataFile
+                    + "; the picture would replace the documents: choose another name");
+        }
+    }
+
     private void validate() {
         engine();
         if (precision() != Precision.F64 && engine() != Engine.ARRAY) {
@@ -734,6 +749,7 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new UsageException("--plot: " + plot + " must end in .svg");
             }
             TextFiles.checkWritable("--plot", plot);
+            checkPlotIsNotTheData(data);
         }
         if (resume != null) {
             for (String option : RUN_OPTIONS) {
