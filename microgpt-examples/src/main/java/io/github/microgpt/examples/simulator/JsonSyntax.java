@@ -85,15 +85,8 @@ final class JsonSyntax {
             }
             at++;
             value(depth);
-            whitespace();
-            char c = peek();
-            if (c == ',') {
-                at++;
-            } else if (c == '}') {
-                at++;
+            if (!another('}')) {
                 return;
-            } else {
-                throw error("',' or '}' was expected");
             }
         }
     }
@@ -108,17 +101,24 @@ final class JsonSyntax {
         }
         while (true) {
             value(depth);
-            whitespace();
-            char c = peek();
-            if (c == ',') {
-                at++;
-            } else if (c == ']') {
-                at++;
+            if (!another(']')) {
                 return;
-            } else {
-                throw error("',' or ']' was expected");
             }
         }
+    }
+
+    /**
+     * After a member of an object or an array: true past a ',' (another member follows), false
+     * past the closing {@code close}.
+     */
+    private boolean another(char close) {
+        whitespace();
+        char c = peek();
+        if (c != ',' && c != close) {
+            throw error("',' or '" + close + "' was expected");
+        }
+        at++;
+        return c == ',';
     }
 
     private void string() {
