@@ -58,12 +58,22 @@ public final class Documents {
      */
     public static List<String> parse(String text) {
         Objects.requireNonNull(text, "text");
+        try {
+            return parse(text, Integer.MAX_VALUE, "the text");
+        } catch (IOException e) {
+            throw new AssertionError("no limit on the documents, none passed", e);
+        }
+    }
+
+    /** {@link #parse(String)}, refusing more than {@code maxDocuments} documents as {@code source}. */
+    private static List<String> parse(String text, int maxDocuments, String source) throws IOException {
         String normalised = text.replace("\r\n", "\n").replace('\r', '\n');
         List<String> documents = new ArrayList<>();
         Map<String, String> shortOnes = new HashMap<>();
         for (String line : pythonStrip(normalised).split("\n", -1)) {
             String document = pythonStrip(line);
             if (!document.isEmpty()) {
+                checkCount(documents.size(), maxDocuments, source);
                 documents.add(shared(shortOnes, document));
             }
         }
@@ -76,6 +86,19 @@ public final class Documents {
      * fill the memory; {@link #load(Path, long)} takes another limit.
      */
     public static final long MAX_FILE_BYTES = 64L << 20;
+
+    /**
+     * The most documents {@link #load(Path)} reads: 2,097,152 (2<sup>21</sup>), some 500 times the
+     * embedded names. The cost of a data file is per line more than per byte: each document is a
+     * Java {@code String}, some 48 bytes of heap for a line of 4 letters (5 bytes of the file),
+     * and every pass over the list (the shuffle, the vocabulary, the trainer's check) visits each
+     * one at a random place in memory. A file of 13 million 4-letter lines, within
+     * {@link #MAX_FILE_BYTES}, took 1.1 GB of heap and 10 to 30 seconds before the first step. A
+     * run trains on one document a step, so it reads far fewer than this; a larger file is
+     * refused as soon as the reading counts past the limit, naming it, and
+     * {@link #load(Path, long, int)} takes another limit.
+     */
+    public static final int MAX_DOCUMENTS = 1 << 21;
 
     /** The longest document, in chars, that {@link #shared} keeps one copy of. */
     private static final int SHARED_LENGTH = 3;
@@ -94,6 +117,8 @@ public final class Documents {
      * @throws CharacterCodingException if it is not valid UTF-8 (the message gives the byte offset)
      * @throws IOException if it is larger than {@value #MAX_FILE_BYTES} bytes (checked before
      *     reading) or reading fails otherwise
+     * @throws IOException if it holds more than {@value #MAX_DOCUMENTS} documents (found while
+     *     reading; the message names the file and the limit)
      * @throws IllegalArgumentException if the file holds no document (it is empty or blank)
      */
     public static List<String> load(Path file) throws IOException {
@@ -101,8 +126,9 @@ public final class Documents {
     }
 
     /**
-     * Reads documents from a UTF-8 text file, with a size limit of your choice; see
-     * {@link #load(Path)} (a leading byte-order mark is dropped likewise).
+     * Reads documents from a UTF-8 text file, with a size limit of your choice and at most
+     * {@value #MAX_DOCUMENTS} documents; see {@link #load(Path)} (a leading byte-order mark is
+     * dropped likewise).
      *
      * @param file the file
      * @param maxBytes the largest size accepted, in bytes
@@ -113,7 +139,27 @@ public final class Documents {
      *     negative or above {@code Integer.MAX_VALUE - 8}
      */
     public static List<String> load(Path file, long maxBytes) throws IOException {
+        return load(file, maxBytes, MAX_DOCUMENTS);
+    }
+
+    /**
+     * Reads documents from a UTF-8 text file, with limits of your choice on its size and on the
+     * number of its documents; see {@link #load(Path)}.
+     *
+     * @param file the file
+     * @param maxBytes the largest size accepted, in bytes
+     * @param maxDocuments the most documents (non-blank lines) accepted
+     * @return the documents, in order; never empty
+     * @throws IOException as {@link #load(Path)}; the message of a file that is too large, or
+     *     holds too many documents, names the file and the limit
+     * @throws IllegalArgumentException if the file holds no document, {@code maxBytes} is
+     *     negative or above {@code Integer.MAX_VALUE - 8}, or {@code maxDocuments} is below 1
+     */
+    public static List<String> load(Path file, long maxBytes, int maxDocuments) throws IOException {
         Objects.requireNonNull(file, "file");
+        if (maxDocuments < 1) {
+            throw new IllegalArgumentException("the limit on documents must be at least 1, got " + maxDocuments);
+        }
         if (maxBytes < 0 || maxBytes > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("the size limit must be from 0 to " + (Integer.MAX_VALUE - 8)
                     + " bytes, got " + maxBytes);
@@ -126,7 +172,7 @@ public final class Documents {
                     + " a data file may have (" + (maxBytes >> 20) + " MiB); a character model learns from far"
                     + " less: use part of the file", e);
         }
-        List<String> documents = parse(bytes, file.toString());
+        List<String> documents = parse(bytes, maxDocuments, file.toString());
         if (documents.isEmpty()) {
             throw new IllegalArgumentException("the data file " + file
                     + " holds no documents: every line is empty or blank");
@@ -163,7 +209,7 @@ public final class Documents {
             if (in == null) {
                 throw new IllegalStateException("the embedded names resource is missing from the library");
             }
-            return parse(in.readAllBytes(), "the embedded names");
+            return parse(in.readAllBytes(), Integer.MAX_VALUE, "the embedded names");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the embedded names", e);
         }
@@ -327,13 +373,13 @@ public final class Documents {
      * chars and reading it char by char through {@code String} methods, which at the start of a
      * run, in the interpreter, takes some 30 ms for the 228 kB of names.
      */
-    private static List<String> parse(byte[] bytes, String source) throws CharacterCodingException {
+    private static List<String> parse(byte[] bytes, int maxDocuments, String source) throws IOException {
         // One leading byte-order mark (U+FEFF in UTF-8) only says how the file is encoded.
         int begin = bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB
                 && bytes[2] == (byte) 0xBF ? 3 : 0;
         for (int i = begin; i < bytes.length; i++) {
             if (bytes[i] < 0) {
-                return parse(decodeUtf8(bytes, begin, source));
+                return parse(decodeUtf8(bytes, begin, source), maxDocuments, source);
             }
         }
         List<String> documents = new ArrayList<>();
@@ -354,11 +400,20 @@ public final class Documents {
                 to--;
             }
             if (to > from) {
+                checkCount(documents.size(), maxDocuments, source);
                 documents.add(shared(shortOnes, new String(bytes, from, to - from, StandardCharsets.ISO_8859_1)));
             }
             start = lineEnd + 1;
         }
         return List.copyOf(documents);
+    }
+
+    /** Refuses one more document when {@code count} are already read and {@code max} is the limit. */
+    private static void checkCount(int count, int max, String source) throws IOException {
+        if (count >= max) {
+            throw new IOException(source + " has more than " + max + " documents (non-blank lines), the most a data"
+                    + " file may have; a run trains on one document a step and reads far fewer: use part of the file");
+        }
     }
 
     /**

@@ -40,6 +40,39 @@ class HostileDataFileTest {
     }
 
     @Test
+    void aFileOfMoreDocumentsThanTheLimitIsRefusedNamingIt() throws Exception {
+        // One more four-letter line than the limit: 10 MB, far within the size limit. Each line
+        // distinct, so that no sharing of short documents makes it cheap.
+        int lines = Documents.MAX_DOCUMENTS + 1;
+        byte[] bytes = new byte[lines * 5];
+        for (int i = 0; i < lines; i++) {
+            for (int k = 0; k < 4; k++) {
+                bytes[i * 5 + k] = (byte) ('a' + (i >> (5 * k)) % 26);
+            }
+            bytes[i * 5 + 4] = '\n';
+        }
+        Path many = Files.write(tmp.resolve("many.txt"), bytes);
+        IOException e = assertThrows(IOException.class, () -> Documents.load(many));
+        assertTrue(e.getMessage().startsWith(many + " has more than " + Documents.MAX_DOCUMENTS + " documents"),
+                e.getMessage());
+        // The same text with one character beyond ASCII takes the decoding path: the same limit.
+        bytes[0] = (byte) 0xC3;
+        bytes[1] = (byte) 0xA9;
+        Path decoded = Files.write(tmp.resolve("many-utf8.txt"), bytes);
+        e = assertThrows(IOException.class, () -> Documents.load(decoded));
+        assertTrue(e.getMessage().startsWith(decoded + " has more than " + Documents.MAX_DOCUMENTS + " documents"),
+                e.getMessage());
+        // Up to the limit is read, and a limit of one's own is kept exactly.
+        assertEquals(lines, Documents.load(many, Documents.MAX_FILE_BYTES, lines).size());
+        assertEquals(3, Documents.load(Files.writeString(tmp.resolve("three.txt"), "ab\ncd\n\nef\n"),
+                100, 3).size());
+        IOException three = assertThrows(IOException.class,
+                () -> Documents.load(Files.writeString(tmp.resolve("four.txt"), "ab\ncd\nef\ngh\n"), 100, 3));
+        assertTrue(three.getMessage().contains("has more than 3 documents"), three.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Documents.load(many, 100, 0));
+    }
+
+    @Test
     void manyShortLinesShareOneCopyOfEachDistinctDocument() throws Exception {
         // ASCII (split on bytes) and with a two-byte character (decoded first): both ways of reading.
         for (String alphabet : new String[] {"abc", "abé"}) {

@@ -77,6 +77,25 @@ final class TextFiles {
     }
 
     /**
+     * Whether two paths name one file: the same file on disk when both exist (through a
+     * symbolic or hard link too), else the same absolute, normalised path.
+     *
+     * @param a one path
+     * @param b another
+     * @return true if writing {@code a} would replace {@code b}
+     */
+    static boolean sameFile(Path a, Path b) {
+        try {
+            if (Files.exists(a) && Files.exists(b)) {
+                return Files.isSameFile(a, b);
+            }
+        } catch (IOException e) {
+            // Unreadable attributes: compare the names, below.
+        }
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
+    /**
      * Checks, before any work is done, that {@code file} can be written: its directory exists, it
      * is not a directory itself, and a file can be created beside it (as {@code --save} checks its
      * target: a directory may look writable, like {@code /proc} to root, and still refuse).

@@ -84,8 +84,9 @@ import picocli.CommandLine.Spec;
             "1:The run failed: training diverged (a loss became NaN or infinite; the message names "
                     + "the step and the document), memory ran out, or the checkpoint could not be written.",
             "2:Invalid usage or input: an unknown option, a missing or malformed value, a value out of "
-                    + "range, a data file that is missing, unreadable, a directory, empty or not UTF-8, or a "
-                    + "checkpoint that is missing, damaged or not of this data."},
+                    + "range, a data file that is missing, unreadable, a directory, empty, not UTF-8 or too "
+                    + "large (over 64 MiB or 2,097,152 lines), or a checkpoint that is missing, damaged or not "
+                    + "of this data."},
         footer = {
             "%nEnvironment:",
             "  MICROGPT_PROGRESS=auto|always|never",
@@ -587,6 +588,9 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageException("cannot resume from " + resume + ": it was trained on documents given to the "
                     + "simulator (\"" + source.name() + "\"); give the same documents as a file with --data");
         }
+        if (plot != null) {
+            checkPlotIsNotTheData(source.file().orElse(null));
+        }
         TrainingRun recipe = new TrainingRun(saved.seed(), source);
         List<String> docs = recipe.trainingOrder(loadDocuments(source.file().orElse(null)));
         ResumedTraining resumed;
@@ -714,6 +718,18 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Refuses a {@code --plot} that names the data file: the picture would replace the documents
+     * when the run ends (both may end in .svg, or be one file under two names), and the data
+     * could not be read again to resume the run.
+     */
+    private void checkPlotIsNotTheData(Path dataFile) {
+        if (dataFile != null && TextFiles.sameFile(plot, dataFile)) {
+            throw new UsageException("--plot: " + plot + " is the data file " + dataFile
+                    + "; the picture would replace the documents: choose another name");
+        }
+    }
+
     private void validate() {
         engine();
         if (precision() != Precision.F64 && engine() != Engine.ARRAY) {
@@ -733,6 +749,7 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new UsageException("--plot: " + plot + " must end in .svg");
             }
             TextFiles.checkWritable("--plot", plot);
+            checkPlotIsNotTheData(data);
         }
         if (resume != null) {
             for (String option : RUN_OPTIONS) {

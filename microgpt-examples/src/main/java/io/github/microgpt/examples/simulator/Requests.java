@@ -185,6 +185,8 @@ final class Requests {
         if (body.isBlank()) {
             element = new JsonObject();
         } else {
+            // Gson's parser is lenient (it takes comments, quotes left out, NaN): the syntax is checked first.
+            JsonSyntax.check(body);
             try {
                 element = JsonParser.parseString(body);
                 refuseRepeatedFields(body);
@@ -216,7 +218,9 @@ final class Requests {
      */
     private static void refuseRepeatedFields(String body) throws IOException {
         JsonReader in = new JsonReader(new StringReader(body));
-        in.setStrictness(Strictness.LENIENT); // as JsonParser read it: this pass only looks at names
+        // Lenient as JsonParser read it, after JsonSyntax.check: a strict JsonReader refuses a number
+        // longer than its buffer, which is JSON all the same.
+        in.setStrictness(Strictness.LENIENT);
         // The names seen in each open object or array (an array's stays empty), innermost first,
         // and where each object is, as the messages name it.
         Deque<Set<String>> names = new ArrayDeque<>();

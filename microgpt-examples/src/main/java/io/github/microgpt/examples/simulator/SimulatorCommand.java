@@ -46,7 +46,7 @@ import picocli.CommandLine.ParentCommand;
         exitCodeList = {
             "0:The server was stopped with Ctrl-C.",
             "2:Invalid usage or input: a bad option, a data file that is missing, unreadable, empty, not "
-                    + "UTF-8, not a regular file or over 64 MiB, or a port that is already in use."})
+                    + "UTF-8, not a regular file, over 64 MiB or of more than 2,097,152 lines, or a port that is already in use."})
 public final class SimulatorCommand implements Callable<Integer> {
 
     /** The largest data file the simulator reads, in bytes: far more than a page can show or train on live. */
@@ -176,7 +176,10 @@ public final class SimulatorCommand implements Callable<Integer> {
         } catch (CharacterCodingException e) {
             throw new UsageException(e.getMessage(), e);
         } catch (IOException e) {
-            throw new UsageException("cannot read the data file " + data + ": " + e.getMessage(), e);
+            // Documents.load's own refusals (too many documents) start with the file's name.
+            String message = String.valueOf(e.getMessage());
+            throw new UsageException(message.startsWith(data + " ") ? "the data file " + message
+                    : "cannot read the data file " + data + ": " + message, e);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage(), e);
         }

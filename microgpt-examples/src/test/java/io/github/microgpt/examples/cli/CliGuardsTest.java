@@ -97,6 +97,29 @@ class CliGuardsTest {
     }
 
     @Test
+    void aPlotThatIsTheDataFileIsRefusedAndTheDataKept() throws Exception {
+        // The data may end in .svg, or be reached under another name: the picture would replace it.
+        String names = "emma\nolivia\nava\n";
+        Path data = Files.writeString(dir.resolve("names.svg"), names);
+        Path link = Files.createSymbolicLink(dir.resolve("link.svg"), data);
+        for (Path plot : new Path[] {data, link, dir.resolve("sub/../names.svg")}) {
+            Files.createDirectories(dir.resolve("sub"));
+            String[] args = {"train", "--data", data.toString(), "--steps", "2", "--plot", plot.toString()};
+            Cli.Result result = Cli.run(args);
+            Cli.assertOneLineError(result, 2, "--plot: " + plot + " is the data file " + data, "microgpt train", args);
+            assertEquals("", result.stdout(), "nothing trained");
+            assertEquals(names, Files.readString(data), "the data file is intact");
+        }
+        // A resumed run reads the data file its checkpoint names.
+        Path run = dir.resolve("run");
+        assertEquals(0, Cli.run("train", "--data", data.toString(), "--steps", "3", "--stop-after", "1", "--save",
+                run.toString()).exitCode());
+        String[] resume = {"train", "--resume", run.toString(), "--plot", data.toString()};
+        Cli.assertOneLineError(Cli.run(resume), 2, "--plot: " + data + " is the data file", "microgpt train", resume);
+        assertEquals(names, Files.readString(data), "the data file is intact");
+    }
+
+    @Test
     void aLateWriteFailureNamesTheTargetAndTheCauseNotTheTemporaryFile() {
         IOException missing = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
                 () -> TextFiles.writeAtomically(dir.resolve("missing").resolve("plot.svg"), "x"));

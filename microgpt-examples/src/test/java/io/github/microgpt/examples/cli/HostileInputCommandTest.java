@@ -67,6 +67,15 @@ class HostileInputCommandTest {
     }
 
     @Test
+    void aDataFileOfMoreLinesThanTheLimitIsAOneLineErrorSoon() throws Exception {
+        // 6 MB of short lines: once they were each a String through the shuffle and every check.
+        Path many = Files.writeString(dir.resolve("many.txt"), "ab\n".repeat(Documents.MAX_DOCUMENTS + 1));
+        String[] args = {"train", "--data", many.toString(), "--steps", "1"};
+        Cli.assertOneLineError(assertTimeoutPreemptively(HANG, () -> Cli.run(args)), 2, "the data file " + many
+                + " has more than " + Documents.MAX_DOCUMENTS + " documents (non-blank lines)", "microgpt train", args);
+    }
+
+    @Test
     void aFifoInACheckpointIsAOneLineErrorForGenerateAndResume() throws Exception {
         String run = dir.resolve("run").toString();
         assertEquals(0, Cli.run("train", "--steps", "3", "--stop-after", "2", "--save", run).exitCode());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.microgpt.examples.cli.CliContext;
 import io.github.microgpt.examples.cli.MicrogptCommand;
 import java.io.ByteArrayOutputStream;
+import io.github.microgpt.text.Documents;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
@@ -113,6 +114,13 @@ class SimulatorCommandTest {
         }
         assertEquals(2, run("--port", "0", "--data", huge.toString()));
         assertUsageError("is 67,108,865 bytes; the simulator takes at most 67,108,864 (64 MiB)");
+    }
+
+    @Test
+    void aDataFileOfMoreLinesThanTheLimitIsRefusedNamingIt() throws IOException {
+        Path many = Files.writeString(dir.resolve("many.txt"), "ab\n".repeat(Documents.MAX_DOCUMENTS + 1));
+        assertEquals(2, run("--port", "0", "--data", many.toString()));
+        assertUsageError("the data file " + many + " has more than " + Documents.MAX_DOCUMENTS + " documents");
     }
 
     @Test

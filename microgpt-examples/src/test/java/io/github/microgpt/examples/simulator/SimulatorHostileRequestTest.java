@@ -95,6 +95,40 @@ class SimulatorHostileRequestTest {
                 "the message repeats the value: " + message.length() + " characters: " + shorten(message));
     }
 
+    /**
+     * Text that is not JSON, though a lenient reader makes sense of it: names and strings without
+     * quotes, single quotes, comments, {@code =} or {@code ;} between fields, the prefix some
+     * servers put before JSON against script inclusion. Each is refused with the place of the
+     * mistake, and the request does nothing (the state's revision stays).
+     */
+    static Stream<Arguments> notQuiteJson() {
+        return Stream.of(
+                Arguments.of("api/gen-step", "{temperature: 0.5}"),
+                Arguments.of("api/gen-step", "{'temperature': 0.5}"),
+                Arguments.of("api/step", "{\"mode\": document}"),
+                Arguments.of("api/gen-step", "{\"temperature\": 0.5 # a comment\n}"),
+                Arguments.of("api/gen-step", "{\"temperature\": 0.5 /* a comment */}"),
+                Arguments.of("api/gen-step", "{\"temperature\" = 0.5}"),
+                Arguments.of("api/step", "{\"mode\": \"document\"; \"numSteps\": 1000}"),
+                Arguments.of("api/gen-step", ")]}'\n{\"temperature\": 0.5}"),
+                Arguments.of("api/gen-step", "{\"temperature\": NaN}"),
+                Arguments.of("api/gen-step", "{\"temperature\": 0.5,}"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0} {1}")
+    @MethodSource("notQuiteJson")
+    void textThatIsNotQuiteJsonIsRefusedAndChangesNothing(String path, String body) {
+        long revision = api.get("api/state").json().get("revision").getAsLong();
+        Fixtures.Answer answer = api.post(path, body);
+        assertEquals(400, answer.status(), path + " " + body + " -> " + shorten(answer.body()));
+        String message = answer.json().get("error").getAsString();
+        assertTrue(message.startsWith("the request body is not valid JSON"), message);
+        assertTrue(message.contains("at character "), "the message should say where: " + message);
+        assertFalse(message.contains("Exception") || message.contains("JsonReader") || message.contains("http"),
+                "Gson's advice is for programmers: " + message);
+        assertEquals(revision, api.get("api/state").json().get("revision").getAsLong(), "the request changed the state");
+    }
+
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("longQueries")
     void aLongQueryValueIsRefusedWithAShortMessage(String target) throws IOException {
