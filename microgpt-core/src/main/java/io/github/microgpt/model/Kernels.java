@@ -85,7 +85,8 @@ final class Kernels {
      * (as many as the optimizer's {@code MIN_PARAMETERS_PER_THREAD}), some microseconds of work.
      * Below that the hand-over costs more than the half it saves: at {@code microgpt.py}'s size
      * (the largest product 16 positions by 64 rows by 16 columns, 16,384 multiply-adds) two
-     * threads ran a step at 0.5-0.6 times one thread's speed when every product was shared.
+     * threads ran a step at 0.39-0.43 times one thread's speed when every product was shared (core
+     * loops, f64 and f32).
      */
     private static final int MULTIPLY_ADDS_PER_NUMBER = 8;
 
