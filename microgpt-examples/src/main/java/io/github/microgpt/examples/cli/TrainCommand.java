@@ -812,7 +812,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     /**
      * A model that fits in an array may still not fit in the heap: refuse it before it is built,
-     * judged by the longest document (the step that needs the most).
+     * judged by the longest document (the step that needs the most) on the value engine, and by
+     * the block size on the array engine, whose workspace is made for a whole block whatever the
+     * documents' length.
      */
     private void checkMemory(Architecture architecture, GptConfig config, int vocabSize, List<String> docs) {
         long parameters = architecture.parameterCount(config, vocabSize);
@@ -825,9 +827,18 @@ public final class TrainCommand implements Callable<Integer> {
         int positions = (int) Math.min(config.blockSize(), longest + 1L);
         Engine engine = architecture == Architecture.GPT ? engine() : Engine.VALUE;
         boolean everywhere = architecture == Architecture.GPT || architecture == Architecture.ATTENTION;
-        ModelMemory.check("the " + architecture.id() + " model (" + parameters + " parameters)",
-                ModelMemory.bytes(engine, precision(), parameters, positions, everywhere),
-                ModelMemory.why(engine, positions, everywhere), smallerModel(architecture));
+        long bytes = ModelMemory.bytes(engine, precision(), parameters, positions, everywhere);
+        String smaller = smallerModel(architecture);
+        if (engine == Engine.ARRAY) {
+            long workspace = ModelMemory.arrayWorkspaceBytes(precision(), config, vocabSize);
+            if (workspace > bytes) {
+                smaller = "choose a smaller --block-size (the workspace grows with its square), --n-layer or --n-head";
+            }
+            bytes = ModelMemory.saturatedSum(bytes, workspace);
+            positions = config.blockSize();
+        }
+        ModelMemory.check("the " + architecture.id() + " model (" + parameters + " parameters)", bytes,
+                ModelMemory.why(engine, positions, everywhere), smaller);
     }
 
     /** What makes a model of this architecture smaller: the options its size depends on. */
