@@ -63,6 +63,20 @@ class CliGuardsTest {
     }
 
     @Test
+    void resumingALongBlockOnTheArrayEngineIsRefusedWhenItsWorkspaceExceedsTheHeap() {
+        // The value engine trains block 40,000 on short names in little memory (its graph grows
+        // with the document); the array engine's workspace for it would take 51 GB.
+        String run = dir.resolve("long-block").toString();
+        Cli.Result saved = Cli.run("train", "--steps", "2", "--stop-after", "1", "--samples", "0", "--block-size",
+                "40000", "--save", run);
+        assertEquals(0, saved.exitCode(), saved.stderr());
+        String[] args = {"train", "--resume", run, "--engine", "array", "--samples", "0"};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, "bytes of memory", "microgpt train", args);
+        assertTrue(result.stderrLines().get(0).contains("resume on the value engine"), result.stderr());
+    }
+
+    @Test
     void anArrayBlockSizeThatFitsStillRuns() {
         // 1000 positions: a workspace of about 37 MB.
         Cli.Result result = Cli.run("train", "--steps", "1", "--samples", "0", "--engine", "array",
