@@ -56,14 +56,35 @@ public final class PythonRandom implements RandomSource {
      * @param seed any integer
      */
     public void seed(BigInteger seed) {
-        BigInteger magnitude = seed.abs();
-        int words = Math.max(1, (magnitude.bitLength() + 31) / 32);
-        int[] key = new int[words];
-        for (int i = 0; i < words; i++) {
-            key[i] = magnitude.shiftRight(32 * i).intValue();
-        }
-        initByArray(key);
+        initByArray(keyWords(seed.abs()));
         hasGaussNext = false;
+    }
+
+    /**
+     * The key {@code init_by_array} takes for a seed: the magnitude's 32-bit words, least
+     * significant first, and one zero word for the seed 0, as CPython's {@code random_seed}.
+     *
+     * <p>The words are read from {@link BigInteger#toByteArray()} in one pass. Shifting the
+     * number right by 32 bits for each word would copy it once per word, time quadratic in its
+     * length: a seed of a million bits took over a second, two million four.
+     *
+     * @param magnitude the seed's absolute value; not negative
+     * @return the key, at least one word
+     */
+    static int[] keyWords(BigInteger magnitude) {
+        if (magnitude.signum() < 0) {
+            throw new IllegalArgumentException("the key is made from a magnitude, got a negative number");
+        }
+        byte[] bigEndian = magnitude.toByteArray();  // may start with a zero sign byte
+        int[] key = new int[Math.max(1, (magnitude.bitLength() + 31) / 32)];
+        for (int b = 0; b < bigEndian.length; b++) {
+            int fromLowest = bigEndian.length - 1 - b;
+            int word = fromLowest / 4;
+            if (word < key.length) {
+                key[word] |= (bigEndian[b] & 0xFF) << (8 * (fromLowest % 4));
+            }
+        }
+        return key;
     }
 
     private void initGenrand(int s) {

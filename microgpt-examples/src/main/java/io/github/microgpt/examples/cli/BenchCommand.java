@@ -393,6 +393,10 @@ public final class BenchCommand implements Callable<Integer> {
             // A group's models are in memory together: one per thread count.
             Contender contender = group.get(0);
             long bytes = ModelMemory.bytes(contender.engine(), contender.precision(), parameters, positions, true);
+            if (contender.engine() == Engine.ARRAY) {
+                bytes = ModelMemory.saturatedSum(bytes, ModelMemory.arrayWorkspaceBytes(contender.precision(),
+                        workload.config(), workload.tokenizer().vocabSize()));
+            }
             ModelMemory.check("the model (" + parameters + " parameters)" + (group.size() == 1 ? ""
                             : ", once for each of " + group.size() + " thread counts,"),
                     bytes > Long.MAX_VALUE / group.size() ? Long.MAX_VALUE : bytes * group.size(),

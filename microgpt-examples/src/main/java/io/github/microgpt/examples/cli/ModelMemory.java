@@ -1,7 +1,9 @@
 package io.github.microgpt.examples.cli;
 
 import io.github.microgpt.model.Engine;
+import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
+import java.util.Locale;
 
 /**
  * How much memory a model will need at least, judged from its size before it is built, so that a
@@ -19,6 +21,15 @@ import io.github.microgpt.model.Precision;
  * through (3000 layers on the embedded names: 6.27 GB estimated against a 6.32 GB heap; it ran
  * out of memory after four minutes): it catches the models that are far too large.
  * (The checkpoint loader has its own such check, on the sizes a file declares.)
+ *
+ * <p>The array engine also keeps a workspace that grows with the block size, not with the
+ * document: its training workspace is allocated for {@code --block-size} positions whatever the
+ * documents' length. {@link #arrayWorkspaceBytes} counts its number arrays, and nothing else
+ * (not their headers, nor the arrays of rows that hold them): each layer's activations and their
+ * gradients at each position, {@code 33 L C + 5 C + 3 V} numbers, and each head's attention
+ * weights of each position over every position, {@code L NH T²}. At a block size of 10,000 that
+ * is 3.3 GB, which ran in a 6.3 GB heap; at 30,000 in f32 it is 14 GB, which ran out of memory
+ * after 12 s; at 10,000,000 it is 3.2 PB, which ran out after a minute.
  */
 final class ModelMemory {
 
@@ -28,6 +39,29 @@ final class ModelMemory {
     static final long VALUE_BYTES_PER_PARAMETER_AND_POSITION = 44;
 
     private ModelMemory() {
+    }
+
+    /**
+     * The least memory of the array engine's training workspace (see the class comment): the
+     * activations and their gradients at each of the block's positions, and the attention weights
+     * of each layer and head, position by position. The value engine has no workspace: its graph
+     * of a step is counted by {@link #bytes}.
+     *
+     * @param precision the array engine's precision: 8 bytes a number in f64, 4 in f32
+     * @param config the model's shape; its block size is the workspace's number of positions
+     * @param vocabSize the number of tokens, the width of the logits
+     * @return the bytes, saturated at {@link Long#MAX_VALUE}
+     */
+    static long arrayWorkspaceBytes(Precision precision, GptConfig config, int vocabSize) {
+        long layers = config.nLayer();
+        long width = config.nEmbd();
+        long positions = config.blockSize();
+        // Forward: encoded, residual[L + 1], ten (T, C) or (T, 4C) buffers a layer (18 C in all),
+        // logits and probs; backward: dEncoded, dStream, valuesT, seven buffers a layer (14 C), dLogits.
+        long perPosition = 33 * layers * width + 5 * width + 3L * vocabSize;
+        long attention = saturatedProduct(saturatedProduct(layers * config.nHead(), positions), positions);
+        long numbers = saturatedSum(saturatedProduct(positions, perPosition), attention);
+        return saturatedProduct(numbers, precision == Precision.F64 ? Double.BYTES : Float.BYTES);
     }
 
     /**
@@ -65,8 +99,9 @@ final class ModelMemory {
      */
     static void check(String model, long bytes, String why, String smaller, long limit) {
         if (bytes > limit) {
-            throw new UsageException(model + " would need at least " + bytes + " bytes of memory (" + why
-                    + "), more than the " + limit + " bytes this Java heap may use; " + smaller
+            throw new UsageException(model + " would need at least " + bytes + " bytes of memory, " + gib(bytes)
+                    + " (" + why + "), more than the " + limit + " bytes (" + gib(limit)
+                    + ") this Java heap may use; " + smaller
                     + ", or give Java more memory (for example JAVA_OPTS=-Xmx16g for ./microgpt)");
         }
     }
@@ -76,15 +111,36 @@ final class ModelMemory {
         check(model, bytes, why, smaller, Runtime.getRuntime().maxMemory());
     }
 
-    /** What the bytes of {@link #bytes} hold, in words. */
+    /**
+     * What the bytes of {@link #bytes} and, on the array engine, {@link #arrayWorkspaceBytes}
+     * hold, in words.
+     *
+     * @param engine the engine
+     * @param positions on the value engine, the most positions a step trains; on the array engine,
+     *     the block size, for which its workspace is made
+     * @param everyParameterEveryPosition as for {@link #bytes}
+     * @return the words, for {@link #check}'s message
+     */
     static String why(Engine engine, int positions, boolean everyParameterEveryPosition) {
         if (engine == Engine.ARRAY) {
-            return "on the array engine: weights, gradients and Adam's two moments";
+            return "on the array engine: weights, gradients and Adam's two moments, and a workspace for a block of "
+                    + positions + " positions: each layer's activations and their gradients at every position, and"
+                    + " each head's attention weights over " + positions + " x " + positions + " positions";
         }
         return everyParameterEveryPosition
                 ? "on the value engine, whose graph of a step holds every parameter at each of its " + positions
                         + " positions"
                 : "on the value engine: a Value per parameter and Adam's moments";
+    }
+
+    /** A number of bytes in GiB for a reader, such as {@code "3.2 GiB"}. */
+    static String gib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+    }
+
+    /** {@code a + b} of two non-negative numbers, or {@link Long#MAX_VALUE} if it would overflow. */
+    static long saturatedSum(long a, long b) {
+        return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
     }
 
     private static long saturatedProduct(long a, long b) {

@@ -530,7 +530,7 @@ public final class TrainCommand implements Callable<Integer> {
         GptConfig config = new GptConfig(nLayer, nEmbd, nHead, blockSize, GptConfig.defaults().initStd());
         Architecture architecture = architecture();
         checkModelSize(architecture, config, tokenizer.vocabSize());
-        checkMemory(architecture, config, tokenizer.vocabSize(), docs);
+        checkMemory(architecture, config, tokenizer.vocabSize(), docs, precision());
         checkSavable(tokenizer);
         LanguageModel model = architecture == Architecture.GPT
                 ? engine().create(config, tokenizer.vocabSize(), random, precision())
@@ -593,6 +593,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         TrainingRun recipe = new TrainingRun(saved.seed(), source);
         List<String> docs = recipe.trainingOrder(loadDocuments(source.file().orElse(null)));
+        checkMemory(checkpoint.architecture(), checkpoint.config(), checkpoint.tokenizer().vocabSize(), docs,
+                engine() == Engine.ARRAY ? checkpoint.precision() : Precision.F64);
         ResumedTraining resumed;
         try {
             // The weights come from the checkpoint; the random source only fills a model about to be overwritten.
@@ -812,9 +814,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     /**
      * A model that fits in an array may still not fit in the heap: refuse it before it is built,
-     * judged by the longest document (the step that needs the most).
+     * judged by the longest document (the step that needs the most) on the value engine, and by
+     * the block size on the array engine, whose workspace is made for a whole block whatever the
+     * documents' length. A resumed run is checked too: a block size the value engine trained may
+     * be far too large for the array engine's workspace.
      */
-    private void checkMemory(Architecture architecture, GptConfig config, int vocabSize, List<String> docs) {
+    private void checkMemory(Architecture architecture, GptConfig config, int vocabSize, List<String> docs,
+                             Precision precision) {
         long parameters = architecture.parameterCount(config, vocabSize);
         // A plain loop rather than a stream: this runs once per run, over every document, before the
         // first step and still in the interpreter, where a stream's pipeline costs some 5 ms more.
@@ -825,9 +831,21 @@ public final class TrainCommand implements Callable<Integer> {
         int positions = (int) Math.min(config.blockSize(), longest + 1L);
         Engine engine = architecture == Architecture.GPT ? engine() : Engine.VALUE;
         boolean everywhere = architecture == Architecture.GPT || architecture == Architecture.ATTENTION;
-        ModelMemory.check("the " + architecture.id() + " model (" + parameters + " parameters)",
-                ModelMemory.bytes(engine, precision(), parameters, positions, everywhere),
-                ModelMemory.why(engine, positions, everywhere), smallerModel(architecture));
+        long bytes = ModelMemory.bytes(engine, precision, parameters, positions, everywhere);
+        String smaller = smallerModel(architecture);
+        if (engine == Engine.ARRAY) {
+            long workspace = ModelMemory.arrayWorkspaceBytes(precision, config, vocabSize);
+            if (workspace > bytes) {
+                smaller = resume != null
+                        ? "the checkpoint's block size of " + config.blockSize() + " is fixed, so resume on the value "
+                                + "engine (--engine value), whose memory grows with the documents rather than the block"
+                        : "choose a smaller --block-size (the workspace grows with its square), --n-layer or --n-head";
+            }
+            bytes = ModelMemory.saturatedSum(bytes, workspace);
+            positions = config.blockSize();
+        }
+        ModelMemory.check("the " + architecture.id() + " model (" + parameters + " parameters)", bytes,
+                ModelMemory.why(engine, positions, everywhere), smaller);
     }
 
     /** What makes a model of this architecture smaller: the options its size depends on. */

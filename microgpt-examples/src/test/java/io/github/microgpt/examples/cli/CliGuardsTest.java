@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.microgpt.model.Engine;
+import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,36 +25,88 @@ class CliGuardsTest {
 
     // -------------------------------------------------------------- a model larger than the heap
 
-    @Test
-    void anArrayModelLargerThanTheHeapIsRefusedBeforeItIsBuilt() {
-        // 600,000 layers of width 16: 1.8e9 parameters, under the largest array but ~59 GB of arrays.
-        String[] args = {"train", "--steps", "2", "--engine", "array", "--n-layer", "600000"};
+    /**
+     * Runs {@code train} and checks that it is refused for memory before a model is built: exit
+     * 2, one line that names the heap's limit and how to raise it.
+     *
+     * @return the line, for the test's own checks
+     */
+    private static String refusedForMemory(String... args) {
         Cli.Result result = Cli.run(args);
         Cli.assertOneLineError(result, 2, "bytes of memory", "microgpt train", args);
         String line = result.stderrLines().get(0);
         assertTrue(line.contains(Runtime.getRuntime().maxMemory() + " bytes"), "names the limit: " + line);
         assertTrue(line.contains("JAVA_OPTS=-Xmx"), "says how to give more: " + line);
-        assertTrue(line.contains("--n-layer"), "says what to make smaller: " + line);
         assertFalse(result.stdout().contains("num params"), "no model was built");
+        return line;
+    }
+
+    @Test
+    void anArrayModelLargerThanTheHeapIsRefusedBeforeItIsBuilt() {
+        // 600,000 layers of width 16: 1.8e9 parameters, under the largest array but ~59 GB of arrays.
+        String line = refusedForMemory("train", "--steps", "2", "--engine", "array", "--n-layer", "600000");
+        assertTrue(line.contains("--n-layer"), "says what to make smaller: " + line);
     }
 
     @Test
     void aValueModelWhoseStepGraphExceedsTheHeapIsRefused() {
         // 100,000 layers: 3.1e8 parameters, each used at every position of a step's graph.
-        String[] args = {"train", "--steps", "2", "--n-layer", "100000"};
-        Cli.Result result = Cli.run(args);
-        Cli.assertOneLineError(result, 2, "bytes of memory", "microgpt train", args);
-        assertTrue(result.stderrLines().get(0).contains("value engine"), result.stderr());
+        String line = refusedForMemory("train", "--steps", "2", "--n-layer", "100000");
+        assertTrue(line.contains("value engine"), line);
+    }
+
+    @Test
+    void anArrayBlockSizeWhoseWorkspaceExceedsTheHeapIsRefusedBeforeItIsBuilt() {
+        // 1.6 million parameters (51 MB), but the workspace holds 4 heads' weights over 100,000 x
+        // 100,000 positions: 320 GB. Before the workspace was counted this ran until out of memory.
+        String line = refusedForMemory("train", "--steps", "2", "--engine", "array", "--block-size", "100000");
+        assertTrue(line.contains("attention weights over 100000 x 100000 positions"), "says what grows: " + line);
+        assertTrue(line.contains("GiB"), "gives the sizes in GiB too: " + line);
+        assertTrue(line.contains("choose a smaller --block-size"), "says what to make smaller: " + line);
+    }
+
+    @Test
+    void resumingALongBlockOnTheArrayEngineIsRefusedWhenItsWorkspaceExceedsTheHeap() {
+        // The value engine trains block 40,000 on short names in little memory (its graph grows
+        // with the document); the array engine's workspace for it would take 51 GB.
+        String run = dir.resolve("long-block").toString();
+        Cli.Result saved = Cli.run("train", "--steps", "2", "--stop-after", "1", "--samples", "0", "--block-size",
+                "40000", "--save", run);
+        assertEquals(0, saved.exitCode(), saved.stderr());
+        String line = refusedForMemory("train", "--resume", run, "--engine", "array", "--samples", "0");
+        assertTrue(line.contains("resume on the value engine"), "says what to do instead: " + line);
+    }
+
+    @Test
+    void anArrayBlockSizeThatFitsStillRuns() {
+        // 1000 positions: a workspace of about 37 MB.
+        Cli.Result result = Cli.run("train", "--steps", "1", "--samples", "0", "--engine", "array",
+                "--block-size", "1000");
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(result.stdout().contains("num params: 19936"), result.stdout());
     }
 
     @Test
     void theCheckRefusesOnlyWhatExceedsTheLimit() {
         ModelMemory.check("the model", 1000, "why", "smaller", 1000);
         UsageException e = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class,
-                () -> ModelMemory.check("the model", 1001, "why", "choose smaller --n-embd", 1000));
-        assertEquals("the model would need at least 1001 bytes of memory (why), more than the 1000 bytes this Java "
-                + "heap may use; choose smaller --n-embd, or give Java more memory (for example JAVA_OPTS=-Xmx16g "
-                + "for ./microgpt)", e.getMessage());
+                () -> ModelMemory.check("the model", 3L << 30, "why", "choose smaller --n-embd", 1L << 30));
+        assertEquals("the model would need at least 3221225472 bytes of memory, 3.0 GiB (why), more than the "
+                + "1073741824 bytes (1.0 GiB) this Java heap may use; choose smaller --n-embd, or give Java more "
+                + "memory (for example JAVA_OPTS=-Xmx16g for ./microgpt)", e.getMessage());
+    }
+
+    @Test
+    void theArrayWorkspaceGrowsWithTheSquareOfTheBlockSize() {
+        // 1 layer, width 16, 4 heads, 27 tokens: 689 numbers a position, 4 T^2 attention weights.
+        GptConfig small = new GptConfig(1, 16, 4, 16, 0.08);
+        assertEquals(8 * (16 * 689 + 4 * 16 * 16), ModelMemory.arrayWorkspaceBytes(Precision.F64, small, 27));
+        assertEquals(4 * (16 * 689 + 4 * 16 * 16), ModelMemory.arrayWorkspaceBytes(Precision.F32, small, 27));
+        // Block size 10,000 ran in a 6.3 GB heap: the lower bound must let it through (3.3 GB).
+        long ran = ModelMemory.arrayWorkspaceBytes(Precision.F64, new GptConfig(1, 16, 4, 10_000, 0.08), 27);
+        assertTrue(ran > 3_000_000_000L && ran < 3_500_000_000L, "" + ran);
+        assertEquals(Long.MAX_VALUE, ModelMemory.arrayWorkspaceBytes(Precision.F64,
+                new GptConfig(1_000_000, 16, 4, Integer.MAX_VALUE, 0.08), 27), "saturates, never overflows");
     }
 
     @Test
@@ -74,7 +127,8 @@ class CliGuardsTest {
     @Test
     void theTeachingAndReferenceSizesFitInASmallHeap() {
         // 256/4/8/64 on the array engine: 3.2 million parameters, about 100 MB.
-        long teaching = ModelMemory.bytes(Engine.ARRAY, Precision.F64, 3_178_240, 64, true);
+        long teaching = ModelMemory.bytes(Engine.ARRAY, Precision.F64, 3_178_240, 64, true)
+                + ModelMemory.arrayWorkspaceBytes(Precision.F64, new GptConfig(4, 256, 8, 64, 0.08), 27);
         assertTrue(teaching < 128L << 20, "" + teaching);
         long reference = ModelMemory.bytes(Engine.VALUE, Precision.F64, 4192, 16, true);
         assertTrue(reference < 8L << 20, "" + reference);
