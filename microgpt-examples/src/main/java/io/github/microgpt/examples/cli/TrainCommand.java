@@ -85,8 +85,8 @@ import picocli.CommandLine.Spec;
                     + "the step and the document), memory ran out, or the checkpoint could not be written.",
             "2:Invalid usage or input: an unknown option, a missing or malformed value, a value out of "
                     + "range, a data file that is missing, unreadable, a directory, empty, not UTF-8 or too "
-                    + "large (over 64 MiB or 2,097,152 lines), or a checkpoint that is missing, damaged or not "
-                    + "of this data."},
+                    + "large (over 64 MiB or 2,097,152 non-blank lines), or a checkpoint that is missing, "
+                    + "damaged or not of this data."},
         footer = {
             "%nEnvironment:",
             "  MICROGPT_PROGRESS=auto|always|never",

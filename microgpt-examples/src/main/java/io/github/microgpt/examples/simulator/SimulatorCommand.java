@@ -46,7 +46,8 @@ import picocli.CommandLine.ParentCommand;
         exitCodeList = {
             "0:The server was stopped with Ctrl-C.",
             "2:Invalid usage or input: a bad option, a data file that is missing, unreadable, empty, not "
-                    + "UTF-8, not a regular file, over 64 MiB or of more than 2,097,152 lines, or a port that is already in use."})
+                    + "UTF-8, not a regular file, over 64 MiB or of more than 2,097,152 non-blank lines, or a "
+                    + "port that is already in use."})
 public final class SimulatorCommand implements Callable<Integer> {
 
     /** The largest data file the simulator reads, in bytes: far more than a page can show or train on live. */
