@@ -139,7 +139,9 @@ public abstract class ValueLanguageModel implements LanguageModel {
     /**
      * Reads one token at one position and returns the logits of the next token: the model's
      * {@code gpt(token_id, pos_id, keys, values)}. Called for positions 0, 1, 2, ... of one
-     * sequence in turn, with the same cache; this class checks the token and the position first.
+     * sequence in turn, with the same cache. When this class calls it (from {@link #loss} or a
+     * {@link #newSequence() sequence}) it has checked the token and the position first; a
+     * {@code forward} that may be called directly checks them itself, as the library's models do.
      *
      * @param tokenId the token read, in {@code [0, vocabSize())}
      * @param posId its position, in {@code [0, blockSize)}
