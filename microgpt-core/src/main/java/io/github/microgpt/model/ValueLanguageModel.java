@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Turns a forward pass over {@link Value}s into a {@link LanguageModel} that the library's
@@ -74,8 +75,12 @@ public abstract class ValueLanguageModel implements LanguageModel {
      *     {@code Value}s are not: they become this model's parameters
      * @throws IllegalArgumentException if {@code vocabSize < 2}, there is no matrix, or a matrix
      *     is empty or ragged
+     * @throws NullPointerException if {@code config} or {@code stateDict} is null, naming it
      */
     protected ValueLanguageModel(GptConfig config, int vocabSize, Map<String, Value[][]> stateDict) {
+        // Refused here, not at the first forward pass or cache (a null config was kept silently).
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(stateDict, "stateDict");
         ModelChecks.vocabSize(vocabSize);
         if (stateDict.isEmpty()) {
             throw new IllegalArgumentException("a model needs at least one weight matrix");
