@@ -2,7 +2,7 @@
  * microgpt: a tiny GPT trained from first principles, reproducing Karpathy's {@code microgpt.py}
  * exactly.
  *
- * <h2>Start here: a lesson in eight types</h2>
+ * <h2>Start here: a lesson in six steps</h2>
  * <ol>
  *   <li>{@link io.github.microgpt.autograd.Value} — a number that remembers how it was made;
  *       {@code backward()} finds every derivative. Draw the graph behind a result with
@@ -24,9 +24,10 @@
  *   <li>Looking inside: {@link io.github.microgpt.sample.NextToken} (what comes after a prefix)
  *       and {@link io.github.microgpt.train.Evaluation} (the loss on names never trained on).</li>
  * </ol>
- * The programs in the examples module ({@code GraphExample}, {@code BigramExample} to
- * {@code GptExample}, {@code ProgressionExample}, {@code EditGptExample},
- * {@code LookingInsideExample}) walk this path with output to compare against.
+ * The programs in the examples module ({@code NeuronExample}, {@code GraphExample},
+ * {@code BigramExample} to {@code GptExample}, {@code ProgressionExample}, {@code EditGptExample},
+ * {@code LookingInsideExample}, {@code TrainAndSampleExample}) walk this path with output to
+ * compare against.
  *
  * <h2>The packages</h2>
  * <ul>

@@ -47,6 +47,11 @@ import java.util.WeakHashMap;
  */
 public final class Value {
 
+    // Reading order: the fields; the primitive operations (add, mul, pow, log, exp, relu, tanh),
+    // each its forward value and its local gradients, as in micrograd; the operations built from
+    // them; sums of products stored compactly; the graph and backward(). The compact sums and the
+    // walk of backward() are what make a training step fast, and change no number.
+
     private double data;
     private double grad;
     // A node has at most two children; fields instead of collections keep a node small. A
@@ -79,73 +84,10 @@ public final class Value {
     private byte op;
 
     /**
-     * {@code (a * b) + 0}: the first term of a sum of products, Python's {@code 0 + a*b}. Stands
-     * for an {@code ADD} node whose children are {@code a * b} (a {@code MUL} node) and the
-     * constant 0. Stored: {@code child0 = a}, {@code child1 = b}, {@code localGrad0 = b.data},
-     * {@code localGrad1 = a.data}, the product's own fields.
-     */
-    private static final byte PRODUCT_PLUS_ZERO = 64;
-    /**
-     * {@code acc + a * b}: a further term of a sum of products. Stands for an {@code ADD} node
-     * whose children are {@code acc} and {@code a * b} (a {@code MUL} node). Stored:
-     * {@code child0 = acc}, {@code child1 = a}, {@code child2 = b}, {@code localGrad0 = b.data},
-     * {@code localGrad1 = a.data}.
-     */
-    private static final byte PLUS_PRODUCT = 65;
-    /**
-     * A whole sum of products, {@code ((0 + a0*b0) + a1*b1) + ...}, in one node: stands for the
-     * last {@code ADD} node of the chain of {@link #PRODUCT_PLUS_ZERO} and {@link #PLUS_PRODUCT}
-     * terms that {@link #sumOfProducts} describes. Its operands and their local gradients are
-     * in {@link #terms}; {@code child0} and {@code child1} hold the last term's operands, so that
-     * the node counts as inner and as having two children.
-     */
-    private static final byte SUM_OF_PRODUCTS = 66;
-
-    /**
      * The terms of a {@link #SUM_OF_PRODUCTS} node, null for every other node. A field of every
      * node, but it fits in the padding: a node stays at 64 bytes.
      */
     private Terms terms;
-
-    /**
-     * The terms of a sum of products: term {@code k} is {@code a[k] * b[k]}; its derivative with
-     * respect to {@code a[k]} is {@code bData[k]} and with respect to {@code b[k]} is
-     * {@code aData[k]}, the operands' data when the sum was made. The two sides are kept apart,
-     * rather than interleaved, so that the outputs of one linear layer can share one copy of their
-     * input vector and its data ({@link #sumsOfProducts}): a term then costs 12 bytes instead of
-     * 24, and a training step of the Value engine allocates about a third less.
-     */
-    private static final class Terms {
-        final Value[] a;
-        final double[] aData;
-        final Value[] b;
-        final double[] bData;
-        /**
-         * Whether some operand of a side is an inner node. The walk of {@link #backward()} only
-         * looks at the sides that have one: the weights of a linear layer are all leaves, and a
-         * leaf passes nothing on and is never ordered, so skipping them changes no order.
-         */
-        final boolean aInner;
-        final boolean bInner;
-
-        Terms(Value[] a, double[] aData, boolean aInner, Value[] b, double[] bData, boolean bInner) {
-            this.a = a;
-            this.aData = aData;
-            this.aInner = aInner;
-            this.b = b;
-            this.bData = bData;
-            this.bInner = bInner;
-        }
-
-        int length() {
-            return a.length;
-        }
-
-        /** Operand {@code j} in the order of the definition: {@code a[0], b[0], a[1], b[1], ...}. */
-        Value operand(int j) {
-            return (j & 1) == 0 ? a[j >>> 1] : b[j >>> 1];
-        }
-    }
 
     /**
      * The labels given with {@link #label(String)}, kept outside the nodes (a weak map, so a
@@ -366,6 +308,71 @@ public final class Value {
             total = total.add(values[i]);
         }
         return total;
+    }
+
+    // ---------------------------------------------------------- sums of products, stored compactly
+
+    /**
+     * {@code (a * b) + 0}: the first term of a sum of products, Python's {@code 0 + a*b}. Stands
+     * for an {@code ADD} node whose children are {@code a * b} (a {@code MUL} node) and the
+     * constant 0. Stored: {@code child0 = a}, {@code child1 = b}, {@code localGrad0 = b.data},
+     * {@code localGrad1 = a.data}, the product's own fields.
+     */
+    private static final byte PRODUCT_PLUS_ZERO = 64;
+    /**
+     * {@code acc + a * b}: a further term of a sum of products. Stands for an {@code ADD} node
+     * whose children are {@code acc} and {@code a * b} (a {@code MUL} node). Stored:
+     * {@code child0 = acc}, {@code child1 = a}, {@code child2 = b}, {@code localGrad0 = b.data},
+     * {@code localGrad1 = a.data}.
+     */
+    private static final byte PLUS_PRODUCT = 65;
+    /**
+     * A whole sum of products, {@code ((0 + a0*b0) + a1*b1) + ...}, in one node: stands for the
+     * last {@code ADD} node of the chain of {@link #PRODUCT_PLUS_ZERO} and {@link #PLUS_PRODUCT}
+     * terms that {@link #sumOfProducts} describes. Its operands and their local gradients are
+     * in {@link #terms}; {@code child0} and {@code child1} hold the last term's operands, so that
+     * the node counts as inner and as having two children.
+     */
+    private static final byte SUM_OF_PRODUCTS = 66;
+
+    /**
+     * The terms of a sum of products: term {@code k} is {@code a[k] * b[k]}; its derivative with
+     * respect to {@code a[k]} is {@code bData[k]} and with respect to {@code b[k]} is
+     * {@code aData[k]}, the operands' data when the sum was made. The two sides are kept apart,
+     * rather than interleaved, so that the outputs of one linear layer can share one copy of their
+     * input vector and its data ({@link #sumsOfProducts}): a term then costs 12 bytes instead of
+     * 24, and a training step of the Value engine allocates about a third less.
+     */
+    private static final class Terms {
+        final Value[] a;
+        final double[] aData;
+        final Value[] b;
+        final double[] bData;
+        /**
+         * Whether some operand of a side is an inner node. The walk of {@link #backward()} only
+         * looks at the sides that have one: the weights of a linear layer are all leaves, and a
+         * leaf passes nothing on and is never ordered, so skipping them changes no order.
+         */
+        final boolean aInner;
+        final boolean bInner;
+
+        Terms(Value[] a, double[] aData, boolean aInner, Value[] b, double[] bData, boolean bInner) {
+            this.a = a;
+            this.aData = aData;
+            this.aInner = aInner;
+            this.b = b;
+            this.bData = bData;
+            this.bInner = bInner;
+        }
+
+        int length() {
+            return a.length;
+        }
+
+        /** Operand {@code j} in the order of the definition: {@code a[0], b[0], a[1], b[1], ...}. */
+        Value operand(int j) {
+            return (j & 1) == 0 ? a[j >>> 1] : b[j >>> 1];
+        }
     }
 
     /**

@@ -133,7 +133,8 @@ public enum Architecture {
      * @param vocabSize the number of tokens; at least 2
      * @param random the source of the initial weights
      * @return the model
-     * @throws IllegalArgumentException if {@code vocabSize < 2}
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
+     *     than {@link ParameterLayout#MAX_SIZE} parameters
      */
     public abstract LanguageModel create(GptConfig config, int vocabSize, RandomSource random);
 

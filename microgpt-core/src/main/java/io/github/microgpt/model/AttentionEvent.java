@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -53,5 +54,40 @@ public record AttentionEvent(int layer, int head, int posId, double[] weights) {
      */
     public double weight(int position) {
         return weights[position];
+    }
+
+    /**
+     * Whether another object is an attention event with the same components, the weights
+     * compared element by element. (A record compares arrays by identity, and every event holds a
+     * copy of its own, so without this two events made from the same weights would differ.)
+     *
+     * @param other another object
+     * @return whether it is an equal event
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof AttentionEvent e && layer == e.layer && head == e.head && posId == e.posId
+                && Arrays.equals(weights, e.weights);
+    }
+
+    /**
+     * A hash code consistent with {@link #equals(Object)}: of the weights' contents.
+     *
+     * @return the hash code
+     */
+    @Override
+    public int hashCode() {
+        return Objects.hash(layer, head, posId, Arrays.hashCode(weights));
+    }
+
+    /**
+     * Shows every component, the weights included.
+     *
+     * @return for example {@code AttentionEvent[layer=0, head=1, posId=1, weights=[0.25, 0.75]]}
+     */
+    @Override
+    public String toString() {
+        return "AttentionEvent[layer=" + layer + ", head=" + head + ", posId=" + posId + ", weights="
+                + Arrays.toString(weights) + "]";
     }
 }

@@ -20,7 +20,8 @@ import java.util.Map;
  * logits = lm_head @ x
  * </pre>
  *
- * <p>It is {@link GptModel} without the MLP block: the attention is the same, line for line, so
+ * <p>It is {@link GptModel} without the MLP block: the attention builds the same nodes (each head's
+ * output written out as the Python's {@code sum(...)} where {@code GptModel} calls {@code dot}), and
  * its parameters are those of a GPT layer without {@code mlp_fc1} and {@code mlp_fc2}:
  * {@code wte}, {@code wpe}, {@code lm_head}, then per layer {@code attn_wq}, {@code attn_wk},
  * {@code attn_wv}, {@code attn_wo}. Next: {@link GptModel} adds, after each attention, an MLP

@@ -33,8 +33,9 @@ public enum Engine {
     },
 
     /**
-     * {@link ArrayGptModel}: flat arrays with hand-written forward and backward passes, some
-     * hundred times faster; batches can use several threads.
+     * {@link ArrayGptModel}: flat arrays with hand-written forward and backward passes, far
+     * faster (at the reference size some 50 to 100 times the steps per second of {@link #VALUE});
+     * a step can use several threads.
      */
     ARRAY("array") {
         @Override
@@ -50,14 +51,15 @@ public enum Engine {
     }
 
     /**
-     * Creates a model with random initial weights, drawn from {@code random} in
-     * {@link ParameterMatrix} order (the same draws for every engine).
+     * Creates a model with random initial weights, drawn from {@code random} matrix by matrix in
+     * {@link ParameterLayout#gpt} order (the same draws for every engine).
      *
      * @param config the shape
      * @param vocabSize the number of tokens; at least 2
      * @param random the source of the initial weights
      * @return the model
-     * @throws IllegalArgumentException if {@code vocabSize < 2}
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
+     *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE})
      */
     public abstract LanguageModel create(GptConfig config, int vocabSize, RandomSource random);
 
@@ -72,8 +74,9 @@ public enum Engine {
      * @param random the source of the initial weights
      * @param precision the precision; {@link Precision#F64} for every engine
      * @return the model
-     * @throws IllegalArgumentException if {@code vocabSize < 2}, or the engine does not compute in
-     *     that precision ({@link #VALUE} with {@link Precision#F32})
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, the model would have more than
+     *     {@link ParameterLayout#MAX_SIZE} parameters, or the engine does not compute in that
+     *     precision ({@link #VALUE} with {@link Precision#F32})
      * @throws NullPointerException if {@code precision} is null
      */
     public LanguageModel create(GptConfig config, int vocabSize, RandomSource random, Precision precision) {

@@ -101,19 +101,21 @@ public final class GptModel extends ValueLanguageModel {
      * @param posId its position; must equal {@code cache.length()} and be below the block size
      * @param cache the keys and values of the earlier positions of the same sequence
      * @return {@code vocabSize()} logits, as nodes of a graph that leads back to the parameters
-     * @throws IllegalArgumentException if the token or the position is out of range
+     * @throws IllegalArgumentException if the token or the position is out of range, or the cache
+     *     is not this model's (another number of layers) or holds another number of positions
+     *     than {@code posId}
      */
     @Override
     public Value[] forward(int tokenId, int posId, KvCache cache) {
         checkForward(tokenId, posId, cache);
         int headDim = config().headDim();
-        Value[] x = add(wte[tokenId], wpe[posId]); // joint token and position embedding
+        Value[] x = add(wte[tokenId], wpe[posId]); // tok_emb + pos_emb: joint token and position embedding
         x = rmsnorm(x);
-        double scale = Math.pow(headDim, 0.5);
+        double scale = Math.pow(headDim, 0.5); // head_dim**0.5, the same for every head and position
 
         for (int li = 0; li < config().nLayer(); li++) {
             Layer layer = layers[li];
-            // 1) multi-head attention
+            // 1) Multi-head attention block
             Value[] xResidual = x;
             x = rmsnorm(x);
             Value[] q = linear(x, layer.attnWq());
@@ -125,6 +127,8 @@ public final class GptModel extends ValueLanguageModel {
             values.add(v);
             Value[] xAttn = new Value[config().nEmbd()];
             for (int h = 0; h < config().nHead(); h++) {
+                // Head h reads the slice [hs, hs + headDim) of q, of every key and of every value:
+                // the Python's q_h, k_h and v_h, here offsets rather than copies.
                 int hs = h * headDim;
                 Value[] attnLogits = new Value[keys.size()];
                 for (int t = 0; t < keys.size(); t++) {
@@ -134,7 +138,8 @@ public final class GptModel extends ValueLanguageModel {
                 Value[] attnWeights = softmax(attnLogits);
                 reportAttention(li, h, posId, attnWeights);
                 for (int j = 0; j < headDim; j++) {
-                    // sum over t of attn_weights[t] * v_h[t][j]
+                    // head_out[j] = sum(attn_weights[t] * v_h[t][j] for t), written straight to its
+                    // place in x_attn (the Python's x_attn.extend(head_out))
                     Value[] valuesJ = new Value[values.size()];
                     for (int t = 0; t < valuesJ.length; t++) {
                         valuesJ[t] = values.get(t)[hs + j];
@@ -144,7 +149,7 @@ public final class GptModel extends ValueLanguageModel {
             }
             x = linear(xAttn, layer.attnWo());
             x = add(x, xResidual);
-            // 2) MLP
+            // 2) MLP block
             xResidual = x;
             x = rmsnorm(x);
             x = linear(x, layer.mlpFc1());

@@ -263,11 +263,13 @@ public final class ParameterLayout {
          * @param rows its rows; at least 1
          * @param cols its columns; at least 1
          * @return this builder
+         * @throws NullPointerException if {@code name} is null, as {@link ParameterMatrix} says it
          * @throws IllegalArgumentException if the name is empty or taken, a dimension is below 1,
          *     or the layout would exceed {@link #MAX_SIZE} parameters
          */
         public Builder add(String name, int rows, int cols) {
-            if (name == null || name.isEmpty()) {
+            Objects.requireNonNull(name, "name");
+            if (name.isEmpty()) {
                 throw new IllegalArgumentException("a parameter matrix needs a name");
             }
             if (names.put(name, Boolean.TRUE) != null) {

@@ -29,7 +29,7 @@ public interface Parameters {
     /**
      * The value of parameter {@code i}.
      *
-     * @param i the flat index
+     * @param i the flat index, in {@code [0, size())}
      * @return its value
      */
     double value(int i);
@@ -37,7 +37,7 @@ public interface Parameters {
     /**
      * Replaces the value of parameter {@code i}.
      *
-     * @param i the flat index
+     * @param i the flat index, in {@code [0, size())}
      * @param value the new value
      */
     void setValue(int i, double value);
@@ -45,7 +45,7 @@ public interface Parameters {
     /**
      * The gradient accumulated for parameter {@code i} since it was last reset.
      *
-     * @param i the flat index
+     * @param i the flat index, in {@code [0, size())}
      * @return the gradient
      */
     double grad(int i);
@@ -53,7 +53,7 @@ public interface Parameters {
     /**
      * Replaces the gradient of parameter {@code i}, typically with 0 after an update.
      *
-     * @param i the flat index
+     * @param i the flat index, in {@code [0, size())}
      * @param grad the new gradient
      */
     void setGrad(int i, double grad);

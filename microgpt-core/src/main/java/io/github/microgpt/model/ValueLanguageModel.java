@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Turns a forward pass over {@link Value}s into a {@link LanguageModel} that the library's
@@ -74,8 +75,12 @@ public abstract class ValueLanguageModel implements LanguageModel {
      *     {@code Value}s are not: they become this model's parameters
      * @throws IllegalArgumentException if {@code vocabSize < 2}, there is no matrix, or a matrix
      *     is empty or ragged
+     * @throws NullPointerException if {@code config} or {@code stateDict} is null, naming it
      */
     protected ValueLanguageModel(GptConfig config, int vocabSize, Map<String, Value[][]> stateDict) {
+        // Refused here, not at the first forward pass or cache (a null config was kept silently).
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(stateDict, "stateDict");
         ModelChecks.vocabSize(vocabSize);
         if (stateDict.isEmpty()) {
             throw new IllegalArgumentException("a model needs at least one weight matrix");
@@ -139,7 +144,9 @@ public abstract class ValueLanguageModel implements LanguageModel {
     /**
      * Reads one token at one position and returns the logits of the next token: the model's
      * {@code gpt(token_id, pos_id, keys, values)}. Called for positions 0, 1, 2, ... of one
-     * sequence in turn, with the same cache; this class checks the token and the position first.
+     * sequence in turn, with the same cache. When this class calls it (from {@link #loss} or a
+     * {@link #newSequence() sequence}) it has checked the token and the position first; a
+     * {@code forward} that may be called directly checks them itself, as the library's models do.
      *
      * @param tokenId the token read, in {@code [0, vocabSize())}
      * @param posId its position, in {@code [0, blockSize)}

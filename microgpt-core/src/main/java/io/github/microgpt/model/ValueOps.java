@@ -24,10 +24,11 @@ public final class ValueOps {
      * {@code w @ x}, the Python's {@code linear(x, w)}: for each row {@code w_o} of {@code w},
      * {@code sum(w_o[i] * x[i])}.
      *
-     * @param x the input vector, {@code nin} long
+     * @param x the input vector, {@code nin} long; not empty
      * @param w the weights, {@code nout} rows of {@code nin}
      * @return {@code nout} outputs
-     * @throws IllegalArgumentException if a row of {@code w} is not as long as {@code x}
+     * @throws IllegalArgumentException if a row of {@code w} is not as long as {@code x}, or
+     *     {@code x} is empty while {@code w} has rows (a sum needs at least one term)
      */
     public static Value[] linear(Value[] x, Value[][] w) {
         // sum(w_o[i] * x[i]) for each row: the nodes of mul and add, stored compactly, the rows
@@ -39,8 +40,9 @@ public final class ValueOps {
      * Root-mean-square normalisation, the Python's {@code rmsnorm(x)}: divides {@code x} by the
      * root of the mean of its squares (plus 1e-5, so that a zero vector does not divide by zero).
      *
-     * @param x the vector
+     * @param x the vector; not empty
      * @return {@code x * (mean(x^2) + 1e-5)^-0.5}
+     * @throws IllegalArgumentException if {@code x} is empty
      */
     public static Value[] rmsnorm(Value[] x) {
         Value sumOfSquares = Value.sumOfProducts(x, 0, x, 0, x.length);
@@ -93,6 +95,8 @@ public final class ValueOps {
      * @param bFrom where its stretch starts
      * @param length the number of terms; at least 1
      * @return the sum, {@code (0 + a*b) + a*b + ...}
+     * @throws IllegalArgumentException if {@code length} is below 1
+     * @throws IndexOutOfBoundsException if a stretch does not fit in its vector
      */
     public static Value dot(Value[] a, int aFrom, Value[] b, int bFrom, int length) {
         return Value.sumOfProducts(a, aFrom, b, bFrom, length);

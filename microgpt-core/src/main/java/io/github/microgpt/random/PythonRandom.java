@@ -200,6 +200,7 @@ public final class PythonRandom implements RandomSource {
      *
      * @param n the exclusive upper bound; positive
      * @return the draw
+     * @throws IllegalArgumentException if {@code n <= 0}
      */
     @Override
     public int randBelow(int n) {

@@ -1,5 +1,6 @@
 package io.github.microgpt.sample;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -28,5 +29,39 @@ public record SampleEvent(int sample, String text, int[] tokens) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(tokens, "tokens");
         tokens = tokens.clone();
+    }
+
+    /**
+     * Whether another object is a sample event with the same components, the tokens compared
+     * element by element. (A record compares arrays by identity, and every event holds a copy of
+     * its own, so without this two events made from the same tokens would differ.)
+     *
+     * @param other another object
+     * @return whether it is an equal event
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof SampleEvent e && sample == e.sample && text.equals(e.text)
+                && Arrays.equals(tokens, e.tokens);
+    }
+
+    /**
+     * A hash code consistent with {@link #equals(Object)}: of the tokens' contents.
+     *
+     * @return the hash code
+     */
+    @Override
+    public int hashCode() {
+        return Objects.hash(sample, text, Arrays.hashCode(tokens));
+    }
+
+    /**
+     * Shows every component, the tokens included.
+     *
+     * @return for example {@code SampleEvent[sample=1, text=ann, tokens=[0, 13, 13]]}
+     */
+    @Override
+    public String toString() {
+        return "SampleEvent[sample=" + sample + ", text=" + text + ", tokens=" + Arrays.toString(tokens) + "]";
     }
 }

@@ -1,5 +1,6 @@
 package io.github.microgpt.sample;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -32,5 +33,40 @@ public record TokenEvent(int sample, int posId, int[] context, double[] probabil
         Objects.requireNonNull(probabilities, "probabilities");
         context = context.clone();
         probabilities = probabilities.clone();
+    }
+
+    /**
+     * Whether another object is a token event with the same components, the arrays compared
+     * element by element. (A record compares arrays by identity, and every event holds copies of
+     * its own, so without this two events made from the same arrays would differ.)
+     *
+     * @param other another object
+     * @return whether it is an equal event
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof TokenEvent e && sample == e.sample && posId == e.posId && token == e.token
+                && Arrays.equals(context, e.context) && Arrays.equals(probabilities, e.probabilities);
+    }
+
+    /**
+     * A hash code consistent with {@link #equals(Object)}: of the arrays' contents.
+     *
+     * @return the hash code
+     */
+    @Override
+    public int hashCode() {
+        return Objects.hash(sample, posId, Arrays.hashCode(context), Arrays.hashCode(probabilities), token);
+    }
+
+    /**
+     * Shows every component, the arrays' elements included.
+     *
+     * @return for example {@code TokenEvent[sample=1, posId=0, context=[26], probabilities=[...], token=0]}
+     */
+    @Override
+    public String toString() {
+        return "TokenEvent[sample=" + sample + ", posId=" + posId + ", context=" + Arrays.toString(context)
+                + ", probabilities=" + Arrays.toString(probabilities) + ", token=" + token + "]";
     }
 }

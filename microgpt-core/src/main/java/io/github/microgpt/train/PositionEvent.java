@@ -1,5 +1,6 @@
 package io.github.microgpt.train;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -40,5 +41,45 @@ public record PositionEvent(int step, String document, int posId, int[] context,
         Objects.requireNonNull(probabilities, "probabilities");
         context = context.clone();
         probabilities = probabilities.clone();
+    }
+
+    /**
+     * Whether another object is a position event with the same components, the arrays compared
+     * element by element and the loss as {@link Double#compare} compares it. (A record compares
+     * arrays by identity, and every event holds copies of its own, so without this two events
+     * made from the same arrays would differ.)
+     *
+     * @param other another object
+     * @return whether it is an equal event
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof PositionEvent e && step == e.step && document.equals(e.document)
+                && posId == e.posId && Arrays.equals(context, e.context) && inputToken == e.inputToken
+                && targetToken == e.targetToken && Arrays.equals(probabilities, e.probabilities)
+                && Double.compare(loss, e.loss) == 0;
+    }
+
+    /**
+     * A hash code consistent with {@link #equals(Object)}: of the arrays' contents.
+     *
+     * @return the hash code
+     */
+    @Override
+    public int hashCode() {
+        return Objects.hash(step, document, posId, Arrays.hashCode(context), inputToken, targetToken,
+                Arrays.hashCode(probabilities), loss);
+    }
+
+    /**
+     * Shows every component, the arrays' elements included.
+     *
+     * @return for example {@code PositionEvent[step=1, document=ann, posId=0, context=[26], ...]}
+     */
+    @Override
+    public String toString() {
+        return "PositionEvent[step=" + step + ", document=" + document + ", posId=" + posId + ", context="
+                + Arrays.toString(context) + ", inputToken=" + inputToken + ", targetToken=" + targetToken
+                + ", probabilities=" + Arrays.toString(probabilities) + ", loss=" + loss + "]";
     }
 }

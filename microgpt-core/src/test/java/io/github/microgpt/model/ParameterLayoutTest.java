@@ -84,6 +84,8 @@ class ParameterLayoutTest {
         assertTrue(e.getMessage().contains("wpe") && e.getMessage().contains("[wte, bias]"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ParameterLayout.builder().add("a", 1, 1).add("a", 1, 1));
         assertThrows(IllegalArgumentException.class, () -> ParameterLayout.builder().add("", 1, 1));
+        assertEquals("name", assertThrows(NullPointerException.class,
+                () -> ParameterLayout.builder().add(null, 1, 1)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> ParameterLayout.builder().add("a", 0, 1));
         assertThrows(IllegalArgumentException.class,
                 () -> ParameterLayout.builder().add("a", 65_536, 32_768).add("b", 1, 1));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.autograd.Value;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -98,5 +99,28 @@ class PublicArgumentsTest {
         assertArrayEquals(new double[] {0.0, 1.0}, Softmax.softmax(new double[] {-1e308, -1e307}, 1e-10));
         assertArrayEquals(new double[] {0.5, 0.5}, Softmax.softmax(new double[] {3.0, 3.0}));
         assertArrayEquals(Softmax.softmax(new double[] {2.0, 4.0}), Softmax.softmax(new double[] {1.0, 2.0}, 0.5));
+    }
+
+    @Test
+    void aValueModelNeedsItsConfigurationAndWeightsAtOnce() {
+        // A null configuration used to be kept, and failed only at the first cache or forward pass.
+        Map<String, Value[][]> weights = Map.of("logits",
+                new Value[][] {{new Value(0.0), new Value(1.0)}, {new Value(1.0), new Value(0.0)}});
+        assertEquals("config", assertThrows(NullPointerException.class, () -> new Table(null, weights)).getMessage());
+        assertEquals("stateDict", assertThrows(NullPointerException.class,
+                () -> new Table(GptConfig.defaults(), null)).getMessage());
+        assertEquals(4, new Table(GptConfig.defaults(), weights).numParameters());
+    }
+
+    /** The smallest model over Values: a bigram table of two tokens. */
+    private static final class Table extends ValueLanguageModel {
+        Table(GptConfig config, Map<String, Value[][]> weights) {
+            super(config, 2, weights);
+        }
+
+        @Override
+        public Value[] forward(int tokenId, int posId, KvCache cache) {
+            return matrix("logits")[tokenId];
+        }
     }
 }

@@ -17,9 +17,11 @@ import java.util.Locale;
  *
  * <p>The change: attention's residual connection is gone ({@code x = x + attention(x)} becomes
  * {@code x = attention(x)}), so the token and position embeddings reach the MLP only through
- * what attention passes on. Every other line is {@code GptModel}'s; with the line left as it
- * was, this model trains bit for bit like {@code GptModel} (the library's tests check exactly
- * that).
+ * what attention passes on. Every other line computes what {@code GptModel}'s does, node for node
+ * (each head's output is written out as the Python's {@code sum(...)}, and the layers' matrices
+ * are looked up by name, where {@code GptModel} calls {@code dot} and keeps them in fields). With
+ * the line left as it was, this model trains bit for bit like {@code GptModel}: the library's
+ * tests check exactly that, on this forward pass with the residual kept ({@code CopiedGpt}).
  *
  * <pre>
  * java -cp microgpt-examples/target/microgpt.jar io.github.microgpt.examples.EditGptExample

@@ -18,15 +18,15 @@ import java.util.Locale;
 
 /**
  * Trains a GPT on the embedded names for a few hundred steps and samples new names, through the
- * public API only: the whole of {@code microgpt}, in about 30 lines.
+ * public API only: the whole of {@code microgpt}, in one method of some forty lines.
  *
  * <p>The steps are those of {@code microgpt.py}: one random generator for everything, the
  * documents shuffled, a tokenizer built from their characters, a model with random weights,
  * a {@link Trainer} that takes one document per step and lets Adam update the weights, and a
  * {@link Sampler} that draws names one character at a time. It says what each stage made as it
- * goes, and a listener prints the mean loss of every 50 steps. An untrained model guesses about uniformly among the 27 tokens, a loss near
- * {@code ln 27 = 3.3}; the loss falls (to about 2.5 after 300 steps) as the model learns which
- * letters follow which.
+ * goes, and a listener prints the mean loss of every 50 steps. An untrained model guesses about
+ * uniformly among the 27 tokens, a loss near {@code ln 27 = 3.3}; the loss falls (to about 2.5
+ * after 300 steps) as the model learns which letters follow which.
  *
  * <p>Run it (after {@code ./microgpt --version} or {@code ./mvnw -q -B -DskipTests package} has
  * built the jar); it takes a few seconds:
