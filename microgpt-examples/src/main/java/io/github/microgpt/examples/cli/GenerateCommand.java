@@ -3,7 +3,11 @@ package io.github.microgpt.examples.cli;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
 import io.github.microgpt.checkpoint.TrainingState;
+import io.github.microgpt.model.Architecture;
+import io.github.microgpt.model.Engine;
+import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.sample.SamplingOptions;
@@ -138,6 +142,9 @@ public final class GenerateCommand implements Callable<Integer> {
             String option = message.startsWith("the maximum length") ? "--max-length" : "--prefix";
             throw new UsageException(option + ": " + message, e);
         }
+        if (samples > 0) {
+            checkMemory(checkpoint, Runtime.getRuntime().maxMemory());
+        }
         LineOutput out = new LineOutput(parent.context().out());
         for (int i = 1; i <= samples; i++) {
             out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + sampler.sample(options));
@@ -145,5 +152,47 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * Refuses, before the first sample, a checkpoint whose samples cannot fit in the heap: the
+     * loader checked that its weights fit, but a sample needs more. The array engine (an f32
+     * checkpoint) allocates a key-value cache for the whole block when each sample starts; the
+     * value engine's cache holds the graph of every position read, up to the block size or
+     * {@code --max-length}. A crafted checkpoint with a long block would otherwise run out of
+     * memory in the middle of sampling, with a stack trace.
+     *
+     * @param checkpoint the loaded checkpoint
+     * @param limit the heap's limit
+     * @throws UsageException naming the estimate, the heap and what to change
+     */
+    void checkMemory(Checkpoint checkpoint, long limit) {
+        GptConfig config = checkpoint.config();
+        long parameters = checkpoint.numParameters();
+        String model = "sampling the checkpoint's " + checkpoint.architecture().id() + " model (" + parameters
+                + " parameters, block size " + config.blockSize() + ")";
+        if (checkpoint.precision() == Precision.F32) {
+            long bytes = ModelMemory.saturatedSum(ModelMemory.bytes(Engine.ARRAY, Precision.F32, parameters, 0, true),
+                    ModelMemory.arrayGenerationBytes(Precision.F32, config, checkpoint.tokenizer().vocabSize()));
+            ModelMemory.check(model, bytes, "on the array engine in f32, every sample allocates a workspace for the "
+                    + "checkpoint's whole block of " + config.blockSize() + " positions, whose attention weights "
+                    + "grow with its square", "the block size is fixed by the checkpoint", limit);
+            return;
+        }
+        boolean everywhere = checkpoint.architecture() == Architecture.GPT
+                || checkpoint.architecture() == Architecture.ATTENTION;
+        int prefixTokens = prefix.codePointCount(0, prefix.length());
+        long longest = maxLength == null ? config.blockSize() : Math.min(config.blockSize(), 1L + prefixTokens + maxLength);
+        int positions = (int) longest;
+        long bytes = ModelMemory.bytes(Engine.VALUE, Precision.F64, parameters, positions, everywhere);
+        if (bytes <= limit) {
+            return;
+        }
+        long fits = ModelMemory.valuePositionsThatFit(parameters, everywhere, limit) - 1 - prefixTokens;
+        String smaller = fits >= 1 ? "give --max-length " + fits + " or less" + (maxLength == null
+                ? " (a sample of a poorly trained model may run on to the block size)" : "")
+                : "the model is too large to sample in this heap";
+        ModelMemory.check(model, bytes, "on the value engine, a sample's key-value cache holds the graph of every "
+                + "parameter at each of up to " + positions + " positions", smaller, limit);
     }
 }
