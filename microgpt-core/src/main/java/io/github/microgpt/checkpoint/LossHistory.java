@@ -78,9 +78,11 @@ public final class LossHistory implements StepListener {
      * Appends the loss of a finished step.
      *
      * @param event the step
+     * @throws NullPointerException if {@code event} is null
      */
     @Override
     public void onStep(StepEvent event) {
+        Objects.requireNonNull(event, "event");
         if (!recording) {
             return;
         }
