@@ -4,6 +4,7 @@ import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
 import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.Architecture;
+import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
@@ -124,7 +125,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (CheckpointException e) {
             throw new UsageException("cannot load the model: " + e.getMessage(), e);
         }
-        LanguageModel gpt = checkpoint.languageModel();  // whichever model of the progression was saved
+        LanguageModel gpt = samplingModel(checkpoint);
         PythonRandom random = seed != null ? new PythonRandom(seed)
                 : checkpoint.training().map(TrainingState::random).map(PythonRandom::fromState)
                         .orElseGet(() -> new PythonRandom(DEFAULT_SEED));
@@ -155,11 +156,29 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     /**
+     * The model the samples come from: a GPT on the array engine, in the checkpoint's precision,
+     * whose logits in f64 are the value engine's bit for bit (its forward pass adds in the same
+     * order; train's golden output checks it), so the samples are the same, but whose memory is a
+     * key-value cache of numbers, bounded by the block size, rather than the value engine's graph
+     * of every parameter at every position (a 3.2-million-parameter GPT needed up to 9 GB for a
+     * sample of its 64 positions); any other model of the progression, which only the value
+     * engine computes, as saved.
+     */
+    private static LanguageModel samplingModel(Checkpoint checkpoint) {
+        if (checkpoint.architecture() != Architecture.GPT) {
+            return checkpoint.languageModel();
+        }
+        // The random source only fills a model whose weights are then overwritten.
+        return checkpoint.loadInto(ArrayGptModel.create(checkpoint.config(), checkpoint.tokenizer().vocabSize(),
+                new PythonRandom(0), checkpoint.precision()));
+    }
+
+    /**
      * Refuses, before the first sample, a checkpoint whose samples cannot fit in the heap: the
-     * loader checked that its weights fit, but a sample needs more. The array engine (an f32
-     * checkpoint) allocates a key-value cache for the whole block when each sample starts; the
-     * value engine's cache holds the graph of every position read, up to the block size or
-     * {@code --max-length}. A crafted checkpoint with a long block would otherwise run out of
+     * loader checked that its weights fit, but a sample needs more. The array engine (a GPT)
+     * allocates a key-value cache for the whole block when each sample starts; the value
+     * engine's cache (the other models) holds the graph of every position read, up to the block
+     * size or {@code --max-length}. A crafted checkpoint with a long block would otherwise run out of
      * memory in the middle of sampling, with a stack trace.
      *
      * @param checkpoint the loaded checkpoint
@@ -171,16 +190,17 @@ public final class GenerateCommand implements Callable<Integer> {
         long parameters = checkpoint.numParameters();
         String model = "sampling the checkpoint's " + checkpoint.architecture().id() + " model (" + parameters
                 + " parameters, block size " + config.blockSize() + ")";
-        if (checkpoint.precision() == Precision.F32) {
-            long bytes = ModelMemory.saturatedSum(ModelMemory.bytes(Engine.ARRAY, Precision.F32, parameters, 0, true),
-                    ModelMemory.arrayGenerationBytes(Precision.F32, config, checkpoint.tokenizer().vocabSize()));
-            ModelMemory.check(model, bytes, "on the array engine in f32, every sample allocates a workspace for the "
-                    + "checkpoint's whole block of " + config.blockSize() + " positions, whose attention weights "
-                    + "grow with its square", "the block size is fixed by the checkpoint", limit);
+        if (checkpoint.architecture() == Architecture.GPT) {
+            Precision precision = checkpoint.precision();
+            long bytes = ModelMemory.saturatedSum(ModelMemory.bytes(Engine.ARRAY, precision, parameters, 0, true),
+                    ModelMemory.arrayGenerationBytes(precision, config, checkpoint.tokenizer().vocabSize()));
+            ModelMemory.check(model, bytes, "on the array engine, every sample allocates a key-value cache for the "
+                    + "checkpoint's whole block of " + config.blockSize() + " positions" + (precision == Precision.F32
+                            ? ", in f32 with attention weights that grow with its square" : ""),
+                    "the block size is fixed by the checkpoint", limit);
             return;
         }
-        boolean everywhere = checkpoint.architecture() == Architecture.GPT
-                || checkpoint.architecture() == Architecture.ATTENTION;
+        boolean everywhere = checkpoint.architecture() == Architecture.ATTENTION;
         int prefixTokens = prefix.codePointCount(0, prefix.length());
         long longest = maxLength == null ? config.blockSize() : Math.min(config.blockSize(), 1L + prefixTokens + maxLength);
         int positions = (int) longest;

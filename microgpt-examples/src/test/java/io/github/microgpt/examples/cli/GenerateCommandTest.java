@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
+import io.github.microgpt.sample.SamplingOptions;
 import io.github.microgpt.text.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,13 +137,13 @@ class GenerateCommandTest {
     }
 
     @Test
-    void aValueCheckpointWithALongBlockNeedsAMaximumLengthThatFits() throws Exception {
+    void anAttentionCheckpointWithALongBlockNeedsAMaximumLengthThatFits() throws Exception {
         // The value engine's cache holds the graph of every position a sample reads: up to the
         // block of 100,000 for a model that never ends a sample, 400,000 parameters at 100,000
         // positions: 1.8 TB; --max-length bounds it.
-        Path crafted = dir.resolve("crafted-value");
-        Checkpoint.save(crafted, GptModel.create(new GptConfig(1, 4, 1, 100_000, 0.08), 27, new PythonRandom(1)),
-                Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"));
+        Path crafted = dir.resolve("crafted-attention");
+        Checkpoint.save(crafted, Architecture.ATTENTION.create(new GptConfig(1, 4, 1, 100_000, 0.08), 27,
+                new PythonRandom(1)), Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"));
         String[] args = {"generate", "--model", crafted.toString(), "--samples", "2"};
         assertUsage("at each of up to 100000 positions", args);
         String line = Cli.run(args).stderrLines().get(0);
@@ -150,6 +152,25 @@ class GenerateCommandTest {
                 "--max-length", "5"));
         assertEquals(2, samples.size());
         assertTrue(samples.stream().allMatch(sample -> sample.length() <= 5), samples.toString());
+    }
+
+    @Test
+    void aGptIsSampledOnTheArrayEngineWithTheValueEnginesSamples() throws Exception {
+        // A block of 100,000: the value engine's graph could grow to 1.8 TB in a sample that never
+        // ends; the array engine's cache is 13 MB, and its logits are the same bit for bit.
+        Path crafted = dir.resolve("long-block-gpt");
+        Checkpoint.save(crafted, GptModel.create(new GptConfig(1, 4, 1, 100_000, 0.08), 27, new PythonRandom(1)),
+                Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"));
+        List<String> printed = texts(Cli.run("generate", "--model", crafted.toString(), "--samples", "4",
+                "--max-length", "8", "--seed", "3"));
+        Checkpoint checkpoint = Checkpoint.load(crafted);
+        Sampler onValues = new Sampler(checkpoint.languageModel(), checkpoint.tokenizer(), new PythonRandom(3));
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            expected.add(onValues.sample(SamplingOptions.defaults().withTemperature(0.5).withMaxLength(8)));
+        }
+        assertEquals(expected, printed);
+        assertEquals(20, texts(Cli.run("generate", "--model", run)).size(), "the reference run too");
     }
 
     private static void assertUsage(String cause, String... args) {
