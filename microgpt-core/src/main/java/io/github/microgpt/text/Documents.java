@@ -226,11 +226,10 @@ public final class Documents {
      * @return the documents
      * @throws IOException if the download or the check fails
      * @see #download(URI, Path, String)
-     * @throws NullPointerException if either argument is null
+     * @throws NullPointerException if {@code url} is null
      */
     public static List<String> fromUrl(URI url, String sha256) throws IOException {
         Objects.requireNonNull(url, "url");
-        Objects.requireNonNull(sha256, "sha256");
         return load(download(url, defaultCacheDirectory(), sha256));
     }
 
@@ -251,12 +250,11 @@ public final class Documents {
      *     out, or the downloaded file does not have the expected checksum
      * @throws IllegalArgumentException if the URL's scheme is not supported or the checksum is
      *     not 64 hex digits
-     * @throws NullPointerException if any argument is null
+     * @throws NullPointerException if {@code url} or {@code cacheDirectory} is null
      */
     public static Path download(URI url, Path cacheDirectory, String sha256) throws IOException {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(cacheDirectory, "cacheDirectory");
-        Objects.requireNonNull(sha256, "sha256");
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") && !scheme.equals("file")) {
             throw new IllegalArgumentException("cannot download " + url + ": only http, https and file URLs are supported");
