@@ -244,8 +244,10 @@ public final class Checkpoint {
      *     contents, which {@code save} refuses to replace, or nothing can be written there
      *     (the message gives the cause)
      * @throws IOException if the directory cannot be inspected
+     * @throws NullPointerException if {@code directory} is null
      */
     public static void checkSaveTarget(Path directory) throws IOException {
+        Objects.requireNonNull(directory, "directory");
         AtomicFiles.checkTarget(directory, CONFIG_FILE);
     }
 
@@ -446,8 +448,10 @@ public final class Checkpoint {
      * @throws IllegalArgumentException if the model's configuration, vocabulary size or parameter
      *     layout (its matrices' names and shapes) differs from the checkpoint's (the model is then
      *     unchanged)
+     * @throws NullPointerException if {@code model} is null
      */
     public <M extends LanguageModel> M loadInto(M model) {
+        Objects.requireNonNull(model, "model");
         if (!model.config().equals(config) || model.vocabSize() != tokenizer.vocabSize()) {
             throw new IllegalArgumentException("the model (" + model.config() + ", vocabulary " + model.vocabSize()
                     + ") is not of the checkpoint's shape (" + config + ", vocabulary " + tokenizer.vocabSize() + ")");
@@ -516,8 +520,11 @@ public final class Checkpoint {
      * @throws CheckpointException if the checkpoint has no training state, or the documents are
      *     not those of the saved run
      * @throws IllegalArgumentException if the model is not of the checkpoint's shape
+     * @throws NullPointerException if either argument is null
      */
     public ResumedTraining resume(List<String> documents, LanguageModel model) throws CheckpointException {
+        Objects.requireNonNull(documents, "documents");
+        Objects.requireNonNull(model, "model");
         requireTraining();
         RunRebuilder.checkDocuments(directory, training, documents);
         loadInto(model);

@@ -31,7 +31,7 @@ public final class LossHistory implements StepListener {
     private boolean recording;
 
     private LossHistory(double[] previous, boolean recording) {
-        this.losses = Arrays.copyOf(previous, Math.max(16, previous.length * 2));
+        this.losses = Arrays.copyOf(previous, Math.max(16, grown(previous.length)));
         this.size = previous.length;
         this.recording = recording;
     }
@@ -78,9 +78,11 @@ public final class LossHistory implements StepListener {
      * Appends the loss of a finished step.
      *
      * @param event the step
+     * @throws NullPointerException if {@code event} is null
      */
     @Override
     public void onStep(StepEvent event) {
+        Objects.requireNonNull(event, "event");
         if (!recording) {
             return;
         }
@@ -91,10 +93,24 @@ public final class LossHistory implements StepListener {
             return;
         }
         if (size == losses.length) {
-            losses = Arrays.copyOf(losses, losses.length * 2);
+            losses = Arrays.copyOf(losses, grown(losses.length));
         }
         losses[size++] = event.loss();
     }
+
+    /**
+     * The next capacity: twice {@code length}, but never past the largest array (doubling 2^30
+     * would overflow to a negative size); beyond that the run has more steps than an array holds.
+     */
+    static int grown(int length) {
+        if (length >= MAX_LENGTH) {
+            throw new IllegalStateException("a loss history holds at most " + MAX_LENGTH + " steps");
+        }
+        return (int) Math.min(MAX_LENGTH, 2L * length);
+    }
+
+    /** The longest array a JVM reliably allocates: a few words under {@link Integer#MAX_VALUE}. */
+    static final int MAX_LENGTH = Integer.MAX_VALUE - 8;
 
     /**
      * The losses so far.

@@ -44,8 +44,10 @@ public record TrainingRun(long seed, DataSource data) {
      *
      * @param documents the documents as read from the source, in file order
      * @return a new, shuffled list
+     * @throws NullPointerException if {@code documents} is null
      */
     public List<String> trainingOrder(List<String> documents) {
+        Objects.requireNonNull(documents, "documents");
         List<String> order = new ArrayList<>(documents);
         new PythonRandom(seed).shuffle(order);
         return order;

@@ -188,8 +188,10 @@ public final class Documents {
      * @throws IOException as {@link #load(Path)}
      * @throws IllegalArgumentException for a {@link DataSource.Kind#GIVEN} source, whose
      *     documents only the program that was given them has
+     * @throws NullPointerException if {@code source} is null
      */
     public static List<String> load(DataSource source) throws IOException {
+        Objects.requireNonNull(source, "source");
         return switch (source.kind()) {
             case EMBEDDED -> embeddedNames();
             case FILE -> load(source.file().orElseThrow());
@@ -224,8 +226,10 @@ public final class Documents {
      * @return the documents
      * @throws IOException if the download or the check fails
      * @see #download(URI, Path, String)
+     * @throws NullPointerException if {@code url} is null
      */
     public static List<String> fromUrl(URI url, String sha256) throws IOException {
+        Objects.requireNonNull(url, "url");
         return load(download(url, defaultCacheDirectory(), sha256));
     }
 
@@ -246,8 +250,11 @@ public final class Documents {
      *     out, or the downloaded file does not have the expected checksum
      * @throws IllegalArgumentException if the URL's scheme is not supported or the checksum is
      *     not 64 hex digits
+     * @throws NullPointerException if {@code url} or {@code cacheDirectory} is null
      */
     public static Path download(URI url, Path cacheDirectory, String sha256) throws IOException {
+        Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(cacheDirectory, "cacheDirectory");
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") && !scheme.equals("file")) {
             throw new IllegalArgumentException("cannot download " + url + ": only http, https and file URLs are supported");

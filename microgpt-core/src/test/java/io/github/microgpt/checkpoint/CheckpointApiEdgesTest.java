@@ -64,4 +64,16 @@ class CheckpointApiEdgesTest {
                 () -> new CheckpointException(Path.of("run"), null, null));
         assertEquals("problem", noProblem.getMessage());
     }
+
+    @Test
+    void theLossHistoryGrowsToTheLargestArrayWithoutOverflowing() {
+        // Doubling 2^30 overflowed to a negative size: a run past 1,073,741,824 steps failed with
+        // a NegativeArraySizeException instead of growing.
+        assertEquals(32, LossHistory.grown(16));
+        assertEquals(LossHistory.MAX_LENGTH, LossHistory.grown(1 << 30));
+        assertEquals(LossHistory.MAX_LENGTH, LossHistory.grown(LossHistory.MAX_LENGTH - 1));
+        IllegalStateException full = assertThrows(IllegalStateException.class,
+                () -> LossHistory.grown(LossHistory.MAX_LENGTH));
+        assertTrue(full.getMessage().contains("at most " + LossHistory.MAX_LENGTH + " steps"), full.getMessage());
+    }
 }

@@ -390,16 +390,26 @@ public final class BenchCommand implements Callable<Integer> {
         long parameters = workload.parameters();
         int positions = workload.config().blockSize();
         for (List<Contender> group : groups) {
-            // A group's models are in memory together: one per thread count.
+            // A group's models are in memory together: one per thread count, each with its threads'
+            // buffers, and one generated sequence at a time.
             Contender contender = group.get(0);
-            long bytes = ModelMemory.bytes(contender.engine(), contender.precision(), parameters, positions, true);
+            int vocabSize = workload.tokenizer().vocabSize();
+            long bytes = 0;
+            for (Contender member : group) {
+                bytes = ModelMemory.saturatedSum(bytes,
+                        ModelMemory.bytes(member.engine(), member.precision(), parameters, positions, true));
+                if (member.engine() == Engine.ARRAY) {
+                    bytes = ModelMemory.saturatedSum(bytes, ModelMemory.arrayWorkspaceBytes(member.precision(),
+                            workload.config(), vocabSize, member.threads()));
+                }
+            }
             if (contender.engine() == Engine.ARRAY) {
-                bytes = ModelMemory.saturatedSum(bytes, ModelMemory.arrayWorkspaceBytes(contender.precision(),
-                        workload.config(), workload.tokenizer().vocabSize()));
+                bytes = ModelMemory.saturatedSum(bytes,
+                        ModelMemory.arrayGenerationBytes(contender.precision(), workload.config(), vocabSize));
             }
             ModelMemory.check("the model (" + parameters + " parameters)" + (group.size() == 1 ? ""
                             : ", once for each of " + group.size() + " thread counts,"),
-                    bytes > Long.MAX_VALUE / group.size() ? Long.MAX_VALUE : bytes * group.size(),
+                    bytes,
                     ModelMemory.why(contender.engine(), positions, true),
                     "choose smaller --n-embd, --n-layer or --block-size" + (group.size() == 1 ? "" : " or fewer --threads"));
         }

@@ -203,9 +203,15 @@ public final class CompareCommand implements Callable<Integer> {
         return out;
     }
 
+    /**
+     * Adds a setting that differs. Its values come from the checkpoints' files, which anyone may
+     * have written (a data name in trainer.json that held an escape sequence reached the terminal
+     * as is), so their control characters are escaped.
+     */
     private static void differ(List<String> out, String name, Object a, Object b) {
         if (!Objects.equals(a, b)) {
-            out.add(name + ": " + a + " vs " + b);
+            out.add(name + ": " + MicrogptCommand.escapeControls(String.valueOf(a)) + " vs "
+                    + MicrogptCommand.escapeControls(String.valueOf(b)));
         }
     }
 }

@@ -40,6 +40,9 @@ final class ExpressionParser {
      */
     static final int MAX_NODES = 2_000;
 
+    /** The longest variable name an error message quotes whole; a longer one is cut, with its length. */
+    static final int MAX_QUOTED_NAME = 40;
+
     /** Operations and numbers made so far. */
     private int nodes;
 
@@ -174,8 +177,12 @@ final class ExpressionParser {
             Value variable = variables.get(name);
             if (variable == null) {
                 pos = start;
-                throw new IllegalArgumentException("unknown variable '" + name + "' at column " + (start + 1)
-                        + " of the expression; give its value with --var " + name + "=NUMBER");
+                // A name of 100,000 letters was quoted whole, twice: 200 KB on one line of stderr.
+                boolean longName = name.length() > MAX_QUOTED_NAME;
+                String quoted = longName ? name.substring(0, MAX_QUOTED_NAME) + "... (" + name.length()
+                        + " letters)" : name;
+                throw new IllegalArgumentException("unknown variable '" + quoted + "' at column " + (start + 1)
+                        + " of the expression; give its value with --var " + (longName ? "NAME" : name) + "=NUMBER");
             }
             return variable;
         }

@@ -3,7 +3,12 @@ package io.github.microgpt.examples.cli;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
 import io.github.microgpt.checkpoint.TrainingState;
+import io.github.microgpt.model.Architecture;
+import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.Engine;
+import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.sample.SamplingOptions;
@@ -120,7 +125,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (CheckpointException e) {
             throw new UsageException("cannot load the model: " + e.getMessage(), e);
         }
-        LanguageModel gpt = checkpoint.languageModel();  // whichever model of the progression was saved
+        LanguageModel gpt = samplingModel(checkpoint);
         PythonRandom random = seed != null ? new PythonRandom(seed)
                 : checkpoint.training().map(TrainingState::random).map(PythonRandom::fromState)
                         .orElseGet(() -> new PythonRandom(DEFAULT_SEED));
@@ -138,6 +143,9 @@ public final class GenerateCommand implements Callable<Integer> {
             String option = message.startsWith("the maximum length") ? "--max-length" : "--prefix";
             throw new UsageException(option + ": " + message, e);
         }
+        if (samples > 0) {
+            checkMemory(checkpoint, Runtime.getRuntime().maxMemory());
+        }
         LineOutput out = new LineOutput(parent.context().out());
         for (int i = 1; i <= samples; i++) {
             out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + sampler.sample(options));
@@ -145,5 +153,66 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * The model the samples come from: a GPT on the array engine, in the checkpoint's precision,
+     * whose logits in f64 are the value engine's bit for bit (its forward pass adds in the same
+     * order; train's golden output checks it), so the samples are the same, but whose memory is a
+     * key-value cache of numbers, bounded by the block size, rather than the value engine's graph
+     * of every parameter at every position (a 3.2-million-parameter GPT needed up to 9 GB for a
+     * sample of its 64 positions); any other model of the progression, which only the value
+     * engine computes, as saved.
+     */
+    private static LanguageModel samplingModel(Checkpoint checkpoint) {
+        if (checkpoint.architecture() != Architecture.GPT) {
+            return checkpoint.languageModel();
+        }
+        // The random source only fills a model whose weights are then overwritten.
+        return checkpoint.loadInto(ArrayGptModel.create(checkpoint.config(), checkpoint.tokenizer().vocabSize(),
+                new PythonRandom(0), checkpoint.precision()));
+    }
+
+    /**
+     * Refuses, before the first sample, a checkpoint whose samples cannot fit in the heap: the
+     * loader checked that its weights fit, but a sample needs more. The array engine (a GPT)
+     * allocates a key-value cache for the whole block when each sample starts; the value
+     * engine's cache (the other models) holds the graph of every position read, up to the block
+     * size or {@code --max-length}. A crafted checkpoint with a long block would otherwise run out of
+     * memory in the middle of sampling, with a stack trace.
+     *
+     * @param checkpoint the loaded checkpoint
+     * @param limit the heap's limit
+     * @throws UsageException naming the estimate, the heap and what to change
+     */
+    void checkMemory(Checkpoint checkpoint, long limit) {
+        GptConfig config = checkpoint.config();
+        long parameters = checkpoint.numParameters();
+        String model = "sampling the checkpoint's " + checkpoint.architecture().id() + " model (" + parameters
+                + " parameters, block size " + config.blockSize() + ")";
+        if (checkpoint.architecture() == Architecture.GPT) {
+            Precision precision = checkpoint.precision();
+            long bytes = ModelMemory.saturatedSum(ModelMemory.bytes(Engine.ARRAY, precision, parameters, 0, true),
+                    ModelMemory.arrayGenerationBytes(precision, config, checkpoint.tokenizer().vocabSize()));
+            ModelMemory.check(model, bytes, "on the array engine, every sample allocates a key-value cache for the "
+                    + "checkpoint's whole block of " + config.blockSize() + " positions" + (precision == Precision.F32
+                            ? ", in f32 with attention weights that grow with its square" : ""),
+                    "the block size is fixed by the checkpoint", limit);
+            return;
+        }
+        boolean everywhere = checkpoint.architecture() == Architecture.ATTENTION;
+        int prefixTokens = prefix.codePointCount(0, prefix.length());
+        long longest = maxLength == null ? config.blockSize() : Math.min(config.blockSize(), 1L + prefixTokens + maxLength);
+        int positions = (int) longest;
+        long bytes = ModelMemory.bytes(Engine.VALUE, Precision.F64, parameters, positions, everywhere);
+        if (bytes <= limit) {
+            return;
+        }
+        long fits = ModelMemory.valuePositionsThatFit(parameters, everywhere, limit) - 1 - prefixTokens;
+        String smaller = fits >= 1 ? "give --max-length " + fits + " or less" + (maxLength == null
+                ? " (a sample of a poorly trained model may run on to the block size)" : "")
+                : "the model is too large to sample in this heap";
+        ModelMemory.check(model, bytes, "on the value engine, a sample's key-value cache holds the graph of every "
+                + "parameter at each of up to " + positions + " positions", smaller, limit);
     }
 }

@@ -1,9 +1,14 @@
 package io.github.microgpt.examples.cli;
 
+import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * How much memory a model will need at least, judged from its size before it is built, so that a
@@ -24,12 +29,22 @@ import java.util.Locale;
  *
  * <p>The array engine also keeps a workspace that grows with the block size, not with the
  * document: its training workspace is allocated for {@code --block-size} positions whatever the
- * documents' length. {@link #arrayWorkspaceBytes} counts its number arrays, and nothing else
- * (not their headers, nor the arrays of rows that hold them): each layer's activations and their
- * gradients at each position, {@code 33 L C + 5 C + 3 V} numbers, and each head's attention
- * weights of each position over every position, {@code L NH T²}. At a block size of 10,000 that
- * is 3.3 GB, which ran in a 6.3 GB heap; at 30,000 in f32 it is 14 GB, which ran out of memory
- * after 12 s; at 10,000,000 it is 3.2 PB, which ran out after a minute.
+ * documents' length, and so is the key-value cache of every sequence it generates.
+ * {@link #arrayWorkspaceBytes} and {@link #arrayGenerationBytes} count these exactly, array by
+ * array as the core allocates them ({@code model/Workspace}, {@code FloatWorkspace} and the
+ * threads' buffers of {@code Kernels.TransposeBlocks}), with each Java array's header and the
+ * references of the arrays of rows, since at a width of 1 those cost more than the numbers. A
+ * training workspace holds each layer's activations and their gradients at each position, about
+ * {@code 36 L C + 5 C + 3 V} numbers, and each head's attention weights of each position over
+ * every position, {@code L NH T²}. At a block size of 10,000 that is 3.3 GB, which ran in a 6.3
+ * GB heap; at 30,000 in f32 it is 14 GB, which ran out of memory after 12 s; at 10,000,000 it is
+ * 3.2 PB, which ran out after a minute. A generated sequence keeps the keys and values of every
+ * position, {@code 4 L C T} numbers, and in f32, whose sequences use a whole forward workspace,
+ * the attention weights too.
+ *
+ * <p>These layouts mirror the core's by hand; {@code ModelMemoryTest} walks the arrays a real
+ * workspace holds after a step (on 1 to 4 threads) and checks the count against them, so that a
+ * change of the core's layout fails that test rather than the check.
  */
 final class ModelMemory {
 
@@ -42,10 +57,8 @@ final class ModelMemory {
     }
 
     /**
-     * The least memory of the array engine's training workspace (see the class comment): the
-     * activations and their gradients at each of the block's positions, and the attention weights
-     * of each layer and head, position by position. The value engine has no workspace: its graph
-     * of a step is counted by {@link #bytes}.
+     * The memory of the array engine's training workspace, on one thread (see
+     * {@link #arrayWorkspaceBytes(Precision, GptConfig, int, int)}).
      *
      * @param precision the array engine's precision: 8 bytes a number in f64, 4 in f32
      * @param config the model's shape; its block size is the workspace's number of positions
@@ -53,15 +66,275 @@ final class ModelMemory {
      * @return the bytes, saturated at {@link Long#MAX_VALUE}
      */
     static long arrayWorkspaceBytes(Precision precision, GptConfig config, int vocabSize) {
-        long layers = config.nLayer();
-        long width = config.nEmbd();
-        long positions = config.blockSize();
-        // Forward: encoded, residual[L + 1], ten (T, C) or (T, 4C) buffers a layer (18 C in all),
-        // logits and probs; backward: dEncoded, dStream, valuesT, seven buffers a layer (14 C), dLogits.
-        long perPosition = 33 * layers * width + 5 * width + 3L * vocabSize;
-        long attention = saturatedProduct(saturatedProduct(layers * config.nHead(), positions), positions);
-        long numbers = saturatedSum(saturatedProduct(positions, perPosition), attention);
-        return saturatedProduct(numbers, precision == Precision.F64 ? Double.BYTES : Float.BYTES);
+        return arrayWorkspaceBytes(precision, config, vocabSize, 1);
+    }
+
+    /**
+     * The memory of the array engine's training workspace once a step has run on {@code threads}
+     * threads: the activations and their gradients at each of the block's positions, the
+     * attention weights of each layer and head, position by position, the scratch of a
+     * transposed weight matrix, and the threads' blocks of transposed weights (see
+     * {@link #transposeBlocks}). The value engine has no workspace: its graph of a step is
+     * counted by {@link #bytes}.
+     *
+     * @param precision the array engine's precision: 8 bytes a number in f64, 4 in f32
+     * @param config the model's shape; its block size is the workspace's number of positions
+     * @param vocabSize the number of tokens, the width of the logits
+     * @param threads the threads of one step ({@code ArrayGptModel.setThreads}); at least 1
+     * @return the bytes, saturated at {@link Long#MAX_VALUE}
+     */
+    static long arrayWorkspaceBytes(Precision precision, GptConfig config, int vocabSize, int threads) {
+        Tally a = new Tally(precision);
+        long l = config.nLayer();
+        long t = config.blockSize();
+        long c = config.nEmbd();
+        long hidden = 4 * c;
+        long nh = config.nHead();
+        activations(a, config, vocabSize, false);
+        // ensureGradients: dEncoded, dStream, seven buffers a layer, dLogits, valuesT, dAttnWeights.
+        a.rows(t, c);
+        a.rows(t, c);
+        a.perLayer(l, t, c);
+        a.perLayer(l, t, 3 * c);
+        a.perLayer(l, t, c);
+        a.perLayer(l, t, c);
+        a.perLayer(l, t, hidden);
+        a.perLayer(l, t, hidden);
+        a.rows(t, vocabSize);
+        a.rows(c, t);
+        long headWidth = c / nh;
+        a.rows(3 * nh, Math.max(t + headWidth, saturatedProduct(t, headWidth)));
+        transposeBlocks(a, precision, config, vocabSize, threads);
+        if (VECTOR_KERNELS) {
+            // weightsT(): a transposed weight matrix, which only microgpt-vector's kernels read.
+            a.rows(hidden, Math.max(hidden, vocabSize));
+            // Each thread's own copies of a product's operands, kept between steps (microgpt-vector's
+            // InputScratch and Panels): the widest input for every position, transposed, packed
+            // and in panels, three copies at most.
+            a.repeat(threads, () -> a.numbers(saturatedProduct(3, saturatedProduct(hidden, t))));
+        }
+        return a.bytes;
+    }
+
+    /**
+     * The memory of one sequence the array engine generates, made whole when the sequence
+     * starts ({@code ArrayGptModel.newSequence}): for the block's every position the keys and
+     * values of every layer, the key-value cache, {@code 4 L C T} numbers; in f64 one row for each
+     * other activation, shared by the positions; in f32 a whole forward workspace, the attention
+     * weights' {@code L NH T²} numbers included. Generation multiplies one position at a time,
+     * so it needs neither the transposed weights nor the threads' blocks.
+     *
+     * @param precision the array engine's precision
+     * @param config the model's shape; its block size is the cache's number of positions
+     * @param vocabSize the number of tokens
+     * @return the bytes, saturated at {@link Long#MAX_VALUE}
+     */
+    static long arrayGenerationBytes(Precision precision, GptConfig config, int vocabSize) {
+        Tally a = new Tally(precision);
+        // f64 has a workspace for generation (Workspace.forGeneration); f32 uses a training one.
+        activations(a, config, vocabSize, precision == Precision.F64);
+        a.array(config.blockSize(), Integer.BYTES);  // the tokens read so far
+        return a.bytes;
+    }
+
+    /**
+     * Counts the forward activations of a {@code Workspace} (or a {@code FloatWorkspace}, field for
+     * field the same): every position's, or, in a generation workspace, only the key-value
+     * cache's, the other activations one row shared by all the positions.
+     */
+    private static void activations(Tally a, GptConfig config, int vocabSize, boolean generation) {
+        long l = config.nLayer();
+        long t = config.blockSize();
+        long c = config.nEmbd();
+        long hidden = 4 * c;
+        long nh = config.nHead();
+        a.activation(t, c, generation);               // encoded
+        a.numbers(t);                                 // encodedScale
+        a.activationPerLayer(l + 1, t, c, generation); // residual
+        a.activationPerLayer(l, t, c, generation);    // attnNormed
+        a.rows(l, t);                                 // attnNormScale
+        a.perLayer(l, t, 3 * c);                      // qkv, with keysT the key-value cache
+        a.perLayer(l, c, t);                          // keysT
+        // attnWeights, [L][T] rows of (NH, T); in generation every position shares the first's.
+        a.references(l);
+        a.repeat(l, () -> {
+            a.references(t);
+            a.repeat(generation ? 1 : t, () -> a.rows(nh, t));
+        });
+        for (int i = 0; i < 4; i++) {
+            a.activationPerLayer(l, t, c, generation); // attnOut, attnProj, afterAttn, mlpNormed
+        }
+        a.rows(l, t);                                 // mlpNormScale
+        a.activationPerLayer(l, t, hidden, generation); // mlpHidden
+        a.activationPerLayer(l, t, hidden, generation); // mlpActive
+        a.activationPerLayer(l, t, c, generation);    // mlpProj
+        a.activation(t, vocabSize, generation);       // logits
+        a.activation(t, vocabSize, generation);       // probs
+        a.array(t, Double.BYTES);                     // losses, in double in both precisions
+    }
+
+    /**
+     * Counts the threads' blocks of transposed weights that the forward products keep in a
+     * training workspace ({@code Kernels.TransposeBlocks}, {@code FloatKernels.TransposeBlocks}):
+     * the per-thread part of the workspace. A product of {@code rows x cols} weights over
+     * {@code T} positions that is split by rows gives each of its parts (one per thread, at most
+     * {@code rows / grain}) a buffer of {@code block + T} rows as wide as the part; a product run
+     * whole (on one thread, or split by positions because it has too few rows) uses one buffer
+     * per thread of {@code block} rows, each as long as the longest product that reached it. One
+     * more part's buffer is counted per shape, for a part that another thread takes over. On one
+     * thread that is at most 512 KB; on two or more, about {@code 8 C T} numbers more, since the
+     * threads keep their parts of each shape of product for all the positions.
+     */
+    private static void transposeBlocks(Tally a, Precision precision, GptConfig config, int vocabSize, int threads) {
+        long c = config.nEmbd();
+        long t = config.blockSize();
+        if (t < MIN_POSITIONS_FOR_TRANSPOSE) {
+            return;  // every product runs position by position, without the blocks
+        }
+        int blockNumbers = precision == Precision.F64 ? FORWARD_BLOCK_DOUBLES : FORWARD_BLOCK_FLOATS;
+        // The forward products' weights (rows, cols): qkv, attn_wo, mlp_fc1, mlp_fc2, lm_head.
+        long[][] products = {{3 * c, c}, {c, c}, {4 * c, c}, {c, 4 * c}, {vocabSize, c}};
+        // Run whole: the blocks' rows asked for (count) and their length (the product's rows).
+        List<long[]> whole = new ArrayList<>();
+        // Split by rows: per number of rows, its parts, their widest width and the tallest block.
+        Map<Long, long[]> split = new TreeMap<>();
+        for (long[] product : products) {
+            long rows = product[0];
+            long cols = product[1];
+            long grain = forwardRowGrain(rows, threads);
+            if (threads > 1 && rows >= 2 * grain) {
+                long parts = Math.max(1, Math.min(threads, rows / grain));
+                long width = (rows + parts - 1) / parts;
+                long block = Math.min(cols, Math.max(3, blockNumbers / (rows / parts) / 3 * 3));
+                split.merge(rows, new long[] {parts, width, block},
+                        (x, y) -> new long[] {x[0], x[1], Math.max(x[2], y[2])});
+            } else {
+                whole.add(new long[] {Math.min(cols, Math.max(3, blockNumbers / rows / 3 * 3)), rows});
+            }
+        }
+        if (!whole.isEmpty()) {
+            // A thread's buffer: row j is as long as the longest product that asked for more than j rows.
+            whole.sort((x, y) -> Long.compare(y[0], x[0]));
+            // Rows [next count, this count) are asked for by this product and the taller ones before it.
+            long longest = 0;
+            Tally one = new Tally(precision);
+            one.references(whole.get(0)[0]);
+            for (int i = 0; i < whole.size(); i++) {
+                longest = Math.max(longest, whole.get(i)[1]);
+                long next = i + 1 < whole.size() ? whole.get(i + 1)[0] : 0;
+                long length = longest;
+                one.repeat(whole.get(i)[0] - next, () -> one.numbers(length));
+            }
+            long perThread = one.bytes;
+            a.repeat(threads == 1 ? 1 : Math.min(threads, t / 2), () -> a.bytes = saturatedSum(a.bytes, perThread));
+        }
+        for (Map.Entry<Long, long[]> shape : split.entrySet()) {
+            long parts = shape.getValue()[0];
+            long width = shape.getValue()[1];
+            long block = shape.getValue()[2];
+            // Any thread may run any part (a thread done with its own takes over another's), and
+            // keeps a buffer per width it has run: parts of unequal widths can cost two each.
+            long widths = shape.getKey() % parts == 0 ? 1 : 2;
+            a.repeat(saturatedProduct(threads, widths), () -> a.rows(saturatedSum(block, t), width));
+        }
+    }
+
+    /** {@code Kernels.forwardRowGrain}: a thread's share of a product's rows, rounded up to 8, at least 16. */
+    private static long forwardRowGrain(long rows, int threads) {
+        long share = (rows + threads - 1) / threads;
+        return Math.max(ROW_GRAIN, (share + 7) / 8 * 8);
+    }
+
+    /**
+     * Whether this JVM's array engine multiplies with microgpt-vector's kernels
+     * ({@link ArrayKernels#implementation()}), which keep scratch of their own; a choice the
+     * kernels refuse fails the run before any workspace, so it counts as the plain loops.
+     */
+    private static final boolean VECTOR_KERNELS = vectorKernels();
+
+    private static boolean vectorKernels() {
+        try {
+            return "vector".equals(ArrayKernels.implementation());
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    /** {@code Kernels.MIN_POSITIONS_FOR_TRANSPOSE}: fewer positions are multiplied one by one. */
+    private static final int MIN_POSITIONS_FOR_TRANSPOSE = 8;
+    /** {@code Kernels.ROW_GRAIN}. */
+    private static final int ROW_GRAIN = 16;
+    /** {@code Kernels.FORWARD_BLOCK_DOUBLES}: a block of transposed weights, 512 KB. */
+    private static final int FORWARD_BLOCK_DOUBLES = 64 * 1024;
+    /** {@code FloatKernels.FORWARD_BLOCK_FLOATS}: 128 KB. */
+    private static final int FORWARD_BLOCK_FLOATS = 32 * 1024;
+
+    /**
+     * Bytes of Java arrays as HotSpot lays them out: a 16-byte header (mark word, compressed class
+     * pointer, length), then the elements, rounded up to 8 bytes; a reference takes 4 bytes with
+     * compressed pointers (heaps under 32 GiB), else 8. Saturates at {@link Long#MAX_VALUE}.
+     */
+    private static final class Tally {
+        private static final long REFERENCE_BYTES = Runtime.getRuntime().maxMemory() < (32L << 30) ? 4 : 8;
+
+        private final int numberBytes;
+        long bytes;
+
+        Tally(Precision precision) {
+            this.numberBytes = precision == Precision.F64 ? Double.BYTES : Float.BYTES;
+        }
+
+        /** One array of {@code length} elements of {@code elementBytes} each. */
+        void array(long length, long elementBytes) {
+            long size = saturatedSum(16, saturatedProduct(length, elementBytes));
+            bytes = saturatedSum(bytes, size == Long.MAX_VALUE ? size : (size + 7) / 8 * 8);
+        }
+
+        void numbers(long length) {
+            array(length, numberBytes);
+        }
+
+        void references(long length) {
+            array(length, REFERENCE_BYTES);
+        }
+
+        /** {@code count} arrays of {@code length} numbers and the array that holds them. */
+        void rows(long count, long length) {
+            references(count);
+            long before = bytes;
+            numbers(length);
+            long one = bytes - before;
+            bytes = saturatedSum(before, saturatedProduct(one, count));
+        }
+
+        /** One {@link #rows} a layer and the array that holds them. */
+        void perLayer(long layers, long count, long length) {
+            references(layers);
+            repeat(layers, () -> rows(count, length));
+        }
+
+        /** An activation: {@link #rows}, or in a generation workspace one row shared by the positions. */
+        void activation(long count, long length, boolean generation) {
+            if (generation) {
+                references(count);
+                numbers(length);
+            } else {
+                rows(count, length);
+            }
+        }
+
+        void activationPerLayer(long layers, long count, long length, boolean generation) {
+            references(layers);
+            repeat(layers, () -> activation(count, length, generation));
+        }
+
+        /** Counts what {@code part} adds, {@code times} times. */
+        void repeat(long times, Runnable part) {
+            long before = bytes;
+            part.run();
+            long one = bytes - before;
+            bytes = saturatedSum(before, saturatedProduct(one, times));
+        }
     }
 
     /**
@@ -85,6 +358,37 @@ final class ModelMemory {
         long perParameter = VALUE_BYTES_PER_PARAMETER
                 + (everyParameterEveryPosition ? VALUE_BYTES_PER_PARAMETER_AND_POSITION * positions : 0);
         return saturatedProduct(parameters, perParameter);
+    }
+
+    /**
+     * The memory of a run's loss history ({@code LossHistory}, one double a step in an array that
+     * doubles as it grows, so the old and the new array at the peak): 16 bytes a step.
+     *
+     * @param totalSteps the steps of the run
+     * @return the bytes
+     */
+    static long lossHistoryBytes(int totalSteps) {
+        return 16L * Math.max(0, totalSteps);
+    }
+
+    /**
+     * The most positions a value-engine step or sample may read within {@code limit} bytes: the
+     * inverse of {@link #bytes} for that engine.
+     *
+     * @param parameters the number of parameters, at least 1
+     * @param everyParameterEveryPosition as for {@link #bytes}; if false, any number fits that
+     *     fits at all
+     * @param limit the bytes available
+     * @return the positions, 0 if not even the parameters fit, at most {@link Integer#MAX_VALUE}
+     */
+    static long valuePositionsThatFit(long parameters, boolean everyParameterEveryPosition, long limit) {
+        long perPosition = limit / Math.max(1, parameters) - VALUE_BYTES_PER_PARAMETER;
+        if (perPosition < 0) {
+            return 0;
+        }
+        return everyParameterEveryPosition
+                ? Math.min(Integer.MAX_VALUE, perPosition / VALUE_BYTES_PER_PARAMETER_AND_POSITION)
+                : Integer.MAX_VALUE;
     }
 
     /**

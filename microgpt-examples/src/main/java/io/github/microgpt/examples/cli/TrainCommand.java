@@ -530,7 +530,7 @@ public final class TrainCommand implements Callable<Integer> {
         GptConfig config = new GptConfig(nLayer, nEmbd, nHead, blockSize, GptConfig.defaults().initStd());
         Architecture architecture = architecture();
         checkModelSize(architecture, config, tokenizer.vocabSize());
-        checkMemory(architecture, config, tokenizer.vocabSize(), docs, precision());
+        checkMemory(architecture, config, tokenizer.vocabSize(), docs, precision(), steps);
         checkSavable(tokenizer);
         LanguageModel model = architecture == Architecture.GPT
                 ? engine().create(config, tokenizer.vocabSize(), random, precision())
@@ -594,7 +594,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainingRun recipe = new TrainingRun(saved.seed(), source);
         List<String> docs = recipe.trainingOrder(loadDocuments(source.file().orElse(null)));
         checkMemory(checkpoint.architecture(), checkpoint.config(), checkpoint.tokenizer().vocabSize(), docs,
-                engine() == Engine.ARRAY ? checkpoint.precision() : Precision.F64);
+                engine() == Engine.ARRAY ? checkpoint.precision() : Precision.F64, state.trainer().totalSteps());
         ResumedTraining resumed;
         try {
             // The weights come from the checkpoint; the random source only fills a model about to be overwritten.
@@ -817,10 +817,13 @@ public final class TrainCommand implements Callable<Integer> {
      * judged by the longest document (the step that needs the most) on the value engine, and by
      * the block size on the array engine, whose workspace is made for a whole block whatever the
      * documents' length. A resumed run is checked too: a block size the value engine trained may
-     * be far too large for the array engine's workspace.
+     * be far too large for the array engine's workspace. On the array engine the samples at the
+     * end count too: each allocates a key-value cache for the whole block (in f32 a whole forward
+     * workspace) while the training workspace is still held. So does the loss history of all
+     * {@code totalSteps} steps.
      */
     private void checkMemory(Architecture architecture, GptConfig config, int vocabSize, List<String> docs,
-                             Precision precision) {
+                             Precision precision, int totalSteps) {
         long parameters = architecture.parameterCount(config, vocabSize);
         // A plain loop rather than a stream: this runs once per run, over every document, before the
         // first step and still in the interpreter, where a stream's pipeline costs some 5 ms more.
@@ -835,6 +838,12 @@ public final class TrainCommand implements Callable<Integer> {
         String smaller = smallerModel(architecture);
         if (engine == Engine.ARRAY) {
             long workspace = ModelMemory.arrayWorkspaceBytes(precision, config, vocabSize);
+            if (samples > 0 && stopAfter == null) {
+                // The samples at the end: each allocates a key-value cache for the whole block,
+                // while the training workspace is still held.
+                workspace = ModelMemory.saturatedSum(workspace,
+                        ModelMemory.arrayGenerationBytes(precision, config, vocabSize));
+            }
             if (workspace > bytes) {
                 smaller = resume != null
                         ? "the checkpoint's block size of " + config.blockSize() + " is fixed, so resume on the value "
@@ -844,8 +853,22 @@ public final class TrainCommand implements Callable<Integer> {
             bytes = ModelMemory.saturatedSum(bytes, workspace);
             positions = config.blockSize();
         }
-        ModelMemory.check("the " + architecture.id() + " model (" + parameters + " parameters)", bytes,
-                ModelMemory.why(engine, positions, everywhere), smaller);
+        String why = ModelMemory.why(engine, positions, everywhere);
+        // The loss of every step is kept for the checkpoint and the plot, in an array that doubles
+        // as it grows: 16 bytes a step at the peak. A checkpoint's total_steps is not cross-checked
+        // by anything else in it, so this is what refuses a lying 2^31 - 1 before the run starts.
+        long history = ModelMemory.lossHistoryBytes(totalSteps);
+        String subject = "the " + architecture.id() + " model (" + parameters + " parameters)";
+        if (history > bytes) {
+            subject = "a run of " + totalSteps + " steps of " + subject;
+            why = "a loss history of " + totalSteps + " steps, 16 bytes a step, and the model";
+            smaller = resume != null
+                    ? "the checkpoint's \"trainer.total_steps\" (" + totalSteps + ", in trainer.json) is more steps"
+                            + " than this heap can record: check that it is the checkpoint you meant"
+                    : "choose fewer --steps";
+        }
+        bytes = ModelMemory.saturatedSum(bytes, history);
+        ModelMemory.check(subject, bytes, why, smaller);
     }
 
     /** What makes a model of this architecture smaller: the options its size depends on. */

@@ -20,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -96,6 +97,7 @@ final class Requests {
             choice(source, "The dataset", Set.of("current", "embedded", "text"));
             length(text, "The dataset text", Limits.MAX_TEXT_CHARS);
             length(name, "The dataset name", Limits.MAX_DATASET_NAME_CHARS);
+            printable(name, "The dataset name");
         }
     }
 
@@ -293,6 +295,24 @@ final class Requests {
         if (value != null && value.length() > maxLength) {
             throw ApiException.badRequest(label + " is " + value.length() + " characters long; the limit is "
                     + maxLength);
+        }
+    }
+
+    /**
+     * Refuses a control character (NUL, a line break, an escape, ...) or a line separator in a
+     * text that is saved with a checkpoint and shown by the command line: a dataset name with an
+     * escape sequence was written to trainer.json and printed by {@code microgpt compare} as is.
+     */
+    private static void printable(String value, String label) {
+        if (value == null) {
+            return;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
+                throw ApiException.badRequest(String.format(Locale.ROOT, "%s holds the control character U+%04X at "
+                        + "character %d; use printable text on one line", label, (int) c, i + 1));
+            }
         }
     }
 

@@ -84,4 +84,22 @@ class CompareCommandTest {
         String[] one = {"compare", a.toString()};
         Cli.assertOneLineError(Cli.run(one), 2, "B", "microgpt compare", one);
     }
+
+    @Test
+    void aDataNameWithAnEscapeSequenceIsPrintedEscaped(@TempDir Path dir) throws Exception {
+        // trainer.json is a file anyone may write; its data name reached the terminal as is, an
+        // escape sequence that retitles the window and turns the text red included.
+        Path data = Files.writeString(dir.resolve("names.txt"), "ab\nba\n");
+        Path a = train(dir, "a", "--data", data.toString());
+        Path b = train(dir, "b", "--data", data.toString(), "--seed", "7");
+        Path trainer = b.resolve("trainer.json");
+        String hostile = "/data/\\u001b]0;pwned\\u0007\\u001b[31mred";
+        Files.writeString(trainer, Files.readString(trainer).replace("\"name\": \"" + data.toString().replace("\\",
+                "\\\\") + "\"", "\"name\": \"" + hostile + "\""));
+        Cli.Result result = Cli.run("compare", a.toString(), b.toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdout().contains("  data: " + data + " vs /data/\\u001B]0;pwned\\u0007\\u001B[31mred"),
+                result.stdout());
+        assertTrue(result.stdout().chars().noneMatch(c -> c == 0x1b || c == 0x07), "no control character reached stdout");
+    }
 }

@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.model.Architecture;
+import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
+import io.github.microgpt.sample.SamplingOptions;
 import io.github.microgpt.text.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,6 +116,61 @@ class GenerateCommandTest {
         Files.writeString(damaged.resolve("config.json"), Files.readString(damaged.resolve("config.json"))
                 .replace("\"version\": 1", "\"version\": 9"));
         assertUsage("config.json: unsupported version 9", "generate", "--model", damaged.toString());
+    }
+
+    @Test
+    void anF32CheckpointWhoseSamplesCannotFitIsRefusedBeforeSampling() throws Exception {
+        // Weights of a few kilobytes, which the loader lets through; but width 1, one head and a
+        // block of 100,000: every f32 sample allocates the attention weights of 100,000 x 100,000
+        // positions, 40 GB. It ran out of memory in FloatWorkspace, with a stack trace and exit 1.
+        Path crafted = dir.resolve("crafted-f32");
+        Checkpoint.save(crafted, ArrayGptModel.create(new GptConfig(1, 1, 1, 100_000, 0.08), 27,
+                new PythonRandom(1), Precision.F32), Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"));
+        String[] args = {"generate", "--model", crafted.toString(), "--samples", "1"};
+        assertUsage("sampling the checkpoint's gpt model (", args);
+        String line = Cli.run(args).stderrLines().get(0);
+        assertTrue(line.contains("block size 100000"), line);
+        assertTrue(line.contains(Runtime.getRuntime().maxMemory() + " bytes"), "names the heap: " + line);
+        assertTrue(line.contains("JAVA_OPTS=-Xmx"), "says what to change: " + line);
+        assertEquals(0, Cli.run("generate", "--model", crafted.toString(), "--samples", "0").exitCode(),
+                "no sample, no workspace");
+    }
+
+    @Test
+    void anAttentionCheckpointWithALongBlockNeedsAMaximumLengthThatFits() throws Exception {
+        // The value engine's cache holds the graph of every position a sample reads: up to the
+        // block of 100,000 for a model that never ends a sample, 400,000 parameters at 100,000
+        // positions: 1.8 TB; --max-length bounds it.
+        Path crafted = dir.resolve("crafted-attention");
+        Checkpoint.save(crafted, Architecture.ATTENTION.create(new GptConfig(1, 4, 1, 100_000, 0.08), 27,
+                new PythonRandom(1)), Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"));
+        String[] args = {"generate", "--model", crafted.toString(), "--samples", "2"};
+        assertUsage("at each of up to 100000 positions", args);
+        String line = Cli.run(args).stderrLines().get(0);
+        assertTrue(line.matches(".*give --max-length \\d+ or less.*"), "says what fits: " + line);
+        List<String> samples = texts(Cli.run("generate", "--model", crafted.toString(), "--samples", "2",
+                "--max-length", "5"));
+        assertEquals(2, samples.size());
+        assertTrue(samples.stream().allMatch(sample -> sample.length() <= 5), samples.toString());
+    }
+
+    @Test
+    void aGptIsSampledOnTheArrayEngineWithTheValueEnginesSamples() throws Exception {
+        // A block of 100,000: the value engine's graph could grow to 1.8 TB in a sample that never
+        // ends; the array engine's cache is 13 MB, and its logits are the same bit for bit.
+        Path crafted = dir.resolve("long-block-gpt");
+        Checkpoint.save(crafted, GptModel.create(new GptConfig(1, 4, 1, 100_000, 0.08), 27, new PythonRandom(1)),
+                Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"));
+        List<String> printed = texts(Cli.run("generate", "--model", crafted.toString(), "--samples", "4",
+                "--max-length", "8", "--seed", "3"));
+        Checkpoint checkpoint = Checkpoint.load(crafted);
+        Sampler onValues = new Sampler(checkpoint.languageModel(), checkpoint.tokenizer(), new PythonRandom(3));
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            expected.add(onValues.sample(SamplingOptions.defaults().withTemperature(0.5).withMaxLength(8)));
+        }
+        assertEquals(expected, printed);
+        assertEquals(20, texts(Cli.run("generate", "--model", run)).size(), "the reference run too");
     }
 
     private static void assertUsage(String cause, String... args) {

@@ -126,6 +126,16 @@ class GraphCommandTest {
                 .replace("\\u001b", "\\u001B") + "\""), result.stderr());
     }
 
+    @Test
+    void anUnknownVariableOfAHundredThousandLettersIsQuotedShort() {
+        String name = "x".repeat(100_000);
+        String[] args = {"graph", "--expr", name};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, "unknown variable '" + "x".repeat(40) + "... (100000 letters)' at column 1",
+                "microgpt graph", args);
+        assertTrue(result.stderr().length() < 400, "was 200 KB: " + result.stderr().length() + " characters");
+    }
+
     /** A --var the expression never mentions was dropped without a word; a typo hid that way. */
     @Test
     void aVariableTheExpressionDoesNotUseIsRefusedByName() {

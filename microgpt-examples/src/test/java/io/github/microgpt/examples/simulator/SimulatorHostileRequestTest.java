@@ -96,6 +96,22 @@ class SimulatorHostileRequestTest {
     }
 
     /**
+     * A dataset name is saved with a checkpoint and printed by {@code microgpt compare}: one with
+     * an escape sequence (here one that retitles the terminal, then turns its text red) was
+     * accepted, saved, and reached the terminal as is. It is refused, and changes nothing.
+     */
+    @org.junit.jupiter.api.Test
+    void aDatasetNameWithAControlCharacterIsRefused() {
+        long revision = api.get("api/state").json().get("revision").getAsLong();
+        Fixtures.Answer answer = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"text\": \"ab\\nba\","
+                + " \"name\": \"\\u001b]0;pwned\\u0007\\u001b[31mred\"}}");
+        assertEquals(400, answer.status(), answer.body());
+        assertEquals("The dataset name holds the control character U+001B at character 1; use printable text on one"
+                + " line", answer.json().get("error").getAsString());
+        assertEquals(revision, api.get("api/state").json().get("revision").getAsLong(), "the request changed the state");
+    }
+
+    /**
      * Text that is not JSON, though a lenient reader makes sense of it: names and strings without
      * quotes, single quotes, comments, {@code =} or {@code ;} between fields, the prefix some
      * servers put before JSON against script inclusion. Each is refused with the place of the

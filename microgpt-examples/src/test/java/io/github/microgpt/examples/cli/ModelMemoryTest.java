@@ -1,0 +1,195 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Precision;
+import io.github.microgpt.random.PythonRandom;
+import java.lang.reflect.Array;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@link ModelMemory}'s count of the array engine's workspaces against the arrays a real model
+ * holds: the layouts it mirrors by hand must not drift from the core's. Each test builds a model,
+ * makes it allocate (a step, or a sequence's first position), and walks every array reachable
+ * from its workspace, counting each as HotSpot lays it out. The estimate must never be below
+ * what is really there (else the memory check lets through a run that then runs out of memory),
+ * and not far above it (else it refuses runs that fit).
+ */
+class ModelMemoryTest {
+
+    private static final int VOCAB = 27;
+
+    @ParameterizedTest(name = "{0} L={1} C={2} NH={3} T={4} on {5} threads")
+    @CsvSource({
+        "f64, 1, 16, 4, 16, 1",
+        "f64, 1, 1, 1, 300, 1",
+        "f64, 2, 64, 4, 64, 1",
+        "f64, 2, 64, 4, 64, 2",
+        "f64, 1, 96, 4, 48, 3",
+        "f64, 1, 64, 4, 64, 4",
+        "f32, 1, 16, 4, 16, 1",
+        "f32, 2, 64, 4, 64, 2",
+        "f32, 1, 96, 4, 48, 3",
+        "f32, 1, 64, 4, 64, 4",
+    })
+    void theTrainingWorkspaceIsCountedWithEveryThreadsBuffers(String precisionId, int layers, int width, int heads,
+                                                              int block, int threads) throws Exception {
+        Precision precision = Precision.fromId(precisionId);
+        GptConfig config = new GptConfig(layers, width, heads, block, 0.08);
+        ArrayGptModel model = ArrayGptModel.create(config, VOCAB, new PythonRandom(1), precision);
+        model.setThreads(threads);
+        int[] tokens = new int[block + 1];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = i % VOCAB;
+        }
+        model.lossAndGradients(tokens, 0, block, null);
+        Object owner = precision == Precision.F32 ? field(model, "f32") : model;
+        long real = arrayBytes(field(owner, "trainingWorkspace"));
+        long estimate = ModelMemory.arrayWorkspaceBytes(precision, config, VOCAB, threads);
+        // On more threads than cores some threads may never run a part in one step; the estimate
+        // counts the buffers they would keep if they did (any thread may run any part).
+        assertClose(real, estimate, threads <= 2 ? 10 : 40);
+    }
+
+    @ParameterizedTest(name = "{0} L={1} C={2} NH={3} T={4}")
+    @CsvSource({
+        "f64, 1, 16, 4, 16",
+        "f64, 1, 1, 1, 1000",
+        "f64, 3, 32, 2, 200",
+        "f32, 1, 16, 4, 16",
+        "f32, 1, 1, 1, 1000",
+        "f32, 3, 32, 2, 200",
+    })
+    void aGeneratedSequenceIsCountedWithItsKeyValueCache(String precisionId, int layers, int width, int heads,
+                                                         int block) throws Exception {
+        Precision precision = Precision.fromId(precisionId);
+        GptConfig config = new GptConfig(layers, width, heads, block, 0.08);
+        ArrayGptModel model = ArrayGptModel.create(config, VOCAB, new PythonRandom(1), precision);
+        LanguageModel.Sequence sequence = model.newSequence();
+        sequence.next(0);
+        sequence.next(1);
+        // What the sequence holds: its workspace and the tokens read (captured by the anonymous class).
+        long real = arrayBytes(sequence);
+        long estimate = ModelMemory.arrayGenerationBytes(precision, config, VOCAB);
+        assertClose(real, estimate, 10);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aLongBlockOfWidthOneCostsMoreInArrayHeadersThanInNumbers() {
+        // The crafted checkpoint of the report: 1 layer, width 1, one head, 100,000 positions. The
+        // f32 sequence holds the attention weights of every position: 40 GB.
+        GptConfig config = new GptConfig(1, 1, 1, 100_000, 0.08);
+        long f32 = ModelMemory.arrayGenerationBytes(Precision.F32, config, VOCAB);
+        assertTrue(f32 > 40_000_000_000L && f32 < 41_000_000_000L, "" + f32);
+        // f64 keeps only the key-value cache, 4 numbers (32 bytes) a position, but qkv's rows of 3
+        // are arrays of their own, and every activation has a row reference per position: about
+        // 150 bytes a position, 15 MB.
+        long f64 = ModelMemory.arrayGenerationBytes(Precision.F64, config, VOCAB);
+        assertTrue(f64 > 100_000L * 4 * 32 && f64 < 100_000L * 200, "" + f64);
+        assertEquals(Long.MAX_VALUE, ModelMemory.arrayGenerationBytes(Precision.F32,
+                new GptConfig(1_000_000, 16, 4, Integer.MAX_VALUE, 0.08), VOCAB), "saturates, never overflows");
+    }
+
+    /**
+     * The estimate covers what is there, within 1 KB (the blocks' own bookkeeping, not counted),
+     * and exceeds it by at most {@code percent}.
+     */
+    private static void assertClose(long real, long estimate, int percent) {
+        assertTrue(estimate >= real - 1024, "estimate " + estimate + " below the " + real + " bytes allocated");
+        assertTrue(estimate <= real + real * percent / 100,
+                "estimate " + estimate + " more than " + percent + "% above the " + real + " bytes allocated");
+    }
+
+    private static Object field(Object owner, String name) throws ReflectiveOperationException {
+        for (Class<?> type = owner.getClass(); type != null; type = type.getSuperclass()) {
+            for (Field field : type.getDeclaredFields()) {
+                if (field.getName().equals(name)) {
+                    field.setAccessible(true);
+                    return field.get(owner);
+                }
+            }
+        }
+        throw new NoSuchFieldException(name);
+    }
+
+    /**
+     * The bytes of every array reachable from {@code root} through instance fields and array
+     * elements, each counted once, as HotSpot lays it out with compressed pointers (the tests'
+     * heap is under 32 GiB): a 16-byte header, the elements, rounded up to 8 bytes.
+     */
+    private static long arrayBytes(Object root) throws IllegalAccessException {
+        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Object> todo = new ArrayDeque<>();
+        todo.push(root);
+        long bytes = 0;
+        while (!todo.isEmpty()) {
+            Object object = todo.pop();
+            if (!seen.add(object)) {
+                continue;
+            }
+            Class<?> type = object.getClass();
+            if (type.isArray()) {
+                Class<?> element = type.getComponentType();
+                int length = Array.getLength(object);
+                long size = 16 + (long) length * elementBytes(element);
+                bytes += (size + 7) / 8 * 8;
+                if (!element.isPrimitive()) {
+                    for (int i = 0; i < length; i++) {
+                        Object item = Array.get(object, i);
+                        if (item != null) {
+                            todo.push(item);
+                        }
+                    }
+                }
+                continue;
+            }
+            // Only the model package's own objects: not the model itself, nor anything of the JDK.
+            if (!type.getName().startsWith("io.github.microgpt.model.") || object instanceof LanguageModel) {
+                continue;
+            }
+            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+                for (Field field : c.getDeclaredFields()) {
+                    // Not the model a sequence's class was made in (this$0): only what the sequence holds.
+                    if (Modifier.isStatic(field.getModifiers()) || field.getType().isPrimitive()
+                            || field.isSynthetic() && field.getName().startsWith("this$")) {
+                        continue;
+                    }
+                    field.setAccessible(true);
+                    Object value = field.get(object);
+                    if (value != null) {
+                        todo.push(value);
+                    }
+                }
+            }
+        }
+        return bytes;
+    }
+
+    private static long elementBytes(Class<?> element) {
+        if (element == double.class || element == long.class) {
+            return 8;
+        }
+        if (element == float.class || element == int.class) {
+            return 4;
+        }
+        if (element == short.class || element == char.class) {
+            return 2;
+        }
+        if (element == byte.class || element == boolean.class) {
+            return 1;
+        }
+        return 4;
+    }
+}
