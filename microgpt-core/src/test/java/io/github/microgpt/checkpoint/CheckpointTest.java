@@ -87,7 +87,7 @@ class CheckpointTest {
         assertEquals(TOKENIZER.characters(), loaded.tokenizer().characters());
         assertEquals(run.model().numParameters(), loaded.numParameters());
         assertArrayEquals(run.model().parameters().values(), loaded.weights());
-        GptModel model = loaded.model();
+        GptModel model = loaded.gptModel();
         assertArrayEquals(run.model().parameters().values(), model.parameters().values());
         assertTrue(loaded.training().isEmpty());
         assertEquals(dir, loaded.directory());
@@ -95,7 +95,7 @@ class CheckpointTest {
         // The loaded model samples exactly as the original.
         assertEquals(new Sampler(run.model(), TOKENIZER, new PythonRandom(9)).samples(5, 0.7),
                 new Sampler(model, loaded.tokenizer(), new PythonRandom(9)).samples(5, 0.7));
-        assertTrue(model != loaded.model(), "each call builds a new model");
+        assertTrue(model != loaded.gptModel(), "each call builds a new model");
     }
 
     @Test

@@ -111,7 +111,7 @@ class ProgressionCheckpointTest {
         Checkpoint checkpoint = Checkpoint.load(dir);
         assertEquals(architecture, checkpoint.architecture());
         assertTrue(checkpoint.toString().contains(architecture.id()), checkpoint.toString());
-        LanguageModel loaded = checkpoint.languageModel();
+        LanguageModel loaded = checkpoint.model();
         assertEquals(run.trainer().model().getClass(), loaded.getClass());
         assertArrayEquals(weights(run.trainer().model()), weights(loaded));
         assertArrayEquals(weights(loaded), checkpoint.weights());
@@ -124,12 +124,12 @@ class ProgressionCheckpointTest {
 
     @Test
     void eachArchitectureLoadsAsItsOwnClass() throws Exception {
-        assertInstanceOf(BigramModel.class, Checkpoint.load(saved(Architecture.BIGRAM, "b", 1)).languageModel());
-        assertInstanceOf(MlpModel.class, Checkpoint.load(saved(Architecture.MLP, "m", 1)).languageModel());
-        assertInstanceOf(AttentionModel.class, Checkpoint.load(saved(Architecture.ATTENTION, "a", 1)).languageModel());
+        assertInstanceOf(BigramModel.class, Checkpoint.load(saved(Architecture.BIGRAM, "b", 1)).model());
+        assertInstanceOf(MlpModel.class, Checkpoint.load(saved(Architecture.MLP, "m", 1)).model());
+        assertInstanceOf(AttentionModel.class, Checkpoint.load(saved(Architecture.ATTENTION, "a", 1)).model());
         Checkpoint gpt = Checkpoint.load(saved(Architecture.GPT, "g", 1));
-        assertInstanceOf(GptModel.class, gpt.languageModel());
-        assertArrayEquals(weights(gpt.model()), weights(gpt.languageModel()));
+        assertInstanceOf(GptModel.class, gpt.model());
+        assertArrayEquals(weights(gpt.gptModel()), weights(gpt.model()));
     }
 
     @ParameterizedTest
@@ -172,7 +172,7 @@ class ProgressionCheckpointTest {
 
         Checkpoint checkpoint = Checkpoint.load(dir);
         assertEquals(Architecture.GPT, checkpoint.architecture());
-        assertInstanceOf(GptModel.class, checkpoint.languageModel());
+        assertInstanceOf(GptModel.class, checkpoint.model());
         assertEquals(2, checkpoint.resume(DOCS).trainer().stepsDone());
     }
 
@@ -243,8 +243,8 @@ class ProgressionCheckpointTest {
     @Test
     void aBigramCheckpointIsNotAGptModelButLoadsIntoABigramModel() throws Exception {
         Checkpoint checkpoint = Checkpoint.load(saved(Architecture.BIGRAM, "bigram", 2));
-        IllegalStateException e = assertThrows(IllegalStateException.class, checkpoint::model);
-        assertTrue(e.getMessage().contains("bigram") && e.getMessage().contains("languageModel()"), e.getMessage());
+        IllegalStateException e = assertThrows(IllegalStateException.class, checkpoint::gptModel);
+        assertTrue(e.getMessage().contains("bigram") && e.getMessage().contains("; model() rebuilds it"), e.getMessage());
 
         GptModel gpt = GptModel.create(CONFIG, TOKENIZER.vocabSize(), new PythonRandom(1));
         double[] before = weights(gpt);

@@ -62,11 +62,11 @@ class SinglePrecisionCheckpointTest {
 
         Checkpoint checkpoint = Checkpoint.load(dir);
         assertSame(Precision.F32, checkpoint.precision());
-        LanguageModel loaded = checkpoint.languageModel();
+        LanguageModel loaded = checkpoint.model();
         ArrayGptModel array = assertInstanceOf(ArrayGptModel.class, loaded);
         assertSame(Precision.F32, array.precision());
         assertArrayEquals(model.parameters().values(), loaded.parameters().values(), 0.0, "the floats, exactly");
-        assertArrayEquals(model.parameters().values(), checkpoint.model().parameters().values(), 0.0,
+        assertArrayEquals(model.parameters().values(), checkpoint.gptModel().parameters().values(), 0.0,
                 "a Value model from it holds the same numbers");
     }
 

@@ -120,7 +120,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (CheckpointException e) {
             throw new UsageException("cannot load the model: " + e.getMessage(), e);
         }
-        LanguageModel gpt = checkpoint.languageModel();  // whichever model of the progression was saved
+        LanguageModel gpt = checkpoint.model();  // whichever model of the progression was saved
         PythonRandom random = seed != null ? new PythonRandom(seed)
                 : checkpoint.training().map(TrainingState::random).map(PythonRandom::fromState)
                         .orElseGet(() -> new PythonRandom(DEFAULT_SEED));

@@ -601,7 +601,7 @@ public final class TrainCommand implements Callable<Integer> {
             resumed = checkpoint.resume(docs, checkpoint.architecture() == Architecture.GPT
                     ? engine().create(checkpoint.config(), checkpoint.tokenizer().vocabSize(), new PythonRandom(0),
                             engine() == Engine.ARRAY ? checkpoint.precision() : Precision.F64)
-                    : checkpoint.languageModel());
+                    : checkpoint.model());
         } catch (CheckpointException e) {
             throw new UsageException("cannot resume from " + resume + ": " + e.problem()
                     + (source.kind() == DataSource.Kind.EMBEDDED ? " (the embedded names)" : " (" + source.name() + ")"),

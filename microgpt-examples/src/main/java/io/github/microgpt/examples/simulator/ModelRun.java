@@ -146,8 +146,8 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
                            Consumer<ModelRun> afterStep) {
         PythonRandom random = training.random() != null ? PythonRandom.fromState(training.random())
                 : new PythonRandom(settings.seed());
-        LanguageModel model = settings.engine() == Engine.ARRAY ? ArrayGptModel.copyOf(checkpoint.model())
-                : checkpoint.languageModel();
+        LanguageModel model = settings.engine() == Engine.ARRAY ? ArrayGptModel.copyOf(checkpoint.gptModel())
+                : checkpoint.model();
         ModelRun run = new ModelRun(order, checkpoint.tokenizer(), model,
                 training.optimizer().toOptimizer(), random, settings.numSteps(), afterStep);
         run.trainer.restore(training.trainer());

@@ -84,7 +84,7 @@ public final class ConsumerProgram {
         }
         Checkpoint.save(directory, model, tokenizer);
         Checkpoint loaded = Checkpoint.load(directory);
-        LanguageModel reloaded = loaded.languageModel();
+        LanguageModel reloaded = loaded.model();
         List<String> fromCheckpoint = new Sampler(reloaded, loaded.tokenizer(), new PythonRandom(3)).samples(5, 0.5);
         List<String> fromModel = new Sampler(model, tokenizer, new PythonRandom(3)).samples(5, 0.5);
         return new BatchRun(losses, fromCheckpoint, fromModel);
