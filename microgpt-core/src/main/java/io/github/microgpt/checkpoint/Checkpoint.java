@@ -45,7 +45,7 @@ import java.util.Optional;
  * LossHistory losses = LossHistory.recording(trainer);
  * // ... train ...
  * Checkpoint.save(dir, trainer.model(), tokenizer, TrainingState.capture(trainer, random,
- *         StepMode.DOCUMENT, new TrainingRun(42, DataSource.embedded()), losses.losses(), Map.of()));
+ *         StepMode.DOCUMENT, Map.of(), new TrainingRun(42, DataSource.embedded()), losses.losses()));
  * // ... later, perhaps in another JVM:
  * ResumedTraining resumed = Checkpoint.load(dir).resume(model);   // any engine, weights overwritten
  * resumed.trainer().run(StepMode.DOCUMENT);   // steps 501..1000, bit for bit as an uninterrupted run
@@ -485,9 +485,11 @@ public final class Checkpoint {
      */
     public ResumedTraining resume(LanguageModel model) throws IOException {
         TrainingState state = requireTraining();
-        TrainingRun run = state.trainingRun().orElseThrow(() -> new CheckpointException(
-                directory.resolve(Format.TRAINER_FILE), "records neither \"run\" nor the metadata \"seed\": which documents"
-                + " the run trained on, in which order, is unknown"));
+        TrainingRun run = state.run();
+        if (run == null) {
+            throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "records neither \"run\" nor the"
+                    + " metadata \"seed\": which documents the run trained on, in which order, is unknown");
+        }
         if (run.data().kind() == DataSource.Kind.GIVEN) {
             throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "the run trained on documents given to "
                     + "the program that saved it (" + JsonFields.quoted(run.data().name()) + "); give the same documents to resume");

@@ -100,7 +100,7 @@ class CheckpointFuzzTest {
         random.gauss(0, 1);
         Path dir = tmp.resolve("good");
         Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT,
-                Map.of("seed", "11")));
+                Map.of("seed", "11"), null, null));
         for (String file : FILES) {
             good.put(file, Files.readAllBytes(dir.resolve(file)));
         }

@@ -57,8 +57,8 @@ class HostileCheckpointTest {
             trainer.step(StepMode.DOCUMENT);
         }
         Path dir = tmp.resolve(name);
-        Checkpoint.save(dir, model, TOKENIZER, TrainingState.capture(trainer, random, StepMode.DOCUMENT, null,
-                losses.losses(), Map.of()));
+        Checkpoint.save(dir, model, TOKENIZER, TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of(),
+                null, losses.losses()));
         return dir;
     }
 
@@ -262,8 +262,8 @@ class HostileCheckpointTest {
         }
         Path dir = tmp.resolve("history");
         Checkpoint.save(dir, model, TOKENIZER, TrainingState.capture(trainer, random, StepMode.DOCUMENT,
-                new TrainingRun(3, io.github.microgpt.text.DataSource.given("four names")), losses.losses(),
-                Map.of()));
+                Map.of(), new TrainingRun(3, io.github.microgpt.text.DataSource.given("four names")),
+                losses.losses()));
         TrainingState back = Checkpoint.load(dir).training().orElseThrow();
         assertArrayEquals(expected, back.lossHistory(), "bit for bit");
 

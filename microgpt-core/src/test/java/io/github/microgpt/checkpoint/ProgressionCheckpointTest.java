@@ -74,7 +74,7 @@ class ProgressionCheckpointTest {
         }
         Path dir = tmp.resolve(name);
         Checkpoint.save(dir, run.trainer().model(), TOKENIZER, TrainingState.capture(run.trainer(), run.random(),
-                StepMode.DOCUMENT, null, run.losses().losses(), Map.of()));
+                StepMode.DOCUMENT, Map.of(), null, run.losses().losses()));
         return dir;
     }
 

@@ -105,8 +105,8 @@ class SinglePrecisionCheckpointTest {
             trainer.step(StepMode.DOCUMENT);
         }
         Path dir = tmp.resolve("run");
-        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, run,
-                losses.losses(), Map.of()));
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of(),
+                run, losses.losses()));
         double[] rest = new double[6];
         for (int i = 0; i < rest.length; i++) {
             rest[i] = trainer.step(StepMode.DOCUMENT).loss();

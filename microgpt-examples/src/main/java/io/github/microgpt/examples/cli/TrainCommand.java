@@ -581,8 +581,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + state.stepMode().name().toLowerCase(Locale.ROOT) + " per step, and 'train' trains one "
                     + "document per step");
         }
-        TrainingRun saved = state.trainingRun().orElseThrow(() -> new UsageException("cannot resume from " + resume
-                + ": its trainer.json does not record the seed the documents were shuffled with"));
+        TrainingRun saved = state.run();
+        if (saved == null) {
+            throw new UsageException("cannot resume from " + resume
+                    + ": its trainer.json does not record the seed the documents were shuffled with");
+        }
         DataSource source = data != null ? DataSource.file(data) : saved.data();
         if (source.kind() == DataSource.Kind.GIVEN) {
             throw new UsageException("cannot resume from " + resume + ": it was trained on documents given to the "
@@ -639,8 +642,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Everything --resume needs: the trainer and optimizer, the generator, the run's seed and data, the losses. */
     private static TrainingState state(Run run) {
-        return TrainingState.capture(run.trainer(), run.random(), StepMode.DOCUMENT, run.recipe(),
-                run.losses().losses(), Map.of());
+        return TrainingState.capture(run.trainer(), run.random(), StepMode.DOCUMENT, Map.of(),
+                run.recipe(), run.losses().losses());
     }
 
     /** Saves the run; a failure is returned, to be reported when the run's output is complete. */
