@@ -122,11 +122,9 @@ public final class Trainer {
      * Adds a listener that hears about every finished step from now on.
      *
      * @param listener the listener, for example {@code e -> System.out.println(e.loss())}
-     * @return this trainer
      */
-    public Trainer addStepListener(StepListener listener) {
+    public void addStepListener(StepListener listener) {
         stepListeners.add(listener);
-        return this;
     }
 
     /**
@@ -142,11 +140,9 @@ public final class Trainer {
      * Adds a listener that hears about every trained position from now on.
      *
      * @param listener the listener
-     * @return this trainer
      */
-    public Trainer addPositionListener(PositionListener listener) {
+    public void addPositionListener(PositionListener listener) {
         positionListeners.add(listener);
-        return this;
     }
 
     /**
@@ -163,11 +159,9 @@ public final class Trainer {
      * pass and the update.
      *
      * @param listener the listener
-     * @return this trainer
      */
-    public Trainer addGradientListener(GradientListener listener) {
+    public void addGradientListener(GradientListener listener) {
         gradientListeners.add(listener);
-        return this;
     }
 
     /**

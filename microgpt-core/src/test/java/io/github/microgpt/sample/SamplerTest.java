@@ -34,7 +34,9 @@ class SamplerTest {
     static final class Recorder implements TokenListener, SampleListener {
         /** Registers this recorder for both kinds of event. */
         Sampler listenTo(Sampler sampler) {
-            return sampler.addTokenListener(this).addSampleListener(this);
+            sampler.addTokenListener(this);
+            sampler.addSampleListener(this);
+            return sampler;
         }
 
         final List<TokenEvent> tokens = new ArrayList<>();
@@ -280,8 +282,8 @@ class SamplerTest {
     @Test
     void theSamplerNumbersItsSamplesOnAcrossCalls() {
         List<Integer> numbers = new ArrayList<>();
-        Sampler sampler = new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9))
-                .addSampleListener(e -> numbers.add(e.sample()));
+        Sampler sampler = new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9));
+        sampler.addSampleListener(e -> numbers.add(e.sample()));
         sampler.samples(2, 1.0);
         sampler.sample(1.0);
         sampler.sample(SamplingOptions.defaults());

@@ -46,7 +46,8 @@ class TrainerTest {
     static final class Recorder implements PositionListener, StepListener {
         /** Registers this recorder for both kinds of event. */
         Recorder listenTo(Trainer trainer) {
-            trainer.addPositionListener(this).addStepListener(this);
+            trainer.addPositionListener(this);
+            trainer.addStepListener(this);
             return this;
         }
 
@@ -239,7 +240,9 @@ class TrainerTest {
         StepListener steps = heard::add;
         GradientListener gradients = heard::add;
         PositionListener positions = heard::add;
-        trainer.addStepListener(steps).addGradientListener(gradients).addPositionListener(positions);
+        trainer.addStepListener(steps);
+        trainer.addGradientListener(gradients);
+        trainer.addPositionListener(positions);
         trainer.removeStepListener(steps);
         trainer.removeGradientListener(gradients);
         trainer.removePositionListener(positions);

@@ -96,7 +96,9 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         lastGradients = new double[model.numParameters()];
         trainer = newTrainer(numSteps);
         losses = LossHistory.recording(trainer);
-        sampler = new Sampler(model, tokenizer, random).addTokenListener(this).addSampleListener(this);
+        sampler = new Sampler(model, tokenizer, random);
+        sampler.addTokenListener(this);
+        sampler.addSampleListener(this);
         for (int id = 0; id < tokenizer.vocabSize(); id++) {
             vocab.add(tokenizer.tokenText(id));
         }
@@ -185,8 +187,11 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
     }
 
     private Trainer newTrainer(int numSteps) {
-        return new Trainer(model, tokenizer, documents, optimizer, numSteps).addPositionListener(this)
-                .addGradientListener(this).addStepListener(this);
+        Trainer created = new Trainer(model, tokenizer, documents, optimizer, numSteps);
+        created.addPositionListener(this);
+        created.addGradientListener(this);
+        created.addStepListener(this);
+        return created;
     }
 
     /**
