@@ -443,9 +443,9 @@ class TrainerTest {
 
     @Test
     void anAbsurdBatchSizeIsRefusedBeforeAnythingIsAllocated() {
-        for (int batch : new int[] {Integer.MAX_VALUE, Minibatch.MAX_DOCUMENTS + 1, 0, -5}) {
+        for (int batch : new int[] {Integer.MAX_VALUE, Minibatch.MAX_SIZE + 1, 0, -5}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Minibatch.of(batch));
-            assertTrue(e.getMessage().contains("documents of a minibatch must be from 1 to " + Minibatch.MAX_DOCUMENTS
+            assertTrue(e.getMessage().contains("documents of a minibatch must be from 1 to " + Minibatch.MAX_SIZE
                     + ", got " + batch), e.getMessage());
         }
         for (int threads : new int[] {0, -1, Integer.MIN_VALUE}) {
