@@ -123,7 +123,7 @@ class HostileCheckpointTest {
         assumeTrue(12L * d * d < Integer.MAX_VALUE - 8 - 100_000L, "the heap is too large to outgrow here");
         GptConfig config = new GptConfig(1, d, 1, 2, 0.1);
         Path dir = trainedCheckpoint("huge", 0);
-        long params = Architecture.GPT.parameterCount(config, TOKENIZER.vocabSize());
+        long params = Architecture.GPT.numParameters(config, TOKENIZER.vocabSize());
         String json = Files.readString(dir.resolve(Checkpoint.CONFIG_FILE))
                 .replace("\"n_embd\": 8", "\"n_embd\": " + d).replace("\"n_head\": 2", "\"n_head\": 1")
                 .replace("\"block_size\": 6", "\"block_size\": 2")
@@ -145,7 +145,7 @@ class HostileCheckpointTest {
         Path dir = trainedCheckpoint("layers", 0);
         int layers = 10_000_000;
         GptConfig config = new GptConfig(layers, 2, 1, 2, 0.1);
-        long params = Architecture.GPT.parameterCount(config, TOKENIZER.vocabSize());
+        long params = Architecture.GPT.numParameters(config, TOKENIZER.vocabSize());
         assumeTrue(16L * params + 6L * 64 * layers > Runtime.getRuntime().maxMemory() / 2, "a very large heap");
         String json = Files.readString(dir.resolve(Checkpoint.CONFIG_FILE))
                 .replace("\"n_layer\": 1", "\"n_layer\": " + layers).replace("\"n_embd\": 8", "\"n_embd\": 2")

@@ -328,7 +328,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         long parameters() {
-            return Architecture.GPT.parameterCount(config, tokenizer.vocabSize());
+            return Architecture.GPT.numParameters(config, tokenizer.vocabSize());
         }
 
         String describe() {

@@ -806,7 +806,7 @@ public final class TrainCommand implements Callable<Integer> {
      * huge models run out of memory, which {@link #call()} reports.)
      */
     private static void checkModelSize(Architecture architecture, GptConfig config, int vocabSize) {
-        long count = architecture.parameterCount(config, vocabSize);
+        long count = architecture.numParameters(config, vocabSize);
         if (count > ParameterLayout.MAX_SIZE) {
             String size = count == Long.MAX_VALUE ? "more parameters than a long can count"
                     : count + " parameters";
@@ -824,7 +824,7 @@ public final class TrainCommand implements Callable<Integer> {
      */
     private void checkMemory(Architecture architecture, GptConfig config, int vocabSize, List<String> docs,
                              Precision precision) {
-        long parameters = architecture.parameterCount(config, vocabSize);
+        long parameters = architecture.numParameters(config, vocabSize);
         // A plain loop rather than a stream: this runs once per run, over every document, before the
         // first step and still in the interpreter, where a stream's pipeline costs some 5 ms more.
         int longest = 0;
