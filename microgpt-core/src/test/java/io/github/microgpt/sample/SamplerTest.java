@@ -121,7 +121,7 @@ class SamplerTest {
         assertEquals(List.of("", "", ""), sampler.samples(3, 0.5));
         assertEquals(3, recorder.tokens.size());
         for (TokenEvent e : recorder.tokens) {
-            assertEquals(TOKENIZER.bos(), e.token());
+            assertEquals(TOKENIZER.bos(), e.tokenId());
             assertEquals(0, e.posId());
         }
         assertEquals(3, recorder.samples.size());
@@ -165,12 +165,12 @@ class SamplerTest {
                     double[] p = e.probabilities();
                     assertEquals(TOKENIZER.vocabSize(), p.length);
                     assertEquals(1.0, Arrays.stream(p).sum(), 1e-12);
-                    assertTrue(p[e.token()] > 0, "the chosen token had a chance");
+                    assertTrue(p[e.tokenId()] > 0, "the chosen token had a chance");
                     posId++;
-                    if (e.token() == TOKENIZER.bos()) {
+                    if (e.tokenId() == TOKENIZER.bos()) {
                         break;
                     }
-                    context.add(e.token());
+                    context.add(e.tokenId());
                     if (posId == blockSize) {
                         break;
                     }

@@ -96,10 +96,10 @@ class TrainerTest {
                 assertEquals(DOCS.get(visit.document()), e.document(), where);
                 assertEquals(visit.posId(), e.posId(), where);
                 assertArrayEquals(Arrays.copyOf(tokens, visit.posId() + 1), e.context(), where);
-                assertEquals(tokens[visit.posId()], e.inputToken(), where);
-                assertEquals(tokens[visit.posId() + 1], e.targetToken(), where);
+                assertEquals(tokens[visit.posId()], e.inputTokenId(), where);
+                assertEquals(tokens[visit.posId() + 1], e.targetTokenId(), where);
                 assertEquals(TOKENIZER.vocabSize(), e.probabilities().length, where);
-                assertEquals(-Math.log(e.probabilities()[e.targetToken()]), e.loss(), 1e-15, where);
+                assertEquals(-Math.log(e.probabilities()[e.targetTokenId()]), e.loss(), 1e-15, where);
                 assertEquals(e.loss(), recorder.steps.get(s).loss(), "a one-position step's loss is that position's");
             }
         });

@@ -286,8 +286,8 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         }
         log.add(new StepRecord(event.step(), event.loss(), event.learningRate(), p.document(),
                 perDocument ? -1 : p.posId(), perDocument));
-        overlay = new Overlay(false, event.step(), perDocument, p.posId(), p.context(), p.inputToken(),
-                p.targetToken(), p.targetToken(), p.document(), p.loss(), p.probabilities(), Double.NaN, 0,
+        overlay = new Overlay(false, event.step(), perDocument, p.posId(), p.context(), p.inputTokenId(),
+                p.targetTokenId(), p.targetTokenId(), p.document(), p.loss(), p.probabilities(), Double.NaN, 0,
                 null, false);
         afterStep.accept(this);
     }
@@ -296,10 +296,10 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
     public void onToken(TokenEvent event) {
         int[] context = event.context();
         String text = tokenizer.decode(Arrays.copyOfRange(context, 1, context.length))
-                + (event.token() == tokenizer.bos() ? "" : tokenizer.decode(event.token()));
-        boolean done = event.token() == tokenizer.bos() || context.length >= model.config().blockSize();
+                + (event.tokenId() == tokenizer.bos() ? "" : tokenizer.decode(event.tokenId()));
+        boolean done = event.tokenId() == tokenizer.bos() || context.length >= model.config().blockSize();
         overlay = new Overlay(true, 0, false, event.posId(), context, context[context.length - 1], -1,
-                event.token(), null, Double.NaN, event.probabilities(), temperature, event.sample(), text, done);
+                event.tokenId(), null, Double.NaN, event.probabilities(), temperature, event.sample(), text, done);
     }
 
     @Override

@@ -45,7 +45,7 @@ public final class ConsumerProgram {
         int[] positionsHeard = {0};
         trainer.addPositionListener(e -> {
             // the model's predictions, which the trainer turns into one event per position
-            if (e.loss() != -Math.log(e.probabilities()[e.targetToken()])) {
+            if (e.loss() != -Math.log(e.probabilities()[e.targetTokenId()])) {
                 throw new IllegalStateException("position " + e.posId() + ": loss " + e.loss());
             }
             positionsHeard[0]++;
