@@ -116,9 +116,9 @@ class NullArgumentsTest {
                 new Case("DataFingerprint.of", "documents", () -> DataFingerprint.of(null)),
                 new Case("OptimizerState.of", "optimizer", () -> OptimizerState.of(null)),
                 new Case("TrainingState.capture", "trainer",
-                        () -> TrainingState.capture(null, random, StepMode.DOCUMENT, Map.of())),
+                        () -> TrainingState.capture(null, random, StepMode.DOCUMENT, Map.of(), null, null)),
                 new Case("TrainingState.capture", "metadata",
-                        () -> TrainingState.capture(trainer, random, StepMode.DOCUMENT, null)));
+                        () -> TrainingState.capture(trainer, random, StepMode.DOCUMENT, null, null, null)));
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.call() + "(null " + c.parameter() + ")", () -> {
             NullPointerException e = assertThrows(NullPointerException.class, c.executable());
             assertEquals(c.parameter(), e.getMessage());

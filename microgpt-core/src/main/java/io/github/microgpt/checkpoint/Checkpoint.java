@@ -29,8 +29,7 @@ import java.util.Optional;
  * Checkpoint.save(Path.of("runs/names"), model, tokenizer);        // the model only
  *
  * Checkpoint checkpoint = Checkpoint.load(Path.of("runs/names"));  // checks everything first
- * GptModel model = checkpoint.model();                            // or, of any architecture,
- * LanguageModel any = checkpoint.languageModel();                 // a BigramModel, ..., a GptModel
+ * LanguageModel model = checkpoint.model();                      // as saved: a BigramModel, ..., a GptModel
  * Sampler sampler = new Sampler(model, checkpoint.tokenizer(), new PythonRandom(7));
  * }</pre>
  *
@@ -46,7 +45,7 @@ import java.util.Optional;
  * LossHistory losses = LossHistory.recording(trainer);
  * // ... train ...
  * Checkpoint.save(dir, trainer.model(), tokenizer, TrainingState.capture(trainer, random,
- *         StepMode.DOCUMENT, new TrainingRun(42, DataSource.embedded()), losses.losses(), Map.of()));
+ *         StepMode.DOCUMENT, Map.of(), new TrainingRun(42, DataSource.embedded()), losses.losses()));
  * // ... later, perhaps in another JVM:
  * ResumedTraining resumed = Checkpoint.load(dir).resume(model);   // any engine, weights overwritten
  * resumed.trainer().run(StepMode.DOCUMENT);   // steps 501..1000, bit for bit as an uninterrupted run
@@ -215,7 +214,7 @@ public final class Checkpoint {
      * @param dtype the type of the weights; the optimizer's moments are {@code F64}. Only
      *     {@code F64} resumes exactly. A model in {@link Precision#F32} is saved in {@code F32},
      *     weights and moments, whatever is asked (its numbers are floats: nothing is rounded), and
-     *     its precision is recorded so that {@link #languageModel()} rebuilds it in {@code F32}.
+     *     its precision is recorded so that {@link #model()} rebuilds it in {@code F32}.
      * @throws IOException if writing fails (an existing checkpoint is then unchanged), or
      *     {@code directory} exists and is not a checkpoint, or another process is saving into it
      * @throws IllegalArgumentException if the tokenizer or the training state does not fit the
@@ -406,17 +405,22 @@ public final class Checkpoint {
     }
 
     /**
-     * A new {@link GptModel} with the saved weights. Each call builds a separate model. For a
-     * checkpoint of any architecture, use {@link #languageModel()}.
+     * A new {@link GptModel}, the Value engine's GPT, with the saved weights. Each call builds a
+     * separate model. Use {@link #model()} to sample or train: it rebuilds a checkpoint of any
+     * architecture and precision as it was saved. Use this method when you need the GPT on the
+     * Value engine in particular, to look at its expression graph, to hand it to
+     * {@link ArrayGptModel#copyOf} with settings of your own, or to compare the engines. For an
+     * {@code F32} checkpoint it holds the float weights widened to doubles, so it computes in
+     * {@code F64}, unlike {@link #model()}.
      *
      * @return the model
      * @throws IllegalStateException if the checkpoint holds another {@link #architecture()} than
-     *     the GPT
+     *     the GPT (then {@link #model()} rebuilds it)
      */
-    public GptModel model() {
+    public GptModel gptModel() {
         if (architecture != Architecture.GPT) {
             throw new IllegalStateException(directory + " holds a " + architecture.id() + " model, not a GPT;"
-                    + " languageModel() rebuilds it");
+                    + " model() rebuilds it");
         }
         return loadInto(GptModel.create(config, tokenizer.vocabSize(), ZEROS));
     }
@@ -427,11 +431,12 @@ public final class Checkpoint {
      * {@link io.github.microgpt.model.MlpModel}, an {@link io.github.microgpt.model.AttentionModel}
      * or a {@link GptModel}; for a checkpoint of a single-precision model ({@link #precision()}
      * {@link Precision#F32}), an {@link ArrayGptModel} in {@code F32}. Each call builds a
-     * separate model.
+     * separate model. This is the method to use to sample or train from a checkpoint;
+     * {@link #gptModel()} is for the Value engine's GPT in particular.
      *
      * @return the model, ready for a {@code Sampler} or a {@code Trainer}
      */
-    public LanguageModel languageModel() {
+    public LanguageModel model() {
         if (precision == Precision.F32) {
             return loadInto(ArrayGptModel.create(config, tokenizer.vocabSize(), ZEROS, Precision.F32));
         }
@@ -484,9 +489,11 @@ public final class Checkpoint {
      */
     public ResumedTraining resume(LanguageModel model) throws IOException {
         TrainingState state = requireTraining();
-        TrainingRun run = state.trainingRun().orElseThrow(() -> new CheckpointException(
-                directory.resolve(Format.TRAINER_FILE), "records neither \"run\" nor the metadata \"seed\": which documents"
-                + " the run trained on, in which order, is unknown"));
+        TrainingRun run = state.run();
+        if (run == null) {
+            throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "records neither \"run\" nor the"
+                    + " metadata \"seed\": which documents the run trained on, in which order, is unknown");
+        }
         if (run.data().kind() == DataSource.Kind.GIVEN) {
             throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "the run trained on documents given to "
                     + "the program that saved it (" + JsonFields.quoted(run.data().name()) + "); give the same documents to resume");
@@ -496,7 +503,7 @@ public final class Checkpoint {
 
     /**
      * Rebuilds a training run where it was saved, with a new model of the saved
-     * {@link #architecture()} ({@link #languageModel()}): the model with the
+     * {@link #architecture()} ({@link #model()}): the model with the
      * saved weights, the optimizer with its moments, a trainer at the saved step and position,
      * and the random generator in its saved state.
      *
@@ -507,7 +514,7 @@ public final class Checkpoint {
      *     not those of the saved run
      */
     public ResumedTraining resume(List<String> documents) throws CheckpointException {
-        return resume(documents, languageModel());
+        return resume(documents, model());
     }
 
     /**

@@ -87,7 +87,7 @@ final class ConfigJson {
         GptConfig config = readConfig(file, model);
         int vocabSize = model.integer("vocab_size", 2, Integer.MAX_VALUE);
         Tokenizer tokenizer = readVocabulary(file, root.object("vocabulary"), vocabSize);
-        long numParams = architecture.parameterCount(config, vocabSize);
+        long numParams = architecture.numParameters(config, vocabSize);
         if (numParams > ParameterLayout.MAX_SIZE) {
             throw new CheckpointException(file, "the configuration describes a " + (architecture == Architecture.GPT
                     ? "" : architecture.id() + " ") + "model of " + numParams + " parameters, more than a model can hold ("

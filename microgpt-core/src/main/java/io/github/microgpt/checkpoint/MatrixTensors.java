@@ -23,7 +23,7 @@ final class MatrixTensors {
     /**
      * The weight matrices of a GPT in the flat parameter order, from the one
      * {@link ParameterLayout} every engine uses; call it only once the size is bounded
-     * ({@link io.github.microgpt.model.Architecture#parameterCount}).
+     * ({@link io.github.microgpt.model.Architecture#numParameters}).
      */
     static List<ParameterMatrix> layout(GptConfig config, int vocabSize) {
         return ParameterLayout.gpt(config, vocabSize).matrices();

@@ -75,7 +75,7 @@ final class TrainerJson {
             r.put("gauss_next", random.hasGaussNext() ? random.gaussNext() : null);
             root.put("random", r);
         }
-        TrainingRun run = training.trainingRun().orElse(null);
+        TrainingRun run = training.run();
         if (run != null) {
             Map<String, Object> source = new LinkedHashMap<>();
             source.put("kind", run.data().kind().name().toLowerCase(Locale.ROOT));

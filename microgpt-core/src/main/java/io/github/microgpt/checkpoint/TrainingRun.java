@@ -14,7 +14,7 @@ import java.util.Objects;
  * same order in the same way:
  *
  * <pre>{@code
- * TrainingRun run = checkpoint.training().orElseThrow().run().orElseThrow();
+ * TrainingRun run = checkpoint.training().orElseThrow().run();   // null if the run is not recorded
  * List<String> order = run.trainingOrder(Documents.load(run.data()));
  * ResumedTraining resumed = checkpoint.resume(order);     // checks them against the fingerprint
  * }</pre>

@@ -12,7 +12,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * What a checkpoint holds besides the model so that training can resume exactly: the
@@ -23,8 +22,8 @@ import java.util.Optional;
  * <pre>{@code
  * LossHistory losses = LossHistory.recording(trainer);          // before the first step
  * // ... train ...
- * TrainingState state = TrainingState.capture(trainer, random, StepMode.DOCUMENT,
- *         new TrainingRun(42, DataSource.embedded()), losses.losses(), Map.of());
+ * TrainingState state = TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of(),
+ *         new TrainingRun(42, DataSource.embedded()), losses.losses());
  * Checkpoint.save(dir, trainer.model(), tokenizer, state);
  * }</pre>
  *
@@ -42,7 +41,9 @@ import java.util.Optional;
  *     checkpoints it also carries the run's seed (key {@code "seed"}) and, for a file or the
  *     embedded names, its data (key {@code "data"}): the absolute path or
  *     {@value DataSource#EMBEDDED_NAME}.
- * @param run how the documents were made, or {@code null} if unknown; see {@link #trainingRun()}
+ * @param run how the documents were made (seed and source), or {@code null} if unknown: then
+ *     {@link Checkpoint#resume(io.github.microgpt.model.LanguageModel)} cannot read the documents
+ *     again by itself, and you give them to {@link Checkpoint#resume(java.util.List)}
  * @param lossHistory the loss of each completed step in step order, or empty (a checkpoint written
  *     before loss histories were kept, or a run resumed from one)
  */
@@ -107,65 +108,28 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
     }
 
     /**
-     * A state without a run record or loss history (read from the metadata if it describes a run).
-     *
-     * @param trainer the trainer's position
-     * @param optimizer the optimizer's settings and moments
-     * @param random the random generator's state, or {@code null}
-     * @param stepMode how the run was stepping, or {@code null}
-     * @param data the fingerprint of the documents in training order
-     * @param metadata free-form strings for the application; may be empty
-     */
-    public TrainingState(TrainerState trainer, OptimizerState optimizer, PythonRandomState random,
-                         StepMode stepMode, DataFingerprint data, Map<String, String> metadata) {
-        this(trainer, optimizer, random, stepMode, data, metadata, null, null);
-    }
-
-    /**
-     * The state of a trainer and its optimizer, between two steps.
+     * The whole state of a run, between two steps: what {@code microgpt train --save} saves. The
+     * arguments come in the order of the record's components; the trainer gives the optimizer and
+     * the documents' fingerprint.
      *
      * @param trainer the trainer
      * @param random the run's random generator, or {@code null}
      * @param stepMode how the run steps, or {@code null}
      * @param metadata free-form strings to record; may be empty
-     * @return the state, without a loss history
+     * @param run the seed and source of the documents, or {@code null} (then resuming needs the
+     *     documents given in training order)
+     * @param lossHistory one loss per step done (see {@link LossHistory}), or empty or {@code null}
+     * @return the state
      * @throws IllegalArgumentException if the optimizer uses a schedule of its own (see
-     *     {@link OptimizerState#of})
+     *     {@link OptimizerState#of}), or the loss history does not have one loss per step done
      */
     public static TrainingState capture(Trainer trainer, PythonRandom random, StepMode stepMode,
-                                        Map<String, String> metadata) {
-        return capture(trainer, random, stepMode, null, null, metadata);
-    }
-
-    /**
-     * The whole state of a run, between two steps: what {@code microgpt train --save} saves.
-     *
-     * @param trainer the trainer
-     * @param random the run's random generator, or {@code null}
-     * @param stepMode how the run steps, or {@code null}
-     * @param run the seed and source of the documents, or {@code null}
-     * @param lossHistory one loss per step done (see {@link LossHistory}), or empty or {@code null}
-     * @param metadata free-form strings to record; may be empty
-     * @return the state
-     * @throws IllegalArgumentException if the optimizer uses a schedule of its own, or the loss
-     *     history does not have one loss per step done
-     */
-    public static TrainingState capture(Trainer trainer, PythonRandom random, StepMode stepMode, TrainingRun run,
-                                        double[] lossHistory, Map<String, String> metadata) {
+                                        Map<String, String> metadata, TrainingRun run, double[] lossHistory) {
         Objects.requireNonNull(trainer, "trainer");
         Objects.requireNonNull(metadata, "metadata");
         return new TrainingState(trainer.state(), OptimizerState.of(trainer.optimizer()),
                 random == null ? null : random.state(), stepMode, DataFingerprint.of(trainer.documents()), metadata,
                 run, lossHistory);
-    }
-
-    /**
-     * How the run's documents were made, if the checkpoint records it.
-     *
-     * @return the seed and the data source, or empty
-     */
-    public Optional<TrainingRun> trainingRun() {
-        return Optional.ofNullable(run);
     }
 
     /**

@@ -153,7 +153,8 @@ public enum Architecture {
     public abstract ParameterLayout layout(GptConfig config, int vocabSize);
 
     /**
-     * The number of parameters a model of this architecture has, computed without building
+     * The number of parameters a model of this architecture has (what its
+     * {@link LanguageModel#numParameters()} returns once built), computed without building
      * anything (not even the {@link #layout}), so that a size read from a file can be checked
      * before any memory is taken. It saturates at {@code Long.MAX_VALUE} instead of overflowing.
      *
@@ -162,7 +163,7 @@ public enum Architecture {
      * @return the count, or {@code Long.MAX_VALUE} if it does not fit in a {@code long}
      * @throws IllegalArgumentException if {@code vocabSize} is negative
      */
-    public long parameterCount(GptConfig config, int vocabSize) {
+    public long numParameters(GptConfig config, int vocabSize) {
         if (vocabSize < 0) {
             throw new IllegalArgumentException("vocabSize must not be negative, got " + vocabSize);
         }
@@ -173,7 +174,7 @@ public enum Architecture {
         }
     }
 
-    /** The count for {@link #parameterCount}, in exact arithmetic that throws on overflow. */
+    /** The count for {@link #numParameters}, in exact arithmetic that throws on overflow. */
     abstract long count(long v, long d, GptConfig config);
 
     /**

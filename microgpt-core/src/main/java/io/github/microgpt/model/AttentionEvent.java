@@ -50,9 +50,13 @@ public record AttentionEvent(int layer, int head, int posId, double[] weights) {
      *
      * @param position a position from 0 to {@code posId}
      * @return how much this head attends to it
-     * @throws ArrayIndexOutOfBoundsException if the position is outside {@code [0, posId]}
+     * @throws IndexOutOfBoundsException if the position is outside {@code [0, posId]}, naming it
      */
     public double weight(int position) {
+        if (position < 0 || position > posId) {
+            throw new IndexOutOfBoundsException("position " + position + " is outside [0, " + posId
+                    + "]: position " + posId + " attends to positions 0 to " + posId);
+        }
         return weights[position];
     }
 

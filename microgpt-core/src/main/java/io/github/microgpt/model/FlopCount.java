@@ -104,7 +104,7 @@ public final class FlopCount {
      * @return the count
      */
     public static long trainingStep(GptConfig config, int vocabSize, int positions) {
-        return forwardBackward(config, vocabSize, positions) + adam(Architecture.GPT.parameterCount(config, vocabSize));
+        return forwardBackward(config, vocabSize, positions) + adam(Architecture.GPT.numParameters(config, vocabSize));
     }
 
     /**

@@ -26,7 +26,7 @@ import java.util.Objects;
  *   layer{i}.mlp_fc1    4 nEmbd x nEmbd         MLP up-projection
  *   layer{i}.mlp_fc2    nEmbd x 4 nEmbd         MLP down-projection
  * </pre>
- * so a GPT has {@code 2 V d + blockSize d + 12 L d^2} parameters ({@link Architecture#parameterCount}). Other models
+ * so a GPT has {@code 2 V d + blockSize d + 12 L d^2} parameters ({@link Architecture#numParameters}). Other models
  * describe their own matrices with {@link #builder()}.
  *
  * <pre>{@code
@@ -113,7 +113,7 @@ public final class ParameterLayout {
      * The number of parameters of a GPT, {@code 2 V d + blockSize d + 12 L d^2}, computed without
      * building the layout, so that it can be checked before anything is allocated. It saturates
      * at {@code Long.MAX_VALUE} instead of overflowing, so any size compares correctly. The
-     * public way to ask is {@link Architecture#parameterCount}, which checks the arguments.
+     * public way to ask is {@link Architecture#numParameters}, which checks the arguments.
      *
      * @param config the shape
      * @param vocabSize the number of tokens; not negative

@@ -86,13 +86,15 @@ public final class Predictions {
      * @param posId a position in {@code [first(), end())}
      * @param tokenId a token in {@code [0, vocabSize())}
      * @return its probability of coming next
-     * @throws IndexOutOfBoundsException if the position was not recorded or the token is not in
-     *     the vocabulary
+     * @throws IndexOutOfBoundsException if the position was not recorded
+     * @throws IllegalArgumentException if the token id is outside {@code [0, vocabSize())}, naming
+     *     it and the vocabulary size (as every method that takes a token id does)
      */
     public double probability(int posId, int tokenId) {
         int row = row(posId);
         if (tokenId < 0 || tokenId >= vocabSize) {
-            throw new IndexOutOfBoundsException("token " + tokenId + " is outside the vocabulary [0, " + vocabSize + ")");
+            throw new IllegalArgumentException("token id " + tokenId + " is outside the vocabulary [0, " + vocabSize
+                    + ")");
         }
         return probabilities[row * vocabSize + tokenId];
     }

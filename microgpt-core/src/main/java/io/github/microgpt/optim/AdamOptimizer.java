@@ -24,6 +24,13 @@ import java.util.Objects;
  * g = 0
  * </pre>
  *
+ * <p><b>The only optimizer, on purpose.</b> {@code microgpt.py} trains with Adam, so this is the
+ * optimizer of every {@code Trainer}, and the only one in 0.x: a final class, with no interface
+ * above it. What can be changed is its settings ({@link AdamSettings}: learning rate, betas,
+ * epsilon, schedule); a checkpoint saves its moments so that a resumed run continues bit for bit.
+ * Another optimizer (plain SGD, say) would be a new class and a new kind of saved state, not a
+ * setting, and the library leaves that out until there is a reason.
+ *
  * <p>The defaults are the Python's: {@code lr = 0.01, beta1 = 0.85, beta2 = 0.99, eps = 1e-8}, with
  * the learning rate decayed linearly ({@link LearningRateSchedule#LINEAR_DECAY}).
  *

@@ -71,11 +71,9 @@ public final class Sampler {
      * Adds a listener that hears about every token drawn from now on.
      *
      * @param listener the listener
-     * @return this sampler
      */
-    public Sampler addTokenListener(TokenListener listener) {
+    public void addTokenListener(TokenListener listener) {
         tokenListeners.add(listener);
-        return this;
     }
 
     /**
@@ -91,11 +89,9 @@ public final class Sampler {
      * Adds a listener that hears about every finished sample from now on.
      *
      * @param listener the listener
-     * @return this sampler
      */
-    public Sampler addSampleListener(SampleListener listener) {
+    public void addSampleListener(SampleListener listener) {
         sampleListeners.add(listener);
-        return this;
     }
 
     /**

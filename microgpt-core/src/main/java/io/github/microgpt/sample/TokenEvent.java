@@ -14,9 +14,9 @@ import java.util.Objects;
  * @param context the tokens read so far, from BOS up to and including the one at {@code posId}
  * @param probabilities the distribution the token was drawn from (after the temperature and any
  *     top-k filter)
- * @param token the token drawn; BOS ends the sample
+ * @param tokenId the id of the token drawn; BOS ends the sample
  */
-public record TokenEvent(int sample, int posId, int[] context, double[] probabilities, int token) {
+public record TokenEvent(int sample, int posId, int[] context, double[] probabilities, int tokenId) {
 
     /**
      * Copies the arrays once, so that the event does not change when the sampler draws on.
@@ -25,7 +25,7 @@ public record TokenEvent(int sample, int posId, int[] context, double[] probabil
      * @param posId the position read
      * @param context the tokens read so far
      * @param probabilities the distribution drawn from
-     * @param token the token drawn
+     * @param tokenId the id of the token drawn
      * @throws NullPointerException if {@code context} or {@code probabilities} is null, naming it
      */
     public TokenEvent {
@@ -45,7 +45,7 @@ public record TokenEvent(int sample, int posId, int[] context, double[] probabil
      */
     @Override
     public boolean equals(Object other) {
-        return other instanceof TokenEvent e && sample == e.sample && posId == e.posId && token == e.token
+        return other instanceof TokenEvent e && sample == e.sample && posId == e.posId && tokenId == e.tokenId
                 && Arrays.equals(context, e.context) && Arrays.equals(probabilities, e.probabilities);
     }
 
@@ -56,17 +56,17 @@ public record TokenEvent(int sample, int posId, int[] context, double[] probabil
      */
     @Override
     public int hashCode() {
-        return Objects.hash(sample, posId, Arrays.hashCode(context), Arrays.hashCode(probabilities), token);
+        return Objects.hash(sample, posId, Arrays.hashCode(context), Arrays.hashCode(probabilities), tokenId);
     }
 
     /**
      * Shows every component, the arrays' elements included.
      *
-     * @return for example {@code TokenEvent[sample=1, posId=0, context=[26], probabilities=[...], token=0]}
+     * @return for example {@code TokenEvent[sample=1, posId=0, context=[26], probabilities=[...], tokenId=0]}
      */
     @Override
     public String toString() {
         return "TokenEvent[sample=" + sample + ", posId=" + posId + ", context=" + Arrays.toString(context)
-                + ", probabilities=" + Arrays.toString(probabilities) + ", token=" + token + "]";
+                + ", probabilities=" + Arrays.toString(probabilities) + ", tokenId=" + tokenId + "]";
     }
 }

@@ -5,7 +5,7 @@ package io.github.microgpt.sample;
  * token. Register one with {@link Sampler#addTokenListener}:
  *
  * <pre>{@code
- * sampler.addTokenListener(e -> System.out.println(e.posId() + " -> " + e.token()));
+ * sampler.addTokenListener(e -> System.out.println(e.posId() + " -> " + e.tokenId()));
  * }</pre>
  *
  * <p>It runs on the generating thread and should return quickly.

@@ -83,7 +83,7 @@ public final class Documents {
     /**
      * The largest data file {@link #load(Path)} reads: 64 MiB, some 300 times the embedded names.
      * A character model learns from far less, and a larger file (or {@code /dev/zero}) would only
-     * fill the memory; {@link #load(Path, long)} takes another limit.
+     * fill the memory; {@link #load(Path, Limits)} takes another limit.
      */
     public static final long MAX_FILE_BYTES = 64L << 20;
 
@@ -96,7 +96,7 @@ public final class Documents {
      * {@link #MAX_FILE_BYTES}, took 1.1 GB of heap and 10 to 30 seconds before the first step. A
      * run trains on one document a step, so it reads far fewer than this; a larger file is
      * refused as soon as the reading counts past the limit, naming it, and
-     * {@link #load(Path, long, int)} takes another limit.
+     * {@link #load(Path, Limits)} takes another limit.
      */
     public static final int MAX_DOCUMENTS = 1 << 21;
 
@@ -122,48 +122,92 @@ public final class Documents {
      * @throws IllegalArgumentException if the file holds no document (it is empty or blank)
      */
     public static List<String> load(Path file) throws IOException {
-        return load(file, MAX_FILE_BYTES);
+        return load(file, Limits.defaults());
     }
 
     /**
-     * Reads documents from a UTF-8 text file, with a size limit of your choice and at most
-     * {@value #MAX_DOCUMENTS} documents; see {@link #load(Path)} (a leading byte-order mark is
-     * dropped likewise).
+     * The limits {@link #load(Path, Limits)} reads a data file within: its size in bytes and the
+     * number of its documents. A record with names, rather than two numbers side by side, so that
+     * the two limits cannot be swapped unnoticed:
      *
-     * @param file the file
-     * @param maxBytes the largest size accepted, in bytes
-     * @return the documents, in order; never empty
-     * @throws IOException as {@link #load(Path)}; the message of a file that is too large names
-     *     its size and the limit
-     * @throws IllegalArgumentException if the file holds no document, or {@code maxBytes} is
-     *     negative or above {@code Integer.MAX_VALUE - 8}
+     * <pre>{@code
+     * Documents.load(path, Documents.Limits.defaults().withMaxBytes(1 << 20));   // 1 MiB at most
+     * }</pre>
+     *
+     * @param maxBytes the largest size accepted, in bytes: from 0 to {@code Integer.MAX_VALUE - 8}
+     *     (the largest array the JVM makes)
+     * @param maxDocuments the most documents (non-blank lines) accepted: at least 1
      */
-    public static List<String> load(Path file, long maxBytes) throws IOException {
-        return load(file, maxBytes, MAX_DOCUMENTS);
+    public record Limits(long maxBytes, int maxDocuments) {
+
+        /**
+         * Checks the limits.
+         *
+         * @param maxBytes the largest size accepted, in bytes
+         * @param maxDocuments the most documents accepted
+         * @throws IllegalArgumentException if {@code maxBytes} is negative or above
+         *     {@code Integer.MAX_VALUE - 8}, or {@code maxDocuments} is below 1
+         */
+        public Limits {
+            if (maxBytes < 0 || maxBytes > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("the size limit must be from 0 to " + (Integer.MAX_VALUE - 8)
+                        + " bytes, got " + maxBytes);
+            }
+            if (maxDocuments < 1) {
+                throw new IllegalArgumentException("the limit on documents must be at least 1, got " + maxDocuments);
+            }
+        }
+
+        /**
+         * The limits of {@link #load(Path)}: {@value #MAX_FILE_BYTES} bytes and
+         * {@value #MAX_DOCUMENTS} documents.
+         *
+         * @return the default limits
+         */
+        public static Limits defaults() {
+            return new Limits(MAX_FILE_BYTES, MAX_DOCUMENTS);
+        }
+
+        /**
+         * These limits with another size limit.
+         *
+         * @param maxBytes the largest size accepted, in bytes
+         * @return the new limits
+         * @throws IllegalArgumentException if {@code maxBytes} is negative or above
+         *     {@code Integer.MAX_VALUE - 8}
+         */
+        public Limits withMaxBytes(long maxBytes) {
+            return new Limits(maxBytes, maxDocuments);
+        }
+
+        /**
+         * These limits with another limit on the number of documents.
+         *
+         * @param maxDocuments the most documents accepted
+         * @return the new limits
+         * @throws IllegalArgumentException if {@code maxDocuments} is below 1
+         */
+        public Limits withMaxDocuments(int maxDocuments) {
+            return new Limits(maxBytes, maxDocuments);
+        }
     }
 
     /**
      * Reads documents from a UTF-8 text file, with limits of your choice on its size and on the
-     * number of its documents; see {@link #load(Path)}.
+     * number of its documents; see {@link #load(Path)} (a leading byte-order mark is dropped
+     * likewise).
      *
      * @param file the file
-     * @param maxBytes the largest size accepted, in bytes
-     * @param maxDocuments the most documents (non-blank lines) accepted
+     * @param limits the largest size and the most documents accepted
      * @return the documents, in order; never empty
      * @throws IOException as {@link #load(Path)}; the message of a file that is too large, or
      *     holds too many documents, names the file and the limit
-     * @throws IllegalArgumentException if the file holds no document, {@code maxBytes} is
-     *     negative or above {@code Integer.MAX_VALUE - 8}, or {@code maxDocuments} is below 1
+     * @throws IllegalArgumentException if the file holds no document
      */
-    public static List<String> load(Path file, long maxBytes, int maxDocuments) throws IOException {
+    public static List<String> load(Path file, Limits limits) throws IOException {
         Objects.requireNonNull(file, "file");
-        if (maxDocuments < 1) {
-            throw new IllegalArgumentException("the limit on documents must be at least 1, got " + maxDocuments);
-        }
-        if (maxBytes < 0 || maxBytes > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("the size limit must be from 0 to " + (Integer.MAX_VALUE - 8)
-                    + " bytes, got " + maxBytes);
-        }
+        Objects.requireNonNull(limits, "limits");
+        long maxBytes = limits.maxBytes();
         byte[] bytes;
         try {
             bytes = RegularFiles.readAll(file, maxBytes, "the data file");
@@ -172,7 +216,7 @@ public final class Documents {
                     + " a data file may have (" + (maxBytes >> 20) + " MiB); a character model learns from far"
                     + " less: use part of the file", e);
         }
-        List<String> documents = parse(bytes, maxDocuments, file.toString());
+        List<String> documents = parse(bytes, limits.maxDocuments(), file.toString());
         if (documents.isEmpty()) {
             throw new IllegalArgumentException("the data file " + file
                     + " holds no documents: every line is empty or blank");

@@ -17,29 +17,31 @@ package io.github.microgpt.train;
  * {@link io.github.microgpt.model.LanguageModel#batchLossAndGradients}). Only
  * {@link io.github.microgpt.model.ArrayGptModel} uses more than the calling thread.
  *
- * @param documents the number of documents of the step, from 1 to {@value #MAX_DOCUMENTS}
+ * @param documents the number of documents of the step, from 1 to {@value #MAX_SIZE}
  * @param threads the most threads the step may use; at least 1
  */
 public record Minibatch(int documents, int threads) {
 
     /**
-     * The largest number of documents a step takes: far more than one step needs, and few enough
-     * that the batch's bookkeeping can never exhaust the memory.
+     * The largest number of documents a step takes, 65,536: far more than one step needs, and few
+     * enough that the batch's bookkeeping can never exhaust the memory. (Not to be confused with
+     * {@link io.github.microgpt.text.Documents#MAX_DOCUMENTS}, the most documents a data file may
+     * hold.)
      */
-    public static final int MAX_DOCUMENTS = 1 << 16;
+    public static final int MAX_SIZE = 1 << 16;
 
     /**
      * Checks the shape.
      *
-     * @param documents the number of documents, from 1 to {@value #MAX_DOCUMENTS}
+     * @param documents the number of documents, from 1 to {@value #MAX_SIZE}
      * @param threads the most threads the step may use; at least 1
      * @throws IllegalArgumentException if {@code documents} is outside
-     *     {@code [1, MAX_DOCUMENTS]} or {@code threads} is below 1, naming the value
+     *     {@code [1, MAX_SIZE]} or {@code threads} is below 1, naming the value
      */
     public Minibatch {
-        if (documents < 1 || documents > MAX_DOCUMENTS) {
+        if (documents < 1 || documents > MAX_SIZE) {
             throw new IllegalArgumentException("the number of documents of a minibatch must be from 1 to "
-                    + MAX_DOCUMENTS + ", got " + documents);
+                    + MAX_SIZE + ", got " + documents);
         }
         if (threads < 1) {
             throw new IllegalArgumentException("the number of threads of a minibatch must be at least 1, got "
@@ -50,7 +52,7 @@ public record Minibatch(int documents, int threads) {
     /**
      * A minibatch of {@code documents} documents, computed on the calling thread.
      *
-     * @param documents the number of documents, from 1 to {@value #MAX_DOCUMENTS}
+     * @param documents the number of documents, from 1 to {@value #MAX_SIZE}
      * @return the minibatch
      * @throws IllegalArgumentException if {@code documents} is out of range
      */

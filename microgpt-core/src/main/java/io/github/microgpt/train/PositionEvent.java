@@ -13,13 +13,13 @@ import java.util.Objects;
  * @param document the document being trained on
  * @param posId the position of the input token, from 0
  * @param context the tokens the model has read, from BOS up to and including the input token
- * @param inputToken the token at {@code posId} (the last of the context)
- * @param targetToken the token the model should predict, at {@code posId + 1}
+ * @param inputTokenId the token at {@code posId} (the last of the context)
+ * @param targetTokenId the token the model should predict, at {@code posId + 1}
  * @param probabilities the model's predicted distribution of the next token
- * @param loss {@code -log(probabilities[targetToken])}
+ * @param loss {@code -log(probabilities[targetTokenId])}
  */
-public record PositionEvent(int step, String document, int posId, int[] context, int inputToken,
-                            int targetToken, double[] probabilities, double loss) {
+public record PositionEvent(int step, String document, int posId, int[] context, int inputTokenId,
+                            int targetTokenId, double[] probabilities, double loss) {
 
     /**
      * Copies the arrays once, so that the event does not change when its producer computes on.
@@ -28,8 +28,8 @@ public record PositionEvent(int step, String document, int posId, int[] context,
      * @param document the document
      * @param posId the position
      * @param context the tokens read
-     * @param inputToken the token read last
-     * @param targetToken the right next token
+     * @param inputTokenId the token read last
+     * @param targetTokenId the right next token
      * @param probabilities the prediction
      * @param loss the loss of this position
      * @throws NullPointerException if {@code document}, {@code context} or {@code probabilities}
@@ -55,8 +55,8 @@ public record PositionEvent(int step, String document, int posId, int[] context,
     @Override
     public boolean equals(Object other) {
         return other instanceof PositionEvent e && step == e.step && document.equals(e.document)
-                && posId == e.posId && Arrays.equals(context, e.context) && inputToken == e.inputToken
-                && targetToken == e.targetToken && Arrays.equals(probabilities, e.probabilities)
+                && posId == e.posId && Arrays.equals(context, e.context) && inputTokenId == e.inputTokenId
+                && targetTokenId == e.targetTokenId && Arrays.equals(probabilities, e.probabilities)
                 && Double.compare(loss, e.loss) == 0;
     }
 
@@ -67,7 +67,7 @@ public record PositionEvent(int step, String document, int posId, int[] context,
      */
     @Override
     public int hashCode() {
-        return Objects.hash(step, document, posId, Arrays.hashCode(context), inputToken, targetToken,
+        return Objects.hash(step, document, posId, Arrays.hashCode(context), inputTokenId, targetTokenId,
                 Arrays.hashCode(probabilities), loss);
     }
 
@@ -79,7 +79,7 @@ public record PositionEvent(int step, String document, int posId, int[] context,
     @Override
     public String toString() {
         return "PositionEvent[step=" + step + ", document=" + document + ", posId=" + posId + ", context="
-                + Arrays.toString(context) + ", inputToken=" + inputToken + ", targetToken=" + targetToken
+                + Arrays.toString(context) + ", inputTokenId=" + inputTokenId + ", targetTokenId=" + targetTokenId
                 + ", probabilities=" + Arrays.toString(probabilities) + ", loss=" + loss + "]";
     }
 }

@@ -24,6 +24,13 @@ import java.util.Objects;
  * trainer.run(StepMode.DOCUMENT);
  * }</pre>
  *
+ * <p><b>Why the optimizer is {@link AdamOptimizer}, a class and not an interface.</b>
+ * {@code microgpt.py} trains with Adam and nothing else, and this library computes what it
+ * computes; Adam is the only optimizer of 0.x. Its settings ({@link io.github.microgpt.optim.AdamSettings})
+ * and its learning-rate schedule can be changed, and its moments are saved in a checkpoint
+ * exactly. An interface with a single implementation would only promise a freedom that the
+ * checkpoint format, the resume protocol and the tests of exactness do not yet keep.
+ *
  * <p><b>Hooks.</b> A step tells three kinds of listener, in this order: a
  * {@link PositionListener} for each trained position (what the model predicted), a
  * {@link GradientListener} once the gradients are computed and before the optimizer uses them,
@@ -73,7 +80,8 @@ public final class Trainer {
      * @param model the model to train
      * @param tokenizer the tokenizer, whose vocabulary size must be the model's
      * @param documents the documents, in the order they will be trained on (shuffle first)
-     * @param optimizer the optimizer, made for the model's number of parameters
+     * @param optimizer the optimizer, made for the model's number of parameters: Adam, as in
+     *     {@code microgpt.py} (the only optimizer of 0.x)
      * @param totalSteps the length of the run (it sets the learning-rate schedule); at least 1
      * @throws IllegalArgumentException if a value is out of range, the sizes do not match, there
      *     is no document, or a document has a character outside the vocabulary
@@ -114,11 +122,9 @@ public final class Trainer {
      * Adds a listener that hears about every finished step from now on.
      *
      * @param listener the listener, for example {@code e -> System.out.println(e.loss())}
-     * @return this trainer
      */
-    public Trainer addStepListener(StepListener listener) {
+    public void addStepListener(StepListener listener) {
         stepListeners.add(listener);
-        return this;
     }
 
     /**
@@ -134,11 +140,9 @@ public final class Trainer {
      * Adds a listener that hears about every trained position from now on.
      *
      * @param listener the listener
-     * @return this trainer
      */
-    public Trainer addPositionListener(PositionListener listener) {
+    public void addPositionListener(PositionListener listener) {
         positionListeners.add(listener);
-        return this;
     }
 
     /**
@@ -155,11 +159,9 @@ public final class Trainer {
      * pass and the update.
      *
      * @param listener the listener
-     * @return this trainer
      */
-    public Trainer addGradientListener(GradientListener listener) {
+    public void addGradientListener(GradientListener listener) {
         gradientListeners.add(listener);
-        return this;
     }
 
     /**

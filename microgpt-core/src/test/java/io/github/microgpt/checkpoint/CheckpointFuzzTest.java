@@ -100,7 +100,7 @@ class CheckpointFuzzTest {
         random.gauss(0, 1);
         Path dir = tmp.resolve("good");
         Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT,
-                Map.of("seed", "11")));
+                Map.of("seed", "11"), null, null));
         for (String file : FILES) {
             good.put(file, Files.readAllBytes(dir.resolve(file)));
         }
@@ -184,7 +184,7 @@ class CheckpointFuzzTest {
         // A valid model: consistent shapes, finite weights, and it runs.
         LanguageModel model = checkpoint.model();
         assertEquals(checkpoint.tokenizer().vocabSize(), model.vocabSize());
-        assertEquals(Architecture.GPT.parameterCount(checkpoint.config(), model.vocabSize()), model.numParameters());
+        assertEquals(Architecture.GPT.numParameters(checkpoint.config(), model.vocabSize()), model.numParameters());
         for (double w : checkpoint.weights()) {
             assertTrue(Double.isFinite(w), "a loaded weight is " + w);
         }

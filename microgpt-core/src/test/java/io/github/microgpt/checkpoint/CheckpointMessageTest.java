@@ -49,7 +49,7 @@ class CheckpointMessageTest {
         trainer.step(StepMode.DOCUMENT);
         Path dir = tmp.resolve("run");
         Checkpoint.save(dir, model, TOKENIZER, TrainingState.capture(trainer, random, StepMode.DOCUMENT,
-                new TrainingRun(3, io.github.microgpt.text.DataSource.given("four names")), losses.losses(), Map.of()));
+                Map.of(), new TrainingRun(3, io.github.microgpt.text.DataSource.given("four names")), losses.losses()));
         return dir;
     }
 

@@ -60,7 +60,7 @@ class CheckpointTest {
     /** A small run, trained a few steps in both modes so every part of the state is non-trivial. */
     record Run(GptModel model, Trainer trainer, PythonRandom random) {
         TrainingState state() {
-            return TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of("seed", "5"));
+            return TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of("seed", "5"), null, null);
         }
     }
 
@@ -87,7 +87,7 @@ class CheckpointTest {
         assertEquals(TOKENIZER.characters(), loaded.tokenizer().characters());
         assertEquals(run.model().numParameters(), loaded.numParameters());
         assertArrayEquals(run.model().parameters().values(), loaded.weights());
-        GptModel model = loaded.model();
+        GptModel model = loaded.gptModel();
         assertArrayEquals(run.model().parameters().values(), model.parameters().values());
         assertTrue(loaded.training().isEmpty());
         assertEquals(dir, loaded.directory());
@@ -95,7 +95,7 @@ class CheckpointTest {
         // The loaded model samples exactly as the original.
         assertEquals(new Sampler(run.model(), TOKENIZER, new PythonRandom(9)).samples(5, 0.7),
                 new Sampler(model, loaded.tokenizer(), new PythonRandom(9)).samples(5, 0.7));
-        assertTrue(model != loaded.model(), "each call builds a new model");
+        assertTrue(model != loaded.gptModel(), "each call builds a new model");
     }
 
     @Test
@@ -115,7 +115,7 @@ class CheckpointTest {
         assertEquals(StepMode.DOCUMENT, back.stepMode());
         assertEquals(state.data(), back.data());
         assertEquals(Map.of("seed", "5", "data", "embedded"), back.metadata(), "the run's keys, for older readers");
-        assertEquals(new TrainingRun(5, DataSource.embedded()), back.trainingRun().orElseThrow(),
+        assertEquals(new TrainingRun(5, DataSource.embedded()), back.run(),
                 "a seed without a data key is a run on the embedded names, as 'train' wrote it before");
         assertEquals(state, back);
 
@@ -363,9 +363,9 @@ class CheckpointTest {
         Trainer custom = new Trainer(run.model(), TOKENIZER, DOCS, new AdamOptimizer(run.model().numParameters(),
                 AdamSettings.defaults().withSchedule((base, step, total) -> base / (step + 1))), 3);
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> TrainingState.capture(custom, null, null, Map.of())).getMessage().contains("built-in"));
+                () -> TrainingState.capture(custom, null, null, Map.of(), null, null)).getMessage().contains("built-in"));
         TrainingState wrongSize = new TrainingState(new TrainerState(0, 3, 0, 0), OptimizerState.of(new AdamOptimizer(3)),
-                null, null, DataFingerprint.of(DOCS), Map.of());
+                null, null, DataFingerprint.of(DOCS), Map.of(), null, null);
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> Checkpoint.save(dir, run.model(), TOKENIZER, wrongSize)).getMessage().contains("3 parameters"));
         assertFalse(Files.exists(dir));

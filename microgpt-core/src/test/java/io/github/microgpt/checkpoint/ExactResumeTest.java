@@ -63,7 +63,7 @@ class ExactResumeTest {
         }
         Path dir = tmp.resolve("half");
         Checkpoint.save(dir, trainer.model(), Tokenizer.fromDocuments(docs),
-                TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of("seed", "42")));
+                TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of("seed", "42"), null, null));
 
         // Second half in a new JVM, while this one runs the whole run uninterrupted.
         Path output = tmp.resolve("second-half.txt");

@@ -57,8 +57,8 @@ class HostileCheckpointTest {
             trainer.step(StepMode.DOCUMENT);
         }
         Path dir = tmp.resolve(name);
-        Checkpoint.save(dir, model, TOKENIZER, TrainingState.capture(trainer, random, StepMode.DOCUMENT, null,
-                losses.losses(), Map.of()));
+        Checkpoint.save(dir, model, TOKENIZER, TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of(),
+                null, losses.losses()));
         return dir;
     }
 
@@ -123,7 +123,7 @@ class HostileCheckpointTest {
         assumeTrue(12L * d * d < Integer.MAX_VALUE - 8 - 100_000L, "the heap is too large to outgrow here");
         GptConfig config = new GptConfig(1, d, 1, 2, 0.1);
         Path dir = trainedCheckpoint("huge", 0);
-        long params = Architecture.GPT.parameterCount(config, TOKENIZER.vocabSize());
+        long params = Architecture.GPT.numParameters(config, TOKENIZER.vocabSize());
         String json = Files.readString(dir.resolve(Checkpoint.CONFIG_FILE))
                 .replace("\"n_embd\": 8", "\"n_embd\": " + d).replace("\"n_head\": 2", "\"n_head\": 1")
                 .replace("\"block_size\": 6", "\"block_size\": 2")
@@ -145,7 +145,7 @@ class HostileCheckpointTest {
         Path dir = trainedCheckpoint("layers", 0);
         int layers = 10_000_000;
         GptConfig config = new GptConfig(layers, 2, 1, 2, 0.1);
-        long params = Architecture.GPT.parameterCount(config, TOKENIZER.vocabSize());
+        long params = Architecture.GPT.numParameters(config, TOKENIZER.vocabSize());
         assumeTrue(16L * params + 6L * 64 * layers > Runtime.getRuntime().maxMemory() / 2, "a very large heap");
         String json = Files.readString(dir.resolve(Checkpoint.CONFIG_FILE))
                 .replace("\"n_layer\": 1", "\"n_layer\": " + layers).replace("\"n_embd\": 8", "\"n_embd\": 2")
@@ -262,8 +262,8 @@ class HostileCheckpointTest {
         }
         Path dir = tmp.resolve("history");
         Checkpoint.save(dir, model, TOKENIZER, TrainingState.capture(trainer, random, StepMode.DOCUMENT,
-                new TrainingRun(3, io.github.microgpt.text.DataSource.given("four names")), losses.losses(),
-                Map.of()));
+                Map.of(), new TrainingRun(3, io.github.microgpt.text.DataSource.given("four names")),
+                losses.losses()));
         TrainingState back = Checkpoint.load(dir).training().orElseThrow();
         assertArrayEquals(expected, back.lossHistory(), "bit for bit");
 

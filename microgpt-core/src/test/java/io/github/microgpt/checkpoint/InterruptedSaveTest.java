@@ -281,7 +281,7 @@ class InterruptedSaveTest {
         Map<Integer, double[][]> saved = new ConcurrentHashMap<>();   // steps done -> weights, first moments
         trainer.step(StepMode.DOCUMENT);
         saved.put(1, new double[][] {model.parameters().values(), OptimizerState.of(trainer.optimizer()).firstMoments()});
-        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of()));
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of(), null, null));
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> saveFailure = new AtomicReference<>();
         AtomicInteger saves = new AtomicInteger();
@@ -289,7 +289,7 @@ class InterruptedSaveTest {
             try {
                 while (!stop.get()) {
                     trainer.step(StepMode.DOCUMENT);
-                    TrainingState state = TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of());
+                    TrainingState state = TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of(), null, null);
                     saved.put(trainer.stepsDone(), new double[][] {model.parameters().values(),
                         state.optimizer().firstMoments()});
                     Checkpoint.save(dir, model, tokenizer, state);

@@ -74,7 +74,7 @@ class ProgressionCheckpointTest {
         }
         Path dir = tmp.resolve(name);
         Checkpoint.save(dir, run.trainer().model(), TOKENIZER, TrainingState.capture(run.trainer(), run.random(),
-                StepMode.DOCUMENT, null, run.losses().losses(), Map.of()));
+                StepMode.DOCUMENT, Map.of(), null, run.losses().losses()));
         return dir;
     }
 
@@ -84,7 +84,7 @@ class ProgressionCheckpointTest {
         LanguageModel model = architecture.create(CONFIG, TOKENIZER.vocabSize(), new PythonRandom(1));
         ParameterLayout layout = architecture.layout(CONFIG, TOKENIZER.vocabSize());
         assertEquals(model.parameters().matrices(), layout.matrices());
-        assertEquals(model.numParameters(), architecture.parameterCount(CONFIG, TOKENIZER.vocabSize()));
+        assertEquals(model.numParameters(), architecture.numParameters(CONFIG, TOKENIZER.vocabSize()));
         assertEquals(architecture, Architecture.of(model));
     }
 
@@ -92,10 +92,10 @@ class ProgressionCheckpointTest {
     void theParameterCountSaturatesInsteadOfOverflowing() {
         GptConfig huge = new GptConfig(Integer.MAX_VALUE, 1 << 30, 1, 1 << 30, 0.1);
         for (Architecture architecture : List.of(Architecture.MLP, Architecture.ATTENTION, Architecture.GPT)) {
-            assertEquals(Long.MAX_VALUE, architecture.parameterCount(huge, Integer.MAX_VALUE), architecture.id());
+            assertEquals(Long.MAX_VALUE, architecture.numParameters(huge, Integer.MAX_VALUE), architecture.id());
         }
         assertEquals((long) Integer.MAX_VALUE * Integer.MAX_VALUE,
-                Architecture.BIGRAM.parameterCount(huge, Integer.MAX_VALUE));
+                Architecture.BIGRAM.numParameters(huge, Integer.MAX_VALUE));
     }
 
     @ParameterizedTest
@@ -111,7 +111,7 @@ class ProgressionCheckpointTest {
         Checkpoint checkpoint = Checkpoint.load(dir);
         assertEquals(architecture, checkpoint.architecture());
         assertTrue(checkpoint.toString().contains(architecture.id()), checkpoint.toString());
-        LanguageModel loaded = checkpoint.languageModel();
+        LanguageModel loaded = checkpoint.model();
         assertEquals(run.trainer().model().getClass(), loaded.getClass());
         assertArrayEquals(weights(run.trainer().model()), weights(loaded));
         assertArrayEquals(weights(loaded), checkpoint.weights());
@@ -124,12 +124,12 @@ class ProgressionCheckpointTest {
 
     @Test
     void eachArchitectureLoadsAsItsOwnClass() throws Exception {
-        assertInstanceOf(BigramModel.class, Checkpoint.load(saved(Architecture.BIGRAM, "b", 1)).languageModel());
-        assertInstanceOf(MlpModel.class, Checkpoint.load(saved(Architecture.MLP, "m", 1)).languageModel());
-        assertInstanceOf(AttentionModel.class, Checkpoint.load(saved(Architecture.ATTENTION, "a", 1)).languageModel());
+        assertInstanceOf(BigramModel.class, Checkpoint.load(saved(Architecture.BIGRAM, "b", 1)).model());
+        assertInstanceOf(MlpModel.class, Checkpoint.load(saved(Architecture.MLP, "m", 1)).model());
+        assertInstanceOf(AttentionModel.class, Checkpoint.load(saved(Architecture.ATTENTION, "a", 1)).model());
         Checkpoint gpt = Checkpoint.load(saved(Architecture.GPT, "g", 1));
-        assertInstanceOf(GptModel.class, gpt.languageModel());
-        assertArrayEquals(weights(gpt.model()), weights(gpt.languageModel()));
+        assertInstanceOf(GptModel.class, gpt.model());
+        assertArrayEquals(weights(gpt.gptModel()), weights(gpt.model()));
     }
 
     @ParameterizedTest
@@ -172,7 +172,7 @@ class ProgressionCheckpointTest {
 
         Checkpoint checkpoint = Checkpoint.load(dir);
         assertEquals(Architecture.GPT, checkpoint.architecture());
-        assertInstanceOf(GptModel.class, checkpoint.languageModel());
+        assertInstanceOf(GptModel.class, checkpoint.model());
         assertEquals(2, checkpoint.resume(DOCS).trainer().stepsDone());
     }
 
@@ -180,7 +180,7 @@ class ProgressionCheckpointTest {
     void aGptCheckpointWithoutTheKeyIsRefusedWhenItsTensorsAreThoseOfAnotherModel() throws Exception {
         Path dir = saved(Architecture.BIGRAM, "bigram-as-gpt", 1);
         Path config = dir.resolve(Checkpoint.CONFIG_FILE);
-        long gptParams = Architecture.GPT.parameterCount(CONFIG, TOKENIZER.vocabSize());
+        long gptParams = Architecture.GPT.numParameters(CONFIG, TOKENIZER.vocabSize());
         Files.writeString(config, Files.readString(config).replaceFirst("\\s*\"architecture\": \"bigram\",", "")
                 .replaceAll("\"num_params\": \\d+", "\"num_params\": " + gptParams));
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
@@ -192,7 +192,7 @@ class ProgressionCheckpointTest {
     void tensorsOfAnotherArchitectureAreRefusedBeforeTheirDataIsRead() throws Exception {
         Path dir = saved(Architecture.ATTENTION, "attention-as-mlp", 1);
         Path config = dir.resolve(Checkpoint.CONFIG_FILE);
-        long mlpParams = Architecture.MLP.parameterCount(CONFIG, TOKENIZER.vocabSize());
+        long mlpParams = Architecture.MLP.numParameters(CONFIG, TOKENIZER.vocabSize());
         Files.writeString(config, Files.readString(config).replace("\"architecture\": \"attention\"",
                 "\"architecture\": \"mlp\"").replaceAll("\"num_params\": \\d+", "\"num_params\": " + mlpParams));
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
@@ -204,7 +204,7 @@ class ProgressionCheckpointTest {
     void aNumberOfParametersThatIsNotTheArchitecturesIsRefused() throws Exception {
         Path dir = saved(Architecture.MLP, "mlp-count", 1);
         Path config = dir.resolve(Checkpoint.CONFIG_FILE);
-        long gptParams = Architecture.GPT.parameterCount(CONFIG, TOKENIZER.vocabSize());
+        long gptParams = Architecture.GPT.numParameters(CONFIG, TOKENIZER.vocabSize());
         Files.writeString(config, Files.readString(config)
                 .replaceAll("\"num_params\": \\d+", "\"num_params\": " + gptParams));
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
@@ -231,7 +231,7 @@ class ProgressionCheckpointTest {
         // 12·d² parameters of 16 bytes each must exceed half the heap and still fit in an array.
         long heap = Runtime.getRuntime().maxMemory();
         int d = (int) Math.ceil(Math.sqrt(heap / 2.0 / 16 / 12)) + 8;
-        long params = Architecture.MLP.parameterCount(new GptConfig(1, d, 1, 8, 0.1), TOKENIZER.vocabSize());
+        long params = Architecture.MLP.numParameters(new GptConfig(1, d, 1, 8, 0.1), TOKENIZER.vocabSize());
         org.junit.jupiter.api.Assumptions.assumeTrue(params < ParameterLayout.MAX_SIZE, "a very large heap");
         Files.writeString(config, Files.readString(config).replace("\"n_embd\": 8", "\"n_embd\": " + d)
                 .replace("\"n_head\": 2", "\"n_head\": 1").replaceAll("\"num_params\": \\d+", "\"num_params\": " + params));
@@ -243,8 +243,8 @@ class ProgressionCheckpointTest {
     @Test
     void aBigramCheckpointIsNotAGptModelButLoadsIntoABigramModel() throws Exception {
         Checkpoint checkpoint = Checkpoint.load(saved(Architecture.BIGRAM, "bigram", 2));
-        IllegalStateException e = assertThrows(IllegalStateException.class, checkpoint::model);
-        assertTrue(e.getMessage().contains("bigram") && e.getMessage().contains("languageModel()"), e.getMessage());
+        IllegalStateException e = assertThrows(IllegalStateException.class, checkpoint::gptModel);
+        assertTrue(e.getMessage().contains("bigram") && e.getMessage().contains("; model() rebuilds it"), e.getMessage());
 
         GptModel gpt = GptModel.create(CONFIG, TOKENIZER.vocabSize(), new PythonRandom(1));
         double[] before = weights(gpt);

@@ -46,8 +46,8 @@ class ResumeProtocolTest {
             trainer.step(StepMode.DOCUMENT);
         }
         Path dir = tmp.resolve("run");
-        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, run,
-                losses.losses(), Map.of("app", "test")));
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of("app", "test"),
+                run, losses.losses()));
         double[] rest = new double[5];
         for (int i = 0; i < 5; i++) {
             rest[i] = trainer.step(StepMode.DOCUMENT).loss();
@@ -55,7 +55,7 @@ class ResumeProtocolTest {
 
         Checkpoint checkpoint = Checkpoint.load(dir);
         TrainingState state = checkpoint.training().orElseThrow();
-        assertEquals(run, state.trainingRun().orElseThrow());
+        assertEquals(run, state.run());
         assertEquals(Map.of("app", "test", TrainingState.SEED_KEY, "11", TrainingState.DATA_KEY, data.toString()),
                 state.metadata(), "the run's keys are in the metadata for older readers");
         ResumedTraining resumed = checkpoint.resume(checkpoint.model());
@@ -75,7 +75,7 @@ class ResumeProtocolTest {
         Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 5);
         trainer.step(StepMode.DOCUMENT);
         Path dir = tmp.resolve("mismatch");
-        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, StepMode.DOCUMENT, Map.of()));
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, StepMode.DOCUMENT, Map.of(), null, null));
         ArrayGptModel other = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(99));
         double[] before = other.parameters().values();
         assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resume(List.of("bob", "anna", "carla"), other));
@@ -92,22 +92,22 @@ class ResumeProtocolTest {
         Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 5);
         Path dir = tmp.resolve("given");
         Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, null,
-                new TrainingRun(3, DataSource.given("typed names")), null, Map.of()));
+                Map.of(), new TrainingRun(3, DataSource.given("typed names")), null));
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resume(model));
         assertTrue(e.getMessage().contains("\"typed names\""), e.getMessage());
         assertEquals(DataSource.given("typed names"),
-                Checkpoint.load(dir).training().orElseThrow().trainingRun().orElseThrow().data());
+                Checkpoint.load(dir).training().orElseThrow().run().data());
     }
 
     @Test
     void olderSimulatorMetadataReadsAsARunOnGivenDocuments() {
         TrainingState state = new TrainingState(new io.github.microgpt.train.TrainerState(0, 3, 0, 0),
                 OptimizerState.of(new AdamOptimizer(2)), null, null, DataFingerprint.of(List.of("a")),
-                Map.of("seed", "8", "simulator.dataset.source", "text", "simulator.dataset.name", "my names"));
-        assertEquals(new TrainingRun(8, DataSource.given("my names")), state.trainingRun().orElseThrow());
+                Map.of("seed", "8", "simulator.dataset.source", "text", "simulator.dataset.name", "my names"), null, null);
+        assertEquals(new TrainingRun(8, DataSource.given("my names")), state.run());
         TrainingState cli = new TrainingState(new io.github.microgpt.train.TrainerState(0, 3, 0, 0),
                 OptimizerState.of(new AdamOptimizer(2)), null, null, DataFingerprint.of(List.of("a")),
-                Map.of("seed", "8", "data", "/data/names.txt"));
-        assertEquals(new TrainingRun(8, DataSource.file(Path.of("/data/names.txt"))), cli.trainingRun().orElseThrow());
+                Map.of("seed", "8", "data", "/data/names.txt"), null, null);
+        assertEquals(new TrainingRun(8, DataSource.file(Path.of("/data/names.txt"))), cli.run());
     }
 }

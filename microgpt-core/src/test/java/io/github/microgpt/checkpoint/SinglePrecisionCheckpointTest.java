@@ -62,11 +62,11 @@ class SinglePrecisionCheckpointTest {
 
         Checkpoint checkpoint = Checkpoint.load(dir);
         assertSame(Precision.F32, checkpoint.precision());
-        LanguageModel loaded = checkpoint.languageModel();
+        LanguageModel loaded = checkpoint.model();
         ArrayGptModel array = assertInstanceOf(ArrayGptModel.class, loaded);
         assertSame(Precision.F32, array.precision());
         assertArrayEquals(model.parameters().values(), loaded.parameters().values(), 0.0, "the floats, exactly");
-        assertArrayEquals(model.parameters().values(), checkpoint.model().parameters().values(), 0.0,
+        assertArrayEquals(model.parameters().values(), checkpoint.gptModel().parameters().values(), 0.0,
                 "a Value model from it holds the same numbers");
     }
 
@@ -105,8 +105,8 @@ class SinglePrecisionCheckpointTest {
             trainer.step(StepMode.DOCUMENT);
         }
         Path dir = tmp.resolve("run");
-        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, run,
-                losses.losses(), Map.of()));
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of(),
+                run, losses.losses()));
         double[] rest = new double[6];
         for (int i = 0; i < rest.length; i++) {
             rest[i] = trainer.step(StepMode.DOCUMENT).loss();

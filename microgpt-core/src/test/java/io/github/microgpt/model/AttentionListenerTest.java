@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -294,5 +295,15 @@ class AttentionListenerTest {
             }
         }
         return out;
+    }
+
+    @Test
+    void aWeightOutsideThePositionsSeenIsABadIndexNamingIt() {
+        AttentionEvent event = new AttentionEvent(0, 0, 1, new double[] {0.25, 0.75});
+        assertEquals(0.75, event.weight(1));
+        assertEquals("position 2 is outside [0, 1]: position 1 attends to positions 0 to 1",
+                assertThrows(IndexOutOfBoundsException.class, () -> event.weight(2)).getMessage());
+        assertEquals("position -1 is outside [0, 1]: position 1 attends to positions 0 to 1",
+                assertThrows(IndexOutOfBoundsException.class, () -> event.weight(-1)).getMessage());
     }
 }

@@ -18,7 +18,7 @@ class FlopCountTest {
             int vocab = 2 + r.nextInt(40);
             for (Engine engine : Engine.values()) {
                 LanguageModel model = engine.create(config, vocab, new PythonRandom(i));
-                assertEquals(model.numParameters(), Architecture.GPT.parameterCount(config, vocab), config + ", " + engine);
+                assertEquals(model.numParameters(), Architecture.GPT.numParameters(config, vocab), config + ", " + engine);
             }
         }
     }

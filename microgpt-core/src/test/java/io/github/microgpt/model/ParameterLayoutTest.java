@@ -41,7 +41,7 @@ class ParameterLayoutTest {
             assertEquals(2L * vocab * d + (long) config.blockSize() * d + 12L * config.nLayer() * d * d,
                     layout.size());
             assertEquals(layout.size(), ParameterLayout.gptSize(config, vocab));
-            assertEquals(layout.size(), Architecture.GPT.parameterCount(config, vocab));
+            assertEquals(layout.size(), Architecture.GPT.numParameters(config, vocab));
             int offset = 0;
             for (ParameterMatrix m : layout.matrices()) {
                 assertEquals(offset, m.offset(), m.name() + " follows the previous matrix");
@@ -70,7 +70,7 @@ class ParameterLayoutTest {
         assertThrows(IllegalArgumentException.class, () -> ArrayGptModel.create(huge, 27, new PythonRandom(1)));
         e = assertThrows(IllegalArgumentException.class, () -> ParameterLayout.gpt(GptConfig.defaults(), 1));
         assertTrue(e.getMessage().contains("vocabSize must be at least 2"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Architecture.GPT.parameterCount(GptConfig.defaults(), -1));
+        assertThrows(IllegalArgumentException.class, () -> Architecture.GPT.numParameters(GptConfig.defaults(), -1));
     }
 
     @Test

@@ -48,8 +48,13 @@ class PredictionsTest {
         IndexOutOfBoundsException outside = assertThrows(IndexOutOfBoundsException.class,
                 () -> predictions.probabilities(1));
         assertEquals("position 1 is not recorded; the positions are [0, 1)", outside.getMessage());
-        assertThrows(IndexOutOfBoundsException.class, () -> predictions.probability(0, 2));
-        assertThrows(IndexOutOfBoundsException.class, () -> predictions.probability(0, -1));
+        // A bad token id is a bad argument, as everywhere; a bad position is a bad index.
+        assertEquals("token id 2 is outside the vocabulary [0, 2)",
+                assertThrows(IllegalArgumentException.class, () -> predictions.probability(0, 2)).getMessage());
+        assertEquals("token id -1 is outside the vocabulary [0, 2)",
+                assertThrows(IllegalArgumentException.class, () -> predictions.probability(0, -1)).getMessage());
+        assertEquals("position 1 is not recorded; the positions are [0, 1)",
+                assertThrows(IndexOutOfBoundsException.class, () -> predictions.probability(1, 0)).getMessage());
     }
 
     @Test

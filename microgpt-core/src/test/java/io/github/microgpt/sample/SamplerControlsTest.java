@@ -262,7 +262,7 @@ class SamplerControlsTest {
             recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom((long) c[2])))
                     .samples(20, SamplingOptions.defaults().withTopK(k).withTemperature(1.0));
             for (TokenEvent event : recorder.tokens) {
-                assertTrue(allowed.contains(event.token()), "drew " + event.token() + ", allowed " + allowed);
+                assertTrue(allowed.contains(event.tokenId()), "drew " + event.tokenId() + ", allowed " + allowed);
                 double[] p = event.probabilities();
                 double sum = 0;
                 int nonZero = 0;

@@ -34,7 +34,9 @@ class SamplerTest {
     static final class Recorder implements TokenListener, SampleListener {
         /** Registers this recorder for both kinds of event. */
         Sampler listenTo(Sampler sampler) {
-            return sampler.addTokenListener(this).addSampleListener(this);
+            sampler.addTokenListener(this);
+            sampler.addSampleListener(this);
+            return sampler;
         }
 
         final List<TokenEvent> tokens = new ArrayList<>();
@@ -119,7 +121,7 @@ class SamplerTest {
         assertEquals(List.of("", "", ""), sampler.samples(3, 0.5));
         assertEquals(3, recorder.tokens.size());
         for (TokenEvent e : recorder.tokens) {
-            assertEquals(TOKENIZER.bos(), e.token());
+            assertEquals(TOKENIZER.bos(), e.tokenId());
             assertEquals(0, e.posId());
         }
         assertEquals(3, recorder.samples.size());
@@ -163,12 +165,12 @@ class SamplerTest {
                     double[] p = e.probabilities();
                     assertEquals(TOKENIZER.vocabSize(), p.length);
                     assertEquals(1.0, Arrays.stream(p).sum(), 1e-12);
-                    assertTrue(p[e.token()] > 0, "the chosen token had a chance");
+                    assertTrue(p[e.tokenId()] > 0, "the chosen token had a chance");
                     posId++;
-                    if (e.token() == TOKENIZER.bos()) {
+                    if (e.tokenId() == TOKENIZER.bos()) {
                         break;
                     }
-                    context.add(e.token());
+                    context.add(e.tokenId());
                     if (posId == blockSize) {
                         break;
                     }
@@ -280,8 +282,8 @@ class SamplerTest {
     @Test
     void theSamplerNumbersItsSamplesOnAcrossCalls() {
         List<Integer> numbers = new ArrayList<>();
-        Sampler sampler = new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9))
-                .addSampleListener(e -> numbers.add(e.sample()));
+        Sampler sampler = new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9));
+        sampler.addSampleListener(e -> numbers.add(e.sample()));
         sampler.samples(2, 1.0);
         sampler.sample(1.0);
         sampler.sample(SamplingOptions.defaults());

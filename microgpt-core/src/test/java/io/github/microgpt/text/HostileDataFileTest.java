@@ -63,13 +63,26 @@ class HostileDataFileTest {
         assertTrue(e.getMessage().startsWith(decoded + " has more than " + Documents.MAX_DOCUMENTS + " documents"),
                 e.getMessage());
         // Up to the limit is read, and a limit of one's own is kept exactly.
-        assertEquals(lines, Documents.load(many, Documents.MAX_FILE_BYTES, lines).size());
+        assertEquals(lines, Documents.load(many, Documents.Limits.defaults().withMaxDocuments(lines)).size());
         assertEquals(3, Documents.load(Files.writeString(tmp.resolve("three.txt"), "ab\ncd\n\nef\n"),
-                100, 3).size());
+                new Documents.Limits(100, 3)).size());
         IOException three = assertThrows(IOException.class,
-                () -> Documents.load(Files.writeString(tmp.resolve("four.txt"), "ab\ncd\nef\ngh\n"), 100, 3));
+                () -> Documents.load(Files.writeString(tmp.resolve("four.txt"), "ab\ncd\nef\ngh\n"),
+                        new Documents.Limits(100, 3)));
         assertTrue(three.getMessage().contains("has more than 3 documents"), three.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Documents.load(many, 100, 0));
+    }
+
+    @Test
+    void limitsOutOfRangeAreRefusedWhenMadeNamingTheValue() {
+        Documents.Limits defaults = Documents.Limits.defaults();
+        assertEquals(new Documents.Limits(Documents.MAX_FILE_BYTES, Documents.MAX_DOCUMENTS), defaults);
+        assertEquals(new Documents.Limits(9, Documents.MAX_DOCUMENTS), defaults.withMaxBytes(9));
+        assertEquals(new Documents.Limits(Documents.MAX_FILE_BYTES, 2), defaults.withMaxDocuments(2));
+        assertEquals("the limit on documents must be at least 1, got 0", assertThrows(IllegalArgumentException.class,
+                () -> defaults.withMaxDocuments(0)).getMessage());
+        assertEquals("the size limit must be from 0 to " + (Integer.MAX_VALUE - 8) + " bytes, got -1",
+                assertThrows(IllegalArgumentException.class, () -> defaults.withMaxBytes(-1)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Documents.Limits(Integer.MAX_VALUE - 7L, 1));
     }
 
     @Test
@@ -99,9 +112,10 @@ class HostileDataFileTest {
     @Test
     void aLimitOfYourOwnIsKeptExactly() throws Exception {
         Path file = Files.writeString(tmp.resolve("names.txt"), "anna\nbob\n");
-        assertEquals(List.of("anna", "bob"), Documents.load(file, 9));
-        assertThrows(IOException.class, () -> Documents.load(file, 8));
-        assertThrows(IllegalArgumentException.class, () -> Documents.load(file, -1));
+        Documents.Limits defaults = Documents.Limits.defaults();
+        assertEquals(List.of("anna", "bob"), Documents.load(file, defaults.withMaxBytes(9)));
+        IOException e = assertThrows(IOException.class, () -> Documents.load(file, defaults.withMaxBytes(8)));
+        assertTrue(e.getMessage().startsWith(file + " has 9 bytes, more than the 8"), e.getMessage());
     }
 
     @Test

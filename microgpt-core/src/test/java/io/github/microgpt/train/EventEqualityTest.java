@@ -35,7 +35,7 @@ class EventEqualityTest {
         sameValue(new PositionEvent(2, "ab", 1, context, 0, 1, probabilities, 0.29),
                 new PositionEvent(2, "ab", 1, context.clone(), 0, 1, probabilities.clone(), 0.29),
                 new PositionEvent(2, "ab", 1, new int[] {26, 1}, 0, 1, probabilities, 0.29),
-                "context=[26, 0], inputToken=0, targetToken=1, probabilities=[0.25, 0.75], loss=0.29");
+                "context=[26, 0], inputTokenId=0, targetTokenId=1, probabilities=[0.25, 0.75], loss=0.29");
         sameValue(new SampleEvent(3, "ab", new int[] {0, 1}),
                 new SampleEvent(3, "ab", new int[] {0, 1}),
                 new SampleEvent(3, "ab", new int[] {0, 2}),

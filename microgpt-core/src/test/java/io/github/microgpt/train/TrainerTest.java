@@ -46,7 +46,8 @@ class TrainerTest {
     static final class Recorder implements PositionListener, StepListener {
         /** Registers this recorder for both kinds of event. */
         Recorder listenTo(Trainer trainer) {
-            trainer.addPositionListener(this).addStepListener(this);
+            trainer.addPositionListener(this);
+            trainer.addStepListener(this);
             return this;
         }
 
@@ -95,10 +96,10 @@ class TrainerTest {
                 assertEquals(DOCS.get(visit.document()), e.document(), where);
                 assertEquals(visit.posId(), e.posId(), where);
                 assertArrayEquals(Arrays.copyOf(tokens, visit.posId() + 1), e.context(), where);
-                assertEquals(tokens[visit.posId()], e.inputToken(), where);
-                assertEquals(tokens[visit.posId() + 1], e.targetToken(), where);
+                assertEquals(tokens[visit.posId()], e.inputTokenId(), where);
+                assertEquals(tokens[visit.posId() + 1], e.targetTokenId(), where);
                 assertEquals(TOKENIZER.vocabSize(), e.probabilities().length, where);
-                assertEquals(-Math.log(e.probabilities()[e.targetToken()]), e.loss(), 1e-15, where);
+                assertEquals(-Math.log(e.probabilities()[e.targetTokenId()]), e.loss(), 1e-15, where);
                 assertEquals(e.loss(), recorder.steps.get(s).loss(), "a one-position step's loss is that position's");
             }
         });
@@ -239,7 +240,9 @@ class TrainerTest {
         StepListener steps = heard::add;
         GradientListener gradients = heard::add;
         PositionListener positions = heard::add;
-        trainer.addStepListener(steps).addGradientListener(gradients).addPositionListener(positions);
+        trainer.addStepListener(steps);
+        trainer.addGradientListener(gradients);
+        trainer.addPositionListener(positions);
         trainer.removeStepListener(steps);
         trainer.removeGradientListener(gradients);
         trainer.removePositionListener(positions);
@@ -440,9 +443,9 @@ class TrainerTest {
 
     @Test
     void anAbsurdBatchSizeIsRefusedBeforeAnythingIsAllocated() {
-        for (int batch : new int[] {Integer.MAX_VALUE, Minibatch.MAX_DOCUMENTS + 1, 0, -5}) {
+        for (int batch : new int[] {Integer.MAX_VALUE, Minibatch.MAX_SIZE + 1, 0, -5}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Minibatch.of(batch));
-            assertTrue(e.getMessage().contains("documents of a minibatch must be from 1 to " + Minibatch.MAX_DOCUMENTS
+            assertTrue(e.getMessage().contains("documents of a minibatch must be from 1 to " + Minibatch.MAX_SIZE
                     + ", got " + batch), e.getMessage());
         }
         for (int threads : new int[] {0, -1, Integer.MIN_VALUE}) {

@@ -328,7 +328,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         long parameters() {
-            return Architecture.GPT.parameterCount(config, tokenizer.vocabSize());
+            return Architecture.GPT.numParameters(config, tokenizer.vocabSize());
         }
 
         String describe() {
@@ -879,7 +879,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
             AdamOptimizer optimizer = new AdamOptimizer(model.numParameters(), settings);
             Trainer created = new Trainer(model, workload.tokenizer(), workload.docs(), optimizer, Integer.MAX_VALUE);
-            return listening ? created.addGradientListener(phases) : created;
+            if (listening) {
+                created.addGradientListener(phases);
+            }
+            return created;
         }
 
         void listen(boolean on) {

@@ -181,8 +181,8 @@ public final class CompareCommand implements Callable<Integer> {
         differ(out, "block_size", ca.blockSize(), cb.blockSize());
         differ(out, "init_std", ca.initStd(), cb.initStd());
         differ(out, "vocabulary", a.checkpoint().tokenizer().characters(), b.checkpoint().tokenizer().characters());
-        TrainingRun ra = a.state().trainingRun().orElse(null);
-        TrainingRun rb = b.state().trainingRun().orElse(null);
+        TrainingRun ra = a.state().run();
+        TrainingRun rb = b.state().run();
         differ(out, "seed", ra == null ? "unknown" : ra.seed(), rb == null ? "unknown" : rb.seed());
         differ(out, "data", ra == null ? "unknown" : ra.data().name(), rb == null ? "unknown" : rb.data().name());
         DataFingerprint da = a.state().data();

@@ -166,7 +166,7 @@ public final class GenerateCommand implements Callable<Integer> {
      */
     private static LanguageModel samplingModel(Checkpoint checkpoint) {
         if (checkpoint.architecture() != Architecture.GPT) {
-            return checkpoint.languageModel();
+            return checkpoint.model();
         }
         // The random source only fills a model whose weights are then overwritten.
         return checkpoint.loadInto(ArrayGptModel.create(checkpoint.config(), checkpoint.tokenizer().vocabSize(),

@@ -581,8 +581,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + state.stepMode().name().toLowerCase(Locale.ROOT) + " per step, and 'train' trains one "
                     + "document per step");
         }
-        TrainingRun saved = state.trainingRun().orElseThrow(() -> new UsageException("cannot resume from " + resume
-                + ": its trainer.json does not record the seed the documents were shuffled with"));
+        TrainingRun saved = state.run();
+        if (saved == null) {
+            throw new UsageException("cannot resume from " + resume
+                    + ": its trainer.json does not record the seed the documents were shuffled with");
+        }
         DataSource source = data != null ? DataSource.file(data) : saved.data();
         if (source.kind() == DataSource.Kind.GIVEN) {
             throw new UsageException("cannot resume from " + resume + ": it was trained on documents given to the "
@@ -601,7 +604,7 @@ public final class TrainCommand implements Callable<Integer> {
             resumed = checkpoint.resume(docs, checkpoint.architecture() == Architecture.GPT
                     ? engine().create(checkpoint.config(), checkpoint.tokenizer().vocabSize(), new PythonRandom(0),
                             engine() == Engine.ARRAY ? checkpoint.precision() : Precision.F64)
-                    : checkpoint.languageModel());
+                    : checkpoint.model());
         } catch (CheckpointException e) {
             throw new UsageException("cannot resume from " + resume + ": " + e.problem()
                     + (source.kind() == DataSource.Kind.EMBEDDED ? " (the embedded names)" : " (" + source.name() + ")"),
@@ -639,8 +642,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Everything --resume needs: the trainer and optimizer, the generator, the run's seed and data, the losses. */
     private static TrainingState state(Run run) {
-        return TrainingState.capture(run.trainer(), run.random(), StepMode.DOCUMENT, run.recipe(),
-                run.losses().losses(), Map.of());
+        return TrainingState.capture(run.trainer(), run.random(), StepMode.DOCUMENT, Map.of(),
+                run.recipe(), run.losses().losses());
     }
 
     /** Saves the run; a failure is returned, to be reported when the run's output is complete. */
@@ -803,7 +806,7 @@ public final class TrainCommand implements Callable<Integer> {
      * huge models run out of memory, which {@link #call()} reports.)
      */
     private static void checkModelSize(Architecture architecture, GptConfig config, int vocabSize) {
-        long count = architecture.parameterCount(config, vocabSize);
+        long count = architecture.numParameters(config, vocabSize);
         if (count > ParameterLayout.MAX_SIZE) {
             String size = count == Long.MAX_VALUE ? "more parameters than a long can count"
                     : count + " parameters";
@@ -824,7 +827,7 @@ public final class TrainCommand implements Callable<Integer> {
      */
     private void checkMemory(Architecture architecture, GptConfig config, int vocabSize, List<String> docs,
                              Precision precision, int totalSteps) {
-        long parameters = architecture.parameterCount(config, vocabSize);
+        long parameters = architecture.numParameters(config, vocabSize);
         // A plain loop rather than a stream: this runs once per run, over every document, before the
         // first step and still in the interpreter, where a stream's pipeline costs some 5 ms more.
         int longest = 0;

@@ -152,7 +152,7 @@ final class Limits {
          */
         void check(GptConfig config, int vocabSize) {
             checkShape(config.nLayer(), config.nEmbd(), config.nHead(), config.blockSize());
-            long params = architecture.parameterCount(config, vocabSize);
+            long params = architecture.numParameters(config, vocabSize);
             long work = params > Long.MAX_VALUE / config.blockSize() ? Long.MAX_VALUE : params * config.blockSize();
             if (work > maxStepWork) {
                 String what = architecture == Architecture.GPT ? "" : " for the " + architecture.id() + " model";

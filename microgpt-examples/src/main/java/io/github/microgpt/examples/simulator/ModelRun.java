@@ -96,7 +96,9 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         lastGradients = new double[model.numParameters()];
         trainer = newTrainer(numSteps);
         losses = LossHistory.recording(trainer);
-        sampler = new Sampler(model, tokenizer, random).addTokenListener(this).addSampleListener(this);
+        sampler = new Sampler(model, tokenizer, random);
+        sampler.addTokenListener(this);
+        sampler.addSampleListener(this);
         for (int id = 0; id < tokenizer.vocabSize(); id++) {
             vocab.add(tokenizer.tokenText(id));
         }
@@ -146,8 +148,8 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
                            Consumer<ModelRun> afterStep) {
         PythonRandom random = training.random() != null ? PythonRandom.fromState(training.random())
                 : new PythonRandom(settings.seed());
-        LanguageModel model = settings.engine() == Engine.ARRAY ? ArrayGptModel.copyOf(checkpoint.model())
-                : checkpoint.languageModel();
+        LanguageModel model = settings.engine() == Engine.ARRAY ? ArrayGptModel.copyOf(checkpoint.gptModel())
+                : checkpoint.model();
         ModelRun run = new ModelRun(order, checkpoint.tokenizer(), model,
                 training.optimizer().toOptimizer(), random, settings.numSteps(), afterStep);
         run.trainer.restore(training.trainer());
@@ -185,8 +187,11 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
     }
 
     private Trainer newTrainer(int numSteps) {
-        return new Trainer(model, tokenizer, documents, optimizer, numSteps).addPositionListener(this)
-                .addGradientListener(this).addStepListener(this);
+        Trainer created = new Trainer(model, tokenizer, documents, optimizer, numSteps);
+        created.addPositionListener(this);
+        created.addGradientListener(this);
+        created.addStepListener(this);
+        return created;
     }
 
     /**
@@ -281,8 +286,8 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         }
         log.add(new StepRecord(event.step(), event.loss(), event.learningRate(), p.document(),
                 perDocument ? -1 : p.posId(), perDocument));
-        overlay = new Overlay(false, event.step(), perDocument, p.posId(), p.context(), p.inputToken(),
-                p.targetToken(), p.targetToken(), p.document(), p.loss(), p.probabilities(), Double.NaN, 0,
+        overlay = new Overlay(false, event.step(), perDocument, p.posId(), p.context(), p.inputTokenId(),
+                p.targetTokenId(), p.targetTokenId(), p.document(), p.loss(), p.probabilities(), Double.NaN, 0,
                 null, false);
         afterStep.accept(this);
     }
@@ -291,10 +296,10 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
     public void onToken(TokenEvent event) {
         int[] context = event.context();
         String text = tokenizer.decode(Arrays.copyOfRange(context, 1, context.length))
-                + (event.token() == tokenizer.bos() ? "" : tokenizer.decode(event.token()));
-        boolean done = event.token() == tokenizer.bos() || context.length >= model.config().blockSize();
+                + (event.tokenId() == tokenizer.bos() ? "" : tokenizer.decode(event.tokenId()));
+        boolean done = event.tokenId() == tokenizer.bos() || context.length >= model.config().blockSize();
         overlay = new Overlay(true, 0, false, event.posId(), context, context[context.length - 1], -1,
-                event.token(), null, Double.NaN, event.probabilities(), temperature, event.sample(), text, done);
+                event.tokenId(), null, Double.NaN, event.probabilities(), temperature, event.sample(), text, done);
     }
 
     @Override

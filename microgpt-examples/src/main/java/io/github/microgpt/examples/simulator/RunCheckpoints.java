@@ -78,7 +78,7 @@ final class RunCheckpoints {
                 throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
             }
             TrainingState state = TrainingState.capture(run.trainer(), run.random, run.stepModeOfTheRun(),
-                    trainingRun(settings), run.lossHistory(), metadata(settings));
+                    metadata(settings), trainingRun(settings), run.lossHistory());
             Checkpoint.save(target, run.model, run.tokenizer, state);
         } catch (IllegalArgumentException e) {
             throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
@@ -327,7 +327,7 @@ final class RunCheckpoints {
 
     /** The seed a checkpoint records, if it is one the page can show and send back. */
     private static Optional<Long> savedSeed(TrainingState training) {
-        Optional<Long> recorded = training.trainingRun().map(TrainingRun::seed);
+        Optional<Long> recorded = Optional.ofNullable(training.run()).map(TrainingRun::seed);
         if (recorded.isPresent()) {
             return recorded.filter(seed -> Limits.SEED.contains(seed));
         }

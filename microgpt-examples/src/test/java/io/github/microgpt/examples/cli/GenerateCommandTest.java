@@ -164,7 +164,7 @@ class GenerateCommandTest {
         List<String> printed = texts(Cli.run("generate", "--model", crafted.toString(), "--samples", "4",
                 "--max-length", "8", "--seed", "3"));
         Checkpoint checkpoint = Checkpoint.load(crafted);
-        Sampler onValues = new Sampler(checkpoint.languageModel(), checkpoint.tokenizer(), new PythonRandom(3));
+        Sampler onValues = new Sampler(checkpoint.gptModel(), checkpoint.tokenizer(), new PythonRandom(3));
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             expected.add(onValues.sample(SamplingOptions.defaults().withTemperature(0.5).withMaxLength(8)));

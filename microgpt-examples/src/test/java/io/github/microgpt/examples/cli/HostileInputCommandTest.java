@@ -246,7 +246,7 @@ class HostileInputCommandTest {
         Cli.Result second = Cli.run("train", "--resume", run, "--save", run, "--samples", "0");
         assertEquals(0, second.exitCode(), second.toString());
         TrainingState state = Checkpoint.load(Path.of(run)).training().orElseThrow();
-        assertEquals(new TrainingRun(7, DataSource.file(data)), state.trainingRun().orElseThrow());
+        assertEquals(new TrainingRun(7, DataSource.file(data)), state.run());
         double[] losses = state.lossHistory();
         assertEquals(8, losses.length, "one loss per step, across the resume");
         List<String> printed = new java.util.ArrayList<>(first.stdoutLines());

@@ -72,7 +72,7 @@ class SimulatorModelsTest {
         assertEquals(id, state.get("model").getAsString());
         assertEquals(id, state.getAsJsonObject("config").get("model").getAsString());
         assertEquals("value", state.get("engine").getAsString());
-        assertEquals(architecture.parameterCount(SHAPE, 27), state.getAsJsonObject("stats").get("numParams").getAsLong());
+        assertEquals(architecture.numParameters(SHAPE, 27), state.getAsJsonObject("stats").get("numParams").getAsLong());
         assertEquals(id, api.state().get("model").getAsString(), "GET /api/state reports the model");
 
         // The weights panel gets that model's matrices, in its order.
@@ -113,7 +113,7 @@ class SimulatorModelsTest {
         ok(api.post("api/reset", "{\"model\": \"mlp\"}"));
         JsonObject state = ok(api.post("api/reset", "{\"config\": {\"nEmbd\": 8}}"));
         assertEquals("mlp", state.get("model").getAsString());
-        assertEquals(Architecture.MLP.parameterCount(new GptConfig(1, 8, 4, 16, 0.08), 27),
+        assertEquals(Architecture.MLP.numParameters(new GptConfig(1, 8, 4, 16, 0.08), 27),
                 state.getAsJsonObject("stats").get("numParams").getAsLong());
     }
 

@@ -45,7 +45,7 @@ public final class ConsumerProgram {
         int[] positionsHeard = {0};
         trainer.addPositionListener(e -> {
             // the model's predictions, which the trainer turns into one event per position
-            if (e.loss() != -Math.log(e.probabilities()[e.targetToken()])) {
+            if (e.loss() != -Math.log(e.probabilities()[e.targetTokenId()])) {
                 throw new IllegalStateException("position " + e.posId() + ": loss " + e.loss());
             }
             positionsHeard[0]++;
@@ -84,7 +84,7 @@ public final class ConsumerProgram {
         }
         Checkpoint.save(directory, model, tokenizer);
         Checkpoint loaded = Checkpoint.load(directory);
-        LanguageModel reloaded = loaded.languageModel();
+        LanguageModel reloaded = loaded.model();
         List<String> fromCheckpoint = new Sampler(reloaded, loaded.tokenizer(), new PythonRandom(3)).samples(5, 0.5);
         List<String> fromModel = new Sampler(model, tokenizer, new PythonRandom(3)).samples(5, 0.5);
         return new BatchRun(losses, fromCheckpoint, fromModel);
