@@ -61,8 +61,8 @@ class NullArgumentsTest {
         checkpointDirectory = dir.resolve("checkpoint");
         Trainer trainer = trainer();
         Checkpoint.save(checkpointDirectory, trainer.model(), Tokenizer.fromDocuments(DOCS),
-                TrainingState.capture(trainer, new PythonRandom(42), StepMode.DOCUMENT,
-                        new TrainingRun(42, DataSource.file(dataFile)), new double[0], Map.of()));
+                TrainingState.capture(trainer, new PythonRandom(42), StepMode.DOCUMENT, Map.of(),
+                        new TrainingRun(42, DataSource.file(dataFile)), new double[0]));
         List<String> jvmMessages = new ArrayList<>();
         int calls = 0;
         for (Class<?> type : TYPES) {
@@ -221,11 +221,14 @@ class NullArgumentsTest {
         if (type == DataFingerprint.class) {
             return DataFingerprint.of(DOCS);
         }
+        if (type == Documents.Limits.class) {
+            return Documents.Limits.defaults();
+        }
         if (type == TrainingRun.class) {
             return new TrainingRun(42, DataSource.file(dataFile));
         }
         if (type == TrainingState.class) {
-            return TrainingState.capture(trainer, new PythonRandom(42), StepMode.DOCUMENT, Map.of());
+            return TrainingState.capture(trainer, new PythonRandom(42), StepMode.DOCUMENT, Map.of(), null, null);
         }
         if (type == LossHistory.class) {
             return LossHistory.recording(trainer);
