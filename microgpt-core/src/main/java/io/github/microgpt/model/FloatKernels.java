@@ -13,8 +13,10 @@ import java.util.Arrays;
  * <p><b>Not exact, by design.</b> Single precision cannot reproduce {@code microgpt.py}'s doubles
  * anyway, so these kernels are free of the {@code Value} engine's order of operations: a sum is
  * taken in whatever order keeps the SIMD lanes busy. The results still do not depend on the number of threads: the work is split by outputs (rows,
- * positions, heads), never inside a sum, and each output is computed by the same operations
- * whichever thread computes it.
+ * positions, heads), never inside a sum (the backward product's gradient of the input is two
+ * sums, over two halves of the weights' rows that the shape alone fixes, see
+ * {@link #matmulBackward}), and each output is computed by the same operations whichever thread
+ * computes it.
  *
  * <p><b>Speed.</b> The matrix products dominate a step. Each inner loop is a plain counted loop
  * over {@code float[]}s indexed by the loop variable, the shape HotSpot's C2 turns into SIMD
