@@ -231,23 +231,25 @@ final class FloatGpt {
         float[][] dStream = ws.dStream;
         int n = end - first;
         ArrayGptModel.split(team, 0, end, 4 * c, (p0, p1) -> lossGradient(ws, tokens, first, n, p0, p1));
-        FloatKernels.matmulBackward(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end, team);
+        FloatKernels.matmulBackward(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end,
+                ws.secondHalf, team);
         for (int l = nLayer - 1; l >= 0; l--) {
             FloatWeightRows.Layer lw = w.layers[l];
             FloatWeightRows.Layer lg = g.layers[l];
             // 2) MLP
             FloatKernels.matmulBackward(ws.dMlpActive[l], lg.mlpFc2, dStream, ws.mlpActive[l], lw.mlpFc2,
-                    0, end, team);
+                    0, end, ws.secondHalf, team);
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::reluGradientStage);
             FloatKernels.matmulBackward(ws.dMlpNormed[l], lg.mlpFc1, ws.dMlpHidden[l], ws.mlpNormed[l], lw.mlpFc1,
-                    0, end, team);
+                    0, end, ws.secondHalf, team);
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::mlpNormGradientStage);
             // 1) multi-head attention
-            FloatKernels.matmulBackward(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end, team);
+            FloatKernels.matmulBackward(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end,
+                    ws.secondHalf, team);
             FloatKernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
                     ws.dAttnWeights, nHead, attnScale, 0, end, team);
             FloatKernels.matmulBackward(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv,
-                    0, end, team);
+                    0, end, ws.secondHalf, team);
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::attnNormGradientStage);
         }
         // By columns: positions with the same token add to the same row of wte.

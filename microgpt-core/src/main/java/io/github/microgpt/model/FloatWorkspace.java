@@ -94,6 +94,8 @@ final class FloatWorkspace {
      */
     private float[][] weightsT;
     /** (C, T) the values of one layer, transposed, for the attention's backward pass. */
+    /** (T, 4C) the sums of the second half of a backward product's weights (see {@code FloatKernels.matmulBackward}). */
+    float[][] secondHalf;
     float[][] valuesT;
     /**
      * (3 NH, max(T + hd, T hd)) three rows per head: the head's sums of the keys' and the values'
@@ -170,6 +172,7 @@ final class FloatWorkspace {
         dMlpHidden = perLayer(l, t, hidden);
         dMlpActive = perLayer(l, t, hidden);
         dLogits = rows(t, vocabSize);
+        secondHalf = rows(t, hidden);
         valuesT = rows(c, t);
         dAttnWeights = rows(3 * nHead, Math.max(t + c / nHead, t * (c / nHead)));
     }

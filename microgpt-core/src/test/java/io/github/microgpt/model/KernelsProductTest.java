@@ -236,7 +236,7 @@ class KernelsProductTest {
                 for (float[] row : dw) {
                     java.util.Arrays.fill(row, -0.25f);
                 }
-                FloatKernels.matmulBackward(din, dw, dout, in, w, c.from, c.to, workers);
+                FloatKernels.matmulBackward(din, dw, dout, in, w, c.from, c.to, new float[c.total][c.cols], workers);
                 if (threads == 1) {
                     for (int t = c.from; t < c.to; t++) {
                         for (int o = 0; o < c.rows; o++) {
@@ -266,7 +266,8 @@ class KernelsProductTest {
      * Both backward products, in both precisions, are left folds too: every element of the input's
      * gradient is {@code ((din + dout[t][0] w[0][i]) + dout[t][1] w[1][i]) + ...} (rows in order)
      * and every element of the weights' gradient {@code ((dw + dout[from][o] in[from][i]) + ...)}
-     * (positions in order), bit for bit, on 1, 2 and 3 threads. The sums have no order to keep for
+     * (positions in order), bit for bit, on 1, 2 and 3 threads; in single precision the input's
+     * gradient is two such folds, over the two halves of the rows, added at the end. The sums have no order to keep for
      * the {@code Value} engine's sake, but this one is what makes any split of the outputs between
      * threads (by positions, rows or columns) give the same bits: a split that cut a sum, or
      * paired the terms differently on some threads, fails here. The shapes add rows wide enough
@@ -290,12 +291,21 @@ class KernelsProductTest {
             float[][] wF = toFloat(c.w);
             float[][] expectedDinF = toFloat(din0);
             float[][] expectedDwF = toFloat(dw0);
+            // In single precision, two left folds over the two halves of the rows (see
+            // FloatKernels.matmulBackward), the first from din, the second from 0, then added.
+            int middle = FloatKernels.middleRow(c.rows);
             for (int t = c.from; t < c.to; t++) {
                 for (int i = 0; i < c.cols; i++) {
+                    float second = 0f;
                     for (int o = 0; o < c.rows; o++) {
                         expectedDin[t][i] = expectedDin[t][i] + dout[t][o] * c.w[o][i];
-                        expectedDinF[t][i] = expectedDinF[t][i] + doutF[t][o] * wF[o][i];
+                        if (o < middle) {
+                            expectedDinF[t][i] = expectedDinF[t][i] + doutF[t][o] * wF[o][i];
+                        } else {
+                            second = second + doutF[t][o] * wF[o][i];
+                        }
                     }
+                    expectedDinF[t][i] = expectedDinF[t][i] + second;
                 }
             }
             for (int o = 0; o < c.rows; o++) {
@@ -314,7 +324,7 @@ class KernelsProductTest {
                 assertBitsEqual(expectedDw, dw, c + ", weight gradient on " + team.threads() + " threads");
                 float[][] dinF = toFloat(din0);
                 float[][] dwF = toFloat(dw0);
-                FloatKernels.matmulBackward(dinF, dwF, doutF, inF, wF, c.from, c.to, team);
+                FloatKernels.matmulBackward(dinF, dwF, doutF, inF, wF, c.from, c.to, new float[c.total][c.cols], team);
                 assertBitsEqual(expectedDinF, dinF, c + ", f32 input gradient on " + team.threads() + " threads");
                 assertBitsEqual(expectedDwF, dwF, c + ", f32 weight gradient on " + team.threads() + " threads");
             }

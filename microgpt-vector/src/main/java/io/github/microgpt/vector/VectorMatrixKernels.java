@@ -28,7 +28,8 @@ import java.util.Arrays;
  * ({@code dw[o] += sum_t dout[t][o] in[t]}, split by rows), both in one loop (see
  * {@link #sliceRow}), and the single-precision forward pass as the double-precision one (lanes
  * across positions, split by rows; with the weights transposed, along the output rows, when the
- * scratch is too narrow). No sum is ever split between threads.
+ * scratch is too narrow). No sum is ever split between threads. (The single-precision backward
+ * products go by halves of the weights' rows instead, see {@link FloatProducts#backward}.)
  */
 public final class VectorMatrixKernels implements MatrixKernels {
 
@@ -234,28 +235,8 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return false;
         }
         WarmFloats.ensure();
-        int block = 4 * FloatProducts.L;
-        int blocks = (cols + block - 1) / block;
-        if (blocks >= MIN_COLUMN_BLOCKS) {
-            // One loop for both gradients (see sliceRow): slice s is din's columns of block s and
-            // dw's rows [sliceRow(s), sliceRow(s + 1)). A thread copies the input (for dw) and dout
-            // (for din) into its panels once per call, on its first slice (see FloatProducts.product
-            // and productTransposed).
-            Object call = new Object();
-            team.forRange(blocks, 1, (s0, s1) -> {
-                FloatProducts.product(dout, w, din, from, to, 0, rows, s0 * block, Math.min(cols, s1 * block), call);
-                int o0 = sliceRow(rows, blocks, s0, FloatProducts.TRANSPOSED_ROWS);
-                int o1 = sliceRow(rows, blocks, s1, FloatProducts.TRANSPOSED_ROWS);
-                if (o0 < o1) {
-                    FloatProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols, call);
-                }
-            });
-            return true;
-        }
-        team.forRange(to - from, POSITION_GRAIN,
-                (p0, p1) -> FloatProducts.product(dout, w, din, from + p0, from + p1, 0, rows, 0, cols));
-        team.forRange(rows, ROW_GRAIN,
-                (o0, o1) -> FloatProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols));
+        // In two halves of the weights' rows, one per thread of two (see FloatProducts.backward).
+        FloatProducts.backward(din, dw, dout, in, w, from, to, team);
         return true;
     }
 

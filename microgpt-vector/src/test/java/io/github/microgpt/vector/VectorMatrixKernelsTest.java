@@ -374,8 +374,9 @@ class VectorMatrixKernelsTest {
     /**
      * Each gradient is one chain of fused multiply-adds in the order of the sum, from the value it
      * had: {@code din[t][i]} over {@code o = 0, 1, ...}, {@code dw[o][i]} over the positions in
-     * order. That is the bits these kernels have always given, whichever block, tail or thread
-     * computes an output and however the columns, rows or positions are shared out.
+     * order (in single precision {@code din[t][i]} is two such chains, over the two halves of the
+     * rows, the second from 0, then added). That is the bits these kernels give, whichever block,
+     * tail or thread computes an output and however the columns, rows or positions are shared out.
      */
     @TestFactory
     Stream<DynamicTest> gradientsAreChainsOfFusedMultiplyAddsBitForBit() {
@@ -391,14 +392,23 @@ class VectorMatrixKernelsTest {
                 float[][] dinF = toFloats(x.din);
                 float[][] dwF = toFloats(x.dw);
                 assertTrue(KERNELS.matmulBackward(dinF, dwF, doutF, inF, wF, s.from(), x.to, team));
+                // In single precision two chains, over the two halves of the rows, the second
+                // from 0, added at the end (see FloatProducts.backward).
+                int middle = FloatProducts.middleRow(s.rows());
                 for (int i = 0; i < s.cols(); i++) {
                     for (int t = s.from(); t < x.to; t++) {
                         double sum = x.din[t][i];
                         float sumF = (float) x.din[t][i];
+                        float second = 0f;
                         for (int o = 0; o < s.rows(); o++) {
                             sum = Math.fma(x.dout[t][o], x.w[o][i], sum);
-                            sumF = Math.fma(doutF[t][o], wF[o][i], sumF);
+                            if (o < middle) {
+                                sumF = Math.fma(doutF[t][o], wF[o][i], sumF);
+                            } else {
+                                second = Math.fma(doutF[t][o], wF[o][i], second);
+                            }
                         }
+                        sumF = sumF + second;
                         assertEquals(Double.doubleToRawLongBits(sum), Double.doubleToRawLongBits(din[t][i]),
                                 s + ": din[" + t + "][" + i + "]");
                         assertEquals(Float.floatToRawIntBits(sumF), Float.floatToRawIntBits(dinF[t][i]),
