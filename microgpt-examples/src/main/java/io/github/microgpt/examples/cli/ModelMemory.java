@@ -91,7 +91,7 @@ final class ModelMemory {
         long hidden = 4 * c;
         long nh = config.nHead();
         activations(a, config, vocabSize, false);
-        // ensureGradients: dEncoded, dStream, seven buffers a layer, dLogits, valuesT, dAttnWeights.
+        // ensureGradients: dEncoded, dStream, seven buffers a layer, dLogits, (f32) secondHalf, valuesT, dAttnWeights.
         a.rows(t, c);
         a.rows(t, c);
         a.perLayer(l, t, c);
@@ -101,6 +101,11 @@ final class ModelMemory {
         a.perLayer(l, t, hidden);
         a.perLayer(l, t, hidden);
         a.rows(t, vocabSize);
+        if (precision == Precision.F32) {
+            // FloatWorkspace.secondHalf: the backward input product's second half of the weight rows
+            // sums from zero there, so that each of two threads keeps to its own rows.
+            a.rows(t, hidden);
+        }
         a.rows(c, t);
         long headWidth = c / nh;
         a.rows(3 * nh, Math.max(t + headWidth, saturatedProduct(t, headWidth)));
