@@ -35,6 +35,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  *       {@code microgpt: <message>; try 'microgpt <command> --help'}, and exits with 2;</li>
  *   <li>a {@link TrainingDivergedException} or a {@link CommandFailedException} prints one line
  *       and exits with 1 (or the code the exception carries);</li>
+ *   <li>an {@link OutOfMemoryError} prints one line saying so and how to give Java more memory,
+ *       and exits with 1;</li>
  *   <li>anything else is a bug: one line naming the exception, exit code 1, and the stack trace
  *       only when the environment variable {@code MICROGPT_DEBUG} is set.</li>
  * </ul>
@@ -135,6 +137,20 @@ public final class MicrogptCommand implements Callable<Integer> {
      * @return the exit code: 0 on success, 1 if the run failed, 2 on a usage mistake
      */
     public static int execute(CliContext context, String... args) {
+        try {
+            return executeCommand(context, args);
+        } catch (OutOfMemoryError e) {
+            // train and bench say so in their own words; any other command (a sample, a comparison,
+            // a graph) that runs out of memory, which the checks before it could not foresee, ends
+            // with one line too, not the JVM's stack trace.
+            context.err().println("microgpt: out of memory: this command needs more than the Java heap holds "
+                    + "(give the JVM more, for example JAVA_OPTS=-Xmx4g)");
+            context.err().flush();
+            return CommandFailedException.FAILED;
+        }
+    }
+
+    private static int executeCommand(CliContext context, String... args) {
         TrainCommand plain = TrainCommand.plainCommandLine(args, new MicrogptCommand(context));
         if (plain != null) {
             return executeWithoutPicocli(plain, context);

@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +24,26 @@ class GraphCommandTest {
 
     private static final String[] NEURON = {"graph", "--expr", "tanh(x1*w1 + x2*w2 + b)", "--var", "x1=2",
         "--var", "x2=0", "--var", "w1=-3", "--var", "w2=1", "--var", "b=6.8813735870195432"};
+
+    @Test
+    void runningOutOfMemoryEndsWithOneLineAndExitCode1() {
+        // Memory that runs out while the command writes its result: the error reaches the
+        // command line's own handling, as a real OutOfMemoryError from any step of it would.
+        OutputStream exhausted = new OutputStream() {
+            @Override
+            public void write(int b) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+        };
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CliContext context = new CliContext(exhausted, new PrintStream(err, true, StandardCharsets.UTF_8), Map.of(),
+                null, null);
+        int exitCode = MicrogptCommand.execute(context, NEURON);
+        String stderr = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, exitCode, stderr);
+        assertEquals("microgpt: out of memory: this command needs more than the Java heap holds "
+                + "(give the JVM more, for example JAVA_OPTS=-Xmx4g)" + System.lineSeparator(), stderr);
+    }
 
     @Test
     void printsEveryNodeAndEveryStepOfBackwardWithMicrogradsNumbers() {
