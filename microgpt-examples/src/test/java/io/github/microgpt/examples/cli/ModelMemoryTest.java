@@ -58,9 +58,11 @@ class ModelMemoryTest {
         Object owner = precision == Precision.F32 ? field(model, "f32") : model;
         long real = arrayBytes(field(owner, "trainingWorkspace"));
         long estimate = ModelMemory.arrayWorkspaceBytes(precision, config, VOCAB, threads);
-        // On more threads than cores some threads may never run a part in one step; the estimate
-        // counts the buffers they would keep if they did (any thread may run any part).
-        assertClose(real, estimate, threads <= 2 ? 10 : 40);
+        // On two threads or more, a thread may run no part of a product in one step (its core was
+        // busy, as on a loaded 2-core machine: CI once found f32 on 2 threads 10.5% below the
+        // estimate); the estimate counts the buffers every thread would keep if it did (any thread
+        // may run any part), so the real bytes depend on the scheduler and only one thread's are fixed.
+        assertClose(real, estimate, threads == 1 ? 10 : 40);
     }
 
     @ParameterizedTest(name = "{0} L={1} C={2} NH={3} T={4}")
