@@ -319,7 +319,7 @@ public final class MicrogptCommand implements Callable<Integer> {
         StringBuilder line = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
+            if (Terminals.breaksALine(c)) {
                 line.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
             } else {
                 line.append(c);

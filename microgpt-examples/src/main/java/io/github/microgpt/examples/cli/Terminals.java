@@ -51,4 +51,17 @@ public final class Terminals {
                 || linkTarget.startsWith("/dev/tty")
                 || linkTarget.equals("/dev/console");
     }
+
+    /**
+     * Whether a character must not reach a line of output as it is: a control character (a line
+     * break, a tab, NUL, the escape that starts a terminal's sequences to retitle the window or
+     * recolour its text, ...) or one of the two Unicode line and paragraph separators. What the
+     * user or a file chose is refused or escaped where it holds one.
+     *
+     * @param c the character
+     * @return true if it breaks a line or drives the terminal
+     */
+    public static boolean breaksALine(char c) {
+        return Character.isISOControl(c) || c == 0x2028 || c == 0x2029;
+    }
 }

@@ -11,6 +11,7 @@ import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
+import io.github.microgpt.examples.cli.Terminals;
 import io.github.microgpt.train.StepMode;
 import java.io.IOException;
 import java.io.StringReader;
@@ -309,7 +310,7 @@ final class Requests {
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
+            if (Terminals.breaksALine(c)) {
                 throw ApiException.badRequest(String.format(Locale.ROOT, "%s holds the control character U+%04X at "
                         + "character %d; use printable text on one line", label, (int) c, i + 1));
             }
