@@ -42,8 +42,8 @@ import java.util.Objects;
  *     embedded names, its data (key {@code "data"}): the absolute path or
  *     {@value DataSource#EMBEDDED_NAME}.
  * @param run how the documents were made (seed and source), or {@code null} if unknown: then
- *     {@link Checkpoint#resume(io.github.microgpt.model.LanguageModel)} cannot read the documents
- *     again by itself, and you give them to {@link Checkpoint#resume(java.util.List)}
+ *     {@link Checkpoint#resumeRecordedRun(io.github.microgpt.model.LanguageModel)} cannot read the
+ *     documents again by itself, and you give them to {@link Checkpoint#resumeWith(java.util.List)}
  * @param lossHistory the loss of each completed step in step order, or empty (a checkpoint written
  *     before loss histories were kept, or a run resumed from one)
  */

@@ -58,7 +58,7 @@ class ResumeProtocolTest {
         assertEquals(run, state.run());
         assertEquals(Map.of("app", "test", TrainingState.SEED_KEY, "11", TrainingState.DATA_KEY, data.toString()),
                 state.metadata(), "the run's keys are in the metadata for older readers");
-        ResumedTraining resumed = checkpoint.resume(checkpoint.model());
+        ResumedTraining resumed = checkpoint.resumeRecordedRun(checkpoint.model());
         double[] again = new double[5];
         for (int i = 0; i < 5; i++) {
             again[i] = resumed.trainer().step(StepMode.DOCUMENT).loss();
@@ -78,9 +78,9 @@ class ResumeProtocolTest {
         Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, StepMode.DOCUMENT, Map.of(), null, null));
         ArrayGptModel other = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(99));
         double[] before = other.parameters().values();
-        assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resume(List.of("bob", "anna", "carla"), other));
+        assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeWith(List.of("bob", "anna", "carla"), other));
         assertArrayEquals(before, other.parameters().values(), "refused before the weights were copied");
-        CheckpointException noRun = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resume(other));
+        CheckpointException noRun = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeRecordedRun(other));
         assertTrue(noRun.getMessage().contains("records neither \"run\" nor the metadata \"seed\""), noRun.getMessage());
     }
 
@@ -93,10 +93,30 @@ class ResumeProtocolTest {
         Path dir = tmp.resolve("given");
         Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, null,
                 Map.of(), new TrainingRun(3, DataSource.given("typed names")), null));
-        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resume(model));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeRecordedRun(model));
         assertTrue(e.getMessage().contains("\"typed names\""), e.getMessage());
         assertEquals(DataSource.given("typed names"),
                 Checkpoint.load(dir).training().orElseThrow().run().data());
+    }
+
+    @Test
+    void aMissingModelOrDocumentsIsNamedBeforeAnythingIsRead() throws Exception {
+        List<String> docs = List.of("anna", "bob");
+        Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
+        GptModel model = GptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(2));
+        Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 5);
+        Path dir = tmp.resolve("nulls");
+        // A run on given documents: resumeRecordedRun would refuse it, but a null model is named first.
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, null,
+                Map.of(), new TrainingRun(3, DataSource.given("typed names")), null));
+        Checkpoint checkpoint = Checkpoint.load(dir);
+        assertEquals("model", assertThrows(NullPointerException.class, () -> checkpoint.resumeRecordedRun(null))
+                .getMessage());
+        assertEquals("documents", assertThrows(NullPointerException.class, () -> checkpoint.resumeWith(null))
+                .getMessage());
+        assertEquals("model", assertThrows(NullPointerException.class, () -> checkpoint.resumeWith(docs, null))
+                .getMessage());
+        assertEquals(2, checkpoint.resumeWith(docs).trainer().documents().size());
     }
 
     @Test
