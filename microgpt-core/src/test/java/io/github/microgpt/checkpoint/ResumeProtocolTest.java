@@ -86,37 +86,38 @@ class ResumeProtocolTest {
 
     @Test
     void aRunOnGivenDocumentsNeedsThemGivenAgain() throws Exception {
-        List<String> docs = List.of("anna", "bob");
-        Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
-        GptModel model = GptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(2));
-        Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 5);
-        Path dir = tmp.resolve("given");
-        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, null,
-                Map.of(), new TrainingRun(3, DataSource.given("typed names")), null));
+        GptModel model = GptModel.create(CONFIG, Tokenizer.fromDocuments(GIVEN).vocabSize(), new PythonRandom(2));
+        Path dir = savedOnGivenDocuments(model, "given");
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeRecordedRun(model));
         assertTrue(e.getMessage().contains("\"typed names\""), e.getMessage());
         assertEquals(DataSource.given("typed names"),
                 Checkpoint.load(dir).training().orElseThrow().run().data());
+        assertEquals(GIVEN, Checkpoint.load(dir).resumeWith(GIVEN).trainer().documents());
     }
 
     @Test
     void aMissingModelOrDocumentsIsNamedBeforeAnythingIsRead() throws Exception {
-        List<String> docs = List.of("anna", "bob");
-        Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
-        GptModel model = GptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(2));
-        Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 5);
-        Path dir = tmp.resolve("nulls");
-        // A run on given documents: resumeRecordedRun would refuse it, but a null model is named first.
-        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, null,
-                Map.of(), new TrainingRun(3, DataSource.given("typed names")), null));
-        Checkpoint checkpoint = Checkpoint.load(dir);
+        GptModel model = GptModel.create(CONFIG, Tokenizer.fromDocuments(GIVEN).vocabSize(), new PythonRandom(2));
+        // resumeRecordedRun would refuse a run on given documents, but a null model is named first.
+        Checkpoint checkpoint = Checkpoint.load(savedOnGivenDocuments(model, "nulls"));
         assertEquals("model", assertThrows(NullPointerException.class, () -> checkpoint.resumeRecordedRun(null))
                 .getMessage());
         assertEquals("documents", assertThrows(NullPointerException.class, () -> checkpoint.resumeWith(null))
                 .getMessage());
-        assertEquals("model", assertThrows(NullPointerException.class, () -> checkpoint.resumeWith(docs, null))
+        assertEquals("model", assertThrows(NullPointerException.class, () -> checkpoint.resumeWith(GIVEN, null))
                 .getMessage());
-        assertEquals(2, checkpoint.resumeWith(docs).trainer().documents().size());
+    }
+
+    private static final List<String> GIVEN = List.of("anna", "bob");
+
+    /** Saves a model before its first step of a run on {@link #GIVEN}, recorded as typed-in documents. */
+    private Path savedOnGivenDocuments(GptModel model, String name) throws Exception {
+        Tokenizer tokenizer = Tokenizer.fromDocuments(GIVEN);
+        Trainer trainer = new Trainer(model, tokenizer, GIVEN, new AdamOptimizer(model.numParameters()), 5);
+        Path dir = tmp.resolve(name);
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, null,
+                Map.of(), new TrainingRun(3, DataSource.given("typed names")), null));
+        return dir;
     }
 
     @Test
