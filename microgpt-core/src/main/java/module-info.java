@@ -42,6 +42,22 @@
  *   <li>{@link io.github.microgpt.random} — the random source, with a port of CPython's;</li>
  *   <li>{@link io.github.microgpt.checkpoint} — saving and loading models, resuming training.</li>
  * </ul>
+ *
+ * <h2>Conventions</h2>
+ * <ul>
+ *   <li>A {@code null} argument is refused at once, before anything changes, with a
+ *       {@link java.lang.NullPointerException} whose message is the parameter's name, unless the
+ *       parameter's description says {@code null} is allowed; a method's own {@code @throws}
+ *       lists the other exceptions.</li>
+ *   <li>A short name from a command line or a file becomes a constant through {@code fromId}
+ *       ({@link io.github.microgpt.model.Engine#fromId}, {@link io.github.microgpt.model.Architecture#fromId},
+ *       {@link io.github.microgpt.model.Precision#fromId}): any case, an unknown name an
+ *       {@link java.lang.IllegalArgumentException} that lists the known ones.</li>
+ *   <li>Gradients are {@code grad} as in {@code microgpt.py}'s {@code p.grad}:
+ *       {@link io.github.microgpt.autograd.Value#grad()},
+ *       {@link io.github.microgpt.model.Parameters#grads()},
+ *       {@link io.github.microgpt.train.GradientEvent#grads()}.</li>
+ * </ul>
  */
 module io.github.microgpt {
     exports io.github.microgpt.autograd;

@@ -36,18 +36,19 @@ import java.util.Optional;
  * <h2>The resume protocol</h2>
  * To resume training, save a {@link TrainingState} with the model: the trainer's place, the
  * optimizer, the random generator, the {@link TrainingRun} (the seed and where the documents
- * came from) and the {@link LossHistory}. Later, {@link #resume(LanguageModel)} reads the
- * documents again from where the run recorded them, shuffles them with its seed, checks them
- * against the saved fingerprint and rebuilds everything; {@link #resume(List, LanguageModel)}
- * does the same with documents you supply (in training order). The command line's
- * {@code --resume} and the simulator's Load both follow it.
+ * came from) and the {@link LossHistory}. Later, {@link #resumeRecordedRun(LanguageModel)} reads
+ * the documents again from where the run recorded them, shuffles them with its seed, checks them
+ * against the saved fingerprint and rebuilds everything; {@link #resumeWith(List, LanguageModel)}
+ * does the same with documents you supply (in training order), for a run on documents only your
+ * program has, or a data file that has moved. The command line's {@code --resume} and the
+ * simulator's Load both follow it.
  * <pre>{@code
  * LossHistory losses = LossHistory.recording(trainer);
  * // ... train ...
  * Checkpoint.save(dir, trainer.model(), tokenizer, TrainingState.capture(trainer, random,
  *         StepMode.DOCUMENT, Map.of(), new TrainingRun(42, DataSource.embedded()), losses.losses()));
  * // ... later, perhaps in another JVM:
- * ResumedTraining resumed = Checkpoint.load(dir).resume(model);   // any engine, weights overwritten
+ * ResumedTraining resumed = Checkpoint.load(dir).resumeRecordedRun(model); // any engine, weights overwritten
  * resumed.trainer().run(StepMode.DOCUMENT);   // steps 501..1000, bit for bit as an uninterrupted run
  * resumed.losses().losses();                  // the losses of steps 1..1000
  * }</pre>
@@ -474,10 +475,11 @@ public final class Checkpoint {
     }
 
     /**
-     * Rebuilds a training run where it was saved, reading its documents again from where the run
-     * recorded them ({@link TrainingRun}): the embedded names or a file, shuffled with the run's
-     * seed. This is the whole resume protocol in one call; {@link #resume(List, LanguageModel)}
-     * takes documents you read yourself (for example from another copy of the file).
+     * Rebuilds a training run where it was saved, on the documents the run recorded
+     * ({@link TrainingRun}): it reads them again itself, the embedded names or the file, and
+     * shuffles them with the run's seed. This is the whole resume protocol in one call;
+     * {@link #resumeWith(List, LanguageModel)} takes documents you read yourself instead (for
+     * example from another copy of the file).
      *
      * @param model a model of the checkpoint's shape, of any engine; its weights are overwritten
      * @return the model, tokenizer, optimizer, trainer, random generator and loss history
@@ -486,8 +488,10 @@ public final class Checkpoint {
      *     they are not those of the saved run
      * @throws IOException if the data file cannot be read
      * @throws IllegalArgumentException if the model is not of the checkpoint's shape
+     * @throws NullPointerException if {@code model} is null
      */
-    public ResumedTraining resume(LanguageModel model) throws IOException {
+    public ResumedTraining resumeRecordedRun(LanguageModel model) throws IOException {
+        Objects.requireNonNull(model, "model");
         TrainingState state = requireTraining();
         TrainingRun run = state.run();
         if (run == null) {
@@ -498,38 +502,41 @@ public final class Checkpoint {
             throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "the run trained on documents given to "
                     + "the program that saved it (" + JsonFields.quoted(run.data().name()) + "); give the same documents to resume");
         }
-        return resume(run.trainingOrder(Documents.load(run.data())), model);
+        return resumeWith(run.trainingOrder(Documents.load(run.data())), model);
     }
 
     /**
-     * Rebuilds a training run where it was saved, with a new model of the saved
-     * {@link #architecture()} ({@link #model()}): the model with the
-     * saved weights, the optimizer with its moments, a trainer at the saved step and position,
-     * and the random generator in its saved state.
+     * Rebuilds a training run where it was saved, on documents you give it, with a new model of
+     * the saved {@link #architecture()} ({@link #model()}): the model with the saved weights, the
+     * optimizer with its moments, a trainer at the saved step and position, and the random
+     * generator in its saved state. {@link #resumeRecordedRun} reads the documents itself.
      *
      * @param documents the documents in training order (shuffled as for the saved run): their
      *     {@link DataFingerprint} must match the saved one
-     * @return the model, tokenizer, optimizer, trainer and random generator
+     * @return the model, tokenizer, optimizer, trainer, random generator and loss history
      * @throws CheckpointException if the checkpoint has no training state, or the documents are
      *     not those of the saved run
+     * @throws NullPointerException if {@code documents} is null
      */
-    public ResumedTraining resume(List<String> documents) throws CheckpointException {
-        return resume(documents, model());
+    public ResumedTraining resumeWith(List<String> documents) throws CheckpointException {
+        Objects.requireNonNull(documents, "documents");
+        return resumeWith(documents, model());
     }
 
     /**
-     * Rebuilds a training run where it was saved, on a model of your choice (for example of
-     * another engine), whose weights are replaced by the saved ones; see {@link #resume(List)}.
+     * Rebuilds a training run where it was saved, on documents you give it and a model of your
+     * choice (for example of another engine), whose weights are replaced by the saved ones; see
+     * {@link #resumeWith(List)}.
      *
      * @param documents the documents in training order
      * @param model a model of the checkpoint's shape; its weights are overwritten
-     * @return the model, tokenizer, optimizer, trainer and random generator
+     * @return the model, tokenizer, optimizer, trainer, random generator and loss history
      * @throws CheckpointException if the checkpoint has no training state, or the documents are
      *     not those of the saved run
      * @throws IllegalArgumentException if the model is not of the checkpoint's shape
      * @throws NullPointerException if either argument is null
      */
-    public ResumedTraining resume(List<String> documents, LanguageModel model) throws CheckpointException {
+    public ResumedTraining resumeWith(List<String> documents, LanguageModel model) throws CheckpointException {
         Objects.requireNonNull(documents, "documents");
         Objects.requireNonNull(model, "model");
         requireTraining();

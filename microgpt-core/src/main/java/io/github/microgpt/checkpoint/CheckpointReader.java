@@ -320,7 +320,7 @@ final class CheckpointReader {
             throw new CheckpointException(trainerFile, "invalid optimizer settings: " + e.getMessage(), e);
         }
         double[] losses = readLosses(directory.resolve(Format.LOSSES_FILE), files.losses(), t.trainer().stepsDone());
-        return new TrainingState(t.trainer(), optimizer, t.random(), t.stepMode(), t.data(), t.metadata(), t.run(),
+        return new TrainingState(t.trainer(), optimizer, t.random(), t.stepMode(), t.fingerprint(), t.metadata(), t.run(),
                 losses);
     }
 

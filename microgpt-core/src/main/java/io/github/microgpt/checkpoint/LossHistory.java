@@ -16,7 +16,7 @@ import java.util.Objects;
  * losses.losses();                                        // one per step
  * }</pre>
  *
- * A run resumed with {@link Checkpoint#resume} records into {@link ResumedTraining#losses()}
+ * A run resumed with {@link Checkpoint#resumeRecordedRun} or {@link Checkpoint#resumeWith} records into {@link ResumedTraining#losses()}
  * already. If the history it continues is missing (a checkpoint from before histories were kept,
  * or a trainer that has taken steps unrecorded) the history stays empty rather than misaligned;
  * a history of another length than the steps done is a mistake, and refused.

@@ -8,7 +8,8 @@ import io.github.microgpt.train.Trainer;
 import java.util.Objects;
 
 /**
- * A training run rebuilt from a checkpoint by {@link Checkpoint#resume}: everything wired
+ * A training run rebuilt from a checkpoint by {@link Checkpoint#resumeRecordedRun} or
+ * {@link Checkpoint#resumeWith}: everything wired
  * together and positioned where the saved run stopped, ready for {@code trainer().run(...)}.
  *
  * @param model the model, with the saved weights

@@ -23,7 +23,7 @@ final class RunRebuilder {
             throws CheckpointException {
         Path trainerFile = directory.resolve(Format.TRAINER_FILE);
         DataFingerprint given = DataFingerprint.of(documents);
-        DataFingerprint saved = training.data();
+        DataFingerprint saved = training.fingerprint();
         if (!given.equals(saved)) {
             throw new CheckpointException(trainerFile, "the documents are not those the run was trained on: it saw "
                     + saved.documents() + " documents with SHA-256 " + saved.sha256().substring(0, 12) + "..., these are "

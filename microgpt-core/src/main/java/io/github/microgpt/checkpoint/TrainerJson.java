@@ -26,7 +26,7 @@ final class TrainerJson {
      * moments and the losses.
      */
     record Contents(TrainerState trainer, StepMode stepMode, String optimizerName, double learningRate, double beta1,
-                    double beta2, double eps, String schedule, PythonRandomState random, DataFingerprint data,
+                    double beta2, double eps, String schedule, PythonRandomState random, DataFingerprint fingerprint,
                     TrainingRun run, Map<String, String> metadata) {
     }
 
@@ -51,8 +51,8 @@ final class TrainerJson {
         optimizer.put("schedule", o.scheduleName());
         optimizer.put("moments", Format.OPTIMIZER_FILE);
         Map<String, Object> data = new LinkedHashMap<>();
-        data.put("documents", training.data().documents());
-        data.put("sha256", training.data().sha256());
+        data.put("documents", training.fingerprint().documents());
+        data.put("sha256", training.fingerprint().sha256());
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("format", Format.TRAINING_FORMAT);
         root.put("version", Format.VERSION);

@@ -16,10 +16,11 @@ import java.util.Objects;
  * <pre>{@code
  * TrainingRun run = checkpoint.training().orElseThrow().run();   // null if the run is not recorded
  * List<String> order = run.trainingOrder(Documents.load(run.data()));
- * ResumedTraining resumed = checkpoint.resume(order);     // checks them against the fingerprint
+ * ResumedTraining resumed = checkpoint.resumeWith(order); // checks them against the fingerprint
  * }</pre>
  *
- * <p>{@link Checkpoint#resume(io.github.microgpt.model.LanguageModel)} does exactly that in one call.
+ * <p>{@link Checkpoint#resumeRecordedRun(io.github.microgpt.model.LanguageModel)} does exactly that in
+ * one call.
  *
  * @param seed the seed of the {@link PythonRandom} that shuffled the documents (and then drew
  *     the initial weights and the samples)

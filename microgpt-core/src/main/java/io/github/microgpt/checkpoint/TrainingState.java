@@ -36,19 +36,20 @@ import java.util.Objects;
  * @param random the random generator's state, so that sampling after the resumed run draws what
  *     the uninterrupted run would have drawn; {@code null} if the run has no {@link PythonRandom}
  * @param stepMode how the run was stepping, for the record; {@code null} if unknown or mixed
- * @param data the fingerprint of the documents in training order
+ * @param fingerprint the fingerprint of the documents in training order, which documents given
+ *     to resume the run must match
  * @param metadata free-form strings for the application; may be empty. For readers of older
  *     checkpoints it also carries the run's seed (key {@code "seed"}) and, for a file or the
  *     embedded names, its data (key {@code "data"}): the absolute path or
  *     {@value DataSource#EMBEDDED_NAME}.
  * @param run how the documents were made (seed and source), or {@code null} if unknown: then
- *     {@link Checkpoint#resume(io.github.microgpt.model.LanguageModel)} cannot read the documents
- *     again by itself, and you give them to {@link Checkpoint#resume(java.util.List)}
+ *     {@link Checkpoint#resumeRecordedRun(io.github.microgpt.model.LanguageModel)} cannot read the
+ *     documents again by itself, and you give them to {@link Checkpoint#resumeWith(java.util.List)}
  * @param lossHistory the loss of each completed step in step order, or empty (a checkpoint written
  *     before loss histories were kept, or a run resumed from one)
  */
 public record TrainingState(TrainerState trainer, OptimizerState optimizer, PythonRandomState random,
-                            StepMode stepMode, DataFingerprint data, Map<String, String> metadata,
+                            StepMode stepMode, DataFingerprint fingerprint, Map<String, String> metadata,
                             TrainingRun run, double[] lossHistory) {
 
     /** The metadata key of the run's seed, as older checkpoints record it. */
@@ -70,18 +71,18 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      * @param optimizer the optimizer's settings and moments
      * @param random the random generator's state, or {@code null}
      * @param stepMode how the run was stepping, or {@code null}
-     * @param data the fingerprint of the documents in training order
+     * @param fingerprint the fingerprint of the documents in training order
      * @param metadata free-form strings for the application; may be empty
      * @param run how the documents were made, or {@code null}
      * @param lossHistory the losses of the steps done, or empty; {@code null} counts as empty
-     * @throws NullPointerException if the trainer, optimizer, data or metadata is null
+     * @throws NullPointerException if the trainer, optimizer, fingerprint or metadata is null
      * @throws IllegalArgumentException if the loss history is neither empty nor one finite loss
      *     per step done
      */
     public TrainingState {
         Objects.requireNonNull(trainer, "trainer");
         Objects.requireNonNull(optimizer, "optimizer");
-        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(fingerprint, "fingerprint");
         Objects.requireNonNull(metadata, "metadata");
         Map<String, String> copy = new LinkedHashMap<>(metadata);
         if (run == null) {
@@ -183,7 +184,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
     @Override
     public boolean equals(Object other) {
         return other instanceof TrainingState that && trainer.equals(that.trainer) && optimizer.equals(that.optimizer)
-                && Objects.equals(random, that.random) && stepMode == that.stepMode && data.equals(that.data)
+                && Objects.equals(random, that.random) && stepMode == that.stepMode && fingerprint.equals(that.fingerprint)
                 && metadata.equals(that.metadata) && Objects.equals(run, that.run)
                 && Arrays.equals(lossHistory, that.lossHistory);
     }
@@ -195,7 +196,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      */
     @Override
     public int hashCode() {
-        return Objects.hash(trainer, optimizer, random, stepMode, data, metadata, run, Arrays.hashCode(lossHistory));
+        return Objects.hash(trainer, optimizer, random, stepMode, fingerprint, metadata, run, Arrays.hashCode(lossHistory));
     }
 
     /**
@@ -205,7 +206,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      */
     @Override
     public String toString() {
-        return "TrainingState[" + trainer + ", " + optimizer + ", stepMode=" + stepMode + ", " + data + ", run=" + run
+        return "TrainingState[" + trainer + ", " + optimizer + ", stepMode=" + stepMode + ", " + fingerprint + ", run=" + run
                 + ", losses=" + lossHistory.length + ", metadata=" + metadata + "]";
     }
 }

@@ -6,7 +6,7 @@
  * and random generator's state, the {@link io.github.microgpt.checkpoint.TrainingRun} (seed and
  * data source) and the {@link io.github.microgpt.checkpoint.LossHistory}, so that a run can stop
  * and continue bit for bit, from the command line, the simulator or a program of your own, by one
- * protocol ({@link io.github.microgpt.checkpoint.Checkpoint#resume(io.github.microgpt.model.LanguageModel)}).
+ * protocol ({@link io.github.microgpt.checkpoint.Checkpoint#resumeRecordedRun(io.github.microgpt.model.LanguageModel)}).
  * A {@link io.github.microgpt.checkpoint.SaveLock} keeps two processes from saving into one
  * directory.
  *

@@ -3,7 +3,6 @@ package io.github.microgpt.model;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -210,18 +209,18 @@ public enum Architecture {
     }
 
     /**
-     * The architecture with a given short name, ignoring case.
+     * The architecture with a given short name, ignoring case (the same rules as
+     * {@link Engine#fromId} and {@link Precision#fromId}).
      *
-     * @param id {@code "bigram"}, {@code "mlp"}, {@code "attention"} or {@code "gpt"}
+     * @param id {@code "bigram"}, {@code "mlp"}, {@code "attention"} or {@code "gpt"}, in any
+     *     case; not trimmed
      * @return the architecture
-     * @throws IllegalArgumentException naming the known architectures if there is none of that name
+     * @throws IllegalArgumentException if there is no architecture of that name; the message
+     *     quotes the name and lists the models, as the command line's {@code --model} calls them
+     *     ({@code unknown model "rnn"; the models are bigram, mlp, attention and gpt})
+     * @throws NullPointerException if {@code id} is null
      */
     public static Architecture fromId(String id) {
-        for (Architecture architecture : values()) {
-            if (architecture.id.equals(id == null ? null : id.toLowerCase(Locale.ROOT))) {
-                return architecture;
-            }
-        }
-        throw new IllegalArgumentException("unknown model \"" + id + "\"; the models are bigram, mlp, attention and gpt");
+        return ShortIds.find("model", values(), Architecture::id, id);
     }
 }

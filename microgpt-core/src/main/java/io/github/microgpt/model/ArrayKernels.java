@@ -31,6 +31,11 @@ import java.util.function.Supplier;
  * the {@code Value} engine (every sum the same left fold), so the golden run is reproduced with
  * either, and neither depends on the number of threads. Gradients, and everything in
  * {@link Precision#F32}, may differ between them by rounding.
+ *
+ * <p><b>For users, not for kernel providers.</b> This class only answers which kernels run
+ * ({@code microgpt bench} prints it with its figures). Kernels are provided through the service
+ * interfaces of {@code io.github.microgpt.internal.kernels}, which {@code module-info} exports to
+ * {@code io.github.microgpt.vector} only; on the class path they are visible, but not API.
  */
 public final class ArrayKernels {
 

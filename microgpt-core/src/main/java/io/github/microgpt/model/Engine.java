@@ -1,7 +1,6 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.random.RandomSource;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -80,7 +79,7 @@ public enum Engine {
      * @throws NullPointerException if {@code precision} is null
      */
     public LanguageModel create(GptConfig config, int vocabSize, RandomSource random, Precision precision) {
-        java.util.Objects.requireNonNull(precision, "precision");
+        Objects.requireNonNull(precision, "precision");
         if (this == ARRAY) {
             return ArrayGptModel.create(config, vocabSize, random, precision);
         }
@@ -101,19 +100,17 @@ public enum Engine {
     }
 
     /**
-     * The engine with a given short name, ignoring case.
+     * The engine with a given short name, ignoring case (the same rules as
+     * {@link Architecture#fromId} and {@link Precision#fromId}).
      *
-     * @param id {@code "value"} or {@code "array"}
+     * @param id {@code "value"} or {@code "array"}, in any case; not trimmed
      * @return the engine
-     * @throws IllegalArgumentException naming the known engines if there is none of that name
+     * @throws IllegalArgumentException if there is no engine of that name; the message quotes the
+     *     name and lists the engines ({@code unknown engine "fast"; the engines are value and array})
+     * @throws NullPointerException if {@code id} is null
      */
     public static Engine fromId(String id) {
-        for (Engine engine : values()) {
-            if (engine.id.equals(id == null ? null : id.toLowerCase(Locale.ROOT))) {
-                return engine;
-            }
-        }
-        throw new IllegalArgumentException("unknown engine \"" + id + "\"; the engines are value and array");
+        return ShortIds.find("engine", values(), Engine::id, id);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.github.microgpt.model;
 
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -44,20 +43,18 @@ public enum Precision {
     }
 
     /**
-     * The precision with a given short name, ignoring case.
+     * The precision with a given short name, ignoring case (the same rules as
+     * {@link Engine#fromId} and {@link Architecture#fromId}).
      *
-     * @param id {@code "f64"} or {@code "f32"}
+     * @param id {@code "f64"} or {@code "f32"}, in any case; not trimmed
      * @return the precision
-     * @throws IllegalArgumentException naming the known precisions if there is none of that name
+     * @throws IllegalArgumentException if there is no precision of that name; the message quotes
+     *     the name and lists the precisions ({@code unknown precision "f16"; the precisions are f64
+     *     and f32})
+     * @throws NullPointerException if {@code id} is null
      */
     public static Precision fromId(String id) {
-        for (Precision precision : values()) {
-            if (precision.id.equals(id == null ? null : id.toLowerCase(Locale.ROOT))) {
-                return precision;
-            }
-        }
-        throw new IllegalArgumentException("unknown precision " + (id == null ? "null" : "\"" + id + "\"")
-                + "; the precisions are f64 and f32");
+        return ShortIds.find("precision", values(), Precision::id, id);
     }
 
     /**

@@ -30,11 +30,12 @@ public record GradientEvent(int step, int totalSteps, double loss, Parameters pa
     }
 
     /**
-     * A copy of all the gradients, in the flat parameter order.
+     * A copy of all the gradients, in the flat parameter order: {@code grads} as in
+     * {@link Parameters#grads()} and {@code p.grad} in {@code microgpt.py}.
      *
      * @return a new array, {@code parameters().grads()}
      */
-    public double[] gradients() {
+    public double[] grads() {
         return parameters.grads();
     }
 }

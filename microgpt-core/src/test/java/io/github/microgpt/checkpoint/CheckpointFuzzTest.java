@@ -192,7 +192,7 @@ class CheckpointFuzzTest {
         assertEquals(model.vocabSize(), model.newSequence().next(bos).length);
         if (checkpoint.training().isPresent()) {
             try {
-                ResumedTraining resumed = checkpoint.resume(DOCS);
+                ResumedTraining resumed = checkpoint.resumeWith(DOCS);
                 if (!resumed.trainer().isFinished()) {
                     resumed.trainer().step(StepMode.DOCUMENT);
                 }

@@ -134,6 +134,6 @@ class CheckpointMessageTest {
         edit(dir.resolve("trainer.json"), "\"four names\"", "\"" + LONG + "\"");
         Checkpoint checkpoint = Checkpoint.load(dir);
         GptModel model = GptModel.create(CONFIG, TOKENIZER.vocabSize(), new PythonRandom(1));
-        assertShort(assertThrows(CheckpointException.class, () -> checkpoint.resume(model)), "given to the program");
+        assertShort(assertThrows(CheckpointException.class, () -> checkpoint.resumeRecordedRun(model)), "given to the program");
     }
 }

@@ -113,13 +113,13 @@ class CheckpointTest {
         assertEquals(state.random(), back.random());
         assertTrue(back.random().hasGaussNext());
         assertEquals(StepMode.DOCUMENT, back.stepMode());
-        assertEquals(state.data(), back.data());
+        assertEquals(state.fingerprint(), back.fingerprint());
         assertEquals(Map.of("seed", "5", "data", "embedded"), back.metadata(), "the run's keys, for older readers");
         assertEquals(new TrainingRun(5, DataSource.embedded()), back.run(),
                 "a seed without a data key is a run on the embedded names, as 'train' wrote it before");
         assertEquals(state, back);
 
-        ResumedTraining resumed = loaded.resume(DOCS);
+        ResumedTraining resumed = loaded.resumeWith(DOCS);
         assertEquals(run.trainer().state(), resumed.trainer().state());
         assertSame(resumed.optimizer(), resumed.trainer().optimizer());
         assertSame(resumed.model(), resumed.trainer().model());
@@ -376,7 +376,7 @@ class CheckpointTest {
         Run run = run(2);
         Path modelOnly = tmp.resolve("model-only");
         Checkpoint.save(modelOnly, run.model(), TOKENIZER);
-        assertTrue(assertThrows(CheckpointException.class, () -> Checkpoint.load(modelOnly).resume(DOCS))
+        assertTrue(assertThrows(CheckpointException.class, () -> Checkpoint.load(modelOnly).resumeWith(DOCS))
                 .getMessage().contains("holds a model only"));
 
         Path dir = tmp.resolve("full");
@@ -385,10 +385,10 @@ class CheckpointTest {
         List<String> reordered = new ArrayList<>(DOCS);
         reordered.set(0, DOCS.get(1));
         reordered.set(1, DOCS.get(0));
-        CheckpointException e = assertThrows(CheckpointException.class, () -> loaded.resume(reordered));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> loaded.resumeWith(reordered));
         assertTrue(e.getMessage().contains("the documents are not those the run was trained on"), e.getMessage());
         assertEquals(dir.resolve("trainer.json"), e.file());
-        assertThrows(CheckpointException.class, () -> loaded.resume(DOCS.subList(0, 6)));
+        assertThrows(CheckpointException.class, () -> loaded.resumeWith(DOCS.subList(0, 6)));
 
         GptModel other = GptModel.create(CONFIG.withNEmbd(4), TOKENIZER.vocabSize(), new PythonRandom(1));
         assertThrows(IllegalArgumentException.class, () -> loaded.loadInto(other));

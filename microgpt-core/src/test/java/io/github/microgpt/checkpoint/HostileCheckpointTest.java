@@ -267,7 +267,7 @@ class HostileCheckpointTest {
         TrainingState back = Checkpoint.load(dir).training().orElseThrow();
         assertArrayEquals(expected, back.lossHistory(), "bit for bit");
 
-        ResumedTraining resumed = Checkpoint.load(dir).resume(DOCS);
+        ResumedTraining resumed = Checkpoint.load(dir).resumeWith(DOCS);
         double eighth = resumed.trainer().step(StepMode.DOCUMENT).loss();
         double[] continued = resumed.losses().losses();
         assertEquals(8, continued.length);
@@ -281,7 +281,7 @@ class HostileCheckpointTest {
         Files.delete(dir.resolve(Format.LOSSES_FILE));
         TrainingState state = Checkpoint.load(dir).training().orElseThrow();
         assertEquals(0, state.lossHistory().length);
-        ResumedTraining resumed = Checkpoint.load(dir).resume(DOCS);
+        ResumedTraining resumed = Checkpoint.load(dir).resumeWith(DOCS);
         resumed.trainer().step(StepMode.DOCUMENT);
         assertEquals(0, resumed.losses().losses().length, "a history with a gap is not kept");
     }

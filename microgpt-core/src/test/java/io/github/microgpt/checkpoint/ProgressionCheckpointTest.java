@@ -139,7 +139,7 @@ class ProgressionCheckpointTest {
         whole.trainer().run(StepMode.DOCUMENT);
 
         Path dir = saved(architecture, "resume-" + architecture.id(), FIRST);
-        ResumedTraining resumed = Checkpoint.load(dir).resume(DOCS);
+        ResumedTraining resumed = Checkpoint.load(dir).resumeWith(DOCS);
         assertEquals(architecture, Architecture.of(resumed.model()));
         assertEquals(FIRST, resumed.trainer().stepsDone());
         resumed.trainer().run(StepMode.DOCUMENT);
@@ -173,7 +173,7 @@ class ProgressionCheckpointTest {
         Checkpoint checkpoint = Checkpoint.load(dir);
         assertEquals(Architecture.GPT, checkpoint.architecture());
         assertInstanceOf(GptModel.class, checkpoint.model());
-        assertEquals(2, checkpoint.resume(DOCS).trainer().stepsDone());
+        assertEquals(2, checkpoint.resumeWith(DOCS).trainer().stepsDone());
     }
 
     @Test

@@ -34,7 +34,7 @@ public final class ResumeMain {
         long seed = Long.parseLong(checkpoint.training().orElseThrow().metadata().get("seed"));
         List<String> docs = new ArrayList<>(Documents.embeddedNames());
         new PythonRandom(seed).shuffle(docs);
-        ResumedTraining resumed = checkpoint.resume(docs);
+        ResumedTraining resumed = checkpoint.resumeWith(docs);
         List<String> lines = new ArrayList<>();
         resumed.trainer().addStepListener(event -> {
             lines.add(event.step() + " " + Long.toHexString(Double.doubleToRawLongBits(event.loss())));

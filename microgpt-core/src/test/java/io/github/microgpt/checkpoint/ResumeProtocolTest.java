@@ -58,7 +58,7 @@ class ResumeProtocolTest {
         assertEquals(run, state.run());
         assertEquals(Map.of("app", "test", TrainingState.SEED_KEY, "11", TrainingState.DATA_KEY, data.toString()),
                 state.metadata(), "the run's keys are in the metadata for older readers");
-        ResumedTraining resumed = checkpoint.resume(checkpoint.model());
+        ResumedTraining resumed = checkpoint.resumeRecordedRun(checkpoint.model());
         double[] again = new double[5];
         for (int i = 0; i < 5; i++) {
             again[i] = resumed.trainer().step(StepMode.DOCUMENT).loss();
@@ -78,25 +78,46 @@ class ResumeProtocolTest {
         Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, StepMode.DOCUMENT, Map.of(), null, null));
         ArrayGptModel other = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(99));
         double[] before = other.parameters().values();
-        assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resume(List.of("bob", "anna", "carla"), other));
+        assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeWith(List.of("bob", "anna", "carla"), other));
         assertArrayEquals(before, other.parameters().values(), "refused before the weights were copied");
-        CheckpointException noRun = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resume(other));
+        CheckpointException noRun = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeRecordedRun(other));
         assertTrue(noRun.getMessage().contains("records neither \"run\" nor the metadata \"seed\""), noRun.getMessage());
     }
 
     @Test
     void aRunOnGivenDocumentsNeedsThemGivenAgain() throws Exception {
-        List<String> docs = List.of("anna", "bob");
-        Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
-        GptModel model = GptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(2));
-        Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 5);
-        Path dir = tmp.resolve("given");
-        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, null,
-                Map.of(), new TrainingRun(3, DataSource.given("typed names")), null));
-        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resume(model));
+        GptModel model = GptModel.create(CONFIG, Tokenizer.fromDocuments(GIVEN).vocabSize(), new PythonRandom(2));
+        Path dir = savedOnGivenDocuments(model, "given");
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeRecordedRun(model));
         assertTrue(e.getMessage().contains("\"typed names\""), e.getMessage());
         assertEquals(DataSource.given("typed names"),
                 Checkpoint.load(dir).training().orElseThrow().run().data());
+        assertEquals(GIVEN, Checkpoint.load(dir).resumeWith(GIVEN).trainer().documents());
+    }
+
+    @Test
+    void aMissingModelOrDocumentsIsNamedBeforeAnythingIsRead() throws Exception {
+        GptModel model = GptModel.create(CONFIG, Tokenizer.fromDocuments(GIVEN).vocabSize(), new PythonRandom(2));
+        // resumeRecordedRun would refuse a run on given documents, but a null model is named first.
+        Checkpoint checkpoint = Checkpoint.load(savedOnGivenDocuments(model, "nulls"));
+        assertEquals("model", assertThrows(NullPointerException.class, () -> checkpoint.resumeRecordedRun(null))
+                .getMessage());
+        assertEquals("documents", assertThrows(NullPointerException.class, () -> checkpoint.resumeWith(null))
+                .getMessage());
+        assertEquals("model", assertThrows(NullPointerException.class, () -> checkpoint.resumeWith(GIVEN, null))
+                .getMessage());
+    }
+
+    private static final List<String> GIVEN = List.of("anna", "bob");
+
+    /** Saves a model before its first step of a run on {@link #GIVEN}, recorded as typed-in documents. */
+    private Path savedOnGivenDocuments(GptModel model, String name) throws Exception {
+        Tokenizer tokenizer = Tokenizer.fromDocuments(GIVEN);
+        Trainer trainer = new Trainer(model, tokenizer, GIVEN, new AdamOptimizer(model.numParameters()), 5);
+        Path dir = tmp.resolve(name);
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, null,
+                Map.of(), new TrainingRun(3, DataSource.given("typed names")), null));
+        return dir;
     }
 
     @Test

@@ -116,7 +116,7 @@ class SinglePrecisionCheckpointTest {
             assertSame(DType.F32, tensor.dtype(), tensor.name());
         }
         Checkpoint checkpoint = Checkpoint.load(dir);
-        ResumedTraining resumed = checkpoint.resume(order);
+        ResumedTraining resumed = checkpoint.resumeWith(order);
         assertSame(Precision.F32, Precision.of(resumed.model()));
         double[] again = new double[rest.length];
         for (int i = 0; i < again.length; i++) {

@@ -323,7 +323,7 @@ class SinglePrecisionTest {
     void badPrecisionsAreRefusedClearly() {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> Precision.fromId("f16"));
         assertEquals("unknown precision \"f16\"; the precisions are f64 and f32", unknown.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Precision.fromId(null));
+        assertThrows(NullPointerException.class, () -> Precision.fromId(null));
         assertSame(Precision.F32, Precision.fromId("F32"));
         IllegalArgumentException value = assertThrows(IllegalArgumentException.class,
                 () -> Engine.VALUE.create(GptConfig.defaults(), 27, new PythonRandom(1), Precision.F32));

@@ -187,7 +187,7 @@ class TrainerTest {
             List<double[]> valuesSeen = new ArrayList<>();
             trainer.addGradientListener(e -> {
                 order.add("gradients " + e.step());
-                seen.add(e.gradients());
+                seen.add(e.grads());
                 valuesSeen.add(e.parameters().values());
                 Parameters view = e.parameters();
                 assertThrows(UnsupportedOperationException.class, () -> view.setGrad(0, 1.0));
@@ -222,7 +222,7 @@ class TrainerTest {
         GptModel twin = model(5);
         Trainer trainer = trainer(model, DOCS, 2);
         List<double[]> seen = new ArrayList<>();
-        trainer.addGradientListener(e -> seen.add(e.gradients()));
+        trainer.addGradientListener(e -> seen.add(e.grads()));
         trainer.stepBatch(Minibatch.of(3).withThreads(2));
         List<int[]> batch = new ArrayList<>();
         for (int b = 0; b < 3; b++) {

@@ -185,8 +185,8 @@ public final class CompareCommand implements Callable<Integer> {
         TrainingRun rb = b.state().run();
         differ(out, "seed", ra == null ? "unknown" : ra.seed(), rb == null ? "unknown" : rb.seed());
         differ(out, "data", ra == null ? "unknown" : ra.data().name(), rb == null ? "unknown" : rb.data().name());
-        DataFingerprint da = a.state().data();
-        DataFingerprint db = b.state().data();
+        DataFingerprint da = a.state().fingerprint();
+        DataFingerprint db = b.state().fingerprint();
         if (!da.equals(db)) {
             out.add("documents in training order: " + da.documents() + " with sha256 " + da.sha256().substring(0, 12)
                     + "... vs " + db.documents() + " with sha256 " + db.sha256().substring(0, 12) + "...");

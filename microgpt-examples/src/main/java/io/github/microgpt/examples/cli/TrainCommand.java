@@ -601,7 +601,7 @@ public final class TrainCommand implements Callable<Integer> {
         ResumedTraining resumed;
         try {
             // The weights come from the checkpoint; the random source only fills a model about to be overwritten.
-            resumed = checkpoint.resume(docs, checkpoint.architecture() == Architecture.GPT
+            resumed = checkpoint.resumeWith(docs, checkpoint.architecture() == Architecture.GPT
                     ? engine().create(checkpoint.config(), checkpoint.tokenizer().vocabSize(), new PythonRandom(0),
                             engine() == Engine.ARRAY ? checkpoint.precision() : Precision.F64)
                     : checkpoint.model());

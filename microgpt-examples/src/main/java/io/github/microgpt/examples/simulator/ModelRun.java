@@ -272,7 +272,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
     /** The gradients between backward and the update, which uses them and sets them back to 0. */
     @Override
     public void onGradients(GradientEvent event) {
-        lastGradients = event.gradients();
+        lastGradients = event.grads();
     }
 
     @Override

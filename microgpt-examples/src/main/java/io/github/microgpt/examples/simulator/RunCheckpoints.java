@@ -169,7 +169,7 @@ final class RunCheckpoints {
         } else {
             long seed = savedSeed(training).orElse(current.seed());
             List<String> order = shuffled(current.documents(), seed);
-            if (!DataFingerprint.of(order).equals(training.data())) {
+            if (!DataFingerprint.of(order).equals(training.fingerprint())) {
                 why = "it was trained on other documents than " + describe(current) + ", or in another order"
                         + (training.metadata().containsKey(DATASET_KEY)
                                 ? " (it was saved with \"" + training.metadata().get(DATASET_KEY) + "\")" : "");

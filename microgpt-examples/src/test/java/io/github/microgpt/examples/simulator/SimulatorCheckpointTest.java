@@ -84,7 +84,7 @@ class SimulatorCheckpointTest {
         Checkpoint checkpoint = Checkpoint.load(checkpoints.resolve("run-a"));
         assertBitwiseEqual(saved, checkpoint.weights(), "the saved file");
         List<String> order = Fixtures.trainingOrder(Fixtures.names(), 42);
-        ResumedTraining resumed = checkpoint.resume(order);
+        ResumedTraining resumed = checkpoint.resumeWith(order);
         assertEquals(5, resumed.trainer().stepsDone());
         assertNull(checkpoint.training().orElseThrow().stepMode(), "position and document steps were mixed");
 

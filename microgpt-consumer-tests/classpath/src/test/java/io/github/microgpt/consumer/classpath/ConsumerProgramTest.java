@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.model.ArrayKernels;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,12 @@ class ConsumerProgramTest {
         assertFalse(Value.class.getModule().isNamed(), "microgpt-core should be in the unnamed module here");
         assertTrue(Value.class.getProtectionDomain().getCodeSource().getLocation().toString()
                 .contains("microgpt-core"), "microgpt-core comes from its own artifact");
+    }
+
+    @Test
+    void whichKernelsRunIsAnsweredOnTheClassPathToo() {
+        // No microgpt-vector jar here: the core's own loops, found without any module system.
+        assertEquals("plain", ArrayKernels.implementation());
     }
 
     @Test

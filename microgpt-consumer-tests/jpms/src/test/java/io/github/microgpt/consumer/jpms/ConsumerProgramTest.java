@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.autograd.Value;
 import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.model.ArrayKernels;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +39,17 @@ class ConsumerProgramTest {
         Class<?> listeners = Class.forName(internal + ".Listeners", false, Value.class.getClassLoader());
         assertThrows(IllegalAccessException.class, () -> listeners.getConstructor().newInstance(),
                 "a modular consumer cannot use what is internal");
+    }
+
+    @Test
+    void theKernelServiceIsExportedToTheVectorModuleOnlyWhileWhichKernelsRunIsApi() {
+        Module library = Value.class.getModule();
+        String kernels = "io.github.microgpt.internal.kernels";
+        assertTrue(library.getPackages().contains(kernels), "the library has the kernel service package");
+        assertFalse(library.isExported(kernels), "exported to io.github.microgpt.vector only, not to every module");
+        assertFalse(library.isExported(kernels, ConsumerProgram.class.getModule()), "so not to this one");
+        // ArrayKernels is the user's side: without microgpt-vector, the core's own loops run.
+        assertEquals("plain", ArrayKernels.implementation());
     }
 
     @Test
