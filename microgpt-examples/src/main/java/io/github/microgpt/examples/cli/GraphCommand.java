@@ -186,7 +186,7 @@ public final class GraphCommand implements Callable<Integer> {
     private static void checkOneLineOfText(String variable) {
         for (int i = 0; i < variable.length(); i++) {
             char c = variable.charAt(i);
-            if (Terminals.breaksALine(c)) {
+            if (Terminals.disturbsALine(c)) {
                 int eq = variable.indexOf('=');
                 String part = eq < 0 || i < eq ? "name" : "value";
                 throw new UsageException(String.format(Locale.ROOT, "--var: \"%s\" has a control character "

@@ -310,7 +310,7 @@ final class Requests {
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (Terminals.breaksALine(c)) {
+            if (Terminals.disturbsALine(c)) {
                 throw ApiException.badRequest(String.format(Locale.ROOT, "%s holds the control character U+%04X at "
                         + "character %d; use printable text on one line", label, (int) c, i + 1));
             }
