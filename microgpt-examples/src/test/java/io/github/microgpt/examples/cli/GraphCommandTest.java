@@ -93,6 +93,16 @@ class GraphCommandTest {
         assertFalse(before.stdout().contains("note:"), "no grad, no note about one: " + before.stdout());
     }
 
+    /** An --out under a file (a/b.svg where a is a file) says so, as --save does, not that a directory is missing. */
+    @Test
+    void anOutUnderAFileSaysItIsAFile(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("afile"), "x");
+        String[] args = {"graph", "--expr", "x", "--var", "x=1", "--out", file.resolve("g.svg").toString()};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, "--out: " + file.resolve("g.svg") + " cannot be created: " + file
+                + " is a file, not a folder", "microgpt graph", args);
+    }
+
     @Test
     void aPictureOfNumbersThatAreNotFiniteSaysInfAndTheNoteGoesToStderr(@TempDir Path dir) throws Exception {
         for (String name : List.of("g.svg", "g.dot")) {
