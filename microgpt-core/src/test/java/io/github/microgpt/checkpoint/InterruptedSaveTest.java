@@ -163,11 +163,8 @@ class InterruptedSaveTest {
     /** A SIGTERM to a program that holds a save lock (a run that will save) deletes the lock file. */
     @Test
     void aSigtermReleasesTheSaveLockAndItsFile() throws Exception {
-        Path dir = tmp.resolve("held");
-        Process holder = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "lock", dir.toString());
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            assertEquals("locked", out.readLine());
+        Process holder = lockHolder(tmp.resolve("held"));
+        try {
             assertEquals(Set.of(".held.lock"), names(tmp));
             holder.destroy();
             assertTrue(holder.waitFor(30, TimeUnit.SECONDS), "the holder stopped");
@@ -529,13 +526,19 @@ class InterruptedSaveTest {
         assertEquals(Set.of("locked"), names(tmp), "the lock file goes with the lock");
     }
 
+    /** A JVM of its own that holds the save lock of {@code dir}, once it has said so. */
+    private static Process lockHolder(Path dir) throws Exception {
+        Process holder = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "lock", dir.toString());
+        BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("locked", out.readLine());
+        return holder;
+    }
+
     @Test
     void anotherProcessSavingIntoTheDirectoryIsToldAtOnce() throws Exception {
         Path dir = tmp.resolve("shared");
-        Process holder = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "lock", dir.toString());
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            assertEquals("locked", out.readLine());
+        Process holder = lockHolder(dir);
+        try {
             CheckpointException e = assertThrows(CheckpointException.class, () -> SaveLock.acquire(dir));
             assertTrue(e.getMessage().contains("another program"), e.getMessage());
             CheckpointException save = assertThrows(CheckpointException.class,
