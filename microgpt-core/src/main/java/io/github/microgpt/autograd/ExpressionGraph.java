@@ -283,7 +283,7 @@ public final class ExpressionGraph {
             double bend = (x2 - x1) / 2;
             svg.append("<g id=\"e").append(e).append("\"><title>")
                     .append(xmlEscape("n" + edge.child() + " -> n" + edge.parent() + ": local gradient "
-                            + edge.localGrad())).append("</title>");
+                            + exact(edge.localGrad()))).append("</title>");
             svg.append("<path d=\"M ").append(coordinate(x1)).append(' ').append(coordinate(y1))
                     .append(" C ").append(coordinate(x1 + bend)).append(' ').append(coordinate(y1))
                     .append(' ').append(coordinate(x2 - bend)).append(' ').append(coordinate(y2))
@@ -301,8 +301,8 @@ public final class ExpressionGraph {
             double midY = y + BOX_HEIGHT / 2.0;
             String name = node.label() == null ? "n" + node.id() : node.label();
             svg.append("<g id=\"n").append(node.id()).append("\"><title>")
-                    .append(xmlEscape(name + " (" + describe(node.op()) + "): data " + node.data() + ", grad "
-                            + node.grad())).append("</title>");
+                    .append(xmlEscape(name + " (" + describe(node.op()) + "): data " + exact(node.data()) + ", grad "
+                            + exact(node.grad()))).append("</title>");
             if (node.op() != Operation.LEAF) {
                 double cx = opX(x);
                 svg.append("<line x1=\"").append(coordinate(cx + OP_RADIUS)).append("\" y1=\"").append(coordinate(midY))
@@ -399,7 +399,20 @@ public final class ExpressionGraph {
 
     /** micrograd's {@code %.4f}, independent of the default locale. */
     private static String fourDecimals(double v) {
-        return String.format(Locale.ROOT, "%.4f", v);
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : notFinite(v);
+    }
+
+    /** Every digit of a number, for the tooltips. */
+    private static String exact(double v) {
+        return Double.isFinite(v) ? Double.toString(v) : notFinite(v);
+    }
+
+    /**
+     * A number that is not finite (1 / 0, log(0), an overflow) as Python writes it, {@code inf},
+     * {@code -inf} or {@code nan}, which a reader of micrograd knows, not Java's {@code Infinity}.
+     */
+    private static String notFinite(double v) {
+        return Double.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
     }
 
     private static String xmlEscape(String text) {

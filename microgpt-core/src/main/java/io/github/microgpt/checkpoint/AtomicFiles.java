@@ -29,6 +29,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * the new one into place, then the old one deleted. A crash between the two renames leaves the
  * target name absent but both versions complete on disk, the old one under its
  * {@code .old-} name; {@link #interruptedSaveOf(Path)} finds it so that a loader can say where it is.
+ *
+ * <p>Ctrl-C or a SIGTERM does not interrupt a write halfway: each write registers with
+ * {@link SavesAtExit}, whose shutdown hook lets it finish (or, past a grace period, give up and
+ * delete its temporary files) before the JVM halts.
  */
 final class AtomicFiles {
 
@@ -69,15 +73,17 @@ final class AtomicFiles {
         Path parent = target.getParent();
         Files.createDirectories(parent);
         // Not Files.createTempFile: it would give the file owner-only permissions.
-        Path temporary = besideName(parent, target, SAVING);
-        try {
-            writeAndSync(temporary, bytes);
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temporary);
-            throw e;
+        try (SavesAtExit.Work work = SavesAtExit.begin(target)) {
+            Path temporary = besideName(parent, target, SAVING);
+            try {
+                writeAndSync(temporary, bytes, work);
+                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(temporary);
+                throw e;
+            }
+            syncDirectory(parent);
         }
-        syncDirectory(parent);
     }
 
     /**
@@ -101,15 +107,24 @@ final class AtomicFiles {
             checkReplaceable(directory, target, marker);
         }
         Files.createDirectories(parent);
+        try (SavesAtExit.Work work = SavesAtExit.begin(target)) {
+            writeDirectory(target, parent, replacing, files, work);
+        }
+    }
+
+    private static void writeDirectory(Path target, Path parent, boolean replacing, Map<String, byte[]> files,
+                                       SavesAtExit.Work work) throws IOException {
         Path temporary = besideName(parent, target, SAVING);
         Files.createDirectory(temporary);
         Path aside = null;
         try {
             for (Map.Entry<String, byte[]> file : files.entrySet()) {
-                writeAndSync(temporary.resolve(file.getKey()), file.getValue());
+                writeAndSync(temporary.resolve(file.getKey()), file.getValue(), work);
             }
             syncDirectory(temporary);
             stage("written");
+            // The last moment to give up when the program is stopping; the renames take moments.
+            work.checkGoingOn();
             if (replacing) {
                 aside = besideName(parent, target, OLD);
                 Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
@@ -170,15 +185,17 @@ final class AtomicFiles {
         if (!Files.isDirectory(existing)) {
             throw new CheckpointException(directory, "cannot be created: " + existing + " is a file, not a folder");
         }
-        Path probe = besideName(existing, target, InterruptedSaves.PROBE);
-        try {
-            Files.createDirectory(probe);
-            writeAndSync(probe.resolve("probe"), new byte[] {1});
-        } catch (IOException e) {
-            throw new CheckpointException(directory, "cannot be written: creating a file in " + existing
-                    + " failed (" + describe(e) + ")", e);
-        } finally {
-            deleteRecursively(probe);
+        try (SavesAtExit.Work work = SavesAtExit.begin(target)) {
+            Path probe = besideName(existing, target, InterruptedSaves.PROBE);
+            try {
+                Files.createDirectory(probe);
+                writeAndSync(probe.resolve("probe"), new byte[] {1}, work);
+            } catch (IOException e) {
+                throw new CheckpointException(directory, "cannot be written: creating a file in " + existing
+                        + " failed (" + describe(e) + ")", e);
+            } finally {
+                deleteRecursively(probe);
+            }
         }
     }
 
@@ -257,12 +274,23 @@ final class AtomicFiles {
         }
     }
 
-    private static void writeAndSync(Path file, byte[] bytes) throws IOException {
+    /** How much is written between two looks at whether the program is stopping. */
+    private static final int CHUNK = 1 << 20;
+
+    /**
+     * Writes a new file and forces it to the disk, a megabyte at a time, so that a save told to
+     * give up when the program stops ({@link SavesAtExit}) does so within moments.
+     */
+    private static void writeAndSync(Path file, byte[] bytes, SavesAtExit.Work work) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
             while (buffer.hasRemaining()) {
+                work.checkGoingOn();
+                buffer.limit(Math.min(bytes.length, buffer.position() + CHUNK));
                 channel.write(buffer);
+                buffer.limit(bytes.length);
             }
+            work.checkGoingOn();
             channel.force(true);
         }
     }

@@ -16,8 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * Puts right what a save killed halfway left behind, so that nobody has to rename folders by
  * hand. {@link AtomicFiles#writeDirectory} works beside the target in {@code .NAME.saving-XXXX}
  * (the new version, being written) and {@code .NAME.old-XXXX} (the old version, renamed aside for a
- * moment), and before that {@code .NAME.probe-XXXX} (to see that the folder can be written). A
- * kill at any point leaves one of:
+ * moment), and before that {@code .NAME.probe-XXXX} (to see that the folder can be written).
+ * Ctrl-C and SIGTERM leave none of these ({@link SavesAtExit} lets the save end first), but a
+ * kill that runs no shutdown hooks ({@code kill -9}, a crash of the JVM, a power cut) at any point
+ * leaves one of:
  * <ul>
  *   <li>the target complete, plus a partial or complete {@code .saving-} or a complete
  *       {@code .old-}: the leftovers are deleted;</li>

@@ -8,9 +8,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * The right to save into one checkpoint directory, held by one process at a time: a program that
@@ -27,7 +28,10 @@ import java.util.Set;
  * <p>The lock is an operating-system lock ({@link FileChannel#tryLock()}) on the file
  * {@code .NAME.lock} beside the directory; the system releases it when the process ends, even by
  * a crash or a kill, so a lock is never left stale. The holder deletes the empty file when it
- * releases the lock; one left by a killed process is harmless and is reused.
+ * releases the lock, and so does the JVM's shutdown on Ctrl-C, {@code kill} (SIGTERM) or
+ * {@code System.exit}, after letting a save under way finish; once that shutdown has begun, a
+ * new lock or save is refused. A file left by a process killed without a shutdown
+ * ({@code kill -9}) is harmless: it is reused, and the next load of the checkpoint deletes it.
  * {@link Checkpoint#save} takes the lock for the length of the save if this process does not hold
  * it already, and {@link Checkpoint#load} takes it to repair an interrupted save. Within one
  * process the lock is held once: a second {@code acquire} for the same directory fails too.
@@ -41,8 +45,8 @@ import java.util.Set;
  */
 public final class SaveLock implements AutoCloseable {
 
-    /** The directories whose lock this process holds, as absolute, normalised paths. */
-    private static final Set<Path> HELD = new HashSet<>();
+    /** The locks this process holds, by directory (an absolute, normalised path). */
+    private static final Map<Path, SaveLock> HELD = new HashMap<>();
 
     private final Path target;
     private final Path file;
@@ -62,7 +66,7 @@ public final class SaveLock implements AutoCloseable {
      * @param directory the checkpoint directory (it need not exist yet; its parent is created)
      * @return the held lock; close it to release
      * @throws CheckpointException if another process, or this one, holds it: someone else is
-     *     saving into that directory
+     *     saving into that directory; or if this program is being stopped (Ctrl-C, a signal)
      * @throws IOException if the lock file cannot be created (a read-only or missing parent, a
      *     parent that is a file)
      */
@@ -87,9 +91,10 @@ public final class SaveLock implements AutoCloseable {
     static SaveLock tryAcquire(Path directory) throws IOException {
         Path target = target(directory);
         synchronized (HELD) {
-            if (HELD.contains(target)) {
+            if (HELD.containsKey(target)) {
                 return null;
             }
+            SavesAtExit.checkNotStopping(target);
             Path file = lockFile(target);
             Files.createDirectories(target.getParent());
             // The holder deletes the lock file when it is done; a file opened just before that
@@ -112,8 +117,9 @@ public final class SaveLock implements AutoCloseable {
                 }
                 Object after = fileKey(file);
                 if (after != null && after.equals(before)) {
-                    HELD.add(target);
-                    return new SaveLock(target, file, channel, lock);
+                    SaveLock held = new SaveLock(target, file, channel, lock);
+                    HELD.put(target, held);
+                    return held;
                 }
                 channel.close();
             }
@@ -137,7 +143,7 @@ public final class SaveLock implements AutoCloseable {
      */
     static boolean isHeldHere(Path directory) {
         synchronized (HELD) {
-            return HELD.contains(target(directory));
+            return HELD.containsKey(target(directory));
         }
     }
 
@@ -165,6 +171,19 @@ public final class SaveLock implements AutoCloseable {
                 // The system releases the lock when the channel or the process goes anyway.
             } finally {
                 HELD.remove(target);
+            }
+        }
+    }
+
+    /**
+     * Releases every lock this process holds, deleting the lock files: what the JVM's shutdown
+     * does ({@link SavesAtExit}), once the saves under way have ended, so that Ctrl-C or a signal
+     * leaves no lock file behind.
+     */
+    static void releaseAll() {
+        synchronized (HELD) {
+            for (SaveLock lock : new ArrayList<>(HELD.values())) {
+                lock.close();
             }
         }
     }

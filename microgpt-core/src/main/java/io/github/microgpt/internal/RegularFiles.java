@@ -151,7 +151,10 @@ public final class RegularFiles {
             // read until full or the end of the file
         }
         if (channel.read(ByteBuffer.allocate(1)) > 0) {
-            throw new IOException(file + ": the file grew while it was read; read it again when it is complete");
+            // A virtual file (/proc/self/status, /sys/...) says it is empty and still has content.
+            throw new IOException(size == 0 ? file + ": the file says it is empty but has content, as the virtual"
+                    + " files of /proc and /sys do; copy it to an ordinary file first"
+                    : file + ": the file grew while it was read; read it again when it is complete");
         }
         return buffer.position() == buffer.capacity() ? buffer.array()
                 : java.util.Arrays.copyOf(buffer.array(), buffer.position());

@@ -114,7 +114,9 @@ public final class Documents {
      * @throws java.nio.file.AccessDeniedException if it cannot be read
      * @throws java.nio.file.FileSystemException if it is a directory, a FIFO, a device or a
      *     socket rather than a regular file (checked before opening it, so nothing waits)
-     * @throws CharacterCodingException if it is not valid UTF-8 (the message gives the byte offset)
+     * @throws CharacterCodingException if it is not valid UTF-8 (the message gives the byte
+     *     offset), or holds a NUL byte, which no text of names or words has: it is then UTF-16 or
+     *     UTF-32 text, or not text at all (the message says which it looks like)
      * @throws IOException if it is larger than {@value #MAX_FILE_BYTES} bytes (checked before
      *     reading) or reading fails otherwise
      * @throws IOException if it holds more than {@value #MAX_DOCUMENTS} documents (found while
@@ -405,16 +407,54 @@ public final class Documents {
         try {
             return decoder.decode(buffer).toString();
         } catch (CharacterCodingException e) {
-            CharacterCodingException described = new CharacterCodingException() {
-                private static final long serialVersionUID = 1L;
+            throw encodingError(source + " is not valid UTF-8 (bad byte near offset " + buffer.position() + ")", e);
+        }
+    }
 
-                @Override
-                public String getMessage() {
-                    return source + " is not valid UTF-8 (bad byte near offset " + buffer.position() + ")";
-                }
-            };
-            described.initCause(e);
-            throw described;
+    /** A {@link CharacterCodingException} with a message (the class takes none of its own). */
+    private static CharacterCodingException encodingError(String message, Throwable cause) {
+        CharacterCodingException described = new CharacterCodingException() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public String getMessage() {
+                return message;
+            }
+        };
+        described.initCause(cause);
+        return described;
+    }
+
+    /**
+     * Refuses the bytes of a file in another encoding than UTF-8, which would otherwise be read as
+     * something else without a word: UTF-16 text without a byte-order mark is valid UTF-8, every
+     * other byte a NUL, and trained on as such. A byte-order mark of UTF-16 or UTF-32 is named;
+     * any NUL byte is refused (no text of names or words holds one), as UTF-16 or UTF-32 text when
+     * NULs are many, as a file that is not text otherwise.
+     */
+    private static void checkEncoding(byte[] bytes, String source) throws CharacterCodingException {
+        int b0 = bytes.length > 0 ? bytes[0] & 0xFF : -1;
+        int b1 = bytes.length > 1 ? bytes[1] & 0xFF : -1;
+        if (b0 == 0xFF && b1 == 0xFE || b0 == 0xFE && b1 == 0xFF
+                || b0 == 0 && b1 == 0 && bytes.length > 3 && (bytes[2] & 0xFF) == 0xFE && (bytes[3] & 0xFF) == 0xFF) {
+            String encoding = b0 == 0 || bytes.length > 3 && bytes[2] == 0 && bytes[3] == 0 ? "UTF-32" : "UTF-16";
+            throw encodingError(source + " is " + encoding + " text (it starts with a " + encoding + " byte-order"
+                    + " mark), not UTF-8: convert it, for example with iconv -f " + encoding + " -t UTF-8", null);
+        }
+        int first = -1;
+        int nuls = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                first = first < 0 ? i : first;
+                nuls++;
+            }
+        }
+        if (first >= 0) {
+            boolean wide = nuls >= bytes.length / 4;
+            throw encodingError(source + " holds a NUL byte (at offset " + first + "), which a text file does not: "
+                    + (wide ? "it looks like UTF-16 or UTF-32 text; convert it to UTF-8, for example with iconv -f "
+                            + "UTF-16 -t UTF-8" : "it looks like a binary file, not UTF-8 text, one document a line"),
+                    null);
         }
     }
 
@@ -425,6 +465,7 @@ public final class Documents {
      * run, in the interpreter, takes some 30 ms for the 228 kB of names.
      */
     private static List<String> parse(byte[] bytes, int maxDocuments, String source) throws IOException {
+        checkEncoding(bytes, source);
         // One leading byte-order mark (U+FEFF in UTF-8) only says how the file is encoded.
         int begin = bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB
                 && bytes[2] == (byte) 0xBF ? 3 : 0;

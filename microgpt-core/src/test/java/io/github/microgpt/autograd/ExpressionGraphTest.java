@@ -1,6 +1,7 @@
 package io.github.microgpt.autograd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.testing.Cases;
@@ -104,6 +105,19 @@ class ExpressionGraphTest {
             }
             assertEquals(before.edges().size(), before.backwardSteps().size());
         });
+    }
+
+    /** 1 / 0 and what flows from it read as Python writes them, inf and nan, in both pictures. */
+    @Test
+    void numbersThatAreNotFiniteReadInfAndNanNotInfinity() {
+        Value x = new Value(0).label("x");
+        Value o = x.pow(-1).mul(x);   // inf, then 0 * inf = nan
+        o.backward();
+        ExpressionGraph graph = ExpressionGraph.of(o);
+        for (String picture : List.of(graph.toDot(), graph.toSvg())) {
+            assertTrue(picture.contains("data inf") && picture.contains("data nan"), picture);
+            assertFalse(picture.contains("Infinity") || picture.contains("NaN"), picture);
+        }
     }
 
     @Test

@@ -113,6 +113,111 @@ class InterruptedSaveTest {
         }
     }
 
+    /**
+     * SIGTERM (what {@code kill} and a service manager send; Ctrl-C's SIGINT takes the same path)
+     * at random moments of a JVM that saves over and over: the JVM lets the save under way end,
+     * so that the checkpoint is whole and nothing is left beside it, before any load repairs
+     * anything; the lock file goes too.
+     */
+    @Test
+    void aSaveStoppedBySigtermLeavesNothingBeside() throws Exception {
+        Random random = new Random(20261204);
+        Path dir = tmp.resolve("run");
+        for (int round = 0; round < 4; round++) {
+            Process child = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "save", dir.toString());
+            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertEquals("saved 1", out.readLine(), "round " + round + ": the child saved once");
+            Thread.sleep(random.nextInt(300));
+            child.destroy();   // SIGTERM
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child stopped");
+            assertEquals(Set.of("run"), names(tmp), "round " + round + ": no leftovers, not even a lock file");
+            assertTrue(Checkpoint.load(dir).weights()[0] >= 1, "round " + round + ": the checkpoint loads");
+        }
+    }
+
+    /**
+     * SIGTERM while a save pauses at each of its stages: the save finishes (the checkpoint is
+     * the new one) and leaves nothing beside it.
+     */
+    @Test
+    void aSigtermDuringASaveLetsItFinish() throws Exception {
+        for (String stage : List.of("written", "aside")) {
+            Path dir = tmp.resolve(stage);
+            Process child = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "pause", dir.toString(), stage);
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                assertEquals("saved 1", out.readLine());
+                assertEquals("at " + stage, out.readLine());
+                child.destroy();   // SIGTERM, in the middle of the second save
+                assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child stopped");
+            } finally {
+                child.destroyForcibly();
+            }
+            assertEquals(Set.of(stage), names(tmp).stream().filter(n -> n.contains(stage))
+                    .collect(java.util.stream.Collectors.toSet()), stage + ": no leftovers, not even a lock file");
+            assertEquals(2, Checkpoint.load(dir).weights()[0], stage + ": the save under way finished");
+        }
+    }
+
+    /** A SIGTERM to a program that holds a save lock (a run that will save) deletes the lock file. */
+    @Test
+    void aSigtermReleasesTheSaveLockAndItsFile() throws Exception {
+        Process holder = lockHolder(tmp.resolve("held"));
+        try {
+            assertEquals(Set.of(".held.lock"), names(tmp));
+            holder.destroy();
+            assertTrue(holder.waitFor(30, TimeUnit.SECONDS), "the holder stopped");
+        } finally {
+            holder.destroyForcibly();
+        }
+        assertEquals(Set.of(), names(tmp), "the lock file went with the holder");
+    }
+
+    /**
+     * A save still writing when the stop's grace period ends gives up: it deletes what it wrote,
+     * the earlier checkpoint stays, the lock file goes, and no save begins after the stop.
+     */
+    @Test
+    void aSaveStillWritingAtTheEndOfTheGraceGivesUp() throws Exception {
+        Path dir = tmp.resolve("run");
+        Checkpoint.save(dir, model(1), TOKENIZER);
+        CountDownLatch written = new CountDownLatch(1);
+        AtomicFiles.hook = stage -> {
+            if (stage.equals("written")) {
+                written.countDown();
+                for (int i = 0; i < 3000 && !SavesAtExit.gaveUp(); i++) {
+                    sleep(10);
+                }
+            }
+        };
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread saver = new Thread(() -> {
+            try {
+                Checkpoint.save(dir, model(2), TOKENIZER);
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        try {
+            saver.start();
+            await(written, 30);
+            SavesAtExit.stop(0);
+            saver.join(30_000);
+            assertTrue(failure.get() instanceof CheckpointException, String.valueOf(failure.get()));
+            assertTrue(failure.get().getMessage().contains("not saved: the program was stopped"),
+                    failure.get().getMessage());
+            assertEquals(Set.of("run"), names(tmp), "what the save wrote and its lock file are gone");
+            CheckpointException late = assertThrows(CheckpointException.class,
+                    () -> Checkpoint.save(dir, model(3), TOKENIZER));
+            assertTrue(late.getMessage().contains("being stopped"), late.getMessage());
+            assertThrows(CheckpointException.class, () -> SaveLock.acquire(dir));
+            assertEquals(1, Checkpoint.load(dir).weights()[0], "the earlier checkpoint is unchanged");
+        } finally {
+            SavesAtExit.resetForTests();
+        }
+    }
+
     /** Every stage of a save, interrupted in-process as a kill would (no clean-up), is repaired by load and by save. */
     @Test
     void aCrashAtEachStageIsRepairedByTheNextLoadOrSave() throws Exception {
@@ -421,13 +526,19 @@ class InterruptedSaveTest {
         assertEquals(Set.of("locked"), names(tmp), "the lock file goes with the lock");
     }
 
+    /** A JVM of its own that holds the save lock of {@code dir}, once it has said so. */
+    private static Process lockHolder(Path dir) throws Exception {
+        Process holder = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "lock", dir.toString());
+        BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("locked", out.readLine());
+        return holder;
+    }
+
     @Test
     void anotherProcessSavingIntoTheDirectoryIsToldAtOnce() throws Exception {
         Path dir = tmp.resolve("shared");
-        Process holder = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "lock", dir.toString());
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            assertEquals("locked", out.readLine());
+        Process holder = lockHolder(dir);
+        try {
             CheckpointException e = assertThrows(CheckpointException.class, () -> SaveLock.acquire(dir));
             assertTrue(e.getMessage().contains("another program"), e.getMessage());
             CheckpointException save = assertThrows(CheckpointException.class,

@@ -49,4 +49,17 @@ class RegularFilesTest {
                 () -> RegularFiles.readAll(file, 2, "the file"));
         assertTrue(e.getMessage().contains("has 3 bytes, more than the 2 accepted"), e.getMessage());
     }
+
+    /**
+     * A virtual file of /proc says it is empty (size 0) and still has content: the message says
+     * so, and to copy it, rather than that it "grew while it was read".
+     */
+    @Test
+    void aVirtualFileThatSaysItIsEmptyButHasContentIsNamedAsSuch() throws Exception {
+        Path status = Path.of("/proc/self/status");
+        assumeTrue(Files.isRegularFile(status) && Files.size(status) == 0, "no /proc here");
+        IOException e = assertThrows(IOException.class, () -> RegularFiles.readAll(status, 1 << 20, "the data file"));
+        assertTrue(e.getMessage().contains("says it is empty but has content, as the virtual files of /proc and /sys"
+                + " do; copy it to an ordinary file first"), e.getMessage());
+    }
 }

@@ -253,6 +253,48 @@ class DocumentsTest {
         });
     }
 
+    /**
+     * A file in UTF-16 or UTF-32, with or without a byte-order mark, or a binary file with NUL
+     * bytes, is refused naming what it looks like: UTF-16 without a mark is valid UTF-8 (every
+     * other byte a NUL) and was trained on as documents of NUL characters without a word.
+     */
+    @Test
+    void utf16Utf32AndNulBytesAreRefusedSayingWhatTheFileLooksLike(@TempDir Path dir) throws Exception {
+        String text = "anna\nbob\n";
+        Object[][] cases = {
+            {"UTF-16", "is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8: convert it"},
+            {"UTF-16LE", "holds a NUL byte (at offset 1), which a text file does not: it looks like UTF-16 or UTF-32"},
+            {"UTF-16BE", "holds a NUL byte (at offset 0), which a text file does not: it looks like UTF-16 or UTF-32"},
+            {"UTF-32", "is UTF-32 text (it starts with a UTF-32 byte-order mark), not UTF-8"},
+        };
+        for (Object[] c : cases) {
+            String charset = (String) c[0];
+            byte[] bytes = charset.equals("UTF-32") ? withBom32(text) : text.getBytes(java.nio.charset.Charset
+                    .forName(charset));
+            Path file = Files.write(dir.resolve(charset + ".txt"), bytes);
+            CharacterCodingException e = assertThrows(CharacterCodingException.class, () -> Documents.load(file),
+                    charset);
+            assertEquals(file + " " + c[1], e.getMessage().substring(0, file.toString().length() + 1
+                    + ((String) c[1]).length()), charset);
+        }
+        Path binary = Files.write(dir.resolve("binary"), new byte[] {'a', 'b', '\n', 'c', 0, 'd', '\n', 'e', 'f', 'g',
+            'h', 'i', 'j', 'k'});
+        CharacterCodingException e = assertThrows(CharacterCodingException.class, () -> Documents.load(binary));
+        assertEquals(binary + " holds a NUL byte (at offset 4), which a text file does not: it looks like a binary"
+                + " file, not UTF-8 text, one document a line", e.getMessage());
+        // A UTF-8 mark is no reason to refuse: it is read and dropped, as before.
+        Path marked = Files.write(dir.resolve("marked"), ("\uFEFF" + text).getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of("anna", "bob"), Documents.load(marked));
+    }
+
+    /** UTF-32 text with its byte-order mark (big-endian); the JDK's UTF-32 encoder writes none. */
+    private static byte[] withBom32(String text) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {0, 0, (byte) 0xFE, (byte) 0xFF});
+        out.writeBytes(text.getBytes(java.nio.charset.Charset.forName("UTF-32BE")));
+        return out.toByteArray();
+    }
+
     @Test
     void embeddedNamesAreAFewThousandLowercaseNames() {
         List<String> names = Documents.embeddedNames();

@@ -210,8 +210,8 @@ public final class CompareCommand implements Callable<Integer> {
      */
     private static void differ(List<String> out, String name, Object a, Object b) {
         if (!Objects.equals(a, b)) {
-            out.add(name + ": " + MicrogptCommand.escapeControls(String.valueOf(a)) + " vs "
-                    + MicrogptCommand.escapeControls(String.valueOf(b)));
+            out.add(name + ": " + Terminals.escapeControls(String.valueOf(a)) + " vs "
+                    + Terminals.escapeControls(String.valueOf(b)));
         }
     }
 }

@@ -106,6 +106,11 @@ public final class GraphCommand implements Callable<Integer> {
                 throw new CommandFailedException("cannot write " + out + ": " + e.getMessage(),
                         CommandFailedException.FAILED, e);
             }
+            // The picture shows inf or nan where a number is not finite; the note says why.
+            for (String note : notes(graph, !noBackward)) {
+                parent.context().err().println("microgpt: " + note);
+            }
+            parent.context().err().flush();
             return 0;
         }
         print(graph, new LineOutput(parent.context().out()));
@@ -186,7 +191,7 @@ public final class GraphCommand implements Callable<Integer> {
     private static void checkOneLineOfText(String variable) {
         for (int i = 0; i < variable.length(); i++) {
             char c = variable.charAt(i);
-            if (Terminals.breaksALine(c)) {
+            if (Terminals.disturbsALine(c)) {
                 int eq = variable.indexOf('=');
                 String part = eq < 0 || i < eq ? "name" : "value";
                 throw new UsageException(String.format(Locale.ROOT, "--var: \"%s\" has a control character "
@@ -200,21 +205,110 @@ public final class GraphCommand implements Callable<Integer> {
     private void print(ExpressionGraph graph, LineOutput lines) {
         lines.line("nodes (children before parents):");
         for (ExpressionGraph.Node node : graph.nodes()) {
-            lines.line(String.format(Locale.ROOT, "  %-4s %-6s %-8s data %10.4f   grad %10.4f", name(node),
+            lines.line(String.format(Locale.ROOT, "  %-4s %-6s %-8s data %10s   grad %10s", name(node),
                     node.op() == Operation.LEAF ? "leaf" : node.op().symbol(), operands(graph, node),
-                    node.data(), node.grad()));
+                    number(node.data()), number(node.grad())));
         }
         if (!noBackward) {
             lines.line("backward (from the result to the leaves):");
             lines.line("  " + name(graph.root()) + ".grad = 1");
             for (ExpressionGraph.BackwardStep step : graph.backwardSteps()) {
                 ExpressionGraph.Edge edge = step.edge();
-                lines.line(String.format(Locale.ROOT, "  %s.grad += %.4f * %.4f  (local * %s.grad)  -> %.4f",
-                        name(graph.nodes().get(edge.child())), edge.localGrad(), step.parentGrad(),
-                        name(graph.nodes().get(edge.parent())), step.childGradAfter()));
+                lines.line(String.format(Locale.ROOT, "  %s.grad += %s * %s  (local * %s.grad)  -> %s",
+                        name(graph.nodes().get(edge.child())), number(edge.localGrad()), number(step.parentGrad()),
+                        name(graph.nodes().get(edge.parent())), number(step.childGradAfter())));
             }
         }
+        for (String note : notes(graph, !noBackward)) {
+            lines.line(note);
+        }
         lines.flush();
+    }
+
+    /** Beyond this size a number is written with an exponent: {@code %.4f} of 1e308 is 309 digits long. */
+    private static final double LARGE = 1e10;
+
+    /**
+     * A number as micrograd prints it ({@code %.4f}), but one that is not finite as Python
+     * writes it ({@code inf}, {@code -inf}, {@code nan}) rather than Java's {@code Infinity}, and
+     * a very large one with an exponent ({@code 1.0000e+20}).
+     */
+    static String number(double v) {
+        if (Double.isNaN(v)) {
+            return "nan";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "inf" : "-inf";
+        }
+        return String.format(Locale.ROOT, Math.abs(v) >= LARGE ? "%.4e" : "%.4f", v);
+    }
+
+    /**
+     * Why the graph holds a number that is not finite, in a line for each of its data and its
+     * grads, or none when every number is finite. It names the first node whose operands are
+     * finite but whose value is not (a division by zero, the log of zero, an overflow), or the
+     * first grad that is not; everything computed from it is inf or nan in turn.
+     *
+     * @param graph the graph
+     * @param backward whether backward() ran, so that the grads are worth a note
+     * @return the notes, each a line starting with {@code note: }
+     */
+    static List<String> notes(ExpressionGraph graph, boolean backward) {
+        List<String> notes = new ArrayList<>();
+        for (ExpressionGraph.Node node : graph.nodes()) {
+            double[] operands = operandData(graph, node);
+            if (!Double.isFinite(node.data()) && java.util.Arrays.stream(operands).allMatch(Double::isFinite)) {
+                notes.add("note: " + name(node) + " = " + formula(graph, node) + " is "
+                        + number(node.data()) + ": " + whyNotFinite(node.op(), operands, node.data())
+                        + "; every number computed from it is inf or nan too");
+                return notes;
+            }
+        }
+        for (ExpressionGraph.BackwardStep step : backward ? graph.backwardSteps()
+                : List.<ExpressionGraph.BackwardStep>of()) {
+            ExpressionGraph.Edge edge = step.edge();
+            if (!Double.isFinite(step.childGradAfter()) && Double.isFinite(step.parentGrad())) {
+                ExpressionGraph.Node parent = graph.nodes().get(edge.parent());
+                ExpressionGraph.Node child = graph.nodes().get(edge.child());
+                String why = Double.isFinite(edge.localGrad())
+                        ? "the sum is beyond the largest number a double holds (about 1.8e308)"
+                        : "the slope of " + name(parent) + " = " + formula(graph, parent) + " at "
+                                + name(child) + " = " + number(child.data()) + " is " + number(edge.localGrad())
+                                + (parent.op() == Operation.POW && child.data() == 0
+                                        ? " (the slope of x^k, k * x^(k-1), divides by zero at 0 when k < 1)" : "");
+                notes.add("note: " + name(child) + ".grad is " + number(step.childGradAfter()) + ": " + why
+                        + "; the grads computed from it are inf or nan too");
+                return notes;
+            }
+        }
+        return notes;
+    }
+
+    private static String whyNotFinite(Operation op, double[] operands, double value) {
+        double x = operands.length > 0 ? operands[0] : 0;
+        if (op == Operation.POW && x == 0) {
+            return "0 to a negative power divides by zero";
+        }
+        if (Double.isNaN(value) && (op == Operation.POW || op == Operation.LOG) && x < 0) {
+            return op == Operation.LOG ? "the log of a negative number is not a real number"
+                    : "a negative number to a fractional power is not a real number";
+        }
+        if (op == Operation.LOG && x == 0) {
+            return "log(0) is minus infinity";
+        }
+        return "it is beyond the largest number a double holds (about 1.8e308)";
+    }
+
+    /** A node as its operation of its operands: {@code n2 * n3}, {@code exp(x)}. */
+    private static String formula(ExpressionGraph graph, ExpressionGraph.Node node) {
+        String symbol = node.op().symbol();
+        return symbol.equals("+") || symbol.equals("*") ? operands(graph, node).replace(",", " " + symbol + " ")
+                : symbol + "(" + operands(graph, node) + ")";
+    }
+
+    private static double[] operandData(ExpressionGraph graph, ExpressionGraph.Node node) {
+        return graph.edges().stream().filter(edge -> edge.parent() == node.id())
+                .mapToDouble(edge -> graph.nodes().get(edge.child()).data()).toArray();
     }
 
     private static String name(ExpressionGraph.Node node) {

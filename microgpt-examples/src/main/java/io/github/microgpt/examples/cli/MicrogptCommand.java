@@ -303,29 +303,7 @@ public final class MicrogptCommand implements Callable<Integer> {
      * than cutting the message short or reaching the terminal.
      */
     static String oneLine(String message) {
-        return escapeControls(message == null ? "" : message.strip());
-    }
-
-    /**
-     * A text with every control character, and the two Unicode line and paragraph separators,
-     * written as a Java escape ({@code \u001B} for an escape): for text that a file, not the
-     * user, chose (a checkpoint's data name, say), which must neither break a line of the output
-     * nor reach the terminal as an escape sequence that retitles the window or recolours it.
-     *
-     * @param text the text
-     * @return the text, printable on one line
-     */
-    static String escapeControls(String text) {
-        StringBuilder line = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (Terminals.breaksALine(c)) {
-                line.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
-            } else {
-                line.append(c);
-            }
-        }
-        return line.toString();
+        return Terminals.escapeControls(message == null ? "" : message.strip());
     }
 
     /** Picocli says "Unknown option"; a message after "microgpt: " reads better in lowercase. */

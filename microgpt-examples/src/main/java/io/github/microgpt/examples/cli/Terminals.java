@@ -3,6 +3,7 @@ package io.github.microgpt.examples.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * Finds out whether a file descriptor of this process is a terminal, on Linux.
@@ -15,6 +16,9 @@ import java.nio.file.Path;
  *
  * <p>On systems without {@code /proc} (macOS, Windows) every descriptor is reported as "not a
  * terminal", so the progress bar stays off there unless {@code MICROGPT_PROGRESS=always}.
+ *
+ * <p>It also knows which characters must not reach a terminal's line as they are
+ * ({@link #disturbsALine}), and escapes them ({@link #escapeControls}).
  */
 public final class Terminals {
 
@@ -55,13 +59,44 @@ public final class Terminals {
     /**
      * Whether a character must not reach a line of output as it is: a control character (a line
      * break, a tab, NUL, the escape that starts a terminal's sequences to retitle the window or
-     * recolour its text, ...) or one of the two Unicode line and paragraph separators. What the
-     * user or a file chose is refused or escaped where it holds one.
+     * recolour its text, a C1 control such as U+0085 NEXT LINE), one of the two Unicode line and
+     * paragraph separators (U+2028, U+2029), or a bidirectional control (the marks, embeddings,
+     * overrides and isolates U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), which
+     * reorders how the rest of the line is shown: a file named "ev", U+202E, "lit.txt" shows as
+     * another name. What the user or a file chose is refused or escaped where it holds one.
      *
      * @param c the character
-     * @return true if it breaks a line or drives the terminal
+     * @return true if it breaks a line, drives the terminal or reorders the line
      */
-    public static boolean breaksALine(char c) {
-        return Character.isISOControl(c) || c == 0x2028 || c == 0x2029;
+    public static boolean disturbsALine(char c) {
+        return Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || isBidiControl(c);
+    }
+
+    /** Unicode's Bidi_Control characters: the marks, embeddings, overrides and isolates. */
+    private static boolean isBidiControl(char c) {
+        return c == 0x061C || c == 0x200E || c == 0x200F || c >= 0x202A && c <= 0x202E || c >= 0x2066 && c <= 0x2069;
+    }
+
+    /**
+     * A text with every character that {@link #disturbsALine} written as a Java escape (a
+     * backslash, u and four hexadecimal digits: 001B for an escape, 202E for a right-to-left
+     * override): for text that a file or the user chose (a checkpoint's data name, a file name),
+     * which must neither break a line of the output, nor reach the terminal as an escape sequence
+     * that retitles the window or recolours it, nor reorder what the line shows.
+     *
+     * @param text the text
+     * @return the text, printable on one line as it reads
+     */
+    public static String escapeControls(String text) {
+        StringBuilder line = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (disturbsALine(c)) {
+                line.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
+            } else {
+                line.append(c);
+            }
+        }
+        return line.toString();
     }
 }

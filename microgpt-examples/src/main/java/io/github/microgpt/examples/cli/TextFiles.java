@@ -110,6 +110,9 @@ final class TextFiles {
             throw new UsageException(option + ": " + file + " is a directory");
         }
         Path dir = absolute.getParent();
+        if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UsageException(option + ": " + file + " cannot be created: " + dir + " is a file, not a folder");
+        }
         if (dir == null || !Files.isDirectory(dir)) {
             throw new UsageException(option + ": the directory of " + file + " does not exist");
         }

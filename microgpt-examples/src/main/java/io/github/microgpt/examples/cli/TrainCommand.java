@@ -626,17 +626,40 @@ public final class TrainCommand implements Callable<Integer> {
      */
     private void train(CliContext context, Run run, int lastStep) {
         Trainer trainer = run.trainer();
+        int lastSaved = 0;
         while (trainer.stepsDone() < lastStep) {
             trainer.step(StepMode.DOCUMENT);
             if (saveEvery != null && trainer.stepsDone() % saveEvery == 0 && trainer.stepsDone() < lastStep) {
                 try {
                     Checkpoint.save(save, run.model(), run.tokenizer(), state(run));
+                    lastSaved = trainer.stepsDone();
                 } catch (IOException e) {
+                    if (jvmStopping()) {
+                        // Ctrl-C or a signal: the save under way was let finish, and no new one begins.
+                        throw new CommandFailedException("stopped (Ctrl-C or a signal) at step " + trainer.stepsDone()
+                                + "; " + save + " holds " + (lastSaved > 0 ? "the save of step " + lastSaved
+                                : "what it held before this run"), CommandFailedException.FAILED, e);
+                    }
                     context.err().println("microgpt: warning: could not save step " + trainer.stepsDone() + " in "
                             + save + ": " + describeSaveFailure(e) + "; training goes on");
                     context.err().flush();
                 }
             }
+        }
+    }
+
+    /**
+     * Whether the JVM has begun to stop (Ctrl-C, a signal): it then takes no new shutdown hook.
+     * Its threads run on while the hooks run, so a training loop can see a save refused then.
+     */
+    static boolean jvmStopping() {
+        Thread probe = new Thread(() -> { }, "microgpt-stop-probe");
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException stopping) {
+            return true;
         }
     }
 

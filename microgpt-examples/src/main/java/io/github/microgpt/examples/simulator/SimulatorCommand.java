@@ -3,6 +3,7 @@ package io.github.microgpt.examples.simulator;
 import io.github.microgpt.examples.cli.CliContext;
 import io.github.microgpt.examples.cli.CommandFailedException;
 import io.github.microgpt.examples.cli.MicrogptCommand;
+import io.github.microgpt.examples.cli.Terminals;
 import io.github.microgpt.examples.cli.UsageException;
 import io.github.microgpt.text.Documents;
 import java.io.IOException;
@@ -127,8 +128,11 @@ public final class SimulatorCommand implements Callable<Integer> {
             throw new UsageException("--checkpoints: " + checkpointDir + " exists and is not a directory");
         }
         List<String> documents = loadDocuments();
-        String name = data == null ? "the embedded names"
-                : data.getFileName() == null ? data.toString() : data.getFileName().toString();
+        // The file's name is shown on the page, saved with the checkpoints and printed below: a line
+        // break, an escape sequence or a right-to-left override in it is shown escaped, as the page's
+        // own dataset names may not hold one.
+        String name = data == null ? "the embedded names" : Terminals.escapeControls(
+                data.getFileName() == null ? data.toString() : data.getFileName().toString());
         SimulatorServer server;
         try {
             server = SimulatorServer.start(documents, data == null ? "embedded" : "file",
@@ -186,11 +190,14 @@ public final class SimulatorCommand implements Callable<Integer> {
         }
     }
 
-    /** One line on stdout, as UTF-8 whatever the platform, flushed at once (a person is waiting for it). */
+    /**
+     * One line on stdout, as UTF-8 whatever the platform, flushed at once (a person is waiting for
+     * it); a control character in it (from a folder's name, say) is shown escaped.
+     */
     private void say(String line) {
         CliContext context = parent != null ? parent.context() : CliContext.system();
         try {
-            context.out().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            context.out().write((Terminals.escapeControls(line) + "\n").getBytes(StandardCharsets.UTF_8));
             context.out().flush();
         } catch (IOException e) {
             // stdout is gone; the server works without the message

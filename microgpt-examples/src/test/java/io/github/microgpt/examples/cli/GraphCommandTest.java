@@ -1,6 +1,7 @@
 package io.github.microgpt.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -43,6 +44,77 @@ class GraphCommandTest {
         assertEquals(1, exitCode, stderr);
         assertEquals("microgpt: out of memory: this command needs more than the Java heap holds "
                 + "(give the JVM more, for example JAVA_OPTS=-Xmx4g)" + System.lineSeparator(), stderr);
+    }
+
+    /**
+     * A division by zero, the log of zero, an overflow: the numbers that are not finite read as
+     * Python writes them (inf, -inf, nan), not as Java's Infinity, a very large one has an
+     * exponent rather than 309 digits, and a note says where the first one came from and why.
+     */
+    @Test
+    void numbersThatAreNotFiniteAreShownAsPythonShowsThemWithANoteThatSaysWhy() {
+        Cli.Result division = Cli.run("graph", "--expr", "1/x", "--var", "x=0");
+        assertEquals(0, division.exitCode(), division.toString());
+        assertEquals(List.of(
+                "nodes (children before parents):",
+                "  n0   leaf            data     1.0000   grad        inf",
+                "  x    leaf            data     0.0000   grad       -inf",
+                "  n2   pow    x        data        inf   grad     1.0000",
+                "  out  *      n0,n2    data        inf   grad     1.0000",
+                "backward (from the result to the leaves):",
+                "  out.grad = 1",
+                "  n0.grad += inf * 1.0000  (local * out.grad)  -> inf",
+                "  n2.grad += 1.0000 * 1.0000  (local * out.grad)  -> 1.0000",
+                "  x.grad += -inf * 1.0000  (local * n2.grad)  -> -inf",
+                "note: n2 = pow(x) is inf: 0 to a negative power divides by zero; every number computed from it is "
+                        + "inf or nan too",
+                ""), division.stdoutLines());
+        String[][] cases = {
+            {"log(x)", "x=0", "note: out = log(x) is -inf: log(0) is minus infinity"},
+            {"log(x)", "x=-1", "note: out = log(x) is nan: the log of a negative number is not a real number"},
+            {"x^0.5", "x=-2", "note: out = pow(x) is nan: a negative number to a fractional power is not a real"},
+            {"exp(x)", "x=1000", "note: out = exp(x) is inf: it is beyond the largest number a double holds"},
+            {"x*1e308*10", "x=1", "note: out = n2 * n3 is inf: it is beyond the largest number a double holds"},
+            {"x^0.5", "x=0", "note: x.grad is inf: the slope of out = pow(x) at x = 0.0000 is inf (the slope of x^k"},
+            {"x^0", "x=0", "note: x.grad is nan: the slope of out = pow(x) at x = 0.0000 is nan"},
+        };
+        for (String[] c : cases) {
+            Cli.Result result = Cli.run("graph", "--expr", c[0], "--var", c[1]);
+            assertEquals(0, result.exitCode(), result.toString());
+            assertTrue(result.stdout().contains("\n" + c[2]), c[0] + " at " + c[1] + ": " + result.stdout());
+            assertFalse(result.stdout().contains("Infinity") || result.stdout().contains("NaN"), result.stdout());
+        }
+        Cli.Result large = Cli.run("graph", "--expr", "x*1e308*10", "--var", "x=1");
+        assertTrue(large.stdoutLines().contains("  n2   *      x,n1     data 1.0000e+308   grad    10.0000"),
+                large.stdout());
+        Cli.Result fine = Cli.run(NEURON);
+        assertFalse(fine.stdout().contains("note:"), "no note when every number is finite: " + fine.stdout());
+        Cli.Result before = Cli.run("graph", "--expr", "x^0.5", "--var", "x=0", "--no-backward");
+        assertFalse(before.stdout().contains("note:"), "no grad, no note about one: " + before.stdout());
+    }
+
+    /** An --out under a file (a/b.svg where a is a file) says so, as --save does, not that a directory is missing. */
+    @Test
+    void anOutUnderAFileSaysItIsAFile(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("afile"), "x");
+        String[] args = {"graph", "--expr", "x", "--var", "x=1", "--out", file.resolve("g.svg").toString()};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, "--out: " + file.resolve("g.svg") + " cannot be created: " + file
+                + " is a file, not a folder", "microgpt graph", args);
+    }
+
+    @Test
+    void aPictureOfNumbersThatAreNotFiniteSaysInfAndTheNoteGoesToStderr(@TempDir Path dir) throws Exception {
+        for (String name : List.of("g.svg", "g.dot")) {
+            Path out = dir.resolve(name);
+            Cli.Result result = Cli.run("graph", "--expr", "1/x", "--var", "x=0", "--out", out.toString());
+            assertEquals(0, result.exitCode(), result.toString());
+            assertEquals("microgpt: note: n2 = pow(x) is inf: 0 to a negative power divides by zero; every number "
+                    + "computed from it is inf or nan too\n", result.stderr());
+            String picture = Files.readString(out);
+            assertTrue(picture.contains("data inf") && picture.contains("grad -inf"), picture);
+            assertFalse(picture.contains("Infinity"), picture);
+        }
     }
 
     @Test
@@ -93,7 +165,7 @@ class GraphCommandTest {
         String dot = Files.readString(file, StandardCharsets.UTF_8);
         assertTrue(dot.startsWith("digraph expression {"), dot);
         assertTrue(dot.contains("{ x1 | data 2.0000 | grad 0.0000 }"), dot);
-        assertTrue(!dot.contains("grad 1.0000"), "nothing has been back-propagated");
+        assertFalse(dot.contains("grad 1.0000"), "nothing has been back-propagated");
     }
 
     @Test

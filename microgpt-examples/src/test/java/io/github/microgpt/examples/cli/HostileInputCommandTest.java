@@ -159,7 +159,10 @@ class HostileInputCommandTest {
         }
     }
 
-    /** A line break or a terminal escape in what the user typed is shown escaped, on the one line. */
+    /**
+     * A line break, a terminal escape or a right-to-left override (which shows the rest of the
+     * line reversed) in what the user typed is shown escaped, on the one line.
+     */
     @Test
     void controlCharactersInAValueStayOnTheOneLineEscaped() {
         String[][] cases = {
@@ -168,9 +171,10 @@ class HostileInputCommandTest {
             {"train", "--steps", "1\n2"},
             {"train", "--engine", "\u001b[31mred"},
             {"generate", "--model", "x\r\u2028y"},
+            {"generate", "--model", "ev\u202Elit.txt"},
         };
         String[] expected = {"a\\u000Ab does not exist", "a\\u000Ab", "'1\\u000A2' is not an int",
-            "\"\\u001B[31mred\"", "x\\u000D\\u2028y"};
+            "\"\\u001B[31mred\"", "x\\u000D\\u2028y", "ev\\u202Elit.txt"};
         for (int i = 0; i < cases.length; i++) {
             Cli.Result result = Cli.run(cases[i]);
             Cli.assertOneLineError(result, 2, expected[i], "microgpt " + cases[i][0], cases[i]);

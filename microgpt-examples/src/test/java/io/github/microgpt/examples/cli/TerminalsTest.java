@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Telling a terminal from a pipe or a file by the target of {@code /proc/self/fd/N}. */
+/**
+ * Telling a terminal from a pipe or a file by the target of {@code /proc/self/fd/N}; the
+ * characters that must not reach a terminal's line as they are.
+ */
 class TerminalsTest {
 
     @Test
@@ -44,5 +48,27 @@ class TerminalsTest {
         assertFalse(redirected.outputSharesTerminalWithErr());
         assertFalse(redirected.stderrIsTerminal());
         assertEquals(Map.of(), redirected.environment());
+    }
+
+    @Test
+    void lineBreaksEscapesAndBidiControlsDisturbALine() {
+        for (char c : new char[] {'\n', '\r', '\t', 0, 0x1B, 0x7F, 0x85, 0x9B, 0x2028, 0x2029,
+            0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}) {
+            assertTrue(Terminals.disturbsALine(c), String.format(Locale.ROOT, "U+%04X", (int) c));
+        }
+        // Letters of every script print as they are, right-to-left ones too; so do the invisible
+        // spaces and joiners, which move nothing.
+        for (char c : new char[] {'a', ' ', '~', 0xA0, 0xE9, 0x05D0, 0x0627, 0x200B, 0x200D, 0x2027, 0x202F,
+            0x2065, 0x206A, 0x3000, 0xFEFF}) {
+            assertFalse(Terminals.disturbsALine(c), String.format(Locale.ROOT, "U+%04X", (int) c));
+        }
+    }
+
+    @Test
+    void escapingWritesEachSuchCharacterAsAJavaEscape() {
+        assertEquals("ev\\u202Elit.txt", Terminals.escapeControls("ev\u202Elit.txt"));
+        assertEquals("a\\u000Ab\\u001B[31m\\u2028c zo\u00eb \u05e9\u05dc\u05d5\u05dd",
+                Terminals.escapeControls("a\nb\u001b[31m\u2028c zo\u00eb \u05e9\u05dc\u05d5\u05dd"));
+        assertEquals("", Terminals.escapeControls(""));
     }
 }

@@ -219,7 +219,7 @@ class SimulatorCheckpointTest {
         String rule = "The checkpoint name must be 1 to 64 letters, digits";
         for (String path : List.of("api/save", "api/load")) {
             for (String name : List.of("", "../evil", "..", ".", ".hidden", "-dash", "_under", "a/b", "a\\\\b",
-                    "/etc/passwd", "C:x", "a b", "zoë", "tab\\t", "x".repeat(65), "name\\u0000")) {
+                    "/etc/passwd", "C:x", "a b", "zoë", "tab\\t", "x".repeat(65), "x".repeat(201), "name\\u0000")) {
                 cases.add(Arguments.of(path, "{\"name\": \"" + name + "\"}", rule));
             }
             cases.add(Arguments.of(path, "{\"name\": \"NUL\"}", "is the name of a device on Windows"));

@@ -188,6 +188,36 @@ class SimulatorCommandTest {
         assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(), "the port is closed");
     }
 
+    /**
+     * A data file whose name holds a line separator and a right-to-left override: the line that
+     * names it shows them escaped (the separator broke it in two, the override showed the rest
+     * reversed), and so does the dataset name the page shows and the checkpoints keep.
+     */
+    @Test
+    void aDataFileNameWithALineSeparatorOrABidiOverrideIsShownEscaped() throws IOException {
+        Path data;
+        try {
+            data = Files.writeString(dir.resolve("na\u2028me\u202Etxt.exe"), "emma\nolivia\n");
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "this file system refuses the name: " + e);
+            return;
+        }
+        CommandLine commandLine = MicrogptCommand.commandLine(context);
+        commandLine.parseArgs("simulator", "--port", "0", "--data", data.toString(), "--checkpoints",
+                dir.resolve("saved").toString());
+        SimulatorCommand simulator = commandLine.getSubcommands().get("simulator").getCommand();
+        SimulatorServer server = simulator.start();
+        try {
+            String printed = out.toString(StandardCharsets.UTF_8);
+            assertTrue(printed.contains("(2 documents from na\\u2028me\\u202Etxt.exe; Ctrl-C stops)"), printed);
+            assertEquals(2, printed.lines().count(), printed);
+            assertEquals("na\\u2028me\\u202Etxt.exe", new Fixtures.Api(server).state().getAsJsonObject("dataset")
+                    .get("name").getAsString());
+        } finally {
+            server.close();
+        }
+    }
+
     @Test
     void theHelpNamesTheOptionsAndTheCommandIsListed() {
         assertEquals(0, run("--help"));

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Requests a careless or hostile client may send that the JDK's HTTP client cannot even express
@@ -108,6 +109,24 @@ class SimulatorHostileRequestTest {
         assertEquals(400, answer.status(), answer.body());
         assertEquals("The dataset name holds the control character U+001B at character 1; use printable text on one"
                 + " line", answer.json().get("error").getAsString());
+        assertEquals(revision, api.get("api/state").json().get("revision").getAsLong(), "the request changed the state");
+    }
+
+    /**
+     * A line or paragraph separator, a C1 next line, or a bidirectional override or isolate in a
+     * dataset name is refused at Reset as the escape above is, before anything is built: the
+     * separators break the line that {@code microgpt compare} prints, and the bidi controls show
+     * the rest of it reordered (a name that reads as another).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"2028", "2029", "0085", "202E", "2066", "200F"})
+    void aDatasetNameWithASeparatorOrABidiControlIsRefused(String hex) {
+        long revision = api.get("api/state").json().get("revision").getAsLong();
+        Fixtures.Answer answer = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"text\": \"ab\\nba\","
+                + " \"name\": \"ev\\u" + hex + "lit.txt\"}}");
+        assertEquals(400, answer.status(), answer.body());
+        assertEquals("The dataset name holds the control character U+" + hex + " at character 3; use printable text"
+                + " on one line", answer.json().get("error").getAsString());
         assertEquals(revision, api.get("api/state").json().get("revision").getAsLong(), "the request changed the state");
     }
 

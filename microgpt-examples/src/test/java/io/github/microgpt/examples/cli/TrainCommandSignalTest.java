@@ -1,0 +1,87 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.checkpoint.Checkpoint;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code microgpt train --save DIR --save-every 1} in a JVM of its own, stopped with SIGTERM (what
+ * {@code kill} sends; Ctrl-C takes the same path): the checkpoint loads, nothing is left beside it
+ * (no half-written {@code .DIR.saving-*}, no {@code .DIR.lock}), and stderr does not claim that
+ * training goes on.
+ */
+class TrainCommandSignalTest {
+
+    @TempDir
+    Path dir;
+
+    private static Process startCli(Path stderr, String... args) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> classpath = new ArrayList<>();
+        String modulePath = System.getProperty("jdk.module.path");
+        if (modulePath != null && !modulePath.isEmpty()) {
+            classpath.add(modulePath);   // surefire may put the main classes on the module path
+        }
+        classpath.add(System.getProperty("java.class.path"));
+        List<String> command = new ArrayList<>(List.of(java, "-cp", String.join(File.pathSeparator, classpath),
+                MicrogptCommand.class.getName()));
+        command.addAll(List.of(args));
+        // stderr to a file: destroying a process closes its pipes, and what it wrote last would be lost.
+        return new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+    }
+
+    private static Set<String> names(Path dir) throws Exception {
+        try (Stream<Path> files = Files.list(dir)) {
+            return new TreeSet<>(files.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    /** The step of a line "step   12 / 1000 | loss 3.1", or -1 for another line. */
+    private static int step(String line) {
+        int slash = line.indexOf('/');
+        return line.startsWith("step ") && slash > 0 ? Integer.parseInt(line.substring(5, slash).strip()) : -1;
+    }
+
+    @Test
+    void aSigtermWhileSavingEveryStepLeavesOneWholeCheckpointAndNothingBeside() throws Exception {
+        Path save = Files.createDirectory(dir.resolve("out")).resolve("run");
+        Path errors = dir.resolve("stderr.txt");
+        for (int round = 0; round < 3; round++) {
+            Process child = startCli(errors, "train", "--save", save.toString(), "--save-every", "1",
+                    "--steps", "1000000", "--samples", "0");
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null && step(line) < 20 + 10 * round; ) {
+                    // the header and the first steps
+                }
+                child.destroy();   // SIGTERM
+                assertTrue(child.waitFor(60, TimeUnit.SECONDS), "round " + round + ": the run stopped");
+            } finally {
+                child.destroyForcibly();
+            }
+            String stderr = Files.readString(errors);
+            assertFalse(stderr.contains("training goes on"), "round " + round + ": " + stderr);
+            assertFalse(stderr.contains("Exception"), "round " + round + ": " + stderr);
+            assertEquals(Set.of("run"), names(save.getParent()), "round " + round + ": no leftovers, not even a lock file");
+            // The line of step N is printed before step N is saved.
+            assertTrue(Checkpoint.load(save).training().orElseThrow().trainer().stepsDone() >= 19 + 10 * round,
+                    "round " + round + ": the checkpoint holds a step at least as late as the one read");
+        }
+    }
+}
