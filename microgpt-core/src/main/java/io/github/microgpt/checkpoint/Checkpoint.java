@@ -50,7 +50,7 @@ import java.util.Optional;
  * // ... later, perhaps in another JVM:
  * ResumedTraining resumed = Checkpoint.load(dir).resumeRecordedRun(model); // any engine, weights overwritten
  * resumed.trainer().run(StepMode.DOCUMENT);   // steps 501..1000, bit for bit as an uninterrupted run
- * resumed.losses().losses();                  // the losses of steps 1..1000
+ * resumed.lossHistory().losses();             // the losses of steps 1..1000
  * }</pre>
  *
  * <h2>The directory</h2>

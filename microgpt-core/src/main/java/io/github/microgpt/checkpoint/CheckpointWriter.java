@@ -140,7 +140,7 @@ final class CheckpointWriter {
             }
             files.put(Format.OPTIMIZER_FILE, Safetensors.encode(moments,
                     Map.of("format", "pt", "microgpt.optimizer", "adam")));
-            double[] losses = training.lossHistory();
+            double[] losses = training.losses();
             if (losses.length > 0) {
                 files.put(Format.LOSSES_FILE, Safetensors.encode(List.of(new Tensor(Format.LOSSES_TENSOR, DType.F64,
                         new int[] {losses.length}, losses)), Map.of("microgpt.content", "the loss of each step")));

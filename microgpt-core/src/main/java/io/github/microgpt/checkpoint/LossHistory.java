@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * Records the loss of every step a trainer finishes, continuing the history a checkpoint saved,
- * so that a saved run keeps its whole loss curve ({@link TrainingState#lossHistory()}).
+ * so that a saved run keeps its whole loss curve ({@link TrainingState#losses()}).
  *
  * <pre>{@code
  * LossHistory losses = LossHistory.recording(trainer);    // a new run, before its first step
@@ -16,7 +16,7 @@ import java.util.Objects;
  * losses.losses();                                        // one per step
  * }</pre>
  *
- * A run resumed with {@link Checkpoint#resumeRecordedRun} or {@link Checkpoint#resumeWith} records into {@link ResumedTraining#losses()}
+ * A run resumed with {@link Checkpoint#resumeRecordedRun} or {@link Checkpoint#resumeWith} records into {@link ResumedTraining#lossHistory()}
  * already. If the history it continues is missing (a checkpoint from before histories were kept,
  * or a trainer that has taken steps unrecorded) the history stays empty rather than misaligned;
  * a history of another length than the steps done is a mistake, and refused.
@@ -52,7 +52,7 @@ public final class LossHistory implements StepListener {
      * listener.
      *
      * @param trainer the trainer, at step {@code previous.length}
-     * @param previous the losses of the steps done (from {@link TrainingState#lossHistory()}), or
+     * @param previous the losses of the steps done (from {@link TrainingState#losses()}), or
      *     an empty array when they are unknown (a checkpoint from before histories were kept)
      * @return the history; it records nothing if {@code previous} is empty but the trainer has
      *     done steps, since the curve would start in the middle

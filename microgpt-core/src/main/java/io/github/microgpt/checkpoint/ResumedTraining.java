@@ -18,11 +18,11 @@ import java.util.Objects;
  * @param trainer the trainer, at the saved step and position
  * @param random the random generator in its saved state, to sample after training as the
  *     uninterrupted run would have; {@code null} if the checkpoint saved none
- * @param losses the saved loss history, which goes on recording each step the trainer takes;
- *     pass {@code losses().losses()} to {@link TrainingState#capture} when saving again
+ * @param lossHistory the saved loss history, which goes on recording each step the trainer takes;
+ *     pass {@code lossHistory().losses()} to {@link TrainingState#capture} when saving again
  */
 public record ResumedTraining(LanguageModel model, Tokenizer tokenizer, AdamOptimizer optimizer, Trainer trainer,
-                              PythonRandom random, LossHistory losses) {
+                              PythonRandom random, LossHistory lossHistory) {
 
     /**
      * Checks that every part is there but the optional random generator.
@@ -32,7 +32,7 @@ public record ResumedTraining(LanguageModel model, Tokenizer tokenizer, AdamOpti
      * @param optimizer the optimizer
      * @param trainer the trainer
      * @param random the random generator, or {@code null}
-     * @param losses the loss history
+     * @param lossHistory the loss history
      * @throws NullPointerException if a component other than {@code random} is null, naming it
      */
     public ResumedTraining {
@@ -40,6 +40,6 @@ public record ResumedTraining(LanguageModel model, Tokenizer tokenizer, AdamOpti
         Objects.requireNonNull(tokenizer, "tokenizer");
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(trainer, "trainer");
-        Objects.requireNonNull(losses, "losses");
+        Objects.requireNonNull(lossHistory, "lossHistory");
     }
 }

@@ -44,7 +44,7 @@ final class RunRebuilder {
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(trainerFile, "cannot resume: " + e.getMessage(), e);
         }
-        LossHistory losses = LossHistory.continuing(trainer, training.lossHistory());
+        LossHistory losses = LossHistory.continuing(trainer, training.losses());
         PythonRandom random = training.random() == null ? null : PythonRandom.fromState(training.random());
         return new ResumedTraining(model, tokenizer, optimizer, trainer, random, losses);
     }

@@ -45,12 +45,12 @@ import java.util.Objects;
  * @param run how the documents were made (seed and source), or {@code null} if unknown: then
  *     {@link Checkpoint#resumeRecordedRun(io.github.microgpt.model.LanguageModel)} cannot read the
  *     documents again by itself, and you give them to {@link Checkpoint#resumeWith(java.util.List)}
- * @param lossHistory the loss of each completed step in step order, or empty (a checkpoint written
+ * @param losses the loss of each completed step in step order, or empty (a checkpoint written
  *     before loss histories were kept, or a run resumed from one)
  */
 public record TrainingState(TrainerState trainer, OptimizerState optimizer, PythonRandomState random,
                             StepMode stepMode, DataFingerprint fingerprint, Map<String, String> metadata,
-                            TrainingRun run, double[] lossHistory) {
+                            TrainingRun run, double[] losses) {
 
     /** The metadata key of the run's seed, as older checkpoints record it. */
     static final String SEED_KEY = "seed";
@@ -74,7 +74,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      * @param fingerprint the fingerprint of the documents in training order
      * @param metadata free-form strings for the application; may be empty
      * @param run how the documents were made, or {@code null}
-     * @param lossHistory the losses of the steps done, or empty; {@code null} counts as empty
+     * @param losses the losses of the steps done, or empty; {@code null} counts as empty
      * @throws NullPointerException if the trainer, optimizer, fingerprint or metadata is null
      * @throws IllegalArgumentException if the loss history is neither empty nor one finite loss
      *     per step done
@@ -96,14 +96,14 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
             }
         }
         metadata = Collections.unmodifiableMap(copy);
-        lossHistory = lossHistory == null ? new double[0] : lossHistory.clone();
-        if (lossHistory.length != 0 && lossHistory.length != trainer.stepsDone()) {
-            throw new IllegalArgumentException("the loss history has " + lossHistory.length + " losses but "
+        losses = losses == null ? new double[0] : losses.clone();
+        if (losses.length != 0 && losses.length != trainer.stepsDone()) {
+            throw new IllegalArgumentException("the loss history has " + losses.length + " losses but "
                     + trainer.stepsDone() + " steps are done (it must have one per step, or none)");
         }
-        for (int i = 0; i < lossHistory.length; i++) {
-            if (!Double.isFinite(lossHistory[i])) {
-                throw new IllegalArgumentException("the loss of step " + (i + 1) + " is " + lossHistory[i]);
+        for (int i = 0; i < losses.length; i++) {
+            if (!Double.isFinite(losses[i])) {
+                throw new IllegalArgumentException("the loss of step " + (i + 1) + " is " + losses[i]);
             }
         }
     }
@@ -119,18 +119,18 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      * @param metadata free-form strings to record; may be empty
      * @param run the seed and source of the documents, or {@code null} (then resuming needs the
      *     documents given in training order)
-     * @param lossHistory one loss per step done (see {@link LossHistory}), or empty or {@code null}
+     * @param losses one loss per step done (see {@link LossHistory}), or empty or {@code null}
      * @return the state
      * @throws IllegalArgumentException if the optimizer uses a schedule of its own (see
      *     {@link OptimizerState#of}), or the loss history does not have one loss per step done
      */
     public static TrainingState capture(Trainer trainer, PythonRandom random, StepMode stepMode,
-                                        Map<String, String> metadata, TrainingRun run, double[] lossHistory) {
+                                        Map<String, String> metadata, TrainingRun run, double[] losses) {
         Objects.requireNonNull(trainer, "trainer");
         Objects.requireNonNull(metadata, "metadata");
         return new TrainingState(trainer.state(), OptimizerState.of(trainer.optimizer()),
                 random == null ? null : random.state(), stepMode, DataFingerprint.of(trainer.documents()), metadata,
-                run, lossHistory);
+                run, losses);
     }
 
     /**
@@ -140,8 +140,8 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      * @return a copy; empty if the checkpoint was written without a loss history
      */
     @Override
-    public double[] lossHistory() {
-        return lossHistory.clone();
+    public double[] losses() {
+        return losses.clone();
     }
 
     /** The run that metadata of an earlier checkpoint (the CLI's or the simulator's) describes. */
@@ -186,7 +186,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
         return other instanceof TrainingState that && trainer.equals(that.trainer) && optimizer.equals(that.optimizer)
                 && Objects.equals(random, that.random) && stepMode == that.stepMode && fingerprint.equals(that.fingerprint)
                 && metadata.equals(that.metadata) && Objects.equals(run, that.run)
-                && Arrays.equals(lossHistory, that.lossHistory);
+                && Arrays.equals(losses, that.losses);
     }
 
     /**
@@ -196,7 +196,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      */
     @Override
     public int hashCode() {
-        return Objects.hash(trainer, optimizer, random, stepMode, fingerprint, metadata, run, Arrays.hashCode(lossHistory));
+        return Objects.hash(trainer, optimizer, random, stepMode, fingerprint, metadata, run, Arrays.hashCode(losses));
     }
 
     /**
@@ -207,6 +207,6 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
     @Override
     public String toString() {
         return "TrainingState[" + trainer + ", " + optimizer + ", stepMode=" + stepMode + ", " + fingerprint + ", run=" + run
-                + ", losses=" + lossHistory.length + ", metadata=" + metadata + "]";
+                + ", losses=" + losses.length + ", metadata=" + metadata + "]";
     }
 }

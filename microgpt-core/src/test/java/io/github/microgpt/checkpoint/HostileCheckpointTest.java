@@ -265,11 +265,11 @@ class HostileCheckpointTest {
                 Map.of(), new TrainingRun(3, io.github.microgpt.text.DataSource.given("four names")),
                 losses.losses()));
         TrainingState back = Checkpoint.load(dir).training().orElseThrow();
-        assertArrayEquals(expected, back.lossHistory(), "bit for bit");
+        assertArrayEquals(expected, back.losses(), "bit for bit");
 
         ResumedTraining resumed = Checkpoint.load(dir).resumeWith(DOCS);
         double eighth = resumed.trainer().step(StepMode.DOCUMENT).loss();
-        double[] continued = resumed.losses().losses();
+        double[] continued = resumed.lossHistory().losses();
         assertEquals(8, continued.length);
         assertArrayEquals(expected, java.util.Arrays.copyOf(continued, 7));
         assertEquals(eighth, continued[7]);
@@ -280,9 +280,9 @@ class HostileCheckpointTest {
         Path dir = trainedCheckpoint("older", 3);
         Files.delete(dir.resolve(Format.LOSSES_FILE));
         TrainingState state = Checkpoint.load(dir).training().orElseThrow();
-        assertEquals(0, state.lossHistory().length);
+        assertEquals(0, state.losses().length);
         ResumedTraining resumed = Checkpoint.load(dir).resumeWith(DOCS);
         resumed.trainer().step(StepMode.DOCUMENT);
-        assertEquals(0, resumed.losses().losses().length, "a history with a gap is not kept");
+        assertEquals(0, resumed.lossHistory().losses().length, "a history with a gap is not kept");
     }
 }

@@ -146,7 +146,7 @@ class ProgressionCheckpointTest {
 
         assertEquals(FIRST + SECOND, resumed.trainer().stepsDone());
         double[] expected = whole.losses().losses();
-        double[] actual = resumed.losses().losses();
+        double[] actual = resumed.lossHistory().losses();
         assertEquals(FIRST + SECOND, expected.length);
         for (int i = 0; i < expected.length; i++) {
             assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(actual[i]),

@@ -64,7 +64,7 @@ class ResumeProtocolTest {
             again[i] = resumed.trainer().step(StepMode.DOCUMENT).loss();
         }
         assertArrayEquals(rest, again, "bit for bit");
-        assertEquals(9, resumed.losses().losses().length);
+        assertEquals(9, resumed.lossHistory().losses().length);
     }
 
     @Test

@@ -127,7 +127,7 @@ public final class CompareCommand implements Callable<Integer> {
         }
         TrainingState state = checkpoint.training().orElseThrow(() -> new UsageException("cannot compare "
                 + directory + ": it holds a model without the training state that 'microgpt train --save' writes"));
-        double[] losses = state.lossHistory();
+        double[] losses = state.losses();
         if (losses.length == 0) {
             throw new UsageException("cannot compare " + directory + ": it records no loss history (it has done no "
                     + "step, or was saved by a version that did not keep losses)");

@@ -616,7 +616,7 @@ public final class TrainCommand implements Callable<Integer> {
         out.line("num params: " + resumed.model().numParameters());
         out.flush();
         PythonRandom random = resumed.random() != null ? resumed.random() : new PythonRandom(saved.seed());
-        return new Run(random, resumed.tokenizer(), resumed.model(), resumed.trainer(), recipe, resumed.losses());
+        return new Run(random, resumed.tokenizer(), resumed.model(), resumed.trainer(), recipe, resumed.lossHistory());
     }
 
     /**

@@ -154,7 +154,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
                 training.optimizer().toOptimizer(), random, settings.numSteps(), afterStep);
         run.trainer.restore(training.trainer());
         run.trainer.removeStepListener(run.losses);
-        run.losses = LossHistory.continuing(run.trainer, training.lossHistory());
+        run.losses = LossHistory.continuing(run.trainer, training.losses());
         run.runMode = training.stepMode();
         run.mixedModes = training.stepMode() == null && training.trainer().stepsDone() > 0;
         return run;

@@ -221,7 +221,7 @@ final class RunCheckpoints {
 
     /**
      * The loss curve of a saved run, for the loss chart to draw beside the live one: the loss of
-     * every step the run had done when it was saved ({@link TrainingState#lossHistory()}), bit for
+     * every step the run had done when it was saved ({@link TrainingState#losses()}), bit for
      * bit, with what the run was. The session does not change.
      *
      * <p>JSON: {@code {name, model, config: {nLayer, nEmbd, nHead, blockSize}, vocabSize,
@@ -237,7 +237,7 @@ final class RunCheckpoints {
         Checkpoint checkpoint = read(name, "read the loss curve of");
         TrainingState training = checkpoint.training().orElseThrow(() -> ApiException.badRequest("\"" + name
                 + "\" holds the model without its training state, so it has no loss curve to show"));
-        double[] losses = training.lossHistory();
+        double[] losses = training.losses();
         int steps = training.trainer().stepsDone();
         if (steps == 0) {
             throw ApiException.badRequest("\"" + name + "\" was saved before its first step, so it has no loss curve"

@@ -251,7 +251,7 @@ class HostileInputCommandTest {
         assertEquals(0, second.exitCode(), second.toString());
         TrainingState state = Checkpoint.load(Path.of(run)).training().orElseThrow();
         assertEquals(new TrainingRun(7, DataSource.file(data)), state.run());
-        double[] losses = state.lossHistory();
+        double[] losses = state.losses();
         assertEquals(8, losses.length, "one loss per step, across the resume");
         List<String> printed = new java.util.ArrayList<>(first.stdoutLines());
         printed.addAll(second.stdoutLines());
