@@ -66,11 +66,17 @@ final class FloatAttention {
             }
             float[] q = new float[hd];
             float[] tail = new float[L];
-            for (int t = from; t < to; t++) {
-                float[] qt = qkv[t];
-                int n = t + 1;
-                for (int h = h0; h < h1; h++) {
-                    int hs = h * hd;
+            // Head by head, each over all the positions: the two threads' last and first heads
+            // share a cache line of every row of out (and of weights[t]), and taking the positions
+            // outside, as before, both threads wrote those lines at every position, handing them
+            // back and forth between the cores (measured at nEmbd 256 on two threads: 1.16 times
+            // one thread's speed). This way one thread is done with its side of them before the
+            // other starts; each output is the same operations either way.
+            for (int h = h0; h < h1; h++) {
+                int hs = h * hd;
+                for (int t = from; t < to; t++) {
+                    float[] qt = qkv[t];
+                    int n = t + 1;
                     for (int j = 0; j < hd; j += L) {
                         FloatVector.fromArray(S, qt, hs + j).mul(scale).intoArray(q, j);
                     }
