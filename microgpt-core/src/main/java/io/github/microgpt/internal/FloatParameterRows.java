@@ -54,6 +54,15 @@ public interface FloatParameterRows {
     }
 
     /**
+     * Tells the storage that every gradient is now {@code +0.0}: an optimizer that set them all
+     * to 0 calls it after its update, so that the model's next backward pass may start its sums
+     * of the weights' gradients from zero instead of reading them (see {@code ParameterRows}'
+     * method of the same name). By default nothing is kept, which is always correct.
+     */
+    default void clearedGradients() {
+    }
+
+    /**
      * Copies rows end to end into one flat array of doubles (each float converted exactly), in
      * row order.
      *

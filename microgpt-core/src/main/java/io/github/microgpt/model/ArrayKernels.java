@@ -142,9 +142,9 @@ public final class ArrayKernels {
     }
 
     static boolean matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
-                                  int from, int to, Workers workers) {
+                                  int from, int to, Workers workers, boolean dwCleared) {
         MatrixKernels kernels = Holder.KERNELS;
-        return kernels != null && kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers));
+        return kernels != null && kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers), dwCleared);
     }
 
     static boolean attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT, int nHead,

@@ -55,7 +55,8 @@ final class FloatGpt {
         if (predictions != null) {
             keepPredictions(predictions, ws, first, end);
         }
-        backwardDocument(ws, tokens, first, end, grads, team);
+        // After the optimizer's update every gradient is +0.0, and the products may start from 0.
+        backwardDocument(ws, tokens, first, end, grads, team, parameters.takeClearedGradients());
         return loss;
     }
 
@@ -68,6 +69,7 @@ final class FloatGpt {
      */
     double batchLossAndGradients(List<int[]> documents, int[] ends, List<Predictions> predictions, Workers team) {
         FloatWorkspace ws = trainingWorkspace();
+        parameters.takeClearedGradients();  // the batch's mean is added to the gradients below
         if (documentGrad == null) {
             documentGrad = parameters.newRows();
             batchSum = parameters.newRows();
@@ -83,7 +85,8 @@ final class FloatGpt {
             if (predictions != null) {
                 keepPredictions(predictions.get(b), ws, 0, end);
             }
-            backwardDocument(ws, doc, 0, end, documentRows, team);
+            // The document's own buffer, just zeroed: every weight gradient in it is +0.0.
+            backwardDocument(ws, doc, 0, end, documentRows, team, true);
             for (int r = 0; r < batchSum.length; r++) {
                 FloatKernels.addInto(batchSum[r], documentGrad[r]);
             }
@@ -221,10 +224,11 @@ final class FloatGpt {
     /**
      * Adds to {@code g} the gradient of the mean loss over {@code [first, end)}: the forward pass
      * in reverse, with the residual stream's gradient in one buffer added to in place (see
-     * {@link ArrayGptModel}).
+     * {@link ArrayGptModel}). {@code cleared} says that every weight gradient in {@code g} is
+     * {@code +0.0}, so that the products may start those sums from zero instead of reading them.
      */
     private void backwardDocument(FloatWorkspace ws, int[] tokens, int first, int end, FloatWeightRows g,
-                                  Workers team) {
+                                  Workers team, boolean cleared) {
         ws.ensureGradients();
         FloatWeightRows w = weights;
         int c = config.nEmbd();
@@ -232,24 +236,24 @@ final class FloatGpt {
         int n = end - first;
         ArrayGptModel.split(team, 0, end, 4 * c, (p0, p1) -> lossGradient(ws, tokens, first, n, p0, p1));
         FloatKernels.matmulBackward(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end,
-                ws.secondHalf, team);
+                ws.secondHalf, team, cleared);
         for (int l = nLayer - 1; l >= 0; l--) {
             FloatWeightRows.Layer lw = w.layers[l];
             FloatWeightRows.Layer lg = g.layers[l];
             // 2) MLP
             FloatKernels.matmulBackward(ws.dMlpActive[l], lg.mlpFc2, dStream, ws.mlpActive[l], lw.mlpFc2,
-                    0, end, ws.secondHalf, team);
+                    0, end, ws.secondHalf, team, cleared);
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::reluGradientStage);
             FloatKernels.matmulBackward(ws.dMlpNormed[l], lg.mlpFc1, ws.dMlpHidden[l], ws.mlpNormed[l], lw.mlpFc1,
-                    0, end, ws.secondHalf, team);
+                    0, end, ws.secondHalf, team, cleared);
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::mlpNormGradientStage);
             // 1) multi-head attention
             FloatKernels.matmulBackward(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end,
-                    ws.secondHalf, team);
+                    ws.secondHalf, team, cleared);
             FloatKernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
                     ws.dAttnWeights, nHead, attnScale, 0, end, team);
             FloatKernels.matmulBackward(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv,
-                    0, end, ws.secondHalf, team);
+                    0, end, ws.secondHalf, team, cleared);
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::attnNormGradientStage);
         }
         // By columns: positions with the same token add to the same row of wte.

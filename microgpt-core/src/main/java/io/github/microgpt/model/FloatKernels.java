@@ -423,8 +423,28 @@ final class FloatKernels {
      */
     static void matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                                int from, int to, float[][] secondHalf, Workers team) {
+        matmulBackward(din, dw, dout, in, w, from, to, secondHalf, team, false);
+    }
+
+    /**
+     * {@link #matmulBackward(float[][], float[][], float[][], float[][], float[][], int, int,
+     * float[][], Workers)} told whether {@code dw} holds nothing but {@code +0.0}.
+     *
+     * @param din (T, C) the gradient of the input, added to
+     * @param dw (OC, C) the gradient of the weights, added to
+     * @param dout (T, OC) the gradient of the output
+     * @param in (T, C) the input
+     * @param w (OC, C) the weights
+     * @param secondHalf (T, at least C) scratch for the second half's sums
+     * @param dwCleared whether every element of {@code dw} is {@code +0.0} (the step's first
+     *     backward pass after the optimizer cleared the gradients): passed on to the optional
+     *     module's kernels, which may then start the weights' gradient from 0 instead of reading
+     *     it (the same bits); these loops read it as ever
+     */
+    static void matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                               int from, int to, float[][] secondHalf, Workers team, boolean dwCleared) {
         Workers workers = Kernels.teamFor(team, to - from, w.length, w[0].length);
-        if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers)) {
+        if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers, dwCleared)) {
             return;
         }
         int n = to - from;

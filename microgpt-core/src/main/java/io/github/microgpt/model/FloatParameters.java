@@ -27,6 +27,13 @@ final class FloatParameters implements Parameters, FloatParameterRows {
     private Workers workers = ArrayGptModel.SINGLE_THREAD;
     /** The rows in the order {@link UpdateOrder} gives for {@link #workers}; null on one thread. */
     private int[] updateOrder;
+    /**
+     * Whether every gradient is known to be {@code +0.0}: true when the rows are new and after an
+     * optimizer said it cleared them ({@link #clearedGradients}), false once anything may have
+     * written a gradient ({@link #setGrad}, or a step told by {@link #takeClearedGradients}), as
+     * in {@link ArrayParameters}.
+     */
+    private boolean gradientsCleared = true;
 
     FloatParameters(ParameterLayout layout) {
         this.layout = layout;
@@ -84,6 +91,22 @@ final class FloatParameters implements Parameters, FloatParameterRows {
     public void setGrad(int i, double grad) {
         int r = rowOf(i);
         grads[r][i - rowStart[r]] = (float) grad;
+        gradientsCleared = false;
+    }
+
+    @Override
+    public void clearedGradients() {
+        gradientsCleared = true;
+    }
+
+    /**
+     * Whether every gradient is {@code +0.0} (see {@link #gradientsCleared}), forgetting it: the
+     * caller is about to add to the gradients, and may start its sums from 0 if this says so.
+     */
+    boolean takeClearedGradients() {
+        boolean cleared = gradientsCleared;
+        gradientsCleared = false;
+        return cleared;
     }
 
     @Override

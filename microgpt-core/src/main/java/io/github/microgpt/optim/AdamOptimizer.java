@@ -413,6 +413,8 @@ public final class AdamOptimizer {
                 }
             }
         });
+        // Every gradient is now +0.0: the model's next backward pass need not read them.
+        rows.clearedGradients();
     }
 
     /** Moves the moments back into {@link #m} and {@link #v} if float rows held them. */

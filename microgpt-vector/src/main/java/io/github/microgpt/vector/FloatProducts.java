@@ -141,6 +141,18 @@ final class FloatProducts {
      */
     static void backward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w, int from,
                          int to, Team team) {
+        backward(din, dw, dout, in, w, from, to, team, false);
+    }
+
+    /**
+     * {@link #backward(float[][], float[][], float[][], float[][], float[][], int, int, Team)} told
+     * whether {@code dw} holds nothing but {@code +0.0} ({@code dwCleared}, as after the
+     * optimizer's update): then the weights' gradient starts its sums from zero vectors instead
+     * of loading {@code dw} (see {@link #productTransposed(float[][], float[][], float[][], int,
+     * int, int, int, int, Object, boolean)}); the same bits.
+     */
+    static void backward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w, int from,
+                         int to, Team team, boolean dwCleared) {
         int rows = w.length;
         int cols = w[0].length;
         int block = 4 * L;
@@ -166,7 +178,7 @@ final class FloatProducts {
                 int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, blocks, b0, TRANSPOSED_ROWS);
                 int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, blocks, b1, TRANSPOSED_ROWS);
                 if (r0 < r1) {
-                    productTransposed(dout, in, dw, r0, r1, from, to, cols, call);
+                    productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
                 }
             }
         });
@@ -289,7 +301,7 @@ final class FloatProducts {
                         if (j + PANEL <= j1) {
                             productTransposedBlock6x2(aPanel, xPanels[g], terms, c[r], c[Math.min(r + 1, last)],
                                     c[Math.min(r + 2, last)], c[Math.min(r + 3, last)], c[Math.min(r + 4, last)],
-                                    c[Math.min(r + 5, last)], j);
+                                    c[Math.min(r + 5, last)], j, false);
                         } else {
                             partPanel(aPanel, xPanels[g], terms, c, r, last, j, j1 - j, panels.tiles);
                         }
@@ -317,7 +329,7 @@ final class FloatProducts {
             Arrays.fill(tile, width, PANEL, 0f);
         }
         productTransposedBlock6x2(aPanel, xPanel, terms, tiles[0], tiles[1], tiles[2], tiles[3], tiles[4],
-                tiles[5], 0);
+                tiles[5], 0, false);
         for (int i = 0; i < 6; i++) {
             System.arraycopy(tiles[i], 0, c[Math.min(r + i, last)], j, width);
         }
@@ -752,18 +764,36 @@ final class FloatProducts {
      */
     static void productTransposed(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int width,
                                   Object call) {
+        productTransposed(a, x, c, r0, r1End, k0, k1, width, call, false);
+    }
+
+    /**
+     * {@link #productTransposed(float[][], float[][], float[][], int, int, int, int, int, Object)}
+     * told whether {@code c}'s rows {@code [r0, r1End)} hold nothing but {@code +0.0}
+     * ({@code cleared}): then the kernels start their sums from zero vectors (and the scalar edges
+     * from {@code 0f}) instead of loading {@code c}, on the first block of terms (the later blocks
+     * add to what the first stored). The same bits: {@code fma(a, b, +0.0)} is what a fused
+     * multiply-add gives from a stored {@code +0.0}. What it saves is the gradient's rows coming
+     * from memory (the previous step's update wrote them last, 12 MB at {@code nEmbd} 256) before
+     * a block's first multiply-add can start, as {@code DoubleProducts.productTransposed} does in
+     * double precision.
+     */
+    static void productTransposed(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0, int k1, int width,
+                                  Object call, boolean cleared) {
         if (SIXTEEN_REGISTERS) {
-            productTransposedFor16(a, x, c, r0, r1End, k0, k1, width, call);
+            productTransposedFor16(a, x, c, r0, r1End, k0, k1, width, call, cleared);
         } else {
-            productTransposedFor32(a, x, c, r0, r1End, k0, k1, width);
+            productTransposedFor32(a, x, c, r0, r1End, k0, k1, width, cleared);
         }
     }
 
     /** {@link #productTransposed} in blocks of 4 rows x 4 vectors, for 32 registers. */
     private static void productTransposedFor32(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0,
-                                               int k1, int width) {
+                                               int k1, int width, boolean cleared) {
         for (int kb = k0; kb < k1; kb += K_BLOCK) {
             int ke = Math.min(k1, kb + K_BLOCK);
+            // The first block of terms from zero when c's rows hold +0.0; the later ones add to it.
+            boolean fromZero = cleared && kb == k0;
             // Rows outside, columns inside: each block of four rows of c is read and written along
             // its rows, once, while the rows of x (a few positions' inputs) stay in the caches.
             for (int r = r0; r < r1End; r += 4) {
@@ -777,34 +807,35 @@ final class FloatProducts {
                 float[] c3 = c[r3];
                 int j = 0;
                 for (; j + 4 * L <= width; j += 4 * L) {
-                    productTransposedBlock4(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
+                    productTransposedBlock4(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, fromZero);
                 }
                 for (; j + L <= width; j += L) {
-                    productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
+                    productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, fromZero);
                 }
-                productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, width);
+                productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, width, fromZero);
             }
         }
     }
 
     private static void productTransposedBlock4(float[][] a, int q0, int q1, int q2, int q3, float[][] x, int k0, int k1,
-            float[] c0, float[] c1, float[] c2, float[] c3, int j) {
-        FloatVector s00 = FloatVector.fromArray(S, c0, j);
-        FloatVector s01 = FloatVector.fromArray(S, c0, j + 1 * L);
-        FloatVector s02 = FloatVector.fromArray(S, c0, j + 2 * L);
-        FloatVector s03 = FloatVector.fromArray(S, c0, j + 3 * L);
-        FloatVector s10 = FloatVector.fromArray(S, c1, j);
-        FloatVector s11 = FloatVector.fromArray(S, c1, j + 1 * L);
-        FloatVector s12 = FloatVector.fromArray(S, c1, j + 2 * L);
-        FloatVector s13 = FloatVector.fromArray(S, c1, j + 3 * L);
-        FloatVector s20 = FloatVector.fromArray(S, c2, j);
-        FloatVector s21 = FloatVector.fromArray(S, c2, j + 1 * L);
-        FloatVector s22 = FloatVector.fromArray(S, c2, j + 2 * L);
-        FloatVector s23 = FloatVector.fromArray(S, c2, j + 3 * L);
-        FloatVector s30 = FloatVector.fromArray(S, c3, j);
-        FloatVector s31 = FloatVector.fromArray(S, c3, j + 1 * L);
-        FloatVector s32 = FloatVector.fromArray(S, c3, j + 2 * L);
-        FloatVector s33 = FloatVector.fromArray(S, c3, j + 3 * L);
+            float[] c0, float[] c1, float[] c2, float[] c3, int j, boolean cleared) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector s00 = cleared ? zero : FloatVector.fromArray(S, c0, j);
+        FloatVector s01 = cleared ? zero : FloatVector.fromArray(S, c0, j + 1 * L);
+        FloatVector s02 = cleared ? zero : FloatVector.fromArray(S, c0, j + 2 * L);
+        FloatVector s03 = cleared ? zero : FloatVector.fromArray(S, c0, j + 3 * L);
+        FloatVector s10 = cleared ? zero : FloatVector.fromArray(S, c1, j);
+        FloatVector s11 = cleared ? zero : FloatVector.fromArray(S, c1, j + 1 * L);
+        FloatVector s12 = cleared ? zero : FloatVector.fromArray(S, c1, j + 2 * L);
+        FloatVector s13 = cleared ? zero : FloatVector.fromArray(S, c1, j + 3 * L);
+        FloatVector s20 = cleared ? zero : FloatVector.fromArray(S, c2, j);
+        FloatVector s21 = cleared ? zero : FloatVector.fromArray(S, c2, j + 1 * L);
+        FloatVector s22 = cleared ? zero : FloatVector.fromArray(S, c2, j + 2 * L);
+        FloatVector s23 = cleared ? zero : FloatVector.fromArray(S, c2, j + 3 * L);
+        FloatVector s30 = cleared ? zero : FloatVector.fromArray(S, c3, j);
+        FloatVector s31 = cleared ? zero : FloatVector.fromArray(S, c3, j + 1 * L);
+        FloatVector s32 = cleared ? zero : FloatVector.fromArray(S, c3, j + 2 * L);
+        FloatVector s33 = cleared ? zero : FloatVector.fromArray(S, c3, j + 3 * L);
         for (int k = k0; k < k1; k++) {
             float[] ak = a[k];
             float[] xk = x[k];
@@ -852,11 +883,12 @@ final class FloatProducts {
     }
 
     private static void productTransposedBlock1(float[][] a, int q0, int q1, int q2, int q3, float[][] x, int k0, int k1,
-            float[] c0, float[] c1, float[] c2, float[] c3, int j) {
-        FloatVector s00 = FloatVector.fromArray(S, c0, j);
-        FloatVector s10 = FloatVector.fromArray(S, c1, j);
-        FloatVector s20 = FloatVector.fromArray(S, c2, j);
-        FloatVector s30 = FloatVector.fromArray(S, c3, j);
+            float[] c0, float[] c1, float[] c2, float[] c3, int j, boolean cleared) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector s00 = cleared ? zero : FloatVector.fromArray(S, c0, j);
+        FloatVector s10 = cleared ? zero : FloatVector.fromArray(S, c1, j);
+        FloatVector s20 = cleared ? zero : FloatVector.fromArray(S, c2, j);
+        FloatVector s30 = cleared ? zero : FloatVector.fromArray(S, c3, j);
         for (int k = k0; k < k1; k++) {
             float[] ak = a[k];
             float[] xk = x[k];
@@ -877,12 +909,12 @@ final class FloatProducts {
     }
 
     private static void productTransposedTail(float[][] a, int q0, int q1, int q2, int q3, float[][] x, int k0, int k1,
-            float[] c0, float[] c1, float[] c2, float[] c3, int j0, int j1) {
+            float[] c0, float[] c1, float[] c2, float[] c3, int j0, int j1, boolean cleared) {
         for (int j = j0; j < j1; j++) {
-            float s0 = c0[j];
-            float s1 = c1[j];
-            float s2 = c2[j];
-            float s3 = c3[j];
+            float s0 = cleared ? 0f : c0[j];
+            float s1 = cleared ? 0f : c1[j];
+            float s2 = cleared ? 0f : c2[j];
+            float s3 = cleared ? 0f : c3[j];
             for (int k = k0; k < k1; k++) {
                 float[] ak = a[k];
                 float xj = x[k][j];
@@ -925,7 +957,7 @@ final class FloatProducts {
      * output is still one chain over {@code k} in order from its stored value.
      */
     private static void productTransposedFor16(float[][] a, float[][] x, float[][] c, int r0, int r1End, int k0,
-                                               int k1, int width, Object call) {
+                                               int k1, int width, Object call, boolean cleared) {
         int blocksEnd = width / PANEL * PANEL;
         int terms = k1 - k0;
         if (r0 < r1End && terms > 0) {
@@ -966,11 +998,11 @@ final class FloatProducts {
                 }
                 for (int jp = 0; jp < blocksEnd / PANEL; jp++) {
                     productTransposedBlock6x2(aPanel, xPanels[jp], terms, c[r], c[q1], c[q2], c[q3], c[q4], c[q5],
-                            jp * PANEL);
+                            jp * PANEL, cleared);
                 }
                 if (blocksEnd < width) {
                     for (int q = r; q < Math.min(r + 6, r1End); q++) {
-                        productTransposedRow(a, q, x, k0, k1, c[q], blocksEnd, width);
+                        productTransposedRow(a, q, x, k0, k1, c[q], blocksEnd, width, cleared);
                     }
                 }
             }
@@ -1053,19 +1085,20 @@ final class FloatProducts {
      * panel of {@code x} and a broadcast from the panel of {@code a} per row and term.
      */
     private static void productTransposedBlock6x2(float[] aPanel, float[] xPanel, int terms, float[] c0,
-            float[] c1, float[] c2, float[] c3, float[] c4, float[] c5, int j) {
-        FloatVector s00 = FloatVector.fromArray(S, c0, j);
-        FloatVector s01 = FloatVector.fromArray(S, c0, j + L);
-        FloatVector s10 = FloatVector.fromArray(S, c1, j);
-        FloatVector s11 = FloatVector.fromArray(S, c1, j + L);
-        FloatVector s20 = FloatVector.fromArray(S, c2, j);
-        FloatVector s21 = FloatVector.fromArray(S, c2, j + L);
-        FloatVector s30 = FloatVector.fromArray(S, c3, j);
-        FloatVector s31 = FloatVector.fromArray(S, c3, j + L);
-        FloatVector s40 = FloatVector.fromArray(S, c4, j);
-        FloatVector s41 = FloatVector.fromArray(S, c4, j + L);
-        FloatVector s50 = FloatVector.fromArray(S, c5, j);
-        FloatVector s51 = FloatVector.fromArray(S, c5, j + L);
+            float[] c1, float[] c2, float[] c3, float[] c4, float[] c5, int j, boolean cleared) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector s00 = cleared ? zero : FloatVector.fromArray(S, c0, j);
+        FloatVector s01 = cleared ? zero : FloatVector.fromArray(S, c0, j + L);
+        FloatVector s10 = cleared ? zero : FloatVector.fromArray(S, c1, j);
+        FloatVector s11 = cleared ? zero : FloatVector.fromArray(S, c1, j + L);
+        FloatVector s20 = cleared ? zero : FloatVector.fromArray(S, c2, j);
+        FloatVector s21 = cleared ? zero : FloatVector.fromArray(S, c2, j + L);
+        FloatVector s30 = cleared ? zero : FloatVector.fromArray(S, c3, j);
+        FloatVector s31 = cleared ? zero : FloatVector.fromArray(S, c3, j + L);
+        FloatVector s40 = cleared ? zero : FloatVector.fromArray(S, c4, j);
+        FloatVector s41 = cleared ? zero : FloatVector.fromArray(S, c4, j + L);
+        FloatVector s50 = cleared ? zero : FloatVector.fromArray(S, c5, j);
+        FloatVector s51 = cleared ? zero : FloatVector.fromArray(S, c5, j + L);
         for (int k = 0; k < terms; k++) {
             FloatVector x0 = FloatVector.fromArray(S, xPanel, k * PANEL);
             FloatVector x1 = FloatVector.fromArray(S, xPanel, k * PANEL + L);
@@ -1109,17 +1142,17 @@ final class FloatProducts {
      * whole blocks.
      */
     private static void productTransposedRow(float[][] a, int q, float[][] x, int k0, int k1, float[] cq,
-                                             int j0, int j1) {
+                                             int j0, int j1, boolean cleared) {
         int j = j0;
         for (; j + L <= j1; j += L) {
-            FloatVector s = FloatVector.fromArray(S, cq, j);
+            FloatVector s = cleared ? FloatVector.zero(S) : FloatVector.fromArray(S, cq, j);
             for (int k = k0; k < k1; k++) {
                 s = FloatVector.broadcast(S, a[k][q]).fma(FloatVector.fromArray(S, x[k], j), s);
             }
             s.intoArray(cq, j);
         }
         for (; j < j1; j++) {
-            float s = cq[j];
+            float s = cleared ? 0f : cq[j];
             for (int k = k0; k < k1; k++) {
                 s = Math.fma(a[k][q], x[k][j], s);
             }

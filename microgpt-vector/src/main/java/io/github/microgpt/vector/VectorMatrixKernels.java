@@ -229,6 +229,17 @@ public final class VectorMatrixKernels implements MatrixKernels {
     @Override
     public boolean matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                                   int from, int to, Team team) {
+        return matmulBackward(din, dw, dout, in, w, from, to, team, false);
+    }
+
+    /**
+     * The single-precision backward products, the weights' gradient starting its sums from 0 when
+     * {@code dw} is cleared (see {@link FloatProducts#backward(float[][], float[][], float[][],
+     * float[][], float[][], int, int, Team, boolean)}).
+     */
+    @Override
+    public boolean matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                                  int from, int to, Team team, boolean dwCleared) {
         int rows = w.length;
         int cols = w[0].length;
         if (!worthIt(rows, cols, to - from)) {
@@ -236,7 +247,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
         }
         WarmFloats.ensure();
         // In two halves of the weights' rows, one per thread of two (see FloatProducts.backward).
-        FloatProducts.backward(din, dw, dout, in, w, from, to, team);
+        FloatProducts.backward(din, dw, dout, in, w, from, to, team, dwCleared);
         return true;
     }
 
@@ -504,6 +515,8 @@ public final class VectorMatrixKernels implements MatrixKernels {
                 }
                 FloatProducts.product(a, x, c, 0, 7, 0, 32, 0, width);
                 FloatProducts.productTransposed(a, x, c, 0, 7, 0, 32, width);
+                // The step's first backward products start from cleared gradients: that branch too.
+                FloatProducts.productTransposed(a, x, c, 0, 7, 0, 32, width, null, true);
             });
         }
 

@@ -114,6 +114,27 @@ public interface MatrixKernels {
                            int from, int to, Team team);
 
     /**
+     * {@link #matmulBackward(float[][], float[][], float[][], float[][], float[][], int, int, Team)}
+     * told whether {@code dw} holds nothing but {@code +0.0} on entry, as the double-precision
+     * overload with {@code dwCleared} is; by default the flag is ignored, which is always correct.
+     *
+     * @param din (T, C) added to
+     * @param dw (OC, C) added to; all {@code +0.0} if {@code dwCleared}
+     * @param dout (T, OC)
+     * @param in (T, C)
+     * @param w (OC, C)
+     * @param from the first position
+     * @param to one past the last position
+     * @param team the threads
+     * @param dwCleared whether every element of {@code dw} is {@code +0.0}
+     * @return whether the gradients were computed
+     */
+    default boolean matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                                   int from, int to, Team team, boolean dwCleared) {
+        return matmulBackward(din, dw, dout, in, w, from, to, team);
+    }
+
+    /**
      * Single-precision causal attention, with the contract of the core's
      * {@code FloatKernels.attentionForward} (the arguments are its own); by default left to it.
      *
