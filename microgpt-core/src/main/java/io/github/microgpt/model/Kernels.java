@@ -74,6 +74,27 @@ final class Kernels {
      */
     static final int MIN_POSITIONS_FOR_TRANSPOSE = 8;
 
+    /**
+     * The most weights ({@code rows * cols}) of a product that is multiplied by its transpose from
+     * two positions on rather than from {@link #MIN_POSITIONS_FOR_TRANSPOSE}: 8 KB, which the
+     * transpose reads and writes within the first-level cache, for about what one position costs
+     * in {@link #matvecs}' scalar dot products, while the SIMD loop along the output row then does
+     * every position faster. Every product of {@code microgpt.py}'s model is this small (the
+     * largest, {@code mlp_fc1} and {@code mlp_fc2}, 1024 weights), and two thirds of its names
+     * have fewer than 8 positions: there the forward pass took 8.2-8.4 us a step instead of
+     * 8.5-9.3 (one thread, probe runs alternated, busy host).
+     */
+    static final int SMALL_TRANSPOSE_WEIGHTS = 1024;
+
+    /**
+     * Whether {@link #matmulForward} multiplies {@code positions} positions by the transposed
+     * weights ({@link #productRows}) rather than one position at a time ({@link #matvecs}).
+     */
+    static boolean transposes(int positions, int rows, int cols) {
+        return positions >= MIN_POSITIONS_FOR_TRANSPOSE
+                || positions >= 2 && (long) rows * cols <= SMALL_TRANSPOSE_WEIGHTS;
+    }
+
     /** The fewest rows of a product one thread takes at a time. */
     private static final int ROW_GRAIN = 16;
 
@@ -318,9 +339,9 @@ final class Kernels {
      * (a linear layer without bias). From {@link #MIN_POSITIONS_FOR_TRANSPOSE} positions on, the
      * product is a sum of rows of the transposed weights, {@code out[t] += in[t][i] * wT[i]} for
      * {@code i = 0, 1, 2, ...}: SIMD lanes along the output row (see the class comment), each
-     * lane still summing its own output in the order of the {@code Value} engine. Fewer
-     * positions, as in generation, are multiplied one by one without the transpose. Both give
-     * the same bits. Split over the team by rows of the weights (columns of the output), one part
+     * lane still summing its own output in the order of the {@code Value} engine; so from two
+     * positions on are small weights (see {@link #transposes}). Fewer positions, as in
+     * generation, are multiplied one by one without the transpose. Both give the same bits. Split over the team by rows of the weights (columns of the output), one part
      * per thread; by positions when there are too few rows to share.
      *
      * <p>Each thread transposes its own rows of the weights, a block of columns at a time, into
@@ -340,8 +361,7 @@ final class Kernels {
      * @param wT (at least C, at least OC) scratch for the transposed weights, for the optional
      *     kernels of {@link ArrayKernels} only; may be {@code null}
      * @param blocks the threads' buffers for the blocks of transposed weights; may be
-     *     {@code null} when {@code to - from < MIN_POSITIONS_FOR_TRANSPOSE}, since it is then not
-     *     used
+     *     {@code null} when {@code to - from < 2}, since it is then not used
      */
     static void matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
                               double[][] wT, TransposeBlocks blocks, Workers team) {
@@ -351,7 +371,7 @@ final class Kernels {
         }
         int n = to - from;
         int rows = w.length;
-        if (n < MIN_POSITIONS_FOR_TRANSPOSE) {
+        if (!transposes(n, rows, w[0].length)) {
             workers.forRange(rows, ROW_GRAIN, (o0, o1) -> matvecs(out, in, w, o0, o1, from, to));
             return;
         }

@@ -302,15 +302,17 @@ public final class AdamOptimizer {
     }
 
     /**
-     * Whether both bias corrections have reached exactly 1, so that dividing by them changes no
-     * bit ({@code x / 1.0} is {@code x} for every double) and an update may leave the divisions
-     * out. {@code 1 - beta^(t+1)} rounds to 1 once {@code beta^(t+1)} is below {@code 2^-54}: with
-     * the defaults after about 230 steps for {@code beta1 = 0.85} and 3,700 for
-     * {@code beta2 = 0.99}. Divisions and square roots are most of the update's time at the
-     * reference size, so a long run saves two of its three divisions from then on.
+     * Whether a bias correction has reached exactly 1, so that dividing by it changes no bit
+     * ({@code x / 1.0} is {@code x} for every double) and an update may leave that division out.
+     * {@code 1 - beta^(t+1)} rounds to 1 once {@code beta^(t+1)} is below {@code 2^-54}: with the
+     * defaults after about 230 steps for {@code beta1 = 0.85} and 3,700 for {@code beta2 = 0.99}.
+     * Divisions and square roots are most of the update's time at the reference size, so each
+     * correction's division is left out as soon as that correction is done, not when both are:
+     * measured on 4192 numbers, 3.5 us with both divisions, 2.8 us without the first (from step
+     * 230 with the defaults, so most of {@code microgpt.py}'s 1000 steps) and 2.2 us without both.
      */
-    private static boolean correctionsDone(double correction1, double correction2) {
-        return correction1 == 1.0 && correction2 == 1.0;
+    private static boolean correctionDone(double correction) {
+        return correction == 1.0;
     }
 
     /**
@@ -338,17 +340,18 @@ public final class AdamOptimizer {
         final double oneMinusB1 = 1 - beta1;
         final double oneMinusB2 = 1 - beta2;
         final double epsilon = eps;
-        // Once the corrections are exactly 1, their divisions are left out (the JIT compiles the
-        // loop twice, once for each value of this test, which is the same on every iteration).
-        final boolean unbiased = correctionsDone(correction1, correction2);
+        // Once a correction is exactly 1, its division is left out (the JIT compiles the loop once
+        // for each value of these tests, which are the same on every iteration).
+        final boolean unbiased1 = correctionDone(correction1);
+        final boolean unbiased2 = correctionDone(correction2);
         for (int i = starts[from], end = starts[to]; i < end; i++) {
             double g = buffer[i];
             double mi = b1 * mm[i] + oneMinusB1 * g;
             double vi = b2 * vv[i] + oneMinusB2 * (g * g);
             mm[i] = mi;
             vv[i] = vi;
-            double mHat = unbiased ? mi : mi / correction1;
-            double vHat = unbiased ? vi : vi / correction2;
+            double mHat = unbiased1 ? mi : mi / correction1;
+            double vHat = unbiased2 ? vi : vi / correction2;
             buffer[i] = lrT * mHat / (Math.sqrt(vHat) + epsilon);
         }
         // The gradients are zeroed here rather than when gathered: one short loop per row, not two.

@@ -193,8 +193,11 @@ final class ModelMemory {
     private static void transposeBlocks(Tally a, Precision precision, GptConfig config, int vocabSize, int threads) {
         long c = config.nEmbd();
         long t = config.blockSize();
-        if (t < MIN_POSITIONS_FOR_TRANSPOSE) {
-            return;  // every product runs position by position, without the blocks
+        // Below 8 positions the products run position by position, without the blocks, except
+        // (in double precision, from 2 positions on) those with at most SMALL_TRANSPOSE_WEIGHTS.
+        boolean fewPositions = t < MIN_POSITIONS_FOR_TRANSPOSE;
+        if (fewPositions && (precision != Precision.F64 || t < 2)) {
+            return;
         }
         int blockNumbers = precision == Precision.F64 ? FORWARD_BLOCK_DOUBLES : FORWARD_BLOCK_FLOATS;
         // The forward products' weights (rows, cols): qkv, attn_wo, mlp_fc1, mlp_fc2, lm_head.
@@ -206,6 +209,9 @@ final class ModelMemory {
         for (long[] product : products) {
             long rows = product[0];
             long cols = product[1];
+            if (fewPositions && rows * cols > SMALL_TRANSPOSE_WEIGHTS) {
+                continue;
+            }
             long grain = forwardRowGrain(rows, threads);
             if (threads > 1 && rows >= 2 * grain) {
                 long parts = Math.max(1, Math.min(threads, rows / grain));
@@ -267,6 +273,8 @@ final class ModelMemory {
 
     /** {@code Kernels.MIN_POSITIONS_FOR_TRANSPOSE}: fewer positions are multiplied one by one. */
     private static final int MIN_POSITIONS_FOR_TRANSPOSE = 8;
+    /** {@code Kernels.SMALL_TRANSPOSE_WEIGHTS}: smaller products (f64) are transposed from 2 positions on. */
+    private static final int SMALL_TRANSPOSE_WEIGHTS = 1024;
     /** {@code Kernels.ROW_GRAIN}. */
     private static final int ROW_GRAIN = 16;
     /** {@code Kernels.FORWARD_BLOCK_DOUBLES}: a block of transposed weights, 512 KB. */
