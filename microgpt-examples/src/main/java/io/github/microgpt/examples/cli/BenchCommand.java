@@ -150,7 +150,8 @@ import picocli.CommandLine.ParentCommand;
             "2:Invalid usage: an unknown option or a value out of range."},
         footer = {
             "%nThe whole run takes about 4 x --seconds per engine (about 25 s by default), more while the JIT "
-                    + "compiler is still busy after the first --seconds of warm-up; the thread counts of a list share it. gradientMillis and optimizerMillis (--json) come from a short slice of their "
+                    + "compiler is still busy after the first --seconds of warm-up; the thread counts of a list share "
+                    + "it. gradientMillis and optimizerMillis (--json) come from a short slice of their "
                     + "own, timed with a gradient listener; steps/s are timed without one, as train runs.",
             "Close other programs first: the figures are only as steady as the machine."})
 public final class BenchCommand implements Callable<Integer> {
