@@ -52,6 +52,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * about a billion nodes (see {@link TrainingStepBenchmark} for both engines at the reference
  * size).
  *
+ * <p><b>Which kernels.</b> {@code benchmarks.jar} holds microgpt-core and not the optional
+ * microgpt-vector module, so every combination here runs the core's own loops
+ * ({@link io.github.microgpt.model.ArrayKernels#implementation()} is {@code "plain"}), as
+ * {@code java -jar microgpt-examples/target/microgpt.jar} does. For the Vector API kernels, and for
+ * one thread count against another in alternated slices of one JVM (JMH runs each combination in
+ * a JVM of its own, minutes apart on a machine whose speed drifts), use
+ * {@code ./microgpt bench --engine array --threads 1,2 ...}.
+ *
  * <p>Run the whole grid, or pick combinations with {@code -p} (a comma-separated list per
  * parameter); issue 11's size is {@code nEmbd=256, nLayer=4, nHead=8, blockSize=64}:
  * <pre>

@@ -23,6 +23,8 @@ import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
 import io.github.microgpt.train.TrainingDivergedException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,11 +54,14 @@ import picocli.CommandLine.ParentCommand;
  * array engine in single precision ({@link Precision#F32}), reported as {@code array-f32}, and
  * {@code --threads} splits each of its training steps over that many threads.
  *
- * <p>For each engine it trains for {@code --seconds} to let the JIT compile the hot code, then
- * counts training steps (one document each, with Adam) for {@code --seconds}, and likewise
- * generated tokens (temperature 0.5, through the {@link Sampler}). Each measurement is cut into
- * slices of about a quarter of a second (at least five) and the median slice is reported, so
- * that a burst of other work on the machine does not decide the result. The steps are timed as
+ * <p>For each engine it trains to let the JIT compile the hot code: for at least
+ * {@code --seconds}, and on until the step rates are steady and the JIT compiler is quiet (at most
+ * four times {@code --seconds}; see {@link Rounds}, whose rule is the same for every thread
+ * count). Then it counts training steps (one document each, with Adam) for {@code --seconds},
+ * and likewise generated tokens (temperature 0.5, through the {@link Sampler}). Each measurement
+ * is cut into slices of about a quarter of a second (at least five), sized from the warm-up's
+ * last rates, and the median slice is reported, so that a burst of other work on the machine
+ * does not decide the result. The steps are timed as
  * {@code train} runs them, with no {@link GradientListener}: the phase split below has a slice of
  * its own, so that nothing is added to the steps that are counted.
  *
@@ -68,7 +73,9 @@ import picocli.CommandLine.ParentCommand;
  * given and reversed every other round (1,2 then 2,1), until {@code --seconds} (shared by the
  * counts) is spent. Each count gets an engine entry of its own (its {@code threads} says which),
  * and each count after the first a speed-up over the first: the median of the rounds' ratios,
- * which pair slices run one right after the other, with the lowest and highest as its spread.
+ * which pair slices run one right after the other, with the lowest and highest as its spread,
+ * the steps of every slice, and the warm-up's length and whether it settled (a line of the
+ * table says when it did not).
  * Since every count ran the same steps, their models must be the same bits: the last loss of
  * every round and the final weights are compared, and a difference is reported (it would be a
  * bug: a step's result does not depend on its threads).
@@ -142,8 +149,9 @@ import picocli.CommandLine.ParentCommand;
             "1:The measurement failed (out of memory, or an internal error).",
             "2:Invalid usage: an unknown option or a value out of range."},
         footer = {
-            "%nThe whole run takes about 4 x --seconds per engine (about 25 s by default); the thread counts of "
-                    + "a list share it. gradientMillis and optimizerMillis (--json) come from a short slice of their "
+            "%nThe whole run takes about 4 x --seconds per engine (about 25 s by default), more while the JIT "
+                    + "compiler is still busy after the first --seconds of warm-up; the thread counts of a list share "
+                    + "it. gradientMillis and optimizerMillis (--json) come from a short slice of their "
                     + "own, timed with a gradient listener; steps/s are timed without one, as train runs.",
             "Close other programs first: the figures are only as steady as the machine."})
 public final class BenchCommand implements Callable<Integer> {
@@ -210,8 +218,9 @@ public final class BenchCommand implements Callable<Integer> {
     private Integer blockSize;
 
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "3",
-            description = "Seconds of each measurement (training and generation, per engine); warm-ups take "
-                    + "as long again. Positive, at most 600. Default: ${DEFAULT-VALUE}.")
+            description = "Seconds of each measurement (training and generation, per engine); the training "
+                    + "warm-up takes at least as long again, and goes on until the step rates are steady and the "
+                    + "JIT compiler is quiet, up to 4 x --seconds. Positive, at most 600. Default: ${DEFAULT-VALUE}.")
     private double seconds;
 
     /** The most threads {@code --threads} accepts. */
@@ -226,8 +235,9 @@ public final class BenchCommand implements Callable<Integer> {
                     + "results do not depend on it, only the time; its share of peak is of the peak on as many "
                     + "threads (at most the processors). 1 to 256. A list such as 1,2 measures each count in "
                     + "one JVM, in alternated slices of the same steps (1,2 then 2,1, ...; the counts share "
-                    + "--seconds), and reports each count's speed-up over the first: the median, lowest and "
-                    + "highest of the rounds' ratios. Default: ${DEFAULT-VALUE}.")
+                    + "--seconds; every slice has the steps the slowest count ran in about a quarter of a second at the "
+                    + "end of the warm-up), and reports each count's speed-up over the first: the median, lowest "
+                    + "and highest of the rounds' ratios. Default: ${DEFAULT-VALUE}.")
     private String threadsText;
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "f64",
@@ -236,14 +246,34 @@ public final class BenchCommand implements Callable<Integer> {
     private String precisionName;
 
     private final LongSupplier clock;
+    private final LongSupplier compilerMillis;
 
     /** Creates the command; picocli calls this and then sets the options. */
     public BenchCommand() {
-        this(System::nanoTime);
+        this(System::nanoTime, BenchCommand::compilerMillis);
     }
 
-    BenchCommand(LongSupplier clock) {
+    /**
+     * Creates the command with clocks of its own, for a test.
+     *
+     * @param clock nanoseconds, for every time measured (not the peak's, which is processor time)
+     * @param compilerMillis the JIT compiler's total working time in milliseconds, which the
+     *     warm-up watches ({@link Rounds})
+     */
+    BenchCommand(LongSupplier clock, LongSupplier compilerMillis) {
         this.clock = clock;
+        this.compilerMillis = compilerMillis;
+    }
+
+    /**
+     * The milliseconds the JVM's JIT compiler threads have worked so far, summed over the threads;
+     * always 0 where the JVM does not tell it (no compiler, as with {@code -Xint}, or no such
+     * monitoring), so that the warm-up then waits for steady rates alone.
+     */
+    static long compilerMillis() {
+        CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+        return compiler != null && compiler.isCompilationTimeMonitoringSupported()
+                ? compiler.getTotalCompilationTime() : 0;
     }
 
     /**
@@ -613,72 +643,42 @@ public final class BenchCommand implements Callable<Integer> {
         long[] flopsPerDocument = workload.flopsPerDocument();
         int documents = workload.docs().size();
 
-        // Warm-up: rounds of the same steps for every count, the chunk doubling from one step
-        // (a large model's step is tens of milliseconds) until a round lasts an eighth of the
-        // warm-up (a small model's is tens of microseconds). Every fourth round has the phase
-        // split's gradient listener, so that the JIT has compiled that path too before anything
-        // is timed: seen for the first time after the warm-up, it sent the compiled step back to
-        // the interpreter, and the phase split of microgpt-vector's kernels came out 40% slow.
-        // The last chunk's rates without the listener size the slices.
-        long warmNanos = nanos(seconds);
-        double[] warmRates = new double[counts];
-        long chunk = 1;
-        long warmStart = clock.getAsLong();
-        int round = 0;
-        do {
-            boolean listening = round % 4 == 1;
-            long roundStart = clock.getAsLong();
-            for (int i : order(counts, round)) {
+        // Warm-up and measurement (Rounds.time): every count runs the same steps in every round.
+        // The hooks run them on the models, note the operations of each measured round (the same
+        // documents for every count) and compare the models' last losses after it.
+        boolean[] roundsAgree = {true};
+        List<Long> roundFlops = new ArrayList<>();
+        Rounds.Slices slices = new Rounds.Slices() {
+            @Override
+            public void warm(int i, long steps, boolean listening) {
                 runners[i].listen(listening);
-                long start = clock.getAsLong();
-                runners[i].runUntimed(chunk);
-                if (!listening) {
-                    warmRates[i] = chunk / secondsOf(clock.getAsLong() - start);
-                }
+                runners[i].runUntimed(steps);
                 runners[i].listen(false);
             }
-            if (clock.getAsLong() - roundStart < warmNanos / 8) {
-                chunk *= 2;
-            }
-            round++;
-        } while (clock.getAsLong() - warmStart < warmNanos || warmRates[0] == 0);
 
-        // The measurement: rounds in which every count runs the same steps in a slice of its own,
-        // the order reversed every other round (1,2 then 2,1), so that a drift of the machine's
-        // speed, or a burst of other work, falls on all of them alike. Rounds go on until
-        // --seconds is spent, at least SLICES of them; each count's median slice is reported.
-        double slowest = Double.POSITIVE_INFINITY;
-        for (double rate : warmRates) {
-            slowest = Math.min(slowest, rate);
-        }
-        double sliceSeconds = seconds / counts / targetRounds(seconds, counts);
-        long stepsPerSlice = Math.max(1, (long) (sliceSeconds * slowest));
-        List<double[]> stepRates = new ArrayList<>();
-        List<double[]> gflopRates = new ArrayList<>();
-        boolean sameResults = true;
-        long measureNanos = nanos(seconds);
-        long measureStart = clock.getAsLong();
-        round = 0;
-        while (round < SLICES || clock.getAsLong() - measureStart < measureNanos) {
-            long flops = 0;
-            int first = runners[0].trainer.stepsDone();
-            for (long s = 0; s < stepsPerSlice; s++) {
-                flops += flopsPerDocument[(int) ((first + s) % documents)];
+            @Override
+            public void roundStarts(long steps) {
+                long flops = 0;
+                int first = runners[0].trainer.stepsDone();
+                for (long s = 0; s < steps; s++) {
+                    flops += flopsPerDocument[(int) ((first + s) % documents)];
+                }
+                roundFlops.add(flops);
             }
-            double[] steps = new double[counts];
-            double[] gflops = new double[counts];
-            for (int i : order(counts, round)) {
-                long start = clock.getAsLong();
-                runners[i].run(stepsPerSlice);
-                double elapsed = secondsOf(clock.getAsLong() - start);
-                steps[i] = stepsPerSlice / elapsed;
-                gflops[i] = flops / elapsed / 1e9;
+
+            @Override
+            public void run(int i, long steps) {
+                runners[i].run(steps);
             }
-            sameResults &= sameLastLoss(runners);
-            stepRates.add(steps);
-            gflopRates.add(gflops);
-            round++;
-        }
+
+            @Override
+            public void roundEnds() {
+                roundsAgree[0] &= sameLastLoss(runners);
+            }
+        };
+        Rounds.Timing timing = Rounds.time(counts, seconds, clock, compilerMillis, slices);
+        long stepsPerSlice = timing.stepsPerSlice();
+        boolean sameResults = roundsAgree[0];
 
         // The phase split, from a short slice of its own with a gradient listener (Phases), so that
         // the slices above time what `train` runs, with no listener at all.
@@ -718,20 +718,22 @@ public final class BenchCommand implements Callable<Integer> {
         List<Result> results = new ArrayList<>();
         for (int i = 0; i < counts; i++) {
             Contender contender = group.get(i);
-            double steps = median(column(stepRates, i));
+            double[] steps = timing.stepsPerSecond(i);
+            double[] gflops = new double[steps.length];
+            for (int r = 0; r < gflops.length; r++) {
+                // A round's operations at this count's rate: every count ran the same documents.
+                gflops[r] = roundFlops.get(r) * steps[r] / stepsPerSlice / 1e9;
+            }
             double total = PHASE_ROUNDS * phaseSteps;
-            results.add(new Result(contender.name(), contender.precision(), contender.threads(), steps,
+            results.add(new Result(contender.name(), contender.precision(), contender.threads(), median(steps),
                     gradientNanos[i] / 1e6 / total, optimizerNanos[i] / 1e6 / total, median(tokenRates[i]),
-                    median(column(gflopRates, i)), peaks.get(i)));
+                    median(gflops), peaks.get(i)));
         }
         List<SpeedUp> speedUps = new ArrayList<>();
         for (int i = 1; i < counts; i++) {
-            double[] ratios = new double[stepRates.size()];
-            for (int r = 0; r < ratios.length; r++) {
-                ratios[r] = stepRates.get(r)[i] / stepRates.get(r)[0];
-            }
             speedUps.add(new SpeedUp(group.get(i).name(), group.get(i).precision(), group.get(i).threads(),
-                    group.get(0).threads(), ratios, sameResults));
+                    group.get(0).threads(), timing.ratios(i), stepsPerSlice, timing.warmNanos() / 1e9, timing.settled(),
+                    sameResults));
         }
         return new Measured(results, speedUps);
     }
@@ -750,12 +752,224 @@ public final class BenchCommand implements Callable<Integer> {
         return order;
     }
 
-    private static double[] column(List<double[]> rows, int i) {
-        double[] column = new double[rows.size()];
-        for (int r = 0; r < column.length; r++) {
-            column[r] = rows.get(r)[i];
+    /**
+     * The warm-up and the timed rounds of one engine's thread counts, apart from the models and
+     * what is reported, so that a test can drive them with a clock of its own and steps that take
+     * a known time ({@code BenchRoundsTest}). Every count runs the same steps in every round, warm
+     * or timed, in the order of {@link #order}; nothing here looks at which count is faster.
+     *
+     * <p><b>The warm-up</b> runs rounds of a chunk of steps, the chunk doubling from one step (a
+     * large model's step is tens of milliseconds) while a round lasts less than an eighth of
+     * {@code --seconds} (a small model's is tens of microseconds). Every fourth round has the
+     * phase split's gradient listener, so that the JIT has compiled that path too before anything
+     * is timed: seen for the first time after the warm-up, it sent the compiled step back to the
+     * interpreter, and the phase split of microgpt-vector's kernels came out 40% slow. The warm-up
+     * ends after a round without the listener that
+     * <ul>
+     * <li>ends at least {@code --seconds} after the warm-up began,
+     * <li>ran each count at a rate within {@link #STEADY} (10%) of its rate in the round without
+     *     the listener before it: the rates have stopped changing, and
+     * <li>left the JIT compiler busy for at most {@link #QUIET_COMPILER} (5%) of the round's time
+     *     ({@link java.lang.management.CompilationMXBean#getTotalCompilationTime}): the hot code
+     *     is compiled, and no compiler thread takes a core from the slices,
+     * </ul>
+     * or, if that never happens, after the first round without the listener that ends
+     * {@link #WARM_UP_LIMIT} times {@code --seconds} after it began ({@link Timing#settled} is then
+     * false). Why: a large model's first step runs in the interpreter (3–4 s at nEmbd 256 in f64,
+     * where later steps take 40 ms), and a warm-up that ended as soon as {@code --seconds} had
+     * passed was one round of that step; its rate made slices of one step, and the first ten or
+     * so rounds were timed while the compiler still compiled the threads' code on one of the
+     * machine's two cores, where two threads ran no faster than one.
+     *
+     * <p><b>The slices</b> are sized from the last warm-up round: {@code --seconds} shared by the
+     * counts and cut into {@link BenchCommand#targetRounds} rounds, at the slowest count's rate,
+     * at least one step; every count runs that many steps in every round. The rounds go on until
+     * {@code --seconds} has passed, at least {@link BenchCommand#SLICES} of them.
+     */
+    static final class Rounds {
+
+        /** The most a warm-up lasts, in multiples of {@code --seconds}, when it does not settle first. */
+        static final int WARM_UP_LIMIT = 4;
+
+        /** The largest share of a round's time the JIT compiler may have worked for the warm-up to end. */
+        static final double QUIET_COMPILER = 0.05;
+
+        /** The largest change of a count's rate from one warm-up round to the next for the warm-up to end. */
+        static final double STEADY = 0.10;
+
+        private Rounds() {
         }
-        return column;
+
+        /** What the rounds run: steps of one count's model, and hooks around each timed round. */
+        interface Slices {
+
+            /**
+             * Runs a warm-up chunk of count {@code i}.
+             *
+             * @param i the count, an index into the counts given
+             * @param steps the steps to run
+             * @param listening whether with the phase split's gradient listener
+             */
+            void warm(int i, long steps, boolean listening);
+
+            /**
+             * Called before each timed round; every count then runs {@code steps} steps.
+             *
+             * @param steps the steps of each slice of the round
+             */
+            default void roundStarts(long steps) {
+            }
+
+            /**
+             * Runs a timed slice of count {@code i}, as {@code train} runs its steps.
+             *
+             * @param i the count
+             * @param steps the steps to run
+             */
+            void run(int i, long steps);
+
+            /** Called after each timed round, once every count has run its slice. */
+            default void roundEnds() {
+            }
+        }
+
+        /**
+         * How the rounds went.
+         *
+         * @param warmRounds the warm-up's rounds
+         * @param warmNanos the warm-up's time
+         * @param settled whether the warm-up ended because the rates were steady and the compiler
+         *     quiet, rather than at {@link #WARM_UP_LIMIT}
+         * @param warmRates each count's steps/s in the last warm-up round, which sized the slices
+         * @param stepsPerSlice the steps every count ran in each timed round
+         * @param sliceNanos for each timed round, each count's time for its slice
+         */
+        record Timing(int warmRounds, long warmNanos, boolean settled, double[] warmRates, long stepsPerSlice,
+                List<long[]> sliceNanos) {
+
+            /** The number of timed rounds. */
+            int rounds() {
+                return sliceNanos.size();
+            }
+
+            /**
+             * Count {@code i}'s training steps per second in each timed round.
+             *
+             * @param i the count
+             * @return a rate per round
+             */
+            double[] stepsPerSecond(int i) {
+                double[] rates = new double[rounds()];
+                for (int r = 0; r < rates.length; r++) {
+                    rates[r] = stepsPerSlice / secondsOf(sliceNanos.get(r)[i]);
+                }
+                return rates;
+            }
+
+            /**
+             * Count {@code i}'s steps/s over the first count's in each timed round: as both ran the
+             * same steps, the first count's time over count {@code i}'s.
+             *
+             * @param i the count compared with the first
+             * @return a ratio per round
+             */
+            double[] ratios(int i) {
+                double[] first = stepsPerSecond(0);
+                double[] ratios = stepsPerSecond(i);
+                for (int r = 0; r < ratios.length; r++) {
+                    ratios[r] /= first[r];
+                }
+                return ratios;
+            }
+        }
+
+        /**
+         * Warms the counts up and times their rounds, as the class comment says.
+         *
+         * @param counts the number of thread counts (models)
+         * @param seconds {@code --seconds}: the warm-up's least time, and the measurement's
+         * @param clock nanoseconds
+         * @param compilerMillis the JIT compiler's total working time so far, in milliseconds
+         *     (always 0 where the JVM does not tell it)
+         * @param slices what runs the steps
+         * @return the warm-up's last rates, the slices' size and every slice's time
+         */
+        static Timing time(int counts, double seconds, LongSupplier clock, LongSupplier compilerMillis,
+                Slices slices) {
+            long warmNanos = nanos(seconds);
+            double[] warmRates = null;
+            long chunk = 1;
+            long warmStart = clock.getAsLong();
+            int round = 0;
+            boolean settled = false;
+            long now;
+            while (true) {
+                boolean listening = round % 4 == 1;
+                long compiledBefore = compilerMillis.getAsLong();
+                long roundStart = clock.getAsLong();
+                double[] rates = new double[counts];
+                for (int i : order(counts, round)) {
+                    long start = clock.getAsLong();
+                    slices.warm(i, chunk, listening);
+                    rates[i] = chunk / secondsOf(clock.getAsLong() - start);
+                }
+                now = clock.getAsLong();
+                long roundNanos = now - roundStart;
+                double compiledNanos = (compilerMillis.getAsLong() - compiledBefore) * 1e6;
+                round++;
+                if (!listening) {
+                    boolean steady = warmRates != null && steady(warmRates, rates);
+                    boolean quiet = compiledNanos <= QUIET_COMPILER * roundNanos;
+                    warmRates = rates;
+                    if (now - warmStart >= warmNanos && steady && quiet) {
+                        settled = true;
+                        break;
+                    }
+                    if (now - warmStart >= WARM_UP_LIMIT * warmNanos) {
+                        break;
+                    }
+                }
+                if (roundNanos < warmNanos / 8) {
+                    chunk *= 2;
+                }
+            }
+            long warmedNanos = now - warmStart;
+            int warmRounds = round;
+
+            double slowest = Double.POSITIVE_INFINITY;
+            for (double rate : warmRates) {
+                slowest = Math.min(slowest, rate);
+            }
+            double sliceSeconds = seconds / counts / targetRounds(seconds, counts);
+            long stepsPerSlice = Math.max(1, (long) (sliceSeconds * slowest));
+            List<long[]> sliceNanos = new ArrayList<>();
+            long measureNanos = nanos(seconds);
+            long measureStart = clock.getAsLong();
+            round = 0;
+            while (round < SLICES || clock.getAsLong() - measureStart < measureNanos) {
+                slices.roundStarts(stepsPerSlice);
+                long[] nanos = new long[counts];
+                for (int i : order(counts, round)) {
+                    long start = clock.getAsLong();
+                    slices.run(i, stepsPerSlice);
+                    nanos[i] = clock.getAsLong() - start;
+                }
+                slices.roundEnds();
+                sliceNanos.add(nanos);
+                round++;
+            }
+            return new Timing(warmRounds, warmedNanos, settled, warmRates, stepsPerSlice, sliceNanos);
+        }
+
+        /** Whether every count's rate is within {@link #STEADY} of its rate before. */
+        static boolean steady(double[] before, double[] after) {
+            for (int i = 0; i < before.length; i++) {
+                if (!(Math.abs(after[i] - before[i]) <= STEADY * before[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /** Whether every model's last step had the same loss, to the bit, as the first's. */
@@ -803,12 +1017,16 @@ public final class BenchCommand implements Callable<Integer> {
      * @param baseThreads the first thread count given, which it is compared with
      * @param ratios its steps/s over the first count's, in each round (slices of the same steps, run
      *     one right after the other)
+     * @param stepsPerSlice the steps every count ran in each round
+     * @param warmUpSeconds how long the warm-up of the counts took
+     * @param warmUpSettled whether the warm-up ended with steady rates and a quiet JIT compiler,
+     *     rather than at its limit ({@link Rounds})
      * @param sameResults whether the models on every thread count had the same loss after every
      *     round and the same weights at the end, to the bit (they must: a step's result does not
      *     depend on its threads)
      */
     record SpeedUp(String engine, Precision precision, int threads, int baseThreads, double[] ratios,
-            boolean sameResults) {
+            long stepsPerSlice, double warmUpSeconds, boolean warmUpSettled, boolean sameResults) {
 
         /** The median of the rounds' ratios: what is reported as the speed-up. */
         double median() {
@@ -1012,6 +1230,11 @@ public final class BenchCommand implements Callable<Integer> {
                     ratios.add(round(ratio, 3));
                 }
                 entry.put("ratios", ratios);
+                // How the rounds were made, for a reader who wants to check them: the steps of each
+                // slice, and the warm-up's length and whether it settled (Rounds).
+                entry.put("stepsPerSlice", speedUp.stepsPerSlice());
+                entry.put("warmUpSeconds", round(speedUp.warmUpSeconds(), 2));
+                entry.put("warmUpSettled", speedUp.warmUpSettled());
                 entry.put("sameResults", speedUp.sameResults());
                 entries.add(entry);
             }
@@ -1059,11 +1282,20 @@ public final class BenchCommand implements Callable<Integer> {
                     second.tokensPerSecond() / first.tokensPerSecond()));
         }
         if (list) {
+            List<String> unsettled = new ArrayList<>();
             for (SpeedUp s : speedUps) {
                 out.line(String.format(Locale.ROOT, "%s on %d / %d %s: %.2fx the steps (median of %d alternated "
-                        + "rounds; lowest %.2fx, highest %.2fx), %s", s.engine(), s.threads(), s.baseThreads(),
-                        s.baseThreads() == 1 ? "thread" : "threads", s.median(), s.ratios().length, s.min(), s.max(),
+                        + "rounds of %d %s; lowest %.2fx, highest %.2fx), %s", s.engine(), s.threads(), s.baseThreads(),
+                        s.baseThreads() == 1 ? "thread" : "threads", s.median(), s.ratios().length, s.stepsPerSlice(),
+                        s.stepsPerSlice() == 1 ? "step" : "steps", s.min(), s.max(),
                         s.sameResults() ? "the same results" : "DIFFERENT RESULTS"));
+                // Once per engine: its counts shared one warm-up.
+                if (!s.warmUpSettled() && !unsettled.contains(s.engine())) {
+                    unsettled.add(s.engine());
+                    out.line(String.format(Locale.ROOT, "%s: the warm-up stopped at its limit, %.1f s, before the rates "
+                            + "were steady and the JIT compiler quiet; the slices may have been timed while code was still being compiled",
+                            s.engine(), s.warmUpSeconds()));
+                }
             }
         }
         List<PeakFlops.Peak> peaks = new ArrayList<>();

@@ -328,7 +328,11 @@ class BenchCommandTest {
         for (int i = 0; i < 2; i++) {
             JsonObject speedUp = speedUps.get(i).getAsJsonObject();
             assertEquals(List.of("engine", "precision", "threads", "overThreads", "median", "min", "max", "rounds",
-                    "ratios", "sameResults"), List.copyOf(speedUp.keySet()));
+                    "ratios", "stepsPerSlice", "warmUpSeconds", "warmUpSettled", "sameResults"),
+                    List.copyOf(speedUp.keySet()));
+            assertTrue(speedUp.get("stepsPerSlice").getAsLong() >= 1, speedUp.toString());
+            // The warm-up lasts at least --seconds, however fast the machine.
+            assertTrue(speedUp.get("warmUpSeconds").getAsDouble() >= 0.05, speedUp.toString());
             assertEquals("array", speedUp.get("engine").getAsString());
             assertEquals("f64", speedUp.get("precision").getAsString());
             assertEquals(i + 2, speedUp.get("threads").getAsInt());
@@ -353,7 +357,7 @@ class BenchCommandTest {
         assertTrue(second.matches(), lines.get(3));
         assertEquals(List.of("2", "1"), List.of(first.group(1), second.group(1)), "in the order given");
         assertTrue(lines.get(4).matches("array-f32 on 1 / 2 threads: [0-9]+\\.[0-9]{2}x the steps \\(median of "
-                + "[0-9]+ alternated rounds; lowest [0-9]+\\.[0-9]{2}x, highest [0-9]+\\.[0-9]{2}x\\), the same results"),
+                + "[0-9]+ alternated rounds of [0-9]+ steps?; lowest [0-9]+\\.[0-9]{2}x, highest [0-9]+\\.[0-9]{2}x\\), the same results"),
                 lines.get(4));
     }
 

@@ -1,0 +1,325 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The timing logic of {@code microgpt bench} ({@link BenchCommand.Rounds}): its warm-up, the size
+ * of its slices and its alternated rounds, driven by a fake machine whose clock moves only when a
+ * step runs, by a time the test chooses for each thread count. Nothing here reads a real clock,
+ * so every figure is exact and the tests take milliseconds.
+ */
+class BenchRoundsTest {
+
+    private static final long MILLISECOND = 1_000_000;
+
+    /**
+     * A machine where a step of count {@code i} takes {@code stepTime.nanos(i, step, now)}
+     * nanoseconds, {@code step} counting that count's steps from 0, and the JIT compiler works for
+     * {@code compiler.time(now)} milliseconds in all up to the time {@code now}. It notes every
+     * slice it runs.
+     */
+    private static class FakeMachine implements BenchCommand.Rounds.Slices {
+        interface StepTime {
+            long nanos(int count, long step, long now);
+        }
+
+        interface CompilerTime {
+            long millisUpTo(long now);
+        }
+
+        final StepTime stepTime;
+        final CompilerTime compiler;
+        final long[] done;
+        long now;
+        /** Every slice run: {@code "warm i steps"} (with {@code " listening"}) or {@code "run i steps"}, and round marks. */
+        final List<String> log = new ArrayList<>();
+
+        FakeMachine(int counts, StepTime stepTime, CompilerTime compiler) {
+            this.stepTime = stepTime;
+            this.compiler = compiler;
+            this.done = new long[counts];
+        }
+
+        LongSupplier clock() {
+            return () -> now;
+        }
+
+        LongSupplier compilerMillis() {
+            return () -> compiler.millisUpTo(now);
+        }
+
+        private void steps(int i, long steps) {
+            for (long s = 0; s < steps; s++) {
+                now += stepTime.nanos(i, done[i]++, now);
+            }
+        }
+
+        @Override
+        public void warm(int i, long steps, boolean listening) {
+            log.add("warm " + i + " " + steps + (listening ? " listening" : ""));
+            steps(i, steps);
+        }
+
+        @Override
+        public void roundStarts(long steps) {
+            log.add("round of " + steps);
+        }
+
+        @Override
+        public void run(int i, long steps) {
+            log.add("run " + i + " " + steps);
+            steps(i, steps);
+        }
+
+        @Override
+        public void roundEnds() {
+            log.add("end");
+        }
+
+        BenchCommand.Rounds.Timing time(double seconds) {
+            return BenchCommand.Rounds.time(done.length, seconds, clock(), compilerMillis(), this);
+        }
+    }
+
+    /** A compiler that has finished its work before the warm-up begins. */
+    private static final FakeMachine.CompilerTime QUIET = now -> 0;
+
+    @Test
+    void theRatioOfTwoCountsIsTheRatioOfTheirStepTimes() {
+        // One thread 40 ms a step, two threads 25 ms: 1.6 times the steps, in every round.
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> i == 0 ? 40 * MILLISECOND : 25 * MILLISECOND, QUIET);
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        assertTrue(timing.rounds() >= BenchCommand.SLICES, "rounds: " + timing.rounds());
+        for (double ratio : timing.ratios(1)) {
+            assertEquals(1.6, ratio, 1e-12);
+        }
+        assertEquals(1.6, BenchCommand.median(timing.ratios(1)), 1e-12);
+        for (double rate : timing.stepsPerSecond(0)) {
+            assertEquals(25, rate, 1e-9);
+        }
+        for (double rate : timing.stepsPerSecond(1)) {
+            assertEquals(40, rate, 1e-9);
+        }
+    }
+
+    @Test
+    void everyCountRunsTheSameStepsInEveryRoundInTheOrderReversedEveryOtherRound() {
+        FakeMachine machine = new FakeMachine(3,
+                (i, step, now) -> (10 + 7 * i) * MILLISECOND, QUIET);
+
+        BenchCommand.Rounds.Timing timing = machine.time(1);
+
+        long steps = timing.stepsPerSlice();
+        List<String> measured = machine.log.subList(machine.log.indexOf("round of " + steps), machine.log.size());
+        List<String> expected = new ArrayList<>();
+        for (int r = 0; r < timing.rounds(); r++) {
+            expected.add("round of " + steps);
+            for (int i : r % 2 == 0 ? new int[] {0, 1, 2} : new int[] {2, 1, 0}) {
+                expected.add("run " + i + " " + steps);
+            }
+            expected.add("end");
+        }
+        assertEquals(expected, measured);
+        // The warm-up too: each round gives every count the same chunk, the listener to all or none.
+        List<String> warm = machine.log.subList(0, machine.log.indexOf("round of " + steps));
+        assertEquals(0, warm.size() % 3, warm.toString());
+        for (int start = 0; start < warm.size(); start += 3) {
+            String chunk = warm.get(start).substring("warm 0 ".length());
+            for (int k = 0; k < 3; k++) {
+                assertTrue(warm.get(start + k).matches("warm [012] " + chunk), warm.toString());
+            }
+            boolean listening = start / 3 % 4 == 1;
+            assertEquals(listening, chunk.endsWith(" listening"), "round " + start / 3 + ": " + warm);
+        }
+        assertEquals(timing.warmRounds() * 3, warm.size());
+    }
+
+    @Test
+    void slicesAreSizedFromTheWarmedUpRateNotFromASlowFirstStep() {
+        // As a large model in f64: the first step runs in the interpreter, 3.5 s on one thread and
+        // 0.5 s on two (the code is half compiled by then), every later step 40 ms and 25 ms. A
+        // warm-up that ended as soon as --seconds had passed was that one round, at 0.29 steps/s,
+        // and cut the measurement into slices of one step.
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> step == 0
+                ? (i == 0 ? 3500 : 500) * MILLISECOND
+                : (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        assertTrue(timing.settled());
+        assertArrayEquals(new double[] {25, 40}, timing.warmRates(), 1e-9);
+        // 3 s shared by 2 counts, in targetRounds(3, 2) = 6 rounds: 0.25 s at the slower 25 steps/s.
+        assertEquals(6, BenchCommand.targetRounds(3, 2));
+        assertEquals(6, timing.stepsPerSlice());
+        assertTrue(timing.warmNanos() >= 3_000 * MILLISECOND, "at least --seconds: " + timing.warmNanos());
+    }
+
+    @Test
+    void stepsThatAreStillSpeedingUpKeepTheWarmUpGoing() {
+        // As the JIT compiles a large model's code, a tier at a time: ten times slower than the
+        // compiled steps for the first 4 s, while the compiler works on one core, then three
+        // times slower for 2 s while it works half the time, then fast and quiet. A warm-up of
+        // --seconds (3) would have ended in the interpreter; no timed slice may see a slow step.
+        long interpreted = 4_000 * MILLISECOND;
+        long halfCompiled = 6_000 * MILLISECOND;
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> {
+            long fast = (i == 0 ? 40 : 25) * MILLISECOND;
+            return now < interpreted ? 10 * fast : now < halfCompiled ? 3 * fast : fast;
+        }, now -> (Math.min(now, interpreted) + Math.max(0, Math.min(now, halfCompiled) - interpreted) / 2) / MILLISECOND);
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        assertTrue(timing.settled());
+        assertTrue(timing.warmNanos() >= halfCompiled, "warm-up of " + timing.warmNanos() / 1e9 + " s");
+        assertArrayEquals(new double[] {25, 40}, timing.warmRates(), 1e-9);
+        assertEquals(6, timing.stepsPerSlice());
+        for (double ratio : timing.ratios(1)) {
+            assertEquals(1.6, ratio, 1e-12);
+        }
+        for (double rate : timing.stepsPerSecond(0)) {
+            assertEquals(25, rate, 1e-9, "every timed step of one thread took 40 ms");
+        }
+    }
+
+    @Test
+    void theWarmUpWaitsForTheCompilerToGoQuiet() {
+        // Steady steps, but the compiler works on one core for the first 9 s (it takes a core from
+        // the two-thread slices, which the step times here do not show): the warm-up must outlast it.
+        long busyUntil = 9_000 * MILLISECOND;
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND,
+                now -> Math.min(now, busyUntil) / MILLISECOND);
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        assertTrue(timing.settled());
+        assertTrue(timing.warmNanos() >= busyUntil, "warm-up of " + timing.warmNanos() / 1e9 + " s");
+        // It ends with the first round wholly after 9 s that has no listener: within three rounds,
+        // each under twice an eighth of --seconds (the chunk doubles only while a round is shorter).
+        assertTrue(timing.warmNanos() < busyUntil + 3 * 750 * MILLISECOND,
+                "warm-up of " + timing.warmNanos() / 1e9 + " s");
+    }
+
+    @Test
+    void aCompilerThatNeverRestsStopsTheWarmUpAtItsLimitUnsettled() {
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, now -> now / MILLISECOND);
+
+        BenchCommand.Rounds.Timing timing = machine.time(2);
+
+        assertFalse(timing.settled());
+        long limit = BenchCommand.Rounds.WARM_UP_LIMIT * 2_000 * MILLISECOND;
+        assertTrue(timing.warmNanos() >= limit, "warm-up of " + timing.warmNanos() / 1e9 + " s");
+        assertTrue(timing.warmNanos() < limit + 2 * 500 * MILLISECOND,
+                "warm-up of " + timing.warmNanos() / 1e9 + " s");
+    }
+
+    @Test
+    void ratesThatNeverSettleStopTheWarmUpAtItsLimitUnsettled() {
+        // Each warm-up round without the listener 30% slower or faster than the one before: no two
+        // agree within 10%, though the compiler is quiet.
+        FakeMachine machine = new FakeMachine(1, (i, step, now) -> 10 * MILLISECOND, QUIET) {
+            private int unlistened;
+
+            @Override
+            public void warm(int i, long steps, boolean listening) {
+                long nanos = (listening || unlistened++ % 2 == 0 ? 10 : 13) * MILLISECOND;
+                now += steps * nanos;
+            }
+        };
+
+        BenchCommand.Rounds.Timing timing = machine.time(1);
+
+        assertFalse(timing.settled());
+        long limit = BenchCommand.Rounds.WARM_UP_LIMIT * 1_000 * MILLISECOND;
+        assertTrue(timing.warmNanos() >= limit, "warm-up of " + timing.warmNanos() / 1e9 + " s");
+        assertTrue(timing.warmNanos() < limit + 2 * 250 * MILLISECOND, "warm-up of " + timing.warmNanos() / 1e9 + " s");
+    }
+
+    @Test
+    void aMeasurementLastsItsSecondsAndAtLeastFiveRounds() {
+        FakeMachine quick = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        BenchCommand.Rounds.Timing timing = quick.time(3);
+        // Slices of 6 steps: 240 + 150 ms a round; 3 s takes 8 rounds (7 are 2.73 s).
+        assertEquals(8, timing.rounds());
+
+        // A step longer than the whole measurement: still five rounds, of one step each.
+        FakeMachine slow = new FakeMachine(2, (i, step, now) -> (i == 0 ? 800 : 500) * MILLISECOND, QUIET);
+        BenchCommand.Rounds.Timing slowTiming = slow.time(0.5);
+        assertEquals(1, slowTiming.stepsPerSlice());
+        assertEquals(BenchCommand.SLICES, slowTiming.rounds());
+        assertEquals(1.6, BenchCommand.median(slowTiming.ratios(1)), 1e-12);
+    }
+
+    @Test
+    void steadyMeansEveryCountWithinTenPercent() {
+        assertTrue(BenchCommand.Rounds.steady(new double[] {100, 40}, new double[] {109, 36.5}));
+        assertFalse(BenchCommand.Rounds.steady(new double[] {100, 40}, new double[] {100, 35.9}));
+        assertFalse(BenchCommand.Rounds.steady(new double[] {100, 40}, new double[] {111, 40}));
+        assertFalse(BenchCommand.Rounds.steady(new double[] {100}, new double[] {Double.NaN}));
+    }
+
+    /**
+     * The command wired to a clock of its own: a clock that moves by 10 ms whenever it is read
+     * times every slice, of any count, as the same 10 ms (each is read once before and once after),
+     * so the speed-up must be exactly 1; and a compiler that is never quiet must be reported.
+     */
+    @Test
+    void theCommandTimesEveryCountAlikeAndSaysWhenTheWarmUpDidNotSettle() {
+        long[] ticks = {0};
+        LongSupplier clock = () -> ticks[0] += 10 * MILLISECOND;
+
+        JsonObject quiet = speedUp(run(clock, () -> 0, "--json"));
+        assertEquals(1.0, quiet.get("median").getAsDouble());
+        assertEquals(1.0, quiet.get("min").getAsDouble());
+        assertEquals(1.0, quiet.get("max").getAsDouble());
+        assertEquals(1, quiet.get("stepsPerSlice").getAsLong());
+        assertTrue(quiet.get("warmUpSettled").getAsBoolean(), quiet.toString());
+
+        long[] compiled = {0};
+        JsonObject busy = speedUp(run(clock, () -> compiled[0] += 1000, "--json"));
+        assertFalse(busy.get("warmUpSettled").getAsBoolean(), busy.toString());
+        assertTrue(busy.get("warmUpSeconds").getAsDouble() >= BenchCommand.Rounds.WARM_UP_LIMIT * 0.05, busy.toString());
+        assertEquals(1.0, busy.get("median").getAsDouble());
+
+        String table = run(clock, () -> compiled[0] += 1000);
+        assertTrue(table.contains("\narray: the warm-up stopped at its limit, "), table);
+        assertFalse(run(clock, () -> 0).contains("the warm-up stopped"));
+    }
+
+    private static JsonObject speedUp(String json) {
+        return JsonParser.parseString(json).getAsJsonObject().getAsJsonArray("speedUps").get(0).getAsJsonObject();
+    }
+
+    private static String run(LongSupplier clock, LongSupplier compilerMillis, String... options) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CliContext context = new CliContext(out, new PrintStream(err, true, StandardCharsets.UTF_8), Map.of(),
+                null, null);
+        CommandLine commandLine = new CommandLine(new MicrogptCommand(context));
+        commandLine.addSubcommand(new BenchCommand(clock, compilerMillis));
+        List<String> args = new ArrayList<>(List.of("bench", "--engine", "array", "--n-embd", "8", "--n-layer", "1",
+                "--n-head", "2", "--block-size", "4", "--seconds", "0.05", "--threads", "1,2"));
+        args.addAll(List.of(options));
+        int code = commandLine.execute(args.toArray(String[]::new));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertEquals("", err.toString(StandardCharsets.UTF_8));
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}
