@@ -430,42 +430,27 @@ final class DoubleProducts {
      * <p>The halves depend only on the shape ({@link #middleRow}), never on the threads, and
      * each half's sum is one chain of fused multiply-adds over its rows in order whichever thread
      * computes which of its columns; so the bits do not depend on the number of threads (they do
-     * differ from one chain over all the rows, as any order of these sums may). The loop runs
-     * over the halves' blocks of columns, half after half, so that a team of two gives each
-     * thread one half; a thread done early takes blocks from the back of the other's.
+     * differ from one chain over all the rows, as any order of these sums may). How the halves'
+     * work is shared out: {@link BackwardHalves}.
      */
     static void backward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w, int from,
                          int to, Team team, boolean dwCleared) {
         int rows = w.length;
         int cols = w[0].length;
-        int block = 4 * L;
-        int blocks = (cols + block - 1) / block;
-        int middle = middleRow(rows);
         double[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
         Object call = new Object();
-        team.forRange(2 * blocks, 1, (u0, u1) -> {
-            for (int half = u0 / blocks; half * blocks < u1; half++) {
-                int b0 = Math.max(u0, half * blocks) - half * blocks;
-                int b1 = Math.min(u1, (half + 1) * blocks) - half * blocks;
-                int o0 = half == 0 ? 0 : middle;
-                int o1 = half == 0 ? middle : rows;
-                int j0 = b0 * block;
-                int j1 = Math.min(cols, b1 * block);
-                if (half == 1) {
-                    for (int t = from; t < to; t++) {
-                        Arrays.fill(upper[t], j0, j1, 0.0);
-                    }
+        int middle = middleRow(rows);
+        BackwardHalves.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, (half, o0, o1, j0, j1, r0, r1) -> {
+            if (half == 1) {
+                for (int t = from; t < to; t++) {
+                    Arrays.fill(upper[t], j0, j1, 0.0);
                 }
-                if (o0 < o1) {
-                    product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
-                }
-                // The half's rows of dw in as many slices as it has blocks of columns (see
-                // VectorMatrixKernels.sliceRow).
-                int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, blocks, b0, TRANSPOSED_ROWS);
-                int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, blocks, b1, TRANSPOSED_ROWS);
-                if (r0 < r1) {
-                    productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
-                }
+            }
+            if (o0 < o1) {
+                product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
+            }
+            if (r0 < r1) {
+                productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
             }
         });
         team.forRange(to - from, POSITION_GRAIN, (p0, p1) -> {
