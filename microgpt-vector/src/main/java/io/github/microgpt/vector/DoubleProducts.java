@@ -1,5 +1,7 @@
 package io.github.microgpt.vector;
 
+import io.github.microgpt.internal.kernels.Team;
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -263,7 +265,7 @@ final class DoubleProducts {
         int n = to - from;
         int padded = (n + L - 1) / L * L;
         for (int k = k0; k < k1; k++) {
-            java.util.Arrays.fill(inT[k], n, padded, 0.0);
+            Arrays.fill(inT[k], n, padded, 0.0);
         }
         int t = from;
         for (; t + 7 < to; t += 8) {
@@ -402,6 +404,87 @@ final class DoubleProducts {
             c1[j] = s1;
             c2[j] = s2;
             c3[j] = s3;
+        }
+    }
+
+    /**
+     * The gradients of a linear layer, {@code din[t] += sum_o dout[t][o] w[o]} and
+     * {@code dw[o] += sum_t dout[t][o] in[t]}, with the weights' rows cut in two fixed halves
+     * that each thread of two keeps to: the input's gradient is summed over each half on its own
+     * (the first half from {@code din}'s stored value, the second from 0 into the caller's
+     * scratch) and the two sums are added at the end, so that a thread reads only its half of
+     * the rows of {@code w} and writes only its half of {@code dw}'s. {@code dwCleared} says that
+     * {@code dw} holds nothing but {@code +0.0} (see {@link #productTransposed(double[][],
+     * double[][], double[][], int, int, int, int, int, Object, boolean)}).
+     *
+     * <p>Why. The forward product ({@code VectorMatrixKernels.matmulForward}) and the optimizer's
+     * update split the same matrices by rows (see the core's {@code UpdateOrder}), and this
+     * product split the input's gradient by columns, each thread reading part of every row of
+     * the weights: so every step each core read cache lines of the weights that the other core's
+     * update had just written, and the update then wrote lines the other core had read. The
+     * single-precision products had the same trouble and the same cure
+     * ({@link FloatProducts#backward}). Measured at {@code nEmbd} 256, 4 layers, 64 positions
+     * ({@code bench --threads 1,2}, side by side with the split by columns on a busy two-core
+     * machine): two threads ran 1.83 times one thread's steps where the split by columns ran 1.55.
+     *
+     * <p>The halves depend only on the shape ({@link #middleRow}), never on the threads, and
+     * each half's sum is one chain of fused multiply-adds over its rows in order whichever thread
+     * computes which of its columns; so the bits do not depend on the number of threads (they do
+     * differ from one chain over all the rows, as any order of these sums may). How the halves'
+     * work is shared out: {@link BackwardHalves}.
+     */
+    static void backward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w, int from,
+                         int to, Team team, boolean dwCleared) {
+        int rows = w.length;
+        int cols = w[0].length;
+        double[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
+        Object call = new Object();
+        int middle = middleRow(rows);
+        BackwardHalves.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, (half, o0, o1, j0, j1, r0, r1) -> {
+            if (half == 1) {
+                for (int t = from; t < to; t++) {
+                    Arrays.fill(upper[t], j0, j1, 0.0);
+                }
+            }
+            if (o0 < o1) {
+                product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
+            }
+            if (r0 < r1) {
+                productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
+            }
+        });
+        team.forRange(to - from, POSITION_GRAIN, (p0, p1) -> {
+            for (int t = from + p0; t < from + p1; t++) {
+                double[] d = din[t];
+                double[] u = upper[t];
+                for (int j = 0; j < cols; j++) {
+                    d[j] += u[j];
+                }
+            }
+        });
+    }
+
+    /** The fewest positions one thread adds up at the end of {@link #backward}. */
+    private static final int POSITION_GRAIN = 8;
+
+    /**
+     * Where {@link #backward} cuts {@code rows} rows of the weights in two: half of them, rounded
+     * down to whole blocks of the weights' gradient's kernel ({@link #TRANSPOSED_ROWS}). A
+     * function of the shape alone, so that the sums do not depend on the threads.
+     */
+    static int middleRow(int rows) {
+        return rows / 2 / TRANSPOSED_ROWS * TRANSPOSED_ROWS;
+    }
+
+    /** The caller's scratch for the second half's sums of {@link #backward}, grown as needed. */
+    private static final class SecondHalf {
+        static final ThreadLocal<SecondHalf> LOCAL = ThreadLocal.withInitial(SecondHalf::new);
+
+        private double[][] rows = new double[0][];
+
+        double[][] rows(int count, int length) {
+            rows = ScratchArrays.atLeast(rows, count, length);
+            return rows;
         }
     }
 
@@ -798,7 +881,7 @@ final class DoubleProducts {
             int t0 = from + q * NARROW_POSITIONS;
             int count = Math.min(NARROW_POSITIONS, to - t0);
             if (count < NARROW_POSITIONS) {
-                java.util.Arrays.fill(packed, base, base + cols * NARROW_POSITIONS, 0.0);
+                Arrays.fill(packed, base, base + cols * NARROW_POSITIONS, 0.0);
             }
             for (int lane = 0; lane < count; lane++) {
                 double[] row = in[t0 + lane];

@@ -21,15 +21,17 @@ import java.util.Arrays;
  * outputs than positions), the weights are transposed instead and the lanes run along the output
  * row, split by positions, with the same bits.
  *
- * <p><b>Backward, and single precision.</b> Free of that order, with fused multiply-adds: the
- * gradient of the input along its rows ({@code din[t] += sum_o dout[t][o] w[o]}, split by
- * columns, so that each thread reads only its columns of the weights; by positions when the rows
- * are too narrow to share), the gradient of the weights along theirs
- * ({@code dw[o] += sum_t dout[t][o] in[t]}, split by rows), both in one loop (see
- * {@link #sliceRow}), and the single-precision forward pass as the double-precision one (lanes
+ * <p><b>Backward, and single precision.</b> Free of that order, with fused multiply-adds, in
+ * both precisions the same way ({@link DoubleProducts#backward}, {@link FloatProducts#backward}):
+ * the weights' rows cut in two fixed halves, one per thread of two, so that each thread reads
+ * and writes only the rows of the weights and of their gradient that it also reads in the
+ * forward product and updates in the optimizer. Each half sums its part of the gradient of the
+ * input along its rows ({@code din[t] += sum_o dout[t][o] w[o]}, split by columns within the
+ * half) and the gradient of its rows of the weights ({@code dw[o] += sum_t dout[t][o] in[t]}),
+ * both in one loop (see {@link #sliceRow}); the second half's part of the input's gradient is
+ * added at the end. The single-precision forward pass goes as the double-precision one (lanes
  * across positions, split by rows; with the weights transposed, along the output rows, when the
- * scratch is too narrow). No sum is ever split between threads. (The single-precision backward
- * products go by halves of the weights' rows instead, see {@link FloatProducts#backward}.)
+ * scratch is too narrow). No sum is ever split between threads.
  */
 public final class VectorMatrixKernels implements MatrixKernels {
 
@@ -43,19 +45,8 @@ public final class VectorMatrixKernels implements MatrixKernels {
     private static final int ROW_GRAIN = 16;
 
     /**
-     * The fewest blocks of four vectors in a row of the input's gradient for which its product
-     * ({@code din[t] += sum_o dout[t][o] w[o]}) is shared out by columns rather than by
-     * positions. By columns, each thread reads only its own columns of the weights; by positions,
-     * each thread reads all of them, and on two cores the two threads then read twice the
-     * weights a single thread reads (at {@code nEmbd} 256, the 2 MB of the first MLP layer's
-     * weights took as long on two threads as on one). Rows narrower than this leave too few
-     * blocks to share, and go by positions. Either way every output gets the same operations.
-     */
-    static final int MIN_COLUMN_BLOCKS = 4;
-
-    /**
-     * The first row of the weights' gradient in slice {@code s} of {@code slices}: the backward
-     * pass runs both of its products in one loop over slices, each slice a block of columns of
+     * The first row of the weights' gradient in slice {@code s} of {@code slices}: each half of the
+     * backward pass runs both of its products in one loop over slices, each slice a block of columns of
      * the input's gradient and as many rows of the weights' gradient (the same number of
      * multiply-adds), so that the threads meet once per product rather than twice, and a thread
      * that is done with its columns goes on with its rows instead of waiting for the other's
@@ -160,28 +151,8 @@ public final class VectorMatrixKernels implements MatrixKernels {
             return false;
         }
         WarmDoubles.ensure();
-        int block = 4 * DoubleProducts.L;
-        int blocks = (cols + block - 1) / block;
-        if (blocks >= MIN_COLUMN_BLOCKS) {
-            // One loop for both gradients (see sliceRow): slice s is din's columns of block s and
-            // dw's rows [sliceRow(s), sliceRow(s + 1)). A thread takes several chunks of slices;
-            // the call object lets its later chunks reuse the panels its first one copied (the
-            // operands every chunk reads whole: dout's rows for din, in's columns for dw).
-            Object call = new Object();
-            team.forRange(blocks, 1, (s0, s1) -> {
-                DoubleProducts.product(dout, w, din, from, to, 0, rows, s0 * block, Math.min(cols, s1 * block), call);
-                int o0 = sliceRow(rows, blocks, s0, DoubleProducts.TRANSPOSED_ROWS);
-                int o1 = sliceRow(rows, blocks, s1, DoubleProducts.TRANSPOSED_ROWS);
-                if (o0 < o1) {
-                    DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols, call, dwCleared);
-                }
-            });
-            return true;
-        }
-        team.forRange(to - from, POSITION_GRAIN,
-                (p0, p1) -> DoubleProducts.product(dout, w, din, from + p0, from + p1, 0, rows, 0, cols));
-        team.forRange(rows, ROW_GRAIN,
-                (o0, o1) -> DoubleProducts.productTransposed(dout, in, dw, o0, o1, from, to, cols, null, dwCleared));
+        // In two halves of the weights' rows, one per thread of two (see DoubleProducts.backward).
+        DoubleProducts.backward(din, dw, dout, in, w, from, to, team, dwCleared);
         return true;
     }
 

@@ -115,8 +115,8 @@ class VectorMatrixKernelsTest {
         for (int n : positions) {
             shapes.add(new Shape(19, 13, n, 1));
         }
-        // Rows wide enough for the input's gradient to be shared by columns in single precision too
-        // (at least MIN_COLUMN_BLOCKS blocks of four vectors of 16 floats), with fewer rows than blocks.
+        // Rows wide enough for several blocks of four vectors of 16 floats in each half of the
+        // backward products, with fewer rows than blocks.
         shapes.add(new Shape(6, 300, 9, 2));
         shapes.add(new Shape(3, 260, 23, 1));
         // The same in single precision over more positions, from starts that are no multiple of
@@ -372,11 +372,13 @@ class VectorMatrixKernelsTest {
     }
 
     /**
-     * Each gradient is one chain of fused multiply-adds in the order of the sum, from the value it
-     * had: {@code din[t][i]} over {@code o = 0, 1, ...}, {@code dw[o][i]} over the positions in
-     * order (in single precision {@code din[t][i]} is two such chains, over the two halves of the
-     * rows, the second from 0, then added). That is the bits these kernels give, whichever block,
-     * tail or thread computes an output and however the columns, rows or positions are shared out.
+     * Each gradient is made of chains of fused multiply-adds in the order of the sum:
+     * {@code dw[o][i]} one chain over the positions in order, from the value it had;
+     * {@code din[t][i]} two chains, over the two halves of the rows ({@code o = 0, 1, ...} up to
+     * the middle row, then on from it), the first from the value it had, the second from 0, added
+     * at the end (see {@link DoubleProducts#backward} and {@link FloatProducts#backward}). That is
+     * the bits these kernels give, whichever block, tail or thread computes an output and however
+     * the columns, rows or positions are shared out.
      */
     @TestFactory
     Stream<DynamicTest> gradientsAreChainsOfFusedMultiplyAddsBitForBit() {
@@ -392,22 +394,28 @@ class VectorMatrixKernelsTest {
                 float[][] dinF = toFloats(x.din);
                 float[][] dwF = toFloats(x.dw);
                 assertTrue(KERNELS.matmulBackward(dinF, dwF, doutF, inF, wF, s.from(), x.to, team));
-                // In single precision two chains, over the two halves of the rows, the second
-                // from 0, added at the end (see FloatProducts.backward).
-                int middle = FloatProducts.middleRow(s.rows());
+                // Two chains, over the two halves of the rows, the second from 0, added at the end.
+                int middle = DoubleProducts.middleRow(s.rows());
+                int middleF = FloatProducts.middleRow(s.rows());
                 for (int i = 0; i < s.cols(); i++) {
                     for (int t = s.from(); t < x.to; t++) {
                         double sum = x.din[t][i];
+                        double secondHalf = 0.0;
                         float sumF = (float) x.din[t][i];
                         float second = 0f;
                         for (int o = 0; o < s.rows(); o++) {
-                            sum = Math.fma(x.dout[t][o], x.w[o][i], sum);
                             if (o < middle) {
+                                sum = Math.fma(x.dout[t][o], x.w[o][i], sum);
+                            } else {
+                                secondHalf = Math.fma(x.dout[t][o], x.w[o][i], secondHalf);
+                            }
+                            if (o < middleF) {
                                 sumF = Math.fma(doutF[t][o], wF[o][i], sumF);
                             } else {
                                 second = Math.fma(doutF[t][o], wF[o][i], second);
                             }
                         }
+                        sum = sum + secondHalf;
                         sumF = sumF + second;
                         assertEquals(Double.doubleToRawLongBits(sum), Double.doubleToRawLongBits(din[t][i]),
                                 s + ": din[" + t + "][" + i + "]");
@@ -558,7 +566,7 @@ class VectorMatrixKernelsTest {
     @Test
     void aWeightGradientNeverReadsTheInputOfTheProductBefore() {
         int rows = 30;
-        int cols = 4 * VectorMatrixKernels.MIN_COLUMN_BLOCKS * FloatProducts.L + 3;
+        int cols = 4 * 4 * FloatProducts.L + 3;
         int positions = 11;
         SplittableRandom r = new SplittableRandom(17);
         float[][] w = toFloats(randomDoubles(r, rows, cols));
