@@ -52,7 +52,7 @@ class EventNullsTest {
         refused("tokenizer", () -> new ResumedTraining(model, null, optimizer, trainer, null, losses));
         refused("optimizer", () -> new ResumedTraining(model, tokenizer, null, trainer, null, losses));
         refused("trainer", () -> new ResumedTraining(model, tokenizer, optimizer, null, null, losses));
-        refused("losses", () -> new ResumedTraining(model, tokenizer, optimizer, trainer, null, null));
+        refused("lossHistory", () -> new ResumedTraining(model, tokenizer, optimizer, trainer, null, null));
         assertEquals(null, new ResumedTraining(model, tokenizer, optimizer, trainer, null, losses).random());
     }
 }
