@@ -156,30 +156,18 @@ final class FloatProducts {
         int rows = w.length;
         int cols = w[0].length;
         int block = 4 * L;
-        int blocks = (cols + block - 1) / block;
         int middle = middleRow(rows);
         float[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
         Object call = new Object();
-        team.forRange(2 * blocks, 1, (u0, u1) -> {
-            for (int half = u0 / blocks; half * blocks < u1; half++) {
-                int b0 = Math.max(u0, half * blocks) - half * blocks;
-                int b1 = Math.min(u1, (half + 1) * blocks) - half * blocks;
-                int o0 = half == 0 ? 0 : middle;
-                int o1 = half == 0 ? middle : rows;
-                int j0 = b0 * block;
-                int j1 = Math.min(cols, b1 * block);
-                if (half == 1) {
-                    for (int t = from; t < to; t++) {
-                        Arrays.fill(upper[t], j0, j1, 0f);
-                    }
+        BackwardHalves.run(team, rows, cols, block, middle, TRANSPOSED_ROWS, (half, o0, o1, j0, j1, r0, r1) -> {
+            if (half == 1) {
+                for (int t = from; t < to; t++) {
+                    Arrays.fill(upper[t], j0, j1, 0f);
                 }
-                product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
-                // The half's rows of dw in as many slices as it has blocks of columns (see sliceRow).
-                int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, blocks, b0, TRANSPOSED_ROWS);
-                int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, blocks, b1, TRANSPOSED_ROWS);
-                if (r0 < r1) {
-                    productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
-                }
+            }
+            product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
+            if (r0 < r1) {
+                productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
             }
         });
         team.forRange(to - from, 8, (p0, p1) -> {
