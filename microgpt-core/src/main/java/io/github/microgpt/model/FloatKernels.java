@@ -420,22 +420,6 @@ final class FloatKernels {
      * @param in (T, C) the input
      * @param w (OC, C) the weights
      * @param secondHalf (T, at least C) scratch for the second half's sums
-     */
-    static void matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
-                               int from, int to, float[][] secondHalf, Workers team) {
-        matmulBackward(din, dw, dout, in, w, from, to, secondHalf, team, false);
-    }
-
-    /**
-     * {@link #matmulBackward(float[][], float[][], float[][], float[][], float[][], int, int,
-     * float[][], Workers)} told whether {@code dw} holds nothing but {@code +0.0}.
-     *
-     * @param din (T, C) the gradient of the input, added to
-     * @param dw (OC, C) the gradient of the weights, added to
-     * @param dout (T, OC) the gradient of the output
-     * @param in (T, C) the input
-     * @param w (OC, C) the weights
-     * @param secondHalf (T, at least C) scratch for the second half's sums
      * @param dwCleared whether every element of {@code dw} is {@code +0.0} (the step's first
      *     backward pass after the optimizer cleared the gradients): passed on to the optional
      *     module's kernels, which may then start the weights' gradient from 0 instead of reading

@@ -236,7 +236,7 @@ class KernelsProductTest {
                 for (float[] row : dw) {
                     java.util.Arrays.fill(row, -0.25f);
                 }
-                FloatKernels.matmulBackward(din, dw, dout, in, w, c.from, c.to, new float[c.total][c.cols], workers);
+                FloatKernels.matmulBackward(din, dw, dout, in, w, c.from, c.to, new float[c.total][c.cols], workers, false);
                 if (threads == 1) {
                     for (int t = c.from; t < c.to; t++) {
                         for (int o = 0; o < c.rows; o++) {
@@ -324,7 +324,7 @@ class KernelsProductTest {
                 assertBitsEqual(expectedDw, dw, c + ", weight gradient on " + team.threads() + " threads");
                 float[][] dinF = toFloat(din0);
                 float[][] dwF = toFloat(dw0);
-                FloatKernels.matmulBackward(dinF, dwF, doutF, inF, wF, c.from, c.to, new float[c.total][c.cols], team);
+                FloatKernels.matmulBackward(dinF, dwF, doutF, inF, wF, c.from, c.to, new float[c.total][c.cols], team, false);
                 assertBitsEqual(expectedDinF, dinF, c + ", f32 input gradient on " + team.threads() + " threads");
                 assertBitsEqual(expectedDwF, dwF, c + ", f32 weight gradient on " + team.threads() + " threads");
             }
