@@ -74,7 +74,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     + "most probable). Default: all characters.")
     private Integer topK;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.5",
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.5", converter = PositiveNumber.class,
             description = "Sampling temperature; positive and finite. Lower is safer, higher more varied. "
                     + "Default: ${DEFAULT-VALUE}.")
     private double temperature;
