@@ -515,7 +515,9 @@ public final class TrainCommand implements Callable<Integer> {
         out.line("--- inference (new, hallucinated names) ---");
         Sampler sampler = new Sampler(run.model(), run.tokenizer(), run.random());
         for (int i = 1; i <= samples; i++) {
-            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + sampler.sample(temperature));
+            // A sample is made of the data's characters, which may reorder or break the line (see GenerateCommand).
+            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + Terminals.escapeControls(
+                    sampler.sample(temperature)));
             out.flush();
         }
         out.flush();
