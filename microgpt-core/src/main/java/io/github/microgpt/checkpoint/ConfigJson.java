@@ -74,6 +74,8 @@ final class ConfigJson {
     static Contents read(Path file, JsonFields root) throws CheckpointException {
         JsonFile.checkFormat(file, root, Format.FORMAT);
         JsonFields model = root.object("model");
+        model.onlyKeys("architecture", "n_layer", "n_embd", "n_head", "block_size", "init_std", "vocab_size",
+                "num_params", "precision");
         Architecture architecture = Architecture.GPT;
         if (model.has("architecture")) {
             String id = model.string("architecture");
@@ -129,6 +131,7 @@ final class ConfigJson {
 
     private static Tokenizer readVocabulary(Path file, JsonFields vocabulary, int vocabSize)
             throws CheckpointException {
+        vocabulary.onlyKeys("characters", "bos");
         String characters = vocabulary.string("characters");
         int[] codePoints = characters.codePoints().toArray();
         if (codePoints.length != vocabSize - 1) {

@@ -330,12 +330,28 @@ final class Json {
     }
 
     private String describeHere() {
-        return pos >= text.length() ? "end of the text" : "character '" + printable(text.charAt(pos)) + "'";
+        if (pos >= text.length()) {
+            return "end of the text";
+        }
+        char c = text.charAt(pos);
+        // An editor may start a file with a byte-order mark, which shows as nothing at all.
+        return "character '" + printable(c) + "'" + (c == 0xFEFF
+                ? " (a byte-order mark: write the file as UTF-8 without one)" : "");
     }
 
+    /**
+     * A character as a message shows it: as itself if it is visible, else as a backslash, u and
+     * four hex digits. Besides control characters and halves of a pair, that is the invisible
+     * ones a message would show as nothing, or that would reorder or break its line: format
+     * characters (a byte-order mark, a zero-width space, the bidirectional controls), the line
+     * and paragraph separators, and spaces other than the plain one.
+     */
     private static String printable(char c) {
-        return c < 0x20 || c == 0x7F || Character.isSurrogate(c) ? String.format("\\u%04X", (int) c)
-                : String.valueOf(c);
+        int type = Character.getType(c);
+        boolean invisible = Character.isISOControl(c) || Character.isSurrogate(c) || type == Character.FORMAT
+                || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+                || type == Character.SPACE_SEPARATOR && c != ' ';
+        return invisible ? String.format("\\u%04X", (int) c) : String.valueOf(c);
     }
 
     private SyntaxException error(String message) {

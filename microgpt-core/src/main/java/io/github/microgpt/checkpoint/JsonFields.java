@@ -199,6 +199,28 @@ final class JsonFields {
         return out.toString();
     }
 
+    /**
+     * Refuses a field this reader does not know. The format's objects are fully specified by
+     * their version; a field beyond them comes from a later version or another program, which
+     * may give it a meaning (a precision, a dropout, a second file) that a reader skipping it
+     * would silently get wrong, as a reader older than {@code "precision"} would have read an
+     * f32 model as f64.
+     *
+     * @param known the fields of this object, in the order the writer writes them
+     * @throws CheckpointException naming the first unknown field and the known ones
+     */
+    void onlyKeys(String... known) throws CheckpointException {
+        List<String> fields = List.of(known);
+        for (String key : map.keySet()) {
+            if (!fields.contains(key)) {
+                String object = path.isEmpty() ? "the file" : "\"" + path.substring(0, path.length() - 1) + "\"";
+                throw new CheckpointException(file, "\"" + name(key) + "\" is not a field this reader knows (those of "
+                        + object + " are " + String.join(", ", known) + "): a later version or another program may"
+                        + " have given it a meaning that would be lost");
+            }
+        }
+    }
+
     CheckpointException error(String key, String problem) {
         return new CheckpointException(file, "\"" + name(key) + "\" " + problem);
     }

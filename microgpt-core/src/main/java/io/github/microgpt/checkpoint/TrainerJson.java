@@ -93,6 +93,7 @@ final class TrainerJson {
         JsonFile.checkFormat(file, root, Format.TRAINING_FORMAT);
 
         JsonFields data = root.object("data");
+        data.onlyKeys("documents", "sha256");
         int documents = data.integer("documents", 1, Integer.MAX_VALUE);
         String sha256 = data.string("sha256");
         if (!sha256.matches("[0-9a-f]{64}")) {
@@ -101,6 +102,7 @@ final class TrainerJson {
         DataFingerprint fingerprint = new DataFingerprint(documents, sha256);
 
         JsonFields t = root.object("trainer");
+        t.onlyKeys("steps_done", "total_steps", "position_document", "position_pos", "step_mode");
         int totalSteps = t.integer("total_steps", 1, Integer.MAX_VALUE);
         int stepsDone = t.integer("steps_done", 0, totalSteps);
         int nextDocument = t.integer("position_document", 0, documents - 1);
@@ -127,6 +129,13 @@ final class TrainerJson {
         }
 
         JsonFields o = root.object("optimizer");
+        o.onlyKeys("name", "learning_rate", "beta1", "beta2", "eps", "schedule", "moments");
+        // The moments are always read from optimizer.safetensors beside this file; a file that
+        // names another (another run's, the model's, a path outside) would be ignored unsaid.
+        if (o.has("moments") && !Format.OPTIMIZER_FILE.equals(o.string("moments"))) {
+            throw o.error("moments", "is " + JsonFields.describe(o.string("moments")) + ", but the moments are in \""
+                    + Format.OPTIMIZER_FILE + "\" beside " + Format.TRAINER_FILE + ", the only file they are read from");
+        }
         String name = o.string("name");
         if (!name.equals("adam")) {
             throw o.error("name", "is " + JsonFields.describe(name) + "; only \"adam\" is known");
@@ -149,8 +158,10 @@ final class TrainerJson {
     }
 
     private static TrainingRun readRun(Path file, JsonFields run) throws CheckpointException {
+        run.onlyKeys("seed", "data");
         long seed = run.longInteger("seed", Long.MIN_VALUE, Long.MAX_VALUE);
         JsonFields source = run.object("data");
+        source.onlyKeys("kind", "name");
         String kindName = source.string("kind");
         DataSource.Kind kind = null;
         for (DataSource.Kind candidate : DataSource.Kind.values()) {
@@ -171,6 +182,7 @@ final class TrainerJson {
     }
 
     private static PythonRandomState readRandom(Path file, JsonFields random) throws CheckpointException {
+        random.onlyKeys("version", "internal_state", "gauss_next");
         int version = random.integer("version", 0, Integer.MAX_VALUE);
         if (version != 3) {
             throw random.error("version", "is " + version + "; only version 3 (Python 3's random.getstate()) is known");

@@ -293,9 +293,13 @@ public final class Documents {
      * @param sha256 the expected SHA-256 of the file in hex, or {@code null} to skip the check
      * @return the path of the cached file
      * @throws IOException if the server answers with an error, the connection fails or times
-     *     out, or the downloaded file does not have the expected checksum
-     * @throws IllegalArgumentException if the URL's scheme is not supported or the checksum is
-     *     not 64 hex digits
+     *     out, the download is larger than 1 GiB, or the downloaded file does not have the
+     *     expected checksum
+     * @throws java.nio.file.FileSystemException if a {@code file} URL names a directory, a FIFO,
+     *     a device or a socket rather than a regular file (checked before reading, so nothing
+     *     waits, and a directory's listing is not taken for its contents)
+     * @throws IllegalArgumentException if the URL's scheme is not supported, a {@code file} URL
+     *     names no local path, or the checksum is not 64 hex digits
      * @throws NullPointerException if {@code url} or {@code cacheDirectory} is null
      */
     public static Path download(URI url, Path cacheDirectory, String sha256) throws IOException {
@@ -353,6 +357,23 @@ public final class Documents {
     }
 
     private static void fetch(URI url, Path destination) throws IOException {
+        if (url.getScheme().equalsIgnoreCase("file")) {
+            // Read as a data file is: a FIFO would wait for a writer forever (a file has no read
+            // timeout), and a directory's URL gives a listing of its names, which would become
+            // the documents.
+            Path source;
+            try {
+                source = Path.of(url);
+            } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+                throw new IllegalArgumentException("cannot download " + url + ": it is not the URL of a local file ("
+                        + e.getMessage() + ")", e);
+            }
+            try (InputStream in = java.nio.channels.Channels.newInputStream(RegularFiles.openForReading(source));
+                 OutputStream out = Files.newOutputStream(destination)) {
+                copyAtMost(in, out, url);
+            }
+            return;
+        }
         URLConnection connection = url.toURL().openConnection();
         connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
         connection.setReadTimeout(READ_TIMEOUT_MILLIS);
@@ -366,16 +387,20 @@ public final class Documents {
         }
         try (InputStream in = connection.getInputStream();
              OutputStream out = Files.newOutputStream(destination)) {
-            byte[] buffer = new byte[64 * 1024];
-            long total = 0;
-            for (int n; (n = in.read(buffer)) != -1; ) {
-                total += n;
-                if (total > MAX_DOWNLOAD_BYTES) {
-                    throw new IOException("cannot download " + url + ": it is larger than "
-                            + MAX_DOWNLOAD_BYTES + " bytes");
-                }
-                out.write(buffer, 0, n);
+            copyAtMost(in, out, url);
+        }
+    }
+
+    /** Copies a download, refusing one larger than {@link #MAX_DOWNLOAD_BYTES}. */
+    private static void copyAtMost(InputStream in, OutputStream out, URI url) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long total = 0;
+        for (int n; (n = in.read(buffer)) != -1; ) {
+            total += n;
+            if (total > MAX_DOWNLOAD_BYTES) {
+                throw new IOException("cannot download " + url + ": it is larger than " + MAX_DOWNLOAD_BYTES + " bytes");
             }
+            out.write(buffer, 0, n);
         }
     }
 
@@ -387,16 +412,31 @@ public final class Documents {
         return (last.isEmpty() ? "download" : last) + "-" + hash;
     }
 
+    /**
+     * The SHA-256 of a file, read in pieces: a download may be up to {@link #MAX_DOWNLOAD_BYTES},
+     * and reading it whole into one array ran out of heap (a 300 MB file in a 256 MB heap).
+     */
     private static String sha256Of(Path file) throws IOException {
-        return sha256Hex(Files.readAllBytes(file));
+        MessageDigest digest = sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = in.read(buffer)) != -1; ) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
     }
 
-    private static String sha256Hex(byte[] bytes) {
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK provides SHA-256", e);
         }
+    }
+
+    private static String sha256Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
     }
 
     private static String decodeUtf8(byte[] bytes, int begin, String source) throws CharacterCodingException {

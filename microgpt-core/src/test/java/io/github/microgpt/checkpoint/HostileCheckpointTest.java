@@ -228,6 +228,45 @@ class HostileCheckpointTest {
         refused(dir, Format.LOSSES_FILE, "exactly one tensor");
     }
 
+    /**
+     * trainer.json names the file of Adam's moments, but the loader reads them from
+     * optimizer.safetensors whatever it says: a file naming another (the model's weights, a path
+     * outside the directory) was loaded as if it named the right one.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"../../etc/passwd", "/dev/zero", "model.safetensors", ""})
+    void aTrainingStateNamingAnotherMomentsFileIsRefused(String moments) throws Exception {
+        Path dir = trainedCheckpoint("moments", 1);
+        edit(dir.resolve(Format.TRAINER_FILE), "\"moments\": \"optimizer.safetensors\"", "\"moments\": \"" + moments
+                + "\"");
+        refused(dir, Format.TRAINER_FILE, "\"optimizer.moments\" is \"" + moments + "\", but the moments are in"
+                + " \"optimizer.safetensors\" beside trainer.json, the only file they are read from");
+    }
+
+    /**
+     * A field the format does not have, in an object that describes the model or the run, is
+     * refused with the fields that are known: a writer of a later version (or another program)
+     * gave it a meaning, and loading without it would be a model or a run other than the one
+     * saved. A checkpoint as written still loads.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "config.json|\"n_layer\": 1,|\"n_layer\": 1, \"dropout\": 0.1,|\"model.dropout\" is not a field this reader"
+                + " knows (those of \"model\" are architecture, n_layer, n_embd, n_head, block_size, init_std,"
+                + " vocab_size, num_params, precision)",
+        "config.json|\"bos\":|\"eos\": 1, \"bos\":|\"vocabulary.eos\" is not a field",
+        "trainer.json|\"steps_done\":|\"warmup_steps\": 100, \"steps_done\":|\"trainer.warmup_steps\" is not a field",
+        "trainer.json|\"beta1\":|\"weight_decay\": 0.1, \"beta1\":|\"optimizer.weight_decay\" is not a field",
+        "trainer.json|\"sha256\":|\"lines\": 4, \"sha256\":|\"data.lines\" is not a field",
+        "trainer.json|\"gauss_next\":|\"generator\": \"pcg\", \"gauss_next\":|\"random.generator\" is not a field",
+    })
+    void aFieldTheFormatDoesNotHaveIsRefused(String file, String from, String to, String expected) throws Exception {
+        Path dir = trainedCheckpoint("fields", 1);
+        Checkpoint.load(dir);
+        edit(dir.resolve(file), from, to);
+        refused(dir, file, expected, "a later version or another program may have given it a meaning");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"\\n", "\\r", "\\u001b", "\\u0000", "\\u2028", "\\ud800"})
     void aVocabularyWithALineBreakOrControlCharacterIsRefused(String escaped) throws Exception {

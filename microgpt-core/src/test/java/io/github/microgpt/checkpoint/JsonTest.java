@@ -49,6 +49,10 @@ class JsonTest {
         "1e+                         | 3  | in the exponent",
         "tru                         | 0  | expected a value",
         "                            | 0  | end of the text",
+        "\uFEFF{}                   | 0  | character '\\uFEFF' (a byte-order mark: write the file as UTF-8 without one)",
+        "{\"a\": 1\u202E}            | 7  | character '\\u202E', expected ',' or '}'",
+        "{\"a\": 1\u00A0}            | 7  | character '\\u00A0'",
+        "{\"a\": 1\u0085}            | 7  | character '\\u0085'",
     })
     void reportsTheOffsetOfASyntaxError(String text, int offset, String message) {
         String input = text == null ? "" : text.strip();

@@ -141,6 +141,31 @@ class DocumentsDownloadTest {
         assertNotEquals(original, copy);
     }
 
+    /**
+     * A {@code file} URL is read as a data file is: a directory's URL gave the listing of its
+     * names (which would have become the documents), and a FIFO's waited for a writer forever.
+     * Both are refused at once, and the cache keeps nothing of them.
+     */
+    @Test
+    void aFileUrlOfADirectoryOrAFifoIsRefusedAtOnce(@TempDir Path source) throws Exception {
+        Files.write(source.resolve("names.txt"), NAMES);
+        java.nio.file.FileSystemException directory = assertThrows(java.nio.file.FileSystemException.class,
+                () -> Documents.download(source.toUri(), cache, null));
+        assertTrue(directory.getMessage().contains("is a directory, not a regular file"), directory.getMessage());
+        Path fifo = source.resolve("fifo");
+        try {
+            org.junit.jupiter.api.Assumptions.assumeTrue(
+                    new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo failed");
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "mkfifo is not available");
+        }
+        java.nio.file.FileSystemException pipe = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(60), () -> assertThrows(java.nio.file.FileSystemException.class,
+                        () -> Documents.download(fifo.toUri(), cache, null)));
+        assertTrue(pipe.getMessage().contains("a FIFO, a device or a socket, not a regular file"), pipe.getMessage());
+        assertEquals(List.of(), cacheFiles(), "nothing is left in the cache");
+    }
+
     @Test
     void rejectsUnsupportedSchemesBeforeTouchingAnything() {
         Path unused = cache.resolve("not-created");

@@ -29,6 +29,11 @@ import picocli.CommandLine.ParentCommand;
  * ...
  * </pre>
  *
+ * <p>A character of a sample that would break the line, drive the terminal or reorder the line
+ * (a control character such as a tab, a line separator, a bidirectional control such as U+202E;
+ * see {@link Terminals#disturbsALine}) is printed as a Java escape (backslash, u, 202E): the data may
+ * hold them, and a training file of right-to-left text may need its marks.
+ *
  * <p>The controls are those of {@link SamplingOptions}: a prefix that every sample continues, a
  * top-k filter, a maximum length, and the temperature; {@code --seed} seeds the random generator.
  * Without {@code --seed}, a checkpoint saved by {@code train} continues the generator where
@@ -74,7 +79,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     + "most probable). Default: all characters.")
     private Integer topK;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.5",
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.5", converter = PositiveNumber.class,
             description = "Sampling temperature; positive and finite. Lower is safer, higher more varied. "
                     + "Default: ${DEFAULT-VALUE}.")
     private double temperature;
@@ -148,7 +153,11 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         LineOutput out = new LineOutput(parent.context().out());
         for (int i = 1; i <= samples; i++) {
-            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + sampler.sample(options));
+            // The data may hold bidi controls (right-to-left text uses its marks) or a tab inside a
+            // line; a sample that holds one is printed with it escaped, as a file name is, so that
+            // it neither reorders the line on a terminal nor breaks "one sample a line".
+            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + Terminals.escapeControls(
+                    sampler.sample(options)));
             out.flush();
         }
         out.flush();

@@ -37,6 +37,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -132,7 +133,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     private long seed = 42;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.5",
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.5", converter = PositiveNumber.class,
             description = "Sampling temperature; positive and finite. Lower is safer, higher more varied. "
                     + "Default: ${DEFAULT-VALUE}.")
     private double temperature = 0.5;
@@ -159,7 +160,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     private int blockSize = 16;
 
-    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.01",
+    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.01", converter = PositiveNumber.class,
             description = "Adam's learning rate, decayed linearly to 0; positive and finite. "
                     + "Default: ${DEFAULT-VALUE}.")
     private double learningRate = 0.01;
@@ -289,10 +290,16 @@ public final class TrainCommand implements Callable<Integer> {
                 if (!isPlainDecimal(value)) {
                     return false;
                 }
+                double number;
+                try {
+                    number = PositiveNumber.parse(value);
+                } catch (CommandLine.TypeConversionException e) {
+                    return false; // beyond a double's range: picocli reads it again and says so
+                }
                 if (name.equals("--lr")) {
-                    learningRate = Double.parseDouble(value);
+                    learningRate = number;
                 } else {
-                    temperature = Double.parseDouble(value);
+                    temperature = number;
                 }
             }
             case "--seed" -> {
@@ -508,7 +515,9 @@ public final class TrainCommand implements Callable<Integer> {
         out.line("--- inference (new, hallucinated names) ---");
         Sampler sampler = new Sampler(run.model(), run.tokenizer(), run.random());
         for (int i = 1; i <= samples; i++) {
-            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + sampler.sample(temperature));
+            // A sample is made of the data's characters, which may reorder or break the line (see GenerateCommand).
+            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + Terminals.escapeControls(
+                    sampler.sample(temperature)));
             out.flush();
         }
         out.flush();

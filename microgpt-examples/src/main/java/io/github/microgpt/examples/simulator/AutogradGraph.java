@@ -48,8 +48,15 @@ final class AutogradGraph {
                 }
                 yield LiveExpression.neuron(snapshot);
             }
-            case "attention" -> LiveExpression.attentionScore(snapshot, whole(parameters, "head", 0),
-                    whole(parameters, "key", -1));
+            case "attention" -> {
+                // The ranges are the model's and the position's, so that a mistake is answered with both ends.
+                int lastHead = snapshot.settings().config().nHead() - 1;
+                int head = whole(parameters, "head", 0, lastHead, "a whole number from 0 to " + lastHead);
+                String key = parameters.get("key");
+                int lastKey = key == null ? 0 : LiveExpression.position(snapshot).posId();
+                yield LiveExpression.attentionScore(snapshot, head, whole(parameters, "key", -1, lastKey,
+                        "a position from 0 to the current position " + lastKey + " (attention looks only back)"));
+            }
             default -> throw ApiException.badRequest("expr must be \"neuron\" or \"attention\", got \""
                     + ApiException.excerpt(expr) + "\"");
         };
@@ -81,20 +88,25 @@ final class AutogradGraph {
         return parameters;
     }
 
-    private static int whole(Map<String, String> parameters, String name, int absent) {
+    /**
+     * The whole number of a parameter from 0 to {@code max}, or {@code absent} when it is not
+     * given; anything else (not a number, negative, beyond {@code max} or beyond an int) is
+     * answered with the range ({@code allowed}) and the text as sent.
+     */
+    private static int whole(Map<String, String> parameters, String name, int absent, int max, String allowed) {
         String text = parameters.get(name);
         if (text == null) {
             return absent;
         }
         try {
             int value = Integer.parseInt(text);
-            if (value >= 0) {
+            if (value >= 0 && value <= max) {
                 return value;
             }
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiException.badRequest(name + " must be a whole number from 0, got \"" + ApiException.excerpt(text) + "\"");
+        throw ApiException.badRequest(name + " must be " + allowed + ", got \"" + ApiException.excerpt(text) + "\"");
     }
 
     private static String write(Snapshot snapshot, LiveExpression expression, ExpressionGraph before,

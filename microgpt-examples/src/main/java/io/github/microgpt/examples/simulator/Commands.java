@@ -299,9 +299,12 @@ final class Commands {
             for (int j = 0; j < document.length(); ) {
                 int codePoint = document.codePointAt(j);
                 if (Character.isISOControl(codePoint) || Character.getType(codePoint) == Character.SURROGATE) {
+                    // A lone surrogate (sent as a JSON escape) is half of a pair, not a control character.
                     throw ApiException.badRequest(String.format(Locale.ROOT,
-                            "document %d (line %d of the documents) holds the control character U+%04X;"
-                                    + " use plain text, one document per line", i + 1, i + 1, codePoint));
+                            "document %d (line %d of the documents) holds the %s U+%04X;"
+                                    + " use plain text, one document per line", i + 1, i + 1,
+                            Character.isISOControl(codePoint) ? "control character"
+                                    : "unpaired surrogate (half of a pair, no character by itself)", codePoint));
                 }
                 characters.add(codePoint);
                 j += Character.charCount(codePoint);

@@ -185,7 +185,12 @@ record LiveExpression(String kind, Value root, String title, String formula) {
     }
 
     /** The position the page shows: the latest trained position or drawn token. */
-    private static Overlay position(Snapshot snapshot) {
+    /**
+     * The position the expressions are built at.
+     *
+     * @throws ApiException (409) before the first step or token
+     */
+    static Overlay position(Snapshot snapshot) {
         Overlay overlay = snapshot.overlay();
         if (overlay == null) {
             throw ApiException.conflict("there is no current position yet: take a step (Step Fwd) or draw a token"

@@ -304,6 +304,9 @@ final class Requests {
      * Refuses a control character (NUL, a line break, an escape, ...) or a line separator in a
      * text that is saved with a checkpoint and shown by the command line: a dataset name with an
      * escape sequence was written to trainer.json and printed by {@code microgpt compare} as is.
+     * A lone surrogate (half of a UTF-16 pair, which a JSON escape such as backslash, u, D800
+     * can send) is refused too: it is no character, a terminal shows it as {@code ?}, and UTF-8
+     * cannot hold it, so trainer.json would keep another name than the one given.
      */
     private static void printable(String value, String label) {
         if (value == null) {
@@ -311,6 +314,15 @@ final class Requests {
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+                continue;
+            }
+            if (Character.isSurrogate(c)) {
+                throw ApiException.badRequest(String.format(Locale.ROOT, "%s holds the unpaired surrogate U+%04X at "
+                        + "character %d (half of a pair, no character by itself); use printable text on one line",
+                        label, (int) c, i + 1));
+            }
             if (Terminals.disturbsALine(c)) {
                 throw ApiException.badRequest(String.format(Locale.ROOT, "%s holds the control character U+%04X at "
                         + "character %d; use printable text on one line", label, (int) c, i + 1));

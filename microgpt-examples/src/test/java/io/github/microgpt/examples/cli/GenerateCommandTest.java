@@ -110,6 +110,11 @@ class GenerateCommandTest {
         assertUsage("--samples must be 0 or more, got -1", "generate", "--model", run, "--samples", "-1");
         assertUsage("--temperature must be a positive, finite number, got 0.0", "generate", "--model", run,
                 "--temperature", "0");
+        assertUsage("invalid value for option '--temperature': '1e309' is too large (it overflows a double); give a"
+                + " positive, finite number, at most 1.7976931348623157E308", "generate", "--model", run,
+                "--temperature", "1e309");
+        assertUsage("invalid value for option '--temperature': '1e-999' is too small (it rounds to 0)", "generate",
+                "--model", run, "--temperature", "1e-999");
 
         Path damaged = dir.resolve("damaged");
         Checkpoint.save(damaged, Checkpoint.load(Path.of(run)).model(), Checkpoint.load(Path.of(run)).tokenizer());

@@ -275,6 +275,38 @@ class HostileInputCommandTest {
         assertEquals(0, train.exitCode(), train.toString());
     }
 
+    /**
+     * Documents may hold bidirectional controls (text in a right-to-left script uses its marks)
+     * and a tab inside a line; the samples drawn from them are printed with those escaped, as a
+     * file name is, so that a right-to-left override in the data does not show the rest of the
+     * line reversed, by train and by generate alike.
+     */
+    @Test
+    void bidiControlsAndTabsOfTheDataAreEscapedInTheSamples() throws Exception {
+        String odd = "\u202E\u2066\u200F\u061C\t";
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            lines.append("a").append(odd.charAt(i % odd.length())).append("b").append(odd.charAt((i + 2) % odd.length()))
+                    .append("\n");
+        }
+        Path data = Files.writeString(dir.resolve("bidi.txt"), lines.toString());
+        String run = dir.resolve("bidi").toString();
+        Cli.Result train = Cli.run("train", "--data", data.toString(), "--steps", "30", "--samples", "20", "--save", run);
+        Cli.Result generate = Cli.run("generate", "--model", run, "--samples", "20", "--seed", "3");
+        for (Cli.Result result : List.of(train, generate)) {
+            assertEquals(0, result.exitCode(), result.toString());
+            List<String> samples = result.stdoutLines().stream().filter(l -> l.startsWith("sample ")).toList();
+            assertEquals(20, samples.size(), result.toString());
+            for (char c : odd.toCharArray()) {
+                assertEquals(-1, result.stdout().indexOf(c), String.format("U+%04X reached stdout: %s", (int) c,
+                        result.stdout()));
+            }
+            assertTrue(samples.stream().anyMatch(l -> l.contains("\\u202E") || l.contains("\\u2066")
+                    || l.contains("\\u200F") || l.contains("\\u061C") || l.contains("\\u0009")),
+                    "some sample holds an escaped control: " + samples);
+        }
+    }
+
     /** A kill between a save's two renames left only {@code .run.old-*}: resuming into the same directory repairs it. */
     @Test
     void resumingIntoTheDirectoryOfAnInterruptedSaveRepairsIt() throws Exception {

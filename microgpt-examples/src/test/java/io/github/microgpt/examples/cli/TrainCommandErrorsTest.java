@@ -35,8 +35,17 @@ class TrainCommandErrorsTest {
                 mistake("'1.5' is not an int", "--samples", "1.5"),
                 mistake("'99999999999' is not an int", "--steps", "99999999999"),
                 mistake("'forty-two' is not a long", "--seed", "forty-two"),
-                mistake("'warm' is not a double", "--temperature", "warm"),
-                mistake("'fast' is not a double", "--lr", "fast"),
+                mistake("invalid value for option '--temperature': 'warm' is not a number; give a positive, finite"
+                        + " number, at most 1.7976931348623157E308", "--temperature", "warm"),
+                mistake("'fast' is not a number", "--lr", "fast"),
+                mistake("invalid value for option '--temperature': '1e309' is too large (it overflows a double); give a"
+                        + " positive, finite number, at most 1.7976931348623157E308", "--temperature", "1e309"),
+                mistake("invalid value for option '--temperature': '1e309' is too large", "--temperature=1e309"),
+                mistake("invalid value for option '--lr': '-2E+400' is too large", "--lr", "-2E+400"),
+                mistake("invalid value for option '--lr': '1e-400' is too small (it rounds to 0); give a positive,"
+                        + " finite number, at most 1.7976931348623157E308 and at least 4.9E-324", "--lr", "1e-400"),
+                mistake("invalid value for option '--temperature': '0x1p-2000' is too small", "--temperature",
+                        "0x1p-2000"),
                 mistake("'x' is not an int", "--n-embd", "x"),
                 mistake("--steps must be at least 1, got 0", "--steps", "0"),
                 mistake("--steps must be at least 1, got -3", "--steps", "-3"),

@@ -219,12 +219,17 @@ class AutogradApiTest {
         "expr=neuron&expr=attention|the query parameter \"expr\" is given twice",
         "node=3|unknown query parameter \"node\"; the parameters are expr, head and key",
         "expr=neuron&head=1|head and key choose an attention score; the neuron takes neither",
-        "expr=attention&head=two|head must be a whole number from 0, got \"two\"",
-        "expr=attention&head=-1|head must be a whole number from 0, got \"-1\"",
-        "expr=attention&head=4|head must be a whole number from 0 to 3, got 4",
-        "expr=attention&key=1.5|key must be a whole number from 0, got \"1.5\"",
-        "expr=attention&key=2|key must be a position from 0 to the current position 1 (attention looks only back), got 2",
-        "expr=attention&head=99999999999|head must be a whole number from 0, got \"99999999999\"",
+        "expr=attention&head=two|head must be a whole number from 0 to 3, got \"two\"",
+        "expr=attention&head=-1|head must be a whole number from 0 to 3, got \"-1\"",
+        "expr=attention&head=4|head must be a whole number from 0 to 3, got \"4\"",
+        "expr=attention&head=|head must be a whole number from 0 to 3, got \"\"",
+        "expr=attention&key=1.5|key must be a position from 0 to the current position 1 (attention looks only back),"
+                + " got \"1.5\"",
+        "expr=attention&key=-1|key must be a position from 0 to the current position 1 (attention looks only back),"
+                + " got \"-1\"",
+        "expr=attention&key=2|key must be a position from 0 to the current position 1 (attention looks only back), got"
+                + " \"2\"",
+        "expr=attention&head=99999999999|head must be a whole number from 0 to 3, got \"99999999999\"",
     })
     void aBadParameterIsAnswered400WithWhatIsAllowed(String query, String message) {
         resetAndStep("value", 2);

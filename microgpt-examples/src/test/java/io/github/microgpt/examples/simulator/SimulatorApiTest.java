@@ -108,6 +108,8 @@ class SimulatorApiTest {
             {"{\"dataset\": {\"source\": \"text\"}}", "the dataset text is missing"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"  \\n \\n\"}}", "holds no documents"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"ab\\u0007c\"}}", "control character U+0007"},
+            {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\nab\\uD800c\"}}", "document 2 (line 2 of the documents)"
+                    + " holds the unpaired surrogate (half of a pair, no character by itself) U+D800"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\nab\\tc\"}}", "document 2"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + "a".repeat(Limits.MAX_TEXT_CHARS + 1)
                     + "\"}}", "the limit is 1000000"},

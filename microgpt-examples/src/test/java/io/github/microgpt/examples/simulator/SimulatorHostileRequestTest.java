@@ -131,6 +131,34 @@ class SimulatorHostileRequestTest {
     }
 
     /**
+     * A lone surrogate (half of a pair, sent as a JSON escape) in a dataset name is refused as a
+     * control character is: it is no character at all, a terminal shows it as {@code ?}, and the
+     * UTF-8 of trainer.json cannot hold it, so the name saved would not be the name given. A
+     * proper pair (an emoji) is a character and is accepted.
+     */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"ev\\uD800lit", "ev\\uDC00lit", "evlit\\uD83D", "ev\\uDE00\\uD83Dlit"})
+    void aDatasetNameWithALoneSurrogateIsRefused(String name) {
+        long revision = api.get("api/state").json().get("revision").getAsLong();
+        Fixtures.Answer answer = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"text\": \"ab\\nba\","
+                + " \"name\": \"" + name + "\"}}");
+        assertEquals(400, answer.status(), answer.body());
+        String hex = name.substring(name.indexOf("\\u") + 2, name.indexOf("\\u") + 6);
+        int at = name.indexOf("\\u") + 1;
+        assertEquals("The dataset name holds the unpaired surrogate U+" + hex + " at character " + at + " (half of a"
+                + " pair, no character by itself); use printable text on one line",
+                answer.json().get("error").getAsString());
+        assertEquals(revision, api.get("api/state").json().get("revision").getAsLong(), "the request changed the state");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aDatasetNameWithASurrogatePairIsAccepted() {
+        Fixtures.Answer answer = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"text\": \"ab\\nba\","
+                + " \"name\": \"smile \\uD83D\\uDE00\"}}");
+        assertEquals(200, answer.status(), answer.body());
+    }
+
+    /**
      * Text that is not JSON, though a lenient reader makes sense of it: names and strings without
      * quotes, single quotes, comments, {@code =} or {@code ;} between fields, the prefix some
      * servers put before JSON against script inclusion. Each is refused with the place of the
