@@ -11,8 +11,17 @@ import io.github.microgpt.checkpoint.LossHistory;
 import io.github.microgpt.checkpoint.OptimizerState;
 import io.github.microgpt.checkpoint.SaveLock;
 import io.github.microgpt.checkpoint.TrainingState;
+import io.github.microgpt.model.Architecture;
+import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.AttentionModel;
+import io.github.microgpt.model.BigramModel;
+import io.github.microgpt.model.Engine;
+import io.github.microgpt.model.FlopCount;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.MlpModel;
+import io.github.microgpt.model.ParameterLayout;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.NextToken;
@@ -46,6 +55,7 @@ class NullArgumentsTest {
 
     private static final List<String> DOCS = List.of("ab", "ba");
     private static final Tokenizer TOKENIZER = Tokenizer.fromDocuments(DOCS);
+    private static final GptConfig CONFIG = GptConfig.defaults().withNEmbd(4).withNHead(1).withBlockSize(4);
 
     @TempDir
     Path dir;
@@ -96,6 +106,28 @@ class NullArgumentsTest {
                 new Case("Tokenizer.encode", "text", () -> TOKENIZER.encode(null)),
                 new Case("Tokenizer.encodeDocument", "document", () -> TOKENIZER.encodeDocument(null)),
                 new Case("Tokenizer.decode", "ids", () -> TOKENIZER.decode((int[]) null)),
+                new Case("GptModel.create", "config", () -> GptModel.create(null, 3, random)),
+                new Case("GptModel.create", "random", () -> GptModel.create(CONFIG, 3, null)),
+                new Case("ArrayGptModel.create", "config", () -> ArrayGptModel.create(null, 3, random)),
+                new Case("ArrayGptModel.create", "random", () -> ArrayGptModel.create(CONFIG, 3, null)),
+                new Case("ArrayGptModel.create", "precision",
+                        () -> ArrayGptModel.create(CONFIG, 3, random, null)),
+                new Case("ArrayGptModel.copyOf", "model", () -> ArrayGptModel.copyOf(null)),
+                new Case("ArrayGptModel.copyOf", "precision", () -> ArrayGptModel.copyOf(model, null)),
+                new Case("AttentionModel.create", "config", () -> AttentionModel.create(null, 3, random)),
+                new Case("AttentionModel.create", "random", () -> AttentionModel.create(CONFIG, 3, null)),
+                new Case("MlpModel.create", "config", () -> MlpModel.create(null, 3, random)),
+                new Case("MlpModel.create", "random", () -> MlpModel.create(CONFIG, 3, null)),
+                new Case("BigramModel.create", "config", () -> BigramModel.create(null, 3, random)),
+                new Case("BigramModel.create", "random", () -> BigramModel.create(CONFIG, 3, null)),
+                new Case("ParameterLayout.gpt", "config", () -> ParameterLayout.gpt(null, 3)),
+                new Case("FlopCount.trainingStep", "config", () -> FlopCount.trainingStep(null, 3, 1)),
+                new Case("FlopCount.forwardBackward", "config", () -> FlopCount.forwardBackward(null, 3, 1)),
+                new Case("FlopCount.forwardPosition", "config", () -> FlopCount.forwardPosition(null, 3, 0)),
+                new Case("FlopCount.generatedToken", "config", () -> FlopCount.generatedToken(null, 3, 0)),
+                new Case("Architecture.of", "model", () -> Architecture.of(null)),
+                new Case("Engine.of", "model", () -> Engine.of(null)),
+                new Case("Precision.of", "model", () -> Precision.of(null)),
                 new Case("AdamOptimizer.step", "parameters", () -> adam.step(null, 0, 1)),
                 new Case("Evaluation.loss", "model", () -> Evaluation.loss(null, TOKENIZER, DOCS)),
                 new Case("Evaluation.loss", "documents", () -> Evaluation.loss(model, TOKENIZER, null)),

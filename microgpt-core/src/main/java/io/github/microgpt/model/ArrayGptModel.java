@@ -150,9 +150,11 @@ public final class ArrayGptModel implements LanguageModel {
      * @return the model
      * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
      *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE})
-     * @throws NullPointerException if {@code precision} is null
+     * @throws NullPointerException if an argument is null
      */
     public static ArrayGptModel create(GptConfig config, int vocabSize, RandomSource random, Precision precision) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(random, "random");
         Objects.requireNonNull(precision, "precision");
         double[] weights = new double[ParameterLayout.gpt(config, vocabSize).size()];
         for (int i = 0; i < weights.length; i++) {
@@ -183,9 +185,10 @@ public final class ArrayGptModel implements LanguageModel {
      * @param precision the precision of the copy
      * @return the copy
      * @throws IllegalArgumentException if the model's parameters are not laid out as a GPT's
-     * @throws NullPointerException if {@code precision} is null
+     * @throws NullPointerException if an argument is null
      */
     public static ArrayGptModel copyOf(LanguageModel model, Precision precision) {
+        Objects.requireNonNull(model, "model");
         Objects.requireNonNull(precision, "precision");
         ParameterLayout expected = ParameterLayout.gpt(model.config(), model.vocabSize());
         if (!expected.describes(model.parameters())) {

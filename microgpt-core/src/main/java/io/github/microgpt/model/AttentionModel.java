@@ -5,6 +5,7 @@ import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Lesson 3 of the progression: attention alone. Where {@link MlpModel} looks back a fixed three
@@ -67,6 +68,8 @@ public final class AttentionModel extends ValueLanguageModel {
      * @throws IllegalArgumentException if {@code vocabSize < 2}
      */
     public static AttentionModel create(GptConfig config, int vocabSize, RandomSource random) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(random, "random");
         ParameterLayout layout = Architecture.ATTENTION.layout(config, vocabSize);
         return new AttentionModel(config, vocabSize, gaussianWeights(layout, config.initStd(), random));
     }

@@ -4,6 +4,7 @@ import io.github.microgpt.autograd.Value;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Lesson 1 of the progression: a bigram model. The next token depends on the current token
@@ -37,6 +38,8 @@ public final class BigramModel extends ValueLanguageModel {
      * @throws IllegalArgumentException if {@code vocabSize < 2}
      */
     public static BigramModel create(GptConfig config, int vocabSize, RandomSource random) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(random, "random");
         ParameterLayout layout = Architecture.BIGRAM.layout(config, vocabSize);
         return new BigramModel(config, vocabSize, gaussianWeights(layout, config.initStd(), random));
     }

@@ -1,5 +1,7 @@
 package io.github.microgpt.model;
 
+import java.util.Objects;
+
 /**
  * How many floating-point operations a GPT does, counted on paper from its shape: the yardstick
  * that turns "steps per second" into GFLOP/s, so that engines, machines and other
@@ -43,6 +45,7 @@ public final class FlopCount {
      * @return the count
      */
     public static long forwardPosition(GptConfig config, int vocabSize, int position) {
+        Objects.requireNonNull(config, "config");
         long d = config.nEmbd();
         long h = config.nHead();
         long layers = config.nLayer();
@@ -72,6 +75,7 @@ public final class FlopCount {
      * @return the count
      */
     public static long forwardBackward(GptConfig config, int vocabSize, int positions) {
+        Objects.requireNonNull(config, "config");
         long forward = 0;
         for (int t = 0; t < positions; t++) {
             forward += forwardPosition(config, vocabSize, t) + loss(vocabSize);
@@ -104,6 +108,7 @@ public final class FlopCount {
      * @return the count
      */
     public static long trainingStep(GptConfig config, int vocabSize, int positions) {
+        Objects.requireNonNull(config, "config");
         return forwardBackward(config, vocabSize, positions) + adam(Architecture.GPT.numParameters(config, vocabSize));
     }
 
@@ -117,6 +122,7 @@ public final class FlopCount {
      * @return the count
      */
     public static long generatedToken(GptConfig config, int vocabSize, int position) {
+        Objects.requireNonNull(config, "config");
         return forwardPosition(config, vocabSize, position) + 6L * vocabSize + 1;
     }
 

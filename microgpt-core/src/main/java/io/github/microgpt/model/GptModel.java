@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import java.util.Objects;
 import static io.github.microgpt.model.ParameterLayout.ATTN_WK;
 import static io.github.microgpt.model.ParameterLayout.ATTN_WO;
 import static io.github.microgpt.model.ParameterLayout.ATTN_WQ;
@@ -86,6 +87,8 @@ public final class GptModel extends ValueLanguageModel {
      *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE})
      */
     public static GptModel create(GptConfig config, int vocabSize, RandomSource random) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(random, "random");
         ParameterLayout layout = ParameterLayout.gpt(config, vocabSize);
         return new GptModel(config, vocabSize, gaussianWeights(layout, config.initStd(), random));
     }

@@ -5,6 +5,7 @@ import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Lesson 2 of the progression: an MLP over a fixed window of the last {@value #CONTEXT} tokens
@@ -55,6 +56,8 @@ public final class MlpModel extends ValueLanguageModel {
      *     for a window of {@value #CONTEXT} embeddings
      */
     public static MlpModel create(GptConfig config, int vocabSize, RandomSource random) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(random, "random");
         ParameterLayout layout = Architecture.MLP.layout(config, vocabSize);
         return new MlpModel(config, vocabSize, gaussianWeights(layout, config.initStd(), random));
     }

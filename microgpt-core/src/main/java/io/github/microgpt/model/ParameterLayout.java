@@ -87,6 +87,7 @@ public final class ParameterLayout {
      *     {@link #MAX_SIZE} parameters
      */
     public static ParameterLayout gpt(GptConfig config, int vocabSize) {
+        Objects.requireNonNull(config, "config");
         ModelChecks.vocabSize(vocabSize);
         long size = gptSize(config, vocabSize);
         if (size > MAX_SIZE) {
