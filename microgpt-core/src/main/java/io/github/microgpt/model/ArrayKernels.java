@@ -83,15 +83,39 @@ public final class ArrayKernels {
 
     static boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                   int from, int to, Workers workers, boolean dwCleared) {
+        return matmulBackward(din, dw, dout, in, w, from, to, workers, dwCleared, false);
+    }
+
+    /**
+     * {@link #matmulBackward} with the rows {@code [from, to)} of {@code din} overwritten rather
+     * than added to when {@code overwrite} (see {@link MatrixKernels#matmulBackwardOverwrite}):
+     * the kernels zero them in their own pieces. False leaves the call to the core's loops, with
+     * {@code din}'s rows possibly zeroed already.
+     */
+    static boolean matmulBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                                  int from, int to, Workers workers, boolean dwCleared, boolean overwrite) {
         MatrixKernels kernels = Holder.KERNELS;
         if (kernels == null) {
             return false;
         }
         SmallKernels small = Holder.SMALL;
-        if (small != null && isSmall(w, to - from) && small.matmulBackward(din, dw, dout, in, w, from, to)) {
-            return true;
+        boolean zero = overwrite;
+        if (small != null && isSmall(w, to - from)) {
+            if (overwrite && small.matmulBackwardOverwrite(din, dw, dout, in, w, from, to)) {
+                return true;
+            }
+            if (overwrite) {
+                // As before: zeros, then the small kernels' sums added to them (their bits).
+                Kernels.zeroRows(din, from, to);
+                zero = false;
+            }
+            if (small.matmulBackward(din, dw, dout, in, w, from, to)) {
+                return true;
+            }
         }
-        return kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers), dwCleared);
+        return zero
+                ? kernels.matmulBackwardOverwrite(din, dw, dout, in, w, from, to, team(workers), dwCleared)
+                : kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers), dwCleared);
     }
 
     /**

@@ -432,18 +432,24 @@ final class DoubleProducts {
      * computes which of its columns; so the bits do not depend on the number of threads (they do
      * differ from one chain over all the rows, as any order of these sums may). How the halves'
      * work is shared out: {@link BackwardHalves}.
+     *
+     * <p>With {@code overwrite}, the rows {@code [from, to)} of {@code din} are overwritten
+     * rather than added to: each piece of the first half zeroes its own columns of them just
+     * before it sums into them, as each piece of the second half zeroes its columns of the
+     * scratch, on the thread that sums them; the same bits as zeroing them first.
      */
     static void backward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w, int from,
-                         int to, Team team, boolean dwCleared) {
+                         int to, Team team, boolean dwCleared, boolean overwrite) {
         int rows = w.length;
         int cols = w[0].length;
         double[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
         Object call = new Object();
         int middle = middleRow(rows);
         BackwardHalves.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, (half, o0, o1, j0, j1, r0, r1) -> {
-            if (half == 1) {
+            if (half == 1 || overwrite) {
+                double[][] sums = half == 0 ? din : upper;
                 for (int t = from; t < to; t++) {
-                    Arrays.fill(upper[t], j0, j1, 0.0);
+                    Arrays.fill(sums[t], j0, j1, 0.0);
                 }
             }
             if (o0 < o1) {

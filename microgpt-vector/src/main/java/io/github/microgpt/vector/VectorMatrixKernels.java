@@ -152,7 +152,23 @@ public final class VectorMatrixKernels implements MatrixKernels {
         }
         WarmDoubles.ensure();
         // In two halves of the weights' rows, one per thread of two (see DoubleProducts.backward).
-        DoubleProducts.backward(din, dw, dout, in, w, from, to, team, dwCleared);
+        DoubleProducts.backward(din, dw, dout, in, w, from, to, team, dwCleared, false);
+        return true;
+    }
+
+    /**
+     * The backward products with the input's gradient overwritten: each piece of the first half
+     * zeroes its own columns of {@code din} before summing into them (see
+     * {@link DoubleProducts#backward}), instead of the calling thread zeroing all of it first.
+     */
+    @Override
+    public boolean matmulBackwardOverwrite(double[][] din, double[][] dw, double[][] dout, double[][] in,
+                                           double[][] w, int from, int to, Team team, boolean dwCleared) {
+        if (!worthIt(w.length, w[0].length, to - from)) {
+            return false;
+        }
+        WarmDoubles.ensure();
+        DoubleProducts.backward(din, dw, dout, in, w, from, to, team, dwCleared, true);
         return true;
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.internal.kernels.Team;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -300,6 +301,40 @@ class VectorMatrixKernelsTest {
                         assertEquals(Double.doubleToRawLongBits(dw[o][i]), Double.doubleToRawLongBits(dw2[o][i]),
                                 s + ": dw[" + o + "][" + i + "] from a cleared gradient is " + dw2[o][i] + ", not " + dw[o][i]);
                     }
+                }
+            }
+        }));
+    }
+
+    /**
+     * The overwriting backward product ({@code matmulBackwardOverwrite}, whose pieces zero their
+     * own columns of the input's gradient) over rows of other numbers, a NaN among them, gives
+     * the bits of the adding one over rows of zeros, on every split, with the weights' gradient
+     * cleared or not; and it leaves the rows before {@code from} alone.
+     */
+    @TestFactory
+    Stream<DynamicTest> doubleBackwardOverwriteIsTheAddingOneOverZeros() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            Operands x = new Operands(s);
+            double[][] expectedDin = copy(x.din);
+            for (int t = s.from(); t < x.to; t++) {
+                Arrays.fill(expectedDin[t], 0.0);
+            }
+            double[][] expectedDw = copy(x.dw);
+            assertTrue(KERNELS.matmulBackward(expectedDin, expectedDw, x.dout, x.in, x.w, s.from(), x.to, ONE, false));
+            for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
+                double[][] din = copy(x.din);
+                din[s.from()][0] = Double.NaN;
+                double[][] dw = copy(x.dw);
+                assertTrue(KERNELS.matmulBackwardOverwrite(din, dw, x.dout, x.in, x.w, s.from(), x.to, team, false));
+                for (int t = 0; t < x.to; t++) {
+                    for (int i = 0; i < s.cols(); i++) {
+                        assertEquals(Double.doubleToRawLongBits(expectedDin[t][i]), Double.doubleToRawLongBits(din[t][i]),
+                                s + ": din[" + t + "][" + i + "] overwritten is " + din[t][i] + ", not " + expectedDin[t][i]);
+                    }
+                }
+                for (int o = 0; o < s.rows(); o++) {
+                    assertArrayEquals(expectedDw[o], dw[o], s + ": dw[" + o + "] beside an overwritten din");
                 }
             }
         }));
