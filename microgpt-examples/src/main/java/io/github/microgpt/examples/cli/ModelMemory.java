@@ -4,6 +4,7 @@ import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +45,9 @@ import java.util.TreeMap;
  *
  * <p>These layouts mirror the core's by hand; {@code ModelMemoryTest} walks the arrays a real
  * workspace holds after a step (on 1 to 4 threads) and checks the count against them, so that a
- * change of the core's layout fails that test rather than the check.
+ * change of the core's layout fails that test rather than the check. The scratch of the optional
+ * Vector API kernels is not mirrored here but asked of their module ({@link #vectorScratchBytes}),
+ * and {@code ModelMemoryVectorTest} checks it against what the step's threads hold.
  */
 final class ModelMemory {
 
@@ -74,8 +77,9 @@ final class ModelMemory {
      * threads: the activations and their gradients at each of the block's positions, the
      * attention weights of each layer and head, position by position, the scratch of a
      * transposed weight matrix, and the threads' blocks of transposed weights (see
-     * {@link #transposeBlocks}). The value engine has no workspace: its graph of a step is
-     * counted by {@link #bytes}.
+     * {@link #transposeBlocks}); when microgpt-vector's kernels run, also the scratch they keep
+     * per thread ({@link #vectorScratchBytes}). The value engine has no workspace: its graph of a
+     * step is counted by {@link #bytes}.
      *
      * @param precision the array engine's precision: 8 bytes a number in f64, 4 in f32
      * @param config the model's shape; its block size is the workspace's number of positions
@@ -113,13 +117,64 @@ final class ModelMemory {
         if (VECTOR_KERNELS) {
             // weightsT(): a transposed weight matrix, which only microgpt-vector's kernels read.
             a.rows(hidden, Math.max(hidden, vocabSize));
-            // Each thread's own copies of a product's operands, kept between steps (microgpt-vector's
-            // InputScratch and Panels): the widest input for every position, transposed, packed
-            // and in panels, three copies at most.
-            a.repeat(threads, () -> a.numbers(saturatedProduct(3, saturatedProduct(hidden, t))));
+            a.bytes = saturatedSum(a.bytes, vectorScratchBytes(precision, config, vocabSize, threads));
         }
         return a.bytes;
     }
+
+    /**
+     * The memory microgpt-vector's kernels keep between products once a training step has run on
+     * {@code threads} threads, beside the workspace: each thread's copies and panels of a
+     * product's operands (at {@code nEmbd} 256 and 64 positions, the widest input transposed,
+     * 512 KB in f64), and the calling thread's sums of the backward products' second half. The
+     * module works the shapes out itself ({@code io.github.microgpt.vector.ScratchSizes}, beside
+     * the code that allocates them, asked by reflection since it exports nothing), so that a change
+     * of its scratch changes this count; {@code ModelMemoryVectorTest} checks it against the arrays
+     * the threads really hold. Zero when the plain loops run, or when the module cannot be asked
+     * (on the module path, where its package is closed): a lower bound, as the rest.
+     *
+     * @param precision the array engine's precision
+     * @param config the model's shape; its block size is the step's number of positions
+     * @param vocabSize the number of tokens, the rows of the output layer
+     * @param threads the threads of one step; every one may keep its own copies
+     * @return the bytes, saturated at {@link Long#MAX_VALUE}
+     */
+    static long vectorScratchBytes(Precision precision, GptConfig config, int vocabSize, int threads) {
+        if (!VECTOR_KERNELS) {
+            return 0;
+        }
+        int c = config.nEmbd();
+        long hidden = 4L * c;
+        if (hidden > Integer.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        // The products of a step, as the core runs them: qkv, attn_wo, mlp_fc1, mlp_fc2, lm_head.
+        int[][] weights = {{3 * c, c}, {c, c}, {4 * c, c}, {c, 4 * c}, {vocabSize, c}};
+        long[][] arrays;
+        try {
+            Method method = Class.forName(SCRATCH_SIZES).getDeclaredMethod("arrays", boolean.class, int[][].class,
+                    int.class, int.class, int.class);
+            method.setAccessible(true);
+            arrays = (long[][]) method.invoke(null, precision == Precision.F32, weights, config.blockSize(),
+                    (int) hidden, (int) Math.max(hidden, vocabSize));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return 0;
+        }
+        Tally everyThread = new Tally(precision);
+        Tally caller = new Tally(precision);
+        for (long[] array : arrays) {
+            Tally tally = array[0] == 0 ? everyThread : caller;
+            if (array[1] < 0) {
+                tally.numbers(array[2]);
+            } else {
+                tally.rows(array[1], array[2]);
+            }
+        }
+        return saturatedSum(saturatedProduct(everyThread.bytes, threads), caller.bytes);
+    }
+
+    /** The class of microgpt-vector that tells the sizes of its scratch (see {@link #vectorScratchBytes}). */
+    private static final String SCRATCH_SIZES = "io.github.microgpt.vector.ScratchSizes";
 
     /**
      * The memory of one sequence the array engine generates, made whole when the sequence
