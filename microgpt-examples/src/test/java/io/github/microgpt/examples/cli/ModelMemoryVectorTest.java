@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@link ModelMemory#vectorScratchBytes}, the scratch microgpt-vector's kernels keep between
  * products, against the arrays the threads of a step really hold: as {@link ModelMemoryTest} does
  * for the workspace, so that a change of the module's scratch that its sizes
- * ({@code ScratchSizes}) do not follow fails here rather than in the memory check.
+ * ({@code ModelMemory.VectorShapes}, mirrored by hand) do not follow fails here rather than in the
+ * memory check.
  *
  * <p>The scratch is kept in the module's {@link ThreadLocal}s, so this test reads every thread's
  * table of thread-locals ({@code Thread.threadLocals}): it runs in an execution of its own
