@@ -4,6 +4,8 @@ import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +46,9 @@ import java.util.TreeMap;
  *
  * <p>These layouts mirror the core's by hand; {@code ModelMemoryTest} walks the arrays a real
  * workspace holds after a step (on 1 to 4 threads) and checks the count against them, so that a
- * change of the core's layout fails that test rather than the check.
+ * change of the core's layout fails that test rather than the check. The scratch of the optional
+ * Vector API kernels is mirrored the same way ({@link #vectorScratchBytes}), and
+ * {@code ModelMemoryVectorTest} checks it against what a step's threads hold in their thread-locals.
  */
 final class ModelMemory {
 
@@ -74,8 +78,9 @@ final class ModelMemory {
      * threads: the activations and their gradients at each of the block's positions, the
      * attention weights of each layer and head, position by position, the scratch of a
      * transposed weight matrix, and the threads' blocks of transposed weights (see
-     * {@link #transposeBlocks}). The value engine has no workspace: its graph of a step is
-     * counted by {@link #bytes}.
+     * {@link #transposeBlocks}); when microgpt-vector's kernels run, also the scratch they keep
+     * per thread ({@link #vectorScratchBytes}). The value engine has no workspace: its graph of a
+     * step is counted by {@link #bytes}.
      *
      * @param precision the array engine's precision: 8 bytes a number in f64, 4 in f32
      * @param config the model's shape; its block size is the workspace's number of positions
@@ -113,12 +118,176 @@ final class ModelMemory {
         if (VECTOR_KERNELS) {
             // weightsT(): a transposed weight matrix, which only microgpt-vector's kernels read.
             a.rows(hidden, Math.max(hidden, vocabSize));
-            // Each thread's own copies of a product's operands, kept between steps (microgpt-vector's
-            // InputScratch and Panels): the widest input for every position, transposed, packed
-            // and in panels, three copies at most.
-            a.repeat(threads, () -> a.numbers(saturatedProduct(3, saturatedProduct(hidden, t))));
+            a.bytes = saturatedSum(a.bytes, vectorScratchBytes(precision, config, vocabSize, threads));
         }
         return a.bytes;
+    }
+
+    /**
+     * The memory microgpt-vector's kernels keep between products once a training step has run on
+     * {@code threads} threads, beside the workspace, in their thread-locals: each thread's copy of
+     * a forward product's input, transposed or packed ({@code VectorMatrixKernels.InputScratch}; at
+     * {@code nEmbd} 256 and 64 positions the widest input, 512 KB in f64), with 16 registers each
+     * thread's panels of the backward products' operands ({@code DoubleProducts.Panels},
+     * {@code FloatProducts.Panels}), and on the calling thread the backward products' second half
+     * ({@code SecondHalf}) and the small-shape kernels' transposed weights
+     * ({@code SmallVectorKernels}). Every such array grows to the largest shape asked of it,
+     * dimension by dimension, and is never shrunk; the count is what a thread holds if it ran a
+     * share of every product (exact on one thread). The shapes are mirrored by hand from the
+     * module, as the workspace's are from the core ({@link VectorShapes});
+     * {@code ModelMemoryVectorTest} walks the thread-locals a real step leaves, in both register
+     * shapes, so that a change in the module fails it. Zero when the plain loops run.
+     *
+     * @param precision the array engine's precision
+     * @param config the model's shape; its block size is the step's number of positions
+     * @param vocabSize the number of tokens, the rows of the output layer
+     * @param threads the threads of one step; every one may keep its own copies
+     * @return the bytes, saturated at {@link Long#MAX_VALUE}
+     */
+    static long vectorScratchBytes(Precision precision, GptConfig config, int vocabSize, int threads) {
+        if (!VECTOR_KERNELS) {
+            return 0;
+        }
+        long c = config.nEmbd();
+        long hidden = 4 * c;
+        VectorShapes shapes = new VectorShapes(precision == Precision.F32, config.blockSize(), hidden,
+                Math.max(hidden, vocabSize));
+        // The products of a step, as the core runs them: qkv, attn_wo, mlp_fc1, mlp_fc2, lm_head.
+        long[][] weights = {{3 * c, c}, {c, c}, {4 * c, c}, {c, 4 * c}, {vocabSize, c}};
+        for (long[] w : weights) {
+            shapes.product(w[0], w[1]);
+        }
+        Tally everyThread = new Tally(precision);
+        Tally caller = new Tally(precision);
+        for (long[] array : shapes.held.values()) {
+            Tally tally = array[0] == VectorShapes.EVERY_THREAD ? everyThread : caller;
+            if (array[1] < 0) {
+                tally.numbers(array[2]);
+            } else {
+                tally.rows(array[1], array[2]);
+            }
+        }
+        return saturatedSum(saturatedProduct(everyThread.bytes, threads), caller.bytes);
+    }
+
+    /**
+     * The arrays microgpt-vector's kernels keep for a step's products, by name: {@code {holder,
+     * count, length}}, {@code count} rows of {@code length} numbers (or, where {@code count} is
+     * -1, one flat array), kept by every thread or by the calling thread only. The constants and
+     * conditions are the module's, mirrored (its classes in parentheses); its vector length is
+     * the JVM's {@code MaxVectorSize}, which the Vector API's preferred species follows.
+     */
+    private static final class VectorShapes {
+        static final long EVERY_THREAD = 0;
+        static final long CALLER = 1;
+        /** Bytes of the widest vector: 64 with AVX-512, 32 with AVX2. */
+        static final int VECTOR_BYTES = maxVectorSize();
+        /** Doubles and floats per vector ({@code DoubleProducts.L}, {@code FloatProducts.L}). */
+        static final int DOUBLE_LANES = Math.max(1, VECTOR_BYTES / Double.BYTES);
+        static final int FLOAT_LANES = Math.max(1, VECTOR_BYTES / Float.BYTES);
+        /** 16 registers unless 8 doubles a vector, or as the module's property says ({@code Registers}). */
+        static final boolean SIXTEEN_REGISTERS = "16".equals(System.getProperty("microgpt.vector.registers", "").strip())
+                || System.getProperty("microgpt.vector.registers", "").isBlank() && DOUBLE_LANES < 8;
+        /** {@code VectorMatrixKernels.MIN_MULTIPLY_ADDS}, {@code MIN_POSITIONS}. */
+        static final long MIN_MULTIPLY_ADDS = Long.getLong("microgpt.vector.minMultiplyAdds", 1L << 18);
+        static final int MIN_POSITIONS = 8;
+        /** {@code ArrayKernels.SMALL_MULTIPLY_ADDS}: products offered to the small-shape kernels first. */
+        static final long SMALL_MULTIPLY_ADDS = 1L << 18;
+        /** {@code SmallVectorKernels.ENABLED}, {@code MAX_ROWS}, {@code MAX_COLUMNS}. */
+        static final boolean SMALL_ENABLED = !"false".equalsIgnoreCase(System.getProperty("microgpt.vector.small"));
+        static final int SMALL_MAX_ROWS = 1024;
+        static final int SMALL_MAX_COLUMNS = 256;
+        /** {@code PANEL_TERMS}, {@code COLUMN_GROUP}, {@code BLOCK_ROWS} and {@code A_STRIDE}, alike in both precisions. */
+        static final int PANEL_TERMS = 256;
+        static final int COLUMN_GROUP = 8;
+        static final int BLOCK_ROWS = 6;
+
+        final Map<String, long[]> held = new TreeMap<>();
+        private final boolean f32;
+        private final long n;
+        private final long scratchRows;
+        private final long scratchCols;
+
+        VectorShapes(boolean f32, long positions, long scratchRows, long scratchCols) {
+            this.f32 = f32;
+            this.n = positions;
+            this.scratchRows = scratchRows;
+            this.scratchCols = scratchCols;
+        }
+
+        private static int maxVectorSize() {
+            try {
+                HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+                return Integer.parseInt(vm.getVMOption("MaxVectorSize").getValue());
+            } catch (RuntimeException e) {
+                return 32;
+            }
+        }
+
+        /** One product's arrays, forward and backward ({@code VectorMatrixKernels}). */
+        void product(long rows, long cols) {
+            int lanes = f32 ? FLOAT_LANES : DOUBLE_LANES;
+            long padded = (n + lanes - 1) / lanes * lanes;
+            boolean worthIt = saturatedProduct(saturatedProduct(rows, cols), n) >= MIN_MULTIPLY_ADDS;
+            if (!f32 && SMALL_ENABLED && saturatedProduct(saturatedProduct(rows, cols), n) < SMALL_MULTIPLY_ADDS
+                    && n >= 2 && rows >= lanes && rows <= SMALL_MAX_ROWS && cols <= SMALL_MAX_COLUMNS) {
+                grow("small.transposed", CALLER, cols, rows);
+            } else if (n >= MIN_POSITIONS && worthIt && scratchRows >= cols && scratchCols >= padded) {
+                // InputScratch: packed (DoubleProducts.packedSize) or in panels with 16 registers.
+                long panel = 2L * lanes;
+                if (SIXTEEN_REGISTERS) {
+                    long panels = (n + panel - 1) / panel;
+                    grow("input", EVERY_THREAD, f32 ? panels : -1,
+                            f32 ? saturatedProduct(cols, panel) : saturatedProduct(panels * panel, cols));
+                } else {
+                    grow("input", EVERY_THREAD, cols, padded);
+                }
+            }
+            if (!worthIt) {
+                return;
+            }
+            grow("secondHalf", CALLER, n, cols);
+            if (!SIXTEEN_REGISTERS) {
+                return;
+            }
+            // Panels, for 16 registers: the backward products in two halves of the rows
+            // (middleRow, cut at the weights' gradient's blocks of six rows).
+            long panel = 2L * lanes;
+            long middle = rows / 2 / BLOCK_ROWS * BLOCK_ROWS;
+            if (f32) {
+                grow("panels.tiles", EVERY_THREAD, BLOCK_ROWS, panel);
+            }
+            for (long half : new long[] {middle, rows - middle}) {
+                if (half == 0) {
+                    continue;
+                }
+                long terms = Math.min(PANEL_TERMS, half);
+                long passes = (half + PANEL_TERMS - 1) / PANEL_TERMS;
+                // The input's gradient (productNarrow, productPanels): the output's gradient in
+                // panels, every pass's, and a group of the weights' columns.
+                if (f32 || cols >= panel) {
+                    grow("panels.a", EVERY_THREAD, passes * ((n + BLOCK_ROWS - 1) / BLOCK_ROWS), terms * BLOCK_ROWS);
+                    grow("panels.group", EVERY_THREAD, COLUMN_GROUP, terms * panel);
+                }
+                // The weights' gradient (productTransposedNarrow, productTransposedFor16): the
+                // input's columns, and the output's gradient for the rows (f64: a thread's rows
+                // in blocks, the whole half on one thread; f32: one block at a time).
+                if (f32) {
+                    grow("panels.x", EVERY_THREAD, cols / panel, n * panel);
+                    grow("panels.aPanel", EVERY_THREAD, -1, n * BLOCK_ROWS);
+                } else if (cols / panel > 0) {
+                    grow("panels.x", EVERY_THREAD, cols / panel, n * panel);
+                    grow("panels.t", EVERY_THREAD, (half + BLOCK_ROWS - 1) / BLOCK_ROWS, n * BLOCK_ROWS);
+                }
+            }
+        }
+
+        /** Grows the array {@code name} to at least {@code count x length}, as {@code ScratchArrays.atLeast}. */
+        private void grow(String name, long holder, long count, long length) {
+            long[] array = held.computeIfAbsent(name, k -> new long[] {holder, count, 0});
+            array[1] = Math.max(array[1], count);
+            array[2] = Math.max(array[2], length);
+        }
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -114,7 +115,7 @@ class ModelMemoryTest {
                 "estimate " + estimate + " more than " + percent + "% above the " + real + " bytes allocated");
     }
 
-    private static Object field(Object owner, String name) throws ReflectiveOperationException {
+    static Object field(Object owner, String name) throws ReflectiveOperationException {
         for (Class<?> type = owner.getClass(); type != null; type = type.getSuperclass()) {
             for (Field field : type.getDeclaredFields()) {
                 if (field.getName().equals(name)) {
@@ -129,10 +130,33 @@ class ModelMemoryTest {
     /**
      * The bytes of every array reachable from {@code root} through instance fields and array
      * elements, each counted once, as HotSpot lays it out with compressed pointers (the tests'
-     * heap is under 32 GiB): a 16-byte header, the elements, rounded up to 8 bytes.
+     * heap is under 32 GiB): a 16-byte header, the elements, rounded up to 8 bytes. Only the model
+     * package's own objects are opened: not the model itself, nor anything of the JDK; nor, in a
+     * sequence, the model its class was made in ({@code this$0}): only what the sequence holds.
      */
     private static long arrayBytes(Object root) throws IllegalAccessException {
-        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        return arrayBytes(root,
+                object -> object.getClass().getName().startsWith("io.github.microgpt.model.")
+                        && !(object instanceof LanguageModel),
+                field -> !(field.isSynthetic() && field.getName().startsWith("this$")),
+                Collections.newSetFromMap(new IdentityHashMap<>()));
+    }
+
+    /**
+     * The bytes of every array reachable from {@code root}, each counted once (and none already
+     * in {@code seen}, to which they are added), as HotSpot lays it out with compressed pointers:
+     * a 16-byte header, the elements, rounded up to 8 bytes. Arrays' elements are followed; of
+     * other objects, only those {@code opens} accepts, through their instance fields of a
+     * non-primitive type that {@code follows} accepts.
+     *
+     * @param root where to start
+     * @param opens the objects whose fields are followed
+     * @param follows the fields followed
+     * @param seen the objects counted already
+     * @return the bytes of the arrays found
+     */
+    static long arrayBytes(Object root, Predicate<Object> opens, Predicate<Field> follows, Set<Object> seen)
+            throws IllegalAccessException {
         Deque<Object> todo = new ArrayDeque<>();
         todo.push(root);
         long bytes = 0;
@@ -157,15 +181,13 @@ class ModelMemoryTest {
                 }
                 continue;
             }
-            // Only the model package's own objects: not the model itself, nor anything of the JDK.
-            if (!type.getName().startsWith("io.github.microgpt.model.") || object instanceof LanguageModel) {
+            if (!opens.test(object)) {
                 continue;
             }
             for (Class<?> c = type; c != null; c = c.getSuperclass()) {
                 for (Field field : c.getDeclaredFields()) {
-                    // Not the model a sequence's class was made in (this$0): only what the sequence holds.
                     if (Modifier.isStatic(field.getModifiers()) || field.getType().isPrimitive()
-                            || field.isSynthetic() && field.getName().startsWith("this$")) {
+                            || !follows.test(field)) {
                         continue;
                     }
                     field.setAccessible(true);

@@ -1,0 +1,222 @@
+package io.github.microgpt.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.ArrayKernels;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.Precision;
+import io.github.microgpt.random.PythonRandom;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.lang.ref.Reference;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@link ModelMemory#vectorScratchBytes}, the scratch microgpt-vector's kernels keep between
+ * products, against the arrays the threads of a step really hold: as {@link ModelMemoryTest} does
+ * for the workspace, so that a change of the module's scratch that its sizes
+ * ({@code ModelMemory.VectorShapes}, mirrored by hand) do not follow fails here rather than in the
+ * memory check.
+ *
+ * <p>The scratch is kept in the module's {@link ThreadLocal}s, so this test reads every thread's
+ * table of thread-locals ({@code Thread.threadLocals}): it runs in an execution of its own
+ * (microgpt-examples' pom) with the Vector API kernels chosen
+ * ({@code -Dmicrogpt.kernels=vector --add-modules jdk.incubator.vector}) and
+ * {@code --add-opens java.base/java.lang=ALL-UNNAMED}; the default run leaves it out.
+ */
+class ModelMemoryVectorTest {
+
+    private static final int VOCAB = 27;
+
+    /**
+     * The kernels warm up on the thread that first uses them, on small matrices of their own
+     * ({@code VectorMatrixKernels.WarmUp}), and with 16 registers that thread's panels keep those
+     * shapes too where they are larger than the model's in one dimension: a few KB, once per JVM,
+     * which the estimate leaves out. So a thread of its own takes the warm-up, and ends.
+     */
+    @BeforeAll
+    static void warmUpOnAThreadOfItsOwn() throws InterruptedException {
+        Thread warmUp = new Thread(() -> {
+            for (Precision precision : Precision.values()) {
+                GptConfig config = new GptConfig(1, 64, 4, 64, 0.08);
+                ArrayGptModel model = ArrayGptModel.create(config, VOCAB, new PythonRandom(1), precision);
+                model.lossAndGradients(tokens(64), 0, 64, null);
+            }
+        });
+        warmUp.start();
+        warmUp.join();
+    }
+
+    private static int[] tokens(int block) {
+        int[] tokens = new int[block + 1];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = i % VOCAB;
+        }
+        return tokens;
+    }
+
+    @Test
+    void theVectorKernelsRunInThisJvm() {
+        // Otherwise every count below is 0 against 0, and proves nothing.
+        assertEquals("vector", ArrayKernels.implementation());
+    }
+
+    @ParameterizedTest(name = "{0} L={1} C={2} NH={3} T={4} on {5} threads")
+    @CsvSource({
+        "f64, 1, 64, 4, 64, 1",
+        "f64, 2, 128, 4, 40, 1",
+        "f64, 1, 16, 4, 16, 1",
+        "f64, 1, 64, 4, 64, 2",
+        "f32, 1, 64, 4, 64, 1",
+        "f32, 2, 128, 4, 40, 1",
+        "f32, 1, 64, 4, 64, 2",
+    })
+    void theKernelsScratchIsCountedForEveryThread(String precisionId, int layers, int width, int heads, int block,
+                                                  int threads) throws Exception {
+        Precision precision = Precision.fromId(precisionId);
+        GptConfig config = new GptConfig(layers, width, heads, block, 0.08);
+        long estimate = ModelMemory.vectorScratchBytes(precision, config, VOCAB, threads);
+        assertTrue(estimate > 0, "the module was not asked: " + estimate);
+        // A new calling thread, so that no earlier test's scratch is in its thread-locals (the
+        // scratch only grows); the model's helper threads are its own, started by its step.
+        AtomicLong real = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                real.set(scratchAfterAStep(precision, config, block, threads));
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        caller.start();
+        caller.join();
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        long bytes = real.get();
+        assertTrue(bytes > 0, "no scratch found in the threads of the step");
+        assertTrue(estimate >= bytes - 1024, "estimate " + estimate + " below the " + bytes + " bytes held");
+        if (threads == 1) {
+            assertTrue(estimate <= bytes + bytes / 10,
+                    "estimate " + estimate + " more than 10% above the " + bytes + " bytes held");
+        } else {
+            // Each thread keeps copies for the products it took a share of; a thread that took
+            // none (its core busy) keeps none, so only the total of all threads bounds the estimate.
+            assertTrue(estimate <= bytes * threads,
+                    "estimate " + estimate + " more than " + threads + " times the " + bytes + " bytes held");
+        }
+    }
+
+    /**
+     * Runs a training step on this thread and returns the bytes of the module's scratch that this
+     * thread and the model's helper threads hold.
+     */
+    private static long scratchAfterAStep(Precision precision, GptConfig config, int block, int threads)
+            throws Exception {
+        ArrayGptModel model = ArrayGptModel.create(config, VOCAB, new PythonRandom(1), precision);
+        model.setThreads(threads);
+        int[] tokens = tokens(block);
+        for (int attempt = 0; ; attempt++) {
+            model.lossAndGradients(tokens, 0, block, null);
+            List<Thread> holders = new ArrayList<>();
+            holders.add(Thread.currentThread());
+            Object workers = ModelMemoryTest.field(model, "workers");
+            for (Object helper : (Object[]) ModelMemoryTest.field(workers, "helpers")) {
+                if (helper != null) {
+                    holders.add((Thread) helper);
+                }
+            }
+            long bytes = scratchOf(holders);
+            // A helper idle for a second ends and drops its scratch: count again if one did.
+            if (holders.stream().allMatch(Thread::isAlive) || attempt == 3) {
+                return bytes;
+            }
+        }
+    }
+
+    /** The bytes of every array the module's thread-locals hold in these threads. */
+    private static long scratchOf(List<Thread> threads) throws Exception {
+        Set<Object> locals = moduleThreadLocals();
+        Field threadLocals = Thread.class.getDeclaredField("threadLocals");
+        threadLocals.setAccessible(true);
+        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        long bytes = 0;
+        for (Thread thread : threads) {
+            Object map = threadLocals.get(thread);
+            if (map == null) {
+                continue;
+            }
+            Object[] table = (Object[]) ModelMemoryTest.field(map, "table");
+            for (Object entry : table) {
+                if (entry != null && locals.contains(((Reference<?>) entry).get())) {
+                    bytes += arrayBytes(ModelMemoryTest.field(entry, "value"), seen);
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Every {@link ThreadLocal} in a static field of the module's classes, found by listing its
+     * classes (so that a new one is not missed).
+     */
+    private static Set<Object> moduleThreadLocals() throws IOException, URISyntaxException, ReflectiveOperationException {
+        Class<?> anchor = Class.forName("io.github.microgpt.vector.VectorMatrixKernels");
+        Path root = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<String> names = new ArrayList<>();
+        if (Files.isDirectory(root)) {
+            Path dir = root.resolve("io/github/microgpt/vector");
+            try (Stream<Path> files = Files.list(dir)) {
+                files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".class")).forEach(names::add);
+            }
+        } else {
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(root.toFile())) {
+                jar.stream().map(java.util.jar.JarEntry::getName)
+                        .filter(n -> n.startsWith("io/github/microgpt/vector/") && n.endsWith(".class")
+                                && n.indexOf('/', "io/github/microgpt/vector/".length()) < 0)
+                        .map(n -> n.substring("io/github/microgpt/vector/".length())).forEach(names::add);
+            }
+        }
+        Set<Object> locals = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (String name : names) {
+            Class<?> type = Class.forName("io.github.microgpt.vector." + name.substring(0, name.length() - 6), true,
+                    anchor.getClassLoader());
+            for (Field field : type.getDeclaredFields()) {
+                if (Modifier.isStatic(field.getModifiers()) && ThreadLocal.class.isAssignableFrom(field.getType())) {
+                    field.setAccessible(true);
+                    locals.add(field.get(null));
+                }
+            }
+        }
+        assertTrue(locals.size() >= 2, "the module's thread-locals not found: " + names);
+        return locals;
+    }
+
+    /**
+     * The bytes of every array reachable from {@code root} through the module's objects' fields and
+     * array elements, each counted once, as {@link ModelMemoryTest} counts them. Fields declared
+     * {@code Object} are left alone: the module keeps there which call and operand its panels
+     * were copied from (the model's own arrays, compared by identity), not scratch.
+     */
+    private static long arrayBytes(Object root, Set<Object> seen) throws IllegalAccessException {
+        return ModelMemoryTest.arrayBytes(root, object -> object.getClass().getName().startsWith("io.github.microgpt.vector."),
+                field -> field.getType() != Object.class, seen);
+    }
+}
