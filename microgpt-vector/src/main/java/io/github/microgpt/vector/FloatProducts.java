@@ -159,15 +159,33 @@ final class FloatProducts {
         int middle = middleRow(rows);
         float[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
         Object call = new Object();
-        BackwardHalves.run(team, rows, cols, block, middle, TRANSPOSED_ROWS, (half, o0, o1, j0, j1, r0, r1) -> {
-            if (half == 1) {
-                for (int t = from; t < to; t++) {
-                    Arrays.fill(upper[t], j0, j1, 0f);
+        int blocks = (cols + block - 1) / block;
+        int slices = Math.max(blocks, MIN_SLICES);
+        int units = blocks + slices;
+        // Each half's units: its blocks of columns of the input's gradient first, then its rows of
+        // the weights' gradient in slices; a team of two gives each thread one half (see Workers).
+        team.forRange(2 * units, 1, (u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                int half = u / units;
+                int i = u % units;
+                int o0 = half == 0 ? 0 : middle;
+                int o1 = half == 0 ? middle : rows;
+                if (i < blocks) {
+                    int j0 = i * block;
+                    int j1 = Math.min(cols, j0 + block);
+                    if (half == 1) {
+                        for (int t = from; t < to; t++) {
+                            Arrays.fill(upper[t], j0, j1, 0f);
+                        }
+                    }
+                    product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
+                } else {
+                    int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, i - blocks, TRANSPOSED_ROWS);
+                    int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, i - blocks + 1, TRANSPOSED_ROWS);
+                    if (r0 < r1) {
+                        productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
+                    }
                 }
-            }
-            product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
-            if (r0 < r1) {
-                productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
             }
         });
         team.forRange(to - from, 8, (p0, p1) -> {
@@ -180,6 +198,15 @@ final class FloatProducts {
             }
         });
     }
+
+    /**
+     * The fewest slices of a half's rows of the weights' gradient in {@link #backward}: the units
+     * a thread done with its own half takes from the back of the other's, so the size of the last
+     * ones is how long it may wait for the other at the end of the product. (With a slice per
+     * block of columns, as before, a product 256 columns wide had four units a half, and its
+     * last one was an eighth of the product.)
+     */
+    static final int MIN_SLICES = 16;
 
     /**
      * Where {@link #backward} cuts {@code rows} rows of the weights in two: half of them, rounded
