@@ -135,9 +135,10 @@ final class FloatProducts {
      * <p>The halves depend only on the shape, never on the threads, and each half's sum is one
      * chain of fused multiply-adds over its rows in order whichever thread computes which of its
      * columns; so the bits do not depend on the number of threads (though they differ from one
-     * chain over all the rows). The loop runs over the halves' blocks of columns, half after
-     * half, so that a team of two gives each thread one half; a thread done early takes blocks
-     * from the back of the other's.
+     * chain over all the rows). The loop runs over the halves' units (blocks of columns with
+     * slices of the rows of the weights' gradient, then further slices, see {@link #MIN_SLICES}),
+     * half after half, so that a team of two gives each thread one half; a thread done early
+     * takes units from the back of the other's.
      */
     static void backward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w, int from,
                          int to, Team team) {
@@ -160,14 +161,14 @@ final class FloatProducts {
         float[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
         Object call = new Object();
         int blocks = (cols + block - 1) / block;
-        int slices = Math.max(blocks, MIN_SLICES);
-        int units = blocks + slices;
-        // Each half's units: its blocks of columns of the input's gradient first, then its rows of
-        // the weights' gradient in slices; a team of two gives each thread one half (see Workers).
-        team.forRange(2 * units, 1, (u0, u1) -> {
+        int slices = SIXTEEN_REGISTERS ? blocks : Math.max(blocks, MIN_SLICES);
+        // Each half's units: unit i < blocks takes block i of the columns of the input's gradient
+        // and slice i of the half's rows of the weights' gradient (as BackwardHalves cuts them),
+        // the units after those one slice each; a team of two gives each thread one half.
+        team.forRange(2 * slices, 1, (u0, u1) -> {
             for (int u = u0; u < u1; u++) {
-                int half = u / units;
-                int i = u % units;
+                int half = u / slices;
+                int i = u % slices;
                 int o0 = half == 0 ? 0 : middle;
                 int o1 = half == 0 ? middle : rows;
                 if (i < blocks) {
@@ -179,12 +180,11 @@ final class FloatProducts {
                         }
                     }
                     product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
-                } else {
-                    int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, i - blocks, TRANSPOSED_ROWS);
-                    int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, i - blocks + 1, TRANSPOSED_ROWS);
-                    if (r0 < r1) {
-                        productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
-                    }
+                }
+                int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, i, TRANSPOSED_ROWS);
+                int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, i + 1, TRANSPOSED_ROWS);
+                if (r0 < r1) {
+                    productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
                 }
             }
         });
@@ -200,11 +200,17 @@ final class FloatProducts {
     }
 
     /**
-     * The fewest slices of a half's rows of the weights' gradient in {@link #backward}: the units
-     * a thread done with its own half takes from the back of the other's, so the size of the last
-     * ones is how long it may wait for the other at the end of the product. (With a slice per
-     * block of columns, as before, a product 256 columns wide had four units a half, and its
-     * last one was an eighth of the product.)
+     * The fewest slices of a half's rows of the weights' gradient in {@link #backward}, with 32
+     * registers: the units a thread done with its own half takes from the back of the other's,
+     * so the size of the last ones is how long it may wait for the other at the end of the
+     * product. With a slice per block of columns, a product 256 columns wide (qkv, Wo and fc1 at
+     * {@code nEmbd} 256) had four units a half, the last an eighth of the product. With 16
+     * slices (measured with each half's blocks first and its 16 slices after them; one JVM, old
+     * and new alternated, 10 rounds, twice) a step's backward products on two threads took 5.10
+     * and 4.64 ms instead of 5.47 and 4.83 (one thread 9.93 and 7.64 ms instead of 9.85 and
+     * 7.79). With 16 registers ({@code -XX:UseAVX=2}) finer slices made them slower, in both
+     * orders (one thread 15.7 ms instead of 14.2, two 9.1 instead of 7.6), so there the units
+     * stay a block and a slice each, as before.
      */
     static final int MIN_SLICES = 16;
 
