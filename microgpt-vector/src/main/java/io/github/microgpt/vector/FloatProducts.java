@@ -135,8 +135,8 @@ final class FloatProducts {
      * <p>The halves depend only on the shape, never on the threads, and each half's sum is one
      * chain of fused multiply-adds over its rows in order whichever thread computes which of its
      * columns; so the bits do not depend on the number of threads (though they differ from one
-     * chain over all the rows). The loop runs over the halves' units (blocks of columns with
-     * slices of the rows of the weights' gradient, then further slices, see {@link #MIN_SLICES}),
+     * chain over all the rows). The loop runs over the halves' units (blocks of columns and
+     * slices of the rows of the weights' gradient, see {@link #MIN_SLICES}),
      * half after half, so that a team of two gives each thread one half; a thread done early
      * takes units from the back of the other's.
      */
@@ -162,13 +162,14 @@ final class FloatProducts {
         Object call = new Object();
         int blocks = (cols + block - 1) / block;
         int slices = SIXTEEN_REGISTERS ? blocks : Math.max(blocks, MIN_SLICES);
-        // Each half's units: unit i < blocks takes block i of the columns of the input's gradient
-        // and slice i of the half's rows of the weights' gradient (as BackwardHalves cuts them),
-        // the units after those one slice each; a team of two gives each thread one half.
-        team.forRange(2 * slices, 1, (u0, u1) -> {
+        // Each half's units (see MIN_SLICES): with 32 registers its blocks of columns of the
+        // input's gradient, then its slices of the rows of the weights' gradient; with 16, unit i
+        // is block i and slice i. A team of two gives each thread one half.
+        int units = SIXTEEN_REGISTERS ? blocks : blocks + slices;
+        team.forRange(2 * units, 1, (u0, u1) -> {
             for (int u = u0; u < u1; u++) {
-                int half = u / slices;
-                int i = u % slices;
+                int half = u / units;
+                int i = u % units;
                 int o0 = half == 0 ? 0 : middle;
                 int o1 = half == 0 ? middle : rows;
                 if (i < blocks) {
@@ -181,10 +182,13 @@ final class FloatProducts {
                     }
                     product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
                 }
-                int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, i, TRANSPOSED_ROWS);
-                int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, i + 1, TRANSPOSED_ROWS);
-                if (r0 < r1) {
-                    productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
+                int slice = SIXTEEN_REGISTERS ? i : i - blocks;
+                if (slice >= 0) {
+                    int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice, TRANSPOSED_ROWS);
+                    int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice + 1, TRANSPOSED_ROWS);
+                    if (r0 < r1) {
+                        productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
+                    }
                 }
             }
         });
@@ -208,9 +212,10 @@ final class FloatProducts {
      * slices (measured with each half's blocks first and its 16 slices after them; one JVM, old
      * and new alternated, 10 rounds, twice) a step's backward products on two threads took 5.10
      * and 4.64 ms instead of 5.47 and 4.83 (one thread 9.93 and 7.64 ms instead of 9.85 and
-     * 7.79). With 16 registers ({@code -XX:UseAVX=2}) finer slices made them slower, in both
-     * orders (one thread 15.7 ms instead of 14.2, two 9.1 instead of 7.6), so there the units
-     * stay a block and a slice each, as before.
+     * 7.79); with the first units a block and a slice each, as before, and only the further
+     * slices after them, 4.56 instead of 4.61 ms. With 16 registers ({@code -XX:UseAVX=2}) finer
+     * slices made them slower, in both orders (one thread 15.7 ms instead of 14.2, two 9.1
+     * instead of 7.6), so there the units stay a block and a slice each, as before.
      */
     static final int MIN_SLICES = 16;
 
