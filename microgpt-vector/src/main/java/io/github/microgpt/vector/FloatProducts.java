@@ -135,9 +135,10 @@ final class FloatProducts {
      * <p>The halves depend only on the shape, never on the threads, and each half's sum is one
      * chain of fused multiply-adds over its rows in order whichever thread computes which of its
      * columns; so the bits do not depend on the number of threads (though they differ from one
-     * chain over all the rows). The loop runs over the halves' blocks of columns, half after
-     * half, so that a team of two gives each thread one half; a thread done early takes blocks
-     * from the back of the other's.
+     * chain over all the rows). The loop runs over the halves' units (blocks of columns and
+     * slices of the rows of the weights' gradient, see {@link #MIN_SLICES}),
+     * half after half, so that a team of two gives each thread one half; a thread done early
+     * takes units from the back of the other's.
      */
     static void backward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w, int from,
                          int to, Team team) {
@@ -159,15 +160,36 @@ final class FloatProducts {
         int middle = middleRow(rows);
         float[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
         Object call = new Object();
-        BackwardHalves.run(team, rows, cols, block, middle, TRANSPOSED_ROWS, (half, o0, o1, j0, j1, r0, r1) -> {
-            if (half == 1) {
-                for (int t = from; t < to; t++) {
-                    Arrays.fill(upper[t], j0, j1, 0f);
+        int blocks = (cols + block - 1) / block;
+        int slices = SIXTEEN_REGISTERS ? blocks : Math.max(blocks, MIN_SLICES);
+        // Each half's units (see MIN_SLICES): with 32 registers its blocks of columns of the
+        // input's gradient, then its slices of the rows of the weights' gradient; with 16, unit i
+        // is block i and slice i. A team of two gives each thread one half.
+        int units = SIXTEEN_REGISTERS ? blocks : blocks + slices;
+        team.forRange(2 * units, 1, (u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                int half = u / units;
+                int i = u % units;
+                int o0 = half == 0 ? 0 : middle;
+                int o1 = half == 0 ? middle : rows;
+                if (i < blocks) {
+                    int j0 = i * block;
+                    int j1 = Math.min(cols, j0 + block);
+                    if (half == 1) {
+                        for (int t = from; t < to; t++) {
+                            Arrays.fill(upper[t], j0, j1, 0f);
+                        }
+                    }
+                    product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
                 }
-            }
-            product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
-            if (r0 < r1) {
-                productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
+                int slice = SIXTEEN_REGISTERS ? i : i - blocks;
+                if (slice >= 0) {
+                    int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice, TRANSPOSED_ROWS);
+                    int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice + 1, TRANSPOSED_ROWS);
+                    if (r0 < r1) {
+                        productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
+                    }
+                }
             }
         });
         team.forRange(to - from, 8, (p0, p1) -> {
@@ -180,6 +202,22 @@ final class FloatProducts {
             }
         });
     }
+
+    /**
+     * The fewest slices of a half's rows of the weights' gradient in {@link #backward}, with 32
+     * registers: the units a thread done with its own half takes from the back of the other's,
+     * so the size of the last ones is how long it may wait for the other at the end of the
+     * product. With a slice per block of columns, a product 256 columns wide (qkv, Wo and fc1 at
+     * {@code nEmbd} 256) had four units a half, the last an eighth of the product. With 16
+     * slices (measured with each half's blocks first and its 16 slices after them; one JVM, old
+     * and new alternated, 10 rounds, twice) a step's backward products on two threads took 5.10
+     * and 4.64 ms instead of 5.47 and 4.83 (one thread 9.93 and 7.64 ms instead of 9.85 and
+     * 7.79); with the first units a block and a slice each, as before, and only the further
+     * slices after them, 4.56 instead of 4.61 ms. With 16 registers ({@code -XX:UseAVX=2}) finer
+     * slices made them slower, in both orders (one thread 15.7 ms instead of 14.2, two 9.1
+     * instead of 7.6), so there the units stay a block and a slice each, as before.
+     */
+    static final int MIN_SLICES = 16;
 
     /**
      * Where {@link #backward} cuts {@code rows} rows of the weights in two: half of them, rounded
