@@ -49,19 +49,26 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
         try {
             value = Double.parseDouble(text);
         } catch (NumberFormatException e) {
-            throw new CommandLine.TypeConversionException("'" + Terminals.escapeControls(text) + "' is not a number; "
-                    + ALLOWED);
+            throw new CommandLine.TypeConversionException("'" + quoted(text) + "' is not a number; " + ALLOWED);
         }
         String lower = text.strip().toLowerCase(Locale.ROOT);
         if (Double.isInfinite(value) && !lower.contains("infinity")) {
-            throw new CommandLine.TypeConversionException("'" + text + "' is too large (it overflows a double); "
+            throw new CommandLine.TypeConversionException("'" + quoted(text) + "' is too large (it overflows a double); "
                     + ALLOWED);
         }
         if (value == 0 && hasNonZeroDigit(lower)) {
-            throw new CommandLine.TypeConversionException("'" + text + "' is too small (it rounds to 0); " + ALLOWED
+            throw new CommandLine.TypeConversionException("'" + quoted(text) + "' is too small (it rounds to 0); " + ALLOWED
                     + " and at least " + Double.MIN_VALUE);
         }
         return value;
+    }
+
+    /**
+     * The text as a message quotes it: {@code parseDouble} ignores control characters around a
+     * number ({@code "1e309\r"} is read), and those must not reach the terminal raw.
+     */
+    private static String quoted(String text) {
+        return Terminals.escapeControls(text);
     }
 
     /** Whether the significand (the part before any exponent) has a digit other than 0. */

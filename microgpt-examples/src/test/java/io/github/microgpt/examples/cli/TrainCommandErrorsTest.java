@@ -42,6 +42,8 @@ class TrainCommandErrorsTest {
                         + " positive, finite number, at most 1.7976931348623157E308", "--temperature", "1e309"),
                 mistake("invalid value for option '--temperature': '1e309' is too large", "--temperature=1e309"),
                 mistake("invalid value for option '--lr': '-2E+400' is too large", "--lr", "-2E+400"),
+                // parseDouble reads a number with control characters around it; the message escapes them.
+                mistake("invalid value for option '--lr': '1e309\\u000D' is too large", "--lr", "1e309\r"),
                 mistake("invalid value for option '--lr': '1e-400' is too small (it rounds to 0); give a positive,"
                         + " finite number, at most 1.7976931348623157E308 and at least 4.9E-324", "--lr", "1e-400"),
                 mistake("invalid value for option '--temperature': '0x1p-2000' is too small", "--temperature",
