@@ -184,9 +184,9 @@ record LiveExpression(String kind, Value root, String title, String formula) {
         return architecture == Architecture.ATTENTION || architecture == Architecture.GPT;
     }
 
-    /** The position the page shows: the latest trained position or drawn token. */
     /**
-     * The position the expressions are built at.
+     * The position the page shows, at which the expressions are built: the latest trained
+     * position or drawn token.
      *
      * @throws ApiException (409) before the first step or token
      */
