@@ -12,6 +12,8 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import io.github.microgpt.examples.cli.Terminals;
+import io.github.microgpt.model.Architecture;
+import io.github.microgpt.model.Engine;
 import io.github.microgpt.train.StepMode;
 import java.io.IOException;
 import java.io.StringReader;
@@ -25,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -68,8 +71,9 @@ final class Requests {
      */
     record Reset(Long numSteps, String model, String engine, Config config, Dataset dataset) {
         Reset {
-            choice(model, "The model", Set.of("bigram", "mlp", "attention", "gpt"));
-            choice(engine, "The engine", Set.of("value", "array"));
+            // The names come from the enums, so that a model or engine added there is taken here too.
+            choice(model, "The model", ids(Architecture.values(), Architecture::id));
+            choice(engine, "The engine", ids(Engine.values(), Engine::id));
         }
     }
 
@@ -284,6 +288,15 @@ final class Requests {
                 checkFields(value.getAsJsonObject(), component.getType(), "\"" + field.getKey() + "\"");
             }
         }
+    }
+
+    /** The short names of an enum's constants, as a request spells them. */
+    private static <E extends Enum<E>> Set<String> ids(E[] constants, Function<E, String> id) {
+        Set<String> ids = new TreeSet<>();
+        for (E constant : constants) {
+            ids.add(id.apply(constant));
+        }
+        return ids;
     }
 
     private static void choice(String value, String label, Set<String> choices) {
