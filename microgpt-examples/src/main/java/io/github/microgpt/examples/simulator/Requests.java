@@ -314,8 +314,8 @@ final class Requests {
     }
 
     /**
-     * Refuses a control character (NUL, a line break, an escape, ...) or a line separator in a
-     * text that is saved with a checkpoint and shown by the command line: a dataset name with an
+     * Refuses a control character other than the tab (NUL, a line break, an escape, ...) or a
+     * line separator in a text that is saved with a checkpoint and shown by the command line: a dataset name with an
      * escape sequence was written to trainer.json and printed by {@code microgpt compare} as is.
      * A lone surrogate (half of a UTF-16 pair, which a JSON escape such as backslash, u, D800
      * can send) is refused too: it is no character, a terminal shows it as {@code ?}, and UTF-8
@@ -336,7 +336,9 @@ final class Requests {
                         + "character %d (half of a pair, no character by itself); use printable text on one line",
                         label, (int) c, i + 1));
             }
-            if (Terminals.disturbsALine(c)) {
+            // A tab is allowed, as the command line allows it in a data file's name: what prints
+            // the name (microgpt compare) escapes it.
+            if (c != '\t' && Terminals.disturbsALine(c)) {
                 throw ApiException.badRequest(String.format(Locale.ROOT, "%s holds the control character U+%04X at "
                         + "character %d; use printable text on one line", label, (int) c, i + 1));
             }

@@ -369,7 +369,8 @@ function showSavedCurve() {
 
 function tokenText(id) {
   const vocab = view.state.vocab;
-  return id >= 0 && id < vocab.length ? vocab[id] : "?";
+  // A tab is a character of the vocabulary like any other; shown as \t, not as blank space.
+  return id >= 0 && id < vocab.length ? (vocab[id] === "\t" ? "\\t" : vocab[id]) : "?";
 }
 
 function chip(id, extra) {
