@@ -111,7 +111,15 @@ import java.util.Optional;
  *       load's repair of the same directory, and a repair never touches a save in progress.</li>
  *   <li><b>No NaN.</b> Weights and moments must be finite (and second moments not negative):
  *       saving a diverged model is refused with an {@link IllegalArgumentException}, and a file
- *       holding NaN or infinity is rejected on loading, naming the tensor and the entry.</li>
+ *       holding NaN or infinity is rejected on loading, naming the tensor and the entry. Finite
+ *       weights are loaded as they are, however large: a weight near {@code 1e300} is a number,
+ *       and where "too large" starts depends on the model. Such a model computes as
+ *       {@code microgpt.py} would: with embeddings that large, RMSNorm's mean of squares
+ *       overflows to infinity (from about {@code 1e154}), the normalized activations become 0,
+ *       and the model gives every token the same probability: its samples are uniform noise.
+ *       Nothing warns of it; training does not make such
+ *       weights (a step whose loss is not finite stops the run); a file holding them was written
+ *       by hand or by another tool.</li>
  *   <li><b>Exact resume.</b> With {@code F64} weights (the default), a run saved after step
  *       {@code k} and resumed continues with exactly the numbers the uninterrupted run would have
  *       computed.</li>

@@ -45,6 +45,19 @@ final class ConfigJson {
     private ConfigJson() {
     }
 
+    /**
+     * The models a file may name, listed from {@link Architecture} itself ({@code "bigram, mlp,
+     * attention and gpt"}), so that the message cannot fall behind the enum.
+     */
+    static String architectureIds() {
+        Architecture[] all = Architecture.values();
+        StringBuilder ids = new StringBuilder();
+        for (int i = 0; i < all.length; i++) {
+            ids.append(i == 0 ? "" : i == all.length - 1 ? " and " : ", ").append(all[i].id());
+        }
+        return ids.toString();
+    }
+
     static Map<String, Object> write(Architecture architecture, GptConfig config, Tokenizer tokenizer,
                                      int numParams, Precision precision) {
         Map<String, Object> model = new LinkedHashMap<>();
@@ -83,7 +96,7 @@ final class ConfigJson {
                 architecture = Architecture.fromId(id);
             } catch (IllegalArgumentException e) {
                 throw model.error("architecture", "is " + JsonFields.quoted(id)
-                        + ", but the models are bigram, mlp, attention and gpt");
+                        + ", but the models are " + architectureIds());
             }
         }
         GptConfig config = readConfig(file, model);

@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.internal.HeapBudget;
 import java.nio.file.Path;
 
 /**
@@ -7,7 +8,8 @@ import java.nio.file.Path;
  * first bounded by the model its {@code config.json} describes; but a configuration may itself
  * describe a model far larger than this JVM can hold. Rather than die with an
  * {@link OutOfMemoryError} halfway through, a load that would need more than half of the heap's
- * limit is refused at once, naming the file and the sizes.
+ * limit is refused at once, naming the file and the sizes ({@link HeapBudget}, the rule the
+ * optimizer and the sampler follow too).
  */
 final class MemoryBudget {
 
@@ -23,11 +25,9 @@ final class MemoryBudget {
      * @throws CheckpointException if {@code bytes} is more than half of the largest heap
      */
     static void check(Path file, String what, long bytes) throws CheckpointException {
-        long limit = Runtime.getRuntime().maxMemory() / 2;
-        if (bytes > limit) {
-            throw new CheckpointException(file, what + " would take " + bytes + " bytes of memory, more than half of "
-                    + "the " + Runtime.getRuntime().maxMemory() + " bytes this Java heap may use (give Java more "
-                    + "memory, for example -Xmx8g, if the file is what you expect)");
+        if (!HeapBudget.fits(bytes)) {
+            throw new CheckpointException(file, HeapBudget.refusal(what, bytes) + " (give Java more memory, for "
+                    + "example -Xmx8g, if the file is what you expect)");
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.github.microgpt.optim;
 
 import io.github.microgpt.internal.FloatParameterRows;
+import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.internal.kernels.SmallKernels;
 import io.github.microgpt.model.ParameterLayout;
@@ -108,7 +109,8 @@ public final class AdamOptimizer {
      * Creates an optimizer with the defaults of {@code microgpt.py} ({@link AdamSettings#defaults()}).
      *
      * @param size the number of parameters it will update; from 0 to {@link ParameterLayout#MAX_SIZE}
-     * @throws IllegalArgumentException if {@code size} is negative or above {@link ParameterLayout#MAX_SIZE}
+     * @throws IllegalArgumentException if {@code size} is negative or above {@link ParameterLayout#MAX_SIZE},
+     *     or its moments (16 bytes a parameter) would take more than half of the Java heap's limit
      */
     public AdamOptimizer(int size) {
         this(size, 0.01, 0.85, 0.99, 1e-8, LearningRateSchedule.LINEAR_DECAY);
@@ -120,7 +122,8 @@ public final class AdamOptimizer {
      *
      * @param size the number of parameters it will update; from 0 to {@link ParameterLayout#MAX_SIZE}
      * @param settings the learning rate, decays, eps and schedule
-     * @throws IllegalArgumentException if {@code size} is negative or above {@link ParameterLayout#MAX_SIZE}
+     * @throws IllegalArgumentException if {@code size} is negative or above {@link ParameterLayout#MAX_SIZE},
+     *     or its moments (16 bytes a parameter) would take more than half of the Java heap's limit
      * @throws NullPointerException if {@code settings} is null
      */
     public AdamOptimizer(int size, AdamSettings settings) {
@@ -138,6 +141,14 @@ public final class AdamOptimizer {
             // The moments are arrays of that length: past this a JVM cannot allocate them at all.
             throw new IllegalArgumentException("size must be at most " + ParameterLayout.MAX_SIZE
                     + " (the longest array a JVM allocates; a model has no more parameters), got " + size);
+        }
+        // The two moments are allocated here, 16 bytes a parameter: at the largest sizes a model
+        // allows that is gigabytes, refused by the library's one rule rather than an OutOfMemoryError.
+        long momentBytes = 2L * Double.BYTES * size;
+        if (!HeapBudget.fits(momentBytes)) {
+            throw new IllegalArgumentException(HeapBudget.refusal("the moments of " + size + " parameters (two "
+                    + "doubles each)", momentBytes) + "; give Java more memory (for example -Xmx8g) or train a "
+                    + "smaller model");
         }
         requirePositiveFinite("learningRate", learningRate);
         requireDecay("beta1", beta1);

@@ -1,5 +1,6 @@
 package io.github.microgpt.sample;
 
+import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.model.LanguageModel;
@@ -45,6 +46,11 @@ public final class Sampler {
     private final RandomSource random;
     private final Listeners<TokenListener> tokenListeners = new Listeners<>();
     private final Listeners<SampleListener> sampleListeners = new Listeners<>();
+    /**
+     * The least memory one text of {@link #samples(int, SamplingOptions)} takes, even empty: its
+     * place in the list, the {@code String} object and the header of its array of characters.
+     */
+    private static final long BYTES_PER_SAMPLE = 48;
     /** The number of samples started so far, which numbers the next one. */
     private int samplesStarted;
 
@@ -115,11 +121,13 @@ public final class Sampler {
     /**
      * Generates {@code count} samples, numbered on from {@link #samplesStarted()}.
      *
-     * @param count how many; not negative
+     * @param count how many; not negative, and few enough that the list fits in half of the Java
+     *     heap (at least 48 bytes a text: about ten million texts a gigabyte of heap)
      * @param temperature positive and finite
      * @return the texts
-     * @throws IllegalArgumentException if the count is negative or the temperature not positive
-     *     and finite
+     * @throws IllegalArgumentException if the count is negative or too large for the heap
+     *     (call {@link #sample(double)} in a loop to handle the texts one at a time), or the
+     *     temperature is not positive and finite
      */
     public List<String> samples(int count, double temperature) {
         return samples(count, SamplingOptions.defaults().withTemperature(temperature));
@@ -129,11 +137,13 @@ public final class Sampler {
      * Generates {@code count} samples with the given options, numbered on from
      * {@link #samplesStarted()}.
      *
-     * @param count how many; not negative
+     * @param count how many; not negative, and few enough that the list fits in half of the Java
+     *     heap (at least 48 bytes a text: about ten million texts a gigabyte of heap)
      * @param options the temperature, top-k, prefix and maximum length
      * @return the texts, each starting with the prefix
-     * @throws IllegalArgumentException if the count is negative, or the options do not fit the
-     *     model (see {@link #start(SamplingOptions)})
+     * @throws IllegalArgumentException if the count is negative or too large for the heap (the
+     *     message names both; call {@link #sample(SamplingOptions)} in a loop to handle the texts
+     *     one at a time), or the options do not fit the model (see {@link #start(SamplingOptions)})
      */
     public List<String> samples(int count, SamplingOptions options) {
         Objects.requireNonNull(options, "options");
@@ -141,6 +151,15 @@ public final class Sampler {
             throw new IllegalArgumentException("the number of samples must not be negative, got " + count);
         }
         checkOptions(options);
+        // A list of Integer.MAX_VALUE texts cannot be held (about 100 GB): it ran for minutes,
+        // then failed with an OutOfMemoryError and lost every sample. Refused now, by the
+        // library's one rule for what the heap cannot hold, counting the least a text takes.
+        long bytes = BYTES_PER_SAMPLE * count;
+        if (!HeapBudget.fits(bytes)) {
+            throw new IllegalArgumentException(HeapBudget.refusal("a list of " + count + " samples (at least "
+                    + BYTES_PER_SAMPLE + " bytes each)", bytes) + "; ask for fewer, or call sample() once per text to"
+                    + " handle the texts one at a time");
+        }
         // Grown as the samples come: sized up front, a large count failed with an OutOfMemoryError
         // for the list alone before the first sample (and before any listener could stop it).
         List<String> texts = new ArrayList<>(Math.min(count, 1024));

@@ -222,6 +222,12 @@ class ProgressionCheckpointTest {
         assertTrue(e.getMessage().contains(Checkpoint.CONFIG_FILE), e.getMessage());
         assertTrue(e.getMessage().contains("\"rnn\""), e.getMessage());
         assertTrue(e.getMessage().contains("bigram, mlp, attention and gpt"), e.getMessage());
+        // The list is the enum's: a model added there is named too, and every name listed loads.
+        for (Architecture architecture : Architecture.values()) {
+            assertTrue(e.getMessage().contains(architecture.id()), architecture + ": " + e.getMessage());
+        }
+        assertTrue(e.getMessage().endsWith("but the models are " + ConfigJson.architectureIds()), e.getMessage());
+        assertEquals(Architecture.values().length, ConfigJson.architectureIds().split(", | and ").length);
     }
 
     @Test

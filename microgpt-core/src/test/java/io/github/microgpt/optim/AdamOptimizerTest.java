@@ -159,6 +159,19 @@ class AdamOptimizerTest {
     }
 
     @Test
+    void momentsTheHeapCannotHoldAreRefusedByAMessage() {
+        // At the largest size a model may have, the moments are 34 GB: this was an
+        // OutOfMemoryError ("Java heap space") from the constructor, with no word of why.
+        // (The default heap is a quarter of the machine's memory; this needs it below 68 GB.)
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new AdamOptimizer(ParameterLayout.MAX_SIZE, AdamSettings.defaults()));
+        assertTrue(e.getMessage().startsWith("the moments of " + ParameterLayout.MAX_SIZE + " parameters (two doubles"
+                + " each) would take " + 16L * ParameterLayout.MAX_SIZE + " bytes of memory, more than half of the "
+                + Runtime.getRuntime().maxMemory() + " bytes this Java heap may use; give Java more memory"),
+                e.getMessage());
+    }
+
+    @Test
     void rejectsBadHyperparameters() {
         LearningRateSchedule s = LearningRateSchedule.LINEAR_DECAY;
         assertThrows(IllegalArgumentException.class, () -> new AdamOptimizer(-1));

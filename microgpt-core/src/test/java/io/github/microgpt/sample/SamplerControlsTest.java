@@ -113,7 +113,26 @@ class SamplerControlsTest {
     }
 
     @Test
-    void aHugeCountStartsSamplingAtOnceAndAListenerCanStopIt() {
+    void aCountWhoseListTheHeapCannotHoldIsRefusedBeforeTheFirstSample() {
+        // Integer.MAX_VALUE texts are about 100 GB: this sampled for minutes, then failed with an
+        // OutOfMemoryError that lost every text. (This needs a heap below 200 GB.)
+        Sampler sampler = new Sampler(model(5, 8), TOKENIZER, new PythonRandom(5));
+        List<String> seen = new ArrayList<>();
+        sampler.addSampleListener(event -> seen.add(event.text()));
+        for (int count : new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE / 2}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> sampler.samples(count, SamplingOptions.defaults()));
+            assertTrue(e.getMessage().startsWith("a list of " + count + " samples (at least 48 bytes each) would take "
+                    + 48L * count + " bytes of memory, more than half of the " + Runtime.getRuntime().maxMemory()
+                    + " bytes this Java heap may use; ask for fewer, or call sample() once per text"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> sampler.samples(count, 0.5));
+        }
+        assertEquals(0, sampler.samplesStarted(), "refused before any sample is started");
+        assertEquals(List.of(), seen);
+    }
+
+    @Test
+    void aLargeCountStartsSamplingAtOnceAndAListenerCanStopIt() {
         // The list was sized up front: an OutOfMemoryError before the first sample.
         Sampler sampler = new Sampler(model(5, 8), TOKENIZER, new PythonRandom(5));
         List<String> seen = new ArrayList<>();
@@ -124,7 +143,7 @@ class SamplerControlsTest {
             }
         });
         IllegalStateException stopped = assertThrows(IllegalStateException.class,
-                () -> sampler.samples(Integer.MAX_VALUE, 0.5));
+                () -> sampler.samples(1_000_000, 0.5));
         assertEquals("enough", stopped.getMessage());
         assertEquals(3, seen.size());
     }

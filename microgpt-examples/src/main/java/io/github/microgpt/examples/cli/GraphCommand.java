@@ -177,6 +177,16 @@ public final class GraphCommand implements Callable<Integer> {
             if (!Double.isFinite(value)) {
                 throw new UsageException("--var " + name + ": the value must be finite, got " + number);
             }
+            // parseDouble also reads Java's hexadecimal floats (0x1p3 is 8) and literal suffixes
+            // (2d, 2f): the same plain numbers as --lr and --temperature, here with any sign.
+            if (!PositiveNumber.isPlainDecimal(number)) {
+                throw new UsageException("--var " + name + ": \"" + number + "\" is not a plain decimal number"
+                        + " (digits with an optional point and exponent, such as 2, -0.5 or 1e-3)");
+            }
+            if (value == 0 && number.matches("[^eE]*[1-9].*")) {
+                throw new UsageException("--var " + name + ": " + number + " is too small: it rounds to 0 (the"
+                        + " smallest a double holds is " + Double.MIN_VALUE + ")");
+            }
             leaves.put(name, new Value(value).label(name));
         }
         return leaves;

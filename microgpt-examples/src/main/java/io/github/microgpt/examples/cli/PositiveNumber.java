@@ -1,6 +1,8 @@
 package io.github.microgpt.examples.cli;
 
 import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /**
@@ -11,8 +13,10 @@ import picocli.CommandLine;
  * <p>{@link Double#parseDouble} turns {@code 1e309} into infinity and {@code 1e-400} into 0
  * without a word, so the option's own check then said "got Infinity" or "got 0.0" for text that
  * held neither. Here such text is refused as too large or too small, quoted as typed, with the
- * range the option allows. What {@code parseDouble} reads as it is written (0, -1, NaN, Infinity)
- * is left to the option's check, which names the option and the value.
+ * range the option allows. Only plain decimal numbers are read ({@link #isPlainDecimal}: not
+ * {@code 0x1p3}, {@code 1d} or {@code " 1"}, which {@code parseDouble} also takes). A plain number
+ * the option does not allow (0, -1), and {@code NaN} and {@code Infinity}, are left to the option's
+ * check, which names the option and the value.
  */
 public final class PositiveNumber implements CommandLine.ITypeConverter<Double> {
 
@@ -29,8 +33,9 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
      * @param text the option's value as typed
      * @return the number, which may still be out of the option's range (0, negative, NaN,
      *     infinity written as such)
-     * @throws CommandLine.TypeConversionException if the text is not a number, or is a number
-     *     beyond what a {@code double} holds (it would round to infinity or to 0)
+     * @throws CommandLine.TypeConversionException if the text is not a plain decimal number
+     *     (nor NaN or Infinity), or is a number beyond what a {@code double} holds (it would round
+     *     to infinity or to 0)
      */
     @Override
     public Double convert(String text) {
@@ -51,7 +56,11 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
         } catch (NumberFormatException e) {
             throw new CommandLine.TypeConversionException("'" + quoted(text) + "' is not a number; " + ALLOWED);
         }
-        String lower = text.strip().toLowerCase(Locale.ROOT);
+        if (!isPlainDecimal(text) && !SPECIAL.contains(text)) {
+            throw new CommandLine.TypeConversionException("'" + quoted(text) + "' is not a plain decimal number "
+                    + "(digits with an optional point and exponent, such as 0.01 or 5e-3); " + ALLOWED);
+        }
+        String lower = text.toLowerCase(Locale.ROOT);
         if (Double.isInfinite(value) && !lower.contains("infinity")) {
             throw new CommandLine.TypeConversionException("'" + quoted(text) + "' is too large (it overflows a double); "
                     + ALLOWED);
@@ -64,6 +73,31 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
     }
 
     /**
+     * Whether a text is a number as a person writes one: an optional sign, digits with an
+     * optional point ({@code 2}, {@code 0.01}, {@code .5}, {@code 1.}), and an optional exponent
+     * ({@code 5e-3}). {@link Double#parseDouble} reads more than that, and each extra reads as a
+     * number the user did not mean, or hides a mistake: Java's hexadecimal floats
+     * ({@code 0x1p3} is 8), the suffixes of a Java literal ({@code 1d}, {@code 1f}), and spaces
+     * and control characters around the number (a stray carriage return from a script written
+     * on Windows).
+     *
+     * @param text the text
+     * @return true if it is a plain decimal number
+     */
+    static boolean isPlainDecimal(String text) {
+        return DECIMAL.matcher(text).matches();
+    }
+
+    /** A plain decimal number, as {@link #isPlainDecimal} describes it. */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?");
+
+    /**
+     * The words for what is not a finite number, as Java writes them: read here and left to the
+     * option's check, which names the option and says the value must be finite.
+     */
+    private static final Set<String> SPECIAL = Set.of("NaN", "Infinity", "-Infinity", "+Infinity");
+
+    /**
      * The text as a message quotes it: {@code parseDouble} ignores control characters around a
      * number ({@code "1e309\r"} is read), and those must not reach the terminal raw.
      */
@@ -73,13 +107,9 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
 
     /** Whether the significand (the part before any exponent) has a digit other than 0. */
     private static boolean hasNonZeroDigit(String lower) {
-        boolean hex = lower.startsWith("0x") || lower.startsWith("-0x") || lower.startsWith("+0x");
-        for (int i = hex ? lower.indexOf('x') + 1 : 0; i < lower.length(); i++) {
+        for (int i = 0; i < lower.length() && lower.charAt(i) != 'e'; i++) {
             char c = lower.charAt(i);
-            if (hex ? c == 'p' : c == 'e') {
-                return false;
-            }
-            if (c >= '1' && c <= '9' || hex && c >= 'a' && c <= 'f') {
+            if (c >= '1' && c <= '9') {
                 return true;
             }
         }

@@ -275,7 +275,7 @@ final class Commands {
 
     /**
      * Checks that a dataset can be trained on and shown: at least one document, none longer than
-     * {@value Limits#MAX_DOCUMENT_CHARS} characters, no control characters, a vocabulary of at
+     * {@value Limits#MAX_DOCUMENT_CHARS} characters, no control characters but the tab, a vocabulary of at
      * most {@value Limits#MAX_VOCAB} characters.
      *
      * @param documents the documents
@@ -298,7 +298,10 @@ final class Commands {
             }
             for (int j = 0; j < document.length(); ) {
                 int codePoint = document.codePointAt(j);
-                if (Character.isISOControl(codePoint) || Character.getType(codePoint) == Character.SURROGATE) {
+                // A tab is text (a column of a table, an indent), read by the command line and by
+                // microgpt.py as any other character; the other control characters are not.
+                if (codePoint != '\t' && Character.isISOControl(codePoint)
+                        || Character.getType(codePoint) == Character.SURROGATE) {
                     // A lone surrogate (sent as a JSON escape) is half of a pair, not a control character.
                     throw ApiException.badRequest(String.format(Locale.ROOT,
                             "document %d (line %d of the documents) holds the %s U+%04X;"

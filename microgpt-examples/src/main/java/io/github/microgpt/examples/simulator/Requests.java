@@ -12,6 +12,8 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import io.github.microgpt.examples.cli.Terminals;
+import io.github.microgpt.model.Architecture;
+import io.github.microgpt.model.Engine;
 import io.github.microgpt.train.StepMode;
 import java.io.IOException;
 import java.io.StringReader;
@@ -25,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -68,8 +71,9 @@ final class Requests {
      */
     record Reset(Long numSteps, String model, String engine, Config config, Dataset dataset) {
         Reset {
-            choice(model, "The model", Set.of("bigram", "mlp", "attention", "gpt"));
-            choice(engine, "The engine", Set.of("value", "array"));
+            // The names come from the enums, so that a model or engine added there is taken here too.
+            choice(model, "The model", ids(Architecture.values(), Architecture::id));
+            choice(engine, "The engine", ids(Engine.values(), Engine::id));
         }
     }
 
@@ -286,6 +290,15 @@ final class Requests {
         }
     }
 
+    /** The short names of an enum's constants, as a request spells them. */
+    private static <E extends Enum<E>> Set<String> ids(E[] constants, Function<E, String> id) {
+        Set<String> ids = new TreeSet<>();
+        for (E constant : constants) {
+            ids.add(id.apply(constant));
+        }
+        return ids;
+    }
+
     private static void choice(String value, String label, Set<String> choices) {
         if (value != null && !choices.contains(value)) {
             throw ApiException.badRequest(label + " must be one of " + new TreeSet<>(choices) + ", got \""
@@ -301,8 +314,8 @@ final class Requests {
     }
 
     /**
-     * Refuses a control character (NUL, a line break, an escape, ...) or a line separator in a
-     * text that is saved with a checkpoint and shown by the command line: a dataset name with an
+     * Refuses a control character other than the tab (NUL, a line break, an escape, ...) or a
+     * line separator in a text that is saved with a checkpoint and shown by the command line: a dataset name with an
      * escape sequence was written to trainer.json and printed by {@code microgpt compare} as is.
      * A lone surrogate (half of a UTF-16 pair, which a JSON escape such as backslash, u, D800
      * can send) is refused too: it is no character, a terminal shows it as {@code ?}, and UTF-8
@@ -323,7 +336,9 @@ final class Requests {
                         + "character %d (half of a pair, no character by itself); use printable text on one line",
                         label, (int) c, i + 1));
             }
-            if (Terminals.disturbsALine(c)) {
+            // A tab is allowed, as the command line allows it in a data file's name: what prints
+            // the name (microgpt compare) escapes it.
+            if (c != '\t' && Terminals.disturbsALine(c)) {
                 throw ApiException.badRequest(String.format(Locale.ROOT, "%s holds the control character U+%04X at "
                         + "character %d; use printable text on one line", label, (int) c, i + 1));
             }

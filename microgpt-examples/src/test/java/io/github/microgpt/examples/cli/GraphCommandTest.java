@@ -187,6 +187,10 @@ class GraphCommandTest {
         "x                   | x        |                  | expected NAME=VALUE",
         "x                   | x=abc    |                  | \"abc\" is not a number",
         "x                   | x=NaN    |                  | must be finite",
+        // parseDouble reads these as 8, 2 and 0: not what was typed, so refused as --lr refuses them.
+        "x                   | x=0x1p3  |                  | --var x: \"0x1p3\" is not a plain decimal number (digits",
+        "x                   | x=2d     |                  | --var x: \"2d\" is not a plain decimal number",
+        "x                   | x=1e-400 |                  | --var x: 1e-400 is too small: it rounds to 0",
         "x                   | 1x=2     |                  | must be letters",
         "x                   | x=1      | graph.png        | must end in .svg",
         "x                   | x=1      | no/such/g.svg    | does not exist",

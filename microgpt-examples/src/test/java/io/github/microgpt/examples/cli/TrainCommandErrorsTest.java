@@ -43,11 +43,22 @@ class TrainCommandErrorsTest {
                 mistake("invalid value for option '--temperature': '1e309' is too large", "--temperature=1e309"),
                 mistake("invalid value for option '--lr': '-2E+400' is too large", "--lr", "-2E+400"),
                 // parseDouble reads a number with control characters around it; the message escapes them.
-                mistake("invalid value for option '--lr': '1e309\\u000D' is too large", "--lr", "1e309\r"),
+                mistake("invalid value for option '--lr': '1e309\\u000D' is not a plain decimal number", "--lr",
+                        "1e309\r"),
+                // parseDouble reads Java's hexadecimal floats and literal suffixes: not a number as typed.
+                mistake("invalid value for option '--lr': '0x1p-7' is not a plain decimal number (digits with an"
+                        + " optional point and exponent, such as 0.01 or 5e-3); give a positive, finite number, at"
+                        + " most 1.7976931348623157E308", "--lr", "0x1p-7"),
+                mistake("invalid value for option '--lr': '1d' is not a plain decimal number", "--lr", "1d"),
+                mistake("invalid value for option '--temperature': '0.5f' is not a plain decimal number",
+                        "--temperature", "0.5f"),
+                mistake("invalid value for option '--lr': ' 0.01' is not a plain decimal number", "--lr", " 0.01"),
+                mistake("invalid value for option '--temperature': '-NaN' is not a plain decimal number",
+                        "--temperature", "-NaN"),
                 mistake("invalid value for option '--lr': '1e-400' is too small (it rounds to 0); give a positive,"
                         + " finite number, at most 1.7976931348623157E308 and at least 4.9E-324", "--lr", "1e-400"),
-                mistake("invalid value for option '--temperature': '0x1p-2000' is too small", "--temperature",
-                        "0x1p-2000"),
+                mistake("invalid value for option '--temperature': '0x1p-2000' is not a plain decimal number",
+                        "--temperature", "0x1p-2000"),
                 mistake("'x' is not an int", "--n-embd", "x"),
                 mistake("--steps must be at least 1, got 0", "--steps", "0"),
                 mistake("--steps must be at least 1, got -3", "--steps", "-3"),

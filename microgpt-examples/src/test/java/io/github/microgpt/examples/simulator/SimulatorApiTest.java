@@ -110,7 +110,8 @@ class SimulatorApiTest {
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"ab\\u0007c\"}}", "control character U+0007"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\nab\\uD800c\"}}", "document 2 (line 2 of the documents)"
                     + " holds the unpaired surrogate (half of a pair, no character by itself) U+D800"},
-            {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\nab\\tc\"}}", "document 2"},
+            {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\nab\\u001bc\"}}", "document 2 (line 2 of the"
+                    + " documents) holds the control character U+001B"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + "a".repeat(Limits.MAX_TEXT_CHARS + 1)
                     + "\"}}", "the limit is 1000000"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + distinctCharacters(Limits.MAX_VOCAB + 1)
@@ -310,6 +311,27 @@ class SimulatorApiTest {
         JsonObject next = api.post("api/gen-step", "{\"temperature\": 0.5}").json().getAsJsonObject("overlay");
         assertEquals(2, next.get("sample").getAsInt());
         assertEquals(0, next.get("posId").getAsInt());
+    }
+
+    /**
+     * A tab inside a line is text, to the simulator as to {@code microgpt train --data} and to
+     * {@code microgpt.py}: a character of the vocabulary like any other (at a line's ends it is
+     * stripped, as Python's {@code strip()} does). The simulator refused it, so a file that trains
+     * at the command line could not be pasted. A dataset name may hold one too, as a file's may.
+     */
+    @Test
+    void aTabInADocumentOrADatasetNameIsTakenAsTheCommandLineTakesIt() {
+        JsonObject state = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"text\": \"a\\tb\\n\\tba\\t\","
+                + " \"name\": \"two\\tcolumns.tsv\"}}").json();
+        try {
+            assertEquals(2, state.getAsJsonObject("stats").get("numDocs").getAsInt());
+            assertEquals(4, state.getAsJsonObject("stats").get("vocabSize").getAsInt(), "a, b, the tab and BOS");
+            assertEquals("\t", state.getAsJsonArray("vocab").get(0).getAsString(), "the tab sorts first");
+            assertEquals(List.of("a\tb", "ba"), Documents.parse("a\tb\n\tba\t"), "the command line's documents");
+            assertEquals("two\tcolumns.tsv", state.getAsJsonObject("dataset").get("name").getAsString());
+        } finally {
+            Fixtures.resetToTheNames(api);
+        }
     }
 
     @Test

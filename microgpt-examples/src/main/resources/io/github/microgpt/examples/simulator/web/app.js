@@ -369,7 +369,12 @@ function showSavedCurve() {
 
 function tokenText(id) {
   const vocab = view.state.vocab;
-  return id >= 0 && id < vocab.length ? vocab[id] : "?";
+  return id >= 0 && id < vocab.length ? shownToken(vocab[id]) : "?";
+}
+
+/** A token as the page shows it: a tab is a character of the vocabulary like any other, shown as \t, not as blank space. */
+function shownToken(text) {
+  return text === "\t" ? "\\t" : text;
 }
 
 function chip(id, extra) {
@@ -680,12 +685,12 @@ function renderDistribution(s) {
   const o = s.overlay;
   const canvas = $("dist-canvas");
   if (!o) {
-    Charts.bars(canvas, s.vocab.map(() => 0), s.vocab, -1, -1);
+    Charts.bars(canvas, s.vocab.map(() => 0), s.vocab.map(shownToken), -1, -1);
     $("dist-caption").textContent = "The model's prediction of the next token appears here.";
     return;
   }
   const generation = o.mode === "generation";
-  Charts.bars(canvas, o.probabilities, s.vocab, generation ? -1 : o.outputToken, generation ? o.outputToken : -1);
+  Charts.bars(canvas, o.probabilities, s.vocab.map(shownToken), generation ? -1 : o.outputToken, generation ? o.outputToken : -1);
   const p = o.probabilities[o.outputToken] ?? 0;
   let best = 0;
   o.probabilities.forEach((q, i) => { if (q > o.probabilities[best]) best = i; });

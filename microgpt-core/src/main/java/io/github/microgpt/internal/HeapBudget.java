@@ -1,0 +1,41 @@
+package io.github.microgpt.internal;
+
+/**
+ * The library's one rule for refusing an allocation that the Java heap cannot hold: anything
+ * that would take more than half of the heap's limit ({@link Runtime#maxMemory()}) is refused
+ * at once with a message naming the sizes, rather than failing with an
+ * {@link OutOfMemoryError} halfway through (or, for a growing list, minutes later). Half, because
+ * what is allocated is rarely alone: a model's weights sit next to their gradients, the
+ * optimizer's moments next to both. The checkpoint loader, the optimizer and the sampler all
+ * ask here, so that they agree on where "too large" starts.
+ */
+public final class HeapBudget {
+
+    private HeapBudget() {
+    }
+
+    /**
+     * Whether an allocation fits the budget.
+     *
+     * @param bytes how many bytes it would take; a negative count (an overflowed product) does
+     *     not fit
+     * @return true if {@code 0 <= bytes <= maxMemory / 2}
+     */
+    public static boolean fits(long bytes) {
+        return bytes >= 0 && bytes <= Runtime.getRuntime().maxMemory() / 2;
+    }
+
+    /**
+     * The sentence that refuses an allocation, for the caller's exception.
+     *
+     * @param what what would be allocated, such as {@code "the moments of 3000000000 parameters"}
+     * @param bytes how many bytes it would take
+     * @return for example {@code "the moments of ... would take 48000000000 bytes of memory, more
+     *     than half of the 4294967296 bytes this Java heap may use"}
+     */
+    public static String refusal(String what, long bytes) {
+        return what + " would take " + (bytes < 0 ? "more than " + Long.MAX_VALUE : String.valueOf(bytes))
+                + " bytes of memory, more than half of the " + Runtime.getRuntime().maxMemory()
+                + " bytes this Java heap may use";
+    }
+}
