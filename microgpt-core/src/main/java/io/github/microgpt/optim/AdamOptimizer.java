@@ -73,7 +73,7 @@ public final class AdamOptimizer {
      * every array at the same index; end to end they are in the flat order of {@link Parameters}.
      */
     private double[][] m;
-    /** The second moments, shaped as {@link #m}. */
+    /** The second moments, shaped as {@link #m}. Both are null while {@link #mFloat} holds the moments. */
     private double[][] v;
     /** The fewest parameters worth a thread of their own: about ten microseconds of work. */
     private static final int MIN_PARAMETERS_PER_THREAD = 1 << 15;
@@ -394,6 +394,11 @@ public final class AdamOptimizer {
                 double[] second = secondMoments();
                 mFloat = FloatParameterRows.split(first, values);
                 vFloat = FloatParameterRows.split(second, values);
+                // The float rows hold the moments now; the doubles would be 16 more bytes a
+                // parameter, two thirds of the optimizer's memory, until a double model comes
+                // back (doubleMoments makes them anew from the float rows).
+                m = null;
+                v = null;
             }
             shapedFor = values;
         }

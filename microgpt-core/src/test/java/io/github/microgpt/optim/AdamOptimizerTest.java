@@ -5,11 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.model.Engine;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
+import io.github.microgpt.model.Precision;
+import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.testing.Cases;
 import io.github.microgpt.testing.Gen;
+import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.StepMode;
+import io.github.microgpt.train.Trainer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
@@ -156,6 +164,33 @@ class AdamOptimizerTest {
         adam.firstMoments()[0] = 99;
         adam.secondMoments()[0] = 99;
         assertTrue(adam.firstMoments()[0] != 99 && adam.secondMoments()[0] != 99);
+    }
+
+    @Test
+    void momentsGoBackFromFloatRowsToDoublesWhenParametersOfDoublesAreUpdated() {
+        // A single-precision model's update keeps the moments in float rows and lets the double
+        // ones go; an update of doubles afterwards must take them back from the float rows.
+        List<String> docs = List.of("emma", "olivia", "ava");
+        Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
+        LanguageModel model = Engine.ARRAY.create(GptConfig.defaults(), tokenizer.vocabSize(), new PythonRandom(42),
+                Precision.F32);
+        int n = model.numParameters();
+        AdamOptimizer adam = new AdamOptimizer(n);
+        Trainer trainer = new Trainer(model, tokenizer, docs, adam, 10);
+        trainer.step(StepMode.DOCUMENT);
+        trainer.step(StepMode.DOCUMENT);
+        double[] first = adam.firstMoments();
+        double[] second = adam.secondMoments();
+        assertTrue(Arrays.stream(first).anyMatch(m -> m != 0) && Arrays.stream(second).anyMatch(v -> v > 0));
+
+        // With zero gradients the moments only decay: m <- b1 m + (1 - b1) 0, v <- b2 v + (1 - b2) 0.
+        adam.step(new ArrayParameters(new double[n], new double[n]), 2, 10);
+        double[] decayedFirst = adam.firstMoments();
+        double[] decayedSecond = adam.secondMoments();
+        for (int i = 0; i < n; i++) {
+            assertEquals(0.85 * first[i] + 0.15 * 0.0, decayedFirst[i], "first moment " + i);
+            assertEquals(0.99 * second[i] + (1 - 0.99) * 0.0, decayedSecond[i], "second moment " + i);
+        }
     }
 
     @Test
