@@ -342,7 +342,8 @@ final class Kernels {
      * lane still summing its own output in the order of the {@code Value} engine; so from two
      * positions on are small weights (see {@link #transposes}). Fewer positions, as in
      * generation, are multiplied one by one without the transpose. Both give the same bits. Split over the team by rows of the weights (columns of the output), one part
-     * per thread; by positions when there are too few rows to share.
+     * per thread; by positions when there are too few rows to share, or too few for the input's
+     * width ({@link #forwardByPositions}).
      *
      * <p>Each thread transposes its own rows of the weights, a block of columns at a time, into
      * a buffer of its own that stays in its core's second-level cache while every position goes
@@ -378,9 +379,10 @@ final class Kernels {
         int cols = w[0].length;
         blocks.ensureSlots(workers.threads());
         int rowGrain = forwardRowGrain(rows, workers);
-        if (rows < 2 * rowGrain) {
-            // Too few rows to share (the output layer's 27, one thread): by positions, each
-            // thread transposing the (small) weights itself.
+        if (rows < 2 * rowGrain || forwardByPositions(rows, cols, workers)) {
+            // Too few rows to share (the output layer's 27, one thread), or too few for the
+            // input's width (see forwardByPositions): by positions, each thread transposing the
+            // weights itself.
             int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_DOUBLES / rows / 3 * 3));
             workers.forRangeWithSlot(n, positionGrain(n, workers), (slot, p0, p1) -> productRows(out, in, w,
                     blocks.get(slot, block, rows), block, from + p0, from + p1, 0, rows, false));
@@ -412,6 +414,25 @@ final class Kernels {
     static int forwardRowGrain(int rows, Workers workers) {
         int share = (rows + workers.threads() - 1) / workers.threads();
         return Math.max(ROW_GRAIN, (share + 7) / 8 * 8);
+    }
+
+    /**
+     * Whether {@link #matmulForward} splits a product by positions although it has rows enough to
+     * share: when each thread's share of the rows is under 256 and the input is at least four
+     * times as wide as that share, as the MLP's second product at {@code nEmbd} 256 (256 rows of
+     * 1024 columns, 128 rows a thread of two). Split by rows, each thread's inner loop then runs
+     * along only 128 outputs, and each thread reads every position's input, half of which the
+     * other core has just written (the ReLU before it is split by positions, as this split is);
+     * by positions, each thread transposes all the weights instead, but reads only the inputs it
+     * wrote itself and runs along whole output rows. Measured on two threads (core loops, one
+     * JVM, old and new alternated, medians of 12 and 14 rounds): that product took 2.58 and 2.93
+     * ms a step instead of 2.84 and 3.34, while on one thread nothing changes; the attention's
+     * output product, as narrow but only 256 columns wide, was slower by positions (0.78 ms
+     * instead of 0.73), so it keeps the rows. Either split gives the same bits.
+     */
+    static boolean forwardByPositions(int rows, int cols, Workers workers) {
+        int share = (rows + workers.threads() - 1) / workers.threads();
+        return share < 256 && cols >= 4 * share;
     }
 
     /**

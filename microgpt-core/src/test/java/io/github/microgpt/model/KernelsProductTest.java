@@ -4,7 +4,9 @@ import static io.github.microgpt.testing.Matrices.copy;
 import static io.github.microgpt.testing.Matrices.toDouble;
 import static io.github.microgpt.testing.Matrices.toFloat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.SplittableRandom;
@@ -156,6 +158,41 @@ class KernelsProductTest {
                 }
             }
         }
+    }
+
+    /**
+     * A product with few rows for its input's width is split by positions on a team
+     * ({@code Kernels.forwardByPositions}), as the MLP's second product at {@code nEmbd} 256 is on
+     * two threads. Shapes that take that way on 2 and 3 threads (odd positions, rows not a
+     * multiple of the threads, a start past 0) must give the left fold of every output, bit for
+     * bit, and leave the positions outside the range as they were: a part of the positions
+     * computed twice, skipped, or written to another position's row would fail here.
+     */
+    @Test
+    void narrowProductsSplitByPositionsGiveTheLeftFoldOnEveryTeam() {
+        SplittableRandom random = new SplittableRandom(SEED + 5);
+        int[][] shapes = {{31, 2, 200, 40}, {17, 0, 130, 33}, {64, 0, 1024, 256}, {9, 3, 96, 10}};
+        for (int[] shape : shapes) {
+            Case c = new Case(shape, random);
+            double[][] expected = filled(c.total, c.rows, 7.0);
+            for (int t = c.from; t < c.to; t++) {
+                for (int o = 0; o < c.rows; o++) {
+                    double sum = 0.0;
+                    for (int i = 0; i < c.cols; i++) {
+                        sum = sum + c.in[t][i] * c.w[o][i];
+                    }
+                    expected[t][o] = sum;
+                }
+            }
+            for (Workers team : new Workers[] {new Workers(2, 1), new Workers(3, 1), new Workers(2)}) {
+                assertTrue(Kernels.forwardByPositions(c.rows, c.cols, team), c + " should go by positions");
+                double[][] out = filled(c.total, c.rows, 7.0);
+                Kernels.matmulForward(out, c.in, c.w, c.from, c.to, null, new Kernels.TransposeBlocks(), team);
+                assertBitsEqual(expected, out, c + " on " + team.threads() + " threads, by positions");
+            }
+        }
+        assertFalse(Kernels.forwardByPositions(256, 256, new Workers(2)), "the attention's output keeps the rows");
+        assertFalse(Kernels.forwardByPositions(1024, 256, new Workers(2)), "the MLP's first product keeps the rows");
     }
 
     @Test
