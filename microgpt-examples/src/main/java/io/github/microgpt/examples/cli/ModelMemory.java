@@ -382,7 +382,8 @@ final class ModelMemory {
                 continue;
             }
             long grain = forwardRowGrain(rows, threads);
-            if (threads > 1 && rows >= 2 * grain) {
+            if (threads > 1 && rows >= 2 * grain
+                    && !(precision == Precision.F64 && forwardByPositions(rows, cols, threads))) {
                 long parts = Math.max(1, Math.min(threads, rows / grain));
                 long width = (rows + parts - 1) / parts;
                 long block = Math.min(cols, Math.max(3, blockNumbers / (rows / parts) / 3 * 3));
@@ -423,6 +424,16 @@ final class ModelMemory {
     private static long forwardRowGrain(long rows, int threads) {
         long share = (rows + threads - 1) / threads;
         return Math.max(ROW_GRAIN, (share + 7) / 8 * 8);
+    }
+
+    /**
+     * {@code Kernels.forwardByPositions} (double precision only): a product whose share of rows a
+     * thread is under 256 and whose input is at least four times as wide runs by positions, each
+     * thread transposing all the weights, as a product too small to share does.
+     */
+    private static boolean forwardByPositions(long rows, long cols, int threads) {
+        long share = (rows + threads - 1) / threads;
+        return share < 256 && cols >= 4 * share;
     }
 
     /**
