@@ -115,7 +115,9 @@ class SamplerControlsTest {
     @Test
     void aCountWhoseListTheHeapCannotHoldIsRefusedBeforeTheFirstSample() {
         // Integer.MAX_VALUE texts are about 100 GB: this sampled for minutes, then failed with an
-        // OutOfMemoryError that lost every text. (This needs a heap below 200 GB.)
+        // OutOfMemoryError that lost every text. (Half of Integer.MAX_VALUE texts is about 51 GB, so
+        // this needs a heap below about 100 GB: a default heap, a quarter of the memory, on a
+        // machine with less than 400 GB.)
         Sampler sampler = new Sampler(model(5, 8), TOKENIZER, new PythonRandom(5));
         List<String> seen = new ArrayList<>();
         sampler.addSampleListener(event -> seen.add(event.text()));
