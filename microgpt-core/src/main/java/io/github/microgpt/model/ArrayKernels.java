@@ -119,17 +119,6 @@ public final class ArrayKernels {
     }
 
     /**
-     * {@link #matmulBackward} with {@code din} overwritten rather than added to, when the
-     * small-shape kernels take the product (see {@link SmallKernels#matmulBackwardOverwrite});
-     * false, having written nothing, otherwise.
-     */
-    static boolean matmulBackwardOverwrite(double[][] din, double[][] dw, double[][] dout, double[][] in,
-                                           double[][] w, int from, int to) {
-        SmallKernels small = small();
-        return small != null && isSmall(w, to - from) && small.matmulBackwardOverwrite(din, dw, dout, in, w, from, to);
-    }
-
-    /**
      * The fewest multiply-adds of a product left to the other kernels rather than given to the
      * small-shape kernels, which run it on the calling thread: the Vector API kernels' own least
      * product. The choice depends on the shape alone, never on the number of threads, since the

@@ -1352,17 +1352,15 @@ final class Kernels {
     /**
      * {@link #matmulBackward} with rows {@code [from, to)} of {@code din} overwritten rather than
      * added to: the same bits as zeroing them first. The optional module's small-shape kernels
-     * start those sums at zero themselves (at the reference size that saves a step five passes of
-     * zeros over its gradients); otherwise each thread zeroes the rows (or columns) it sums, in
+     * start those sums at zero themselves, asked first by {@link ArrayKernels#matmulBackward} (at
+     * the reference size that saves a step five passes of zeros over its gradients); otherwise
+     * each thread zeroes the rows (or columns) it sums, in
      * its own part of the product, just before adding to them. (They were all zeroed on the
      * calling thread before the product: at {@code nEmbd} 256, 3.5 MB of zeros a step written by
      * one thread while the other waited.) {@code dwCleared} is passed on to {@link #matmulBackward}.
      */
     static void matmulBackwardOverwrite(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                         int from, int to, Workers workers, boolean dwCleared) {
-        if (ArrayKernels.matmulBackwardOverwrite(din, dw, dout, in, w, from, to)) {
-            return;
-        }
         backward(din, dw, dout, in, w, from, to, workers, dwCleared, true);
     }
 
