@@ -183,7 +183,7 @@ public final class GraphCommand implements Callable<Integer> {
                 throw new UsageException("--var " + name + ": \"" + number + "\" is not a plain decimal number"
                         + " (digits with an optional point and exponent, such as 2, -0.5 or 1e-3)");
             }
-            if (value == 0 && number.matches("[^eE]*[1-9].*")) {
+            if (value == 0 && PositiveNumber.hasNonZeroDigit(number)) {
                 throw new UsageException("--var " + name + ": " + number + " is too small: it rounds to 0 (the"
                         + " smallest a double holds is " + Double.MIN_VALUE + ")");
             }

@@ -228,13 +228,14 @@ final class ModelMemory {
         void product(long rows, long cols) {
             int lanes = f32 ? FLOAT_LANES : DOUBLE_LANES;
             long padded = (n + lanes - 1) / lanes * lanes;
-            boolean worthIt = saturatedProduct(saturatedProduct(rows, cols), n) >= MIN_MULTIPLY_ADDS;
-            if (!f32 && SMALL_ENABLED && saturatedProduct(saturatedProduct(rows, cols), n) < SMALL_MULTIPLY_ADDS
+            long panel = 2L * lanes;
+            long multiplyAdds = saturatedProduct(saturatedProduct(rows, cols), n);
+            boolean worthIt = multiplyAdds >= MIN_MULTIPLY_ADDS;
+            if (!f32 && SMALL_ENABLED && multiplyAdds < SMALL_MULTIPLY_ADDS
                     && n >= 2 && rows >= lanes && rows <= SMALL_MAX_ROWS && cols <= SMALL_MAX_COLUMNS) {
                 grow("small.transposed", CALLER, cols, rows);
             } else if (n >= MIN_POSITIONS && worthIt && scratchRows >= cols && scratchCols >= padded) {
                 // InputScratch: packed (DoubleProducts.packedSize) or in panels with 16 registers.
-                long panel = 2L * lanes;
                 if (SIXTEEN_REGISTERS) {
                     long panels = (n + panel - 1) / panel;
                     grow("input", EVERY_THREAD, f32 ? panels : -1,
@@ -252,7 +253,6 @@ final class ModelMemory {
             }
             // Panels, for 16 registers: the backward products in two halves of the rows
             // (middleRow, cut at the weights' gradient's blocks of six rows).
-            long panel = 2L * lanes;
             long middle = rows / 2 / BLOCK_ROWS * BLOCK_ROWS;
             if (f32) {
                 grow("panels.tiles", EVERY_THREAD, BLOCK_ROWS, panel);

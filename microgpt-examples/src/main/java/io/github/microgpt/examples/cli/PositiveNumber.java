@@ -105,10 +105,13 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
         return Terminals.escapeControls(text);
     }
 
-    /** Whether the significand (the part before any exponent) has a digit other than 0. */
-    private static boolean hasNonZeroDigit(String lower) {
-        for (int i = 0; i < lower.length() && lower.charAt(i) != 'e'; i++) {
-            char c = lower.charAt(i);
+    /**
+     * Whether the significand of a number (the part before any exponent) has a digit other than
+     * 0: a number that {@code parseDouble} read as 0 although it has one was too small for a double.
+     */
+    static boolean hasNonZeroDigit(String number) {
+        for (int i = 0; i < number.length() && Character.toLowerCase(number.charAt(i)) != 'e'; i++) {
+            char c = number.charAt(i);
             if (c >= '1' && c <= '9') {
                 return true;
             }
