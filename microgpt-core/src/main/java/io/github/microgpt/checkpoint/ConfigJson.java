@@ -45,19 +45,6 @@ final class ConfigJson {
     private ConfigJson() {
     }
 
-    /**
-     * The models a file may name, listed from {@link Architecture} itself ({@code "bigram, mlp,
-     * attention and gpt"}), so that the message cannot fall behind the enum.
-     */
-    static String architectureIds() {
-        Architecture[] all = Architecture.values();
-        StringBuilder ids = new StringBuilder();
-        for (int i = 0; i < all.length; i++) {
-            ids.append(i == 0 ? "" : i == all.length - 1 ? " and " : ", ").append(all[i].id());
-        }
-        return ids.toString();
-    }
-
     static Map<String, Object> write(Architecture architecture, GptConfig config, Tokenizer tokenizer,
                                      int numParams, Precision precision) {
         Map<String, Object> model = new LinkedHashMap<>();
@@ -95,8 +82,12 @@ final class ConfigJson {
             try {
                 architecture = Architecture.fromId(id);
             } catch (IllegalArgumentException e) {
-                throw model.error("architecture", "is " + JsonFields.quoted(id)
-                        + ", but the models are " + architectureIds());
+                // Architecture.fromId's message lists the models, from the enum, after "; ": its
+                // list is the one the library writes (model.ShortIds); the name is quoted here,
+                // escaped, as this file's messages quote what a file holds.
+                String known = e.getMessage();
+                throw model.error("architecture", "is " + JsonFields.quoted(id) + ", but "
+                        + known.substring(known.lastIndexOf("; ") + 2));
             }
         }
         GptConfig config = readConfig(file, model);

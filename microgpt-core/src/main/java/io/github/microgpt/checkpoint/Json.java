@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.text.VisibleText;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -339,19 +340,9 @@ final class Json {
                 ? " (a byte-order mark: write the file as UTF-8 without one)" : "");
     }
 
-    /**
-     * A character as a message shows it: as itself if it is visible, else as a backslash, u and
-     * four hex digits. Besides control characters and halves of a pair, that is the invisible
-     * ones a message would show as nothing, or that would reorder or break its line: format
-     * characters (a byte-order mark, a zero-width space, the bidirectional controls), the line
-     * and paragraph separators, and spaces other than the plain one.
-     */
+    /** A character as a message shows it: as itself if it is visible, else escaped ({@link VisibleText}). */
     private static String printable(char c) {
-        int type = Character.getType(c);
-        boolean invisible = Character.isISOControl(c) || Character.isSurrogate(c) || type == Character.FORMAT
-                || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
-                || type == Character.SPACE_SEPARATOR && c != ' ';
-        return invisible ? String.format("\\u%04X", (int) c) : String.valueOf(c);
+        return VisibleText.escape(String.valueOf(c));
     }
 
     private SyntaxException error(String message) {

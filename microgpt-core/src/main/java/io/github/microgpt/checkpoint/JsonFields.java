@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.text.VisibleText;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -185,7 +186,8 @@ final class JsonFields {
 
     /**
      * A name from a file (a tensor's, a data source's) as a message quotes it: in double quotes,
-     * escaped, and cut after {@value #EXCERPT_CHARS} characters with its length after the quotes.
+     * escaped (the characters a reader cannot see too: {@link VisibleText}), and cut after
+     * {@value #EXCERPT_CHARS} characters with its length after the quotes.
      *
      * @param name the name
      * @return for example {@code "wte"}, or {@code "gggg…" (200000 characters)}
@@ -193,10 +195,9 @@ final class JsonFields {
     static String quoted(String name) {
         StringBuilder out = new StringBuilder();
         Json.quote(out, excerpt(name, EXCERPT_CHARS));
-        if (name.length() > EXCERPT_CHARS) {
-            out.append(" (").append(name.length()).append(" characters)");
-        }
-        return out.toString();
+        // Json.quote escapes what JSON must; a message also escapes what a reader cannot see.
+        return VisibleText.escape(out.toString()) + (name.length() > EXCERPT_CHARS
+                ? " (" + name.length() + " characters)" : "");
     }
 
     /**

@@ -22,7 +22,19 @@ public final class HeapBudget {
      * @return true if {@code 0 <= bytes <= maxMemory / 2}
      */
     public static boolean fits(long bytes) {
-        return bytes >= 0 && bytes <= Runtime.getRuntime().maxMemory() / 2;
+        return fits(bytes, Runtime.getRuntime().maxMemory());
+    }
+
+    /**
+     * Whether an allocation fits the budget of a heap with the given limit: what a caller's test
+     * asks, so that it checks the refusal whatever heap its JVM was given.
+     *
+     * @param bytes how many bytes it would take; a negative count does not fit
+     * @param heapLimit the heap's limit in bytes, as {@link Runtime#maxMemory()} gives it
+     * @return true if {@code 0 <= bytes <= heapLimit / 2}
+     */
+    public static boolean fits(long bytes, long heapLimit) {
+        return bytes >= 0 && bytes <= heapLimit / 2;
     }
 
     /**
@@ -34,8 +46,19 @@ public final class HeapBudget {
      *     than half of the 4294967296 bytes this Java heap may use"}
      */
     public static String refusal(String what, long bytes) {
+        return refusal(what, bytes, Runtime.getRuntime().maxMemory());
+    }
+
+    /**
+     * {@link #refusal(String, long)} for a heap with the given limit.
+     *
+     * @param what what would be allocated
+     * @param bytes how many bytes it would take
+     * @param heapLimit the heap's limit in bytes
+     * @return the sentence
+     */
+    public static String refusal(String what, long bytes, long heapLimit) {
         return what + " would take " + (bytes < 0 ? "more than " + Long.MAX_VALUE : String.valueOf(bytes))
-                + " bytes of memory, more than half of the " + Runtime.getRuntime().maxMemory()
-                + " bytes this Java heap may use";
+                + " bytes of memory, more than half of the " + heapLimit + " bytes this Java heap may use";
     }
 }

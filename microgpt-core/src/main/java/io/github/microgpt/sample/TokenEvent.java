@@ -9,7 +9,13 @@ import java.util.Objects;
  * <p>The arrays are the event's own copies, made once when the event is made and shared by every
  * listener of this event: read them, but do not change them (copy one to keep a changed version).
  *
- * @param sample the number of the sample being generated, from 1
+ * <p>{@code sample()} is the sample's number, as {@code step()} is the step's in the trainer's
+ * events ({@link io.github.microgpt.train.StepEvent#step()}): {@code microgpt.py} prints
+ * {@code sample 1: ...}, and {@link SampleEvent#sample()} and {@link Sampler.Generation#sample()}
+ * give the same number. The text so far is {@link Sampler.Generation#text()}; the finished text
+ * is {@link SampleEvent#text()}.
+ *
+ * @param sample the number of the sample being generated, from 1 (not its text)
  * @param posId the position the model read, from 0
  * @param context the tokens read so far, from BOS up to and including the one at {@code posId}
  * @param probabilities the distribution the token was drawn from (after the temperature and any

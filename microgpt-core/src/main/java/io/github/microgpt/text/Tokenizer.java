@@ -130,32 +130,49 @@ public final class Tokenizer {
      */
     public int[] encode(String text) {
         Objects.requireNonNull(text, "text");
-        int[] points = codePoints(text);
-        int[] ids = new int[points.length];
-        for (int i = 0; i < points.length; i++) {
-            int id = Arrays.binarySearch(codePoints, points[i]);
+        int[] ids = new int[text.codePointCount(0, text.length())];
+        // Without an array of the code points first: a text is read once, and a text that fails
+        // fails at its first unknown character, whatever its length.
+        for (int i = 0, n = 0; n < ids.length; n++) {
+            int c = text.codePointAt(i);
+            int id = Arrays.binarySearch(codePoints, c);
             if (id < 0) {
-                throw new IllegalArgumentException("character " + describe(points[i]) + " at index " + i
-                        + " of \"" + oneLine(text) + "\" is not in the vocabulary \"" + oneLine(characters()) + "\"");
+                throw new IllegalArgumentException("character " + describe(c) + " at index " + n + " of "
+                        + quoted(text, i) + " is not in the vocabulary " + quoted(characters(), 0));
             }
-            ids[i] = id;
+            ids[n] = id;
+            i += Character.charCount(c);
         }
         return ids;
     }
 
+    /** How many characters of a text a message quotes at most, before it cuts the text short. */
+    private static final int QUOTED_CHARS = 100;
+
     /**
-     * The code points of a text, as {@code text.codePoints().toArray()} gives them (an unpaired
-     * surrogate is one code point), without a stream: sampling encodes its prompt, and a
-     * stream's first use in a run costs some milliseconds of class loading and setting up.
+     * A text as a message quotes it: in double quotes, its hidden characters escaped
+     * ({@link VisibleText}); a text of more than {@value #QUOTED_CHARS} characters only around the
+     * place a message speaks of, with its length, so that a text of megabytes is refused in a
+     * message of one line.
+     *
+     * @param text the text
+     * @param at the index (of a {@code char}) the message is about
      */
-    private static int[] codePoints(String text) {
-        int[] points = new int[text.codePointCount(0, text.length())];
-        for (int i = 0, n = 0; n < points.length; n++) {
-            int c = text.codePointAt(i);
-            points[n] = c;
-            i += Character.charCount(c);
+    private static String quoted(String text, int at) {
+        if (text.length() <= QUOTED_CHARS) {
+            return "\"" + VisibleText.escape(text) + "\"";
         }
-        return points;
+        int from = Math.max(0, Math.min(at - QUOTED_CHARS / 2, text.length() - QUOTED_CHARS));
+        int to = from + QUOTED_CHARS;
+        // Not between the halves of a pair.
+        if (from > 0 && Character.isLowSurrogate(text.charAt(from))) {
+            from++;
+        }
+        if (to < text.length() && Character.isLowSurrogate(text.charAt(to))) {
+            to--;
+        }
+        return (from > 0 ? "\"…" : "\"") + VisibleText.escape(text.substring(from, to))
+                + (to < text.length() ? "…\"" : "\"") + " (" + text.codePointCount(0, text.length()) + " characters)";
     }
 
     /**
@@ -214,25 +231,7 @@ public final class Tokenizer {
     }
 
     private static String describe(int codePoint) {
-        return String.format("'%s' (U+%04X)", oneLine(new String(Character.toChars(codePoint))), codePoint);
-    }
-
-    /**
-     * Text for an error message that stays on one line: control characters and line or
-     * paragraph separators are written as a backslash, {@code u} and four hexadecimal digits, so
-     * that a line break in a prefix cannot cut the message (a command line prints only its first
-     * line).
-     */
-    private static String oneLine(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        text.codePoints().forEach(c -> {
-            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
-                out.append(String.format("\\u%04X", c));
-            } else {
-                out.appendCodePoint(c);
-            }
-        });
-        return out.toString();
+        return String.format("'%s' (U+%04X)", VisibleText.escape(new String(Character.toChars(codePoint))), codePoint);
     }
 
     /**

@@ -6,13 +6,25 @@ import java.util.Objects;
 /**
  * The gradients of a training step, before the update uses them.
  *
+ * <p><b>Valid only during the call.</b> The parameters are a view of the model's, not a copy
+ * (a copy of every gradient at every step would cost as much as the update), and the update
+ * that follows the listeners changes what it would show. So the trainer closes the view when the
+ * listeners return: reading its values or gradients later, from a kept event, a queue or another
+ * thread, throws an {@link IllegalStateException} rather than showing the next step's numbers.
+ * Copy during the call what you keep: {@link #grads()} and {@link Parameters#values()} return new
+ * arrays that are yours. The layout ({@link Parameters#matrices()}, {@link Parameters#size()})
+ * stays readable. Writing through the view throws {@link UnsupportedOperationException}.
+ *
+ * <pre>{@code
+ * List<double[]> history = new ArrayList<>();
+ * trainer.addGradientListener(event -> history.add(event.grads()));  // a copy: kept safely
+ * }</pre>
+ *
  * @param step the number of the step, from 1
  * @param totalSteps the number of steps of the run
  * @param loss the step's loss
  * @param parameters a read-only view of the model's parameters, holding the values before the
- *     update and the gradients of this step; it is valid only during the listener's call (the
- *     update changes what it shows), so copy what you keep ({@link Parameters#grads()} makes a
- *     copy). Writing through it throws {@link UnsupportedOperationException}.
+ *     update and the gradients of this step, readable only during the listener's call
  */
 public record GradientEvent(int step, int totalSteps, double loss, Parameters parameters) {
 
@@ -34,6 +46,7 @@ public record GradientEvent(int step, int totalSteps, double loss, Parameters pa
      * {@link Parameters#grads()} and {@code p.grad} in {@code microgpt.py}.
      *
      * @return a new array, {@code parameters().grads()}
+     * @throws IllegalStateException if called after the listener's call has returned
      */
     public double[] grads() {
         return parameters.grads();

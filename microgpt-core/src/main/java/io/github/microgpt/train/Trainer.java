@@ -370,8 +370,13 @@ public final class Trainer {
             throw new TrainingDivergedException(step + 1, text, loss);
         }
         if (!gradientListeners.isEmpty()) {
-            GradientEvent gradients = new GradientEvent(step + 1, totalSteps, loss, new ReadOnlyParameters(parameters));
-            gradientListeners.forEach(listener -> listener.onGradients(gradients));
+            ReadOnlyParameters view = new ReadOnlyParameters(parameters, step + 1);
+            GradientEvent gradients = new GradientEvent(step + 1, totalSteps, loss, view);
+            try {
+                gradientListeners.forEach(listener -> listener.onGradients(gradients));
+            } finally {
+                view.close(); // a listener that kept the event gets an error, not the next step's numbers
+            }
         }
         double learningRate = optimizer.step(parameters, step, totalSteps);
         stepsDone++;

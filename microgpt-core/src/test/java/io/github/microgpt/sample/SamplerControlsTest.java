@@ -115,22 +115,41 @@ class SamplerControlsTest {
     @Test
     void aCountWhoseListTheHeapCannotHoldIsRefusedBeforeTheFirstSample() {
         // Integer.MAX_VALUE texts are about 100 GB: this sampled for minutes, then failed with an
-        // OutOfMemoryError that lost every text. (Half of Integer.MAX_VALUE texts is about 51 GB, so
-        // this needs a heap below about 100 GB: a default heap, a quarter of the memory, on a
-        // machine with less than 400 GB.)
-        Sampler sampler = new Sampler(model(5, 8), TOKENIZER, new PythonRandom(5));
-        List<String> seen = new ArrayList<>();
-        sampler.addSampleListener(event -> seen.add(event.text()));
-        for (int count : new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE / 2}) {
+        // OutOfMemoryError that lost every text. Checked against heaps of a given size, so that
+        // the test does not depend on the heap of the JVM that runs it.
+        for (long heap : new long[] {1L << 20, 1L << 30, 1L << 36, Runtime.getRuntime().maxMemory()}) {
+            long fitting = heap / 2 / 48;
+            if (fitting >= Integer.MAX_VALUE) {
+                continue; // no int count is too many for this heap
+            }
+            int count = (int) fitting + 1;
+            Sampler sampler = new Sampler(model(5, 8), TOKENIZER, new PythonRandom(5));
+            List<String> seen = new ArrayList<>();
+            sampler.addSampleListener(event -> {
+                seen.add(event.text());
+                throw new IllegalStateException("started");
+            });
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> sampler.samples(count, SamplingOptions.defaults()));
+                    () -> sampler.samples(count, SamplingOptions.defaults(), heap));
             assertTrue(e.getMessage().startsWith("a list of " + count + " samples (at least 48 bytes each) would take "
-                    + 48L * count + " bytes of memory, more than half of the " + Runtime.getRuntime().maxMemory()
+                    + 48L * count + " bytes of memory, more than half of the " + heap
                     + " bytes this Java heap may use; ask for fewer, or call sample() once per text"), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> sampler.samples(count, 0.5));
+            assertEquals(0, sampler.samplesStarted(), "refused before any sample is started");
+            assertEquals(List.of(), seen);
+            // One fewer fits, and starts sampling (the listener stops it at the first text).
+            IllegalStateException started = assertThrows(IllegalStateException.class,
+                    () -> sampler.samples(count - 1, SamplingOptions.defaults(), heap));
+            assertEquals("started", started.getMessage());
+            assertEquals(1, sampler.samplesStarted());
         }
-        assertEquals(0, sampler.samplesStarted(), "refused before any sample is started");
-        assertEquals(List.of(), seen);
+        // The public methods ask about this JVM's heap.
+        Sampler sampler = new Sampler(model(5, 8), TOKENIZER, new PythonRandom(5));
+        long heap = Runtime.getRuntime().maxMemory();
+        if (48L * Integer.MAX_VALUE > heap / 2) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> sampler.samples(Integer.MAX_VALUE, 0.5));
+            assertTrue(e.getMessage().contains("more than half of the " + heap + " bytes"), e.getMessage());
+        }
     }
 
     @Test
@@ -226,6 +245,32 @@ class SamplerControlsTest {
                 () -> sampler.samples(2, SamplingOptions.defaults().withPrefix("z")));
         String longest = sampler.sample(SamplingOptions.defaults().withPrefix("abcd"));
         assertTrue(longest.equals("abcd") || longest.length() == 5, "at most one character fits: " + longest);
+    }
+
+    /**
+     * A prefix far longer than the block is refused for its length before it is tokenized: it
+     * was encoded first (two arrays of four bytes a character, 800 MB for 200 million letters),
+     * then refused. Checked by the bytes this thread allocates, which HotSpot counts.
+     */
+    @Test
+    void aHugePrefixIsRefusedForItsLengthBeforeItIsTokenized() throws Exception {
+        Sampler sampler = new Sampler(model(1, 5), TOKENIZER, new PythonRandom(1));
+        // Twenty million letters, and a character outside the vocabulary at the start: the length
+        // is what is wrong first, as a person reading the message would fix it.
+        String prefix = "Q" + "a".repeat(20_000_000);
+        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                .invoke(null);
+        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getThreadAllocatedBytes", long.class);
+        long id = Thread.currentThread().getId();
+        SamplingOptions options = SamplingOptions.defaults().withPrefix(prefix);
+        long before = (long) allocated.invoke(threads, id);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sampler.start(options));
+        long bytes = (long) allocated.invoke(threads, id) - before;
+        assertEquals("the prefix has 20000001 characters but the block size 5 leaves room for at most 4 (BOS and the"
+                + " prefix must be read before the next character is drawn)", e.getMessage());
+        assertTrue(bytes < 1_000_000, "refused with " + bytes + " bytes allocated");
+        assertEquals(0, sampler.samplesStarted());
     }
 
     // ---------------------------------------------------------------------------- maximum length

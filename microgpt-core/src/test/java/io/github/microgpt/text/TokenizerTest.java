@@ -187,6 +187,38 @@ class TokenizerTest {
         }
     }
 
+    /**
+     * A character a reader cannot see (zero-width space, byte-order mark, a bidirectional
+     * override, a no-break space, a soft hyphen) is escaped where the message names it and where
+     * it quotes the text: shown as itself it looked like nothing, or reordered the message.
+     */
+    @Test
+    void anUnknownInvisibleCharacterIsShownEscaped() {
+        Tokenizer tokenizer = Tokenizer.ofCharacters("ab");
+        for (int hidden : new int[] {0x200B, 0xFEFF, 0x202E, 0x2066, 0x00A0, 0x00AD, 0x061C, 0xE0001}) {
+            String bad = "a" + new String(Character.toChars(hidden)) + "b";
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tokenizer.encode(bad));
+            String escaped = bad.substring(1, bad.length() - 1).chars().mapToObj(c -> String.format("\\u%04X", c))
+                    .collect(java.util.stream.Collectors.joining());
+            assertEquals("character '" + escaped + "' (U+" + String.format("%04X", hidden) + ") at index 1 of \"a"
+                    + escaped + "b\" is not in the vocabulary \"ab\"", e.getMessage());
+        }
+    }
+
+    /** A long text is quoted around the unknown character, with its length: not megabytes of message. */
+    @Test
+    void aLongTextIsQuotedOnlyAroundTheUnknownCharacter() {
+        Tokenizer tokenizer = Tokenizer.ofCharacters("ab");
+        String text = "a".repeat(1_000_000) + "Q" + "b".repeat(1_000_000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tokenizer.encode(text));
+        assertEquals("character 'Q' (U+0051) at index 1000000 of \"…" + "a".repeat(50) + "Q" + "b".repeat(49)
+                + "…\" (2000001 characters) is not in the vocabulary \"ab\"", e.getMessage());
+        IllegalArgumentException first = assertThrows(IllegalArgumentException.class,
+                () -> tokenizer.encode("Q" + "a".repeat(500)));
+        assertTrue(first.getMessage().startsWith("character 'Q' (U+0051) at index 0 of \"Q" + "a".repeat(99) + "…\" (501"
+                + " characters)"), first.getMessage());
+    }
+
     @Test
     void anUnpairedSurrogateIsOneCharacterAsInJavasCodePoints() {
         // A lone high surrogate, a lone low one, and a pair: the code points of String.codePoints().

@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.function.Executable;
 
 /** {@link Trainer}: the two step modes, the events, stopping, and its errors. */
 class TrainerTest {
@@ -214,6 +215,44 @@ class TrainerTest {
             fresh.lossAndGradients(doc, 0, end, null);
             assertArrayEquals(fresh.parameters().grads(), seen.get(0));
         });
+    }
+
+    /**
+     * A listener that keeps the event and reads it after its call gets an error: the view then
+     * showed the next step's values and the zeroed gradients, a wrong result without a word.
+     * The names and shapes, which no update changes, stay readable; the copies made during the
+     * call are the listener's own.
+     */
+    @Test
+    void aGradientEventReadAfterItsCallFailsLoudly() {
+        GptModel model = model(5);
+        Trainer trainer = trainer(model, DOCS, 3);
+        List<GradientEvent> kept = new ArrayList<>();
+        List<double[]> copied = new ArrayList<>();
+        trainer.addGradientListener(e -> {
+            kept.add(e);
+            copied.add(e.grads());
+            assertEquals(e.grads()[0], e.parameters().grad(0), "readable during the call");
+        });
+        trainer.step(StepMode.DOCUMENT);
+        GradientEvent event = kept.get(0);
+        Parameters view = event.parameters();
+        for (Executable read : List.<Executable>of(event::grads, view::values, view::grads, () -> view.value(0),
+                () -> view.grad(0))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, read);
+            assertEquals("the parameters of the GradientEvent of step 1 were readable only during the listener's call"
+                    + " (the update has changed them since); copy what you keep there, with event.grads() or"
+                    + " parameters().values()", e.getMessage());
+        }
+        assertEquals(model.parameters().size(), view.size());
+        assertEquals(model.parameters().matrices(), view.matrices());
+        assertTrue(Arrays.stream(copied.get(0)).anyMatch(x -> x != 0.0), "the copy keeps the step's gradients");
+        // A listener that failed closes the view too.
+        trainer.addGradientListener(e -> {
+            throw new IllegalStateException("listener failed");
+        });
+        assertThrows(IllegalStateException.class, () -> trainer.step(StepMode.DOCUMENT));
+        assertThrows(IllegalStateException.class, () -> kept.get(1).grads());
     }
 
     @Test

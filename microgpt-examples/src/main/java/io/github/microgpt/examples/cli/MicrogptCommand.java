@@ -1,6 +1,7 @@
 package io.github.microgpt.examples.cli;
 
 import io.github.microgpt.examples.simulator.SimulatorCommand;
+import io.github.microgpt.text.VisibleText;
 import io.github.microgpt.train.TrainingDivergedException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -200,7 +201,17 @@ public final class MicrogptCommand implements Callable<Integer> {
         commandLine.setUsageHelpWidth(HELP_WIDTH);
         commandLine.setOut(new PrintWriter(new OutputStreamWriter(context.out(), StandardCharsets.UTF_8), true));
         commandLine.setErr(new PrintWriter(context.err(), true));
+        // No argument files: picocli read every argument "@NAME" that names a file as that file's
+        // lines, whole, before any check: "@/dev/zero" spun until killed, "@/dev/urandom" ended in a
+        // stack trace, "@fifo" waited for a writer, and "--prefix @x" became the lines of a file x.
+        // An argument that starts with '@' is now what it says.
+        commandLine.setExpandAtFiles(false);
         commandLine.registerConverter(Path.class, MicrogptCommand::path);
+        // Integer.parseInt takes +5, 010 and any Unicode digit; every command's integers are plain.
+        commandLine.registerConverter(Integer.class, WholeNumber.INT);
+        commandLine.registerConverter(int.class, WholeNumber.INT);
+        commandLine.registerConverter(Long.class, WholeNumber.LONG);
+        commandLine.registerConverter(long.class, WholeNumber.LONG);
         commandLine.setParameterExceptionHandler(MicrogptCommand::handleParameterException);
         commandLine.setExecutionExceptionHandler((e, failed, parseResult) ->
                 handleFailure(e, failed.getErr(), helpCommandOf(failed), context));
@@ -298,12 +309,14 @@ public final class MicrogptCommand implements Callable<Integer> {
 
     /**
      * A message as one line. Messages are written as one line, but they quote what the user
-     * typed (a file name, an option's value), which may hold a line break or a terminal's escape
-     * sequence: those are written as Java escapes (a line break as backslash, u, 000A) rather
-     * than cutting the message short or reaching the terminal.
+     * typed (a file name, an option's value, a prefix), which may hold a line break, a terminal's
+     * escape sequence, or a character that shows as nothing (a zero-width space) or reorders
+     * the line (a right-to-left override): those are written as Java escapes (a line break as
+     * backslash, u, 000A; see {@link VisibleText}), rather than cutting the message short,
+     * reaching the terminal, or hiding what was wrong.
      */
     static String oneLine(String message) {
-        return Terminals.escapeControls(message == null ? "" : message.strip());
+        return VisibleText.escape(message == null ? "" : message.strip());
     }
 
     /** Picocli says "Unknown option"; a message after "microgpt: " reads better in lowercase. */

@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.cli;
 
+import io.github.microgpt.text.VisibleText;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -99,10 +100,10 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
 
     /**
      * The text as a message quotes it: {@code parseDouble} ignores control characters around a
-     * number ({@code "1e309\r"} is read), and those must not reach the terminal raw.
+     * number ({@code "1e309\r"} is read), and those must not reach the terminal raw, nor hide.
      */
     private static String quoted(String text) {
-        return Terminals.escapeControls(text);
+        return VisibleText.escape(text);
     }
 
     /**

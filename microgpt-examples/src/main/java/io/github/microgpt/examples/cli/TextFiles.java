@@ -97,8 +97,9 @@ final class TextFiles {
 
     /**
      * Checks, before any work is done, that {@code file} can be written: its directory exists, it
-     * is not a directory itself, and a file can be created beside it (as {@code --save} checks its
-     * target: a directory may look writable, like {@code /proc} to root, and still refuse).
+     * is not a directory itself (nor a FIFO, a device or a socket), and a file can be created
+     * beside it (as {@code --save} checks its target: a directory may look writable, like
+     * {@code /proc} to root, and still refuse).
      *
      * @param option the option that named the file, for the message
      * @param file the file
@@ -108,6 +109,12 @@ final class TextFiles {
         Path absolute = file.toAbsolutePath();
         if (Files.isDirectory(absolute)) {
             throw new UsageException(option + ": " + file + " is a directory");
+        }
+        // A FIFO, a device or a socket of that name was replaced by the picture without a word
+        // (the rename takes the name), so a FIFO another program read from was gone.
+        if (Files.exists(absolute) && !Files.isRegularFile(absolute)) {
+            throw new UsageException(option + ": " + file + " is a FIFO, a device or a socket, not a regular file;"
+                    + " give the name of a file to write");
         }
         Path dir = absolute.getParent();
         if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) {

@@ -233,8 +233,9 @@ public final class TrainCommand implements Callable<Integer> {
      * '='). That is how almost every run is started, and it then costs a millisecond instead of
      * the 0.1 s or so that picocli takes to build its model of the command and read the line
      * (about 0.1 s with the annotations, 75-90 ms even when the model is built in code with
-     * picocli's {@code CommandSpec} API), before a run of a second or so. Anything else (help, a mistake, a negative seed, an
-     * argument file) is picocli's, and so is every message: the result is null.
+     * picocli's {@code CommandSpec} API), before a run of a second or so. Anything else (help, a mistake, a negative seed, a
+     * value that starts with '@', which picocli reads as it is, argument files being off) is picocli's, and so is every
+     * message: the result is null.
      *
      * @param args the whole command line, {@code train} first
      * @param parent the top command, for the context

@@ -1,5 +1,7 @@
 package io.github.microgpt.examples.simulator;
 
+import io.github.microgpt.text.VisibleText;
+
 /**
  * A request the simulator refuses, with the HTTP status to answer and a message for the person
  * at the page. Thrown before anything changes, so a refused request leaves the session as it was.
@@ -15,10 +17,12 @@ public final class ApiException extends RuntimeException {
      *
      * @param status the HTTP status, for example 400 for a bad value or 409 for a request that
      *     does not fit the session's state (such as Step while a run is in progress)
-     * @param message one sentence that says what is wrong and, where it helps, what to do
+     * @param message one sentence that says what is wrong and, where it helps, what to do; the
+     *     characters a person could not see in it (a zero-width space, a right-to-left override, a
+     *     line break in a quoted value) are shown escaped ({@link VisibleText})
      */
     public ApiException(int status, String message) {
-        super(message);
+        super(message == null ? null : VisibleText.escape(message));
         this.status = status;
     }
 

@@ -3,6 +3,7 @@ package io.github.microgpt.examples.simulator;
 import com.google.gson.stream.JsonWriter;
 import io.github.microgpt.autograd.ExpressionGraph;
 import io.github.microgpt.autograd.Operation;
+import io.github.microgpt.examples.cli.WholeNumber;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -98,13 +99,12 @@ final class AutogradGraph {
         if (text == null) {
             return absent;
         }
-        try {
-            int value = Integer.parseInt(text);
+        // Plain ASCII digits only: Integer.parseInt also reads +1, 01 and digits of any script.
+        if (WholeNumber.isPlain(text) && text.length() <= 10) {
+            long value = Long.parseLong(text);
             if (value >= 0 && value <= max) {
-                return value;
+                return (int) value;
             }
-        } catch (NumberFormatException e) {
-            // answered below
         }
         throw ApiException.badRequest(name + " must be " + allowed + ", got \"" + ApiException.excerpt(text) + "\"");
     }

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -357,13 +358,21 @@ final class Requests {
         return path.startsWith("$.") ? path.substring(2) : path;
     }
 
-    /** A number as sent: a JSON number or a string holding one (no NaN, infinity or hex). */
+    /**
+     * A number as JSON writes one, in ASCII: the only form a string may hold a number in.
+     * {@link BigDecimal} also reads {@code +5}, {@code 010} and digits of any script ({@code ５},
+     * {@code ٣}), each as the ASCII number.
+     */
+    private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
+    /** A number as sent: a JSON number or a string holding one as JSON writes it (no NaN, infinity or hex). */
     private static BigDecimal number(JsonElement element) {
         if (!element.isJsonPrimitive() || element.getAsJsonPrimitive().isBoolean()) {
             return null;
         }
+        // Spaces around the number, which a person may type in the page's field, are not part of it.
         String text = element.getAsString().strip();
-        if (text.isEmpty() || text.length() > 40) {
+        if (text.isEmpty() || text.length() > 40 || !JSON_NUMBER.matcher(text).matches()) {
             return null;
         }
         try {

@@ -127,6 +127,12 @@ public final class SimulatorCommand implements Callable<Integer> {
         if (Files.exists(checkpointDir) && !Files.isDirectory(checkpointDir)) {
             throw new UsageException("--checkpoints: " + checkpointDir + " exists and is not a directory");
         }
+        // A link that leads nowhere was taken for a folder still to be made: the server started,
+        // and every Save failed with a 500 that named only the folder.
+        if (Files.isSymbolicLink(checkpointDir) && !Files.exists(checkpointDir)) {
+            throw new UsageException("--checkpoints: " + checkpointDir + " is a symbolic link that leads to no folder"
+                    + " (its target is missing, or the links lead back to it); give a folder, or a link to one");
+        }
         List<String> documents = loadDocuments();
         // The file's name is shown on the page, saved with the checkpoints and printed below: a line
         // break, an escape sequence or a right-to-left override in it is shown escaped, as the page's

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -87,7 +88,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * </table>
  * A bad value is answered with 400 and {@code {"error": "..."}}, and changes nothing; a request
  * that does not fit the moment (Step during a run) with 409; Load of a checkpoint that does not
- * exist with 404; a body too slow to arrive with 408, too large with 413; a server that failed
+ * exist with 404; a body too slow to arrive with 408, too large with 413, declared as anything but
+ * JSON in UTF-8 ({@code Content-Type: application/json}, or no type) with 415; a server that failed
  * with 500; a large answer (the weights of a large model, a saved loss curve) while
  * {@link ServerLimits#maxLargeAnswers()} others are being sent with 503 and {@code Retry-After: 1}.
  * Every answer of the API, refusals included, is JSON. Checkpoints are named, never
@@ -449,6 +451,7 @@ public final class SimulatorServer implements AutoCloseable {
         requireMethod(request.getMethod(), "POST");
         requireNoQuery(request);
         checkOrigin(request);
+        checkContentType(request);
         Content.Source.asByteArrayAsync(request, limits.maxBodyBytes() + 1)
                 .orTimeout(limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((bytes, failure) -> {
@@ -512,6 +515,37 @@ public final class SimulatorServer implements AutoCloseable {
         String origin = request.getHeaders().get(HttpHeader.ORIGIN);
         if (origin != null && !origin.equals("http://127.0.0.1:" + port) && !origin.equals("http://localhost:" + port)) {
             throw new ApiException(403, "the simulator accepts changes only from its own page");
+        }
+    }
+
+    /**
+     * Refuses a body declared as something other than JSON in UTF-8 (415): the body is read as
+     * UTF-8 JSON whatever it says, so a form ({@code application/x-www-form-urlencoded}, what
+     * {@code curl -d} declares), {@code text/plain} or a multipart body was read as JSON, and a
+     * body in UTF-16 was refused as broken JSON, about a NUL character it never held. A request
+     * that declares no type is read as JSON.
+     */
+    private static void checkContentType(Request request) {
+        String declared = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        if (declared == null) {
+            return;
+        }
+        String[] parts = declared.split(";", -1);
+        String media = parts[0].strip().toLowerCase(Locale.ROOT);
+        if (!media.equals("application/json")) {
+            throw new ApiException(415, "the request body must be JSON, sent with Content-Type: application/json;"
+                    + " got Content-Type: " + ApiException.excerpt(declared));
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String parameter = parts[i].strip();
+            int eq = parameter.indexOf('=');
+            if (eq > 0 && parameter.substring(0, eq).strip().equalsIgnoreCase("charset")) {
+                String charset = parameter.substring(eq + 1).strip().replace("\"", "");
+                if (!charset.equalsIgnoreCase("utf-8")) {
+                    throw new ApiException(415, "the request body must be UTF-8 JSON; got Content-Type: "
+                            + ApiException.excerpt(declared));
+                }
+            }
         }
     }
 

@@ -14,6 +14,7 @@ import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.sample.SamplingOptions;
 import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.text.VisibleText;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -176,6 +177,42 @@ class GenerateCommandTest {
         }
         assertEquals(expected, printed);
         assertEquals(20, texts(Cli.run("generate", "--model", run)).size(), "the reference run too");
+    }
+
+    /**
+     * A prefix with a character a person cannot see (a zero-width space, a byte-order mark, a
+     * right-to-left override, a no-break space) is refused with that character escaped, in the
+     * place the message names it and where it quotes the prefix: shown as itself it looked like
+     * nothing (or reordered the line), and the user could not see what was wrong.
+     */
+    @Test
+    void aPrefixWithAnInvisibleCharacterIsRefusedShowingItEscaped() {
+        for (String hidden : List.of("\u200B", "\uFEFF", "\u202E", "\u00A0", "\u2060")) {
+            String escaped = String.format("\\u%04X", (int) hidden.charAt(0));
+            String[] args = {"generate", "--model", run, "--prefix", "ma" + hidden + "x"};
+            assertUsage("--prefix: character '" + escaped + "' (U+" + escaped.substring(2) + ") at index 2 of \"ma"
+                    + escaped + "x\" is not in the vocabulary", args);
+            assertTrue(Cli.run(args).stderr().chars().allMatch(c -> c < 0x7F), "all visible ASCII here");
+        }
+    }
+
+    /** Every integer option reads plain ASCII decimal only: +5, 010 and other digits are refused. */
+    @Test
+    void integerOptionsArePlainAsciiDecimal() {
+        for (String option : List.of("--top-k", "--samples", "--max-length", "--seed")) {
+            for (String bad : List.of("+5", "010", "\uFF15", "\u0663", " 5", "5 ", "-0", "0x5", "5_0")) {
+                assertUsage("invalid value for option '" + option + "': '" + VisibleText.escape(bad) + "' is not a plain"
+                        + " whole number; write a whole number in the digits 0-9, without a plus sign, spaces or"
+                        + " leading zeros (a minus sign in front for a negative number), such as 42",
+                        "generate", "--model", run, option, bad);
+            }
+        }
+        assertUsage("invalid value for option '--samples': '2147483648' is too large; the most is 2147483647",
+                "generate", "--model", run, "--samples", "2147483648");
+        assertUsage("invalid value for option '--seed': '-99999999999999999999' is too small; the least is "
+                + Long.MIN_VALUE, "generate", "--model", run, "--seed", "-99999999999999999999");
+        assertEquals(3, texts(Cli.run("generate", "--model", run, "--seed", "-7", "--samples", "3")).size(),
+                "a negative seed is a seed");
     }
 
     private static void assertUsage(String cause, String... args) {

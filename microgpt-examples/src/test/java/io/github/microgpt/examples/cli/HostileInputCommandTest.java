@@ -173,12 +173,62 @@ class HostileInputCommandTest {
             {"generate", "--model", "x\r\u2028y"},
             {"generate", "--model", "ev\u202Elit.txt"},
         };
-        String[] expected = {"a\\u000Ab does not exist", "a\\u000Ab", "'1\\u000A2' is not an int",
+        String[] expected = {"a\\u000Ab does not exist", "a\\u000Ab", "'1\\u000A2' is not a plain whole number",
             "\"\\u001B[31mred\"", "x\\u000D\\u2028y", "ev\\u202Elit.txt"};
         for (int i = 0; i < cases.length; i++) {
             Cli.Result result = Cli.run(cases[i]);
             Cli.assertOneLineError(result, 2, expected[i], "microgpt " + cases[i][0], cases[i]);
             assertTrue(result.stderr().chars().noneMatch(c -> c < 0x20 && c != '\n'), result.stderr());
+        }
+    }
+
+    /**
+     * An argument that starts with '@' is what it says, not the lines of a file: picocli read
+     * "@/dev/zero" until killed, ended "@/dev/urandom" with a stack trace, waited on "@fifo" for a
+     * writer, and made {@code --prefix @x} the lines of a file x.
+     */
+    @Test
+    void anArgumentStartingWithAtIsNotReadAsAFile() throws Exception {
+        Path fifo = dir.resolve("args.fifo");
+        mkfifo(fifo);
+        Path lines = Files.writeString(dir.resolve("prefix"), "ma\n");
+        String run = dir.resolve("run").toString();
+        // A block long enough for the prefix "@" + a temporary path, so that its first character is what is wrong.
+        assertEquals(0, Cli.run("train", "--steps", "2", "--samples", "0", "--block-size", "256", "--save", run)
+                .exitCode());
+        String[][] cases = {
+            {"train", "@/dev/zero"},
+            {"generate", "--model", run, "@/dev/urandom"},
+            {"train", "--steps", "1", "--data", "@" + fifo},
+            {"generate", "--model", run, "--prefix", "@" + lines},
+            {"graph", "--expr", "x", "--var", "x=1", "@" + fifo},
+        };
+        String[] expected = {"unmatched argument at index 1: '@/dev/zero'", "unmatched argument at index 3:"
+                + " '@/dev/urandom'", "the data file @" + fifo + " does not exist", "--prefix: character '@' (U+0040)"
+                + " at index 0 of \"@" + lines + "\" is not in the vocabulary", "unmatched argument at index 5: '@"
+                + fifo + "'"};
+        for (int i = 0; i < cases.length; i++) {
+            String[] args = cases[i];
+            Cli.Result result = assertTimeoutPreemptively(HANG, () -> Cli.run(args));
+            Cli.assertOneLineError(result, 2, expected[i], "microgpt " + args[0], args);
+        }
+    }
+
+    /** A FIFO, a device or a socket named as a picture to write is refused, not replaced by the picture. */
+    @Test
+    void aFifoAsAPictureToWriteIsRefusedAndKept() throws Exception {
+        Path fifo = dir.resolve("plot.svg");
+        mkfifo(fifo);
+        String[][] cases = {
+            {"train", "--steps", "1", "--samples", "0", "--plot", fifo.toString()},
+            {"graph", "--expr", "x*y", "--var", "x=1", "--var", "y=2", "--out", fifo.toString()},
+        };
+        for (String[] args : cases) {
+            Cli.Result result = assertTimeoutPreemptively(HANG, () -> Cli.run(args));
+            Cli.assertOneLineError(result, 2, fifo + " is a FIFO, a device or a socket, not a regular file",
+                    "microgpt " + args[0], args);
+            assertEquals("", result.stdout(), "nothing done");
+            assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo), "the FIFO is still there");
         }
     }
 

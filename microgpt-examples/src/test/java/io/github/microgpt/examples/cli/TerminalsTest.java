@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.text.VisibleText;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -70,5 +71,20 @@ class TerminalsTest {
         assertEquals("a\\u000Ab\\u001B[31m\\u2028c zo\u00eb \u05e9\u05dc\u05d5\u05dd",
                 Terminals.escapeControls("a\nb\u001b[31m\u2028c zo\u00eb \u05e9\u05dc\u05d5\u05dd"));
         assertEquals("", Terminals.escapeControls(""));
+    }
+
+    /**
+     * Every character kept off a line of output is one that messages show escaped too
+     * ({@link VisibleText}, the rule of every message of the command line and the simulator).
+     */
+    @Test
+    void whatDisturbsALineIsHiddenInMessagesToo() {
+        for (int c = 0; c <= Character.MAX_VALUE; c++) {
+            if (Terminals.disturbsALine((char) c)) {
+                assertTrue(VisibleText.isHidden(c), String.format(Locale.ROOT, "U+%04X", c));
+                String one = String.valueOf((char) c);
+                assertEquals(Terminals.escapeControls(one), VisibleText.escape(one));
+            }
+        }
     }
 }

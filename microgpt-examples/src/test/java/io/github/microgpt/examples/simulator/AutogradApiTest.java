@@ -230,6 +230,14 @@ class AutogradApiTest {
         "expr=attention&key=2|key must be a position from 0 to the current position 1 (attention looks only back), got"
                 + " \"2\"",
         "expr=attention&head=99999999999|head must be a whole number from 0 to 3, got \"99999999999\"",
+        // Plain ASCII digits only: Integer.parseInt read these as 1 (U+FF11 is a fullwidth 1).
+        "expr=attention&head=%2B1|head must be a whole number from 0 to 3, got \"+1\"",
+        "expr=attention&head=01|head must be a whole number from 0 to 3, got \"01\"",
+        "expr=attention&head=%EF%BC%91|head must be a whole number from 0 to 3, got \"\uFF11\"",
+        "expr=attention&key=%D9%A1|key must be a position from 0 to the current position 1 (attention looks only back),"
+                + " got \"\u0661\"",
+        // A character a person cannot see is shown escaped (a zero-width space after the 1).
+        "expr=attention&head=1%E2%80%8B|head must be a whole number from 0 to 3, got \"1\\u200B\"",
     })
     void aBadParameterIsAnswered400WithWhatIsAllowed(String query, String message) {
         resetAndStep("value", 2);

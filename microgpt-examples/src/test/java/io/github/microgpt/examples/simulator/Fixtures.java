@@ -89,9 +89,14 @@ final class Fixtures {
         }
 
         Answer post(String path, String json) {
-            return send(HttpRequest.newBuilder(base.resolve(path))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)));
+            return post(path, "application/json", json.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** A POST with the given Content-Type, or none if it is null. */
+        Answer post(String path, String contentType, byte[] body) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            return send(contentType == null ? request : request.header("Content-Type", contentType));
         }
 
         JsonObject state() {

@@ -62,7 +62,9 @@ class SimulatorApiTest {
     static Stream<Arguments> badValues() {
         List<Arguments> cases = new ArrayList<>();
         for (String path : List.of("api/step", "api/run")) {
-            for (String numSteps : List.of("\"abc\"", "0", "-1", "100001", "2.5", "true", "[1]", "{}", "1e400", "\"\"")) {
+            // Strings hold numbers as JSON writes them: BigDecimal read "+5", "010" and a fullwidth 5 as 5.
+            for (String numSteps : List.of("\"abc\"", "0", "-1", "100001", "2.5", "true", "[1]", "{}", "1e400", "\"\"",
+                    "\"+5\"", "\"010\"", "\"\\uFF15\"", "\"\u0665\"", "\"5\u200B\"")) {
                 cases.add(Arguments.of(path, "{\"numSteps\": " + numSteps + "}", "Num steps must be a whole number"));
             }
             cases.add(Arguments.of(path, "{\"mode\": \"sideways\"}", "The step mode must be one of"));
@@ -79,7 +81,9 @@ class SimulatorApiTest {
             cases.add(Arguments.of("api/generate", "{\"temperature\": " + temperature + "}", problem));
         }
         cases.add(Arguments.of("api/gen-step", "{}", "Temperature is missing"));
-        for (String count : List.of("0", "101", "\"many\"", "1.5")) {
+        cases.add(Arguments.of("api/generate", "{\"temperature\": \"+0.5\"}", "Temperature must be a number"));
+        cases.add(Arguments.of("api/generate", "{\"temperature\": \"\u0660.5\"}", "Temperature must be a number"));
+        for (String count : List.of("0", "101", "\"many\"", "1.5", "\"+5\"", "\"05\"")) {
             cases.add(Arguments.of("api/generate", "{\"temperature\": 0.5, \"count\": " + count + "}",
                     "The number of samples must be"));
         }
@@ -131,6 +135,10 @@ class SimulatorApiTest {
         cases.add(Arguments.of("api/reset", "{\"config\": {\"nHead\": 0}}", "Heads must be a whole number from 1 to 8"));
         cases.add(Arguments.of("api/reset", "{\"config\": {\"nLayer\": 99999999999}}", "Layers must be a whole number"));
         cases.add(Arguments.of("api/stop", "{\"now\": true}", "unknown field \"now\""));
+        // A character a person cannot see is shown escaped in the message, never as itself.
+        cases.add(Arguments.of("api/step", "{\"mode\": \"docu\u200Bment\"}", "got \"docu\\u200Bment\""));
+        cases.add(Arguments.of("api/step", "{\"mo\u202Ede\": 1}", "unknown field \"mo\\u202Ede\""));
+        cases.add(Arguments.of("api/step", "{\"numSteps\": \"\\uFEFF5\"}", "got \"\\uFEFF5\""));
         return cases.stream();
     }
 
@@ -156,6 +164,30 @@ class SimulatorApiTest {
         JsonObject after = api.state();
         assertEquals(before.get("revision").getAsLong(), after.get("revision").getAsLong(), where + " changed the state");
         assertEquals(before.get("epoch").getAsLong(), after.get("epoch").getAsLong(), where);
+    }
+
+    /**
+     * A body declared as anything but JSON in UTF-8 is refused 415 and changes nothing: it was
+     * read as UTF-8 JSON whatever it said (a form, plain text and a multipart body stepped the
+     * model; a UTF-16 body was called broken JSON). JSON, with or without charset=utf-8, or a
+     * body with no declared type, is read.
+     */
+    @Test
+    void aBodyDeclaredAsOtherThanJsonIsRefused415() {
+        byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
+        for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                "application/json; charset=utf-16", "application/json;charset=\"latin1\"", "application/jsonx")) {
+            JsonObject before = api.state();
+            Fixtures.Answer answer = api.post("api/step", type, type.contains("16")
+                    ? "{}".getBytes(StandardCharsets.UTF_16) : empty);
+            assertEquals(415, answer.status(), type + " -> " + answer.body());
+            assertTrue(answer.json().get("error").getAsString().contains("got Content-Type: " + type), answer.body());
+            assertEquals(before.get("revision").getAsLong(), api.state().get("revision").getAsLong(), type);
+        }
+        for (String type : Arrays.asList("application/json", "Application/JSON; charset=UTF-8",
+                "application/json; charset=\"utf-8\"", null)) {
+            assertEquals(200, api.post("api/step", type, empty).status(), String.valueOf(type));
+        }
     }
 
     @Test

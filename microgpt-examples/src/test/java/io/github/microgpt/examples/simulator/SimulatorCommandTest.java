@@ -130,6 +130,25 @@ class SimulatorCommandTest {
         assertUsageError("--checkpoints: " + file + " exists and is not a directory");
     }
 
+    /**
+     * A link that leads to no folder (a loop of links, a missing target) is refused at start:
+     * the server started, and every Save failed with a 500 that named only the folder.
+     */
+    @Test
+    void aCheckpointFolderThatIsABrokenLinkIsAUsageError() throws IOException {
+        Path loop = dir.resolve("loop");
+        Files.createSymbolicLink(loop, dir.resolve("back"));
+        Files.createSymbolicLink(dir.resolve("back"), loop);
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling"), dir.resolve("gone"));
+        for (Path link : List.of(loop, dangling)) {
+            err.reset();
+            // A simulator that starts serves until it is stopped: the guard ends this test if it does.
+            assertEquals(2, assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> run("--port", "0", "--checkpoints", link.toString())));
+            assertUsageError("--checkpoints: " + link + " is a symbolic link that leads to no folder");
+        }
+    }
+
     @Test
     void aPortOutOfRangeOrNotANumberIsAUsageError() {
         assertEquals(2, run("--port", "70000"));

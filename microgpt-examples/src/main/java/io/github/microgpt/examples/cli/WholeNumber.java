@@ -1,0 +1,87 @@
+package io.github.microgpt.examples.cli;
+
+import io.github.microgpt.text.VisibleText;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+
+/**
+ * Reads whole numbers as a person writes them: ASCII digits, without a plus sign, spaces or
+ * leading zeros, with a minus sign in front for a negative number ({@code 42}, {@code 0},
+ * {@code -5}). Every integer option of every command is read here (the top command registers
+ * {@link #INT} and {@link #LONG} for the whole tree), and the simulator's whole-number request
+ * parameters follow the same rule.
+ *
+ * <p>{@link Integer#parseInt} reads more than that, and each extra reads as a number the user
+ * did not mean or hides a mistake: {@code +5}, {@code 010} (ten, where C and the shell read
+ * eight), and any Unicode digit ({@code ５} fullwidth, {@code ٣} Arabic-Indic), which read as
+ * the ASCII one. A negative number reads here and is left to the option's own check, which
+ * names the option and its range ({@code --steps must be at least 1, got -5}): where negatives
+ * make sense (a seed) it takes them, elsewhere it refuses them with the range.
+ */
+public final class WholeNumber {
+
+    /** The rule, said in every refusal. */
+    static final String RULE = "write a whole number in the digits 0-9, without a plus sign, spaces or leading "
+            + "zeros (a minus sign in front for a negative number), such as 42";
+
+    /** A plain whole number: 0, or a non-zero digit and more digits, with an optional minus sign. */
+    private static final Pattern PLAIN = Pattern.compile("0|-?[1-9][0-9]*");
+
+    /** The converter for {@code int} and {@code Integer} options. */
+    public static final CommandLine.ITypeConverter<Integer> INT =
+            text -> (int) parse(text, Integer.MIN_VALUE, Integer.MAX_VALUE);
+
+    /** The converter for {@code long} and {@code Long} options. */
+    public static final CommandLine.ITypeConverter<Long> LONG = text -> parse(text, Long.MIN_VALUE, Long.MAX_VALUE);
+
+    private WholeNumber() {
+    }
+
+    /**
+     * Whether a text is a plain whole number as the class describes it (of any size).
+     *
+     * @param text the text
+     * @return true for {@code 0}, {@code 42}, {@code -5}; false for {@code +5}, {@code 010},
+     *     {@code -0}, {@code " 5"}, {@code ５}
+     */
+    public static boolean isPlain(String text) {
+        return PLAIN.matcher(text).matches();
+    }
+
+    /**
+     * The number a text says, if it is plain and within what the type holds.
+     *
+     * @param text the option's value as typed
+     * @param min the least the type holds
+     * @param max the most the type holds
+     * @return the number
+     * @throws CommandLine.TypeConversionException quoting the text (escaped: {@link VisibleText})
+     *     with the rule, or the bound it is beyond
+     */
+    static long parse(String text, long min, long max) {
+        if (!isPlain(text)) {
+            throw new CommandLine.TypeConversionException("'" + VisibleText.escape(excerpt(text))
+                    + "' is not a plain whole number; " + RULE);
+        }
+        long value;
+        try {
+            value = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw beyond(text, min, max); // plain digits that even a long cannot hold
+        }
+        if (value < min || value > max) {
+            throw beyond(text, min, max);
+        }
+        return value;
+    }
+
+    private static CommandLine.TypeConversionException beyond(String text, long min, long max) {
+        return new CommandLine.TypeConversionException("'" + excerpt(text) + "' is " + (text.startsWith("-")
+                ? "too small; the least is " + min : "too large; the most is " + max));
+    }
+
+    /** At most 40 characters of a value, so that a value of megabytes gives a message of one line. */
+    private static String excerpt(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "… (" + text.length() + " characters)";
+    }
+}
