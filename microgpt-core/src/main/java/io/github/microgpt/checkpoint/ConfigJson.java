@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.internal.ShortIds;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.ParameterLayout;
@@ -82,12 +83,8 @@ final class ConfigJson {
             try {
                 architecture = Architecture.fromId(id);
             } catch (IllegalArgumentException e) {
-                // Architecture.fromId's message lists the models, from the enum, after "; ": its
-                // list is the one the library writes (model.ShortIds); the name is quoted here,
-                // escaped, as this file's messages quote what a file holds.
-                String known = e.getMessage();
-                throw model.error("architecture", "is " + JsonFields.quoted(id) + ", but "
-                        + known.substring(known.lastIndexOf("; ") + 2));
+                throw model.error("architecture", "is " + JsonFields.quoted(id) + ", but the models are "
+                        + ShortIds.list(Architecture.values(), Architecture::id));
             }
         }
         GptConfig config = readConfig(file, model);
@@ -110,7 +107,8 @@ final class ConfigJson {
             try {
                 precision = Precision.fromId(id);
             } catch (IllegalArgumentException e) {
-                throw model.error("precision", "is " + JsonFields.describe(id) + ", but the precisions are f64 and f32");
+                throw model.error("precision", "is " + JsonFields.describe(id) + ", but the precisions are "
+                        + ShortIds.list(Precision.values(), Precision::id));
             }
             if (precision == Precision.F32 && architecture != Architecture.GPT) {
                 throw model.error("precision", "is f32, but only a gpt (an array model) computes in f32, not a "

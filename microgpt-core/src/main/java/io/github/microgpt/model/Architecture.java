@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.internal.ModelChecks;
+import io.github.microgpt.internal.ShortIds;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
 import java.util.Objects;

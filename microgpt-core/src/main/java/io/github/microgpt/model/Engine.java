@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.ShortIds;
 import io.github.microgpt.random.RandomSource;
 import java.util.Objects;
 import java.util.Optional;

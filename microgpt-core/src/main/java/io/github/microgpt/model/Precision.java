@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.ShortIds;
 import java.util.Objects;
 
 /**

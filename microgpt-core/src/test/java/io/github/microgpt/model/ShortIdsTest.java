@@ -37,6 +37,13 @@ class ShortIdsTest {
         assertEquals("unknown precision \"f16\"; the precisions are f64 and f32", unknown(Precision::fromId, "f16"));
     }
 
+    @Test
+    void anUnknownNameIsQuotedWithItsHiddenCharactersShown() {
+        // A zero-width space pasted into a name would otherwise make the message quote what looks like a known name.
+        assertEquals("unknown engine \"arr\\u200Bay\"; the engines are value and array",
+                unknown(Engine::fromId, "arr\u200Bay"));
+    }
+
     private static <E extends Enum<E>> void checkAll(E[] constants, Function<E, String> idOf, Function<String, E> fromId) {
         for (E constant : constants) {
             String id = idOf.apply(constant);

@@ -17,6 +17,7 @@ import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.text.VisibleText;
 import io.github.microgpt.train.GradientEvent;
 import io.github.microgpt.train.GradientListener;
 import io.github.microgpt.train.StepEvent;
@@ -503,9 +504,11 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new UsageException("--threads: \"" + text + "\" has an empty thread count; give one "
                         + "number, or several separated by single commas, such as 1,2");
             }
-            if (!item.matches("[+-]?[0-9]+")) {
-                throw new UsageException("--threads: \"" + item + "\" is not a whole number; give one, or several "
-                        + "separated by commas, such as 1,2");
+            // The rule of every other integer option (WholeNumber): no +2, 02 or other scripts' digits.
+            if (!WholeNumber.isPlain(item)) {
+                throw new UsageException("--threads: \"" + VisibleText.escape(item) + "\" is not a whole number; "
+                        + "give one or several, separated by commas, in the digits 0-9 without a plus sign or "
+                        + "leading zeros, such as 1,2");
             }
             // Compared as digits, so that a count too large for an int is out of range, not a crash.
             BigInteger value = new BigInteger(item);
