@@ -247,9 +247,10 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep {
      * fused update writes them, and writing a line the other core holds costs about twice
      * writing one of its own (see {@link UpdateOrder}); the update after the pass comes later,
      * last layer first, when fewer of those lines are still held. Measured at {@code nEmbd}
-     * 256, 4 layers, 64 positions (steps alternated in one JVM, medians of 10 rounds): the core's
-     * loops on two threads in double precision 0.97 times the unfused step's speed, in single
-     * precision 1.00; on one thread 1.04 and 1.04; with the module 1.04-1.07.
+     * 256, 4 layers, 64 positions (fused and unfused steps alternated in one JVM, medians of 8
+     * to 10 rounds, two runs each): the core's loops 1.03-1.04 times the unfused step's speed on
+     * one thread but 0.94-0.97 on two; the module's products 1.04-1.07 on one and 1.04-1.07 on
+     * two.
      */
     @Override
     public boolean fuses() {

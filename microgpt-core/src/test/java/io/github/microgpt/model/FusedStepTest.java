@@ -115,12 +115,13 @@ class FusedStepTest {
     }
 
     @Test
-    void theCoreLoopsFuseOnOneThreadOnly() {
+    void theCoreLoopsInDoublePrecisionFuseOnOneThreadOnly() {
         for (Precision precision : Precision.values()) {
             FusedStep one = (FusedStep) model(precision, ArrayGptModel.SINGLE_THREAD).parameters();
             FusedStep two = (FusedStep) model(precision, new Workers(2)).parameters();
             assertTrue(one.fuses(), precision + " on one thread");
-            assertEquals(ArrayKernels.usesScratch(), two.fuses(), precision + " on two threads");
+            boolean expected = precision == Precision.F32 || ArrayKernels.usesScratch();
+            assertEquals(expected, two.fuses(), precision + " on two threads");
         }
     }
 
