@@ -11,7 +11,8 @@ package io.github.microgpt.internal;
  * wrote 25 MB of them, far more than the caches hold) and writes zeros over them; here the
  * gradient of a matrix is at most a few megabytes, still in the caches when it is used.
  *
- * <p>Implemented by the parameters of a model that can run such a step (the array engine's).
+ * <p>Offered by the parameters of a model that can run such a step ({@link Source}: the array
+ * engine's).
  * The trainer uses it only when nothing needs the whole gradient before the update: no
  * gradient listener (which must see every gradient before any parameter changes) and no
  * position listener (which may throw after the pass, and then the step must not have been
@@ -44,4 +45,19 @@ public interface FusedStep {
      * @return true to fuse
      */
     boolean fuses();
+
+    /**
+     * Parameters that offer their model's fused step (the array engine's): the trainer holds
+     * the model and its parameters, and the model's own step with the update inside is not
+     * public.
+     */
+    interface Source {
+
+        /**
+         * The fused step of the model these parameters belong to.
+         *
+         * @return the step, or null if the model has none
+         */
+        FusedStep fusedStep();
+    }
 }

@@ -21,7 +21,7 @@ import java.util.List;
  * optimizer updates the rows themselves, through the internal {@link ParameterRows}; no public
  * type hands them out.
  */
-final class ArrayParameters implements Parameters, ParameterRows, FusedStep {
+final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Source {
 
     private final ParameterLayout layout;
     private final List<ParameterMatrix> matrices;
@@ -41,8 +41,8 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep {
      * Writers of {@link #gradRows()} other than the model and the optimizer must not exist.
      */
     private boolean gradientsCleared = true;
-    /** The model's step with the update inside its backward pass (see {@link #lossGradientsAndUpdate}). */
-    private FusedRows.Step fusedStep;
+    /** The model's step with the update inside its backward pass, offered to the trainer. */
+    private FusedStep fusedStep;
 
     /**
      * Makes zeroed rows for the matrices of a layout.
@@ -226,34 +226,13 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep {
         workers.forRange(count, grain, task::run);
     }
 
-    /** Gives these rows the model whose fused steps {@link #lossGradientsAndUpdate} runs. */
-    void fusedStepsBy(FusedRows.Step model) {
-        this.fusedStep = model;
+    /** Takes the model's fused step, which the trainer finds here ({@link #fusedStep()}). */
+    void fusedStepsBy(FusedStep step) {
+        this.fusedStep = step;
     }
 
-    /**
-     * The model's step with each matrix updated inside its backward pass: the trainer finds it
-     * here, on the parameters it holds, since the model's own method is not public.
-     */
     @Override
-    public double lossGradientsAndUpdate(int[] tokens, int first, int end, RangeTask update) {
-        return fusedStep.run(tokens, first, end, update);
-    }
-
-    /**
-     * True on one thread, and on several when the optional module's products run; false when
-     * the core's own loops run on several threads. Those split the input's gradient of every
-     * product by positions, so both cores have just read every row of the weights when the
-     * fused update writes them, and writing a line the other core holds costs about twice
-     * writing one of its own (see {@link UpdateOrder}); the update after the pass comes later,
-     * last layer first, when fewer of those lines are still held. Measured at {@code nEmbd}
-     * 256, 4 layers, 64 positions (fused and unfused steps alternated in one JVM, medians of 8
-     * to 10 rounds, two runs each): the core's loops 1.03-1.04 times the unfused step's speed on
-     * one thread but 0.94-0.97 on two; the module's products 1.04-1.07 on one and 1.04-1.07 on
-     * two.
-     */
-    @Override
-    public boolean fuses() {
-        return workers.threads() == 1 || ArrayKernels.usesScratch();
+    public FusedStep fusedStep() {
+        return fusedStep;
     }
 }

@@ -13,7 +13,7 @@ import java.util.List;
  * rows). The {@link Parameters} view reads and writes doubles: a value read is the float widened
  * exactly, a value written is rounded to the nearest float.
  */
-final class FloatParameters implements Parameters, FloatParameterRows, FusedStep {
+final class FloatParameters implements Parameters, FloatParameterRows, FusedStep.Source {
 
     private final ParameterLayout layout;
     private final List<ParameterMatrix> matrices;
@@ -35,8 +35,8 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
      * in {@link ArrayParameters}.
      */
     private boolean gradientsCleared = true;
-    /** The model's step with the update inside its backward pass (see {@link #lossGradientsAndUpdate}). */
-    private FusedRows.Step fusedStep;
+    /** The model's step with the update inside its backward pass, offered to the trainer. */
+    private FusedStep fusedStep;
 
     FloatParameters(ParameterLayout layout) {
         this.layout = layout;
@@ -199,31 +199,14 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
         workers.forRange(count, grain, task::run);
     }
 
-    /** Gives these rows the model whose fused steps {@link #lossGradientsAndUpdate} runs. */
-    void fusedStepsBy(FusedRows.Step model) {
-        this.fusedStep = model;
+    /** The model's fused step, set once by the model that owns these rows. */
+    void fusedStepsBy(FusedStep step) {
+        fusedStep = step;
     }
 
-    /**
-     * The model's step with each matrix updated inside its backward pass: the trainer finds it
-     * here, on the parameters it holds, since the model's own method is not public.
-     */
+    /** The step of the model that owns these rows, with the update inside its backward pass. */
     @Override
-    public double lossGradientsAndUpdate(int[] tokens, int first, int end, RangeTask update) {
-        return fusedStep.run(tokens, first, end, update);
-    }
-
-    /**
-     * Always true: in single precision the backward products of the core's loops, as the
-     * optional module's, give each thread half of the rows of the weights for both gradients,
-     * so the rows a thread's fused update writes are those its own core has just read and
-     * written (unlike {@link ArrayParameters#fuses()}'s double-precision loops). Measured at
-     * {@code nEmbd} 256, 4 layers, 64 positions (fused and unfused steps alternated in one JVM,
-     * medians of 8 to 10 rounds): the core's loops 1.04 times the unfused step's speed on one
-     * thread and 1.00-1.01 on two; the module's products 1.06-1.10 on one and 1.02 on two.
-     */
-    @Override
-    public boolean fuses() {
-        return true;
+    public FusedStep fusedStep() {
+        return fusedStep;
     }
 }

@@ -17,12 +17,6 @@ import io.github.microgpt.internal.RangeTask;
  */
 final class FusedRows {
 
-    /** The model's fused step, which its parameters offer the trainer as their {@code FusedStep}. */
-    @FunctionalInterface
-    interface Step {
-        double run(int[] tokens, int first, int end, RangeTask update);
-    }
-
     /** The fewest parameters worth a thread of their own, as in the optimizer's own update. */
     private static final int MIN_PARAMETERS_PER_THREAD = 1 << 15;
 

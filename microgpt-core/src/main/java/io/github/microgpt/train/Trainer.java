@@ -354,7 +354,11 @@ public final class Trainer {
      * rows, where one loop over every number after the pass is faster).
      */
     private StepEvent fusedStep(int step, int document, int[] doc, int first, int end) {
-        if (!gradientListeners.isEmpty() || !(model.parameters() instanceof FusedStep fused) || !fused.fuses()) {
+        if (!gradientListeners.isEmpty() || !(model.parameters() instanceof FusedStep.Source source)) {
+            return null;
+        }
+        FusedStep fused = source.fusedStep();
+        if (fused == null || !fused.fuses()) {
             return null;
         }
         RangeTask update = FusedUpdates.prepare(optimizer, model.parameters(), step, totalSteps);

@@ -74,7 +74,7 @@ class FusedStepTest {
             int end = Math.min(CONFIG.blockSize(), tokens.length - 1);
             if (fused) {
                 RangeTask update = FusedUpdates.prepare(adam, model.parameters(), s, 50);
-                ((FusedStep) model.parameters()).lossGradientsAndUpdate(tokens, 0, end, update);
+                fusedStep(model).lossGradientsAndUpdate(tokens, 0, end, update);
             } else {
                 model.lossAndGradients(tokens, 0, end);
                 adam.step(model.parameters(), s, 50);
@@ -117,8 +117,8 @@ class FusedStepTest {
     @Test
     void theCoreLoopsInDoublePrecisionFuseOnOneThreadOnly() {
         for (Precision precision : Precision.values()) {
-            FusedStep one = (FusedStep) model(precision, ArrayGptModel.SINGLE_THREAD).parameters();
-            FusedStep two = (FusedStep) model(precision, new Workers(2)).parameters();
+            FusedStep one = fusedStep(model(precision, ArrayGptModel.SINGLE_THREAD));
+            FusedStep two = fusedStep(model(precision, new Workers(2)));
             assertTrue(one.fuses(), precision + " on one thread");
             boolean expected = precision == Precision.F32 || ArrayKernels.usesScratch();
             assertEquals(expected, two.fuses(), precision + " on two threads");
@@ -168,7 +168,7 @@ class FusedStepTest {
                         }
                     }
                 };
-                double fusedLoss = ((FusedStep) fused.parameters()).lossGradientsAndUpdate(tokens, 0, end, record);
+                double fusedLoss = fusedStep(fused).lossGradientsAndUpdate(tokens, 0, end, record);
                 assertEquals(loss, fusedLoss, 0.0);
                 for (int r = 0; r < rows; r++) {
                     assertEquals(1, seen[r], precision + ": row " + r + " updated once");
@@ -188,6 +188,10 @@ class FusedStepTest {
         assertNull(FusedUpdates.prepare(new AdamOptimizer(narrow.numParameters()), narrow.parameters(), 0, 10));
         GptModel values = GptModel.create(CONFIG, TOKENIZER.vocabSize(), new PythonRandom(7));
         assertNull(FusedUpdates.prepare(new AdamOptimizer(values.numParameters()), values.parameters(), 0, 10));
+    }
+
+    private static FusedStep fusedStep(ArrayGptModel model) {
+        return ((FusedStep.Source) model.parameters()).fusedStep();
     }
 
     private static int rowCount(ArrayGptModel model) {
