@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.FusedStep;
 import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.internal.kernels.SmallKernels;
@@ -20,7 +21,7 @@ import java.util.List;
  * optimizer updates the rows themselves, through the internal {@link ParameterRows}; no public
  * type hands them out.
  */
-final class ArrayParameters implements Parameters, ParameterRows {
+final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Source {
 
     private final ParameterLayout layout;
     private final List<ParameterMatrix> matrices;
@@ -40,6 +41,8 @@ final class ArrayParameters implements Parameters, ParameterRows {
      * Writers of {@link #gradRows()} other than the model and the optimizer must not exist.
      */
     private boolean gradientsCleared = true;
+    /** The model's step with the update inside its backward pass, offered to the trainer. */
+    private FusedStep fusedStep;
 
     /**
      * Makes zeroed rows for the matrices of a layout.
@@ -221,5 +224,15 @@ final class ArrayParameters implements Parameters, ParameterRows {
     @Override
     public void forRanges(int count, int grain, RangeTask task) {
         workers.forRange(count, grain, task::run);
+    }
+
+    /** Takes the model's fused step, which the trainer finds here ({@link #fusedStep()}). */
+    void fusedStepsBy(FusedStep step) {
+        this.fusedStep = step;
+    }
+
+    @Override
+    public FusedStep fusedStep() {
+        return fusedStep;
     }
 }

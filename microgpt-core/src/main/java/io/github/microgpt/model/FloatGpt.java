@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.internal.ModelChecks;
+import io.github.microgpt.internal.RangeTask;
 import java.util.List;
 
 /**
@@ -57,6 +58,23 @@ final class FloatGpt {
         }
         // After the optimizer's update every gradient is +0.0, and the products may start from 0.
         backwardDocument(ws, tokens, first, end, grads, team, parameters.takeClearedGradients());
+        return loss;
+    }
+
+    /**
+     * {@link #lossAndGradients} with the optimizer's update inside the backward pass, each
+     * matrix's rows as soon as its gradient is complete (see {@link ArrayGptModel}'s method of the
+     * same name); nothing is computed past a loss that is not finite.
+     */
+    double lossGradientsAndUpdate(int[] tokens, int first, int end, RangeTask update, FusedRows at, Workers team) {
+        FloatWorkspace ws = trainingWorkspace();
+        double loss = forwardDocument(ws, tokens, first, end, team);
+        if (!Double.isFinite(loss)) {
+            return loss;
+        }
+        backwardDocument(ws, tokens, first, end, grads, team, parameters.takeClearedGradients(), update, at);
+        // The update set every gradient to +0.0, as Adam after the pass would have.
+        parameters.clearedGradients();
         return loss;
     }
 
@@ -229,6 +247,16 @@ final class FloatGpt {
      */
     private void backwardDocument(FloatWorkspace ws, int[] tokens, int first, int end, FloatWeightRows g,
                                   Workers team, boolean cleared) {
+        backwardDocument(ws, tokens, first, end, g, team, cleared, null, null);
+    }
+
+    /**
+     * {@link #backwardDocument(FloatWorkspace, int[], int, int, FloatWeightRows, Workers, boolean)}
+     * that, unless {@code update} is null, runs it over each matrix's rows (found in {@code at})
+     * of the model's own gradients right after the product that completes them.
+     */
+    private void backwardDocument(FloatWorkspace ws, int[] tokens, int first, int end, FloatWeightRows g,
+                                  Workers team, boolean cleared, RangeTask update, FusedRows at) {
         ws.ensureGradients();
         FloatWeightRows w = weights;
         int c = config.nEmbd();
@@ -237,23 +265,38 @@ final class FloatGpt {
         ArrayGptModel.split(team, 0, end, 4 * c, (p0, p1) -> lossGradient(ws, tokens, first, n, p0, p1));
         FloatKernels.matmulBackward(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end,
                 ws.secondHalf, team, cleared);
+        if (update != null) {
+            FusedRows.update(update, team, at.lmHead, w.lmHead);
+        }
         for (int l = nLayer - 1; l >= 0; l--) {
             FloatWeightRows.Layer lw = w.layers[l];
             FloatWeightRows.Layer lg = g.layers[l];
             // 2) MLP
             FloatKernels.matmulBackward(ws.dMlpActive[l], lg.mlpFc2, dStream, ws.mlpActive[l], lw.mlpFc2,
                     0, end, ws.secondHalf, team, cleared);
+            if (update != null) {
+                FusedRows.update(update, team, at.mlpFc2[l], lw.mlpFc2);
+            }
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::reluGradientStage);
             FloatKernels.matmulBackward(ws.dMlpNormed[l], lg.mlpFc1, ws.dMlpHidden[l], ws.mlpNormed[l], lw.mlpFc1,
                     0, end, ws.secondHalf, team, cleared);
+            if (update != null) {
+                FusedRows.update(update, team, at.mlpFc1[l], lw.mlpFc1);
+            }
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::mlpNormGradientStage);
             // 1) multi-head attention
             FloatKernels.matmulBackward(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end,
                     ws.secondHalf, team, cleared);
+            if (update != null) {
+                FusedRows.update(update, team, at.attnWo[l], lw.attnWo);
+            }
             FloatKernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
                     ws.dAttnWeights, nHead, attnScale, 0, end, team);
             FloatKernels.matmulBackward(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv,
                     0, end, ws.secondHalf, team, cleared);
+            if (update != null) {
+                FusedRows.update(update, team, at.attnQkv[l], lw.attnQkv);
+            }
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::attnNormGradientStage);
         }
         // On the calling thread alone, though it could be shared by columns (positions with the
@@ -264,6 +307,10 @@ final class FloatGpt {
         // with the shared loop, four runs): 13-26 us a step instead of 33-56 (one thread: 12-21),
         // with the optimizer's update after it no slower. The same additions in the same order.
         FloatKernels.embeddingBackward(g.wte, g.wpe, ws.dEncoded, tokens, 0, end, 0, c);
+        if (update != null) {
+            FusedRows.update(update, team, at.wte, w.wte);
+            FusedRows.update(update, team, at.wpe, w.wpe);
+        }
     }
 
     private void lossGradient(FloatWorkspace ws, int[] tokens, int first, int n, int p0, int p1) {

@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.FusedStep;
 import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.FloatParameterRows;
 import java.util.Arrays;
@@ -12,7 +13,7 @@ import java.util.List;
  * rows). The {@link Parameters} view reads and writes doubles: a value read is the float widened
  * exactly, a value written is rounded to the nearest float.
  */
-final class FloatParameters implements Parameters, FloatParameterRows {
+final class FloatParameters implements Parameters, FloatParameterRows, FusedStep.Source {
 
     private final ParameterLayout layout;
     private final List<ParameterMatrix> matrices;
@@ -34,6 +35,8 @@ final class FloatParameters implements Parameters, FloatParameterRows {
      * in {@link ArrayParameters}.
      */
     private boolean gradientsCleared = true;
+    /** The model's step with the update inside its backward pass, offered to the trainer. */
+    private FusedStep fusedStep;
 
     FloatParameters(ParameterLayout layout) {
         this.layout = layout;
@@ -194,5 +197,16 @@ final class FloatParameters implements Parameters, FloatParameterRows {
     @Override
     public void forRanges(int count, int grain, RangeTask task) {
         workers.forRange(count, grain, task::run);
+    }
+
+    /** The model's fused step, set once by the model that owns these rows. */
+    void fusedStepsBy(FusedStep step) {
+        fusedStep = step;
+    }
+
+    /** The step of the model that owns these rows, with the update inside its backward pass. */
+    @Override
+    public FusedStep fusedStep() {
+        return fusedStep;
     }
 }

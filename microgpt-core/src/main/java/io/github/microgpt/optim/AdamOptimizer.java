@@ -1,8 +1,11 @@
 package io.github.microgpt.optim;
 
 import io.github.microgpt.internal.FloatParameterRows;
+import io.github.microgpt.internal.FusedStep;
+import io.github.microgpt.internal.FusedUpdates;
 import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.ParameterRows;
+import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.kernels.SmallKernels;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.Parameters;
@@ -55,11 +58,25 @@ import java.util.Objects;
  * updated in place by the same formula in floats, with the moments kept in floats as well
  * ({@link #firstMoments()} and {@link #secondMoments()} widen them).
  *
+ * <p><b>Inside the backward pass.</b> A {@code Trainer} step on one document of an array model
+ * whose rows are long enough not to be staged, with no gradient or position listener, runs this
+ * same update (the same code, so the same bits) inside the model's backward pass, each matrix as
+ * soon as its gradient is complete, instead of after the pass (see {@code FusedStep} in the
+ * library's internal package): its gradients are then still in the caches, rather than read
+ * back from main memory.
+ *
  * <p><b>Threads.</b> An optimizer holds the moments of one run and is not thread-safe: call
  * {@link #step} from one thread at a time (the threads it may use inside a step are the model's).
  * Its settings ({@link #settings()}) are an immutable record.
  */
 public final class AdamOptimizer {
+
+    static {
+        // The trainer, in another package, asks for a step's update prepared for a fused step
+        // through the internal package (see FusedUpdates).
+        FusedUpdates.register((optimizer, parameters, step, totalSteps)
+                -> optimizer.rowUpdate(parameters, step, totalSteps));
+    }
 
     private final double learningRate;
     private final double beta1;
@@ -200,11 +217,7 @@ public final class AdamOptimizer {
      *     or the step is outside {@code [0, totalSteps)}
      */
     public double step(Parameters parameters, int step, int totalSteps) {
-        Objects.requireNonNull(parameters, "parameters");
-        if (parameters.size() != size) {
-            throw new IllegalArgumentException("this optimizer was made for " + size
-                    + " parameters, not " + parameters.size());
-        }
+        checkSize(parameters);
         double lrT = learningRate(step, totalSteps);  // checks the step first
         double correction1 = 1 - Math.pow(beta1, step + 1);
         double correction2 = 1 - Math.pow(beta2, step + 1);
@@ -234,6 +247,65 @@ public final class AdamOptimizer {
             }
         }
         return lrT;
+    }
+
+    private void checkSize(Parameters parameters) {
+        Objects.requireNonNull(parameters, "parameters");
+        if (parameters.size() != size) {
+            throw new IllegalArgumentException("this optimizer was made for " + size
+                    + " parameters, not " + parameters.size());
+        }
+    }
+
+    /**
+     * The update of {@link #step} prepared as a task over rows {@code [from, to)} of a model's
+     * parameter rows, for a step that updates each matrix inside the backward pass
+     * ({@link FusedStep}); each row gets the very loop of {@link #step}, so the same bits. Null
+     * when {@link #step} would stage the rows (short rows, as the reference model's: there a
+     * step is microseconds and one staged loop over every number is what makes it fast) or the
+     * parameters have no rows of their own: then the caller runs {@link #step} after the pass.
+     * The arguments are checked, and the moments shaped for the rows, before the pass starts,
+     * so that nothing fails once parameters have changed. The caller sets the parameters'
+     * gradients cleared once every row is updated.
+     */
+    private RangeTask rowUpdate(Parameters parameters, int step, int totalSteps) {
+        checkSize(parameters);
+        checkStep(step, totalSteps);
+        if (parameters instanceof FloatParameterRows floats) {
+            float[][] values = floats.valueRows();
+            float[][] grads = floats.gradRows();
+            shapeFloatMoments(values);
+            float[][] firstRows = mFloat;
+            float[][] secondRows = vFloat;
+            FloatStep update = new FloatStep(beta1, beta2, eps, learningRate(step, totalSteps),
+                    1 - Math.pow(beta1, step + 1), 1 - Math.pow(beta2, step + 1));
+            return (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    update.row(values[r], grads[r], firstRows[r], secondRows[r]);
+                }
+            };
+        }
+        if (!(parameters instanceof ParameterRows rows)) {
+            return null;
+        }
+        doubleMoments();
+        double[][] values = rows.valueRows();
+        double[][] grads = rows.gradRows();
+        // Staged rows (the reference model's) are asked first, and cheaply: they decline at once.
+        if (shapeMoments(values, rowLengths(values))) {
+            return null;
+        }
+        double lrT = learningRate(step, totalSteps);
+        double correction1 = 1 - Math.pow(beta1, step + 1);
+        double correction2 = 1 - Math.pow(beta2, step + 1);
+        double[][] firstRows = m;
+        double[][] secondRows = v;
+        return (from, to) -> {
+            for (int r = from; r < to; r++) {
+                double[] p = values[r];
+                updateRange(p, grads[r], firstRows[r], secondRows[r], 0, p.length, lrT, correction1, correction2);
+            }
+        };
     }
 
     /**
@@ -388,6 +460,77 @@ public final class AdamOptimizer {
     private void updateFloats(FloatParameterRows rows, double lrT, double correction1, double correction2) {
         float[][] values = rows.valueRows();
         float[][] grads = rows.gradRows();
+        shapeFloatMoments(values);
+        final float[][] firstRows = mFloat;
+        final float[][] secondRows = vFloat;
+        FloatStep update = new FloatStep(beta1, beta2, eps, lrT, correction1, correction2);
+        int grain = (int) Math.max(1, (long) MIN_PARAMETERS_PER_THREAD * values.length / Math.max(1, size));
+        int[] order = rows.updateOrder();
+        rows.forRanges(values.length, grain, (from, to) -> {
+            for (int k = from; k < to; k++) {
+                int r = order == null ? k : order[k];
+                update.row(values[r], grads[r], firstRows[r], secondRows[r]);
+            }
+        });
+        // Every gradient is now +0.0: the model's next backward pass need not read them.
+        rows.clearedGradients();
+    }
+
+    /**
+     * The constants of one single-precision update, rounded to floats once, and its loop over a
+     * row: the formula of the class comment with the two bias corrections' divisions turned into
+     * multiplications by their inverses (computed in doubles, then rounded).
+     */
+    private static final class FloatStep {
+        private final float b1;
+        private final float b2;
+        private final float oneMinusB1;
+        private final float oneMinusB2;
+        private final float epsilon;
+        private final float stepSize;
+        private final float inverse1;
+        private final float inverse2;
+
+        FloatStep(double beta1, double beta2, double eps, double lrT, double correction1, double correction2) {
+            b1 = (float) beta1;
+            b2 = (float) beta2;
+            oneMinusB1 = (float) (1 - beta1);
+            oneMinusB2 = (float) (1 - beta2);
+            epsilon = (float) eps;
+            stepSize = (float) lrT;
+            inverse1 = (float) (1 / correction1);
+            inverse2 = (float) (1 / correction2);
+        }
+
+        /** Updates one row in place and sets its gradients to {@code +0.0}. */
+        void row(float[] p, float[] gr, float[] mm, float[] vv) {
+            // Locals, so that the compiled loop keeps the constants in registers.
+            final float b1 = this.b1;
+            final float b2 = this.b2;
+            final float oneMinusB1 = this.oneMinusB1;
+            final float oneMinusB2 = this.oneMinusB2;
+            final float epsilon = this.epsilon;
+            final float stepSize = this.stepSize;
+            final float inverse1 = this.inverse1;
+            final float inverse2 = this.inverse2;
+            for (int i = 0; i < p.length; i++) {
+                float g = gr[i];
+                float mi = b1 * mm[i] + oneMinusB1 * g;
+                float vi = b2 * vv[i] + oneMinusB2 * (g * g);
+                mm[i] = mi;
+                vv[i] = vi;
+                p[i] = p[i] - stepSize * (mi * inverse1) / ((float) Math.sqrt(vi * inverse2) + epsilon);
+                gr[i] = 0f;
+            }
+        }
+    }
+
+    /**
+     * Shapes the float moments for {@code values} (making them from the double moments when a
+     * single-precision model is first updated); nothing is checked when {@code values} is the
+     * array of rows they were last shaped for.
+     */
+    private void shapeFloatMoments(float[][] values) {
         if (mFloat == null || values != shapedFor) {
             if (mFloat == null || !sameShape(mFloat, values)) {
                 double[] first = firstMoments();
@@ -402,38 +545,6 @@ public final class AdamOptimizer {
             }
             shapedFor = values;
         }
-        final float[][] firstRows = mFloat;
-        final float[][] secondRows = vFloat;
-        final float b1 = (float) beta1;
-        final float b2 = (float) beta2;
-        final float oneMinusB1 = (float) (1 - beta1);
-        final float oneMinusB2 = (float) (1 - beta2);
-        final float epsilon = (float) eps;
-        final float stepSize = (float) lrT;
-        final float inverse1 = (float) (1 / correction1);
-        final float inverse2 = (float) (1 / correction2);
-        int grain = (int) Math.max(1, (long) MIN_PARAMETERS_PER_THREAD * values.length / Math.max(1, size));
-        int[] order = rows.updateOrder();
-        rows.forRanges(values.length, grain, (from, to) -> {
-            for (int k = from; k < to; k++) {
-                int r = order == null ? k : order[k];
-                float[] p = values[r];
-                float[] gr = grads[r];
-                float[] mm = firstRows[r];
-                float[] vv = secondRows[r];
-                for (int i = 0; i < p.length; i++) {
-                    float g = gr[i];
-                    float mi = b1 * mm[i] + oneMinusB1 * g;
-                    float vi = b2 * vv[i] + oneMinusB2 * (g * g);
-                    mm[i] = mi;
-                    vv[i] = vi;
-                    p[i] = p[i] - stepSize * (mi * inverse1) / ((float) Math.sqrt(vi * inverse2) + epsilon);
-                    gr[i] = 0f;
-                }
-            }
-        });
-        // Every gradient is now +0.0: the model's next backward pass need not read them.
-        rows.clearedGradients();
     }
 
     /** Moves the moments back into {@link #m} and {@link #v} if float rows held them. */
