@@ -337,7 +337,8 @@ public final class ArrayGptModel implements LanguageModel {
     private double lossGradientsAndUpdate(int[] tokens, int first, int end, RangeTask update) {
         ModelChecks.stretch(tokens, first, end, config.blockSize(), vocabSize);
         if (fusedRows == null) {
-            fusedRows = new FusedRows(ParameterLayout.gpt(config, vocabSize), nLayer);
+            fusedRows = f32 != null ? new FusedRows(f32.parameters()::firstRow, nLayer)
+                    : new FusedRows(parameters::firstRow, nLayer);
         }
         if (f32 != null) {
             return f32.lossGradientsAndUpdate(tokens, first, end, update, fusedRows, workers);

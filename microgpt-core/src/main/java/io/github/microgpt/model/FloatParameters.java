@@ -155,9 +155,14 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
         return rows;
     }
 
+    /** The index in {@link #values} of the first row of the matrix with a given name. */
+    int firstRow(String matrix) {
+        return firstRow[layout.indexOf(matrix)];
+    }
+
     /** The rows of the named matrix within {@code rows} (shaped as these parameters' rows). */
     float[][] matrix(float[][] rows, String name) {
-        int first = firstRow[layout.indexOf(name)];
+        int first = firstRow(name);
         return Arrays.copyOfRange(rows, first, first + layout.matrix(name).rows());
     }
 

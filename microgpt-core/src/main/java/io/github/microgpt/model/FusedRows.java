@@ -1,6 +1,8 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.internal.RangeTask;
+import java.util.function.ToIntFunction;
 
 /**
  * Where a fused step ({@code io.github.microgpt.internal.FusedStep}) updates the weights during
@@ -17,9 +19,6 @@ import io.github.microgpt.internal.RangeTask;
  */
 final class FusedRows {
 
-    /** The fewest parameters worth a thread of their own, as in the optimizer's own update. */
-    private static final int MIN_PARAMETERS_PER_THREAD = 1 << 15;
-
     final int wte;
     final int wpe;
     final int lmHead;
@@ -29,30 +28,27 @@ final class FusedRows {
     final int[] mlpFc1;
     final int[] mlpFc2;
 
-    FusedRows(ParameterLayout layout, int nLayer) {
-        wte = firstRow(layout, ParameterLayout.WTE);
-        wpe = firstRow(layout, ParameterLayout.WPE);
-        lmHead = firstRow(layout, ParameterLayout.LM_HEAD);
+    /**
+     * Finds the first row of every matrix a fused step updates.
+     *
+     * @param firstRow the index of a named matrix's first row among the parameters' rows
+     *     ({@link ArrayParameters#firstRow} or {@link FloatParameters#firstRow})
+     * @param nLayer the number of layers
+     */
+    FusedRows(ToIntFunction<String> firstRow, int nLayer) {
+        wte = firstRow.applyAsInt(ParameterLayout.WTE);
+        wpe = firstRow.applyAsInt(ParameterLayout.WPE);
+        lmHead = firstRow.applyAsInt(ParameterLayout.LM_HEAD);
         attnQkv = new int[nLayer];
         attnWo = new int[nLayer];
         mlpFc1 = new int[nLayer];
         mlpFc2 = new int[nLayer];
         for (int l = 0; l < nLayer; l++) {
-            attnQkv[l] = firstRow(layout, ParameterLayout.inLayer(l, ParameterLayout.ATTN_WQ));
-            attnWo[l] = firstRow(layout, ParameterLayout.inLayer(l, ParameterLayout.ATTN_WO));
-            mlpFc1[l] = firstRow(layout, ParameterLayout.inLayer(l, ParameterLayout.MLP_FC1));
-            mlpFc2[l] = firstRow(layout, ParameterLayout.inLayer(l, ParameterLayout.MLP_FC2));
+            attnQkv[l] = firstRow.applyAsInt(ParameterLayout.inLayer(l, ParameterLayout.ATTN_WQ));
+            attnWo[l] = firstRow.applyAsInt(ParameterLayout.inLayer(l, ParameterLayout.ATTN_WO));
+            mlpFc1[l] = firstRow.applyAsInt(ParameterLayout.inLayer(l, ParameterLayout.MLP_FC1));
+            mlpFc2[l] = firstRow.applyAsInt(ParameterLayout.inLayer(l, ParameterLayout.MLP_FC2));
         }
-    }
-
-    /** The index of the named matrix's first row: the rows of the matrices before it. */
-    private static int firstRow(ParameterLayout layout, String name) {
-        int index = layout.indexOf(name);
-        int row = 0;
-        for (int k = 0; k < index; k++) {
-            row += layout.matrices().get(k).rows();
-        }
-        return row;
     }
 
     /**
@@ -61,7 +57,7 @@ final class FusedRows {
      * share of the weights' gradient that its part of the backward product has just written, so
      * that it reads gradient rows from its own core's caches (see {@link UpdateOrder} for what a
      * cache line the other core touched costs). A matrix of fewer than twice
-     * {@link #MIN_PARAMETERS_PER_THREAD} numbers stays on the calling thread.
+     * {@link ParameterRows#MIN_PARAMETERS_PER_THREAD} numbers stays on the calling thread.
      */
     static void update(RangeTask update, Workers team, int first, double[][] matrix) {
         update(update, team, first, matrix.length, matrix[0].length);
@@ -73,7 +69,7 @@ final class FusedRows {
     }
 
     private static void update(RangeTask update, Workers team, int first, int rows, int cols) {
-        int grain = Math.max(1, MIN_PARAMETERS_PER_THREAD / cols);
+        int grain = Math.max(1, ParameterRows.MIN_PARAMETERS_PER_THREAD / cols);
         team.forRange(rows, grain, (r0, r1) -> update.run(first + r0, first + r1));
     }
 }

@@ -103,7 +103,7 @@ final class Kernels {
      * work in {@link Workers#grain}: a multiply-add in a product's inner loop costs a fraction of
      * a nanosecond. With the teams' usual grain (4096 numbers) a product is shared out from
      * {@code 2 * 4096 * 8 = 65,536} multiply-adds on, at least 32,768 for each of two threads
-     * (as many as the optimizer's {@code MIN_PARAMETERS_PER_THREAD}), some microseconds of work.
+     * (as many as the optimizer's {@code ParameterRows.MIN_PARAMETERS_PER_THREAD}), some microseconds of work.
      * Below that the hand-over costs more than the half it saves: at {@code microgpt.py}'s size
      * (the largest product 16 positions by 64 rows by 16 columns, 16,384 multiply-adds) two
      * threads ran a step at 0.39-0.43 times one thread's speed when every product was shared (core

@@ -92,8 +92,6 @@ public final class AdamOptimizer {
     private double[][] m;
     /** The second moments, shaped as {@link #m}. Both are null while {@link #mFloat} holds the moments. */
     private double[][] v;
-    /** The fewest parameters worth a thread of their own: about ten microseconds of work. */
-    private static final int MIN_PARAMETERS_PER_THREAD = 1 << 15;
     /**
      * The longest mean row that is staged through a flat buffer rather than updated in place
      * (see {@link #stagedRange}); at 64 numbers and more a row's own loop is as fast.
@@ -321,7 +319,7 @@ public final class AdamOptimizer {
         boolean staged = shapeMoments(values, rowLengths(values));
         final double[][] firstRows = m;
         final double[][] secondRows = v;
-        int grain = (int) Math.max(1, (long) MIN_PARAMETERS_PER_THREAD * values.length / Math.max(1, size));
+        int grain = (int) Math.max(1, (long) ParameterRows.MIN_PARAMETERS_PER_THREAD * values.length / Math.max(1, size));
         if (staged) {
             final double[] first = firstRows[0];
             final double[] second = secondRows[0];
@@ -464,7 +462,7 @@ public final class AdamOptimizer {
         final float[][] firstRows = mFloat;
         final float[][] secondRows = vFloat;
         FloatStep update = new FloatStep(beta1, beta2, eps, lrT, correction1, correction2);
-        int grain = (int) Math.max(1, (long) MIN_PARAMETERS_PER_THREAD * values.length / Math.max(1, size));
+        int grain = (int) Math.max(1, (long) ParameterRows.MIN_PARAMETERS_PER_THREAD * values.length / Math.max(1, size));
         int[] order = rows.updateOrder();
         rows.forRanges(values.length, grain, (from, to) -> {
             for (int k = from; k < to; k++) {
