@@ -20,7 +20,7 @@ import java.nio.file.StandardOpenOption;
  * file's own directory (a rename over the link would replace the link by a copy and leave the
  * file it named stale). A link to nothing creates the file it names; a loop of links is refused.
  */
-final class TextFiles {
+public final class TextFiles {
 
     private TextFiles() {
     }
@@ -89,7 +89,7 @@ final class TextFiles {
      * @param e the failure
      * @return the reason
      */
-    static String reason(IOException e) {
+    public static String reason(IOException e) {
         if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
