@@ -240,6 +240,22 @@ final class AtomicFiles {
         }
     }
 
+    /**
+     * {@link #followLinks}, for those that only look beside a checkpoint (its lock, the leftovers
+     * of an interrupted save): links that cannot be followed give the path as named, where a save
+     * would have refused to write anyway.
+     *
+     * @param directory the checkpoint directory as named
+     * @return the directory a save replaces
+     */
+    static Path targetOf(Path directory) {
+        try {
+            return followLinks(directory);
+        } catch (IOException e) {
+            return directory.toAbsolutePath().normalize();
+        }
+    }
+
     private static void checkReplaceable(Path directory, Path target, String marker) throws IOException {
         if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new CheckpointException(directory, "exists and is not a directory; refusing to replace it");
@@ -272,13 +288,7 @@ final class AtomicFiles {
      * @return such a directory, or {@code null} if there is none
      */
     static Path interruptedSaveOf(Path directory) {
-        Path target;
-        try {
-            target = followLinks(directory);
-        } catch (IOException e) {
-            // Links that cannot be followed lead to no save at all, interrupted or not.
-            return null;
-        }
+        Path target = targetOf(directory);
         for (Path leftover : InterruptedSaves.leftovers(target)) {
             if (leftover.getFileName().toString().contains(OLD)) {
                 return leftover;

@@ -192,13 +192,7 @@ public final class SaveLock implements AutoCloseable {
     private static Path target(Path directory) {
         // The lock sits beside the directory a save replaces, which is at the end of the path's
         // symbolic links: two names for one directory take one lock.
-        Path target;
-        try {
-            target = AtomicFiles.followLinks(directory);
-        } catch (IOException e) {
-            // A loop of links: the save itself refuses it and says why; lock the name as given.
-            target = directory.toAbsolutePath().normalize();
-        }
+        Path target = AtomicFiles.targetOf(directory);
         if (target.getParent() == null || target.getFileName() == null) {
             throw new IllegalArgumentException("cannot lock the root of the file system");
         }

@@ -125,6 +125,22 @@ class SymbolicLinkTargetTest {
         assertEquals("x", Files.readString(folder.resolve("a.jpg")));
     }
 
+    /**
+     * The leftovers of a save interrupted through a link are beside the directory it leads to,
+     * and a load through the link repairs them there (it looked beside the link).
+     */
+    @Test
+    void aLoadThroughALinkRepairsTheLeftoversBesideTheDirectoryItLeadsTo() throws Exception {
+        Path runs = Files.createDirectories(dir.resolve("runs"));
+        Path link = Files.createSymbolicLink(dir.resolve("latest"), Path.of("runs/run1"));
+        Checkpoint.save(link, model(1), TOKENIZER, (TrainingState) null);
+        Path leftover = Files.createDirectory(runs.resolve(".run1" + InterruptedSaves.SAVING + "1a2b"));
+        Files.writeString(leftover.resolve(Checkpoint.CONFIG_FILE), "{");
+        Checkpoint.load(link);
+        assertFalse(Files.exists(leftover), "the half-written copy beside runs/run1 is removed");
+        assertTrue(Files.isSymbolicLink(link));
+    }
+
     @Test
     void twoNamesOfOneDirectoryShareOneLock() throws Exception {
         Path real = dir.resolve("run");
