@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.internal.RegularFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -29,6 +30,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * the new one into place, then the old one deleted. A crash between the two renames leaves the
  * target name absent but both versions complete on disk, the old one under its
  * {@code .old-} name; {@link #interruptedSaveOf(Path)} finds it so that a loader can say where it is.
+ *
+ * <p>A target that is a symbolic link is written through: the link stays, and the file or
+ * directory at the end of its chain of links is replaced, by renames in that one's own directory
+ * ({@link RegularFiles#writeTarget}), as the shell's {@code >} and {@code cp} do. A rename over
+ * the link itself would have put a plain copy in its place and left its old target stale. A
+ * link to nothing creates what it names; a loop of links is refused.
  *
  * <p>Ctrl-C or a SIGTERM does not interrupt a write halfway: each write registers with
  * {@link SavesAtExit}, whose shutdown hook lets it finish (or, past a grace period, give up and
@@ -69,7 +76,7 @@ final class AtomicFiles {
      * @throws IOException if writing fails; the old file is then unchanged
      */
     static void writeFile(Path file, byte[] bytes) throws IOException {
-        Path target = file.toAbsolutePath().normalize();
+        Path target = followLinks(file);
         Path parent = target.getParent();
         Files.createDirectories(parent);
         // Not Files.createTempFile: it would give the file owner-only permissions.
@@ -97,7 +104,7 @@ final class AtomicFiles {
      * @throws IOException if writing fails; the old directory, if any, is then unchanged
      */
     static void writeDirectory(Path directory, Map<String, byte[]> files, String marker) throws IOException {
-        Path target = directory.toAbsolutePath().normalize();
+        Path target = followLinks(directory);
         Path parent = target.getParent();
         if (parent == null) {
             throw new CheckpointException(directory, "cannot save into the root of the file system");
@@ -168,7 +175,7 @@ final class AtomicFiles {
      * @throws IOException if the target would be refused or nothing can be written there
      */
     static void checkTarget(Path directory, String marker) throws IOException {
-        Path target = directory.toAbsolutePath().normalize();
+        Path target = followLinks(directory);
         if (target.getParent() == null) {
             throw new CheckpointException(directory, "cannot save into the root of the file system");
         }
@@ -213,10 +220,43 @@ final class AtomicFiles {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private static void checkReplaceable(Path directory, Path target, String marker) throws IOException {
-        if (Files.isSymbolicLink(target)) {
-            throw new CheckpointException(directory, "is a symbolic link; save to the directory it points to instead");
+    /**
+     * The path a write to {@code given} replaces: its absolute, normalised form, followed through
+     * any symbolic links to the end of their chain (see the class comment).
+     *
+     * @param given the path as the caller named it, for the message
+     * @return the path to replace; never a symbolic link
+     * @throws CheckpointException naming {@code given} if its links never end (a loop)
+     * @throws IOException if a link cannot be read
+     */
+    static Path followLinks(Path given) throws IOException {
+        try {
+            return RegularFiles.writeTarget(given.toAbsolutePath().normalize());
+        } catch (java.nio.file.FileSystemException e) {
+            if (e.getReason() == null || e instanceof java.nio.file.AccessDeniedException) {
+                throw e;
+            }
+            throw new CheckpointException(given, e.getReason(), e);
         }
+    }
+
+    /**
+     * {@link #followLinks}, for those that only look beside a checkpoint (its lock, the leftovers
+     * of an interrupted save): links that cannot be followed give the path as named, where a save
+     * would have refused to write anyway.
+     *
+     * @param directory the checkpoint directory as named
+     * @return the directory a save replaces
+     */
+    static Path targetOf(Path directory) {
+        try {
+            return followLinks(directory);
+        } catch (IOException e) {
+            return directory.toAbsolutePath().normalize();
+        }
+    }
+
+    private static void checkReplaceable(Path directory, Path target, String marker) throws IOException {
         if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new CheckpointException(directory, "exists and is not a directory; refusing to replace it");
         }
@@ -248,7 +288,7 @@ final class AtomicFiles {
      * @return such a directory, or {@code null} if there is none
      */
     static Path interruptedSaveOf(Path directory) {
-        Path target = directory.toAbsolutePath().normalize();
+        Path target = targetOf(directory);
         for (Path leftover : InterruptedSaves.leftovers(target)) {
             if (leftover.getFileName().toString().contains(OLD)) {
                 return leftover;

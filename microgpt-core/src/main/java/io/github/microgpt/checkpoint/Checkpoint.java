@@ -216,7 +216,8 @@ public final class Checkpoint {
      * repairs what an interrupted earlier save left (see {@link #load}).
      *
      * @param directory the checkpoint directory; created (with its parents), or replaced if it
-     *     holds a checkpoint or is empty
+     *     holds a checkpoint or is empty. If it is a symbolic link, the link stays and the
+     *     directory it leads to is created or replaced (a loop of links is refused)
      * @param model the model
      * @param tokenizer the tokenizer it was trained with
      * @param training the training state, or {@code null} to save the model only
@@ -248,9 +249,10 @@ public final class Checkpoint {
      * start also keeps other programs out.
      *
      * @param directory the directory to save into later
-     * @throws CheckpointException if it is a file, a symbolic link, or a directory with other
-     *     contents, which {@code save} refuses to replace, or nothing can be written there
-     *     (the message gives the cause)
+     * @throws CheckpointException if it is a file, a loop of symbolic links, or a directory with
+     *     other contents, which {@code save} refuses to replace, or nothing can be written there
+     *     (the message gives the cause). A symbolic link is judged by where it leads: a save
+     *     replaces the directory at the end of its links and keeps the link.
      * @throws IOException if the directory cannot be inspected
      * @throws NullPointerException if {@code directory} is null
      */

@@ -145,7 +145,7 @@ final class CheckpointReader {
 
     /** Whether a save may be running: its lock file (see {@link SaveLock}) is beside the directory. */
     private static boolean beingSaved(Path directory) {
-        Path target = directory.toAbsolutePath().normalize();
+        Path target = AtomicFiles.targetOf(directory);
         return target.getParent() != null && target.getFileName() != null
                 && Files.exists(SaveLock.lockFile(target), LinkOption.NOFOLLOW_LINKS);
     }

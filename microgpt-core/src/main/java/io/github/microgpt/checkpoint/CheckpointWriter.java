@@ -83,11 +83,11 @@ final class CheckpointWriter {
      * The lock of a directory for the threads of this process (see {@link #WRITERS}).
      *
      * @param directory the checkpoint directory
-     * @return its lock, the same object for the same absolute, normalised path
+     * @return its lock, the same object for every name of the directory a save replaces
      */
     static ReentrantLock writerLock(Path directory) {
         synchronized (WRITERS) {
-            return WRITERS.computeIfAbsent(directory.toAbsolutePath().normalize(), d -> new ReentrantLock());
+            return WRITERS.computeIfAbsent(AtomicFiles.targetOf(directory), d -> new ReentrantLock());
         }
     }
 

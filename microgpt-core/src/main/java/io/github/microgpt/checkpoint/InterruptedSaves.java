@@ -52,7 +52,8 @@ final class InterruptedSaves {
      *     process holds it
      */
     static void repair(Path directory, boolean lockHeld) {
-        Path target = directory.toAbsolutePath().normalize();
+        // Beside the directory a save replaces: the end of the path's symbolic links.
+        Path target = AtomicFiles.targetOf(directory);
         if (target.getParent() == null || target.getFileName() == null) {
             return;
         }

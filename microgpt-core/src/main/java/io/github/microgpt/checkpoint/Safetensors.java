@@ -170,7 +170,8 @@ final class Safetensors {
      * {@code file}, which is flushed to the disk and then renamed over {@code file}. A crash or a
      * full disk leaves either the old file or the new one, never a partial file.
      *
-     * @param file the file to create or replace
+     * @param file the file to create or replace; if it is a symbolic link, the link stays and the
+     *     file it leads to is replaced (a loop of links is refused)
      * @param tensors the tensors, with distinct names
      * @param metadata free-form strings for the {@code __metadata__} entry; may be empty
      * @throws IOException if writing fails (the old file, if any, is then unchanged)

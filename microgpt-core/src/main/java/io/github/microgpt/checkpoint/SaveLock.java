@@ -26,7 +26,8 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>The lock is an operating-system lock ({@link FileChannel#tryLock()}) on the file
- * {@code .NAME.lock} beside the directory; the system releases it when the process ends, even by
+ * {@code .NAME.lock} beside the directory (beside the one a symbolic link leads to, the one a save
+ * replaces); the system releases it when the process ends, even by
  * a crash or a kill, so a lock is never left stale. The holder deletes the empty file when it
  * releases the lock, and so does the JVM's shutdown on Ctrl-C, {@code kill} (SIGTERM) or
  * {@code System.exit}, after letting a save under way finish; once that shutdown has begun, a
@@ -189,7 +190,9 @@ public final class SaveLock implements AutoCloseable {
     }
 
     private static Path target(Path directory) {
-        Path target = directory.toAbsolutePath().normalize();
+        // The lock sits beside the directory a save replaces, which is at the end of the path's
+        // symbolic links: two names for one directory take one lock.
+        Path target = AtomicFiles.targetOf(directory);
         if (target.getParent() == null || target.getFileName() == null) {
             throw new IllegalArgumentException("cannot lock the root of the file system");
         }

@@ -61,4 +61,24 @@ public final class HeapBudget {
         return what + " would take " + (bytes < 0 ? "more than " + Long.MAX_VALUE : String.valueOf(bytes))
                 + " bytes of memory, more than half of the " + heapLimit + " bytes this Java heap may use";
     }
+
+    /**
+     * Refuses a model whose weights and gradients alone could not fit, before any of it is
+     * allocated: filling a too-large model took up to a minute before the
+     * {@link OutOfMemoryError} (for the {@code Value} engine, tens of millions of objects).
+     *
+     * @param model what is created, for the message, such as {@code "a GptModel"}
+     * @param parameters how many parameters it has
+     * @param bytesEach the least memory a parameter takes in that engine
+     * @param heapLimit the heap's limit in bytes, as {@link Runtime#maxMemory()} gives it
+     * @throws IllegalArgumentException if they would take more than half of {@code heapLimit}
+     */
+    public static void checkModel(String model, long parameters, int bytesEach, long heapLimit) {
+        long bytes = Math.multiplyHigh(parameters, bytesEach) != 0 ? -1 : parameters * bytesEach;
+        if (!fits(bytes, heapLimit)) {
+            throw new IllegalArgumentException(refusal(model + " of " + parameters + " parameters (at least "
+                    + bytesEach + " bytes each for its weights and gradients)", bytes, heapLimit)
+                    + "; choose a smaller nEmbd, nLayer or blockSize, or give Java more memory (for example -Xmx8g)");
+        }
+    }
 }

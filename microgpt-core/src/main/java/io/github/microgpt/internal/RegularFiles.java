@@ -62,6 +62,49 @@ public final class RegularFiles {
     }
 
     /**
+     * The most symbolic links {@link #writeTarget} follows from one name: the limit Linux itself
+     * gives up at ({@code ELOOP}), so a chain the system would follow is followed here too.
+     */
+    public static final int MAX_LINKS = 40;
+
+    /**
+     * The path a write to {@code file} should replace: {@code file} itself, or, when it is a
+     * symbolic link, the path at the end of its chain of links, which need not exist yet.
+     *
+     * <p>Why: an atomic write renames a finished temporary file over its target, and a rename
+     * over a symbolic link replaces the link itself by a regular file, cutting it from the file
+     * it named. Users expect what the shell's {@code >}, {@code cp} and editors do: the link stays
+     * and the file it leads to gets the new contents. So writers rename over this path instead,
+     * with their temporary file in this path's directory (a rename cannot cross file systems). A
+     * link to nothing is written through as well, creating the file it names.
+     *
+     * <p>Each relative link is read against the directory that holds it; once a link has been
+     * followed, that directory is written in its real form (its own links resolved), so that
+     * {@code ..} in a link means what the system means by it.
+     *
+     * @param file the path the user gave
+     * @return {@code file} as an absolute path if it is no link, else the end of its chain
+     * @throws java.nio.file.FileSystemException if the links lead back to themselves, or form a
+     *     chain longer than {@link #MAX_LINKS}; its reason says so
+     * @throws IOException if a link cannot be read
+     */
+    public static Path writeTarget(Path file) throws IOException {
+        Path current = file.toAbsolutePath();
+        for (int followed = 0; Files.isSymbolicLink(current); followed++) {
+            if (followed == MAX_LINKS) {
+                throw new java.nio.file.FileSystemException(file.toString(), null, "is a symbolic link whose chain of"
+                        + " links never ends (a loop of links, or more than " + MAX_LINKS + "), so there is no file"
+                        + " to write");
+            }
+            Path next = current.resolveSibling(Files.readSymbolicLink(current));
+            Path directory = next.getParent();
+            current = directory != null && next.getFileName() != null && Files.isDirectory(directory)
+                    ? directory.toRealPath().resolve(next.getFileName()) : next;
+        }
+        return current;
+    }
+
+    /**
      * Opens a regular file for reading, without blocking: see the class comment.
      *
      * @param file the file

@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.internal.FusedStep;
+import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.internal.RangeTask;
@@ -66,6 +67,12 @@ import java.util.Objects;
  * generated one after another or interleaved on one thread, but not while the model is trained.
  */
 public final class ArrayGptModel implements LanguageModel {
+
+    /**
+     * The least memory one parameter takes, for the refusal of a model the heap cannot hold: its
+     * weight and its gradient (doubles; in f32, floats after the weights are drawn as doubles).
+     */
+    private static final int BYTES_PER_PARAMETER = 16;
 
     final GptConfig config;
     final int vocabSize;
@@ -155,14 +162,17 @@ public final class ArrayGptModel implements LanguageModel {
      * @param precision {@link Precision#F64} (exact, as {@link GptModel}) or {@link Precision#F32}
      * @return the model
      * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
-     *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE})
+     *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE}), or more than half
+     *     of the Java heap could hold (at least 16 bytes a parameter: its weight and gradient)
      * @throws NullPointerException if an argument is null
      */
     public static ArrayGptModel create(GptConfig config, int vocabSize, RandomSource random, Precision precision) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(random, "random");
         Objects.requireNonNull(precision, "precision");
-        double[] weights = new double[ParameterLayout.gpt(config, vocabSize).size()];
+        int size = ParameterLayout.gpt(config, vocabSize).size();
+        HeapBudget.checkModel("an ArrayGptModel", size, BYTES_PER_PARAMETER, Runtime.getRuntime().maxMemory());
+        double[] weights = new double[size];
         for (int i = 0; i < weights.length; i++) {
             weights[i] = random.gauss(0, config.initStd());
         }

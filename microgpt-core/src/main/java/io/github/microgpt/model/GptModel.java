@@ -19,6 +19,7 @@ import static io.github.microgpt.model.ValueOps.rmsnorm;
 import static io.github.microgpt.model.ValueOps.softmax;
 
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
@@ -49,6 +50,12 @@ import java.util.Map;
  * <p>Not thread-safe: a model's parameters are shared by every graph built from it.
  */
 public final class GptModel extends ValueLanguageModel {
+
+    /**
+     * The least memory one parameter takes, for the refusal of a model the heap cannot hold: a
+     * {@code Value} object (four doubles and a header) and its place in a matrix.
+     */
+    private static final int BYTES_PER_PARAMETER = 48;
 
     // The state dict's matrices, looked up once: the forward pass runs per position.
     private final Value[][] wte;
@@ -84,12 +91,14 @@ public final class GptModel extends ValueLanguageModel {
      * @param random the source of the initial weights
      * @return the model
      * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
-     *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE})
+     *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE}), or more than half
+     *     of the Java heap could hold (at least 48 bytes a parameter: a {@code Value} each)
      */
     public static GptModel create(GptConfig config, int vocabSize, RandomSource random) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(random, "random");
         ParameterLayout layout = ParameterLayout.gpt(config, vocabSize);
+        HeapBudget.checkModel("a GptModel", layout.size(), BYTES_PER_PARAMETER, Runtime.getRuntime().maxMemory());
         return new GptModel(config, vocabSize, gaussianWeights(layout, config.initStd(), random));
     }
 

@@ -314,11 +314,13 @@ public final class Documents {
             throw new IllegalArgumentException("a SHA-256 checksum is 64 hex digits, got \"" + sha256 + "\"");
         }
         Files.createDirectories(cacheDirectory);
-        Path target = cacheDirectory.resolve(cacheFileName(url));
-        if (Files.isRegularFile(target) && (expected == null || expected.equals(sha256Of(target)))) {
-            return target;
+        Path cached = cacheDirectory.resolve(cacheFileName(url));
+        if (Files.isRegularFile(cached) && (expected == null || expected.equals(sha256Of(cached)))) {
+            return cached;
         }
-        Path partial = Files.createTempFile(cacheDirectory, target.getFileName().toString(), ".part");
+        // A cache file that is a symbolic link is written through, beside the file it leads to.
+        Path target = RegularFiles.writeTarget(cached);
+        Path partial = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
         try {
             fetch(url, partial);
             String actual = sha256Of(partial);
@@ -331,7 +333,7 @@ public final class Documents {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING);
             }
-            return target;
+            return cached;
         } finally {
             Files.deleteIfExists(partial);
         }

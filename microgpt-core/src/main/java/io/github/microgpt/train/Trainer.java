@@ -366,11 +366,22 @@ public final class Trainer {
             return null;
         }
         double loss = fused.lossGradientsAndUpdate(doc, first, end, update);
+        // A loss that is not finite stopped the step before the backward pass: nothing changed.
+        requireFinite(step, documents.get(document), loss);
+        return counted(step, loss, optimizer.learningRate(step, totalSteps));
+    }
+
+    /** Refuses a step whose loss is not finite, before anything of it is applied. */
+    private static void requireFinite(int step, String text, double loss) {
         if (!Double.isFinite(loss)) {
-            throw new TrainingDivergedException(step + 1, documents.get(document), loss);
+            throw new TrainingDivergedException(step + 1, text, loss);
         }
+    }
+
+    /** Counts a step whose update is applied, and says what it was, for the step listeners. */
+    private StepEvent counted(int step, double loss, double learningRate) {
         stepsDone++;
-        return new StepEvent(step + 1, totalSteps, loss, optimizer.learningRate(step, totalSteps));
+        return new StepEvent(step + 1, totalSteps, loss, learningRate);
     }
 
     /**
@@ -410,9 +421,7 @@ public final class Trainer {
      */
     private StepEvent update(int step, String text, double loss) {
         Parameters parameters = model.parameters();
-        if (!Double.isFinite(loss)) {
-            throw new TrainingDivergedException(step + 1, text, loss);
-        }
+        requireFinite(step, text, loss);
         if (!gradientListeners.isEmpty()) {
             ReadOnlyParameters view = new ReadOnlyParameters(parameters, step + 1);
             GradientEvent gradients = new GradientEvent(step + 1, totalSteps, loss, view);
@@ -422,9 +431,7 @@ public final class Trainer {
                 view.close(); // a listener that kept the event gets an error, not the next step's numbers
             }
         }
-        double learningRate = optimizer.step(parameters, step, totalSteps);
-        stepsDone++;
-        return new StepEvent(step + 1, totalSteps, loss, learningRate);
+        return counted(step, loss, optimizer.step(parameters, step, totalSteps));
     }
 
     /** Tells the step listeners about a step that is done. */

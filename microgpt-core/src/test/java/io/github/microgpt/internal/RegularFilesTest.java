@@ -1,6 +1,7 @@
 package io.github.microgpt.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,5 +62,33 @@ class RegularFilesTest {
         IOException e = assertThrows(IOException.class, () -> RegularFiles.readAll(status, 1 << 20, "the data file"));
         assertTrue(e.getMessage().contains("says it is empty but has content, as the virtual files of /proc and /sys"
                 + " do; copy it to an ordinary file first"), e.getMessage());
+    }
+
+    /** Writers follow a chain of links to its end, relative links from their own folder. */
+    @Test
+    void aWriteTargetIsTheEndOfItsChainOfLinks() throws Exception {
+        Path plain = tmp.resolve("plain");
+        assertEquals(plain, RegularFiles.writeTarget(plain), "no link: the name itself, existing or not");
+        Path sub = Files.createDirectories(tmp.resolve("a/b"));
+        Path real = tmp.toRealPath().resolve("target.txt");
+        // b/link -> ../../target.txt (dangling), top -> a/b/link
+        Files.createSymbolicLink(sub.resolve("link"), Path.of("../../target.txt"));
+        Path top = Files.createSymbolicLink(tmp.resolve("top"), Path.of("a/b/link"));
+        assertEquals(real, RegularFiles.writeTarget(top));
+        // 40 links are followed (Linux's limit), the 41st is refused.
+        Path next = real;
+        for (int i = 0; i < RegularFiles.MAX_LINKS; i++) {
+            next = Files.createSymbolicLink(tmp.resolve("chain" + i), next);
+        }
+        assertEquals(real, RegularFiles.writeTarget(next));
+        Path tooLong = Files.createSymbolicLink(tmp.resolve("chain-too-long"), next);
+        java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class,
+                () -> RegularFiles.writeTarget(tooLong));
+        assertTrue(e.getReason().contains("never ends"), e.getReason());
+        Path self = Files.createSymbolicLink(tmp.resolve("self"), Path.of("self"));
+        java.nio.file.FileSystemException loop = assertThrows(java.nio.file.FileSystemException.class,
+                () -> RegularFiles.writeTarget(self));
+        assertEquals(self.toString(), loop.getFile());
+        assertTrue(loop.getReason().contains("a loop of links"), loop.getReason());
     }
 }

@@ -70,6 +70,36 @@ class DocumentsDownloadTest {
         assertEquals(List.of(first), cacheFiles(), "no temporary file is left behind");
     }
 
+    /**
+     * A cached file that is a symbolic link to a stale file elsewhere is refreshed through the
+     * link: the link stays, the file it leads to gets the download (the temporary file beside it,
+     * not in the cache, so the rename stays within its file system).
+     */
+    @Test
+    void aCachedLinkIsRefreshedThroughIt() throws Exception {
+        URI url = server.uri("/data/names.txt");
+        Path name = Documents.download(url, cache, null).getFileName();
+        Files.delete(cache.resolve(name));
+        Path elsewhere = Files.createTempDirectory(cache.getParent(), "elsewhere");
+        try {
+            Path stale = Files.writeString(elsewhere.resolve("names.txt"), "stale\n");
+            Path link = Files.createSymbolicLink(cache.resolve(name), stale);
+            assertEquals(link, Documents.download(url, cache, sha256(NAMES)));
+            assertTrue(Files.isSymbolicLink(link), "the link is still a link");
+            assertArrayEquals(NAMES, Files.readAllBytes(stale), "the file it leads to has the download");
+            try (Stream<Path> left = Files.list(elsewhere)) {
+                assertEquals(List.of(stale), left.toList(), "no temporary file left beside it");
+            }
+        } finally {
+            try (Stream<Path> files = Files.list(elsewhere)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(elsewhere);
+        }
+    }
+
     @Test
     void acceptsAMatchingChecksumInEitherCase() throws Exception {
         URI url = server.uri("/data/names.txt");

@@ -313,10 +313,11 @@ public final class MicrogptCommand implements Callable<Integer> {
      * escape sequence, or a character that shows as nothing (a zero-width space) or reorders
      * the line (a right-to-left override): those are written as Java escapes (a line break as
      * backslash, u, 000A; see {@link VisibleText}), rather than cutting the message short,
-     * reaching the terminal, or hiding what was wrong.
+     * reaching the terminal, or hiding what was wrong. Backslashes stay as they are: the
+     * message's quotations doubled theirs already, and a Windows path is not a quotation.
      */
     static String oneLine(String message) {
-        return VisibleText.escape(message == null ? "" : message.strip());
+        return VisibleText.escapeWhere(message == null ? "" : message.strip(), VisibleText::isHidden);
     }
 
     /** Picocli says "Unknown option"; a message after "microgpt: " reads better in lowercase. */

@@ -1,9 +1,9 @@
 package io.github.microgpt.examples.cli;
 
+import io.github.microgpt.text.VisibleText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * Finds out whether a file descriptor of this process is a terminal, on Linux.
@@ -88,15 +88,7 @@ public final class Terminals {
      * @return the text, printable on one line as it reads
      */
     public static String escapeControls(String text) {
-        StringBuilder line = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (disturbsALine(c)) {
-                line.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
-            } else {
-                line.append(c);
-            }
-        }
-        return line.toString();
+        // VisibleText's one rule of escapes, applied to the narrower set a line must not hold.
+        return VisibleText.escapeWhere(text, c -> c <= Character.MAX_VALUE && disturbsALine((char) c));
     }
 }

@@ -14,8 +14,13 @@ import java.nio.file.StandardOpenOption;
  * Writes the text files the commands produce (pictures, graphs) atomically: into a temporary
  * file next to the target, then renamed over it, so that a reader (or a failed run) never sees
  * half a file and an earlier file of the same name stays intact until the new one is complete.
+ *
+ * <p>A target that is a symbolic link is written through, as the shell's {@code >} does: the
+ * link stays and the file at the end of its links gets the new text, renamed into place in that
+ * file's own directory (a rename over the link would replace the link by a copy and leave the
+ * file it named stale). A link to nothing creates the file it names; a loop of links is refused.
  */
-final class TextFiles {
+public final class TextFiles {
 
     private TextFiles() {
     }
@@ -29,7 +34,7 @@ final class TextFiles {
      *     message is the reason, without the name of the temporary file
      */
     static void writeAtomically(Path file, String text) throws IOException {
-        Path absolute = file.toAbsolutePath();
+        Path absolute = writeTarget(file);
         Path dir = absolute.getParent();
         if (Files.isDirectory(absolute)) {
             throw new IOException(file + " is a directory");
@@ -53,6 +58,30 @@ final class TextFiles {
         }
     }
 
+    /** The most symbolic links followed from one name: Linux's own limit. */
+    private static final int MAX_LINKS = 40;
+
+    /**
+     * The path a write to {@code file} replaces: {@code file}, or the end of its chain of symbolic
+     * links (which need not exist yet), each relative link read against its own directory.
+     *
+     * @param file the name given
+     * @return an absolute path that is not a symbolic link
+     * @throws IOException if the links never end (a loop), with a message that names {@code file}
+     */
+    static Path writeTarget(Path file) throws IOException {
+        Path current = file.toAbsolutePath();
+        int followed = 0;
+        while (Files.isSymbolicLink(current)) {
+            if (++followed > MAX_LINKS) {
+                throw new IOException(file + " is a symbolic link whose links never end (a loop of links, or more"
+                        + " than " + MAX_LINKS + "), so there is no file to write");
+            }
+            current = current.resolveSibling(Files.readSymbolicLink(current));
+        }
+        return current;
+    }
+
     /**
      * The reason a write failed, in words and without the file's name: the file system's reason
      * (such as "No space left on device"), "permission denied", or the message.
@@ -60,7 +89,7 @@ final class TextFiles {
      * @param e the failure
      * @return the reason
      */
-    static String reason(IOException e) {
+    public static String reason(IOException e) {
         if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
@@ -106,9 +135,15 @@ final class TextFiles {
      * @throws UsageException if it cannot be written
      */
     static void checkWritable(String option, Path file) {
-        Path absolute = file.toAbsolutePath();
+        Path absolute;
+        try {
+            absolute = writeTarget(file);
+        } catch (IOException e) {
+            throw new UsageException(option + ": " + e.getMessage(), e);
+        }
         if (Files.isDirectory(absolute)) {
-            throw new UsageException(option + ": " + file + " is a directory");
+            throw new UsageException(option + ": " + file + (absolute.equals(file.toAbsolutePath()) ? " is a directory"
+                    : " is a symbolic link to the directory " + absolute + "; give the name of a file to write"));
         }
         // A FIFO, a device or a socket of that name was replaced by the picture without a word
         // (the rename takes the name), so a FIFO another program read from was gone.

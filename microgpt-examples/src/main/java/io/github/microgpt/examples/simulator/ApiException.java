@@ -22,7 +22,7 @@ public final class ApiException extends RuntimeException {
      *     line break in a quoted value) are shown escaped ({@link VisibleText})
      */
     public ApiException(int status, String message) {
-        super(message == null ? null : VisibleText.escape(message));
+        super(message == null ? null : VisibleText.escapeWhere(message, VisibleText::isHidden));
         this.status = status;
     }
 

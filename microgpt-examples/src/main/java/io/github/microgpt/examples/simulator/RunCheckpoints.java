@@ -11,10 +11,13 @@ import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.examples.cli.TextFiles;
 import io.github.microgpt.text.DataSource;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -65,8 +68,10 @@ final class RunCheckpoints {
      * @param settings its settings
      * @param name a valid checkpoint name
      * @return the note for the page
-     * @throws ApiException 409 if a folder of that name exists that is not a checkpoint; 500 if
-     *     the disk refuses the write
+     * @throws ApiException 409 if a folder of that name exists that is not a checkpoint (another
+     *     name would do); 500 if the checkpoint folder cannot be written (no name would do: the
+     *     request is valid and the server's disk refuses it), with the file, the reason and the
+     *     remedy ({@link #saveFailure})
      */
     String save(ModelRun run, Settings settings, String name) {
         Path target = store.resolve(name);
@@ -75,6 +80,10 @@ final class RunCheckpoints {
             try {
                 Checkpoint.checkSaveTarget(target);
             } catch (CheckpointException e) {
+                if (e.getCause() instanceof IOException) {
+                    // Nothing can be created in the folder: a matter of the folder, not of the name.
+                    throw new ApiException(500, saveFailure(name, store.directory(), e));
+                }
                 throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
             }
             TrainingState state = TrainingState.capture(run.trainer(), run.random, run.stepModeOfTheRun(),
@@ -83,11 +92,35 @@ final class RunCheckpoints {
         } catch (IllegalArgumentException e) {
             throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
         } catch (IOException e) {
-            throw new ApiException(500, "cannot save as \"" + name + "\": " + e.getMessage());
+            throw new ApiException(500, saveFailure(name, store.directory(), e));
         }
         return "Saved the model as \"" + name + "\" (step " + run.trainer().stepsDone() + " of "
                 + run.trainer().totalSteps() + (replacing ? ", replacing the earlier one" : "") + ") in "
                 + store.directory();
+    }
+
+    /**
+     * What a save that the disk refused says: what failed, where (the checkpoint folder, and the
+     * file the system named), why (the system's reason in words) and, when this program may not
+     * write there at all, what to do. An {@link java.nio.file.AccessDeniedException}'s own message
+     * is only the path, which told the page's user neither what was being done nor why.
+     *
+     * @param name the checkpoint's name
+     * @param folder the checkpoint folder ({@code --checkpoints})
+     * @param e the failure
+     * @return for example {@code cannot save as "run" in the checkpoint folder /data/ckpt:
+     *     /data/ckpt/.run.lock: permission denied; start the simulator with --checkpoints set to a
+     *     folder it may write}
+     */
+    static String saveFailure(String name, Path folder, IOException e) {
+        String file = e instanceof FileSystemException fs ? fs.getFile() : null;
+        String reason = TextFiles.reason(e);
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        boolean neverWritable = e instanceof AccessDeniedException || cause instanceof AccessDeniedException
+                || cause instanceof FileSystemException fs && "Read-only file system".equals(fs.getReason());
+        return "cannot save as \"" + name + "\" in the checkpoint folder " + folder + ": "
+                + (file == null || reason.contains(file) ? "" : file + ": ") + reason
+                + (neverWritable ? "; start the simulator with --checkpoints set to a folder it may write" : "");
     }
 
     /**

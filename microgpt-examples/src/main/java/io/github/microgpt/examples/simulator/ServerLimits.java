@@ -10,8 +10,10 @@ import java.time.Duration;
  *
  * @param idleTimeout how long a connection may go without any progress, reading or writing (a
  *     connection that sends nothing, or a response nobody reads, is closed after this)
- * @param requestTimeout how long a request body may take to arrive, in all (a body sent a byte
- *     at a time is answered 408 after this)
+ * @param requestTimeout how long a request's first line and headers may take to arrive, in all
+ *     (headers sent a byte at a time: the connection is closed after this, see
+ *     {@link HeaderDeadline}), and then how long its body may take (a body sent a byte at a time
+ *     is answered 408 after this)
  * @param maxBodyBytes the largest request body (a pasted dataset of a million characters fits)
  * @param maxConnections the most connections open at once; when they are all taken, the idle
  *     ones get {@code crowdedIdleTimeout} instead of {@code idleTimeout}

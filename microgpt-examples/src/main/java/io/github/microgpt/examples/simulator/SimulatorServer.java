@@ -231,6 +231,8 @@ public final class SimulatorServer implements AutoCloseable {
         NetworkConnectionLimit connections = new NetworkConnectionLimit(limits.maxConnections(), connector);
         connections.setEndPointIdleTimeout(limits.crowdedIdleTimeout().toMillis());
         connector.addBean(connections);
+        // Jetty has no deadline for a request's headers (each byte restarts the idle timeout).
+        connector.addEventListener(new HeaderDeadline(connector.getScheduler(), limits.requestTimeout()));
         server.addConnector(connector);
         server.setStopTimeout(1000);
         return new SimulatorServer(server, connector, session, limits);

@@ -203,6 +203,43 @@ class CliGuardsTest {
         assertEquals(names, Files.readString(data), "the data file is intact");
     }
 
+    /**
+     * An output named through a symbolic link is written through it: the link stays, the file it
+     * leads to (in another folder, or not there yet) gets the picture. Before, the rename put a
+     * plain file in the link's place and the file it led to kept its old contents.
+     */
+    @Test
+    void anOutputThatIsASymbolicLinkIsWrittenThroughIt() throws Exception {
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path real = Files.writeString(elsewhere.resolve("g.dot"), "old");
+        Path link = Files.createSymbolicLink(dir.resolve("g.dot"), Path.of("elsewhere/g.dot"));
+        Path dangling = Files.createSymbolicLink(dir.resolve("new.svg"), elsewhere.resolve("new.svg"));
+        for (Path out : new Path[] {link, dangling}) {
+            String[] args = {"graph", "--expr", "x*y", "--var", "x=1", "--var", "y=2", "--out", out.toString()};
+            assertEquals(0, Cli.run(args).exitCode());
+            assertTrue(Files.isSymbolicLink(out), "the link " + out + " is still a link");
+        }
+        assertTrue(Files.readString(real).startsWith("digraph"), "the linked file has the new graph");
+        assertTrue(Files.readString(elsewhere.resolve("new.svg")).contains("<svg"), "the dangling link's file made");
+        try (var names = Files.list(elsewhere)) {
+            assertEquals(2, names.count(), "no temporary file left beside the targets");
+        }
+
+        Path toFolder = Files.createSymbolicLink(dir.resolve("folder.svg"), elsewhere);
+        String[] folder = {"graph", "--expr", "x", "--var", "x=1", "--out", toFolder.toString()};
+        Cli.assertOneLineError(Cli.run(folder), 2, "--out: " + toFolder + " is a symbolic link to the directory "
+                + elsewhere, "microgpt graph", folder);
+        Path loopA = dir.resolve("a.svg");
+        Files.createSymbolicLink(loopA, dir.resolve("b.svg"));
+        Files.createSymbolicLink(dir.resolve("b.svg"), loopA);
+        String[] loop = {"train", "--steps", "1", "--plot", loopA.toString()};
+        Cli.Result result = Cli.run(loop);
+        Cli.assertOneLineError(result, 2, "--plot: " + loopA + " is a symbolic link whose links never end (a loop",
+                "microgpt train", loop);
+        assertEquals("", result.stdout(), "nothing trained");
+        assertTrue(Files.isSymbolicLink(loopA), "the loop is left as it was");
+    }
+
     @Test
     void aLateWriteFailureNamesTheTargetAndTheCauseNotTheTemporaryFile() {
         IOException missing = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,

@@ -442,6 +442,45 @@ class SimulatorCheckpointTest {
         return true;
     }
 
+    /**
+     * A save the disk refuses says what failed, where and why. An AccessDeniedException's own
+     * message is only a path: the page showed "cannot save as "run": /data/.run.lock" and no reason.
+     */
+    @Test
+    void aSaveTheDiskRefusesSaysWhatWhereAndWhy() throws IOException {
+        Path folder = Path.of("/data/ckpt");
+        assertEquals("cannot save as \"run\" in the checkpoint folder /data/ckpt: /data/ckpt/.run.lock: permission"
+                + " denied; start the simulator with --checkpoints set to a folder it may write",
+                RunCheckpoints.saveFailure("run", folder, new java.nio.file.AccessDeniedException("/data/ckpt/.run.lock")));
+        assertEquals("cannot save as \"run\" in the checkpoint folder /data/ckpt: /data/ckpt/run/model.safetensors:"
+                + " No space left on device", RunCheckpoints.saveFailure("run", folder,
+                new java.nio.file.FileSystemException("/data/ckpt/run/model.safetensors", null,
+                        "No space left on device")));
+
+        // A real refusal: the save's lock file is in the way (a folder of its name).
+        ok(api.post("api/save", "{\"name\": \"kept\"}"));
+        Files.createDirectory(checkpoints.resolve(".run.lock"));
+        assertError(api.post("api/save", "{\"name\": \"run\"}"), 500, "cannot save as \"run\" in the checkpoint"
+                + " folder " + checkpoints + ": " + checkpoints.resolve(".run.lock") + ": Is a directory");
+        assertTrue(Files.isRegularFile(checkpoints.resolve("kept").resolve(Checkpoint.CONFIG_FILE)),
+                "the earlier save is intact");
+    }
+
+    /**
+     * A checkpoint folder in which nothing can be created refuses every name alike: 500 (the
+     * request was valid; no other name would do), not 409, which told the page to pick another name.
+     */
+    @Test
+    void aFolderThatRefusesNewFilesIsAServerFailureNamedAsSuch() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "no /proc here");
+        Path proc = Path.of("/proc/microgpt-no-such-folder");
+        try (SimulatorServer virtual = SimulatorServer.start(Fixtures.names(), "file", "names.txt", 42, proc, 0)) {
+            assertError(new Fixtures.Api(virtual).post("api/save", "{\"name\": \"run\"}"), 500,
+                    "cannot save as \"run\" in the checkpoint folder " + proc + ": " + proc.resolve("run")
+                    + ": cannot be written: creating a file in /proc failed");
+        }
+    }
+
     private static void assertBitwiseEqual(double[] expected, double[] actual, String what) {
         assertEquals(expected.length, actual.length, what + ": number of weights");
         long[] e = new long[expected.length];

@@ -144,6 +144,38 @@ class SimulatorSlowClientTest {
         }
     }
 
+    /**
+     * Headers sent a byte at a time ("slowloris"): each byte restarts Jetty's idle timeout, and
+     * Jetty has no deadline of its own for headers, so without {@link HeaderDeadline} this client
+     * held its connection for as long as it kept trickling (the test then fails at its patience).
+     */
+    @Test
+    void headersSentAByteAtATimeAreCutOffAtTheRequestLimit() throws Exception {
+        try (SimulatorServer server = start(SHORT); Socket socket = connect(server, 0)) {
+            // 4,000 bytes at one per 300 ms would take 20 minutes; the limit (3 s) ends it first.
+            String headers = "GET /api/state HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nX-Slow: "
+                    + "a".repeat(4000);
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            int sent = 0;
+            boolean cut = false;
+            while (!cut && System.nanoTime() < deadline) {
+                try {
+                    send(socket, headers.substring(sent, sent + 1));
+                } catch (IOException closed) {
+                    cut = true;
+                    break;
+                }
+                sent++;
+                Thread.sleep(300);  // well within the idle limit of 1.5 s
+                cut = !stillOpen(socket);
+            }
+            assertTrue(cut, "the server still waited for the headers after " + sent + " bytes over "
+                    + PATIENCE.toSeconds() + " s");
+            // The next client is served as usual.
+            assertEquals(200, new Fixtures.Api(server).get("api/state").status());
+        }
+    }
+
     @Test
     void anOversizedBodyIsRefused413WhetherItsLengthIsDeclaredOrNot() throws Exception {
         try (SimulatorServer server = start(SHORT)) {

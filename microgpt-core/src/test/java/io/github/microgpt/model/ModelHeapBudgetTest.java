@@ -1,0 +1,44 @@
+package io.github.microgpt.model;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.microgpt.internal.HeapBudget;
+import io.github.microgpt.random.PythonRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A model whose parameters fit an array but not the heap is refused before anything is
+ * allocated. Before, {@code GptModel.create} at nEmbd 6000 filled the heap for 43 s and ended in
+ * an OutOfMemoryError, and {@code ArrayGptModel.create} at nEmbd 12000 in one after 0.5 s.
+ */
+class ModelHeapBudgetTest {
+
+    @Test
+    void theRuleRefusesWhatTakesMoreThanHalfTheHeapAndNamesTheSizes() {
+        HeapBudget.checkModel("a GptModel", 1000, 16, 32_000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HeapBudget.checkModel("a GptModel", 1000, 16, 31_998));
+        assertTrue(e.getMessage().startsWith("a GptModel of 1000 parameters (at least 16 bytes each for its weights and"
+                + " gradients) would take 16000 bytes of memory, more than half of the 31998 bytes this Java heap may"
+                + " use; choose a smaller nEmbd, nLayer or blockSize"), e.getMessage());
+        IllegalArgumentException overflow = assertThrows(IllegalArgumentException.class,
+                () -> HeapBudget.checkModel("a GptModel", Long.MAX_VALUE / 2, 48, Long.MAX_VALUE));
+        assertTrue(overflow.getMessage().contains("would take more than " + Long.MAX_VALUE + " bytes"),
+                overflow.getMessage());
+    }
+
+    @Test
+    void bothEnginesRefuseAModelTheHeapCannotHoldBeforeFillingIt() {
+        // 2,028,000,000 parameters: under an array's limit; 32 GB as arrays, 97 GB as Values.
+        assumeTrue(Runtime.getRuntime().maxMemory() < 60L << 30, "a heap of 60 GB or more would hold it");
+        GptConfig huge = new GptConfig(1, 13_000, 1, 16, 0.1);
+        IllegalArgumentException array = assertThrows(IllegalArgumentException.class,
+                () -> ArrayGptModel.create(huge, 4, new PythonRandom(1), Precision.F32));
+        assertTrue(array.getMessage().startsWith("an ArrayGptModel of "), array.getMessage());
+        IllegalArgumentException value = assertThrows(IllegalArgumentException.class,
+                () -> GptModel.create(huge, 4, new PythonRandom(1)));
+        assertTrue(value.getMessage().contains("give Java more memory"), value.getMessage());
+    }
+}
