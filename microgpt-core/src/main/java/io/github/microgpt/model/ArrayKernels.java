@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.internal.kernels.SmallKernels;
 import io.github.microgpt.internal.kernels.Team;
@@ -158,6 +159,20 @@ public final class ArrayKernels {
                                   int from, int to, Workers workers, boolean dwCleared) {
         MatrixKernels kernels = Holder.KERNELS;
         return kernels != null && kernels.matmulBackward(din, dw, dout, in, w, from, to, team(workers), dwCleared);
+    }
+
+    /**
+     * {@link #matmulBackward(float[][], float[][], float[][], float[][], float[][], int, int, Workers, boolean)}
+     * with {@code update} run over the rows {@code [firstRow, firstRow + w.length)} of the
+     * parameters inside the product (see {@link MatrixKernels#matmulBackwardAndUpdate}); false,
+     * having computed nothing, when the kernels leave that to the caller.
+     */
+    static boolean matmulBackwardAndUpdate(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                                           int from, int to, Workers workers, boolean dwCleared, RangeTask update,
+                                           int firstRow) {
+        MatrixKernels kernels = Holder.KERNELS;
+        return kernels != null && kernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, team(workers),
+                dwCleared, (r0, r1) -> update.run(firstRow + r0, firstRow + r1));
     }
 
     static boolean attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT, int nHead,

@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.kernels.Transposes;
 import java.util.Arrays;
 
@@ -454,6 +455,22 @@ final class FloatKernels {
             }
         });
         workers.forRange(n, positionGrain(n, workers), (p0, p1) -> addRows(din, secondHalf, from + p0, from + p1));
+    }
+
+    /**
+     * {@link #matmulBackward} with the optimizer's update of a fused step inside it: the optional
+     * module's kernels run {@code update} over the rows {@code [firstRow, firstRow + w.length)} of
+     * the parameters, each slice of rows on the thread that has just summed its gradient (see
+     * {@code MatrixKernels.matmulBackwardAndUpdate}). False, having computed nothing, when they
+     * leave that to the caller (these loops do), who then runs {@link #matmulBackward} and the
+     * update after it.
+     */
+    static boolean matmulBackwardAndUpdate(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                                           int from, int to, Workers team, boolean dwCleared, RangeTask update,
+                                           int firstRow) {
+        Workers workers = Kernels.teamFor(team, to - from, w.length, w[0].length);
+        return ArrayKernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, workers, dwCleared, update,
+                firstRow);
     }
 
     /**

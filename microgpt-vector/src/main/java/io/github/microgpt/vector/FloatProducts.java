@@ -2,6 +2,7 @@ package io.github.microgpt.vector;
 
 import io.github.microgpt.internal.kernels.Team;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -154,6 +155,36 @@ final class FloatProducts {
      */
     static void backward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w, int from,
                          int to, Team team, boolean dwCleared) {
+        backward(din, dw, dout, in, w, from, to, team, dwCleared, null);
+    }
+
+    /**
+     * Whether {@link #backward(float[][], float[][], float[][], float[][], float[][], int, int, Team,
+     * boolean, Team.Range)} runs an update inside the product: with 32 registers, whose units
+     * keep the weights' gradient's slices apart from the input's gradient's blocks. With 16,
+     * each unit sums a block and a slice together, so a slice would mostly wait for the last
+     * block anyway; the update then runs after the product, as before.
+     */
+    static boolean updatesInside() {
+        return !SIXTEEN_REGISTERS;
+    }
+
+    /**
+     * {@link #backward(float[][], float[][], float[][], float[][], float[][], int, int, Team, boolean)}
+     * that, unless {@code update} is null (it must be with 16 registers, see
+     * {@link #updatesInside}), also runs {@code update} over each slice of the weights' rows as
+     * soon as the slice's gradient is summed and no block of the input's gradient still reads
+     * those rows of {@code w}: a half's blocks all read all of its rows, so a slice summed while
+     * a block of its half is still running (a thread done early takes the other half's units
+     * from the back, its slices first) is left to whichever thread finishes the half's last
+     * block. Each slice is updated once, by one thread, after every read of its weights; so
+     * {@code din} and {@code dw} hold the bits of the product without the update.
+     */
+    static void backward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w, int from,
+                         int to, Team team, boolean dwCleared, Team.Range update) {
+        if (update != null && SIXTEEN_REGISTERS) {
+            throw new IllegalArgumentException("no update inside the product with 16 registers");
+        }
         int rows = w.length;
         int cols = w[0].length;
         int block = 4 * L;
@@ -166,6 +197,7 @@ final class FloatProducts {
         // input's gradient, then its slices of the rows of the weights' gradient; with 16, unit i
         // is block i and slice i. A team of two gives each thread one half.
         int units = SIXTEEN_REGISTERS ? blocks : blocks + slices;
+        SliceUpdates updates = update == null ? null : new SliceUpdates(update, blocks, slices, rows, middle);
         team.forRange(2 * units, 1, (u0, u1) -> {
             for (int u = u0; u < u1; u++) {
                 int half = u / units;
@@ -181,6 +213,9 @@ final class FloatProducts {
                         }
                     }
                     product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
+                    if (updates != null) {
+                        updates.blockDone(half);
+                    }
                 }
                 int slice = SIXTEEN_REGISTERS ? i : i - blocks;
                 if (slice >= 0) {
@@ -188,6 +223,9 @@ final class FloatProducts {
                     int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice + 1, TRANSPOSED_ROWS);
                     if (r0 < r1) {
                         productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
+                    }
+                    if (updates != null) {
+                        updates.sliceDone(half, slice);
                     }
                 }
             }
@@ -201,6 +239,61 @@ final class FloatProducts {
                 }
             }
         });
+    }
+
+    /**
+     * When each slice of {@link #backward}'s weights may be updated: a slice once its gradient is
+     * summed and every block of the input's gradient of its half is done. A slice's state goes
+     * from 0 (not summed) to 1 (summed, waiting) to 2 (updated); both the thread that sums it and
+     * the one that ends its half's last block try to claim it (1 to 2) once both conditions
+     * hold, so exactly one of them updates it, whichever order they come in.
+     */
+    private static final class SliceUpdates {
+        private final Team.Range update;
+        private final int blocks;
+        private final int slices;
+        private final int rows;
+        private final int middle;
+        private final AtomicIntegerArray blocksDone = new AtomicIntegerArray(2);
+        private final AtomicIntegerArray states;
+
+        SliceUpdates(Team.Range update, int blocks, int slices, int rows, int middle) {
+            this.update = update;
+            this.blocks = blocks;
+            this.slices = slices;
+            this.rows = rows;
+            this.middle = middle;
+            this.states = new AtomicIntegerArray(2 * slices);
+        }
+
+        /** After a block of the input's gradient of {@code half}: the last one updates the half's waiting slices. */
+        void blockDone(int half) {
+            if (blocksDone.incrementAndGet(half) == blocks) {
+                for (int slice = 0; slice < slices; slice++) {
+                    claim(half, slice);
+                }
+            }
+        }
+
+        /** After the gradient of a slice of {@code half} is summed (or found empty). */
+        void sliceDone(int half, int slice) {
+            states.set(half * slices + slice, 1);
+            if (blocksDone.get(half) == blocks) {
+                claim(half, slice);
+            }
+        }
+
+        private void claim(int half, int slice) {
+            if (states.compareAndSet(half * slices + slice, 1, 2)) {
+                int o0 = half == 0 ? 0 : middle;
+                int o1 = half == 0 ? middle : rows;
+                int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice, TRANSPOSED_ROWS);
+                int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice + 1, TRANSPOSED_ROWS);
+                if (r0 < r1) {
+                    update.run(r0, r1);
+                }
+            }
+        }
     }
 
     /**

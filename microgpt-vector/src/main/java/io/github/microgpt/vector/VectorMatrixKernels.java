@@ -238,6 +238,24 @@ public final class VectorMatrixKernels implements MatrixKernels {
         return true;
     }
 
+    /**
+     * The single-precision backward products with the update of a fused step inside them, each
+     * slice of the weights' rows updated by the thread that has just summed its gradient (see
+     * {@link FloatProducts#backward(float[][], float[][], float[][], float[][], float[][], int, int,
+     * Team, boolean, Team.Range)}); left to the caller with 16 registers, or for a product these
+     * kernels leave to the core.
+     */
+    @Override
+    public boolean matmulBackwardAndUpdate(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                                           int from, int to, Team team, boolean dwCleared, Team.Range update) {
+        if (!FloatProducts.updatesInside() || !worthIt(w.length, w[0].length, to - from)) {
+            return false;
+        }
+        WarmFloats.ensure();
+        FloatProducts.backward(din, dw, dout, in, w, from, to, team, dwCleared, update);
+        return true;
+    }
+
     @Override
     public boolean attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT, int nHead,
                                     float scale, int from, int to, Team team) {

@@ -407,6 +407,70 @@ class VectorMatrixKernelsTest {
     }
 
     /**
+     * The backward product with an update inside ({@code matmulBackwardAndUpdate}, a fused step's
+     * optimizer) gives the bits of the product alone followed by the update of every row, on every
+     * split: each row updated exactly once, with its complete gradient, and only after the input's
+     * gradient has read its weights. The update here changes each weight row it is given (and
+     * clears its gradient), so an update run while a block still read those weights would change
+     * {@code din}; {@code CHUNKS} runs the units last first, every slice of the weights' gradient
+     * before its half's blocks, so that each slice must wait for the last of them. With 16
+     * registers the kernels decline, having written nothing.
+     */
+    @TestFactory
+    Stream<DynamicTest> floatBackwardWithTheUpdateInsideIsTheProductThenTheUpdate() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            Operands x = new Operands(s);
+            float[][] in = toFloats(x.in);
+            float[][] dout = toFloats(x.dout);
+            float[][] expectedDin = toFloats(x.din);
+            float[][] expectedDw = toFloats(x.dw);
+            float[][] expectedW = toFloats(x.w);
+            assertTrue(KERNELS.matmulBackward(expectedDin, expectedDw, dout, in, expectedW, s.from(), x.to, ONE));
+            for (float[] row : expectedW) {
+                for (int i = 0; i < row.length; i++) {
+                    row[i] += 1f;
+                }
+            }
+            for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
+                float[][] din = toFloats(x.din);
+                float[][] dw = toFloats(x.dw);
+                float[][] w = toFloats(x.w);
+                float[][] seen = new float[s.rows()][];
+                AtomicInteger[] updates = new AtomicInteger[s.rows()];
+                Arrays.setAll(updates, o -> new AtomicInteger());
+                Team.Range update = (r0, r1) -> {
+                    for (int o = r0; o < r1; o++) {
+                        updates[o].incrementAndGet();
+                        seen[o] = dw[o].clone();
+                        for (int i = 0; i < w[o].length; i++) {
+                            w[o][i] += 1f;
+                        }
+                        Arrays.fill(dw[o], 0f);
+                    }
+                };
+                boolean fused = KERNELS.matmulBackwardAndUpdate(din, dw, dout, in, w, s.from(), x.to, team, false,
+                        update);
+                if (!FloatProducts.updatesInside()) {
+                    assertFalse(fused, s + ": 16 registers leave the update to the caller");
+                    for (int t = 0; t < x.to; t++) {
+                        assertArrayEquals(toFloats(x.din)[t], din[t], 0f, s + ": din untouched");
+                    }
+                    continue;
+                }
+                assertTrue(fused, s + ": the product with its update");
+                for (int t = 0; t < x.to; t++) {
+                    assertArrayEquals(expectedDin[t], din[t], 0f, s + ": din[" + t + "] beside the update");
+                }
+                for (int o = 0; o < s.rows(); o++) {
+                    assertEquals(1, updates[o].get(), s + ": updates of row " + o);
+                    assertArrayEquals(expectedDw[o], seen[o], 0f, s + ": the gradient row " + o + " updated");
+                    assertArrayEquals(expectedW[o], w[o], 0f, s + ": the weights' row " + o);
+                }
+            }
+        }));
+    }
+
+    /**
      * Each gradient is made of chains of fused multiply-adds in the order of the sum:
      * {@code dw[o][i]} one chain over the positions in order, from the value it had;
      * {@code din[t][i]} two chains, over the two halves of the rows ({@code o = 0, 1, ...} up to

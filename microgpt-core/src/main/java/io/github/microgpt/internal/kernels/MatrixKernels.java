@@ -165,6 +165,37 @@ public interface MatrixKernels {
     }
 
     /**
+     * {@link #matmulBackward(float[][], float[][], float[][], float[][], float[][], int, int, Team, boolean)}
+     * that also runs {@code update} over every row of the weights, each row once, as soon as
+     * nothing of the product reads that row of {@code w} any more and its row of {@code dw} is
+     * complete: the optimizer's update of a fused training step, on the thread that has just
+     * written those gradient rows, while they are still in its core's caches, instead of in a
+     * loop of its own after the product. {@code update} may change rows of {@code w} and
+     * {@code dw} (it sets the gradient to {@code +0.0}); {@code din} must come out as if the
+     * weights had not changed. By default nothing is computed and {@code false} returned: the
+     * caller then runs {@link #matmulBackward(float[][], float[][], float[][], float[][],
+     * float[][], int, int, Team, boolean)} and the update after it.
+     *
+     * @param din (T, C) added to
+     * @param dw (OC, C) added to; all {@code +0.0} if {@code dwCleared}
+     * @param dout (T, OC)
+     * @param in (T, C)
+     * @param w (OC, C)
+     * @param from the first position
+     * @param to one past the last position
+     * @param team the threads
+     * @param dwCleared whether every element of {@code dw} is {@code +0.0}
+     * @param update the update of rows {@code [r0, r1)} of {@code w} (indices into {@code w});
+     *     disjoint ranges may run at the same time on the team's threads
+     * @return whether the gradients were computed and every row updated
+     */
+    default boolean matmulBackwardAndUpdate(float[][] din, float[][] dw, float[][] dout, float[][] in,
+                                            float[][] w, int from, int to, Team team, boolean dwCleared,
+                                            Team.Range update) {
+        return false;
+    }
+
+    /**
      * Single-precision causal attention, with the contract of the core's
      * {@code FloatKernels.attentionForward} (the arguments are its own); by default left to it.
      *
