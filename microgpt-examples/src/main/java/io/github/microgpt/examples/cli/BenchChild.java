@@ -27,9 +27,9 @@ import java.util.concurrent.TimeUnit;
  * the children's slices exactly as it would alternate models of its own. While one child runs a
  * slice the others wait on a read, as idle as a JVM that was never started.
  *
- * <p>Why a JVM per count (measured, see {@link BenchCommand}): two models in one JVM are not what
- * a user runs, and the one-thread model ran slower beside a two-thread one than alone, so that
- * the list reported a higher speed-up than separate runs of each count gave.
+ * <p>Why a JVM per count (see {@link BenchCommand}): models of several counts in one JVM share the
+ * JIT compiler's profiles and code, which a user's run of one count never does, and such a list
+ * read a higher speed-up than separate runs of each count gave.
  *
  * <p>The conversation, one line each way (a request, then its answer, which starts with
  * {@link #ANSWER} so that whatever else the JVM writes to its standard output, a log the user asked

@@ -46,7 +46,7 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code microgpt bench}: training steps/s, generated tokens/s and GFLOP/s of the engines at one
- * model size, measured in this JVM after a warm-up, in well under a minute.
+ * model size, measured after a warm-up, in well under a minute.
  *
  * <p>Without model options it measures the reference configuration of {@code microgpt.py} (one
  * layer, {@code nEmbd = 16}, 4 heads, block size 16) on the embedded names shuffled with seed 42,
@@ -71,20 +71,35 @@ import picocli.CommandLine.ParentCommand;
  * {@code train} runs them, with no {@link GradientListener}: the phase split below has a slice of
  * its own, so that nothing is added to the steps that are counted.
  *
- * <p><b>Thread counts compared in one JVM.</b> On a shared machine the speed of the same jar
+ * <p><b>Thread counts compared side by side.</b> On a shared machine the speed of the same jar
  * drifts by 15–25% from one minute to the next, so two separate runs, one on each thread count,
- * measure the minute as much as the threads. {@code --threads 1,2} builds a model and trainer for
- * each count, from the same seed, warms them up together, and then times them in rounds: in each
- * round every count runs the same steps on the same documents in a slice of its own, in the order
- * given and reversed every other round (1,2 then 2,1), until {@code --seconds} (shared by the
- * counts) is spent. Each count gets an engine entry of its own (its {@code threads} says which),
- * and each count after the first a speed-up over the first: the median of the rounds' ratios,
- * which pair slices run one right after the other, with the lowest and highest as its spread,
- * the steps of every slice, and the warm-up's length and whether it settled (a line of the
- * table says when it did not).
+ * measure the minute as much as the threads. {@code --threads 1,2} starts a JVM for each count
+ * ({@link BenchChild}: this JVM's {@code java}, options and class path, so each is the JVM a
+ * separate run of that count would have been), which builds a model and trainer from the same
+ * seed; this JVM then warms them up together and times them in rounds: in each round every count
+ * runs the same steps on the same documents in a slice of its own, while the others wait, in the
+ * order given and reversed every other round (1,2 then 2,1), until {@code --seconds} (shared by
+ * the counts) is spent. Each count gets an engine entry of its own (its {@code threads} says
+ * which), and each count after the first a speed-up over the first: the median of the rounds'
+ * ratios, which pair slices run one right after the other, with the lowest and highest as its
+ * spread, the steps of every slice, and the warm-up's length and whether it settled (a line of
+ * the table says when it did not).
  * Since every count ran the same steps, their models must be the same bits: the last loss of
- * every round and the final weights are compared, and a difference is reported (it would be a
- * bug: a step's result does not depend on its threads).
+ * every round and a digest of the final weights, as the children report them, are compared, and
+ * a difference is reported (it would be a bug: a step's result does not depend on its threads).
+ * A child that fails ends the run with one line naming its count and the cause.
+ *
+ * <p>Why a JVM per count: until December 2026 the counts' models shared this JVM, and with it
+ * what no separate run has: the JIT compiler's profiles and code, compiled from every count's
+ * steps, and the other models in memory. On 4 December that list read higher than separate runs
+ * of {@code --threads 1} and {@code --threads 2} alternated in the same minutes (vector f32 at
+ * nEmbd 256: 1.67, 1.70, 1.58 against 1.50, 1.46, 1.39, the one-thread count about 7% slower
+ * than alone). On 5 December, four rounds of the three alternated gave 1.60, 1.57, 1.36, 1.37 in
+ * one JVM, 1.14, 1.47, 1.41, 1.45 with a JVM per count and 1.62, 1.55, 1.55 from separate runs,
+ * and probes that warmed the models for a fixed time found a one-thread model as fast beside a
+ * two-thread one as alone: the difference is within the host's noise, and its cause was not
+ * found. A JVM per count measures, by construction, what a user's run of that count gets; the
+ * cost is the children's start, a fraction of a second each.
  *
  * <p>GFLOP/s is the analytic operation count of the steps done
  * ({@link FlopCount}) divided by their time, and it is also given as a share of the peak that
@@ -232,7 +247,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** The most threads {@code --threads} accepts. */
     static final int MAX_THREADS = 256;
 
-    /** The most thread counts one {@code --threads} list may give (each is a model in memory at once). */
+    /** The most thread counts one {@code --threads} list may give (each is a JVM with its model, all running at once). */
     static final int MAX_THREAD_COUNTS = 8;
 
     // A string, split and checked by hand (threadCounts), so that a list's errors name what is wrong.
@@ -240,7 +255,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Threads of one training step of the array engine (ArrayGptModel.setThreads); the "
                     + "results do not depend on it, only the time; its share of peak is of the peak on as many "
                     + "threads (at most the processors). 1 to 256. A list such as 1,2 measures each count in "
-                    + "one JVM, in alternated slices of the same steps (1,2 then 2,1, ...; the counts share "
+                    + "a JVM of its own, in alternated slices of the same steps (1,2 then 2,1, ...; the counts share "
                     + "--seconds; every slice has the steps the slowest count ran in about a quarter of a second at the "
                     + "end of the warm-up), and reports each count's speed-up over the first: the median, lowest "
                     + "and highest of the rounds' ratios. Default: ${DEFAULT-VALUE}.")
@@ -546,7 +561,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (counts.size() > MAX_THREAD_COUNTS) {
             throw new UsageException("--threads: " + counts.size() + " thread counts; at most " + MAX_THREAD_COUNTS
-                    + " are measured at once (each is a model in memory)");
+                    + " are measured at once (each is a JVM with its model)");
         }
         return counts;
     }
