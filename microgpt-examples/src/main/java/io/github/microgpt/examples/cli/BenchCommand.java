@@ -91,15 +91,16 @@ import picocli.CommandLine.ParentCommand;
  *
  * <p>Why a JVM per count: until December 2026 the counts' models shared this JVM, and with it
  * what no separate run has: the JIT compiler's profiles and code, compiled from every count's
- * steps, and the other models in memory. On 4 December that list read higher than separate runs
- * of {@code --threads 1} and {@code --threads 2} alternated in the same minutes (vector f32 at
- * nEmbd 256: 1.67, 1.70, 1.58 against 1.50, 1.46, 1.39, the one-thread count about 7% slower
- * than alone). On 5 December, four rounds of the three alternated gave 1.60, 1.57, 1.36, 1.37 in
- * one JVM, 1.14, 1.47, 1.41, 1.45 with a JVM per count and 1.62, 1.55, 1.55 from separate runs,
- * and probes that warmed the models for a fixed time found a one-thread model as fast beside a
- * two-thread one as alone: the difference is within the host's noise, and its cause was not
- * found. A JVM per count measures, by construction, what a user's run of that count gets; the
- * cost is the children's start, a fraction of a second each.
+ * steps. In about a third of such runs (vector f32 at nEmbd 256, 4 and 5 December: 3 of 9) the
+ * one-thread model's forward and backward passes ran at 20.4–21.3 ms a step for the whole run,
+ * against 13.7–15.8 ms in all 13 runs where that count had a JVM of its own (alone, or a child
+ * here), so its slices were about 25% slow and the list read a speed-up near 1.9 where separate
+ * runs gave 1.4–1.6. Which compiled method is slower was not pinned down; probes that warmed a
+ * one-thread model beside a two-thread one for a fixed time did not catch a slow run. A JVM per
+ * count measures, by construction, what a user's run of that count gets; the cost is the
+ * children's start, a fraction of a second each. Rounds of the three, alternated on 5 December
+ * (median of each run's rounds): one JVM 1.60, 1.57, 1.36, 1.37, 1.90; a JVM per count 1.14,
+ * 1.47, 1.41, 1.45, 1.51, 1.46; separate runs 1.62, 1.55, 1.55, 1.52, 1.37.
  *
  * <p>GFLOP/s is the analytic operation count of the steps done
  * ({@link FlopCount}) divided by their time, and it is also given as a share of the peak that
