@@ -100,7 +100,7 @@ import picocli.CommandLine.ParentCommand;
  * count measures, by construction, what a user's run of that count gets; the cost is the
  * children's start, a fraction of a second each. Rounds of the three, alternated on 5 December
  * (median of each run's rounds): one JVM 1.60, 1.57, 1.36, 1.37, 1.90; a JVM per count 1.14,
- * 1.47, 1.41, 1.45, 1.51, 1.46; separate runs 1.62, 1.55, 1.55, 1.52, 1.37.
+ * 1.47, 1.41, 1.45, 1.51, 1.46, 1.57; separate runs 1.62, 1.55, 1.55, 1.52, 1.37, 1.71.
  *
  * <p>GFLOP/s is the analytic operation count of the steps done
  * ({@link FlopCount}) divided by their time, and it is also given as a share of the peak that
