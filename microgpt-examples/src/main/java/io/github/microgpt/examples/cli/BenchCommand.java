@@ -27,13 +27,18 @@ import io.github.microgpt.train.TrainingDivergedException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,7 +46,7 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code microgpt bench}: training steps/s, generated tokens/s and GFLOP/s of the engines at one
- * model size, measured in this JVM after a warm-up, in well under a minute.
+ * model size, measured after a warm-up, in well under a minute.
  *
  * <p>Without model options it measures the reference configuration of {@code microgpt.py} (one
  * layer, {@code nEmbd = 16}, 4 heads, block size 16) on the embedded names shuffled with seed 42,
@@ -66,20 +71,36 @@ import picocli.CommandLine.ParentCommand;
  * {@code train} runs them, with no {@link GradientListener}: the phase split below has a slice of
  * its own, so that nothing is added to the steps that are counted.
  *
- * <p><b>Thread counts compared in one JVM.</b> On a shared machine the speed of the same jar
+ * <p><b>Thread counts compared side by side.</b> On a shared machine the speed of the same jar
  * drifts by 15–25% from one minute to the next, so two separate runs, one on each thread count,
- * measure the minute as much as the threads. {@code --threads 1,2} builds a model and trainer for
- * each count, from the same seed, warms them up together, and then times them in rounds: in each
- * round every count runs the same steps on the same documents in a slice of its own, in the order
- * given and reversed every other round (1,2 then 2,1), until {@code --seconds} (shared by the
- * counts) is spent. Each count gets an engine entry of its own (its {@code threads} says which),
- * and each count after the first a speed-up over the first: the median of the rounds' ratios,
- * which pair slices run one right after the other, with the lowest and highest as its spread,
- * the steps of every slice, and the warm-up's length and whether it settled (a line of the
- * table says when it did not).
+ * measure the minute as much as the threads. {@code --threads 1,2} starts a JVM for each count
+ * ({@link BenchChild}: this JVM's {@code java}, options and class path, so each is the JVM a
+ * separate run of that count would have been), which builds a model and trainer from the same
+ * seed; this JVM then warms them up together and times them in rounds: in each round every count
+ * runs the same steps on the same documents in a slice of its own, while the others wait, in the
+ * order given and reversed every other round (1,2 then 2,1), until {@code --seconds} (shared by
+ * the counts) is spent. Each count gets an engine entry of its own (its {@code threads} says
+ * which), and each count after the first a speed-up over the first: the median of the rounds'
+ * ratios, which pair slices run one right after the other, with the lowest and highest as its
+ * spread, the steps of every slice, and the warm-up's length and whether it settled (a line of
+ * the table says when it did not).
  * Since every count ran the same steps, their models must be the same bits: the last loss of
- * every round and the final weights are compared, and a difference is reported (it would be a
- * bug: a step's result does not depend on its threads).
+ * every round and a digest of the final weights, as the children report them, are compared, and
+ * a difference is reported (it would be a bug: a step's result does not depend on its threads).
+ * A child that fails ends the run with one line naming its count and the cause.
+ *
+ * <p>Why a JVM per count: until December 2026 the counts' models shared this JVM, and with it
+ * what no separate run has: the JIT compiler's profiles and code, compiled from every count's
+ * steps. In about a third of such runs (vector f32 at nEmbd 256, 4 and 5 December: 3 of 9) the
+ * one-thread model's forward and backward passes ran at 20.4–21.3 ms a step for the whole run,
+ * against 13.7–15.8 ms in all 13 runs where that count had a JVM of its own (alone, or a child
+ * here), so its slices were about 25% slow and the list read a speed-up near 1.9 where separate
+ * runs gave 1.4–1.6. Which compiled method is slower was not pinned down; probes that warmed a
+ * one-thread model beside a two-thread one for a fixed time did not catch a slow run. A JVM per
+ * count measures, by construction, what a user's run of that count gets; the cost is the
+ * children's start, a fraction of a second each. Rounds of the three, alternated on 5 December
+ * (median of each run's rounds): one JVM 1.60, 1.57, 1.36, 1.37, 1.90; a JVM per count 1.14,
+ * 1.47, 1.41, 1.45, 1.51, 1.46, 1.57; separate runs 1.62, 1.55, 1.55, 1.52, 1.37, 1.71.
  *
  * <p>GFLOP/s is the analytic operation count of the steps done
  * ({@link FlopCount}) divided by their time, and it is also given as a share of the peak that
@@ -227,7 +248,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** The most threads {@code --threads} accepts. */
     static final int MAX_THREADS = 256;
 
-    /** The most thread counts one {@code --threads} list may give (each is a model in memory at once). */
+    /** The most thread counts one {@code --threads} list may give (each is a JVM with its model, all running at once). */
     static final int MAX_THREAD_COUNTS = 8;
 
     // A string, split and checked by hand (threadCounts), so that a list's errors name what is wrong.
@@ -235,7 +256,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Threads of one training step of the array engine (ArrayGptModel.setThreads); the "
                     + "results do not depend on it, only the time; its share of peak is of the peak on as many "
                     + "threads (at most the processors). 1 to 256. A list such as 1,2 measures each count in "
-                    + "one JVM, in alternated slices of the same steps (1,2 then 2,1, ...; the counts share "
+                    + "a JVM of its own, in alternated slices of the same steps (1,2 then 2,1, ...; the counts share "
                     + "--seconds; every slice has the steps the slowest count ran in about a quarter of a second at the "
                     + "end of the warm-up), and reports each count's speed-up over the first: the median, lowest "
                     + "and highest of the rounds' ratios. Default: ${DEFAULT-VALUE}.")
@@ -248,22 +269,44 @@ public final class BenchCommand implements Callable<Integer> {
 
     private final LongSupplier clock;
     private final LongSupplier compilerMillis;
+    /** Whether the children's JIT compilers count with {@link #compilerMillis} (not when a test gives its own). */
+    private final boolean childrenCompile;
+    private final BiFunction<Contender, Workload, List<String>> childCommand;
 
     /** Creates the command; picocli calls this and then sets the options. */
     public BenchCommand() {
-        this(System::nanoTime, BenchCommand::compilerMillis);
+        this(System::nanoTime, BenchCommand::compilerMillis, true, BenchChild::command);
     }
 
     /**
      * Creates the command with clocks of its own, for a test.
      *
-     * @param clock nanoseconds, for every time measured (not the peak's, which is processor time)
+     * @param clock nanoseconds, for every time measured in this JVM (not the peak's, which is
+     *     processor time) and for the slices of a list's children
      * @param compilerMillis the JIT compiler's total working time in milliseconds, which the
-     *     warm-up watches ({@link Rounds})
+     *     warm-up watches ({@link Rounds}); with a list, it stands for the children's too
      */
     BenchCommand(LongSupplier clock, LongSupplier compilerMillis) {
+        this(clock, compilerMillis, false, BenchChild::command);
+    }
+
+    /**
+     * Creates the command with the command line of a list's children of its own, for a test that
+     * makes one fail or differ.
+     *
+     * @param childCommand the command line that starts the JVM measuring a contender
+     *     ({@link BenchChild#command})
+     */
+    BenchCommand(BiFunction<Contender, Workload, List<String>> childCommand) {
+        this(System::nanoTime, BenchCommand::compilerMillis, true, childCommand);
+    }
+
+    private BenchCommand(LongSupplier clock, LongSupplier compilerMillis, boolean childrenCompile,
+            BiFunction<Contender, Workload, List<String>> childCommand) {
         this.clock = clock;
         this.compilerMillis = compilerMillis;
+        this.childrenCompile = childrenCompile;
+        this.childCommand = childCommand;
     }
 
     /**
@@ -421,28 +464,22 @@ public final class BenchCommand implements Callable<Integer> {
         long parameters = workload.parameters();
         int positions = workload.config().blockSize();
         for (List<Contender> group : groups) {
-            // A group's models are in memory together: one per thread count, each with its threads'
-            // buffers, and one generated sequence at a time.
-            Contender contender = group.get(0);
-            int vocabSize = workload.tokenizer().vocabSize();
-            long bytes = 0;
+            // Each model is alone in its JVM (a list's counts run in JVMs of their own, with this
+            // JVM's options, so the same heap): its weights and moments, its threads' buffers and
+            // one generated sequence at a time.
             for (Contender member : group) {
-                bytes = ModelMemory.saturatedSum(bytes,
-                        ModelMemory.bytes(member.engine(), member.precision(), parameters, positions, true));
+                int vocabSize = workload.tokenizer().vocabSize();
+                long bytes = ModelMemory.bytes(member.engine(), member.precision(), parameters, positions, true);
                 if (member.engine() == Engine.ARRAY) {
                     bytes = ModelMemory.saturatedSum(bytes, ModelMemory.arrayWorkspaceBytes(member.precision(),
                             workload.config(), vocabSize, member.threads()));
+                    bytes = ModelMemory.saturatedSum(bytes,
+                            ModelMemory.arrayGenerationBytes(member.precision(), workload.config(), vocabSize));
                 }
+                ModelMemory.check("the model (" + parameters + " parameters)", bytes,
+                        ModelMemory.why(member.engine(), positions, true),
+                        "choose smaller --n-embd, --n-layer or --block-size");
             }
-            if (contender.engine() == Engine.ARRAY) {
-                bytes = ModelMemory.saturatedSum(bytes,
-                        ModelMemory.arrayGenerationBytes(contender.precision(), workload.config(), vocabSize));
-            }
-            ModelMemory.check("the model (" + parameters + " parameters)" + (group.size() == 1 ? ""
-                            : ", once for each of " + group.size() + " thread counts,"),
-                    bytes,
-                    ModelMemory.why(contender.engine(), positions, true),
-                    "choose smaller --n-embd, --n-layer or --block-size" + (group.size() == 1 ? "" : " or fewer --threads"));
         }
         CliContext context = parent.context();
         List<Result> results = new ArrayList<>();
@@ -525,7 +562,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (counts.size() > MAX_THREAD_COUNTS) {
             throw new UsageException("--threads: " + counts.size() + " thread counts; at most " + MAX_THREAD_COUNTS
-                    + " are measured at once (each is a model in memory)");
+                    + " are measured at once (each is a JVM with its model)");
         }
         return counts;
     }
@@ -628,8 +665,50 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Measures one engine at each of its thread counts (usually one) in this JVM: one model and
-     * trainer per count, warmed up together, then timed in alternated rounds.
+     * Measures one engine at each of its thread counts: one count in this JVM, as a separate run
+     * measures it; each count of a list in a JVM of its own ({@link BenchChild}), started with this
+     * JVM's java, options and class path, so that a list measures what separate runs of each count
+     * measure (see the class comment for what one shared JVM did instead). The children are ended
+     * however the measurement ends.
+     */
+    private Measured measure(List<Contender> group, Workload workload, List<PeakFlops.Peak> peaks) {
+        if (group.size() == 1) {
+            return measure(group, workload, peaks, new CountRun[] {new Runner(group.get(0), workload, clock)},
+                    compilerMillis);
+        }
+        List<BenchChild.Remote> children = new ArrayList<>();
+        try {
+            for (Contender contender : group) {
+                children.add(BenchChild.Remote.start(contender, childCommand.apply(contender, workload),
+                        parent.context().err()));
+            }
+            for (BenchChild.Remote child : children) {
+                child.awaitReady();
+            }
+            // The warm-up waits for every JIT compiler that could take a core from the slices: this
+            // JVM's and the children's.
+            LongSupplier allCompilers = !childrenCompile ? compilerMillis : () -> {
+                long total = compilerMillis.getAsLong();
+                for (BenchChild.Remote child : children) {
+                    total += child.compilerMillis();
+                }
+                return total;
+            };
+            Measured measured = measure(group, workload, peaks, children.toArray(CountRun[]::new), allCompilers);
+            for (BenchChild.Remote child : children) {
+                child.finish();
+            }
+            return measured;
+        } finally {
+            for (BenchChild.Remote child : children) {
+                child.close();
+            }
+        }
+    }
+
+    /**
+     * Measures one engine's thread counts, each {@code runs[i]} (in this JVM or a child), warmed up
+     * together and then timed in alternated rounds.
      *
      * <p>Every count runs the same steps: the same number in each round, on the same documents,
      * from the same initial weights. So a round's slices time the same work, and the models must
@@ -637,12 +716,9 @@ public final class BenchCommand implements Callable<Integer> {
      * changes no bit); the last loss of each round and the final weights are compared, and
      * {@link SpeedUp#sameResults} says whether they agreed.
      */
-    private Measured measure(List<Contender> group, Workload workload, List<PeakFlops.Peak> peaks) {
+    private Measured measure(List<Contender> group, Workload workload, List<PeakFlops.Peak> peaks, CountRun[] runs,
+            LongSupplier compilerTime) {
         int counts = group.size();
-        Runner[] runners = new Runner[counts];
-        for (int i = 0; i < counts; i++) {
-            runners[i] = new Runner(group.get(i), workload);
-        }
         long[] flopsPerDocument = workload.flopsPerDocument();
         int documents = workload.docs().size();
 
@@ -654,15 +730,13 @@ public final class BenchCommand implements Callable<Integer> {
         Rounds.Slices slices = new Rounds.Slices() {
             @Override
             public void warm(int i, long steps, boolean listening) {
-                runners[i].listen(listening);
-                runners[i].runUntimed(steps);
-                runners[i].listen(false);
+                runs[i].warm(steps, listening);
             }
 
             @Override
             public void roundStarts(long steps) {
                 long flops = 0;
-                int first = runners[0].trainer.stepsDone();
+                int first = runs[0].stepsDone();
                 for (long s = 0; s < steps; s++) {
                     flops += flopsPerDocument[(int) ((first + s) % documents)];
                 }
@@ -671,15 +745,15 @@ public final class BenchCommand implements Callable<Integer> {
 
             @Override
             public void run(int i, long steps) {
-                runners[i].run(steps);
+                runs[i].run(steps);
             }
 
             @Override
             public void roundEnds() {
-                roundsAgree[0] &= sameLastLoss(runners);
+                roundsAgree[0] &= sameLastLoss(runs);
             }
         };
-        Rounds.Timing timing = Rounds.time(counts, seconds, clock, compilerMillis, slices);
+        Rounds.Timing timing = Rounds.time(counts, seconds, clock, compilerTime, slices);
         long stepsPerSlice = timing.stepsPerSlice();
         boolean sameResults = roundsAgree[0];
 
@@ -688,33 +762,26 @@ public final class BenchCommand implements Callable<Integer> {
         long phaseSteps = Math.max(1, stepsPerSlice / 2);
         double[] gradientNanos = new double[counts];
         double[] optimizerNanos = new double[counts];
-        for (Runner runner : runners) {
-            runner.listen(true);
-        }
         for (int phaseRound = 0; phaseRound < PHASE_ROUNDS; phaseRound++) {
             for (int i : order(counts, phaseRound)) {
-                runners[i].runPhases(phaseSteps, gradientNanos, optimizerNanos, i);
+                long[] split = runs[i].phases(phaseSteps);
+                gradientNanos[i] += split[0];
+                optimizerNanos[i] += split[1];
             }
-            sameResults &= sameLastLoss(runners);
+            sameResults &= sameLastLoss(runs);
         }
-        for (Runner runner : runners) {
-            runner.listen(false);
-        }
-        sameResults &= sameWeights(runners);
+        sameResults &= sameWeights(runs);
 
         // Generation, likewise alternated: time slices, as a token's work varies with its position.
         long tokenSliceNanos = Math.max(1, nanos(seconds) / counts / SLICES);
-        Sampler[] samplers = new Sampler[counts];
-        for (int i = 0; i < counts; i++) {
-            samplers[i] = new Sampler(runners[i].trainer.model(), workload.tokenizer(), new PythonRandom(7));
-            generate(samplers[i], clock.getAsLong() + nanos(seconds / 2) / counts);
+        for (CountRun run : runs) {
+            run.generate(nanos(seconds / 2) / counts);
         }
         double[][] tokenRates = new double[counts][SLICES];
         for (int slice = 0; slice < SLICES; slice++) {
             for (int i : order(counts, slice)) {
-                long start = clock.getAsLong();
-                long tokens = generate(samplers[i], start + tokenSliceNanos);
-                tokenRates[i][slice] = tokens / secondsOf(clock.getAsLong() - start);
+                long[] generated = runs[i].generate(tokenSliceNanos);
+                tokenRates[i][slice] = generated[0] / secondsOf(generated[1]);
             }
         }
 
@@ -976,27 +1043,21 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Whether every model's last step had the same loss, to the bit, as the first's. */
-    private static boolean sameLastLoss(Runner[] runners) {
-        for (Runner runner : runners) {
-            if (runner.lastLossBits != runners[0].lastLossBits) {
+    private static boolean sameLastLoss(CountRun[] runs) {
+        for (CountRun run : runs) {
+            if (run.lastLossBits() != runs[0].lastLossBits()) {
                 return false;
             }
         }
         return true;
     }
 
-    /** Whether every model's weights are the same bits as the first's. */
-    private static boolean sameWeights(Runner[] runners) {
-        Parameters first = runners[0].trainer.model().parameters();
-        for (Runner runner : runners) {
-            Parameters other = runner.trainer.model().parameters();
-            if (other.size() != first.size()) {
+    /** Whether every model's weights are the same bits as the first's (their digests agree). */
+    private static boolean sameWeights(CountRun[] runs) {
+        String first = runs[0].weightsDigest();
+        for (CountRun run : runs) {
+            if (!run.weightsDigest().equals(first)) {
                 return false;
-            }
-            for (int p = 0; p < first.size(); p++) {
-                if (Double.doubleToRawLongBits(other.value(p)) != Double.doubleToRawLongBits(first.value(p))) {
-                    return false;
-                }
             }
         }
         return true;
@@ -1069,24 +1130,100 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * One contender's model and trainer, and the steps it runs. Random letters teach nothing, and
-     * should a run on them diverge all the same, the model is built again and the measurement goes
-     * on: the speed of a step does not depend on the weights (and every thread count diverges at
-     * the same step, its results being the same). On the names a divergence would be a bug, and
-     * is reported as one.
+     * One thread count's model and trainer as {@link #measure} drives them: in this JVM (a
+     * {@link Runner}, when one count is measured) or in a JVM of its own (a
+     * {@link BenchChild.Remote}, for each count of a list; see the class comment for why).
      */
-    private final class Runner {
+    interface CountRun {
+
+        /**
+         * Runs warm-up steps.
+         *
+         * @param steps the steps to run
+         * @param listening whether with the phase split's gradient listener (which the JIT must
+         *     have seen before anything is timed; see {@link Rounds})
+         */
+        void warm(long steps, boolean listening);
+
+        /**
+         * Runs steps as {@code train} does: with no gradient listener, so that the trainer may fuse
+         * Adam's update into the backward pass.
+         *
+         * @param steps the steps to run
+         */
+        void run(long steps);
+
+        /**
+         * Runs steps with the phase split's gradient listener ({@link Phases}).
+         *
+         * @param steps the steps to run
+         * @return their nanoseconds in the forward and backward passes, and in the rest (Adam's
+         *     update and the gradients' reset), in that order
+         */
+        long[] phases(long steps);
+
+        /**
+         * The bits of the last step's loss (of NaN after a divergence on random letters).
+         *
+         * @return {@link Double#doubleToRawLongBits} of the loss
+         */
+        long lastLossBits();
+
+        /**
+         * The steps the trainer has done, which say which document comes next (from 0 again
+         * after a divergence, when the model is built again).
+         *
+         * @return the trainer's {@link Trainer#stepsDone()}
+         */
+        int stepsDone();
+
+        /**
+         * A digest of the weights' bits, to compare models that must be the same to the bit.
+         *
+         * @return the SHA-256 of every parameter's raw bits, in hexadecimal
+         */
+        String weightsDigest();
+
+        /**
+         * Generates names (temperature 0.5, through the {@link Sampler}) for about
+         * {@code nanos}, at least one token.
+         *
+         * @param nanos how long
+         * @return the tokens generated and the nanoseconds they took, in that order
+         */
+        long[] generate(long nanos);
+    }
+
+    /**
+     * One contender's model and trainer, and the steps it runs, in this JVM. Random letters teach
+     * nothing, and should a run on them diverge all the same, the model is built again and the
+     * measurement goes on: the speed of a step does not depend on the weights (and every thread
+     * count diverges at the same step, its results being the same). On the names a divergence
+     * would be a bug, and is reported as one.
+     */
+    static final class Runner implements CountRun {
         private final Contender contender;
         private final Workload workload;
-        private final Phases phases = new Phases(clock);
+        private final LongSupplier clock;
+        private final Phases phases;
         private boolean listening;
-        Trainer trainer;
+        private Trainer trainer;
+        private Sampler sampler;
         /** The bits of the last step's loss (of NaN after a divergence). */
-        long lastLossBits;
+        private long lastLossBits;
 
-        Runner(Contender contender, Workload workload) {
+        /**
+         * Builds the contender's model and trainer, from seed 42.
+         *
+         * @param contender the engine, precision and threads
+         * @param workload the model size and the documents
+         * @param clock nanoseconds, for the phase split and generation
+         */
+        Runner(Contender contender, Workload workload, LongSupplier clock) {
             this.contender = contender;
             this.workload = workload;
+            this.clock = clock;
+            this.phases = new Phases(clock);
             this.trainer = newTrainer();
         }
 
@@ -1106,7 +1243,7 @@ public final class BenchCommand implements Callable<Integer> {
             return created;
         }
 
-        void listen(boolean on) {
+        private void listen(boolean on) {
             if (on && !listening) {
                 trainer.addGradientListener(phases);
             } else if (!on && listening) {
@@ -1115,23 +1252,30 @@ public final class BenchCommand implements Callable<Integer> {
             listening = on;
         }
 
-        /** Runs steps as `train` does: with no gradient listener, so that the trainer may fuse Adam into the backward pass. */
-        void run(long steps) {
+        @Override
+        public void warm(long steps, boolean listening) {
+            listen(listening);
+            for (long s = 0; s < steps; s++) {
+                step();
+            }
+            listen(false);
+        }
+
+        @Override
+        public void run(long steps) {
             if (listening) {
                 throw new IllegalStateException("steps/s must be timed without a gradient listener");
             }
-            runUntimed(steps);
-        }
-
-        /** Runs steps whatever the listener, for the warm-up. */
-        void runUntimed(long steps) {
             for (long s = 0; s < steps; s++) {
                 step();
             }
         }
 
-        /** Runs steps with the listener on, adding their two parts' nanoseconds to {@code gradient[i]} and {@code optimizer[i]}. */
-        void runPhases(long steps, double[] gradient, double[] optimizer, int i) {
+        @Override
+        public long[] phases(long steps) {
+            listen(true);
+            long gradient = 0;
+            long optimizer = 0;
             long now = clock.getAsLong();
             for (long s = 0; s < steps; s++) {
                 long before = now;
@@ -1140,9 +1284,59 @@ public final class BenchCommand implements Callable<Integer> {
                 now = clock.getAsLong();
                 // A step that diverged (and was started again) told no gradients: all its time counts as theirs.
                 long gradientsAt = phases.gradientsAt >= before ? phases.gradientsAt : now;
-                gradient[i] += gradientsAt - before;
-                optimizer[i] += now - gradientsAt;
+                gradient += gradientsAt - before;
+                optimizer += now - gradientsAt;
             }
+            listen(false);
+            return new long[] {gradient, optimizer};
+        }
+
+        @Override
+        public long lastLossBits() {
+            return lastLossBits;
+        }
+
+        @Override
+        public int stepsDone() {
+            return trainer.stepsDone();
+        }
+
+        @Override
+        public String weightsDigest() {
+            Parameters parameters = trainer.model().parameters();
+            MessageDigest digest;
+            try {
+                digest = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                // Every Java platform must have SHA-256 (MessageDigest's own documentation).
+                throw new IllegalStateException(e);
+            }
+            ByteBuffer bits = ByteBuffer.allocate(Long.BYTES);
+            for (int p = 0; p < parameters.size(); p++) {
+                bits.clear();
+                bits.putLong(Double.doubleToRawLongBits(parameters.value(p)));
+                digest.update(bits.array());
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        }
+
+        @Override
+        public long[] generate(long nanos) {
+            if (sampler == null) {
+                sampler = new Sampler(trainer.model(), workload.tokenizer(), new PythonRandom(7));
+            }
+            long start = clock.getAsLong();
+            long deadline = start + nanos;
+            long tokens = 0;
+            Sampler.Generation generation = null;
+            do {
+                if (generation == null || generation.isDone()) {
+                    generation = sampler.start(0.5);
+                }
+                generation.step();
+                tokens++;
+            } while (clock.getAsLong() < deadline);
+            return new long[] {tokens, clock.getAsLong() - start};
         }
 
         private void step() {
@@ -1164,20 +1358,6 @@ public final class BenchCommand implements Callable<Integer> {
         Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    /** Generates names until the deadline (at least one token); returns the number of tokens. */
-    private long generate(Sampler sampler, long deadline) {
-        long tokens = 0;
-        Sampler.Generation generation = null;
-        do {
-            if (generation == null || generation.isDone()) {
-                generation = sampler.start(0.5);
-            }
-            generation.step();
-            tokens++;
-        } while (clock.getAsLong() < deadline);
-        return tokens;
     }
 
     private static long nanos(double seconds) {
