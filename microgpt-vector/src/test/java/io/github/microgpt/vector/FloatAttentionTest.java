@@ -53,6 +53,57 @@ class FloatAttentionTest {
     }
 
     /**
+     * {@link FloatAttention#dots} and {@link FloatAttention#addWeightedRows}, bit for bit, against
+     * their chains written one element at a time with {@link Math#fma} in the documented order, on
+     * heads of one to four vectors (and of three channels) and every count of positions up to six
+     * vectors and three: each count of vectors in one pass, every length of a last part vector,
+     * rows that reach a whole vector past the positions and rows that do not.
+     */
+    @Test
+    void dotsAndWeightedSumsAreTheirChainsWhateverTheCountOfPositions() {
+        int l = FloatAttention.L;
+        SplittableRandom random = new SplittableRandom(17);
+        for (int hd : new int[] {3, l, 2 * l, 4 * l}) {
+            for (int n = 1; n <= 6 * l + 3; n++) {
+                for (int width : new int[] {n, 8 * l}) {
+                    float[][] columns = randomFloats(random, 1 + hd, width, 2.0);
+                    float[] u = randomFloats(random, 1, hd, 2.0)[0];
+                    float[] d = new float[n + 2];
+                    d[n] = 7f;
+                    d[n + 1] = 8f;
+                    FloatAttention.dots(d, u, columns, 1, hd, n, new float[l]);
+                    for (int s = 0; s < n; s++) {
+                        float p = u[0] * columns[1][s];
+                        for (int j = 1; j < hd; j++) {
+                            p = Math.fma(u[j], columns[1 + j][s], p);
+                        }
+                        assertEquals(Float.floatToRawIntBits(p), Float.floatToRawIntBits(d[s]),
+                                "dots, hd " + hd + ", n " + n + ", width " + width + ", s " + s);
+                    }
+                    assertEquals(7f, d[n], 0f, "dots past n");
+                    assertEquals(8f, d[n + 1], 0f, "dots past n");
+                }
+                if (hd % l == 0) {
+                    float[][] rows = randomFloats(random, n, 2 + hd, 2.0);
+                    float[] w = randomFloats(random, 1, n, 1.0)[0];
+                    float[] y = randomFloats(random, 1, 1 + hd + 1, 1.0)[0];
+                    float[] expected = y.clone();
+                    FloatAttention.addWeightedRows(y, 1, w, rows, 2, hd, n);
+                    for (int j = 0; j < hd; j++) {
+                        for (int s = 0; s < n; s++) {
+                            expected[1 + j] = Math.fma(w[s], rows[s][2 + j], expected[1 + j]);
+                        }
+                    }
+                    for (int j = 0; j < y.length; j++) {
+                        assertEquals(Float.floatToRawIntBits(expected[j]), Float.floatToRawIntBits(y[j]),
+                                "weighted rows, hd " + hd + ", n " + n + ", element " + j);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * {@link FloatAttention#softmax} against softmax in double on 1 to 40 values (whole vectors and
      * every length of a last part vector), within float rounding, leaving the values past
      * {@code n} as they were.
