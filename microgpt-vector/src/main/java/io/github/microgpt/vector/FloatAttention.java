@@ -125,7 +125,7 @@ final class FloatAttention {
      * <p>Why all the vectors in one pass: each fused multiply-add of a chain waits for the one
      * before it (four cycles on a Zen 3), so a pass of one chain is as long as a pass of four.
      * Whole groups of four vectors first and then the rest one vector at a time, as before, took
-     * two to four passes for 17 to 63 positions; the one pass cut attention's time by 12-15% at
+     * two to four passes for 17 to 63 positions; the one pass cut attention's time at
      * {@code nEmbd} 256 (see {@link #addWeightedRows}, measured with it). The same operations on
      * each {@code d[s]}, so the same bits.
      *
@@ -227,8 +227,8 @@ final class FloatAttention {
      * multiply-adds, and every key was loaded once a query. The lanes past a query's positions
      * (up to four vectors for one of them) are computed and dropped: on cores that wait on the
      * chains anyway, nearly free. With {@link #addWeightedRowsTwo}, two queries at a time took
-     * attention's forward pass 8% less time on one thread and 22% less on two (in-JVM A/B at
-     * {@code nEmbd} 256, 4 layers, block 64, one document a step), the same bits.
+     * attention's forward pass 8% less time on one thread and 19-22% less on two (in-JVM A/B at
+     * {@code nEmbd} 256, 4 layers, block 64, one document a step, two rounds), the same bits.
      */
     static void dotsTwo(float[] d0, float[] d1, float[] u0, float[] u1, float[][] columns, int col, int hd, int n0,
                         float[] tail) {
@@ -338,7 +338,8 @@ final class FloatAttention {
      * each fused multiply-add waited for the one before it (four cycles on a Zen 3) with nothing
      * else to do. Heads of two vectors are those of {@code nEmbd} 256 with 8 heads on 512-bit
      * vectors; with {@link #dots} in one pass, their two chains side by side cut attention's
-     * time there by 12-15% (forward) and 15% (backward), one thread or two (the same bits).
+     * time there (in-JVM A/B, one document a step) by 12% forward and 15% backward on one
+     * thread, 8% and 14% on two (the same bits).
      */
     static void addWeightedRows(float[] y, int at, float[] w, float[][] rows, int col, int hd, int n) {
         if (hd == 2 * L) {
@@ -490,8 +491,8 @@ final class FloatAttention {
      * <p>The queries go two at a time, {@code t} and {@code t - 1} ({@link #dotsTwo},
      * {@link #addWeightedRowsTwo}, and one pass over the keys' and values' gradients adding query
      * {@code t}'s term, then {@code t - 1}'s, as one query at a time did). Measured at
-     * {@code nEmbd} 256 (in-JVM A/B, one document a step): attention's backward pass 21% less
-     * time on one thread, 19% less on two; the same bits.
+     * {@code nEmbd} 256 (in-JVM A/B, one document a step, two rounds): attention's backward pass
+     * 21-27% less time on one thread, 17-19% less on two; the same bits.
      */
     static void backward(float[][] dqkv, float[][] dout, float[][] qkv, float[][][] weights, float[][] valuesT,
                          float[][] dweights, int nHead, float scale, int from, int to, Team team) {
