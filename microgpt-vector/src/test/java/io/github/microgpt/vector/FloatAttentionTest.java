@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
  * {@link FloatAttention} against attention written out plainly in double precision (the
  * weights, the heads' outputs, and the gradients of the queries, keys and values added to what
  * {@code dqkv} held), on heads of one to eight vectors, one to three heads and 1 to 37 positions;
- * and its results, bit for bit, whatever the split of the heads between threads and whether the
- * positions come at once or a few at a time (the key cache).
+ * and its results, bit for bit, whatever the split of the heads between threads, whether the
+ * positions come at once or a few at a time (the key cache), and however the queries fall into
+ * the pairs it takes them in.
  */
 class FloatAttentionTest {
 
@@ -47,6 +48,91 @@ class FloatAttentionTest {
             for (int nHead : new int[] {1, 3}) {
                 for (int positions : new int[] {1, 5, 13, 37}) {
                     check(random, hd, nHead, positions);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link FloatAttention#dots} and {@link FloatAttention#addWeightedRows}, bit for bit, against
+     * their chains written one element at a time with {@link Math#fma} in the documented order, on
+     * heads of one to four vectors (and of three channels) and every count of positions up to six
+     * vectors and three: each count of vectors in one pass, every length of a last part vector,
+     * rows that reach a whole vector past the positions and rows that do not.
+     */
+    @Test
+    void dotsAndWeightedSumsAreTheirChainsWhateverTheCountOfPositions() {
+        int l = FloatAttention.L;
+        SplittableRandom random = new SplittableRandom(17);
+        for (int hd : new int[] {3, l, 2 * l, 4 * l}) {
+            for (int n = 1; n <= 6 * l + 3; n++) {
+                for (int width : new int[] {n, 8 * l}) {
+                    float[][] columns = randomFloats(random, 1 + hd, width, 2.0);
+                    float[] u = randomFloats(random, 1, hd, 2.0)[0];
+                    float[] d = new float[n + 2];
+                    d[n] = 7f;
+                    d[n + 1] = 8f;
+                    FloatAttention.dots(d, u, columns, 1, hd, n, new float[l]);
+                    for (int s = 0; s < n; s++) {
+                        float p = u[0] * columns[1][s];
+                        for (int j = 1; j < hd; j++) {
+                            p = Math.fma(u[j], columns[1 + j][s], p);
+                        }
+                        assertEquals(Float.floatToRawIntBits(p), Float.floatToRawIntBits(d[s]),
+                                "dots, hd " + hd + ", n " + n + ", width " + width + ", s " + s);
+                    }
+                    assertEquals(7f, d[n], 0f, "dots past n");
+                    assertEquals(8f, d[n + 1], 0f, "dots past n");
+                    // Two queries at once, over n - 1 and n positions: each the one query's bits.
+                    if (n > 1) {
+                        float[] u0 = randomFloats(random, 1, hd, 2.0)[0];
+                        float[] d0 = new float[n + 1];
+                        float[] d1 = new float[n + 1];
+                        d0[n - 1] = 7f;
+                        d1[n] = 8f;
+                        FloatAttention.dotsTwo(d0, d1, u0, u, columns, 1, hd, n - 1, new float[l]);
+                        float[] e0 = new float[n - 1];
+                        FloatAttention.dots(e0, u0, columns, 1, hd, n - 1, new float[l]);
+                        for (int s = 0; s < n; s++) {
+                            if (s < n - 1) {
+                                assertEquals(Float.floatToRawIntBits(e0[s]), Float.floatToRawIntBits(d0[s]),
+                                        "dotsTwo, first, hd " + hd + ", n " + n + ", width " + width + ", s " + s);
+                            }
+                            assertEquals(Float.floatToRawIntBits(d[s]), Float.floatToRawIntBits(d1[s]),
+                                    "dotsTwo, second, hd " + hd + ", n " + n + ", width " + width + ", s " + s);
+                        }
+                        assertEquals(7f, d0[n - 1], 0f, "dotsTwo past n - 1");
+                        assertEquals(8f, d1[n], 0f, "dotsTwo past n");
+                    }
+                }
+                if (hd % l == 0) {
+                    float[][] rows = randomFloats(random, n, 2 + hd, 2.0);
+                    float[] w = randomFloats(random, 1, n, 1.0)[0];
+                    float[] start = randomFloats(random, 1, 1 + hd + 1, 1.0)[0];
+                    float[] y = start.clone();
+                    float[] expected = start.clone();
+                    FloatAttention.addWeightedRows(y, 1, w, rows, 2, hd, n);
+                    for (int j = 0; j < hd; j++) {
+                        for (int s = 0; s < n; s++) {
+                            expected[1 + j] = Math.fma(w[s], rows[s][2 + j], expected[1 + j]);
+                        }
+                    }
+                    for (int j = 0; j < y.length; j++) {
+                        assertEquals(Float.floatToRawIntBits(expected[j]), Float.floatToRawIntBits(y[j]),
+                                "weighted rows, hd " + hd + ", n " + n + ", element " + j);
+                    }
+                    // Two queries at once, over n - 1 and n rows: each the one query's bits.
+                    if (n > 1) {
+                        float[] w0 = randomFloats(random, 1, n, 1.0)[0];
+                        float[] start0 = randomFloats(random, 1, 1 + hd + 1, 1.0)[0];
+                        float[] expected0 = start0.clone();
+                        FloatAttention.addWeightedRows(expected0, 1, w0, rows, 2, hd, n - 1);
+                        float[] y0 = start0.clone();
+                        float[] y1 = start.clone();
+                        FloatAttention.addWeightedRowsTwo(y0, y1, 1, w0, w, rows, 2, hd, n - 1);
+                        assertArrayEquals(expected0, y0, 0f, "weighted rows of two, first, hd " + hd + ", n " + n);
+                        assertArrayEquals(y, y1, 0f, "weighted rows of two, second, hd " + hd + ", n " + n);
+                    }
                 }
             }
         }
@@ -233,12 +319,12 @@ class FloatAttentionTest {
         float[][] out2 = new float[positions][c];
         float[][][] weights2 = new float[positions][nHead][positions];
         float[][] keysT2 = new float[c][positions];
-        for (int from = 0; from < positions; from += 2) {
-            FloatAttention.forward(out2, weights2, qkv, keysT2, nHead, scale, from, Math.min(positions, from + 2),
+        for (int from = 0; from < positions; from += 3) {
+            FloatAttention.forward(out2, weights2, qkv, keysT2, nHead, scale, from, Math.min(positions, from + 3),
                     HEAD_BY_HEAD);
         }
         for (int t = 0; t < positions; t++) {
-            assertArrayEquals(out[t], out2[t], 0f, where + ": out " + t + " in steps");
+            assertArrayEquals(out[t], out2[t], 0f, where + ": out " + t + " in steps of three");
             for (int h = 0; h < nHead; h++) {
                 assertArrayEquals(weights[t][h], weights2[t][h], 0f, where + ": weights " + t + " in steps");
             }
@@ -248,6 +334,20 @@ class FloatAttentionTest {
                 new float[3 * nHead][positions * hd + positions], nHead, scale, 0, positions, HEAD_BY_HEAD);
         for (int t = 0; t < positions; t++) {
             assertArrayEquals(grads[t], grads2[t], 0f, where + ": dqkv " + t + " head by head");
+        }
+        // The last three queries, then the others: another pairing of the queries (two at a time,
+        // from the last), the same terms in the same order on every element.
+        float[][] grads3 = copy(dqkvBefore);
+        int split = Math.max(0, positions - 3);
+        float[][] valuesT = new float[c][positions];
+        float[][] dweights3 = new float[3 * nHead][positions * hd + positions];
+        FloatAttention.backward(grads3, dout, qkv, weights, valuesT, dweights3, nHead, scale, split, positions,
+                ALONE);
+        if (split > 0) {
+            FloatAttention.backward(grads3, dout, qkv, weights, valuesT, dweights3, nHead, scale, 0, split, ALONE);
+        }
+        for (int t = 0; t < positions; t++) {
+            assertArrayEquals(grads[t], grads3[t], 0f, where + ": dqkv " + t + " in two parts");
         }
     }
 
