@@ -81,20 +81,46 @@ class BenchChildTest {
     /** A child that fails while it measures (here: out of memory in a small heap) says why, in one line. */
     @Test
     void aChildThatFailsSaysWhy() {
-        Cli.Result result = run((contender, workload) -> {
-            List<String> command = BenchChild.command(contender, workload);
-            if (contender.threads() == 2) {
-                // A model 3072 wide (226 million parameters) in a heap of 16 MB (the last -Xmx wins).
-                int main = command.indexOf(BenchChild.class.getName());
-                assertEquals("24", command.get(main + 5), command.toString());
-                command.set(main + 5, "3072");
-                command.add(main, "-Xmx16m");
-            }
-            return command;
-        });
+        // A model 3072 wide (226 million parameters) in a heap of 16 MB: the model refuses itself.
+        Cli.Result result = run(childWith(N_EMBD, 3072, "-Xmx16m"));
+
+        Cli.assertOneLineError(result, 1, "the JVM measuring array on 2 threads failed: an ArrayGptModel of "
+                + "226682880 parameters", null, SMALL);
+    }
+
+    @Test
+    void aChildThatRunsOutOfMemorySaysSo() {
+        // The small model with a block of 4096 positions: its 113,424 weights (1.8 MB with their
+        // gradients) pass the model's own check in a heap of 32 MB, and the first step's
+        // activations (the attention weights alone, 3 heads x 4096^2 / 2 x 8 bytes a layer, 200 MB)
+        // do not fit, however the collector sizes the heap. (A model that fits with little room to
+        // spare is no test: it ran for minutes, collecting, before it failed.)
+        Cli.Result result = run(childWith(BLOCK_SIZE, 4096, "-Xmx32m"));
 
         Cli.assertOneLineError(result, 1, "the JVM measuring array on 2 threads failed: out of memory while measuring "
                 + "(give the JVM more, for example JAVA_OPTS=-Xmx4g)", null, SMALL);
+    }
+
+    /** Where the child's command has its nEmbd and its block size, after its main class. */
+    private static final int N_EMBD = 5;
+    private static final int BLOCK_SIZE = 7;
+
+    /**
+     * The children's usual command, except that the one on 2 threads gets {@code value} at
+     * {@code index} after its main class and a JVM option (the last -Xmx wins).
+     */
+    private static BiFunction<BenchCommand.Contender, BenchCommand.Workload, List<String>> childWith(int index,
+            int value, String jvmOption) {
+        return (contender, workload) -> {
+            List<String> command = BenchChild.command(contender, workload);
+            if (contender.threads() == 2) {
+                int main = command.indexOf(BenchChild.class.getName());
+                assertEquals(index == N_EMBD ? "24" : "8", command.get(main + index), command.toString());
+                command.set(main + index, Integer.toString(value));
+                command.add(main, jvmOption);
+            }
+            return command;
+        };
     }
 
     /** Runs bench with a command of its own for the children, and the streams captured as {@link Cli#run} does. */
