@@ -427,11 +427,7 @@ class VectorMatrixKernelsTest {
             float[][] expectedDw = toFloats(x.dw);
             float[][] expectedW = toFloats(x.w);
             assertTrue(KERNELS.matmulBackward(expectedDin, expectedDw, dout, in, expectedW, s.from(), x.to, ONE));
-            for (float[] row : expectedW) {
-                for (int i = 0; i < row.length; i++) {
-                    row[i] += 1f;
-                }
-            }
+            addOne(expectedW);
             for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
                 float[][] din = toFloats(x.din);
                 float[][] dw = toFloats(x.dw);
@@ -459,16 +455,32 @@ class VectorMatrixKernelsTest {
                     continue;
                 }
                 assertTrue(fused, s + ": the product with its update");
-                for (int t = 0; t < x.to; t++) {
-                    assertArrayEquals(expectedDin[t], din[t], 0f, s + ": din[" + t + "] beside the update");
-                }
-                for (int o = 0; o < s.rows(); o++) {
-                    assertEquals(1, updates[o].get(), s + ": updates of row " + o);
-                    assertArrayEquals(expectedDw[o], seen[o], 0f, s + ": the gradient row " + o + " updated");
-                    assertArrayEquals(expectedW[o], w[o], 0f, s + ": the weights' row " + o);
-                }
+                assertUpdatedOnce(s, x.to, expectedDin, din, updates, expectedDw, seen, expectedW, w);
             }
         }));
+    }
+
+    /** Adds 1 to every weight: the tests' stand-in for an update. */
+    private static void addOne(float[]... rows) {
+        for (float[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] += 1f;
+            }
+        }
+    }
+
+    /** {@code din} as expected, and every row updated once, with its expected gradient. */
+    private static void assertUpdatedOnce(Shape s, int to, float[][] expectedDin, float[][] din,
+                                          AtomicInteger[] updates, float[][] expectedDw, float[][] seen,
+                                          float[][] expectedW, float[][] w) {
+        for (int t = 0; t < to; t++) {
+            assertArrayEquals(expectedDin[t], din[t], 0f, s + ": din[" + t + "] beside the update");
+        }
+        for (int o = 0; o < s.rows(); o++) {
+            assertEquals(1, updates[o].get(), s + ": updates of row " + o);
+            assertArrayEquals(expectedDw[o], seen[o], 0f, s + ": the gradient row " + o + " updated");
+            assertArrayEquals(expectedW[o], w[o], 0f, s + ": the weights' row " + o);
+        }
     }
 
     /**
@@ -489,11 +501,7 @@ class VectorMatrixKernelsTest {
             float[][] expectedDw = new float[s.rows()][x.w[0].length];
             float[][] expectedW = toFloats(x.w);
             assertTrue(KERNELS.matmulBackward(expectedDin, expectedDw, dout, in, expectedW, s.from(), x.to, ONE));
-            for (float[] row : expectedW) {
-                for (int i = 0; i < row.length; i++) {
-                    row[i] += 1f;
-                }
-            }
+            addOne(expectedW);
             for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
                 float[][] din = toFloats(x.din);
                 float[][] dw = new float[s.rows()][x.w[0].length];
@@ -508,9 +516,7 @@ class VectorMatrixKernelsTest {
                         for (int o = r0; o < r1; o++) {
                             updates[o].incrementAndGet();
                             seen[o] = dw[o].clone();
-                            for (int i = 0; i < w[o].length; i++) {
-                                w[o][i] += 1f;
-                            }
+                            addOne(w[o]);
                             Arrays.fill(dw[o], 0f);
                         }
                     }
@@ -521,9 +527,7 @@ class VectorMatrixKernelsTest {
                             updates[o].incrementAndGet();
                             fromScratch.incrementAndGet();
                             seen[o] = Arrays.copyOf(gradients[o - r0], w[o].length);
-                            for (int i = 0; i < w[o].length; i++) {
-                                w[o][i] += 1f;
-                            }
+                            addOne(w[o]);
                             Arrays.fill(gradients[o - r0], Float.NaN);
                         }
                     }
@@ -538,13 +542,8 @@ class VectorMatrixKernelsTest {
                 if (team == ONE) {
                     assertEquals(s.rows(), fromScratch.get(), s + ": rows updated from the scratch on one thread");
                 }
-                for (int t = 0; t < x.to; t++) {
-                    assertArrayEquals(expectedDin[t], din[t], 0f, s + ": din[" + t + "] beside the update");
-                }
+                assertUpdatedOnce(s, x.to, expectedDin, din, updates, expectedDw, seen, expectedW, w);
                 for (int o = 0; o < s.rows(); o++) {
-                    assertEquals(1, updates[o].get(), s + ": updates of row " + o);
-                    assertArrayEquals(expectedDw[o], seen[o], 0f, s + ": the gradient row " + o + " updated");
-                    assertArrayEquals(expectedW[o], w[o], 0f, s + ": the weights' row " + o);
                     for (float g : dw[o]) {
                         assertEquals(0, Float.floatToRawIntBits(g), s + ": dw row " + o + " left +0.0");
                     }
