@@ -28,6 +28,28 @@ public final class FusedUpdates {
         RangeTask prepare(AdamOptimizer optimizer, Parameters parameters, int step, int totalSteps);
     }
 
+    /**
+     * The update of a single-precision model's rows, as {@link #prepare} returns it, that can
+     * also take the rows' gradient from an array other than the model's: a backward product that
+     * sums a slice of a matrix's gradient into a small scratch of its own thread, and updates the
+     * slice from there at once, never writes the model's gradient rows, which stay {@code +0.0}
+     * (see {@code FloatProducts.backward} in microgpt-vector).
+     */
+    public interface FloatRows extends RangeTask {
+
+        /**
+         * Updates rows {@code [from, to)} with the gradient of row {@code from + i} read from
+         * {@code gradients[i]} instead of the model's gradient rows, which must hold nothing but
+         * {@code +0.0} and are not touched; the same arithmetic as {@link #run(int, int)}, so
+         * the same bits. {@code gradients[i]} may be overwritten.
+         *
+         * @param from the first row
+         * @param to one past the last row
+         * @param gradients at least {@code to - from} rows, each as long as its parameter row
+         */
+        void run(int from, int to, float[][] gradients);
+    }
+
     /** Set by {@code AdamOptimizer}'s class initialiser, before any optimizer exists. */
     private static volatile Preparer preparer;
 

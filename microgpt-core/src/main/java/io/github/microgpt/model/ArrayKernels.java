@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.FusedUpdates;
 import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.internal.kernels.SmallKernels;
@@ -171,8 +172,24 @@ public final class ArrayKernels {
                                            int from, int to, Workers workers, boolean dwCleared, RangeTask update,
                                            int firstRow) {
         MatrixKernels kernels = Holder.KERNELS;
-        return kernels != null && kernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, team(workers),
-                dwCleared, (r0, r1) -> update.run(firstRow + r0, firstRow + r1));
+        if (kernels == null) {
+            return false;
+        }
+        Team.Range rows = (r0, r1) -> update.run(firstRow + r0, firstRow + r1);
+        if (update instanceof FusedUpdates.FloatRows floatRows) {
+            rows = new MatrixKernels.GradientRange() {
+                @Override
+                public void run(int r0, int r1) {
+                    floatRows.run(firstRow + r0, firstRow + r1);
+                }
+
+                @Override
+                public void run(int r0, int r1, float[][] gradients) {
+                    floatRows.run(firstRow + r0, firstRow + r1, gradients);
+                }
+            };
+        }
+        return kernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, team(workers), dwCleared, rows);
     }
 
     static boolean attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT, int nHead,

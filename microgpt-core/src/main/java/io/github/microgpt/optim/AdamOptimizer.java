@@ -277,9 +277,21 @@ public final class AdamOptimizer {
             float[][] secondRows = vFloat;
             FloatStep update = new FloatStep(beta1, beta2, eps, learningRate(step, totalSteps),
                     1 - Math.pow(beta1, step + 1), 1 - Math.pow(beta2, step + 1));
-            return (from, to) -> {
-                for (int r = from; r < to; r++) {
-                    update.row(values[r], grads[r], firstRows[r], secondRows[r]);
+            return new FusedUpdates.FloatRows() {
+                @Override
+                public void run(int from, int to) {
+                    for (int r = from; r < to; r++) {
+                        update.row(values[r], grads[r], firstRows[r], secondRows[r]);
+                    }
+                }
+
+                @Override
+                public void run(int from, int to, float[][] gradients) {
+                    // The same loop on a gradient kept elsewhere (the product's scratch): the
+                    // model's rows, +0.0 already, are neither read nor written.
+                    for (int r = from; r < to; r++) {
+                        update.row(values[r], gradients[r - from], firstRows[r], secondRows[r]);
+                    }
                 }
             };
         }

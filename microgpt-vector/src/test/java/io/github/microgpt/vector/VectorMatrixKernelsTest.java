@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.internal.kernels.Team;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -426,11 +427,7 @@ class VectorMatrixKernelsTest {
             float[][] expectedDw = toFloats(x.dw);
             float[][] expectedW = toFloats(x.w);
             assertTrue(KERNELS.matmulBackward(expectedDin, expectedDw, dout, in, expectedW, s.from(), x.to, ONE));
-            for (float[] row : expectedW) {
-                for (int i = 0; i < row.length; i++) {
-                    row[i] += 1f;
-                }
-            }
+            addOne(expectedW);
             for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
                 float[][] din = toFloats(x.din);
                 float[][] dw = toFloats(x.dw);
@@ -458,13 +455,98 @@ class VectorMatrixKernelsTest {
                     continue;
                 }
                 assertTrue(fused, s + ": the product with its update");
-                for (int t = 0; t < x.to; t++) {
-                    assertArrayEquals(expectedDin[t], din[t], 0f, s + ": din[" + t + "] beside the update");
+                assertUpdatedOnce(s, x.to, expectedDin, din, updates, expectedDw, seen, expectedW, w);
+            }
+        }));
+    }
+
+    /** Adds 1 to every weight: the tests' stand-in for an update. */
+    private static void addOne(float[]... rows) {
+        for (float[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] += 1f;
+            }
+        }
+    }
+
+    /** {@code din} as expected, and every row updated once, with its expected gradient. */
+    private static void assertUpdatedOnce(Shape s, int to, float[][] expectedDin, float[][] din,
+                                          AtomicInteger[] updates, float[][] expectedDw, float[][] seen,
+                                          float[][] expectedW, float[][] w) {
+        for (int t = 0; t < to; t++) {
+            assertArrayEquals(expectedDin[t], din[t], 0f, s + ": din[" + t + "] beside the update");
+        }
+        for (int o = 0; o < s.rows(); o++) {
+            assertEquals(1, updates[o].get(), s + ": updates of row " + o);
+            assertArrayEquals(expectedDw[o], seen[o], 0f, s + ": the gradient row " + o + " updated");
+            assertArrayEquals(expectedW[o], w[o], 0f, s + ": the weights' row " + o);
+        }
+    }
+
+    /**
+     * With {@code dw} cleared and an update that takes a slice's gradient from the kernels'
+     * scratch ({@link MatrixKernels.GradientRange}), the update still sees each row's gradient
+     * of the plain product, bit for bit, once, after every read of the weights; {@code dw} stays
+     * {@code +0.0}; and on one thread every row's gradient comes from the scratch. The update
+     * scribbles NaN over the scratch it was given, so a product that read it back, or a slice
+     * whose scratch was reused before its update, gives other numbers.
+     */
+    @TestFactory
+    Stream<DynamicTest> floatBackwardMayHandTheUpdateEachSlicesGradientInScratch() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            Operands x = new Operands(s);
+            float[][] in = toFloats(x.in);
+            float[][] dout = toFloats(x.dout);
+            float[][] expectedDin = toFloats(x.din);
+            float[][] expectedDw = new float[s.rows()][x.w[0].length];
+            float[][] expectedW = toFloats(x.w);
+            assertTrue(KERNELS.matmulBackward(expectedDin, expectedDw, dout, in, expectedW, s.from(), x.to, ONE));
+            addOne(expectedW);
+            for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
+                float[][] din = toFloats(x.din);
+                float[][] dw = new float[s.rows()][x.w[0].length];
+                float[][] w = toFloats(x.w);
+                float[][] seen = new float[s.rows()][];
+                AtomicInteger[] updates = new AtomicInteger[s.rows()];
+                Arrays.setAll(updates, o -> new AtomicInteger());
+                AtomicInteger fromScratch = new AtomicInteger();
+                MatrixKernels.GradientRange update = new MatrixKernels.GradientRange() {
+                    @Override
+                    public void run(int r0, int r1) {
+                        for (int o = r0; o < r1; o++) {
+                            updates[o].incrementAndGet();
+                            seen[o] = dw[o].clone();
+                            addOne(w[o]);
+                            Arrays.fill(dw[o], 0f);
+                        }
+                    }
+
+                    @Override
+                    public void run(int r0, int r1, float[][] gradients) {
+                        for (int o = r0; o < r1; o++) {
+                            updates[o].incrementAndGet();
+                            fromScratch.incrementAndGet();
+                            seen[o] = Arrays.copyOf(gradients[o - r0], w[o].length);
+                            addOne(w[o]);
+                            Arrays.fill(gradients[o - r0], Float.NaN);
+                        }
+                    }
+                };
+                boolean fused = KERNELS.matmulBackwardAndUpdate(din, dw, dout, in, w, s.from(), x.to, team, true,
+                        update);
+                if (!FloatProducts.updatesInside()) {
+                    assertFalse(fused, s + ": 16 registers leave the update to the caller");
+                    continue;
                 }
+                assertTrue(fused, s + ": the product with its update");
+                if (team == ONE) {
+                    assertEquals(s.rows(), fromScratch.get(), s + ": rows updated from the scratch on one thread");
+                }
+                assertUpdatedOnce(s, x.to, expectedDin, din, updates, expectedDw, seen, expectedW, w);
                 for (int o = 0; o < s.rows(); o++) {
-                    assertEquals(1, updates[o].get(), s + ": updates of row " + o);
-                    assertArrayEquals(expectedDw[o], seen[o], 0f, s + ": the gradient row " + o + " updated");
-                    assertArrayEquals(expectedW[o], w[o], 0f, s + ": the weights' row " + o);
+                    for (float g : dw[o]) {
+                        assertEquals(0, Float.floatToRawIntBits(g), s + ": dw row " + o + " left +0.0");
+                    }
                 }
             }
         }));

@@ -186,13 +186,36 @@ public interface MatrixKernels {
      * @param team the threads
      * @param dwCleared whether every element of {@code dw} is {@code +0.0}
      * @param update the update of rows {@code [r0, r1)} of {@code w} (indices into {@code w});
-     *     disjoint ranges may run at the same time on the team's threads
+     *     disjoint ranges may run at the same time on the team's threads. If it is a
+     *     {@link GradientRange} and {@code dwCleared}, the kernels may hand it the gradient of a
+     *     slice of rows in scratch of their own instead of writing it to {@code dw}, whose rows
+     *     then stay {@code +0.0}
      * @return whether the gradients were computed and every row updated
      */
     default boolean matmulBackwardAndUpdate(float[][] din, float[][] dw, float[][] dout, float[][] in,
                                             float[][] w, int from, int to, Team team, boolean dwCleared,
                                             Team.Range update) {
         return false;
+    }
+
+    /**
+     * The update of {@link #matmulBackwardAndUpdate} when it can also take a slice's gradient
+     * from the kernels' scratch: then a thread that sums a slice of the weights' gradient may sum
+     * it into a small array of its own, still in its first-level cache, and pass that, instead of
+     * writing the slice to {@code dw} and having the update read it back and write zeros over it.
+     */
+    interface GradientRange extends Team.Range {
+
+        /**
+         * Updates rows {@code [from, to)} of the weights with the gradient of row {@code from + i}
+         * in {@code gradients[i]}, leaving {@code dw} (all {@code +0.0}) untouched; the result is
+         * what {@link #run(int, int)} gives with those gradients in {@code dw}.
+         *
+         * @param from the first row of {@code w}
+         * @param to one past the last
+         * @param gradients at least {@code to - from} rows as long as the weights'; may be overwritten
+         */
+        void run(int from, int to, float[][] gradients);
     }
 
     /**
