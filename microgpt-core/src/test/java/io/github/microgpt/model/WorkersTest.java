@@ -3,14 +3,20 @@ package io.github.microgpt.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Workers#forRangeWithSlot}: the slot a chunk is told is the scratch it may use alone, so
- * two chunks that run at the same time must never be told the same slot, every slot must be
- * below the team's size, and every iteration must run exactly once.
+ * {@link Workers}: every iteration of a loop runs exactly once whatever the threads' timing; the
+ * slot a chunk is told ({@link Workers#forRangeWithSlot}) is the scratch it may use alone, so two
+ * chunks that run at the same time must never be told the same slot, and every slot must be below
+ * the team's size; and a helper that has idled (spinning, yielding, parked) still joins the next
+ * loop.
  */
 class WorkersTest {
 
@@ -56,5 +62,104 @@ class WorkersTest {
                 + (Thread.currentThread() == caller)));
         assertEquals("0 0 1 true", seen.get());
         assertTrue(team.threads() == 2);
+    }
+
+    /**
+     * Chunks stall at random (a spin, a yield, a park of up to 200 microseconds) so that a thread
+     * is overtaken in the middle of its part, the others steal from it and the caller waits for
+     * its chunk; the calls come with random pauses between them, so that the helpers meet them
+     * spinning, yielding or parked. Whatever the timing, each iteration of both loops of
+     * {@link Workers#forRanges} (and of a single loop) runs exactly once.
+     */
+    @Test
+    void everyIterationRunsExactlyOnceWhateverTheDelays() {
+        SplittableRandom random = new SplittableRandom(11);
+        for (int threads = 1; threads <= 4; threads++) {
+            Workers team = new Workers(threads);
+            for (int round = 0; round < 150; round++) {
+                int count = 1 + random.nextInt(300);
+                int grain = 1 + random.nextInt(9);
+                int count2 = random.nextInt(4) == 0 ? 0 : 1 + random.nextInt(300);
+                int grain2 = 1 + random.nextInt(9);
+                AtomicIntegerArray runs = new AtomicIntegerArray(count);
+                AtomicIntegerArray runs2 = new AtomicIntegerArray(Math.max(1, count2));
+                long seed = random.nextLong();
+                Workers.RangeTask first = (from, to) -> stallAndCount(runs, from, to, seed);
+                Workers.RangeTask second = (from, to) -> stallAndCount(runs2, from, to, ~seed);
+                if (count2 == 0) {
+                    team.forRange(count, grain, first);
+                } else {
+                    team.forRanges(count, grain, first, count2, grain2, second);
+                }
+                String where = threads + " threads, " + count + "/" + grain + " and " + count2 + "/" + grain2;
+                for (int i = 0; i < count; i++) {
+                    assertEquals(1, runs.get(i), "iteration " + i + " of the first loop, " + where);
+                }
+                for (int i = 0; i < count2; i++) {
+                    assertEquals(1, runs2.get(i), "iteration " + i + " of the second loop, " + where);
+                }
+                pause(random.nextInt(4), random.nextInt(400));
+            }
+        }
+    }
+
+    /** Counts {@code [from, to)} in {@code runs}, stalling first in a way drawn from the chunk and {@code seed}. */
+    private static void stallAndCount(AtomicIntegerArray runs, int from, int to, long seed) {
+        SplittableRandom random = new SplittableRandom(seed ^ (31L * from + to));
+        pause(random.nextInt(6), random.nextInt(200));
+        for (int i = from; i < to; i++) {
+            runs.incrementAndGet(i);
+        }
+    }
+
+    /** Nothing (kinds 3 and up), a spin, a yield or a park of about {@code micros} microseconds. */
+    private static void pause(int kind, int micros) {
+        long until = System.nanoTime() + micros * 1000L;
+        switch (kind) {
+            case 0 -> {
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            }
+            case 1 -> Thread.yield();
+            case 2 -> LockSupport.parkNanos(micros * 1000L);
+            default -> {
+                // no pause
+            }
+        }
+    }
+
+    /**
+     * After pauses of every length an idle helper meets (under the time it spins, in the stretch
+     * where it yields, past the time it parks), a loop of two iterations whose first chunk does
+     * not end before the second has started on a helper: the caller cannot take both, so the loop
+     * ends only if the helper woke up and joined it.
+     */
+    @Test
+    void aHelperJoinsTheNextLoopHoweverLongItIdled() {
+        Workers team = new Workers(2);
+        for (long pauseMicros : new long[] {0, 20, 100, 250, 2_000, 20_000}) {
+            for (int round = 0; round < 5; round++) {
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(pauseMicros));
+                AtomicBoolean helperStarted = new AtomicBoolean();
+                AtomicReference<String> problem = new AtomicReference<>();
+                team.forRangeWithSlot(2, 1, (slot, from, to) -> {
+                    if (slot != 0) {
+                        helperStarted.set(true);
+                        return;
+                    }
+                    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (!helperStarted.get()) {
+                        if (System.nanoTime() > giveUp) {
+                            problem.set("no helper joined after a pause of " + pauseMicros + " us");
+                            return;
+                        }
+                        Thread.yield();
+                    }
+                });
+                assertEquals(null, problem.get());
+                assertTrue(helperStarted.get(), "the helper ran the second iteration");
+            }
+        }
     }
 }
