@@ -139,6 +139,31 @@ else
 fi
 chmod u+w "$cds"
 
+# The JVM options each command gets, seen by a stand-in java (a JAVA_HOME without a release
+# file, so no sharing options either) that prints its arguments one a line: train and bench ask for
+# huge pages exactly where the kernel hands them out on request, the simulator does not, and
+# JAVA_OPTS replaces the request.
+fake_home="$scratch/fake-jdk"
+mkdir -p "$fake_home/bin"
+printf '#!/usr/bin/env bash\nprintf "%%s\\n" "$@"\n' > "$fake_home/bin/java"
+chmod +x "$fake_home/bin/java"
+thp_mode=""
+read -r thp_mode < /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true
+case "$thp_mode" in *"[madvise]"*) wanted=yes ;; *) wanted=no ;; esac
+asks_for_huge_pages() {
+  if env JAVA_HOME="$fake_home" "$@" > "$scratch/options.txt" 2> "$scratch/err.txt" \
+     && grep -qx -- '-XX:+UseTransparentHugePages' "$scratch/options.txt"; then echo yes; else echo no; fi
+}
+for command in train bench; do
+  got="$(asks_for_huge_pages JAVA_OPTS= "$launcher" "$command" --help)"
+  [ "$got" = "$wanted" ] && pass "$command asks for huge pages: $got (kernel: $thp_mode)" \
+    || fail "$command asks for huge pages: $got, wanted $wanted (kernel: $thp_mode)"
+done
+got="$(asks_for_huge_pages JAVA_OPTS= "$launcher" simulator --help)"
+[ "$got" = no ] && pass "simulator asks for no huge pages" || fail "simulator asks for huge pages"
+got="$(asks_for_huge_pages "JAVA_OPTS=-Xmx256m" "$launcher" bench --help)"
+[ "$got" = no ] && pass "JAVA_OPTS replaces bench's huge pages" || fail "bench asks for huge pages despite JAVA_OPTS"
+
 if [ "$failures" -ne 0 ]; then
   echo "launcher-test: $failures failure(s)" >&2
   exit 1
