@@ -38,7 +38,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -271,11 +270,16 @@ public final class BenchCommand implements Callable<Integer> {
     private final LongSupplier compilerMillis;
     /** Whether the children's JIT compilers count with {@link #compilerMillis} (not when a test gives its own). */
     private final boolean childrenCompile;
-    private final BiFunction<Contender, Workload, List<String>> childCommand;
+    private final BenchChild.Launch childCommand;
+    /** This JVM's options, of which a list's children get those {@link BenchChild.JvmOptions} passes on. */
+    private final List<String> jvmOptions;
+    /** How long a list's children may take to answer. */
+    private final BenchChild.Patience patience;
 
     /** Creates the command; picocli calls this and then sets the options. */
     public BenchCommand() {
-        this(System::nanoTime, BenchCommand::compilerMillis, true, BenchChild::command);
+        this(System::nanoTime, BenchCommand::compilerMillis, true, BenchChild::command,
+                BenchChild.JvmOptions.ofThisJvm(), BenchChild.Patience.USUAL);
     }
 
     /**
@@ -287,7 +291,8 @@ public final class BenchCommand implements Callable<Integer> {
      *     warm-up watches ({@link Rounds}); with a list, it stands for the children's too
      */
     BenchCommand(LongSupplier clock, LongSupplier compilerMillis) {
-        this(clock, compilerMillis, false, BenchChild::command);
+        this(clock, compilerMillis, false, BenchChild::command, BenchChild.JvmOptions.ofThisJvm(),
+                BenchChild.Patience.USUAL);
     }
 
     /**
@@ -297,16 +302,31 @@ public final class BenchCommand implements Callable<Integer> {
      * @param childCommand the command line that starts the JVM measuring a contender
      *     ({@link BenchChild#command})
      */
-    BenchCommand(BiFunction<Contender, Workload, List<String>> childCommand) {
-        this(System::nanoTime, BenchCommand::compilerMillis, true, childCommand);
+    BenchCommand(BenchChild.Launch childCommand) {
+        this(childCommand, BenchChild.JvmOptions.ofThisJvm(), BenchChild.Patience.USUAL);
+    }
+
+    /**
+     * Creates the command with the children's command line, this JVM's options as they are taken
+     * to be, and the children's time limits of its own, for a test that makes a child hang or
+     * gives an option no child can share.
+     *
+     * @param childCommand the command line that starts the JVM measuring a contender
+     * @param jvmOptions the options taken for this JVM's, which the children get (some of)
+     * @param patience how long a child may take to answer
+     */
+    BenchCommand(BenchChild.Launch childCommand, List<String> jvmOptions, BenchChild.Patience patience) {
+        this(System::nanoTime, BenchCommand::compilerMillis, true, childCommand, jvmOptions, patience);
     }
 
     private BenchCommand(LongSupplier clock, LongSupplier compilerMillis, boolean childrenCompile,
-            BiFunction<Contender, Workload, List<String>> childCommand) {
+            BenchChild.Launch childCommand, List<String> jvmOptions, BenchChild.Patience patience) {
         this.clock = clock;
         this.compilerMillis = compilerMillis;
         this.childrenCompile = childrenCompile;
         this.childCommand = childCommand;
+        this.jvmOptions = List.copyOf(jvmOptions);
+        this.patience = patience;
     }
 
     /**
@@ -677,10 +697,12 @@ public final class BenchCommand implements Callable<Integer> {
                     compilerMillis);
         }
         List<BenchChild.Remote> children = new ArrayList<>();
+        BenchChild.JvmOptions options = BenchChild.JvmOptions.forChildren(jvmOptions);
+        options.notes().forEach(parent.context().err()::println);
         try {
             for (Contender contender : group) {
-                children.add(BenchChild.Remote.start(contender, childCommand.apply(contender, workload),
-                        parent.context().err()));
+                children.add(BenchChild.Remote.start(contender, workload,
+                        childCommand.command(contender, workload, options.passed()), parent.context().err(), patience));
             }
             for (BenchChild.Remote child : children) {
                 child.awaitReady();
