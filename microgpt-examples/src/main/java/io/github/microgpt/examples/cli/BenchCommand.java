@@ -86,7 +86,11 @@ import picocli.CommandLine.ParentCommand;
  * Since every count ran the same steps, their models must be the same bits: the last loss of
  * every round and a digest of the final weights, as the children report them, are compared, and
  * a difference is reported (it would be a bug: a step's result does not depend on its threads).
- * A child that fails ends the run with one line naming its count and the cause.
+ * A child that fails ends the run with one line naming its count and the cause; so does one that
+ * does not answer in time (a minute plus ten times the work asked: {@link BenchChild.Patience}),
+ * which is then ended with whatever it started. Options that name what only one JVM can hold (a
+ * debugger's port, a log file without {@code %p}: {@link BenchChild.JvmOptions}) are left out of
+ * the children, with a note on stderr.
  *
  * <p>Why a JVM per count: until December 2026 the counts' models shared this JVM, and with it
  * what no separate run has: the JIT compiler's profiles and code, compiled from every count's
