@@ -268,7 +268,7 @@ final class CheckpointReader {
         double[] weights;
         try (Safetensors.Opened model = Safetensors.Opened.open(modelFile, files.model())) {
             MatrixTensors.checkDeclared(modelFile, model, layout, "");
-            weights = MatrixTensors.read(modelFile, model, layout, "");
+            weights = MatrixTensors.read(modelFile, model, layout, "", config.precision());
         }
         told(Format.MODEL_FILE);
 
@@ -278,14 +278,16 @@ final class CheckpointReader {
                     ? Format.OPTIMIZER_FILE : Format.TRAINER_FILE) + " does: the training state is incomplete");
         }
         TrainingState training = files.trainer() != null
-                ? readTraining(directory, files, layout, config.config(), config.numParams())
+                ? readTraining(directory, files, layout, config.config(), config.numParams(), config.precision())
                 : null;
         return new Contents(config.architecture(), config.config(), config.tokenizer(), parameterLayout, weights,
                 training, config.precision());
     }
 
     private static TrainingState readTraining(Path directory, OpenFiles files, List<ParameterMatrix> layout,
-                                              GptConfig config, int numParams) throws CheckpointException {
+                                              GptConfig config, int numParams,
+                                              io.github.microgpt.model.Precision precision)
+            throws CheckpointException {
         Path trainerFile = directory.resolve(Format.TRAINER_FILE);
         Path optimizerFile = directory.resolve(Format.OPTIMIZER_FILE);
         TrainerJson.Contents t = TrainerJson.read(trainerFile, JsonFile.read(trainerFile, files.trainer()), config);
@@ -295,8 +297,8 @@ final class CheckpointReader {
         try (Safetensors.Opened moments = Safetensors.Opened.open(optimizerFile, files.optimizer())) {
             MatrixTensors.checkDeclared(optimizerFile, moments, layout, ".m", ".v");
             MemoryBudget.check(optimizerFile, "the moments of " + numParams + " parameters", 24L * numParams);
-            m = MatrixTensors.read(optimizerFile, moments, layout, ".m");
-            v = MatrixTensors.read(optimizerFile, moments, layout, ".v");
+            m = MatrixTensors.read(optimizerFile, moments, layout, ".m", precision);
+            v = MatrixTensors.read(optimizerFile, moments, layout, ".v", precision);
         }
         told(Format.OPTIMIZER_FILE);
         for (ParameterMatrix matrix : layout) {

@@ -3,6 +3,7 @@ package io.github.microgpt.checkpoint;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.Precision;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,10 +80,15 @@ final class MatrixTensors {
     /**
      * The values of the tensors {@code NAME + suffix} for every matrix of the layout, which
      * {@link #checkDeclared} has checked, read one at a time and checked for finiteness, as one
-     * flat array in parameter order.
+     * flat array in parameter order. For a single-precision model each value must also be finite
+     * as a float: a file may store its tensors in {@code F64}, and a value beyond the floats'
+     * range (such as {@code 1e300}) would become an infinite weight in the model, which only its
+     * first softmax would find.
+     *
+     * @param precision the precision of the model the values are for
      */
-    static double[] read(Path file, Safetensors.Opened opened, List<ParameterMatrix> layout, String suffix)
-            throws CheckpointException {
+    static double[] read(Path file, Safetensors.Opened opened, List<ParameterMatrix> layout, String suffix,
+                         Precision precision) throws CheckpointException {
         int total = 0;
         for (ParameterMatrix matrix : layout) {
             total += matrix.size();
@@ -95,6 +101,11 @@ final class MatrixTensors {
                 if (!Double.isFinite(values[i])) {
                     throw new CheckpointException(file, "entry (" + i / matrix.cols() + ", " + i % matrix.cols()
                             + ") of tensor \"" + name + "\" is " + values[i] + "; NaN and infinite values are refused");
+                }
+                if (precision == Precision.F32 && Float.isInfinite((float) values[i])) {
+                    throw new CheckpointException(file, "entry (" + i / matrix.cols() + ", " + i % matrix.cols()
+                            + ") of tensor \"" + name + "\" is " + values[i] + ", beyond the range of the floats of "
+                            + "this single-precision (f32) model (at most " + Float.MAX_VALUE + " in magnitude)");
                 }
             }
             System.arraycopy(values, 0, flat, matrix.offset(), values.length);

@@ -139,4 +139,44 @@ class SinglePrecisionCheckpointTest {
         assertTrue(e.getMessage().contains("precision") && e.getMessage().contains("f16")
                 && e.getMessage().contains("f64 and f32"), e.getMessage());
     }
+
+    /**
+     * A file may store an f32 model's tensors in {@code F64}; a value there beyond the floats'
+     * range would load as an infinite weight (generation then failed with an internal error at
+     * its first softmax), so it is refused, naming the entry, as a NaN is. The same for Adam's
+     * moments, which an f32 run keeps in floats too.
+     */
+    @Test
+    void anF64ValueBeyondTheFloatsIsRefusedForAnF32Model() throws Exception {
+        Tokenizer tokenizer = tokenizer();
+        ArrayGptModel model = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(3), Precision.F32);
+        Trainer trainer = new Trainer(model, tokenizer, List.of("anna", "bob"), new AdamOptimizer(model.numParameters()),
+                4);
+        trainer.step(StepMode.DOCUMENT);
+        PythonRandom random = new PythonRandom(3);
+        Path dir = tmp.resolve("beyond");
+        Checkpoint.save(dir, model, tokenizer,
+                TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of(), null, null));
+        for (String file : List.of(Checkpoint.MODEL_FILE, Format.OPTIMIZER_FILE)) {
+            Path path = dir.resolve(file);
+            byte[] good = Files.readAllBytes(path);
+            List<Tensor> widened = new ArrayList<>();
+            for (Tensor tensor : Safetensors.read(path).tensors()) {
+                double[] values = tensor.values();
+                if (widened.isEmpty()) {
+                    values[1] = 1e300;
+                }
+                widened.add(new Tensor(tensor.name(), DType.F64, tensor.shape(), values));
+            }
+            Safetensors.write(path, widened, Map.of());
+
+            CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
+            assertEquals(path, e.file(), e.getMessage());
+            assertTrue(e.getMessage().contains("entry (0, 1) of tensor \"" + widened.get(0).name() + "\" is 1.0E300, "
+                    + "beyond the range of the floats of this single-precision (f32) model"), e.getMessage());
+            Files.write(path, good);
+        }
+        // Restored, the checkpoint loads: the refusals above were the values, not the F64 files.
+        assertEquals(Precision.F32, Checkpoint.load(dir).precision());
+    }
 }

@@ -3,6 +3,7 @@ package io.github.microgpt.examples.cli;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
+import io.github.microgpt.text.VisibleText;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.File;
@@ -10,13 +11,16 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.io.Reader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,6 +47,17 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code quit}: nothing; the child ends with exit code 0;
  * <li>a failure, at any time: {@code error MESSAGE} (one line), and the child ends with exit code 1.
  * </ul>
+ *
+ * <p><b>A child that does not answer</b> must not hang the bench: the parent waits for each answer
+ * at most the time {@link Patience} allows for the work it asked (a minute, plus ten times that
+ * work's expected time), then ends the child and everything it started, and the bench fails with
+ * one line naming the count. An answer line longer than {@link #MAX_LINE_CHARS} characters fails
+ * it too (no answer is near that long, and an endless line must not fill the heap), and of the
+ * child's standard error only the last {@link #ERRORS_TAIL_BYTES} bytes are read.
+ *
+ * <p><b>The JVM's options</b> are copied to the children, except those that name something only
+ * one JVM can have ({@link JvmOptions}): a debugger's agent (its port), JMX's remote port, and a
+ * log or flight recording written to one named file. Those are left out, with a note on stderr.
  */
 final class BenchChild {
 
@@ -52,23 +67,128 @@ final class BenchChild {
     /** How long the parent waits for a child to end after {@code quit} before it ends it itself. */
     private static final long QUIT_SECONDS = 10;
 
+    /**
+     * The longest line the parent takes from a child, in characters: the longest answer is an
+     * error message of a line; anything longer is a child gone wrong (an answer that long fails
+     * the bench; another line, the JVM's own output, is passed on cut to this length).
+     */
+    static final int MAX_LINE_CHARS = 16 * 1024;
+
+    /** The bytes at the end of a failed child's stderr that are read for the line that says why. */
+    static final int ERRORS_TAIL_BYTES = 16 * 1024;
+
+    /** The longest line of the child's stderr quoted in the one line of a failure. */
+    private static final int MAX_QUOTED_CHARS = 400;
+
     private BenchChild() {
     }
 
     /**
+     * What starts a child: {@link BenchChild#command}, or a test's own command line.
+     */
+    @FunctionalInterface
+    interface Launch {
+        /**
+         * The command line that starts the JVM measuring {@code contender}.
+         *
+         * @param contender the engine, precision and threads to measure
+         * @param workload the model size and documents
+         * @param jvmOptions the JVM options the child gets ({@link JvmOptions#passed})
+         * @return the command line
+         */
+        List<String> command(BenchCommand.Contender contender, BenchCommand.Workload workload, List<String> jvmOptions);
+    }
+
+    /**
+     * This JVM's options, as the children get them: every option but those that name something
+     * one JVM alone can hold, so that a child started with them would fail at its start, wait for
+     * a debugger forever, or overwrite another JVM's file. Those are:
+     * <ul>
+     * <li>a debugger's agent ({@code -agentlib:jdwp=...}, {@code -Xrunjdwp:...}): its address
+     *     (such as port 5005) can be listened on by one JVM only, and with {@code suspend=y} a
+     *     child would wait for a debugger before it answered. A debugger stays on this JVM; to
+     *     debug the measured model, bench one count alone ({@code --threads 2}), which runs here;
+     * <li>JMX's remote port ({@code -Dcom.sun.management.jmxremote.port=...}, {@code .rmi.port}):
+     *     one JVM can listen on it;
+     * <li>a log written to a file ({@code -Xlog:...:file=NAME}, {@code -Xloggc:NAME}) whose name
+     *     has no {@code %p}: several JVMs would write, and rotate, one file. With {@code %p} in the
+     *     name each JVM writes its own (the JVM puts its process id there), and it is passed on;
+     * <li>a flight recording written to a named file ({@code -XX:StartFlightRecording=...filename=...}):
+     *     every JVM would write that one file at its end (Java 17 puts no process id in the name).
+     * </ul>
+     * Other options are passed on as they are: a {@code -javaagent} or {@code -agentpath} of the
+     * user's own may hold something too, which this cannot know.
+     *
+     * @param passed the options the children get, in their order
+     * @param notes one line for stderr for each option left out, saying why
+     */
+    record JvmOptions(List<String> passed, List<String> notes) {
+
+        /** This JVM's options ({@code JAVA_OPTS}, the launcher's, the user's {@code java} options). */
+        static List<String> ofThisJvm() {
+            return ManagementFactory.getRuntimeMXBean().getInputArguments();
+        }
+
+        /**
+         * Sorts {@code options} into those the children get and those left out.
+         *
+         * @param options a JVM's options, as {@link #ofThisJvm} lists them
+         * @return the children's options and a note for each left out
+         */
+        static JvmOptions forChildren(List<String> options) {
+            List<String> passed = new ArrayList<>();
+            List<String> notes = new ArrayList<>();
+            for (String option : options) {
+                String why = whyLeftOut(option);
+                if (why == null) {
+                    passed.add(option);
+                } else {
+                    notes.add("microgpt: note: the JVMs measuring each thread count start without "
+                            + VisibleText.escape(option) + ": " + why);
+                }
+            }
+            return new JvmOptions(List.copyOf(passed), List.copyOf(notes));
+        }
+
+        /** Why {@code option} is left out of the children, or null if it is passed on. */
+        private static String whyLeftOut(String option) {
+            if (option.startsWith("-agentlib:jdwp") || option.startsWith("-Xrunjdwp")
+                    || option.startsWith("-agentpath:") && option.contains("jdwp")) {
+                return "a debugger's agent in each would listen on one address; to debug the model, bench one "
+                        + "thread count alone";
+            }
+            if (option.startsWith("-Dcom.sun.management.jmxremote.port=")
+                    || option.startsWith("-Dcom.sun.management.jmxremote.rmi.port=")) {
+                return "one JVM alone can listen on that port";
+            }
+            if ((option.startsWith("-Xlog:") && option.contains("file=") || option.startsWith("-Xloggc:"))
+                    && !option.contains("%p")) {
+                return "several JVMs would write that one file; put %p in its name for a file per JVM";
+            }
+            if (option.startsWith("-XX:StartFlightRecording") && option.contains("filename=")) {
+                return "every JVM would write that one file; to record the model, bench one thread count alone";
+            }
+            return null;
+        }
+    }
+
+    /**
      * The command line that starts the child measuring {@code contender} on {@code workload}: this
-     * JVM's {@code java}, its options (heap, collector, {@code --add-modules jdk.incubator.vector},
-     * {@code JAVA_OPTS}: what a separate run of the same command would have had) and its class
-     * path, then this class and the contender.
+     * JVM's {@code java}, the options given (this JVM's, as {@link JvmOptions#forChildren} passes
+     * them on: heap, collector, {@code --add-modules jdk.incubator.vector}, {@code JAVA_OPTS}: what
+     * a separate run of the same command would have had) and its class path, then this class and
+     * the contender.
      *
      * @param contender the engine, precision and threads to measure
      * @param workload the model size and documents
+     * @param jvmOptions the child's JVM options
      * @return the command line
      */
-    static List<String> command(BenchCommand.Contender contender, BenchCommand.Workload workload) {
+    static List<String> command(BenchCommand.Contender contender, BenchCommand.Workload workload,
+            List<String> jvmOptions) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(BenchChild.class.getName());
@@ -166,28 +286,115 @@ final class BenchChild {
     }
 
     /**
-     * A child seen from the parent: each call sends a request and waits for its answer. A child
-     * that fails (an error it reports, or a JVM that ends or writes something unexpected) ends the
-     * bench with one line naming the count and the cause, as a {@link CommandFailedException}.
+     * How long the parent waits for a child's answer before it ends the child: generous, since a
+     * busy machine, a collector's pause or a step still in the interpreter can make an answer late,
+     * and a bench that gives up on a working child is worse than one that waits; but finite, so
+     * that a child that hangs (waits for a debugger, a lock, a full disk) ends the bench. The
+     * limit of an answer is a fixed time plus {@code slack} times the time expected for the work
+     * asked:
+     * <ul>
+     * <li>{@code ready}: {@code startNanos} (a JVM's start) plus the model's build, at
+     *     {@link #BUILD_NANOS_PER_PARAMETER} a parameter (10 million a second), counted from the
+     *     JVM's start;
+     * <li>the others: {@code floorNanos} (a busy machine, a collector's pause) plus
+     * <ul>
+     * <li>{@code warm}, {@code run}, {@code phases}: their steps, at the time a step took this
+     *     child in its last answer of steps, or before any, the step's operations at
+     *     {@link #FIRST_STEP_FLOPS_PER_SECOND} (a step in the interpreter);
+     * <li>{@code generate NANOS}: the nanoseconds asked and one step;
+     * <li>{@code weights}: the weights' digest, at a parameter's build time.
+     * </ul></ul>
+     * So with the usual limits ({@link #USUAL}) a quarter-second slice may take a minute and a few
+     * seconds, and a model of 100 million parameters a minute plus 17 minutes to be built.
+     *
+     * @param startNanos the least wait for {@code ready}, from the JVM's start
+     * @param floorNanos the least wait for any other answer
+     * @param slack how many times the work's expected time is added
+     */
+    record Patience(long startNanos, long floorNanos, long slack) {
+
+        /** A minute, plus ten times the work. */
+        static final Patience USUAL = new Patience(TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(60), 10);
+
+        /** Nanoseconds a parameter to build a model (Gaussian weights) or to digest its weights. */
+        static final long BUILD_NANOS_PER_PARAMETER = 100;
+
+        /** The slow speed a first step (in the interpreter) is given before any step was timed. */
+        static final double FIRST_STEP_FLOPS_PER_SECOND = 1e9;
+
+        /**
+         * The time limit for work expected to take {@code expectedNanos}.
+         *
+         * @param fixedNanos {@link #startNanos} or {@link #floorNanos}
+         * @param expectedNanos the work's expected time
+         * @return {@code fixedNanos + slack * expectedNanos}, saturated at {@link Long#MAX_VALUE}
+         */
+        long limitNanos(long fixedNanos, double expectedNanos) {
+            double limit = fixedNanos + (double) slack * Math.max(0, expectedNanos);
+            return limit >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) limit;
+        }
+
+        /** How the limit is made, for a message. */
+        String rule(long fixedNanos) {
+            return String.format(Locale.ROOT, "%s plus %d times the work's expected time", seconds(fixedNanos), slack);
+        }
+    }
+
+    /** Nanoseconds as a person reads them: {@code "1.5 s"}. */
+    private static String seconds(long nanos) {
+        return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
+    }
+
+    /**
+     * What the reading thread heard from the child: an answer (without {@link #ANSWER}), or the
+     * end of its output, or an answer line too long to be one.
+     */
+    private record Heard(String answer, String problem) {
+        static final Heard END = new Heard(null, null);
+    }
+
+    /**
+     * A child seen from the parent: each call sends a request and waits for its answer, at most as
+     * long as its {@link Patience} allows. A child that fails (an error it reports, a JVM that ends,
+     * writes something unexpected or does not answer in time) ends the bench with one line naming
+     * the count and the cause, as a {@link CommandFailedException}; a child that did not answer is
+     * ended first, with every process it started.
+     *
+     * <p>A thread of its own reads the child's standard output, since a read of a pipe cannot be
+     * given a time limit: it passes the JVM's own lines on and hands the answers over, so that the
+     * caller waits on the hand-over with a limit.
      */
     static final class Remote implements BenchCommand.CountRun, AutoCloseable {
         private final String name;
         private final Process process;
+        private final long startNanos;
         private final File errors;
         private final BufferedWriter requests;
-        private final BufferedReader answers;
+        private final BlockingQueue<Heard> heard = new ArrayBlockingQueue<>(4);
+        private final Thread reader;
         private final PrintStream passOn;
+        private final Patience patience;
+        private final long buildNanos;
+        /** The time a step took in the last answer of steps; before any, a guess from the step's operations. */
+        private double stepNanos;
         private long lastLossBits;
         private int stepsDone;
         private long compilerMillis;
 
-        private Remote(String name, Process process, File errors, PrintStream passOn) {
+        private Remote(String name, Process process, long startNanos, File errors, PrintStream passOn,
+                Patience patience, long parameters, long stepFlops) {
             this.name = name;
             this.process = process;
+            this.startNanos = startNanos;
             this.errors = errors;
             this.passOn = passOn;
+            this.patience = patience;
+            this.buildNanos = parameters * Patience.BUILD_NANOS_PER_PARAMETER;
+            this.stepNanos = stepFlops / Patience.FIRST_STEP_FLOPS_PER_SECOND * 1e9;
             this.requests = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
-            this.answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.reader = new Thread(this::read, "microgpt-bench-child-output");
+            reader.setDaemon(true);
+            reader.start();
         }
 
         /**
@@ -195,21 +402,30 @@ final class BenchChild {
          * children build theirs at once.
          *
          * @param contender what it measures, which names it in a failure
+         * @param workload what it measures on, which sizes its time limits
          * @param command its command line ({@link BenchChild#command})
          * @param passOn where lines it writes outside the conversation go (the parent's stderr)
+         * @param patience how long it may take to answer
          * @return the child
          * @throws CommandFailedException if the JVM cannot be started
          */
-        static Remote start(BenchCommand.Contender contender, List<String> command, PrintStream passOn) {
+        static Remote start(BenchCommand.Contender contender, BenchCommand.Workload workload, List<String> command,
+                PrintStream passOn, Patience patience) {
             String name = contender.name() + " on " + contender.threads()
                     + (contender.threads() == 1 ? " thread" : " threads");
+            long stepFlops = 0;
+            for (long flops : workload.flopsPerDocument()) {
+                stepFlops = Math.max(stepFlops, flops);
+            }
             File errors = null;
             try {
                 // Its stderr goes to a file, read only if it fails: a pipe nobody reads could fill and stop it.
                 errors = File.createTempFile("microgpt-bench-", ".err");
                 errors.deleteOnExit();
+                long startNanos = System.nanoTime();
                 Process process = new ProcessBuilder(command).redirectError(errors).start();
-                return new Remote(name, process, errors, passOn);
+                return new Remote(name, process, startNanos, errors, passOn, patience, workload.parameters(),
+                        stepFlops);
             } catch (IOException e) {
                 if (errors != null) {
                     errors.delete();
@@ -221,7 +437,9 @@ final class BenchChild {
 
         /** Waits for the child's model to be built. */
         void awaitReady() {
-            expect(ask(null), "ready", 1);
+            // Counted from the JVM's start: the children start together and are awaited one by one.
+            long limit = patience.limitNanos(patience.startNanos(), buildNanos);
+            expect(ask(null, Math.max(0, limit - (System.nanoTime() - startNanos)), null, limit), "ready", 1);
         }
 
         /** The child's JIT compiler's working time when it last answered, in milliseconds. */
@@ -231,17 +449,17 @@ final class BenchChild {
 
         @Override
         public void warm(long steps, boolean listening) {
-            state(expect(ask("warm " + steps + (listening ? " listening" : " plain")), "done", 4), 1);
+            state(expect(askSteps("warm " + steps + (listening ? " listening" : " plain"), steps), "done", 4), 1);
         }
 
         @Override
         public void run(long steps) {
-            state(expect(ask("run " + steps), "done", 4), 1);
+            state(expect(askSteps("run " + steps, steps), "done", 4), 1);
         }
 
         @Override
         public long[] phases(long steps) {
-            String[] answer = expect(ask("phases " + steps), "phases", 6);
+            String[] answer = expect(askSteps("phases " + steps, steps), "phases", 6);
             state(answer, 3);
             return new long[] {number(answer[1]), number(answer[2])};
         }
@@ -258,12 +476,12 @@ final class BenchChild {
 
         @Override
         public String weightsDigest() {
-            return expect(ask("weights"), "weights", 2)[1];
+            return expect(ask("weights", limit(buildNanos)), "weights", 2)[1];
         }
 
         @Override
         public long[] generate(long nanos) {
-            String[] answer = expect(ask("generate " + nanos), "tokens", 3);
+            String[] answer = expect(ask("generate " + nanos, limit(nanos + stepNanos)), "tokens", 3);
             return new long[] {number(answer[1]), number(answer[2])};
         }
 
@@ -286,13 +504,29 @@ final class BenchChild {
         /** Ends the child if it is still running (after a failure), and deletes its stderr's file. */
         @Override
         public void close() {
+            end();
+            reader.interrupt();
+            errors.delete();
+        }
+
+        /**
+         * Ends the child and every process it started, and waits (a while) until they have ended.
+         * The descendants are listed first: once the child is gone, they are no longer its.
+         */
+        private void end() {
+            List<ProcessHandle> descendants = process.descendants().toList();
             process.destroyForcibly();
+            descendants.forEach(ProcessHandle::destroyForcibly);
             try {
                 process.waitFor(QUIT_SECONDS, TimeUnit.SECONDS);
+                for (ProcessHandle descendant : descendants) {
+                    descendant.onExit().get(QUIT_SECONDS, TimeUnit.SECONDS);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // Told to end forcibly; a process that outlives that is the system's to end.
             }
-            errors.delete();
         }
 
         private void state(String[] answer, int from) {
@@ -301,25 +535,116 @@ final class BenchChild {
             compilerMillis = number(answer[from + 2]);
         }
 
-        /** Sends a request (none for the first answer) and returns the answer, without {@link #ANSWER}, split into words. */
-        private String[] ask(String request) {
+        /** {@link #ask} for {@code steps} training steps, which then times the child's step. */
+        private String[] askSteps(String request, long steps) {
+            long start = System.nanoTime();
+            String[] answer = ask(request, limit(steps * stepNanos));
+            stepNanos = (double) (System.nanoTime() - start) / steps;
+            return answer;
+        }
+
+        /** The limit of an answer other than {@code ready}, for work expected to take {@code expectedNanos}. */
+        private long limit(double expectedNanos) {
+            return patience.limitNanos(patience.floorNanos(), expectedNanos);
+        }
+
+        private String[] ask(String request, long limitNanos) {
+            return ask(request, limitNanos, request, limitNanos);
+        }
+
+        /**
+         * Sends a request (none for the first answer) and returns the answer, without
+         * {@link #ANSWER}, split into words; waits at most {@code waitNanos}, then ends the child.
+         *
+         * @param what the request as a message names it, null for {@code ready}
+         * @param limitNanos the limit as a message names it (ready's counts from the JVM's start)
+         */
+        private String[] ask(String request, long waitNanos, String what, long limitNanos) {
             try {
                 if (request != null) {
                     requests.write(request + "\n");
                     requests.flush();
                 }
-                String line;
-                while ((line = answers.readLine()) != null) {
-                    if (line.startsWith(ANSWER)) {
-                        return line.substring(ANSWER.length()).split(" ", -1);
-                    }
-                    // The JVM's own output (a log the user asked for): passed on, as a separate run would show it.
-                    passOn.println(line);
-                }
             } catch (IOException e) {
-                // A child that died closes its pipes: the exit code and its stderr say more.
+                // A child that died closes its pipes: its output's end, its exit code and its stderr say more.
             }
-            throw failed("it ended" + exitCode() + errorLine());
+            Heard answer;
+            try {
+                answer = heard.poll(waitNanos, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                end();
+                throw failed("interrupted while waiting for its answer");
+            }
+            if (answer == null) {
+                end();
+                String late = what == null ? "its model was not ready within " + seconds(limitNanos) + " of its start"
+                        : "it did not answer \"" + what + "\" within " + seconds(limitNanos);
+                throw failed(late + " (" + patience.rule(what == null ? patience.startNanos() : patience.floorNanos())
+                        + "), so it was ended");
+            }
+            if (answer.problem() != null) {
+                end();
+                throw failed(answer.problem());
+            }
+            if (answer == Heard.END) {
+                throw failed("it ended" + exitCode() + errorLine());
+            }
+            return answer.answer().split(" ", -1);
+        }
+
+        /**
+         * The reading thread: reads the child's output line by line, each cut at
+         * {@link #MAX_LINE_CHARS}; passes the JVM's own lines on (a log the user asked for, as a
+         * separate run would show it) and hands the answers over, until the output ends.
+         */
+        private void read() {
+            try (Reader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                StringBuilder line = new StringBuilder();
+                boolean cut = false;
+                int c;
+                while ((c = in.read()) != -1) {
+                    if (c == '\n') {
+                        if (!cut) {
+                            hear(line);
+                        }
+                        line.setLength(0);
+                        cut = false;
+                    } else if (!cut) {
+                        line.append((char) c);
+                        if (line.length() > MAX_LINE_CHARS) {
+                            // Said at once: a line that never ends must not wait for its end.
+                            cut = true;
+                            if (line.indexOf(ANSWER) == 0) {
+                                heard.put(new Heard(null, "it answered a line longer than " + MAX_LINE_CHARS
+                                        + " characters"));
+                            } else {
+                                passOn.println(line.substring(0, MAX_LINE_CHARS) + " [cut at " + MAX_LINE_CHARS
+                                        + " characters]");
+                            }
+                        }
+                    }
+                }
+                if (line.length() > 0 && !cut) {
+                    hear(line);
+                }
+                heard.put(Heard.END);
+            } catch (IOException e) {
+                // The pipe broke (the child was ended): the end of its output.
+                heard.offer(Heard.END);
+            } catch (InterruptedException e) {
+                // The parent is done with this child.
+            }
+        }
+
+        private void hear(StringBuilder line) throws InterruptedException {
+            int end = line.length() > 0 && line.charAt(line.length() - 1) == '\r' ? line.length() - 1 : line.length();
+            String text = line.substring(0, end);
+            if (text.startsWith(ANSWER)) {
+                heard.put(new Heard(text.substring(ANSWER.length()), null));
+            } else {
+                passOn.println(text);
+            }
         }
 
         private String[] expect(String[] answer, String word, int words) {
@@ -327,7 +652,8 @@ final class BenchChild {
                 throw failed(String.join(" ", answer).substring("error ".length()));
             }
             if (!answer[0].equals(word) || answer.length != words) {
-                throw failed("it answered \"" + String.join(" ", answer) + "\" where \"" + word + "\" was expected");
+                throw failed("it answered \"" + VisibleText.escape(String.join(" ", answer)) + "\" where \"" + word
+                        + "\" was expected");
             }
             return answer;
         }
@@ -336,7 +662,7 @@ final class BenchChild {
             try {
                 return Long.parseLong(word);
             } catch (NumberFormatException e) {
-                throw failed("it answered \"" + word + "\" where a number was expected");
+                throw failed("it answered \"" + VisibleText.escape(word) + "\" where a number was expected");
             }
         }
 
@@ -351,16 +677,30 @@ final class BenchChild {
             return "";
         }
 
-        /** The first line the child wrote to stderr that says something (not the incubator modules' warning), after ": ". */
+        /**
+         * The first line that says something (not the incubator modules' warning) in the last
+         * {@link #ERRORS_TAIL_BYTES} of what the child wrote to stderr, after ": ": a child that
+         * wrote gigabytes there is not read whole.
+         */
         private String errorLine() {
-            try {
-                for (String line : Files.readAllLines(errors.toPath(), StandardCharsets.UTF_8)) {
+            try (RandomAccessFile file = new RandomAccessFile(errors, "r")) {
+                long length = file.length();
+                long from = Math.max(0, length - ERRORS_TAIL_BYTES);
+                byte[] tail = new byte[(int) (length - from)];
+                file.seek(from);
+                file.readFully(tail);
+                String[] lines = new String(tail, StandardCharsets.UTF_8).split("\\r?\\n", -1);
+                // Cut in the middle of a line, the first is a part of one.
+                for (int i = from > 0 ? 1 : 0; i < lines.length; i++) {
+                    String line = lines[i];
                     if (!line.isBlank() && !line.contains("Using incubator modules")) {
-                        return ": " + line.strip();
+                        String quoted = VisibleText.escape(line.strip());
+                        return ": " + (quoted.length() > MAX_QUOTED_CHARS
+                                ? quoted.substring(0, MAX_QUOTED_CHARS) + "..." : quoted);
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                // Unreadable (or not text): the exit code alone is said.
+                // Unreadable: the exit code alone is said.
             }
             return "";
         }

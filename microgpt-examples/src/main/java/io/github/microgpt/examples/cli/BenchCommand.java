@@ -38,7 +38,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -87,7 +86,11 @@ import picocli.CommandLine.ParentCommand;
  * Since every count ran the same steps, their models must be the same bits: the last loss of
  * every round and a digest of the final weights, as the children report them, are compared, and
  * a difference is reported (it would be a bug: a step's result does not depend on its threads).
- * A child that fails ends the run with one line naming its count and the cause.
+ * A child that fails ends the run with one line naming its count and the cause; so does one that
+ * does not answer in time (a minute plus ten times the work asked: {@link BenchChild.Patience}),
+ * which is then ended with whatever it started. Options that name what only one JVM can hold (a
+ * debugger's port, a log file without {@code %p}: {@link BenchChild.JvmOptions}) are left out of
+ * the children, with a note on stderr.
  *
  * <p>Why a JVM per count: until December 2026 the counts' models shared this JVM, and with it
  * what no separate run has: the JIT compiler's profiles and code, compiled from every count's
@@ -271,11 +274,16 @@ public final class BenchCommand implements Callable<Integer> {
     private final LongSupplier compilerMillis;
     /** Whether the children's JIT compilers count with {@link #compilerMillis} (not when a test gives its own). */
     private final boolean childrenCompile;
-    private final BiFunction<Contender, Workload, List<String>> childCommand;
+    private final BenchChild.Launch childCommand;
+    /** This JVM's options, of which a list's children get those {@link BenchChild.JvmOptions} passes on. */
+    private final List<String> jvmOptions;
+    /** How long a list's children may take to answer. */
+    private final BenchChild.Patience patience;
 
     /** Creates the command; picocli calls this and then sets the options. */
     public BenchCommand() {
-        this(System::nanoTime, BenchCommand::compilerMillis, true, BenchChild::command);
+        this(System::nanoTime, BenchCommand::compilerMillis, true, BenchChild::command,
+                BenchChild.JvmOptions.ofThisJvm(), BenchChild.Patience.USUAL);
     }
 
     /**
@@ -287,7 +295,8 @@ public final class BenchCommand implements Callable<Integer> {
      *     warm-up watches ({@link Rounds}); with a list, it stands for the children's too
      */
     BenchCommand(LongSupplier clock, LongSupplier compilerMillis) {
-        this(clock, compilerMillis, false, BenchChild::command);
+        this(clock, compilerMillis, false, BenchChild::command, BenchChild.JvmOptions.ofThisJvm(),
+                BenchChild.Patience.USUAL);
     }
 
     /**
@@ -297,16 +306,31 @@ public final class BenchCommand implements Callable<Integer> {
      * @param childCommand the command line that starts the JVM measuring a contender
      *     ({@link BenchChild#command})
      */
-    BenchCommand(BiFunction<Contender, Workload, List<String>> childCommand) {
-        this(System::nanoTime, BenchCommand::compilerMillis, true, childCommand);
+    BenchCommand(BenchChild.Launch childCommand) {
+        this(childCommand, BenchChild.JvmOptions.ofThisJvm(), BenchChild.Patience.USUAL);
+    }
+
+    /**
+     * Creates the command with the children's command line, this JVM's options as they are taken
+     * to be, and the children's time limits of its own, for a test that makes a child hang or
+     * gives an option no child can share.
+     *
+     * @param childCommand the command line that starts the JVM measuring a contender
+     * @param jvmOptions the options taken for this JVM's, which the children get (some of)
+     * @param patience how long a child may take to answer
+     */
+    BenchCommand(BenchChild.Launch childCommand, List<String> jvmOptions, BenchChild.Patience patience) {
+        this(System::nanoTime, BenchCommand::compilerMillis, true, childCommand, jvmOptions, patience);
     }
 
     private BenchCommand(LongSupplier clock, LongSupplier compilerMillis, boolean childrenCompile,
-            BiFunction<Contender, Workload, List<String>> childCommand) {
+            BenchChild.Launch childCommand, List<String> jvmOptions, BenchChild.Patience patience) {
         this.clock = clock;
         this.compilerMillis = compilerMillis;
         this.childrenCompile = childrenCompile;
         this.childCommand = childCommand;
+        this.jvmOptions = List.copyOf(jvmOptions);
+        this.patience = patience;
     }
 
     /**
@@ -677,10 +701,12 @@ public final class BenchCommand implements Callable<Integer> {
                     compilerMillis);
         }
         List<BenchChild.Remote> children = new ArrayList<>();
+        BenchChild.JvmOptions options = BenchChild.JvmOptions.forChildren(jvmOptions);
+        options.notes().forEach(parent.context().err()::println);
         try {
             for (Contender contender : group) {
-                children.add(BenchChild.Remote.start(contender, childCommand.apply(contender, workload),
-                        parent.context().err()));
+                children.add(BenchChild.Remote.start(contender, workload,
+                        childCommand.command(contender, workload, options.passed()), parent.context().err(), patience));
             }
             for (BenchChild.Remote child : children) {
                 child.awaitReady();

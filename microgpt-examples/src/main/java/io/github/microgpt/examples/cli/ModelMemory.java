@@ -131,7 +131,11 @@ final class ModelMemory {
      * thread's panels of the backward products' operands ({@code DoubleProducts.Panels},
      * {@code FloatProducts.Panels}), and on the calling thread the backward products' second half
      * ({@code SecondHalf}) and the small-shape kernels' transposed weights
-     * ({@code SmallVectorKernels}). Every such array grows to the largest shape asked of it,
+     * ({@code SmallVectorKernels}); with 32 registers in f32, each thread's slice of a weights'
+     * gradient that a fused step (as {@code train} runs it) sums and updates from
+     * ({@code FloatProducts.SliceScratch}: the most rows of a slice of any product times the most
+     * columns, as it grows both; 128 KB at {@code nEmbd} 256, whose {@code mlp_fc1} has slices of
+     * 32 rows and {@code mlp_fc2} rows of 1024 columns). Every such array grows to the largest shape asked of it,
      * dimension by dimension, and is never shrunk; the count is what a thread holds if it ran a
      * share of every product (exact on one thread). The shapes are mirrored by hand from the
      * module, as the workspace's are from the core ({@link VectorShapes});
@@ -161,7 +165,9 @@ final class ModelMemory {
         Tally caller = new Tally(precision);
         for (long[] array : shapes.held.values()) {
             Tally tally = array[0] == VectorShapes.EVERY_THREAD ? everyThread : caller;
-            if (array[1] < 0) {
+            if (array[1] == VectorShapes.REFERENCES) {
+                tally.references(array[2]);
+            } else if (array[1] < 0) {
                 tally.numbers(array[2]);
             } else {
                 tally.rows(array[1], array[2]);
@@ -180,6 +186,8 @@ final class ModelMemory {
     private static final class VectorShapes {
         static final long EVERY_THREAD = 0;
         static final long CALLER = 1;
+        /** The count of an array of {@code length} references (-1: of numbers). */
+        static final long REFERENCES = -2;
         /** Bytes of the widest vector: 64 with AVX-512, 32 with AVX2. */
         static final int VECTOR_BYTES = maxVectorSize();
         /** Doubles and floats per vector ({@code DoubleProducts.L}, {@code FloatProducts.L}). */
@@ -201,6 +209,9 @@ final class ModelMemory {
         static final int PANEL_TERMS = 256;
         static final int COLUMN_GROUP = 8;
         static final int BLOCK_ROWS = 6;
+        /** {@code FloatProducts.MIN_SLICES} and, with 32 registers, {@code TRANSPOSED_ROWS}. */
+        static final int MIN_SLICES = 16;
+        static final int TRANSPOSED_ROWS_32 = 4;
 
         final Map<String, long[]> held = new TreeMap<>();
         private final boolean f32;
@@ -248,6 +259,13 @@ final class ModelMemory {
                 return;
             }
             grow("secondHalf", CALLER, n, cols);
+            if (f32 && !SIXTEEN_REGISTERS) {
+                // FloatProducts.SliceScratch: in a fused step, each slice of the weights' gradient
+                // summed where the thread's update reads it, and an array of the weights' rows
+                // pointing at it. A thread grows it for every product it takes a slice of.
+                grow("sliceScratch.rows", EVERY_THREAD, largestSlice(rows, cols), cols);
+                grow("sliceScratch.view", EVERY_THREAD, REFERENCES, rows);
+            }
             if (!SIXTEEN_REGISTERS) {
                 return;
             }
@@ -280,6 +298,27 @@ final class ModelMemory {
                     grow("panels.t", EVERY_THREAD, (half + BLOCK_ROWS - 1) / BLOCK_ROWS, n * BLOCK_ROWS);
                 }
             }
+        }
+
+        /**
+         * The most rows of a slice of {@code FloatProducts.backward}'s weights' gradient: each
+         * half of the rows ({@code middleRow}) cut into {@code max(blocks, MIN_SLICES)} slices at
+         * multiples of {@code TRANSPOSED_ROWS} ({@code VectorMatrixKernels.sliceRow}), the blocks
+         * being the input's gradient's columns four vectors at a time.
+         */
+        static long largestSlice(long rows, long cols) {
+            long block = 4L * FLOAT_LANES;
+            long slices = Math.max((cols + block - 1) / block, MIN_SLICES);
+            long middle = rows / 2 / TRANSPOSED_ROWS_32 * TRANSPOSED_ROWS_32;
+            long largest = 0;
+            for (long half : new long[] {middle, rows - middle}) {
+                for (long s = 0; s < slices; s++) {
+                    long r0 = half * s / slices / TRANSPOSED_ROWS_32 * TRANSPOSED_ROWS_32;
+                    long r1 = s + 1 >= slices ? half : half * (s + 1) / slices / TRANSPOSED_ROWS_32 * TRANSPOSED_ROWS_32;
+                    largest = Math.max(largest, r1 - r0);
+                }
+            }
+            return largest;
         }
 
         /** Grows the array {@code name} to at least {@code count x length}, as {@code ScratchArrays.atLeast}. */

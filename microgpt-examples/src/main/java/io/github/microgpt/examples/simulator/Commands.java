@@ -262,7 +262,10 @@ final class Commands {
                     throw ApiException.badRequest("the dataset text is missing");
                 }
                 name = d.name() == null || d.name().isBlank() ? "pasted text" : d.name();
-                documents = checkDocuments(Documents.parse(d.text()));
+                // A leading byte-order mark says how a file was encoded, as at the start of a
+                // --data file (Documents.load drops it); it is not a character of the documents.
+                String text = d.text().startsWith("\uFEFF") ? d.text().substring(1) : d.text();
+                documents = checkDocuments(Documents.parse(text));
                 source = "text";
             }
             default -> {

@@ -3,11 +3,17 @@ package io.github.microgpt.examples.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.internal.FusedStep;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
+import io.github.microgpt.optim.AdamOptimizer;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.StepMode;
+import io.github.microgpt.train.Trainer;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -125,16 +131,27 @@ class ModelMemoryVectorTest {
     }
 
     /**
-     * Runs a training step on this thread and returns the bytes of the module's scratch that this
-     * thread and the model's helper threads hold.
+     * Runs a training step on this thread, as {@code train} runs it (through a {@link Trainer}
+     * with Adam, so fused: the update inside the backward products, which in f32 with 32
+     * registers sums each slice of a weights' gradient in a scratch of the thread's own), and
+     * returns the bytes of the module's scratch that this thread and the model's helper threads
+     * hold.
      */
     private static long scratchAfterAStep(Precision precision, GptConfig config, int block, int threads)
             throws Exception {
         ArrayGptModel model = ArrayGptModel.create(config, VOCAB, new PythonRandom(1), precision);
         model.setThreads(threads);
-        int[] tokens = tokens(block);
+        // One document of `block` letters: its block + 1 positions fill the block.
+        String letters = "abcdefghijklmnopqrstuvwxyz";
+        Tokenizer tokenizer = Tokenizer.ofCharacters(letters);
+        assertEquals(VOCAB, tokenizer.vocabSize());
+        String document = letters.repeat(block / letters.length() + 1).substring(0, block);
+        Trainer trainer = new Trainer(model, tokenizer, List.of(document),
+                new AdamOptimizer(model.numParameters(), AdamSettings.defaults()), 100);
+        assertTrue(model.parameters() instanceof FusedStep.Source source && source.fusedStep().fuses(),
+                "the step is fused");
         for (int attempt = 0; ; attempt++) {
-            model.lossAndGradients(tokens, 0, block, null);
+            trainer.step(StepMode.DOCUMENT);
             List<Thread> holders = new ArrayList<>();
             holders.add(Thread.currentThread());
             Object workers = ModelMemoryTest.field(model, "workers");

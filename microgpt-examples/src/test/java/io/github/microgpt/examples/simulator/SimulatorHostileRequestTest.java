@@ -151,6 +151,23 @@ class SimulatorHostileRequestTest {
         assertEquals(revision, api.get("api/state").json().get("revision").getAsLong(), "the request changed the state");
     }
 
+    /**
+     * A byte-order mark before a pasted dataset only says how the file it came from was encoded,
+     * as at the start of a {@code --data} file, which drops it: it was kept as a character of the
+     * vocabulary that nobody sees, which the model then learned to write at the start of its
+     * names. Dropped, the vocabulary is the file's. (One only, at the start: elsewhere it is text.)
+     */
+    @org.junit.jupiter.api.Test
+    void aByteOrderMarkBeforeAPastedDatasetIsNoCharacter() {
+        Fixtures.Answer answer = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"text\": \"\\uFEFFab\\nba\"}}");
+        assertEquals(200, answer.status(), answer.body());
+        assertEquals("[\"a\",\"b\",\"<BOS>\"]", answer.json().get("vocab").toString());
+
+        answer = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"text\": \"ab\\nb\\uFEFFa\"}}");
+        assertEquals(200, answer.status(), answer.body());
+        assertEquals("[\"a\",\"b\",\"\uFEFF\",\"<BOS>\"]", answer.json().get("vocab").toString());
+    }
+
     @org.junit.jupiter.api.Test
     void aDatasetNameWithASurrogatePairIsAccepted() {
         Fixtures.Answer answer = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"text\": \"ab\\nba\","
