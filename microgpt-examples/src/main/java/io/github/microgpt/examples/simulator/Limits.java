@@ -234,7 +234,7 @@ final class Limits {
             if (whole) {
                 return "a whole number from " + (long) min + " to " + (long) max;
             }
-            return "a number " + (minInclusive ? "from " + min : "above " + min) + " to " + max;
+            return "a number " + (minInclusive ? "from " + min + " to " + max : "above " + min + " and at most " + max);
         }
 
         /**

@@ -98,7 +98,7 @@ class SimulatorApiTest {
             {"{\"config\": {\"nLayer\": 5}}", "Layers must be a whole number from 1 to 4"},
             {"{\"config\": {\"nEmbd\": 1000}}", "Embedding size must be"},
             {"{\"config\": {\"blockSize\": 1}}", "Block size must be"},
-            {"{\"config\": {\"learningRate\": 0}}", "Learning rate must be a number above 0"},
+            {"{\"config\": {\"learningRate\": 0}}", "Learning rate must be a number above 0.0 and at most 1.0"},
             {"{\"config\": {\"learningRate\": -0.1}}", "Learning rate must be"},
             {"{\"config\": {\"learningRate\": \"NaN\"}}", "Learning rate must be"},
             {"{\"config\": {\"learningRate\": 2}}", "Learning rate must be"},
