@@ -175,20 +175,10 @@ public final class ArrayKernels {
         if (kernels == null) {
             return false;
         }
-        Team.Range rows = (r0, r1) -> update.run(firstRow + r0, firstRow + r1);
-        if (update instanceof FusedUpdates.FloatRows floatRows) {
-            rows = new MatrixKernels.GradientRange() {
-                @Override
-                public void run(int r0, int r1) {
-                    floatRows.run(firstRow + r0, firstRow + r1);
-                }
-
-                @Override
-                public void run(int r0, int r1, float[][] gradients) {
-                    floatRows.run(firstRow + r0, firstRow + r1, gradients);
-                }
-            };
-        }
+        // The optimizer's update hands out the matrix's rows itself (and may take their gradients
+        // from the kernels' scratch); any other update is offset here.
+        Team.Range rows = update instanceof FusedUpdates.Rows matrices ? matrices.matrix(firstRow)
+                : (r0, r1) -> update.run(firstRow + r0, firstRow + r1);
         return kernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, team(workers), dwCleared, rows);
     }
 

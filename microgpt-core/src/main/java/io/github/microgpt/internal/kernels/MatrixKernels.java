@@ -203,6 +203,8 @@ public interface MatrixKernels {
      * from the kernels' scratch: then a thread that sums a slice of the weights' gradient may sum
      * it into a small array of its own, still in its first-level cache, and pass that, instead of
      * writing the slice to {@code dw} and having the update read it back and write zeros over it.
+     * The optimizer's update of a fused step is one, made for each matrix with the matrix's row
+     * indices ({@code FusedUpdates.Rows.matrix}).
      */
     interface GradientRange extends Team.Range {
 
