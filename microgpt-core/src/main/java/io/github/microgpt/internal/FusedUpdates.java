@@ -49,7 +49,7 @@ public final class FusedUpdates {
          * @param firstRow the index of the matrix's first row among the parameters' rows
          * @return the update of the matrix's rows, which may also take their gradients from scratch
          */
-        MatrixKernels.GradientRange matrix(int firstRow);
+        MatrixKernels.GradientRange<?> matrix(int firstRow);
     }
 
     /** Set by {@code AdamOptimizer}'s class initialiser, before any optimizer exists. */

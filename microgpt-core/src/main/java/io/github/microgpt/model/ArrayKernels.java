@@ -175,11 +175,36 @@ public final class ArrayKernels {
         if (kernels == null) {
             return false;
         }
-        // The optimizer's update hands out the matrix's rows itself (and may take their gradients
-        // from the kernels' scratch); any other update is offset here.
-        Team.Range rows = update instanceof FusedUpdates.Rows matrices ? matrices.matrix(firstRow)
+        return kernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, team(workers), dwCleared,
+                matrixRows(update, firstRow));
+    }
+
+    /**
+     * {@link #matmulBackward(double[][], double[][], double[][], double[][], double[][], int, int, Workers,
+     * boolean, boolean)} with {@code din}'s rows overwritten and {@code update} run over the rows
+     * {@code [firstRow, firstRow + w.length)} of the parameters inside the product (see
+     * {@link MatrixKernels#matmulBackwardOverwriteAndUpdate}); false, having written nothing, when
+     * the kernels leave that to the caller, as they do for the small-shape kernels' products.
+     */
+    static boolean matmulBackwardOverwriteAndUpdate(double[][] din, double[][] dw, double[][] dout, double[][] in,
+                                                    double[][] w, int from, int to, Workers workers,
+                                                    boolean dwCleared, RangeTask update, int firstRow) {
+        MatrixKernels kernels = Holder.KERNELS;
+        if (kernels == null || (Holder.SMALL != null && isSmall(w, to - from))) {
+            return false;
+        }
+        return kernels.matmulBackwardOverwriteAndUpdate(din, dw, dout, in, w, from, to, team(workers), dwCleared,
+                matrixRows(update, firstRow));
+    }
+
+    /**
+     * The update of one matrix's rows, counted from the matrix's first row, which is row
+     * {@code firstRow} of the parameters: the optimizer's update hands that range out itself (and
+     * it may take the rows' gradients from the kernels' scratch); any other update is offset here.
+     */
+    private static Team.Range matrixRows(RangeTask update, int firstRow) {
+        return update instanceof FusedUpdates.Rows rows ? rows.matrix(firstRow)
                 : (r0, r1) -> update.run(firstRow + r0, firstRow + r1);
-        return kernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, team(workers), dwCleared, rows);
     }
 
     static boolean attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT, int nHead,

@@ -265,8 +265,9 @@ public final class AdamOptimizer {
      * parameters have no rows of their own: then the caller runs {@link #step} after the pass.
      * The arguments are checked, and the moments shaped for the rows, before the pass starts,
      * so that nothing fails once parameters have changed. The caller sets the parameters'
-     * gradients cleared once every row is updated. For float rows the task is a
-     * {@link FusedUpdates.Rows}, which also hands out each matrix's update ({@link FloatRowUpdate}).
+     * gradients cleared once every row is updated. The task is a
+     * {@link FusedUpdates.Rows}, which also hands out each matrix's update ({@link FloatRowUpdate},
+     * {@link DoubleRowUpdate}).
      */
     private RangeTask rowUpdate(Parameters parameters, int step, int totalSteps) {
         checkSize(parameters);
@@ -294,14 +295,7 @@ public final class AdamOptimizer {
         double lrT = learningRate(step, totalSteps);
         double correction1 = 1 - Math.pow(beta1, step + 1);
         double correction2 = 1 - Math.pow(beta2, step + 1);
-        double[][] firstRows = m;
-        double[][] secondRows = v;
-        return (from, to) -> {
-            for (int r = from; r < to; r++) {
-                double[] p = values[r];
-                updateRange(p, grads[r], firstRows[r], secondRows[r], 0, p.length, lrT, correction1, correction2);
-            }
-        };
+        return new DoubleRowUpdate(this, values, grads, m, v, lrT, correction1, correction2, 0);
     }
 
     /**
@@ -310,23 +304,9 @@ public final class AdamOptimizer {
      * and with a matrix's first row for that matrix ({@link #matrix}), whose kernels count its
      * rows from 0. Each row gets {@link FloatStep#row}, the loop of {@link #step}, so the same bits.
      */
-    private static final class FloatRowUpdate implements FusedUpdates.Rows, MatrixKernels.GradientRange {
-        private final FloatStep update;
-        private final float[][] values;
-        private final float[][] grads;
-        private final float[][] firstRows;
-        private final float[][] secondRows;
-        private final int first;
-
-        FloatRowUpdate(FloatStep update, float[][] values, float[][] grads, float[][] firstRows,
-                       float[][] secondRows, int first) {
-            this.update = update;
-            this.values = values;
-            this.grads = grads;
-            this.firstRows = firstRows;
-            this.secondRows = secondRows;
-            this.first = first;
-        }
+    private record FloatRowUpdate(FloatStep update, float[][] values, float[][] grads, float[][] firstRows,
+                                  float[][] secondRows, int first)
+            implements FusedUpdates.Rows, MatrixKernels.GradientRange<float[][]> {
 
         @Override
         public void run(int from, int to) {
@@ -345,8 +325,43 @@ public final class AdamOptimizer {
         }
 
         @Override
-        public MatrixKernels.GradientRange matrix(int firstRow) {
+        public MatrixKernels.GradientRange<float[][]> matrix(int firstRow) {
             return new FloatRowUpdate(update, values, grads, firstRows, secondRows, first + firstRow);
+        }
+    }
+
+    /**
+     * The double-precision update of a fused step over rows {@code [first + from, first + to)}
+     * of the parameters, made as {@link FloatRowUpdate} is: each row gets {@link #updateRange},
+     * the loop of {@link #step} for rows it does not stage, so the same bits.
+     */
+    private record DoubleRowUpdate(AdamOptimizer adam, double[][] values, double[][] grads, double[][] firstRows,
+                                   double[][] secondRows, double lrT, double correction1, double correction2, int first)
+            implements FusedUpdates.Rows, MatrixKernels.GradientRange<double[][]> {
+
+        @Override
+        public void run(int from, int to) {
+            for (int r = first + from; r < first + to; r++) {
+                double[] p = values[r];
+                adam.updateRange(p, grads[r], firstRows[r], secondRows[r], 0, p.length, lrT, correction1,
+                        correction2);
+            }
+        }
+
+        @Override
+        public void run(int from, int to, double[][] gradients) {
+            // As FloatRowUpdate's: the product's scratch read (and zeroed), the model's rows untouched.
+            for (int r = first + from; r < first + to; r++) {
+                double[] p = values[r];
+                adam.updateRange(p, gradients[r - first - from], firstRows[r], secondRows[r], 0, p.length, lrT,
+                        correction1, correction2);
+            }
+        }
+
+        @Override
+        public MatrixKernels.GradientRange<double[][]> matrix(int firstRow) {
+            return new DoubleRowUpdate(adam, values, grads, firstRows, secondRows, lrT, correction1, correction2,
+                    first + firstRow);
         }
     }
 
