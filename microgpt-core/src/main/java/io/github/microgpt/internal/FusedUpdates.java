@@ -1,5 +1,6 @@
 package io.github.microgpt.internal;
 
+import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
 
@@ -29,25 +30,26 @@ public final class FusedUpdates {
     }
 
     /**
-     * The update of a single-precision model's rows, as {@link #prepare} returns it, that can
-     * also take the rows' gradient from an array other than the model's: a backward product that
-     * sums a slice of a matrix's gradient into a small scratch of its own thread, and updates the
-     * slice from there at once, never writes the model's gradient rows, which stay {@code +0.0}
-     * (see {@code FloatProducts.backward} in microgpt-vector).
+     * The update of a model's rows, as {@link #prepare} returns it, that can also hand out the
+     * update of one weight matrix's rows with the matrix's own row indices: what a backward
+     * product that runs the update inside it takes ({@code MatrixKernels.matmulBackwardAndUpdate},
+     * whose kernels know the matrix, not where its rows sit among the parameters'). The optimizer
+     * makes that range itself, already offset to the matrix's first row, so no adapter sits
+     * between the two: and since the optimizer's range is a
+     * {@link MatrixKernels.GradientRange}, the kernels may hand it a slice's gradient from scratch
+     * of their own instead of the model's gradient rows.
      */
-    public interface FloatRows extends RangeTask {
+    public interface Rows extends RangeTask {
 
         /**
-         * Updates rows {@code [from, to)} with the gradient of row {@code from + i} read from
-         * {@code gradients[i]} instead of the model's gradient rows, which must hold nothing but
-         * {@code +0.0} and are not touched; the same arithmetic as {@link #run(int, int)}, so
-         * the same bits. {@code gradients[i]} may be overwritten.
+         * The update of the rows {@code [firstRow, firstRow + n)} of the parameters as rows
+         * {@code [0, n)} of one matrix: its {@code run(r0, r1)} is {@code run(firstRow + r0,
+         * firstRow + r1)} of this update, the same arithmetic, so the same bits.
          *
-         * @param from the first row
-         * @param to one past the last row
-         * @param gradients at least {@code to - from} rows, each as long as its parameter row
+         * @param firstRow the index of the matrix's first row among the parameters' rows
+         * @return the update of the matrix's rows, which may also take their gradients from scratch
          */
-        void run(int from, int to, float[][] gradients);
+        MatrixKernels.GradientRange<?> matrix(int firstRow);
     }
 
     /** Set by {@code AdamOptimizer}'s class initialiser, before any optimizer exists. */

@@ -175,21 +175,36 @@ public final class ArrayKernels {
         if (kernels == null) {
             return false;
         }
-        Team.Range rows = (r0, r1) -> update.run(firstRow + r0, firstRow + r1);
-        if (update instanceof FusedUpdates.FloatRows floatRows) {
-            rows = new MatrixKernels.GradientRange() {
-                @Override
-                public void run(int r0, int r1) {
-                    floatRows.run(firstRow + r0, firstRow + r1);
-                }
+        return kernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, team(workers), dwCleared,
+                matrixRows(update, firstRow));
+    }
 
-                @Override
-                public void run(int r0, int r1, float[][] gradients) {
-                    floatRows.run(firstRow + r0, firstRow + r1, gradients);
-                }
-            };
+    /**
+     * {@link #matmulBackward(double[][], double[][], double[][], double[][], double[][], int, int, Workers,
+     * boolean, boolean)} with {@code din}'s rows overwritten and {@code update} run over the rows
+     * {@code [firstRow, firstRow + w.length)} of the parameters inside the product (see
+     * {@link MatrixKernels#matmulBackwardOverwriteAndUpdate}); false, having written nothing, when
+     * the kernels leave that to the caller, as they do for the small-shape kernels' products.
+     */
+    static boolean matmulBackwardOverwriteAndUpdate(double[][] din, double[][] dw, double[][] dout, double[][] in,
+                                                    double[][] w, int from, int to, Workers workers,
+                                                    boolean dwCleared, RangeTask update, int firstRow) {
+        MatrixKernels kernels = Holder.KERNELS;
+        if (kernels == null || (Holder.SMALL != null && isSmall(w, to - from))) {
+            return false;
         }
-        return kernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, team(workers), dwCleared, rows);
+        return kernels.matmulBackwardOverwriteAndUpdate(din, dw, dout, in, w, from, to, team(workers), dwCleared,
+                matrixRows(update, firstRow));
+    }
+
+    /**
+     * The update of one matrix's rows, counted from the matrix's first row, which is row
+     * {@code firstRow} of the parameters: the optimizer's update hands that range out itself (and
+     * it may take the rows' gradients from the kernels' scratch); any other update is offset here.
+     */
+    private static Team.Range matrixRows(RangeTask update, int firstRow) {
+        return update instanceof FusedUpdates.Rows rows ? rows.matrix(firstRow)
+                : (r0, r1) -> update.run(firstRow + r0, firstRow + r1);
     }
 
     static boolean attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT, int nHead,

@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.kernels.Transposes;
 import java.util.Arrays;
 
@@ -1362,6 +1363,22 @@ final class Kernels {
     static void matmulBackwardOverwrite(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                         int from, int to, Workers workers, boolean dwCleared) {
         backward(din, dw, dout, in, w, from, to, workers, dwCleared, true);
+    }
+
+    /**
+     * {@link #matmulBackwardOverwrite} with the optimizer's update of a fused step inside it: the
+     * optional module's kernels run {@code update} over the rows {@code [firstRow, firstRow +
+     * w.length)} of the parameters, each slice of rows on the thread that has just summed its
+     * gradient (see {@code MatrixKernels.matmulBackwardOverwriteAndUpdate}). False, having
+     * written nothing, when they leave that to the caller (these loops do), who then runs
+     * {@link #matmulBackwardOverwrite} and the update after it.
+     */
+    static boolean matmulBackwardOverwriteAndUpdate(double[][] din, double[][] dw, double[][] dout, double[][] in,
+                                                    double[][] w, int from, int to, Workers team, boolean dwCleared,
+                                                    RangeTask update, int firstRow) {
+        Workers workers = teamFor(team, to - from, w.length, w[0].length);
+        return ArrayKernels.matmulBackwardOverwriteAndUpdate(din, dw, dout, in, w, from, to, workers, dwCleared,
+                update, firstRow);
     }
 
     // ------------------------------------------------------------------------------ helpers

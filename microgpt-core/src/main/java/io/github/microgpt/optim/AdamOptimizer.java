@@ -6,6 +6,7 @@ import io.github.microgpt.internal.FusedUpdates;
 import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.internal.RangeTask;
+import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.internal.kernels.SmallKernels;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.Parameters;
@@ -264,7 +265,9 @@ public final class AdamOptimizer {
      * parameters have no rows of their own: then the caller runs {@link #step} after the pass.
      * The arguments are checked, and the moments shaped for the rows, before the pass starts,
      * so that nothing fails once parameters have changed. The caller sets the parameters'
-     * gradients cleared once every row is updated.
+     * gradients cleared once every row is updated. The task is a
+     * {@link FusedUpdates.Rows}, which also hands out each matrix's update ({@link FloatRowUpdate},
+     * {@link DoubleRowUpdate}).
      */
     private RangeTask rowUpdate(Parameters parameters, int step, int totalSteps) {
         checkSize(parameters);
@@ -277,23 +280,7 @@ public final class AdamOptimizer {
             float[][] secondRows = vFloat;
             FloatStep update = new FloatStep(beta1, beta2, eps, learningRate(step, totalSteps),
                     1 - Math.pow(beta1, step + 1), 1 - Math.pow(beta2, step + 1));
-            return new FusedUpdates.FloatRows() {
-                @Override
-                public void run(int from, int to) {
-                    for (int r = from; r < to; r++) {
-                        update.row(values[r], grads[r], firstRows[r], secondRows[r]);
-                    }
-                }
-
-                @Override
-                public void run(int from, int to, float[][] gradients) {
-                    // The same loop on a gradient kept elsewhere (the product's scratch): the
-                    // model's rows, +0.0 already, are neither read nor written.
-                    for (int r = from; r < to; r++) {
-                        update.row(values[r], gradients[r - from], firstRows[r], secondRows[r]);
-                    }
-                }
-            };
+            return new FloatRowUpdate(update, values, grads, firstRows, secondRows, 0);
         }
         if (!(parameters instanceof ParameterRows rows)) {
             return null;
@@ -308,14 +295,74 @@ public final class AdamOptimizer {
         double lrT = learningRate(step, totalSteps);
         double correction1 = 1 - Math.pow(beta1, step + 1);
         double correction2 = 1 - Math.pow(beta2, step + 1);
-        double[][] firstRows = m;
-        double[][] secondRows = v;
-        return (from, to) -> {
-            for (int r = from; r < to; r++) {
-                double[] p = values[r];
-                updateRange(p, grads[r], firstRows[r], secondRows[r], 0, p.length, lrT, correction1, correction2);
+        return new DoubleRowUpdate(this, values, grads, m, v, lrT, correction1, correction2, 0);
+    }
+
+    /**
+     * The single-precision update of a fused step over rows {@code [first + from, first + to)}
+     * of the parameters: made with {@code first} 0 for the whole model ({@link FusedUpdates#prepare}),
+     * and with a matrix's first row for that matrix ({@link #matrix}), whose kernels count its
+     * rows from 0. Each row gets {@link FloatStep#row}, the loop of {@link #step}, so the same bits.
+     */
+    private record FloatRowUpdate(FloatStep update, float[][] values, float[][] grads, float[][] firstRows,
+                                  float[][] secondRows, int first)
+            implements FusedUpdates.Rows, MatrixKernels.GradientRange<float[][]> {
+
+        @Override
+        public void run(int from, int to) {
+            for (int r = first + from; r < first + to; r++) {
+                update.row(values[r], grads[r], firstRows[r], secondRows[r]);
             }
-        };
+        }
+
+        @Override
+        public void run(int from, int to, float[][] gradients) {
+            // The same loop on a gradient kept elsewhere (the product's scratch): the model's
+            // rows, +0.0 already, are neither read nor written.
+            for (int r = first + from; r < first + to; r++) {
+                update.row(values[r], gradients[r - first - from], firstRows[r], secondRows[r]);
+            }
+        }
+
+        @Override
+        public MatrixKernels.GradientRange<float[][]> matrix(int firstRow) {
+            return new FloatRowUpdate(update, values, grads, firstRows, secondRows, first + firstRow);
+        }
+    }
+
+    /**
+     * The double-precision update of a fused step over rows {@code [first + from, first + to)}
+     * of the parameters, made as {@link FloatRowUpdate} is: each row gets {@link #updateRange},
+     * the loop of {@link #step} for rows it does not stage, so the same bits.
+     */
+    private record DoubleRowUpdate(AdamOptimizer adam, double[][] values, double[][] grads, double[][] firstRows,
+                                   double[][] secondRows, double lrT, double correction1, double correction2, int first)
+            implements FusedUpdates.Rows, MatrixKernels.GradientRange<double[][]> {
+
+        @Override
+        public void run(int from, int to) {
+            for (int r = first + from; r < first + to; r++) {
+                double[] p = values[r];
+                adam.updateRange(p, grads[r], firstRows[r], secondRows[r], 0, p.length, lrT, correction1,
+                        correction2);
+            }
+        }
+
+        @Override
+        public void run(int from, int to, double[][] gradients) {
+            // As FloatRowUpdate's: the product's scratch read (and zeroed), the model's rows untouched.
+            for (int r = first + from; r < first + to; r++) {
+                double[] p = values[r];
+                adam.updateRange(p, gradients[r - first - from], firstRows[r], secondRows[r], 0, p.length, lrT,
+                        correction1, correction2);
+            }
+        }
+
+        @Override
+        public MatrixKernels.GradientRange<double[][]> matrix(int firstRow) {
+            return new DoubleRowUpdate(adam, values, grads, firstRows, secondRows, lrT, correction1, correction2,
+                    first + firstRow);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.microgpt.vector;
 
+import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.internal.kernels.Team;
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
@@ -459,6 +460,70 @@ final class DoubleProducts {
                 productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
             }
         });
+        addSecondHalf(din, upper, from, to, cols, team);
+    }
+
+    /**
+     * Whether {@link #backwardAndUpdate} can run: with 32 registers, as in single precision (see
+     * {@link FloatProducts#updatesInside}); with 16 the products' panels also read a cleared
+     * gradient's rows in some kernels, so a slice could not be summed into stale scratch.
+     */
+    static boolean updatesInside() {
+        return !NARROW;
+    }
+
+    /**
+     * {@link #backward} with {@code din}'s rows overwritten and a fused step's update inside,
+     * as {@link FloatProducts#backward(float[][], float[][], float[][], float[][], float[][], int,
+     * int, Team, boolean, Team.Range)} runs it in single precision: each half's blocks of columns
+     * of the input's gradient first, then its slices of the weights' gradient, each slice updated
+     * once, by one thread, as soon as it is summed and its half's blocks no longer read its
+     * weights ({@link SlicedBackward}); with {@code dw} cleared and a
+     * {@link MatrixKernels.GradientRange} of doubles, summed into the thread's scratch (at most
+     * {@link SlicedBackward#MAX_SCRATCH_BYTES}: 16 KB to 32 KB at {@code nEmbd} 256) and updated
+     * from there, {@code dw} left {@code +0.0}. The same sums
+     * in the same order as {@link #backward}: the same bits, whichever thread takes which unit.
+     * Only with 32 registers ({@link #updatesInside}).
+     *
+     * <p>Measured at {@code nEmbd} 256, 4 layers, 64 positions, against {@link #backward}
+     * followed by the update (fused steps, one JVM, alternated, seven runs of 14-16 s): the
+     * backward products with their updates took 0.84-0.95 of the time on two threads and
+     * 0.97-1.01 on one; a step 0.89-0.98 and 0.98-1.01 (each run's figures in the core's
+     * {@code ArrayGptModel.backwardProduct}).
+     */
+    static void backwardAndUpdate(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                                  int from, int to, Team team, boolean dwCleared, Team.Range update) {
+        int rows = w.length;
+        int cols = w[0].length;
+        int middle = middleRow(rows);
+        double[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
+        Object call = new Object();
+        // Each half's blocks of columns of the input's gradient, then its slices of the rows of
+        // the weights' gradient (32 registers: see updatesInside).
+        SlicedBackward.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, true, Double.BYTES, update,
+                dw, dwCleared, SlicedBackward.SliceScratch.DOUBLES, new SlicedBackward.Products<>() {
+                    @Override
+                    public void block(int half, int o0, int o1, int j0, int j1) {
+                        // Each block zeroes its own columns of what it sums into, on its thread.
+                        double[][] sums = half == 0 ? din : upper;
+                        for (int t = from; t < to; t++) {
+                            Arrays.fill(sums[t], j0, j1, 0.0);
+                        }
+                        if (o0 < o1) {
+                            product(dout, w, sums, from, to, o0, o1, j0, j1, call);
+                        }
+                    }
+
+                    @Override
+                    public void gradient(double[][] c, int r0, int r1, boolean cleared) {
+                        productTransposed(dout, in, c, r0, r1, from, to, cols, call, cleared);
+                    }
+                });
+        addSecondHalf(din, upper, from, to, cols, team);
+    }
+
+    /** Adds the second half's sums of the input's gradient to the first's, shared out by positions. */
+    private static void addSecondHalf(double[][] din, double[][] upper, int from, int to, int cols, Team team) {
         team.forRange(to - from, POSITION_GRAIN, (p0, p1) -> {
             for (int t = from + p0; t < from + p1; t++) {
                 double[] d = din[t];

@@ -3,7 +3,6 @@ package io.github.microgpt.vector;
 import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.internal.kernels.Team;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -179,81 +178,47 @@ final class FloatProducts {
      * a block of its half is still running (a thread done early takes the other half's units
      * from the back, its slices first) is left to whichever thread finishes the half's last
      * block. Each slice is updated once, by one thread, after every read of its weights; so
-     * {@code din} and {@code dw} hold the bits of the product without the update.
+     * {@code din} and {@code dw} hold the bits of the product without the update. The units and
+     * the update's bookkeeping are {@link SlicedBackward}'s, shared with double precision.
      *
      * <p>When {@code dw} is cleared and {@code update} is a {@link MatrixKernels.GradientRange},
      * a slice that a thread starts once its half's blocks are done (on one thread every slice; on
      * two, all but those taken from the other half while its blocks still run) is summed into
-     * the thread's {@link SliceScratch} (at most 32 KB at {@code nEmbd} 256, in the first-level
-     * cache) and updated from there at once, by the same thread: the same sums in the same order,
-     * so the same bits, but {@code dw}'s rows are never written, read back by the update and
-     * zeroed again (25 MB of memory traffic a step at {@code nEmbd} 256); they stay {@code +0.0}.
+     * the thread's {@link SlicedBackward.SliceScratch} (at most 32 KB at {@code nEmbd} 256, in
+     * the first-level cache) and updated from there at once, by the same thread: the same sums
+     * in the same order, so the same bits, but {@code dw}'s rows are never written, read back by
+     * the update and zeroed again (25 MB of memory traffic a step at {@code nEmbd} 256); they
+     * stay {@code +0.0}.
      * Measured there (fused steps, one JVM, old and new alternated, 3 runs of 15 s): the backward
      * products with their updates took 0.948, 0.957 and 0.976 of the time on two threads, a step
      * 0.957, 0.975 and 0.951; on one thread 0.972, 1.006 and 0.963, a step 0.986, 1.005, 0.977.
      */
     static void backward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w, int from,
                          int to, Team team, boolean dwCleared, Team.Range update) {
-        if (update != null && SIXTEEN_REGISTERS) {
-            throw new IllegalArgumentException("no update inside the product with 16 registers");
-        }
         int rows = w.length;
         int cols = w[0].length;
-        int block = 4 * L;
         int middle = middleRow(rows);
         float[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
         Object call = new Object();
-        int blocks = (cols + block - 1) / block;
-        int slices = SIXTEEN_REGISTERS ? blocks : Math.max(blocks, MIN_SLICES);
-        // Each half's units (see MIN_SLICES): with 32 registers its blocks of columns of the
-        // input's gradient, then its slices of the rows of the weights' gradient; with 16, unit i
-        // is block i and slice i. A team of two gives each thread one half.
-        int units = SIXTEEN_REGISTERS ? blocks : blocks + slices;
-        SliceUpdates updates = update == null ? null : new SliceUpdates(update, blocks, slices, rows, middle);
-        MatrixKernels.GradientRange fromScratch = dwCleared && update instanceof MatrixKernels.GradientRange g
-                ? g : null;
-        team.forRange(2 * units, 1, (u0, u1) -> {
-            for (int u = u0; u < u1; u++) {
-                int half = u / units;
-                int i = u % units;
-                int o0 = half == 0 ? 0 : middle;
-                int o1 = half == 0 ? middle : rows;
-                if (i < blocks) {
-                    int j0 = i * block;
-                    int j1 = Math.min(cols, j0 + block);
-                    if (half == 1) {
-                        for (int t = from; t < to; t++) {
-                            Arrays.fill(upper[t], j0, j1, 0f);
+        // With 32 registers each half's blocks of columns of the input's gradient, then its
+        // slices of the rows of the weights' gradient; with 16, unit i is block i and slice i.
+        SlicedBackward.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, !SIXTEEN_REGISTERS, Float.BYTES, update,
+                dw, dwCleared, SlicedBackward.SliceScratch.FLOATS, new SlicedBackward.Products<>() {
+                    @Override
+                    public void block(int half, int o0, int o1, int j0, int j1) {
+                        if (half == 1) {
+                            for (int t = from; t < to; t++) {
+                                Arrays.fill(upper[t], j0, j1, 0f);
+                            }
                         }
+                        product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
                     }
-                    product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
-                    if (updates != null) {
-                        updates.blockDone(half);
+
+                    @Override
+                    public void gradient(float[][] c, int r0, int r1, boolean cleared) {
+                        productTransposed(dout, in, c, r0, r1, from, to, cols, call, cleared);
                     }
-                }
-                int slice = SIXTEEN_REGISTERS ? i : i - blocks;
-                if (slice >= 0) {
-                    int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice, TRANSPOSED_ROWS);
-                    int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice + 1, TRANSPOSED_ROWS);
-                    if (fromScratch != null && r0 < r1 && updates.blocksDone(half)) {
-                        // Nothing reads these rows of w any more: sum the slice's gradient where
-                        // this thread's update reads it at once, and leave dw's rows at +0.0.
-                        SliceScratch scratch = SliceScratch.LOCAL.get();
-                        float[][] slice0 = scratch.rows(r1 - r0, cols);
-                        float[][] view = scratch.view(rows, r0, r1);
-                        productTransposed(dout, in, view, r0, r1, from, to, cols, call, true);
-                        updates.updateFrom(half, slice, fromScratch, r0, r1, slice0);
-                    } else {
-                        if (r0 < r1) {
-                            productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
-                        }
-                        if (updates != null) {
-                            updates.sliceDone(half, slice);
-                        }
-                    }
-                }
-            }
-        });
+                });
         team.forRange(to - from, 8, (p0, p1) -> {
             for (int t = from + p0; t < from + p1; t++) {
                 float[] d = din[t];
@@ -263,77 +228,6 @@ final class FloatProducts {
                 }
             }
         });
-    }
-
-    /**
-     * When each slice of {@link #backward}'s weights may be updated: a slice once its gradient is
-     * summed and every block of the input's gradient of its half is done. A slice's state goes
-     * from 0 (not summed) to 1 (summed, waiting) to 2 (updated); both the thread that sums it and
-     * the one that ends its half's last block try to claim it (1 to 2) once both conditions
-     * hold, so exactly one of them updates it, whichever order they come in.
-     */
-    private static final class SliceUpdates {
-        private final Team.Range update;
-        private final int blocks;
-        private final int slices;
-        private final int rows;
-        private final int middle;
-        private final AtomicIntegerArray blocksDone = new AtomicIntegerArray(2);
-        private final AtomicIntegerArray states;
-
-        SliceUpdates(Team.Range update, int blocks, int slices, int rows, int middle) {
-            this.update = update;
-            this.blocks = blocks;
-            this.slices = slices;
-            this.rows = rows;
-            this.middle = middle;
-            this.states = new AtomicIntegerArray(2 * slices);
-        }
-
-        /** After a block of the input's gradient of {@code half}: the last one updates the half's waiting slices. */
-        void blockDone(int half) {
-            if (blocksDone.incrementAndGet(half) == blocks) {
-                for (int slice = 0; slice < slices; slice++) {
-                    claim(half, slice);
-                }
-            }
-        }
-
-        /** Whether every block of the input's gradient of {@code half} is done. */
-        boolean blocksDone(int half) {
-            return blocksDone.get(half) == blocks;
-        }
-
-        /**
-         * Updates a slice of {@code half} whose gradient was summed into {@code gradients} after
-         * its half's blocks were done: no one else can claim it (the half's last block claims
-         * only summed slices, and this one never is), so it is marked updated and updated here.
-         */
-        void updateFrom(int half, int slice, MatrixKernels.GradientRange update, int r0, int r1,
-                        float[][] gradients) {
-            states.set(half * slices + slice, 2);
-            update.run(r0, r1, gradients);
-        }
-
-        /** After the gradient of a slice of {@code half} is summed (or found empty). */
-        void sliceDone(int half, int slice) {
-            states.set(half * slices + slice, 1);
-            if (blocksDone.get(half) == blocks) {
-                claim(half, slice);
-            }
-        }
-
-        private void claim(int half, int slice) {
-            if (states.compareAndSet(half * slices + slice, 1, 2)) {
-                int o0 = half == 0 ? 0 : middle;
-                int o1 = half == 0 ? middle : rows;
-                int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice, TRANSPOSED_ROWS);
-                int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice + 1, TRANSPOSED_ROWS);
-                if (r0 < r1) {
-                    update.run(r0, r1);
-                }
-            }
-        }
     }
 
     /**
@@ -359,32 +253,6 @@ final class FloatProducts {
      */
     static int middleRow(int rows) {
         return rows / 2 / TRANSPOSED_ROWS * TRANSPOSED_ROWS;
-    }
-
-    /**
-     * A thread's scratch for one slice of the weights' gradient in {@link #backward}, when the
-     * update takes it from there ({@link MatrixKernels.GradientRange}): {@code rows} holds the
-     * slice's rows, and {@code view} points the product's row indices at them.
-     */
-    private static final class SliceScratch {
-        static final ThreadLocal<SliceScratch> LOCAL = ThreadLocal.withInitial(SliceScratch::new);
-
-        private float[][] rows = new float[0][];
-        private float[][] view = new float[0][];
-
-        float[][] rows(int count, int length) {
-            rows = ScratchArrays.atLeast(rows, count, length);
-            return rows;
-        }
-
-        /** An array whose rows {@code [r0, r1)} are {@link #rows}' first ones (the others stale). */
-        float[][] view(int length, int r0, int r1) {
-            if (view.length < length) {
-                view = new float[length][];
-            }
-            System.arraycopy(rows, 0, view, r0, r1 - r0);
-            return view;
-        }
     }
 
     /** The caller's scratch for the second half's sums of {@link #backward}, grown as needed. */

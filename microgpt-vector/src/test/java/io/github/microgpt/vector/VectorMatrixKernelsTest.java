@@ -510,7 +510,7 @@ class VectorMatrixKernelsTest {
                 AtomicInteger[] updates = new AtomicInteger[s.rows()];
                 Arrays.setAll(updates, o -> new AtomicInteger());
                 AtomicInteger fromScratch = new AtomicInteger();
-                MatrixKernels.GradientRange update = new MatrixKernels.GradientRange() {
+                MatrixKernels.GradientRange<float[][]> update = new MatrixKernels.GradientRange<>() {
                     @Override
                     public void run(int r0, int r1) {
                         for (int o = r0; o < r1; o++) {
@@ -550,6 +550,96 @@ class VectorMatrixKernelsTest {
                 }
             }
         }));
+    }
+
+    /**
+     * The double-precision backward product with the update inside
+     * ({@code matmulBackwardOverwriteAndUpdate}) gives the bits of the product alone
+     * ({@code matmulBackwardOverwrite}) followed by the update of every row, on every split, with
+     * {@code dw} cleared or not: each row updated exactly once, with its complete gradient (an
+     * update before the slice's last term would see another gradient), and only after the
+     * input's gradient has read its weights (the update adds 1 to them, which an early update
+     * would show in {@code din}). With {@code dw} cleared the update may take a slice's gradient
+     * from the kernels' scratch, which it then scribbles NaN over (a product that read it back,
+     * or reused it before the update, would give other numbers), and {@code dw} stays
+     * {@code +0.0}; on one thread every row comes from the scratch, and none does when {@code dw}
+     * is not cleared. {@code din} starts as NaN: its rows are overwritten. With 16 registers the
+     * kernels decline, having written nothing.
+     */
+    @TestFactory
+    Stream<DynamicTest> doubleBackwardWithTheUpdateInsideIsTheProductThenTheUpdate() {
+        return shapes().flatMap(s -> Stream.of(false, true).map(cleared -> DynamicTest.dynamicTest(
+                s + (cleared ? ", dw cleared" : ""), () -> {
+            Operands x = new Operands(s);
+            double[][] startDw = cleared ? new double[s.rows()][s.cols()] : x.dw;
+            double[][] expectedDin = copy(x.din);
+            double[][] expectedDw = copy(startDw);
+            assertTrue(KERNELS.matmulBackwardOverwrite(expectedDin, expectedDw, x.dout, x.in, x.w, s.from(), x.to,
+                    ONE, cleared));
+            for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
+                double[][] din = copy(x.din);
+                for (int t = s.from(); t < x.to; t++) {
+                    Arrays.fill(din[t], Double.NaN);
+                }
+                double[][] dw = copy(startDw);
+                double[][] w = copy(x.w);
+                double[][] seen = new double[s.rows()][];
+                int[] updates = new int[s.rows()];
+                AtomicInteger fromScratch = new AtomicInteger();
+                MatrixKernels.GradientRange<double[][]> update = new MatrixKernels.GradientRange<>() {
+                    @Override
+                    public void run(int r0, int r1) {
+                        for (int o = r0; o < r1; o++) {
+                            updated(o, dw[o].clone());
+                            Arrays.fill(dw[o], 0.0);
+                        }
+                    }
+
+                    @Override
+                    public void run(int r0, int r1, double[][] gradients) {
+                        for (int o = r0; o < r1; o++) {
+                            fromScratch.incrementAndGet();
+                            updated(o, Arrays.copyOf(gradients[o - r0], s.cols()));
+                            Arrays.fill(gradients[o - r0], Double.NaN);
+                        }
+                    }
+
+                    private void updated(int o, double[] gradient) {
+                        synchronized (updates) {
+                            updates[o]++;
+                        }
+                        seen[o] = gradient;
+                        for (int i = 0; i < w[o].length; i++) {
+                            w[o][i] += 1.0;
+                        }
+                    }
+                };
+                boolean fused = KERNELS.matmulBackwardOverwriteAndUpdate(din, dw, x.dout, x.in, w, s.from(), x.to,
+                        team, cleared, update);
+                if (!DoubleProducts.updatesInside()) {
+                    assertFalse(fused, s + ": 16 registers leave the update to the caller");
+                    assertTrue(Double.isNaN(din[s.from()][0]), s + ": din untouched");
+                    continue;
+                }
+                assertTrue(fused, s + ": the product with its update");
+                for (int t = 0; t < x.to; t++) {
+                    assertArrayEquals(expectedDin[t], din[t], 0.0, s + ": din[" + t + "] beside the update");
+                }
+                for (int o = 0; o < s.rows(); o++) {
+                    assertEquals(1, updates[o], s + ": updates of row " + o);
+                    assertArrayEquals(expectedDw[o], seen[o], 0.0, s + ": the gradient row " + o + " updated");
+                    for (int i = 0; i < s.cols(); i++) {
+                        assertEquals(x.w[o][i] + 1.0, w[o][i], 0.0, s + ": w[" + o + "][" + i + "]");
+                        assertEquals(0, Double.doubleToRawLongBits(dw[o][i]), s + ": dw[" + o + "][" + i + "] +0.0");
+                    }
+                }
+                if (!cleared) {
+                    assertEquals(0, fromScratch.get(), s + ": no scratch unless dw starts cleared");
+                } else if (team == ONE) {
+                    assertEquals(s.rows(), fromScratch.get(), s + ": rows updated from the scratch on one thread");
+                }
+            }
+        })));
     }
 
     /**

@@ -113,6 +113,36 @@ public interface MatrixKernels {
     }
 
     /**
+     * {@link #matmulBackwardOverwrite} that also runs {@code update} over every row of the
+     * weights, each row once, as soon as nothing of the product reads that row of {@code w} any
+     * more and its row of {@code dw} is complete: the double-precision twin of
+     * {@link #matmulBackwardAndUpdate(float[][], float[][], float[][], float[][], float[][], int,
+     * int, Team, boolean, Team.Range)}, with its contract ({@code din} as if the weights had not
+     * changed; a {@link GradientRange} of doubles may be handed a slice's gradient in scratch
+     * when {@code dwCleared}). By default nothing is computed, not even {@code din}'s zeros, and
+     * {@code false} returned: the caller then runs {@link #matmulBackwardOverwrite} and the update
+     * after it.
+     *
+     * @param din (T, C) overwritten in the rows {@code [from, to)}
+     * @param dw (OC, C) added to; all {@code +0.0} if {@code dwCleared}
+     * @param dout (T, OC)
+     * @param in (T, C)
+     * @param w (OC, C)
+     * @param from the first position
+     * @param to one past the last position
+     * @param team the threads
+     * @param dwCleared whether every element of {@code dw} is {@code +0.0}
+     * @param update the update of rows {@code [r0, r1)} of {@code w} (indices into {@code w});
+     *     disjoint ranges may run at the same time on the team's threads
+     * @return whether the gradients were computed and every row updated
+     */
+    default boolean matmulBackwardOverwriteAndUpdate(double[][] din, double[][] dw, double[][] dout, double[][] in,
+                                                     double[][] w, int from, int to, Team team, boolean dwCleared,
+                                                     Team.Range update) {
+        return false;
+    }
+
+    /**
      * {@code out[t][o] = sum_i w[o][i] * in[t][i]} in single precision, in any order.
      *
      * @param out (T, OC) the product
@@ -199,12 +229,19 @@ public interface MatrixKernels {
     }
 
     /**
-     * The update of {@link #matmulBackwardAndUpdate} when it can also take a slice's gradient
+     * The update of {@link #matmulBackwardAndUpdate} (and of
+     * {@link #matmulBackwardOverwriteAndUpdate}) when it can also take a slice's gradient
      * from the kernels' scratch: then a thread that sums a slice of the weights' gradient may sum
      * it into a small array of its own, still in its first-level cache, and pass that, instead of
      * writing the slice to {@code dw} and having the update read it back and write zeros over it.
+     * The optimizer's update of a fused step is one, made for each matrix with the matrix's row
+     * indices ({@code FusedUpdates.Rows.matrix}). A model's update is of its own precision, and
+     * so is every product it is handed to: kernels may cast a {@code GradientRange<?>} to the
+     * type of the product they compute.
+     *
+     * @param <G> the gradients' rows: {@code float[][]} or {@code double[][]}
      */
-    interface GradientRange extends Team.Range {
+    interface GradientRange<G> extends Team.Range {
 
         /**
          * Updates rows {@code [from, to)} of the weights with the gradient of row {@code from + i}
@@ -213,9 +250,10 @@ public interface MatrixKernels {
          *
          * @param from the first row of {@code w}
          * @param to one past the last
-         * @param gradients at least {@code to - from} rows as long as the weights'; may be overwritten
+         * @param gradients at least {@code to - from} rows as long as the weights' ({@code float[][]}
+         *     for a single-precision model, {@code double[][]} for a double one); may be overwritten
          */
-        void run(int from, int to, float[][] gradients);
+        void run(int from, int to, G gradients);
     }
 
     /**

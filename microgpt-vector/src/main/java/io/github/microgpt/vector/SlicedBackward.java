@@ -1,0 +1,285 @@
+package io.github.microgpt.vector;
+
+import io.github.microgpt.internal.kernels.MatrixKernels;
+import io.github.microgpt.internal.kernels.Team;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntFunction;
+
+/**
+ * How a backward product with a fused step's update inside it shares its work out, in both
+ * precisions ({@link FloatProducts#backward(float[][], float[][], float[][], float[][], float[][],
+ * int, int, Team, boolean, Team.Range)}, {@link DoubleProducts#backwardAndUpdate}): the weights'
+ * rows cut in two fixed halves, as {@link BackwardHalves} cuts them, and each half's work in
+ * units, its blocks of columns of the input's gradient first, then its slices of rows of the
+ * weights' gradient (at least {@link #MIN_SLICES}), half after half, so that a team of two gives
+ * each thread one half and a thread done early takes small units from the back of the other's.
+ * With 16 registers ({@code apart} false) unit {@code i} is block {@code i} and slice {@code i}
+ * together, as in {@link BackwardHalves}, and there is no update inside.
+ *
+ * <p><b>The update.</b> A slice of the weights may be updated once its gradient is summed and
+ * every block of its half is done (the blocks read all of the half's rows of {@code w}); the
+ * other half's blocks read only their own rows. {@link SliceUpdates} lets exactly one thread do
+ * it: the one that sums the slice, if its half's blocks are done by then, otherwise the one that
+ * ends the half's last block. Each row is thus updated once, after its gradient is complete and
+ * after every read of its old weights, so the product's bits do not change.
+ *
+ * <p><b>The gradient in scratch.</b> When the weights' gradient starts cleared and the update is
+ * a {@link MatrixKernels.GradientRange}, a slice whose half's blocks are done when its thread
+ * starts it (on one thread every slice) is summed into the thread's own scratch
+ * ({@link SliceScratch}, at most {@link #MAX_SCRATCH_BYTES}) and updated from there at once:
+ * the same sums in the same order, but {@code dw}'s rows are never written, read back by the
+ * update and zeroed again; they stay {@code +0.0}.
+ */
+final class SlicedBackward {
+
+    /**
+     * The fewest slices of a half's rows of the weights' gradient, with 32 registers (see
+     * {@link FloatProducts#MIN_SLICES}, where the number was measured).
+     */
+    static final int MIN_SLICES = FloatProducts.MIN_SLICES;
+
+    /**
+     * The most bytes of one slice's gradient: its scratch stays in the first-level cache (48 KB
+     * a core on Zen 5, 32 KB on many others) while it is summed and updated. In single precision
+     * at {@code nEmbd} 256 every slice is within it at {@link #MIN_SLICES}; in double precision
+     * the widest matrices take more slices (32 instead of 16 for {@code mlp_fc1}).
+     */
+    static final int MAX_SCRATCH_BYTES = 32 * 1024;
+
+    /**
+     * A precision's products over the pieces {@link #run} gives out.
+     *
+     * @param <G> the gradients' rows: {@code float[][]} or {@code double[][]}
+     */
+    interface Products<G> {
+
+        /**
+         * Columns {@code [j0, j1)} of the input's gradient summed over the rows {@code [o0, o1)}
+         * of the weights (a half's).
+         *
+         * @param half 0 for the first half, 1 for the second
+         * @param o0 the half's first row
+         * @param o1 one past its last row
+         * @param j0 the first column
+         * @param j1 one past the last column
+         */
+        void block(int half, int o0, int o1, int j0, int j1);
+
+        /**
+         * Rows {@code [r0, r1)} of the weights' gradient, summed into the same rows of {@code c}:
+         * from 0 if {@code cleared}, whatever {@code c} holds, or else added to them.
+         *
+         * @param c {@code dw}, or a view of a thread's scratch
+         * @param r0 the first row
+         * @param r1 one past the last row
+         * @param cleared whether to start from 0
+         */
+        void gradient(G c, int r0, int r1, boolean cleared);
+    }
+
+    private SlicedBackward() {
+    }
+
+    /**
+     * The slices of each half, the larger of which has {@code halfRows} rows: {@link #MIN_SLICES}
+     * at least, as many as its blocks of columns, and enough for a slice's gradient to fit
+     * {@link #MAX_SCRATCH_BYTES}; with 16 registers (not {@code apart}) one per block.
+     */
+    private static int slices(boolean apart, int blocks, int halfRows, int cols, int bytesPerNumber) {
+        if (!apart) {
+            return blocks;
+        }
+        long halfBytes = (long) halfRows * cols * bytesPerNumber;
+        int forScratch = (int) Math.min(halfRows, (halfBytes + MAX_SCRATCH_BYTES - 1) / MAX_SCRATCH_BYTES);
+        return Math.max(Math.max(blocks, MIN_SLICES), forScratch);
+    }
+
+    /**
+     * Runs both halves of {@code rows} rows cut at {@code middle}: blocks of {@code block} columns
+     * and {@link #slices} of numbers of {@code bytesPerNumber} bytes a half, the slices' rows cut
+     * at multiples of {@code transposedRows};
+     * with {@code update} (only when {@code apart}), each slice updated once as the class comment
+     * says, from the thread's scratch ({@code scratches}) when {@code dwCleared} and the update
+     * is a {@link MatrixKernels.GradientRange}. Returns when all is done.
+     */
+    static <G> void run(Team team, int rows, int cols, int block, int middle, int transposedRows, boolean apart,
+                        int bytesPerNumber, Team.Range update, G dw, boolean dwCleared,
+                        ThreadLocal<SliceScratch<G>> scratches, Products<G> products) {
+        if (update != null && !apart) {
+            throw new IllegalArgumentException("no update inside the product with 16 registers");
+        }
+        MatrixKernels.GradientRange<G> fromScratch = fromScratch(update, dwCleared);
+        int blocks = (cols + block - 1) / block;
+        int slices = slices(apart, blocks, rows - middle, cols, bytesPerNumber);
+        int units = apart ? blocks + slices : blocks;
+        SliceUpdates updates = update == null ? null
+                : new SliceUpdates(update, blocks, slices, rows, middle, transposedRows);
+        team.forRange(2 * units, 1, (u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                int half = u / units;
+                int i = u % units;
+                int o0 = half == 0 ? 0 : middle;
+                int o1 = half == 0 ? middle : rows;
+                if (i < blocks) {
+                    products.block(half, o0, o1, i * block, Math.min(cols, (i + 1) * block));
+                    if (updates != null) {
+                        updates.blockDone(half);
+                    }
+                }
+                int slice = apart ? i - blocks : i;
+                if (slice >= 0) {
+                    int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice, transposedRows);
+                    int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice + 1, transposedRows);
+                    if (fromScratch != null && r0 < r1 && updates.blocksDone(half)) {
+                        // Nothing reads these rows of w any more: sum the slice's gradient where
+                        // this thread's update reads it at once, and leave dw's rows at +0.0.
+                        updates.claimed(half, slice);
+                        SliceScratch<G> scratch = scratches.get();
+                        G gradients = scratch.rows(r1 - r0, cols);
+                        products.gradient(scratch.view(rows, r0, r1), r0, r1, true);
+                        fromScratch.run(r0, r1, gradients);
+                    } else {
+                        if (r0 < r1) {
+                            products.gradient(dw, r0, r1, dwCleared);
+                        }
+                        if (updates != null) {
+                            updates.sliceDone(half, slice);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The update as a {@link MatrixKernels.GradientRange} of {@code gradients}' type, if it is one
+     * and the weights' gradient starts cleared: then slices may be summed in scratch. A model's
+     * update is of its own precision, as every product it is handed to (see
+     * {@link MatrixKernels.GradientRange}), so the cast holds.
+     */
+    @SuppressWarnings("unchecked")
+    private static <G> MatrixKernels.GradientRange<G> fromScratch(Team.Range update, boolean dwCleared) {
+        return dwCleared && update instanceof MatrixKernels.GradientRange<?> range
+                ? (MatrixKernels.GradientRange<G>) range : null;
+    }
+
+    /**
+     * When each slice may be updated: a slice once its gradient is summed and every block of the
+     * input's gradient of its half is done. A slice's state goes from 0 (not summed) to 1
+     * (summed, waiting) to 2 (updated); both the thread that sums it and the one that ends its
+     * half's last block try to claim it (1 to 2) once both conditions hold, so exactly one of
+     * them updates it, whichever order they come in.
+     */
+    private static final class SliceUpdates {
+        private final Team.Range update;
+        private final int blocks;
+        private final int slices;
+        private final int rows;
+        private final int middle;
+        private final int transposedRows;
+        private final AtomicIntegerArray blocksDone = new AtomicIntegerArray(2);
+        private final AtomicIntegerArray states;
+
+        SliceUpdates(Team.Range update, int blocks, int slices, int rows, int middle, int transposedRows) {
+            this.update = update;
+            this.blocks = blocks;
+            this.slices = slices;
+            this.rows = rows;
+            this.middle = middle;
+            this.transposedRows = transposedRows;
+            this.states = new AtomicIntegerArray(2 * slices);
+        }
+
+        /** After a block of the input's gradient of {@code half}: the last one updates the half's waiting slices. */
+        void blockDone(int half) {
+            if (blocksDone.incrementAndGet(half) == blocks) {
+                for (int slice = 0; slice < slices; slice++) {
+                    claim(half, slice);
+                }
+            }
+        }
+
+        /** Whether every block of the input's gradient of {@code half} is done. */
+        boolean blocksDone(int half) {
+            return blocksDone.get(half) == blocks;
+        }
+
+        /**
+         * Marks updated a slice of {@code half} that the caller sums and updates itself after its
+         * half's blocks were done: no one else can claim it (the half's last block claims only
+         * summed slices, and this one never is).
+         */
+        void claimed(int half, int slice) {
+            states.set(half * slices + slice, 2);
+        }
+
+        /** After the gradient of a slice of {@code half} is summed (or found empty). */
+        void sliceDone(int half, int slice) {
+            states.set(half * slices + slice, 1);
+            if (blocksDone.get(half) == blocks) {
+                claim(half, slice);
+            }
+        }
+
+        private void claim(int half, int slice) {
+            if (states.compareAndSet(half * slices + slice, 1, 2)) {
+                int o0 = half == 0 ? 0 : middle;
+                int o1 = half == 0 ? middle : rows;
+                int r0 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice, transposedRows);
+                int r1 = o0 + VectorMatrixKernels.sliceRow(o1 - o0, slices, slice + 1, transposedRows);
+                if (r0 < r1) {
+                    update.run(r0, r1);
+                }
+            }
+        }
+    }
+
+    /**
+     * A thread's scratch for one slice of the weights' gradient, when the update takes it from
+     * there: the slice's rows, and a view that points the product's row indices at them.
+     *
+     * @param <G> the rows: {@code float[][]} or {@code double[][]}
+     */
+    static final class SliceScratch<G> {
+        /** Each thread's scratch in single precision. */
+        static final ThreadLocal<SliceScratch<float[][]>> FLOATS = ThreadLocal.withInitial(
+                () -> new SliceScratch<>(new float[0][], ScratchArrays::atLeast, float[][]::new));
+        /** Each thread's scratch in double precision. */
+        static final ThreadLocal<SliceScratch<double[][]>> DOUBLES = ThreadLocal.withInitial(
+                () -> new SliceScratch<>(new double[0][], ScratchArrays::atLeast, double[][]::new));
+
+        /** {@code ScratchArrays.atLeast} of one precision. */
+        private interface Growth<G> {
+            G atLeast(G held, int rows, int cols);
+        }
+
+        private final Growth<G> growth;
+        private final IntFunction<G> views;
+        private G rows;
+        private G view;
+        private int viewLength;
+
+        private SliceScratch(G none, Growth<G> growth, IntFunction<G> views) {
+            this.growth = growth;
+            this.views = views;
+            this.rows = none;
+            this.view = views.apply(0);
+        }
+
+        /** At least {@code count} rows of {@code length} numbers, which {@link #view} points at. */
+        G rows(int count, int length) {
+            rows = growth.atLeast(rows, count, length);
+            return rows;
+        }
+
+        /** An array of {@code length} rows whose rows {@code [r0, r1)} are {@link #rows}' first ones (the others stale). */
+        G view(int length, int r0, int r1) {
+            if (viewLength < length) {
+                view = views.apply(length);
+                viewLength = length;
+            }
+            System.arraycopy(rows, 0, view, r0, r1 - r0);
+            return view;
+        }
+    }
+}
