@@ -131,11 +131,11 @@ final class ModelMemory {
      * thread's panels of the backward products' operands ({@code DoubleProducts.Panels},
      * {@code FloatProducts.Panels}), and on the calling thread the backward products' second half
      * ({@code SecondHalf}) and the small-shape kernels' transposed weights
-     * ({@code SmallVectorKernels}); with 32 registers in f32, each thread's slice of a weights'
-     * gradient that a fused step (as {@code train} runs it) sums and updates from
-     * ({@code FloatProducts.SliceScratch}: the most rows of a slice of any product times the most
-     * columns, as it grows both; 128 KB at {@code nEmbd} 256, whose {@code mlp_fc1} has slices of
-     * 32 rows and {@code mlp_fc2} rows of 1024 columns). Every such array grows to the largest shape asked of it,
+     * ({@code SmallVectorKernels}); with 32 registers, in either precision, each thread's slice of
+     * a weights' gradient that a fused step (as {@code train} runs it) sums and updates from
+     * ({@code SlicedBackward.SliceScratch}: the most rows of a slice of any product times the most
+     * columns, as it grows both; in f32 128 KB at {@code nEmbd} 256, whose {@code mlp_fc1} has
+     * slices of 32 rows and {@code mlp_fc2} rows of 1024 columns). Every such array grows to the largest shape asked of it,
      * dimension by dimension, and is never shrunk; the count is what a thread holds if it ran a
      * share of every product (exact on one thread). The shapes are mirrored by hand from the
      * module, as the workspace's are from the core ({@link VectorShapes});
@@ -209,8 +209,12 @@ final class ModelMemory {
         static final int PANEL_TERMS = 256;
         static final int COLUMN_GROUP = 8;
         static final int BLOCK_ROWS = 6;
-        /** {@code FloatProducts.MIN_SLICES} and, with 32 registers, {@code TRANSPOSED_ROWS}. */
+        /**
+         * {@code SlicedBackward.MIN_SLICES} and {@code MAX_SCRATCH_BYTES}, and, with 32 registers,
+         * {@code TRANSPOSED_ROWS} (alike in both precisions).
+         */
         static final int MIN_SLICES = 16;
+        static final long MAX_SCRATCH_BYTES = 32 * 1024;
         static final int TRANSPOSED_ROWS_32 = 4;
 
         final Map<String, long[]> held = new TreeMap<>();
@@ -259,11 +263,12 @@ final class ModelMemory {
                 return;
             }
             grow("secondHalf", CALLER, n, cols);
-            if (f32 && !SIXTEEN_REGISTERS) {
-                // FloatProducts.SliceScratch: in a fused step, each slice of the weights' gradient
-                // summed where the thread's update reads it, and an array of the weights' rows
-                // pointing at it. A thread grows it for every product it takes a slice of.
-                grow("sliceScratch.rows", EVERY_THREAD, largestSlice(rows, cols), cols);
+            if (!SIXTEEN_REGISTERS) {
+                // SlicedBackward.SliceScratch (both precisions): in a fused step, each slice of the
+                // weights' gradient summed where the thread's update reads it, and an array of the
+                // weights' rows pointing at it. A thread grows it for every product it takes a slice of.
+                grow("sliceScratch.rows", EVERY_THREAD, largestSlice(rows, cols, lanes, f32 ? Float.BYTES : Double.BYTES),
+                        cols);
                 grow("sliceScratch.view", EVERY_THREAD, REFERENCES, rows);
             }
             if (!SIXTEEN_REGISTERS) {
@@ -301,15 +306,19 @@ final class ModelMemory {
         }
 
         /**
-         * The most rows of a slice of {@code FloatProducts.backward}'s weights' gradient: each
-         * half of the rows ({@code middleRow}) cut into {@code max(blocks, MIN_SLICES)} slices at
-         * multiples of {@code TRANSPOSED_ROWS} ({@code VectorMatrixKernels.sliceRow}), the blocks
-         * being the input's gradient's columns four vectors at a time.
+         * The most rows of a slice of the weights' gradient in a backward product with the
+         * update inside ({@code SlicedBackward.run}, both precisions with 32 registers): each half
+         * of the rows ({@code middleRow}) cut at multiples of {@code TRANSPOSED_ROWS}
+         * ({@code VectorMatrixKernels.sliceRow}) into as many slices as the most of the input's
+         * gradient's blocks (its columns four vectors at a time), {@code MIN_SLICES}, and the
+         * slices that keep the larger half's slice within {@code MAX_SCRATCH_BYTES}.
          */
-        static long largestSlice(long rows, long cols) {
-            long block = 4L * FLOAT_LANES;
-            long slices = Math.max((cols + block - 1) / block, MIN_SLICES);
+        static long largestSlice(long rows, long cols, long lanes, long bytesPerNumber) {
+            long block = 4L * lanes;
             long middle = rows / 2 / TRANSPOSED_ROWS_32 * TRANSPOSED_ROWS_32;
+            long halfBytes = saturatedProduct(saturatedProduct(rows - middle, cols), bytesPerNumber);
+            long forScratch = Math.min(rows - middle, (halfBytes + MAX_SCRATCH_BYTES - 1) / MAX_SCRATCH_BYTES);
+            long slices = Math.max(Math.max((cols + block - 1) / block, MIN_SLICES), forScratch);
             long largest = 0;
             for (long half : new long[] {middle, rows - middle}) {
                 for (long s = 0; s < slices; s++) {

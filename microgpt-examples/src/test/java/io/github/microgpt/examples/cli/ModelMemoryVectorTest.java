@@ -17,6 +17,7 @@ import io.github.microgpt.train.Trainer;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.TypeVariable;
 import java.lang.ref.Reference;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -230,10 +231,12 @@ class ModelMemoryVectorTest {
      * The bytes of every array reachable from {@code root} through the module's objects' fields and
      * array elements, each counted once, as {@link ModelMemoryTest} counts them. Fields declared
      * {@code Object} are left alone: the module keeps there which call and operand its panels
-     * were copied from (the model's own arrays, compared by identity), not scratch.
+     * were copied from (the model's own arrays, compared by identity), not scratch. A field of a
+     * type variable ({@code G rows} of a scratch generic in its precision) is erased to
+     * {@code Object} too, but holds scratch, so it is followed.
      */
     private static long arrayBytes(Object root, Set<Object> seen) throws IllegalAccessException {
         return ModelMemoryTest.arrayBytes(root, object -> object.getClass().getName().startsWith("io.github.microgpt.vector."),
-                field -> field.getType() != Object.class, seen);
+                field -> field.getType() != Object.class || field.getGenericType() instanceof TypeVariable<?>, seen);
     }
 }
