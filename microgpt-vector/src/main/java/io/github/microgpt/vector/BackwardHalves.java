@@ -4,9 +4,11 @@ import io.github.microgpt.internal.kernels.Team;
 
 /**
  * How the backward products of a linear layer share their work out in two fixed halves of the
- * weights' rows (see {@link DoubleProducts#backward} and {@link FloatProducts#backward}): one loop over the blocks of columns of
- * the first half, then of the second, so that a team of two gives each thread one half, and a
- * thread done early takes blocks from the back of the other's. Each piece of work is a half, a
+ * weights' rows (see {@link DoubleProducts#backward}; single precision, and a fused step's
+ * products in both, go through {@link SlicedBackward}, whose units with 16 registers are these):
+ * one loop over the blocks of columns of the first half, then of the second, so that a team of
+ * two gives each thread one half, and a thread done early takes blocks from the back of the
+ * other's. Each piece of work is a half, a
  * range of its blocks of columns of the input's gradient, and as many of its rows of the
  * weights' gradient (see {@link VectorMatrixKernels#sliceRow}).
  */
