@@ -31,7 +31,7 @@ import java.util.WeakHashMap;
  * }</pre>
  *
  * <p>The operations and their local gradients are exactly those of Karpathy's {@code microgpt.py}
- * (and of the specification in this project's {@code SPEC.md}, section 4): {@code add},
+ * (its class {@code Value}): {@code add},
  * {@code mul}, {@code pow}, {@code log}, {@code exp} and {@code relu} are primitive; {@code neg},
  * {@code sub} and {@code div} are built from them ({@code -a = a * -1}, {@code a - b = a + (-b)},
  * {@code a / b = a * b^-1}), so that the results agree with the Python bit for bit. A plain

@@ -163,7 +163,9 @@ public final class Checkpoint {
     // ---------------------------------------------------------------------------------- saving
 
     /**
-     * Saves a model with {@code F64} weights and no training state.
+     * Saves a model with no training state, its weights in {@code F64} (those of a model in
+     * {@link Precision#F32} in {@code F32}, as their type is: see
+     * {@link #save(Path, LanguageModel, Tokenizer, TrainingState, DType)}).
      *
      * @param directory the checkpoint directory; created, or replaced if it holds a checkpoint
      * @param model the model
@@ -178,7 +180,8 @@ public final class Checkpoint {
     }
 
     /**
-     * Saves a model with no training state, with weights of a chosen type.
+     * Saves a model with no training state, with weights of a chosen type (a model in
+     * {@link Precision#F32} is saved in {@code F32} whatever is asked).
      *
      * @param directory the checkpoint directory; created, or replaced if it holds a checkpoint
      * @param model the model
@@ -194,7 +197,9 @@ public final class Checkpoint {
     }
 
     /**
-     * Saves a model with {@code F64} weights and the state to resume its training.
+     * Saves a model and the state to resume its training, its weights and moments in {@code F64}
+     * (those of a model in {@link Precision#F32} in {@code F32}, as their type is: see
+     * {@link #save(Path, LanguageModel, Tokenizer, TrainingState, DType)}).
      *
      * @param directory the checkpoint directory; created, or replaced if it holds a checkpoint
      * @param model the model

@@ -93,9 +93,9 @@ final class FloatWorkspace {
      * that a generated sequence, which multiplies one position at a time, does without it.
      */
     private float[][] weightsT;
-    /** (C, T) the values of one layer, transposed, for the attention's backward pass. */
     /** (T, 4C) the sums of the second half of a backward product's weights (see {@code FloatKernels.matmulBackward}). */
     float[][] secondHalf;
+    /** (C, T) the values of one layer, transposed, for the attention's backward pass. */
     float[][] valuesT;
     /**
      * (3 NH, max(T + hd, T hd)) three rows per head: the head's sums of the keys' and the values'

@@ -11,6 +11,12 @@
  * {@link io.github.microgpt.model.ArrayGptModel}, over arrays with hand-written backward passes
  * (the fast one); {@link io.github.microgpt.model.Engine} chooses between the two.
  *
+ * <p>{@link io.github.microgpt.model.Precision} chooses the array engine's number type ({@code F64},
+ * exact, or {@code F32}). Every model's weights and gradients are flat
+ * {@link io.github.microgpt.model.Parameters}, laid out in named matrices
+ * ({@link io.github.microgpt.model.ParameterLayout}, {@link io.github.microgpt.model.ParameterMatrix})
+ * (the GPT's in {@code microgpt.py}'s order).
+ *
  * <p>A training call returns the mean loss and, if asked, what the model predicted at each
  * position ({@link io.github.microgpt.model.Predictions}); attention weights are heard by
  * {@link io.github.microgpt.model.AttentionListener}s. {@link io.github.microgpt.model.FlopCount}

@@ -16,8 +16,9 @@ import java.util.Objects;
  * <pre>{@code
  * NextToken next = NextToken.after(model, tokenizer, "em");
  * for (NextToken.Candidate c : next.top(3)) {
- *     System.out.println(c.text() + " " + c.probability());   // m 0.41, i 0.12, ...
+ *     System.out.println(c.text() + " " + c.probability());
  * }
+ * // after 500 steps on the embedded names (LookingInsideExample): a 0.268, i 0.149, e 0.148
  * }</pre>
  *
  * <p>It only reads the model: no gradient changes, and the probabilities are those a sampler

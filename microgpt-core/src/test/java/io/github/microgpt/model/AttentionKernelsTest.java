@@ -124,12 +124,12 @@ class AttentionKernelsTest {
         }
     }
 
-    /** Attention forward, one term at a time: the definition the kernels keep. */
     /** 1, 2 and 3 threads, and one more thread than heads (each head then a part of its own). */
     private static int[] teamSizes(int nHead) {
         return new int[] {1, 2, 3, nHead + 1};
     }
 
+    /** Attention forward, one term at a time: the definition the kernels keep. */
     private static void referenceForward(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
                                          int nHead, double scale, int from, int to) {
         int c = out[0].length;

@@ -695,7 +695,6 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
 
     // ------------------------------------------------------------------ elements
 
-    /** An element of the page, by its reference in the page's registry. */
     /**
      * Whether the element {@code el} is shown, as a script expression: by its own box, or for an
      * option (which a closed list does not render) by its select's, as chromedriver decides.
@@ -703,6 +702,7 @@ final class CdpDriver implements WebDriver, JavascriptExecutor, TakesScreenshot 
     private static final String SHOWN = "(el.closest('select') ?? el).checkVisibility("
             + "{opacityProperty: true, visibilityProperty: true})";
 
+    /** An element of the page, by its reference in the page's registry. */
     private final class Element implements WebElement {
         private final String ref;
 
