@@ -235,7 +235,7 @@ class CliGuardsTest {
         Files.createSymbolicLink(dir.resolve("b.svg"), loopA);
         String[] loop = {"train", "--steps", "1", "--plot", loopA.toString()};
         Cli.Result result = Cli.run(loop);
-        Cli.assertOneLineError(result, 2, "--plot: " + loopA + " is a symbolic link whose links never end (a loop",
+        Cli.assertOneLineError(result, 2, "--plot: " + loopA + ": is a symbolic link whose chain of links never ends (a loop",
                 "microgpt train", loop);
         assertEquals("", result.stdout(), "nothing trained");
         assertTrue(Files.isSymbolicLink(loopA), "the loop is left as it was");

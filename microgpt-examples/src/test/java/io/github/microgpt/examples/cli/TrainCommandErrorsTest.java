@@ -141,7 +141,7 @@ class TrainCommandErrorsTest {
         // Tests run as root here, which can read any file, so the message is checked directly.
         Path file = Path.of("secret.txt");
         assertEquals("the data file secret.txt cannot be read: permission denied",
-                TrainCommand.describeReadFailure(file, new AccessDeniedException(file.toString())));
+                DataFiles.describeReadFailure(file, new AccessDeniedException(file.toString())));
     }
 
     @Test
