@@ -136,6 +136,27 @@ class TrainCommandErrorsTest {
         assertDataError("the data file " + file + " is not valid UTF-8 (bad byte near offset 7)", file.toString());
     }
 
+    /**
+     * A control character inside a line (a log's terminal colours): refused before the first step,
+     * naming it, its line and its column, as the simulator refuses it. It was trained on, and only
+     * {@code --save} refused it, naming a character of the vocabulary rather than where it is.
+     */
+    @Test
+    void aDataFileWithAControlCharacterNamesItsLineAndColumn() throws Exception {
+        Path file = Files.writeString(dir.resolve("colours.txt"), "emma
+
+[31molivia
+");
+        assertDataError("the data file " + file + " holds the control character U+001B at line 3, column 1; a"
+                + " document is a line of text, which may hold a tab but no other control character", file.toString());
+        Path rtl = Files.writeString(dir.resolve("rtl.txt"), "‮emma
+ol⁧iv⁩ia
+an	na
+");
+        Cli.Result trained = Cli.run("train", "--data", rtl.toString(), "--steps", "2", "--samples", "1");
+        assertEquals(0, trained.exitCode(), "bidirectional controls and a tab are text: " + trained);
+    }
+
     @Test
     void anUnreadableDataFileIsExplained() {
         // Tests run as root here, which can read any file, so the message is checked directly.
