@@ -143,16 +143,10 @@ class TrainCommandErrorsTest {
      */
     @Test
     void aDataFileWithAControlCharacterNamesItsLineAndColumn() throws Exception {
-        Path file = Files.writeString(dir.resolve("colours.txt"), "emma
-
-[31molivia
-");
+        Path file = Files.writeString(dir.resolve("colours.txt"), "emma\n\n\u001B[31molivia\n");
         assertDataError("the data file " + file + " holds the control character U+001B at line 3, column 1; a"
                 + " document is a line of text, which may hold a tab but no other control character", file.toString());
-        Path rtl = Files.writeString(dir.resolve("rtl.txt"), "‮emma
-ol⁧iv⁩ia
-an	na
-");
+        Path rtl = Files.writeString(dir.resolve("rtl.txt"), "\u202Eemma\nol\u2067iv\u2069ia\nan\tna\n");
         Cli.Result trained = Cli.run("train", "--data", rtl.toString(), "--steps", "2", "--samples", "1");
         assertEquals(0, trained.exitCode(), "bidirectional controls and a tab are text: " + trained);
     }
