@@ -151,6 +151,23 @@ class TrainCommandErrorsTest {
         assertEquals(0, trained.exitCode(), "bidirectional controls and a tab are text: " + trained);
     }
 
+    /**
+     * The data file kept inside the checkpoint directory it saves into: the save replaced the
+     * directory, and the data file was deleted with it. Refused before the first step.
+     */
+    @Test
+    void aSaveThatWouldDeleteTheDataFileIsRefused() throws Exception {
+        Path run = dir.resolve("run");
+        assertEquals(0, Cli.run("train", "--steps", "1", "--samples", "0", "--save", run.toString()).exitCode());
+        Path data = Files.writeString(run.resolve("names.txt"), "emma\nolivia\n");
+        String[] args = {"train", "--data", data.toString(), "--steps", "1", "--save", run.toString()};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, "--save: " + run + ": holds names.txt, which is not part of a checkpoint;"
+                + " a save replaces the whole directory and would delete it", "microgpt train", args);
+        assertEquals("", result.stdout(), "nothing trained");
+        assertEquals("emma\nolivia\n", Files.readString(data));
+    }
+
     @Test
     void anUnreadableDataFileIsExplained() {
         // Tests run as root here, which can read any file, so the message is checked directly.
