@@ -262,7 +262,8 @@ final class AtomicFiles {
         }
     }
 
-    private static void checkReplaceable(Path directory, Path target, String marker) throws IOException {
+    private static void checkReplaceable(Path directory, Path target, String marker, Set<String> own)
+            throws IOException {
         if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new CheckpointException(directory, "exists and is not a directory; refusing to replace it");
         }
