@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -101,9 +102,13 @@ final class AtomicFiles {
      * @param marker a file that every directory this method writes contains: an existing,
      *     non-empty directory without it is refused, so that a mistyped path never deletes
      *     unrelated files
+     * @param own every name such a directory may hold: an existing directory that holds anything
+     *     else (the data file the run was trained on, the user's notes) is refused too, since
+     *     replacing the directory would delete it without a word
      * @throws IOException if writing fails; the old directory, if any, is then unchanged
      */
-    static void writeDirectory(Path directory, Map<String, byte[]> files, String marker) throws IOException {
+    static void writeDirectory(Path directory, Map<String, byte[]> files, String marker, Set<String> own)
+            throws IOException {
         Path target = followLinks(directory);
         Path parent = target.getParent();
         if (parent == null) {
@@ -111,7 +116,7 @@ final class AtomicFiles {
         }
         boolean replacing = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
         if (replacing) {
-            checkReplaceable(directory, target, marker);
+            checkReplaceable(directory, target, marker, own);
         }
         Files.createDirectories(parent);
         try (SavesAtExit.Work work = SavesAtExit.begin(target)) {
@@ -172,15 +177,16 @@ final class AtomicFiles {
      *
      * @param directory the target
      * @param marker the file that marks a directory this class wrote
+     * @param own every name such a directory may hold
      * @throws IOException if the target would be refused or nothing can be written there
      */
-    static void checkTarget(Path directory, String marker) throws IOException {
+    static void checkTarget(Path directory, String marker, Set<String> own) throws IOException {
         Path target = followLinks(directory);
         if (target.getParent() == null) {
             throw new CheckpointException(directory, "cannot save into the root of the file system");
         }
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            checkReplaceable(directory, target, marker);
+            checkReplaceable(directory, target, marker, own);
         }
         Path existing = target.getParent();
         while (existing != null && !Files.exists(existing)) {
@@ -256,7 +262,8 @@ final class AtomicFiles {
         }
     }
 
-    private static void checkReplaceable(Path directory, Path target, String marker) throws IOException {
+    private static void checkReplaceable(Path directory, Path target, String marker, Set<String> own)
+            throws IOException {
         if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new CheckpointException(directory, "exists and is not a directory; refusing to replace it");
         }
@@ -272,7 +279,22 @@ final class AtomicFiles {
             throw new CheckpointException(directory, "exists and is not a checkpoint (it has no " + marker
                     + "); refusing to replace it: choose another directory, or empty this one");
         }
+        // A save replaces the whole directory: a file put beside the checkpoint's own (the data
+        // file of the run, notes) was deleted with the old version, without a word.
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (!own.contains(name) && !name.equals(FINDER_METADATA)) {
+                    throw new CheckpointException(directory, "holds " + name + ", which is not part of a checkpoint;"
+                            + " a save replaces the whole directory and would delete it: move it elsewhere, or save"
+                            + " into another directory");
+                }
+            }
+        }
     }
+
+    /** The file macOS's Finder leaves in each folder it shows, which it makes again when it is missing. */
+    private static final String FINDER_METADATA = ".DS_Store";
 
     private static boolean isEmpty(Path directory) throws IOException {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {

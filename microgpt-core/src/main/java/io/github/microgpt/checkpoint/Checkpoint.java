@@ -89,7 +89,8 @@ import java.util.Optional;
  *       checkpoint is renamed aside first and deleted last. A crash, a kill or a full disk at any
  *       moment leaves the old checkpoint or the new one complete, never a damaged one, and the next
  *       {@link #load} or {@link #save} puts the newest complete one in place and deletes the
- *       leftovers by itself. An existing directory that is not a checkpoint is never replaced.</li>
+ *       leftovers by itself. An existing directory that is not a checkpoint, or that holds a file a
+ *       checkpoint does not have (the run's data file, notes), is never replaced.</li>
  *   <li><b>One writer at a time.</b> A save holds the directory's {@link SaveLock}; a program
  *       that saves at the end of a long run takes it at the start, so a second one is told at
  *       once. {@link #checkSaveTarget} finds a target that cannot be written before any work.</li>
@@ -171,7 +172,8 @@ public final class Checkpoint {
      * @param model the model
      * @param tokenizer the tokenizer it was trained with
      * @throws IOException if writing fails (an existing checkpoint is then unchanged), or
-     *     {@code directory} exists and is not a checkpoint, or another process is saving into it
+     *     {@code directory} exists and is not a checkpoint (or holds a file a checkpoint does not
+     *     have, which replacing it would delete), or another process is saving into it
      * @throws IllegalArgumentException if the tokenizer does not fit the model, or a weight is not
      *     finite
      */
@@ -231,7 +233,8 @@ public final class Checkpoint {
      *     weights and moments, whatever is asked (its numbers are floats: nothing is rounded), and
      *     its precision is recorded so that {@link #model()} rebuilds it in {@code F32}.
      * @throws IOException if writing fails (an existing checkpoint is then unchanged), or
-     *     {@code directory} exists and is not a checkpoint, or another process is saving into it
+     *     {@code directory} exists and is not a checkpoint (or holds a file a checkpoint does not
+     *     have, which replacing it would delete), or another process is saving into it
      * @throws IllegalArgumentException if the tokenizer or the training state does not fit the
      *     model, a weight is not finite or does not fit the type, or the vocabulary holds a
      *     character that does not print on one line (see {@link #checkVocabulary})
@@ -247,7 +250,8 @@ public final class Checkpoint {
 
     /**
      * Checks, without leaving anything behind, that {@link #save} would accept a directory and can
-     * write there: it does not exist, or is an empty directory, or holds a checkpoint; no folder
+     * write there: it does not exist, or is an empty directory, or holds a checkpoint and nothing
+     * else; no folder
      * on its path is a file; and its parent accepts new files (a read-only or virtual file system
      * does not). A program that trains for an hour and then saves can call this first, so that a
      * mistyped path fails at once rather than at the end; holding a {@link SaveLock} from the
@@ -263,7 +267,7 @@ public final class Checkpoint {
      */
     public static void checkSaveTarget(Path directory) throws IOException {
         Objects.requireNonNull(directory, "directory");
-        AtomicFiles.checkTarget(directory, CONFIG_FILE);
+        AtomicFiles.checkTarget(directory, CONFIG_FILE, Format.FILES);
     }
 
     /**

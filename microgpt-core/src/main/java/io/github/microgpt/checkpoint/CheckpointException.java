@@ -88,12 +88,7 @@ public final class CheckpointException extends IOException {
      *     links leads back to itself
      */
     static String brokenLink(Path link) {
-        try {
-            return "is a symbolic link to " + Files.readSymbolicLink(link) + ", which "
-                    + (Files.notExists(link) ? "does not exist" : "leads back to it (a loop of links)");
-        } catch (IOException | UnsupportedOperationException e) {
-            return "is a symbolic link that cannot be followed";
-        }
+        return RegularFiles.brokenLink(link);
     }
 
     /**

@@ -35,7 +35,7 @@ final class CheckpointWriter {
             SaveLock lock = SaveLock.isHeldHere(directory) ? null : acquire(directory);
             try {
                 InterruptedSaves.repair(directory, true);
-                AtomicFiles.writeDirectory(directory, files, Format.CONFIG_FILE);
+                AtomicFiles.writeDirectory(directory, files, Format.CONFIG_FILE, Format.FILES);
             } finally {
                 if (lock != null) {
                     lock.close();

@@ -23,6 +23,13 @@ final class Format {
     static final String TRAINER_FILE = "trainer.json";
     /** The loss of every completed step, one {@code F64} tensor (training state, optional). */
     static final String LOSSES_FILE = "losses.safetensors";
+    /**
+     * Every file a checkpoint directory holds, some of them optional: a save replaces the whole
+     * directory, and refuses to when it holds anything else (see {@link AtomicFiles#writeDirectory}).
+     */
+    static final java.util.Set<String> FILES = java.util.Set.of(MODEL_FILE, CONFIG_FILE, OPTIMIZER_FILE, TRAINER_FILE,
+            LOSSES_FILE);
+
     /** The name of the tensor in {@value #LOSSES_FILE}. */
     static final String LOSSES_TENSOR = "losses";
 

@@ -105,6 +105,23 @@ public final class RegularFiles {
     }
 
     /**
+     * What is wrong with a symbolic link that leads to nothing, in words that read on from its
+     * name: the one wording of every reader (a checkpoint, a data file), so that each says it alike.
+     *
+     * @param link a symbolic link whose target does not exist, or whose links lead back to it
+     * @return for example {@code "is a symbolic link to run0, which does not exist"}, or
+     *     {@code "is a symbolic link to b, which leads back to it (a loop of links)"}
+     */
+    public static String brokenLink(Path link) {
+        try {
+            return "is a symbolic link to " + Files.readSymbolicLink(link) + ", which "
+                    + (Files.notExists(link) ? "does not exist" : "leads back to it (a loop of links)");
+        } catch (IOException | UnsupportedOperationException e) {
+            return "is a symbolic link that cannot be followed";
+        }
+    }
+
+    /**
      * Opens a regular file for reading, without blocking: see the class comment.
      *
      * @param file the file

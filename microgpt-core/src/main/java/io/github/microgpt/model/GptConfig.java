@@ -18,7 +18,8 @@ package io.github.microgpt.model;
  * @param nEmbd the width of the embeddings and of the residual stream; at least 1
  * @param nHead the number of attention heads; at least 1, and it must divide {@code nEmbd}
  * @param blockSize the longest context, in tokens (the number of position embeddings); at least 1
- * @param initStd the standard deviation of the initial weights; positive and finite
+ * @param initStd the standard deviation of the initial weights; positive and at most
+ *     {@value #MAX_INIT_STD}
  */
 public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double initStd) {
 
@@ -29,7 +30,8 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double 
      * @param nEmbd the embedding width; at least 1
      * @param nHead the number of attention heads; at least 1, dividing {@code nEmbd}
      * @param blockSize the longest context; at least 1
-     * @param initStd the standard deviation of the initial weights; positive and finite
+     * @param initStd the standard deviation of the initial weights; positive and at most
+     *     {@value #MAX_INIT_STD}
      * @throws IllegalArgumentException naming the first value that is out of range
      */
     public GptConfig {
@@ -41,10 +43,22 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double 
             throw new IllegalArgumentException("nEmbd (" + nEmbd + ") must be divisible by nHead (" + nHead
                     + ") so that every head gets the same number of dimensions");
         }
-        if (!(initStd > 0) || Double.isInfinite(initStd)) {
-            throw new IllegalArgumentException("initStd must be positive and finite, got " + initStd);
+        if (!(initStd > 0) || !(initStd <= MAX_INIT_STD)) {
+            throw new IllegalArgumentException("initStd must be positive and at most " + MAX_INIT_STD + " (so that"
+                    + " every initial weight is a finite number, in f32 as in f64), got " + initStd);
         }
     }
+
+    /**
+     * The largest {@link #initStd}: 1e37. A weight is {@code random.gauss(0, initStd)}, at most
+     * some 8.6 standard deviations from 0 with CPython's generator, so every weight stays below
+     * {@link Float#MAX_VALUE} (about 3.4e38) and is a finite number in either precision. A larger
+     * value, such as 1e308, made infinite weights without a word, and the first sample failed
+     * on a NaN logit far from the cause. (A value far below this limit already makes the first
+     * steps overflow; training then stops with {@link io.github.microgpt.train.TrainingDivergedException},
+     * naming the step.)
+     */
+    public static final double MAX_INIT_STD = 1e37;
 
     /**
      * The configuration of {@code microgpt.py}: {@code nLayer=1, nEmbd=16, nHead=4, blockSize=16,

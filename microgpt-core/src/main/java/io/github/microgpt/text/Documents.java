@@ -55,14 +55,40 @@ public final class Documents {
      *
      * @param text the whole text
      * @return the documents, in order
+     * @throws IllegalArgumentException if a document holds a character no document may hold (see
+     *     {@link #isRefused}); the message names it as U+XXXX, with its line and column
      */
     public static List<String> parse(String text) {
         Objects.requireNonNull(text, "text");
         try {
             return parse(text, Integer.MAX_VALUE, "the text");
+        } catch (RefusedCharacterException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         } catch (IOException e) {
             throw new AssertionError("no limit on the documents, none passed", e);
         }
+    }
+
+    /**
+     * Whether a document may not hold a character: a control character other than the tab (C0,
+     * DEL and C1, among them the escape that drives a terminal), the line and paragraph separators
+     * U+2028 and U+2029 (a line break to many programs), or half of a surrogate pair standing
+     * alone. Such a character in a line is a sign of a file that is not text (a log with a
+     * terminal's colours, a file in another encoding), and a checkpoint could not store it in its
+     * vocabulary. At the ends of a line, the ones Python counts as whitespace are stripped first,
+     * as {@code microgpt.py} strips them, and are no part of a document.
+     *
+     * <p>Every other character is text and is kept: the format characters too, such as a
+     * zero-width joiner (in emoji and in Indic scripts) or the bidirectional controls that text in
+     * a right-to-left script uses. A program that shows a document shows those escaped where they
+     * would hide or reorder what is around them ({@link VisibleText}).
+     *
+     * @param codePoint a code point (a lone surrogate counts as one)
+     * @return true if no document may hold it
+     */
+    public static boolean isRefused(int codePoint) {
+        return codePoint != '\t' && Character.isISOControl(codePoint) || codePoint == 0x2028 || codePoint == 0x2029
+                || Character.getType(codePoint) == Character.SURROGATE;
     }
 
     /** {@link #parse(String)}, refusing more than {@code maxDocuments} documents as {@code source}. */
@@ -70,14 +96,61 @@ public final class Documents {
         String normalised = text.replace("\r\n", "\n").replace('\r', '\n');
         List<String> documents = new ArrayList<>();
         Map<String, String> shortOnes = new HashMap<>();
-        for (String line : pythonStrip(normalised).split("\n", -1)) {
-            String document = pythonStrip(line);
-            if (!document.isEmpty()) {
-                checkCount(documents.size(), maxDocuments, source);
-                documents.add(shared(shortOnes, document));
+        // Line by line, each stripped and kept if not empty: the same documents as stripping the
+        // whole text, splitting it and stripping each line, with each line's number known.
+        int line = 1;
+        for (int start = 0; start <= normalised.length(); line++) {
+            int lineEnd = normalised.indexOf('\n', start);
+            if (lineEnd < 0) {
+                lineEnd = normalised.length();
             }
+            int from = start;
+            int to = lineEnd;
+            while (from < to && isPythonSpace(normalised.charAt(from))) {
+                from++;
+            }
+            while (to > from && isPythonSpace(normalised.charAt(to - 1))) {
+                to--;
+            }
+            if (to > from) {
+                for (int i = from; i < to; ) {
+                    int codePoint = normalised.codePointAt(i);
+                    if (isRefused(codePoint)) {
+                        throw refused(source, codePoint, line, normalised.codePointCount(start, i) + 1);
+                    }
+                    i += Character.charCount(codePoint);
+                }
+                checkCount(documents.size(), maxDocuments, source);
+                documents.add(shared(shortOnes, normalised.substring(from, to)));
+            }
+            start = lineEnd + 1;
         }
         return List.copyOf(documents);
+    }
+
+    /** A character no document may hold ({@link #isRefused}), found in a text or a file. */
+    private static final class RefusedCharacterException extends CharacterCodingException {
+        private static final long serialVersionUID = 1L;
+        private final String message;
+
+        RefusedCharacterException(String message) {
+            this.message = message;
+        }
+
+        @Override
+        public String getMessage() {
+            return message;
+        }
+    }
+
+    /** The refusal of a character at a line and column (in characters, from 1) of {@code source}. */
+    private static RefusedCharacterException refused(String source, int codePoint, int line, int column) {
+        String what = codePoint == 0x2028 ? "the line separator" : codePoint == 0x2029 ? "the paragraph separator"
+                : Character.getType(codePoint) == Character.SURROGATE
+                        ? "an unpaired surrogate (half of a pair, no character by itself)" : "the control character";
+        return new RefusedCharacterException(String.format(Locale.ROOT, "%s holds %s U+%04X at line %d, column %d;"
+                + " a document is a line of text, which may hold a tab but no other control character, line"
+                + " separator or unpaired surrogate: remove it", source, what, codePoint, line, column));
     }
 
     /**
@@ -116,7 +189,9 @@ public final class Documents {
      *     socket rather than a regular file (checked before opening it, so nothing waits)
      * @throws CharacterCodingException if it is not valid UTF-8 (the message gives the byte
      *     offset), or holds a NUL byte, which no text of names or words has: it is then UTF-16 or
-     *     UTF-32 text, or not text at all (the message says which it looks like)
+     *     UTF-32 text, or not text at all (the message says which it looks like); or if a document
+     *     holds a character no document may hold ({@link #isRefused}: a control character other
+     *     than the tab, a line or paragraph separator), named as U+XXXX with its line and column
      * @throws IOException if it is larger than {@value #MAX_FILE_BYTES} bytes (checked before
      *     reading) or reading fails otherwise
      * @throws IOException if it holds more than {@value #MAX_DOCUMENTS} documents (found while
@@ -519,11 +594,14 @@ public final class Documents {
         List<String> documents = new ArrayList<>();
         Map<String, String> shortOnes = new HashMap<>();
         int end = bytes.length;
-        for (int start = begin; start < end; ) {
-            // A line ends at \n or \r; "\r\n" makes an empty line between them, which is dropped.
+        int line = 1;
+        for (int start = begin; start < end; line++) {
+            // A line ends at \n, \r or "\r\n". A control character other than the tab is marked
+            // on the way (the bytes are ASCII here); the line is looked at again only if it has one.
             int lineEnd = start;
-            while (lineEnd < end && bytes[lineEnd] != '\n' && bytes[lineEnd] != '\r') {
-                lineEnd++;
+            boolean control = false;
+            for (byte b; lineEnd < end && (b = bytes[lineEnd]) != '\n' && b != '\r'; lineEnd++) {
+                control |= b < 0x20 && b != '\t' || b == 0x7F;
             }
             int from = start;
             int to = lineEnd;
@@ -534,10 +612,18 @@ public final class Documents {
                 to--;
             }
             if (to > from) {
+                for (int i = from; control && i < to; i++) {
+                    if (isRefused(bytes[i])) {
+                        throw refused(source, bytes[i], line, i - start + 1);
+                    }
+                }
                 checkCount(documents.size(), maxDocuments, source);
                 documents.add(shared(shortOnes, new String(bytes, from, to - from, StandardCharsets.ISO_8859_1)));
             }
             start = lineEnd + 1;
+            if (lineEnd + 1 < end && bytes[lineEnd] == '\r' && bytes[lineEnd + 1] == '\n') {
+                start++;
+            }
         }
         return List.copyOf(documents);
     }
@@ -566,19 +652,7 @@ public final class Documents {
         return first == null ? document : first;
     }
 
-    /** Python's {@code str.strip()}: removes the characters for which {@code str.isspace()} holds. */
-    static String pythonStrip(String s) {
-        int start = 0;
-        int end = s.length();
-        while (start < end && isPythonSpace(s.charAt(start))) {
-            start++;
-        }
-        while (end > start && isPythonSpace(s.charAt(end - 1))) {
-            end--;
-        }
-        return s.substring(start, end);
-    }
-
+    /** Whether Python's {@code str.isspace()} holds for a character: what {@code str.strip()} removes. */
     static boolean isPythonSpace(char c) {
         return switch (c) {
             case '\t', '\n', '\u000B', '\f', '\r', '\u001C', '\u001D', '\u001E', '\u001F', ' ',

@@ -265,6 +265,32 @@ class CheckpointTest {
         assertTrue(Files.isRegularFile(tmp.resolve("a/b/c/config.json")), "missing parents are created");
     }
 
+    /**
+     * A checkpoint directory that also holds a file of the user's (the data file the run trained
+     * on, notes) is not replaced: the save replaced the whole directory, and the file was deleted
+     * without a word. Finder's .DS_Store, which it makes again, does not stop a save.
+     */
+    @Test
+    void aCheckpointDirectoryHoldingAnotherFileIsNotReplaced() throws Exception {
+        Run run = run(1);
+        Path dir = tmp.resolve("run");
+        Checkpoint.save(dir, run.model(), TOKENIZER, run.state());
+        Files.writeString(dir.resolve("names.txt"), "emma\nolivia\n");
+        CheckpointException check = assertThrows(CheckpointException.class, () -> Checkpoint.checkSaveTarget(dir));
+        assertEquals(dir + ": holds names.txt, which is not part of a checkpoint; a save replaces the whole directory"
+                + " and would delete it: move it elsewhere, or save into another directory", check.getMessage());
+        CheckpointException save = assertThrows(CheckpointException.class,
+                () -> Checkpoint.save(dir, run.model(), TOKENIZER));
+        assertEquals(check.getMessage(), save.getMessage());
+        assertEquals("emma\nolivia\n", Files.readString(dir.resolve("names.txt")));
+        assertTrue(names(dir).containsAll(Set.of("config.json", "model.safetensors", "trainer.json", "names.txt")),
+                "the old checkpoint is left as it was: " + names(dir));
+
+        Files.move(dir.resolve("names.txt"), dir.resolve(".DS_Store"));
+        Checkpoint.save(dir, run.model(), TOKENIZER);
+        assertEquals(Set.of("config.json", "model.safetensors"), names(dir));
+    }
+
     @Test
     void aFailedSaveLeavesTheOldCheckpointIntact() throws Exception {
         Run run = run(1);

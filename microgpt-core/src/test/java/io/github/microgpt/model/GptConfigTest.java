@@ -56,6 +56,18 @@ class GptConfigTest {
         assertTrue(e.getMessage().contains("initStd") && e.getMessage().contains(Double.toString(bad)), e.getMessage());
     }
 
+    /** 1e308 was taken, and made infinite weights without a word (weights are up to some 8.6 standard deviations). */
+    @ParameterizedTest
+    @ValueSource(doubles = {1.0000001e37, 1e38, 1e308, Double.MAX_VALUE})
+    void initStdAboveTheLimitIsRefusedWithTheRange(double bad) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GptConfig.defaults().withInitStd(bad));
+        assertTrue(e.getMessage().contains("initStd must be positive and at most 1.0E37")
+                && e.getMessage().contains(Double.toString(bad)), e.getMessage());
+        assertEquals(GptConfig.MAX_INIT_STD, GptConfig.defaults().withInitStd(GptConfig.MAX_INIT_STD).initStd());
+        assertEquals(Double.MIN_VALUE, GptConfig.defaults().withInitStd(Double.MIN_VALUE).initStd());
+    }
+
     @Test
     void withersChangeOneField() {
         GptConfig config = GptConfig.defaults().withNLayer(2).withBlockSize(8).withInitStd(0.02);

@@ -45,6 +45,14 @@ class DocumentsTest {
     private static final int[] PADDING = java.util.Arrays.stream(PYTHON_WHITESPACE)
             .filter(c -> c != '\n' && c != '\r').toArray();
 
+    /**
+     * Whitespace that may stand inside a document: the padding but the control characters and
+     * the line and paragraph separators, which no document may hold.
+     */
+    private static final int[] INNER_SPACE = java.util.Arrays.stream(PADDING)
+            .filter(c -> c != 0x0B && c != 0x0C && !(c >= 0x1C && c <= 0x1F) && c != 0x85 && c != 0x2028
+                    && c != 0x2029).toArray();
+
     /** Characters a document may contain, including look-alikes of whitespace that are not. */
     private static final int[] CONTENT = ("abcxyzAZ09-'é\u00f1\u03bb\u4e2d\u200b\u180e\ufeff".codePoints()
             .toArray());
@@ -73,6 +81,57 @@ class DocumentsTest {
             assertEquals(List.of(other + "a" + other), Documents.parse(other + "a" + other),
                     String.format("U+%04X must be kept", c));
         }
+    }
+
+    /**
+     * A control character other than the tab, a line or paragraph separator, or a lone surrogate
+     * inside a line is refused, named as U+XXXX with its line and column (in characters, from 1),
+     * by {@code parse} and {@code load} alike; the same at the ends of a line, where Python's
+     * whitespace is stripped, is no part of a document. The checkpoint's vocabulary holds none of
+     * them, and {@code train --data} took them until {@code --save} refused the vocabulary.
+     */
+    @Test
+    void aCharacterNoDocumentMayHoldIsNamedWithItsLineAndColumn(@TempDir Path dir) throws IOException {
+        Object[][] cases = {
+            {"ann\nb\u001Bob\n", "the control character U+001B at line 2, column 2"},
+            {"ann\r\n\r\nzo\u0007e", "the control character U+0007 at line 3, column 3"},
+            {"ann\rbob\rc\u007Farl", "the control character U+007F at line 3, column 2"},
+            {"\u00e9mile\n\u65e5\u672c\u0001", "the control character U+0001 at line 2, column 3"},
+            {"\uD83D\uDE00x\u0085y", "the control character U+0085 at line 1, column 3"},
+            {"a\fb", "the control character U+000C at line 1, column 2"},
+            {"ann\n  mary\u2028ann", "the line separator U+2028 at line 2, column 7"},
+            {"x\u2029y", "the paragraph separator U+2029 at line 1, column 2"},
+        };
+        for (Object[] c : cases) {
+            String text = (String) c[0];
+            IllegalArgumentException parsed = assertThrows(IllegalArgumentException.class, () -> Documents.parse(text));
+            assertEquals("the text holds " + c[1] + "; a document is a line of text, which may hold a tab but no other"
+                    + " control character, line separator or unpaired surrogate: remove it", parsed.getMessage());
+            Path file = Files.writeString(dir.resolve("data.txt"), text, StandardCharsets.UTF_8);
+            CharacterCodingException loaded = assertThrows(CharacterCodingException.class, () -> Documents.load(file));
+            assertEquals(file + " holds " + c[1], loaded.getMessage().substring(0, loaded.getMessage().indexOf(';')));
+        }
+        IllegalArgumentException lone = assertThrows(IllegalArgumentException.class,
+                () -> Documents.parse("ok\nab\uD800c"));
+        assertTrue(lone.getMessage().startsWith("the text holds an unpaired surrogate (half of a pair, no character by"
+                + " itself) U+D800 at line 2, column 3;"), lone.getMessage());
+        // A tab is text; Python's whitespace at the ends of a line is stripped, not refused.
+        assertEquals(List.of("a\tb", "cd"), Documents.parse("a\tb\n\f\u000Bcd\u001F\u0085\n\u2028\n"));
+        Path padded = Files.writeString(dir.resolve("padded.txt"), "a\tb\r\n\f\u000Bcd\u001F\n");
+        assertEquals(List.of("a\tb", "cd"), Documents.load(padded));
+    }
+
+    /**
+     * Format characters are text: a zero-width joiner (emoji, Indic scripts), a byte-order mark
+     * inside a line, and the bidirectional controls that right-to-left text uses are kept.
+     */
+    @Test
+    void formatCharactersAndBidirectionalControlsAreKept(@TempDir Path dir) throws IOException {
+        String text = "\u202Eabc\n\u2066x\u2069\n\u200Fy\u061C\n\uD83D\uDC69\u200D\uD83D\uDCBB\n\u0915\u094D\u200D\n";
+        List<String> expected = List.of("\u202Eabc", "\u2066x\u2069", "\u200Fy\u061C",
+                "\uD83D\uDC69\u200D\uD83D\uDCBB", "\u0915\u094D\u200D");
+        assertEquals(expected, Documents.parse(text));
+        assertEquals(expected, Documents.load(Files.writeString(dir.resolve("rtl.txt"), text)));
     }
 
     @Test
@@ -114,7 +173,7 @@ class DocumentsTest {
             int inner = g.intIn(0, 6);
             for (int k = 0; k < inner; k++) {
                 // Inner whitespace stays: only the ends of a line are stripped.
-                document.append(g.chance(0.2) ? padding(g, 2) : "").append(g.string(CONTENT, 1));
+                document.append(g.chance(0.2) ? g.string(INNER_SPACE, g.intIn(0, 2)) : "").append(g.string(CONTENT, 1));
             }
             documents.add(document.toString());
             lines.add(padding(g, 3) + document + padding(g, 3));

@@ -40,7 +40,10 @@ final class ExpressionParser {
      */
     static final int MAX_NODES = 2_000;
 
-    /** The longest variable name an error message quotes whole; a longer one is cut, with its length. */
+    /**
+     * The longest variable name or number an error message quotes whole; a longer one is cut, with
+     * its length.
+     */
     static final int MAX_QUOTED_NAME = 40;
 
     /** Operations and numbers made so far. */
@@ -227,14 +230,30 @@ final class ExpressionParser {
             double number = Double.parseDouble(literal);
             if (Double.isInfinite(number)) {
                 pos = start;
-                throw new IllegalArgumentException("the number " + literal + " at column " + (start + 1)
+                throw new IllegalArgumentException("the number " + quotedNumber(literal) + " at column " + (start + 1)
                         + " of the expression is not finite; numbers must be finite, as --var values are");
+            }
+            // 1e-400 was read as 0 without a word, and the graph drawn with a 0 the user never wrote.
+            if (number == 0 && PositiveNumber.hasNonZeroDigit(literal)) {
+                pos = start;
+                throw new IllegalArgumentException("the number " + quotedNumber(literal) + " at column " + (start + 1)
+                        + " of the expression is too small: it rounds to 0 (the smallest a double holds is "
+                        + Double.MIN_VALUE + "), as it would for a --var value");
             }
             return number;
         } catch (NumberFormatException e) {
             pos = start;
-            throw error("'" + literal + "' is not a number", "a number such as 2, -0.5 or 1e-3");
+            throw error("'" + quotedNumber(literal) + "' is not a number", "a number such as 2, -0.5 or 1e-3");
         }
+    }
+
+    /**
+     * A number literal as a message quotes it: whole, or its first {@value #MAX_QUOTED_NAME}
+     * characters and its length, as a long name is (a literal of 100,000 digits was quoted whole).
+     */
+    private static String quotedNumber(String literal) {
+        return literal.length() > MAX_QUOTED_NAME ? literal.substring(0, MAX_QUOTED_NAME) + "... (" + literal.length()
+                + " characters)" : literal;
     }
 
     /** Counts one more operation or number (each call stands for one), refusing past {@link #MAX_NODES}. */

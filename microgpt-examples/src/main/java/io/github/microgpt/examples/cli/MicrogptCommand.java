@@ -229,8 +229,35 @@ public final class MicrogptCommand implements Callable<Integer> {
         try {
             return Path.of(name);
         } catch (InvalidPathException e) {
-            throw new CommandLine.TypeConversionException("'" + name + "' cannot be a file name: " + e.getReason());
+            // Java's reason, "Malformed input or input contains unmappable characters", says nothing
+            // of the cause: a character the locale's character set cannot write (U+FFFD, from bytes
+            // of the command line it could not read, in the C locale; usageError explains that).
+            String reason = name.chars().anyMatch(c -> c >= 0x80) ? "it holds a character that the locale's"
+                    + " character set (" + localeCharset() + ") cannot write" : e.getReason();
+            throw new CommandLine.TypeConversionException("'" + name + "' cannot be a file name: " + reason);
         }
+    }
+
+    /** The character set of the locale, in which Java reads the command line and writes file names. */
+    static String localeCharset() {
+        String name = System.getProperty("sun.jnu.encoding", System.getProperty("native.encoding", "unknown"));
+        try {
+            return java.nio.charset.Charset.forName(name).name();  // US-ASCII, not ANSI_X3.4-1968
+        } catch (IllegalArgumentException e) {
+            return name;
+        }
+    }
+
+    /**
+     * What a message that quotes U+FFFD adds: Java reads the command line in the locale's character
+     * set, and puts U+FFFD in place of each byte it cannot read there (a file name written in
+     * another encoding, or any non-ASCII byte in the C locale), so that the value the message
+     * quotes is not what was typed, and a file of that name cannot be found.
+     */
+    static String undecodedHint() {
+        return "U+FFFD stands for bytes of the command line that are not valid " + localeCharset() + ", the character"
+                + " set of the locale (LANG, LC_ALL): Java cannot read them, nor open a file whose name holds them;"
+                + " run in a UTF-8 locale (for example LC_ALL=C.UTF-8), or rename the file";
     }
 
     /** How picocli's HelpCommand starts its message for {@code microgpt help frobnicate}. */
@@ -294,6 +321,9 @@ public final class MicrogptCommand implements Callable<Integer> {
         if (cause.endsWith(".")) {
             cause = cause.substring(0, cause.length() - 1);
         }
+        if (message != null && message.indexOf('\uFFFD') >= 0) {
+            cause += " (" + undecodedHint() + ")";
+        }
         err.println("microgpt: " + cause + "; try '" + command + " --help'");
         err.flush();
     }
@@ -312,13 +342,21 @@ public final class MicrogptCommand implements Callable<Integer> {
      * typed (a file name, an option's value, a prefix), which may hold a line break, a terminal's
      * escape sequence, or a character that shows as nothing (a zero-width space) or reorders
      * the line (a right-to-left override): those are written as Java escapes (a line break as
-     * backslash, u, 000A; see {@link VisibleText}), rather than cutting the message short,
-     * reaching the terminal, or hiding what was wrong. Backslashes stay as they are: the
+     * backslash, u, 000A; see {@link VisibleText}), and so is U+FFFD, rather than cutting the
+     * message short, reaching the terminal, or hiding what was wrong. Backslashes stay as they are: the
      * message's quotations doubled theirs already, and a Windows path is not a quotation.
      */
     static String oneLine(String message) {
-        return VisibleText.escapeWhere(message == null ? "" : message.strip(), VisibleText::isHidden);
+        return VisibleText.escapeWhere(message == null ? "" : message.strip(),
+                c -> VisibleText.isHidden(c) || c == REPLACEMENT_CHARACTER);
     }
+
+    /**
+     * U+FFFD, what Java reads a byte of the command line as when the locale's character set has no
+     * character for it. A message writes it as an escape: shown as itself it is a question mark in
+     * the C locale, which reads as a character the user typed.
+     */
+    private static final int REPLACEMENT_CHARACTER = 0xFFFD;
 
     /** Picocli says "Unknown option"; a message after "microgpt: " reads better in lowercase. */
     private static String lowercaseFirst(String text) {

@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.cli;
 
+import io.github.microgpt.internal.RegularFiles;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -58,28 +59,18 @@ public final class TextFiles {
         }
     }
 
-    /** The most symbolic links followed from one name: Linux's own limit. */
-    private static final int MAX_LINKS = 40;
-
     /**
      * The path a write to {@code file} replaces: {@code file}, or the end of its chain of symbolic
-     * links (which need not exist yet), each relative link read against its own directory.
+     * links (which need not exist yet); the library's own rule for its checkpoints
+     * ({@link RegularFiles#writeTarget}), so that {@code --plot} and {@code --save} follow links,
+     * and refuse a loop of them, alike and in the same words.
      *
      * @param file the name given
      * @return an absolute path that is not a symbolic link
      * @throws IOException if the links never end (a loop), with a message that names {@code file}
      */
     static Path writeTarget(Path file) throws IOException {
-        Path current = file.toAbsolutePath();
-        int followed = 0;
-        while (Files.isSymbolicLink(current)) {
-            if (++followed > MAX_LINKS) {
-                throw new IOException(file + " is a symbolic link whose links never end (a loop of links, or more"
-                        + " than " + MAX_LINKS + "), so there is no file to write");
-            }
-            current = current.resolveSibling(Files.readSymbolicLink(current));
-        }
-        return current;
+        return RegularFiles.writeTarget(file);
     }
 
     /**

@@ -23,12 +23,10 @@ import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -918,63 +916,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private static List<String> loadDocuments(Path data) {
-        if (data == null) {
-            return Documents.embeddedNames();
-        }
-        if (Files.isDirectory(data)) {
-            throw new UsageException("the data file " + data + " is a directory");
-        }
-        try {
-            return Documents.load(data);
-        } catch (IOException e) {
-            throw new UsageException(describeReadFailure(data, e), e);
-        } catch (IllegalArgumentException e) {
-            // Documents.load's message names the file and says it holds no document.
-            throw new UsageException(e.getMessage(), e);
-        }
-    }
-
-    /**
-     * A one-line explanation of why a data file could not be read.
-     *
-     * @param file the file
-     * @param e the failure
-     * @return for example {@code "the data file x.txt does not exist"}
-     */
-    static String describeReadFailure(Path file, IOException e) {
-        if (Files.isSymbolicLink(file) && !Files.exists(file)) {
-            return "the data file " + file + " " + brokenLink(file);
-        }
-        if (e instanceof NoSuchFileException) {
-            return "the data file " + file + " does not exist";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "the data file " + file + " cannot be read: permission denied";
-        }
-        if (e instanceof CharacterCodingException) {
-            // The message is "<file> is not valid UTF-8 (bad byte near offset N)".
-            return "the data file " + e.getMessage();
-        }
-        if (e instanceof FileSystemException fs && fs.getReason() != null) {
-            // "is a FIFO, a device or a socket, not a regular file" reads on from the file's name.
-            return "the data file " + file + (fs.getReason().startsWith("is ") ? " " : " cannot be read: ")
-                    + fs.getReason();
-        }
-        String message = String.valueOf(e.getMessage());
-        if (message.startsWith(file + " ")) {
-            return "the data file " + message;  // for example "<file> has N bytes, more than the M ..."
-        }
-        return "the data file " + file + " cannot be read: " + message;
-    }
-
-    /** What is wrong with a symbolic link that leads to nothing: a missing target, or a loop of links. */
-    private static String brokenLink(Path link) {
-        try {
-            return "is a symbolic link to " + Files.readSymbolicLink(link) + ", which "
-                    + (Files.notExists(link) ? "does not exist" : "leads back to it (a loop of links)");
-        } catch (IOException | UnsupportedOperationException e) {
-            return "is a symbolic link that cannot be followed";
-        }
+        return DataFiles.load(data);
     }
 
     private static void requireAtLeastOne(String option, int value) {

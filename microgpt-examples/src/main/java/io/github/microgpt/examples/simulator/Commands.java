@@ -265,7 +265,15 @@ final class Commands {
                 // A leading byte-order mark says how a file was encoded, as at the start of a
                 // --data file (Documents.load drops it); it is not a character of the documents.
                 String text = d.text().startsWith("\uFEFF") ? d.text().substring(1) : d.text();
-                documents = checkDocuments(Documents.parse(text));
+                try {
+                    documents = Documents.parse(text);
+                } catch (IllegalArgumentException e) {
+                    // The rule of every data file (Documents.isRefused), with the line and column in the text.
+                    String message = e.getMessage();
+                    throw ApiException.badRequest(message.startsWith("the text ")
+                            ? "the dataset text " + message.substring("the text ".length()) : message);
+                }
+                documents = checkDocuments(documents);
                 source = "text";
             }
             default -> {
@@ -278,8 +286,8 @@ final class Commands {
 
     /**
      * Checks that a dataset can be trained on and shown: at least one document, none longer than
-     * {@value Limits#MAX_DOCUMENT_CHARS} characters, no control characters but the tab, a vocabulary of at
-     * most {@value Limits#MAX_VOCAB} characters.
+     * {@value Limits#MAX_DOCUMENT_CHARS} characters, no character that no document may hold
+     * ({@link Documents#isRefused}), a vocabulary of at most {@value Limits#MAX_VOCAB} characters.
      *
      * @param documents the documents
      * @return the same documents
@@ -301,16 +309,13 @@ final class Commands {
             }
             for (int j = 0; j < document.length(); ) {
                 int codePoint = document.codePointAt(j);
-                // A tab is text (a column of a table, an indent), read by the command line and by
-                // microgpt.py as any other character; the other control characters are not.
-                if (codePoint != '\t' && Character.isISOControl(codePoint)
-                        || Character.getType(codePoint) == Character.SURROGATE) {
-                    // A lone surrogate (sent as a JSON escape) is half of a pair, not a control character.
+                // The rule of every data file; a pasted text or a data file was checked as it was
+                // read, with the line and column. This guards documents given to the server whole.
+                if (Documents.isRefused(codePoint)) {
                     throw ApiException.badRequest(String.format(Locale.ROOT,
-                            "document %d (line %d of the documents) holds the %s U+%04X;"
-                                    + " use plain text, one document per line", i + 1, i + 1,
-                            Character.isISOControl(codePoint) ? "control character"
-                                    : "unpaired surrogate (half of a pair, no character by itself)", codePoint));
+                            "document %d holds the character U+%04X, which no document may hold (a control character"
+                                    + " other than the tab, a line or paragraph separator, or an unpaired surrogate);"
+                                    + " use plain text, one document per line", i + 1, codePoint));
                 }
                 characters.add(codePoint);
                 j += Character.charCount(codePoint);

@@ -2,6 +2,7 @@ package io.github.microgpt.examples.simulator;
 
 import io.github.microgpt.examples.cli.CliContext;
 import io.github.microgpt.examples.cli.CommandFailedException;
+import io.github.microgpt.examples.cli.DataFiles;
 import io.github.microgpt.examples.cli.MicrogptCommand;
 import io.github.microgpt.examples.cli.Terminals;
 import io.github.microgpt.examples.cli.UsageException;
@@ -9,11 +10,8 @@ import io.github.microgpt.text.Documents;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -166,34 +164,16 @@ public final class SimulatorCommand implements Callable<Integer> {
                 throw new CommandFailedException(e.getMessage(), CommandFailedException.FAILED, e);
             }
         }
-        if (Files.isDirectory(data)) {
-            throw new UsageException("the data file " + data + " is a directory");
-        }
-        if (Files.exists(data) && !Files.isRegularFile(data)) {
-            // A FIFO or a device would be read forever (or until memory runs out).
-            // Worded as 'train' words it (the library's RegularFiles), so that both say the same.
-            throw new UsageException("the data file " + data + " is a FIFO, a device or a socket, not a regular file");
-        }
+        // Refused as 'train' refuses it, in the same words: the size here, in the simulator's own.
         try {
-            if (Files.exists(data) && Files.size(data) > MAX_DATA_BYTES) {
+            if (Files.isRegularFile(data) && Files.size(data) > MAX_DATA_BYTES) {
                 throw new UsageException(String.format(Locale.ROOT, "the data file %s is %,d bytes; the simulator"
                         + " takes at most %,d (64 MiB)", data, Files.size(data), MAX_DATA_BYTES));
             }
-            return Documents.load(data);
-        } catch (NoSuchFileException e) {
-            throw new UsageException("the data file " + data + " does not exist", e);
-        } catch (AccessDeniedException e) {
-            throw new UsageException("the data file " + data + " cannot be read (permission denied)", e);
-        } catch (CharacterCodingException e) {
-            throw new UsageException(e.getMessage(), e);
         } catch (IOException e) {
-            // Documents.load's own refusals (too many documents) start with the file's name.
-            String message = String.valueOf(e.getMessage());
-            throw new UsageException(message.startsWith(data + " ") ? "the data file " + message
-                    : "cannot read the data file " + data + ": " + message, e);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage(), e);
+            // Unreadable attributes: the read below says why.
         }
+        return DataFiles.load(data);
     }
 
     /**

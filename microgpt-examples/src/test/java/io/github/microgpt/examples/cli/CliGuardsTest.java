@@ -11,6 +11,7 @@ import io.github.microgpt.model.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -234,7 +235,7 @@ class CliGuardsTest {
         Files.createSymbolicLink(dir.resolve("b.svg"), loopA);
         String[] loop = {"train", "--steps", "1", "--plot", loopA.toString()};
         Cli.Result result = Cli.run(loop);
-        Cli.assertOneLineError(result, 2, "--plot: " + loopA + " is a symbolic link whose links never end (a loop",
+        Cli.assertOneLineError(result, 2, "--plot: " + loopA + ": is a symbolic link whose chain of links never ends (a loop",
                 "microgpt train", loop);
         assertEquals("", result.stdout(), "nothing trained");
         assertTrue(Files.isSymbolicLink(loopA), "the loop is left as it was");
@@ -270,5 +271,30 @@ class CliGuardsTest {
                 args);
         String[] var = {"graph", "--expr", "x", "--var", "x=1e400"};
         Cli.assertOneLineError(Cli.run(var), 2, "must be finite", "microgpt graph", var);
+    }
+
+    /** {@code x*1e-400} was drawn as {@code x*0} without a word, where {@code --var x=1e-400} is refused. */
+    @Test
+    void aLiteralThatRoundsToZeroIsRefusedLikeAVariable() {
+        for (String literal : List.of("1e-400", "0." + "0".repeat(400) + "1")) {
+            String[] args = {"graph", "--expr", "x*" + literal, "--var", "x=1"};
+            Cli.Result result = Cli.run(args);
+            Cli.assertOneLineError(result, 2, "at column 3 of the expression is too small: it rounds to 0",
+                    "microgpt graph", args);
+        }
+        for (String zero : List.of("0", "0.0", "0e-400", "000.000")) {
+            Cli.Result ok = Cli.run("graph", "--expr", "x*" + zero, "--var", "x=1");
+            assertEquals(0, ok.exitCode(), zero + ": " + ok.stderr());
+        }
+    }
+
+    /** A literal of 100,000 digits was quoted whole in its message: 100 KB on one line of stderr. */
+    @Test
+    void aLongLiteralIsQuotedShort() {
+        String[] args = {"graph", "--expr", "1".repeat(100_000) + "*x", "--var", "x=1"};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, "the number " + "1".repeat(40) + "... (100000 characters) at column 1"
+                + " of the expression is not finite", "microgpt graph", args);
+        assertTrue(result.stderr().length() < 400, "was 100 KB: " + result.stderr().length() + " characters");
     }
 }

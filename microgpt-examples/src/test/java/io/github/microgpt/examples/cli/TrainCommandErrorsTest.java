@@ -136,12 +136,44 @@ class TrainCommandErrorsTest {
         assertDataError("the data file " + file + " is not valid UTF-8 (bad byte near offset 7)", file.toString());
     }
 
+    /**
+     * A control character inside a line (a log's terminal colours): refused before the first step,
+     * naming it, its line and its column, as the simulator refuses it. It was trained on, and only
+     * {@code --save} refused it, naming a character of the vocabulary rather than where it is.
+     */
+    @Test
+    void aDataFileWithAControlCharacterNamesItsLineAndColumn() throws Exception {
+        Path file = Files.writeString(dir.resolve("colours.txt"), "emma\n\n\u001B[31molivia\n");
+        assertDataError("the data file " + file + " holds the control character U+001B at line 3, column 1; a"
+                + " document is a line of text, which may hold a tab but no other control character", file.toString());
+        Path rtl = Files.writeString(dir.resolve("rtl.txt"), "\u202Eemma\nol\u2067iv\u2069ia\nan\tna\n");
+        Cli.Result trained = Cli.run("train", "--data", rtl.toString(), "--steps", "2", "--samples", "1");
+        assertEquals(0, trained.exitCode(), "bidirectional controls and a tab are text: " + trained);
+    }
+
+    /**
+     * The data file kept inside the checkpoint directory it saves into: the save replaced the
+     * directory, and the data file was deleted with it. Refused before the first step.
+     */
+    @Test
+    void aSaveThatWouldDeleteTheDataFileIsRefused() throws Exception {
+        Path run = dir.resolve("run");
+        assertEquals(0, Cli.run("train", "--steps", "1", "--samples", "0", "--save", run.toString()).exitCode());
+        Path data = Files.writeString(run.resolve("names.txt"), "emma\nolivia\n");
+        String[] args = {"train", "--data", data.toString(), "--steps", "1", "--save", run.toString()};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 2, "--save: " + run + ": holds names.txt, which is not part of a checkpoint;"
+                + " a save replaces the whole directory and would delete it", "microgpt train", args);
+        assertEquals("", result.stdout(), "nothing trained");
+        assertEquals("emma\nolivia\n", Files.readString(data));
+    }
+
     @Test
     void anUnreadableDataFileIsExplained() {
         // Tests run as root here, which can read any file, so the message is checked directly.
         Path file = Path.of("secret.txt");
         assertEquals("the data file secret.txt cannot be read: permission denied",
-                TrainCommand.describeReadFailure(file, new AccessDeniedException(file.toString())));
+                DataFiles.describeReadFailure(file, new AccessDeniedException(file.toString())));
     }
 
     @Test

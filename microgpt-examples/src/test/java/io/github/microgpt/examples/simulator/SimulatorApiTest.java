@@ -112,10 +112,12 @@ class SimulatorApiTest {
             {"{\"dataset\": {\"source\": \"text\"}}", "the dataset text is missing"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"  \\n \\n\"}}", "holds no documents"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"ab\\u0007c\"}}", "control character U+0007"},
-            {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\nab\\uD800c\"}}", "document 2 (line 2 of the documents)"
-                    + " holds the unpaired surrogate (half of a pair, no character by itself) U+D800"},
-            {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\nab\\u001bc\"}}", "document 2 (line 2 of the"
-                    + " documents) holds the control character U+001B"},
+            {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\nab\\uD800c\"}}", "the dataset text holds an"
+                    + " unpaired surrogate (half of a pair, no character by itself) U+D800 at line 2, column 3"},
+            {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\n\\nab\\u001bc\"}}", "the dataset text holds the"
+                    + " control character U+001B at line 3, column 3"},
+            {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\nab\\u2028c\"}}", "the dataset text holds the"
+                    + " line separator U+2028 at line 2, column 3"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + "a".repeat(Limits.MAX_TEXT_CHARS + 1)
                     + "\"}}", "the limit is 1000000"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + distinctCharacters(Limits.MAX_VOCAB + 1)

@@ -88,6 +88,25 @@ class SimulatorCommandTest {
         assertUsageError("control character U+0001");
     }
 
+    /**
+     * A loop of links and a file that is not UTF-8 are refused in train's words: the simulator said
+     * "loop-a: Too many levels of symbolic links", and left "the data file" out of the other.
+     */
+    @Test
+    void aBrokenDataFileIsRefusedInTrainsWords() throws IOException {
+        Path a = dir.resolve("loop-a");
+        Path b = dir.resolve("loop-b");
+        Files.createSymbolicLink(a, b);
+        Files.createSymbolicLink(b, a);
+        assertEquals(2, run("--port", "0", "--data", a.toString()));
+        assertUsageError("the data file " + a + " is a symbolic link to " + b
+                + ", which leads back to it (a loop of links)");
+        err.reset();
+        Path latin1 = Files.write(dir.resolve("latin1.txt"), new byte[] {'z', 'o', (byte) 0xE9, '\n'});
+        assertEquals(2, run("--port", "0", "--data", latin1.toString()));
+        assertUsageError("the data file " + latin1 + " is not valid UTF-8 (bad byte near offset 2)");
+    }
+
     @Test
     void aDirectoryIsNotADataFile() {
         assertEquals(2, run("--port", "0", "--data", dir.toString()));

@@ -372,9 +372,37 @@ function tokenText(id) {
   return id >= 0 && id < vocab.length ? shownToken(vocab[id]) : "?";
 }
 
-/** A token as the page shows it: a tab is a character of the vocabulary like any other, shown as \t, not as blank space. */
+/**
+ * A token as the page shows it: a tab is a character of the vocabulary like any other, shown as \t, not as blank
+ * space; a character that would not show as itself (a control, format or separator character, such as a zero-width
+ * joiner or a right-to-left override, or a space other than the plain one) as its escape, \u200D, as the library's
+ * VisibleText writes it: alone in a chip it would show as nothing, or reorder the chips around it.
+ */
 function shownToken(text) {
-  return text === "\t" ? "\\t" : text;
+  return text === "\t" ? "\\t" : text.replace(HIDDEN, escapeUnits);
+}
+
+/** What VisibleText.isHidden escapes. */
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]|(?! )\p{Zs}/gu;
+
+/**
+ * What must not reach a line of text as it is (Terminals.disturbsALine): a control character (a tab too), the line
+ * and paragraph separators, and the bidirectional controls, which reorder the rest of the line. A document may hold
+ * them (right-to-left text uses its marks): a right-to-left override in "step 3 | loss 2.9 | ab[RLO]cd[2]" showed the
+ * rest of the line, the position too, reversed.
+ */
+const DISTURBING = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/** A document or a sample as the page shows it in a line: as it is, but with what would reorder the line escaped. */
+function shownText(text) {
+  return text.replace(DISTURBING, escapeUnits);
+}
+
+/** Each UTF-16 unit of a character as \uXXXX. */
+function escapeUnits(c) {
+  let out = "";
+  for (let i = 0; i < c.length; i++) out += "\\u" + c.charCodeAt(i).toString(16).toUpperCase().padStart(4, "0");
+  return out;
 }
 
 function chip(id, extra) {
@@ -453,9 +481,9 @@ function renderOverlay(s) {
   $("ov-out").textContent = o.outputToken;
   if (generation) {
     $("overlay-detail").textContent = "sample " + o.sample + " · T = " + Number(o.temperature).toFixed(2) + " · "
-      + (o.sampleDone ? "finished: \u201c" + o.sampleText + "\u201d" : "so far: \u201c" + o.sampleText + "\u201d");
+      + (o.sampleDone ? "finished: \u201c" + shownText(o.sampleText) + "\u201d" : "so far: \u201c" + shownText(o.sampleText) + "\u201d");
   } else {
-    $("overlay-detail").textContent = "step " + o.step + " · document \u201c" + o.document + "\u201d"
+    $("overlay-detail").textContent = "step " + o.step + " · document \u201c" + shownText(o.document) + "\u201d"
       + (o.perDocument ? " · per-document step (loss " + fmtLoss(view.losses.length ? view.losses[view.losses.length - 1] : null)
         + "), last position shown" : " · loss " + fmtLoss(o.loss));
   }
@@ -709,7 +737,7 @@ function renderLog(s) {
   const width = String(s.totalSteps).length;
   // As microgpt.py prints it, plus what was trained: the document, and the position in brackets.
   const lines = view.log.map(r => "step " + String(r.step).padStart(width) + " / " + s.totalSteps
-    + " | loss " + fmtLoss(r.loss) + " | " + r.document + (r.perDocument ? "" : "[" + r.posId + "]"));
+    + " | loss " + fmtLoss(r.loss) + " | " + shownText(r.document) + (r.perDocument ? "" : "[" + r.posId + "]"));
   box.textContent = lines.join("\n");
   $("log-count").textContent = s.recordCount > view.log.length
     ? "(last " + view.log.length + " of " + s.recordCount + " steps)"
@@ -728,14 +756,14 @@ function renderSamples(s) {
   } else {
     list.replaceChildren(...s.samples.map(text => {
       const li = document.createElement("li");
-      li.textContent = text === "" ? "(empty)" : text;
+      li.textContent = text === "" ? "(empty)" : shownText(text);
       return li;
     }));
     list.dataset.count = String(s.samples.length);
   }
   const o = s.overlay;
   $("gen-progress").textContent = o && o.mode === "generation" && !o.sampleDone
-    ? "Sample " + o.sample + " so far: \u201c" + o.sampleText + "\u201d (press Gen Step for the next token)"
+    ? "Sample " + o.sample + " so far: \u201c" + shownText(o.sampleText) + "\u201d (press Gen Step for the next token)"
     : "";
 }
 
