@@ -9,6 +9,8 @@ import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.Precision;
+import io.github.microgpt.optim.AdamSettings;
+import io.github.microgpt.optim.LearningRateSchedule;
 import io.github.microgpt.random.RandomSource;
 import io.github.microgpt.text.DataSource;
 import io.github.microgpt.text.Documents;
@@ -159,6 +161,18 @@ public final class Checkpoint {
         this.weights = contents.weights();
         this.training = contents.training();
         this.precision = contents.precision();
+    }
+
+    /** A copy of {@code from} with another training state. */
+    private Checkpoint(Checkpoint from, TrainingState training) {
+        this.directory = from.directory;
+        this.architecture = from.architecture;
+        this.config = from.config;
+        this.layout = from.layout;
+        this.tokenizer = from.tokenizer;
+        this.weights = from.weights;
+        this.training = training;
+        this.precision = from.precision;
     }
 
     // ---------------------------------------------------------------------------------- saving
@@ -567,10 +581,58 @@ public final class Checkpoint {
         return RunRebuilder.rebuild(directory, training, model, tokenizer, documents);
     }
 
+    /**
+     * This checkpoint with the learning-rate schedule of your own that its run used, given back so
+     * that the run can resume. A checkpoint cannot hold a schedule's code: for a schedule of your
+     * own it records the class's name and a digest of the rate it gave at every step of the run
+     * ({@link OptimizerState#scheduleName()} {@code "custom"}), and the resume methods refuse it
+     * until the schedule is given back here. The schedule given must give those very rates, bit
+     * for bit, at every step, so that the resumed run continues as the saved one would have.
+     *
+     * <pre>{@code
+     * ResumedTraining resumed = Checkpoint.load(dir).withSchedule(new Cosine()).resumeWith(documents);
+     * }</pre>
+     *
+     * @param schedule the schedule the saved run trained with; a function of its arguments only
+     * @return a checkpoint whose training state has that schedule
+     * @throws CheckpointException if the checkpoint has no training state, its run used a built-in
+     *     schedule ({@link OptimizerState#scheduleName()} names it), or {@code schedule} gives
+     *     other rates than the saved run's
+     * @throws NullPointerException if {@code schedule} is null
+     */
+    public Checkpoint withSchedule(LearningRateSchedule schedule) throws CheckpointException {
+        Objects.requireNonNull(schedule, "schedule");
+        TrainingState state = requireTraining(false);
+        AdamSettings settings = state.optimizer().settings();
+        Path file = directory.resolve(Format.TRAINER_FILE);
+        if (!(settings.schedule() instanceof SavedSchedule saved)) {
+            throw new CheckpointException(file, "the run used the built-in schedule \""
+                    + state.optimizer().scheduleName() + "\", which resumes as it is: no schedule is needed");
+        }
+        if (!SavedSchedule.ratesSha256(schedule, settings.learningRate(), state.trainer().totalSteps())
+                .equals(saved.sha256())) {
+            throw new CheckpointException(file, "the schedule given (" + schedule.getClass().getName() + ") gives other"
+                    + " learning rates than the run's (" + saved.className() + ") at some step of its "
+                    + state.trainer().totalSteps() + ": resuming with it would not continue that run");
+        }
+        OptimizerState optimizer = state.optimizer();
+        OptimizerState given = new OptimizerState(settings.withSchedule(schedule), optimizer.firstMoments(),
+                optimizer.secondMoments());
+        return new Checkpoint(this, new TrainingState(state.trainer(), given, state.random(), state.stepMode(),
+                state.fingerprint(), state.metadata(), state.run(), state.losses()));
+    }
+
     private TrainingState requireTraining() throws CheckpointException {
+        return requireTraining(true);
+    }
+
+    private TrainingState requireTraining(boolean toResume) throws CheckpointException {
         if (training == null) {
             throw new CheckpointException(directory, "holds a model only, without the training state ("
                     + Format.OPTIMIZER_FILE + " and " + Format.TRAINER_FILE + ") needed to resume training");
+        }
+        if (toResume && training.optimizer().settings().schedule() instanceof SavedSchedule saved) {
+            throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), saved.missing());
         }
         return training;
     }

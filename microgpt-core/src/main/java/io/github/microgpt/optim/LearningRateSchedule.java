@@ -11,6 +11,15 @@ package io.github.microgpt.optim;
  * anything else, since outside the run the straight line goes on below 0 (a negative rate would
  * climb the loss) or divides by a run of no steps. {@link AdamOptimizer} checks the step before
  * it asks any schedule, your own included.
+ *
+ * <p><b>A schedule of your own</b> (a warm-up, a cosine: a lambda will do) trains like the two here,
+ * under one rule: it must be a function of its three arguments only, the same rate for the same
+ * arguments every time, with no state of its own and no randomness. The optimizer may ask for a
+ * step's rate more than once, and a checkpoint, which cannot hold code, records your schedule by
+ * the rates it gives at every step of the run (its class's name and their SHA-256). Saving such a
+ * run works as with the built-in schedules; to resume it, give the schedule back
+ * ({@code Checkpoint.load(dir).withSchedule(schedule)}), which is refused unless it gives the very
+ * same rates, so that a resumed run never continues with other ones.
  */
 @FunctionalInterface
 public interface LearningRateSchedule {
