@@ -101,7 +101,9 @@ final class CheckpointWriter {
         }
         GptConfig config = model.config();
         Parameters parameters = model.parameters();
-        Architecture architecture = Architecture.of(model);
+        Architecture architecture = Architecture.of(model).orElseThrow(() -> new IllegalArgumentException(
+                "the model's parameter matrices " + parameters.matrices() + " are those of none of the"
+                        + " architectures a checkpoint holds (bigram, mlp, attention, gpt) for its configuration"));
         List<ParameterMatrix> layout = architecture.layout(config, model.vocabSize()).matrices();
         if (!layout.equals(parameters.matrices())) {
             throw new IllegalArgumentException("the model's parameter matrices " + parameters.matrices()

@@ -80,7 +80,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         this.documents = List.copyOf(documents);
         this.tokenizer = tokenizer;
         this.model = model;
-        this.architecture = Architecture.of(model);
+        this.architecture = Architecture.of(model).orElseThrow();  // the simulator runs the progression's models
         // Every model but the array engine's GPT is made of Values.
         this.engine = Engine.of(model).orElse(Engine.VALUE);
         this.optimizer = optimizer;
