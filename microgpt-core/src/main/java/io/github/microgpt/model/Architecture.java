@@ -158,6 +158,9 @@ public enum Architecture {
      * {@link LanguageModel#numParameters()} returns once built), computed without building
      * anything (not even the {@link #layout}), so that a size read from a file can be checked
      * before any memory is taken. It saturates at {@code Long.MAX_VALUE} instead of overflowing.
+     * It is a {@code long}, unlike the {@code int} of {@link LanguageModel#numParameters()} and
+     * {@link ParameterLayout}, because it answers for shapes too large to build: a model that
+     * exists has at most {@link ParameterLayout#MAX_SIZE} parameters, an {@code int}.
      *
      * @param config the shape
      * @param vocabSize the number of tokens; not negative
