@@ -9,6 +9,8 @@ import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.Precision;
+import io.github.microgpt.optim.AdamSettings;
+import io.github.microgpt.optim.LearningRateSchedule;
 import io.github.microgpt.random.RandomSource;
 import io.github.microgpt.text.DataSource;
 import io.github.microgpt.text.Documents;
@@ -61,8 +63,9 @@ import java.util.Optional;
  *       {@code layer0.attn_wq}, ..., {@code layer0.mlp_fc2}), for the other models of the
  *       progression their own ({@link Architecture#layout}), each of
  *       shape {@code [rows, cols]} ({@code [out, in]} for the linear layers, as PyTorch's
- *       {@code nn.Linear.weight}), type {@code F64} unless {@code F32} is asked for, and always
- *       {@code F32} for an array model in single precision ({@link Precision#F32});</li>
+ *       {@code nn.Linear.weight}), of the model's own type ({@code F64}, or {@code F32} for an
+ *       array model in single precision, {@link Precision#F32}) unless another is asked for
+ *       ({@link #save(Path, LanguageModel, Tokenizer, TrainingState, Precision)});</li>
  *   <li>{@value #CONFIG_FILE}: the format name and version, the model's architecture
  *       ({@code "bigram"}, {@code "mlp"}, {@code "attention"} or {@code "gpt"}; a file without
  *       it, written by an earlier version, holds a GPT), the configuration (n_layer, n_embd,
@@ -121,7 +124,7 @@ import java.util.Optional;
  *       Nothing warns of it; training does not make such
  *       weights (a step whose loss is not finite stops the run); a file holding them was written
  *       by hand or by another tool.</li>
- *   <li><b>Exact resume.</b> With {@code F64} weights (the default), a run saved after step
+ *   <li><b>Exact resume.</b> With weights in the model's own precision (the default), a run saved after step
  *       {@code k} and resumed continues with exactly the numbers the uninterrupted run would have
  *       computed.</li>
  * </ul>
@@ -161,12 +164,24 @@ public final class Checkpoint {
         this.precision = contents.precision();
     }
 
+    /** A copy of {@code from} with another training state. */
+    private Checkpoint(Checkpoint from, TrainingState training) {
+        this.directory = from.directory;
+        this.architecture = from.architecture;
+        this.config = from.config;
+        this.layout = from.layout;
+        this.tokenizer = from.tokenizer;
+        this.weights = from.weights;
+        this.training = training;
+        this.precision = from.precision;
+    }
+
     // ---------------------------------------------------------------------------------- saving
 
     /**
-     * Saves a model with no training state, its weights in {@code F64} (those of a model in
-     * {@link Precision#F32} in {@code F32}, as their type is: see
-     * {@link #save(Path, LanguageModel, Tokenizer, TrainingState, DType)}).
+     * Saves a model with no training state, its weights in the model's own precision
+     * ({@link Precision#of}): {@code F64}, or {@code F32} for an array model in
+     * {@link Precision#F32}. Nothing is rounded: loading gives back the same numbers.
      *
      * @param directory the checkpoint directory; created, or replaced if it holds a checkpoint
      * @param model the model
@@ -178,35 +193,20 @@ public final class Checkpoint {
      *     finite
      */
     public static void save(Path directory, LanguageModel model, Tokenizer tokenizer) throws IOException {
-        save(directory, model, tokenizer, null, DType.F64);
+        Objects.requireNonNull(model, "model");
+        save(directory, model, tokenizer, null, Precision.of(model));
     }
 
     /**
-     * Saves a model with no training state, with weights of a chosen type (a model in
-     * {@link Precision#F32} is saved in {@code F32} whatever is asked).
+     * Saves a model and, unless {@code training} is {@code null}, the state to resume its training;
+     * the weights and moments in the model's own precision ({@link Precision#of}), so that the
+     * run resumes exactly.
      *
      * @param directory the checkpoint directory; created, or replaced if it holds a checkpoint
      * @param model the model
      * @param tokenizer the tokenizer it was trained with
-     * @param dtype {@link DType#F64} (exact) or {@link DType#F32} (half the size, rounded)
-     * @throws IOException if writing fails, or {@code directory} exists and is not a checkpoint,
-     *     or another process is saving into it
-     * @throws IllegalArgumentException if the tokenizer does not fit the model, or a weight is not
-     *     finite or does not fit the type
-     */
-    public static void save(Path directory, LanguageModel model, Tokenizer tokenizer, DType dtype) throws IOException {
-        save(directory, model, tokenizer, null, dtype);
-    }
-
-    /**
-     * Saves a model and the state to resume its training, its weights and moments in {@code F64}
-     * (those of a model in {@link Precision#F32} in {@code F32}, as their type is: see
-     * {@link #save(Path, LanguageModel, Tokenizer, TrainingState, DType)}).
-     *
-     * @param directory the checkpoint directory; created, or replaced if it holds a checkpoint
-     * @param model the model
-     * @param tokenizer the tokenizer it was trained with
-     * @param training the training state, from {@link TrainingState#capture}
+     * @param training the training state, from {@link TrainingState#capture}, or {@code null} to
+     *     save the model only
      * @throws IOException if writing fails, or {@code directory} exists and is not a checkpoint,
      *     or another process is saving into it
      * @throws IllegalArgumentException if the tokenizer or the training state does not fit the
@@ -214,13 +214,34 @@ public final class Checkpoint {
      */
     public static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training)
             throws IOException {
-        save(directory, model, tokenizer, training, DType.F64);
+        Objects.requireNonNull(model, "model");
+        save(directory, model, tokenizer, training, Precision.of(model));
     }
 
     /**
-     * Saves a model, optionally with the state to resume its training. The save takes the
-     * directory's {@link SaveLock} for its length unless this process holds it already, and first
-     * repairs what an interrupted earlier save left (see {@link #load}).
+     * Saves a model, optionally with the state to resume its training, its weights stored in a
+     * precision of your choice. The save takes the directory's {@link SaveLock} for its length
+     * unless this process holds it already, and first repairs what an interrupted earlier save
+     * left (see {@link #load}).
+     *
+     * <p>Every combination is allowed, and each does what it says:
+     * <table class="striped">
+     *   <caption>The weights' type in {@value #MODEL_FILE}</caption>
+     *   <thead><tr><th>the model computes in</th><th>{@code weights}</th><th>the file holds</th></tr></thead>
+     *   <tbody>
+     *   <tr><td>{@code F64}</td><td>{@link Precision#F64}</td><td>{@code F64}: exact (the default)</td></tr>
+     *   <tr><td>{@code F64}</td><td>{@link Precision#F32}</td><td>{@code F32}: half the size, each
+     *       weight rounded to the nearest float, so the loaded model computes slightly different
+     *       numbers and a resumed run is not that of an uninterrupted one</td></tr>
+     *   <tr><td>{@code F32}</td><td>{@link Precision#F32}</td><td>{@code F32}: exact (the default)</td></tr>
+     *   <tr><td>{@code F32}</td><td>{@link Precision#F64}</td><td>{@code F64}: the same floats
+     *       widened, exactly, for a tool that wants doubles</td></tr>
+     *   </tbody>
+     * </table>
+     * The checkpoint records the precision the model computes in, not that of the file: a model
+     * in {@code F32} is rebuilt in {@code F32} by {@link #model()} whatever the file's type, and
+     * any other model in {@code F64}. The optimizer's moments are always stored in the model's own
+     * precision, and the losses in {@code F64}: exactly.
      *
      * @param directory the checkpoint directory; created (with its parents), or replaced if it
      *     holds a checkpoint or is empty. If it is a symbolic link, the link stays and the
@@ -228,24 +249,24 @@ public final class Checkpoint {
      * @param model the model
      * @param tokenizer the tokenizer it was trained with
      * @param training the training state, or {@code null} to save the model only
-     * @param dtype the type of the weights; the optimizer's moments are {@code F64}. Only
-     *     {@code F64} resumes exactly. A model in {@link Precision#F32} is saved in {@code F32},
-     *     weights and moments, whatever is asked (its numbers are floats: nothing is rounded), and
-     *     its precision is recorded so that {@link #model()} rebuilds it in {@code F32}.
+     * @param weights the type the weights are stored in: {@link Precision#F64} or
+     *     {@link Precision#F32}, whatever the model's precision (see above)
      * @throws IOException if writing fails (an existing checkpoint is then unchanged), or
      *     {@code directory} exists and is not a checkpoint (or holds a file a checkpoint does not
      *     have, which replacing it would delete), or another process is saving into it
      * @throws IllegalArgumentException if the tokenizer or the training state does not fit the
-     *     model, a weight is not finite or does not fit the type, or the vocabulary holds a
-     *     character that does not print on one line (see {@link #checkVocabulary})
+     *     model, a weight is not finite or, for {@code F32}, beyond the range of the floats, or the
+     *     vocabulary holds a character that does not print on one line (see
+     *     {@link #checkVocabulary})
      */
     public static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training,
-                            DType dtype) throws IOException {
+                            Precision weights) throws IOException {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(tokenizer, "tokenizer");
-        Objects.requireNonNull(dtype, "dtype");
-        CheckpointWriter.save(directory, model, tokenizer, training, dtype);
+        Objects.requireNonNull(weights, "weights");
+        CheckpointWriter.save(directory, model, tokenizer, training,
+                weights == Precision.F32 ? DType.F32 : DType.F64);
     }
 
     /**
@@ -564,10 +585,58 @@ public final class Checkpoint {
         return RunRebuilder.rebuild(directory, training, model, tokenizer, documents);
     }
 
+    /**
+     * This checkpoint with the learning-rate schedule of your own that its run used, given back so
+     * that the run can resume. A checkpoint cannot hold a schedule's code: for a schedule of your
+     * own it records the class's name and a digest of the rate it gave at every step of the run
+     * ({@link OptimizerState#scheduleName()} {@code "custom"}), and the resume methods refuse it
+     * until the schedule is given back here. The schedule given must give those very rates, bit
+     * for bit, at every step, so that the resumed run continues as the saved one would have.
+     *
+     * <pre>{@code
+     * ResumedTraining resumed = Checkpoint.load(dir).withSchedule(new Cosine()).resumeWith(documents);
+     * }</pre>
+     *
+     * @param schedule the schedule the saved run trained with; a function of its arguments only
+     * @return a checkpoint whose training state has that schedule
+     * @throws CheckpointException if the checkpoint has no training state, its run used a built-in
+     *     schedule ({@link OptimizerState#scheduleName()} names it), or {@code schedule} gives
+     *     other rates than the saved run's
+     * @throws NullPointerException if {@code schedule} is null
+     */
+    public Checkpoint withSchedule(LearningRateSchedule schedule) throws CheckpointException {
+        Objects.requireNonNull(schedule, "schedule");
+        TrainingState state = requireTraining(false);
+        AdamSettings settings = state.optimizer().settings();
+        Path file = directory.resolve(Format.TRAINER_FILE);
+        if (!(settings.schedule() instanceof SavedSchedule saved)) {
+            throw new CheckpointException(file, "the run used the built-in schedule \""
+                    + state.optimizer().scheduleName() + "\", which resumes as it is: no schedule is needed");
+        }
+        if (!SavedSchedule.ratesSha256(schedule, settings.learningRate(), state.trainer().totalSteps())
+                .equals(saved.sha256())) {
+            throw new CheckpointException(file, "the schedule given (" + schedule.getClass().getName() + ") gives other"
+                    + " learning rates than the run's (" + saved.className() + ") at some step of its "
+                    + state.trainer().totalSteps() + ": resuming with it would not continue that run");
+        }
+        OptimizerState optimizer = state.optimizer();
+        OptimizerState given = new OptimizerState(settings.withSchedule(schedule), optimizer.firstMoments(),
+                optimizer.secondMoments());
+        return new Checkpoint(this, new TrainingState(state.trainer(), given, state.random(), state.stepMode(),
+                state.fingerprint(), state.metadata(), state.run(), state.losses()));
+    }
+
     private TrainingState requireTraining() throws CheckpointException {
+        return requireTraining(true);
+    }
+
+    private TrainingState requireTraining(boolean toResume) throws CheckpointException {
         if (training == null) {
             throw new CheckpointException(directory, "holds a model only, without the training state ("
                     + Format.OPTIMIZER_FILE + " and " + Format.TRAINER_FILE + ") needed to resume training");
+        }
+        if (toResume && training.optimizer().settings().schedule() instanceof SavedSchedule saved) {
+            throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), saved.missing());
         }
         return training;
     }

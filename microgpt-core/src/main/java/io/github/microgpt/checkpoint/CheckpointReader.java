@@ -317,7 +317,7 @@ final class CheckpointReader {
         OptimizerState optimizer;
         try {
             optimizer = new OptimizerState(new AdamSettings(t.learningRate(), t.beta1(), t.beta2(), t.eps(),
-                    OptimizerState.scheduleOf(t.schedule())), m, v);
+                    OptimizerState.scheduleOf(t.schedule(), t.scheduleClass(), t.scheduleSha256())), m, v);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(trainerFile, "invalid optimizer settings: " + e.getMessage(), e);
         }

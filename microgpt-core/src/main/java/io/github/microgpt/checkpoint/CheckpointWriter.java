@@ -101,15 +101,18 @@ final class CheckpointWriter {
         }
         GptConfig config = model.config();
         Parameters parameters = model.parameters();
-        Architecture architecture = Architecture.of(model);
+        Architecture architecture = Architecture.of(model).orElseThrow(() -> new IllegalArgumentException(
+                "the model's parameter matrices " + parameters.matrices() + " are those of none of the"
+                        + " architectures a checkpoint holds (bigram, mlp, attention, gpt) for its configuration"));
         List<ParameterMatrix> layout = architecture.layout(config, model.vocabSize()).matrices();
         if (!layout.equals(parameters.matrices())) {
             throw new IllegalArgumentException("the model's parameter matrices " + parameters.matrices()
                     + " are not those of a " + architecture.id() + " model of its configuration " + layout);
         }
-        // A single-precision model's numbers are floats: F32 holds them exactly, and is what it is.
+        // The weights in the type asked for (an f32 model's floats widen to F64 exactly); the
+        // moments always in the model's own precision.
         Precision precision = Precision.of(model);
-        DType numbers = precision == Precision.F32 ? DType.F32 : dtype;
+        DType numbers = dtype;
         double[] values = parameters.values();
         for (ParameterMatrix matrix : layout) {
             for (int i = 0; i < matrix.size(); i++) {

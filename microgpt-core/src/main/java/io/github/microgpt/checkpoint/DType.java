@@ -2,9 +2,12 @@ package io.github.microgpt.checkpoint;
 
 /**
  * How the numbers of a tensor are stored in a safetensors file. Only the two floating-point
- * types a microgpt model needs are supported.
+ * types a microgpt model needs are supported. Not API: a caller chooses the weights' type with a
+ * {@link io.github.microgpt.model.Precision} ({@link Checkpoint#save(java.nio.file.Path,
+ * io.github.microgpt.model.LanguageModel, io.github.microgpt.text.Tokenizer, TrainingState,
+ * io.github.microgpt.model.Precision)}).
  */
-public enum DType {
+enum DType {
 
     /**
      * IEEE 754 double precision, 8 bytes little-endian per number: the model's own precision, so
@@ -30,7 +33,7 @@ public enum DType {
      *
      * @return 8 or 4
      */
-    public int byteSize() {
+    int byteSize() {
         return byteSize;
     }
 

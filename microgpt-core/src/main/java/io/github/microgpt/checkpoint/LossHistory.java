@@ -24,20 +24,24 @@ import java.util.Objects;
  * <p>Not thread-safe: it is told on the trainer's thread; read {@link #losses()} there, or after
  * the run.
  */
-public final class LossHistory implements StepListener {
+public final class LossHistory {
 
+    private final Trainer trainer;
+    /** What the trainer tells: a listener of its own, so that no one else can add a loss. */
+    private final StepListener listener = this::record;
     private double[] losses;
     private int size;
     private boolean recording;
 
-    private LossHistory(double[] previous, boolean recording) {
+    private LossHistory(Trainer trainer, double[] previous, boolean recording) {
+        this.trainer = trainer;
         this.losses = Arrays.copyOf(previous, Math.max(16, grown(previous.length)));
         this.size = previous.length;
         this.recording = recording;
     }
 
     /**
-     * Starts recording a trainer's losses; the trainer gets this as a listener.
+     * Starts recording a trainer's losses, until {@link #stop()}.
      *
      * @param trainer a trainer that has done no step yet (otherwise nothing is recorded)
      * @return the history
@@ -48,8 +52,7 @@ public final class LossHistory implements StepListener {
     }
 
     /**
-     * Continues a saved history on a trainer at the saved step; the trainer gets this as a
-     * listener.
+     * Continues a saved history on a trainer at the saved step, recording until {@link #stop()}.
      *
      * @param trainer the trainer, at step {@code previous.length}
      * @param previous the losses of the steps done (from {@link TrainingState#losses()}), or
@@ -66,23 +69,24 @@ public final class LossHistory implements StepListener {
             throw new IllegalArgumentException("a history of " + previous.length + " losses cannot continue a trainer"
                     + " that has done " + trainer.stepsDone() + " steps: give one loss per step done, or none");
         }
-        LossHistory history = new LossHistory(previous, previous.length == trainer.stepsDone());
+        LossHistory history = new LossHistory(trainer, previous, previous.length == trainer.stepsDone());
         if (!history.recording) {
             history.size = 0;
         }
-        trainer.addStepListener(history);
+        trainer.addStepListener(history.listener);
         return history;
     }
 
     /**
-     * Appends the loss of a finished step.
-     *
-     * @param event the step
-     * @throws NullPointerException if {@code event} is null
+     * Stops recording: the trainer no longer tells this history its steps, and {@link #losses()}
+     * keeps those recorded so far. A second call does nothing.
      */
-    @Override
-    public void onStep(StepEvent event) {
-        Objects.requireNonNull(event, "event");
+    public void stop() {
+        trainer.removeStepListener(listener);
+    }
+
+    /** Appends the loss of a finished step, as the trainer tells it. */
+    private void record(StepEvent event) {
         if (!recording) {
             return;
         }

@@ -13,8 +13,13 @@ import java.util.Objects;
  *
  * <p>Immutable: the moment arrays are copied in and out.
  *
- * @param settings the optimizer's settings; their schedule is one of the two a checkpoint can
- *     name, {@link LearningRateSchedule#LINEAR_DECAY} or {@link LearningRateSchedule#CONSTANT}
+ * <p>A schedule of your own is saved too, though not its code: a checkpoint records its class's
+ * name and a digest of the rate it gives at every step of the run. Such a run resumes once the
+ * same schedule is given back ({@link Checkpoint#withSchedule}), which checks that it gives the
+ * same rates; until then the {@code settings} of a loaded state hold a stand-in that computes no
+ * rate.
+ *
+ * @param settings the optimizer's settings; their schedule may be any: see above
  * @param firstMoments the running means of the gradients; finite
  * @param secondMoments the running means of the squared gradients; finite and not negative, as
  *     many as the first moments
@@ -25,22 +30,22 @@ public record OptimizerState(AdamSettings settings, double[] firstMoments, doubl
     static final String LINEAR_DECAY = "linear_decay";
     /** The name of {@link LearningRateSchedule#CONSTANT} in a checkpoint. */
     static final String CONSTANT = "constant";
+    /** The name of a schedule of the user's own in a checkpoint. */
+    static final String CUSTOM = "custom";
 
     /**
      * Checks and copies the values.
      *
-     * @param settings the optimizer's settings, with a built-in schedule
+     * @param settings the optimizer's settings
      * @param firstMoments the running means of the gradients; finite
      * @param secondMoments the running means of the squared gradients; finite and not negative, as many as the first moments
-     * @throws IllegalArgumentException if the schedule is one of your own (a schedule is code,
-     *     which a checkpoint cannot hold), or naming the first moment out of range
+     * @throws IllegalArgumentException naming the first moment out of range
      * @throws NullPointerException if an argument is null, naming it
      */
     public OptimizerState {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(firstMoments, "firstMoments");
         Objects.requireNonNull(secondMoments, "secondMoments");
-        nameOf(settings.schedule());
         firstMoments = firstMoments.clone();
         secondMoments = secondMoments.clone();
         // The optimizer checks its moments; build a throwaway one to apply the same rules.
@@ -52,9 +57,6 @@ public record OptimizerState(AdamSettings settings, double[] firstMoments, doubl
      *
      * @param optimizer the optimizer
      * @return its settings and a copy of its moments
-     * @throws IllegalArgumentException if its schedule is neither
-     *     {@link LearningRateSchedule#LINEAR_DECAY} nor {@link LearningRateSchedule#CONSTANT}: a
-     *     schedule of your own is code, which a checkpoint cannot hold
      */
     public static OptimizerState of(AdamOptimizer optimizer) {
         Objects.requireNonNull(optimizer, "optimizer");
@@ -66,8 +68,14 @@ public record OptimizerState(AdamSettings settings, double[] firstMoments, doubl
      * one stopped.
      *
      * @return the optimizer
+     * @throws IllegalStateException if the state was loaded from a run with a schedule of its own
+     *     that has not been given back ({@link Checkpoint#withSchedule}): the optimizer would have
+     *     no rate to step with
      */
     public AdamOptimizer toOptimizer() {
+        if (settings.schedule() instanceof SavedSchedule saved) {
+            throw new IllegalStateException(saved.missing());
+        }
         AdamOptimizer optimizer = new AdamOptimizer(firstMoments.length, settings);
         optimizer.restoreMoments(firstMoments, secondMoments);
         return optimizer;
@@ -77,7 +85,8 @@ public record OptimizerState(AdamSettings settings, double[] firstMoments, doubl
      * The name of the schedule, as a checkpoint records it (for a person reading or comparing
      * checkpoints).
      *
-     * @return {@code "linear_decay"} or {@code "constant"}
+     * @return {@code "linear_decay"}, {@code "constant"}, or {@code "custom"} for a schedule of
+     *     your own
      */
     public String scheduleName() {
         return nameOf(settings.schedule());
@@ -119,11 +128,21 @@ public record OptimizerState(AdamSettings settings, double[] firstMoments, doubl
         if (schedule == LearningRateSchedule.CONSTANT) {
             return CONSTANT;
         }
-        throw new IllegalArgumentException("a checkpoint can only record the built-in learning-rate schedules "
-                + "(LINEAR_DECAY and CONSTANT), not " + schedule);
+        return CUSTOM;
     }
 
-    static LearningRateSchedule scheduleOf(String name) {
+    /**
+     * The schedule a checkpoint names.
+     *
+     * @param name {@value #LINEAR_DECAY}, {@value #CONSTANT} or {@value #CUSTOM}
+     * @param className for {@value #CUSTOM}, the class of the user's schedule
+     * @param sha256 for {@value #CUSTOM}, the digest of its rates
+     * @return the built-in schedule, or the stand-in for the user's
+     */
+    static LearningRateSchedule scheduleOf(String name, String className, String sha256) {
+        if (name.equals(CUSTOM)) {
+            return new SavedSchedule(className, sha256);
+        }
         return name.equals(CONSTANT) ? LearningRateSchedule.CONSTANT : LearningRateSchedule.LINEAR_DECAY;
     }
 

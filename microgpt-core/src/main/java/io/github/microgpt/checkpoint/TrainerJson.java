@@ -26,8 +26,9 @@ final class TrainerJson {
      * moments and the losses.
      */
     record Contents(TrainerState trainer, StepMode stepMode, String optimizerName, double learningRate, double beta1,
-                    double beta2, double eps, String schedule, PythonRandomState random, DataFingerprint fingerprint,
-                    TrainingRun run, Map<String, String> metadata) {
+                    double beta2, double eps, String schedule, String scheduleClass, String scheduleSha256,
+                    PythonRandomState random, DataFingerprint fingerprint, TrainingRun run,
+                    Map<String, String> metadata) {
     }
 
     private TrainerJson() {
@@ -49,6 +50,12 @@ final class TrainerJson {
         optimizer.put("beta2", o.settings().beta2());
         optimizer.put("eps", o.settings().eps());
         optimizer.put("schedule", o.scheduleName());
+        if (o.scheduleName().equals(OptimizerState.CUSTOM)) {
+            // A schedule of the user's own: its code cannot be saved, so its name and its rates are.
+            optimizer.put("schedule_class", SavedSchedule.classNameOf(o.settings().schedule()));
+            optimizer.put("schedule_sha256", SavedSchedule.ratesSha256(o.settings().schedule(),
+                    o.settings().learningRate(), state.totalSteps()));
+        }
         optimizer.put("moments", Format.OPTIMIZER_FILE);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("documents", training.fingerprint().documents());
@@ -129,7 +136,8 @@ final class TrainerJson {
         }
 
         JsonFields o = root.object("optimizer");
-        o.onlyKeys("name", "learning_rate", "beta1", "beta2", "eps", "schedule", "moments");
+        o.onlyKeys("name", "learning_rate", "beta1", "beta2", "eps", "schedule", "schedule_class", "schedule_sha256",
+                "moments");
         // The moments are always read from optimizer.safetensors beside this file; a file that
         // names another (another run's, the model's, a path outside) would be ignored unsaid.
         if (o.has("moments") && !Format.OPTIMIZER_FILE.equals(o.string("moments"))) {
@@ -145,16 +153,38 @@ final class TrainerJson {
         double beta2 = o.finiteDouble("beta2");
         double eps = o.finiteDouble("eps");
         String schedule = o.string("schedule");
-        if (!schedule.equals(OptimizerState.LINEAR_DECAY) && !schedule.equals(OptimizerState.CONSTANT)) {
+        if (!schedule.equals(OptimizerState.LINEAR_DECAY) && !schedule.equals(OptimizerState.CONSTANT)
+                && !schedule.equals(OptimizerState.CUSTOM)) {
             throw o.error("schedule", "is " + JsonFields.describe(schedule) + ", expected \""
-                    + OptimizerState.LINEAR_DECAY + "\" or \"" + OptimizerState.CONSTANT + "\"");
+                    + OptimizerState.LINEAR_DECAY + "\", \"" + OptimizerState.CONSTANT + "\" or \""
+                    + OptimizerState.CUSTOM + "\"");
+        }
+        String scheduleClass = null;
+        String scheduleSha256 = null;
+        if (schedule.equals(OptimizerState.CUSTOM)) {
+            scheduleClass = o.string("schedule_class");
+            if (!scheduleClass.matches("[\\p{L}\\p{N}_$./]{1,500}")) {
+                throw o.error("schedule_class", "is " + JsonFields.describe(scheduleClass)
+                        + ", expected a Java class name (letters, digits, '_', '$', '.', '/'; at most 500)");
+            }
+            scheduleSha256 = o.string("schedule_sha256");
+            if (!scheduleSha256.matches("[0-9a-f]{64}")) {
+                throw o.error("schedule_sha256", "is " + JsonFields.describe(scheduleSha256)
+                        + ", expected 64 lowercase hexadecimal digits (the SHA-256 of the schedule's rates)");
+            }
+        } else {
+            for (String key : List.of("schedule_class", "schedule_sha256")) {
+                if (o.has(key)) {
+                    throw o.error(key, "is there, but only a \"" + OptimizerState.CUSTOM + "\" schedule has it");
+                }
+            }
         }
 
         PythonRandomState random = root.isNull("random") ? null : readRandom(file, root.object("random"));
         TrainingRun run = root.isNull("run") ? null : readRun(file, root.object("run"));
         Map<String, String> metadata = root.isNull("metadata") ? Map.of() : root.stringMap("metadata");
-        return new Contents(trainerState, stepMode, name, learningRate, beta1, beta2, eps, schedule, random,
-                fingerprint, run, metadata);
+        return new Contents(trainerState, stepMode, name, learningRate, beta1, beta2, eps, schedule, scheduleClass,
+                scheduleSha256, random, fingerprint, run, metadata);
     }
 
     private static TrainingRun readRun(Path file, JsonFields run) throws CheckpointException {

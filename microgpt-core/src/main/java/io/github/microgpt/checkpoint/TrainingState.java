@@ -121,8 +121,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      *     documents given in training order)
      * @param losses one loss per step done (see {@link LossHistory}), or empty or {@code null}
      * @return the state
-     * @throws IllegalArgumentException if the optimizer uses a schedule of its own (see
-     *     {@link OptimizerState#of}), or the loss history does not have one loss per step done
+     * @throws IllegalArgumentException if the loss history does not have one loss per step done
      */
     public static TrainingState capture(Trainer trainer, PythonRandom random, StepMode stepMode,
                                         Map<String, String> metadata, TrainingRun run, double[] losses) {

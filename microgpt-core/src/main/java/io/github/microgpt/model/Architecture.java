@@ -5,6 +5,7 @@ import io.github.microgpt.internal.ShortIds;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The progression of models a course builds up to the GPT with, each one step more than the one
@@ -157,6 +158,9 @@ public enum Architecture {
      * {@link LanguageModel#numParameters()} returns once built), computed without building
      * anything (not even the {@link #layout}), so that a size read from a file can be checked
      * before any memory is taken. It saturates at {@code Long.MAX_VALUE} instead of overflowing.
+     * It is a {@code long}, unlike the {@code int} of {@link LanguageModel#numParameters()} and
+     * {@link ParameterLayout}, because it answers for shapes too large to build: a model that
+     * exists has at most {@link ParameterLayout#MAX_SIZE} parameters, an {@code int}.
      *
      * @param config the shape
      * @param vocabSize the number of tokens; not negative
@@ -178,26 +182,44 @@ public enum Architecture {
     abstract long count(long v, long d, GptConfig config);
 
     /**
-     * The architecture of a model: {@link #BIGRAM}, {@link #MLP} or {@link #ATTENTION} for the
-     * models of those classes, {@link #GPT} for any other (a {@link GptModel}, an
-     * {@link ArrayGptModel}, or a learner's own GPT over the same matrices).
+     * The architecture of a model, if it has one of the progression's: {@link #BIGRAM},
+     * {@link #MLP}, {@link #ATTENTION} or {@link #GPT} for the library's models of those classes
+     * (a {@link GptModel} or an {@link ArrayGptModel} is a {@code GPT}); for any other model (a
+     * learner's own, say a {@link ValueLanguageModel}), the architecture whose {@link #layout} its
+     * {@link Parameters#matrices()} have, names and shapes, for its configuration and vocabulary
+     * (a learner's copy of the GPT over the same matrices is a {@code GPT}). Empty for a model
+     * laid out as none of them, as {@link Engine#of} is for a model of no engine of the library.
      *
      * @param model the model
-     * @return its architecture
+     * @return its architecture, or empty if it has none of the four
      * @throws NullPointerException if {@code model} is null
      */
-    public static Architecture of(LanguageModel model) {
+    public static Optional<Architecture> of(LanguageModel model) {
         Objects.requireNonNull(model, "model");
         if (model instanceof BigramModel) {
-            return BIGRAM;
+            return Optional.of(BIGRAM);
         }
         if (model instanceof MlpModel) {
-            return MLP;
+            return Optional.of(MLP);
         }
         if (model instanceof AttentionModel) {
-            return ATTENTION;
+            return Optional.of(ATTENTION);
         }
-        return GPT;
+        if (model instanceof GptModel || model instanceof ArrayGptModel) {
+            return Optional.of(GPT);
+        }
+        List<ParameterMatrix> matrices = model.parameters().matrices();
+        for (Architecture architecture : values()) {
+            try {
+                if (architecture.numParameters(model.config(), model.vocabSize()) == model.numParameters()
+                        && architecture.layout(model.config(), model.vocabSize()).matrices().equals(matrices)) {
+                    return Optional.of(architecture);
+                }
+            } catch (IllegalArgumentException e) {
+                // A shape this architecture cannot take (too wide for an MLP): not this one.
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -29,6 +29,14 @@ import java.util.Objects;
  * g = 0
  * </pre>
  *
+ * <p><b>Two ways to count steps.</b> {@code t} above is the step's index, from 0, as in
+ * {@code microgpt.py}'s loop {@code for step in range(num_steps)}: {@link #step} and
+ * {@link #learningRate} take it as {@code stepIndex}, and so does
+ * {@link LearningRateSchedule#rate}. What a person reads counts from 1, as {@code microgpt.py}
+ * prints {@code step 1 / 1000}: the trainer's {@link io.github.microgpt.train.StepEvent#step()}
+ * and {@link io.github.microgpt.train.GradientEvent#step()} are {@code stepIndex + 1}, and its
+ * {@link io.github.microgpt.train.Trainer#stepsDone()} is the index of the next step.
+ *
  * <p><b>The only optimizer, on purpose.</b> {@code microgpt.py} trains with Adam, so this is the
  * optimizer of every {@code Trainer}, and the only one in 0.x: a final class, with no interface
  * above it. What can be changed is its settings ({@link AdamSettings}: learning rate, betas,
@@ -184,24 +192,27 @@ public final class AdamOptimizer {
     /**
      * The learning rate of one step under the schedule.
      *
-     * @param step the step, from 0; below {@code totalSteps}
+     * @param stepIndex the step's index, counted from 0 as in {@code microgpt.py}'s
+     *     {@code for step in range(num_steps)}: the step a {@code StepEvent} numbers
+     *     {@code stepIndex + 1}; below {@code totalSteps}
      * @param totalSteps the number of steps of the run; at least 1
      * @return the rate
-     * @throws IllegalArgumentException if {@code totalSteps} is below 1 or {@code step} is outside
-     *     {@code [0, totalSteps)}: outside the run a decaying schedule would give a rate above the
-     *     base rate, below 0, or NaN
+     * @throws IllegalArgumentException if {@code totalSteps} is below 1 or {@code stepIndex} is
+     *     outside {@code [0, totalSteps)}: outside the run a decaying schedule would give a rate
+     *     above the base rate, below 0, or NaN
      */
-    public double learningRate(int step, int totalSteps) {
-        checkStep(step, totalSteps);
-        return schedule.rate(learningRate, step, totalSteps);
+    public double learningRate(int stepIndex, int totalSteps) {
+        checkStep(stepIndex, totalSteps);
+        return schedule.rate(learningRate, stepIndex, totalSteps);
     }
 
-    private static void checkStep(int step, int totalSteps) {
+    private static void checkStep(int stepIndex, int totalSteps) {
         if (totalSteps < 1) {
             throw new IllegalArgumentException("totalSteps must be at least 1, got " + totalSteps);
         }
-        if (step < 0 || step >= totalSteps) {
-            throw new IllegalArgumentException("step " + step + " is outside [0, " + totalSteps + ")");
+        if (stepIndex < 0 || stepIndex >= totalSteps) {
+            throw new IllegalArgumentException("stepIndex " + stepIndex + " is outside [0, " + totalSteps
+                    + "): it counts from 0 (the step a StepEvent numbers 1 has index 0)");
         }
     }
 
@@ -209,17 +220,19 @@ public final class AdamOptimizer {
      * Updates every parameter from its gradient, then sets every gradient to 0.
      *
      * @param parameters the parameters, with the gradients of the current loss
-     * @param step the step, from 0 (it sets the bias correction and the learning rate)
+     * @param stepIndex the step's index, counted from 0 (the step a {@code StepEvent} numbers
+     *     {@code stepIndex + 1}); it sets the bias correction ({@code 1 - beta^(stepIndex + 1)})
+     *     and the learning rate
      * @param totalSteps the number of steps of the run
      * @return the learning rate used
      * @throws IllegalArgumentException if the number of parameters is not the optimizer's size,
-     *     or the step is outside {@code [0, totalSteps)}
+     *     or {@code stepIndex} is outside {@code [0, totalSteps)}
      */
-    public double step(Parameters parameters, int step, int totalSteps) {
+    public double step(Parameters parameters, int stepIndex, int totalSteps) {
         checkSize(parameters);
-        double lrT = learningRate(step, totalSteps);  // checks the step first
-        double correction1 = 1 - Math.pow(beta1, step + 1);
-        double correction2 = 1 - Math.pow(beta2, step + 1);
+        double lrT = learningRate(stepIndex, totalSteps);  // checks the index first
+        double correction1 = 1 - Math.pow(beta1, stepIndex + 1);
+        double correction2 = 1 - Math.pow(beta2, stepIndex + 1);
         if (parameters instanceof FloatParameterRows floats) {
             updateFloats(floats, lrT, correction1, correction2);
             return lrT;

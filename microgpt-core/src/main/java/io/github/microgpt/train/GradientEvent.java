@@ -20,7 +20,8 @@ import java.util.Objects;
  * trainer.addGradientListener(event -> history.add(event.grads()));  // a copy: kept safely
  * }</pre>
  *
- * @param step the number of the step, from 1
+ * @param step the number of the step, from 1, as {@link StepEvent#step()} (the optimizer's
+ *     {@code stepIndex}, from 0, plus 1)
  * @param totalSteps the number of steps of the run
  * @param loss the step's loss
  * @param parameters a read-only view of the model's parameters, holding the values before the
@@ -31,7 +32,8 @@ public record GradientEvent(int step, int totalSteps, double loss, Parameters pa
     /**
      * Checks that the event has its parameters.
      *
-     * @param step the number of the step, from 1
+     * @param step the number of the step, from 1, as {@link StepEvent#step()} (the optimizer's
+ *     {@code stepIndex}, from 0, plus 1)
      * @param totalSteps the number of steps of the run
      * @param loss the step's loss
      * @param parameters the read-only view of the parameters

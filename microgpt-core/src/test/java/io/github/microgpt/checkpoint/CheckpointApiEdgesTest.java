@@ -2,6 +2,7 @@ package io.github.microgpt.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import io.github.microgpt.model.GptModel;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.StepListener;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
 import java.nio.file.Path;
@@ -29,6 +31,22 @@ class CheckpointApiEdgesTest {
             trainer.step(StepMode.DOCUMENT);
         }
         return trainer;
+    }
+
+    /**
+     * Only the trainer adds a loss: a history is no {@code StepListener} (before, anyone could call
+     * its {@code onStep} with a made-up step), and {@code stop()} is how it is detached.
+     */
+    @Test
+    void onlyTheTrainerAddsALossAndStopDetachesIt() {
+        assertFalse(StepListener.class.isAssignableFrom(LossHistory.class));
+        Trainer trainer = trainer(0);
+        LossHistory history = LossHistory.recording(trainer);
+        trainer.step(StepMode.DOCUMENT);
+        history.stop();
+        trainer.step(StepMode.DOCUMENT);
+        history.stop();
+        assertEquals(1, history.losses().length, "the step after stop() is not recorded");
     }
 
     @Test

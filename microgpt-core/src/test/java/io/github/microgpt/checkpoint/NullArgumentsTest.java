@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
@@ -178,8 +179,8 @@ class NullArgumentsTest {
         if (type == URI.class) {
             return URI.create("http://127.0.0.1:9/names.txt");  // the discard port: nothing answers
         }
-        if (type == DType.class) {
-            return DType.F64;
+        if (type == Precision.class) {
+            return Precision.F64;
         }
         if (type == DataSource.Kind.class) {
             return DataSource.Kind.FILE;

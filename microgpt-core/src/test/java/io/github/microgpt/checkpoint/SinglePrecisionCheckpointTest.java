@@ -51,8 +51,8 @@ class SinglePrecisionCheckpointTest {
         Tokenizer tokenizer = tokenizer();
         ArrayGptModel model = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(3), Precision.F32);
         Path dir = tmp.resolve("f32");
-        // F64 asked for, F32 written: the model's numbers are floats.
-        Checkpoint.save(dir, model, tokenizer, DType.F64);
+        // Nothing asked for: the model's own precision, F32.
+        Checkpoint.save(dir, model, tokenizer);
 
         for (Tensor tensor : Safetensors.read(dir.resolve(Checkpoint.MODEL_FILE)).tensors()) {
             assertSame(DType.F32, tensor.dtype(), tensor.name());
@@ -68,6 +68,35 @@ class SinglePrecisionCheckpointTest {
         assertArrayEquals(model.parameters().values(), loaded.parameters().values(), 0.0, "the floats, exactly");
         assertArrayEquals(model.parameters().values(), checkpoint.gptModel().parameters().values(), 0.0,
                 "a Value model from it holds the same numbers");
+    }
+
+    /**
+     * F64 weights of an F32 model are what was asked for (before, the request was ignored and F32
+     * written): the floats widened exactly, and the checkpoint still rebuilds an F32 model.
+     */
+    @Test
+    void anF32ModelSavedWithF64WeightsHoldsTheSameFloatsWidened() throws Exception {
+        Tokenizer tokenizer = tokenizer();
+        ArrayGptModel model = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(3), Precision.F32);
+        Trainer trainer = new Trainer(model, tokenizer, List.of("anna", "bob"), new AdamOptimizer(model.numParameters()),
+                4);
+        trainer.step(StepMode.DOCUMENT);
+        Path dir = tmp.resolve("f32-as-f64");
+        Checkpoint.save(dir, model, tokenizer,
+                TrainingState.capture(trainer, new PythonRandom(3), StepMode.DOCUMENT, Map.of(), null, null),
+                Precision.F64);
+
+        for (Tensor tensor : Safetensors.read(dir.resolve(Checkpoint.MODEL_FILE)).tensors()) {
+            assertSame(DType.F64, tensor.dtype(), tensor.name());
+        }
+        for (Tensor tensor : Safetensors.read(dir.resolve(Format.OPTIMIZER_FILE)).tensors()) {
+            assertSame(DType.F32, tensor.dtype(), "moments stay in the model's precision: " + tensor.name());
+        }
+        Checkpoint checkpoint = Checkpoint.load(dir);
+        assertSame(Precision.F32, checkpoint.precision());
+        ArrayGptModel loaded = assertInstanceOf(ArrayGptModel.class, checkpoint.model());
+        assertSame(Precision.F32, loaded.precision());
+        assertArrayEquals(model.parameters().values(), loaded.parameters().values(), 0.0, "the floats, exactly");
     }
 
     @Test

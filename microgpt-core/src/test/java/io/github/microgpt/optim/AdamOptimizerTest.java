@@ -246,7 +246,7 @@ class AdamOptimizerTest {
         ArrayParameters two = new ArrayParameters(new double[2], new double[2]);
         assertThrows(IllegalArgumentException.class, () -> adam.step(two, -1, 10));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> adam.step(two, 10, 10));
-        assertTrue(e.getMessage().contains("step 10"), e.getMessage());
+        assertTrue(e.getMessage().contains("stepIndex 10"), e.getMessage());
         IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
                 () -> adam.step(new ArrayParameters(new double[3], new double[3]), 0, 10));
         assertTrue(size.getMessage().contains("2") && size.getMessage().contains("3"), size.getMessage());

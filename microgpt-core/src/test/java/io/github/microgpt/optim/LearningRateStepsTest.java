@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
-/** A learning rate is asked for a step of the run: {@code 0 <= step < totalSteps}, {@code totalSteps >= 1}. */
+/** A learning rate is asked for a step of the run: {@code 0 <= stepIndex < totalSteps}, {@code totalSteps >= 1}. */
 class LearningRateStepsTest {
 
     private static void refused(Executable call, String... words) {
@@ -30,6 +30,18 @@ class LearningRateStepsTest {
         assertEquals(0.01, LearningRateSchedule.LINEAR_DECAY.rate(0.01, 0, 3));
         assertEquals(0.01 * (1 - 2.0 / 3), LearningRateSchedule.LINEAR_DECAY.rate(0.01, 2, 3));
         assertEquals(0.01, LearningRateSchedule.CONSTANT.rate(0.01, 0, 1));
+    }
+
+    /**
+     * The refusal names the parameter as the signatures do, {@code stepIndex}, and says it counts
+     * from 0, since the trainer's events count from 1 (before, it said "step", the events' word).
+     */
+    @Test
+    void aRefusedIndexIsCalledAStepIndexCountedFromZero() {
+        refused(() -> new AdamOptimizer(4).learningRate(3, 3), "stepIndex 3", "counts from 0",
+                "StepEvent numbers 1 has index 0");
+        refused(() -> LearningRateSchedule.LINEAR_DECAY.rate(0.01, 3, 3), "stepIndex must be from 0",
+                "counts from 0");
     }
 
     @Test

@@ -740,7 +740,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Writes the loss curve of {@code --plot}; a failure leaves an earlier file intact. */
     private void writePlot(double[] values, int firstStep, LanguageModel model) {
         int vocabSize = model.vocabSize();
-        String id = Architecture.of(model).id();  // a resumed run's model comes from its checkpoint
+        String id = Architecture.of(model).orElseThrow().id();  // a resumed run's model comes from its checkpoint
         if (values.length == 0) {
             return;
         }

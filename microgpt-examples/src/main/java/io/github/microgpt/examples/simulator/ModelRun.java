@@ -80,7 +80,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         this.documents = List.copyOf(documents);
         this.tokenizer = tokenizer;
         this.model = model;
-        this.architecture = Architecture.of(model);
+        this.architecture = Architecture.of(model).orElseThrow();  // the simulator runs the progression's models
         // Every model but the array engine's GPT is made of Values.
         this.engine = Engine.of(model).orElse(Engine.VALUE);
         this.optimizer = optimizer;
@@ -153,7 +153,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         ModelRun run = new ModelRun(order, checkpoint.tokenizer(), model,
                 training.optimizer().toOptimizer(), random, settings.numSteps(), afterStep);
         run.trainer.restore(training.trainer());
-        run.trainer.removeStepListener(run.losses);
+        run.losses.stop();
         run.losses = LossHistory.continuing(run.trainer, training.losses());
         run.runMode = training.stepMode();
         run.mixedModes = training.stepMode() == null && training.trainer().stepsDone() > 0;

@@ -102,7 +102,7 @@ class LiveExpressionTest {
             vocab.add(String.valueOf((char) ('a' + i)));
         }
         vocab.add("<BOS>");
-        Settings settings = new Settings(List.of("abc"), "text", "test", Architecture.of(model), Engine.VALUE,
+        Settings settings = new Settings(List.of("abc"), "text", "test", Architecture.of(model).orElseThrow(), Engine.VALUE,
                 model.config(), 0.01, 1, 10);
         Overlay overlay = new Overlay(false, 1, false, CONTEXT.length - 1, CONTEXT, CONTEXT[CONTEXT.length - 1], TARGET,
                 TARGET, "cebd", 1.0, new double[VOCAB], Double.NaN, 0, null, false);
