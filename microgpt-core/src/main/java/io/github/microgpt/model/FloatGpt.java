@@ -30,6 +30,8 @@ final class FloatGpt {
     /** One document's gradient in a batch, then the batch's sum: allocated by the first batch. */
     private float[][] documentGrad;
     private float[][] batchSum;
+    /** The threads' slices of a weights' gradient in a fused step ({@link FloatKernels#matmulBackwardAndUpdate}). */
+    private final FloatKernels.SliceScratch sliceScratch = new FloatKernels.SliceScratch();
 
     FloatGpt(ArrayGptModel model, double[] initialWeights) {
         this.model = model;
@@ -307,14 +309,22 @@ final class FloatGpt {
      * after each product and this one alternated in one JVM, three runs of 18 s, medians of 43
      * rounds of 6 steps each): the backward products with their updates on two threads took 0.974,
      * 0.970 and 0.967 of the time, a step 0.986, 0.968 and 0.973; on one thread a step 0.990,
-     * 1.002 and 0.987. Elsewhere the update runs after the product, on the
-     * team, each thread its own half of the rows first ({@link FusedRows}).
+     * 1.002 and 0.987. The core's loops do the same on one or two threads
+     * ({@link FloatKernels#matmulBackwardAndUpdate}): measured at {@code nEmbd} 256, 4 layers, 64
+     * positions (core loops only, one JVM, the update after each product and inside it alternated,
+     * four runs of 12-20 rounds of 2-4 steps, medians), a step took 20.7, 21.0, 29.4 and 24.9 ms
+     * on two threads with the update after the product, 21.1, 20.6, 28.2 and 24.2 ms with it
+     * inside; on one thread 36.1, 33.5, 34.0 and 47.1 ms against 35.4, 32.9, 33.3 and 44.8 (the
+     * host's load changed between runs, not within one); the backward products with their updates
+     * took 12.1 and 12.0 ms against 10.9 and 11.1 on two threads, 21.0 and 19.3 ms against 20.2 and
+     * 18.5 on one. On more threads the update runs after the product, on the team, each thread
+     * its own half of the rows first ({@link FusedRows}).
      */
-    private static void backwardProduct(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
-                                        int from, int to, float[][] secondHalf, Workers team, boolean cleared,
-                                        RangeTask update, int first) {
-        if (update != null && FloatKernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, team, cleared,
-                update, first)) {
+    private void backwardProduct(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                                 int from, int to, float[][] secondHalf, Workers team, boolean cleared,
+                                 RangeTask update, int first) {
+        if (update != null && FloatKernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, secondHalf,
+                sliceScratch, team, cleared, update, first)) {
             return;
         }
         FloatKernels.matmulBackward(din, dw, dout, in, w, from, to, secondHalf, team, cleared);

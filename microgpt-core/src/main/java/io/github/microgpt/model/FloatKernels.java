@@ -1,6 +1,8 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.FusedUpdates;
 import io.github.microgpt.internal.RangeTask;
+import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.internal.kernels.Transposes;
 import java.util.Arrays;
 
@@ -432,13 +434,102 @@ final class FloatKernels {
         if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers, dwCleared)) {
             return;
         }
+        backwardHalves(din, dw, dout, in, w, from, to, secondHalf, workers, null, null, null);
+    }
+
+    /**
+     * {@link #matmulBackward} with the optimizer's update of a fused step inside it, over the rows
+     * {@code [firstRow, firstRow + w.length)} of the parameters. The optional module's kernels run
+     * it their own way (see {@code MatrixKernels.matmulBackwardAndUpdate}); these loops run it on
+     * one or two threads, where each half of the weights' rows is read by one thread only, its
+     * input's gradient summed before its weights' gradient: that thread then updates the half's
+     * rows a slice at a time (at most {@link #SLICE_BYTES}) right after it has summed the slice's
+     * gradient, from its own scratch when {@code dwCleared} (the model's gradient rows, +0.0, are
+     * then neither written nor read back and zeroed), so that the update reads each gradient from
+     * the first-level cache instead of memory. The same sums in the same order, so the same bits.
+     * False, having computed nothing, on more threads (the caller then runs {@link #matmulBackward}
+     * and the update after it).
+     *
+     * @param scratch the threads' slices of the weights' gradient
+     */
+    static boolean matmulBackwardAndUpdate(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                                           int from, int to, float[][] secondHalf, SliceScratch scratch,
+                                           Workers team, boolean dwCleared, RangeTask update, int firstRow) {
+        Workers workers = Kernels.teamFor(team, to - from, w.length, w[0].length);
+        if (ArrayKernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, workers, dwCleared, update,
+                firstRow)) {
+            return true;
+        }
+        if (workers.threads() > 2) {
+            return false;
+        }
+        RangeTask rows = (r0, r1) -> update.run(firstRow + r0, firstRow + r1);
+        MatrixKernels.GradientRange<float[][]> fromScratch = dwCleared ? floatRange(update, firstRow) : null;
+        scratch.ensureSlots(workers.threads());
+        backwardHalves(din, dw, dout, in, w, from, to, secondHalf, workers, rows, fromScratch, scratch);
+        return true;
+    }
+
+    /**
+     * The update of a fused step as a range of the matrix's rows that also takes a slice's
+     * gradient from scratch, if it is the optimizer's ({@link FusedUpdates.Rows}); otherwise null.
+     * A model's update is of its own precision (see {@link MatrixKernels.GradientRange}), so the
+     * cast holds.
+     */
+    @SuppressWarnings("unchecked")
+    private static MatrixKernels.GradientRange<float[][]> floatRange(RangeTask update, int firstRow) {
+        return update instanceof FusedUpdates.Rows fused
+                ? (MatrixKernels.GradientRange<float[][]>) fused.matrix(firstRow) : null;
+    }
+
+    /**
+     * The most bytes of one slice of the weights' gradient that {@link #matmulBackwardAndUpdate}
+     * sums and then updates: the slice stays in the first-level cache between the two.
+     */
+    static final int SLICE_BYTES = 16 * 1024;
+
+    /** Each thread's scratch for a slice of the weights' gradient ({@link #matmulBackwardAndUpdate}). */
+    static final class SliceScratch {
+        private float[][][] slots = new float[1][][];
+
+        /** Makes room for {@code threads} threads: on the calling thread, before a loop. */
+        void ensureSlots(int threads) {
+            if (slots.length < threads) {
+                slots = Arrays.copyOf(slots, threads);
+            }
+        }
+
+        /**
+         * The scratch of thread {@code slot}: at least {@code count} rows of exactly
+         * {@code length} floats; only from that thread, within a loop.
+         */
+        float[][] get(int slot, int count, int length) {
+            float[][] rows = slots[slot];
+            if (rows == null || rows.length < count || rows[0].length != length) {
+                rows = new float[count][length];
+                slots[slot] = rows;
+            }
+            return rows;
+        }
+    }
+
+    /**
+     * The two halves of {@link #matmulBackward}; with {@code update}, each half's rows updated a
+     * slice at a time right after their gradient is summed (only on one or two threads, see
+     * {@link #matmulBackwardAndUpdate}), from {@code scratch} when {@code fromScratch} is not null.
+     */
+    private static void backwardHalves(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                                       int from, int to, float[][] secondHalf, Workers workers, RangeTask update,
+                                       MatrixKernels.GradientRange<float[][]> fromScratch, SliceScratch scratch) {
         int n = to - from;
         int rows = w.length;
+        int cols = w[0].length;
         int middle = middleRow(rows);
         // Each half's positions in as many groups as it has threads: each chunk of positions
         // reads all of its half's weights again, so one chunk per thread.
         int groups = (workers.threads() + 1) / 2;
-        workers.forRange(2 * groups, 1, (u0, u1) -> {
+        int slice = Math.max(1, SLICE_BYTES / Float.BYTES / cols);
+        workers.forRangeWithSlot(2 * groups, 1, (slot, u0, u1) -> {
             for (int u = u0; u < u1; u++) {
                 boolean second = u >= groups;
                 int group = u % groups;
@@ -450,27 +541,28 @@ final class FloatKernels {
                     zeroRows(secondHalf, p0, p1, din[from].length);
                 }
                 matmulBackwardInput(second ? secondHalf : din, dout, w, p0, p1, o0, o1);
-                matmulBackwardWeights(dw, dout, in, from, to, o0 + (o1 - o0) * group / groups,
-                        o0 + (o1 - o0) * (group + 1) / groups);
+                int r0 = o0 + (o1 - o0) * group / groups;
+                int r1 = o0 + (o1 - o0) * (group + 1) / groups;
+                if (update == null) {
+                    matmulBackwardWeights(dw, 0, dout, in, from, to, r0, r1);
+                    continue;
+                }
+                // Nothing reads these rows of w any more (one group: this thread read its half).
+                for (int s0 = r0; s0 < r1; s0 += slice) {
+                    int s1 = Math.min(r1, s0 + slice);
+                    if (fromScratch != null) {
+                        float[][] gradients = scratch.get(slot, slice, cols);
+                        zeroRows(gradients, 0, s1 - s0);
+                        matmulBackwardWeights(gradients, s0, dout, in, from, to, s0, s1);
+                        fromScratch.run(s0, s1, gradients);
+                    } else {
+                        matmulBackwardWeights(dw, 0, dout, in, from, to, s0, s1);
+                        update.run(s0, s1);
+                    }
+                }
             }
         });
         workers.forRange(n, positionGrain(n, workers), (p0, p1) -> addRows(din, secondHalf, from + p0, from + p1));
-    }
-
-    /**
-     * {@link #matmulBackward} with the optimizer's update of a fused step inside it: the optional
-     * module's kernels run {@code update} over the rows {@code [firstRow, firstRow + w.length)} of
-     * the parameters, each slice of rows on the thread that has just summed its gradient (see
-     * {@code MatrixKernels.matmulBackwardAndUpdate}). False, having computed nothing, when they
-     * leave that to the caller (these loops do), who then runs {@link #matmulBackward} and the
-     * update after it.
-     */
-    static boolean matmulBackwardAndUpdate(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
-                                           int from, int to, Workers team, boolean dwCleared, RangeTask update,
-                                           int firstRow) {
-        Workers workers = Kernels.teamFor(team, to - from, w.length, w[0].length);
-        return ArrayKernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, workers, dwCleared, update,
-                firstRow);
     }
 
     /**
@@ -611,14 +703,16 @@ final class FloatKernels {
     /**
      * Rows {@code [o0, o1)} of {@code dw[o] += sum_t dout[t][o] * in[t]}: two rows and three
      * positions per pass along the row. A row gets the same operations whether it is paired or
-     * alone, so the result does not depend on how the rows are split between threads.
+     * alone, so the result does not depend on how the rows are split between threads. Row
+     * {@code o} of the gradient is {@code dw[o - shift]} (a slice's scratch, or {@code dw} itself
+     * with {@code shift} 0).
      */
-    private static void matmulBackwardWeights(float[][] dw, float[][] dout, float[][] in,
+    private static void matmulBackwardWeights(float[][] dw, int shift, float[][] dout, float[][] in,
                                               int from, int to, int o0, int o1) {
         int o = o0;
         for (; o + 1 < o1; o += 2) {
-            float[] g0 = dw[o];
-            float[] g1 = dw[o + 1];
+            float[] g0 = dw[o - shift];
+            float[] g1 = dw[o + 1 - shift];
             int t = from;
             for (; t + 2 < to; t += 3) {
                 float a0 = dout[t][o];
@@ -649,7 +743,7 @@ final class FloatKernels {
             }
         }
         if (o < o1) {
-            float[] g = dw[o];
+            float[] g = dw[o - shift];
             int t = from;
             for (; t + 2 < to; t += 3) {
                 float a0 = dout[t][o];

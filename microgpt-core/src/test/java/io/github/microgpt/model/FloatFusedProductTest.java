@@ -1,0 +1,114 @@
+package io.github.microgpt.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.internal.FusedUpdates;
+import io.github.microgpt.internal.kernels.MatrixKernels;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The core's single-precision backward product with a fused step's update inside it
+ * ({@link FloatKernels#matmulBackwardAndUpdate}): on one or two threads it takes the update
+ * itself, hands every row of the weights to it once with its complete gradient, from the
+ * threads' scratch, and leaves the weights' gradient rows at {@code +0.0}; the input's gradient
+ * is the plain product's, bit for bit.
+ */
+class FloatFusedProductTest {
+
+    private static final int T = 10;
+    /** Wide rows, so that a slice ({@link FloatKernels#SLICE_BYTES}) holds few of them and a half has several slices. */
+    private static final int C = 1024;
+    private static final int OC = 15;
+
+    /** Records each row handed to the update, from the gradient rows or from the kernels' scratch. */
+    private static final class Recorder implements FusedUpdates.Rows {
+        final float[][] dw;
+        final float[][] seen = new float[OC][];
+        final int[] times = new int[OC];
+
+        Recorder(float[][] dw) {
+            this.dw = dw;
+        }
+
+        @Override
+        public synchronized void run(int from, int to) {
+            for (int r = from; r < to; r++) {
+                seen[r] = dw[r].clone();
+                times[r]++;
+            }
+        }
+
+        @Override
+        public MatrixKernels.GradientRange<float[][]> matrix(int firstRow) {
+            return new MatrixKernels.GradientRange<>() {
+                @Override
+                public void run(int from, int to) {
+                    Recorder.this.run(firstRow + from, firstRow + to);
+                }
+
+                @Override
+                public void run(int from, int to, float[][] gradients) {
+                    synchronized (Recorder.this) {
+                        for (int r = from; r < to; r++) {
+                            seen[firstRow + r] = java.util.Arrays.copyOf(gradients[r - from], C);
+                            times[firstRow + r]++;
+                        }
+                    }
+                }
+            };
+        }
+    }
+
+    private static float[][] random(Random random, int rows, int cols) {
+        float[][] m = new float[rows][cols];
+        for (float[] row : m) {
+            for (int i = 0; i < cols; i++) {
+                row[i] = (float) random.nextGaussian();
+            }
+        }
+        return m;
+    }
+
+    private static float[][] copy(float[][] m) {
+        float[][] c = new float[m.length][];
+        for (int r = 0; r < m.length; r++) {
+            c[r] = m[r].clone();
+        }
+        return c;
+    }
+
+    @Test
+    void oneOrTwoThreadsUpdateEachRowOnceFromScratchInsideTheProduct() {
+        for (int threads = 1; threads <= 2; threads++) {
+            Random random = new Random(threads);
+            float[][] din = random(random, T, C);
+            float[][] dout = random(random, T, OC);
+            float[][] in = random(random, T, C);
+            float[][] w = random(random, OC, C);
+            float[][] expectedDin = copy(din);
+            float[][] expectedDw = new float[OC][C];
+            FloatKernels.matmulBackward(expectedDin, expectedDw, dout, in, w, 0, T, new float[T][C],
+                    new Workers(threads, 1), true);
+
+            float[][] dw = new float[OC][C];
+            Recorder update = new Recorder(dw);
+            boolean fused = FloatKernels.matmulBackwardAndUpdate(din, dw, dout, in, w, 0, T, new float[T][C],
+                    new FloatKernels.SliceScratch(), new Workers(threads, 1), true, update, 0);
+
+            assertTrue(fused, threads + " threads: the update ran inside the product");
+            for (int t = 0; t < T; t++) {
+                assertArrayEquals(expectedDin[t], din[t], 0f, threads + " threads: din row " + t);
+            }
+            for (int r = 0; r < OC; r++) {
+                assertEquals(1, update.times[r], threads + " threads: row " + r + " updated once");
+                assertArrayEquals(expectedDw[r], update.seen[r], 0f, threads + " threads: row " + r + "'s gradient");
+                for (float x : dw[r]) {
+                    assertEquals(0, Float.floatToRawIntBits(x), threads + " threads: dw row " + r + " left +0.0");
+                }
+            }
+        }
+    }
+}
