@@ -202,7 +202,11 @@ final class RunCheckpoints {
         } else {
             long seed = savedSeed(training).orElse(current.seed());
             List<String> order = shuffled(current.documents(), seed);
-            if (!DataFingerprint.of(order).equals(training.fingerprint())) {
+            if (training.optimizer().scheduleName().equals("custom")) {
+                // Only the program that defined the schedule can give it back (Checkpoint.withSchedule).
+                why = "it was trained with a learning-rate schedule of its own program's, which the simulator"
+                        + " cannot give back";
+            } else if (!DataFingerprint.of(order).equals(training.fingerprint())) {
                 why = "it was trained on other documents than " + describe(current) + ", or in another order"
                         + (training.metadata().containsKey(DATASET_KEY)
                                 ? " (it was saved with \"" + training.metadata().get(DATASET_KEY) + "\")" : "");
