@@ -115,6 +115,7 @@ final class ModelMemory {
         long headWidth = c / nh;
         a.rows(3 * nh, Math.max(t + headWidth, saturatedProduct(t, headWidth)));
         transposeBlocks(a, precision, config, vocabSize, threads);
+        a.bytes = saturatedSum(a.bytes, coreSliceScratchBytes(precision, config, threads));
         if (VECTOR_KERNELS) {
             // weightsT(): a transposed weight matrix, which only microgpt-vector's kernels read.
             a.rows(hidden, Math.max(hidden, vocabSize));
@@ -122,6 +123,40 @@ final class ModelMemory {
         }
         return a.bytes;
     }
+
+    /**
+     * The memory the core's f32 loops keep beside the workspace for a fused step (as
+     * {@code train} runs it) on one or two threads ({@code FloatKernels.SliceScratch}, held by the
+     * model): each thread sums a slice of a weights' gradient, {@code max(1, 4096 / cols)} rows of
+     * the product's {@code cols} floats (at most 16 KB of numbers), in rows of its own before it
+     * updates them, and keeps the last product's rows. Counted as the larger of the two widths a
+     * product's input has ({@code nEmbd}, and {@code 4 * nEmbd} for {@code mlp_fc2}) on every
+     * thread, with the array of the threads' slots. Zero in f64, on more threads (the update then
+     * runs after each product) and when microgpt-vector's kernels run (they keep their own, see
+     * {@link #vectorScratchBytes}).
+     *
+     * @param precision the array engine's precision
+     * @param config the model's shape
+     * @param threads the threads of one step
+     * @return the bytes, saturated at {@link Long#MAX_VALUE}
+     */
+    static long coreSliceScratchBytes(Precision precision, GptConfig config, int threads) {
+        if (precision != Precision.F32 || VECTOR_KERNELS || threads > 2) {
+            return 0;
+        }
+        long largest = 0;
+        for (long cols : new long[] {config.nEmbd(), 4L * config.nEmbd()}) {
+            Tally slice = new Tally(Precision.F32);
+            slice.rows(Math.max(1, CORE_SLICE_BYTES / Float.BYTES / cols), cols);
+            largest = Math.max(largest, slice.bytes);
+        }
+        Tally all = new Tally(Precision.F32);
+        all.references(threads);
+        return saturatedSum(all.bytes, saturatedProduct(largest, threads));
+    }
+
+    /** {@code FloatKernels.SLICE_BYTES}: the most bytes of numbers in a slice of the core's fused f32 step. */
+    private static final int CORE_SLICE_BYTES = 16 * 1024;
 
     /**
      * The memory microgpt-vector's kernels keep between products once a training step has run on
