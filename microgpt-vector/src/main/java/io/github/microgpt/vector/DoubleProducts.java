@@ -444,35 +444,9 @@ final class DoubleProducts {
      */
     static void backward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w, int from,
                          int to, Team team, boolean dwCleared, boolean overwrite) {
-        int rows = w.length;
-        int cols = w[0].length;
-        double[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
-        Object call = new Object();
-        int middle = middleRow(rows);
         // Unit i of a half is its block of columns i and its slice of rows i: no update inside,
         // so no slice waits for the blocks (the shape single precision takes with 16 registers).
-        SlicedBackward.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, false, Double.BYTES, null,
-                dw, dwCleared, SlicedBackward.SliceScratch.DOUBLES, new SlicedBackward.Products<>() {
-                    @Override
-                    public void block(int half, int o0, int o1, int j0, int j1) {
-                        // The second half sums from 0 into scratch; with overwrite, so does the first.
-                        if (half == 1 || overwrite) {
-                            double[][] sums = half == 0 ? din : upper;
-                            for (int t = from; t < to; t++) {
-                                Arrays.fill(sums[t], j0, j1, 0.0);
-                            }
-                        }
-                        if (o0 < o1) {
-                            product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
-                        }
-                    }
-
-                    @Override
-                    public void gradient(double[][] c, int r0, int r1, boolean cleared) {
-                        productTransposed(dout, in, c, r0, r1, from, to, cols, call, cleared);
-                    }
-                });
-        addSecondHalf(din, upper, from, to, cols, team);
+        sliced(din, dw, dout, in, w, from, to, team, dwCleared, overwrite, false, null);
     }
 
     /**
@@ -505,24 +479,38 @@ final class DoubleProducts {
      */
     static void backwardAndUpdate(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                   int from, int to, Team team, boolean dwCleared, Team.Range update) {
+        // Each half's blocks of columns of the input's gradient, then its slices of the rows of
+        // the weights' gradient (32 registers: see updatesInside).
+        sliced(din, dw, dout, in, w, from, to, team, dwCleared, true, true, update);
+    }
+
+    /**
+     * {@link #backward} and {@link #backwardAndUpdate}: the products over the units of
+     * {@link SlicedBackward#run} ({@code apart}, {@code update} as there), {@code din}'s rows
+     * overwritten when {@code overwrite}, and the second half's sums added to the first's.
+     */
+    private static void sliced(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                               int from, int to, Team team, boolean dwCleared, boolean overwrite, boolean apart,
+                               Team.Range update) {
         int rows = w.length;
         int cols = w[0].length;
         int middle = middleRow(rows);
         double[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
         Object call = new Object();
-        // Each half's blocks of columns of the input's gradient, then its slices of the rows of
-        // the weights' gradient (32 registers: see updatesInside).
-        SlicedBackward.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, true, Double.BYTES, update,
+        SlicedBackward.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, apart, Double.BYTES, update,
                 dw, dwCleared, SlicedBackward.SliceScratch.DOUBLES, new SlicedBackward.Products<>() {
                     @Override
                     public void block(int half, int o0, int o1, int j0, int j1) {
-                        // Each block zeroes its own columns of what it sums into, on its thread.
-                        double[][] sums = half == 0 ? din : upper;
-                        for (int t = from; t < to; t++) {
-                            Arrays.fill(sums[t], j0, j1, 0.0);
+                        // The second half sums from 0 into scratch; with overwrite, so does the
+                        // first: each block zeroes its own columns, on its thread.
+                        if (half == 1 || overwrite) {
+                            double[][] sums = half == 0 ? din : upper;
+                            for (int t = from; t < to; t++) {
+                                Arrays.fill(sums[t], j0, j1, 0.0);
+                            }
                         }
                         if (o0 < o1) {
-                            product(dout, w, sums, from, to, o0, o1, j0, j1, call);
+                            product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
                         }
                     }
 
