@@ -432,35 +432,21 @@ final class DoubleProducts {
      * each half's sum is one chain of fused multiply-adds over its rows in order whichever thread
      * computes which of its columns; so the bits do not depend on the number of threads (they do
      * differ from one chain over all the rows, as any order of these sums may). How the halves'
-     * work is shared out: {@link BackwardHalves}.
+     * work is shared out: {@link SlicedBackward}, whose unit {@code i} of a half is its block of
+     * columns {@code i} and its slice of rows {@code i}, as in single precision with 16
+     * registers: with no update inside, no slice waits for its half's blocks, so nothing is
+     * gained by keeping them apart (and every unit of the scheduler is this one's as before).
      *
      * <p>With {@code overwrite}, the rows {@code [from, to)} of {@code din} are overwritten
-     * rather than added to: each piece of the first half zeroes its own columns of them just
-     * before it sums into them, as each piece of the second half zeroes its columns of the
-     * scratch, on the thread that sums them; the same bits as zeroing them first.
+     * rather than added to: each block of columns of the first half zeroes its own columns of
+     * them just before it sums into them, as each block of the second half zeroes its columns of
+     * the scratch, on the thread that sums them; the same bits as zeroing them first.
      */
     static void backward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w, int from,
                          int to, Team team, boolean dwCleared, boolean overwrite) {
-        int rows = w.length;
-        int cols = w[0].length;
-        double[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
-        Object call = new Object();
-        int middle = middleRow(rows);
-        BackwardHalves.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, (half, o0, o1, j0, j1, r0, r1) -> {
-            if (half == 1 || overwrite) {
-                double[][] sums = half == 0 ? din : upper;
-                for (int t = from; t < to; t++) {
-                    Arrays.fill(sums[t], j0, j1, 0.0);
-                }
-            }
-            if (o0 < o1) {
-                product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
-            }
-            if (r0 < r1) {
-                productTransposed(dout, in, dw, r0, r1, from, to, cols, call, dwCleared);
-            }
-        });
-        addSecondHalf(din, upper, from, to, cols, team);
+        // Unit i of a half is its block of columns i and its slice of rows i: no update inside,
+        // so no slice waits for the blocks (the shape single precision takes with 16 registers).
+        sliced(din, dw, dout, in, w, from, to, team, dwCleared, overwrite, false, null);
     }
 
     /**
@@ -493,24 +479,38 @@ final class DoubleProducts {
      */
     static void backwardAndUpdate(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                   int from, int to, Team team, boolean dwCleared, Team.Range update) {
+        // Each half's blocks of columns of the input's gradient, then its slices of the rows of
+        // the weights' gradient (32 registers: see updatesInside).
+        sliced(din, dw, dout, in, w, from, to, team, dwCleared, true, true, update);
+    }
+
+    /**
+     * {@link #backward} and {@link #backwardAndUpdate}: the products over the units of
+     * {@link SlicedBackward#run} ({@code apart}, {@code update} as there), {@code din}'s rows
+     * overwritten when {@code overwrite}, and the second half's sums added to the first's.
+     */
+    private static void sliced(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                               int from, int to, Team team, boolean dwCleared, boolean overwrite, boolean apart,
+                               Team.Range update) {
         int rows = w.length;
         int cols = w[0].length;
         int middle = middleRow(rows);
         double[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
         Object call = new Object();
-        // Each half's blocks of columns of the input's gradient, then its slices of the rows of
-        // the weights' gradient (32 registers: see updatesInside).
-        SlicedBackward.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, true, Double.BYTES, update,
+        SlicedBackward.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, apart, Double.BYTES, update,
                 dw, dwCleared, SlicedBackward.SliceScratch.DOUBLES, new SlicedBackward.Products<>() {
                     @Override
                     public void block(int half, int o0, int o1, int j0, int j1) {
-                        // Each block zeroes its own columns of what it sums into, on its thread.
-                        double[][] sums = half == 0 ? din : upper;
-                        for (int t = from; t < to; t++) {
-                            Arrays.fill(sums[t], j0, j1, 0.0);
+                        // The second half sums from 0 into scratch; with overwrite, so does the
+                        // first: each block zeroes its own columns, on its thread.
+                        if (half == 1 || overwrite) {
+                            double[][] sums = half == 0 ? din : upper;
+                            for (int t = from; t < to; t++) {
+                                Arrays.fill(sums[t], j0, j1, 0.0);
+                            }
                         }
                         if (o0 < o1) {
-                            product(dout, w, sums, from, to, o0, o1, j0, j1, call);
+                            product(dout, w, half == 0 ? din : upper, from, to, o0, o1, j0, j1, call);
                         }
                     }
 

@@ -1,0 +1,209 @@
+package io.github.microgpt.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.internal.kernels.Team;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What {@link SlicedBackward} hands its products, seen through a recording
+ * {@link SlicedBackward.Products} and teams that cut the loop over units in different ways (one
+ * chunk, a unit at a time, uneven chunks, chunks taken back to front as a thief takes them): every
+ * column of each half is summed once over that half's rows, every row of the weights' gradient
+ * once, whatever the cut (so no sum depends on the threads); a chunk's units are one call per half
+ * for its blocks and, without an update, one for its slices (the chunks that replaced a call per
+ * unit); with an update inside, every slice is updated once, over the rows its gradient summed,
+ * after all of its half's blocks.
+ */
+class SlicedBackwardTest {
+
+    /** The whole loop as one chunk. */
+    private static final Team ONE = (count, grain, task) -> task.run(0, count);
+
+    /** A unit at a time, in order. */
+    private static final Team UNITS = (count, grain, task) -> {
+        for (int i = 0; i < count; i++) {
+            task.run(i, i + 1);
+        }
+    };
+
+    /** Chunks of 1, 2, 3, ... units, in order. */
+    private static final Team UNEVEN = (count, grain, task) -> {
+        for (int i = 0, size = 1; i < count; i += size, size++) {
+            task.run(i, Math.min(count, i + size));
+        }
+    };
+
+    /** Chunks of three units from the back, as a thread done early takes the other's. */
+    private static final Team FROM_THE_BACK = (count, grain, task) -> {
+        for (int end = count; end > 0; end -= 3) {
+            task.run(Math.max(0, end - 3), end);
+        }
+    };
+
+    private static final Map<String, Team> TEAMS = Map.of("one", ONE, "units", UNITS, "uneven", UNEVEN,
+            "fromTheBack", FROM_THE_BACK);
+
+    /** What the products and the update were asked, in order. */
+    private static final class Recorder implements SlicedBackward.Products<double[][]> {
+        final List<int[]> blocks = new ArrayList<>();
+        final List<int[]> gradients = new ArrayList<>();
+        final List<int[]> updates = new ArrayList<>();
+        /** The blocks' calls and the updates, in the order they came. */
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public void block(int half, int o0, int o1, int j0, int j1) {
+            blocks.add(new int[] {half, o0, o1, j0, j1});
+            events.add("block " + half + " " + j0 + " " + j1);
+        }
+
+        @Override
+        public void gradient(double[][] c, int r0, int r1, boolean cleared) {
+            gradients.add(new int[] {r0, r1});
+        }
+
+        Team.Range update() {
+            return (r0, r1) -> {
+                updates.add(new int[] {r0, r1});
+                events.add("update " + r0 + " " + r1);
+            };
+        }
+    }
+
+    /** A shape of the product and how it is cut: the rows' middle and blocks as the kernels choose them. */
+    private record Shape(int rows, int cols, int block, int transposedRows) {
+        int middle() {
+            return rows / 2 / transposedRows * transposedRows;
+        }
+    }
+
+    private static final List<Shape> SHAPES = List.of(new Shape(768, 256, 32, 4), new Shape(256, 1024, 32, 4),
+            new Shape(100, 72, 16, 6), new Shape(37, 200, 64, 4), new Shape(6, 40, 16, 6), new Shape(2, 8, 32, 4));
+
+    private static Recorder run(Team team, Shape s, boolean apart, boolean withUpdate) {
+        Recorder recorder = new Recorder();
+        SlicedBackward.run(team, s.rows(), s.cols(), s.block(), s.middle(), s.transposedRows(), apart, Double.BYTES,
+                withUpdate ? recorder.update() : null, new double[0][], false, SlicedBackward.SliceScratch.DOUBLES,
+                recorder);
+        return recorder;
+    }
+
+    /** Each half's columns once, over the half's rows, in whole blocks; every row of the gradient once. */
+    private static void assertCoveredOnce(Shape s, Recorder r, String what) {
+        int[][] columns = new int[2][s.cols()];
+        for (int[] b : r.blocks) {
+            int half = b[0];
+            assertEquals(half == 0 ? 0 : s.middle(), b[1], what + ": the half's first row");
+            assertEquals(half == 0 ? s.middle() : s.rows(), b[2], what + ": the half's last row");
+            assertEquals(0, b[3] % s.block(), what + ": a block's first column");
+            assertTrue(b[4] == s.cols() || b[4] % s.block() == 0, what + ": a block's end");
+            for (int j = b[3]; j < b[4]; j++) {
+                columns[half][j]++;
+            }
+        }
+        for (int half = 0; half < 2; half++) {
+            for (int j = 0; j < s.cols(); j++) {
+                assertEquals(1, columns[half][j], what + ": half " + half + ", column " + j);
+            }
+        }
+        int[] rows = new int[s.rows()];
+        for (int[] g : r.gradients) {
+            assertTrue(g[0] < g[1], what + ": an empty slice was handed out");
+            boolean first = g[0] < s.middle();
+            int o0 = first ? 0 : s.middle();
+            assertTrue(g[1] <= (first ? s.middle() : s.rows()), what + ": rows of both halves in one call");
+            assertEquals(0, (g[0] - o0) % s.transposedRows(), what + ": a slice's first row");
+            for (int o = g[0]; o < g[1]; o++) {
+                rows[o]++;
+            }
+        }
+        for (int o = 0; o < s.rows(); o++) {
+            assertEquals(1, rows[o], what + ": row " + o);
+        }
+    }
+
+    @Test
+    void everyColumnAndEveryRowIsSummedOnceWhateverTheCut() {
+        for (Shape s : SHAPES) {
+            for (boolean apart : new boolean[] {false, true}) {
+                for (Map.Entry<String, Team> team : TEAMS.entrySet()) {
+                    String what = s + " apart=" + apart + " team=" + team.getKey();
+                    assertCoveredOnce(s, run(team.getValue(), s, apart, false), what);
+                    if (apart) {
+                        assertCoveredOnce(s, run(team.getValue(), s, true, true), what + " with the update");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * One chunk of the whole loop is one call per half for its blocks and one for its slices:
+     * with a call per unit, a product 256 columns wide in blocks of 32 took eight of each a half.
+     */
+    @Test
+    void aChunkIsOneCallPerHalfForItsBlocksAndOneForItsSlices() {
+        for (Shape s : SHAPES) {
+            for (boolean apart : new boolean[] {false, true}) {
+                Recorder r = run(ONE, s, apart, false);
+                String what = s + " apart=" + apart;
+                assertEquals(2, r.blocks.size(), what + ": block calls");
+                long halvesWithRows = s.middle() > 0 ? 2 : 1;
+                assertEquals(halvesWithRows, r.gradients.size(), what + ": gradient calls");
+            }
+        }
+        // 8 units a half (a block and a slice each), taken three at a time from the back: [13, 16),
+        // [10, 13), [7, 10) (units of both halves: a call for each), [4, 7), [1, 4), [0, 1).
+        Shape s = SHAPES.get(0);
+        Recorder r = run(FROM_THE_BACK, s, false, false);
+        assertEquals(7, r.blocks.size(), "block calls");
+        assertEquals(7, r.gradients.size(), "gradient calls");
+    }
+
+    /** With the update inside: each slice once, over its gradient's rows, after all of its half's blocks. */
+    @Test
+    void eachSliceIsUpdatedOnceAfterItsHalfsBlocks() {
+        for (Shape s : SHAPES) {
+            for (Map.Entry<String, Team> team : TEAMS.entrySet()) {
+                String what = s + " team=" + team.getKey();
+                Recorder r = run(team.getValue(), s, true, true);
+                assertEquals(r.gradients.size(), r.updates.size(), what + ": one update a summed slice");
+                List<String> updated = new ArrayList<>();
+                for (int[] u : r.updates) {
+                    updated.add(u[0] + " " + u[1]);
+                }
+                for (int[] g : r.gradients) {
+                    assertTrue(updated.remove(g[0] + " " + g[1]), what + ": slice " + g[0] + ".." + g[1]);
+                }
+                int blocks = (s.cols() + s.block() - 1) / s.block();
+                for (int i = 0; i < r.events.size(); i++) {
+                    String[] e = r.events.get(i).split(" ");
+                    if (e[0].equals("update")) {
+                        int half = Integer.parseInt(e[1]) < s.middle() ? 0 : 1;
+                        int columns = 0;
+                        for (String before : r.events.subList(0, i)) {
+                            String[] b = before.split(" ");
+                            if (b[0].equals("block") && Integer.parseInt(b[1]) == half) {
+                                columns += Integer.parseInt(b[3]) - Integer.parseInt(b[2]);
+                            }
+                        }
+                        assertEquals(s.cols(), columns, what + ": an update before its half's " + blocks
+                                + " blocks were done");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Units of a block and a slice each (16 registers) leave no slice free before the blocks: no update inside. */
+    @Test
+    void anUpdateInsideIsRefusedWithoutApartUnits() {
+        assertThrows(IllegalArgumentException.class, () -> run(ONE, SHAPES.get(0), false, true));
+    }
+}
