@@ -164,6 +164,25 @@ got="$(asks_for_huge_pages JAVA_OPTS= "$launcher" simulator --help)"
 got="$(asks_for_huge_pages "JAVA_OPTS=-Xmx256m" "$launcher" bench --help)"
 [ "$got" = no ] && pass "JAVA_OPTS replaces bench's huge pages" || fail "bench asks for huge pages despite JAVA_OPTS"
 
+# A short training run of the default model's shape gets the quick compiler alone; a longer one, a
+# larger model, a resumed run, another command or JAVA_OPTS keeps both compilers.
+quick_compiler_only() {
+  if env JAVA_HOME="$fake_home" "$@" > "$scratch/options.txt" 2> "$scratch/err.txt" \
+     && grep -qx -- '-XX:TieredStopAtLevel=1' "$scratch/options.txt"; then echo yes; else echo no; fi
+}
+for case in "yes:train" "yes:train --steps 1500 --data names.txt" "yes:train --steps=300" "yes:train --engine array" \
+            "no:train --steps 1501" "no:train --steps=3000" "no:train --steps many" "no:train --n-embd 64" \
+            "no:train --n-layer=2" "no:train --block-size 32" "no:train --resume run" "no:generate" "no:bench"; do
+  wanted_answer="${case%%:*}"
+  command_line="${case#*:}"
+  # shellcheck disable=SC2086
+  got="$(quick_compiler_only JAVA_OPTS= "$launcher" $command_line)"
+  [ "$got" = "$wanted_answer" ] && pass "$command_line: quick compiler only: $got" \
+    || fail "$command_line: quick compiler only: $got, wanted $wanted_answer"
+done
+got="$(quick_compiler_only "JAVA_OPTS=-Xmx256m" "$launcher" train)"
+[ "$got" = no ] && pass "JAVA_OPTS replaces train's quick compiler" || fail "train gets the quick compiler only despite JAVA_OPTS"
+
 if [ "$failures" -ne 0 ]; then
   echo "launcher-test: $failures failure(s)" >&2
   exit 1
