@@ -143,6 +143,13 @@ public final class ArrayKernels {
     }
 
     /**
+     * Whether this JVM's matrix products are the optional module's rather than the core's loops.
+     */
+    static boolean runsOptionalKernels() {
+        return Holder.KERNELS != null;
+    }
+
+    /**
      * The small-shape kernels of this JVM's choice, for Adam's update of short rows; null with the
      * plain loops (or when the optional module has none).
      */

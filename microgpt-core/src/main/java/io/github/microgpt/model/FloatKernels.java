@@ -447,7 +447,8 @@ final class FloatKernels {
      * gradient, from its own scratch when {@code dwCleared} (the model's gradient rows, +0.0, are
      * then neither written nor read back and zeroed), so that the update reads each gradient from
      * the first-level cache instead of memory. The same sums in the same order, so the same bits.
-     * False, having computed nothing, on more threads (the caller then runs {@link #matmulBackward}
+     * False, having computed nothing, on more threads, or when the optional module's kernels run
+     * the products but leave the update to the caller (the caller then runs {@link #matmulBackward}
      * and the update after it).
      *
      * @param scratch the threads' slices of the weights' gradient
@@ -460,7 +461,9 @@ final class FloatKernels {
                 firstRow)) {
             return true;
         }
-        if (workers.threads() > 2) {
+        // The optional module's products without an update inside (16 registers) are still far
+        // quicker than these loops: the caller runs them, then the update.
+        if (ArrayKernels.runsOptionalKernels() || workers.threads() > 2) {
             return false;
         }
         RangeTask rows = (r0, r1) -> update.run(firstRow + r0, firstRow + r1);
