@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import static io.github.microgpt.testing.Matrices.copy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,14 +71,6 @@ class FloatFusedProductTest {
             }
         }
         return m;
-    }
-
-    private static float[][] copy(float[][] m) {
-        float[][] c = new float[m.length][];
-        for (int r = 0; r < m.length; r++) {
-            c[r] = m[r].clone();
-        }
-        return c;
     }
 
     @Test
