@@ -183,6 +183,36 @@ done
 got="$(quick_compiler_only "JAVA_OPTS=-Xmx256m" "$launcher" train)"
 [ "$got" = no ] && pass "JAVA_OPTS replaces train's quick compiler" || fail "train gets the quick compiler only despite JAVA_OPTS"
 
+# bench and the simulator get the Vector API's incubator module, except when they are asked only for
+# their help or version (wherever -h, --help, -V or --version stands before a `--`): the module would
+# add nothing but the JVM's "Using incubator modules" warning on stderr.
+adds_vector_module() {
+  if env JAVA_HOME="$fake_home" "$@" > "$scratch/options.txt" 2> "$scratch/err.txt" \
+     && grep -qx -- 'jdk.incubator.vector' "$scratch/options.txt"; then echo yes; else echo no; fi
+}
+for case in "yes:bench" "yes:bench --seconds 1" "yes:simulator --port 0" "yes:bench -- --help" \
+            "no:bench --help" "no:bench -h" "no:bench --seconds 1 --help" "no:bench -V" "no:bench --version" \
+            "no:simulator --help" "no:simulator -h" "no:simulator --version" "no:help bench" "no:train" "no:--help"; do
+  wanted_answer="${case%%:*}"
+  command_line="${case#*:}"
+  # shellcheck disable=SC2086
+  got="$(adds_vector_module JAVA_OPTS= "$launcher" $command_line)"
+  [ "$got" = "$wanted_answer" ] && pass "$command_line: incubator module: $got" \
+    || fail "$command_line: incubator module: $got, wanted $wanted_answer"
+done
+got="$(adds_vector_module "JAVA_OPTS=-Xmx256m" "$launcher" bench)"
+[ "$got" = yes ] && pass "JAVA_OPTS keeps bench's incubator module" || fail "JAVA_OPTS dropped bench's incubator module"
+# With the real JVM: bench's and the simulator's help say only what java -jar prints, and nothing on stderr.
+for command in bench simulator; do
+  "$java" -jar "$scratch/microgpt-examples/target/microgpt.jar" "$command" --help > "$scratch/expected-help.txt" 2> /dev/null
+  if env JAVA_OPTS= "$launcher" "$command" --help > "$scratch/out.txt" 2> "$scratch/err.txt" \
+     && cmp -s "$scratch/expected-help.txt" "$scratch/out.txt" && [ ! -s "$scratch/err.txt" ]; then
+    pass "$command --help: java -jar's help, nothing on stderr"
+  else
+    fail "$command --help: stdout $(cmp "$scratch/expected-help.txt" "$scratch/out.txt" 2>&1 | head -c 200), stderr $(head -c 300 "$scratch/err.txt")"
+  fi
+done
+
 if [ "$failures" -ne 0 ]; then
   echo "launcher-test: $failures failure(s)" >&2
   exit 1
