@@ -57,7 +57,24 @@ run_case "first run: makes the archive" JAVA_OPTS=
 [ "$(archives | wc -l)" -eq 1 ] && pass "one archive after the first run" || fail "archives after the first run: $(archives)"
 archive="$(archives | head -1)"
 [ -s "${archive:-/nonexistent}" ] || fail "the archive is empty or missing"
-[ -z "$(find "$cds" -name '*.partial' -o -name '*.classlist')" ] || fail "a partial archive or a class list was left behind"
+[ -z "$(find "$cds" -name '*.partial' -o -name '*.classlist*' -o -name '*.txt')" ] \
+  || fail "a partial archive, a class list or the sample data was left behind: $(ls "$cds")"
+# A plain `train` (the embedded names, read from inside the jar) and one with --data load every class
+# from the archive, none from the jar or the Java installation's modules (a method handle's class that
+# the JVM makes at run time is no file's).
+for command_line in "train --steps 20 --samples 3" "train --data $scratch/names.txt --steps 20 --samples 3"; do
+  printf 'emma\nolivia\nava\n' > "$scratch/names.txt"
+  # shellcheck disable=SC2086
+  env "JAVA_OPTS=-XX:+UseSerialGC -Xlog:class+load=info:file=$scratch/classes.txt" "$launcher" $command_line \
+    > /dev/null 2> "$scratch/err.txt" || true
+  from_files="$(grep -E 'source: (jrt|file|jar):' "$scratch/classes.txt" | sed 's/.*\] //' | head -5 || true)"
+  if [ -s "$scratch/classes.txt" ] && [ -z "$from_files" ]; then
+    pass "$command_line: every class from the archive"
+  else
+    fail "$command_line: classes read from files: ${from_files:-(no class+load log)}"
+  fi
+  rm -f "$scratch/classes.txt" "$scratch/names.txt"
+done
 # With -Xshare:on the JVM refuses to start unless it can map the archive: it is a real one.
 if "$java" -Xshare:on "-XX:SharedArchiveFile=$archive" -jar "$scratch/microgpt-examples/target/microgpt.jar" \
      --version > /dev/null 2>&1; then
@@ -182,6 +199,36 @@ for case in "yes:train" "yes:train --steps 1500 --data names.txt" "yes:train --s
 done
 got="$(quick_compiler_only "JAVA_OPTS=-Xmx256m" "$launcher" train)"
 [ "$got" = no ] && pass "JAVA_OPTS replaces train's quick compiler" || fail "train gets the quick compiler only despite JAVA_OPTS"
+
+# bench and the simulator get the Vector API's incubator module, except when they are asked only for
+# their help or version (wherever -h, --help, -V or --version stands before a `--`): the module would
+# add nothing but the JVM's "Using incubator modules" warning on stderr.
+adds_vector_module() {
+  if env JAVA_HOME="$fake_home" "$@" > "$scratch/options.txt" 2> "$scratch/err.txt" \
+     && grep -qx -- 'jdk.incubator.vector' "$scratch/options.txt"; then echo yes; else echo no; fi
+}
+for case in "yes:bench" "yes:bench --seconds 1" "yes:simulator --port 0" "yes:bench -- --help" \
+            "no:bench --help" "no:bench -h" "no:bench --seconds 1 --help" "no:bench -V" "no:bench --version" \
+            "no:simulator --help" "no:simulator -h" "no:simulator --version" "no:help bench" "no:train" "no:--help"; do
+  wanted_answer="${case%%:*}"
+  command_line="${case#*:}"
+  # shellcheck disable=SC2086
+  got="$(adds_vector_module JAVA_OPTS= "$launcher" $command_line)"
+  [ "$got" = "$wanted_answer" ] && pass "$command_line: incubator module: $got" \
+    || fail "$command_line: incubator module: $got, wanted $wanted_answer"
+done
+got="$(adds_vector_module "JAVA_OPTS=-Xmx256m" "$launcher" bench)"
+[ "$got" = yes ] && pass "JAVA_OPTS keeps bench's incubator module" || fail "JAVA_OPTS dropped bench's incubator module"
+# With the real JVM: bench's and the simulator's help say only what java -jar prints, and nothing on stderr.
+for command in bench simulator; do
+  "$java" -jar "$scratch/microgpt-examples/target/microgpt.jar" "$command" --help > "$scratch/expected-help.txt" 2> /dev/null
+  if env JAVA_OPTS= "$launcher" "$command" --help > "$scratch/out.txt" 2> "$scratch/err.txt" \
+     && cmp -s "$scratch/expected-help.txt" "$scratch/out.txt" && [ ! -s "$scratch/err.txt" ]; then
+    pass "$command --help: java -jar's help, nothing on stderr"
+  else
+    fail "$command --help: stdout $(cmp "$scratch/expected-help.txt" "$scratch/out.txt" 2>&1 | head -c 200), stderr $(head -c 300 "$scratch/err.txt")"
+  fi
+done
 
 if [ "$failures" -ne 0 ]; then
   echo "launcher-test: $failures failure(s)" >&2

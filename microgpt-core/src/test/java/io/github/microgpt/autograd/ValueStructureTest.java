@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The shape of the graph that {@link Value} records (children and local gradients, as SPEC §4
- * lists them) and the exact order in which {@link Value#backward()} sums contributions.
+ * The shape of the graph that {@link Value} records (children and local gradients, as microgpt.py's
+ * {@code Value} operations record them) and the exact order in which {@link Value#backward()} sums contributions.
  */
 class ValueStructureTest {
 

@@ -153,7 +153,7 @@ class CheckpointTest {
         assertEquals(TOKENIZER.characters(), config.getAsJsonObject("vocabulary").get("characters").getAsString());
         assertEquals(TOKENIZER.bos(), config.getAsJsonObject("vocabulary").get("bos").getAsInt());
 
-        // model.safetensors, read with an independent parser: SPEC §3 names, [rows, cols], F64, the weights.
+        // model.safetensors, read with an independent parser: microgpt.py's state_dict names, [rows, cols], F64, the weights.
         Map<String, double[]> tensors = readIndependently(dir.resolve("model.safetensors"));
         Parameters parameters = run.model().parameters();
         List<String> expectedNames = new ArrayList<>();

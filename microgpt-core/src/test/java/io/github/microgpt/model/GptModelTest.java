@@ -20,7 +20,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The parameters of {@link GptModel} (SPEC §3), its forward pass's checks, and its loss. */
+/** The parameters of {@link GptModel} (microgpt.py's {@code state_dict}), its forward pass's checks, and its loss. */
 class GptModelTest {
 
     /** A random small configuration and vocabulary size. */
@@ -273,7 +273,7 @@ class GptModelTest {
             Value[] scaled = new Value[logits.length];
             for (int i = 0; i < logits.length; i++) {
                 values[i] = new Value(logits[i]);
-                scaled[i] = values[i].div(temperature);  // SPEC §7: logits / temperature
+                scaled[i] = values[i].div(temperature);  // microgpt.py's inference: softmax([l / temperature for l in logits])
             }
             assertArrayEquals(data(ValueOps.softmax(values)), Softmax.softmax(logits));
             assertArrayEquals(data(ValueOps.softmax(scaled)), Softmax.softmax(logits, temperature));

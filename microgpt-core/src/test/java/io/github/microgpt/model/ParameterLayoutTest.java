@@ -14,7 +14,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** {@link ParameterLayout}: the one description of a model's matrices (SPEC §3). */
+/** {@link ParameterLayout}: the one description of a model's matrices (microgpt.py's {@code state_dict} and {@code params}). */
 class ParameterLayoutTest {
 
     @Test

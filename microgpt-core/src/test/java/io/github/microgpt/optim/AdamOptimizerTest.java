@@ -25,7 +25,12 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** {@link AdamOptimizer}: SPEC §6.5 number for number, its validation, and the schedules. */
+/**
+ * {@link AdamOptimizer}: microgpt.py's Adam update (the loop over {@code params} after
+ * {@code loss.backward()}: {@code lr_t = learning_rate * (1 - step / num_steps)}, moments {@code m} and
+ * {@code v}, their bias corrections {@code m_hat} and {@code v_hat}) number for number, its validation,
+ * and the schedules.
+ */
 class AdamOptimizerTest {
 
     /** Parameters held in two plain arrays. */
@@ -111,7 +116,7 @@ class AdamOptimizerTest {
 
     @TestFactory
     Stream<DynamicTest> stepsFollowTheSpecFormulaExactly() {
-        return Cases.dynamicTests("Adam = SPEC 6.5", 200, AdamOptimizerTest::randomCase, c -> {
+        return Cases.dynamicTests("Adam = microgpt.py's update", 200, AdamOptimizerTest::randomCase, c -> {
             int n = c.values().length;
             AdamOptimizer adam = new AdamOptimizer(n, new AdamSettings(c.lr(), c.beta1(), c.beta2(), c.eps(),
                     LearningRateSchedule.LINEAR_DECAY));

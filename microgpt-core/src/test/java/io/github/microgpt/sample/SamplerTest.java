@@ -25,7 +25,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** {@link Sampler}: SPEC §7, its events, and its checks. */
+/** {@link Sampler}: microgpt.py's inference loop, its events, and its checks. */
 class SamplerTest {
 
     private static final Tokenizer TOKENIZER = Tokenizer.ofCharacters("abcde");
@@ -186,7 +186,7 @@ class SamplerTest {
 
     @TestFactory
     Stream<DynamicTest> samplingFollowsSpecAndIsDeterministicForASeed() {
-        return Cases.dynamicTests("sampling = SPEC 7", 30,
+        return Cases.dynamicTests("sampling = microgpt.py's inference", 30,
                 g -> new double[] {g.nextLong(), g.intIn(1, 10), g.logUniform(0.1, 3)}, c -> {
             long seed = (long) c[0];
             int blockSize = (int) c[1];
@@ -195,7 +195,7 @@ class SamplerTest {
             List<String> first = new Sampler(model, TOKENIZER, new PythonRandom(seed)).samples(5, temperature);
             List<String> second = new Sampler(model, TOKENIZER, new PythonRandom(seed)).samples(5, temperature);
             assertEquals(first, second, "the same seed gives the same samples");
-            // SPEC §7 written out: softmax(logits / T), then random.choices with those weights.
+            // microgpt.py's inference loop written out: softmax(logits / T), then random.choices with those weights.
             PythonRandom random = new PythonRandom(seed);
             List<String> expected = new ArrayList<>();
             for (int s = 0; s < 5; s++) {

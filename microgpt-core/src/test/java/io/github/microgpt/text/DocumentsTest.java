@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Splitting text into documents (SPEC §2) and loading it from files. */
+/** Splitting text into documents (as microgpt.py's {@code docs}: lines stripped, empty ones dropped) and loading it from files. */
 class DocumentsTest {
 
     /**

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** The character tokenizer of SPEC §2: vocabulary, BOS, encode and decode. */
+/** The character tokenizer of microgpt.py ({@code uchars}, {@code BOS}): vocabulary, encode and decode. */
 class TokenizerTest {
 
     /** Code points to draw from: ASCII, Latin-1, Greek, CJK, and characters outside the BMP. */

@@ -128,8 +128,7 @@ final class ExpressionParser {
             boolean negative = accept('-');
             skipSpaces();
             if (atEnd() || !startsNumber(text.charAt(pos))) {
-                throw error(atEnd() ? "the expression ends" : "'" + text.charAt(pos) + "'",
-                        "a number after '^' (the exponent must be a constant)");
+                throw unexpected("a number after '^' (the exponent must be a constant)");
             }
             double exponent = number();
             return counted(base).pow(negative ? -exponent : exponent);
@@ -140,14 +139,14 @@ final class ExpressionParser {
     private Value primary() {
         skipSpaces();
         if (atEnd()) {
-            throw error("the expression ends", "a number, a variable, a function or '('");
+            throw unexpected("a number, a variable, a function or '('");
         }
         char c = text.charAt(pos);
         if (accept('(')) {
             Value inner = expression();
             skipSpaces();
             if (!accept(')')) {
-                throw error(atEnd() ? "the expression ends" : "'" + text.charAt(pos) + "'", "')'");
+                throw unexpected("')'");
             }
             return inner;
         }
@@ -167,7 +166,7 @@ final class ExpressionParser {
                 Value argument = expression();
                 skipSpaces();
                 if (!accept(')')) {
-                    throw error(atEnd() ? "the expression ends" : "'" + text.charAt(pos) + "'", "')'");
+                    throw unexpected("')'");
                 }
                 counted(argument);
                 return switch (name) {
@@ -281,6 +280,18 @@ final class ExpressionParser {
 
     private boolean atEnd() {
         return pos >= text.length();
+    }
+
+    /**
+     * The error for what stands at the current position: the character there, or the end of the
+     * expression, which is said once ("the expression ends after column 3; expected ...").
+     */
+    private IllegalArgumentException unexpected(String expected) {
+        if (atEnd()) {
+            return new IllegalArgumentException("the expression ends after column " + text.length() + "; expected "
+                    + expected);
+        }
+        return error("'" + text.charAt(pos) + "'", expected);
     }
 
     private IllegalArgumentException error(String found, String expected) {

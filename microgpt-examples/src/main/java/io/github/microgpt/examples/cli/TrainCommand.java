@@ -75,7 +75,8 @@ import picocli.CommandLine.Spec;
         versionProvider = MicrogptCommand.Version.class,
         sortOptions = false,
         description = {
-            "Train a GPT on a list of documents (one per line), then generate new ones.",
+            "Train a model (microgpt.py's GPT by default; see --model) on a list of documents (one per line), "
+                    + "then generate new ones.",
             "With the defaults and --data names.txt it prints exactly what Karpathy's microgpt.py prints."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

@@ -28,7 +28,9 @@ final class Limits {
     /** The largest dataset text accepted, in characters. */
     static final int MAX_TEXT_CHARS = 1_000_000;
     /**
-     * The longest document, in characters. The model reads at most a block size (32) of them; the
+     * The longest document, in characters. A step reads at most a block size of a document's tokens
+     * (the block size is at most 32 with the Value engine and 64 with the array engine, see
+     * {@link #VALUE_GPT} and {@link #ARRAY_GPT}), so this is far more than any model reads; the
      * limit keeps a dataset's documents readable in the log and the overlay.
      */
     static final int MAX_DOCUMENT_CHARS = 1_000;

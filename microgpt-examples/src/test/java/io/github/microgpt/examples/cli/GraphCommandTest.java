@@ -179,7 +179,7 @@ class GraphCommandTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "x +                 | x=1      |                  | the expression ends at column 4",
+        "x +                 | x=1      |                  | the expression ends after column 3; expected a number",
         "tanh(x              | x=1      |                  | ')'",
         "x ^ y               | x=1      |                  | a number after '^'",
         "sin(x)              | x=1      |                  | unknown function 'sin'",
@@ -201,6 +201,23 @@ class GraphCommandTest {
         String[] args = out == null ? new String[] {"graph", "--expr", expr, "--var", var}
                 : new String[] {"graph", "--expr", expr, "--var", var, "--out", dir.resolve(out).toString()};
         Cli.assertOneLineError(Cli.run(args), 2, cause, "microgpt graph", args);
+    }
+
+    /** An expression that stops too soon says so once, with the column it stops after and what was expected. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        "x +    | the expression ends after column 3; expected a number, a variable, a function or '('",
+        "tanh(x | the expression ends after column 6; expected ')'",
+        "(x     | the expression ends after column 2; expected ')'",
+        "x ^    | the expression ends after column 3; expected a number after '^' (the exponent must be a constant)",
+    })
+    void anExpressionThatStopsTooSoonSaysSoOnce(String expr, String message) {
+        String[] args = {"graph", "--expr", expr, "--var", "x=1"};
+
+        Cli.Result result = Cli.run(args);
+
+        Cli.assertOneLineError(result, 2, "--expr: " + message + ";", "microgpt graph", args);
+        assertFalse(result.stderr().contains("of the expression"), result.stderr());
     }
 
     @ParameterizedTest
