@@ -167,10 +167,15 @@ chmod +x "$fake_home/bin/java"
 thp_mode=""
 read -r thp_mode < /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true
 case "$thp_mode" in *"[madvise]"*) wanted=yes ;; *) wanted=no ;; esac
-asks_for_huge_pages() {
+# "yes" if the launcher, run as the rest of the line says (with the fake java, which prints its
+# arguments one a line), passes the JVM the option given first; else "no".
+passes_option() {
+  local option="$1"
+  shift
   if env JAVA_HOME="$fake_home" "$@" > "$scratch/options.txt" 2> "$scratch/err.txt" \
-     && grep -qx -- '-XX:+UseTransparentHugePages' "$scratch/options.txt"; then echo yes; else echo no; fi
+     && grep -qx -- "$option" "$scratch/options.txt"; then echo yes; else echo no; fi
 }
+asks_for_huge_pages() { passes_option -XX:+UseTransparentHugePages "$@"; }
 for command in train bench; do
   got="$(asks_for_huge_pages JAVA_OPTS= "$launcher" "$command" --help)"
   [ "$got" = "$wanted" ] && pass "$command asks for huge pages: $got (kernel: $thp_mode)" \
@@ -183,10 +188,7 @@ got="$(asks_for_huge_pages "JAVA_OPTS=-Xmx256m" "$launcher" bench --help)"
 
 # A short training run of the default model's shape gets the quick compiler alone; a longer one, a
 # larger model, a resumed run, another command or JAVA_OPTS keeps both compilers.
-quick_compiler_only() {
-  if env JAVA_HOME="$fake_home" "$@" > "$scratch/options.txt" 2> "$scratch/err.txt" \
-     && grep -qx -- '-XX:TieredStopAtLevel=1' "$scratch/options.txt"; then echo yes; else echo no; fi
-}
+quick_compiler_only() { passes_option -XX:TieredStopAtLevel=1 "$@"; }
 for case in "yes:train" "yes:train --steps 1500 --data names.txt" "yes:train --steps=300" "yes:train --engine array" \
             "no:train --steps 1501" "no:train --steps=3000" "no:train --steps many" "no:train --n-embd 64" \
             "no:train --n-layer=2" "no:train --block-size 32" "no:train --resume run" "no:generate" "no:bench"; do
@@ -203,10 +205,7 @@ got="$(quick_compiler_only "JAVA_OPTS=-Xmx256m" "$launcher" train)"
 # bench and the simulator get the Vector API's incubator module, except when they are asked only for
 # their help or version (wherever -h, --help, -V or --version stands before a `--`): the module would
 # add nothing but the JVM's "Using incubator modules" warning on stderr.
-adds_vector_module() {
-  if env JAVA_HOME="$fake_home" "$@" > "$scratch/options.txt" 2> "$scratch/err.txt" \
-     && grep -qx -- 'jdk.incubator.vector' "$scratch/options.txt"; then echo yes; else echo no; fi
-}
+adds_vector_module() { passes_option jdk.incubator.vector "$@"; }
 for case in "yes:bench" "yes:bench --seconds 1" "yes:simulator --port 0" "yes:bench -- --help" \
             "no:bench --help" "no:bench -h" "no:bench --seconds 1 --help" "no:bench -V" "no:bench --version" \
             "no:simulator --help" "no:simulator -h" "no:simulator --version" "no:help bench" "no:train" "no:--help"; do
