@@ -388,7 +388,7 @@ public final class ArrayGptModel implements LanguageModel {
          */
         @Override
         public boolean fuses() {
-            return workers.threads() == 1 || f32 != null || ArrayKernels.usesScratch();
+            return workers.threads() == 1 || f32 != null || ArrayKernels.runsOptionalKernels();
         }
     }
 
@@ -535,7 +535,7 @@ public final class ArrayGptModel implements LanguageModel {
         // Only the optional module's kernels read this scratch, and only for a product over enough
         // positions: the core's loops, and generation one position at a time, must not allocate
         // it (8 MB at nEmbd 256; for every new sequence, in generation).
-        double[][] wT = to - from >= Kernels.MIN_POSITIONS_FOR_TRANSPOSE && ArrayKernels.usesScratch()
+        double[][] wT = to - from >= Kernels.MIN_POSITIONS_FOR_TRANSPOSE && ArrayKernels.runsOptionalKernels()
                 ? ws.weightsT() : null;
         WeightRows w = weights;
         int c = config.nEmbd();

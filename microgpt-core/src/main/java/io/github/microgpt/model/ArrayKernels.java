@@ -134,16 +134,9 @@ public final class ArrayKernels {
     }
 
     /**
-     * Whether this JVM's products are the optional module's: only those read the transposed
-     * weights' scratch of a workspace, so with the core's loops it is never allocated (8 MB at
-     * {@code nEmbd} 256).
-     */
-    static boolean usesScratch() {
-        return Holder.KERNELS != null;
-    }
-
-    /**
-     * Whether this JVM's matrix products are the optional module's rather than the core's loops.
+     * Whether this JVM's matrix products are the optional module's rather than the core's loops:
+     * only those read the transposed weights' scratch of a workspace, so with the core's loops it
+     * is never allocated (8 MB at {@code nEmbd} 256).
      */
     static boolean runsOptionalKernels() {
         return Holder.KERNELS != null;

@@ -172,7 +172,7 @@ final class FloatGpt {
         // Only the optional module's kernels read this scratch, and only for a product over enough
         // positions: the core's loops, and generation one position at a time, must not allocate
         // it (8 MB at nEmbd 256; for every new sequence, in generation).
-        float[][] wT = to - from >= FloatKernels.MIN_POSITIONS_FOR_TRANSPOSE && ArrayKernels.usesScratch()
+        float[][] wT = to - from >= FloatKernels.MIN_POSITIONS_FOR_TRANSPOSE && ArrayKernels.runsOptionalKernels()
                 ? ws.weightsT() : null;
         FloatWeightRows w = weights;
         int c = config.nEmbd();

@@ -120,7 +120,7 @@ class FusedStepTest {
             FusedStep one = fusedStep(model(precision, ArrayGptModel.SINGLE_THREAD));
             FusedStep two = fusedStep(model(precision, new Workers(2)));
             assertTrue(one.fuses(), precision + " on one thread");
-            boolean expected = precision == Precision.F32 || ArrayKernels.usesScratch();
+            boolean expected = precision == Precision.F32 || ArrayKernels.runsOptionalKernels();
             assertEquals(expected, two.fuses(), precision + " on two threads");
         }
     }
