@@ -265,8 +265,7 @@ public final class Checkpoint {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(tokenizer, "tokenizer");
         Objects.requireNonNull(weights, "weights");
-        CheckpointWriter.save(directory, model, tokenizer, training,
-                weights == Precision.F32 ? DType.F32 : DType.F64);
+        CheckpointWriter.save(directory, model, tokenizer, training, weights);
     }
 
     /**

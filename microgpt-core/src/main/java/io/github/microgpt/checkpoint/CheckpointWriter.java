@@ -26,9 +26,9 @@ final class CheckpointWriter {
     private CheckpointWriter() {
     }
 
-    static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training, DType dtype)
-            throws IOException {
-        Map<String, byte[]> files = encode(model, tokenizer, training, dtype);
+    static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training,
+                     Precision weights) throws IOException {
+        Map<String, byte[]> files = encode(model, tokenizer, training, weights);
         ReentrantLock inThisProcess = writerLock(directory);
         inThisProcess.lock();
         try {
@@ -93,7 +93,7 @@ final class CheckpointWriter {
 
     /** The files of a checkpoint, by name, in the order they are written: config.json last. */
     private static Map<String, byte[]> encode(LanguageModel model, Tokenizer tokenizer, TrainingState training,
-                                              DType dtype) {
+                                              Precision weights) {
         checkVocabulary(tokenizer);
         if (tokenizer.vocabSize() != model.vocabSize()) {
             throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize() + " tokens but the model "
@@ -112,7 +112,7 @@ final class CheckpointWriter {
         // The weights in the type asked for (an f32 model's floats widen to F64 exactly); the
         // moments always in the model's own precision.
         Precision precision = Precision.of(model);
-        DType numbers = dtype;
+        DType numbers = DType.of(weights);
         double[] values = parameters.values();
         for (ParameterMatrix matrix : layout) {
             for (int i = 0; i < matrix.size(); i++) {
@@ -136,8 +136,8 @@ final class CheckpointWriter {
             List<Tensor> moments = new ArrayList<>();
             double[] m = optimizer.firstMoments();
             double[] v = optimizer.secondMoments();
+            DType momentType = DType.of(precision);
             for (ParameterMatrix matrix : layout) {
-                DType momentType = precision == Precision.F32 ? DType.F32 : DType.F64;
                 moments.add(MatrixTensors.tensor(matrix, m, matrix.name() + ".m", momentType));
                 moments.add(MatrixTensors.tensor(matrix, v, matrix.name() + ".v", momentType));
             }

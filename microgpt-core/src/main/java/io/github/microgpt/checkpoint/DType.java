@@ -1,5 +1,7 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.model.Precision;
+
 /**
  * How the numbers of a tensor are stored in a safetensors file. Only the two floating-point
  * types a microgpt model needs are supported. Not API: a caller chooses the weights' type with a
@@ -35,6 +37,16 @@ enum DType {
      */
     int byteSize() {
         return byteSize;
+    }
+
+    /**
+     * The type that stores numbers of a precision exactly.
+     *
+     * @param precision a precision
+     * @return {@link #F32} for single precision, {@link #F64} for double
+     */
+    static DType of(Precision precision) {
+        return precision == Precision.F32 ? F32 : F64;
     }
 
     /**
