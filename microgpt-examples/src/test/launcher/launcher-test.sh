@@ -171,17 +171,25 @@ got="$(asks_for_huge_pages "JAVA_OPTS=-Xmx256m" "$launcher" bench --help)"
 
 # A short training run of the default model's shape gets the quick compiler alone; a longer one, a
 # larger model, a resumed run, another command or JAVA_OPTS keeps both compilers.
+# Each case is "yes:" or "no:" and a command line: whether the launcher, run on it with an empty
+# JAVA_OPTS, passes the JVM the option.
+check_option_cases() {
+  local option="$1" what="$2" case wanted_answer command_line got
+  shift 2
+  for case in "$@"; do
+    wanted_answer="${case%%:*}"
+    command_line="${case#*:}"
+    # shellcheck disable=SC2086
+    got="$(passes_option "$option" JAVA_OPTS= "$launcher" $command_line)"
+    [ "$got" = "$wanted_answer" ] && pass "$command_line: $what: $got" \
+      || fail "$command_line: $what: $got, wanted $wanted_answer"
+  done
+}
 quick_compiler_only() { passes_option -XX:TieredStopAtLevel=1 "$@"; }
-for case in "yes:train" "yes:train --steps 1500 --data names.txt" "yes:train --steps=300" "yes:train --engine array" \
-            "no:train --steps 1501" "no:train --steps=3000" "no:train --steps many" "no:train --n-embd 64" \
-            "no:train --n-layer=2" "no:train --block-size 32" "no:train --resume run" "no:generate" "no:bench"; do
-  wanted_answer="${case%%:*}"
-  command_line="${case#*:}"
-  # shellcheck disable=SC2086
-  got="$(quick_compiler_only JAVA_OPTS= "$launcher" $command_line)"
-  [ "$got" = "$wanted_answer" ] && pass "$command_line: quick compiler only: $got" \
-    || fail "$command_line: quick compiler only: $got, wanted $wanted_answer"
-done
+check_option_cases -XX:TieredStopAtLevel=1 "quick compiler only" \
+  "yes:train" "yes:train --steps 1500 --data names.txt" "yes:train --steps=300" "yes:train --engine array" \
+  "no:train --steps 1501" "no:train --steps=3000" "no:train --steps many" "no:train --n-embd 64" \
+  "no:train --n-layer=2" "no:train --block-size 32" "no:train --resume run" "no:generate" "no:bench"
 got="$(quick_compiler_only "JAVA_OPTS=-Xmx256m" "$launcher" train)"
 [ "$got" = no ] && pass "JAVA_OPTS replaces train's quick compiler" || fail "train gets the quick compiler only despite JAVA_OPTS"
 
@@ -189,16 +197,10 @@ got="$(quick_compiler_only "JAVA_OPTS=-Xmx256m" "$launcher" train)"
 # their help or version (wherever -h, --help, -V or --version stands before a `--`): the module would
 # add nothing but the JVM's "Using incubator modules" warning on stderr.
 adds_vector_module() { passes_option jdk.incubator.vector "$@"; }
-for case in "yes:bench" "yes:bench --seconds 1" "yes:simulator --port 0" "yes:bench -- --help" \
-            "no:bench --help" "no:bench -h" "no:bench --seconds 1 --help" "no:bench -V" "no:bench --version" \
-            "no:simulator --help" "no:simulator -h" "no:simulator --version" "no:help bench" "no:train" "no:--help"; do
-  wanted_answer="${case%%:*}"
-  command_line="${case#*:}"
-  # shellcheck disable=SC2086
-  got="$(adds_vector_module JAVA_OPTS= "$launcher" $command_line)"
-  [ "$got" = "$wanted_answer" ] && pass "$command_line: incubator module: $got" \
-    || fail "$command_line: incubator module: $got, wanted $wanted_answer"
-done
+check_option_cases jdk.incubator.vector "incubator module" \
+  "yes:bench" "yes:bench --seconds 1" "yes:simulator --port 0" "yes:bench -- --help" \
+  "no:bench --help" "no:bench -h" "no:bench --seconds 1 --help" "no:bench -V" "no:bench --version" \
+  "no:simulator --help" "no:simulator -h" "no:simulator --version" "no:help bench" "no:train" "no:--help"
 got="$(adds_vector_module "JAVA_OPTS=-Xmx256m" "$launcher" bench)"
 [ "$got" = yes ] && pass "JAVA_OPTS keeps bench's incubator module" || fail "JAVA_OPTS dropped bench's incubator module"
 # With the real JVM: bench's and the simulator's help say only what java -jar prints, and nothing on stderr.
