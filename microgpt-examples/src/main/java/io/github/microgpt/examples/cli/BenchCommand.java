@@ -114,8 +114,8 @@ import picocli.CommandLine.ParentCommand;
  * <p>Next to the peak it measures the memory: the bandwidth of the machine's main memory (DRAM)
  * on one thread and on each thread count the run uses, with {@link MemoryBandwidth}, once, after
  * the peaks and before the engines (a few tenths of a second, whatever {@code --seconds} is). Its
- * kernel reads and writes four arrays as Adam's update does, over arrays larger than the caches,
- * the thread counts alternated in nine rounds; each count's figure is the median of its rounds,
+ * kernel reads and writes four arrays as Adam's update does, on data not in the caches, the
+ * thread counts alternated in fifteen rounds; each count's figure is the median of its rounds,
  * and the ratio beside it is over one thread's. Computing scales with the cores; on many
  * machines the memory does not (one core alone uses most of it), so this says how much of a
  * speed-up on two threads the machine allows for the work that streams from memory. One such
@@ -553,7 +553,7 @@ public final class BenchCommand implements Callable<Integer> {
                     threads.add(contender.threads());
                 }
             }
-            memory = MemoryBandwidth.measure(threads, workload.parameters());
+            memory = MemoryBandwidth.measure(threads);
             for (List<Contender> group : groups) {
                 List<PeakFlops.Peak> groupPeaks = new ArrayList<>();
                 for (Contender contender : group) {
@@ -1617,10 +1617,9 @@ public final class BenchCommand implements Callable<Integer> {
                 rates.append(String.format(Locale.ROOT, ", %.2fx", memory.overOneThread(b.threads())));
             }
         }
-        lines.add(String.format(Locale.ROOT, "memory of this machine, measured: %s (4 arrays of %.1f MB read and "
-                + "written as Adam's update does, median of %d alternated rounds, %.2f s)", rates,
-                memory.bufferBytes() / (double) MemoryBandwidth.ARRAYS / 1e6, MemoryBandwidth.ROUNDS,
-                memory.seconds()));
+        lines.add(String.format(Locale.ROOT, "memory of this machine, measured: %s (4 arrays read and written as "
+                + "Adam's update does, %.0f MB in all, median of %d alternated rounds, %.2f s)", rates,
+                memory.bufferBytes() / 1e6, MemoryBandwidth.ROUNDS, memory.seconds()));
         List<Precision> precisions = new ArrayList<>();
         for (Result r : results) {
             if (!precisions.contains(r.precision())) {

@@ -9,6 +9,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The measured memory bandwidth of this machine on one thread and on more: what {@code microgpt
@@ -20,28 +22,36 @@ import java.util.concurrent.TimeUnit;
  * {@code v}, the gradients {@code g}) and writes all four back (the gradients as zeros). At nEmbd
  * 256 that is 3.2 million numbers per array, far more than the processor's caches hold, so the
  * update streams from and to the main memory (DRAM). Two cores compute twice as fast as one, but
- * on many machines (this project's 2-core virtual machine among them) one core alone already uses
- * most of the memory's bandwidth, and a second core adds little. Whatever a step spends waiting
- * for DRAM is then a part that a second thread cannot halve.
+ * on many machines one core alone already uses most of the memory's bandwidth, and a second core
+ * adds little. Whatever a step spends waiting for DRAM is then a part that a second thread
+ * cannot halve.
  *
  * <p>The kernel is shaped like the update: four arrays of doubles indexed alike, each element
  * read and written once per pass, with a little arithmetic in between that keeps the values
- * finite and never subnormal (see {@link #pass}). The arrays hold at least {@link
- * #MIN_BUFFER_BYTES} in all (more than any cache of the processors this runs on), as many
- * numbers as the model has parameters where that is more, and at most {@link #MAX_BUFFER_BYTES}
- * (and a quarter of the heap), so that a very large model does not make the measurement slow
- * or run out of memory.
+ * finite and never subnormal (see {@link #pass}). The four arrays hold {@link #BUFFER_BYTES} in
+ * all (less only if the heap is small: at most a quarter of it), cut into {@link #SEGMENTS}
+ * segments, and each slice is one pass over the next segment in turn. So the data of a slice was
+ * last touched {@code SEGMENTS - 1} slices before, with 192 MiB of other data since: more than the
+ * caches of the processors this runs on hold, so it comes from DRAM. (With one segment passed
+ * over again and again, the caches of two cores kept part of it between slices: on this
+ * project's 2-core virtual machine two threads then seemed to get up to 1.5 times the bandwidth
+ * they got from data not touched lately.)
  *
- * <p>On {@code n} threads the arrays are cut into {@code n} contiguous ranges, one per thread, as
- * the array engine splits its update; the slice is over when the last thread is done, and the
- * bandwidth of a slice is the bytes moved (8 per number read or written) over the slice's wall
- * time. The wall clock, not the processor time of {@link PeakFlops}, because it is what a step
+ * <p>On {@code n} threads the segment is cut into {@code n} contiguous ranges, one per thread, as
+ * the array engine splits its update; the bandwidth of a slice is the bytes moved (8 per number
+ * read or written) over its wall time, from the moment all its threads run until the last one is
+ * done. The wall clock, not the processor time of {@link PeakFlops}, because it is what a step
  * waits for: a thread that finishes early cannot lend its half of the bandwidth to the other
  * one's remaining work. The thread counts take turns in rounds, in the order given and reversed
  * every other round (1, 2 then 2, 1, as {@code bench --threads 1,2} alternates its counts), so
  * that a burst of other work on the machine spreads over all of them; after a warm-up that lets
  * the JIT compile the kernel, each count's bandwidth is the median of its rounds. The whole
  * measurement, allocating and filling the arrays included, takes a few tenths of a second.
+ *
+ * <p>On a virtual machine the figure is the share of the host's memory this machine gets at the
+ * moment, which other machines on the same host change from minute to minute: on this project's
+ * 2-core one, two threads got 1.1 times one thread's bandwidth at one time and twice as much
+ * twenty minutes later. That is why {@code bench} measures it in the run it reports.
  */
 final class MemoryBandwidth {
 
@@ -51,20 +61,17 @@ final class MemoryBandwidth {
     /** Bytes moved per number of the update: each of the four arrays read once and written once. */
     static final int ACCESSES_PER_NUMBER = 2 * ARRAYS;
 
-    /** The least size of the four arrays together, in bytes: 64 MiB, larger than the caches. */
-    static final long MIN_BUFFER_BYTES = 64L << 20;
+    /** The size of the four arrays together, in bytes: 256 MiB, several times the caches. */
+    static final long BUFFER_BYTES = 256L << 20;
 
-    /** The largest size of the four arrays together, in bytes: 256 MiB. */
-    static final long MAX_BUFFER_BYTES = 256L << 20;
+    /** The segments the arrays are cut into; a slice passes over one, and the next slice over the next. */
+    static final int SEGMENTS = 4;
 
     /** The timed rounds; the median of each thread count's rounds is its bandwidth. */
-    static final int ROUNDS = 9;
+    static final int ROUNDS = 15;
 
     /** The untimed rounds first, which let the JIT compile the kernel. */
-    static final int WARM_UP_ROUNDS = 2;
-
-    /** The bytes a slice moves at least (whole passes over the arrays): about ten milliseconds' worth. */
-    static final long SLICE_BYTES = 512L << 20;
+    static final int WARM_UP_ROUNDS = 4;
 
     private static final double B1 = 0.85;
     private static final double B2 = 0.99;
@@ -136,20 +143,16 @@ final class MemoryBandwidth {
     }
 
     /**
-     * The numbers in each of the four arrays: as many as the model's parameters, within
-     * {@link #MIN_BUFFER_BYTES} and {@link #MAX_BUFFER_BYTES} for the four together, and at most
-     * a quarter of the heap {@code maxHeapBytes} allows.
+     * The numbers in each of the four arrays: {@link #BUFFER_BYTES} for the four together, or a
+     * quarter of what the heap may grow to if that is less, rounded down to whole segments.
      *
-     * @param parameters the model's parameters
      * @param maxHeapBytes the most the heap may grow to ({@link Runtime#maxMemory()})
-     * @return the length of each array, at least 1
+     * @return the length of each array, a multiple of {@link #SEGMENTS}, at least {@code SEGMENTS}
      */
-    static int elementsFor(long parameters, long maxHeapBytes) {
+    static int elementsFor(long maxHeapBytes) {
         long perElement = (long) ARRAYS * Double.BYTES;
-        long elements = Math.max(parameters, MIN_BUFFER_BYTES / perElement);
-        elements = Math.min(elements, MAX_BUFFER_BYTES / perElement);
-        elements = Math.min(elements, maxHeapBytes / 4 / perElement);
-        return (int) Math.max(1, elements);
+        long elements = Math.min(BUFFER_BYTES, maxHeapBytes / 4) / perElement;
+        return (int) Math.max(SEGMENTS, elements / SEGMENTS * SEGMENTS);
     }
 
     /**
@@ -169,18 +172,16 @@ final class MemoryBandwidth {
     }
 
     /**
-     * Measures the bandwidth on each of the thread counts, over arrays sized for a model of
-     * {@code parameters} parameters ({@link #elementsFor}).
+     * Measures the bandwidth on one thread and on each of the thread counts given.
      *
      * @param threadCounts the counts, each at least 1; one thread is measured whatever they are
-     * @param parameters the model's parameters
      * @return the bandwidths, fewest threads first, and how the measurement was made
      * @throws IllegalStateException if a thread fails or the measurement is interrupted
      */
-    static Measurement measure(List<Integer> threadCounts, long parameters) {
+    static Measurement measure(List<Integer> threadCounts) {
         long started = System.nanoTime();
         List<Integer> counts = threadCounts(threadCounts);
-        int n = elementsFor(parameters, Runtime.getRuntime().maxMemory());
+        int n = elementsFor(Runtime.getRuntime().maxMemory());
         double[] w = new double[n];
         double[] m = new double[n];
         double[] v = new double[n];
@@ -191,8 +192,8 @@ final class MemoryBandwidth {
             v[i] = 0.25;
             g[i] = 0.5;
         }
-        long bytesPerPass = (long) ACCESSES_PER_NUMBER * Double.BYTES * n;
-        int passes = (int) Math.max(1, (SLICE_BYTES + bytesPerPass - 1) / bytesPerPass);
+        int segment = n / SEGMENTS;
+        long bytesPerSlice = (long) ACCESSES_PER_NUMBER * Double.BYTES * segment;
         int most = counts.get(counts.size() - 1);
         // The threads beyond the calling one, started once for all the rounds (none for one thread).
         ThreadPoolExecutor helpers = most == 1 ? null : new ThreadPoolExecutor(most - 1, most - 1, 0,
@@ -206,12 +207,14 @@ final class MemoryBandwidth {
                 helpers.prestartAllCoreThreads();
             }
             double[][] rates = new double[counts.size()][ROUNDS];
+            int slices = 0;
             for (int round = -WARM_UP_ROUNDS; round < ROUNDS; round++) {
                 // The order of bench's thread counts: as given, reversed every other round.
                 for (int c : BenchCommand.order(counts.size(), round + WARM_UP_ROUNDS)) {
-                    long nanos = slice(helpers, counts.get(c), passes, w, m, v, g);
+                    int from = slices++ % SEGMENTS * segment;
+                    long nanos = slice(helpers, counts.get(c), w, m, v, g, from, from + segment);
                     if (round >= 0) {
-                        rates[c][round] = bytesPerPass * passes / (double) Math.max(nanos, 1);
+                        rates[c][round] = bytesPerSlice / (double) Math.max(nanos, 1);
                     }
                 }
             }
@@ -232,18 +235,39 @@ final class MemoryBandwidth {
         }
     }
 
-    /** One slice on {@code threads} threads, each on its contiguous range; returns its wall time in nanoseconds. */
-    private static long slice(ThreadPoolExecutor helpers, int threads, int passes, double[] w, double[] m,
-            double[] v, double[] g) {
-        int n = w.length;
+    /**
+     * One slice: a pass over elements {@code [first, end)} on {@code threads} threads, each on a
+     * contiguous range; returns its wall time in nanoseconds, from the moment every thread is
+     * running (a helper that waited for work takes a while to wake, which is not the memory's
+     * time) until the last one is done.
+     */
+    private static long slice(ThreadPoolExecutor helpers, int threads, double[] w, double[] m, double[] v,
+            double[] g, int first, int end) {
+        int n = end - first;
         List<Future<?>> parts = new ArrayList<>();
-        long start = System.nanoTime();
+        AtomicInteger ready = new AtomicInteger();
+        AtomicBoolean go = new AtomicBoolean();
         for (int t = 1; t < threads; t++) {
-            int from = (int) ((long) n * t / threads);
-            int to = (int) ((long) n * (t + 1) / threads);
-            parts.add(helpers.submit(() -> passes(passes, w, m, v, g, from, to)));
+            int from = first + (int) ((long) n * t / threads);
+            int to = first + (int) ((long) n * (t + 1) / threads);
+            parts.add(helpers.submit(() -> {
+                ready.incrementAndGet();
+                while (!go.get()) {
+                    Thread.onSpinWait();
+                }
+                pass(w, m, v, g, from, to);
+            }));
         }
-        passes(passes, w, m, v, g, 0, (int) ((long) n / threads));
+        while (ready.get() < threads - 1) {
+            // A helper that failed before it was ready ends the wait too (its failure is thrown below).
+            if (parts.stream().anyMatch(Future::isDone)) {
+                break;
+            }
+            Thread.onSpinWait();
+        }
+        long start = System.nanoTime();
+        go.set(true);
+        pass(w, m, v, g, first, first + (int) ((long) n / threads));
         for (Future<?> part : parts) {
             try {
                 part.get();
@@ -256,12 +280,6 @@ final class MemoryBandwidth {
             }
         }
         return System.nanoTime() - start;
-    }
-
-    private static void passes(int passes, double[] w, double[] m, double[] v, double[] g, int from, int to) {
-        for (int p = 0; p < passes; p++) {
-            pass(w, m, v, g, from, to);
-        }
     }
 
     /**

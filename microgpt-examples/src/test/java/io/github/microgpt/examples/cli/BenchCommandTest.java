@@ -74,7 +74,8 @@ class BenchCommandTest {
         assertTrue(lines.get(5).matches("peak of f64 on 1 thread, measured: [0-9]+\\.[0-9] GFLOP/s"),
                 lines.get(5));
         assertTrue(lines.get(6).matches("memory of this machine, measured: 1 thread [0-9]+\\.[0-9] GB/s \\(4 arrays "
-                + "of 16\\.8 MB read and written as Adam's update does, median of 9 alternated rounds, [0-9]+\\.[0-9]{2} s\\)"),
+                + "read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, "
+                + "[0-9]+\\.[0-9]{2} s\\)"),
                 lines.get(6));
         // 4192 parameters x 8 numbers x 8 bytes = 268,288 bytes.
         assertTrue(lines.get(7).matches("Adam's update reads and writes 0\\.3 MB a step \\(w, m, v, g: 4 x 4192 f64 "
@@ -448,7 +449,7 @@ class BenchCommandTest {
         assertEquals(expected, measured, memory.toString());
         assertEquals(1.0, bandwidths.get(0).getAsJsonObject().get("overOneThread").getAsDouble(), 0.0);
         long parameters = root.getAsJsonObject("configuration").get("parameters").getAsLong();
-        assertEquals(32 * Math.max(parameters, 2L << 20), memory.get("bufferBytes").getAsLong(), memory.toString());
+        assertEquals(MemoryBandwidth.BUFFER_BYTES, memory.get("bufferBytes").getAsLong(), memory.toString());
         assertPositiveAndFinite(memory, "seconds");
         for (JsonElement element : root.getAsJsonArray("engines")) {
             JsonObject engine = element.getAsJsonObject();

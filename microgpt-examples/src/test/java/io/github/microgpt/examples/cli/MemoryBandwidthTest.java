@@ -70,16 +70,16 @@ class MemoryBandwidthTest {
     }
 
     @Test
-    void theArraysHoldTheParametersWithinTheLimits() {
-        long heap = 1L << 40;
-        // 64 MiB in all at the least: 2 Mi doubles in each of the four arrays.
-        assertEquals(2_097_152, MemoryBandwidth.elementsFor(4192, heap));
-        assertEquals(3_175_936, MemoryBandwidth.elementsFor(3_175_936, heap));
-        // 256 MiB in all at the most.
-        assertEquals(8_388_608, MemoryBandwidth.elementsFor(100_000_000, heap));
-        // A quarter of a 256 MiB heap: 64 MiB, so 2 Mi doubles each.
-        assertEquals(2_097_152, MemoryBandwidth.elementsFor(3_175_936, 256L << 20));
-        assertEquals(1_048_576, MemoryBandwidth.elementsFor(3_175_936, 128L << 20));
+    void theArraysHold256MiBOrAQuarterOfASmallHeapInWholeSegments() {
+        // 256 MiB in all: 8 Mi doubles in each of the four arrays.
+        assertEquals(8_388_608, MemoryBandwidth.elementsFor(1L << 40));
+        assertEquals(8_388_608, MemoryBandwidth.elementsFor(1L << 30));
+        // A quarter of a 256 MiB heap: 64 MiB in all, so 2 Mi doubles each.
+        assertEquals(2_097_152, MemoryBandwidth.elementsFor(256L << 20));
+        // A 1000-byte heap: 250 bytes for the arrays, 7 doubles each, rounded down to a multiple of the 4 segments.
+        assertEquals(4, MemoryBandwidth.elementsFor(1000));
+        assertEquals(MemoryBandwidth.SEGMENTS, MemoryBandwidth.elementsFor(0));
+        assertEquals(0, MemoryBandwidth.elementsFor(100L << 20) % MemoryBandwidth.SEGMENTS);
     }
 
     @Test
@@ -94,12 +94,12 @@ class MemoryBandwidthTest {
 
     @Test
     void aMeasurementIsTheMedianOfItsRoundsAndItsRatioIsOverOneThread() {
-        MemoryBandwidth.Measurement measurement = MemoryBandwidth.measure(List.of(2), 1000);
+        MemoryBandwidth.Measurement measurement = MemoryBandwidth.measure(List.of(2));
 
         int processors = Runtime.getRuntime().availableProcessors();
         List<Integer> counts = measurement.bandwidths().stream().map(MemoryBandwidth.Bandwidth::threads).toList();
         assertEquals(List.of(1, Math.min(2, processors)).stream().distinct().toList(), counts);
-        assertEquals(MemoryBandwidth.MIN_BUFFER_BYTES, measurement.bufferBytes());
+        assertEquals(MemoryBandwidth.BUFFER_BYTES, measurement.bufferBytes());
         assertTrue(measurement.seconds() > 0 && Double.isFinite(measurement.seconds()), measurement.toString());
         for (MemoryBandwidth.Bandwidth b : measurement.bandwidths()) {
             assertEquals(MemoryBandwidth.ROUNDS, b.rounds().length, "threads " + b.threads());
@@ -129,8 +129,8 @@ class MemoryBandwidthTest {
 
         // 1e6 parameters x 8 numbers x 8 bytes = 64 MB: 1.28 ms at 50 GB/s, 1.16 ms at 55 GB/s; f32 half.
         assertEquals(List.of(
-                "memory of this machine, measured: 1 thread 50.0 GB/s, 2 threads 55.0 GB/s, 1.10x (4 arrays of 16.0 MB "
-                        + "read and written as Adam's update does, median of 9 alternated rounds, 0.30 s)",
+                "memory of this machine, measured: 1 thread 50.0 GB/s, 2 threads 55.0 GB/s, 1.10x (4 arrays read and "
+                        + "written as Adam's update does, 64 MB in all, median of 15 alternated rounds, 0.30 s)",
                 "Adam's update reads and writes 64.0 MB a step (w, m, v, g: 4 x 1000000 f64 numbers of 8 bytes, each "
                         + "read and written once); from memory at these bandwidths that takes 1.28 ms on 1 thread, "
                         + "1.16 ms on 2 threads",
