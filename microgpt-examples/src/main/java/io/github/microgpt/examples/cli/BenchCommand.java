@@ -111,6 +111,19 @@ import picocli.CommandLine.ParentCommand;
  * (single precision has twice the vector lanes, so about twice the peak) and on as many threads as
  * its step uses (the Value engine always one; never more than the processors the JVM sees).
  *
+ * <p>Next to the peak it measures the memory: the bandwidth of the machine's main memory (DRAM)
+ * on one thread and on each thread count the run uses, with {@link MemoryBandwidth}, once, after
+ * the peaks and before the engines (a few tenths of a second, whatever {@code --seconds} is). Its
+ * kernel reads and writes four arrays as Adam's update does, on data not in the caches, the
+ * thread counts alternated in fifteen rounds; each count's figure is the median of its rounds,
+ * and the ratio beside it is over one thread's. Computing scales with the cores; on many
+ * machines the memory does not (one core alone uses most of it), so this says how much of a
+ * speed-up on two threads the machine allows for the work that streams from memory. One such
+ * part is counted: Adam's update reads and writes each parameter's weight, moments and gradient
+ * once a step ({@link MemoryBandwidth#updateBytesPerStep}: 8 numbers of 8 bytes per parameter in
+ * f64, of 4 in f32), and the table says what that many bytes take at each measured bandwidth.
+ * It is a lower bound: the forward and backward passes read every weight too, more than once.
+ *
  * <p>Two thread counts compared, with {@code microgpt-vector}'s kernels, on the 2-core machine
  * below while other jobs ran (load average 11, under {@code chrt -f 10}). Alternation spreads a
  * drift over both counts, but other jobs' work slows a one-thread slice, which leaves them a core,
@@ -144,8 +157,9 @@ import picocli.CommandLine.ParentCommand;
  * <p>{@code --json} prints one object instead:
  * {@code {"engines": [{"engine": "value", "precision": "f64", "threads": 1, "stepsPerSecond": ...,
  * "gradientMillis": ..., "optimizerMillis": ..., "tokensPerSecond": ..., "gflopsPerSecond": ...,
- * "peakGflopsPerSecond": ..., "peakThreads": 1, "shareOfPeak": ...}, {"engine": "array", ...}],
- * "kernels": ..., "configuration": {...}}}, and with a list of thread counts, after
+ * "peakGflopsPerSecond": ..., "peakThreads": 1, "shareOfPeak": ..., "memoryGbPerSecond": ...,
+ * "updateBytesPerStep": ..., "updateMemoryMillis": ...}, {"engine": "array", ...}],
+ * "memory": {...}, "kernels": ..., "configuration": {...}}}, and with a list of thread counts, after
  * {@code "engines"}, {@code "speedUps": [{"engine": "array", "precision": "f64", "threads": 2,
  * "overThreads": 1, "median": ..., "min": ..., "max": ..., "rounds": ..., "ratios": [...],
  * "sameResults": true}]}. An engine's name says its precision where it has a choice
@@ -156,7 +170,20 @@ import picocli.CommandLine.ParentCommand;
  * gradients are complete, so their sum need not be {@code 1000 / stepsPerSecond}.
  * {@code shareOfPeak} is
  * {@code gflopsPerSecond / peakGflopsPerSecond}, the peak of that entry's precision measured on
- * {@code peakThreads} threads; {@code "kernels": "plain"} (or {@code "vector"}) says which code
+ * {@code peakThreads} threads. {@code memoryGbPerSecond} is the memory's bandwidth measured on as
+ * many threads, in GB/s (10<sup>9</sup> bytes a second); {@code updateBytesPerStep} the bytes
+ * Adam's update reads and writes in one step, {@code 8 * parameters * 8} in f64 and
+ * {@code 8 * parameters * 4} in f32 (weight, two moments and gradient, each read and written
+ * once); and {@code updateMemoryMillis} the milliseconds those bytes take at
+ * {@code memoryGbPerSecond}, {@code updateBytesPerStep / memoryGbPerSecond / 1e6}: a part of
+ * the step that more threads shorten only as much as the bandwidth grows. {@code "memory"} says
+ * how the bandwidths were measured: {@code {"bandwidths": [{"threads": 1, "gbPerSecond": ...,
+ * "overOneThread": 1.0, "rounds": [...]}, {"threads": 2, ...}], "bufferBytes": ...,
+ * "seconds": ...}}, an entry per thread count (one thread always, then the counts the run used,
+ * at most the processors), each with the median of its rounds, that median over one thread's
+ * ({@code overOneThread}) and every round's bandwidth in the order they ran; {@code bufferBytes}
+ * is the size of the kernel's four arrays together and {@code seconds} how long the whole
+ * measurement took. {@code "kernels": "plain"} (or {@code "vector"}) says which code
  * computed the array engine's matrix products ({@link ArrayKernels#implementation()}). The figures
  * depend on the machine and on what else it is doing; they are for comparing, not for asserting.
  */
@@ -167,7 +194,8 @@ import picocli.CommandLine.ParentCommand;
         description = {
             "Measure the training steps/s, generated tokens/s and GFLOP/s of each engine (value and array) "
                     + "after a warm-up, at microgpt.py's reference configuration or at the size given, "
-                    + "and GFLOP/s as a share of the measured peak of the engine's precision and threads."},
+                    + "and GFLOP/s as a share of the measured peak of the engine's precision and threads; "
+                    + "beside the peak, the memory's measured bandwidth on one thread and on the run's threads."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:Success.",
@@ -508,6 +536,7 @@ public final class BenchCommand implements Callable<Integer> {
         CliContext context = parent.context();
         List<Result> results = new ArrayList<>();
         List<SpeedUp> speedUps = new ArrayList<>();
+        MemoryBandwidth.Measurement memory;
         try {
             // The peaks first, each once, before the engines' threads and garbage share the JVM.
             Map<List<Object>, PeakFlops.Peak> peaks = new LinkedHashMap<>();
@@ -517,6 +546,14 @@ public final class BenchCommand implements Callable<Integer> {
                             key -> PeakFlops.measure(contender.precision(), contender.threads(), Math.min(1, seconds)));
                 }
             }
+            // The memory's bandwidth next, once, on one thread and on the runs' threads (MemoryBandwidth).
+            List<Integer> threads = new ArrayList<>();
+            for (List<Contender> group : groups) {
+                for (Contender contender : group) {
+                    threads.add(contender.threads());
+                }
+            }
+            memory = MemoryBandwidth.measure(threads);
             for (List<Contender> group : groups) {
                 List<PeakFlops.Peak> groupPeaks = new ArrayList<>();
                 for (Contender contender : group) {
@@ -533,9 +570,9 @@ public final class BenchCommand implements Callable<Integer> {
         boolean list = threadCounts.size() > 1;
         LineOutput out = new LineOutput(context.out());
         if (json) {
-            out.line(toJson(results, list ? speedUps : null, workload));
+            out.line(toJson(results, list ? speedUps : null, memory, workload));
         } else {
-            printTable(out, results, list ? speedUps : null, workload);
+            printTable(out, results, list ? speedUps : null, memory, workload);
         }
         out.flush();
         for (SpeedUp speedUp : speedUps) {
@@ -1397,10 +1434,17 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * The JSON object: {@code "engines"}, an entry per engine and thread count; with a list of
-     * thread counts (non-null {@code speedUps}) also {@code "speedUps"}; then {@code "kernels"} and
-     * {@code "configuration"}.
+     * thread counts (non-null {@code speedUps}) also {@code "speedUps"}; then {@code "memory"},
+     * {@code "kernels"} and {@code "configuration"} (the fields are described in the class comment).
+     *
+     * @param results the engines' entries
+     * @param speedUps the speed-ups of a list of thread counts, or {@code null} for one count
+     * @param memory the measured memory bandwidths
+     * @param workload what was measured
+     * @return the object, on one line
      */
-    static String toJson(List<Result> results, List<SpeedUp> speedUps, Workload workload) {
+    static String toJson(List<Result> results, List<SpeedUp> speedUps, MemoryBandwidth.Measurement memory,
+            Workload workload) {
         List<Map<String, Object>> engines = new ArrayList<>();
         for (Result r : results) {
             Map<String, Object> engine = new LinkedHashMap<>();
@@ -1417,6 +1461,13 @@ public final class BenchCommand implements Callable<Integer> {
             engine.put("peakThreads", r.peak().threads());
             // Six places: the Value engine's share is a few millionths, which four places would print as 0.
             engine.put("shareOfPeak", round(r.shareOfPeak(), 6));
+            // The memory beside the peak: its bandwidth on as many threads, and the part of a step
+            // it alone takes, Adam's update streamed from and to memory.
+            double gbPerSecond = memory.on(r.peak().threads()).gbPerSecond();
+            long updateBytes = MemoryBandwidth.updateBytesPerStep(workload.parameters(), r.precision());
+            engine.put("memoryGbPerSecond", round(gbPerSecond, 2));
+            engine.put("updateBytesPerStep", updateBytes);
+            engine.put("updateMemoryMillis", round(updateBytes / gbPerSecond / 1e6, 4));
             engines.add(engine);
         }
         Map<String, Object> root = new LinkedHashMap<>();
@@ -1449,6 +1500,24 @@ public final class BenchCommand implements Callable<Integer> {
             }
             root.put("speedUps", entries);
         }
+        Map<String, Object> bandwidths = new LinkedHashMap<>();
+        List<Map<String, Object>> counts = new ArrayList<>();
+        for (MemoryBandwidth.Bandwidth bandwidth : memory.bandwidths()) {
+            Map<String, Object> count = new LinkedHashMap<>();
+            count.put("threads", bandwidth.threads());
+            count.put("gbPerSecond", round(bandwidth.gbPerSecond(), 2));
+            count.put("overOneThread", round(memory.overOneThread(bandwidth.threads()), 3));
+            List<Double> rounds = new ArrayList<>();
+            for (double rate : bandwidth.rounds()) {
+                rounds.add(round(rate, 2));
+            }
+            count.put("rounds", rounds);
+            counts.add(count);
+        }
+        bandwidths.put("bandwidths", counts);
+        bandwidths.put("bufferBytes", memory.bufferBytes());
+        bandwidths.put("seconds", round(memory.seconds(), 3));
+        root.put("memory", bandwidths);
         // Which code computed the array engine's matrix products: "plain" or "vector" (ArrayKernels).
         root.put("kernels", ArrayKernels.implementation());
         Map<String, Object> configuration = new LinkedHashMap<>();
@@ -1471,7 +1540,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The table; with a list of thread counts (non-null {@code speedUps}) a threads column and the speed-ups. */
-    private static void printTable(LineOutput out, List<Result> results, List<SpeedUp> speedUps, Workload workload) {
+    private static void printTable(LineOutput out, List<Result> results, List<SpeedUp> speedUps,
+            MemoryBandwidth.Measurement memory, Workload workload) {
         out.line("microgpt bench: " + workload.describe());
         boolean list = speedUps != null;
         out.line(String.format(Locale.ROOT, "%-9s " + (list ? "%7s " : "%s") + "%12s %12s %9s %7s", "engine",
@@ -1518,8 +1588,56 @@ public final class BenchCommand implements Callable<Integer> {
                                         + Runtime.getRuntime().availableProcessors() + " processors)" : ""));
             }
         }
+        for (String line : memoryLines(memory, results, workload.parameters())) {
+            out.line(line);
+        }
         out.line(String.format(Locale.ROOT, "Java %s (%s), %d processors, %s matrix products",
                 System.getProperty("java.version"), System.getProperty("java.vm.name"),
                 Runtime.getRuntime().availableProcessors(), ArrayKernels.implementation()));
+    }
+
+    /**
+     * The table's lines on the memory: its measured bandwidth on each thread count, with the
+     * ratio over one thread, and for each precision of the results the bytes Adam's update moves
+     * in a step ({@link MemoryBandwidth#updateBytesPerStep}) and the time that takes at each
+     * bandwidth: a part of the step that more threads shorten only as much as the bandwidth grows.
+     *
+     * @param memory the measurement
+     * @param results the engines' entries, for their precisions
+     * @param parameters the model's parameters
+     * @return the lines, without line breaks
+     */
+    static List<String> memoryLines(MemoryBandwidth.Measurement memory, List<Result> results, long parameters) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder rates = new StringBuilder();
+        for (MemoryBandwidth.Bandwidth b : memory.bandwidths()) {
+            rates.append(rates.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%d %s %.1f GB/s",
+                    b.threads(), b.threads() == 1 ? "thread" : "threads", b.gbPerSecond()));
+            if (b.threads() > 1) {
+                rates.append(String.format(Locale.ROOT, ", %.2fx", memory.overOneThread(b.threads())));
+            }
+        }
+        lines.add(String.format(Locale.ROOT, "memory of this machine, measured: %s (4 arrays read and written as "
+                + "Adam's update does, %.0f MB in all, median of %d alternated rounds, %.2f s)", rates,
+                memory.bufferBytes() / 1e6, MemoryBandwidth.ROUNDS, memory.seconds()));
+        List<Precision> precisions = new ArrayList<>();
+        for (Result r : results) {
+            if (!precisions.contains(r.precision())) {
+                precisions.add(r.precision());
+            }
+        }
+        for (Precision precision : precisions) {
+            long bytes = MemoryBandwidth.updateBytesPerStep(parameters, precision);
+            StringBuilder times = new StringBuilder();
+            for (MemoryBandwidth.Bandwidth b : memory.bandwidths()) {
+                times.append(times.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f ms on %d %s",
+                        bytes / b.gbPerSecond() / 1e6, b.threads(), b.threads() == 1 ? "thread" : "threads"));
+            }
+            lines.add(String.format(Locale.ROOT, "Adam's update reads and writes %.1f MB a step (w, m, v, g: "
+                    + "4 x %d %s numbers of %d bytes, each read and written once); from memory at these bandwidths "
+                    + "that takes %s", bytes / 1e6, parameters, precision.id(),
+                    precision == Precision.F32 ? Float.BYTES : Double.BYTES, times));
+        }
+        return lines;
     }
 }

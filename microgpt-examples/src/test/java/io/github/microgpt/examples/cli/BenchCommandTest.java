@@ -10,7 +10,6 @@ import com.google.gson.JsonParser;
 import io.github.microgpt.model.ArrayKernels;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +32,7 @@ class BenchCommandTest {
         assertEquals(2, lines.size(), "one line and the final line break: " + lines);
         assertEquals("", lines.get(1));
         JsonObject root = JsonParser.parseString(lines.get(0)).getAsJsonObject();
-        assertEquals(Set.of("engines", "kernels", "configuration"), root.keySet());
+        assertEquals(List.of("engines", "memory", "kernels", "configuration"), List.copyOf(root.keySet()));
         assertEquals(ArrayKernels.implementation(), root.get("kernels").getAsString());
         JsonArray engines = root.getAsJsonArray("engines");
         assertEquals(List.of("value", "array"), names(engines));
@@ -55,6 +54,7 @@ class BenchCommandTest {
         assertEquals(27, configuration.get("vocabSize").getAsInt());
         assertEquals(4192, configuration.get("parameters").getAsLong());
         assertEquals("names", configuration.get("documents").getAsString());
+        assertMemory(root, List.of(1));
     }
 
     @Test
@@ -63,7 +63,7 @@ class BenchCommandTest {
 
         assertEquals(0, result.exitCode(), result.toString());
         List<String> lines = result.stdoutLines();
-        assertEquals(8, lines.size(), lines.toString());
+        assertEquals(10, lines.size(), lines.toString());
         assertTrue(lines.get(0).startsWith("microgpt bench: reference configuration"), lines.get(0));
         assertTrue(lines.get(0).contains("4192 parameters"), lines.get(0));
         assertTrue(lines.get(1).matches("engine +steps/s +tokens/s +GFLOP/s +of peak"), lines.get(1));
@@ -73,8 +73,16 @@ class BenchCommandTest {
         assertTrue(lines.get(4).matches("array / value: [0-9.]+x the steps, [0-9.]+x the tokens"), lines.get(4));
         assertTrue(lines.get(5).matches("peak of f64 on 1 thread, measured: [0-9]+\\.[0-9] GFLOP/s"),
                 lines.get(5));
-        assertTrue(lines.get(6).startsWith("Java "), lines.get(6));
-        assertEquals("", lines.get(7));
+        assertTrue(lines.get(6).matches("memory of this machine, measured: 1 thread [0-9]+\\.[0-9] GB/s \\(4 arrays "
+                + "read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, "
+                + "[0-9]+\\.[0-9]{2} s\\)"),
+                lines.get(6));
+        // 4192 parameters x 8 numbers x 8 bytes = 268,288 bytes.
+        assertTrue(lines.get(7).matches("Adam's update reads and writes 0\\.3 MB a step \\(w, m, v, g: 4 x 4192 f64 "
+                + "numbers of 8 bytes, each read and written once\\); from memory at these bandwidths that takes "
+                + "[0-9]+\\.[0-9]{2} ms on 1 thread"), lines.get(7));
+        assertTrue(lines.get(8).startsWith("Java "), lines.get(8));
+        assertEquals("", lines.get(9));
     }
 
     @Test
@@ -96,6 +104,7 @@ class BenchCommandTest {
         // 2Vd + blockSize d + 12 L d^2 with V = 27 letters and BOS
         assertEquals(2 * 27 * 24 + 8 * 24 + 12 * 2 * 24 * 24, configuration.get("parameters").getAsLong());
         assertEquals("random letters", configuration.get("documents").getAsString());
+        assertMemory(root, List.of(1));
     }
 
     @Test
@@ -133,9 +142,11 @@ class BenchCommandTest {
             JsonObject engine = element.getAsJsonObject();
             assertEquals(List.of("engine", "precision", "threads", "stepsPerSecond", "gradientMillis",
                     "optimizerMillis", "tokensPerSecond", "gflopsPerSecond", "peakGflopsPerSecond", "peakThreads",
-                    "shareOfPeak"), List.copyOf(engine.keySet()));
+                    "shareOfPeak", "memoryGbPerSecond", "updateBytesPerStep", "updateMemoryMillis"),
+                    List.copyOf(engine.keySet()));
             for (String figure : List.of("stepsPerSecond", "tokensPerSecond", "gflopsPerSecond",
-                    "peakGflopsPerSecond", "shareOfPeak", "gradientMillis", "optimizerMillis")) {
+                    "peakGflopsPerSecond", "shareOfPeak", "gradientMillis", "optimizerMillis", "memoryGbPerSecond",
+                    "updateMemoryMillis")) {
                 assertPositiveAndFinite(engine, figure);
             }
             // gradientMillis and optimizerMillis come from a slice of their own, with a gradient
@@ -231,6 +242,7 @@ class BenchCommandTest {
         assertEquals(2, array.get("threads").getAsInt(), array.toString());
         assertEquals(Math.min(2, Runtime.getRuntime().availableProcessors()), array.get("peakThreads").getAsInt(),
                 array.toString());
+        assertMemory(JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject(), List.of(1, 2));
     }
 
     @Test
@@ -271,6 +283,7 @@ class BenchCommandTest {
         assertEquals(List.of("array-f32"), names(engines), "the value engine has no f32");
         assertEngineFigures(engines);
         assertEquals("f32", engines.get(0).getAsJsonObject().get("precision").getAsString());
+        assertMemory(JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject(), List.of(1));
 
         Cli.Result table = Cli.run("bench", "--seconds", "0.05", "--precision", "f32", "--threads", "2");
         assertEquals(0, table.exitCode(), table.toString());
@@ -316,7 +329,7 @@ class BenchCommandTest {
         assertEquals(0, result.exitCode(), result.toString());
         assertEquals("", result.stderr(), "the models on 1, 2 and 3 threads ended in the same state");
         JsonObject root = JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject();
-        assertEquals(List.of("engines", "speedUps", "kernels", "configuration"), List.copyOf(root.keySet()));
+        assertEquals(List.of("engines", "speedUps", "memory", "kernels", "configuration"), List.copyOf(root.keySet()));
         JsonArray engines = root.getAsJsonArray("engines");
         assertEquals(List.of("array", "array", "array"), names(engines), "the entries keep the engine's name");
         assertEngineFigures(engines);
@@ -340,6 +353,7 @@ class BenchCommandTest {
             assertTrue(speedUp.get("sameResults").getAsBoolean(), speedUp.toString());
             assertSpread(speedUp);
         }
+        assertMemory(root, List.of(1, 2, 3));
     }
 
     @Test
@@ -378,6 +392,7 @@ class BenchCommandTest {
         JsonArray speedUps = root.getAsJsonArray("speedUps");
         assertEquals(1, speedUps.size(), speedUps.toString());
         assertEquals("array", speedUps.get(0).getAsJsonObject().get("engine").getAsString());
+        assertMemory(root, List.of(1, 2));
         assertSpread(speedUps.get(0).getAsJsonObject());
 
         Cli.Result table = Cli.run("bench", "--seconds", "0.05", "--threads", "1,2");
@@ -392,7 +407,66 @@ class BenchCommandTest {
 
         assertEquals(0, result.exitCode(), result.toString());
         JsonObject root = JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject();
-        assertEquals(List.of("engines", "kernels", "configuration"), List.copyOf(root.keySet()), "no speedUps");
+        assertEquals(List.of("engines", "memory", "kernels", "configuration"), List.copyOf(root.keySet()), "no speedUps");
+        assertMemory(root, List.of(1, 2));
+    }
+
+    /**
+     * The memory's bandwidths: one thread and each of the run's {@code threads} as the processors
+     * allow, each the median of its rounds, its ratio over one thread's, and each engine's
+     * figures those of the bandwidth on its peak's threads, with the update's bytes counted from
+     * the parameters and the precision. The JSON rounds, so the checks allow for its rounding.
+     */
+    private static void assertMemory(JsonObject root, List<Integer> threads) {
+        JsonObject memory = root.getAsJsonObject("memory");
+        assertEquals(List.of("bandwidths", "bufferBytes", "seconds"), List.copyOf(memory.keySet()));
+        int processors = Runtime.getRuntime().availableProcessors();
+        List<Integer> expected = threads.stream().map(t -> Math.min(t, processors)).distinct().toList();
+        JsonArray bandwidths = memory.getAsJsonArray("bandwidths");
+        List<Integer> measured = new ArrayList<>();
+        double one = bandwidths.get(0).getAsJsonObject().get("gbPerSecond").getAsDouble();
+        for (JsonElement element : bandwidths) {
+            JsonObject bandwidth = element.getAsJsonObject();
+            assertEquals(List.of("threads", "gbPerSecond", "overOneThread", "rounds"), List.copyOf(bandwidth.keySet()));
+            measured.add(bandwidth.get("threads").getAsInt());
+            assertPositiveAndFinite(bandwidth, "gbPerSecond");
+            JsonArray rounds = bandwidth.getAsJsonArray("rounds");
+            assertEquals(MemoryBandwidth.ROUNDS, rounds.size(), bandwidth.toString());
+            double[] values = new double[rounds.size()];
+            for (int r = 0; r < values.length; r++) {
+                values[r] = rounds.get(r).getAsDouble();
+                assertTrue(values[r] > 0 && Double.isFinite(values[r]), bandwidth.toString());
+            }
+            double gb = bandwidth.get("gbPerSecond").getAsDouble();
+            assertEquals(BenchCommand.median(values), gb, 0.0051, bandwidth.toString());
+            // overOneThread = this count's median over one thread's, computed before rounding to 2 places.
+            double ratio = bandwidth.get("overOneThread").getAsDouble();
+            double lowest = (gb - 0.005) / (one + 0.005) - 5e-4;
+            double highest = (gb + 0.005) / (one - 0.005) + 5e-4;
+            assertTrue(ratio >= lowest && ratio <= highest,
+                    "overOneThread " + ratio + " outside [" + lowest + ", " + highest + "]: " + memory);
+        }
+        assertEquals(expected, measured, memory.toString());
+        assertEquals(1.0, bandwidths.get(0).getAsJsonObject().get("overOneThread").getAsDouble(), 0.0);
+        long parameters = root.getAsJsonObject("configuration").get("parameters").getAsLong();
+        assertEquals(MemoryBandwidth.BUFFER_BYTES, memory.get("bufferBytes").getAsLong(), memory.toString());
+        assertPositiveAndFinite(memory, "seconds");
+        for (JsonElement element : root.getAsJsonArray("engines")) {
+            JsonObject engine = element.getAsJsonObject();
+            int peakThreads = engine.get("peakThreads").getAsInt();
+            JsonObject bandwidth = bandwidths.get(expected.indexOf(peakThreads)).getAsJsonObject();
+            assertEquals(bandwidth.get("gbPerSecond"), engine.get("memoryGbPerSecond"), engine.toString());
+            // w, m, v and g read and written once: 8 numbers of 8 bytes per parameter in f64, of 4 in f32.
+            long bytesPerNumber = engine.get("precision").getAsString().equals("f32") ? 4 : 8;
+            long bytes = engine.get("updateBytesPerStep").getAsLong();
+            assertEquals(8 * bytesPerNumber * parameters, bytes, engine.toString());
+            double gb = engine.get("memoryGbPerSecond").getAsDouble();
+            double millis = engine.get("updateMemoryMillis").getAsDouble();
+            double lowest = bytes / (gb + 0.005) / 1e6 - 5e-5;
+            double highest = bytes / (gb - 0.005) / 1e6 + 5e-5;
+            assertTrue(millis >= lowest && millis <= highest,
+                    "updateMemoryMillis " + millis + " outside [" + lowest + ", " + highest + "]: " + engine);
+        }
     }
 
     /** The ratios are positive and finite, as many as the rounds (at least five), with the median between the extremes. */
