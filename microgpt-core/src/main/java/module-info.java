@@ -59,6 +59,9 @@
  *       {@link io.github.microgpt.train.GradientEvent#grads()}.</li>
  * </ul>
  */
+// The qualified export below names microgpt-vector, which requires this module and so is never
+// on the path when this one compiles: javac's 'module not found' for it is expected, not a fault.
+@SuppressWarnings("module")
 module io.github.microgpt {
     exports io.github.microgpt.autograd;
     exports io.github.microgpt.checkpoint;

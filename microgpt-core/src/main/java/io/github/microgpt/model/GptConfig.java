@@ -14,6 +14,12 @@ package io.github.microgpt.model;
  * {@code GptConfig.defaults().withNEmbd(64).withNLayer(2)}: the canonical constructor takes four
  * {@code int}s in a row ({@code nLayer, nEmbd, nHead, blockSize}), which are easy to swap.
  *
+ * <p>{@code initStd} 0.08 is sized for the reference width. {@link #withNEmbd} keeps it, and a
+ * wider model then starts far from an even guess: at {@code nEmbd} 256, 4 layers, 8 heads and a
+ * context of 64 (the array engine, seed 42, a document of 64 random letters) the first loss is
+ * 14.30, against ln 27 = 3.30 for a model that gives every token the same chance. Scaled as
+ * {@code 0.08 * sqrt(16 / nEmbd)} (0.02 there, {@code withInitStd(0.02)}) it is 3.36.
+ *
  * @param nLayer the number of transformer blocks (attention + MLP); at least 1
  * @param nEmbd the width of the embeddings and of the residual stream; at least 1
  * @param nHead the number of attention heads; at least 1, and it must divide {@code nEmbd}

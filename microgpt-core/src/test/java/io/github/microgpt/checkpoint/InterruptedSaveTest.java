@@ -447,6 +447,7 @@ class InterruptedSaveTest {
      * half-written version deleted as a leftover.
      */
     @Test
+    @SuppressWarnings("try")   // the lock is held through the try's body, which need not name it
     void aSaveThatStartsDuringARepairIsNotUndoneByIt() throws Exception {
         Path dir = tmp.resolve("race");
         Checkpoint.save(dir, model(1), TOKENIZER);
@@ -512,6 +513,7 @@ class InterruptedSaveTest {
     }
 
     @Test
+    @SuppressWarnings("try")   // the second lock is held through the try's body, which need not name it
     void theSaveLockIsHeldOncePerProcess() throws Exception {
         Path dir = tmp.resolve("locked");
         try (SaveLock lock = SaveLock.acquire(dir)) {
@@ -535,6 +537,7 @@ class InterruptedSaveTest {
     }
 
     @Test
+    @SuppressWarnings("try")   // the last lock is held through the try's body, which need not name it
     void anotherProcessSavingIntoTheDirectoryIsToldAtOnce() throws Exception {
         Path dir = tmp.resolve("shared");
         Process holder = lockHolder(dir);

@@ -28,6 +28,7 @@ public final class SaveLoopMain {
      * @param args the mode and the checkpoint directory
      * @throws Exception any failure, which ends the JVM with a non-zero exit code
      */
+    @SuppressWarnings("try")   // the lock is held through the try's body, which need not name it
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[1]);
         if (args[0].equals("lock")) {

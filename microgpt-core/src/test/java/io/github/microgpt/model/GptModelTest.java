@@ -53,7 +53,7 @@ class GptModelTest {
 
     @ParameterizedTest
     @MethodSource("shapes")
-    void parametersAreNamedAndOrderedAsInSpec(Cases.Case<Shape> c) {
+    void parametersAreNamedAndOrderedAsMicrogptPyStateDict(Cases.Case<Shape> c) {
         c.verify(s -> {
             GptModel model = GptModel.create(s.config(), s.vocabSize(), new PythonRandom(s.seed()));
             int d = s.config().nEmbd();

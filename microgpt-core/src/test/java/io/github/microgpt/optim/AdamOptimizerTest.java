@@ -115,7 +115,7 @@ class AdamOptimizerTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> stepsFollowTheSpecFormulaExactly() {
+    Stream<DynamicTest> stepsFollowMicrogptPyAdamUpdateExactly() {
         return Cases.dynamicTests("Adam = microgpt.py's update", 200, AdamOptimizerTest::randomCase, c -> {
             int n = c.values().length;
             AdamOptimizer adam = new AdamOptimizer(n, new AdamSettings(c.lr(), c.beta1(), c.beta2(), c.eps(),

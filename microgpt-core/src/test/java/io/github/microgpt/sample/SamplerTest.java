@@ -185,7 +185,7 @@ class SamplerTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> samplingFollowsSpecAndIsDeterministicForASeed() {
+    Stream<DynamicTest> samplingFollowsMicrogptPyInferenceAndIsDeterministicForASeed() {
         return Cases.dynamicTests("sampling = microgpt.py's inference", 30,
                 g -> new double[] {g.nextLong(), g.intIn(1, 10), g.logUniform(0.1, 3)}, c -> {
             long seed = (long) c[0];

@@ -192,7 +192,7 @@ class DocumentsTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> parseFollowsSpec() {
+    Stream<DynamicTest> parseGivesEachNonBlankLineStrippedAsMicrogptPyDoes() {
         return Cases.dynamicTests("Documents.parse", 500, DocumentsTest::randomLayout,
                 layout -> assertEquals(layout.documents(), Documents.parse(layout.text())));
     }

@@ -404,6 +404,7 @@ public final class TrainCommand implements Callable<Integer> {
      * @throws CommandFailedException if memory runs out or stdout cannot be written
      */
     @Override
+    @SuppressWarnings("try")   // the save lock is held through the run, which need not name it
     public Integer call() {
         CliContext context = parent.context();
         validate();

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Semaphore;
@@ -38,6 +39,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.handler.SizeLimitHandler;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -454,8 +456,9 @@ public final class SimulatorServer implements AutoCloseable {
         requireNoQuery(request);
         checkOrigin(request);
         checkContentType(request);
-        Content.Source.asByteArrayAsync(request, limits.maxBodyBytes() + 1)
-                .orTimeout(limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        CompletableFuture<byte[]> read = new CompletableFuture<>();
+        Content.Source.asByteArrayAsync(request, limits.maxBodyBytes() + 1, Promise.Invocable.toPromise(read));
+        read.orTimeout(limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((bytes, failure) -> {
                     try {
                         if (failure != null) {

@@ -247,6 +247,7 @@ class HostileInputCommandTest {
     }
 
     @Test
+    @SuppressWarnings("try")   // the lock is held through the try's body, which need not name it
     void aSecondRunSavingIntoTheSameDirectoryIsToldAtStart() throws Exception {
         Path run = dir.resolve("busy");
         try (SaveLock held = SaveLock.acquire(run)) {
