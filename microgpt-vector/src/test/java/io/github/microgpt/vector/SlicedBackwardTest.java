@@ -201,6 +201,29 @@ class SlicedBackwardTest {
         }
     }
 
+    /**
+     * A thread's slice scratch keeps rows exactly as wide as each product's slices, one array per
+     * width, grown only in its number of rows: a 256-wide slice after a 1024-wide one gets back
+     * its own rows, not the first quarter of rows 1024 wide (which would sit 4 KB or 8 KB apart,
+     * in the same sets of the first-level cache).
+     */
+    @Test
+    void theSliceScratchKeepsRowsOfEachWidth() {
+        SlicedBackward.SliceScratch<double[][]> scratch = SlicedBackward.SliceScratch.DOUBLES.get();
+        // Widths no other test of this thread asks for.
+        double[][] narrow = scratch.rows(16, 264);
+        assertEquals(264, narrow[0].length, "the first width's rows");
+        double[][] wide = scratch.rows(4, 1032);
+        assertEquals(1032, wide[0].length, "the second width's rows");
+        assertTrue(narrow == scratch.rows(8, 264), "the first width's rows again, fewer of them");
+        double[][] more = scratch.rows(20, 264);
+        assertTrue(more.length >= 20, "grown to 20 rows");
+        assertEquals(264, more[0].length, "grown in rows, not in width");
+        assertTrue(wide == scratch.rows(4, 1032), "the second width's rows, untouched by the first's growth");
+        double[][] view = scratch.view(40, 8, 12);
+        assertTrue(wide[0] == view[8], "the view points at the rows given out last");
+    }
+
     /** Units of a block and a slice each (16 registers) leave no slice free before the blocks: no update inside. */
     @Test
     void anUpdateInsideIsRefusedWithoutApartUnits() {
