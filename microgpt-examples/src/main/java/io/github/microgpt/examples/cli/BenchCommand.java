@@ -1739,10 +1739,20 @@ public final class BenchCommand implements Callable<Integer> {
                     r.engine(), list ? r.threads() : "", r.stepsPerSecond(), r.tokensPerSecond(), r.gflopsPerSecond(),
                     100 * r.shareOfPeak()));
         }
+        List<String> saidAlike = new ArrayList<>();
         for (Result r : results) {
-            if (r.divergences() > 0) {
-                out.line(divergenceLine(r, list));
+            if (r.divergences() == 0 || saidAlike.contains(r.engine())) {
+                continue;
             }
+            // A list's counts run the same steps, so they must diverge alike: then one line says it for all.
+            boolean alike = true;
+            for (Result other : results) {
+                alike &= !other.engine().equals(r.engine()) || sameDivergence(r, other);
+            }
+            if (alike) {
+                saidAlike.add(r.engine());
+            }
+            out.line(divergenceLine(r, list && !alike));
         }
         if (results.size() == 2 && !results.get(0).engine().equals(results.get(1).engine())) {
             Result first = results.get(0);
@@ -1787,13 +1797,22 @@ public final class BenchCommand implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors(), ArrayKernels.implementation()));
     }
 
+    /** Whether two entries diverged alike: as often, in all and in the timed steps, with the same timed losses. */
+    private static boolean sameDivergence(Result before, Result r) {
+        return before.divergences() == r.divergences()
+                && before.timedDivergences() == r.timedDivergences()
+                && Double.compare(before.firstLoss(), r.firstLoss()) == 0
+                && Double.compare(before.lastLoss(), r.lastLoss()) == 0;
+    }
+
     /**
      * The table's line for an engine whose loss diverged: how often (in all, and in the timed
      * steps), that the model was rebuilt outside the timed steps, and the loss of the first and
      * last timed step.
      *
      * @param r the engine's entry, with {@link Result#divergences} above 0
-     * @param list whether the table has a threads column (then the line names the count)
+     * @param list whether to name the thread count (a list whose counts did not diverge alike;
+     *     those that did, as they must, share one line)
      * @return the line, without a line break
      */
     static String divergenceLine(Result r, boolean list) {

@@ -134,6 +134,12 @@ class BenchDivergenceTest {
         assertEquals(2, notes.size(), notes.toString());
         assertTrue(notes.get(0).startsWith("microgpt: note: the loss of array on 1 thread diverged"), notes.get(0));
         assertTrue(notes.get(1).startsWith("microgpt: note: the loss of array on 2 threads diverged"), notes.get(1));
+
+        // In the table, the counts that diverged alike share one line.
+        String table = run(DIVERGING_RATE, "--threads", "1,2").out();
+        long lines = table.lines().filter(line -> line.contains("diverged")).count();
+        assertEquals(1, lines, table);
+        assertTrue(table.contains("\narray: the loss diverged "), table);
     }
 
     /** The loss field is a number above 0, or null where that step diverged. */
