@@ -40,8 +40,12 @@ import java.util.concurrent.TimeUnit;
  * for with {@code -Xlog}, is told apart and passed on to the parent's standard error):
  * <ul>
  * <li>at the start, unasked: {@code ready}, once the model is built;
- * <li>{@code warm STEPS listening|plain}, {@code run STEPS}: {@code done LOSS_BITS STEPS_DONE COMPILER_MILLIS};
- * <li>{@code phases STEPS}: {@code phases GRADIENT_NANOS OPTIMIZER_NANOS LOSS_BITS STEPS_DONE COMPILER_MILLIS};
+ * <li>{@code warm STEPS listening|plain}, {@code run STEPS}: {@code done STATE};
+ * <li>{@code phases STEPS}: {@code phases GRADIENT_NANOS OPTIMIZER_NANOS STATE};
+ * <li>where {@code STATE} is {@code LOSS_BITS STEPS_DONE COMPILER_MILLIS FIRST_LOSS_BITS DIVERGENCES
+ *     REBUILD_NANOS}: the last and the request's first step's loss, the trainer's steps, the JIT's
+ *     time, and the divergences so far with the time spent rebuilding the model after them, on
+ *     the child's clock ({@link BenchCommand.CountRun});
  * <li>{@code weights}: {@code weights SHA256_HEX};
  * <li>{@code generate NANOS}: {@code tokens TOKENS NANOS};
  * <li>{@code quit}: nothing; the child ends with exit code 0;
@@ -198,7 +202,8 @@ final class BenchChild {
 
     /**
      * The child's arguments: {@code ENGINE PRECISION THREADS}, then {@code reference} or the
-     * model's size ({@code N_LAYER N_EMBD N_HEAD BLOCK_SIZE}, random letters).
+     * model's size and Adam's learning rate ({@code N_LAYER N_EMBD N_HEAD BLOCK_SIZE RATE}, random
+     * letters).
      */
     static List<String> arguments(BenchCommand.Contender contender, BenchCommand.Workload workload) {
         List<String> arguments = new ArrayList<>(List.of(contender.engine().id(), contender.precision().id(),
@@ -208,7 +213,8 @@ final class BenchChild {
             arguments.add("reference");
         } else {
             arguments.addAll(List.of(Integer.toString(config.nLayer()), Integer.toString(config.nEmbd()),
-                    Integer.toString(config.nHead()), Integer.toString(config.blockSize())));
+                    Integer.toString(config.nHead()), Integer.toString(config.blockSize()),
+                    Double.toString(workload.learningRate())));
         }
         return arguments;
     }
@@ -252,7 +258,7 @@ final class BenchChild {
         }
         GptConfig config = new GptConfig(Integer.parseInt(args[3]), Integer.parseInt(args[4]),
                 Integer.parseInt(args[5]), Integer.parseInt(args[6]), GptConfig.defaults().initStd());
-        return BenchCommand.Workload.randomLetters(config);
+        return BenchCommand.Workload.randomLetters(config, Double.parseDouble(args[7]));
     }
 
     /** One request's answer, without {@link #ANSWER}. */
@@ -277,7 +283,8 @@ final class BenchChild {
     }
 
     private static String state(BenchCommand.Runner runner) {
-        return runner.lastLossBits() + " " + runner.stepsDone() + " " + BenchCommand.compilerMillis();
+        return runner.lastLossBits() + " " + runner.stepsDone() + " " + BenchCommand.compilerMillis() + " "
+                + runner.firstLossBits() + " " + runner.divergences() + " " + runner.rebuildNanos();
     }
 
     private static void answer(PrintStream out, String answer) {
@@ -380,6 +387,9 @@ final class BenchChild {
         private long lastLossBits;
         private int stepsDone;
         private long compilerMillis;
+        private long firstLossBits;
+        private int divergences;
+        private long rebuildNanos;
 
         private Remote(String name, Process process, long startNanos, File errors, PrintStream passOn,
                 Patience patience, long parameters, long stepFlops) {
@@ -449,17 +459,17 @@ final class BenchChild {
 
         @Override
         public void warm(long steps, boolean listening) {
-            state(expect(askSteps("warm " + steps + (listening ? " listening" : " plain"), steps), "done", 4), 1);
+            state(expect(askSteps("warm " + steps + (listening ? " listening" : " plain"), steps), "done", 7), 1);
         }
 
         @Override
         public void run(long steps) {
-            state(expect(askSteps("run " + steps, steps), "done", 4), 1);
+            state(expect(askSteps("run " + steps, steps), "done", 7), 1);
         }
 
         @Override
         public long[] phases(long steps) {
-            String[] answer = expect(askSteps("phases " + steps, steps), "phases", 6);
+            String[] answer = expect(askSteps("phases " + steps, steps), "phases", 9);
             state(answer, 3);
             return new long[] {number(answer[1]), number(answer[2])};
         }
@@ -472,6 +482,21 @@ final class BenchChild {
         @Override
         public int stepsDone() {
             return stepsDone;
+        }
+
+        @Override
+        public long firstLossBits() {
+            return firstLossBits;
+        }
+
+        @Override
+        public int divergences() {
+            return divergences;
+        }
+
+        @Override
+        public long rebuildNanos() {
+            return rebuildNanos;
         }
 
         @Override
@@ -533,6 +558,9 @@ final class BenchChild {
             lastLossBits = number(answer[from]);
             stepsDone = (int) number(answer[from + 1]);
             compilerMillis = number(answer[from + 2]);
+            firstLossBits = number(answer[from + 3]);
+            divergences = (int) number(answer[from + 4]);
+            rebuildNanos = number(answer[from + 5]);
         }
 
         /** {@link #ask} for {@code steps} training steps, which then times the child's step. */

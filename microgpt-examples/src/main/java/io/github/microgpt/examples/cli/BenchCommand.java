@@ -158,7 +158,8 @@ import picocli.CommandLine.ParentCommand;
  * {@code {"engines": [{"engine": "value", "precision": "f64", "threads": 1, "stepsPerSecond": ...,
  * "gradientMillis": ..., "optimizerMillis": ..., "tokensPerSecond": ..., "gflopsPerSecond": ...,
  * "peakGflopsPerSecond": ..., "peakThreads": 1, "shareOfPeak": ..., "memoryGbPerSecond": ...,
- * "updateBytesPerStep": ..., "updateMemoryMillis": ...}, {"engine": "array", ...}],
+ * "updateBytesPerStep": ..., "updateMemoryMillis": ..., "firstLoss": ..., "lastLoss": ...,
+ * "timedDivergences": 0, "divergences": 0}, {"engine": "array", ...}],
  * "memory": {...}, "kernels": ..., "configuration": {...}}}, and with a list of thread counts, after
  * {@code "engines"}, {@code "speedUps": [{"engine": "array", "precision": "f64", "threads": 2,
  * "overThreads": 1, "median": ..., "min": ..., "max": ..., "rounds": ..., "ratios": [...],
@@ -176,7 +177,15 @@ import picocli.CommandLine.ParentCommand;
  * {@code 8 * parameters * 4} in f32 (weight, two moments and gradient, each read and written
  * once); and {@code updateMemoryMillis} the milliseconds those bytes take at
  * {@code memoryGbPerSecond}, {@code updateBytesPerStep / memoryGbPerSecond / 1e6}: a part of
- * the step that more threads shorten only as much as the bandwidth grows. {@code "memory"} says
+ * the step that more threads shorten only as much as the bandwidth grows. {@code firstLoss} and
+ * {@code lastLoss} are the loss of the first and of the last timed step (null if that step's
+ * loss was not finite), so that one sees what the steps trained; {@code divergences} counts the
+ * entry's steps whose loss was NaN or infinite (warm-up, timed slices and phase split), and
+ * {@code timedDivergences} those among the timed steps. On random letters, after such a step
+ * the model and optimizer are built again from the seed and training goes on; that rebuilding
+ * is timed apart and left out of every step figure ({@link Rounds}, {@link Runner}). At the
+ * bench's rate, 1e-4, no size measured so far diverged; where one does, the table gets a line
+ * for it and stderr a note. {@code "memory"} says
  * how the bandwidths were measured: {@code {"bandwidths": [{"threads": 1, "gbPerSecond": ...,
  * "overOneThread": 1.0, "rounds": [...]}, {"threads": 2, ...}], "bufferBytes": ...,
  * "seconds": ...}}, an entry per thread count (one thread always, then the counts the run used,
@@ -307,6 +316,8 @@ public final class BenchCommand implements Callable<Integer> {
     private final List<String> jvmOptions;
     /** How long a list's children may take to answer. */
     private final BenchChild.Patience patience;
+    /** Adam's learning rate on random letters: {@link #RANDOM_DOCUMENTS_LEARNING_RATE} but in a test. */
+    private double learningRate = RANDOM_DOCUMENTS_LEARNING_RATE;
 
     /** Creates the command; picocli calls this and then sets the options. */
     public BenchCommand() {
@@ -359,6 +370,19 @@ public final class BenchCommand implements Callable<Integer> {
         this.childCommand = childCommand;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.patience = patience;
+    }
+
+    /**
+     * Makes the runs on random letters train at {@code rate} instead of
+     * {@link #RANDOM_DOCUMENTS_LEARNING_RATE}, for a test that needs a run to diverge (at 0.5 the
+     * loss of one layer at nEmbd 8 is infinite at its 17th step). The reference run is not changed.
+     *
+     * @param rate Adam's learning rate
+     * @return this command
+     */
+    BenchCommand trainingAt(double rate) {
+        this.learningRate = rate;
+        return this;
     }
 
     /**
@@ -418,19 +442,36 @@ public final class BenchCommand implements Callable<Integer> {
      * @param tokenizer the characters
      * @param docs the documents, cycled through one per step
      * @param reference whether this is microgpt.py's run (the shuffled names at the reference size,
-     *     with microgpt.py's learning rate); otherwise Adam runs at {@link #RANDOM_DOCUMENTS_LEARNING_RATE}
+     *     with microgpt.py's learning rate); otherwise Adam runs at {@code learningRate}
+     * @param learningRate Adam's learning rate: microgpt.py's on the names, and on random letters
+     *     {@link #RANDOM_DOCUMENTS_LEARNING_RATE} unless a test chose another (to make a run diverge)
      */
-    record Workload(GptConfig config, Tokenizer tokenizer, List<String> docs, boolean reference) {
+    record Workload(GptConfig config, Tokenizer tokenizer, List<String> docs, boolean reference,
+            double learningRate) {
 
         /** The reference run: the embedded names, shuffled with seed 42, at the reference size. */
         static Workload referenceRun() {
             List<String> docs = new ArrayList<>(Documents.embeddedNames());
             new PythonRandom(42).shuffle(docs);
-            return new Workload(GptConfig.defaults(), Tokenizer.fromDocuments(docs), docs, true);
+            return new Workload(GptConfig.defaults(), Tokenizer.fromDocuments(docs), docs, true,
+                    AdamSettings.defaults().learningRate());
         }
 
         /** Documents of {@code blockSize} random letters, so that every step trains the whole context. */
         static Workload randomLetters(GptConfig config) {
+            return randomLetters(config, RANDOM_DOCUMENTS_LEARNING_RATE);
+        }
+
+        /**
+         * Documents of {@code blockSize} random letters, trained at a learning rate of one's own:
+         * for a test that needs a run to diverge (the bench itself always trains at
+         * {@link #RANDOM_DOCUMENTS_LEARNING_RATE}).
+         *
+         * @param config the model size
+         * @param learningRate Adam's learning rate
+         * @return the workload
+         */
+        static Workload randomLetters(GptConfig config, double learningRate) {
             PythonRandom random = new PythonRandom(7);
             List<String> docs = new ArrayList<>(RANDOM_DOCUMENTS);
             for (int i = 0; i < RANDOM_DOCUMENTS; i++) {
@@ -440,7 +481,8 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 docs.add(doc.toString());
             }
-            return new Workload(config, Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"), docs, false);
+            return new Workload(config, Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"), docs, false,
+                    learningRate);
         }
 
         /** The analytic operation count of a training step on each document. */
@@ -465,7 +507,8 @@ public final class BenchCommand implements Callable<Integer> {
                     + (reference ? ")" : "");
             // "1e-4" is RANDOM_DOCUMENTS_LEARNING_RATE as a person writes it (Java would print 1.0E-4).
             return size + (reference ? ", embedded names, seed 42"
-                    : ", documents of " + config.blockSize() + " random letters, Adam at 1e-4");
+                    : ", documents of " + config.blockSize() + " random letters, Adam at "
+                            + (learningRate == RANDOM_DOCUMENTS_LEARNING_RATE ? "1e-4" : learningRate));
         }
     }
 
@@ -483,9 +526,14 @@ public final class BenchCommand implements Callable<Integer> {
      * @param tokensPerSecond generated tokens per second (the median slice)
      * @param gflopsPerSecond the training steps' analytic operations per second
      * @param peak the peak its share is of: its precision, on its threads
+     * @param firstLoss the loss of the first timed step (NaN if that step diverged)
+     * @param lastLoss the loss of the last timed step (NaN if that step diverged)
+     * @param timedDivergences the timed steps that diverged
+     * @param divergences all its steps that diverged: warm-up, timed slices and phase split
      */
     record Result(String engine, Precision precision, int threads, double stepsPerSecond, double gradientMillis,
-            double optimizerMillis, double tokensPerSecond, double gflopsPerSecond, PeakFlops.Peak peak) {
+            double optimizerMillis, double tokensPerSecond, double gflopsPerSecond, PeakFlops.Peak peak,
+            double firstLoss, double lastLoss, int timedDivergences, int divergences) {
 
         double shareOfPeak() {
             return gflopsPerSecond / peak.gflopsPerSecond();
@@ -653,7 +701,8 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UsageException("the model would have " + parameters + " parameters; bench measures at most "
                     + MAX_PARAMETERS + " (choose smaller --n-embd, --n-layer or --block-size)");
         }
-        return Workload.randomLetters(new GptConfig(layers, width, heads, context, defaults.initStd()));
+        return Workload.randomLetters(new GptConfig(layers, width, heads, context, defaults.initStd()),
+                learningRate);
     }
 
     private static int atLeastOne(String option, Integer value, int fallback) {
@@ -790,10 +839,19 @@ public final class BenchCommand implements Callable<Integer> {
         // documents for every count) and compare the models' last losses after it.
         boolean[] roundsAgree = {true};
         List<Long> roundFlops = new ArrayList<>();
+        // The loss of each count's first and last timed step, and the divergences: in the timed
+        // slices, and seen so far in all (which say when a note is due).
+        Long[] firstLossBits = new Long[counts];
+        long[] lastLossBits = new long[counts];
+        int[] timedDivergences = new int[counts];
+        int[] divergencesSeen = new int[counts];
         Rounds.Slices slices = new Rounds.Slices() {
             @Override
-            public void warm(int i, long steps, boolean listening) {
+            public long warm(int i, long steps, boolean listening) {
+                long rebuilt = runs[i].rebuildNanos();
                 runs[i].warm(steps, listening);
+                noteDivergence(group.get(i), runs[i], divergencesSeen, i);
+                return runs[i].rebuildNanos() - rebuilt;
             }
 
             @Override
@@ -807,8 +865,17 @@ public final class BenchCommand implements Callable<Integer> {
             }
 
             @Override
-            public void run(int i, long steps) {
+            public long run(int i, long steps) {
+                long rebuilt = runs[i].rebuildNanos();
+                int divergedBefore = runs[i].divergences();
                 runs[i].run(steps);
+                if (firstLossBits[i] == null) {
+                    firstLossBits[i] = runs[i].firstLossBits();
+                }
+                lastLossBits[i] = runs[i].lastLossBits();
+                timedDivergences[i] += runs[i].divergences() - divergedBefore;
+                noteDivergence(group.get(i), runs[i], divergencesSeen, i);
+                return runs[i].rebuildNanos() - rebuilt;
             }
 
             @Override
@@ -828,6 +895,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int phaseRound = 0; phaseRound < PHASE_ROUNDS; phaseRound++) {
             for (int i : order(counts, phaseRound)) {
                 long[] split = runs[i].phases(phaseSteps);
+                noteDivergence(group.get(i), runs[i], divergencesSeen, i);
                 gradientNanos[i] += split[0];
                 optimizerNanos[i] += split[1];
             }
@@ -860,7 +928,8 @@ public final class BenchCommand implements Callable<Integer> {
             double total = PHASE_ROUNDS * phaseSteps;
             results.add(new Result(contender.name(), contender.precision(), contender.threads(), median(steps),
                     gradientNanos[i] / 1e6 / total, optimizerNanos[i] / 1e6 / total, median(tokenRates[i]),
-                    median(gflops), peaks.get(i)));
+                    median(gflops), peaks.get(i), Double.longBitsToDouble(firstLossBits[i]),
+                    Double.longBitsToDouble(lastLossBits[i]), timedDivergences[i], runs[i].divergences()));
         }
         List<SpeedUp> speedUps = new ArrayList<>();
         for (int i = 1; i < counts; i++) {
@@ -869,6 +938,21 @@ public final class BenchCommand implements Callable<Integer> {
                     sameResults));
         }
         return new Measured(results, speedUps);
+    }
+
+    /**
+     * Writes one line on stderr when count {@code i}'s model diverged for the first time (later
+     * divergences are counted, in the table and the JSON, not written one by one).
+     */
+    private void noteDivergence(Contender contender, CountRun run, int[] seen, int i) {
+        int divergences = run.divergences();
+        if (seen[i] == 0 && divergences > 0) {
+            parent.context().err().println("microgpt: note: the loss of " + contender.name() + " on "
+                    + contender.threads() + (contender.threads() == 1 ? " thread" : " threads")
+                    + " diverged (NaN or infinite); the model is rebuilt from its seed each time it does, "
+                    + "outside the timed steps, and the divergences are counted");
+        }
+        seen[i] = divergences;
     }
 
     /** The rounds a measurement of {@code seconds} is cut into: slices of about SLICE_SECONDS, at least SLICES. */
@@ -918,6 +1002,13 @@ public final class BenchCommand implements Callable<Integer> {
      * counts and cut into {@link BenchCommand#targetRounds} rounds, at the slowest count's rate,
      * at least one step; every count runs that many steps in every round. The rounds go on until
      * {@code --seconds} has passed, at least {@link BenchCommand#SLICES} of them.
+     *
+     * <p><b>A divergence</b> (random letters at a rate or size where the loss becomes infinite)
+     * rebuilds the model inside a slice ({@link Runner}); the hooks return how long that took, and
+     * it is taken out of the slice's time (and out of a warm-up chunk's), so that a slice's time is
+     * its steps' alone. Every count diverges at the same step, so the rounds still pair the same
+     * work. The wall-clock measurement of {@code --seconds} does include it: a run that diverges
+     * often has fewer rounds, not slower ones.
      */
     static final class Rounds {
 
@@ -942,8 +1033,10 @@ public final class BenchCommand implements Callable<Integer> {
              * @param i the count, an index into the counts given
              * @param steps the steps to run
              * @param listening whether with the phase split's gradient listener
+             * @return the nanoseconds of the chunk that were not steps, to be left out of its time:
+             *     building the model again after a divergence ({@link CountRun#rebuildNanos}), else 0
              */
-            void warm(int i, long steps, boolean listening);
+            long warm(int i, long steps, boolean listening);
 
             /**
              * Called before each timed round; every count then runs {@code steps} steps.
@@ -958,8 +1051,10 @@ public final class BenchCommand implements Callable<Integer> {
              *
              * @param i the count
              * @param steps the steps to run
+             * @return the nanoseconds of the slice that were not steps, to be left out of its time:
+             *     building the model again after a divergence ({@link CountRun#rebuildNanos}), else 0
              */
-            void run(int i, long steps);
+            long run(int i, long steps);
 
             /** Called after each timed round, once every count has run its slice. */
             default void roundEnds() {
@@ -1043,8 +1138,8 @@ public final class BenchCommand implements Callable<Integer> {
                 double[] rates = new double[counts];
                 for (int i : order(counts, round)) {
                     long start = clock.getAsLong();
-                    slices.warm(i, chunk, listening);
-                    rates[i] = chunk / secondsOf(clock.getAsLong() - start);
+                    long notSteps = slices.warm(i, chunk, listening);
+                    rates[i] = chunk / secondsOf(stepNanos(clock.getAsLong() - start, notSteps));
                 }
                 now = clock.getAsLong();
                 long roundNanos = now - roundStart;
@@ -1084,14 +1179,23 @@ public final class BenchCommand implements Callable<Integer> {
                 long[] nanos = new long[counts];
                 for (int i : order(counts, round)) {
                     long start = clock.getAsLong();
-                    slices.run(i, stepsPerSlice);
-                    nanos[i] = clock.getAsLong() - start;
+                    long notSteps = slices.run(i, stepsPerSlice);
+                    nanos[i] = stepNanos(clock.getAsLong() - start, notSteps);
                 }
                 slices.roundEnds();
                 sliceNanos.add(nanos);
                 round++;
             }
             return new Timing(warmRounds, warmedNanos, settled, warmRates, stepsPerSlice, sliceNanos);
+        }
+
+        /**
+         * A slice's step time: its time on the clock less what was not steps (a rebuilding after a
+         * divergence), never below 0 (the rebuilding of a child is timed on the child's clock, which
+         * a test's clock here need not match).
+         */
+        static long stepNanos(long sliceNanos, long notStepNanos) {
+            return Math.max(0, sliceNanos - notStepNanos);
         }
 
         /** Whether every count's rate is within {@link #STEADY} of its rate before. */
@@ -1209,6 +1313,31 @@ public final class BenchCommand implements Callable<Integer> {
         void warm(long steps, boolean listening);
 
         /**
+         * The bits of the loss of the first step of the last request ({@link #warm}, {@link #run}
+         * or {@link #phases}): the first loss of a slice (of NaN if that step diverged).
+         *
+         * @return {@link Double#doubleToRawLongBits} of the loss
+         */
+        long firstLossBits();
+
+        /**
+         * How many steps so far diverged (their loss was NaN or infinite), in all requests; each
+         * time the model and its optimizer were built again from the seed ({@link Runner}).
+         *
+         * @return the divergences so far
+         */
+        int divergences();
+
+        /**
+         * The nanoseconds spent so far building the model again after a divergence, in all
+         * requests, by the clock of the JVM that ran them: a slice's share of this is not step
+         * time, and is taken out of the slice's time ({@link Rounds}).
+         *
+         * @return the rebuilding's total nanoseconds
+         */
+        long rebuildNanos();
+
+        /**
          * Runs steps as {@code train} does: with no gradient listener, so that the trainer may fuse
          * Adam's update into the backward pass.
          *
@@ -1263,6 +1392,16 @@ public final class BenchCommand implements Callable<Integer> {
      * measurement goes on: the speed of a step does not depend on the weights (and every thread
      * count diverges at the same step, its results being the same). On the names a divergence
      * would be a bug, and is reported as one.
+     *
+     * <p><b>How a divergence is handled.</b> A step whose loss is NaN or infinite is stopped by
+     * the trainer before its backward pass ({@link TrainingDivergedException}); that step counts
+     * as a step of its slice, with the time its forward pass took. Then the model and Adam's
+     * optimizer are built again from seed 42, the same start as the first, which takes as long
+     * as a few steps at a large size (75-90 ms at nEmbd 256): that time is read on the clock,
+     * added to {@link #rebuildNanos}, and taken out of the slice's time by {@link Rounds} (and
+     * out of the phase split's), so that no steps/s includes it. {@link #divergences} counts
+     * them, and the bench reports the count with the loss (a note on stderr, a line of the table,
+     * {@code "divergences"} in the JSON).
      */
     static final class Runner implements CountRun {
         private final Contender contender;
@@ -1274,6 +1413,14 @@ public final class BenchCommand implements Callable<Integer> {
         private Sampler sampler;
         /** The bits of the last step's loss (of NaN after a divergence). */
         private long lastLossBits;
+        /** The bits of the first step's loss of the last request. */
+        private long firstLossBits;
+        /** Whether the next step is the first of a request. */
+        private boolean firstOfRequest;
+        /** The steps that diverged so far. */
+        private int divergences;
+        /** The nanoseconds spent building the model again after those divergences. */
+        private long rebuildNanos;
 
         /**
          * Builds the contender's model and trainer, from seed 42.
@@ -1296,7 +1443,7 @@ public final class BenchCommand implements Callable<Integer> {
                     new PythonRandom(42));
             AdamSettings settings = AdamSettings.defaults();
             if (!workload.reference()) {
-                settings = settings.withLearningRate(RANDOM_DOCUMENTS_LEARNING_RATE);
+                settings = settings.withLearningRate(workload.learningRate());
             }
             AdamOptimizer optimizer = new AdamOptimizer(model.numParameters(), settings);
             Trainer created = new Trainer(model, workload.tokenizer(), workload.docs(), optimizer, Integer.MAX_VALUE);
@@ -1318,6 +1465,7 @@ public final class BenchCommand implements Callable<Integer> {
         @Override
         public void warm(long steps, boolean listening) {
             listen(listening);
+            firstOfRequest = true;
             for (long s = 0; s < steps; s++) {
                 step();
             }
@@ -1329,6 +1477,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (listening) {
                 throw new IllegalStateException("steps/s must be timed without a gradient listener");
             }
+            firstOfRequest = true;
             for (long s = 0; s < steps; s++) {
                 step();
             }
@@ -1337,18 +1486,21 @@ public final class BenchCommand implements Callable<Integer> {
         @Override
         public long[] phases(long steps) {
             listen(true);
+            firstOfRequest = true;
             long gradient = 0;
             long optimizer = 0;
             long now = clock.getAsLong();
             for (long s = 0; s < steps; s++) {
                 long before = now;
+                long rebuiltBefore = rebuildNanos;
                 phases.gradientsAt = Long.MIN_VALUE;
                 step();
                 now = clock.getAsLong();
-                // A step that diverged (and was started again) told no gradients: all its time counts as theirs.
-                long gradientsAt = phases.gradientsAt >= before ? phases.gradientsAt : now;
+                // A step that diverged told no gradients: its forward pass counts as theirs, its rebuilding as nothing.
+                long gradientsAt = phases.gradientsAt >= before ? phases.gradientsAt
+                        : now - (rebuildNanos - rebuiltBefore);
                 gradient += gradientsAt - before;
-                optimizer += now - gradientsAt;
+                optimizer += phases.gradientsAt >= before ? now - gradientsAt : 0;
             }
             listen(false);
             return new long[] {gradient, optimizer};
@@ -1357,6 +1509,21 @@ public final class BenchCommand implements Callable<Integer> {
         @Override
         public long lastLossBits() {
             return lastLossBits;
+        }
+
+        @Override
+        public long firstLossBits() {
+            return firstLossBits;
+        }
+
+        @Override
+        public int divergences() {
+            return divergences;
+        }
+
+        @Override
+        public long rebuildNanos() {
+            return rebuildNanos;
         }
 
         @Override
@@ -1402,6 +1569,7 @@ public final class BenchCommand implements Callable<Integer> {
             return new long[] {tokens, clock.getAsLong() - start};
         }
 
+        /** One step; after a divergence, the model built again, its time noted apart ({@link #rebuildNanos}). */
         private void step() {
             try {
                 lastLossBits = Double.doubleToRawLongBits(contender.step(trainer).loss());
@@ -1410,7 +1578,14 @@ public final class BenchCommand implements Callable<Integer> {
                     throw e;
                 }
                 lastLossBits = Double.doubleToRawLongBits(Double.NaN);
+                divergences++;
+                long start = clock.getAsLong();
                 trainer = newTrainer();
+                rebuildNanos += clock.getAsLong() - start;
+            }
+            if (firstOfRequest) {
+                firstLossBits = lastLossBits;
+                firstOfRequest = false;
             }
         }
     }
@@ -1468,6 +1643,11 @@ public final class BenchCommand implements Callable<Integer> {
             engine.put("memoryGbPerSecond", round(gbPerSecond, 2));
             engine.put("updateBytesPerStep", updateBytes);
             engine.put("updateMemoryMillis", round(updateBytes / gbPerSecond / 1e6, 4));
+            // What the timed steps trained: the loss of the first and the last, and the divergences.
+            engine.put("firstLoss", loss(r.firstLoss()));
+            engine.put("lastLoss", loss(r.lastLoss()));
+            engine.put("timedDivergences", r.timedDivergences());
+            engine.put("divergences", r.divergences());
             engines.add(engine);
         }
         Map<String, Object> root = new LinkedHashMap<>();
@@ -1530,8 +1710,14 @@ public final class BenchCommand implements Callable<Integer> {
         configuration.put("parameters", workload.parameters());
         configuration.put("documents", workload.reference() ? "names" : "random letters");
         root.put("configuration", configuration);
-        Gson gson = new GsonBuilder().disableHtmlEscaping().create();
+        // Nulls written: a loss that was not finite is null, not a missing field.
+        Gson gson = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
         return gson.toJson(root);
+    }
+
+    /** A loss for the JSON: six places, or null if it was not finite (JSON has no NaN). */
+    private static Double loss(double value) {
+        return Double.isFinite(value) ? round(value, 6) : null;
     }
 
     private static double round(double value, int decimals) {
@@ -1552,6 +1738,21 @@ public final class BenchCommand implements Callable<Integer> {
             out.line(String.format(Locale.ROOT, "%-9s " + (list ? "%7d " : "%s") + steps + " %,12.0f %9.3f %6.1f%%",
                     r.engine(), list ? r.threads() : "", r.stepsPerSecond(), r.tokensPerSecond(), r.gflopsPerSecond(),
                     100 * r.shareOfPeak()));
+        }
+        List<String> saidAlike = new ArrayList<>();
+        for (Result r : results) {
+            if (r.divergences() == 0 || saidAlike.contains(r.engine())) {
+                continue;
+            }
+            // A list's counts run the same steps, so they must diverge alike: then one line says it for all.
+            boolean alike = true;
+            for (Result other : results) {
+                alike &= !other.engine().equals(r.engine()) || sameDivergence(r, other);
+            }
+            if (alike) {
+                saidAlike.add(r.engine());
+            }
+            out.line(divergenceLine(r, list && !alike));
         }
         if (results.size() == 2 && !results.get(0).engine().equals(results.get(1).engine())) {
             Result first = results.get(0);
@@ -1594,6 +1795,32 @@ public final class BenchCommand implements Callable<Integer> {
         out.line(String.format(Locale.ROOT, "Java %s (%s), %d processors, %s matrix products",
                 System.getProperty("java.version"), System.getProperty("java.vm.name"),
                 Runtime.getRuntime().availableProcessors(), ArrayKernels.implementation()));
+    }
+
+    /** Whether two entries diverged alike: as often, in all and in the timed steps, with the same timed losses. */
+    private static boolean sameDivergence(Result before, Result r) {
+        return before.divergences() == r.divergences()
+                && before.timedDivergences() == r.timedDivergences()
+                && Double.compare(before.firstLoss(), r.firstLoss()) == 0
+                && Double.compare(before.lastLoss(), r.lastLoss()) == 0;
+    }
+
+    /**
+     * The table's line for an engine whose loss diverged: how often (in all, and in the timed
+     * steps), that the model was rebuilt outside the timed steps, and the loss of the first and
+     * last timed step.
+     *
+     * @param r the engine's entry, with {@link Result#divergences} above 0
+     * @param list whether to name the thread count (a list whose counts did not diverge alike;
+     *     those that did, as they must, share one line)
+     * @return the line, without a line break
+     */
+    static String divergenceLine(Result r, boolean list) {
+        return String.format(Locale.ROOT, "%s%s: the loss diverged %d %s (%d in the timed steps); each time the "
+                + "model was rebuilt from its seed, outside the timed steps; timed loss %.4f to %.4f",
+                r.engine(), list ? " on " + r.threads() + (r.threads() == 1 ? " thread" : " threads") : "",
+                r.divergences(), r.divergences() == 1 ? "time" : "times", r.timedDivergences(), r.firstLoss(),
+                r.lastLoss());
     }
 
     /**

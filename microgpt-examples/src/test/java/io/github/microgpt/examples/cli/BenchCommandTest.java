@@ -142,13 +142,17 @@ class BenchCommandTest {
             JsonObject engine = element.getAsJsonObject();
             assertEquals(List.of("engine", "precision", "threads", "stepsPerSecond", "gradientMillis",
                     "optimizerMillis", "tokensPerSecond", "gflopsPerSecond", "peakGflopsPerSecond", "peakThreads",
-                    "shareOfPeak", "memoryGbPerSecond", "updateBytesPerStep", "updateMemoryMillis"),
+                    "shareOfPeak", "memoryGbPerSecond", "updateBytesPerStep", "updateMemoryMillis", "firstLoss",
+                    "lastLoss", "timedDivergences", "divergences"),
                     List.copyOf(engine.keySet()));
             for (String figure : List.of("stepsPerSecond", "tokensPerSecond", "gflopsPerSecond",
                     "peakGflopsPerSecond", "shareOfPeak", "gradientMillis", "optimizerMillis", "memoryGbPerSecond",
-                    "updateMemoryMillis")) {
+                    "updateMemoryMillis", "firstLoss", "lastLoss")) {
                 assertPositiveAndFinite(engine, figure);
             }
+            // At the bench's own rates nothing diverges (BenchDivergenceTest makes a run that does).
+            assertEquals(0, engine.get("divergences").getAsInt(), engine.toString());
+            assertEquals(0, engine.get("timedDivergences").getAsInt(), engine.toString());
             // gradientMillis and optimizerMillis come from a slice of their own, with a gradient
             // listener, so they need not add up to 1000 / stepsPerSecond.
             // The share is of the entry's own peak, computed before rounding; the JSON rounds gflops

@@ -49,6 +49,10 @@ class BenchRoundsTest {
         long now;
         /** Every slice run: {@code "warm i steps"} (with {@code " listening"}) or {@code "run i steps"}, and round marks. */
         final List<String> log = new ArrayList<>();
+        /** Every this many steps of a count (0: never) its model diverges and is built again. */
+        long divergeEvery;
+        /** The time a rebuild takes, which the slice that did it reports as not steps. */
+        long rebuildNanos;
 
         FakeMachine(int counts, StepTime stepTime, CompilerTime compiler) {
             this.stepTime = stepTime;
@@ -64,16 +68,23 @@ class BenchRoundsTest {
             return () -> compiler.millisUpTo(now);
         }
 
-        private void steps(int i, long steps) {
+        /** Runs the steps; returns the nanoseconds spent rebuilding models that diverged. */
+        private long steps(int i, long steps) {
+            long rebuilding = 0;
             for (long s = 0; s < steps; s++) {
                 now += stepTime.nanos(i, done[i]++, now);
+                if (divergeEvery > 0 && done[i] % divergeEvery == 0) {
+                    now += rebuildNanos;
+                    rebuilding += rebuildNanos;
+                }
             }
+            return rebuilding;
         }
 
         @Override
-        public void warm(int i, long steps, boolean listening) {
+        public long warm(int i, long steps, boolean listening) {
             log.add("warm " + i + " " + steps + (listening ? " listening" : ""));
-            steps(i, steps);
+            return steps(i, steps);
         }
 
         @Override
@@ -82,9 +93,9 @@ class BenchRoundsTest {
         }
 
         @Override
-        public void run(int i, long steps) {
+        public long run(int i, long steps) {
             log.add("run " + i + " " + steps);
-            steps(i, steps);
+            return steps(i, steps);
         }
 
         @Override
@@ -99,6 +110,28 @@ class BenchRoundsTest {
 
     /** A compiler that has finished its work before the warm-up begins. */
     private static final FakeMachine.CompilerTime QUIET = now -> 0;
+
+    @Test
+    void theTimeOfARebuildAfterADivergenceIsLeftOutOfTheSlices() {
+        // Steps of 40 ms on one thread, 25 ms on two; every 7th step of each count diverges and its
+        // model takes 80 ms to be built again (the slices have 6 steps: most have a rebuild, some not).
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> i == 0 ? 40 * MILLISECOND : 25 * MILLISECOND, QUIET);
+        machine.divergeEvery = 7;
+        machine.rebuildNanos = 80 * MILLISECOND;
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        // Every slice's time is its steps' alone: the same rates in every round, rebuild or not.
+        assertEquals(6, timing.stepsPerSlice());
+        for (long[] slice : timing.sliceNanos()) {
+            assertArrayEquals(new long[] {6 * 40 * MILLISECOND, 6 * 25 * MILLISECOND}, slice);
+        }
+        for (double ratio : timing.ratios(1)) {
+            assertEquals(1.6, ratio, 1e-12);
+        }
+        // The warm-up's rates, which size the slices, leave the rebuilds out too.
+        assertArrayEquals(new double[] {25, 40}, timing.warmRates(), 1e-9);
+    }
 
     @Test
     void theRatioOfTwoCountsIsTheRatioOfTheirStepTimes() {
@@ -238,9 +271,10 @@ class BenchRoundsTest {
             private int unlistened;
 
             @Override
-            public void warm(int i, long steps, boolean listening) {
+            public long warm(int i, long steps, boolean listening) {
                 long nanos = (listening || unlistened++ % 2 == 0 ? 10 : 13) * MILLISECOND;
                 now += steps * nanos;
+                return 0;
             }
         };
 
