@@ -506,9 +506,9 @@ public final class ArrayGptModel implements LanguageModel {
      * Runs {@code task} over {@code [from, to)} as {@link #split} does, but shares it out only
      * from {@link #ACROSS_GRAIN_FACTOR} times as much work a thread: for the loops of the
      * backward pass that read rows the other threads wrote just before, cut the other way (the
-     * loss's gradient reads the probabilities the calling thread alone computed; the embeddings'
-     * gradient, split by columns, reads rows of the stream's gradient that were split by
-     * positions). A helper's part then comes from the other core's cache, which costs more than
+     * loss's gradient, in both precisions, reads the probabilities the calling thread alone
+     * computed; the embeddings' gradient, split by columns, reads rows of the stream's gradient
+     * that were split by positions). A helper's part then comes from the other core's cache, which costs more than
      * the part saves while the loop is small: at {@code nEmbd} 256, 4 layers and 64 positions
      * (32,768 numbers for the embeddings' gradient) a step's embeddings' gradient took 0.057 and
      * 0.096 ms on two threads where the calling thread alone took 0.035 and 0.036, and the loss's
