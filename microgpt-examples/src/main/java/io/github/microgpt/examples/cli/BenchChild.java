@@ -421,8 +421,7 @@ final class BenchChild {
          */
         static Remote start(BenchCommand.Contender contender, BenchCommand.Workload workload, List<String> command,
                 PrintStream passOn, Patience patience) {
-            String name = contender.name() + " on " + contender.threads()
-                    + (contender.threads() == 1 ? " thread" : " threads");
+            String name = contender.name() + " on " + BenchCommand.threadCount(contender.threads());
             long stepFlops = 0;
             for (long flops : workload.flopsPerDocument()) {
                 stepFlops = Math.max(stepFlops, flops);

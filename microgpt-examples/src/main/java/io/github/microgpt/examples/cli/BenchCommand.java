@@ -948,8 +948,7 @@ public final class BenchCommand implements Callable<Integer> {
         int divergences = run.divergences();
         if (seen[i] == 0 && divergences > 0) {
             parent.context().err().println("microgpt: note: the loss of " + contender.name() + " on "
-                    + contender.threads() + (contender.threads() == 1 ? " thread" : " threads")
-                    + " diverged (NaN or infinite); the model is rebuilt from its seed each time it does, "
+                    + threadCount(contender.threads()) + " diverged (NaN or infinite); the model is rebuilt from its seed each time it does, "
                     + "outside the timed steps, and the divergences are counted");
         }
         seen[i] = divergences;
@@ -1764,9 +1763,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (list) {
             List<String> unsettled = new ArrayList<>();
             for (SpeedUp s : speedUps) {
-                out.line(String.format(Locale.ROOT, "%s on %d / %d %s: %.2fx the steps (median of %d alternated "
-                        + "rounds of %d %s; lowest %.2fx, highest %.2fx), %s", s.engine(), s.threads(), s.baseThreads(),
-                        s.baseThreads() == 1 ? "thread" : "threads", s.median(), s.ratios().length, s.stepsPerSlice(),
+                out.line(String.format(Locale.ROOT, "%s on %d / %s: %.2fx the steps (median of %d alternated "
+                        + "rounds of %d %s; lowest %.2fx, highest %.2fx), %s", s.engine(), s.threads(),
+                        threadCount(s.baseThreads()), s.median(), s.ratios().length, s.stepsPerSlice(),
                         s.stepsPerSlice() == 1 ? "step" : "steps", s.min(), s.max(),
                         s.sameResults() ? "the same results" : "DIFFERENT RESULTS"));
                 // Once per engine: its counts shared one warm-up.
@@ -1782,8 +1781,8 @@ public final class BenchCommand implements Callable<Integer> {
         for (Result r : results) {
             if (!peaks.contains(r.peak())) {
                 peaks.add(r.peak());
-                out.line(String.format(Locale.ROOT, "peak of %s on %d %s, measured: %.1f GFLOP/s%s",
-                        r.precision().id(), r.peak().threads(), r.peak().threads() == 1 ? "thread" : "threads",
+                out.line(String.format(Locale.ROOT, "peak of %s on %s, measured: %.1f GFLOP/s%s",
+                        r.precision().id(), threadCount(r.peak().threads()),
                         r.peak().gflopsPerSecond(), r.peak().threads() < r.threads()
                                 ? " (--threads " + r.threads() + ", but the JVM sees "
                                         + Runtime.getRuntime().availableProcessors() + " processors)" : ""));
@@ -1795,6 +1794,16 @@ public final class BenchCommand implements Callable<Integer> {
         out.line(String.format(Locale.ROOT, "Java %s (%s), %d processors, %s matrix products",
                 System.getProperty("java.version"), System.getProperty("java.vm.name"),
                 Runtime.getRuntime().availableProcessors(), ArrayKernels.implementation()));
+    }
+
+    /**
+     * A number of threads as the bench's lines say it: "1 thread", "2 threads".
+     *
+     * @param threads the count
+     * @return the count and the word, singular for 1
+     */
+    static String threadCount(int threads) {
+        return threads + (threads == 1 ? " thread" : " threads");
     }
 
     /** Whether two entries diverged alike: as often, in all and in the timed steps, with the same timed losses. */
@@ -1818,7 +1827,7 @@ public final class BenchCommand implements Callable<Integer> {
     static String divergenceLine(Result r, boolean list) {
         return String.format(Locale.ROOT, "%s%s: the loss diverged %d %s (%d in the timed steps); each time the "
                 + "model was rebuilt from its seed, outside the timed steps; timed loss %.4f to %.4f",
-                r.engine(), list ? " on " + r.threads() + (r.threads() == 1 ? " thread" : " threads") : "",
+                r.engine(), list ? " on " + threadCount(r.threads()) : "",
                 r.divergences(), r.divergences() == 1 ? "time" : "times", r.timedDivergences(), r.firstLoss(),
                 r.lastLoss());
     }
@@ -1838,8 +1847,8 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> lines = new ArrayList<>();
         StringBuilder rates = new StringBuilder();
         for (MemoryBandwidth.Bandwidth b : memory.bandwidths()) {
-            rates.append(rates.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%d %s %.1f GB/s",
-                    b.threads(), b.threads() == 1 ? "thread" : "threads", b.gbPerSecond()));
+            rates.append(rates.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.1f GB/s",
+                    threadCount(b.threads()), b.gbPerSecond()));
             if (b.threads() > 1) {
                 rates.append(String.format(Locale.ROOT, ", %.2fx", memory.overOneThread(b.threads())));
             }
@@ -1857,13 +1866,13 @@ public final class BenchCommand implements Callable<Integer> {
             long bytes = MemoryBandwidth.updateBytesPerStep(parameters, precision);
             StringBuilder times = new StringBuilder();
             for (MemoryBandwidth.Bandwidth b : memory.bandwidths()) {
-                times.append(times.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f ms on %d %s",
-                        bytes / b.gbPerSecond() / 1e6, b.threads(), b.threads() == 1 ? "thread" : "threads"));
+                times.append(times.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f ms on %s",
+                        bytes / b.gbPerSecond() / 1e6, threadCount(b.threads())));
             }
             lines.add(String.format(Locale.ROOT, "Adam's update reads and writes %.1f MB a step (w, m, v, g: "
                     + "4 x %d %s numbers of %d bytes, each read and written once); from memory at these bandwidths "
                     + "that takes %s", bytes / 1e6, parameters, precision.id(),
-                    precision == Precision.F32 ? Float.BYTES : Double.BYTES, times));
+                    MemoryBandwidth.bytesPerNumber(precision), times));
         }
         return lines;
     }

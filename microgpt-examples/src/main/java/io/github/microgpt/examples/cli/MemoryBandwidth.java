@@ -138,8 +138,17 @@ final class MemoryBandwidth {
      * @return {@code 8 * parameters * bytesPerNumber}: 8 bytes per number in f64, 4 in f32
      */
     static long updateBytesPerStep(long parameters, Precision precision) {
-        long bytesPerNumber = precision == Precision.F32 ? Float.BYTES : Double.BYTES;
-        return ACCESSES_PER_NUMBER * bytesPerNumber * parameters;
+        return (long) ACCESSES_PER_NUMBER * bytesPerNumber(precision) * parameters;
+    }
+
+    /**
+     * The bytes one number takes in a precision.
+     *
+     * @param precision f32 or f64
+     * @return 4 for f32, 8 for f64
+     */
+    static int bytesPerNumber(Precision precision) {
+        return precision == Precision.F32 ? Float.BYTES : Double.BYTES;
     }
 
     /**
