@@ -13,7 +13,8 @@
  * <p>Every reader here treats its input as untrusted: a damaged or hostile file (a header asking
  * for gigabytes, a FIFO in place of a file, files that disagree) is reported as a
  * {@link io.github.microgpt.checkpoint.CheckpointException} naming the file and the problem,
- * before anything large is allocated and without waiting on anything.
+ * before anything large is allocated and without hanging: a FIFO or a device is refused before it
+ * is opened, and a file swapped for one between that check and the open is given up after 10 s.
  *
  * <p>Inside, {@code Checkpoint} is a facade over package-private classes, none of them API:
  * {@code Safetensors} and {@code Tensor} read and write the safetensors format,

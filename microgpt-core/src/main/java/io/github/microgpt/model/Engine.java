@@ -34,8 +34,9 @@ public enum Engine {
 
     /**
      * {@link ArrayGptModel}: flat arrays with hand-written forward and backward passes, far
-     * faster (at the reference size some 50 to 100 times the steps per second of {@link #VALUE});
-     * a step can use several threads.
+     * faster (at the reference size some 14 to 24 times the steps per second of {@link #VALUE} in
+     * {@code microgpt bench}, on a 2-core machine in December 2026); a step can use several
+     * threads.
      */
     ARRAY("array") {
         @Override
