@@ -126,34 +126,43 @@ import picocli.CommandLine.ParentCommand;
  * f64, of 4 in f32), and the table says what that many bytes take at each measured bandwidth.
  * It is a lower bound: the forward and backward passes read every weight too, more than once.
  *
- * <p>Two thread counts compared, with {@code microgpt-vector}'s kernels, on the 2-core machine
- * below while other jobs ran (load average 11, under {@code chrt -f 10}). Alternation spreads a
- * drift over both counts, but other jobs' work slows a one-thread slice, which leaves them a core,
- * more than a two-thread one, so a busy moment flatters the ratio: quote it with the load.
+ * <p>Two thread counts compared, with {@code microgpt-vector}'s kernels, on a 2-core AMD EPYC
+ * virtual machine with JDK 17, on 5 December 2026 at 16:46 UTC, while other jobs ran (load
+ * average 2.9). Alternation spreads a drift over both counts, but other jobs' work slows a
+ * one-thread slice, which leaves them a core, more than a two-thread one, so a busy moment
+ * flatters the ratio: quote it with the load. Here the warm-up did not settle within four times
+ * {@code --seconds}, and the table says so; the steps allocated what compiled steps allocate.
  *
  * <pre>
- * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --seconds 3.5 \
- *       --threads 1,2
+ * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --threads 1,2 \
+ *       --seconds 2
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
  * engine    threads      steps/s     tokens/s   GFLOP/s of peak
- * array           1         23.8          456    30.596   34.6%
- * array           2         41.1          494    52.845   29.5%
- * array on 2 / 1 thread: 1.72x the steps (median of 9 alternated rounds; lowest 1.35x, highest 2.09x), the same results
- * peak of f64 on 1 thread, measured: 88.5 GFLOP/s
- * peak of f64 on 2 threads, measured: 179.3 GFLOP/s
+ * array           1         27.2          572    34.923   42.7%
+ * array           2         44.6          568    57.257   34.1%
+ * array on 2 / 1 thread: 1.65x the steps (median of 7 alternated rounds of 5 steps; lowest 1.54x, highest 1.78x), the same results
+ * array: the warm-up stopped at its limit, 8.4 s, before the rates were steady and the JIT compiler quiet; the slices may have been timed while code was still being compiled
+ * heap allocated per timed step by the threads that ran it: array on 1 thread 31.8 KB, array on 2 threads 202.9 KB
+ * peak of f64 on 1 thread, measured: 81.9 GFLOP/s
+ * peak of f64 on 2 threads, measured: 167.9 GFLOP/s
+ * memory of this machine, measured: 1 thread 55.5 GB/s, 2 threads 59.5 GB/s, 1.07x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.79 s)
+ * Adam's update reads and writes 203.3 MB a step (w, m, v, g: 4 x 3175936 f64 numbers of 8 bytes, each read and written once); from memory at these bandwidths that takes 3.66 ms on 1 thread, 3.42 ms on 2 threads
+ * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
- * <p>For example, on a 2-core AMD EPYC virtual machine with JDK 17 that other jobs were keeping
- * very busy (load average 24: on a quiet machine the rates are several times higher; the peak is
- * not, being timed in processor time):
+ * <p>One thread count, in single precision, on the same machine at 16:50 UTC (load average 2.6):
  *
  * <pre>
  * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --seconds 2 \
  *       --precision f32 --threads 2
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
  * engine         steps/s     tokens/s   GFLOP/s of peak
- * array-f32          2.0          122     2.619    0.9%
- * peak of f32 on 2 threads, measured: 287.0 GFLOP/s
+ * array-f32         91.6        1,029   117.672   38.9%
+ * heap allocated per timed step by the threads that ran it: array-f32 on 2 threads 219.0 KB
+ * peak of f32 on 2 threads, measured: 302.8 GFLOP/s
+ * memory of this machine, measured: 1 thread 58.3 GB/s, 2 threads 106.4 GB/s, 1.83x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.67 s)
+ * Adam's update reads and writes 101.6 MB a step (w, m, v, g: 4 x 3175936 f32 numbers of 4 bytes, each read and written once); from memory at these bandwidths that takes 1.74 ms on 1 thread, 0.96 ms on 2 threads
+ * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
  * <p>{@code --json} prints one object instead:
@@ -221,7 +230,8 @@ import picocli.CommandLine.ParentCommand;
             "Measure the training steps/s, generated tokens/s and GFLOP/s of each engine (value and array) "
                     + "after a warm-up, at microgpt.py's reference configuration or at the size given, "
                     + "and GFLOP/s as a share of the measured peak of the engine's precision and threads; "
-                    + "beside the peak, the memory's measured bandwidth on one thread and on the run's threads."},
+                    + "beside the peak, the memory's measured bandwidth on one thread and on the run's threads; "
+                    + "and the heap the threads of a timed step allocated."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:Success.",

@@ -14,8 +14,9 @@ import java.util.Map;
  * collector, a child's reader) are not counted.
  *
  * <p>Why {@code bench} counts it: a training step of the array engine allocates little on the
- * heap once the JIT has compiled it (about 32 KB at nEmbd 256, 4 layers, 8 heads, block 64, f32,
- * mostly the step's small bookkeeping). In some JVMs, for the whole JVM, the JIT runs Vector API
+ * heap once the JIT has compiled it, the same bytes in every run (at nEmbd 256, 4 layers,
+ * 8 heads, block 64: 32 KB on 1 thread, 203 KB in f64 and 219 KB in f32 on 2, 5 December 2026).
+ * In some JVMs, for the whole JVM, the JIT runs Vector API
  * kernels in their Java fallback, which makes an object of every vector: such JVMs allocated
  * 485-1,685 KB a step on the calling thread alone, and ran attention 2-8 times slower (December
  * 2026). So a high figure is a sign (not a proof) that a run measured a slow JVM.
