@@ -27,7 +27,9 @@ import java.util.Map;
  * out ({@code --limit-modules}, a runtime image made without it), or the JVM does not count
  * each thread's allocation, {@link #ofThisJvm} gives a counter that counts nothing
  * ({@link #counts} false, {@link #end} -1). The calling thread's bytes are read last at the
- * begin and first at the end, so that the counter's own lists of threads are not counted.
+ * begin and first at the end, so that the counter's own lists of threads are not counted. The
+ * bench reads it once at the start and once at the end of each timed slice (a quarter of a second
+ * or more), inside the slice's time: two lists of the JVM's threads and their counts.
  * A helper started after {@link #begin} is counted from its start; a helper that ended before
  * {@link #end} (core ends one after a second with no work, so only in a slice longer than that,
  * after its model was rebuilt) takes its bytes with it, and the figure is then low.
