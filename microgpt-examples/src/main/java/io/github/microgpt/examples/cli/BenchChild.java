@@ -43,9 +43,11 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code warm STEPS listening|plain}, {@code run STEPS}: {@code done STATE};
  * <li>{@code phases STEPS}: {@code phases GRADIENT_NANOS OPTIMIZER_NANOS STATE};
  * <li>where {@code STATE} is {@code LOSS_BITS STEPS_DONE COMPILER_MILLIS FIRST_LOSS_BITS DIVERGENCES
- *     REBUILD_NANOS}: the last and the request's first step's loss, the trainer's steps, the JIT's
- *     time, and the divergences so far with the time spent rebuilding the model after them, on
- *     the child's clock ({@link BenchCommand.CountRun});
+ *     REBUILD_NANOS ALLOCATED_BYTES}: the last and the request's first step's loss, the trainer's
+ *     steps, the JIT's time, the divergences so far with the time spent rebuilding the model after
+ *     them, on the child's clock, and the heap bytes the steps' threads allocated in all
+ *     {@code run} requests so far, as the child counts them (-1 if it cannot:
+ *     {@link StepAllocation}) ({@link BenchCommand.CountRun});
  * <li>{@code weights}: {@code weights SHA256_HEX};
  * <li>{@code generate NANOS}: {@code tokens TOKENS NANOS};
  * <li>{@code quit}: nothing; the child ends with exit code 0;
@@ -201,16 +203,17 @@ final class BenchChild {
     }
 
     /**
-     * The child's arguments: {@code ENGINE PRECISION THREADS}, then {@code reference} or the
-     * model's size and Adam's learning rate ({@code N_LAYER N_EMBD N_HEAD BLOCK_SIZE RATE}, random
-     * letters).
+     * The child's arguments: {@code ENGINE PRECISION THREADS}, then {@code reference RATE} (the
+     * names at the reference size) or the model's size ({@code N_LAYER N_EMBD N_HEAD BLOCK_SIZE
+     * RATE}, random letters), {@code RATE} being Adam's learning rate as {@link Double#toString}
+     * writes it, which reads back as the same double.
      */
     static List<String> arguments(BenchCommand.Contender contender, BenchCommand.Workload workload) {
         List<String> arguments = new ArrayList<>(List.of(contender.engine().id(), contender.precision().id(),
                 Integer.toString(contender.threads())));
         GptConfig config = workload.config();
         if (workload.reference()) {
-            arguments.add("reference");
+            arguments.addAll(List.of("reference", Double.toString(workload.learningRate())));
         } else {
             arguments.addAll(List.of(Integer.toString(config.nLayer()), Integer.toString(config.nEmbd()),
                     Integer.toString(config.nHead()), Integer.toString(config.blockSize()),
@@ -254,7 +257,7 @@ final class BenchChild {
 
     private static BenchCommand.Workload workload(String[] args) {
         if (args[3].equals("reference")) {
-            return BenchCommand.Workload.referenceRun();
+            return BenchCommand.Workload.referenceRun(Double.parseDouble(args[4]));
         }
         GptConfig config = new GptConfig(Integer.parseInt(args[3]), Integer.parseInt(args[4]),
                 Integer.parseInt(args[5]), Integer.parseInt(args[6]), GptConfig.defaults().initStd());
@@ -284,7 +287,8 @@ final class BenchChild {
 
     private static String state(BenchCommand.Runner runner) {
         return runner.lastLossBits() + " " + runner.stepsDone() + " " + BenchCommand.compilerMillis() + " "
-                + runner.firstLossBits() + " " + runner.divergences() + " " + runner.rebuildNanos();
+                + runner.firstLossBits() + " " + runner.divergences() + " " + runner.rebuildNanos() + " "
+                + runner.allocatedBytes();
     }
 
     private static void answer(PrintStream out, String answer) {
@@ -390,6 +394,8 @@ final class BenchChild {
         private long firstLossBits;
         private int divergences;
         private long rebuildNanos;
+        /** The bytes the child's step threads allocated in its run requests, -1 if it cannot count them. */
+        private long allocatedBytes = -1;
 
         private Remote(String name, Process process, long startNanos, File errors, PrintStream passOn,
                 Patience patience, long parameters, long stepFlops) {
@@ -458,17 +464,17 @@ final class BenchChild {
 
         @Override
         public void warm(long steps, boolean listening) {
-            state(expect(askSteps("warm " + steps + (listening ? " listening" : " plain"), steps), "done", 7), 1);
+            state(expect(askSteps("warm " + steps + (listening ? " listening" : " plain"), steps), "done", 8), 1);
         }
 
         @Override
         public void run(long steps) {
-            state(expect(askSteps("run " + steps, steps), "done", 7), 1);
+            state(expect(askSteps("run " + steps, steps), "done", 8), 1);
         }
 
         @Override
         public long[] phases(long steps) {
-            String[] answer = expect(askSteps("phases " + steps, steps), "phases", 9);
+            String[] answer = expect(askSteps("phases " + steps, steps), "phases", 10);
             state(answer, 3);
             return new long[] {number(answer[1]), number(answer[2])};
         }
@@ -496,6 +502,11 @@ final class BenchChild {
         @Override
         public long rebuildNanos() {
             return rebuildNanos;
+        }
+
+        @Override
+        public long allocatedBytes() {
+            return allocatedBytes;
         }
 
         @Override
@@ -560,6 +571,7 @@ final class BenchChild {
             firstLossBits = number(answer[from + 3]);
             divergences = (int) number(answer[from + 4]);
             rebuildNanos = number(answer[from + 5]);
+            allocatedBytes = number(answer[from + 6]);
         }
 
         /** {@link #ask} for {@code steps} training steps, which then times the child's step. */

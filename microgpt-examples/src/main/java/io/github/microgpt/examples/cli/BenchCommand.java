@@ -26,6 +26,7 @@ import io.github.microgpt.train.Trainer;
 import io.github.microgpt.train.TrainingDivergedException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -53,8 +54,9 @@ import picocli.CommandLine.ParentCommand;
  * {@code --block-size} it measures that size alone, on documents of {@code blockSize} random
  * letters, so that every step trains {@code blockSize} positions (a name is too short to fill a
  * longer context). There is nothing to learn in random letters, and a large model diverges on
- * them at the reference learning rate, so such runs train at 1e-4; the speed of a step does not
- * depend on it. {@code --engine array} picks one engine; the Value engine is refused at sizes
+ * them at the reference learning rate, so such runs train at 1e-4 unless {@code --learning-rate}
+ * says otherwise (it applies to the reference run too); the speed of a step does not depend on
+ * it. {@code --engine array} picks one engine; the Value engine is refused at sizes
  * where one step would build a graph of millions of nodes. {@code --precision f32} measures the
  * array engine in single precision ({@link Precision#F32}), reported as {@code array-f32}, and
  * {@code --threads} splits each of its training steps over that many threads.
@@ -124,34 +126,43 @@ import picocli.CommandLine.ParentCommand;
  * f64, of 4 in f32), and the table says what that many bytes take at each measured bandwidth.
  * It is a lower bound: the forward and backward passes read every weight too, more than once.
  *
- * <p>Two thread counts compared, with {@code microgpt-vector}'s kernels, on the 2-core machine
- * below while other jobs ran (load average 11, under {@code chrt -f 10}). Alternation spreads a
- * drift over both counts, but other jobs' work slows a one-thread slice, which leaves them a core,
- * more than a two-thread one, so a busy moment flatters the ratio: quote it with the load.
+ * <p>Two thread counts compared, with {@code microgpt-vector}'s kernels, on a 2-core AMD EPYC
+ * virtual machine with JDK 17, on 5 December 2026 at 16:46 UTC, while other jobs ran (load
+ * average 2.9). Alternation spreads a drift over both counts, but other jobs' work slows a
+ * one-thread slice, which leaves them a core, more than a two-thread one, so a busy moment
+ * flatters the ratio: quote it with the load. Here the warm-up did not settle within four times
+ * {@code --seconds}, and the table says so; the steps allocated what compiled steps allocate.
  *
  * <pre>
- * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --seconds 3.5 \
- *       --threads 1,2
+ * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --threads 1,2 \
+ *       --seconds 2
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
  * engine    threads      steps/s     tokens/s   GFLOP/s of peak
- * array           1         23.8          456    30.596   34.6%
- * array           2         41.1          494    52.845   29.5%
- * array on 2 / 1 thread: 1.72x the steps (median of 9 alternated rounds; lowest 1.35x, highest 2.09x), the same results
- * peak of f64 on 1 thread, measured: 88.5 GFLOP/s
- * peak of f64 on 2 threads, measured: 179.3 GFLOP/s
+ * array           1         27.2          572    34.923   42.7%
+ * array           2         44.6          568    57.257   34.1%
+ * array on 2 / 1 thread: 1.65x the steps (median of 7 alternated rounds of 5 steps; lowest 1.54x, highest 1.78x), the same results
+ * array: the warm-up stopped at its limit, 8.4 s, before the rates were steady and the JIT compiler quiet; the slices may have been timed while code was still being compiled
+ * heap allocated per timed step by the threads that ran it: array on 1 thread 31.8 KB, array on 2 threads 202.9 KB
+ * peak of f64 on 1 thread, measured: 81.9 GFLOP/s
+ * peak of f64 on 2 threads, measured: 167.9 GFLOP/s
+ * memory of this machine, measured: 1 thread 55.5 GB/s, 2 threads 59.5 GB/s, 1.07x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.79 s)
+ * Adam's update reads and writes 203.3 MB a step (w, m, v, g: 4 x 3175936 f64 numbers of 8 bytes, each read and written once); from memory at these bandwidths that takes 3.66 ms on 1 thread, 3.42 ms on 2 threads
+ * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
- * <p>For example, on a 2-core AMD EPYC virtual machine with JDK 17 that other jobs were keeping
- * very busy (load average 24: on a quiet machine the rates are several times higher; the peak is
- * not, being timed in processor time):
+ * <p>One thread count, in single precision, on the same machine at 16:50 UTC (load average 2.6):
  *
  * <pre>
  * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --seconds 2 \
  *       --precision f32 --threads 2
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
  * engine         steps/s     tokens/s   GFLOP/s of peak
- * array-f32          2.0          122     2.619    0.9%
- * peak of f32 on 2 threads, measured: 287.0 GFLOP/s
+ * array-f32         91.6        1,029   117.672   38.9%
+ * heap allocated per timed step by the threads that ran it: array-f32 on 2 threads 219.0 KB
+ * peak of f32 on 2 threads, measured: 302.8 GFLOP/s
+ * memory of this machine, measured: 1 thread 58.3 GB/s, 2 threads 106.4 GB/s, 1.83x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.67 s)
+ * Adam's update reads and writes 101.6 MB a step (w, m, v, g: 4 x 3175936 f32 numbers of 4 bytes, each read and written once); from memory at these bandwidths that takes 1.74 ms on 1 thread, 0.96 ms on 2 threads
+ * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
  * <p>{@code --json} prints one object instead:
@@ -159,7 +170,7 @@ import picocli.CommandLine.ParentCommand;
  * "gradientMillis": ..., "optimizerMillis": ..., "tokensPerSecond": ..., "gflopsPerSecond": ...,
  * "peakGflopsPerSecond": ..., "peakThreads": 1, "shareOfPeak": ..., "memoryGbPerSecond": ...,
  * "updateBytesPerStep": ..., "updateMemoryMillis": ..., "firstLoss": ..., "lastLoss": ...,
- * "timedDivergences": 0, "divergences": 0}, {"engine": "array", ...}],
+ * "timedDivergences": 0, "divergences": 0, "allocatedBytesPerStep": ...}, {"engine": "array", ...}],
  * "memory": {...}, "kernels": ..., "configuration": {...}}}, and with a list of thread counts, after
  * {@code "engines"}, {@code "speedUps": [{"engine": "array", "precision": "f64", "threads": 2,
  * "overThreads": 1, "median": ..., "min": ..., "max": ..., "rounds": ..., "ratios": [...],
@@ -185,7 +196,20 @@ import picocli.CommandLine.ParentCommand;
  * the model and optimizer are built again from the seed and training goes on; that rebuilding
  * is timed apart and left out of every step figure ({@link Rounds}, {@link Runner}). At the
  * bench's rate, 1e-4, no size measured so far diverged; where one does, the table gets a line
- * for it and stderr a note. {@code "memory"} says
+ * for it and stderr a note. {@code allocatedBytesPerStep} is the heap the threads that ran the
+ * timed steps allocated, over those steps: the calling thread and the step's helper threads,
+ * counted in the JVM that ran them (a list's children count their own and send the figure with
+ * their other figures), the rebuilding after a divergence left out ({@link StepAllocation});
+ * {@code null} where that JVM cannot count each thread's allocation (without the module
+ * {@code jdk.management}). The table gives it for every entry in a line of its own. A compiled
+ * step of the array engine allocates a few hundred KB at most (at nEmbd 256, 4 layers, 8 heads,
+ * block 64: 32 KB on 1 thread, 203-219 KB on 2); where an array entry's steps allocated more than
+ * {@link #ALLOCATION_NOTE_BYTES_PER_THREAD} (256 KB) times its threads each, stderr gets a note:
+ * in December 2026 JVMs that ran Vector API kernels in their slow Java fallback for their whole
+ * life allocated 485-1,685 KB a step on the calling thread alone, and steps timed before the JIT
+ * had compiled them (a short {@code --seconds}) allocate much too, so the run is worth
+ * repeating. It is a sign, not a proof. The Value engine builds a graph of objects
+ * every step, and allocates megabytes by design. {@code "memory"} says
  * how the bandwidths were measured: {@code {"bandwidths": [{"threads": 1, "gbPerSecond": ...,
  * "overOneThread": 1.0, "rounds": [...]}, {"threads": 2, ...}], "bufferBytes": ...,
  * "seconds": ...}}, an entry per thread count (one thread always, then the counts the run used,
@@ -193,7 +217,9 @@ import picocli.CommandLine.ParentCommand;
  * ({@code overOneThread}) and every round's bandwidth in the order they ran; {@code bufferBytes}
  * is the size of the kernel's four arrays together and {@code seconds} how long the whole
  * measurement took. {@code "kernels": "plain"} (or {@code "vector"}) says which code
- * computed the array engine's matrix products ({@link ArrayKernels#implementation()}). The figures
+ * computed the array engine's matrix products ({@link ArrayKernels#implementation()}), and
+ * {@code "configuration"} the model's size, its documents ({@code "names"} or
+ * {@code "random letters"}) and Adam's {@code "learningRate"}. The figures
  * depend on the machine and on what else it is doing; they are for comparing, not for asserting.
  */
 @Command(name = "bench",
@@ -204,7 +230,8 @@ import picocli.CommandLine.ParentCommand;
             "Measure the training steps/s, generated tokens/s and GFLOP/s of each engine (value and array) "
                     + "after a warm-up, at microgpt.py's reference configuration or at the size given, "
                     + "and GFLOP/s as a share of the measured peak of the engine's precision and threads; "
-                    + "beside the peak, the memory's measured bandwidth on one thread and on the run's threads."},
+                    + "beside the peak, the memory's measured bandwidth on one thread and on the run's threads; "
+                    + "and the heap the threads of a timed step allocated."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:Success.",
@@ -245,6 +272,17 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Adam's learning rate on random letters, low enough that a large model does not diverge. */
     static final double RANDOM_DOCUMENTS_LEARNING_RATE = 1e-4;
+
+    /**
+     * The heap bytes an array engine's timed step may allocate on average, per thread of the step,
+     * before stderr gets a note ({@link #allocationNote}): 256 KB, so 512 KB on 2 threads.
+     * Compiled steps allocated 32 KB on 1 thread and 203 KB (f64) or 219 KB (f32) on 2 at nEmbd
+     * 256, 4 layers, 8 heads, block 64, the same bytes in every run; JVMs that ran the Vector API
+     * kernels in their slow fallback allocated 485-1,685 KB a step on the calling thread alone,
+     * and among f32 runs at that size one on 1 thread allocated 1,415 KB a step and one on 2
+     * threads 6,576 KB (December 2026).
+     */
+    static final long ALLOCATION_NOTE_BYTES_PER_THREAD = 256_000;
 
     /** The number of random-letter documents a run cycles through. */
     static final int RANDOM_DOCUMENTS = 256;
@@ -307,6 +345,14 @@ public final class BenchCommand implements Callable<Integer> {
                     + "exact; reported as array-f32). The value engine has f64 only. Default: ${DEFAULT-VALUE}.")
     private String precisionName;
 
+    @Option(names = "--learning-rate", paramLabel = "RATE", converter = PositiveNumber.class,
+            description = "Adam's learning rate, the same for every step (train's --lr decays to 0); positive and finite. "
+                    + "The speed of a step does not depend on it, but a rate at which the loss becomes infinite "
+                    + "makes the model be built again each time it does (outside the timed steps; the table and "
+                    + "stderr say so). Default: 1e-4 on random letters (a model option given), where larger models "
+                    + "diverge at microgpt.py's 0.01; 0.01 at the reference configuration.")
+    private Double learningRate;
+
     private final LongSupplier clock;
     private final LongSupplier compilerMillis;
     /** Whether the children's JIT compilers count with {@link #compilerMillis} (not when a test gives its own). */
@@ -316,8 +362,6 @@ public final class BenchCommand implements Callable<Integer> {
     private final List<String> jvmOptions;
     /** How long a list's children may take to answer. */
     private final BenchChild.Patience patience;
-    /** Adam's learning rate on random letters: {@link #RANDOM_DOCUMENTS_LEARNING_RATE} but in a test. */
-    private double learningRate = RANDOM_DOCUMENTS_LEARNING_RATE;
 
     /** Creates the command; picocli calls this and then sets the options. */
     public BenchCommand() {
@@ -370,19 +414,6 @@ public final class BenchCommand implements Callable<Integer> {
         this.childCommand = childCommand;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.patience = patience;
-    }
-
-    /**
-     * Makes the runs on random letters train at {@code rate} instead of
-     * {@link #RANDOM_DOCUMENTS_LEARNING_RATE}, for a test that needs a run to diverge (at 0.5 the
-     * loss of one layer at nEmbd 8 is infinite at its 17th step). The reference run is not changed.
-     *
-     * @param rate Adam's learning rate
-     * @return this command
-     */
-    BenchCommand trainingAt(double rate) {
-        this.learningRate = rate;
-        return this;
     }
 
     /**
@@ -441,20 +472,29 @@ public final class BenchCommand implements Callable<Integer> {
      * @param config the model size
      * @param tokenizer the characters
      * @param docs the documents, cycled through one per step
-     * @param reference whether this is microgpt.py's run (the shuffled names at the reference size,
-     *     with microgpt.py's learning rate); otherwise Adam runs at {@code learningRate}
-     * @param learningRate Adam's learning rate: microgpt.py's on the names, and on random letters
-     *     {@link #RANDOM_DOCUMENTS_LEARNING_RATE} unless a test chose another (to make a run diverge)
+     * @param reference whether this is microgpt.py's run: the shuffled names at the reference size
+     * @param learningRate Adam's learning rate, the same for every step: {@code --learning-rate},
+     *     or by default microgpt.py's on the names and {@link #RANDOM_DOCUMENTS_LEARNING_RATE} on
+     *     random letters
      */
     record Workload(GptConfig config, Tokenizer tokenizer, List<String> docs, boolean reference,
             double learningRate) {
 
-        /** The reference run: the embedded names, shuffled with seed 42, at the reference size. */
+        /** The reference run: the embedded names, shuffled with seed 42, at the reference size and rate. */
         static Workload referenceRun() {
+            return referenceRun(AdamSettings.defaults().learningRate());
+        }
+
+        /**
+         * The reference run at a learning rate of one's own ({@code --learning-rate}).
+         *
+         * @param learningRate Adam's learning rate
+         * @return the workload
+         */
+        static Workload referenceRun(double learningRate) {
             List<String> docs = new ArrayList<>(Documents.embeddedNames());
             new PythonRandom(42).shuffle(docs);
-            return new Workload(GptConfig.defaults(), Tokenizer.fromDocuments(docs), docs, true,
-                    AdamSettings.defaults().learningRate());
+            return new Workload(GptConfig.defaults(), Tokenizer.fromDocuments(docs), docs, true, learningRate);
         }
 
         /** Documents of {@code blockSize} random letters, so that every step trains the whole context. */
@@ -463,9 +503,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         /**
-         * Documents of {@code blockSize} random letters, trained at a learning rate of one's own:
-         * for a test that needs a run to diverge (the bench itself always trains at
-         * {@link #RANDOM_DOCUMENTS_LEARNING_RATE}).
+         * Documents of {@code blockSize} random letters, trained at a learning rate of one's own
+         * ({@code --learning-rate}).
          *
          * @param config the model size
          * @param learningRate Adam's learning rate
@@ -483,6 +522,15 @@ public final class BenchCommand implements Callable<Integer> {
             }
             return new Workload(config, Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"), docs, false,
                     learningRate);
+        }
+
+        /**
+         * Whether a divergence would be a bug: microgpt.py's own run (its names, size and rate),
+         * which never diverges. Elsewhere (random letters, or another rate) a loss may well
+         * become infinite, and the model is then built again ({@link Runner}).
+         */
+        boolean divergenceIsABug() {
+            return reference && learningRate == AdamSettings.defaults().learningRate();
         }
 
         /** The analytic operation count of a training step on each document. */
@@ -505,11 +553,30 @@ public final class BenchCommand implements Callable<Integer> {
                     + ", " + config.nHead() + (config.nHead() == 1 ? " head" : " heads") + ", block size "
                     + config.blockSize() + ", " + tokenizer.vocabSize() + " tokens, " + parameters() + " parameters"
                     + (reference ? ")" : "");
-            // "1e-4" is RANDOM_DOCUMENTS_LEARNING_RATE as a person writes it (Java would print 1.0E-4).
+            // microgpt.py's rate is said only when another is chosen, as that line always read.
             return size + (reference ? ", embedded names, seed 42"
-                    : ", documents of " + config.blockSize() + " random letters, Adam at "
-                            + (learningRate == RANDOM_DOCUMENTS_LEARNING_RATE ? "1e-4" : learningRate));
+                    + (divergenceIsABug() ? "" : ", Adam at " + rate(learningRate))
+                    : ", documents of " + config.blockSize() + " random letters, Adam at " + rate(learningRate));
         }
+    }
+
+    /**
+     * A learning rate as a person writes it: {@code 0.01}, {@code 0.5}, {@code 2}; below 0.001
+     * and from 10,000,000 on with an exponent, {@code 1e-4}, {@code 2.5e-5}, {@code 1e300} (Java
+     * would write {@code 1.0E-4}).
+     *
+     * @param rate a positive, finite number
+     * @return its shortest decimal form that reads back as the same double
+     */
+    static String rate(double rate) {
+        BigDecimal decimal = new BigDecimal(Double.toString(rate)).stripTrailingZeros();
+        int exponent = decimal.precision() - decimal.scale() - 1;
+        if (exponent >= -3 && exponent < 7) {
+            return decimal.toPlainString();
+        }
+        String digits = decimal.unscaledValue().abs().toString();
+        return (decimal.signum() < 0 ? "-" : "") + digits.charAt(0)
+                + (digits.length() > 1 ? "." + digits.substring(1) : "") + "e" + exponent;
     }
 
     /**
@@ -530,10 +597,13 @@ public final class BenchCommand implements Callable<Integer> {
      * @param lastLoss the loss of the last timed step (NaN if that step diverged)
      * @param timedDivergences the timed steps that diverged
      * @param divergences all its steps that diverged: warm-up, timed slices and phase split
+     * @param allocatedBytesPerStep the heap bytes the threads that ran the timed steps allocated,
+     *     over those steps ({@link CountRun#allocatedBytes}); NaN where the JVM that ran them
+     *     cannot count each thread's allocation
      */
     record Result(String engine, Precision precision, int threads, double stepsPerSecond, double gradientMillis,
             double optimizerMillis, double tokensPerSecond, double gflopsPerSecond, PeakFlops.Peak peak,
-            double firstLoss, double lastLoss, int timedDivergences, int divergences) {
+            double firstLoss, double lastLoss, int timedDivergences, int divergences, double allocatedBytesPerStep) {
 
         double shareOfPeak() {
             return gflopsPerSecond / peak.gflopsPerSecond();
@@ -623,6 +693,12 @@ public final class BenchCommand implements Callable<Integer> {
             printTable(out, results, list ? speedUps : null, memory, workload);
         }
         out.flush();
+        for (Result r : results) {
+            String note = allocationNote(r);
+            if (note != null) {
+                context.err().println(note);
+            }
+        }
         for (SpeedUp speedUp : speedUps) {
             if (!speedUp.sameResults()) {
                 // Not a usage error, and the times are still times; but the project's promise is broken.
@@ -682,8 +758,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The reference run when no model option is given; otherwise that size on random letters. */
     private Workload workload() {
+        if (learningRate != null && (!(learningRate > 0) || Double.isInfinite(learningRate))) {
+            throw new UsageException("--learning-rate must be a positive, finite number, got " + learningRate);
+        }
         if (nLayer == null && nEmbd == null && nHead == null && blockSize == null) {
-            return Workload.referenceRun();
+            return learningRate == null ? Workload.referenceRun() : Workload.referenceRun(learningRate);
         }
         GptConfig defaults = GptConfig.defaults();
         int layers = atLeastOne("--n-layer", nLayer, defaults.nLayer());
@@ -702,7 +781,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + MAX_PARAMETERS + " (choose smaller --n-embd, --n-layer or --block-size)");
         }
         return Workload.randomLetters(new GptConfig(layers, width, heads, context, defaults.initStd()),
-                learningRate);
+                learningRate == null ? RANDOM_DOCUMENTS_LEARNING_RATE : learningRate);
     }
 
     private static int atLeastOne(String option, Integer value, int fallback) {
@@ -926,10 +1005,15 @@ public final class BenchCommand implements Callable<Integer> {
                 gflops[r] = roundFlops.get(r) * steps[r] / stepsPerSlice / 1e9;
             }
             double total = PHASE_ROUNDS * phaseSteps;
+            // Every timed slice ran stepsPerSlice steps, and only they are counted (CountRun.allocatedBytes).
+            long allocated = runs[i].allocatedBytes();
+            double allocatedPerStep = allocated < 0 ? Double.NaN
+                    : (double) allocated / ((long) timing.rounds() * stepsPerSlice);
             results.add(new Result(contender.name(), contender.precision(), contender.threads(), median(steps),
                     gradientNanos[i] / 1e6 / total, optimizerNanos[i] / 1e6 / total, median(tokenRates[i]),
                     median(gflops), peaks.get(i), Double.longBitsToDouble(firstLossBits[i]),
-                    Double.longBitsToDouble(lastLossBits[i]), timedDivergences[i], runs[i].divergences()));
+                    Double.longBitsToDouble(lastLossBits[i]), timedDivergences[i], runs[i].divergences(),
+                    allocatedPerStep));
         }
         List<SpeedUp> speedUps = new ArrayList<>();
         for (int i = 1; i < counts; i++) {
@@ -1337,6 +1421,17 @@ public final class BenchCommand implements Callable<Integer> {
         long rebuildNanos();
 
         /**
+         * The heap bytes allocated so far by the threads that ran the steps of all {@link #run}
+         * requests (the timed slices): the calling thread and the step's helper threads
+         * ({@link StepAllocation}), counted in the JVM that ran them, without the building of
+         * the model again after a divergence. Warm-up, phase split and generation are not
+         * counted.
+         *
+         * @return the bytes, or -1 where that JVM cannot count each thread's allocation
+         */
+        long allocatedBytes();
+
+        /**
          * Runs steps as {@code train} does: with no gradient listener, so that the trainer may fuse
          * Adam's update into the backward pass.
          *
@@ -1389,8 +1484,9 @@ public final class BenchCommand implements Callable<Integer> {
      * One contender's model and trainer, and the steps it runs, in this JVM. Random letters teach
      * nothing, and should a run on them diverge all the same, the model is built again and the
      * measurement goes on: the speed of a step does not depend on the weights (and every thread
-     * count diverges at the same step, its results being the same). On the names a divergence
-     * would be a bug, and is reported as one.
+     * count diverges at the same step, its results being the same), and likewise on the names at
+     * a {@code --learning-rate} of one's own. In microgpt.py's run (the names at its rate) a
+     * divergence would be a bug, and is reported as one.
      *
      * <p><b>How a divergence is handled.</b> A step whose loss is NaN or infinite is stopped by
      * the trainer before its backward pass ({@link TrainingDivergedException}); that step counts
@@ -1420,6 +1516,12 @@ public final class BenchCommand implements Callable<Integer> {
         private int divergences;
         /** The nanoseconds spent building the model again after those divergences. */
         private long rebuildNanos;
+        /** Counts the heap bytes the steps' threads allocate in {@link #run}. */
+        private final StepAllocation allocation;
+        /** The bytes they allocated in {@link #run} so far, rebuilding left out; -1 if not counted. */
+        private long allocatedBytes;
+        /** The bytes the calling thread allocated building the model again, in the current {@link #run}. */
+        private long rebuildBytes;
 
         /**
          * Builds the contender's model and trainer, from seed 42.
@@ -1429,10 +1531,25 @@ public final class BenchCommand implements Callable<Integer> {
          * @param clock nanoseconds, for the phase split and generation
          */
         Runner(Contender contender, Workload workload, LongSupplier clock) {
+            this(contender, workload, clock, StepAllocation.ofThisJvm());
+        }
+
+        /**
+         * Builds the contender's model and trainer, from seed 42, with a counter of allocation
+         * of one's own (for a test: one that counts nothing, as in a JVM that cannot count).
+         *
+         * @param contender the engine, precision and threads
+         * @param workload the model size and the documents
+         * @param clock nanoseconds, for the phase split and generation
+         * @param allocation counts the bytes the steps of {@link #run} allocate
+         */
+        Runner(Contender contender, Workload workload, LongSupplier clock, StepAllocation allocation) {
             this.contender = contender;
             this.workload = workload;
             this.clock = clock;
             this.phases = new Phases(clock);
+            this.allocation = allocation;
+            this.allocatedBytes = allocation.counts() ? 0 : -1;
             this.trainer = newTrainer();
         }
 
@@ -1440,10 +1557,7 @@ public final class BenchCommand implements Callable<Integer> {
         private Trainer newTrainer() {
             LanguageModel model = contender.create(workload.config(), workload.tokenizer().vocabSize(),
                     new PythonRandom(42));
-            AdamSettings settings = AdamSettings.defaults();
-            if (!workload.reference()) {
-                settings = settings.withLearningRate(workload.learningRate());
-            }
+            AdamSettings settings = AdamSettings.defaults().withLearningRate(workload.learningRate());
             AdamOptimizer optimizer = new AdamOptimizer(model.numParameters(), settings);
             Trainer created = new Trainer(model, workload.tokenizer(), workload.docs(), optimizer, Integer.MAX_VALUE);
             if (listening) {
@@ -1477,8 +1591,14 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new IllegalStateException("steps/s must be timed without a gradient listener");
             }
             firstOfRequest = true;
+            rebuildBytes = 0;
+            allocation.begin();
             for (long s = 0; s < steps; s++) {
                 step();
+            }
+            long allocated = allocation.end();
+            if (allocated >= 0) {
+                allocatedBytes += Math.max(0, allocated - rebuildBytes);
             }
         }
 
@@ -1523,6 +1643,11 @@ public final class BenchCommand implements Callable<Integer> {
         @Override
         public long rebuildNanos() {
             return rebuildNanos;
+        }
+
+        @Override
+        public long allocatedBytes() {
+            return allocatedBytes;
         }
 
         @Override
@@ -1573,13 +1698,15 @@ public final class BenchCommand implements Callable<Integer> {
             try {
                 lastLossBits = Double.doubleToRawLongBits(contender.step(trainer).loss());
             } catch (TrainingDivergedException e) {
-                if (workload.reference()) {
+                if (workload.divergenceIsABug()) {
                     throw e;
                 }
                 lastLossBits = Double.doubleToRawLongBits(Double.NaN);
                 divergences++;
                 long start = clock.getAsLong();
+                long bytesBefore = allocation.callerBytes();
                 trainer = newTrainer();
+                rebuildBytes += allocation.callerBytes() - bytesBefore;
                 rebuildNanos += clock.getAsLong() - start;
             }
             if (firstOfRequest) {
@@ -1647,6 +1774,9 @@ public final class BenchCommand implements Callable<Integer> {
             engine.put("lastLoss", loss(r.lastLoss()));
             engine.put("timedDivergences", r.timedDivergences());
             engine.put("divergences", r.divergences());
+            // The heap the step's threads allocated a timed step: a few tens of KB once compiled (StepAllocation).
+            engine.put("allocatedBytesPerStep", Double.isNaN(r.allocatedBytesPerStep()) ? null
+                    : Math.round(r.allocatedBytesPerStep()));
             engines.add(engine);
         }
         Map<String, Object> root = new LinkedHashMap<>();
@@ -1708,6 +1838,7 @@ public final class BenchCommand implements Callable<Integer> {
         configuration.put("vocabSize", workload.tokenizer().vocabSize());
         configuration.put("parameters", workload.parameters());
         configuration.put("documents", workload.reference() ? "names" : "random letters");
+        configuration.put("learningRate", workload.learningRate());
         root.put("configuration", configuration);
         // Nulls written: a loss that was not finite is null, not a missing field.
         Gson gson = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
@@ -1777,6 +1908,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+        out.line(allocationLine(results));
         List<PeakFlops.Peak> peaks = new ArrayList<>();
         for (Result r : results) {
             if (!peaks.contains(r.peak())) {
@@ -1804,6 +1936,55 @@ public final class BenchCommand implements Callable<Integer> {
      */
     static String threadCount(int threads) {
         return threads + (threads == 1 ? " thread" : " threads");
+    }
+
+    /**
+     * The table's line on the heap allocated per timed step by the threads that ran it
+     * ({@link Result#allocatedBytesPerStep}), for every entry, in KB (10<sup>3</sup> bytes).
+     *
+     * @param results the engines' entries
+     * @return the line, without a line break
+     */
+    static String allocationLine(List<Result> results) {
+        StringBuilder line = new StringBuilder("heap allocated per timed step by the threads that ran it: ");
+        boolean uncounted = false;
+        for (int i = 0; i < results.size(); i++) {
+            Result r = results.get(i);
+            line.append(i == 0 ? "" : ", ").append(r.engine()).append(" on ").append(threadCount(r.threads()));
+            if (Double.isNaN(r.allocatedBytesPerStep())) {
+                line.append(" not counted");
+                uncounted = true;
+            } else {
+                line.append(String.format(Locale.ROOT, " %,.1f KB", r.allocatedBytesPerStep() / 1e3));
+            }
+        }
+        if (uncounted) {
+            line.append(" (the JVM that ran it does not count each thread's allocation: that needs the module "
+                    + "jdk.management)");
+        }
+        return line.toString();
+    }
+
+    /**
+     * The note on stderr for an array engine's entry whose timed steps allocated more than
+     * {@link #ALLOCATION_NOTE_BYTES_PER_THREAD} times its threads each, on average: what that
+     * usually means, and what to do. The Value engine builds a graph of objects every step, so
+     * its figure is always high, and it gets no note.
+     *
+     * @param r an entry
+     * @return the note, without a line break, or null if none is due
+     */
+    static String allocationNote(Result r) {
+        long limit = ALLOCATION_NOTE_BYTES_PER_THREAD * r.threads();
+        if (r.engine().equals(Engine.VALUE.id()) || !(r.allocatedBytesPerStep() > limit)) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "microgpt: note: %s on %s allocated %,.1f KB of heap per timed step, more "
+                + "than %,d KB (%,d KB a thread); that is usually a sign that part of the step ran in a slow form: "
+                + "code the JIT had not compiled yet (a short --seconds), or, for the whole JVM, the Vector API "
+                + "kernels' Java fallback, which makes an object of every vector; its steps/s are then low: run the "
+                + "bench again, in a new JVM, and compare", r.engine(), threadCount(r.threads()),
+                r.allocatedBytesPerStep() / 1e3, limit / 1000, ALLOCATION_NOTE_BYTES_PER_THREAD / 1000);
     }
 
     /** Whether two entries diverged alike: as often, in all and in the timed steps, with the same timed losses. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.ByteArrayOutputStream;
@@ -41,6 +42,38 @@ class BenchChildTest {
         assertEquals("", result.stderr());
         JsonObject speedUp = speedUp(result);
         assertTrue(speedUp.get("sameResults").getAsBoolean(), speedUp.toString());
+    }
+
+    /**
+     * Each child counts the heap its step threads allocate and sends the figure with its others:
+     * here the child on 2 threads runs without the module {@code jdk.management}
+     * ({@code --limit-modules java.se}), so it cannot count, and its entry says so while the
+     * other child's has its figure. (Were the counts measured in this JVM, which has the module,
+     * both would have one.)
+     */
+    @Test
+    void eachChildCountsItsOwnAllocationOrSaysItCannot() {
+        BenchChild.Launch withoutManagement = (contender, workload, options) -> {
+            List<String> command = BenchChild.command(contender, workload, options);
+            if (contender.threads() == 2) {
+                command.addAll(1, List.of("--limit-modules", "java.se"));
+            }
+            return command;
+        };
+
+        Cli.Result json = run(withoutManagement, "--json");
+        assertEquals(0, json.exitCode(), json.toString());
+        assertEquals("", json.stderr());
+        JsonArray engines = JsonParser.parseString(json.stdoutLines().get(0)).getAsJsonObject().getAsJsonArray("engines");
+        assertTrue(engines.get(0).getAsJsonObject().get("allocatedBytesPerStep").getAsDouble() > 0, engines.toString());
+        assertTrue(engines.get(1).getAsJsonObject().get("allocatedBytesPerStep").isJsonNull(), engines.toString());
+
+        Cli.Result table = run(withoutManagement);
+        assertEquals(0, table.exitCode(), table.toString());
+        assertTrue(table.stdoutLines().stream().anyMatch(line -> line.matches("heap allocated per timed step by the "
+                + "threads that ran it: array on 1 thread [0-9,]+\\.[0-9] KB, array on 2 threads not counted \\(the JVM "
+                + "that ran it does not count each thread's allocation: that needs the module jdk\\.management\\)")),
+                table.stdout());
     }
 
     /**

@@ -8,6 +8,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.microgpt.model.ArrayKernels;
+import io.github.microgpt.model.Precision;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -54,7 +55,12 @@ class BenchCommandTest {
         assertEquals(27, configuration.get("vocabSize").getAsInt());
         assertEquals(4192, configuration.get("parameters").getAsLong());
         assertEquals("names", configuration.get("documents").getAsString());
+        assertEquals(0.01, configuration.get("learningRate").getAsDouble(), "microgpt.py's rate");
         assertMemory(root, List.of(1));
+        // The Value engine makes a graph of objects every step; the array engine works in arrays it keeps.
+        double value = engines.get(0).getAsJsonObject().get("allocatedBytesPerStep").getAsDouble();
+        double array = engines.get(1).getAsJsonObject().get("allocatedBytesPerStep").getAsDouble();
+        assertTrue(value > 10 * array, "value " + value + " B a step, array " + array);
     }
 
     @Test
@@ -63,7 +69,7 @@ class BenchCommandTest {
 
         assertEquals(0, result.exitCode(), result.toString());
         List<String> lines = result.stdoutLines();
-        assertEquals(10, lines.size(), lines.toString());
+        assertEquals(11, lines.size(), lines.toString());
         assertTrue(lines.get(0).startsWith("microgpt bench: reference configuration"), lines.get(0));
         assertTrue(lines.get(0).contains("4192 parameters"), lines.get(0));
         assertTrue(lines.get(1).matches("engine +steps/s +tokens/s +GFLOP/s +of peak"), lines.get(1));
@@ -71,6 +77,10 @@ class BenchCommandTest {
         assertTrue(row.matcher(lines.get(2)).matches() && lines.get(2).startsWith("value"), lines.get(2));
         assertTrue(row.matcher(lines.get(3)).matches() && lines.get(3).startsWith("array"), lines.get(3));
         assertTrue(lines.get(4).matches("array / value: [0-9.]+x the steps, [0-9.]+x the tokens"), lines.get(4));
+        assertTrue(lines.get(5).matches("heap allocated per timed step by the threads that ran it: value on 1 thread "
+                + "[0-9,]+\\.[0-9] KB, array on 1 thread [0-9,]+\\.[0-9] KB"), lines.get(5));
+        lines = new ArrayList<>(lines);
+        lines.remove(5);
         assertTrue(lines.get(5).matches("peak of f64 on 1 thread, measured: [0-9]+\\.[0-9] GFLOP/s"),
                 lines.get(5));
         assertTrue(lines.get(6).matches("memory of this machine, measured: 1 thread [0-9]+\\.[0-9] GB/s \\(4 arrays "
@@ -117,7 +127,107 @@ class BenchCommandTest {
                 lines.get(0));
         assertTrue(lines.get(0).endsWith("documents of 16 random letters, Adam at 1e-4"), lines.get(0));
         assertTrue(lines.get(2).startsWith("array "), lines.get(2));
-        assertTrue(lines.get(3).startsWith("peak of f64 on 1 thread, measured: "), lines.get(3));
+        assertTrue(lines.get(3).matches("heap allocated per timed step by the threads that ran it: array on 1 thread "
+                + "[0-9,]+\\.[0-9] KB"), lines.get(3));
+        assertTrue(lines.get(4).startsWith("peak of f64 on 1 thread, measured: "), lines.get(4));
+    }
+
+    @Test
+    void theLearningRateGivenIsTheRunsAndIsSaidInTheHeaderAndTheJson() {
+        Cli.Result table = Cli.run("bench", "--n-embd", "8", "--n-head", "2", "--seconds", "0.05",
+                "--learning-rate", "0.00025");
+
+        assertEquals(0, table.exitCode(), table.toString());
+        assertTrue(table.stdoutLines().get(0).endsWith("documents of 16 random letters, Adam at 2.5e-4"),
+                table.stdoutLines().get(0));
+
+        Cli.Result json = Cli.run("bench", "--json", "--n-embd", "8", "--n-head", "2", "--seconds", "0.05",
+                "--learning-rate", "0.00025");
+        assertEquals(0, json.exitCode(), json.toString());
+        JsonObject configuration = JsonParser.parseString(json.stdoutLines().get(0)).getAsJsonObject()
+                .getAsJsonObject("configuration");
+        assertEquals(0.00025, configuration.get("learningRate").getAsDouble());
+
+        Cli.Result usual = Cli.run("bench", "--json", "--n-embd", "8", "--n-head", "2", "--seconds", "0.05");
+        assertEquals(1e-4, JsonParser.parseString(usual.stdoutLines().get(0)).getAsJsonObject()
+                .getAsJsonObject("configuration").get("learningRate").getAsDouble(), "the bench's own on random letters");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "1e-4|1e-4",
+        "0.0001|1e-4",
+        "2.5e-5|2.5e-5",
+        "0.001|0.001",
+        "0.01|0.01",
+        "0.5|0.5",
+        "1|1",
+        "100|100",
+        "1234567|1234567",
+        "12345678|1.2345678e7",
+        "1e300|1e300",
+        "4.9e-324|4.9e-324",
+    })
+    void writesALearningRateAsAPersonDoes(double rate, String written) {
+        assertEquals(written, BenchCommand.rate(rate));
+        assertEquals(rate, Double.parseDouble(written), "reads back as the same number");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "0|--learning-rate must be a positive, finite number, got 0.0",
+        "-0.01|--learning-rate must be a positive, finite number, got -0.01",
+        "NaN|--learning-rate must be a positive, finite number, got NaN",
+        "Infinity|--learning-rate must be a positive, finite number, got Infinity",
+        "fast|'fast' is not a number",
+        "1e309|'1e309' is too large (it overflows a double)",
+        "1e-400|'1e-400' is too small (it rounds to 0)",
+        "0x1p-7|'0x1p-7' is not a plain decimal number",
+        "1d|'1d' is not a plain decimal number",
+        "''|'' is not a number",
+    })
+    void rejectsALearningRateThatIsNotAPositiveFiniteNumber(String rate, String cause) {
+        Cli.Result result = Cli.run("bench", "--learning-rate", rate);
+
+        Cli.assertOneLineError(result, 2, cause, "microgpt bench", "bench", "--learning-rate", rate);
+    }
+
+    @Test
+    void theAllocationLineSaysEveryEntrysFigureOrThatItWasNotCounted() {
+        BenchCommand.Result value = result("value", 1, 3_066_249.6);
+        BenchCommand.Result one = result("array", 1, 31_949.9);
+        BenchCommand.Result two = result("array", 2, Double.NaN);
+
+        assertEquals("heap allocated per timed step by the threads that ran it: value on 1 thread 3,066.2 KB, "
+                + "array on 1 thread 31.9 KB", BenchCommand.allocationLine(List.of(value, one)));
+        assertEquals("heap allocated per timed step by the threads that ran it: array on 1 thread 31.9 KB, "
+                + "array on 2 threads not counted (the JVM that ran it does not count each thread's allocation: "
+                + "that needs the module jdk.management)", BenchCommand.allocationLine(List.of(one, two)));
+    }
+
+    @Test
+    void anArrayEntryThatAllocatedMoreThanTheThresholdAStepGetsANote() {
+        assertEquals("microgpt: note: array-f32 on 2 threads allocated 1,204.3 KB of heap per timed step, more than "
+                + "512 KB (256 KB a thread); that is usually a sign that part of the step ran in a slow form: code the "
+                + "JIT had not compiled yet (a short --seconds), or, for the whole JVM, the Vector API kernels' Java "
+                + "fallback, which makes an object of every vector; its steps/s are then low: run the bench again, in "
+                + "a new JVM, and compare",
+                BenchCommand.allocationNote(result("array-f32", 2, 1_204_321)));
+        long perThread = BenchCommand.ALLOCATION_NOTE_BYTES_PER_THREAD;
+        assertEquals(null, BenchCommand.allocationNote(result("array", 1, perThread)), "at the threshold");
+        assertTrue(BenchCommand.allocationNote(result("array", 1, perThread + 1)) != null, "above it");
+        // 2 threads' compiled steps allocated 203-219 KB at 256/4/8/64: no note on 2 threads below 512 KB.
+        assertEquals(null, BenchCommand.allocationNote(result("array", 2, 2 * perThread)), "2 threads' threshold");
+        assertTrue(BenchCommand.allocationNote(result("array", 2, 2 * perThread + 1)) != null, "above it");
+        assertEquals(null, BenchCommand.allocationNote(result("value", 1, 5e6)), "the Value engine's graph");
+        assertEquals(null, BenchCommand.allocationNote(result("array", 1, Double.NaN)), "not counted");
+    }
+
+    /** An entry with the figures of no interest here made up, and its allocation per step. */
+    private static BenchCommand.Result result(String engine, int threads, double allocatedBytesPerStep) {
+        Precision precision = engine.endsWith("f32") ? Precision.F32 : Precision.F64;
+        return new BenchCommand.Result(engine, precision, threads, 10, 1, 1, 10, 1,
+                new PeakFlops.Peak(precision, threads, 100), 3.3, 3.3, 0, 0, allocatedBytesPerStep);
     }
 
     @Test
@@ -143,11 +253,11 @@ class BenchCommandTest {
             assertEquals(List.of("engine", "precision", "threads", "stepsPerSecond", "gradientMillis",
                     "optimizerMillis", "tokensPerSecond", "gflopsPerSecond", "peakGflopsPerSecond", "peakThreads",
                     "shareOfPeak", "memoryGbPerSecond", "updateBytesPerStep", "updateMemoryMillis", "firstLoss",
-                    "lastLoss", "timedDivergences", "divergences"),
+                    "lastLoss", "timedDivergences", "divergences", "allocatedBytesPerStep"),
                     List.copyOf(engine.keySet()));
             for (String figure : List.of("stepsPerSecond", "tokensPerSecond", "gflopsPerSecond",
                     "peakGflopsPerSecond", "shareOfPeak", "gradientMillis", "optimizerMillis", "memoryGbPerSecond",
-                    "updateMemoryMillis", "firstLoss", "lastLoss")) {
+                    "updateMemoryMillis", "firstLoss", "lastLoss", "allocatedBytesPerStep")) {
                 assertPositiveAndFinite(engine, figure);
             }
             // At the bench's own rates nothing diverges (BenchDivergenceTest makes a run that does).

@@ -25,8 +25,8 @@ import picocli.CommandLine;
  * model is built again from its seed, that time is kept out of the timed steps, and the
  * divergences are counted and reported with the loss. The bench's own rate (1e-4) does not
  * diverge at these sizes, so the runs here train a tiny model at a rate of 1
- * ({@link BenchCommand#trainingAt}), whose loss becomes infinite at its 4th step, and again 4
- * steps after every rebuild (the same seed, the same documents).
+ * ({@code --learning-rate 1}), whose loss becomes infinite at its 4th step, and again 4 steps
+ * after every rebuild (the same seed, the same documents).
  */
 class BenchDivergenceTest {
 
@@ -106,7 +106,7 @@ class BenchDivergenceTest {
 
     @Test
     void aRunThatDoesNotDivergeSaysNothingButItsLoss() {
-        Run json = run(BenchCommand.RANDOM_DOCUMENTS_LEARNING_RATE, "--json");
+        Run json = run(null, "--json");
 
         JsonObject engine = engines(json.out()).get(0).getAsJsonObject();
         assertEquals(0, engine.get("divergences").getAsInt(), engine.toString());
@@ -115,7 +115,7 @@ class BenchDivergenceTest {
         assertTrue(first > 2 && first < 6, engine.toString());
         assertTrue(engine.get("lastLoss").getAsDouble() > 0, engine.toString());
         assertEquals(List.of(), json.errLines());
-        assertTrue(!run(BenchCommand.RANDOM_DOCUMENTS_LEARNING_RATE).out().contains("diverged"));
+        assertTrue(!run(null).out().contains("diverged"));
     }
 
     @Test
@@ -171,16 +171,60 @@ class BenchDivergenceTest {
         }
     }
 
-    /** Benches {@link #TINY} for 0.05 s at {@code rate}, with the options given. */
-    private static Run run(double rate, String... options) {
+    /**
+     * At microgpt.py's own rate on its names a divergence would be a bug, and fails the bench; at
+     * a rate of one's own the names may diverge like random letters, and the model is rebuilt.
+     */
+    @Test
+    void theNamesAtARateOfOnesOwnMayDivergeToo() {
+        Cli.Result result = Cli.run("bench", "--json", "--engine", "array", "--seconds", "0.05",
+                "--learning-rate", "100");
+
+        assertEquals(0, result.exitCode(), result.toString());
+        JsonObject root = JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject();
+        assertEquals("names", root.getAsJsonObject("configuration").get("documents").getAsString());
+        assertEquals(100.0, root.getAsJsonObject("configuration").get("learningRate").getAsDouble());
+        JsonObject engine = root.getAsJsonArray("engines").get(0).getAsJsonObject();
+        assertTrue(engine.get("divergences").getAsInt() > 0, engine.toString());
+        assertTrue(result.stderr().contains("microgpt: note: the loss of array on 1 thread diverged"), result.stderr());
+
+        Cli.Result table = Cli.run("bench", "--engine", "array", "--seconds", "0.05", "--learning-rate", "100");
+        assertEquals(0, table.exitCode(), table.toString());
+        assertTrue(table.stdoutLines().get(0).endsWith(", embedded names, seed 42, Adam at 100"),
+                table.stdoutLines().get(0));
+    }
+
+    /** A list's children get the rate too: the names of the reference run diverge on both counts. */
+    @Test
+    void aListsChildrenTrainTheNamesAtTheRateGiven() {
+        Cli.Result result = Cli.run("bench", "--json", "--engine", "array", "--seconds", "0.05",
+                "--learning-rate", "100", "--threads", "1,2");
+
+        assertEquals(0, result.exitCode(), result.toString());
+        JsonObject root = JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject();
+        JsonArray engines = root.getAsJsonArray("engines");
+        for (JsonElement engine : engines) {
+            assertTrue(engine.getAsJsonObject().get("divergences").getAsInt() > 0, engines.toString());
+        }
+        assertEquals(engines.get(0).getAsJsonObject().get("divergences"),
+                engines.get(1).getAsJsonObject().get("divergences"), engines.toString());
+        assertTrue(root.getAsJsonArray("speedUps").get(0).getAsJsonObject().get("sameResults").getAsBoolean(),
+                root.toString());
+    }
+
+    /** Benches {@link #TINY} for 0.05 s at {@code rate} ({@code --learning-rate}; null: the bench's own), with the options given. */
+    private static Run run(Double rate, String... options) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CliContext context = new CliContext(out, new PrintStream(err, true, StandardCharsets.UTF_8), Map.of(),
                 null, null);
         CommandLine commandLine = new CommandLine(new MicrogptCommand(context));
-        commandLine.addSubcommand(new BenchCommand(BenchChild::command).trainingAt(rate));
+        commandLine.addSubcommand(new BenchCommand(BenchChild::command));
         List<String> args = new ArrayList<>(List.of("bench", "--engine", "array", "--n-embd", "8", "--n-layer", "1",
                 "--n-head", "2", "--block-size", "4", "--seconds", "0.05"));
+        if (rate != null) {
+            args.addAll(List.of("--learning-rate", Double.toString(rate)));
+        }
         args.addAll(List.of(options));
         int code = commandLine.execute(args.toArray(String[]::new));
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));

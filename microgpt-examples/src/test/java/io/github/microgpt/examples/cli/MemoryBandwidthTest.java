@@ -121,9 +121,9 @@ class MemoryBandwidthTest {
                 new MemoryBandwidth.Bandwidth(1, 50, new double[] {50}),
                 new MemoryBandwidth.Bandwidth(2, 55, new double[] {55})), 64_000_000, 0.3);
         BenchCommand.Result f64 = new BenchCommand.Result("array", Precision.F64, 2, 10, 1, 1, 10, 1,
-                new PeakFlops.Peak(Precision.F64, 2, 100), 3.3, 3.3, 0, 0);
+                new PeakFlops.Peak(Precision.F64, 2, 100), 3.3, 3.3, 0, 0, 30_000);
         BenchCommand.Result f32 = new BenchCommand.Result("array-f32", Precision.F32, 1, 10, 1, 1, 10, 1,
-                new PeakFlops.Peak(Precision.F32, 1, 100), 3.3, 3.3, 0, 0);
+                new PeakFlops.Peak(Precision.F32, 1, 100), 3.3, 3.3, 0, 0, 30_000);
 
         List<String> lines = BenchCommand.memoryLines(measurement, List.of(f64, f64, f32), 1_000_000);
 
