@@ -54,7 +54,7 @@ import picocli.CommandLine.ParentCommand;
  * {@code --block-size} it measures that size alone, on documents of {@code blockSize} random
  * letters, so that every step trains {@code blockSize} positions (a name is too short to fill a
  * longer context). There is nothing to learn in random letters, and a large model diverges on
- * them at the reference learning rate, so such runs train at 1e-4 unless {@code --learning-rate}
+ * them at the reference learning rate, so such runs train at 1e-4 unless {@code --lr}
  * says otherwise (it applies to the reference run too); the speed of a step does not depend on
  * it. {@code --engine array} picks one engine; the Value engine is refused at sizes
  * where one step would build a graph of millions of nodes. {@code --precision f32} measures the
@@ -345,7 +345,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + "exact; reported as array-f32). The value engine has f64 only. Default: ${DEFAULT-VALUE}.")
     private String precisionName;
 
-    @Option(names = "--learning-rate", paramLabel = "RATE", converter = PositiveNumber.class,
+    @Option(names = "--lr", paramLabel = "RATE", converter = PositiveNumber.class,
             description = "Adam's learning rate, the same for every step (train's --lr decays to 0); positive and finite. "
                     + "The speed of a step does not depend on it, but a rate at which the loss becomes infinite "
                     + "makes the model be built again each time it does (outside the timed steps; the table and "
@@ -473,7 +473,7 @@ public final class BenchCommand implements Callable<Integer> {
      * @param tokenizer the characters
      * @param docs the documents, cycled through one per step
      * @param reference whether this is microgpt.py's run: the shuffled names at the reference size
-     * @param learningRate Adam's learning rate, the same for every step: {@code --learning-rate},
+     * @param learningRate Adam's learning rate, the same for every step: {@code --lr},
      *     or by default microgpt.py's on the names and {@link #RANDOM_DOCUMENTS_LEARNING_RATE} on
      *     random letters
      */
@@ -486,7 +486,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         /**
-         * The reference run at a learning rate of one's own ({@code --learning-rate}).
+         * The reference run at a learning rate of one's own ({@code --lr}).
          *
          * @param learningRate Adam's learning rate
          * @return the workload
@@ -504,7 +504,7 @@ public final class BenchCommand implements Callable<Integer> {
 
         /**
          * Documents of {@code blockSize} random letters, trained at a learning rate of one's own
-         * ({@code --learning-rate}).
+         * ({@code --lr}).
          *
          * @param config the model size
          * @param learningRate Adam's learning rate
@@ -759,7 +759,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** The reference run when no model option is given; otherwise that size on random letters. */
     private Workload workload() {
         if (learningRate != null && (!(learningRate > 0) || Double.isInfinite(learningRate))) {
-            throw new UsageException("--learning-rate must be a positive, finite number, got " + learningRate);
+            throw new UsageException("--lr must be a positive, finite number, got " + learningRate);
         }
         if (nLayer == null && nEmbd == null && nHead == null && blockSize == null) {
             return learningRate == null ? Workload.referenceRun() : Workload.referenceRun(learningRate);
@@ -1485,7 +1485,7 @@ public final class BenchCommand implements Callable<Integer> {
      * nothing, and should a run on them diverge all the same, the model is built again and the
      * measurement goes on: the speed of a step does not depend on the weights (and every thread
      * count diverges at the same step, its results being the same), and likewise on the names at
-     * a {@code --learning-rate} of one's own. In microgpt.py's run (the names at its rate) a
+     * a {@code --lr} of one's own. In microgpt.py's run (the names at its rate) a
      * divergence would be a bug, and is reported as one.
      *
      * <p><b>How a divergence is handled.</b> A step whose loss is NaN or infinite is stopped by

@@ -135,14 +135,14 @@ class BenchCommandTest {
     @Test
     void theLearningRateGivenIsTheRunsAndIsSaidInTheHeaderAndTheJson() {
         Cli.Result table = Cli.run("bench", "--n-embd", "8", "--n-head", "2", "--seconds", "0.05",
-                "--learning-rate", "0.00025");
+                "--lr", "0.00025");
 
         assertEquals(0, table.exitCode(), table.toString());
         assertTrue(table.stdoutLines().get(0).endsWith("documents of 16 random letters, Adam at 2.5e-4"),
                 table.stdoutLines().get(0));
 
         Cli.Result json = Cli.run("bench", "--json", "--n-embd", "8", "--n-head", "2", "--seconds", "0.05",
-                "--learning-rate", "0.00025");
+                "--lr", "0.00025");
         assertEquals(0, json.exitCode(), json.toString());
         JsonObject configuration = JsonParser.parseString(json.stdoutLines().get(0)).getAsJsonObject()
                 .getAsJsonObject("configuration");
@@ -175,10 +175,10 @@ class BenchCommandTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "0|--learning-rate must be a positive, finite number, got 0.0",
-        "-0.01|--learning-rate must be a positive, finite number, got -0.01",
-        "NaN|--learning-rate must be a positive, finite number, got NaN",
-        "Infinity|--learning-rate must be a positive, finite number, got Infinity",
+        "0|--lr must be a positive, finite number, got 0.0",
+        "-0.01|--lr must be a positive, finite number, got -0.01",
+        "NaN|--lr must be a positive, finite number, got NaN",
+        "Infinity|--lr must be a positive, finite number, got Infinity",
         "fast|'fast' is not a number",
         "1e309|'1e309' is too large (it overflows a double)",
         "1e-400|'1e-400' is too small (it rounds to 0)",
@@ -187,9 +187,9 @@ class BenchCommandTest {
         "''|'' is not a number",
     })
     void rejectsALearningRateThatIsNotAPositiveFiniteNumber(String rate, String cause) {
-        Cli.Result result = Cli.run("bench", "--learning-rate", rate);
+        Cli.Result result = Cli.run("bench", "--lr", rate);
 
-        Cli.assertOneLineError(result, 2, cause, "microgpt bench", "bench", "--learning-rate", rate);
+        Cli.assertOneLineError(result, 2, cause, "microgpt bench", "bench", "--lr", rate);
     }
 
     @Test

@@ -25,7 +25,7 @@ import picocli.CommandLine;
  * model is built again from its seed, that time is kept out of the timed steps, and the
  * divergences are counted and reported with the loss. The bench's own rate (1e-4) does not
  * diverge at these sizes, so the runs here train a tiny model at a rate of 1
- * ({@code --learning-rate 1}), whose loss becomes infinite at its 4th step, and again 4 steps
+ * ({@code --lr 1}), whose loss becomes infinite at its 4th step, and again 4 steps
  * after every rebuild (the same seed, the same documents).
  */
 class BenchDivergenceTest {
@@ -178,7 +178,7 @@ class BenchDivergenceTest {
     @Test
     void theNamesAtARateOfOnesOwnMayDivergeToo() {
         Cli.Result result = Cli.run("bench", "--json", "--engine", "array", "--seconds", "0.05",
-                "--learning-rate", "100");
+                "--lr", "100");
 
         assertEquals(0, result.exitCode(), result.toString());
         JsonObject root = JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject();
@@ -188,7 +188,7 @@ class BenchDivergenceTest {
         assertTrue(engine.get("divergences").getAsInt() > 0, engine.toString());
         assertTrue(result.stderr().contains("microgpt: note: the loss of array on 1 thread diverged"), result.stderr());
 
-        Cli.Result table = Cli.run("bench", "--engine", "array", "--seconds", "0.05", "--learning-rate", "100");
+        Cli.Result table = Cli.run("bench", "--engine", "array", "--seconds", "0.05", "--lr", "100");
         assertEquals(0, table.exitCode(), table.toString());
         assertTrue(table.stdoutLines().get(0).endsWith(", embedded names, seed 42, Adam at 100"),
                 table.stdoutLines().get(0));
@@ -198,7 +198,7 @@ class BenchDivergenceTest {
     @Test
     void aListsChildrenTrainTheNamesAtTheRateGiven() {
         Cli.Result result = Cli.run("bench", "--json", "--engine", "array", "--seconds", "0.05",
-                "--learning-rate", "100", "--threads", "1,2");
+                "--lr", "100", "--threads", "1,2");
 
         assertEquals(0, result.exitCode(), result.toString());
         JsonObject root = JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject();
@@ -212,7 +212,7 @@ class BenchDivergenceTest {
                 root.toString());
     }
 
-    /** Benches {@link #TINY} for 0.05 s at {@code rate} ({@code --learning-rate}; null: the bench's own), with the options given. */
+    /** Benches {@link #TINY} for 0.05 s at {@code rate} ({@code --lr}; null: the bench's own), with the options given. */
     private static Run run(Double rate, String... options) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -223,7 +223,7 @@ class BenchDivergenceTest {
         List<String> args = new ArrayList<>(List.of("bench", "--engine", "array", "--n-embd", "8", "--n-layer", "1",
                 "--n-head", "2", "--block-size", "4", "--seconds", "0.05"));
         if (rate != null) {
-            args.addAll(List.of("--learning-rate", Double.toString(rate)));
+            args.addAll(List.of("--lr", Double.toString(rate)));
         }
         args.addAll(List.of(options));
         int code = commandLine.execute(args.toArray(String[]::new));
