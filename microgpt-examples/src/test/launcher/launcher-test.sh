@@ -193,6 +193,14 @@ check_option_cases -XX:TieredStopAtLevel=1 "quick compiler only" \
 got="$(quick_compiler_only "JAVA_OPTS=-Xmx256m" "$launcher" train)"
 [ "$got" = no ] && pass "JAVA_OPTS replaces train's quick compiler" || fail "train gets the quick compiler only despite JAVA_OPTS"
 
+# train and generate move long-lived objects to the old generation at their second young
+# collection; bench and the simulator keep the JVM's collector and its defaults, and JAVA_OPTS
+# replaces the option.
+check_option_cases -XX:MaxTenuringThreshold=1 "early tenuring" \
+  "yes:train" "yes:train --steps 3000 --n-embd 64" "yes:generate --model run" "no:bench" "no:simulator --port 0"
+got="$(passes_option -XX:MaxTenuringThreshold=1 "JAVA_OPTS=-Xmx256m" "$launcher" train)"
+[ "$got" = no ] && pass "JAVA_OPTS replaces train's early tenuring" || fail "train gets early tenuring despite JAVA_OPTS"
+
 # bench and the simulator get the Vector API's incubator module, except when they are asked only for
 # their help or version (wherever -h, --help, -V or --version stands before a `--`): the module would
 # add nothing but the JVM's "Using incubator modules" warning on stderr.

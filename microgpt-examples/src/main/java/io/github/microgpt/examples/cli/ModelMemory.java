@@ -116,7 +116,7 @@ final class ModelMemory {
         a.rows(3 * nh, Math.max(t + headWidth, saturatedProduct(t, headWidth)));
         transposeBlocks(a, precision, config, vocabSize, threads);
         a.bytes = saturatedSum(a.bytes, coreSliceScratchBytes(precision, config, threads));
-        if (VECTOR_KERNELS) {
+        if (vectorKernels()) {
             // weightsT(): a transposed weight matrix, which only microgpt-vector's kernels read.
             a.rows(hidden, Math.max(hidden, vocabSize));
             a.bytes = saturatedSum(a.bytes, vectorScratchBytes(precision, config, vocabSize, threads));
@@ -141,7 +141,7 @@ final class ModelMemory {
      * @return the bytes, saturated at {@link Long#MAX_VALUE}
      */
     static long coreSliceScratchBytes(Precision precision, GptConfig config, int threads) {
-        if (precision != Precision.F32 || VECTOR_KERNELS || threads > 2) {
+        if (precision != Precision.F32 || vectorKernels() || threads > 2) {
             return 0;
         }
         long largest = 0;
@@ -184,7 +184,7 @@ final class ModelMemory {
      * @return the bytes, saturated at {@link Long#MAX_VALUE}
      */
     static long vectorScratchBytes(Precision precision, GptConfig config, int vocabSize, int threads) {
-        if (!VECTOR_KERNELS) {
+        if (!vectorKernels()) {
             return 0;
         }
         long c = config.nEmbd();
@@ -524,9 +524,20 @@ final class ModelMemory {
      * ({@link ArrayKernels#implementation()}), which keep scratch of their own; a choice the
      * kernels refuse fails the run before any workspace, so it counts as the plain loops.
      */
-    private static final boolean VECTOR_KERNELS = vectorKernels();
-
     private static boolean vectorKernels() {
+        return VectorKernels.CHOSEN;
+    }
+
+    /**
+     * The answer of {@link #vectorKernels()}, looked up when an array-engine count first asks for
+     * it: the look-up (the module layer's streams, a service loader) is some 5 ms of a run's
+     * start-up in the interpreter, which a value-engine run, the default, has no use for.
+     */
+    private static final class VectorKernels {
+        static final boolean CHOSEN = lookUp();
+    }
+
+    private static boolean lookUp() {
         try {
             return "vector".equals(ArrayKernels.implementation());
         } catch (IllegalStateException e) {
