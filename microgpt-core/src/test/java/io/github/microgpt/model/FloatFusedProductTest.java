@@ -63,6 +63,102 @@ class FloatFusedProductTest {
         }
     }
 
+    /**
+     * An update that writes NaN over each weight row it is handed: a sum of the input's gradient
+     * that read a row after its update would be NaN.
+     */
+    private static final class Poisoner implements FusedUpdates.Rows {
+        final float[][] w;
+        final int[] times;
+        private final Thread caller = Thread.currentThread();
+        private boolean helperWaited;
+
+        Poisoner(float[][] w) {
+            this.w = w;
+            times = new int[w.length];
+        }
+
+        @Override
+        public void run(int from, int to) {
+            // The helper's first update holds it for a while, so that the caller, done with its
+            // own half, takes what is left of the helper's.
+            if (Thread.currentThread() != caller && !helperWaited) {
+                helperWaited = true;
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            poison(from, to);
+        }
+
+        private synchronized void poison(int from, int to) {
+            for (int r = from; r < to; r++) {
+                java.util.Arrays.fill(w[r], Float.NaN);
+                times[r]++;
+            }
+        }
+
+        @Override
+        public MatrixKernels.GradientRange<float[][]> matrix(int firstRow) {
+            return new MatrixKernels.GradientRange<>() {
+                @Override
+                public void run(int from, int to) {
+                    Poisoner.this.run(firstRow + from, firstRow + to);
+                }
+
+                @Override
+                public void run(int from, int to, float[][] gradients) {
+                    Poisoner.this.run(firstRow + from, firstRow + to);
+                }
+            };
+        }
+    }
+
+    /**
+     * On two threads either thread may take units of the other's half: a slice's update must
+     * wait until that half's input gradient is summed (the update writes weights it reads), and
+     * the two halves' sum must wait for both. The update here writes NaN over every row it
+     * updates, so an input gradient that read a row after its update comes out NaN. New teams
+     * each round: a new team's helper starts late, so the caller takes its units (at 4 x 15 x 16,
+     * a few numbers, sometimes before the helper has started); and a helper held up in its first
+     * update (63 rows of 1024 columns: halves of 31 and 32 rows, 8 slices of 4 rows) leaves the
+     * caller the rest of its half.
+     */
+    @Test
+    void twoThreadsUpdateNoRowBeforeTheInputsGradientHasReadIt() {
+        assertTwoThreadsReadEveryRowBeforeItsUpdate(10, 63, 1024);
+        assertTwoThreadsReadEveryRowBeforeItsUpdate(4, 15, 16);
+    }
+
+    private static void assertTwoThreadsReadEveryRowBeforeItsUpdate(int t, int oc, int c) {
+        String shape = t + " x " + oc + " x " + c;
+        Random random = new Random(3);
+        float[][] dout = random(random, t, oc);
+        float[][] in = random(random, t, c);
+        float[][] weights = random(random, oc, c);
+        float[][] expected = random(random, t, c);
+        float[][] start = copy(expected);
+        FloatKernels.matmulBackward(expected, new float[oc][c], dout, in, weights, 0, t, new float[t][c],
+                ArrayGptModel.SINGLE_THREAD, true);
+        for (int round = 0; round < 20; round++) {
+            float[][] w = copy(weights);
+            float[][] din = copy(start);
+            Poisoner update = new Poisoner(w);
+            boolean fused = FloatKernels.matmulBackwardAndUpdate(din, new float[oc][c], dout, in, w, 0, t,
+                    new float[t][c], new FloatKernels.SliceScratch(), new Workers(2, 1), true, update, 0);
+
+            assertTrue(fused, shape + ", round " + round + ": the update ran inside the product");
+            for (int p = 0; p < t; p++) {
+                assertArrayEquals(expected[p], din[p], 0f, shape + ", round " + round + ": din row " + p);
+            }
+            for (int r = 0; r < oc; r++) {
+                assertEquals(1, update.times[r], shape + ", round " + round + ": row " + r + " updated once");
+            }
+        }
+    }
+
     private static float[][] random(Random random, int rows, int cols) {
         float[][] m = new float[rows][cols];
         for (float[] row : m) {
