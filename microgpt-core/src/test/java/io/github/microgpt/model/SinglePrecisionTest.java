@@ -36,9 +36,10 @@ import org.junit.jupiter.api.TestFactory;
  * moves a ReLU across its kink gives differences that change with the step {@code h}; such
  * parameters, found by comparing two steps, are left out, and there must be few of them.)
  *
- * <p><b>The names run.</b> The reference run of {@code microgpt.py} (seed 42, 1000 steps) in f32
- * stays within {@value #RUN_STEP_TOLERANCE} of the f64 run at every step, and the mean loss of
- * every 100 steps within {@value #RUN_WINDOW_TOLERANCE}.
+ * <p><b>The names run.</b> {@code microgpt.py}'s run (seed 42, 1000 steps), here on the embedded
+ * names rather than the reference {@code names.txt}, in f32 stays within
+ * {@value #RUN_STEP_TOLERANCE} of the f64 run at every step, and the mean loss of every 100 steps
+ * within {@value #RUN_WINDOW_TOLERANCE}.
  */
 class SinglePrecisionTest {
 
