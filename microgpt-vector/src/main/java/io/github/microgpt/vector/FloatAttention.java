@@ -32,6 +32,32 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Only heads whose width is a whole number of vectors are taken ({@link #handles}); the rest
  * stay with the core.
+ *
+ * <p><b>Written so that C2 compiles every vector operation, every time.</b> A vector operation
+ * runs as one instruction only if C2 sees, while it compiles the method, the exact class of the
+ * vector it is called on, and the vector never leaves compiled code as an object; otherwise it
+ * runs the Vector API's Java code, which allocates an array and a vector object per operation
+ * and is tens of times slower. This code once ran so, in some JVMs and not others (at
+ * {@code nEmbd} 256, 4 layers, 8 heads, block 64: attention's forward pass 1.2-4.4 ms a step
+ * instead of 0.52, and 0.5-1.7 MB allocated a step instead of 32 KB, in 6 of 14 JVMs), always
+ * after the model's first call recompiled a method ({@link #softmax}, {@link #dotsTwo}: branches
+ * the warm-up had not taken), when the new compile found one of two things (seen in C2's
+ * compilation log and in allocation samples):
+ * <ul>
+ *   <li>a vector operation called on a loop's running vector ({@code m = m.max(v)}): at the loop
+ *   head C2 knows only that it is a {@code FloatVector}, so it looked for the class in the
+ *   profile of the Vector API's own {@code max}, which had none yet, and left a call whose result,
+ *   fed back into the loop, could never tell it the class either;</li>
+ *   <li>a vector passed to a small helper of ours ({@code store}, {@code exp}) that C2 did not
+ *   inline this time (a call site the fresh profile counted as cold, or a helper already compiled
+ *   on its own into a big method): the vector became an object at each call.</li>
+ * </ul>
+ * So here every vector operation is called on a vector just loaded, broadcast or computed in the
+ * same method (a loop's running vector goes in as the argument: {@code v.max(m)},
+ * {@code v.add(sum)}, the same bits, the operations being commutative), and no vector is passed
+ * to or returned from a method of ours: helpers take arrays and offsets. A running vector is
+ * still stored after its loop ({@code intoArray}); every value it takes comes from an operation
+ * whose class C2 sees, so C2 knows it once the loop is built, even without a profile.
  */
 final class FloatAttention {
 
@@ -66,7 +92,7 @@ final class FloatAttention {
             }
             float[] q0 = new float[hd];
             float[] q1 = new float[hd];
-            float[] tail = new float[L];
+            float[] tail = new float[4 * L];
             // Head by head, each over all the positions: the two threads' last and first heads
             // share a cache line of every row of out (and of weights[t]), and taking the positions
             // outside, as before, both threads wrote those lines at every position, handing them
@@ -117,8 +143,9 @@ final class FloatAttention {
      * positions, and each {@code d[s]} is {@code u[0] columns[col][s]} rounded, then a fused
      * multiply-add per channel in order. Up to four vectors of positions in one pass over the
      * channels, as many chains side by side as the positions need (at most 64 positions, the usual
-     * block, are one pass); a last part vector goes through {@code tail} when the rows reach a
-     * whole vector past {@code n} (the lanes past {@code n} read whatever the rows hold and are
+     * block, are one pass); the last vector of a pass goes through {@code tail} (at least
+     * {@link #L} floats), of which the positions below {@code n} are copied (when the rows reach a
+     * whole vector past {@code n}: the lanes past {@code n} read whatever the rows hold and are
      * dropped), else the positions left go one at a time by {@link Math#fma}, which rounds as a
      * lane does.
      *
@@ -151,12 +178,15 @@ final class FloatAttention {
             }
             FloatVector b = FloatVector.broadcast(S, u[0]);
             float[] r = columns[col];
+            // The pass's last vector goes through tail, and its lanes below n on to d: written
+            // out here rather than in a helper taking the vector (see the class comment).
             if (vectors == 1) {
                 FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
                 for (int j = 1; j < hd; j++) {
                     p0 = FloatVector.broadcast(S, u[j]).fma(FloatVector.fromArray(S, columns[col + j], s), p0);
                 }
-                store(p0, d, s, n, tail);
+                p0.intoArray(tail, 0);
+                System.arraycopy(tail, 0, d, s, Math.min(L, n - s));
             } else if (vectors == 2) {
                 FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
                 FloatVector p1 = b.mul(FloatVector.fromArray(S, r, s + L));
@@ -167,7 +197,8 @@ final class FloatAttention {
                     p1 = b.fma(FloatVector.fromArray(S, r, s + L), p1);
                 }
                 p0.intoArray(d, s);
-                store(p1, d, s + L, n, tail);
+                p1.intoArray(tail, 0);
+                System.arraycopy(tail, 0, d, s + L, Math.min(L, n - (s + L)));
             } else if (vectors == 3) {
                 FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
                 FloatVector p1 = b.mul(FloatVector.fromArray(S, r, s + L));
@@ -181,7 +212,8 @@ final class FloatAttention {
                 }
                 p0.intoArray(d, s);
                 p1.intoArray(d, s + L);
-                store(p2, d, s + 2 * L, n, tail);
+                p2.intoArray(tail, 0);
+                System.arraycopy(tail, 0, d, s + 2 * L, Math.min(L, n - (s + 2 * L)));
             } else {
                 FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
                 FloatVector p1 = b.mul(FloatVector.fromArray(S, r, s + L));
@@ -198,19 +230,10 @@ final class FloatAttention {
                 p0.intoArray(d, s);
                 p1.intoArray(d, s + L);
                 p2.intoArray(d, s + 2 * L);
-                store(p3, d, s + 3 * L, n, tail);
+                p3.intoArray(tail, 0);
+                System.arraycopy(tail, 0, d, s + 3 * L, Math.min(L, n - (s + 3 * L)));
             }
             s += vectors * L;
-        }
-    }
-
-    /** Stores the lanes of {@code p} that fall below {@code n} at {@code d[at]}, through {@code tail} if not all. */
-    private static void store(FloatVector p, float[] d, int at, int n, float[] tail) {
-        if (at + L <= n) {
-            p.intoArray(d, at);
-        } else {
-            p.intoArray(tail, 0);
-            System.arraycopy(tail, 0, d, at, n - at);
         }
     }
 
@@ -220,7 +243,7 @@ final class FloatAttention {
      * attention takes them), each element the same chain as {@link #dots} gives it. Four vectors
      * of positions per pass over the channels, each key vector loaded once for both queries: eight
      * chains side by side. Rows that do not reach a whole pass past the positions go to
-     * {@link #dots}, one query after the other.
+     * {@link #dots}, one query after the other. {@code tail} holds at least {@code 4 L} floats.
      *
      * <p>Why: at {@code nEmbd} 256 with 8 heads a head is 32 channels, a query's logits one to
      * four vectors, so one query's chains left the core waiting on the latency of its fused
@@ -271,21 +294,19 @@ final class FloatAttention {
                 o2 = e.fma(k2, o2);
                 o3 = e.fma(k3, o3);
             }
-            storeBelow(p0, d0, s, n0, tail);
-            storeBelow(p1, d0, s + L, n0, tail);
-            storeBelow(p2, d0, s + 2 * L, n0, tail);
-            storeBelow(p3, d0, s + 3 * L, n0, tail);
-            storeBelow(o0, d1, s, n1, tail);
-            storeBelow(o1, d1, s + L, n1, tail);
-            storeBelow(o2, d1, s + 2 * L, n1, tail);
-            storeBelow(o3, d1, s + 3 * L, n1, tail);
-        }
-    }
-
-    /** {@link #store}, if any lane of {@code p} falls below {@code n}. */
-    private static void storeBelow(FloatVector p, float[] d, int at, int n, float[] tail) {
-        if (at < n) {
-            store(p, d, at, n, tail);
+            // Each query's four vectors through tail, then its positions of this pass on to d0
+            // and d1 (none of d0's when s = n0): written out here rather than in a helper taking
+            // the vectors, and with no branch on how many lanes count (see the class comment).
+            p0.intoArray(tail, 0);
+            p1.intoArray(tail, L);
+            p2.intoArray(tail, 2 * L);
+            p3.intoArray(tail, 3 * L);
+            System.arraycopy(tail, 0, d0, s, Math.min(4 * L, n0 - s));
+            o0.intoArray(tail, 0);
+            o1.intoArray(tail, L);
+            o2.intoArray(tail, 2 * L);
+            o3.intoArray(tail, 3 * L);
+            System.arraycopy(tail, 0, d1, s, Math.min(4 * L, n1 - s));
         }
     }
 
@@ -397,24 +418,21 @@ final class FloatAttention {
     static void softmax(float[] z, int n, float[] tail) {
         int whole = n / L * L;
         int rest = n - whole;
-        float max = Float.NEGATIVE_INFINITY;
-        if (whole > 0) {
-            FloatVector m = FloatVector.fromArray(S, z, 0);
-            for (int i = L; i < whole; i += L) {
-                m = m.max(FloatVector.fromArray(S, z, i));
-            }
-            // The largest lane, whatever the order they are compared in.
-            max = m.reduceLanes(VectorOperators.MAX);
+        // The largest lane of the whole vectors (whatever the order they are compared in), then
+        // the rest. Each vector just loaded is the receiver and the running maximum the argument
+        // (see the class comment); from minus infinity, so that no branch is needed for n < L.
+        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < whole; i += L) {
+            m = FloatVector.fromArray(S, z, i).max(m);
         }
+        float max = m.reduceLanes(VectorOperators.MAX);
         for (int i = whole; i < n; i++) {
             max = Math.max(max, z[i]);
         }
-        FloatVector shift = FloatVector.broadcast(S, max);
         FloatVector sum = FloatVector.zero(S);
         for (int i = 0; i < whole; i += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, z, i).sub(shift));
-            e.intoArray(z, i);
-            sum = sum.add(e);
+            exp(z, i, max);
+            sum = FloatVector.fromArray(S, z, i).add(sum);
         }
         sum.intoArray(tail, 0);
         float total = 0f;
@@ -424,7 +442,7 @@ final class FloatAttention {
         if (rest > 0) {
             System.arraycopy(z, whole, tail, 0, rest);
             Arrays.fill(tail, rest, L, max);
-            exp(FloatVector.fromArray(S, tail, 0).sub(shift)).intoArray(tail, 0);
+            exp(tail, 0, max);
             for (int i = 0; i < rest; i++) {
                 total += tail[i];
             }
@@ -447,7 +465,11 @@ final class FloatAttention {
     private static final float LOWEST = -87.3f;
 
     /**
-     * {@code e^x} for {@code x <= 0} lane by lane, within about two ulps (Cephes' {@code expf}):
+     * In place, {@code a[at + i] = e^x} with {@code x = a[at + i] - shift} for {@code i < L}: the
+     * exponential of a vector of floats, taken from and put back into an array rather than passed
+     * as a vector (see the class comment).
+     *
+     * <p>{@code e^x} for {@code x <= 0} lane by lane, within about two ulps (Cephes' {@code expf}):
      * {@code x = n ln 2 + r} with {@code n} an integer and {@code |r| <= ln(2) / 2},
      * {@code e^r} by a polynomial of degree 7, times {@code 2^n} made from its bits. Only
      * additions, multiplications, fused multiply-adds, a reading of a float's bits and shifts, each rounded
@@ -455,8 +477,8 @@ final class FloatAttention {
      * it. Lanes below {@link #LOWEST} give {@code e^LOWEST} (about {@code 1.2e-38}) rather than less:
      * to a softmax weight, nothing.
      */
-    static FloatVector exp(FloatVector x) {
-        FloatVector v = x.max(LOWEST);
+    static void exp(float[] a, int at, float shift) {
+        FloatVector v = FloatVector.fromArray(S, a, at).sub(FloatVector.broadcast(S, shift)).max(LOWEST);
         // n + ROUND, an integer in [2^23, 2^24), where a float's last bit is 1: its bits are
         // those of ROUND (0x4B400000) plus n, which give 2^n below without converting n.
         FloatVector shifted = v.mul(1.44269504088896341f).add(ROUND);
@@ -474,7 +496,7 @@ final class FloatAttention {
         // cast of 16 floats to ints, and ran it lane by lane in Java, allocating, about 250 ns a
         // softmax (the same bits either way).
         IntVector bits = shifted.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23);
-        return y.mul(bits.reinterpretAsFloats());
+        y.mul(bits.reinterpretAsFloats()).intoArray(a, at);
     }
 
     /**
@@ -502,7 +524,7 @@ final class FloatAttention {
             float[] dy = new float[hd];
             float[] dy1 = new float[hd];
             float[] dz1 = new float[to];
-            float[] tail = new float[L];
+            float[] tail = new float[4 * L];
             for (int h = h0; h < h1; h++) {
                 int qs = h * hd;
                 int ks = c + qs;
