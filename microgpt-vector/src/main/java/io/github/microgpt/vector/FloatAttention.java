@@ -1,5 +1,11 @@
 package io.github.microgpt.vector;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.MUL;
+import static jdk.incubator.vector.VectorOperators.SUB;
+
 import io.github.microgpt.internal.kernels.Team;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -34,36 +40,40 @@ import jdk.incubator.vector.VectorSpecies;
  * stay with the core.
  *
  * <p><b>Written so that C2 compiles every vector operation, every time.</b> A vector operation
- * runs as one instruction only if C2 sees, while it compiles the method, the exact class of the
- * vector it is called on, and the vector never leaves compiled code as an object; otherwise it
- * runs the Vector API's Java code, which allocates an array and a vector object per operation
- * and is tens of times slower. This code once ran so, in some JVMs and not others (at
- * {@code nEmbd} 256, 4 layers, 8 heads, block 64: attention's forward pass 1.2-4.4 ms a step
- * instead of 0.52, and 0.5-1.7 MB allocated a step instead of 32 KB, in 6 of 14 JVMs), always
- * after the model's first call recompiled a method ({@link #softmax}, {@link #dotsTwo}: branches
- * the warm-up had not taken), when the new compile found one of two things (seen in C2's
- * compilation log and in allocation samples):
+ * becomes one instruction only if C2 knows the exact class of the vector it is called on, and
+ * the vector never leaves compiled code as an object; otherwise the Vector API's Java code runs,
+ * allocating an array and an object per operation, many times slower. This code once ran so in
+ * some JVMs and not others (at {@code nEmbd} 256, 4 layers, 8 heads, block 64: attention's
+ * forward pass 1.2-4.4 ms a step instead of 0.52, 0.5-1.7 MB allocated a step instead of 32 KB,
+ * in 6 of 14 JVMs), after the model's first call had sent methods back to be compiled again
+ * (branches the warm-up had not taken; see {@code VectorMatrixKernels.WarmAttention}). C2's
+ * compilation log and allocation samples showed two causes:
  * <ul>
- *   <li>a vector operation called on a loop's running vector ({@code m = m.max(v)}): at the loop
- *   head C2 knows only that it is a {@code FloatVector}, so it looked for the class in the
- *   profile of the Vector API's own {@code max}, which had none yet, and left a call whose result,
- *   fed back into the loop, could never tell it the class either;</li>
- *   <li>a vector passed to a small helper of ours ({@code store}, {@code exp}) that C2 did not
- *   inline this time (a call site the fresh profile counted as cold, or a helper already compiled
- *   on its own into a big method): the vector became an object at each call.</li>
+ *   <li>On JDK 17, C2 learns a vector's class from the profile of the call that uses it: for
+ *   {@code m.max(v)}, the profile inside the Vector API's own {@code max}, which all code shares
+ *   and which C2 trusts only once that method has been called often enough on its own (not
+ *   inlined). {@code max} and {@code add} of two vectors run only in a softmax of 16 positions or
+ *   more; in the slow JVMs their profile was not yet trusted, and the operation stayed a call
+ *   (with {@code -XX:ProfileMaturityPercentage=100} that happened in every JVM). So here the
+ *   operations are {@code lanewise(op, vector)}, called from these methods themselves: the profile
+ *   is then theirs, trusted by the time C2 compiles them. (Fused multiply-adds stay {@code fma}:
+ *   the products call it all the time.)</li>
+ *   <li>A vector passed to a small helper of ours ({@code store}, {@code exp}) that C2 did not
+ *   inline that time became an object at each call. So no method here takes or returns a vector:
+ *   helpers take arrays and offsets.</li>
  * </ul>
- * So here every vector operation is called on a vector just loaded, broadcast or computed in the
- * same method (a loop's running vector goes in as the argument: {@code v.max(m)},
- * {@code v.add(sum)}, the same bits, the operations being commutative), and no vector is passed
- * to or returned from a method of ours: helpers take arrays and offsets. A running vector is
- * still stored after its loop ({@code intoArray}); every value it takes comes from an operation
- * whose class C2 sees, so C2 knows it once the loop is built, even without a profile.
+ * The running vector of a loop goes in as the argument ({@code v.lanewise(MAX, m)},
+ * {@code v.lanewise(ADD, sum)}: the same bits, both operations being commutative), so that each
+ * operation is called on a vector just loaded.
  */
 final class FloatAttention {
 
     static final VectorSpecies<Float> S = FloatProducts.S;
 
     static final int L = S.length();
+
+    /** Ints of the same shape: a float's bits, for {@link #exp}. */
+    private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
 
     private FloatAttention() {
     }
@@ -133,7 +143,7 @@ final class FloatAttention {
     /** {@code q[j] = scale row[hs + j]} for {@code j < hd}. */
     private static void scaled(float[] q, float[] row, int hs, int hd, float scale) {
         for (int j = 0; j < hd; j += L) {
-            FloatVector.fromArray(S, row, hs + j).mul(scale).intoArray(q, j);
+            FloatVector.fromArray(S, row, hs + j).lanewise(MUL, FloatVector.broadcast(S, scale)).intoArray(q, j);
         }
     }
 
@@ -181,15 +191,15 @@ final class FloatAttention {
             // The pass's last vector goes through tail, and its lanes below n on to d: written
             // out here rather than in a helper taking the vector (see the class comment).
             if (vectors == 1) {
-                FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
+                FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
                 for (int j = 1; j < hd; j++) {
                     p0 = FloatVector.broadcast(S, u[j]).fma(FloatVector.fromArray(S, columns[col + j], s), p0);
                 }
                 p0.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s, Math.min(L, n - s));
             } else if (vectors == 2) {
-                FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
-                FloatVector p1 = b.mul(FloatVector.fromArray(S, r, s + L));
+                FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
+                FloatVector p1 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + L));
                 for (int j = 1; j < hd; j++) {
                     b = FloatVector.broadcast(S, u[j]);
                     r = columns[col + j];
@@ -200,9 +210,9 @@ final class FloatAttention {
                 p1.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s + L, Math.min(L, n - (s + L)));
             } else if (vectors == 3) {
-                FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
-                FloatVector p1 = b.mul(FloatVector.fromArray(S, r, s + L));
-                FloatVector p2 = b.mul(FloatVector.fromArray(S, r, s + 2 * L));
+                FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
+                FloatVector p1 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + L));
+                FloatVector p2 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + 2 * L));
                 for (int j = 1; j < hd; j++) {
                     b = FloatVector.broadcast(S, u[j]);
                     r = columns[col + j];
@@ -215,10 +225,10 @@ final class FloatAttention {
                 p2.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s + 2 * L, Math.min(L, n - (s + 2 * L)));
             } else {
-                FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
-                FloatVector p1 = b.mul(FloatVector.fromArray(S, r, s + L));
-                FloatVector p2 = b.mul(FloatVector.fromArray(S, r, s + 2 * L));
-                FloatVector p3 = b.mul(FloatVector.fromArray(S, r, s + 3 * L));
+                FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
+                FloatVector p1 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + L));
+                FloatVector p2 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + 2 * L));
+                FloatVector p3 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + 3 * L));
                 for (int j = 1; j < hd; j++) {
                     b = FloatVector.broadcast(S, u[j]);
                     r = columns[col + j];
@@ -269,14 +279,14 @@ final class FloatAttention {
             FloatVector k1 = FloatVector.fromArray(S, r, s + L);
             FloatVector k2 = FloatVector.fromArray(S, r, s + 2 * L);
             FloatVector k3 = FloatVector.fromArray(S, r, s + 3 * L);
-            FloatVector p0 = b.mul(k0);
-            FloatVector p1 = b.mul(k1);
-            FloatVector p2 = b.mul(k2);
-            FloatVector p3 = b.mul(k3);
-            FloatVector o0 = e.mul(k0);
-            FloatVector o1 = e.mul(k1);
-            FloatVector o2 = e.mul(k2);
-            FloatVector o3 = e.mul(k3);
+            FloatVector p0 = b.lanewise(MUL, k0);
+            FloatVector p1 = b.lanewise(MUL, k1);
+            FloatVector p2 = b.lanewise(MUL, k2);
+            FloatVector p3 = b.lanewise(MUL, k3);
+            FloatVector o0 = e.lanewise(MUL, k0);
+            FloatVector o1 = e.lanewise(MUL, k1);
+            FloatVector o2 = e.lanewise(MUL, k2);
+            FloatVector o3 = e.lanewise(MUL, k3);
             for (int j = 1; j < hd; j++) {
                 b = FloatVector.broadcast(S, u0[j]);
                 e = FloatVector.broadcast(S, u1[j]);
@@ -419,11 +429,12 @@ final class FloatAttention {
         int whole = n / L * L;
         int rest = n - whole;
         // The largest lane of the whole vectors (whatever the order they are compared in), then
-        // the rest. Each vector just loaded is the receiver and the running maximum the argument
-        // (see the class comment); from minus infinity, so that no branch is needed for n < L.
+        // the rest; from minus infinity, so that no branch is needed for n < L. Each vector just
+        // loaded is the receiver and the running maximum the argument, and lanewise is called
+        // here rather than through max or add (see the class comment).
         FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < whole; i += L) {
-            m = FloatVector.fromArray(S, z, i).max(m);
+            m = FloatVector.fromArray(S, z, i).lanewise(MAX, m);
         }
         float max = m.reduceLanes(VectorOperators.MAX);
         for (int i = whole; i < n; i++) {
@@ -432,7 +443,7 @@ final class FloatAttention {
         FloatVector sum = FloatVector.zero(S);
         for (int i = 0; i < whole; i += L) {
             exp(z, i, max);
-            sum = FloatVector.fromArray(S, z, i).add(sum);
+            sum = FloatVector.fromArray(S, z, i).lanewise(ADD, sum);
         }
         sum.intoArray(tail, 0);
         float total = 0f;
@@ -451,7 +462,7 @@ final class FloatAttention {
         float inverse = 1f / total;
         FloatVector scale = FloatVector.broadcast(S, inverse);
         for (int i = 0; i < whole; i += L) {
-            FloatVector.fromArray(S, z, i).mul(scale).intoArray(z, i);
+            FloatVector.fromArray(S, z, i).lanewise(MUL, scale).intoArray(z, i);
         }
         for (int i = whole; i < n; i++) {
             z[i] *= inverse;
@@ -478,11 +489,15 @@ final class FloatAttention {
      * to a softmax weight, nothing.
      */
     static void exp(float[] a, int at, float shift) {
-        FloatVector v = FloatVector.fromArray(S, a, at).sub(FloatVector.broadcast(S, shift)).max(LOWEST);
+        // lanewise(op, a vector) rather than sub, max, mul or add (see the class comment).
+        FloatVector v = FloatVector.fromArray(S, a, at).lanewise(SUB, FloatVector.broadcast(S, shift))
+                .lanewise(MAX, FloatVector.broadcast(S, LOWEST));
         // n + ROUND, an integer in [2^23, 2^24), where a float's last bit is 1: its bits are
         // those of ROUND (0x4B400000) plus n, which give 2^n below without converting n.
-        FloatVector shifted = v.mul(1.44269504088896341f).add(ROUND);
-        FloatVector n = shifted.sub(ROUND);
+        FloatVector round = FloatVector.broadcast(S, ROUND);
+        FloatVector shifted = v.lanewise(MUL, FloatVector.broadcast(S, 1.44269504088896341f))
+                .lanewise(ADD, round);
+        FloatVector n = shifted.lanewise(SUB, round);
         FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), v);
         r = n.fma(FloatVector.broadcast(S, 2.12194440e-4f), r);
         FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f).fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
@@ -490,13 +505,14 @@ final class FloatAttention {
         p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
         p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
         p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
-        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        FloatVector y = p.fma(r.lanewise(MUL, r), r).lanewise(ADD, FloatVector.broadcast(S, 1f));
         // 2^n: n + 127 in the exponent's bits. The shift drops ROUND's bits (its low 9 bits are
         // 0), leaving (n + 127) << 23. Not n.convert(F2I): C2 on JDK 17 has no intrinsic for a
         // cast of 16 floats to ints, and ran it lane by lane in Java, allocating, about 250 ns a
         // softmax (the same bits either way).
-        IntVector bits = shifted.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23);
-        y.mul(bits.reinterpretAsFloats()).intoArray(a, at);
+        IntVector bits = shifted.viewAsIntegralLanes().lanewise(ADD, IntVector.broadcast(INTS, 127))
+                .lanewise(LSHL, IntVector.broadcast(INTS, 23));
+        y.lanewise(MUL, bits.reinterpretAsFloats()).intoArray(a, at);
     }
 
     /**

@@ -487,20 +487,21 @@ public final class VectorMatrixKernels implements MatrixKernels {
      *
      * <p>Why all of them. C2 leaves out of its code the branches that have not run, and the first
      * call to take one sends the method back to the interpreter until C2 has compiled it again,
-     * from the profile gathered in between. On JDK 17, C2 tells the class of a vector (and so
-     * whether an operation becomes one instruction) only from the profile of the Vector API's own
-     * methods, which all code shares; {@code FloatVector.max} and {@code add} of two vectors run
-     * only in a softmax over 16 positions or more. The warm-up used to take heads of one and four
-     * vectors over 6 positions only, so a model's first call (heads of two vectors, up to 64
-     * positions) took three new branches, and in some JVMs C2's second compile came before those
-     * methods had a profile: their operations ran the Vector API's Java code, allocating, and
-     * attention's forward pass took 1.2-4.4 ms a step instead of 0.52 for the rest of the run (6 of
-     * 14 JVMs at {@code nEmbd} 256, 4 layers, 8 heads, block 64). Here: heads of two, four and one
-     * vector ({@code addWeightedRows}' branches), 7 and 6 positions (two queries at a time, with
-     * and without one left over), keys four vectors wide ({@code dotsTwo}'s pass over four vectors) and values as wide
-     * as the positions (its fallback, and {@code dots} one position at a time), then the kernels
-     * alone at the counts a head of 64 positions reaches: {@code softmax} over two vectors with
-     * and without a part vector, {@code dots} in passes of four, three and two vectors.
+     * from the profile gathered in between; and on JDK 17 C2 knows the class of a vector, so
+     * whether an operation becomes one instruction, only from the profile of the code that ran
+     * it (see {@link FloatAttention}). The warm-up used to take heads of one and four vectors over
+     * 6 positions only, so a model's first call (heads of two vectors, up to 64 positions) took
+     * three new branches, and in some JVMs C2's second compile had no usable profile for the
+     * softmax's maximum and sum over whole vectors: their operations ran the Vector API's Java
+     * code, allocating, and attention's forward pass took 1.2-4.4 ms a step instead of 0.52 for
+     * the rest of the run (6 of 14 JVMs at {@code nEmbd} 256, 4 layers, 8 heads, block 64). Here:
+     * heads of two, four and one vector ({@code addWeightedRows}' branches), 7 and 6 positions
+     * (two queries at a time, with and without one left over), keys four vectors wide
+     * ({@code dotsTwo}'s pass over four vectors) and values as wide as the positions (its
+     * fallback, and {@code dots} one position at a time), then the kernels alone at the counts a
+     * head of 64 positions reaches: {@code softmax} over two vectors with and without a part
+     * vector, {@code dots} in passes of four, three and two vectors. It takes some 0.3-0.5 s more
+     * than the old one did, once, at the first attention of a model this module takes.
      */
     private static final class WarmAttention {
 
