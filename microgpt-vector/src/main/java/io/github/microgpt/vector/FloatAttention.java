@@ -58,9 +58,9 @@ import jdk.incubator.vector.VectorSpecies;
  *   operations are {@code lanewise(op, vector)}, called from these methods themselves: the profile
  *   is then theirs, counted as these methods run. (Fused multiply-adds stay {@code fma}: the
  *   products call it all the time.) Measured in fresh JVMs alternated with the old code: the slow
- *   mode in none of 10 against 4 of 10 (with the warm-up below); but a JVM started with
+ *   mode in 1 of 12 against 5 of 12 (with the warm-up below), and a JVM started with
  *   {@code -XX:ProfileMaturityPercentage=100} and calling only the forward pass still allocated
- *   in one of two tries, so some path still depends on the JDK's own profiles.</li>
+ *   in one of two tries: some path still depends on the JDK's own profiles (not found yet).</li>
  *   <li>A vector passed to a small helper of ours ({@code store}, {@code exp}) that C2 did not
  *   inline that time became an object at each call. So no method here takes or returns a vector:
  *   helpers take arrays and offsets.</li>
