@@ -1,5 +1,11 @@
 package io.github.microgpt.vector;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.MUL;
+import static jdk.incubator.vector.VectorOperators.SUB;
+
 import io.github.microgpt.internal.kernels.Team;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -32,12 +38,45 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Only heads whose width is a whole number of vectors are taken ({@link #handles}); the rest
  * stay with the core.
+ *
+ * <p><b>Written so that C2 compiles every vector operation, every time.</b> A vector operation
+ * becomes one instruction only if C2 knows the exact class of the vector it is called on, and
+ * the vector never leaves compiled code as an object; otherwise the Vector API's Java code runs,
+ * allocating an array and an object per operation, many times slower. This code once ran so in
+ * some JVMs and not others (at {@code nEmbd} 256, 4 layers, 8 heads, block 64: attention's
+ * forward pass 1.2-4.4 ms a step instead of 0.52, 0.5-1.7 MB allocated a step instead of 32 KB,
+ * in 6 of 14 JVMs), after the model's first call had sent methods back to be compiled again
+ * (branches the warm-up had not taken; see {@code VectorMatrixKernels.WarmAttention}). C2's
+ * compilation log and allocation samples showed two causes:
+ * <ul>
+ *   <li>On JDK 17, C2 learns a vector's class from the profile of the call that uses it: for
+ *   {@code m.max(v)}, the profile inside the Vector API's own {@code max}, which all code shares
+ *   and which C2 trusts only once that method has been called often enough on its own (not
+ *   inlined). {@code max} and {@code add} of two vectors run only in a softmax of 16 positions or
+ *   more; in the slow JVMs their profile was not yet trusted, and the operation stayed a call
+ *   (with {@code -XX:ProfileMaturityPercentage=100} that happened in every JVM). So here the
+ *   operations are {@code lanewise(op, vector)}, called from these methods themselves: the profile
+ *   is then theirs, counted as these methods run. (Fused multiply-adds stay {@code fma}: the
+ *   products call it all the time.) Measured in fresh JVMs alternated with the old code: the slow
+ *   mode in 1 of 12 against 5 of 12 (with the warm-up below), and a JVM started with
+ *   {@code -XX:ProfileMaturityPercentage=100} and calling only the forward pass still allocated
+ *   in one of two tries: some path still depends on the JDK's own profiles (not found yet).</li>
+ *   <li>A vector passed to a small helper of ours ({@code store}, {@code exp}) that C2 did not
+ *   inline that time became an object at each call. So no method here takes or returns a vector:
+ *   helpers take arrays and offsets.</li>
+ * </ul>
+ * The running vector of a loop goes in as the argument ({@code v.lanewise(MAX, m)},
+ * {@code v.lanewise(ADD, sum)}: the same bits, both operations being commutative), so that each
+ * operation is called on a vector just loaded.
  */
 final class FloatAttention {
 
     static final VectorSpecies<Float> S = FloatProducts.S;
 
     static final int L = S.length();
+
+    /** Ints of the same shape: a float's bits, for {@link #exp}. */
+    private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
 
     private FloatAttention() {
     }
@@ -66,7 +105,7 @@ final class FloatAttention {
             }
             float[] q0 = new float[hd];
             float[] q1 = new float[hd];
-            float[] tail = new float[L];
+            float[] tail = new float[4 * L];
             // Head by head, each over all the positions: the two threads' last and first heads
             // share a cache line of every row of out (and of weights[t]), and taking the positions
             // outside, as before, both threads wrote those lines at every position, handing them
@@ -107,7 +146,7 @@ final class FloatAttention {
     /** {@code q[j] = scale row[hs + j]} for {@code j < hd}. */
     private static void scaled(float[] q, float[] row, int hs, int hd, float scale) {
         for (int j = 0; j < hd; j += L) {
-            FloatVector.fromArray(S, row, hs + j).mul(scale).intoArray(q, j);
+            FloatVector.fromArray(S, row, hs + j).lanewise(MUL, FloatVector.broadcast(S, scale)).intoArray(q, j);
         }
     }
 
@@ -117,8 +156,9 @@ final class FloatAttention {
      * positions, and each {@code d[s]} is {@code u[0] columns[col][s]} rounded, then a fused
      * multiply-add per channel in order. Up to four vectors of positions in one pass over the
      * channels, as many chains side by side as the positions need (at most 64 positions, the usual
-     * block, are one pass); a last part vector goes through {@code tail} when the rows reach a
-     * whole vector past {@code n} (the lanes past {@code n} read whatever the rows hold and are
+     * block, are one pass); the last vector of a pass goes through {@code tail} (at least
+     * {@link #L} floats), of which the positions below {@code n} are copied (when the rows reach a
+     * whole vector past {@code n}: the lanes past {@code n} read whatever the rows hold and are
      * dropped), else the positions left go one at a time by {@link Math#fma}, which rounds as a
      * lane does.
      *
@@ -151,15 +191,18 @@ final class FloatAttention {
             }
             FloatVector b = FloatVector.broadcast(S, u[0]);
             float[] r = columns[col];
+            // The pass's last vector goes through tail, and its lanes below n on to d: written
+            // out here rather than in a helper taking the vector (see the class comment).
             if (vectors == 1) {
-                FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
+                FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
                 for (int j = 1; j < hd; j++) {
                     p0 = FloatVector.broadcast(S, u[j]).fma(FloatVector.fromArray(S, columns[col + j], s), p0);
                 }
-                store(p0, d, s, n, tail);
+                p0.intoArray(tail, 0);
+                System.arraycopy(tail, 0, d, s, Math.min(L, n - s));
             } else if (vectors == 2) {
-                FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
-                FloatVector p1 = b.mul(FloatVector.fromArray(S, r, s + L));
+                FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
+                FloatVector p1 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + L));
                 for (int j = 1; j < hd; j++) {
                     b = FloatVector.broadcast(S, u[j]);
                     r = columns[col + j];
@@ -167,11 +210,12 @@ final class FloatAttention {
                     p1 = b.fma(FloatVector.fromArray(S, r, s + L), p1);
                 }
                 p0.intoArray(d, s);
-                store(p1, d, s + L, n, tail);
+                p1.intoArray(tail, 0);
+                System.arraycopy(tail, 0, d, s + L, Math.min(L, n - (s + L)));
             } else if (vectors == 3) {
-                FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
-                FloatVector p1 = b.mul(FloatVector.fromArray(S, r, s + L));
-                FloatVector p2 = b.mul(FloatVector.fromArray(S, r, s + 2 * L));
+                FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
+                FloatVector p1 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + L));
+                FloatVector p2 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + 2 * L));
                 for (int j = 1; j < hd; j++) {
                     b = FloatVector.broadcast(S, u[j]);
                     r = columns[col + j];
@@ -181,12 +225,13 @@ final class FloatAttention {
                 }
                 p0.intoArray(d, s);
                 p1.intoArray(d, s + L);
-                store(p2, d, s + 2 * L, n, tail);
+                p2.intoArray(tail, 0);
+                System.arraycopy(tail, 0, d, s + 2 * L, Math.min(L, n - (s + 2 * L)));
             } else {
-                FloatVector p0 = b.mul(FloatVector.fromArray(S, r, s));
-                FloatVector p1 = b.mul(FloatVector.fromArray(S, r, s + L));
-                FloatVector p2 = b.mul(FloatVector.fromArray(S, r, s + 2 * L));
-                FloatVector p3 = b.mul(FloatVector.fromArray(S, r, s + 3 * L));
+                FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
+                FloatVector p1 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + L));
+                FloatVector p2 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + 2 * L));
+                FloatVector p3 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + 3 * L));
                 for (int j = 1; j < hd; j++) {
                     b = FloatVector.broadcast(S, u[j]);
                     r = columns[col + j];
@@ -198,19 +243,10 @@ final class FloatAttention {
                 p0.intoArray(d, s);
                 p1.intoArray(d, s + L);
                 p2.intoArray(d, s + 2 * L);
-                store(p3, d, s + 3 * L, n, tail);
+                p3.intoArray(tail, 0);
+                System.arraycopy(tail, 0, d, s + 3 * L, Math.min(L, n - (s + 3 * L)));
             }
             s += vectors * L;
-        }
-    }
-
-    /** Stores the lanes of {@code p} that fall below {@code n} at {@code d[at]}, through {@code tail} if not all. */
-    private static void store(FloatVector p, float[] d, int at, int n, float[] tail) {
-        if (at + L <= n) {
-            p.intoArray(d, at);
-        } else {
-            p.intoArray(tail, 0);
-            System.arraycopy(tail, 0, d, at, n - at);
         }
     }
 
@@ -220,7 +256,7 @@ final class FloatAttention {
      * attention takes them), each element the same chain as {@link #dots} gives it. Four vectors
      * of positions per pass over the channels, each key vector loaded once for both queries: eight
      * chains side by side. Rows that do not reach a whole pass past the positions go to
-     * {@link #dots}, one query after the other.
+     * {@link #dots}, one query after the other. {@code tail} holds at least {@code 4 L} floats.
      *
      * <p>Why: at {@code nEmbd} 256 with 8 heads a head is 32 channels, a query's logits one to
      * four vectors, so one query's chains left the core waiting on the latency of its fused
@@ -246,14 +282,14 @@ final class FloatAttention {
             FloatVector k1 = FloatVector.fromArray(S, r, s + L);
             FloatVector k2 = FloatVector.fromArray(S, r, s + 2 * L);
             FloatVector k3 = FloatVector.fromArray(S, r, s + 3 * L);
-            FloatVector p0 = b.mul(k0);
-            FloatVector p1 = b.mul(k1);
-            FloatVector p2 = b.mul(k2);
-            FloatVector p3 = b.mul(k3);
-            FloatVector o0 = e.mul(k0);
-            FloatVector o1 = e.mul(k1);
-            FloatVector o2 = e.mul(k2);
-            FloatVector o3 = e.mul(k3);
+            FloatVector p0 = b.lanewise(MUL, k0);
+            FloatVector p1 = b.lanewise(MUL, k1);
+            FloatVector p2 = b.lanewise(MUL, k2);
+            FloatVector p3 = b.lanewise(MUL, k3);
+            FloatVector o0 = e.lanewise(MUL, k0);
+            FloatVector o1 = e.lanewise(MUL, k1);
+            FloatVector o2 = e.lanewise(MUL, k2);
+            FloatVector o3 = e.lanewise(MUL, k3);
             for (int j = 1; j < hd; j++) {
                 b = FloatVector.broadcast(S, u0[j]);
                 e = FloatVector.broadcast(S, u1[j]);
@@ -271,21 +307,19 @@ final class FloatAttention {
                 o2 = e.fma(k2, o2);
                 o3 = e.fma(k3, o3);
             }
-            storeBelow(p0, d0, s, n0, tail);
-            storeBelow(p1, d0, s + L, n0, tail);
-            storeBelow(p2, d0, s + 2 * L, n0, tail);
-            storeBelow(p3, d0, s + 3 * L, n0, tail);
-            storeBelow(o0, d1, s, n1, tail);
-            storeBelow(o1, d1, s + L, n1, tail);
-            storeBelow(o2, d1, s + 2 * L, n1, tail);
-            storeBelow(o3, d1, s + 3 * L, n1, tail);
-        }
-    }
-
-    /** {@link #store}, if any lane of {@code p} falls below {@code n}. */
-    private static void storeBelow(FloatVector p, float[] d, int at, int n, float[] tail) {
-        if (at < n) {
-            store(p, d, at, n, tail);
+            // Each query's four vectors through tail, then its positions of this pass on to d0
+            // and d1 (none of d0's when s = n0): written out here rather than in a helper taking
+            // the vectors, and with no branch on how many lanes count (see the class comment).
+            p0.intoArray(tail, 0);
+            p1.intoArray(tail, L);
+            p2.intoArray(tail, 2 * L);
+            p3.intoArray(tail, 3 * L);
+            System.arraycopy(tail, 0, d0, s, Math.min(4 * L, n0 - s));
+            o0.intoArray(tail, 0);
+            o1.intoArray(tail, L);
+            o2.intoArray(tail, 2 * L);
+            o3.intoArray(tail, 3 * L);
+            System.arraycopy(tail, 0, d1, s, Math.min(4 * L, n1 - s));
         }
     }
 
@@ -397,24 +431,22 @@ final class FloatAttention {
     static void softmax(float[] z, int n, float[] tail) {
         int whole = n / L * L;
         int rest = n - whole;
-        float max = Float.NEGATIVE_INFINITY;
-        if (whole > 0) {
-            FloatVector m = FloatVector.fromArray(S, z, 0);
-            for (int i = L; i < whole; i += L) {
-                m = m.max(FloatVector.fromArray(S, z, i));
-            }
-            // The largest lane, whatever the order they are compared in.
-            max = m.reduceLanes(VectorOperators.MAX);
+        // The largest lane of the whole vectors (whatever the order they are compared in), then
+        // the rest; from minus infinity, so that no branch is needed for n < L. Each vector just
+        // loaded is the receiver and the running maximum the argument, and lanewise is called
+        // here rather than through max or add (see the class comment).
+        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < whole; i += L) {
+            m = FloatVector.fromArray(S, z, i).lanewise(MAX, m);
         }
+        float max = m.reduceLanes(VectorOperators.MAX);
         for (int i = whole; i < n; i++) {
             max = Math.max(max, z[i]);
         }
-        FloatVector shift = FloatVector.broadcast(S, max);
         FloatVector sum = FloatVector.zero(S);
         for (int i = 0; i < whole; i += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, z, i).sub(shift));
-            e.intoArray(z, i);
-            sum = sum.add(e);
+            exp(z, i, max);
+            sum = FloatVector.fromArray(S, z, i).lanewise(ADD, sum);
         }
         sum.intoArray(tail, 0);
         float total = 0f;
@@ -424,7 +456,7 @@ final class FloatAttention {
         if (rest > 0) {
             System.arraycopy(z, whole, tail, 0, rest);
             Arrays.fill(tail, rest, L, max);
-            exp(FloatVector.fromArray(S, tail, 0).sub(shift)).intoArray(tail, 0);
+            exp(tail, 0, max);
             for (int i = 0; i < rest; i++) {
                 total += tail[i];
             }
@@ -433,7 +465,7 @@ final class FloatAttention {
         float inverse = 1f / total;
         FloatVector scale = FloatVector.broadcast(S, inverse);
         for (int i = 0; i < whole; i += L) {
-            FloatVector.fromArray(S, z, i).mul(scale).intoArray(z, i);
+            FloatVector.fromArray(S, z, i).lanewise(MUL, scale).intoArray(z, i);
         }
         for (int i = whole; i < n; i++) {
             z[i] *= inverse;
@@ -447,7 +479,11 @@ final class FloatAttention {
     private static final float LOWEST = -87.3f;
 
     /**
-     * {@code e^x} for {@code x <= 0} lane by lane, within about two ulps (Cephes' {@code expf}):
+     * In place, {@code a[at + i] = e^x} with {@code x = a[at + i] - shift} for {@code i < L}: the
+     * exponential of a vector of floats, taken from and put back into an array rather than passed
+     * as a vector (see the class comment).
+     *
+     * <p>{@code e^x} for {@code x <= 0} lane by lane, within about two ulps (Cephes' {@code expf}):
      * {@code x = n ln 2 + r} with {@code n} an integer and {@code |r| <= ln(2) / 2},
      * {@code e^r} by a polynomial of degree 7, times {@code 2^n} made from its bits. Only
      * additions, multiplications, fused multiply-adds, a reading of a float's bits and shifts, each rounded
@@ -455,12 +491,16 @@ final class FloatAttention {
      * it. Lanes below {@link #LOWEST} give {@code e^LOWEST} (about {@code 1.2e-38}) rather than less:
      * to a softmax weight, nothing.
      */
-    static FloatVector exp(FloatVector x) {
-        FloatVector v = x.max(LOWEST);
+    static void exp(float[] a, int at, float shift) {
+        // lanewise(op, a vector) rather than sub, max, mul or add (see the class comment).
+        FloatVector v = FloatVector.fromArray(S, a, at).lanewise(SUB, FloatVector.broadcast(S, shift))
+                .lanewise(MAX, FloatVector.broadcast(S, LOWEST));
         // n + ROUND, an integer in [2^23, 2^24), where a float's last bit is 1: its bits are
         // those of ROUND (0x4B400000) plus n, which give 2^n below without converting n.
-        FloatVector shifted = v.mul(1.44269504088896341f).add(ROUND);
-        FloatVector n = shifted.sub(ROUND);
+        FloatVector round = FloatVector.broadcast(S, ROUND);
+        FloatVector shifted = v.lanewise(MUL, FloatVector.broadcast(S, 1.44269504088896341f))
+                .lanewise(ADD, round);
+        FloatVector n = shifted.lanewise(SUB, round);
         FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), v);
         r = n.fma(FloatVector.broadcast(S, 2.12194440e-4f), r);
         FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f).fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
@@ -468,13 +508,14 @@ final class FloatAttention {
         p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
         p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
         p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
-        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        FloatVector y = p.fma(r.lanewise(MUL, r), r).lanewise(ADD, FloatVector.broadcast(S, 1f));
         // 2^n: n + 127 in the exponent's bits. The shift drops ROUND's bits (its low 9 bits are
         // 0), leaving (n + 127) << 23. Not n.convert(F2I): C2 on JDK 17 has no intrinsic for a
         // cast of 16 floats to ints, and ran it lane by lane in Java, allocating, about 250 ns a
         // softmax (the same bits either way).
-        IntVector bits = shifted.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23);
-        return y.mul(bits.reinterpretAsFloats());
+        IntVector bits = shifted.viewAsIntegralLanes().lanewise(ADD, IntVector.broadcast(INTS, 127))
+                .lanewise(LSHL, IntVector.broadcast(INTS, 23));
+        y.lanewise(MUL, bits.reinterpretAsFloats()).intoArray(a, at);
     }
 
     /**
@@ -502,7 +543,7 @@ final class FloatAttention {
             float[] dy = new float[hd];
             float[] dy1 = new float[hd];
             float[] dz1 = new float[to];
-            float[] tail = new float[L];
+            float[] tail = new float[4 * L];
             for (int h = h0; h < h1; h++) {
                 int qs = h * hd;
                 int ks = c + qs;

@@ -414,11 +414,16 @@ public final class VectorMatrixKernels implements MatrixKernels {
         }
 
         static void until(Runnable round) {
+            until(round, COMPILED_NANOS);
+        }
+
+        /** {@link #until(Runnable)}, with the time of a compiled round given. */
+        static void until(Runnable round, long compiledNanos) {
             long deadline = System.nanoTime() + WARM_UP_LIMIT_NANOS;
             for (int i = 0; System.nanoTime() < deadline; i++) {
                 long start = System.nanoTime();
                 round.run();
-                if (System.nanoTime() - start < COMPILED_NANOS) {
+                if (System.nanoTime() - start < compiledNanos) {
                     return;
                 }
                 if (i >= CALLS) {
@@ -477,26 +482,62 @@ public final class VectorMatrixKernels implements MatrixKernels {
 
     /**
      * Warms the single-precision attention ({@link FloatAttention}) once, on first use, as
-     * {@link WarmFloats} does the products: one head of four vectors (and one of one vector, the
-     * loop for other widths), 6 positions, on zeros, on the calling thread.
+     * {@link WarmFloats} does the products, on zeros, on the calling thread, so that every branch
+     * and every Vector API method a model's calls take has run before C2 compiles the attention.
+     *
+     * <p>Why all of them. C2 leaves out of its code the branches that have not run, and the first
+     * call to take one sends the method back to the interpreter until C2 has compiled it again,
+     * from the profile gathered in between; and on JDK 17 C2 knows the class of a vector, so
+     * whether an operation becomes one instruction, only from the profile of the code that ran
+     * it (see {@link FloatAttention}). The warm-up used to take heads of one and four vectors over
+     * 6 positions only, so a model's first call (heads of two vectors, up to 64 positions) took
+     * three new branches, and in some JVMs C2's second compile had no usable profile for the
+     * softmax's maximum and sum over whole vectors: their operations ran the Vector API's Java
+     * code, allocating, and attention's forward pass took 1.2-4.4 ms a step instead of 0.52 for
+     * the rest of the run (6 of 14 JVMs at {@code nEmbd} 256, 4 layers, 8 heads, block 64). Here:
+     * heads of two, four and one vector ({@code addWeightedRows}' branches), 7 and 6 positions
+     * (two queries at a time, with and without one left over), keys four vectors wide
+     * ({@code dotsTwo}'s pass over four vectors) and values as wide as the positions (its
+     * fallback, and {@code dots} one position at a time), then the kernels alone at the counts a
+     * head of 64 positions reaches: {@code softmax} over two vectors with and without a part
+     * vector, {@code dots} in passes of four, three and two vectors. It takes some 0.3-0.5 s more
+     * than the old one did, once, at the first attention of a model this module takes.
      */
     private static final class WarmAttention {
+
+        /** A round below compiled: at most 20 microseconds (see the numbers below). */
+        static final long COMPILED_ROUND_NANOS = 20_000;
+
         static {
-            // Few positions: a round of both passes must come under WarmUp.COMPILED_NANOS once compiled.
-            int positions = 6;
+            // Few positions: a round compiled takes 3-9 microseconds (heads of one to four vectors,
+            // a Zen 5 shared with other work), before C2 has compiled it some hundreds.
+            int positions = 7;
+            int l = FloatAttention.L;
             Team alone = (count, grain, task) -> task.run(0, count);
-            for (int hd : new int[] {4 * FloatAttention.L, FloatAttention.L}) {
+            for (int hd : new int[] {2 * l, 4 * l, l}) {
                 float[][] out = new float[positions][hd];
                 float[][][] weights = new float[positions][1][positions];
                 float[][] qkv = new float[positions][3 * hd];
-                float[][] keysT = new float[hd][positions];
+                float[][] keysT = new float[hd][4 * l];
                 float[][] dqkv = new float[positions][3 * hd];
                 float[][] valuesT = new float[hd][positions];
                 float[][] dweights = new float[3][positions * hd + positions];
+                float[] z = new float[2 * l + 1];
+                float[] u = new float[hd];
+                float[][] columns = new float[hd][7 * l];
+                float[] d = new float[7 * l];
+                float[] tail = new float[4 * l];
                 WarmUp.until(() -> {
                     FloatAttention.forward(out, weights, qkv, keysT, 1, 1f, 0, positions, alone);
                     FloatAttention.backward(dqkv, out, qkv, weights, valuesT, dweights, 1, 1f, 0, positions, alone);
-                });
+                    // An even count of positions too: no query left over.
+                    FloatAttention.forward(out, weights, qkv, keysT, 1, 1f, 1, positions, alone);
+                    FloatAttention.backward(dqkv, out, qkv, weights, valuesT, dweights, 1, 1f, 1, positions, alone);
+                    FloatAttention.softmax(z, 2 * l, tail);
+                    FloatAttention.softmax(z, 2 * l + 1, tail);
+                    FloatAttention.dots(d, u, columns, 0, hd, 6 * l + 1, tail);
+                    FloatAttention.dots(d, u, columns, 0, hd, l + 1, tail);
+                }, COMPILED_ROUND_NANOS);
             }
         }
 

@@ -28,6 +28,24 @@ class FloatAttentionTest {
         }
     };
 
+    /**
+     * No method of {@link FloatAttention} takes or returns a vector: a vector that crosses a call
+     * C2 does not inline becomes an object, allocated at every call, and its operations on the
+     * other side may run the Vector API's Java code (see the class comment: its {@code store},
+     * {@code storeBelow} and {@code exp} took vectors, and in some JVMs attention ran 2-8 times
+     * slower so). A rule of the code, checked here since no timing test could be trusted to.
+     */
+    @Test
+    void noMethodTakesOrReturnsAVector() {
+        for (java.lang.reflect.Method method : FloatAttention.class.getDeclaredMethods()) {
+            assertFalse(jdk.incubator.vector.Vector.class.isAssignableFrom(method.getReturnType()),
+                    method + " returns a vector");
+            for (Class<?> type : method.getParameterTypes()) {
+                assertFalse(jdk.incubator.vector.Vector.class.isAssignableFrom(type), method + " takes a vector");
+            }
+        }
+    }
+
     @Test
     void onlyHeadsOfWholeVectorsAreTaken() {
         int l = FloatAttention.L;
@@ -90,7 +108,7 @@ class FloatAttentionTest {
                         float[] d1 = new float[n + 1];
                         d0[n - 1] = 7f;
                         d1[n] = 8f;
-                        FloatAttention.dotsTwo(d0, d1, u0, u, columns, 1, hd, n - 1, new float[l]);
+                        FloatAttention.dotsTwo(d0, d1, u0, u, columns, 1, hd, n - 1, new float[4 * l]);
                         float[] e0 = new float[n - 1];
                         FloatAttention.dots(e0, u0, columns, 1, hd, n - 1, new float[l]);
                         for (int s = 0; s < n; s++) {
@@ -185,7 +203,8 @@ class FloatAttentionTest {
             for (int lane = 0; lane < l; lane++) {
                 x[lane] = -(i + lane) * 1e-4f;
             }
-            FloatAttention.exp(jdk.incubator.vector.FloatVector.fromArray(FloatAttention.S, x, 0)).intoArray(y, 0);
+            System.arraycopy(x, 0, y, 0, l);
+            FloatAttention.exp(y, 0, 0f);
             for (int lane = 0; lane < l; lane++) {
                 float expected = (float) Math.exp(x[lane]);
                 if (x[lane] >= -87.3f) {
@@ -212,7 +231,8 @@ class FloatAttentionTest {
             for (int lane = 0; lane < l; lane++) {
                 x[lane] = -(i + lane) * 9.1e-5f;
             }
-            FloatAttention.exp(jdk.incubator.vector.FloatVector.fromArray(FloatAttention.S, x, 0)).intoArray(y, 0);
+            System.arraycopy(x, 0, y, 0, l);
+            FloatAttention.exp(y, 0, 0f);
             for (int lane = 0; lane < l; lane++) {
                 float v = Math.max(x[lane], -87.3f);
                 float n = v * 1.44269504088896341f + 12582912f - 12582912f;
