@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A connection the server answers without {@code Connection: close} takes the client's next
- * request. An HTTP/1.1 client (the JDK's {@code HttpClient}, a browser) reuses such a connection;
+ * request, and one it is going to end is answered with {@code Connection: close}. An HTTP/1.1 client (the JDK's {@code HttpClient}, a browser) reuses such a connection;
  * if the server closes it after the answer anyway, the client's next request meets a closed
  * connection, and the JDK's client retries only a GET there: a POST fails with "HTTP/1.1 header
  * parser received no bytes". That happened when an answer was given before the request's body
@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>The tests talk HTTP on a raw socket and send a request's body only after its answer has
  * arrived, so the server answers, every time, before the body is there: the case that a client
- * meets only now and then.
+ * meets only now and then (the JDK's client sends the headers and the body in two writes).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SimulatorKeepAliveTest {
@@ -67,9 +67,8 @@ class SimulatorKeepAliveTest {
 
     @ParameterizedTest(name = "[{index}] {0} {1} -> {3}")
     @MethodSource("answeredBeforeTheBody")
-    void anAnswerGivenBeforeTheBodyArrivedSaysWhetherTheConnectionStays(String method, String target,
-                                                                       String headers, int status)
-            throws IOException {
+    void anAnswerGivenBeforeTheBodyArrivedSaysTheConnectionEnds(String method, String target, String headers,
+                                                                 int status) throws IOException {
         try (Socket socket = connect()) {
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
@@ -77,26 +76,19 @@ class SimulatorKeepAliveTest {
             out.flush();
             RawAnswer answer = RawAnswer.read(in);
             assertEquals(status, answer.status(), answer.toString());
-            System.out.println("DEBUG " + method + " " + target + " -> " + answer);
-            // Only now the body, and a second request on the same connection.
-            boolean written;
+            // The server cannot tell where the next request would begin, and Jetty ends such a
+            // connection: the answer must say so, or the client sends its next request into it.
+            assertTrue(answer.saysClose(), "the answer, given before the request body arrived, says "
+                    + "Connection: close: " + answer);
+            // Only now the body, and a second request on the same connection: it is not answered.
             try {
                 out.write(BODY.getBytes(StandardCharsets.US_ASCII));
                 out.write(head("GET", "/api/state", "", -1));
                 out.flush();
-                written = true;
             } catch (SocketException closed) {
-                written = false;
+                return;  // closed already, as announced
             }
-            if (answer.saysClose()) {
-                assertTrue(!written || RawAnswer.endOfStream(in), "the server said Connection: close, and then closed");
-            } else {
-                assertTrue(written, "the answer " + answer + " kept the connection open (no Connection: close),"
-                        + " yet the server closed it: the next request could not be sent");
-                RawAnswer next = RawAnswer.read(in);
-                assertEquals(200, next.status(), "the connection, kept open by the answer " + answer
-                        + ", answers the next request: " + next);
-            }
+            assertTrue(RawAnswer.endOfStream(in), "the server closed the connection, as announced");
         }
     }
 
