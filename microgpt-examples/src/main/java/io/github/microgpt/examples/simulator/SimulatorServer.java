@@ -652,11 +652,47 @@ public final class SimulatorServer implements AutoCloseable {
         json(response, callback, status, object.toString());
     }
 
-    /** Writes a whole answer without waiting: a client that does not read it meets the idle limit. */
+    /**
+     * Writes a whole answer without waiting: a client that does not read it meets the idle limit.
+     * The answer says {@code Connection: close} when the connection is to end after it
+     * ({@link #keepAliveOrClose}).
+     */
     private static void send(Response response, Callback callback, int status, byte[] content) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, content.length);
+        keepAliveOrClose(response);
         response.write(true, ByteBuffer.wrap(content), callback);
+    }
+
+    /**
+     * Decides, before the answer is committed, whether its connection can take another request,
+     * and says {@code Connection: close} if not.
+     *
+     * <p>Why: an answer may be given before the request's body has arrived (a refusal that needs
+     * no body: 405, 404, 403, 415, a query where none belongs; or a GET sent with a body). When the
+     * handler is done, Jetty 12 reads what is left of an unread body, without waiting for it; if the
+     * body has not all arrived, it ends the connection after the answer, as it cannot tell where
+     * the next request would begin. By then the answer has gone out as a persistent one, so the
+     * client reuses a connection the server is closing: the JDK's {@code HttpClient} retries a GET
+     * there, but its next POST fails with "header parser received no bytes" (a browser shows a
+     * failed request). Here the same check, {@link Request#consumeAvailable()}, is made before the
+     * answer, as Jetty's own {@link Response#writeError} does: a body that is already there (or
+     * was read by the handler) is discarded and the connection stays; one still on its way is not
+     * waited for (a refused request holds nothing while its client is slow, and a body of up to
+     * {@link ServerLimits#maxBodyBytes()} is not worth receiving to be thrown away), and the
+     * answer says the connection ends. Jetty then closes it as announced, and the client opens a
+     * new one for its next request.
+     *
+     * <p>An answer that says {@code Connection: close} already (408 and 413, whose body is not
+     * worth waiting for and may still be being read) is left as it is.
+     */
+    private static void keepAliveOrClose(Response response) {
+        if (response.getHeaders().contains(HttpHeader.CONNECTION, "close")) {
+            return;
+        }
+        if (!response.getRequest().consumeAvailable()) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
     }
 
     /** Jetty's own refusals (a malformed request line, headers too large) as JSON, like ours. */
