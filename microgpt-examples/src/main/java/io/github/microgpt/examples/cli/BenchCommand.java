@@ -758,8 +758,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The reference run when no model option is given; otherwise that size on random letters. */
     private Workload workload() {
-        if (learningRate != null && (!(learningRate > 0) || Double.isInfinite(learningRate))) {
-            throw new UsageException("--lr must be a positive, finite number, got " + learningRate);
+        if (learningRate != null) {
+            PositiveNumber.requireAllowed("--lr", learningRate);
         }
         if (nLayer == null && nEmbd == null && nHead == null && blockSize == null) {
             return learningRate == null ? Workload.referenceRun() : Workload.referenceRun(learningRate);

@@ -115,9 +115,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (samples < 0) {
             throw new UsageException("--samples must be 0 or more, got " + samples);
         }
-        if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new UsageException("--temperature must be a positive, finite number, got " + temperature);
-        }
+        PositiveNumber.requireAllowed("--temperature", temperature);
         if (topK != null && topK < 1) {
             throw new UsageException("--top-k must be at least 1, got " + topK);
         }

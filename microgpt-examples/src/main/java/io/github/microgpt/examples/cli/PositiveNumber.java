@@ -17,7 +17,7 @@ import picocli.CommandLine;
  * range the option allows. Only plain decimal numbers are read ({@link #isPlainDecimal}: not
  * {@code 0x1p3}, {@code 1d} or {@code " 1"}, which {@code parseDouble} also takes). A plain number
  * the option does not allow (0, -1), and {@code NaN} and {@code Infinity}, are left to the option's
- * check, which names the option and the value.
+ * check, {@link #requireAllowed}, which names the option and the value.
  */
 public final class PositiveNumber implements CommandLine.ITypeConverter<Double> {
 
@@ -71,6 +71,21 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
                     + " and at least " + Double.MIN_VALUE);
         }
         return value;
+    }
+
+    /**
+     * The option's check of a number read here: refuses 0, negatives, {@code NaN} and the
+     * infinities, naming the option and the value ({@code --lr must be a positive, finite number,
+     * got 0.0}).
+     *
+     * @param option the option's name, as typed ({@code --lr})
+     * @param value the number read
+     * @throws UsageException if the number is not positive and finite
+     */
+    static void requireAllowed(String option, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new UsageException(option + " must be a positive, finite number, got " + value);
+        }
     }
 
     /**

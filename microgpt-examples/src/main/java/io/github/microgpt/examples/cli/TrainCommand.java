@@ -820,8 +820,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (samples < 0) {
             throw new UsageException("--samples must be 0 or more, got " + samples);
         }
-        requirePositiveFinite("--temperature", temperature);
-        requirePositiveFinite("--lr", learningRate);
+        PositiveNumber.requireAllowed("--temperature", temperature);
+        PositiveNumber.requireAllowed("--lr", learningRate);
         requireAtLeastOne("--n-layer", nLayer);
         requireAtLeastOne("--n-embd", nEmbd);
         requireAtLeastOne("--n-head", nHead);
@@ -924,12 +924,6 @@ public final class TrainCommand implements Callable<Integer> {
     private static void requireAtLeastOne(String option, int value) {
         if (value < 1) {
             throw new UsageException(option + " must be at least 1, got " + value);
-        }
-    }
-
-    private static void requirePositiveFinite(String option, double value) {
-        if (!(value > 0) || Double.isInfinite(value)) {
-            throw new UsageException(option + " must be a positive, finite number, got " + value);
         }
     }
 }
