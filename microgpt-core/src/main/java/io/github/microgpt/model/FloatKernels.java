@@ -568,11 +568,14 @@ final class FloatKernels {
         });
     }
 
-    /** Waits until {@code done[at]} reaches {@code count}: spins briefly, then yields (see {@link Workers}). */
+    /**
+     * Waits until {@code done[at]} reaches {@code count} as {@link Workers} waits for a loop's
+     * last chunks: spins briefly ({@link Workers#WAIT_SPINS}), then yields.
+     */
     private static void awaitInputs(AtomicIntegerArray done, int at, int count) {
         int spins = 0;
         while (done.get(at) < count) {
-            if (++spins < 1024) {
+            if (++spins < Workers.WAIT_SPINS) {
                 Thread.onSpinWait();
             } else {
                 Thread.yield();

@@ -78,7 +78,7 @@ final class Workers {
      */
     private static final long YIELD_NANOS = 50_000L;
     /** How long the caller spins for the helpers' last chunks before it yields, in {@link Thread#onSpinWait} calls. */
-    private static final int WAIT_SPINS = 1 << 10;
+    static final int WAIT_SPINS = 1 << 10;
     /** How long a parked helper waits for work before it ends. */
     private static final long IDLE_NANOS = 1_000_000_000L;
     /**
