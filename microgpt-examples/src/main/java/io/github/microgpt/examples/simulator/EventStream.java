@@ -79,7 +79,9 @@ final class EventStream implements AutoCloseable {
 
     /**
      * Opens a stream for one page and sends it the whole state at once (the weights follow at the
-     * next tick).
+     * next tick). Like every answer of the server, the stream says {@code Connection: close} when
+     * the request came with a body that has not all arrived ({@link SimulatorServer#keepAliveOrClose}):
+     * when the stream ends, Jetty could not tell where the connection's next request begins.
      *
      * @param request the request for {@code /api/events}
      * @param response its response, which stays open until the page goes or the server stops
@@ -95,6 +97,9 @@ final class EventStream implements AutoCloseable {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
         response.getHeaders().put("X-Accel-Buffering", "no");
+        // A GET may come with a body: the stream says Connection: close if that has not all arrived,
+        // by the rule of every other answer (its first event commits the headers).
+        SimulatorServer.keepAliveOrClose(response);
         Subscriber subscriber = new Subscriber(response, callback);
         subscribers.add(subscriber);
         request.addFailureListener(failure -> end(subscriber, failure));

@@ -685,8 +685,13 @@ public final class SimulatorServer implements AutoCloseable {
      *
      * <p>An answer that says {@code Connection: close} already (408 and 413, whose body is not
      * worth waiting for and may still be being read) is left as it is.
+     *
+     * <p>Every answer that does not go through {@link #send} calls this itself before its first
+     * write: the event stream ({@link EventStream#subscribe}).
+     *
+     * @param response the answer, not yet committed
      */
-    private static void keepAliveOrClose(Response response) {
+    static void keepAliveOrClose(Response response) {
         if (response.getHeaders().contains(HttpHeader.CONNECTION, "close")) {
             return;
         }

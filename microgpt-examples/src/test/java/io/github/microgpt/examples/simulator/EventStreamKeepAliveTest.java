@@ -1,0 +1,150 @@
+package io.github.microgpt.examples.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The event stream ({@code GET /api/events}) follows the keep-alive rule of every other answer
+ * ({@code SimulatorKeepAliveTest}): it sets its headers itself, not through the server's
+ * {@code send}, so it must make the same check before its first event commits them. A GET that
+ * comes with a body still on its way gets a stream that says {@code Connection: close}: when the
+ * stream ends, Jetty cannot tell where the connection's next request would begin and ends the
+ * connection, which the headers, gone out long before, must have said. A body already there is
+ * discarded and the stream says nothing of the kind, like a page's {@code EventSource}, which
+ * sends no body.
+ *
+ * <p>The tests talk HTTP on a raw socket, so that the body can be held back until the headers of
+ * the stream have arrived.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EventStreamKeepAliveTest {
+
+    private SimulatorServer server;
+
+    @BeforeAll
+    void start() throws IOException {
+        server = Fixtures.startServer();
+    }
+
+    @AfterAll
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void aStreamAskedForWithABodyNotYetSentSaysTheConnectionEnds() throws IOException {
+        try (Socket socket = connect()) {
+            send(socket, request(2));
+            StreamHead head = StreamHead.read(socket.getInputStream());
+            assertEquals(200, head.status(), head.toString());
+            assertTrue(head.saysClose(), "the stream, begun before the request body arrived, says Connection: close: "
+                    + head);
+            assertTrue(head.firstEventIsState(socket.getInputStream()), "the stream still sends the state");
+        }
+    }
+
+    @Test
+    void aStreamAskedForWithItsBodyKeepsTheConnection() throws IOException {
+        try (Socket socket = connect()) {
+            // The headers and the whole body in one write: the server has them both when it answers.
+            send(socket, request(2) + "{}");
+            StreamHead head = StreamHead.read(socket.getInputStream());
+            assertEquals(200, head.status(), head.toString());
+            assertFalse(head.saysClose(), "a body already there is discarded, and the connection stays: " + head);
+            assertTrue(head.firstEventIsState(socket.getInputStream()), "the stream sends the state");
+        }
+    }
+
+    @Test
+    void aPagesStreamKeepsTheConnection() throws IOException {
+        try (Socket socket = connect()) {
+            send(socket, request(-1));
+            StreamHead head = StreamHead.read(socket.getInputStream());
+            assertEquals(200, head.status(), head.toString());
+            assertEquals("text/event-stream; charset=utf-8", head.headers().get("content-type"), head.toString());
+            assertFalse(head.saysClose(), "a GET without a body, as EventSource sends it: " + head);
+            assertTrue(head.firstEventIsState(socket.getInputStream()), "the stream sends the state");
+        }
+    }
+
+    private Socket connect() throws IOException {
+        Socket socket = new Socket("127.0.0.1", server.port());
+        // Guards against a hang only: the headers and the first event come at once.
+        socket.setSoTimeout(60_000);
+        return socket;
+    }
+
+    /** {@code GET /api/events}, with a Content-Length of {@code contentLength} unless it is negative. */
+    private String request(int contentLength) {
+        return "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\n"
+                + (contentLength >= 0 ? "Content-Type: application/json\r\nContent-Length: " + contentLength + "\r\n" : "")
+                + "\r\n";
+    }
+
+    private static void send(Socket socket, String text) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(text.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    /** The status and headers (names in lower case) of a stream's answer. */
+    private record StreamHead(int status, Map<String, String> headers) {
+
+        boolean saysClose() {
+            String connection = headers.get("connection");
+            return connection != null && connection.toLowerCase(Locale.ROOT).contains("close");
+        }
+
+        /** Reads the status line and the headers, leaving the stream at its body. */
+        static StreamHead read(InputStream in) throws IOException {
+            String statusLine = line(in);
+            assertTrue(statusLine != null && statusLine.startsWith("HTTP/1.1 "), "a status line: " + statusLine);
+            int status = Integer.parseInt(statusLine.substring(9, 12));
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (String header = line(in); header != null && !header.isEmpty(); header = line(in)) {
+                int colon = header.indexOf(':');
+                headers.put(header.substring(0, colon).strip().toLowerCase(Locale.ROOT),
+                        header.substring(colon + 1).strip());
+            }
+            return new StreamHead(status, headers);
+        }
+
+        /** Whether the first event of the body (read through its chunk sizes) is a state event. */
+        boolean firstEventIsState(InputStream in) throws IOException {
+            for (String line = line(in); line != null; line = line(in)) {
+                if (line.startsWith("event: ")) {
+                    return line.equals("event: state");
+                }
+            }
+            return false;
+        }
+
+        /** One line without its CRLF, or {@code null} at the end of the stream before any byte. */
+        private static String line(InputStream in) throws IOException {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            for (int b = in.read(); b >= 0; b = in.read()) {
+                if (b == '\n') {
+                    String text = bytes.toString(StandardCharsets.UTF_8);
+                    return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+                }
+                bytes.write(b);
+            }
+            return bytes.size() == 0 ? null : bytes.toString(StandardCharsets.UTF_8);
+        }
+    }
+}
