@@ -457,6 +457,11 @@ final class BenchChild {
             expect(ask(null, Math.max(0, limit - (System.nanoTime() - startNanos)), null, limit), "ready", 1);
         }
 
+        /** The child's process id, whose JIT compiler threads the timed rounds watch ({@link CompilerThreads}). */
+        long pid() {
+            return process.pid();
+        }
+
         /** The child's JIT compiler's working time when it last answered, in milliseconds. */
         long compilerMillis() {
             return compilerMillis;

@@ -40,6 +40,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.LongSupplier;
+import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -84,7 +85,11 @@ import picocli.CommandLine.ParentCommand;
  * which), and each count after the first a speed-up over the first: the median of the rounds'
  * ratios, which pair slices run one right after the other, with the lowest and highest as its
  * spread, the steps of every slice, and the warm-up's length and whether it settled (a line of
- * the table says when it did not).
+ * the table says when it did not). Each slice starts once the JIT compilers of the JVMs are
+ * quiet, and a round during which they worked for more than 2% of its time is set aside
+ * ({@code roundsSetAside}; the table's speed-up line says how many): a compiler takes its core
+ * from a two-thread slice alone, and such rounds read a lower speed-up than long runs of each
+ * count get ({@link Rounds} has the measurements).
  * Since every count ran the same steps, their models must be the same bits: the last loss of
  * every round and a digest of the final weights, as the children report them, are compared, and
  * a difference is reported (it would be a bug: a step's result does not depend on its threads).
@@ -129,8 +134,10 @@ import picocli.CommandLine.ParentCommand;
  * <p>Two thread counts compared, with {@code microgpt-vector}'s kernels, on a 2-core AMD EPYC
  * virtual machine with JDK 17, on 5 December 2026 at 16:46 UTC, while other jobs ran (load
  * average 2.9). Alternation spreads a drift over both counts, but other jobs' work slows a
- * one-thread slice, which leaves them a core, more than a two-thread one, so a busy moment
- * flatters the ratio: quote it with the load. Here the warm-up did not settle within four times
+ * two-thread slice, which has no core to spare, much more than a one-thread one, which leaves
+ * them a core, so a busy moment lowers the ratio (with one core busy elsewhere, 5 December: two
+ * threads at about half their speed, one thread 10-20% slower; see {@link Rounds}): quote it
+ * with the load. Here the warm-up did not settle within four times
  * {@code --seconds}, and the table says so; the steps allocated what compiled steps allocate.
  *
  * <pre>
@@ -355,7 +362,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     private final LongSupplier clock;
     private final LongSupplier compilerMillis;
-    /** Whether the children's JIT compilers count with {@link #compilerMillis} (not when a test gives its own). */
+    /**
+     * Whether the JIT compilers of the children count with {@link #compilerMillis}, and the timed
+     * rounds watch the compiler threads of every JVM ({@link CompilerThreads}): not when a test
+     * gives its own clock and compiler time.
+     */
     private final boolean childrenCompile;
     private final BenchChild.Launch childCommand;
     /** This JVM's options, of which a list's children get those {@link BenchChild.JvmOptions} passes on. */
@@ -414,6 +425,14 @@ public final class BenchCommand implements Callable<Integer> {
         this.childCommand = childCommand;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.patience = patience;
+    }
+
+    /**
+     * The compiler threads the timed rounds watch: this JVM's and the children's
+     * ({@link CompilerThreads}); null for a test that gives its own clock and compiler time.
+     */
+    private CompilerThreads compilerThreads(List<Long> children) {
+        return childrenCompile ? CompilerThreads.ofThisJvmAnd(children) : null;
     }
 
     /**
@@ -863,7 +882,7 @@ public final class BenchCommand implements Callable<Integer> {
     private Measured measure(List<Contender> group, Workload workload, List<PeakFlops.Peak> peaks) {
         if (group.size() == 1) {
             return measure(group, workload, peaks, new CountRun[] {new Runner(group.get(0), workload, clock)},
-                    compilerMillis);
+                    compilerMillis, compilerThreads(List.of()));
         }
         List<BenchChild.Remote> children = new ArrayList<>();
         BenchChild.JvmOptions options = BenchChild.JvmOptions.forChildren(jvmOptions);
@@ -885,7 +904,12 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 return total;
             };
-            Measured measured = measure(group, workload, peaks, children.toArray(CountRun[]::new), allCompilers);
+            List<Long> pids = new ArrayList<>();
+            for (BenchChild.Remote child : children) {
+                pids.add(child.pid());
+            }
+            Measured measured = measure(group, workload, peaks, children.toArray(CountRun[]::new), allCompilers,
+                    compilerThreads(pids));
             for (BenchChild.Remote child : children) {
                 child.finish();
             }
@@ -908,7 +932,7 @@ public final class BenchCommand implements Callable<Integer> {
      * {@link SpeedUp#sameResults} says whether they agreed.
      */
     private Measured measure(List<Contender> group, Workload workload, List<PeakFlops.Peak> peaks, CountRun[] runs,
-            LongSupplier compilerTime) {
+            LongSupplier compilerTime, CompilerThreads compilers) {
         int counts = group.size();
         long[] flopsPerDocument = workload.flopsPerDocument();
         int documents = workload.docs().size();
@@ -961,6 +985,18 @@ public final class BenchCommand implements Callable<Integer> {
             public void roundEnds() {
                 roundsAgree[0] &= sameLastLoss(runs);
             }
+
+            @Override
+            public void settle() {
+                if (compilers != null) {
+                    compilers.awaitQuiet(clock);
+                }
+            }
+
+            @Override
+            public long compilerNanos() {
+                return compilers == null ? -1 : compilers.nanos();
+            }
         };
         Rounds.Timing timing = Rounds.time(counts, seconds, clock, compilerTime, slices);
         long stepsPerSlice = timing.stepsPerSlice();
@@ -999,10 +1035,11 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < counts; i++) {
             Contender contender = group.get(i);
             double[] steps = timing.stepsPerSecond(i);
+            int[] counted = timing.counted();
             double[] gflops = new double[steps.length];
             for (int r = 0; r < gflops.length; r++) {
                 // A round's operations at this count's rate: every count ran the same documents.
-                gflops[r] = roundFlops.get(r) * steps[r] / stepsPerSlice / 1e9;
+                gflops[r] = roundFlops.get(counted[r]) * steps[r] / stepsPerSlice / 1e9;
             }
             double total = PHASE_ROUNDS * phaseSteps;
             // Every timed slice ran stepsPerSlice steps, and only they are counted (CountRun.allocatedBytes).
@@ -1019,7 +1056,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 1; i < counts; i++) {
             speedUps.add(new SpeedUp(group.get(i).name(), group.get(i).precision(), group.get(i).threads(),
                     group.get(0).threads(), timing.ratios(i), stepsPerSlice, timing.warmNanos() / 1e9, timing.settled(),
-                    sameResults));
+                    sameResults, timing.roundsSetAside()));
         }
         return new Measured(results, speedUps);
     }
@@ -1086,6 +1123,31 @@ public final class BenchCommand implements Callable<Integer> {
      * at least one step; every count runs that many steps in every round. The rounds go on until
      * {@code --seconds} has passed, at least {@link BenchCommand#SLICES} of them.
      *
+     * <p><b>The JIT compiler in the timed rounds.</b> Before each timed slice the rounds wait
+     * (outside its time, at most a tenth of a second) until no JIT compiler thread of the JVMs
+     * measured is working ({@link Slices#settle}), and they read those threads' processor time
+     * before and after it ({@link Slices#compilerNanos}, {@link CompilerThreads}). A round whose
+     * slices had the compilers working for more than {@link #QUIET_ROUND} (2%) of their time is
+     * set aside: if at least {@link BenchCommand#SLICES} rounds were not, the figures are made of
+     * those alone ({@link Timing#counted}); the rounds go on past {@code --seconds} for that, up to
+     * {@link #MEASURE_LIMIT} times it, and if there are still too few every round is counted.
+     * Why: a compiler on a two-core machine takes its core from a slice on two threads and costs
+     * a slice on one thread nothing, so each round it disturbs reads a lower speed-up than the
+     * steady speeds of a long run of each count (which compiles the same methods once, early).
+     * Measured on 5 December 2026 at nEmbd 256, 4 layers, 8 heads, block 64, f64, 2 cores (the
+     * children's threads' processor time read at the edges of every slice, 4 runs): after a
+     * warm-up that had settled, the children's compilers still worked during 15-35% of the slices
+     * on two threads for 5 ms or more, and those slices ran 12-16% slower than the slices with
+     * less than 1 ms; slices on one thread did not slow down. The other things a slice could lose
+     * a core to were measured too, and left as they are: the JVM that waits for its turn used
+     * 0.0-0.3 ms of processor time during another's slice of 85-210 ms (its waiting step helper
+     * and housekeeping; stopping it with SIGSTOP for half the rounds of a run changed nothing: median
+     * 1.56 stopped, 1.61 not), and the first slice after another JVM's ran about 2% slower than
+     * the next ones, on one thread as on two, which leaves the ratio as it is. Other programs on
+     * the machine do lower the ratio, much: with one core busy elsewhere, slices on two threads
+     * ran at about half their speed and those on one thread 10-20% slower; the bench cannot
+     * tell, and reports the rounds as they ran.
+     *
      * <p><b>A divergence</b> (random letters at a rate or size where the loss becomes infinite)
      * rebuilds the model inside a slice ({@link Runner}); the hooks return how long that took, and
      * it is taken out of the slice's time (and out of a warm-up chunk's), so that a slice's time is
@@ -1103,6 +1165,18 @@ public final class BenchCommand implements Callable<Integer> {
 
         /** The largest change of a count's rate from one warm-up round to the next for the warm-up to end. */
         static final double STEADY = 0.10;
+
+        /**
+         * The most processor time the JIT compilers of the JVMs measured may use during a timed
+         * round, as a share of its slices' time, for the round to be counted (see the class comment).
+         */
+        static final double QUIET_ROUND = 0.02;
+
+        /**
+         * The longest the timed rounds go on, in multiples of {@code --seconds}, to have
+         * {@link BenchCommand#SLICES} rounds without the JIT compiler.
+         */
+        static final int MEASURE_LIMIT = 3;
 
         private Rounds() {
         }
@@ -1142,6 +1216,24 @@ public final class BenchCommand implements Callable<Integer> {
             /** Called after each timed round, once every count has run its slice. */
             default void roundEnds() {
             }
+
+            /**
+             * Called before each timed slice, outside its time: waits until no JIT compiler of
+             * the JVMs measured is working ({@link CompilerThreads#awaitQuiet}), so that work
+             * queued by one slice does not run in the next.
+             */
+            default void settle() {
+            }
+
+            /**
+             * The processor time the JIT compiler threads of all the JVMs measured have used so
+             * far ({@link CompilerThreads#nanos}), read before and after each timed slice.
+             *
+             * @return nanoseconds, or -1 where it cannot be read (then no round is set aside)
+             */
+            default long compilerNanos() {
+                return -1;
+            }
         }
 
         /**
@@ -1154,31 +1246,54 @@ public final class BenchCommand implements Callable<Integer> {
          * @param warmRates each count's steps/s in the last warm-up round, which sized the slices
          * @param stepsPerSlice the steps every count ran in each timed round
          * @param sliceNanos for each timed round, each count's time for its slice
+         * @param setAside for each timed round, whether a JIT compiler worked during its slices
+         *     for more than {@link #QUIET_ROUND} of their time
          */
         record Timing(int warmRounds, long warmNanos, boolean settled, double[] warmRates, long stepsPerSlice,
-                List<long[]> sliceNanos) {
+                List<long[]> sliceNanos, boolean[] setAside) {
 
-            /** The number of timed rounds. */
+            /** The number of timed rounds, counted or set aside. */
             int rounds() {
                 return sliceNanos.size();
             }
 
             /**
-             * Count {@code i}'s training steps per second in each timed round.
+             * The rounds the figures are made of, in the order run: those not set aside, if there
+             * are at least {@link BenchCommand#SLICES} of them; otherwise every round.
+             *
+             * @return indices into {@link #sliceNanos}
+             */
+            int[] counted() {
+                int[] quiet = IntStream.range(0, rounds()).filter(r -> !setAside[r]).toArray();
+                return quiet.length >= SLICES ? quiet : IntStream.range(0, rounds()).toArray();
+            }
+
+            /**
+             * The rounds left out of the figures because a JIT compiler worked during them.
+             *
+             * @return {@link #rounds} less the {@link #counted} ones
+             */
+            int roundsSetAside() {
+                return rounds() - counted().length;
+            }
+
+            /**
+             * Count {@code i}'s training steps per second in each {@link #counted} round.
              *
              * @param i the count
              * @return a rate per round
              */
             double[] stepsPerSecond(int i) {
-                double[] rates = new double[rounds()];
+                int[] counted = counted();
+                double[] rates = new double[counted.length];
                 for (int r = 0; r < rates.length; r++) {
-                    rates[r] = stepsPerSlice / secondsOf(sliceNanos.get(r)[i]);
+                    rates[r] = stepsPerSlice / secondsOf(sliceNanos.get(counted[r])[i]);
                 }
                 return rates;
             }
 
             /**
-             * Count {@code i}'s steps/s over the first count's in each timed round: as both ran the
+             * Count {@code i}'s steps/s over the first count's in each {@link #counted} round: as both ran the
              * same steps, the first count's time over count {@code i}'s.
              *
              * @param i the count compared with the first
@@ -1254,22 +1369,42 @@ public final class BenchCommand implements Callable<Integer> {
             double sliceSeconds = seconds / counts / targetRounds(seconds, counts);
             long stepsPerSlice = Math.max(1, (long) (sliceSeconds * slowest));
             List<long[]> sliceNanos = new ArrayList<>();
+            List<Boolean> setAside = new ArrayList<>();
             long measureNanos = nanos(seconds);
             long measureStart = clock.getAsLong();
             round = 0;
-            while (round < SLICES || clock.getAsLong() - measureStart < measureNanos) {
+            int quietRounds = 0;
+            while (round < SLICES || quietRounds < SLICES && clock.getAsLong() - measureStart < MEASURE_LIMIT * measureNanos
+                    || clock.getAsLong() - measureStart < measureNanos) {
                 slices.roundStarts(stepsPerSlice);
                 long[] nanos = new long[counts];
+                long compiled = 0;
+                long timed = 0;
+                boolean known = true;
                 for (int i : order(counts, round)) {
+                    slices.settle();
+                    long compiledBefore = slices.compilerNanos();
                     long start = clock.getAsLong();
                     long notSteps = slices.run(i, stepsPerSlice);
-                    nanos[i] = stepNanos(clock.getAsLong() - start, notSteps);
+                    long end = clock.getAsLong();
+                    long compiledAfter = slices.compilerNanos();
+                    nanos[i] = stepNanos(end - start, notSteps);
+                    known &= compiledBefore >= 0 && compiledAfter >= 0;
+                    compiled += compiledAfter - compiledBefore;
+                    timed += end - start;
                 }
                 slices.roundEnds();
                 sliceNanos.add(nanos);
+                boolean disturbed = known && compiled > QUIET_ROUND * timed;
+                setAside.add(disturbed);
+                quietRounds += disturbed ? 0 : 1;
                 round++;
             }
-            return new Timing(warmRounds, warmedNanos, settled, warmRates, stepsPerSlice, sliceNanos);
+            boolean[] aside = new boolean[setAside.size()];
+            for (int r = 0; r < aside.length; r++) {
+                aside[r] = setAside.get(r);
+            }
+            return new Timing(warmRounds, warmedNanos, settled, warmRates, stepsPerSlice, sliceNanos, aside);
         }
 
         /**
@@ -1338,9 +1473,12 @@ public final class BenchCommand implements Callable<Integer> {
      * @param sameResults whether the models on every thread count had the same loss after every
      *     round and the same weights at the end, to the bit (they must: a step's result does not
      *     depend on its threads)
+     * @param roundsSetAside the timed rounds left out of {@code ratios} because a JIT compiler
+     *     worked during them ({@link Rounds})
      */
     record SpeedUp(String engine, Precision precision, int threads, int baseThreads, double[] ratios,
-            long stepsPerSlice, double warmUpSeconds, boolean warmUpSettled, boolean sameResults) {
+            long stepsPerSlice, double warmUpSeconds, boolean warmUpSettled, boolean sameResults,
+            int roundsSetAside) {
 
         /** The median of the rounds' ratios: what is reported as the speed-up. */
         double median() {
@@ -1804,6 +1942,7 @@ public final class BenchCommand implements Callable<Integer> {
                 entry.put("stepsPerSlice", speedUp.stepsPerSlice());
                 entry.put("warmUpSeconds", round(speedUp.warmUpSeconds(), 2));
                 entry.put("warmUpSettled", speedUp.warmUpSettled());
+                entry.put("roundsSetAside", speedUp.roundsSetAside());
                 entry.put("sameResults", speedUp.sameResults());
                 entries.add(entry);
             }
@@ -1895,9 +2034,9 @@ public final class BenchCommand implements Callable<Integer> {
             List<String> unsettled = new ArrayList<>();
             for (SpeedUp s : speedUps) {
                 out.line(String.format(Locale.ROOT, "%s on %d / %s: %.2fx the steps (median of %d alternated "
-                        + "rounds of %d %s; lowest %.2fx, highest %.2fx), %s", s.engine(), s.threads(),
+                        + "rounds of %d %s; lowest %.2fx, highest %.2fx%s), %s", s.engine(), s.threads(),
                         threadCount(s.baseThreads()), s.median(), s.ratios().length, s.stepsPerSlice(),
-                        s.stepsPerSlice() == 1 ? "step" : "steps", s.min(), s.max(),
+                        s.stepsPerSlice() == 1 ? "step" : "steps", s.min(), s.max(), setAside(s.roundsSetAside()),
                         s.sameResults() ? "the same results" : "DIFFERENT RESULTS"));
                 // Once per engine: its counts shared one warm-up.
                 if (!s.warmUpSettled() && !unsettled.contains(s.engine())) {
@@ -1926,6 +2065,12 @@ public final class BenchCommand implements Callable<Integer> {
         out.line(String.format(Locale.ROOT, "Java %s (%s), %d processors, %s matrix products",
                 System.getProperty("java.version"), System.getProperty("java.vm.name"),
                 Runtime.getRuntime().availableProcessors(), ArrayKernels.implementation()));
+    }
+
+    /** The speed-up line's note on the rounds a JIT compiler disturbed: empty if none was set aside. */
+    static String setAside(int rounds) {
+        return rounds == 0 ? "" : String.format(Locale.ROOT, "; %d more %s set aside: a JIT compiler worked during %s",
+                rounds, rounds == 1 ? "round" : "rounds", rounds == 1 ? "it" : "them");
     }
 
     /**
