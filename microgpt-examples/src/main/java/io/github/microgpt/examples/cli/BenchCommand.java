@@ -1525,6 +1525,14 @@ public final class BenchCommand implements Callable<Integer> {
     interface CountRun {
 
         /**
+         * The count's figures after its last request: the six the getters below give, in one
+         * record, as a child sends them ({@link BenchChild}).
+         *
+         * @return the figures
+         */
+        CountState state();
+
+        /**
          * Runs warm-up steps.
          *
          * @param steps the steps to run
@@ -1539,7 +1547,9 @@ public final class BenchCommand implements Callable<Integer> {
          *
          * @return {@link Double#doubleToRawLongBits} of the loss
          */
-        long firstLossBits();
+        default long firstLossBits() {
+            return state().firstLossBits();
+        }
 
         /**
          * How many steps so far diverged (their loss was NaN or infinite), in all requests; each
@@ -1547,7 +1557,9 @@ public final class BenchCommand implements Callable<Integer> {
          *
          * @return the divergences so far
          */
-        int divergences();
+        default int divergences() {
+            return state().divergences();
+        }
 
         /**
          * The nanoseconds spent so far building the model again after a divergence, in all
@@ -1556,7 +1568,9 @@ public final class BenchCommand implements Callable<Integer> {
          *
          * @return the rebuilding's total nanoseconds
          */
-        long rebuildNanos();
+        default long rebuildNanos() {
+            return state().rebuildNanos();
+        }
 
         /**
          * The heap bytes allocated so far by the threads that ran the steps of all {@link #run}
@@ -1567,7 +1581,9 @@ public final class BenchCommand implements Callable<Integer> {
          *
          * @return the bytes, or -1 where that JVM cannot count each thread's allocation
          */
-        long allocatedBytes();
+        default long allocatedBytes() {
+            return state().allocatedBytes();
+        }
 
         /**
          * Runs steps as {@code train} does: with no gradient listener, so that the trainer may fuse
@@ -1591,7 +1607,9 @@ public final class BenchCommand implements Callable<Integer> {
          *
          * @return {@link Double#doubleToRawLongBits} of the loss
          */
-        long lastLossBits();
+        default long lastLossBits() {
+            return state().lastLossBits();
+        }
 
         /**
          * The steps the trainer has done, which say which document comes next (from 0 again
@@ -1599,7 +1617,9 @@ public final class BenchCommand implements Callable<Integer> {
          *
          * @return the trainer's {@link Trainer#stepsDone()}
          */
-        int stepsDone();
+        default int stepsDone() {
+            return state().stepsDone();
+        }
 
         /**
          * A digest of the weights' bits, to compare models that must be the same to the bit.
@@ -1616,6 +1636,22 @@ public final class BenchCommand implements Callable<Integer> {
          * @return the tokens generated and the nanoseconds they took, in that order
          */
         long[] generate(long nanos);
+    }
+
+    /**
+     * One count's figures after a request, as {@link CountRun#state} gives them: what the getters
+     * of {@link CountRun} say, kept in one place for the {@link Runner} in this JVM and for a
+     * child's {@link BenchChild.Remote}, which reads them from the child's answer.
+     *
+     * @param lastLossBits {@link CountRun#lastLossBits}
+     * @param stepsDone {@link CountRun#stepsDone}
+     * @param firstLossBits {@link CountRun#firstLossBits}
+     * @param divergences {@link CountRun#divergences}
+     * @param rebuildNanos {@link CountRun#rebuildNanos}
+     * @param allocatedBytes {@link CountRun#allocatedBytes}
+     */
+    record CountState(long lastLossBits, int stepsDone, long firstLossBits, int divergences, long rebuildNanos,
+            long allocatedBytes) {
     }
 
     /**
@@ -1764,33 +1800,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         @Override
-        public long lastLossBits() {
-            return lastLossBits;
-        }
-
-        @Override
-        public long firstLossBits() {
-            return firstLossBits;
-        }
-
-        @Override
-        public int divergences() {
-            return divergences;
-        }
-
-        @Override
-        public long rebuildNanos() {
-            return rebuildNanos;
-        }
-
-        @Override
-        public long allocatedBytes() {
-            return allocatedBytes;
-        }
-
-        @Override
-        public int stepsDone() {
-            return trainer.stepsDone();
+        public CountState state() {
+            return new CountState(lastLossBits, trainer.stepsDone(), firstLossBits, divergences, rebuildNanos,
+                    allocatedBytes);
         }
 
         @Override
