@@ -132,28 +132,28 @@ import picocli.CommandLine.ParentCommand;
  * It is a lower bound: the forward and backward passes read every weight too, more than once.
  *
  * <p>Two thread counts compared, with {@code microgpt-vector}'s kernels, on a 2-core AMD EPYC
- * virtual machine with JDK 17, on 5 December 2026 at 16:46 UTC, while other jobs ran (load
- * average 2.9). Alternation spreads a drift over both counts, but other jobs' work slows a
+ * virtual machine with JDK 17, on 5 December 2026 at 19:38 UTC, while other jobs waited (load
+ * average 2.5). Alternation spreads a drift over both counts, but other jobs' work slows a
  * two-thread slice, which has no core to spare, much more than a one-thread one, which leaves
  * them a core, so a busy moment lowers the ratio (with one core busy elsewhere, 5 December: two
  * threads at about half their speed, one thread 10-20% slower; see {@link Rounds}): quote it
- * with the load. Here the warm-up did not settle within four times
- * {@code --seconds}, and the table says so; the steps allocated what compiled steps allocate.
+ * with the load. Here the one-thread model ran in one of its slow minutes (25.5 steps/s; 28-30
+ * in most runs that day), and the JIT compilers worked during 13 of the 18 rounds, which were
+ * set aside (in other runs that hour: 4 of 9, 8 of 13); the steps allocated what compiled steps
+ * allocate.
  *
  * <pre>
- * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --threads 1,2 \
- *       --seconds 2
+ * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --threads 1,2
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
  * engine    threads      steps/s     tokens/s   GFLOP/s of peak
- * array           1         27.2          572    34.923   42.7%
- * array           2         44.6          568    57.257   34.1%
- * array on 2 / 1 thread: 1.65x the steps (median of 7 alternated rounds of 5 steps; lowest 1.54x, highest 1.78x), the same results
- * array: the warm-up stopped at its limit, 8.4 s, before the rates were steady and the JIT compiler quiet; the slices may have been timed while code was still being compiled
- * heap allocated per timed step by the threads that ran it: array on 1 thread 31.8 KB, array on 2 threads 202.9 KB
- * peak of f64 on 1 thread, measured: 81.9 GFLOP/s
- * peak of f64 on 2 threads, measured: 167.9 GFLOP/s
- * memory of this machine, measured: 1 thread 55.5 GB/s, 2 threads 59.5 GB/s, 1.07x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.79 s)
- * Adam's update reads and writes 203.3 MB a step (w, m, v, g: 4 x 3175936 f64 numbers of 8 bytes, each read and written once); from memory at these bandwidths that takes 3.66 ms on 1 thread, 3.42 ms on 2 threads
+ * array           1         25.5          533    32.751   37.0%
+ * array           2         49.7          533    63.858   36.6%
+ * array on 2 / 1 thread: 1.95x the steps (median of 5 alternated rounds of 6 steps; lowest 1.81x, highest 1.99x; 13 more rounds set aside: a JIT compiler worked during them), the same results
+ * heap allocated per timed step by the threads that ran it: array on 1 thread 31.5 KB, array on 2 threads 202.9 KB
+ * peak of f64 on 1 thread, measured: 88.4 GFLOP/s
+ * peak of f64 on 2 threads, measured: 174.4 GFLOP/s
+ * memory of this machine, measured: 1 thread 59.5 GB/s, 2 threads 58.1 GB/s, 0.98x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.64 s)
+ * Adam's update reads and writes 203.3 MB a step (w, m, v, g: 4 x 3175936 f64 numbers of 8 bytes, each read and written once); from memory at these bandwidths that takes 3.42 ms on 1 thread, 3.50 ms on 2 threads
  * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
@@ -246,8 +246,9 @@ import picocli.CommandLine.ParentCommand;
             "2:Invalid usage: an unknown option or a value out of range."},
         footer = {
             "%nThe whole run takes about 4 x --seconds per engine (about 25 s by default), more while the JIT "
-                    + "compiler is still busy after the first --seconds of warm-up; the thread counts of a list share "
-                    + "it. gradientMillis and optimizerMillis (--json) come from a short slice of their "
+                    + "compiler is still busy after the first --seconds of warm-up, or during the timed rounds (a round "
+                    + "it disturbs is set aside, and the rounds go on, up to 3 x --seconds); the thread counts of a "
+                    + "list share it. gradientMillis and optimizerMillis (--json) come from a short slice of their "
                     + "own, timed with a gradient listener; steps/s are timed without one, as train runs.",
             "Close other programs first: the figures are only as steady as the machine."})
 public final class BenchCommand implements Callable<Integer> {
@@ -1136,17 +1137,22 @@ public final class BenchCommand implements Callable<Integer> {
      * steady speeds of a long run of each count (which compiles the same methods once, early).
      * Measured on 5 December 2026 at nEmbd 256, 4 layers, 8 heads, block 64, f64, 2 cores (the
      * children's threads' processor time read at the edges of every slice, 4 runs): after a
-     * warm-up that had settled, the children's compilers still worked during 15-35% of the slices
-     * on two threads for 5 ms or more, and those slices ran 12-16% slower than the slices with
-     * less than 1 ms; slices on one thread did not slow down. The other things a slice could lose
-     * a core to were measured too, and left as they are: the JVM that waits for its turn used
-     * 0.0-0.3 ms of processor time during another's slice of 85-210 ms (its waiting step helper
-     * and housekeeping; stopping it with SIGSTOP for half the rounds of a run changed nothing: median
-     * 1.56 stopped, 1.61 not), and the first slice after another JVM's ran about 2% slower than
-     * the next ones, on one thread as on two, which leaves the ratio as it is. Other programs on
-     * the machine do lower the ratio, much: with one core busy elsewhere, slices on two threads
-     * ran at about half their speed and those on one thread 10-20% slower; the bench cannot
-     * tell, and reports the rounds as they ran.
+     * warm-up that had settled, the children's compilers still worked during 10-35% of the slices
+     * on two threads for 5 ms or more, and those slices ran 9-16% slower than the slices with
+     * less than 1 ms; slices on one thread did not slow down ({@link CompilerThreads}). The
+     * other things a slice could lose a core to were measured too, and left as they are: during a
+     * two-thread slice the waiting one-thread JVM used 0.1-0.4 ms of processor time on average,
+     * and during a one-thread slice the waiting two-thread JVM 0.5-4 ms (its step helper spinning
+     * before it parks, and housekeeping) on the core that slice leaves free; stopping the waiting
+     * JVM with SIGSTOP for half the rounds of a run changed nothing (median 1.56 stopped, 1.61
+     * not; in another run 1.69 and 1.71). The first slice after another JVM's ran about 2% slower
+     * than the next ones, on one thread as on two, which leaves the ratio as it is; and a
+     * two-thread model whose slices of 10 steps each waited 150 ms idle after them ran as fast as
+     * one whose slices ran back to back, as a long run's do (37.3 and 37.5 steps/s, 36 slices
+     * each, in one JVM, the two kinds alternated in blocks of 6), so waiting for one's turn does
+     * not favour either count. Other programs on the machine do lower the ratio, much: with one
+     * core busy elsewhere, slices on two threads ran at about half their speed and those on one
+     * thread 10-20% slower; the bench cannot tell, and reports the rounds as they ran.
      *
      * <p><b>A divergence</b> (random letters at a rate or size where the loss becomes infinite)
      * rebuilds the model inside a slice ({@link Runner}); the hooks return how long that took, and

@@ -24,11 +24,13 @@ import java.util.function.LongSupplier;
  * other core; a slice on two threads has none to spare, and its step, whose threads wait for
  * each other at every loop, loses much more than the compiler's time. Measured at nEmbd 256, 4
  * layers, 8 heads, block 64, f64, on 2 cores (5 December 2026, each thread's processor time read
- * at the edges of every slice, 3 runs): slices on 2 threads during which their own JVM compiled
- * for 5 ms or more ran at 41.5, 42.6 and 36.2 steps/s (medians of 2-18 slices a run), those with
- * less than 1 ms at 47.0, 50.5 and 42.2; on 1 thread the compiler cost nothing (28.6-29.4 against
- * 28.6-28.9 steps/s). After the warm-up a JVM still compiled small methods now and then (called
- * once a step, they reach the compiler's thresholds only after thousands of steps): 15-35% of the
+ * at the edges of every slice, 4 runs): slices on 2 threads during which their own JVM compiled
+ * for 5 ms or more ran at 41.5, 42.6, 36.2 and 43.9 steps/s (medians of 2-18 slices a run), those
+ * with less than 1 ms at 47.0, 50.5, 42.2 and 47.9, 9-16% faster; on 1 thread the compiler's
+ * slices ran at 29.4, 28.9 and 28.0 against 28.6, 28.9 and 27.2 (the fourth run's one-thread
+ * model switched between 21 and 29 steps/s for seconds at a time, compiling or not, and says
+ * nothing either way). After the warm-up a JVM still compiled small methods now and then (called
+ * once a step, they reach the compiler's thresholds only after thousands of steps): 10-35% of the
  * slices on two threads had 5 ms or more. A long run of one count does that compiling once,
  * early; its steady speed has none of it.
  */
