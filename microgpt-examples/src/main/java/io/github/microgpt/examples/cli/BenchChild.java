@@ -286,9 +286,10 @@ final class BenchChild {
     }
 
     private static String state(BenchCommand.Runner runner) {
-        return runner.lastLossBits() + " " + runner.stepsDone() + " " + BenchCommand.compilerMillis() + " "
-                + runner.firstLossBits() + " " + runner.divergences() + " " + runner.rebuildNanos() + " "
-                + runner.allocatedBytes();
+        BenchCommand.CountState state = runner.state();
+        return state.lastLossBits() + " " + state.stepsDone() + " " + BenchCommand.compilerMillis() + " "
+                + state.firstLossBits() + " " + state.divergences() + " " + state.rebuildNanos() + " "
+                + state.allocatedBytes();
     }
 
     private static void answer(PrintStream out, String answer) {
@@ -388,14 +389,9 @@ final class BenchChild {
         private final long buildNanos;
         /** The time a step took in the last answer of steps; before any, a guess from the step's operations. */
         private double stepNanos;
-        private long lastLossBits;
-        private int stepsDone;
+        /** The figures of the child's last answer (allocated bytes -1 until it says whether it counts them). */
+        private BenchCommand.CountState state = new BenchCommand.CountState(0, 0, 0, 0, 0, -1);
         private long compilerMillis;
-        private long firstLossBits;
-        private int divergences;
-        private long rebuildNanos;
-        /** The bytes the child's step threads allocated in its run requests, -1 if it cannot count them. */
-        private long allocatedBytes = -1;
 
         private Remote(String name, Process process, long startNanos, File errors, PrintStream passOn,
                 Patience patience, long parameters, long stepFlops) {
@@ -457,6 +453,11 @@ final class BenchChild {
             expect(ask(null, Math.max(0, limit - (System.nanoTime() - startNanos)), null, limit), "ready", 1);
         }
 
+        /** The child's process id, whose JIT compiler threads the timed rounds watch ({@link CompilerThreads}). */
+        long pid() {
+            return process.pid();
+        }
+
         /** The child's JIT compiler's working time when it last answered, in milliseconds. */
         long compilerMillis() {
             return compilerMillis;
@@ -480,33 +481,8 @@ final class BenchChild {
         }
 
         @Override
-        public long lastLossBits() {
-            return lastLossBits;
-        }
-
-        @Override
-        public int stepsDone() {
-            return stepsDone;
-        }
-
-        @Override
-        public long firstLossBits() {
-            return firstLossBits;
-        }
-
-        @Override
-        public int divergences() {
-            return divergences;
-        }
-
-        @Override
-        public long rebuildNanos() {
-            return rebuildNanos;
-        }
-
-        @Override
-        public long allocatedBytes() {
-            return allocatedBytes;
+        public BenchCommand.CountState state() {
+            return state;
         }
 
         @Override
@@ -565,13 +541,10 @@ final class BenchChild {
         }
 
         private void state(String[] answer, int from) {
-            lastLossBits = number(answer[from]);
-            stepsDone = (int) number(answer[from + 1]);
             compilerMillis = number(answer[from + 2]);
-            firstLossBits = number(answer[from + 3]);
-            divergences = (int) number(answer[from + 4]);
-            rebuildNanos = number(answer[from + 5]);
-            allocatedBytes = number(answer[from + 6]);
+            state = new BenchCommand.CountState(number(answer[from]), (int) number(answer[from + 1]),
+                    number(answer[from + 3]), (int) number(answer[from + 4]), number(answer[from + 5]),
+                    number(answer[from + 6]));
         }
 
         /** {@link #ask} for {@code steps} training steps, which then times the child's step. */

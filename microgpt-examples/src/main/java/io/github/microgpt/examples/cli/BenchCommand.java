@@ -40,6 +40,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.LongSupplier;
+import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -84,7 +85,11 @@ import picocli.CommandLine.ParentCommand;
  * which), and each count after the first a speed-up over the first: the median of the rounds'
  * ratios, which pair slices run one right after the other, with the lowest and highest as its
  * spread, the steps of every slice, and the warm-up's length and whether it settled (a line of
- * the table says when it did not).
+ * the table says when it did not). Each slice starts once the JIT compilers of the JVMs are
+ * quiet, and a round during which they worked for more than 2% of its time is set aside
+ * ({@code roundsSetAside}; the table's speed-up line says how many): a compiler takes its core
+ * from a two-thread slice alone, and such rounds read a lower speed-up than long runs of each
+ * count get ({@link Rounds} has the measurements).
  * Since every count ran the same steps, their models must be the same bits: the last loss of
  * every round and a digest of the final weights, as the children report them, are compared, and
  * a difference is reported (it would be a bug: a step's result does not depend on its threads).
@@ -127,26 +132,28 @@ import picocli.CommandLine.ParentCommand;
  * It is a lower bound: the forward and backward passes read every weight too, more than once.
  *
  * <p>Two thread counts compared, with {@code microgpt-vector}'s kernels, on a 2-core AMD EPYC
- * virtual machine with JDK 17, on 5 December 2026 at 16:46 UTC, while other jobs ran (load
- * average 2.9). Alternation spreads a drift over both counts, but other jobs' work slows a
- * one-thread slice, which leaves them a core, more than a two-thread one, so a busy moment
- * flatters the ratio: quote it with the load. Here the warm-up did not settle within four times
- * {@code --seconds}, and the table says so; the steps allocated what compiled steps allocate.
+ * virtual machine with JDK 17, on 5 December 2026 at 19:38 UTC, while other jobs waited (load
+ * average 2.5). Alternation spreads a drift over both counts, but other jobs' work slows a
+ * two-thread slice, which has no core to spare, much more than a one-thread one, which leaves
+ * them a core, so a busy moment lowers the ratio (with one core busy elsewhere, 5 December: two
+ * threads at about half their speed, one thread 10-20% slower; see {@link Rounds}): quote it
+ * with the load. Here the one-thread model ran in one of its slow minutes (25.5 steps/s; 28-30
+ * in most runs that day), and the JIT compilers worked during 13 of the 18 rounds, which were
+ * set aside (in other runs that hour: 4 of 9, 8 of 13); the steps allocated what compiled steps
+ * allocate.
  *
  * <pre>
- * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --threads 1,2 \
- *       --seconds 2
+ * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --threads 1,2
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
  * engine    threads      steps/s     tokens/s   GFLOP/s of peak
- * array           1         27.2          572    34.923   42.7%
- * array           2         44.6          568    57.257   34.1%
- * array on 2 / 1 thread: 1.65x the steps (median of 7 alternated rounds of 5 steps; lowest 1.54x, highest 1.78x), the same results
- * array: the warm-up stopped at its limit, 8.4 s, before the rates were steady and the JIT compiler quiet; the slices may have been timed while code was still being compiled
- * heap allocated per timed step by the threads that ran it: array on 1 thread 31.8 KB, array on 2 threads 202.9 KB
- * peak of f64 on 1 thread, measured: 81.9 GFLOP/s
- * peak of f64 on 2 threads, measured: 167.9 GFLOP/s
- * memory of this machine, measured: 1 thread 55.5 GB/s, 2 threads 59.5 GB/s, 1.07x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.79 s)
- * Adam's update reads and writes 203.3 MB a step (w, m, v, g: 4 x 3175936 f64 numbers of 8 bytes, each read and written once); from memory at these bandwidths that takes 3.66 ms on 1 thread, 3.42 ms on 2 threads
+ * array           1         25.5          533    32.751   37.0%
+ * array           2         49.7          533    63.858   36.6%
+ * array on 2 / 1 thread: 1.95x the steps (median of 5 alternated rounds of 6 steps; lowest 1.81x, highest 1.99x; 13 more rounds set aside: a JIT compiler worked during them), the same results
+ * heap allocated per timed step by the threads that ran it: array on 1 thread 31.5 KB, array on 2 threads 202.9 KB
+ * peak of f64 on 1 thread, measured: 88.4 GFLOP/s
+ * peak of f64 on 2 threads, measured: 174.4 GFLOP/s
+ * memory of this machine, measured: 1 thread 59.5 GB/s, 2 threads 58.1 GB/s, 0.98x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.64 s)
+ * Adam's update reads and writes 203.3 MB a step (w, m, v, g: 4 x 3175936 f64 numbers of 8 bytes, each read and written once); from memory at these bandwidths that takes 3.42 ms on 1 thread, 3.50 ms on 2 threads
  * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
@@ -239,8 +246,9 @@ import picocli.CommandLine.ParentCommand;
             "2:Invalid usage: an unknown option or a value out of range."},
         footer = {
             "%nThe whole run takes about 4 x --seconds per engine (about 25 s by default), more while the JIT "
-                    + "compiler is still busy after the first --seconds of warm-up; the thread counts of a list share "
-                    + "it. gradientMillis and optimizerMillis (--json) come from a short slice of their "
+                    + "compiler is still busy after the first --seconds of warm-up, or during the timed rounds (a round "
+                    + "it disturbs is set aside, and the rounds go on, up to 3 x --seconds); the thread counts of a "
+                    + "list share it. gradientMillis and optimizerMillis (--json) come from a short slice of their "
                     + "own, timed with a gradient listener; steps/s are timed without one, as train runs.",
             "Close other programs first: the figures are only as steady as the machine."})
 public final class BenchCommand implements Callable<Integer> {
@@ -355,7 +363,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     private final LongSupplier clock;
     private final LongSupplier compilerMillis;
-    /** Whether the children's JIT compilers count with {@link #compilerMillis} (not when a test gives its own). */
+    /**
+     * Whether the JIT compilers of the children count with {@link #compilerMillis}, and the timed
+     * rounds watch the compiler threads of every JVM ({@link CompilerThreads}): not when a test
+     * gives its own clock and compiler time.
+     */
     private final boolean childrenCompile;
     private final BenchChild.Launch childCommand;
     /** This JVM's options, of which a list's children get those {@link BenchChild.JvmOptions} passes on. */
@@ -414,6 +426,14 @@ public final class BenchCommand implements Callable<Integer> {
         this.childCommand = childCommand;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.patience = patience;
+    }
+
+    /**
+     * The compiler threads the timed rounds watch: this JVM's and the children's
+     * ({@link CompilerThreads}); null for a test that gives its own clock and compiler time.
+     */
+    private CompilerThreads compilerThreads(List<Long> children) {
+        return childrenCompile ? CompilerThreads.ofThisJvmAnd(children) : null;
     }
 
     /**
@@ -863,7 +883,7 @@ public final class BenchCommand implements Callable<Integer> {
     private Measured measure(List<Contender> group, Workload workload, List<PeakFlops.Peak> peaks) {
         if (group.size() == 1) {
             return measure(group, workload, peaks, new CountRun[] {new Runner(group.get(0), workload, clock)},
-                    compilerMillis);
+                    compilerMillis, compilerThreads(List.of()));
         }
         List<BenchChild.Remote> children = new ArrayList<>();
         BenchChild.JvmOptions options = BenchChild.JvmOptions.forChildren(jvmOptions);
@@ -885,7 +905,12 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 return total;
             };
-            Measured measured = measure(group, workload, peaks, children.toArray(CountRun[]::new), allCompilers);
+            List<Long> pids = new ArrayList<>();
+            for (BenchChild.Remote child : children) {
+                pids.add(child.pid());
+            }
+            Measured measured = measure(group, workload, peaks, children.toArray(CountRun[]::new), allCompilers,
+                    compilerThreads(pids));
             for (BenchChild.Remote child : children) {
                 child.finish();
             }
@@ -908,7 +933,7 @@ public final class BenchCommand implements Callable<Integer> {
      * {@link SpeedUp#sameResults} says whether they agreed.
      */
     private Measured measure(List<Contender> group, Workload workload, List<PeakFlops.Peak> peaks, CountRun[] runs,
-            LongSupplier compilerTime) {
+            LongSupplier compilerTime, CompilerThreads compilers) {
         int counts = group.size();
         long[] flopsPerDocument = workload.flopsPerDocument();
         int documents = workload.docs().size();
@@ -961,6 +986,18 @@ public final class BenchCommand implements Callable<Integer> {
             public void roundEnds() {
                 roundsAgree[0] &= sameLastLoss(runs);
             }
+
+            @Override
+            public void settle() {
+                if (compilers != null) {
+                    compilers.awaitQuiet(clock);
+                }
+            }
+
+            @Override
+            public long compilerNanos() {
+                return compilers == null ? -1 : compilers.nanos();
+            }
         };
         Rounds.Timing timing = Rounds.time(counts, seconds, clock, compilerTime, slices);
         long stepsPerSlice = timing.stepsPerSlice();
@@ -999,10 +1036,11 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < counts; i++) {
             Contender contender = group.get(i);
             double[] steps = timing.stepsPerSecond(i);
+            int[] counted = timing.counted();
             double[] gflops = new double[steps.length];
             for (int r = 0; r < gflops.length; r++) {
                 // A round's operations at this count's rate: every count ran the same documents.
-                gflops[r] = roundFlops.get(r) * steps[r] / stepsPerSlice / 1e9;
+                gflops[r] = roundFlops.get(counted[r]) * steps[r] / stepsPerSlice / 1e9;
             }
             double total = PHASE_ROUNDS * phaseSteps;
             // Every timed slice ran stepsPerSlice steps, and only they are counted (CountRun.allocatedBytes).
@@ -1019,7 +1057,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 1; i < counts; i++) {
             speedUps.add(new SpeedUp(group.get(i).name(), group.get(i).precision(), group.get(i).threads(),
                     group.get(0).threads(), timing.ratios(i), stepsPerSlice, timing.warmNanos() / 1e9, timing.settled(),
-                    sameResults));
+                    sameResults, timing.roundsSetAside()));
         }
         return new Measured(results, speedUps);
     }
@@ -1086,6 +1124,36 @@ public final class BenchCommand implements Callable<Integer> {
      * at least one step; every count runs that many steps in every round. The rounds go on until
      * {@code --seconds} has passed, at least {@link BenchCommand#SLICES} of them.
      *
+     * <p><b>The JIT compiler in the timed rounds.</b> Before each timed slice the rounds wait
+     * (outside its time, at most a tenth of a second) until no JIT compiler thread of the JVMs
+     * measured is working ({@link Slices#settle}), and they read those threads' processor time
+     * before and after it ({@link Slices#compilerNanos}, {@link CompilerThreads}). A round whose
+     * slices had the compilers working for more than {@link #QUIET_ROUND} (2%) of their time is
+     * set aside: if at least {@link BenchCommand#SLICES} rounds were not, the figures are made of
+     * those alone ({@link Timing#counted}); the rounds go on past {@code --seconds} for that, up to
+     * {@link #MEASURE_LIMIT} times it, and if there are still too few every round is counted.
+     * Why: a compiler on a two-core machine takes its core from a slice on two threads and costs
+     * a slice on one thread nothing, so each round it disturbs reads a lower speed-up than the
+     * steady speeds of a long run of each count (which compiles the same methods once, early).
+     * Measured on 5 December 2026 at nEmbd 256, 4 layers, 8 heads, block 64, f64, 2 cores (the
+     * children's threads' processor time read at the edges of every slice, 4 runs): after a
+     * warm-up that had settled, the children's compilers still worked during 10-35% of the slices
+     * on two threads for 5 ms or more, and those slices ran 9-16% slower than the slices with
+     * less than 1 ms; slices on one thread did not slow down ({@link CompilerThreads}). The
+     * other things a slice could lose a core to were measured too, and left as they are: during a
+     * two-thread slice the waiting one-thread JVM used 0.1-0.4 ms of processor time on average,
+     * and during a one-thread slice the waiting two-thread JVM 0.5-4 ms (its step helper spinning
+     * before it parks, and housekeeping) on the core that slice leaves free; stopping the waiting
+     * JVM with SIGSTOP for half the rounds of a run changed nothing (median 1.56 stopped, 1.61
+     * not; in another run 1.69 and 1.71). The first slice after another JVM's ran about 2% slower
+     * than the next ones, on one thread as on two, which leaves the ratio as it is; and a
+     * two-thread model whose slices of 10 steps each waited 150 ms idle after them ran as fast as
+     * one whose slices ran back to back, as a long run's do (37.3 and 37.5 steps/s, 36 slices
+     * each, in one JVM, the two kinds alternated in blocks of 6), so waiting for one's turn does
+     * not favour either count. Other programs on the machine do lower the ratio, much: with one
+     * core busy elsewhere, slices on two threads ran at about half their speed and those on one
+     * thread 10-20% slower; the bench cannot tell, and reports the rounds as they ran.
+     *
      * <p><b>A divergence</b> (random letters at a rate or size where the loss becomes infinite)
      * rebuilds the model inside a slice ({@link Runner}); the hooks return how long that took, and
      * it is taken out of the slice's time (and out of a warm-up chunk's), so that a slice's time is
@@ -1103,6 +1171,18 @@ public final class BenchCommand implements Callable<Integer> {
 
         /** The largest change of a count's rate from one warm-up round to the next for the warm-up to end. */
         static final double STEADY = 0.10;
+
+        /**
+         * The most processor time the JIT compilers of the JVMs measured may use during a timed
+         * round, as a share of its slices' time, for the round to be counted (see the class comment).
+         */
+        static final double QUIET_ROUND = 0.02;
+
+        /**
+         * The longest the timed rounds go on, in multiples of {@code --seconds}, to have
+         * {@link BenchCommand#SLICES} rounds without the JIT compiler.
+         */
+        static final int MEASURE_LIMIT = 3;
 
         private Rounds() {
         }
@@ -1142,6 +1222,24 @@ public final class BenchCommand implements Callable<Integer> {
             /** Called after each timed round, once every count has run its slice. */
             default void roundEnds() {
             }
+
+            /**
+             * Called before each timed slice, outside its time: waits until no JIT compiler of
+             * the JVMs measured is working ({@link CompilerThreads#awaitQuiet}), so that work
+             * queued by one slice does not run in the next.
+             */
+            default void settle() {
+            }
+
+            /**
+             * The processor time the JIT compiler threads of all the JVMs measured have used so
+             * far ({@link CompilerThreads#nanos}), read before and after each timed slice.
+             *
+             * @return nanoseconds, or -1 where it cannot be read (then no round is set aside)
+             */
+            default long compilerNanos() {
+                return -1;
+            }
         }
 
         /**
@@ -1154,31 +1252,54 @@ public final class BenchCommand implements Callable<Integer> {
          * @param warmRates each count's steps/s in the last warm-up round, which sized the slices
          * @param stepsPerSlice the steps every count ran in each timed round
          * @param sliceNanos for each timed round, each count's time for its slice
+         * @param setAside for each timed round, whether a JIT compiler worked during its slices
+         *     for more than {@link #QUIET_ROUND} of their time
          */
         record Timing(int warmRounds, long warmNanos, boolean settled, double[] warmRates, long stepsPerSlice,
-                List<long[]> sliceNanos) {
+                List<long[]> sliceNanos, boolean[] setAside) {
 
-            /** The number of timed rounds. */
+            /** The number of timed rounds, counted or set aside. */
             int rounds() {
                 return sliceNanos.size();
             }
 
             /**
-             * Count {@code i}'s training steps per second in each timed round.
+             * The rounds the figures are made of, in the order run: those not set aside, if there
+             * are at least {@link BenchCommand#SLICES} of them; otherwise every round.
+             *
+             * @return indices into {@link #sliceNanos}
+             */
+            int[] counted() {
+                int[] quiet = IntStream.range(0, rounds()).filter(r -> !setAside[r]).toArray();
+                return quiet.length >= SLICES ? quiet : IntStream.range(0, rounds()).toArray();
+            }
+
+            /**
+             * The rounds left out of the figures because a JIT compiler worked during them.
+             *
+             * @return {@link #rounds} less the {@link #counted} ones
+             */
+            int roundsSetAside() {
+                return rounds() - counted().length;
+            }
+
+            /**
+             * Count {@code i}'s training steps per second in each {@link #counted} round.
              *
              * @param i the count
              * @return a rate per round
              */
             double[] stepsPerSecond(int i) {
-                double[] rates = new double[rounds()];
+                int[] counted = counted();
+                double[] rates = new double[counted.length];
                 for (int r = 0; r < rates.length; r++) {
-                    rates[r] = stepsPerSlice / secondsOf(sliceNanos.get(r)[i]);
+                    rates[r] = stepsPerSlice / secondsOf(sliceNanos.get(counted[r])[i]);
                 }
                 return rates;
             }
 
             /**
-             * Count {@code i}'s steps/s over the first count's in each timed round: as both ran the
+             * Count {@code i}'s steps/s over the first count's in each {@link #counted} round: as both ran the
              * same steps, the first count's time over count {@code i}'s.
              *
              * @param i the count compared with the first
@@ -1254,22 +1375,42 @@ public final class BenchCommand implements Callable<Integer> {
             double sliceSeconds = seconds / counts / targetRounds(seconds, counts);
             long stepsPerSlice = Math.max(1, (long) (sliceSeconds * slowest));
             List<long[]> sliceNanos = new ArrayList<>();
+            List<Boolean> setAside = new ArrayList<>();
             long measureNanos = nanos(seconds);
             long measureStart = clock.getAsLong();
             round = 0;
-            while (round < SLICES || clock.getAsLong() - measureStart < measureNanos) {
+            int quietRounds = 0;
+            while (round < SLICES || quietRounds < SLICES && clock.getAsLong() - measureStart < MEASURE_LIMIT * measureNanos
+                    || clock.getAsLong() - measureStart < measureNanos) {
                 slices.roundStarts(stepsPerSlice);
                 long[] nanos = new long[counts];
+                long compiled = 0;
+                long timed = 0;
+                boolean known = true;
                 for (int i : order(counts, round)) {
+                    slices.settle();
+                    long compiledBefore = slices.compilerNanos();
                     long start = clock.getAsLong();
                     long notSteps = slices.run(i, stepsPerSlice);
-                    nanos[i] = stepNanos(clock.getAsLong() - start, notSteps);
+                    long end = clock.getAsLong();
+                    long compiledAfter = slices.compilerNanos();
+                    nanos[i] = stepNanos(end - start, notSteps);
+                    known &= compiledBefore >= 0 && compiledAfter >= 0;
+                    compiled += compiledAfter - compiledBefore;
+                    timed += end - start;
                 }
                 slices.roundEnds();
                 sliceNanos.add(nanos);
+                boolean disturbed = known && compiled > QUIET_ROUND * timed;
+                setAside.add(disturbed);
+                quietRounds += disturbed ? 0 : 1;
                 round++;
             }
-            return new Timing(warmRounds, warmedNanos, settled, warmRates, stepsPerSlice, sliceNanos);
+            boolean[] aside = new boolean[setAside.size()];
+            for (int r = 0; r < aside.length; r++) {
+                aside[r] = setAside.get(r);
+            }
+            return new Timing(warmRounds, warmedNanos, settled, warmRates, stepsPerSlice, sliceNanos, aside);
         }
 
         /**
@@ -1338,9 +1479,12 @@ public final class BenchCommand implements Callable<Integer> {
      * @param sameResults whether the models on every thread count had the same loss after every
      *     round and the same weights at the end, to the bit (they must: a step's result does not
      *     depend on its threads)
+     * @param roundsSetAside the timed rounds left out of {@code ratios} because a JIT compiler
+     *     worked during them ({@link Rounds})
      */
     record SpeedUp(String engine, Precision precision, int threads, int baseThreads, double[] ratios,
-            long stepsPerSlice, double warmUpSeconds, boolean warmUpSettled, boolean sameResults) {
+            long stepsPerSlice, double warmUpSeconds, boolean warmUpSettled, boolean sameResults,
+            int roundsSetAside) {
 
         /** The median of the rounds' ratios: what is reported as the speed-up. */
         double median() {
@@ -1387,6 +1531,14 @@ public final class BenchCommand implements Callable<Integer> {
     interface CountRun {
 
         /**
+         * The count's figures after its last request: the six the getters below give, in one
+         * record, as a child sends them ({@link BenchChild}).
+         *
+         * @return the figures
+         */
+        CountState state();
+
+        /**
          * Runs warm-up steps.
          *
          * @param steps the steps to run
@@ -1401,7 +1553,9 @@ public final class BenchCommand implements Callable<Integer> {
          *
          * @return {@link Double#doubleToRawLongBits} of the loss
          */
-        long firstLossBits();
+        default long firstLossBits() {
+            return state().firstLossBits();
+        }
 
         /**
          * How many steps so far diverged (their loss was NaN or infinite), in all requests; each
@@ -1409,7 +1563,9 @@ public final class BenchCommand implements Callable<Integer> {
          *
          * @return the divergences so far
          */
-        int divergences();
+        default int divergences() {
+            return state().divergences();
+        }
 
         /**
          * The nanoseconds spent so far building the model again after a divergence, in all
@@ -1418,7 +1574,9 @@ public final class BenchCommand implements Callable<Integer> {
          *
          * @return the rebuilding's total nanoseconds
          */
-        long rebuildNanos();
+        default long rebuildNanos() {
+            return state().rebuildNanos();
+        }
 
         /**
          * The heap bytes allocated so far by the threads that ran the steps of all {@link #run}
@@ -1429,7 +1587,9 @@ public final class BenchCommand implements Callable<Integer> {
          *
          * @return the bytes, or -1 where that JVM cannot count each thread's allocation
          */
-        long allocatedBytes();
+        default long allocatedBytes() {
+            return state().allocatedBytes();
+        }
 
         /**
          * Runs steps as {@code train} does: with no gradient listener, so that the trainer may fuse
@@ -1453,7 +1613,9 @@ public final class BenchCommand implements Callable<Integer> {
          *
          * @return {@link Double#doubleToRawLongBits} of the loss
          */
-        long lastLossBits();
+        default long lastLossBits() {
+            return state().lastLossBits();
+        }
 
         /**
          * The steps the trainer has done, which say which document comes next (from 0 again
@@ -1461,7 +1623,9 @@ public final class BenchCommand implements Callable<Integer> {
          *
          * @return the trainer's {@link Trainer#stepsDone()}
          */
-        int stepsDone();
+        default int stepsDone() {
+            return state().stepsDone();
+        }
 
         /**
          * A digest of the weights' bits, to compare models that must be the same to the bit.
@@ -1478,6 +1642,22 @@ public final class BenchCommand implements Callable<Integer> {
          * @return the tokens generated and the nanoseconds they took, in that order
          */
         long[] generate(long nanos);
+    }
+
+    /**
+     * One count's figures after a request, as {@link CountRun#state} gives them: what the getters
+     * of {@link CountRun} say, kept in one place for the {@link Runner} in this JVM and for a
+     * child's {@link BenchChild.Remote}, which reads them from the child's answer.
+     *
+     * @param lastLossBits {@link CountRun#lastLossBits}
+     * @param stepsDone {@link CountRun#stepsDone}
+     * @param firstLossBits {@link CountRun#firstLossBits}
+     * @param divergences {@link CountRun#divergences}
+     * @param rebuildNanos {@link CountRun#rebuildNanos}
+     * @param allocatedBytes {@link CountRun#allocatedBytes}
+     */
+    record CountState(long lastLossBits, int stepsDone, long firstLossBits, int divergences, long rebuildNanos,
+            long allocatedBytes) {
     }
 
     /**
@@ -1626,33 +1806,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         @Override
-        public long lastLossBits() {
-            return lastLossBits;
-        }
-
-        @Override
-        public long firstLossBits() {
-            return firstLossBits;
-        }
-
-        @Override
-        public int divergences() {
-            return divergences;
-        }
-
-        @Override
-        public long rebuildNanos() {
-            return rebuildNanos;
-        }
-
-        @Override
-        public long allocatedBytes() {
-            return allocatedBytes;
-        }
-
-        @Override
-        public int stepsDone() {
-            return trainer.stepsDone();
+        public CountState state() {
+            return new CountState(lastLossBits, trainer.stepsDone(), firstLossBits, divergences, rebuildNanos,
+                    allocatedBytes);
         }
 
         @Override
@@ -1804,6 +1960,7 @@ public final class BenchCommand implements Callable<Integer> {
                 entry.put("stepsPerSlice", speedUp.stepsPerSlice());
                 entry.put("warmUpSeconds", round(speedUp.warmUpSeconds(), 2));
                 entry.put("warmUpSettled", speedUp.warmUpSettled());
+                entry.put("roundsSetAside", speedUp.roundsSetAside());
                 entry.put("sameResults", speedUp.sameResults());
                 entries.add(entry);
             }
@@ -1895,9 +2052,9 @@ public final class BenchCommand implements Callable<Integer> {
             List<String> unsettled = new ArrayList<>();
             for (SpeedUp s : speedUps) {
                 out.line(String.format(Locale.ROOT, "%s on %d / %s: %.2fx the steps (median of %d alternated "
-                        + "rounds of %d %s; lowest %.2fx, highest %.2fx), %s", s.engine(), s.threads(),
+                        + "rounds of %d %s; lowest %.2fx, highest %.2fx%s), %s", s.engine(), s.threads(),
                         threadCount(s.baseThreads()), s.median(), s.ratios().length, s.stepsPerSlice(),
-                        s.stepsPerSlice() == 1 ? "step" : "steps", s.min(), s.max(),
+                        s.stepsPerSlice() == 1 ? "step" : "steps", s.min(), s.max(), setAside(s.roundsSetAside()),
                         s.sameResults() ? "the same results" : "DIFFERENT RESULTS"));
                 // Once per engine: its counts shared one warm-up.
                 if (!s.warmUpSettled() && !unsettled.contains(s.engine())) {
@@ -1926,6 +2083,12 @@ public final class BenchCommand implements Callable<Integer> {
         out.line(String.format(Locale.ROOT, "Java %s (%s), %d processors, %s matrix products",
                 System.getProperty("java.version"), System.getProperty("java.vm.name"),
                 Runtime.getRuntime().availableProcessors(), ArrayKernels.implementation()));
+    }
+
+    /** The speed-up line's note on the rounds a JIT compiler disturbed: empty if none was set aside. */
+    static String setAside(int rounds) {
+        return rounds == 0 ? "" : String.format(Locale.ROOT, "; %d more %s set aside: a JIT compiler worked during %s",
+                rounds, rounds == 1 ? "round" : "rounds", rounds == 1 ? "it" : "them");
     }
 
     /**

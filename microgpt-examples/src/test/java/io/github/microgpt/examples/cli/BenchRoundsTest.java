@@ -53,6 +53,19 @@ class BenchRoundsTest {
         long divergeEvery;
         /** The time a rebuild takes, which the slice that did it reports as not steps. */
         long rebuildNanos;
+        /** The JIT compilers' processor time so far, as {@link #compilerNanos} tells it; -1: cannot be read. */
+        long jitNanos = -1;
+        /** The compiling each timed slice does (by timed round and count), which also makes it that much longer. */
+        JitWork jitWork = (round, count) -> 0;
+        /** The timed round running, from 0. */
+        int timedRound = -1;
+        /** How long {@link #settle} waits, and the compiling that ends while it does. */
+        long settleNanos;
+        long settleJitNanos;
+
+        interface JitWork {
+            long nanos(int round, int count);
+        }
 
         FakeMachine(int counts, StepTime stepTime, CompilerTime compiler) {
             this.stepTime = stepTime;
@@ -90,12 +103,35 @@ class BenchRoundsTest {
         @Override
         public void roundStarts(long steps) {
             log.add("round of " + steps);
+            timedRound++;
         }
 
         @Override
         public long run(int i, long steps) {
             log.add("run " + i + " " + steps);
-            return steps(i, steps);
+            long rebuilding = steps(i, steps);
+            long compiling = jitWork.nanos(timedRound, i);
+            now += compiling;
+            if (jitNanos >= 0) {
+                jitNanos += compiling;
+            }
+            return rebuilding;
+        }
+
+        @Override
+        public void settle() {
+            if (timedRound >= 0) {
+                log.add("settle");
+            }
+            now += settleNanos;
+            if (jitNanos >= 0) {
+                jitNanos += settleJitNanos;
+            }
+        }
+
+        @Override
+        public long compilerNanos() {
+            return jitNanos;
         }
 
         @Override
@@ -166,6 +202,8 @@ class BenchRoundsTest {
         for (int r = 0; r < timing.rounds(); r++) {
             expected.add("round of " + steps);
             for (int i : r % 2 == 0 ? new int[] {0, 1, 2} : new int[] {2, 1, 0}) {
+                // Each timed slice after the compilers are quiet.
+                expected.add("settle");
                 expected.add("run " + i + " " + steps);
             }
             expected.add("end");
@@ -299,6 +337,105 @@ class BenchRoundsTest {
         assertEquals(1, slowTiming.stepsPerSlice());
         assertEquals(BenchCommand.SLICES, slowTiming.rounds());
         assertEquals(1.6, BenchCommand.median(slowTiming.ratios(1)), 1e-12);
+    }
+
+    /**
+     * A round during which a JIT compiler worked for more than 2% of its slices' time is set aside:
+     * here the two-thread slice of every even round also compiles for 10 ms (2.5% of a round of
+     * 400 ms) and is that much longer, as a compiler on a two-core machine makes it, which would
+     * read 1.5 where the steps give 1.6.
+     */
+    @Test
+    void aRoundDuringWhichTheCompilerWorkedIsSetAsideAndTheOthersMakeTheFigures() {
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        machine.jitNanos = 0;
+        machine.jitWork = (round, count) -> count == 1 && round % 2 == 0 ? 10 * MILLISECOND : 0;
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        // 3 s gives 8 rounds, of which 4 are quiet; the rounds go on until 5 are.
+        assertEquals(10, timing.rounds());
+        assertEquals(5, timing.roundsSetAside());
+        assertArrayEquals(new int[] {1, 3, 5, 7, 9}, timing.counted());
+        for (int r = 0; r < timing.rounds(); r++) {
+            assertEquals(r % 2 == 0, timing.setAside()[r], "round " + r);
+        }
+        for (double ratio : timing.ratios(1)) {
+            assertEquals(1.6, ratio, 1e-12);
+        }
+        assertArrayEquals(new double[] {25, 25, 25, 25, 25}, timing.stepsPerSecond(0), 1e-9);
+    }
+
+    /** Compiling within the allowance (1 ms in a round of 400 ms) sets no round aside. */
+    @Test
+    void aLittleCompilingSetsNoRoundAside() {
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        machine.jitNanos = 0;
+        machine.jitWork = (round, count) -> count == 1 ? MILLISECOND : 0;
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        assertEquals(0, timing.roundsSetAside());
+        assertEquals(timing.rounds(), timing.counted().length);
+    }
+
+    /**
+     * Before every timed slice the rounds wait for the compilers to be quiet, outside the slice's
+     * time, and what they compiled meanwhile counts against no round.
+     */
+    @Test
+    void everyTimedSliceStartsAfterTheCompilersAreQuietAndTheWaitIsNotTimed() {
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        machine.jitNanos = 0;
+        machine.settleNanos = 30 * MILLISECOND;
+        machine.settleJitNanos = 30 * MILLISECOND;
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        assertEquals(0, timing.roundsSetAside());
+        for (long[] slice : timing.sliceNanos()) {
+            assertArrayEquals(new long[] {6 * 40 * MILLISECOND, 6 * 25 * MILLISECOND}, slice);
+        }
+        List<String> measured = machine.log.subList(machine.log.indexOf("round of 6"), machine.log.size());
+        for (int k = 0; k < measured.size(); k++) {
+            if (measured.get(k).startsWith("run ")) {
+                assertEquals("settle", measured.get(k - 1), measured.toString());
+            }
+        }
+    }
+
+    /**
+     * Where the compilers' time cannot be read, every round counts, as before the rounds watched
+     * them; and where they never rest, the rounds stop at {@code MEASURE_LIMIT} times
+     * {@code --seconds} and every round counts.
+     */
+    @Test
+    void everyRoundCountsWhereTheCompilersCannotBeReadOrNeverRest() {
+        FakeMachine unknown = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        unknown.jitWork = (round, count) -> count == 1 && round % 2 == 0 ? 10 * MILLISECOND : 0;
+        BenchCommand.Rounds.Timing timing = unknown.time(3);
+        assertEquals(8, timing.rounds());
+        assertEquals(0, timing.roundsSetAside());
+
+        FakeMachine busy = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        busy.jitNanos = 0;
+        busy.jitWork = (round, count) -> 10 * MILLISECOND;
+        BenchCommand.Rounds.Timing always = busy.time(1);
+        assertEquals(0, always.roundsSetAside());
+        assertEquals(always.rounds(), always.counted().length);
+        long measured = 0;
+        for (long[] slice : always.sliceNanos()) {
+            measured += slice[0] + slice[1];
+        }
+        long limit = BenchCommand.Rounds.MEASURE_LIMIT * 1_000 * MILLISECOND;
+        assertTrue(measured >= limit && measured < limit + 500 * MILLISECOND, "measured " + measured / 1e9 + " s");
+    }
+
+    @Test
+    void theSpeedUpLineSaysHowManyRoundsWereSetAside() {
+        assertEquals("", BenchCommand.setAside(0));
+        assertEquals("; 1 more round set aside: a JIT compiler worked during it", BenchCommand.setAside(1));
+        assertEquals("; 3 more rounds set aside: a JIT compiler worked during them", BenchCommand.setAside(3));
     }
 
     @Test
