@@ -1057,7 +1057,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 1; i < counts; i++) {
             speedUps.add(new SpeedUp(group.get(i).name(), group.get(i).precision(), group.get(i).threads(),
                     group.get(0).threads(), timing.ratios(i), stepsPerSlice, timing.warmNanos() / 1e9, timing.settled(),
-                    sameResults, timing.roundsSetAside()));
+                    sameResults, timing.roundsSetAside(), median(timing.ratiosOfEveryRound(i))));
         }
         return new Measured(results, speedUps);
     }
@@ -1313,6 +1313,23 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 return ratios;
             }
+
+            /**
+             * Count {@code i}'s steps/s over the first count's in every timed round, those set aside
+             * included: what the figures would be without the rule, which the output gives beside
+             * them so that a reader sees what the rule changed.
+             *
+             * @param i the count compared with the first
+             * @return a ratio per round, in the order run
+             */
+            double[] ratiosOfEveryRound(int i) {
+                double[] ratios = new double[rounds()];
+                for (int r = 0; r < ratios.length; r++) {
+                    // The same steps in both slices: the first count's time over count i's.
+                    ratios[r] = (double) sliceNanos.get(r)[0] / sliceNanos.get(r)[i];
+                }
+                return ratios;
+            }
         }
 
         /**
@@ -1481,10 +1498,12 @@ public final class BenchCommand implements Callable<Integer> {
      *     depend on its threads)
      * @param roundsSetAside the timed rounds left out of {@code ratios} because a JIT compiler
      *     worked during them ({@link Rounds})
+     * @param medianOfEveryRound the median ratio of every timed round, those set aside included
+     *     (the same as {@link #median} when none was)
      */
     record SpeedUp(String engine, Precision precision, int threads, int baseThreads, double[] ratios,
             long stepsPerSlice, double warmUpSeconds, boolean warmUpSettled, boolean sameResults,
-            int roundsSetAside) {
+            int roundsSetAside, double medianOfEveryRound) {
 
         /** The median of the rounds' ratios: what is reported as the speed-up. */
         double median() {
@@ -1961,6 +1980,7 @@ public final class BenchCommand implements Callable<Integer> {
                 entry.put("warmUpSeconds", round(speedUp.warmUpSeconds(), 2));
                 entry.put("warmUpSettled", speedUp.warmUpSettled());
                 entry.put("roundsSetAside", speedUp.roundsSetAside());
+                entry.put("medianOfEveryRound", round(speedUp.medianOfEveryRound(), 3));
                 entry.put("sameResults", speedUp.sameResults());
                 entries.add(entry);
             }
@@ -2054,7 +2074,7 @@ public final class BenchCommand implements Callable<Integer> {
                 out.line(String.format(Locale.ROOT, "%s on %d / %s: %.2fx the steps (median of %d alternated "
                         + "rounds of %d %s; lowest %.2fx, highest %.2fx%s), %s", s.engine(), s.threads(),
                         threadCount(s.baseThreads()), s.median(), s.ratios().length, s.stepsPerSlice(),
-                        s.stepsPerSlice() == 1 ? "step" : "steps", s.min(), s.max(), setAside(s.roundsSetAside()),
+                        s.stepsPerSlice() == 1 ? "step" : "steps", s.min(), s.max(), setAside(s.roundsSetAside(), s.ratios().length, s.medianOfEveryRound()),
                         s.sameResults() ? "the same results" : "DIFFERENT RESULTS"));
                 // Once per engine: its counts shared one warm-up.
                 if (!s.warmUpSettled() && !unsettled.contains(s.engine())) {
@@ -2085,10 +2105,19 @@ public final class BenchCommand implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors(), ArrayKernels.implementation()));
     }
 
-    /** The speed-up line's note on the rounds a JIT compiler disturbed: empty if none was set aside. */
-    static String setAside(int rounds) {
-        return rounds == 0 ? "" : String.format(Locale.ROOT, "; %d more %s set aside: a JIT compiler worked during %s",
-                rounds, rounds == 1 ? "round" : "rounds", rounds == 1 ? "it" : "them");
+    /**
+     * The speed-up line's note on the rounds a JIT compiler disturbed, with the median of every
+     * round beside it, so that what the rule changed shows: empty if none was set aside.
+     *
+     * @param rounds the rounds set aside
+     * @param counted the rounds the reported median is made of
+     * @param medianOfEveryRound the median ratio of all of them
+     * @return the note, starting with "; ", or an empty string
+     */
+    static String setAside(int rounds, int counted, double medianOfEveryRound) {
+        return rounds == 0 ? "" : String.format(Locale.ROOT,
+                "; %d more %s set aside: a JIT compiler worked during %s; all %d rounds: %.2fx", rounds,
+                rounds == 1 ? "round" : "rounds", rounds == 1 ? "it" : "them", rounds + counted, medianOfEveryRound);
     }
 
     /**

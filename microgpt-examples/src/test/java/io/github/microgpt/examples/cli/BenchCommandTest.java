@@ -455,10 +455,12 @@ class BenchCommandTest {
         for (int i = 0; i < 2; i++) {
             JsonObject speedUp = speedUps.get(i).getAsJsonObject();
             assertEquals(List.of("engine", "precision", "threads", "overThreads", "median", "min", "max", "rounds",
-                    "ratios", "stepsPerSlice", "warmUpSeconds", "warmUpSettled", "roundsSetAside", "sameResults"),
+                    "ratios", "stepsPerSlice", "warmUpSeconds", "warmUpSettled", "roundsSetAside", "medianOfEveryRound",
+                    "sameResults"),
                     List.copyOf(speedUp.keySet()));
             assertTrue(speedUp.get("stepsPerSlice").getAsLong() >= 1, speedUp.toString());
             assertTrue(speedUp.get("roundsSetAside").getAsInt() >= 0, speedUp.toString());
+            assertTrue(speedUp.get("medianOfEveryRound").getAsDouble() > 0, speedUp.toString());
             assertTrue(speedUp.get("rounds").getAsInt() >= BenchCommand.SLICES, speedUp.toString());
             // The warm-up lasts at least --seconds, however fast the machine.
             assertTrue(speedUp.get("warmUpSeconds").getAsDouble() >= 0.05, speedUp.toString());

@@ -364,6 +364,13 @@ class BenchRoundsTest {
             assertEquals(1.6, ratio, 1e-12);
         }
         assertArrayEquals(new double[] {25, 25, 25, 25, 25}, timing.stepsPerSecond(0), 1e-9);
+        // Every round, the disturbed ones too, for the line's "all 10 rounds" figure: the even
+        // rounds' two-thread slices are 10 ms longer (6 steps: 240 ms over 160 ms, against 150 ms).
+        double[] every = timing.ratiosOfEveryRound(1);
+        assertEquals(10, every.length);
+        for (int r = 0; r < every.length; r++) {
+            assertEquals(r % 2 == 0 ? 240.0 / 160 : 1.6, every[r], 1e-12, "round " + r);
+        }
     }
 
     /** Compiling within the allowance (1 ms in a round of 400 ms) sets no round aside. */
@@ -433,9 +440,11 @@ class BenchRoundsTest {
 
     @Test
     void theSpeedUpLineSaysHowManyRoundsWereSetAside() {
-        assertEquals("", BenchCommand.setAside(0));
-        assertEquals("; 1 more round set aside: a JIT compiler worked during it", BenchCommand.setAside(1));
-        assertEquals("; 3 more rounds set aside: a JIT compiler worked during them", BenchCommand.setAside(3));
+        assertEquals("", BenchCommand.setAside(0, 7, 1.6));
+        assertEquals("; 1 more round set aside: a JIT compiler worked during it; all 6 rounds: 1.58x",
+                BenchCommand.setAside(1, 5, 1.58));
+        assertEquals("; 3 more rounds set aside: a JIT compiler worked during them; all 8 rounds: 1.55x",
+                BenchCommand.setAside(3, 5, 1.549));
     }
 
     @Test
