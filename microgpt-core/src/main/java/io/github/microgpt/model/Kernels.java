@@ -668,7 +668,46 @@ final class Kernels {
         if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers, dwCleared, overwrite)) {
             return;
         }
+        if (workers.threads() > 2) {
+            wideBackward(din, dw, dout, in, w, from, to, overwrite, workers);
+            return;
+        }
         new SlicedProduct(din, dw, dout, in, w, from, to, overwrite, null, null).run(workers);
+    }
+
+    /**
+     * {@link #backward} on more than two threads, with the sums of {@link SlicedProduct}: each
+     * half's positions of the input's gradient in as many groups as half the threads (each group
+     * reads its half's weights), and at the same time the weights' gradient by rows; then the
+     * halves' sum by positions.
+     */
+    private static void wideBackward(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
+                                     int from, int to, boolean overwrite, Workers workers) {
+        int n = to - from;
+        int rows = w.length;
+        int middle = middleRow(rows, w[0].length);
+        double[][] second = middle < rows ? SliceScratch.LOCAL.get().secondHalf(to, w[0].length) : null;
+        int halves = second == null ? 1 : 2;
+        int groups = Math.max(1, workers.threads() / halves);
+        workers.forRanges(halves * groups, 1, (u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                int g = u % groups;
+                int p0 = from + n * g / groups;
+                int p1 = from + n * (g + 1) / groups;
+                if (u < groups) {
+                    if (overwrite) {
+                        zeroRows(din, p0, p1);
+                    }
+                    matmulBackwardInput(din, dout, w, p0, p1, 0, middle);
+                } else {
+                    zeroRows(second, p0, p1);
+                    matmulBackwardInput(second, dout, w, p0, p1, middle, rows);
+                }
+            }
+        }, rows, ROW_GRAIN, (o0, o1) -> matmulBackwardWeights(dw, 0, dout, in, from, to, o0, o1));
+        if (second != null) {
+            workers.forRange(n, positionGrain(n, workers), (p0, p1) -> addRows(din, second, from + p0, from + p1));
+        }
     }
 
     /**
@@ -705,21 +744,28 @@ final class Kernels {
 
     /**
      * Each thread's scratch for {@link SlicedProduct}: a slice's gradient, the slices it has yet
-     * to update, and (the calling thread's) the second half's sums of the input's gradient.
+     * to update, and (the calling thread's) the second half's sums of the input's gradient. The
+     * arrays are kept one per width of the weights' rows: a layer's products have two widths
+     * ({@code nEmbd} and {@code 4 nEmbd}), and one array for both was made again at nearly every
+     * product.
      */
     private static final class SliceScratch {
         static final ThreadLocal<SliceScratch> LOCAL = ThreadLocal.withInitial(SliceScratch::new);
 
-        private double[][] rows = new double[0][];
+        private double[][][] slices = new double[0][][];
+        private double[][][] halves = new double[0][][];
         private int[] pending = new int[0];
-        private double[][] secondHalf = new double[0][];
 
-        /** At least {@code count} rows of exactly {@code length} numbers. */
+        /** A slice's gradient: at least {@code count} rows of exactly {@code length} numbers. */
         double[][] rows(int count, int length) {
-            if (rows.length < count || rows[0].length != length) {
-                rows = new double[count][length];
-            }
-            return rows;
+            slices = ofWidth(slices, count, length);
+            return find(slices, length);
+        }
+
+        /** The second half's sums: at least {@code count} rows of exactly {@code length} numbers. */
+        double[][] secondHalf(int count, int length) {
+            halves = ofWidth(halves, count, length);
+            return find(halves, length);
         }
 
         /** Room for {@code count} slices' first rows. */
@@ -730,12 +776,28 @@ final class Kernels {
             return pending;
         }
 
-        /** At least {@code count} rows of exactly {@code length} numbers, apart from {@link #rows}. */
-        double[][] secondHalf(int count, int length) {
-            if (secondHalf.length < count || secondHalf[0].length != length) {
-                secondHalf = new double[count][length];
+        /** {@code kept} with an array of at least {@code count} rows of {@code length} numbers (count at least 1). */
+        private static double[][][] ofWidth(double[][][] kept, int count, int length) {
+            for (int i = 0; i < kept.length; i++) {
+                if (kept[i][0].length == length) {
+                    if (kept[i].length < count) {
+                        kept[i] = new double[count][length];
+                    }
+                    return kept;
+                }
             }
-            return secondHalf;
+            double[][][] more = Arrays.copyOf(kept, kept.length + 1);
+            more[kept.length] = new double[count][length];
+            return more;
+        }
+
+        private static double[][] find(double[][][] kept, int length) {
+            for (double[][] rows : kept) {
+                if (rows[0].length == length) {
+                    return rows;
+                }
+            }
+            throw new IllegalStateException("no scratch of width " + length);
         }
     }
 
@@ -843,7 +905,7 @@ final class Kernels {
             return (4 + half) * COUNTER_STRIDE;
         }
 
-        /** Runs the product on {@code workers} (at most two of its threads); returns when all is done. */
+        /** Runs the product on {@code workers}, of one or two threads; returns when all is done. */
         void run(Workers workers) {
             if (workers.threads() == 1 || middle == w.length && w.length <= slice) {
                 part(0, true);
@@ -1723,10 +1785,11 @@ final class Kernels {
      * optional module's kernels run {@code update} over the rows {@code [firstRow, firstRow +
      * w.length)} of the parameters, each slice of rows on the thread that has just summed its
      * gradient (see {@code MatrixKernels.matmulBackwardOverwriteAndUpdate}); without them, these
-     * loops run it inside {@link SlicedProduct}, each slice of rows updated once its gradient is
-     * summed and its half's input gradient has read it. False, having written nothing, when the
-     * optional module's kernels leave the update to the caller (their small-shape kernels' products),
-     * who then runs {@link #matmulBackwardOverwrite} and the update after it.
+     * loops run it inside {@link SlicedProduct} on one or two threads, each slice of rows updated
+     * once its gradient is summed and its half's input gradient has read it. False, having
+     * written nothing, on more threads, or when the optional module's kernels leave the update to
+     * the caller (their small-shape kernels' products), who then runs
+     * {@link #matmulBackwardOverwrite} and the update after it.
      *
      * <p>Measured at {@code nEmbd} 256, 4 layers, 8 heads, 64 positions (core loops, the update
      * fused on both thread counts against the previous loops with the update after the pass on two
@@ -1742,7 +1805,7 @@ final class Kernels {
                 update, firstRow)) {
             return true;
         }
-        if (ArrayKernels.runsOptionalKernels()) {
+        if (ArrayKernels.runsOptionalKernels() || workers.threads() > 2) {
             return false;
         }
         RangeTask rows = (r0, r1) -> update.run(firstRow + r0, firstRow + r1);
