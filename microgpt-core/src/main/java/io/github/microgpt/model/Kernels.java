@@ -755,6 +755,8 @@ final class Kernels {
         private double[][][] slices = new double[0][][];
         private double[][][] halves = new double[0][][];
         private int[] pending = new int[0];
+        /** The counters of the calling thread's products, one product at a time ({@link SlicedProduct#counters}). */
+        final AtomicLongArray counters = new AtomicLongArray(7 * COUNTER_STRIDE);
 
         /** A slice's gradient: at least {@code count} rows of exactly {@code length} numbers. */
         double[][] rows(int count, int length) {
@@ -864,7 +866,7 @@ final class Kernels {
          * the high half, one past the last in the low half); its positions done at
          * {@link #doneAt}; the positions of the halves' sum at {@link #ADDS}.
          */
-        private final AtomicLongArray counters = new AtomicLongArray(7 * COUNTER_STRIDE);
+        private final AtomicLongArray counters;
         private static final int ADDS = 6 * COUNTER_STRIDE;
 
         SlicedProduct(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w, int from, int to,
@@ -885,7 +887,13 @@ final class Kernels {
             slice = Math.max(1, SLICE_BYTES / Double.BYTES / cols);
             secondSlices = (middle + slice - 1) / slice;
             int slices = secondSlices + (rows - middle + slice - 1) / slice;
-            secondHalf = middle < rows ? SliceScratch.LOCAL.get().secondHalf(to, cols) : null;
+            // The calling thread's: its products run one after another, and a product's threads
+            // are done with its counters when it returns.
+            SliceScratch own = SliceScratch.LOCAL.get();
+            secondHalf = middle < rows ? own.secondHalf(to, cols) : null;
+            counters = own.counters;
+            counters.set(doneAt(0), 0);
+            counters.set(doneAt(1), 0);
             counters.set(inputsAt(0), pack(from, to));
             counters.set(inputsAt(1), middle < rows ? pack(from, to) : pack(0, 0));
             counters.set(slicesAt(0), pack(0, secondSlices));
@@ -993,7 +1001,8 @@ final class Kernels {
             // Each half's slices waiting for their update: from 0 and from perHalf.
             int perHalf = w.length / slice + 1;
             int[] pending = scratch == null ? null : scratch.pending(2 * perHalf);
-            int[] waiting = new int[2];
+            int waiting0 = 0;
+            int waiting1 = 0;
             while (true) {
                 long taken = take(slicesAt(own), true, 1);
                 if (taken < 0) {
@@ -1010,9 +1019,13 @@ final class Kernels {
                 }
                 int half = r0 < middle ? 0 : 1;
                 boolean ready = inputsDone(half);
-                if (ready && waiting[half] > 0) {
-                    updatePending(pending, half * perHalf, waiting[half]);
-                    waiting[half] = 0;
+                if (ready && half == 0 && waiting0 > 0) {
+                    updatePending(pending, 0, waiting0);
+                    waiting0 = 0;
+                }
+                if (ready && half == 1 && waiting1 > 0) {
+                    updatePending(pending, perHalf, waiting1);
+                    waiting1 = 0;
                 }
                 if (ready && fromScratch != null) {
                     double[][] gradients = scratch.rows(slice, w[0].length);
@@ -1023,16 +1036,20 @@ final class Kernels {
                     matmulBackwardWeights(dw, 0, dout, in, from, to, r0, r1);
                     if (ready) {
                         update.run(r0, r1);
+                    } else if (half == 0) {
+                        pending[waiting0++] = r0;
                     } else {
-                        pending[half * perHalf + waiting[half]++] = r0;
+                        pending[perHalf + waiting1++] = r0;
                     }
                 }
             }
-            for (int half = 0; half < 2; half++) {
-                if (update != null && waiting[half] > 0) {
-                    awaitInputs(half);
-                    updatePending(pending, half * perHalf, waiting[half]);
-                }
+            if (waiting0 > 0) {
+                awaitInputs(0);
+                updatePending(pending, 0, waiting0);
+            }
+            if (waiting1 > 0) {
+                awaitInputs(1);
+                updatePending(pending, perHalf, waiting1);
             }
             while (true) {
                 long piece = take(ADDS, true, ADD_PIECE);
