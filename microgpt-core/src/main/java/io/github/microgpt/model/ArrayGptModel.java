@@ -373,22 +373,26 @@ public final class ArrayGptModel implements LanguageModel {
         }
 
         /**
-         * True on one thread, in single precision, and with the optional module's products; false
-         * when the core's own double-precision loops run on several threads. Those split the
-         * input's gradient of every product by positions, so both cores have just read every row
-         * of the weights when the fused update writes them, and writing a line the other core
-         * holds costs about twice writing one of its own (see {@link UpdateOrder}); the update
-         * after the pass comes later, last layer first, when fewer of those lines are still held.
-         * The single-precision loops, as the module's, give each thread its own half of the
-         * weights' rows for both gradients ({@code FloatKernels.matmulBackward}), the half its
-         * update then writes. Measured at {@code nEmbd} 256, 4 layers, 64 positions (fused and
-         * unfused steps alternated in one JVM, medians of 8 to 10 rounds), the fused step's speed
-         * over the unfused one's, one thread / two: core f64 1.03-1.04 / 0.94-0.97 (two runs),
-         * core f32 1.04 / 1.00-1.01, module f64 1.04-1.07 / 1.04-1.07, module f32 1.06-1.10 / 1.02.
+         * True on one or two threads, in single precision, and with the optional module's
+         * products; false when the core's own double-precision loops run on more threads, where
+         * their products leave the update to {@link FusedRows} after each product
+         * ({@code Kernels.matmulBackwardOverwriteAndUpdate}). On one or two threads those loops
+         * give each thread its own half of the weights' rows for both gradients and update each
+         * slice of rows as soon as its gradient is summed ({@code Kernels.SlicedProduct}), as the
+         * single-precision loops ({@code FloatKernels.matmulBackward}) and the module's do, so the
+         * update writes only lines of the weights its own core has read (writing a line the other
+         * core holds costs about twice writing one of its own, see {@link UpdateOrder}). Measured
+         * at {@code nEmbd} 256, 4 layers, 64 positions (fused and unfused steps alternated in one
+         * JVM, medians of 8 to 10 rounds), the fused step's speed over the unfused one's, one
+         * thread / two: core f64 1.03-1.04 / 0.94-0.97 (two runs, when its products split the
+         * input's gradient by positions, so that both cores read every row of the weights),
+         * core f32 1.04 / 1.00-1.01, module f64 1.04-1.07 / 1.04-1.07, module f32 1.06-1.10 / 1.02;
+         * core f64 with {@code SlicedProduct} fused on two threads against the previous loops
+         * unfused (10 rounds of 3 steps, two runs): a step took 0.911 and 0.955 of the time.
          */
         @Override
         public boolean fuses() {
-            return workers.threads() == 1 || f32 != null || ArrayKernels.runsOptionalKernels();
+            return workers.threads() <= 2 || f32 != null || ArrayKernels.runsOptionalKernels();
         }
     }
 

@@ -601,27 +601,44 @@ final class FloatKernels {
      */
     static final int SLICE_BYTES = 16 * 1024;
 
-    /** Each thread's scratch for a slice of the weights' gradient ({@link #matmulBackwardAndUpdate}). */
+    /**
+     * Each thread's scratch for a slice of the weights' gradient ({@link #matmulBackwardAndUpdate}),
+     * one array per width of the weights' rows: a layer's products have two widths ({@code nEmbd}
+     * and {@code 4 nEmbd}), and one array for both was made again at nearly every product (134.7
+     * KB a step on one thread at {@code nEmbd} 256, found by stages' allocation probe).
+     */
     static final class SliceScratch {
-        private float[][][] slots = new float[1][][];
+        private float[][][][] slots = new float[1][0][][];
 
         /** Makes room for {@code threads} threads: on the calling thread, before a loop. */
         void ensureSlots(int threads) {
             if (slots.length < threads) {
+                int had = slots.length;
                 slots = Arrays.copyOf(slots, threads);
+                for (int k = had; k < threads; k++) {
+                    slots[k] = new float[0][][];
+                }
             }
         }
 
         /**
-         * The scratch of thread {@code slot}: at least {@code count} rows of exactly
-         * {@code length} floats; only from that thread, within a loop.
+         * The scratch of thread {@code slot}: at least {@code count} rows (at least one) of
+         * exactly {@code length} floats; only from that thread, within a loop.
          */
         float[][] get(int slot, int count, int length) {
-            float[][] rows = slots[slot];
-            if (rows == null || rows.length < count || rows[0].length != length) {
-                rows = new float[count][length];
-                slots[slot] = rows;
+            float[][][] kept = slots[slot];
+            for (int i = 0; i < kept.length; i++) {
+                if (kept[i][0].length == length) {
+                    if (kept[i].length < count) {
+                        kept[i] = new float[count][length];
+                    }
+                    return kept[i];
+                }
             }
+            float[][] rows = new float[Math.max(1, count)][length];
+            kept = Arrays.copyOf(kept, kept.length + 1);
+            kept[kept.length - 1] = rows;
+            slots[slot] = kept;
             return rows;
         }
     }

@@ -115,13 +115,15 @@ class FusedStepTest {
     }
 
     @Test
-    void theCoreLoopsInDoublePrecisionFuseOnOneThreadOnly() {
+    void theCoreLoopsInDoublePrecisionFuseOnOneOrTwoThreadsOnly() {
         for (Precision precision : Precision.values()) {
             FusedStep one = fusedStep(model(precision, ArrayGptModel.SINGLE_THREAD));
             FusedStep two = fusedStep(model(precision, new Workers(2)));
+            FusedStep three = fusedStep(model(precision, new Workers(3)));
             assertTrue(one.fuses(), precision + " on one thread");
+            assertTrue(two.fuses(), precision + " on two threads");
             boolean expected = precision == Precision.F32 || ArrayKernels.runsOptionalKernels();
-            assertEquals(expected, two.fuses(), precision + " on two threads");
+            assertEquals(expected, three.fuses(), precision + " on three threads");
         }
     }
 

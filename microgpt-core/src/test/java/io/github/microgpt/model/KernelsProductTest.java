@@ -304,7 +304,8 @@ class KernelsProductTest {
      * gradient is {@code ((din + dout[t][0] w[0][i]) + dout[t][1] w[1][i]) + ...} (rows in order)
      * and every element of the weights' gradient {@code ((dw + dout[from][o] in[from][i]) + ...)}
      * (positions in order), bit for bit, on 1, 2 and 3 threads; in single precision the input's
-     * gradient is two such folds, over the two halves of the rows, added at the end. The sums have no order to keep for
+     * gradient is two such folds, over the two halves of the rows, added at the end, and so it is
+     * in double precision for weights of {@code Kernels.HALVES_MIN_WEIGHTS} numbers or more. The sums have no order to keep for
      * the {@code Value} engine's sake, but this one is what makes any split of the outputs between
      * threads (by positions, rows or columns) give the same bits: a split that cut a sum, or
      * paired the terms differently on some threads, fails here. The shapes add rows wide enough
@@ -329,13 +330,21 @@ class KernelsProductTest {
             float[][] expectedDinF = toFloat(din0);
             float[][] expectedDwF = toFloat(dw0);
             // In single precision, two left folds over the two halves of the rows (see
-            // FloatKernels.matmulBackward), the first from din, the second from 0, then added.
+            // FloatKernels.matmulBackward), the first from din, the second from 0, then added;
+            // in double precision the same from Kernels.HALVES_MIN_WEIGHTS numbers in the
+            // weights on (see Kernels.SlicedProduct), one fold over all the rows below.
             int middle = FloatKernels.middleRow(c.rows);
+            int doubleMiddle = Kernels.middleRow(c.rows, c.cols);
             for (int t = c.from; t < c.to; t++) {
                 for (int i = 0; i < c.cols; i++) {
                     float second = 0f;
+                    double secondDouble = 0.0;
                     for (int o = 0; o < c.rows; o++) {
-                        expectedDin[t][i] = expectedDin[t][i] + dout[t][o] * c.w[o][i];
+                        if (o < doubleMiddle) {
+                            expectedDin[t][i] = expectedDin[t][i] + dout[t][o] * c.w[o][i];
+                        } else {
+                            secondDouble = secondDouble + dout[t][o] * c.w[o][i];
+                        }
                         if (o < middle) {
                             expectedDinF[t][i] = expectedDinF[t][i] + doutF[t][o] * wF[o][i];
                         } else {
@@ -343,6 +352,9 @@ class KernelsProductTest {
                         }
                     }
                     expectedDinF[t][i] = expectedDinF[t][i] + second;
+                    if (doubleMiddle < c.rows) {
+                        expectedDin[t][i] = expectedDin[t][i] + secondDouble;
+                    }
                 }
             }
             for (int o = 0; o < c.rows; o++) {
