@@ -64,6 +64,21 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>A vector passed to a small helper of ours ({@code store}, {@code exp}) that C2 did not
  *   inline that time became an object at each call. So no method here takes or returns a vector:
  *   helpers take arrays and offsets.</li>
+ *   <li>A vector made by the species' static factories ({@code FloatVector.broadcast(S, x)},
+ *   {@code zero(S)}) is typed by C2 only as {@code FloatVector} while it parses (the intrinsic that
+ *   makes it is expanded later), so an operation called on it, such as {@code b.fma(k, p)} with
+ *   {@code b} a broadcast, again needed a profile (the one inside the Vector API's {@code fma},
+ *   shared by all its callers) to become one instruction. {@code Z.broadcast(x)}, on the constant
+ *   vector {@link #Z}, is typed as the species' own vector class without any profile, so every
+ *   broadcast here is made so (the same bits). Measured with {@code -XX:TypeProfileWidth=0},
+ *   which takes every receiver profile away and so forces the slow mode in every JVM: attention's
+ *   forward and backward at {@code nEmbd} 256, 8 heads, 64 positions allocated 406 KB a call
+ *   instead of 4,182 KB (the forward alone 274 KB instead of 643); in the model at 4 layers the
+ *   forward pass 1,070 KB a step instead of 2,510. Better, not cured: the vectors loaded from
+ *   arrays and the running vectors of loops still take their class from profiles. Casting every
+ *   such vector to the species' class ({@code Class.cast}, which C2 turns into a type) cut the
+ *   forced case further (the forward 123 KB a call) but made ordinary JVMs slower to warm up and
+ *   slow in 3 of 9 (none of 9 before), so it is not done.</li>
  * </ul>
  * The running vector of a loop goes in as the argument ({@code v.lanewise(MAX, m)},
  * {@code v.lanewise(ADD, sum)}: the same bits, both operations being commutative), so that each
@@ -77,6 +92,15 @@ final class FloatAttention {
 
     /** Ints of the same shape: a float's bits, for {@link #exp}. */
     private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
+
+    /**
+     * A vector of {@link #S}, zero: a constant, whose class C2 knows, so that {@code Z.broadcast(x)}
+     * is typed as that class too (see the class comment).
+     */
+    private static final FloatVector Z = (FloatVector) S.zero();
+
+    /** A vector of {@link #INTS}, zero (see {@link #Z}). */
+    private static final IntVector ZI = (IntVector) INTS.zero();
 
     private FloatAttention() {
     }
@@ -146,7 +170,7 @@ final class FloatAttention {
     /** {@code q[j] = scale row[hs + j]} for {@code j < hd}. */
     private static void scaled(float[] q, float[] row, int hs, int hd, float scale) {
         for (int j = 0; j < hd; j += L) {
-            FloatVector.fromArray(S, row, hs + j).lanewise(MUL, FloatVector.broadcast(S, scale)).intoArray(q, j);
+            FloatVector.fromArray(S, row, hs + j).lanewise(MUL, Z.broadcast(scale)).intoArray(q, j);
         }
     }
 
@@ -189,14 +213,14 @@ final class FloatAttention {
                 }
                 return;
             }
-            FloatVector b = FloatVector.broadcast(S, u[0]);
+            FloatVector b = Z.broadcast(u[0]);
             float[] r = columns[col];
             // The pass's last vector goes through tail, and its lanes below n on to d: written
             // out here rather than in a helper taking the vector (see the class comment).
             if (vectors == 1) {
                 FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
                 for (int j = 1; j < hd; j++) {
-                    p0 = FloatVector.broadcast(S, u[j]).fma(FloatVector.fromArray(S, columns[col + j], s), p0);
+                    p0 = Z.broadcast(u[j]).fma(FloatVector.fromArray(S, columns[col + j], s), p0);
                 }
                 p0.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s, Math.min(L, n - s));
@@ -204,7 +228,7 @@ final class FloatAttention {
                 FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
                 FloatVector p1 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + L));
                 for (int j = 1; j < hd; j++) {
-                    b = FloatVector.broadcast(S, u[j]);
+                    b = Z.broadcast(u[j]);
                     r = columns[col + j];
                     p0 = b.fma(FloatVector.fromArray(S, r, s), p0);
                     p1 = b.fma(FloatVector.fromArray(S, r, s + L), p1);
@@ -217,7 +241,7 @@ final class FloatAttention {
                 FloatVector p1 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + L));
                 FloatVector p2 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + 2 * L));
                 for (int j = 1; j < hd; j++) {
-                    b = FloatVector.broadcast(S, u[j]);
+                    b = Z.broadcast(u[j]);
                     r = columns[col + j];
                     p0 = b.fma(FloatVector.fromArray(S, r, s), p0);
                     p1 = b.fma(FloatVector.fromArray(S, r, s + L), p1);
@@ -233,7 +257,7 @@ final class FloatAttention {
                 FloatVector p2 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + 2 * L));
                 FloatVector p3 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + 3 * L));
                 for (int j = 1; j < hd; j++) {
-                    b = FloatVector.broadcast(S, u[j]);
+                    b = Z.broadcast(u[j]);
                     r = columns[col + j];
                     p0 = b.fma(FloatVector.fromArray(S, r, s), p0);
                     p1 = b.fma(FloatVector.fromArray(S, r, s + L), p1);
@@ -275,8 +299,8 @@ final class FloatAttention {
             return;
         }
         for (int s = 0; s < n1; s += 4 * L) {
-            FloatVector b = FloatVector.broadcast(S, u0[0]);
-            FloatVector e = FloatVector.broadcast(S, u1[0]);
+            FloatVector b = Z.broadcast(u0[0]);
+            FloatVector e = Z.broadcast(u1[0]);
             float[] r = columns[col];
             FloatVector k0 = FloatVector.fromArray(S, r, s);
             FloatVector k1 = FloatVector.fromArray(S, r, s + L);
@@ -291,8 +315,8 @@ final class FloatAttention {
             FloatVector o2 = e.lanewise(MUL, k2);
             FloatVector o3 = e.lanewise(MUL, k3);
             for (int j = 1; j < hd; j++) {
-                b = FloatVector.broadcast(S, u0[j]);
-                e = FloatVector.broadcast(S, u1[j]);
+                b = Z.broadcast(u0[j]);
+                e = Z.broadcast(u1[j]);
                 r = columns[col + j];
                 k0 = FloatVector.fromArray(S, r, s);
                 k1 = FloatVector.fromArray(S, r, s + L);
@@ -347,15 +371,15 @@ final class FloatAttention {
                 float[] r = rows[s];
                 FloatVector v0 = FloatVector.fromArray(S, r, c);
                 FloatVector v1 = FloatVector.fromArray(S, r, c + L);
-                FloatVector b = FloatVector.broadcast(S, w0[s]);
-                FloatVector e = FloatVector.broadcast(S, w1[s]);
+                FloatVector b = Z.broadcast(w0[s]);
+                FloatVector e = Z.broadcast(w1[s]);
                 s0 = b.fma(v0, s0);
                 s1 = b.fma(v1, s1);
                 r0 = e.fma(v0, r0);
                 r1 = e.fma(v1, r1);
             }
             float[] r = rows[n0];
-            FloatVector e = FloatVector.broadcast(S, w1[n0]);
+            FloatVector e = Z.broadcast(w1[n0]);
             r0 = e.fma(FloatVector.fromArray(S, r, c), r0);
             r1 = e.fma(FloatVector.fromArray(S, r, c + L), r1);
             s0.intoArray(y0, at + j);
@@ -381,7 +405,7 @@ final class FloatAttention {
             FloatVector s1 = FloatVector.fromArray(S, y, at + L);
             for (int s = 0; s < n; s++) {
                 float[] r = rows[s];
-                FloatVector b = FloatVector.broadcast(S, w[s]);
+                FloatVector b = Z.broadcast(w[s]);
                 s0 = b.fma(FloatVector.fromArray(S, r, col), s0);
                 s1 = b.fma(FloatVector.fromArray(S, r, col + L), s1);
             }
@@ -396,7 +420,7 @@ final class FloatAttention {
             FloatVector s3 = FloatVector.fromArray(S, y, at + 3 * L);
             for (int s = 0; s < n; s++) {
                 float[] r = rows[s];
-                FloatVector b = FloatVector.broadcast(S, w[s]);
+                FloatVector b = Z.broadcast(w[s]);
                 s0 = b.fma(FloatVector.fromArray(S, r, col), s0);
                 s1 = b.fma(FloatVector.fromArray(S, r, col + L), s1);
                 s2 = b.fma(FloatVector.fromArray(S, r, col + 2 * L), s2);
@@ -411,7 +435,7 @@ final class FloatAttention {
         for (int j = 0; j < hd; j += L) {
             FloatVector sum = FloatVector.fromArray(S, y, at + j);
             for (int s = 0; s < n; s++) {
-                sum = FloatVector.broadcast(S, w[s]).fma(FloatVector.fromArray(S, rows[s], col + j), sum);
+                sum = Z.broadcast(w[s]).fma(FloatVector.fromArray(S, rows[s], col + j), sum);
             }
             sum.intoArray(y, at + j);
         }
@@ -435,7 +459,7 @@ final class FloatAttention {
         // the rest; from minus infinity, so that no branch is needed for n < L. Each vector just
         // loaded is the receiver and the running maximum the argument, and lanewise is called
         // here rather than through max or add (see the class comment).
-        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        FloatVector m = Z.broadcast(Float.NEGATIVE_INFINITY);
         for (int i = 0; i < whole; i += L) {
             m = FloatVector.fromArray(S, z, i).lanewise(MAX, m);
         }
@@ -443,7 +467,7 @@ final class FloatAttention {
         for (int i = whole; i < n; i++) {
             max = Math.max(max, z[i]);
         }
-        FloatVector sum = FloatVector.zero(S);
+        FloatVector sum = Z.broadcast(0f);
         for (int i = 0; i < whole; i += L) {
             exp(z, i, max);
             sum = FloatVector.fromArray(S, z, i).lanewise(ADD, sum);
@@ -463,7 +487,7 @@ final class FloatAttention {
             System.arraycopy(tail, 0, z, whole, rest);
         }
         float inverse = 1f / total;
-        FloatVector scale = FloatVector.broadcast(S, inverse);
+        FloatVector scale = Z.broadcast(inverse);
         for (int i = 0; i < whole; i += L) {
             FloatVector.fromArray(S, z, i).lanewise(MUL, scale).intoArray(z, i);
         }
@@ -493,28 +517,28 @@ final class FloatAttention {
      */
     static void exp(float[] a, int at, float shift) {
         // lanewise(op, a vector) rather than sub, max, mul or add (see the class comment).
-        FloatVector v = FloatVector.fromArray(S, a, at).lanewise(SUB, FloatVector.broadcast(S, shift))
-                .lanewise(MAX, FloatVector.broadcast(S, LOWEST));
+        FloatVector v = FloatVector.fromArray(S, a, at).lanewise(SUB, Z.broadcast(shift))
+                .lanewise(MAX, Z.broadcast(LOWEST));
         // n + ROUND, an integer in [2^23, 2^24), where a float's last bit is 1: its bits are
         // those of ROUND (0x4B400000) plus n, which give 2^n below without converting n.
-        FloatVector round = FloatVector.broadcast(S, ROUND);
-        FloatVector shifted = v.lanewise(MUL, FloatVector.broadcast(S, 1.44269504088896341f))
+        FloatVector round = Z.broadcast(ROUND);
+        FloatVector shifted = v.lanewise(MUL, Z.broadcast(1.44269504088896341f))
                 .lanewise(ADD, round);
         FloatVector n = shifted.lanewise(SUB, round);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), v);
-        r = n.fma(FloatVector.broadcast(S, 2.12194440e-4f), r);
-        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f).fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
-        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
-        FloatVector y = p.fma(r.lanewise(MUL, r), r).lanewise(ADD, FloatVector.broadcast(S, 1f));
+        FloatVector r = n.fma(Z.broadcast(-0.693359375f), v);
+        r = n.fma(Z.broadcast(2.12194440e-4f), r);
+        FloatVector p = Z.broadcast(1.9875691500e-4f).fma(r, Z.broadcast(1.3981999507e-3f));
+        p = p.fma(r, Z.broadcast(8.3334519073e-3f));
+        p = p.fma(r, Z.broadcast(4.1665795894e-2f));
+        p = p.fma(r, Z.broadcast(1.6666665459e-1f));
+        p = p.fma(r, Z.broadcast(5.0000001201e-1f));
+        FloatVector y = p.fma(r.lanewise(MUL, r), r).lanewise(ADD, Z.broadcast(1f));
         // 2^n: n + 127 in the exponent's bits. The shift drops ROUND's bits (its low 9 bits are
         // 0), leaving (n + 127) << 23. Not n.convert(F2I): C2 on JDK 17 has no intrinsic for a
         // cast of 16 floats to ints, and ran it lane by lane in Java, allocating, about 250 ns a
         // softmax (the same bits either way).
-        IntVector bits = shifted.viewAsIntegralLanes().lanewise(ADD, IntVector.broadcast(INTS, 127))
-                .lanewise(LSHL, IntVector.broadcast(INTS, 23));
+        IntVector bits = shifted.viewAsIntegralLanes().lanewise(ADD, ZI.broadcast(127))
+                .lanewise(LSHL, ZI.broadcast(23));
         y.lanewise(MUL, bits.reinterpretAsFloats()).intoArray(a, at);
     }
 
@@ -583,13 +607,13 @@ final class FloatAttention {
                         int o = j;
                         // Query t's term, then t - 1's, as one query at a time adds them.
                         for (int s = 0; s < n; s++, o += hd) {
-                            FloatVector k = FloatVector.broadcast(S, dz1[s]).fma(qj1, FloatVector.fromArray(S, dk, o));
-                            FloatVector.broadcast(S, dz[s]).fma(qj0, k).intoArray(dk, o);
-                            FloatVector v = FloatVector.broadcast(S, a1[s]).fma(dyj1, FloatVector.fromArray(S, dv, o));
-                            FloatVector.broadcast(S, a0[s]).fma(dyj0, v).intoArray(dv, o);
+                            FloatVector k = Z.broadcast(dz1[s]).fma(qj1, FloatVector.fromArray(S, dk, o));
+                            Z.broadcast(dz[s]).fma(qj0, k).intoArray(dk, o);
+                            FloatVector v = Z.broadcast(a1[s]).fma(dyj1, FloatVector.fromArray(S, dv, o));
+                            Z.broadcast(a0[s]).fma(dyj0, v).intoArray(dv, o);
                         }
-                        FloatVector.broadcast(S, dz1[n]).fma(qj1, FloatVector.fromArray(S, dk, o)).intoArray(dk, o);
-                        FloatVector.broadcast(S, a1[n]).fma(dyj1, FloatVector.fromArray(S, dv, o)).intoArray(dv, o);
+                        Z.broadcast(dz1[n]).fma(qj1, FloatVector.fromArray(S, dk, o)).intoArray(dk, o);
+                        Z.broadcast(a1[n]).fma(dyj1, FloatVector.fromArray(S, dv, o)).intoArray(dv, o);
                     }
                 }
                 if (t >= from) {
@@ -604,8 +628,8 @@ final class FloatAttention {
                         FloatVector qj = FloatVector.fromArray(S, q, qs + j);
                         FloatVector dyj = FloatVector.fromArray(S, dy, j);
                         for (int s = 0, o = j; s < n; s++, o += hd) {
-                            FloatVector.broadcast(S, dz[s]).fma(qj, FloatVector.fromArray(S, dk, o)).intoArray(dk, o);
-                            FloatVector.broadcast(S, a[s]).fma(dyj, FloatVector.fromArray(S, dv, o)).intoArray(dv, o);
+                            Z.broadcast(dz[s]).fma(qj, FloatVector.fromArray(S, dk, o)).intoArray(dk, o);
+                            Z.broadcast(a[s]).fma(dyj, FloatVector.fromArray(S, dv, o)).intoArray(dv, o);
                         }
                     }
                 }

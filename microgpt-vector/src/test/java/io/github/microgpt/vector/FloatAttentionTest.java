@@ -46,6 +46,30 @@ class FloatAttentionTest {
         }
     }
 
+    /**
+     * {@link FloatAttention} makes no vector through the species' static factories
+     * ({@code FloatVector.broadcast(S, x)}, {@code FloatVector.zero(S)}, {@code IntVector.broadcast(INTS, x)}),
+     * whose results C2 on JDK 17 types only as {@code FloatVector}, but broadcasts a constant
+     * vector ({@code Z.broadcast(x)}), whose result it types as the species' own class without any
+     * profile (see the class comment). Checked in the class file: a call of those factories puts
+     * their descriptor, a species and a number to a vector, in its constant pool.
+     */
+    @Test
+    void noVectorComesFromTheSpeciesFactories() throws java.io.IOException {
+        String classFile;
+        try (java.io.InputStream in = FloatAttention.class.getResourceAsStream("FloatAttention.class")) {
+            classFile = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+        for (String descriptor : new String[] {
+                "(Ljdk/incubator/vector/VectorSpecies;F)Ljdk/incubator/vector/FloatVector;",
+                "(Ljdk/incubator/vector/VectorSpecies;)Ljdk/incubator/vector/FloatVector;",
+                "(Ljdk/incubator/vector/VectorSpecies;I)Ljdk/incubator/vector/IntVector;"}) {
+            assertFalse(classFile.contains(descriptor), descriptor);
+        }
+        // The check sees a static factory: fromArray(S, array, offset) is called.
+        assertTrue(classFile.contains("(Ljdk/incubator/vector/VectorSpecies;[FI)Ljdk/incubator/vector/FloatVector;"));
+    }
+
     @Test
     void onlyHeadsOfWholeVectorsAreTaken() {
         int l = FloatAttention.L;
