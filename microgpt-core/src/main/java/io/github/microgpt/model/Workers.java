@@ -94,20 +94,29 @@ final class Workers {
      * belongs to thread {@code k} (the caller is 0); a part's cursor packs where its next chunk
      * from the front starts (high half) and where its last chunk from the back ends (low half),
      * so that the owner taking from the front and a thief taking from the back agree in one
-     * compare-and-set.
+     * compare-and-set. A loop is set up again for every call (see {@link Job}): its fields are
+     * written by the caller before it hands the job out and only read afterwards.
      */
     private static final class Loop {
-        final SlotTask task;
-        final int grain;
-        final int parts;
+        /** The body, when it wants to know its slot; else null and {@link #range} is the body. */
+        SlotTask task;
+        /** The body, when it does not want to know its slot; else null. */
+        RangeTask range;
+        int grain;
+        int parts;
         final AtomicLongArray cursors;
 
-        Loop(SlotTask task, int count, int grain, int threads) {
+        Loop(int threads) {
+            this.cursors = new AtomicLongArray(threads * CURSOR_STRIDE);
+        }
+
+        /** Sets this loop up for {@code count} iterations (one of the two bodies is null). */
+        void set(SlotTask task, RangeTask range, int count, int grain, int threads) {
             this.task = task;
+            this.range = range;
             this.grain = grain;
             // Every part holds at least a grain, so that every chunk does.
             this.parts = Math.max(1, Math.min(threads, count / grain));
-            this.cursors = new AtomicLongArray(parts * CURSOR_STRIDE);
             for (int k = 0; k < parts; k++) {
                 int from = (int) ((long) count * k / parts);
                 int to = (int) ((long) count * (k + 1) / parts);
@@ -149,7 +158,7 @@ final class Workers {
                 }
                 int size = chunk(left);
                 if (cursors.compareAndSet(k * CURSOR_STRIDE, cursor, pack(front + size, back))) {
-                    job.run(task, k, front, front + size);
+                    job.run(this, k, front, front + size);
                     return true;
                 }
             }
@@ -167,7 +176,7 @@ final class Workers {
                 }
                 int size = chunk(left);
                 if (cursors.compareAndSet(k * CURSOR_STRIDE, cursor, pack(front, back - size))) {
-                    job.run(task, slot, back - size, back);
+                    job.run(this, slot, back - size, back);
                     return;
                 }
             }
@@ -183,16 +192,40 @@ final class Workers {
     /**
      * The loops handed out together (one, or two that do not depend on each other), and how many
      * of their iterations are done.
+     *
+     * <p><b>Set up again for every call, never allocated in a step.</b> A team keeps two jobs and
+     * hands them out in turn, so a step's hundred or so loops allocate nothing (a job, its loops
+     * and their cursors made anew for each loop were most of what a two-thread step allocated in
+     * the core's loops, about 25 KB a step at {@code nEmbd} 256). A helper may still be inside a
+     * job's {@link #work} (looking for chunks to steal) after the caller has seen every chunk
+     * done and moved on; so a helper counts itself in {@link #inside} before it works on a job and
+     * out after, and the caller sets a job up again only when no helper is inside it. A helper
+     * that counted itself in checks that the job it read is still the one handed out, with the
+     * same {@link #call} number; if not, it counts itself out without touching it.
      */
     private static final class Job {
-        final Loop[] loops;
-        final int total;
+        final Loop[] loops = new Loop[2];
+        int loopCount;
+        int total;
         final AtomicInteger done = new AtomicInteger();
+        /** Helpers working on this job (see the class comment). */
+        final AtomicInteger inside = new AtomicInteger();
+        /** Which call of the team this job serves now: written before the job is handed out. */
+        volatile long call;
         volatile Throwable failure;
 
-        Job(Loop[] loops, int total) {
-            this.loops = loops;
+        Job(int threads) {
+            loops[0] = new Loop(threads);
+            loops[1] = new Loop(threads);
+        }
+
+        /** Ready for a call with {@code loopCount} loops (set up by the caller) of {@code total} iterations. */
+        void reset(int loopCount, int total, long call) {
+            this.loopCount = loopCount;
             this.total = total;
+            this.failure = null;
+            this.done.set(0);
+            this.call = call;
         }
 
         /**
@@ -201,14 +234,16 @@ final class Workers {
          * most left, until no part of any loop has any.
          */
         void work(int slot) {
-            for (Loop loop : loops) {
+            for (int i = 0; i < loopCount; i++) {
+                Loop loop = loops[i];
                 if (slot < loop.parts) {
                     while (loop.takeFront(slot, this)) {
                         // the own part's next chunk
                     }
                 }
             }
-            for (Loop loop : loops) {
+            for (int i = 0; i < loopCount; i++) {
+                Loop loop = loops[i];
                 while (true) {
                     int richest = -1;
                     int most = 0;
@@ -227,9 +262,14 @@ final class Workers {
             }
         }
 
-        void run(SlotTask task, int slot, int from, int to) {
+        void run(Loop loop, int slot, int from, int to) {
             try {
-                task.run(slot, from, to);
+                SlotTask task = loop.task;
+                if (task != null) {
+                    task.run(slot, from, to);
+                } else {
+                    loop.range.run(from, to);
+                }
             } catch (RuntimeException | Error e) {
                 failure = e;
             } finally {
@@ -249,8 +289,15 @@ final class Workers {
     private final int stageGrain;
     private final int id = TEAMS.incrementAndGet();
     private final Thread[] helpers;
-    /** The loop being shared out, or the last one; a helper works on it when it sees it change. */
+    /**
+     * The job being shared out, or the last one; a helper works on it when its {@link Job#call}
+     * changes. Null before the first.
+     */
     private volatile Job job;
+    /** The two jobs handed out in turn (see {@link Job}); none on one thread. */
+    private final Job[] jobs;
+    /** How many jobs this team has handed out: the number of the last call. */
+    private long calls;
 
     /**
      * A team of {@code threads} threads, the calling one included.
@@ -272,6 +319,7 @@ final class Workers {
         this.threads = threads;
         this.stageGrain = stageGrain;
         this.helpers = new Thread[threads - 1];
+        this.jobs = threads == 1 ? new Job[0] : new Job[] {new Job(threads), new Job(threads)};
     }
 
     /** The number of threads, the calling one included. */
@@ -302,7 +350,9 @@ final class Workers {
             task.run(0, count);
             return;
         }
-        run(new Job(new Loop[] {new Loop((slot, from, to) -> task.run(from, to), count, atLeast, threads)}, count));
+        Job next = nextJob();
+        next.loops[0].set(null, task, count, atLeast, threads);
+        run(next, 1, count);
     }
 
     /**
@@ -316,7 +366,9 @@ final class Workers {
             task.run(0, 0, count);
             return;
         }
-        run(new Job(new Loop[] {new Loop(task, count, atLeast, threads)}, count));
+        Job next = nextJob();
+        next.loops[0].set(task, null, count, atLeast, threads);
+        run(next, 1, count);
     }
 
     /**
@@ -331,16 +383,39 @@ final class Workers {
         boolean shared = threads > 1 && count >= 2 * atLeast;
         boolean shared2 = threads > 1 && count2 >= 2 * atLeast2;
         if (shared && shared2) {
-            run(new Job(new Loop[] {new Loop((slot, from, to) -> task.run(from, to), count, atLeast, threads),
-                new Loop((slot, from, to) -> task2.run(from, to), count2, atLeast2, threads)}, count + count2));
+            Job next = nextJob();
+            next.loops[0].set(null, task, count, atLeast, threads);
+            next.loops[1].set(null, task2, count2, atLeast2, threads);
+            run(next, 2, count + count2);
             return;
         }
         forRange(count, grain, task);
         forRange(count2, grain2, task2);
     }
 
-    /** Hands {@code current} to the helpers, takes the caller's share, and waits for the rest. */
-    private void run(Job current) {
+    /**
+     * The job to set up for the next call: the one not handed out last, once no helper is still
+     * inside it (almost always at once: a helper leaves a job as soon as it finds no chunk left).
+     */
+    private Job nextJob() {
+        Job next = jobs[(int) ((calls + 1) & 1)];
+        int spins = 0;
+        while (next.inside.get() != 0) {
+            if (++spins < WAIT_SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        return next;
+    }
+
+    /**
+     * Hands {@code current}, whose {@code loopCount} loops of {@code total} iterations in all are
+     * set up, to the helpers, takes the caller's share, and waits for the rest.
+     */
+    private void run(Job current, int loopCount, int total) {
+        current.reset(loopCount, total, ++calls);
         synchronized (this) {
             startMissingHelpers();
             job = current;
@@ -359,6 +434,11 @@ final class Workers {
                 Thread.yield();
             }
         }
+        // Let go of the bodies (and what they hold) until the job's next call.
+        for (int i = 0; i < loopCount; i++) {
+            current.loops[i].task = null;
+            current.loops[i].range = null;
+        }
         Throwable failed = current.failure;
         if (failed instanceof RuntimeException e) {
             throw e;
@@ -373,7 +453,7 @@ final class Workers {
         for (int k = 0; k < helpers.length; k++) {
             if (helpers[k] == null) {
                 int slot = k;
-                Job seen = job;
+                long seen = calls - 1;
                 Thread helper = new Thread(() -> help(slot, seen), "microgpt-step-" + id + "-" + (k + 1));
                 // A helper must never keep a program alive.
                 helper.setDaemon(true);
@@ -383,12 +463,16 @@ final class Workers {
         }
     }
 
-    /** A helper's life: wait for a new loop, take its chunks, repeat; end after a second idle. */
-    private void help(int slot, Job seen) {
+    /**
+     * A helper's life: wait for a new call ({@code seen} is the number of the last one it saw),
+     * take its chunks, repeat; end after a second idle.
+     */
+    private void help(int slot, long seen) {
         while (true) {
             long idleSince = System.nanoTime();
             int spins = 0;
-            while (job == seen) {
+            Job current;
+            while ((current = job) == null || current.call == seen) {
                 if ((++spins & 63) != 0) {
                     Thread.onSpinWait();
                     continue;
@@ -402,7 +486,8 @@ final class Workers {
                 }
                 if (now - idleSince > IDLE_NANOS) {
                     synchronized (this) {
-                        if (job == seen) {
+                        Job last = job;
+                        if (last == null || last.call == seen) {
                             helpers[slot] = null;
                             return;
                         }
@@ -410,8 +495,19 @@ final class Workers {
                 }
                 LockSupport.parkNanos(this, 10_000_000L);
             }
-            seen = job;
-            seen.work(slot + 1);
+            long call = current.call;
+            current.inside.incrementAndGet();
+            // Still the job handed out, for the same call? (The caller may have set it up again.)
+            if (job == current && current.call == call) {
+                try {
+                    current.work(slot + 1);
+                } finally {
+                    current.inside.decrementAndGet();
+                }
+                seen = call;
+            } else {
+                current.inside.decrementAndGet();
+            }
         }
     }
 }
