@@ -29,7 +29,7 @@ import java.util.Arrays;
  * input along its rows ({@code din[t] += sum_o dout[t][o] w[o]}, split by columns within the
  * half) and the gradient of its rows of the weights ({@code dw[o] += sum_t dout[t][o] in[t]}),
  * both in one loop (see {@link #sliceRow}); the second half's part of the input's gradient is
- * added at the end. The single-precision forward pass goes as the double-precision one (lanes
+ * added to the first's block of columns by block, in the same loop, once both are done. The single-precision forward pass goes as the double-precision one (lanes
  * across positions, split by rows; with the weights transposed, along the output rows, when the
  * scratch is too narrow). No sum is ever split between threads.
  */
