@@ -413,7 +413,8 @@ final class DoubleProducts {
      * {@code dw[o] += sum_t dout[t][o] in[t]}, with the weights' rows cut in two fixed halves
      * that each thread of two keeps to: the input's gradient is summed over each half on its own
      * (the first half from {@code din}'s stored value, the second from 0 into the caller's
-     * scratch) and the two sums are added at the end, so that a thread reads only its half of
+     * scratch) and the two sums are added block of columns by block, as soon as both halves of a
+     * block are done ({@link SlicedBackward}), so that a thread reads only its half of
      * the rows of {@code w} and writes only its half of {@code dw}'s. {@code dwCleared} says that
      * {@code dw} holds nothing but {@code +0.0} (see {@link #productTransposed(double[][],
      * double[][], double[][], int, int, int, int, int, Object, boolean)}).
@@ -487,7 +488,8 @@ final class DoubleProducts {
     /**
      * {@link #backward} and {@link #backwardAndUpdate}: the products over the units of
      * {@link SlicedBackward#run} ({@code apart}, {@code update} as there), {@code din}'s rows
-     * overwritten when {@code overwrite}, and the second half's sums added to the first's.
+     * overwritten when {@code overwrite}, and the second half's sums added to the first's block by
+     * block, inside the loop ({@link SlicedBackward.Products#addHalves}).
      */
     private static void sliced(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                int from, int to, Team team, boolean dwCleared, boolean overwrite, boolean apart,
@@ -518,25 +520,19 @@ final class DoubleProducts {
                     public void gradient(double[][] c, int r0, int r1, boolean cleared) {
                         productTransposed(dout, in, c, r0, r1, from, to, cols, call, cleared);
                     }
+
+                    @Override
+                    public void addHalves(int j0, int j1) {
+                        for (int t = from; t < to; t++) {
+                            double[] d = din[t];
+                            double[] u = upper[t];
+                            for (int j = j0; j < j1; j++) {
+                                d[j] += u[j];
+                            }
+                        }
+                    }
                 });
-        addSecondHalf(din, upper, from, to, cols, team);
     }
-
-    /** Adds the second half's sums of the input's gradient to the first's, shared out by positions. */
-    private static void addSecondHalf(double[][] din, double[][] upper, int from, int to, int cols, Team team) {
-        team.forRange(to - from, POSITION_GRAIN, (p0, p1) -> {
-            for (int t = from + p0; t < from + p1; t++) {
-                double[] d = din[t];
-                double[] u = upper[t];
-                for (int j = 0; j < cols; j++) {
-                    d[j] += u[j];
-                }
-            }
-        });
-    }
-
-    /** The fewest positions one thread adds up at the end of {@link #backward}. */
-    private static final int POSITION_GRAIN = 8;
 
     /**
      * Where {@link #backward} cuts {@code rows} rows of the weights in two: half of them, rounded

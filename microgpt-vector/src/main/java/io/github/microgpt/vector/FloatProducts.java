@@ -218,16 +218,18 @@ final class FloatProducts {
                     public void gradient(float[][] c, int r0, int r1, boolean cleared) {
                         productTransposed(dout, in, c, r0, r1, from, to, cols, call, cleared);
                     }
+
+                    @Override
+                    public void addHalves(int j0, int j1) {
+                        for (int t = from; t < to; t++) {
+                            float[] d = din[t];
+                            float[] u = upper[t];
+                            for (int j = j0; j < j1; j++) {
+                                d[j] += u[j];
+                            }
+                        }
+                    }
                 });
-        team.forRange(to - from, 8, (p0, p1) -> {
-            for (int t = from + p0; t < from + p1; t++) {
-                float[] d = din[t];
-                float[] u = upper[t];
-                for (int j = 0; j < cols; j++) {
-                    d[j] += u[j];
-                }
-            }
-        });
     }
 
     /**

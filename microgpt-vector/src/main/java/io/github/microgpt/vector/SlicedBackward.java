@@ -28,6 +28,14 @@ import java.util.function.IntFunction;
  * Each column's and each row's sum is computed by one call, in one order, whichever thread
  * runs it: the bits do not depend on the threads.
  *
+ * <p><b>The halves' sums.</b> The second half's sums of the input's gradient go into scratch, to
+ * be added to the first half's: block by block, inside the loop, by the thread that ends the
+ * later of a block's two halves ({@link Products#addHalves}), right after that block, while its
+ * columns are in that core's caches. They were added in a loop of their own after this one (17
+ * such loops a step at {@code nEmbd} 256 and 4 layers), a hand-over each, in which two threads
+ * spent 76-88 microseconds a step (their median idle alone some 90); now that work is shared
+ * out with the units. Each sum is the same addition of the same two numbers whichever thread does it.
+ *
  * <p><b>The update.</b> A slice of the weights may be updated once its gradient is summed and
  * every block of its half is done (the blocks read all of the half's rows of {@code w}); the
  * other half's blocks read only their own rows. {@link SliceUpdates} lets exactly one thread do
@@ -89,6 +97,16 @@ final class SlicedBackward {
          * @param cleared whether to start from 0
          */
         void gradient(G c, int r0, int r1, boolean cleared);
+
+        /**
+         * Adds the second half's sums of columns {@code [j0, j1)} of the input's gradient to the
+         * first half's, at every position: called once for each block of columns, by the thread
+         * that ends the later of the block's two halves, with runs of such blocks in one call.
+         *
+         * @param j0 the first column
+         * @param j1 one past the last column
+         */
+        void addHalves(int j0, int j1);
     }
 
     private SlicedBackward() {
@@ -131,6 +149,8 @@ final class SlicedBackward {
         int units = apart ? blocks + slices : blocks;
         SliceUpdates updates = update == null ? null
                 : new SliceUpdates(update, blocks, slices, rows, middle, transposedRows);
+        // How many halves of each block of columns are done (0, 1 or 2).
+        AtomicIntegerArray halvesDone = new AtomicIntegerArray(blocks);
         team.forRange(2 * units, 1, (u0, u1) -> {
             for (int half = u0 / units; half * units < u1; half++) {
                 // The chunk's units of this half: [i0, i1).
@@ -141,6 +161,7 @@ final class SlicedBackward {
                 int b1 = Math.min(i1, blocks);
                 if (i0 < b1) {
                     products.block(half, o0, o1, i0 * block, Math.min(cols, b1 * block));
+                    addHalves(products, halvesDone, i0, b1, block, cols);
                     if (updates != null) {
                         updates.blocksSummed(half, b1 - i0);
                     }
@@ -176,6 +197,29 @@ final class SlicedBackward {
                 }
             }
         });
+    }
+
+    /**
+     * After blocks {@code [i0, i1)} of one half: adds the halves' sums of those of them whose other
+     * half is done too, each run of such blocks in one call. A block's two halves each count
+     * once, so exactly one thread, the later, adds its columns.
+     */
+    private static void addHalves(Products<?> products, AtomicIntegerArray halvesDone, int i0, int i1, int block,
+                                  int cols) {
+        int run = -1;
+        for (int i = i0; i < i1; i++) {
+            if (halvesDone.incrementAndGet(i) == 2) {
+                if (run < 0) {
+                    run = i;
+                }
+            } else if (run >= 0) {
+                products.addHalves(run * block, Math.min(cols, i * block));
+                run = -1;
+            }
+        }
+        if (run >= 0) {
+            products.addHalves(run * block, Math.min(cols, i1 * block));
+        }
     }
 
     /**

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * once, whatever the cut (so no sum depends on the threads); a chunk's units are one call per half
  * for its blocks and, without an update, one for its slices (the chunks that replaced a call per
  * unit); with an update inside, every slice is updated once, over the rows its gradient summed,
- * after all of its half's blocks.
+ * after all of its half's blocks; each block's halves are added once, after both.
  */
 class SlicedBackwardTest {
 
@@ -54,6 +54,7 @@ class SlicedBackwardTest {
         final List<int[]> blocks = new ArrayList<>();
         final List<int[]> gradients = new ArrayList<>();
         final List<int[]> updates = new ArrayList<>();
+        final List<int[]> sums = new ArrayList<>();
         /** The blocks' calls and the updates, in the order they came. */
         final List<String> events = new ArrayList<>();
 
@@ -66,6 +67,12 @@ class SlicedBackwardTest {
         @Override
         public void gradient(double[][] c, int r0, int r1, boolean cleared) {
             gradients.add(new int[] {r0, r1});
+        }
+
+        @Override
+        public void addHalves(int j0, int j1) {
+            sums.add(new int[] {j0, j1});
+            events.add("add " + j0 + " " + j1);
         }
 
         Team.Range update() {
@@ -195,6 +202,46 @@ class SlicedBackwardTest {
                         }
                         assertEquals(s.cols(), columns, what + ": an update before its half's " + blocks
                                 + " blocks were done");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The second half's sums of each block of columns are added to the first's once, inside the
+     * loop, right after the later of the block's two halves (no separate pass over the input's
+     * gradient after it): every column in exactly one call of {@code addHalves}, each call after
+     * both halves' blocks of its columns, whatever the cut and with or without an update inside.
+     */
+    @Test
+    void eachBlocksHalvesAreAddedOnceAfterBoth() {
+        for (Shape s : SHAPES) {
+            for (boolean apart : new boolean[] {false, true}) {
+                for (Map.Entry<String, Team> team : TEAMS.entrySet()) {
+                    for (boolean withUpdate : apart ? new boolean[] {false, true} : new boolean[] {false}) {
+                        String what = s + " apart=" + apart + " update=" + withUpdate + " team=" + team.getKey();
+                        Recorder r = run(team.getValue(), s, apart, withUpdate);
+                        int[] added = new int[s.cols()];
+                        int[][] summed = new int[2][s.cols()];
+                        for (String event : r.events) {
+                            String[] e = event.split(" ");
+                            if (e[0].equals("block")) {
+                                int half = Integer.parseInt(e[1]);
+                                for (int j = Integer.parseInt(e[2]); j < Integer.parseInt(e[3]); j++) {
+                                    summed[half][j]++;
+                                }
+                            } else if (e[0].equals("add")) {
+                                for (int j = Integer.parseInt(e[1]); j < Integer.parseInt(e[2]); j++) {
+                                    assertEquals(1, summed[0][j], what + ": column " + j + " added before the first half's block");
+                                    assertEquals(1, summed[1][j], what + ": column " + j + " added before the second half's block");
+                                    added[j]++;
+                                }
+                            }
+                        }
+                        for (int j = 0; j < s.cols(); j++) {
+                            assertEquals(1, added[j], what + ": column " + j + " added");
+                        }
                     }
                 }
             }
