@@ -129,11 +129,13 @@ final class ModelMemory {
      * {@code train} runs it) on one or two threads ({@code FloatKernels.SliceScratch}, held by the
      * model): each thread sums a slice of a weights' gradient, {@code max(1, 4096 / cols)} rows of
      * the product's {@code cols} floats (at most 16 KB of numbers), in rows of its own before it
-     * updates them, and keeps the last product's rows. Counted as the larger of the two widths a
-     * product's input has ({@code nEmbd}, and {@code 4 * nEmbd} for {@code mlp_fc2}) on every
-     * thread, with the array of the threads' slots. Zero in f64, on more threads (the update then
-     * runs after each product) and when microgpt-vector's kernels run (they keep their own, see
-     * {@link #vectorScratchBytes}).
+     * updates them, and keeps one such slice for each of the two widths a product's input has
+     * ({@code nEmbd}, and {@code 4 * nEmbd} for {@code mlp_fc2}), with the array of the threads'
+     * slots. Zero on more threads (the update then runs after each product) and when
+     * microgpt-vector's kernels run (they keep their own, see {@link #vectorScratchBytes}). Not
+     * counted: the core's f64 loops' scratch of the same kind ({@code Kernels.SliceScratch}, in
+     * thread-locals: a slice per width on each thread and, on the calling thread, the second
+     * half's sums of the input's gradient, about 0.6 MB at {@code nEmbd} 256 and 64 positions).
      *
      * @param precision the array engine's precision
      * @param config the model's shape
@@ -144,15 +146,16 @@ final class ModelMemory {
         if (precision != Precision.F32 || vectorKernels() || threads > 2) {
             return 0;
         }
-        long largest = 0;
-        for (long cols : new long[] {config.nEmbd(), 4L * config.nEmbd()}) {
-            Tally slice = new Tally(Precision.F32);
-            slice.rows(Math.max(1, CORE_SLICE_BYTES / Float.BYTES / cols), cols);
-            largest = Math.max(largest, slice.bytes);
+        // Each thread keeps one slice per width, and the array of its widths' slices.
+        Tally perThread = new Tally(Precision.F32);
+        long[] widths = {config.nEmbd(), 4L * config.nEmbd()};
+        perThread.references(widths.length);
+        for (long cols : widths) {
+            perThread.rows(Math.max(1, CORE_SLICE_BYTES / Float.BYTES / cols), cols);
         }
         Tally all = new Tally(Precision.F32);
         all.references(threads);
-        return saturatedSum(all.bytes, saturatedProduct(largest, threads));
+        return saturatedSum(all.bytes, saturatedProduct(perThread.bytes, threads));
     }
 
     /** {@code FloatKernels.SLICE_BYTES}: the most bytes of numbers in a slice of the core's fused f32 step. */
@@ -293,6 +296,9 @@ final class ModelMemory {
                 } else {
                     grow("input", EVERY_THREAD, cols, padded);
                 }
+                // InputScratch's tile, through which a thread's forward products write their outputs:
+                // 4 x DoubleProducts.NARROW_POSITIONS doubles with 16 registers, else 4 x POSITIONS.
+                grow("tile", EVERY_THREAD, -1, (!f32 && SIXTEEN_REGISTERS ? 8L : 16L) * lanes);
             }
             if (!worthIt) {
                 return;
