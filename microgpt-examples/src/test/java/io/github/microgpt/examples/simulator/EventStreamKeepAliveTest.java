@@ -2,17 +2,14 @@ package io.github.microgpt.examples.simulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,11 +47,11 @@ class EventStreamKeepAliveTest {
     void aStreamAskedForWithABodyNotYetSentSaysTheConnectionEnds() throws IOException {
         try (Socket socket = connect()) {
             send(socket, request(2));
-            StreamHead head = StreamHead.read(socket.getInputStream());
+            RawHttp.Head head = readHead(socket);
             assertEquals(200, head.status(), head.toString());
             assertTrue(head.saysClose(), "the stream, begun before the request body arrived, says Connection: close: "
                     + head);
-            assertTrue(head.firstEventIsState(socket.getInputStream()), "the stream still sends the state");
+            assertTrue(firstEventIsState(socket), "the stream still sends the state");
         }
     }
 
@@ -63,10 +60,10 @@ class EventStreamKeepAliveTest {
         try (Socket socket = connect()) {
             // The headers and the whole body in one write: the server has them both when it answers.
             send(socket, request(2) + "{}");
-            StreamHead head = StreamHead.read(socket.getInputStream());
+            RawHttp.Head head = readHead(socket);
             assertEquals(200, head.status(), head.toString());
             assertFalse(head.saysClose(), "a body already there is discarded, and the connection stays: " + head);
-            assertTrue(head.firstEventIsState(socket.getInputStream()), "the stream sends the state");
+            assertTrue(firstEventIsState(socket), "the stream sends the state");
         }
     }
 
@@ -74,11 +71,11 @@ class EventStreamKeepAliveTest {
     void aPagesStreamKeepsTheConnection() throws IOException {
         try (Socket socket = connect()) {
             send(socket, request(-1));
-            StreamHead head = StreamHead.read(socket.getInputStream());
+            RawHttp.Head head = readHead(socket);
             assertEquals(200, head.status(), head.toString());
             assertEquals("text/event-stream; charset=utf-8", head.headers().get("content-type"), head.toString());
             assertFalse(head.saysClose(), "a GET without a body, as EventSource sends it: " + head);
-            assertTrue(head.firstEventIsState(socket.getInputStream()), "the stream sends the state");
+            assertTrue(firstEventIsState(socket), "the stream sends the state");
         }
     }
 
@@ -102,49 +99,21 @@ class EventStreamKeepAliveTest {
         out.flush();
     }
 
-    /** The status and headers (names in lower case) of a stream's answer. */
-    private record StreamHead(int status, Map<String, String> headers) {
+    /** Reads the stream's status line and headers, leaving the connection at its body. */
+    private static RawHttp.Head readHead(Socket socket) throws IOException {
+        RawHttp.Head head = RawHttp.readHead(socket.getInputStream());
+        assertNotNull(head, "the server closed the connection instead of answering");
+        return head;
+    }
 
-        boolean saysClose() {
-            String connection = headers.get("connection");
-            return connection != null && connection.toLowerCase(Locale.ROOT).contains("close");
-        }
-
-        /** Reads the status line and the headers, leaving the stream at its body. */
-        static StreamHead read(InputStream in) throws IOException {
-            String statusLine = line(in);
-            assertTrue(statusLine != null && statusLine.startsWith("HTTP/1.1 "), "a status line: " + statusLine);
-            int status = Integer.parseInt(statusLine.substring(9, 12));
-            Map<String, String> headers = new LinkedHashMap<>();
-            for (String header = line(in); header != null && !header.isEmpty(); header = line(in)) {
-                int colon = header.indexOf(':');
-                headers.put(header.substring(0, colon).strip().toLowerCase(Locale.ROOT),
-                        header.substring(colon + 1).strip());
+    /** Whether the first event of the body (read through its chunk sizes) is a state event. */
+    private static boolean firstEventIsState(Socket socket) throws IOException {
+        InputStream in = socket.getInputStream();
+        for (String line = RawHttp.line(in); line != null; line = RawHttp.line(in)) {
+            if (line.startsWith("event: ")) {
+                return line.equals("event: state");
             }
-            return new StreamHead(status, headers);
         }
-
-        /** Whether the first event of the body (read through its chunk sizes) is a state event. */
-        boolean firstEventIsState(InputStream in) throws IOException {
-            for (String line = line(in); line != null; line = line(in)) {
-                if (line.startsWith("event: ")) {
-                    return line.equals("event: state");
-                }
-            }
-            return false;
-        }
-
-        /** One line without its CRLF, or {@code null} at the end of the stream before any byte. */
-        private static String line(InputStream in) throws IOException {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            for (int b = in.read(); b >= 0; b = in.read()) {
-                if (b == '\n') {
-                    String text = bytes.toString(StandardCharsets.UTF_8);
-                    return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
-                }
-                bytes.write(b);
-            }
-            return bytes.size() == 0 ? null : bytes.toString(StandardCharsets.UTF_8);
-        }
+        return false;
     }
 }

@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -125,31 +121,27 @@ class SimulatorKeepAliveTest {
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** One answer read off a connection: status, headers (names in lower case) and body. */
-    private record RawAnswer(int status, Map<String, String> headers, String body) {
+    /** One answer read off a connection: its status line and headers, and its body. */
+    private record RawAnswer(RawHttp.Head head, String body) {
+
+        int status() {
+            return head.status();
+        }
 
         boolean saysClose() {
-            String connection = headers.get("connection");
-            return connection != null && connection.toLowerCase(Locale.ROOT).contains("close");
+            return head.saysClose();
         }
 
         /** Reads one answer with a Content-Length, leaving the connection at the next one. */
         static RawAnswer read(InputStream in) throws IOException {
-            String statusLine = line(in);
-            if (statusLine == null) {
+            RawHttp.Head head = RawHttp.readHead(in);
+            if (head == null) {
                 throw new AssertionError("the server closed the connection instead of answering the next request");
             }
-            int status = Integer.parseInt(statusLine.substring(9, 12));
-            Map<String, String> headers = new LinkedHashMap<>();
-            for (String header = line(in); header != null && !header.isEmpty(); header = line(in)) {
-                int colon = header.indexOf(':');
-                headers.put(header.substring(0, colon).strip().toLowerCase(Locale.ROOT),
-                        header.substring(colon + 1).strip());
-            }
-            int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+            int length = Integer.parseInt(head.headers().getOrDefault("content-length", "0"));
             byte[] body = in.readNBytes(length);
-            assertEquals(length, body.length, "the whole body of the answer " + statusLine);
-            return new RawAnswer(status, headers, new String(body, StandardCharsets.UTF_8));
+            assertEquals(length, body.length, "the whole body of the answer " + head.statusLine());
+            return new RawAnswer(head, new String(body, StandardCharsets.UTF_8));
         }
 
         /** Whether the server has ended the connection (all it sends from here is discarded). */
@@ -159,19 +151,6 @@ class SimulatorKeepAliveTest {
             } catch (SocketException reset) {
                 return true;
             }
-        }
-
-        /** One line without its CRLF, or {@code null} at the end of the stream before any byte. */
-        private static String line(InputStream in) throws IOException {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            for (int b = in.read(); b >= 0; b = in.read()) {
-                if (b == '\n') {
-                    String text = bytes.toString(StandardCharsets.US_ASCII);
-                    return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
-                }
-                bytes.write(b);
-            }
-            return bytes.size() == 0 ? null : bytes.toString(StandardCharsets.US_ASCII);
         }
     }
 }
