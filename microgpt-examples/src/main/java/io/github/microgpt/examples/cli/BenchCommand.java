@@ -132,28 +132,28 @@ import picocli.CommandLine.ParentCommand;
  * It is a lower bound: the forward and backward passes read every weight too, more than once.
  *
  * <p>Two thread counts compared, with {@code microgpt-vector}'s kernels, on a 2-core AMD EPYC
- * virtual machine with JDK 17, on 5 December 2026 at 19:38 UTC, while other jobs waited (load
- * average 2.5). Alternation spreads a drift over both counts, but other jobs' work slows a
+ * virtual machine with JDK 17, on 5 December 2026 at 20:27 UTC, with nothing else of ours
+ * running. Alternation spreads a drift over both counts, but other jobs' work slows a
  * two-thread slice, which has no core to spare, much more than a one-thread one, which leaves
  * them a core, so a busy moment lowers the ratio (with one core busy elsewhere, 5 December: two
  * threads at about half their speed, one thread 10-20% slower; see {@link Rounds}): quote it
- * with the load. Here the one-thread model ran in one of its slow minutes (25.5 steps/s; 28-30
- * in most runs that day), and the JIT compilers worked during 13 of the 18 rounds, which were
- * set aside (in other runs that hour: 4 of 9, 8 of 13); the steps allocated what compiled steps
- * allocate.
+ * with the load. The JIT compilers worked during 6 of the 11 rounds, which were set aside; the
+ * median of all 11 is on the same line (in the twelve runs of the four array engines at this size
+ * half an hour before, 3 to 12 rounds of 8 to 17 were set aside, and the median of the rest was
+ * from 0.02 below to 0.44 above that of all).
  *
  * <pre>
  * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --threads 1,2
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
  * engine    threads      steps/s     tokens/s   GFLOP/s of peak
- * array           1         25.5          533    32.751   37.0%
- * array           2         49.7          533    63.858   36.6%
- * array on 2 / 1 thread: 1.95x the steps (median of 5 alternated rounds of 6 steps; lowest 1.81x, highest 1.99x; 13 more rounds set aside: a JIT compiler worked during them), the same results
- * heap allocated per timed step by the threads that ran it: array on 1 thread 31.5 KB, array on 2 threads 202.9 KB
- * peak of f64 on 1 thread, measured: 88.4 GFLOP/s
- * peak of f64 on 2 threads, measured: 174.4 GFLOP/s
- * memory of this machine, measured: 1 thread 59.5 GB/s, 2 threads 58.1 GB/s, 0.98x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.64 s)
- * Adam's update reads and writes 203.3 MB a step (w, m, v, g: 4 x 3175936 f64 numbers of 8 bytes, each read and written once); from memory at these bandwidths that takes 3.42 ms on 1 thread, 3.50 ms on 2 threads
+ * array           1         27.0          540    34.737   41.7%
+ * array           2         47.9          539    61.544   36.8%
+ * array on 2 / 1 thread: 1.78x the steps (median of 5 alternated rounds of 6 steps; lowest 1.60x, highest 1.83x; 6 more rounds set aside: a JIT compiler worked during them; all 11 rounds: 1.77x), the same results
+ * heap allocated per timed step by the threads that ran it: array on 1 thread 15.2 KB, array on 2 threads 21.7 KB
+ * peak of f64 on 1 thread, measured: 83.4 GFLOP/s
+ * peak of f64 on 2 threads, measured: 167.3 GFLOP/s
+ * memory of this machine, measured: 1 thread 56.7 GB/s, 2 threads 109.7 GB/s, 1.94x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.71 s)
+ * Adam's update reads and writes 203.3 MB a step (w, m, v, g: 4 x 3175936 f64 numbers of 8 bytes, each read and written once); from memory at these bandwidths that takes 3.59 ms on 1 thread, 1.85 ms on 2 threads
  * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
