@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -122,17 +121,10 @@ class ReadmeExamplesTest {
 
     /** Runs {@code io.github.microgpt.examples.NAME} with no arguments in a JVM of its own; its stdout's lines. */
     private static List<String> run(String name) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> classpath = new ArrayList<>();
-        String modulePath = System.getProperty("jdk.module.path");
-        if (modulePath != null && !modulePath.isEmpty()) {
-            classpath.add(modulePath);
-        }
-        classpath.add(System.getProperty("java.class.path"));
         Path stderr = Files.createTempFile(name, ".stderr");
         try {
-            Process process = new ProcessBuilder(java, "-cp", String.join(File.pathSeparator, classpath),
-                    ReadmeExamplesTest.class.getPackageName() + "." + name).redirectError(stderr.toFile()).start();
+            Process process = new ProcessBuilder(ThisJvm.command(ReadmeExamplesTest.class.getPackageName() + "." + name))
+                    .redirectError(stderr.toFile()).start();
             process.getOutputStream().close();
             String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             // A guard against a hang only, far beyond the seconds an example takes.

@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.examples.ThisJvm;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -32,16 +31,7 @@ class TrainCommandSignalTest {
     Path dir;
 
     private static Process startCli(Path stderr, String... args) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> classpath = new ArrayList<>();
-        String modulePath = System.getProperty("jdk.module.path");
-        if (modulePath != null && !modulePath.isEmpty()) {
-            classpath.add(modulePath);   // surefire may put the main classes on the module path
-        }
-        classpath.add(System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>(List.of(java, "-cp", String.join(File.pathSeparator, classpath),
-                MicrogptCommand.class.getName()));
-        command.addAll(List.of(args));
+        List<String> command = ThisJvm.command(MicrogptCommand.class.getName(), args);
         // stderr to a file: destroying a process closes its pipes, and what it wrote last would be lost.
         return new ProcessBuilder(command).redirectError(stderr.toFile()).start();
     }

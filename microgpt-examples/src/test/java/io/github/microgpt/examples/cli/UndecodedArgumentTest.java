@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.microgpt.examples.ThisJvm;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,15 +53,8 @@ class UndecodedArgumentTest {
     @Test
     void theCLocaleSaysWhichCharacterSetCannotWriteTheName() throws Exception {
         assumeTrue(File.separatorChar == '/' && Files.isExecutable(Path.of("/bin/sh")), "a POSIX system");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> classpath = new ArrayList<>();
-        String modulePath = System.getProperty("jdk.module.path");
-        if (modulePath != null && !modulePath.isEmpty()) {
-            classpath.add(modulePath);
-        }
-        classpath.add(System.getProperty("java.class.path"));
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", String.join(File.pathSeparator, classpath),
-                MicrogptCommand.class.getName(), "train", "--data", "zo\u00E9.txt", "--steps", "1");
+        ProcessBuilder builder = new ProcessBuilder(ThisJvm.command(MicrogptCommand.class.getName(), "train", "--data",
+                "zo\u00E9.txt", "--steps", "1"));
         builder.environment().put("LC_ALL", "C");
         builder.environment().remove("LANG");
         builder.redirectErrorStream(true);
