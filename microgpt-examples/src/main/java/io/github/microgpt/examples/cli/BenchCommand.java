@@ -1107,9 +1107,14 @@ public final class BenchCommand implements Callable<Integer> {
      * <li>ends at least {@code --seconds} after the warm-up began,
      * <li>ran each count at a rate within {@link #STEADY} (10%) of its rate in the round without
      *     the listener before it: the rates have stopped changing, and
-     * <li>left the JIT compiler busy for at most {@link #QUIET_COMPILER} (5%) of the round's time
-     *     ({@link java.lang.management.CompilationMXBean#getTotalCompilationTime}): the hot code
-     *     is compiled, and no compiler thread takes a core from the slices,
+     * <li>ends a stretch of at least {@link #QUIET_WINDOW} (half a second, or {@code --seconds}
+     *     if shorter; the rounds since some round's end) in which the JIT compiler threads of the JVMs measured worked for at most
+     *     {@link #QUIET_COMPILER} (5%) of the time, read from their processor time
+     *     ({@link Slices#compilerNanos}, {@link CompilerThreads}) at the end of every round: the
+     *     hot code is compiled, and no compiler thread takes a core from the slices. Where that
+     *     time cannot be read, the round itself must have left the compiler busy for at most 5%
+     *     of its time as the JVM tells it
+     *     ({@link java.lang.management.CompilationMXBean#getTotalCompilationTime}),
      * </ul>
      * or, if that never happens, after the first round without the listener that ends
      * {@link #WARM_UP_LIMIT} times {@code --seconds} after it began ({@link Timing#settled} is then
@@ -1118,6 +1123,17 @@ public final class BenchCommand implements Callable<Integer> {
      * passed was one round of that step; its rate made slices of one step, and the first ten or
      * so rounds were timed while the compiler still compiled the threads' code on one of the
      * machine's two cores, where two threads ran no faster than one.
+     *
+     * <p><b>Why the compiler threads' own time, and over half a second.</b> HotSpot adds a
+     * compile's time to {@code getTotalCompilationTime} only when the compile ends
+     * ({@code CompileBroker::collect_statistics}), so a round shorter than a compile reads quiet
+     * while a compiler works beside it. Polled every millisecond in a bench of microgpt.py's
+     * reference model (5 December 2026, 2 cores, {@code --seconds 1}), it stayed at 895 ms for
+     * 534 ms while the compiler threads ran for 391 ms, then jumped to 1,378; C2 compiles that
+     * model's backward pass for 0.23-0.36 s, and often a second time after a trap, with
+     * quieter gaps between: a round of 0.26 s with 6 ms of compiling, after rounds with 34 and
+     * 51 ms, read quiet and ended the warm-up. The processor time of the compiler threads grows
+     * while they work, and half a second of it spans such gaps.
      *
      * <p><b>The slices</b> are sized from the last warm-up round: {@code --seconds} shared by the
      * counts and cut into {@link BenchCommand#targetRounds} rounds, at the slowest count's rate,
@@ -1166,8 +1182,19 @@ public final class BenchCommand implements Callable<Integer> {
         /** The most a warm-up lasts, in multiples of {@code --seconds}, when it does not settle first. */
         static final int WARM_UP_LIMIT = 4;
 
-        /** The largest share of a round's time the JIT compiler may have worked for the warm-up to end. */
+        /**
+         * The largest share of the time the JIT compilers may have worked for the warm-up to end:
+         * of the last {@link #QUIET_WINDOW} or more (compiler threads' processor time), or, where
+         * that cannot be read, of the last round (the compilation time the JVM reports).
+         */
         static final double QUIET_COMPILER = 0.05;
+
+        /**
+         * The least time, in nanoseconds, over which the JIT compiler threads must have been quiet
+         * for the warm-up to end: longer than a gap between two compiles of the reference model's
+         * step (see the class comment); {@code --seconds} where that is shorter.
+         */
+        static final long QUIET_WINDOW = 500_000_000L;
 
         /** The largest change of a count's rate from one warm-up round to the next for the warm-up to end. */
         static final double STEADY = 0.10;
@@ -1233,7 +1260,8 @@ public final class BenchCommand implements Callable<Integer> {
 
             /**
              * The processor time the JIT compiler threads of all the JVMs measured have used so
-             * far ({@link CompilerThreads#nanos}), read before and after each timed slice.
+             * far ({@link CompilerThreads#nanos}), read at the warm-up's start, at the end of each
+             * warm-up round, and before and after each timed slice.
              *
              * @return nanoseconds, or -1 where it cannot be read (then no round is set aside)
              */
@@ -1349,6 +1377,9 @@ public final class BenchCommand implements Callable<Integer> {
             double[] warmRates = null;
             long chunk = 1;
             long warmStart = clock.getAsLong();
+            // The compiler threads' processor time at the warm-up's start and at each round's end.
+            CompilerWindow window = new CompilerWindow(Math.min(QUIET_WINDOW, warmNanos), warmStart,
+                    slices.compilerNanos());
             int round = 0;
             boolean settled = false;
             long now;
@@ -1365,10 +1396,12 @@ public final class BenchCommand implements Callable<Integer> {
                 now = clock.getAsLong();
                 long roundNanos = now - roundStart;
                 double compiledNanos = (compilerMillis.getAsLong() - compiledBefore) * 1e6;
+                window.add(now, slices.compilerNanos());
                 round++;
                 if (!listening) {
                     boolean steady = warmRates != null && steady(warmRates, rates);
-                    boolean quiet = compiledNanos <= QUIET_COMPILER * roundNanos;
+                    boolean quiet = window.readable() ? window.quiet(now)
+                            : compiledNanos <= QUIET_COMPILER * roundNanos;
                     warmRates = rates;
                     if (now - warmStart >= warmNanos && steady && quiet) {
                         settled = true;
@@ -1437,6 +1470,74 @@ public final class BenchCommand implements Callable<Integer> {
          */
         static long stepNanos(long sliceNanos, long notStepNanos) {
             return Math.max(0, sliceNanos - notStepNanos);
+        }
+
+        /**
+         * The processor time of the JIT compiler threads ({@link Slices#compilerNanos}) at the
+         * warm-up's start and at the end of each of its rounds, and whether they were quiet over
+         * the last {@link #QUIET_WINDOW} at least.
+         */
+        static final class CompilerWindow {
+
+            /** Each mark's time on the clock and the compilers' nanoseconds then, in the order added. */
+            private final List<long[]> marks = new ArrayList<>();
+
+            private final long windowNanos;
+
+            private boolean readable;
+
+            /**
+             * The window's first mark.
+             *
+             * @param windowNanos the least time over which the compilers must be quiet
+             * @param now the clock
+             * @param compilerNanos the compilers' processor time then, -1 if it cannot be read
+             */
+            CompilerWindow(long windowNanos, long now, long compilerNanos) {
+                this.windowNanos = windowNanos;
+                readable = compilerNanos >= 0;
+                marks.add(new long[] {now, compilerNanos});
+            }
+
+            /**
+             * Adds a mark; a time that cannot be read makes the window unreadable for good.
+             *
+             * @param now the clock
+             * @param compilerNanos the compilers' processor time then, -1 if it cannot be read
+             */
+            void add(long now, long compilerNanos) {
+                readable &= compilerNanos >= 0;
+                marks.add(new long[] {now, compilerNanos});
+            }
+
+            /**
+             * Whether every mark's time could be read.
+             *
+             * @return false if any could not (then the warm-up goes by the compilation time the
+             *     JVM reports instead)
+             */
+            boolean readable() {
+                return readable;
+            }
+
+            /**
+             * Whether the compilers used at most {@link #QUIET_COMPILER} of the time since the
+             * last mark at least the window's time before {@code now}: false while the marks span
+             * less than that.
+             *
+             * @param now the clock at the last mark
+             * @return whether they were quiet
+             */
+            boolean quiet(long now) {
+                long[] last = marks.get(marks.size() - 1);
+                for (int k = marks.size() - 1; k >= 0; k--) {
+                    long[] mark = marks.get(k);
+                    if (now - mark[0] >= windowNanos) {
+                        return last[1] - mark[1] <= QUIET_COMPILER * (now - mark[0]);
+                    }
+                }
+                return false;
+            }
         }
 
         /** Whether every count's rate is within {@link #STEADY} of its rate before. */

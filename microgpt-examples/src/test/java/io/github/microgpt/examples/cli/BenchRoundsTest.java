@@ -62,6 +62,11 @@ class BenchRoundsTest {
         /** How long {@link #settle} waits, and the compiling that ends while it does. */
         long settleNanos;
         long settleJitNanos;
+        /**
+         * The compiler threads' processor time in milliseconds up to the time {@code now}, added
+         * to {@link #jitNanos} in {@link #compilerNanos} (null: none, as before the warm-up read it).
+         */
+        CompilerTime threads;
 
         interface JitWork {
             long nanos(int round, int count);
@@ -131,7 +136,10 @@ class BenchRoundsTest {
 
         @Override
         public long compilerNanos() {
-            return jitNanos;
+            if (threads == null) {
+                return jitNanos;
+            }
+            return Math.max(0, jitNanos) + threads.millisUpTo(now) * MILLISECOND;
         }
 
         @Override
@@ -285,6 +293,85 @@ class BenchRoundsTest {
         // It ends with the first round wholly after 9 s that has no listener: within three rounds,
         // each under twice an eighth of --seconds (the chunk doubles only while a round is shorter).
         assertTrue(timing.warmNanos() < busyUntil + 3 * 750 * MILLISECOND,
+                "warm-up of " + timing.warmNanos() / 1e9 + " s");
+    }
+
+    /**
+     * HotSpot's compilation time grows only when a compile ends: here one compile runs from 3 s
+     * to 6 s, the JVM reports nothing of it until 6 s, and the compiler threads' processor time
+     * grows all along. The warm-up must read the threads, and outlast the compile.
+     */
+    @Test
+    void aCompileTheJvmHasNotCountedYetKeepsTheWarmUpGoing() {
+        long compileStart = 3_000 * MILLISECOND;
+        long compileEnd = 6_000 * MILLISECOND;
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND,
+                now -> now < compileEnd ? 0 : (compileEnd - compileStart) / MILLISECOND);
+        machine.threads = now -> Math.max(0, Math.min(now, compileEnd) - compileStart) / MILLISECOND;
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        assertTrue(timing.settled());
+        assertTrue(timing.warmNanos() >= compileEnd + BenchCommand.Rounds.QUIET_WINDOW,
+                "warm-up of " + timing.warmNanos() / 1e9 + " s");
+        assertArrayEquals(new double[] {25, 40}, timing.warmRates(), 1e-9);
+    }
+
+    /**
+     * Compiles in bursts, 64 ms of every 512 ms up to 3 s (one method after another, with gaps
+     * longer than a warm-up round of 128 ms between): a round in a gap reads quiet, but the
+     * warm-up ends only after half a second without them.
+     */
+    @Test
+    void theCompilerMustBeQuietForHalfASecondNotForOneShortRound() {
+        long period = 512 * MILLISECOND;
+        long burst = 64 * MILLISECOND;
+        long lastBurstEnd = 5 * period + burst;
+        FakeMachine.CompilerTime bursts = now -> {
+            long upTo = Math.min(now, lastBurstEnd);
+            return (upTo / period * burst + Math.min(upTo % period, burst)) / MILLISECOND;
+        };
+        FakeMachine machine = new FakeMachine(1, (i, step, now) -> MILLISECOND, bursts);
+        machine.threads = bursts;
+
+        BenchCommand.Rounds.Timing timing = machine.time(1);
+
+        assertTrue(timing.settled());
+        assertTrue(timing.warmNanos() >= lastBurstEnd + BenchCommand.Rounds.QUIET_WINDOW,
+                "warm-up of " + timing.warmNanos() / 1e9 + " s");
+        // Within a few rounds of 128 ms after that.
+        assertTrue(timing.warmNanos() < lastBurstEnd + BenchCommand.Rounds.QUIET_WINDOW + 4 * 128 * MILLISECOND,
+                "warm-up of " + timing.warmNanos() / 1e9 + " s");
+    }
+
+    /**
+     * With a {@code --seconds} shorter than half a second, the compilers must be quiet for that
+     * long: here they work until 0.3 s (the JVM reporting none of it), and --seconds is 0.2.
+     */
+    @Test
+    void aShortMeasurementWaitsForQuietCompilersOverItsSeconds() {
+        long busyUntil = 300 * MILLISECOND;
+        FakeMachine machine = new FakeMachine(1, (i, step, now) -> MILLISECOND, QUIET);
+        machine.threads = now -> Math.min(now, busyUntil) / MILLISECOND;
+
+        BenchCommand.Rounds.Timing timing = machine.time(0.2);
+
+        assertTrue(timing.settled());
+        assertTrue(timing.warmNanos() >= busyUntil + 200 * MILLISECOND, "warm-up of " + timing.warmNanos() / 1e9 + " s");
+        assertTrue(timing.warmNanos() < BenchCommand.Rounds.WARM_UP_LIMIT * 200 * MILLISECOND,
+                "warm-up of " + timing.warmNanos() / 1e9 + " s");
+    }
+
+    /** Compiler threads that never rest stop the warm-up at its limit, as the JVM's own time does. */
+    @Test
+    void compilerThreadsThatNeverRestStopTheWarmUpAtItsLimitUnsettled() {
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        machine.threads = now -> now / MILLISECOND;
+
+        BenchCommand.Rounds.Timing timing = machine.time(2);
+
+        assertFalse(timing.settled());
+        assertTrue(timing.warmNanos() >= BenchCommand.Rounds.WARM_UP_LIMIT * 2_000 * MILLISECOND,
                 "warm-up of " + timing.warmNanos() / 1e9 + " s");
     }
 
