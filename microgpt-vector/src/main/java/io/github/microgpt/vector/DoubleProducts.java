@@ -64,6 +64,34 @@ final class DoubleProducts {
     /** Doubles per vector: 8 with AVX-512, 4 with AVX2. */
     static final int L = S.length();
 
+    /**
+     * The zero vector of {@link #S}, the receiver of every broadcast ({@code Z.broadcast(x)}).
+     *
+     * <p><b>Receivers of a known class.</b> C2 inlines a vector operation only where it knows the
+     * receiver's class; a vector made by the static factories ({@code DoubleVector.zero(S)},
+     * {@code DoubleVector.broadcast(S, x)}, {@code fromArray}) is typed only {@code DoubleVector} while C2
+     * parses the kernel (their intrinsics expand later), and so is a sum carried round a loop.
+     * For those C2 takes the class from the JVM's receiver profile; without it (a JVM whose
+     * profiles came out polluted, forced with {@code -XX:TypeProfileWidth=0}) every multiply-add
+     * was a call and every vector an object: a vector f64 step at {@code nEmbd} 256 took 1,040 ms
+     * instead of 35 and allocated 4.8 GB. A constant's class is known from the constant, and an
+     * operation on a receiver of known class returns that class. So every receiver inside the
+     * kernels' loops is a broadcast of {@code Z} or a product of one ({@code b.fma(x, s)},
+     * {@code b.mul(x).add(s)}: the sum an operand, never the receiver; an add's operands commute
+     * bit for bit), and every zero sum is {@code Z.broadcast(0.0)} (a fresh vector: the
+     * constant {@code Z} itself as a loop's starting sum made C2 allocate every sum of the loop).
+     * Forced without profiles, a step then takes 42-54 ms with 27-74 MB allocated, by the stores
+     * of the sums after each loop (the loop's sum is still typed by its profile); in an ordinary
+     * JVM nothing changes (same steps, same bits). What did not work: casting the stored sums
+     * ({@link Class#cast} was not always compiled as an intrinsic, and its throwing path kept the
+     * vector as an object), a helper method for the loads and stores, even one that returned
+     * its vector unchanged (an ordinary JVM's step 1.7x slower, 24 MB allocated; not looked into
+     * further), and one more operation per store
+     * (the quick compiler, C1, ran out of virtual registers on the largest kernels, which then
+     * ran in the interpreter for seconds).
+     */
+    static final DoubleVector Z = (DoubleVector) S.zero();
+
     /** Terms of the sum per pass: a strip of 64 rows of four vectors is 16 KB with AVX-512. */
     static final int K_BLOCK = 64;
 
@@ -174,7 +202,7 @@ final class DoubleProducts {
 
     private static void exactRowsBlock4(double[] w0, double[] w1, double[] w2, double[] w3, double[][] inT, int k1,
                                         int p, double[] tile) {
-        DoubleVector s00 = DoubleVector.zero(S);
+        DoubleVector s00 = Z.broadcast(0.0);
         DoubleVector s01 = s00;
         DoubleVector s02 = s00;
         DoubleVector s03 = s00;
@@ -196,26 +224,26 @@ final class DoubleProducts {
             DoubleVector x1 = DoubleVector.fromArray(S, xk, p + 1 * L);
             DoubleVector x2 = DoubleVector.fromArray(S, xk, p + 2 * L);
             DoubleVector x3 = DoubleVector.fromArray(S, xk, p + 3 * L);
-            DoubleVector b0 = DoubleVector.broadcast(S, w0[k]);
-            s00 = s00.add(b0.mul(x0));
-            s01 = s01.add(b0.mul(x1));
-            s02 = s02.add(b0.mul(x2));
-            s03 = s03.add(b0.mul(x3));
-            DoubleVector b1 = DoubleVector.broadcast(S, w1[k]);
-            s10 = s10.add(b1.mul(x0));
-            s11 = s11.add(b1.mul(x1));
-            s12 = s12.add(b1.mul(x2));
-            s13 = s13.add(b1.mul(x3));
-            DoubleVector b2 = DoubleVector.broadcast(S, w2[k]);
-            s20 = s20.add(b2.mul(x0));
-            s21 = s21.add(b2.mul(x1));
-            s22 = s22.add(b2.mul(x2));
-            s23 = s23.add(b2.mul(x3));
-            DoubleVector b3 = DoubleVector.broadcast(S, w3[k]);
-            s30 = s30.add(b3.mul(x0));
-            s31 = s31.add(b3.mul(x1));
-            s32 = s32.add(b3.mul(x2));
-            s33 = s33.add(b3.mul(x3));
+            DoubleVector b0 = Z.broadcast(w0[k]);
+            s00 = b0.mul(x0).add(s00);
+            s01 = b0.mul(x1).add(s01);
+            s02 = b0.mul(x2).add(s02);
+            s03 = b0.mul(x3).add(s03);
+            DoubleVector b1 = Z.broadcast(w1[k]);
+            s10 = b1.mul(x0).add(s10);
+            s11 = b1.mul(x1).add(s11);
+            s12 = b1.mul(x2).add(s12);
+            s13 = b1.mul(x3).add(s13);
+            DoubleVector b2 = Z.broadcast(w2[k]);
+            s20 = b2.mul(x0).add(s20);
+            s21 = b2.mul(x1).add(s21);
+            s22 = b2.mul(x2).add(s22);
+            s23 = b2.mul(x3).add(s23);
+            DoubleVector b3 = Z.broadcast(w3[k]);
+            s30 = b3.mul(x0).add(s30);
+            s31 = b3.mul(x1).add(s31);
+            s32 = b3.mul(x2).add(s32);
+            s33 = b3.mul(x3).add(s33);
         }
         int stride = POSITIONS;
         s00.intoArray(tile, 0);
@@ -238,16 +266,16 @@ final class DoubleProducts {
 
     private static void exactRowsBlock1(double[] w0, double[] w1, double[] w2, double[] w3, double[][] inT, int k1,
                                         int p, double[] tile) {
-        DoubleVector s0 = DoubleVector.zero(S);
+        DoubleVector s0 = Z.broadcast(0.0);
         DoubleVector s1 = s0;
         DoubleVector s2 = s0;
         DoubleVector s3 = s0;
         for (int k = 0; k < k1; k++) {
             DoubleVector x = DoubleVector.fromArray(S, inT[k], p);
-            s0 = s0.add(DoubleVector.broadcast(S, w0[k]).mul(x));
-            s1 = s1.add(DoubleVector.broadcast(S, w1[k]).mul(x));
-            s2 = s2.add(DoubleVector.broadcast(S, w2[k]).mul(x));
-            s3 = s3.add(DoubleVector.broadcast(S, w3[k]).mul(x));
+            s0 = Z.broadcast(w0[k]).mul(x).add(s0);
+            s1 = Z.broadcast(w1[k]).mul(x).add(s1);
+            s2 = Z.broadcast(w2[k]).mul(x).add(s2);
+            s3 = Z.broadcast(w3[k]).mul(x).add(s3);
         }
         s0.intoArray(tile, 0);
         s1.intoArray(tile, L);
@@ -324,26 +352,26 @@ final class DoubleProducts {
             DoubleVector x1 = DoubleVector.fromArray(S, xk, j + 1 * L);
             DoubleVector x2 = DoubleVector.fromArray(S, xk, j + 2 * L);
             DoubleVector x3 = DoubleVector.fromArray(S, xk, j + 3 * L);
-            DoubleVector b0 = DoubleVector.broadcast(S, a0[k]);
-            s00 = s00.add(b0.mul(x0));
-            s01 = s01.add(b0.mul(x1));
-            s02 = s02.add(b0.mul(x2));
-            s03 = s03.add(b0.mul(x3));
-            DoubleVector b1 = DoubleVector.broadcast(S, a1[k]);
-            s10 = s10.add(b1.mul(x0));
-            s11 = s11.add(b1.mul(x1));
-            s12 = s12.add(b1.mul(x2));
-            s13 = s13.add(b1.mul(x3));
-            DoubleVector b2 = DoubleVector.broadcast(S, a2[k]);
-            s20 = s20.add(b2.mul(x0));
-            s21 = s21.add(b2.mul(x1));
-            s22 = s22.add(b2.mul(x2));
-            s23 = s23.add(b2.mul(x3));
-            DoubleVector b3 = DoubleVector.broadcast(S, a3[k]);
-            s30 = s30.add(b3.mul(x0));
-            s31 = s31.add(b3.mul(x1));
-            s32 = s32.add(b3.mul(x2));
-            s33 = s33.add(b3.mul(x3));
+            DoubleVector b0 = Z.broadcast(a0[k]);
+            s00 = b0.mul(x0).add(s00);
+            s01 = b0.mul(x1).add(s01);
+            s02 = b0.mul(x2).add(s02);
+            s03 = b0.mul(x3).add(s03);
+            DoubleVector b1 = Z.broadcast(a1[k]);
+            s10 = b1.mul(x0).add(s10);
+            s11 = b1.mul(x1).add(s11);
+            s12 = b1.mul(x2).add(s12);
+            s13 = b1.mul(x3).add(s13);
+            DoubleVector b2 = Z.broadcast(a2[k]);
+            s20 = b2.mul(x0).add(s20);
+            s21 = b2.mul(x1).add(s21);
+            s22 = b2.mul(x2).add(s22);
+            s23 = b2.mul(x3).add(s23);
+            DoubleVector b3 = Z.broadcast(a3[k]);
+            s30 = b3.mul(x0).add(s30);
+            s31 = b3.mul(x1).add(s31);
+            s32 = b3.mul(x2).add(s32);
+            s33 = b3.mul(x3).add(s33);
         }
         s00.intoArray(c0, j);
         s01.intoArray(c0, j + 1 * L);
@@ -372,14 +400,14 @@ final class DoubleProducts {
         for (int k = k0; k < k1; k++) {
             double[] xk = x[k];
             DoubleVector x0 = DoubleVector.fromArray(S, xk, j);
-            DoubleVector b0 = DoubleVector.broadcast(S, a0[k]);
-            s00 = s00.add(b0.mul(x0));
-            DoubleVector b1 = DoubleVector.broadcast(S, a1[k]);
-            s10 = s10.add(b1.mul(x0));
-            DoubleVector b2 = DoubleVector.broadcast(S, a2[k]);
-            s20 = s20.add(b2.mul(x0));
-            DoubleVector b3 = DoubleVector.broadcast(S, a3[k]);
-            s30 = s30.add(b3.mul(x0));
+            DoubleVector b0 = Z.broadcast(a0[k]);
+            s00 = b0.mul(x0).add(s00);
+            DoubleVector b1 = Z.broadcast(a1[k]);
+            s10 = b1.mul(x0).add(s10);
+            DoubleVector b2 = Z.broadcast(a2[k]);
+            s20 = b2.mul(x0).add(s20);
+            DoubleVector b3 = Z.broadcast(a3[k]);
+            s30 = b3.mul(x0).add(s30);
         }
         s00.intoArray(c0, j);
         s10.intoArray(c1, j);
@@ -631,22 +659,22 @@ final class DoubleProducts {
             DoubleVector x1 = DoubleVector.fromArray(S, xk, j + 1 * L);
             DoubleVector x2 = DoubleVector.fromArray(S, xk, j + 2 * L);
             DoubleVector x3 = DoubleVector.fromArray(S, xk, j + 3 * L);
-            DoubleVector b0 = DoubleVector.broadcast(S, a0[k]);
+            DoubleVector b0 = Z.broadcast(a0[k]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
             s02 = b0.fma(x2, s02);
             s03 = b0.fma(x3, s03);
-            DoubleVector b1 = DoubleVector.broadcast(S, a1[k]);
+            DoubleVector b1 = Z.broadcast(a1[k]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
             s12 = b1.fma(x2, s12);
             s13 = b1.fma(x3, s13);
-            DoubleVector b2 = DoubleVector.broadcast(S, a2[k]);
+            DoubleVector b2 = Z.broadcast(a2[k]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
             s22 = b2.fma(x2, s22);
             s23 = b2.fma(x3, s23);
-            DoubleVector b3 = DoubleVector.broadcast(S, a3[k]);
+            DoubleVector b3 = Z.broadcast(a3[k]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
             s32 = b3.fma(x2, s32);
@@ -679,13 +707,13 @@ final class DoubleProducts {
         for (int k = k0; k < k1; k++) {
             double[] xk = x[k];
             DoubleVector x0 = DoubleVector.fromArray(S, xk, j);
-            DoubleVector b0 = DoubleVector.broadcast(S, a0[k]);
+            DoubleVector b0 = Z.broadcast(a0[k]);
             s00 = b0.fma(x0, s00);
-            DoubleVector b1 = DoubleVector.broadcast(S, a1[k]);
+            DoubleVector b1 = Z.broadcast(a1[k]);
             s10 = b1.fma(x0, s10);
-            DoubleVector b2 = DoubleVector.broadcast(S, a2[k]);
+            DoubleVector b2 = Z.broadcast(a2[k]);
             s20 = b2.fma(x0, s20);
-            DoubleVector b3 = DoubleVector.broadcast(S, a3[k]);
+            DoubleVector b3 = Z.broadcast(a3[k]);
             s30 = b3.fma(x0, s30);
         }
         s00.intoArray(c0, j);
@@ -787,7 +815,7 @@ final class DoubleProducts {
      */
     private static void productTransposedBlock4(double[][] a, int q0, int q1, int q2, int q3, double[][] x, int k0, int k1,
             double[] c0, double[] c1, double[] c2, double[] c3, int j, boolean cleared) {
-        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector zero = Z.broadcast(0.0);
         DoubleVector s00 = cleared ? zero : DoubleVector.fromArray(S, c0, j);
         DoubleVector s01 = cleared ? zero : DoubleVector.fromArray(S, c0, j + 1 * L);
         DoubleVector s02 = cleared ? zero : DoubleVector.fromArray(S, c0, j + 2 * L);
@@ -811,22 +839,22 @@ final class DoubleProducts {
             DoubleVector x1 = DoubleVector.fromArray(S, xk, j + 1 * L);
             DoubleVector x2 = DoubleVector.fromArray(S, xk, j + 2 * L);
             DoubleVector x3 = DoubleVector.fromArray(S, xk, j + 3 * L);
-            DoubleVector b0 = DoubleVector.broadcast(S, ak[q0]);
+            DoubleVector b0 = Z.broadcast(ak[q0]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
             s02 = b0.fma(x2, s02);
             s03 = b0.fma(x3, s03);
-            DoubleVector b1 = DoubleVector.broadcast(S, ak[q1]);
+            DoubleVector b1 = Z.broadcast(ak[q1]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
             s12 = b1.fma(x2, s12);
             s13 = b1.fma(x3, s13);
-            DoubleVector b2 = DoubleVector.broadcast(S, ak[q2]);
+            DoubleVector b2 = Z.broadcast(ak[q2]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
             s22 = b2.fma(x2, s22);
             s23 = b2.fma(x3, s23);
-            DoubleVector b3 = DoubleVector.broadcast(S, ak[q3]);
+            DoubleVector b3 = Z.broadcast(ak[q3]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
             s32 = b3.fma(x2, s32);
@@ -853,7 +881,7 @@ final class DoubleProducts {
     /** {@link #productTransposedBlock4} for one vector of columns: 4 sums. */
     private static void productTransposedBlock1(double[][] a, int q0, int q1, int q2, int q3, double[][] x, int k0, int k1,
             double[] c0, double[] c1, double[] c2, double[] c3, int j, boolean cleared) {
-        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector zero = Z.broadcast(0.0);
         DoubleVector s00 = cleared ? zero : DoubleVector.fromArray(S, c0, j);
         DoubleVector s10 = cleared ? zero : DoubleVector.fromArray(S, c1, j);
         DoubleVector s20 = cleared ? zero : DoubleVector.fromArray(S, c2, j);
@@ -862,13 +890,13 @@ final class DoubleProducts {
             double[] ak = a[k];
             double[] xk = x[k];
             DoubleVector x0 = DoubleVector.fromArray(S, xk, j);
-            DoubleVector b0 = DoubleVector.broadcast(S, ak[q0]);
+            DoubleVector b0 = Z.broadcast(ak[q0]);
             s00 = b0.fma(x0, s00);
-            DoubleVector b1 = DoubleVector.broadcast(S, ak[q1]);
+            DoubleVector b1 = Z.broadcast(ak[q1]);
             s10 = b1.fma(x0, s10);
-            DoubleVector b2 = DoubleVector.broadcast(S, ak[q2]);
+            DoubleVector b2 = Z.broadcast(ak[q2]);
             s20 = b2.fma(x0, s20);
-            DoubleVector b3 = DoubleVector.broadcast(S, ak[q3]);
+            DoubleVector b3 = Z.broadcast(ak[q3]);
             s30 = b3.fma(x0, s30);
         }
         s00.intoArray(c0, j);
@@ -987,7 +1015,7 @@ final class DoubleProducts {
 
     private static void exactRowsPacked2(double[] w0, double[] w1, double[] w2, double[] w3, double[] packed,
                                          int base, int k1, double[] tile) {
-        DoubleVector s00 = DoubleVector.zero(S);
+        DoubleVector s00 = Z.broadcast(0.0);
         DoubleVector s01 = s00;
         DoubleVector s10 = s00;
         DoubleVector s11 = s00;
@@ -999,18 +1027,18 @@ final class DoubleProducts {
             int i = base + k * NARROW_POSITIONS;
             DoubleVector x0 = DoubleVector.fromArray(S, packed, i);
             DoubleVector x1 = DoubleVector.fromArray(S, packed, i + L);
-            DoubleVector b0 = DoubleVector.broadcast(S, w0[k]);
-            s00 = s00.add(b0.mul(x0));
-            s01 = s01.add(b0.mul(x1));
-            DoubleVector b1 = DoubleVector.broadcast(S, w1[k]);
-            s10 = s10.add(b1.mul(x0));
-            s11 = s11.add(b1.mul(x1));
-            DoubleVector b2 = DoubleVector.broadcast(S, w2[k]);
-            s20 = s20.add(b2.mul(x0));
-            s21 = s21.add(b2.mul(x1));
-            DoubleVector b3 = DoubleVector.broadcast(S, w3[k]);
-            s30 = s30.add(b3.mul(x0));
-            s31 = s31.add(b3.mul(x1));
+            DoubleVector b0 = Z.broadcast(w0[k]);
+            s00 = b0.mul(x0).add(s00);
+            s01 = b0.mul(x1).add(s01);
+            DoubleVector b1 = Z.broadcast(w1[k]);
+            s10 = b1.mul(x0).add(s10);
+            s11 = b1.mul(x1).add(s11);
+            DoubleVector b2 = Z.broadcast(w2[k]);
+            s20 = b2.mul(x0).add(s20);
+            s21 = b2.mul(x1).add(s21);
+            DoubleVector b3 = Z.broadcast(w3[k]);
+            s30 = b3.mul(x0).add(s30);
+            s31 = b3.mul(x1).add(s31);
         }
         int stride = NARROW_POSITIONS;
         s00.intoArray(tile, 0);
@@ -1226,16 +1254,16 @@ final class DoubleProducts {
             double[] xk = x[k];
             DoubleVector x0 = DoubleVector.fromArray(S, xk, j);
             DoubleVector x1 = DoubleVector.fromArray(S, xk, j + L);
-            DoubleVector b0 = DoubleVector.broadcast(S, a0[k]);
+            DoubleVector b0 = Z.broadcast(a0[k]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
-            DoubleVector b1 = DoubleVector.broadcast(S, a1[k]);
+            DoubleVector b1 = Z.broadcast(a1[k]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
-            DoubleVector b2 = DoubleVector.broadcast(S, a2[k]);
+            DoubleVector b2 = Z.broadcast(a2[k]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
-            DoubleVector b3 = DoubleVector.broadcast(S, a3[k]);
+            DoubleVector b3 = Z.broadcast(a3[k]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
         }
@@ -1405,7 +1433,7 @@ final class DoubleProducts {
     private static void panelBlock6x2(double[] aPanel, double[] xPanel, int terms, double[] c0,
             double[] c1, double[] c2, double[] c3, double[] c4, double[] c5, int j, boolean cleared) {
         // From zero vectors when the rows hold +0.0 (see productTransposed): the same bits, no loads.
-        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector zero = Z.broadcast(0.0);
         DoubleVector s00 = cleared ? zero : DoubleVector.fromArray(S, c0, j);
         DoubleVector s01 = cleared ? zero : DoubleVector.fromArray(S, c0, j + L);
         DoubleVector s10 = cleared ? zero : DoubleVector.fromArray(S, c1, j);
@@ -1421,22 +1449,22 @@ final class DoubleProducts {
         for (int k = 0; k < terms; k++) {
             DoubleVector x0 = DoubleVector.fromArray(S, xPanel, k * NARROW_POSITIONS);
             DoubleVector x1 = DoubleVector.fromArray(S, xPanel, k * NARROW_POSITIONS + L);
-            DoubleVector b0 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE]);
+            DoubleVector b0 = Z.broadcast(aPanel[k * A_STRIDE]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
-            DoubleVector b1 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 1]);
+            DoubleVector b1 = Z.broadcast(aPanel[k * A_STRIDE + 1]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
-            DoubleVector b2 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 2]);
+            DoubleVector b2 = Z.broadcast(aPanel[k * A_STRIDE + 2]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
-            DoubleVector b3 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 3]);
+            DoubleVector b3 = Z.broadcast(aPanel[k * A_STRIDE + 3]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
-            DoubleVector b4 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 4]);
+            DoubleVector b4 = Z.broadcast(aPanel[k * A_STRIDE + 4]);
             s40 = b4.fma(x0, s40);
             s41 = b4.fma(x1, s41);
-            DoubleVector b5 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 5]);
+            DoubleVector b5 = Z.broadcast(aPanel[k * A_STRIDE + 5]);
             s50 = b5.fma(x0, s50);
             s51 = b5.fma(x1, s51);
         }
@@ -1471,16 +1499,16 @@ final class DoubleProducts {
         for (int k = 0; k < terms; k++) {
             DoubleVector x0 = DoubleVector.fromArray(S, xPanel, k * NARROW_POSITIONS);
             DoubleVector x1 = DoubleVector.fromArray(S, xPanel, k * NARROW_POSITIONS + L);
-            DoubleVector b0 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE]);
+            DoubleVector b0 = Z.broadcast(aPanel[k * A_STRIDE]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
-            DoubleVector b1 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 1]);
+            DoubleVector b1 = Z.broadcast(aPanel[k * A_STRIDE + 1]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
-            DoubleVector b2 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 2]);
+            DoubleVector b2 = Z.broadcast(aPanel[k * A_STRIDE + 2]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
-            DoubleVector b3 = DoubleVector.broadcast(S, aPanel[k * A_STRIDE + 3]);
+            DoubleVector b3 = Z.broadcast(aPanel[k * A_STRIDE + 3]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
         }
@@ -1541,16 +1569,16 @@ final class DoubleProducts {
             double[] xk = x[k];
             DoubleVector x0 = DoubleVector.fromArray(S, xk, j);
             DoubleVector x1 = DoubleVector.fromArray(S, xk, j + L);
-            DoubleVector b0 = DoubleVector.broadcast(S, ak[q0]);
+            DoubleVector b0 = Z.broadcast(ak[q0]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
-            DoubleVector b1 = DoubleVector.broadcast(S, ak[q1]);
+            DoubleVector b1 = Z.broadcast(ak[q1]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
-            DoubleVector b2 = DoubleVector.broadcast(S, ak[q2]);
+            DoubleVector b2 = Z.broadcast(ak[q2]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
-            DoubleVector b3 = DoubleVector.broadcast(S, ak[q3]);
+            DoubleVector b3 = Z.broadcast(ak[q3]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
         }

@@ -40,6 +40,34 @@ final class FloatProducts {
     /** Floats per vector: 16 with AVX-512, 8 with AVX2. */
     static final int L = S.length();
 
+    /**
+     * The zero vector of {@link #S}, the receiver of every broadcast ({@code Z.broadcast(x)}).
+     *
+     * <p><b>Receivers of a known class.</b> C2 inlines a vector operation only where it knows the
+     * receiver's class; a vector made by the static factories ({@code FloatVector.zero(S)},
+     * {@code FloatVector.broadcast(S, x)}, {@code fromArray}) is typed only {@code FloatVector} while C2
+     * parses the kernel (their intrinsics expand later), and so is a sum carried round a loop.
+     * For those C2 takes the class from the JVM's receiver profile; without it (a JVM whose
+     * profiles came out polluted, forced with {@code -XX:TypeProfileWidth=0}) every multiply-add
+     * was a call and every vector an object: a vector f64 step at {@code nEmbd} 256 took 1,040 ms
+     * instead of 35 and allocated 4.8 GB. A constant's class is known from the constant, and an
+     * operation on a receiver of known class returns that class. So every receiver inside the
+     * kernels' loops is a broadcast of {@code Z} or a product of one ({@code b.fma(x, s)},
+     * {@code b.mul(x).add(s)}: the sum an operand, never the receiver; an add's operands commute
+     * bit for bit), and every zero sum is {@code Z.broadcast(0.0f)} (a fresh vector: the
+     * constant {@code Z} itself as a loop's starting sum made C2 allocate every sum of the loop).
+     * Forced without profiles, a step then takes 42-54 ms with 27-74 MB allocated, by the stores
+     * of the sums after each loop (the loop's sum is still typed by its profile); in an ordinary
+     * JVM nothing changes (same steps, same bits). What did not work: casting the stored sums
+     * ({@link Class#cast} was not always compiled as an intrinsic, and its throwing path kept the
+     * vector as an object), a helper method for the loads and stores, even one that returned
+     * its vector unchanged (an ordinary JVM's step 1.7x slower, 24 MB allocated; not looked into
+     * further), and one more operation per store
+     * (the quick compiler, C1, ran out of virtual registers on the largest kernels, which then
+     * ran in the interpreter for seconds).
+     */
+    static final FloatVector Z = (FloatVector) S.zero();
+
     /** Terms of the sum per pass: a strip of 64 rows of four vectors is 16 KB with AVX-512. */
     static final int K_BLOCK = 64;
 
@@ -506,7 +534,7 @@ final class FloatProducts {
     /** Five rows of the weights times a panel: {@code tile[q * PANEL + p]}. */
     private static void panelBlock5(float[] w0, float[] w1, float[] w2, float[] w3, float[] w4, float[] panel,
                                     int k1, float[] tile) {
-        FloatVector s00 = FloatVector.zero(S);
+        FloatVector s00 = Z.broadcast(0.0f);
         FloatVector s01 = s00;
         FloatVector s10 = s00;
         FloatVector s11 = s00;
@@ -519,19 +547,19 @@ final class FloatProducts {
         for (int k = 0; k < k1; k++) {
             FloatVector x0 = FloatVector.fromArray(S, panel, k * PANEL);
             FloatVector x1 = FloatVector.fromArray(S, panel, k * PANEL + L);
-            FloatVector b0 = FloatVector.broadcast(S, w0[k]);
+            FloatVector b0 = Z.broadcast(w0[k]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
-            FloatVector b1 = FloatVector.broadcast(S, w1[k]);
+            FloatVector b1 = Z.broadcast(w1[k]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
-            FloatVector b2 = FloatVector.broadcast(S, w2[k]);
+            FloatVector b2 = Z.broadcast(w2[k]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
-            FloatVector b3 = FloatVector.broadcast(S, w3[k]);
+            FloatVector b3 = Z.broadcast(w3[k]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
-            FloatVector b4 = FloatVector.broadcast(S, w4[k]);
+            FloatVector b4 = Z.broadcast(w4[k]);
             s40 = b4.fma(x0, s40);
             s41 = b4.fma(x1, s41);
         }
@@ -559,7 +587,7 @@ final class FloatProducts {
 
     private static void rowsBlock4(float[] w0, float[] w1, float[] w2, float[] w3, float[][] inT, int k1,
                                    int p, float[] tile) {
-        FloatVector s00 = FloatVector.zero(S);
+        FloatVector s00 = Z.broadcast(0.0f);
         FloatVector s01 = s00;
         FloatVector s02 = s00;
         FloatVector s03 = s00;
@@ -581,22 +609,22 @@ final class FloatProducts {
             FloatVector x1 = FloatVector.fromArray(S, xk, p + 1 * L);
             FloatVector x2 = FloatVector.fromArray(S, xk, p + 2 * L);
             FloatVector x3 = FloatVector.fromArray(S, xk, p + 3 * L);
-            FloatVector b0 = FloatVector.broadcast(S, w0[k]);
+            FloatVector b0 = Z.broadcast(w0[k]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
             s02 = b0.fma(x2, s02);
             s03 = b0.fma(x3, s03);
-            FloatVector b1 = FloatVector.broadcast(S, w1[k]);
+            FloatVector b1 = Z.broadcast(w1[k]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
             s12 = b1.fma(x2, s12);
             s13 = b1.fma(x3, s13);
-            FloatVector b2 = FloatVector.broadcast(S, w2[k]);
+            FloatVector b2 = Z.broadcast(w2[k]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
             s22 = b2.fma(x2, s22);
             s23 = b2.fma(x3, s23);
-            FloatVector b3 = FloatVector.broadcast(S, w3[k]);
+            FloatVector b3 = Z.broadcast(w3[k]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
             s32 = b3.fma(x2, s32);
@@ -623,16 +651,16 @@ final class FloatProducts {
 
     private static void rowsBlock1(float[] w0, float[] w1, float[] w2, float[] w3, float[][] inT, int k1,
                                    int p, float[] tile) {
-        FloatVector s0 = FloatVector.zero(S);
+        FloatVector s0 = Z.broadcast(0.0f);
         FloatVector s1 = s0;
         FloatVector s2 = s0;
         FloatVector s3 = s0;
         for (int k = 0; k < k1; k++) {
             FloatVector x = FloatVector.fromArray(S, inT[k], p);
-            s0 = FloatVector.broadcast(S, w0[k]).fma(x, s0);
-            s1 = FloatVector.broadcast(S, w1[k]).fma(x, s1);
-            s2 = FloatVector.broadcast(S, w2[k]).fma(x, s2);
-            s3 = FloatVector.broadcast(S, w3[k]).fma(x, s3);
+            s0 = Z.broadcast(w0[k]).fma(x, s0);
+            s1 = Z.broadcast(w1[k]).fma(x, s1);
+            s2 = Z.broadcast(w2[k]).fma(x, s2);
+            s3 = Z.broadcast(w3[k]).fma(x, s3);
         }
         s0.intoArray(tile, 0);
         s1.intoArray(tile, L);
@@ -709,22 +737,22 @@ final class FloatProducts {
             FloatVector x1 = FloatVector.fromArray(S, xk, j + 1 * L);
             FloatVector x2 = FloatVector.fromArray(S, xk, j + 2 * L);
             FloatVector x3 = FloatVector.fromArray(S, xk, j + 3 * L);
-            FloatVector b0 = FloatVector.broadcast(S, a0[k]);
+            FloatVector b0 = Z.broadcast(a0[k]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
             s02 = b0.fma(x2, s02);
             s03 = b0.fma(x3, s03);
-            FloatVector b1 = FloatVector.broadcast(S, a1[k]);
+            FloatVector b1 = Z.broadcast(a1[k]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
             s12 = b1.fma(x2, s12);
             s13 = b1.fma(x3, s13);
-            FloatVector b2 = FloatVector.broadcast(S, a2[k]);
+            FloatVector b2 = Z.broadcast(a2[k]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
             s22 = b2.fma(x2, s22);
             s23 = b2.fma(x3, s23);
-            FloatVector b3 = FloatVector.broadcast(S, a3[k]);
+            FloatVector b3 = Z.broadcast(a3[k]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
             s32 = b3.fma(x2, s32);
@@ -757,13 +785,13 @@ final class FloatProducts {
         for (int k = k0; k < k1; k++) {
             float[] xk = x[k];
             FloatVector x0 = FloatVector.fromArray(S, xk, j);
-            FloatVector b0 = FloatVector.broadcast(S, a0[k]);
+            FloatVector b0 = Z.broadcast(a0[k]);
             s00 = b0.fma(x0, s00);
-            FloatVector b1 = FloatVector.broadcast(S, a1[k]);
+            FloatVector b1 = Z.broadcast(a1[k]);
             s10 = b1.fma(x0, s10);
-            FloatVector b2 = FloatVector.broadcast(S, a2[k]);
+            FloatVector b2 = Z.broadcast(a2[k]);
             s20 = b2.fma(x0, s20);
-            FloatVector b3 = FloatVector.broadcast(S, a3[k]);
+            FloatVector b3 = Z.broadcast(a3[k]);
             s30 = b3.fma(x0, s30);
         }
         s00.intoArray(c0, j);
@@ -874,7 +902,7 @@ final class FloatProducts {
 
     private static void productTransposedBlock4(float[][] a, int q0, int q1, int q2, int q3, float[][] x, int k0, int k1,
             float[] c0, float[] c1, float[] c2, float[] c3, int j, boolean cleared) {
-        FloatVector zero = FloatVector.zero(S);
+        FloatVector zero = Z.broadcast(0.0f);
         FloatVector s00 = cleared ? zero : FloatVector.fromArray(S, c0, j);
         FloatVector s01 = cleared ? zero : FloatVector.fromArray(S, c0, j + 1 * L);
         FloatVector s02 = cleared ? zero : FloatVector.fromArray(S, c0, j + 2 * L);
@@ -898,22 +926,22 @@ final class FloatProducts {
             FloatVector x1 = FloatVector.fromArray(S, xk, j + 1 * L);
             FloatVector x2 = FloatVector.fromArray(S, xk, j + 2 * L);
             FloatVector x3 = FloatVector.fromArray(S, xk, j + 3 * L);
-            FloatVector b0 = FloatVector.broadcast(S, ak[q0]);
+            FloatVector b0 = Z.broadcast(ak[q0]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
             s02 = b0.fma(x2, s02);
             s03 = b0.fma(x3, s03);
-            FloatVector b1 = FloatVector.broadcast(S, ak[q1]);
+            FloatVector b1 = Z.broadcast(ak[q1]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
             s12 = b1.fma(x2, s12);
             s13 = b1.fma(x3, s13);
-            FloatVector b2 = FloatVector.broadcast(S, ak[q2]);
+            FloatVector b2 = Z.broadcast(ak[q2]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
             s22 = b2.fma(x2, s22);
             s23 = b2.fma(x3, s23);
-            FloatVector b3 = FloatVector.broadcast(S, ak[q3]);
+            FloatVector b3 = Z.broadcast(ak[q3]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
             s32 = b3.fma(x2, s32);
@@ -939,7 +967,7 @@ final class FloatProducts {
 
     private static void productTransposedBlock1(float[][] a, int q0, int q1, int q2, int q3, float[][] x, int k0, int k1,
             float[] c0, float[] c1, float[] c2, float[] c3, int j, boolean cleared) {
-        FloatVector zero = FloatVector.zero(S);
+        FloatVector zero = Z.broadcast(0.0f);
         FloatVector s00 = cleared ? zero : FloatVector.fromArray(S, c0, j);
         FloatVector s10 = cleared ? zero : FloatVector.fromArray(S, c1, j);
         FloatVector s20 = cleared ? zero : FloatVector.fromArray(S, c2, j);
@@ -948,13 +976,13 @@ final class FloatProducts {
             float[] ak = a[k];
             float[] xk = x[k];
             FloatVector x0 = FloatVector.fromArray(S, xk, j);
-            FloatVector b0 = FloatVector.broadcast(S, ak[q0]);
+            FloatVector b0 = Z.broadcast(ak[q0]);
             s00 = b0.fma(x0, s00);
-            FloatVector b1 = FloatVector.broadcast(S, ak[q1]);
+            FloatVector b1 = Z.broadcast(ak[q1]);
             s10 = b1.fma(x0, s10);
-            FloatVector b2 = FloatVector.broadcast(S, ak[q2]);
+            FloatVector b2 = Z.broadcast(ak[q2]);
             s20 = b2.fma(x0, s20);
-            FloatVector b3 = FloatVector.broadcast(S, ak[q3]);
+            FloatVector b3 = Z.broadcast(ak[q3]);
             s30 = b3.fma(x0, s30);
         }
         s00.intoArray(c0, j);
@@ -1141,7 +1169,7 @@ final class FloatProducts {
      */
     private static void productTransposedBlock6x2(float[] aPanel, float[] xPanel, int terms, float[] c0,
             float[] c1, float[] c2, float[] c3, float[] c4, float[] c5, int j, boolean cleared) {
-        FloatVector zero = FloatVector.zero(S);
+        FloatVector zero = Z.broadcast(0.0f);
         FloatVector s00 = cleared ? zero : FloatVector.fromArray(S, c0, j);
         FloatVector s01 = cleared ? zero : FloatVector.fromArray(S, c0, j + L);
         FloatVector s10 = cleared ? zero : FloatVector.fromArray(S, c1, j);
@@ -1157,22 +1185,22 @@ final class FloatProducts {
         for (int k = 0; k < terms; k++) {
             FloatVector x0 = FloatVector.fromArray(S, xPanel, k * PANEL);
             FloatVector x1 = FloatVector.fromArray(S, xPanel, k * PANEL + L);
-            FloatVector b0 = FloatVector.broadcast(S, aPanel[k * 6]);
+            FloatVector b0 = Z.broadcast(aPanel[k * 6]);
             s00 = b0.fma(x0, s00);
             s01 = b0.fma(x1, s01);
-            FloatVector b1 = FloatVector.broadcast(S, aPanel[k * 6 + 1]);
+            FloatVector b1 = Z.broadcast(aPanel[k * 6 + 1]);
             s10 = b1.fma(x0, s10);
             s11 = b1.fma(x1, s11);
-            FloatVector b2 = FloatVector.broadcast(S, aPanel[k * 6 + 2]);
+            FloatVector b2 = Z.broadcast(aPanel[k * 6 + 2]);
             s20 = b2.fma(x0, s20);
             s21 = b2.fma(x1, s21);
-            FloatVector b3 = FloatVector.broadcast(S, aPanel[k * 6 + 3]);
+            FloatVector b3 = Z.broadcast(aPanel[k * 6 + 3]);
             s30 = b3.fma(x0, s30);
             s31 = b3.fma(x1, s31);
-            FloatVector b4 = FloatVector.broadcast(S, aPanel[k * 6 + 4]);
+            FloatVector b4 = Z.broadcast(aPanel[k * 6 + 4]);
             s40 = b4.fma(x0, s40);
             s41 = b4.fma(x1, s41);
-            FloatVector b5 = FloatVector.broadcast(S, aPanel[k * 6 + 5]);
+            FloatVector b5 = Z.broadcast(aPanel[k * 6 + 5]);
             s50 = b5.fma(x0, s50);
             s51 = b5.fma(x1, s51);
         }
@@ -1200,9 +1228,9 @@ final class FloatProducts {
                                              int j0, int j1, boolean cleared) {
         int j = j0;
         for (; j + L <= j1; j += L) {
-            FloatVector s = cleared ? FloatVector.zero(S) : FloatVector.fromArray(S, cq, j);
+            FloatVector s = cleared ? Z.broadcast(0.0f) : FloatVector.fromArray(S, cq, j);
             for (int k = k0; k < k1; k++) {
-                s = FloatVector.broadcast(S, a[k][q]).fma(FloatVector.fromArray(S, x[k], j), s);
+                s = Z.broadcast(a[k][q]).fma(FloatVector.fromArray(S, x[k], j), s);
             }
             s.intoArray(cq, j);
         }
