@@ -54,12 +54,13 @@ final class FloatGpt {
 
     double lossAndGradients(int[] tokens, int first, int end, Predictions predictions, Workers team) {
         FloatWorkspace ws = trainingWorkspace();
-        double loss = forwardDocument(ws, tokens, first, end, team);
+        double loss = forwardAndLossGradient(ws, tokens, first, end, team);
         if (predictions != null) {
             keepPredictions(predictions, ws, first, end);
         }
         // After the optimizer's update every gradient is +0.0, and the products may start from 0.
-        backwardDocument(ws, tokens, first, end, grads, team, parameters.takeClearedGradients());
+        backwardDocument(ws, tokens, first, end, grads, team, parameters.takeClearedGradients(), null, null,
+                true);
         return loss;
     }
 
@@ -70,11 +71,12 @@ final class FloatGpt {
      */
     double lossGradientsAndUpdate(int[] tokens, int first, int end, RangeTask update, FusedRows at, Workers team) {
         FloatWorkspace ws = trainingWorkspace();
-        double loss = forwardDocument(ws, tokens, first, end, team);
+        double loss = forwardAndLossGradient(ws, tokens, first, end, team);
         if (!Double.isFinite(loss)) {
             return loss;
         }
-        backwardDocument(ws, tokens, first, end, grads, team, parameters.takeClearedGradients(), update, at);
+        backwardDocument(ws, tokens, first, end, grads, team, parameters.takeClearedGradients(), update, at,
+                true);
         // The update set every gradient to +0.0, as Adam after the pass would have.
         parameters.clearedGradients();
         return loss;
@@ -143,6 +145,40 @@ final class FloatGpt {
         ArrayGptModel.split(team, first, end, vocabSize,
                 (p0, p1) -> FloatKernels.crossEntropyForward(ws.probs, ws.losses, ws.logits, tokens, p0, p1));
         return FloatKernels.meanLoss(ws.losses, first, end);
+    }
+
+    /**
+     * {@link #forwardDocument} for a training step, with the loss's gradient with respect to the
+     * logits (and the zeros of the stream's gradient that the backward pass starts from) computed
+     * in the same stage as the softmax with cross-entropy: one loop split by positions, each
+     * thread taking the gradient of the positions whose probabilities it has just computed.
+     * Each position gets the same operations as in {@link #forwardDocument} and the backward
+     * pass's own loss gradient, so the bits do not depend on the number of threads. The stage is
+     * shared from the width at which the other stages are ({@code nEmbd} numbers a position),
+     * so at the reference size it runs on the calling thread. At {@code nEmbd} 256, 4 layers and
+     * 64 positions the softmax and the gradient had run on the calling thread in two loops while
+     * the other threads waited; measured over the softmax, the mean loss and the loss's gradient
+     * (old and new alternated in one JVM, medians of 23-44 rounds of 3 steps' medians), on
+     * two threads: core f64 0.0387 to 0.0321 ms, core f32 0.0689 to 0.0521, module f32 0.0509 to
+     * 0.0362, module f64 0.0421 to 0.0423; on one thread 0.0427 to 0.0405, 0.0584 to 0.0540,
+     * 0.0464 to 0.0436, 0.0402 to 0.0404.
+     */
+    private double forwardAndLossGradient(FloatWorkspace ws, int[] tokens, int first, int end, Workers team) {
+        forward(ws, tokens, 0, end, team);
+        ws.ensureGradients();
+        int n = end - first;
+        stage(team, ws, tokens, 0, 0, end, config.nEmbd(),
+                (gpt, w, tok, l, p0, p1) -> gpt.lossStage(w, tok, first, n, p0, p1));
+        return FloatKernels.meanLoss(ws.losses, first, end);
+    }
+
+    /**
+     * Positions {@code [p0, p1)} of the softmax with cross-entropy (from {@code first} on) and of
+     * the loss's gradient ({@code lossGradient}).
+     */
+    private void lossStage(FloatWorkspace ws, int[] tokens, int first, int n, int p0, int p1) {
+        FloatKernels.crossEntropyForward(ws.probs, ws.losses, ws.logits, tokens, Math.max(first, p0), p1);
+        lossGradient(ws, tokens, first, n, p0, p1);
     }
 
     /**
@@ -249,27 +285,32 @@ final class FloatGpt {
      */
     private void backwardDocument(FloatWorkspace ws, int[] tokens, int first, int end, FloatWeightRows g,
                                   Workers team, boolean cleared) {
-        backwardDocument(ws, tokens, first, end, g, team, cleared, null, null);
+        backwardDocument(ws, tokens, first, end, g, team, cleared, null, null, false);
     }
 
     /**
      * {@link #backwardDocument(FloatWorkspace, int[], int, int, FloatWeightRows, Workers, boolean)}
      * that, unless {@code update} is null, runs it over each matrix's rows (found in {@code at})
-     * of the model's own gradients right after the product that completes them.
+     * of the model's own gradients right after the product that completes them {@code lossGradientDone}
+     * says that {@link #forwardAndLossGradient} has already taken the loss's gradient.
      */
     private void backwardDocument(FloatWorkspace ws, int[] tokens, int first, int end, FloatWeightRows g,
-                                  Workers team, boolean cleared, RangeTask update, FusedRows at) {
+                                  Workers team, boolean cleared, RangeTask update, FusedRows at,
+                                  boolean lossGradientDone) {
         ws.ensureGradients();
         FloatWeightRows w = weights;
         int c = config.nEmbd();
         float[][] dStream = ws.dStream;
         int n = end - first;
-        // On the calling thread at nEmbd 256 and 64 positions, as in double precision (see
+        // Unless the training step's loss stage took it (forwardAndLossGradient). Otherwise (a
+        // batch's documents) on the calling thread at nEmbd 256 and 64 positions, as in double precision (see
         // ArrayGptModel.splitAcross): shared by positions, it took 0.029 ms a step on two threads
         // with the optional module and 0.040 and 0.039 with the core's loops, where the calling
         // thread alone took 0.025, 0.036 and 0.032 (one thread: 0.024-0.040; medians of 16 rounds,
         // the two alternated in one JVM, three runs). The same numbers either way.
-        ArrayGptModel.splitAcross(team, 0, end, 4 * c, (p0, p1) -> lossGradient(ws, tokens, first, n, p0, p1));
+        if (!lossGradientDone) {
+            ArrayGptModel.splitAcross(team, 0, end, 4 * c, (p0, p1) -> lossGradient(ws, tokens, first, n, p0, p1));
+        }
         backwardProduct(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end,
                 ws.secondHalf, team, cleared, update, at == null ? 0 : at.lmHead);
         for (int l = nLayer - 1; l >= 0; l--) {
