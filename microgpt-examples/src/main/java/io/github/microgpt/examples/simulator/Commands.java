@@ -110,7 +110,13 @@ final class Commands {
      * @throws ApiException 400 for a bad temperature, 409 if a run is in progress
      */
     Snapshot genStep(Requests.GenStep request) {
-        return session.change(s -> s.run().genStep(request.temperature()));
+        return session.change(s -> {
+            try {
+                s.run().genStep(request.temperature());
+            } catch (IllegalStateException e) {
+                throw unsampleable(e);
+            }
+        });
     }
 
     /**
@@ -123,7 +129,13 @@ final class Commands {
      */
     Snapshot generate(Requests.Generate request) {
         int count = request.count() == null ? 20 : request.count().intValue();
-        return session.change(s -> s.run().generate(count, request.temperature()));
+        return session.change(s -> {
+            try {
+                s.run().generate(count, request.temperature());
+            } catch (IllegalStateException e) {
+                throw unsampleable(e);
+            }
+        });
     }
 
     /**
@@ -184,6 +196,16 @@ final class Commands {
     }
 
     // ------------------------------------------------------------------------------ checks
+
+    /**
+     * A model whose logits overflow (a loaded checkpoint's finite but huge weights): the sampler's
+     * refusal, answered 409 with its words rather than 500 "the simulator failed". Samples drawn
+     * before it may have been shown, so the state is published too.
+     */
+    private static SimulatorSession.RefusedAfterChange unsampleable(IllegalStateException e) {
+        return new SimulatorSession.RefusedAfterChange(ApiException.conflict(e.getMessage()
+                + ". Load another model or press Reset"));
+    }
 
     static String diverged(TrainingDivergedException e) {
         return e.getMessage() + ". The step was not applied: lower the learning rate and press Reset";
