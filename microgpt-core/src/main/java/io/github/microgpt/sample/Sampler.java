@@ -7,6 +7,7 @@ import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.random.RandomSource;
 import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.text.VisibleText;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,6 +39,11 @@ import java.util.Objects;
  * <p><b>Threads.</b> A sampler is used from one thread, and not while its model is trained: it
  * counts its samples and draws from one random source. Listeners may be added and removed from
  * any thread; they are told on the thread that samples.
+ *
+ * <p><b>Overflow.</b> A model whose weights are finite but so large that its logits overflow (a
+ * damaged or hand-made checkpoint) cannot be sampled: every method that draws a token throws an
+ * {@link IllegalStateException} saying so, naming the position and the token, rather than
+ * drawing from a distribution of NaNs.
  */
 public final class Sampler {
 
@@ -307,6 +313,21 @@ public final class Sampler {
         return Softmax.softmax(logits, temperature);
     }
 
+    /**
+     * Refuses logits no token can be drawn from: weights that are each finite (a checkpoint's
+     * are checked to be) can still sum to an infinite logit, whose softmax is NaN.
+     */
+    private void checkFinite(double[] logits, int posId) {
+        for (int i = 0; i < logits.length; i++) {
+            if (!Double.isFinite(logits[i])) {
+                throw new IllegalStateException("the model's logits are not finite: at position " + posId
+                        + " the logit of token " + i + " (" + VisibleText.escape(tokenizer.tokenText(i)) + ") is "
+                        + logits[i] + ", so no token can be drawn; its weights are too large for its forward pass"
+                        + " (a sum of them overflows a double)");
+            }
+        }
+    }
+
     /** One sample in progress. Not thread-safe. */
     public final class Generation {
         private final int sample;
@@ -336,7 +357,8 @@ public final class Sampler {
          * Reads the last token, draws the next one and tells the listeners.
          *
          * @return the event of the drawn token
-         * @throws IllegalStateException if the sample has already ended
+         * @throws IllegalStateException if the sample has already ended, or the model's logits
+         *     are not finite (weights so large that a sum of them overflows)
          */
         public TokenEvent step() {
             if (done) {
@@ -351,6 +373,7 @@ public final class Sampler {
             }
             int posId = sequence.length();
             double[] logits = sequence.next(context[context.length - 1]);
+            checkFinite(logits, posId);
             double[] probabilities = probabilities(logits, temperature);
             if (topK != SamplingOptions.ALL_TOKENS && topK < probabilities.length) {
                 probabilities = keepTopK(probabilities, topK);

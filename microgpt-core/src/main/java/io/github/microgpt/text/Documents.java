@@ -25,6 +25,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Timer;
+import java.util.TimerTask;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Where training documents come from: a text file, a string, a URL (downloaded once into a local
@@ -44,6 +47,15 @@ public final class Documents {
     private static final String EMBEDDED_NAMES = "names.txt";
     private static final int CONNECT_TIMEOUT_MILLIS = 15_000;
     private static final int READ_TIMEOUT_MILLIS = 30_000;
+    /**
+     * A download must bring at least {@value #MIN_BYTES_PER_WINDOW} bytes in every window of this
+     * many milliseconds (the read timeout's length), or it is given up: a server that sends a
+     * byte now and then answers every read within the read timeout, and went on for ever.
+     * Package-private and not final so that a test can shorten it.
+     */
+    static volatile int stallWindowMillis = READ_TIMEOUT_MILLIS;
+    /** The least a download must bring in each stall window: 4 KiB, some 137 bytes a second over 30 s. */
+    private static final int MIN_BYTES_PER_WINDOW = 4096;
     /** Larger downloads are refused rather than filling the disk. */
     private static final long MAX_DOWNLOAD_BYTES = 1L << 30;
 
@@ -369,8 +381,9 @@ public final class Documents {
      * @param sha256 the expected SHA-256 of the file in hex, or {@code null} to skip the check
      * @return the path of the cached file
      * @throws IOException if the server answers with an error, the connection fails or times
-     *     out, the download is larger than 1 GiB, or the downloaded file does not have the
-     *     expected checksum
+     *     out, the download brings less than 4 KiB in some 30 seconds (headers included: a server
+     *     that sends a byte now and then is given up, never waited for without end), it is larger
+     *     than 1 GiB, or the downloaded file does not have the expected checksum
      * @throws java.nio.file.FileSystemException if a {@code file} URL names a directory, a FIFO,
      *     a device or a socket rather than a regular file (checked before reading, so nothing
      *     waits, and a directory's listing is not taken for its contents)
@@ -455,26 +468,74 @@ public final class Documents {
         URLConnection connection = url.toURL().openConnection();
         connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
         connection.setReadTimeout(READ_TIMEOUT_MILLIS);
-        if (connection instanceof HttpURLConnection http) {
-            http.setInstanceFollowRedirects(true);
-            int status = http.getResponseCode();
-            if (status != HttpURLConnection.HTTP_OK) {
-                http.disconnect();
-                throw new IOException("cannot download " + url + ": the server answered HTTP " + status);
+        // The read timeout bounds one read only: a watchdog gives up a download that brings too
+        // little in a window (headers included), by closing its connection.
+        int window = stallWindowMillis;
+        AtomicLong received = new AtomicLong();
+        AtomicLong stalledAt = new AtomicLong(-1);
+        Timer watchdog = new Timer("microgpt-download-watchdog", true);
+        watchdog.scheduleAtFixedRate(new TimerTask() {
+            private long before;
+
+            @Override
+            public void run() {
+                long now = received.get();
+                if (now - before < MIN_BYTES_PER_WINDOW) {
+                    stalledAt.set(now - before);
+                    cancel();
+                    if (connection instanceof HttpURLConnection http) {
+                        http.disconnect();
+                    }
+                }
+                before = now;
             }
+        }, window, window);
+        try {
+            if (connection instanceof HttpURLConnection http) {
+                http.setInstanceFollowRedirects(true);
+                int status = http.getResponseCode();
+                if (status != HttpURLConnection.HTTP_OK) {
+                    http.disconnect();
+                    throw new IOException("cannot download " + url + ": the server answered HTTP " + status);
+                }
+            }
+            try (InputStream in = connection.getInputStream();
+                 OutputStream out = Files.newOutputStream(destination)) {
+                copyAtMost(in, out, url, received);
+            }
+        } catch (IOException e) {
+            if (stalledAt.get() >= 0) {
+                throw stalled(url, stalledAt.get(), window, e);
+            }
+            throw e;
+        } finally {
+            watchdog.cancel();
         }
-        try (InputStream in = connection.getInputStream();
-             OutputStream out = Files.newOutputStream(destination)) {
-            copyAtMost(in, out, url);
+        if (stalledAt.get() >= 0) {
+            // Closed under the reader, which may have taken it for the end of the answer.
+            throw stalled(url, stalledAt.get(), window, null);
         }
+    }
+
+    private static IOException stalled(URI url, long bytes, int windowMillis, IOException cause) {
+        String window = windowMillis % 1000 == 0 ? windowMillis / 1000 + " s" : windowMillis / 1000.0 + " s";
+        return new IOException(String.format(Locale.ROOT, "cannot download %s: the server sent %,d bytes in %s, less"
+                + " than the %,d a download must bring in every %s; given up", url, bytes, window,
+                MIN_BYTES_PER_WINDOW, window), cause);
     }
 
     /** Copies a download, refusing one larger than {@link #MAX_DOWNLOAD_BYTES}. */
     private static void copyAtMost(InputStream in, OutputStream out, URI url) throws IOException {
+        copyAtMost(in, out, url, new AtomicLong());
+    }
+
+    /** {@link #copyAtMost(InputStream, OutputStream, URI)}, counting the bytes in {@code received}. */
+    private static void copyAtMost(InputStream in, OutputStream out, URI url, AtomicLong received) throws IOException {
         byte[] buffer = new byte[64 * 1024];
         long total = 0;
         for (int n; (n = in.read(buffer)) != -1; ) {
             total += n;
+            received.addAndGet(n);
             if (total > MAX_DOWNLOAD_BYTES) {
                 throw new IOException("cannot download " + url + ": it is larger than " + MAX_DOWNLOAD_BYTES + " bytes");
             }

@@ -9,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.testing.LocalHttpServer;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -128,6 +132,44 @@ class DocumentsDownloadTest {
                 () -> Documents.download(server.uri("/broken.txt"), cache, null));
         assertTrue(serverError.getMessage().contains("500"), serverError.getMessage());
         assertEquals(List.of(), cacheFiles());
+    }
+
+    /**
+     * A server that sends a byte now and then answers every read within the read timeout, so the
+     * timeout never fired: at one byte every 20 seconds a download went on for ever. A download
+     * that brings less than the least progress in a window is given up; this server drips 300
+     * bytes in 3 s against a window of 0.5 s, then ends its answer (so the old code returned it).
+     */
+    @Test
+    void aServerThatDripsItsAnswerIsGivenUp() throws Exception {
+        int window = Documents.stallWindowMillis;
+        Documents.stallWindowMillis = 500;
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread dripper = new Thread(() -> {
+                try (Socket connection = listener.accept()) {
+                    connection.getInputStream().read(new byte[4096]);
+                    OutputStream out = connection.getOutputStream();
+                    out.write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    for (int i = 0; i < 300; i++) {
+                        out.write('a');
+                        out.flush();
+                        Thread.sleep(10);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the client gave up: what the test expects
+                }
+            });
+            dripper.setDaemon(true);
+            dripper.start();
+            URI url = URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/slow.txt");
+            IOException e = assertThrows(IOException.class, () -> Documents.download(url, cache, null));
+            assertTrue(e.getMessage().startsWith("cannot download " + url + ": the server sent "), e.getMessage());
+            assertTrue(e.getMessage().contains("given up"), e.getMessage());
+            assertEquals(List.of(), cacheFiles(), "nothing is left in the cache");
+            dripper.join();
+        } finally {
+            Documents.stallWindowMillis = window;
+        }
     }
 
     @Test

@@ -22,7 +22,8 @@ import picocli.CommandLine.ParentCommand;
  * {@code microgpt compare A B}: two saved runs side by side. It reads the loss of every step
  * from both checkpoints ({@code microgpt train --save} keeps them) and prints {@code identical}
  * when every loss of the one run equals the other's bit for bit, or else the first step where
- * they differ and by how much; then the settings in which the runs differ. With
+ * they differ and by how much; then the settings in which the runs differ (the model, its
+ * precision, the data, the optimizer and its schedule, the step mode, the run's length). With
  * {@code --plot FILE.svg} it draws both loss curves in one picture.
  *
  * <pre>
@@ -175,6 +176,8 @@ public final class CompareCommand implements Callable<Integer> {
         var ca = a.checkpoint().config();
         var cb = b.checkpoint().config();
         differ(out, "architecture", a.checkpoint().architecture().id(), b.checkpoint().architecture().id());
+        // An f64 and an f32 run part at step 1; the precision is the setting that says why.
+        differ(out, "precision", a.checkpoint().precision().id(), b.checkpoint().precision().id());
         differ(out, "n_layer", ca.nLayer(), cb.nLayer());
         differ(out, "n_embd", ca.nEmbd(), cb.nEmbd());
         differ(out, "n_head", ca.nHead(), cb.nHead());
@@ -197,10 +200,24 @@ public final class CompareCommand implements Callable<Integer> {
         differ(out, "beta1", oa.settings().beta1(), ob.settings().beta1());
         differ(out, "beta2", oa.settings().beta2(), ob.settings().beta2());
         differ(out, "eps", oa.settings().eps(), ob.settings().eps());
-        differ(out, "schedule", oa.scheduleName(), ob.scheduleName());
+        // Two schedules of the user's own are both "custom": the class and the digest of their
+        // rates (what the checkpoint keeps of them) tell them apart.
+        differ(out, "schedule", schedule(oa), schedule(ob));
+        differ(out, "step mode", stepMode(a.state()), stepMode(b.state()));
         differ(out, "steps", a.state().trainer().totalSteps(), b.state().trainer().totalSteps());
         differ(out, "steps done", a.state().trainer().stepsDone(), b.state().trainer().stepsDone());
         return out;
+    }
+
+    /** The schedule's name, and for a schedule of the user's own what the checkpoint keeps of it. */
+    private static String schedule(OptimizerState optimizer) {
+        String name = optimizer.scheduleName();
+        return name.equals("custom") ? name + " " + optimizer.settings().schedule() : name;
+    }
+
+    /** One document or one position per step, as the run recorded it. */
+    private static String stepMode(TrainingState state) {
+        return state.stepMode() == null ? "unknown" : state.stepMode().name().toLowerCase(Locale.ROOT);
     }
 
     /**

@@ -154,8 +154,15 @@ public final class GenerateCommand implements Callable<Integer> {
             // The data may hold bidi controls (right-to-left text uses its marks) or a tab inside a
             // line; a sample that holds one is printed with it escaped, as a file name is, so that
             // it neither reorders the line on a terminal nor breaks "one sample a line".
-            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + Terminals.escapeControls(
-                    sampler.sample(options)));
+            String sample;
+            try {
+                sample = sampler.sample(options);
+            } catch (IllegalStateException e) {
+                // Finite weights whose logits overflow: the checkpoint's doing, not an internal error.
+                throw new CommandFailedException("cannot sample from " + model + ": " + e.getMessage(),
+                        CommandFailedException.FAILED, e);
+            }
+            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + Terminals.escapeControls(sample));
             out.flush();
         }
         out.flush();

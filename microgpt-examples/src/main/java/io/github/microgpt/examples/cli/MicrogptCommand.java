@@ -3,6 +3,8 @@ package io.github.microgpt.examples.cli;
 import io.github.microgpt.examples.simulator.SimulatorCommand;
 import io.github.microgpt.text.VisibleText;
 import io.github.microgpt.train.TrainingDivergedException;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -157,12 +159,69 @@ public final class MicrogptCommand implements Callable<Integer> {
             return executeWithoutPicocli(plain, context);
         }
         Class<?> alone = args.length == 0 ? null : ALONE.get(args[0]);
-        CommandLine commandLine = commandLine(context, alone == null ? SUBCOMMANDS : List.of(alone));
+        WriteErrors stdout = new WriteErrors(context.out());
+        CommandLine commandLine = commandLine(context, alone == null ? SUBCOMMANDS : List.of(alone), stdout);
+        int code;
         try {
-            return commandLine.execute(args);
+            code = commandLine.execute(args);
         } finally {
             commandLine.getOut().flush();
             commandLine.getErr().flush();
+        }
+        // picocli writes help and the version through a PrintWriter, which keeps write errors to
+        // itself: 'microgpt help train > /dev/full' ended with 0 and wrote nothing.
+        IOException failed = stdout.first;
+        if (failed != null && code == 0) {
+            if (String.valueOf(failed.getMessage()).contains("Broken pipe")) {
+                return CommandFailedException.BROKEN_PIPE;  // the reader has gone: as LineOutput, quietly
+            }
+            context.err().println("microgpt: cannot write to stdout: " + failed.getMessage());
+            context.err().flush();
+            return CommandFailedException.FAILED;
+        }
+        return code;
+    }
+
+    /** An output stream that passes everything on and keeps the first write error it meets. */
+    private static final class WriteErrors extends java.io.FilterOutputStream {
+        private IOException first;
+
+        WriteErrors(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw remember(e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw remember(e);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw remember(e);
+            }
+        }
+
+        private IOException remember(IOException e) {
+            if (first == null) {
+                first = e;
+            }
+            return e;
         }
     }
 
@@ -192,6 +251,10 @@ public final class MicrogptCommand implements Callable<Integer> {
     }
 
     private static CommandLine commandLine(CliContext context, List<Class<?>> subcommands) {
+        return commandLine(context, subcommands, context.out());
+    }
+
+    private static CommandLine commandLine(CliContext context, List<Class<?>> subcommands, OutputStream stdout) {
         CommandLine commandLine = new CommandLine(new MicrogptCommand(context));
         for (Class<?> subcommand : subcommands) {
             commandLine.addSubcommand(subcommand);
@@ -199,7 +262,7 @@ public final class MicrogptCommand implements Callable<Integer> {
         // Set on the whole tree, so that no subcommand follows the terminal's width.
         commandLine.setUsageHelpAutoWidth(false);
         commandLine.setUsageHelpWidth(HELP_WIDTH);
-        commandLine.setOut(new PrintWriter(new OutputStreamWriter(context.out(), StandardCharsets.UTF_8), true));
+        commandLine.setOut(new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true));
         commandLine.setErr(new PrintWriter(context.err(), true));
         // No argument files: picocli read every argument "@NAME" that names a file as that file's
         // lines, whole, before any check: "@/dev/zero" spun until killed, "@/dev/urandom" ended in a

@@ -9,6 +9,7 @@ import io.github.microgpt.train.TrainingDivergedException;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * What each button of the page does: Step Fwd, Run, Stop, Reset, Gen Step, Generate, Save model
@@ -109,7 +110,13 @@ final class Commands {
      * @throws ApiException 400 for a bad temperature, 409 if a run is in progress
      */
     Snapshot genStep(Requests.GenStep request) {
-        return session.change(s -> s.run().genStep(request.temperature()));
+        return session.change(s -> {
+            try {
+                s.run().genStep(request.temperature());
+            } catch (IllegalStateException e) {
+                throw unsampleable(e);
+            }
+        });
     }
 
     /**
@@ -122,7 +129,13 @@ final class Commands {
      */
     Snapshot generate(Requests.Generate request) {
         int count = request.count() == null ? 20 : request.count().intValue();
-        return session.change(s -> s.run().generate(count, request.temperature()));
+        return session.change(s -> {
+            try {
+                s.run().generate(count, request.temperature());
+            } catch (IllegalStateException e) {
+                throw unsampleable(e);
+            }
+        });
     }
 
     /**
@@ -183,6 +196,16 @@ final class Commands {
     }
 
     // ------------------------------------------------------------------------------ checks
+
+    /**
+     * A model whose logits overflow (a loaded checkpoint's finite but huge weights): the sampler's
+     * refusal, answered 409 with its words rather than 500 "the simulator failed". Samples drawn
+     * before it may have been shown, so the state is published too.
+     */
+    private static SimulatorSession.RefusedAfterChange unsampleable(IllegalStateException e) {
+        return new SimulatorSession.RefusedAfterChange(ApiException.conflict(e.getMessage()
+                + ". Load another model or press Reset"));
+    }
 
     static String diverged(TrainingDivergedException e) {
         return e.getMessage() + ". The step was not applied: lower the learning rate and press Reset";
@@ -273,7 +296,8 @@ final class Commands {
                     throw ApiException.badRequest(message.startsWith("the text ")
                             ? "the dataset text " + message.substring("the text ".length()) : message);
                 }
-                documents = checkDocuments(documents);
+                String pasted = text;
+                documents = checkDocuments(documents, () -> pasted, "the dataset text");
                 source = "text";
             }
             default -> {
@@ -294,6 +318,22 @@ final class Commands {
      * @throws ApiException (400) naming the first document that does not fit, and why
      */
     static List<String> checkDocuments(List<String> documents) {
+        return checkDocuments(documents, null, null);
+    }
+
+    /**
+     * {@link #checkDocuments(List)} for documents read from a text, which a document too long is
+     * located in by its line: blank lines are no documents, so document {@code n} is not line
+     * {@code n} in general.
+     *
+     * @param documents the documents, {@link Documents#parse} of the text
+     * @param text the text they were read from, asked for only to locate a document too long;
+     *     {@code null} (or a supplier that gives {@code null}) if there is none to name
+     * @param textName what the text is called in the message ({@code "the dataset text"}, a file)
+     * @return the same documents
+     * @throws ApiException (400) naming the first document that does not fit, and why
+     */
+    static List<String> checkDocuments(List<String> documents, Supplier<String> text, String textName) {
         if (documents.isEmpty()) {
             throw ApiException.badRequest("the dataset holds no documents: every line is empty or blank");
         }
@@ -302,10 +342,12 @@ final class Commands {
             String document = documents.get(i);
             int length = document.codePointCount(0, document.length());
             if (length > Limits.MAX_DOCUMENT_CHARS) {
-                throw ApiException.badRequest(String.format(Locale.ROOT, "document %d (line %d of the documents)"
-                        + " is %,d characters long; the simulator takes documents of at most %,d characters (one"
-                        + " name, word or short line per document; the model reads at most its block size of"
-                        + " them)", i + 1, i + 1, length, Limits.MAX_DOCUMENT_CHARS));
+                String source = text == null ? null : text.get();
+                int line = source == null ? -1 : lineOfDocument(source, i);
+                throw ApiException.badRequest(String.format(Locale.ROOT, "document %d%s is %,d characters long; the"
+                        + " simulator takes documents of at most %,d characters (one name, word or short line per"
+                        + " document; the model reads at most its block size of them)", i + 1,
+                        line < 0 ? "" : " (line " + line + " of " + textName + ")", length, Limits.MAX_DOCUMENT_CHARS));
             }
             for (int j = 0; j < document.length(); ) {
                 int codePoint = document.codePointAt(j);
@@ -326,5 +368,33 @@ final class Commands {
                     + " different characters; the simulator takes at most " + Limits.MAX_VOCAB);
         }
         return documents;
+    }
+
+    /**
+     * The line (from 1) of a text on which its document {@code index} (from 0) stands, as
+     * {@link Documents#parse} splits it: lines end at {@code \n}, {@code \r} or {@code \r\n}, a
+     * leading byte-order mark is no character, and a line that is blank holds no document.
+     *
+     * @param text the text
+     * @param index the document's index
+     * @return its line, or -1 if the text has fewer documents
+     */
+    static int lineOfDocument(String text, int index) {
+        String normalised = (text.startsWith("\uFEFF") ? text.substring(1) : text)
+                .replace("\r\n", "\n").replace('\r', '\n');
+        int seen = 0;
+        int line = 1;
+        for (int start = 0; start <= normalised.length(); line++) {
+            int end = normalised.indexOf('\n', start);
+            if (end < 0) {
+                end = normalised.length();
+            }
+            // Parsed alone, a line gives one document or none: the rule of blank lines is parse's own.
+            if (!Documents.parse(normalised.substring(start, end)).isEmpty() && seen++ == index) {
+                return line;
+            }
+            start = end + 1;
+        }
+        return -1;
     }
 }

@@ -173,7 +173,19 @@ public final class SimulatorCommand implements Callable<Integer> {
         } catch (IOException e) {
             // Unreadable attributes: the read below says why.
         }
-        return DataFiles.load(data);
+        List<String> documents = DataFiles.load(data);
+        try {
+            // Checked here, where the file can be read again to locate a document too long by its line.
+            return Commands.checkDocuments(documents, () -> {
+                try {
+                    return Files.readString(data, StandardCharsets.UTF_8);
+                } catch (IOException | UncheckedIOException e) {
+                    return null;  // changed since: the message names the document alone
+                }
+            }, Terminals.escapeControls(data.toString()));
+        } catch (ApiException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
     }
 
     /**

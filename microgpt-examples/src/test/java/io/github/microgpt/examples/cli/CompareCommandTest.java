@@ -75,6 +75,55 @@ class CompareCommandTest {
     }
 
     @Test
+    void runsInTwoPrecisionsNameThePrecision(@TempDir Path dir) {
+        // f64 and f32 runs of the array engine: their losses part at step 1, and compare said
+        // "settings: the same", as if the difference had no cause it could name.
+        Path a = train(dir, "a", "--engine", "array");
+        Path b = train(dir, "b", "--engine", "array", "--precision", "f32");
+        Cli.Result result = Cli.run("compare", a.toString(), b.toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdoutLines().contains("  precision: f64 vs f32"), result.stdout());
+    }
+
+    @Test
+    void runsThatSteppedDifferentlyNameTheStepMode(@TempDir Path dir) throws Exception {
+        // The simulator saves runs trained one position per step; 'train' trains one document per step.
+        Path a = train(dir, "a");
+        Path b = train(dir, "b");
+        Path trainer = b.resolve("trainer.json");
+        String text = Files.readString(trainer);
+        assertTrue(text.contains("\"step_mode\": \"document\""), text);
+        Files.writeString(trainer, text.replace("\"step_mode\": \"document\"", "\"step_mode\": \"position\""));
+        Cli.Result result = Cli.run("compare", a.toString(), b.toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdoutLines().contains("  step mode: document vs position"), result.stdout());
+    }
+
+    @Test
+    void runsWithTwoCustomSchedulesOfDifferentRatesNameTheSchedule(@TempDir Path dir) throws Exception {
+        // Both say "custom"; only their rates' digests tell them apart, and compare compared the names.
+        Path a = train(dir, "a");
+        Path b = train(dir, "b");
+        String digestA = "a".repeat(64);
+        String digestB = "b".repeat(64);
+        for (Path run : List.of(a, b)) {
+            Path trainer = run.resolve("trainer.json");
+            String text = Files.readString(trainer);
+            assertTrue(text.contains("\"schedule\": \"linear_decay\""), text);
+            Files.writeString(trainer, text.replace("\"schedule\": \"linear_decay\"", "\"schedule\": \"custom\", "
+                    + "\"schedule_class\": \"com.example.Cosine\", \"schedule_sha256\": \""
+                    + (run == a ? digestA : digestB) + "\""));
+        }
+        Cli.Result result = Cli.run("compare", a.toString(), b.toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdoutLines().stream().anyMatch(line -> line.startsWith("  schedule: custom ")
+                && line.contains("com.example.Cosine") && line.contains(digestA) && line.contains(digestB)),
+                result.stdout());
+        Cli.Result same = Cli.run("compare", a.toString(), a.toString());
+        assertTrue(same.stdoutLines().contains("settings: the same"), same.stdout());
+    }
+
+    @Test
     void badInputIsAOneLineErrorWithExitCode2(@TempDir Path dir) {
         Path a = train(dir, "a");
         String[] missing = {"compare", a.toString(), dir.resolve("nothing").toString()};

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.ArrayGptModel;
@@ -15,6 +18,9 @@ import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.sample.SamplingOptions;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.text.VisibleText;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -140,6 +146,31 @@ class GenerateCommandTest {
         assertTrue(line.contains("JAVA_OPTS=-Xmx"), "says what to change: " + line);
         assertEquals(0, Cli.run("generate", "--model", crafted.toString(), "--samples", "0").exitCode(),
                 "no sample, no workspace");
+    }
+
+    @Test
+    void weightsWhoseLogitsOverflowAreAFailureThatSaysSoNotAnInternalError() throws Exception {
+        // Finite weights, which the loader accepts, but each lm_head row of +-1.7e308 sums to an
+        // infinite logit, and the softmax to NaN: generate said "internal error" and nothing of the
+        // model's part in it.
+        Path crafted = dir.resolve("overflowing");
+        Checkpoint.save(crafted, GptModel.create(GptConfig.defaults(), 27, new PythonRandom(1)),
+                Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"));
+        Path weights = crafted.resolve("model.safetensors");
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(weights)).order(ByteOrder.LITTLE_ENDIAN);
+        int headerLength = (int) bytes.getLong(0);
+        JsonObject header = JsonParser.parseString(new String(bytes.array(), 8, headerLength,
+                StandardCharsets.UTF_8)).getAsJsonObject();
+        JsonArray offsets = header.getAsJsonObject("lm_head").getAsJsonArray("data_offsets");
+        for (int at = offsets.get(0).getAsInt(), i = 0; at < offsets.get(1).getAsInt(); at += 8, i++) {
+            bytes.putDouble(8 + headerLength + at, i % 2 == 0 ? 1.7e308 : -1.7e308);
+        }
+        Files.write(weights, bytes.array());
+        String[] args = {"generate", "--model", crafted.toString(), "--samples", "1"};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 1, "cannot sample from " + crafted + ": the model's logits are not finite",
+                null, args);
+        assertTrue(!result.stderr().contains("internal error"), result.stderr());
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
@@ -110,11 +111,28 @@ class MicrogptCommandTest {
         Cli.assertOneLineError(result, 1, "cannot write to stdout: No space left on device", null, "train");
     }
 
+    @Test
+    void helpAndTheVersionReportAWriteErrorToo() {
+        // picocli prints them through a PrintWriter, which kept the error to itself: exit 0, nothing written.
+        for (String[] args : List.of(new String[] {"help", "train"}, new String[] {"train", "--help"},
+                new String[] {"--version"})) {
+            Cli.Result full = runWithStdout(new FailingStream("No space left on device"), args);
+            Cli.assertOneLineError(full, 1, "cannot write to stdout: No space left on device", null, args);
+            Cli.Result pipe = runWithStdout(new FailingStream("Broken pipe"), args);
+            assertEquals(CommandFailedException.BROKEN_PIPE, pipe.exitCode(), String.join(" ", args));
+            assertEquals("", pipe.stderr());
+        }
+    }
+
     private static Cli.Result runWithStdout(OutputStream out) {
+        return runWithStdout(out, "train", "--steps", "3");
+    }
+
+    private static Cli.Result runWithStdout(OutputStream out, String... args) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CliContext context = new CliContext(out, new PrintStream(err, true, StandardCharsets.UTF_8), Map.of(), null,
                 null);
-        int code = MicrogptCommand.execute(context, "train", "--steps", "3");
+        int code = MicrogptCommand.execute(context, args);
         return new Cli.Result(code, new byte[0], err.toString(StandardCharsets.UTF_8));
     }
 

@@ -118,6 +118,9 @@ class SimulatorApiTest {
                     + " control character U+001B at line 3, column 3"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\nab\\u2028c\"}}", "the dataset text holds the"
                     + " line separator U+2028 at line 2, column 3"},
+            // Blank lines are no documents: document 3 is on line 5 (the message said "line 3").
+            {"{\"dataset\": {\"source\": \"text\", \"text\": \"ok\\n\\n  \\nab\\n" + "x".repeat(1001) + "\"}}",
+                "document 3 (line 5 of the dataset text) is 1,001 characters long"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + "a".repeat(Limits.MAX_TEXT_CHARS + 1)
                     + "\"}}", "the limit is 1000000"},
             {"{\"dataset\": {\"source\": \"text\", \"text\": \"" + distinctCharacters(Limits.MAX_VOCAB + 1)

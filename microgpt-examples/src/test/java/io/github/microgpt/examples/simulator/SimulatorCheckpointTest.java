@@ -164,6 +164,34 @@ class SimulatorCheckpointTest {
         assertEquals(1, stepped.get("step").getAsInt(), "the loaded model trains on the session's dataset");
     }
 
+    /**
+     * Finite weights, which the loader accepts, whose logits overflow: Gen Step and Generate
+     * answered 500 "the simulator failed" with a softmax's complaint; now 409 saying why.
+     */
+    @Test
+    void aModelWhoseLogitsOverflowIsRefusedSamplingWith409() throws IOException {
+        Tokenizer tokenizer = Tokenizer.fromDocuments(Fixtures.names());
+        Checkpoint.save(checkpoints.resolve("overflowing"), GptModel.create(GptConfig.defaults(),
+                tokenizer.vocabSize(), new PythonRandom(9)), tokenizer);
+        Path weights = checkpoints.resolve("overflowing").resolve("model.safetensors");
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(Files.readAllBytes(weights))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int headerLength = (int) bytes.getLong(0);
+        JsonArray offsets = com.google.gson.JsonParser.parseString(new String(bytes.array(), 8, headerLength,
+                StandardCharsets.UTF_8)).getAsJsonObject().getAsJsonObject("lm_head").getAsJsonArray("data_offsets");
+        for (int at = offsets.get(0).getAsInt(), i = 0; at < offsets.get(1).getAsInt(); at += 8, i++) {
+            bytes.putDouble(8 + headerLength + at, i % 2 == 0 ? 1.7e308 : -1.7e308);
+        }
+        Files.write(weights, bytes.array());
+        ok(api.post("api/load", "{\"name\": \"overflowing\"}"));
+        for (String command : List.of("api/gen-step", "api/generate")) {
+            Fixtures.Answer answer = api.post(command, "{\"temperature\": 1}");
+            assertEquals(409, answer.status(), command + ": " + answer.body());
+            assertTrue(answer.json().get("error").getAsString().startsWith("the model's logits are not finite"),
+                    command + ": " + answer.body());
+        }
+    }
+
     @Test
     void aModelOnlyCheckpointLoadsItsWeightsAtStepZero() throws IOException {
         Tokenizer tokenizer = Tokenizer.fromDocuments(Fixtures.names());

@@ -88,6 +88,16 @@ class SimulatorCommandTest {
         assertUsageError("control character U+0001");
     }
 
+    @Test
+    void aDocumentTooLongIsRefusedAtItsLineOfTheFile() throws IOException {
+        // Blank lines are no documents: the second document is on line 4 of the file, and the
+        // message said "line 2".
+        Path data = Files.writeString(dir.resolve("long.txt"), "\r\n \nemma\r\n" + "x".repeat(1001) + "\n");
+        assertEquals(2, run("--port", "0", "--data", data.toString()));
+        assertUsageError("document 2 (line 4 of " + data + ") is 1,001 characters long; the simulator takes"
+                + " documents of at most 1,000 characters");
+    }
+
     /**
      * A loop of links and a file that is not UTF-8 are refused in train's words: the simulator said
      * "loop-a: Too many levels of symbolic links", and left "the data file" out of the other.

@@ -274,7 +274,7 @@ class SimulatorSlowClientTest {
                     + "ab".repeat(499_995) + "\"}}");
             assertEquals(400, oneLine.status(), oneLine.body());
             assertTrue(oneLine.json().get("error").getAsString().contains(
-                    "document 1 (line 1 of the documents) is 999,990 characters long; the simulator takes documents"
+                    "document 1 (line 1 of the dataset text) is 999,990 characters long; the simulator takes documents"
                             + " of at most 1,000 characters"), oneLine.body());
             // A million characters as 999 documents of the longest length allowed: accepted, and
             // the state carries each document cut to a few dozen characters.
