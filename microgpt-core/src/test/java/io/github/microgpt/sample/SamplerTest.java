@@ -114,6 +114,19 @@ class SamplerTest {
     }
 
     @Test
+    void logitsThatOverflowedAreRefusedNamingThePositionAndToken() {
+        // Weights that are each finite can still sum to an infinite logit; its softmax is NaN.
+        for (double bad : new double[] {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN}) {
+            LanguageModel model = fixedLogits(new double[] {1, 2, bad, 1, 0.5, 0}, 7);
+            Recorder recorder = new Recorder();
+            Sampler sampler = recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(1)));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> sampler.sample(1.0));
+            assertTrue(e.getMessage().contains("at position 0 the logit of token 2 (c) is " + bad), e.getMessage());
+            assertEquals(0, recorder.tokens.size(), "no token is drawn from a distribution of NaNs");
+        }
+    }
+
+    @Test
     void stopsAtBosWithAnEmptySampleWhenBosIsCertain() {
         LanguageModel model = fixedLogits(new double[] {-1000, -1000, -1000, -1000, -1000, 5}, 7);
         Recorder recorder = new Recorder();
