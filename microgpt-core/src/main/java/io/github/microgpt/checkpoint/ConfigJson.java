@@ -5,6 +5,7 @@ import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.Precision;
+import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -164,7 +165,9 @@ final class ConfigJson {
     /**
      * Whether every token of a vocabulary is a character that prints on one line: no control
      * character but the tab (a line break or a terminal's escape would reach the output of every
-     * sample), no line or paragraph separator, no half of a surrogate pair.
+     * sample), no line or paragraph separator, no half of a surrogate pair. This is the one rule
+     * of {@link Documents#isRefused}, which every data file, text and download is held to before
+     * training, so a vocabulary built from them can always be saved.
      *
      * @param characters the vocabulary's characters
      * @return {@code null} if all are fine, else what is wrong with the first that is not
@@ -174,10 +177,7 @@ final class ConfigJson {
         for (int i = 0; i < characters.length(); index++) {
             int cp = characters.codePointAt(i);
             i += Character.charCount(cp);
-            int type = Character.getType(cp);
-            boolean bad = (type == Character.CONTROL && cp != '\t') || type == Character.LINE_SEPARATOR
-                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE;
-            if (bad) {
+            if (Documents.isRefused(cp)) {
                 return "holds " + codePoint(cp) + " at character " + index + ", which is not a printable character"
                         + " (tokens are single characters that print on one line: no control characters but the"
                         + " tab, no line breaks, no unpaired surrogates)";

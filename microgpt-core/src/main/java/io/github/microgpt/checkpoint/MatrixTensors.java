@@ -85,6 +85,14 @@ final class MatrixTensors {
      * range (such as {@code 1e300}) would become an infinite weight in the model, which only its
      * first softmax would find.
      *
+     * <p>The tensors' type must agree with the precision {@code config.json} declares: an
+     * {@code f32} checkpoint's {@code F64} tensors must hold floats exactly (a save of an
+     * {@code f32} model with {@code F64} weights widens its floats; any other value would be
+     * rounded to a float without a word), and an {@code f64} checkpoint's moments are {@code F64}
+     * (they are always saved in the model's precision; {@code F32} ones are those of an
+     * {@code f32} run). An {@code f64} checkpoint's weights may be {@code F32}: a save with
+     * {@code F32} weights asked for them.
+     *
      * @param precision the precision of the model the values are for
      */
     static double[] read(Path file, Safetensors.Opened opened, List<ParameterMatrix> layout, String suffix,
@@ -96,7 +104,15 @@ final class MatrixTensors {
         double[] flat = new double[total];
         for (ParameterMatrix matrix : layout) {
             String name = matrix.name() + suffix;
-            double[] values = opened.read(opened.entry(name)).values();
+            Safetensors.Entry entry = opened.entry(name);
+            boolean moments = !suffix.isEmpty();
+            if (moments && precision == Precision.F64 && entry.dtype() != DType.F64) {
+                throw new CheckpointException(file, "tensor \"" + name + "\" is " + entry.dtype() + ", but "
+                        + Format.CONFIG_FILE + " declares the precision " + precision.id() + ": Adam's moments are"
+                        + " saved in the model's precision (F64 for f64, F32 for f32)");
+            }
+            boolean floatsOnly = precision == Precision.F32 && entry.dtype() == DType.F64;
+            double[] values = opened.read(entry).values();
             for (int i = 0; i < values.length; i++) {
                 if (!Double.isFinite(values[i])) {
                     throw new CheckpointException(file, "entry (" + i / matrix.cols() + ", " + i % matrix.cols()
@@ -106,6 +122,13 @@ final class MatrixTensors {
                     throw new CheckpointException(file, "entry (" + i / matrix.cols() + ", " + i % matrix.cols()
                             + ") of tensor \"" + name + "\" is " + values[i] + ", beyond the range of the floats of "
                             + "this single-precision (f32) model (at most " + Float.MAX_VALUE + " in magnitude)");
+                }
+                if (floatsOnly && (double) (float) values[i] != values[i]) {
+                    throw new CheckpointException(file, "tensor \"" + name + "\" is F64 and its entry ("
+                            + i / matrix.cols() + ", " + i % matrix.cols() + ") is " + values[i] + ", which is not a"
+                            + " float, but " + Format.CONFIG_FILE + " declares the precision " + precision.id()
+                            + ": the " + (moments ? "moments" : "weights") + " would be rounded to floats (an f32"
+                            + " checkpoint's tensors are F32, or F64 holding floats exactly)");
                 }
             }
             System.arraycopy(values, 0, flat, matrix.offset(), values.length);

@@ -57,7 +57,6 @@ public final class Documents {
     /** The least a download must bring in each stall window: 4 KiB, some 137 bytes a second over 30 s. */
     private static final int MIN_BYTES_PER_WINDOW = 4096;
     /** Larger downloads are refused rather than filling the disk. */
-    private static final long MAX_DOWNLOAD_BYTES = 1L << 30;
 
     private Documents() {
     }
@@ -383,7 +382,8 @@ public final class Documents {
      * @throws IOException if the server answers with an error, the connection fails or times
      *     out, the download brings less than 4 KiB in some 30 seconds (headers included: a server
      *     that sends a byte now and then is given up, never waited for without end), it is larger
-     *     than 1 GiB, or the downloaded file does not have the expected checksum
+     *     than {@value #MAX_FILE_BYTES} bytes, the most {@link #load(Path)} accepts (the download is
+     *     stopped there and nothing is cached), or the downloaded file does not have the expected checksum
      * @throws java.nio.file.FileSystemException if a {@code file} URL names a directory, a FIFO,
      *     a device or a socket rather than a regular file (checked before reading, so nothing
      *     waits, and a directory's listing is not taken for its contents)
@@ -524,7 +524,10 @@ public final class Documents {
                 MIN_BYTES_PER_WINDOW, window), cause);
     }
 
-    /** Copies a download, refusing one larger than {@link #MAX_DOWNLOAD_BYTES}. */
+    /**
+     * Copies a download, refusing one larger than {@link #MAX_FILE_BYTES} as soon as it passes
+     * that size: {@link #load(Path)} would refuse the file.
+     */
     private static void copyAtMost(InputStream in, OutputStream out, URI url) throws IOException {
         copyAtMost(in, out, url, new AtomicLong());
     }
@@ -536,8 +539,10 @@ public final class Documents {
         for (int n; (n = in.read(buffer)) != -1; ) {
             total += n;
             received.addAndGet(n);
-            if (total > MAX_DOWNLOAD_BYTES) {
-                throw new IOException("cannot download " + url + ": it is larger than " + MAX_DOWNLOAD_BYTES + " bytes");
+            if (total > MAX_FILE_BYTES) {
+                throw new IOException(String.format(Locale.ROOT, "cannot download %s: it is larger than %,d bytes"
+                        + " (%d MiB), the most a data file may hold; stopped there, and nothing was cached", url,
+                        MAX_FILE_BYTES, MAX_FILE_BYTES >> 20));
             }
             out.write(buffer, 0, n);
         }
@@ -552,7 +557,7 @@ public final class Documents {
     }
 
     /**
-     * The SHA-256 of a file, read in pieces: a download may be up to {@link #MAX_DOWNLOAD_BYTES},
+     * The SHA-256 of a file, read in pieces: a download may be up to {@link #MAX_FILE_BYTES},
      * and reading it whole into one array ran out of heap (a 300 MB file in a 256 MB heap).
      */
     private static String sha256Of(Path file) throws IOException {

@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +8,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
@@ -135,5 +137,21 @@ class CheckpointMessageTest {
         Checkpoint checkpoint = Checkpoint.load(dir);
         GptModel model = GptModel.create(CONFIG, TOKENIZER.vocabSize(), new PythonRandom(1));
         assertShort(assertThrows(CheckpointException.class, () -> checkpoint.resumeRecordedRun(model)), "given to the program");
+    }
+
+    /**
+     * The characters a checkpoint's vocabulary cannot hold are exactly those no document may
+     * hold ({@link Documents#isRefused}, which data files, texts and downloads are held to before
+     * training), for every code point: a vocabulary trained from documents can always be saved,
+     * and a refused one is refused up front, not by the save at the end of a run.
+     */
+    @Test
+    void theVocabularyRuleIsTheDocumentsRule() {
+        for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
+            boolean refusedByCheckpoint = ConfigJson.unprintable(new String(Character.toChars(cp))) != null;
+            if (refusedByCheckpoint != Documents.isRefused(cp)) {
+                assertEquals(Documents.isRefused(cp), refusedByCheckpoint, String.format("U+%04X", cp));
+            }
+        }
     }
 }

@@ -208,4 +208,69 @@ class SinglePrecisionCheckpointTest {
         // Restored, the checkpoint loads: the refusals above were the values, not the F64 files.
         assertEquals(Precision.F32, Checkpoint.load(dir).precision());
     }
+
+    /**
+     * An f64 checkpoint whose {@code config.json} was given {@code "precision": "f32"} loaded
+     * silently, and the model it rebuilt rounded every F64 weight to a float. Its weights, which
+     * are not floats, are refused naming the file, the tensor, its type and the declared
+     * precision; so are F64 moments that are not floats, and F32 moments in an f64 checkpoint
+     * (the moments are always saved in the model's precision). An f32 checkpoint whose tensors
+     * are F64 holding floats exactly still loads (see above).
+     */
+    @Test
+    void tensorsThatDisagreeWithTheDeclaredPrecisionAreRefused() throws Exception {
+        Tokenizer tokenizer = tokenizer();
+        ArrayGptModel model = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(3), Precision.F64);
+        Trainer trainer = new Trainer(model, tokenizer, List.of("anna", "bob"), new AdamOptimizer(model.numParameters()),
+                4);
+        trainer.step(StepMode.DOCUMENT);
+        Path dir = tmp.resolve("declared");
+        Checkpoint.save(dir, model, tokenizer,
+                TrainingState.capture(trainer, new PythonRandom(3), StepMode.DOCUMENT, Map.of(), null, null));
+        Path config = dir.resolve(Checkpoint.CONFIG_FILE);
+        String f64 = Files.readString(config, StandardCharsets.UTF_8);
+        assertFalse(f64.contains("\"precision\""), f64);
+        Files.writeString(config, f64.replace("\"num_params\"", "\"precision\": \"f32\", \"num_params\""),
+                StandardCharsets.UTF_8);
+
+        CheckpointException weights = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
+        assertEquals(dir.resolve(Checkpoint.MODEL_FILE), weights.file(), weights.getMessage());
+        assertTrue(weights.getMessage().contains("tensor \"wte\" is F64 and its entry (0, 0) is "
+                + model.parameters().values()[0] + ", which is not a float, but config.json declares the precision"
+                + " f32"), weights.getMessage());
+
+        // The weights rounded to floats (as a save with F32 weights would): now the moments are refused.
+        Path modelFile = dir.resolve(Checkpoint.MODEL_FILE);
+        List<Tensor> rounded = new ArrayList<>();
+        for (Tensor tensor : Safetensors.read(modelFile).tensors()) {
+            double[] values = tensor.values();
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) values[i];
+            }
+            rounded.add(new Tensor(tensor.name(), DType.F64, tensor.shape(), values));
+        }
+        Safetensors.write(modelFile, rounded, Map.of());
+        CheckpointException moments = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
+        assertEquals(dir.resolve(Format.OPTIMIZER_FILE), moments.file(), moments.getMessage());
+        assertTrue(moments.getMessage().contains("tensor \"wte.m\" is F64 and its entry (0, 0) is ")
+                && moments.getMessage().contains(", which is not a float, but config.json declares the precision f32"),
+                moments.getMessage());
+
+        // An f32 checkpoint whose precision field was taken away: its F32 moments are refused.
+        Path single = tmp.resolve("single");
+        ArrayGptModel f32 = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(3), Precision.F32);
+        Trainer f32Trainer = new Trainer(f32, tokenizer, List.of("anna", "bob"), new AdamOptimizer(f32.numParameters()),
+                4);
+        f32Trainer.step(StepMode.DOCUMENT);
+        Checkpoint.save(single, f32, tokenizer,
+                TrainingState.capture(f32Trainer, new PythonRandom(3), StepMode.DOCUMENT, Map.of(), null, null));
+        Path singleConfig = single.resolve(Checkpoint.CONFIG_FILE);
+        String text = Files.readString(singleConfig, StandardCharsets.UTF_8);
+        Files.writeString(singleConfig, text.replaceAll(",\\s*\"precision\"\\s*:\\s*\"f32\"", ""), StandardCharsets.UTF_8);
+        assertFalse(Files.readString(singleConfig).contains("precision"), Files.readString(singleConfig));
+        CheckpointException f32Moments = assertThrows(CheckpointException.class, () -> Checkpoint.load(single));
+        assertEquals(single.resolve(Format.OPTIMIZER_FILE), f32Moments.file(), f32Moments.getMessage());
+        assertTrue(f32Moments.getMessage().contains("tensor \"wte.m\" is F32, but config.json declares the"
+                + " precision f64"), f32Moments.getMessage());
+    }
 }

@@ -214,6 +214,32 @@ class DocumentsDownloadTest {
     }
 
     /**
+     * A download larger than {@link Documents#load(Path)} accepts ({@link Documents#MAX_FILE_BYTES})
+     * is stopped as soon as it passes that size, and the cache keeps nothing: before, up to 1 GiB
+     * was downloaded and cached, and only {@code load} refused it. A file of exactly that size
+     * still downloads. (Sparse files: nothing of them is on disk but what the download writes.)
+     */
+    @Test
+    void aDownloadLargerThanLoadAcceptsIsStoppedAndNotCached(@TempDir Path source) throws Exception {
+        Path large = source.resolve("large.txt");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(large.toFile(), "rw")) {
+            file.setLength(Documents.MAX_FILE_BYTES + 1);
+        }
+        IOException e = assertThrows(IOException.class, () -> Documents.download(large.toUri(), cache, null));
+        assertTrue(e.getMessage().startsWith("cannot download " + large.toUri() + ": it is larger than 67,108,864"
+                + " bytes (64 MiB), the most a data file may hold"), e.getMessage());
+        assertEquals(List.of(), cacheFiles(), "nothing is left in the cache");
+
+        Path limit = source.resolve("limit.txt");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(limit.toFile(), "rw")) {
+            file.setLength(Documents.MAX_FILE_BYTES);
+        }
+        Path copy = Documents.download(limit.toUri(), cache, null);
+        assertEquals(Documents.MAX_FILE_BYTES, Files.size(copy));
+        Files.delete(copy);
+    }
+
+    /**
      * A {@code file} URL is read as a data file is: a directory's URL gave the listing of its
      * names (which would have become the documents), and a FIFO's waited for a writer forever.
      * Both are refused at once, and the cache keeps nothing of them.
