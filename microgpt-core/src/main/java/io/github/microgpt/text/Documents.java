@@ -56,7 +56,6 @@ public final class Documents {
     static volatile int stallWindowMillis = READ_TIMEOUT_MILLIS;
     /** The least a download must bring in each stall window: 4 KiB, some 137 bytes a second over 30 s. */
     private static final int MIN_BYTES_PER_WINDOW = 4096;
-    /** Larger downloads are refused rather than filling the disk. */
 
     private Documents() {
     }
