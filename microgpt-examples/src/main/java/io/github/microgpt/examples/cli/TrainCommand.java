@@ -620,6 +620,7 @@ public final class TrainCommand implements Callable<Integer> {
         LanguageModel model = architecture == Architecture.GPT
                 ? engine().create(config, tokenizer.vocabSize(), random, precision())
                 : architecture.create(config, tokenizer.vocabSize(), random);
+        engines = engineFor(architecture);
         out.line("num params: " + model.numParameters());
         out.flush();
 
@@ -696,6 +697,11 @@ public final class TrainCommand implements Callable<Integer> {
                     e);
         }
         checkStopAfter(resumed.trainer().stepsDone(), resumed.trainer().totalSteps());
+        // The engines of the saved part of the run, then this one's (unless it is the same).
+        String before = state.metadata().get(ENGINE_KEY);
+        String now = engineFor(checkpoint.architecture());
+        engines = before == null || before.isBlank() ? now
+                : before.equals(now) || before.endsWith(", then " + now) ? before : before + ", then " + now;
         out.line("num docs: " + docs.size());
         out.line("vocab size: " + resumed.tokenizer().vocabSize());
         out.line("num params: " + resumed.model().numParameters());
@@ -747,9 +753,25 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Everything --resume needs: the trainer and optimizer, the generator, the run's seed and data, the losses. */
-    private static TrainingState state(Run run) {
-        return TrainingState.capture(run.trainer(), run.random(), StepMode.DOCUMENT, Map.of(),
+    private TrainingState state(Run run) {
+        return TrainingState.capture(run.trainer(), run.random(), StepMode.DOCUMENT, Map.of(ENGINE_KEY, engines),
                 run.recipe(), run.losses().losses());
+    }
+
+    /**
+     * The checkpoint metadata of the engines that computed a run, in order: {@code "value"},
+     * {@code "array"}, or for a run resumed on another engine {@code "value, then array"}. The
+     * engines compute the same numbers to rounding, not bit for bit, so that 'compare' can say why
+     * two runs of the same settings part. A checkpoint written before it was recorded has none.
+     */
+    static final String ENGINE_KEY = "engine";
+
+    /** What {@link #ENGINE_KEY} records for this run: set when the run is built. */
+    private String engines = "";
+
+    /** The engine that computes a model of this architecture here: the array engine computes only the GPT. */
+    private String engineFor(Architecture architecture) {
+        return architecture == Architecture.GPT ? engine().id() : Engine.VALUE.id();
     }
 
     /**

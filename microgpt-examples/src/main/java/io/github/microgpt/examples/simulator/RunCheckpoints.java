@@ -46,6 +46,8 @@ final class RunCheckpoints {
     static final String SOURCE_KEY = "simulator.dataset.source";
     /** The checkpoint metadata of the dataset's readable name. */
     static final String DATASET_KEY = "simulator.dataset.name";
+    /** The checkpoint metadata of the engine that computed the run, under the key 'microgpt train' uses. */
+    static final String ENGINE_KEY = "engine";
     /** The file of Adam's moments in a checkpoint with its training state. */
     private static final String OPTIMIZER_FILE = "optimizer.safetensors";
     /** The largest header a checkpoint's safetensors file may have: 1 MiB, the checkpoint reader's limit. */
@@ -148,6 +150,8 @@ final class RunCheckpoints {
             // So that 'microgpt train --resume' finds the documents of a run saved here.
             metadata.put("data", "embedded");
         }
+        // As 'microgpt train --save' records it, for 'microgpt compare' (the engines differ in rounding).
+        metadata.put(ENGINE_KEY, settings.engine().id());
         metadata.put(SOURCE_KEY, settings.source());
         metadata.put(DATASET_KEY, settings.name());
         return metadata;
