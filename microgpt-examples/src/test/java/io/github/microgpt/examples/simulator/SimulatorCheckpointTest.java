@@ -319,6 +319,9 @@ class SimulatorCheckpointTest {
             }
             cases.add(Arguments.of(path, "{\"name\": \"NUL\"}", "is the name of a device on Windows"));
             cases.add(Arguments.of(path, "{\"name\": \"com1.txt\"}", "is the name of a device on Windows"));
+            cases.add(Arguments.of(path, "{\"name\": \"run.\"}", "The checkpoint name must not end in '.' (Windows"
+                    + " drops it, and \"run.\" would be the folder of \"run\"); got \"run.\""));
+            cases.add(Arguments.of(path, "{\"name\": \"a..\"}", "must not end in '.'"));
             cases.add(Arguments.of(path, "{}", "the checkpoint name is missing"));
             cases.add(Arguments.of(path, "{\"name\": null}", "the checkpoint name is missing"));
             cases.add(Arguments.of(path, "{\"name\": 5}", "The checkpoint name must be a string"));
