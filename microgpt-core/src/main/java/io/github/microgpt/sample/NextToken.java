@@ -3,6 +3,7 @@ package io.github.microgpt.sample;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.text.VisibleText;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -56,7 +57,10 @@ public final class NextToken {
      * @return the prediction
      * @throws IllegalArgumentException if a character of the prefix is not in the vocabulary,
      *     the prefix does not fit the model's block size (at most {@code blockSize - 1}
-     *     characters), or the vocabularies differ
+     *     characters), or the vocabularies differ; the message says which, and what is allowed
+     * @throws IllegalStateException if the model's last logits are not all finite (weights that
+     *     are NaN, or so large that a sum of them overflows a double), so that they give no
+     *     distribution; the message names the token and its logit, as {@link Sampler} does
      */
     public static NextToken after(LanguageModel model, Tokenizer tokenizer, String prefix) {
         Objects.requireNonNull(model, "model");
@@ -64,7 +68,8 @@ public final class NextToken {
         Objects.requireNonNull(prefix, "prefix");
         if (tokenizer.vocabSize() != model.vocabSize()) {
             throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize()
-                    + " tokens but the model " + model.vocabSize());
+                    + " tokens but the model " + model.vocabSize() + ": the tokenizer must be the one the model was"
+                    + " trained with (the same vocabulary)");
         }
         int[] ids = tokenizer.encode(prefix);
         int blockSize = model.config().blockSize();
@@ -77,6 +82,16 @@ public final class NextToken {
         double[] logits = sequence.next(tokenizer.bos());
         for (int id : ids) {
             logits = sequence.next(id);
+        }
+        for (int i = 0; i < logits.length; i++) {
+            if (!Double.isFinite(logits[i])) {
+                // Softmax would refuse them as a bad argument ("logits[0] is NaN"), which the caller did not pass.
+                throw new IllegalStateException("the model's logits are not finite: after the prefix \""
+                        + VisibleText.escape(prefix) + "\" the logit of token " + i + " ("
+                        + VisibleText.escape(tokenizer.tokenText(i)) + ") is " + logits[i] + ", so they give no"
+                        + " distribution; a model's weights must be finite and small enough that its forward pass"
+                        + " does not overflow a double");
+            }
         }
         return new NextToken(prefix, tokenizer, Softmax.softmax(logits));
     }

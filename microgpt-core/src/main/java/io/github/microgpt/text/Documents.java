@@ -56,6 +56,14 @@ public final class Documents {
     static volatile int stallWindowMillis = READ_TIMEOUT_MILLIS;
     /** The least a download must bring in each stall window: 4 KiB, some 137 bytes a second over 30 s. */
     private static final int MIN_BYTES_PER_WINDOW = 4096;
+    /**
+     * The longest a whole download may take, from connecting to its last byte: 10 minutes. The
+     * stall window alone let a server that sends 4 KiB every 30 s keep the caller waiting for
+     * days before the {@link #MAX_FILE_BYTES} cap; 10 minutes bring the reference run's 228 kB of
+     * names at 400 bytes a second, and the largest file accepted at some 112 kB a second.
+     * Package-private and not final so that a test can shorten it.
+     */
+    static volatile long deadlineMillis = 10 * 60_000L;
 
     private Documents() {
     }
@@ -380,7 +388,8 @@ public final class Documents {
      * @return the path of the cached file
      * @throws IOException if the server answers with an error, the connection fails or times
      *     out, the download brings less than 4 KiB in some 30 seconds (headers included: a server
-     *     that sends a byte now and then is given up, never waited for without end), it is larger
+     *     that sends a byte now and then is given up, never waited for without end), it does not
+     *     finish within 10 minutes however steadily it comes (the message says so), it is larger
      *     than {@value #MAX_FILE_BYTES} bytes, the most {@link #load(Path)} accepts (the download is
      *     stopped there and nothing is cached), or the downloaded file does not have the expected checksum
      * @throws java.nio.file.FileSystemException if a {@code file} URL names a directory, a FIFO,
@@ -470,9 +479,21 @@ public final class Documents {
         // The read timeout bounds one read only: a watchdog gives up a download that brings too
         // little in a window (headers included), by closing its connection.
         int window = stallWindowMillis;
+        long deadline = deadlineMillis;
         AtomicLong received = new AtomicLong();
         AtomicLong stalledAt = new AtomicLong(-1);
+        AtomicLong lateAt = new AtomicLong(-1);
         Timer watchdog = new Timer("microgpt-download-watchdog", true);
+        // However steadily it comes, a download is given up when the deadline passes.
+        watchdog.schedule(new TimerTask() {
+            @Override
+            public void run() {
+                lateAt.set(received.get());
+                if (connection instanceof HttpURLConnection http) {
+                    http.disconnect();
+                }
+            }
+        }, deadline);
         watchdog.scheduleAtFixedRate(new TimerTask() {
             private long before;
 
@@ -503,17 +524,35 @@ public final class Documents {
                 copyAtMost(in, out, url, received);
             }
         } catch (IOException e) {
-            if (stalledAt.get() >= 0) {
-                throw stalled(url, stalledAt.get(), window, e);
-            }
+            throwIfGivenUp(url, stalledAt.get(), window, lateAt.get(), deadline, e);
             throw e;
         } finally {
             watchdog.cancel();
         }
-        if (stalledAt.get() >= 0) {
-            // Closed under the reader, which may have taken it for the end of the answer.
-            throw stalled(url, stalledAt.get(), window, null);
+        // Closed under the reader, which may have taken it for the end of the answer.
+        throwIfGivenUp(url, stalledAt.get(), window, lateAt.get(), deadline, null);
+    }
+
+    /** Throws the reason the watchdog gave a download up, if it did: the stall or the deadline. */
+    private static void throwIfGivenUp(URI url, long stalledAt, int window, long lateAt, long deadline,
+            IOException cause) throws IOException {
+        // The deadline first: once it has closed the connection, a stall may follow.
+        if (lateAt >= 0) {
+            throw new IOException(String.format(Locale.ROOT, "cannot download %s: it did not finish within %s, the"
+                    + " longest a download may take (%,d bytes had come); given up, and nothing was cached", url,
+                    duration(deadline), lateAt), cause);
         }
+        if (stalledAt >= 0) {
+            throw stalled(url, stalledAt, window, cause);
+        }
+    }
+
+    /** A duration for a message: "10 minutes", "30 s", "0.5 s". */
+    private static String duration(long millis) {
+        if (millis % 60_000 == 0) {
+            return millis / 60_000 + (millis == 60_000 ? " minute" : " minutes");
+        }
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis / 1000.0 + " s";
     }
 
     private static IOException stalled(URI url, long bytes, int windowMillis, IOException cause) {

@@ -22,12 +22,28 @@ public final class TrainingDivergedException extends RuntimeException {
      * @param step the number of the step, from 1
      * @param document the document of the step
      * @param loss the loss, NaN or infinite
+     * @throws IllegalArgumentException if the step is below 1 or the loss is finite (a finite
+     *     loss is no divergence: the exception would say what did not happen)
+     * @throws NullPointerException if the document is null
      */
     public TrainingDivergedException(int step, String document, double loss) {
-        super("training diverged at step " + step + " on the document \"" + document + "\": the loss is " + loss);
+        super(message(step, document, loss));
         this.step = step;
         this.document = document;
         this.loss = loss;
+    }
+
+    /** The message, once the arguments are checked. */
+    private static String message(int step, String document, double loss) {
+        if (step < 1) {
+            throw new IllegalArgumentException("the step of a divergence is numbered from 1, got " + step);
+        }
+        java.util.Objects.requireNonNull(document, "document");
+        if (Double.isFinite(loss)) {
+            throw new IllegalArgumentException("a divergence is a loss that is NaN or infinite, got the finite loss "
+                    + loss + " at step " + step);
+        }
+        return "training diverged at step " + step + " on the document \"" + document + "\": the loss is " + loss;
     }
 
     /**

@@ -72,4 +72,65 @@ class NextTokenTest {
         assertThrows(IllegalArgumentException.class, () -> ok.top(0));
         assertThrows(IllegalArgumentException.class, () -> ok.probability(6));
     }
+
+    /**
+     * Logits that are not finite (a model whose weights are NaN, or overflow its forward pass)
+     * were refused by the softmax as a bad argument, "logits[2] is NaN", which said neither that
+     * the model was at fault nor what a model must be; the caller's arguments were fine.
+     */
+    @Test
+    void logitsThatAreNotFiniteAreTheModelsFaultAndSaySo() {
+        LanguageModel real = GptModel.create(new GptConfig(1, 4, 1, 4, 0.1), TOKENIZER.vocabSize(), new PythonRandom(1));
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
+            LanguageModel broken = new LanguageModel() {
+                @Override
+                public GptConfig config() {
+                    return real.config();
+                }
+
+                @Override
+                public int vocabSize() {
+                    return real.vocabSize();
+                }
+
+                @Override
+                public io.github.microgpt.model.Parameters parameters() {
+                    return real.parameters();
+                }
+
+                @Override
+                public Sequence newSequence() {
+                    Sequence sequence = real.newSequence();
+                    return new Sequence() {
+                        @Override
+                        public int length() {
+                            return sequence.length();
+                        }
+
+                        @Override
+                        public double[] next(int tokenId) {
+                            double[] logits = sequence.next(tokenId);
+                            logits[2] = bad;
+                            return logits;
+                        }
+                    };
+                }
+
+                @Override
+                public double lossAndGradients(int[] tokens, int first, int end,
+                        io.github.microgpt.model.Predictions predictions) {
+                    throw new UnsupportedOperationException();
+                }
+            };
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> NextToken.after(broken, TOKENIZER, "ab"));
+            assertEquals("the model's logits are not finite: after the prefix \"ab\" the logit of token 2 (c) is " + bad
+                    + ", so they give no distribution; a model's weights must be finite and small enough that its"
+                    + " forward pass does not overflow a double", e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NextToken.after(real, Tokenizer.ofCharacters("ab"), ""));
+        assertEquals("the tokenizer has 3 tokens but the model 6: the tokenizer must be the one the model was trained"
+                + " with (the same vocabulary)", e.getMessage());
+    }
 }

@@ -172,6 +172,46 @@ class DocumentsDownloadTest {
         }
     }
 
+    /**
+     * A server that sends steadily enough for the stall window, but never finishes in time, is
+     * given up at the download's deadline: this one sends 4 KiB every 50 ms for 2 s against a
+     * deadline of 0.3 s, then ends its answer (so the old code, with only the stall window,
+     * returned it).
+     */
+    @Test
+    void aSteadyButEndlessDownloadIsGivenUpAtTheDeadline() throws Exception {
+        long deadline = Documents.deadlineMillis;
+        Documents.deadlineMillis = 300;
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread sender = new Thread(() -> {
+                try (Socket connection = listener.accept()) {
+                    connection.getInputStream().read(new byte[4096]);
+                    OutputStream out = connection.getOutputStream();
+                    out.write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    byte[] chunk = ("ab\n".repeat(1365) + "a\n").getBytes(StandardCharsets.US_ASCII);
+                    for (int i = 0; i < 40; i++) {
+                        out.write(chunk);
+                        out.flush();
+                        Thread.sleep(50);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the client gave up: what the test expects
+                }
+            });
+            sender.setDaemon(true);
+            sender.start();
+            URI url = URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/endless.txt");
+            IOException e = assertThrows(IOException.class, () -> Documents.download(url, cache, null));
+            assertTrue(e.getMessage().startsWith("cannot download " + url + ": it did not finish within 0.3 s, the"
+                    + " longest a download may take ("), e.getMessage());
+            assertTrue(e.getMessage().endsWith("bytes had come); given up, and nothing was cached"), e.getMessage());
+            assertEquals(List.of(), cacheFiles(), "nothing is left in the cache");
+            sender.join();
+        } finally {
+            Documents.deadlineMillis = deadline;
+        }
+    }
+
     @Test
     void aCachedFileWithTheWrongChecksumIsDownloadedAgain() throws Exception {
         URI url = server.uri("/data/names.txt");

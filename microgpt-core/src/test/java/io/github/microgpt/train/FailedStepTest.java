@@ -132,4 +132,27 @@ class FailedStepTest {
             assertEquals(0, trainer.stepsDone());
         }));
     }
+
+    /**
+     * The public constructor took any step, a null document and a finite loss, and made an
+     * exception that said "training diverged at step -1 on the document \"null\": the loss is
+     * 1.0". Each is refused, naming what is wrong.
+     */
+    @org.junit.jupiter.api.Test
+    void aDivergenceIsAStepFromOneWithADocumentAndALossThatIsNotFinite() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new TrainingDivergedException(-1, "ab", Double.NaN));
+        org.junit.jupiter.api.Assertions.assertEquals("the step of a divergence is numbered from 1, got -1",
+                e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new TrainingDivergedException(3, "ab", 1.0));
+        org.junit.jupiter.api.Assertions.assertEquals("a divergence is a loss that is NaN or infinite, got the finite"
+                + " loss 1.0 at step 3", e.getMessage());
+        NullPointerException n = org.junit.jupiter.api.Assertions.assertThrows(NullPointerException.class,
+                () -> new TrainingDivergedException(3, null, Double.NaN));
+        org.junit.jupiter.api.Assertions.assertEquals("document", n.getMessage());
+        TrainingDivergedException ok = new TrainingDivergedException(1, "ab", Double.POSITIVE_INFINITY);
+        org.junit.jupiter.api.Assertions.assertEquals("training diverged at step 1 on the document \"ab\": the loss is"
+                + " Infinity", ok.getMessage());
+    }
 }

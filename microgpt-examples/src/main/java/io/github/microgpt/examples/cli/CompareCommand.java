@@ -23,7 +23,7 @@ import picocli.CommandLine.ParentCommand;
  * from both checkpoints ({@code microgpt train --save} keeps them) and prints {@code identical}
  * when every loss of the one run equals the other's bit for bit, or else the first step where
  * they differ and by how much; then the settings in which the runs differ (the model, its
- * precision, the data, the optimizer and its schedule, the step mode, the run's length). With
+ * precision, the engine that computed it, the data, the optimizer and its schedule, the step mode, the run's length). With
  * {@code --plot FILE.svg} it draws both loss curves in one picture.
  *
  * <pre>
@@ -178,6 +178,9 @@ public final class CompareCommand implements Callable<Integer> {
         differ(out, "architecture", a.checkpoint().architecture().id(), b.checkpoint().architecture().id());
         // An f64 and an f32 run part at step 1; the precision is the setting that says why.
         differ(out, "precision", a.checkpoint().precision().id(), b.checkpoint().precision().id());
+        // The value and the array engine compute the same numbers to rounding, not bit for bit:
+        // runs of the same settings on the two part within a few steps, and this says why.
+        differ(out, "engine", engine(a.state()), engine(b.state()));
         differ(out, "n_layer", ca.nLayer(), cb.nLayer());
         differ(out, "n_embd", ca.nEmbd(), cb.nEmbd());
         differ(out, "n_head", ca.nHead(), cb.nHead());
@@ -213,6 +216,12 @@ public final class CompareCommand implements Callable<Integer> {
     private static String schedule(OptimizerState optimizer) {
         String name = optimizer.scheduleName();
         return name.equals("custom") ? name + " " + optimizer.settings().schedule() : name;
+    }
+
+    /** The engines that computed a run, as 'train --save' records them, or "unknown" if it did not. */
+    private static String engine(TrainingState state) {
+        String engines = state.metadata().get(TrainCommand.ENGINE_KEY);
+        return engines == null ? "unknown (not recorded)" : engines;
     }
 
     /** One document or one position per step, as the run recorded it. */

@@ -165,10 +165,18 @@ public final class TrainCommand implements Callable<Integer> {
     private double learningRate = 0.01;
 
     @Option(names = "--save", paramLabel = "DIR",
-            description = "Save a checkpoint in DIR when training ends or stops: the model (for 'microgpt "
-                    + "generate') and the training state (for --resume). DIR is created, or replaced atomically "
-                    + "if it holds a checkpoint.")
+            description = "Save a checkpoint in DIR when training ends or stops (--stop-after): the model (for "
+                    + "'microgpt generate') and the training state (for --resume). DIR is created, or replaced "
+                    + "atomically if it holds a checkpoint. Ctrl-C or a signal does not save (DIR keeps what it "
+                    + "held, and a line on stderr says what that is); --save-every saves as the run goes.")
     private Path save;
+
+    /** Held by every save into --save's directory, so that a stop's report waits for one under way. */
+    private final java.util.concurrent.locks.ReentrantLock saving = new java.util.concurrent.locks.ReentrantLock();
+    /** The step of the last save this run made into --save's directory; 0 before the first. */
+    private volatile int lastSaved;
+    /** Whether a stop of the run has been reported (a signal and a closed stdout may come together). */
+    private final java.util.concurrent.atomic.AtomicBoolean stopReported = new java.util.concurrent.atomic.AtomicBoolean();
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the run saved in DIR from the step after the last one done. The model, "
@@ -447,6 +455,73 @@ public final class TrainCommand implements Callable<Integer> {
                 ? new ProgressBar(context.err(), "training", lastStep - firstStep,
                         context.outputSharesTerminalWithErr(), ProgressBar.columns(context), System::nanoTime)
                 : null;
+        // With --save, Ctrl-C or a signal says what the directory holds: a stop does not save.
+        Thread stopReport = save == null ? null
+                : new Thread(() -> reportStop(context, trainer, progress, "Ctrl-C or a signal"), "microgpt-stop-report");
+        if (stopReport != null) {
+            Runtime.getRuntime().addShutdownHook(stopReport);
+        }
+        try {
+            trainSaveAndSample(context, out, run, progress, firstStep, lastStep);
+        } catch (CommandFailedException e) {
+            if (save != null && e.exitCode() == CommandFailedException.BROKEN_PIPE) {
+                // The reader of stdout has gone (a pipe's end closed): the run stops, quietly on
+                // stdout, and as a stop it does not save; stderr says what the directory holds.
+                reportStop(context, trainer, progress, "stdout was closed by its reader");
+            }
+            throw e;
+        } finally {
+            if (stopReport != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(stopReport);
+                } catch (IllegalStateException shuttingDown) {
+                    // The hook is running or has run: it reports.
+                }
+            }
+        }
+    }
+
+    /**
+     * The line a stop (Ctrl-C, a signal) of a run with {@code --save} leaves on stderr, from a
+     * shutdown hook: the step reached, and what the directory holds, since a stop does not save.
+     * A save under way is waited for first (the checkpoint's own hook lets it finish, or gives it
+     * up and deletes what it wrote), so that the line says what is there. Only the first stop
+     * reports (a signal and a closed stdout may come together).
+     */
+    private void reportStop(CliContext context, Trainer trainer, ProgressBar progress, String cause) {
+        if (!stopReported.compareAndSet(false, true)) {
+            return;
+        }
+        boolean waited = false;
+        try {
+            waited = saving.tryLock(15, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            if (progress != null) {
+                progress.close();
+            }
+            int saved = lastSaved;
+            String holds = saved > 0 ? save + " holds the save of step " + saved
+                    + (saved < trainer.totalSteps() ? " (go on with --resume " + save + ")" : "")
+                    : "a stop does not save, so this run is not in " + save + (Files.exists(save)
+                            ? ", which holds what it held before" : "") + (saveEvery == null
+                            ? " (--save-every N saves as the run goes)" : "");
+            context.err().println("microgpt: stopped (" + cause + ") after step " + trainer.stepsDone() + " of "
+                    + trainer.totalSteps() + "; " + holds);
+            context.err().flush();
+        } finally {
+            if (waited) {
+                saving.unlock();
+            }
+        }
+    }
+
+    /** Trains from {@code firstStep} to {@code lastStep}, saves (with --save), plots and samples. */
+    private void trainSaveAndSample(CliContext context, LineOutput out, Run run, ProgressBar progress, int firstStep,
+            int lastStep) {
+        Trainer trainer = run.trainer();
         int stepWidth = 4;
         trainer.addStepListener(event -> {
             if (progress != null) {
@@ -545,6 +620,7 @@ public final class TrainCommand implements Callable<Integer> {
         LanguageModel model = architecture == Architecture.GPT
                 ? engine().create(config, tokenizer.vocabSize(), random, precision())
                 : architecture.create(config, tokenizer.vocabSize(), random);
+        engines = engineFor(architecture);
         out.line("num params: " + model.numParameters());
         out.flush();
 
@@ -621,6 +697,11 @@ public final class TrainCommand implements Callable<Integer> {
                     e);
         }
         checkStopAfter(resumed.trainer().stepsDone(), resumed.trainer().totalSteps());
+        // The engines of the saved part of the run, then this one's (unless it is the same).
+        String before = state.metadata().get(ENGINE_KEY);
+        String now = engineFor(checkpoint.architecture());
+        engines = before == null || before.isBlank() ? now
+                : before.equals(now) || before.endsWith(", then " + now) ? before : before + ", then " + now;
         out.line("num docs: " + docs.size());
         out.line("vocab size: " + resumed.tokenizer().vocabSize());
         out.line("num params: " + resumed.model().numParameters());
@@ -636,19 +717,17 @@ public final class TrainCommand implements Callable<Integer> {
      */
     private void train(CliContext context, Run run, int lastStep) {
         Trainer trainer = run.trainer();
-        int lastSaved = 0;
         while (trainer.stepsDone() < lastStep) {
             trainer.step(StepMode.DOCUMENT);
             if (saveEvery != null && trainer.stepsDone() % saveEvery == 0 && trainer.stepsDone() < lastStep) {
                 try {
-                    Checkpoint.save(save, run.model(), run.tokenizer(), state(run));
-                    lastSaved = trainer.stepsDone();
+                    save(run, state(run));
                 } catch (IOException e) {
                     if (jvmStopping()) {
-                        // Ctrl-C or a signal: the save under way was let finish, and no new one begins.
-                        throw new CommandFailedException("stopped (Ctrl-C or a signal) at step " + trainer.stepsDone()
-                                + "; " + save + " holds " + (lastSaved > 0 ? "the save of step " + lastSaved
-                                : "what it held before this run"), CommandFailedException.FAILED, e);
+                        // Ctrl-C or a signal: the save under way was let finish, and no new one
+                        // begins; the stop's hook (reportStop) says what the directory holds, and
+                        // the JVM halts when the hooks are done.
+                        waitForTheHalt();
                     }
                     context.err().println("microgpt: warning: could not save step " + trainer.stepsDone() + " in "
                             + save + ": " + describeSaveFailure(e) + "; training goes on");
@@ -674,15 +753,56 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Everything --resume needs: the trainer and optimizer, the generator, the run's seed and data, the losses. */
-    private static TrainingState state(Run run) {
-        return TrainingState.capture(run.trainer(), run.random(), StepMode.DOCUMENT, Map.of(),
+    private TrainingState state(Run run) {
+        return TrainingState.capture(run.trainer(), run.random(), StepMode.DOCUMENT, Map.of(ENGINE_KEY, engines),
                 run.recipe(), run.losses().losses());
+    }
+
+    /**
+     * The checkpoint metadata of the engines that computed a run, in order: {@code "value"},
+     * {@code "array"}, or for a run resumed on another engine {@code "value, then array"}. The
+     * engines compute the same numbers to rounding, not bit for bit, so that 'compare' can say why
+     * two runs of the same settings part. A checkpoint written before it was recorded has none.
+     */
+    static final String ENGINE_KEY = "engine";
+
+    /** What {@link #ENGINE_KEY} records for this run: set when the run is built. */
+    private String engines = "";
+
+    /** The engine that computes a model of this architecture here: the array engine computes only the GPT. */
+    private String engineFor(Architecture architecture) {
+        return architecture == Architecture.GPT ? engine().id() : Engine.VALUE.id();
+    }
+
+    /**
+     * Saves the run in --save's directory, holding {@link #saving} so that a stop's report waits
+     * for it, and records the step saved.
+     */
+    private void save(Run run, TrainingState state) throws IOException {
+        saving.lock();
+        try {
+            Checkpoint.save(save, run.model(), run.tokenizer(), state);
+            lastSaved = state.trainer().stepsDone();
+        } finally {
+            saving.unlock();
+        }
+    }
+
+    /** Waits, on a thread the stopping JVM will halt, for the halt: the shutdown hooks report. */
+    private static void waitForTheHalt() {
+        while (true) {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // Only the halt ends this thread.
+            }
+        }
     }
 
     /** Saves the run; a failure is returned, to be reported when the run's output is complete. */
     private CommandFailedException trySave(Run run, TrainingState state) {
         try {
-            Checkpoint.save(save, run.model(), run.tokenizer(), state);
+            save(run, state);
             return null;
         } catch (IOException e) {
             return new CommandFailedException("the run " + (state.trainer().stepsDone() == state.trainer().totalSteps()

@@ -98,6 +98,11 @@ final class CheckpointStore {
                     + " starting with a letter or digit (it names a folder, never a path); got \""
                     + (name.length() > 70 ? name.substring(0, 70) + "…" : name) + "\"");
         }
+        if (name.endsWith(".")) {
+            // Windows drops a name's trailing dots: "run." would be the folder "run", another checkpoint's.
+            throw ApiException.badRequest("The checkpoint name must not end in '.' (Windows drops it, and \"" + name
+                    + "\" would be the folder of \"" + name.replaceAll("\\.+$", "") + "\"); got \"" + name + "\"");
+        }
         if (WINDOWS_DEVICE.matcher(name).matches()) {
             throw ApiException.badRequest("\"" + name + "\" is the name of a device on Windows; choose another"
                     + " checkpoint name");
@@ -190,7 +195,7 @@ final class CheckpointStore {
 
     private static Entry entry(Path folder) {
         String name = folder.getFileName().toString();
-        if (!NAME.matcher(name).matches() || WINDOWS_DEVICE.matcher(name).matches()) {
+        if (!NAME.matcher(name).matches() || name.endsWith(".") || WINDOWS_DEVICE.matcher(name).matches()) {
             return null;
         }
         Path config = folder.resolve(Checkpoint.CONFIG_FILE);

@@ -21,10 +21,12 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -44,6 +46,12 @@ final class RunCheckpoints {
     static final String SOURCE_KEY = "simulator.dataset.source";
     /** The checkpoint metadata of the dataset's readable name. */
     static final String DATASET_KEY = "simulator.dataset.name";
+    /** The checkpoint metadata of the engine that computed the run, under the key 'microgpt train' uses. */
+    static final String ENGINE_KEY = "engine";
+    /** The file of Adam's moments in a checkpoint with its training state. */
+    private static final String OPTIMIZER_FILE = "optimizer.safetensors";
+    /** The largest header a checkpoint's safetensors file may have: 1 MiB, the checkpoint reader's limit. */
+    private static final long MAX_HEADER_BYTES = 1 << 20;
 
     private final CheckpointStore store;
 
@@ -142,6 +150,8 @@ final class RunCheckpoints {
             // So that 'microgpt train --resume' finds the documents of a run saved here.
             metadata.put("data", "embedded");
         }
+        // As 'microgpt train --save' records it, for 'microgpt compare' (the engines differ in rounding).
+        metadata.put(ENGINE_KEY, settings.engine().id());
         metadata.put(SOURCE_KEY, settings.source());
         metadata.put(DATASET_KEY, settings.name());
         return metadata;
@@ -190,6 +200,7 @@ final class RunCheckpoints {
      *     of the dataset; 404 if there is no checkpoint of that name
      */
     Loaded load(String name, Settings current, Consumer<ModelRun> afterStep) {
+        checkSizes(name);
         Checkpoint checkpoint = read(name, "load");
         Engine engine = engineFor(checkpoint, current);
         checkLoadable(name, checkpoint, current, engine);
@@ -241,6 +252,61 @@ final class RunCheckpoints {
         return new Loaded(next, ModelRun.create(next, checkpoint, afterStep), "Loaded the weights, shape and"
                 + " vocabulary of \"" + name + "\". Training starts again at step 0 with a new optimizer, since " + why
                 + engineNote);
+    }
+
+    /**
+     * The most parameters of any model the simulator trains live: the largest of each model's
+     * limits ({@link Limits#MODELS}), its shape at every range's top and the largest vocabulary,
+     * or its budget of work at the shortest block, whichever is smaller. 1,632,512 (the array
+     * engine's GPT: 8 layers, embedding size 128, block size 64, 200 characters).
+     */
+    static final long MAX_PARAMETERS = Limits.MODELS.stream().mapToLong(model -> Math.min(
+            model.architecture().numParameters(new GptConfig((int) model.layers().max(),
+                    (int) model.embedding().max(), 1, (int) model.blockSize().max(), 0.08), Limits.MAX_VOCAB + 1),
+            model.maxStepWork() / (long) model.blockSize().min())).max().orElseThrow();
+
+    /**
+     * The largest size of a checkpoint's file that can hold the model of a checkpoint the
+     * simulator loads: the weights ({@code factor} 1) or Adam's two moments ({@code factor} 2) of
+     * {@link #MAX_PARAMETERS} in {@code F64}, the widest type, after the largest header a
+     * safetensors file may have.
+     */
+    private static long maxTensorFileBytes(int factor) {
+        return 8 + MAX_HEADER_BYTES + 8L * factor * MAX_PARAMETERS;
+    }
+
+    /**
+     * Refuses, by the sizes of its tensor files alone, a checkpoint whose model is larger than any
+     * the simulator trains live, before a byte of it is read: loading it whole only to refuse its
+     * shape took seconds (a model of 6.3 million parameters, 4 s), during which the page waited.
+     * A file that is missing or not a regular file is left to {@link Checkpoint#load} to name.
+     *
+     * @throws ApiException 400 naming the file, its size and the largest the simulator takes
+     */
+    private void checkSizes(String name) {
+        Path folder = store.resolve(name);
+        for (String file : List.of(Checkpoint.MODEL_FILE, OPTIMIZER_FILE)) {
+            long limit = maxTensorFileBytes(file.equals(OPTIMIZER_FILE) ? 2 : 1);
+            long size;
+            try {
+                BasicFileAttributes attributes = Files.readAttributes(folder.resolve(file), BasicFileAttributes.class);
+                if (!attributes.isRegularFile()) {
+                    continue;
+                }
+                size = attributes.size();
+            } catch (IOException e) {
+                continue;
+            }
+            if (size > limit) {
+                Limits.Model largest = Limits.ARRAY_GPT;
+                throw ApiException.badRequest(String.format(Locale.ROOT, "cannot load \"%s\": its %s has %,d bytes,"
+                        + " more than the %,d that the %s of the largest model the simulator trains live take (%,d"
+                        + " parameters: the %s engine's gpt with %s, and %d characters): its model is too large to"
+                        + " train live, and it was refused before it was read", name, file, size, limit,
+                        file.equals(OPTIMIZER_FILE) ? "moments" : "weights", MAX_PARAMETERS, largest.engine().id(),
+                        largest.ranges(), Limits.MAX_VOCAB));
+            }
+        }
     }
 
     /** Reads a checkpoint: 404 if there is none of that name, 400 with the reason if it is damaged. */

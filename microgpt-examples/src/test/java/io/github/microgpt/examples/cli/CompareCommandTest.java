@@ -86,6 +86,30 @@ class CompareCommandTest {
     }
 
     @Test
+    void runsOnTwoEnginesNameTheEngines(@TempDir Path dir) {
+        // The engines compute the same numbers to rounding, not bit for bit: such runs part within
+        // a few steps, and compare said "settings: the same", as if the difference had no cause.
+        Path a = train(dir, "a");
+        Path b = train(dir, "b", "--engine", "array");
+        Cli.Result result = Cli.run("compare", a.toString(), b.toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdoutLines().contains("  engine: value vs array"), result.stdout());
+        // A run resumed on the other engine records both, in order.
+        Path c = train(dir, "c", "--stop-after", "2");
+        Cli.Result resumed = Cli.run("train", "--resume", c.toString(), "--save", c.toString(), "--engine", "array",
+                "--samples", "0", "--stop-after", "4");
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        result = Cli.run("compare", a.toString(), c.toString());
+        assertTrue(result.stdoutLines().contains("  engine: value vs value, then array"), result.stdout());
+        // Resumed again on the same engine, it says so once.
+        Cli.Result again = Cli.run("train", "--resume", c.toString(), "--save", c.toString(), "--engine", "array",
+                "--samples", "0");
+        assertEquals(0, again.exitCode(), again.toString());
+        result = Cli.run("compare", b.toString(), c.toString());
+        assertTrue(result.stdoutLines().contains("  engine: array vs value, then array"), result.stdout());
+    }
+
+    @Test
     void runsThatSteppedDifferentlyNameTheStepMode(@TempDir Path dir) throws Exception {
         // The simulator saves runs trained one position per step; 'train' trains one document per step.
         Path a = train(dir, "a");

@@ -14,10 +14,12 @@ import io.github.microgpt.checkpoint.ResumedTraining;
 import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.examples.cli.CliContext;
 import io.github.microgpt.examples.cli.MicrogptCommand;
+import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.BigramModel;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.MlpModel;
+import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.optim.LearningRateSchedule;
@@ -251,6 +253,43 @@ class SimulatorCheckpointTest {
         assertUnchanged(before, weights);
     }
 
+    /**
+     * A checkpoint whose weights file is larger than any model the simulator trains live could
+     * fill is refused by its size, before it is read: the old code read all of it (seconds, for a
+     * model of millions of parameters) and refused only its shape. A sparse 1 GiB file stands for
+     * the large one here; its contents are never looked at.
+     */
+    @Test
+    void aCheckpointTooLargeToTrainLiveIsRefusedByItsSizeBeforeItIsRead() throws IOException {
+        assertEquals(1_632_512, RunCheckpoints.MAX_PARAMETERS);
+        ok(api.post("api/save", "{\"name\": \"good\"}"));
+        for (String file : List.of(Checkpoint.MODEL_FILE, "optimizer.safetensors")) {
+            Path huge = copy(checkpoints.resolve("good"), checkpoints.resolve("huge-" + file.charAt(0)));
+            try (FileChannel channel = FileChannel.open(huge.resolve(file), StandardOpenOption.WRITE)) {
+                channel.write(java.nio.ByteBuffer.wrap(new byte[] {0}), (1L << 30) - 1);
+            }
+            JsonObject before = api.state();
+            double[] weights = weights();
+            String name = huge.getFileName().toString();
+            assertError(api.post("api/load", "{\"name\": \"" + name + "\"}"), 400, "cannot load \"" + name + "\": its "
+                    + file + " has 1,073,741,824 bytes, more than the " + String.format(java.util.Locale.ROOT, "%,d",
+                    8 + (1 << 20) + (file.equals(Checkpoint.MODEL_FILE) ? 8L : 16L) * 1_632_512) + " that the "
+                    + (file.equals(Checkpoint.MODEL_FILE) ? "weights" : "moments") + " of the largest model the"
+                    + " simulator trains live take (1,632,512 parameters: the array engine's gpt with Layers 1–8,"
+                    + " Embedding size 4–128, Heads 1–16, Block size 2–64, and 200 characters): its model is too large"
+                    + " to train live, and it was refused before it was read");
+            assertUnchanged(before, weights);
+        }
+        // The limit is above the largest loadable model's: the array engine's widest and deepest
+        // GPT, at the block size its budget of work allows, still loads.
+        ok(api.post("api/reset", "{\"engine\": \"array\"}"));
+        Tokenizer letters = Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz");
+        Checkpoint.save(checkpoints.resolve("largest"), ArrayGptModel.create(new GptConfig(8, 128, 16, 2, 0.08),
+                letters.vocabSize(), new PythonRandom(1), Precision.F64), letters);
+        assertEquals(8, ok(api.post("api/load", "{\"name\": \"largest\"}")).getAsJsonObject("config")
+                .get("nLayer").getAsInt());
+    }
+
     @Test
     void aModelOfTheProgressionIsCheckedAgainstItsOwnLimits() throws IOException {
         // The dataset's characters must be the model's: a bigram table over two letters cannot train on the names.
@@ -280,6 +319,9 @@ class SimulatorCheckpointTest {
             }
             cases.add(Arguments.of(path, "{\"name\": \"NUL\"}", "is the name of a device on Windows"));
             cases.add(Arguments.of(path, "{\"name\": \"com1.txt\"}", "is the name of a device on Windows"));
+            cases.add(Arguments.of(path, "{\"name\": \"run.\"}", "The checkpoint name must not end in '.' (Windows"
+                    + " drops it, and \"run.\" would be the folder of \"run\"); got \"run.\""));
+            cases.add(Arguments.of(path, "{\"name\": \"a..\"}", "must not end in '.'"));
             cases.add(Arguments.of(path, "{}", "the checkpoint name is missing"));
             cases.add(Arguments.of(path, "{\"name\": null}", "the checkpoint name is missing"));
             cases.add(Arguments.of(path, "{\"name\": 5}", "The checkpoint name must be a string"));
