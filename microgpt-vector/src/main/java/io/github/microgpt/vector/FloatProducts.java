@@ -79,10 +79,10 @@ final class FloatProducts {
 
     /**
      * Rows of the weights per block of the forward product's kernel: 5 with 16 registers
-     * ({@link #productByPanels}), 4 with 32 ({@link #productByRows}). A split of the rows between
+     * ({@link #productByPanels}), 8 with 32 ({@link #productInHalves}). A split of the rows between
      * threads at multiples of this leaves every chunk whole blocks.
      */
-    static final int FORWARD_ROWS = SIXTEEN_REGISTERS ? 5 : 4;
+    static final int FORWARD_ROWS = SIXTEEN_REGISTERS ? 5 : 8;
 
     private FloatProducts() {
     }
@@ -419,38 +419,196 @@ final class FloatProducts {
     }
 
     /**
-     * Positions per tile of {@link #productByRows}: four vectors, so that a tile of four rows
-     * of the weights is 16 accumulators.
+     * Four vectors of positions: a forward product's tile holds {@code 4 POSITIONS} floats,
+     * enough for every kernel's block (five rows by two vectors with 16 registers, eight rows by
+     * two vectors with 32).
      */
     static final int POSITIONS = 4 * L;
 
     /**
-     * {@code out[from + p][o] = sum_k w[o][k] * inT[k][p]} for the rows {@code [o0, o1)} of
-     * {@code w} and the positions {@code p < n}, with fused multiply-adds in the order of
-     * {@code k}: {@link DoubleProducts#productExactByRows} in single precision (lanes across
-     * positions, the weights read as stored, four rows times {@link #POSITIONS} positions in
-     * registers, written out through {@code tile}).
+     * Rows of the weights per block of {@link #productEightRows}: eight rows times two vectors of
+     * positions, 16 sums in registers.
      */
-    static void productByRows(float[][] inT, int n, float[][] w, int o0, int o1, float[][] out, int from,
-                              float[] tile) {
+    static final int EIGHT_ROWS = 8;
+
+    /**
+     * The first position of the second half of a forward product's {@code n} positions (see
+     * {@link #productInHalves}): half of them rounded up to a whole vector, so that the second half
+     * starts at a whole vector of the transposed input; {@code n} itself, no second half, when
+     * {@code n} is a vector or less.
+     */
+    static int positionHalf(int n) {
+        return Math.min(n, (n / 2 + L - 1) / L * L);
+    }
+
+    /**
+     * {@code out[t0 + p][o] = sum_k w[o][k] * inT[k][p0 + p]} for the rows {@code [o0, o1)} of
+     * {@code w} and the positions {@code p < count}, with fused multiply-adds from 0 in the order
+     * of {@code k} (32 registers), eight rows of the weights times two vectors of positions in
+     * registers, written out through
+     * {@code tile} (at least {@code 16 L} floats). {@code inT} holds the positions from
+     * {@code p0} on, zeros up to a whole vector past {@code count}.
+     *
+     * <p>The blocks of four rows times four vectors (64 positions) that this replaced read all of
+     * {@code inT} for every four rows: 64 KB at 256 inputs, more than the first-level cache.
+     * A half (32 KB) stays there through a pass of {@link #productInHalves}. Measured at
+     * {@code nEmbd} 256, 4 layers, 64 positions (one JVM, the old and new classes in two class
+     * loaders, runs alternated, paired medians of new over old): a two-thread step 0.929 and
+     * 0.821, a one-thread step 0.994 and 1.007, the same bits. Splitting the threads by the
+     * halves instead of by rows (each thread its own positions, every row) made a two-thread step
+     * 0.989 and 1.099 (each thread then reads all the weights).
+     */
+    static void productEightRows(float[][] inT, int p0, int count, float[][] w, int o0, int o1, float[][] out,
+                                 int t0, float[] tile) {
         int k1 = w[o0].length;
-        int padded = (n + L - 1) / L * L;
-        for (int o = o0; o < o1; o += 4) {
+        int padded = (count + L - 1) / L * L;
+        int last = o1 - 1;
+        for (int o = o0; o < o1; o += EIGHT_ROWS) {
             float[] w0 = w[o];
-            float[] w1 = w[Math.min(o + 1, o1 - 1)];
-            float[] w2 = w[Math.min(o + 2, o1 - 1)];
-            float[] w3 = w[Math.min(o + 3, o1 - 1)];
-            int rows = Math.min(4, o1 - o);
+            float[] w1 = w[Math.min(o + 1, last)];
+            float[] w2 = w[Math.min(o + 2, last)];
+            float[] w3 = w[Math.min(o + 3, last)];
+            float[] w4 = w[Math.min(o + 4, last)];
+            float[] w5 = w[Math.min(o + 5, last)];
+            float[] w6 = w[Math.min(o + 6, last)];
+            float[] w7 = w[Math.min(o + 7, last)];
+            int rows = Math.min(EIGHT_ROWS, o1 - o);
             int p = 0;
-            for (; p + POSITIONS <= padded; p += POSITIONS) {
-                rowsBlock4(w0, w1, w2, w3, inT, k1, p, tile);
-                scatter(tile, POSITIONS, out, from + p, Math.min(POSITIONS, n - p), o, rows);
+            for (; p + 2 * L <= padded; p += 2 * L) {
+                rowsBlock8x2(w0, w1, w2, w3, w4, w5, w6, w7, inT, k1, p0 + p, tile);
+                scatter(tile, 2 * L, out, t0 + p, Math.min(2 * L, count - p), o, rows);
             }
-            for (; p < padded; p += L) {
-                rowsBlock1(w0, w1, w2, w3, inT, k1, p, tile);
-                scatter(tile, L, out, from + p, Math.min(L, n - p), o, rows);
+            if (p < padded) {
+                rowsBlock8x1(w0, w1, w2, w3, w4, w5, w6, w7, inT, k1, p0 + p, tile);
+                scatter(tile, L, out, t0 + p, count - p, o, rows);
             }
         }
+    }
+
+    /**
+     * Rows of the weights per group of {@link #productInHalves}: 64 KB of weights at 256 inputs
+     * (256 KB at 1024), which stay in the core's second-level cache between the group's two
+     * passes.
+     */
+    static final int HALF_GROUP = 64;
+
+    /**
+     * {@code out[from + p][o] = sum_k w[o][k] * inT[k][p]} for the rows {@code [o0, o1)} of
+     * {@code w} and the positions {@code p < n}, by {@link #productEightRows}: in groups of
+     * {@link #HALF_GROUP}, each group over the positions {@code [0, positionHalf(n))}, then over
+     * the rest; {@code inT} holds all {@code n} positions (zeros up to a whole vector). A pass
+     * reads half of each row of {@code inT} (32 KB at 256 inputs, in the first-level cache),
+     * where blocks of four rows times four vectors read it all (64 KB) for every four rows.
+     * Each output is the same chain of fused multiply-adds from 0 in the order of {@code k}, so
+     * the bits are those of four rows times four vectors (as before) or of any other blocks.
+     */
+    static void productInHalves(float[][] inT, int n, float[][] w, int o0, int o1, float[][] out, int from,
+                                float[] tile) {
+        int h = positionHalf(n);
+        for (int g = o0; g < o1; g += HALF_GROUP) {
+            int g1 = Math.min(o1, g + HALF_GROUP);
+            productEightRows(inT, 0, h, w, g, g1, out, from, tile);
+            if (h < n) {
+                productEightRows(inT, h, n - h, w, g, g1, out, from + h, tile);
+            }
+        }
+    }
+
+    private static void rowsBlock8x2(float[] w0, float[] w1, float[] w2, float[] w3, float[] w4, float[] w5,
+                                     float[] w6, float[] w7, float[][] inT, int k1, int p, float[] tile) {
+        FloatVector s00 = Z.broadcast(0.0f);
+        FloatVector s01 = s00;
+        FloatVector s10 = s00;
+        FloatVector s11 = s00;
+        FloatVector s20 = s00;
+        FloatVector s21 = s00;
+        FloatVector s30 = s00;
+        FloatVector s31 = s00;
+        FloatVector s40 = s00;
+        FloatVector s41 = s00;
+        FloatVector s50 = s00;
+        FloatVector s51 = s00;
+        FloatVector s60 = s00;
+        FloatVector s61 = s00;
+        FloatVector s70 = s00;
+        FloatVector s71 = s00;
+        for (int k = 0; k < k1; k++) {
+            float[] xk = inT[k];
+            FloatVector x0 = FloatVector.fromArray(S, xk, p);
+            FloatVector x1 = FloatVector.fromArray(S, xk, p + L);
+            FloatVector b0 = Z.broadcast(w0[k]);
+            s00 = b0.fma(x0, s00);
+            s01 = b0.fma(x1, s01);
+            FloatVector b1 = Z.broadcast(w1[k]);
+            s10 = b1.fma(x0, s10);
+            s11 = b1.fma(x1, s11);
+            FloatVector b2 = Z.broadcast(w2[k]);
+            s20 = b2.fma(x0, s20);
+            s21 = b2.fma(x1, s21);
+            FloatVector b3 = Z.broadcast(w3[k]);
+            s30 = b3.fma(x0, s30);
+            s31 = b3.fma(x1, s31);
+            FloatVector b4 = Z.broadcast(w4[k]);
+            s40 = b4.fma(x0, s40);
+            s41 = b4.fma(x1, s41);
+            FloatVector b5 = Z.broadcast(w5[k]);
+            s50 = b5.fma(x0, s50);
+            s51 = b5.fma(x1, s51);
+            FloatVector b6 = Z.broadcast(w6[k]);
+            s60 = b6.fma(x0, s60);
+            s61 = b6.fma(x1, s61);
+            FloatVector b7 = Z.broadcast(w7[k]);
+            s70 = b7.fma(x0, s70);
+            s71 = b7.fma(x1, s71);
+        }
+        int stride = 2 * L;
+        s00.intoArray(tile, 0);
+        s01.intoArray(tile, L);
+        s10.intoArray(tile, stride);
+        s11.intoArray(tile, stride + L);
+        s20.intoArray(tile, 2 * stride);
+        s21.intoArray(tile, 2 * stride + L);
+        s30.intoArray(tile, 3 * stride);
+        s31.intoArray(tile, 3 * stride + L);
+        s40.intoArray(tile, 4 * stride);
+        s41.intoArray(tile, 4 * stride + L);
+        s50.intoArray(tile, 5 * stride);
+        s51.intoArray(tile, 5 * stride + L);
+        s60.intoArray(tile, 6 * stride);
+        s61.intoArray(tile, 6 * stride + L);
+        s70.intoArray(tile, 7 * stride);
+        s71.intoArray(tile, 7 * stride + L);
+    }
+
+    private static void rowsBlock8x1(float[] w0, float[] w1, float[] w2, float[] w3, float[] w4, float[] w5,
+                                     float[] w6, float[] w7, float[][] inT, int k1, int p, float[] tile) {
+        FloatVector s0 = Z.broadcast(0.0f);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        FloatVector s4 = s0;
+        FloatVector s5 = s0;
+        FloatVector s6 = s0;
+        FloatVector s7 = s0;
+        for (int k = 0; k < k1; k++) {
+            FloatVector x = FloatVector.fromArray(S, inT[k], p);
+            s0 = Z.broadcast(w0[k]).fma(x, s0);
+            s1 = Z.broadcast(w1[k]).fma(x, s1);
+            s2 = Z.broadcast(w2[k]).fma(x, s2);
+            s3 = Z.broadcast(w3[k]).fma(x, s3);
+            s4 = Z.broadcast(w4[k]).fma(x, s4);
+            s5 = Z.broadcast(w5[k]).fma(x, s5);
+            s6 = Z.broadcast(w6[k]).fma(x, s6);
+            s7 = Z.broadcast(w7[k]).fma(x, s7);
+        }
+        s0.intoArray(tile, 0);
+        s1.intoArray(tile, L);
+        s2.intoArray(tile, 2 * L);
+        s3.intoArray(tile, 3 * L);
+        s4.intoArray(tile, 4 * L);
+        s5.intoArray(tile, 5 * L);
+        s6.intoArray(tile, 6 * L);
+        s7.intoArray(tile, 7 * L);
     }
 
     /**
@@ -506,11 +664,11 @@ final class FloatProducts {
     private static final int TRANSPOSE_TERMS = 64;
 
     /**
-     * {@link #productByRows} for 16 registers, from the input cut into panels
+     * {@link #productInHalves} for 16 registers, from the input cut into panels
      * ({@link #transposeInputPanels}): blocks of five rows of the weights times a panel of
      * {@link #PANEL} positions (10 sums, 2 vectors and a broadcast in registers; the rows past the
-     * last one repeat it, as in {@link #productByRows}). Each output is the same chain of fused multiply-adds from 0 over
-     * {@code k} in order, so the bits are {@link #productByRows}'s.
+     * last one repeat it, as in {@link #productEightRows}). Each output is the same chain of fused multiply-adds from 0 over
+     * {@code k} in order, so the bits are {@link #productInHalves}'s.
      */
     static void productByPanels(float[][] panels, int n, float[][] w, int o0, int o1, float[][] out, int from,
                                 float[] tile) {
@@ -585,93 +743,10 @@ final class FloatProducts {
         }
     }
 
-    private static void rowsBlock4(float[] w0, float[] w1, float[] w2, float[] w3, float[][] inT, int k1,
-                                   int p, float[] tile) {
-        FloatVector s00 = Z.broadcast(0.0f);
-        FloatVector s01 = s00;
-        FloatVector s02 = s00;
-        FloatVector s03 = s00;
-        FloatVector s10 = s00;
-        FloatVector s11 = s00;
-        FloatVector s12 = s00;
-        FloatVector s13 = s00;
-        FloatVector s20 = s00;
-        FloatVector s21 = s00;
-        FloatVector s22 = s00;
-        FloatVector s23 = s00;
-        FloatVector s30 = s00;
-        FloatVector s31 = s00;
-        FloatVector s32 = s00;
-        FloatVector s33 = s00;
-        for (int k = 0; k < k1; k++) {
-            float[] xk = inT[k];
-            FloatVector x0 = FloatVector.fromArray(S, xk, p);
-            FloatVector x1 = FloatVector.fromArray(S, xk, p + 1 * L);
-            FloatVector x2 = FloatVector.fromArray(S, xk, p + 2 * L);
-            FloatVector x3 = FloatVector.fromArray(S, xk, p + 3 * L);
-            FloatVector b0 = Z.broadcast(w0[k]);
-            s00 = b0.fma(x0, s00);
-            s01 = b0.fma(x1, s01);
-            s02 = b0.fma(x2, s02);
-            s03 = b0.fma(x3, s03);
-            FloatVector b1 = Z.broadcast(w1[k]);
-            s10 = b1.fma(x0, s10);
-            s11 = b1.fma(x1, s11);
-            s12 = b1.fma(x2, s12);
-            s13 = b1.fma(x3, s13);
-            FloatVector b2 = Z.broadcast(w2[k]);
-            s20 = b2.fma(x0, s20);
-            s21 = b2.fma(x1, s21);
-            s22 = b2.fma(x2, s22);
-            s23 = b2.fma(x3, s23);
-            FloatVector b3 = Z.broadcast(w3[k]);
-            s30 = b3.fma(x0, s30);
-            s31 = b3.fma(x1, s31);
-            s32 = b3.fma(x2, s32);
-            s33 = b3.fma(x3, s33);
-        }
-        int stride = POSITIONS;
-        s00.intoArray(tile, 0);
-        s01.intoArray(tile, L);
-        s02.intoArray(tile, 2 * L);
-        s03.intoArray(tile, 3 * L);
-        s10.intoArray(tile, stride);
-        s11.intoArray(tile, stride + L);
-        s12.intoArray(tile, stride + 2 * L);
-        s13.intoArray(tile, stride + 3 * L);
-        s20.intoArray(tile, 2 * stride);
-        s21.intoArray(tile, 2 * stride + L);
-        s22.intoArray(tile, 2 * stride + 2 * L);
-        s23.intoArray(tile, 2 * stride + 3 * L);
-        s30.intoArray(tile, 3 * stride);
-        s31.intoArray(tile, 3 * stride + L);
-        s32.intoArray(tile, 3 * stride + 2 * L);
-        s33.intoArray(tile, 3 * stride + 3 * L);
-    }
-
-    private static void rowsBlock1(float[] w0, float[] w1, float[] w2, float[] w3, float[][] inT, int k1,
-                                   int p, float[] tile) {
-        FloatVector s0 = Z.broadcast(0.0f);
-        FloatVector s1 = s0;
-        FloatVector s2 = s0;
-        FloatVector s3 = s0;
-        for (int k = 0; k < k1; k++) {
-            FloatVector x = FloatVector.fromArray(S, inT[k], p);
-            s0 = Z.broadcast(w0[k]).fma(x, s0);
-            s1 = Z.broadcast(w1[k]).fma(x, s1);
-            s2 = Z.broadcast(w2[k]).fma(x, s2);
-            s3 = Z.broadcast(w3[k]).fma(x, s3);
-        }
-        s0.intoArray(tile, 0);
-        s1.intoArray(tile, L);
-        s2.intoArray(tile, 2 * L);
-        s3.intoArray(tile, 3 * L);
-    }
-
     /**
      * {@code inT[k][p] = in[from + p][k]} for the positions {@code p < to - from} and the
      * columns {@code k} in {@code [k0, k1)}, and {@code inT[k][p] = 0} up to the next whole
-     * vector: the input of {@link #productByRows}. Eight positions at a time, so that each pass
+     * vector: the input of {@link #productInHalves}. Eight positions at a time, so that each pass
      * writes a whole cache line of a row of {@code inT} (64 bytes of doubles; half of one for
      * floats) rather than part of one; the threads share the columns.
      */

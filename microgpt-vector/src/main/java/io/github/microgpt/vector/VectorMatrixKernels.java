@@ -230,9 +230,12 @@ public final class VectorMatrixKernels implements MatrixKernels {
                                 InputScratch.floatTile(4 * FloatProducts.POSITIONS)));
                 return true;
             }
-            byBlocks(team, rows, FloatProducts.FORWARD_ROWS, (o0, o1) -> FloatProducts.productByRows(
+            // Shared out by blocks of FloatProducts.EIGHT_ROWS rows, each thread with the whole
+            // input transposed; within a chunk the rows go in groups, each group over the first
+            // half of the positions, then over the second (see FloatProducts.productInHalves).
+            byBlocks(team, rows, FloatProducts.EIGHT_ROWS, (o0, o1) -> FloatProducts.productInHalves(
                     InputScratch.floats(call, in, from, to, cols, padded), n, w, o0, o1, out, from,
-                    InputScratch.floatTile(4 * FloatProducts.POSITIONS)));
+                    InputScratch.floatTile(2 * FloatProducts.EIGHT_ROWS * FloatProducts.L)));
             return true;
         }
         team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> Transposes.columns(w, wT, i0, i1));
@@ -617,8 +620,10 @@ public final class VectorMatrixKernels implements MatrixKernels {
                     FloatProducts.productByPanels(panels, positions, w, 0, 5, out, 0, tile);
                     FloatProducts.productByPanels(panels, positions, w, 1, 5, out, 0, tile);
                 } else {
+                    // Both halves of the positions, each with a block of two vectors and one of
+                    // one, the second's last partly filled.
                     FloatProducts.transposeInput(in, 0, positions, inT, 0, 32);
-                    FloatProducts.productByRows(inT, positions, w, 0, 5, out, 0, tile);
+                    FloatProducts.productInHalves(inT, positions, w, 0, 5, out, 0, tile);
                 }
                 FloatProducts.product(a, x, c, 0, 7, 0, 32, 0, width);
                 FloatProducts.productTransposed(a, x, c, 0, 7, 0, 32, width);
