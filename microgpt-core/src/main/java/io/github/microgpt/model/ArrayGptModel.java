@@ -713,9 +713,9 @@ public final class ArrayGptModel implements LanguageModel {
      * same row of wte, in position order, whichever thread owns the row. The calling thread had
      * done both embeddings' gradients and updates alone, while on two threads the other waited:
      * at {@code nEmbd} 256, 4 layers and 64 positions, on two threads, this end of the pass took
-     * 109 us a step against 124 (0.89 of the time, paired median of 26 rounds of 3 steps, both
-     * alternated in one JVM; the same split with wte's gradient by columns on the calling thread
-     * 0.72-0.94 in three runs). On one thread, or with too few positions to share (the reference
+     * 109 and 116 us a step against 124 and 135 in two runs (0.89 of the time in both, paired
+     * medians of 25-26 rounds of 3 steps, old and new alternated in one JVM; the same split with
+     * wte's gradient by columns on the calling thread 0.72-0.96 in four runs). On one thread, or with too few positions to share (the reference
      * model's), the calling thread does it all, as before, in one loop over the positions. The
      * operations on each number are the same, in the same order.
      */
