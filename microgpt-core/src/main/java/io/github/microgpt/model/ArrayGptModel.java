@@ -4,7 +4,6 @@ import io.github.microgpt.internal.FusedStep;
 import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.internal.ModelChecks;
-import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.random.RandomSource;
 import java.util.Arrays;
@@ -690,53 +689,12 @@ public final class ArrayGptModel implements LanguageModel {
             int l = nLayer - 1 - k;
             backwardLayer(ws, tokens, l, end, w.layers[l], g.layers[l], team, cleared, update, at, dStream, c);
         }
-        if (team.grain(end, 4 * c) == 0) {
-            // On the calling thread alone (one thread, or too few positions to share).
-            stage(team, ws, tokens, 0, 0, end, 4 * c, ArrayGptModel::firstNormGradientStage);
-            // By columns: positions with the same token add to the same row of wte.
-            splitAcross(team, 0, c, 2 * end, (c0, c1) -> Kernels.embeddingBackward(g.wte, g.wpe, ws.dEncoded,
-                    tokens, 0, end, c0, c1));
-            if (update != null) {
-                FusedRows.update(update, team, at.wte, w.wte);
-                FusedRows.update(update, team, at.wpe, w.wpe);
-            }
-        } else {
-            sharedEmbeddingBackward(ws, tokens, end, g, team, update, at, c);
-        }
-    }
-
-    /**
-     * The end of {@link #backwardDocument} when its stages are shared out: the first layer's
-     * attention RMSNorm, the embedding's, wpe's gradient and its update by positions
-     * ({@link #embeddingGradientStage}); then wte's gradient and its update by rows of wte, each
-     * thread updating the rows it has just summed. Positions with the same token add to the
-     * same row of wte, in position order, whichever thread owns the row. The calling thread had
-     * done both embeddings' gradients and updates alone, while on two threads the other waited:
-     * at {@code nEmbd} 256, 4 layers and 64 positions, on two threads, this end of the pass took
-     * 109 and 116 us a step against 124 and 135 in two runs (0.89 of the time in both, paired
-     * medians of 25-26 rounds of 3 steps, old and new alternated in one JVM; the same split with
-     * wte's gradient by columns on the calling thread 0.72-0.96 in four runs). On one thread, or with too few positions to share (the reference
-     * model's), the calling thread does it all, as before, in one loop over the positions. The
-     * operations on each number are the same, in the same order.
-     */
-    private void sharedEmbeddingBackward(Workspace ws, int[] tokens, int end, WeightRows g, Workers team,
-                                         RangeTask update, FusedRows at, int c) {
-        WeightRows w = weights;
-        int wpeFirst = update == null ? 0 : at.wpe;
-        stage(team, ws, tokens, 0, 0, end, 4 * c,
-                (model, s, tok, l, p0, p1) -> model.embeddingGradientStage(s, g, update, wpeFirst, p0, p1));
-        int wteFirst = update == null ? 0 : at.wte;
-        split(team, 0, w.wte.length, 4 * c, (v0, v1) -> {
-            Kernels.tokenEmbeddingBackwardRows(g.wte, ws.dEncoded, tokens, 0, end, v0, v1);
-            if (update != null) {
-                update.run(wteFirst + v0, wteFirst + v1);
-            }
-        });
+        // By columns: positions with the same token add to the same row of wte.
+        splitAcross(team, 0, c, 2 * end, (c0, c1) -> Kernels.embeddingBackward(g.wte, g.wpe, ws.dEncoded, tokens,
+                0, end, c0, c1));
         if (update != null) {
-            // The rows of wpe past the document, which the stage did not update (their gradient is 0).
-            int rest = w.wpe.length - end;
-            team.forRange(rest, Math.max(1, ParameterRows.MIN_PARAMETERS_PER_THREAD / c),
-                    (r0, r1) -> update.run(wpeFirst + end + r0, wpeFirst + end + r1));
+            FusedRows.update(update, team, at.wte, w.wte);
+            FusedRows.update(update, team, at.wpe, w.wpe);
         }
     }
 
@@ -768,10 +726,7 @@ public final class ArrayGptModel implements LanguageModel {
                 ws.dAttnWeights, nHead, attnScale, 0, end, team);
         backwardProduct(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv, 0, end, team,
                 cleared, update, update == null ? 0 : at.attnQkv[l]);
-        if (l > 0) {
-            // Layer 0's is backwardDocument's, with the embeddings' gradient.
-            stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::attnNormGradientStage);
-        }
+        stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::attnNormGradientStage);
     }
 
     /**
@@ -824,34 +779,16 @@ public final class ArrayGptModel implements LanguageModel {
         Kernels.zeroRows(ws.dQkv[l], p0, p1);
     }
 
-    /** The attention's RMSNorm of layer {@code l} (not the first) into the stream's gradient. */
-    private void attnNormGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
-        Kernels.rmsnormBackward(ws.dStream, ws.dAttnNormed[l], ws.residual[l], ws.attnNormScale[l], p0, p1);
-    }
-
-    /** The first layer's attention RMSNorm into the stream's gradient, then the embedding's RMSNorm's gradient. */
-    private void firstNormGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
-        double[][] dStream = ws.dStream;
-        Kernels.rmsnormBackward(dStream, ws.dAttnNormed[0], ws.residual[0], ws.attnNormScale[0], p0, p1);
-        Kernels.zeroRows(ws.dEncoded, p0, p1);
-        Kernels.rmsnormBackward(ws.dEncoded, dStream, ws.encoded, ws.encodedScale, p0, p1);
-    }
-
     /**
-     * Positions {@code [p0, p1)} of the end of the backward pass but the token embeddings': the
-     * first layer's attention RMSNorm into the stream's gradient, the gradient of the embedding's
-     * RMSNorm ({@code dEncoded}), and its part of wpe's gradient, the rows {@code [p0, p1)}, which
-     * no other position adds to; then, unless {@code update} is null, the update of those rows
-     * ({@code wpeFirst} is wpe's first row among the parameters).
+     * The attention's RMSNorm into the stream's gradient; then, in the first layer, the gradient
+     * of the embedding's RMSNorm.
      */
-    private void embeddingGradientStage(Workspace ws, WeightRows g, RangeTask update, int wpeFirst, int p0, int p1) {
+    private void attnNormGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
         double[][] dStream = ws.dStream;
-        Kernels.rmsnormBackward(dStream, ws.dAttnNormed[0], ws.residual[0], ws.attnNormScale[0], p0, p1);
-        Kernels.zeroRows(ws.dEncoded, p0, p1);
-        Kernels.rmsnormBackward(ws.dEncoded, dStream, ws.encoded, ws.encodedScale, p0, p1);
-        Kernels.positionEmbeddingBackward(g.wpe, ws.dEncoded, p0, p1);
-        if (update != null) {
-            update.run(wpeFirst + p0, wpeFirst + p1);
+        Kernels.rmsnormBackward(dStream, ws.dAttnNormed[l], ws.residual[l], ws.attnNormScale[l], p0, p1);
+        if (l == 0) {
+            Kernels.zeroRows(ws.dEncoded, p0, p1);
+            Kernels.rmsnormBackward(ws.dEncoded, dStream, ws.encoded, ws.encodedScale, p0, p1);
         }
     }
 

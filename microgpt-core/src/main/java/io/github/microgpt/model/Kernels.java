@@ -202,47 +202,6 @@ final class Kernels {
         }
     }
 
-    /**
-     * The rows {@code [v0, v1)} of {@code dwte[tokens[t]] += dout[t]} for the positions
-     * {@code [from, to)}, in position order: the positions whose token is one of those rows add
-     * all their columns, the others nothing. Each element gets its additions in position order,
-     * whichever thread takes which rows.
-     *
-     * @param dwte (V, C)
-     * @param dout (T, C)
-     */
-    static void tokenEmbeddingBackwardRows(double[][] dwte, double[][] dout, int[] tokens, int from, int to,
-                                           int v0, int v1) {
-        for (int t = from; t < to; t++) {
-            int token = tokens[t];
-            if (token < v0 || token >= v1) {
-                continue;
-            }
-            double[] d = dout[t];
-            double[] tok = dwte[token];
-            for (int i = 0; i < tok.length; i++) {
-                tok[i] += d[i];
-            }
-        }
-    }
-
-    /**
-     * {@code dwpe[t] += dout[t]} for the positions {@code [from, to)}: each position adds to its
-     * own row only, so the work may be split by positions.
-     *
-     * @param dwpe (T, C)
-     * @param dout (T, C)
-     */
-    static void positionEmbeddingBackward(double[][] dwpe, double[][] dout, int from, int to) {
-        for (int t = from; t < to; t++) {
-            double[] d = dout[t];
-            double[] pos = dwpe[t];
-            for (int i = 0; i < pos.length; i++) {
-                pos[i] += d[i];
-            }
-        }
-    }
-
     // ------------------------------------------------------------------------------ RMSNorm
 
     /**
