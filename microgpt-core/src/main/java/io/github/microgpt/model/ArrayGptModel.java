@@ -684,24 +684,10 @@ public final class ArrayGptModel implements LanguageModel {
         FusedRows at = fusedRows;
         backwardProduct(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end, team, cleared,
                 update, update == null ? 0 : at.lmHead);
-        for (int l = nLayer - 1; l >= 0; l--) {
-            WeightRows.Layer lw = w.layers[l];
-            WeightRows.Layer lg = g.layers[l];
-            // 2) MLP
-            backwardProduct(ws.dMlpActive[l], lg.mlpFc2, dStream, ws.mlpActive[l], lw.mlpFc2, 0, end, team, cleared,
-                    update, update == null ? 0 : at.mlpFc2[l]);
-            stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::reluGradientStage);
-            backwardProduct(ws.dMlpNormed[l], lg.mlpFc1, ws.dMlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, 0, end, team,
-                    cleared, update, update == null ? 0 : at.mlpFc1[l]);
-            stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::mlpNormGradientStage);
-            // 1) multi-head attention
-            backwardProduct(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end, team, cleared,
-                    update, update == null ? 0 : at.attnWo[l]);
-            Kernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
-                    ws.dAttnWeights, nHead, attnScale, 0, end, team);
-            backwardProduct(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv, 0, end, team,
-                    cleared, update, update == null ? 0 : at.attnQkv[l]);
-            stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::attnNormGradientStage);
+        // One method per layer, and a loop that counts up (see backwardLayer).
+        for (int k = 0; k < nLayer; k++) {
+            int l = nLayer - 1 - k;
+            backwardLayer(ws, tokens, l, end, w.layers[l], g.layers[l], team, cleared, update, at, dStream, c);
         }
         // By columns: positions with the same token add to the same row of wte.
         splitAcross(team, 0, c, 2 * end, (c0, c1) -> Kernels.embeddingBackward(g.wte, g.wpe, ws.dEncoded, tokens,
@@ -710,6 +696,37 @@ public final class ArrayGptModel implements LanguageModel {
             FusedRows.update(update, team, at.wte, w.wte);
             FusedRows.update(update, team, at.wpe, w.wpe);
         }
+    }
+
+    /**
+     * Layer {@code l} of {@link #backwardDocument}: its MLP, then its attention, in reverse. A
+     * method of its own, over {@code FreqInlineSize} (325 bytes of bytecode), so that C2 compiles
+     * it apart and {@code backwardDocument} stays small; and {@code backwardDocument}'s loop over
+     * the layers counts up. The loop had counted down ({@code l = nLayer - 1; l >= 0; l--}): at
+     * the reference size's one layer C2's compiled pass then failed its loop-limit check at the
+     * loop's test on its first run, and C2 compiled the whole pass, every layer's kernels inlined,
+     * a second time (HotSpot 17, fresh JVMs of {@code bench --engine array}: 14.5-22 KB of code
+     * and 76-451 ms, twice, per JVM). Now the layer is compiled once and the rest of the pass
+     * (3.5 KB) once. The operations and their order are those of the loop they came from.
+     */
+    private void backwardLayer(Workspace ws, int[] tokens, int l, int end, WeightRows.Layer lw, WeightRows.Layer lg,
+                               Workers team, boolean cleared, RangeTask update, FusedRows at, double[][] dStream,
+                               int c) {
+        // 2) MLP
+        backwardProduct(ws.dMlpActive[l], lg.mlpFc2, dStream, ws.mlpActive[l], lw.mlpFc2, 0, end, team, cleared,
+                update, update == null ? 0 : at.mlpFc2[l]);
+        stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::reluGradientStage);
+        backwardProduct(ws.dMlpNormed[l], lg.mlpFc1, ws.dMlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, 0, end, team,
+                cleared, update, update == null ? 0 : at.mlpFc1[l]);
+        stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::mlpNormGradientStage);
+        // 1) multi-head attention
+        backwardProduct(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end, team, cleared,
+                update, update == null ? 0 : at.attnWo[l]);
+        Kernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
+                ws.dAttnWeights, nHead, attnScale, 0, end, team);
+        backwardProduct(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv, 0, end, team,
+                cleared, update, update == null ? 0 : at.attnQkv[l]);
+        stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::attnNormGradientStage);
     }
 
     /**
