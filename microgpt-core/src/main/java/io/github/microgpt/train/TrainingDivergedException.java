@@ -1,5 +1,7 @@
 package io.github.microgpt.train;
 
+import java.util.Objects;
+
 /**
  * Thrown when a step's loss is NaN or infinite, which means training has diverged (usually a
  * learning rate far too large). The step is not applied: the parameters keep the values they had
@@ -38,7 +40,7 @@ public final class TrainingDivergedException extends RuntimeException {
         if (step < 1) {
             throw new IllegalArgumentException("the step of a divergence is numbered from 1, got " + step);
         }
-        java.util.Objects.requireNonNull(document, "document");
+        Objects.requireNonNull(document, "document");
         if (Double.isFinite(loss)) {
             throw new IllegalArgumentException("a divergence is a loss that is NaN or infinite, got the finite loss "
                     + loss + " at step " + step);

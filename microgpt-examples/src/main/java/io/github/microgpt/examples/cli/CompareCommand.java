@@ -23,8 +23,8 @@ import picocli.CommandLine.ParentCommand;
  * from both checkpoints ({@code microgpt train --save} keeps them) and prints {@code identical}
  * when every loss of the one run equals the other's bit for bit, or else the first step where
  * they differ and by how much; then the settings in which the runs differ (the model, its
- * precision, the engine that computed it, the data, the optimizer and its schedule, the step mode, the run's length). With
- * {@code --plot FILE.svg} it draws both loss curves in one picture.
+ * precision, the engine that computed it, the data, the optimizer and its schedule, the step
+ * mode, the run's length). With {@code --plot FILE.svg} it draws both loss curves in one picture.
  *
  * <pre>
  * $ microgpt train --seed 1 --save run1 &gt; /dev/null

@@ -35,6 +35,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -172,11 +175,11 @@ public final class TrainCommand implements Callable<Integer> {
     private Path save;
 
     /** Held by every save into --save's directory, so that a stop's report waits for one under way. */
-    private final java.util.concurrent.locks.ReentrantLock saving = new java.util.concurrent.locks.ReentrantLock();
+    private final ReentrantLock saving = new ReentrantLock();
     /** The step of the last save this run made into --save's directory; 0 before the first. */
     private volatile int lastSaved;
     /** Whether a stop of the run has been reported (a signal and a closed stdout may come together). */
-    private final java.util.concurrent.atomic.AtomicBoolean stopReported = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean stopReported = new AtomicBoolean();
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the run saved in DIR from the step after the last one done. The model, "
@@ -494,7 +497,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         boolean waited = false;
         try {
-            waited = saving.tryLock(15, java.util.concurrent.TimeUnit.SECONDS);
+            waited = saving.tryLock(15, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
