@@ -116,6 +116,7 @@ public final class GptModel extends ValueLanguageModel {
      * @throws IllegalArgumentException if the token or the position is out of range, or the cache
      *     is not this model's (another number of layers) or holds another number of positions
      *     than {@code posId}
+     * @throws NullPointerException if {@code cache} is null
      */
     @Override
     public Value[] forward(int tokenId, int posId, KvCache cache) {
@@ -184,6 +185,7 @@ public final class GptModel extends ValueLanguageModel {
     }
 
     private void checkForward(int tokenId, int posId, KvCache cache) {
+        Objects.requireNonNull(cache, "cache");
         ModelChecks.token(tokenId, vocabSize(), "the token");
         ModelChecks.position(posId, config().blockSize());
         if (cache.layers() != config().nLayer()) {

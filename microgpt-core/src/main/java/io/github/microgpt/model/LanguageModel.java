@@ -2,6 +2,7 @@ package io.github.microgpt.model;
 
 import io.github.microgpt.internal.ModelChecks;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What a trainer and a sampler need from a GPT, whatever engine computes it: the forward pass of
@@ -73,9 +74,10 @@ public interface LanguageModel {
      * @param listener the listener
      * @throws UnsupportedOperationException if the model has no attention ({@link #hasAttention()}
      *     is false), which this default implementation assumes
-     * @throws NullPointerException if the listener is null
+     * @throws NullPointerException if the listener is null (checked first, by this default too)
      */
     default void addAttentionListener(AttentionListener listener) {
+        Objects.requireNonNull(listener, "listener");
         throw new UnsupportedOperationException("a " + getClass().getSimpleName()
                 + " has no attention to listen to (hasAttention() is false)");
     }
