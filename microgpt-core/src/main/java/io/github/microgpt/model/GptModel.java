@@ -120,7 +120,7 @@ public final class GptModel extends ValueLanguageModel {
      */
     @Override
     public Value[] forward(int tokenId, int posId, KvCache cache) {
-        checkForward(tokenId, posId, cache);
+        checkForward(tokenId, posId, cache); // not in the Python: a wrong argument fails here, named
         int headDim = config().headDim();
         Value[] x = add(wte[tokenId], wpe[posId]); // tok_emb + pos_emb: joint token and position embedding
         x = rmsnorm(x);
@@ -149,7 +149,7 @@ public final class GptModel extends ValueLanguageModel {
                     attnLogits[t] = dot(q, hs, keys.get(t), hs, headDim).div(scale);
                 }
                 Value[] attnWeights = softmax(attnLogits);
-                reportAttention(li, h, posId, attnWeights);
+                reportAttention(li, h, posId, attnWeights); // not in the Python: tells attention listeners
                 for (int j = 0; j < headDim; j++) {
                     // head_out[j] = sum(attn_weights[t] * v_h[t][j] for t), written straight to its
                     // place in x_attn (the Python's x_attn.extend(head_out))
