@@ -153,6 +153,11 @@ public interface LanguageModel {
      * but must keep this order of additions, so that the result does not depend on
      * {@code threads}.
      *
+     * <p>{@code threads} spreads whole documents; it is not {@link ArrayGptModel#setThreads},
+     * which splits each document's step and stays as set (an {@code F32} array model uses only
+     * that one and runs the documents one after another). The models over {@code Value}s use
+     * the calling thread alone.
+     *
      * @param documents the tokenized documents, each at least 2 tokens long; not empty
      * @param threads the most threads to use; at least 1
      * @return the mean of the documents' losses
