@@ -153,10 +153,11 @@ public interface LanguageModel {
      * but must keep this order of additions, so that the result does not depend on
      * {@code threads}.
      *
-     * <p>{@code threads} spreads whole documents; it is not {@link ArrayGptModel#setThreads},
-     * which splits each document's step and stays as set (an {@code F32} array model uses only
-     * that one and runs the documents one after another). The models over {@code Value}s use
-     * the calling thread alone.
+     * <p>{@code threads} spreads whole documents over threads; it is not
+     * {@link ArrayGptModel#setThreads}, which splits a single document's step (an {@code F32}
+     * array model runs a batch's documents one after another, each on its {@code setThreads}
+     * count, and only checks {@code threads}). The models over {@code Value}s use the calling
+     * thread alone.
      *
      * @param documents the tokenized documents, each at least 2 tokens long; not empty
      * @param threads the most threads to use; at least 1
