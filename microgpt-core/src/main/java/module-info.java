@@ -48,7 +48,10 @@
  *   <li>A {@code null} argument is refused at once, before anything changes, with a
  *       {@link java.lang.NullPointerException} whose message is the parameter's name, unless the
  *       parameter's description says {@code null} is allowed; a method's own {@code @throws}
- *       lists the other exceptions.</li>
+ *       lists the other exceptions. The one exception is {@code Value}'s arithmetic
+ *       ({@code add}, {@code mul}, {@code sum}, ...), which makes millions of nodes a training step
+ *       and leaves the check to the JVM: still at once, and its message names the parameter too
+ *       ({@code Cannot read field "data" because "other" is null}).</li>
  *   <li>A short name from a command line or a file becomes a constant through {@code fromId}
  *       ({@link io.github.microgpt.model.Engine#fromId}, {@link io.github.microgpt.model.Architecture#fromId},
  *       {@link io.github.microgpt.model.Precision#fromId}): any case, an unknown name an

@@ -27,6 +27,7 @@ public enum Architecture {
 
         @Override
         public ParameterLayout layout(GptConfig config, int vocabSize) {
+            Objects.requireNonNull(config, "config");
             ModelChecks.vocabSize(vocabSize);
             return ParameterLayout.builder().add("logits", vocabSize, vocabSize).build();
         }
@@ -46,6 +47,7 @@ public enum Architecture {
 
         @Override
         public ParameterLayout layout(GptConfig config, int vocabSize) {
+            Objects.requireNonNull(config, "config");
             ModelChecks.vocabSize(vocabSize);
             int d = config.nEmbd();
             return ParameterLayout.builder()
@@ -81,6 +83,7 @@ public enum Architecture {
 
         @Override
         public ParameterLayout layout(GptConfig config, int vocabSize) {
+            Objects.requireNonNull(config, "config");
             ModelChecks.vocabSize(vocabSize);
             int d = config.nEmbd();
             ParameterLayout.Builder layout = ParameterLayout.builder()
@@ -135,7 +138,9 @@ public enum Architecture {
      * @param random the source of the initial weights
      * @return the model
      * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
-     *     than {@link ParameterLayout#MAX_SIZE} parameters
+     *     than {@link ParameterLayout#MAX_SIZE} parameters ({@link #GPT} also refuses one more
+     *     than half of the Java heap could hold)
+     * @throws NullPointerException if {@code config} or {@code random} is null
      */
     public abstract LanguageModel create(GptConfig config, int vocabSize, RandomSource random);
 
@@ -150,6 +155,8 @@ public enum Architecture {
      * @return the layout
      * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
      *     than {@link ParameterLayout#MAX_SIZE} parameters
+     * @throws NullPointerException if {@code config} is null (also for {@link #BIGRAM}, which
+     *     does not read it)
      */
     public abstract ParameterLayout layout(GptConfig config, int vocabSize);
 
@@ -166,8 +173,11 @@ public enum Architecture {
      * @param vocabSize the number of tokens; not negative
      * @return the count, or {@code Long.MAX_VALUE} if it does not fit in a {@code long}
      * @throws IllegalArgumentException if {@code vocabSize} is negative
+     * @throws NullPointerException if {@code config} is null (also for {@link #BIGRAM}, which
+     *     does not read it)
      */
     public long numParameters(GptConfig config, int vocabSize) {
+        Objects.requireNonNull(config, "config");
         if (vocabSize < 0) {
             throw new IllegalArgumentException("vocabSize must not be negative, got " + vocabSize);
         }

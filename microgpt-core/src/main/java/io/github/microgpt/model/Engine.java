@@ -34,9 +34,10 @@ public enum Engine {
 
     /**
      * {@link ArrayGptModel}: flat arrays with hand-written forward and backward passes, far
-     * faster (at the reference size some 14 to 24 times the steps per second of {@link #VALUE} in
-     * {@code microgpt bench}, on a 2-core machine in December 2026); a step can use several
-     * threads.
+     * faster (at the reference size some 8 to 19 times the steps per second of {@link #VALUE} in
+     * {@code microgpt bench} on a 2-core machine on 6 December 2026: 8 to 11 times with the
+     * core's own loops, 14 to 19 with {@code microgpt-vector}'s kernels); a step can use several
+     * threads, and it can compute in {@link Precision#F32}.
      */
     ARRAY("array") {
         @Override
@@ -60,7 +61,9 @@ public enum Engine {
      * @param random the source of the initial weights
      * @return the model
      * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
-     *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE})
+     *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE}), or more than half of
+     *     the Java heap could hold (the message gives the estimate and the heap's size)
+     * @throws NullPointerException if {@code config} or {@code random} is null
      */
     public abstract LanguageModel create(GptConfig config, int vocabSize, RandomSource random);
 
@@ -76,11 +79,15 @@ public enum Engine {
      * @param precision the precision; {@link Precision#F64} for every engine
      * @return the model
      * @throws IllegalArgumentException if {@code vocabSize < 2}, the model would have more than
-     *     {@link ParameterLayout#MAX_SIZE} parameters, or the engine does not compute in that
-     *     precision ({@link #VALUE} with {@link Precision#F32})
-     * @throws NullPointerException if {@code precision} is null
+     *     {@link ParameterLayout#MAX_SIZE} parameters or more than half of the Java heap could
+     *     hold, or the engine does not compute in that precision ({@link #VALUE} with
+     *     {@link Precision#F32})
+     * @throws NullPointerException if {@code config}, {@code random} or {@code precision} is null
+     *     (before any other check)
      */
     public LanguageModel create(GptConfig config, int vocabSize, RandomSource random, Precision precision) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(random, "random");
         Objects.requireNonNull(precision, "precision");
         if (this == ARRAY) {
             return ArrayGptModel.create(config, vocabSize, random, precision);

@@ -116,10 +116,11 @@ public final class GptModel extends ValueLanguageModel {
      * @throws IllegalArgumentException if the token or the position is out of range, or the cache
      *     is not this model's (another number of layers) or holds another number of positions
      *     than {@code posId}
+     * @throws NullPointerException if {@code cache} is null
      */
     @Override
     public Value[] forward(int tokenId, int posId, KvCache cache) {
-        checkForward(tokenId, posId, cache);
+        checkForward(tokenId, posId, cache); // not in the Python: a wrong argument fails here, named
         int headDim = config().headDim();
         Value[] x = add(wte[tokenId], wpe[posId]); // tok_emb + pos_emb: joint token and position embedding
         x = rmsnorm(x);
@@ -148,7 +149,7 @@ public final class GptModel extends ValueLanguageModel {
                     attnLogits[t] = dot(q, hs, keys.get(t), hs, headDim).div(scale);
                 }
                 Value[] attnWeights = softmax(attnLogits);
-                reportAttention(li, h, posId, attnWeights);
+                reportAttention(li, h, posId, attnWeights); // not in the Python: tells attention listeners
                 for (int j = 0; j < headDim; j++) {
                     // head_out[j] = sum(attn_weights[t] * v_h[t][j] for t), written straight to its
                     // place in x_attn (the Python's x_attn.extend(head_out))
@@ -184,6 +185,7 @@ public final class GptModel extends ValueLanguageModel {
     }
 
     private void checkForward(int tokenId, int posId, KvCache cache) {
+        Objects.requireNonNull(cache, "cache");
         ModelChecks.token(tokenId, vocabSize(), "the token");
         ModelChecks.position(posId, config().blockSize());
         if (cache.layers() != config().nLayer()) {

@@ -2,6 +2,7 @@ package io.github.microgpt.model;
 
 import io.github.microgpt.internal.ModelChecks;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What a trainer and a sampler need from a GPT, whatever engine computes it: the forward pass of
@@ -73,9 +74,10 @@ public interface LanguageModel {
      * @param listener the listener
      * @throws UnsupportedOperationException if the model has no attention ({@link #hasAttention()}
      *     is false), which this default implementation assumes
-     * @throws NullPointerException if the listener is null
+     * @throws NullPointerException if the listener is null (checked first, by this default too)
      */
     default void addAttentionListener(AttentionListener listener) {
+        Objects.requireNonNull(listener, "listener");
         throw new UnsupportedOperationException("a " + getClass().getSimpleName()
                 + " has no attention to listen to (hasAttention() is false)");
     }
@@ -150,6 +152,12 @@ public interface LanguageModel {
      * {@code (0 + loss_0 + loss_1 + ...) / B}. An engine may spread the documents over threads,
      * but must keep this order of additions, so that the result does not depend on
      * {@code threads}.
+     *
+     * <p>{@code threads} spreads whole documents over threads; it is not
+     * {@link ArrayGptModel#setThreads}, which splits a single document's step (an {@code F32}
+     * array model runs a batch's documents one after another, each on its {@code setThreads}
+     * count, and only checks {@code threads}). The models over {@code Value}s use the calling
+     * thread alone.
      *
      * @param documents the tokenized documents, each at least 2 tokens long; not empty
      * @param threads the most threads to use; at least 1

@@ -21,5 +21,13 @@
  * position ({@link io.github.microgpt.model.Predictions}); attention weights are heard by
  * {@link io.github.microgpt.model.AttentionListener}s. {@link io.github.microgpt.model.FlopCount}
  * counts the floating-point operations of a step, for turning speeds into GFLOP/s.
+ * {@link io.github.microgpt.model.KvCache} holds the keys and values of the positions read so far
+ * (the Python's {@code keys} and {@code values}), {@link io.github.microgpt.model.Softmax} is the
+ * softmax over plain doubles, and {@link io.github.microgpt.model.ArrayKernels} says which loops
+ * compute the array engine's products.
+ *
+ * <p>A model is used from one thread at a time (the array engine may use more threads inside one
+ * call: {@link io.github.microgpt.model.ArrayGptModel#setThreads(int)}); listeners may be added
+ * from any thread.
  */
 package io.github.microgpt.model;

@@ -29,17 +29,34 @@ public interface LearningRateSchedule {
 
     /**
      * {@code baseRate * (1 - stepIndex / totalSteps)}: from the base rate down to nearly 0 (the last
-     * step's rate is {@code baseRate / totalSteps}).
+     * step's rate is {@code baseRate / totalSteps}). Its {@code toString()} is
+     * {@code "LINEAR_DECAY"}, so that {@code AdamSettings.defaults()} prints it by name.
      */
-    LearningRateSchedule LINEAR_DECAY = (baseRate, stepIndex, totalSteps) -> {
-        checkStep(stepIndex, totalSteps);
-        return baseRate * (1 - (double) stepIndex / totalSteps);
+    LearningRateSchedule LINEAR_DECAY = new LearningRateSchedule() {
+        @Override
+        public double rate(double baseRate, int stepIndex, int totalSteps) {
+            checkStep(stepIndex, totalSteps);
+            return baseRate * (1 - (double) stepIndex / totalSteps);
+        }
+
+        @Override
+        public String toString() {
+            return "LINEAR_DECAY";
+        }
     };
 
-    /** The base rate at every step of the run. */
-    LearningRateSchedule CONSTANT = (baseRate, stepIndex, totalSteps) -> {
-        checkStep(stepIndex, totalSteps);
-        return baseRate;
+    /** The base rate at every step of the run. Its {@code toString()} is {@code "CONSTANT"}. */
+    LearningRateSchedule CONSTANT = new LearningRateSchedule() {
+        @Override
+        public double rate(double baseRate, int stepIndex, int totalSteps) {
+            checkStep(stepIndex, totalSteps);
+            return baseRate;
+        }
+
+        @Override
+        public String toString() {
+            return "CONSTANT";
+        }
     };
 
     /**

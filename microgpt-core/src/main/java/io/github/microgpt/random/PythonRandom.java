@@ -54,8 +54,10 @@ public final class PythonRandom implements RandomSource {
      * Gaussian is dropped.
      *
      * @param seed any integer
+     * @throws NullPointerException if {@code seed} is null (the generator is left as it was)
      */
     public void seed(BigInteger seed) {
+        Objects.requireNonNull(seed, "seed");
         initByArray(keyWords(seed.abs()));
         hasGaussNext = false;
     }
@@ -255,8 +257,10 @@ public final class PythonRandom implements RandomSource {
      * Puts this generator into a saved state, as {@code random.setstate(state)}.
      *
      * @param state a state from {@link #state()}, possibly of another generator or another run
+     * @throws NullPointerException if {@code state} is null (the generator is left as it was)
      */
     public void setState(PythonRandomState state) {
+        Objects.requireNonNull(state, "state");
         System.arraycopy(state.words(), 0, mt, 0, N);
         index = state.index();
         hasGaussNext = state.hasGaussNext();
@@ -268,6 +272,7 @@ public final class PythonRandom implements RandomSource {
      *
      * @param state a state from {@link #state()}
      * @return a generator whose draws continue from that state
+     * @throws NullPointerException if {@code state} is null
      */
     public static PythonRandom fromState(PythonRandomState state) {
         Objects.requireNonNull(state, "state");

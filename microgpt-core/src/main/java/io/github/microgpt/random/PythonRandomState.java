@@ -1,6 +1,7 @@
 package io.github.microgpt.random;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A snapshot of a {@link PythonRandom}: everything that decides its future draws. Saving it and
@@ -37,11 +38,13 @@ public record PythonRandomState(int[] words, int index, boolean hasGaussNext, do
      * @throws IllegalArgumentException if there are not 624 words, the index is outside
      *     {@code [0, 624]}, a waiting Gaussian is not finite, or the words are a degenerate state
      *     from which the generator would only ever produce zeros
+     * @throws NullPointerException if {@code words} is null
      */
     public PythonRandomState {
-        if (words == null || words.length != WORDS) {
+        Objects.requireNonNull(words, "words");
+        if (words.length != WORDS) {
             throw new IllegalArgumentException("a Mersenne Twister state has " + WORDS + " words, not "
-                    + (words == null ? "none" : words.length));
+                    + words.length);
         }
         if (index < 0 || index > WORDS) {
             throw new IllegalArgumentException("the index must be in [0, " + WORDS + "], got " + index);

@@ -1,6 +1,7 @@
 package io.github.microgpt.random;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The one source of randomness of a microgpt run: the shuffle of the documents, the initial
@@ -44,8 +45,12 @@ public interface RandomSource {
      *
      * @param list the list to shuffle; must support {@code set}
      * @param <T> the element type
+     * @throws NullPointerException if {@code list} is null
+     * @throws UnsupportedOperationException if the list cannot be changed (as {@code List.of(...)});
+     *     a list of fewer than two elements is never changed, and never refused
      */
     default <T> void shuffle(List<T> list) {
+        Objects.requireNonNull(list, "list");
         for (int i = list.size() - 1; i > 0; i--) {
             int j = randBelow(i + 1);
             list.set(i, list.set(j, list.get(i)));
@@ -63,8 +68,10 @@ public interface RandomSource {
      * @throws IllegalArgumentException if there are no weights, a weight is negative or NaN (a
      *     negative weight would silently shift the other indices' chances), or their total is not
      *     positive and finite
+     * @throws NullPointerException if {@code weights} is null
      */
     default int choice(double[] weights) {
+        Objects.requireNonNull(weights, "weights");
         int n = weights.length;
         if (n == 0) {
             throw new IllegalArgumentException("choice needs at least one weight");

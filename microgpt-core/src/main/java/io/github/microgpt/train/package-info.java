@@ -2,5 +2,9 @@
  * Training: the {@link io.github.microgpt.train.Trainer}, its step modes (one document, one
  * position, or a {@link io.github.microgpt.train.Minibatch} of documents), and the listener hooks
  * and events that let a program watch every position and step.
+ * {@link io.github.microgpt.train.Evaluation} computes the loss on documents without training;
+ * {@link io.github.microgpt.train.TrainerState} is how far a trainer got (a checkpoint saves it);
+ * a loss that is no longer a number stops training with a
+ * {@link io.github.microgpt.train.TrainingDivergedException} naming the step and the document.
  */
 package io.github.microgpt.train;
