@@ -200,7 +200,7 @@ final class RunCheckpoints {
      *     of the dataset; 404 if there is no checkpoint of that name
      */
     Loaded load(String name, Settings current, Consumer<ModelRun> afterStep) {
-        checkSizes(name);
+        checkSizes(name, "load", "its model is too large to train live");
         Checkpoint checkpoint = read(name, "load");
         Engine engine = engineFor(checkpoint, current);
         checkLoadable(name, checkpoint, current, engine);
@@ -280,10 +280,14 @@ final class RunCheckpoints {
      * the simulator trains live, before a byte of it is read: loading it whole only to refuse its
      * shape took seconds (a model of 6.3 million parameters, 4 s), during which the page waited.
      * A file that is missing or not a regular file is left to {@link Checkpoint#load} to name.
+     * Load and the loss curve ask this first: neither shows a model the simulator cannot train.
      *
+     * @param name the checkpoint's name
+     * @param verb what was asked, for the message ("load")
+     * @param why why a model that large is refused, for the message
      * @throws ApiException 400 naming the file, its size and the largest the simulator takes
      */
-    private void checkSizes(String name) {
+    private void checkSizes(String name, String verb, String why) {
         Path folder = store.resolve(name);
         for (String file : List.of(Checkpoint.MODEL_FILE, OPTIMIZER_FILE)) {
             long limit = maxTensorFileBytes(file.equals(OPTIMIZER_FILE) ? 2 : 1);
@@ -299,12 +303,12 @@ final class RunCheckpoints {
             }
             if (size > limit) {
                 Limits.Model largest = Limits.ARRAY_GPT;
-                throw ApiException.badRequest(String.format(Locale.ROOT, "cannot load \"%s\": its %s has %,d bytes,"
+                throw ApiException.badRequest(String.format(Locale.ROOT, "cannot %s \"%s\": its %s has %,d bytes,"
                         + " more than the %,d that the %s of the largest model the simulator trains live take (%,d"
-                        + " parameters: the %s engine's gpt with %s, and %d characters): its model is too large to"
-                        + " train live, and it was refused before it was read", name, file, size, limit,
+                        + " parameters: the %s engine's gpt with %s, and %d characters): %s, and it was refused"
+                        + " before it was read", verb, name, file, size, limit,
                         file.equals(OPTIMIZER_FILE) ? "moments" : "weights", MAX_PARAMETERS, largest.engine().id(),
-                        largest.ranges(), Limits.MAX_VOCAB));
+                        largest.ranges(), Limits.MAX_VOCAB, why));
             }
         }
     }
@@ -330,13 +334,20 @@ final class RunCheckpoints {
      * <p>JSON: {@code {name, model, config: {nLayer, nEmbd, nHead, blockSize}, vocabSize,
      * learningRate, step, totalSteps, losses: [...]}}.
      *
+     * <p>Reading a checkpoint reads its weights and moments too, which the curve does not show: a
+     * checkpoint whose files are larger than any model the simulator trains live could fill is
+     * refused by their sizes first, as {@link #load} refuses it, so that a large run saved by
+     * {@code microgpt train} costs no seconds of reading and no memory for its weights.
+     *
      * @param name a valid checkpoint name
      * @return the JSON text
-     * @throws ApiException 404 if there is no checkpoint of that name; 400 for a damaged one, or
-     *     one that has no losses to show (saved without its training state, before its first step,
-     *     or by a version that kept no loss history), saying which
+     * @throws ApiException 404 if there is no checkpoint of that name; 400 for a damaged one, one
+     *     whose model is larger than the simulator trains live, or one that has no losses to show
+     *     (saved without its training state, before its first step, or by a version that kept no
+     *     loss history), saying which
      */
     String lossCurveJson(String name) {
+        checkSizes(name, "read the loss curve of", "the simulator shows the loss curves of the models it trains live");
         Checkpoint checkpoint = read(name, "read the loss curve of");
         TrainingState training = checkpoint.training().orElseThrow(() -> ApiException.badRequest("\"" + name
                 + "\" holds the model without its training state, so it has no loss curve to show"));

@@ -290,6 +290,34 @@ class SimulatorCheckpointTest {
                 .get("nLayer").getAsInt());
     }
 
+    /**
+     * The loss curve of a checkpoint whose weights or moments file is larger than any model the
+     * simulator trains live could fill is refused by the files' sizes, as Load is, before a byte
+     * is read: the old code read the whole checkpoint (its weights and moments, which the curve
+     * does not show) and answered with whatever the reader made of it.
+     */
+    @Test
+    void theLossCurveOfACheckpointTooLargeToTrainLiveIsRefusedByItsSizeBeforeItIsRead() throws IOException {
+        ok(api.post("api/step", "{\"mode\": \"document\"}"));
+        ok(api.post("api/save", "{\"name\": \"good\"}"));
+        assertEquals(1, ok(api.get("api/loss-curve?name=good")).getAsJsonArray("losses").size());
+        for (String file : List.of(Checkpoint.MODEL_FILE, "optimizer.safetensors")) {
+            Path huge = copy(checkpoints.resolve("good"), checkpoints.resolve("huge-" + file.charAt(0)));
+            try (FileChannel channel = FileChannel.open(huge.resolve(file), StandardOpenOption.WRITE)) {
+                channel.write(java.nio.ByteBuffer.wrap(new byte[] {0}), (1L << 30) - 1);
+            }
+            String name = huge.getFileName().toString();
+            assertError(api.get("api/loss-curve?name=" + name), 400, "cannot read the loss curve of \"" + name
+                    + "\": its " + file + " has 1,073,741,824 bytes, more than the " + String.format(
+                    java.util.Locale.ROOT, "%,d", 8 + (1 << 20) + (file.equals(Checkpoint.MODEL_FILE) ? 8L : 16L)
+                    * 1_632_512) + " that the " + (file.equals(Checkpoint.MODEL_FILE) ? "weights" : "moments")
+                    + " of the largest model the simulator trains live take (1,632,512 parameters: the array engine's"
+                    + " gpt with Layers 1–8, Embedding size 4–128, Heads 1–16, Block size 2–64, and 200 characters):"
+                    + " the simulator shows the loss curves of the models it trains live, and it was refused before"
+                    + " it was read");
+        }
+    }
+
     @Test
     void aModelOfTheProgressionIsCheckedAgainstItsOwnLimits() throws IOException {
         // The dataset's characters must be the model's: a bigram table over two letters cannot train on the names.
