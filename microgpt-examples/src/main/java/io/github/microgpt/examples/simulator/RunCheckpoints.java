@@ -4,6 +4,7 @@ import com.google.gson.stream.JsonWriter;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
 import io.github.microgpt.checkpoint.DataFingerprint;
+import io.github.microgpt.checkpoint.SaveLock;
 import io.github.microgpt.checkpoint.TrainingRun;
 import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.Architecture;
@@ -77,7 +78,7 @@ final class RunCheckpoints {
      * @param name a valid checkpoint name
      * @return the note for the page
      * @throws ApiException 409 if a folder of that name exists that is not a checkpoint (another
-     *     name would do); 500 if the checkpoint folder cannot be written (no name would do: the
+     *     name would do), or another program is saving into that checkpoint; 500 if the checkpoint folder cannot be written (no name would do: the
      *     request is valid and the server's disk refuses it), with the file, the reason and the
      *     remedy ({@link #saveFailure})
      */
@@ -96,7 +97,9 @@ final class RunCheckpoints {
             }
             TrainingState state = TrainingState.capture(run.trainer(), run.random, run.stepModeOfTheRun(),
                     metadata(settings), trainingRun(settings), run.lossHistory());
-            Checkpoint.save(target, run.model, run.tokenizer, state);
+            try (SaveLock lock = lock(name, target)) {
+                Checkpoint.save(target, run.model, run.tokenizer, state);
+            }
         } catch (IllegalArgumentException e) {
             throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
         } catch (IOException e) {
@@ -105,6 +108,25 @@ final class RunCheckpoints {
         return "Saved the model as \"" + name + "\" (step " + run.trainer().stepsDone() + " of "
                 + run.trainer().totalSteps() + (replacing ? ", replacing the earlier one" : "") + ") in "
                 + store.directory();
+    }
+
+    /**
+     * Takes the save lock of a checkpoint for the save ({@link Checkpoint#save} would take it
+     * too, but its refusal could not be told from the disk's): another program that saves there
+     * (a {@code microgpt train --save} into this folder, another simulator) holds it.
+     *
+     * @throws ApiException 409 if another program holds it (the name is busy, not the folder
+     *     broken), or the simulator is being stopped, with the library's words; the page offers
+     *     names, where a program saving into a directory is told to choose another directory
+     * @throws IOException if the lock file cannot be created (the folder's failure, 500)
+     */
+    private static SaveLock lock(String name, Path target) throws IOException {
+        try {
+            return SaveLock.acquire(target);
+        } catch (CheckpointException e) {
+            throw ApiException.conflict("cannot save as \"" + name + "\": "
+                    + e.problem().replace("choose another directory", "choose another name"));
+        }
     }
 
     /**

@@ -593,6 +593,32 @@ class SimulatorCheckpointTest {
     }
 
     /**
+     * Another program saving into the same checkpoint (a {@code microgpt train --save DIR/busy}
+     * holding the directory's lock, in a process of its own): Save is refused with 409 (another
+     * name would do, or this one later) and says who holds it; the earlier checkpoint is intact.
+     * The old code answered 500, "the server's disk refuses it", and told the user to restart the
+     * simulator with another folder.
+     */
+    @Test
+    void aSaveWhileAnotherProcessSavesThereIsAConflictThatSaysSo() throws Exception {
+        ok(api.post("api/save", "{\"name\": \"busy\"}"));
+        byte[] before = Files.readAllBytes(checkpoints.resolve("busy").resolve(Checkpoint.MODEL_FILE));
+        ok(api.post("api/step", "{\"mode\": \"document\"}"));
+        Process holder = io.github.microgpt.examples.SaveLockHolder.start(checkpoints.resolve("busy"));
+        try {
+            assertError(api.post("api/save", "{\"name\": \"busy\"}"), 409, "cannot save as \"busy\": another"
+                    + " program (or another part of this one) is saving into this checkpoint: it holds the lock "
+                    + checkpoints.resolve(".busy.lock") + "; wait for it to finish or choose another name");
+            assertArrayEquals(before, Files.readAllBytes(checkpoints.resolve("busy").resolve(Checkpoint.MODEL_FILE)),
+                    "the earlier checkpoint is intact");
+        } finally {
+            io.github.microgpt.examples.SaveLockHolder.release(holder);
+        }
+        assertTrue(ok(api.post("api/save", "{\"name\": \"busy\"}")).get("message").getAsString()
+                .startsWith("Saved the model as \"busy\" (step 1 of 1000, replacing the earlier one)"));
+    }
+
+    /**
      * A checkpoint folder in which nothing can be created refuses every name alike: 500 (the
      * request was valid; no other name would do), not 409, which told the page to pick another name.
      */
