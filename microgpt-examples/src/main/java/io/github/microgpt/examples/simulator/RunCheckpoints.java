@@ -89,8 +89,10 @@ final class RunCheckpoints {
             try {
                 Checkpoint.checkSaveTarget(target);
             } catch (CheckpointException e) {
-                if (e.getCause() instanceof IOException) {
-                    // Nothing can be created in the folder: a matter of the folder, not of the name.
+                if (e.getCause() instanceof IOException || !replacing) {
+                    // Nothing can be created in the folder, or the folder cannot be (a part of its
+                    // path is a file): a matter of the folder, not of the name. Only a folder of
+                    // this name that is in the way is the name's.
                     throw new ApiException(500, saveFailure(name, store.directory(), e));
                 }
                 throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());

@@ -633,6 +633,24 @@ class SimulatorCheckpointTest {
         }
     }
 
+    /**
+     * A checkpoint folder that cannot exist, since a part of its path is a regular file (how a
+     * read-only place is tried where the tests run as root, whom permissions do not stop): every
+     * name is refused alike, so 500 naming the folder and the file in the way, not 409 "choose
+     * another name"; the file is left as it was.
+     */
+    @Test
+    void aFolderUnderARegularFileIsAServerFailureNamedAsSuch() throws IOException {
+        Path file = Files.writeString(checkpoints.resolve("notes.txt"), "keep me");
+        Path folder = file.resolve("ckpt");
+        try (SimulatorServer underFile = SimulatorServer.start(Fixtures.names(), "file", "names.txt", 42, folder, 0)) {
+            assertError(new Fixtures.Api(underFile).post("api/save", "{\"name\": \"run\"}"), 500,
+                    "cannot save as \"run\" in the checkpoint folder " + folder + ": " + folder.resolve("run")
+                    + ": cannot be created: " + file + " is a file, not a folder");
+        }
+        assertEquals("keep me", Files.readString(file));
+    }
+
     private static void assertBitwiseEqual(double[] expected, double[] actual, String what) {
         assertEquals(expected.length, actual.length, what + ": number of weights");
         long[] e = new long[expected.length];
