@@ -489,9 +489,7 @@ public final class Documents {
             @Override
             public void run() {
                 lateAt.set(received.get());
-                if (connection instanceof HttpURLConnection http) {
-                    http.disconnect();
-                }
+                disconnect(connection);
             }
         }, deadline);
         watchdog.scheduleAtFixedRate(new TimerTask() {
@@ -503,9 +501,7 @@ public final class Documents {
                 if (now - before < MIN_BYTES_PER_WINDOW) {
                     stalledAt.set(now - before);
                     cancel();
-                    if (connection instanceof HttpURLConnection http) {
-                        http.disconnect();
-                    }
+                    disconnect(connection);
                 }
                 before = now;
             }
@@ -531,6 +527,18 @@ public final class Documents {
         }
         // Closed under the reader, which may have taken it for the end of the answer.
         throwIfGivenUp(url, stalledAt.get(), window, lateAt.get(), deadline, null);
+    }
+
+    /**
+     * How the watchdog gives a download up, at its deadline or on a stall: by closing the
+     * connection under the reader, whose read then fails or ends ({@link #throwIfGivenUp} tells
+     * which). Only an HTTP connection can be closed from another thread; a {@code file:} URL is
+     * read without the watchdog.
+     */
+    private static void disconnect(URLConnection connection) {
+        if (connection instanceof HttpURLConnection http) {
+            http.disconnect();
+        }
     }
 
     /** Throws the reason the watchdog gave a download up, if it did: the stall or the deadline. */

@@ -174,8 +174,8 @@ final class Commands {
      *
      * @param name the checkpoint's name
      * @return the JSON text
-     * @throws ApiException 400 for a bad name or a checkpoint with no loss curve, 404 if there is
-     *     none of that name
+     * @throws ApiException 400 for a bad name, a checkpoint with no loss curve or one whose model
+     *     is larger than the simulator trains live, 404 if there is none of that name
      */
     String lossCurve(String name) {
         checkLossCurveName(name);

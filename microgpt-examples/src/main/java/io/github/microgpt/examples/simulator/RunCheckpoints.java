@@ -4,6 +4,7 @@ import com.google.gson.stream.JsonWriter;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
 import io.github.microgpt.checkpoint.DataFingerprint;
+import io.github.microgpt.checkpoint.SaveLock;
 import io.github.microgpt.checkpoint.TrainingRun;
 import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.Architecture;
@@ -77,7 +78,7 @@ final class RunCheckpoints {
      * @param name a valid checkpoint name
      * @return the note for the page
      * @throws ApiException 409 if a folder of that name exists that is not a checkpoint (another
-     *     name would do); 500 if the checkpoint folder cannot be written (no name would do: the
+     *     name would do), or another program is saving into that checkpoint; 500 if the checkpoint folder cannot be written (no name would do: the
      *     request is valid and the server's disk refuses it), with the file, the reason and the
      *     remedy ({@link #saveFailure})
      */
@@ -88,15 +89,19 @@ final class RunCheckpoints {
             try {
                 Checkpoint.checkSaveTarget(target);
             } catch (CheckpointException e) {
-                if (e.getCause() instanceof IOException) {
-                    // Nothing can be created in the folder: a matter of the folder, not of the name.
+                if (e.getCause() instanceof IOException || !replacing) {
+                    // Nothing can be created in the folder, or the folder cannot be (a part of its
+                    // path is a file): a matter of the folder, not of the name. Only a folder of
+                    // this name that is in the way is the name's.
                     throw new ApiException(500, saveFailure(name, store.directory(), e));
                 }
                 throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
             }
             TrainingState state = TrainingState.capture(run.trainer(), run.random, run.stepModeOfTheRun(),
                     metadata(settings), trainingRun(settings), run.lossHistory());
-            Checkpoint.save(target, run.model, run.tokenizer, state);
+            try (SaveLock lock = lock(name, target)) {
+                Checkpoint.save(target, run.model, run.tokenizer, state);
+            }
         } catch (IllegalArgumentException e) {
             throw ApiException.conflict("cannot save as \"" + name + "\": " + e.getMessage());
         } catch (IOException e) {
@@ -105,6 +110,25 @@ final class RunCheckpoints {
         return "Saved the model as \"" + name + "\" (step " + run.trainer().stepsDone() + " of "
                 + run.trainer().totalSteps() + (replacing ? ", replacing the earlier one" : "") + ") in "
                 + store.directory();
+    }
+
+    /**
+     * Takes the save lock of a checkpoint for the save ({@link Checkpoint#save} would take it
+     * too, but its refusal could not be told from the disk's): another program that saves there
+     * (a {@code microgpt train --save} into this folder, another simulator) holds it.
+     *
+     * @throws ApiException 409 if another program holds it (the name is busy, not the folder
+     *     broken), or the simulator is being stopped, with the library's words; the page offers
+     *     names, where a program saving into a directory is told to choose another directory
+     * @throws IOException if the lock file cannot be created (the folder's failure, 500)
+     */
+    private static SaveLock lock(String name, Path target) throws IOException {
+        try {
+            return SaveLock.acquire(target);
+        } catch (CheckpointException e) {
+            throw ApiException.conflict("cannot save as \"" + name + "\": "
+                    + e.problem().replace("choose another directory", "choose another name"));
+        }
     }
 
     /**
@@ -200,7 +224,7 @@ final class RunCheckpoints {
      *     of the dataset; 404 if there is no checkpoint of that name
      */
     Loaded load(String name, Settings current, Consumer<ModelRun> afterStep) {
-        checkSizes(name);
+        checkSizes(name, "load", "its model is too large to train live");
         Checkpoint checkpoint = read(name, "load");
         Engine engine = engineFor(checkpoint, current);
         checkLoadable(name, checkpoint, current, engine);
@@ -280,10 +304,14 @@ final class RunCheckpoints {
      * the simulator trains live, before a byte of it is read: loading it whole only to refuse its
      * shape took seconds (a model of 6.3 million parameters, 4 s), during which the page waited.
      * A file that is missing or not a regular file is left to {@link Checkpoint#load} to name.
+     * Load and the loss curve ask this first: neither shows a model the simulator cannot train.
      *
+     * @param name the checkpoint's name
+     * @param verb what was asked, for the message ("load")
+     * @param why why a model that large is refused, for the message
      * @throws ApiException 400 naming the file, its size and the largest the simulator takes
      */
-    private void checkSizes(String name) {
+    private void checkSizes(String name, String verb, String why) {
         Path folder = store.resolve(name);
         for (String file : List.of(Checkpoint.MODEL_FILE, OPTIMIZER_FILE)) {
             long limit = maxTensorFileBytes(file.equals(OPTIMIZER_FILE) ? 2 : 1);
@@ -299,12 +327,12 @@ final class RunCheckpoints {
             }
             if (size > limit) {
                 Limits.Model largest = Limits.ARRAY_GPT;
-                throw ApiException.badRequest(String.format(Locale.ROOT, "cannot load \"%s\": its %s has %,d bytes,"
+                throw ApiException.badRequest(String.format(Locale.ROOT, "cannot %s \"%s\": its %s has %,d bytes,"
                         + " more than the %,d that the %s of the largest model the simulator trains live take (%,d"
-                        + " parameters: the %s engine's gpt with %s, and %d characters): its model is too large to"
-                        + " train live, and it was refused before it was read", name, file, size, limit,
+                        + " parameters: the %s engine's gpt with %s, and %d characters): %s, and it was refused"
+                        + " before it was read", verb, name, file, size, limit,
                         file.equals(OPTIMIZER_FILE) ? "moments" : "weights", MAX_PARAMETERS, largest.engine().id(),
-                        largest.ranges(), Limits.MAX_VOCAB));
+                        largest.ranges(), Limits.MAX_VOCAB, why));
             }
         }
     }
@@ -330,13 +358,20 @@ final class RunCheckpoints {
      * <p>JSON: {@code {name, model, config: {nLayer, nEmbd, nHead, blockSize}, vocabSize,
      * learningRate, step, totalSteps, losses: [...]}}.
      *
+     * <p>Reading a checkpoint reads its weights and moments too, which the curve does not show: a
+     * checkpoint whose files are larger than any model the simulator trains live could fill is
+     * refused by their sizes first, as {@link #load} refuses it, so that a large run saved by
+     * {@code microgpt train} costs no seconds of reading and no memory for its weights.
+     *
      * @param name a valid checkpoint name
      * @return the JSON text
-     * @throws ApiException 404 if there is no checkpoint of that name; 400 for a damaged one, or
-     *     one that has no losses to show (saved without its training state, before its first step,
-     *     or by a version that kept no loss history), saying which
+     * @throws ApiException 404 if there is no checkpoint of that name; 400 for a damaged one, one
+     *     whose model is larger than the simulator trains live, or one that has no losses to show
+     *     (saved without its training state, before its first step, or by a version that kept no
+     *     loss history), saying which
      */
     String lossCurveJson(String name) {
+        checkSizes(name, "read the loss curve of", "the simulator shows the loss curves of the models it trains live");
         Checkpoint checkpoint = read(name, "read the loss curve of");
         TrainingState training = checkpoint.training().orElseThrow(() -> ApiException.badRequest("\"" + name
                 + "\" holds the model without its training state, so it has no loss curve to show"));

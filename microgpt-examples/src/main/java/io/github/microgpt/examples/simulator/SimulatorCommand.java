@@ -125,6 +125,16 @@ public final class SimulatorCommand implements Callable<Integer> {
         if (Files.exists(checkpointDir) && !Files.isDirectory(checkpointDir)) {
             throw new UsageException("--checkpoints: " + checkpointDir + " exists and is not a directory");
         }
+        // A folder under a file can never be made: the server started, and every Save failed.
+        for (Path above = checkpointDir.toAbsolutePath().getParent(); above != null; above = above.getParent()) {
+            if (Files.exists(above)) {
+                if (!Files.isDirectory(above)) {
+                    throw new UsageException("--checkpoints: " + checkpointDir + " cannot be created: " + above
+                            + " is a file, not a folder");
+                }
+                break;
+            }
+        }
         // A link that leads nowhere was taken for a folder still to be made: the server started,
         // and every Save failed with a 500 that named only the folder.
         if (Files.isSymbolicLink(checkpointDir) && !Files.exists(checkpointDir)) {

@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -258,6 +259,32 @@ class HostileInputCommandTest {
         }
         assertEquals(0, Cli.run("train", "--steps", "2", "--samples", "0", "--save", run.toString()).exitCode(),
                 "free again once the other holder is done");
+    }
+
+    /**
+     * As above, with the other saver in a process of its own (as a second {@code microgpt train
+     * --save DIR} in another terminal): the operating system's lock tells this run at its start,
+     * and the other's earlier checkpoint in DIR is left as it was.
+     */
+    @Test
+    void aRunSavingIntoADirectoryAnotherProcessSavesIntoIsToldAtStart() throws Exception {
+        Path run = dir.resolve("shared");
+        assertEquals(0, Cli.run("train", "--steps", "2", "--samples", "0", "--save", run.toString()).exitCode());
+        byte[] before = Files.readAllBytes(run.resolve("model.safetensors"));
+        Process holder = io.github.microgpt.examples.SaveLockHolder.start(run);
+        try {
+            String[] args = {"train", "--steps", "1000", "--save", run.toString()};
+            Cli.Result result = Cli.run(args);
+            Cli.assertOneLineError(result, 2, "--save: " + run + ": another program (or another part of this one) is"
+                    + " saving into this checkpoint: it holds the lock " + dir.resolve(".shared.lock") + "; wait for"
+                    + " it to finish or choose another directory", "microgpt train", args);
+            assertEquals("", result.stdout(), "nothing trained");
+            assertArrayEquals(before, Files.readAllBytes(run.resolve("model.safetensors")), "the other's checkpoint");
+        } finally {
+            io.github.microgpt.examples.SaveLockHolder.release(holder);
+        }
+        assertEquals(0, Cli.run("train", "--steps", "2", "--samples", "0", "--save", run.toString()).exitCode(),
+                "free again once the other process is done");
     }
 
     /**

@@ -290,6 +290,34 @@ class SimulatorCheckpointTest {
                 .get("nLayer").getAsInt());
     }
 
+    /**
+     * The loss curve of a checkpoint whose weights or moments file is larger than any model the
+     * simulator trains live could fill is refused by the files' sizes, as Load is, before a byte
+     * is read: the old code read the whole checkpoint (its weights and moments, which the curve
+     * does not show) and answered with whatever the reader made of it.
+     */
+    @Test
+    void theLossCurveOfACheckpointTooLargeToTrainLiveIsRefusedByItsSizeBeforeItIsRead() throws IOException {
+        ok(api.post("api/step", "{\"mode\": \"document\"}"));
+        ok(api.post("api/save", "{\"name\": \"good\"}"));
+        assertEquals(1, ok(api.get("api/loss-curve?name=good")).getAsJsonArray("losses").size());
+        for (String file : List.of(Checkpoint.MODEL_FILE, "optimizer.safetensors")) {
+            Path huge = copy(checkpoints.resolve("good"), checkpoints.resolve("huge-" + file.charAt(0)));
+            try (FileChannel channel = FileChannel.open(huge.resolve(file), StandardOpenOption.WRITE)) {
+                channel.write(java.nio.ByteBuffer.wrap(new byte[] {0}), (1L << 30) - 1);
+            }
+            String name = huge.getFileName().toString();
+            assertError(api.get("api/loss-curve?name=" + name), 400, "cannot read the loss curve of \"" + name
+                    + "\": its " + file + " has 1,073,741,824 bytes, more than the " + String.format(
+                    java.util.Locale.ROOT, "%,d", 8 + (1 << 20) + (file.equals(Checkpoint.MODEL_FILE) ? 8L : 16L)
+                    * 1_632_512) + " that the " + (file.equals(Checkpoint.MODEL_FILE) ? "weights" : "moments")
+                    + " of the largest model the simulator trains live take (1,632,512 parameters: the array engine's"
+                    + " gpt with Layers 1–8, Embedding size 4–128, Heads 1–16, Block size 2–64, and 200 characters):"
+                    + " the simulator shows the loss curves of the models it trains live, and it was refused before"
+                    + " it was read");
+        }
+    }
+
     @Test
     void aModelOfTheProgressionIsCheckedAgainstItsOwnLimits() throws IOException {
         // The dataset's characters must be the model's: a bigram table over two letters cannot train on the names.
@@ -565,6 +593,32 @@ class SimulatorCheckpointTest {
     }
 
     /**
+     * Another program saving into the same checkpoint (a {@code microgpt train --save DIR/busy}
+     * holding the directory's lock, in a process of its own): Save is refused with 409 (another
+     * name would do, or this one later) and says who holds it; the earlier checkpoint is intact.
+     * The old code answered 500, "the server's disk refuses it", and told the user to restart the
+     * simulator with another folder.
+     */
+    @Test
+    void aSaveWhileAnotherProcessSavesThereIsAConflictThatSaysSo() throws Exception {
+        ok(api.post("api/save", "{\"name\": \"busy\"}"));
+        byte[] before = Files.readAllBytes(checkpoints.resolve("busy").resolve(Checkpoint.MODEL_FILE));
+        ok(api.post("api/step", "{\"mode\": \"document\"}"));
+        Process holder = io.github.microgpt.examples.SaveLockHolder.start(checkpoints.resolve("busy"));
+        try {
+            assertError(api.post("api/save", "{\"name\": \"busy\"}"), 409, "cannot save as \"busy\": another"
+                    + " program (or another part of this one) is saving into this checkpoint: it holds the lock "
+                    + checkpoints.resolve(".busy.lock") + "; wait for it to finish or choose another name");
+            assertArrayEquals(before, Files.readAllBytes(checkpoints.resolve("busy").resolve(Checkpoint.MODEL_FILE)),
+                    "the earlier checkpoint is intact");
+        } finally {
+            io.github.microgpt.examples.SaveLockHolder.release(holder);
+        }
+        assertTrue(ok(api.post("api/save", "{\"name\": \"busy\"}")).get("message").getAsString()
+                .startsWith("Saved the model as \"busy\" (step 1 of 1000, replacing the earlier one)"));
+    }
+
+    /**
      * A checkpoint folder in which nothing can be created refuses every name alike: 500 (the
      * request was valid; no other name would do), not 409, which told the page to pick another name.
      */
@@ -577,6 +631,24 @@ class SimulatorCheckpointTest {
                     "cannot save as \"run\" in the checkpoint folder " + proc + ": " + proc.resolve("run")
                     + ": cannot be written: creating a file in /proc failed");
         }
+    }
+
+    /**
+     * A checkpoint folder that cannot exist, since a part of its path is a regular file (how a
+     * read-only place is tried where the tests run as root, whom permissions do not stop): every
+     * name is refused alike, so 500 naming the folder and the file in the way, not 409 "choose
+     * another name"; the file is left as it was.
+     */
+    @Test
+    void aFolderUnderARegularFileIsAServerFailureNamedAsSuch() throws IOException {
+        Path file = Files.writeString(checkpoints.resolve("notes.txt"), "keep me");
+        Path folder = file.resolve("ckpt");
+        try (SimulatorServer underFile = SimulatorServer.start(Fixtures.names(), "file", "names.txt", 42, folder, 0)) {
+            assertError(new Fixtures.Api(underFile).post("api/save", "{\"name\": \"run\"}"), 500,
+                    "cannot save as \"run\" in the checkpoint folder " + folder + ": " + folder.resolve("run")
+                    + ": cannot be created: " + file + " is a file, not a folder");
+        }
+        assertEquals("keep me", Files.readString(file));
     }
 
     private static void assertBitwiseEqual(double[] expected, double[] actual, String what) {

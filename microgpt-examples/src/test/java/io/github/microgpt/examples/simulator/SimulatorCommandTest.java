@@ -160,6 +160,20 @@ class SimulatorCommandTest {
     }
 
     /**
+     * A checkpoint folder that can never be made, since a part of its path is a regular file, is
+     * refused at start, as {@code train --save} refuses one before its first step: the server
+     * started, and every Save failed.
+     */
+    @Test
+    void aCheckpointFolderUnderAFileIsAUsageError() throws IOException {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "keep me");
+        Path under = file.resolve("models").resolve("deeper");
+        assertEquals(2, run("--port", "0", "--checkpoints", under.toString()));
+        assertUsageError("--checkpoints: " + under + " cannot be created: " + file + " is a file, not a folder");
+        assertEquals("keep me", Files.readString(file));
+    }
+
+    /**
      * A link that leads to no folder (a loop of links, a missing target) is refused at start:
      * the server started, and every Save failed with a 500 that named only the folder.
      */

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
@@ -193,6 +194,34 @@ class SimulatorModelsBrowserTest {
         page.click("btn-overlay");
         page.waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
         assertTrue(page.text("error-text").contains("was saved before its first step"), page.text("error-text"));
+    }
+
+    /**
+     * The page has no rule of its own for a checkpoint name: it sends exactly what was typed, and
+     * shows the server's refusal, so the two cannot disagree. The old page trimmed the name
+     * (" run " was saved as "run") and cut a pasted name at 64 characters (a 70-character name
+     * was saved under its first 64): names the server refuses were saved under other names,
+     * without a word.
+     */
+    @ParameterizedTest(name = "\"{0}\"")
+    @ValueSource(strings = {"run.", "run..", " run", "run ", "a b", "-run", "NUL", "com1.txt", "../run",
+        "a-name-of-seventy-characters-that-is-longer-than-sixty-four-characters"})
+    void aCheckpointNameTheServerRefusesIsRefusedOnThePageWithTheServersWords(String name) {
+        Fixtures.Answer refusal = api.post("api/save", "{\"name\": " + new com.google.gson.JsonPrimitive(name) + "}");
+        assertEquals(400, refusal.status(), refusal.body());
+        String expected = refusal.json().get("error").getAsString();
+        String before = api.get("api/checkpoints").body();
+        driver.findElement(By.cssSelector("#models summary")).click();
+        page.type("ckpt-name", name);
+        page.click("btn-save");
+        page.waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
+        assertEquals(expected, page.text("error-text"), "the page shows the server's words for \"" + name + "\"");
+        page.click("error-close");
+        page.click("btn-load");
+        page.waitFor("the error", d -> driver.findElement(By.id("error")).isDisplayed());
+        assertEquals(expected, page.text("error-text"), "Load too");
+        page.click("error-close");
+        assertEquals(before, api.get("api/checkpoints").body(), "nothing was saved");
     }
 
     // ------------------------------------------------------------------------------ helpers

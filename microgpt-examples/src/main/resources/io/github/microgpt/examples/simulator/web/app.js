@@ -316,8 +316,12 @@ function modelKind(c, separator) {
   return separator + c.model + (c.precision ? " " + c.precision : "");
 }
 
+/**
+ * The name as typed, not trimmed: the server alone checks names (CheckpointStore.check) and says
+ * what is wrong, so that a name it refuses is never saved under another name.
+ */
 function checkpointName() {
-  return $("ckpt-name").value.trim();
+  return $("ckpt-name").value;
 }
 
 $("models").addEventListener("toggle", () => { if ($("models").open) refreshCheckpoints(); });
