@@ -271,7 +271,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
 
     /** The gradients between backward and the update, which uses them and sets them back to 0. */
     @Override
-    public void onGradients(GradientEvent event) {
+    public void onGradient(GradientEvent event) {
         lastGradients = event.grads();
     }
 
