@@ -9,18 +9,19 @@ import java.util.Objects;
  * <p>The arrays are the event's own copies, made once when the event is made and shared by every
  * listener of this event: read them, but do not change them (copy one to keep a changed version).
  *
- * @param sample the number of the sample, from 1
+ * @param sampleNumber the number of the sample, from 1, as {@code microgpt.py} prints
+ *     {@code sample 1: ...} (a number; the text is {@link #text()})
  * @param text the generated text, starting with the prefix if there was one (BOS tokens are not
  *     part of it)
  * @param tokens the tokens of the text (prefix included), without the leading BOS and without
  *     the final BOS
  */
-public record SampleEvent(int sample, String text, int[] tokens) {
+public record SampleEvent(int sampleNumber, String text, int[] tokens) {
 
     /**
      * Copies the tokens once, so that the event does not change afterwards.
      *
-     * @param sample the number of the sample, from 1
+     * @param sampleNumber the number of the sample, from 1
      * @param text the generated text
      * @param tokens the generated tokens
      * @throws NullPointerException if {@code text} or {@code tokens} is null, naming it
@@ -41,7 +42,7 @@ public record SampleEvent(int sample, String text, int[] tokens) {
      */
     @Override
     public boolean equals(Object other) {
-        return other instanceof SampleEvent e && sample == e.sample && text.equals(e.text)
+        return other instanceof SampleEvent e && sampleNumber == e.sampleNumber && text.equals(e.text)
                 && Arrays.equals(tokens, e.tokens);
     }
 
@@ -52,16 +53,16 @@ public record SampleEvent(int sample, String text, int[] tokens) {
      */
     @Override
     public int hashCode() {
-        return Objects.hash(sample, text, Arrays.hashCode(tokens));
+        return Objects.hash(sampleNumber, text, Arrays.hashCode(tokens));
     }
 
     /**
      * Shows every component, the tokens included.
      *
-     * @return for example {@code SampleEvent[sample=1, text=ann, tokens=[0, 13, 13]]}
+     * @return for example {@code SampleEvent[sampleNumber=1, text=ann, tokens=[0, 13, 13]]}
      */
     @Override
     public String toString() {
-        return "SampleEvent[sample=" + sample + ", text=" + text + ", tokens=" + Arrays.toString(tokens) + "]";
+        return "SampleEvent[sampleNumber=" + sampleNumber + ", text=" + text + ", tokens=" + Arrays.toString(tokens) + "]";
     }
 }

@@ -299,7 +299,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
                 + (event.tokenId() == tokenizer.bos() ? "" : tokenizer.decode(event.tokenId()));
         boolean done = event.tokenId() == tokenizer.bos() || context.length >= model.config().blockSize();
         overlay = new Overlay(true, 0, false, event.posId(), context, context[context.length - 1], -1,
-                event.tokenId(), null, Double.NaN, event.probabilities(), temperature, event.sample(), text, done);
+                event.tokenId(), null, Double.NaN, event.probabilities(), temperature, event.sampleNumber(), text, done);
     }
 
     @Override
