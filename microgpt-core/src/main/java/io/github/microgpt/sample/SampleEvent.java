@@ -9,6 +9,13 @@ import java.util.Objects;
  * <p>The arrays are the event's own copies, made once when the event is made and shared by every
  * listener of this event: read them, but do not change them (copy one to keep a changed version).
  *
+ * <p><b>Made by the library; a listener only receives it.</b> A {@link Sampler} builds every
+ * {@code SampleEvent} and hands it to the listeners: your code never needs to make one. Read its
+ * components by their names ({@code event.text()}). Do not call its constructor, and do not take
+ * it apart by position with a record pattern ({@code case SampleEvent(var n, var text, var tokens)
+ * ->}): a minor release may add components, which changes the constructor and the pattern but not
+ * the accessors. (To test a listener of your own, give it the events of a small real run.)
+ *
  * @param sampleNumber the number of the sample, from 1, as {@code microgpt.py} prints
  *     {@code sample 1: ...} (a number; the text is {@link #text()})
  * @param text the generated text, starting with the prefix if there was one (BOS tokens are not

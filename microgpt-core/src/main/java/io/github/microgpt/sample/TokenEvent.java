@@ -16,6 +16,14 @@ import java.util.Objects;
  * text so far is {@link Sampler.Generation#text()}, the finished text is {@link SampleEvent#text()},
  * and {@link Sampler#sample(double)} is the verb that generates one.
  *
+ * <p><b>Made by the library; a listener only receives it.</b> A {@link Sampler} builds every
+ * {@code TokenEvent} and hands it to the listeners: your code never needs to make one. Read its
+ * components by their names ({@code event.tokenId()}). Do not call its constructor, and do not
+ * take it apart by position with a record pattern ({@code case TokenEvent(var n, var pos, var
+ * context, var p, var id) ->}): a minor release may add components, which changes the constructor
+ * and the pattern but not the accessors. (To test a listener of your own, give it the events of a
+ * small real run.)
+ *
  * @param sampleNumber the number of the sample being generated, from 1 (not its text)
  * @param posId the position the model read, from 0
  * @param context the tokens read so far, from BOS up to and including the one at {@code posId}
