@@ -391,6 +391,12 @@ public final class Value {
      * time someone asks for them ({@link #child(int)}, {@link #topologicalOrder()}, a drawing),
      * so what one sees is always the graph of {@code mul} and {@code add} described above.
      *
+     * <p><b>Writing a forward pass? Use {@link io.github.microgpt.model.ValueOps#dot} instead.</b>
+     * It is this same operation under the name {@code microgpt.py}'s {@code gpt()} reads with, and
+     * the one {@code GptModel} and the README use; {@code ValueOps.linear} is the matrix form. This
+     * method is the building block they call: it lives here because only {@code Value} can make
+     * the compact node.
+     *
      * @param a the first vector
      * @param aFrom where its stretch starts
      * @param b the second vector
@@ -427,6 +433,10 @@ public final class Value {
      * <p>It is faster than calling {@link #sumOfProducts} row by row because the rows share one
      * copy of {@code x} and of its data: each output then keeps only its row and the row's data,
      * half the memory of a term.
+     *
+     * <p><b>Writing a forward pass? Use {@link io.github.microgpt.model.ValueOps#linear} instead</b>
+     * (note its arguments: {@code linear(x, w)}, as in {@code microgpt.py}): the same nodes under the
+     * Python's name. This method is the building block it calls.
      *
      * @param w the rows; each as long as {@code x}
      * @param x the vector; at least one element, unless there are no rows

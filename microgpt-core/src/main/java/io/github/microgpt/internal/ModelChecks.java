@@ -4,6 +4,7 @@ import io.github.microgpt.model.Predictions;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The argument checks every language model makes, written once so that every engine rejects the
@@ -50,10 +51,12 @@ public final class ModelChecks {
      * @param end one past the last counted position
      * @param blockSize the model's context length
      * @param vocabSize the number of tokens
+     * @throws NullPointerException if {@code tokens} is null, naming it (before any other check)
      * @throws IllegalArgumentException if not {@code 0 <= first < end <= min(blockSize,
      *     tokens.length - 1)}, or a token read is outside the vocabulary
      */
     public static void stretch(int[] tokens, int first, int end, int blockSize, int vocabSize) {
+        Objects.requireNonNull(tokens, "tokens");
         int limit = Math.min(blockSize, tokens.length - 1);
         if (first < 0 || first >= end || end > limit) {
             throw new IllegalArgumentException("cannot train positions [" + first + ", " + end + ") of a "
@@ -139,17 +142,24 @@ public final class ModelChecks {
      * @param documents the documents
      * @param threads the most threads to use
      * @param predictions one buffer per document, or null
+     * @throws NullPointerException if {@code documents} is null (named {@code documents}, before
+     *     any other check) or holds a null document ({@code documents[b]}, as {@code new Trainer}
+     *     names it), rather than calling a null document too short
      * @throws IllegalArgumentException if {@code threads < 1}, there is no document, a
      *     document has fewer than 2 tokens, or there is not one buffer of its own per document
      */
     public static void batchShape(List<int[]> documents, int threads, List<Predictions> predictions) {
+        Objects.requireNonNull(documents, "documents");
         threads(threads);
         if (documents.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one document");
         }
         for (int b = 0; b < documents.size(); b++) {
             int[] doc = documents.get(b);
-            if (doc == null || doc.length < 2) {
+            if (doc == null) {
+                throw new NullPointerException("documents[" + b + "]");
+            }
+            if (doc.length < 2) {
                 throw new IllegalArgumentException("document " + b + " of the batch has fewer than 2 tokens");
             }
         }

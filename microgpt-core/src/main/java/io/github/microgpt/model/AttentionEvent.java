@@ -17,6 +17,13 @@ import java.util.Objects;
  * reads layer by layer (all positions of layer 0, then layer 1, ...). With one layer, the usual
  * case, the orders are the same.
  *
+ * <p><b>Made by the library; a listener only receives it.</b> A model's forward pass builds every
+ * {@code AttentionEvent} and hands it to the attention listeners: your code never needs to make one. Read its components by their names ({@code event.weights()}).
+ * Do not call its constructor, and do not take it apart by position with a record pattern ({@code
+ * case AttentionEvent(var layer, var head, var pos, var w) ->}): a minor release may add
+ * components, which changes the constructor and the pattern but not the accessors. (To test a
+ * listener of your own, give it the events of a small real run.)
+ *
  * @param layer the layer, from 0
  * @param head the head within the layer, from 0
  * @param posId the position being read (the query), from 0

@@ -349,11 +349,30 @@ public abstract class ValueLanguageModel implements LanguageModel {
         return Collections.unmodifiableMap(copy);
     }
 
+    /**
+     * Says what the model is at a glance, as a {@code jshell} prints it: the class, the
+     * configuration, the vocabulary size and the number of parameters (the weights themselves are
+     * in {@link #stateDict()}).
+     *
+     * @return for example {@code GptModel[GptConfig[nLayer=1, nEmbd=16, ...], vocabSize=27, 4192 parameters]}
+     */
+    @Override
+    public String toString() {
+        String name = getClass().getSimpleName().isEmpty() ? getClass().getName() : getClass().getSimpleName();
+        return name + "[" + config + ", vocabSize=" + vocabSize + ", " + params.length + " parameters]";
+    }
+
     /** The parameters: a view of the model's leaf {@link Value}s. */
     private record ValueParameters(Value[] params, List<ParameterMatrix> matrices) implements Parameters {
         @Override
         public int size() {
             return params.length;
+        }
+
+        /** The size and the matrices, not the array's identity a record would print. */
+        @Override
+        public String toString() {
+            return "Parameters[size=" + params.length + ", matrices=" + matrices + "]";
         }
 
         @Override

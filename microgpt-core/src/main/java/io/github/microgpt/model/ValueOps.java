@@ -42,9 +42,12 @@ public final class ValueOps {
      *
      * @param x the vector; not empty
      * @return {@code x * (mean(x^2) + 1e-5)^-0.5}
-     * @throws IllegalArgumentException if {@code x} is empty
+     * @throws IllegalArgumentException if {@code x} is empty (the mean of no squares is not a number)
      */
     public static Value[] rmsnorm(Value[] x) {
+        if (x.length == 0) {
+            throw new IllegalArgumentException("rmsnorm needs at least one value");
+        }
         Value sumOfSquares = Value.sumOfProducts(x, 0, x, 0, x.length);
         Value ms = sumOfSquares.div(x.length);
         Value scale = ms.add(1e-5).pow(-0.5);

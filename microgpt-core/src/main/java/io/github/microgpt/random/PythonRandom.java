@@ -164,6 +164,12 @@ public final class PythonRandom implements RandomSource {
     /**
      * A non-negative integer of {@code k} random bits, as {@code random.getrandbits(k)}.
      *
+     * <p>It keeps CPython's name on purpose, lower case and all, although the other methods are
+     * camel-cased ({@code randBelow} for {@code _randbelow}, {@code nextInt32} for
+     * {@code genrand_uint32}): {@code getrandbits} is public Python API that a reader will search
+     * for by that name when comparing this port with {@code random.py}, while those others are
+     * CPython's private helpers.
+     *
      * @param k the number of bits; not negative
      * @return the draw
      * @throws IllegalArgumentException if {@code k < 0}

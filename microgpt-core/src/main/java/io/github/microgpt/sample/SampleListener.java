@@ -5,7 +5,7 @@ package io.github.microgpt.sample;
  * {@link Sampler#addSampleListener}:
  *
  * <pre>{@code
- * sampler.addSampleListener(e -> System.out.println(e.sample() + ": " + e.text()));
+ * sampler.addSampleListener(e -> System.out.println(e.sampleNumber() + ": " + e.text()));
  * }</pre>
  *
  * <p>It runs on the generating thread and should return quickly.

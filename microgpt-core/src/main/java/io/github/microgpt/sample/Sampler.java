@@ -330,7 +330,7 @@ public final class Sampler {
 
     /** One sample in progress. Not thread-safe. */
     public final class Generation {
-        private final int sample;
+        private final int sampleNumber;
         private final double temperature;
         private final int topK;
         private final int maxLength;
@@ -342,8 +342,8 @@ public final class Sampler {
         private int generated;
         private boolean done;
 
-        private Generation(int sample, SamplingOptions options, int[] prefix) {
-            this.sample = sample;
+        private Generation(int sampleNumber, SamplingOptions options, int[] prefix) {
+            this.sampleNumber = sampleNumber;
             this.temperature = options.temperature();
             this.topK = options.topK();
             this.maxLength = options.maxLength();
@@ -362,7 +362,7 @@ public final class Sampler {
          */
         public TokenEvent step() {
             if (done) {
-                throw new IllegalStateException("sample " + sample + " has already ended");
+                throw new IllegalStateException("sample " + sampleNumber + " has already ended");
             }
             if (!prefixRead) {
                 // Read BOS and all but the last prefix token; their predictions are not needed.
@@ -379,7 +379,7 @@ public final class Sampler {
                 probabilities = keepTopK(probabilities, topK);
             }
             int token = random.choice(probabilities);
-            TokenEvent event = new TokenEvent(sample, posId, context, probabilities, token);
+            TokenEvent event = new TokenEvent(sampleNumber, posId, context, probabilities, token);
             if (token == tokenizer.bos()) {
                 done = true;
             } else {
@@ -394,7 +394,7 @@ public final class Sampler {
                 tokenListeners.forEach(listener -> listener.onToken(event));
             }
             if (done && !sampleListeners.isEmpty()) {
-                SampleEvent finished = new SampleEvent(sample, text.toString(),
+                SampleEvent finished = new SampleEvent(sampleNumber, text.toString(),
                         Arrays.copyOfRange(context, 1, context.length));
                 sampleListeners.forEach(listener -> listener.onSample(finished));
             }
@@ -420,12 +420,13 @@ public final class Sampler {
         }
 
         /**
-         * The number of this sample.
+         * The number of this sample: the one its {@link TokenEvent#sampleNumber()} and
+         * {@link SampleEvent#sampleNumber()} carry. (A number, not the text: that is {@link #text()}.)
          *
          * @return its number in the sampler's numbering, from 1
          */
-        public int sample() {
-            return sample;
+        public int sampleNumber() {
+            return sampleNumber;
         }
     }
 }

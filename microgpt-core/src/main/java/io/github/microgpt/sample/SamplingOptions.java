@@ -121,4 +121,20 @@ public record SamplingOptions(double temperature, int topK, String prefix, int m
     public SamplingOptions withMaxLength(int length) {
         return new SamplingOptions(temperature, topK, prefix, length);
     }
+
+    /**
+     * Shows the options as a record does, but says what the 0 sentinels mean and quotes the
+     * prefix, so that an empty prefix is seen: {@code topK=all} for {@value #ALL_TOKENS} and
+     * {@code maxLength=none} for {@value #NO_LIMIT}.
+     *
+     * @return for example {@code SamplingOptions[temperature=0.5, topK=all, prefix="", maxLength=none]}
+     *     for the defaults, or {@code SamplingOptions[temperature=0.5, topK=5, prefix="ma", maxLength=8]}
+     */
+    @Override
+    public String toString() {
+        return "SamplingOptions[temperature=" + temperature
+                + ", topK=" + (topK == ALL_TOKENS ? "all" : Integer.toString(topK))
+                + ", prefix=\"" + prefix + "\""
+                + ", maxLength=" + (maxLength == NO_LIMIT ? "none" : Integer.toString(maxLength)) + "]";
+    }
 }

@@ -9,25 +9,34 @@ import java.util.Objects;
  * <p>The arrays are the event's own copies, made once when the event is made and shared by every
  * listener of this event: read them, but do not change them (copy one to keep a changed version).
  *
- * <p>{@code sample()} is the sample's number, as {@code step()} is the step's in the trainer's
- * events ({@link io.github.microgpt.train.StepEvent#step()}): {@code microgpt.py} prints
- * {@code sample 1: ...}, and {@link SampleEvent#sample()} and {@link Sampler.Generation#sample()}
- * give the same number. The text so far is {@link Sampler.Generation#text()}; the finished text
- * is {@link SampleEvent#text()}.
+ * <p>{@code sampleNumber()} is the sample's number, as {@code step()} is the step's in the
+ * trainer's events ({@link io.github.microgpt.train.StepEvent#step()}): {@code microgpt.py} prints
+ * {@code sample 1: ...}, and {@link SampleEvent#sampleNumber()} and
+ * {@link Sampler.Generation#sampleNumber()} give the same number. It is a number, not a text: the
+ * text so far is {@link Sampler.Generation#text()}, the finished text is {@link SampleEvent#text()},
+ * and {@link Sampler#sample(double)} is the verb that generates one.
  *
- * @param sample the number of the sample being generated, from 1 (not its text)
+ * <p><b>Made by the library; a listener only receives it.</b> A {@link Sampler} builds every
+ * {@code TokenEvent} and hands it to the listeners: your code never needs to make one. Read its
+ * components by their names ({@code event.tokenId()}). Do not call its constructor, and do not
+ * take it apart by position with a record pattern ({@code case TokenEvent(var n, var pos, var
+ * context, var p, var id) ->}): a minor release may add components, which changes the constructor
+ * and the pattern but not the accessors. (To test a listener of your own, give it the events of a
+ * small real run.)
+ *
+ * @param sampleNumber the number of the sample being generated, from 1 (not its text)
  * @param posId the position the model read, from 0
  * @param context the tokens read so far, from BOS up to and including the one at {@code posId}
  * @param probabilities the distribution the token was drawn from (after the temperature and any
  *     top-k filter)
  * @param tokenId the id of the token drawn; BOS ends the sample
  */
-public record TokenEvent(int sample, int posId, int[] context, double[] probabilities, int tokenId) {
+public record TokenEvent(int sampleNumber, int posId, int[] context, double[] probabilities, int tokenId) {
 
     /**
      * Copies the arrays once, so that the event does not change when the sampler draws on.
      *
-     * @param sample the number of the sample, from 1
+     * @param sampleNumber the number of the sample, from 1
      * @param posId the position read
      * @param context the tokens read so far
      * @param probabilities the distribution drawn from
@@ -51,7 +60,7 @@ public record TokenEvent(int sample, int posId, int[] context, double[] probabil
      */
     @Override
     public boolean equals(Object other) {
-        return other instanceof TokenEvent e && sample == e.sample && posId == e.posId && tokenId == e.tokenId
+        return other instanceof TokenEvent e && sampleNumber == e.sampleNumber && posId == e.posId && tokenId == e.tokenId
                 && Arrays.equals(context, e.context) && Arrays.equals(probabilities, e.probabilities);
     }
 
@@ -62,17 +71,17 @@ public record TokenEvent(int sample, int posId, int[] context, double[] probabil
      */
     @Override
     public int hashCode() {
-        return Objects.hash(sample, posId, Arrays.hashCode(context), Arrays.hashCode(probabilities), tokenId);
+        return Objects.hash(sampleNumber, posId, Arrays.hashCode(context), Arrays.hashCode(probabilities), tokenId);
     }
 
     /**
      * Shows every component, the arrays' elements included.
      *
-     * @return for example {@code TokenEvent[sample=1, posId=0, context=[26], probabilities=[...], tokenId=0]}
+     * @return for example {@code TokenEvent[sampleNumber=1, posId=0, context=[26], probabilities=[...], tokenId=0]}
      */
     @Override
     public String toString() {
-        return "TokenEvent[sample=" + sample + ", posId=" + posId + ", context=" + Arrays.toString(context)
+        return "TokenEvent[sampleNumber=" + sampleNumber + ", posId=" + posId + ", context=" + Arrays.toString(context)
                 + ", probabilities=" + Arrays.toString(probabilities) + ", tokenId=" + tokenId + "]";
     }
 }

@@ -20,6 +20,14 @@ import java.util.Objects;
  * trainer.addGradientListener(event -> history.add(event.grads()));  // a copy: kept safely
  * }</pre>
  *
+ * <p><b>Made by the library; a listener only receives it.</b> A {@link Trainer} builds every
+ * {@code GradientEvent} and hands it to the listeners: your code never needs to make one. Read its
+ * components by their names ({@code event.step()}). Do not call its constructor, and do not take
+ * it apart by position with a record pattern ({@code case GradientEvent(var step, var total, var
+ * loss, var p) ->}): a minor release may add components, which changes the constructor and the
+ * pattern but not the accessors. (To test a listener of your own, give it the events of a small
+ * real run.)
+ *
  * @param step the number of the step, from 1, as {@link StepEvent#step()} (the optimizer's
  *     {@code stepIndex}, from 0, plus 1)
  * @param totalSteps the number of steps of the run

@@ -9,7 +9,10 @@ package io.github.microgpt.train;
  * trainer.addGradientListener(e -> System.out.println("|g| of wte[0][0] = " + e.parameters().grad(0)));
  * }</pre>
  *
- * <p>It is not called for a step whose loss is not finite, which is not applied.
+ * <p>It is not called for a step whose loss is not finite, which is not applied. Its one method is
+ * named after its event, as every listener of the library is ({@code StepListener.onStep(StepEvent)},
+ * {@code GradientListener.onGradient(GradientEvent)}), so a class that implements several listeners
+ * reads as a list of the events it hears.
  */
 @FunctionalInterface
 public interface GradientListener {
@@ -19,5 +22,5 @@ public interface GradientListener {
      *
      * @param event the step's gradients
      */
-    void onGradients(GradientEvent event);
+    void onGradient(GradientEvent event);
 }

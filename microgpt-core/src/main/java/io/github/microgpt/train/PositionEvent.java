@@ -9,6 +9,13 @@ import java.util.Objects;
  * <p>The arrays are the event's own copies, made once when the event is made and shared by every
  * listener of this event: read them, but do not change them (copy one to keep a changed version).
  *
+ * <p><b>Made by the library; a listener only receives it.</b> A {@link Trainer} builds every
+ * {@code PositionEvent} and hands it to the listeners: your code never needs to make one. Read its
+ * components by their names ({@code event.loss()}). Do not call its constructor, and do not take
+ * it apart by position with a record pattern ({@code case PositionEvent(var step, var document,
+ * ...) ->}): a minor release may add components, which changes the constructor and the pattern but
+ * not the accessors. (To test a listener of your own, give it the events of a small real run.)
+ *
  * @param step the number of the training step this position belongs to, from 1
  * @param document the document being trained on
  * @param posId the position of the input token, from 0

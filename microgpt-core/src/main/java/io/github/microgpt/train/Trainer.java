@@ -426,7 +426,7 @@ public final class Trainer {
             ReadOnlyParameters view = new ReadOnlyParameters(parameters, step + 1);
             GradientEvent gradients = new GradientEvent(step + 1, totalSteps, loss, view);
             try {
-                gradientListeners.forEach(listener -> listener.onGradients(gradients));
+                gradientListeners.forEach(listener -> listener.onGradient(gradients));
             } finally {
                 view.close(); // a listener that kept the event gets an error, not the next step's numbers
             }

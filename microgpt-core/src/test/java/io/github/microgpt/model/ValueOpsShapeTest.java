@@ -50,6 +50,22 @@ class ValueOpsShapeTest {
     }
 
     @Test
+    void rmsnormOfAnEmptyVectorIsRefusedInItsOwnName() {
+        // It used to report the internal call: "Value.sumOfProducts needs at least one term, got 0".
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ValueOps.rmsnorm(new Value[0]));
+        assertEquals("rmsnorm needs at least one value", e.getMessage());
+    }
+
+    @Test
+    void rmsnormDividesByTheRootOfTheMeanSquare() {
+        Value[] out = ValueOps.rmsnorm(vector(3, 4));
+        double scale = Math.pow((9.0 + 16.0) / 2 + 1e-5, -0.5);
+        assertEquals(3 * scale, out[0].data());
+        assertEquals(4 * scale, out[1].data());
+    }
+
+    @Test
     void linearIsEachRowDottedWithTheInput() {
         Value[] out = ValueOps.linear(vector(2, 3), new Value[][] {vector(1, 10), vector(-1, 0)});
         assertEquals(32.0, out[0].data());

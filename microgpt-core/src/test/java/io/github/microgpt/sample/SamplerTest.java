@@ -139,7 +139,7 @@ class SamplerTest {
         }
         assertEquals(3, recorder.samples.size());
         for (int i = 0; i < 3; i++) {
-            assertEquals(i + 1, recorder.samples.get(i).sample());
+            assertEquals(i + 1, recorder.samples.get(i).sampleNumber());
             assertArrayEquals(new int[0], recorder.samples.get(i).tokens(),
                     "a sample's tokens leave out the leading and the final BOS");
         }
@@ -166,13 +166,13 @@ class SamplerTest {
             int at = 0;
             for (int s = 1; s <= count; s++) {
                 SampleEvent finished = recorder.samples.get(s - 1);
-                assertEquals(s, finished.sample());
+                assertEquals(s, finished.sampleNumber());
                 assertEquals(texts.get(s - 1), finished.text());
                 List<Integer> context = new ArrayList<>(List.of(TOKENIZER.bos()));
                 int posId = 0;
                 while (true) {
                     TokenEvent e = recorder.tokens.get(at++);
-                    assertEquals(s, e.sample());
+                    assertEquals(s, e.sampleNumber());
                     assertEquals(posId, e.posId(), "positions count from 0");
                     assertArrayEquals(context.stream().mapToInt(Integer::intValue).toArray(), e.context());
                     double[] p = e.probabilities();
@@ -233,7 +233,7 @@ class SamplerTest {
         Sampler sampler = new Sampler(model(3, 3), TOKENIZER, new PythonRandom(3));
         sampler.samples(3, 1.0);
         Sampler.Generation generation = sampler.start(1.0);
-        assertEquals(4, generation.sample(), "the fourth sample this sampler started");
+        assertEquals(4, generation.sampleNumber(), "the fourth sample this sampler started");
         assertEquals(4, sampler.samplesStarted());
         int steps = 0;
         while (!generation.isDone()) {
@@ -296,7 +296,7 @@ class SamplerTest {
     void theSamplerNumbersItsSamplesOnAcrossCalls() {
         List<Integer> numbers = new ArrayList<>();
         Sampler sampler = new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9));
-        sampler.addSampleListener(e -> numbers.add(e.sample()));
+        sampler.addSampleListener(e -> numbers.add(e.sampleNumber()));
         sampler.samples(2, 1.0);
         sampler.sample(1.0);
         sampler.sample(SamplingOptions.defaults());

@@ -1638,7 +1638,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         @Override
-        public void onGradients(GradientEvent event) {
+        public void onGradient(GradientEvent event) {
             gradientsAt = clock.getAsLong();
         }
     }

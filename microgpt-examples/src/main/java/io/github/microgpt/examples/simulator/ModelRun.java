@@ -271,7 +271,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
 
     /** The gradients between backward and the update, which uses them and sets them back to 0. */
     @Override
-    public void onGradients(GradientEvent event) {
+    public void onGradient(GradientEvent event) {
         lastGradients = event.grads();
     }
 
@@ -299,7 +299,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
                 + (event.tokenId() == tokenizer.bos() ? "" : tokenizer.decode(event.tokenId()));
         boolean done = event.tokenId() == tokenizer.bos() || context.length >= model.config().blockSize();
         overlay = new Overlay(true, 0, false, event.posId(), context, context[context.length - 1], -1,
-                event.tokenId(), null, Double.NaN, event.probabilities(), temperature, event.sample(), text, done);
+                event.tokenId(), null, Double.NaN, event.probabilities(), temperature, event.sampleNumber(), text, done);
     }
 
     @Override
