@@ -115,6 +115,7 @@ public interface LanguageModel {
      * @throws IllegalArgumentException if the positions are out of range
      *     ({@code 0 <= first < end <= min(blockSize, tokens.length - 1)}) or a token is not in
      *     the vocabulary
+     * @throws NullPointerException if {@code tokens} is null (checked first)
      */
     default double lossAndGradients(int[] tokens, int first, int end) {
         return lossAndGradients(tokens, first, end, null);
@@ -135,6 +136,7 @@ public interface LanguageModel {
      * @throws IllegalArgumentException if the positions are out of range
      *     ({@code 0 <= first < end <= min(blockSize, tokens.length - 1)}) or a token is not in
      *     the vocabulary
+     * @throws NullPointerException if {@code tokens} is null (checked first)
      */
     double lossAndGradients(int[] tokens, int first, int end, Predictions predictions);
 
@@ -164,6 +166,7 @@ public interface LanguageModel {
      * @return the mean of the documents' losses
      * @throws IllegalArgumentException if there is no document, a document is too short or has
      *     a token outside the vocabulary, or {@code threads < 1}
+     * @throws NullPointerException if {@code documents} or one of them is null (checked first)
      */
     default double batchLossAndGradients(List<int[]> documents, int threads) {
         return batchLossAndGradients(documents, threads, null);
@@ -188,6 +191,7 @@ public interface LanguageModel {
      * @throws IllegalArgumentException if there is no document, a document is too short or has
      *     a token outside the vocabulary, {@code threads < 1}, or there is not one buffer per
      *     document
+     * @throws NullPointerException if {@code documents} or one of them is null (checked first)
      */
     default double batchLossAndGradients(List<int[]> documents, int threads, List<Predictions> predictions) {
         ModelChecks.batchShape(documents, threads, predictions);

@@ -166,9 +166,10 @@ public final class PythonRandom implements RandomSource {
      *
      * <p>It keeps CPython's name on purpose, lower case and all, although the other methods are
      * camel-cased ({@code randBelow} for {@code _randbelow}, {@code nextInt32} for
-     * {@code genrand_uint32}): {@code getrandbits} is public Python API that a reader will search
-     * for by that name when comparing this port with {@code random.py}, while those others are
-     * CPython's private helpers.
+     * {@code genrand_uint32}, {@code setState} and {@code state} for {@code setstate} and
+     * {@code getstate}): {@code getrandbits} is the draw a reader will search for by that name
+     * when comparing this port with {@code random.py}, while the state's pair follows Java's
+     * getter and setter habit.
      *
      * @param k the number of bits; not negative
      * @return the draw
