@@ -175,18 +175,19 @@ import picocli.CommandLine.ParentCommand;
  * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
- * <p>One thread count, in single precision, on the same machine at 16:50 UTC (load average 2.6):
+ * <p>One thread count, in single precision, on the same machine at 04:22 UTC:
  *
  * <pre>
  * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --seconds 2 \
  *       --precision f32 --threads 2
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
  * engine         steps/s     tokens/s   GFLOP/s of peak
- * array-f32         91.6        1,029   117.672   38.9%
- * heap allocated per timed step by the threads that ran it: array-f32 on 2 threads 219.0 KB
- * peak of f32 on 2 threads, measured: 302.8 GFLOP/s
- * memory of this machine, measured: 1 thread 58.3 GB/s, 2 threads 106.4 GB/s, 1.83x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.67 s)
- * Adam's update reads and writes 101.6 MB a step (w, m, v, g: 4 x 3175936 f32 numbers of 4 bytes, each read and written once); from memory at these bandwidths that takes 1.74 ms on 1 thread, 0.96 ms on 2 threads
+ * array-f32         83.1        1,156   106.719   38.4%
+ * heap allocated per timed step by the threads that ran it: array-f32 on 2 threads 45.9 KB
+ * peak of f32 on 2 threads, measured: 278.3 GFLOP/s
+ * compute of this machine, measured: 1 thread 137.3 GFLOP/s, 2 threads 269.8 GFLOP/s, 1.96x (f32 multiply-adds on 4 KiB in each thread's first-level cache, no memory traffic: the most more threads can gain; median of 15 alternated rounds, 0.21 s)
+ * memory of this machine, measured: 1 thread 52.7 GB/s, 2 threads 95.5 GB/s, 1.81x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.21 s)
+ * Adam's update reads and writes 101.6 MB a step (w, m, v, g: 4 x 3175936 f32 numbers of 4 bytes, each read and written once); from memory at these bandwidths that takes 1.93 ms on 1 thread, 1.06 ms on 2 threads
  * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
