@@ -89,7 +89,14 @@ import picocli.CommandLine.ParentCommand;
  * quiet, and a round during which they worked for more than 2% of its time is set aside
  * ({@code roundsSetAside}; the table's speed-up line says how many): a compiler takes its core
  * from a two-thread slice alone, and such rounds read a lower speed-up than long runs of each
- * count get ({@link Rounds} has the measurements).
+ * count get ({@link Rounds} has the measurements). So is a round during which the machine gave
+ * less than full cores: a short check of the host before each slice and after the round
+ * ({@link CoreScaling#probe}, 2 ms of multiply-adds on one thread alone and then on two at
+ * once) must read, in the median of the round's checks, at least 1.8 times one thread's best
+ * speed on two threads
+ * ({@code roundsSetAsideForHost}; the line says how many, and why), since another tenant on a
+ * shared host slows a two-thread slice, which has no core to spare, and the ratio then measures
+ * the neighbour, not the engine. The line keeps the median of every round beside the figure.
  * Since every count ran the same steps, their models must be the same bits: the last loss of
  * every round and a digest of the final weights, as the children report them, are compared, and
  * a difference is reported (it would be a bug: a step's result does not depend on its threads).
@@ -131,44 +138,56 @@ import picocli.CommandLine.ParentCommand;
  * f64, of 4 in f32), and the table says what that many bytes take at each measured bandwidth.
  * It is a lower bound: the forward and backward passes read every weight too, more than once.
  *
- * <p>Two thread counts compared, with {@code microgpt-vector}'s kernels, on a 2-core AMD EPYC
- * virtual machine with JDK 17, on 5 December 2026 at 20:27 UTC, with nothing else of ours
- * running. Alternation spreads a drift over both counts, but other jobs' work slows a
- * two-thread slice, which has no core to spare, much more than a one-thread one, which leaves
- * them a core, so a busy moment lowers the ratio (with one core busy elsewhere, 5 December: two
- * threads at about half their speed, one thread 10-20% slower; see {@link Rounds}): quote it
- * with the load. The JIT compilers worked during 6 of the 11 rounds, which were set aside; the
- * median of all 11 is on the same line (in the twelve runs of the four array engines at this size
- * half an hour before, 3 to 12 rounds of 8 to 17 were set aside, and the median of the rest was
- * from 0.02 below to 0.44 above that of all).
+ * <p>Beside the memory it measures the cores ({@link CoreScaling}), once, after the memory: the
+ * same multiply-adds as the peak's kernel, in the bench's precision, on one thread and on each
+ * thread count the run uses, alternated in fifteen rounds of a few milliseconds, each count's
+ * rate the median of its rounds and its ratio over one thread's beside it. That work needs no
+ * memory and no shared cache, so its ratio is the most a second thread can add on this machine
+ * at the moment: about 2 on two full cores, less while the host gives one of them to other work.
+ *
+ * <p>Two thread counts compared, in single precision, with {@code microgpt-vector}'s kernels, on
+ * a 2-core AMD EPYC virtual machine shared with other tenants, with JDK 17, on 6 December 2026 at
+ * 03:47 UTC, with nothing else of ours running. Alternation spreads a drift over both counts, but
+ * other work slows a two-thread slice, which has no core to spare, much more than a one-thread
+ * one, which leaves it a core, so a busy moment lowers the ratio (with one core busy elsewhere,
+ * 5 December: two threads at about half their speed, one thread 10-20% slower; see
+ * {@link Rounds}). The JIT compilers worked during 10 of the 23 rounds, and the host's check
+ * read less than two full cores during 8 others; all were set aside, and the median of all 23 is
+ * on the same line. The compute line, measured seconds before the engines, read 1.98x, the
+ * memory's 2.00x; a minute earlier, in another run, they read 0.83x and 1.06x: quote a
+ * speed-up with them. (On 5 December, in twelve runs of the four array engines at this size,
+ * the JIT alone set aside 3 to 12 rounds of 8 to 17, and the median of the rest was from 0.02
+ * below to 0.44 above that of all.)
  *
  * <pre>
- * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --threads 1,2
+ * $ microgpt bench --engine array --precision f32 --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --threads 1,2
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
  * engine    threads      steps/s     tokens/s   GFLOP/s of peak
- * array           1         27.0          540    34.737   41.7%
- * array           2         47.9          539    61.544   36.8%
- * array on 2 / 1 thread: 1.78x the steps (median of 5 alternated rounds of 6 steps; lowest 1.60x, highest 1.83x; 6 more rounds set aside: a JIT compiler worked during them; all 11 rounds: 1.77x), the same results
- * heap allocated per timed step by the threads that ran it: array on 1 thread 15.2 KB, array on 2 threads 21.7 KB
- * peak of f64 on 1 thread, measured: 83.4 GFLOP/s
- * peak of f64 on 2 threads, measured: 167.3 GFLOP/s
- * memory of this machine, measured: 1 thread 56.7 GB/s, 2 threads 109.7 GB/s, 1.94x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.71 s)
- * Adam's update reads and writes 203.3 MB a step (w, m, v, g: 4 x 3175936 f64 numbers of 8 bytes, each read and written once); from memory at these bandwidths that takes 3.59 ms on 1 thread, 1.85 ms on 2 threads
+ * array-f32       1         57.9          771    74.314   48.3%
+ * array-f32       2         84.6          710   108.663   38.3%
+ * array-f32 on 2 / 1 thread: 1.46x the steps (median of 5 alternated rounds of 11 steps; lowest 1.32x, highest 1.68x; 18 more rounds set aside: a JIT compiler worked during 10, the machine gave less than two full cores during 8 (probe 2/1 below 1.80); all 23 rounds: 1.45x), the same results
+ * heap allocated per timed step by the threads that ran it: array-f32 on 1 thread 16.7 KB, array-f32 on 2 threads 46.3 KB
+ * peak of f32 on 1 thread, measured: 153.8 GFLOP/s
+ * peak of f32 on 2 threads, measured: 283.9 GFLOP/s
+ * compute of this machine, measured: 1 thread 133.2 GFLOP/s, 2 threads 263.5 GFLOP/s, 1.98x (f32 multiply-adds on 4 KiB in each thread's first-level cache, no memory traffic: the most more threads can gain; median of 15 alternated rounds, 0.21 s)
+ * memory of this machine, measured: 1 thread 47.4 GB/s, 2 threads 94.7 GB/s, 2.00x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.84 s)
+ * Adam's update reads and writes 101.6 MB a step (w, m, v, g: 4 x 3175936 f32 numbers of 4 bytes, each read and written once); from memory at these bandwidths that takes 2.14 ms on 1 thread, 1.07 ms on 2 threads
  * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
- * <p>One thread count, in single precision, on the same machine at 16:50 UTC (load average 2.6):
+ * <p>One thread count, in single precision, on the same machine at 04:22 UTC:
  *
  * <pre>
  * $ microgpt bench --engine array --n-embd 256 --n-layer 4 --n-head 8 --block-size 64 --seconds 2 \
  *       --precision f32 --threads 2
  * microgpt bench: 4 layers, nEmbd 256, 8 heads, block size 64, 27 tokens, 3175936 parameters, documents of 64 random letters, Adam at 1e-4
  * engine         steps/s     tokens/s   GFLOP/s of peak
- * array-f32         91.6        1,029   117.672   38.9%
- * heap allocated per timed step by the threads that ran it: array-f32 on 2 threads 219.0 KB
- * peak of f32 on 2 threads, measured: 302.8 GFLOP/s
- * memory of this machine, measured: 1 thread 58.3 GB/s, 2 threads 106.4 GB/s, 1.83x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.67 s)
- * Adam's update reads and writes 101.6 MB a step (w, m, v, g: 4 x 3175936 f32 numbers of 4 bytes, each read and written once); from memory at these bandwidths that takes 1.74 ms on 1 thread, 0.96 ms on 2 threads
+ * array-f32         83.1        1,156   106.719   38.4%
+ * heap allocated per timed step by the threads that ran it: array-f32 on 2 threads 45.9 KB
+ * peak of f32 on 2 threads, measured: 278.3 GFLOP/s
+ * compute of this machine, measured: 1 thread 137.3 GFLOP/s, 2 threads 269.8 GFLOP/s, 1.96x (f32 multiply-adds on 4 KiB in each thread's first-level cache, no memory traffic: the most more threads can gain; median of 15 alternated rounds, 0.21 s)
+ * memory of this machine, measured: 1 thread 52.7 GB/s, 2 threads 95.5 GB/s, 1.81x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.21 s)
+ * Adam's update reads and writes 101.6 MB a step (w, m, v, g: 4 x 3175936 f32 numbers of 4 bytes, each read and written once); from memory at these bandwidths that takes 1.93 ms on 1 thread, 1.06 ms on 2 threads
  * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
@@ -181,7 +200,8 @@ import picocli.CommandLine.ParentCommand;
  * "memory": {...}, "kernels": ..., "configuration": {...}}}, and with a list of thread counts, after
  * {@code "engines"}, {@code "speedUps": [{"engine": "array", "precision": "f64", "threads": 2,
  * "overThreads": 1, "median": ..., "min": ..., "max": ..., "rounds": ..., "ratios": [...],
- * "sameResults": true}]}. An engine's name says its precision where it has a choice
+ * "sameResults": true, "roundsSetAsideForHost": ..., "hostProbeThreads": 2, "hostProbeLeast": 1.8,
+ * "hostProbes": [...]}]}, and last {@code "compute": {...}}. An engine's name says its precision where it has a choice
  * ({@code array-f32}); {@code gradientMillis} and {@code optimizerMillis} split a step into the
  * model's forward and backward passes and Adam's update (which also resets the gradients), so
  * that one sees which part a change, or a second thread, sped up. They are the mean of a short
@@ -223,7 +243,16 @@ import picocli.CommandLine.ParentCommand;
  * at most the processors), each with the median of its rounds, that median over one thread's
  * ({@code overOneThread}) and every round's bandwidth in the order they ran; {@code bufferBytes}
  * is the size of the kernel's four arrays together and {@code seconds} how long the whole
- * measurement took. {@code "kernels": "plain"} (or {@code "vector"}) says which code
+ * measurement took. {@code "compute"} says likewise how the cores scaled
+ * ({@link CoreScaling}): {@code {"precision": "f64", "rates": [{"threads": 1, "gflopsPerSecond": ...,
+ * "overOneThread": 1.0, "rounds": [...]}, {"threads": 2, ...}], "seconds": ...}}, the same thread
+ * counts as {@code "memory"}; it is the last key, so that the keys before keep their places. In a
+ * {@code speedUps} entry, {@code roundsSetAside} counts the rounds left out for either reason,
+ * {@code roundsSetAsideForHost} those of them left out because the host gave less than full cores
+ * (a round a JIT compiler also disturbed counts as the compiler's), {@code hostProbeThreads} the
+ * threads of that check (0 where there was none: one processor), {@code hostProbeLeast} the least
+ * reading of a counted round ({@code null} without a check), and {@code hostProbes} every timed
+ * round's median reading, in the order run, those set aside included. {@code "kernels": "plain"} (or {@code "vector"}) says which code
  * computed the array engine's matrix products ({@link ArrayKernels#implementation()}), and
  * {@code "configuration"} the model's size, its documents ({@code "names"} or
  * {@code "random letters"}) and Adam's {@code "learningRate"}. The figures
@@ -237,7 +266,8 @@ import picocli.CommandLine.ParentCommand;
             "Measure the training steps/s, generated tokens/s and GFLOP/s of each engine (value and array) "
                     + "after a warm-up, at microgpt.py's reference configuration or at the size given, "
                     + "and GFLOP/s as a share of the measured peak of the engine's precision and threads; "
-                    + "beside the peak, the memory's measured bandwidth on one thread and on the run's threads; "
+                    + "beside the peak, the memory's measured bandwidth and the cores' measured compute on one "
+                    + "thread and on the run's threads; "
                     + "and the heap the threads of a timed step allocated."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -247,7 +277,8 @@ import picocli.CommandLine.ParentCommand;
         footer = {
             "%nThe whole run takes about 4 x --seconds per engine (about 25 s by default), more while the JIT "
                     + "compiler is still busy after the first --seconds of warm-up, or during the timed rounds (a round "
-                    + "it disturbs is set aside, and the rounds go on, up to 3 x --seconds); the thread counts of a "
+                    + "it disturbs is set aside, and the rounds go on, up to 3 x --seconds; so is a round during which "
+                    + "a check of the host before and after each slice found less than full cores); the thread counts of a "
                     + "list share it. gradientMillis and optimizerMillis (--json) come from a short slice of their "
                     + "own, timed with a gradient listener; steps/s are timed without one, as train runs.",
             "Close other programs first: the figures are only as steady as the machine."})
@@ -345,7 +376,9 @@ public final class BenchCommand implements Callable<Integer> {
                     + "a JVM of its own, in alternated slices of the same steps (1,2 then 2,1, ...; the counts share "
                     + "--seconds; every slice has the steps the slowest count ran in about a quarter of a second at the "
                     + "end of the warm-up), and reports each count's speed-up over the first: the median, lowest "
-                    + "and highest of the rounds' ratios. Default: ${DEFAULT-VALUE}.")
+                    + "and highest of the rounds' ratios, leaving out rounds during which a JIT compiler worked or "
+                    + "the host gave less than full cores (a check of the cores before and after each slice). "
+                    + "Default: ${DEFAULT-VALUE}.")
     private String threadsText;
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "f64",
@@ -374,11 +407,13 @@ public final class BenchCommand implements Callable<Integer> {
     private final List<String> jvmOptions;
     /** How long a list's children may take to answer. */
     private final BenchChild.Patience patience;
+    /** Starts the host's check around each timed round of a list ({@link CoreScaling}); null for none. */
+    private final HostProbes hostProbes;
 
     /** Creates the command; picocli calls this and then sets the options. */
     public BenchCommand() {
         this(System::nanoTime, BenchCommand::compilerMillis, true, BenchChild::command,
-                BenchChild.JvmOptions.ofThisJvm(), BenchChild.Patience.USUAL);
+                BenchChild.JvmOptions.ofThisJvm(), BenchChild.Patience.USUAL, CoreScaling::new);
     }
 
     /**
@@ -390,8 +425,19 @@ public final class BenchCommand implements Callable<Integer> {
      *     warm-up watches ({@link Rounds}); with a list, it stands for the children's too
      */
     BenchCommand(LongSupplier clock, LongSupplier compilerMillis) {
+        this(clock, compilerMillis, null);
+    }
+
+    /**
+     * Creates the command with clocks and a host's check of its own, for a test.
+     *
+     * @param clock nanoseconds, as for {@link #BenchCommand(LongSupplier, LongSupplier)}
+     * @param compilerMillis the JIT compiler's total working time in milliseconds, likewise
+     * @param hostProbes what checks the host around each timed round of a list; null for no check
+     */
+    BenchCommand(LongSupplier clock, LongSupplier compilerMillis, HostProbes hostProbes) {
         this(clock, compilerMillis, false, BenchChild::command, BenchChild.JvmOptions.ofThisJvm(),
-                BenchChild.Patience.USUAL);
+                BenchChild.Patience.USUAL, hostProbes);
     }
 
     /**
@@ -415,17 +461,51 @@ public final class BenchCommand implements Callable<Integer> {
      * @param patience how long a child may take to answer
      */
     BenchCommand(BenchChild.Launch childCommand, List<String> jvmOptions, BenchChild.Patience patience) {
-        this(System::nanoTime, BenchCommand::compilerMillis, true, childCommand, jvmOptions, patience);
+        this(System::nanoTime, BenchCommand::compilerMillis, true, childCommand, jvmOptions, patience,
+                CoreScaling::new);
     }
 
     private BenchCommand(LongSupplier clock, LongSupplier compilerMillis, boolean childrenCompile,
-            BenchChild.Launch childCommand, List<String> jvmOptions, BenchChild.Patience patience) {
+            BenchChild.Launch childCommand, List<String> jvmOptions, BenchChild.Patience patience,
+            HostProbes hostProbes) {
+        this.hostProbes = hostProbes;
         this.clock = clock;
         this.compilerMillis = compilerMillis;
         this.childrenCompile = childrenCompile;
         this.childCommand = childCommand;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.patience = patience;
+    }
+
+    /**
+     * A check of the host around the timed rounds: whether it gives the cores at full speed
+     * ({@link CoreScaling#probe}).
+     */
+    interface HostProbe extends AutoCloseable {
+
+        /**
+         * Checks the host now.
+         *
+         * @return about the probe's threads when every core ran at full speed, less when one was slower
+         */
+        double probe();
+
+        /** Ends the probe's threads. */
+        @Override
+        void close();
+    }
+
+    /** Starts a {@link HostProbe}. */
+    interface HostProbes {
+
+        /**
+         * Starts a probe.
+         *
+         * @param precision the bench's precision, the probe kernel's
+         * @param threads the threads it runs on, at least 2
+         * @return the probe, to be closed
+         */
+        HostProbe start(Precision precision, int threads);
     }
 
     /**
@@ -675,6 +755,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<Result> results = new ArrayList<>();
         List<SpeedUp> speedUps = new ArrayList<>();
         MemoryBandwidth.Measurement memory;
+        CoreScaling.Measurement compute;
         try {
             // The peaks first, each once, before the engines' threads and garbage share the JVM.
             Map<List<Object>, PeakFlops.Peak> peaks = new LinkedHashMap<>();
@@ -692,6 +773,8 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
             memory = MemoryBandwidth.measure(threads);
+            // And the cores' own scaling, on work that needs no memory (CoreScaling): the ceiling of a speed-up.
+            compute = CoreScaling.measure(precision, threads);
             for (List<Contender> group : groups) {
                 List<PeakFlops.Peak> groupPeaks = new ArrayList<>();
                 for (Contender contender : group) {
@@ -708,9 +791,9 @@ public final class BenchCommand implements Callable<Integer> {
         boolean list = threadCounts.size() > 1;
         LineOutput out = new LineOutput(context.out());
         if (json) {
-            out.line(toJson(results, list ? speedUps : null, memory, workload));
+            out.line(toJson(results, list ? speedUps : null, memory, compute, workload));
         } else {
-            printTable(out, results, list ? speedUps : null, memory, workload);
+            printTable(out, results, list ? speedUps : null, memory, compute, workload);
         }
         out.flush();
         for (Result r : results) {
@@ -934,6 +1017,32 @@ public final class BenchCommand implements Callable<Integer> {
      */
     private Measured measure(List<Contender> group, Workload workload, List<PeakFlops.Peak> peaks, CountRun[] runs,
             LongSupplier compilerTime, CompilerThreads compilers) {
+        int most = 1;
+        for (Contender contender : group) {
+            most = Math.max(most, PeakFlops.threadsMeasured(contender.threads()));
+        }
+        // The host's check around every timed round (CoreScaling.probe), on as many threads as the
+        // largest count uses: only for a list, only where that is more than one thread.
+        if (group.size() < 2 || most < 2 || hostProbes == null) {
+            return measure(group, workload, peaks, runs, compilerTime, compilers, null, 0);
+        }
+        HostProbe probe = hostProbes.start(group.get(0).precision(), most);
+        try {
+            return measure(group, workload, peaks, runs, compilerTime, compilers, probe, most);
+        } finally {
+            probe.close();
+        }
+    }
+
+    /**
+     * {@link #measure(List, Workload, List, CountRun[], LongSupplier, CompilerThreads)} with the
+     * host's check, if any.
+     *
+     * @param hostProbe the host's check before each timed slice and after each round; null for none
+     * @param hostProbeThreads the threads it runs on
+     */
+    private Measured measure(List<Contender> group, Workload workload, List<PeakFlops.Peak> peaks, CountRun[] runs,
+            LongSupplier compilerTime, CompilerThreads compilers, HostProbe hostProbe, int hostProbeThreads) {
         int counts = group.size();
         long[] flopsPerDocument = workload.flopsPerDocument();
         int documents = workload.docs().size();
@@ -998,6 +1107,16 @@ public final class BenchCommand implements Callable<Integer> {
             public long compilerNanos() {
                 return compilers == null ? -1 : compilers.nanos();
             }
+
+            @Override
+            public double hostProbe() {
+                return hostProbe == null ? Double.NaN : hostProbe.probe();
+            }
+
+            @Override
+            public int hostProbeThreads() {
+                return hostProbe == null ? 0 : hostProbeThreads;
+            }
         };
         Rounds.Timing timing = Rounds.time(counts, seconds, clock, compilerTime, slices);
         long stepsPerSlice = timing.stepsPerSlice();
@@ -1057,7 +1176,8 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 1; i < counts; i++) {
             speedUps.add(new SpeedUp(group.get(i).name(), group.get(i).precision(), group.get(i).threads(),
                     group.get(0).threads(), timing.ratios(i), stepsPerSlice, timing.warmNanos() / 1e9, timing.settled(),
-                    sameResults, timing.roundsSetAside(), median(timing.ratiosOfEveryRound(i))));
+                    sameResults, timing.roundsSetAside(), median(timing.ratiosOfEveryRound(i)),
+                    Host.of(timing, hostProbeThreads)));
         }
         return new Measured(results, speedUps);
     }
@@ -1168,7 +1288,21 @@ public final class BenchCommand implements Callable<Integer> {
      * each, in one JVM, the two kinds alternated in blocks of 6), so waiting for one's turn does
      * not favour either count. Other programs on the machine do lower the ratio, much: with one
      * core busy elsewhere, slices on two threads ran at about half their speed and those on one
-     * thread 10-20% slower; the bench cannot tell, and reports the rounds as they ran.
+     * thread 10-20% slower.
+     *
+     * <p><b>The host in the timed rounds.</b> Such other work need not be visible from inside the
+     * machine: on a virtual machine another tenant on the physical core under a vCPU slows it
+     * without any steal time. So before each timed slice (after {@link Slices#settle}) and after
+     * each round's last one, the rounds check the host ({@link Slices#hostProbe},
+     * {@link CoreScaling#probe}: 2 ms of register-bound multiply-adds on one thread alone, then
+     * on as many threads as the largest count uses, at once), and a round whose median reading
+     * ({@link #medianProbe}: one hiccup of a millisecond or two is not the host's slowdown of
+     * seconds) is below {@link #FULL_CORES} of those threads (1.8 on two) is set aside as a
+     * compiler-disturbed one is; the rounds go on for it alike, up to {@link #MEASURE_LIMIT} times
+     * {@code --seconds}. A round that both disturbed counts as the compiler's. Where fewer than
+     * {@link BenchCommand#SLICES} rounds are left by that limit, the host's rule is dropped (the
+     * rounds without a compiler count, and the line says so), since a machine that never gave
+     * full cores still ran the steps.
      *
      * <p><b>A divergence</b> (random letters at a rate or size where the loss becomes infinite)
      * rebuilds the model inside a slice ({@link Runner}); the hooks return how long that took, and
@@ -1210,6 +1344,13 @@ public final class BenchCommand implements Callable<Integer> {
          * {@link BenchCommand#SLICES} rounds without the JIT compiler.
          */
         static final int MEASURE_LIMIT = 3;
+
+        /**
+         * The least share of its threads' full speed the host probe ({@link Slices#hostProbe},
+         * {@link CoreScaling#probe}) must read before and after every slice of a timed round for
+         * the round to be counted: below it, a core was partly taken by other work on the machine.
+         */
+        static final double FULL_CORES = 0.9;
 
         private Rounds() {
         }
@@ -1268,6 +1409,27 @@ public final class BenchCommand implements Callable<Integer> {
             default long compilerNanos() {
                 return -1;
             }
+
+            /**
+             * Called before each timed slice (after {@link #settle}) and after each timed round's
+             * last one, outside their time: checks whether the machine gives every core the probe
+             * runs on at full speed ({@link CoreScaling#probe}).
+             *
+             * @return the probe's figure, about {@link #hostProbeThreads} when it does; NaN where
+             *     there is no probe (then no round is set aside for it)
+             */
+            default double hostProbe() {
+                return Double.NaN;
+            }
+
+            /**
+             * The threads {@link #hostProbe} runs on: the most the counts use, at most the processors.
+             *
+             * @return a thread count, 0 where there is no probe
+             */
+            default int hostProbeThreads() {
+                return 0;
+            }
         }
 
         /**
@@ -1282,9 +1444,13 @@ public final class BenchCommand implements Callable<Integer> {
          * @param sliceNanos for each timed round, each count's time for its slice
          * @param setAside for each timed round, whether a JIT compiler worked during its slices
          *     for more than {@link #QUIET_ROUND} of their time
+         * @param hostProbes for each timed round, the median of the host probe's readings before
+         *     its slices and after them ({@link Slices#hostProbe}); NaN where there is no probe
+         * @param hostLeast the least host probe figure of a counted round ({@link #hostLeast});
+         *     NaN where there is no probe
          */
         record Timing(int warmRounds, long warmNanos, boolean settled, double[] warmRates, long stepsPerSlice,
-                List<long[]> sliceNanos, boolean[] setAside) {
+                List<long[]> sliceNanos, boolean[] setAside, double[] hostProbes, double hostLeast) {
 
             /** The number of timed rounds, counted or set aside. */
             int rounds() {
@@ -1292,23 +1458,76 @@ public final class BenchCommand implements Callable<Integer> {
             }
 
             /**
-             * The rounds the figures are made of, in the order run: those not set aside, if there
-             * are at least {@link BenchCommand#SLICES} of them; otherwise every round.
+             * Whether the machine gave less than full cores during round {@code r}: its host probe
+             * read below {@link #hostLeast}.
+             *
+             * @param r a timed round
+             * @return false where there is no probe
+             */
+            boolean hostSlow(int r) {
+                return hostProbes[r] < hostLeast;
+            }
+
+            /**
+             * The rounds the figures are made of, in the order run: those during which no JIT
+             * compiler worked and the host gave full cores, if there are at least
+             * {@link BenchCommand#SLICES} of them; otherwise, if there are that many, those during
+             * which no JIT compiler worked (the host's rule is then not applied:
+             * {@link #hostRuleApplied}); otherwise every round.
              *
              * @return indices into {@link #sliceNanos}
              */
             int[] counted() {
-                int[] quiet = IntStream.range(0, rounds()).filter(r -> !setAside[r]).toArray();
-                return quiet.length >= SLICES ? quiet : IntStream.range(0, rounds()).toArray();
+                int[] quiet = IntStream.range(0, rounds()).filter(r -> !setAside[r] && !hostSlow(r)).toArray();
+                if (quiet.length >= SLICES) {
+                    return quiet;
+                }
+                int[] compiled = IntStream.range(0, rounds()).filter(r -> !setAside[r]).toArray();
+                return compiled.length >= SLICES ? compiled : IntStream.range(0, rounds()).toArray();
             }
 
             /**
-             * The rounds left out of the figures because a JIT compiler worked during them.
+             * Whether the rounds where the host gave less than full cores were left out: there
+             * were at least {@link BenchCommand#SLICES} others without a JIT compiler.
+             *
+             * @return true also where no round was slow or there is no probe
+             */
+            boolean hostRuleApplied() {
+                return IntStream.range(0, rounds()).filter(r -> !setAside[r] && !hostSlow(r)).count() >= SLICES
+                        || roundsHostSlow() == 0;
+            }
+
+            /**
+             * The rounds left out of the figures, because a JIT compiler worked during them or
+             * the host gave less than full cores.
              *
              * @return {@link #rounds} less the {@link #counted} ones
              */
             int roundsSetAside() {
                 return rounds() - counted().length;
+            }
+
+            /**
+             * The rounds left out of the figures because the host gave less than full cores
+             * (and no JIT compiler worked during them: those count as the compiler's).
+             *
+             * @return a part of {@link #roundsSetAside}
+             */
+            int roundsSetAsideForHost() {
+                if (counted().length == rounds()) {
+                    return 0;
+                }
+                return hostRuleApplied() ? roundsHostSlow() : 0;
+            }
+
+            /**
+             * The rounds during which no JIT compiler worked and the host gave less than full
+             * cores, whether or not they were left out.
+             *
+             * @return a count of rounds
+             */
+            int roundsHostSlow() {
+                return (int) IntStream.range(0, rounds()).filter(r -> !setAside[r] && hostSlow(r)).count();
             }
 
             /**
@@ -1430,6 +1649,8 @@ public final class BenchCommand implements Callable<Integer> {
             long measureStart = clock.getAsLong();
             round = 0;
             int quietRounds = 0;
+            double hostLeast = hostLeast(slices.hostProbeThreads());
+            List<Double> hostProbes = new ArrayList<>();
             while (round < SLICES || quietRounds < SLICES && clock.getAsLong() - measureStart < MEASURE_LIMIT * measureNanos
                     || clock.getAsLong() - measureStart < measureNanos) {
                 slices.roundStarts(stepsPerSlice);
@@ -1437,8 +1658,10 @@ public final class BenchCommand implements Callable<Integer> {
                 long compiled = 0;
                 long timed = 0;
                 boolean known = true;
+                List<Double> probes = new ArrayList<>();
                 for (int i : order(counts, round)) {
                     slices.settle();
+                    probes.add(slices.hostProbe());
                     long compiledBefore = slices.compilerNanos();
                     long start = clock.getAsLong();
                     long notSteps = slices.run(i, stepsPerSlice);
@@ -1449,18 +1672,48 @@ public final class BenchCommand implements Callable<Integer> {
                     compiled += compiledAfter - compiledBefore;
                     timed += end - start;
                 }
+                probes.add(slices.hostProbe());
                 slices.roundEnds();
                 sliceNanos.add(nanos);
+                double probe = medianProbe(probes);
+                hostProbes.add(probe);
                 boolean disturbed = known && compiled > QUIET_ROUND * timed;
                 setAside.add(disturbed);
-                quietRounds += disturbed ? 0 : 1;
+                quietRounds += disturbed || probe < hostLeast ? 0 : 1;
                 round++;
             }
             boolean[] aside = new boolean[setAside.size()];
+            double[] probes = new double[aside.length];
             for (int r = 0; r < aside.length; r++) {
                 aside[r] = setAside.get(r);
+                probes[r] = hostProbes.get(r);
             }
-            return new Timing(warmRounds, warmedNanos, settled, warmRates, stepsPerSlice, sliceNanos, aside);
+            return new Timing(warmRounds, warmedNanos, settled, warmRates, stepsPerSlice, sliceNanos, aside, probes,
+                    hostLeast);
+        }
+
+        /**
+         * The least {@link Slices#hostProbe} figure of a counted round on {@code threads} threads:
+         * {@link #FULL_CORES} of the threads.
+         *
+         * @param threads the probe's threads, 0 where there is none
+         * @return the figure, NaN where there is no probe (no figure is below NaN)
+         */
+        static double hostLeast(int threads) {
+            return threads < 2 ? Double.NaN : FULL_CORES * threads;
+        }
+
+        /**
+         * A round's host figure: the median of its probes' readings (the mean of the middle two
+         * of an even number), so that one millisecond's hiccup does not set a round aside, and
+         * a slowdown through the round does.
+         *
+         * @param probes the readings, NaN where there was no probe
+         * @return their median, NaN where there was none
+         */
+        static double medianProbe(List<Double> probes) {
+            double[] read = probes.stream().mapToDouble(Double::doubleValue).filter(p -> !Double.isNaN(p)).toArray();
+            return read.length == 0 ? Double.NaN : median(read);
         }
 
         /**
@@ -1582,6 +1835,34 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
+     * What the host's check ({@link CoreScaling#probe}) read around a list's timed rounds.
+     *
+     * @param threads the threads the probe ran on; 0 where there was no probe
+     * @param least the least figure of a counted round ({@link Rounds#hostLeast}); NaN where there was no probe
+     * @param probes each timed round's median figure, in the order run (NaN where there was no probe)
+     * @param roundsSetAside the rounds left out because the host gave less than full cores (a part
+     *     of {@link SpeedUp#roundsSetAside}; the rounds a JIT compiler also disturbed count as the compiler's)
+     * @param roundsSlow the rounds without a JIT compiler where the probe read below {@code least},
+     *     whether left out or not
+     * @param ruleApplied whether those rounds were left out (false where fewer than
+     *     {@link #SLICES} others were left: then they count)
+     */
+    record Host(int threads, double least, double[] probes, int roundsSetAside, int roundsSlow, boolean ruleApplied) {
+
+        /**
+         * What a timing's host check read.
+         *
+         * @param timing the rounds
+         * @param threads the threads the probe ran on, 0 for none
+         * @return the figures
+         */
+        static Host of(Rounds.Timing timing, int threads) {
+            return new Host(threads, timing.hostLeast(), timing.hostProbes().clone(), timing.roundsSetAsideForHost(),
+                    timing.roundsHostSlow(), timing.hostRuleApplied());
+        }
+    }
+
+    /**
      * How much faster one thread count trained than the first count given, round by round.
      *
      * @param engine the entries' name, such as {@code "array"}
@@ -1598,13 +1879,14 @@ public final class BenchCommand implements Callable<Integer> {
      *     round and the same weights at the end, to the bit (they must: a step's result does not
      *     depend on its threads)
      * @param roundsSetAside the timed rounds left out of {@code ratios} because a JIT compiler
-     *     worked during them ({@link Rounds})
+     *     worked during them or the host gave less than full cores ({@link Rounds})
      * @param medianOfEveryRound the median ratio of every timed round, those set aside included
      *     (the same as {@link #median} when none was)
+     * @param host what the host's check around the rounds read, and what it set aside
      */
     record SpeedUp(String engine, Precision precision, int threads, int baseThreads, double[] ratios,
             long stepsPerSlice, double warmUpSeconds, boolean warmUpSettled, boolean sameResults,
-            int roundsSetAside, double medianOfEveryRound) {
+            int roundsSetAside, double medianOfEveryRound, Host host) {
 
         /** The median of the rounds' ratios: what is reported as the speed-up. */
         double median() {
@@ -2021,7 +2303,7 @@ public final class BenchCommand implements Callable<Integer> {
      * @return the object, on one line
      */
     static String toJson(List<Result> results, List<SpeedUp> speedUps, MemoryBandwidth.Measurement memory,
-            Workload workload) {
+            CoreScaling.Measurement compute, Workload workload) {
         List<Map<String, Object>> engines = new ArrayList<>();
         for (Result r : results) {
             Map<String, Object> engine = new LinkedHashMap<>();
@@ -2083,6 +2365,17 @@ public final class BenchCommand implements Callable<Integer> {
                 entry.put("roundsSetAside", speedUp.roundsSetAside());
                 entry.put("medianOfEveryRound", round(speedUp.medianOfEveryRound(), 3));
                 entry.put("sameResults", speedUp.sameResults());
+                // The host's check around every round (CoreScaling.probe): its threads, the least
+                // figure of a counted round, each round's median figure, and what it set aside.
+                Host host = speedUp.host();
+                entry.put("roundsSetAsideForHost", host.roundsSetAside());
+                entry.put("hostProbeThreads", host.threads());
+                entry.put("hostProbeLeast", Double.isNaN(host.least()) ? null : round(host.least(), 3));
+                List<Double> probes = new ArrayList<>();
+                for (double probe : host.probes()) {
+                    probes.add(Double.isNaN(probe) ? null : round(probe, 3));
+                }
+                entry.put("hostProbes", probes);
                 entries.add(entry);
             }
             root.put("speedUps", entries);
@@ -2120,6 +2413,25 @@ public final class BenchCommand implements Callable<Integer> {
         root.put("configuration", configuration);
         // Nulls written: a loss that was not finite is null, not a missing field.
         Gson gson = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+        // The cores' own scaling beside the memory's (CoreScaling), last so that the keys before keep their places.
+        Map<String, Object> cores = new LinkedHashMap<>();
+        cores.put("precision", compute.precision().id());
+        List<Map<String, Object>> rates = new ArrayList<>();
+        for (CoreScaling.Rate rate : compute.rates()) {
+            Map<String, Object> count = new LinkedHashMap<>();
+            count.put("threads", rate.threads());
+            count.put("gflopsPerSecond", round(rate.gflopsPerSecond(), 2));
+            count.put("overOneThread", round(compute.overOneThread(rate.threads()), 3));
+            List<Double> rounds = new ArrayList<>();
+            for (double value : rate.rounds()) {
+                rounds.add(round(value, 2));
+            }
+            count.put("rounds", rounds);
+            rates.add(count);
+        }
+        cores.put("rates", rates);
+        cores.put("seconds", round(compute.seconds(), 3));
+        root.put("compute", cores);
         return gson.toJson(root);
     }
 
@@ -2135,7 +2447,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The table; with a list of thread counts (non-null {@code speedUps}) a threads column and the speed-ups. */
     private static void printTable(LineOutput out, List<Result> results, List<SpeedUp> speedUps,
-            MemoryBandwidth.Measurement memory, Workload workload) {
+            MemoryBandwidth.Measurement memory, CoreScaling.Measurement compute, Workload workload) {
         out.line("microgpt bench: " + workload.describe());
         boolean list = speedUps != null;
         out.line(String.format(Locale.ROOT, "%-9s " + (list ? "%7s " : "%s") + "%12s %12s %9s %7s", "engine",
@@ -2175,7 +2487,8 @@ public final class BenchCommand implements Callable<Integer> {
                 out.line(String.format(Locale.ROOT, "%s on %d / %s: %.2fx the steps (median of %d alternated "
                         + "rounds of %d %s; lowest %.2fx, highest %.2fx%s), %s", s.engine(), s.threads(),
                         threadCount(s.baseThreads()), s.median(), s.ratios().length, s.stepsPerSlice(),
-                        s.stepsPerSlice() == 1 ? "step" : "steps", s.min(), s.max(), setAside(s.roundsSetAside(), s.ratios().length, s.medianOfEveryRound()),
+                        s.stepsPerSlice() == 1 ? "step" : "steps", s.min(), s.max(),
+                        setAside(s.roundsSetAside(), s.ratios().length, s.medianOfEveryRound(), s.host()),
                         s.sameResults() ? "the same results" : "DIFFERENT RESULTS"));
                 // Once per engine: its counts shared one warm-up.
                 if (!s.warmUpSettled() && !unsettled.contains(s.engine())) {
@@ -2198,6 +2511,7 @@ public final class BenchCommand implements Callable<Integer> {
                                         + Runtime.getRuntime().availableProcessors() + " processors)" : ""));
             }
         }
+        out.line(computeLine(compute));
         for (String line : memoryLines(memory, results, workload.parameters())) {
             out.line(line);
         }
@@ -2216,9 +2530,46 @@ public final class BenchCommand implements Callable<Integer> {
      * @return the note, starting with "; ", or an empty string
      */
     static String setAside(int rounds, int counted, double medianOfEveryRound) {
-        return rounds == 0 ? "" : String.format(Locale.ROOT,
-                "; %d more %s set aside: a JIT compiler worked during %s; all %d rounds: %.2fx", rounds,
-                rounds == 1 ? "round" : "rounds", rounds == 1 ? "it" : "them", rounds + counted, medianOfEveryRound);
+        return setAside(rounds, counted, medianOfEveryRound, new Host(0, Double.NaN, new double[0], 0, 0, true));
+    }
+
+    /**
+     * The speed-up line's note on the rounds set aside, for a JIT compiler that worked during them
+     * or a host that gave less than full cores ({@link Rounds}), with the median of every round
+     * beside it, so that what the rules changed shows; and on the rounds the host slowed that were
+     * counted all the same, too many to set aside. Empty if no round was set aside or slowed.
+     *
+     * @param rounds the rounds set aside, for either reason
+     * @param counted the rounds the reported median is made of
+     * @param medianOfEveryRound the median ratio of all of them
+     * @param host what the host's check read
+     * @return the note, starting with "; ", or an empty string
+     */
+    static String setAside(int rounds, int counted, double medianOfEveryRound, Host host) {
+        StringBuilder note = new StringBuilder();
+        String cores = host.threads() == 2 ? "two" : String.valueOf(host.threads());
+        String probe = String.format(Locale.ROOT, "(probe %d/1 below %.2f)", host.threads(), host.least());
+        if (rounds > 0) {
+            int compiler = rounds - host.roundsSetAside();
+            String them = rounds == 1 ? "it" : "them";
+            note.append(String.format(Locale.ROOT, "; %d more %s set aside: ", rounds, rounds == 1 ? "round" : "rounds"));
+            if (host.roundsSetAside() == 0) {
+                note.append("a JIT compiler worked during ").append(them);
+            } else if (compiler == 0) {
+                note.append(String.format(Locale.ROOT, "the machine gave less than %s full cores during %s %s",
+                        cores, them, probe));
+            } else {
+                note.append(String.format(Locale.ROOT, "a JIT compiler worked during %d, the machine gave less than %s "
+                        + "full cores during %d %s", compiler, cores, host.roundsSetAside(), probe));
+            }
+            note.append(String.format(Locale.ROOT, "; all %d rounds: %.2fx", rounds + counted, medianOfEveryRound));
+        }
+        if (!host.ruleApplied()) {
+            note.append(String.format(Locale.ROOT, "; the machine gave less than %s full cores during %d %s %s, too "
+                    + "many to set aside: counted", cores, host.roundsSlow(), host.roundsSlow() == 1 ? "round" : "rounds",
+                    probe));
+        }
+        return note.toString();
     }
 
     /**
@@ -2317,6 +2668,27 @@ public final class BenchCommand implements Callable<Integer> {
      * @param parameters the model's parameters
      * @return the lines, without line breaks
      */
+    /**
+     * The table's line on the cores: the kernel's measured rate on each thread count, with each
+     * count's ratio over one thread's, the most more threads can gain on this machine now.
+     *
+     * @param compute the measurement ({@link CoreScaling#measure})
+     * @return the line
+     */
+    static String computeLine(CoreScaling.Measurement compute) {
+        StringBuilder rates = new StringBuilder();
+        for (CoreScaling.Rate r : compute.rates()) {
+            rates.append(rates.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.1f GFLOP/s",
+                    threadCount(r.threads()), r.gflopsPerSecond()));
+            if (r.threads() > 1) {
+                rates.append(String.format(Locale.ROOT, ", %.2fx", compute.overOneThread(r.threads())));
+            }
+        }
+        return String.format(Locale.ROOT, "compute of this machine, measured: %s (%s multiply-adds on 4 KiB in each "
+                + "thread's first-level cache, no memory traffic: the most more threads can gain; median of %d "
+                + "alternated rounds, %.2f s)", rates, compute.precision().id(), CoreScaling.ROUNDS, compute.seconds());
+    }
+
     static List<String> memoryLines(MemoryBandwidth.Measurement memory, List<Result> results, long parameters) {
         List<String> lines = new ArrayList<>();
         StringBuilder rates = new StringBuilder();

@@ -33,7 +33,7 @@ class BenchCommandTest {
         assertEquals(2, lines.size(), "one line and the final line break: " + lines);
         assertEquals("", lines.get(1));
         JsonObject root = JsonParser.parseString(lines.get(0)).getAsJsonObject();
-        assertEquals(List.of("engines", "memory", "kernels", "configuration"), List.copyOf(root.keySet()));
+        assertEquals(List.of("engines", "memory", "kernels", "configuration", "compute"), List.copyOf(root.keySet()));
         assertEquals(ArrayKernels.implementation(), root.get("kernels").getAsString());
         JsonArray engines = root.getAsJsonArray("engines");
         assertEquals(List.of("value", "array"), names(engines));
@@ -69,7 +69,7 @@ class BenchCommandTest {
 
         assertEquals(0, result.exitCode(), result.toString());
         List<String> lines = result.stdoutLines();
-        assertEquals(11, lines.size(), lines.toString());
+        assertEquals(12, lines.size(), lines.toString());
         assertTrue(lines.get(0).startsWith("microgpt bench: reference configuration"), lines.get(0));
         assertTrue(lines.get(0).contains("4192 parameters"), lines.get(0));
         assertTrue(lines.get(1).matches("engine +steps/s +tokens/s +GFLOP/s +of peak"), lines.get(1));
@@ -83,6 +83,10 @@ class BenchCommandTest {
         lines.remove(5);
         assertTrue(lines.get(5).matches("peak of f64 on 1 thread, measured: [0-9]+\\.[0-9] GFLOP/s"),
                 lines.get(5));
+        assertTrue(lines.get(6).matches("compute of this machine, measured: 1 thread [0-9]+\\.[0-9] GFLOP/s \\(f64 "
+                + "multiply-adds on 4 KiB in each thread's first-level cache, no memory traffic: the most more threads "
+                + "can gain; median of 15 alternated rounds, [0-9]+\\.[0-9]{2} s\\)"), lines.get(6));
+        lines.remove(6);
         assertTrue(lines.get(6).matches("memory of this machine, measured: 1 thread [0-9]+\\.[0-9] GB/s \\(4 arrays "
                 + "read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, "
                 + "[0-9]+\\.[0-9]{2} s\\)"),
@@ -443,7 +447,7 @@ class BenchCommandTest {
         assertEquals(0, result.exitCode(), result.toString());
         assertEquals("", result.stderr(), "the models on 1, 2 and 3 threads ended in the same state");
         JsonObject root = JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject();
-        assertEquals(List.of("engines", "speedUps", "memory", "kernels", "configuration"), List.copyOf(root.keySet()));
+        assertEquals(List.of("engines", "speedUps", "memory", "kernels", "configuration", "compute"), List.copyOf(root.keySet()));
         JsonArray engines = root.getAsJsonArray("engines");
         assertEquals(List.of("array", "array", "array"), names(engines), "the entries keep the engine's name");
         assertEngineFigures(engines);
@@ -456,7 +460,7 @@ class BenchCommandTest {
             JsonObject speedUp = speedUps.get(i).getAsJsonObject();
             assertEquals(List.of("engine", "precision", "threads", "overThreads", "median", "min", "max", "rounds",
                     "ratios", "stepsPerSlice", "warmUpSeconds", "warmUpSettled", "roundsSetAside", "medianOfEveryRound",
-                    "sameResults"),
+                    "sameResults", "roundsSetAsideForHost", "hostProbeThreads", "hostProbeLeast", "hostProbes"),
                     List.copyOf(speedUp.keySet()));
             assertTrue(speedUp.get("stepsPerSlice").getAsLong() >= 1, speedUp.toString());
             assertTrue(speedUp.get("roundsSetAside").getAsInt() >= 0, speedUp.toString());
@@ -470,6 +474,24 @@ class BenchCommandTest {
             assertEquals(1, speedUp.get("overThreads").getAsInt());
             assertTrue(speedUp.get("sameResults").getAsBoolean(), speedUp.toString());
             assertSpread(speedUp);
+            // The host's check around every round, on the most threads the machine has for the list.
+            int probeThreads = Math.min(3, Runtime.getRuntime().availableProcessors());
+            JsonArray probes = speedUp.getAsJsonArray("hostProbes");
+            assertEquals(speedUp.get("rounds").getAsInt() + speedUp.get("roundsSetAside").getAsInt(), probes.size(),
+                    speedUp.toString());
+            assertTrue(speedUp.get("roundsSetAsideForHost").getAsInt() <= speedUp.get("roundsSetAside").getAsInt(),
+                    speedUp.toString());
+            if (probeThreads < 2) {
+                assertEquals(0, speedUp.get("hostProbeThreads").getAsInt(), speedUp.toString());
+                assertTrue(speedUp.get("hostProbeLeast").isJsonNull(), speedUp.toString());
+            } else {
+                assertEquals(probeThreads, speedUp.get("hostProbeThreads").getAsInt(), speedUp.toString());
+                assertEquals(BenchCommand.Rounds.FULL_CORES * probeThreads,
+                        speedUp.get("hostProbeLeast").getAsDouble(), 1e-3, speedUp.toString());
+                for (JsonElement probe : probes) {
+                    assertTrue(probe.getAsDouble() > 0 && Double.isFinite(probe.getAsDouble()), speedUp.toString());
+                }
+            }
         }
         assertMemory(root, List.of(1, 2, 3));
     }
@@ -525,7 +547,7 @@ class BenchCommandTest {
 
         assertEquals(0, result.exitCode(), result.toString());
         JsonObject root = JsonParser.parseString(result.stdoutLines().get(0)).getAsJsonObject();
-        assertEquals(List.of("engines", "memory", "kernels", "configuration"), List.copyOf(root.keySet()), "no speedUps");
+        assertEquals(List.of("engines", "memory", "kernels", "configuration", "compute"), List.copyOf(root.keySet()), "no speedUps");
         assertMemory(root, List.of(1, 2));
     }
 
@@ -566,6 +588,7 @@ class BenchCommandTest {
         }
         assertEquals(expected, measured, memory.toString());
         assertEquals(1.0, bandwidths.get(0).getAsJsonObject().get("overOneThread").getAsDouble(), 0.0);
+        assertCompute(root, expected);
         long parameters = root.getAsJsonObject("configuration").get("parameters").getAsLong();
         assertEquals(MemoryBandwidth.BUFFER_BYTES, memory.get("bufferBytes").getAsLong(), memory.toString());
         assertPositiveAndFinite(memory, "seconds");
@@ -585,6 +608,37 @@ class BenchCommandTest {
             assertTrue(millis >= lowest && millis <= highest,
                     "updateMemoryMillis " + millis + " outside [" + lowest + ", " + highest + "]: " + engine);
         }
+    }
+
+    /**
+     * The cores' own scaling ({@link CoreScaling}), beside the memory's: in the engines' precision,
+     * on the same thread counts, each the median of its rounds and its ratio over one thread's.
+     */
+    private static void assertCompute(JsonObject root, List<Integer> expected) {
+        JsonObject compute = root.getAsJsonObject("compute");
+        assertEquals(List.of("precision", "rates", "seconds"), List.copyOf(compute.keySet()));
+        String precision = root.getAsJsonArray("engines").get(0).getAsJsonObject().get("precision").getAsString();
+        assertEquals(precision, compute.get("precision").getAsString());
+        assertPositiveAndFinite(compute, "seconds");
+        JsonArray rates = compute.getAsJsonArray("rates");
+        List<Integer> measured = new ArrayList<>();
+        double one = rates.get(0).getAsJsonObject().get("gflopsPerSecond").getAsDouble();
+        for (JsonElement element : rates) {
+            JsonObject rate = element.getAsJsonObject();
+            assertEquals(List.of("threads", "gflopsPerSecond", "overOneThread", "rounds"), List.copyOf(rate.keySet()));
+            measured.add(rate.get("threads").getAsInt());
+            JsonArray rounds = rate.getAsJsonArray("rounds");
+            assertEquals(CoreScaling.ROUNDS, rounds.size(), rate.toString());
+            double[] values = new double[rounds.size()];
+            for (int r = 0; r < values.length; r++) {
+                values[r] = rounds.get(r).getAsDouble();
+                assertTrue(values[r] > 0 && Double.isFinite(values[r]), rate.toString());
+            }
+            double gflops = rate.get("gflopsPerSecond").getAsDouble();
+            assertEquals(BenchCommand.median(values), gflops, 0.0051, rate.toString());
+            assertEquals(gflops / one, rate.get("overOneThread").getAsDouble(), 0.01, rate.toString());
+        }
+        assertEquals(expected, measured, compute.toString());
     }
 
     /** The ratios are positive and finite, as many as the rounds (at least five), with the median between the extremes. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.ByteArrayOutputStream;
@@ -109,6 +110,7 @@ class BenchRoundsTest {
         public void roundStarts(long steps) {
             log.add("round of " + steps);
             timedRound++;
+            hostCall = 0;
         }
 
         @Override
@@ -145,6 +147,34 @@ class BenchRoundsTest {
         @Override
         public void roundEnds() {
             log.add("end");
+        }
+
+        /**
+         * The host probe's figure for each call ({@link #hostProbe}), by timed round and the call's
+         * place in it (0 before the first slice, then one before each next slice and one after the
+         * last); unused while {@link #hostThreads} is 0, as where there is no probe.
+         */
+        HostFigure host = (round, call) -> Double.NaN;
+        /** The probe's threads; 0: no probe. */
+        int hostThreads;
+        private int hostCall;
+
+        interface HostFigure {
+            double figure(int round, int call);
+        }
+
+        @Override
+        public double hostProbe() {
+            if (hostThreads == 0) {
+                return Double.NaN;
+            }
+            log.add("probe");
+            return host.figure(timedRound, hostCall++);
+        }
+
+        @Override
+        public int hostProbeThreads() {
+            return hostThreads;
         }
 
         BenchCommand.Rounds.Timing time(double seconds) {
@@ -534,6 +564,201 @@ class BenchRoundsTest {
                 BenchCommand.setAside(3, 5, 1.549));
     }
 
+    /**
+     * A round during which the host probe read below 90% of its threads (1.5 on 2, in the
+     * median of the round's three readings) is set aside as a JIT-disturbed one is: here every third round's
+     * two-thread slice is also 30 ms longer, as a vCPU shared with another tenant makes it, which
+     * would read 1.33 where the steps give 1.6. The probe runs before every slice, after the
+     * compilers settled, and once after the round.
+     */
+    @Test
+    void aRoundDuringWhichTheHostGaveLessThanFullCoresIsSetAside() {
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        machine.hostThreads = 2;
+        machine.host = (round, call) -> round % 3 == 1 && call >= 1 ? 1.5 : 1.97;
+        machine.jitWork = (round, count) -> count == 1 && round % 3 == 1 ? 30 * MILLISECOND : 0;
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        // Rounds of 390 ms, 420 ms when slow: 3 s takes 8, of which 5 are quiet.
+        assertEquals(8, timing.rounds());
+        assertArrayEquals(new int[] {0, 2, 3, 5, 6}, timing.counted());
+        assertEquals(3, timing.roundsSetAside());
+        assertEquals(3, timing.roundsSetAsideForHost());
+        assertEquals(3, timing.roundsHostSlow());
+        assertTrue(timing.hostRuleApplied());
+        assertEquals(1.8, timing.hostLeast(), 1e-12);
+        for (double ratio : timing.ratios(1)) {
+            assertEquals(1.6, ratio, 1e-12);
+        }
+        double[] every = timing.ratiosOfEveryRound(1);
+        for (int r = 0; r < every.length; r++) {
+            assertEquals(r % 3 == 1 ? 240.0 / 180 : 1.6, every[r], 1e-12, "round " + r);
+            assertEquals(r % 3 == 1 ? 1.5 : 1.97, timing.hostProbes()[r], 0, "round " + r);
+        }
+        List<String> measured = machine.log.subList(machine.log.indexOf("round of 6"), machine.log.size());
+        for (int k = 0; k < measured.size(); k++) {
+            if (measured.get(k).startsWith("run ")) {
+                assertEquals(List.of("settle", "probe"), measured.subList(k - 2, k), measured.toString());
+            }
+            if (measured.get(k).equals("end")) {
+                assertEquals("probe", measured.get(k - 1), measured.toString());
+            }
+        }
+    }
+
+    /**
+     * One low reading among a round's three is a hiccup of a millisecond, not the host's
+     * slowdown: the round's figure is their median, and no round is set aside.
+     */
+    @Test
+    void oneLowReadingInARoundSetsItNotAside() {
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        machine.hostThreads = 2;
+        machine.host = (round, call) -> call == round % 3 ? 0.5 : 1.97;
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        assertEquals(8, timing.rounds());
+        assertEquals(0, timing.roundsSetAside());
+        for (double probe : timing.hostProbes()) {
+            assertEquals(1.97, probe, 0);
+        }
+        assertEquals(1.5, BenchCommand.Rounds.medianProbe(List.of(1.0, Double.NaN, 2.0)), 0);
+        assertTrue(Double.isNaN(BenchCommand.Rounds.medianProbe(List.of(Double.NaN, Double.NaN))));
+    }
+
+    /**
+     * Where the host is slow in so many rounds that fewer than five others are left by the limit
+     * of the rounds (3 x --seconds), the host's rule is not applied: every round without a JIT
+     * compiler counts, and the figures say so ({@code hostRuleApplied}).
+     */
+    @Test
+    void whereTheHostIsAlwaysSlowTheRoundsGoOnToTheirLimitAndThenCountAll() {
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        machine.hostThreads = 2;
+        machine.host = (round, call) -> round == 3 ? 1.9 : 1.2;
+
+        BenchCommand.Rounds.Timing timing = machine.time(1);
+
+        long measured = 0;
+        for (long[] slice : timing.sliceNanos()) {
+            measured += slice[0] + slice[1];
+        }
+        long limit = BenchCommand.Rounds.MEASURE_LIMIT * 1_000 * MILLISECOND;
+        assertTrue(measured >= limit && measured < limit + 500 * MILLISECOND, "measured " + measured / 1e9 + " s");
+        assertEquals(timing.rounds(), timing.counted().length);
+        assertEquals(0, timing.roundsSetAside());
+        assertEquals(0, timing.roundsSetAsideForHost());
+        assertEquals(timing.rounds() - 1, timing.roundsHostSlow());
+        assertFalse(timing.hostRuleApplied());
+    }
+
+    /**
+     * A round both a JIT compiler and a slow host disturbed counts as the compiler's; the host's
+     * count is of the rounds it alone disturbed.
+     */
+    @Test
+    void aRoundTheCompilerAndTheHostBothDisturbedCountsAsTheCompilers() {
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        machine.jitNanos = 0;
+        machine.jitWork = (round, count) -> count == 1 && round % 4 == 0 ? 10 * MILLISECOND : 0;
+        machine.hostThreads = 2;
+        machine.host = (round, call) -> round % 2 == 0 && call != 1 ? 1.7 : 2.0;
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        // Rounds 1, 3, 5, ... are quiet: the rounds go on until 5 are, round 9.
+        assertEquals(10, timing.rounds());
+        assertArrayEquals(new int[] {1, 3, 5, 7, 9}, timing.counted());
+        assertEquals(5, timing.roundsSetAside());
+        assertEquals(2, timing.roundsSetAsideForHost(), "rounds 2 and 6; 0, 4 and 8 are the compiler's");
+        for (double ratio : timing.ratios(1)) {
+            assertEquals(1.6, ratio, 1e-12);
+        }
+    }
+
+    /** Without a probe (one count, one processor, or a test's clock) no round is set aside for the host. */
+    @Test
+    void withoutAProbeNoRoundIsSetAsideForTheHost() {
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+        assertEquals(8, timing.rounds());
+        assertTrue(Double.isNaN(timing.hostLeast()));
+        for (double probe : timing.hostProbes()) {
+            assertTrue(Double.isNaN(probe));
+        }
+        assertEquals(0, timing.roundsSetAside());
+        assertTrue(timing.hostRuleApplied());
+        assertTrue(Double.isNaN(BenchCommand.Rounds.hostLeast(1)));
+        assertEquals(3.6, BenchCommand.Rounds.hostLeast(4), 1e-12);
+    }
+
+    @Test
+    void theSpeedUpLineSaysWhyRoundsWereSetAside() {
+        BenchCommand.Host host = new BenchCommand.Host(2, 1.8, new double[0], 4, 4, true);
+        assertEquals("; 4 more rounds set aside: the machine gave less than two full cores during them "
+                + "(probe 2/1 below 1.80); all 9 rounds: 1.49x", BenchCommand.setAside(4, 5, 1.49, host));
+        BenchCommand.Host some = new BenchCommand.Host(2, 1.8, new double[0], 1, 1, true);
+        assertEquals("; 3 more rounds set aside: a JIT compiler worked during 2, the machine gave less than two full "
+                + "cores during 1 (probe 2/1 below 1.80); all 8 rounds: 1.55x", BenchCommand.setAside(3, 5, 1.549, some));
+        BenchCommand.Host counted = new BenchCommand.Host(2, 1.8, new double[0], 0, 7, false);
+        assertEquals("; 2 more rounds set aside: a JIT compiler worked during them; all 14 rounds: 1.40x; the machine "
+                + "gave less than two full cores during 7 rounds (probe 2/1 below 1.80), too many to set aside: counted",
+                BenchCommand.setAside(2, 12, 1.4, counted));
+        BenchCommand.Host quiet = new BenchCommand.Host(2, 1.8, new double[0], 0, 0, true);
+        assertEquals("", BenchCommand.setAside(0, 7, 1.6, quiet));
+    }
+
+    /**
+     * The command with a host probe of the test's, which reads low in every other round: the JSON
+     * has every round's figure, and the table's line says what became of those rounds. With the
+     * test's clock every slice takes the same time, so the ratios stay 1, and --seconds 0.05 gives
+     * five rounds, too few to set two aside: they are counted, and the line says so.
+     */
+    @Test
+    void theCommandReportsItsHostProbeRoundByRound() {
+        long[] ticks = {0};
+        LongSupplier clock = () -> ticks[0] += 10 * MILLISECOND;
+        int[] calls = {0};
+        List<Boolean> closed = new ArrayList<>();
+        BenchCommand.HostProbes probes = (precision, threads) -> {
+            assertEquals(2, threads);
+            return new BenchCommand.HostProbe() {
+                @Override
+                public double probe() {
+                    // Three calls a round: the first two of every odd round's read low.
+                    int call = calls[0]++;
+                    return call % 6 == 3 || call % 6 == 4 ? 1.25 : 1.99;
+                }
+
+                @Override
+                public void close() {
+                    closed.add(true);
+                }
+            };
+        };
+
+        JsonObject speedUp = speedUp(run(clock, () -> 0, probes, "--json"));
+        int rounds = speedUp.get("rounds").getAsInt() + speedUp.get("roundsSetAside").getAsInt();
+        assertEquals(5, rounds, speedUp.toString());
+        assertEquals(0, speedUp.get("roundsSetAside").getAsInt(), speedUp.toString());
+        assertEquals(0, speedUp.get("roundsSetAsideForHost").getAsInt(), speedUp.toString());
+        assertEquals(2, speedUp.get("hostProbeThreads").getAsInt());
+        assertEquals(1.8, speedUp.get("hostProbeLeast").getAsDouble(), 1e-12);
+        JsonArray figures = speedUp.getAsJsonArray("hostProbes");
+        assertEquals(rounds, figures.size(), speedUp.toString());
+        for (int r = 0; r < rounds; r++) {
+            assertEquals(r % 2 == 1 ? 1.25 : 1.99, figures.get(r).getAsDouble(), 0, speedUp.toString());
+        }
+        assertEquals(List.of(true), closed);
+
+        calls[0] = 0;
+        String table = run(clock, () -> 0, probes);
+        assertTrue(table.contains("; the machine gave less than two full cores during 2 rounds (probe 2/1 below 1.80), "
+                + "too many to set aside: counted), the same results"), table);
+    }
+
     @Test
     void steadyMeansEveryCountWithinTenPercent() {
         assertTrue(BenchCommand.Rounds.steady(new double[] {100, 40}, new double[] {109, 36.5}));
@@ -575,12 +800,17 @@ class BenchRoundsTest {
     }
 
     private static String run(LongSupplier clock, LongSupplier compilerMillis, String... options) {
+        return run(clock, compilerMillis, null, options);
+    }
+
+    private static String run(LongSupplier clock, LongSupplier compilerMillis, BenchCommand.HostProbes probes,
+            String... options) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CliContext context = new CliContext(out, new PrintStream(err, true, StandardCharsets.UTF_8), Map.of(),
                 null, null);
         CommandLine commandLine = new CommandLine(new MicrogptCommand(context));
-        commandLine.addSubcommand(new BenchCommand(clock, compilerMillis));
+        commandLine.addSubcommand(new BenchCommand(clock, compilerMillis, probes));
         List<String> args = new ArrayList<>(List.of("bench", "--engine", "array", "--n-embd", "8", "--n-layer", "1",
                 "--n-head", "2", "--block-size", "4", "--seconds", "0.05", "--threads", "1,2"));
         args.addAll(List.of(options));
