@@ -1135,17 +1135,16 @@ final class FloatKernels {
     // -------------------------------------------------------------------------------- ReLU
 
     /**
-     * {@code out = max(in, 0)}, element by element.
+     * {@code x = max(x, 0)} in place, element by element, for the positions {@code [from, to)}
+     * (a NaN stays the same NaN, {@code -0f} becomes {@code +0f}).
      *
-     * @param out (T, 4C)
-     * @param in (T, 4C)
+     * @param x (T, 4C) the MLP's hidden layer before the ReLU, after it on return
      */
-    static void reluForward(float[][] out, float[][] in, int from, int to) {
+    static void reluInPlace(float[][] x, int from, int to) {
         for (int t = from; t < to; t++) {
-            float[] x = in[t];
-            float[] y = out[t];
+            float[] y = x[t];
             for (int i = 0; i < y.length; i++) {
-                y[i] = Math.max(x[i], 0f);
+                y[i] = Math.max(y[i], 0f);
             }
         }
     }

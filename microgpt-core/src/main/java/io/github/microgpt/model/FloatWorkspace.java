@@ -47,9 +47,16 @@ final class FloatWorkspace {
     final float[][][] mlpNormed;
     /** [L](T) the RMSNorm scales of {@link #mlpNormed}. */
     final float[][] mlpNormScale;
-    /** [L](T, 4C) {@code mlp_fc1 mlpNormed}, before the ReLU. */
+    /**
+     * [L](T, 4C) {@code mlp_fc1 mlpNormed}, before the ReLU, which then overwrites it with
+     * {@link #mlpActive}: the same arrays (see {@code FloatGpt.relu}).
+     */
     final float[][][] mlpHidden;
-    /** [L](T, 4C) {@code relu(mlpHidden)}. */
+    /**
+     * [L](T, 4C) {@code relu(mlpHidden)}, in {@link #mlpHidden}'s arrays. The ReLU's gradient needs
+     * only the sign of its input, which its output tells as well ({@code relu(x) > 0} exactly
+     * where {@code x > 0}, and a NaN stays the same NaN).
+     */
     final float[][][] mlpActive;
     /** [L](T, C) {@code mlp_fc2 mlpActive}; plus {@link #afterAttn} it is {@code residual[l + 1]}. */
     final float[][][] mlpProj;
@@ -141,7 +148,7 @@ final class FloatWorkspace {
         mlpNormed = perLayer(l, t, c);
         mlpNormScale = new float[l][t];
         mlpHidden = perLayer(l, t, hidden);
-        mlpActive = perLayer(l, t, hidden);
+        mlpActive = mlpHidden;
         mlpProj = perLayer(l, t, c);
         logits = rows(t, vocabSize);
         probs = rows(t, vocabSize);
