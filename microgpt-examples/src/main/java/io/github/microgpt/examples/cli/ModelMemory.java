@@ -429,7 +429,10 @@ final class ModelMemory {
         }
         a.rows(l, t);                                 // mlpNormScale
         a.activationPerLayer(l, t, hidden, generation); // mlpHidden
-        a.activationPerLayer(l, t, hidden, generation); // mlpActive
+        if (a.numberBytes == Double.BYTES) {
+            // f32's mlpActive is mlpHidden's arrays (FloatGpt's ReLU runs in place).
+            a.activationPerLayer(l, t, hidden, generation); // mlpActive
+        }
         a.activationPerLayer(l, t, c, generation);    // mlpProj
         a.activation(t, vocabSize, generation);       // logits
         a.activation(t, vocabSize, generation);       // probs
