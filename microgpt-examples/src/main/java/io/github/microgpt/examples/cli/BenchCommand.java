@@ -2383,16 +2383,8 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, Object> bandwidths = new LinkedHashMap<>();
         List<Map<String, Object>> counts = new ArrayList<>();
         for (MemoryBandwidth.Bandwidth bandwidth : memory.bandwidths()) {
-            Map<String, Object> count = new LinkedHashMap<>();
-            count.put("threads", bandwidth.threads());
-            count.put("gbPerSecond", round(bandwidth.gbPerSecond(), 2));
-            count.put("overOneThread", round(memory.overOneThread(bandwidth.threads()), 3));
-            List<Double> rounds = new ArrayList<>();
-            for (double rate : bandwidth.rounds()) {
-                rounds.add(round(rate, 2));
-            }
-            count.put("rounds", rounds);
-            counts.add(count);
+            counts.add(controlCount(bandwidth.threads(), "gbPerSecond", bandwidth.gbPerSecond(),
+                    memory.overOneThread(bandwidth.threads()), bandwidth.rounds()));
         }
         bandwidths.put("bandwidths", counts);
         bandwidths.put("bufferBytes", memory.bufferBytes());
@@ -2418,21 +2410,32 @@ public final class BenchCommand implements Callable<Integer> {
         cores.put("precision", compute.precision().id());
         List<Map<String, Object>> rates = new ArrayList<>();
         for (CoreScaling.Rate rate : compute.rates()) {
-            Map<String, Object> count = new LinkedHashMap<>();
-            count.put("threads", rate.threads());
-            count.put("gflopsPerSecond", round(rate.gflopsPerSecond(), 2));
-            count.put("overOneThread", round(compute.overOneThread(rate.threads()), 3));
-            List<Double> rounds = new ArrayList<>();
-            for (double value : rate.rounds()) {
-                rounds.add(round(value, 2));
-            }
-            count.put("rounds", rounds);
-            rates.add(count);
+            rates.add(controlCount(rate.threads(), "gflopsPerSecond", rate.gflopsPerSecond(),
+                    compute.overOneThread(rate.threads()), rate.rounds()));
         }
         cores.put("rates", rates);
         cores.put("seconds", round(compute.seconds(), 3));
         root.put("compute", cores);
         return gson.toJson(root);
+    }
+
+    /**
+     * One thread count of a control measurement (the memory's bandwidth or the cores' compute) as
+     * the JSON shows it: {@code threads}, the median rate under {@code rateKey}, {@code
+     * overOneThread} and every round's rate.
+     */
+    private static Map<String, Object> controlCount(int threads, String rateKey, double rate,
+                                                    double overOneThread, double[] rounds) {
+        Map<String, Object> count = new LinkedHashMap<>();
+        count.put("threads", threads);
+        count.put(rateKey, round(rate, 2));
+        count.put("overOneThread", round(overOneThread, 3));
+        List<Double> rounded = new ArrayList<>();
+        for (double value : rounds) {
+            rounded.add(round(value, 2));
+        }
+        count.put("rounds", rounded);
+        return count;
     }
 
     /** A loss for the JSON: six places, or null if it was not finite (JSON has no NaN). */
