@@ -27,7 +27,8 @@ import java.util.function.Supplier;
  * Kernels may still leave some products to the plain loops: the Vector API kernels leave those
  * too small to pay back their warm-up. The products of small models ({@code microgpt.py}'s, for
  * one) and Adam's update of their short rows go to the module's small-shape kernels
- * ({@link SmallKernels}) instead, which give the plain loops' bits, backward included.
+ * ({@code SmallKernels}, a service of the module's internal package, not part of the API)
+ * instead, which give the plain loops' bits, backward included.
  *
  * <p><b>What does not change.</b> Both compute the double-precision forward pass bit for bit as
  * the {@code Value} engine (every sum the same left fold), so the golden run is reproduced with
