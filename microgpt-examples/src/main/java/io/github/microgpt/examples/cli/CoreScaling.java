@@ -31,10 +31,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>The probe</b> ({@link #probe}) runs the kernel on the calling thread alone, then on every
  * thread at once, each about 2 ms ({@link #PROBE_NANOS}), after a pause ({@link #PAUSE_NANOS}), and returns the threads' work
  * over the time of the slowest of them, in units of one thread's best speed seen so far in this
- * instance ({@link #bestNanosPerPass}): about the thread count when every core ran at full speed,
- * less when one of them was slower than the best one thread ever got. The best alone time, not the
- * one of the same probe, because a thread alone may itself be on the slowed core; and the slowest
- * thread, not the sum, because a step on several threads waits for its slowest part.
+ * instance ({@link #bestNanosPerPass}: alone, or the calling thread's part of a run together):
+ * about the thread count when every core ran at full speed, less when one of them was slower than
+ * the best one thread ever got, and never more than the thread count. The best time, not the
+ * alone one of the same probe, because a thread alone may itself be on the slowed core; and the
+ * slowest thread, not the sum, because a step on several threads waits for its slowest part.
  *
  * <p><b>The control line</b> ({@link #measure}) times the kernel on one thread and on each of the
  * run's thread counts, taking turns in {@link #ROUNDS} rounds as the memory's measurement does,
