@@ -2,9 +2,12 @@ package io.github.microgpt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.model.Precision;
+import io.github.microgpt.text.Documents;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
@@ -31,5 +34,18 @@ class ApiFreezeTest {
         }
         assertEquals(2, Arrays.stream(Checkpoint.class.getMethods()).filter(m -> m.getName().equals("save")).count(),
                 "save(directory, model, tokenizer) and save(directory, model, tokenizer, training)");
+    }
+
+    /**
+     * {@code Documents.isRefused(int)} read as "is this document refused"; the rule is about one
+     * character, and its name now says so.
+     */
+    @Test
+    void theDocumentsRuleIsNamedForACharacter() {
+        assertTrue(Documents.isRefusedCharacter(0x1B), "the escape that drives a terminal");
+        assertTrue(Documents.isRefusedCharacter(0x2028), "the line separator");
+        assertFalse(Documents.isRefusedCharacter('\t'), "the tab");
+        assertFalse(Documents.isRefusedCharacter('a'));
+        assertThrows(NoSuchMethodException.class, () -> Documents.class.getMethod("isRefused", int.class));
     }
 }
