@@ -8,9 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.text.Documents;
+import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,5 +52,22 @@ class ApiFreezeTest {
         assertFalse(Documents.isRefusedCharacter('\t'), "the tab");
         assertFalse(Documents.isRefusedCharacter('a'));
         assertThrows(NoSuchMethodException.class, () -> Documents.class.getMethod("isRefused", int.class));
+    }
+
+    /**
+     * The teaching models' forward passes are read line by line against {@code microgpt.py},
+     * which divides each attention logit by {@code head_dim**0.5}. They called that divisor
+     * {@code scale}, the name {@code ValueOps.rmsnorm} gives its multiplier; now its name says
+     * what it is. A check of the source text (run from the module's directory, as Maven does).
+     */
+    @Test
+    void theValueModelsNameTheAttentionDivisorAfterThePython() throws IOException {
+        for (String model : List.of("GptModel", "AttentionModel")) {
+            Path source = Path.of("src/main/java/io/github/microgpt/model", model + ".java");
+            String text = Files.readString(source, StandardCharsets.UTF_8);
+            assertTrue(text.contains("double sqrtHeadDim = Math.pow(headDim, 0.5);"), model);
+            assertTrue(text.contains(".div(sqrtHeadDim);"), model);
+            assertFalse(text.contains("scale"), model + " has no other 'scale' than rmsnorm's, in ValueOps");
+        }
     }
 }
