@@ -24,13 +24,18 @@ public final class ValueOps {
      * {@code w @ x}, the Python's {@code linear(x, w)}: for each row {@code w_o} of {@code w},
      * {@code sum(w_o[i] * x[i])}.
      *
-     * @param x the input vector, {@code nin} long; not empty
-     * @param w the weights, {@code nout} rows of {@code nin}
+     * @param x the input vector, {@code nin} long; not empty (unless {@code w} has no rows)
+     * @param w the weights, {@code nout} rows of {@code nin}; no rows give no outputs
      * @return {@code nout} outputs
-     * @throws IllegalArgumentException if a row of {@code w} is not as long as {@code x}, or
-     *     {@code x} is empty while {@code w} has rows (a sum needs at least one term)
+     * @throws IllegalArgumentException if {@code x} is empty while {@code w} has rows (each output
+     *     is a sum over {@code x}, and a sum needs at least one term), or a row of {@code w} is not
+     *     as long as {@code x}
      */
     public static Value[] linear(Value[] x, Value[][] w) {
+        if (x.length == 0 && w.length > 0) {
+            throw new IllegalArgumentException("linear needs an input x of at least one element (each of its "
+                    + w.length + " outputs is a sum of w[o][i] * x[i] over x), got an empty x");
+        }
         // sum(w_o[i] * x[i]) for each row: the nodes of mul and add, stored compactly, the rows
         // sharing one copy of x; it refuses a row not as long as x.
         return Value.sumsOfProducts(w, x);
@@ -98,11 +103,26 @@ public final class ValueOps {
      * @param bFrom where its stretch starts
      * @param length the number of terms; at least 1
      * @return the sum, {@code (0 + a*b) + a*b + ...}
-     * @throws IllegalArgumentException if {@code length} is below 1
+     * @throws IllegalArgumentException if {@code length} is below 1 (an empty stretch has no
+     *     terms to sum)
      * @throws IndexOutOfBoundsException if a stretch does not fit in its vector
      */
     public static Value dot(Value[] a, int aFrom, Value[] b, int bFrom, int length) {
+        if (length < 1) {
+            throw new IllegalArgumentException("dot needs a length of at least 1 (the number of products it sums),"
+                    + " got " + length);
+        }
+        checkStretch("a", a, aFrom, length);
+        checkStretch("b", b, bFrom, length);
         return Value.sumOfProducts(a, aFrom, b, bFrom, length);
+    }
+
+    /** Refuses a stretch of {@code dot} that does not fit in its vector, naming it. */
+    private static void checkStretch(String name, Value[] vector, int from, int length) {
+        if (from < 0 || (long) from + length > vector.length) {
+            throw new IndexOutOfBoundsException("dot's stretch of " + name + ", [" + from + ", "
+                    + ((long) from + length) + "), does not fit in its " + vector.length + " elements");
+        }
     }
 
     /**
