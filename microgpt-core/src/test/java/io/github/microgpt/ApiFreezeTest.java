@@ -5,9 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.autograd.Value;
 import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.Precision;
+import io.github.microgpt.model.Predictions;
+import io.github.microgpt.model.Softmax;
+import io.github.microgpt.model.ValueOps;
+import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.Documents;
+import io.github.microgpt.text.VisibleText;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -16,7 +25,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * What the review before freezing the API as 0.1.0 settled, each pinned so that it does not come
@@ -69,5 +80,45 @@ class ApiFreezeTest {
             assertTrue(text.contains(".div(sqrtHeadDim);"), model);
             assertFalse(text.contains("scale"), model + " has no other 'scale' than rmsnorm's, in ValueOps");
         }
+    }
+
+    /**
+     * The module's convention (a null argument is refused at once with a
+     * {@code NullPointerException} whose message is the parameter's name) held for the classes
+     * {@code NullArgumentsTest} covers, but not for the helpers a learner calls first: each of
+     * these said {@code Cannot read the array length because "x" is null} (or named a variable
+     * of the method's body, {@code "z"}, {@code "vector"}), and a null matrix name was "no
+     * parameter matrix is named "null"", an {@code IllegalArgumentException}.
+     */
+    @Test
+    void theHelpersRefuseANullByTheParametersName() {
+        Value[] v = {new Value(1.0)};
+        GptModel model = GptModel.create(GptConfig.defaults().withNEmbd(4).withNHead(1).withBlockSize(4), 3,
+                new PythonRandom(1));
+        ParameterLayout layout = ParameterLayout.gpt(model.config(), 3);
+        Map<String, Map.Entry<String, Executable>> cases = new java.util.LinkedHashMap<>();
+        cases.put("ValueOps.linear(null, w)", Map.entry("x", () -> ValueOps.linear(null, new Value[][] {v})));
+        cases.put("ValueOps.linear(x, null)", Map.entry("w", () -> ValueOps.linear(v, null)));
+        cases.put("ValueOps.rmsnorm", Map.entry("x", () -> ValueOps.rmsnorm(null)));
+        cases.put("ValueOps.softmax", Map.entry("logits", () -> ValueOps.softmax(null)));
+        cases.put("ValueOps.dot(null, ...)", Map.entry("a", () -> ValueOps.dot(null, 0, v, 0, 1)));
+        cases.put("ValueOps.dot(a, 0, null, ...)", Map.entry("b", () -> ValueOps.dot(v, 0, null, 0, 1)));
+        cases.put("ValueOps.add(null, b)", Map.entry("a", () -> ValueOps.add(null, v)));
+        cases.put("ValueOps.add(a, null)", Map.entry("b", () -> ValueOps.add(v, null)));
+        cases.put("ValueOps.relu", Map.entry("x", () -> ValueOps.relu(null)));
+        cases.put("ValueOps.tanh", Map.entry("x", () -> ValueOps.tanh(null)));
+        cases.put("Softmax.softmax(null)", Map.entry("logits", () -> Softmax.softmax(null)));
+        cases.put("Softmax.softmax(null, 1)", Map.entry("logits", () -> Softmax.softmax(null, 1.0)));
+        cases.put("VisibleText.escape", Map.entry("text", () -> VisibleText.escape(null)));
+        cases.put("ParameterLayout.matrix", Map.entry("name", () -> layout.matrix(null)));
+        cases.put("ParameterLayout.indexOf", Map.entry("name", () -> layout.indexOf(null)));
+        cases.put("ParameterLayout.describes", Map.entry("parameters", () -> layout.describes(null)));
+        cases.put("Parameters.matrix", Map.entry("name", () -> model.parameters().matrix(null)));
+        cases.put("ValueLanguageModel.matrix", Map.entry("name", () -> model.matrix(null)));
+        cases.put("Predictions.add", Map.entry("distribution", () -> new Predictions().add(0, null, 1.0)));
+        cases.forEach((call, expected) -> {
+            NullPointerException e = assertThrows(NullPointerException.class, expected.getValue(), call);
+            assertEquals(expected.getKey(), e.getMessage(), call);
+        });
     }
 }

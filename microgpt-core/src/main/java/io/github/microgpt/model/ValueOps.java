@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
+import java.util.Objects;
 
 /**
  * The vector operations of {@code microgpt.py}'s {@code gpt()} over {@link Value}s: the helpers
@@ -32,6 +33,8 @@ public final class ValueOps {
      *     as long as {@code x}
      */
     public static Value[] linear(Value[] x, Value[][] w) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(w, "w");
         if (x.length == 0 && w.length > 0) {
             throw new IllegalArgumentException("linear needs an input x of at least one element (each of its "
                     + w.length + " outputs is a sum of w[o][i] * x[i] over x), got an empty x");
@@ -50,6 +53,7 @@ public final class ValueOps {
      * @throws IllegalArgumentException if {@code x} is empty (the mean of no squares is not a number)
      */
     public static Value[] rmsnorm(Value[] x) {
+        Objects.requireNonNull(x, "x");
         if (x.length == 0) {
             throw new IllegalArgumentException("rmsnorm needs at least one value");
         }
@@ -74,6 +78,7 @@ public final class ValueOps {
      * @throws IllegalArgumentException if there are no logits
      */
     public static Value[] softmax(Value[] logits) {
+        Objects.requireNonNull(logits, "logits");
         if (logits.length == 0) {
             throw new IllegalArgumentException("logits is empty; a softmax needs at least one logit");
         }
@@ -108,6 +113,8 @@ public final class ValueOps {
      * @throws IndexOutOfBoundsException if a stretch does not fit in its vector
      */
     public static Value dot(Value[] a, int aFrom, Value[] b, int bFrom, int length) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
         if (length < 1) {
             throw new IllegalArgumentException("dot needs a length of at least 1 (the number of products it sums),"
                     + " got " + length);
@@ -135,6 +142,8 @@ public final class ValueOps {
      * @throws IllegalArgumentException if the vectors differ in length
      */
     public static Value[] add(Value[] a, Value[] b) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
         if (a.length != b.length) {
             throw new IllegalArgumentException("cannot add vectors of " + a.length + " and " + b.length
                     + " elements; they must be as long");
@@ -153,6 +162,7 @@ public final class ValueOps {
      * @return a new vector
      */
     public static Value[] relu(Value[] x) {
+        Objects.requireNonNull(x, "x");
         Value[] out = new Value[x.length];
         for (int i = 0; i < x.length; i++) {
             out[i] = x[i].relu();
@@ -167,6 +177,7 @@ public final class ValueOps {
      * @return a new vector
      */
     public static Value[] tanh(Value[] x) {
+        Objects.requireNonNull(x, "x");
         Value[] out = new Value[x.length];
         for (int i = 0; i < x.length; i++) {
             out[i] = x[i].tanh();
