@@ -2,7 +2,9 @@ package io.github.microgpt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.github.microgpt.autograd.ExpressionGraph;
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.checkpoint.LossHistory;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
@@ -12,9 +14,11 @@ import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.optim.LearningRateSchedule;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.sample.NextToken;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.sample.SamplingOptions;
 import io.github.microgpt.text.Tokenizer;
+import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
 import java.math.BigInteger;
 import java.util.List;
@@ -99,5 +103,52 @@ class ToStringTest {
         Value[] logits = model.forward(0, 0, cache);
         model.forward(1, 1, cache);
         assertEquals("KvCache[layers=2, length=2]", cache.toString(), "after " + logits.length + " logits twice");
+    }
+
+    @Test
+    void anArrayModelsParametersPrintAsAValueModelsDo() {
+        for (Precision precision : Precision.values()) {
+            ArrayGptModel model = ArrayGptModel.create(CONFIG, 3, new PythonRandom(1), precision);
+            assertEquals("Parameters[size=" + model.numParameters() + ", matrices=" + model.parameters().matrices() + "]",
+                    model.parameters().toString(), precision.id());
+            assertEquals(GptModel.create(CONFIG, 3, new PythonRandom(1)).parameters().toString(),
+                    model.parameters().toString(), precision.id());
+        }
+    }
+
+    @Test
+    void aLossHistoryPrintsHowManyLossesItKept() {
+        GptModel model = GptModel.create(CONFIG, 3, new PythonRandom(1));
+        Trainer trainer = new Trainer(model, Tokenizer.fromDocuments(DOCS), DOCS, new AdamOptimizer(model.numParameters()),
+                5);
+        LossHistory history = LossHistory.recording(trainer);
+        assertEquals("LossHistory[0 losses]", history.toString());
+        trainer.step(StepMode.DOCUMENT);
+        trainer.step(StepMode.DOCUMENT);
+        assertEquals("LossHistory[2 losses]", history.toString());
+        LossHistory late = LossHistory.recording(trainer);
+        trainer.step(StepMode.DOCUMENT);
+        assertEquals("LossHistory[0 losses, not kept: steps went unrecorded]", late.toString());
+    }
+
+    @Test
+    void aNextTokenPrintsItsPrefixAndTheLikeliestTokens() {
+        GptModel model = GptModel.create(CONFIG, 3, new PythonRandom(1));
+        Tokenizer tokenizer = Tokenizer.fromDocuments(DOCS);
+        NextToken next = NextToken.after(model, tokenizer, "a");
+        List<NextToken.Candidate> top = next.top(3);
+        StringBuilder likely = new StringBuilder();
+        for (NextToken.Candidate c : top) {
+            likely.append(likely.length() == 0 ? "" : ", ").append('"').append(c.text()).append("\" ")
+                    .append(c.probability());
+        }
+        assertEquals("NextToken[prefix=\"a\", 3 tokens, most likely: " + likely + "]", next.toString());
+    }
+
+    @Test
+    void anExpressionGraphPrintsItsSizeAndRoot() {
+        Value product = new Value(2).mul(new Value(3));
+        ExpressionGraph graph = ExpressionGraph.of(product);
+        assertEquals("ExpressionGraph[nodes=3, edges=2, root=" + graph.root() + "]", graph.toString());
     }
 }
