@@ -40,8 +40,9 @@ class ToStringTest {
         ArrayGptModel model = ArrayGptModel.create(CONFIG, 3, new PythonRandom(1), Precision.F32).setThreads(2);
         assertEquals("ArrayGptModel[" + CONFIG + ", vocabSize=3, " + model.numParameters()
                 + " parameters, precision=f32, threads=2]", model.toString());
+        ArrayGptModel f64 = ArrayGptModel.create(CONFIG, 3, new PythonRandom(1));
         assertEquals("ArrayGptModel[" + CONFIG + ", vocabSize=3, " + model.numParameters()
-                + " parameters, precision=f64, threads=1]", ArrayGptModel.create(CONFIG, 3, new PythonRandom(1)).toString());
+                + " parameters, precision=f64, threads=1]", f64.toString());
     }
 
     @Test
@@ -109,8 +110,8 @@ class ToStringTest {
     void anArrayModelsParametersPrintAsAValueModelsDo() {
         for (Precision precision : Precision.values()) {
             ArrayGptModel model = ArrayGptModel.create(CONFIG, 3, new PythonRandom(1), precision);
-            assertEquals("Parameters[size=" + model.numParameters() + ", matrices=" + model.parameters().matrices() + "]",
-                    model.parameters().toString(), precision.id());
+            assertEquals("Parameters[size=" + model.numParameters() + ", matrices=" + model.parameters().matrices()
+                    + "]", model.parameters().toString(), precision.id());
             assertEquals(GptModel.create(CONFIG, 3, new PythonRandom(1)).parameters().toString(),
                     model.parameters().toString(), precision.id());
         }
@@ -119,8 +120,8 @@ class ToStringTest {
     @Test
     void aLossHistoryPrintsHowManyLossesItKept() {
         GptModel model = GptModel.create(CONFIG, 3, new PythonRandom(1));
-        Trainer trainer = new Trainer(model, Tokenizer.fromDocuments(DOCS), DOCS, new AdamOptimizer(model.numParameters()),
-                5);
+        AdamOptimizer adam = new AdamOptimizer(model.numParameters());
+        Trainer trainer = new Trainer(model, Tokenizer.fromDocuments(DOCS), DOCS, adam, 5);
         LossHistory history = LossHistory.recording(trainer);
         assertEquals("LossHistory[0 losses]", history.toString());
         trainer.step(StepMode.DOCUMENT);

@@ -125,9 +125,9 @@ import java.util.Optional;
  *       Nothing warns of it; training does not make such
  *       weights (a step whose loss is not finite stops the run); a file holding them was written
  *       by hand or by another tool.</li>
- *   <li><b>Exact resume.</b> With weights in the model's own precision (the default), a run saved after step
- *       {@code k} and resumed continues with exactly the numbers the uninterrupted run would have
- *       computed.</li>
+ *   <li><b>Exact resume.</b> A save stores the weights and moments in the model's own precision,
+ *       so a run saved after step {@code k} and resumed continues with exactly the numbers the
+ *       uninterrupted run would have computed.</li>
  * </ul>
  *
  * <p>Instances are immutable; {@link #model()} builds a new model each time.

@@ -51,7 +51,7 @@ class SinglePrecisionCheckpointTest {
         Tokenizer tokenizer = tokenizer();
         ArrayGptModel model = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(3), Precision.F32);
         Path dir = tmp.resolve("f32");
-        // Nothing asked for: the model's own precision, F32.
+        // A save stores the model's own precision, F32.
         Checkpoint.save(dir, model, tokenizer);
 
         for (Tensor tensor : Safetensors.read(dir.resolve(Checkpoint.MODEL_FILE)).tensors()) {
