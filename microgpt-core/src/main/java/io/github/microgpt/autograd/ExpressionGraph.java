@@ -436,4 +436,14 @@ public final class ExpressionGraph {
         }
         return out.toString();
     }
+
+    /**
+     * The size of the graph and its root.
+     *
+     * @return for example {@code ExpressionGraph[nodes=3, edges=2, root=Node[id=2, op=MUL, ...]]}
+     */
+    @Override
+    public String toString() {
+        return "ExpressionGraph[nodes=" + nodes.size() + ", edges=" + edges.size() + ", root=" + root() + "]";
+    }
 }

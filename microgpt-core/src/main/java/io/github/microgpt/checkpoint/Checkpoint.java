@@ -64,8 +64,9 @@ import java.util.Optional;
  *       progression their own ({@link Architecture#layout}), each of
  *       shape {@code [rows, cols]} ({@code [out, in]} for the linear layers, as PyTorch's
  *       {@code nn.Linear.weight}), of the model's own type ({@code F64}, or {@code F32} for an
- *       array model in single precision, {@link Precision#F32}) unless another is asked for
- *       ({@link #save(Path, LanguageModel, Tokenizer, TrainingState, Precision)});</li>
+ *       array model in single precision, {@link Precision#F32}), so that nothing is rounded. (A
+ *       load also reads the other type, as another tool may write it: {@code F32} weights of a
+ *       double-precision model, or {@code F64} ones that hold floats exactly for an f32 model.)</li>
  *   <li>{@value #CONFIG_FILE}: the format name and version, the model's architecture
  *       ({@code "bigram"}, {@code "mlp"}, {@code "attention"} or {@code "gpt"}; a file without
  *       it, written by an earlier version, holds a GPT), the configuration (n_layer, n_embd,
@@ -124,9 +125,9 @@ import java.util.Optional;
  *       Nothing warns of it; training does not make such
  *       weights (a step whose loss is not finite stops the run); a file holding them was written
  *       by hand or by another tool.</li>
- *   <li><b>Exact resume.</b> With weights in the model's own precision (the default), a run saved after step
- *       {@code k} and resumed continues with exactly the numbers the uninterrupted run would have
- *       computed.</li>
+ *   <li><b>Exact resume.</b> A save stores the weights and moments in the model's own precision,
+ *       so a run saved after step {@code k} and resumed continues with exactly the numbers the
+ *       uninterrupted run would have computed.</li>
  * </ul>
  *
  * <p>Instances are immutable; {@link #model()} builds a new model each time.
@@ -181,7 +182,8 @@ public final class Checkpoint {
     /**
      * Saves a model with no training state, its weights in the model's own precision
      * ({@link Precision#of}): {@code F64}, or {@code F32} for an array model in
-     * {@link Precision#F32}. Nothing is rounded: loading gives back the same numbers.
+     * {@link Precision#F32}. Nothing is rounded: loading gives back the same numbers. The same as
+     * {@link #save(Path, LanguageModel, Tokenizer, TrainingState) save(directory, model, tokenizer, null)}.
      *
      * @param directory the checkpoint directory; created, or replaced if it holds a checkpoint
      * @param model the model
@@ -193,79 +195,38 @@ public final class Checkpoint {
      *     finite
      */
     public static void save(Path directory, LanguageModel model, Tokenizer tokenizer) throws IOException {
-        Objects.requireNonNull(model, "model");
-        save(directory, model, tokenizer, null, Precision.of(model));
+        save(directory, model, tokenizer, null);
     }
 
     /**
-     * Saves a model and, unless {@code training} is {@code null}, the state to resume its training;
-     * the weights and moments in the model's own precision ({@link Precision#of}), so that the
-     * run resumes exactly.
-     *
-     * @param directory the checkpoint directory; created, or replaced if it holds a checkpoint
-     * @param model the model
-     * @param tokenizer the tokenizer it was trained with
-     * @param training the training state, from {@link TrainingState#capture}, or {@code null} to
-     *     save the model only
-     * @throws IOException if writing fails, or {@code directory} exists and is not a checkpoint,
-     *     or another process is saving into it
-     * @throws IllegalArgumentException if the tokenizer or the training state does not fit the
-     *     model, or a weight is not finite
-     */
-    public static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training)
-            throws IOException {
-        Objects.requireNonNull(model, "model");
-        save(directory, model, tokenizer, training, Precision.of(model));
-    }
-
-    /**
-     * Saves a model, optionally with the state to resume its training, its weights stored in a
-     * precision of your choice. The save takes the directory's {@link SaveLock} for its length
-     * unless this process holds it already, and first repairs what an interrupted earlier save
-     * left (see {@link #load}).
-     *
-     * <p>Every combination is allowed, and each does what it says:
-     * <table class="striped">
-     *   <caption>The weights' type in {@value #MODEL_FILE}</caption>
-     *   <thead><tr><th>the model computes in</th><th>{@code weights}</th><th>the file holds</th></tr></thead>
-     *   <tbody>
-     *   <tr><td>{@code F64}</td><td>{@link Precision#F64}</td><td>{@code F64}: exact (the default)</td></tr>
-     *   <tr><td>{@code F64}</td><td>{@link Precision#F32}</td><td>{@code F32}: half the size, each
-     *       weight rounded to the nearest float, so the loaded model computes slightly different
-     *       numbers and a resumed run is not that of an uninterrupted one</td></tr>
-     *   <tr><td>{@code F32}</td><td>{@link Precision#F32}</td><td>{@code F32}: exact (the default)</td></tr>
-     *   <tr><td>{@code F32}</td><td>{@link Precision#F64}</td><td>{@code F64}: the same floats
-     *       widened, exactly, for a tool that wants doubles</td></tr>
-     *   </tbody>
-     * </table>
-     * The checkpoint records the precision the model computes in, not that of the file: a model
-     * in {@code F32} is rebuilt in {@code F32} by {@link #model()} whatever the file's type, and
-     * any other model in {@code F64}. The optimizer's moments are always stored in the model's own
-     * precision, and the losses in {@code F64}: exactly.
+     * Saves a model and, unless {@code training} is {@code null}, the state to resume its training.
+     * The weights and Adam's moments are stored in the model's own precision
+     * ({@link Precision#of}: {@code F64}, or {@code F32} for an array model in
+     * {@link Precision#F32}), so nothing is rounded and the run resumes exactly; the checkpoint
+     * records that precision, and {@link #model()} rebuilds the model in it. The save takes the
+     * directory's {@link SaveLock} for its length unless this process holds it already, and first
+     * repairs what an interrupted earlier save left (see {@link #load}).
      *
      * @param directory the checkpoint directory; created (with its parents), or replaced if it
      *     holds a checkpoint or is empty. If it is a symbolic link, the link stays and the
      *     directory it leads to is created or replaced (a loop of links is refused)
      * @param model the model
      * @param tokenizer the tokenizer it was trained with
-     * @param training the training state, or {@code null} to save the model only
-     * @param weights the type the weights are stored in: {@link Precision#F64} or
-     *     {@link Precision#F32}, whatever the model's precision (see above)
+     * @param training the training state, from {@link TrainingState#capture}, or {@code null} to
+     *     save the model only
      * @throws IOException if writing fails (an existing checkpoint is then unchanged), or
      *     {@code directory} exists and is not a checkpoint (or holds a file a checkpoint does not
      *     have, which replacing it would delete), or another process is saving into it
      * @throws IllegalArgumentException if the tokenizer or the training state does not fit the
-     *     model, a weight is not finite or, for {@code F32}, beyond the range of the floats, or the
-     *     vocabulary holds a character that does not print on one line (see
-     *     {@link #checkVocabulary})
+     *     model, a weight is not finite, or the vocabulary holds a character that does not print
+     *     on one line (see {@link #checkVocabulary})
      */
-    public static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training,
-                            Precision weights) throws IOException {
+    public static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training)
+            throws IOException {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(tokenizer, "tokenizer");
-        Objects.requireNonNull(weights, "weights");
-        CheckpointWriter.save(directory, model, tokenizer, training, weights);
+        CheckpointWriter.save(directory, model, tokenizer, training, DType.of(Precision.of(model)));
     }
 
     /**

@@ -26,8 +26,14 @@ final class CheckpointWriter {
     private CheckpointWriter() {
     }
 
+    /**
+     * Saves a checkpoint, its weights stored as {@code weights}. {@link Checkpoint#save} asks for the
+     * model's own type ({@link DType#of}), which nothing rounds; the tests also ask for the other,
+     * to make the files another tool may write (an f64 model's weights as {@code F32}, an f32
+     * model's widened to {@code F64}), which {@link Checkpoint#load} reads too.
+     */
     static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training,
-                     Precision weights) throws IOException {
+                     DType weights) throws IOException {
         Map<String, byte[]> files = encode(model, tokenizer, training, weights);
         ReentrantLock inThisProcess = writerLock(directory);
         inThisProcess.lock();
@@ -93,7 +99,7 @@ final class CheckpointWriter {
 
     /** The files of a checkpoint, by name, in the order they are written: config.json last. */
     private static Map<String, byte[]> encode(LanguageModel model, Tokenizer tokenizer, TrainingState training,
-                                              Precision weights) {
+                                              DType weights) {
         checkVocabulary(tokenizer);
         if (tokenizer.vocabSize() != model.vocabSize()) {
             throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize() + " tokens but the model "
@@ -112,7 +118,6 @@ final class CheckpointWriter {
         // The weights in the type asked for (an f32 model's floats widen to F64 exactly); the
         // moments always in the model's own precision.
         Precision precision = Precision.of(model);
-        DType numbers = DType.of(weights);
         double[] values = parameters.values();
         for (ParameterMatrix matrix : layout) {
             for (int i = 0; i < matrix.size(); i++) {
@@ -125,7 +130,7 @@ final class CheckpointWriter {
             }
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put(Format.MODEL_FILE, Safetensors.encode(MatrixTensors.tensors(layout, values, "", numbers), Map.of(
+        files.put(Format.MODEL_FILE, Safetensors.encode(MatrixTensors.tensors(layout, values, "", weights), Map.of(
                 "format", "pt", "microgpt.format", Format.FORMAT, "microgpt.version", String.valueOf(Format.VERSION))));
         if (training != null) {
             OptimizerState optimizer = training.optimizer();

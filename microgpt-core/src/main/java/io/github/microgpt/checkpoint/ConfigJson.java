@@ -166,8 +166,8 @@ final class ConfigJson {
      * Whether every token of a vocabulary is a character that prints on one line: no control
      * character but the tab (a line break or a terminal's escape would reach the output of every
      * sample), no line or paragraph separator, no half of a surrogate pair. This is the one rule
-     * of {@link Documents#isRefused}, which every data file, text and download is held to before
-     * training, so a vocabulary built from them can always be saved.
+     * of {@link Documents#isRefusedCharacter}, which every data file, text and download is held
+     * to before training, so a vocabulary built from them can always be saved.
      *
      * @param characters the vocabulary's characters
      * @return {@code null} if all are fine, else what is wrong with the first that is not
@@ -177,7 +177,7 @@ final class ConfigJson {
         for (int i = 0; i < characters.length(); index++) {
             int cp = characters.codePointAt(i);
             i += Character.charCount(cp);
-            if (Documents.isRefused(cp)) {
+            if (Documents.isRefusedCharacter(cp)) {
                 return "holds " + codePoint(cp) + " at character " + index + ", which is not a printable character"
                         + " (tokens are single characters that print on one line: no control characters but the"
                         + " tab, no line breaks, no unpaired surrogates)";

@@ -4,10 +4,9 @@ import io.github.microgpt.model.Precision;
 
 /**
  * How the numbers of a tensor are stored in a safetensors file. Only the two floating-point
- * types a microgpt model needs are supported. Not API: a caller chooses the weights' type with a
- * {@link io.github.microgpt.model.Precision} ({@link Checkpoint#save(java.nio.file.Path,
- * io.github.microgpt.model.LanguageModel, io.github.microgpt.text.Tokenizer, TrainingState,
- * io.github.microgpt.model.Precision)}).
+ * types a microgpt model needs are supported. Not API: {@link Checkpoint#save} stores a model's
+ * numbers in the type of its own {@link io.github.microgpt.model.Precision} ({@link #of}), and a
+ * load reads either type.
  */
 enum DType {
 

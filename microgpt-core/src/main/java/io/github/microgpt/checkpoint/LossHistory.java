@@ -124,4 +124,16 @@ public final class LossHistory {
     public double[] losses() {
         return Arrays.copyOf(losses, size);
     }
+
+    /**
+     * The number of losses kept.
+     *
+     * @return for example {@code LossHistory[12 losses]}, or
+     *     {@code LossHistory[0 losses, not kept: steps went unrecorded]} when it started after the
+     *     trainer's first step or missed a step
+     */
+    @Override
+    public String toString() {
+        return "LossHistory[" + size + " losses" + (recording ? "" : ", not kept: steps went unrecorded") + "]";
+    }
 }

@@ -86,12 +86,12 @@ final class MatrixTensors {
      * first softmax would find.
      *
      * <p>The tensors' type must agree with the precision {@code config.json} declares: an
-     * {@code f32} checkpoint's {@code F64} tensors must hold floats exactly (a save of an
-     * {@code f32} model with {@code F64} weights widens its floats; any other value would be
-     * rounded to a float without a word), and an {@code f64} checkpoint's moments are {@code F64}
-     * (they are always saved in the model's precision; {@code F32} ones are those of an
-     * {@code f32} run). An {@code f64} checkpoint's weights may be {@code F32}: a save with
-     * {@code F32} weights asked for them.
+     * {@code f32} checkpoint's {@code F64} tensors must hold floats exactly (another tool may
+     * widen an {@code f32} model's floats; any other value would be rounded to a float without a
+     * word), and an {@code f64} checkpoint's moments are {@code F64} (they are always saved in the
+     * model's precision; {@code F32} ones are those of an {@code f32} run). An {@code f64}
+     * checkpoint's weights may be {@code F32}, as another tool may store them: each is read as
+     * the double it stands for.
      *
      * @param precision the precision of the model the values are for
      */

@@ -822,4 +822,17 @@ public final class ArrayGptModel implements LanguageModel {
             }
         };
     }
+
+    /**
+     * What this model is: its configuration, vocabulary size, parameter count, precision and
+     * threads, as {@link GptModel} prints its own.
+     *
+     * @return for example {@code ArrayGptModel[GptConfig[nLayer=1, nEmbd=16, ...], vocabSize=27,
+     *     4192 parameters, precision=f64, threads=1]}
+     */
+    @Override
+    public String toString() {
+        return "ArrayGptModel[" + config + ", vocabSize=" + vocabSize + ", " + parameters().size()
+                + " parameters, precision=" + precision.id() + ", threads=" + threads() + "]";
+    }
 }

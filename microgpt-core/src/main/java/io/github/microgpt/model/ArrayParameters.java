@@ -235,4 +235,10 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Sour
     public FusedStep fusedStep() {
         return fusedStep;
     }
+
+    /** The size and the matrices, as the parameters of a model over {@code Value}s print them. */
+    @Override
+    public String toString() {
+        return "Parameters[size=" + size() + ", matrices=" + matrices() + "]";
+    }
 }

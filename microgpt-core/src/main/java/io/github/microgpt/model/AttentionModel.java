@@ -93,7 +93,7 @@ public final class AttentionModel extends ValueLanguageModel {
         int headDim = config().headDim();
         Value[] x = ValueOps.add(wte[tokenId], wpe[posId]);
         x = ValueOps.rmsnorm(x);
-        double scale = Math.pow(headDim, 0.5);
+        double sqrtHeadDim = Math.pow(headDim, 0.5); // head_dim**0.5, the divisor of every attention logit
 
         for (int li = 0; li < config().nLayer(); li++) {
             Value[] xResidual = x;
@@ -111,7 +111,7 @@ public final class AttentionModel extends ValueLanguageModel {
                 // How well each earlier key matches this query, then softmax: where to look.
                 Value[] attnLogits = new Value[keys.size()];
                 for (int t = 0; t < keys.size(); t++) {
-                    attnLogits[t] = ValueOps.dot(q, hs, keys.get(t), hs, headDim).div(scale);
+                    attnLogits[t] = ValueOps.dot(q, hs, keys.get(t), hs, headDim).div(sqrtHeadDim);
                 }
                 Value[] attnWeights = ValueOps.softmax(attnLogits);
                 reportAttention(li, h, posId, attnWeights);

@@ -214,4 +214,10 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
     public FusedStep fusedStep() {
         return fusedStep;
     }
+
+    /** The size and the matrices, as the parameters of a model over {@code Value}s print them. */
+    @Override
+    public String toString() {
+        return "Parameters[size=" + size() + ", matrices=" + matrices() + "]";
+    }
 }

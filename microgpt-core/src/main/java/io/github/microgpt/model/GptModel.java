@@ -124,7 +124,7 @@ public final class GptModel extends ValueLanguageModel {
         int headDim = config().headDim();
         Value[] x = add(wte[tokenId], wpe[posId]); // tok_emb + pos_emb: joint token and position embedding
         x = rmsnorm(x);
-        double scale = Math.pow(headDim, 0.5); // head_dim**0.5, the same for every head and position
+        double sqrtHeadDim = Math.pow(headDim, 0.5); // head_dim**0.5, the same for every head and position
 
         for (int li = 0; li < config().nLayer(); li++) {
             Layer layer = layers[li];
@@ -146,7 +146,7 @@ public final class GptModel extends ValueLanguageModel {
                 Value[] attnLogits = new Value[keys.size()];
                 for (int t = 0; t < keys.size(); t++) {
                     // q_h . k_h[t] / headDim^0.5
-                    attnLogits[t] = dot(q, hs, keys.get(t), hs, headDim).div(scale);
+                    attnLogits[t] = dot(q, hs, keys.get(t), hs, headDim).div(sqrtHeadDim);
                 }
                 Value[] attnWeights = softmax(attnLogits);
                 reportAttention(li, h, posId, attnWeights); // not in the Python: tells attention listeners

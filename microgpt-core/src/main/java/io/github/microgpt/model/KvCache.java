@@ -96,4 +96,14 @@ public final class KvCache {
             values.add(new ArrayList<>());
         }
     }
+
+    /**
+     * The layers and the number of positions cached.
+     *
+     * @return for example {@code KvCache[layers=1, length=3]}
+     */
+    @Override
+    public String toString() {
+        return "KvCache[layers=" + nLayer + ", length=" + length() + "]";
+    }
 }

@@ -197,6 +197,7 @@ public final class ParameterLayout {
      * @throws IllegalArgumentException naming the matrices there are, if there is none of that name
      */
     public int indexOf(String name) {
+        Objects.requireNonNull(name, "name");
         Integer index = indexByName.get(name);
         if (index == null) {
             List<String> names = new ArrayList<>();
@@ -213,6 +214,7 @@ public final class ParameterLayout {
      * @return true if {@code parameters.matrices()} equals {@link #matrices()}
      */
     public boolean describes(Parameters parameters) {
+        Objects.requireNonNull(parameters, "parameters");
         return matrices.equals(parameters.matrices());
     }
 

@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The trainable numbers of a model as one flat list, each with its current value and the
@@ -66,6 +67,7 @@ public interface Parameters {
      * @throws IllegalArgumentException if there is no matrix of that name
      */
     default ParameterMatrix matrix(String name) {
+        Objects.requireNonNull(name, "name");
         for (ParameterMatrix matrix : matrices()) {
             if (matrix.name().equals(name)) {
                 return matrix;

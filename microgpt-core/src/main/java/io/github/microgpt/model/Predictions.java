@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * What a model predicted at each position a training call counted: the distribution it gave the
@@ -131,6 +132,7 @@ public final class Predictions {
      *     the distribution is empty or not as long as the ones recorded before
      */
     public void add(int posId, double[] distribution, double loss) {
+        Objects.requireNonNull(distribution, "distribution");
         boolean empty = end == first;
         if (empty) {
             if (posId < 0 || distribution.length == 0) {

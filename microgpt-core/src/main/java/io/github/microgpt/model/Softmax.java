@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.internal.ModelChecks;
+import java.util.Objects;
 
 /**
  * Softmax over plain doubles, with the same arithmetic, in the same order, as
@@ -113,6 +114,7 @@ public final class Softmax {
      * which would turn every probability into NaN.
      */
     private static void requireFinite(double[] z, String what) {
+        Objects.requireNonNull(z, what);
         if (z.length == 0) {
             throw new IllegalArgumentException(what + " is empty; a softmax needs at least one logit");
         }

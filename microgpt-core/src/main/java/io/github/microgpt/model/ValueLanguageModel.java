@@ -322,6 +322,7 @@ public abstract class ValueLanguageModel implements LanguageModel {
      * @throws IllegalArgumentException if there is no matrix of that name
      */
     public Value[][] matrix(String name) {
+        Objects.requireNonNull(name, "name");
         Value[][] m = stateDict.get(name);
         if (m == null) {
             throw new IllegalArgumentException("no parameter matrix is named \"" + name + "\"; the names are "

@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
+import java.util.Objects;
 
 /**
  * The vector operations of {@code microgpt.py}'s {@code gpt()} over {@link Value}s: the helpers
@@ -24,13 +25,20 @@ public final class ValueOps {
      * {@code w @ x}, the Python's {@code linear(x, w)}: for each row {@code w_o} of {@code w},
      * {@code sum(w_o[i] * x[i])}.
      *
-     * @param x the input vector, {@code nin} long; not empty
-     * @param w the weights, {@code nout} rows of {@code nin}
+     * @param x the input vector, {@code nin} long; not empty (unless {@code w} has no rows)
+     * @param w the weights, {@code nout} rows of {@code nin}; no rows give no outputs
      * @return {@code nout} outputs
-     * @throws IllegalArgumentException if a row of {@code w} is not as long as {@code x}, or
-     *     {@code x} is empty while {@code w} has rows (a sum needs at least one term)
+     * @throws IllegalArgumentException if {@code x} is empty while {@code w} has rows (each output
+     *     is a sum over {@code x}, and a sum needs at least one term), or a row of {@code w} is not
+     *     as long as {@code x}
      */
     public static Value[] linear(Value[] x, Value[][] w) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(w, "w");
+        if (x.length == 0 && w.length > 0) {
+            throw new IllegalArgumentException("linear needs an input x of at least one element (each of its "
+                    + w.length + " outputs is a sum of w[o][i] * x[i] over x), got an empty x");
+        }
         // sum(w_o[i] * x[i]) for each row: the nodes of mul and add, stored compactly, the rows
         // sharing one copy of x; it refuses a row not as long as x.
         return Value.sumsOfProducts(w, x);
@@ -45,6 +53,7 @@ public final class ValueOps {
      * @throws IllegalArgumentException if {@code x} is empty (the mean of no squares is not a number)
      */
     public static Value[] rmsnorm(Value[] x) {
+        Objects.requireNonNull(x, "x");
         if (x.length == 0) {
             throw new IllegalArgumentException("rmsnorm needs at least one value");
         }
@@ -69,6 +78,7 @@ public final class ValueOps {
      * @throws IllegalArgumentException if there are no logits
      */
     public static Value[] softmax(Value[] logits) {
+        Objects.requireNonNull(logits, "logits");
         if (logits.length == 0) {
             throw new IllegalArgumentException("logits is empty; a softmax needs at least one logit");
         }
@@ -98,11 +108,28 @@ public final class ValueOps {
      * @param bFrom where its stretch starts
      * @param length the number of terms; at least 1
      * @return the sum, {@code (0 + a*b) + a*b + ...}
-     * @throws IllegalArgumentException if {@code length} is below 1
+     * @throws IllegalArgumentException if {@code length} is below 1 (an empty stretch has no
+     *     terms to sum)
      * @throws IndexOutOfBoundsException if a stretch does not fit in its vector
      */
     public static Value dot(Value[] a, int aFrom, Value[] b, int bFrom, int length) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        if (length < 1) {
+            throw new IllegalArgumentException("dot needs a length of at least 1 (the number of products it sums),"
+                    + " got " + length);
+        }
+        checkStretch("a", a, aFrom, length);
+        checkStretch("b", b, bFrom, length);
         return Value.sumOfProducts(a, aFrom, b, bFrom, length);
+    }
+
+    /** Refuses a stretch of {@code dot} that does not fit in its vector, naming it. */
+    private static void checkStretch(String name, Value[] vector, int from, int length) {
+        if (from < 0 || (long) from + length > vector.length) {
+            throw new IndexOutOfBoundsException("dot's stretch of " + name + ", [" + from + ", "
+                    + ((long) from + length) + "), does not fit in its " + vector.length + " elements");
+        }
     }
 
     /**
@@ -115,6 +142,8 @@ public final class ValueOps {
      * @throws IllegalArgumentException if the vectors differ in length
      */
     public static Value[] add(Value[] a, Value[] b) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
         if (a.length != b.length) {
             throw new IllegalArgumentException("cannot add vectors of " + a.length + " and " + b.length
                     + " elements; they must be as long");
@@ -133,6 +162,7 @@ public final class ValueOps {
      * @return a new vector
      */
     public static Value[] relu(Value[] x) {
+        Objects.requireNonNull(x, "x");
         Value[] out = new Value[x.length];
         for (int i = 0; i < x.length; i++) {
             out[i] = x[i].relu();
@@ -147,6 +177,7 @@ public final class ValueOps {
      * @return a new vector
      */
     public static Value[] tanh(Value[] x) {
+        Objects.requireNonNull(x, "x");
         Value[] out = new Value[x.length];
         for (int i = 0; i < x.length; i++) {
             out[i] = x[i].tanh();

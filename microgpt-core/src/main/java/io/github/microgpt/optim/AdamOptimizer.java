@@ -812,4 +812,17 @@ public final class AdamOptimizer {
             throw new IllegalArgumentException(name + " must be in [0, 1), got " + value);
         }
     }
+
+    /**
+     * The settings and the number of parameters, as a checkpoint's {@code OptimizerState} prints
+     * them (this optimizer does not count steps: the trainer passes each step's index).
+     *
+     * @return for example {@code AdamOptimizer[learningRate=0.01, beta1=0.85, beta2=0.99, eps=1.0E-8,
+     *     schedule=LINEAR_DECAY, size=4192]}
+     */
+    @Override
+    public String toString() {
+        return "AdamOptimizer[learningRate=" + learningRate + ", beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + eps
+                + ", schedule=" + schedule + ", size=" + size + "]";
+    }
 }

@@ -29,6 +29,8 @@ public final class PythonRandom implements RandomSource {
     /** The second value of the last Box–Muller pair, handed out by the next {@code gauss}. */
     private double gaussNext;
     private boolean hasGaussNext;
+    /** The last seed, for {@link #toString()}; null once {@link #setState} replaced what it made. */
+    private BigInteger seed;
 
     /**
      * Creates a generator seeded as {@code random.seed(seed)} seeds Python's.
@@ -60,6 +62,7 @@ public final class PythonRandom implements RandomSource {
         Objects.requireNonNull(seed, "seed");
         initByArray(keyWords(seed.abs()));
         hasGaussNext = false;
+        this.seed = seed;
     }
 
     /**
@@ -272,6 +275,7 @@ public final class PythonRandom implements RandomSource {
         index = state.index();
         hasGaussNext = state.hasGaussNext();
         gaussNext = state.gaussNext();
+        seed = null;
     }
 
     /**
@@ -286,5 +290,22 @@ public final class PythonRandom implements RandomSource {
         PythonRandom random = new PythonRandom(0);
         random.setState(state);
         return random;
+    }
+
+    /**
+     * Where this generator started and where it is, in the terms of Python's
+     * {@code random.getstate()}: the seed (or that it was put into a saved state), the index into
+     * its 624 words (the state's last number) and the cached Gaussian, if any. The words
+     * themselves are left out; {@link #state()} has them.
+     *
+     * @return for example {@code PythonRandom[seed=42, index=624, hasGaussNext=false]}, or
+     *     {@code PythonRandom[from a saved state, index=17, hasGaussNext=true, gaussNext=0.3]}
+     */
+    @Override
+    public String toString() {
+        String from = seed == null ? "from a saved state"
+                : seed.bitLength() <= 64 ? "seed=" + seed : "seed of " + seed.bitLength() + " bits";
+        return "PythonRandom[" + from + ", index=" + index + ", hasGaussNext=" + hasGaussNext
+                + (hasGaussNext ? ", gaussNext=" + gaussNext : "") + "]";
     }
 }

@@ -148,4 +148,20 @@ public final class NextToken {
                 .thenComparingInt(Candidate::tokenId));
         return List.copyOf(all.subList(0, Math.min(k, all.size())));
     }
+
+    /**
+     * The prefix and its three most likely next tokens, as a student would read them off.
+     *
+     * @return for example
+     *     {@code NextToken[prefix="ma", 27 tokens, most likely: "r" 0.31, "x" 0.12, "<BOS>" 0.09]}
+     */
+    @Override
+    public String toString() {
+        List<String> likely = new ArrayList<>();
+        for (Candidate candidate : top(3)) {
+            likely.add("\"" + candidate.text() + "\" " + candidate.probability());
+        }
+        return "NextToken[prefix=\"" + prefix + "\", " + probabilities.length + " tokens, most likely: "
+                + String.join(", ", likely) + "]";
+    }
 }

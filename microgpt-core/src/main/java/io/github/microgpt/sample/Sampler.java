@@ -331,6 +331,7 @@ public final class Sampler {
     /** One sample in progress. Not thread-safe. */
     public final class Generation {
         private final int sampleNumber;
+        private final SamplingOptions options;
         private final double temperature;
         private final int topK;
         private final int maxLength;
@@ -344,6 +345,7 @@ public final class Sampler {
 
         private Generation(int sampleNumber, SamplingOptions options, int[] prefix) {
             this.sampleNumber = sampleNumber;
+            this.options = options;
             this.temperature = options.temperature();
             this.topK = options.topK();
             this.maxLength = options.maxLength();
@@ -428,5 +430,28 @@ public final class Sampler {
         public int sampleNumber() {
             return sampleNumber;
         }
+
+        /**
+         * The sample's number, its text so far, whether it has ended, and its options.
+         *
+         * @return for example {@code Generation[sample 1, text="ma", generating,
+         *     SamplingOptions[temperature=0.5, topK=5, prefix="ma", maxLength=none]]}
+         */
+        @Override
+        public String toString() {
+            return "Generation[sample " + sampleNumber + ", text=\"" + text + "\", " + (done ? "done" : "generating")
+                    + ", " + options + "]";
+        }
+    }
+
+    /**
+     * The number of samples started, the model and the random source (each as it prints itself).
+     * The options are each sample's own: a {@link Generation} prints them.
+     *
+     * @return for example {@code Sampler[samplesStarted=2, GptModel[...], PythonRandom[seed=42, ...]]}
+     */
+    @Override
+    public String toString() {
+        return "Sampler[samplesStarted=" + samplesStarted + ", " + model + ", " + random + "]";
     }
 }

@@ -74,7 +74,7 @@ public final class Documents {
      * @param text the whole text
      * @return the documents, in order
      * @throws IllegalArgumentException if a document holds a character no document may hold (see
-     *     {@link #isRefused}); the message names it as U+XXXX, with its line and column
+     *     {@link #isRefusedCharacter}); the message names it as U+XXXX, with its line and column
      */
     public static List<String> parse(String text) {
         Objects.requireNonNull(text, "text");
@@ -88,7 +88,7 @@ public final class Documents {
     }
 
     /**
-     * Whether a document may not hold a character: a control character other than the tab (C0,
+     * Whether a character is refused in a document: a control character other than the tab (C0,
      * DEL and C1, among them the escape that drives a terminal), the line and paragraph separators
      * U+2028 and U+2029 (a line break to many programs), or half of a surrogate pair standing
      * alone. Such a character in a line is a sign of a file that is not text (a log with a
@@ -102,9 +102,10 @@ public final class Documents {
      * would hide or reorder what is around them ({@link VisibleText}).
      *
      * @param codePoint a code point (a lone surrogate counts as one)
-     * @return true if no document may hold it
+     * @return true if no document may hold it; false for every other code point, also one no
+     *     character is assigned to yet
      */
-    public static boolean isRefused(int codePoint) {
+    public static boolean isRefusedCharacter(int codePoint) {
         return codePoint != '\t' && Character.isISOControl(codePoint) || codePoint == 0x2028 || codePoint == 0x2029
                 || Character.getType(codePoint) == Character.SURROGATE;
     }
@@ -133,7 +134,7 @@ public final class Documents {
             if (to > from) {
                 for (int i = from; i < to; ) {
                     int codePoint = normalised.codePointAt(i);
-                    if (isRefused(codePoint)) {
+                    if (isRefusedCharacter(codePoint)) {
                         throw refused(source, codePoint, line, normalised.codePointCount(start, i) + 1);
                     }
                     i += Character.charCount(codePoint);
@@ -146,7 +147,7 @@ public final class Documents {
         return List.copyOf(documents);
     }
 
-    /** A character no document may hold ({@link #isRefused}), found in a text or a file. */
+    /** A character no document may hold ({@link #isRefusedCharacter}), found in a text or a file. */
     private static final class RefusedCharacterException extends CharacterCodingException {
         private static final long serialVersionUID = 1L;
         private final String message;
@@ -209,8 +210,9 @@ public final class Documents {
      * @throws CharacterCodingException if it is not valid UTF-8 (the message gives the byte
      *     offset), or holds a NUL byte, which no text of names or words has: it is then UTF-16 or
      *     UTF-32 text, or not text at all (the message says which it looks like); or if a document
-     *     holds a character no document may hold ({@link #isRefused}: a control character other
-     *     than the tab, a line or paragraph separator), named as U+XXXX with its line and column
+     *     holds a character no document may hold ({@link #isRefusedCharacter}: a control
+     *     character other than the tab, a line or paragraph separator, an unpaired surrogate),
+     *     named as U+XXXX with its line and column
      * @throws IOException if it is larger than {@value #MAX_FILE_BYTES} bytes (checked before
      *     reading) or reading fails otherwise
      * @throws IOException if it holds more than {@value #MAX_DOCUMENTS} documents (found while
@@ -726,7 +728,7 @@ public final class Documents {
             }
             if (to > from) {
                 for (int i = from; control && i < to; i++) {
-                    if (isRefused(bytes[i])) {
+                    if (isRefusedCharacter(bytes[i])) {
                         throw refused(source, bytes[i], line, i - start + 1);
                     }
                 }

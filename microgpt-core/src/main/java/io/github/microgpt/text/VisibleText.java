@@ -1,5 +1,6 @@
 package io.github.microgpt.text;
 
+import java.util.Objects;
 import java.util.function.IntPredicate;
 
 /**
@@ -60,6 +61,7 @@ public final class VisibleText {
      * @throws NullPointerException if {@code text} is null
      */
     public static String escape(String text) {
+        Objects.requireNonNull(text, "text");
         return escape(text, VisibleText::isHidden, true);
     }
 

@@ -534,4 +534,17 @@ public final class Trainer {
         nextDocument = state.nextDocument();
         nextPosition = state.nextPosition();
     }
+
+    /**
+     * Where the run is and what it trains: the steps done of the run's length, the number of
+     * documents, the model and the optimizer (each as it prints itself).
+     *
+     * @return for example {@code Trainer[step 3 of 1000, 32033 documents, GptModel[...],
+     *     AdamOptimizer[...]]}
+     */
+    @Override
+    public String toString() {
+        return "Trainer[step " + stepsDone + " of " + totalSteps + ", " + documents.size() + " documents, " + model
+                + ", " + optimizer + "]";
+    }
 }

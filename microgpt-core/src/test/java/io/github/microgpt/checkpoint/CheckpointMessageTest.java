@@ -141,16 +141,16 @@ class CheckpointMessageTest {
 
     /**
      * The characters a checkpoint's vocabulary cannot hold are exactly those no document may
-     * hold ({@link Documents#isRefused}, which data files, texts and downloads are held to before
-     * training), for every code point: a vocabulary trained from documents can always be saved,
-     * and a refused one is refused up front, not by the save at the end of a run.
+     * hold ({@link Documents#isRefusedCharacter}, which data files, texts and downloads are held
+     * to before training), for every code point: a vocabulary trained from documents can always
+     * be saved, and a refused one is refused up front, not by the save at the end of a run.
      */
     @Test
     void theVocabularyRuleIsTheDocumentsRule() {
         for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
             boolean refusedByCheckpoint = ConfigJson.unprintable(new String(Character.toChars(cp))) != null;
-            if (refusedByCheckpoint != Documents.isRefused(cp)) {
-                assertEquals(Documents.isRefused(cp), refusedByCheckpoint, String.format("U+%04X", cp));
+            if (refusedByCheckpoint != Documents.isRefusedCharacter(cp)) {
+                assertEquals(Documents.isRefusedCharacter(cp), refusedByCheckpoint, String.format("U+%04X", cp));
             }
         }
     }

@@ -51,7 +51,7 @@ class SinglePrecisionCheckpointTest {
         Tokenizer tokenizer = tokenizer();
         ArrayGptModel model = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(3), Precision.F32);
         Path dir = tmp.resolve("f32");
-        // Nothing asked for: the model's own precision, F32.
+        // A save stores the model's own precision, F32.
         Checkpoint.save(dir, model, tokenizer);
 
         for (Tensor tensor : Safetensors.read(dir.resolve(Checkpoint.MODEL_FILE)).tensors()) {
@@ -71,8 +71,8 @@ class SinglePrecisionCheckpointTest {
     }
 
     /**
-     * F64 weights of an F32 model are what was asked for (before, the request was ignored and F32
-     * written): the floats widened exactly, and the checkpoint still rebuilds an F32 model.
+     * F64 weights of an F32 model (another tool's file; the public save writes F32) hold the floats
+     * widened exactly, and the checkpoint still rebuilds an F32 model.
      */
     @Test
     void anF32ModelSavedWithF64WeightsHoldsTheSameFloatsWidened() throws Exception {
@@ -82,9 +82,10 @@ class SinglePrecisionCheckpointTest {
                 4);
         trainer.step(StepMode.DOCUMENT);
         Path dir = tmp.resolve("f32-as-f64");
-        Checkpoint.save(dir, model, tokenizer,
+        // As another tool may store them: the public save always writes the model's own type.
+        CheckpointWriter.save(dir, model, tokenizer,
                 TrainingState.capture(trainer, new PythonRandom(3), StepMode.DOCUMENT, Map.of(), null, null),
-                Precision.F64);
+                DType.F64);
 
         for (Tensor tensor : Safetensors.read(dir.resolve(Checkpoint.MODEL_FILE)).tensors()) {
             assertSame(DType.F64, tensor.dtype(), tensor.name());

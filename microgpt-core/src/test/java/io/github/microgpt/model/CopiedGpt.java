@@ -26,7 +26,7 @@ final class CopiedGpt extends ValueLanguageModel {
         int headDim = config.headDim();
         Value[] x = ValueOps.add(wte[tokenId], wpe[posId]);
         x = ValueOps.rmsnorm(x);
-        double scale = Math.pow(headDim, 0.5);
+        double sqrtHeadDim = Math.pow(headDim, 0.5);
         for (int li = 0; li < config.nLayer(); li++) {
             String layer = "layer" + li + ".";
             Value[] xResidual = x;
@@ -43,7 +43,7 @@ final class CopiedGpt extends ValueLanguageModel {
                 int hs = h * headDim;
                 Value[] attnLogits = new Value[keys.size()];
                 for (int t = 0; t < keys.size(); t++) {
-                    attnLogits[t] = ValueOps.dot(q, hs, keys.get(t), hs, headDim).div(scale);
+                    attnLogits[t] = ValueOps.dot(q, hs, keys.get(t), hs, headDim).div(sqrtHeadDim);
                 }
                 Value[] attnWeights = ValueOps.softmax(attnLogits);
                 for (int j = 0; j < headDim; j++) {

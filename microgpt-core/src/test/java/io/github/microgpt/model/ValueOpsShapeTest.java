@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.microgpt.autograd.Value;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Vectors of the wrong length are refused by name, not cut short as Python's {@code zip} would. */
@@ -55,6 +56,46 @@ class ValueOpsShapeTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ValueOps.rmsnorm(new Value[0]));
         assertEquals("rmsnorm needs at least one value", e.getMessage());
+    }
+
+    @Test
+    void linearOfAnEmptyInputIsRefusedInItsOwnName() {
+        // It reported the internal call ("Value.sumsOfProducts needs at least one term, got 0")
+        // or, for rows of weights, a mismatch of columns rather than the empty input.
+        for (Value[][] w : List.of(new Value[][] {new Value[0], new Value[0]}, new Value[][] {vector(1), vector(2)})) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ValueOps.linear(new Value[0], w));
+            assertEquals("linear needs an input x of at least one element (each of its 2 outputs is a sum of"
+                    + " w[o][i] * x[i] over x), got an empty x", e.getMessage());
+        }
+        assertEquals(0, ValueOps.linear(new Value[0], new Value[0][]).length, "no rows, no outputs");
+        assertEquals(0, ValueOps.linear(vector(1, 2), new Value[0][]).length, "no rows, no outputs");
+    }
+
+    @Test
+    void aDotOfNoTermsIsRefusedInItsOwnName() {
+        // It reported the internal call: "Value.sumOfProducts needs at least one term, got 0".
+        for (int length : new int[] {0, -1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ValueOps.dot(vector(1, 2), 0, vector(3, 4), 0, length));
+            assertEquals("dot needs a length of at least 1 (the number of products it sums), got " + length,
+                    e.getMessage());
+        }
+        assertEquals(11.0, ValueOps.dot(vector(1, 2), 0, vector(3, 4), 0, 2).data());
+    }
+
+    @Test
+    void aDotStretchBeyondItsVectorIsRefusedNamingIt() {
+        // It said "Range [1, 1 + 2) out of bounds for length 2", naming neither the vector nor dot.
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+                () -> ValueOps.dot(vector(1, 2, 3), 0, vector(3, 4), 1, 2));
+        assertEquals("dot's stretch of b, [1, 3), does not fit in its 2 elements", e.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class,
+                () -> ValueOps.dot(vector(1, 2), -1, vector(3, 4), 0, 1));
+        assertEquals("dot's stretch of a, [-1, 0), does not fit in its 2 elements", e.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class,
+                () -> ValueOps.dot(vector(1, 2), 1, vector(3, 4), 0, Integer.MAX_VALUE));
+        assertEquals("dot's stretch of a, [1, 2147483648), does not fit in its 2 elements", e.getMessage());
     }
 
     @Test

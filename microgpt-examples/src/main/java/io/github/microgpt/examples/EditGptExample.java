@@ -56,7 +56,7 @@ public final class EditGptExample {
             int headDim = config.headDim();
             Value[] x = ValueOps.add(wte[tokenId], wpe[posId]);
             x = ValueOps.rmsnorm(x);
-            double scale = Math.pow(headDim, 0.5);
+            double sqrtHeadDim = Math.pow(headDim, 0.5); // head_dim**0.5, the divisor of every attention logit
             for (int li = 0; li < config.nLayer(); li++) {
                 String layer = "layer" + li + ".";
                 // 1) multi-head attention
@@ -73,7 +73,7 @@ public final class EditGptExample {
                     int hs = h * headDim;
                     Value[] attnLogits = new Value[keys.size()];
                     for (int t = 0; t < keys.size(); t++) {
-                        attnLogits[t] = ValueOps.dot(q, hs, keys.get(t), hs, headDim).div(scale);
+                        attnLogits[t] = ValueOps.dot(q, hs, keys.get(t), hs, headDim).div(sqrtHeadDim);
                     }
                     Value[] attnWeights = ValueOps.softmax(attnLogits);
                     for (int j = 0; j < headDim; j++) {

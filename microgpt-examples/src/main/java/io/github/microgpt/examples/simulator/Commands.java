@@ -291,7 +291,8 @@ final class Commands {
                 try {
                     documents = Documents.parse(text);
                 } catch (IllegalArgumentException e) {
-                    // The rule of every data file (Documents.isRefused), with the line and column in the text.
+                    // The rule of every data file (Documents.isRefusedCharacter), with the line and
+                    // column in the text.
                     String message = e.getMessage();
                     throw ApiException.badRequest(message.startsWith("the text ")
                             ? "the dataset text " + message.substring("the text ".length()) : message);
@@ -311,7 +312,8 @@ final class Commands {
     /**
      * Checks that a dataset can be trained on and shown: at least one document, none longer than
      * {@value Limits#MAX_DOCUMENT_CHARS} characters, no character that no document may hold
-     * ({@link Documents#isRefused}), a vocabulary of at most {@value Limits#MAX_VOCAB} characters.
+     * ({@link Documents#isRefusedCharacter}), a vocabulary of at most {@value Limits#MAX_VOCAB}
+     * characters.
      *
      * @param documents the documents
      * @return the same documents
@@ -353,7 +355,7 @@ final class Commands {
                 int codePoint = document.codePointAt(j);
                 // The rule of every data file; a pasted text or a data file was checked as it was
                 // read, with the line and column. This guards documents given to the server whole.
-                if (Documents.isRefused(codePoint)) {
+                if (Documents.isRefusedCharacter(codePoint)) {
                     throw ApiException.badRequest(String.format(Locale.ROOT,
                             "document %d holds the character U+%04X, which no document may hold (a control character"
                                     + " other than the tab, a line or paragraph separator, or an unpaired surrogate);"

@@ -1,0 +1,124 @@
+package io.github.microgpt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.microgpt.autograd.Value;
+import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.ParameterLayout;
+import io.github.microgpt.model.Precision;
+import io.github.microgpt.model.Predictions;
+import io.github.microgpt.model.Softmax;
+import io.github.microgpt.model.ValueOps;
+import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.text.Documents;
+import io.github.microgpt.text.VisibleText;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * What the review before freezing the API as 0.1.0 settled, each pinned so that it does not come
+ * back unnoticed.
+ */
+class ApiFreezeTest {
+
+    /**
+     * {@link Precision} is how a model computes. A public {@code Checkpoint.save(..., Precision)}
+     * used it for the file's number type as well, so {@code save(dir, f64Model, tokenizer, null,
+     * Precision.F32)} read as "save an f32 model" while it rounded the weights of an f64 one. No
+     * program called it; a save now always stores the model's own type, exactly.
+     */
+    @Test
+    void noPublicSaveTakesAPrecision() {
+        for (Method method : Checkpoint.class.getMethods()) {
+            if (Modifier.isPublic(method.getModifiers()) && method.getName().equals("save")) {
+                assertFalse(Arrays.asList(method.getParameterTypes()).contains(Precision.class), method.toString());
+            }
+        }
+        assertEquals(2, Arrays.stream(Checkpoint.class.getMethods()).filter(m -> m.getName().equals("save")).count(),
+                "save(directory, model, tokenizer) and save(directory, model, tokenizer, training)");
+    }
+
+    /**
+     * {@code Documents.isRefused(int)} read as "is this document refused"; the rule is about one
+     * character, and its name now says so.
+     */
+    @Test
+    void theDocumentsRuleIsNamedForACharacter() {
+        assertTrue(Documents.isRefusedCharacter(0x1B), "the escape that drives a terminal");
+        assertTrue(Documents.isRefusedCharacter(0x2028), "the line separator");
+        assertFalse(Documents.isRefusedCharacter('\t'), "the tab");
+        assertFalse(Documents.isRefusedCharacter('a'));
+        assertThrows(NoSuchMethodException.class, () -> Documents.class.getMethod("isRefused", int.class));
+    }
+
+    /**
+     * The teaching models' forward passes are read line by line against {@code microgpt.py},
+     * which divides each attention logit by {@code head_dim**0.5}. They called that divisor
+     * {@code scale}, the name {@code ValueOps.rmsnorm} gives its multiplier; now its name says
+     * what it is. A check of the source text (run from the module's directory, as Maven does).
+     */
+    @Test
+    void theValueModelsNameTheAttentionDivisorAfterThePython() throws IOException {
+        for (String model : List.of("GptModel", "AttentionModel")) {
+            Path source = Path.of("src/main/java/io/github/microgpt/model", model + ".java");
+            String text = Files.readString(source, StandardCharsets.UTF_8);
+            assertTrue(text.contains("double sqrtHeadDim = Math.pow(headDim, 0.5);"), model);
+            assertTrue(text.contains(".div(sqrtHeadDim);"), model);
+            assertFalse(text.contains("scale"), model + " has no other 'scale' than rmsnorm's, in ValueOps");
+        }
+    }
+
+    /**
+     * The module's convention (a null argument is refused at once with a
+     * {@code NullPointerException} whose message is the parameter's name) held for the classes
+     * {@code NullArgumentsTest} covers, but not for the helpers a learner calls first: each of
+     * these said {@code Cannot read the array length because "x" is null} (or named a variable
+     * of the method's body, {@code "z"}, {@code "vector"}), and a null matrix name was "no
+     * parameter matrix is named "null"", an {@code IllegalArgumentException}.
+     */
+    @Test
+    void theHelpersRefuseANullByTheParametersName() {
+        Value[] v = {new Value(1.0)};
+        GptModel model = GptModel.create(GptConfig.defaults().withNEmbd(4).withNHead(1).withBlockSize(4), 3,
+                new PythonRandom(1));
+        ParameterLayout layout = ParameterLayout.gpt(model.config(), 3);
+        Map<String, Map.Entry<String, Executable>> cases = new java.util.LinkedHashMap<>();
+        cases.put("ValueOps.linear(null, w)", Map.entry("x", () -> ValueOps.linear(null, new Value[][] {v})));
+        cases.put("ValueOps.linear(x, null)", Map.entry("w", () -> ValueOps.linear(v, null)));
+        cases.put("ValueOps.rmsnorm", Map.entry("x", () -> ValueOps.rmsnorm(null)));
+        cases.put("ValueOps.softmax", Map.entry("logits", () -> ValueOps.softmax(null)));
+        cases.put("ValueOps.dot(null, ...)", Map.entry("a", () -> ValueOps.dot(null, 0, v, 0, 1)));
+        cases.put("ValueOps.dot(a, 0, null, ...)", Map.entry("b", () -> ValueOps.dot(v, 0, null, 0, 1)));
+        cases.put("ValueOps.add(null, b)", Map.entry("a", () -> ValueOps.add(null, v)));
+        cases.put("ValueOps.add(a, null)", Map.entry("b", () -> ValueOps.add(v, null)));
+        cases.put("ValueOps.relu", Map.entry("x", () -> ValueOps.relu(null)));
+        cases.put("ValueOps.tanh", Map.entry("x", () -> ValueOps.tanh(null)));
+        cases.put("Softmax.softmax(null)", Map.entry("logits", () -> Softmax.softmax(null)));
+        cases.put("Softmax.softmax(null, 1)", Map.entry("logits", () -> Softmax.softmax(null, 1.0)));
+        cases.put("VisibleText.escape", Map.entry("text", () -> VisibleText.escape(null)));
+        cases.put("ParameterLayout.matrix", Map.entry("name", () -> layout.matrix(null)));
+        cases.put("ParameterLayout.indexOf", Map.entry("name", () -> layout.indexOf(null)));
+        cases.put("ParameterLayout.describes", Map.entry("parameters", () -> layout.describes(null)));
+        cases.put("Parameters.matrix", Map.entry("name", () -> model.parameters().matrix(null)));
+        cases.put("ValueLanguageModel.matrix", Map.entry("name", () -> model.matrix(null)));
+        cases.put("Predictions.add", Map.entry("distribution", () -> new Predictions().add(0, null, 1.0)));
+        cases.forEach((call, expected) -> {
+            NullPointerException e = assertThrows(NullPointerException.class, expected.getValue(), call);
+            assertEquals(expected.getKey(), e.getMessage(), call);
+        });
+    }
+}
