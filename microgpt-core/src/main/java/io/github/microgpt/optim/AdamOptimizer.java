@@ -777,10 +777,13 @@ public final class AdamOptimizer {
      * @param firstMoments one finite value per parameter (see {@link #firstMoments()})
      * @param secondMoments one finite, non-negative value per parameter (a running mean of
      *     squares cannot be negative)
+     * @throws NullPointerException if either array is null (the message names which)
      * @throws IllegalArgumentException if a length is not {@link #size()} or a value is out of
      *     range, naming the first such index
      */
     public void restoreMoments(double[] firstMoments, double[] secondMoments) {
+        Objects.requireNonNull(firstMoments, "firstMoments");
+        Objects.requireNonNull(secondMoments, "secondMoments");
         if (firstMoments.length != size || secondMoments.length != size) {
             throw new IllegalArgumentException("this optimizer has " + size + " parameters, but the moments have "
                     + firstMoments.length + " and " + secondMoments.length + " values");

@@ -78,6 +78,10 @@ class AdamOptimizerStateTest {
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> adam.restoreMoments(new double[2], new double[] {0, Double.POSITIVE_INFINITY})).getMessage()
                 .contains("second moment 1"));
+        assertEquals("firstMoments", assertThrows(NullPointerException.class,
+                () -> adam.restoreMoments(null, new double[2])).getMessage());
+        assertEquals("secondMoments", assertThrows(NullPointerException.class,
+                () -> adam.restoreMoments(new double[2], null)).getMessage());
         assertArrayEquals(new double[] {0.5, -0.5}, adam.firstMoments());
         assertArrayEquals(new double[] {0.25, 0}, adam.secondMoments());
     }
