@@ -64,7 +64,8 @@ import picocli.CommandLine.ParentCommand;
  *
  * <p>For each engine it trains to let the JIT compile the hot code: for at least
  * {@code --seconds}, and on until the step rates are steady and the JIT compiler is quiet (at most
- * four times {@code --seconds}; see {@link Rounds}, whose rule is the same for every thread
+ * four times {@code --seconds} after its first round, whose first step a large model runs in the
+ * interpreter; see {@link Rounds}, whose rule is the same for every thread
  * count). Then it counts training steps (one document each, with Adam) for {@code --seconds},
  * and likewise generated tokens (temperature 0.5, through the {@link Sampler}). Each measurement
  * is cut into slices of about a quarter of a second (at least five), sized from the warm-up's
@@ -359,7 +360,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "3",
             description = "Seconds of each measurement (training and generation, per engine); the training "
                     + "warm-up takes at least as long again, and goes on until the step rates are steady and the "
-                    + "JIT compiler is quiet, up to 4 x --seconds. Positive, at most 600. Default: ${DEFAULT-VALUE}.")
+                    + "JIT compiler is quiet, up to 4 x --seconds after its first round (a large model's first step "
+                    + "runs in the interpreter, for seconds). Positive, at most 600. Default: ${DEFAULT-VALUE}.")
     private double seconds;
 
     /** The most threads {@code --threads} accepts. */
@@ -513,7 +515,12 @@ public final class BenchCommand implements Callable<Integer> {
      * ({@link CompilerThreads}); null for a test that gives its own clock and compiler time.
      */
     private CompilerThreads compilerThreads(List<Long> children) {
-        return childrenCompile ? CompilerThreads.ofThisJvmAnd(children) : null;
+        if (!childrenCompile) {
+            return null;
+        }
+        CompilerThreads compilers = CompilerThreads.ofThisJvmAnd(children);
+        compilers.rehearse(System::nanoTime);
+        return compilers;
     }
 
     /**
@@ -1217,8 +1224,11 @@ public final class BenchCommand implements Callable<Integer> {
      * or timed, in the order of {@link #order}; nothing here looks at which count is faster.
      *
      * <p><b>The warm-up</b> runs rounds of a chunk of steps, the chunk doubling from one step (a
-     * large model's step is tens of milliseconds) while a round lasts less than an eighth of
-     * {@code --seconds} (a small model's is tens of microseconds). Every fourth round has the
+     * large model's step is tens of milliseconds) while a round's slices last less than an eighth of
+     * {@code --seconds} (a small model's is tens of microseconds). Each slice starts as a timed
+     * one does, after {@link Slices#settle}, so that the code which waits for the compilers and
+     * reads their time (in this JVM: {@link CompilerThreads}, which lists and reads files under
+     * {@code /proc}) is compiled in the warm-up too, not in the timed rounds. Every fourth round has the
      * phase split's gradient listener, so that the JIT has compiled that path too before anything
      * is timed: seen for the first time after the warm-up, it sent the compiled step back to the
      * interpreter, and the phase split of microgpt-vector's kernels came out 40% slow. The warm-up
@@ -1237,12 +1247,41 @@ public final class BenchCommand implements Callable<Integer> {
      *     ({@link java.lang.management.CompilationMXBean#getTotalCompilationTime}),
      * </ul>
      * or, if that never happens, after the first round without the listener that ends
-     * {@link #WARM_UP_LIMIT} times {@code --seconds} after it began ({@link Timing#settled} is then
-     * false). Why: a large model's first step runs in the interpreter (3–4 s at nEmbd 256 in f64,
-     * where later steps take 40 ms), and a warm-up that ended as soon as {@code --seconds} had
-     * passed was one round of that step; its rate made slices of one step, and the first ten or
-     * so rounds were timed while the compiler still compiled the threads' code on one of the
-     * machine's two cores, where two threads ran no faster than one.
+     * {@link #WARM_UP_LIMIT} times {@code --seconds} after the end of the warm-up's first round
+     * ({@link Timing#settled} is then false). Why: a large model's first step runs in the
+     * interpreter (3–4 s at nEmbd 256 in f64, where later steps take 40 ms), and a warm-up that
+     * ended as soon as {@code --seconds} had passed was one round of that step; its rate made
+     * slices of one step, and the first ten or so rounds were timed while the compiler still
+     * compiled the threads' code on one of the machine's two cores, where two threads ran no
+     * faster than one.
+     *
+     * <p><b>Why the limit runs from the end of the first round.</b> That first step can outlast
+     * the whole limit: with microgpt-vector's kernels, which run in the interpreter and in the
+     * quick compiler's code as objects, one per vector, until the optimising compiler has
+     * compiled them, the first step of nEmbd 256, 4 layers, 8 heads, block 64 in f32 took 14.9 s
+     * on one thread (6 December 2026, a 2-vCPU AMD EPYC shared with other tenants, both
+     * children compiling at once), past a limit of 12 s counted from the start. The warm-up was
+     * then that one round, its rate of 0.13 steps/s made slices of one step (30-50 ms), and the
+     * timed rounds did the warm-up's work: 56 of 76 were set aside for the compilers, and the
+     * figure came from 20 rounds timed while code was still being compiled. Counted from the end
+     * of the first round, the limit gives the compiled code its 4 x {@code --seconds} wherever
+     * the first step falls; a model whose first step is short (all but the largest) warms up as
+     * long as before.
+     *
+     * <p><b>Why the waits before the warm-up's slices.</b> The bench's own JVM compiles too: the
+     * reading of the compiler threads' time ran once a warm-up round, but thousands of times in
+     * the timed rounds (every millisecond of each wait before a slice), so it was compiled there,
+     * on the core a two-thread slice needs. In the run above, the bench's JVM compiled in 10 of the
+     * 76 timed rounds for 40-90 ms each (the optimising compiler's on-stack-replacement compile of
+     * {@link CompilerThreads#nanos} alone for about 0.7 s), and in an f64 run it compiled 299
+     * methods in 344 ms of its compiler threads' time during the timed rounds, nearly all of them
+     * the listing, reading and parsing of files under {@code /proc}. Those rounds were set
+     * aside, as they must be: the compiler took a core from them. The waits in the warm-up alone
+     * did not call the reading often enough for the optimising compiler, whose compiles of it
+     * then still fell in the timed rounds (0.2 s each, 4 of 22 rounds set aside), so the reader
+     * is also rehearsed before the warm-up ({@link CompilerThreads#rehearse}); after both, the
+     * bench's JVM compiled for at most 10 ms of any timed round of such a run, and the rounds set
+     * aside were those where a child compiled its step's code.
      *
      * <p><b>Why the compiler threads' own time, and over half a second.</b> HotSpot adds a
      * compile's time to {@code getTotalCompilationTime} only when the compile ends
@@ -1602,20 +1641,32 @@ public final class BenchCommand implements Callable<Integer> {
             int round = 0;
             boolean settled = false;
             long now;
+            // The limit runs from the end of the first round (see the class comment); until then, from its start.
+            long limitFrom = warmStart;
             while (true) {
                 boolean listening = round % 4 == 1;
                 long compiledBefore = compilerMillis.getAsLong();
                 long roundStart = clock.getAsLong();
                 double[] rates = new double[counts];
+                // The round's slices alone, without the waits before them: what sizes the next chunk.
+                long slicesNanos = 0;
                 for (int i : order(counts, round)) {
+                    // As before a timed slice, so that this JVM's code that waits for the compilers
+                    // is compiled here, not during the timed rounds (see the class comment).
+                    slices.settle();
                     long start = clock.getAsLong();
                     long notSteps = slices.warm(i, chunk, listening);
-                    rates[i] = chunk / secondsOf(stepNanos(clock.getAsLong() - start, notSteps));
+                    long sliceNanos = clock.getAsLong() - start;
+                    slicesNanos += sliceNanos;
+                    rates[i] = chunk / secondsOf(stepNanos(sliceNanos, notSteps));
                 }
                 now = clock.getAsLong();
                 long roundNanos = now - roundStart;
                 double compiledNanos = (compilerMillis.getAsLong() - compiledBefore) * 1e6;
                 window.add(now, slices.compilerNanos());
+                if (round == 0) {
+                    limitFrom = now;
+                }
                 round++;
                 if (!listening) {
                     boolean steady = warmRates != null && steady(warmRates, rates);
@@ -1626,11 +1677,11 @@ public final class BenchCommand implements Callable<Integer> {
                         settled = true;
                         break;
                     }
-                    if (now - warmStart >= WARM_UP_LIMIT * warmNanos) {
+                    if (now - limitFrom >= WARM_UP_LIMIT * warmNanos) {
                         break;
                     }
                 }
-                if (roundNanos < warmNanos / 8) {
+                if (slicesNanos < warmNanos / 8) {
                     chunk *= 2;
                 }
             }

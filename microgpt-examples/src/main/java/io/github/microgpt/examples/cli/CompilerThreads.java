@@ -45,6 +45,17 @@ final class CompilerThreads {
     /** The longest {@link #awaitQuiet} waits: a large method's compile can take longer; then it goes on. */
     static final long WAIT_NANOS = 100_000_000;
 
+    /**
+     * The reads {@link #rehearse} makes: well past the calls and loop passes after which HotSpot
+     * has a method compiled by its optimising compiler ({@code Tier4InvocationThreshold} 5,000
+     * calls, or 600 with 15,000 loop passes; a read passes its loops once for each thread of the
+     * JVMs, some hundred).
+     */
+    static final int REHEARSALS = 2_000;
+
+    /** The longest {@link #rehearse} reads, should a read be slow. */
+    static final long REHEARSAL_NANOS = 500_000_000L;
+
     /** The start of the name of a HotSpot compiler thread, as Linux keeps it (15 characters at most). */
     private static final String[] NAMES = {"C1 CompilerThre", "C2 CompilerThre"};
 
@@ -124,6 +135,32 @@ final class CompilerThreads {
             }
         }
         return anyCompiler ? total : -1;
+    }
+
+    /**
+     * Reads the compilers' time {@link #REHEARSALS} times in a row (at most
+     * {@link #REHEARSAL_NANOS}), so that this JVM's JIT compiles the reading now, before the
+     * bench's warm-up, whose quiet stretch then waits for those compiles too, rather than during
+     * the timed rounds. Why: the timed rounds read the time every millisecond while they wait
+     * before a slice ({@link #awaitQuiet}), far more often than the warm-up, and the optimising
+     * compiler's compiles of {@link #nanos}, which inline the listing and reading of files under
+     * {@code /proc}, took 0.2 s each of a compiler thread in the bench's JVM (6 December 2026, a
+     * 2-vCPU AMD EPYC, microgpt-vector's kernels in f32 at nEmbd 256): they fell in the timed
+     * rounds and set 4 of 22 aside, as a compile that takes a core from a slice must.
+     *
+     * @param clock nanoseconds
+     * @return the reads made: fewer where the time cannot be read (one) or the reads were slow
+     */
+    int rehearse(LongSupplier clock) {
+        long start = clock.getAsLong();
+        int reads = 0;
+        while (reads < REHEARSALS && clock.getAsLong() - start < REHEARSAL_NANOS) {
+            reads++;
+            if (nanos() < 0) {
+                break;
+            }
+        }
+        return reads;
     }
 
     /**

@@ -127,9 +127,7 @@ class BenchRoundsTest {
 
         @Override
         public void settle() {
-            if (timedRound >= 0) {
-                log.add("settle");
-            }
+            log.add("settle");
             now += settleNanos;
             if (jitNanos >= 0) {
                 jitNanos += settleJitNanos;
@@ -247,8 +245,18 @@ class BenchRoundsTest {
             expected.add("end");
         }
         assertEquals(expected, measured);
-        // The warm-up too: each round gives every count the same chunk, the listener to all or none.
-        List<String> warm = machine.log.subList(0, machine.log.indexOf("round of " + steps));
+        // The warm-up too: each round gives every count the same chunk, the listener to all or none,
+        // and each of its slices starts after the wait for quiet compilers, as a timed one does, so
+        // that the code of that wait is compiled before the timed rounds.
+        List<String> warmUp = machine.log.subList(0, machine.log.indexOf("round of " + steps));
+        List<String> warm = new ArrayList<>();
+        for (int k = 0; k < warmUp.size(); k++) {
+            if (warmUp.get(k).startsWith("warm ")) {
+                assertEquals("settle", warmUp.get(k - 1), warmUp.toString());
+                warm.add(warmUp.get(k));
+            }
+        }
+        assertEquals(2 * warm.size(), warmUp.size(), warmUp.toString());
         assertEquals(0, warm.size() % 3, warm.toString());
         for (int start = 0; start < warm.size(); start += 3) {
             String chunk = warm.get(start).substring("warm 0 ".length());
@@ -279,6 +287,59 @@ class BenchRoundsTest {
         assertEquals(6, BenchCommand.targetRounds(3, 2));
         assertEquals(6, timing.stepsPerSlice());
         assertTrue(timing.warmNanos() >= 3_000 * MILLISECOND, "at least --seconds: " + timing.warmNanos());
+    }
+
+    @Test
+    void aFirstStepLongerThanTheLimitStillLeavesTheCompiledStepsTheirWarmUp() {
+        // As microgpt-vector's kernels in f32 at nEmbd 256 on a small shared machine: the first step
+        // runs in the interpreter and the quick compiler's code for 14 s on one thread and 2 s on
+        // two, past a limit of 4 x --seconds (12 s) counted from the start, which ended the warm-up
+        // after that one round and sized slices of one step from its 0.07 steps/s.
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> step == 0
+                ? (i == 0 ? 14_000 : 2_000) * MILLISECOND
+                : (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+
+        BenchCommand.Rounds.Timing timing = machine.time(3);
+
+        assertTrue(timing.settled());
+        assertArrayEquals(new double[] {25, 40}, timing.warmRates(), 1e-9);
+        assertEquals(6, timing.stepsPerSlice());
+        for (double ratio : timing.ratios(1)) {
+            assertEquals(1.6, ratio, 1e-12);
+        }
+    }
+
+    @Test
+    void theLimitRunsFromTheEndOfTheFirstRound() {
+        // Compilers that never rest, and a first round of 5 s: the warm-up stops 4 x --seconds
+        // (8 s) after that round, not 8 s after its start, which would leave the compiled steps 3 s.
+        long firstRound = 5_000 * MILLISECOND;
+        FakeMachine machine = new FakeMachine(2, (i, step, now) -> step == 0
+                ? (i == 0 ? 4_000 : 1_000) * MILLISECOND
+                : (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
+        machine.threads = now -> now / MILLISECOND;
+
+        BenchCommand.Rounds.Timing timing = machine.time(2);
+
+        assertFalse(timing.settled());
+        long limit = firstRound + BenchCommand.Rounds.WARM_UP_LIMIT * 2_000 * MILLISECOND;
+        assertTrue(timing.warmNanos() >= limit, "warm-up of " + timing.warmNanos() / 1e9 + " s");
+        assertTrue(timing.warmNanos() < limit + 2 * 500 * MILLISECOND, "warm-up of " + timing.warmNanos() / 1e9 + " s");
+    }
+
+    @Test
+    void theWaitsBeforeTheWarmUpsSlicesDoNotStopItsChunksFromGrowing() {
+        // Steps of 1 ms, and a wait of 100 ms before every slice (compilers that take that long to
+        // go quiet): the chunk grows while the slices alone last less than an eighth of --seconds
+        // (125 ms), to 128 steps, as it did without the waits; counted with them, it stopped at 32.
+        FakeMachine machine = new FakeMachine(1, (i, step, now) -> MILLISECOND, QUIET);
+        machine.settleNanos = 100 * MILLISECOND;
+
+        BenchCommand.Rounds.Timing timing = machine.time(1);
+
+        assertTrue(timing.settled());
+        List<String> warm = machine.log.stream().filter(line -> line.startsWith("warm ")).toList();
+        assertEquals("warm 0 128", warm.get(warm.size() - 1), warm.toString());
     }
 
     @Test

@@ -54,6 +54,20 @@ class CompilerThreadsTest {
         }
     }
 
+    @Test
+    void aRehearsalReadsTheTimeOftenEnoughForTheJitToCompileTheReadingAndStopsAtItsLimits() {
+        assumeLinuxAndHotSpotCompilers();
+        // A clock that never moves: every read is made.
+        assertEquals(CompilerThreads.REHEARSALS, CompilerThreads.ofThisJvmAnd(List.of()).rehearse(() -> 0));
+        // A clock that moves 100 ms a read: the reads stop once the rehearsal has taken its time.
+        long[] now = {0};
+        int reads = CompilerThreads.ofThisJvmAnd(List.of()).rehearse(() -> now[0] += 100_000_000L);
+        assertEquals(CompilerThreads.REHEARSAL_NANOS / 100_000_000L - 1, reads);
+        // A process that cannot be read: one read says so, and the rehearsal ends.
+        long gone = ProcessHandle.current().pid() + 10_000_000L;
+        assertEquals(1, CompilerThreads.of(List.of(gone)).rehearse(() -> 0));
+    }
+
     /** Some work for the JIT compiler. */
     private static long work(int round) {
         long sum = 0;
