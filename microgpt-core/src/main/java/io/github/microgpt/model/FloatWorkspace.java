@@ -45,6 +45,9 @@ final class FloatWorkspace {
      * needs only the sum), so the sum is taken in place: an array of its own, written by
      * positions, had been read by both cores in the step before, so every line written first had
      * to come back from the other core (as the ReLU's output did, see {@code FloatGpt.relu}).
+     * Measured at {@code nEmbd} 256, 4 layers, 64 positions on two threads (core loops, one JVM,
+     * one model, the separate and the shared arrays alternated every 3 steps, medians of 16
+     * rounds): the two stages that take the sums, 65 and 58 microseconds a step before, 57 and 48.
      */
     final float[][][] attnProj;
     /** [L](T, C) {@code attnProj + residual[l]}: the stream after the attention block, in {@link #attnProj}'s arrays. */
