@@ -1182,7 +1182,8 @@ final class FloatKernels {
     // ------------------------------------------------------------------------ residual sum
 
     /**
-     * {@code out = a + b}, element by element.
+     * {@code out = a + b}, element by element; {@code out} may be {@code a} (the forward pass
+     * takes its residual sums in place, see {@link FloatWorkspace#attnProj}).
      *
      * @param out (T, C)
      * @param a (T, C) the branch's output
