@@ -110,21 +110,23 @@ public final class SmallVectorKernels implements SmallKernels {
      * {@code L} positions or fewer one vector of positions, else two.
      */
     static void byPositions(double[][] out, double[][] in, double[][] w, int from, int to, int rows,
-                                    int cols) {
+                            int cols) {
         int n = to - from;
-        double[][][] scratch = LANES.get();
-        double[][] inT = scratch[0];
-        double[][] outT = scratch[1];
-        if (inT.length < cols || outT.length < rows) {
-            inT = new double[Math.max(cols, inT.length)][2 * L];
-            outT = new double[Math.max(rows, outT.length)][2 * L];
+        int width = 2 * L;
+        double[][] scratch = LANES.get();
+        double[] inT = scratch[0];
+        double[] outT = scratch[1];
+        if (inT.length < cols * width || outT.length < rows * width) {
+            inT = new double[Math.max(cols * width, inT.length)];
+            outT = new double[Math.max(rows * width, outT.length)];
             scratch[0] = inT;
             scratch[1] = outT;
         }
+        // Flat, a row of 2L lanes per column: no row of an array of rows to look up per number.
         for (int j = 0; j < n; j++) {
             double[] x = in[from + j];
             for (int i = 0; i < cols; i++) {
-                inT[i][j] = x[i];
+                inT[i * width + j] = x[i];
             }
         }
         if (n <= L) {
@@ -135,49 +137,57 @@ public final class SmallVectorKernels implements SmallKernels {
         for (int j = 0; j < n; j++) {
             double[] y = out[from + j];
             for (int o = 0; o < rows; o++) {
-                y[o] = outT[o][j];
+                y[o] = outT[o * width + j];
             }
         }
     }
 
-    /** The input's and output's columns of {@link #byPositions}, per thread. */
-    private static final ThreadLocal<double[][][]> LANES =
-            ThreadLocal.withInitial(() -> new double[][][] {new double[0][], new double[0][]});
+    /** The input's and output's columns of {@link #byPositions}, per thread, flat. */
+    private static final ThreadLocal<double[][]> LANES =
+            ThreadLocal.withInitial(() -> new double[][] {new double[0], new double[0]});
 
     /** {@link #byPositions} over one vector of positions: four outputs, four sums, at a time. */
-    private static void positionsOne(double[][] inT, double[][] w, double[][] outT, int rows, int cols) {
+    private static void positionsOne(double[] inT, double[][] w, double[] outT, int rows, int cols) {
+        int width = 2 * L;
         int lastRow = rows - 1;
         for (int o = 0; o < rows; o += 4) {
+            int o1 = Math.min(o + 1, lastRow);
+            int o2 = Math.min(o + 2, lastRow);
+            int o3 = Math.min(o + 3, lastRow);
             double[] w0 = w[o];
-            double[] w1 = w[Math.min(o + 1, lastRow)];
-            double[] w2 = w[Math.min(o + 2, lastRow)];
-            double[] w3 = w[Math.min(o + 3, lastRow)];
+            double[] w1 = w[o1];
+            double[] w2 = w[o2];
+            double[] w3 = w[o3];
             DoubleVector s0 = DoubleVector.zero(S);
             DoubleVector s1 = s0;
             DoubleVector s2 = s0;
             DoubleVector s3 = s0;
             for (int i = 0; i < cols; i++) {
-                DoubleVector x = DoubleVector.fromArray(S, inT[i], 0);
+                DoubleVector x = DoubleVector.fromArray(S, inT, i * width);
                 s0 = s0.add(x.mul(w0[i]));
                 s1 = s1.add(x.mul(w1[i]));
                 s2 = s2.add(x.mul(w2[i]));
                 s3 = s3.add(x.mul(w3[i]));
             }
-            s0.intoArray(outT[o], 0);
-            s1.intoArray(outT[Math.min(o + 1, lastRow)], 0);
-            s2.intoArray(outT[Math.min(o + 2, lastRow)], 0);
-            s3.intoArray(outT[Math.min(o + 3, lastRow)], 0);
+            s0.intoArray(outT, o * width);
+            s1.intoArray(outT, o1 * width);
+            s2.intoArray(outT, o2 * width);
+            s3.intoArray(outT, o3 * width);
         }
     }
 
     /** {@link #byPositions} over two vectors of positions: four outputs, eight sums, at a time. */
-    private static void positionsTwo(double[][] inT, double[][] w, double[][] outT, int rows, int cols) {
+    private static void positionsTwo(double[] inT, double[][] w, double[] outT, int rows, int cols) {
+        int width = 2 * L;
         int lastRow = rows - 1;
         for (int o = 0; o < rows; o += 4) {
+            int o1 = Math.min(o + 1, lastRow);
+            int o2 = Math.min(o + 2, lastRow);
+            int o3 = Math.min(o + 3, lastRow);
             double[] w0 = w[o];
-            double[] w1 = w[Math.min(o + 1, lastRow)];
-            double[] w2 = w[Math.min(o + 2, lastRow)];
-            double[] w3 = w[Math.min(o + 3, lastRow)];
+            double[] w1 = w[o1];
+            double[] w2 = w[o2];
+            double[] w3 = w[o3];
             DoubleVector s0a = DoubleVector.zero(S);
             DoubleVector s0b = s0a;
             DoubleVector s1a = s0a;
@@ -187,9 +197,8 @@ public final class SmallVectorKernels implements SmallKernels {
             DoubleVector s3a = s0a;
             DoubleVector s3b = s0a;
             for (int i = 0; i < cols; i++) {
-                double[] xi = inT[i];
-                DoubleVector xa = DoubleVector.fromArray(S, xi, 0);
-                DoubleVector xb = DoubleVector.fromArray(S, xi, L);
+                DoubleVector xa = DoubleVector.fromArray(S, inT, i * width);
+                DoubleVector xb = DoubleVector.fromArray(S, inT, i * width + L);
                 double e0 = w0[i];
                 double e1 = w1[i];
                 double e2 = w2[i];
@@ -203,18 +212,14 @@ public final class SmallVectorKernels implements SmallKernels {
                 s3a = s3a.add(xa.mul(e3));
                 s3b = s3b.add(xb.mul(e3));
             }
-            double[] y0 = outT[o];
-            double[] y1 = outT[Math.min(o + 1, lastRow)];
-            double[] y2 = outT[Math.min(o + 2, lastRow)];
-            double[] y3 = outT[Math.min(o + 3, lastRow)];
-            s0a.intoArray(y0, 0);
-            s0b.intoArray(y0, L);
-            s1a.intoArray(y1, 0);
-            s1b.intoArray(y1, L);
-            s2a.intoArray(y2, 0);
-            s2b.intoArray(y2, L);
-            s3a.intoArray(y3, 0);
-            s3b.intoArray(y3, L);
+            s0a.intoArray(outT, o * width);
+            s0b.intoArray(outT, o * width + L);
+            s1a.intoArray(outT, o1 * width);
+            s1b.intoArray(outT, o1 * width + L);
+            s2a.intoArray(outT, o2 * width);
+            s2b.intoArray(outT, o2 * width + L);
+            s3a.intoArray(outT, o3 * width);
+            s3b.intoArray(outT, o3 * width + L);
         }
     }
 
