@@ -113,6 +113,58 @@ class SmallVectorKernelsTest {
         }));
     }
 
+    /**
+     * The forward product with its lanes across the positions ({@code byPositions}, which the
+     * kernels take for short documents) is the same left fold from 0 as the plain loop, for one
+     * to {@code 2 * L} positions: one vector of positions or two, partly filled, with rows that
+     * are no multiple of the block of four; and the product the kernels choose gives the same
+     * bits with that way turned off.
+     */
+    @TestFactory
+    Stream<DynamicTest> theForwardProductByPositionsIsTheLeftFoldFromZero() {
+        int lanes = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED.length();
+        List<Shape> shapes = new ArrayList<>();
+        for (int o : new int[] {4, 5, 16, 27, 48, 64}) {
+            for (int c : new int[] {1, 3, 16, 64}) {
+                for (int n = 1; n <= 2 * lanes; n++) {
+                    shapes.add(new Shape(o, c, n, n % 3));
+                }
+            }
+        }
+        return shapes.stream().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            SplittableRandom r = new SplittableRandom(s.hashCode() + 7);
+            int end = s.from() + s.positions();
+            double[][] in = randomDoubles(r, end + 1, s.cols());
+            double[][] w = randomDoubles(r, s.rows(), s.cols());
+            double[][] out = randomDoubles(r, end + 1, s.rows());
+            double[][] expected = copy(out);
+            for (int t = s.from(); t < end; t++) {
+                for (int o = 0; o < s.rows(); o++) {
+                    double sum = 0.0;
+                    for (int i = 0; i < s.cols(); i++) {
+                        sum = sum + in[t][i] * w[o][i];
+                    }
+                    expected[t][o] = sum;
+                }
+            }
+            double[][] chosen = copy(out);
+            SmallVectorKernels.byPositions(out, in, w, s.from(), end, s.rows(), s.cols());
+            assertSameBits(expected, out, "out");
+            boolean before = SmallVectorKernels.positionLanes;
+            SmallVectorKernels.positionLanes = false;
+            try {
+                double[][] transposed = copy(chosen);
+                if (KERNELS.matmulForward(transposed, in, w, s.from(), end)) {
+                    SmallVectorKernels.positionLanes = true;
+                    assertTrue(KERNELS.matmulForward(chosen, in, w, s.from(), end));
+                    assertSameBits(transposed, chosen, "out, either way");
+                }
+            } finally {
+                SmallVectorKernels.positionLanes = before;
+            }
+        }));
+    }
+
     @TestFactory
     Stream<DynamicTest> theGradientsAreAddedInTheCoresOrder() {
         return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
