@@ -480,7 +480,13 @@ public final class AdamOptimizer {
      * about half the time at the reference size. At the reference size the three parts take
      * about 1.3, 4 and 3 us: the copy-back runs scalar, as C2 vectorises no loop of 16; writing
      * it two rows at a time, four numbers at a time, or with the gradients zeroed by
-     * {@code System.arraycopy} from zeros measured no faster.
+     * {@code System.arraycopy} from zeros measured no faster, a row of 16 written out number by
+     * number 0.4 to 0.9 us faster. The three passes, not the arithmetic, are what the Vector API
+     * kernel ({@code SmallKernels.adam}) saves: it updates each row in place in one pass, while
+     * the core's one-pass loop over a row of 16 runs scalar and its divisions and square roots
+     * then take about twice the time of the three passes. Staging in chunks of 64 to 1,024
+     * numbers (so that the buffer stays in the first-level cache) and copying the parameters
+     * into the buffer as well measured slower.
      */
     private void stagedRange(double[][] values, double[][] grads, double[] mm, double[] vv, double[] buffer,
                              int[] starts, int from, int to, double lrT, double correction1, double correction2) {
@@ -508,13 +514,54 @@ public final class AdamOptimizer {
             buffer[i] = lrT * mHat / (Math.sqrt(vHat) + epsilon);
         }
         // The gradients are zeroed here rather than when gathered: one short loop per row, not two.
+        // A row of 16 (the reference model's, all but its 16 rows of 64) is written out number by
+        // number: C2 on JDK 17 (and 25) vectorises no loop of 16, and a loop of 16 pays its loop
+        // and range-check setup on every row; straight-line code pays it once, one check of the
+        // lengths (C2 folds the buffer's 16 range checks into two). Measured in one JVM, old and
+        // new alternated, over the reference model's 4,192 numbers: 0.4 to 0.9 us less per update
+        // (12.9 -> 12.4 us including 3 us of refilling the gradients), on JDK 17 and 25.
         for (int r = from; r < to; r++) {
             double[] p = values[r];
             double[] gr = grads[r];
             int at = starts[r];
-            for (int i = 0; i < p.length; i++) {
-                p[i] = p[i] - buffer[at + i];
-                gr[i] = 0.0;
+            if (p.length == 16 && gr.length == 16) {
+                p[0] = p[0] - buffer[at + 0];
+                p[1] = p[1] - buffer[at + 1];
+                p[2] = p[2] - buffer[at + 2];
+                p[3] = p[3] - buffer[at + 3];
+                p[4] = p[4] - buffer[at + 4];
+                p[5] = p[5] - buffer[at + 5];
+                p[6] = p[6] - buffer[at + 6];
+                p[7] = p[7] - buffer[at + 7];
+                p[8] = p[8] - buffer[at + 8];
+                p[9] = p[9] - buffer[at + 9];
+                p[10] = p[10] - buffer[at + 10];
+                p[11] = p[11] - buffer[at + 11];
+                p[12] = p[12] - buffer[at + 12];
+                p[13] = p[13] - buffer[at + 13];
+                p[14] = p[14] - buffer[at + 14];
+                p[15] = p[15] - buffer[at + 15];
+                gr[0] = 0.0;
+                gr[1] = 0.0;
+                gr[2] = 0.0;
+                gr[3] = 0.0;
+                gr[4] = 0.0;
+                gr[5] = 0.0;
+                gr[6] = 0.0;
+                gr[7] = 0.0;
+                gr[8] = 0.0;
+                gr[9] = 0.0;
+                gr[10] = 0.0;
+                gr[11] = 0.0;
+                gr[12] = 0.0;
+                gr[13] = 0.0;
+                gr[14] = 0.0;
+                gr[15] = 0.0;
+            } else {
+                for (int i = 0; i < p.length; i++) {
+                    p[i] = p[i] - buffer[at + i];
+                    gr[i] = 0.0;
+                }
             }
         }
     }
