@@ -107,9 +107,10 @@ public final class SmallVectorKernels implements SmallKernels {
      * (the forward products, transposes included, 4.7 us). {@link #matmulForward} takes it when
      * it copies fewer numbers. Measured there (training steps of the names at the reference size,
      * this way and the transposing one alternated in one JVM every 2,000 steps, 183 and 189
-     * rounds): 1.055 and 1.068 times the steps per second (medians of the rounds' ratios). Outputs go four at a time, the last block repeating the last row
-     * (computed again from the same numbers, in the same way, and stored again); with
-     * {@code L} positions or fewer one vector of positions, else two.
+     * rounds): 1.055 and 1.068 times the steps per second (medians of the rounds' ratios).
+     * Outputs go four at a time, the last block repeating the last row (computed again from the
+     * same numbers, in the same way, and stored again); with {@code L} positions or fewer one
+     * vector of positions, else two.
      */
     static void byPositions(double[][] out, double[][] in, double[][] w, int from, int to, int rows,
                             int cols) {
