@@ -50,7 +50,10 @@ final class FloatWorkspace {
      * rounds): the two stages that take the sums, 65 and 58 microseconds a step before, 57 and 48.
      */
     final float[][][] attnProj;
-    /** [L](T, C) {@code attnProj + residual[l]}: the stream after the attention block, in {@link #attnProj}'s arrays. */
+    /**
+     * [L](T, C) {@code attnProj + residual[l]}: the stream after the attention block, in
+     * {@link #attnProj}'s arrays.
+     */
     final float[][][] afterAttn;
     /** [L](T, C) {@code rmsnorm(afterAttn)}, the MLP's input. */
     final float[][][] mlpNormed;

@@ -66,6 +66,24 @@ class SmallVectorKernelsTest {
         return a;
     }
 
+    /**
+     * {@code out} with the positions {@code [from, to)} replaced by the core's forward product:
+     * each output the left fold from 0 of {@code in[t][i] * w[o][i]}, in the order of {@code i}.
+     */
+    private static double[][] plainForward(double[][] out, double[][] in, double[][] w, int from, int to) {
+        double[][] expected = copy(out);
+        for (int t = from; t < to; t++) {
+            for (int o = 0; o < w.length; o++) {
+                double sum = 0.0;
+                for (int i = 0; i < w[o].length; i++) {
+                    sum = sum + in[t][i] * w[o][i];
+                }
+                expected[t][o] = sum;
+            }
+        }
+        return expected;
+    }
+
     private static double[][] copy(double[][] a) {
         double[][] b = new double[a.length][];
         for (int i = 0; i < a.length; i++) {
@@ -94,16 +112,7 @@ class SmallVectorKernelsTest {
             double[][] in = randomDoubles(r, end + 1, s.cols());
             double[][] w = randomDoubles(r, s.rows(), s.cols());
             double[][] out = randomDoubles(r, end + 1, s.rows());
-            double[][] expected = copy(out);
-            for (int t = s.from(); t < end; t++) {
-                for (int o = 0; o < s.rows(); o++) {
-                    double sum = 0.0;
-                    for (int i = 0; i < s.cols(); i++) {
-                        sum = sum + in[t][i] * w[o][i];
-                    }
-                    expected[t][o] = sum;
-                }
-            }
+            double[][] expected = plainForward(out, in, w, s.from(), end);
             double[][] before = copy(out);
             if (KERNELS.matmulForward(out, in, w, s.from(), end)) {
                 assertSameBits(expected, out, "out");
@@ -137,16 +146,7 @@ class SmallVectorKernelsTest {
             double[][] in = randomDoubles(r, end + 1, s.cols());
             double[][] w = randomDoubles(r, s.rows(), s.cols());
             double[][] out = randomDoubles(r, end + 1, s.rows());
-            double[][] expected = copy(out);
-            for (int t = s.from(); t < end; t++) {
-                for (int o = 0; o < s.rows(); o++) {
-                    double sum = 0.0;
-                    for (int i = 0; i < s.cols(); i++) {
-                        sum = sum + in[t][i] * w[o][i];
-                    }
-                    expected[t][o] = sum;
-                }
-            }
+            double[][] expected = plainForward(out, in, w, s.from(), end);
             double[][] chosen = copy(out);
             SmallVectorKernels.byPositions(out, in, w, s.from(), end, s.rows(), s.cols());
             assertSameBits(expected, out, "out");
