@@ -864,8 +864,9 @@ public final class AdamOptimizer {
     }
 
     /**
-     * The settings and the number of parameters, as a checkpoint's {@code OptimizerState} prints
-     * them (this optimizer does not count steps: the trainer passes each step's index).
+     * The settings and the number of parameters (this optimizer does not count steps: the trainer
+     * passes each step's index). The built-in schedules print by name; a schedule of your own
+     * prints as its own {@code toString} does (a lambda's is its class name).
      *
      * @return for example {@code AdamOptimizer[learningRate=0.01, beta1=0.85, beta2=0.99, eps=1.0E-8,
      *     schedule=LINEAR_DECAY, size=4192]}

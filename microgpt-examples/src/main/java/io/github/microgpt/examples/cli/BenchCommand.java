@@ -1261,7 +1261,7 @@ public final class BenchCommand implements Callable<Integer> {
      * compiled them, the first step of nEmbd 256, 4 layers, 8 heads, block 64 in f32 took 14.9 s
      * on one thread (6 December 2026, a 2-vCPU AMD EPYC shared with other tenants, both
      * children compiling at once), past a limit of 12 s counted from the start. The warm-up was
-     * then that one round, its rate of 0.13 steps/s made slices of one step (30-50 ms), and the
+     * then that one round, its rate of 0.13 steps/s made slices of one step (25-50 ms), and the
      * timed rounds did the warm-up's work: 56 of 76 were set aside for the compilers, and the
      * figure came from 20 rounds timed while code was still being compiled. Counted from the end
      * of the first round, the limit gives the compiled code its 4 x {@code --seconds} wherever
