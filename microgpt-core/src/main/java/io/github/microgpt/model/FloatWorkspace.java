@@ -44,7 +44,7 @@ final class FloatWorkspace {
      * {@link #afterAttn}: the same arrays. Nothing reads the product again (the backward pass
      * needs only the sum), so the sum is taken in place: an array of its own, written by
      * positions, had been read by both cores in the step before, so every line written first had
-     * to come back from the other core (as the ReLU's output did, see {@code FloatGpt.relu}).
+     * to come back from the other core (as the ReLU's output did, see {@code FloatGpt.reluStage}).
      * Measured at {@code nEmbd} 256, 4 layers, 64 positions on two threads (core loops, one JVM,
      * one model, the separate and the shared arrays alternated every 3 steps, medians of 16
      * rounds): the two stages that take the sums, 65 and 58 microseconds a step before, 57 and 48.
@@ -61,7 +61,7 @@ final class FloatWorkspace {
     final float[][] mlpNormScale;
     /**
      * [L](T, 4C) {@code mlp_fc1 mlpNormed}, before the ReLU, which then overwrites it with
-     * {@link #mlpActive}: the same arrays (see {@code FloatGpt.relu}).
+     * {@link #mlpActive}: the same arrays (see {@code FloatGpt.reluStage}).
      */
     final float[][][] mlpHidden;
     /**
