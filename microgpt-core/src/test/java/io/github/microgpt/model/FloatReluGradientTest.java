@@ -16,24 +16,41 @@ import org.junit.jupiter.api.Test;
  */
 class FloatReluGradientTest {
 
+    /** Every kind of float an input can be, at the start of each row (shifted by the position). */
+    private static final float[] SPECIAL = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL,
+        Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
+        Float.intBitsToFloat(0xffc00000), Float.intBitsToFloat(0x7f800001), 1f, -1f};
+
+    /** The rows' width: the special floats, then random ones. */
+    private static final int WIDTH = SPECIAL.length + 20;
+
+    private static final int POSITIONS = 5;
+
+    /**
+     * Fills {@code in} with the special floats and Gaussians, {@code dout} with Gaussians and
+     * {@code -0f} every 7th number, and {@code din}, unless null, with Gaussians: drawn number by
+     * number in that order.
+     */
+    private static void fill(SplittableRandom random, float[][] in, float[][] dout, float[][] din) {
+        for (int t = 0; t < POSITIONS; t++) {
+            for (int i = 0; i < WIDTH; i++) {
+                in[t][i] = i < SPECIAL.length ? SPECIAL[(i + t) % SPECIAL.length] : (float) random.nextGaussian();
+                dout[t][i] = (i + t) % 7 == 0 ? -0f : (float) random.nextGaussian();
+                if (din != null) {
+                    din[t][i] = (float) random.nextGaussian();
+                }
+            }
+        }
+    }
+
     @Test
     void theGradientPassesExactlyWhereTheInputWasPositive() {
-        float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE,
-            -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
-            Float.intBitsToFloat(0xffc00000), Float.intBitsToFloat(0x7f800001), 1f, -1f};
-        SplittableRandom random = new SplittableRandom(3);
-        int width = special.length + 20;
-        int positions = 5;
+        int width = WIDTH;
+        int positions = POSITIONS;
         float[][] in = new float[positions][width];
         float[][] dout = new float[positions][width];
         float[][] din = new float[positions][width];
-        for (int t = 0; t < positions; t++) {
-            for (int i = 0; i < width; i++) {
-                in[t][i] = i < special.length ? special[(i + t) % special.length] : (float) random.nextGaussian();
-                dout[t][i] = (i + t) % 7 == 0 ? -0f : (float) random.nextGaussian();
-                din[t][i] = (float) random.nextGaussian();
-            }
-        }
+        fill(new SplittableRandom(3), in, dout, din);
         float[][] before = new float[positions][];
         for (int t = 0; t < positions; t++) {
             before[t] = din[t].clone();
@@ -50,20 +67,11 @@ class FloatReluGradientTest {
 
     @Test
     void theReluInPlaceKeepsWhatTheGradientNeedsOfItsInput() {
-        float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE,
-            -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
-            Float.intBitsToFloat(0xffc00000), Float.intBitsToFloat(0x7f800001), 1f, -1f};
-        SplittableRandom random = new SplittableRandom(5);
-        int width = special.length + 20;
-        int positions = 5;
+        int width = WIDTH;
+        int positions = POSITIONS;
         float[][] in = new float[positions][width];
         float[][] dout = new float[positions][width];
-        for (int t = 0; t < positions; t++) {
-            for (int i = 0; i < width; i++) {
-                in[t][i] = i < special.length ? special[(i + t) % special.length] : (float) random.nextGaussian();
-                dout[t][i] = (i + t) % 7 == 0 ? -0f : (float) random.nextGaussian();
-            }
-        }
+        fill(new SplittableRandom(5), in, dout, null);
         float[][] active = new float[positions][];
         for (int t = 0; t < positions; t++) {
             active[t] = in[t].clone();
