@@ -284,7 +284,9 @@ final class FloatProducts {
      * 7.79); with the first units a block and a slice each, as before, and only the further
      * slices after them, 4.56 instead of 4.61 ms. With 16 registers ({@code -XX:UseAVX=2}) finer
      * slices made them slower, in both orders (one thread 15.7 ms instead of 14.2, two 9.1
-     * instead of 7.6), so there the units stay a block and a slice each, as before.
+     * instead of 7.6), so there a product without an update keeps units of a block and a slice
+     * each; one with an update inside takes them apart, to sum each slice in scratch (see
+     * {@link #updatesInside}).
      */
     static final int MIN_SLICES = 16;
 
