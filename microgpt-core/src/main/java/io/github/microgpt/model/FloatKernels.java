@@ -182,7 +182,8 @@ final class FloatKernels {
      * transposed weights, SIMD lanes along the output row, each thread transposing its own rows of
      * the weights a block at a time into a buffer of its own (see {@link Kernels}' {@code
      * matmulForward} why); fewer positions are multiplied one by one. Split over the team by rows
-     * of the weights (by positions when there are too few rows to share): split by positions, as
+     * of the weights (by positions when there are too few rows to share, or too few for the
+     * input's width, see {@link Kernels#forwardByPositions}): split by positions, as
      * it was, each thread transposed all the weights, which at {@code nEmbd} 256 took 4.4-5.0 ms
      * of a step on one thread and 7.2-9.7 ms of two threads' time (4.2-5.2 ms split by rows), a
      * quarter of the forward products' time. (Lanes across the 64 positions of a document, as
@@ -213,9 +214,15 @@ final class FloatKernels {
         int cols = w[0].length;
         blocks.ensureSlots(workers.threads());
         int rowGrain = Kernels.forwardRowGrain(rows, workers);
-        if (rows < 2 * rowGrain) {
-            // Too few rows to share (the output layer's 27, one thread): by positions, each
-            // thread transposing the (small) weights itself.
+        if (rows < 2 * rowGrain || Kernels.forwardByPositions(rows, cols, workers)) {
+            // Too few rows to share (the output layer's 27, one thread), or too few for the
+            // input's width (the MLP's second product at nEmbd 256, as in double precision: see
+            // Kernels.forwardByPositions): by positions, each thread transposing the weights
+            // itself. Measured for that product at nEmbd 256, 4 layers, 64 positions on two
+            // threads (one JVM, one model, the two splits alternated, 14 rounds of 3 steps,
+            // medians): 2.43 ms a step instead of 2.57, the two threads' work 2.37 and 2.34 ms
+            // instead of 2.18 and 2.26 (each transposes all the weights, but neither waits for
+            // the other); on one thread the split is the same.
             int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_FLOATS / rows / 3 * 3));
             workers.forRangeWithSlot(n, positionGrain(n, workers), (slot, p0, p1) -> productRows(out, in, w,
                     blocks.get(slot, block, rows), block, from + p0, from + p1, 0, rows, false));
@@ -931,13 +938,19 @@ final class FloatKernels {
             // out once: two threads adding into the rows of out directly, each to its heads'
             // columns, passed the cache line where their columns meet back and forth at every term.
             float[] y = new float[hd];
-            for (int t = from; t < to; t++) {
-                float[] q = qkv[t];
-                for (int h = h0; h < h1; h++) {
-                    int hs = h * hd;
+            // Head by head, each over all the positions, as the optional module's attention does
+            // (see FloatAttention.forward): with the positions outside, the two threads' last and
+            // first heads wrote the same cache line of every row of out (and of weights[t]) at
+            // every position, handing it back and forth between the cores. Measured at nEmbd 256,
+            // 4 layers, 64 positions (core loops, one JVM, one model, the two orders alternated,
+            // 12 rounds of 3 steps, medians): 1.17 ms a step on two threads instead of 1.26, 2.14
+            // instead of 2.21 on one. Each output is the same operations either way.
+            for (int h = h0; h < h1; h++) {
+                int hs = h * hd;
+                for (int t = from; t < to; t++) {
                     float[] a = weights[t][h];
                     int n = t + 1;
-                    attentionLogits(a, q, scale, keysT, hs, hd, n);
+                    attentionLogits(a, qkv[t], scale, keysT, hs, hd, n);
                     softmaxInPlace(a, n);
                     Arrays.fill(y, 0f);
                     addWeightedRows(y, 0, a, qkv, 2 * c + hs, hd, n);

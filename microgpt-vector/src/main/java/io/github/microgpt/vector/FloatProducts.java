@@ -188,19 +188,29 @@ final class FloatProducts {
 
     /**
      * Whether {@link #backward(float[][], float[][], float[][], float[][], float[][], int, int, Team,
-     * boolean, Team.Range)} runs an update inside the product: with 32 registers, whose units
-     * keep the weights' gradient's slices apart from the input's gradient's blocks. With 16,
-     * each unit sums a block and a slice together, so a slice would mostly wait for the last
-     * block anyway; the update then runs after the product, as before.
+     * boolean, Team.Range)} runs an update inside the product: always. With an update, the units
+     * keep the weights' gradient's slices apart from the input's gradient's blocks, with 16
+     * registers too (without one, a unit there is a block and a slice together, see
+     * {@link #MIN_SLICES}).
+     *
+     * <p>With 16 registers the update had run after the product, over the model's gradient rows,
+     * which the product had written and the update read back and zeroed: 12 MB of gradients, three
+     * passes over memory a step at {@code nEmbd} 256, which a second core does not speed up (this
+     * machine's memory gives two threads 1.06-1.14 times one thread's bandwidth). Inside, each
+     * slice's gradient is summed in the thread's scratch and updated from there. Measured on a Zen
+     * 3 (AVX2, 16 registers) at {@code nEmbd} 256, 4 layers, 64 positions (fused steps, one JVM,
+     * one model, the update after and inside the product alternated with one and two threads, 14
+     * rounds of 3 steps, medians; a noisy host): the backward products with their updates took
+     * 12.1 ms a step on two threads after, 11.0 inside, and 18.3 and 17.8 ms on one; a step took
+     * 0.934 of the time on two threads and 0.984 on one.
      */
     static boolean updatesInside() {
-        return !SIXTEEN_REGISTERS;
+        return true;
     }
 
     /**
      * {@link #backward(float[][], float[][], float[][], float[][], float[][], int, int, Team, boolean)}
-     * that, unless {@code update} is null (it must be with 16 registers, see
-     * {@link #updatesInside}), also runs {@code update} over each slice of the weights' rows as
+     * that, unless {@code update} is null, also runs {@code update} over each slice of the weights' rows as
      * soon as the slice's gradient is summed and no block of the input's gradient still reads
      * those rows of {@code w}: a half's blocks all read all of its rows, so a slice summed while
      * a block of its half is still running (a thread done early takes the other half's units
@@ -228,9 +238,11 @@ final class FloatProducts {
         int middle = middleRow(rows);
         float[][] upper = SecondHalf.LOCAL.get().rows(to, cols);
         Object call = new Object();
-        // With 32 registers each half's blocks of columns of the input's gradient, then its
-        // slices of the rows of the weights' gradient; with 16, unit i is block i and slice i.
-        SlicedBackward.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, !SIXTEEN_REGISTERS, Float.BYTES, update,
+        // With 32 registers, or with an update inside, each half's blocks of columns of the input's
+        // gradient, then its slices of the rows of the weights' gradient; with 16 and no update,
+        // unit i is block i and slice i.
+        SlicedBackward.run(team, rows, cols, 4 * L, middle, TRANSPOSED_ROWS, !SIXTEEN_REGISTERS || update != null,
+                Float.BYTES, update,
                 dw, dwCleared, SlicedBackward.SliceScratch.FLOATS, new SlicedBackward.Products<>() {
                     @Override
                     public void block(int half, int o0, int o1, int j0, int j1) {
@@ -272,7 +284,9 @@ final class FloatProducts {
      * 7.79); with the first units a block and a slice each, as before, and only the further
      * slices after them, 4.56 instead of 4.61 ms. With 16 registers ({@code -XX:UseAVX=2}) finer
      * slices made them slower, in both orders (one thread 15.7 ms instead of 14.2, two 9.1
-     * instead of 7.6), so there the units stay a block and a slice each, as before.
+     * instead of 7.6), so there a product without an update keeps units of a block and a slice
+     * each; one with an update inside takes them apart, to sum each slice in scratch (see
+     * {@link #updatesInside}).
      */
     static final int MIN_SLICES = 16;
 
