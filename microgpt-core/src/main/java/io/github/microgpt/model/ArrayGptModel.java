@@ -619,6 +619,7 @@ public final class ArrayGptModel implements LanguageModel {
                 ws.residual[l], p0, p1);
     }
 
+    /** The ReLU, in place ({@code mlpActive} is {@code mlpHidden}'s arrays, see {@link Workspace#mlpHidden}). */
     private void reluStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
         Kernels.reluForward(ws.mlpActive[l], ws.mlpHidden[l], p0, p1);
     }
@@ -769,8 +770,13 @@ public final class ArrayGptModel implements LanguageModel {
         Kernels.crossEntropyGradient(ws.dLogits, ws.probs, tokens, from, p1, n);
     }
 
+    /**
+     * The ReLU's gradient, in place ({@code dMlpHidden} is {@code dMlpActive}'s arrays), from the
+     * ReLU's output: the forward pass wrote it over its input, and it is positive exactly where
+     * the input was.
+     */
     private void reluGradientStage(Workspace ws, int[] tokens, int l, int p0, int p1) {
-        Kernels.reluGradient(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpHidden[l], p0, p1);
+        Kernels.reluGradient(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpActive[l], p0, p1);
     }
 
     /** The MLP's RMSNorm into the stream's gradient, and zeros for the attention's, which adds to them. */

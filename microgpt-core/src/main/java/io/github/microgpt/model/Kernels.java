@@ -1616,7 +1616,7 @@ final class Kernels {
      * (measured at {@code nEmbd} 256 on one thread: the step's ReLU forward and gradient, 1.3-1.5 ms
      * each of a 38-49 ms step). {@code Math.max} would be as fast but keeps a NaN.
      *
-     * @param out (T, 4C)
+     * @param out (T, 4C); may be {@code in} (each element is read before it is written)
      * @param in (T, 4C)
      */
     static void reluForward(double[][] out, double[][] in, int from, int to) {
@@ -1648,9 +1648,10 @@ final class Kernels {
      * {@link #reluForward}: the mask of a positive input keeps the bits of {@code dout}, the
      * other clears them.
      *
-     * @param din (T, 4C) overwritten
+     * @param din (T, 4C) overwritten; may be {@code dout}
      * @param dout (T, 4C)
-     * @param in (T, 4C) the input of the forward pass
+     * @param in (T, 4C) the input of the forward pass, or its output: the same elements are
+     *     positive
      */
     static void reluGradient(double[][] din, double[][] dout, double[][] in, int from, int to) {
         for (int t = from; t < to; t++) {

@@ -96,7 +96,8 @@ final class ModelMemory {
         long hidden = 4 * c;
         long nh = config.nHead();
         activations(a, config, vocabSize, false);
-        // ensureGradients: dEncoded, dStream, seven buffers a layer, dLogits, (f32) secondHalf, valuesT, dAttnWeights.
+        // ensureGradients: dEncoded, dStream, six buffers a layer (seven in f32, whose dMlpActive
+        // is not dMlpHidden's arrays), dLogits, (f32) secondHalf, valuesT, dAttnWeights.
         a.rows(t, c);
         a.rows(t, c);
         a.perLayer(l, t, c);
@@ -104,7 +105,9 @@ final class ModelMemory {
         a.perLayer(l, t, c);
         a.perLayer(l, t, c);
         a.perLayer(l, t, hidden);
-        a.perLayer(l, t, hidden);
+        if (precision == Precision.F32) {
+            a.perLayer(l, t, hidden);
+        }
         a.rows(t, vocabSize);
         if (precision == Precision.F32) {
             // FloatWorkspace.secondHalf: the backward input product's second half of the weight rows
@@ -424,16 +427,14 @@ final class ModelMemory {
             a.references(t);
             a.repeat(generation ? 1 : t, () -> a.rows(nh, t));
         });
-        for (int i = 0; i < 4; i++) {
-            a.activationPerLayer(l, t, c, generation); // attnOut, attnProj, afterAttn, mlpNormed
+        // afterAttn is attnProj's arrays, mlpActive mlpHidden's, mlpProj[l] residual[l + 1]
+        // (the residual sums and the ReLU run in place, in both precisions).
+        for (int i = 0; i < 3; i++) {
+            a.activationPerLayer(l, t, c, generation); // attnOut, attnProj, mlpNormed
         }
         a.rows(l, t);                                 // mlpNormScale
         a.activationPerLayer(l, t, hidden, generation); // mlpHidden
-        if (a.numberBytes == Double.BYTES) {
-            // f32's mlpActive is mlpHidden's arrays (FloatGpt's ReLU runs in place).
-            a.activationPerLayer(l, t, hidden, generation); // mlpActive
-        }
-        a.activationPerLayer(l, t, c, generation);    // mlpProj
+        a.references(l);                              // mlpProj, the layers' residual[l + 1]
         a.activation(t, vocabSize, generation);       // logits
         a.activation(t, vocabSize, generation);       // probs
         a.array(t, Double.BYTES);                     // losses, in double in both precisions
