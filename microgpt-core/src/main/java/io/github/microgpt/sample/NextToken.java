@@ -150,18 +150,34 @@ public final class NextToken {
     }
 
     /**
-     * The prefix and its three most likely next tokens, as a student would read them off.
+     * The prefix and its three most likely next tokens, as a student would read them off. The
+     * prefix and the tokens are quoted as a Java string literal writes them, so that a vocabulary
+     * of any characters prints unambiguously: a double quote as {@code \"}, a backslash as
+     * {@code \\}, and a character that would not show as itself (a tab, a line break, a
+     * zero-width space: {@link VisibleText#isHidden}) as a {@code \}{@code uXXXX} escape.
+     * Without it, a {@code "} token printed as three quotes in a row and a line break cut the line.
      *
      * @return for example
-     *     {@code NextToken[prefix="ma", 27 tokens, most likely: "r" 0.31, "x" 0.12, "<BOS>" 0.09]}
+     *     {@code NextToken[prefix="ma", 27 tokens, most likely: "r" 0.31, "x" 0.12, "<BOS>" 0.09]},
+     *     or {@code NextToken[prefix="a\"", 4 tokens, most likely: "\\" 0.4, "\"" 0.3, "a" 0.2]}
+     *     after the prefix {@code a"} with a vocabulary of {@code a}, {@code "} and {@code \}
      */
     @Override
     public String toString() {
         List<String> likely = new ArrayList<>();
         for (Candidate candidate : top(3)) {
-            likely.add("\"" + candidate.text() + "\" " + candidate.probability());
+            likely.add(quoted(candidate.text()) + " " + candidate.probability());
         }
-        return "NextToken[prefix=\"" + prefix + "\", " + probabilities.length + " tokens, most likely: "
+        return "NextToken[prefix=" + quoted(prefix) + ", " + probabilities.length + " tokens, most likely: "
                 + String.join(", ", likely) + "]";
+    }
+
+    /**
+     * A text in double quotes, as a Java string literal writes it: {@link VisibleText#escape}
+     * (backslashes doubled, hidden characters as escapes) and each double quote after a backslash,
+     * so that the quotes around it are the only bare ones.
+     */
+    private static String quoted(String text) {
+        return "\"" + VisibleText.escape(text).replace("\"", "\\\"") + "\"";
     }
 }

@@ -133,4 +133,31 @@ class NextTokenTest {
         assertEquals("the tokenizer has 3 tokens but the model 6: the tokenizer must be the one the model was trained"
                 + " with (the same vocabulary)", e.getMessage());
     }
+
+    /**
+     * toString quoted the prefix and the tokens without escaping them: a {@code "} token printed
+     * as three quotes in a row, a backslash could not be told from the start of an escape, and a
+     * tab or a line break went out as itself. Each vocabulary here has two characters and BOS,
+     * so the three tokens shown are all of them, in the order {@link NextToken#top} gives.
+     */
+    @Test
+    void toStringQuotesThePrefixAndTheTokensAsJavaStringLiterals() {
+        java.util.Map<String, String> literal = java.util.Map.of("\"", "\\\"", "\\", "\\\\",
+                "\t", "\\u0009", "\n", "\\u000A", "\u200B", "\\u200B", "<BOS>", "<BOS>");
+        String[][] cases = {{"\"\\", "\"\\\"", "\\\"\\\\\\\""}, {"\t\n", "\n\t", "\\u000A\\u0009"},
+            {"\"\u200B", "\u200B\"", "\\u200B\\\""}};
+        for (String[] c : cases) {
+            Tokenizer tokenizer = Tokenizer.ofCharacters(c[0]);
+            LanguageModel model = GptModel.create(new GptConfig(1, 4, 1, 4, 0.5), tokenizer.vocabSize(),
+                    new PythonRandom(3));
+            NextToken next = NextToken.after(model, tokenizer, c[1]);
+            StringBuilder likely = new StringBuilder();
+            for (NextToken.Candidate candidate : next.top(3)) {
+                likely.append(likely.length() == 0 ? "" : ", ").append('"').append(literal.get(candidate.text()))
+                        .append("\" ").append(candidate.probability());
+            }
+            assertEquals("NextToken[prefix=\"" + c[2] + "\", 3 tokens, most likely: " + likely + "]",
+                    next.toString());
+        }
+    }
 }

@@ -276,7 +276,9 @@ import picocli.CommandLine.ParentCommand;
             "1:The measurement failed (out of memory, or an internal error).",
             "2:Invalid usage: an unknown option or a value out of range."},
         footer = {
-            "%nThe whole run takes about 4 x --seconds per engine (about 25 s by default), more while the JIT "
+            "%nThe whole run takes about 4 x --seconds per engine, plus up to 0.5 s per engine before its warm-up, "
+                    + "in which the bench has its own JIT compile the code that watches the compilers, so that it does "
+                    + "not compile it during the timed rounds: about 25-30 s by default. It takes more while the JIT "
                     + "compiler is still busy after the first --seconds of warm-up, or during the timed rounds (a round "
                     + "it disturbs is set aside, and the rounds go on, up to 3 x --seconds; so is a round during which "
                     + "a check of the host before and after each slice found less than full cores); the thread counts of a "

@@ -53,7 +53,11 @@ final class CompilerThreads {
      */
     static final int REHEARSALS = 2_000;
 
-    /** The longest {@link #rehearse} reads, should a read be slow. */
+    /**
+     * The longest {@link #rehearse} reads, should a read be slow. Often reached: a read lists and
+     * reads files under {@code /proc}, 0.15-0.2 ms even once compiled, and 2,000 of them took
+     * 0.37-0.45 s in one JVM (6 December 2026, a 2-vCPU AMD EPYC). {@code bench --help} says so.
+     */
     static final long REHEARSAL_NANOS = 500_000_000L;
 
     /** The start of the name of a HotSpot compiler thread, as Linux keeps it (15 characters at most). */
@@ -146,7 +150,11 @@ final class CompilerThreads {
      * compiler's compiles of {@link #nanos}, which inline the listing and reading of files under
      * {@code /proc}, took 0.2 s each of a compiler thread in the bench's JVM (6 December 2026, a
      * 2-vCPU AMD EPYC, microgpt-vector's kernels in f32 at nEmbd 256): they fell in the timed
-     * rounds and set 4 of 22 aside, as a compile that takes a core from a slice must.
+     * rounds and set 4 of 22 aside, as a compile that takes a core from a slice must. A bench of a
+     * single thread count rehearses too: its timed rounds read the time before each slice in the
+     * same way, in the JVM that runs the steps, and set aside a round in which that JVM compiled
+     * (on two threads the compile takes a core from the slice). The rehearsal often takes its whole
+     * {@link #REHEARSAL_NANOS}; {@code bench --help} counts it in the run's length.
      *
      * @param clock nanoseconds
      * @return the reads made: fewer where the time cannot be read (one) or the reads were slow

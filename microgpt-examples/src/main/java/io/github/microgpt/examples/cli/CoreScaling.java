@@ -1,7 +1,6 @@
 package io.github.microgpt.examples.cli;
 
 import io.github.microgpt.model.Precision;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
@@ -307,7 +306,13 @@ final class CoreScaling implements BenchCommand.HostProbe {
      * @param gflopsPerSecond the median of the rounds, in GFLOP/s: their work over the slowest one's wall time
      * @param rounds each timed round's rate, in the order they ran
      */
-    record Rate(int threads, double gflopsPerSecond, double[] rounds) {
+    record Rate(int threads, double gflopsPerSecond, double[] rounds) implements ControlRounds.PerCount {
+
+        /** The median of the rounds: {@link #gflopsPerSecond}. */
+        @Override
+        public double median() {
+            return gflopsPerSecond;
+        }
     }
 
     /**
@@ -327,12 +332,7 @@ final class CoreScaling implements BenchCommand.HostProbe {
          * @throws IllegalArgumentException if that count was not measured
          */
         Rate on(int threads) {
-            for (Rate rate : rates) {
-                if (rate.threads() == threads) {
-                    return rate;
-                }
-            }
-            throw new IllegalArgumentException("no rate measured on " + threads + " threads");
+            return ControlRounds.on(rates, threads, "rate");
         }
 
         /**
@@ -342,7 +342,7 @@ final class CoreScaling implements BenchCommand.HostProbe {
          * @return {@code on(threads).gflopsPerSecond() / on(1).gflopsPerSecond()}
          */
         double overOneThread(int threads) {
-            return on(threads).gflopsPerSecond() / on(1).gflopsPerSecond();
+            return ControlRounds.overOneThread(rates, threads, "rate");
         }
     }
 
@@ -350,7 +350,7 @@ final class CoreScaling implements BenchCommand.HostProbe {
      * Measures the kernel's rate on one thread and on each of the thread counts given (at most the
      * processors the JVM sees, as {@link MemoryBandwidth#threadCounts} limits them), the counts
      * taking turns in {@link #ROUNDS} rounds after {@link #WARM_UP_ROUNDS} untimed ones, in the
-     * order given and reversed every other round.
+     * order given and reversed every other round ({@link ControlRounds#measure}, as the memory's).
      *
      * @param precision the kernel's precision
      * @param threadCounts the counts, each at least 1
@@ -362,20 +362,9 @@ final class CoreScaling implements BenchCommand.HostProbe {
         try (CoreScaling cores = new CoreScaling(precision, counts.get(counts.size() - 1))) {
             long passes = Math.max(1, (long) (CONTROL_NANOS / cores.bestNanosPerPass()));
             long flopsPerPass = precision == Precision.F32 ? PeakFlops.FLOPS_PER_FLOAT_PASS : PeakFlops.FLOPS_PER_PASS;
-            double[][] rates = new double[counts.size()][ROUNDS];
-            for (int round = -WARM_UP_ROUNDS; round < ROUNDS; round++) {
-                for (int c : BenchCommand.order(counts.size(), round + WARM_UP_ROUNDS)) {
-                    int n = counts.get(c);
-                    long nanos = cores.together(passes, n);
-                    if (round >= 0) {
-                        rates[c][round] = (double) n * passes * flopsPerPass / Math.max(nanos, 1);
-                    }
-                }
-            }
-            List<Rate> measured = new ArrayList<>();
-            for (int c = 0; c < counts.size(); c++) {
-                measured.add(new Rate(counts.get(c), BenchCommand.median(rates[c]), rates[c]));
-            }
+            List<Rate> measured = ControlRounds.measure(counts, WARM_UP_ROUNDS, ROUNDS,
+                    (n, number) -> (double) n * passes * flopsPerPass / Math.max(cores.together(passes, n), 1),
+                    Rate::new);
             return new Measurement(precision, measured, (System.nanoTime() - started) / 1e9);
         }
     }

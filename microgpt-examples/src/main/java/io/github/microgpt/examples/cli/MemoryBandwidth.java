@@ -87,7 +87,13 @@ final class MemoryBandwidth {
      * @param gbPerSecond the median of the rounds, in GB/s (10<sup>9</sup> bytes per second)
      * @param rounds each timed round's bandwidth in GB/s, in the order they ran
      */
-    record Bandwidth(int threads, double gbPerSecond, double[] rounds) {
+    record Bandwidth(int threads, double gbPerSecond, double[] rounds) implements ControlRounds.PerCount {
+
+        /** The median of the rounds: {@link #gbPerSecond}. */
+        @Override
+        public double median() {
+            return gbPerSecond;
+        }
     }
 
     /**
@@ -107,12 +113,7 @@ final class MemoryBandwidth {
          * @throws IllegalArgumentException if that count was not measured
          */
         Bandwidth on(int threads) {
-            for (Bandwidth bandwidth : bandwidths) {
-                if (bandwidth.threads() == threads) {
-                    return bandwidth;
-                }
-            }
-            throw new IllegalArgumentException("no bandwidth measured on " + threads + " threads");
+            return ControlRounds.on(bandwidths, threads, "bandwidth");
         }
 
         /**
@@ -122,7 +123,7 @@ final class MemoryBandwidth {
          * @return {@code on(threads).gbPerSecond() / on(1).gbPerSecond()}
          */
         double overOneThread(int threads) {
-            return on(threads).gbPerSecond() / on(1).gbPerSecond();
+            return ControlRounds.overOneThread(bandwidths, threads, "bandwidth");
         }
     }
 
@@ -215,25 +216,15 @@ final class MemoryBandwidth {
             if (helpers != null) {
                 helpers.prestartAllCoreThreads();
             }
-            double[][] rates = new double[counts.size()][ROUNDS];
-            int slices = 0;
-            for (int round = -WARM_UP_ROUNDS; round < ROUNDS; round++) {
-                // The order of bench's thread counts: as given, reversed every other round.
-                for (int c : BenchCommand.order(counts.size(), round + WARM_UP_ROUNDS)) {
-                    int from = slices++ % SEGMENTS * segment;
-                    long nanos = slice(helpers, counts.get(c), w, m, v, g, from, from + segment);
-                    if (round >= 0) {
-                        rates[c][round] = bytesPerSlice / (double) Math.max(nanos, 1);
-                    }
-                }
-            }
+            // The order of bench's thread counts: as given, reversed every other round; each slice
+            // on the segment after the last one's.
+            List<Bandwidth> bandwidths = ControlRounds.measure(counts, WARM_UP_ROUNDS, ROUNDS, (threads, number) -> {
+                int from = number % SEGMENTS * segment;
+                return bytesPerSlice / (double) Math.max(slice(helpers, threads, w, m, v, g, from, from + segment), 1);
+            }, Bandwidth::new);
             // Reading the arrays keeps the JIT from dropping the work as unused.
             if (!Double.isFinite(w[n / 2] + m[n / 2] + v[n / 2] + g[n / 2])) {
                 throw new IllegalStateException("the memory kernel produced " + w[n / 2]);
-            }
-            List<Bandwidth> bandwidths = new ArrayList<>();
-            for (int c = 0; c < counts.size(); c++) {
-                bandwidths.add(new Bandwidth(counts.get(c), BenchCommand.median(rates[c]), rates[c]));
             }
             return new Measurement(bandwidths, (long) ARRAYS * Double.BYTES * n,
                     (System.nanoTime() - started) / 1e9);

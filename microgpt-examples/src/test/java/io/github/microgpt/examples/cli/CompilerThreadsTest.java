@@ -68,6 +68,22 @@ class CompilerThreadsTest {
         assertEquals(1, CompilerThreads.of(List.of(gone)).rehearse(() -> 0));
     }
 
+    /**
+     * The rehearsal runs before every engine's warm-up, a list's or a single count's (whose timed
+     * rounds read the compilers before each slice too, and set aside a round the JIT disturbs), and
+     * it often takes its whole limit: the help's estimate of the run's length says so, with the
+     * limit's own figure. It said only "about 25 s by default".
+     */
+    @Test
+    void benchsHelpCountsTheRehearsalInTheRunsLength() {
+        String help = new picocli.CommandLine(new BenchCommand()).setUsageHelpWidth(10_000).getUsageMessage()
+                .replaceAll("\\s+", " ");
+        String limit = String.format(java.util.Locale.ROOT, "%.1f s", CompilerThreads.REHEARSAL_NANOS / 1e9);
+        assertTrue(help.contains("The whole run takes about 4 x --seconds per engine, plus up to " + limit
+                + " per engine before its warm-up, in which the bench has its own JIT compile the code that watches"
+                + " the compilers"), help);
+    }
+
     /** Some work for the JIT compiler. */
     private static long work(int round) {
         long sum = 0;
