@@ -68,8 +68,9 @@ public final class SaveLock implements AutoCloseable {
      * @return the held lock; close it to release
      * @throws CheckpointException if another process, or this one, holds it: someone else is
      *     saving into that directory; or if this program is being stopped (Ctrl-C, a signal)
-     * @throws IOException if the lock file cannot be created (a read-only or missing parent, a
-     *     parent that is a file)
+     * @throws CheckpointException if the lock file cannot be created beside the directory (a
+     *     read-only parent, a parent that is a file): the message names the folder and the cause
+     * @throws IOException if the lock cannot be taken for another reason of the file system
      */
     public static SaveLock acquire(Path directory) throws IOException {
         Objects.requireNonNull(directory, "directory");
@@ -97,12 +98,10 @@ public final class SaveLock implements AutoCloseable {
             }
             SavesAtExit.checkNotStopping(target);
             Path file = lockFile(target);
-            Files.createDirectories(target.getParent());
             // The holder deletes the lock file when it is done; a file opened just before that
             // deletion is no longer the lock, so check after locking that it still is, else retry.
             for (int attempt = 0; attempt < 100; attempt++) {
-                FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS);
+                FileChannel channel = openLockFile(directory, file);
                 FileLock lock;
                 Object before;
                 try {
@@ -125,6 +124,24 @@ public final class SaveLock implements AutoCloseable {
                 channel.close();
             }
             throw new IOException("cannot lock " + file + ": it keeps being replaced");
+        }
+    }
+
+    /**
+     * Opens (creating if need be) the lock file and the folders above it. A failure here is the
+     * caller's folder refusing a new file, so it is told as that, naming the folder a save must
+     * be able to write in, rather than as a bare {@code AccessDeniedException} on a hidden file
+     * the caller never named.
+     */
+    private static FileChannel openLockFile(Path directory, Path file) throws IOException {
+        try {
+            Files.createDirectories(file.getParent());
+            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CheckpointException(directory, "cannot take the save lock: creating " + file + " failed ("
+                    + AtomicFiles.describe(e) + "); a save needs to create files in " + file.getParent(), e);
         }
     }
 

@@ -63,6 +63,8 @@ class ReadOnlyFolderTest {
                     + " failed (permission denied)", "save refused"), lines.subList(0, 2));
             // The save's own message names the folder (the lock it could not create there).
             assertTrue(lines.get(2).contains(folder.toString()), lines.toString());
+            assertTrue(lines.get(2).startsWith(CheckpointException.class.getName() + ": " + target
+                    + ": cannot take the save lock") && lines.get(2).contains("(permission denied)"), lines.toString());
             try (Stream<Path> left = Files.list(folder)) {
                 assertEquals(List.of(), left.toList(), "nothing is left in the folder");
             }
