@@ -146,6 +146,24 @@ class ToStringTest {
         assertEquals("NextToken[prefix=\"a\", 3 tokens, most likely: " + likely + "]", next.toString());
     }
 
+    /**
+     * The vocabulary, a prefix and a sample's text are quoted as Java string literals (as
+     * {@code NextToken} quotes its own): before, a {@code "} in them printed as itself, so the
+     * quotation seemed to end early.
+     */
+    @Test
+    void quotedTextsAreJavaStringLiterals() {
+        Tokenizer tokenizer = Tokenizer.fromDocuments(List.of("a\"", "\\b"));
+        assertEquals("Tokenizer[vocabSize=5, characters=\"\\\"\\\\ab\"]", tokenizer.toString());
+        SamplingOptions options = SamplingOptions.defaults().withPrefix("\"\\");
+        assertEquals("SamplingOptions[temperature=0.5, topK=all, prefix=\"\\\"\\\\\", maxLength=none]",
+                options.toString());
+        GptModel model = GptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(1));
+        Sampler.Generation generation = new Sampler(model, tokenizer, new PythonRandom(7)).start(options);
+        assertEquals("Generation[sample 1, text=\"\\\"\\\\\", generating, " + options + "]",
+                generation.toString());
+    }
+
     @Test
     void anExpressionGraphPrintsItsSizeAndRoot() {
         Value product = new Value(2).mul(new Value(3));

@@ -1,5 +1,6 @@
 package io.github.microgpt.sample;
 
+import io.github.microgpt.internal.Quoted;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.text.Tokenizer;
@@ -166,18 +167,9 @@ public final class NextToken {
     public String toString() {
         List<String> likely = new ArrayList<>();
         for (Candidate candidate : top(3)) {
-            likely.add(quoted(candidate.text()) + " " + candidate.probability());
+            likely.add(Quoted.literal(candidate.text()) + " " + candidate.probability());
         }
-        return "NextToken[prefix=" + quoted(prefix) + ", " + probabilities.length + " tokens, most likely: "
+        return "NextToken[prefix=" + Quoted.literal(prefix) + ", " + probabilities.length + " tokens, most likely: "
                 + String.join(", ", likely) + "]";
-    }
-
-    /**
-     * A text in double quotes, as a Java string literal writes it: {@link VisibleText#escape}
-     * (backslashes doubled, hidden characters as escapes) and each double quote after a backslash,
-     * so that the quotes around it are the only bare ones.
-     */
-    private static String quoted(String text) {
-        return "\"" + VisibleText.escape(text).replace("\"", "\\\"") + "\"";
     }
 }

@@ -3,6 +3,7 @@ package io.github.microgpt.sample;
 import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.internal.ModelChecks;
+import io.github.microgpt.internal.Quoted;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.random.RandomSource;
@@ -439,7 +440,7 @@ public final class Sampler {
          */
         @Override
         public String toString() {
-            return "Generation[sample " + sampleNumber + ", text=\"" + text + "\", " + (done ? "done" : "generating")
+            return "Generation[sample " + sampleNumber + ", text=" + Quoted.literal(text.toString()) + ", " + (done ? "done" : "generating")
                     + ", " + options + "]";
         }
     }

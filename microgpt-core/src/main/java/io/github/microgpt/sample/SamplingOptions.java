@@ -1,6 +1,7 @@
 package io.github.microgpt.sample;
 
 import io.github.microgpt.internal.ModelChecks;
+import io.github.microgpt.internal.Quoted;
 import java.util.Objects;
 
 /**
@@ -134,7 +135,7 @@ public record SamplingOptions(double temperature, int topK, String prefix, int m
     public String toString() {
         return "SamplingOptions[temperature=" + temperature
                 + ", topK=" + (topK == ALL_TOKENS ? "all" : Integer.toString(topK))
-                + ", prefix=\"" + prefix + "\""
+                + ", prefix=" + Quoted.literal(prefix)
                 + ", maxLength=" + (maxLength == NO_LIMIT ? "none" : Integer.toString(maxLength)) + "]";
     }
 }

@@ -1,5 +1,6 @@
 package io.github.microgpt.text;
 
+import io.github.microgpt.internal.Quoted;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Objects;
@@ -241,6 +242,6 @@ public final class Tokenizer {
      */
     @Override
     public String toString() {
-        return "Tokenizer[vocabSize=" + vocabSize() + ", characters=\"" + characters() + "\"]";
+        return "Tokenizer[vocabSize=" + vocabSize() + ", characters=" + Quoted.literal(characters()) + "]";
     }
 }
