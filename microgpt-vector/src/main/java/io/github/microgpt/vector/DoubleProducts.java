@@ -500,8 +500,9 @@ final class DoubleProducts {
      * threads and 0.97-1.01 on one; a step 0.89-0.98 and 0.98-1.01 (each run's figures in the
      * core's {@code ArrayGptModel.backwardProduct}). With 16 (AVX2, a Zen 3 with 2 cores, the
      * update after the product and inside it switched every step in one JVM, medians of 80
-     * rounds' ratios): the backward products with their updates 0.937 of the time on two threads
-     * and 1.004 on one; a step 0.968 and 1.003. There, with the update after the product, every
+     * rounds' ratios, three runs on a noisy host): the backward products with their updates took
+     * 0.937, 0.990 and 0.948 of the time on two threads and 1.004, 0.982 and 0.990 on one; a step
+     * 0.968, 1.008 and 0.966, and 1.003, 0.988 and 0.992. There, with the update after the product, every
      * step had written each gradient row, read it back and zeroed it in a loop of its own, a
      * hand-over of the threads more per matrix.
      */
