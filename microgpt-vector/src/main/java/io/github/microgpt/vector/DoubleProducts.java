@@ -479,15 +479,6 @@ final class DoubleProducts {
     }
 
     /**
-     * Whether {@link #backwardAndUpdate} can run: with 32 registers, as in single precision (see
-     * {@link FloatProducts#updatesInside}); with 16 the products' panels also read a cleared
-     * gradient's rows in some kernels, so a slice could not be summed into stale scratch.
-     */
-    static boolean updatesInside() {
-        return !NARROW;
-    }
-
-    /**
      * {@link #backward} with {@code din}'s rows overwritten and a fused step's update inside,
      * as {@link FloatProducts#backward(float[][], float[][], float[][], float[][], float[][], int,
      * int, Team, boolean, Team.Range)} runs it in single precision: each half's blocks of columns
@@ -495,21 +486,30 @@ final class DoubleProducts {
      * once, by one thread, as soon as it is summed and its half's blocks no longer read its
      * weights ({@link SlicedBackward}); with {@code dw} cleared and a
      * {@link MatrixKernels.GradientRange} of doubles, summed into the thread's scratch (at most
-     * {@link SlicedBackward#MAX_SCRATCH_BYTES}: 16 KB to 32 KB at {@code nEmbd} 256) and updated
-     * from there, {@code dw} left {@code +0.0}. The same sums
-     * in the same order as {@link #backward}: the same bits, whichever thread takes which unit.
-     * Only with 32 registers ({@link #updatesInside}).
+     * {@link SlicedBackward#MAX_SCRATCH_BYTES}: 16 KB to 32 KB at {@code nEmbd} 256; with 16
+     * registers a slice is whole blocks of six rows, so {@code mlp_fc2}'s rows of 1024 take 48 KB)
+     * and updated from there, {@code dw} left {@code +0.0}. The same sums in the same order as
+     * {@link #backward}: the same bits, whichever thread takes which unit. Every kernel of the
+     * weights' gradient starts from zero vectors when told the rows are cleared, never reading
+     * them (the panels' blocks of six rows and of four, and the columns short of two vectors with
+     * 16 registers), so a slice may be summed into stale scratch.
      *
      * <p>Measured at {@code nEmbd} 256, 4 layers, 64 positions, against {@link #backward}
-     * followed by the update (fused steps, one JVM, alternated, seven runs of 14-16 s): the
-     * backward products with their updates took 0.84-0.95 of the time on two threads and
-     * 0.97-1.01 on one; a step 0.89-0.98 and 0.98-1.01 (each run's figures in the core's
-     * {@code ArrayGptModel.backwardProduct}).
+     * followed by the update (fused steps, one JVM, alternated, seven runs of 14-16 s): with 32
+     * registers the backward products with their updates took 0.84-0.95 of the time on two
+     * threads and 0.97-1.01 on one; a step 0.89-0.98 and 0.98-1.01 (each run's figures in the
+     * core's {@code ArrayGptModel.backwardProduct}). With 16 (AVX2, a Zen 3 with 2 cores, the
+     * update after the product and inside it switched every step in one JVM, medians of 80
+     * rounds' ratios, three runs on a noisy host): the backward products with their updates took
+     * 0.937, 0.990 and 0.948 of the time on two threads and 1.004, 0.982 and 0.990 on one; a step
+     * 0.968, 1.008 and 0.966, and 1.003, 0.988 and 0.992. There, with the update after the product, every
+     * step had written each gradient row, read it back and zeroed it in a loop of its own, a
+     * hand-over of the threads more per matrix.
      */
     static void backwardAndUpdate(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                   int from, int to, Team team, boolean dwCleared, Team.Range update) {
         // Each half's blocks of columns of the input's gradient, then its slices of the rows of
-        // the weights' gradient (32 registers: see updatesInside).
+        // the weights' gradient, each updated as soon as it may be.
         sliced(din, dw, dout, in, w, from, to, team, dwCleared, true, true, update);
     }
 
@@ -1198,7 +1198,7 @@ final class DoubleProducts {
                     cleared);
         } else {
             panelBlock4x2(aPanel, xPanel, terms, c[r], c[Math.min(r + 1, last)], c[Math.min(r + 2, last)],
-                    c[Math.min(r + 3, last)], j);
+                    c[Math.min(r + 3, last)], j, cleared);
         }
     }
 
@@ -1338,7 +1338,7 @@ final class DoubleProducts {
             }
         }
         if (blocksEnd < width) {
-            productTransposedRows(a, x, c, r0, r1End, k0, k1, blocksEnd, width);
+            productTransposedRows(a, x, c, r0, r1End, k0, k1, blocksEnd, width, cleared);
         }
     }
 
@@ -1484,18 +1484,20 @@ final class DoubleProducts {
 
     /**
      * {@link #panelBlock6x2} for four rows of {@code c} (the first four values of each term of
-     * the panel): 8 sums, 2 loaded vectors and a broadcast.
+     * the panel): 8 sums, 2 loaded vectors and a broadcast. With {@code cleared} the sums start
+     * from zero vectors, {@code c} unread, as there.
      */
     private static void panelBlock4x2(double[] aPanel, double[] xPanel, int terms, double[] c0,
-            double[] c1, double[] c2, double[] c3, int j) {
-        DoubleVector s00 = DoubleVector.fromArray(S, c0, j);
-        DoubleVector s01 = DoubleVector.fromArray(S, c0, j + L);
-        DoubleVector s10 = DoubleVector.fromArray(S, c1, j);
-        DoubleVector s11 = DoubleVector.fromArray(S, c1, j + L);
-        DoubleVector s20 = DoubleVector.fromArray(S, c2, j);
-        DoubleVector s21 = DoubleVector.fromArray(S, c2, j + L);
-        DoubleVector s30 = DoubleVector.fromArray(S, c3, j);
-        DoubleVector s31 = DoubleVector.fromArray(S, c3, j + L);
+            double[] c1, double[] c2, double[] c3, int j, boolean cleared) {
+        DoubleVector zero = Z.broadcast(0.0);
+        DoubleVector s00 = cleared ? zero : DoubleVector.fromArray(S, c0, j);
+        DoubleVector s01 = cleared ? zero : DoubleVector.fromArray(S, c0, j + L);
+        DoubleVector s10 = cleared ? zero : DoubleVector.fromArray(S, c1, j);
+        DoubleVector s11 = cleared ? zero : DoubleVector.fromArray(S, c1, j + L);
+        DoubleVector s20 = cleared ? zero : DoubleVector.fromArray(S, c2, j);
+        DoubleVector s21 = cleared ? zero : DoubleVector.fromArray(S, c2, j + L);
+        DoubleVector s30 = cleared ? zero : DoubleVector.fromArray(S, c3, j);
+        DoubleVector s31 = cleared ? zero : DoubleVector.fromArray(S, c3, j + L);
         for (int k = 0; k < terms; k++) {
             DoubleVector x0 = DoubleVector.fromArray(S, xPanel, k * NARROW_POSITIONS);
             DoubleVector x1 = DoubleVector.fromArray(S, xPanel, k * NARROW_POSITIONS + L);
@@ -1527,10 +1529,11 @@ final class DoubleProducts {
      * edges of {@link #productTransposedNarrow}. Each block of four rows of {@code c} takes the
      * terms {@link #NARROW_TERMS} at a time along its whole rows, in blocks of four rows times two
      * vectors, then one vector, then one by one; each output the chain of fused multiply-adds over
-     * {@code k} in order from its stored value.
+     * {@code k} in order from its stored value, or, with {@code cleared} (the rows hold
+     * {@code +0.0}, or are stale scratch), from zero vectors in the first pass, {@code c} unread.
      */
     private static void productTransposedRows(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0,
-                                              int k1, int j0, int width) {
+                                              int k1, int j0, int width, boolean cleared) {
         for (int r = r0; r < r1End; r += 4) {
             // Past the last row, the last row again: its outputs are computed twice, the same way.
             int r1 = Math.min(r + 1, r1End - 1);
@@ -1542,28 +1545,32 @@ final class DoubleProducts {
             double[] c3 = c[r3];
             for (int kb = k0; kb < k1; kb += NARROW_TERMS) {
                 int ke = Math.min(k1, kb + NARROW_TERMS);
+                // The first pass starts from zero when the rows are cleared; the later ones add
+                // to what it stored.
+                boolean fromZero = cleared && kb == k0;
                 int j = j0;
                 for (; j + 2 * L <= width; j += 2 * L) {
-                    productTransposedBlock2(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j);
+                    productTransposedBlock2(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, fromZero);
                 }
                 for (; j + L <= width; j += L) {
-                    productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, false);
+                    productTransposedBlock1(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, fromZero);
                 }
-                productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, width, false);
+                productTransposedTail(a, r, r1, r2, r3, x, kb, ke, c0, c1, c2, c3, j, width, fromZero);
             }
         }
     }
 
     private static void productTransposedBlock2(double[][] a, int q0, int q1, int q2, int q3, double[][] x, int k0,
-            int k1, double[] c0, double[] c1, double[] c2, double[] c3, int j) {
-        DoubleVector s00 = DoubleVector.fromArray(S, c0, j);
-        DoubleVector s01 = DoubleVector.fromArray(S, c0, j + L);
-        DoubleVector s10 = DoubleVector.fromArray(S, c1, j);
-        DoubleVector s11 = DoubleVector.fromArray(S, c1, j + L);
-        DoubleVector s20 = DoubleVector.fromArray(S, c2, j);
-        DoubleVector s21 = DoubleVector.fromArray(S, c2, j + L);
-        DoubleVector s30 = DoubleVector.fromArray(S, c3, j);
-        DoubleVector s31 = DoubleVector.fromArray(S, c3, j + L);
+            int k1, double[] c0, double[] c1, double[] c2, double[] c3, int j, boolean cleared) {
+        DoubleVector zero = Z.broadcast(0.0);
+        DoubleVector s00 = cleared ? zero : DoubleVector.fromArray(S, c0, j);
+        DoubleVector s01 = cleared ? zero : DoubleVector.fromArray(S, c0, j + L);
+        DoubleVector s10 = cleared ? zero : DoubleVector.fromArray(S, c1, j);
+        DoubleVector s11 = cleared ? zero : DoubleVector.fromArray(S, c1, j + L);
+        DoubleVector s20 = cleared ? zero : DoubleVector.fromArray(S, c2, j);
+        DoubleVector s21 = cleared ? zero : DoubleVector.fromArray(S, c2, j + L);
+        DoubleVector s30 = cleared ? zero : DoubleVector.fromArray(S, c3, j);
+        DoubleVector s31 = cleared ? zero : DoubleVector.fromArray(S, c3, j + L);
         for (int k = k0; k < k1; k++) {
             double[] ak = a[k];
             double[] xk = x[k];

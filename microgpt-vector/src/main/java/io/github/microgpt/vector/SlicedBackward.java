@@ -13,10 +13,10 @@ import java.util.function.IntFunction;
  * {@link DoubleProducts#backward}, {@link DoubleProducts#backwardAndUpdate}): the weights' rows
  * cut in two fixed halves, and each half's work in units, half after half, so that a team of two
  * gives each thread one half and a thread done early takes units from the back of the other's.
- * With 32 registers ({@code apart}) a half's units are its blocks of columns of the input's
- * gradient first, then its slices of rows of the weights' gradient (at least
- * {@link #MIN_SLICES}); with 16 (not {@code apart}) unit {@code i} is block {@code i} and slice
- * {@code i} together, and there is no update inside.
+ * With an update inside, and in any case with 32 registers ({@code apart}), a half's units are
+ * its blocks of columns of the input's gradient first, then its slices of rows of the weights'
+ * gradient (at least {@link #MIN_SLICES}); without an update, with 16 registers (not
+ * {@code apart}), unit {@code i} is block {@code i} and slice {@code i} together.
  *
  * <p><b>Chunks, not units.</b> The team hands out chunks of several units (a thread's first
  * chunk is half of its part), and each chunk's run of blocks of one half is one call of
@@ -115,7 +115,7 @@ final class SlicedBackward {
     /**
      * The slices of each half, the larger of which has {@code halfRows} rows: {@link #MIN_SLICES}
      * at least, as many as its blocks of columns, and enough for a slice's gradient to fit
-     * {@link #MAX_SCRATCH_BYTES}; with 16 registers (not {@code apart}) one per block.
+     * {@link #MAX_SCRATCH_BYTES}; not {@code apart} (16 registers, no update inside) one per block.
      */
     private static int slices(boolean apart, int blocks, int halfRows, int cols, int bytesPerNumber) {
         if (!apart) {
@@ -141,7 +141,7 @@ final class SlicedBackward {
                         int bytesPerNumber, Team.Range update, G dw, boolean dwCleared,
                         ThreadLocal<SliceScratch<G>> scratches, Products<G> products) {
         if (update != null && !apart) {
-            throw new IllegalArgumentException("no update inside the product with 16 registers");
+            throw new IllegalArgumentException("an update inside the product needs its units apart");
         }
         MatrixKernels.GradientRange<G> fromScratch = fromScratch(update, dwCleared);
         int blocks = (cols + block - 1) / block;

@@ -190,13 +190,13 @@ public final class VectorMatrixKernels implements MatrixKernels {
      * The double-precision backward products with the input's gradient overwritten and the
      * update of a fused step inside them, each slice of the weights' rows updated by the thread
      * that has just summed its gradient (see {@link DoubleProducts#backwardAndUpdate}); left to
-     * the caller with 16 registers, or for a product these kernels leave to the core.
+     * the caller for a product these kernels leave to the core.
      */
     @Override
     public boolean matmulBackwardOverwriteAndUpdate(double[][] din, double[][] dw, double[][] dout, double[][] in,
                                                     double[][] w, int from, int to, Team team, boolean dwCleared,
                                                     Team.Range update) {
-        if (!DoubleProducts.updatesInside() || !worthIt(w.length, w[0].length, to - from)) {
+        if (!worthIt(w.length, w[0].length, to - from)) {
             return false;
         }
         WarmDoubles.ensure();
