@@ -174,7 +174,7 @@ for command_line in "train" "train --help" "train --steps 1500 --data names.txt"
   [ "$got" = no ] && pass "$command_line (a short run) asks for no huge pages" \
     || fail "$command_line (a short run) asks for huge pages"
 done
-# generate asks for none, whatever the model: it lost with them at every size measured (see the launcher).
+# generate asks for none, whatever the model: it never ran faster with them after a pause (see the launcher).
 for command_line in "generate --model run" "generate --model run --samples 1000" "generate --help"; do
   # shellcheck disable=SC2086
   got="$(asks_for_huge_pages JAVA_OPTS= "$launcher" $command_line)"

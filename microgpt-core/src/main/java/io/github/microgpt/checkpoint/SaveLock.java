@@ -88,7 +88,8 @@ public final class SaveLock implements AutoCloseable {
      *
      * @param directory the checkpoint directory
      * @return the lock, or {@code null} if it is held
-     * @throws IOException if the lock file cannot be created
+     * @throws CheckpointException if the lock file cannot be created (see {@link #openLockFile})
+     * @throws IOException if the file cannot be locked
      */
     static SaveLock tryAcquire(Path directory) throws IOException {
         Path target = target(directory);
@@ -137,8 +138,6 @@ public final class SaveLock implements AutoCloseable {
         try {
             Files.createDirectories(file.getParent());
             return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        } catch (CheckpointException e) {
-            throw e;
         } catch (IOException e) {
             throw new CheckpointException(directory, "cannot take the save lock: creating " + file + " failed ("
                     + AtomicFiles.describe(e) + "); a save needs to create files in " + file.getParent(), e);

@@ -742,9 +742,10 @@ public final class ArrayGptModel implements LanguageModel {
      * of 6 steps each): the backward products with their updates on two threads took 0.874,
      * 0.905, 0.898, 0.838, 0.952, 0.933 and 0.953 of the time, a step 0.964, 0.952, 0.931,
      * 0.894, 0.977, 0.979 and 0.963; on one thread 0.980, 0.976, 0.971, 0.998, 1.010, 0.980 and
-     * 0.974, a step 0.981, 0.984, 0.982, 0.999, 1.010, 0.991 and 0.980. Elsewhere (the core's
-     * loops, the small-shape kernels) the update runs after the product, on the team
-     * ({@link FusedRows}).
+     * 0.974, a step 0.981, 0.984, 0.982, 0.999, 1.010, 0.991 and 0.980. The core's loops do the
+     * same on one or two threads ({@link Kernels#matmulBackwardOverwriteAndUpdate}); on more
+     * threads, and for the small-shape kernels' products, the update runs after the product, on
+     * the team ({@link FusedRows}).
      */
     private static void backwardProduct(double[][] din, double[][] dw, double[][] dout, double[][] in, double[][] w,
                                         int from, int to, Workers team, boolean cleared, RangeTask update,

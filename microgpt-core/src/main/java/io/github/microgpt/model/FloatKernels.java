@@ -455,9 +455,9 @@ final class FloatKernels {
      * gradient, from its own scratch when {@code dwCleared} (the model's gradient rows, +0.0, are
      * then neither written nor read back and zeroed), so that the update reads each gradient from
      * the first-level cache instead of memory. The same sums in the same order, so the same bits.
-     * False, having computed nothing, on more threads, or when the optional module's kernels run
-     * the products but leave the update to the caller (the caller then runs {@link #matmulBackward}
-     * and the update after it).
+     * False, having computed nothing, on more threads, or when the optional module's kernels are
+     * on but decline this product (a shape too small for them): the caller then runs
+     * {@link #matmulBackward} and the update after it.
      *
      * @param scratch the threads' slices of the weights' gradient
      */
@@ -469,8 +469,8 @@ final class FloatKernels {
                 firstRow)) {
             return true;
         }
-        // The optional module's products without an update inside (16 registers) are still far
-        // quicker than these loops: the caller runs them, then the update.
+        // The optional module's kernels are on but declined (a shape too small for them): the
+        // caller runs the product, then the update.
         if (ArrayKernels.runsOptionalKernels() || workers.threads() > 2) {
             return false;
         }

@@ -433,15 +433,18 @@ public final class Sampler {
         }
 
         /**
-         * The sample's number, its text so far, whether it has ended, and its options.
+         * The sample's number, its text so far, whether it has ended, and its options. The text is
+         * quoted as a Java string literal ({@code \"} for a quote, {@code \\} for a backslash, a
+         * character that would not show as a {@code \}{@code uXXXX} escape), as
+         * {@link NextToken#toString} quotes its tokens.
          *
          * @return for example {@code Generation[sample 1, text="ma", generating,
          *     SamplingOptions[temperature=0.5, topK=5, prefix="ma", maxLength=none]]}
          */
         @Override
         public String toString() {
-            return "Generation[sample " + sampleNumber + ", text=" + Quoted.literal(text.toString()) + ", " + (done ? "done" : "generating")
-                    + ", " + options + "]";
+            return "Generation[sample " + sampleNumber + ", text=" + Quoted.literal(text.toString()) + ", "
+                    + (done ? "done" : "generating") + ", " + options + "]";
         }
     }
 

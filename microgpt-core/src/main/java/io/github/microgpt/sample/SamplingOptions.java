@@ -126,7 +126,9 @@ public record SamplingOptions(double temperature, int topK, String prefix, int m
     /**
      * Shows the options as a record does, but says what the 0 sentinels mean and quotes the
      * prefix, so that an empty prefix is seen: {@code topK=all} for {@value #ALL_TOKENS} and
-     * {@code maxLength=none} for {@value #NO_LIMIT}.
+     * {@code maxLength=none} for {@value #NO_LIMIT}. The prefix is quoted as a Java string literal
+     * ({@code \"} for a quote, {@code \\} for a backslash, a character that would not show as a
+     * {@code \}{@code uXXXX} escape), so a quote in it cannot end the quotation early.
      *
      * @return for example {@code SamplingOptions[temperature=0.5, topK=all, prefix="", maxLength=none]}
      *     for the defaults, or {@code SamplingOptions[temperature=0.5, topK=5, prefix="ma", maxLength=8]}

@@ -236,9 +236,11 @@ public final class Tokenizer {
     }
 
     /**
-     * Shows the vocabulary.
+     * Shows the vocabulary: its size, BOS included, and its characters in token order, quoted as a
+     * Java string literal ({@code \"} for a quote, {@code \\} for a backslash, a character that
+     * would not show, such as a tab or a line break, as a {@code \}{@code uXXXX} escape).
      *
-     * @return for example {@code Tokenizer[vocabSize=27, characters="ab…z"]}
+     * @return for example {@code Tokenizer[vocabSize=27, characters="abcdefghijklmnopqrstuvwxyz"]}
      */
     @Override
     public String toString() {

@@ -758,9 +758,11 @@ final class DoubleProducts {
      * later calls with the same {@code call} and terms reuse the panels of {@code x} its first
      * call copied (see {@link Panels#holdsX}), since every chunk of rows reads all of them.
      *
-     * <p>Told whether {@code c}'s rows {@code [r0, r1End)} hold nothing but {@code +0.0}
-     * ({@code cleared}): then, with 16 registers, the blocks of six rows over panels start their
-     * sums from zero vectors instead of loading {@code c} ({@link #panelBlock6x2}). The same bits:
+     * <p>Told whether {@code c}'s rows {@code [r0, r1End)} are to be summed from zero
+     * ({@code cleared}: they hold nothing but {@code +0.0}, or they are a thread's stale scratch,
+     * see {@link SlicedBackward}): then, with 16 registers, the blocks of six rows over panels
+     * start their sums from zero vectors instead of loading {@code c} ({@link #panelBlock6x2}),
+     * and so do the other kernels (four rows, the columns short of two vectors). The same bits:
      * {@code fma(a, b, +0.0)} is what a fused multiply-add gives from a stored {@code +0.0}. What
      * it saves is the wait: the gradient's rows were last written by the previous step's update
      * and come from memory, six rows' cache lines at the start of every block, before its first
@@ -770,8 +772,7 @@ final class DoubleProducts {
      * whole steps 1.01-1.13 times as fast on two threads, 0.98-1.06 on one. With 32 registers
      * the blocks of four rows by four vectors (and their edges) start the first block of
      * {@link #K_BLOCK} terms from zero vectors the same way, the later blocks adding to what the
-     * first stored. With 16 registers the other kernels (four rows, the columns short of two
-     * vectors) read {@code c} as ever, which gives the same bits.
+     * first stored. No kernel may read {@code c} when it is cleared: stale scratch would be added in.
      */
     static void productTransposed(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0, int k1, int width,
                                   Object call, boolean cleared) {
@@ -1187,7 +1188,7 @@ final class DoubleProducts {
      * rows past {@code r1End - 1} being that row again (its panel holds its values there too):
      * its outputs are then computed more than once, the same way, and stored more than once, so
      * every output gets the same chain of fused multiply-adds whichever block it falls in.
-     * {@code cleared}: the rows hold {@code +0.0} (see {@link #productTransposed(double[][],
+     * {@code cleared}: the sums start from zero, the rows unread (see {@link #productTransposed(double[][],
      * double[][], double[][], int, int, int, int, int, Object, boolean)}).
      */
     private static void panelRows(double[] aPanel, double[] xPanel, int terms, double[][] c, int r, int r1End, int j,
@@ -1290,7 +1291,8 @@ final class DoubleProducts {
      * over every block of rows, so that they stay in the second-level cache. All the terms go in
      * one pass (the positions of a document: 64 at most here). Only the columns short of two
      * vectors are left to {@link #productTransposedRows}. Each output is still one chain of fused
-     * multiply-adds over {@code k} in order from its stored value.
+     * multiply-adds over {@code k} in order from its stored value, or from zero when
+     * {@code cleared}.
      */
     private static void productTransposedNarrow(double[][] a, double[][] x, double[][] c, int r0, int r1End, int k0,
                                                 int k1, int width, Object call, boolean cleared) {
@@ -1428,11 +1430,12 @@ final class DoubleProducts {
      * terms} of {@code aPanel[6 k + i]} times two vectors of {@code xPanel} at
      * {@code k NARROW_POSITIONS}: 12 sums in registers, 2 loaded vectors and a broadcast per row
      * and term, one fused multiply-add per sum and term, in the order of {@code k}. With
-     * {@code cleared} the rows hold {@code +0.0} and the sums start from zero vectors, unread.
+     * {@code cleared} the sums start from zero vectors, the rows unread (they hold {@code +0.0},
+     * or stale scratch).
      */
     private static void panelBlock6x2(double[] aPanel, double[] xPanel, int terms, double[] c0,
             double[] c1, double[] c2, double[] c3, double[] c4, double[] c5, int j, boolean cleared) {
-        // From zero vectors when the rows hold +0.0 (see productTransposed): the same bits, no loads.
+        // From zero vectors when the rows are cleared (see productTransposed): the same bits, no loads.
         DoubleVector zero = Z.broadcast(0.0);
         DoubleVector s00 = cleared ? zero : DoubleVector.fromArray(S, c0, j);
         DoubleVector s01 = cleared ? zero : DoubleVector.fromArray(S, c0, j + L);

@@ -150,8 +150,9 @@ final class FloatProducts {
      * {@code dw[o] += sum_t dout[t][o] in[t]}, with the weights' rows cut in two fixed halves
      * that each thread keeps to: the input's gradient is summed over each half on its own (the
      * first half from {@code din}'s stored value, the second from 0 into the caller's scratch)
-     * and the two sums are added at the end, so that a thread reads only its half of the rows
-     * of {@code w} and writes only its half of {@code dw}'s.
+     * and the two sums are added block of columns by block, as soon as both halves of a block
+     * are done ({@link SlicedBackward}), so that a thread reads only its half of the rows of
+     * {@code w} and writes only its half of {@code dw}'s.
      *
      * <p>Why. The forward product and the optimizer's update split the same matrices by rows
      * (see the core's {@code UpdateOrder}), and this product split the input's gradient by
@@ -187,28 +188,6 @@ final class FloatProducts {
     }
 
     /**
-     * Whether {@link #backward(float[][], float[][], float[][], float[][], float[][], int, int, Team,
-     * boolean, Team.Range)} runs an update inside the product: always. With an update, the units
-     * keep the weights' gradient's slices apart from the input's gradient's blocks, with 16
-     * registers too (without one, a unit there is a block and a slice together, see
-     * {@link #MIN_SLICES}).
-     *
-     * <p>With 16 registers the update had run after the product, over the model's gradient rows,
-     * which the product had written and the update read back and zeroed: 12 MB of gradients, three
-     * passes over memory a step at {@code nEmbd} 256, which a second core does not speed up (this
-     * machine's memory gives two threads 1.06-1.14 times one thread's bandwidth). Inside, each
-     * slice's gradient is summed in the thread's scratch and updated from there. Measured on a Zen
-     * 3 (AVX2, 16 registers) at {@code nEmbd} 256, 4 layers, 64 positions (fused steps, one JVM,
-     * one model, the update after and inside the product alternated with one and two threads, 14
-     * rounds of 3 steps, medians; a noisy host): the backward products with their updates took
-     * 12.1 ms a step on two threads after, 11.0 inside, and 18.3 and 17.8 ms on one; a step took
-     * 0.934 of the time on two threads and 0.984 on one.
-     */
-    static boolean updatesInside() {
-        return true;
-    }
-
-    /**
      * {@link #backward(float[][], float[][], float[][], float[][], float[][], int, int, Team, boolean)}
      * that, unless {@code update} is null, also runs {@code update} over each slice of the weights' rows as
      * soon as the slice's gradient is summed and no block of the input's gradient still reads
@@ -222,14 +201,27 @@ final class FloatProducts {
      * <p>When {@code dw} is cleared and {@code update} is a {@link MatrixKernels.GradientRange},
      * a slice that a thread starts once its half's blocks are done (on one thread every slice; on
      * two, all but those taken from the other half while its blocks still run) is summed into
-     * the thread's {@link SlicedBackward.SliceScratch} (at most 32 KB at {@code nEmbd} 256, in
-     * the first-level cache) and updated from there at once, by the same thread: the same sums
-     * in the same order, so the same bits, but {@code dw}'s rows are never written, read back by
-     * the update and zeroed again (25 MB of memory traffic a step at {@code nEmbd} 256); they
-     * stay {@code +0.0}.
+     * the thread's {@link SlicedBackward.SliceScratch} (at most 32 KB at {@code nEmbd} 256, 36 KB
+     * with 16 registers, whose slices are whole blocks of six rows; in the first-level cache) and
+     * updated from there at once, by the same thread: the same sums in the same order, so the
+     * same bits, but {@code dw}'s rows are never written, read back by the update and zeroed
+     * again (25 MB of memory traffic a step at {@code nEmbd} 256); they stay {@code +0.0}.
      * Measured there (fused steps, one JVM, old and new alternated, 3 runs of 15 s): the backward
      * products with their updates took 0.948, 0.957 and 0.976 of the time on two threads, a step
      * 0.957, 0.975 and 0.951; on one thread 0.972, 1.006 and 0.963, a step 0.986, 1.005, 0.977.
+     *
+     * <p>With an update the units keep the weights' gradient's slices apart from the input's
+     * gradient's blocks with 16 registers too (without one, a unit there is a block and a slice
+     * together, see {@link #MIN_SLICES}). With 16 registers the update had run after the product,
+     * over the model's gradient rows, which the product had written and the update read back and
+     * zeroed: 12 MB of gradients, three passes over memory a step at {@code nEmbd} 256, which a
+     * second core does not speed up (this machine's memory gives two threads 1.06-1.14 times one
+     * thread's bandwidth). Measured on a Zen 3 (AVX2, 16 registers) at {@code nEmbd} 256, 4
+     * layers, 64 positions (fused steps, one JVM, one model, the update after and inside the
+     * product alternated with one and two threads, 14 rounds of 3 steps, medians; a noisy host):
+     * the backward products with their updates took 12.1 ms a step on two threads after, 11.0
+     * inside, and 18.3 and 17.8 ms on one; a step took 0.934 of the time on two threads and 0.984
+     * on one.
      */
     static void backward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w, int from,
                          int to, Team team, boolean dwCleared, Team.Range update) {
@@ -286,7 +278,8 @@ final class FloatProducts {
      * slices made them slower, in both orders (one thread 15.7 ms instead of 14.2, two 9.1
      * instead of 7.6), so there a product without an update keeps units of a block and a slice
      * each; one with an update inside takes them apart, to sum each slice in scratch (see
-     * {@link #updatesInside}).
+     * {@link #backward(float[][], float[][], float[][], float[][], float[][], int, int, Team,
+     * boolean, Team.Range)}).
      */
     static final int MIN_SLICES = 16;
 

@@ -13,10 +13,12 @@ import java.util.function.IntFunction;
  * {@link DoubleProducts#backward}, {@link DoubleProducts#backwardAndUpdate}): the weights' rows
  * cut in two fixed halves, and each half's work in units, half after half, so that a team of two
  * gives each thread one half and a thread done early takes units from the back of the other's.
- * With an update inside, and in any case with 32 registers ({@code apart}), a half's units are
- * its blocks of columns of the input's gradient first, then its slices of rows of the weights'
- * gradient (at least {@link #MIN_SLICES}); without an update, with 16 registers (not
- * {@code apart}), unit {@code i} is block {@code i} and slice {@code i} together.
+ * With an update inside (either precision, 16 or 32 registers), and in single precision with 32
+ * registers without one ({@code apart}), a half's units are its blocks of columns of the input's
+ * gradient first, then its slices of rows of the weights' gradient (at least
+ * {@link #MIN_SLICES}); otherwise, without an update (double precision, or single with 16
+ * registers: not {@code apart}), unit {@code i} is block {@code i} and slice {@code i} together,
+ * since no slice then waits for its half's blocks.
  *
  * <p><b>Chunks, not units.</b> The team hands out chunks of several units (a thread's first
  * chunk is half of its part), and each chunk's run of blocks of one half is one call of
@@ -46,15 +48,15 @@ import java.util.function.IntFunction;
  * <p><b>The gradient in scratch.</b> When the weights' gradient starts cleared and the update is
  * a {@link MatrixKernels.GradientRange}, a slice whose half's blocks are done when its thread
  * starts it (on one thread every slice) is summed into the thread's own scratch
- * ({@link SliceScratch}, at most {@link #MAX_SCRATCH_BYTES}) and updated from there at once:
- * the same sums in the same order, but {@code dw}'s rows are never written, read back by the
- * update and zeroed again; they stay {@code +0.0}.
+ * ({@link SliceScratch}, {@link #MAX_SCRATCH_BYTES} at most where a block of rows fits it) and
+ * updated from there at once: the same sums in the same order, but {@code dw}'s rows are never
+ * written, read back by the update and zeroed again; they stay {@code +0.0}.
  */
 final class SlicedBackward {
 
     /**
-     * The fewest slices of a half's rows of the weights' gradient, with 32 registers (see
-     * {@link FloatProducts#MIN_SLICES}, where the number was measured).
+     * The fewest slices of a half's rows of the weights' gradient when the units are
+     * {@code apart} (see {@link FloatProducts#MIN_SLICES}, where the number was measured).
      */
     static final int MIN_SLICES = FloatProducts.MIN_SLICES;
 
@@ -62,7 +64,9 @@ final class SlicedBackward {
      * The most bytes of one slice's gradient: its scratch stays in the first-level cache (48 KB
      * a core on Zen 5, 32 KB on many others) while it is summed and updated. In single precision
      * at {@code nEmbd} 256 every slice is within it at {@link #MIN_SLICES}; in double precision
-     * the widest matrices take more slices (32 instead of 16 for {@code mlp_fc1}).
+     * the widest matrices take more slices (32 instead of 16 for {@code mlp_fc1}). A slice is
+     * whole blocks of the gradient kernel's rows, so it can be larger where a block is: with 16
+     * registers in double precision a slice of six rows 1024 wide ({@code mlp_fc2}'s) takes 48 KB.
      */
     static final int MAX_SCRATCH_BYTES = 32 * 1024;
 
@@ -115,7 +119,8 @@ final class SlicedBackward {
     /**
      * The slices of each half, the larger of which has {@code halfRows} rows: {@link #MIN_SLICES}
      * at least, as many as its blocks of columns, and enough for a slice's gradient to fit
-     * {@link #MAX_SCRATCH_BYTES}; not {@code apart} (16 registers, no update inside) one per block.
+     * {@link #MAX_SCRATCH_BYTES}; not {@code apart} (no update inside, and double precision or 16
+     * registers) one per block.
      */
     private static int slices(boolean apart, int blocks, int halfRows, int cols, int bytesPerNumber) {
         if (!apart) {

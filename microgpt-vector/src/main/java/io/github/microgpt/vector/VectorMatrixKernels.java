@@ -45,16 +45,15 @@ public final class VectorMatrixKernels implements MatrixKernels {
     private static final int ROW_GRAIN = 16;
 
     /**
-     * The first row of the weights' gradient in slice {@code s} of {@code slices}: each half of the
-     * backward pass runs both of its products in one loop over slices, each slice a block of columns of
-     * the input's gradient and as many rows of the weights' gradient (the same number of
-     * multiply-adds), so that the threads meet once per product rather than twice, and a thread
-     * that is done with its columns goes on with its rows instead of waiting for the other's
-     * columns. Rows are cut at multiples of {@code block}, the rows of the weights' gradient's
-     * kernel: four in double precision, {@link FloatProducts#TRANSPOSED_ROWS} in single (six with
-     * 16 registers), so that a thread's slices leave no rows short of a block but the matrix's
-     * last ones, as one thread's single call does (in single precision a cut at multiples of four
-     * left two to four rows of every chunk to a kernel with spills).
+     * The first row of the weights' gradient in slice {@code s} of {@code slices} of {@code rows}
+     * rows (a half's, see {@link SlicedBackward}): {@code rows * s / slices} rounded down to a
+     * multiple of {@code block}, and {@code rows} for {@code s >= slices}. {@code block} is the
+     * rows of the weights' gradient's kernel ({@link DoubleProducts#TRANSPOSED_ROWS},
+     * {@link FloatProducts#TRANSPOSED_ROWS}: four with 32 registers, six with 16), so that a
+     * thread's slices leave no rows short of a block but the matrix's last ones, as one thread's
+     * single call does (in single precision a cut at multiples of four left two to four rows of
+     * every chunk to a kernel with spills). A slice may be empty where the slices are finer than
+     * a block.
      */
     static int sliceRow(int rows, int slices, int s, int block) {
         return s >= slices ? rows : (int) ((long) rows * s / slices) / block * block;
@@ -277,13 +276,13 @@ public final class VectorMatrixKernels implements MatrixKernels {
      * The single-precision backward products with the update of a fused step inside them, each
      * slice of the weights' rows updated by the thread that has just summed its gradient (see
      * {@link FloatProducts#backward(float[][], float[][], float[][], float[][], float[][], int, int,
-     * Team, boolean, Team.Range)}); left to the caller with 16 registers, or for a product these
-     * kernels leave to the core.
+     * Team, boolean, Team.Range)}); left to the caller for a product these kernels leave to the
+     * core.
      */
     @Override
     public boolean matmulBackwardAndUpdate(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                                            int from, int to, Team team, boolean dwCleared, Team.Range update) {
-        if (!FloatProducts.updatesInside() || !worthIt(w.length, w[0].length, to - from)) {
+        if (!worthIt(w.length, w[0].length, to - from)) {
             return false;
         }
         WarmFloats.ensure();

@@ -271,9 +271,15 @@ class SlicedBackwardTest {
         assertTrue(wide[0] == view[8], "the view points at the rows given out last");
     }
 
-    /** Units of a block and a slice each (16 registers) leave no slice free before the blocks: no update inside. */
+    /**
+     * Units of a block and a slice each (not apart: a product without an update, in double
+     * precision or with 16 registers) leave no slice free before the blocks, so an update inside
+     * them is refused, saying why.
+     */
     @Test
     void anUpdateInsideIsRefusedWithoutApartUnits() {
-        assertThrows(IllegalArgumentException.class, () -> run(ONE, SHAPES.get(0), false, true));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> run(ONE, SHAPES.get(0), false, true));
+        assertEquals("an update inside the product needs its units apart", e.getMessage());
     }
 }

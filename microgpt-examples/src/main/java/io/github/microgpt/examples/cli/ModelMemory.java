@@ -96,8 +96,9 @@ final class ModelMemory {
         long hidden = 4 * c;
         long nh = config.nHead();
         activations(a, config, vocabSize, false);
-        // ensureGradients: dEncoded, dStream, six buffers a layer (seven in f32, whose dMlpActive
-        // is not dMlpHidden's arrays), dLogits, (f32) secondHalf, valuesT, dAttnWeights.
+        // ensureGradients: dEncoded, dStream, five buffers a layer (dAttnNormed, dQkv, dAttnOut,
+        // dMlpNormed, dMlpHidden; six in f32, whose dMlpActive is not dMlpHidden's arrays),
+        // dLogits, (f32) secondHalf, valuesT, dAttnWeights.
         a.rows(t, c);
         a.rows(t, c);
         a.perLayer(l, t, c);

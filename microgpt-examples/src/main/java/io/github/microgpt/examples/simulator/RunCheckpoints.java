@@ -126,6 +126,11 @@ final class RunCheckpoints {
         try {
             return SaveLock.acquire(target);
         } catch (CheckpointException e) {
+            if (e.getCause() instanceof IOException cause) {
+                // The lock file could not be created (SaveLock names the folder): the folder's
+                // failure, answered 500 with the system's file and reason, not a busy name.
+                throw cause;
+            }
             throw ApiException.conflict("cannot save as \"" + name + "\": "
                     + e.problem().replace("choose another directory", "choose another name"));
         }
