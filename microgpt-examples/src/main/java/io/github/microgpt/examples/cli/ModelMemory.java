@@ -476,8 +476,9 @@ final class ModelMemory {
                 continue;
             }
             long grain = forwardRowGrain(rows, threads);
-            if (threads > 1 && rows >= 2 * grain
-                    && !(precision == Precision.F64 && forwardByPositions(rows, cols, threads))) {
+            // Split by positions where Kernels.forwardByPositions says so, in both precisions
+            // (FloatKernels.matmulForward asks it too since the f32 two-thread step's change).
+            if (threads > 1 && rows >= 2 * grain && !forwardByPositions(rows, cols, threads)) {
                 long parts = Math.max(1, Math.min(threads, rows / grain));
                 long width = (rows + parts - 1) / parts;
                 long block = Math.min(cols, Math.max(3, blockNumbers / (rows / parts) / 3 * 3));
@@ -521,7 +522,7 @@ final class ModelMemory {
     }
 
     /**
-     * {@code Kernels.forwardByPositions} (double precision only): a product whose share of rows a
+     * {@code Kernels.forwardByPositions} (both precisions ask it): a product whose share of rows a
      * thread is under 256 and whose input is at least four times as wide runs by positions, each
      * thread transposing all the weights, as a product too small to share does.
      */
