@@ -173,7 +173,7 @@ final class ModelMemory {
      * thread's panels of the backward products' operands ({@code DoubleProducts.Panels},
      * {@code FloatProducts.Panels}), and on the calling thread the backward products' second half
      * ({@code SecondHalf}) and the small-shape kernels' transposed weights
-     * ({@code SmallVectorKernels}); with 32 registers, in either precision, each thread's slice of
+     * ({@code SmallVectorKernels}); in either precision and register shape, each thread's slice of
      * a weights' gradient that a fused step (as {@code train} runs it) sums and updates from
      * ({@code SlicedBackward.SliceScratch}: the most rows of a slice of any product times the most
      * columns, as it grows both; in f32 128 KB at {@code nEmbd} 256, whose {@code mlp_fc1} has
@@ -308,10 +308,14 @@ final class ModelMemory {
                 return;
             }
             grow("secondHalf", CALLER, n, cols);
-            if (!SIXTEEN_REGISTERS) {
-                // SlicedBackward.SliceScratch (both precisions): in a fused step, each slice of the
-                // weights' gradient summed where the thread's update reads it, and an array of the
-                // weights' rows pointing at it. A thread grows it for every product it takes a slice of.
+            if (!SIXTEEN_REGISTERS || f32) {
+                // SlicedBackward.SliceScratch: in a fused step, each slice of the weights' gradient
+                // summed where the thread's update reads it, and an array of the weights' rows
+                // pointing at it. A thread grows it for every product it takes a slice of. With 16
+                // registers f32 holds it since its update runs inside the products there too; f64's
+                // 16-register step, though its update runs inside too, left no such scratch in the
+                // threads ModelMemoryVectorTest walks (counting it overshot by 12%): not yet
+                // explained, so not counted.
                 grow("sliceScratch.rows", EVERY_THREAD, largestSlice(rows, cols, lanes, f32 ? Float.BYTES : Double.BYTES),
                         cols);
                 grow("sliceScratch.view", EVERY_THREAD, REFERENCES, rows);
@@ -360,15 +364,18 @@ final class ModelMemory {
          */
         static long largestSlice(long rows, long cols, long lanes, long bytesPerNumber) {
             long block = 4L * lanes;
-            long middle = rows / 2 / TRANSPOSED_ROWS_32 * TRANSPOSED_ROWS_32;
+            // The weights' gradient's kernel rows (DoubleProducts/FloatProducts.TRANSPOSED_ROWS):
+            // six with 16 registers, four with 32; the halves and slices are cut at multiples of it.
+            long transposedRows = SIXTEEN_REGISTERS ? BLOCK_ROWS : TRANSPOSED_ROWS_32;
+            long middle = rows / 2 / transposedRows * transposedRows;
             long halfBytes = saturatedProduct(saturatedProduct(rows - middle, cols), bytesPerNumber);
             long forScratch = Math.min(rows - middle, (halfBytes + MAX_SCRATCH_BYTES - 1) / MAX_SCRATCH_BYTES);
             long slices = Math.max(Math.max((cols + block - 1) / block, MIN_SLICES), forScratch);
             long largest = 0;
             for (long half : new long[] {middle, rows - middle}) {
                 for (long s = 0; s < slices; s++) {
-                    long r0 = half * s / slices / TRANSPOSED_ROWS_32 * TRANSPOSED_ROWS_32;
-                    long r1 = s + 1 >= slices ? half : half * (s + 1) / slices / TRANSPOSED_ROWS_32 * TRANSPOSED_ROWS_32;
+                    long r0 = half * s / slices / transposedRows * transposedRows;
+                    long r1 = s + 1 >= slices ? half : half * (s + 1) / slices / transposedRows * transposedRows;
                     largest = Math.max(largest, r1 - r0);
                 }
             }
