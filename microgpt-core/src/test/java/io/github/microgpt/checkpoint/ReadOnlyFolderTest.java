@@ -112,10 +112,23 @@ class ReadOnlyFolderTest {
         List<String> command = new ArrayList<>(List.of(setpriv.get().toString(), "--reuid=" + nobody.get()[2],
                 "--regid=" + nobody.get()[3], "--clear-groups", "--", java, "-XX:-UsePerfData", "-cp", classPath,
                 Child.class.getName(), target.toString()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the other user's JVM did not end");
+        // The child's output goes to a file read after it ends, so that a child that hangs fails
+        // the wait below instead of blocking a read of its pipe for ever.
+        Path log = Files.createTempFile("read-only-folder", ".txt");
+        String output;
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            process.getOutputStream().close();
+            boolean ended = process.waitFor(60, TimeUnit.SECONDS);
+            if (!ended) {
+                process.destroyForcibly();
+            }
+            assertTrue(ended, "the other user's JVM did not end");
+            output = Files.readString(log, StandardCharsets.UTF_8);
+        } finally {
+            Files.deleteIfExists(log);
+        }
         List<String> lines = output.lines().toList();
         assumeTrue(!lines.isEmpty() && lines.get(0).equals(STARTED), "the JVM as nobody could not run the check"
                 + " (it cannot read the JDK or the classes?): " + output.strip());
