@@ -122,7 +122,7 @@ final class SlicedBackward {
      * {@link #MAX_SCRATCH_BYTES}; not {@code apart} (no update inside, and double precision or 16
      * registers) one per block.
      */
-    private static int slices(boolean apart, int blocks, int halfRows, int cols, int bytesPerNumber) {
+    static int slices(boolean apart, int blocks, int halfRows, int cols, int bytesPerNumber) {
         if (!apart) {
             return blocks;
         }
