@@ -96,6 +96,10 @@ class ModelMemoryVectorTest {
         "f32, 1, 64, 4, 64, 1",
         "f32, 2, 128, 4, 40, 1",
         "f32, 1, 64, 4, 64, 2",
+        // Issue 11's shape: slices cut to fit SlicedBackward.MAX_SCRATCH_BYTES, panels in passes,
+        // and (f32, 16 registers) a slice scratch that grew, whose old rows the view kept.
+        "f64, 1, 256, 8, 64, 1",
+        "f32, 1, 256, 8, 64, 1",
     })
     void theKernelsScratchIsCountedForEveryThread(String precisionId, int layers, int width, int heads, int block,
                                                   int threads) throws Exception {
