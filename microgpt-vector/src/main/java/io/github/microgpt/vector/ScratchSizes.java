@@ -136,32 +136,45 @@ final class ScratchSizes {
     }
 
     /**
-     * The backward products with the update inside ({@code DoubleProducts.backwardAndUpdate},
-     * {@code FloatProducts.backward} with an update): the second half's sums, each slice of the
-     * weights' gradient in the thread's scratch, and with 16 registers the panels.
+     * The backward products: the second half's sums and, with 16 registers, the panels; with the
+     * update inside ({@code DoubleProducts.backwardAndUpdate}, {@code FloatProducts.backward}
+     * with an update), each slice of the weights' gradient in the thread's scratch. A
+     * double-precision product the core offers the small-shape kernels has its update after it
+     * ({@code ArrayKernels.matmulBackwardOverwriteAndUpdate} leaves those to the caller), and
+     * comes here only if they decline it ({@code SmallVectorKernels.matmulBackward}).
      */
     private void backward(int rows, int cols) {
+        boolean offeredToSmall = !f32 && (long) rows * cols * n < OFFERED_TO_SMALL;
+        if (offeredToSmall && SmallVectorKernels.ENABLED && n >= 1 && cols % SmallVectorKernels.L == 0
+                && cols <= SmallVectorKernels.MAX_COLUMNS) {
+            return;
+        }
         if (!VectorMatrixKernels.worthIt(rows, cols, n)) {
             return;
         }
+        boolean fused = !offeredToSmall;
         caller.atLeast("secondHalf", numberBytes, n, cols);
         int middle = f32 ? FloatProducts.middleRow(rows) : DoubleProducts.middleRow(rows);
         int transposed = f32 ? FloatProducts.TRANSPOSED_ROWS : DoubleProducts.TRANSPOSED_ROWS;
         int blocks = (cols + 4 * lanes - 1) / (4 * lanes);
-        // Apart: an update inside the product takes each half's blocks and slices apart.
-        int slices = SlicedBackward.slices(true, blocks, rows - middle, cols, numberBytes);
-        int largestSlice = 0;
+        // Apart with an update inside: each half's blocks, then its slices one by one. Without,
+        // unit i is block i and slice i, and one thread's chunk may be a whole half (on one
+        // thread it is), whose gradient is one call.
+        int slices = SlicedBackward.slices(fused, blocks, rows - middle, cols, numberBytes);
+        int largestSlice = fused ? 0 : rows - middle;
         for (int half : new int[] {middle, rows - middle}) {
-            for (int s = 0; s < slices; s++) {
+            for (int s = 0; fused && s < slices; s++) {
                 largestSlice = Math.max(largestSlice, VectorMatrixKernels.sliceRow(half, slices, s + 1, transposed)
                         - VectorMatrixKernels.sliceRow(half, slices, s, transposed));
             }
         }
-        // SliceScratch: the slice's rows, exactly as wide as the product's (one array per width),
-        // and the view that points the product's row indices at them.
-        sliceWidths.add(cols);
-        everyThread.atLeast("slices." + cols, numberBytes, largestSlice, cols);
-        everyThread.flat("slices.view", ScratchArrays.REFERENCE_BYTES, rows);
+        if (fused) {
+            // SliceScratch: the slice's rows, exactly as wide as the product's (one array per
+            // width), and the view that points the product's row indices at them.
+            sliceWidths.add(cols);
+            everyThread.atLeast("slices." + cols, numberBytes, largestSlice, cols);
+            everyThread.flat("slices.view", ScratchArrays.REFERENCE_BYTES, rows);
+        }
         if (f32 ? !FloatProducts.SIXTEEN_REGISTERS : !DoubleProducts.NARROW) {
             return;
         }
