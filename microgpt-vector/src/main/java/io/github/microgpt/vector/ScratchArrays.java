@@ -1,5 +1,8 @@
 package io.github.microgpt.vector;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * Growing the kernels' per-thread scratch (copies and panels of the operands), which is kept
  * between products and only ever grows: the same few arrays serve every product of a step, so a
@@ -23,7 +26,7 @@ final class ScratchArrays {
      */
     static double[][] atLeast(double[][] held, int rows, int cols) {
         int heldCols = held.length == 0 ? 0 : held[0].length;
-        return held.length >= rows && heldCols >= cols ? held
+        return holds(held.length, heldCols, rows, cols) ? held
                 : new double[Math.max(rows, held.length)][Math.max(cols, heldCols)];
     }
 
@@ -37,7 +40,94 @@ final class ScratchArrays {
      */
     static float[][] atLeast(float[][] held, int rows, int cols) {
         int heldCols = held.length == 0 ? 0 : held[0].length;
-        return held.length >= rows && heldCols >= cols ? held
+        return holds(held.length, heldCols, rows, cols) ? held
                 : new float[Math.max(rows, held.length)][Math.max(cols, heldCols)];
+    }
+
+    /** Whether rows of the held shape serve the shape asked for ({@link #atLeast}; {@link Ledger} too). */
+    private static boolean holds(long heldRows, long heldCols, long rows, long cols) {
+        return heldRows >= rows && heldCols >= cols;
+    }
+
+    /**
+     * Bytes of a reference in an array: 4 with compressed pointers, which HotSpot uses for heaps
+     * under 32 GiB, else 8.
+     */
+    static final int REFERENCE_BYTES = Runtime.getRuntime().maxMemory() < (32L << 30) ? 4 : 8;
+
+    /**
+     * The scratch a thread would hold after a sequence of requests, without allocating it: each
+     * array by name, grown by {@link #atLeast}'s rule (or, for a flat array, to the longest length
+     * asked), and its bytes as HotSpot lays arrays out. {@link ScratchSizes} replays a step's
+     * requests on it, so that the module answers how much memory its scratch takes
+     * ({@link VectorMatrixKernels#scratchBytes}) from the same rule that grows the arrays.
+     */
+    static final class Ledger {
+        /** By name: {@code {rows, cols, elementBytes}}; {@code rows} -1 for a flat array of {@code cols}. */
+        private final Map<String, long[]> arrays = new LinkedHashMap<>();
+
+        /**
+         * {@link #atLeast} of the array {@code name}: rows of {@code elementBytes}-byte numbers,
+         * grown in either direction only as far as asked, never shrunk.
+         *
+         * @param name the array, as the scratch holds it (one name per field)
+         * @param elementBytes 8 for doubles, 4 for floats
+         * @param rows the rows asked for
+         * @param cols the numbers asked for in each row
+         */
+        void atLeast(String name, int elementBytes, long rows, long cols) {
+            long[] held = arrays.computeIfAbsent(name, k -> new long[] {0, 0, elementBytes});
+            // An array of no rows keeps no row length (atLeast reads held[0].length only if there is one).
+            long heldCols = held[0] == 0 ? 0 : held[1];
+            if (!holds(held[0], heldCols, rows, cols)) {
+                held[0] = Math.max(rows, held[0]);
+                held[1] = Math.max(cols, heldCols);
+            }
+        }
+
+        /**
+         * A flat array of {@code elementBytes}-byte elements replaced by one of {@code length}
+         * when it is shorter: {@code if (a.length < length) a = new double[length]}.
+         *
+         * @param name the array
+         * @param elementBytes 8 for doubles, 4 for floats and ints, {@link #REFERENCE_BYTES} for references
+         * @param length the elements asked for
+         */
+        void flat(String name, int elementBytes, long length) {
+            long[] held = arrays.computeIfAbsent(name, k -> new long[] {-1, 0, elementBytes});
+            held[1] = Math.max(held[1], length);
+        }
+
+        /**
+         * The bytes of every array named so far: a 16-byte header (mark word, compressed class
+         * pointer, length) and the elements, rounded up to 8 bytes; rows are an array of
+         * references and each row an array. Saturates at {@link Long#MAX_VALUE}.
+         *
+         * @return the bytes
+         */
+        long bytes() {
+            long bytes = 0;
+            for (long[] held : arrays.values()) {
+                long row = arrayBytes(held[1], held[2]);
+                bytes = sum(bytes, held[0] < 0 ? row
+                        : sum(arrayBytes(held[0], REFERENCE_BYTES), product(held[0], row)));
+            }
+            return bytes;
+        }
+
+        private static long arrayBytes(long length, long elementBytes) {
+            long size = sum(16, product(length, elementBytes));
+            return size == Long.MAX_VALUE ? size : (size + 7) / 8 * 8;
+        }
+    }
+
+    /** {@code a + b} of two non-negative numbers, or {@link Long#MAX_VALUE} if it would overflow. */
+    static long sum(long a, long b) {
+        return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
+    }
+
+    /** {@code a * b} of two non-negative numbers, or {@link Long#MAX_VALUE} if it would overflow. */
+    static long product(long a, long b) {
+        return b != 0 && a > Long.MAX_VALUE / b ? Long.MAX_VALUE : a * b;
     }
 }

@@ -122,7 +122,7 @@ final class SlicedBackward {
      * {@link #MAX_SCRATCH_BYTES}; not {@code apart} (no update inside, and double precision or 16
      * registers) one per block.
      */
-    private static int slices(boolean apart, int blocks, int halfRows, int cols, int bytesPerNumber) {
+    static int slices(boolean apart, int blocks, int halfRows, int cols, int bytesPerNumber) {
         if (!apart) {
             return blocks;
         }
@@ -382,6 +382,11 @@ final class SlicedBackward {
                 held[k] = none;
             }
             rows = growth.atLeast((G) held[k], count, length);
+            if (rows != held[k]) {
+                // The view may still point at rows of the arrays replaced (of this width or an
+                // earlier one's): let them go, or they stay reachable for the thread's life.
+                Arrays.fill((Object[]) view, null);
+            }
             held[k] = rows;
             return rows;
         }

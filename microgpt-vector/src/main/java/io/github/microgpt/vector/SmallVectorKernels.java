@@ -37,7 +37,7 @@ public final class SmallVectorKernels implements SmallKernels {
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
 
     /** Doubles per vector: 8 with AVX-512, 4 with AVX2. */
-    private static final int L = S.length();
+    static final int L = S.length();
 
     /** The widest input of a forward product taken (rows of the transposed scratch). */
     static final int MAX_COLUMNS = 256;

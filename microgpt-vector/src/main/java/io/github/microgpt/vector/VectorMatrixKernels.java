@@ -290,6 +290,13 @@ public final class VectorMatrixKernels implements MatrixKernels {
         return true;
     }
 
+    /** Counted by {@link ScratchSizes}, from the constants and conditions the products use. */
+    @Override
+    public long scratchBytes(boolean singlePrecision, int[][] weights, int positions, int transposedRows,
+                             int transposedColumns, int threads) {
+        return ScratchSizes.bytes(singlePrecision, weights, positions, transposedRows, transposedColumns, threads);
+    }
+
     @Override
     public boolean attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT, int nHead,
                                     float scale, int from, int to, Team team) {

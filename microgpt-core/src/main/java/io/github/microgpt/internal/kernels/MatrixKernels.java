@@ -257,6 +257,31 @@ public interface MatrixKernels {
     }
 
     /**
+     * The memory these kernels keep between products, beside the model's arrays, once a training
+     * step has run (in thread-locals, say, of every thread that took part), so that a model far
+     * too large for the heap can be refused before it is built (the command line's
+     * {@code ModelMemory} asks). The step is one document of {@code positions} positions through
+     * the products of {@code weights}, as the trainer runs it: the update inside the backward
+     * products where the model fuses it. Only the implementation knows its scratch, so it answers
+     * from the same constants and conditions that size the arrays, rather than the caller
+     * mirroring them (a mirror fell out of step when the kernels changed). By default 0: nothing
+     * known, which keeps the caller's estimate a lower bound.
+     *
+     * @param singlePrecision true for a single-precision model's products, false for double
+     * @param weights each product's weights as {@code {rows, columns}}, once per shape is enough
+     * @param positions the positions of the step (the block size: a workspace's longest document)
+     * @param transposedRows the rows of the transposed weights' scratch the core hands to
+     *     {@link #matmulForward(double[][], double[][], double[][], int, int, double[][], Team)} ({@code wT})
+     * @param transposedColumns the length of its rows
+     * @param threads the threads of the step's team; each may keep scratch of its own
+     * @return the bytes of the arrays kept, as HotSpot lays them out; at least 0
+     */
+    default long scratchBytes(boolean singlePrecision, int[][] weights, int positions, int transposedRows,
+                              int transposedColumns, int threads) {
+        return 0;
+    }
+
+    /**
      * Single-precision causal attention, with the contract of the core's
      * {@code FloatKernels.attentionForward} (the arguments are its own); by default left to it.
      *

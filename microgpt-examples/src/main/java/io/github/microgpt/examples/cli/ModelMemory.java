@@ -1,15 +1,16 @@
 package io.github.microgpt.examples.cli;
 
+import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
-import com.sun.management.HotSpotDiagnosticMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.TreeMap;
 
 /**
@@ -47,8 +48,9 @@ import java.util.TreeMap;
  * <p>These layouts mirror the core's by hand; {@code ModelMemoryTest} walks the arrays a real
  * workspace holds after a step (on 1 to 4 threads) and checks the count against them, so that a
  * change of the core's layout fails that test rather than the check. The scratch of the optional
- * Vector API kernels is mirrored the same way ({@link #vectorScratchBytes}), and
- * {@code ModelMemoryVectorTest} checks it against what a step's threads hold in their thread-locals.
+ * Vector API kernels is not mirrored: the module counts it itself ({@link #vectorScratchBytes}),
+ * and {@code ModelMemoryVectorTest} checks that count against what a step's threads hold in their
+ * thread-locals.
  */
 final class ModelMemory {
 
@@ -168,21 +170,19 @@ final class ModelMemory {
     /**
      * The memory microgpt-vector's kernels keep between products once a training step has run on
      * {@code threads} threads, beside the workspace, in their thread-locals: each thread's copy of
-     * a forward product's input, transposed or packed ({@code VectorMatrixKernels.InputScratch}; at
-     * {@code nEmbd} 256 and 64 positions the widest input, 512 KB in f64), with 16 registers each
-     * thread's panels of the backward products' operands ({@code DoubleProducts.Panels},
-     * {@code FloatProducts.Panels}), and on the calling thread the backward products' second half
-     * ({@code SecondHalf}) and the small-shape kernels' transposed weights
-     * ({@code SmallVectorKernels}); in either precision and register shape, each thread's slice of
-     * a weights' gradient that a fused step (as {@code train} runs it) sums and updates from
-     * ({@code SlicedBackward.SliceScratch}: the most rows of a slice of any product times the most
-     * columns, as it grows both; in f32 128 KB at {@code nEmbd} 256, whose {@code mlp_fc1} has
-     * slices of 32 rows and {@code mlp_fc2} rows of 1024 columns). Every such array grows to the largest shape asked of it,
-     * dimension by dimension, and is never shrunk; the count is what a thread holds if it ran a
-     * share of every product (exact on one thread). The shapes are mirrored by hand from the
-     * module, as the workspace's are from the core ({@link VectorShapes});
+     * a forward product's input, its panels of the backward products' operands (16 registers),
+     * its slice of a weights' gradient that a fused step (as {@code train} runs it) sums and
+     * updates from, and on the calling thread the backward products' second half and the
+     * small-shape kernels' transposed weights (at {@code nEmbd} 256 and 64 positions, one thread:
+     * 2.2 MB in f64 and 1.2 MB in f32 with 16 registers, 1.1 MB and 0.6 MB with 32). Every such
+     * array grows to the largest shape asked of it and is never shrunk.
+     *
+     * <p>The module counts it itself ({@code MatrixKernels.scratchBytes}, the core's internal
+     * service interface, which this class reaches through {@link ServiceLoader} as the core
+     * does): it replays the step's products on the same constants and conditions its kernels
+     * size their arrays with, so that a change in the module moves the count with it.
      * {@code ModelMemoryVectorTest} walks the thread-locals a real step leaves, in both register
-     * shapes, so that a change in the module fails it. Zero when the plain loops run.
+     * shapes, against it. Zero when the plain loops run.
      *
      * @param precision the array engine's precision
      * @param config the model's shape; its block size is the step's number of positions
@@ -191,203 +191,25 @@ final class ModelMemory {
      * @return the bytes, saturated at {@link Long#MAX_VALUE}
      */
     static long vectorScratchBytes(Precision precision, GptConfig config, int vocabSize, int threads) {
-        if (!vectorKernels()) {
+        MatrixKernels kernels = VectorKernels.KERNELS;
+        if (kernels == null) {
             return 0;
         }
         long c = config.nEmbd();
         long hidden = 4 * c;
-        VectorShapes shapes = new VectorShapes(precision == Precision.F32, config.blockSize(), hidden,
-                Math.max(hidden, vocabSize));
+        long transposedColumns = Math.max(hidden, vocabSize);
         // The products of a step, as the core runs them: qkv, attn_wo, mlp_fc1, mlp_fc2, lm_head.
-        long[][] weights = {{3 * c, c}, {c, c}, {4 * c, c}, {c, 4 * c}, {vocabSize, c}};
-        for (long[] w : weights) {
-            shapes.product(w[0], w[1]);
+        long[][] weights = {{3 * c, c}, {c, c}, {hidden, c}, {c, hidden}, {vocabSize, c}};
+        if (hidden > Integer.MAX_VALUE || transposedColumns > Integer.MAX_VALUE) {
+            // No such array can be made: the workspace's count has refused the model already.
+            return 0;
         }
-        Tally everyThread = new Tally(precision);
-        Tally caller = new Tally(precision);
-        for (long[] array : shapes.held.values()) {
-            Tally tally = array[0] == VectorShapes.EVERY_THREAD ? everyThread : caller;
-            if (array[1] == VectorShapes.REFERENCES) {
-                tally.references(array[2]);
-            } else if (array[1] < 0) {
-                tally.numbers(array[2]);
-            } else {
-                tally.rows(array[1], array[2]);
-            }
+        int[][] shapes = new int[weights.length][];
+        for (int i = 0; i < weights.length; i++) {
+            shapes[i] = new int[] {(int) weights[i][0], (int) weights[i][1]};
         }
-        return saturatedSum(saturatedProduct(everyThread.bytes, threads), caller.bytes);
-    }
-
-    /**
-     * The arrays microgpt-vector's kernels keep for a step's products, by name: {@code {holder,
-     * count, length}}, {@code count} rows of {@code length} numbers (or, where {@code count} is
-     * -1, one flat array), kept by every thread or by the calling thread only. The constants and
-     * conditions are the module's, mirrored (its classes in parentheses); its vector length is
-     * the JVM's {@code MaxVectorSize}, which the Vector API's preferred species follows.
-     */
-    private static final class VectorShapes {
-        static final long EVERY_THREAD = 0;
-        static final long CALLER = 1;
-        /** The count of an array of {@code length} references (-1: of numbers). */
-        static final long REFERENCES = -2;
-        /** Bytes of the widest vector: 64 with AVX-512, 32 with AVX2. */
-        static final int VECTOR_BYTES = maxVectorSize();
-        /** Doubles and floats per vector ({@code DoubleProducts.L}, {@code FloatProducts.L}). */
-        static final int DOUBLE_LANES = Math.max(1, VECTOR_BYTES / Double.BYTES);
-        static final int FLOAT_LANES = Math.max(1, VECTOR_BYTES / Float.BYTES);
-        /** 16 registers unless 8 doubles a vector, or as the module's property says ({@code Registers}). */
-        static final boolean SIXTEEN_REGISTERS = "16".equals(System.getProperty("microgpt.vector.registers", "").strip())
-                || System.getProperty("microgpt.vector.registers", "").isBlank() && DOUBLE_LANES < 8;
-        /** {@code VectorMatrixKernels.MIN_MULTIPLY_ADDS}, {@code MIN_POSITIONS}. */
-        static final long MIN_MULTIPLY_ADDS = Long.getLong("microgpt.vector.minMultiplyAdds", 1L << 18);
-        static final int MIN_POSITIONS = 8;
-        /** {@code ArrayKernels.SMALL_MULTIPLY_ADDS}: products offered to the small-shape kernels first. */
-        static final long SMALL_MULTIPLY_ADDS = 1L << 18;
-        /** {@code SmallVectorKernels.ENABLED}, {@code MAX_ROWS}, {@code MAX_COLUMNS}. */
-        static final boolean SMALL_ENABLED = !"false".equalsIgnoreCase(System.getProperty("microgpt.vector.small"));
-        static final int SMALL_MAX_ROWS = 1024;
-        static final int SMALL_MAX_COLUMNS = 256;
-        /** {@code PANEL_TERMS}, {@code COLUMN_GROUP}, {@code BLOCK_ROWS} and {@code A_STRIDE}, alike in both precisions. */
-        static final int PANEL_TERMS = 256;
-        static final int COLUMN_GROUP = 8;
-        static final int BLOCK_ROWS = 6;
-        /**
-         * {@code SlicedBackward.MIN_SLICES} and {@code MAX_SCRATCH_BYTES}, and, with 32 registers,
-         * {@code TRANSPOSED_ROWS} (alike in both precisions).
-         */
-        static final int MIN_SLICES = 16;
-        static final long MAX_SCRATCH_BYTES = 32 * 1024;
-        static final int TRANSPOSED_ROWS_32 = 4;
-
-        final Map<String, long[]> held = new TreeMap<>();
-        private final boolean f32;
-        private final long n;
-        private final long scratchRows;
-        private final long scratchCols;
-
-        VectorShapes(boolean f32, long positions, long scratchRows, long scratchCols) {
-            this.f32 = f32;
-            this.n = positions;
-            this.scratchRows = scratchRows;
-            this.scratchCols = scratchCols;
-        }
-
-        private static int maxVectorSize() {
-            try {
-                HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-                return Integer.parseInt(vm.getVMOption("MaxVectorSize").getValue());
-            } catch (RuntimeException e) {
-                return 32;
-            }
-        }
-
-        /** One product's arrays, forward and backward ({@code VectorMatrixKernels}). */
-        void product(long rows, long cols) {
-            int lanes = f32 ? FLOAT_LANES : DOUBLE_LANES;
-            long padded = (n + lanes - 1) / lanes * lanes;
-            long panel = 2L * lanes;
-            long multiplyAdds = saturatedProduct(saturatedProduct(rows, cols), n);
-            boolean worthIt = multiplyAdds >= MIN_MULTIPLY_ADDS;
-            if (!f32 && SMALL_ENABLED && multiplyAdds < SMALL_MULTIPLY_ADDS
-                    && n >= 2 && rows >= lanes && rows <= SMALL_MAX_ROWS && cols <= SMALL_MAX_COLUMNS) {
-                grow("small.transposed", CALLER, cols, rows);
-            } else if (n >= MIN_POSITIONS && worthIt && scratchRows >= cols && scratchCols >= padded) {
-                // InputScratch: packed (DoubleProducts.packedSize) or in panels with 16 registers.
-                if (SIXTEEN_REGISTERS) {
-                    long panels = (n + panel - 1) / panel;
-                    grow("input", EVERY_THREAD, f32 ? panels : -1,
-                            f32 ? saturatedProduct(cols, panel) : saturatedProduct(panels * panel, cols));
-                } else {
-                    grow("input", EVERY_THREAD, cols, padded);
-                }
-                // InputScratch's tile, through which a thread's forward products write their outputs:
-                // 4 x DoubleProducts.NARROW_POSITIONS doubles with 16 registers, else 4 x POSITIONS.
-                grow("tile", EVERY_THREAD, -1, (!f32 && SIXTEEN_REGISTERS ? 8L : 16L) * lanes);
-            }
-            if (!worthIt) {
-                return;
-            }
-            grow("secondHalf", CALLER, n, cols);
-            if (!SIXTEEN_REGISTERS || f32) {
-                // SlicedBackward.SliceScratch: in a fused step, each slice of the weights' gradient
-                // summed where the thread's update reads it, and an array of the weights' rows
-                // pointing at it. A thread grows it for every product it takes a slice of. With 16
-                // registers f32 holds it since its update runs inside the products there too; f64's
-                // 16-register step, though its update runs inside too, left no such scratch in the
-                // threads ModelMemoryVectorTest walks (counting it overshot by 12%): not yet
-                // explained, so not counted.
-                grow("sliceScratch.rows", EVERY_THREAD, largestSlice(rows, cols, lanes, f32 ? Float.BYTES : Double.BYTES),
-                        cols);
-                grow("sliceScratch.view", EVERY_THREAD, REFERENCES, rows);
-            }
-            if (!SIXTEEN_REGISTERS) {
-                return;
-            }
-            // Panels, for 16 registers: the backward products in two halves of the rows
-            // (middleRow, cut at the weights' gradient's blocks of six rows).
-            long middle = rows / 2 / BLOCK_ROWS * BLOCK_ROWS;
-            if (f32) {
-                grow("panels.tiles", EVERY_THREAD, BLOCK_ROWS, panel);
-            }
-            for (long half : new long[] {middle, rows - middle}) {
-                if (half == 0) {
-                    continue;
-                }
-                long terms = Math.min(PANEL_TERMS, half);
-                long passes = (half + PANEL_TERMS - 1) / PANEL_TERMS;
-                // The input's gradient (productNarrow, productPanels): the output's gradient in
-                // panels, every pass's, and a group of the weights' columns.
-                if (f32 || cols >= panel) {
-                    grow("panels.a", EVERY_THREAD, passes * ((n + BLOCK_ROWS - 1) / BLOCK_ROWS), terms * BLOCK_ROWS);
-                    grow("panels.group", EVERY_THREAD, COLUMN_GROUP, terms * panel);
-                }
-                // The weights' gradient (productTransposedNarrow, productTransposedFor16): the
-                // input's columns, and the output's gradient for the rows (f64: a thread's rows
-                // in blocks, the whole half on one thread; f32: one block at a time).
-                if (f32) {
-                    grow("panels.x", EVERY_THREAD, cols / panel, n * panel);
-                    grow("panels.aPanel", EVERY_THREAD, -1, n * BLOCK_ROWS);
-                } else if (cols / panel > 0) {
-                    grow("panels.x", EVERY_THREAD, cols / panel, n * panel);
-                    grow("panels.t", EVERY_THREAD, (half + BLOCK_ROWS - 1) / BLOCK_ROWS, n * BLOCK_ROWS);
-                }
-            }
-        }
-
-        /**
-         * The most rows of a slice of the weights' gradient in a backward product with the
-         * update inside ({@code SlicedBackward.run}, both precisions with 32 registers): each half
-         * of the rows ({@code middleRow}) cut at multiples of {@code TRANSPOSED_ROWS}
-         * ({@code VectorMatrixKernels.sliceRow}) into as many slices as the most of the input's
-         * gradient's blocks (its columns four vectors at a time), {@code MIN_SLICES}, and the
-         * slices that keep the larger half's slice within {@code MAX_SCRATCH_BYTES}.
-         */
-        static long largestSlice(long rows, long cols, long lanes, long bytesPerNumber) {
-            long block = 4L * lanes;
-            // The weights' gradient's kernel rows (DoubleProducts/FloatProducts.TRANSPOSED_ROWS):
-            // six with 16 registers, four with 32; the halves and slices are cut at multiples of it.
-            long transposedRows = SIXTEEN_REGISTERS ? BLOCK_ROWS : TRANSPOSED_ROWS_32;
-            long middle = rows / 2 / transposedRows * transposedRows;
-            long halfBytes = saturatedProduct(saturatedProduct(rows - middle, cols), bytesPerNumber);
-            long forScratch = Math.min(rows - middle, (halfBytes + MAX_SCRATCH_BYTES - 1) / MAX_SCRATCH_BYTES);
-            long slices = Math.max(Math.max((cols + block - 1) / block, MIN_SLICES), forScratch);
-            long largest = 0;
-            for (long half : new long[] {middle, rows - middle}) {
-                for (long s = 0; s < slices; s++) {
-                    long r0 = half * s / slices / transposedRows * transposedRows;
-                    long r1 = s + 1 >= slices ? half : half * (s + 1) / slices / transposedRows * transposedRows;
-                    largest = Math.max(largest, r1 - r0);
-                }
-            }
-            return largest;
-        }
-
-        /** Grows the array {@code name} to at least {@code count x length}, as {@code ScratchArrays.atLeast}. */
-        private void grow(String name, long holder, long count, long length) {
-            long[] array = held.computeIfAbsent(name, k -> new long[] {holder, count, 0});
-            array[1] = Math.max(array[1], count);
-            array[2] = Math.max(array[2], length);
-        }
+        return Math.max(0, kernels.scratchBytes(precision == Precision.F32, shapes, config.blockSize(), (int) hidden,
+                (int) transposedColumns, threads));
     }
 
     /**
@@ -544,23 +366,36 @@ final class ModelMemory {
      * kernels refuse fails the run before any workspace, so it counts as the plain loops.
      */
     private static boolean vectorKernels() {
-        return VectorKernels.CHOSEN;
+        return VectorKernels.KERNELS != null;
     }
 
     /**
-     * The answer of {@link #vectorKernels()}, looked up when an array-engine count first asks for
-     * it: the look-up (the module layer's streams, a service loader) is some 5 ms of a run's
+     * The kernels of {@link #vectorKernels()}, looked up when an array-engine count first asks for
+     * them: the look-up (the module layer's streams, a service loader) is some 5 ms of a run's
      * start-up in the interpreter, which a value-engine run, the default, has no use for.
      */
     private static final class VectorKernels {
-        static final boolean CHOSEN = lookUp();
+        static final MatrixKernels KERNELS = lookUp();
     }
 
-    private static boolean lookUp() {
+    /**
+     * The optional module's kernels when the core has chosen them, found as the core finds them
+     * (the service of its internal {@code MatrixKernels}, visible on the class path, where the
+     * command line runs); null with the plain loops.
+     */
+    private static MatrixKernels lookUp() {
         try {
-            return "vector".equals(ArrayKernels.implementation());
-        } catch (IllegalStateException e) {
-            return false;
+            if (!"vector".equals(ArrayKernels.implementation())) {
+                return null;
+            }
+            for (MatrixKernels kernels : ServiceLoader.load(MatrixKernels.class, ArrayKernels.class.getClassLoader())) {
+                if ("vector".equals(kernels.name())) {
+                    return kernels;
+                }
+            }
+            return null;
+        } catch (IllegalStateException | ServiceConfigurationError | LinkageError e) {
+            return null;
         }
     }
 

@@ -38,9 +38,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * {@link ModelMemory#vectorScratchBytes}, the scratch microgpt-vector's kernels keep between
  * products, against the arrays the threads of a step really hold: as {@link ModelMemoryTest} does
- * for the workspace, so that a change of the module's scratch that its sizes
- * ({@code ModelMemory.VectorShapes}, mirrored by hand) do not follow fails here rather than in the
- * memory check.
+ * for the workspace, so that a change of the module's scratch that its own count
+ * ({@code ScratchSizes} in microgpt-vector, asked through {@code MatrixKernels.scratchBytes}) does
+ * not follow fails here rather than in the memory check. The module counts from the constants
+ * its kernels use, so that a change of a size moves the count with it; a new array, or a new
+ * path that asks for one, fails here until the count has it too.
  *
  * <p>The scratch is kept in the module's {@link ThreadLocal}s, so this test reads every thread's
  * table of thread-locals ({@code Thread.threadLocals}): it runs in an execution of its own
@@ -94,6 +96,10 @@ class ModelMemoryVectorTest {
         "f32, 1, 64, 4, 64, 1",
         "f32, 2, 128, 4, 40, 1",
         "f32, 1, 64, 4, 64, 2",
+        // Issue 11's shape: slices cut to fit SlicedBackward.MAX_SCRATCH_BYTES, panels in passes,
+        // and (f32, 16 registers) a slice scratch that grew, whose old rows the view kept.
+        "f64, 1, 256, 8, 64, 1",
+        "f32, 1, 256, 8, 64, 1",
     })
     void theKernelsScratchIsCountedForEveryThread(String precisionId, int layers, int width, int heads, int block,
                                                   int threads) throws Exception {
@@ -121,8 +127,9 @@ class ModelMemoryVectorTest {
         assertTrue(bytes > 0, "no scratch found in the threads of the step");
         assertTrue(estimate >= bytes - 1024, "estimate " + estimate + " below the " + bytes + " bytes held");
         if (threads == 1) {
-            assertTrue(estimate <= bytes + bytes / 10,
-                    "estimate " + estimate + " more than 10% above the " + bytes + " bytes held");
+            // Exact on one thread, but for the empty arrays a scratch holder starts with (tens of bytes).
+            assertTrue(estimate <= bytes + 1024,
+                    "estimate " + estimate + " more than 1 KB above the " + bytes + " bytes held");
         } else {
             // Each thread keeps copies for the products it took a share of; a thread that took
             // none (its core busy) keeps none, so only the total of all threads bounds the estimate.
