@@ -402,6 +402,11 @@ final class FloatGpt {
         FloatKernels.crossEntropyBackward(ws.dLogits, ws.probs, tokens, from, p1, n);
     }
 
+    /**
+     * The ReLU's gradient of positions {@code [p0, p1)} of layer {@code l}, in place
+     * ({@code dMlpHidden} is {@code dMlpActive}'s arrays, see {@link FloatWorkspace#dMlpHidden}),
+     * and zeros for the gradient of the MLP's input, which the next product adds to.
+     */
     private void reluGradientStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
         FloatKernels.reluGradient(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpActive[l], p0, p1);
         FloatKernels.zeroRows(ws.dMlpNormed[l], p0, p1);
