@@ -327,24 +327,25 @@ final class FloatGpt {
             ArrayGptModel.splitAcross(team, 0, end, 4 * c, (p0, p1) -> lossGradient(ws, tokens, first, n, p0, p1));
         }
         backwardProduct(dStream, g.lmHead, ws.dLogits, ws.residual[nLayer], w.lmHead, first, end,
-                ws.secondHalf, team, cleared, update, at == null ? 0 : at.lmHead);
+                ws.secondHalf, team, cleared, update, at == null ? 0 : at.lmHead, false);
+        boolean overwrite = productsOverwrite();
         for (int l = nLayer - 1; l >= 0; l--) {
             FloatWeightRows.Layer lw = w.layers[l];
             FloatWeightRows.Layer lg = g.layers[l];
             // 2) MLP
             backwardProduct(ws.dMlpActive[l], lg.mlpFc2, dStream, ws.mlpActive[l], lw.mlpFc2,
-                    0, end, ws.secondHalf, team, cleared, update, at == null ? 0 : at.mlpFc2[l]);
+                    0, end, ws.secondHalf, team, cleared, update, at == null ? 0 : at.mlpFc2[l], overwrite);
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::reluGradientStage);
             backwardProduct(ws.dMlpNormed[l], lg.mlpFc1, ws.dMlpHidden[l], ws.mlpNormed[l], lw.mlpFc1,
-                    0, end, ws.secondHalf, team, cleared, update, at == null ? 0 : at.mlpFc1[l]);
+                    0, end, ws.secondHalf, team, cleared, update, at == null ? 0 : at.mlpFc1[l], overwrite);
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::mlpNormGradientStage);
             // 1) multi-head attention
             backwardProduct(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end,
-                    ws.secondHalf, team, cleared, update, at == null ? 0 : at.attnWo[l]);
+                    ws.secondHalf, team, cleared, update, at == null ? 0 : at.attnWo[l], overwrite);
             FloatKernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
                     ws.dAttnWeights, nHead, attnScale, 0, end, team);
             backwardProduct(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv,
-                    0, end, ws.secondHalf, team, cleared, update, at == null ? 0 : at.attnQkv[l]);
+                    0, end, ws.secondHalf, team, cleared, update, at == null ? 0 : at.attnQkv[l], overwrite);
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::attnNormGradientStage);
         }
         // On the calling thread alone, though it could be shared by columns (positions with the
@@ -383,43 +384,80 @@ final class FloatGpt {
      */
     private void backwardProduct(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                                  int from, int to, float[][] secondHalf, Workers team, boolean cleared,
-                                 RangeTask update, int first) {
+                                 RangeTask update, int first, boolean overwrite) {
         if (update != null && FloatKernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, secondHalf,
-                sliceScratch, team, cleared, update, first)) {
+                sliceScratch, team, cleared, update, first, overwrite)) {
             return;
         }
-        FloatKernels.matmulBackward(din, dw, dout, in, w, from, to, secondHalf, team, cleared);
+        FloatKernels.matmulBackward(din, dw, dout, in, w, from, to, secondHalf, team, cleared, overwrite);
         if (update != null) {
             FusedRows.update(update, team, first, w);
         }
     }
 
+    /**
+     * Whether the backward products whose input gradient has no other term ({@code mlp_fc2},
+     * {@code mlp_fc1}, {@code attn_wo}, {@code attn_wqkv}) write it rather than add to it: with
+     * the core's loops, which then zero each piece of it on the thread that sums into it, right
+     * before (see {@link FloatKernels#matmulBackward(float[][], float[][], float[][], float[][],
+     * float[][], int, int, float[][], Workers, boolean, boolean)}), as double precision's products
+     * do ({@code Kernels.matmulBackwardOverwrite}); with the optional module's kernels, which add,
+     * the stages before zero those rows as ever. Zeroed by the stages, the rows of the positions
+     * the other thread's stage had zeroed came from its core's cache when the product's first
+     * half wrote them (that half sums every position). Measured for {@code mlp_fc2} at
+     * {@code nEmbd} 256, 4 layers, 64 positions (core loops, one JVM, one model, the two ways
+     * alternated, medians of 30 rounds of 3 steps): its product with the stage that had zeroed
+     * its input's gradient took 4.06 + 0.125 ms a step on two threads before, 3.98 + 0.084 after;
+     * on one thread 7.51 + 0.215 before, 7.56 + 0.148 after; with all four products writing their
+     * input's gradient (40 rounds), a step took 0.987 of the time on two threads and 1.002 on one
+     * (per-round medians of the ratio, on a noisy host). The same bits: each sum still starts
+     * from +0.0.
+     */
+    private static boolean productsOverwrite() {
+        return !ArrayKernels.runsOptionalKernels();
+    }
+
     private void lossGradient(FloatWorkspace ws, int[] tokens, int first, int n, int p0, int p1) {
         FloatKernels.zeroRows(ws.dStream, p0, p1);
-        FloatKernels.zeroRows(ws.dMlpActive[nLayer - 1], p0, p1);
+        if (!productsOverwrite()) {
+            FloatKernels.zeroRows(ws.dMlpActive[nLayer - 1], p0, p1);
+        }
         int from = Math.max(first, p0);
         FloatKernels.zeroRows(ws.dLogits, from, p1);
         FloatKernels.crossEntropyBackward(ws.dLogits, ws.probs, tokens, from, p1, n);
     }
 
+    /**
+     * The ReLU's gradient of positions {@code [p0, p1)} of layer {@code l}, in place
+     * ({@code dMlpHidden} is {@code dMlpActive}'s arrays, see {@link FloatWorkspace#dMlpHidden}),
+     * and, unless the next product writes it ({@link #productsOverwrite}), zeros for the
+     * gradient of the MLP's input.
+     */
     private void reluGradientStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
         FloatKernels.reluGradient(ws.dMlpHidden[l], ws.dMlpActive[l], ws.mlpActive[l], p0, p1);
-        FloatKernels.zeroRows(ws.dMlpNormed[l], p0, p1);
+        if (!productsOverwrite()) {
+            FloatKernels.zeroRows(ws.dMlpNormed[l], p0, p1);
+        }
     }
 
     private void mlpNormGradientStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
         FloatKernels.rmsnormBackward(ws.dStream, ws.dMlpNormed[l], ws.afterAttn[l], ws.mlpNormScale[l],
                 p0, p1);
-        FloatKernels.zeroRows(ws.dAttnOut[l], p0, p1);
+        if (!productsOverwrite()) {
+            FloatKernels.zeroRows(ws.dAttnOut[l], p0, p1);
+            FloatKernels.zeroRows(ws.dAttnNormed[l], p0, p1);
+        }
+        // Attention's backward pass adds to it.
         FloatKernels.zeroRows(ws.dQkv[l], p0, p1);
-        FloatKernels.zeroRows(ws.dAttnNormed[l], p0, p1);
     }
 
     private void attnNormGradientStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
         float[][] dStream = ws.dStream;
         FloatKernels.rmsnormBackward(dStream, ws.dAttnNormed[l], ws.residual[l], ws.attnNormScale[l], p0, p1);
         if (l > 0) {
-            FloatKernels.zeroRows(ws.dMlpActive[l - 1], p0, p1);
+            if (!productsOverwrite()) {
+                FloatKernels.zeroRows(ws.dMlpActive[l - 1], p0, p1);
+            }
         } else {
             FloatKernels.zeroRows(ws.dEncoded, p0, p1);
             FloatKernels.rmsnormBackward(ws.dEncoded, dStream, ws.encoded, ws.encodedScale, p0, p1);

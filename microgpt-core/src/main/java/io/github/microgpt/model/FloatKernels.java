@@ -438,11 +438,44 @@ final class FloatKernels {
      */
     static void matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                                int from, int to, float[][] secondHalf, Workers team, boolean dwCleared) {
+        matmulBackward(din, dw, dout, in, w, from, to, secondHalf, team, dwCleared, false);
+    }
+
+    /**
+     * {@link #matmulBackward(float[][], float[][], float[][], float[][], float[][], int, int, float[][],
+     * Workers, boolean)} with the rows {@code [from, to)} of {@code din} overwritten rather than
+     * added to when {@code overwrite}, as {@code Kernels.matmulBackwardOverwrite} does in double
+     * precision: these loops zero each piece of the first half's positions just before they sum
+     * into it, on the thread that sums it, so that the caller need not zero {@code din} in a pass
+     * of its own (the same bits: the sums start from +0.0 either way). The optional module's
+     * kernels add to {@code din}; with them on, its rows are zeroed here first, on the calling
+     * thread.
+     *
+     * @param overwrite whether {@code din}'s rows {@code [from, to)} are written, not added to
+     */
+    static void matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                               int from, int to, float[][] secondHalf, Workers team, boolean dwCleared,
+                               boolean overwrite) {
         Workers workers = Kernels.teamFor(team, to - from, w.length, w[0].length);
+        boolean zero = overwrite && zeroedForTheModule(din, from, to);
         if (ArrayKernels.matmulBackward(din, dw, dout, in, w, from, to, workers, dwCleared)) {
             return;
         }
-        backwardHalves(din, dw, dout, in, w, from, to, secondHalf, workers, null, null, null);
+        backwardHalves(din, dw, dout, in, w, from, to, secondHalf, workers, null, null, null, zero);
+    }
+
+    /**
+     * For a product that overwrites {@code din}: with the optional module's kernels on, which add
+     * to {@code din}, zeroes its rows {@code [from, to)} and returns false (the core's loops, if
+     * the module declines, then add to those zeros); otherwise returns true, and the core's loops
+     * zero them piece by piece.
+     */
+    private static boolean zeroedForTheModule(float[][] din, int from, int to) {
+        if (ArrayKernels.runsOptionalKernels()) {
+            zeroRows(din, from, to);
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -464,7 +497,28 @@ final class FloatKernels {
     static boolean matmulBackwardAndUpdate(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                                            int from, int to, float[][] secondHalf, SliceScratch scratch,
                                            Workers team, boolean dwCleared, RangeTask update, int firstRow) {
+        return matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, secondHalf, scratch, team, dwCleared,
+                update, firstRow, false);
+    }
+
+    /**
+     * {@link #matmulBackwardAndUpdate(float[][], float[][], float[][], float[][], float[][], int, int,
+     * float[][], SliceScratch, Workers, boolean, RangeTask, int)} with {@code din}'s rows
+     * {@code [from, to)} overwritten rather than added to when {@code overwrite} (see
+     * {@link #matmulBackward(float[][], float[][], float[][], float[][], float[][], int, int, float[][],
+     * Workers, boolean, boolean)}); false, having written nothing, as there.
+     */
+    static boolean matmulBackwardAndUpdate(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
+                                           int from, int to, float[][] secondHalf, SliceScratch scratch,
+                                           Workers team, boolean dwCleared, RangeTask update, int firstRow,
+                                           boolean overwrite) {
         Workers workers = Kernels.teamFor(team, to - from, w.length, w[0].length);
+        if (ArrayKernels.runsOptionalKernels() && overwrite) {
+            // The module's kernels add to din, and so do these loops after them if the module
+            // declines (the caller then runs matmulBackward, which would zero it again).
+            zeroRows(din, from, to);
+            overwrite = false;
+        }
         if (ArrayKernels.matmulBackwardAndUpdate(din, dw, dout, in, w, from, to, workers, dwCleared, update,
                 firstRow)) {
             return true;
@@ -478,10 +532,11 @@ final class FloatKernels {
         MatrixKernels.GradientRange<float[][]> fromScratch = dwCleared ? floatRange(update, firstRow) : null;
         scratch.ensureSlots(workers.threads());
         if (workers.threads() == 2) {
-            stealingHalves(din, dw, dout, in, w, from, to, secondHalf, workers, rows, fromScratch, scratch);
+            stealingHalves(din, dw, dout, in, w, from, to, secondHalf, workers, rows, fromScratch, scratch,
+                    overwrite);
             return true;
         }
-        backwardHalves(din, dw, dout, in, w, from, to, secondHalf, workers, rows, fromScratch, scratch);
+        backwardHalves(din, dw, dout, in, w, from, to, secondHalf, workers, rows, fromScratch, scratch, overwrite);
         return true;
     }
 
@@ -510,6 +565,8 @@ final class FloatKernels {
      * first, so every wait ends. Every number is computed by the same operations in the same
      * order as in {@link #backwardHalves}, whichever thread takes it: the same bits. The sum of
      * the halves, a loop of its own there (one more hand-over), is here the parts' last units.
+     * With {@code overwrite}, each piece of the first half's input gradient zeroes its positions
+     * of {@code din} just before it sums into them, as the second half's pieces zero theirs.
      * Measured at {@code nEmbd} 256, 4 layers, 64 positions (core loops, the two ways alternated
      * in one JVM, seven runs of 14 rounds of 3 steps, medians), the backward products with their
      * updates on two threads took 0.901, 0.946, 0.934, 0.990, 0.904, 0.962 and 0.966 of
@@ -517,7 +574,8 @@ final class FloatKernels {
      */
     private static void stealingHalves(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                                        int from, int to, float[][] secondHalf, Workers workers, RangeTask update,
-                                       MatrixKernels.GradientRange<float[][]> fromScratch, SliceScratch scratch) {
+                                       MatrixKernels.GradientRange<float[][]> fromScratch, SliceScratch scratch,
+                                       boolean overwrite) {
         int n = to - from;
         int rows = w.length;
         int cols = w[0].length;
@@ -543,6 +601,8 @@ final class FloatKernels {
                     int o1 = second ? rows : middle;
                     if (second) {
                         zeroRows(secondHalf, p0, p1, din[from].length);
+                    } else if (overwrite) {
+                        zeroRows(din, p0, p1);
                     }
                     matmulBackwardInput(second ? secondHalf : din, dout, w, p0, p1, o0, o1);
                     inputsDone.addAndGet(half * COUNTER_STRIDE, k1 - k);
@@ -651,13 +711,16 @@ final class FloatKernels {
     }
 
     /**
-     * The two halves of {@link #matmulBackward}; with {@code update}, each half's rows updated a
-     * slice at a time right after their gradient is summed (only on one or two threads, see
-     * {@link #matmulBackwardAndUpdate}), from {@code scratch} when {@code fromScratch} is not null.
+     * The two halves of {@link #matmulBackward}, {@code din}'s positions zeroed group by group
+     * just before the first half sums into them when {@code overwrite}; with {@code update}, each
+     * half's rows updated a slice at a time right after their gradient is summed (only on one or
+     * two threads, see {@link #matmulBackwardAndUpdate}), from {@code scratch} when
+     * {@code fromScratch} is not null.
      */
     private static void backwardHalves(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                                        int from, int to, float[][] secondHalf, Workers workers, RangeTask update,
-                                       MatrixKernels.GradientRange<float[][]> fromScratch, SliceScratch scratch) {
+                                       MatrixKernels.GradientRange<float[][]> fromScratch, SliceScratch scratch,
+                                       boolean overwrite) {
         int n = to - from;
         int rows = w.length;
         int cols = w[0].length;
@@ -676,6 +739,8 @@ final class FloatKernels {
                 int p1 = from + n * (group + 1) / groups;
                 if (second) {
                     zeroRows(secondHalf, p0, p1, din[from].length);
+                } else if (overwrite) {
+                    zeroRows(din, p0, p1);
                 }
                 matmulBackwardInput(second ? secondHalf : din, dout, w, p0, p1, o0, o1);
                 int r0 = o0 + (o1 - o0) * group / groups;

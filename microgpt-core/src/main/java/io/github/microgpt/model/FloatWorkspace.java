@@ -101,9 +101,18 @@ final class FloatWorkspace {
     float[][][] dAttnOut;
     /** [L](T, C) */
     float[][][] dMlpNormed;
-    /** [L](T, 4C) */
+    /**
+     * [L](T, 4C) the ReLU's input gradient, written over its output gradient: {@link #dMlpActive}'s
+     * arrays, as in double precision ({@code Workspace.dMlpHidden}). The ReLU's gradient reads
+     * each number of its output gradient once and writes the input's at the same place (see
+     * {@code FloatKernels.reluGradient}), so it can work in place; with arrays of its own a step
+     * kept 1 MB more at {@code nEmbd} 256, 4 layers, 64 positions, and the stage read from one
+     * array and wrote into another. Measured there on the core's loops (one JVM, one model, the
+     * two layouts alternated, medians of 30 rounds of 3 steps, a noisy host): the stage took
+     * 0.306 ms a step instead of 0.337 on one thread, 0.181 instead of 0.201 on two.
+     */
     float[][][] dMlpHidden;
-    /** [L](T, 4C) */
+    /** [L](T, 4C) the gradient of the ReLU's output, in {@link #dMlpHidden}'s arrays. */
     float[][][] dMlpActive;
     /** (T, V) */
     float[][] dLogits;
@@ -197,7 +206,7 @@ final class FloatWorkspace {
         dAttnOut = perLayer(l, t, c);
         dMlpNormed = perLayer(l, t, c);
         dMlpHidden = perLayer(l, t, hidden);
-        dMlpActive = perLayer(l, t, hidden);
+        dMlpActive = dMlpHidden;
         dLogits = rows(t, vocabSize);
         secondHalf = rows(t, hidden);
         valuesT = rows(c, t);

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link FloatWorkspace} takes the residual sums in place: {@code afterAttn} in the rows of
- * {@code attnProj}, {@code residual[l + 1]} in the rows of {@code mlpProj[l]}. (That the results
+ * {@code attnProj}, {@code residual[l + 1]} in the rows of {@code mlpProj[l]}; and the ReLU and
+ * its gradient: {@code mlpActive} in {@code mlpHidden}'s rows, {@code dMlpHidden} in
+ * {@code dMlpActive}'s, as in double precision ({@code ResidualInPlaceTest}). (That the results
  * are the same bits is the golden run's and the threads tests' to check; this pins the layout
  * down, so that the arrays of their own do not come back unnoticed.)
  */
@@ -23,5 +25,15 @@ class FloatResidualInPlaceTest {
             assertNotSame(ws.residual[l], ws.afterAttn[l]);
         }
         assertNotSame(ws.residual[0], ws.encoded);
+    }
+
+    @Test
+    void theReluAndItsGradientWriteOverTheirInputs() {
+        FloatWorkspace ws = new FloatWorkspace(new GptConfig(3, 32, 4, 16, 0.08), 27);
+        ws.ensureGradients();
+        for (int l = 0; l < 3; l++) {
+            assertTrue(ws.mlpHidden[l] == ws.mlpActive[l], "layer " + l + ": the ReLU in place");
+            assertTrue(ws.dMlpActive[l] == ws.dMlpHidden[l], "layer " + l + ": the ReLU's gradient in place");
+        }
     }
 }

@@ -99,8 +99,8 @@ final class ModelMemory {
         long nh = config.nHead();
         activations(a, config, vocabSize, false);
         // ensureGradients: dEncoded, dStream, five buffers a layer (dAttnNormed, dQkv, dAttnOut,
-        // dMlpNormed, dMlpHidden; six in f32, whose dMlpActive is not dMlpHidden's arrays),
-        // dLogits, (f32) secondHalf, valuesT, dAttnWeights.
+        // dMlpNormed, dMlpHidden, whose arrays are also dMlpActive's), dLogits, (f32) secondHalf,
+        // valuesT, dAttnWeights.
         a.rows(t, c);
         a.rows(t, c);
         a.perLayer(l, t, c);
@@ -108,9 +108,6 @@ final class ModelMemory {
         a.perLayer(l, t, c);
         a.perLayer(l, t, c);
         a.perLayer(l, t, hidden);
-        if (precision == Precision.F32) {
-            a.perLayer(l, t, hidden);
-        }
         a.rows(t, vocabSize);
         if (precision == Precision.F32) {
             // FloatWorkspace.secondHalf: the backward input product's second half of the weight rows
