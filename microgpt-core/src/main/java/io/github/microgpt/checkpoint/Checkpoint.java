@@ -305,10 +305,10 @@ public final class Checkpoint {
 
     /**
      * Loads a checkpoint to sample from: as {@link #load} does, checking the same files, except
-     * that the data of Adam's moments in {@value Format#OPTIMIZER_FILE} (twice the size of the
+     * that the data of Adam's moments in {@code optimizer.safetensors} (twice the size of the
      * weights, and of no use to sampling) is neither read nor kept, nor is the loss history. The
      * optimizer file must still be a regular file whose header declares exactly the model's
-     * moments, with their shapes, and {@value Format#TRAINER_FILE} is checked whole. For a model of
+     * moments, with their shapes, and {@code trainer.json} is checked whole. For a model of
      * 3.2 million parameters that is 50 MB less to read and hold ({@code microgpt generate}).
      *
      * <p>The checkpoint has no {@link #training()} state, so it cannot resume training, but it
