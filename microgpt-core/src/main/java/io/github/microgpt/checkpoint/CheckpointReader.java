@@ -6,6 +6,7 @@ import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.internal.RegularFiles;
 import io.github.microgpt.optim.AdamSettings;
+import io.github.microgpt.random.PythonRandomState;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -25,10 +26,14 @@ import java.util.List;
  */
 final class CheckpointReader {
 
-    /** What a checkpoint directory holds, checked. */
+    /**
+     * What a checkpoint directory holds, checked. {@code random} is the training run's random
+     * generator where the checkpoint has a training state (also when {@code training} is null
+     * because Adam's moments were left out: then {@code trainingLeftOut}), else null.
+     */
     record Contents(Architecture architecture, GptConfig config, io.github.microgpt.text.Tokenizer tokenizer,
                     ParameterLayout layout, double[] weights, TrainingState training,
-                    io.github.microgpt.model.Precision precision) {
+                    io.github.microgpt.model.Precision precision, PythonRandomState random, boolean trainingLeftOut) {
     }
 
     private CheckpointReader() {
@@ -62,6 +67,22 @@ final class CheckpointReader {
      *     replaced while it was opened
      */
     static Contents read(Path directory) throws CheckpointException {
+        return read(directory, true);
+    }
+
+    /**
+     * Reads a checkpoint directory as {@link #read(Path)} does, or, with {@code moments} false,
+     * everything but the data of Adam's moments: {@value Format#OPTIMIZER_FILE}'s header must
+     * still declare exactly the model's moments, but its values (twice the weights' size) are
+     * neither read nor kept, and no training state is returned, only its random generator. For
+     * sampling, which needs neither the moments nor the loss history.
+     *
+     * @param directory the checkpoint directory
+     * @param moments whether to read Adam's moments and the loss history, and return the training state
+     * @return its contents, checked
+     * @throws CheckpointException as {@link #read(Path)}
+     */
+    static Contents read(Path directory, boolean moments) throws CheckpointException {
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             awaitRename(directory);
             Object before = identity(directory);
@@ -88,7 +109,7 @@ final class CheckpointReader {
                     continue;  // the files opened may come from two saves
                 }
                 try {
-                    return readOpen(directory, files);
+                    return readOpen(directory, files, moments);
                 } catch (CheckpointException e) {
                     // Files that disagree while a save is under way may be two saves' files that
                     // the directory's identity could not tell apart (on ext4 a new directory can
@@ -251,7 +272,7 @@ final class CheckpointReader {
         }
     }
 
-    private static Contents readOpen(Path directory, OpenFiles files) throws CheckpointException {
+    private static Contents readOpen(Path directory, OpenFiles files, boolean moments) throws CheckpointException {
         Path configFile = directory.resolve(Format.CONFIG_FILE);
         ConfigJson.Contents config = ConfigJson.read(configFile, JsonFile.read(configFile, files.config()));
         told(Format.CONFIG_FILE);
@@ -277,11 +298,44 @@ final class CheckpointReader {
             throw new CheckpointException(files.incomplete(), "the file does not exist, but " + (noTrainer
                     ? Format.OPTIMIZER_FILE : Format.TRAINER_FILE) + " does: the training state is incomplete");
         }
+        if (files.trainer() != null && !moments) {
+            return new Contents(config.architecture(), config.config(), config.tokenizer(), parameterLayout, weights,
+                    null, config.precision(), readRandomOnly(directory, files, layout, config.config()), true);
+        }
         TrainingState training = files.trainer() != null
                 ? readTraining(directory, files, layout, config.config(), config.numParams(), config.precision())
                 : null;
         return new Contents(config.architecture(), config.config(), config.tokenizer(), parameterLayout, weights,
-                training, config.precision());
+                training, config.precision(), training == null ? null : training.random(), false);
+    }
+
+    /**
+     * The training state's random generator, without Adam's moments: {@value Format#TRAINER_FILE}
+     * is read and checked whole, {@value Format#OPTIMIZER_FILE} only as far as its header (it must
+     * declare exactly the model's moments, with their shapes), and the loss history not at all.
+     */
+    private static PythonRandomState readRandomOnly(Path directory, OpenFiles files, List<ParameterMatrix> layout,
+                                                    GptConfig config) throws CheckpointException {
+        Path trainerFile = directory.resolve(Format.TRAINER_FILE);
+        Path optimizerFile = directory.resolve(Format.OPTIMIZER_FILE);
+        TrainerJson.Contents t = TrainerJson.read(trainerFile, JsonFile.read(trainerFile, files.trainer()), config);
+        told(Format.TRAINER_FILE);
+        try (Safetensors.Opened moments = Safetensors.Opened.open(optimizerFile, files.optimizer())) {
+            MatrixTensors.checkDeclared(optimizerFile, moments, layout, ".m", ".v");
+        }
+        told(Format.OPTIMIZER_FILE);
+        settings(trainerFile, t);  // checked as a full read checks them, though not kept
+        return t.random();
+    }
+
+    /** The optimizer's settings that {@value Format#TRAINER_FILE} records, checked. */
+    private static AdamSettings settings(Path trainerFile, TrainerJson.Contents t) throws CheckpointException {
+        try {
+            return new AdamSettings(t.learningRate(), t.beta1(), t.beta2(), t.eps(),
+                    OptimizerState.scheduleOf(t.schedule(), t.scheduleClass(), t.scheduleSha256()));
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(trainerFile, "invalid optimizer settings: " + e.getMessage(), e);
+        }
     }
 
     private static TrainingState readTraining(Path directory, OpenFiles files, List<ParameterMatrix> layout,
@@ -316,8 +370,7 @@ final class CheckpointReader {
         }
         OptimizerState optimizer;
         try {
-            optimizer = new OptimizerState(new AdamSettings(t.learningRate(), t.beta1(), t.beta2(), t.eps(),
-                    OptimizerState.scheduleOf(t.schedule(), t.scheduleClass(), t.scheduleSha256())), m, v);
+            optimizer = new OptimizerState(settings(trainerFile, t), m, v);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(trainerFile, "invalid optimizer settings: " + e.getMessage(), e);
         }

@@ -210,4 +210,34 @@ public final class ModelChecks {
         }
         return ends;
     }
+
+    /**
+     * Checks Adam's moments, as an optimizer restores them or a saved state holds them: one of
+     * each per parameter, the first finite, the second (a mean of squares) finite and not
+     * negative. Written once, so that a state is checked without building an optimizer, which
+     * would allocate two more arrays of moments only to throw them away.
+     *
+     * @param size the number of parameters
+     * @param firstMoments the running means of the gradients
+     * @param secondMoments the running means of the squared gradients
+     * @throws IllegalArgumentException naming the first moment out of range, or the lengths
+     * @throws NullPointerException if an array is null, naming it
+     */
+    public static void moments(int size, double[] firstMoments, double[] secondMoments) {
+        Objects.requireNonNull(firstMoments, "firstMoments");
+        Objects.requireNonNull(secondMoments, "secondMoments");
+        if (firstMoments.length != size || secondMoments.length != size) {
+            throw new IllegalArgumentException("this optimizer has " + size + " parameters, but the moments have "
+                    + firstMoments.length + " and " + secondMoments.length + " values");
+        }
+        for (int i = 0; i < size; i++) {
+            if (!Double.isFinite(firstMoments[i])) {
+                throw new IllegalArgumentException("first moment " + i + " is not finite: " + firstMoments[i]);
+            }
+            if (!(secondMoments[i] >= 0) || Double.isInfinite(secondMoments[i])) {
+                throw new IllegalArgumentException("second moment " + i + " is not a finite, non-negative number: "
+                        + secondMoments[i]);
+            }
+        }
+    }
 }

@@ -829,21 +829,7 @@ public final class AdamOptimizer {
      *     range, naming the first such index
      */
     public void restoreMoments(double[] firstMoments, double[] secondMoments) {
-        Objects.requireNonNull(firstMoments, "firstMoments");
-        Objects.requireNonNull(secondMoments, "secondMoments");
-        if (firstMoments.length != size || secondMoments.length != size) {
-            throw new IllegalArgumentException("this optimizer has " + size + " parameters, but the moments have "
-                    + firstMoments.length + " and " + secondMoments.length + " values");
-        }
-        for (int i = 0; i < size; i++) {
-            if (!Double.isFinite(firstMoments[i])) {
-                throw new IllegalArgumentException("first moment " + i + " is not finite: " + firstMoments[i]);
-            }
-            if (!(secondMoments[i] >= 0) || Double.isInfinite(secondMoments[i])) {
-                throw new IllegalArgumentException("second moment " + i + " is not a finite, non-negative number: "
-                        + secondMoments[i]);
-            }
-        }
+        io.github.microgpt.internal.ModelChecks.moments(size, firstMoments, secondMoments);
         m = new double[][] {firstMoments.clone()};
         v = new double[][] {secondMoments.clone()};
         mFloat = null;

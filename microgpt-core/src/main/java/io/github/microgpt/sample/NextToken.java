@@ -87,8 +87,8 @@ public final class NextToken {
         for (int i = 0; i < logits.length; i++) {
             if (!Double.isFinite(logits[i])) {
                 // Softmax would refuse them as a bad argument ("logits[0] is NaN"), which the caller did not pass.
-                throw new IllegalStateException("the model's logits are not finite: after the prefix \""
-                        + VisibleText.escape(prefix) + "\" the logit of token " + i + " ("
+                throw new IllegalStateException("the model's logits are not finite: after the prefix "
+                        + Quoted.literal(prefix) + " the logit of token " + i + " ("
                         + VisibleText.escape(tokenizer.tokenText(i)) + ") is " + logits[i] + ", so they give no"
                         + " distribution; a model's weights must be finite and small enough that its forward pass"
                         + " does not overflow a double");

@@ -151,17 +151,18 @@ public final class Tokenizer {
     private static final int QUOTED_CHARS = 100;
 
     /**
-     * A text as a message quotes it: in double quotes, its hidden characters escaped
-     * ({@link VisibleText}); a text of more than {@value #QUOTED_CHARS} characters only around the
-     * place a message speaks of, with its length, so that a text of megabytes is refused in a
-     * message of one line.
+     * A text as a message quotes it: as a Java string literal ({@link Quoted#literal}: hidden
+     * characters escaped, a backslash doubled and a {@code "} written {@code \"}, so that a quote in
+     * the text cannot end the quotation early); a text of more than {@value #QUOTED_CHARS}
+     * characters only around the place a message speaks of, with its length, so that a text of
+     * megabytes is refused in a message of one line.
      *
      * @param text the text
      * @param at the index (of a {@code char}) the message is about
      */
     private static String quoted(String text, int at) {
         if (text.length() <= QUOTED_CHARS) {
-            return "\"" + VisibleText.escape(text) + "\"";
+            return Quoted.literal(text);
         }
         int from = Math.max(0, Math.min(at - QUOTED_CHARS / 2, text.length() - QUOTED_CHARS));
         int to = from + QUOTED_CHARS;
@@ -172,8 +173,10 @@ public final class Tokenizer {
         if (to < text.length() && Character.isLowSurrogate(text.charAt(to))) {
             to--;
         }
-        return (from > 0 ? "\"…" : "\"") + VisibleText.escape(text.substring(from, to))
-                + (to < text.length() ? "…\"" : "\"") + " (" + text.codePointCount(0, text.length()) + " characters)";
+        // The literal's own quotes, with "…" inside them where the text goes on.
+        String inner = Quoted.literal(text.substring(from, to));
+        return "\"" + (from > 0 ? "…" : "") + inner.substring(1, inner.length() - 1)
+                + (to < text.length() ? "…" : "") + "\" (" + text.codePointCount(0, text.length()) + " characters)";
     }
 
     /**
@@ -231,8 +234,14 @@ public final class Tokenizer {
         }
     }
 
+    /**
+     * One character as a message names it: as a Java character literal (hidden characters escaped,
+     * a backslash doubled, a quote written {@code \'}, so that the quote character reads
+     * {@code '\''}, not three quotes in a row) and its code point.
+     */
     private static String describe(int codePoint) {
-        return String.format("'%s' (U+%04X)", VisibleText.escape(new String(Character.toChars(codePoint))), codePoint);
+        String escaped = VisibleText.escape(new String(Character.toChars(codePoint))).replace("'", "\\'");
+        return String.format("'%s' (U+%04X)", escaped, codePoint);
     }
 
     /**

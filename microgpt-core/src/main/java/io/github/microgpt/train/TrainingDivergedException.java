@@ -1,5 +1,6 @@
 package io.github.microgpt.train;
 
+import io.github.microgpt.internal.Quoted;
 import java.util.Objects;
 
 /**
@@ -45,7 +46,10 @@ public final class TrainingDivergedException extends RuntimeException {
             throw new IllegalArgumentException("a divergence is a loss that is NaN or infinite, got the finite loss "
                     + loss + " at step " + step);
         }
-        return "training diverged at step " + step + " on the document \"" + document + "\": the loss is " + loss;
+        // Quoted as a Java literal: a quote in the document cannot end the quotation, nor a hidden
+        // character (a bidirectional control, say) go unseen.
+        return "training diverged at step " + step + " on the document " + Quoted.literal(document) + ": the loss is "
+                + loss;
     }
 
     /**

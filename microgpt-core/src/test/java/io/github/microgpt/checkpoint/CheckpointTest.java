@@ -133,6 +133,51 @@ class CheckpointTest {
         assertArrayEquals(run.model().parameters().values(), resumed.model().parameters().values());
     }
 
+    /**
+     * {@link Checkpoint#loadForSampling} reads everything but the moments' data: the same weights
+     * and random generator, no training state, and a clear refusal to resume; damaged moments
+     * data goes unread, a header that declares other moments does not.
+     */
+    @Test
+    void loadingForSamplingLeavesTheMomentsOut() throws Exception {
+        Run run = run(3);
+        Path dir = tmp.resolve("sampling");
+        Checkpoint.save(dir, run.model(), TOKENIZER, run.state());
+        Checkpoint full = Checkpoint.load(dir);
+        Checkpoint sampling = Checkpoint.loadForSampling(dir);
+        assertArrayEquals(full.weights(), sampling.weights());
+        assertEquals(full.training().orElseThrow().random(), sampling.savedRandom().orElseThrow());
+        assertEquals(full.training().map(TrainingState::random), full.savedRandom());
+        assertTrue(sampling.training().isEmpty());
+        assertTrue(sampling.toString().contains("loaded for sampling"), sampling.toString());
+        CheckpointException resume = assertThrows(CheckpointException.class, () -> sampling.resumeWith(DOCS));
+        assertEquals("was loaded for sampling (Checkpoint.loadForSampling), without Adam's moments; load it with"
+                + " Checkpoint.load to resume training", resume.problem());
+        // The array model samples as the Value engine's model does.
+        assertEquals(new Sampler(full.gptModel(), TOKENIZER, new PythonRandom(9)).samples(5, 0.7),
+                new Sampler(sampling.arrayModel(), TOKENIZER, new PythonRandom(9)).samples(5, 0.7));
+
+        // A NaN in the moments' data: load refuses it, loadForSampling never reads it.
+        Path optimizer = dir.resolve("optimizer.safetensors");
+        byte[] good = Files.readAllBytes(optimizer);
+        ByteBuffer buffer = ByteBuffer.wrap(good.clone()).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.putDouble(8 + (int) buffer.getLong(0), Double.NaN);
+        Files.write(optimizer, buffer.array());
+        assertLoadProblem(dir, optimizer, "NaN and infinite values are refused");
+        assertArrayEquals(full.weights(), Checkpoint.loadForSampling(dir).weights());
+        // A header that declares other moments is refused by both.
+        List<Tensor> moments = new ArrayList<>(Safetensors.read(dir.resolve("model.safetensors")).tensors());
+        Safetensors.write(optimizer, moments, Map.of());
+        CheckpointException other = assertThrows(CheckpointException.class, () -> Checkpoint.loadForSampling(dir));
+        assertEquals(optimizer, other.file());
+        assertTrue(other.getMessage().contains("tensor \"wte.m\" is missing"), other.getMessage());
+        // A model-only checkpoint has no random generator to give.
+        Path modelOnly = tmp.resolve("model-only");
+        Checkpoint.save(modelOnly, run.model(), TOKENIZER);
+        assertTrue(Checkpoint.loadForSampling(modelOnly).savedRandom().isEmpty());
+        assertTrue(Checkpoint.loadForSampling(modelOnly).toString().contains("model only"));
+    }
+
     @Test
     void theFilesAreWhatTheDocumentationSays() throws Exception {
         Run run = run(2);

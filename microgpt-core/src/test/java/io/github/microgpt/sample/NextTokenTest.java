@@ -122,6 +122,11 @@ class NextTokenTest {
                     throw new UnsupportedOperationException();
                 }
             };
+            IllegalStateException quoted = assertThrows(IllegalStateException.class,
+                    () -> NextToken.after(broken, Tokenizer.ofCharacters("\"abcd"), "a\"b"));
+            // The prefix's quote is escaped (it was printed as it is, ending the quotation early).
+            assertTrue(quoted.getMessage().startsWith("the model's logits are not finite: after the prefix \"a\\\"b\""
+                    + " the logit"), quoted.getMessage());
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> NextToken.after(broken, TOKENIZER, "ab"));
             assertEquals("the model's logits are not finite: after the prefix \"ab\" the logit of token 2 (c) is " + bad

@@ -137,7 +137,8 @@ class TokenizerTest {
             int at = (int) c[3];
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> tokenizer.encode((String) c[1]));
-            String character = new String(Character.toChars(unknown));
+            // Named as a Java character literal: the quote character as '\''.
+            String character = unknown == '\'' ? "\\'" : new String(Character.toChars(unknown));
             assertTrue(e.getMessage().contains("'" + character + "'"), "names the character: " + e.getMessage());
             assertTrue(e.getMessage().contains(String.format("U+%04X", unknown)), "names the code point: " + e.getMessage());
             assertTrue(e.getMessage().contains("index " + at), "names the index " + at + ": " + e.getMessage());
@@ -217,6 +218,31 @@ class TokenizerTest {
                 () -> tokenizer.encode("Q" + "a".repeat(500)));
         assertTrue(first.getMessage().startsWith("character 'Q' (U+0051) at index 0 of \"Q" + "a".repeat(99) + "…\" (501"
                 + " characters)"), first.getMessage());
+    }
+
+    /**
+     * A quote inside a quoted text or vocabulary is escaped, as in a Java literal: the message
+     * quoted {@code "a"Qb"} and {@code ""ab"} before, where the quote looked like the end of the
+     * quotation; the quote character was named as three quotes in a row.
+     */
+    @Test
+    void aQuoteInTheTextOrTheVocabularyIsEscaped() {
+        Tokenizer tokenizer = Tokenizer.ofCharacters("a\"b\\");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tokenizer.encode("a\"Qb"));
+        assertEquals("character 'Q' (U+0051) at index 2 of \"a\\\"Qb\" is not in the vocabulary \"\\\"\\\\ab\"",
+                e.getMessage());
+        IllegalArgumentException apostrophe = assertThrows(IllegalArgumentException.class,
+                () -> tokenizer.encode("a'b"));
+        assertEquals("character '\\'' (U+0027) at index 1 of \"a'b\" is not in the vocabulary \"\\\"\\\\ab\"",
+                apostrophe.getMessage());
+        IllegalArgumentException repeated = assertThrows(IllegalArgumentException.class,
+                () -> Tokenizer.ofCharacters("a''"));
+        assertEquals("the vocabulary repeats the character '\\'' (U+0027)", repeated.getMessage());
+        // Cut short around the unknown character, the quotes inside still escaped.
+        IllegalArgumentException longText = assertThrows(IllegalArgumentException.class,
+                () -> tokenizer.encode("\"".repeat(500) + "Q" + "\"".repeat(500)));
+        assertEquals("character 'Q' (U+0051) at index 500 of \"…" + "\\\"".repeat(50) + "Q" + "\\\"".repeat(49)
+                + "…\" (1001 characters) is not in the vocabulary \"\\\"\\\\ab\"", longText.getMessage());
     }
 
     @Test

@@ -154,5 +154,8 @@ class FailedStepTest {
         TrainingDivergedException ok = new TrainingDivergedException(1, "ab", Double.POSITIVE_INFINITY);
         org.junit.jupiter.api.Assertions.assertEquals("training diverged at step 1 on the document \"ab\": the loss is"
                 + " Infinity", ok.getMessage());
+        // A quote or a backslash in the document is escaped, as in a Java literal: it was printed as it is.
+        org.junit.jupiter.api.Assertions.assertEquals("training diverged at step 2 on the document \"a\\\"b\\\\\":"
+                + " the loss is NaN", new TrainingDivergedException(2, "a\"b\\", Double.NaN).getMessage());
     }
 }

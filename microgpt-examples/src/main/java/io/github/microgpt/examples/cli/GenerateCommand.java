@@ -2,9 +2,7 @@ package io.github.microgpt.examples.cli;
 
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
-import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.Architecture;
-import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
@@ -124,13 +122,14 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         Checkpoint checkpoint;
         try {
-            checkpoint = Checkpoint.load(model);
+            // Without Adam's moments, which sampling never reads: twice the weights' size.
+            checkpoint = Checkpoint.loadForSampling(model);
         } catch (CheckpointException e) {
             throw new UsageException("cannot load the model: " + e.getMessage(), e);
         }
         LanguageModel gpt = samplingModel(checkpoint);
         PythonRandom random = seed != null ? new PythonRandom(seed)
-                : checkpoint.training().map(TrainingState::random).map(PythonRandom::fromState)
+                : checkpoint.savedRandom().map(PythonRandom::fromState)
                         .orElseGet(() -> new PythonRandom(DEFAULT_SEED));
         SamplingOptions options = SamplingOptions.defaults().withTemperature(temperature).withPrefix(prefix)
                 .withTopK(topK == null ? SamplingOptions.ALL_TOKENS : topK)
@@ -182,9 +181,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (checkpoint.architecture() != Architecture.GPT) {
             return checkpoint.model();
         }
-        // The random source only fills a model whose weights are then overwritten.
-        return checkpoint.loadInto(ArrayGptModel.create(checkpoint.config(), checkpoint.tokenizer().vocabSize(),
-                new PythonRandom(0), checkpoint.precision()));
+        return checkpoint.arrayModel();
     }
 
     /**

@@ -594,9 +594,18 @@ public final class TrainCommand implements Callable<Integer> {
         out.line("--- inference (new, hallucinated names) ---");
         Sampler sampler = new Sampler(run.model(), run.tokenizer(), run.random());
         for (int i = 1; i <= samples; i++) {
+            String sample;
+            try {
+                sample = sampler.sample(temperature);
+            } catch (IllegalStateException e) {
+                // The last step's update made the weights so large that the logits overflow: a
+                // divergence that no loss showed (the update comes after the step's loss), the
+                // --lr's doing rather than a bug, and reported as the other divergences are.
+                throw new CommandFailedException("training diverged at its last step (" + trainer.stepsDone()
+                        + "): " + e.getMessage() + "; a smaller --lr may help", CommandFailedException.FAILED, e);
+            }
             // A sample is made of the data's characters, which may reorder or break the line (see GenerateCommand).
-            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + Terminals.escapeControls(
-                    sampler.sample(temperature)));
+            out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + Terminals.escapeControls(sample));
             out.flush();
         }
         out.flush();

@@ -400,4 +400,21 @@ class HostileInputCommandTest {
             assertEquals(List.of("run"), files.map(p -> p.getFileName().toString()).toList(), "no leftovers");
         }
     }
+
+    /**
+     * A learning rate so large that the last step's update (which no loss reports: it comes after
+     * the step's loss) makes the logits overflow: the samples after training cannot be drawn. That
+     * is a divergence, reported in one line with exit code 1 and what to change, as the other
+     * divergences are; it was an "internal error" naming an IllegalStateException.
+     */
+    @Test
+    void aLastStepThatDivergesIsReportedAsADivergence() throws Exception {
+        Path data = Files.writeString(dir.resolve("names.txt"), "anna\nbob\ncarla\ndora\n");
+        String[] args = {"train", "--data", data.toString(), "--steps", "1", "--lr", "1e300"};
+        Cli.Result result = Cli.run(args);
+        Cli.assertOneLineError(result, 1, "training diverged at its last step (1): the model's logits are not finite",
+                null, args);
+        assertTrue(result.stderr().trim().endsWith("; a smaller --lr may help"), result.stderr());
+        assertTrue(!result.stderr().contains("internal error"), result.stderr());
+    }
 }
