@@ -682,7 +682,10 @@ public final class Documents {
             }
         }
         if (first >= 0) {
-            boolean wide = nuls >= bytes.length / 4;
+            // UTF-16 or UTF-32 text of Latin letters has a NUL in every other byte or more; the
+            // share is taken exactly, and from two NULs up, so that one NUL in a file of a few
+            // bytes is not taken for wide text (1 >= 6 / 4 in integer division was).
+            boolean wide = nuls >= 2 && 4L * nuls >= bytes.length;
             throw encodingError(source + " holds a NUL byte (at offset " + first + "), which a text file does not: "
                     + (wide ? "it looks like UTF-16 or UTF-32 text; convert it to UTF-8, for example with iconv -f "
                             + "UTF-16 -t UTF-8" : "it looks like a binary file, not UTF-8 text, one document a line"),

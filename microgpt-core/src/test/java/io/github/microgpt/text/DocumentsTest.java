@@ -341,6 +341,11 @@ class DocumentsTest {
         CharacterCodingException e = assertThrows(CharacterCodingException.class, () -> Documents.load(binary));
         assertEquals(binary + " holds a NUL byte (at offset 4), which a text file does not: it looks like a binary"
                 + " file, not UTF-8 text, one document a line", e.getMessage());
+        // One NUL in a file of a few bytes is a binary byte, not a sign of wide text.
+        Path small = Files.write(dir.resolve("small"), new byte[] {'a', 'b', 0, 'c', 'd', '\n'});
+        e = assertThrows(CharacterCodingException.class, () -> Documents.load(small));
+        assertEquals(small + " holds a NUL byte (at offset 2), which a text file does not: it looks like a binary"
+                + " file, not UTF-8 text, one document a line", e.getMessage());
         // A UTF-8 mark is no reason to refuse: it is read and dropped, as before.
         Path marked = Files.write(dir.resolve("marked"), ("\uFEFF" + text).getBytes(StandardCharsets.UTF_8));
         assertEquals(List.of("anna", "bob"), Documents.load(marked));
