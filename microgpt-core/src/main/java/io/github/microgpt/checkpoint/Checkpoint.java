@@ -430,9 +430,12 @@ public final class Checkpoint {
     }
 
     /**
-     * The state to resume training, if the checkpoint has one.
+     * The state to resume training, if the checkpoint has one and was read with it. Empty does not
+     * always mean a model-only checkpoint: {@link #loadForSampling} leaves the state out of one that
+     * has it (its random generator stays, in {@link #savedRandom()}), and {@link #toString()} says
+     * which.
      *
-     * @return the training state, or empty for a model-only checkpoint
+     * @return the training state, or empty for a model-only checkpoint or one loaded for sampling
      */
     public Optional<TrainingState> training() {
         return Optional.ofNullable(training);

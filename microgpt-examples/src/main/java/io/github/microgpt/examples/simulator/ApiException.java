@@ -57,11 +57,33 @@ public final class ApiException extends RuntimeException {
      * @return the value, or its first characters and how many there were
      */
     static String excerpt(String text) {
+        int end = excerptEnd(text);
+        return end == text.length() ? text : text.substring(0, end) + "… (" + text.length() + " characters)";
+    }
+
+    /**
+     * A value as a message quotes it: {@link #excerpt}'s part of it in double quotes as a Java
+     * string literal (a backslash doubled, a {@code "} written {@code \"}, hidden characters as
+     * {@code \}{@code uXXXX}), so that a quote in a hostile value cannot end the quotation early
+     * and make the rest of the value read as the server's own words; where the value is cut,
+     * "…" inside the quotes and its length after them.
+     *
+     * @param text the value as it was sent
+     * @return the quotation
+     */
+    static String quoted(String text) {
+        int end = excerptEnd(text);
+        String literal = VisibleText.escape(text.substring(0, end)).replace("\"", "\\\"");
+        return end == text.length() ? "\"" + literal + "\""
+                : "\"" + literal + "…\" (" + text.length() + " characters)";
+    }
+
+    /** Where {@link #excerpt} cuts {@code text}: its length if it is short, never inside a surrogate pair. */
+    private static int excerptEnd(String text) {
         if (text.length() <= EXCERPT_CHARS) {
-            return text;
+            return text.length();
         }
-        int end = Character.isHighSurrogate(text.charAt(EXCERPT_CHARS - 1)) ? EXCERPT_CHARS - 1 : EXCERPT_CHARS;
-        return text.substring(0, end) + "… (" + text.length() + " characters)";
+        return Character.isHighSurrogate(text.charAt(EXCERPT_CHARS - 1)) ? EXCERPT_CHARS - 1 : EXCERPT_CHARS;
     }
 
     /**

@@ -58,8 +58,8 @@ final class AutogradGraph {
                 yield LiveExpression.attentionScore(snapshot, head, whole(parameters, "key", -1, lastKey,
                         "a position from 0 to the current position " + lastKey + " (attention looks only back)"));
             }
-            default -> throw ApiException.badRequest("expr must be \"neuron\" or \"attention\", got \""
-                    + ApiException.excerpt(expr) + "\"");
+            default -> throw ApiException.badRequest("expr must be \"neuron\" or \"attention\", got "
+                    + ApiException.quoted(expr));
         };
         ExpressionGraph before = ExpressionGraph.of(expression.root());
         expression.root().backward();
@@ -79,8 +79,8 @@ final class AutogradGraph {
             String key = SimulatorServer.decodeQueryPart(eq < 0 ? pair : pair.substring(0, eq));
             String value = eq < 0 ? "" : SimulatorServer.decodeQueryPart(pair.substring(eq + 1));
             if (!NAMES.contains(key)) {
-                throw ApiException.badRequest("unknown query parameter \"" + ApiException.excerpt(key)
-                        + "\"; the parameters are expr, head and key");
+                throw ApiException.badRequest("unknown query parameter " + ApiException.quoted(key)
+                        + "; the parameters are expr, head and key");
             }
             if (parameters.put(key, value) != null) {
                 throw ApiException.badRequest("the query parameter \"" + key + "\" is given twice");
@@ -106,7 +106,7 @@ final class AutogradGraph {
                 return (int) value;
             }
         }
-        throw ApiException.badRequest(name + " must be " + allowed + ", got \"" + ApiException.excerpt(text) + "\"");
+        throw ApiException.badRequest(name + " must be " + allowed + ", got " + ApiException.quoted(text));
     }
 
     private static String write(Snapshot snapshot, LiveExpression expression, ExpressionGraph before,

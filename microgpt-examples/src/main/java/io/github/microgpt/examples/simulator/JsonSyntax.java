@@ -220,6 +220,6 @@ final class JsonSyntax {
     private ApiException error(String expected) {
         String rest = text.substring(Math.min(at, text.length()));
         return ApiException.badRequest("the request body is not valid JSON at character " + at
-                + (rest.isEmpty() ? " (the end)" : ", near \"" + ApiException.excerpt(rest) + "\"") + ": " + expected);
+                + (rest.isEmpty() ? " (the end)" : ", near " + ApiException.quoted(rest)) + ": " + expected);
     }
 }

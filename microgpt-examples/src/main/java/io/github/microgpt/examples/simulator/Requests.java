@@ -258,8 +258,8 @@ final class Requests {
                 case NAME -> {
                     String name = in.nextName();
                     if (!names.peek().add(name)) {
-                        throw ApiException.badRequest(places.peek() + " has the field \"" + ApiException.excerpt(name)
-                                + "\" twice; give each field once");
+                        throw ApiException.badRequest(places.peek() + " has the field " + ApiException.quoted(name)
+                                + " twice; give each field once");
                     }
                 }
                 case END_DOCUMENT -> {
@@ -277,8 +277,8 @@ final class Requests {
         for (Map.Entry<String, JsonElement> field : object.entrySet()) {
             RecordComponent component = components.get(field.getKey());
             if (component == null) {
-                throw ApiException.badRequest(where + " has an unknown field \"" + ApiException.excerpt(field.getKey())
-                        + "\"; the fields are "
+                throw ApiException.badRequest(where + " has an unknown field " + ApiException.quoted(field.getKey())
+                        + "; the fields are "
                         + new TreeSet<>(components.keySet()));
             }
             JsonElement value = field.getValue();

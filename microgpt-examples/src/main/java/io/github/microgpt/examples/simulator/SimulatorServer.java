@@ -578,8 +578,8 @@ public final class SimulatorServer implements AutoCloseable {
             String key = decodeQueryPart(eq < 0 ? pair : pair.substring(0, eq));
             String value = eq < 0 ? "" : decodeQueryPart(pair.substring(eq + 1));
             if (!key.equals(expected)) {
-                throw ApiException.badRequest("the only query parameter is one \"" + expected + "\", got \""
-                        + ApiException.excerpt(key) + "\"");
+                throw ApiException.badRequest("the only query parameter is one \"" + expected + "\", got "
+                        + ApiException.quoted(key));
             }
             if (found != null) {
                 throw ApiException.badRequest("the query parameter \"" + expected + "\" is given twice; give it once");
@@ -601,8 +601,8 @@ public final class SimulatorServer implements AutoCloseable {
         try {
             return URLDecoder.decode(part, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("the query has a broken percent escape in \"" + ApiException.excerpt(part)
-                    + "\": a '%' must be followed by two hexadecimal digits (%25 is '%' itself)");
+            throw ApiException.badRequest("the query has a broken percent escape in " + ApiException.quoted(part)
+                    + ": a '%' must be followed by two hexadecimal digits (%25 is '%' itself)");
         }
     }
 

@@ -301,7 +301,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
         }
         List<ParameterMatrix> selected = matrices.stream().filter(m -> m.name().equals(matrix)).toList();
         if (selected.isEmpty()) {
-            throw ApiException.badRequest("there is no weight matrix \"" + ApiException.excerpt(matrix) + "\"; the matrices are "
+            throw ApiException.badRequest("there is no weight matrix " + ApiException.quoted(matrix) + "; the matrices are "
                     + matrices.stream().map(ParameterMatrix::name).toList());
         }
         return selected;

@@ -2,6 +2,7 @@ package io.github.microgpt.examples.simulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -68,6 +70,39 @@ class SimulatorHostileRequestTest {
         String message = error.get("error").getAsString();
         assertTrue(message.contains("percent"), target + ": the message should say what is wrong: " + message);
         assertFalse(message.contains("Exception"), target + ": a Java exception is no message: " + message);
+    }
+
+    /**
+     * A value a message quotes is written as a Java string literal: a {@code "} or a backslash in
+     * a hostile query (sent raw to the decoder, or percent-encoded in a name or value) cannot end
+     * the quotation early and pass the rest of the value off as the server's words. They were
+     * quoted as they came, inside raw quotes.
+     */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("quotesInQueries")
+    void aQuoteInAQueryCannotEndTheQuotation(String target, String expected) throws IOException {
+        RawAnswer answer = rawGet(target);
+        assertEquals(400, answer.status(), target + " -> " + answer.body());
+        String message = JsonParser.parseString(answer.body()).getAsJsonObject().get("error").getAsString();
+        assertTrue(message.contains(expected), target + ": expected " + expected + " in " + message);
+    }
+
+    static Stream<Arguments> quotesInQueries() {
+        return Stream.of(
+                Arguments.of("/api/weights?a%22b=1", "got \"a\\\"b\""),
+                Arguments.of("/api/weights?matrix=%22%5C", "there is no weight matrix \"\\\"\\\\\";"),
+                Arguments.of("/api/autograd?x%22=1", "unknown query parameter \"x\\\"\";"),
+                Arguments.of("/api/autograd?expr=%22", "got \"\\\"\""));
+    }
+
+    /** The broken escape itself is quoted as a literal too: it is the raw text, quotes and all. */
+    @Test
+    void aBrokenEscapeIsQuotedAsALiteral() {
+        ApiException e = assertThrows(ApiException.class, () -> SimulatorServer.decodeQueryPart("%zz\"; x=\\"));
+        assertTrue(e.getMessage().startsWith("the query has a broken percent escape in \"%zz\\\"; x=\\\\\": "),
+                e.getMessage());
+        String cut = ApiException.quoted("\"".repeat(100));
+        assertEquals("\"" + "\\\"".repeat(60) + "…\" (100 characters)", cut);
     }
 
     static Stream<Arguments> hugeValues() {
