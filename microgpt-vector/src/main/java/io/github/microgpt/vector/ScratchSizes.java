@@ -25,6 +25,14 @@ import java.util.TreeSet;
  * second half and the small-shape kernels' transposed weights. The count is what each thread
  * holds if it ran a share of every product, which is exact on one thread and an upper bound on
  * more (a thread that took no share of a product keeps none of its scratch).
+ *
+ * <p>The count is that of one document of the block's length. A run's shorter documents can take
+ * other paths in double precision (products small enough for the small-shape kernels, or the
+ * unfused backward), and since every array keeps the largest size asked of it in each direction,
+ * a whole run may keep more: replaying every length from 2 to the block size, one thread held
+ * 0.09 MB more at nEmbd 256 / block 64, 0.55 MB more at nEmbd 64 / block 64 (measured by review5,
+ * 6 December 2026); single precision showed none. The caller's check is a lower bound, so this
+ * does not refuse a run that fits.
  */
 final class ScratchSizes {
 

@@ -262,7 +262,8 @@ public interface MatrixKernels {
      * too large for the heap can be refused before it is built (the command line's
      * {@code ModelMemory} asks). The step is one document of {@code positions} positions through
      * the products of {@code weights}, as the trainer runs it: the update inside the backward
-     * products where the model fuses it. Only the implementation knows its scratch, so it answers
+     * products where the model fuses it. (A run's shorter documents may take other paths and
+     * leave more; the answer is a lower bound for a whole run.) Only the implementation knows its scratch, so it answers
      * from the same constants and conditions that size the arrays, rather than the caller
      * mirroring them (a mirror fell out of step when the kernels changed). By default 0: nothing
      * known, which keeps the caller's estimate a lower bound.

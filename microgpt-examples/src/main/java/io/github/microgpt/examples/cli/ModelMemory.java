@@ -179,7 +179,9 @@ final class ModelMemory {
      * does): it replays the step's products on the same constants and conditions its kernels
      * size their arrays with, so that a change in the module moves the count with it.
      * {@code ModelMemoryVectorTest} walks the thread-locals a real step leaves, in both register
-     * shapes, against it. Zero when the plain loops run.
+     * shapes, against it. The count is that of documents of the block's length; a run's shorter
+     * documents can leave up to about 0.5 MB more in f64 (other paths for small products), which
+     * this lower bound leaves out. Zero when the plain loops run.
      *
      * @param precision the array engine's precision
      * @param config the model's shape; its block size is the step's number of positions
