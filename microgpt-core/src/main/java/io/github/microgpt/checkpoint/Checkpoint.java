@@ -487,7 +487,8 @@ public final class Checkpoint {
      */
     public LanguageModel model() {
         if (precision == Precision.F32) {
-            return loadInto(ArrayGptModel.create(config, tokenizer.vocabSize(), ZEROS, Precision.F32));
+            // Only a GPT computes in f32 (config.json's reading refuses anything else).
+            return arrayModel();
         }
         return loadInto(architecture.create(config, tokenizer.vocabSize(), ZEROS));
     }

@@ -4,6 +4,7 @@ import io.github.microgpt.internal.FloatParameterRows;
 import io.github.microgpt.internal.FusedStep;
 import io.github.microgpt.internal.FusedUpdates;
 import io.github.microgpt.internal.HeapBudget;
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.kernels.MatrixKernels;
@@ -829,7 +830,7 @@ public final class AdamOptimizer {
      *     range, naming the first such index
      */
     public void restoreMoments(double[] firstMoments, double[] secondMoments) {
-        io.github.microgpt.internal.ModelChecks.moments(size, firstMoments, secondMoments);
+        ModelChecks.moments(size, firstMoments, secondMoments);
         m = new double[][] {firstMoments.clone()};
         v = new double[][] {secondMoments.clone()};
         mFloat = null;
