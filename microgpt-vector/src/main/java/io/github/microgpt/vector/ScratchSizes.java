@@ -1,5 +1,6 @@
 package io.github.microgpt.vector;
 
+import io.github.microgpt.internal.kernels.ArrayBytes;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -85,9 +86,9 @@ final class ScratchSizes {
         if (!sizes.sliceWidths.isEmpty()) {
             // SliceScratch's widths asked for, and its rows held for each.
             sizes.everyThread.flat("slices.widths", Integer.BYTES, sizes.sliceWidths.size());
-            sizes.everyThread.flat("slices.held", ScratchArrays.REFERENCE_BYTES, sizes.sliceWidths.size());
+            sizes.everyThread.flat("slices.held", ArrayBytes.REFERENCE_BYTES, sizes.sliceWidths.size());
         }
-        return ScratchArrays.sum(ScratchArrays.product(sizes.everyThread.bytes(), Math.max(1, threads)),
+        return ArrayBytes.sum(ArrayBytes.product(sizes.everyThread.bytes(), Math.max(1, threads)),
                 sizes.caller.bytes());
     }
 
@@ -134,7 +135,7 @@ final class ScratchSizes {
         }
         if (SmallVectorKernels.positionLanes && n <= 2 * l && (long) n * (rows + cols) < (long) rows * cols) {
             // byPositions: the input's and output's columns, two vectors of positions a column.
-            caller.flat("small.lanes", ScratchArrays.REFERENCE_BYTES, 2);
+            caller.flat("small.lanes", ArrayBytes.REFERENCE_BYTES, 2);
             caller.flat("small.lanes.in", Double.BYTES, 2L * l * cols);
             caller.flat("small.lanes.out", Double.BYTES, 2L * l * rows);
         } else {
@@ -181,7 +182,7 @@ final class ScratchSizes {
             // width), and the view that points the product's row indices at them.
             sliceWidths.add(cols);
             everyThread.atLeast("slices." + cols, numberBytes, largestSlice, cols);
-            everyThread.flat("slices.view", ScratchArrays.REFERENCE_BYTES, rows);
+            everyThread.flat("slices.view", ArrayBytes.REFERENCE_BYTES, rows);
         }
         if (f32 ? !FloatProducts.SIXTEEN_REGISTERS : !DoubleProducts.NARROW) {
             return;

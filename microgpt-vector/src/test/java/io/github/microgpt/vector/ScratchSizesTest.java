@@ -3,6 +3,7 @@ package io.github.microgpt.vector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.internal.kernels.ArrayBytes;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.GptConfig;
@@ -174,10 +175,7 @@ class ScratchSizesTest {
             if (type.isArray()) {
                 Class<?> element = type.getComponentType();
                 int length = Array.getLength(object);
-                long elementBytes = element == double.class || element == long.class ? 8
-                        : element == float.class || element == int.class ? 4
-                        : element.isPrimitive() ? 2 : ScratchArrays.REFERENCE_BYTES;
-                bytes += (16 + length * elementBytes + 7) / 8 * 8;
+                bytes += ArrayBytes.array(length, ArrayBytes.elementBytes(element));
                 if (!element.isPrimitive()) {
                     for (int i = 0; i < length; i++) {
                         Object item = Array.get(object, i);

@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.cli;
 
+import io.github.microgpt.internal.kernels.ArrayBytes;
 import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.Engine;
@@ -50,7 +51,8 @@ import java.util.TreeMap;
  * change of the core's layout fails that test rather than the check. The scratch of the optional
  * Vector API kernels is not mirrored: the module counts it itself ({@link #vectorScratchBytes}),
  * and {@code ModelMemoryVectorTest} checks that count against what a step's threads hold in their
- * thread-locals.
+ * thread-locals. Every count here takes an array's bytes from one rule ({@code ArrayBytes} in the
+ * core's internal package), which the module's count uses too.
  */
 final class ModelMemory {
 
@@ -410,13 +412,11 @@ final class ModelMemory {
     private static final int FORWARD_BLOCK_FLOATS = 32 * 1024;
 
     /**
-     * Bytes of Java arrays as HotSpot lays them out: a 16-byte header (mark word, compressed class
-     * pointer, length), then the elements, rounded up to 8 bytes; a reference takes 4 bytes with
-     * compressed pointers (heaps under 32 GiB), else 8. Saturates at {@link Long#MAX_VALUE}.
+     * A running count of Java arrays' bytes as HotSpot lays them out ({@link ArrayBytes}, the rule
+     * microgpt-vector's count of its scratch uses too): a 16-byte header, then the elements,
+     * rounded up to 8 bytes. Saturates at {@link Long#MAX_VALUE}.
      */
     private static final class Tally {
-        private static final long REFERENCE_BYTES = Runtime.getRuntime().maxMemory() < (32L << 30) ? 4 : 8;
-
         private final int numberBytes;
         long bytes;
 
@@ -426,8 +426,7 @@ final class ModelMemory {
 
         /** One array of {@code length} elements of {@code elementBytes} each. */
         void array(long length, long elementBytes) {
-            long size = saturatedSum(16, saturatedProduct(length, elementBytes));
-            bytes = saturatedSum(bytes, size == Long.MAX_VALUE ? size : (size + 7) / 8 * 8);
+            bytes = saturatedSum(bytes, ArrayBytes.array(length, elementBytes));
         }
 
         void numbers(long length) {
@@ -435,16 +434,12 @@ final class ModelMemory {
         }
 
         void references(long length) {
-            array(length, REFERENCE_BYTES);
+            array(length, ArrayBytes.REFERENCE_BYTES);
         }
 
         /** {@code count} arrays of {@code length} numbers and the array that holds them. */
         void rows(long count, long length) {
-            references(count);
-            long before = bytes;
-            numbers(length);
-            long one = bytes - before;
-            bytes = saturatedSum(before, saturatedProduct(one, count));
+            bytes = saturatedSum(bytes, ArrayBytes.rows(count, length, numberBytes));
         }
 
         /** One {@link #rows} a layer and the array that holds them. */
@@ -582,12 +577,12 @@ final class ModelMemory {
         return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
     }
 
-    /** {@code a + b} of two non-negative numbers, or {@link Long#MAX_VALUE} if it would overflow. */
+    /** {@code a + b} of two non-negative numbers, or {@link Long#MAX_VALUE} if it would overflow ({@link ArrayBytes#sum}). */
     static long saturatedSum(long a, long b) {
-        return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
+        return ArrayBytes.sum(a, b);
     }
 
     private static long saturatedProduct(long a, long b) {
-        return b != 0 && a > Long.MAX_VALUE / b ? Long.MAX_VALUE : a * b;
+        return ArrayBytes.product(a, b);
     }
 }
