@@ -1,6 +1,7 @@
 package io.github.microgpt.vector;
 
 import io.github.microgpt.internal.kernels.ArrayBytes;
+import io.github.microgpt.internal.kernels.MatrixKernels;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -39,11 +40,10 @@ final class ScratchSizes {
 
     /**
      * The core offers the double-precision products of fewer multiply-adds than this to the
-     * small-shape kernels first ({@code ArrayKernels.SMALL_MULTIPLY_ADDS}, a private constant of
-     * the core, which is this module's least product, {@link VectorMatrixKernels#MIN_MULTIPLY_ADDS}
-     * by default): the one number here that the core decides.
+     * small-shape kernels first: the core's constant ({@link MatrixKernels#SMALL_MULTIPLY_ADDS}),
+     * the one number here that the core decides.
      */
-    static final long OFFERED_TO_SMALL = 1L << 18;
+    static final long OFFERED_TO_SMALL = MatrixKernels.SMALL_MULTIPLY_ADDS;
 
     private final boolean f32;
     private final int n;

@@ -19,6 +19,17 @@ package io.github.microgpt.internal.kernels;
 public interface MatrixKernels {
 
     /**
+     * The core offers a double-precision product of fewer multiply-adds than this (rows times
+     * columns of its weights, times its positions) to the {@link SmallKernels} first, and leaves
+     * the rest to these kernels or its own loops. The choice depends on the shape alone, never on
+     * the number of threads, since the two kinds of kernels may round the backward products
+     * differently. A constant of the core that an implementation may need to know (to count the
+     * scratch of the products it is left, {@link #scratchBytes}): the Vector API kernels' least
+     * product by default, since below it their multithreaded kernels do not pay.
+     */
+    long SMALL_MULTIPLY_ADDS = 1L << 18;
+
+    /**
      * A short name for reports, such as {@code "vector"}.
      *
      * @return the name
