@@ -102,7 +102,13 @@ final class ScratchSizes {
         }
         long padded = ((long) n + lanes - 1) / lanes * lanes;
         if (transposedRows < cols || transposedColumns < padded) {
-            // The weights transposed into the model's scratch: none of the kernels' own.
+            // The weights transposed into the model's scratch, and the product over them by
+            // positions (a thread's chunk of them, at most all): none of the kernels' own but, in
+            // single precision with 16 registers, productPanels' (the positions as its rows, the
+            // input's columns as its terms).
+            if (f32 && FloatProducts.SIXTEEN_REGISTERS) {
+                floatPanels(cols);
+            }
             return;
         }
         // InputScratch: each thread's copy of the input, and the tile the outputs go through.
@@ -120,6 +126,20 @@ final class ScratchSizes {
             everyThread.atLeast("input.floats", numberBytes, cols, padded);
             everyThread.flat("input.floatTile", numberBytes, 2L * FloatProducts.EIGHT_ROWS * FloatProducts.L);
         }
+    }
+
+    /**
+     * {@code FloatProducts.productPanels} over the step's positions (or a thread's chunk of them)
+     * as its rows and {@code terms} terms: blocks of six rows of {@code a}, every pass's, and a
+     * group of {@code x}'s panels; the tiles are made with the panels.
+     */
+    private void floatPanels(int terms) {
+        int passes = (terms + FloatProducts.PANEL_TERMS - 1) / FloatProducts.PANEL_TERMS;
+        int perPass = Math.min(FloatProducts.PANEL_TERMS, terms);
+        everyThread.atLeast("panels.tiles", numberBytes, 6, FloatProducts.PANEL);
+        everyThread.atLeast("panels.dinA", numberBytes, (long) passes * ((n + 5) / 6), perPass * 6L);
+        everyThread.atLeast("panels.group", numberBytes, FloatProducts.COLUMN_GROUP,
+                (long) perPass * FloatProducts.PANEL);
     }
 
     /**
@@ -194,14 +214,7 @@ final class ScratchSizes {
                 continue;
             }
             if (f32) {
-                // productPanels: blocks of six rows (positions) of a, every pass's; the tiles
-                // are made with the panels.
-                int passes = (half + FloatProducts.PANEL_TERMS - 1) / FloatProducts.PANEL_TERMS;
-                int terms = Math.min(FloatProducts.PANEL_TERMS, half);
-                everyThread.atLeast("panels.tiles", numberBytes, 6, FloatProducts.PANEL);
-                everyThread.atLeast("panels.dinA", numberBytes, (long) passes * ((n + 5) / 6), terms * 6L);
-                everyThread.atLeast("panels.group", numberBytes, FloatProducts.COLUMN_GROUP,
-                        (long) terms * FloatProducts.PANEL);
+                floatPanels(half);
             } else if (cols >= DoubleProducts.NARROW_POSITIONS) {
                 // productNarrow: panels only for a chunk at least one panel wide.
                 int passes = (half + DoubleProducts.PANEL_TERMS - 1) / DoubleProducts.PANEL_TERMS;

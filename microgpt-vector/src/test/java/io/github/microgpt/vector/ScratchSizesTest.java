@@ -69,6 +69,10 @@ class ScratchSizesTest {
         "f64, 1, 18, 2, 16, 27",
         "f64, 1, 256, 8, 64, 27",
         "f32, 1, 256, 8, 64, 27",
+        // More positions than the transposed weights' 64 columns: the product by positions over
+        // them (in single precision with 16 registers, through panels).
+        "f64, 1, 16, 4, 80, 27",
+        "f32, 1, 16, 4, 80, 27",
     })
     void theCountIsWhatAStepLeaves(String precisionId, int layers, int width, int heads, int block, int vocab)
             throws Exception {
