@@ -6,11 +6,11 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The scratch this module's kernels keep in their thread-locals once a training step has run,
- * counted without running it ({@link VectorMatrixKernels#scratchBytes}): the command line asks,
+ * The scratch this module's kernels keep in their thread-locals once training steps have run,
+ * counted without running them ({@link VectorMatrixKernels#scratchBytes}): the command line asks,
  * before it builds a model, so that a model far too large for the heap is refused at once.
  *
- * <p>Each product of the step is replayed as the kernels run it: the same tests of its shape
+ * <p>Each product of a step is replayed as the kernels run it: the same tests of its shape
  * ({@link VectorMatrixKernels#worthIt}, the register shape of {@link Registers}, the small-shape
  * kernels' limits) choose the same path, and each array it would ask its scratch for is asked,
  * with the sizes computed from the same constants and functions
@@ -28,13 +28,28 @@ import java.util.TreeSet;
  * holds if it ran a share of every product, which is exact on one thread and an upper bound on
  * more (a thread that took no share of a product keeps none of its scratch).
  *
- * <p>The count is that of one document of the block's length. A run's shorter documents can take
- * other paths in double precision (products small enough for the small-shape kernels, or the
- * unfused backward), and since every array keeps the largest size asked of it in each direction,
- * a whole run may keep more: replaying every length from 2 to the block size, one thread held
- * 0.09 MB more at nEmbd 256 / block 64, 0.55 MB more at nEmbd 64 / block 64 (measured by review5,
- * 6 December 2026); single precision showed none. The caller's check is a lower bound, so this
- * does not refuse a run that fits.
+ * <p><b>Documents of every length.</b> A run's documents are of many lengths, and each length may
+ * take other paths: a product small enough for the small-shape kernels (double precision), the
+ * backward update after the product rather than inside it, or the input copied into the thread's
+ * scratch only while the positions fit in a row of the model's transposed weights (so a block
+ * longer than such a row keeps none at the block's length, and a shorter document does). Since every array
+ * keeps the largest size asked of it in each direction, whatever the order of the requests, a
+ * run keeps the largest of every array over its documents' lengths. So the count replays every
+ * length of a range of them into the same ledgers: what a run whose documents take each of
+ * those lengths keeps, and an upper bound for a run whose documents take some of them. One
+ * length (the range of one) is what a run of documents of that length keeps. At {@code nEmbd}
+ * 64 / block 64 in double precision, documents of every length keep 0.55 MB more than documents
+ * of the block's length alone, at 256 / 64 0.09 MB (review5, 6 December 2026).
+ *
+ * <p>Which lengths need replaying: every choice of a path above depends on the length {@code n}
+ * only through a threshold ({@code n} at least or under a number: the multiply-adds of
+ * {@link VectorMatrixKernels#worthIt} and of {@link #OFFERED_TO_SMALL}, {@link VectorMatrixKernels#MIN_POSITIONS},
+ * the small-shape kernels' least positions and their two vectors of positions, the padded
+ * positions against the transposed weights' row length), and on a path every size asked for grows
+ * with {@code n}. So between two thresholds the longest length asks for the most, and the
+ * lengths that can matter are the range's last and those just under each threshold
+ * ({@link #lengthsThatMatter}); {@code ScratchSizesTest} checks that against a replay of every
+ * length. A new test of {@code n} in the kernels needs its threshold added there.
  */
 final class ScratchSizes {
 
@@ -46,10 +61,11 @@ final class ScratchSizes {
     static final long OFFERED_TO_SMALL = MatrixKernels.SMALL_MULTIPLY_ADDS;
 
     private final boolean f32;
-    private final int n;
     private final int numberBytes;
     /** Doubles or floats per vector. */
     private final int lanes;
+    /** The positions of the step being replayed. */
+    private int n;
     /** Each thread's scratch (the count is multiplied by the threads). */
     private final ScratchArrays.Ledger everyThread = new ScratchArrays.Ledger();
     /** The calling thread's alone. */
@@ -57,31 +73,53 @@ final class ScratchSizes {
     /** The widths of the slices' scratch asked for ({@code SlicedBackward.SliceScratch} keeps rows per width). */
     private final Set<Integer> sliceWidths = new TreeSet<>();
 
-    private ScratchSizes(boolean f32, int positions) {
+    private ScratchSizes(boolean f32) {
         this.f32 = f32;
-        this.n = positions;
         this.numberBytes = f32 ? Float.BYTES : Double.BYTES;
         this.lanes = f32 ? FloatProducts.L : DoubleProducts.L;
     }
 
     /**
-     * The bytes of scratch the kernels keep once a fused training step (the update inside the
-     * backward products, as the trainer runs it) has run these products on {@code threads} threads.
+     * The bytes of scratch the kernels keep once fused training steps (the update inside the
+     * backward products, as the trainer runs it) have run these products on {@code threads}
+     * threads, on documents of every number of positions from {@code fewestPositions} to
+     * {@code mostPositions}.
      *
      * @param f32 single precision
      * @param weights each product's weights, {@code {rows, columns}}
-     * @param positions the step's positions
+     * @param fewestPositions the fewest positions of a step, at least 1
+     * @param mostPositions the most, at least {@code fewestPositions}
      * @param transposedRows the rows of the model's transposed weights' scratch ({@code wT})
      * @param transposedColumns their length
      * @param threads the threads of the step
      * @return the bytes, saturated at {@link Long#MAX_VALUE}
      */
-    static long bytes(boolean f32, int[][] weights, int positions, int transposedRows, int transposedColumns,
+    static long bytes(boolean f32, int[][] weights, int fewestPositions, int mostPositions, int transposedRows,
+                      int transposedColumns, int threads) {
+        return bytes(f32, weights, lengthsThatMatter(f32, weights, fewestPositions, mostPositions, transposedColumns),
+                transposedRows, transposedColumns, threads);
+    }
+
+    /**
+     * {@link #bytes(boolean, int[][], int, int, int, int, int)} of steps of these lengths.
+     *
+     * @param f32 single precision
+     * @param weights each product's weights, {@code {rows, columns}}
+     * @param lengths the positions of each step replayed
+     * @param transposedRows the rows of the model's transposed weights' scratch ({@code wT})
+     * @param transposedColumns their length
+     * @param threads the threads of the step
+     * @return the bytes, saturated at {@link Long#MAX_VALUE}
+     */
+    static long bytes(boolean f32, int[][] weights, int[] lengths, int transposedRows, int transposedColumns,
                       int threads) {
-        ScratchSizes sizes = new ScratchSizes(f32, positions);
-        for (int[] w : weights) {
-            sizes.forward(w[0], w[1], transposedRows, transposedColumns);
-            sizes.backward(w[0], w[1]);
+        ScratchSizes sizes = new ScratchSizes(f32);
+        for (int length : lengths) {
+            sizes.n = length;
+            for (int[] w : weights) {
+                sizes.forward(w[0], w[1], transposedRows, transposedColumns);
+                sizes.backward(w[0], w[1]);
+            }
         }
         if (!sizes.sliceWidths.isEmpty()) {
             // SliceScratch's widths asked for, and its rows held for each.
@@ -90,6 +128,54 @@ final class ScratchSizes {
         }
         return ArrayBytes.sum(ArrayBytes.product(sizes.everyThread.bytes(), Math.max(1, threads)),
                 sizes.caller.bytes());
+    }
+
+    /**
+     * The lengths from {@code fewest} to {@code most} whose replay asks for as much as a replay of
+     * all of them (see the class's comment): the last, and each one just under a threshold at
+     * which a product's path may change, with its neighbours (a threshold counted one off
+     * costs a length more, not a wrong count).
+     *
+     * @param f32 single precision
+     * @param weights each product's weights, {@code {rows, columns}}
+     * @param fewest the fewest positions, at least 1
+     * @param most the most, at least {@code fewest}
+     * @param transposedColumns the length of the rows of the model's transposed weights' scratch
+     * @return the lengths, ascending, each once
+     */
+    static int[] lengthsThatMatter(boolean f32, int[][] weights, int fewest, int most, int transposedColumns) {
+        if (fewest < 1 || most < fewest) {
+            throw new IllegalArgumentException("positions from " + fewest + " to " + most);
+        }
+        int lanes = f32 ? FloatProducts.L : DoubleProducts.L;
+        Set<Long> thresholds = new TreeSet<>();
+        // The small-shape kernels: at least 2 positions, at most two vectors of them for byPositions.
+        thresholds.add(2L);
+        thresholds.add(2L * SmallVectorKernels.L + 1);
+        thresholds.add((long) VectorMatrixKernels.MIN_POSITIONS);
+        // The input copied only while its padded positions fit the transposed weights' rows.
+        thresholds.add((long) transposedColumns / lanes * lanes + 1);
+        for (int[] w : weights) {
+            long multiplyAdds = Math.max(1, (long) w[0] * w[1]);
+            thresholds.add(ceilDiv(OFFERED_TO_SMALL, multiplyAdds));
+            thresholds.add(ceilDiv(VectorMatrixKernels.MIN_MULTIPLY_ADDS, multiplyAdds));
+            // byPositions: fewer numbers read by positions than the weights hold.
+            thresholds.add(ceilDiv(multiplyAdds, Math.max(1, (long) w[0] + w[1])));
+        }
+        Set<Integer> lengths = new TreeSet<>();
+        lengths.add(most);
+        for (long threshold : thresholds) {
+            for (long length = threshold - 2; length <= threshold; length++) {
+                if (length >= fewest && length <= most) {
+                    lengths.add((int) length);
+                }
+            }
+        }
+        return lengths.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return a <= 0 ? 0 : (a - 1) / b + 1;
     }
 
     /** {@code VectorMatrixKernels.matmulForward}, and before it the small-shape kernels' ({@code SmallVectorKernels}). */
