@@ -59,10 +59,10 @@ import java.util.TreeMap;
  * to the block size (and for every thread taking a share of every product), the most a run can
  * keep. Counting the block's length alone was no lower bound either (a run of names shorter than
  * the block never reaches it, and shorter documents can keep more, up to 0.55 MB at
- * {@code nEmbd} 64). The difference is a small part of the whole: 0.003 to 0.02 of the estimate
- * at {@code nEmbd} 256 and 1024 on one or two threads, and up to 0.19 only for models of a few MB
- * (6 December 2026): a run whose documents never take the shorter lengths can be refused only
- * when its estimate is within that fraction of the heap's limit.
+ * {@code nEmbd} 64). The difference is a small part of the whole: at most 0.02 of the estimate
+ * at {@code nEmbd} 256 and 1024 (blocks of 64 to 5,000, one or two threads), and up to 0.19 only
+ * for models of a few MB (6 December 2026): a run whose documents never take the shorter lengths
+ * can be refused only when its estimate is within that fraction of the heap's limit.
  */
 final class ModelMemory {
 
