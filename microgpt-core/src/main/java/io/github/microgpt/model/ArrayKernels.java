@@ -123,11 +123,10 @@ public final class ArrayKernels {
 
     /**
      * The fewest multiply-adds of a product left to the other kernels rather than given to the
-     * small-shape kernels, which run it on the calling thread: the Vector API kernels' own least
-     * product. The choice depends on the shape alone, never on the number of threads, since the
-     * two may round the backward products differently.
+     * small-shape kernels, which run it on the calling thread ({@link MatrixKernels#SMALL_MULTIPLY_ADDS},
+     * where the optional module reads it too).
      */
-    private static final long SMALL_MULTIPLY_ADDS = 1L << 18;
+    private static final long SMALL_MULTIPLY_ADDS = MatrixKernels.SMALL_MULTIPLY_ADDS;
 
     /** Whether a product is for the small-shape kernels. */
     private static boolean isSmall(double[][] w, int positions) {

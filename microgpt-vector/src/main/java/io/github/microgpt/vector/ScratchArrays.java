@@ -1,5 +1,6 @@
 package io.github.microgpt.vector;
 
+import io.github.microgpt.internal.kernels.ArrayBytes;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -50,15 +51,10 @@ final class ScratchArrays {
     }
 
     /**
-     * Bytes of a reference in an array: 4 with compressed pointers, which HotSpot uses for heaps
-     * under 32 GiB, else 8.
-     */
-    static final int REFERENCE_BYTES = Runtime.getRuntime().maxMemory() < (32L << 30) ? 4 : 8;
-
-    /**
      * The scratch a thread would hold after a sequence of requests, without allocating it: each
      * array by name, grown by {@link #atLeast}'s rule (or, for a flat array, to the longest length
-     * asked), and its bytes as HotSpot lays arrays out. {@link ScratchSizes} replays a step's
+     * asked), and its bytes as HotSpot lays arrays out ({@link ArrayBytes}, the rule the command
+     * line's count of the rest of a model's memory uses too). {@link ScratchSizes} replays a step's
      * requests on it, so that the module answers how much memory its scratch takes
      * ({@link VectorMatrixKernels#scratchBytes}) from the same rule that grows the arrays.
      */
@@ -90,7 +86,7 @@ final class ScratchArrays {
          * when it is shorter: {@code if (a.length < length) a = new double[length]}.
          *
          * @param name the array
-         * @param elementBytes 8 for doubles, 4 for floats and ints, {@link #REFERENCE_BYTES} for references
+         * @param elementBytes 8 for doubles, 4 for floats and ints, {@link ArrayBytes#REFERENCE_BYTES} for references
          * @param length the elements asked for
          */
         void flat(String name, int elementBytes, long length) {
@@ -99,35 +95,18 @@ final class ScratchArrays {
         }
 
         /**
-         * The bytes of every array named so far: a 16-byte header (mark word, compressed class
-         * pointer, length) and the elements, rounded up to 8 bytes; rows are an array of
-         * references and each row an array. Saturates at {@link Long#MAX_VALUE}.
+         * The bytes of every array named so far ({@link ArrayBytes}): a flat array, or rows (an
+         * array of references, and each row an array). Saturates at {@link Long#MAX_VALUE}.
          *
          * @return the bytes
          */
         long bytes() {
             long bytes = 0;
             for (long[] held : arrays.values()) {
-                long row = arrayBytes(held[1], held[2]);
-                bytes = sum(bytes, held[0] < 0 ? row
-                        : sum(arrayBytes(held[0], REFERENCE_BYTES), product(held[0], row)));
+                bytes = ArrayBytes.sum(bytes, held[0] < 0 ? ArrayBytes.array(held[1], held[2])
+                        : ArrayBytes.rows(held[0], held[1], held[2]));
             }
             return bytes;
         }
-
-        private static long arrayBytes(long length, long elementBytes) {
-            long size = sum(16, product(length, elementBytes));
-            return size == Long.MAX_VALUE ? size : (size + 7) / 8 * 8;
-        }
-    }
-
-    /** {@code a + b} of two non-negative numbers, or {@link Long#MAX_VALUE} if it would overflow. */
-    static long sum(long a, long b) {
-        return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
-    }
-
-    /** {@code a * b} of two non-negative numbers, or {@link Long#MAX_VALUE} if it would overflow. */
-    static long product(long a, long b) {
-        return b != 0 && a > Long.MAX_VALUE / b ? Long.MAX_VALUE : a * b;
     }
 }

@@ -292,9 +292,10 @@ public final class VectorMatrixKernels implements MatrixKernels {
 
     /** Counted by {@link ScratchSizes}, from the constants and conditions the products use. */
     @Override
-    public long scratchBytes(boolean singlePrecision, int[][] weights, int positions, int transposedRows,
-                             int transposedColumns, int threads) {
-        return ScratchSizes.bytes(singlePrecision, weights, positions, transposedRows, transposedColumns, threads);
+    public long scratchBytes(boolean singlePrecision, int[][] weights, int fewestPositions, int mostPositions,
+                             int transposedRows, int transposedColumns, int threads) {
+        return ScratchSizes.bytes(singlePrecision, weights, fewestPositions, mostPositions, transposedRows,
+                transposedColumns, threads);
     }
 
     @Override

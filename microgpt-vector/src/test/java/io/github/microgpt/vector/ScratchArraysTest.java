@@ -3,6 +3,7 @@ package io.github.microgpt.vector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.github.microgpt.internal.kernels.ArrayBytes;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -55,7 +56,7 @@ class ScratchArraysTest {
 
     /** {@code rows} arrays of {@code cols} numbers and the array of references that holds them. */
     private static long rowsBytes(int rows, int cols, int numberBytes) {
-        return align(16 + (long) rows * ScratchArrays.REFERENCE_BYTES) + rows * align(16 + (long) cols * numberBytes);
+        return align(16 + (long) rows * ArrayBytes.REFERENCE_BYTES) + rows * align(16 + (long) cols * numberBytes);
     }
 
     private static long align(long bytes) {

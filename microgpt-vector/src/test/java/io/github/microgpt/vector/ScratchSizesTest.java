@@ -3,6 +3,7 @@ package io.github.microgpt.vector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.internal.kernels.ArrayBytes;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.GptConfig;
@@ -26,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -68,6 +70,10 @@ class ScratchSizesTest {
         "f64, 1, 18, 2, 16, 27",
         "f64, 1, 256, 8, 64, 27",
         "f32, 1, 256, 8, 64, 27",
+        // More positions than the transposed weights' 64 columns: the product by positions over
+        // them (in single precision with 16 registers, through panels).
+        "f64, 1, 16, 4, 80, 27",
+        "f32, 1, 16, 4, 80, 27",
     })
     void theCountIsWhatAStepLeaves(String precisionId, int layers, int width, int heads, int block, int vocab)
             throws Exception {
@@ -75,8 +81,8 @@ class ScratchSizesTest {
         GptConfig config = new GptConfig(layers, width, heads, block, 0.08);
         long c = width;
         int[][] weights = {{3 * width, width}, {width, width}, {4 * width, width}, {width, 4 * width}, {vocab, width}};
-        long count = new VectorMatrixKernels().scratchBytes(precision == Precision.F32, weights, block, 4 * width,
-                (int) Math.max(4 * c, vocab), 1);
+        long count = new VectorMatrixKernels().scratchBytes(precision == Precision.F32, weights, block, block,
+                4 * width, (int) Math.max(4 * c, vocab), 1);
         long empty = onAThreadOfItsOwn(ScratchSizesTest::heldByThisThread);
         long held = onAThreadOfItsOwn(() -> {
             step(precision, config, vocab);
@@ -86,19 +92,106 @@ class ScratchSizesTest {
         assertTrue(Math.abs(count - held) <= 1024, "counted " + count + ", held " + held);
     }
 
+    /**
+     * Steps on documents of every length, from one letter (2 positions) to the block's, keep what
+     * the count of those lengths says, and more than the count of the block's length alone (the
+     * count before every length was replayed): shorter documents take other paths (the small-shape
+     * kernels, an update after the product, and past the transposed weights' row length of 64
+     * positions, the input copied only for documents that fit it).
+     */
+    @ParameterizedTest(name = "{0} L={1} C={2} NH={3} T={4} vocab {5}")
+    @CsvSource({
+        "f64, 1, 64, 4, 64, 27, false",
+        "f32, 1, 64, 4, 64, 27, false",
+        // Past the transposed weights' 64 columns: in every execution, shorter documents keep more.
+        "f64, 1, 16, 4, 80, 27, true",
+        "f32, 1, 16, 4, 80, 27, true",
+        "f64, 1, 18, 2, 40, 27, false",
+    })
+    void documentsOfEveryLengthKeepTheCountOfEveryLength(String precisionId, int layers, int width, int heads,
+                                                         int block, int vocab, boolean shorterKeepMore)
+            throws Exception {
+        Precision precision = Precision.fromId(precisionId);
+        GptConfig config = new GptConfig(layers, width, heads, block, 0.08);
+        int[][] weights = {{3 * width, width}, {width, width}, {4 * width, width}, {width, 4 * width}, {vocab, width}};
+        VectorMatrixKernels kernels = new VectorMatrixKernels();
+        boolean f32 = precision == Precision.F32;
+        int transposedColumns = Math.max(4 * width, vocab);
+        long everyLength = kernels.scratchBytes(f32, weights, 2, block, 4 * width, transposedColumns, 1);
+        long blockLength = kernels.scratchBytes(f32, weights, block, block, 4 * width, transposedColumns, 1);
+        long empty = onAThreadOfItsOwn(ScratchSizesTest::heldByThisThread);
+        long held = onAThreadOfItsOwn(() -> {
+            List<String> documents = new ArrayList<>();
+            for (int letters = 1; letters <= block; letters++) {
+                documents.add(document(vocab, letters));
+            }
+            steps(precision, config, vocab, documents);
+            return heldByThisThread();
+        }) - empty;
+        assertTrue(Math.abs(everyLength - held) <= 1024, "counted " + everyLength + ", held " + held);
+        if (shorterKeepMore) {
+            assertTrue(held > blockLength + 1024, "held " + held + ", the block's length alone counts " + blockLength);
+        }
+        assertTrue(kernels.scratchBytes(f32, weights, 1, block, 4 * width, transposedColumns, 1) >= everyLength);
+    }
+
+    /**
+     * The count replays only {@link ScratchSizes#lengthsThatMatter}: on shapes of every kind (the
+     * small-shape kernels' limits, the multiply-adds offered to them, the transposed weights' row
+     * length crossed or not), it comes to what a replay of every length does.
+     */
+    @Test
+    void theLengthsThatMatterCountAsEveryLength() {
+        java.util.Random random = new java.util.Random(11);
+        for (int round = 0; round < 400; round++) {
+            boolean f32 = random.nextBoolean();
+            int width = 1 + random.nextInt(64);
+            int vocab = 1 + random.nextInt(300);
+            int block = 1 + random.nextInt(400);
+            int fewest = random.nextBoolean() ? 1 : 1 + random.nextInt(block);
+            int threads = 1 + random.nextInt(2);
+            int[][] weights = {{3 * width, width}, {width, width}, {4 * width, width}, {width, 4 * width},
+                {vocab, width}};
+            int transposedColumns = Math.max(4 * width, vocab);
+            int[] every = java.util.stream.IntStream.rangeClosed(fewest, block).toArray();
+            int[] matter = ScratchSizes.lengthsThatMatter(f32, weights, fewest, block, transposedColumns);
+            String shape = (f32 ? "f32" : "f64") + " C=" + width + " vocab " + vocab + " positions " + fewest + ".."
+                    + block + " on " + threads + " threads";
+            assertEquals(ScratchSizes.bytes(f32, weights, every, 4 * width, transposedColumns, threads),
+                    ScratchSizes.bytes(f32, weights, matter, 4 * width, transposedColumns, threads), shape);
+            assertTrue(matter.length <= every.length && matter[matter.length - 1] == block, shape);
+        }
+    }
+
     /** A trainer's step on one document of {@code block} letters, on one thread. */
     private static void step(Precision precision, GptConfig config, int vocab) {
+        steps(precision, config, vocab, List.of(document(vocab, config.blockSize())));
+    }
+
+    /** A trainer's step on each document in turn, on one thread. */
+    private static void steps(Precision precision, GptConfig config, int vocab, List<String> documents) {
+        Tokenizer tokenizer = Tokenizer.ofCharacters(letters(vocab));
+        ArrayGptModel model = ArrayGptModel.create(config, tokenizer.vocabSize(), new PythonRandom(1), precision);
+        Trainer trainer = new Trainer(model, tokenizer, documents, new AdamOptimizer(model.numParameters()),
+                documents.size());
+        for (int i = 0; i < documents.size(); i++) {
+            trainer.step(StepMode.DOCUMENT);
+        }
+    }
+
+    /** The {@code vocab - 1} letters of the tests' tokenizer. */
+    private static String letters(int vocab) {
         StringBuilder letters = new StringBuilder();
         for (int i = 0; i < vocab - 1; i++) {
             letters.append((char) ('!' + i));
         }
-        Tokenizer tokenizer = Tokenizer.ofCharacters(letters.toString());
-        String document = letters.toString().repeat(config.blockSize() / letters.length() + 1)
-                .substring(0, config.blockSize());
-        ArrayGptModel model = ArrayGptModel.create(config, tokenizer.vocabSize(), new PythonRandom(1), precision);
-        Trainer trainer = new Trainer(model, tokenizer, List.of(document), new AdamOptimizer(model.numParameters()),
-                10);
-        trainer.step(StepMode.DOCUMENT);
+        return letters.toString();
+    }
+
+    /** A document of {@code length} of the letters. */
+    private static String document(int vocab, int length) {
+        String letters = letters(vocab);
+        return letters.repeat(length / letters.length() + 1).substring(0, length);
     }
 
     private interface Work {
@@ -174,10 +267,7 @@ class ScratchSizesTest {
             if (type.isArray()) {
                 Class<?> element = type.getComponentType();
                 int length = Array.getLength(object);
-                long elementBytes = element == double.class || element == long.class ? 8
-                        : element == float.class || element == int.class ? 4
-                        : element.isPrimitive() ? 2 : ScratchArrays.REFERENCE_BYTES;
-                bytes += (16 + length * elementBytes + 7) / 8 * 8;
+                bytes += ArrayBytes.array(length, ArrayBytes.elementBytes(element));
                 if (!element.isPrimitive()) {
                     for (int i = 0; i < length; i++) {
                         Object item = Array.get(object, i);

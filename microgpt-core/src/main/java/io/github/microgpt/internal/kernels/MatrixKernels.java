@@ -19,6 +19,17 @@ package io.github.microgpt.internal.kernels;
 public interface MatrixKernels {
 
     /**
+     * The core offers a double-precision product of fewer multiply-adds than this (rows times
+     * columns of its weights, times its positions) to the {@link SmallKernels} first, and leaves
+     * the rest to these kernels or its own loops. The choice depends on the shape alone, never on
+     * the number of threads, since the two kinds of kernels may round the backward products
+     * differently. A constant of the core that an implementation may need to know (to count the
+     * scratch of the products it is left, {@link #scratchBytes}): the Vector API kernels' least
+     * product by default, since below it their multithreaded kernels do not pay.
+     */
+    long SMALL_MULTIPLY_ADDS = 1L << 18;
+
+    /**
      * A short name for reports, such as {@code "vector"}.
      *
      * @return the name
@@ -257,28 +268,33 @@ public interface MatrixKernels {
     }
 
     /**
-     * The memory these kernels keep between products, beside the model's arrays, once a training
-     * step has run (in thread-locals, say, of every thread that took part), so that a model far
+     * The memory these kernels keep between products, beside the model's arrays, once training
+     * steps have run (in thread-locals, say, of every thread that took part), so that a model far
      * too large for the heap can be refused before it is built (the command line's
-     * {@code ModelMemory} asks). The step is one document of {@code positions} positions through
-     * the products of {@code weights}, as the trainer runs it: the update inside the backward
-     * products where the model fuses it. (A run's shorter documents may take other paths and
-     * leave more; the answer is a lower bound for a whole run.) Only the implementation knows its scratch, so it answers
-     * from the same constants and conditions that size the arrays, rather than the caller
-     * mirroring them (a mirror fell out of step when the kernels changed). By default 0: nothing
-     * known, which keeps the caller's estimate a lower bound.
+     * {@code ModelMemory} asks). The steps are those of documents of every number of positions
+     * from {@code fewestPositions} to {@code mostPositions} through the products of
+     * {@code weights}, as the trainer runs them: the update inside the backward products where the
+     * model fuses it. Documents of different lengths may take different paths, and an array kept
+     * between products keeps the largest size any of them asked for, so a whole run (documents of
+     * 1 to the block size's positions) may keep more than its longest document alone: the answer
+     * for that range is the most a run can keep, and for a range of one length what documents of
+     * that length keep. Only the implementation knows its scratch, so it answers from the same
+     * constants and conditions that size the arrays, rather than the caller mirroring them (a
+     * mirror fell out of step when the kernels changed). By default 0: nothing known.
      *
      * @param singlePrecision true for a single-precision model's products, false for double
      * @param weights each product's weights as {@code {rows, columns}}, once per shape is enough
-     * @param positions the positions of the step (the block size: a workspace's longest document)
+     * @param fewestPositions the fewest positions of a step, at least 1
+     * @param mostPositions the most (the block size: a workspace's longest document), at least
+     *     {@code fewestPositions}
      * @param transposedRows the rows of the transposed weights' scratch the core hands to
      *     {@link #matmulForward(double[][], double[][], double[][], int, int, double[][], Team)} ({@code wT})
      * @param transposedColumns the length of its rows
      * @param threads the threads of the step's team; each may keep scratch of its own
-     * @return the bytes of the arrays kept, as HotSpot lays them out; at least 0
+     * @return the bytes of the arrays kept, as HotSpot lays them out ({@link ArrayBytes}); at least 0
      */
-    default long scratchBytes(boolean singlePrecision, int[][] weights, int positions, int transposedRows,
-                              int transposedColumns, int threads) {
+    default long scratchBytes(boolean singlePrecision, int[][] weights, int fewestPositions, int mostPositions,
+                              int transposedRows, int transposedColumns, int threads) {
         return 0;
     }
 

@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.cli;
 
+import io.github.microgpt.internal.kernels.ArrayBytes;
 import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.Engine;
@@ -50,7 +51,18 @@ import java.util.TreeMap;
  * change of the core's layout fails that test rather than the check. The scratch of the optional
  * Vector API kernels is not mirrored: the module counts it itself ({@link #vectorScratchBytes}),
  * and {@code ModelMemoryVectorTest} checks that count against what a step's threads hold in their
- * thread-locals.
+ * thread-locals. Every count here takes an array's bytes from one rule ({@code ArrayBytes} in the
+ * core's internal package), which the module's count uses too.
+ *
+ * <p>The one term that is not a lower bound: the Vector API kernels' scratch depends on the
+ * documents' lengths, not only on the block size, and is counted for documents of every length up
+ * to the block size (and for every thread taking a share of every product), the most a run can
+ * keep. Counting the block's length alone was no lower bound either (a run of names shorter than
+ * the block never reaches it, and shorter documents can keep more, up to 0.55 MB at
+ * {@code nEmbd} 64). The difference is a small part of the whole: at most 0.02 of the estimate
+ * at {@code nEmbd} 256 and 1024 (blocks of 64 to 5,000, one or two threads), and up to 0.19 only
+ * for models of a few MB (6 December 2026): a run whose documents never take the shorter lengths
+ * can be refused only when its estimate is within that fraction of the heap's limit.
  */
 final class ModelMemory {
 
@@ -165,31 +177,50 @@ final class ModelMemory {
     private static final int CORE_SLICE_BYTES = 16 * 1024;
 
     /**
-     * The memory microgpt-vector's kernels keep between products once a training step has run on
-     * {@code threads} threads, beside the workspace, in their thread-locals: each thread's copy of
-     * a forward product's input, its panels of the backward products' operands (16 registers),
-     * its slice of a weights' gradient that a fused step (as {@code train} runs it) sums and
-     * updates from, and on the calling thread the backward products' second half and the
+     * The memory microgpt-vector's kernels keep between products once a run's training steps have
+     * run on {@code threads} threads, beside the workspace, in their thread-locals: each thread's
+     * copy of a forward product's input, its panels of the backward products' operands (16
+     * registers), its slice of a weights' gradient that a fused step (as {@code train} runs it)
+     * sums and updates from, and on the calling thread the backward products' second half and the
      * small-shape kernels' transposed weights (at {@code nEmbd} 256 and 64 positions, one thread:
      * 2.2 MB in f64 and 1.2 MB in f32 with 16 registers, 1.1 MB and 0.6 MB with 32). Every such
-     * array grows to the largest shape asked of it and is never shrunk.
+     * array grows to the largest shape asked of it and is never shrunk, so a run keeps, of each,
+     * the largest its documents asked for: counted here for documents of every length from 1 to
+     * the block size's positions ({@link #vectorScratchBytes(Precision, GptConfig, int, int, int)}
+     * for other lengths), the most a run can keep.
      *
      * <p>The module counts it itself ({@code MatrixKernels.scratchBytes}, the core's internal
      * service interface, which this class reaches through {@link ServiceLoader} as the core
      * does): it replays the step's products on the same constants and conditions its kernels
      * size their arrays with, so that a change in the module moves the count with it.
-     * {@code ModelMemoryVectorTest} walks the thread-locals a real step leaves, in both register
-     * shapes, against it. The count is that of documents of the block's length; a run's shorter
-     * documents can leave up to about 0.5 MB more in f64 (other paths for small products), which
-     * this lower bound leaves out. Zero when the plain loops run.
+     * {@code ModelMemoryVectorTest} walks the thread-locals real steps leave, in both register
+     * shapes, against it. Zero when the plain loops run.
      *
      * @param precision the array engine's precision
-     * @param config the model's shape; its block size is the step's number of positions
+     * @param config the model's shape; its block size is a step's most positions
      * @param vocabSize the number of tokens, the rows of the output layer
      * @param threads the threads of one step; every one may keep its own copies
      * @return the bytes, saturated at {@link Long#MAX_VALUE}
      */
     static long vectorScratchBytes(Precision precision, GptConfig config, int vocabSize, int threads) {
+        return vectorScratchBytes(precision, config, vocabSize, threads, 1);
+    }
+
+    /**
+     * {@link #vectorScratchBytes(Precision, GptConfig, int, int)} once steps of every number of
+     * positions from {@code fewestPositions} to the block size have run: with the block size, what
+     * steps on documents that fill the block keep (one thread: exactly; the tests compare it with
+     * a step's thread-locals).
+     *
+     * @param precision the array engine's precision
+     * @param config the model's shape; its block size is a step's most positions
+     * @param vocabSize the number of tokens, the rows of the output layer
+     * @param threads the threads of one step; every one may keep its own copies
+     * @param fewestPositions the fewest positions of a step, from 1 to the block size
+     * @return the bytes, saturated at {@link Long#MAX_VALUE}
+     */
+    static long vectorScratchBytes(Precision precision, GptConfig config, int vocabSize, int threads,
+                                   int fewestPositions) {
         MatrixKernels kernels = VectorKernels.KERNELS;
         if (kernels == null) {
             return 0;
@@ -207,8 +238,8 @@ final class ModelMemory {
         for (int i = 0; i < weights.length; i++) {
             shapes[i] = new int[] {(int) weights[i][0], (int) weights[i][1]};
         }
-        return Math.max(0, kernels.scratchBytes(precision == Precision.F32, shapes, config.blockSize(), (int) hidden,
-                (int) transposedColumns, threads));
+        return Math.max(0, kernels.scratchBytes(precision == Precision.F32, shapes, fewestPositions,
+                config.blockSize(), (int) hidden, (int) transposedColumns, threads));
     }
 
     /**
@@ -410,13 +441,11 @@ final class ModelMemory {
     private static final int FORWARD_BLOCK_FLOATS = 32 * 1024;
 
     /**
-     * Bytes of Java arrays as HotSpot lays them out: a 16-byte header (mark word, compressed class
-     * pointer, length), then the elements, rounded up to 8 bytes; a reference takes 4 bytes with
-     * compressed pointers (heaps under 32 GiB), else 8. Saturates at {@link Long#MAX_VALUE}.
+     * A running count of Java arrays' bytes as HotSpot lays them out ({@link ArrayBytes}, the rule
+     * microgpt-vector's count of its scratch uses too): a 16-byte header, then the elements,
+     * rounded up to 8 bytes. Saturates at {@link Long#MAX_VALUE}.
      */
     private static final class Tally {
-        private static final long REFERENCE_BYTES = Runtime.getRuntime().maxMemory() < (32L << 30) ? 4 : 8;
-
         private final int numberBytes;
         long bytes;
 
@@ -426,8 +455,7 @@ final class ModelMemory {
 
         /** One array of {@code length} elements of {@code elementBytes} each. */
         void array(long length, long elementBytes) {
-            long size = saturatedSum(16, saturatedProduct(length, elementBytes));
-            bytes = saturatedSum(bytes, size == Long.MAX_VALUE ? size : (size + 7) / 8 * 8);
+            bytes = saturatedSum(bytes, ArrayBytes.array(length, elementBytes));
         }
 
         void numbers(long length) {
@@ -435,16 +463,12 @@ final class ModelMemory {
         }
 
         void references(long length) {
-            array(length, REFERENCE_BYTES);
+            array(length, ArrayBytes.REFERENCE_BYTES);
         }
 
         /** {@code count} arrays of {@code length} numbers and the array that holds them. */
         void rows(long count, long length) {
-            references(count);
-            long before = bytes;
-            numbers(length);
-            long one = bytes - before;
-            bytes = saturatedSum(before, saturatedProduct(one, count));
+            bytes = saturatedSum(bytes, ArrayBytes.rows(count, length, numberBytes));
         }
 
         /** One {@link #rows} a layer and the array that holds them. */
@@ -582,12 +606,12 @@ final class ModelMemory {
         return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
     }
 
-    /** {@code a + b} of two non-negative numbers, or {@link Long#MAX_VALUE} if it would overflow. */
+    /** {@code a + b} of two non-negative numbers, or {@link Long#MAX_VALUE} if it would overflow ({@link ArrayBytes#sum}). */
     static long saturatedSum(long a, long b) {
-        return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
+        return ArrayBytes.sum(a, b);
     }
 
     private static long saturatedProduct(long a, long b) {
-        return b != 0 && a > Long.MAX_VALUE / b ? Long.MAX_VALUE : a * b;
+        return ArrayBytes.product(a, b);
     }
 }

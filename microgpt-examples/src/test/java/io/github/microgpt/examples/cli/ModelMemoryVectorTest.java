@@ -105,25 +105,12 @@ class ModelMemoryVectorTest {
                                                   int threads) throws Exception {
         Precision precision = Precision.fromId(precisionId);
         GptConfig config = new GptConfig(layers, width, heads, block, 0.08);
-        long estimate = ModelMemory.vectorScratchBytes(precision, config, VOCAB, threads);
+        // Documents of the block's length only: their count, exact on one thread.
+        long estimate = ModelMemory.vectorScratchBytes(precision, config, VOCAB, threads, block);
         assertTrue(estimate > 0, "the module was not asked: " + estimate);
-        // A new calling thread, so that no earlier test's scratch is in its thread-locals (the
-        // scratch only grows); the model's helper threads are its own, started by its step.
-        AtomicLong real = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread caller = new Thread(() -> {
-            try {
-                real.set(scratchAfterAStep(precision, config, block, threads));
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        caller.start();
-        caller.join();
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
-        long bytes = real.get();
+        assertTrue(ModelMemory.vectorScratchBytes(precision, config, VOCAB, threads) >= estimate,
+                "a whole run's count is less than its longest documents'");
+        long bytes = onACallerOfItsOwn(precision, config, threads, List.of(document(block)));
         assertTrue(bytes > 0, "no scratch found in the threads of the step");
         assertTrue(estimate >= bytes - 1024, "estimate " + estimate + " below the " + bytes + " bytes held");
         if (threads == 1) {
@@ -139,25 +126,100 @@ class ModelMemoryVectorTest {
     }
 
     /**
-     * Runs a training step on this thread, as {@code train} runs it (through a {@link Trainer}
-     * with Adam, so fused: the update inside the backward products, which in f32 with 32
-     * registers sums each slice of a weights' gradient in a scratch of the thread's own), and
-     * returns the bytes of the module's scratch that this thread and the model's helper threads
+     * A run's documents of every length, one letter to the block's (2 positions to the block's),
+     * keep more than documents of the block's length (the count before every length was
+     * replayed, which fell short of these by up to 0.55 MB): other paths for the shorter ones
+     * (double precision's small-shape kernels and an update after the product; past the
+     * transposed weights' row length ({@code max(4 nEmbd, vocabulary)}), the input copied only for
+     * the documents that fit it). The memory check's count, {@link ModelMemory#vectorScratchBytes},
+     * counts every length: on one thread exactly what these documents keep, on two an upper
+     * bound.
+     */
+    @ParameterizedTest(name = "{0} L={1} C={2} NH={3} T={4} on {5} threads")
+    @CsvSource({
+        "f64, 1, 64, 4, 64, 1",
+        "f64, 1, 64, 4, 64, 2",
+        "f64, 1, 256, 8, 64, 1",
+        "f64, 1, 16, 4, 80, 1",
+        // Past the transposed weights' 256 columns (single precision keeps no more for short
+        // documents otherwise).
+        "f32, 1, 64, 4, 300, 1",
+        "f32, 1, 64, 4, 300, 2",
+    })
+    void documentsOfEveryLengthAreCounted(String precisionId, int layers, int width, int heads, int block,
+                                          int threads) throws Exception {
+        Precision precision = Precision.fromId(precisionId);
+        GptConfig config = new GptConfig(layers, width, heads, block, 0.08);
+        long blockLength = ModelMemory.vectorScratchBytes(precision, config, VOCAB, threads, block);
+        long run = ModelMemory.vectorScratchBytes(precision, config, VOCAB, threads);
+        List<String> documents = new ArrayList<>();
+        for (int letters = 1; letters <= block; letters++) {
+            documents.add(document(letters));
+        }
+        long bytes = onACallerOfItsOwn(precision, config, threads, documents);
+        assertTrue(run >= bytes - 1024, "a run's count " + run + " below the " + bytes + " bytes held");
+        if (threads == 1) {
+            // On more threads the count of one length is an upper bound already (each thread
+            // counted as if it took a share of every product).
+            assertTrue(bytes > blockLength + 1024,
+                    bytes + " bytes held, no more than the block's length alone counts, " + blockLength);
+            long everyLength = ModelMemory.vectorScratchBytes(precision, config, VOCAB, threads, 2);
+            assertTrue(Math.abs(everyLength - bytes) <= 1024,
+                    "documents of 2 to " + block + " positions counted " + everyLength + ", held " + bytes);
+        }
+    }
+
+    /** A document of {@code letters} letters of the 26. */
+    private static String document(int letters) {
+        String alphabet = "abcdefghijklmnopqrstuvwxyz";
+        return alphabet.repeat(letters / alphabet.length() + 1).substring(0, letters);
+    }
+
+    /**
+     * {@link #scratchAfterSteps} on a new calling thread, so that no earlier test's scratch is in
+     * its thread-locals (the scratch only grows); the model's helper threads are its own, started
+     * by its step.
+     */
+    private static long onACallerOfItsOwn(Precision precision, GptConfig config, int threads, List<String> documents)
+            throws Exception {
+        AtomicLong real = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                real.set(scratchAfterSteps(precision, config, threads, documents));
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        caller.start();
+        caller.join();
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        return real.get();
+    }
+
+    /**
+     * Runs a training step on each document in turn on this thread, as {@code train} runs it
+     * (through a {@link Trainer} with Adam, so fused: the update inside the backward products,
+     * which in f32 with 32 registers sums each slice of a weights' gradient in a scratch of the
+     * thread's own), and returns the bytes of the module's scratch that this thread and the model's helper threads
      * hold.
      */
-    private static long scratchAfterAStep(Precision precision, GptConfig config, int block, int threads)
+    private static long scratchAfterSteps(Precision precision, GptConfig config, int threads, List<String> documents)
             throws Exception {
         ArrayGptModel model = ArrayGptModel.create(config, VOCAB, new PythonRandom(1), precision);
         model.setThreads(threads);
-        // One document of `block` letters: its block + 1 positions fill the block.
-        String letters = "abcdefghijklmnopqrstuvwxyz";
-        Tokenizer tokenizer = Tokenizer.ofCharacters(letters);
+        // A document of `block` letters fills the block (its block + 1 positions cut to block).
+        Tokenizer tokenizer = Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz");
         assertEquals(VOCAB, tokenizer.vocabSize());
-        String document = letters.repeat(block / letters.length() + 1).substring(0, block);
-        Trainer trainer = new Trainer(model, tokenizer, List.of(document),
-                new AdamOptimizer(model.numParameters(), AdamSettings.defaults()), 100);
+        Trainer trainer = new Trainer(model, tokenizer, documents,
+                new AdamOptimizer(model.numParameters(), AdamSettings.defaults()), documents.size() + 4);
         assertTrue(model.parameters() instanceof FusedStep.Source source && source.fusedStep().fuses(),
                 "the step is fused");
+        for (int i = 0; i < documents.size() - 1; i++) {
+            trainer.step(StepMode.DOCUMENT);
+        }
         for (int attempt = 0; ; attempt++) {
             trainer.step(StepMode.DOCUMENT);
             List<Thread> holders = new ArrayList<>();
