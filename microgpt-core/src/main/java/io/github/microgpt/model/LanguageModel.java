@@ -83,11 +83,14 @@ public interface LanguageModel {
     }
 
     /**
-     * Removes an attention listener; nothing happens if it was not added.
+     * Removes an attention listener, one registration of it if it was added more than once;
+     * nothing happens if it was not added.
      *
      * @param listener the listener
+     * @throws NullPointerException if the listener is null (by this default too)
      */
     default void removeAttentionListener(AttentionListener listener) {
+        Objects.requireNonNull(listener, "listener");
     }
 
     /**
