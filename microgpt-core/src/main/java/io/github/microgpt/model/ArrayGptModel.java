@@ -286,6 +286,10 @@ public final class ArrayGptModel implements LanguageModel {
      * Generation always runs on the calling thread, and
      * {@link #batchLossAndGradients} spreads whole documents over its own threads instead.
      *
+     * <p>The helper threads ({@code microgpt-step-...}) are daemon threads, started when a step
+     * first needs them; one idle for a second ends, so a model has nothing to close and a
+     * forgotten one keeps no thread alive.
+     *
      * @param threads the number of threads, the calling one included; 1 to 256 (more than the
      *     machine's processors only slows a step down)
      * @return this model
