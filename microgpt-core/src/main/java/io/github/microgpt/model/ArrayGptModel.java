@@ -63,7 +63,8 @@ import java.util.Objects;
  * said above about bit-identical numbers holds for {@link Precision#F64}, the default, only.
  *
  * <p>Not thread-safe, except that {@link #batchLossAndGradients} (and {@link #lossAndGradients}
- * after {@link #setThreads}) uses several threads inside one call. A {@link LanguageModel.Sequence} has its own key-value cache, so several sequences may be
+ * after {@link #setThreads}) uses several threads inside one call. A
+ * {@link LanguageModel.Sequence} has its own key-value cache, so several sequences may be
  * generated one after another or interleaved on one thread, but not while the model is trained.
  */
 public final class ArrayGptModel implements LanguageModel {
