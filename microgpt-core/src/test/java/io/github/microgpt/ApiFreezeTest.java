@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.autograd.Value;
 import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.checkpoint.DataFingerprint;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.ParameterLayout;
@@ -91,7 +92,9 @@ class ApiFreezeTest {
      * {@code NullArgumentsTest} covers, but not for the helpers a learner calls first: each of
      * these said {@code Cannot read the array length because "x" is null} (or named a variable
      * of the method's body, {@code "z"}, {@code "vector"}), and a null matrix name was "no
-     * parameter matrix is named "null"", an {@code IllegalArgumentException}.
+     * parameter matrix is named "null"", an {@code IllegalArgumentException}. A null hash made
+     * a {@code DataFingerprint} an {@code IllegalArgumentException} ("got null"), and a null
+     * document in {@code DataFingerprint.of} the JVM's message about {@code document}.
      */
     @Test
     void theHelpersRefuseANullByTheParametersName() {
@@ -113,6 +116,11 @@ class ApiFreezeTest {
         cases.put("Softmax.softmax(null)", Map.entry("logits", () -> Softmax.softmax(null)));
         cases.put("Softmax.softmax(null, 1)", Map.entry("logits", () -> Softmax.softmax(null, 1.0)));
         cases.put("VisibleText.escape", Map.entry("text", () -> VisibleText.escape(null)));
+        cases.put("VisibleText.escapeWhere(null, p)",
+                Map.entry("text", () -> VisibleText.escapeWhere(null, VisibleText::isHidden)));
+        cases.put("new DataFingerprint(0, null)", Map.entry("sha256", () -> new DataFingerprint(0, null)));
+        cases.put("DataFingerprint.of([a, null])",
+                Map.entry("documents[1]", () -> DataFingerprint.of(Arrays.asList("a", null))));
         cases.put("ParameterLayout.matrix", Map.entry("name", () -> layout.matrix(null)));
         cases.put("ParameterLayout.indexOf", Map.entry("name", () -> layout.indexOf(null)));
         cases.put("ParameterLayout.describes", Map.entry("parameters", () -> layout.describes(null)));

@@ -36,12 +36,14 @@ public record DataFingerprint(int documents, String sha256) {
      * @param sha256 the hash, 64 lowercase hexadecimal digits
      * @throws IllegalArgumentException if the count is negative or the hash is not 64 lowercase
      *     hexadecimal digits
+     * @throws NullPointerException if {@code sha256} is null
      */
     public DataFingerprint {
+        Objects.requireNonNull(sha256, "sha256");
         if (documents < 0) {
             throw new IllegalArgumentException("the number of documents must not be negative, got " + documents);
         }
-        if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
+        if (!sha256.matches("[0-9a-f]{64}")) {
             throw new IllegalArgumentException("a SHA-256 hash is 64 lowercase hexadecimal digits, got " + sha256);
         }
     }
@@ -51,6 +53,8 @@ public record DataFingerprint(int documents, String sha256) {
      *
      * @param documents the documents in training order (after shuffling)
      * @return their fingerprint
+     * @throws NullPointerException if {@code documents} or one of them is null, naming it
+     *     ({@code "documents[3]"})
      */
     public static DataFingerprint of(List<String> documents) {
         Objects.requireNonNull(documents, "documents");
@@ -61,7 +65,12 @@ public record DataFingerprint(int documents, String sha256) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
         ByteBuffer length = ByteBuffer.allocate(4);
+        int index = 0;
         for (String document : documents) {
+            if (document == null) {
+                throw new NullPointerException("documents[" + index + "]"); // named as Trainer names it
+            }
+            index++;
             byte[] bytes = document.getBytes(StandardCharsets.UTF_8);
             digest.update(length.clear().putInt(bytes.length).array());
             digest.update(bytes);

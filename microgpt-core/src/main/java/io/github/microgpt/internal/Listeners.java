@@ -30,9 +30,11 @@ public final class Listeners<L> {
      * Removes one registration of a listener; nothing happens if it is not there.
      *
      * @param listener the listener
+     * @throws NullPointerException if the listener is null: a null is refused as {@link #add}
+     *     refuses it (the module's rule), not taken for a listener that was never added
      */
     public void remove(L listener) {
-        listeners.remove(listener);
+        listeners.remove(Objects.requireNonNull(listener, "listener"));
     }
 
     /**

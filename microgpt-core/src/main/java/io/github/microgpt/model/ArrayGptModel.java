@@ -63,7 +63,8 @@ import java.util.Objects;
  * said above about bit-identical numbers holds for {@link Precision#F64}, the default, only.
  *
  * <p>Not thread-safe, except that {@link #batchLossAndGradients} (and {@link #lossAndGradients}
- * after {@link #setThreads}) uses several threads inside one call. A {@link LanguageModel.Sequence} has its own key-value cache, so several sequences may be
+ * after {@link #setThreads}) uses several threads inside one call. A
+ * {@link LanguageModel.Sequence} has its own key-value cache, so several sequences may be
  * generated one after another or interleaved on one thread, but not while the model is trained.
  */
 public final class ArrayGptModel implements LanguageModel {
@@ -285,6 +286,10 @@ public final class ArrayGptModel implements LanguageModel {
      * the element-wise work stays on the calling thread.
      * Generation always runs on the calling thread, and
      * {@link #batchLossAndGradients} spreads whole documents over its own threads instead.
+     *
+     * <p>The helper threads ({@code microgpt-step-...}) are daemon threads, started when a step
+     * first needs them; one idle for a second ends, so a model has nothing to close and a
+     * forgotten one keeps no thread alive.
      *
      * @param threads the number of threads, the calling one included; 1 to 256 (more than the
      *     machine's processors only slows a step down)

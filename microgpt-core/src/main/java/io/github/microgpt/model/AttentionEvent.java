@@ -18,9 +18,10 @@ import java.util.Objects;
  * case, the orders are the same.
  *
  * <p><b>Made by the library; a listener only receives it.</b> A model's forward pass builds every
- * {@code AttentionEvent} and hands it to the attention listeners: your code never needs to make one. Read its components by their names ({@code event.weights()}).
- * Do not call its constructor, and do not take it apart by position with a record pattern ({@code
- * case AttentionEvent(var layer, var head, var pos, var w) ->}): a minor release may add
+ * {@code AttentionEvent} and hands it to the attention listeners: your code never needs to make
+ * one. Read its components by their names ({@code event.weights()}). Do not call its constructor,
+ * and do not take it apart by position with a record pattern ({@code case AttentionEvent(var
+ * layer, var head, var pos, var w) ->}): a minor release may add
  * components, which changes the constructor and the pattern but not the accessors. (To test a
  * listener of your own, give it the events of a small real run.)
  *

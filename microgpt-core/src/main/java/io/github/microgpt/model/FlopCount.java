@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.ModelChecks;
 import java.util.Objects;
 
 /**
@@ -40,12 +41,16 @@ public final class FlopCount {
      * The operations of the forward pass of one position, up to the logits.
      *
      * @param config the shape
-     * @param vocabSize the number of tokens
-     * @param position the position, from 0; it attends to {@code position + 1} positions
+     * @param vocabSize the number of tokens; at least 2
+     * @param position the position, from 0 to {@code blockSize - 1}; it attends to
+     *     {@code position + 1} positions
      * @return the count
+     * @throws IllegalArgumentException if {@code vocabSize} or {@code position} is out of range
      */
     public static long forwardPosition(GptConfig config, int vocabSize, int position) {
         Objects.requireNonNull(config, "config");
+        ModelChecks.vocabSize(vocabSize);
+        ModelChecks.position(position, config.blockSize());
         long d = config.nEmbd();
         long h = config.nHead();
         long layers = config.nLayer();
@@ -58,10 +63,12 @@ public final class FlopCount {
     /**
      * The operations of the loss of one position: softmax over the logits and {@code -log p}.
      *
-     * @param vocabSize the number of tokens
+     * @param vocabSize the number of tokens; at least 2
      * @return {@code 5 * vocabSize + 3}
+     * @throws IllegalArgumentException if {@code vocabSize < 2}
      */
     public static long loss(int vocabSize) {
+        ModelChecks.vocabSize(vocabSize);
         return 5L * vocabSize + 3;
     }
 
@@ -70,12 +77,21 @@ public final class FlopCount {
      * are trained: three times the forward pass and the losses.
      *
      * @param config the shape
-     * @param vocabSize the number of tokens
-     * @param positions the number of positions, {@code min(blockSize, tokens - 1)}
+     * @param vocabSize the number of tokens; at least 2
+     * @param positions the number of positions, {@code min(blockSize, tokens - 1)}: from 1 to
+     *     {@code blockSize}
      * @return the count
+     * @throws IllegalArgumentException if {@code vocabSize} or {@code positions} is out of range
      */
     public static long forwardBackward(GptConfig config, int vocabSize, int positions) {
         Objects.requireNonNull(config, "config");
+        ModelChecks.vocabSize(vocabSize);
+        // A step trains 1 to blockSize positions; a count beyond that describes no model (and
+        // Integer.MAX_VALUE of them looped for seconds, then overflowed).
+        if (positions < 1 || positions > config.blockSize()) {
+            throw new IllegalArgumentException("positions must be from 1 to the block size " + config.blockSize()
+                    + ", got " + positions);
+        }
         long forward = 0;
         for (int t = 0; t < positions; t++) {
             forward += forwardPosition(config, vocabSize, t) + loss(vocabSize);
@@ -103,9 +119,10 @@ public final class FlopCount {
      * One training step of one document: forward, backward and Adam.
      *
      * @param config the shape
-     * @param vocabSize the number of tokens
-     * @param positions the number of positions trained
+     * @param vocabSize the number of tokens; at least 2
+     * @param positions the number of positions trained, from 1 to {@code blockSize}
      * @return the count
+     * @throws IllegalArgumentException if {@code vocabSize} or {@code positions} is out of range
      */
     public static long trainingStep(GptConfig config, int vocabSize, int positions) {
         Objects.requireNonNull(config, "config");
@@ -117,9 +134,10 @@ public final class FlopCount {
      * temperature.
      *
      * @param config the shape
-     * @param vocabSize the number of tokens
-     * @param position the position of the token read
+     * @param vocabSize the number of tokens; at least 2
+     * @param position the position of the token read, from 0 to {@code blockSize - 1}
      * @return the count
+     * @throws IllegalArgumentException if {@code vocabSize} or {@code position} is out of range
      */
     public static long generatedToken(GptConfig config, int vocabSize, int position) {
         Objects.requireNonNull(config, "config");

@@ -20,7 +20,6 @@ import static io.github.microgpt.model.ValueOps.softmax;
 
 import io.github.microgpt.autograd.Value;
 import io.github.microgpt.internal.HeapBudget;
-import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
 import java.util.Map;
@@ -120,7 +119,7 @@ public final class GptModel extends ValueLanguageModel {
      */
     @Override
     public Value[] forward(int tokenId, int posId, KvCache cache) {
-        checkForward(tokenId, posId, cache); // not in the Python: a wrong argument fails here, named
+        checkForward(tokenId, posId, cache, config().nLayer()); // not in the Python: a wrong argument fails here, named
         int headDim = config().headDim();
         Value[] x = add(wte[tokenId], wpe[posId]); // tok_emb + pos_emb: joint token and position embedding
         x = rmsnorm(x);
@@ -182,19 +181,5 @@ public final class GptModel extends ValueLanguageModel {
     @Override
     public boolean hasAttention() {
         return true;
-    }
-
-    private void checkForward(int tokenId, int posId, KvCache cache) {
-        Objects.requireNonNull(cache, "cache");
-        ModelChecks.token(tokenId, vocabSize(), "the token");
-        ModelChecks.position(posId, config().blockSize());
-        if (cache.layers() != config().nLayer()) {
-            throw new IllegalArgumentException("the cache has " + cache.layers() + " layers but the model has "
-                    + config().nLayer());
-        }
-        if (posId != cache.length()) {
-            throw new IllegalArgumentException("position " + posId + " does not follow the cache, which holds "
-                    + cache.length() + " positions (the next position is " + cache.length() + ")");
-        }
     }
 }

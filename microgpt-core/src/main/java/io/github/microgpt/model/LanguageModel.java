@@ -83,11 +83,14 @@ public interface LanguageModel {
     }
 
     /**
-     * Removes an attention listener; nothing happens if it was not added.
+     * Removes an attention listener, one registration of it if it was added more than once;
+     * nothing happens if it was not added.
      *
      * @param listener the listener
+     * @throws NullPointerException if the listener is null (by this default too)
      */
     default void removeAttentionListener(AttentionListener listener) {
+        Objects.requireNonNull(listener, "listener");
     }
 
     /**
@@ -230,6 +233,8 @@ public interface LanguageModel {
 
     /**
      * A sequence being generated: it keeps the keys and values of the positions read so far.
+     * Not thread-safe, like its model; a {@link #next} refused for its token or a full block
+     * changes nothing.
      */
     interface Sequence {
 
@@ -245,7 +250,7 @@ public interface LanguageModel {
          * token that follows it.
          *
          * @param tokenId the token at position {@link #length()}
-         * @return {@code vocabSize()} logits
+         * @return {@code vocabSize()} logits, in a new array that is the caller's
          * @throws IllegalArgumentException if the sequence is already {@code blockSize} long or
          *     the token is not in the vocabulary
          */

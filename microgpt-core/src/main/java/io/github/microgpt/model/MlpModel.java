@@ -1,7 +1,6 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
-import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
 import java.util.Map;
@@ -75,9 +74,9 @@ public final class MlpModel extends ValueLanguageModel {
 
     @Override
     public Value[] forward(int tokenId, int posId, KvCache cache) {
-        // Called directly, not through this class's loss or sampling: a clear error, not an index one.
-        ModelChecks.token(tokenId, vocabSize(), "the token");
-        ModelChecks.position(posId, config().blockSize());
+        // Called directly, not through this class's loss or sampling: a clear error, not an index
+        // one or a silent answer from a cache that skipped a position.
+        checkForward(tokenId, posId, cache, 1);
         List<Value[]> embeddings = cache.keys(0);
         embeddings.add(wte[tokenId]);
         int d = config().nEmbd();

@@ -9,7 +9,13 @@ import java.util.Objects;
  *
  * <p>The order is that of {@code microgpt.py}'s {@code params}: matrix by matrix in
  * {@link #matrices()} order (the model's {@link ParameterLayout}), row by row within each. Every
- * engine exposes its parameters through this view, whatever it stores inside.
+ * engine exposes its parameters through this view, whatever it stores inside: the view speaks
+ * doubles, and an {@link Precision#F32} model reads each of its floats widened exactly and
+ * rounds a value or gradient written to the nearest float.
+ *
+ * <p>A flat index outside {@code [0, size())} is refused with an
+ * {@link IndexOutOfBoundsException}. Not thread-safe: the parameters belong to their model, used
+ * from one thread at a time.
  */
 public interface Parameters {
 
@@ -32,6 +38,7 @@ public interface Parameters {
      *
      * @param i the flat index, in {@code [0, size())}
      * @return its value
+     * @throws IndexOutOfBoundsException if {@code i} is outside {@code [0, size())}
      */
     double value(int i);
 
@@ -40,6 +47,7 @@ public interface Parameters {
      *
      * @param i the flat index, in {@code [0, size())}
      * @param value the new value
+     * @throws IndexOutOfBoundsException if {@code i} is outside {@code [0, size())}
      */
     void setValue(int i, double value);
 
@@ -48,6 +56,7 @@ public interface Parameters {
      *
      * @param i the flat index, in {@code [0, size())}
      * @return the gradient
+     * @throws IndexOutOfBoundsException if {@code i} is outside {@code [0, size())}
      */
     double grad(int i);
 
@@ -56,6 +65,7 @@ public interface Parameters {
      *
      * @param i the flat index, in {@code [0, size())}
      * @param grad the new gradient
+     * @throws IndexOutOfBoundsException if {@code i} is outside {@code [0, size())}
      */
     void setGrad(int i, double grad);
 

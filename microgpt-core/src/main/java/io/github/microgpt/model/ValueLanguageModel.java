@@ -165,6 +165,26 @@ public abstract class ValueLanguageModel implements LanguageModel {
         return new KvCache(config.nLayer());
     }
 
+    /**
+     * The checks of a forward pass that may be called directly, shared by the library's models:
+     * a null cache, a token or position out of range, a cache of another number of layers, or a
+     * position that does not follow the cache (one skipped or read twice) is refused, naming
+     * what is wrong, before anything is appended to the cache.
+     */
+    final void checkForward(int tokenId, int posId, KvCache cache, int layers) {
+        Objects.requireNonNull(cache, "cache");
+        ModelChecks.token(tokenId, vocabSize, "the token");
+        ModelChecks.position(posId, config.blockSize());
+        if (cache.layers() != layers) {
+            throw new IllegalArgumentException("the cache has " + cache.layers() + " layers but the model uses "
+                    + layers);
+        }
+        if (posId != cache.length()) {
+            throw new IllegalArgumentException("position " + posId + " does not follow the cache, which holds "
+                    + cache.length() + " positions (the next position is " + cache.length() + ")");
+        }
+    }
+
     // ------------------------------------------------------------------- what this class adds
 
     /**

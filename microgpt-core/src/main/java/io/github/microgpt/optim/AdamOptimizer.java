@@ -60,8 +60,9 @@ import java.util.Objects;
  * the other core has read costs about twice as much to write); every number is computed the same
  * way on any thread and in any order, so the result does not depend on the number of threads.
  * Rows too short for a SIMD loop of their own (the reference model's hold 16 numbers) are
- * staged: their gradients are gathered into one flat array, one long loop computes every step, and the steps are subtracted row by row, each number still going through
- * the same operations. Any other model (the {@code Value} engine's, or your own
+ * staged: their gradients are gathered into one flat array, one long loop computes every step,
+ * and the steps are subtracted row by row, each number still going through the same
+ * operations. Any other model (the {@code Value} engine's, or your own
  * {@link Parameters}) is first copied into one row and copied back afterwards. The
  * arithmetic is thus the same, bit for bit, whatever the model. The one exception is an array
  * model in single precision ({@code Precision.F32}), whose parameters are float rows: they are

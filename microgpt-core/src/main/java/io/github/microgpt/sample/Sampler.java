@@ -29,7 +29,11 @@ import java.util.Objects;
  *
  * <p>The sampler numbers the samples it starts 1, 2, 3, ..., as {@code microgpt.py} prints them;
  * listeners see the number in every event. {@link TokenListener}s hear every token drawn, and
- * {@link SampleListener}s every finished sample.
+ * {@link SampleListener}s every finished sample. A listener added twice hears every event twice,
+ * and each remove takes one registration away. Listeners are told after the token is drawn and
+ * appended: if one throws, the generation has moved past that token, later listeners of that
+ * event are not told, and the exception reaches the caller: {@code sample} then loses the sample
+ * in progress and {@code samples} every text of the call, and the sample's number stays used.
  *
  * <pre>{@code
  * var sampler = new Sampler(model, tokenizer, random);
@@ -90,7 +94,8 @@ public final class Sampler {
     }
 
     /**
-     * Removes a token listener; nothing happens if it was not added.
+     * Removes a token listener, one registration of it if it was added more than once;
+     * nothing happens if it was not added.
      *
      * @param listener the listener
      */
@@ -108,7 +113,8 @@ public final class Sampler {
     }
 
     /**
-     * Removes a sample listener; nothing happens if it was not added.
+     * Removes a sample listener, one registration of it if it was added more than once;
+     * nothing happens if it was not added.
      *
      * @param listener the listener
      */

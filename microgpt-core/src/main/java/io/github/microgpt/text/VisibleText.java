@@ -80,7 +80,8 @@ public final class VisibleText {
      * @throws NullPointerException if {@code text} or {@code escaped} is null
      */
     public static String escapeWhere(String text, IntPredicate escaped) {
-        java.util.Objects.requireNonNull(escaped, "escaped");
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(escaped, "escaped");
         return escape(text, escaped, false);
     }
 

@@ -41,7 +41,7 @@ public record GradientEvent(int step, int totalSteps, double loss, Parameters pa
      * Checks that the event has its parameters.
      *
      * @param step the number of the step, from 1, as {@link StepEvent#step()} (the optimizer's
- *     {@code stepIndex}, from 0, plus 1)
+     *     {@code stepIndex}, from 0, plus 1)
      * @param totalSteps the number of steps of the run
      * @param loss the step's loss
      * @param parameters the read-only view of the parameters

@@ -1,5 +1,7 @@
 package io.github.microgpt.train;
 
+import io.github.microgpt.internal.ModelChecks;
+
 /**
  * The shape of one minibatch step of a {@link Trainer}: how many documents it averages over, and
  * on how many threads it may compute them.
@@ -18,7 +20,7 @@ package io.github.microgpt.train;
  * {@link io.github.microgpt.model.ArrayGptModel} uses more than the calling thread.
  *
  * @param documents the number of documents of the step, from 1 to {@value #MAX_SIZE}
- * @param threads the most threads the step may use; at least 1
+ * @param threads the most threads the step may use; from 1 to 256, the most a model takes
  */
 public record Minibatch(int documents, int threads) {
 
@@ -34,18 +36,20 @@ public record Minibatch(int documents, int threads) {
      * Checks the shape.
      *
      * @param documents the number of documents, from 1 to {@value #MAX_SIZE}
-     * @param threads the most threads the step may use; at least 1
+     * @param threads the most threads the step may use; from 1 to 256
      * @throws IllegalArgumentException if {@code documents} is outside
-     *     {@code [1, MAX_SIZE]} or {@code threads} is below 1, naming the value
+     *     {@code [1, MAX_SIZE]} or {@code threads} outside {@code [1, 256]}, naming the value
      */
     public Minibatch {
         if (documents < 1 || documents > MAX_SIZE) {
             throw new IllegalArgumentException("the number of documents of a minibatch must be from 1 to "
                     + MAX_SIZE + ", got " + documents);
         }
-        if (threads < 1) {
-            throw new IllegalArgumentException("the number of threads of a minibatch must be at least 1, got "
-                    + threads);
+        // The bound every model's batch step checks (LanguageModel.batchLossAndGradients), here
+        // too, so that a minibatch no model can run is refused where it is made.
+        if (threads < 1 || threads > ModelChecks.MAX_THREADS) {
+            throw new IllegalArgumentException("the number of threads of a minibatch must be from 1 to "
+                    + ModelChecks.MAX_THREADS + ", got " + threads);
         }
     }
 
@@ -63,9 +67,9 @@ public record Minibatch(int documents, int threads) {
     /**
      * This minibatch on another number of threads.
      *
-     * @param newThreads the most threads the step may use; at least 1
+     * @param newThreads the most threads the step may use; from 1 to 256
      * @return a new minibatch with the same documents
-     * @throws IllegalArgumentException if {@code newThreads < 1}
+     * @throws IllegalArgumentException if {@code newThreads} is outside {@code [1, 256]}
      */
     public Minibatch withThreads(int newThreads) {
         return new Minibatch(documents, newThreads);

@@ -40,7 +40,8 @@ import java.util.Objects;
  * and a {@link StepListener} once the parameters are updated. Each is a functional interface,
  * added and removed with its own pair of methods; a kind with no listener costs nothing. To
  * remove a listener, pass the object that was added: keep a lambda in a variable if it is to be
- * removed (the same lambda written twice is two listeners).
+ * removed (the same lambda written twice is two listeners). A listener added twice hears every
+ * event twice, and each remove takes one registration away.
  *
  * <p><b>A step that fails changes nothing.</b> If the model, a position listener or a gradient
  * listener throws, the step is abandoned before the optimizer has touched anything: the
@@ -131,7 +132,8 @@ public final class Trainer {
     }
 
     /**
-     * Removes a step listener; nothing happens if it was not added.
+     * Removes a step listener, one registration of it if it was added more than once;
+     * nothing happens if it was not added.
      *
      * @param listener the listener
      */
@@ -149,7 +151,8 @@ public final class Trainer {
     }
 
     /**
-     * Removes a position listener; nothing happens if it was not added.
+     * Removes a position listener, one registration of it if it was added more than once;
+     * nothing happens if it was not added.
      *
      * @param listener the listener
      */
@@ -168,7 +171,8 @@ public final class Trainer {
     }
 
     /**
-     * Removes a gradient listener; nothing happens if it was not added.
+     * Removes a gradient listener, one registration of it if it was added more than once;
+     * nothing happens if it was not added.
      *
      * @param listener the listener
      */

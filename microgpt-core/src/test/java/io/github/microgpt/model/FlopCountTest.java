@@ -1,8 +1,10 @@
 package io.github.microgpt.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.microgpt.random.PythonRandom;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +23,30 @@ class FlopCountTest {
                 assertEquals(model.numParameters(), Architecture.GPT.numParameters(config, vocab), config + ", " + engine);
             }
         }
+    }
+
+    @Test
+    void aShapeNoModelCanHaveIsRefusedRatherThanCounted() {
+        // Counted anyway, these were negative counts, or (positions near Integer.MAX_VALUE) two
+        // billion turns of a loop that overflowed a long: a silent wrong figure for GFLOP/s.
+        GptConfig config = GptConfig.defaults();
+        int block = config.blockSize();
+        List<org.junit.jupiter.api.function.Executable> refused = List.of(
+                () -> FlopCount.forwardPosition(config, 27, -1),
+                () -> FlopCount.forwardPosition(config, 27, block),
+                () -> FlopCount.forwardPosition(config, 1, 0),
+                () -> FlopCount.generatedToken(config, 27, -5),
+                () -> FlopCount.loss(-3),
+                () -> FlopCount.forwardBackward(config, 27, 0),
+                () -> FlopCount.forwardBackward(config, 27, block + 1),
+                () -> FlopCount.forwardBackward(config, 27, Integer.MAX_VALUE),
+                () -> FlopCount.trainingStep(config, -27, 7));
+        for (var call : refused) {
+            assertThrows(IllegalArgumentException.class, call);
+        }
+        assertEquals(FlopCount.forwardPosition(config, 27, block - 1) + FlopCount.loss(27),
+                (FlopCount.forwardBackward(config, 27, block) - FlopCount.forwardBackward(config, 27, block - 1)) / 3,
+                "the last position of the block still counts");
     }
 
     @Test

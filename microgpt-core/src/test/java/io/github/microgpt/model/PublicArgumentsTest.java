@@ -70,6 +70,29 @@ class PublicArgumentsTest {
     }
 
     @Test
+    void theProgressionModelsForwardRefusesACacheItCannotContinue() {
+        // GptModel.forward checked its cache; these two did not. A cache that skipped or repeated a
+        // position gave AttentionModel a silent wrong answer (it attended over the positions it
+        // found), MlpModel a window of the wrong tokens or an index error, and a null cache was the
+        // JVM's "Cannot invoke ... because "cache" is null".
+        GptConfig config = GptConfig.defaults();
+        for (ValueLanguageModel model : new ValueLanguageModel[] {
+            AttentionModel.create(config, 7, new io.github.microgpt.random.PythonRandom(42)),
+            MlpModel.create(config, 7, new io.github.microgpt.random.PythonRandom(42))}) {
+            String name = model.getClass().getSimpleName();
+            assertEquals("cache", assertThrows(NullPointerException.class, () -> model.forward(1, 0, null), name)
+                    .getMessage(), name);
+            KvCache cache = model.newCache();
+            refused(() -> model.forward(1, 1, cache), "position 1", "holds 0 positions");
+            model.forward(1, 0, cache);
+            model.forward(2, 1, cache);
+            refused(() -> model.forward(1, 1, cache), "position 1", "holds 2 positions");
+            assertEquals(2, cache.length(), name + ": a refused call leaves the cache as it was");
+            refused(() -> model.forward(1, 0, new KvCache(model.newCache().layers() + 1)), "layers");
+        }
+    }
+
+    @Test
     void layersCountFromZero() {
         refused(() -> ParameterLayout.inLayer(-1, ParameterLayout.ATTN_WQ), "layer", "-1");
         assertThrows(NullPointerException.class, () -> ParameterLayout.inLayer(0, null));

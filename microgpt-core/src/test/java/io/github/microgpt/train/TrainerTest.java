@@ -490,7 +490,7 @@ class TrainerTest {
         for (int threads : new int[] {0, -1, Integer.MIN_VALUE}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Minibatch.of(2).withThreads(threads));
-            assertTrue(e.getMessage().contains("threads of a minibatch must be at least 1, got " + threads),
+            assertTrue(e.getMessage().contains("threads of a minibatch must be from 1 to 256, got " + threads),
                     e.getMessage());
         }
         Trainer trainer = trainer(model(4), DOCS, 3);
@@ -506,5 +506,14 @@ class TrainerTest {
         assertEquals(2, batch.threads());
         assertEquals(1, Minibatch.of(8).threads(), "the calling thread unless told otherwise");
         assertEquals(new Minibatch(8, 2), batch);
+    }
+
+    @Test
+    void aMinibatchRefusesMoreThreadsThanAnyModelTakesWhenItIsMade() {
+        // Accepted here, 257 threads failed only at stepBatch, where every model refuses them.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Minibatch.of(8).withThreads(257));
+        assertTrue(e.getMessage().contains("257") && e.getMessage().contains("256"), e.getMessage());
+        assertEquals(256, Minibatch.of(8).withThreads(256).threads());
     }
 }
