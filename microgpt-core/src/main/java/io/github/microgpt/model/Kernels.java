@@ -672,6 +672,22 @@ final class Kernels {
             wideBackward(din, dw, dout, in, w, from, to, overwrite, workers);
             return;
         }
+        if (workers.threads() == 1 && middleRow(w.length, w[0].length) == w.length) {
+            // One thread and one fold over all the rows (every product of microgpt.py's size):
+            // SlicedProduct's own order, input's gradient then weights', without its object and its
+            // counters (seven volatile writes and a few compare-and-sets per product, for nobody
+            // to read). matmulBackwardWeights gives a row the same operations whatever its slice,
+            // so one call over all the rows is the slices' bits. Measured at the reference size
+            // with the core's loops (training steps of the names, this way and SlicedProduct
+            // alternated in one JVM, medians of the rounds' ratios): 0.9827 of the step's time over
+            // 100 rounds of 1,000 steps, 0.9935 over 60 rounds of 2,000.
+            if (overwrite) {
+                zeroRows(din, from, to);
+            }
+            matmulBackwardInput(din, dout, w, from, to, 0, w.length);
+            matmulBackwardWeights(dw, 0, dout, in, from, to, 0, w.length);
+            return;
+        }
         new SlicedProduct(din, dw, dout, in, w, from, to, overwrite, null, null).run(workers);
     }
 
