@@ -9,6 +9,8 @@ import io.github.microgpt.random.RandomSource;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.PrimitiveIterator;
+import java.util.function.DoubleSupplier;
 
 /**
  * The GPT of {@link GptModel} computed over plain arrays of doubles, in the style of Karpathy's
@@ -87,8 +89,11 @@ public final class ArrayGptModel implements LanguageModel {
     private final FloatGpt f32;
     /** The weights by name: views of {@link #parameters}' rows. */
     private final WeightRows weights;
-    /** The weights' gradients by name: views of {@link #parameters}' gradient rows. */
-    private final WeightRows grads;
+    /**
+     * The weights' gradients by name: views of {@link #parameters}' gradient rows, made by the
+     * first backward pass ({@link #gradients()}); a model that only samples has none.
+     */
+    private WeightRows grads;
     /** {@code (headDim^0.5)^-1}: {@link GptModel} divides attention logits by {@code headDim^0.5}. */
     private final double attnScale;
 
@@ -104,7 +109,8 @@ public final class ArrayGptModel implements LanguageModel {
     /** The team of the calling thread alone, shared: it holds no thread and no state. */
     static final Workers SINGLE_THREAD = new Workers(1);
 
-    private ArrayGptModel(GptConfig config, int vocabSize, double[] initialWeights, Precision precision) {
+    /** A model whose weights, in flat order, are the next {@code size} numbers of {@code initialWeights}. */
+    private ArrayGptModel(GptConfig config, int vocabSize, DoubleSupplier initialWeights, Precision precision) {
         this.config = config;
         this.vocabSize = vocabSize;
         this.nLayer = config.nLayer();
@@ -114,7 +120,6 @@ public final class ArrayGptModel implements LanguageModel {
         if (precision == Precision.F32) {
             this.parameters = null;
             this.weights = null;
-            this.grads = null;
             this.f32 = new FloatGpt(this, initialWeights);
             f32.parameters().fusedStepsBy(new Fused());
             return;
@@ -124,7 +129,14 @@ public final class ArrayGptModel implements LanguageModel {
         parameters.setValues(initialWeights);
         parameters.fusedStepsBy(new Fused());
         this.weights = WeightRows.of(parameters, parameters.valueRows(), nLayer);
-        this.grads = WeightRows.of(parameters, parameters.gradRows(), nLayer);
+    }
+
+    /** {@link #grads}, made (with the gradient rows themselves) the first time a step needs them. */
+    private WeightRows gradients() {
+        if (grads == null) {
+            grads = WeightRows.of(parameters, parameters.gradRows(), nLayer);
+        }
+        return grads;
     }
 
     /**
@@ -173,11 +185,9 @@ public final class ArrayGptModel implements LanguageModel {
         Objects.requireNonNull(precision, "precision");
         int size = ParameterLayout.gpt(config, vocabSize).size();
         HeapBudget.checkModel("an ArrayGptModel", size, BYTES_PER_PARAMETER, Runtime.getRuntime().maxMemory());
-        double[] weights = new double[size];
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = random.gauss(0, config.initStd());
-        }
-        return new ArrayGptModel(config, vocabSize, weights, precision);
+        // Drawn straight into the model's rows, in flat order: no array of all the weights beside them.
+        double initStd = config.initStd();
+        return new ArrayGptModel(config, vocabSize, () -> random.gauss(0, initStd), precision);
     }
 
     /**
@@ -212,7 +222,8 @@ public final class ArrayGptModel implements LanguageModel {
             throw new IllegalArgumentException("the model's parameters are not laid out as a GPT of its "
                     + "configuration: " + model.parameters().matrices());
         }
-        return new ArrayGptModel(model.config(), model.vocabSize(), model.parameters().values(), precision);
+        PrimitiveIterator.OfDouble values = Arrays.stream(model.parameters().values()).iterator();
+        return new ArrayGptModel(model.config(), model.vocabSize(), values::nextDouble, precision);
     }
 
     // ----------------------------------------------------------------------------- accessors
@@ -339,7 +350,7 @@ public final class ArrayGptModel implements LanguageModel {
             keepPredictions(predictions, ws, first, end);
         }
         // After the optimizer's update every gradient is +0.0, and the products start from 0.
-        backwardDocument(ws, tokens, first, end, grads, workers, parameters.takeClearedGradients(), null,
+        backwardDocument(ws, tokens, first, end, gradients(), workers, parameters.takeClearedGradients(), null,
                 true);
         return loss;
     }
@@ -364,7 +375,7 @@ public final class ArrayGptModel implements LanguageModel {
         if (!Double.isFinite(loss)) {
             return loss;
         }
-        backwardDocument(ws, tokens, first, end, grads, workers, parameters.takeClearedGradients(), update,
+        backwardDocument(ws, tokens, first, end, gradients(), workers, parameters.takeClearedGradients(), update,
                 true);
         // The update set every gradient to +0.0, as Adam after the pass would have.
         parameters.clearedGradients();

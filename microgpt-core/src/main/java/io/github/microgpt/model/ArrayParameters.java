@@ -5,6 +5,7 @@ import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.internal.kernels.SmallKernels;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 
 /**
  * Parameters stored as rows of plain {@code double[]}: every row of every weight matrix is an
@@ -20,13 +21,20 @@ import java.util.List;
  * in {@link ParameterMatrix} order, row by row): flat index {@code i} is found in its row. The
  * optimizer updates the rows themselves, through the internal {@link ParameterRows}; no public
  * type hands them out.
+ *
+ * <p><b>Gradients on demand.</b> The gradient rows, as large as the weights, are allocated the
+ * first time anything needs them ({@link #gradRows()}, or a gradient that is not {@code +0.0}
+ * written through {@link #setGrad}): a model that only samples never computes a gradient, and a
+ * model of 3.2 million parameters then holds 25 MB less. Until then every gradient reads as
+ * {@code +0.0}, which is what new rows would hold.
  */
 final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Source {
 
     private final ParameterLayout layout;
     private final List<ParameterMatrix> matrices;
     private final double[][] values;
-    private final double[][] grads;
+    /** The gradient rows, shaped as {@link #values}; null until {@link #gradRows()} makes them. */
+    private double[][] grads;
     /** For each matrix, the index of its first row in {@link #values}. */
     private final int[] firstRow;
     private final int size;
@@ -45,7 +53,7 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Sour
     private FusedStep fusedStep;
 
     /**
-     * Makes zeroed rows for the matrices of a layout.
+     * Makes zeroed rows for the matrices of a layout (the gradients' rows when first needed).
      *
      * @param layout the matrices
      */
@@ -58,7 +66,6 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Sour
         }
         this.size = layout.size();
         this.values = new double[rows][];
-        this.grads = new double[rows][];
         this.firstRow = new int[matrices.size()];
         int row = 0;
         for (int k = 0; k < matrices.size(); k++) {
@@ -66,7 +73,6 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Sour
             firstRow[k] = row;
             for (int r = 0; r < m.rows(); r++, row++) {
                 values[row] = new double[m.cols()];
-                grads[row] = new double[m.cols()];
             }
         }
     }
@@ -93,12 +99,20 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Sour
 
     @Override
     public double grad(int i) {
-        return grads[rowOf(i)][colOf(i)];
+        int row = rowOf(i);
+        return grads == null ? 0.0 : grads[row][colOf(i)];
     }
 
+    /**
+     * Writing {@code +0.0} before the gradient rows exist leaves them unmade: they would hold it
+     * (a checkpoint's {@code loadInto} writes it to every parameter of the model it fills).
+     */
     @Override
     public void setGrad(int i, double grad) {
-        grads[rowOf(i)][colOf(i)] = grad;
+        int row = rowOf(i);
+        if (grads != null || Double.doubleToRawLongBits(grad) != 0L) {
+            gradRows()[row][colOf(i)] = grad;
+        }
         gradientsCleared = false;
     }
 
@@ -124,23 +138,21 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Sour
 
     @Override
     public double[] grads() {
-        return ParameterRows.flatten(grads);
+        return grads == null ? new double[size] : ParameterRows.flatten(grads);
     }
 
     /**
-     * Replaces every value, in flat order.
+     * Replaces every value, in flat order (matrix by matrix, row by row), with the next number
+     * {@code next} gives: a model's initial weights are drawn straight into its rows, with no
+     * flat array of them beside the rows.
      *
-     * @param flat {@link #size()} values
-     * @throws IllegalArgumentException if the length is not {@link #size()}
+     * @param next called {@link #size()} times
      */
-    void setValues(double[] flat) {
-        if (flat.length != size) {
-            throw new IllegalArgumentException("expected " + size + " values, got " + flat.length);
-        }
-        int at = 0;
+    void setValues(DoubleSupplier next) {
         for (double[] row : values) {
-            System.arraycopy(flat, at, row, 0, row.length);
-            at += row.length;
+            for (int i = 0; i < row.length; i++) {
+                row[i] = next.getAsDouble();
+            }
         }
     }
 
@@ -155,11 +167,21 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Sour
 
     /**
      * The rows of gradients themselves, shaped as {@link #valueRows()}: the model adds to them,
-     * the optimizer reads them and sets them back to 0.
+     * the optimizer reads them and sets them back to 0. The first call allocates them, zeroed;
+     * every later call returns the same rows, so a view of them made once stays valid. Call it
+     * on one thread (the model's step or the optimizer's, before they hand out work).
      */
     @Override
     public double[][] gradRows() {
-        return grads;
+        double[][] rows = grads;
+        if (rows == null) {
+            rows = new double[values.length][];
+            for (int r = 0; r < rows.length; r++) {
+                rows[r] = new double[values[r].length];
+            }
+            grads = rows;
+        }
+        return rows;
     }
 
     /** The index in {@link #values} of the first row of the matrix with a given name. */

@@ -3,6 +3,7 @@ package io.github.microgpt.model;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.internal.RangeTask;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 
 /**
  * The single-precision engine behind an {@link ArrayGptModel} created in {@link Precision#F32}:
@@ -22,8 +23,8 @@ final class FloatGpt {
     private final FloatParameters parameters;
     /** The weights by name: views of {@link #parameters}' rows. */
     private final FloatWeightRows weights;
-    /** The weights' gradients by name. */
-    private final FloatWeightRows grads;
+    /** The weights' gradients by name, made by the first backward pass ({@link #gradients()}). */
+    private FloatWeightRows grads;
     /** {@code headDim^-0.5}, the scale of the attention logits. */
     private final float attnScale;
     private FloatWorkspace trainingWorkspace;
@@ -33,7 +34,8 @@ final class FloatGpt {
     /** The threads' slices of a weights' gradient in a fused step ({@link FloatKernels#matmulBackwardAndUpdate}). */
     private final FloatKernels.SliceScratch sliceScratch = new FloatKernels.SliceScratch();
 
-    FloatGpt(ArrayGptModel model, double[] initialWeights) {
+    /** The engine of {@code model}, its weights the next numbers of {@code initialWeights}, rounded to floats. */
+    FloatGpt(ArrayGptModel model, DoubleSupplier initialWeights) {
         this.model = model;
         this.config = model.config;
         this.vocabSize = model.vocabSize;
@@ -42,8 +44,18 @@ final class FloatGpt {
         this.parameters = new FloatParameters(ParameterLayout.gpt(config, vocabSize));
         parameters.setValues(initialWeights);
         this.weights = FloatWeightRows.of(parameters, parameters.valueRows(), nLayer);
-        this.grads = FloatWeightRows.of(parameters, parameters.gradRows(), nLayer);
         this.attnScale = (float) (1.0 / Math.sqrt(config.headDim()));
+    }
+
+    /**
+     * {@link #grads}, made (with the gradient rows themselves) the first time a step needs them:
+     * a model that only samples holds no gradients.
+     */
+    private FloatWeightRows gradients() {
+        if (grads == null) {
+            grads = FloatWeightRows.of(parameters, parameters.gradRows(), nLayer);
+        }
+        return grads;
     }
 
     FloatParameters parameters() {
@@ -59,7 +71,7 @@ final class FloatGpt {
             keepPredictions(predictions, ws, first, end);
         }
         // After the optimizer's update every gradient is +0.0, and the products may start from 0.
-        backwardDocument(ws, tokens, first, end, grads, team, parameters.takeClearedGradients(), null, null,
+        backwardDocument(ws, tokens, first, end, gradients(), team, parameters.takeClearedGradients(), null, null,
                 true);
         return loss;
     }
@@ -75,7 +87,7 @@ final class FloatGpt {
         if (!Double.isFinite(loss)) {
             return loss;
         }
-        backwardDocument(ws, tokens, first, end, grads, team, parameters.takeClearedGradients(), update, at,
+        backwardDocument(ws, tokens, first, end, gradients(), team, parameters.takeClearedGradients(), update, at,
                 true);
         // The update set every gradient to +0.0, as Adam after the pass would have.
         parameters.clearedGradients();

@@ -5,20 +5,23 @@ import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.internal.FloatParameterRows;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 
 /**
  * Parameters stored as rows of plain {@code float[]}, every row of every weight matrix an array
  * of its own and so its gradient: the storage of an {@link ArrayGptModel} in
  * {@link Precision#F32}, and the single-precision twin of {@link ArrayParameters} (see there why
  * rows). The {@link Parameters} view reads and writes doubles: a value read is the float widened
- * exactly, a value written is rounded to the nearest float.
+ * exactly, a value written is rounded to the nearest float. As there, the gradient rows are
+ * allocated only when first needed ({@link #gradRows()}): a model that only samples has none.
  */
 final class FloatParameters implements Parameters, FloatParameterRows, FusedStep.Source {
 
     private final ParameterLayout layout;
     private final List<ParameterMatrix> matrices;
     private final float[][] values;
-    private final float[][] grads;
+    /** The gradient rows, shaped as {@link #values}; null until {@link #gradRows()} makes them. */
+    private float[][] grads;
     /** For each matrix, the index of its first row in {@link #values}. */
     private final int[] firstRow;
     /** For each row, the flat index of its first parameter: the lookup of {@link #rowOf}. */
@@ -47,7 +50,6 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
         }
         this.size = layout.size();
         this.values = new float[rows][];
-        this.grads = new float[rows][];
         this.firstRow = new int[matrices.size()];
         this.rowStart = new int[rows];
         int row = 0;
@@ -56,7 +58,6 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
             firstRow[k] = row;
             for (int r = 0; r < m.rows(); r++, row++) {
                 values[row] = new float[m.cols()];
-                grads[row] = new float[m.cols()];
                 rowStart[row] = m.offset() + r * m.cols();
             }
         }
@@ -87,13 +88,17 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
     @Override
     public double grad(int i) {
         int r = rowOf(i);
-        return grads[r][i - rowStart[r]];
+        return grads == null ? 0.0 : grads[r][i - rowStart[r]];
     }
 
+    /** Writing {@code +0.0} before the gradient rows exist leaves them unmade, as in {@link ArrayParameters}. */
     @Override
     public void setGrad(int i, double grad) {
         int r = rowOf(i);
-        grads[r][i - rowStart[r]] = (float) grad;
+        float g = (float) grad;
+        if (grads != null || Float.floatToRawIntBits(g) != 0) {
+            gradRows()[r][i - rowStart[r]] = g;
+        }
         gradientsCleared = false;
     }
 
@@ -119,20 +124,20 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
 
     @Override
     public double[] grads() {
-        return FloatParameterRows.flatten(grads);
+        return grads == null ? new double[size] : FloatParameterRows.flatten(grads);
     }
 
-    /** Replaces every value, in flat order, each rounded to the nearest float. */
-    void setValues(double[] flat) {
-        if (flat.length != size) {
-            throw new IllegalArgumentException("expected " + size + " values, got " + flat.length);
-        }
-        int at = 0;
+    /**
+     * Replaces every value, in flat order (matrix by matrix, row by row), with the next number
+     * {@code next} gives rounded to the nearest float, as {@link ArrayParameters#setValues} does.
+     *
+     * @param next called {@link #size()} times
+     */
+    void setValues(DoubleSupplier next) {
         for (float[] row : values) {
             for (int i = 0; i < row.length; i++) {
-                row[i] = (float) flat[at + i];
+                row[i] = (float) next.getAsDouble();
             }
-            at += row.length;
         }
     }
 
@@ -141,9 +146,18 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
         return values;
     }
 
+    /**
+     * The rows of gradients themselves, allocated (zeroed) by the first call; every later call
+     * returns the same rows (see {@link ArrayParameters#gradRows()}).
+     */
     @Override
     public float[][] gradRows() {
-        return grads;
+        float[][] rows = grads;
+        if (rows == null) {
+            rows = newRows();
+            grads = rows;
+        }
+        return rows;
     }
 
     /** New zeroed rows shaped as these parameters' rows (a gradient buffer of a batch). */

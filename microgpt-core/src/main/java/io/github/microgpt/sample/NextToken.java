@@ -59,7 +59,7 @@ public final class NextToken {
      * @throws IllegalArgumentException if a character of the prefix is not in the vocabulary,
      *     the prefix does not fit the model's block size (at most {@code blockSize - 1}
      *     characters), or the vocabularies differ; the message says which, and what is allowed
-     * @throws IllegalStateException if the model's last logits are not all finite (weights that
+     * @throws NonFiniteLogitsException if the model's last logits are not all finite (weights that
      *     are NaN, or so large that a sum of them overflows a double), so that they give no
      *     distribution; the message names the token and its logit, as {@link Sampler} does
      */
@@ -87,7 +87,7 @@ public final class NextToken {
         for (int i = 0; i < logits.length; i++) {
             if (!Double.isFinite(logits[i])) {
                 // Softmax would refuse them as a bad argument ("logits[0] is NaN"), which the caller did not pass.
-                throw new IllegalStateException("the model's logits are not finite: after the prefix "
+                throw new NonFiniteLogitsException("the model's logits are not finite: after the prefix "
                         + Quoted.literal(prefix) + " the logit of token " + i + " ("
                         + VisibleText.escape(tokenizer.tokenText(i)) + ") is " + logits[i] + ", so they give no"
                         + " distribution; a model's weights must be finite and small enough that its forward pass"

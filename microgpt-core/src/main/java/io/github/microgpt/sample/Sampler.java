@@ -46,8 +46,9 @@ import java.util.Objects;
  * any thread; they are told on the thread that samples.
  *
  * <p><b>Overflow.</b> A model whose weights are finite but so large that its logits overflow (a
- * damaged or hand-made checkpoint) cannot be sampled: every method that draws a token throws an
- * {@link IllegalStateException} saying so, naming the position and the token, rather than
+ * damaged or hand-made checkpoint, or a training run that diverged) cannot be sampled: every
+ * method that draws a token throws a {@link NonFiniteLogitsException} (an
+ * {@link IllegalStateException}) saying so, naming the position and the token, rather than
  * drawing from a distribution of NaNs.
  */
 public final class Sampler {
@@ -196,6 +197,7 @@ public final class Sampler {
      * @param temperature positive and finite
      * @return the text
      * @throws IllegalArgumentException if the temperature is not positive and finite
+     * @throws NonFiniteLogitsException if the model's logits are not finite (see the class comment)
      */
     public String sample(double temperature) {
         return sample(SamplingOptions.defaults().withTemperature(temperature));
@@ -208,6 +210,7 @@ public final class Sampler {
      * @return the text, starting with the prefix
      * @throws IllegalArgumentException if the options do not fit the model (see
      *     {@link #start(SamplingOptions)})
+     * @throws NonFiniteLogitsException if the model's logits are not finite (see the class comment)
      */
     public String sample(SamplingOptions options) {
         Generation generation = start(options);
@@ -327,7 +330,7 @@ public final class Sampler {
     private void checkFinite(double[] logits, int posId) {
         for (int i = 0; i < logits.length; i++) {
             if (!Double.isFinite(logits[i])) {
-                throw new IllegalStateException("the model's logits are not finite: at position " + posId
+                throw new NonFiniteLogitsException("the model's logits are not finite: at position " + posId
                         + " the logit of token " + i + " (" + VisibleText.escape(tokenizer.tokenText(i)) + ") is "
                         + logits[i] + ", so no token can be drawn; its weights are too large for its forward pass"
                         + " (a sum of them overflows a double)");
@@ -366,8 +369,9 @@ public final class Sampler {
          * Reads the last token, draws the next one and tells the listeners.
          *
          * @return the event of the drawn token
-         * @throws IllegalStateException if the sample has already ended, or the model's logits
-         *     are not finite (weights so large that a sum of them overflows)
+         * @throws IllegalStateException if the sample has already ended
+         * @throws NonFiniteLogitsException if the model's logits are not finite (weights so large
+         *     that a sum of them overflows)
          */
         public TokenEvent step() {
             if (done) {

@@ -127,7 +127,7 @@ class NextTokenTest {
             // The prefix's quote is escaped (it was printed as it is, ending the quotation early).
             assertTrue(quoted.getMessage().startsWith("the model's logits are not finite: after the prefix \"a\\\"b\""
                     + " the logit"), quoted.getMessage());
-            IllegalStateException e = assertThrows(IllegalStateException.class,
+            IllegalStateException e = assertThrows(NonFiniteLogitsException.class,
                     () -> NextToken.after(broken, TOKENIZER, "ab"));
             assertEquals("the model's logits are not finite: after the prefix \"ab\" the logit of token 2 (c) is " + bad
                     + ", so they give no distribution; a model's weights must be finite and small enough that its"

@@ -120,7 +120,8 @@ class SamplerTest {
             LanguageModel model = fixedLogits(new double[] {1, 2, bad, 1, 0.5, 0}, 7);
             Recorder recorder = new Recorder();
             Sampler sampler = recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(1)));
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> sampler.sample(1.0));
+            // Its own type, so that a caller (train's last samples) tells it apart from other failures.
+            NonFiniteLogitsException e = assertThrows(NonFiniteLogitsException.class, () -> sampler.sample(1.0));
             assertTrue(e.getMessage().contains("at position 0 the logit of token 2 (c) is " + bad), e.getMessage());
             assertEquals(0, recorder.tokens.size(), "no token is drawn from a distribution of NaNs");
         }
@@ -243,6 +244,7 @@ class SamplerTest {
         assertTrue(steps >= 1 && steps <= 3);
         IllegalStateException e = assertThrows(IllegalStateException.class, generation::step);
         assertTrue(e.getMessage().contains("4"), e.getMessage());
+        assertFalse(e instanceof NonFiniteLogitsException, "a sample that has ended is not a model's fault");
         assertTrue(generation.isDone());
     }
 

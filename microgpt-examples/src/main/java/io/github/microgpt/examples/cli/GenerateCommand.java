@@ -8,6 +8,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.sample.NonFiniteLogitsException;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.sample.SamplingOptions;
 import java.nio.file.Path;
@@ -156,8 +157,9 @@ public final class GenerateCommand implements Callable<Integer> {
             String sample;
             try {
                 sample = sampler.sample(options);
-            } catch (IllegalStateException e) {
+            } catch (NonFiniteLogitsException e) {
                 // Finite weights whose logits overflow: the checkpoint's doing, not an internal error.
+                // (Any other exception is one, and is reported as such.)
                 throw new CommandFailedException("cannot sample from " + model + ": " + e.getMessage(),
                         CommandFailedException.FAILED, e);
             }

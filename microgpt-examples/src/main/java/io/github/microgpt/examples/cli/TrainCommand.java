@@ -16,6 +16,7 @@ import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.sample.NonFiniteLogitsException;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.text.DataSource;
 import io.github.microgpt.text.Documents;
@@ -594,16 +595,7 @@ public final class TrainCommand implements Callable<Integer> {
         out.line("--- inference (new, hallucinated names) ---");
         Sampler sampler = new Sampler(run.model(), run.tokenizer(), run.random());
         for (int i = 1; i <= samples; i++) {
-            String sample;
-            try {
-                sample = sampler.sample(temperature);
-            } catch (IllegalStateException e) {
-                // The last step's update made the weights so large that the logits overflow: a
-                // divergence that no loss showed (the update comes after the step's loss), the
-                // --lr's doing rather than a bug, and reported as the other divergences are.
-                throw new CommandFailedException("training diverged at its last step (" + trainer.stepsDone()
-                        + "): " + e.getMessage() + "; a smaller --lr may help", CommandFailedException.FAILED, e);
-            }
+            String sample = finalSample(sampler, temperature, trainer.stepsDone());
             // A sample is made of the data's characters, which may reorder or break the line (see GenerateCommand).
             out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + Terminals.escapeControls(sample));
             out.flush();
@@ -611,6 +603,27 @@ public final class TrainCommand implements Callable<Integer> {
         out.flush();
         if (saveFailure != null) {
             throw saveFailure;
+        }
+    }
+
+    /**
+     * Draws one of the samples printed after training. Logits that are not finite
+     * ({@link NonFiniteLogitsException}) mean that the last step's update made the weights so large
+     * that a sum of them overflows: a divergence that no loss showed (the update comes after the
+     * step's loss), the --lr's doing rather than a bug, and reported as the other divergences are.
+     * Any other exception is not a divergence and goes on as what it is (an internal error, with
+     * its type), rather than sending the user to lower a learning rate that has nothing to do
+     * with it.
+     *
+     * @param stepsDone the steps trained, for the message
+     * @throws CommandFailedException if the logits are not finite
+     */
+    static String finalSample(Sampler sampler, double temperature, int stepsDone) {
+        try {
+            return sampler.sample(temperature);
+        } catch (NonFiniteLogitsException e) {
+            throw new CommandFailedException("training diverged at its last step (" + stepsDone + "): "
+                    + e.getMessage() + "; a smaller --lr may help", CommandFailedException.FAILED, e);
         }
     }
 
