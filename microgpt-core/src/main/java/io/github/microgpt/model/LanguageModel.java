@@ -165,10 +165,10 @@ public interface LanguageModel {
      * thread alone.
      *
      * @param documents the tokenized documents, each at least 2 tokens long; not empty
-     * @param threads the most threads to use; at least 1
+     * @param threads the most threads to use; from 1 to 256
      * @return the mean of the documents' losses
      * @throws IllegalArgumentException if there is no document, a document is too short or has
-     *     a token outside the vocabulary, or {@code threads < 1}
+     *     a token outside the vocabulary, or {@code threads} is outside {@code [1, 256]}
      * @throws NullPointerException if {@code documents} or one of them is null (checked first)
      */
     default double batchLossAndGradients(List<int[]> documents, int threads) {
@@ -187,13 +187,13 @@ public interface LanguageModel {
      * parallel.
      *
      * @param documents the tokenized documents, each at least 2 tokens long; not empty
-     * @param threads the most threads to use; at least 1
+     * @param threads the most threads to use; from 1 to 256
      * @param predictions one buffer per document, in document order, each a different object; or
      *     {@code null}, to skip recording them
      * @return the mean of the documents' losses
      * @throws IllegalArgumentException if there is no document, a document is too short or has
-     *     a token outside the vocabulary, {@code threads < 1}, or there is not one buffer per
-     *     document
+     *     a token outside the vocabulary, {@code threads} is outside {@code [1, 256]}, or there is
+     *     not one buffer per document
      * @throws NullPointerException if {@code documents} or one of them is null (checked first)
      */
     default double batchLossAndGradients(List<int[]> documents, int threads, List<Predictions> predictions) {

@@ -93,6 +93,20 @@ class PublicArgumentsTest {
     }
 
     @Test
+    void aBatchStepTakesOneTo256Threads() {
+        // As LanguageModel.batchLossAndGradients says, and Minibatch checks where it is made: the
+        // default (the Value engines) and the array engine refuse the same counts.
+        java.util.List<int[]> batch = java.util.List.of(new int[] {0, 1, 2, 0});
+        for (LanguageModel model : new LanguageModel[] {
+            GptModel.create(GptConfig.defaults(), 3, new io.github.microgpt.random.PythonRandom(42)),
+            ArrayGptModel.create(GptConfig.defaults(), 3, new io.github.microgpt.random.PythonRandom(42))}) {
+            refused(() -> model.batchLossAndGradients(batch, 0), "threads", "0");
+            refused(() -> model.batchLossAndGradients(batch, 257), "threads", "256", "257");
+            assertTrue(Double.isFinite(model.batchLossAndGradients(batch, 256)), model.toString());
+        }
+    }
+
+    @Test
     void layersCountFromZero() {
         refused(() -> ParameterLayout.inLayer(-1, ParameterLayout.ATTN_WQ), "layer", "-1");
         assertThrows(NullPointerException.class, () -> ParameterLayout.inLayer(0, null));
