@@ -3,6 +3,7 @@ package io.github.microgpt.examples.simulator;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.sample.NonFiniteLogitsException;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.TrainingDivergedException;
@@ -107,13 +108,14 @@ final class Commands {
      *
      * @param request the temperature
      * @return the state after the token
-     * @throws ApiException 400 for a bad temperature, 409 if a run is in progress
+     * @throws ApiException 400 for a bad temperature, 409 if a run is in progress or the model's
+     *     logits are not finite (any other failure is the simulator's own, 500)
      */
     Snapshot genStep(Requests.GenStep request) {
         return session.change(s -> {
             try {
                 s.run().genStep(request.temperature());
-            } catch (IllegalStateException e) {
+            } catch (NonFiniteLogitsException e) {
                 throw unsampleable(e);
             }
         });
@@ -125,14 +127,15 @@ final class Commands {
      *
      * @param request the temperature and the count
      * @return the state with the samples
-     * @throws ApiException 400 for a bad value, 409 if a run is in progress
+     * @throws ApiException 400 for a bad value, 409 if a run is in progress or the model's logits
+     *     are not finite (any other failure is the simulator's own, 500)
      */
     Snapshot generate(Requests.Generate request) {
         int count = request.count() == null ? 20 : request.count().intValue();
         return session.change(s -> {
             try {
                 s.run().generate(count, request.temperature());
-            } catch (IllegalStateException e) {
+            } catch (NonFiniteLogitsException e) {
                 throw unsampleable(e);
             }
         });
@@ -202,7 +205,7 @@ final class Commands {
      * refusal, answered 409 with its words rather than 500 "the simulator failed". Samples drawn
      * before it may have been shown, so the state is published too.
      */
-    private static SimulatorSession.RefusedAfterChange unsampleable(IllegalStateException e) {
+    private static SimulatorSession.RefusedAfterChange unsampleable(NonFiniteLogitsException e) {
         return new SimulatorSession.RefusedAfterChange(ApiException.conflict(e.getMessage()
                 + ". Load another model or press Reset"));
     }
