@@ -86,8 +86,11 @@ public final class VectorMatrixKernels implements MatrixKernels {
      * (products of 16 x 48 x 16 at most), would never pay back. At {@code nEmbd} 256 and 64
      * positions the smallest product, the 27 rows of the output layer, has 442,368. The system
      * property {@code microgpt.vector.minMultiplyAdds} changes it (the tests set 0: every product).
+     * By default the core's {@link MatrixKernels#SMALL_MULTIPLY_ADDS}: the products the core offers
+     * its small-shape kernels first are exactly those these kernels would decline.
      */
-    static final long MIN_MULTIPLY_ADDS = Long.getLong("microgpt.vector.minMultiplyAdds", 1L << 18);
+    static final long MIN_MULTIPLY_ADDS = Long.getLong("microgpt.vector.minMultiplyAdds",
+            MatrixKernels.SMALL_MULTIPLY_ADDS);
 
     /** Whether a product of this shape is worth these kernels. */
     static boolean worthIt(int rows, int cols, int positions) {
