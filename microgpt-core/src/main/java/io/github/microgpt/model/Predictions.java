@@ -128,11 +128,18 @@ public final class Predictions {
      * @param distribution the predicted distribution of the next token (copied; the model may
      *     reuse its array)
      * @param loss {@code -log} of the probability of the right next token
-     * @throws IllegalArgumentException if the position does not follow the last one recorded, or
+     * @throws IllegalArgumentException if the position does not follow the last one recorded, is
+     *     {@code Integer.MAX_VALUE} (then {@link #end()}, one past it, would not be an int), or
      *     the distribution is empty or not as long as the ones recorded before
      */
     public void add(int posId, double[] distribution, double loss) {
         Objects.requireNonNull(distribution, "distribution");
+        if (posId == Integer.MAX_VALUE) {
+            // end() would wrap around to Integer.MIN_VALUE, before first(): the buffer would say it
+            // held nothing. No model has a block this long; the check keeps the buffer honest.
+            throw new IllegalArgumentException("cannot record position " + posId
+                    + ": end(), one past it, would not be an int");
+        }
         boolean empty = end == first;
         if (empty) {
             if (posId < 0 || distribution.length == 0) {

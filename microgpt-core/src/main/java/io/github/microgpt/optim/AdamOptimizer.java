@@ -139,7 +139,7 @@ public final class AdamOptimizer {
      *     or its moments (16 bytes a parameter) would take more than half of the Java heap's limit
      */
     public AdamOptimizer(int size) {
-        this(size, 0.01, 0.85, 0.99, 1e-8, LearningRateSchedule.LINEAR_DECAY);
+        this(size, AdamSettings.defaults());
     }
 
     /**
@@ -153,13 +153,8 @@ public final class AdamOptimizer {
      * @throws NullPointerException if {@code settings} is null
      */
     public AdamOptimizer(int size, AdamSettings settings) {
-        this(size, Objects.requireNonNull(settings, "settings").learningRate(), settings.beta1(), settings.beta2(),
-                settings.eps(), settings.schedule());
-    }
-
-    /** Creates an optimizer; the settings come checked or are checked here as {@link AdamSettings} does. */
-    private AdamOptimizer(int size, double learningRate, double beta1, double beta2, double eps,
-                          LearningRateSchedule schedule) {
+        // The settings were checked when they were made (AdamSettings' constructor).
+        Objects.requireNonNull(settings, "settings");
         if (size < 0) {
             throw new IllegalArgumentException("size must not be negative, got " + size);
         }
@@ -176,16 +171,11 @@ public final class AdamOptimizer {
                     + "doubles each)", momentBytes) + "; give Java more memory (for example -Xmx8g) or train a "
                     + "smaller model");
         }
-        requirePositiveFinite("learningRate", learningRate);
-        requireDecay("beta1", beta1);
-        requireDecay("beta2", beta2);
-        requirePositiveFinite("eps", eps);
-        Objects.requireNonNull(schedule, "schedule");
-        this.learningRate = learningRate;
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-        this.schedule = schedule;
+        this.learningRate = settings.learningRate();
+        this.beta1 = settings.beta1();
+        this.beta2 = settings.beta2();
+        this.eps = settings.eps();
+        this.schedule = settings.schedule();
         this.size = size;
         this.m = new double[][] {new double[size]};
         this.v = new double[][] {new double[size]};
@@ -837,18 +827,6 @@ public final class AdamOptimizer {
         mFloat = null;
         vFloat = null;
         shapedFor = null;
-    }
-
-    private static void requirePositiveFinite(String name, double value) {
-        if (!(value > 0) || Double.isInfinite(value)) {
-            throw new IllegalArgumentException(name + " must be positive and finite, got " + value);
-        }
-    }
-
-    private static void requireDecay(String name, double value) {
-        if (!(value >= 0 && value < 1)) {
-            throw new IllegalArgumentException(name + " must be in [0, 1), got " + value);
-        }
     }
 
     /**

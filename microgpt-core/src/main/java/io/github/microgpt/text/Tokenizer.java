@@ -173,10 +173,7 @@ public final class Tokenizer {
         if (to < text.length() && Character.isLowSurrogate(text.charAt(to))) {
             to--;
         }
-        // The literal's own quotes, with "…" inside them where the text goes on.
-        String inner = Quoted.literal(text.substring(from, to));
-        return "\"" + (from > 0 ? "…" : "") + inner.substring(1, inner.length() - 1)
-                + (to < text.length() ? "…" : "") + "\" (" + text.codePointCount(0, text.length()) + " characters)";
+        return Quoted.excerpt(text, from, to);
     }
 
     /**

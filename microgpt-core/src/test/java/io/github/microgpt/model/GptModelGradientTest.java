@@ -73,34 +73,43 @@ class GptModelGradientTest {
             Tokenizer tokenizer = Tokenizer.ofCharacters(c.vocabulary());
             GptModel model = GptModel.create(c.config(), tokenizer.vocabSize(), new PythonRandom(c.initSeed()));
             int[] tokens = tokenizer.encodeDocument(c.document());
-            Parameters parameters = model.parameters();
-
-            double loss = model.lossAndGradients(tokens, c.first(), c.end(), null);
-            assertEquals(loss, model.loss(tokens, c.first(), c.end()).data(),
-                    "the loss is the same whether or not it is back-propagated");
-            double[] grads = parameters.grads();
-
-            for (int index : parametersToCheck(parameters, c.parametersToCheck(), new Gen(c.pickSeed()))) {
-                double original = parameters.value(index);
-                double h = 1e-6;
-                parameters.setValue(index, original + h);
-                double plus = model.loss(tokens, c.first(), c.end()).data();
-                parameters.setValue(index, original - h);
-                double minus = model.loss(tokens, c.first(), c.end()).data();
-                parameters.setValue(index, original);
-                double numeric = (plus - minus) / ((original + h) - (original - h));
-                double analytic = grads[index];
-                // The loss is a few units and computed with ~1e-15 relative error, so the
-                // difference quotient carries ~1e-9 of rounding noise; truncation is O(h^2).
-                // Over a few thousand cases (other seeds, -Dmicrogpt.test.scale=5) the worst error
-                // seen was about a tenth of this tolerance. The loss is smooth except at relu's
-                // kink; a step of 1e-6 crossing one is unlikely, and would show as a failure here.
-                double tolerance = 2e-8 + 2e-6 * Math.abs(analytic);
-                assertTrue(Math.abs(numeric - analytic) <= tolerance, "parameter " + index + " ("
-                        + describe(parameters, index) + "): backward gives " + analytic
-                        + " but the central difference is " + numeric);
-            }
+            assertGradientMatchesCentralDifferences(model, tokens, c.first(), c.end(),
+                    parametersToCheck(model.parameters(), c.parametersToCheck(), new Gen(c.pickSeed())));
         });
+    }
+
+    /**
+     * Back-propagates the loss of {@code tokens[first, end)} and checks the gradient of each
+     * parameter at {@code indices} against the central difference of the loss (ModelProgressionTest
+     * checks the other models with it too).
+     */
+    static void assertGradientMatchesCentralDifferences(ValueLanguageModel model, int[] tokens, int first, int end,
+                                                        int[] indices) {
+        Parameters parameters = model.parameters();
+        double loss = model.lossAndGradients(tokens, first, end, null);
+        assertEquals(loss, model.loss(tokens, first, end).data(),
+                "the loss is the same whether or not it is back-propagated");
+        double[] grads = parameters.grads();
+        for (int index : indices) {
+            double original = parameters.value(index);
+            double h = 1e-6;
+            parameters.setValue(index, original + h);
+            double plus = model.loss(tokens, first, end).data();
+            parameters.setValue(index, original - h);
+            double minus = model.loss(tokens, first, end).data();
+            parameters.setValue(index, original);
+            double numeric = (plus - minus) / ((original + h) - (original - h));
+            double analytic = grads[index];
+            // The loss is a few units and computed with ~1e-15 relative error, so the
+            // difference quotient carries ~1e-9 of rounding noise; truncation is O(h^2).
+            // Over a few thousand cases (other seeds, -Dmicrogpt.test.scale=5) the worst error
+            // seen was about a tenth of this tolerance. The loss is smooth except at relu's
+            // kink; a step of 1e-6 crossing one is unlikely, and would show as a failure here.
+            double tolerance = 2e-8 + 2e-6 * Math.abs(analytic);
+            assertTrue(Math.abs(numeric - analytic) <= tolerance, "parameter " + index + " ("
+                    + describe(parameters, index) + "): backward gives " + analytic
+                    + " but the central difference is " + numeric);
+        }
     }
 
     /** A random choice of parameters that includes entries of every matrix. */

@@ -56,26 +56,13 @@ class ModelProgressionTest {
                     ValueLanguageModel model = kind.factory().create(c.config(), tokenizer.vocabSize(),
                             new PythonRandom(c.initSeed()));
                     int[] tokens = tokenizer.encodeDocument(c.document());
-                    Parameters parameters = model.parameters();
-                    double loss = model.lossAndGradients(tokens, c.first(), c.end(), null);
-                    assertEquals(loss, model.loss(tokens, c.first(), c.end()).data());
-                    double[] grads = parameters.grads();
                     Gen pick = new Gen(c.pickSeed());
-                    for (int n = 0; n < c.parametersToCheck(); n++) {
-                        int index = pick.intIn(0, parameters.size() - 1);
-                        double original = parameters.value(index);
-                        double h = 1e-6;
-                        parameters.setValue(index, original + h);
-                        double plus = model.loss(tokens, c.first(), c.end()).data();
-                        parameters.setValue(index, original - h);
-                        double minus = model.loss(tokens, c.first(), c.end()).data();
-                        parameters.setValue(index, original);
-                        double numeric = (plus - minus) / ((original + h) - (original - h));
-                        // As in GptModelGradientTest: rounding noise ~1e-9, truncation O(h^2).
-                        double tolerance = 2e-8 + 2e-6 * Math.abs(grads[index]);
-                        assertTrue(Math.abs(numeric - grads[index]) <= tolerance, "parameter " + index
-                                + ": backward gives " + grads[index] + " but the central difference is " + numeric);
+                    int[] indices = new int[c.parametersToCheck()];
+                    for (int n = 0; n < indices.length; n++) {
+                        indices[n] = pick.intIn(0, model.parameters().size() - 1);
                     }
+                    GptModelGradientTest.assertGradientMatchesCentralDifferences(model, tokens, c.first(), c.end(),
+                            indices);
                 })));
     }
 

@@ -57,6 +57,29 @@ class PredictionsTest {
                 assertThrows(IndexOutOfBoundsException.class, () -> predictions.probability(1, 0)).getMessage());
     }
 
+    /**
+     * {@code end()} is one past the last position, so the last int cannot be a position: it was
+     * recorded, and {@code end()} wrapped around to {@code Integer.MIN_VALUE}, before
+     * {@code first()}, so that the buffer said it held no position and refused to read the one it
+     * had just been given.
+     */
+    @Test
+    void theLastIntIsNoPositionSinceEndWouldBeOnePastIt() {
+        Predictions predictions = new Predictions();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> predictions.add(Integer.MAX_VALUE, new double[] {1.0}, 0.0));
+        assertEquals("cannot record position 2147483647: end(), one past it, would not be an int", e.getMessage());
+        assertEquals(predictions.first(), predictions.end(), "refused before anything changed: still empty");
+        // The position before it is the last that can be recorded; after it, end() is the last int.
+        predictions.add(Integer.MAX_VALUE - 1, new double[] {0.25, 0.75}, 0.3);
+        assertThrows(IllegalArgumentException.class,
+                () -> predictions.add(Integer.MAX_VALUE, new double[] {0.5, 0.5}, 0.69));
+        assertEquals(Integer.MAX_VALUE - 1, predictions.first());
+        assertEquals(Integer.MAX_VALUE, predictions.end());
+        assertEquals(0.3, predictions.loss(Integer.MAX_VALUE - 1));
+        assertArrayEquals(new double[] {0.25, 0.75}, predictions.probabilities(Integer.MAX_VALUE - 1), 0.0);
+    }
+
     @Test
     void eachCallOfAModelReplacesWhatTheBufferHeld() {
         GptConfig config = new GptConfig(1, 8, 2, 6, 0.08);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
-import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.random.PythonRandom;
 import java.util.List;
@@ -26,7 +25,7 @@ class AdamOneUpdateTest {
         Parameters fast = ArrayGptModel.create(GptConfig.defaults(), 7, new PythonRandom(9)).parameters();
         double[] values = fast.values();
         double[] grads = new double[values.length];
-        Parameters slow = new ArraysView(fast.matrices(), values, grads);
+        Parameters slow = new AdamOptimizerTest.ArrayParameters(fast.matrices(), values, grads);
         AdamOptimizer fastAdam = new AdamOptimizer(fast.size());
         AdamOptimizer slowAdam = new AdamOptimizer(fast.size());
         // The first steps, and steps around 3724, from which on both bias corrections are exactly 1
@@ -79,7 +78,7 @@ class AdamOneUpdateTest {
         // The next fast step starts from the restored moments, exactly as the general path does.
         double[] values = fast.values();
         double[] grads = new double[values.length];
-        Parameters slow = new ArraysView(fast.matrices(), values, grads);
+        Parameters slow = new AdamOptimizerTest.ArrayParameters(fast.matrices(), values, grads);
         AdamOptimizer reference = new AdamOptimizer(fast.size());
         reference.restoreMoments(m, v);
         adam.step(fast, 1, 10);
@@ -95,10 +94,11 @@ class AdamOneUpdateTest {
         // The same numbers as one flat row (no matrices): Adam stages them as a single row.
         double[] values = rows.values();
         double[] grads = new double[n];
-        Parameters flat = new ArraysView(List.of(), values, grads);
+        Parameters flat = new AdamOptimizerTest.ArrayParameters(List.of(), values, grads);
         AdamOptimizer mixed = new AdamOptimizer(n);
         AdamOptimizer reference = new AdamOptimizer(n);
-        Parameters referenceRows = new ArraysView(rows.matrices(), values.clone(), new double[n]);
+        Parameters referenceRows = new AdamOptimizerTest.ArrayParameters(rows.matrices(), values.clone(),
+                new double[n]);
         for (int step = 0; step < 4; step++) {
             for (int i = 0; i < n; i++) {
                 double g = Math.sin(31.0 * i + step);
@@ -139,33 +139,5 @@ class AdamOneUpdateTest {
             out[i] -= lrT * mHat / (Math.pow(vHat, 0.5) + 1e-8);
         }
         return out;
-    }
-
-    /** Plain {@link Parameters} over two arrays, not stored in rows: Adam copies them into rows. */
-    private record ArraysView(List<ParameterMatrix> matrices, double[] values, double[] grads) implements Parameters {
-        @Override
-        public int size() {
-            return values.length;
-        }
-
-        @Override
-        public double value(int i) {
-            return values[i];
-        }
-
-        @Override
-        public void setValue(int i, double value) {
-            values[i] = value;
-        }
-
-        @Override
-        public double grad(int i) {
-            return grads[i];
-        }
-
-        @Override
-        public void setGrad(int i, double grad) {
-            grads[i] = grad;
-        }
     }
 }

@@ -33,19 +33,15 @@ import org.junit.jupiter.api.TestFactory;
  */
 class AdamOptimizerTest {
 
-    /** Parameters held in two plain arrays. */
-    static final class ArrayParameters implements Parameters {
-        final double[] values;
-        final double[] grads;
+    /**
+     * Parameters held in two plain arrays, which the caller may read and write directly, in the
+     * given matrices; a view that is not the array engine's rows (AdamOneUpdateTest uses it too).
+     */
+    record ArrayParameters(List<ParameterMatrix> matrices, double[] values, double[] grads) implements Parameters {
 
+        /** Copies of the two arrays, as one matrix named "all". */
         ArrayParameters(double[] values, double[] grads) {
-            this.values = values.clone();
-            this.grads = grads.clone();
-        }
-
-        @Override
-        public List<ParameterMatrix> matrices() {
-            return List.of(new ParameterMatrix("all", 1, values.length, 0));
+            this(List.of(new ParameterMatrix("all", 1, values.length, 0)), values.clone(), grads.clone());
         }
 
         @Override

@@ -9,10 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
-import io.github.microgpt.model.Parameters;
-import io.github.microgpt.model.Predictions;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.stubs.StubLanguageModel;
 import io.github.microgpt.testing.Cases;
 import io.github.microgpt.text.Tokenizer;
 import java.util.ArrayList;
@@ -30,60 +29,6 @@ class SamplerControlsTest {
 
     private static GptModel model(long seed, int blockSize) {
         return GptModel.create(new GptConfig(1, 8, 2, blockSize, 0.5), TOKENIZER.vocabSize(), new PythonRandom(seed));
-    }
-
-    /** A model that remembers every token it was asked to read, and returns fixed logits. */
-    static final class RecordingModel implements LanguageModel {
-        final double[] logits;
-        final GptConfig config;
-        final List<Integer> read = new ArrayList<>();
-
-        RecordingModel(double[] logits, int blockSize) {
-            this.logits = logits;
-            this.config = new GptConfig(1, 4, 1, blockSize, 0.08);
-        }
-
-        @Override
-        public GptConfig config() {
-            return config;
-        }
-
-        @Override
-        public int vocabSize() {
-            return logits.length;
-        }
-
-        @Override
-        public Parameters parameters() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Sequence newSequence() {
-            return new Sequence() {
-                private int length;
-
-                @Override
-                public int length() {
-                    return length;
-                }
-
-                @Override
-                public double[] next(int tokenId) {
-                    if (length >= config.blockSize()) {
-                        throw new IllegalStateException("read past the block size");
-                    }
-                    length++;
-                    read.add(tokenId);
-                    return logits.clone();
-                }
-            };
-        }
-
-        @Override
-        public double lossAndGradients(int[] tokens, int first, int end, Predictions predictions) {
-            throw new UnsupportedOperationException();
-        }
     }
 
     // ---------------------------------------------------------------------------- the default path
@@ -173,14 +118,14 @@ class SamplerControlsTest {
 
     @Test
     void aPrefixIsReadAfterBosAndTheSampleContinuesIt() {
-        RecordingModel model = new RecordingModel(new double[] {0, 0, 0, 0, 0, -1000}, 8);  // BOS never drawn
+        StubLanguageModel model = StubLanguageModel.fixed(new double[] {0, 0, 0, 0, 0, -1000}, 8);  // BOS never drawn
         SamplerTest.Recorder recorder = new SamplerTest.Recorder();
         Sampler sampler = recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(3)));
         Sampler.Generation generation = sampler.start(SamplingOptions.defaults().withPrefix("cab"));
         assertEquals("cab", generation.text(), "the text starts as the prefix");
-        assertEquals(List.of(), model.read, "nothing is read before the first step");
+        assertEquals(List.of(), model.read(), "nothing is read before the first step");
         TokenEvent first = generation.step();
-        assertEquals(List.of(5, 2, 0, 1), model.read, "BOS, then c a b");
+        assertEquals(List.of(5, 2, 0, 1), model.read(), "BOS, then c a b");
         assertEquals(3, first.posId(), "the first draw is at the position after the prefix");
         assertArrayEquals(new int[] {5, 2, 0, 1}, first.context());
         while (!generation.isDone()) {
@@ -283,7 +228,7 @@ class SamplerControlsTest {
             int prefixLength = c[1];
             int maxLength = Math.min(c[0], blockSize - prefixLength);
             String prefix = "abc".substring(0, prefixLength);
-            RecordingModel bosNever = new RecordingModel(new double[] {1, 0.5, 0, 0, 2, -1000}, blockSize);
+            StubLanguageModel bosNever = StubLanguageModel.fixed(new double[] {1, 0.5, 0, 0, 2, -1000}, blockSize);
             SamplerTest.Recorder recorder = new SamplerTest.Recorder();
             String text = recorder.listenTo(new Sampler(bosNever, TOKENIZER, new PythonRandom(c[2])))
                     .sample(SamplingOptions.defaults().withPrefix(prefix).withMaxLength(maxLength));
@@ -323,7 +268,7 @@ class SamplerControlsTest {
             Integer[] order = {0, 1, 2, 3, 4, 5};
             Arrays.sort(order, (a, b) -> Double.compare(logits[b], logits[a]));
             List<Integer> allowed = Arrays.asList(order).subList(0, k);
-            RecordingModel model = new RecordingModel(logits, 12);
+            StubLanguageModel model = StubLanguageModel.fixed(logits, 12);
             SamplerTest.Recorder recorder = new SamplerTest.Recorder();
             recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom((long) c[2])))
                     .samples(20, SamplingOptions.defaults().withTopK(k).withTemperature(1.0));
@@ -347,7 +292,7 @@ class SamplerControlsTest {
 
     @Test
     void topOneIsGreedyAndTiesKeepTheSmallerIds() {
-        RecordingModel model = new RecordingModel(new double[] {0.5, 3, 1, 3, 3, 2}, 8);
+        StubLanguageModel model = StubLanguageModel.fixed(new double[] {0.5, 3, 1, 3, 3, 2}, 8);
         SamplerTest.Recorder recorder = new SamplerTest.Recorder();
         Sampler sampler = recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(4)));
         // Tokens 1, 3 and 4 tie for first place: top-1 keeps token 1 (b), top-2 tokens 1 and 3.

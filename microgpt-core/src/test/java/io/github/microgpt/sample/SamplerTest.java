@@ -10,10 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
-import io.github.microgpt.model.Parameters;
-import io.github.microgpt.model.Predictions;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.stubs.StubLanguageModel;
 import io.github.microgpt.testing.Cases;
 import io.github.microgpt.testing.Gen;
 import io.github.microgpt.text.Tokenizer;
@@ -53,57 +52,10 @@ class SamplerTest {
         }
     }
 
-    /** A model whose logits are the same at every position, to steer the sampler. */
-    private static LanguageModel fixedLogits(double[] logits, int blockSize) {
-        GptConfig config = new GptConfig(1, 4, 1, blockSize, 0.08);
-        return new LanguageModel() {
-            @Override
-            public GptConfig config() {
-                return config;
-            }
-
-            @Override
-            public int vocabSize() {
-                return logits.length;
-            }
-
-            @Override
-            public Parameters parameters() {
-                throw new UnsupportedOperationException("the sampler does not need parameters");
-            }
-
-            @Override
-            public Sequence newSequence() {
-                return new Sequence() {
-                    private int length;
-
-                    @Override
-                    public int length() {
-                        return length;
-                    }
-
-                    @Override
-                    public double[] next(int tokenId) {
-                        if (length >= blockSize) {
-                            throw new IllegalStateException("asked for position " + length + " of " + blockSize);
-                        }
-                        length++;
-                        return logits.clone();
-                    }
-                };
-            }
-
-            @Override
-            public double lossAndGradients(int[] tokens, int first, int end, Predictions predictions) {
-                throw new UnsupportedOperationException();
-            }
-        };
-    }
-
     @Test
     void stopsAtTheBlockSizeWhenBosNeverComes() {
         // BOS (id 5) has probability exp(-1000) = 0.
-        LanguageModel model = fixedLogits(new double[] {1, 2, 0, 1, 0.5, -1000}, 7);
+        LanguageModel model = StubLanguageModel.fixed(new double[] {1, 2, 0, 1, 0.5, -1000}, 7);
         Recorder recorder = new Recorder();
         Sampler sampler = recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(1)));
         String text = sampler.sample(1.0);
@@ -117,7 +69,7 @@ class SamplerTest {
     void logitsThatOverflowedAreRefusedNamingThePositionAndToken() {
         // Weights that are each finite can still sum to an infinite logit; its softmax is NaN.
         for (double bad : new double[] {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN}) {
-            LanguageModel model = fixedLogits(new double[] {1, 2, bad, 1, 0.5, 0}, 7);
+            LanguageModel model = StubLanguageModel.fixed(new double[] {1, 2, bad, 1, 0.5, 0}, 7);
             Recorder recorder = new Recorder();
             Sampler sampler = recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(1)));
             // Its own type, so that a caller (train's last samples) tells it apart from other failures.
@@ -129,7 +81,7 @@ class SamplerTest {
 
     @Test
     void stopsAtBosWithAnEmptySampleWhenBosIsCertain() {
-        LanguageModel model = fixedLogits(new double[] {-1000, -1000, -1000, -1000, -1000, 5}, 7);
+        LanguageModel model = StubLanguageModel.fixed(new double[] {-1000, -1000, -1000, -1000, -1000, 5}, 7);
         Recorder recorder = new Recorder();
         Sampler sampler = recorder.listenTo(new Sampler(model, TOKENIZER, new PythonRandom(1)));
         assertEquals(List.of("", "", ""), sampler.samples(3, 0.5));

@@ -1,5 +1,6 @@
 package io.github.microgpt.examples.simulator;
 
+import io.github.microgpt.internal.Quoted;
 import io.github.microgpt.text.VisibleText;
 
 /**
@@ -50,15 +51,17 @@ public final class ApiException extends RuntimeException {
     private static final int EXCERPT_CHARS = 60;
 
     /**
-     * A value as a message shows it: whole if it is short, else its start and its length, so that
-     * a value of megabytes is refused with a message of one line.
+     * A value as a message shows it: whole if it is short, else its start and its length in
+     * characters (code points, as {@link #quoted} counts them), so that a value of megabytes is
+     * refused with a message of one line.
      *
      * @param text the value as it was sent
      * @return the value, or its first characters and how many there were
      */
     static String excerpt(String text) {
         int end = excerptEnd(text);
-        return end == text.length() ? text : text.substring(0, end) + "… (" + text.length() + " characters)";
+        return end == text.length() ? text
+                : text.substring(0, end) + "… (" + text.codePointCount(0, text.length()) + " characters)";
     }
 
     /**
@@ -66,16 +69,15 @@ public final class ApiException extends RuntimeException {
      * string literal (a backslash doubled, a {@code "} written {@code \"}, hidden characters as
      * {@code \}{@code uXXXX}), so that a quote in a hostile value cannot end the quotation early
      * and make the rest of the value read as the server's own words; where the value is cut,
-     * "…" inside the quotes and its length after them.
+     * "…" inside the quotes and its length after them. The library's messages quote the same way,
+     * with the same code (core's internal {@code Quoted}, which this module, built and shipped
+     * with the core, may use on the class path).
      *
      * @param text the value as it was sent
      * @return the quotation
      */
     static String quoted(String text) {
-        int end = excerptEnd(text);
-        String literal = VisibleText.escape(text.substring(0, end)).replace("\"", "\\\"");
-        return end == text.length() ? "\"" + literal + "\""
-                : "\"" + literal + "…\" (" + text.length() + " characters)";
+        return Quoted.excerpt(text, 0, excerptEnd(text));
     }
 
     /** Where {@link #excerpt} cuts {@code text}: its length if it is short, never inside a surrogate pair. */

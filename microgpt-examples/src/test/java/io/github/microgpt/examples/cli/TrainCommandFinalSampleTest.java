@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
-import io.github.microgpt.model.Parameters;
-import io.github.microgpt.model.Predictions;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.NonFiniteLogitsException;
 import io.github.microgpt.sample.Sampler;
+import io.github.microgpt.stubs.StubLanguageModel;
 import io.github.microgpt.text.Tokenizer;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
@@ -56,45 +54,6 @@ class TrainCommandFinalSampleTest {
 
     /** A model of {@link #TOKENIZER}'s 4 tokens whose every prediction is {@code logits}' answer. */
     private static LanguageModel model(IntFunction<double[]> logits) {
-        GptConfig config = new GptConfig(1, 4, 1, 8, 0.08);
-        return new LanguageModel() {
-            @Override
-            public GptConfig config() {
-                return config;
-            }
-
-            @Override
-            public int vocabSize() {
-                return TOKENIZER.vocabSize();
-            }
-
-            @Override
-            public Parameters parameters() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public Sequence newSequence() {
-                return new Sequence() {
-                    private int length;
-
-                    @Override
-                    public int length() {
-                        return length;
-                    }
-
-                    @Override
-                    public double[] next(int tokenId) {
-                        length++;
-                        return logits.apply(tokenId);
-                    }
-                };
-            }
-
-            @Override
-            public double lossAndGradients(int[] tokens, int first, int end, Predictions predictions) {
-                throw new UnsupportedOperationException();
-            }
-        };
+        return StubLanguageModel.answering(TOKENIZER.vocabSize(), 8, logits);
     }
 }
