@@ -132,4 +132,21 @@ class ApiFreezeTest {
             assertEquals(expected.getKey(), e.getMessage(), call);
         });
     }
+
+    /**
+     * {@code Value.sumOfProducts} and {@code Value.sumsOfProducts} were public only because
+     * {@code ValueOps}, which calls them, is in another package: a speed device on the class a
+     * learner reads first, beside {@code microgpt.py}'s operations, and two more names for
+     * {@code ValueOps.dot} and {@code ValueOps.linear}. {@code ValueOps} now reaches them through
+     * the internal package.
+     */
+    @Test
+    void valueShowsOnlyThePythonsOperations() {
+        for (Method method : Value.class.getMethods()) {
+            assertFalse(method.getName().startsWith("sumOf") || method.getName().startsWith("sumsOf"),
+                    method.toString());
+        }
+        Value[] x = {new Value(2.0), new Value(3.0)};
+        assertEquals(13.0, ValueOps.dot(x, 0, x, 0, 2).data(), "ValueOps.dot still makes the sum");
+    }
 }
