@@ -8,11 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.microgpt.autograd.Value;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.DataFingerprint;
+import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.model.Predictions;
+import io.github.microgpt.model.BigramModel;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.model.ValueOps;
 import io.github.microgpt.random.PythonRandom;
@@ -27,6 +31,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -148,5 +153,46 @@ class ApiFreezeTest {
         }
         Value[] x = {new Value(2.0), new Value(3.0)};
         assertEquals(13.0, ValueOps.dot(x, 0, x, 0, 2).data(), "ValueOps.dot still makes the sum");
+    }
+
+    /**
+     * {@code Precision.of} answered {@code F64} for any model it did not know, where
+     * {@code Engine.of} and {@code Architecture.of} answer empty: a wrapper around an f32 array
+     * model was called f64. It now answers as they do.
+     */
+    @Test
+    void precisionOfAnUnknownModelIsEmptyAsEngineOfIs() {
+        GptConfig config = GptConfig.defaults();
+        ArrayGptModel f32 = ArrayGptModel.create(config, 27, new PythonRandom(42), Precision.F32);
+        LanguageModel wrapper = new LanguageModel() {
+            @Override
+            public double lossAndGradients(int[] tokens, int from, int to, Predictions predictions) {
+                return f32.lossAndGradients(tokens, from, to, predictions);
+            }
+
+            @Override
+            public int vocabSize() {
+                return f32.vocabSize();
+            }
+
+            @Override
+            public GptConfig config() {
+                return f32.config();
+            }
+
+            @Override
+            public Sequence newSequence() {
+                return f32.newSequence();
+            }
+
+            @Override
+            public Parameters parameters() {
+                return f32.parameters();
+            }
+        };
+        assertEquals(Optional.empty(), Precision.of(wrapper));
+        assertEquals(Optional.empty(), io.github.microgpt.model.Engine.of(wrapper));
+        assertEquals(Optional.of(Precision.F32), Precision.of(f32));
+        assertEquals(Optional.of(Precision.F64), Precision.of(BigramModel.create(config, 27, new PythonRandom(1))));
     }
 }
