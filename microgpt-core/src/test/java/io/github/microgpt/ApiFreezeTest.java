@@ -9,6 +9,7 @@ import io.github.microgpt.autograd.Value;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.DataFingerprint;
 import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
@@ -194,5 +195,18 @@ class ApiFreezeTest {
         assertEquals(Optional.empty(), io.github.microgpt.model.Engine.of(wrapper));
         assertEquals(Optional.of(Precision.F32), Precision.of(f32));
         assertEquals(Optional.of(Precision.F64), Precision.of(BigramModel.create(config, 27, new PythonRandom(1))));
+    }
+
+    /**
+     * {@code ArrayKernels.implementation()} returned {@code "plain"} or {@code "vector"}: a closed
+     * set of names, compared as strings (a typo compiles and is silently false), where the
+     * module's other choices ({@code Engine}, {@code Precision}) are enums with an {@code id()}.
+     */
+    @Test
+    void theKernelsAreAnEnumWithAnId() throws NoSuchMethodException {
+        assertEquals(ArrayKernels.Implementation.class, ArrayKernels.class.getMethod("implementation").getReturnType());
+        assertEquals(ArrayKernels.Implementation.PLAIN, ArrayKernels.implementation(), "the core's tests have no vector module");
+        assertEquals(List.of("plain", "vector"),
+                Arrays.stream(ArrayKernels.Implementation.values()).map(ArrayKernels.Implementation::id).toList());
     }
 }
