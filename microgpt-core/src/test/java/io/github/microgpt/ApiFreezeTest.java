@@ -209,4 +209,28 @@ class ApiFreezeTest {
         assertEquals(List.of("plain", "vector"),
                 Arrays.stream(ArrayKernels.Implementation.values()).map(ArrayKernels.Implementation::id).toList());
     }
+
+    /**
+     * The events, {@code NextToken.Candidate}, {@code ExpressionGraph}'s nodes, edges and steps and
+     * {@code ResumedTraining} were records: their public canonical constructors and record
+     * patterns would break at the first component a later release adds. The library makes them
+     * and users only read them, so they are final classes with accessors and no public
+     * constructor; records remain for the values users make ({@code GptConfig}, ...).
+     */
+    @Test
+    void whatTheLibraryHandsOutIsAFinalClassWithoutAPublicConstructor() {
+        for (Class<?> type : List.of(io.github.microgpt.model.AttentionEvent.class,
+                io.github.microgpt.train.GradientEvent.class, io.github.microgpt.train.PositionEvent.class,
+                io.github.microgpt.train.StepEvent.class, io.github.microgpt.sample.TokenEvent.class,
+                io.github.microgpt.sample.SampleEvent.class, io.github.microgpt.sample.NextToken.Candidate.class,
+                io.github.microgpt.autograd.ExpressionGraph.Node.class,
+                io.github.microgpt.autograd.ExpressionGraph.Edge.class,
+                io.github.microgpt.autograd.ExpressionGraph.BackwardStep.class,
+                io.github.microgpt.checkpoint.ResumedTraining.class)) {
+            assertFalse(type.isRecord(), type.getName());
+            assertTrue(Modifier.isFinal(type.getModifiers()), type.getName());
+            assertEquals(0, type.getConstructors().length, type.getName() + " has a public constructor");
+        }
+        assertTrue(GptConfig.class.isRecord(), "a value users make stays a record");
+    }
 }
