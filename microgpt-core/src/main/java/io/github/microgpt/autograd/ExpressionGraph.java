@@ -37,7 +37,9 @@ import java.util.Objects;
 public final class ExpressionGraph {
 
     /**
-     * One node of the graph: made by {@link #of} only, as a final class rather than a record so that a later release can tell more (a new accessor) without breaking a program that reads it.
+     * One node of the graph, made by {@link ExpressionGraph#of} only: a final class rather than a
+     * record, so that a later release can tell more (a new accessor) without breaking a program
+     * that reads it.
      */
     public static final class Node {
 
@@ -59,7 +61,7 @@ public final class ExpressionGraph {
         }
 
         /**
-         * Its number: its index in {@link #nodes()}, a topological order.
+         * Its number: its index in {@link ExpressionGraph#nodes()}, a topological order.
          *
          * @return the node's id
          */
@@ -153,7 +155,9 @@ public final class ExpressionGraph {
     }
 
     /**
-     * One edge, a child and the parent computed from it: made by {@link #of} only, as a final class rather than a record so that a later release can tell more (a new accessor) without breaking a program that reads it.
+     * One edge, a child and the parent computed from it, made by {@link ExpressionGraph#of} only: a
+     * final class rather than a record, so that a later release can tell more (a new accessor)
+     * without breaking a program that reads it.
      */
     public static final class Edge {
 
@@ -249,7 +253,9 @@ public final class ExpressionGraph {
     /**
      * One addition of {@link Value#backward()}'s definition, {@code child.grad += localGrad *
      * parent.grad}, with the numbers before and after: what a page shows as it walks backward
-     * node by node. It is made by {@link #of} only, as a final class rather than a record so that a later release can tell more (a new accessor) without breaking a program that reads it.
+     * node by node. Made by {@link ExpressionGraph#backwardSteps} only: a final class rather than a
+     * record, so that a later release can tell more (a new accessor) without breaking a program
+     * that reads it.
      */
     public static final class BackwardStep {
 

@@ -192,7 +192,8 @@ public final class Checkpoint {
      * Saves a model with no training state, its weights in the model's own precision
      * ({@link Precision#of}): {@code F64}, or {@code F32} for an array model in
      * {@link Precision#F32} (a model of no known precision is stored in {@code F64}, which holds
-     * the doubles of its {@link io.github.microgpt.model.Parameters} exactly). Nothing is rounded: loading gives back the same numbers. The same as
+     * the doubles of its {@link io.github.microgpt.model.Parameters} exactly). Nothing is
+     * rounded: loading gives back the same numbers. The same as
      * {@link #save(Path, LanguageModel, Tokenizer, TrainingState) save(directory, model, tokenizer, null)}.
      *
      * @param directory the checkpoint directory; created, or replaced if it holds a checkpoint

@@ -26,7 +26,8 @@ public final class ResumedTraining {
     private final LossHistory lossHistory;
 
     /** Made by the library only (see the class comment): every part but the random generator is required. */
-    ResumedTraining(LanguageModel model, Tokenizer tokenizer, AdamOptimizer optimizer, Trainer trainer, PythonRandom random, LossHistory lossHistory) {
+    ResumedTraining(LanguageModel model, Tokenizer tokenizer, AdamOptimizer optimizer, Trainer trainer,
+                    PythonRandom random, LossHistory lossHistory) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(tokenizer, "tokenizer");
         Objects.requireNonNull(optimizer, "optimizer");

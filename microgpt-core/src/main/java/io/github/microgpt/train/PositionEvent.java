@@ -28,7 +28,8 @@ public final class PositionEvent {
     private final double loss;
 
     /** Made by the library only (see the class comment): the arrays are copied once. */
-    PositionEvent(int step, String document, int posId, int[] context, int inputTokenId, int targetTokenId, double[] probabilities, double loss) {
+    PositionEvent(int step, String document, int posId, int[] context, int inputTokenId, int targetTokenId,
+                  double[] probabilities, double loss) {
         Objects.requireNonNull(document, "document");
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(probabilities, "probabilities");
@@ -143,7 +144,8 @@ public final class PositionEvent {
      */
     @Override
     public int hashCode() {
-        return Objects.hash(step, document, posId, Arrays.hashCode(context), inputTokenId, targetTokenId, Arrays.hashCode(probabilities), loss);
+        return Objects.hash(step, document, posId, Arrays.hashCode(context), inputTokenId, targetTokenId,
+                Arrays.hashCode(probabilities), loss);
     }
 
     /**
