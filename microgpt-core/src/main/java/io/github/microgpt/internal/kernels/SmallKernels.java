@@ -70,6 +70,27 @@ public interface SmallKernels {
     }
 
     /**
+     * {@link #matmulBackwardOverwrite(double[][], double[][], double[][], double[][], double[][], int, int)}
+     * told whether every number of {@code dw} is {@code +0.0} ({@code dwCleared}: the optimizer
+     * has just reset the gradients), so that its sums may start from zero rather than read them,
+     * the same additions ({@code 0.0 + x} either way). By default the call without it.
+     *
+     * @param din (T, C) overwritten in rows {@code [from, to)}
+     * @param dw (OC, C) added to; every number {@code +0.0} when {@code dwCleared}
+     * @param dout (T, OC)
+     * @param in (T, C)
+     * @param w (OC, C)
+     * @param from the first position
+     * @param to one past the last position
+     * @param dwCleared whether every number of {@code dw} is {@code +0.0}
+     * @return whether the gradients were computed
+     */
+    default boolean matmulBackwardOverwrite(double[][] din, double[][] dw, double[][] dout, double[][] in,
+                                            double[][] w, int from, int to, boolean dwCleared) {
+        return matmulBackwardOverwrite(din, dw, dout, in, w, from, to);
+    }
+
+    /**
      * Adam's update of rows {@code [from, to)} of parameters, element by element, with flat moments
      * ({@code m[starts[r] + i]} belongs to {@code values[r][i]}):
      * {@code m = b1*m + c1m*g}, {@code v = b2*v + c2m*(g*g)},
