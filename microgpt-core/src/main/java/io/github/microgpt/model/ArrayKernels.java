@@ -141,7 +141,7 @@ public final class ArrayKernels {
         SmallKernels small = Holder.SMALL;
         boolean zero = overwrite;
         if (small != null && isSmall(w, to - from)) {
-            if (overwrite && small.matmulBackwardOverwrite(din, dw, dout, in, w, from, to)) {
+            if (overwrite && small.matmulBackwardOverwrite(din, dw, dout, in, w, from, to, dwCleared)) {
                 return true;
             }
             if (overwrite) {
