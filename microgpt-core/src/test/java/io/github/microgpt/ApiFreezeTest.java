@@ -8,11 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.microgpt.autograd.Value;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.DataFingerprint;
+import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.model.Predictions;
+import io.github.microgpt.model.BigramModel;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.model.ValueOps;
 import io.github.microgpt.random.PythonRandom;
@@ -27,6 +32,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -131,5 +137,100 @@ class ApiFreezeTest {
             NullPointerException e = assertThrows(NullPointerException.class, expected.getValue(), call);
             assertEquals(expected.getKey(), e.getMessage(), call);
         });
+    }
+
+    /**
+     * {@code Value.sumOfProducts} and {@code Value.sumsOfProducts} were public only because
+     * {@code ValueOps}, which calls them, is in another package: a speed device on the class a
+     * learner reads first, beside {@code microgpt.py}'s operations, and two more names for
+     * {@code ValueOps.dot} and {@code ValueOps.linear}. {@code ValueOps} now reaches them through
+     * the internal package.
+     */
+    @Test
+    void valueShowsOnlyThePythonsOperations() {
+        for (Method method : Value.class.getMethods()) {
+            assertFalse(method.getName().startsWith("sumOf") || method.getName().startsWith("sumsOf"),
+                    method.toString());
+        }
+        Value[] x = {new Value(2.0), new Value(3.0)};
+        assertEquals(13.0, ValueOps.dot(x, 0, x, 0, 2).data(), "ValueOps.dot still makes the sum");
+    }
+
+    /**
+     * {@code Precision.of} answered {@code F64} for any model it did not know, where
+     * {@code Engine.of} and {@code Architecture.of} answer empty: a wrapper around an f32 array
+     * model was called f64. It now answers as they do.
+     */
+    @Test
+    void precisionOfAnUnknownModelIsEmptyAsEngineOfIs() {
+        GptConfig config = GptConfig.defaults();
+        ArrayGptModel f32 = ArrayGptModel.create(config, 27, new PythonRandom(42), Precision.F32);
+        LanguageModel wrapper = new LanguageModel() {
+            @Override
+            public double lossAndGradients(int[] tokens, int from, int to, Predictions predictions) {
+                return f32.lossAndGradients(tokens, from, to, predictions);
+            }
+
+            @Override
+            public int vocabSize() {
+                return f32.vocabSize();
+            }
+
+            @Override
+            public GptConfig config() {
+                return f32.config();
+            }
+
+            @Override
+            public Sequence newSequence() {
+                return f32.newSequence();
+            }
+
+            @Override
+            public Parameters parameters() {
+                return f32.parameters();
+            }
+        };
+        assertEquals(Optional.empty(), Precision.of(wrapper));
+        assertEquals(Optional.empty(), io.github.microgpt.model.Engine.of(wrapper));
+        assertEquals(Optional.of(Precision.F32), Precision.of(f32));
+        assertEquals(Optional.of(Precision.F64), Precision.of(BigramModel.create(config, 27, new PythonRandom(1))));
+    }
+
+    /**
+     * {@code ArrayKernels.implementation()} returned {@code "plain"} or {@code "vector"}: a closed
+     * set of names, compared as strings (a typo compiles and is silently false), where the
+     * module's other choices ({@code Engine}, {@code Precision}) are enums with an {@code id()}.
+     */
+    @Test
+    void theKernelsAreAnEnumWithAnId() throws NoSuchMethodException {
+        assertEquals(ArrayKernels.Implementation.class, ArrayKernels.class.getMethod("implementation").getReturnType());
+        assertEquals(ArrayKernels.Implementation.PLAIN, ArrayKernels.implementation(), "the core's tests have no vector module");
+        assertEquals(List.of("plain", "vector"),
+                Arrays.stream(ArrayKernels.Implementation.values()).map(ArrayKernels.Implementation::id).toList());
+    }
+
+    /**
+     * The events, {@code NextToken.Candidate}, {@code ExpressionGraph}'s nodes, edges and steps and
+     * {@code ResumedTraining} were records: their public canonical constructors and record
+     * patterns would break at the first component a later release adds. The library makes them
+     * and users only read them, so they are final classes with accessors and no public
+     * constructor; records remain for the values users make ({@code GptConfig}, ...).
+     */
+    @Test
+    void whatTheLibraryHandsOutIsAFinalClassWithoutAPublicConstructor() {
+        for (Class<?> type : List.of(io.github.microgpt.model.AttentionEvent.class,
+                io.github.microgpt.train.GradientEvent.class, io.github.microgpt.train.PositionEvent.class,
+                io.github.microgpt.train.StepEvent.class, io.github.microgpt.sample.TokenEvent.class,
+                io.github.microgpt.sample.SampleEvent.class, io.github.microgpt.sample.NextToken.Candidate.class,
+                io.github.microgpt.autograd.ExpressionGraph.Node.class,
+                io.github.microgpt.autograd.ExpressionGraph.Edge.class,
+                io.github.microgpt.autograd.ExpressionGraph.BackwardStep.class,
+                io.github.microgpt.checkpoint.ResumedTraining.class)) {
+            assertFalse(type.isRecord(), type.getName());
+            assertTrue(Modifier.isFinal(type.getModifiers()), type.getName());
+            assertEquals(0, type.getConstructors().length, type.getName() + " has a public constructor");
+        }
+        assertTrue(GptConfig.class.isRecord(), "a value users make stays a record");
     }
 }

@@ -157,9 +157,9 @@ public class ScalingBenchmark {
     public void setUp() {
         // Read once, when the array engine first multiplies: so before any model is built.
         System.setProperty("microgpt.kernels", kernels);
-        if (!ArrayKernels.implementation().equals(kernels)) {
+        if (!ArrayKernels.implementation().id().equals(kernels)) {
             throw new IllegalStateException("kernels=" + kernels + " asked for, but this JVM runs "
-                    + ArrayKernels.implementation() + " (with -f 0, JMH's own JVM chose once, for every combination)");
+                    + ArrayKernels.implementation().id() + " (with -f 0, JMH's own JVM chose once, for every combination)");
         }
         docs = Fixtures.fullLengthDocuments(256, blockSize, 7);
         tokenizer = Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz");

@@ -37,42 +37,313 @@ import java.util.Objects;
 public final class ExpressionGraph {
 
     /**
-     * One node of the graph.
-     *
-     * @param id its number: its index in {@link #nodes()}, a topological order
-     * @param op the operation that made it
-     * @param label its {@link Value#label()}, or {@code null}
-     * @param data its value when the graph was taken
-     * @param grad its gradient when the graph was taken
-     * @param layer its depth: 0 for a leaf, otherwise one more than its deepest child
+     * One node of the graph, made by {@link ExpressionGraph#of} only: a final class rather than a
+     * record, so that a later release can tell more (a new accessor) without breaking a program
+     * that reads it.
      */
-    public record Node(int id, Operation op, String label, double data, double grad, int layer) {
+    public static final class Node {
+
+        private final int id;
+        private final Operation op;
+        private final String label;
+        private final double data;
+        private final double grad;
+        private final int layer;
+
+        /** Made by {@link ExpressionGraph#of} only. */
+        private Node(int id, Operation op, String label, double data, double grad, int layer) {
+            this.id = id;
+            this.op = op;
+            this.label = label;
+            this.data = data;
+            this.grad = grad;
+            this.layer = layer;
+        }
+
+        /**
+         * Its number: its index in {@link ExpressionGraph#nodes()}, a topological order.
+         *
+         * @return the node's id
+         */
+        public int id() {
+            return id;
+        }
+
+        /**
+         * The operation that made it.
+         *
+         * @return the operation
+         */
+        public Operation op() {
+            return op;
+        }
+
+        /**
+         * Its {@link Value#label()}, or {@code null}.
+         *
+         * @return the label, or {@code null}
+         */
+        public String label() {
+            return label;
+        }
+
+        /**
+         * Its value when the graph was taken.
+         *
+         * @return the value
+         */
+        public double data() {
+            return data;
+        }
+
+        /**
+         * Its gradient when the graph was taken.
+         *
+         * @return the gradient
+         */
+        public double grad() {
+            return grad;
+        }
+
+        /**
+         * Its depth: 0 for a leaf, otherwise one more than its deepest child.
+         *
+         * @return the depth
+         */
+        public int layer() {
+            return layer;
+        }
+
+        /**
+         * Whether another object is a {@code Node} with the same components, the numbers as
+         * {@link Double#compare} compares them (as a record would).
+         *
+         * @param other another object
+         * @return whether it is equal
+         */
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Node e
+                    && id == e.id
+                    && Objects.equals(op, e.op)
+                    && Objects.equals(label, e.label)
+                    && Double.compare(data, e.data) == 0
+                    && Double.compare(grad, e.grad) == 0
+                    && layer == e.layer;
+        }
+
+        /**
+         * A hash code consistent with {@link #equals(Object)}.
+         *
+         * @return the hash code
+         */
+        @Override
+        public int hashCode() {
+            return Objects.hash(id, op, label, data, grad, layer);
+        }
+
+        /**
+         * Shows every component, as a record would.
+         *
+         * @return for example {@code Node[id=..., op=..., ...]}
+         */
+        @Override
+        public String toString() {
+            return "Node[id=" + id + ", op=" + op + ", label=" + label + ", data=" + data + ", grad=" + grad
+                    + ", layer=" + layer + "]";
+        }
     }
 
     /**
-     * One edge: a child and the parent computed from it.
-     *
-     * @param child the child's id
-     * @param parent the parent's id
-     * @param operand which operand of the parent the child is: 0 (left or only) or 1 (right);
-     *     {@code x * x} has two edges from the same child
-     * @param localGrad the derivative of the parent with respect to this operand, recorded when
-     *     the parent was computed: the factor {@code backward()} multiplies the parent's gradient by
+     * One edge, a child and the parent computed from it, made by {@link ExpressionGraph#of} only: a
+     * final class rather than a record, so that a later release can tell more (a new accessor)
+     * without breaking a program that reads it.
      */
-    public record Edge(int child, int parent, int operand, double localGrad) {
+    public static final class Edge {
+
+        private final int child;
+        private final int parent;
+        private final int operand;
+        private final double localGrad;
+
+        /** Made by {@link ExpressionGraph#of} only. */
+        private Edge(int child, int parent, int operand, double localGrad) {
+            this.child = child;
+            this.parent = parent;
+            this.operand = operand;
+            this.localGrad = localGrad;
+        }
+
+        /**
+         * The child's id.
+         *
+         * @return the child's id
+         */
+        public int child() {
+            return child;
+        }
+
+        /**
+         * The parent's id.
+         *
+         * @return the parent's id
+         */
+        public int parent() {
+            return parent;
+        }
+
+        /**
+         * Which operand of the parent the child is: 0 (left or only) or 1 (right);
+         * {@code x * x} has two edges from the same child.
+         *
+         * @return 0 or 1
+         */
+        public int operand() {
+            return operand;
+        }
+
+        /**
+         * The derivative of the parent with respect to this operand, recorded when the parent
+         * was computed: the factor {@code backward()} multiplies the parent's gradient by.
+         *
+         * @return the local gradient
+         */
+        public double localGrad() {
+            return localGrad;
+        }
+
+        /**
+         * Whether another object is a {@code Edge} with the same components, the numbers as
+         * {@link Double#compare} compares them (as a record would).
+         *
+         * @param other another object
+         * @return whether it is equal
+         */
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Edge e
+                    && child == e.child
+                    && parent == e.parent
+                    && operand == e.operand
+                    && Double.compare(localGrad, e.localGrad) == 0;
+        }
+
+        /**
+         * A hash code consistent with {@link #equals(Object)}.
+         *
+         * @return the hash code
+         */
+        @Override
+        public int hashCode() {
+            return Objects.hash(child, parent, operand, localGrad);
+        }
+
+        /**
+         * Shows every component, as a record would.
+         *
+         * @return for example {@code Edge[child=..., parent=..., ...]}
+         */
+        @Override
+        public String toString() {
+            return "Edge[child=" + child + ", parent=" + parent + ", operand=" + operand + ", localGrad="
+                    + localGrad + "]";
+        }
     }
 
     /**
      * One addition of {@link Value#backward()}'s definition, {@code child.grad += localGrad *
      * parent.grad}, with the numbers before and after: what a page shows as it walks backward
-     * node by node.
-     *
-     * @param edge the edge the gradient flows back along
-     * @param parentGrad the parent's gradient, complete by the time it is passed on
-     * @param childGradBefore the child's gradient before this addition
-     * @param childGradAfter {@code childGradBefore + edge.localGrad() * parentGrad}
+     * node by node. Made by {@link ExpressionGraph#backwardSteps} only: a final class rather than a
+     * record, so that a later release can tell more (a new accessor) without breaking a program
+     * that reads it.
      */
-    public record BackwardStep(Edge edge, double parentGrad, double childGradBefore, double childGradAfter) {
+    public static final class BackwardStep {
+
+        private final Edge edge;
+        private final double parentGrad;
+        private final double childGradBefore;
+        private final double childGradAfter;
+
+        /** Made by {@link ExpressionGraph#backwardSteps} only. */
+        private BackwardStep(Edge edge, double parentGrad, double childGradBefore, double childGradAfter) {
+            this.edge = edge;
+            this.parentGrad = parentGrad;
+            this.childGradBefore = childGradBefore;
+            this.childGradAfter = childGradAfter;
+        }
+
+        /**
+         * The edge the gradient flows back along.
+         *
+         * @return the edge
+         */
+        public Edge edge() {
+            return edge;
+        }
+
+        /**
+         * The parent's gradient, complete by the time it is passed on.
+         *
+         * @return the parent's gradient
+         */
+        public double parentGrad() {
+            return parentGrad;
+        }
+
+        /**
+         * The child's gradient before this addition.
+         *
+         * @return the gradient before
+         */
+        public double childGradBefore() {
+            return childGradBefore;
+        }
+
+        /**
+         * {@code childGradBefore + edge.localGrad() * parentGrad}.
+         *
+         * @return the gradient after
+         */
+        public double childGradAfter() {
+            return childGradAfter;
+        }
+
+        /**
+         * Whether another object is a {@code BackwardStep} with the same components, the numbers as
+         * {@link Double#compare} compares them (as a record would).
+         *
+         * @param other another object
+         * @return whether it is equal
+         */
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof BackwardStep e
+                    && Objects.equals(edge, e.edge)
+                    && Double.compare(parentGrad, e.parentGrad) == 0
+                    && Double.compare(childGradBefore, e.childGradBefore) == 0
+                    && Double.compare(childGradAfter, e.childGradAfter) == 0;
+        }
+
+        /**
+         * A hash code consistent with {@link #equals(Object)}.
+         *
+         * @return the hash code
+         */
+        @Override
+        public int hashCode() {
+            return Objects.hash(edge, parentGrad, childGradBefore, childGradAfter);
+        }
+
+        /**
+         * Shows every component, as a record would.
+         *
+         * @return for example {@code BackwardStep[edge=..., parentGrad=..., ...]}
+         */
+        @Override
+        public String toString() {
+            return "BackwardStep[edge=" + edge + ", parentGrad=" + parentGrad + ", childGradBefore="
+                    + childGradBefore + ", childGradAfter=" + childGradAfter + "]";
+        }
     }
 
     private final List<Node> nodes;

@@ -97,6 +97,27 @@ public final class Value {
     private static final Map<Value, String> LABELS = Collections.synchronizedMap(new WeakHashMap<>());
 
     /**
+     * The door through which {@code ValueOps}, in the model package, makes compact sums of
+     * products: only {@code Value} can make them, and public methods here would put a speed
+     * device on the class a learner reads first.
+     */
+    private static final class Sums extends io.github.microgpt.internal.ValueSums {
+        @Override
+        public Value sumOfProducts(Value[] a, int aFrom, Value[] b, int bFrom, int length) {
+            return Value.sumOfProducts(a, aFrom, b, bFrom, length);
+        }
+
+        @Override
+        public Value[] sumsOfProducts(Value[][] w, Value[] x) {
+            return Value.sumsOfProducts(w, x);
+        }
+    }
+
+    static {
+        io.github.microgpt.internal.ValueSums.set(new Sums());
+    }
+
+    /**
      * Creates a leaf: a value with no children, such as a parameter or a constant.
      *
      * @param data the value
@@ -391,11 +412,11 @@ public final class Value {
      * time someone asks for them ({@link #child(int)}, {@link #topologicalOrder()}, a drawing),
      * so what one sees is always the graph of {@code mul} and {@code add} described above.
      *
-     * <p><b>Writing a forward pass? Use {@link io.github.microgpt.model.ValueOps#dot} instead.</b>
-     * It is this same operation under the name {@code microgpt.py}'s {@code gpt()} reads with, and
-     * the one {@code GptModel} and the README use; {@code ValueOps.linear} is the matrix form. This
-     * method is the building block they call: it lives here because only {@code Value} can make
-     * the compact node.
+     * <p>Not API: {@link io.github.microgpt.model.ValueOps#dot} is this operation's public name
+     * (the one {@code microgpt.py}'s {@code gpt()} reads with), and
+     * {@link io.github.microgpt.model.ValueOps#linear} the matrix form. It lives here because only
+     * {@code Value} can make the compact node; {@code ValueOps} reaches it through
+     * {@code internal.ValueSums}.
      *
      * @param a the first vector
      * @param aFrom where its stretch starts
@@ -406,7 +427,7 @@ public final class Value {
      * @throws IllegalArgumentException if {@code length} is below 1
      * @throws IndexOutOfBoundsException if a stretch does not fit in its vector
      */
-    public static Value sumOfProducts(Value[] a, int aFrom, Value[] b, int bFrom, int length) {
+    static Value sumOfProducts(Value[] a, int aFrom, Value[] b, int bFrom, int length) {
         if (length < 1) {
             throw new IllegalArgumentException("Value.sumOfProducts needs at least one term, got " + length);
         }
@@ -434,9 +455,9 @@ public final class Value {
      * copy of {@code x} and of its data: each output then keeps only its row and the row's data,
      * half the memory of a term.
      *
-     * <p><b>Writing a forward pass? Use {@link io.github.microgpt.model.ValueOps#linear} instead</b>
-     * (note its arguments: {@code linear(x, w)}, as in {@code microgpt.py}): the same nodes under the
-     * Python's name. This method is the building block it calls.
+     * <p>Not API: {@link io.github.microgpt.model.ValueOps#linear} is its public name (note its
+     * arguments: {@code linear(x, w)}, as in {@code microgpt.py}), which reaches it through
+     * {@code internal.ValueSums}.
      *
      * @param w the rows; each as long as {@code x}
      * @param x the vector; at least one element, unless there are no rows
@@ -444,7 +465,7 @@ public final class Value {
      * @throws IllegalArgumentException if there are rows and {@code x} is empty, or a row is not
      *     as long as {@code x}
      */
-    public static Value[] sumsOfProducts(Value[][] w, Value[] x) {
+    static Value[] sumsOfProducts(Value[][] w, Value[] x) {
         int length = x.length;
         for (int o = 0; o < w.length; o++) {
             if (w[o].length != length) {

@@ -191,7 +191,9 @@ public final class Checkpoint {
     /**
      * Saves a model with no training state, its weights in the model's own precision
      * ({@link Precision#of}): {@code F64}, or {@code F32} for an array model in
-     * {@link Precision#F32}. Nothing is rounded: loading gives back the same numbers. The same as
+     * {@link Precision#F32} (a model of no known precision is stored in {@code F64}, which holds
+     * the doubles of its {@link io.github.microgpt.model.Parameters} exactly). Nothing is
+     * rounded: loading gives back the same numbers. The same as
      * {@link #save(Path, LanguageModel, Tokenizer, TrainingState) save(directory, model, tokenizer, null)}.
      *
      * @param directory the checkpoint directory; created, or replaced if it holds a checkpoint
@@ -211,7 +213,8 @@ public final class Checkpoint {
      * Saves a model and, unless {@code training} is {@code null}, the state to resume its training.
      * The weights and Adam's moments are stored in the model's own precision
      * ({@link Precision#of}: {@code F64}, or {@code F32} for an array model in
-     * {@link Precision#F32}), so nothing is rounded and the run resumes exactly; the checkpoint
+     * {@link Precision#F32}; {@code F64} for a model of no known precision), so nothing is
+     * rounded and the run resumes exactly; the checkpoint
      * records that precision, and {@link #model()} rebuilds the model in it. The save takes the
      * directory's {@link SaveLock} for its length unless this process holds it already, and first
      * repairs what an interrupted earlier save left (see {@link #load}).
@@ -235,7 +238,7 @@ public final class Checkpoint {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(tokenizer, "tokenizer");
-        CheckpointWriter.save(directory, model, tokenizer, training, DType.of(Precision.of(model)));
+        CheckpointWriter.save(directory, model, tokenizer, training, DType.of(Precision.of(model).orElse(Precision.F64)));
     }
 
     /**

@@ -116,8 +116,9 @@ final class CheckpointWriter {
                     + " are not those of a " + architecture.id() + " model of its configuration " + layout);
         }
         // The weights in the type asked for (an f32 model's floats widen to F64 exactly); the
-        // moments always in the model's own precision.
-        Precision precision = Precision.of(model);
+        // moments always in the model's own precision (F64 for a model of no known precision:
+        // its parameters are doubles, which F64 holds exactly).
+        Precision precision = Precision.of(model).orElse(Precision.F64);
         double[] values = parameters.values();
         for (ParameterMatrix matrix : layout) {
             for (int i = 0; i < matrix.size(); i++) {

@@ -12,34 +12,127 @@ import java.util.Objects;
  * {@link Checkpoint#resumeWith}: everything wired
  * together and positioned where the saved run stopped, ready for {@code trainer().run(...)}.
  *
- * @param model the model, with the saved weights
- * @param tokenizer the tokenizer, from the saved vocabulary
- * @param optimizer the optimizer, with the saved settings and moments (the trainer's)
- * @param trainer the trainer, at the saved step and position
- * @param random the random generator in its saved state, to sample after training as the
- *     uninterrupted run would have; {@code null} if the checkpoint saved none
- * @param lossHistory the saved loss history, which goes on recording each step the trainer takes;
- *     pass {@code lossHistory().losses()} to {@link TrainingState#capture} when saving again
+ * <p><b>Made by the library.</b> Only a {@link Checkpoint} builds one; its constructor is not
+ * public. It is a final class with accessors rather than a record, so that a later release can
+ * hand back more of the run (a new accessor) without breaking a program that reads it.
  */
-public record ResumedTraining(LanguageModel model, Tokenizer tokenizer, AdamOptimizer optimizer, Trainer trainer,
-                              PythonRandom random, LossHistory lossHistory) {
+public final class ResumedTraining {
 
-    /**
-     * Checks that every part is there but the optional random generator.
-     *
-     * @param model the model
-     * @param tokenizer the tokenizer
-     * @param optimizer the optimizer
-     * @param trainer the trainer
-     * @param random the random generator, or {@code null}
-     * @param lossHistory the loss history
-     * @throws NullPointerException if a component other than {@code random} is null, naming it
-     */
-    public ResumedTraining {
+    private final LanguageModel model;
+    private final Tokenizer tokenizer;
+    private final AdamOptimizer optimizer;
+    private final Trainer trainer;
+    private final PythonRandom random;
+    private final LossHistory lossHistory;
+
+    /** Made by the library only (see the class comment): every part but the random generator is required. */
+    ResumedTraining(LanguageModel model, Tokenizer tokenizer, AdamOptimizer optimizer, Trainer trainer,
+                    PythonRandom random, LossHistory lossHistory) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(tokenizer, "tokenizer");
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(trainer, "trainer");
         Objects.requireNonNull(lossHistory, "lossHistory");
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.optimizer = optimizer;
+        this.trainer = trainer;
+        this.random = random;
+        this.lossHistory = lossHistory;
+    }
+
+    /**
+     * The model, with the saved weights.
+     *
+     * @return the model
+     */
+    public LanguageModel model() {
+        return model;
+    }
+
+    /**
+     * The tokenizer, from the saved vocabulary.
+     *
+     * @return the tokenizer
+     */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /**
+     * The optimizer, with the saved settings and moments: the trainer's.
+     *
+     * @return the optimizer
+     */
+    public AdamOptimizer optimizer() {
+        return optimizer;
+    }
+
+    /**
+     * The trainer, at the saved step and position: call {@code trainer().run(...)} to go on.
+     *
+     * @return the trainer
+     */
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    /**
+     * The random generator in its saved state, to sample after training as the uninterrupted
+     * run would have; {@code null} if the checkpoint saved none.
+     *
+     * @return the generator, or {@code null}
+     */
+    public PythonRandom random() {
+        return random;
+    }
+
+    /**
+     * The saved loss history, which goes on recording each step the trainer takes: pass
+     * {@code lossHistory().losses()} to {@link TrainingState#capture} when saving again.
+     *
+     * @return the loss history
+     */
+    public LossHistory lossHistory() {
+        return lossHistory;
+    }
+
+    /**
+     * Whether another object is a {@code ResumedTraining} with the same components, the numbers as
+     * {@link Double#compare} compares them (as a record would).
+     *
+     * @param other another object
+     * @return whether it is equal
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ResumedTraining e
+                && Objects.equals(model, e.model)
+                && Objects.equals(tokenizer, e.tokenizer)
+                && Objects.equals(optimizer, e.optimizer)
+                && Objects.equals(trainer, e.trainer)
+                && Objects.equals(random, e.random)
+                && Objects.equals(lossHistory, e.lossHistory);
+    }
+
+    /**
+     * A hash code consistent with {@link #equals(Object)}.
+     *
+     * @return the hash code
+     */
+    @Override
+    public int hashCode() {
+        return Objects.hash(model, tokenizer, optimizer, trainer, random, lossHistory);
+    }
+
+    /**
+     * Shows every component, as a record would.
+     *
+     * @return for example {@code ResumedTraining[model=..., tokenizer=..., ...]}
+     */
+    @Override
+    public String toString() {
+        return "ResumedTraining[model=" + model + ", tokenizer=" + tokenizer + ", optimizer=" + optimizer
+                + ", trainer=" + trainer + ", random=" + random + ", lossHistory=" + lossHistory + "]";
     }
 }

@@ -13,9 +13,14 @@ import java.util.function.Supplier;
 
 /**
  * Which code computes the matrix products of the {@link ArrayGptModel} in this JVM: the core's own
- * loops ({@code "plain"}), which HotSpot compiles to SIMD instructions on any JDK 17, or the
- * optional {@code microgpt-vector} module ({@code "vector"}), written with the incubating Vector
- * API ({@code jdk.incubator.vector}).
+ * loops ({@link Implementation#PLAIN}), which HotSpot compiles to SIMD instructions on any JDK 17,
+ * or the optional {@code microgpt-vector} module ({@link Implementation#VECTOR}), written with the
+ * incubating Vector API ({@code jdk.incubator.vector}).
+ *
+ * <pre>{@code
+ * if (ArrayKernels.implementation() == ArrayKernels.Implementation.VECTOR) { ... }
+ * System.out.println(ArrayKernels.implementation().id());   // "plain" or "vector"
+ * }</pre>
  *
  * <p><b>How the choice is made</b>, once per JVM, when the array engine first multiplies: the
  * system property {@code microgpt.kernels} says {@code plain}, {@code vector} or {@code auto} (the
@@ -51,18 +56,50 @@ public final class ArrayKernels {
     }
 
     /**
-     * The kernels chosen for this JVM: {@code "plain"} or {@code "vector"}.
+     * The code that can compute the array engine's matrix products: an enum, like {@link Engine}
+     * and {@link Precision}, rather than a name to compare as a string.
+     */
+    public enum Implementation {
+
+        /** The core's own loops, plain Java on any JDK 17: always there. */
+        PLAIN("plain"),
+
+        /**
+         * The Vector API kernels of the optional {@code microgpt-vector} module (the incubating
+         * {@code jdk.incubator.vector}).
+         */
+        VECTOR("vector");
+
+        private final String id;
+
+        Implementation(String id) {
+            this.id = id;
+        }
+
+        /**
+         * The short name, as the system property {@code microgpt.kernels} takes it and
+         * {@code microgpt bench} reports it.
+         *
+         * @return {@code "plain"} or {@code "vector"}
+         */
+        public String id() {
+            return id;
+        }
+    }
+
+    /**
+     * The kernels chosen for this JVM.
      *
-     * @return the name of the kernels that compute the array engine's matrix products
+     * @return the code that computes the array engine's matrix products
      * @throws IllegalStateException if {@code -Dmicrogpt.kernels} asks for kernels that are not
      *     available, or is not one of {@code auto}, {@code plain} and {@code vector}
      */
-    public static String implementation() {
+    public static Implementation implementation() {
         Choice choice = Holder.CHOICE;
         if (choice.problem != null) {
             throw new IllegalStateException(choice.problem);
         }
-        return choice.name;
+        return choice.implementation;
     }
 
     // The hooks at the top of Kernels' and FloatKernels' products: false leaves the call to them.
@@ -104,7 +141,7 @@ public final class ArrayKernels {
         SmallKernels small = Holder.SMALL;
         boolean zero = overwrite;
         if (small != null && isSmall(w, to - from)) {
-            if (overwrite && small.matmulBackwardOverwrite(din, dw, dout, in, w, from, to)) {
+            if (overwrite && small.matmulBackwardOverwrite(din, dw, dout, in, w, from, to, dwCleared)) {
                 return true;
             }
             if (overwrite) {
@@ -228,12 +265,12 @@ public final class ArrayKernels {
 
     /** The outcome of the choice: kernels to call (none for the plain loops), or why there are none. */
     static final class Choice {
-        final String name;
+        final Implementation implementation;
         final MatrixKernels kernels;
         final String problem;
 
-        private Choice(String name, MatrixKernels kernels, String problem) {
-            this.name = name;
+        private Choice(Implementation implementation, MatrixKernels kernels, String problem) {
+            this.implementation = implementation;
             this.kernels = kernels;
             this.problem = problem;
         }
@@ -247,15 +284,16 @@ public final class ArrayKernels {
         String wanted = property == null ? "auto" : property.trim().toLowerCase(Locale.ROOT);
         switch (wanted) {
             case "plain":
-                return new Choice("plain", null, null);
+                return new Choice(Implementation.PLAIN, null, null);
             case "auto":
             case "vector": {
                 Lookup found = lookup.get();
                 if (found.kernels.isPresent()) {
-                    return new Choice(found.kernels.get().name(), found.kernels.get(), null);
+                    // Kernels found by the service loader are the optional module's: the only provider.
+                    return new Choice(Implementation.VECTOR, found.kernels.get(), null);
                 }
                 if (wanted.equals("auto")) {
-                    return new Choice("plain", null, null);
+                    return new Choice(Implementation.PLAIN, null, null);
                 }
                 return refused("-D" + PROPERTY + "=vector, but " + found.reason);
             }

@@ -18,39 +18,68 @@ import java.util.Objects;
  * case, the orders are the same.
  *
  * <p><b>Made by the library; a listener only receives it.</b> A model's forward pass builds every
- * {@code AttentionEvent} and hands it to the attention listeners: your code never needs to make
- * one. Read its components by their names ({@code event.weights()}). Do not call its constructor,
- * and do not take it apart by position with a record pattern ({@code case AttentionEvent(var
- * layer, var head, var pos, var w) ->}): a minor release may add
- * components, which changes the constructor and the pattern but not the accessors. (To test a
- * listener of your own, give it the events of a small real run.)
- *
- * @param layer the layer, from 0
- * @param head the head within the layer, from 0
- * @param posId the position being read (the query), from 0
- * @param weights the attention weights over positions {@code 0 .. posId}, summing to 1: the
- *     event's own copy, made once when the event is made and shared by every listener of this
- *     event, so read it but do not change it (copy it to keep a changed version)
+ * {@code AttentionEvent} and hands it to the listeners; its constructor is not public. It is a final
+ * class with accessors rather than a record, so that a later release can report more (a new
+ * accessor) without breaking a program that reads it: nothing outside the library constructs it
+ * or takes it apart by position. (To test a listener of your own, give it the events of a small
+ * real run.)
  */
-public record AttentionEvent(int layer, int head, int posId, double[] weights) {
+public final class AttentionEvent {
 
-    /**
-     * Copies the weights once, so that the event does not change when the model computes on.
-     *
-     * @param layer the layer, from 0
-     * @param head the head, from 0
-     * @param posId the position, from 0
-     * @param weights the weights over positions {@code 0 .. posId}
-     * @throws NullPointerException if {@code weights} is null
-     * @throws IllegalArgumentException if there are not {@code posId + 1} weights
-     */
-    public AttentionEvent {
+    private final int layer;
+    private final int head;
+    private final int posId;
+    private final double[] weights;
+
+    /** Made by the library only (see the class comment): the arrays are copied once. */
+    AttentionEvent(int layer, int head, int posId, double[] weights) {
         Objects.requireNonNull(weights, "weights");
         if (weights.length != posId + 1) {
             throw new IllegalArgumentException("position " + posId + " attends to " + (posId + 1)
                     + " positions, but there are " + weights.length + " weights");
         }
-        weights = weights.clone();
+        this.layer = layer;
+        this.head = head;
+        this.posId = posId;
+        this.weights = weights.clone();
+    }
+
+    /**
+     * The layer, from 0.
+     *
+     * @return the layer
+     */
+    public int layer() {
+        return layer;
+    }
+
+    /**
+     * The head within the layer, from 0.
+     *
+     * @return the head
+     */
+    public int head() {
+        return head;
+    }
+
+    /**
+     * The position being read (the query), from 0.
+     *
+     * @return the position
+     */
+    public int posId() {
+        return posId;
+    }
+
+    /**
+     * The attention weights over positions {@code 0 .. posId}, summing to 1: the event's own
+     * copy, made once when the event is made and shared by every listener of this event, so read
+     * it but do not change it (copy it to keep a changed version).
+     *
+     * @return {@code posId + 1} weights
+     */
+    public double[] weights() {
+        return weights;
     }
 
     /**
@@ -69,21 +98,23 @@ public record AttentionEvent(int layer, int head, int posId, double[] weights) {
     }
 
     /**
-     * Whether another object is an attention event with the same components, the weights
-     * compared element by element. (A record compares arrays by identity, and every event holds a
-     * copy of its own, so without this two events made from the same weights would differ.)
+     * Whether another object is a {@code AttentionEvent} with the same components, the arrays compared
+     * element by element and the numbers as {@link Double#compare} compares them.
      *
      * @param other another object
-     * @return whether it is an equal event
+     * @return whether it is equal
      */
     @Override
     public boolean equals(Object other) {
-        return other instanceof AttentionEvent e && layer == e.layer && head == e.head && posId == e.posId
+        return other instanceof AttentionEvent e
+                && layer == e.layer
+                && head == e.head
+                && posId == e.posId
                 && Arrays.equals(weights, e.weights);
     }
 
     /**
-     * A hash code consistent with {@link #equals(Object)}: of the weights' contents.
+     * A hash code consistent with {@link #equals(Object)}.
      *
      * @return the hash code
      */
@@ -93,9 +124,9 @@ public record AttentionEvent(int layer, int head, int posId, double[] weights) {
     }
 
     /**
-     * Shows every component, the weights included.
+     * Shows every component, the arrays' elements included, as a record would.
      *
-     * @return for example {@code AttentionEvent[layer=0, head=1, posId=1, weights=[0.25, 0.75]]}
+     * @return for example {@code AttentionEvent[layer=..., head=..., ...]}
      */
     @Override
     public String toString() {

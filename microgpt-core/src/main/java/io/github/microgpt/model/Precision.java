@@ -2,6 +2,7 @@ package io.github.microgpt.model;
 
 import io.github.microgpt.internal.ShortIds;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The floating-point type an {@link ArrayGptModel} computes in, chosen when the model is created
@@ -59,15 +60,22 @@ public enum Precision {
     }
 
     /**
-     * The precision a model computes in.
+     * The precision a model computes in, if this library knows it: the same question as
+     * {@link Engine#of} and {@link Architecture#of}, with the same kind of answer.
      *
      * @param model any language model
-     * @return the {@link ArrayGptModel#precision() precision} of an array model, {@link #F64} for
-     *     every other model (all of them compute in doubles)
+     * @return the {@link ArrayGptModel#precision() precision} of an array model; {@link #F64} for a
+     *     {@link ValueLanguageModel} (the progression's models, {@link GptModel} and a learner's own
+     *     forward pass: every number a {@code Value}, which holds a {@code double}); empty for any
+     *     other model, whose arithmetic this library cannot see (a wrapper around an
+     *     {@code F32} array model computes in floats, though its {@link Parameters} hand out doubles)
      * @throws NullPointerException if {@code model} is null
      */
-    public static Precision of(LanguageModel model) {
+    public static Optional<Precision> of(LanguageModel model) {
         Objects.requireNonNull(model, "model");
-        return model instanceof ArrayGptModel array ? array.precision() : F64;
+        if (model instanceof ArrayGptModel array) {
+            return Optional.of(array.precision());
+        }
+        return model instanceof ValueLanguageModel ? Optional.of(F64) : Optional.empty();
     }
 }

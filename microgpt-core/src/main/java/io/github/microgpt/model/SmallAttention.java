@@ -1,5 +1,7 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.kernels.SmallKernels;
+
 /**
  * {@link Kernels#attentionForward} and {@link Kernels#attentionBackward} for heads of four
  * channels ({@code microgpt.py}'s 16 channels in 4 heads), where the general loops spend their
@@ -15,6 +17,9 @@ package io.github.microgpt.model;
  * the softmax is {@link Softmax#inPlace}'s arithmetic, every sum over positions runs from the
  * first position on. The results are the general methods' bit for bit (the tests compare them),
  * on the calling thread.
+ *
+ * <p>With the optional module's small-shape kernels ({@code SmallKernels.attentionForward} and
+ * {@code attentionBackward}) a head's four channels are one vector there, with these bits too.
  */
 final class SmallAttention {
 
@@ -35,6 +40,10 @@ final class SmallAttention {
      */
     static void forward(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT, int nHead,
                         double scale, int from, int to) {
+        SmallKernels small = ArrayKernels.small();
+        if (small != null && small.attentionForward(out, weights, qkv, keysT, nHead, scale, from, to)) {
+            return;
+        }
         int c = HEAD_SIZE * nHead;
         for (int t = from; t < to; t++) {
             double[] q = qkv[t];
@@ -117,6 +126,10 @@ final class SmallAttention {
      */
     static void backward(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights, double[] da,
                          int nHead, double scale, int from, int to) {
+        SmallKernels small = ArrayKernels.small();
+        if (small != null && small.attentionBackward(dqkv, dout, qkv, weights, da, nHead, scale, from, to)) {
+            return;
+        }
         int c = HEAD_SIZE * nHead;
         for (int h = 0; h < nHead; h++) {
             int qs = HEAD_SIZE * h;

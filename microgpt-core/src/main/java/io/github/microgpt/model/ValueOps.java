@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.ValueSums;
 import java.util.Objects;
 
 /**
@@ -13,10 +14,15 @@ import java.util.Objects;
  * written with them gives {@code microgpt.py}'s numbers bit for bit. Python's {@code sum(...)}
  * starts from the number 0, so every sum here is {@code (0 + a0) + a1 + ...}, written
  * {@code a0.add(0.0)} and then one addition per further term. The sums of products (a linear
- * layer's outputs, dot products, the squares of RMSNorm) are {@link Value#sumOfProducts}: the
- * same nodes, stored compactly, so that a training step is faster.
+ * layer's outputs, dot products, the squares of RMSNorm) are stored compactly, one node per sum
+ * holding its terms, so that a training step is faster: to anyone who looks ({@link Value#child},
+ * {@link Value#topologicalOrder}, a drawing) they are the same nodes of {@code mul} and
+ * {@code add}, and {@code backward()} gives the same gradients bit for bit.
  */
 public final class ValueOps {
+
+    /** The compact sums of products, which only {@code Value} can make. */
+    private static final ValueSums SUMS = ValueSums.get();
 
     private ValueOps() {
     }
@@ -41,7 +47,7 @@ public final class ValueOps {
         }
         // sum(w_o[i] * x[i]) for each row: the nodes of mul and add, stored compactly, the rows
         // sharing one copy of x; it refuses a row not as long as x.
-        return Value.sumsOfProducts(w, x);
+        return SUMS.sumsOfProducts(w, x);
     }
 
     /**
@@ -57,7 +63,7 @@ public final class ValueOps {
         if (x.length == 0) {
             throw new IllegalArgumentException("rmsnorm needs at least one value");
         }
-        Value sumOfSquares = Value.sumOfProducts(x, 0, x, 0, x.length);
+        Value sumOfSquares = SUMS.sumOfProducts(x, 0, x, 0, x.length);
         Value ms = sumOfSquares.div(x.length);
         Value scale = ms.add(1e-5).pow(-0.5);
         Value[] out = new Value[x.length];
@@ -121,7 +127,7 @@ public final class ValueOps {
         }
         checkStretch("a", a, aFrom, length);
         checkStretch("b", b, bFrom, length);
-        return Value.sumOfProducts(a, aFrom, b, bFrom, length);
+        return SUMS.sumOfProducts(a, aFrom, b, bFrom, length);
     }
 
     /** Refuses a stretch of {@code dot} that does not fit in its vector, naming it. */

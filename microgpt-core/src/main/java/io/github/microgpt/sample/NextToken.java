@@ -30,13 +30,84 @@ import java.util.Objects;
 public final class NextToken {
 
     /**
-     * One possible next token.
-     *
-     * @param tokenId its id
-     * @param text its character, or {@code "<BOS>"} for the end of the document
-     * @param probability how likely the model finds it
+     * One possible next token, made by {@link NextToken#top} only, as a final class rather than a
+     * record so that a later release can tell more (a new accessor) without breaking a program
+     * that reads it.
      */
-    public record Candidate(int tokenId, String text, double probability) {
+    public static final class Candidate {
+
+        private final int tokenId;
+        private final String text;
+        private final double probability;
+
+        /** Made by {@link NextToken#top} only. */
+        private Candidate(int tokenId, String text, double probability) {
+            this.tokenId = tokenId;
+            this.text = text;
+            this.probability = probability;
+        }
+
+        /**
+         * Its id.
+         *
+         * @return the token id
+         */
+        public int tokenId() {
+            return tokenId;
+        }
+
+        /**
+         * Its character, or {@code "<BOS>"} for the end of the document.
+         *
+         * @return the token's text
+         */
+        public String text() {
+            return text;
+        }
+
+        /**
+         * How likely the model finds it.
+         *
+         * @return the probability
+         */
+        public double probability() {
+            return probability;
+        }
+
+        /**
+         * Whether another object is a {@code Candidate} with the same components, the numbers as
+         * {@link Double#compare} compares them (as a record would).
+         *
+         * @param other another object
+         * @return whether it is equal
+         */
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Candidate e
+                    && tokenId == e.tokenId
+                    && Objects.equals(text, e.text)
+                    && Double.compare(probability, e.probability) == 0;
+        }
+
+        /**
+         * A hash code consistent with {@link #equals(Object)}.
+         *
+         * @return the hash code
+         */
+        @Override
+        public int hashCode() {
+            return Objects.hash(tokenId, text, probability);
+        }
+
+        /**
+         * Shows every component, as a record would.
+         *
+         * @return for example {@code Candidate[tokenId=..., text=..., ...]}
+         */
+        @Override
+        public String toString() {
+            return "Candidate[tokenId=" + tokenId + ", text=" + text + ", probability=" + probability + "]";
+        }
     }
 
     private final String prefix;

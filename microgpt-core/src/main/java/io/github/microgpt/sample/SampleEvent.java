@@ -10,51 +10,75 @@ import java.util.Objects;
  * listener of this event: read them, but do not change them (copy one to keep a changed version).
  *
  * <p><b>Made by the library; a listener only receives it.</b> A {@link Sampler} builds every
- * {@code SampleEvent} and hands it to the listeners: your code never needs to make one. Read its
- * components by their names ({@code event.text()}). Do not call its constructor, and do not take
- * it apart by position with a record pattern ({@code case SampleEvent(var n, var text, var tokens)
- * ->}): a minor release may add components, which changes the constructor and the pattern but not
- * the accessors. (To test a listener of your own, give it the events of a small real run.)
- *
- * @param sampleNumber the number of the sample, from 1, as {@code microgpt.py} prints
- *     {@code sample 1: ...} (a number; the text is {@link #text()})
- * @param text the generated text, starting with the prefix if there was one (BOS tokens are not
- *     part of it)
- * @param tokens the tokens of the text (prefix included), without the leading BOS and without
- *     the final BOS
+ * {@code SampleEvent} and hands it to the listeners; its constructor is not public. It is a final
+ * class with accessors rather than a record, so that a later release can report more (a new
+ * accessor) without breaking a program that reads it: nothing outside the library constructs it
+ * or takes it apart by position. (To test a listener of your own, give it the events of a small
+ * real run.)
  */
-public record SampleEvent(int sampleNumber, String text, int[] tokens) {
+public final class SampleEvent {
 
-    /**
-     * Copies the tokens once, so that the event does not change afterwards.
-     *
-     * @param sampleNumber the number of the sample, from 1
-     * @param text the generated text
-     * @param tokens the generated tokens
-     * @throws NullPointerException if {@code text} or {@code tokens} is null, naming it
-     */
-    public SampleEvent {
+    private final int sampleNumber;
+    private final String text;
+    private final int[] tokens;
+
+    /** Made by the library only (see the class comment): the arrays are copied once. */
+    SampleEvent(int sampleNumber, String text, int[] tokens) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(tokens, "tokens");
-        tokens = tokens.clone();
+        this.sampleNumber = sampleNumber;
+        this.text = text;
+        this.tokens = tokens.clone();
     }
 
     /**
-     * Whether another object is a sample event with the same components, the tokens compared
-     * element by element. (A record compares arrays by identity, and every event holds a copy of
-     * its own, so without this two events made from the same tokens would differ.)
+     * The number of the sample, from 1, as {@code microgpt.py} prints {@code sample 1: ...}
+     * (a number; the text is {@link #text()}).
+     *
+     * @return the sample's number
+     */
+    public int sampleNumber() {
+        return sampleNumber;
+    }
+
+    /**
+     * The generated text, starting with the prefix if there was one (BOS tokens are not part
+     * of it).
+     *
+     * @return the text
+     */
+    public String text() {
+        return text;
+    }
+
+    /**
+     * The tokens of the text (prefix included), without the leading BOS and without the final
+     * BOS: the event's own array, shared by every listener of this event, so read it but do not
+     * change it.
+     *
+     * @return the tokens
+     */
+    public int[] tokens() {
+        return tokens;
+    }
+
+    /**
+     * Whether another object is a {@code SampleEvent} with the same components, the arrays compared
+     * element by element and the numbers as {@link Double#compare} compares them.
      *
      * @param other another object
-     * @return whether it is an equal event
+     * @return whether it is equal
      */
     @Override
     public boolean equals(Object other) {
-        return other instanceof SampleEvent e && sampleNumber == e.sampleNumber && text.equals(e.text)
+        return other instanceof SampleEvent e
+                && sampleNumber == e.sampleNumber
+                && Objects.equals(text, e.text)
                 && Arrays.equals(tokens, e.tokens);
     }
 
     /**
-     * A hash code consistent with {@link #equals(Object)}: of the tokens' contents.
+     * A hash code consistent with {@link #equals(Object)}.
      *
      * @return the hash code
      */
@@ -64,12 +88,13 @@ public record SampleEvent(int sampleNumber, String text, int[] tokens) {
     }
 
     /**
-     * Shows every component, the tokens included.
+     * Shows every component, the arrays' elements included, as a record would.
      *
-     * @return for example {@code SampleEvent[sampleNumber=1, text=ann, tokens=[0, 13, 13]]}
+     * @return for example {@code SampleEvent[sampleNumber=..., text=..., ...]}
      */
     @Override
     public String toString() {
-        return "SampleEvent[sampleNumber=" + sampleNumber + ", text=" + text + ", tokens=" + Arrays.toString(tokens) + "]";
+        return "SampleEvent[sampleNumber=" + sampleNumber + ", text=" + text + ", tokens="
+                + Arrays.toString(tokens) + "]";
     }
 }

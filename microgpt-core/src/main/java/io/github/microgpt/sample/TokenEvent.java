@@ -17,55 +17,98 @@ import java.util.Objects;
  * and {@link Sampler#sample(double)} is the verb that generates one.
  *
  * <p><b>Made by the library; a listener only receives it.</b> A {@link Sampler} builds every
- * {@code TokenEvent} and hands it to the listeners: your code never needs to make one. Read its
- * components by their names ({@code event.tokenId()}). Do not call its constructor, and do not
- * take it apart by position with a record pattern ({@code case TokenEvent(var n, var pos, var
- * context, var p, var id) ->}): a minor release may add components, which changes the constructor
- * and the pattern but not the accessors. (To test a listener of your own, give it the events of a
- * small real run.)
- *
- * @param sampleNumber the number of the sample being generated, from 1 (not its text)
- * @param posId the position the model read, from 0
- * @param context the tokens read so far, from BOS up to and including the one at {@code posId}
- * @param probabilities the distribution the token was drawn from (after the temperature and any
- *     top-k filter)
- * @param tokenId the id of the token drawn; BOS ends the sample
+ * {@code TokenEvent} and hands it to the listeners; its constructor is not public. It is a final
+ * class with accessors rather than a record, so that a later release can report more (a new
+ * accessor) without breaking a program that reads it: nothing outside the library constructs it
+ * or takes it apart by position. (To test a listener of your own, give it the events of a small
+ * real run.)
  */
-public record TokenEvent(int sampleNumber, int posId, int[] context, double[] probabilities, int tokenId) {
+public final class TokenEvent {
 
-    /**
-     * Copies the arrays once, so that the event does not change when the sampler draws on.
-     *
-     * @param sampleNumber the number of the sample, from 1
-     * @param posId the position read
-     * @param context the tokens read so far
-     * @param probabilities the distribution drawn from
-     * @param tokenId the id of the token drawn
-     * @throws NullPointerException if {@code context} or {@code probabilities} is null, naming it
-     */
-    public TokenEvent {
+    private final int sampleNumber;
+    private final int posId;
+    private final int[] context;
+    private final double[] probabilities;
+    private final int tokenId;
+
+    /** Made by the library only (see the class comment): the arrays are copied once. */
+    TokenEvent(int sampleNumber, int posId, int[] context, double[] probabilities, int tokenId) {
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(probabilities, "probabilities");
-        context = context.clone();
-        probabilities = probabilities.clone();
+        this.sampleNumber = sampleNumber;
+        this.posId = posId;
+        this.context = context.clone();
+        this.probabilities = probabilities.clone();
+        this.tokenId = tokenId;
     }
 
     /**
-     * Whether another object is a token event with the same components, the arrays compared
-     * element by element. (A record compares arrays by identity, and every event holds copies of
-     * its own, so without this two events made from the same arrays would differ.)
+     * The number of the sample being generated, from 1 (not its text).
+     *
+     * @return the sample's number
+     */
+    public int sampleNumber() {
+        return sampleNumber;
+    }
+
+    /**
+     * The position the model read, from 0.
+     *
+     * @return the position
+     */
+    public int posId() {
+        return posId;
+    }
+
+    /**
+     * The tokens read so far, from BOS up to and including the one at {@code posId}: the
+     * event's own array, shared by every listener of this event, so read it but do not change it.
+     *
+     * @return the tokens read
+     */
+    public int[] context() {
+        return context;
+    }
+
+    /**
+     * The distribution the token was drawn from (after the temperature and any top-k filter):
+     * the event's own array, shared by every listener of this event, so read it but do not
+     * change it.
+     *
+     * @return one probability per token id
+     */
+    public double[] probabilities() {
+        return probabilities;
+    }
+
+    /**
+     * The id of the token drawn; BOS ends the sample.
+     *
+     * @return the token drawn
+     */
+    public int tokenId() {
+        return tokenId;
+    }
+
+    /**
+     * Whether another object is a {@code TokenEvent} with the same components, the arrays compared
+     * element by element and the numbers as {@link Double#compare} compares them.
      *
      * @param other another object
-     * @return whether it is an equal event
+     * @return whether it is equal
      */
     @Override
     public boolean equals(Object other) {
-        return other instanceof TokenEvent e && sampleNumber == e.sampleNumber && posId == e.posId && tokenId == e.tokenId
-                && Arrays.equals(context, e.context) && Arrays.equals(probabilities, e.probabilities);
+        return other instanceof TokenEvent e
+                && sampleNumber == e.sampleNumber
+                && posId == e.posId
+                && Arrays.equals(context, e.context)
+                && Arrays.equals(probabilities, e.probabilities)
+                && tokenId == e.tokenId;
     }
 
     /**
-     * A hash code consistent with {@link #equals(Object)}: of the arrays' contents.
+     * A hash code consistent with {@link #equals(Object)}.
      *
      * @return the hash code
      */
@@ -75,13 +118,14 @@ public record TokenEvent(int sampleNumber, int posId, int[] context, double[] pr
     }
 
     /**
-     * Shows every component, the arrays' elements included.
+     * Shows every component, the arrays' elements included, as a record would.
      *
-     * @return for example {@code TokenEvent[sampleNumber=1, posId=0, context=[26], probabilities=[...], tokenId=0]}
+     * @return for example {@code TokenEvent[sampleNumber=..., posId=..., ...]}
      */
     @Override
     public String toString() {
-        return "TokenEvent[sampleNumber=" + sampleNumber + ", posId=" + posId + ", context=" + Arrays.toString(context)
-                + ", probabilities=" + Arrays.toString(probabilities) + ", tokenId=" + tokenId + "]";
+        return "TokenEvent[sampleNumber=" + sampleNumber + ", posId=" + posId + ", context="
+                + Arrays.toString(context) + ", probabilities=" + Arrays.toString(probabilities)
+                + ", tokenId=" + tokenId + "]";
     }
 }

@@ -21,34 +21,64 @@ import java.util.Objects;
  * }</pre>
  *
  * <p><b>Made by the library; a listener only receives it.</b> A {@link Trainer} builds every
- * {@code GradientEvent} and hands it to the listeners: your code never needs to make one. Read its
- * components by their names ({@code event.step()}). Do not call its constructor, and do not take
- * it apart by position with a record pattern ({@code case GradientEvent(var step, var total, var
- * loss, var p) ->}): a minor release may add components, which changes the constructor and the
- * pattern but not the accessors. (To test a listener of your own, give it the events of a small
+ * {@code GradientEvent} and hands it to the listeners; its constructor is not public. It is a final
+ * class with accessors rather than a record, so that a later release can report more (a new
+ * accessor) without breaking a program that reads it: nothing outside the library constructs it
+ * or takes it apart by position. (To test a listener of your own, give it the events of a small
  * real run.)
- *
- * @param step the number of the step, from 1, as {@link StepEvent#step()} (the optimizer's
- *     {@code stepIndex}, from 0, plus 1)
- * @param totalSteps the number of steps of the run
- * @param loss the step's loss
- * @param parameters a read-only view of the model's parameters, holding the values before the
- *     update and the gradients of this step, readable only during the listener's call
  */
-public record GradientEvent(int step, int totalSteps, double loss, Parameters parameters) {
+public final class GradientEvent {
+
+    private final int step;
+    private final int totalSteps;
+    private final double loss;
+    private final Parameters parameters;
+
+    /** Made by the library only (see the class comment). */
+    GradientEvent(int step, int totalSteps, double loss, Parameters parameters) {
+        Objects.requireNonNull(parameters, "parameters");
+        this.step = step;
+        this.totalSteps = totalSteps;
+        this.loss = loss;
+        this.parameters = parameters;
+    }
 
     /**
-     * Checks that the event has its parameters.
+     * The number of the step, from 1, as {@link StepEvent#step()} (the optimizer's
+     * {@code stepIndex}, from 0, plus 1).
      *
-     * @param step the number of the step, from 1, as {@link StepEvent#step()} (the optimizer's
-     *     {@code stepIndex}, from 0, plus 1)
-     * @param totalSteps the number of steps of the run
-     * @param loss the step's loss
-     * @param parameters the read-only view of the parameters
-     * @throws NullPointerException if {@code parameters} is null
+     * @return the step's number
      */
-    public GradientEvent {
-        Objects.requireNonNull(parameters, "parameters");
+    public int step() {
+        return step;
+    }
+
+    /**
+     * The number of steps of the run.
+     *
+     * @return the run's length in steps
+     */
+    public int totalSteps() {
+        return totalSteps;
+    }
+
+    /**
+     * The step's loss.
+     *
+     * @return the loss
+     */
+    public double loss() {
+        return loss;
+    }
+
+    /**
+     * A read-only view of the model's parameters, holding the values before the update and
+     * the gradients of this step, readable only during the listener's call.
+     *
+     * @return the view
+     */
+    public Parameters parameters() {
+        return parameters;
     }
 
     /**
@@ -60,5 +90,42 @@ public record GradientEvent(int step, int totalSteps, double loss, Parameters pa
      */
     public double[] grads() {
         return parameters.grads();
+    }
+
+    /**
+     * Whether another object is a {@code GradientEvent} with the same components, the numbers as
+     * {@link Double#compare} compares them (as a record would).
+     *
+     * @param other another object
+     * @return whether it is equal
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof GradientEvent e
+                && step == e.step
+                && totalSteps == e.totalSteps
+                && Double.compare(loss, e.loss) == 0
+                && Objects.equals(parameters, e.parameters);
+    }
+
+    /**
+     * A hash code consistent with {@link #equals(Object)}.
+     *
+     * @return the hash code
+     */
+    @Override
+    public int hashCode() {
+        return Objects.hash(step, totalSteps, loss, parameters);
+    }
+
+    /**
+     * Shows every component, as a record would.
+     *
+     * @return for example {@code GradientEvent[step=..., totalSteps=..., ...]}
+     */
+    @Override
+    public String toString() {
+        return "GradientEvent[step=" + step + ", totalSteps=" + totalSteps + ", loss=" + loss
+                + ", parameters=" + parameters + "]";
     }
 }

@@ -10,65 +10,135 @@ import java.util.Objects;
  * listener of this event: read them, but do not change them (copy one to keep a changed version).
  *
  * <p><b>Made by the library; a listener only receives it.</b> A {@link Trainer} builds every
- * {@code PositionEvent} and hands it to the listeners: your code never needs to make one. Read its
- * components by their names ({@code event.loss()}). Do not call its constructor, and do not take
- * it apart by position with a record pattern ({@code case PositionEvent(var step, var document,
- * ...) ->}): a minor release may add components, which changes the constructor and the pattern but
- * not the accessors. (To test a listener of your own, give it the events of a small real run.)
- *
- * @param step the number of the training step this position belongs to, from 1
- * @param document the document being trained on
- * @param posId the position of the input token, from 0
- * @param context the tokens the model has read, from BOS up to and including the input token
- * @param inputTokenId the token at {@code posId} (the last of the context)
- * @param targetTokenId the token the model should predict, at {@code posId + 1}
- * @param probabilities the model's predicted distribution of the next token
- * @param loss {@code -log(probabilities[targetTokenId])}
+ * {@code PositionEvent} and hands it to the listeners; its constructor is not public. It is a final
+ * class with accessors rather than a record, so that a later release can report more (a new
+ * accessor) without breaking a program that reads it: nothing outside the library constructs it
+ * or takes it apart by position. (To test a listener of your own, give it the events of a small
+ * real run.)
  */
-public record PositionEvent(int step, String document, int posId, int[] context, int inputTokenId,
-                            int targetTokenId, double[] probabilities, double loss) {
+public final class PositionEvent {
 
-    /**
-     * Copies the arrays once, so that the event does not change when its producer computes on.
-     *
-     * @param step the step number, from 1
-     * @param document the document
-     * @param posId the position
-     * @param context the tokens read
-     * @param inputTokenId the token read last
-     * @param targetTokenId the right next token
-     * @param probabilities the prediction
-     * @param loss the loss of this position
-     * @throws NullPointerException if {@code document}, {@code context} or {@code probabilities}
-     *     is null, naming it
-     */
-    public PositionEvent {
+    private final int step;
+    private final String document;
+    private final int posId;
+    private final int[] context;
+    private final int inputTokenId;
+    private final int targetTokenId;
+    private final double[] probabilities;
+    private final double loss;
+
+    /** Made by the library only (see the class comment): the arrays are copied once. */
+    PositionEvent(int step, String document, int posId, int[] context, int inputTokenId, int targetTokenId,
+                  double[] probabilities, double loss) {
         Objects.requireNonNull(document, "document");
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(probabilities, "probabilities");
-        context = context.clone();
-        probabilities = probabilities.clone();
+        this.step = step;
+        this.document = document;
+        this.posId = posId;
+        this.context = context.clone();
+        this.inputTokenId = inputTokenId;
+        this.targetTokenId = targetTokenId;
+        this.probabilities = probabilities.clone();
+        this.loss = loss;
     }
 
     /**
-     * Whether another object is a position event with the same components, the arrays compared
-     * element by element and the loss as {@link Double#compare} compares it. (A record compares
-     * arrays by identity, and every event holds copies of its own, so without this two events
-     * made from the same arrays would differ.)
+     * The number of the training step this position belongs to, from 1.
+     *
+     * @return the step's number
+     */
+    public int step() {
+        return step;
+    }
+
+    /**
+     * The document being trained on.
+     *
+     * @return the document
+     */
+    public String document() {
+        return document;
+    }
+
+    /**
+     * The position of the input token, from 0.
+     *
+     * @return the position
+     */
+    public int posId() {
+        return posId;
+    }
+
+    /**
+     * The tokens the model has read, from BOS up to and including the input token: the
+     * event's own array, shared by every listener of this event, so read it but do not change it.
+     *
+     * @return the tokens read
+     */
+    public int[] context() {
+        return context;
+    }
+
+    /**
+     * The token at {@code posId}, the last of the context.
+     *
+     * @return the token read last
+     */
+    public int inputTokenId() {
+        return inputTokenId;
+    }
+
+    /**
+     * The token the model should predict, at {@code posId + 1}.
+     *
+     * @return the right next token
+     */
+    public int targetTokenId() {
+        return targetTokenId;
+    }
+
+    /**
+     * The model's predicted distribution of the next token: the event's own array, shared
+     * by every listener of this event, so read it but do not change it.
+     *
+     * @return the prediction, one probability per token id
+     */
+    public double[] probabilities() {
+        return probabilities;
+    }
+
+    /**
+     * The loss of this position, {@code -log(probabilities[targetTokenId])}.
+     *
+     * @return the position's loss
+     */
+    public double loss() {
+        return loss;
+    }
+
+    /**
+     * Whether another object is a {@code PositionEvent} with the same components, the arrays compared
+     * element by element and the numbers as {@link Double#compare} compares them.
      *
      * @param other another object
-     * @return whether it is an equal event
+     * @return whether it is equal
      */
     @Override
     public boolean equals(Object other) {
-        return other instanceof PositionEvent e && step == e.step && document.equals(e.document)
-                && posId == e.posId && Arrays.equals(context, e.context) && inputTokenId == e.inputTokenId
-                && targetTokenId == e.targetTokenId && Arrays.equals(probabilities, e.probabilities)
+        return other instanceof PositionEvent e
+                && step == e.step
+                && Objects.equals(document, e.document)
+                && posId == e.posId
+                && Arrays.equals(context, e.context)
+                && inputTokenId == e.inputTokenId
+                && targetTokenId == e.targetTokenId
+                && Arrays.equals(probabilities, e.probabilities)
                 && Double.compare(loss, e.loss) == 0;
     }
 
     /**
-     * A hash code consistent with {@link #equals(Object)}: of the arrays' contents.
+     * A hash code consistent with {@link #equals(Object)}.
      *
      * @return the hash code
      */
@@ -79,14 +149,14 @@ public record PositionEvent(int step, String document, int posId, int[] context,
     }
 
     /**
-     * Shows every component, the arrays' elements included.
+     * Shows every component, the arrays' elements included, as a record would.
      *
-     * @return for example {@code PositionEvent[step=1, document=ann, posId=0, context=[26], ...]}
+     * @return for example {@code PositionEvent[step=..., document=..., ...]}
      */
     @Override
     public String toString() {
         return "PositionEvent[step=" + step + ", document=" + document + ", posId=" + posId + ", context="
-                + Arrays.toString(context) + ", inputTokenId=" + inputTokenId + ", targetTokenId=" + targetTokenId
-                + ", probabilities=" + Arrays.toString(probabilities) + ", loss=" + loss + "]";
+                + Arrays.toString(context) + ", inputTokenId=" + inputTokenId + ", targetTokenId="
+                + targetTokenId + ", probabilities=" + Arrays.toString(probabilities) + ", loss=" + loss + "]";
     }
 }

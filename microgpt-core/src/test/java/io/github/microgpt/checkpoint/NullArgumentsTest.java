@@ -235,7 +235,7 @@ class NullArgumentsTest {
             return LossHistory.recording(trainer);
         }
         if (type == StepEvent.class) {
-            return new StepEvent(1, 4, 3.0, 0.01);
+            return trainer.step(StepMode.DOCUMENT);  // a real event: only a Trainer makes one
         }
         throw new AssertionError("no value for " + type + " of " + executable);
     }

@@ -147,7 +147,7 @@ class SinglePrecisionCheckpointTest {
         }
         Checkpoint checkpoint = Checkpoint.load(dir);
         ResumedTraining resumed = checkpoint.resumeWith(order);
-        assertSame(Precision.F32, Precision.of(resumed.model()));
+        assertSame(Precision.F32, Precision.of(resumed.model()).orElseThrow());
         double[] again = new double[rest.length];
         for (int i = 0; i < again.length; i++) {
             again[i] = resumed.trainer().step(StepMode.DOCUMENT).loss();

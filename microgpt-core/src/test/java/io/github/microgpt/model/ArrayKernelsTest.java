@@ -62,7 +62,7 @@ class ArrayKernelsTest {
     @Test
     void theCoreAloneRunsItsOwnLoops() {
         // microgpt-core's tests have no microgpt-vector on their path, and no jdk.incubator.vector.
-        assertEquals("plain", ArrayKernels.implementation());
+        assertEquals(ArrayKernels.Implementation.PLAIN, ArrayKernels.implementation());
         ArrayKernels.Lookup lookup = ArrayKernels.lookUp();
         assertTrue(lookup.kernels.isEmpty());
         assertTrue(lookup.reason.contains("--add-modules jdk.incubator.vector"), lookup.reason);
@@ -82,11 +82,11 @@ class ArrayKernelsTest {
     void autoTakesTheVectorKernelsWhenFoundAndThePlainLoopsOtherwise() {
         for (String auto : new String[] {null, "auto", " AUTO "}) {
             ArrayKernels.Choice withVector = ArrayKernels.choose(auto, ArrayKernelsTest::found);
-            assertEquals("vector", withVector.name);
+            assertEquals(ArrayKernels.Implementation.VECTOR, withVector.implementation);
             assertSame(FOUND, withVector.kernels);
             assertNull(withVector.problem);
             ArrayKernels.Choice without = ArrayKernels.choose(auto, ArrayKernelsTest::missing);
-            assertEquals("plain", without.name);
+            assertEquals(ArrayKernels.Implementation.PLAIN, without.implementation);
             assertNull(without.kernels);
             assertNull(without.problem);
         }
@@ -99,7 +99,7 @@ class ArrayKernelsTest {
             looks.incrementAndGet();
             return found();
         });
-        assertEquals("plain", plain.name);
+        assertEquals(ArrayKernels.Implementation.PLAIN, plain.implementation);
         assertNull(plain.kernels);
         assertEquals(0, looks.get());
     }

@@ -304,9 +304,9 @@ class SinglePrecisionTest {
         ArrayGptModel f64 = ArrayGptModel.create(config, 27, new PythonRandom(42));
         assertSame(Precision.F32, f32.precision());
         assertSame(Precision.F64, f64.precision());
-        assertSame(Precision.F32, Precision.of(f32));
-        assertSame(Precision.F64, Precision.of(GptModel.create(config, 27, new PythonRandom(42))));
-        assertSame(Precision.F32, Precision.of(Engine.ARRAY.create(config, 27, new PythonRandom(1), Precision.F32)));
+        assertSame(Precision.F32, Precision.of(f32).orElseThrow());
+        assertSame(Precision.F64, Precision.of(GptModel.create(config, 27, new PythonRandom(42))).orElseThrow());
+        assertSame(Precision.F32, Precision.of(Engine.ARRAY.create(config, 27, new PythonRandom(1), Precision.F32)).orElseThrow());
         // The same draws, rounded to floats.
         double[] wide = f64.parameters().values();
         double[] narrow = f32.parameters().values();

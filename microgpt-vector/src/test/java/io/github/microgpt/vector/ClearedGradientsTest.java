@@ -31,7 +31,8 @@ class ClearedGradientsTest {
 
     @BeforeAll
     static void theVectorKernelsAreInUse() {
-        assertEquals("vector", ArrayKernels.implementation(), "these tests need the Vector API kernels");
+        assertEquals(ArrayKernels.Implementation.VECTOR, ArrayKernels.implementation(),
+                "these tests need the Vector API kernels");
     }
 
     private static int[] document(int shift) {

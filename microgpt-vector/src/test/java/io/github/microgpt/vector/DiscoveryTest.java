@@ -14,6 +14,6 @@ class DiscoveryTest {
 
     @Test
     void theCoreUsesTheVectorKernels() {
-        assertEquals("vector", ArrayKernels.implementation());
+        assertEquals(ArrayKernels.Implementation.VECTOR, ArrayKernels.implementation());
     }
 }

@@ -36,7 +36,8 @@ class FusedTrainerStepTest {
 
     @BeforeAll
     static void theVectorKernelsAreInUse() {
-        assertEquals("vector", ArrayKernels.implementation(), "these tests need the Vector API kernels");
+        assertEquals(ArrayKernels.Implementation.VECTOR, ArrayKernels.implementation(),
+                "these tests need the Vector API kernels");
     }
 
     /** Parameters, moments and gradients after {@code steps} trainer steps. */

@@ -50,7 +50,8 @@ class ScratchSizesTest {
 
     @BeforeAll
     static void warmUpOnAThreadOfItsOwn() throws Exception {
-        assertEquals("vector", ArrayKernels.implementation(), "these tests need the Vector API kernels");
+        assertEquals(ArrayKernels.Implementation.VECTOR, ArrayKernels.implementation(),
+                "these tests need the Vector API kernels");
         // The kernels warm up on the first thread that uses them, on shapes of their own.
         onAThreadOfItsOwn(() -> {
             for (Precision precision : Precision.values()) {

@@ -1,6 +1,7 @@
 package io.github.microgpt.vector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -238,6 +239,44 @@ class SmallVectorKernelsTest {
             } else {
                 assertSameBits(dinBefore, din, "din (declined)");
             }
+        }));
+    }
+
+    /**
+     * The overwriting backward product told that the weights' gradient is cleared gives, over
+     * rows of {@code +0.0}, the bits it gives when not told (so the golden run cannot change), and
+     * does not read those rows: over rows of NaN it gives the same bits again. Without the
+     * zero start the NaN rows would make every weight gradient NaN.
+     */
+    @TestFactory
+    Stream<DynamicTest> aClearedWeightsGradientIsSummedFromZero() {
+        return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            SplittableRandom r = new SplittableRandom(s.hashCode() + 3);
+            int end = s.from() + s.positions();
+            double[][] in = randomDoubles(r, end + 1, s.cols());
+            double[][] w = randomDoubles(r, s.rows(), s.cols());
+            double[][] dout = randomDoubles(r, end + 1, s.rows());
+            double[][] expectedDin = new double[end + 1][s.cols()];
+            double[][] expectedDw = new double[s.rows()][s.cols()];
+            if (!KERNELS.matmulBackwardOverwrite(expectedDin, expectedDw, dout, in, w, s.from(), end, false)) {
+                double[][] dw = new double[s.rows()][s.cols()];
+                assertFalse(KERNELS.matmulBackwardOverwrite(new double[end + 1][s.cols()], dw, dout, in, w,
+                        s.from(), end, true), "declined either way");
+                assertSameBits(new double[s.rows()][s.cols()], dw, "dw (declined)");
+                return;
+            }
+            double[][] din = new double[end + 1][s.cols()];
+            double[][] dw = new double[s.rows()][s.cols()];
+            assertTrue(KERNELS.matmulBackwardOverwrite(din, dw, dout, in, w, s.from(), end, true));
+            assertSameBits(expectedDin, din, "din over +0.0");
+            assertSameBits(expectedDw, dw, "dw over +0.0");
+            double[][] nanDw = new double[s.rows()][s.cols()];
+            for (double[] row : nanDw) {
+                Arrays.fill(row, Double.NaN);
+            }
+            assertTrue(KERNELS.matmulBackwardOverwrite(new double[end + 1][s.cols()], nanDw, dout, in, w,
+                    s.from(), end, true));
+            assertSameBits(expectedDw, nanDw, "dw not read");
         }));
     }
 

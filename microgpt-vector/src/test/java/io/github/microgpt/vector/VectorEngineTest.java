@@ -44,7 +44,8 @@ class VectorEngineTest {
 
     @BeforeAll
     static void theVectorKernelsAreInUse() {
-        assertEquals("vector", ArrayKernels.implementation(), "these tests need the Vector API kernels");
+        assertEquals(ArrayKernels.Implementation.VECTOR, ArrayKernels.implementation(),
+                "these tests need the Vector API kernels");
     }
 
     /** A random shape with long documents, so that the products run over all positions at once. */

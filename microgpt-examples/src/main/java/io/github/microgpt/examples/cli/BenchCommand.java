@@ -2444,7 +2444,7 @@ public final class BenchCommand implements Callable<Integer> {
         bandwidths.put("seconds", round(memory.seconds(), 3));
         root.put("memory", bandwidths);
         // Which code computed the array engine's matrix products: "plain" or "vector" (ArrayKernels).
-        root.put("kernels", ArrayKernels.implementation());
+        root.put("kernels", ArrayKernels.implementation().id());
         Map<String, Object> configuration = new LinkedHashMap<>();
         GptConfig config = workload.config();
         configuration.put("nLayer", config.nLayer());
@@ -2573,7 +2573,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         out.line(String.format(Locale.ROOT, "Java %s (%s), %d processors, %s matrix products",
                 System.getProperty("java.version"), System.getProperty("java.vm.name"),
-                Runtime.getRuntime().availableProcessors(), ArrayKernels.implementation()));
+                Runtime.getRuntime().availableProcessors(), ArrayKernels.implementation().id()));
     }
 
     /**

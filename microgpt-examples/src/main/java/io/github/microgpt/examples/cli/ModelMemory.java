@@ -415,7 +415,7 @@ final class ModelMemory {
      */
     private static MatrixKernels lookUp() {
         try {
-            if (!"vector".equals(ArrayKernels.implementation())) {
+            if (ArrayKernels.implementation() != ArrayKernels.Implementation.VECTOR) {
                 return null;
             }
             for (MatrixKernels kernels : ServiceLoader.load(MatrixKernels.class, ArrayKernels.class.getClassLoader())) {

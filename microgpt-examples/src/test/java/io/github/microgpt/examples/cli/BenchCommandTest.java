@@ -34,7 +34,7 @@ class BenchCommandTest {
         assertEquals("", lines.get(1));
         JsonObject root = JsonParser.parseString(lines.get(0)).getAsJsonObject();
         assertEquals(List.of("engines", "memory", "kernels", "configuration", "compute"), List.copyOf(root.keySet()));
-        assertEquals(ArrayKernels.implementation(), root.get("kernels").getAsString());
+        assertEquals(ArrayKernels.implementation().id(), root.get("kernels").getAsString());
         JsonArray engines = root.getAsJsonArray("engines");
         assertEquals(List.of("value", "array"), names(engines));
         assertEngineFigures(engines);

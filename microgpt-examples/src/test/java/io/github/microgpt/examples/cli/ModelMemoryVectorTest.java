@@ -84,7 +84,7 @@ class ModelMemoryVectorTest {
     @Test
     void theVectorKernelsRunInThisJvm() {
         // Otherwise every count below is 0 against 0, and proves nothing.
-        assertEquals("vector", ArrayKernels.implementation());
+        assertEquals(ArrayKernels.Implementation.VECTOR, ArrayKernels.implementation());
     }
 
     @ParameterizedTest(name = "{0} L={1} C={2} NH={3} T={4} on {5} threads")

@@ -21,7 +21,7 @@ class ConsumerProgramTest {
     @Test
     void whichKernelsRunIsAnsweredOnTheClassPathToo() {
         // No microgpt-vector jar here: the core's own loops, found without any module system.
-        assertEquals("plain", ArrayKernels.implementation());
+        assertEquals(ArrayKernels.Implementation.PLAIN, ArrayKernels.implementation());
     }
 
     @Test

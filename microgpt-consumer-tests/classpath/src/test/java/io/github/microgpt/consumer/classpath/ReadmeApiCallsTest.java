@@ -133,8 +133,8 @@ class ReadmeApiCallsTest {
         var random = new PythonRandom(42);
         LanguageModel f32 = ArrayGptModel.create(config, vocabSize, random, Precision.F32);
         LanguageModel viaEngine = Engine.ARRAY.create(config, vocabSize, new PythonRandom(42), Precision.F32);
-        assertEquals(Precision.F32, Precision.of(f32));
-        assertEquals(Precision.F32, Precision.of(viaEngine));
+        assertEquals(Precision.F32, Precision.of(f32).orElseThrow());
+        assertEquals(Precision.F32, Precision.of(viaEngine).orElseThrow());
         assertArrayEquals(f32.parameters().values(), viaEngine.parameters().values());
     }
 

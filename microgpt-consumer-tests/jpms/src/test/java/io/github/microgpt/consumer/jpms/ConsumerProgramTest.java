@@ -49,7 +49,7 @@ class ConsumerProgramTest {
         assertFalse(library.isExported(kernels), "exported to io.github.microgpt.vector only, not to every module");
         assertFalse(library.isExported(kernels, ConsumerProgram.class.getModule()), "so not to this one");
         // ArrayKernels is the user's side: without microgpt-vector, the core's own loops run.
-        assertEquals("plain", ArrayKernels.implementation());
+        assertEquals(ArrayKernels.Implementation.PLAIN, ArrayKernels.implementation());
     }
 
     @Test
