@@ -19,8 +19,10 @@ import java.util.Map;
  * primary    := number | name | function '(' expression ')' | '(' expression ')'
  * </pre>
  *
- * <p>Every variable is one leaf, labelled with its name, however often it appears (so
- * {@code x*x} has one {@code x} with two edges), and the result is labelled {@code out}.
+ * <p>A name is made of the letters a-z and A-Z, the digits 0-9 and _, and starts with a letter or
+ * _, as {@code --var}'s names do. Every variable is one leaf, labelled with its name, however
+ * often it appears (so {@code x*x} has one {@code x} with two edges), and the result is labelled
+ * {@code out}.
  */
 final class ExpressionParser {
 
@@ -72,7 +74,7 @@ final class ExpressionParser {
         Value result = parser.expression();
         parser.skipSpaces();
         if (!parser.atEnd()) {
-            throw parser.error("unexpected '" + parser.text.charAt(parser.pos) + "'", "an operator or the end");
+            throw parser.unexpectedCharacter("an operator or the end");
         }
         return result.label(result.label() == null ? "out" : result.label());
     }
@@ -153,7 +155,7 @@ final class ExpressionParser {
         if (startsNumber(c)) {
             return counted(new Value(number()));
         }
-        if (Character.isLetter(c) || c == '_') {
+        if (isNameStart(c)) {
             int start = pos;
             String name = name();
             skipSpaces();
@@ -188,14 +190,45 @@ final class ExpressionParser {
             }
             return variable;
         }
-        throw error("unexpected '" + c + "'", "a number, a variable, a function or '('");
+        throw unexpectedCharacter("a number, a variable, a function or '('");
+    }
+
+    /**
+     * The letters a name starts with: those of {@code --var}'s names, which are ASCII. Any letter
+     * of any script was taken here, and {@code é} was then an unknown variable whose value
+     * {@code --var é=2} could not give.
+     */
+    private static boolean isNameStart(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_';
+    }
+
+    /** The characters a name goes on with: {@link #isNameStart}'s and the digits 0-9. */
+    private static boolean isNamePart(char c) {
+        return isNameStart(c) || c >= '0' && c <= '9';
+    }
+
+    /**
+     * The error for a character that cannot stand at the current position. A letter or digit
+     * of another script is no part of a name, and the message gives the rule names follow.
+     */
+    private IllegalArgumentException unexpectedCharacter(String expected) {
+        if (Character.isLetterOrDigit(text.codePointAt(pos))) {
+            return new IllegalArgumentException("'" + here() + "' at column " + (pos + 1) + " of the expression: a "
+                    + "variable's name is made of the letters a-z and A-Z, digits and _, as --var takes it");
+        }
+        return error("unexpected '" + here() + "'", expected);
+    }
+
+    /** The character at the current position, whole: an emoji is one character, of two chars. */
+    private String here() {
+        return new String(Character.toChars(text.codePointAt(pos)));
     }
 
     private static final String FUNCTIONS = "|tanh|relu|exp|log|";
 
     private String name() {
         int start = pos;
-        while (!atEnd() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_')) {
+        while (!atEnd() && isNamePart(text.charAt(pos))) {
             pos++;
         }
         return text.substring(start, pos);
@@ -291,7 +324,7 @@ final class ExpressionParser {
             return new IllegalArgumentException("the expression ends after column " + text.length() + "; expected "
                     + expected);
         }
-        return error("'" + text.charAt(pos) + "'", expected);
+        return error("'" + here() + "'", expected);
     }
 
     private IllegalArgumentException error(String found, String expected) {

@@ -354,7 +354,7 @@ public final class MicrogptCommand implements Callable<Integer> {
             return CommandLine.ExitCode.USAGE;
         }
         if (e instanceof TrainingDivergedException) {
-            err.println("microgpt: " + oneLine(e.getMessage()) + "; a smaller --lr may help");
+            err.println("microgpt: " + oneLine(e.getMessage()) + "; " + TrainCommand.NEW_RUN_ADVICE);
             err.flush();
             return CommandFailedException.FAILED;
         }

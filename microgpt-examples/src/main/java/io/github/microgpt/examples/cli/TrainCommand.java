@@ -23,6 +23,7 @@ import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
+import io.github.microgpt.train.TrainingDivergedException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -181,6 +182,8 @@ public final class TrainCommand implements Callable<Integer> {
     private volatile int lastSaved;
     /** Whether a stop of the run has been reported (a signal and a closed stdout may come together). */
     private final AtomicBoolean stopReported = new AtomicBoolean();
+    /** A resumed run's learning rate, which its checkpoint fixes; null for a new run. */
+    private Double resumedLearningRate;
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the run saved in DIR from the step after the last one done. The model, "
@@ -595,7 +598,7 @@ public final class TrainCommand implements Callable<Integer> {
         out.line("--- inference (new, hallucinated names) ---");
         Sampler sampler = new Sampler(run.model(), run.tokenizer(), run.random());
         for (int i = 1; i <= samples; i++) {
-            String sample = finalSample(sampler, temperature, trainer.stepsDone());
+            String sample = finalSample(sampler, temperature, trainer.stepsDone(), divergenceAdvice());
             // A sample is made of the data's characters, which may reorder or break the line (see GenerateCommand).
             out.line("sample " + PythonFormat.rightAligned(i, 2) + ": " + Terminals.escapeControls(sample));
             out.flush();
@@ -619,12 +622,34 @@ public final class TrainCommand implements Callable<Integer> {
      * @throws CommandFailedException if the logits are not finite
      */
     static String finalSample(Sampler sampler, double temperature, int stepsDone) {
+        return finalSample(sampler, temperature, stepsDone, NEW_RUN_ADVICE);
+    }
+
+    /**
+     * {@link #finalSample(Sampler, double, int)} with the advice that ends a divergence's message.
+     *
+     * @param advice what may help, as {@link #divergenceAdvice()} words it
+     */
+    static String finalSample(Sampler sampler, double temperature, int stepsDone, String advice) {
         try {
             return sampler.sample(temperature);
         } catch (NonFiniteLogitsException e) {
             throw new CommandFailedException("training diverged at its last step (" + stepsDone + "): "
-                    + e.getMessage() + "; a smaller --lr may help", CommandFailedException.FAILED, e);
+                    + e.getMessage() + "; " + advice, CommandFailedException.FAILED, e);
         }
+    }
+
+    /** What may keep a new run from diverging: the words {@link MicrogptCommand} ends a divergence with. */
+    static final String NEW_RUN_ADVICE = "a smaller --lr may help";
+
+    /**
+     * What may keep this run from diverging. A resumed run's learning rate is its checkpoint's, and
+     * {@code --lr} cannot be combined with {@code --resume}: "a smaller --lr" alone sent the user
+     * to a command line that is refused.
+     */
+    private String divergenceAdvice() {
+        return resumedLearningRate == null ? NEW_RUN_ADVICE : "its learning rate, " + resumedLearningRate
+                + ", is the checkpoint's, which --resume keeps: a new run with a smaller --lr may help";
     }
 
     /** Seeds, loads and shuffles the documents, builds the model: {@code microgpt.py}'s start. */
@@ -705,6 +730,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (plot != null) {
             checkPlotIsNotTheData(source.file().orElse(null));
         }
+        resumedLearningRate = state.optimizer().settings().learningRate();
         TrainingRun recipe = new TrainingRun(saved.seed(), source);
         List<String> docs = recipe.trainingOrder(loadDocuments(source.file().orElse(null)));
         checkMemory(checkpoint.architecture(), checkpoint.config(), checkpoint.tokenizer().vocabSize(), docs,
@@ -743,7 +769,15 @@ public final class TrainCommand implements Callable<Integer> {
     private void train(CliContext context, Run run, int lastStep) {
         Trainer trainer = run.trainer();
         while (trainer.stepsDone() < lastStep) {
-            trainer.step(StepMode.DOCUMENT);
+            try {
+                trainer.step(StepMode.DOCUMENT);
+            } catch (TrainingDivergedException e) {
+                if (resumedLearningRate == null) {
+                    throw e;  // MicrogptCommand adds NEW_RUN_ADVICE
+                }
+                throw new CommandFailedException(e.getMessage() + "; " + divergenceAdvice(),
+                        CommandFailedException.FAILED, e);
+            }
             if (saveEvery != null && trainer.stepsDone() % saveEvery == 0 && trainer.stepsDone() < lastStep) {
                 try {
                     save(run, state(run));

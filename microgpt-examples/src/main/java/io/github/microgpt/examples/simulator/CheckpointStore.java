@@ -95,8 +95,8 @@ final class CheckpointStore {
     static void check(String name) {
         if (!NAME.matcher(name).matches()) {
             throw ApiException.badRequest("The checkpoint name must be 1 to 64 letters, digits, '.', '_' or '-',"
-                    + " starting with a letter or digit (it names a folder, never a path); got \""
-                    + (name.length() > 70 ? name.substring(0, 70) + "…" : name) + "\"");
+                    + " starting with a letter or digit (it names a folder, never a path); got "
+                    + ApiException.quoted(name));
         }
         if (name.endsWith(".")) {
             // Windows drops a name's trailing dots: "run." would be the folder "run", another checkpoint's.

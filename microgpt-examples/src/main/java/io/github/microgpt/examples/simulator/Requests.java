@@ -139,7 +139,7 @@ final class Requests {
         Named {
             required(name, "the checkpoint name is missing");
             // No length check of its own: one of 201 characters was told "the limit is 200" when
-            // the limit is 64; check's rule says so, and quotes at most 70 characters of it.
+            // the limit is 64; check's rule says so, and quotes at most 60 characters of it.
             CheckpointStore.check(name);
         }
     }
@@ -237,7 +237,7 @@ final class Requests {
         while (true) {
             switch (in.peek()) {
                 case BEGIN_OBJECT, BEGIN_ARRAY -> {
-                    String place = names.isEmpty() ? "the request" : "\"" + field(in) + "\"";
+                    String place = names.isEmpty() ? "the request" : ApiException.quoted(field(in));
                     if (in.peek() == JsonToken.BEGIN_OBJECT) {
                         in.beginObject();
                     } else {
@@ -302,8 +302,8 @@ final class Requests {
 
     private static void choice(String value, String label, Set<String> choices) {
         if (value != null && !choices.contains(value)) {
-            throw ApiException.badRequest(label + " must be one of " + new TreeSet<>(choices) + ", got \""
-                    + (value.length() > 100 ? value.substring(0, 100) + "…" : value) + "\"");
+            throw ApiException.badRequest(label + " must be one of " + new TreeSet<>(choices) + ", got "
+                    + ApiException.quoted(value));
         }
     }
 
