@@ -241,7 +241,7 @@ final class FloatGpt {
             stage(team, ws, tokens, l, from, to, c, FloatGpt::mlpInputStage);
             FloatKernels.matmulForward(ws.mlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, from, to,
                     wT, ws.transposeBlocks, team);
-            stage(team, ws, tokens, l, from, to, 4 * c, FloatGpt::reluStage);
+            relu(ws, tokens, l, from, to, team);
             FloatKernels.matmulForward(ws.mlpProj[l], ws.mlpActive[l], lw.mlpFc2, from, to,
                     wT, ws.transposeBlocks, team);
             stage(team, ws, tokens, l, from, to, c, FloatGpt::layerOutputStage);
@@ -259,6 +259,32 @@ final class FloatGpt {
     private void mlpInputStage(FloatWorkspace ws, int[] tokens, int l, int p0, int p1) {
         FloatKernels.residualForward(ws.afterAttn[l], ws.attnProj[l], ws.residual[l], p0, p1);
         FloatKernels.rmsnormForward(ws.mlpNormed[l], ws.mlpNormScale[l], ws.afterAttn[l], p0, p1);
+    }
+
+    /**
+     * The ReLU of layer {@code l}'s MLP hidden layer over the positions {@code [from, to)}, in
+     * place: split by positions ({@link #reluStage}), or, with the core's loops on more than one
+     * thread when the MLP's second product sums its input in two halves
+     * ({@link FloatKernels#inInputHalves}), by columns, one contiguous part per thread. Then each
+     * thread takes the columns that the product before it computed (it splits the weights' rows,
+     * so on two threads each thread writes one half of every position's hidden layer) and that
+     * the product after it reads (each thread sums one half of the input's columns over every
+     * position), so that none of the three reads a line the other core has just written.
+     * Measured at {@code nEmbd} 256, 4 layers, 64 positions (core loops, one JVM, one model, old
+     * and new alternated, medians of 36 rounds of 3 steps on a busy host): with the second
+     * product in halves, a two-thread step took 0.956 of the time with the ReLU by positions and
+     * 0.937 with it by columns; the second product 2.88 ms against 2.74 ms a step.
+     */
+    private void relu(FloatWorkspace ws, int[] tokens, int l, int from, int to, Workers team) {
+        int hidden = 4 * config.nEmbd();
+        if (team.threads() > 1 && to - from >= FloatKernels.MIN_POSITIONS_FOR_TRANSPOSE
+                && !ArrayKernels.runsOptionalKernels() && FloatKernels.inInputHalves(config.nEmbd(), hidden)) {
+            float[][] x = ws.mlpHidden[l];
+            team.forRange(hidden, (hidden + team.threads() - 1) / team.threads(),
+                    (c0, c1) -> FloatKernels.reluColumns(x, from, to, c0, c1));
+        } else {
+            stage(team, ws, tokens, l, from, to, hidden, FloatGpt::reluStage);
+        }
     }
 
     /**

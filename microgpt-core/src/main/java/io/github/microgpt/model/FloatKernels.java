@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * taken in whatever order keeps the SIMD lanes busy. The results still do not depend on the number of threads: the work is split by outputs (rows,
  * positions, heads), never inside a sum (the backward product's gradient of the input is two
  * sums, over two halves of the weights' rows that the shape alone fixes, see
- * {@link #matmulBackward}), and each output is computed by the same operations whichever thread
- * computes it.
+ * {@link #matmulBackward}, and so is the forward product of an input four times as wide as its
+ * output, over two halves of the input, see {@link #forwardInHalves}), and each output is
+ * computed by the same operations whichever thread computes it.
  *
  * <p><b>Speed.</b> The matrix products dominate a step. Each inner loop is a plain counted loop
  * over {@code float[]}s indexed by the loop variable, the shape HotSpot's C2 turns into SIMD
@@ -181,7 +182,9 @@ final class FloatKernels {
      * precision. From {@link #MIN_POSITIONS_FOR_TRANSPOSE} positions on, a sum of rows of the
      * transposed weights, SIMD lanes along the output row, each thread transposing its own rows of
      * the weights a block at a time into a buffer of its own (see {@link Kernels}' {@code
-     * matmulForward} why); fewer positions are multiplied one by one. Split over the team by rows
+     * matmulForward} why); fewer positions are multiplied one by one. An input at least four times
+     * as wide as the output is summed in two halves of its columns, a thread per half
+     * ({@link #forwardInHalves}). Otherwise split over the team by rows
      * of the weights (by positions when there are too few rows to share, or too few for the
      * input's width, see {@link Kernels#forwardByPositions}): split by positions, as
      * it was, each thread transposed all the weights, which at {@code nEmbd} 256 took 4.4-5.0 ms
@@ -213,6 +216,10 @@ final class FloatKernels {
         }
         int cols = w[0].length;
         blocks.ensureSlots(workers.threads());
+        if (inInputHalves(rows, cols)) {
+            forwardInHalves(out, in, w, from, to, blocks, workers);
+            return;
+        }
         int rowGrain = Kernels.forwardRowGrain(rows, workers);
         if (rows < 2 * rowGrain || Kernels.forwardByPositions(rows, cols, workers)) {
             // Too few rows to share (the output layer's 27, one thread), or too few for the
@@ -225,7 +232,7 @@ final class FloatKernels {
             // the other); on one thread the split is the same.
             int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_FLOATS / rows / 3 * 3));
             workers.forRangeWithSlot(n, positionGrain(n, workers), (slot, p0, p1) -> productRows(out, in, w,
-                    blocks.get(slot, block, rows), block, from + p0, from + p1, 0, rows, false));
+                    blocks.get(slot, block, rows), block, from + p0, from + p1, 0, rows, false, 0, cols));
             return;
         }
         // Split by rows of the weights, one part per thread: each thread transposes only its own
@@ -238,7 +245,7 @@ final class FloatKernels {
             // two threads writing at every pass would hand back and forth between their cores.
             boolean whole = width == rows;
             productRows(out, in, w, whole ? blocks.get(slot, block, rows) : blocks.exact(slot, block + n, width),
-                    block, from, to, o0, o1, !whole);
+                    block, from, to, o0, o1, !whole, 0, cols);
         });
     }
 
@@ -282,6 +289,19 @@ final class FloatKernels {
             return buffer;
         }
 
+        private float[][] secondHalf = new float[0][];
+
+        /**
+         * The sums of the second half of a product's input ({@link #forwardInHalves}): at least
+         * {@code count} rows of at least {@code length}; on the calling thread, before a loop.
+         */
+        float[][] secondHalf(int count, int length) {
+            if (secondHalf.length < count || secondHalf[0].length < length) {
+                secondHalf = new float[count][length];
+            }
+            return secondHalf;
+        }
+
         /**
          * The buffer of thread {@code slot} for a part of a product's rows: at least
          * {@code count} rows of exactly {@code length}. Exactly, because a block's rows lie in
@@ -320,16 +340,65 @@ final class FloatKernels {
     }
 
     /**
+     * Whether {@link #matmulForward} sums the input's columns in two halves
+     * ({@link #forwardInHalves}): for an input at least four times as wide as the output, of
+     * at least 64 rows (the MLP's second product from {@code nEmbd} 64 on). A function of the
+     * shape alone, so that the bits do not depend on the threads, nor on whether the positions
+     * come one at a time ({@link #matvecs} follows it too).
+     */
+    static boolean inInputHalves(int rows, int cols) {
+        return rows >= 64 && cols >= 4 * rows;
+    }
+
+    /**
+     * {@link #matmulForward} of a wide input in two halves of its columns, cut at
+     * {@code cols / 2}: each output is the sum over the first half, in column order from 0, plus
+     * the sum over the second half, in column order from 0, the second half summed into
+     * {@code blocks}' scratch and added at the end (as {@link #matmulBackward} sums the input's
+     * gradient in two halves of the weights' rows). A team of two gives each thread one half
+     * over every position: each thread then transposes and reads only its half of the weights
+     * and its half of every position's input, which it has written itself when the stage before
+     * splits by columns (see {@code FloatGpt.relu}). Split by positions, as it was (the rows are
+     * too few to share, see {@link Kernels#forwardByPositions}), each thread transposed all the
+     * weights: measured for the MLP's second product at {@code nEmbd} 256, 4 layers, 64 positions
+     * (core loops, one JVM, one model, old and new alternated, per-round medians of 30 and 36
+     * rounds of 3 steps), it took 0.874 and 0.853 of the time on two threads, and a step 0.971
+     * and 0.956 (on one thread 0.989 and 0.979: noise). With more threads each half's positions
+     * are shared out further.
+     */
+    private static void forwardInHalves(float[][] out, float[][] in, float[][] w, int from, int to,
+                                        TransposeBlocks blocks, Workers workers) {
+        int n = to - from;
+        int rows = w.length;
+        int cols = w[0].length;
+        int middle = cols / 2;
+        int groups = (workers.threads() + 1) / 2;
+        float[][] second = blocks.secondHalf(to, rows);
+        int block = Math.min(middle, Math.max(3, FORWARD_BLOCK_FLOATS / rows / 3 * 3));
+        workers.forRangeWithSlot(2 * groups, 1, (slot, u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                boolean secondHalf = u >= groups;
+                int group = u % groups;
+                int p0 = from + n * group / groups;
+                int p1 = from + n * (group + 1) / groups;
+                productRows(secondHalf ? second : out, in, w, blocks.get(slot, block, rows), block, p0, p1, 0, rows,
+                        false, secondHalf ? middle : 0, secondHalf ? cols : middle);
+            }
+        });
+        workers.forRange(n, positionGrain(n, workers), (p0, p1) -> addRows(out, second, from + p0, from + p1));
+    }
+
+    /**
      * Positions {@code [from, to)} of {@code out[t] = sum_i in[t][i] * w[.][i]}: the columns of
      * {@code w} in blocks transposed into {@code buffer}, each added to every position, two
      * positions and three rows of the block per pass along the output row (three rows, not four:
      * see {@link Kernels}' {@code threeTermsTwoRows}). A position alone (the last of an odd
-     * range) gets the same operations as one of a pair.
+     * range) gets the same operations as one of a pair. Only the input's columns
+     * {@code [c0, cols)} are summed (all of them, or one half, see {@link #forwardInHalves}).
      */
     private static void productRows(float[][] out, float[][] in, float[][] w, float[][] buffer, int block,
-                                    int from, int to, int o0, int o1, boolean apart) {
+                                    int from, int to, int o0, int o1, boolean apart, int c0, int cols) {
         int rows = o1 - o0;
-        int cols = w[0].length;
         // The sums go to y[t - shift], columns [0, rows): the output's rows (o0 = 0), or the
         // buffer's rows from block on.
         float[][] y = apart ? buffer : out;
@@ -337,7 +406,7 @@ final class FloatKernels {
         for (int t = from; t < to; t++) {
             Arrays.fill(y[t - shift], 0, rows, 0f);
         }
-        for (int i0 = 0; i0 < cols; i0 += block) {
+        for (int i0 = c0; i0 < cols; i0 += block) {
             int i1 = Math.min(cols, i0 + block);
             Transposes.columns(w, buffer, i0, i1, 0, o0, o1);
             int t = from;
@@ -788,10 +857,13 @@ final class FloatKernels {
 
     /**
      * Rows {@code [o0, o1)} of the product, position by position, four rows at once: for few
-     * positions, and for generation (one position at a time).
+     * positions, and for generation (one position at a time). Each sum in the same order as in
+     * {@link #productRows} (a wide input in two halves, see {@link #inInputHalves}), so a
+     * position gets the same bits alone as in a document.
      */
     private static void matvecs(float[][] out, float[][] in, float[][] w, int o0, int o1, int from, int to) {
         int cols = w[0].length;
+        int end = inInputHalves(w.length, cols) ? cols / 2 : cols;
         for (int t = from; t < to; t++) {
             float[] u = in[t];
             float[] y = out[t];
@@ -805,12 +877,29 @@ final class FloatKernels {
                 float a1 = 0f;
                 float a2 = 0f;
                 float a3 = 0f;
-                for (int i = 0; i < cols; i++) {
+                for (int i = 0; i < end; i++) {
                     float ui = u[i];
                     a0 = (a0 + w0[i] * ui);
                     a1 = (a1 + w1[i] * ui);
                     a2 = (a2 + w2[i] * ui);
                     a3 = (a3 + w3[i] * ui);
+                }
+                if (end < cols) {
+                    float b0 = 0f;
+                    float b1 = 0f;
+                    float b2 = 0f;
+                    float b3 = 0f;
+                    for (int i = end; i < cols; i++) {
+                        float ui = u[i];
+                        b0 = (b0 + w0[i] * ui);
+                        b1 = (b1 + w1[i] * ui);
+                        b2 = (b2 + w2[i] * ui);
+                        b3 = (b3 + w3[i] * ui);
+                    }
+                    a0 += b0;
+                    a1 += b1;
+                    a2 += b2;
+                    a3 += b3;
                 }
                 y[o] = a0;
                 y[o + 1] = a1;
@@ -820,8 +909,15 @@ final class FloatKernels {
             for (; o < o1; o++) {
                 float[] w0 = w[o];
                 float a0 = 0f;
-                for (int i = 0; i < cols; i++) {
+                for (int i = 0; i < end; i++) {
                     a0 = (a0 + w0[i] * u[i]);
+                }
+                if (end < cols) {
+                    float b0 = 0f;
+                    for (int i = end; i < cols; i++) {
+                        b0 = (b0 + w0[i] * u[i]);
+                    }
+                    a0 += b0;
                 }
                 y[o] = a0;
             }
@@ -1222,6 +1318,19 @@ final class FloatKernels {
         for (int t = from; t < to; t++) {
             float[] y = x[t];
             for (int i = 0; i < y.length; i++) {
+                y[i] = Math.max(y[i], 0f);
+            }
+        }
+    }
+
+    /**
+     * {@link #reluInPlace} of the columns {@code [c0, c1)} only, for every position of
+     * {@code [from, to)}: the ReLU split by columns (see {@code FloatGpt.relu}).
+     */
+    static void reluColumns(float[][] x, int from, int to, int c0, int c1) {
+        for (int t = from; t < to; t++) {
+            float[] y = x[t];
+            for (int i = c0; i < c1; i++) {
                 y[i] = Math.max(y[i], 0f);
             }
         }
