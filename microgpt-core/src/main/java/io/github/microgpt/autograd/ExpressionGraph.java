@@ -145,7 +145,7 @@ public final class ExpressionGraph {
         /**
          * Shows every component, as a record would.
          *
-         * @return for example {@code Node[id=..., op=..., ...]}
+         * @return for example {@code Node[id=0, op=LEAF, label=null, data=2.0, grad=3.0, layer=0]}
          */
         @Override
         public String toString() {
@@ -241,7 +241,7 @@ public final class ExpressionGraph {
         /**
          * Shows every component, as a record would.
          *
-         * @return for example {@code Edge[child=..., parent=..., ...]}
+         * @return for example {@code Edge[child=0, parent=2, operand=0, localGrad=3.0]}
          */
         @Override
         public String toString() {
@@ -337,7 +337,8 @@ public final class ExpressionGraph {
         /**
          * Shows every component, as a record would.
          *
-         * @return for example {@code BackwardStep[edge=..., parentGrad=..., ...]}
+         * @return for example {@code BackwardStep[edge=Edge[child=0, parent=2, operand=0, localGrad=3.0],
+         *     parentGrad=1.0, childGradBefore=0.0, childGradAfter=3.0]}
          */
         @Override
         public String toString() {

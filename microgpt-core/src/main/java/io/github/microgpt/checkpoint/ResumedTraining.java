@@ -128,7 +128,8 @@ public final class ResumedTraining {
     /**
      * Shows every component, as a record would.
      *
-     * @return for example {@code ResumedTraining[model=..., tokenizer=..., ...]}
+     * @return for example {@code ResumedTraining[model=ArrayGptModel[...], tokenizer=Tokenizer[vocabSize=27, ...],
+     *     optimizer=AdamOptimizer[...], trainer=Trainer[...], random=PythonRandom[...], lossHistory=...]}
      */
     @Override
     public String toString() {

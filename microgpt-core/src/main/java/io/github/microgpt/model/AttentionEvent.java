@@ -126,7 +126,7 @@ public final class AttentionEvent {
     /**
      * Shows every component, the arrays' elements included, as a record would.
      *
-     * @return for example {@code AttentionEvent[layer=..., head=..., ...]}
+     * @return for example {@code AttentionEvent[layer=0, head=1, posId=1, weights=[0.25, 0.75]]}
      */
     @Override
     public String toString() {

@@ -102,7 +102,7 @@ public final class NextToken {
         /**
          * Shows every component, as a record would.
          *
-         * @return for example {@code Candidate[tokenId=..., text=..., ...]}
+         * @return for example {@code Candidate[tokenId=14, text=o, probability=0.2368...]}
          */
         @Override
         public String toString() {

@@ -90,7 +90,7 @@ public final class SampleEvent {
     /**
      * Shows every component, the arrays' elements included, as a record would.
      *
-     * @return for example {@code SampleEvent[sampleNumber=..., text=..., ...]}
+     * @return for example {@code SampleEvent[sampleNumber=1, text=ann, tokens=[0, 13, 13]]}
      */
     @Override
     public String toString() {

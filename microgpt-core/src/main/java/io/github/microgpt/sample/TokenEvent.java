@@ -120,7 +120,7 @@ public final class TokenEvent {
     /**
      * Shows every component, the arrays' elements included, as a record would.
      *
-     * @return for example {@code TokenEvent[sampleNumber=..., posId=..., ...]}
+     * @return for example {@code TokenEvent[sampleNumber=1, posId=0, context=[26], probabilities=[...], tokenId=0]}
      */
     @Override
     public String toString() {

@@ -121,7 +121,8 @@ public final class GradientEvent {
     /**
      * Shows every component, as a record would.
      *
-     * @return for example {@code GradientEvent[step=..., totalSteps=..., ...]}
+     * @return for example {@code GradientEvent[step=1, totalSteps=10, loss=1.6116...,
+     *     parameters=ReadOnlyParameters[step 1, 264 parameters, open]]}
      */
     @Override
     public String toString() {

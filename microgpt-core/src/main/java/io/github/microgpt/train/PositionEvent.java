@@ -151,7 +151,8 @@ public final class PositionEvent {
     /**
      * Shows every component, the arrays' elements included, as a record would.
      *
-     * @return for example {@code PositionEvent[step=..., document=..., ...]}
+     * @return for example {@code PositionEvent[step=1, document=ann, posId=0, context=[4], inputTokenId=4,
+     *     targetTokenId=0, probabilities=[0.155..., 0.199..., 0.229..., 0.221..., 0.194...], loss=1.863...]}
      */
     @Override
     public String toString() {

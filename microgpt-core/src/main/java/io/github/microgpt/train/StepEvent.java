@@ -94,7 +94,7 @@ public final class StepEvent {
     /**
      * Shows every component, as a record would.
      *
-     * @return for example {@code StepEvent[step=..., totalSteps=..., ...]}
+     * @return for example {@code StepEvent[step=1, totalSteps=1000, loss=3.3660..., learningRate=0.01]}
      */
     @Override
     public String toString() {

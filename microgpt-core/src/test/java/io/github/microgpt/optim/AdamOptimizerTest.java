@@ -34,14 +34,27 @@ import org.junit.jupiter.api.TestFactory;
 class AdamOptimizerTest {
 
     /**
-     * Parameters held in two plain arrays, which the caller may read and write directly, in the
-     * given matrices; a view that is not the array engine's rows (AdamOneUpdateTest uses it too).
+     * Parameters held in two plain arrays, which the test may read and write directly (the fields,
+     * or the arrays it passed in), in the given matrices; a view that is not the array engine's
+     * rows (AdamOneUpdateTest uses it too).
      */
     record ArrayParameters(List<ParameterMatrix> matrices, double[] values, double[] grads) implements Parameters {
 
         /** Copies of the two arrays, as one matrix named "all". */
         ArrayParameters(double[] values, double[] grads) {
             this(List.of(new ParameterMatrix("all", 1, values.length, 0)), values.clone(), grads.clone());
+        }
+
+        /** A copy, as {@link Parameters#values()} promises (a record's own accessor would share the array). */
+        @Override
+        public double[] values() {
+            return values.clone();
+        }
+
+        /** A copy, as {@link Parameters#grads()} promises. */
+        @Override
+        public double[] grads() {
+            return grads.clone();
         }
 
         @Override

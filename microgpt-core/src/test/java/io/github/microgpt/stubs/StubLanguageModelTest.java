@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.github.microgpt.model.ArrayGptModel;
+import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Predictions;
+import io.github.microgpt.random.PythonRandom;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -30,13 +33,30 @@ class StubLanguageModelTest {
         assertThrows(UnsupportedOperationException.class, () -> model.read().add(7));
     }
 
+    /**
+     * A bad token and a read past the block are refused as {@link LanguageModel.Sequence#next}
+     * promises and the real models do: the same exception, the same message, nothing changed.
+     * (The stub threw an IllegalStateException past the block and took any token.)
+     */
     @Test
-    void itRefusesToReadPastItsBlockLikeTheRealModels() {
-        LanguageModel.Sequence sequence = StubLanguageModel.fixed(new double[] {0, 0}, 2).newSequence();
-        sequence.next(1);
-        sequence.next(0);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> sequence.next(0));
-        assertEquals("asked for position 2 of a block of 2", e.getMessage());
+    void itRefusesABadTokenAndAReadPastItsBlockLikeTheRealModels() {
+        StubLanguageModel stub = StubLanguageModel.fixed(new double[] {0, 0}, 2);
+        LanguageModel.Sequence sequence = stub.newSequence();
+        LanguageModel real = ArrayGptModel.create(new GptConfig(1, 4, 1, 2, 0.08), 2, new PythonRandom(1));
+        LanguageModel.Sequence realSequence = real.newSequence();
+        for (int bad : new int[] {-1, 2}) {
+            assertEquals(assertThrows(IllegalArgumentException.class, () -> realSequence.next(bad)).getMessage(),
+                    assertThrows(IllegalArgumentException.class, () -> sequence.next(bad)).getMessage());
+        }
+        assertEquals(0, sequence.length(), "a refused token changes nothing");
+        for (int n = 0; n < 2; n++) {
+            sequence.next(1);
+            realSequence.next(1);
+        }
+        assertEquals(assertThrows(IllegalArgumentException.class, () -> realSequence.next(0)).getMessage(),
+                assertThrows(IllegalArgumentException.class, () -> sequence.next(0)).getMessage());
+        assertEquals(2, sequence.length(), "a read past the block changes nothing");
+        assertEquals(List.of(1, 1), stub.read(), "refused reads are not counted");
     }
 
     @Test

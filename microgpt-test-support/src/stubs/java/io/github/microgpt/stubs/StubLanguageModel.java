@@ -1,5 +1,6 @@
 package io.github.microgpt.stubs;
 
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Parameters;
@@ -21,11 +22,14 @@ import java.util.function.IntFunction;
  * <ul>
  *   <li>each {@link Sequence#next(int)} returns the logits the test gave, as a new array (the
  *       caller may change it without changing the next answer);</li>
- *   <li>it refuses to read past its block size, as the real models do, so that a caller which
- *       steps too far fails with an {@link IllegalStateException} naming the position;</li>
- *   <li>it refuses logits that are not one per token of its vocabulary (a mistake in the test);</li>
- *   <li>it remembers every token it was asked to read, over all its sequences, in
- *       {@link #read()}, so that a test can check what the caller fed it.</li>
+ *   <li>it refuses a token outside its vocabulary and a read past its block size as the real
+ *       models do ({@link Sequence#next(int)}'s contract: an {@link IllegalArgumentException}
+ *       with their message, and nothing changed), so that a caller which feeds a bad token or
+ *       steps too far fails here as it would there;</li>
+ *   <li>it refuses logits that are not one per token of its vocabulary (a mistake in the test,
+ *       an {@link IllegalStateException});</li>
+ *   <li>it remembers every token it read, over all its sequences, in {@link #read()}, so that
+ *       a test can check what the caller fed it (a read that failed is not counted).</li>
  * </ul>
  * The configuration it reports is {@code GptConfig(1, 4, 1, blockSize, 0.08)}: only the block
  * size means anything, the rest is a small valid shape.
@@ -83,7 +87,7 @@ public final class StubLanguageModel implements LanguageModel {
     }
 
     /**
-     * The tokens the model was asked to read, in order, over all its sequences.
+     * The tokens the model read, in order, over all its sequences.
      *
      * @return a live, unmodifiable view
      */
@@ -119,17 +123,17 @@ public final class StubLanguageModel implements LanguageModel {
 
             @Override
             public double[] next(int tokenId) {
-                if (length >= config.blockSize()) {
-                    throw new IllegalStateException("asked for position " + length + " of a block of "
-                            + config.blockSize());
-                }
-                length++;
-                read.add(tokenId);
+                // The real models' checks, in their order and with their messages: a caller that
+                // feeds a bad token or steps past the block fails here as it would there.
+                ModelChecks.token(tokenId, vocabSize, "the token");
+                ModelChecks.position(length, config.blockSize());
                 double[] answer = logits.apply(tokenId);
                 if (answer.length != vocabSize) {
                     throw new IllegalStateException("the test gave " + answer.length + " logits for a vocabulary of "
                             + vocabSize);
                 }
+                length++;
+                read.add(tokenId);
                 return answer.clone();
             }
         };
