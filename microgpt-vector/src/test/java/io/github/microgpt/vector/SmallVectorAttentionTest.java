@@ -1,7 +1,6 @@
 package io.github.microgpt.vector;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -147,20 +146,20 @@ class SmallVectorAttentionTest {
             double scale = Math.pow(Math.pow(4, 0.5), -1);
             double[][] qkv = randomDoubles(r, n, 3 * c);
             double[][] keysT = randomDoubles(r, c, n);
-            double[][] expectedKeysT = copy(keysT);
+            double[][] expectedKeysT = SmallVectorKernelsTest.copy(keysT);
             double[][][] expectedWeights = new double[n][k.nHead()][n];
             double[][] expectedOut = randomDoubles(r, n, c);
-            double[][] out = copy(expectedOut);
+            double[][] out = SmallVectorKernelsTest.copy(expectedOut);
             double[][][] weights = new double[n][k.nHead()][n];
             // The cache of the positions before from, as an earlier call would have left it.
             plainForward(expectedOut, expectedWeights, qkv, expectedKeysT, k.nHead(), scale, 0, k.from());
             plainForward(out, weights, qkv, keysT, k.nHead(), scale, 0, k.from());
             plainForward(expectedOut, expectedWeights, qkv, expectedKeysT, k.nHead(), scale, k.from(), k.to());
             assertTrue(KERNELS.attentionForward(out, weights, qkv, keysT, k.nHead(), scale, k.from(), k.to()));
-            assertSameBits(expectedOut, out, "out");
-            assertSameBits(expectedKeysT, keysT, "keysT");
+            SmallVectorKernelsTest.assertSameBits(expectedOut, out, "out");
+            SmallVectorKernelsTest.assertSameBits(expectedKeysT, keysT, "keysT");
             for (int t = 0; t < n; t++) {
-                assertSameBits(expectedWeights[t], weights[t], "weights[" + t + "]");
+                SmallVectorKernelsTest.assertSameBits(expectedWeights[t], weights[t], "weights[" + t + "]");
             }
         }));
     }
@@ -177,31 +176,11 @@ class SmallVectorAttentionTest {
             plainForward(new double[n][c], weights, qkv, new double[c][n], k.nHead(), scale, 0, n);
             double[][] dout = randomDoubles(r, n, c);
             double[][] expected = randomDoubles(r, n, 3 * c);
-            double[][] dqkv = copy(expected);
+            double[][] dqkv = SmallVectorKernelsTest.copy(expected);
             plainBackward(expected, dout, qkv, weights, k.nHead(), scale, k.from(), k.to());
             assertTrue(KERNELS.attentionBackward(dqkv, dout, qkv, weights, new double[n], k.nHead(), scale,
                     k.from(), k.to()));
-            assertSameBits(expected, dqkv, "dqkv");
+            SmallVectorKernelsTest.assertSameBits(expected, dqkv, "dqkv");
         }));
-    }
-
-    private static double[][] copy(double[][] a) {
-        double[][] b = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            b[i] = a[i].clone();
-        }
-        return b;
-    }
-
-    private static void assertSameBits(double[][] expected, double[][] actual, String what) {
-        for (int r = 0; r < expected.length; r++) {
-            for (int i = 0; i < expected[r].length; i++) {
-                long e = Double.doubleToRawLongBits(expected[r][i]);
-                long a = Double.doubleToRawLongBits(actual[r][i]);
-                if (e != a) {
-                    fail(what + "[" + r + "][" + i + "]: expected " + expected[r][i] + ", got " + actual[r][i]);
-                }
-            }
-        }
     }
 }

@@ -85,7 +85,8 @@ class SmallVectorKernelsTest {
         return expected;
     }
 
-    private static double[][] copy(double[][] a) {
+    /** A deep copy of {@code a}; the attention tests use it too. */
+    static double[][] copy(double[][] a) {
         double[][] b = new double[a.length][];
         for (int i = 0; i < a.length; i++) {
             b[i] = a[i].clone();
@@ -93,7 +94,8 @@ class SmallVectorKernelsTest {
         return b;
     }
 
-    private static void assertSameBits(double[][] expected, double[][] actual, String what) {
+    /** Fails naming the first entry whose bits differ; the attention tests use it too. */
+    static void assertSameBits(double[][] expected, double[][] actual, String what) {
         for (int r = 0; r < expected.length; r++) {
             for (int i = 0; i < expected[r].length; i++) {
                 long e = Double.doubleToRawLongBits(expected[r][i]);
