@@ -313,8 +313,10 @@ public final class Value {
     /**
      * Sums values as Python's built-in {@code sum} does: a left-to-right fold that starts from
      * the number 0, so the first node is {@code values[0] + 0} and each further value is added
-     * to the running total. The order of additions fixes the rounding, so it matters for exact
-     * results.
+     * to the running total. (Python's {@code 0 + v} asks the {@code int} 0 first, which cannot add
+     * a {@code Value}, and then {@code v.__radd__(0)}, which computes {@code v + 0}: hence
+     * {@code values[0]} as the left child and the constant 0 as the right.) The order of
+     * additions fixes the rounding, so it matters for exact results.
      *
      * @param values the values to add; at least one
      * @return a new node holding the sum

@@ -25,8 +25,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The GPT of {@code microgpt.py}, built from {@link Value}s: every weight is a {@code Value}, and
- * every forward pass builds a graph that {@link Value#backward()} differentiates.
+ * Lesson 4 of the progression, and its goal: the GPT of {@code microgpt.py}, built from
+ * {@link Value}s. Every weight is a {@code Value}, and every forward pass builds a graph that
+ * {@link Value#backward()} differentiates. Where {@link AttentionModel} only gathers what earlier
+ * positions offer, the GPT follows each attention with an MLP that works on what was gathered,
+ * position by position.
+ *
+ * <pre>
+ * x = rmsnorm(wte[token] + wpe[pos])
+ * for each layer:
+ *     x = x + attn_wo @ multi_head_attention(rmsnorm(x))   # over the keys and values so far
+ *     x = x + mlp_fc2 @ relu(mlp_fc1 @ rmsnorm(x))         # 4 * nEmbd hidden units
+ * logits = lm_head @ x
+ * </pre>
+ *
+ * <p>Each block adds its result to {@code x} (a <em>residual connection</em>) rather than
+ * replacing it, so what the embeddings said is still there for the next block, and the gradient
+ * of the loss flows back through the additions untouched (both local gradients of {@code +} are
+ * 1) to every earlier block. The {@code rmsnorm} in front of each block scales its input to a
+ * root mean square of 1, so that the blocks see numbers of one size however large {@code x} has
+ * grown.
  *
  * <p>{@link #forward(int, int, KvCache)} is the Python's {@code gpt(token_id, pos_id, keys,
  * values)}, line for line: token and position embeddings, RMSNorm, then per layer multi-head
@@ -130,6 +148,8 @@ public final class GptModel extends ValueLanguageModel {
             // 1) Multi-head attention block
             Value[] xResidual = x;
             x = rmsnorm(x);
+            // This position's query (what it looks for), key (what it offers to be matched) and
+            // value (what it passes on to a position that attends to it).
             Value[] q = linear(x, layer.attnWq());
             Value[] k = linear(x, layer.attnWk());
             Value[] v = linear(x, layer.attnWv());
@@ -142,9 +162,13 @@ public final class GptModel extends ValueLanguageModel {
                 // Head h reads the slice [hs, hs + headDim) of q, of every key and of every value:
                 // the Python's q_h, k_h and v_h, here offsets rather than copies.
                 int hs = h * headDim;
+                // One logit per position in the cache, 0 .. posId: the later ones are not there
+                // yet, so no position sees the future (causal attention, with no mask needed).
                 Value[] attnLogits = new Value[keys.size()];
                 for (int t = 0; t < keys.size(); t++) {
-                    // q_h . k_h[t] / headDim^0.5
+                    // q_h . k_h[t] / headDim^0.5: how well position t's key matches this query.
+                    // A dot product of headDim terms grows like headDim^0.5; dividing by it keeps
+                    // a wide head's softmax from turning hard (all the weight on one position).
                     attnLogits[t] = dot(q, hs, keys.get(t), hs, headDim).div(sqrtHeadDim);
                 }
                 Value[] attnWeights = softmax(attnLogits);
@@ -160,7 +184,7 @@ public final class GptModel extends ValueLanguageModel {
                 }
             }
             x = linear(xAttn, layer.attnWo());
-            x = add(x, xResidual);
+            x = add(x, xResidual); // the residual: attention adds to x rather than replacing it
             // 2) MLP block
             xResidual = x;
             x = rmsnorm(x);

@@ -53,6 +53,8 @@ public final class ValueOps {
     /**
      * Root-mean-square normalisation, the Python's {@code rmsnorm(x)}: divides {@code x} by the
      * root of the mean of its squares (plus 1e-5, so that a zero vector does not divide by zero).
+     * The result has a root mean square of about 1 whatever the size of {@code x}, so that the
+     * layer after it sees numbers of one scale while the residual stream grows.
      *
      * @param x the vector; not empty
      * @return {@code x * (mean(x^2) + 1e-5)^-0.5}

@@ -30,6 +30,12 @@ import java.util.Objects;
  * g = 0
  * </pre>
  *
+ * <p>{@code lr_t} is step {@code t}'s learning rate, given by the schedule
+ * ({@link LearningRateSchedule}); {@code eps} keeps the division finite for a parameter whose
+ * gradient has been 0 so far. Dividing by {@code v_hat^0.5} gives every parameter a step of at
+ * most about {@code lr_t} whatever the size of its gradients, which is why one learning rate
+ * suits weights whose gradients differ a thousandfold.
+ *
  * <p><b>Two ways to count steps.</b> {@code t} above is the step's index, from 0, as in
  * {@code microgpt.py}'s loop {@code for step in range(num_steps)}: {@link #step} and
  * {@link #learningRate} take it as {@code stepIndex}, and so does

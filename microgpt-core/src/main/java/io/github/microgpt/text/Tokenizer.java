@@ -177,7 +177,11 @@ public final class Tokenizer {
     }
 
     /**
-     * A document as the model trains on it: {@code [BOS] + encode(document) + [BOS]}.
+     * A document as the model trains on it: {@code [BOS] + encode(document) + [BOS]}. The first
+     * BOS gives the first character something to be predicted from (so the model learns how
+     * names begin), and the last is itself a target (so it learns when a name ends, which is how
+     * a sample knows to stop). For the lowercase names, {@code "emma"} becomes
+     * {@code [26, 4, 12, 12, 0, 26]}.
      *
      * @param document the document
      * @return its tokens, two longer than the document

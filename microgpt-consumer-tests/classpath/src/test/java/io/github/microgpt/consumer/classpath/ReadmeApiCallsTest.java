@@ -208,6 +208,16 @@ class ReadmeApiCallsTest {
     }
 
     @Test
+    void aNameBecomesTokensBetweenTwoBos() {
+        readmeShows("the ids are `a` 0 to `z` 25, and one more token, BOS (26), marks where a name starts and ends:"
+                + " `tokenizer.encodeDocument(\"emma\")` is `[26, 4, 12, 12, 0, 26]`");
+        Tokenizer tokenizer = Tokenizer.fromDocuments(Documents.embeddedNames());
+        assertEquals("abcdefghijklmnopqrstuvwxyz", tokenizer.characters());
+        assertEquals(26, tokenizer.bos());
+        assertArrayEquals(new int[] {26, 4, 12, 12, 0, 26}, tokenizer.encodeDocument("emma"));
+    }
+
+    @Test
     void lookingInside() {
         readmeShows("`NextToken.after(model, tokenizer, \"em\").top(5)`");
         readmeShows("`Evaluation.loss(model, tokenizer, heldOut)`");
