@@ -56,15 +56,21 @@
  *       ({@link io.github.microgpt.model.Engine#fromId}, {@link io.github.microgpt.model.Architecture#fromId},
  *       {@link io.github.microgpt.model.Precision#fromId}): any case, an unknown name an
  *       {@link java.lang.IllegalArgumentException} that lists the known ones.</li>
- *   <li>What you make and what the library hands you carry different promises. The values you
- *       make ({@link io.github.microgpt.model.GptConfig},
+ *   <li>Values and reports carry different promises. A value is a record, whoever makes it: the
+ *       settings you make ({@link io.github.microgpt.model.GptConfig},
  *       {@link io.github.microgpt.optim.AdamSettings},
- *       {@link io.github.microgpt.sample.SamplingOptions}, ...) are records: their components are
- *       the value and change only in a major release. What the library makes and you only read
- *       (the listener events such as {@link io.github.microgpt.train.StepEvent},
+ *       {@link io.github.microgpt.sample.SamplingOptions}, ...) and the values the library hands
+ *       you that a program may also make, compare or keep
+ *       ({@link io.github.microgpt.model.ParameterMatrix},
+ *       {@link io.github.microgpt.checkpoint.DataFingerprint},
+ *       {@link io.github.microgpt.train.TrainerState},
+ *       {@link io.github.microgpt.checkpoint.TrainingState} and its parts): its components are the
+ *       whole value, checked when it is made, and change only in a major release. A report of
+ *       what happened, which only the library makes (the listener events such as
+ *       {@link io.github.microgpt.train.StepEvent},
  *       {@link io.github.microgpt.sample.NextToken.Candidate}, the nodes, edges and steps of an
  *       {@link io.github.microgpt.autograd.ExpressionGraph},
- *       {@link io.github.microgpt.checkpoint.ResumedTraining}) are final classes with accessors
+ *       {@link io.github.microgpt.checkpoint.ResumedTraining}), is a final class with accessors
  *       and no public constructor, so that a minor release can add an accessor without breaking
  *       a program.</li>
  *   <li>Gradients are {@code grad} as in {@code microgpt.py}'s {@code p.grad}:

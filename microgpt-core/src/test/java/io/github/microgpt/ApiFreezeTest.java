@@ -215,7 +215,9 @@ class ApiFreezeTest {
      * {@code ResumedTraining} were records: their public canonical constructors and record
      * patterns would break at the first component a later release adds. The library makes them
      * and users only read them, so they are final classes with accessors and no public
-     * constructor; records remain for the values users make ({@code GptConfig}, ...).
+     * constructor. Records remain for values, whoever makes them: the settings users make
+     * ({@code GptConfig}, ...) and the values the library hands out that a program may also make,
+     * compare or keep ({@code ParameterMatrix}, {@code DataFingerprint}, {@code TrainingState}).
      */
     @Test
     void whatTheLibraryHandsOutIsAFinalClassWithoutAPublicConstructor() {
@@ -232,5 +234,9 @@ class ApiFreezeTest {
             assertEquals(0, type.getConstructors().length, type.getName() + " has a public constructor");
         }
         assertTrue(GptConfig.class.isRecord(), "a value users make stays a record");
+        for (Class<?> value : List.of(io.github.microgpt.model.ParameterMatrix.class, DataFingerprint.class,
+                io.github.microgpt.train.TrainerState.class, io.github.microgpt.checkpoint.TrainingState.class)) {
+            assertTrue(value.isRecord(), "a value the library hands out stays a record: " + value.getName());
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.github.microgpt.internal;
 
 import io.github.microgpt.autograd.Value;
+import java.util.Objects;
 
 /**
  * The compact sums of products of {@link Value}, for {@code ValueOps} in the model package: only
@@ -12,30 +13,63 @@ import io.github.microgpt.autograd.Value;
  *
  * <p>An abstract class with one subclass, held in a static final field by its callers: the JIT
  * calls the one implementation directly, as it would call a static method.
+ *
+ * <p>The module does not export this package, but on the class path its public members are
+ * anyone's. So the door guards itself: only a class nested in {@code Value} may be a
+ * {@code ValueSums} or be installed, and only once. Without that, a class-path program that
+ * called {@link #set} before the first {@code Value} was made would have {@code ValueOps} build
+ * its nodes (every forward pass of the teaching models) and would leave {@code Value} unable to
+ * initialise.
  */
 public abstract class ValueSums {
 
     private static volatile ValueSums instance;
 
-    /** For {@code Value}'s one subclass. */
+    /**
+     * For {@code Value}'s one subclass, and no other class.
+     *
+     * @throws IllegalStateException if the subclass is not nested in {@code Value}
+     */
     protected ValueSums() {
+        requireValues(getClass());
     }
 
     /**
      * The one implementation, {@code Value}'s; initialises {@code Value} if need be.
      *
      * @return the sums of products
+     * @throws IllegalStateException if it is called while {@code Value} is being initialised,
+     *     before its initialiser installed the sums (a static field of {@code Value} that used
+     *     {@code ValueOps}, say): failing here names the cause, where a null would fail at the
+     *     first forward pass
      */
     public static ValueSums get() {
         ValueSums sums = instance;
         if (sums == null) {
             try {
-                // Value's static initialiser calls set(): run it if no Value was made yet.
+                // Value's static initialiser calls set(): run it if no Value was made yet. Within
+                // that initialiser, on its own thread, this returns at once and nothing is set yet.
                 Class.forName(Value.class.getName(), true, Value.class.getClassLoader());
             } catch (ClassNotFoundException e) {
                 throw new IllegalStateException(e);
             }
-            sums = instance;
+            sums = installed(instance);
+        }
+        return sums;
+    }
+
+    /**
+     * {@code sums}, which {@code Value}'s initialiser must have installed by now.
+     *
+     * @param sums what is installed
+     * @return {@code sums}
+     * @throws IllegalStateException if it is null
+     */
+    static ValueSums installed(ValueSums sums) {
+        if (sums == null) {
+            throw new IllegalStateException("the sums of products of Value are not installed yet: they were asked for"
+                    + " while Value was being initialised, before the end of its static initialiser, which installs"
+                    + " them (does a static field of Value use ValueOps?)");
         }
         return sums;
     }
@@ -44,13 +78,26 @@ public abstract class ValueSums {
      * Installs the implementation: called once, by {@code Value}'s static initialiser.
      *
      * @param sums {@code Value}'s implementation
-     * @throws IllegalStateException if one is installed already
+     * @throws NullPointerException if {@code sums} is null
+     * @throws IllegalStateException if {@code sums} is not {@code Value}'s (the constructor refuses
+     *     any other class, but an object may escape a refused constructor, through a finaliser),
+     *     or one is installed already
      */
     public static synchronized void set(ValueSums sums) {
+        Objects.requireNonNull(sums, "sums");
+        requireValues(sums.getClass());
         if (instance != null) {
             throw new IllegalStateException("the sums of products are installed already");
         }
         instance = sums;
+    }
+
+    /** Refuses any class but those nested in {@code Value}, the only ones that can make its nodes. */
+    private static void requireValues(Class<?> type) {
+        if (type.getNestHost() != Value.class) {
+            throw new IllegalStateException("only Value's own class may make or install the sums of products, not "
+                    + type.getName() + " (internal: ValueOps.dot and ValueOps.linear are their public names)");
+        }
     }
 
     /**

@@ -307,11 +307,6 @@ public final class ArrayKernels {
     private static Choice refused(String problem) {
         MatrixKernels failing = new MatrixKernels() {
             @Override
-            public String name() {
-                throw new IllegalStateException(problem);
-            }
-
-            @Override
             public boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
                                          double[][] wT, Team team) {
                 throw new IllegalStateException(problem);

@@ -29,6 +29,13 @@ import java.util.Objects;
  */
 public final class Predictions {
 
+    /**
+     * The most numbers the buffer holds: the distributions of all the positions of a call, of
+     * {@link #vocabSize()} numbers each, share one array, and a JVM may refuse an array longer
+     * than this (the JDK's own collections grow to at most this length).
+     */
+    static final int MAX_NUMBERS = Integer.MAX_VALUE - 8;
+
     private int first;
     private int end;
     private int vocabSize;
@@ -131,6 +138,9 @@ public final class Predictions {
      * @throws IllegalArgumentException if the position does not follow the last one recorded, is
      *     {@code Integer.MAX_VALUE} (then {@link #end()}, one past it, would not be an int), or
      *     the distribution is empty or not as long as the ones recorded before
+     * @throws IllegalStateException if the distributions of the positions recorded so far and
+     *     this one would be more numbers than one Java array holds ({@code Integer.MAX_VALUE - 8});
+     *     the buffer is left as it was
      */
     public void add(int posId, double[] distribution, double loss) {
         Objects.requireNonNull(distribution, "distribution");
@@ -146,9 +156,6 @@ public final class Predictions {
                 throw new IllegalArgumentException("cannot record position " + posId + " with " + distribution.length
                         + " probabilities");
             }
-            first = posId;
-            end = posId;
-            vocabSize = distribution.length;
         } else if (posId != end) {
             throw new IllegalArgumentException("position " + posId + " does not follow position " + (end - 1)
                     + ", the last recorded (a model calls clear() before the positions of a call)");
@@ -156,16 +163,51 @@ public final class Predictions {
             throw new IllegalArgumentException("position " + posId + " has " + distribution.length
                     + " probabilities but the positions before it have " + vocabSize);
         }
-        int row = end - first;
-        if ((row + 1) * vocabSize > probabilities.length) {
-            probabilities = Arrays.copyOf(probabilities, Math.max(2 * probabilities.length, (row + 1) * vocabSize));
+        int row = end - first;  // 0 when empty
+        // Checked before anything changes, so that a refused position leaves the buffer as it was.
+        int numbers = grownLength(probabilities.length, row + 1, distribution.length);
+        if (empty) {
+            first = posId;
+            end = posId;
+            vocabSize = distribution.length;
         }
-        if (row + 1 > losses.length) {
-            losses = Arrays.copyOf(losses, Math.max(2 * losses.length, row + 1));
+        if (numbers != probabilities.length) {
+            probabilities = Arrays.copyOf(probabilities, numbers);
+        }
+        int rows = grownLength(losses.length, row + 1, 1);
+        if (rows != losses.length) {
+            losses = Arrays.copyOf(losses, rows);
         }
         System.arraycopy(distribution, 0, probabilities, row * vocabSize, vocabSize);
         losses[row] = loss;
         end++;
+    }
+
+    /**
+     * The length an array of {@code length} numbers must have to hold {@code rows} rows of
+     * {@code perRow}: {@code length} itself if they fit, else twice as long (so that filling the
+     * buffer position by position copies each number a bounded number of times on average), at
+     * least {@code rows * perRow} and at most {@link #MAX_NUMBERS}. Computed in {@code long}: in
+     * {@code int} the product wraps around past 2^31 (a vocabulary of a million tokens and a
+     * block of 2,200 positions), and the buffer failed with an array index out of bounds.
+     *
+     * @param length the array's length now
+     * @param rows the rows it must hold; at least 1
+     * @param perRow the numbers in a row; at least 1
+     * @return the new length, or {@code length} if they fit
+     * @throws IllegalStateException if the rows need more than {@link #MAX_NUMBERS} numbers
+     */
+    static int grownLength(int length, int rows, int perRow) {
+        long needed = (long) rows * perRow;
+        if (needed <= length) {
+            return length;
+        }
+        if (needed > MAX_NUMBERS) {
+            throw new IllegalStateException("cannot record " + rows + " positions of " + perRow
+                    + " probabilities: that is " + needed + " numbers, more than one Java array holds ("
+                    + MAX_NUMBERS + "); record fewer positions per call, or use a smaller vocabulary");
+        }
+        return (int) Math.min(Math.max(2L * length, needed), MAX_NUMBERS);
     }
 
     private int row(int posId) {

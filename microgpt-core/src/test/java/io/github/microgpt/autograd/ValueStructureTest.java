@@ -1,5 +1,6 @@
 package io.github.microgpt.autograd;
 
+import static io.github.microgpt.testing.Bits.assertBits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -23,12 +24,6 @@ import org.junit.jupiter.api.TestFactory;
  * {@code Value} operations record them) and the exact order in which {@link Value#backward()} sums contributions.
  */
 class ValueStructureTest {
-
-    /** Exact equality of doubles, by bits, with a readable message. */
-    private static void assertBits(double expected, double actual, String what) {
-        assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(actual),
-                what + ": expected " + expected + " but got " + actual);
-    }
 
     @Test
     void leavesHaveNoChildren() {

@@ -1,5 +1,6 @@
 package io.github.microgpt.autograd;
 
+import static io.github.microgpt.testing.Bits.assertBits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,11 +22,6 @@ import org.junit.jupiter.api.TestFactory;
  * gradient is set by hand.
  */
 class ValueSumOfProductsTest {
-
-    private static void assertBits(double expected, double actual, String what) {
-        assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(actual),
-                what + ": expected " + expected + " but got " + actual);
-    }
 
     /** How a sum of products is built: compactly, or from {@code mul} and {@code add}. */
     private interface Builder {

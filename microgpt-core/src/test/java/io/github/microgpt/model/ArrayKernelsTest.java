@@ -19,13 +19,8 @@ import org.junit.jupiter.api.Test;
  */
 class ArrayKernelsTest {
 
-    /** Kernels that declare a name and multiply nothing (the choice is what is tested). */
+    /** Kernels that multiply nothing (the choice is what is tested). */
     private static final MatrixKernels FOUND = new MatrixKernels() {
-        @Override
-        public String name() {
-            return "vector";
-        }
-
         @Override
         public boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to,
                                      double[][] wT, Team team) {

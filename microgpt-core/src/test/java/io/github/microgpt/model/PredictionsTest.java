@@ -112,4 +112,30 @@ class PredictionsTest {
                     name + ": asking for the predictions changes no number");
         }
     }
+
+    /**
+     * The distributions of a call share one array of positions times vocabulary numbers. That
+     * product was an {@code int}: past 2^31 it wrapped around (32,769 positions of 65,536 tokens
+     * made a negative length), and the buffer failed with a {@code NegativeArraySizeException} or
+     * an index out of bounds instead of saying what is too large. (A real model gets there with a
+     * vocabulary of a million characters and a block of 2,200 positions; the test asks the
+     * buffer's arithmetic, without the 16 GB.)
+     */
+    @Test
+    void moreNumbersThanOneArrayHoldsAreRefusedClearly() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Predictions.grownLength(1 << 30, 32_769, 65_536));
+        assertEquals("cannot record 32769 positions of 65536 probabilities: that is 2147549184 numbers, more than"
+                + " one Java array holds (2147483639); record fewer positions per call, or use a smaller vocabulary",
+                e.getMessage());
+        // Doubling stops at the largest array instead of wrapping around past it.
+        assertEquals(Integer.MAX_VALUE - 8, Predictions.MAX_NUMBERS);
+        assertEquals(Predictions.MAX_NUMBERS, Predictions.grownLength(1 << 30, 2, Predictions.MAX_NUMBERS / 2));
+        assertEquals(Predictions.MAX_NUMBERS, Predictions.grownLength(1 << 30, Predictions.MAX_NUMBERS, 1));
+        // Below the limit: unchanged if they fit, else twice as long, or as long as needed.
+        assertEquals(4, Predictions.grownLength(4, 2, 2));
+        assertEquals(8, Predictions.grownLength(4, 3, 2));
+        assertEquals(10, Predictions.grownLength(4, 5, 2));
+        assertEquals(3, Predictions.grownLength(0, 1, 3));
+    }
 }

@@ -25,7 +25,7 @@ class AdamOneUpdateTest {
         Parameters fast = ArrayGptModel.create(GptConfig.defaults(), 7, new PythonRandom(9)).parameters();
         double[] values = fast.values();
         double[] grads = new double[values.length];
-        Parameters slow = new AdamOptimizerTest.ArrayParameters(fast.matrices(), values, grads);
+        Parameters slow = new AdamOptimizerTest.PlainParameters(fast.matrices(), values, grads);
         AdamOptimizer fastAdam = new AdamOptimizer(fast.size());
         AdamOptimizer slowAdam = new AdamOptimizer(fast.size());
         // The first steps, and steps around 3724, from which on both bias corrections are exactly 1
@@ -78,7 +78,7 @@ class AdamOneUpdateTest {
         // The next fast step starts from the restored moments, exactly as the general path does.
         double[] values = fast.values();
         double[] grads = new double[values.length];
-        Parameters slow = new AdamOptimizerTest.ArrayParameters(fast.matrices(), values, grads);
+        Parameters slow = new AdamOptimizerTest.PlainParameters(fast.matrices(), values, grads);
         AdamOptimizer reference = new AdamOptimizer(fast.size());
         reference.restoreMoments(m, v);
         adam.step(fast, 1, 10);
@@ -94,10 +94,10 @@ class AdamOneUpdateTest {
         // The same numbers as one flat row (no matrices): Adam stages them as a single row.
         double[] values = rows.values();
         double[] grads = new double[n];
-        Parameters flat = new AdamOptimizerTest.ArrayParameters(List.of(), values, grads);
+        Parameters flat = new AdamOptimizerTest.PlainParameters(List.of(), values, grads);
         AdamOptimizer mixed = new AdamOptimizer(n);
         AdamOptimizer reference = new AdamOptimizer(n);
-        Parameters referenceRows = new AdamOptimizerTest.ArrayParameters(rows.matrices(), values.clone(),
+        Parameters referenceRows = new AdamOptimizerTest.PlainParameters(rows.matrices(), values.clone(),
                 new double[n]);
         for (int step = 0; step < 4; step++) {
             for (int i = 0; i < n; i++) {

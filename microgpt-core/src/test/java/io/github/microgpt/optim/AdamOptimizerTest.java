@@ -36,12 +36,12 @@ class AdamOptimizerTest {
     /**
      * Parameters held in two plain arrays, which the test may read and write directly (the fields,
      * or the arrays it passed in), in the given matrices; a view that is not the array engine's
-     * rows (AdamOneUpdateTest uses it too).
+     * rows, {@code model.ArrayParameters} (AdamOneUpdateTest uses it too).
      */
-    record ArrayParameters(List<ParameterMatrix> matrices, double[] values, double[] grads) implements Parameters {
+    record PlainParameters(List<ParameterMatrix> matrices, double[] values, double[] grads) implements Parameters {
 
         /** Copies of the two arrays, as one matrix named "all". */
-        ArrayParameters(double[] values, double[] grads) {
+        PlainParameters(double[] values, double[] grads) {
             this(List.of(new ParameterMatrix("all", 1, values.length, 0)), values.clone(), grads.clone());
         }
 
@@ -88,7 +88,7 @@ class AdamOptimizerTest {
         // p = 1, g = 0.5, first of 10 steps, the defaults (lr 0.01, beta1 0.85, beta2 0.99, eps 1e-8):
         // m = 0.15 * 0.5, v = 0.01 * 0.25, m^ = m / 0.15 = 0.5, v^ = v / 0.01 = 0.25,
         // p = 1 - 0.01 * 0.5 / (0.5 + 1e-8).
-        ArrayParameters p = new ArrayParameters(new double[] {1.0}, new double[] {0.5});
+        PlainParameters p = new PlainParameters(new double[] {1.0}, new double[] {0.5});
         double lr = new AdamOptimizer(1).step(p, 0, 10);
         assertEquals(0.01, lr);
         assertEquals(1 - 0.01 * 0.5 / (0.5 + 1e-8), p.values[0], 1e-16);
@@ -129,7 +129,7 @@ class AdamOptimizerTest {
             int n = c.values().length;
             AdamOptimizer adam = new AdamOptimizer(n, new AdamSettings(c.lr(), c.beta1(), c.beta2(), c.eps(),
                     LearningRateSchedule.LINEAR_DECAY));
-            ArrayParameters parameters = new ArrayParameters(c.values(), new double[n]);
+            PlainParameters parameters = new PlainParameters(c.values(), new double[n]);
             double[] p = c.values().clone();
             double[] m = new double[n];
             double[] v = new double[n];
@@ -157,7 +157,7 @@ class AdamOptimizerTest {
     Stream<DynamicTest> theFirstStepMovesEachParameterByAboutTheLearningRate() {
         return Cases.dynamicTests("first Adam step ~ lr * sign(g)", 100, AdamOptimizerTest::randomCase, c -> {
             int n = c.values().length;
-            ArrayParameters parameters = new ArrayParameters(c.values(), c.grads()[0]);
+            PlainParameters parameters = new PlainParameters(c.values(), c.grads()[0]);
             new AdamOptimizer(n, new AdamSettings(c.lr(), c.beta1(), c.beta2(), c.eps(), LearningRateSchedule.CONSTANT))
                     .step(parameters, 0, c.totalSteps());
             for (int i = 0; i < n; i++) {
@@ -173,7 +173,7 @@ class AdamOptimizerTest {
     @Test
     void momentsAreCopies() {
         AdamOptimizer adam = new AdamOptimizer(2);
-        ArrayParameters p = new ArrayParameters(new double[] {1, 2}, new double[] {0.1, -0.2});
+        PlainParameters p = new PlainParameters(new double[] {1, 2}, new double[] {0.1, -0.2});
         adam.step(p, 0, 3);
         adam.firstMoments()[0] = 99;
         adam.secondMoments()[0] = 99;
@@ -198,7 +198,7 @@ class AdamOptimizerTest {
         assertTrue(Arrays.stream(first).anyMatch(m -> m != 0) && Arrays.stream(second).anyMatch(v -> v > 0));
 
         // With zero gradients the moments only decay: m <- b1 m + (1 - b1) 0, v <- b2 v + (1 - b2) 0.
-        adam.step(new ArrayParameters(new double[n], new double[n]), 2, 10);
+        adam.step(new PlainParameters(new double[n], new double[n]), 2, 10);
         double[] decayedFirst = adam.firstMoments();
         double[] decayedSecond = adam.secondMoments();
         for (int i = 0; i < n; i++) {
@@ -257,12 +257,12 @@ class AdamOptimizerTest {
     @Test
     void rejectsAStepOutsideTheRunOrForOtherParameters() {
         AdamOptimizer adam = new AdamOptimizer(2);
-        ArrayParameters two = new ArrayParameters(new double[2], new double[2]);
+        PlainParameters two = new PlainParameters(new double[2], new double[2]);
         assertThrows(IllegalArgumentException.class, () -> adam.step(two, -1, 10));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> adam.step(two, 10, 10));
         assertTrue(e.getMessage().contains("stepIndex 10"), e.getMessage());
         IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
-                () -> adam.step(new ArrayParameters(new double[3], new double[3]), 0, 10));
+                () -> adam.step(new PlainParameters(new double[3], new double[3]), 0, 10));
         assertTrue(size.getMessage().contains("2") && size.getMessage().contains("3"), size.getMessage());
     }
 
@@ -272,7 +272,7 @@ class AdamOptimizerTest {
         assertEquals(0.5, adam.learningRate(7, 10));
         AdamOptimizer custom = new AdamOptimizer(1, AdamSettings.defaults().withSchedule((base, step, total) -> base / (step + 1)));
         assertEquals(0.01 / 4, custom.learningRate(3, 10));
-        ArrayParameters p = new ArrayParameters(new double[] {0}, new double[] {1});
+        PlainParameters p = new PlainParameters(new double[] {0}, new double[] {1});
         assertEquals(0.01 / 4, custom.step(p, 3, 10));
         assertEquals(1, custom.size());
     }

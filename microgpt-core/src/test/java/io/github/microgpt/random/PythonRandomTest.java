@@ -1,5 +1,6 @@
 package io.github.microgpt.random;
 
+import static io.github.microgpt.testing.Bits.assertBits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,11 +49,6 @@ class PythonRandomTest {
             out[i] = array.get(i).getAsLong();
         }
         return out;
-    }
-
-    private static void assertBits(double expected, double actual, String what) {
-        assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(actual),
-                what + ": expected " + expected + " but got " + actual);
     }
 
     /** Python's gauss uses the C library's log, cos and sin; Java's may differ in the last bit. */

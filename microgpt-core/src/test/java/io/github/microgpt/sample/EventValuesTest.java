@@ -1,9 +1,8 @@
 package io.github.microgpt.sample;
 
+import static io.github.microgpt.testing.Values.assertSameValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,23 +12,15 @@ import org.junit.jupiter.api.Test;
  */
 class EventValuesTest {
 
-    private static void sameValue(Object a, Object b, Object different, String shown) {
-        assertEquals(a, b);
-        assertEquals(a.hashCode(), b.hashCode());
-        assertNotEquals(a, different);
-        assertEquals(a.toString(), b.toString());
-        assertTrue(a.toString().contains(shown), a.toString());
-    }
-
     @Test
     void eventsMadeFromTheSameNumbersAreEqualAndPrintTheirNumbers() {
         int[] context = {26, 0};
         double[] probabilities = {0.25, 0.75};
-        sameValue(new TokenEvent(1, 1, context, probabilities, 0),
+        assertSameValue(new TokenEvent(1, 1, context, probabilities, 0),
                 new TokenEvent(1, 1, context.clone(), probabilities.clone(), 0),
                 new TokenEvent(1, 1, context, new double[] {0.75, 0.25}, 0),
                 "TokenEvent[sampleNumber=1, posId=1, context=[26, 0], probabilities=[0.25, 0.75], tokenId=0]");
-        sameValue(new SampleEvent(3, "ab", new int[] {0, 1}),
+        assertSameValue(new SampleEvent(3, "ab", new int[] {0, 1}),
                 new SampleEvent(3, "ab", new int[] {0, 1}),
                 new SampleEvent(3, "ab", new int[] {0, 2}),
                 "SampleEvent[sampleNumber=3, text=ab, tokens=[0, 1]]");

@@ -102,11 +102,6 @@ public final class VectorMatrixKernels implements MatrixKernels {
     }
 
     @Override
-    public String name() {
-        return "vector";
-    }
-
-    @Override
     public boolean matmulForward(double[][] out, double[][] in, double[][] w, int from, int to, double[][] wT,
                                  Team team) {
         int n = to - from;

@@ -30,13 +30,6 @@ public interface MatrixKernels {
     long SMALL_MULTIPLY_ADDS = 1L << 18;
 
     /**
-     * A short name for reports, such as {@code "vector"}.
-     *
-     * @return the name
-     */
-    String name();
-
-    /**
      * {@code out[t][o] = sum_i w[o][i] * in[t][i]} for {@code t} in {@code [from, to)}, bit for bit
      * as the core's left folds.
      *

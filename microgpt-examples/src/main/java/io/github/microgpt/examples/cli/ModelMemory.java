@@ -418,12 +418,9 @@ final class ModelMemory {
             if (ArrayKernels.implementation() != ArrayKernels.Implementation.VECTOR) {
                 return null;
             }
-            for (MatrixKernels kernels : ServiceLoader.load(MatrixKernels.class, ArrayKernels.class.getClassLoader())) {
-                if ("vector".equals(kernels.name())) {
-                    return kernels;
-                }
-            }
-            return null;
+            // The first provider, as the core takes it: the optional module's, the only one.
+            return ServiceLoader.load(MatrixKernels.class, ArrayKernels.class.getClassLoader()).findFirst()
+                    .orElse(null);
         } catch (IllegalStateException | ServiceConfigurationError | LinkageError e) {
             return null;
         }

@@ -13,13 +13,9 @@ import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.random.PythonRandom;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,22 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code GET /api/autograd}: the graph of a live neuron or attention score, whose numbers are the
  * model's, and whose walk of {@code backward()} ends exactly where {@code Value.backward()} does.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AutogradApiTest {
-
-    private SimulatorServer server;
-    private Fixtures.Api api;
-
-    @BeforeAll
-    void start() throws IOException {
-        server = Fixtures.startServer();
-        api = new Fixtures.Api(server);
-    }
-
-    @AfterAll
-    void stop() {
-        server.close();
-    }
+class AutogradApiTest extends WithServer {
 
     private void resetAndStep(String engine, int steps) {
         Fixtures.Answer reset = api.post("api/reset", "{\"numSteps\": 1000, \"engine\": \"" + engine + "\", \"config\":"

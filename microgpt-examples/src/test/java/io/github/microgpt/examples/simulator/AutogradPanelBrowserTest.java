@@ -12,14 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
@@ -28,31 +22,7 @@ import org.openqa.selenium.support.ui.Select;
  * live expression and walks {@code backward()} one addition at a time, ending at the gradients
  * the server's {@code Value.backward()} gave.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@ExtendWith(Browser.Needed.class)
-class AutogradPanelBrowserTest {
-
-    /** The browser and the simulator, with the helpers that read and use the page. */
-    private BrowserSession page;
-    /** The session's browser, server and API, under short names. */
-    private WebDriver driver;
-    private SimulatorServer server;
-    private Fixtures.Api api;
-
-    @BeforeAll
-    void start(@TempDir Path checkpoints) throws IOException {
-        page = BrowserSession.open(checkpoints);
-        driver = page.driver();
-        server = page.server();
-        api = page.api();
-    }
-
-    @AfterAll
-    void stop() {
-        if (page != null) {
-            page.close();
-        }
-    }
+class AutogradPanelBrowserTest extends WithBrowser {
 
     @Test
     void thePanelWalksBackwardNodeByNodeToTheServersGradients() throws IOException {
@@ -191,8 +161,6 @@ class AutogradPanelBrowserTest {
         List<WebElement> texts = driver.findElements(By.cssSelector("#ag-graph g#n" + id + " text"));
         return texts.get(texts.size() - 1).getDomProperty("textContent");
     }
-
-
 
     private void screenshot(String name) throws IOException {
         page.script("document.getElementById('autograd-panel').scrollIntoView();");

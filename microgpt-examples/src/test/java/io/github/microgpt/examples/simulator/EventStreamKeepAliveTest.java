@@ -10,10 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The event stream ({@code GET /api/events}) follows the keep-alive rule of every other answer
@@ -28,20 +25,7 @@ import org.junit.jupiter.api.TestInstance;
  * <p>The tests talk HTTP on a raw socket, so that the body can be held back until the headers of
  * the stream have arrived.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EventStreamKeepAliveTest {
-
-    private SimulatorServer server;
-
-    @BeforeAll
-    void start() throws IOException {
-        server = Fixtures.startServer();
-    }
-
-    @AfterAll
-    void stop() {
-        server.close();
-    }
+class EventStreamKeepAliveTest extends WithServer {
 
     @Test
     void aStreamAskedForWithABodyNotYetSentSaysTheConnectionEnds() throws IOException {

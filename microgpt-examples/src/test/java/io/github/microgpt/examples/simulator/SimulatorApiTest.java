@@ -25,32 +25,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The simulator's HTTP API: validation, conflicts, and the state it reports. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimulatorApiTest {
-
-    private SimulatorServer server;
-    private Fixtures.Api api;
-
-    @BeforeAll
-    void start() throws IOException {
-        server = Fixtures.startServer();
-        api = new Fixtures.Api(server);
-    }
-
-    @AfterAll
-    void stop() {
-        server.close();
-    }
+class SimulatorApiTest extends WithServer {
 
     @BeforeEach
     void defaults() {

@@ -12,13 +12,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -33,36 +28,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * skips these tests with one line where there is no browser, unless one is required). Nothing is
  * downloaded: the build sets SE_OFFLINE so that Selenium Manager stays offline.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@ExtendWith(Browser.Needed.class)
-class SimulatorBrowserTest {
+class SimulatorBrowserTest extends WithBrowser {
 
     /** The weights table is virtual: it draws the rows in view and a few more, never all of them. */
     private static final int ROWS_SHOWN_AT_MOST = 40;
 
-    /** The browser and the simulator, with the helpers that read and use the page. */
-    private BrowserSession page;
-    /** The session's browser, server and API, under short names. */
-    private WebDriver driver;
-    private SimulatorServer server;
-    private Fixtures.Api api;
-    private List<String> order;
-
-    @BeforeAll
-    void start(@TempDir Path checkpoints) throws IOException {
-        page = BrowserSession.open(checkpoints);
-        driver = page.driver();
-        server = page.server();
-        api = page.api();
-        order = Fixtures.trainingOrder(Fixtures.names(), 42);
-    }
-
-    @AfterAll
-    void stop() {
-        if (page != null) {
-            page.close();
-        }
-    }
+    /** The documents in the order the session's seed, 42, trains on them. */
+    private final List<String> order = Fixtures.trainingOrder(Fixtures.names(), 42);
 
     /** Every test starts from a new model of 1000 steps and a freshly loaded page. */
     @BeforeEach
@@ -476,8 +448,6 @@ class SimulatorBrowserTest {
         String counter = page.text("step-counter");
         return Integer.parseInt(counter.substring("Step: ".length(), counter.indexOf(" /")));
     }
-
-
 
     private void screenshot(String name) throws IOException {
         page.waitForCalmDiagram();

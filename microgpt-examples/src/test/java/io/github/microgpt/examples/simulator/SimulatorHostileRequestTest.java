@@ -15,10 +15,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,25 +27,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * mistake, so it gets a 400 with a short message, never a 500 with a Java exception in it, and
  * never an answer as large as the mistake.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimulatorHostileRequestTest {
+class SimulatorHostileRequestTest extends WithServer {
 
     /** Longer than any message the simulator writes, far shorter than the values sent. */
     private static final int MAX_MESSAGE_CHARS = 1_000;
-
-    private SimulatorServer server;
-    private Fixtures.Api api;
-
-    @BeforeAll
-    void start() throws IOException {
-        server = Fixtures.startServer();
-        api = new Fixtures.Api(server);
-    }
-
-    @AfterAll
-    void stop() {
-        server.close();
-    }
 
     static Stream<Arguments> brokenEscapes() {
         return Stream.of(

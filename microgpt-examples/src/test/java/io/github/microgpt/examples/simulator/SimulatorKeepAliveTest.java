@@ -11,10 +11,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,22 +29,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * arrived, so the server answers, every time, before the body is there: the case that a client
  * meets only now and then (the JDK's client sends the headers and the body in two writes).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SimulatorKeepAliveTest {
+class SimulatorKeepAliveTest extends WithServer {
 
     private static final String BODY = "{}";
-
-    private SimulatorServer server;
-
-    @BeforeAll
-    void start() throws IOException {
-        server = Fixtures.startServer();
-    }
-
-    @AfterAll
-    void stop() {
-        server.close();
-    }
 
     /** Requests answered without their body being read: a method, path, query, type or origin refused. */
     static Stream<Arguments> answeredBeforeTheBody() {

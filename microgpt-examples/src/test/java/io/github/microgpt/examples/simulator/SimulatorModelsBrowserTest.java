@@ -5,21 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.Select;
 
 /**
@@ -28,9 +21,7 @@ import org.openqa.selenium.support.ui.Select;
  * that model's diagram, weights, log, samples and, only where the model has it, attention; and
  * draws a saved run's loss curve beside the live one.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@ExtendWith(Browser.Needed.class)
-class SimulatorModelsBrowserTest {
+class SimulatorModelsBrowserTest extends WithBrowser {
 
     /** Counts the pixels of the saved run's smoothed curve (#9333ea) on the loss chart. */
     private static final String SAVED_PIXELS = "const c = document.getElementById('loss-canvas');"
@@ -38,28 +29,6 @@ class SimulatorModelsBrowserTest {
             + "let n = 0; for (let i = 0; i < d.length; i += 4) {"
             + "  if (d[i + 3] > 200 && d[i] > 120 && d[i] < 175 && d[i + 1] < 90 && d[i + 2] > 200) n++; }"
             + "return n;";
-
-    /** The browser and the simulator, with the helpers that read and use the page. */
-    private BrowserSession page;
-    /** The session's browser, server and API, under short names. */
-    private WebDriver driver;
-    private SimulatorServer server;
-    private Fixtures.Api api;
-
-    @BeforeAll
-    void start(@TempDir Path checkpoints) throws IOException {
-        page = BrowserSession.open(checkpoints);
-        driver = page.driver();
-        server = page.server();
-        api = page.api();
-    }
-
-    @AfterAll
-    void stop() {
-        if (page != null) {
-            page.close();
-        }
-    }
 
     /** Every test starts from the default GPT and a freshly loaded page. */
     @BeforeEach
@@ -233,8 +202,6 @@ class SimulatorModelsBrowserTest {
     private String diagramModel() {
         return (String) page.script("return document.getElementById('diagram').dataset.model;");
     }
-
-
 
     private void screenshot(String name) throws IOException {
         page.waitForCalmDiagram();
