@@ -321,7 +321,7 @@ final class AtomicFiles {
 
     private static Path besideName(Path parent, Path target, String kind) {
         while (true) {
-            Path candidate = parent.resolve("." + target.getFileName() + kind
+            Path candidate = parent.resolve(RegularFiles.besideStem(target) + kind
                     + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
             if (!Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
                 return candidate;

@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.internal.RegularFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -142,9 +143,11 @@ final class InterruptedSaves {
         if (parent == null || target.getFileName() == null || !Files.isDirectory(parent)) {
             return found;
         }
-        String saving = "." + target.getFileName() + SAVING;
-        String old = "." + target.getFileName() + OLD;
-        String probe = "." + target.getFileName() + PROBE;
+        // The stem writers use: a name too long for a suffix is cut and tagged (RegularFiles.besideStem).
+        String stem = RegularFiles.besideStem(target);
+        String saving = stem + SAVING;
+        String old = stem + OLD;
+        String probe = stem + PROBE;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent, e -> {
             String name = e.getFileName().toString();
             return name.startsWith(saving) || name.startsWith(old) || name.startsWith(probe);

@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.internal.RegularFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -216,6 +217,6 @@ public final class SaveLock implements AutoCloseable {
     }
 
     static Path lockFile(Path target) {
-        return target.getParent().resolve("." + target.getFileName() + ".lock");
+        return target.getParent().resolve(RegularFiles.besideStem(target) + ".lock");
     }
 }

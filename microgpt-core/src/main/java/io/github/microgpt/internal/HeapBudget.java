@@ -74,11 +74,26 @@ public final class HeapBudget {
      * @throws IllegalArgumentException if they would take more than half of {@code heapLimit}
      */
     public static void checkModel(String model, long parameters, int bytesEach, long heapLimit) {
+        checkModel(model, parameters, bytesEach, heapLimit, "a smaller nEmbd, nLayer or blockSize");
+    }
+
+    /**
+     * {@link #checkModel(String, long, int, long)} for a model whose size depends on other
+     * settings: a bigram's table grows with the vocabulary only, an MLP's with {@code nEmbd}.
+     *
+     * @param model what is created, for the message, such as {@code "a BigramModel"}
+     * @param parameters how many parameters it has
+     * @param bytesEach the least memory a parameter takes in that engine
+     * @param heapLimit the heap's limit in bytes, as {@link Runtime#maxMemory()} gives it
+     * @param smaller what to choose to make it smaller, such as {@code "a smaller nEmbd"}
+     * @throws IllegalArgumentException if they would take more than half of {@code heapLimit}
+     */
+    public static void checkModel(String model, long parameters, int bytesEach, long heapLimit, String smaller) {
         long bytes = Math.multiplyHigh(parameters, bytesEach) != 0 ? -1 : parameters * bytesEach;
         if (!fits(bytes, heapLimit)) {
             throw new IllegalArgumentException(refusal(model + " of " + parameters + " parameters (at least "
                     + bytesEach + " bytes each for its weights and gradients)", bytes, heapLimit)
-                    + "; choose a smaller nEmbd, nLayer or blockSize, or give Java more memory (for example -Xmx8g)");
+                    + "; choose " + smaller + ", or give Java more memory (for example -Xmx8g)");
         }
     }
 }

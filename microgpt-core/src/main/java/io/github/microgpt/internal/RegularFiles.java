@@ -105,6 +105,58 @@ public final class RegularFiles {
     }
 
     /**
+     * The longest file name, in bytes of UTF-8, that the common file systems take (ext4, XFS,
+     * Btrfs, APFS, NTFS): 255. The names a writer makes beside its target must fit in it too.
+     */
+    public static final int MAX_NAME_BYTES = 255;
+
+    /**
+     * The most a writer adds to {@link #besideStem}'s stem: {@code ".saving-"} and 16 hex digits
+     * (24 bytes), or a process id, a clock reading and {@code ".probe"} (at most 34).
+     */
+    public static final int MAX_SUFFIX_BYTES = 40;
+
+    /**
+     * The start of the names a writer gives its temporary files beside {@code target} (and a
+     * reader looks for, to find what a killed write left): {@code "." + name}, hidden, so that a
+     * listing does not show it and the name still says whose it is.
+     *
+     * <p>Why not always {@code "." + name}: a legal name of 230 to 255 bytes plus a suffix such
+     * as {@code ".saving-0123456789abcdef"} is longer than a file system takes, and a save or a
+     * picture under a name the system accepts was refused "File name too long". A name that
+     * would not leave {@link #MAX_SUFFIX_BYTES} free is cut (at a whole character) and followed
+     * by {@code "~"} and 8 hex digits of its {@link String#hashCode()}, so that two long names
+     * that begin alike still get their own stems, the same one on every run.
+     *
+     * @param target the file or directory written, with a name
+     * @return the stem, at most {@link #MAX_NAME_BYTES} - {@link #MAX_SUFFIX_BYTES} bytes of UTF-8
+     */
+    public static String besideStem(Path target) {
+        String name = String.valueOf(target.getFileName());
+        int budget = MAX_NAME_BYTES - MAX_SUFFIX_BYTES;
+        if (1 + utf8Length(name, name.length()) <= budget) {
+            return "." + name;
+        }
+        String hash = String.format("~%08x", name.hashCode());
+        int end = name.length();
+        while (end > 0 && 1 + utf8Length(name, end) + hash.length() > budget) {
+            end = name.offsetByCodePoints(end, -1);
+        }
+        return "." + name.substring(0, end) + hash;
+    }
+
+    /** The bytes of UTF-8 of {@code text}'s first {@code end} chars; a lone surrogate counts 3, more than any system writes for it. */
+    private static int utf8Length(String text, int end) {
+        int bytes = 0;
+        for (int i = 0; i < end; ) {
+            int c = text.codePointAt(i);
+            bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+            i += Character.charCount(c);
+        }
+        return bytes;
+    }
+
+    /**
      * What is wrong with a symbolic link that leads to nothing, in words that read on from its
      * name: the one wording of every reader (a checkpoint, a data file), so that each says it alike.
      *

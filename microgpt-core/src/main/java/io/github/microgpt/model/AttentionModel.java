@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
 import java.util.Map;
@@ -64,12 +65,16 @@ public final class AttentionModel extends ValueLanguageModel {
      * @param vocabSize the number of tokens; at least 2
      * @param random the source of the initial weights
      * @return the model
-     * @throws IllegalArgumentException if {@code vocabSize < 2}
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, or its weights and gradients would
+     *     fill more than half of the Java heap (at least 48 bytes a parameter: a {@code Value} each)
      */
     public static AttentionModel create(GptConfig config, int vocabSize, RandomSource random) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(random, "random");
         ParameterLayout layout = Architecture.ATTENTION.layout(config, vocabSize);
+        // Refused before any Value is made, as GptModel does: filling it ran out of memory.
+        HeapBudget.checkModel("an AttentionModel", layout.size(), GptModel.BYTES_PER_PARAMETER,
+                Runtime.getRuntime().maxMemory(), "a smaller nEmbd, nLayer or blockSize");
         return new AttentionModel(config, vocabSize, gaussianWeights(layout, config.initStd(), random));
     }
 

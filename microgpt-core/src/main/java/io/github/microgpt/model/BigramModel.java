@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.random.RandomSource;
 import java.util.Map;
@@ -35,12 +36,17 @@ public final class BigramModel extends ValueLanguageModel {
      * @param vocabSize the number of tokens; at least 2
      * @param random the source of the initial logits
      * @return the model
-     * @throws IllegalArgumentException if {@code vocabSize < 2}
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, or its weights and gradients would
+     *     fill more than half of the Java heap (at least 48 bytes a parameter: a {@code Value} each)
      */
     public static BigramModel create(GptConfig config, int vocabSize, RandomSource random) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(random, "random");
         ParameterLayout layout = Architecture.BIGRAM.layout(config, vocabSize);
+        // Refused before any Value is made, as GptModel does: filling it ran out of memory.
+        HeapBudget.checkModel("a BigramModel", layout.size(), GptModel.BYTES_PER_PARAMETER,
+                Runtime.getRuntime().maxMemory(),
+                "data with fewer distinct characters (the table has a row and a column for each)");
         return new BigramModel(config, vocabSize, gaussianWeights(layout, config.initStd(), random));
     }
 

@@ -72,7 +72,7 @@ public final class GptModel extends ValueLanguageModel {
      * The least memory one parameter takes, for the refusal of a model the heap cannot hold: a
      * {@code Value} object (four doubles and a header) and its place in a matrix.
      */
-    private static final int BYTES_PER_PARAMETER = 48;
+    static final int BYTES_PER_PARAMETER = 48;
 
     // The state dict's matrices, looked up once: the forward pass runs per position.
     private final Value[][] wte;

@@ -198,10 +198,21 @@ public final class AdamOptimizer {
      * @throws IllegalArgumentException if {@code totalSteps} is below 1 or {@code stepIndex} is
      *     outside {@code [0, totalSteps)}: outside the run a decaying schedule would give a rate
      *     above the base rate, below 0, or NaN
+     * @throws IllegalStateException if the schedule gives a rate that is NaN, infinite or
+     *     negative, naming the schedule, the step and the rate
      */
     public double learningRate(int stepIndex, int totalSteps) {
         checkStep(stepIndex, totalSteps);
-        return schedule.rate(learningRate, stepIndex, totalSteps);
+        double rate = schedule.rate(learningRate, stepIndex, totalSteps);
+        // A schedule of the user's own is checked as the base rate is: a negative rate climbed
+        // the loss without a word, and a NaN or infinite one surfaced a step later as
+        // "training diverged", far from its cause. 0 is a rate (a warm-up may start there).
+        if (!(rate >= 0) || rate == Double.POSITIVE_INFINITY) {
+            throw new IllegalStateException("the learning-rate schedule " + schedule + " gave the rate " + rate
+                    + " for stepIndex " + stepIndex + " of " + totalSteps + " (base rate " + learningRate
+                    + "); a rate must be finite and 0 or more");
+        }
+        return rate;
     }
 
     private static void checkStep(int stepIndex, int totalSteps) {

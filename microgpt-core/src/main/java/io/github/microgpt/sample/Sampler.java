@@ -5,6 +5,7 @@ import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.internal.Quoted;
 import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.random.RandomSource;
 import io.github.microgpt.text.Tokenizer;
@@ -332,10 +333,31 @@ public final class Sampler {
             if (!Double.isFinite(logits[i])) {
                 throw new NonFiniteLogitsException("the model's logits are not finite: at position " + posId
                         + " the logit of token " + i + " (" + VisibleText.escape(tokenizer.tokenText(i)) + ") is "
-                        + logits[i] + ", so no token can be drawn; its weights are too large for its forward pass"
-                        + " (a sum of them overflows a double)");
+                        + logits[i] + ", so no token can be drawn; " + nonFiniteCause());
             }
         }
+    }
+
+    /**
+     * Why the logits are not finite: a weight that is NaN or infinite itself (set through
+     * {@code parameters().setValue}, or an f32 weight set beyond a float's range), named, or else
+     * weights that are each finite but too large. It said "too large" for a NaN weight too.
+     * Looked for only once sampling has failed.
+     */
+    private String nonFiniteCause() {
+        try {
+            Parameters parameters = model.parameters();
+            for (int i = 0; i < parameters.size(); i++) {
+                double weight = parameters.value(i);
+                if (!Double.isFinite(weight)) {
+                    return "its parameter " + i + " (of " + parameters.size() + ") is " + weight
+                            + ", and no forward pass can use it";
+                }
+            }
+        } catch (RuntimeException e) {
+            // A model that cannot list its weights: the usual cause, below.
+        }
+        return "its weights are too large for its forward pass (a sum of them overflows a double)";
     }
 
     /** One sample in progress. Not thread-safe. */

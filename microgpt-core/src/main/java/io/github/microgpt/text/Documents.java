@@ -419,7 +419,8 @@ public final class Documents {
         }
         // A cache file that is a symbolic link is written through, beside the file it leads to.
         Path target = RegularFiles.writeTarget(cached);
-        Path partial = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
+        // The target's own name as the prefix was too long for the file system beside a long name.
+        Path partial = Files.createTempFile(target.getParent(), RegularFiles.besideStem(target), ".part");
         try {
             fetch(url, partial);
             String actual = sha256Of(partial);
@@ -597,9 +598,15 @@ public final class Documents {
     }
 
     /** A readable, collision-resistant name: the URL's last segment and a hash of the whole URL. */
+    /** The most characters of a URL's last segment that a cache file's name keeps. */
+    private static final int MAX_CACHE_NAME = 100;
+
     private static String cacheFileName(URI url) {
         String path = url.getPath() == null ? "" : url.getPath();
         String last = path.substring(path.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");
+        // The hash tells URLs apart; the name is only for a reader of the cache, and a URL's last
+        // segment of 240 characters or more made a name longer than a file system takes.
+        last = last.substring(0, Math.min(last.length(), MAX_CACHE_NAME));
         String hash = sha256Hex(url.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
         return (last.isEmpty() ? "download" : last) + "-" + hash;
     }

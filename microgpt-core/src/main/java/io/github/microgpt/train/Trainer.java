@@ -13,7 +13,11 @@ import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.ConcurrentModificationException;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -53,7 +57,10 @@ import java.util.Objects;
  *
  * <p>Steps are counted from 0 internally and from 1 in events. A trainer is used from one thread;
  * only {@link #requestStop()} may be called from another, to end {@link #run(StepMode)} between
- * two steps. Listeners may be added and removed from any thread; they are told on the thread that
+ * two steps. A model is trained from one thread at a time: a step that finds another trainer
+ * stepping its model on another thread is refused with a
+ * {@link java.util.ConcurrentModificationException} before it changes anything (best effort:
+ * the steps must overlap for it to be seen). Listeners may be added and removed from any thread; they are told on the thread that
  * trains.
  */
 public final class Trainer {
@@ -190,13 +197,28 @@ public final class Trainer {
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      * @throws RuntimeException whatever a listener throws: from a position or gradient listener
      *     the step is not applied, from a step listener it is (see the class description)
+     * @throws ConcurrentModificationException if another trainer is stepping the same model on
+     *     another thread at this moment (the step is not run)
      */
     public StepEvent step(StepMode mode) {
         Objects.requireNonNull(mode, "mode");
         if (isFinished()) {
             throw new IllegalStateException("all " + totalSteps + " steps are done");
         }
-        StepEvent done = switch (mode) {
+        boolean entered = enter();
+        StepEvent done;
+        try {
+            done = stepOf(mode);
+        } finally {
+            leave(entered);
+        }
+        tellStep(done);
+        return done;
+    }
+
+    /** The step of {@link #step(StepMode)}, without telling the step listeners. */
+    private StepEvent stepOf(StepMode mode) {
+        return switch (mode) {
             case DOCUMENT -> {
                 int document = stepsDone % tokens.size();
                 int[] doc = tokens.tokens(document);
@@ -218,8 +240,6 @@ public final class Trainer {
                 yield event;
             }
         };
-        tellStep(done);
-        return done;
     }
 
     /**
@@ -246,6 +266,8 @@ public final class Trainer {
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      * @throws RuntimeException whatever a listener throws: from a position or gradient listener
      *     the step is not applied, from a step listener it is (see the class description)
+     * @throws ConcurrentModificationException if another trainer is stepping the same model on
+     *     another thread at this moment (the step is not run)
      */
     public StepEvent stepBatch(Minibatch minibatch) {
         Objects.requireNonNull(minibatch, "minibatch");
@@ -263,6 +285,7 @@ public final class Trainer {
             batch.add(tokens.tokens(documentIndex[b]));
         }
         StepEvent done;
+        boolean entered = enter();
         try {
             double loss;
             if (positionListeners.isEmpty()) {
@@ -278,6 +301,8 @@ public final class Trainer {
         } catch (Throwable failure) {
             zeroGradients();
             throw failure;
+        } finally {
+            leave(entered);
         }
         tellStep(done);
         return done;
@@ -311,6 +336,40 @@ public final class Trainer {
      */
     public void requestStop() {
         stopRequested = true;
+    }
+
+    /**
+     * The models a trainer is stepping at this moment, and on which thread: two trainers that
+     * shared one model and stepped it from two threads at once (which {@link LanguageModel}'s
+     * rule of one thread at a time forbids) mixed their gradients and updates without a word,
+     * and one of them reported a divergence that was not one. Entered before a step touches the
+     * model and left before the step listeners are told; the same thread may enter again (a
+     * listener that trains the model further). Best effort: it finds trainers whose steps
+     * overlap, not every use of a model from two threads.
+     */
+    private static final Map<LanguageModel, Thread> STEPPING = Collections.synchronizedMap(new IdentityHashMap<>());
+
+    /**
+     * Marks this trainer's model as being stepped by this thread, or refuses the step, before it
+     * has changed anything, if another thread is stepping it.
+     *
+     * @return whether this call marked it (and {@link #leave} must unmark it)
+     */
+    private boolean enter() {
+        Thread me = Thread.currentThread();
+        Thread other = STEPPING.putIfAbsent(model, me);
+        if (other != null && other != me) {
+            throw new ConcurrentModificationException("the model is being trained by another trainer on the thread \""
+                    + other.getName() + "\" at this moment; a model is trained from one thread at a time: give each"
+                    + " thread its own model (ArrayGptModel.copyOf), or take turns (this step was not run)");
+        }
+        return other == null;
+    }
+
+    private void leave(boolean entered) {
+        if (entered) {
+            STEPPING.remove(model);
+        }
     }
 
     /**

@@ -91,4 +91,27 @@ class RegularFilesTest {
         assertEquals(self.toString(), loop.getFile());
         assertTrue(loop.getReason().contains("a loop of links"), loop.getReason());
     }
+
+    /**
+     * The stem of the names beside a target leaves room for every suffix in the 255 bytes a file
+     * system takes: a short name is kept whole; a long one is cut at a whole character and
+     * tagged, and two long names that begin alike get their own stems.
+     */
+    @Test
+    void theStemOfTheNamesBesideATargetLeavesRoomForTheSuffix() {
+        assertEquals(".run", RegularFiles.besideStem(Path.of("/a/run")));
+        String longName = "r".repeat(255);
+        String stem = RegularFiles.besideStem(Path.of(longName));
+        assertTrue(stem.startsWith(".rrrr") && stem.matches("\\.r+~[0-9a-f]{8}"), stem);
+        assertTrue(stem.length() <= RegularFiles.MAX_NAME_BYTES - RegularFiles.MAX_SUFFIX_BYTES, stem);
+        assertEquals(stem, RegularFiles.besideStem(Path.of("/elsewhere", longName)), "the same every time");
+        assertTrue(!stem.equals(RegularFiles.besideStem(Path.of("r".repeat(254) + "s"))), "its own stem");
+        // 85 characters of 3 bytes each (255 bytes) and a 4-byte one: cut between characters.
+        String wide = "\u20ac".repeat(84) + "\ud83d\ude00";
+        String wideStem = RegularFiles.besideStem(Path.of(wide));
+        int bytes = wideStem.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        assertTrue(bytes <= RegularFiles.MAX_NAME_BYTES - RegularFiles.MAX_SUFFIX_BYTES, bytes + " bytes");
+        assertEquals(wideStem, new String(wideStem.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.nio.charset.StandardCharsets.UTF_8), "whole characters");
+    }
 }

@@ -41,4 +41,27 @@ class ModelHeapBudgetTest {
                 () -> GptModel.create(huge, 4, new PythonRandom(1)));
         assertTrue(value.getMessage().contains("give Java more memory"), value.getMessage());
     }
+
+    /**
+     * The other models of the progression are refused alike, each naming what makes it smaller:
+     * they were filled until an OutOfMemoryError (an attention model at nEmbd 4096, an MLP at
+     * 2048, a bigram of 20,000 characters in a heap of 256 MB).
+     */
+    @Test
+    void theModelsOfTheProgressionRefuseAModelTheHeapCannotHoldBeforeFillingIt() {
+        // Each about 1.5 billion parameters: under an array's limit; 72 GB as Values.
+        assumeTrue(Runtime.getRuntime().maxMemory() < 100L << 30, "a heap of 100 GB or more would hold them");
+        IllegalArgumentException bigram = assertThrows(IllegalArgumentException.class,
+                () -> Architecture.BIGRAM.create(GptConfig.defaults(), 39_000, new PythonRandom(1)));
+        assertTrue(bigram.getMessage().startsWith("a BigramModel of 1521000000 parameters (at least 48 bytes each")
+                && bigram.getMessage().contains("choose data with fewer distinct characters"), bigram.getMessage());
+        IllegalArgumentException mlp = assertThrows(IllegalArgumentException.class,
+                () -> Architecture.MLP.create(GptConfig.defaults().withNEmbd(11_000), 4, new PythonRandom(1)));
+        assertTrue(mlp.getMessage().startsWith("an MlpModel of ") && mlp.getMessage().contains("choose a smaller nEmbd,"),
+                mlp.getMessage());
+        IllegalArgumentException attention = assertThrows(IllegalArgumentException.class,
+                () -> Architecture.ATTENTION.create(new GptConfig(1, 19_000, 1, 16, 0.1), 4, new PythonRandom(1)));
+        assertTrue(attention.getMessage().startsWith("an AttentionModel of ")
+                && attention.getMessage().contains("choose a smaller nEmbd, nLayer or blockSize"), attention.getMessage());
+    }
 }

@@ -79,6 +79,27 @@ class SamplerTest {
         }
     }
 
+    /**
+     * A weight that is NaN or infinite itself is named as the cause: the message said the weights
+     * were "too large for its forward pass", which sent the user looking for an overflow.
+     */
+    @Test
+    void aWeightThatIsNotFiniteIsNamedAsTheCause() {
+        for (io.github.microgpt.model.Precision precision : io.github.microgpt.model.Precision.values()) {
+            for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
+                LanguageModel model = io.github.microgpt.model.ArrayGptModel.create(
+                        io.github.microgpt.model.GptConfig.defaults(), TOKENIZER.vocabSize(), new PythonRandom(1), precision);
+                // The last weight is in the last layer's MLP, which every forward pass reads.
+                int last = model.numParameters() - 1;
+                model.parameters().setValue(last, bad);
+                NonFiniteLogitsException e = assertThrows(NonFiniteLogitsException.class,
+                        () -> new Sampler(model, TOKENIZER, new PythonRandom(1)).sample(1.0));
+                assertTrue(e.getMessage().endsWith("so no token can be drawn; its parameter " + last + " (of "
+                        + model.numParameters() + ") is " + bad + ", and no forward pass can use it"), e.getMessage());
+            }
+        }
+    }
+
     @Test
     void stopsAtBosWithAnEmptySampleWhenBosIsCertain() {
         LanguageModel model = StubLanguageModel.fixed(new double[] {-1000, -1000, -1000, -1000, -1000, 5}, 7);

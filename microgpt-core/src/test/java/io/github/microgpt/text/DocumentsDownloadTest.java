@@ -343,4 +343,16 @@ class DocumentsDownloadTest {
             }
         }
     }
+
+    /**
+     * A URL whose last segment is as long as a file name can be (255 characters) is cached: its
+     * cache file's name, the segment and 17 more characters, was refused "File name too long".
+     */
+    @Test
+    void aUrlWithALongLastSegmentIsCached(@TempDir Path source) throws Exception {
+        Path file = Files.write(source.resolve("n".repeat(255)), NAMES);
+        Path cached = Documents.download(file.toUri(), cache, null);
+        assertArrayEquals(NAMES, Files.readAllBytes(cached));
+        assertEquals(List.of(cached), cacheFiles());
+    }
 }

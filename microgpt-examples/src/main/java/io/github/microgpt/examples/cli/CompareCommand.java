@@ -133,7 +133,9 @@ public final class CompareCommand implements Callable<Integer> {
             throw new UsageException("cannot compare " + directory + ": it records no loss history (it has done no "
                     + "step, or was saved by a version that did not keep losses)");
         }
-        return new Run(directory.toString(), checkpoint, state, losses);
+        // The name is printed on every line of the result (and drawn in the picture's key): a
+        // directory named with an escape sequence or a line break reached the terminal as is.
+        return new Run(Terminals.escapeControls(directory.toString()), checkpoint, state, losses);
     }
 
     /** {@code identical}, or where the losses part and by how much. */

@@ -218,7 +218,24 @@ final class LossPlot {
         return String.format(Locale.ROOT, "%.1f", v);
     }
 
+    /**
+     * Text for the picture, in XML: markup characters as entities, and what XML 1.0 may not hold
+     * at all (control characters, even as {@code &#1;}; a lone surrogate; U+FFFE and U+FFFF)
+     * written visibly or replaced, since a name that held one made a file no viewer would open.
+     */
     private static String xml(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+        StringBuilder legal = new StringBuilder(text.length());
+        String visible = Terminals.escapeControls(text);
+        for (int i = 0; i < visible.length(); i++) {
+            char c = visible.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < visible.length()
+                    && Character.isLowSurrogate(visible.charAt(i + 1));
+            if (paired) {
+                legal.append(c).append(visible.charAt(++i));
+            } else {
+                legal.append(Character.isSurrogate(c) || c == '\uFFFE' || c == '\uFFFF' ? '\uFFFD' : c);
+            }
+        }
+        return legal.toString().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

@@ -2,6 +2,8 @@ package io.github.microgpt.examples.cli;
 
 import io.github.microgpt.internal.RegularFiles;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
@@ -45,17 +47,46 @@ public final class TextFiles {
         }
         // Not Files.createTempFile: its file is readable by the owner only, and the rename would
         // give the result that mode; a file created plainly gets the usual permissions (umask).
-        Path temporary = dir.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + "."
+        // A name the file system takes may leave no room for the suffix: the stem is cut then.
+        Path temporary = dir.resolve(RegularFiles.besideStem(absolute) + "." + ProcessHandle.current().pid() + "."
                 + System.nanoTime() + ".tmp");
         try {
-            Files.writeString(temporary, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE);
+            writeAndSync(temporary, text.getBytes(StandardCharsets.UTF_8));
             Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            syncDirectory(dir);
         } catch (IOException e) {
             // The caller names the target; the temporary file's name would only confuse.
             throw new IOException(reason(e), e);
         } finally {
             Files.deleteIfExists(temporary);
+        }
+    }
+
+    /**
+     * Writes a new file and forces it to the disk before it is renamed into place: without the
+     * {@code fsync}, a power cut soon after the rename could leave the new name on an empty or
+     * partial file on file systems that do not order the data before the rename, and the
+     * earlier file would be gone too (as the checkpoints' writer does, {@code AtomicFiles}).
+     */
+    private static void writeAndSync(Path file, byte[] bytes) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+    }
+
+    /**
+     * Forces a directory's entries to the disk, so that the rename survives a power cut too; best
+     * effort, since some systems (Windows) cannot open a directory for this.
+     */
+    private static void syncDirectory(Path directory) {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Not supported here; the rename is as durable as the file system makes it.
         }
     }
 
@@ -152,7 +183,7 @@ public final class TextFiles {
         if (!Files.isWritable(dir)) {
             throw new UsageException(option + ": the directory of " + file + " is not writable");
         }
-        Path probe = dir.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + "."
+        Path probe = dir.resolve(RegularFiles.besideStem(absolute) + "." + ProcessHandle.current().pid() + "."
                 + System.nanoTime() + ".probe");
         try {
             Files.createFile(probe);

@@ -156,7 +156,8 @@ public final class TrainCommand implements Callable<Integer> {
     private int nEmbd = 16;
 
     @Option(names = "--n-head", paramLabel = "H", defaultValue = "4",
-            description = "Number of attention heads; at least 1. Default: ${DEFAULT-VALUE}.")
+            description = "Number of attention heads; at least 1. Default: ${DEFAULT-VALUE} (for the bigram and mlp "
+                    + "models, which have none, 1 where 4 does not divide --n-embd).")
     private int nHead = 4;
 
     @Option(names = "--block-size", paramLabel = "B", defaultValue = "16",
@@ -662,7 +663,7 @@ public final class TrainCommand implements Callable<Integer> {
         Tokenizer tokenizer = Tokenizer.fromDocuments(docs);
         out.line("vocab size: " + tokenizer.vocabSize());
 
-        GptConfig config = new GptConfig(nLayer, nEmbd, nHead, blockSize, GptConfig.defaults().initStd());
+        GptConfig config = new GptConfig(nLayer, nEmbd, heads(), blockSize, GptConfig.defaults().initStd());
         Architecture architecture = architecture();
         checkModelSize(architecture, config, tokenizer.vocabSize());
         checkMemory(architecture, config, tokenizer.vocabSize(), docs, precision(), steps);
@@ -1005,10 +1006,31 @@ public final class TrainCommand implements Callable<Integer> {
         requireAtLeastOne("--n-embd", nEmbd);
         requireAtLeastOne("--n-head", nHead);
         requireAtLeastOne("--block-size", blockSize);
-        if (nEmbd % nHead != 0) {
+        if (nEmbd % heads() != 0) {
+            String unused = hasHeads(architecture()) ? "" : "; the " + architecture().id() + " model has no attention"
+                    + " heads, so --n-head can be left out";
             throw new UsageException("--n-embd (" + nEmbd + ") must be divisible by --n-head (" + nHead
-                    + "), so that every head gets the same number of dimensions");
+                    + "), so that every head gets the same number of dimensions" + unused);
         }
+    }
+
+    /**
+     * The head count of the run's configuration: {@code --n-head}. A model without attention
+     * (bigram, mlp) has no heads, but its configuration still holds a count that divides the
+     * width; there the default 4 gives way to 1 where it does not divide {@code --n-embd}, so that
+     * {@code --model mlp --n-embd 10} is not refused for heads the model does not have. (A count
+     * given on the command line is kept, and checked as the user wrote it.)
+     */
+    private int heads() {
+        if (!hasHeads(architecture()) && !given("--n-head") && nEmbd % nHead != 0) {
+            return 1;
+        }
+        return nHead;
+    }
+
+    /** Whether a model of this architecture has attention heads, which {@code --n-head} counts. */
+    private static boolean hasHeads(Architecture architecture) {
+        return architecture == Architecture.GPT || architecture == Architecture.ATTENTION;
     }
 
     /**

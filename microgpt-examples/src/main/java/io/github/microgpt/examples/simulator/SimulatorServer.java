@@ -91,7 +91,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * A bad value is answered with 400 and {@code {"error": "..."}}, and changes nothing; a request
  * that does not fit the moment (Step during a run) with 409; Load of a checkpoint that does not
  * exist with 404; a body too slow to arrive with 408, too large with 413, declared as anything but
- * JSON in UTF-8 ({@code Content-Type: application/json}, or no type) with 415; a server that failed
+ * JSON in UTF-8 ({@code Content-Type: application/json}, or no type) or sent compressed
+ * ({@code Content-Encoding}) with 415; a server that failed
  * with 500; a large answer (the weights of a large model, a saved loss curve) while
  * {@link ServerLimits#maxLargeAnswers()} others are being sent with 503 and {@code Retry-After: 1}.
  * Every answer of the API, refusals included, is JSON. Checkpoints are named, never
@@ -456,6 +457,7 @@ public final class SimulatorServer implements AutoCloseable {
         requireNoQuery(request);
         checkOrigin(request);
         checkContentType(request);
+        checkContentEncoding(request);
         CompletableFuture<byte[]> read = new CompletableFuture<>();
         Content.Source.asByteArrayAsync(request, limits.maxBodyBytes() + 1, Promise.Invocable.toPromise(read));
         read.orTimeout(limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -550,6 +552,22 @@ public final class SimulatorServer implements AutoCloseable {
                     throw new ApiException(415, "the request body must be UTF-8 JSON; got Content-Type: "
                             + ApiException.excerpt(declared));
                 }
+            }
+        }
+    }
+
+    /**
+     * Refuses a body sent compressed ({@code Content-Encoding: gzip}, {@code deflate}, {@code br}
+     * and the like) with 415, as HTTP asks of a server that does not decode it: the body was read
+     * as it was, and gzip's bytes were refused as broken JSON, about a character the client never
+     * sent. {@code identity} (no coding) is accepted.
+     */
+    private static void checkContentEncoding(Request request) {
+        for (String coding : request.getHeaders().getCSV(HttpHeader.CONTENT_ENCODING, false)) {
+            if (!coding.strip().equalsIgnoreCase("identity")) {
+                throw new ApiException(415, "the request body must be sent as it is: the simulator does not decode"
+                        + " Content-Encoding: " + ApiException.excerpt(coding.strip()) + "; send it without"
+                        + " Content-Encoding");
             }
         }
     }

@@ -175,4 +175,26 @@ class CompareCommandTest {
                 result.stdout());
         assertTrue(result.stdout().chars().noneMatch(c -> c == 0x1b || c == 0x07), "no control character reached stdout");
     }
+
+    /**
+     * Directory names the user typed are printed with their control characters escaped, in the
+     * lines and in the picture's key (which stays XML a viewer reads): an escape sequence in a
+     * name reached the terminal as is, and a control character made the SVG unreadable.
+     */
+    @Test
+    void directoryNamesWithControlCharactersArePrintedEscaped(@TempDir Path dir) throws Exception {
+        Path a = train(dir, "a\u001b]0;pwned\u0007", "--seed", "1");
+        Path b = train(dir, "b\u001b[31m\u202e", "--seed", "2");
+        Path plot = dir.resolve("both.svg");
+        Cli.Result result = Cli.run("compare", a.toString(), b.toString(), "--plot", plot.toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdout().chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == 0x202e),
+                "no control character reached stdout: " + result.stdout());
+        assertTrue(result.stdoutLines().get(0).startsWith("losses differ from step 1: " + dir.resolve("a")
+                + "\\u001B]0;pwned\\u0007 "), result.stdout());
+        Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(Files.readAllBytes(plot)));
+        assertTrue(svg.getDocumentElement().getTextContent().contains("b\\u001B[31m\\u202E"),
+                svg.getDocumentElement().getTextContent());
+    }
 }

@@ -417,4 +417,39 @@ class HostileInputCommandTest {
         assertTrue(result.stderr().trim().endsWith("; a smaller --lr may help"), result.stderr());
         assertTrue(!result.stderr().contains("internal error"), result.stderr());
     }
+
+    /**
+     * A name the file system takes (up to 255 bytes) works for {@code --save} and {@code --plot}:
+     * the temporary names beside it added some 25-33 characters, and names of about 230 characters
+     * and more were refused "File name too long" before the first step.
+     */
+    @Test
+    void theLongestNamesTheFileSystemTakesCanBeSavedAndPlottedAndResumed() throws Exception {
+        for (int length : new int[] {231, 249, 255}) {
+            Path run = dir.resolve("r".repeat(length));
+            Path plot = dir.resolve("p".repeat(length - 4) + ".svg");
+            Cli.Result trained = Cli.run("train", "--steps", "2", "--stop-after", "1", "--samples", "0",
+                    "--save", run.toString(), "--plot", plot.toString());
+            assertEquals(0, trained.exitCode(), length + ": " + trained);
+            assertTrue(Files.readString(plot).startsWith("<svg"), "the picture");
+            Cli.Result resumed = Cli.run("train", "--resume", run.toString(), "--samples", "0", "--save", run.toString(),
+                    "--plot", plot.toString());
+            assertEquals(0, resumed.exitCode(), length + ": " + resumed);
+            assertEquals(2, Checkpoint.load(run).training().orElseThrow().trainer().stepsDone(), "the resumed run saved");
+            try (var entries = Files.list(dir)) {
+                assertEquals(List.of(plot.getFileName().toString(), run.getFileName().toString()).stream().sorted().toList(),
+                        entries.map(p -> p.getFileName().toString()).sorted().toList(), "nothing left beside them");
+            }
+            Files.delete(plot);
+            deleteTree(run);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
 }

@@ -61,4 +61,30 @@ class TrainCommandProgressionCheckpointTest {
         // Without --seed, generate continues the saved generator: the samples train printed.
         assertEquals(printed, generated.stdoutLines().subList(0, 4));
     }
+
+    /**
+     * The bigram and mlp models have no attention heads: a width the default 4 heads do not divide
+     * was refused for them ("--n-embd (10) must be divisible by --n-head (4)"). It now trains, and
+     * saves a configuration that loads.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"bigram", "mlp"})
+    void aModelWithoutHeadsTakesAWidthTheDefaultHeadsDoNotDivide(String model, @TempDir Path dir) throws Exception {
+        String run = dir.resolve("run").toString();
+        Cli.Result trained = Cli.run("train", "--model", model, "--n-embd", "10", "--steps", "2", "--samples", "1",
+                "--save", run);
+        assertEquals(0, trained.exitCode(), trained.toString());
+        assertEquals(10, Checkpoint.load(Path.of(run)).config().nEmbd());
+    }
+
+    /** A head count given for a model without heads is still checked, and the message says it can go. */
+    @ParameterizedTest
+    @ValueSource(strings = {"bigram", "mlp"})
+    void aHeadCountGivenForAModelWithoutHeadsIsCheckedAndNamed(String model) {
+        Cli.Result refused = Cli.run("train", "--model", model, "--n-embd", "10", "--n-head", "3");
+        assertEquals(2, refused.exitCode(), refused.toString());
+        assertTrue(refused.stderr().contains("--n-embd (10) must be divisible by --n-head (3), so that every head"
+                + " gets the same number of dimensions; the " + model + " model has no attention heads, so --n-head"
+                + " can be left out"), refused.stderr());
+    }
 }

@@ -99,6 +99,12 @@ final class Fixtures {
             return send(contentType == null ? request : request.header("Content-Type", contentType));
         }
 
+        /** A POST of JSON with the given Content-Encoding header. */
+        Answer postEncoded(String path, String contentEncoding, byte[] body) {
+            return send(HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .header("Content-Type", "application/json").header("Content-Encoding", contentEncoding));
+        }
+
         JsonObject state() {
             Answer answer = get("api/state");
             if (answer.status() != 200) {

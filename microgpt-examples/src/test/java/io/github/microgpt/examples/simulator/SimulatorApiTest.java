@@ -177,6 +177,27 @@ class SimulatorApiTest extends WithServer {
         }
     }
 
+    /**
+     * A compressed body is refused 415, naming the coding, and changes nothing: it was read as it
+     * came, and gzip's bytes were refused 400 as broken JSON. {@code identity} is read.
+     */
+    @Test
+    void aCompressedBodyIsRefused415() throws IOException {
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(zipped)) {
+            gzip.write("{}".getBytes(StandardCharsets.UTF_8));
+        }
+        for (String coding : List.of("gzip", "deflate", "br", "identity, gzip")) {
+            JsonObject before = api.state();
+            Fixtures.Answer answer = api.postEncoded("api/step", coding, zipped.toByteArray());
+            assertEquals(415, answer.status(), coding + " -> " + answer.body());
+            assertTrue(answer.json().get("error").getAsString().contains("does not decode Content-Encoding: "
+                    + coding.replace("identity, ", "")), answer.body());
+            assertEquals(before.get("revision").getAsLong(), api.state().get("revision").getAsLong(), coding);
+        }
+        assertEquals(200, api.postEncoded("api/step", "identity", "{}".getBytes(StandardCharsets.UTF_8)).status());
+    }
+
     @Test
     void badReadsAndUnknownPlacesAreRefusedWithJson() {
         assertError(api.get("api/weights?matrix=nope"), 400, "there is no weight matrix \"nope\"");
