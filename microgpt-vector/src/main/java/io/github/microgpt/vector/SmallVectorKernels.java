@@ -584,8 +584,8 @@ public final class SmallVectorKernels implements SmallKernels {
      * vector: {@code y += v_s * a_s} lane by lane, the same products and additions in the same
      * order as the core's four scalar sums. The logits' dot products (each a left fold across
      * the channels) and the softmax stay scalar: {@link HeadScores#exponentials}, the core's own
-     * code (its one copy of their order; called here rather than repeated, no slower: 1.019 times
-     * the steps per second, 80 alternated rounds in one JVM, faster in 52). Measured on the Zen 3 test machine (AVX2;
+     * code (its one copy of their order; called here rather than repeated, no slower: 1.019, 0.993
+     * and 1.003 times the steps per second in three runs of 80 alternated rounds in one JVM). Measured on the Zen 3 test machine (AVX2;
      * training steps of the names at the reference size, this attention and the core's, forward
      * and backward, alternated in one JVM every 2,000 steps, 80 rounds): 1.036 times the steps
      * per second (medians; the rounds' ratios 1.020, faster in 56 of 80).
