@@ -1,5 +1,6 @@
 package io.github.microgpt.model;
 
+import io.github.microgpt.internal.kernels.HeadScores;
 import io.github.microgpt.internal.kernels.SmallKernels;
 
 /**
@@ -16,7 +17,9 @@ import io.github.microgpt.internal.kernels.SmallKernels;
  * the {@code Value} engine): each logit is {@code ((((0 + q0 k0) + q1 k1) + q2 k2) + q3 k3) * scale},
  * the softmax is {@link Softmax#inPlace}'s arithmetic, every sum over positions runs from the
  * first position on. The results are the general methods' bit for bit (the tests compare them),
- * on the calling thread.
+ * on the calling thread. The logits, the softmax and the first loop of the backward pass are
+ * {@link HeadScores}', which the optional module's kernels call too: one copy of the order that
+ * fixes their bits.
  *
  * <p>With the optional module's small-shape kernels ({@code SmallKernels.attentionForward} and
  * {@code attentionBackward}) a head's four channels are one vector there, with these bits too.
@@ -45,55 +48,12 @@ final class SmallAttention {
             return;
         }
         int c = HEAD_SIZE * nHead;
-        for (int t = from; t < to; t++) {
-            double[] q = qkv[t];
-            for (int i = 0; i < c; i++) {
-                keysT[i][t] = q[c + i];
-            }
-        }
-        // Per position, every head's logits and exponentials first, then all the heads' pow calls
-        // one after another, then the weighted sums: each pow (20-30 ns, the most expensive call of
-        // the step) no longer waits between the exponentials it needs and the sums that need it,
-        // so the processor overlaps the heads' pows with one another. Every number gets the same
-        // operations as before; only the independent heads interleave differently.
+        HeadScores.cacheKeys(qkv, keysT, c, from, to);
         double[] inverses = new double[nHead];
         for (int t = from; t < to; t++) {
-            double[] q = qkv[t];
             double[] y = out[t];
             double[][] weightsT = weights[t];
-            for (int h = 0; h < nHead; h++) {
-                int hs = HEAD_SIZE * h;
-                double q0 = q[hs];
-                double q1 = q[hs + 1];
-                double q2 = q[hs + 2];
-                double q3 = q[hs + 3];
-                double[] k0 = keysT[hs];
-                double[] k1 = keysT[hs + 1];
-                double[] k2 = keysT[hs + 2];
-                double[] k3 = keysT[hs + 3];
-                double[] a = weightsT[h];
-                double max = Double.NEGATIVE_INFINITY;
-                for (int s = 0; s <= t; s++) {
-                    double z = 0.0;
-                    z += q0 * k0[s];
-                    z += q1 * k1[s];
-                    z += q2 * k2[s];
-                    z += q3 * k3[s];
-                    z *= scale;
-                    a[s] = z;
-                    max = Math.max(max, z);
-                }
-                double total = 0.0;
-                for (int s = 0; s <= t; s++) {
-                    double e = Math.exp(a[s] + -max);
-                    a[s] = e;
-                    total += e;
-                }
-                inverses[h] = total;
-            }
-            for (int h = 0; h < nHead; h++) {
-                inverses[h] = Math.pow(inverses[h], -1);
-            }
+            HeadScores.exponentials(qkv[t], keysT, weightsT, inverses, nHead, scale, t);
             for (int h = 0; h < nHead; h++) {
                 int hs = HEAD_SIZE * h;
                 double[] a = weightsT[h];
@@ -140,21 +100,11 @@ final class SmallAttention {
                 double[] dy = dout[t];
                 double[] q = qkv[t];
                 double[] dq = dqkv[t];
+                double weighted = HeadScores.weightGradients(dy, qkv, a, da, qs, vs, t);
                 double dy0 = dy[qs];
                 double dy1 = dy[qs + 1];
                 double dy2 = dy[qs + 2];
                 double dy3 = dy[qs + 3];
-                double weighted = 0.0;
-                for (int s = 0; s <= t; s++) {
-                    double[] v = qkv[s];
-                    double d = 0.0;
-                    d += dy0 * v[vs];
-                    d += dy1 * v[vs + 1];
-                    d += dy2 * v[vs + 2];
-                    d += dy3 * v[vs + 3];
-                    da[s] = d;
-                    weighted += a[s] * d;
-                }
                 double q0 = q[qs];
                 double q1 = q[qs + 1];
                 double q2 = q[qs + 2];
