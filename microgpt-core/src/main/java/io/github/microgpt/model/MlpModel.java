@@ -54,7 +54,7 @@ public final class MlpModel extends ValueLanguageModel {
      * @return the model
      * @throws IllegalArgumentException if {@code vocabSize < 2}, or {@code nEmbd} is too wide for a
      *     window of {@value #CONTEXT} embeddings, or its weights and gradients would fill more than
-     *     half of the Java heap (at least 48 bytes a parameter: a {@code Value} each)
+     *     half of the Java heap (at least 68 bytes a parameter: a {@code Value} each)
      */
     public static MlpModel create(GptConfig config, int vocabSize, RandomSource random) {
         Objects.requireNonNull(config, "config");
