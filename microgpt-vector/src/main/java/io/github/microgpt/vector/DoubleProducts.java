@@ -986,10 +986,20 @@ final class DoubleProducts {
      * input per term (an array to load and check on every term).
      */
     static void packInput(double[][] in, int from, int to, int cols, double[] packed) {
+        packInput(in, from, to, cols, packed, 0);
+    }
+
+    /**
+     * {@link #packInput(double[][], int, int, int, double[])} into {@code packed} from
+     * {@code offset} on: positions {@code [from, to)} of a larger input whose tile at
+     * {@code offset} starts at {@code from} ({@code offset} a multiple of
+     * {@code cols NARROW_POSITIONS}).
+     */
+    static void packInput(double[][] in, int from, int to, int cols, double[] packed, int offset) {
         int n = to - from;
         int tiles = (n + NARROW_POSITIONS - 1) / NARROW_POSITIONS;
         for (int q = 0; q < tiles; q++) {
-            int base = q * cols * NARROW_POSITIONS;
+            int base = offset + q * cols * NARROW_POSITIONS;
             int t0 = from + q * NARROW_POSITIONS;
             int count = Math.min(NARROW_POSITIONS, to - t0);
             if (count < NARROW_POSITIONS) {

@@ -657,6 +657,15 @@ final class FloatProducts {
      * register more, C2 kept one of the 10 sums on the stack (27 GFLOP/s instead of 49 here).
      */
     static void transposeInputPanels(float[][] in, int from, int to, float[][] panels, int cols) {
+        transposeInputPanels(in, from, to, panels, 0, cols);
+    }
+
+    /**
+     * {@link #transposeInputPanels(float[][], int, int, float[][], int)} into the panels
+     * from {@code panels[first]} on: positions {@code [from, to)} of a larger input whose panel
+     * {@code first} starts at {@code from}.
+     */
+    static void transposeInputPanels(float[][] in, int from, int to, float[][] panels, int first, int cols) {
         int n = to - from;
         int padded = panelPositions(n);
         // A panel at a time, its terms in strips of TRANSPOSE_TERMS: all the positions of the
@@ -664,7 +673,7 @@ final class FloatProducts {
         // position at a time wrote every term's line of the whole panel (64 KB for an input of
         // 1024 columns) and came back to each line sixteen times.
         for (int p0 = 0; p0 < padded; p0 += PANEL) {
-            float[] panel = panels[p0 / PANEL];
+            float[] panel = panels[first + p0 / PANEL];
             int count = Math.min(PANEL, n - p0);
             for (int k0 = 0; k0 < cols; k0 += TRANSPOSE_TERMS) {
                 int k1 = Math.min(cols, k0 + TRANSPOSE_TERMS);

@@ -73,6 +73,26 @@ public final class VectorMatrixKernels implements MatrixKernels {
         team.forRange((rows + unit - 1) / unit, 1, (b0, b1) -> task.run(b0 * unit, Math.min(rows, b1 * unit)));
     }
 
+    /**
+     * Whether a forward product of {@code rows} rows of {@code cols} columns over {@code n}
+     * positions has its input transposed once, shared by the threads, rather than by each thread
+     * for itself (see {@link InputScratch}): when the input is at least four times as wide as the
+     * output (the MLP's second product, 256 rows of 1024 columns at {@code nEmbd} 256) and there
+     * are at least two of the kernel's tiles of {@code tile} positions to share. Then each
+     * thread transposing the whole input, a quarter of a megabyte in single precision, half of it
+     * just written by the other core (the ReLU before it is split by positions), costs more than
+     * the product's rows leave: each thread transposes its own tiles of positions instead (the
+     * positions whose ReLU it ran), and after one more hand-over reads every tile for its rows.
+     * Measured at {@code nEmbd} 256, 4 layers, 64 positions on two threads (one JVM, one model,
+     * the two ways alternated, medians of 30-50 rounds on a noisy host): that product took
+     * 1.517 ms a step instead of 1.568, and 1.527 instead of 1.609 in single precision, 3.047
+     * instead of 3.103 in double; the two threads' work on it 2.73 ms instead of 2.90 (2.39 on
+     * one thread). On one thread the work is the same.
+     */
+    static boolean transposedOnce(int rows, int cols, int n, int tile) {
+        return cols >= 4 * rows && n >= 2 * tile;
+    }
+
     /** The fewest positions one thread takes at a time. */
     private static final int POSITION_GRAIN = 4;
 
@@ -120,6 +140,22 @@ public final class VectorMatrixKernels implements MatrixKernels {
             // thread reads the half of the transposed input that the other core has just written.
             // (The scratch the model offers, wT, only decides that the input is narrow enough.)
             Object call = new Object();
+            // Only where the rows are shared: the output layer's 27 rows run on one thread, and
+            // a shared packing before them was one hand-over more (58 microseconds a step against 50).
+            if (DoubleProducts.NARROW && rows >= 2 * ROW_GRAIN
+                    && transposedOnce(rows, cols, n, DoubleProducts.NARROW_POSITIONS)) {
+                // The input packed once, each thread its own tiles of positions, into the calling
+                // thread's array; then the rows, each thread reading every tile.
+                int tiles = (n + DoubleProducts.NARROW_POSITIONS - 1) / DoubleProducts.NARROW_POSITIONS;
+                int tileSize = cols * DoubleProducts.NARROW_POSITIONS;
+                double[] packed = InputScratch.sharedPacked(DoubleProducts.packedSize(n, cols));
+                team.forRange(tiles, 1, (q0, q1) -> DoubleProducts.packInput(in,
+                        from + q0 * DoubleProducts.NARROW_POSITIONS,
+                        Math.min(to, from + q1 * DoubleProducts.NARROW_POSITIONS), cols, packed, q0 * tileSize));
+                team.forRange(rows, ROW_GRAIN, (o0, o1) -> DoubleProducts.productExactByRowsPacked(packed, n, w, o0, o1,
+                        out, from, InputScratch.doubleTile(4 * DoubleProducts.NARROW_POSITIONS)));
+                return true;
+            }
             if (DoubleProducts.NARROW) {
                 // With 16 registers, the input packed in tiles of positions (see DoubleProducts.packInput).
                 team.forRange(rows, ROW_GRAIN, (o0, o1) -> DoubleProducts.productExactByRowsPacked(
@@ -216,6 +252,19 @@ public final class VectorMatrixKernels implements MatrixKernels {
             // As in double precision: the weights read as stored, each thread with the input
             // transposed into its own array (for 16 registers, cut into panels of positions).
             Object call = new Object();
+            if (FloatProducts.SIXTEEN_REGISTERS && transposedOnce(rows, cols, n, FloatProducts.PANEL)) {
+                // The input transposed once, each thread its own panels of positions, into the
+                // calling thread's array; then the rows, each thread reading every panel.
+                int count = FloatProducts.panelPositions(n) / FloatProducts.PANEL;
+                float[][] panels = InputScratch.sharedFloatPanels(count, cols * FloatProducts.PANEL);
+                team.forRange(count, 1, (q0, q1) -> FloatProducts.transposeInputPanels(in, from + q0 * FloatProducts.PANEL,
+                        Math.min(to, from + q1 * FloatProducts.PANEL), panels, q0, cols));
+                int unit = FloatProducts.FORWARD_ROWS;
+                team.forRange((rows + unit - 1) / unit, Math.max(1, ROW_GRAIN / unit),
+                        (b0, b1) -> FloatProducts.productByPanels(panels, n, w, b0 * unit, Math.min(rows, b1 * unit),
+                                out, from, InputScratch.floatTile(4 * FloatProducts.POSITIONS)));
+                return true;
+            }
             if (FloatProducts.SIXTEEN_REGISTERS) {
                 // Shared out by blocks of the kernel's rows (see FloatProducts.FORWARD_ROWS): a
                 // chunk's rows short of a whole block are computed as a whole block, so chunks cut
@@ -420,6 +469,30 @@ public final class VectorMatrixKernels implements MatrixKernels {
                 DoubleProducts.packInput(in, from, to, cols, scratch.packed);
                 scratch.call = call;
             }
+            return scratch.packed;
+        }
+
+        /**
+         * The calling thread's panels array of at least {@code count} panels of {@code length},
+         * for a transpose the threads share; forgets which product this thread's panels held.
+         */
+        static float[][] sharedFloatPanels(int count, int length) {
+            InputScratch scratch = LOCAL.get();
+            scratch.floatPanels = ScratchArrays.atLeast(scratch.floatPanels, count, length);
+            scratch.call = null;
+            return scratch.floatPanels;
+        }
+
+        /**
+         * The calling thread's packing array of at least {@code size} doubles, for a packing the
+         * threads share; forgets which product this thread's scratch held.
+         */
+        static double[] sharedPacked(int size) {
+            InputScratch scratch = LOCAL.get();
+            if (scratch.packed.length < size) {
+                scratch.packed = new double[size];
+            }
+            scratch.call = null;
             return scratch.packed;
         }
 

@@ -196,6 +196,44 @@ class VectorMatrixKernelsTest {
         }
     }
 
+    /**
+     * A forward product whose input is at least four times as wide as its output (the MLP's
+     * second product) has its input transposed once, each thread its own panels (or tiles) of
+     * positions into one array, and then shares out the rows: every output must still be its
+     * own chain of fused multiply-adds from 0 over the columns in order (single precision) or
+     * the left fold (double), on every split, whichever chunk of positions comes first, from
+     * starts that are no multiple of a panel, with a last panel partly filled.
+     */
+    @TestFactory
+    Stream<DynamicTest> aWideInputTransposedOnceGivesEachOutputItsOwnSum() {
+        return Stream.of(new Shape(5, 70, 40, 3), new Shape(3, 17, 33, 1), new Shape(8, 1024, 64, 0),
+                new Shape(27, 131, 19, 2)).map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+            Operands x = new Operands(s);
+            float[][] inF = toFloats(x.in);
+            float[][] wF = toFloats(x.w);
+            for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
+                float[][] outF = new float[x.to][s.rows()];
+                assertTrue(KERNELS.matmulForward(outF, inF, wF, s.from(), x.to, new float[s.cols()][x.to + 16], team));
+                double[][] out = new double[x.to][s.rows()];
+                assertTrue(KERNELS.matmulForward(out, x.in, x.w, s.from(), x.to, new double[s.cols()][x.to + 8], team));
+                for (int t = s.from(); t < x.to; t++) {
+                    for (int o = 0; o < s.rows(); o++) {
+                        float sumF = 0f;
+                        double sum = 0.0;
+                        for (int i = 0; i < s.cols(); i++) {
+                            sumF = Math.fma(wF[o][i], inF[t][i], sumF);
+                            sum = sum + x.w[o][i] * x.in[t][i];
+                        }
+                        assertEquals(Float.floatToRawIntBits(sumF), Float.floatToRawIntBits(outF[t][o]),
+                                s + ": single precision out[" + t + "][" + o + "] " + outF[t][o] + ", expected " + sumF);
+                        assertEquals(Double.doubleToRawLongBits(sum), Double.doubleToRawLongBits(out[t][o]),
+                                s + ": out[" + t + "][" + o + "] " + out[t][o] + ", expected " + sum);
+                    }
+                }
+            }
+        }));
+    }
+
     @TestFactory
     Stream<DynamicTest> doubleForwardIsTheLeftFoldBitForBit() {
         return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
