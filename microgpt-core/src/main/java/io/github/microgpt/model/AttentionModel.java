@@ -66,7 +66,7 @@ public final class AttentionModel extends ValueLanguageModel {
      * @param random the source of the initial weights
      * @return the model
      * @throws IllegalArgumentException if {@code vocabSize < 2}, or its weights and gradients would
-     *     fill more than half of the Java heap (at least 48 bytes a parameter: a {@code Value} each)
+     *     fill more than half of the Java heap (at least 68 bytes a parameter: a {@code Value} each)
      */
     public static AttentionModel create(GptConfig config, int vocabSize, RandomSource random) {
         Objects.requireNonNull(config, "config");

@@ -70,9 +70,12 @@ public final class GptModel extends ValueLanguageModel {
 
     /**
      * The least memory one parameter takes, for the refusal of a model the heap cannot hold: a
-     * {@code Value} object (four doubles and a header) and its place in a matrix.
+     * {@code Value} object (a 12-byte header, four doubles, four references and three flags: 64
+     * bytes, as HotSpot rounds to 8) and its 4-byte place in a matrix row; 68.2 bytes measured.
+     * It was 48, from an older {@code Value}: a model whose {@code Value}s filled up to 71% of the
+     * heap passed the half-heap rule and ran out of memory after filling it.
      */
-    static final int BYTES_PER_PARAMETER = 48;
+    static final int BYTES_PER_PARAMETER = 68;
 
     // The state dict's matrices, looked up once: the forward pass runs per position.
     private final Value[][] wte;
@@ -109,7 +112,7 @@ public final class GptModel extends ValueLanguageModel {
      * @return the model
      * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
      *     parameters than an array holds ({@link ParameterLayout#MAX_SIZE}), or more than half
-     *     of the Java heap could hold (at least 48 bytes a parameter: a {@code Value} each)
+     *     of the Java heap could hold (at least 68 bytes a parameter: a {@code Value} each)
      */
     public static GptModel create(GptConfig config, int vocabSize, RandomSource random) {
         Objects.requireNonNull(config, "config");

@@ -52,9 +52,9 @@ public final class MlpModel extends ValueLanguageModel {
      * @param vocabSize the number of tokens; at least 2
      * @param random the source of the initial weights
      * @return the model
-     * @throws IllegalArgumentException if {@code vocabSize < 2}, or {@code nEmbd} is too wide, or its
-     *     weights and gradients would fill more than half of the Java heap (at least 48 bytes a parameter)
-     *     for a window of {@value #CONTEXT} embeddings
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, or {@code nEmbd} is too wide for a
+     *     window of {@value #CONTEXT} embeddings, or its weights and gradients would fill more than
+     *     half of the Java heap (at least 68 bytes a parameter: a {@code Value} each)
      */
     public static MlpModel create(GptConfig config, int vocabSize, RandomSource random) {
         Objects.requireNonNull(config, "config");

@@ -597,10 +597,10 @@ public final class Documents {
         }
     }
 
-    /** A readable, collision-resistant name: the URL's last segment and a hash of the whole URL. */
     /** The most characters of a URL's last segment that a cache file's name keeps. */
     private static final int MAX_CACHE_NAME = 100;
 
+    /** A readable, collision-resistant name: the URL's last segment and a hash of the whole URL. */
     private static String cacheFileName(URI url) {
         String path = url.getPath() == null ? "" : url.getPath();
         String last = path.substring(path.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");

@@ -57,11 +57,11 @@ import java.util.Objects;
  *
  * <p>Steps are counted from 0 internally and from 1 in events. A trainer is used from one thread;
  * only {@link #requestStop()} may be called from another, to end {@link #run(StepMode)} between
- * two steps. A model is trained from one thread at a time: a step that finds another trainer
- * stepping its model on another thread is refused with a
+ * two steps. A model is trained from one thread at a time: a step that finds its model being
+ * stepped on another thread (by another trainer, or by this one) is refused with a
  * {@link java.util.ConcurrentModificationException} before it changes anything (best effort:
- * the steps must overlap for it to be seen). Listeners may be added and removed from any thread; they are told on the thread that
- * trains.
+ * the steps must overlap for it to be seen). Listeners may be added and removed from any
+ * thread; they are told on the thread that trains.
  */
 public final class Trainer {
 
@@ -359,9 +359,12 @@ public final class Trainer {
         Thread me = Thread.currentThread();
         Thread other = STEPPING.putIfAbsent(model, me);
         if (other != null && other != me) {
-            throw new ConcurrentModificationException("the model is being trained by another trainer on the thread \""
-                    + other.getName() + "\" at this moment; a model is trained from one thread at a time: give each"
-                    + " thread its own model (ArrayGptModel.copyOf), or take turns (this step was not run)");
+            // Which trainer holds it is not known here: this one, stepped from two threads (which
+            // its class comment forbids as well), is found alike, and must not be called another.
+            throw new ConcurrentModificationException("the model is being trained on the thread \"" + other.getName()
+                    + "\" at this moment (by another trainer, or by this one from another thread); a model is"
+                    + " trained from one thread at a time: give each thread its own model (ArrayGptModel.copyOf)"
+                    + " and trainer, or take turns (this step was not run)");
         }
         return other == null;
     }

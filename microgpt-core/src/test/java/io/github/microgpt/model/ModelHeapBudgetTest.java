@@ -1,10 +1,14 @@
 package io.github.microgpt.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.microgpt.autograd.Value;
 import io.github.microgpt.internal.HeapBudget;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import io.github.microgpt.random.PythonRandom;
 import org.junit.jupiter.api.Test;
 
@@ -53,7 +57,7 @@ class ModelHeapBudgetTest {
         assumeTrue(Runtime.getRuntime().maxMemory() < 100L << 30, "a heap of 100 GB or more would hold them");
         IllegalArgumentException bigram = assertThrows(IllegalArgumentException.class,
                 () -> Architecture.BIGRAM.create(GptConfig.defaults(), 39_000, new PythonRandom(1)));
-        assertTrue(bigram.getMessage().startsWith("a BigramModel of 1521000000 parameters (at least 48 bytes each")
+        assertTrue(bigram.getMessage().startsWith("a BigramModel of 1521000000 parameters (at least 68 bytes each")
                 && bigram.getMessage().contains("choose data with fewer distinct characters"), bigram.getMessage());
         IllegalArgumentException mlp = assertThrows(IllegalArgumentException.class,
                 () -> Architecture.MLP.create(GptConfig.defaults().withNEmbd(11_000), 4, new PythonRandom(1)));
@@ -63,5 +67,31 @@ class ModelHeapBudgetTest {
                 () -> Architecture.ATTENTION.create(new GptConfig(1, 19_000, 1, 16, 0.1), 4, new PythonRandom(1)));
         assertTrue(attention.getMessage().startsWith("an AttentionModel of ")
                 && attention.getMessage().contains("choose a smaller nEmbd, nLayer or blockSize"), attention.getMessage());
+    }
+
+    /**
+     * The Value engine's least bytes a parameter are what a {@code Value} really takes: its
+     * fields packed behind a 12-byte header (compressed class pointers, HotSpot's default; 8 with
+     * compact headers gives the same after rounding), rounded up to 8 bytes, and its 4-byte
+     * reference in a matrix row. The figure was 48 ("four doubles and a header") while a
+     * {@code Value} took 64 + 4 (68.2 bytes a Value measured, 2 million of them), so a model
+     * whose {@code Value}s alone filled up to 71% of the heap passed the half-heap rule and was
+     * filled until an OutOfMemoryError, which the rule is there to prevent. A field added to
+     * {@code Value} fails here, and the figure follows it.
+     */
+    @Test
+    void theValueEnginesBytesAParameterAreWhatAValueTakes() {
+        int fields = 0;
+        for (Field field : Value.class.getDeclaredFields()) {
+            if (Modifier.isStatic(field.getModifiers())) {
+                continue;
+            }
+            Class<?> type = field.getType();
+            fields += type == double.class || type == long.class ? 8
+                    : type == int.class || type == float.class || !type.isPrimitive() ? 4
+                    : type == short.class || type == char.class ? 2 : 1;
+        }
+        int object = (12 + fields + 7) / 8 * 8;
+        assertEquals(object + 4, GptModel.BYTES_PER_PARAMETER, "a Value of " + fields + " bytes of fields");
     }
 }

@@ -69,8 +69,13 @@ class SharedModelTest {
             assertTrue(inStep.await(60, TimeUnit.SECONDS), "the first step reached its gradients");
             ConcurrentModificationException refused = assertThrows(ConcurrentModificationException.class,
                     () -> step.apply(second));
-            assertTrue(refused.getMessage().startsWith("the model is being trained by another trainer on the thread \"")
+            assertTrue(refused.getMessage().startsWith("the model is being trained on the thread \"")
                     && refused.getMessage().contains("a model is trained from one thread at a time"), refused.getMessage());
+            // The same trainer stepped from a second thread is refused alike, and not called another.
+            ConcurrentModificationException same = assertThrows(ConcurrentModificationException.class,
+                    () -> step.apply(first));
+            assertTrue(same.getMessage().contains("(by another trainer, or by this one from another thread)"),
+                    same.getMessage());
             assertEquals(0, second.stepsDone(), "the refused step is not counted");
             assertArrayEquals(seen[0], shared.parameters().values(), "the refused step changed no weight");
             assertArrayEquals(seen[1], shared.parameters().grads(), "nor any gradient of the step under way");
