@@ -1,6 +1,7 @@
 package io.github.microgpt.autograd;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
@@ -520,26 +521,27 @@ public final class ExpressionGraph {
      * @return the SVG document
      */
     public String toSvg() {
+        int[] column = columns();
         int columns = root().layer() + 1;
-        List<List<Node>> byLayer = new ArrayList<>();
+        List<List<Node>> byColumn = new ArrayList<>();
         for (int i = 0; i < columns; i++) {
-            byLayer.add(new ArrayList<>());
+            byColumn.add(new ArrayList<>());
         }
         for (Node node : nodes) {
-            byLayer.get(node.layer()).add(node);
+            byColumn.get(column[node.id()]).add(node);
         }
         int rows = 0;
-        for (List<Node> column : byLayer) {
-            rows = Math.max(rows, column.size());
+        for (List<Node> nodesOfColumn : byColumn) {
+            rows = Math.max(rows, nodesOfColumn.size());
         }
         int height = 2 * MARGIN + rows * ROW_HEIGHT;
         int width = 2 * MARGIN + (columns - 1) * COLUMN_WIDTH + BOX_WIDTH;
-        double[] row = orderRows(byLayer, rows);
-        // Box positions: column by layer, row as ordered.
+        double[] row = orderRows(byColumn, rows);
+        // Box positions: column as placed, row as ordered.
         double[] boxX = new double[nodes.size()];
         double[] boxY = new double[nodes.size()];
         for (Node node : nodes) {
-            boxX[node.id()] = MARGIN + node.layer() * COLUMN_WIDTH;
+            boxX[node.id()] = MARGIN + column[node.id()] * COLUMN_WIDTH;
             boxY[node.id()] = MARGIN + row[node.id()] * ROW_HEIGHT + (ROW_HEIGHT - BOX_HEIGHT) / 2.0;
         }
 
@@ -615,39 +617,50 @@ public final class ExpressionGraph {
     }
 
     /**
-     * Orders each column so that edges cross less: a node's place is the mean place of its
-     * children (the barycentre heuristic), column by column from the left; then the leaves are
-     * ordered by the mean place of their parents. Ties keep topological order.
+     * Each node's column: the root's is its {@link Node#layer()}, and every other node stands one
+     * column before its earliest parent (the one furthest left). A node's layer would put every
+     * leaf in the first column, so that an edge from a leaf used late (the bias {@code b} of
+     * {@code x1*w1 + x2*w2 + b}) would run across the columns between, behind their boxes; placed
+     * this way, every edge of a tree spans one column. A column is never less than the layer, so
+     * the root's layer still counts the columns.
+     */
+    private int[] columns() {
+        int[] column = new int[nodes.size()];
+        Arrays.fill(column, Integer.MAX_VALUE);
+        column[nodes.size() - 1] = root().layer();
+        // Edges are listed parent by parent in topological order: from the last, every parent's
+        // column is final before its children are placed.
+        for (int e = edges.size() - 1; e >= 0; e--) {
+            Edge edge = edges.get(e);
+            column[edge.child()] = Math.min(column[edge.child()], column[edge.parent()] - 1);
+        }
+        return column;
+    }
+
+    /**
+     * Orders each column so that edges cross less: from the root leftwards, a node's place is the
+     * mean place of its parents (the barycentre heuristic), so that a parent's operands stand
+     * together beside it. Ties keep topological order, which puts a parent's left operand above
+     * its right one.
      *
      * @param rows the number of rows of the tallest column; shorter columns are centred
      * @return each node's row, from 0 at the top (a half row where a column is centred)
      */
-    private double[] orderRows(List<List<Node>> byLayer, int rows) {
+    private double[] orderRows(List<List<Node>> byColumn, int rows) {
         double[] row = new double[nodes.size()];
-        List<List<Integer>> children = new ArrayList<>();
         List<List<Integer>> parents = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
-            children.add(new ArrayList<>());
             parents.add(new ArrayList<>());
         }
         for (Edge edge : edges) {
-            children.get(edge.parent()).add(edge.child());
             parents.get(edge.child()).add(edge.parent());
         }
-        for (int layer = 0; layer < byLayer.size(); layer++) {
-            List<Node> column = byLayer.get(layer);
-            if (layer > 0) {
-                column.sort(Comparator.comparingDouble(n -> mean(children.get(n.id()), row)));
+        for (int c = byColumn.size() - 1; c >= 0; c--) {
+            List<Node> nodesOfColumn = byColumn.get(c);
+            nodesOfColumn.sort(Comparator.comparingDouble(n -> mean(parents.get(n.id()), row)));
+            for (int r = 0; r < nodesOfColumn.size(); r++) {
+                row[nodesOfColumn.get(r).id()] = (rows - nodesOfColumn.size()) / 2.0 + r;
             }
-            for (int r = 0; r < column.size(); r++) {
-                row[column.get(r).id()] = (rows - column.size()) / 2.0 + r;
-            }
-        }
-        List<Node> leaves = byLayer.get(0);
-        leaves.sort(Comparator.comparingDouble(n -> parents.get(n.id()).isEmpty()
-                ? Double.MAX_VALUE : mean(parents.get(n.id()), row)));
-        for (int r = 0; r < leaves.size(); r++) {
-            row[leaves.get(r).id()] = (rows - leaves.size()) / 2.0 + r;
         }
         return row;
     }
