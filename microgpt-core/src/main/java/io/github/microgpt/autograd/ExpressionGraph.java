@@ -523,26 +523,49 @@ public final class ExpressionGraph {
     public String toSvg() {
         int[] column = columns();
         int columns = root().layer() + 1;
-        List<List<Node>> byColumn = new ArrayList<>();
+        // Slots 0 to n-1 are the nodes. An edge across more than one column gets a waypoint, a
+        // slot of its own, in each column between, so that it runs there in a row no box takes.
+        List<Integer> slotColumn = new ArrayList<>();
+        List<List<Integer>> towardsRoot = new ArrayList<>();
+        for (Node node : nodes) {
+            slotColumn.add(column[node.id()]);
+            towardsRoot.add(new ArrayList<>());
+        }
+        int[][] waypoints = new int[edges.size()][];
+        for (int e = 0; e < edges.size(); e++) {
+            Edge edge = edges.get(e);
+            waypoints[e] = new int[column[edge.parent()] - column[edge.child()] - 1];
+            int from = edge.child();
+            for (int k = 0; k < waypoints[e].length; k++) {
+                int slot = slotColumn.size();
+                slotColumn.add(column[edge.child()] + 1 + k);
+                towardsRoot.add(new ArrayList<>());
+                towardsRoot.get(from).add(slot);
+                waypoints[e][k] = slot;
+                from = slot;
+            }
+            towardsRoot.get(from).add(edge.parent());
+        }
+        List<List<Integer>> byColumn = new ArrayList<>();
         for (int i = 0; i < columns; i++) {
             byColumn.add(new ArrayList<>());
         }
-        for (Node node : nodes) {
-            byColumn.get(column[node.id()]).add(node);
+        for (int slot = 0; slot < slotColumn.size(); slot++) {
+            byColumn.get(slotColumn.get(slot)).add(slot);
         }
         int rows = 0;
-        for (List<Node> nodesOfColumn : byColumn) {
-            rows = Math.max(rows, nodesOfColumn.size());
+        for (List<Integer> slotsOfColumn : byColumn) {
+            rows = Math.max(rows, slotsOfColumn.size());
         }
         int height = 2 * MARGIN + rows * ROW_HEIGHT;
         int width = 2 * MARGIN + (columns - 1) * COLUMN_WIDTH + BOX_WIDTH;
-        double[] row = orderRows(byColumn, rows);
-        // Box positions: column as placed, row as ordered.
-        double[] boxX = new double[nodes.size()];
-        double[] boxY = new double[nodes.size()];
-        for (Node node : nodes) {
-            boxX[node.id()] = MARGIN + column[node.id()] * COLUMN_WIDTH;
-            boxY[node.id()] = MARGIN + row[node.id()] * ROW_HEIGHT + (ROW_HEIGHT - BOX_HEIGHT) / 2.0;
+        double[] row = orderRows(byColumn, towardsRoot, rows);
+        // Box positions (a waypoint's is the box it stands in for): column as placed, row as ordered.
+        double[] boxX = new double[slotColumn.size()];
+        double[] boxY = new double[slotColumn.size()];
+        for (int slot = 0; slot < slotColumn.size(); slot++) {
+            boxX[slot] = MARGIN + slotColumn.get(slot) * COLUMN_WIDTH;
+            boxY[slot] = MARGIN + row[slot] * ROW_HEIGHT + (ROW_HEIGHT - BOX_HEIGHT) / 2.0;
         }
 
         StringBuilder svg = new StringBuilder();
@@ -555,18 +578,24 @@ public final class ExpressionGraph {
             Edge edge = edges.get(e);
             double x1 = boxX[edge.child()] + BOX_WIDTH;
             double y1 = boxY[edge.child()] + BOX_HEIGHT / 2.0;
-            double x2 = opX(boxX[edge.parent()]) - OP_RADIUS;
-            double y2 = boxY[edge.parent()] + BOX_HEIGHT / 2.0;
-            double bend = (x2 - x1) / 2;
             svg.append("<g id=\"e").append(e).append("\"><title>")
                     .append(xmlEscape("n" + edge.child() + " -> n" + edge.parent() + ": local gradient "
                             + exact(edge.localGrad()))).append("</title>");
-            svg.append("<path d=\"M ").append(coordinate(x1)).append(' ').append(coordinate(y1))
-                    .append(" C ").append(coordinate(x1 + bend)).append(' ').append(coordinate(y1))
-                    .append(' ').append(coordinate(x2 - bend)).append(' ').append(coordinate(y2))
-                    .append(' ').append(coordinate(x2)).append(' ').append(coordinate(y2))
-                    .append("\" fill=\"none\" stroke=\"#888888\"/>");
-            // The label sits at the middle of the curve, where edges into one operation part.
+            svg.append("<path d=\"M ").append(coordinate(x1)).append(' ').append(coordinate(y1));
+            // Through each waypoint: a curve to where its operation circle would start, then
+            // straight across its row to the right edge of its column.
+            for (int slot : waypoints[e]) {
+                double y = boxY[slot] + BOX_HEIGHT / 2.0;
+                curve(svg, x1, y1, opX(boxX[slot]) - OP_RADIUS, y);
+                x1 = boxX[slot] + BOX_WIDTH;
+                y1 = y;
+                svg.append(" L ").append(coordinate(x1)).append(' ').append(coordinate(y1));
+            }
+            double x2 = opX(boxX[edge.parent()]) - OP_RADIUS;
+            double y2 = boxY[edge.parent()] + BOX_HEIGHT / 2.0;
+            curve(svg, x1, y1, x2, y2);
+            svg.append("\" fill=\"none\" stroke=\"#888888\"/>");
+            // The label sits at the middle of the last curve, where edges into one operation part.
             svg.append("<text x=\"").append(coordinate((x1 + x2) / 2)).append("\" y=\"")
                     .append(coordinate((y1 + y2) / 2 - 3))
                     .append("\" text-anchor=\"middle\" font-size=\"9\" fill=\"#666666\">\u00d7")
@@ -616,6 +645,14 @@ public final class ExpressionGraph {
         return boxX - 30;
     }
 
+    /** A path's cubic curve from (x1, y1) to (x2, y2), level at both ends. */
+    private static void curve(StringBuilder svg, double x1, double y1, double x2, double y2) {
+        double bend = (x2 - x1) / 2;
+        svg.append(" C ").append(coordinate(x1 + bend)).append(' ').append(coordinate(y1))
+                .append(' ').append(coordinate(x2 - bend)).append(' ').append(coordinate(y2))
+                .append(' ').append(coordinate(x2)).append(' ').append(coordinate(y2));
+    }
+
     /**
      * Each node's column: the root's is its {@link Node#layer()}, and every other node stands one
      * column before its earliest parent (the one furthest left). A node's layer would put every
@@ -638,28 +675,23 @@ public final class ExpressionGraph {
     }
 
     /**
-     * Orders each column so that edges cross less: from the root leftwards, a node's place is the
-     * mean place of its parents (the barycentre heuristic), so that a parent's operands stand
-     * together beside it. Ties keep topological order, which puts a parent's left operand above
-     * its right one.
+     * Orders each column so that edges cross less: from the root leftwards, a slot's place is the
+     * mean place of the slots its edges go to (the barycentre heuristic), so that a parent's
+     * operands stand together beside it. Ties keep the order of the slots, topological for the
+     * nodes, which puts a parent's left operand above its right one.
      *
+     * @param byColumn the slots (nodes, then waypoints) of each column
+     * @param towardsRoot for each slot, the slots its edges go to, in the next columns
      * @param rows the number of rows of the tallest column; shorter columns are centred
-     * @return each node's row, from 0 at the top (a half row where a column is centred)
+     * @return each slot's row, from 0 at the top (a half row where a column is centred)
      */
-    private double[] orderRows(List<List<Node>> byColumn, int rows) {
-        double[] row = new double[nodes.size()];
-        List<List<Integer>> parents = new ArrayList<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            parents.add(new ArrayList<>());
-        }
-        for (Edge edge : edges) {
-            parents.get(edge.child()).add(edge.parent());
-        }
+    private static double[] orderRows(List<List<Integer>> byColumn, List<List<Integer>> towardsRoot, int rows) {
+        double[] row = new double[towardsRoot.size()];
         for (int c = byColumn.size() - 1; c >= 0; c--) {
-            List<Node> nodesOfColumn = byColumn.get(c);
-            nodesOfColumn.sort(Comparator.comparingDouble(n -> mean(parents.get(n.id()), row)));
-            for (int r = 0; r < nodesOfColumn.size(); r++) {
-                row[nodesOfColumn.get(r).id()] = (rows - nodesOfColumn.size()) / 2.0 + r;
+            List<Integer> slotsOfColumn = byColumn.get(c);
+            slotsOfColumn.sort(Comparator.comparingDouble(slot -> mean(towardsRoot.get(slot), row)));
+            for (int r = 0; r < slotsOfColumn.size(); r++) {
+                row[slotsOfColumn.get(r)] = (rows - slotsOfColumn.size()) / 2.0 + r;
             }
         }
         return row;

@@ -188,6 +188,27 @@ class ExpressionGraphTest {
     }
 
     /**
+     * In a graph that reuses a value ({@code x*w + x}, {@code GraphCommand}'s {@code --expr} can
+     * write any), an edge may span several columns: it runs through rows of its own there.
+     */
+    @TestFactory
+    Stream<DynamicTest> noEdgeOfAnyGraphPassesBehindAnotherNode() {
+        return Cases.dynamicTests("edges of a random graph", 200, Gen::seed, seed -> {
+            Value root = ValueTeachingTest.randomExpression(new Gen(seed));
+            assertEquals(List.of(), edgesBehindOtherNodes(ExpressionGraph.of(root).toSvg()));
+        });
+    }
+
+    /** {@code tanh(x*w + x) * w}: x and w each feed two operations, in different columns. */
+    @Test
+    void anEdgeFromAReusedValuePassesNoOtherNode() {
+        Value x = new Value(2.0).label("x");
+        Value w = new Value(-3.0).label("w");
+        Value root = x.mul(w).add(x).tanh().mul(w);
+        assertEquals(List.of(), edgesBehindOtherNodes(ExpressionGraph.of(root).toSvg()));
+    }
+
+    /**
      * Every edge that passes behind a node other than its ends, read from the SVG: a node is its
      * box with, for an operation, the circle and the line to the box; an edge is its path, a
      * cubic curve sampled at 200 points.
