@@ -506,12 +506,13 @@ public final class ExpressionGraph {
 
     /**
      * The graph as a self-contained SVG picture, laid out here (no Graphviz needed): the same
-     * boxes and operation circles as {@link #toDot()}, in columns by {@link Node#layer()} (the
-     * leaves on the left, the root on the right), each column in topological order, each edge
-     * labelled with its local gradient. Every box, circle and edge has a tooltip. Every leaf is
-     * in the first column, so an edge from a leaf into a later column (the bias {@code b} of
-     * {@code x1*w1 + x2*w2 + b}) is drawn straight across the columns between, behind what
-     * stands in its row; its tooltip names the node it enters.
+     * boxes and operation circles as {@link #toDot()}, the root on the right, each node one column
+     * before the first operation that uses it (so the bias {@code b} of {@code x1*w1 + x2*w2 + b}
+     * stands beside the first sum, next to the {@code +} it enters), each column ordered by where
+     * its nodes' edges go, each edge labelled with its local gradient. In a tree (a neuron, a dot
+     * product) every edge runs to the next column; an edge from a value used again further right
+     * runs through rows of its own in the columns between, so that no edge passes behind a box it
+     * does not belong to. Every box, circle and edge has a tooltip.
      *
      * <p>Each edge is a group {@code <g id="eK">} and each node a group {@code <g id="nI">}, where
      * {@code K} is the edge's index in {@link #edges()} and {@code I} the node's {@link Node#id()}
