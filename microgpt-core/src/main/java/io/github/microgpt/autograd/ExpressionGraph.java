@@ -503,6 +503,8 @@ public final class ExpressionGraph {
     private static final int COLUMN_WIDTH = BOX_WIDTH + 110;
     private static final int ROW_HEIGHT = 54;
     private static final int MARGIN = 20;
+    /** The most waypoints {@link #toSvg()} routes edges through (each is a slot in a column). */
+    private static final int MAX_WAYPOINTS = 200_000;
 
     /**
      * The graph as a self-contained SVG picture, laid out here (no Graphviz needed): the same
@@ -512,7 +514,8 @@ public final class ExpressionGraph {
      * its nodes' edges go, each edge labelled with its local gradient. In a tree (a neuron, a dot
      * product) every edge runs to the next column; an edge from a value used again further right
      * runs through rows of its own in the columns between, so that no edge passes behind a box it
-     * does not belong to. Every box, circle and edge has a tooltip.
+     * does not belong to (up to 200,000 such row crossings in all; a graph that needs more, a
+     * GPT's loss, has its edges drawn straight across). Every box, circle and edge has a tooltip.
      *
      * <p>Each edge is a group {@code <g id="eK">} and each node a group {@code <g id="nI">}, where
      * {@code K} is the edge's index in {@link #edges()} and {@code I} the node's {@link Node#id()}
@@ -532,10 +535,17 @@ public final class ExpressionGraph {
             slotColumn.add(column[node.id()]);
             towardsRoot.add(new ArrayList<>());
         }
+        // A graph as large as a GPT's loss may have edges across thousands of columns; it is no
+        // picture to read, and past a bound its edges are drawn straight, without waypoints.
+        long allWaypoints = 0;
+        for (Edge edge : edges) {
+            allWaypoints += column[edge.parent()] - column[edge.child()] - 1;
+        }
+        boolean route = allWaypoints <= MAX_WAYPOINTS;
         int[][] waypoints = new int[edges.size()][];
         for (int e = 0; e < edges.size(); e++) {
             Edge edge = edges.get(e);
-            waypoints[e] = new int[column[edge.parent()] - column[edge.child()] - 1];
+            waypoints[e] = new int[route ? column[edge.parent()] - column[edge.child()] - 1 : 0];
             int from = edge.child();
             for (int k = 0; k < waypoints[e].length; k++) {
                 int slot = slotColumn.size();

@@ -209,6 +209,28 @@ class ExpressionGraphTest {
     }
 
     /**
+     * {@code x + x + ... + x}, 1,000 times: x's edges would cross some 500,000 rows, more than a
+     * picture anyone reads; past the bound the edges are drawn straight, as one curve each.
+     */
+    @Test
+    void aGraphTooLargeToRouteHasItsEdgesDrawnStraight() {
+        Value x = new Value(1.0).label("x");
+        Value total = x;
+        for (int i = 0; i < 1000; i++) {
+            total = total.add(x);
+        }
+        String svg = ExpressionGraph.of(total).toSvg();
+        assertEquals(2000, count(svg, "<path "));
+        assertEquals(0, count(svg, " L "), "no waypoints");
+        // Small enough, the same shape is routed: x's edge into the 10th sum crosses 9 columns.
+        Value small = x;
+        for (int i = 0; i < 10; i++) {
+            small = small.add(x);
+        }
+        assertEquals(9 * 10 / 2, count(ExpressionGraph.of(small).toSvg(), " L "));
+    }
+
+    /**
      * Every edge that passes behind a node other than its ends, read from the SVG: a node is its
      * box with, for an operation, the circle and the line to the box; an edge is its path, a
      * cubic curve sampled at 200 points.
