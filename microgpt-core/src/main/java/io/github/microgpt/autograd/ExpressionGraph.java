@@ -1,6 +1,7 @@
 package io.github.microgpt.autograd;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
@@ -502,15 +503,19 @@ public final class ExpressionGraph {
     private static final int COLUMN_WIDTH = BOX_WIDTH + 110;
     private static final int ROW_HEIGHT = 54;
     private static final int MARGIN = 20;
+    /** The most waypoints {@link #toSvg()} routes edges through (each is a slot in a column). */
+    private static final int MAX_WAYPOINTS = 200_000;
 
     /**
      * The graph as a self-contained SVG picture, laid out here (no Graphviz needed): the same
-     * boxes and operation circles as {@link #toDot()}, in columns by {@link Node#layer()} (the
-     * leaves on the left, the root on the right), each column in topological order, each edge
-     * labelled with its local gradient. Every box, circle and edge has a tooltip. Every leaf is
-     * in the first column, so an edge from a leaf into a later column (the bias {@code b} of
-     * {@code x1*w1 + x2*w2 + b}) is drawn straight across the columns between, behind what
-     * stands in its row; its tooltip names the node it enters.
+     * boxes and operation circles as {@link #toDot()}, the root on the right, each node one column
+     * before the first operation that uses it (so the bias {@code b} of {@code x1*w1 + x2*w2 + b}
+     * stands beside the first sum, next to the {@code +} it enters), each column ordered by where
+     * its nodes' edges go, each edge labelled with its local gradient. In a tree (a neuron, a dot
+     * product) every edge runs to the next column; an edge from a value used again further right
+     * runs through rows of its own in the columns between, so that no edge passes behind a box it
+     * does not belong to (up to 200,000 such row crossings in all; a graph that needs more, a
+     * GPT's loss, has its edges drawn straight across). Every box, circle and edge has a tooltip.
      *
      * <p>Each edge is a group {@code <g id="eK">} and each node a group {@code <g id="nI">}, where
      * {@code K} is the edge's index in {@link #edges()} and {@code I} the node's {@link Node#id()}
@@ -520,27 +525,58 @@ public final class ExpressionGraph {
      * @return the SVG document
      */
     public String toSvg() {
+        int[] column = columns();
         int columns = root().layer() + 1;
-        List<List<Node>> byLayer = new ArrayList<>();
-        for (int i = 0; i < columns; i++) {
-            byLayer.add(new ArrayList<>());
-        }
+        // Slots 0 to n-1 are the nodes. An edge across more than one column gets a waypoint, a
+        // slot of its own, in each column between, so that it runs there in a row no box takes.
+        List<Integer> slotColumn = new ArrayList<>();
+        List<List<Integer>> towardsRoot = new ArrayList<>();
         for (Node node : nodes) {
-            byLayer.get(node.layer()).add(node);
+            slotColumn.add(column[node.id()]);
+            towardsRoot.add(new ArrayList<>());
+        }
+        // A graph as large as a GPT's loss may have edges across thousands of columns; it is no
+        // picture to read, and past a bound its edges are drawn straight, without waypoints.
+        long allWaypoints = 0;
+        for (Edge edge : edges) {
+            allWaypoints += column[edge.parent()] - column[edge.child()] - 1;
+        }
+        boolean route = allWaypoints <= MAX_WAYPOINTS;
+        int[][] waypoints = new int[edges.size()][];
+        for (int e = 0; e < edges.size(); e++) {
+            Edge edge = edges.get(e);
+            waypoints[e] = new int[route ? column[edge.parent()] - column[edge.child()] - 1 : 0];
+            int from = edge.child();
+            for (int k = 0; k < waypoints[e].length; k++) {
+                int slot = slotColumn.size();
+                slotColumn.add(column[edge.child()] + 1 + k);
+                towardsRoot.add(new ArrayList<>());
+                towardsRoot.get(from).add(slot);
+                waypoints[e][k] = slot;
+                from = slot;
+            }
+            towardsRoot.get(from).add(edge.parent());
+        }
+        List<List<Integer>> byColumn = new ArrayList<>();
+        for (int i = 0; i < columns; i++) {
+            byColumn.add(new ArrayList<>());
+        }
+        for (int slot = 0; slot < slotColumn.size(); slot++) {
+            byColumn.get(slotColumn.get(slot)).add(slot);
         }
         int rows = 0;
-        for (List<Node> column : byLayer) {
-            rows = Math.max(rows, column.size());
+        for (List<Integer> slotsOfColumn : byColumn) {
+            rows = Math.max(rows, slotsOfColumn.size());
         }
         int height = 2 * MARGIN + rows * ROW_HEIGHT;
         int width = 2 * MARGIN + (columns - 1) * COLUMN_WIDTH + BOX_WIDTH;
-        double[] row = orderRows(byLayer, rows);
-        // Box positions: column by layer, row as ordered.
-        double[] boxX = new double[nodes.size()];
-        double[] boxY = new double[nodes.size()];
-        for (Node node : nodes) {
-            boxX[node.id()] = MARGIN + node.layer() * COLUMN_WIDTH;
-            boxY[node.id()] = MARGIN + row[node.id()] * ROW_HEIGHT + (ROW_HEIGHT - BOX_HEIGHT) / 2.0;
+        double[] row = orderRows(byColumn, towardsRoot, rows);
+        // Box positions (a waypoint's is the box it stands in for): column as placed, row as ordered.
+        double[] boxX = new double[slotColumn.size()];
+        double[] boxY = new double[slotColumn.size()];
+        for (int slot = 0; slot < slotColumn.size(); slot++) {
+            boxX[slot] = MARGIN + slotColumn.get(slot) * COLUMN_WIDTH;
+            boxY[slot] = MARGIN + row[slot] * ROW_HEIGHT + (ROW_HEIGHT - BOX_HEIGHT) / 2.0;
         }
 
         StringBuilder svg = new StringBuilder();
@@ -553,18 +589,24 @@ public final class ExpressionGraph {
             Edge edge = edges.get(e);
             double x1 = boxX[edge.child()] + BOX_WIDTH;
             double y1 = boxY[edge.child()] + BOX_HEIGHT / 2.0;
-            double x2 = opX(boxX[edge.parent()]) - OP_RADIUS;
-            double y2 = boxY[edge.parent()] + BOX_HEIGHT / 2.0;
-            double bend = (x2 - x1) / 2;
             svg.append("<g id=\"e").append(e).append("\"><title>")
                     .append(xmlEscape("n" + edge.child() + " -> n" + edge.parent() + ": local gradient "
                             + exact(edge.localGrad()))).append("</title>");
-            svg.append("<path d=\"M ").append(coordinate(x1)).append(' ').append(coordinate(y1))
-                    .append(" C ").append(coordinate(x1 + bend)).append(' ').append(coordinate(y1))
-                    .append(' ').append(coordinate(x2 - bend)).append(' ').append(coordinate(y2))
-                    .append(' ').append(coordinate(x2)).append(' ').append(coordinate(y2))
-                    .append("\" fill=\"none\" stroke=\"#888888\"/>");
-            // The label sits at the middle of the curve, where edges into one operation part.
+            svg.append("<path d=\"M ").append(coordinate(x1)).append(' ').append(coordinate(y1));
+            // Through each waypoint: a curve to where its operation circle would start, then
+            // straight across its row to the right edge of its column.
+            for (int slot : waypoints[e]) {
+                double y = boxY[slot] + BOX_HEIGHT / 2.0;
+                curve(svg, x1, y1, opX(boxX[slot]) - OP_RADIUS, y);
+                x1 = boxX[slot] + BOX_WIDTH;
+                y1 = y;
+                svg.append(" L ").append(coordinate(x1)).append(' ').append(coordinate(y1));
+            }
+            double x2 = opX(boxX[edge.parent()]) - OP_RADIUS;
+            double y2 = boxY[edge.parent()] + BOX_HEIGHT / 2.0;
+            curve(svg, x1, y1, x2, y2);
+            svg.append("\" fill=\"none\" stroke=\"#888888\"/>");
+            // The label sits at the middle of the last curve, where edges into one operation part.
             svg.append("<text x=\"").append(coordinate((x1 + x2) / 2)).append("\" y=\"")
                     .append(coordinate((y1 + y2) / 2 - 3))
                     .append("\" text-anchor=\"middle\" font-size=\"9\" fill=\"#666666\">\u00d7")
@@ -614,40 +656,54 @@ public final class ExpressionGraph {
         return boxX - 30;
     }
 
+    /** A path's cubic curve from (x1, y1) to (x2, y2), level at both ends. */
+    private static void curve(StringBuilder svg, double x1, double y1, double x2, double y2) {
+        double bend = (x2 - x1) / 2;
+        svg.append(" C ").append(coordinate(x1 + bend)).append(' ').append(coordinate(y1))
+                .append(' ').append(coordinate(x2 - bend)).append(' ').append(coordinate(y2))
+                .append(' ').append(coordinate(x2)).append(' ').append(coordinate(y2));
+    }
+
     /**
-     * Orders each column so that edges cross less: a node's place is the mean place of its
-     * children (the barycentre heuristic), column by column from the left; then the leaves are
-     * ordered by the mean place of their parents. Ties keep topological order.
-     *
-     * @param rows the number of rows of the tallest column; shorter columns are centred
-     * @return each node's row, from 0 at the top (a half row where a column is centred)
+     * Each node's column: the root's is its {@link Node#layer()}, and every other node stands one
+     * column before its earliest parent (the one furthest left). A node's layer would put every
+     * leaf in the first column, so that an edge from a leaf used late (the bias {@code b} of
+     * {@code x1*w1 + x2*w2 + b}) would run across the columns between, behind their boxes; placed
+     * this way, every edge of a tree spans one column. A column is never less than the layer, so
+     * the root's layer still counts the columns.
      */
-    private double[] orderRows(List<List<Node>> byLayer, int rows) {
-        double[] row = new double[nodes.size()];
-        List<List<Integer>> children = new ArrayList<>();
-        List<List<Integer>> parents = new ArrayList<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            children.add(new ArrayList<>());
-            parents.add(new ArrayList<>());
+    private int[] columns() {
+        int[] column = new int[nodes.size()];
+        Arrays.fill(column, Integer.MAX_VALUE);
+        column[nodes.size() - 1] = root().layer();
+        // Edges are listed parent by parent in topological order: from the last, every parent's
+        // column is final before its children are placed.
+        for (int e = edges.size() - 1; e >= 0; e--) {
+            Edge edge = edges.get(e);
+            column[edge.child()] = Math.min(column[edge.child()], column[edge.parent()] - 1);
         }
-        for (Edge edge : edges) {
-            children.get(edge.parent()).add(edge.child());
-            parents.get(edge.child()).add(edge.parent());
-        }
-        for (int layer = 0; layer < byLayer.size(); layer++) {
-            List<Node> column = byLayer.get(layer);
-            if (layer > 0) {
-                column.sort(Comparator.comparingDouble(n -> mean(children.get(n.id()), row)));
+        return column;
+    }
+
+    /**
+     * Orders each column so that edges cross less: from the root leftwards, a slot's place is the
+     * mean place of the slots its edges go to (the barycentre heuristic), so that a parent's
+     * operands stand together beside it. Ties keep the order of the slots, topological for the
+     * nodes, which puts a parent's left operand above its right one.
+     *
+     * @param byColumn the slots (nodes, then waypoints) of each column
+     * @param towardsRoot for each slot, the slots its edges go to, in the next columns
+     * @param rows the number of rows of the tallest column; shorter columns are centred
+     * @return each slot's row, from 0 at the top (a half row where a column is centred)
+     */
+    private static double[] orderRows(List<List<Integer>> byColumn, List<List<Integer>> towardsRoot, int rows) {
+        double[] row = new double[towardsRoot.size()];
+        for (int c = byColumn.size() - 1; c >= 0; c--) {
+            List<Integer> slotsOfColumn = byColumn.get(c);
+            slotsOfColumn.sort(Comparator.comparingDouble(slot -> mean(towardsRoot.get(slot), row)));
+            for (int r = 0; r < slotsOfColumn.size(); r++) {
+                row[slotsOfColumn.get(r)] = (rows - slotsOfColumn.size()) / 2.0 + r;
             }
-            for (int r = 0; r < column.size(); r++) {
-                row[column.get(r).id()] = (rows - column.size()) / 2.0 + r;
-            }
-        }
-        List<Node> leaves = byLayer.get(0);
-        leaves.sort(Comparator.comparingDouble(n -> parents.get(n.id()).isEmpty()
-                ? Double.MAX_VALUE : mean(parents.get(n.id()), row)));
-        for (int r = 0; r < leaves.size(); r++) {
-            row[leaves.get(r).id()] = (rows - leaves.size()) / 2.0 + r;
         }
         return row;
     }

@@ -162,6 +162,144 @@ class ExpressionGraphTest {
         });
     }
 
+    /**
+     * The graphs the project draws (README's neuron, the simulator's logit {@code w·x} and
+     * attention score {@code q·k/√d}) are trees: no edge may pass behind a box or an operation
+     * circle other than its own two ends, or the picture shows an operation with an operand too
+     * many and another with one too few (as it did when every leaf stood in the first column and
+     * the neuron's {@code b} ran behind the first {@code +}).
+     */
+    @TestFactory
+    Stream<DynamicTest> noEdgeOfATreePassesBehindAnotherNode() {
+        Value[] w = new Value[6];
+        Value[] x = new Value[6];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = new Value(0.1 * i - 0.2).label("w" + i);
+            x[i] = new Value(1.0 - 0.3 * i).label("x" + i);
+        }
+        Value logit = Value.sumOfProducts(w, 0, x, 0, w.length).label("logit");
+        Value score = Value.sumOfProducts(w, 0, x, 0, 4).div(Math.pow(4, 0.5)).label("score");
+        Value chain = Value.sum(w[0].mul(x[0]), w[1].mul(x[1]), w[2].tanh(), x[2].exp().mul(x[3])).relu();
+        return Stream.of(neuron(), logit, score, chain).map(root -> DynamicTest.dynamicTest(
+                ExpressionGraph.of(root).toString(), () -> {
+                    root.backward();
+                    assertEquals(List.of(), edgesBehindOtherNodes(ExpressionGraph.of(root).toSvg()));
+                }));
+    }
+
+    /**
+     * In a graph that reuses a value ({@code x*w + x}, {@code GraphCommand}'s {@code --expr} can
+     * write any), an edge may span several columns: it runs through rows of its own there.
+     */
+    @TestFactory
+    Stream<DynamicTest> noEdgeOfAnyGraphPassesBehindAnotherNode() {
+        return Cases.dynamicTests("edges of a random graph", 200, Gen::seed, seed -> {
+            Value root = ValueTeachingTest.randomExpression(new Gen(seed));
+            assertEquals(List.of(), edgesBehindOtherNodes(ExpressionGraph.of(root).toSvg()));
+        });
+    }
+
+    /** {@code tanh(x*w + x) * w}: x and w each feed two operations, in different columns. */
+    @Test
+    void anEdgeFromAReusedValuePassesNoOtherNode() {
+        Value x = new Value(2.0).label("x");
+        Value w = new Value(-3.0).label("w");
+        Value root = x.mul(w).add(x).tanh().mul(w);
+        assertEquals(List.of(), edgesBehindOtherNodes(ExpressionGraph.of(root).toSvg()));
+    }
+
+    /**
+     * {@code x + x + ... + x}, 1,000 times: x's edges would cross some 500,000 rows, more than a
+     * picture anyone reads; past the bound the edges are drawn straight, as one curve each.
+     */
+    @Test
+    void aGraphTooLargeToRouteHasItsEdgesDrawnStraight() {
+        Value x = new Value(1.0).label("x");
+        Value total = x;
+        for (int i = 0; i < 1000; i++) {
+            total = total.add(x);
+        }
+        String svg = ExpressionGraph.of(total).toSvg();
+        assertEquals(2000, count(svg, "<path "));
+        assertEquals(0, count(svg, " L "), "no waypoints");
+        // Small enough, the same shape is routed: x's edge into the 10th sum crosses 9 columns.
+        Value small = x;
+        for (int i = 0; i < 10; i++) {
+            small = small.add(x);
+        }
+        assertEquals(9 * 10 / 2, count(ExpressionGraph.of(small).toSvg(), " L "));
+    }
+
+    /**
+     * Every edge that passes behind a node other than its ends, read from the SVG: a node is its
+     * box with, for an operation, the circle and the line to the box; an edge is its path, a
+     * cubic curve sampled at 200 points.
+     */
+    private static List<String> edgesBehindOtherNodes(String svg) {
+        Matcher node = Pattern.compile("<g id=\"n(\\d+)\"><title>[^<]*</title>(?:<line [^>]*>"
+                + "<circle cx=\"([-\\d.]+)\" cy=\"[-\\d.]+\" r=\"([\\d.]+)\"[^>]*>)?[^\n]*?"
+                + "<rect x=\"([-\\d.]+)\" y=\"([-\\d.]+)\" width=\"([\\d.]+)\" height=\"([\\d.]+)\"").matcher(svg);
+        List<double[]> areas = new ArrayList<>();
+        while (node.find()) {
+            double x = Double.parseDouble(node.group(4));
+            double left = node.group(2) == null ? x : Double.parseDouble(node.group(2)) - Double.parseDouble(node.group(3));
+            double y = Double.parseDouble(node.group(5));
+            assertEquals(areas.size(), Integer.parseInt(node.group(1)), "nodes in id order");
+            areas.add(new double[] {left, y, x + Double.parseDouble(node.group(6)), y + Double.parseDouble(node.group(7))});
+        }
+        Matcher edge = Pattern.compile("<g id=\"e\\d+\"><title>n(\\d+) -&gt; n(\\d+)[^<]*</title><path d=\"([^\"]*)\"")
+                .matcher(svg);
+        List<String> behind = new ArrayList<>();
+        int edges = 0;
+        while (edge.find()) {
+            edges++;
+            int child = Integer.parseInt(edge.group(1));
+            int parent = Integer.parseInt(edge.group(2));
+            for (double[] point : pathPoints(edge.group(3))) {
+                for (int n = 0; n < areas.size(); n++) {
+                    double[] a = areas.get(n);
+                    // One pixel inside, so that an edge may touch a box it only passes beside.
+                    if (n != child && n != parent && point[0] > a[0] + 1 && point[0] < a[2] - 1
+                            && point[1] > a[1] + 1 && point[1] < a[3] - 1) {
+                        behind.add("n" + child + " -> n" + parent + " behind n" + n);
+                        break;
+                    }
+                }
+            }
+        }
+        assertTrue(edges > 0 && !areas.isEmpty(), "the SVG was read: " + edges + " edges, " + areas.size() + " nodes");
+        return behind.stream().distinct().toList();
+    }
+
+    /** Points along a path of {@code M x y} followed by {@code C} curves and {@code L} lines. */
+    private static List<double[]> pathPoints(String d) {
+        String[] t = d.trim().split("\\s+");
+        assertEquals("M", t[0], d);
+        double cx = Double.parseDouble(t[1]);
+        double cy = Double.parseDouble(t[2]);
+        List<double[]> points = new ArrayList<>();
+        int i = 3;
+        while (i < t.length) {
+            double[] p = new double[6];
+            int n = t[i].equals("C") ? 6 : 2;
+            assertTrue(t[i].equals("C") || t[i].equals("L"), d);
+            for (int k = 0; k < n; k++) {
+                p[k] = Double.parseDouble(t[i + 1 + k]);
+            }
+            for (int s = 0; s <= 200; s++) {
+                double u = s / 200.0;
+                double v = 1 - u;
+                points.add(n == 2 ? new double[] {cx + u * (p[0] - cx), cy + u * (p[1] - cy)} : new double[] {
+                    v * v * v * cx + 3 * v * v * u * p[0] + 3 * v * u * u * p[2] + u * u * u * p[4],
+                    v * v * v * cy + 3 * v * v * u * p[1] + 3 * v * u * u * p[3] + u * u * u * p[5]});
+            }
+            cx = p[n - 2];
+            cy = p[n - 1];
+            i += 1 + n;
+        }
+        return points;
+    }
+
     @Test
     void everyNodeAndEdgeGroupCarriesItsIndexAsItsId() {
         Value x = new Value(2.0).label("x");
