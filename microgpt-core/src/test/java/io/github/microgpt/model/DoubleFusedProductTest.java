@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
-import static io.github.microgpt.testing.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.gaussian;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -138,15 +139,15 @@ class DoubleFusedProductTest {
     private static void assertTwoThreadsReadEveryRowBeforeItsUpdate(int t, int oc, int c, boolean cleared) {
         String shape = t + " x " + oc + " x " + c + (cleared ? "" : ", gradient not cleared");
         Random random = new Random(3);
-        double[][] dout = random(random, t, oc);
-        double[][] in = random(random, t, c);
-        double[][] weights = random(random, oc, c);
+        double[][] dout = gaussian(random, t, oc);
+        double[][] in = gaussian(random, t, c);
+        double[][] weights = gaussian(random, oc, c);
         double[][] expected = new double[t][c];
         Kernels.matmulBackwardOverwrite(expected, new double[oc][c], dout, in, weights, 0, t,
                 ArrayGptModel.SINGLE_THREAD, true);
         for (int round = 0; round < 20; round++) {
             double[][] w = copy(weights);
-            double[][] din = random(random, t, c);
+            double[][] din = gaussian(random, t, c);
             Poisoner update = new Poisoner(w);
             boolean fused = Kernels.matmulBackwardOverwriteAndUpdate(din, new double[oc][c], dout, in, w, 0, t,
                     new Workers(2, 1), cleared, update, 0);
@@ -179,16 +180,16 @@ class DoubleFusedProductTest {
                     String what = t + " x " + oc + " x " + c + " on " + threads + " threads"
                             + (cleared ? "" : ", gradient not cleared");
                     Random random = new Random(threads);
-                    double[][] dout = random(random, t, oc);
-                    double[][] in = random(random, t, c);
-                    double[][] w = random(random, oc, c);
-                    double[][] dw0 = cleared ? new double[oc][c] : random(random, oc, c);
+                    double[][] dout = gaussian(random, t, oc);
+                    double[][] in = gaussian(random, t, c);
+                    double[][] w = gaussian(random, oc, c);
+                    double[][] dw0 = cleared ? new double[oc][c] : gaussian(random, oc, c);
                     double[][] expectedDin = new double[t][c];
                     double[][] expectedDw = copy(dw0);
                     Kernels.matmulBackwardOverwrite(expectedDin, expectedDw, dout, in, w, 0, t,
                             ArrayGptModel.SINGLE_THREAD, cleared);
 
-                    double[][] din = random(random, t, c);
+                    double[][] din = gaussian(random, t, c);
                     double[][] dw = copy(dw0);
                     Recorder update = new Recorder(dw);
                     boolean fused = Kernels.matmulBackwardOverwriteAndUpdate(din, dw, dout, in, w, 0, t,
@@ -214,10 +215,10 @@ class DoubleFusedProductTest {
     @Test
     void threeThreadsLeaveTheUpdateToTheCaller() {
         Random random = new Random(5);
-        double[][] dout = random(random, 9, 64);
-        double[][] in = random(random, 9, 256);
-        double[][] w = random(random, 64, 256);
-        double[][] din = random(random, 9, 256);
+        double[][] dout = gaussian(random, 9, 64);
+        double[][] in = gaussian(random, 9, 256);
+        double[][] w = gaussian(random, 64, 256);
+        double[][] din = gaussian(random, 9, 256);
         double[][] start = copy(din);
         double[][] dw = new double[64][256];
         Recorder update = new Recorder(dw);
@@ -232,15 +233,5 @@ class DoubleFusedProductTest {
         for (int r = 0; r < 64; r++) {
             assertEquals(0, update.times[r], "row " + r + " not updated");
         }
-    }
-
-    private static double[][] random(Random random, int rows, int cols) {
-        double[][] m = new double[rows][cols];
-        for (double[] row : m) {
-            for (int i = 0; i < cols; i++) {
-                row[i] = random.nextGaussian();
-            }
-        }
-        return m;
     }
 }

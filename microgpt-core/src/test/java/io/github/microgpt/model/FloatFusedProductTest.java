@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
-import static io.github.microgpt.testing.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.gaussianFloats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -135,10 +136,10 @@ class FloatFusedProductTest {
     private static void assertTwoThreadsReadEveryRowBeforeItsUpdate(int t, int oc, int c) {
         String shape = t + " x " + oc + " x " + c;
         Random random = new Random(3);
-        float[][] dout = random(random, t, oc);
-        float[][] in = random(random, t, c);
-        float[][] weights = random(random, oc, c);
-        float[][] expected = random(random, t, c);
+        float[][] dout = gaussianFloats(random, t, oc);
+        float[][] in = gaussianFloats(random, t, c);
+        float[][] weights = gaussianFloats(random, oc, c);
+        float[][] expected = gaussianFloats(random, t, c);
         float[][] start = copy(expected);
         FloatKernels.matmulBackward(expected, new float[oc][c], dout, in, weights, 0, t, new float[t][c],
                 ArrayGptModel.SINGLE_THREAD, true);
@@ -159,24 +160,14 @@ class FloatFusedProductTest {
         }
     }
 
-    private static float[][] random(Random random, int rows, int cols) {
-        float[][] m = new float[rows][cols];
-        for (float[] row : m) {
-            for (int i = 0; i < cols; i++) {
-                row[i] = (float) random.nextGaussian();
-            }
-        }
-        return m;
-    }
-
     @Test
     void oneOrTwoThreadsUpdateEachRowOnceFromScratchInsideTheProduct() {
         for (int threads = 1; threads <= 2; threads++) {
             Random random = new Random(threads);
-            float[][] din = random(random, T, C);
-            float[][] dout = random(random, T, OC);
-            float[][] in = random(random, T, C);
-            float[][] w = random(random, OC, C);
+            float[][] din = gaussianFloats(random, T, C);
+            float[][] dout = gaussianFloats(random, T, OC);
+            float[][] in = gaussianFloats(random, T, C);
+            float[][] w = gaussianFloats(random, OC, C);
             float[][] expectedDin = copy(din);
             float[][] expectedDw = new float[OC][C];
             FloatKernels.matmulBackward(expectedDin, expectedDw, dout, in, w, 0, T, new float[T][C],
