@@ -1,8 +1,8 @@
 package io.github.microgpt.model;
 
+import static io.github.microgpt.testsupport.Bits.assertBits;
 import static io.github.microgpt.testsupport.Matrices.copy;
 import static io.github.microgpt.testsupport.Matrices.gaussian;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -153,9 +153,7 @@ class DoubleFusedProductTest {
                     new Workers(2, 1), cleared, update, 0);
 
             assertTrue(fused, shape + ", round " + round + ": the update ran inside the product");
-            for (int p = 0; p < t; p++) {
-                assertArrayEquals(expected[p], din[p], 0.0, shape + ", round " + round + ": din row " + p);
-            }
+            assertBits(expected, din, shape + ", round " + round + ": din");
             for (int r = 0; r < oc; r++) {
                 assertEquals(1, update.times[r], shape + ", round " + round + ": row " + r + " updated once");
             }
@@ -196,12 +194,10 @@ class DoubleFusedProductTest {
                             new Workers(threads, 1), cleared, update, 0);
 
                     assertTrue(fused, what + ": the update ran inside the product");
-                    for (int p = 0; p < t; p++) {
-                        assertArrayEquals(expectedDin[p], din[p], 0.0, what + ": din row " + p);
-                    }
+                    assertBits(expectedDin, din, what + ": din");
                     for (int r = 0; r < oc; r++) {
                         assertEquals(1, update.times[r], what + ": row " + r + " updated once");
-                        assertArrayEquals(expectedDw[r], update.seen[r], 0.0, what + ": row " + r + "'s gradient");
+                        assertBits(expectedDw[r], update.seen[r], what + ": row " + r + "'s gradient");
                         for (double x : dw[r]) {
                             assertEquals(0L, Double.doubleToRawLongBits(x), what + ": dw row " + r + " left +0.0");
                         }
@@ -227,9 +223,7 @@ class DoubleFusedProductTest {
                 update, 0);
 
         assertEquals(false, fused, "three threads: the caller updates");
-        for (int p = 0; p < 9; p++) {
-            assertArrayEquals(start[p], din[p], 0.0, "din row " + p + " untouched");
-        }
+        assertBits(start, din, "din, untouched");
         for (int r = 0; r < 64; r++) {
             assertEquals(0, update.times[r], "row " + r + " not updated");
         }

@@ -1,8 +1,8 @@
 package io.github.microgpt.model;
 
+import static io.github.microgpt.testsupport.Bits.assertBits;
 import static io.github.microgpt.testsupport.Matrices.copy;
 import static io.github.microgpt.testsupport.Matrices.gaussianFloats;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -151,9 +151,7 @@ class FloatFusedProductTest {
                     new float[t][c], new FloatKernels.SliceScratch(), new Workers(2, 1), true, update, 0);
 
             assertTrue(fused, shape + ", round " + round + ": the update ran inside the product");
-            for (int p = 0; p < t; p++) {
-                assertArrayEquals(expected[p], din[p], 0f, shape + ", round " + round + ": din row " + p);
-            }
+            assertBits(expected, din, shape + ", round " + round + ": din");
             for (int r = 0; r < oc; r++) {
                 assertEquals(1, update.times[r], shape + ", round " + round + ": row " + r + " updated once");
             }
@@ -179,12 +177,10 @@ class FloatFusedProductTest {
                     new FloatKernels.SliceScratch(), new Workers(threads, 1), true, update, 0);
 
             assertTrue(fused, threads + " threads: the update ran inside the product");
-            for (int t = 0; t < T; t++) {
-                assertArrayEquals(expectedDin[t], din[t], 0f, threads + " threads: din row " + t);
-            }
+            assertBits(expectedDin, din, threads + " threads: din");
             for (int r = 0; r < OC; r++) {
                 assertEquals(1, update.times[r], threads + " threads: row " + r + " updated once");
-                assertArrayEquals(expectedDw[r], update.seen[r], 0f, threads + " threads: row " + r + "'s gradient");
+                assertBits(expectedDw[r], update.seen[r], threads + " threads: row " + r + "'s gradient");
                 for (float x : dw[r]) {
                     assertEquals(0, Float.floatToRawIntBits(x), threads + " threads: dw row " + r + " left +0.0");
                 }

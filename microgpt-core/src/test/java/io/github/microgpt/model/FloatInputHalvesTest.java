@@ -1,7 +1,8 @@
 package io.github.microgpt.model;
 
+import static io.github.microgpt.testsupport.Bits.assertBits;
+import static io.github.microgpt.testsupport.Bits.assertRowBits;
 import static io.github.microgpt.testsupport.Matrices.gaussianFloats;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
@@ -31,9 +32,7 @@ class FloatInputHalvesTest {
             float[][] out = new float[T][OC];
             FloatKernels.matmulForward(out, in, w, FROM, T, null, new FloatKernels.TransposeBlocks(),
                     new Workers(threads, 1));
-            for (int t = FROM; t < T; t++) {
-                assertArrayEquals(expected[t], out[t], 0f, threads + " threads: position " + t);
-            }
+            assertRowBits(expected, out, FROM, T, threads + " threads");
         }
     }
 
@@ -46,7 +45,7 @@ class FloatInputHalvesTest {
         float[][] out = new float[T][OC];
         for (int t = FROM; t < T; t++) {
             FloatKernels.matmulForward(out, in, w, t, t + 1, null, null, ArrayGptModel.SINGLE_THREAD);
-            assertArrayEquals(expected[t], out[t], 0f, "position " + t + " alone");
+            assertBits(expected[t], out[t], "position " + t + " alone");
         }
     }
 

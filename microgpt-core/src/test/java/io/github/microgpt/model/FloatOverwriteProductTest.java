@@ -1,8 +1,8 @@
 package io.github.microgpt.model;
 
+import static io.github.microgpt.testsupport.Bits.assertRowBits;
 import static io.github.microgpt.testsupport.Matrices.copy;
 import static io.github.microgpt.testsupport.Matrices.gaussianFloats;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.internal.RangeTask;
@@ -67,9 +67,7 @@ class FloatOverwriteProductTest {
                 assertTrue(Float.isNaN(x), what + ": row " + t + ", before from, left as it was");
             }
         }
-        for (int t = FROM; t < T; t++) {
-            assertArrayEquals(expected[t], din[t], 0f, what + ": row " + t);
-        }
+        assertRowBits(expected, din, FROM, T, what);
     }
 
     private static float[][] nans(int rows, int cols) {
