@@ -3,24 +3,21 @@ package io.github.microgpt.vector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.microgpt.internal.kernels.ArrayBytes;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testsupport.ReachableArrays;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import java.lang.reflect.Array;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.TypeVariable;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
@@ -251,49 +248,12 @@ class ScratchSizesTest {
 
     /**
      * The bytes of every array reachable from {@code root} through the module's objects and
-     * arrays, each once, as HotSpot lays arrays out (a 16-byte header, the elements, rounded up
-     * to 8 bytes). Fields declared {@code Object} hold which call and operand panels were copied
-     * from (the model's arrays), not scratch, and are left alone, unless of a type variable.
+     * arrays, each once ({@link ReachableArrays}). Fields declared {@code Object} hold which call
+     * and operand panels were copied from (the model's arrays), not scratch, and are left alone,
+     * unless of a type variable.
      */
     private static long arrayBytes(Object root, Set<Object> seen) throws IllegalAccessException {
-        Deque<Object> todo = new ArrayDeque<>();
-        todo.push(root);
-        long bytes = 0;
-        while (!todo.isEmpty()) {
-            Object object = todo.pop();
-            if (!seen.add(object)) {
-                continue;
-            }
-            Class<?> type = object.getClass();
-            if (type.isArray()) {
-                Class<?> element = type.getComponentType();
-                int length = Array.getLength(object);
-                bytes += ArrayBytes.array(length, ArrayBytes.elementBytes(element));
-                if (!element.isPrimitive()) {
-                    for (int i = 0; i < length; i++) {
-                        Object item = Array.get(object, i);
-                        if (item != null) {
-                            todo.push(item);
-                        }
-                    }
-                }
-                continue;
-            }
-            if (!type.getName().startsWith("io.github.microgpt.vector.")) {
-                continue;
-            }
-            for (Field field : type.getDeclaredFields()) {
-                if (Modifier.isStatic(field.getModifiers()) || field.getType().isPrimitive()
-                        || field.getType() == Object.class && !(field.getGenericType() instanceof TypeVariable<?>)) {
-                    continue;
-                }
-                field.setAccessible(true);
-                Object value = field.get(object);
-                if (value != null) {
-                    todo.push(value);
-                }
-            }
-        }
-        return bytes;
+        return ReachableArrays.bytes(root, object -> object.getClass().getName().startsWith("io.github.microgpt.vector."),
+                field -> field.getType() != Object.class || field.getGenericType() instanceof TypeVariable<?>, seen);
     }
 }

@@ -11,6 +11,7 @@ import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testsupport.ReachableArrays;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
@@ -298,14 +299,14 @@ class ModelMemoryVectorTest {
 
     /**
      * The bytes of every array reachable from {@code root} through the module's objects' fields and
-     * array elements, each counted once, as {@link ModelMemoryTest} counts them. Fields declared
+     * array elements, each counted once ({@link ReachableArrays}, as {@link ModelMemoryTest} counts). Fields declared
      * {@code Object} are left alone: the module keeps there which call and operand its panels
      * were copied from (the model's own arrays, compared by identity), not scratch. A field of a
      * type variable ({@code G rows} of a scratch generic in its precision) is erased to
      * {@code Object} too, but holds scratch, so it is followed.
      */
     private static long arrayBytes(Object root, Set<Object> seen) throws IllegalAccessException {
-        return ModelMemoryTest.arrayBytes(root, object -> object.getClass().getName().startsWith("io.github.microgpt.vector."),
+        return ReachableArrays.bytes(root, object -> object.getClass().getName().startsWith("io.github.microgpt.vector."),
                 field -> field.getType() != Object.class || field.getGenericType() instanceof TypeVariable<?>, seen);
     }
 }
