@@ -9,6 +9,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testsupport.FreshThread;
 import io.github.microgpt.testsupport.ReachableArrays;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
@@ -21,8 +22,6 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,7 +49,7 @@ class ScratchSizesTest {
         assertEquals(ArrayKernels.Implementation.VECTOR, ArrayKernels.implementation(),
                 "these tests need the Vector API kernels");
         // The kernels warm up on the first thread that uses them, on shapes of their own.
-        onAThreadOfItsOwn(() -> {
+        FreshThread.call(() -> {
             for (Precision precision : Precision.values()) {
                 step(precision, new GptConfig(1, 64, 4, 64, 0.08), 27);
             }
@@ -81,8 +80,8 @@ class ScratchSizesTest {
         int[][] weights = {{3 * width, width}, {width, width}, {4 * width, width}, {width, 4 * width}, {vocab, width}};
         long count = new VectorMatrixKernels().scratchBytes(precision == Precision.F32, weights, block, block,
                 4 * width, (int) Math.max(4 * c, vocab), 1);
-        long empty = onAThreadOfItsOwn(ScratchSizesTest::heldByThisThread);
-        long held = onAThreadOfItsOwn(() -> {
+        long empty = FreshThread.call(ScratchSizesTest::heldByThisThread);
+        long held = FreshThread.call(() -> {
             step(precision, config, vocab);
             return heldByThisThread();
         }) - empty;
@@ -117,8 +116,8 @@ class ScratchSizesTest {
         int transposedColumns = Math.max(4 * width, vocab);
         long everyLength = kernels.scratchBytes(f32, weights, 2, block, 4 * width, transposedColumns, 1);
         long blockLength = kernels.scratchBytes(f32, weights, block, block, 4 * width, transposedColumns, 1);
-        long empty = onAThreadOfItsOwn(ScratchSizesTest::heldByThisThread);
-        long held = onAThreadOfItsOwn(() -> {
+        long empty = FreshThread.call(ScratchSizesTest::heldByThisThread);
+        long held = FreshThread.call(() -> {
             List<String> documents = new ArrayList<>();
             for (int letters = 1; letters <= block; letters++) {
                 documents.add(document(vocab, letters));
@@ -190,28 +189,6 @@ class ScratchSizesTest {
     private static String document(int vocab, int length) {
         String letters = letters(vocab);
         return letters.repeat(length / letters.length() + 1).substring(0, length);
-    }
-
-    private interface Work {
-        long run() throws Exception;
-    }
-
-    private static long onAThreadOfItsOwn(Work work) throws Exception {
-        AtomicLong result = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread thread = new Thread(() -> {
-            try {
-                result.set(work.run());
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        thread.start();
-        thread.join();
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
-        return result.get();
     }
 
     /** The bytes of the arrays the module's thread-locals hold for the calling thread. */

@@ -11,6 +11,7 @@ import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testsupport.FreshThread;
 import io.github.microgpt.testsupport.ReachableArrays;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
@@ -28,8 +29,6 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -183,21 +182,7 @@ class ModelMemoryVectorTest {
      */
     private static long onACallerOfItsOwn(Precision precision, GptConfig config, int threads, List<String> documents)
             throws Exception {
-        AtomicLong real = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread caller = new Thread(() -> {
-            try {
-                real.set(scratchAfterSteps(precision, config, threads, documents));
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        caller.start();
-        caller.join();
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
-        return real.get();
+        return FreshThread.call(() -> scratchAfterSteps(precision, config, threads, documents));
     }
 
     /**
