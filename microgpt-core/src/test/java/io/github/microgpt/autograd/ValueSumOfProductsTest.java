@@ -1,6 +1,6 @@
 package io.github.microgpt.autograd;
 
-import static io.github.microgpt.testing.Bits.assertBits;
+import static io.github.microgpt.testsupport.Bits.assertBits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,8 +1,9 @@
 package io.github.microgpt.model;
 
-import static io.github.microgpt.testing.Matrices.copy;
-import static io.github.microgpt.testing.Matrices.toFloat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static io.github.microgpt.testsupport.Bits.assertBits;
+import static io.github.microgpt.testsupport.Bits.assertRowBits;
+import static io.github.microgpt.testsupport.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.toFloat;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -64,15 +65,15 @@ class AttentionKernelsTest {
                     }
                     Kernels.attentionForwardByHeads(out2, weights2, qkv, keysT2, nHead, scale, from, to, team);
                     String on = where + " on " + threads + " threads";
-                    assertBits(out, out2, from, to, on + ": outputs");
-                    assertBits(keysT, keysT2, 0, c, on + ": keys");
+                    assertRowBits(out, out2, from, to, on + ": outputs");
+                    assertBits(keysT, keysT2, on + ": keys");
                     for (int t = from; t < to; t++) {
-                        assertBits(weights[t], weights2[t], 0, nHead, on + ": weights of position " + t);
+                        assertBits(weights[t], weights2[t], on + ": weights of position " + t);
                     }
                     double[][] dqkv2 = copy(dqkv0);
                     Kernels.attentionBackwardByHeads(dqkv2, dout, qkv, weights2, new double[c][T],
                             new double[3 * nHead][Math.max(T + hd, T * hd)], nHead, scale, from, to, team);
-                    assertBits(dqkv, dqkv2, 0, T, on + ": gradients");
+                    assertBits(dqkv, dqkv2, on + ": gradients");
                 }
             }
         }
@@ -110,15 +111,15 @@ class AttentionKernelsTest {
                     }
                     FloatKernels.attentionForward(out2, weights2, qkv, keysT2, nHead, scale, from, to, team);
                     String on = where + " on " + threads + " threads";
-                    assertBits(out, out2, from, to, on + ": outputs");
-                    assertBits(keysT, keysT2, 0, c, on + ": keys");
+                    assertRowBits(out, out2, from, to, on + ": outputs");
+                    assertBits(keysT, keysT2, on + ": keys");
                     for (int t = from; t < to; t++) {
-                        assertBits(weights[t], weights2[t], 0, nHead, on + ": weights of position " + t);
+                        assertBits(weights[t], weights2[t], on + ": weights of position " + t);
                     }
                     float[][] dqkv2 = copy(dqkv0);
                     FloatKernels.attentionBackward(dqkv2, dout, qkv, weights2, new float[c][T],
                             new float[3 * nHead][Math.max(T + hd, T * hd)], nHead, scale, from, to, team);
-                    assertBits(dqkv, dqkv2, 0, T, on + ": gradients");
+                    assertBits(dqkv, dqkv2, on + ": gradients");
                 }
             }
         }
@@ -247,28 +248,6 @@ class AttentionKernelsTest {
                         dqkv[s][2 * c + qs + j] = dqkv[s][2 * c + qs + j] + a[s] * dout[t][qs + j];
                     }
                 }
-            }
-        }
-    }
-
-    private static void assertBits(double[][] expected, double[][] actual, int from, int to, String what) {
-        for (int r = from; r < to; r++) {
-            for (int i = 0; i < expected[r].length; i++) {
-                int row = r;
-                int col = i;
-                assertEquals(Double.doubleToRawLongBits(expected[r][i]), Double.doubleToRawLongBits(actual[r][i]),
-                        () -> what + " differ at [" + row + "][" + col + "]");
-            }
-        }
-    }
-
-    private static void assertBits(float[][] expected, float[][] actual, int from, int to, String what) {
-        for (int r = from; r < to; r++) {
-            for (int i = 0; i < expected[r].length; i++) {
-                int row = r;
-                int col = i;
-                assertEquals(Float.floatToRawIntBits(expected[r][i]), Float.floatToRawIntBits(actual[r][i]),
-                        () -> what + " differ at [" + row + "][" + col + "]");
             }
         }
     }

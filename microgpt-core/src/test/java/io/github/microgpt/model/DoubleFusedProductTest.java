@@ -1,7 +1,8 @@
 package io.github.microgpt.model;
 
-import static io.github.microgpt.testing.Matrices.copy;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.github.microgpt.testsupport.Bits.assertBits;
+import static io.github.microgpt.testsupport.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.gaussian;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -138,23 +139,21 @@ class DoubleFusedProductTest {
     private static void assertTwoThreadsReadEveryRowBeforeItsUpdate(int t, int oc, int c, boolean cleared) {
         String shape = t + " x " + oc + " x " + c + (cleared ? "" : ", gradient not cleared");
         Random random = new Random(3);
-        double[][] dout = random(random, t, oc);
-        double[][] in = random(random, t, c);
-        double[][] weights = random(random, oc, c);
+        double[][] dout = gaussian(random, t, oc);
+        double[][] in = gaussian(random, t, c);
+        double[][] weights = gaussian(random, oc, c);
         double[][] expected = new double[t][c];
         Kernels.matmulBackwardOverwrite(expected, new double[oc][c], dout, in, weights, 0, t,
                 ArrayGptModel.SINGLE_THREAD, true);
         for (int round = 0; round < 20; round++) {
             double[][] w = copy(weights);
-            double[][] din = random(random, t, c);
+            double[][] din = gaussian(random, t, c);
             Poisoner update = new Poisoner(w);
             boolean fused = Kernels.matmulBackwardOverwriteAndUpdate(din, new double[oc][c], dout, in, w, 0, t,
                     new Workers(2, 1), cleared, update, 0);
 
             assertTrue(fused, shape + ", round " + round + ": the update ran inside the product");
-            for (int p = 0; p < t; p++) {
-                assertArrayEquals(expected[p], din[p], 0.0, shape + ", round " + round + ": din row " + p);
-            }
+            assertBits(expected, din, shape + ", round " + round + ": din");
             for (int r = 0; r < oc; r++) {
                 assertEquals(1, update.times[r], shape + ", round " + round + ": row " + r + " updated once");
             }
@@ -179,28 +178,26 @@ class DoubleFusedProductTest {
                     String what = t + " x " + oc + " x " + c + " on " + threads + " threads"
                             + (cleared ? "" : ", gradient not cleared");
                     Random random = new Random(threads);
-                    double[][] dout = random(random, t, oc);
-                    double[][] in = random(random, t, c);
-                    double[][] w = random(random, oc, c);
-                    double[][] dw0 = cleared ? new double[oc][c] : random(random, oc, c);
+                    double[][] dout = gaussian(random, t, oc);
+                    double[][] in = gaussian(random, t, c);
+                    double[][] w = gaussian(random, oc, c);
+                    double[][] dw0 = cleared ? new double[oc][c] : gaussian(random, oc, c);
                     double[][] expectedDin = new double[t][c];
                     double[][] expectedDw = copy(dw0);
                     Kernels.matmulBackwardOverwrite(expectedDin, expectedDw, dout, in, w, 0, t,
                             ArrayGptModel.SINGLE_THREAD, cleared);
 
-                    double[][] din = random(random, t, c);
+                    double[][] din = gaussian(random, t, c);
                     double[][] dw = copy(dw0);
                     Recorder update = new Recorder(dw);
                     boolean fused = Kernels.matmulBackwardOverwriteAndUpdate(din, dw, dout, in, w, 0, t,
                             new Workers(threads, 1), cleared, update, 0);
 
                     assertTrue(fused, what + ": the update ran inside the product");
-                    for (int p = 0; p < t; p++) {
-                        assertArrayEquals(expectedDin[p], din[p], 0.0, what + ": din row " + p);
-                    }
+                    assertBits(expectedDin, din, what + ": din");
                     for (int r = 0; r < oc; r++) {
                         assertEquals(1, update.times[r], what + ": row " + r + " updated once");
-                        assertArrayEquals(expectedDw[r], update.seen[r], 0.0, what + ": row " + r + "'s gradient");
+                        assertBits(expectedDw[r], update.seen[r], what + ": row " + r + "'s gradient");
                         for (double x : dw[r]) {
                             assertEquals(0L, Double.doubleToRawLongBits(x), what + ": dw row " + r + " left +0.0");
                         }
@@ -214,10 +211,10 @@ class DoubleFusedProductTest {
     @Test
     void threeThreadsLeaveTheUpdateToTheCaller() {
         Random random = new Random(5);
-        double[][] dout = random(random, 9, 64);
-        double[][] in = random(random, 9, 256);
-        double[][] w = random(random, 64, 256);
-        double[][] din = random(random, 9, 256);
+        double[][] dout = gaussian(random, 9, 64);
+        double[][] in = gaussian(random, 9, 256);
+        double[][] w = gaussian(random, 64, 256);
+        double[][] din = gaussian(random, 9, 256);
         double[][] start = copy(din);
         double[][] dw = new double[64][256];
         Recorder update = new Recorder(dw);
@@ -226,21 +223,9 @@ class DoubleFusedProductTest {
                 update, 0);
 
         assertEquals(false, fused, "three threads: the caller updates");
-        for (int p = 0; p < 9; p++) {
-            assertArrayEquals(start[p], din[p], 0.0, "din row " + p + " untouched");
-        }
+        assertBits(start, din, "din, untouched");
         for (int r = 0; r < 64; r++) {
             assertEquals(0, update.times[r], "row " + r + " not updated");
         }
-    }
-
-    private static double[][] random(Random random, int rows, int cols) {
-        double[][] m = new double[rows][cols];
-        for (double[] row : m) {
-            for (int i = 0; i < cols; i++) {
-                row[i] = random.nextGaussian();
-            }
-        }
-        return m;
     }
 }

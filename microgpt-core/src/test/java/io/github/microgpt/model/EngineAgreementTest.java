@@ -2,9 +2,9 @@ package io.github.microgpt.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testsupport.Gradients;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -24,11 +24,6 @@ import org.junit.jupiter.api.TestFactory;
  * relative 1e-10.
  */
 class EngineAgreementTest {
-
-    /** Relative tolerance of gradients between the engines. */
-    private static final double GRADIENT_TOLERANCE = 1e-10;
-    /** Absolute tolerance, relative to the largest gradient, for gradients that cancel to almost 0. */
-    private static final double CANCELLATION_FLOOR = 1e-14;
 
     /** A random small configuration and a few documents, all drawn from one seed. */
     record Case(long seed, GptConfig config, int vocabSize, List<int[]> documents) {
@@ -180,26 +175,13 @@ class EngineAgreementTest {
     }
 
     /**
-     * Compares and then zeroes the gradients of both models. Each gradient must agree to a
-     * relative {@value #GRADIENT_TOLERANCE}, except one that is tiny because its contributions
-     * cancel: summing in another order moves a sum by a few ulps of its largest <em>terms</em>,
-     * not of the result, so a gradient a million times smaller than the others can differ by
-     * more than 1e-10 of itself. Such a gradient must be within {@value #CANCELLATION_FLOOR} of
-     * the largest gradient of the model, a hundred ulps of it.
+     * Compares and then zeroes the gradients of both models: each must agree to a relative
+     * {@value Gradients#RELATIVE}, or within {@value Gradients#CANCELLATION_FLOOR} of the largest
+     * where its terms cancel ({@link Gradients}, the rule every engine comparison uses).
      */
     static void assertGradientsAgree(Parameters expected, Parameters actual, String where) {
-        double largest = 0;
+        Gradients.assertAgree(expected.grads(), actual.grads(), where + " (the Value engine's gradients expected)");
         for (int i = 0; i < expected.size(); i++) {
-            largest = Math.max(largest, Math.abs(expected.grad(i)));
-        }
-        for (int i = 0; i < expected.size(); i++) {
-            double e = expected.grad(i);
-            double a = actual.grad(i);
-            double error = Math.abs(e - a);
-            boolean relative = error <= GRADIENT_TOLERANCE * Math.max(Math.abs(e), Math.abs(a));
-            boolean cancelled = error <= CANCELLATION_FLOOR * largest;
-            assertTrue(relative || cancelled, where + ": gradient of parameter " + i + " is " + a
-                    + ", the Value engine's " + e + " (largest gradient " + largest + ")");
             expected.setGrad(i, 0.0);
             actual.setGrad(i, 0.0);
         }

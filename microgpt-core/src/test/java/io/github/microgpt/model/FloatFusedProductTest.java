@@ -1,7 +1,8 @@
 package io.github.microgpt.model;
 
-import static io.github.microgpt.testing.Matrices.copy;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.github.microgpt.testsupport.Bits.assertBits;
+import static io.github.microgpt.testsupport.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.gaussianFloats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -135,10 +136,10 @@ class FloatFusedProductTest {
     private static void assertTwoThreadsReadEveryRowBeforeItsUpdate(int t, int oc, int c) {
         String shape = t + " x " + oc + " x " + c;
         Random random = new Random(3);
-        float[][] dout = random(random, t, oc);
-        float[][] in = random(random, t, c);
-        float[][] weights = random(random, oc, c);
-        float[][] expected = random(random, t, c);
+        float[][] dout = gaussianFloats(random, t, oc);
+        float[][] in = gaussianFloats(random, t, c);
+        float[][] weights = gaussianFloats(random, oc, c);
+        float[][] expected = gaussianFloats(random, t, c);
         float[][] start = copy(expected);
         FloatKernels.matmulBackward(expected, new float[oc][c], dout, in, weights, 0, t, new float[t][c],
                 ArrayGptModel.SINGLE_THREAD, true);
@@ -150,33 +151,21 @@ class FloatFusedProductTest {
                     new float[t][c], new FloatKernels.SliceScratch(), new Workers(2, 1), true, update, 0);
 
             assertTrue(fused, shape + ", round " + round + ": the update ran inside the product");
-            for (int p = 0; p < t; p++) {
-                assertArrayEquals(expected[p], din[p], 0f, shape + ", round " + round + ": din row " + p);
-            }
+            assertBits(expected, din, shape + ", round " + round + ": din");
             for (int r = 0; r < oc; r++) {
                 assertEquals(1, update.times[r], shape + ", round " + round + ": row " + r + " updated once");
             }
         }
     }
 
-    private static float[][] random(Random random, int rows, int cols) {
-        float[][] m = new float[rows][cols];
-        for (float[] row : m) {
-            for (int i = 0; i < cols; i++) {
-                row[i] = (float) random.nextGaussian();
-            }
-        }
-        return m;
-    }
-
     @Test
     void oneOrTwoThreadsUpdateEachRowOnceFromScratchInsideTheProduct() {
         for (int threads = 1; threads <= 2; threads++) {
             Random random = new Random(threads);
-            float[][] din = random(random, T, C);
-            float[][] dout = random(random, T, OC);
-            float[][] in = random(random, T, C);
-            float[][] w = random(random, OC, C);
+            float[][] din = gaussianFloats(random, T, C);
+            float[][] dout = gaussianFloats(random, T, OC);
+            float[][] in = gaussianFloats(random, T, C);
+            float[][] w = gaussianFloats(random, OC, C);
             float[][] expectedDin = copy(din);
             float[][] expectedDw = new float[OC][C];
             FloatKernels.matmulBackward(expectedDin, expectedDw, dout, in, w, 0, T, new float[T][C],
@@ -188,12 +177,10 @@ class FloatFusedProductTest {
                     new FloatKernels.SliceScratch(), new Workers(threads, 1), true, update, 0);
 
             assertTrue(fused, threads + " threads: the update ran inside the product");
-            for (int t = 0; t < T; t++) {
-                assertArrayEquals(expectedDin[t], din[t], 0f, threads + " threads: din row " + t);
-            }
+            assertBits(expectedDin, din, threads + " threads: din");
             for (int r = 0; r < OC; r++) {
                 assertEquals(1, update.times[r], threads + " threads: row " + r + " updated once");
-                assertArrayEquals(expectedDw[r], update.seen[r], 0f, threads + " threads: row " + r + "'s gradient");
+                assertBits(expectedDw[r], update.seen[r], threads + " threads: row " + r + "'s gradient");
                 for (float x : dw[r]) {
                     assertEquals(0, Float.floatToRawIntBits(x), threads + " threads: dw row " + r + " left +0.0");
                 }

@@ -1,6 +1,8 @@
 package io.github.microgpt.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.github.microgpt.testsupport.Bits.assertBits;
+import static io.github.microgpt.testsupport.Bits.assertRowBits;
+import static io.github.microgpt.testsupport.Matrices.gaussianFloats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
@@ -23,29 +25,27 @@ class FloatInputHalvesTest {
     @Test
     void aWideInputIsSummedInTwoHalvesOnOneToThreeThreads() {
         Random random = new Random(11);
-        float[][] in = random(random, T, C);
-        float[][] w = random(random, OC, C);
+        float[][] in = gaussianFloats(random, T, C);
+        float[][] w = gaussianFloats(random, OC, C);
         float[][] expected = halves(in, w);
         for (int threads = 1; threads <= 3; threads++) {
             float[][] out = new float[T][OC];
             FloatKernels.matmulForward(out, in, w, FROM, T, null, new FloatKernels.TransposeBlocks(),
                     new Workers(threads, 1));
-            for (int t = FROM; t < T; t++) {
-                assertArrayEquals(expected[t], out[t], 0f, threads + " threads: position " + t);
-            }
+            assertRowBits(expected, out, FROM, T, threads + " threads");
         }
     }
 
     @Test
     void positionByPositionTheSameBitsAsAWholeDocument() {
         Random random = new Random(12);
-        float[][] in = random(random, T, C);
-        float[][] w = random(random, OC, C);
+        float[][] in = gaussianFloats(random, T, C);
+        float[][] w = gaussianFloats(random, OC, C);
         float[][] expected = halves(in, w);
         float[][] out = new float[T][OC];
         for (int t = FROM; t < T; t++) {
             FloatKernels.matmulForward(out, in, w, t, t + 1, null, null, ArrayGptModel.SINGLE_THREAD);
-            assertArrayEquals(expected[t], out[t], 0f, "position " + t + " alone");
+            assertBits(expected[t], out[t], "position " + t + " alone");
         }
     }
 
@@ -53,8 +53,8 @@ class FloatInputHalvesTest {
     void aNarrowInputIsStillOneSum() {
         // The attention's output product's shape (as wide as its output): one chain over the input.
         Random random = new Random(13);
-        float[][] in = random(random, T, OC);
-        float[][] w = random(random, OC, OC);
+        float[][] in = gaussianFloats(random, T, OC);
+        float[][] w = gaussianFloats(random, OC, OC);
         float[][] out = new float[T][OC];
         FloatKernels.matmulForward(out, in, w, FROM, T, null, new FloatKernels.TransposeBlocks(),
                 new Workers(2, 1));
@@ -84,15 +84,5 @@ class FloatInputHalvesTest {
             sum = sum + w[i] * x[i];
         }
         return sum;
-    }
-
-    private static float[][] random(Random random, int rows, int cols) {
-        float[][] m = new float[rows][cols];
-        for (float[] row : m) {
-            for (int i = 0; i < cols; i++) {
-                row[i] = (float) random.nextGaussian();
-            }
-        }
-        return m;
     }
 }

@@ -1,7 +1,8 @@
 package io.github.microgpt.model;
 
-import static io.github.microgpt.testing.Matrices.copy;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.github.microgpt.testsupport.Bits.assertRowBits;
+import static io.github.microgpt.testsupport.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.gaussianFloats;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.internal.RangeTask;
@@ -27,9 +28,9 @@ class FloatOverwriteProductTest {
     @Test
     void theProductWritesTheInputsGradientOnOneToThreeThreads() {
         Random random = new Random(5);
-        float[][] dout = random(random, T, OC);
-        float[][] in = random(random, T, C);
-        float[][] w = random(random, OC, C);
+        float[][] dout = gaussianFloats(random, T, OC);
+        float[][] in = gaussianFloats(random, T, C);
+        float[][] w = gaussianFloats(random, OC, C);
         float[][] expected = new float[T][C];
         FloatKernels.matmulBackward(expected, new float[OC][C], dout, in, w, FROM, T, new float[T][C],
                 ArrayGptModel.SINGLE_THREAD, true);
@@ -66,25 +67,13 @@ class FloatOverwriteProductTest {
                 assertTrue(Float.isNaN(x), what + ": row " + t + ", before from, left as it was");
             }
         }
-        for (int t = FROM; t < T; t++) {
-            assertArrayEquals(expected[t], din[t], 0f, what + ": row " + t);
-        }
+        assertRowBits(expected, din, FROM, T, what);
     }
 
     private static float[][] nans(int rows, int cols) {
         float[][] m = new float[rows][cols];
         for (float[] row : m) {
             Arrays.fill(row, Float.NaN);
-        }
-        return m;
-    }
-
-    private static float[][] random(Random random, int rows, int cols) {
-        float[][] m = new float[rows][cols];
-        for (float[] row : m) {
-            for (int i = 0; i < cols; i++) {
-                row[i] = (float) random.nextGaussian();
-            }
         }
         return m;
     }

@@ -1,7 +1,7 @@
 package io.github.microgpt.model;
 
-import static io.github.microgpt.testing.Matrices.copy;
-import static org.junit.jupiter.api.Assertions.fail;
+import static io.github.microgpt.testsupport.Bits.assertBits;
+import static io.github.microgpt.testsupport.Matrices.copy;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -80,7 +80,7 @@ class FusedKernelsTest {
                 Kernels.rmsnormForward(out, scale, a, from, to);
                 referenceRmsnorm(expectedOut, expectedScale, a, from, to);
                 assertBits(expectedOut, out, where + ": rmsnorm");
-                assertBits(new double[][] {expectedScale}, new double[][] {scale}, where + ": rmsnorm scale");
+                assertBits(expectedScale, scale, where + ": rmsnorm scale");
 
                 double[][] sum = random(r, T, c);
                 double[][] expectedSum = copy(sum);
@@ -91,7 +91,7 @@ class FusedKernelsTest {
                 referenceRmsnorm(expectedOut, expectedScale, expectedSum, from, to);
                 assertBits(expectedSum, sum, where + ": residual");
                 assertBits(expectedOut, out, where + ": residual's rmsnorm");
-                assertBits(new double[][] {expectedScale}, new double[][] {scale}, where + ": residual's scale");
+                assertBits(expectedScale, scale, where + ": residual's scale");
 
                 int vocab = 5;
                 double[][] wte = random(r, vocab, c);
@@ -105,7 +105,7 @@ class FusedKernelsTest {
                 referenceRmsnorm(expectedOut, expectedScale, expectedEncoded, from, to);
                 assertBits(expectedEncoded, encoded, where + ": embedding");
                 assertBits(expectedOut, out, where + ": embedding's rmsnorm");
-                assertBits(new double[][] {expectedScale}, new double[][] {scale}, where + ": embedding's scale");
+                assertBits(expectedScale, scale, where + ": embedding's scale");
             }
         }
     }
@@ -174,7 +174,7 @@ class FusedKernelsTest {
                     expectedLosses[t] = Math.log(expected[t][tokens[t + 1]]) * -1.0;
                 }
                 assertBits(expected, probs, where + ": probabilities");
-                assertBits(new double[][] {expectedLosses}, new double[][] {losses}, where + ": losses");
+                assertBits(expectedLosses, losses, where + ": losses");
             }
         }
     }
@@ -218,15 +218,5 @@ class FusedKernelsTest {
         }
         assertBits(expectedOut, out, "relu forward");
         assertBits(expectedDin, din, "relu gradient");
-    }
-
-    private static void assertBits(double[][] expected, double[][] actual, String what) {
-        for (int t = 0; t < expected.length; t++) {
-            for (int i = 0; i < expected[t].length; i++) {
-                if (Double.doubleToRawLongBits(expected[t][i]) != Double.doubleToRawLongBits(actual[t][i])) {
-                    fail(what + " [" + t + "][" + i + "]: expected " + expected[t][i] + ", got " + actual[t][i]);
-                }
-            }
-        }
     }
 }

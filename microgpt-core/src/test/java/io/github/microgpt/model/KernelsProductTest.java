@@ -1,8 +1,9 @@
 package io.github.microgpt.model;
 
-import static io.github.microgpt.testing.Matrices.copy;
-import static io.github.microgpt.testing.Matrices.toDouble;
-import static io.github.microgpt.testing.Matrices.toFloat;
+import static io.github.microgpt.testsupport.Bits.assertBits;
+import static io.github.microgpt.testsupport.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.toDouble;
+import static io.github.microgpt.testsupport.Matrices.toFloat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -108,10 +109,10 @@ class KernelsProductTest {
                 for (Workers team : teams) {
                     double[][] out = filled(c.total, c.rows, 7.0);
                     Kernels.matmulForward(out, c.in, c.w, c.from, c.to, null, blocks, team);
-                    assertBitsEqual(expected, out, c + " on " + team.threads() + " threads, shared buffers");
+                    assertBits(expected, out, c + " on " + team.threads() + " threads, shared buffers");
                     float[][] outF = new float[c.total][c.rows];
                     FloatKernels.matmulForward(outF, in, w, c.from, c.to, null, floatBlocks, team);
-                    assertBitsEqual(expectedF, outF, c + " in floats on " + team.threads() + " threads, shared buffers");
+                    assertBits(expectedF, outF, c + " in floats on " + team.threads() + " threads, shared buffers");
                 }
             }
         }
@@ -151,10 +152,10 @@ class KernelsProductTest {
                 for (Workers team : teams) {
                     double[][] out = filled(c.total, c.rows, 7.0);
                     Kernels.matmulForward(out, c.in, c.w, c.from, c.to, null, blocks, team);
-                    assertBitsEqual(expected, out, c + " on " + team.threads() + " threads, parts of the rows");
+                    assertBits(expected, out, c + " on " + team.threads() + " threads, parts of the rows");
                     float[][] outF = copy(outF0);
                     FloatKernels.matmulForward(outF, in, w, c.from, c.to, null, floatBlocks, team);
-                    assertBitsEqual(expectedF, outF, c + " in floats on " + team.threads() + " threads, parts of the rows");
+                    assertBits(expectedF, outF, c + " in floats on " + team.threads() + " threads, parts of the rows");
                 }
             }
         }
@@ -188,7 +189,7 @@ class KernelsProductTest {
                 assertTrue(Kernels.forwardByPositions(c.rows, c.cols, team), c + " should go by positions");
                 double[][] out = filled(c.total, c.rows, 7.0);
                 Kernels.matmulForward(out, c.in, c.w, c.from, c.to, null, new Kernels.TransposeBlocks(), team);
-                assertBitsEqual(expected, out, c + " on " + team.threads() + " threads, by positions");
+                assertBits(expected, out, c + " on " + team.threads() + " threads, by positions");
             }
         }
         assertFalse(Kernels.forwardByPositions(256, 256, new Workers(2)), "the attention's output keeps the rows");
@@ -212,8 +213,8 @@ class KernelsProductTest {
                     din1 = din;
                     dw1 = dw;
                 } else {
-                    assertBitsEqual(din1, din, c + ", input gradient on " + threads + " threads");
-                    assertBitsEqual(dw1, dw, c + ", weight gradient on " + threads + " threads");
+                    assertBits(din1, din, c + ", input gradient on " + threads + " threads");
+                    assertBits(dw1, dw, c + ", weight gradient on " + threads + " threads");
                 }
             }
         }
@@ -242,8 +243,8 @@ class KernelsProductTest {
                 din[c.from][0] = Double.NaN;
                 double[][] dw = filled(c.rows, c.cols, -0.25);
                 Kernels.matmulBackwardOverwrite(din, dw, dout, c.in, c.w, c.from, c.to, new Workers(threads, 1), false);
-                assertBitsEqual(expectedDin, din, c + ", input gradient on " + threads + " threads");
-                assertBitsEqual(expectedDw, dw, c + ", weight gradient on " + threads + " threads");
+                assertBits(expectedDin, din, c + ", input gradient on " + threads + " threads");
+                assertBits(expectedDw, dw, c + ", weight gradient on " + threads + " threads");
             }
         }
     }
@@ -291,9 +292,9 @@ class KernelsProductTest {
                     din1 = din;
                     dw1 = dw;
                 } else {
-                    assertBitsEqual(out1, out, c + ", f32 product on " + threads + " threads");
-                    assertBitsEqual(din1, din, c + ", f32 input gradient on " + threads + " threads");
-                    assertBitsEqual(dw1, dw, c + ", f32 weight gradient on " + threads + " threads");
+                    assertBits(out1, out, c + ", f32 product on " + threads + " threads");
+                    assertBits(din1, din, c + ", f32 input gradient on " + threads + " threads");
+                    assertBits(dw1, dw, c + ", f32 weight gradient on " + threads + " threads");
                 }
             }
         }
@@ -369,13 +370,13 @@ class KernelsProductTest {
                 double[][] din = copy(din0);
                 double[][] dw = copy(dw0);
                 Kernels.matmulBackward(din, dw, dout, c.in, c.w, c.from, c.to, team, false);
-                assertBitsEqual(expectedDin, din, c + ", input gradient on " + team.threads() + " threads");
-                assertBitsEqual(expectedDw, dw, c + ", weight gradient on " + team.threads() + " threads");
+                assertBits(expectedDin, din, c + ", input gradient on " + team.threads() + " threads");
+                assertBits(expectedDw, dw, c + ", weight gradient on " + team.threads() + " threads");
                 float[][] dinF = toFloat(din0);
                 float[][] dwF = toFloat(dw0);
                 FloatKernels.matmulBackward(dinF, dwF, doutF, inF, wF, c.from, c.to, new float[c.total][c.cols], team, false);
-                assertBitsEqual(expectedDinF, dinF, c + ", f32 input gradient on " + team.threads() + " threads");
-                assertBitsEqual(expectedDwF, dwF, c + ", f32 weight gradient on " + team.threads() + " threads");
+                assertBits(expectedDinF, dinF, c + ", f32 input gradient on " + team.threads() + " threads");
+                assertBits(expectedDwF, dwF, c + ", f32 weight gradient on " + team.threads() + " threads");
             }
         }
     }
@@ -461,25 +462,5 @@ class KernelsProductTest {
             java.util.Arrays.fill(row, value);
         }
         return a;
-    }
-
-    private static void assertBitsEqual(double[][] expected, double[][] actual, String what) {
-        for (int r = 0; r < expected.length; r++) {
-            for (int i = 0; i < expected[r].length; i++) {
-                if (Double.doubleToRawLongBits(expected[r][i]) != Double.doubleToRawLongBits(actual[r][i])) {
-                    fail(what + ": [" + r + "][" + i + "] = " + actual[r][i] + ", expected " + expected[r][i]);
-                }
-            }
-        }
-    }
-
-    private static void assertBitsEqual(float[][] expected, float[][] actual, String what) {
-        for (int r = 0; r < expected.length; r++) {
-            for (int i = 0; i < expected[r].length; i++) {
-                if (Float.floatToRawIntBits(expected[r][i]) != Float.floatToRawIntBits(actual[r][i])) {
-                    fail(what + ": [" + r + "][" + i + "] = " + actual[r][i] + ", expected " + expected[r][i]);
-                }
-            }
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.github.microgpt.model;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static io.github.microgpt.testsupport.Bits.assertBits;
+import static io.github.microgpt.testsupport.Matrices.copy;
 
 import io.github.microgpt.internal.FloatParameterRows;
 import io.github.microgpt.internal.FusedUpdates;
@@ -50,34 +51,9 @@ class ScratchUpdateTest {
         }
         float[][] expected = ((FloatParameterRows) fromRows.parameters()).valueRows();
         float[][] got = ((FloatParameterRows) fromScratch.parameters()).valueRows();
-        for (int r = 0; r < expected.length; r++) {
-            for (int i = 0; i < expected[r].length; i++) {
-                assertEquals(Float.floatToRawIntBits(expected[r][i]), Float.floatToRawIntBits(got[r][i]),
-                        "row " + r + ", column " + i);
-            }
-        }
+        assertBits(expected, got, "weights");
         assertBits(adamRows.firstMoments(), adamScratch.firstMoments(), "first moments");
         assertBits(adamRows.secondMoments(), adamScratch.secondMoments(), "second moments");
-        for (int r = 0; r < ROWS; r++) {
-            for (int i = 0; i < scratch[r].length; i++) {
-                assertEquals(Float.floatToRawIntBits(handed[r][i]), Float.floatToRawIntBits(scratch[r][i]),
-                        "the scratch's row " + r + ", column " + i + " is left as it was handed");
-            }
-        }
-    }
-
-    private static float[][] copy(float[][] rows) {
-        float[][] copy = new float[rows.length][];
-        for (int r = 0; r < rows.length; r++) {
-            copy[r] = rows[r].clone();
-        }
-        return copy;
-    }
-
-    private static void assertBits(double[] expected, double[] got, String what) {
-        assertEquals(expected.length, got.length, what);
-        for (int i = 0; i < expected.length; i++) {
-            assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(got[i]), what + " " + i);
-        }
+        assertBits(handed, scratch, "the scratch, left as it was handed");
     }
 }

@@ -1,7 +1,7 @@
 package io.github.microgpt.model;
 
-import static io.github.microgpt.testing.Matrices.copy;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static io.github.microgpt.testsupport.Bits.assertBits;
+import static io.github.microgpt.testsupport.Matrices.copy;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,17 +69,6 @@ class SmallAttentionTest {
                         nHead, scale, from, to, ArrayGptModel.SINGLE_THREAD);
                 SmallAttention.backward(dqkv2, dout, qkv, weights, new double[T], nHead, scale, from, to);
                 assertBits(dqkv, dqkv2, where + ": gradients");
-            }
-        }
-    }
-
-    private static void assertBits(double[][] expected, double[][] actual, String what) {
-        for (int r = 0; r < expected.length; r++) {
-            for (int i = 0; i < expected[r].length; i++) {
-                int row = r;
-                int col = i;
-                assertEquals(Double.doubleToRawLongBits(expected[r][i]), Double.doubleToRawLongBits(actual[r][i]),
-                        () -> what + " differ at [" + row + "][" + col + "]");
             }
         }
     }

@@ -25,8 +25,8 @@ import java.util.List;
  * positive); so {@code dloss/dw1 = 3.5 * x1 = 7}, {@code dloss/dw2 = 3.5 * x2 = -3.5},
  * {@code dloss/db = 3.5}. Those are the numbers {@code backward()} prints.
  *
- * <p>Run it (after {@code ./microgpt --version} or {@code ./mvnw -q -B -DskipTests package} has
- * built the jar):
+ * <p>Build the jar with {@code ./mvnw -q -B -DskipTests package -pl microgpt-examples -am} (what
+ * {@code ./microgpt} runs when the jar is missing or older than the sources), then run it:
  * <pre>
  * java -cp microgpt-examples/target/microgpt.jar io.github.microgpt.examples.NeuronExample
  * </pre>

@@ -1,5 +1,6 @@
 package io.github.microgpt.vector;
 
+import static io.github.microgpt.testsupport.Bits.assertBits;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.microgpt.model.ArrayGptModel;
@@ -9,7 +10,6 @@ import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -69,13 +69,13 @@ class ClearedGradientsTest {
                 double a = train(cleared, step);
                 double b = train(read, step);
                 assertEquals(Double.doubleToRawLongBits(b), Double.doubleToRawLongBits(a), "loss of step " + step);
-                assertSameBits(read.parameters().grads(), cleared.parameters().grads(),
+                assertBits(read.parameters().grads(), cleared.parameters().grads(),
                         threads + " threads, gradients of step " + step);
                 adamCleared.step(cleared.parameters(), step, steps);
                 adamRead.step(read.parameters(), step, steps);
                 read.parameters().setGrad(0, 0.0);
             }
-            assertSameBits(read.parameters().values(), cleared.parameters().values(), threads + " threads, weights");
+            assertBits(read.parameters().values(), cleared.parameters().values(), threads + " threads, weights");
         }
     }
 
@@ -141,16 +141,5 @@ class ClearedGradientsTest {
         for (int i = 0; i < sum.length; i++) {
             assertEquals(a[i] + b[i], sum[i], tolerance * (1 + Math.abs(a[i]) + Math.abs(b[i])), "gradient " + i);
         }
-    }
-
-    private static void assertSameBits(double[] expected, double[] actual, String what) {
-        assertEquals(expected.length, actual.length, what);
-        List<Integer> differ = new ArrayList<>();
-        for (int i = 0; i < expected.length && differ.size() < 5; i++) {
-            if (Double.doubleToRawLongBits(expected[i]) != Double.doubleToRawLongBits(actual[i])) {
-                differ.add(i);
-            }
-        }
-        assertEquals(List.of(), differ, what + ": indices whose bits differ");
     }
 }

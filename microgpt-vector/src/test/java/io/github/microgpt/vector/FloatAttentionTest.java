@@ -1,5 +1,6 @@
 package io.github.microgpt.vector;
 
+import static io.github.microgpt.testsupport.Matrices.copy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -393,14 +394,6 @@ class FloatAttentionTest {
         for (int t = 0; t < positions; t++) {
             assertArrayEquals(grads[t], grads3[t], 0f, where + ": dqkv " + t + " in two parts");
         }
-    }
-
-    private static float[][] copy(float[][] a) {
-        float[][] b = new float[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            b[i] = a[i].clone();
-        }
-        return b;
     }
 
     private static float[][] randomFloats(SplittableRandom r, int rows, int cols, double range) {

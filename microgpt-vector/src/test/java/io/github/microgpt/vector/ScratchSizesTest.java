@@ -3,29 +3,25 @@ package io.github.microgpt.vector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.microgpt.internal.kernels.ArrayBytes;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testsupport.FreshThread;
+import io.github.microgpt.testsupport.ReachableArrays;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import java.lang.reflect.Array;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.TypeVariable;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,7 +49,7 @@ class ScratchSizesTest {
         assertEquals(ArrayKernels.Implementation.VECTOR, ArrayKernels.implementation(),
                 "these tests need the Vector API kernels");
         // The kernels warm up on the first thread that uses them, on shapes of their own.
-        onAThreadOfItsOwn(() -> {
+        FreshThread.call(() -> {
             for (Precision precision : Precision.values()) {
                 step(precision, new GptConfig(1, 64, 4, 64, 0.08), 27);
             }
@@ -84,8 +80,8 @@ class ScratchSizesTest {
         int[][] weights = {{3 * width, width}, {width, width}, {4 * width, width}, {width, 4 * width}, {vocab, width}};
         long count = new VectorMatrixKernels().scratchBytes(precision == Precision.F32, weights, block, block,
                 4 * width, (int) Math.max(4 * c, vocab), 1);
-        long empty = onAThreadOfItsOwn(ScratchSizesTest::heldByThisThread);
-        long held = onAThreadOfItsOwn(() -> {
+        long empty = FreshThread.call(ScratchSizesTest::heldByThisThread);
+        long held = FreshThread.call(() -> {
             step(precision, config, vocab);
             return heldByThisThread();
         }) - empty;
@@ -120,8 +116,8 @@ class ScratchSizesTest {
         int transposedColumns = Math.max(4 * width, vocab);
         long everyLength = kernels.scratchBytes(f32, weights, 2, block, 4 * width, transposedColumns, 1);
         long blockLength = kernels.scratchBytes(f32, weights, block, block, 4 * width, transposedColumns, 1);
-        long empty = onAThreadOfItsOwn(ScratchSizesTest::heldByThisThread);
-        long held = onAThreadOfItsOwn(() -> {
+        long empty = FreshThread.call(ScratchSizesTest::heldByThisThread);
+        long held = FreshThread.call(() -> {
             List<String> documents = new ArrayList<>();
             for (int letters = 1; letters <= block; letters++) {
                 documents.add(document(vocab, letters));
@@ -195,28 +191,6 @@ class ScratchSizesTest {
         return letters.repeat(length / letters.length() + 1).substring(0, length);
     }
 
-    private interface Work {
-        long run() throws Exception;
-    }
-
-    private static long onAThreadOfItsOwn(Work work) throws Exception {
-        AtomicLong result = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread thread = new Thread(() -> {
-            try {
-                result.set(work.run());
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        thread.start();
-        thread.join();
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
-        return result.get();
-    }
-
     /** The bytes of the arrays the module's thread-locals hold for the calling thread. */
     private static long heldByThisThread() throws Exception {
         Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -251,49 +225,12 @@ class ScratchSizesTest {
 
     /**
      * The bytes of every array reachable from {@code root} through the module's objects and
-     * arrays, each once, as HotSpot lays arrays out (a 16-byte header, the elements, rounded up
-     * to 8 bytes). Fields declared {@code Object} hold which call and operand panels were copied
-     * from (the model's arrays), not scratch, and are left alone, unless of a type variable.
+     * arrays, each once ({@link ReachableArrays}). Fields declared {@code Object} hold which call
+     * and operand panels were copied from (the model's arrays), not scratch, and are left alone,
+     * unless of a type variable.
      */
     private static long arrayBytes(Object root, Set<Object> seen) throws IllegalAccessException {
-        Deque<Object> todo = new ArrayDeque<>();
-        todo.push(root);
-        long bytes = 0;
-        while (!todo.isEmpty()) {
-            Object object = todo.pop();
-            if (!seen.add(object)) {
-                continue;
-            }
-            Class<?> type = object.getClass();
-            if (type.isArray()) {
-                Class<?> element = type.getComponentType();
-                int length = Array.getLength(object);
-                bytes += ArrayBytes.array(length, ArrayBytes.elementBytes(element));
-                if (!element.isPrimitive()) {
-                    for (int i = 0; i < length; i++) {
-                        Object item = Array.get(object, i);
-                        if (item != null) {
-                            todo.push(item);
-                        }
-                    }
-                }
-                continue;
-            }
-            if (!type.getName().startsWith("io.github.microgpt.vector.")) {
-                continue;
-            }
-            for (Field field : type.getDeclaredFields()) {
-                if (Modifier.isStatic(field.getModifiers()) || field.getType().isPrimitive()
-                        || field.getType() == Object.class && !(field.getGenericType() instanceof TypeVariable<?>)) {
-                    continue;
-                }
-                field.setAccessible(true);
-                Object value = field.get(object);
-                if (value != null) {
-                    todo.push(value);
-                }
-            }
-        }
-        return bytes;
+        return ReachableArrays.bytes(root, object -> object.getClass().getName().startsWith("io.github.microgpt.vector."),
+                field -> field.getType() != Object.class || field.getGenericType() instanceof TypeVariable<?>, seen);
     }
 }

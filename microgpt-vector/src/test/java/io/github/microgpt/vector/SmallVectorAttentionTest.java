@@ -1,5 +1,7 @@
 package io.github.microgpt.vector;
 
+import static io.github.microgpt.testsupport.Bits.assertBits;
+import static io.github.microgpt.testsupport.Matrices.copy;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -146,20 +148,20 @@ class SmallVectorAttentionTest {
             double scale = Math.pow(Math.pow(4, 0.5), -1);
             double[][] qkv = randomDoubles(r, n, 3 * c);
             double[][] keysT = randomDoubles(r, c, n);
-            double[][] expectedKeysT = SmallVectorKernelsTest.copy(keysT);
+            double[][] expectedKeysT = copy(keysT);
             double[][][] expectedWeights = new double[n][k.nHead()][n];
             double[][] expectedOut = randomDoubles(r, n, c);
-            double[][] out = SmallVectorKernelsTest.copy(expectedOut);
+            double[][] out = copy(expectedOut);
             double[][][] weights = new double[n][k.nHead()][n];
             // The cache of the positions before from, as an earlier call would have left it.
             plainForward(expectedOut, expectedWeights, qkv, expectedKeysT, k.nHead(), scale, 0, k.from());
             plainForward(out, weights, qkv, keysT, k.nHead(), scale, 0, k.from());
             plainForward(expectedOut, expectedWeights, qkv, expectedKeysT, k.nHead(), scale, k.from(), k.to());
             assertTrue(KERNELS.attentionForward(out, weights, qkv, keysT, k.nHead(), scale, k.from(), k.to()));
-            SmallVectorKernelsTest.assertSameBits(expectedOut, out, "out");
-            SmallVectorKernelsTest.assertSameBits(expectedKeysT, keysT, "keysT");
+            assertBits(expectedOut, out, "out");
+            assertBits(expectedKeysT, keysT, "keysT");
             for (int t = 0; t < n; t++) {
-                SmallVectorKernelsTest.assertSameBits(expectedWeights[t], weights[t], "weights[" + t + "]");
+                assertBits(expectedWeights[t], weights[t], "weights[" + t + "]");
             }
         }));
     }
@@ -176,11 +178,11 @@ class SmallVectorAttentionTest {
             plainForward(new double[n][c], weights, qkv, new double[c][n], k.nHead(), scale, 0, n);
             double[][] dout = randomDoubles(r, n, c);
             double[][] expected = randomDoubles(r, n, 3 * c);
-            double[][] dqkv = SmallVectorKernelsTest.copy(expected);
+            double[][] dqkv = copy(expected);
             plainBackward(expected, dout, qkv, weights, k.nHead(), scale, k.from(), k.to());
             assertTrue(KERNELS.attentionBackward(dqkv, dout, qkv, weights, new double[n], k.nHead(), scale,
                     k.from(), k.to()));
-            SmallVectorKernelsTest.assertSameBits(expected, dqkv, "dqkv");
+            assertBits(expected, dqkv, "dqkv");
         }));
     }
 }

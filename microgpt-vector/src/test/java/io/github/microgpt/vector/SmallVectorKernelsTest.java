@@ -1,9 +1,10 @@
 package io.github.microgpt.vector;
 
+import static io.github.microgpt.testsupport.Bits.assertBits;
+import static io.github.microgpt.testsupport.Matrices.copy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,28 +86,6 @@ class SmallVectorKernelsTest {
         return expected;
     }
 
-    /** A deep copy of {@code a}; the attention tests use it too. */
-    static double[][] copy(double[][] a) {
-        double[][] b = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            b[i] = a[i].clone();
-        }
-        return b;
-    }
-
-    /** Fails naming the first entry whose bits differ; the attention tests use it too. */
-    static void assertSameBits(double[][] expected, double[][] actual, String what) {
-        for (int r = 0; r < expected.length; r++) {
-            for (int i = 0; i < expected[r].length; i++) {
-                long e = Double.doubleToRawLongBits(expected[r][i]);
-                long a = Double.doubleToRawLongBits(actual[r][i]);
-                if (e != a) {
-                    fail(what + "[" + r + "][" + i + "]: expected " + expected[r][i] + ", got " + actual[r][i]);
-                }
-            }
-        }
-    }
-
     @TestFactory
     Stream<DynamicTest> theForwardProductIsTheLeftFoldFromZero() {
         return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
@@ -118,9 +97,9 @@ class SmallVectorKernelsTest {
             double[][] expected = plainForward(out, in, w, s.from(), end);
             double[][] before = copy(out);
             if (KERNELS.matmulForward(out, in, w, s.from(), end)) {
-                assertSameBits(expected, out, "out");
+                assertBits(expected, out, "out");
             } else {
-                assertSameBits(before, out, "out (declined)");
+                assertBits(before, out, "out (declined)");
             }
         }));
     }
@@ -152,7 +131,7 @@ class SmallVectorKernelsTest {
             double[][] expected = plainForward(out, in, w, s.from(), end);
             double[][] chosen = copy(out);
             SmallVectorKernels.byPositions(out, in, w, s.from(), end, s.rows(), s.cols());
-            assertSameBits(expected, out, "out");
+            assertBits(expected, out, "out");
             boolean before = SmallVectorKernels.positionLanes;
             SmallVectorKernels.positionLanes = false;
             try {
@@ -160,7 +139,7 @@ class SmallVectorKernelsTest {
                 if (KERNELS.matmulForward(transposed, in, w, s.from(), end)) {
                     SmallVectorKernels.positionLanes = true;
                     assertTrue(KERNELS.matmulForward(chosen, in, w, s.from(), end));
-                    assertSameBits(transposed, chosen, "out, either way");
+                    assertBits(transposed, chosen, "out, either way");
                 }
             } finally {
                 SmallVectorKernels.positionLanes = before;
@@ -201,11 +180,11 @@ class SmallVectorKernelsTest {
             double[][] dinBefore = copy(din);
             double[][] dwBefore = copy(dw);
             if (KERNELS.matmulBackward(din, dw, dout, in, w, s.from(), end)) {
-                assertSameBits(expectedDin, din, "din");
-                assertSameBits(expectedDw, dw, "dw");
+                assertBits(expectedDin, din, "din");
+                assertBits(expectedDw, dw, "dw");
             } else {
-                assertSameBits(dinBefore, din, "din (declined)");
-                assertSameBits(dwBefore, dw, "dw (declined)");
+                assertBits(dinBefore, din, "din (declined)");
+                assertBits(dwBefore, dw, "dw (declined)");
             }
         }));
     }
@@ -236,10 +215,10 @@ class SmallVectorKernelsTest {
             boolean added = KERNELS.matmulBackward(zeroed, expectedDw, dout, in, w, s.from(), end);
             if (KERNELS.matmulBackwardOverwrite(din, dw, dout, in, w, s.from(), end)) {
                 assertTrue(added, "the overwriting product takes only what the adding one takes");
-                assertSameBits(zeroed, din, "din");
-                assertSameBits(expectedDw, dw, "dw");
+                assertBits(zeroed, din, "din");
+                assertBits(expectedDw, dw, "dw");
             } else {
-                assertSameBits(dinBefore, din, "din (declined)");
+                assertBits(dinBefore, din, "din (declined)");
             }
         }));
     }
@@ -264,21 +243,21 @@ class SmallVectorKernelsTest {
                 double[][] dw = new double[s.rows()][s.cols()];
                 assertFalse(KERNELS.matmulBackwardOverwrite(new double[end + 1][s.cols()], dw, dout, in, w,
                         s.from(), end, true), "declined either way");
-                assertSameBits(new double[s.rows()][s.cols()], dw, "dw (declined)");
+                assertBits(new double[s.rows()][s.cols()], dw, "dw (declined)");
                 return;
             }
             double[][] din = new double[end + 1][s.cols()];
             double[][] dw = new double[s.rows()][s.cols()];
             assertTrue(KERNELS.matmulBackwardOverwrite(din, dw, dout, in, w, s.from(), end, true));
-            assertSameBits(expectedDin, din, "din over +0.0");
-            assertSameBits(expectedDw, dw, "dw over +0.0");
+            assertBits(expectedDin, din, "din over +0.0");
+            assertBits(expectedDw, dw, "dw over +0.0");
             double[][] nanDw = new double[s.rows()][s.cols()];
             for (double[] row : nanDw) {
                 Arrays.fill(row, Double.NaN);
             }
             assertTrue(KERNELS.matmulBackwardOverwrite(new double[end + 1][s.cols()], nanDw, dout, in, w,
                     s.from(), end, true));
-            assertSameBits(expectedDw, nanDw, "dw not read");
+            assertBits(expectedDw, nanDw, "dw not read");
         }));
     }
 
@@ -353,9 +332,9 @@ class SmallVectorKernelsTest {
         }
         assertTrue(KERNELS.adam(values, grads, m, v, starts, 1, 9, b1, b2, 1 - b1, 1 - b2, eps, lr, correction1,
                 correction2));
-        assertSameBits(expectedValues, values, "values");
-        assertSameBits(expectedGrads, grads, "grads");
-        assertSameBits(new double[][] {expectedM, expectedV}, new double[][] {m, v}, "moments");
+        assertBits(expectedValues, values, "values");
+        assertBits(expectedGrads, grads, "grads");
+        assertBits(new double[][] {expectedM, expectedV}, new double[][] {m, v}, "moments");
     }
 
     @Test
@@ -394,7 +373,7 @@ class SmallVectorKernelsTest {
                     double[][] again = new double[16][shape[0]];
                     KERNELS.matmulForward(again, in, w, 0, 16);
                     try {
-                        assertSameBits(first, again, "out");
+                        assertBits(first, again, "out");
                     } catch (Throwable e) {
                         failures.add(e);
                         return;

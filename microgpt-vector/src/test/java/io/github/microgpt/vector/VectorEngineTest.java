@@ -16,6 +16,7 @@ import io.github.microgpt.model.Precision;
 import io.github.microgpt.model.Predictions;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testsupport.Gradients;
 import io.github.microgpt.testsupport.TestResources;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
@@ -38,9 +39,6 @@ import org.junit.jupiter.api.TestFactory;
  * nothing depends on the number of threads, in either precision.
  */
 class VectorEngineTest {
-
-    private static final double GRADIENT_TOLERANCE = 1e-10;
-    private static final double CANCELLATION_FLOOR = 1e-14;
 
     @BeforeAll
     static void theVectorKernelsAreInUse() {
@@ -98,19 +96,9 @@ class VectorEngineTest {
         }));
     }
 
-    /** Each gradient within 1e-10 of itself, or, when it cancels to almost 0, within 1e-14 of the largest. */
+    /** Compares ({@link Gradients}: within 1e-10 of itself, or 1e-14 of the largest where it cancels), then zeroes. */
     private static void assertGradientsAgree(Parameters expected, Parameters actual, String where) {
-        double largest = 0;
-        for (int i = 0; i < expected.size(); i++) {
-            largest = Math.max(largest, Math.abs(expected.grad(i)));
-        }
-        for (int i = 0; i < expected.size(); i++) {
-            double e = expected.grad(i);
-            double a = actual.grad(i);
-            double error = Math.abs(e - a);
-            assertTrue(error <= GRADIENT_TOLERANCE * Math.max(Math.abs(e), Math.abs(a))
-                    || error <= CANCELLATION_FLOOR * largest, where + ": gradient " + i + " " + a + ", expected " + e);
-        }
+        Gradients.assertAgree(expected.grads(), actual.grads(), where);
         for (int i = 0; i < expected.size(); i++) {
             expected.setGrad(i, 0);
             actual.setGrad(i, 0);

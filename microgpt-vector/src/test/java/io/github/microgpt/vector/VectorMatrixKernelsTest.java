@@ -1,5 +1,9 @@
 package io.github.microgpt.vector;
 
+import static io.github.microgpt.testsupport.Bits.assertBits;
+import static io.github.microgpt.testsupport.Bits.assertRowBits;
+import static io.github.microgpt.testsupport.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.toFloat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -147,33 +151,6 @@ class VectorMatrixKernelsTest {
         return a;
     }
 
-    private static float[][] toFloats(double[][] a) {
-        float[][] f = new float[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = new float[a[i].length];
-            for (int j = 0; j < a[i].length; j++) {
-                f[i][j] = (float) a[i][j];
-            }
-        }
-        return f;
-    }
-
-    private static double[][] copy(double[][] a) {
-        double[][] c = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            c[i] = a[i].clone();
-        }
-        return c;
-    }
-
-    private static float[][] copy(float[][] a) {
-        float[][] c = new float[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            c[i] = a[i].clone();
-        }
-        return c;
-    }
-
     /** The operands of one product, drawn from the shape; gradients start non-zero, as they are added to. */
     private static final class Operands {
         final Shape s;
@@ -209,8 +186,8 @@ class VectorMatrixKernelsTest {
         return Stream.of(new Shape(5, 70, 40, 3), new Shape(3, 17, 33, 1), new Shape(8, 1024, 64, 0),
                 new Shape(27, 131, 19, 2)).map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
             Operands x = new Operands(s);
-            float[][] inF = toFloats(x.in);
-            float[][] wF = toFloats(x.w);
+            float[][] inF = toFloat(x.in);
+            float[][] wF = toFloat(x.w);
             for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
                 float[][] outF = new float[x.to][s.rows()];
                 assertTrue(KERNELS.matmulForward(outF, inF, wF, s.from(), x.to, new float[s.cols()][x.to + 16], team));
@@ -294,12 +271,8 @@ class VectorMatrixKernelsTest {
             double[][] din2 = copy(x.din);
             double[][] dw2 = copy(x.dw);
             assertTrue(KERNELS.matmulBackward(din2, dw2, x.dout, x.in, x.w, s.from(), x.to, CHUNKS));
-            for (int t = 0; t < x.to; t++) {
-                assertArrayEquals(din[t], din2[t], 0.0, s + ": din[" + t + "] with another split");
-            }
-            for (int o = 0; o < s.rows(); o++) {
-                assertArrayEquals(dw[o], dw2[o], 0.0, s + ": dw[" + o + "] with another split");
-            }
+            assertBits(din, din2, s + ": din with another split");
+            assertBits(dw, dw2, s + ": dw with another split");
         }));
     }
 
@@ -332,15 +305,8 @@ class VectorMatrixKernelsTest {
                 double[][] din2 = copy(x.din);
                 double[][] dw2 = new double[s.rows()][s.cols()];
                 assertTrue(KERNELS.matmulBackward(din2, dw2, x.dout, x.in, x.w, s.from(), x.to, team, true));
-                for (int t = 0; t < x.to; t++) {
-                    assertArrayEquals(din[t], din2[t], s + ": din[" + t + "] from a cleared gradient");
-                }
-                for (int o = 0; o < s.rows(); o++) {
-                    for (int i = 0; i < s.cols(); i++) {
-                        assertEquals(Double.doubleToRawLongBits(dw[o][i]), Double.doubleToRawLongBits(dw2[o][i]),
-                                s + ": dw[" + o + "][" + i + "] from a cleared gradient is " + dw2[o][i] + ", not " + dw[o][i]);
-                    }
-                }
+                assertBits(din, din2, s + ": din from a cleared gradient");
+                assertBits(dw, dw2, s + ": dw from a cleared gradient");
             }
         }));
     }
@@ -366,15 +332,8 @@ class VectorMatrixKernelsTest {
                 din[s.from()][0] = Double.NaN;
                 double[][] dw = copy(x.dw);
                 assertTrue(KERNELS.matmulBackwardOverwrite(din, dw, x.dout, x.in, x.w, s.from(), x.to, team, false));
-                for (int t = 0; t < x.to; t++) {
-                    for (int i = 0; i < s.cols(); i++) {
-                        assertEquals(Double.doubleToRawLongBits(expectedDin[t][i]), Double.doubleToRawLongBits(din[t][i]),
-                                s + ": din[" + t + "][" + i + "] overwritten is " + din[t][i] + ", not " + expectedDin[t][i]);
-                    }
-                }
-                for (int o = 0; o < s.rows(); o++) {
-                    assertArrayEquals(expectedDw[o], dw[o], s + ": dw[" + o + "] beside an overwritten din");
-                }
+                assertBits(expectedDin, din, s + ": din overwritten");
+                assertBits(expectedDw, dw, s + ": dw beside an overwritten din");
             }
         }));
     }
@@ -383,9 +342,9 @@ class VectorMatrixKernelsTest {
     Stream<DynamicTest> floatProductsAgreeWithDoublesAndDoNotDependOnTheSplit() {
         return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
             Operands x = new Operands(s);
-            float[][] in = toFloats(x.in);
-            float[][] w = toFloats(x.w);
-            float[][] dout = toFloats(x.dout);
+            float[][] in = toFloat(x.in);
+            float[][] w = toFloat(x.w);
+            float[][] dout = toFloat(x.dout);
             Team[] teams = {ONE, CHUNKS, THREADS};
             float[][][] results = new float[teams.length][][];
             float[][][] dins = new float[teams.length][][];
@@ -394,8 +353,8 @@ class VectorMatrixKernelsTest {
                 float[][] out = new float[x.to][s.rows()];
                 float[][] wT = new float[s.cols()][s.rows() + 5];
                 assertTrue(KERNELS.matmulForward(out, in, w, s.from(), x.to, wT, teams[k]));
-                float[][] din = toFloats(x.din);
-                float[][] dw = toFloats(x.dw);
+                float[][] din = toFloat(x.din);
+                float[][] dw = toFloat(x.dw);
                 assertTrue(KERNELS.matmulBackward(din, dw, dout, in, w, s.from(), x.to, teams[k]));
                 results[k] = out;
                 dins[k] = din;
@@ -434,13 +393,9 @@ class VectorMatrixKernelsTest {
                 }
             }
             for (int k = 1; k < teams.length; k++) {
-                for (int t = 0; t < x.to; t++) {
-                    assertArrayEquals(results[0][t], results[k][t], 0f, s + ": out[" + t + "] with split " + k);
-                    assertArrayEquals(dins[0][t], dins[k][t], 0f, s + ": din[" + t + "] with split " + k);
-                }
-                for (int o = 0; o < s.rows(); o++) {
-                    assertArrayEquals(dws[0][o], dws[k][o], 0f, s + ": dw[" + o + "] with split " + k);
-                }
+                assertRowBits(results[0], results[k], 0, x.to, s + ": out with split " + k);
+                assertRowBits(dins[0], dins[k], 0, x.to, s + ": din with split " + k);
+                assertBits(dws[0], dws[k], s + ": dw with split " + k);
             }
         }));
     }
@@ -459,17 +414,17 @@ class VectorMatrixKernelsTest {
     Stream<DynamicTest> floatBackwardWithTheUpdateInsideIsTheProductThenTheUpdate() {
         return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
             Operands x = new Operands(s);
-            float[][] in = toFloats(x.in);
-            float[][] dout = toFloats(x.dout);
-            float[][] expectedDin = toFloats(x.din);
-            float[][] expectedDw = toFloats(x.dw);
-            float[][] expectedW = toFloats(x.w);
+            float[][] in = toFloat(x.in);
+            float[][] dout = toFloat(x.dout);
+            float[][] expectedDin = toFloat(x.din);
+            float[][] expectedDw = toFloat(x.dw);
+            float[][] expectedW = toFloat(x.w);
             assertTrue(KERNELS.matmulBackward(expectedDin, expectedDw, dout, in, expectedW, s.from(), x.to, ONE));
             addOne(expectedW);
             for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
-                float[][] din = toFloats(x.din);
-                float[][] dw = toFloats(x.dw);
-                float[][] w = toFloats(x.w);
+                float[][] din = toFloat(x.din);
+                float[][] dw = toFloat(x.dw);
+                float[][] w = toFloat(x.w);
                 float[][] seen = new float[s.rows()][];
                 AtomicInteger[] updates = new AtomicInteger[s.rows()];
                 Arrays.setAll(updates, o -> new AtomicInteger());
@@ -526,17 +481,17 @@ class VectorMatrixKernelsTest {
     Stream<DynamicTest> floatBackwardMayHandTheUpdateEachSlicesGradientInScratch() {
         return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
             Operands x = new Operands(s);
-            float[][] in = toFloats(x.in);
-            float[][] dout = toFloats(x.dout);
-            float[][] expectedDin = toFloats(x.din);
+            float[][] in = toFloat(x.in);
+            float[][] dout = toFloat(x.dout);
+            float[][] expectedDin = toFloat(x.din);
             float[][] expectedDw = new float[s.rows()][x.w[0].length];
-            float[][] expectedW = toFloats(x.w);
+            float[][] expectedW = toFloat(x.w);
             assertTrue(KERNELS.matmulBackward(expectedDin, expectedDw, dout, in, expectedW, s.from(), x.to, ONE));
             addOne(expectedW);
             for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
-                float[][] din = toFloats(x.din);
+                float[][] din = toFloat(x.din);
                 float[][] dw = new float[s.rows()][x.w[0].length];
-                float[][] w = toFloats(x.w);
+                float[][] w = toFloat(x.w);
                 float[][] seen = new float[s.rows()][];
                 AtomicInteger[] updates = new AtomicInteger[s.rows()];
                 Arrays.setAll(updates, o -> new AtomicInteger());
@@ -679,15 +634,15 @@ class VectorMatrixKernelsTest {
     Stream<DynamicTest> gradientsAreChainsOfFusedMultiplyAddsBitForBit() {
         return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
             Operands x = new Operands(s);
-            float[][] inF = toFloats(x.in);
-            float[][] wF = toFloats(x.w);
-            float[][] doutF = toFloats(x.dout);
+            float[][] inF = toFloat(x.in);
+            float[][] wF = toFloat(x.w);
+            float[][] doutF = toFloat(x.dout);
             for (Team team : new Team[] {ONE, CHUNKS, UNEVEN}) {
                 double[][] din = copy(x.din);
                 double[][] dw = copy(x.dw);
                 assertTrue(KERNELS.matmulBackward(din, dw, x.dout, x.in, x.w, s.from(), x.to, team));
-                float[][] dinF = toFloats(x.din);
-                float[][] dwF = toFloats(x.dw);
+                float[][] dinF = toFloat(x.din);
+                float[][] dwF = toFloat(x.dw);
                 assertTrue(KERNELS.matmulBackward(dinF, dwF, doutF, inF, wF, s.from(), x.to, team));
                 // Two chains, over the two halves of the rows, the second from 0, added at the end.
                 int middle = DoubleProducts.middleRow(s.rows());
@@ -745,8 +700,8 @@ class VectorMatrixKernelsTest {
     Stream<DynamicTest> floatForwardIsAChainOfFusedMultiplyAddsBitForBit() {
         return shapes().map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
             Operands x = new Operands(s);
-            float[][] in = toFloats(x.in);
-            float[][] w = toFloats(x.w);
+            float[][] in = toFloat(x.in);
+            float[][] w = toFloat(x.w);
             for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
                 float[][] out = new float[x.to][s.rows()];
                 float[][] wT = new float[s.cols()][s.rows() + 5];
@@ -797,12 +752,8 @@ class VectorMatrixKernelsTest {
             double[][] freshDin = copy(x.din);
             double[][] freshDw = copy(x.dw);
             assertTrue(KERNELS.matmulBackward(freshDin, freshDw, copy(x.dout), copy(x.in), copy(x.w), 0, x.to, ONE));
-            for (int t = 0; t < x.to; t++) {
-                assertArrayEquals(freshDin[t], din[t], 0.0, "din[" + t + "]");
-            }
-            for (int o = 0; o < s.rows(); o++) {
-                assertArrayEquals(freshDw[o], dw[o], 0.0, "dw[" + o + "]");
-            }
+            assertBits(freshDin, din, "din");
+            assertBits(freshDw, dw, "dw");
         }
     }
 
@@ -827,11 +778,11 @@ class VectorMatrixKernelsTest {
             double[][] out = new double[second.to][s.rows()];
             assertTrue(KERNELS.matmulForward(out, first.in, first.w, s.from(), first.to, wT, team));
             assertTrue(KERNELS.matmulForward(out, second.in, first.w, s.from(), second.to, wT, team));
-            float[][] wF = toFloats(first.w);
+            float[][] wF = toFloat(first.w);
             float[][] outF = new float[second.to][s.rows()];
             float[][] wTF = new float[s.cols()][s.rows() + 5];
-            assertTrue(KERNELS.matmulForward(outF, toFloats(first.in), wF, s.from(), first.to, wTF, team));
-            float[][] inF = toFloats(second.in);
+            assertTrue(KERNELS.matmulForward(outF, toFloat(first.in), wF, s.from(), first.to, wTF, team));
+            float[][] inF = toFloat(second.in);
             assertTrue(KERNELS.matmulForward(outF, inF, wF, s.from(), second.to, wTF, team));
             for (int t = s.from(); t < second.to; t++) {
                 for (int o = 0; o < s.rows(); o++) {
@@ -864,14 +815,14 @@ class VectorMatrixKernelsTest {
         int cols = 4 * 4 * FloatProducts.L + 3;
         int positions = 11;
         SplittableRandom r = new SplittableRandom(17);
-        float[][] w = toFloats(randomDoubles(r, rows, cols));
-        float[][] dout = toFloats(randomDoubles(r, positions, rows));
-        float[][] in = toFloats(randomDoubles(r, positions, cols));
+        float[][] w = toFloat(randomDoubles(r, rows, cols));
+        float[][] dout = toFloat(randomDoubles(r, positions, rows));
+        float[][] in = toFloat(randomDoubles(r, positions, cols));
         float[][] din = new float[positions][cols];
         float[][] dw = new float[rows][cols];
         // The first product fills the thread's panels with this input; then new numbers in place.
         assertTrue(KERNELS.matmulBackward(din, dw, dout, in, w, 0, positions, UNEVEN));
-        float[][] next = toFloats(randomDoubles(r, positions, cols));
+        float[][] next = toFloat(randomDoubles(r, positions, cols));
         for (int t = 0; t < positions; t++) {
             System.arraycopy(next[t], 0, in[t], 0, cols);
         }
@@ -900,7 +851,7 @@ class VectorMatrixKernelsTest {
         double[][] out = new double[x.to][5];
         assertFalse(KERNELS.matmulForward(out, x.in, x.w, 0, x.to, new double[9][5], ONE));
         float[][] outF = new float[x.to][5];
-        assertFalse(KERNELS.matmulForward(outF, toFloats(x.in), toFloats(x.w), 0, x.to, new float[9][5], ONE));
+        assertFalse(KERNELS.matmulForward(outF, toFloat(x.in), toFloat(x.w), 0, x.to, new float[9][5], ONE));
         for (int t = 0; t < x.to; t++) {
             assertArrayEquals(new double[5], out[t], 0.0);
             assertArrayEquals(new float[5], outF[t], 0f);

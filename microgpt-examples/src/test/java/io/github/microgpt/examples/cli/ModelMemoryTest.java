@@ -10,19 +10,14 @@ import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testsupport.ReachableArrays;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import java.lang.reflect.Array;
 import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
-import java.util.ArrayDeque;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
-import java.util.function.Predicate;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -190,85 +185,10 @@ class ModelMemoryTest {
      * sequence, the model its class was made in ({@code this$0}): only what the sequence holds.
      */
     private static long arrayBytes(Object root) throws IllegalAccessException {
-        return arrayBytes(root,
+        return ReachableArrays.bytes(root,
                 object -> object.getClass().getName().startsWith("io.github.microgpt.model.")
                         && !(object instanceof LanguageModel),
                 field -> !(field.isSynthetic() && field.getName().startsWith("this$")),
                 Collections.newSetFromMap(new IdentityHashMap<>()));
-    }
-
-    /**
-     * The bytes of every array reachable from {@code root}, each counted once (and none already
-     * in {@code seen}, to which they are added), as HotSpot lays it out with compressed pointers:
-     * a 16-byte header, the elements, rounded up to 8 bytes. Arrays' elements are followed; of
-     * other objects, only those {@code opens} accepts, through their instance fields of a
-     * non-primitive type that {@code follows} accepts.
-     *
-     * @param root where to start
-     * @param opens the objects whose fields are followed
-     * @param follows the fields followed
-     * @param seen the objects counted already
-     * @return the bytes of the arrays found
-     */
-    static long arrayBytes(Object root, Predicate<Object> opens, Predicate<Field> follows, Set<Object> seen)
-            throws IllegalAccessException {
-        Deque<Object> todo = new ArrayDeque<>();
-        todo.push(root);
-        long bytes = 0;
-        while (!todo.isEmpty()) {
-            Object object = todo.pop();
-            if (!seen.add(object)) {
-                continue;
-            }
-            Class<?> type = object.getClass();
-            if (type.isArray()) {
-                Class<?> element = type.getComponentType();
-                int length = Array.getLength(object);
-                long size = 16 + (long) length * elementBytes(element);
-                bytes += (size + 7) / 8 * 8;
-                if (!element.isPrimitive()) {
-                    for (int i = 0; i < length; i++) {
-                        Object item = Array.get(object, i);
-                        if (item != null) {
-                            todo.push(item);
-                        }
-                    }
-                }
-                continue;
-            }
-            if (!opens.test(object)) {
-                continue;
-            }
-            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-                for (Field field : c.getDeclaredFields()) {
-                    if (Modifier.isStatic(field.getModifiers()) || field.getType().isPrimitive()
-                            || !follows.test(field)) {
-                        continue;
-                    }
-                    field.setAccessible(true);
-                    Object value = field.get(object);
-                    if (value != null) {
-                        todo.push(value);
-                    }
-                }
-            }
-        }
-        return bytes;
-    }
-
-    private static long elementBytes(Class<?> element) {
-        if (element == double.class || element == long.class) {
-            return 8;
-        }
-        if (element == float.class || element == int.class) {
-            return 4;
-        }
-        if (element == short.class || element == char.class) {
-            return 2;
-        }
-        if (element == byte.class || element == boolean.class) {
-            return 1;
-        }
-        return 4;
     }
 }

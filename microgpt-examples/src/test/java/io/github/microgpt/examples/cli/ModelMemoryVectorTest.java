@@ -11,6 +11,8 @@ import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testsupport.FreshThread;
+import io.github.microgpt.testsupport.ReachableArrays;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
@@ -27,8 +29,6 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -182,21 +182,7 @@ class ModelMemoryVectorTest {
      */
     private static long onACallerOfItsOwn(Precision precision, GptConfig config, int threads, List<String> documents)
             throws Exception {
-        AtomicLong real = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread caller = new Thread(() -> {
-            try {
-                real.set(scratchAfterSteps(precision, config, threads, documents));
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        caller.start();
-        caller.join();
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
-        return real.get();
+        return FreshThread.call(() -> scratchAfterSteps(precision, config, threads, documents));
     }
 
     /**
@@ -298,14 +284,14 @@ class ModelMemoryVectorTest {
 
     /**
      * The bytes of every array reachable from {@code root} through the module's objects' fields and
-     * array elements, each counted once, as {@link ModelMemoryTest} counts them. Fields declared
+     * array elements, each counted once ({@link ReachableArrays}, as {@link ModelMemoryTest} counts). Fields declared
      * {@code Object} are left alone: the module keeps there which call and operand its panels
      * were copied from (the model's own arrays, compared by identity), not scratch. A field of a
      * type variable ({@code G rows} of a scratch generic in its precision) is erased to
      * {@code Object} too, but holds scratch, so it is followed.
      */
     private static long arrayBytes(Object root, Set<Object> seen) throws IllegalAccessException {
-        return ModelMemoryTest.arrayBytes(root, object -> object.getClass().getName().startsWith("io.github.microgpt.vector."),
+        return ReachableArrays.bytes(root, object -> object.getClass().getName().startsWith("io.github.microgpt.vector."),
                 field -> field.getType() != Object.class || field.getGenericType() instanceof TypeVariable<?>, seen);
     }
 }
