@@ -90,6 +90,26 @@ class SimulatorBrowserTest extends WithBrowser {
         }
     }
 
+    /**
+     * A document step's loss is the mean over its positions, and the bars show its last position:
+     * the caption gives both losses, each named, never the last position's as "the loss".
+     */
+    @Test
+    void aDocumentStepsDistributionNamesTheStepsLossAndItsLastPositions() {
+        String document = order.get(0);
+        page.click(By.cssSelector("label:has(input[name='step-mode'][value='document'])"));
+        page.click("btn-step");
+        page.waitFor("step 1", d -> page.text("step-counter").equals("Step: 1 / 1000"));
+        String logged = page.text("log");
+        String stepLoss = logged.substring(logged.indexOf("loss ") + 5, logged.indexOf(" | " + document));
+        String caption = page.text("dist-caption");
+        int positions = document.length() + 1;
+        assertTrue(caption.startsWith("Last position of the document: target BOS (end) (green)"), caption);
+        assertTrue(caption.contains("the step's loss is the mean over all " + positions + " positions, " + stepLoss + "."),
+                "the step's loss " + stepLoss + " as the log shows it: " + caption);
+        assertFalse(caption.contains("so the loss is"), caption);
+    }
+
     @Test
     void runToASmallNumberOfStepsReachesItWithTheLogAndTheLossCurve() {
         page.type("num-steps", "30");

@@ -730,8 +730,14 @@ function renderDistribution(s) {
   $("dist-caption").textContent = generation
     ? "Drew " + name(o.outputToken) + " with probability " + p.toFixed(3) + " (softmax of logits / T, T = "
       + Number(o.temperature).toFixed(2) + "). Most likely: " + name(best) + ". ⏎ = BOS."
-    : "Target " + name(o.outputToken) + " (green): p = " + p.toFixed(4) + ", so the loss is −log p = " + fmtLoss(o.loss)
-      + ". The model's favourite: " + name(best) + " (p = " + o.probabilities[best].toFixed(3) + "). ⏎ = BOS.";
+    : o.perDocument
+      // A document step's loss is the mean over its positions; the bars are those of its last position only.
+      ? "Last position of the document: target " + name(o.outputToken) + " (green), p = " + p.toFixed(4)
+        + ", so its loss is −log p = " + fmtLoss(o.loss) + "; the step's loss is the mean over all " + (o.posId + 1)
+        + " positions, " + fmtLoss(view.losses.length ? view.losses[view.losses.length - 1] : null)
+        + ". The model's favourite: " + name(best) + " (p = " + o.probabilities[best].toFixed(3) + "). ⏎ = BOS."
+      : "Target " + name(o.outputToken) + " (green): p = " + p.toFixed(4) + ", so the loss is −log p = " + fmtLoss(o.loss)
+        + ". The model's favourite: " + name(best) + " (p = " + o.probabilities[best].toFixed(3) + "). ⏎ = BOS.";
 }
 
 // ------------------------------------------------------------------ log and samples
