@@ -419,6 +419,25 @@ class SimulatorBrowserTest extends WithBrowser {
         page.waitFor("step 4", d -> page.text("step-counter").equals("Step: 4 / 1000"));
     }
 
+    /**
+     * The table colours a number as the heatmaps do, blue below 0 and red above, and a gradient of
+     * exactly 0 grey: before the first step every gradient is 0, and was shown red, as if positive.
+     */
+    @Test
+    void aGradientOfZeroIsNeitherRedNorBlue() {
+        page.waitFor("the weights table", d -> page.text("weights-count").endsWith("step 0"));
+        List<List<String>> rows = rendered(d -> d.findElements(By.cssSelector("#weights-rows .wrow")).stream()
+                .map(row -> row.findElements(By.tagName("span")).stream()
+                        .map(span -> span.getText() + " " + span.getDomAttribute("class")).toList())
+                .toList());
+        for (List<String> row : rows) {
+            assertEquals("0 zero", row.get(5), "the gradient cell of " + row);
+            String value = row.get(4);
+            assertEquals(value.startsWith("-") ? "neg" : "pos", value.substring(value.indexOf(' ') + 1),
+                    "the value cell of " + row);
+        }
+    }
+
     private String firstWeightShown() {
         return rendered(d -> d.findElement(By.cssSelector("#weights-rows .wrow span:nth-child(5)")).getText());
     }
