@@ -57,11 +57,13 @@ class SimulatorLayoutBrowserTest extends WithBrowser {
                     + " f.id = arguments[0]; f.style.width = arguments[1] + 'px'; f.style.height = '1700px';"
                     + " f.style.border = '0'; f.src = location.href; document.body.appendChild(f);",
                     frame, width);
+            // Until the page has loaded, the frame holds an empty document, without the page's elements.
             page.waitFor("the page in a frame " + width + " px wide",
                     d -> (Boolean) ((JavascriptExecutor) d).executeScript(
                             "const doc = document.getElementById(arguments[0]).contentDocument;"
-                                    + " return doc !== null && doc.defaultView.innerWidth === arguments[1]"
-                                    + " && doc.getElementById('num-docs').textContent !== '\u2013'"
+                                    + " const docs = doc === null ? null : doc.getElementById('num-docs');"
+                                    + " return docs !== null && doc.defaultView.innerWidth === arguments[1]"
+                                    + " && docs.textContent !== '\u2013'"
                                     + " && doc.querySelectorAll('#weights-rows .wrow').length > 0;", frame, width));
             @SuppressWarnings("unchecked")
             List<String> found = (List<String>) page.script(OUTSIDE_THEIR_CARD, frame);
