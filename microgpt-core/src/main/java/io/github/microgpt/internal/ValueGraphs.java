@@ -73,7 +73,34 @@ public final class ValueGraphs {
      */
     public static double gptForward(int nLayer, int nEmbd, int nHead, int vocabSize, long positions,
                                     boolean withMlp) {
-        double c = nEmbd;
+        double p = positions;
+        double perPosition = 2 * nEmbd * NODE + nLayer * layerPerPosition(nEmbd, withMlp) + linear(vocabSize, nEmbd);
+        return p * perPosition + p * (p + 1) / 2 * nLayer * layerPerPair(nEmbd, nHead);
+    }
+
+    /**
+     * What a sequence of a GPT or attention-only model keeps once it has read {@code positions}
+     * tokens, for a sampler: its cache holds every layer's keys and values of every position, and
+     * through them the graph they were computed from: the embeddings, every layer but the last
+     * whole (its attention included), and the last one's RMSNorm, keys and values (not its
+     * attention, MLP or the logits, which no later position reads).
+     *
+     * @param nLayer the layers
+     * @param nEmbd the width
+     * @param nHead the heads
+     * @param positions the positions read
+     * @param withMlp whether each layer has an MLP block after its attention
+     * @return the bytes, at least
+     */
+    public static double gptSequence(int nLayer, int nEmbd, int nHead, long positions, boolean withMlp) {
+        double p = positions;
+        double perPosition = 2 * nEmbd * NODE + (nLayer - 1) * layerPerPosition(nEmbd, withMlp)
+                + nEmbd * NODE + 2 * linear(nEmbd, nEmbd);
+        return p * perPosition + p * (p + 1) / 2 * (nLayer - 1) * layerPerPair(nEmbd, nHead);
+    }
+
+    /** A layer's nodes at one position, apart from the pairs of its attention. */
+    private static double layerPerPosition(double c, boolean withMlp) {
         double layer = 3 * c * NODE                      // RMSNorm's outputs, the weighted sums' nodes, the residual
                 + 4 * linear(c, c);                      // q, k, v and the attention's output
         if (withMlp) {
@@ -81,27 +108,14 @@ public final class ValueGraphs {
                     + linear(4 * c, c) + 4 * c * NODE    // fc1 and its ReLU
                     + linear(c, 4 * c);                  // fc2
         }
-        double perPosition = 2 * c * NODE + nLayer * layer + linear(vocabSize, c);
-        double perPair = nLayer * (nHead * (NODE + DOT_TERM * (c / nHead)   // a head's score: q . k
-                + NODE + 3 * NODE)                                           // its scaling, its softmax
-                + c * DOT_TERM);                                             // a term of every weighted sum
-        double p = positions;
-        return p * perPosition + p * (p + 1) / 2 * perPair;
+        return layer;
     }
 
-    /**
-     * What a sequence of a GPT or attention-only model keeps once it has read {@code positions}
-     * tokens, for a sampler: its cache holds every layer's keys and values of every position,
-     * and through them the graph they were computed from (counted here: only the keys' and values'
-     * own products).
-     *
-     * @param nLayer the layers
-     * @param nEmbd the width
-     * @param positions the positions read
-     * @return the bytes, at least
-     */
-    public static double gptSequence(int nLayer, int nEmbd, long positions) {
-        return (double) positions * nLayer * 2 * linear(nEmbd, nEmbd);
+    /** A layer's nodes for one pair of a position and a position it attends to. */
+    private static double layerPerPair(double c, int nHead) {
+        return nHead * (NODE + DOT_TERM * (c / nHead)   // a head's score: q . k
+                + NODE + 3 * NODE)                      // its scaling, its softmax
+                + c * DOT_TERM;                         // a term of every weighted sum
     }
 
     /**

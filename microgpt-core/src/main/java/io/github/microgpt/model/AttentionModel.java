@@ -89,7 +89,7 @@ public final class AttentionModel extends ValueLanguageModel {
     /** The cache's keys and values of every layer at every position. */
     @Override
     double sequenceBytes(long positions) {
-        return ValueGraphs.gptSequence(config().nLayer(), config().nEmbd(), positions);
+        return ValueGraphs.gptSequence(config().nLayer(), config().nEmbd(), config().nHead(), positions, false);
     }
 
     /**

@@ -210,7 +210,7 @@ public final class GptModel extends ValueLanguageModel {
     /** The cache's keys and values of every layer at every position. */
     @Override
     double sequenceBytes(long positions) {
-        return ValueGraphs.gptSequence(config().nLayer(), config().nEmbd(), positions);
+        return ValueGraphs.gptSequence(config().nLayer(), config().nEmbd(), config().nHead(), positions, true);
     }
 
     /**
