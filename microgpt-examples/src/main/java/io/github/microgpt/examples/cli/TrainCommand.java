@@ -458,6 +458,16 @@ public final class TrainCommand implements Callable<Integer> {
         Run run = resume == null ? newRun(out) : resumedRun(out);
         Trainer trainer = run.trainer();
         int firstStep = trainer.stepsDone();
+        if (firstStep == trainer.totalSteps()) {
+            // Only a resumed run can be complete before it starts: it trained 0 steps and printed
+            // the samples again without a word, as if it had trained.
+            context.err().println("microgpt: the run in " + resume + " is already complete (" + firstStep + " of "
+                    + firstStep + " steps): nothing to train" + (samples > 0 ? "; the samples come from its saved model"
+                            : "") + ". 'microgpt generate --model " + resume + "' samples it; a run cannot be"
+                    + " extended (its learning rate decays to 0 at its last step): to train longer, start a new run"
+                    + " with a larger --steps");
+            context.err().flush();
+        }
         int lastStep = stopAfter == null ? trainer.totalSteps() : stopAfter;
 
         ProgressBar progress = showProgress && lastStep > firstStep
@@ -887,6 +897,12 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private void checkStopAfter(int stepsDone, int totalSteps) {
+        if (stopAfter != null && stepsDone > 0 && stepsDone >= totalSteps - 1) {
+            // "from 1001 to 999" named a range that does not exist.
+            throw new UsageException("--stop-after: no step of the run in " + resume + " is left to stop after ("
+                    + (stepsDone == totalSteps ? "it is complete, " : "only its last step is left, ") + stepsDone
+                    + " of " + totalSteps + " steps done)");
+        }
         if (stopAfter != null && (stopAfter <= stepsDone || stopAfter >= totalSteps)) {
             throw new UsageException("--stop-after must be after the steps already done and before the last step: "
                     + "from " + (stepsDone + 1) + " to " + (totalSteps - 1) + ", got " + stopAfter);
