@@ -123,10 +123,9 @@ class ValueGraphMemoryTest {
         }
         long sequenceHeld = held() - heldBefore;
         assertEquals(positions, sequence.length());
-        assertTrue(sequenceCounted <= sequenceHeld, model + ": counted " + sequenceCounted
+        // (A model whose sequence keeps nothing counts 0; what it holds is then a few bytes of noise.)
+        assertTrue(sequenceCounted == 0 || sequenceCounted <= sequenceHeld, model + ": counted " + sequenceCounted
                 + " bytes for a sequence, which holds " + sequenceHeld);
-        System.out.printf("%s: graph counted %d, held %d (%.2f), allocated %d; sequence counted %d, held %d%n",
-                model, counted, held, counted / (double) held, allocated, sequenceCounted, sequenceHeld);
     }
 
     private static long held() {
