@@ -742,6 +742,23 @@ public final class SmallVectorKernels implements SmallKernels {
      * spinning beside the backward pass (0.87 times the step rate, the rows' cache lines crossing
      * between the cores); and each block of the weights' gradient updated as soon as it is summed,
      * so that the divisions overlap the next block's products (no faster, in isolation).
+     *
+     * <p>Tried again on 7 December 2026 (Zen 3, one JVM, one model, one thread and two alternated
+     * every 200 steps, 200 rounds, medians of the rounds' ratios): each matrix's rows handed, as
+     * soon as their gradient was complete, to a second thread spinning beside the backward pass,
+     * the caller taking what was left when its pass was done. Two threads' steps ran 1.086,
+     * 1.052 and 1.084 times as fast as one's (faster in 141, 112 and 112 rounds of 200; first
+     * quartiles 0.967, 0.924 and 0.900), 0.997 with the matrices cut into pieces of 512 numbers,
+     * and 0.942 with a fixed share for each thread: not a margin worth a second core. The
+     * divisions are not what the two cores share: a loop of divisions and square roots in each
+     * vCPU's first-level cache ran as fast beside the same loop on the other (1.088 against
+     * 1.065 ns a number). The rows are: the whole update on the second thread after the pass took
+     * 13.9-16.0 us where the caller takes about 6, and with both threads updating at once each
+     * took about three times as long a row as one thread alone (77-96 ns a row of 16), since every
+     * row's weights and gradients cross between the cores' caches twice a step (and its moments
+     * when the other thread took it last). Only rewriting the weights of the four matrices of
+     * the layer and the output on the second thread, after the pass, cost a step 2.7 us (0.902
+     * of its speed).
      */
     private static void adamUnbiased(double[][] values, double[][] grads, double[] m, double[] v, int[] starts,
                                      int from, int to, double b1, double b2, double c1m, double c2m, double eps,
