@@ -15,28 +15,60 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Adam (adaptive moment estimation), the optimizer of {@code microgpt.py}.
+ * Adam (adaptive moment estimation), the optimizer of {@code microgpt.py}: after each backward
+ * pass it moves every parameter a small step against its gradient.
  *
- * <p>For each parameter Adam keeps a running mean of its gradient ({@code m}, the first moment)
- * and of its squared gradient ({@code v}, the second moment). A step moves the parameter against
- * {@code m}, scaled down where {@code v} says the gradient is large or noisy:
+ * <p><b>What it computes.</b> Plain gradient descent would subtract {@code lr * g} from each
+ * parameter. Adam keeps two running averages per parameter instead, and steps by their ratio.
+ * These are {@code microgpt.py}'s lines, run for every parameter {@code p} at step {@code step}
+ * (counted from 0); the comments on the right are this class's:
  *
  * <pre>
- * m = beta1 * m + (1 - beta1) * g
- * v = beta2 * v + (1 - beta2) * g^2
- * m_hat = m / (1 - beta1^(t+1))          (bias correction: m and v start at 0)
- * v_hat = v / (1 - beta2^(t+1))
- * p = p - lr_t * m_hat / (v_hat^0.5 + eps)
- * g = 0
+ * lr_t = learning_rate * (1 - step / num_steps)          # the learning rate, decayed linearly
+ * m[i] = beta1 * m[i] + (1 - beta1) * p.grad              # first moment: running mean of g
+ * v[i] = beta2 * v[i] + (1 - beta2) * p.grad ** 2         # second moment: running mean of g^2
+ * m_hat = m[i] / (1 - beta1 ** (step + 1))                # bias correction
+ * v_hat = v[i] / (1 - beta2 ** (step + 1))
+ * p.data -= lr_t * m_hat / (v_hat ** 0.5 + eps_adam)
+ * p.grad = 0
  * </pre>
  *
- * <p>{@code lr_t} is step {@code t}'s learning rate, given by the schedule
- * ({@link LearningRateSchedule}); {@code eps} keeps the division finite for a parameter whose
- * gradient has been 0 so far. Dividing by {@code v_hat^0.5} gives every parameter a step of at
- * most about {@code lr_t} whatever the size of its gradients, which is why one learning rate
- * suits weights whose gradients differ a thousandfold.
+ * <ul>
+ *   <li>{@code m}, the <em>first moment</em>, is a running mean of the gradient: each step keeps
+ *       {@code beta1} of the old mean and adds {@code 1 - beta1} of the new gradient. With
+ *       {@code beta1 = 0.85} it remembers about the last {@code 1 / (1 - 0.85)}, some 7, steps,
+ *       so a direction the gradients agree on builds up (momentum) and a gradient that flips sign
+ *       from step to step averages out.</li>
+ *   <li>{@code v}, the <em>second moment</em>, is a running mean of the squared gradient, over
+ *       about 100 steps ({@code beta2 = 0.99}): {@code v^0.5} is the typical size of this
+ *       parameter's gradient, whatever its sign.</li>
+ *   <li><em>Bias correction.</em> Both moments start at 0, so at first they are too small: after
+ *       the first step {@code m} is {@code 0.15 g}. Dividing by {@code 1 - beta^(step+1)}
+ *       ({@code 0.15} at step 0) undoes exactly that shrinking, so {@code m_hat} is a weighted
+ *       mean of the gradients seen so far even early on (at step 0, {@code g} itself); as
+ *       {@code beta^(step+1)} goes to 0 the correction goes to 1 and fades away.</li>
+ *   <li><em>The step.</em> {@code m_hat / v_hat^0.5} is the mean gradient measured in units of its
+ *       own typical size: near 1 when the recent gradients agree, near 0 when they are noise. So
+ *       every parameter moves by at most about {@code lr_t} a step, whatever the scale of its
+ *       gradients, which is why one learning rate suits weights whose gradients differ a
+ *       thousandfold.</li>
+ *   <li>{@code eps} ({@code 1e-8}) keeps the division finite: a parameter whose gradients have
+ *       all been 0 so far (the embedding of a letter not seen yet) has {@code m_hat = v_hat = 0},
+ *       and {@code 0 / (0 + eps)} is 0, so it stays put, where {@code 0 / 0} would be NaN.</li>
+ *   <li>{@code lr_t}, the learning rate of step {@code step}, falls linearly from
+ *       {@code learning_rate} at the first step towards 0 at the last: large steps while the model
+ *       is far off, small ones to settle at the end ({@link LearningRateSchedule#LINEAR_DECAY};
+ *       other schedules can be given in the settings).</li>
+ *   <li>{@code p.grad = 0}: the backward pass adds to the gradients, so they are cleared for the
+ *       next step's.</li>
+ * </ul>
  *
- * <p><b>Two ways to count steps.</b> {@code t} above is the step's index, from 0, as in
+ * <p>The defaults are the Python's: {@code learning_rate = 0.01, beta1 = 0.85, beta2 = 0.99,
+ * eps_adam = 1e-8}, with the learning rate decayed linearly. The code computes exactly these
+ * lines, bit for bit: {@code g * g} is {@code g ** 2} exactly, and {@code Math.sqrt} is
+ * {@code ** 0.5} exactly for the non-negative numbers found here.
+ *
+ * <p><b>Two ways to count steps.</b> {@code step} above is the step's index, from 0, as in
  * {@code microgpt.py}'s loop {@code for step in range(num_steps)}: {@link #step} and
  * {@link #learningRate} take it as {@code stepIndex}, and so does
  * {@link LearningRateSchedule#rate}. What a person reads counts from 1, as {@code microgpt.py}
@@ -51,36 +83,39 @@ import java.util.Objects;
  * Another optimizer (plain SGD, say) would be a new class and a new kind of saved state, not a
  * setting, and the library leaves that out until there is a reason.
  *
- * <p>The defaults are the Python's: {@code lr = 0.01, beta1 = 0.85, beta2 = 0.99, eps = 1e-8}, with
- * the learning rate decayed linearly ({@link LearningRateSchedule#LINEAR_DECAY}).
+ * <p><b>How it runs fast.</b> The rest of this comment is about speed; the arithmetic above is
+ * the same however the update runs.
  *
- * <p><b>One update for every engine.</b> The arithmetic runs in one loop over flat arrays
- * of a row (the parameters, their gradients, and the two moments, kept in rows of the same
- * lengths), every array indexed by the same {@code i}, so that the JIT turns it into SIMD
- * instructions; its divisions and square roots are most of an update's cost. It passes over each
- * number once: at three million parameters an update reads and writes about 100 MB, so that
- * memory, not arithmetic, sets its speed. The array engine's rows are updated so in place, and
- * when its model runs on several threads
- * ({@code ArrayGptModel.setThreads}) the rows are shared out between them, each thread the
- * rows of every matrix that its share of the model's products touched (on two cores, a cache line
- * the other core has read costs about twice as much to write); every number is computed the same
- * way on any thread and in any order, so the result does not depend on the number of threads.
- * Rows too short for a SIMD loop of their own (the reference model's hold 16 numbers) are
- * staged: their gradients are gathered into one flat array, one long loop computes every step,
- * and the steps are subtracted row by row, each number still going through the same
- * operations. Any other model (the {@code Value} engine's, or your own
- * {@link Parameters}) is first copied into one row and copied back afterwards. The
- * arithmetic is thus the same, bit for bit, whatever the model. The one exception is an array
- * model in single precision ({@code Precision.F32}), whose parameters are float rows: they are
- * updated in place by the same formula in floats, with the moments kept in floats as well
- * ({@link #firstMoments()} and {@link #secondMoments()} widen them).
+ * <p><b>One update for every engine.</b> The arithmetic runs in one loop over flat arrays of a row
+ * (the parameters, their gradients, and the two moments, kept in rows of the same lengths), every
+ * array indexed by the same {@code i}, so that the JIT turns it into SIMD instructions; its
+ * divisions and square roots are most of an update's cost. It passes over each number once: at 3.2
+ * million parameters ({@code nEmbd} 256, 4 layers) an update after the backward pass reads and
+ * writes 203 MB in doubles (each weight, gradient and moment read and written once; 102 MB in
+ * floats), so that memory, not arithmetic, sets its speed. The array engine's rows are updated so
+ * in place, and when its model runs on several threads ({@code ArrayGptModel.setThreads}) the rows
+ * are shared out between them, each thread the rows of every matrix that its share of the model's
+ * products touched (on two cores, a cache line the other core has read costs about twice as much to
+ * write); every number is computed the same way on any thread and in any order, so the result does
+ * not depend on the number of threads. Rows too short for a SIMD loop of their own (the reference
+ * model's hold 16 numbers) are staged: their gradients are gathered into one flat array, one long
+ * loop computes every step, and the steps are subtracted row by row, each number still going
+ * through the same operations. Any other model (the {@code Value} engine's, or your own
+ * {@link Parameters}) is first copied into one row and copied back afterwards. The arithmetic is thus the
+ * same, bit for bit, whatever the model. The one exception is an array model in single precision
+ * ({@code Precision.F32}), whose parameters are float rows: they are updated in place by the same
+ * formula in floats, with the moments kept in floats as well ({@link #firstMoments()} and
+ * {@link #secondMoments()} widen them).
  *
- * <p><b>Inside the backward pass.</b> A {@code Trainer} step on one document of an array model
- * whose rows are long enough not to be staged, with no gradient or position listener, runs this
- * same update (the same code, so the same bits) inside the model's backward pass, each matrix as
- * soon as its gradient is complete, instead of after the pass (see {@code FusedStep} in the
- * library's internal package): its gradients are then still in the caches, rather than read
- * back from main memory.
+ * <p><b>Inside the backward pass.</b> A {@code Trainer} step on one document of an array model,
+ * with no gradient or position listener, in single precision, or in double precision with rows long
+ * enough not to be staged and (with the core's own loops) on at most two threads, runs this same
+ * update (the same code, so the same bits) inside the model's backward pass, each matrix as soon as
+ * its gradient is complete, instead of after the pass (see {@code FusedStep} in the library's
+ * internal package): a slice of a matrix's gradient is summed into a small scratch array and
+ * updated from there while it is still in the first-level cache, so the model's gradient rows are
+ * neither read back nor zeroed, and the update streams only the weights and the two moments (at 3.2
+ * million parameters 152 MB a step in doubles, 76 MB in floats).
  *
  * <p><b>Threads.</b> An optimizer holds the moments of one run and is not thread-safe: call
  * {@link #step} from one thread at a time (the threads it may use inside a step are the model's).
@@ -631,39 +666,35 @@ public final class AdamOptimizer {
             inverse2 = (float) (1 / correction2);
         }
 
-        /** Updates one row in place and sets its gradients to {@code +0.0}. */
+        /**
+         * Updates one row in place and sets its gradients to {@code +0.0}: {@link #rowFromScratch},
+         * then the row's gradients zeroed while they are still in the first-level cache, so that
+         * the loop has one copy. Measured at {@code nEmbd} 256, 4 layers, f32 (one JVM, one
+         * model, old and new alternated every 3 steps, medians of 40 to 80 rounds, core loops and
+         * Vector API kernels, 1 and 2 threads): the fused step, which runs {@link #rowFromScratch}
+         * as before, read 0.991 to 1.013 (the noise of identical code); a step that updates after
+         * the backward pass (with a gradient listener) 0.995 to 1.031, about 1% for the second
+         * pass. The zero store under a flag in one loop instead, which C2 compiled once for both
+         * callers (too large to inline once compiled), cost the fused step 1.007 to 1.028 on two
+         * threads.
+         */
         void row(float[] p, float[] gr, float[] mm, float[] vv) {
-            // Locals, so that the compiled loop keeps the constants in registers.
-            final float b1 = this.b1;
-            final float b2 = this.b2;
-            final float oneMinusB1 = this.oneMinusB1;
-            final float oneMinusB2 = this.oneMinusB2;
-            final float epsilon = this.epsilon;
-            final float stepSize = this.stepSize;
-            final float inverse1 = this.inverse1;
-            final float inverse2 = this.inverse2;
-            for (int i = 0; i < p.length; i++) {
-                float g = gr[i];
-                float mi = b1 * mm[i] + oneMinusB1 * g;
-                float vi = b2 * vv[i] + oneMinusB2 * (g * g);
-                mm[i] = mi;
-                vv[i] = vi;
-                p[i] = p[i] - stepSize * (mi * inverse1) / ((float) Math.sqrt(vi * inverse2) + epsilon);
-                gr[i] = 0f;
-            }
+            rowFromScratch(p, gr, mm, vv);
+            Arrays.fill(gr, 0f);
         }
 
         /**
-         * {@link #row} on a slice's gradient in a product's scratch, which it reads but does not
-         * zero: the kernels start each slice's sums from zero themselves (they zero the scratch,
-         * or sum the first terms from a zero vector), so zeros written here were written again
-         * before anything read them, one store of every weight's gradient a step. The same
-         * arithmetic, term for term, as {@link #row}, so the same bits.
-         * Measured at {@code nEmbd} 256, 4 layers, 64 positions (core loops, fused steps, one
-         * JVM, one model, with and without the zeros alternated, medians of 40 rounds of 3
-         * steps): a step took 0.993 of the time on one thread and 0.986 on two.
+         * The update of one row in place from its gradients, which it reads but does not zero:
+         * called as it is on a slice's gradient in a product's scratch (a fused step), where the
+         * kernels start each slice's sums from zero themselves (they zero the scratch, or sum the
+         * first terms from a zero vector), so zeros written here were written again before
+         * anything read them, one store of every weight's gradient a step. Measured at
+         * {@code nEmbd} 256, 4 layers, 64 positions (core loops, fused steps, one JVM, one model,
+         * with and without the zeros alternated, medians of 40 rounds of 3 steps): a step took
+         * 0.993 of the time on one thread and 0.986 on two.
          */
         void rowFromScratch(float[] p, float[] gr, float[] mm, float[] vv) {
+            // Locals, so that the compiled loop keeps the constants in registers.
             final float b1 = this.b1;
             final float b2 = this.b2;
             final float oneMinusB1 = this.oneMinusB1;

@@ -10,6 +10,8 @@ import io.github.microgpt.model.Precision;
 import io.github.microgpt.model.FlopCount;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
+import io.github.microgpt.model.ParameterLayout;
+import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
@@ -129,15 +131,21 @@ import picocli.CommandLine.ParentCommand;
  * <p>Next to the peak it measures the memory: the bandwidth of the machine's main memory (DRAM)
  * on one thread and on each thread count the run uses, with {@link MemoryBandwidth}, once, after
  * the peaks and before the engines (a few tenths of a second, whatever {@code --seconds} is). Its
- * kernel reads and writes four arrays as Adam's update does, on data not in the caches, the
- * thread counts alternated in fifteen rounds; each count's figure is the median of its rounds,
- * and the ratio beside it is over one thread's. Computing scales with the cores; on many
- * machines the memory does not (one core alone uses most of it), so this says how much of a
- * speed-up on two threads the machine allows for the work that streams from memory. One such
- * part is counted: Adam's update reads and writes each parameter's weight, moments and gradient
- * once a step ({@link MemoryBandwidth#updateBytesPerStep}: 8 numbers of 8 bytes per parameter in
- * f64, of 4 in f32), and the table says what that many bytes take at each measured bandwidth.
- * It is a lower bound: the forward and backward passes read every weight too, more than once.
+ * kernel reads and writes four arrays as Adam's update after the backward pass does, on data not
+ * in the caches, the thread counts alternated in fifteen rounds; each count's figure is the
+ * median of its rounds, and the ratio beside it is over one thread's. Computing scales with the
+ * cores; on many machines the memory does not (one core alone uses most of it), so this says how
+ * much of a speed-up on two threads the machine allows for the work that streams from memory.
+ * One such part is counted: Adam's update reads and writes each parameter's weight and two
+ * moments once a step, and where it runs after the backward pass its gradient too
+ * ({@link MemoryBandwidth#updateBytesPerStep}: 6 or 8 numbers per parameter, of 8 bytes in f64,
+ * of 4 in f32), and the table says what that many bytes take at each measured bandwidth. Where
+ * it runs is the timed steps' ({@link MemoryBandwidth.UpdatePlace}): the array engine's step of
+ * one document runs it inside the backward pass, each matrix's gradient read from the caches as
+ * soon as it is summed (at nEmbd 256, 4 layers: 76.2 MB a step in f32, 152.4 MB in f64), except
+ * in f64 with short rows (the reference model's, staged after the pass) or on more than two
+ * threads with the core's own loops; the Value engine's runs after it. It is a lower bound: the
+ * forward and backward passes read every weight too, more than once.
  *
  * <p>Beside the memory it measures the cores ({@link CoreScaling}), once, after the memory: the
  * same multiply-adds as the peak's kernel, in the bench's precision, on one thread and on each
@@ -171,8 +179,8 @@ import picocli.CommandLine.ParentCommand;
  * peak of f32 on 1 thread, measured: 153.8 GFLOP/s
  * peak of f32 on 2 threads, measured: 283.9 GFLOP/s
  * compute of this machine, measured: 1 thread 133.2 GFLOP/s, 2 threads 263.5 GFLOP/s, 1.98x (f32 multiply-adds on 4 KiB in each thread's first-level cache, no memory traffic: the most more threads can gain; median of 15 alternated rounds, 0.21 s)
- * memory of this machine, measured: 1 thread 47.4 GB/s, 2 threads 94.7 GB/s, 2.00x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.84 s)
- * Adam's update reads and writes 101.6 MB a step (w, m, v, g: 4 x 3175936 f32 numbers of 4 bytes, each read and written once); from memory at these bandwidths that takes 2.14 ms on 1 thread, 1.07 ms on 2 threads
+ * memory of this machine, measured: 1 thread 47.4 GB/s, 2 threads 94.7 GB/s, 2.00x (4 arrays read and written as Adam's update after the backward pass does, 268 MB in all, median of 15 alternated rounds, 0.84 s)
+ * Adam's update inside the backward pass reads and writes 76.2 MB a step (w, m, v: 3 x 3175936 f32 numbers of 4 bytes, each read and written once; each matrix's gradient is read from the caches as soon as it is summed); from memory at these bandwidths that takes 1.61 ms on 1 thread, 0.80 ms on 2 threads
  * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
@@ -187,8 +195,8 @@ import picocli.CommandLine.ParentCommand;
  * heap allocated per timed step by the threads that ran it: array-f32 on 2 threads 45.9 KB
  * peak of f32 on 2 threads, measured: 278.3 GFLOP/s
  * compute of this machine, measured: 1 thread 137.3 GFLOP/s, 2 threads 269.8 GFLOP/s, 1.96x (f32 multiply-adds on 4 KiB in each thread's first-level cache, no memory traffic: the most more threads can gain; median of 15 alternated rounds, 0.21 s)
- * memory of this machine, measured: 1 thread 52.7 GB/s, 2 threads 95.5 GB/s, 1.81x (4 arrays read and written as Adam's update does, 268 MB in all, median of 15 alternated rounds, 0.21 s)
- * Adam's update reads and writes 101.6 MB a step (w, m, v, g: 4 x 3175936 f32 numbers of 4 bytes, each read and written once); from memory at these bandwidths that takes 1.93 ms on 1 thread, 1.06 ms on 2 threads
+ * memory of this machine, measured: 1 thread 52.7 GB/s, 2 threads 95.5 GB/s, 1.81x (4 arrays read and written as Adam's update after the backward pass does, 268 MB in all, median of 15 alternated rounds, 0.21 s)
+ * Adam's update inside the backward pass reads and writes 76.2 MB a step (w, m, v: 3 x 3175936 f32 numbers of 4 bytes, each read and written once; each matrix's gradient is read from the caches as soon as it is summed); from memory at these bandwidths that takes 1.45 ms on 1 thread, 0.80 ms on 2 threads
  * Java 17.0.15 (OpenJDK 64-Bit Server VM), 2 processors, vector matrix products
  * </pre>
  *
@@ -196,7 +204,8 @@ import picocli.CommandLine.ParentCommand;
  * {@code {"engines": [{"engine": "value", "precision": "f64", "threads": 1, "stepsPerSecond": ...,
  * "gradientMillis": ..., "optimizerMillis": ..., "tokensPerSecond": ..., "gflopsPerSecond": ...,
  * "peakGflopsPerSecond": ..., "peakThreads": 1, "shareOfPeak": ..., "memoryGbPerSecond": ...,
- * "updateBytesPerStep": ..., "updateMemoryMillis": ..., "firstLoss": ..., "lastLoss": ...,
+ * "updateBytesPerStep": ..., "updateInsideBackwardPass": ..., "updateMemoryMillis": ...,
+ * "firstLoss": ..., "lastLoss": ...,
  * "timedDivergences": 0, "divergences": 0, "allocatedBytesPerStep": ...}, {"engine": "array", ...}],
  * "memory": {...}, "kernels": ..., "configuration": {...}}}, and with a list of thread counts, after
  * {@code "engines"}, {@code "speedUps": [{"engine": "array", "precision": "f64", "threads": 2,
@@ -207,14 +216,20 @@ import picocli.CommandLine.ParentCommand;
  * model's forward and backward passes and Adam's update (which also resets the gradients), so
  * that one sees which part a change, or a second thread, sped up. They are the mean of a short
  * slice of their own, timed after the others with a gradient listener that notes when the
- * gradients are complete, so their sum need not be {@code 1000 / stepsPerSecond}.
+ * gradients are complete, so their sum need not be {@code 1000 / stepsPerSecond}: with a listener
+ * the update runs after the backward pass, where the counted steps may run it inside.
  * {@code shareOfPeak} is
  * {@code gflopsPerSecond / peakGflopsPerSecond}, the peak of that entry's precision measured on
  * {@code peakThreads} threads. {@code memoryGbPerSecond} is the memory's bandwidth measured on as
  * many threads, in GB/s (10<sup>9</sup> bytes a second); {@code updateBytesPerStep} the bytes
- * Adam's update reads and writes in one step, {@code 8 * parameters * 8} in f64 and
- * {@code 8 * parameters * 4} in f32 (weight, two moments and gradient, each read and written
- * once); and {@code updateMemoryMillis} the milliseconds those bytes take at
+ * Adam's update reads and writes in one of the counted steps, each array it streams read and
+ * written once: where that step runs the update inside the backward pass
+ * ({@code updateInsideBackwardPass} true: the array engine's steps, except in f64 with rows of 32
+ * numbers or fewer on average, as the reference model's, or on more than two threads with the
+ * core's own loops) the weight and two moments, {@code 6 * parameters * 8} in f64 and
+ * {@code 6 * parameters * 4} in f32, each matrix's gradient being read from the caches as soon
+ * as it is summed; after it ({@code false}) the gradient too, {@code 8 * parameters * 8} and
+ * {@code 8 * parameters * 4}; and {@code updateMemoryMillis} the milliseconds those bytes take at
  * {@code memoryGbPerSecond}, {@code updateBytesPerStep / memoryGbPerSecond / 1e6}: a part of
  * the step that more threads shorten only as much as the bandwidth grows. {@code firstLoss} and
  * {@code lastLoss} are the loss of the first and of the last timed step (null if that step's
@@ -573,6 +588,46 @@ public final class BenchCommand implements Callable<Integer> {
         StepEvent step(Trainer trainer) {
             return trainer.step(StepMode.DOCUMENT);
         }
+
+        /**
+         * Where the timed steps ({@link #step}: one document, no listener) run Adam's update,
+         * and so what it streams ({@link MemoryBandwidth.UpdatePlace}). The trainer runs it
+         * inside the backward pass when the array model's step fuses (always in f32; in f64 on
+         * at most two threads, or on any number with the Vector API kernels) and Adam prepares
+         * an update for it (not for f64 rows it stages). That decision is internal to the core;
+         * {@code BenchUpdatePlaceTest} holds this copy of it to the core's own answer.
+         *
+         * @param config the model size
+         * @param vocabSize the tokens
+         * @return inside the backward pass, or after it
+         */
+        MemoryBandwidth.UpdatePlace updatePlace(GptConfig config, int vocabSize) {
+            if (engine != Engine.ARRAY) {
+                return MemoryBandwidth.UpdatePlace.AFTER_BACKWARD_PASS;
+            }
+            // In f32 the model always fuses, and Adam updates its float rows in place however short.
+            if (precision == Precision.F32) {
+                return MemoryBandwidth.UpdatePlace.INSIDE_BACKWARD_PASS;
+            }
+            boolean fuses = threads <= 2 || ArrayKernels.implementation() == ArrayKernels.Implementation.VECTOR;
+            return fuses && !stagedRows(config, vocabSize) ? MemoryBandwidth.UpdatePlace.INSIDE_BACKWARD_PASS
+                    : MemoryBandwidth.UpdatePlace.AFTER_BACKWARD_PASS;
+        }
+
+        /**
+         * Whether Adam stages the f64 rows of a model of this size through one flat array (rows of
+         * 32 numbers or fewer on average, as the reference model's 16), updating them after the
+         * backward pass.
+         */
+        private static boolean stagedRows(GptConfig config, int vocabSize) {
+            ParameterLayout layout = ParameterLayout.gpt(config, vocabSize);
+            long rows = 0;
+            for (ParameterMatrix matrix : layout.matrices()) {
+                rows += matrix.rows();
+            }
+            // AdamOptimizer's MAX_STAGED_ROW: 32 numbers a row on average.
+            return rows > 1 && layout.size() <= 32 * rows;
+        }
     }
 
     /**
@@ -709,10 +764,12 @@ public final class BenchCommand implements Callable<Integer> {
      * @param allocatedBytesPerStep the heap bytes the threads that ran the timed steps allocated,
      *     over those steps ({@link CountRun#allocatedBytes}); NaN where the JVM that ran them
      *     cannot count each thread's allocation
+     * @param updatePlace where the timed steps ran Adam's update ({@link Contender#updatePlace})
      */
     record Result(String engine, Precision precision, int threads, double stepsPerSecond, double gradientMillis,
             double optimizerMillis, double tokensPerSecond, double gflopsPerSecond, PeakFlops.Peak peak,
-            double firstLoss, double lastLoss, int timedDivergences, int divergences, double allocatedBytesPerStep) {
+            double firstLoss, double lastLoss, int timedDivergences, int divergences, double allocatedBytesPerStep,
+            MemoryBandwidth.UpdatePlace updatePlace) {
 
         double shareOfPeak() {
             return gflopsPerSecond / peak.gflopsPerSecond();
@@ -1179,7 +1236,7 @@ public final class BenchCommand implements Callable<Integer> {
                     gradientNanos[i] / 1e6 / total, optimizerNanos[i] / 1e6 / total, median(tokenRates[i]),
                     median(gflops), peaks.get(i), Double.longBitsToDouble(firstLossBits[i]),
                     Double.longBitsToDouble(lastLossBits[i]), timedDivergences[i], runs[i].divergences(),
-                    allocatedPerStep));
+                    allocatedPerStep, contender.updatePlace(workload.config(), workload.tokenizer().vocabSize())));
         }
         List<SpeedUp> speedUps = new ArrayList<>();
         for (int i = 1; i < counts; i++) {
@@ -2374,11 +2431,15 @@ public final class BenchCommand implements Callable<Integer> {
             // Six places: the Value engine's share is a few millionths, which four places would print as 0.
             engine.put("shareOfPeak", round(r.shareOfPeak(), 6));
             // The memory beside the peak: its bandwidth on as many threads, and the part of a step
-            // it alone takes, Adam's update streamed from and to memory.
+            // it alone takes, Adam's update streamed from and to memory (w, m, v, and after the
+            // backward pass g: MemoryBandwidth.UpdatePlace).
             double gbPerSecond = memory.on(r.peak().threads()).gbPerSecond();
-            long updateBytes = MemoryBandwidth.updateBytesPerStep(workload.parameters(), r.precision());
+            long updateBytes = MemoryBandwidth.updateBytesPerStep(workload.parameters(), r.precision(),
+                    r.updatePlace());
             engine.put("memoryGbPerSecond", round(gbPerSecond, 2));
             engine.put("updateBytesPerStep", updateBytes);
+            engine.put("updateInsideBackwardPass",
+                    r.updatePlace() == MemoryBandwidth.UpdatePlace.INSIDE_BACKWARD_PASS);
             engine.put("updateMemoryMillis", round(updateBytes / gbPerSecond / 1e6, 4));
             // What the timed steps trained: the loss of the first and the last, and the divergences.
             engine.put("firstLoss", loss(r.firstLoss()));
@@ -2714,17 +2775,6 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The table's lines on the memory: its measured bandwidth on each thread count, with the
-     * ratio over one thread, and for each precision of the results the bytes Adam's update moves
-     * in a step ({@link MemoryBandwidth#updateBytesPerStep}) and the time that takes at each
-     * bandwidth: a part of the step that more threads shorten only as much as the bandwidth grows.
-     *
-     * @param memory the measurement
-     * @param results the engines' entries, for their precisions
-     * @param parameters the model's parameters
-     * @return the lines, without line breaks
-     */
-    /**
      * The table's line on the cores: the kernel's measured rate on each thread count, with each
      * count's ratio over one thread's, the most more threads can gain on this machine now.
      *
@@ -2745,6 +2795,20 @@ public final class BenchCommand implements Callable<Integer> {
                 + "alternated rounds, %.2f s)", rates, compute.precision().id(), CoreScaling.ROUNDS, compute.seconds());
     }
 
+    /**
+     * The table's lines on the memory: its measured bandwidth on each thread count, with the
+     * ratio over one thread, and for each precision of the results the bytes Adam's update moves
+     * in a step ({@link MemoryBandwidth#updateBytesPerStep}: {@code w, m, v} where the timed
+     * steps run it inside the backward pass, {@code w, m, v, g} after it) and the time that takes
+     * at each bandwidth: a part of the step that more threads shorten only as much as the
+     * bandwidth grows. Where entries of one precision run it in both places (the Value engine
+     * beside the array engine, say), each place has a line of its own that names its entries.
+     *
+     * @param memory the measurement
+     * @param results the engines' entries, for their precisions and where they run the update
+     * @param parameters the model's parameters
+     * @return the lines, without line breaks
+     */
     static List<String> memoryLines(MemoryBandwidth.Measurement memory, List<Result> results, long parameters) {
         List<String> lines = new ArrayList<>();
         StringBuilder rates = new StringBuilder();
@@ -2756,26 +2820,47 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         lines.add(String.format(Locale.ROOT, "memory of this machine, measured: %s (4 arrays read and written as "
-                + "Adam's update does, %.0f MB in all, median of %d alternated rounds, %.2f s)", rates,
-                memory.bufferBytes() / 1e6, MemoryBandwidth.ROUNDS, memory.seconds()));
-        List<Precision> precisions = new ArrayList<>();
+                + "Adam's update after the backward pass does, %.0f MB in all, median of %d alternated rounds, "
+                + "%.2f s)", rates, memory.bufferBytes() / 1e6, MemoryBandwidth.ROUNDS, memory.seconds()));
+        // The entries of each precision and place, in the order of the results.
+        Map<Precision, Map<MemoryBandwidth.UpdatePlace, List<Result>>> groups = new LinkedHashMap<>();
         for (Result r : results) {
-            if (!precisions.contains(r.precision())) {
-                precisions.add(r.precision());
-            }
+            groups.computeIfAbsent(r.precision(), p -> new LinkedHashMap<>())
+                    .computeIfAbsent(r.updatePlace(), p -> new ArrayList<>()).add(r);
         }
-        for (Precision precision : precisions) {
-            long bytes = MemoryBandwidth.updateBytesPerStep(parameters, precision);
-            StringBuilder times = new StringBuilder();
-            for (MemoryBandwidth.Bandwidth b : memory.bandwidths()) {
-                times.append(times.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f ms on %s",
-                        bytes / b.gbPerSecond() / 1e6, threadCount(b.threads())));
+        for (Map.Entry<Precision, Map<MemoryBandwidth.UpdatePlace, List<Result>>> byPrecision : groups.entrySet()) {
+            Precision precision = byPrecision.getKey();
+            boolean bothPlaces = byPrecision.getValue().size() > 1;
+            for (Map.Entry<MemoryBandwidth.UpdatePlace, List<Result>> group : byPrecision.getValue().entrySet()) {
+                MemoryBandwidth.UpdatePlace place = group.getKey();
+                long bytes = MemoryBandwidth.updateBytesPerStep(parameters, precision, place);
+                StringBuilder times = new StringBuilder();
+                for (MemoryBandwidth.Bandwidth b : memory.bandwidths()) {
+                    times.append(times.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT,
+                            "%.2f ms on %s", bytes / b.gbPerSecond() / 1e6, threadCount(b.threads())));
+                }
+                lines.add(String.format(Locale.ROOT, "Adam's update %s%s reads and writes %.1f MB a step (%s: "
+                        + "%d x %d %s numbers of %d bytes, each read and written once%s); from memory at these "
+                        + "bandwidths that takes %s", bothPlaces ? "of " + entryNames(group.getValue()) + " " : "",
+                        place.words(), bytes / 1e6, place.names(), place.arrays(), parameters, precision.id(),
+                        MemoryBandwidth.bytesPerNumber(precision),
+                        place == MemoryBandwidth.UpdatePlace.INSIDE_BACKWARD_PASS
+                                ? "; each matrix's gradient is read from the caches as soon as it is summed"
+                                : "; the gradients are read back and zeroed", times));
             }
-            lines.add(String.format(Locale.ROOT, "Adam's update reads and writes %.1f MB a step (w, m, v, g: "
-                    + "4 x %d %s numbers of %d bytes, each read and written once); from memory at these bandwidths "
-                    + "that takes %s", bytes / 1e6, parameters, precision.id(),
-                    MemoryBandwidth.bytesPerNumber(precision), times));
         }
         return lines;
+    }
+
+    /** The entries' names for a memory line: {@code "array on 1 thread, value"}, the Value engine's without its one thread. */
+    private static String entryNames(List<Result> results) {
+        StringBuilder names = new StringBuilder();
+        for (Result r : results) {
+            names.append(names.length() == 0 ? "" : ", ").append(r.engine());
+            if (!r.engine().equals(Engine.VALUE.id())) {
+                names.append(" on ").append(threadCount(r.threads()));
+            }
+        }
+        return names.toString();
     }
 }

@@ -17,20 +17,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bench} prints next to the compute peak ({@link PeakFlops}), so that a speed-up on two threads
  * can be read against what the machine's memory allows.
  *
- * <p>Why it matters: the last part of every training step is Adam's update, which reads four
- * arrays as long as the model's parameters (the weights {@code w}, the moments {@code m} and
- * {@code v}, the gradients {@code g}) and writes all four back (the gradients as zeros). At nEmbd
- * 256 that is 3.2 million numbers per array, far more than the processor's caches hold, so the
- * update streams from and to the main memory (DRAM). Two cores compute twice as fast as one, but
+ * <p>Why it matters: every training step ends with Adam's update, which reads the weights
+ * {@code w} and the moments {@code m} and {@code v}, arrays as long as the model's parameters,
+ * and writes all three back; an update after the backward pass also reads the gradients {@code g}
+ * back and writes them as zeros, a fourth array (see {@link UpdatePlace}). At nEmbd 256 that is
+ * 3.2 million numbers per array, far more than the processor's caches hold, so the update
+ * streams from and to the main memory (DRAM). Two cores compute twice as fast as one, but
  * on many machines one core alone already uses most of the memory's bandwidth, and a second core
  * adds little. Whatever a step spends waiting for DRAM is then a part that a second thread
  * cannot halve.
  *
- * <p>The kernel is shaped like the update: four arrays of doubles indexed alike, each element
- * read and written once per pass, with a little arithmetic in between that keeps the values
- * finite and never subnormal (see {@link #pass}). The four arrays hold {@link #BUFFER_BYTES} in
- * all (less only if the heap is small: at most a quarter of it), cut into {@link #SEGMENTS}
- * segments, and each slice is one pass over the next segment in turn. So the data of a slice was
+ * <p>The kernel is shaped like the update after the backward pass: four arrays of doubles
+ * indexed alike, each element read and written once per pass, with a little arithmetic in
+ * between that keeps the values finite and never subnormal (see {@link #pass}). The four arrays
+ * hold {@link #BUFFER_BYTES} in all (less only if the heap is small: at most a quarter of it),
+ * cut into {@link #SEGMENTS} segments, and each slice is one pass over the next segment in
+ * turn. So the data of a slice was
  * last touched {@code SEGMENTS - 1} slices before, with 192 MiB of other data since: more than the
  * caches of the processors this runs on hold, so it comes from DRAM. (With one segment passed
  * over again and again, the caches of two cores kept part of it between slices: on this
@@ -55,10 +57,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class MemoryBandwidth {
 
-    /** The arrays of the kernel, as in Adam's update: weights, first moments, second moments and gradients. */
+    /**
+     * The arrays of the kernel, as in Adam's update after the backward pass: weights, first
+     * moments, second moments and gradients.
+     */
     static final int ARRAYS = 4;
 
-    /** Bytes moved per number of the update: each of the four arrays read once and written once. */
+    /** Numbers moved per index of the kernel: each of its four arrays read once and written once. */
     static final int ACCESSES_PER_NUMBER = 2 * ARRAYS;
 
     /** The size of the four arrays together, in bytes: 256 MiB, several times the caches. */
@@ -128,18 +133,88 @@ final class MemoryBandwidth {
     }
 
     /**
-     * The bytes Adam's update moves in one training step, at the least: each parameter's weight,
-     * two moments and gradient are read once and written once ({@link #ACCESSES_PER_NUMBER}
-     * numbers of the precision's size). For a model larger than the caches all of it goes to and
-     * from the main memory; the forward and backward passes move more (every weight read at least
-     * twice), which is not counted here.
+     * Where a training step runs Adam's update, which decides the arrays it streams from and to
+     * memory ({@link #updateBytesPerStep}).
+     */
+    enum UpdatePlace {
+
+        /**
+         * Inside the backward pass: the array engine's step of one document with no gradient or
+         * position listener, unless it is one of {@link #AFTER_BACKWARD_PASS}'s (the trainer then
+         * fuses the two: {@code FusedStep} in the core's internal package). Each weight matrix is
+         * updated as soon as its gradient is complete, a slice of rows at a time right after the
+         * slice's gradient is summed into a small scratch array that is still in the first-level
+         * cache; the model's own gradient rows are neither written, read back nor zeroed. The
+         * update streams {@code w}, {@code m} and {@code v}. (The embeddings' rows, under 1% of the
+         * parameters at nEmbd 256, a slice the Vector API kernels sum on two threads before its
+         * half of the product is done, and every matrix on more than two threads with the core's
+         * own loops take their gradient from the model's rows instead, written moments before,
+         * by that matrix's product, and still in the caches.)
+         */
+        INSIDE_BACKWARD_PASS(3, "w, m, v"),
+
+        /**
+         * After the backward pass: the Value engine's steps; the array engine's in f64 when its
+         * rows hold 32 numbers or fewer on average (the reference model's, whose update Adam
+         * stages through one flat array), or on more than two threads with the core's own loops;
+         * and any step with a gradient listener (which must see every gradient before any weight
+         * changes: the bench's phase split, {@code optimizerMillis}) or of several documents. The
+         * update reads every gradient back and writes it as zero: it streams {@code w}, {@code m},
+         * {@code v} and {@code g}.
+         */
+        AFTER_BACKWARD_PASS(4, "w, m, v, g");
+
+        private final int arrays;
+        private final String names;
+
+        UpdatePlace(int arrays, String names) {
+            this.arrays = arrays;
+            this.names = names;
+        }
+
+        /**
+         * The arrays, as long as the parameters, that the update reads and writes once each.
+         *
+         * @return 3 inside the backward pass, 4 after it
+         */
+        int arrays() {
+            return arrays;
+        }
+
+        /**
+         * Those arrays' names, for the bench's line.
+         *
+         * @return {@code "w, m, v"} or {@code "w, m, v, g"}
+         */
+        String names() {
+            return names;
+        }
+
+        /**
+         * Where the update runs, in words, for the bench's line.
+         *
+         * @return {@code "inside the backward pass"} or {@code "after the backward pass"}
+         */
+        String words() {
+            return this == INSIDE_BACKWARD_PASS ? "inside the backward pass" : "after the backward pass";
+        }
+    }
+
+    /**
+     * The bytes Adam's update moves in one training step, at the least: each of the arrays it
+     * streams ({@link UpdatePlace#arrays()}: the weights and two moments, and after the backward
+     * pass the gradients) read once and written once, numbers of the precision's size. For a
+     * model larger than the caches all of it goes to and from the main memory; the forward and
+     * backward passes move more (every weight read at least twice), which is not counted here.
      *
      * @param parameters the model's parameters
      * @param precision the precision its weights, gradients and moments are kept in
-     * @return {@code 8 * parameters * bytesPerNumber}: 8 bytes per number in f64, 4 in f32
+     * @param place where the step runs the update
+     * @return {@code 2 * arrays * parameters * bytesPerNumber}: inside the backward pass 6
+     *     numbers a parameter, after it 8; of 8 bytes in f64, of 4 in f32
      */
-    static long updateBytesPerStep(long parameters, Precision precision) {
-        return (long) ACCESSES_PER_NUMBER * bytesPerNumber(precision) * parameters;
+    static long updateBytesPerStep(long parameters, Precision precision, UpdatePlace place) {
+        return 2L * place.arrays() * bytesPerNumber(precision) * parameters;
     }
 
     /**

@@ -59,14 +59,24 @@ class MemoryBandwidthTest {
     }
 
     @Test
-    void adamsUpdateMovesEightNumbersPerParameter() {
+    void adamsUpdateMovesSixNumbersAParameterInsideTheBackwardPassAndEightAfterIt() {
+        MemoryBandwidth.UpdatePlace inside = MemoryBandwidth.UpdatePlace.INSIDE_BACKWARD_PASS;
+        MemoryBandwidth.UpdatePlace after = MemoryBandwidth.UpdatePlace.AFTER_BACKWARD_PASS;
         // nEmbd 24, 2 layers, block 8, 27 tokens: 2 * 27 * 24 + 8 * 24 + 12 * 2 * 24 * 24 = 15312 parameters.
-        // Per parameter, w, m, v and g are each read once and written once: 8 numbers.
-        assertEquals(15312L * 8 * 8, MemoryBandwidth.updateBytesPerStep(15312, Precision.F64));
-        assertEquals(979_968L, MemoryBandwidth.updateBytesPerStep(15312, Precision.F64));
-        assertEquals(489_984L, MemoryBandwidth.updateBytesPerStep(15312, Precision.F32));
-        // The README's size, 3,175,936 parameters: 203.3 MB a step in f64.
-        assertEquals(203_259_904L, MemoryBandwidth.updateBytesPerStep(3_175_936, Precision.F64));
+        // Inside the backward pass w, m and v are each read once and written once: 6 numbers a
+        // parameter (the gradients come from scratch in the caches); after it g as well: 8.
+        assertEquals(15312L * 6 * 8, MemoryBandwidth.updateBytesPerStep(15312, Precision.F64, inside));
+        assertEquals(734_976L, MemoryBandwidth.updateBytesPerStep(15312, Precision.F64, inside));
+        assertEquals(367_488L, MemoryBandwidth.updateBytesPerStep(15312, Precision.F32, inside));
+        assertEquals(979_968L, MemoryBandwidth.updateBytesPerStep(15312, Precision.F64, after));
+        assertEquals(489_984L, MemoryBandwidth.updateBytesPerStep(15312, Precision.F32, after));
+        // The README's size, 3,175,936 parameters: the fused step streams 76.2 MB in f32 and
+        // 152.4 MB in f64, not the 101.6 and 203.3 MB of four arrays.
+        assertEquals(76_222_464L, MemoryBandwidth.updateBytesPerStep(3_175_936, Precision.F32, inside));
+        assertEquals(152_444_928L, MemoryBandwidth.updateBytesPerStep(3_175_936, Precision.F64, inside));
+        assertEquals(203_259_904L, MemoryBandwidth.updateBytesPerStep(3_175_936, Precision.F64, after));
+        assertEquals(List.of(3, 4), List.of(inside.arrays(), after.arrays()));
+        assertEquals(List.of("w, m, v", "w, m, v, g"), List.of(inside.names(), after.names()));
     }
 
     @Test
@@ -120,22 +130,51 @@ class MemoryBandwidthTest {
         MemoryBandwidth.Measurement measurement = new MemoryBandwidth.Measurement(List.of(
                 new MemoryBandwidth.Bandwidth(1, 50, new double[] {50}),
                 new MemoryBandwidth.Bandwidth(2, 55, new double[] {55})), 64_000_000, 0.3);
-        BenchCommand.Result f64 = new BenchCommand.Result("array", Precision.F64, 2, 10, 1, 1, 10, 1,
-                new PeakFlops.Peak(Precision.F64, 2, 100), 3.3, 3.3, 0, 0, 30_000);
-        BenchCommand.Result f32 = new BenchCommand.Result("array-f32", Precision.F32, 1, 10, 1, 1, 10, 1,
-                new PeakFlops.Peak(Precision.F32, 1, 100), 3.3, 3.3, 0, 0, 30_000);
+        BenchCommand.Result f64 = result("array", Precision.F64, 2, MemoryBandwidth.UpdatePlace.INSIDE_BACKWARD_PASS);
+        BenchCommand.Result f32 = result("array-f32", Precision.F32, 1,
+                MemoryBandwidth.UpdatePlace.INSIDE_BACKWARD_PASS);
 
         List<String> lines = BenchCommand.memoryLines(measurement, List.of(f64, f64, f32), 1_000_000);
 
-        // 1e6 parameters x 8 numbers x 8 bytes = 64 MB: 1.28 ms at 50 GB/s, 1.16 ms at 55 GB/s; f32 half.
+        // 1e6 parameters x 6 numbers x 8 bytes = 48 MB: 0.96 ms at 50 GB/s, 0.87 ms at 55 GB/s; f32 half.
         assertEquals(List.of(
                 "memory of this machine, measured: 1 thread 50.0 GB/s, 2 threads 55.0 GB/s, 1.10x (4 arrays read and "
-                        + "written as Adam's update does, 64 MB in all, median of 15 alternated rounds, 0.30 s)",
-                "Adam's update reads and writes 64.0 MB a step (w, m, v, g: 4 x 1000000 f64 numbers of 8 bytes, each "
-                        + "read and written once); from memory at these bandwidths that takes 1.28 ms on 1 thread, "
-                        + "1.16 ms on 2 threads",
-                "Adam's update reads and writes 32.0 MB a step (w, m, v, g: 4 x 1000000 f32 numbers of 4 bytes, each "
-                        + "read and written once); from memory at these bandwidths that takes 0.64 ms on 1 thread, "
-                        + "0.58 ms on 2 threads"), lines);
+                        + "written as Adam's update after the backward pass does, 64 MB in all, median of 15 "
+                        + "alternated rounds, 0.30 s)",
+                "Adam's update inside the backward pass reads and writes 48.0 MB a step (w, m, v: 3 x 1000000 f64 "
+                        + "numbers of 8 bytes, each read and written once; each matrix's gradient is read from the "
+                        + "caches as soon as it is summed); from memory at these bandwidths that takes 0.96 ms on 1 "
+                        + "thread, 0.87 ms on 2 threads",
+                "Adam's update inside the backward pass reads and writes 24.0 MB a step (w, m, v: 3 x 1000000 f32 "
+                        + "numbers of 4 bytes, each read and written once; each matrix's gradient is read from the "
+                        + "caches as soon as it is summed); from memory at these bandwidths that takes 0.48 ms on 1 "
+                        + "thread, 0.44 ms on 2 threads"), lines);
+    }
+
+    @Test
+    void entriesOfOnePrecisionThatUpdateInBothPlacesGetALineEachThatNamesThem() {
+        MemoryBandwidth.Measurement measurement = new MemoryBandwidth.Measurement(List.of(
+                new MemoryBandwidth.Bandwidth(1, 50, new double[] {50})), 64_000_000, 0.3);
+        BenchCommand.Result value = result("value", Precision.F64, 1, MemoryBandwidth.UpdatePlace.AFTER_BACKWARD_PASS);
+        BenchCommand.Result array = result("array", Precision.F64, 1, MemoryBandwidth.UpdatePlace.INSIDE_BACKWARD_PASS);
+
+        List<String> lines = BenchCommand.memoryLines(measurement, List.of(value, array), 1_000_000);
+
+        // After the pass 8 numbers of 8 bytes a parameter, 64 MB; inside it 6, 48 MB.
+        assertEquals(List.of(
+                "Adam's update of value after the backward pass reads and writes 64.0 MB a step (w, m, v, g: 4 x "
+                        + "1000000 f64 numbers of 8 bytes, each read and written once; the gradients are read back "
+                        + "and zeroed); from memory at these bandwidths that takes 1.28 ms on 1 thread",
+                "Adam's update of array on 1 thread inside the backward pass reads and writes 48.0 MB a step (w, m, "
+                        + "v: 3 x 1000000 f64 numbers of 8 bytes, each read and written once; each matrix's gradient "
+                        + "is read from the caches as soon as it is summed); from memory at these bandwidths that "
+                        + "takes 0.96 ms on 1 thread"), lines.subList(1, lines.size()));
+    }
+
+    /** An entry with the figures of no interest here made up. */
+    private static BenchCommand.Result result(String engine, Precision precision, int threads,
+            MemoryBandwidth.UpdatePlace place) {
+        return new BenchCommand.Result(engine, precision, threads, 10, 1, 1, 10, 1,
+                new PeakFlops.Peak(precision, threads, 100), 3.3, 3.3, 0, 0, 30_000, place);
     }
 }
