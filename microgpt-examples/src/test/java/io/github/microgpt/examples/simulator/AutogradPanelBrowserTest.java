@@ -114,6 +114,48 @@ class AutogradPanelBrowserTest extends WithBrowser {
     }
 
     /**
+     * The walk starts at the result (its grad set to 1, outlined), so the result is in view then,
+     * however wide the graph: the panel used to open at the graph's left end, on the leaves,
+     * while its text spoke of the result, off to the right; and Reset left the view wherever the
+     * walk had ended.
+     */
+    @Test
+    void theResultIsInViewWhenTheWalkStarts() throws IOException {
+        Fixtures.Answer reset = api.post("api/reset", "{\"numSteps\": 1000, \"engine\": \"value\","
+                + " \"dataset\": {\"source\": \"current\"}}");
+        assertEquals(200, reset.status(), reset.body());
+        page.openPage();
+        page.waitFor("the page",
+                d -> page.text("connection").equals("live") && page.text("step-counter").equals("Step: 0 / 1000"));
+        for (int k = 1; k <= 3; k++) {
+            page.click(By.id("btn-step"));
+            int step = k;
+            page.waitFor("step " + k, d -> page.text("step-counter").equals("Step: " + step + " / 1000"));
+        }
+        page.click(By.cssSelector("#autograd-panel summary"));
+        int root = api.get("api/autograd?expr=neuron").json().getAsJsonArray("nodes").size() - 1;
+        page.waitFor("the neuron's graph", d -> page.text("ag-progress").startsWith("addition 0 / "));
+        assertTrue((Boolean) page.script("const g = document.getElementById('ag-graph');"
+                + " return g.scrollWidth > g.clientWidth + 100;"), "the check needs a graph wider than its panel");
+        assertEquals("", resultOutOfView(root), "at the start of the walk");
+        page.click(By.id("ag-end"));
+        page.waitFor("the whole walk", d -> page.text("ag-step-text").contains("Done"));
+        page.click(By.id("ag-reset"));
+        page.waitFor("the walk at its start again", d -> page.text("ag-progress").startsWith("addition 0 / "));
+        assertEquals("", resultOutOfView(root), "after Reset");
+    }
+
+    /** "" if the result's box is inside the visible part of the graph's panel, else where each lies. */
+    private String resultOutOfView(int root) {
+        return (String) page.script("const g = document.getElementById('ag-graph');"
+                + " const view = g.getBoundingClientRect();"
+                + " const box = g.querySelector('svg > g#n' + arguments[0]).getBoundingClientRect();"
+                + " return box.left >= view.left - 0.5 && box.right <= view.right + 0.5 ? ''"
+                + "   : 'result at ' + Math.round(box.left) + '-' + Math.round(box.right) + ' px, panel shows '"
+                + "     + Math.round(view.left) + '-' + Math.round(view.right);", root);
+    }
+
+    /**
      * The page does not move under the pointer when its first state arrives: the panel's
      * summary, the target of the first click of the test above, is where it was in the page
      * before anything was drawn. The loss chart's canvas once took 686 px until its first

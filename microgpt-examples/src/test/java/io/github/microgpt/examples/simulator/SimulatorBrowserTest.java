@@ -90,6 +90,26 @@ class SimulatorBrowserTest extends WithBrowser {
         }
     }
 
+    /**
+     * A document step's loss is the mean over its positions, and the bars show its last position:
+     * the caption gives both losses, each named, never the last position's as "the loss".
+     */
+    @Test
+    void aDocumentStepsDistributionNamesTheStepsLossAndItsLastPositions() {
+        String document = order.get(0);
+        page.click(By.cssSelector("label:has(input[name='step-mode'][value='document'])"));
+        page.click("btn-step");
+        page.waitFor("step 1", d -> page.text("step-counter").equals("Step: 1 / 1000"));
+        String logged = page.text("log");
+        String stepLoss = logged.substring(logged.indexOf("loss ") + 5, logged.indexOf(" | " + document));
+        String caption = page.text("dist-caption");
+        int positions = document.length() + 1;
+        assertTrue(caption.startsWith("Last position of the document: target BOS (end) (green)"), caption);
+        assertTrue(caption.contains("the step's loss is the mean over all " + positions + " positions, " + stepLoss + "."),
+                "the step's loss " + stepLoss + " as the log shows it: " + caption);
+        assertFalse(caption.contains("so the loss is"), caption);
+    }
+
     @Test
     void runToASmallNumberOfStepsReachesItWithTheLogAndTheLossCurve() {
         page.type("num-steps", "30");
@@ -397,6 +417,25 @@ class SimulatorBrowserTest extends WithBrowser {
         // The next step is step 4 of the saved run.
         page.click("btn-step");
         page.waitFor("step 4", d -> page.text("step-counter").equals("Step: 4 / 1000"));
+    }
+
+    /**
+     * The table colours a number as the heatmaps do, blue below 0 and red above, and a gradient of
+     * exactly 0 grey: before the first step every gradient is 0, and was shown red, as if positive.
+     */
+    @Test
+    void aGradientOfZeroIsNeitherRedNorBlue() {
+        page.waitFor("the weights table", d -> page.text("weights-count").endsWith("step 0"));
+        List<List<String>> rows = rendered(d -> d.findElements(By.cssSelector("#weights-rows .wrow")).stream()
+                .map(row -> row.findElements(By.tagName("span")).stream()
+                        .map(span -> span.getText() + " " + span.getDomAttribute("class")).toList())
+                .toList());
+        for (List<String> row : rows) {
+            assertEquals("0 zero", row.get(5), "the gradient cell of " + row);
+            String value = row.get(4);
+            assertEquals(value.startsWith("-") ? "neg" : "pos", value.substring(value.indexOf(' ') + 1),
+                    "the value cell of " + row);
+        }
     }
 
     private String firstWeightShown() {

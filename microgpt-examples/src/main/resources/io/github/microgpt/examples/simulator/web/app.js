@@ -730,8 +730,14 @@ function renderDistribution(s) {
   $("dist-caption").textContent = generation
     ? "Drew " + name(o.outputToken) + " with probability " + p.toFixed(3) + " (softmax of logits / T, T = "
       + Number(o.temperature).toFixed(2) + "). Most likely: " + name(best) + ". ⏎ = BOS."
-    : "Target " + name(o.outputToken) + " (green): p = " + p.toFixed(4) + ", so the loss is −log p = " + fmtLoss(o.loss)
-      + ". The model's favourite: " + name(best) + " (p = " + o.probabilities[best].toFixed(3) + "). ⏎ = BOS.";
+    : o.perDocument
+      // A document step's loss is the mean over its positions; the bars are those of its last position only.
+      ? "Last position of the document: target " + name(o.outputToken) + " (green), p = " + p.toFixed(4)
+        + ", so its loss is −log p = " + fmtLoss(o.loss) + "; the step's loss is the mean over all " + (o.posId + 1)
+        + " positions, " + fmtLoss(view.losses.length ? view.losses[view.losses.length - 1] : null)
+        + ". The model's favourite: " + name(best) + " (p = " + o.probabilities[best].toFixed(3) + "). ⏎ = BOS."
+      : "Target " + name(o.outputToken) + " (green): p = " + p.toFixed(4) + ", so the loss is −log p = " + fmtLoss(o.loss)
+        + ". The model's favourite: " + name(best) + " (p = " + o.probabilities[best].toFixed(3) + "). ⏎ = BOS.";
 }
 
 // ------------------------------------------------------------------ log and samples
@@ -786,6 +792,14 @@ function selectedMatrices() {
   return name ? all.filter(m => m.name === name) : all;
 }
 
+/**
+ * The colour of a number in the weights table, as in the heatmaps: blue below 0, red above, grey
+ * for 0 (most gradients of a step are 0: a token's embedding row has none unless the token was read).
+ */
+function signClass(x) {
+  return x < 0 ? "neg" : x > 0 ? "pos" : "zero";
+}
+
 function renderWeights() {
   view.weightsQueued = false;
   const w = view.weights;
@@ -811,8 +825,8 @@ function renderWeights() {
       const value = w.values[index];
       const grad = w.grads[index];
       html += '<div class="wrow"><span>' + index + "</span><span>" + m.name + "</span><span>" + Math.floor(i / m.cols)
-        + "</span><span>" + (i % m.cols) + '</span><span class="' + (value < 0 ? "neg" : "pos") + '">' + value.toFixed(6)
-        + '</span><span class="' + (grad < 0 ? "neg" : "pos") + '">' + (grad === 0 ? "0" : grad.toExponential(2)) + "</span></div>";
+        + "</span><span>" + (i % m.cols) + '</span><span class="' + signClass(value) + '">' + value.toFixed(6)
+        + '</span><span class="' + signClass(grad) + '">' + (grad === 0 ? "0" : grad.toExponential(2)) + "</span></div>";
     }
     skip = 0;
     if (row >= count) break;

@@ -162,6 +162,8 @@ const Autograd = (() => {
       text.textContent = name(g.nodes.length - 1) + ".grad = 1: backward() starts at the result. Press Step to pass"
         + " it on to the inputs, node by node.";
       panel.nodeGroups[g.nodes.length - 1].classList.add("ag-parent");
+      // The walk starts at the result, at the graph's right end: show it, as the text speaks of it.
+      scrollTo(panel.nodeGroups[g.nodes.length - 1]);
     } else {
       const s = g.steps[panel.done - 1];
       panel.nodeGroups[s.parent].classList.add("ag-parent");
