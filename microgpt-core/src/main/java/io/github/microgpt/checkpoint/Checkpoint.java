@@ -525,8 +525,8 @@ public final class Checkpoint {
      * @param <M> the model's type
      * @return {@code model}, now holding the saved weights
      * @throws IllegalArgumentException if the model's configuration, vocabulary size or parameter
-     *     layout (its matrices' names and shapes) differs from the checkpoint's (the model is then
-     *     unchanged)
+     *     layout (its matrices' names and shapes) differs from the checkpoint's, or the model is an
+     *     f32 one and a saved weight is beyond a float's range (the model is then unchanged)
      * @throws NullPointerException if {@code model} is null
      */
     public <M extends LanguageModel> M loadInto(M model) {
@@ -539,6 +539,16 @@ public final class Checkpoint {
         if (!parameters.matrices().equals(layout.matrices())) {
             throw new IllegalArgumentException("the model lays out its parameters as " + parameters.matrices()
                     + ", but the checkpoint holds a " + architecture.id() + " model with " + layout.matrices());
+        }
+        if (model instanceof ArrayGptModel array && array.precision() == Precision.F32) {
+            // Checked before any weight is written, so that a refusal leaves the model unchanged.
+            for (int i = 0; i < weights.length; i++) {
+                if (Double.isFinite(weights[i]) && Float.isInfinite((float) weights[i])) {
+                    throw new IllegalArgumentException("the checkpoint's weight " + i + " (" + weights[i] + ") is"
+                            + " beyond an f32 model's range (the largest float is " + Float.MAX_VALUE
+                            + "); load it into an f64 model");
+                }
+            }
         }
         for (int i = 0; i < weights.length; i++) {
             parameters.setValue(i, weights[i]);

@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.internal.ClassNames;
 import io.github.microgpt.optim.LearningRateSchedule;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -76,10 +77,11 @@ record SavedSchedule(String className, String sha256) implements LearningRateSch
      * The name a checkpoint records for a schedule's class.
      *
      * @param schedule a schedule of the user's own
-     * @return its class's name (a lambda's is the class that wrote it, followed by {@code $$Lambda})
+     * @return its class's name (a lambda's is the class that wrote it, followed by {@code $$Lambda}:
+     *     the JVM's name goes on with an address that changes from run to run)
      */
     static String classNameOf(LearningRateSchedule schedule) {
-        return schedule instanceof SavedSchedule saved ? saved.className : schedule.getClass().getName();
+        return schedule instanceof SavedSchedule saved ? saved.className : ClassNames.of(schedule);
     }
 
     @Override

@@ -193,6 +193,12 @@ public final class ArrayKernels {
         return kernels != null && wT != null && kernels.matmulForward(out, in, w, from, to, wT, team(workers));
     }
 
+    static boolean matmulForwardRelu(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
+                                     Workers workers) {
+        MatrixKernels kernels = Holder.KERNELS;
+        return kernels != null && wT != null && kernels.matmulForwardRelu(out, in, w, from, to, wT, team(workers));
+    }
+
     static boolean matmulBackward(float[][] din, float[][] dw, float[][] dout, float[][] in, float[][] w,
                                   int from, int to, Workers workers, boolean dwCleared) {
         MatrixKernels kernels = Holder.KERNELS;

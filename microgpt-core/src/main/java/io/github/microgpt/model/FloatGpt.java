@@ -239,9 +239,14 @@ final class FloatGpt {
                     wT, ws.transposeBlocks, team);
             // 2) MLP
             stage(team, ws, tokens, l, from, to, c, FloatGpt::mlpInputStage);
-            FloatKernels.matmulForward(ws.mlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, from, to,
-                    wT, ws.transposeBlocks, team);
-            relu(ws, tokens, l, from, to, team);
+            // The ReLU inside the product where it can be (see FloatKernels.matmulForwardRelu),
+            // else a stage of its own.
+            if (!FloatKernels.matmulForwardRelu(ws.mlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, from, to,
+                    wT, ws.transposeBlocks, team)) {
+                FloatKernels.matmulForward(ws.mlpHidden[l], ws.mlpNormed[l], lw.mlpFc1, from, to,
+                        wT, ws.transposeBlocks, team);
+                stage(team, ws, tokens, l, from, to, 4 * c, FloatGpt::reluStage);
+            }
             FloatKernels.matmulForward(ws.mlpProj[l], ws.mlpActive[l], lw.mlpFc2, from, to,
                     wT, ws.transposeBlocks, team);
             stage(team, ws, tokens, l, from, to, c, FloatGpt::layerOutputStage);
@@ -262,34 +267,10 @@ final class FloatGpt {
     }
 
     /**
-     * The ReLU of layer {@code l}'s MLP hidden layer over the positions {@code [from, to)}, in
-     * place: split by positions ({@link #reluStage}), or, with the core's loops on more than one
-     * thread when the MLP's second product sums its input in two halves
-     * ({@link FloatKernels#inInputHalves}), by columns, one contiguous part per thread. Then each
-     * thread takes the columns that the product before it computed (it splits the weights' rows,
-     * so on two threads each thread writes one half of every position's hidden layer) and that
-     * the product after it reads (each thread sums one half of the input's columns over every
-     * position), so that none of the three reads a line the other core has just written.
-     * Measured at {@code nEmbd} 256, 4 layers, 64 positions (core loops, one JVM, one model, old
-     * and new alternated, medians of 36 rounds of 3 steps on a busy host): with the second
-     * product in halves, a two-thread step took 0.956 of the time with the ReLU by positions and
-     * 0.937 with it by columns; the second product 2.88 ms against 2.74 ms a step.
-     */
-    private void relu(FloatWorkspace ws, int[] tokens, int l, int from, int to, Workers team) {
-        int hidden = 4 * config.nEmbd();
-        if (team.threads() > 1 && to - from >= FloatKernels.MIN_POSITIONS_FOR_TRANSPOSE
-                && !ArrayKernels.runsOptionalKernels() && FloatKernels.inInputHalves(config.nEmbd(), hidden)) {
-            float[][] x = ws.mlpHidden[l];
-            team.forRange(hidden, (hidden + team.threads() - 1) / team.threads(),
-                    (c0, c1) -> FloatKernels.reluColumns(x, from, to, c0, c1));
-        } else {
-            stage(team, ws, tokens, l, from, to, hidden, FloatGpt::reluStage);
-        }
-    }
-
-    /**
      * The ReLU of the positions {@code [p0, p1)} of layer {@code l}'s MLP hidden layer, in place,
-     * so that the array is then also {@code mlpActive} (see {@link FloatWorkspace#mlpActive}).
+     * so that the array is then also {@code mlpActive} (see {@link FloatWorkspace#mlpActive}):
+     * where the MLP's first product does not take it inside itself
+     * ({@link FloatKernels#matmulForwardRelu}), as in generation, a position at a time.
      *
      * <p>In place it touches half the memory: each number's line is read and written back, where
      * an array of its own had its lines read from one array and written into the other, whose

@@ -220,6 +220,58 @@ final class FloatKernels {
             forwardInHalves(out, in, w, from, to, blocks, workers);
             return;
         }
+        transposedProduct(out, in, w, from, to, blocks, workers, false);
+    }
+
+    /**
+     * {@link #matmulForward} followed by the ReLU of its output, {@code out = max(out, 0)}
+     * element by element as {@link #reluInPlace} takes it, with each output's ReLU taken by the
+     * thread that has just computed it, inside the product's chunk: no loop of its own, and so
+     * no hand-off between the threads for it. Only where the product is a sum of rows of the
+     * transposed weights over enough positions ({@link #MIN_POSITIONS_FOR_TRANSPOSE}), not summed
+     * in halves ({@link #inInputHalves}), or where the optional module's kernels offer it;
+     * elsewhere nothing is computed and {@code false} returned, and the caller takes the product
+     * and the ReLU apart. The bits are those of the product, then the ReLU. Split by rows, each
+     * thread then writes the ReLU of its own half of every position's hidden layer, the half the
+     * MLP's second product sums on that thread ({@link #forwardInHalves}), as the ReLU split by
+     * columns after the product did, at the cost of a hand-off (82 microseconds a step on two
+     * threads, 4 layers, where the ReLU's work on one thread is about 40). Measured at
+     * {@code nEmbd} 256, 4 layers, 64 positions (one JVM, one model, the ReLU inside the product
+     * and after it alternated every 3 steps, rounds kept where a check of the host before and
+     * after found both cores unslowed; medians over the rounds of the paired difference of the
+     * MLP's two forward products and the ReLU between them): on two threads 125 microseconds a
+     * step less with these loops (60 rounds) and 35 less with the optional module's kernels (80
+     * rounds); on one thread 50 less with the module's (30 rounds); whole steps alike within this
+     * host's noise (new over old 0.999, 1.006 and 1.007).
+     *
+     * @return whether the product and its ReLU were computed
+     */
+    static boolean matmulForwardRelu(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
+                                     TransposeBlocks blocks, Workers team) {
+        int n = to - from;
+        int rows = w.length;
+        int cols = w[0].length;
+        Workers workers = Kernels.teamFor(team, n, rows, cols);
+        if (ArrayKernels.runsOptionalKernels()) {
+            return ArrayKernels.matmulForwardRelu(out, in, w, from, to, wT, workers);
+        }
+        if (n < MIN_POSITIONS_FOR_TRANSPOSE || inInputHalves(rows, cols)) {
+            return false;
+        }
+        blocks.ensureSlots(workers.threads());
+        transposedProduct(out, in, w, from, to, blocks, workers, true);
+        return true;
+    }
+
+    /**
+     * {@link #matmulForward} from {@link #MIN_POSITIONS_FOR_TRANSPOSE} positions on, when the
+     * input is not summed in halves; with the ReLU of each output if {@code relu}.
+     */
+    private static void transposedProduct(float[][] out, float[][] in, float[][] w, int from, int to,
+                                          TransposeBlocks blocks, Workers workers, boolean relu) {
+        int n = to - from;
+        int rows = w.length;
+        int cols = w[0].length;
         int rowGrain = Kernels.forwardRowGrain(rows, workers);
         if (rows < 2 * rowGrain || Kernels.forwardByPositions(rows, cols, workers)) {
             // Too few rows to share (the output layer's 27, one thread), or too few for the
@@ -232,7 +284,7 @@ final class FloatKernels {
             // the other); on one thread the split is the same.
             int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_FLOATS / rows / 3 * 3));
             workers.forRangeWithSlot(n, positionGrain(n, workers), (slot, p0, p1) -> productRows(out, in, w,
-                    blocks.get(slot, block, rows), block, from + p0, from + p1, 0, rows, false, 0, cols));
+                    blocks.get(slot, block, rows), block, from + p0, from + p1, 0, rows, false, 0, cols, relu));
             return;
         }
         // Split by rows of the weights, one part per thread: each thread transposes only its own
@@ -245,7 +297,7 @@ final class FloatKernels {
             // two threads writing at every pass would hand back and forth between their cores.
             boolean whole = width == rows;
             productRows(out, in, w, whole ? blocks.get(slot, block, rows) : blocks.exact(slot, block + n, width),
-                    block, from, to, o0, o1, !whole, 0, cols);
+                    block, from, to, o0, o1, !whole, 0, cols, relu);
         });
     }
 
@@ -358,7 +410,7 @@ final class FloatKernels {
      * gradient in two halves of the weights' rows). A team of two gives each thread one half
      * over every position: each thread then transposes and reads only its half of the weights
      * and its half of every position's input, which it has written itself when the stage before
-     * splits by columns (see {@code FloatGpt.relu}). Split by positions, as it was (the rows are
+     * takes its ReLU inside it ({@link #matmulForwardRelu}). Split by positions, as it was (the rows are
      * too few to share, see {@link Kernels#forwardByPositions}), each thread transposed all the
      * weights: measured for the MLP's second product at {@code nEmbd} 256, 4 layers, 64 positions
      * (core loops, one JVM, one model, old and new alternated, per-round medians of 30 and 36
@@ -382,7 +434,7 @@ final class FloatKernels {
                 int p0 = from + n * group / groups;
                 int p1 = from + n * (group + 1) / groups;
                 productRows(secondHalf ? second : out, in, w, blocks.get(slot, block, rows), block, p0, p1, 0, rows,
-                        false, secondHalf ? middle : 0, secondHalf ? cols : middle);
+                        false, secondHalf ? middle : 0, secondHalf ? cols : middle, false);
             }
         });
         workers.forRange(n, positionGrain(n, workers), (p0, p1) -> addRows(out, second, from + p0, from + p1));
@@ -395,9 +447,13 @@ final class FloatKernels {
      * see {@link Kernels}' {@code threeTermsTwoRows}). A position alone (the last of an odd
      * range) gets the same operations as one of a pair. Only the input's columns
      * {@code [c0, cols)} are summed (all of them, or one half, see {@link #forwardInHalves}).
+     * With {@code relu}, each output's ReLU is taken as soon as it is complete: a pair of
+     * positions' rows in the last block's pass, while they are in the first-level cache, or,
+     * for a part of the rows summed apart, on the copy out.
      */
     private static void productRows(float[][] out, float[][] in, float[][] w, float[][] buffer, int block,
-                                    int from, int to, int o0, int o1, boolean apart, int c0, int cols) {
+                                    int from, int to, int o0, int o1, boolean apart, int c0, int cols,
+                                    boolean relu) {
         int rows = o1 - o0;
         // The sums go to y[t - shift], columns [0, rows): the output's rows (o0 = 0), or the
         // buffer's rows from block on.
@@ -408,6 +464,8 @@ final class FloatKernels {
         }
         for (int i0 = c0; i0 < cols; i0 += block) {
             int i1 = Math.min(cols, i0 + block);
+            // The last block's pass completes each pair's sums (summed in place: apart, on the copy out).
+            boolean reluHere = relu && !apart && i1 == cols;
             Transposes.columns(w, buffer, i0, i1, 0, o0, o1);
             int t = from;
             for (; t + 1 < to; t += 2) {
@@ -428,6 +486,10 @@ final class FloatKernels {
                         yv[o] = yv[o] + b * c[o];
                     }
                 }
+                if (reluHere) {
+                    reluPrefix(yu, rows);
+                    reluPrefix(yv, rows);
+                }
             }
             if (t < to) {
                 float[] u = in[t];
@@ -439,12 +501,33 @@ final class FloatKernels {
                         yu[o] = yu[o] + a * c[o];
                     }
                 }
+                if (reluHere) {
+                    reluPrefix(yu, rows);
+                }
             }
         }
         if (apart) {
             for (int t = from; t < to; t++) {
-                System.arraycopy(y[t - shift], 0, out[t], o0, rows);
+                if (relu) {
+                    reluCopy(y[t - shift], out[t], o0, rows);
+                } else {
+                    System.arraycopy(y[t - shift], 0, out[t], o0, rows);
+                }
             }
+        }
+    }
+
+    /** {@code y[o] = max(y[o], 0)} for {@code o < rows}, as {@link #reluInPlace} takes it. */
+    private static void reluPrefix(float[] y, int rows) {
+        for (int o = 0; o < rows; o++) {
+            y[o] = Math.max(y[o], 0f);
+        }
+    }
+
+    /** {@code out[o0 + o] = max(sums[o], 0)} for {@code o < rows}: a part's copy out with its ReLU. */
+    private static void reluCopy(float[] sums, float[] out, int o0, int rows) {
+        for (int o = 0; o < rows; o++) {
+            out[o0 + o] = Math.max(sums[o], 0f);
         }
     }
 
@@ -1318,19 +1401,6 @@ final class FloatKernels {
         for (int t = from; t < to; t++) {
             float[] y = x[t];
             for (int i = 0; i < y.length; i++) {
-                y[i] = Math.max(y[i], 0f);
-            }
-        }
-    }
-
-    /**
-     * {@link #reluInPlace} of the columns {@code [c0, c1)} only, for every position of
-     * {@code [from, to)}: the ReLU split by columns (see {@code FloatGpt.relu}).
-     */
-    static void reluColumns(float[][] x, int from, int to, int c0, int c1) {
-        for (int t = from; t < to; t++) {
-            float[] y = x[t];
-            for (int i = c0; i < c1; i++) {
                 y[i] = Math.max(y[i], 0f);
             }
         }

@@ -79,10 +79,24 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
         return values[r][i - rowStart[r]];
     }
 
+    /**
+     * Stores the value rounded to the nearest float, as f32 keeps every weight. A finite value
+     * beyond a float's range (above {@link Float#MAX_VALUE} in size) is refused, the weight
+     * unchanged: it became infinity without a word, and the model's logits NaN at the next use.
+     * (A value closer to 0 than the smallest float becomes 0, as rounding does; NaN and the
+     * infinities are stored as given, as in f64.)
+     *
+     * @throws IllegalArgumentException if {@code value} is finite but rounds to an infinite float
+     */
     @Override
     public void setValue(int i, double value) {
         int r = rowOf(i);
-        values[r][i - rowStart[r]] = (float) value;
+        float rounded = (float) value;
+        if (Float.isInfinite(rounded) && Double.isFinite(value)) {
+            throw new IllegalArgumentException("parameter " + i + " cannot hold " + value + " in f32: the largest"
+                    + " float is " + Float.MAX_VALUE + " (the weight is unchanged; an f64 model holds it)");
+        }
+        values[r][i - rowStart[r]] = rounded;
     }
 
     @Override

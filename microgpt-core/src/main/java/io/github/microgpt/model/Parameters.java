@@ -46,8 +46,11 @@ public interface Parameters {
      * Replaces the value of parameter {@code i}.
      *
      * @param i the flat index, in {@code [0, size())}
-     * @param value the new value
+     * @param value the new value; an f32 model rounds it to the nearest float
      * @throws IndexOutOfBoundsException if {@code i} is outside {@code [0, size())}
+     * @throws IllegalArgumentException if the model keeps its weights as floats (f32) and
+     *     {@code value} is finite but beyond a float's range (it would become infinity); the
+     *     weight is then unchanged
      */
     void setValue(int i, double value);
 

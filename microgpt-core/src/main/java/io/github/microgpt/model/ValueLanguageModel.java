@@ -1,8 +1,10 @@
 package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
+import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.internal.ModelChecks;
+import io.github.microgpt.internal.ValueGraphs;
 import io.github.microgpt.random.RandomSource;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Turns a forward pass over {@link Value}s into a {@link LanguageModel} that the library's
@@ -50,6 +53,12 @@ import java.util.Objects;
  * <p>The loss ({@link #loss}) is built here once for all these models, node for node as
  * {@code microgpt.py} builds it, so a subclass whose forward pass is a copy of
  * {@code GptModel}'s trains bit for bit like {@code GptModel}.
+ *
+ * <p>A step whose graph would not fit in half of the Java heap is refused before any of it is
+ * built ({@link #loss}); the count covers the loss and, for the library's models, their forward
+ * passes (a forward pass of your own is not counted, so such a model may still run out of memory
+ * on a very long document). A {@link #newSequence() sequence} of a library model with attention
+ * likewise refuses a token that would make it keep more than half of the heap.
  *
  * <p>Not thread-safe: a model's parameters are shared by every graph built from it.
  */
@@ -243,7 +252,10 @@ public abstract class ValueLanguageModel implements LanguageModel {
      * @param first the first position whose prediction counts
      * @param end one past the last such position
      * @return the loss node
-     * @throws IllegalArgumentException if the positions or tokens are out of range
+     * @throws IllegalArgumentException if the positions or tokens are out of range, or if the
+     *     graph of {@code end} positions would take more than half of the Java heap (counted from
+     *     the model's shape before anything is built, at least; a GPT's grows with the square of
+     *     the positions), saying the most positions that could fit
      */
     public Value loss(int[] tokens, int first, int end) {
         return loss(tokens, first, end, null);
@@ -251,6 +263,7 @@ public abstract class ValueLanguageModel implements LanguageModel {
 
     private Value loss(int[] tokens, int first, int end, Predictions predictions) {
         ModelChecks.stretch(tokens, first, end, config.blockSize(), vocabSize);
+        checkGraph(end, Runtime.getRuntime().maxMemory());
         if (predictions != null) {
             predictions.clear();
         }
@@ -273,6 +286,74 @@ public abstract class ValueLanguageModel implements LanguageModel {
             }
         }
         return Value.sum(losses).mul(1.0 / losses.length);
+    }
+
+    // ------------------------------------------------------------------- memory of the graph
+
+    /**
+     * The least memory the forward passes over {@code positions} positions of one sequence
+     * allocate, as the {@link ValueGraphs} count it: a library model knows its own; a subclass
+     * written elsewhere is not counted (0), and only its loss is.
+     */
+    double forwardGraphBytes(long positions) {
+        return 0;
+    }
+
+    /**
+     * The least memory a {@link #newSequence() sequence} keeps once it has read
+     * {@code positions} tokens (what its cache holds and the graph behind it): 0 unless a library
+     * model with a cache of computed keys and values says more.
+     */
+    double sequenceBytes(long positions) {
+        return 0;
+    }
+
+    /** What a reader calls this model in a message: its class's simple name with an article. */
+    private String modelName() {
+        String name = getClass().getSimpleName();
+        if (name.isEmpty()) {
+            return "a model of the class " + getClass().getName();
+        }
+        return ("AEIOU".indexOf(name.charAt(0)) >= 0 ? "an " : "a ") + name;
+    }
+
+    /**
+     * Refuses, before any of it is built, a step whose graph over {@code positions} positions
+     * could not fit in half of the heap ({@link HeapBudget}'s rule): building it ran out of memory
+     * after seconds or minutes (at the default shape under {@code -Xmx256m}, from 500 positions).
+     * Says the most positions that would fit.
+     */
+    final void checkGraph(long positions, long heapLimit) {
+        LongUnaryOperator bytesOf = p -> ValueGraphs.bytes(ValueGraphs.loss(p, vocabSize) + forwardGraphBytes(p));
+        long bytes = bytesOf.applyAsLong(positions);
+        if (HeapBudget.fits(bytes, heapLimit)) {
+            return;
+        }
+        long most = ValueGraphs.mostPositions(bytesOf, positions - 1, heapLimit / 2);
+        throw new IllegalArgumentException(HeapBudget.refusal("the graph of Values of one step over " + positions
+                + " positions of " + modelName() + " (blockSize " + config.blockSize() + ")", bytes, heapLimit)
+                + "; " + (most == 0 ? "not even one position fits"
+                        : "at most " + most + " positions could fit (a Trainer reads at most blockSize positions of a"
+                                + " document: give the model a smaller blockSize, or train on shorter documents)")
+                + ", or give Java more memory (for example -Xmx8g)");
+    }
+
+    /**
+     * Refuses to read the token at position {@code positions - 1} of a sequence that would then
+     * keep more than half of the heap: a sequence keeps the graph of every position it has read,
+     * and one that runs on towards a large block size ran out of memory.
+     */
+    final void checkSequence(long positions, long heapLimit) {
+        LongUnaryOperator bytesOf = p -> ValueGraphs.bytes(sequenceBytes(p));
+        long bytes = bytesOf.applyAsLong(positions);
+        if (HeapBudget.fits(bytes, heapLimit)) {
+            return;
+        }
+        long most = ValueGraphs.mostPositions(bytesOf, positions - 1, heapLimit / 2);
+        throw new IllegalStateException(HeapBudget.refusal("a sequence of " + modelName() + " that has read "
+                + positions + " tokens, whose cache keeps the graph of Values of every position,", bytes, heapLimit)
+                + "; at most " + most + " positions could fit: sample shorter sequences (SamplingOptions.withMaxLength)"
+                + ", or give Java more memory (for example -Xmx8g)");
     }
 
     @Override
@@ -298,6 +379,7 @@ public abstract class ValueLanguageModel implements LanguageModel {
             public double[] next(int tokenId) {
                 ModelChecks.token(tokenId, vocabSize, "the token");
                 ModelChecks.position(length, config.blockSize());
+                checkSequence(length + 1L, Runtime.getRuntime().maxMemory());
                 Value[] logits = forward(tokenId, length, cache);
                 length++;
                 double[] out = new double[logits.length];

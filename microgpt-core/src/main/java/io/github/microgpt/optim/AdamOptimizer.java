@@ -3,6 +3,7 @@ package io.github.microgpt.optim;
 import io.github.microgpt.internal.FloatParameterRows;
 import io.github.microgpt.internal.FusedStep;
 import io.github.microgpt.internal.FusedUpdates;
+import io.github.microgpt.internal.ClassNames;
 import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.internal.ParameterRows;
@@ -243,7 +244,8 @@ public final class AdamOptimizer {
         // the loss without a word, and a NaN or infinite one surfaced a step later as
         // "training diverged", far from its cause. 0 is a rate (a warm-up may start there).
         if (!(rate >= 0) || rate == Double.POSITIVE_INFINITY) {
-            throw new IllegalStateException("the learning-rate schedule " + schedule + " gave the rate " + rate
+            throw new IllegalStateException("the learning-rate schedule (" + ClassNames.describe(schedule)
+                    + ") gave the rate " + rate
                     + " for stepIndex " + stepIndex + " of " + totalSteps + " (base rate " + learningRate
                     + "); a rate must be finite and 0 or more");
         }
@@ -912,7 +914,8 @@ public final class AdamOptimizer {
     /**
      * The settings and the number of parameters (this optimizer does not count steps: the trainer
      * passes each step's index). The built-in schedules print by name; a schedule of your own
-     * prints as its own {@code toString} does (a lambda's is its class name).
+     * prints as its own {@code toString} does, a lambda as {@code "a lambda written in"} its class
+     * (its own {@code toString} is an address that changes from run to run).
      *
      * @return for example {@code AdamOptimizer[learningRate=0.01, beta1=0.85, beta2=0.99, eps=1.0E-8,
      *     schedule=LINEAR_DECAY, size=4192]}
@@ -920,6 +923,6 @@ public final class AdamOptimizer {
     @Override
     public String toString() {
         return "AdamOptimizer[learningRate=" + learningRate + ", beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + eps
-                + ", schedule=" + schedule + ", size=" + size + "]";
+                + ", schedule=" + ClassNames.describe(schedule) + ", size=" + size + "]";
     }
 }

@@ -419,6 +419,7 @@ public final class Documents {
         }
         // A cache file that is a symbolic link is written through, beside the file it leads to.
         Path target = RegularFiles.writeTarget(cached);
+        removeLeftoverParts(target);
         // The target's own name as the prefix was too long for the file system beside a long name.
         Path partial = Files.createTempFile(target.getParent(), RegularFiles.besideStem(target), ".part");
         try {
@@ -436,6 +437,45 @@ public final class Documents {
             return cached;
         } finally {
             Files.deleteIfExists(partial);
+        }
+    }
+
+    /**
+     * How long a partial download must have gone unwritten to be taken for a leftover: 20 times
+     * the stall window, after which a live download has been given up (and its file deleted).
+     */
+    static final long LEFTOVER_PART_MILLIS = 20L * READ_TIMEOUT_MILLIS;
+
+    /**
+     * Deletes the partial downloads of {@code target} that a killed process left behind (hidden
+     * {@code .NAME123.part} files: a download that ends, well or badly, deletes its own, but a
+     * process killed mid-download cannot, and each such file stayed in the cache for ever). Only
+     * files not written for {@link #LEFTOVER_PART_MILLIS} go, so that another process's download
+     * of the same file, which writes at least once per stall window, is left alone. Best effort:
+     * a file that cannot be read or deleted is left.
+     */
+    private static void removeLeftoverParts(Path target) {
+        String stem = RegularFiles.besideStem(target);
+        long now = System.currentTimeMillis();
+        try (var entries = Files.newDirectoryStream(target.getParent(), entry -> {
+            String name = String.valueOf(entry.getFileName());
+            // createTempFile puts a number between the stem and the suffix.
+            return name.startsWith(stem) && name.endsWith(".part") && name.length() > stem.length() + 5
+                    && name.substring(stem.length(), name.length() - 5).chars().allMatch(Character::isDigit);
+        })) {
+            for (Path entry : entries) {
+                try {
+                    var attributes = Files.readAttributes(entry, java.nio.file.attribute.BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if (attributes.isRegularFile() && now - attributes.lastModifiedTime().toMillis() > LEFTOVER_PART_MILLIS) {
+                        Files.deleteIfExists(entry);
+                    }
+                } catch (IOException e) {
+                    // Left for another time: the download itself does not depend on it.
+                }
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            // As above.
         }
     }
 

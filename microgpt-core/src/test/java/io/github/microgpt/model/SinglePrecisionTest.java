@@ -343,4 +343,42 @@ class SinglePrecisionTest {
         LanguageModel.Sequence sequence = f32.newSequence();
         assertThrows(IllegalArgumentException.class, () -> sequence.next(5));
     }
+
+    /**
+     * An f32 weight refuses a finite value beyond a float's range, unchanged, rather than turning
+     * it into infinity without a word; it rounds the rest (to 0 below the smallest float) and keeps
+     * NaN and the infinities as an f64 model does. A checkpoint with such a weight is refused by
+     * an f32 model before any weight is written.
+     */
+    @Test
+    void anF32WeightRefusesAValueBeyondAFloatsRange() throws Exception {
+        ArrayGptModel model = ArrayGptModel.create(GptConfig.defaults(), 27, new PythonRandom(42), Precision.F32);
+        Parameters parameters = model.parameters();
+        double before = parameters.value(0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parameters.setValue(0, 1e300));
+        assertEquals("parameter 0 cannot hold 1.0E300 in f32: the largest float is 3.4028235E38 (the weight is"
+                + " unchanged; an f64 model holds it)", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> parameters.setValue(1, -3.5e38));
+        assertEquals(before, parameters.value(0));
+        parameters.setValue(0, 3.4e38);
+        assertEquals((float) 3.4e38, parameters.value(0));
+        parameters.setValue(0, 1e-300);
+        assertEquals(0.0, parameters.value(0));
+        parameters.setValue(0, Double.POSITIVE_INFINITY);
+        assertEquals(Double.POSITIVE_INFINITY, parameters.value(0));
+        parameters.setValue(0, Double.NaN);
+        assertTrue(Double.isNaN(parameters.value(0)));
+
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("f32-range");
+        GptModel f64 = GptModel.create(GptConfig.defaults(), 27, new PythonRandom(1));
+        f64.parameters().setValue(5, 1e300);
+        io.github.microgpt.checkpoint.Checkpoint.save(dir, f64, Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"));
+        ArrayGptModel target = ArrayGptModel.create(GptConfig.defaults(), 27, new PythonRandom(2), Precision.F32);
+        double[] weights = target.parameters().values();
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> io.github.microgpt.checkpoint.Checkpoint.load(dir).loadInto(target));
+        assertEquals("the checkpoint's weight 5 (1.0E300) is beyond an f32 model's range (the largest float is"
+                + " 3.4028235E38); load it into an f64 model", refused.getMessage());
+        assertArrayEquals(weights, target.parameters().values(), "no weight written");
+    }
 }

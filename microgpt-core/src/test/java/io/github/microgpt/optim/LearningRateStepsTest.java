@@ -80,6 +80,9 @@ class LearningRateStepsTest {
                         () -> trainer.step(io.github.microgpt.train.StepMode.DOCUMENT), engine + " " + bad);
                 assertTrue(e.getMessage().contains("gave the rate " + bad + " for stepIndex 1 of 3")
                         && e.getMessage().contains("a rate must be finite and 0 or more"), e.getMessage());
+                // A lambda is named by the class that wrote it, not as Test$$Lambda/0x...@1a2b3c.
+                assertTrue(e.getMessage().startsWith("the learning-rate schedule (a lambda written in "
+                        + LearningRateStepsTest.class.getName() + ") gave the rate"), e.getMessage());
                 assertEquals(1, trainer.stepsDone(), "the refused step is not counted");
                 org.junit.jupiter.api.Assertions.assertArrayEquals(before, model.parameters().values(),
                         "the refused step changed no weight");
@@ -87,5 +90,7 @@ class LearningRateStepsTest {
         }
         AdamOptimizer zero = new AdamOptimizer(4, AdamSettings.defaults().withSchedule((rate, step, total) -> 0.0));
         assertEquals(0.0, zero.learningRate(0, 3), "a rate of 0 is a rate (a warm-up may start there)");
+        assertEquals("AdamOptimizer[learningRate=0.01, beta1=0.85, beta2=0.99, eps=1.0E-8, schedule=a lambda written"
+                + " in " + LearningRateStepsTest.class.getName() + ", size=4]", zero.toString());
     }
 }

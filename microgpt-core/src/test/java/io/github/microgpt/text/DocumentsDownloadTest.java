@@ -245,6 +245,31 @@ class DocumentsDownloadTest {
         assertArrayEquals(other, Files.readAllBytes(b));
     }
 
+    /**
+     * A process killed mid-download leaves its hidden partial file behind (a download that ends
+     * deletes its own); the next download of the same file deletes such leftovers, once they
+     * have gone unwritten far longer than a live download does, and leaves a recent one (another
+     * process may be writing it) and other files alone. Before, every killed download left one
+     * for ever.
+     */
+    @Test
+    void aKilledDownloadsLeftoverIsDeletedByTheNextDownload(@TempDir Path source) throws Exception {
+        Path original = Files.write(source.resolve("names.txt"), NAMES);
+        Path cached = Documents.download(original.toUri(), cache, null);
+        String stem = io.github.microgpt.internal.RegularFiles.besideStem(cached);
+        Path old = Files.write(cache.resolve(stem + "8120039485713.part"), new byte[] {1, 2});
+        Path recent = Files.write(cache.resolve(stem + "4404.part"), new byte[] {3});
+        Path unrelated = Files.write(cache.resolve(stem + "notanumber.part"), new byte[] {4});
+        Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - Documents.LEFTOVER_PART_MILLIS - 60_000));
+        Files.setLastModifiedTime(unrelated, Files.getLastModifiedTime(old));
+        Files.delete(cached);
+        assertArrayEquals(NAMES, Files.readAllBytes(Documents.download(original.toUri(), cache, null)));
+        assertFalse(Files.exists(old), "the killed download's leftover is deleted");
+        assertTrue(Files.exists(recent), "a partial file written lately may be another download's");
+        assertTrue(Files.exists(unrelated), "a file the download did not name is not touched");
+    }
+
     @Test
     void downloadsFileUrls(@TempDir Path source) throws Exception {
         Path original = Files.write(source.resolve("local names.txt"), NAMES);

@@ -704,6 +704,16 @@ final class FloatProducts {
      */
     static void productByPanels(float[][] panels, int n, float[][] w, int o0, int o1, float[][] out, int from,
                                 float[] tile) {
+        productByPanels(panels, n, w, o0, o1, out, from, tile, false);
+    }
+
+    /**
+     * {@link #productByPanels(float[][], int, float[][], int, int, float[][], int, float[])}
+     * with, if {@code relu}, each output's ReLU ({@code Math.max(y, 0f)}) taken as it is written
+     * out of the tile: the product's bits, then the ReLU's.
+     */
+    static void productByPanels(float[][] panels, int n, float[][] w, int o0, int o1, float[][] out, int from,
+                                float[] tile, boolean relu) {
         int k1 = w[o0].length;
         int padded = panelPositions(n);
         for (int o = o0; o < o1; o += 5) {
@@ -716,7 +726,11 @@ final class FloatProducts {
             int rows = Math.min(5, o1 - o);
             for (int p = 0; p < padded; p += PANEL) {
                 panelBlock5(w0, w1, w2, w3, w4, panels[p / PANEL], k1, tile);
-                scatter(tile, PANEL, out, from + p, Math.min(PANEL, n - p), o, rows);
+                if (relu) {
+                    scatterRelu(tile, PANEL, out, from + p, Math.min(PANEL, n - p), o, rows);
+                } else {
+                    scatter(tile, PANEL, out, from + p, Math.min(PANEL, n - p), o, rows);
+                }
             }
         }
     }
@@ -771,6 +785,16 @@ final class FloatProducts {
             float[] y = out[t0 + p];
             for (int q = 0; q < rows; q++) {
                 y[o + q] = tile[q * stride + p];
+            }
+        }
+    }
+
+    /** {@link #scatter} of {@code Math.max(tile[q * stride + p], 0f)}: the outputs' ReLU. */
+    private static void scatterRelu(float[] tile, int stride, float[][] out, int t0, int count, int o, int rows) {
+        for (int p = 0; p < count; p++) {
+            float[] y = out[t0 + p];
+            for (int q = 0; q < rows; q++) {
+                y[o + q] = Math.max(tile[q * stride + p], 0f);
             }
         }
     }

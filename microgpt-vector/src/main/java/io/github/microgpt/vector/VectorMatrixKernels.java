@@ -240,6 +240,28 @@ public final class VectorMatrixKernels implements MatrixKernels {
     @Override
     public boolean matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
                                  Team team) {
+        return matmulForward(out, in, w, from, to, wT, team, false);
+    }
+
+    /**
+     * The product by panels of positions (16 registers), with each output's ReLU taken as the
+     * thread that computed it writes it out ({@link FloatProducts#productByPanels(float[][], int,
+     * float[][], int, int, float[][], int, float[], boolean)}); left to the core (nothing
+     * computed) for the products of 32 registers, which are not cut into panels.
+     */
+    @Override
+    public boolean matmulForwardRelu(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
+                                     Team team) {
+        return FloatProducts.SIXTEEN_REGISTERS && matmulForward(out, in, w, from, to, wT, team, true);
+    }
+
+    /**
+     * {@link #matmulForward(float[][], float[][], float[][], int, int, float[][], Team)}, with the
+     * ReLU of every output if {@code relu}; with {@code relu} only for 16 registers, and false
+     * (nothing computed) where the input is not transposed into panels.
+     */
+    private boolean matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
+                                  Team team, boolean relu) {
         int n = to - from;
         int rows = w.length;
         int cols = w[0].length;
@@ -262,7 +284,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
                 int unit = FloatProducts.FORWARD_ROWS;
                 team.forRange((rows + unit - 1) / unit, Math.max(1, ROW_GRAIN / unit),
                         (b0, b1) -> FloatProducts.productByPanels(panels, n, w, b0 * unit, Math.min(rows, b1 * unit),
-                                out, from, InputScratch.floatTile(4 * FloatProducts.POSITIONS)));
+                                out, from, InputScratch.floatTile(4 * FloatProducts.POSITIONS), relu));
                 return true;
             }
             if (FloatProducts.SIXTEEN_REGISTERS) {
@@ -273,7 +295,7 @@ public final class VectorMatrixKernels implements MatrixKernels {
                 team.forRange((rows + unit - 1) / unit, Math.max(1, ROW_GRAIN / unit),
                         (b0, b1) -> FloatProducts.productByPanels(InputScratch.floatPanels(call, in, from, to, cols),
                                 n, w, b0 * unit, Math.min(rows, b1 * unit), out, from,
-                                InputScratch.floatTile(4 * FloatProducts.POSITIONS)));
+                                InputScratch.floatTile(4 * FloatProducts.POSITIONS), relu));
                 return true;
             }
             // Shared out by blocks of FloatProducts.EIGHT_ROWS rows, each thread with the whole
@@ -283,6 +305,9 @@ public final class VectorMatrixKernels implements MatrixKernels {
                     InputScratch.floats(call, in, from, to, cols, padded), n, w, o0, o1, out, from,
                     InputScratch.floatTile(2 * FloatProducts.EIGHT_ROWS * FloatProducts.L)));
             return true;
+        }
+        if (relu) {
+            return false;
         }
         team.forRange(cols, TRANSPOSE_GRAIN, (i0, i1) -> Transposes.columns(w, wT, i0, i1));
         team.forRange(n, POSITION_GRAIN, (p0, p1) -> {

@@ -845,6 +845,42 @@ class VectorMatrixKernelsTest {
         assertTrue(VectorMatrixKernels.worthIt(1, 1, 1));
     }
 
+    /**
+     * The single-precision product with the ReLU of its outputs taken inside it (the MLP's first
+     * product): the bits of the product, then {@code Math.max(y, 0f)} (a NaN stays NaN, so a
+     * test {@code y > 0 ? y : 0} would fail), however the rows are shared out; with 32 registers
+     * it is left to the core, nothing computed.
+     */
+    @TestFactory
+    Stream<DynamicTest> theProductsReluIsTheProductThenItsRelu() {
+        return Stream.concat(shapes(), Stream.of(new Shape(256, 64, 64, 0), new Shape(41, 33, 19, 3)))
+                .map(s -> DynamicTest.dynamicTest(s.toString(), () -> {
+                    Operands x = new Operands(s);
+                    float[][] in = toFloat(x.in);
+                    float[][] w = toFloat(x.w);
+                    // A NaN weight: every output of its row is NaN, before and after the ReLU.
+                    w[s.rows() / 2][s.cols() / 2] = Float.NaN;
+                    float[][] expected = new float[x.to][s.rows()];
+                    assertTrue(KERNELS.matmulForward(expected, in, w, s.from(), x.to, new float[s.cols()][x.to + 16],
+                            ONE));
+                    for (int t = s.from(); t < x.to; t++) {
+                        for (int o = 0; o < s.rows(); o++) {
+                            expected[t][o] = Math.max(expected[t][o], 0f);
+                        }
+                    }
+                    for (Team team : new Team[] {ONE, CHUNKS, UNEVEN, THREADS}) {
+                        float[][] out = new float[x.to][s.rows()];
+                        boolean computed = KERNELS.matmulForwardRelu(out, in, w, s.from(), x.to,
+                                new float[s.cols()][x.to + 16], team);
+                        assertEquals(FloatProducts.SIXTEEN_REGISTERS, computed, s + ": fused where the panels are");
+                        for (int t = 0; t < x.to; t++) {
+                            assertBits(computed && t >= s.from() ? expected[t] : new float[s.rows()], out[t],
+                                    s + ": out[" + t + "]");
+                        }
+                    }
+                }));
+    }
+
     @Test
     void fewPositionsAreLeftToTheCoreUntouched() {
         Operands x = new Operands(new Shape(5, 9, VectorMatrixKernels.MIN_POSITIONS - 1, 0));
@@ -852,6 +888,7 @@ class VectorMatrixKernelsTest {
         assertFalse(KERNELS.matmulForward(out, x.in, x.w, 0, x.to, new double[9][5], ONE));
         float[][] outF = new float[x.to][5];
         assertFalse(KERNELS.matmulForward(outF, toFloat(x.in), toFloat(x.w), 0, x.to, new float[9][5], ONE));
+        assertFalse(KERNELS.matmulForwardRelu(outF, toFloat(x.in), toFloat(x.w), 0, x.to, new float[9][5], ONE));
         for (int t = 0; t < x.to; t++) {
             assertArrayEquals(new double[5], out[t], 0.0);
             assertArrayEquals(new float[5], outF[t], 0f);

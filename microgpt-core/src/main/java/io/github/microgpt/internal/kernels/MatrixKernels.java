@@ -161,6 +161,29 @@ public interface MatrixKernels {
     boolean matmulForward(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT, Team team);
 
     /**
+     * {@link #matmulForward(float[][], float[][], float[][], int, int, float[][], Team)} followed
+     * by the ReLU of every output, {@code out[t][o] = Math.max(out[t][o], 0f)} (a NaN stays the
+     * same NaN, {@code -0f} becomes {@code +0f}): the bits of the product, then the ReLU. An
+     * implementation takes each output's ReLU on the thread that computed it, inside the
+     * product's loop, which spares the ReLU a loop of its own (and the threads a hand-off). By
+     * default nothing is computed and {@code false} returned: the caller then takes the product
+     * and the ReLU apart.
+     *
+     * @param out (T, OC) the product's ReLU
+     * @param in (T, C) the input
+     * @param w (OC, C) the weights
+     * @param from the first position
+     * @param to one past the last position
+     * @param wT (at least C, at least OC) scratch
+     * @param team the threads
+     * @return whether the product and its ReLU were computed
+     */
+    default boolean matmulForwardRelu(float[][] out, float[][] in, float[][] w, int from, int to, float[][] wT,
+                                      Team team) {
+        return false;
+    }
+
+    /**
      * The single-precision gradients of {@link #matmulForward(float[][], float[][], float[][], int, int,
      * float[][], Team)}, added to {@code din} and {@code dw}.
      *

@@ -805,7 +805,8 @@ public final class BenchCommand implements Callable<Integer> {
             // one generated sequence at a time.
             for (Contender member : group) {
                 int vocabSize = workload.tokenizer().vocabSize();
-                long bytes = ModelMemory.bytes(member.engine(), member.precision(), parameters, positions, true);
+                long bytes = ModelMemory.bytes(member.engine(), member.precision(), Architecture.GPT,
+                        workload.config(), vocabSize, parameters, positions);
                 if (member.engine() == Engine.ARRAY) {
                     bytes = ModelMemory.saturatedSum(bytes, ModelMemory.arrayWorkspaceBytes(member.precision(),
                             workload.config(), vocabSize, member.threads()));
@@ -813,7 +814,7 @@ public final class BenchCommand implements Callable<Integer> {
                             ModelMemory.arrayGenerationBytes(member.precision(), workload.config(), vocabSize));
                 }
                 ModelMemory.check("the model (" + parameters + " parameters)", bytes,
-                        ModelMemory.why(member.engine(), positions, true),
+                        ModelMemory.why(member.engine(), positions),
                         "choose smaller --n-embd, --n-layer or --block-size");
             }
         }

@@ -2,6 +2,7 @@ package io.github.microgpt.examples.cli;
 
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.CheckpointException;
+import io.github.microgpt.internal.ValueGraphs;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
@@ -205,7 +206,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 + " parameters, block size " + config.blockSize() + ")";
         if (checkpoint.architecture() == Architecture.GPT) {
             Precision precision = checkpoint.precision();
-            long bytes = ModelMemory.saturatedSum(ModelMemory.bytes(Engine.ARRAY, precision, parameters, 0, true),
+            long bytes = ModelMemory.saturatedSum(ModelMemory.bytes(Engine.ARRAY, precision, Architecture.GPT, config,
+                    checkpoint.tokenizer().vocabSize(), parameters, 0),
                     ModelMemory.arrayGenerationBytes(precision, config, checkpoint.tokenizer().vocabSize()));
             ModelMemory.check(model, bytes, "on the array engine, every sample allocates a key-value cache for the "
                     + "checkpoint's whole block of " + config.blockSize() + " positions" + (precision == Precision.F32
@@ -213,19 +215,25 @@ public final class GenerateCommand implements Callable<Integer> {
                     "the block size is fixed by the checkpoint", limit);
             return;
         }
-        boolean everywhere = checkpoint.architecture() == Architecture.ATTENTION;
+        // The core refuses a sequence that would keep more than half of the heap (its cache holds
+        // the graph of every position read): refused here first, with the option that avoids it.
+        Architecture architecture = checkpoint.architecture();
         int prefixTokens = prefix.codePointCount(0, prefix.length());
         long longest = maxLength == null ? config.blockSize() : Math.min(config.blockSize(), 1L + prefixTokens + maxLength);
         int positions = (int) longest;
-        long bytes = ModelMemory.bytes(Engine.VALUE, Precision.F64, parameters, positions, everywhere);
-        if (bytes <= limit) {
+        long bytes = ModelMemory.valueSequenceBytes(architecture, config, positions);
+        if (bytes <= limit / 2) {
             return;
         }
-        long fits = ModelMemory.valuePositionsThatFit(parameters, everywhere, limit) - 1 - prefixTokens;
+        long fits = ValueGraphs.mostPositions(p -> ModelMemory.valueSequenceBytes(architecture, config, p),
+                positions, limit / 2) - 1 - prefixTokens;
         String smaller = fits >= 1 ? "give --max-length " + fits + " or less" + (maxLength == null
                 ? " (a sample of a poorly trained model may run on to the block size)" : "")
                 : "the model is too large to sample in this heap";
-        ModelMemory.check(model, bytes, "on the value engine, a sample's key-value cache holds the graph of every "
-                + "parameter at each of up to " + positions + " positions", smaller, limit);
+        throw new UsageException(model + " would need at least " + bytes + " bytes of memory, "
+                + ModelMemory.gib(bytes) + " (on the value engine, a sample's key-value cache holds the graph of each"
+                + " layer's keys and values at each of up to " + positions + " positions), more than half of the "
+                + limit + " bytes (" + ModelMemory.gib(limit) + ") this Java heap may use; " + smaller
+                + ", or give Java more memory (for example JAVA_OPTS=-Xmx16g for ./microgpt)");
     }
 }

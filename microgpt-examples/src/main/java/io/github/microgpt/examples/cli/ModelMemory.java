@@ -1,8 +1,11 @@
 package io.github.microgpt.examples.cli;
 
+import io.github.microgpt.internal.ValueGraphs;
 import io.github.microgpt.internal.kernels.ArrayBytes;
 import io.github.microgpt.internal.kernels.MatrixKernels;
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.ArrayKernels;
+import io.github.microgpt.model.MlpModel;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
@@ -21,15 +24,17 @@ import java.util.TreeMap;
  *
  * <p>The figures are lower bounds, so that a run that fits is never refused: the array engine
  * keeps four numbers per parameter (weight, gradient, Adam's two moments); the value engine keeps
- * a {@code Value} per parameter and, in every step, a graph that uses each parameter of a GPT at
- * each position of the document. Measured with {@code train --data} on two 16-letter names
- * (16 positions, width 16) and the smallest {@code -Xmx} that ran two steps: 20 layers (62,000
- * parameters) needed 48-64 MB, 40 layers 96-128 MB, 80 layers (247,000) 192-224 MB, that is
- * 49-57 bytes per parameter and position; the estimate takes 44 per position and 64 for the
- * parameter itself (80 layers: 190 MB). Being a lower bound, it lets a model at the edge
- * through (3000 layers on the embedded names: 6.27 GB estimated against a 6.32 GB heap; it ran
- * out of memory after four minutes): it catches the models that are far too large.
- * (The checkpoint loader has its own such check, on the sizes a file declares.)
+ * a {@code Value} per parameter and, in every step, the graph of the longest document, counted
+ * from the model's shape by the core's own count ({@code internal.ValueGraphs}, which the
+ * library's models use to refuse such a step): every weight a position reads (not the
+ * embeddings' other rows), and each pair of positions that attention joins, so that the graph
+ * grows with the square of the document's length. (It took 44 bytes for every parameter at
+ * every position, measured before the graph's sums of products were stored compactly: 80 layers,
+ * which now run in 100 MB, were refused under {@code -Xmx160m}, and a block size of 100,000 on
+ * 16-letter names, which runs in 256 MB, was said to need 1.1 GiB for the unread rows of its
+ * position embeddings.) Being a lower bound, it lets a model at the edge through: it catches the
+ * models that are far too large. (The checkpoint loader has its own such check, on the sizes a
+ * file declares.)
  *
  * <p>The array engine also keeps a workspace that grows with the block size, not with the
  * document: its training workspace is allocated for {@code --block-size} positions whatever the
@@ -68,8 +73,6 @@ final class ModelMemory {
 
     /** Bytes per parameter of the value engine that do not depend on the document: its Value, Adam's moments. */
     static final long VALUE_BYTES_PER_PARAMETER = 64;
-    /** Bytes per parameter and position of the value engine's graph of one step. */
-    static final long VALUE_BYTES_PER_PARAMETER_AND_POSITION = 44;
 
     private ModelMemory() {
     }
@@ -503,22 +506,57 @@ final class ModelMemory {
      *
      * @param engine the engine
      * @param precision the array engine's precision (the value engine computes in f64)
+     * @param architecture the model of the progression (the value engine's graph depends on it)
+     * @param config the model's shape
+     * @param vocabSize the number of tokens
      * @param parameters the number of parameters
      * @param positions the most positions a step trains
-     * @param everyParameterEveryPosition whether a step uses every parameter at every position (a
-     *     GPT or an attention block does; a bigram's table or an MLP's embeddings are read a row
-     *     at a time)
      * @return the bytes
      */
-    static long bytes(Engine engine, Precision precision, long parameters, int positions,
-                      boolean everyParameterEveryPosition) {
+    static long bytes(Engine engine, Precision precision, Architecture architecture, GptConfig config, int vocabSize,
+                      long parameters, int positions) {
         if (engine == Engine.ARRAY) {
             long perParameter = precision == Precision.F64 ? 4 * Double.BYTES : 4 * Float.BYTES;
             return saturatedProduct(parameters, perParameter);
         }
-        long perParameter = VALUE_BYTES_PER_PARAMETER
-                + (everyParameterEveryPosition ? VALUE_BYTES_PER_PARAMETER_AND_POSITION * positions : 0);
-        return saturatedProduct(parameters, perParameter);
+        return saturatedSum(saturatedProduct(parameters, VALUE_BYTES_PER_PARAMETER),
+                valueGraphBytes(architecture, config, vocabSize, positions));
+    }
+
+    /**
+     * The least memory of the value engine's graph of one step over {@code positions} positions,
+     * as the core counts it before it builds one ({@code internal.ValueGraphs}).
+     *
+     * @param architecture the model
+     * @param config its shape
+     * @param vocabSize the number of tokens
+     * @param positions the positions of the step
+     * @return the bytes
+     */
+    static long valueGraphBytes(Architecture architecture, GptConfig config, int vocabSize, long positions) {
+        double forward = switch (architecture) {
+            case GPT, ATTENTION -> ValueGraphs.gptForward(config.nLayer(), config.nEmbd(), config.nHead(), vocabSize,
+                    positions, architecture == Architecture.GPT);
+            case MLP -> ValueGraphs.mlpForward(MlpModel.CONTEXT * config.nEmbd(), 4 * config.nEmbd(), vocabSize,
+                    positions);
+            case BIGRAM -> 0;
+        };
+        return ValueGraphs.bytes(ValueGraphs.loss(positions, vocabSize) + forward);
+    }
+
+    /**
+     * The least memory a value-engine sequence keeps once it has read {@code positions} tokens
+     * (its cache's keys and values, and the graph behind them), as the core counts it.
+     *
+     * @param architecture the model
+     * @param config its shape
+     * @param positions the tokens read
+     * @return the bytes
+     */
+    static long valueSequenceBytes(Architecture architecture, GptConfig config, long positions) {
+        return architecture == Architecture.GPT || architecture == Architecture.ATTENTION
+                ? ValueGraphs.bytes(ValueGraphs.gptSequence(config.nLayer(), config.nEmbd(),
+                        config.nHead(), positions, architecture == Architecture.GPT)) : 0;
     }
 
     /**
@@ -530,26 +568,6 @@ final class ModelMemory {
      */
     static long lossHistoryBytes(int totalSteps) {
         return 16L * Math.max(0, totalSteps);
-    }
-
-    /**
-     * The most positions a value-engine step or sample may read within {@code limit} bytes: the
-     * inverse of {@link #bytes} for that engine.
-     *
-     * @param parameters the number of parameters, at least 1
-     * @param everyParameterEveryPosition as for {@link #bytes}; if false, any number fits that
-     *     fits at all
-     * @param limit the bytes available
-     * @return the positions, 0 if not even the parameters fit, at most {@link Integer#MAX_VALUE}
-     */
-    static long valuePositionsThatFit(long parameters, boolean everyParameterEveryPosition, long limit) {
-        long perPosition = limit / Math.max(1, parameters) - VALUE_BYTES_PER_PARAMETER;
-        if (perPosition < 0) {
-            return 0;
-        }
-        return everyParameterEveryPosition
-                ? Math.min(Integer.MAX_VALUE, perPosition / VALUE_BYTES_PER_PARAMETER_AND_POSITION)
-                : Integer.MAX_VALUE;
     }
 
     /**
@@ -583,19 +601,16 @@ final class ModelMemory {
      * @param engine the engine
      * @param positions on the value engine, the most positions a step trains; on the array engine,
      *     the block size, for which its workspace is made
-     * @param everyParameterEveryPosition as for {@link #bytes}
      * @return the words, for {@link #check}'s message
      */
-    static String why(Engine engine, int positions, boolean everyParameterEveryPosition) {
+    static String why(Engine engine, int positions) {
         if (engine == Engine.ARRAY) {
             return "on the array engine: weights, gradients and Adam's two moments, and a workspace for a block of "
                     + positions + " positions: each layer's activations and their gradients at every position, and"
                     + " each head's attention weights over " + positions + " x " + positions + " positions";
         }
-        return everyParameterEveryPosition
-                ? "on the value engine, whose graph of a step holds every parameter at each of its " + positions
-                        + " positions"
-                : "on the value engine: a Value per parameter and Adam's moments";
+        return "on the value engine: a Value per parameter, Adam's moments, and the graph of a step over "
+                + positions + " positions";
     }
 
     /** A number of bytes in GiB for a reader, such as {@code "3.2 GiB"}. */

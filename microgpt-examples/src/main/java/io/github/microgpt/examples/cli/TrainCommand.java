@@ -7,6 +7,7 @@ import io.github.microgpt.checkpoint.ResumedTraining;
 import io.github.microgpt.checkpoint.SaveLock;
 import io.github.microgpt.checkpoint.TrainingRun;
 import io.github.microgpt.checkpoint.TrainingState;
+import io.github.microgpt.internal.ValueGraphs;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Engine;
@@ -457,6 +458,16 @@ public final class TrainCommand implements Callable<Integer> {
         Run run = resume == null ? newRun(out) : resumedRun(out);
         Trainer trainer = run.trainer();
         int firstStep = trainer.stepsDone();
+        if (firstStep == trainer.totalSteps()) {
+            // Only a resumed run can be complete before it starts: it trained 0 steps and printed
+            // the samples again without a word, as if it had trained.
+            context.err().println("microgpt: the run in " + resume + " is already complete (" + firstStep + " of "
+                    + firstStep + " steps): nothing to train" + (samples > 0 ? "; the samples come from its saved model"
+                            : "") + ". 'microgpt generate --model " + resume + "' samples it; a run cannot be"
+                    + " extended (its learning rate decays to 0 at its last step): to train longer, start a new run"
+                    + " with a larger --steps");
+            context.err().flush();
+        }
         int lastStep = stopAfter == null ? trainer.totalSteps() : stopAfter;
 
         ProgressBar progress = showProgress && lastStep > firstStep
@@ -886,6 +897,12 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private void checkStopAfter(int stepsDone, int totalSteps) {
+        if (stopAfter != null && stepsDone > 0 && stepsDone >= totalSteps - 1) {
+            // "from 1001 to 999" named a range that does not exist.
+            throw new UsageException("--stop-after: no step of the run in " + resume + " is left to stop after ("
+                    + (stepsDone == totalSteps ? "it is complete, " : "only its last step is left, ") + stepsDone
+                    + " of " + totalSteps + " steps done)");
+        }
         if (stopAfter != null && (stopAfter <= stepsDone || stopAfter >= totalSteps)) {
             throw new UsageException("--stop-after must be after the steps already done and before the last step: "
                     + "from " + (stepsDone + 1) + " to " + (totalSteps - 1) + ", got " + stopAfter);
@@ -1070,9 +1087,14 @@ public final class TrainCommand implements Callable<Integer> {
         }
         int positions = (int) Math.min(config.blockSize(), longest + 1L);
         Engine engine = architecture == Architecture.GPT ? engine() : Engine.VALUE;
-        boolean everywhere = architecture == Architecture.GPT || architecture == Architecture.ATTENTION;
-        long bytes = ModelMemory.bytes(engine, precision, parameters, positions, everywhere);
+        long bytes = ModelMemory.bytes(engine, precision, architecture, config, vocabSize, parameters, positions);
         String smaller = smallerModel(architecture);
+        long limit = Runtime.getRuntime().maxMemory();
+        if (engine == Engine.VALUE && ModelMemory.bytes(engine, precision, architecture, config, vocabSize, parameters, 0)
+                <= limit) {
+            // A model that fits but whose longest document's graph does not: say so, and which block fits.
+            checkValueGraph(architecture, config, vocabSize, positions, limit);
+        }
         if (engine == Engine.ARRAY) {
             long workspace = ModelMemory.arrayWorkspaceBytes(precision, config, vocabSize);
             if (samples > 0 && stopAfter == null) {
@@ -1090,7 +1112,7 @@ public final class TrainCommand implements Callable<Integer> {
             bytes = ModelMemory.saturatedSum(bytes, workspace);
             positions = config.blockSize();
         }
-        String why = ModelMemory.why(engine, positions, everywhere);
+        String why = ModelMemory.why(engine, positions);
         // The loss of every step is kept for the checkpoint and the plot, in an array that doubles
         // as it grows: 16 bytes a step at the peak. A checkpoint's total_steps is not cross-checked
         // by anything else in it, so this is what refuses a lying 2^31 - 1 before the run starts.
@@ -1106,6 +1128,32 @@ public final class TrainCommand implements Callable<Integer> {
         }
         bytes = ModelMemory.saturatedSum(bytes, history);
         ModelMemory.check(subject, bytes, why, smaller);
+    }
+
+    /**
+     * Refuses a value-engine run whose longest document builds a graph the core would refuse
+     * (more than half of the heap: its step would fail with that message halfway through the
+     * run), before anything is built, naming the block size that fits.
+     */
+    private void checkValueGraph(Architecture architecture, GptConfig config, int vocabSize, int positions,
+                                 long limit) {
+        long graph = ModelMemory.valueGraphBytes(architecture, config, vocabSize, positions);
+        if (graph <= limit / 2) {
+            return;
+        }
+        long most = ValueGraphs.mostPositions(p -> ModelMemory.valueGraphBytes(architecture, config, vocabSize, p),
+                positions - 1, limit / 2);
+        String remedy = most < 1 ? "not even one position fits" : resume != null
+                ? "the checkpoint's block size is fixed, so resume with shorter documents (at most " + (most - 1)
+                        + " characters)"
+                : "choose --block-size " + most + " or less (a document is cut to the block size)";
+        throw new UsageException("a step over the longest document's " + positions + " positions would build a graph"
+                + " of at least " + graph + " bytes of memory, " + ModelMemory.gib(graph) + " (on the value engine"
+                + (architecture == Architecture.GPT || architecture == Architecture.ATTENTION
+                        ? ", which grows with the square of the positions" : "")
+                + "), more than half of the " + limit + " bytes (" + ModelMemory.gib(limit)
+                + ") this Java heap may use; " + remedy
+                + ", or give Java more memory (for example JAVA_OPTS=-Xmx16g for ./microgpt)");
     }
 
     /** What makes a model of this architecture smaller: the options its size depends on. */

@@ -176,10 +176,10 @@ class GenerateCommandTest {
     @Test
     void anAttentionCheckpointWithALongBlockNeedsAMaximumLengthThatFits() throws Exception {
         // The value engine's cache holds the graph of every position a sample reads: up to the
-        // block of 100,000 for a model that never ends a sample, 400,000 parameters at 100,000
-        // positions: 1.8 TB; --max-length bounds it.
+        // block of 100,000 for a model that never ends a sample, and with a second layer the first
+        // layer's attention over every pair of positions: 2.5 TB at least; --max-length bounds it.
         Path crafted = dir.resolve("crafted-attention");
-        Checkpoint.save(crafted, Architecture.ATTENTION.create(new GptConfig(1, 4, 1, 100_000, 0.08), 27,
+        Checkpoint.save(crafted, Architecture.ATTENTION.create(new GptConfig(2, 4, 1, 100_000, 0.08), 27,
                 new PythonRandom(1)), Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"));
         String[] args = {"generate", "--model", crafted.toString(), "--samples", "2"};
         assertUsage("at each of up to 100000 positions", args);

@@ -76,6 +76,24 @@ class HostileInputCommandTest {
                 + " has more than " + Documents.MAX_DOCUMENTS + " documents (non-blank lines)", "microgpt train", args);
     }
 
+    /**
+     * A document as long as a block of 100,000: the value engine's graph of its step joins every
+     * pair of positions (10 TB at least), which the core refuses at the first step; the command
+     * refuses it before building the model, naming the block size that fits.
+     */
+    @Test
+    void aDocumentWhoseGraphCannotFitIsAOneLineErrorBeforeTraining() throws Exception {
+        Path data = Files.writeString(dir.resolve("long.txt"), "ab".repeat(50_000) + "\nemma\n");
+        String[] args = {"train", "--data", data.toString(), "--block-size", "100000", "--steps", "1"};
+        Cli.Result result = assertTimeoutPreemptively(HANG, () -> Cli.run(args));
+        Cli.assertOneLineError(result, 2, "a step over the longest document's 100000 positions would build a graph"
+                + " of at least ", "microgpt train", args);
+        String line = result.stderrLines().get(0);
+        assertTrue(line.contains("(on the value engine, which grows with the square of the positions), more than half"
+                + " of the "), line);
+        assertTrue(line.matches(".*choose --block-size \\d+ or less \\(a document is cut to the block size\\).*"), line);
+    }
+
     @Test
     void aFifoInACheckpointIsAOneLineErrorForGenerateAndResume() throws Exception {
         String run = dir.resolve("run").toString();

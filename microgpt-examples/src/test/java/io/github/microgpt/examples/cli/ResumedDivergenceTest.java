@@ -32,7 +32,12 @@ class ResumedDivergenceTest {
         // The samples after training: the first is empty (BOS at once), a later one reads a
         // character whose logits overflow.
         String[] args = {"train", "--resume", run.toString()};
-        Cli.Result result = Cli.run(args);
+        Cli.Result complete = Cli.run(args);
+        // The run is complete (1 of 1 steps), which train says first; then the samples' error.
+        String note = "microgpt: the run in " + run + " is already complete (1 of 1 steps): nothing to train";
+        assertTrue(complete.stderr().startsWith(note), complete.stderr());
+        Cli.Result result = new Cli.Result(complete.exitCode(), complete.stdoutBytes(),
+                complete.stderr().substring(complete.stderr().indexOf('\n') + 1));
         Cli.assertOneLineError(result, 1, "training diverged at its last step (1): the model's logits are not finite",
                 null, args);
         assertAdvice(result, "1.0E300");

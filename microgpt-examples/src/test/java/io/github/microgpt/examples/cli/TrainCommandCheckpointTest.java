@@ -100,6 +100,14 @@ class TrainCommandCheckpointTest {
         assertEquals(train.stdoutLines().subList(0, 3), again.stdoutLines().subList(0, 3));
         assertEquals(afterSteps(train), again.stdoutLines().subList(3, again.stdoutLines().size()),
                 "resuming a finished run only samples, the same samples");
+        // ... and says so: it printed the samples as if it had trained.
+        assertEquals(List.of("microgpt: the run in " + run + " is already complete (15 of 15 steps): nothing to train;"
+                + " the samples come from its saved model. 'microgpt generate --model " + run + "' samples it; a"
+                + " run cannot be extended (its learning rate decays to 0 at its last step): to train longer, start"
+                + " a new run with a larger --steps"), again.stderrLines());
+        String[] stop = {"train", "--resume", run, "--stop-after", "4", "--save", run};
+        Cli.assertOneLineError(Cli.run(stop), 2, "--stop-after: no step of the run in " + run
+                + " is left to stop after (it is complete, 15 of 15 steps done)", "microgpt train", stop);
     }
 
     @Test
