@@ -1,9 +1,9 @@
 package io.github.microgpt.optim;
 
+import io.github.microgpt.internal.ClassNames;
 import io.github.microgpt.internal.FloatParameterRows;
 import io.github.microgpt.internal.FusedStep;
 import io.github.microgpt.internal.FusedUpdates;
-import io.github.microgpt.internal.ClassNames;
 import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.internal.ParameterRows;

@@ -13,9 +13,12 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -465,8 +468,7 @@ public final class Documents {
         })) {
             for (Path entry : entries) {
                 try {
-                    var attributes = Files.readAttributes(entry, java.nio.file.attribute.BasicFileAttributes.class,
-                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    var attributes = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                     if (attributes.isRegularFile() && now - attributes.lastModifiedTime().toMillis() > LEFTOVER_PART_MILLIS) {
                         Files.deleteIfExists(entry);
                     }
@@ -474,7 +476,7 @@ public final class Documents {
                     // Left for another time: the download itself does not depend on it.
                 }
             }
-        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+        } catch (IOException | DirectoryIteratorException e) {
             // As above.
         }
     }

@@ -897,6 +897,11 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private void checkStopAfter(int stepsDone, int totalSteps) {
+        if (stopAfter != null && stepsDone == 0 && totalSteps == 1) {
+            // "from 1 to 0" named a range that does not exist, as for a resumed run below.
+            throw new UsageException("--stop-after: a run of 1 step has no step before its last to stop after"
+                    + " (give --steps 2 or more)");
+        }
         if (stopAfter != null && stepsDone > 0 && stepsDone >= totalSteps - 1) {
             // "from 1001 to 999" named a range that does not exist.
             throw new UsageException("--stop-after: no step of the run in " + resume + " is left to stop after ("

@@ -155,6 +155,8 @@ class TrainCommandCheckpointTest {
         assertUsage("--save-every must be at least 1, got 0", "train", "--save", run, "--save-every", "0");
         assertUsage("--stop-after must be after the steps already done and before the last step: from 1 to 9, got 10",
                 "train", "--steps", "10", "--stop-after", "10", "--save", run);
+        assertUsage("--stop-after: a run of 1 step has no step before its last to stop after (give --steps 2 or more)",
+                "train", "--steps", "1", "--stop-after", "1", "--save", run);
         assertUsage("from 4 to 5, got 3", "train", "--resume", run, "--stop-after", "3", "--save", run);
 
         Path notes = Files.createDirectory(dir.resolve("notes"));

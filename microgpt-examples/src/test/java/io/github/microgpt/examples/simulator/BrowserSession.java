@@ -169,6 +169,28 @@ final class BrowserSession implements AutoCloseable {
     }
 
     /**
+     * Opens the page again in a frame {@code width} pixels wide inside this one, and waits until
+     * {@code ready} holds there: the page's layout follows the frame's own viewport, so this lays
+     * it out at widths a browser window cannot be made as narrow as (a phone's).
+     *
+     * @param frame the frame's id, to read it ({@code document.getElementById(frame).contentDocument})
+     *     and remove it afterwards
+     * @param width the frame's width in CSS pixels
+     * @param what what is awaited, for the message of a wait in vain
+     * @param ready a JavaScript expression of {@code doc}, the frame's document, true once the page
+     *     in it is ready (until it has loaded, the frame holds an empty document of its own)
+     */
+    void openInFrame(String frame, int width, String what, String ready) {
+        script("const f = document.createElement('iframe');"
+                + " f.id = arguments[0]; f.style.width = arguments[1] + 'px'; f.style.height = '1700px';"
+                + " f.style.border = '0'; f.src = location.href; document.body.appendChild(f);", frame, width);
+        waitFor(what + " in a frame " + width + " px wide", d -> (Boolean) ((JavascriptExecutor) d).executeScript(
+                "const doc = document.getElementById(arguments[0]).contentDocument;"
+                        + " return doc !== null && doc.defaultView.innerWidth === arguments[1] && (" + ready + ");",
+                frame, width));
+    }
+
+    /**
      * Waits until the condition holds, at most {@link #WAIT}. A stale element is a page that
      * redrew between finding and reading: the condition is asked again.
      *

@@ -15,7 +15,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -185,18 +184,9 @@ class SimulatorBrowserTest extends WithBrowser {
             long longOnes = samples.stream().filter(sample -> sample.length() >= 24).count();
             assertTrue(longOnes >= 3, "the check needs long samples; got " + samples);
             for (int width : WIDTHS) {
-                // The page at that width: in a frame of that width, whose own viewport the page's
-                // layout follows (a browser window cannot be made as narrow as a phone).
                 String frame = "at-" + width;
-                page.script("const f = document.createElement('iframe');"
-                        + " f.id = arguments[0]; f.style.width = arguments[1] + 'px'; f.style.height = '1700px';"
-                        + " f.style.border = '0'; f.src = location.href; document.body.appendChild(f);",
-                        frame, width);
-                page.waitFor("the page in a frame " + width + " px wide",
-                        d -> (Boolean) ((JavascriptExecutor) d).executeScript(
-                        "const doc = document.getElementById(arguments[0]).contentDocument;"
-                                + " return doc !== null && doc.defaultView.innerWidth === arguments[1]"
-                                + " && doc.querySelectorAll('#samples li').length === 20;", frame, width));
+                page.openInFrame(frame, width, "the page's 20 samples",
+                        "doc.querySelectorAll('#samples li').length === 20");
                 @SuppressWarnings("unchecked")
                 List<String> problems = (List<String>) page.script(SAMPLE_BOXES, frame);
                 assertEquals(List.of(), problems, "at a width of " + width + " px");

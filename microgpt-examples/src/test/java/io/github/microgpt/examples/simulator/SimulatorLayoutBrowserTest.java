@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.openqa.selenium.JavascriptExecutor;
 
 /**
  * The page's layout at the widths people use: a laptop, a narrow desktop window, a tablet and a
@@ -50,21 +49,11 @@ class SimulatorLayoutBrowserTest extends WithBrowser {
         page.openPage();
         List<String> problems = new ArrayList<>();
         for (int width : WIDTHS) {
-            // The page at that width: in a frame of that width, whose own viewport the page's
-            // layout follows (a browser window cannot be made as narrow as a phone).
+            // The page at that width, its state and weights arrived (the document count replaces its dash).
             String frame = "at-" + width;
-            page.script("const f = document.createElement('iframe');"
-                    + " f.id = arguments[0]; f.style.width = arguments[1] + 'px'; f.style.height = '1700px';"
-                    + " f.style.border = '0'; f.src = location.href; document.body.appendChild(f);",
-                    frame, width);
-            // Until the page has loaded, the frame holds an empty document, without the page's elements.
-            page.waitFor("the page in a frame " + width + " px wide",
-                    d -> (Boolean) ((JavascriptExecutor) d).executeScript(
-                            "const doc = document.getElementById(arguments[0]).contentDocument;"
-                                    + " const docs = doc === null ? null : doc.getElementById('num-docs');"
-                                    + " return docs !== null && doc.defaultView.innerWidth === arguments[1]"
-                                    + " && docs.textContent !== '\u2013'"
-                                    + " && doc.querySelectorAll('#weights-rows .wrow').length > 0;", frame, width));
+            page.openInFrame(frame, width, "the page and its weights", "doc.getElementById('num-docs') !== null"
+                    + " && doc.getElementById('num-docs').textContent !== '\u2013'"
+                    + " && doc.querySelectorAll('#weights-rows .wrow').length > 0");
             @SuppressWarnings("unchecked")
             List<String> found = (List<String>) page.script(OUTSIDE_THEIR_CARD, frame);
             found.forEach(problem -> problems.add("at " + width + " px: " + problem));
