@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.testing.Cases;
@@ -14,6 +15,8 @@ import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -369,14 +372,14 @@ class SinglePrecisionTest {
         parameters.setValue(0, Double.NaN);
         assertTrue(Double.isNaN(parameters.value(0)));
 
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("f32-range");
+        Path dir = Files.createTempDirectory("f32-range");
         GptModel f64 = GptModel.create(GptConfig.defaults(), 27, new PythonRandom(1));
         f64.parameters().setValue(5, 1e300);
-        io.github.microgpt.checkpoint.Checkpoint.save(dir, f64, Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"));
+        Checkpoint.save(dir, f64, Tokenizer.ofCharacters("abcdefghijklmnopqrstuvwxyz"));
         ArrayGptModel target = ArrayGptModel.create(GptConfig.defaults(), 27, new PythonRandom(2), Precision.F32);
         double[] weights = target.parameters().values();
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                () -> io.github.microgpt.checkpoint.Checkpoint.load(dir).loadInto(target));
+                () -> Checkpoint.load(dir).loadInto(target));
         assertEquals("the checkpoint's weight 5 (1.0E300) is beyond an f32 model's range (the largest float is"
                 + " 3.4028235E38); load it into an f64 model", refused.getMessage());
         assertArrayEquals(weights, target.parameters().values(), "no weight written");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.internal.RegularFiles;
 import io.github.microgpt.testing.LocalHttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,6 +18,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -256,11 +258,11 @@ class DocumentsDownloadTest {
     void aKilledDownloadsLeftoverIsDeletedByTheNextDownload(@TempDir Path source) throws Exception {
         Path original = Files.write(source.resolve("names.txt"), NAMES);
         Path cached = Documents.download(original.toUri(), cache, null);
-        String stem = io.github.microgpt.internal.RegularFiles.besideStem(cached);
+        String stem = RegularFiles.besideStem(cached);
         Path old = Files.write(cache.resolve(stem + "8120039485713.part"), new byte[] {1, 2});
         Path recent = Files.write(cache.resolve(stem + "4404.part"), new byte[] {3});
         Path unrelated = Files.write(cache.resolve(stem + "notanumber.part"), new byte[] {4});
-        Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.fromMillis(
+        Files.setLastModifiedTime(old, FileTime.fromMillis(
                 System.currentTimeMillis() - Documents.LEFTOVER_PART_MILLIS - 60_000));
         Files.setLastModifiedTime(unrelated, Files.getLastModifiedTime(old));
         Files.delete(cached);

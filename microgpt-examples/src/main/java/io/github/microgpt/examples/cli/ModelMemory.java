@@ -30,9 +30,9 @@ import java.util.TreeMap;
  * embeddings' other rows), and each pair of positions that attention joins, so that the graph
  * grows with the square of the document's length. (It took 44 bytes for every parameter at
  * every position, measured before the graph's sums of products were stored compactly: 80 layers,
- * which now run in 100 MB, were refused under {@code -Xmx160m}, and a block size of 100,000 on
- * 16-letter names, which runs in 256 MB, was said to need 1.1 GiB for the unread rows of its
- * position embeddings.) Being a lower bound, it lets a model at the edge through: it catches the
+ * which train under {@code -Xmx160m} (not under {@code -Xmx100m}), were refused there, and a
+ * block size of 100,000 on 16-letter names, which runs in 256 MB, was said to need 1.1 GiB for
+ * the unread rows of its position embeddings.) Being a lower bound, it lets a model at the edge through: it catches the
  * models that are far too large. (The checkpoint loader has its own such check, on the sizes a
  * file declares.)
  *
