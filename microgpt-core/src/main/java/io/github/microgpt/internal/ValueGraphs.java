@@ -1,5 +1,8 @@
 package io.github.microgpt.internal;
 
+import io.github.microgpt.model.Architecture;
+import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.MlpModel;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -56,81 +59,106 @@ public final class ValueGraphs {
     }
 
     /**
-     * What the forward passes of a GPT ({@code GptModel}), or of an attention-only model
-     * ({@code AttentionModel}, {@code withMlp} false), build over {@code positions} positions of
-     * one sequence: at each position the embeddings, every layer's RMSNorms, products, residual
-     * additions and ReLU, and the head's logits; and at each pair of a position and one it attends
-     * to, in every layer, each head's score (a dot product over the head's width and its scaling),
-     * its softmax and the weighted sum of the values.
+     * What one training step of a library model of this architecture builds over
+     * {@code positions} positions: its forward passes ({@link #forward}) and the loss
+     * ({@link #loss}). The command line counts a step with this before it builds the model.
      *
-     * @param nLayer the layers
-     * @param nEmbd the width
-     * @param nHead the heads
+     * @param architecture the model of the progression
+     * @param config its shape
      * @param vocabSize the number of tokens
-     * @param positions the positions of the sequence
-     * @param withMlp whether each layer has an MLP block after its attention
+     * @param positions the positions of the step
      * @return the bytes, at least
      */
-    public static double gptForward(int nLayer, int nEmbd, int nHead, int vocabSize, long positions,
-                                    boolean withMlp) {
-        double p = positions;
-        double perPosition = 2 * nEmbd * NODE + nLayer * layerPerPosition(nEmbd, withMlp) + linear(vocabSize, nEmbd);
-        return p * perPosition + p * (p + 1) / 2 * nLayer * layerPerPair(nEmbd, nHead);
+    public static double step(Architecture architecture, GptConfig config, int vocabSize, long positions) {
+        return loss(positions, vocabSize) + forward(architecture, config, vocabSize, positions);
     }
 
     /**
-     * What a sequence of a GPT or attention-only model keeps once it has read {@code positions}
-     * tokens, for a sampler: its cache holds every layer's keys and values of every position, and
-     * through them the graph they were computed from: the embeddings, every layer but the last
-     * whole (its attention included), and the last one's RMSNorm, keys and values (not its
-     * attention, MLP or the logits, which no later position reads).
+     * What the forward passes of a library model of this architecture build over
+     * {@code positions} positions of one sequence: the one count that the model itself and the
+     * command line (before it builds the model) both use.
      *
-     * @param nLayer the layers
-     * @param nEmbd the width
-     * @param nHead the heads
-     * @param positions the positions read
-     * @param withMlp whether each layer has an MLP block after its attention
+     * <ul>
+     *   <li>{@code GPT} and {@code ATTENTION} (the same without the MLP blocks): at each position
+     *       the embeddings, every layer's RMSNorms, products, residual additions and ReLU, and
+     *       the head's logits; and at each pair of a position and one it attends to, in every
+     *       layer, each head's score (a dot product over the head's width and its scaling), its
+     *       softmax and the weighted sum of the values.</li>
+     *   <li>{@code MLP}: at each position the hidden layer over a window of
+     *       {@code MlpModel.CONTEXT} embeddings, its tanh, and the logits.</li>
+     *   <li>{@code BIGRAM}: nothing; its logits are a row of its table.</li>
+     * </ul>
+     *
+     * @param architecture the model of the progression
+     * @param config its shape
+     * @param vocabSize the number of tokens
+     * @param positions the positions of the sequence
      * @return the bytes, at least
      */
-    public static double gptSequence(int nLayer, int nEmbd, int nHead, long positions, boolean withMlp) {
+    public static double forward(Architecture architecture, GptConfig config, int vocabSize, long positions) {
         double p = positions;
-        double perPosition = 2 * nEmbd * NODE + (nLayer - 1) * layerPerPosition(nEmbd, withMlp)
-                + nEmbd * NODE + 2 * linear(nEmbd, nEmbd);
-        return p * perPosition + p * (p + 1) / 2 * (nLayer - 1) * layerPerPair(nEmbd, nHead);
+        double c = config.nEmbd();
+        return switch (architecture) {
+            case GPT, ATTENTION -> {
+                int nLayer = config.nLayer();
+                double perPosition = 2 * c * NODE + nLayer * layerPerPosition(c, architecture == Architecture.GPT)
+                        + linear(vocabSize, c);
+                yield p * perPosition + p * (p + 1) / 2 * nLayer * layerPerPair(c, config.nHead());
+            }
+            case MLP -> p * (linear(hidden(c), MlpModel.CONTEXT * c) + hidden(c) * NODE
+                    + linear(vocabSize, hidden(c)));
+            case BIGRAM -> 0;
+        };
     }
 
-    /** A layer's nodes at one position, apart from the pairs of its attention. */
+    /**
+     * What a sequence of a library model of this architecture keeps once it has read
+     * {@code positions} tokens, for a sampler. A GPT's or an attention-only model's cache holds
+     * every layer's keys and values of every position, and through them the graph they were
+     * computed from: the embeddings, every layer but the last whole (its attention included),
+     * and the last one's RMSNorm, keys and values (not its attention, MLP or the logits, which no
+     * later position reads). The MLP's cache holds only embeddings, which are its weights, and
+     * the bigram keeps nothing: 0.
+     *
+     * @param architecture the model of the progression
+     * @param config its shape
+     * @param positions the positions read
+     * @return the bytes, at least
+     */
+    public static double sequence(Architecture architecture, GptConfig config, long positions) {
+        if (architecture != Architecture.GPT && architecture != Architecture.ATTENTION) {
+            return 0;
+        }
+        double p = positions;
+        double c = config.nEmbd();
+        int nLayer = config.nLayer();
+        double perPosition = 2 * c * NODE + (nLayer - 1) * layerPerPosition(c, architecture == Architecture.GPT)
+                + c * NODE + 2 * linear(c, c);
+        return p * perPosition + p * (p + 1) / 2 * (nLayer - 1) * layerPerPair(c, config.nHead());
+    }
+
+    /** An MLP's hidden units, four times the width, as {@code Architecture} lays out {@code mlp_fc1}. */
+    private static double hidden(double c) {
+        return 4 * c;
+    }
+
+    /** A GPT layer's nodes at one position, apart from the pairs of its attention. */
     private static double layerPerPosition(double c, boolean withMlp) {
         double layer = 3 * c * NODE                      // RMSNorm's outputs, the weighted sums' nodes, the residual
                 + 4 * linear(c, c);                      // q, k, v and the attention's output
         if (withMlp) {
             layer += 2 * c * NODE                        // RMSNorm's outputs, the residual
-                    + linear(4 * c, c) + 4 * c * NODE    // fc1 and its ReLU
-                    + linear(c, 4 * c);                  // fc2
+                    + linear(hidden(c), c) + hidden(c) * NODE  // fc1 and its ReLU
+                    + linear(c, hidden(c));              // fc2
         }
         return layer;
     }
 
-    /** A layer's nodes for one pair of a position and a position it attends to. */
+    /** A GPT layer's nodes for one pair of a position and a position it attends to. */
     private static double layerPerPair(double c, int nHead) {
         return nHead * (NODE + DOT_TERM * (c / nHead)   // a head's score: q . k
                 + NODE + 3 * NODE)                      // its scaling, its softmax
                 + c * DOT_TERM;                         // a term of every weighted sum
-    }
-
-    /**
-     * What the forward passes of the MLP of the progression ({@code MlpModel}) build over
-     * {@code positions} positions: at each, the hidden layer over a window of embeddings, its
-     * tanh, and the logits.
-     *
-     * @param window the inputs of the hidden layer (the window's embeddings, end to end)
-     * @param hidden the hidden units
-     * @param vocabSize the number of tokens
-     * @param positions the positions of the step
-     * @return the bytes, at least
-     */
-    public static double mlpForward(int window, int hidden, int vocabSize, long positions) {
-        return positions * (linear(hidden, window) + hidden * NODE + linear(vocabSize, hidden));
     }
 
     /**

@@ -206,17 +206,9 @@ public enum Architecture {
      */
     public static Optional<Architecture> of(LanguageModel model) {
         Objects.requireNonNull(model, "model");
-        if (model instanceof BigramModel) {
-            return Optional.of(BIGRAM);
-        }
-        if (model instanceof MlpModel) {
-            return Optional.of(MLP);
-        }
-        if (model instanceof AttentionModel) {
-            return Optional.of(ATTENTION);
-        }
-        if (model instanceof GptModel || model instanceof ArrayGptModel) {
-            return Optional.of(GPT);
+        Architecture library = ofLibraryClass(model);
+        if (library != null) {
+            return Optional.of(library);
         }
         List<ParameterMatrix> matrices = model.parameters().matrices();
         for (Architecture architecture : values()) {
@@ -230,6 +222,29 @@ public enum Architecture {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The architecture of a model of one of the library's (final) classes, from its class alone:
+     * what its forward pass computes, and so what the {@code ValueGraphs} count for it.
+     *
+     * @param model the model
+     * @return its architecture, or null for a model of any other class
+     */
+    static Architecture ofLibraryClass(LanguageModel model) {
+        if (model instanceof BigramModel) {
+            return BIGRAM;
+        }
+        if (model instanceof MlpModel) {
+            return MLP;
+        }
+        if (model instanceof AttentionModel) {
+            return ATTENTION;
+        }
+        if (model instanceof GptModel || model instanceof ArrayGptModel) {
+            return GPT;
+        }
+        return null;
     }
 
     /**

@@ -2,7 +2,6 @@ package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
 import io.github.microgpt.internal.HeapBudget;
-import io.github.microgpt.internal.ValueGraphs;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
 import java.util.Map;
@@ -77,19 +76,6 @@ public final class AttentionModel extends ValueLanguageModel {
         HeapBudget.checkModel("an AttentionModel", layout.size(), GptModel.BYTES_PER_PARAMETER,
                 Runtime.getRuntime().maxMemory(), "a smaller nEmbd, nLayer or blockSize");
         return new AttentionModel(config, vocabSize, gaussianWeights(layout, config.initStd(), random));
-    }
-
-    /** Every layer's products and attention at every position (no MLP), and the logits ({@link ValueGraphs}). */
-    @Override
-    double forwardGraphBytes(long positions) {
-        GptConfig c = config();
-        return ValueGraphs.gptForward(c.nLayer(), c.nEmbd(), c.nHead(), vocabSize(), positions, false);
-    }
-
-    /** The cache's keys and values of every layer at every position. */
-    @Override
-    double sequenceBytes(long positions) {
-        return ValueGraphs.gptSequence(config().nLayer(), config().nEmbd(), config().nHead(), positions, false);
     }
 
     /**

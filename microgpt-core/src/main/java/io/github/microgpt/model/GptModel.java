@@ -20,7 +20,6 @@ import static io.github.microgpt.model.ValueOps.softmax;
 
 import io.github.microgpt.autograd.Value;
 import io.github.microgpt.internal.HeapBudget;
-import io.github.microgpt.internal.ValueGraphs;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
 import java.util.Map;
@@ -198,19 +197,6 @@ public final class GptModel extends ValueLanguageModel {
             x = add(x, xResidual);
         }
         return linear(x, lmHead);
-    }
-
-    /** Every layer's products and attention at every position, and the logits ({@link ValueGraphs}). */
-    @Override
-    double forwardGraphBytes(long positions) {
-        GptConfig c = config();
-        return ValueGraphs.gptForward(c.nLayer(), c.nEmbd(), c.nHead(), vocabSize(), positions, true);
-    }
-
-    /** The cache's keys and values of every layer at every position. */
-    @Override
-    double sequenceBytes(long positions) {
-        return ValueGraphs.gptSequence(config().nLayer(), config().nEmbd(), config().nHead(), positions, true);
     }
 
     /**

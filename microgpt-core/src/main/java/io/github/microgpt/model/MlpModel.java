@@ -2,7 +2,6 @@ package io.github.microgpt.model;
 
 import io.github.microgpt.autograd.Value;
 import io.github.microgpt.internal.HeapBudget;
-import io.github.microgpt.internal.ValueGraphs;
 import io.github.microgpt.random.RandomSource;
 import java.util.List;
 import java.util.Map;
@@ -65,13 +64,6 @@ public final class MlpModel extends ValueLanguageModel {
         HeapBudget.checkModel("an MlpModel", layout.size(), GptModel.BYTES_PER_PARAMETER,
                 Runtime.getRuntime().maxMemory(), "a smaller nEmbd");
         return new MlpModel(config, vocabSize, gaussianWeights(layout, config.initStd(), random));
-    }
-
-    /** The hidden layer over the window, its tanh and the logits at every position ({@link ValueGraphs}). */
-    @Override
-    double forwardGraphBytes(long positions) {
-        int window = CONTEXT * config().nEmbd();
-        return ValueGraphs.mlpForward(window, mlpFc1.length, vocabSize(), positions);
     }
 
     /**

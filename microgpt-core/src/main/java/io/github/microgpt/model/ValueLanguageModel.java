@@ -292,20 +292,23 @@ public abstract class ValueLanguageModel implements LanguageModel {
 
     /**
      * The least memory the forward passes over {@code positions} positions of one sequence
-     * allocate, as the {@link ValueGraphs} count it: a library model knows its own; a subclass
-     * written elsewhere is not counted (0), and only its loss is.
+     * allocate: for a model of the library's classes, its architecture's count
+     * ({@link ValueGraphs#forward}, which the command line takes before it builds a model); a
+     * subclass written elsewhere is not counted (0), and only its loss is.
      */
-    double forwardGraphBytes(long positions) {
-        return 0;
+    final double forwardGraphBytes(long positions) {
+        Architecture architecture = Architecture.ofLibraryClass(this);
+        return architecture == null ? 0 : ValueGraphs.forward(architecture, config, vocabSize, positions);
     }
 
     /**
      * The least memory a {@link #newSequence() sequence} keeps once it has read
-     * {@code positions} tokens (what its cache holds and the graph behind it): 0 unless a library
-     * model with a cache of computed keys and values says more.
+     * {@code positions} tokens (what its cache holds and the graph behind it), for a model of the
+     * library's classes ({@link ValueGraphs#sequence}); 0 for a subclass written elsewhere.
      */
-    double sequenceBytes(long positions) {
-        return 0;
+    final double sequenceBytes(long positions) {
+        Architecture architecture = Architecture.ofLibraryClass(this);
+        return architecture == null ? 0 : ValueGraphs.sequence(architecture, config, positions);
     }
 
     /** What a reader calls this model in a message: its class's simple name with an article. */

@@ -40,6 +40,7 @@ import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -389,13 +390,7 @@ class CheckpointTest {
         Path dir = tmp.resolve("crash");
         Checkpoint.save(dir, run.model(), TOKENIZER);
         run.trainer().step(StepMode.DOCUMENT);
-        AtomicFiles.hook = at -> {
-            if (at.equals("aside")) {
-                throw new SimulatedCrash();
-            }
-        };
-        assertThrows(SimulatedCrash.class, () -> Checkpoint.save(dir, run.model(), TOKENIZER));
-        AtomicFiles.hook = null;
+        crashAt("aside", () -> Checkpoint.save(dir, run.model(), TOKENIZER));
         assertTrue(Files.notExists(dir), "the crash left the target name absent");
 
         assertArrayEquals(run.model().parameters().values(), Checkpoint.load(dir).weights(),
@@ -411,13 +406,7 @@ class CheckpointTest {
         Checkpoint.save(dir, run.model(), TOKENIZER);
         double[] before = run.model().parameters().values();
         run.trainer().step(StepMode.DOCUMENT);
-        AtomicFiles.hook = at -> {
-            if (at.equals("aside")) {
-                throw new SimulatedCrash();
-            }
-        };
-        assertThrows(SimulatedCrash.class, () -> Checkpoint.save(dir, run.model(), TOKENIZER));
-        AtomicFiles.hook = null;
+        crashAt("aside", () -> Checkpoint.save(dir, run.model(), TOKENIZER));
         Process holder = ExactResumeTest.startJvm(SaveLoopMain.class.getName(), "lock", dir.toString());
         try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
                 holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
@@ -439,6 +428,24 @@ class CheckpointTest {
     /** Stands for the process dying: not an IOException, so no clean-up runs. */
     static final class SimulatedCrash extends Error {
         private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * Runs a save during which the process "dies" at one {@code stage} of {@link AtomicFiles}
+     * ({@code "written"}, {@code "aside"} between the two renames, {@code "renamed"}): what it
+     * wrote is left as a kill would leave it.
+     */
+    static void crashAt(String stage, Executable save) {
+        AtomicFiles.hook = at -> {
+            if (at.equals(stage)) {
+                throw new SimulatedCrash();
+            }
+        };
+        try {
+            assertThrows(SimulatedCrash.class, save);
+        } finally {
+            AtomicFiles.hook = null;
+        }
     }
 
     @Test

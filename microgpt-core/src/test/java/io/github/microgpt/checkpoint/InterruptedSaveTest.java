@@ -225,13 +225,7 @@ class InterruptedSaveTest {
             for (boolean repairBySave : new boolean[] {false, true}) {
                 Path dir = tmp.resolve(stage + (repairBySave ? "-save" : "-load"));
                 Checkpoint.save(dir, model(1), TOKENIZER);
-                AtomicFiles.hook = at -> {
-                    if (at.equals(stage)) {
-                        throw new CheckpointTest.SimulatedCrash();
-                    }
-                };
-                assertThrows(CheckpointTest.SimulatedCrash.class, () -> Checkpoint.save(dir, model(2), TOKENIZER));
-                AtomicFiles.hook = null;
+                CheckpointTest.crashAt(stage, () -> Checkpoint.save(dir, model(2), TOKENIZER));
                 double expected = stage.equals("written") ? 1 : 2;
                 if (repairBySave) {
                     Checkpoint.save(dir, model(3), TOKENIZER);

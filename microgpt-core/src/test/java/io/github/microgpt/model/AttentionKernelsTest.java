@@ -45,9 +45,9 @@ class AttentionKernelsTest {
                 int from = range[0];
                 int to = range[1];
                 String where = nHead + " heads of " + hd + ", positions [" + from + ", " + to + ")";
-                double[][] qkv = gaussian(random, T, 3 * c);
-                double[][] dout = gaussian(random, T, c);
-                double[][] dqkv0 = gaussian(random, T, 3 * c);
+                double[][] qkv = activations(random, T, 3 * c);
+                double[][] dout = activations(random, T, c);
+                double[][] dqkv0 = activations(random, T, 3 * c);
                 double[][] out = new double[T][c];
                 double[][][] weights = new double[T][nHead][T];
                 double[][] keysT = new double[c][T];
@@ -91,9 +91,9 @@ class AttentionKernelsTest {
                 int from = range[0];
                 int to = range[1];
                 String where = "f32, " + nHead + " heads of " + hd + ", positions [" + from + ", " + to + ")";
-                float[][] qkv = toFloat(gaussian(random, T, 3 * c));
-                float[][] dout = toFloat(gaussian(random, T, c));
-                float[][] dqkv0 = toFloat(gaussian(random, T, 3 * c));
+                float[][] qkv = toFloat(activations(random, T, 3 * c));
+                float[][] dout = toFloat(activations(random, T, c));
+                float[][] dqkv0 = toFloat(activations(random, T, 3 * c));
                 float[][] out = new float[T][c];
                 float[][][] weights = new float[T][nHead][T];
                 float[][] keysT = new float[c][T];
@@ -252,7 +252,7 @@ class AttentionKernelsTest {
         }
     }
 
-    private static double[][] gaussian(SplittableRandom random, int rows, int cols) {
+    private static double[][] activations(SplittableRandom random, int rows, int cols) {
         double[][] a = new double[rows][cols];
         for (double[] row : a) {
             for (int i = 0; i < cols; i++) {

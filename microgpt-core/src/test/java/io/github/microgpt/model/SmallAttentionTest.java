@@ -2,6 +2,7 @@ package io.github.microgpt.model;
 
 import static io.github.microgpt.testsupport.Bits.assertBits;
 import static io.github.microgpt.testsupport.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.uniform;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,8 +36,8 @@ class SmallAttentionTest {
             for (int[] range : new int[][] {{0, 1}, {0, 7}, {0, 16}, {3, 9}, {15, 16}}) {
                 int from = range[0];
                 int to = range[1];
-                double[][] qkv = gaussian(random, T, 3 * c, 2.0);
-                double[][] keysT = gaussian(random, c, T, 1.0);
+                double[][] qkv = uniform(random, T, 3 * c, 2.0);
+                double[][] keysT = uniform(random, c, T, 1.0);
                 double[][] keysT2 = copy(keysT);
                 // The cache of the positions before `from`, as an earlier call leaves it.
                 for (int i = 0; i < c; i++) {
@@ -45,7 +46,7 @@ class SmallAttentionTest {
                         keysT2[i][t] = qkv[t][c + i];
                     }
                 }
-                double[][] out = gaussian(random, T, c, 1.0);
+                double[][] out = uniform(random, T, c, 1.0);
                 double[][] out2 = copy(out);
                 double[][][] weights = new double[T][nHead][T];
                 double[][][] weights2 = new double[T][nHead][T];
@@ -61,8 +62,8 @@ class SmallAttentionTest {
                 if (from > 0) {
                     continue;
                 }
-                double[][] dout = gaussian(random, T, c, 1.0);
-                double[][] dqkv = gaussian(random, T, 3 * c, 0.5);
+                double[][] dout = uniform(random, T, c, 1.0);
+                double[][] dqkv = uniform(random, T, 3 * c, 0.5);
                 double[][] dqkv2 = copy(dqkv);
                 Kernels.attentionBackwardByHeads(dqkv, dout, qkv, weights, new double[c][T],
                         new double[3 * nHead][Math.max(T + c / nHead, T * (c / nHead))],
@@ -71,15 +72,5 @@ class SmallAttentionTest {
                 assertBits(dqkv, dqkv2, where + ": gradients");
             }
         }
-    }
-
-    private static double[][] gaussian(SplittableRandom random, int rows, int cols, double sigma) {
-        double[][] a = new double[rows][cols];
-        for (double[] row : a) {
-            for (int i = 0; i < cols; i++) {
-                row[i] = sigma * (random.nextDouble() * 2 - 1);
-            }
-        }
-        return a;
     }
 }

@@ -106,7 +106,11 @@ class ValueGraphMemoryTest {
             tokens[i] = (i * 7 + 1) % model.vocabSize();
         }
         model.loss(tokens, 0, positions); // once before counting: classes load, methods compile
-        long counted = (long) (ValueGraphs.loss(positions, model.vocabSize()) + model.forwardGraphBytes(positions));
+        double count = ValueGraphs.loss(positions, model.vocabSize()) + model.forwardGraphBytes(positions);
+        // The model's count is its architecture's, which the command line takes before it builds one.
+        assertEquals(ValueGraphs.step(Architecture.of(model).orElseThrow(), model.config(), model.vocabSize(),
+                positions), count, model.toString());
+        long counted = (long) count;
         long heldBefore = held();
         long before = allocated();
         Value loss = model.loss(tokens, 0, positions);
@@ -119,6 +123,8 @@ class ValueGraphMemoryTest {
 
         // A sequence read as a sampler reads it keeps what its count says, at least.
         long sequenceCounted = (long) model.sequenceBytes(positions);
+        assertEquals(ValueGraphs.sequence(Architecture.of(model).orElseThrow(), model.config(), positions),
+                model.sequenceBytes(positions), model.toString());
         heldBefore = held();
         LanguageModel.Sequence sequence = model.newSequence();
         for (int t = 0; t < positions; t++) {

@@ -1,6 +1,7 @@
 package io.github.microgpt.testsupport;
 
 import java.util.Random;
+import java.util.random.RandomGenerator;
 
 /**
  * Random, copied and converted row-major matrices ({@code double[][]}, {@code float[][]}) for the
@@ -46,6 +47,48 @@ public final class Matrices {
         for (float[] row : m) {
             for (int i = 0; i < cols; i++) {
                 row[i] = (float) random.nextGaussian();
+            }
+        }
+        return m;
+    }
+
+    /**
+     * A {@code rows x cols} matrix of numbers drawn uniformly from {@code (-range, range)}, row by
+     * row, each {@code range * (random.nextDouble() * 2 - 1)}: the same numbers for the same state
+     * of {@code random} (a {@link java.util.SplittableRandom} for the kernel tests, whose
+     * {@code nextDouble} is fixed by its algorithm).
+     *
+     * @param random where the numbers come from
+     * @param rows how many rows
+     * @param cols how many numbers a row
+     * @param range the largest magnitude (not reached)
+     * @return the new matrix
+     */
+    public static double[][] uniform(RandomGenerator random, int rows, int cols, double range) {
+        double[][] m = new double[rows][cols];
+        for (double[] row : m) {
+            for (int i = 0; i < cols; i++) {
+                row[i] = range * (random.nextDouble() * 2 - 1);
+            }
+        }
+        return m;
+    }
+
+    /**
+     * A {@code rows x cols} matrix of the numbers of {@link #uniform} rounded to floats, for the
+     * same state of {@code random}.
+     *
+     * @param random where the numbers come from
+     * @param rows how many rows
+     * @param cols how many numbers a row
+     * @param range the largest magnitude (not reached, before rounding)
+     * @return the new matrix
+     */
+    public static float[][] uniformFloats(RandomGenerator random, int rows, int cols, double range) {
+        float[][] m = new float[rows][cols];
+        for (float[] row : m) {
+            for (int i = 0; i < cols; i++) {
+                row[i] = (float) (range * (random.nextDouble() * 2 - 1));
             }
         }
         return m;

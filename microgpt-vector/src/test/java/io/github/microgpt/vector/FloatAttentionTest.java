@@ -1,6 +1,7 @@
 package io.github.microgpt.vector;
 
 import static io.github.microgpt.testsupport.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.uniformFloats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -110,8 +111,8 @@ class FloatAttentionTest {
         for (int hd : new int[] {3, l, 2 * l, 4 * l}) {
             for (int n = 1; n <= 6 * l + 3; n++) {
                 for (int width : new int[] {n, 8 * l}) {
-                    float[][] columns = randomFloats(random, 1 + hd, width, 2.0);
-                    float[] u = randomFloats(random, 1, hd, 2.0)[0];
+                    float[][] columns = uniformFloats(random, 1 + hd, width, 2.0);
+                    float[] u = uniformFloats(random, 1, hd, 2.0)[0];
                     float[] d = new float[n + 2];
                     d[n] = 7f;
                     d[n + 1] = 8f;
@@ -128,7 +129,7 @@ class FloatAttentionTest {
                     assertEquals(8f, d[n + 1], 0f, "dots past n");
                     // Two queries at once, over n - 1 and n positions: each the one query's bits.
                     if (n > 1) {
-                        float[] u0 = randomFloats(random, 1, hd, 2.0)[0];
+                        float[] u0 = uniformFloats(random, 1, hd, 2.0)[0];
                         float[] d0 = new float[n + 1];
                         float[] d1 = new float[n + 1];
                         d0[n - 1] = 7f;
@@ -149,9 +150,9 @@ class FloatAttentionTest {
                     }
                 }
                 if (hd % l == 0) {
-                    float[][] rows = randomFloats(random, n, 2 + hd, 2.0);
-                    float[] w = randomFloats(random, 1, n, 1.0)[0];
-                    float[] start = randomFloats(random, 1, 1 + hd + 1, 1.0)[0];
+                    float[][] rows = uniformFloats(random, n, 2 + hd, 2.0);
+                    float[] w = uniformFloats(random, 1, n, 1.0)[0];
+                    float[] start = uniformFloats(random, 1, 1 + hd + 1, 1.0)[0];
                     float[] y = start.clone();
                     float[] expected = start.clone();
                     FloatAttention.addWeightedRows(y, 1, w, rows, 2, hd, n);
@@ -166,8 +167,8 @@ class FloatAttentionTest {
                     }
                     // Two queries at once, over n - 1 and n rows: each the one query's bits.
                     if (n > 1) {
-                        float[] w0 = randomFloats(random, 1, n, 1.0)[0];
-                        float[] start0 = randomFloats(random, 1, 1 + hd + 1, 1.0)[0];
+                        float[] w0 = uniformFloats(random, 1, n, 1.0)[0];
+                        float[] start0 = uniformFloats(random, 1, 1 + hd + 1, 1.0)[0];
                         float[] expected0 = start0.clone();
                         FloatAttention.addWeightedRows(expected0, 1, w0, rows, 2, hd, n - 1);
                         float[] y0 = start0.clone();
@@ -278,9 +279,9 @@ class FloatAttentionTest {
         int c = hd * nHead;
         float scale = (float) (1.0 / Math.sqrt(hd));
         String where = "hd " + hd + ", heads " + nHead + ", positions " + positions;
-        float[][] qkv = randomFloats(random, positions, 3 * c, 2.0);
-        float[][] dout = randomFloats(random, positions, c, 1.0);
-        float[][] dqkvBefore = randomFloats(random, positions, 3 * c, 1.0);
+        float[][] qkv = uniformFloats(random, positions, 3 * c, 2.0);
+        float[][] dout = uniformFloats(random, positions, c, 1.0);
+        float[][] dqkvBefore = uniformFloats(random, positions, 3 * c, 1.0);
 
         // The reference, in double.
         double[][][] a = new double[positions][nHead][positions];
@@ -394,15 +395,5 @@ class FloatAttentionTest {
         for (int t = 0; t < positions; t++) {
             assertArrayEquals(grads[t], grads3[t], 0f, where + ": dqkv " + t + " in two parts");
         }
-    }
-
-    private static float[][] randomFloats(SplittableRandom r, int rows, int cols, double range) {
-        float[][] a = new float[rows][cols];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                a[i][j] = (float) ((r.nextDouble() * 2 - 1) * range);
-            }
-        }
-        return a;
     }
 }

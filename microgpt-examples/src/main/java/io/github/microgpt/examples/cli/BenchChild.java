@@ -39,7 +39,9 @@ import java.util.concurrent.TimeUnit;
  * {@link #ANSWER} so that whatever else the JVM writes to its standard output, a log the user asked
  * for with {@code -Xlog}, is told apart and passed on to the parent's standard error):
  * <ul>
- * <li>at the start, unasked: {@code ready}, once the model is built;
+ * <li>at the start, unasked: {@code ready PLACE}, once the model is built, where {@code PLACE} is
+ *     where its steps run Adam's update ({@link MemoryBandwidth.UpdatePlace}'s name, as
+ *     {@link BenchCommand.CountRun#updatePlace} asks its model and optimizer);
  * <li>{@code warm STEPS listening|plain}, {@code run STEPS}: {@code done STATE};
  * <li>{@code phases STEPS}: {@code phases GRADIENT_NANOS OPTIMIZER_NANOS STATE};
  * <li>where {@code STATE} is {@code LOSS_BITS STEPS_DONE COMPILER_MILLIS FIRST_LOSS_BITS DIVERGENCES
@@ -233,7 +235,8 @@ final class BenchChild {
         int exitCode = 0;
         try {
             BenchCommand.Runner runner = new BenchCommand.Runner(contender(args), workload(args), System::nanoTime);
-            answer(out, "ready");
+            // Where its steps run Adam's update, as its model and optimizer say (CountRun.updatePlace).
+            answer(out, "ready " + runner.updatePlace().name());
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             String line;
             while ((line = in.readLine()) != null && !line.equals("quit")) {
@@ -392,6 +395,8 @@ final class BenchChild {
         /** The figures of the child's last answer (allocated bytes -1 until it says whether it counts them). */
         private BenchCommand.CountState state = new BenchCommand.CountState(0, 0, 0, 0, 0, -1);
         private long compilerMillis;
+        /** Where the child's steps run Adam's update, from its answer {@code ready}. */
+        private MemoryBandwidth.UpdatePlace updatePlace;
 
         private Remote(String name, Process process, long startNanos, File errors, PrintStream passOn,
                 Patience patience, long parameters, long stepFlops) {
@@ -446,11 +451,23 @@ final class BenchChild {
             }
         }
 
-        /** Waits for the child's model to be built. */
+        /** Waits for the child's model to be built; its answer says where its steps run Adam's update. */
         void awaitReady() {
             // Counted from the JVM's start: the children start together and are awaited one by one.
             long limit = patience.limitNanos(patience.startNanos(), buildNanos);
-            expect(ask(null, Math.max(0, limit - (System.nanoTime() - startNanos)), null, limit), "ready", 1);
+            String[] ready = expect(ask(null, Math.max(0, limit - (System.nanoTime() - startNanos)), null, limit),
+                    "ready", 2);
+            try {
+                updatePlace = MemoryBandwidth.UpdatePlace.valueOf(ready[1]);
+            } catch (IllegalArgumentException e) {
+                throw failed("it answered \"" + VisibleText.escape(String.join(" ", ready))
+                        + "\" where a place of Adam's update was expected");
+            }
+        }
+
+        @Override
+        public MemoryBandwidth.UpdatePlace updatePlace() {
+            return updatePlace;
         }
 
         /** The child's process id, whose JIT compiler threads the timed rounds watch ({@link CompilerThreads}). */

@@ -2,6 +2,8 @@ package io.github.microgpt.examples.cli;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import io.github.microgpt.internal.FusedStep;
+import io.github.microgpt.internal.FusedUpdates;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.ArrayKernels;
@@ -10,8 +12,6 @@ import io.github.microgpt.model.Precision;
 import io.github.microgpt.model.FlopCount;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
-import io.github.microgpt.model.ParameterLayout;
-import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
@@ -588,46 +588,29 @@ public final class BenchCommand implements Callable<Integer> {
         StepEvent step(Trainer trainer) {
             return trainer.step(StepMode.DOCUMENT);
         }
+    }
 
-        /**
-         * Where the timed steps ({@link #step}: one document, no listener) run Adam's update,
-         * and so what it streams ({@link MemoryBandwidth.UpdatePlace}). The trainer runs it
-         * inside the backward pass when the array model's step fuses (always in f32; in f64 on
-         * at most two threads, or on any number with the Vector API kernels) and Adam prepares
-         * an update for it (not for f64 rows it stages). That decision is internal to the core;
-         * {@code BenchUpdatePlaceTest} holds this copy of it to the core's own answer.
-         *
-         * @param config the model size
-         * @param vocabSize the tokens
-         * @return inside the backward pass, or after it
-         */
-        MemoryBandwidth.UpdatePlace updatePlace(GptConfig config, int vocabSize) {
-            if (engine != Engine.ARRAY) {
-                return MemoryBandwidth.UpdatePlace.AFTER_BACKWARD_PASS;
-            }
-            // In f32 the model always fuses, and Adam updates its float rows in place however short.
-            if (precision == Precision.F32) {
-                return MemoryBandwidth.UpdatePlace.INSIDE_BACKWARD_PASS;
-            }
-            boolean fuses = threads <= 2 || ArrayKernels.implementation() == ArrayKernels.Implementation.VECTOR;
-            return fuses && !stagedRows(config, vocabSize) ? MemoryBandwidth.UpdatePlace.INSIDE_BACKWARD_PASS
-                    : MemoryBandwidth.UpdatePlace.AFTER_BACKWARD_PASS;
-        }
-
-        /**
-         * Whether Adam stages the f64 rows of a model of this size through one flat array (rows of
-         * 32 numbers or fewer on average, as the reference model's 16), updating them after the
-         * backward pass.
-         */
-        private static boolean stagedRows(GptConfig config, int vocabSize) {
-            ParameterLayout layout = ParameterLayout.gpt(config, vocabSize);
-            long rows = 0;
-            for (ParameterMatrix matrix : layout.matrices()) {
-                rows += matrix.rows();
-            }
-            // AdamOptimizer's MAX_STAGED_ROW: 32 numbers a row on average.
-            return rows > 1 && layout.size() <= 32 * rows;
-        }
+    /**
+     * Where a trainer runs Adam's update in a step of one document with no listener
+     * ({@link StepMode#DOCUMENT}, as {@link Contender#step}), for this model and optimizer. The
+     * decision is the core's, and internal to it; this asks the questions the trainer asks
+     * ({@code Trainer.fusedStep}), so that the bench reports what its timed steps did rather than
+     * a copy of the rules: inside the backward pass when the model's parameters offer a fused step
+     * that fuses as the model is set up (the array engine's: always in f32; in f64 on at most two
+     * threads, or on any number with the Vector API kernels) and the optimizer prepares an update
+     * for them (not for f64 rows it stages, the reference model's short ones). Asking prepares
+     * the optimizer's moments for the model, as its first step would.
+     *
+     * @param model the model the steps train
+     * @param optimizer the optimizer that updates it
+     * @return inside the backward pass, or after it
+     */
+    static MemoryBandwidth.UpdatePlace updatePlace(LanguageModel model, AdamOptimizer optimizer) {
+        Parameters parameters = model.parameters();
+        boolean inside = parameters instanceof FusedStep.Source source && source.fusedStep() != null
+                && source.fusedStep().fuses() && FusedUpdates.prepare(optimizer, parameters, 0, 1) != null;
+        return inside ? MemoryBandwidth.UpdatePlace.INSIDE_BACKWARD_PASS
+                : MemoryBandwidth.UpdatePlace.AFTER_BACKWARD_PASS;
     }
 
     /**
@@ -764,7 +747,7 @@ public final class BenchCommand implements Callable<Integer> {
      * @param allocatedBytesPerStep the heap bytes the threads that ran the timed steps allocated,
      *     over those steps ({@link CountRun#allocatedBytes}); NaN where the JVM that ran them
      *     cannot count each thread's allocation
-     * @param updatePlace where the timed steps ran Adam's update ({@link Contender#updatePlace})
+     * @param updatePlace where the timed steps ran Adam's update ({@link CountRun#updatePlace})
      */
     record Result(String engine, Precision precision, int threads, double stepsPerSecond, double gradientMillis,
             double optimizerMillis, double tokensPerSecond, double gflopsPerSecond, PeakFlops.Peak peak,
@@ -1237,7 +1220,7 @@ public final class BenchCommand implements Callable<Integer> {
                     gradientNanos[i] / 1e6 / total, optimizerNanos[i] / 1e6 / total, median(tokenRates[i]),
                     median(gflops), peaks.get(i), Double.longBitsToDouble(firstLossBits[i]),
                     Double.longBitsToDouble(lastLossBits[i]), timedDivergences[i], runs[i].divergences(),
-                    allocatedPerStep, contender.updatePlace(workload.config(), workload.tokenizer().vocabSize())));
+                    allocatedPerStep, runs[i].updatePlace()));
         }
         List<SpeedUp> speedUps = new ArrayList<>();
         for (int i = 1; i < counts; i++) {
@@ -2141,6 +2124,15 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         /**
+         * Where the steps of {@link #run} (one document, no listener) run Adam's update, and so
+         * what it streams ({@link MemoryBandwidth.UpdatePlace}), as the model and the optimizer
+         * that run them say ({@link BenchCommand#updatePlace}).
+         *
+         * @return inside the backward pass, or after it
+         */
+        MemoryBandwidth.UpdatePlace updatePlace();
+
+        /**
          * A digest of the weights' bits, to compare models that must be the same to the bit.
          *
          * @return the SHA-256 of every parameter's raw bits, in hexadecimal
@@ -2322,6 +2314,11 @@ public final class BenchCommand implements Callable<Integer> {
         public CountState state() {
             return new CountState(lastLossBits, trainer.stepsDone(), firstLossBits, divergences, rebuildNanos,
                     allocatedBytes);
+        }
+
+        @Override
+        public MemoryBandwidth.UpdatePlace updatePlace() {
+            return BenchCommand.updatePlace(trainer.model(), trainer.optimizer());
         }
 
         @Override

@@ -5,7 +5,6 @@ import io.github.microgpt.internal.kernels.ArrayBytes;
 import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.ArrayKernels;
-import io.github.microgpt.model.MlpModel;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.Precision;
@@ -525,7 +524,7 @@ final class ModelMemory {
 
     /**
      * The least memory of the value engine's graph of one step over {@code positions} positions,
-     * as the core counts it before it builds one ({@code internal.ValueGraphs}).
+     * by the count the library's models refuse such a step with ({@code internal.ValueGraphs.step}).
      *
      * @param architecture the model
      * @param config its shape
@@ -534,14 +533,7 @@ final class ModelMemory {
      * @return the bytes
      */
     static long valueGraphBytes(Architecture architecture, GptConfig config, int vocabSize, long positions) {
-        double forward = switch (architecture) {
-            case GPT, ATTENTION -> ValueGraphs.gptForward(config.nLayer(), config.nEmbd(), config.nHead(), vocabSize,
-                    positions, architecture == Architecture.GPT);
-            case MLP -> ValueGraphs.mlpForward(MlpModel.CONTEXT * config.nEmbd(), 4 * config.nEmbd(), vocabSize,
-                    positions);
-            case BIGRAM -> 0;
-        };
-        return ValueGraphs.bytes(ValueGraphs.loss(positions, vocabSize) + forward);
+        return ValueGraphs.bytes(ValueGraphs.step(architecture, config, vocabSize, positions));
     }
 
     /**
@@ -554,9 +546,7 @@ final class ModelMemory {
      * @return the bytes
      */
     static long valueSequenceBytes(Architecture architecture, GptConfig config, long positions) {
-        return architecture == Architecture.GPT || architecture == Architecture.ATTENTION
-                ? ValueGraphs.bytes(ValueGraphs.gptSequence(config.nLayer(), config.nEmbd(),
-                        config.nHead(), positions, architecture == Architecture.GPT)) : 0;
+        return ValueGraphs.bytes(ValueGraphs.sequence(architecture, config, positions));
     }
 
     /**

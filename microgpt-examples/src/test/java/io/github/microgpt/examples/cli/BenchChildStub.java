@@ -48,11 +48,11 @@ final class BenchChildStub {
             case "stuck" -> {
                 Process sleeper = new ProcessBuilder(javaCommand("sleep")).start();
                 Files.writeString(Path.of(args[1]), Long.toString(sleeper.pid()));
-                say(out, "ready");
+                say(out, "ready AFTER_BACKWARD_PASS");
                 readRequests();
             }
             case "endless" -> {
-                say(out, "ready");
+                say(out, "ready AFTER_BACKWARD_PASS");
                 new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
                 out.print(BenchChild.ANSWER + "done ");
                 long end = System.currentTimeMillis() + MOST_MILLIS;

@@ -1,6 +1,7 @@
 package io.github.microgpt.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -457,6 +458,9 @@ class BenchCommandTest {
         assertEngineFigures(engines);
         for (int i = 0; i < 3; i++) {
             assertEquals(i + 1, engines.get(i).getAsJsonObject().get("threads").getAsInt(), engines.toString());
+            // Each child says where its steps run the update: f64 rows of 24 are staged, after the pass.
+            assertFalse(engines.get(i).getAsJsonObject().get("updateInsideBackwardPass").getAsBoolean(),
+                    engines.toString());
         }
         JsonArray speedUps = root.getAsJsonArray("speedUps");
         assertEquals(2, speedUps.size(), speedUps.toString());
@@ -514,6 +518,9 @@ class BenchCommandTest {
         assertTrue(first.matches(), lines.get(2));
         assertTrue(second.matches(), lines.get(3));
         assertEquals(List.of("2", "1"), List.of(first.group(1), second.group(1)), "in the order given");
+        // Each child says where its steps run the update: in f32, inside the pass.
+        assertTrue(lines.stream().anyMatch(line -> line.startsWith("Adam's update inside the backward pass reads")),
+                String.join("\n", lines));
         assertTrue(lines.get(4).matches("array-f32 on 1 / 2 threads: [0-9]+\\.[0-9]{2}x the steps \\(median of "
                 + "[0-9]+ alternated rounds of [0-9]+ steps?; lowest [0-9]+\\.[0-9]{2}x, highest [0-9]+\\.[0-9]{2}x"
                 // The notes on rounds set aside, or slowed by a busy host and counted, which a shared

@@ -26,12 +26,7 @@ class AutogradPanelBrowserTest extends WithBrowser {
 
     @Test
     void thePanelWalksBackwardNodeByNodeToTheServersGradients() throws IOException {
-        Fixtures.Answer reset = api.post("api/reset", "{\"numSteps\": 1000, \"engine\": \"value\","
-                + " \"dataset\": {\"source\": \"current\"}}");
-        assertEquals(200, reset.status(), reset.body());
-        page.openPage();
-        page.waitFor("the page",
-                d -> page.text("connection").equals("live") && page.text("step-counter").equals("Step: 0 / 1000"));
+        openNewRun();
 
         // Before any step the panel says why there is no graph.
         page.click(By.cssSelector("#autograd-panel summary"));
@@ -121,12 +116,7 @@ class AutogradPanelBrowserTest extends WithBrowser {
      */
     @Test
     void theResultIsInViewWhenTheWalkStarts() throws IOException {
-        Fixtures.Answer reset = api.post("api/reset", "{\"numSteps\": 1000, \"engine\": \"value\","
-                + " \"dataset\": {\"source\": \"current\"}}");
-        assertEquals(200, reset.status(), reset.body());
-        page.openPage();
-        page.waitFor("the page",
-                d -> page.text("connection").equals("live") && page.text("step-counter").equals("Step: 0 / 1000"));
+        openNewRun();
         for (int k = 1; k <= 3; k++) {
             page.click(By.id("btn-step"));
             int step = k;
@@ -175,9 +165,7 @@ class AutogradPanelBrowserTest extends WithBrowser {
         driver.get(files.resolve("index.html").toUri().toString());
         long undrawn = summaryOffset();
 
-        Fixtures.Answer reset = api.post("api/reset", "{\"numSteps\": 1000, \"engine\": \"value\","
-                + " \"dataset\": {\"source\": \"current\"}}");
-        assertEquals(200, reset.status(), reset.body());
+        newRun();
         page.openPage();
         page.waitFor("the page drawn with its weights", d -> page.text("connection").equals("live")
                 && page.text("weights-count").equals("4,192 parameters in 9 matrices · step 0"));
@@ -188,6 +176,21 @@ class AutogradPanelBrowserTest extends WithBrowser {
     }
 
     // ------------------------------------------------------------------------------ helpers
+
+    /** A new run on the server: the value engine, 1000 steps, the current names. */
+    private void newRun() {
+        Fixtures.Answer reset = api.post("api/reset", "{\"numSteps\": 1000, \"engine\": \"value\","
+                + " \"dataset\": {\"source\": \"current\"}}");
+        assertEquals(200, reset.status(), reset.body());
+    }
+
+    /** A {@link #newRun} and the page opened on it, live and at step 0. */
+    private void openNewRun() {
+        newRun();
+        page.openPage();
+        page.waitFor("the page",
+                d -> page.text("connection").equals("live") && page.text("step-counter").equals("Step: 0 / 1000"));
+    }
 
     /** How far the Autograd panel's summary is below the top of the page's grid of cards, in pixels. */
     private long summaryOffset() {
