@@ -5,6 +5,7 @@ import io.github.microgpt.internal.FusedStep;
 import io.github.microgpt.internal.FusedUpdates;
 import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.internal.ModelChecks;
+import io.github.microgpt.internal.ModelUse;
 import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Parameters;
@@ -13,11 +14,8 @@ import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.ConcurrentModificationException;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -69,11 +67,13 @@ import java.util.Objects;
  *
  * <p>Steps are counted from 0 internally and from 1 in events. A trainer is used from one thread;
  * only {@link #requestStop()} may be called from another, to end {@link #run(StepMode)} between
- * two steps. A model is trained from one thread at a time: a step that finds its model being
- * stepped on another thread (by another trainer, or by this one) is refused with a
- * {@link java.util.ConcurrentModificationException} before it changes anything (best effort:
- * the steps must overlap for it to be seen). Listeners may be added and removed from any
- * thread; they are told on the thread that trains.
+ * two steps. A model is trained, evaluated or sampled from one thread at a time: a step that
+ * finds its model being stepped on another thread (by another trainer, or by this one), or
+ * evaluated ({@link Evaluation}) or sampled (a token of a {@code Sampler}) on another thread, is
+ * refused with a {@link java.util.ConcurrentModificationException} before it changes anything,
+ * and so are an evaluation and a token that find the model being stepped. Best effort: the uses
+ * must overlap for it to be seen; a step between two tokens of one sample is not. Listeners may
+ * be added and removed from any thread; they are told on the thread that trains.
  */
 public final class Trainer {
 
@@ -215,8 +215,8 @@ public final class Trainer {
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      * @throws RuntimeException whatever a listener throws: from a position or gradient listener
      *     the step is not applied, from a step listener it is (see the class description)
-     * @throws ConcurrentModificationException if another trainer is stepping the same model on
-     *     another thread at this moment (the step is not run)
+     * @throws ConcurrentModificationException if another thread is stepping, evaluating or
+     *     sampling the same model at this moment (the step is not run)
      */
     public StepEvent step(StepMode mode) {
         Objects.requireNonNull(mode, "mode");
@@ -285,8 +285,8 @@ public final class Trainer {
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      * @throws RuntimeException whatever a listener throws: from a position or gradient listener
      *     the step is not applied, from a step listener it is (see the class description)
-     * @throws ConcurrentModificationException if another trainer is stepping the same model on
-     *     another thread at this moment (the step is not run)
+     * @throws ConcurrentModificationException if another thread is stepping, evaluating or
+     *     sampling the same model at this moment (the step is not run)
      */
     public StepEvent stepBatch(Minibatch minibatch) {
         Objects.requireNonNull(minibatch, "minibatch");
@@ -363,40 +363,21 @@ public final class Trainer {
     }
 
     /**
-     * The models a trainer is stepping at this moment, and on which thread: two trainers that
-     * shared one model and stepped it from two threads at once (which {@link LanguageModel}'s
-     * rule of one thread at a time forbids) mixed their gradients and updates without a word,
-     * and one of them reported a divergence that was not one. Entered before a step touches the
-     * model and left before the step listeners are told; the same thread may enter again (a
-     * listener that trains the model further). Best effort: it finds trainers whose steps
-     * overlap, not every use of a model from two threads.
-     */
-    private static final Map<LanguageModel, Thread> STEPPING = Collections.synchronizedMap(new IdentityHashMap<>());
-
-    /**
-     * Marks this trainer's model as being stepped by this thread, or refuses the step, before it
-     * has changed anything, if another thread is stepping it.
+     * Marks this trainer's model as being stepped by this thread ({@link ModelUse}), or refuses
+     * the step, before it has changed anything, if another thread is using it: two trainers that
+     * shared one model and stepped it from two threads at once mixed their gradients and updates
+     * without a word, and one of them reported a divergence that was not one. Entered before a
+     * step touches the model and left before the step listeners are told; the same thread may
+     * enter again (a listener that trains the model further).
      *
      * @return whether this call marked it (and {@link #leave} must unmark it)
      */
     private boolean enter() {
-        Thread me = Thread.currentThread();
-        Thread other = STEPPING.putIfAbsent(model, me);
-        if (other != null && other != me) {
-            // Which trainer holds it is not known here: this one, stepped from two threads (which
-            // its class comment forbids as well), is found alike, and must not be called another.
-            throw new ConcurrentModificationException("the model is being trained on the thread \"" + other.getName()
-                    + "\" at this moment (by another trainer, or by this one from another thread); a model is"
-                    + " trained from one thread at a time: give each thread its own model (ArrayGptModel.copyOf)"
-                    + " and trainer, or take turns (this step was not run)");
-        }
-        return other == null;
+        return ModelUse.enter(model, ModelUse.Activity.TRAINING);
     }
 
     private void leave(boolean entered) {
-        if (entered) {
-            STEPPING.remove(model);
-        }
+        ModelUse.leave(model, entered);
     }
 
     /**
