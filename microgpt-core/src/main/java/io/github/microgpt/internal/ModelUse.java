@@ -49,6 +49,16 @@ public final class ModelUse {
     /** The models in use, by identity (a model's {@code equals} is its own business). */
     private static final Map<LanguageModel, Use> IN_USE = Collections.synchronizedMap(new IdentityHashMap<>());
 
+    /** Each thread's marks, one per activity, made once: a step allocates nothing to mark its model. */
+    private static final ThreadLocal<Use[]> MARKS = ThreadLocal.withInitial(() -> {
+        Activity[] activities = Activity.values();
+        Use[] marks = new Use[activities.length];
+        for (Activity activity : activities) {
+            marks[activity.ordinal()] = new Use(Thread.currentThread(), activity);
+        }
+        return marks;
+    });
+
     private ModelUse() {
     }
 
@@ -64,12 +74,12 @@ public final class ModelUse {
      *     thread and what it does
      */
     public static boolean enter(LanguageModel model, Activity activity) {
-        Thread me = Thread.currentThread();
-        Use other = IN_USE.putIfAbsent(model, new Use(me, activity));
+        Use mine = MARKS.get()[activity.ordinal()];
+        Use other = IN_USE.putIfAbsent(model, mine);
         if (other == null) {
             return true;
         }
-        if (other.thread() == me) {
+        if (other.thread() == mine.thread()) {
             return false;
         }
         boolean trainers = activity == Activity.TRAINING && other.activity() == Activity.TRAINING;
