@@ -78,7 +78,7 @@ import java.util.Optional;
  *       {@code NAME.m} and {@code NAME.v} for each weight matrix, {@code F64} ({@code F32} for a
  *       single-precision model, whose optimizer keeps them in floats);</li>
  *   <li>{@code trainer.json} (training state only): steps done and the length of the run, the
- *       position cursor, the optimizer's settings, the random generator's state (in the form of
+ *       place in the documents, the optimizer's settings, the random generator's state (in the form of
  *       Python's {@code random.getstate()}), the documents' {@link DataFingerprint}, the run's seed
  *       and data source ({@code "run"}), and the application's metadata;</li>
  *   <li>{@code losses.safetensors} (training state, when there is a history): one {@code F64} tensor

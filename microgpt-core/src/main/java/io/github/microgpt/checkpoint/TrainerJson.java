@@ -31,6 +31,16 @@ final class TrainerJson {
                     Map<String, String> metadata) {
     }
 
+    /**
+     * The keys of the place in files written before every kind of step shared it: they held
+     * where the {@link StepMode#POSITION} steps were, and a {@link StepMode#DOCUMENT} step {@code s}
+     * trained document {@code s mod documents} whatever they said. Such a file is still read: a run
+     * of document steps ({@code "step_mode": "document"}) resumes at that document, any other at
+     * the cursor (the place of its position steps).
+     */
+    static final String OLD_DOCUMENT = "position_document";
+    static final String OLD_POSITION = "position_pos";
+
     private TrainerJson() {
     }
 
@@ -39,8 +49,8 @@ final class TrainerJson {
         Map<String, Object> trainer = new LinkedHashMap<>();
         trainer.put("steps_done", state.stepsDone());
         trainer.put("total_steps", state.totalSteps());
-        trainer.put("position_document", state.nextDocument());
-        trainer.put("position_pos", state.nextPosition());
+        trainer.put("next_document", state.nextDocument());
+        trainer.put("next_position", state.nextPosition());
         trainer.put("step_mode", training.stepMode() == null ? null : training.stepMode().name().toLowerCase(Locale.ROOT));
         OptimizerState o = training.optimizer();
         Map<String, Object> optimizer = new LinkedHashMap<>();
@@ -109,12 +119,19 @@ final class TrainerJson {
         DataFingerprint fingerprint = new DataFingerprint(documents, sha256);
 
         JsonFields t = root.object("trainer");
-        t.onlyKeys("steps_done", "total_steps", "position_document", "position_pos", "step_mode");
+        t.onlyKeys("steps_done", "total_steps", "next_document", "next_position", OLD_DOCUMENT, OLD_POSITION,
+                "step_mode");
         int totalSteps = t.integer("total_steps", 1, Integer.MAX_VALUE);
         int stepsDone = t.integer("steps_done", 0, totalSteps);
-        int nextDocument = t.integer("position_document", 0, documents - 1);
-        int nextPosition = t.integer("position_pos", 0, config.blockSize() - 1);
-        TrainerState trainerState = new TrainerState(stepsDone, totalSteps, nextDocument, nextPosition);
+        // Older files (OLD_DOCUMENT) kept only the cursor of the position steps.
+        boolean older = t.has(OLD_DOCUMENT) || t.has(OLD_POSITION);
+        if (older && (t.has("next_document") || t.has("next_position"))) {
+            throw t.error(OLD_DOCUMENT, "and \"trainer.next_document\" are both there: a file has one or the other");
+        }
+        String documentKey = older ? OLD_DOCUMENT : "next_document";
+        String positionKey = older ? OLD_POSITION : "next_position";
+        int nextDocument = t.integer(documentKey, 0, documents - 1);
+        int nextPosition = t.integer(positionKey, 0, config.blockSize() - 1);
         StepMode stepMode = null;
         if (!t.isNull("step_mode")) {
             String mode = t.string("step_mode");
@@ -128,12 +145,17 @@ final class TrainerJson {
                         + "\"position\" or null");
             }
         }
-        // The position cursor starts at (0, 0) and moves only with steps.
+        // The place starts at (0, 0) and moves only with steps.
         if (stepsDone == 0 && (nextDocument != 0 || nextPosition != 0)) {
-            throw t.error("position_document", "and \"trainer.position_pos\" are (" + nextDocument + ", "
+            throw t.error(documentKey, "and \"trainer." + positionKey + "\" are (" + nextDocument + ", "
                     + nextPosition + ") but no step was done (\"trainer.steps_done\" is 0), and a run starts at"
                     + " (0, 0): the position does not agree with the steps");
         }
+        if (older && stepMode == StepMode.DOCUMENT && nextDocument == 0 && nextPosition == 0) {
+            // A run of document steps never moved the old cursor; its next document was this one.
+            nextDocument = stepsDone % documents;
+        }
+        TrainerState trainerState = new TrainerState(stepsDone, totalSteps, nextDocument, nextPosition);
 
         JsonFields o = root.object("optimizer");
         o.onlyKeys("name", "learning_rate", "beta1", "beta2", "eps", "schedule", "schedule_class", "schedule_sha256",

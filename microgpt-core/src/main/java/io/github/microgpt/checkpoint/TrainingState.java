@@ -31,7 +31,7 @@ import java.util.Objects;
  * and a run that has done no step has moments that are all zero. {@link Checkpoint#load} refuses
  * files that break these rules, naming the file and the field.
  *
- * @param trainer the trainer's position: steps done, run length, position cursor
+ * @param trainer the trainer's position: steps done, run length, place in the documents
  * @param optimizer the optimizer's settings and moments
  * @param random the random generator's state, so that sampling after the resumed run draws what
  *     the uninterrupted run would have drawn; {@code null} if the run has no {@link PythonRandom}

@@ -3,6 +3,7 @@ package io.github.microgpt.sample;
 import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.internal.ModelChecks;
+import io.github.microgpt.internal.ModelUse;
 import io.github.microgpt.internal.Quoted;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Parameters;
@@ -43,8 +44,14 @@ import java.util.Objects;
  * }</pre>
  *
  * <p><b>Threads.</b> A sampler is used from one thread, and not while its model is trained: it
- * counts its samples and draws from one random source. Listeners may be added and removed from
- * any thread; they are told on the thread that samples.
+ * counts its samples and draws from one random source. A token that finds its model being
+ * trained or evaluated on another thread is refused with a
+ * {@link java.util.ConcurrentModificationException} before it is drawn (it would have read the
+ * weights of two steps), and so is a training step or an evaluation that finds a token being
+ * drawn. Best effort: the uses must overlap for it to be seen. A step taken between two tokens of
+ * one {@link Generation}, on any thread, is not seen: the tokens after it are drawn from the new
+ * weights over the keys and values the old ones computed. Listeners may be added and removed
+ * from any thread; they are told on the thread that samples.
  *
  * <p><b>Overflow.</b> A model whose weights are finite but so large that its logits overflow (a
  * damaged or hand-made checkpoint, or a training run that diverged) cannot be sampled: every
@@ -199,6 +206,8 @@ public final class Sampler {
      * @return the text
      * @throws IllegalArgumentException if the temperature is not positive and finite
      * @throws NonFiniteLogitsException if the model's logits are not finite (see the class comment)
+     * @throws java.util.ConcurrentModificationException if another thread is training or evaluating
+     *     the model at this moment (see the class comment)
      */
     public String sample(double temperature) {
         return sample(SamplingOptions.defaults().withTemperature(temperature));
@@ -212,6 +221,8 @@ public final class Sampler {
      * @throws IllegalArgumentException if the options do not fit the model (see
      *     {@link #start(SamplingOptions)})
      * @throws NonFiniteLogitsException if the model's logits are not finite (see the class comment)
+     * @throws java.util.ConcurrentModificationException if another thread is training or evaluating
+     *     the model at this moment (see the class comment)
      */
     public String sample(SamplingOptions options) {
         Generation generation = start(options);
@@ -394,11 +405,35 @@ public final class Sampler {
          * @throws IllegalStateException if the sample has already ended
          * @throws NonFiniteLogitsException if the model's logits are not finite (weights so large
          *     that a sum of them overflows)
+         * @throws java.util.ConcurrentModificationException if another thread is training or
+         *     evaluating the model at this moment (the token is not drawn)
          */
         public TokenEvent step() {
             if (done) {
                 throw new IllegalStateException("sample " + sampleNumber + " has already ended");
             }
+            TokenEvent event;
+            // Marked while the model computes, so that a step on another thread cannot change the
+            // weights under this token (nor this token run in the middle of that step).
+            boolean entered = ModelUse.enter(model, ModelUse.Activity.SAMPLING);
+            try {
+                event = draw();
+            } finally {
+                ModelUse.leave(model, entered);
+            }
+            if (!tokenListeners.isEmpty()) {
+                tokenListeners.forEach(listener -> listener.onToken(event));
+            }
+            if (done && !sampleListeners.isEmpty()) {
+                SampleEvent finished = new SampleEvent(sampleNumber, text.toString(),
+                        Arrays.copyOfRange(context, 1, context.length));
+                sampleListeners.forEach(listener -> listener.onSample(finished));
+            }
+            return event;
+        }
+
+        /** Reads the last token and draws the next one: the part of {@link #step()} that uses the model. */
+        private TokenEvent draw() {
             if (!prefixRead) {
                 // Read BOS and all but the last prefix token; their predictions are not needed.
                 for (int i = 0; i < context.length - 1; i++) {
@@ -424,14 +459,6 @@ public final class Sampler {
                 generated++;
                 done = sequence.length() >= model.config().blockSize()
                         || (maxLength != SamplingOptions.NO_LIMIT && generated >= maxLength);
-            }
-            if (!tokenListeners.isEmpty()) {
-                tokenListeners.forEach(listener -> listener.onToken(event));
-            }
-            if (done && !sampleListeners.isEmpty()) {
-                SampleEvent finished = new SampleEvent(sampleNumber, text.toString(),
-                        Arrays.copyOfRange(context, 1, context.length));
-                sampleListeners.forEach(listener -> listener.onSample(finished));
             }
             return event;
         }

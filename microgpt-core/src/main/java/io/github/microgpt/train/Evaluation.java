@@ -2,6 +2,7 @@ package io.github.microgpt.train;
 
 import io.github.microgpt.internal.DocumentTokens;
 import io.github.microgpt.internal.ModelChecks;
+import io.github.microgpt.internal.ModelUse;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Softmax;
 import io.github.microgpt.text.Tokenizer;
@@ -21,7 +22,11 @@ import java.util.Objects;
  * ({@link LanguageModel#lossAndGradients} over positions {@code [0, min(blockSize, n - 1))}),
  * bit for bit, computed from the forward pass alone ({@link LanguageModel#newSequence()}), so no
  * graph is built and no gradient changes. The methods keep no state; they run the model, so call
- * them when nothing else uses it (not in the middle of a training step).
+ * them when nothing else uses it (not in the middle of a training step). One that finds the
+ * model being trained or sampled on another thread is refused with a
+ * {@link java.util.ConcurrentModificationException} (its loss would have mixed the weights of two
+ * steps), and so is a training step or a token that finds the model being evaluated; the uses
+ * must overlap for it to be seen.
  */
 public final class Evaluation {
 
@@ -37,6 +42,8 @@ public final class Evaluation {
      * @return the mean of the documents' losses
      * @throws IllegalArgumentException if there is no document, a document is empty or has a
      *     character outside the vocabulary (naming its index), or the vocabularies differ
+     * @throws java.util.ConcurrentModificationException if another thread is training or sampling
+     *     the model at this moment (nothing is evaluated)
      */
     public static double loss(LanguageModel model, Tokenizer tokenizer, List<String> documents) {
         Objects.requireNonNull(model, "model");
@@ -46,11 +53,17 @@ public final class Evaluation {
         if (documents.isEmpty()) {
             throw new IllegalArgumentException("there must be at least one document to evaluate");
         }
-        double total = 0.0;
-        for (int[] tokens : DocumentTokens.encode(tokenizer, documents)) {
-            total += documentLoss(model, tokens);
+        int[][] encoded = DocumentTokens.encode(tokenizer, documents);
+        boolean entered = ModelUse.enter(model, ModelUse.Activity.EVALUATION);
+        try {
+            double total = 0.0;
+            for (int[] tokens : encoded) {
+                total += documentLoss(model, tokens);
+            }
+            return total / documents.size();
+        } finally {
+            ModelUse.leave(model, entered);
         }
-        return total / documents.size();
     }
 
     /**
@@ -62,6 +75,8 @@ public final class Evaluation {
      * @return the loss
      * @throws IllegalArgumentException if the document is shorter than 2 tokens or a token is
      *     outside the vocabulary
+     * @throws java.util.ConcurrentModificationException if another thread is training or sampling
+     *     the model at this moment (nothing is evaluated)
      */
     public static double documentLoss(LanguageModel model, int[] tokens) {
         Objects.requireNonNull(model, "model");
@@ -71,14 +86,19 @@ public final class Evaluation {
         }
         int n = Math.min(model.config().blockSize(), tokens.length - 1);
         ModelChecks.stretch(tokens, 0, n, model.config().blockSize(), model.vocabSize());
-        LanguageModel.Sequence sequence = model.newSequence();
-        // The same operations as the graph of a training loss: sum(-log p) starting from 0, times 1/n.
-        double sum = 0.0;
-        for (int pos = 0; pos < n; pos++) {
-            double[] probs = Softmax.softmax(sequence.next(tokens[pos]));
-            double lossT = Math.log(probs[tokens[pos + 1]]) * -1.0;
-            sum = pos == 0 ? lossT + 0.0 : sum + lossT;
+        boolean entered = ModelUse.enter(model, ModelUse.Activity.EVALUATION);
+        try {
+            LanguageModel.Sequence sequence = model.newSequence();
+            // The same operations as the graph of a training loss: sum(-log p) starting from 0, times 1/n.
+            double sum = 0.0;
+            for (int pos = 0; pos < n; pos++) {
+                double[] probs = Softmax.softmax(sequence.next(tokens[pos]));
+                double lossT = Math.log(probs[tokens[pos + 1]]) * -1.0;
+                sum = pos == 0 ? lossT + 0.0 : sum + lossT;
+            }
+            return sum * (1.0 / n);
+        } finally {
+            ModelUse.leave(model, entered);
         }
-        return sum * (1.0 / n);
     }
 }

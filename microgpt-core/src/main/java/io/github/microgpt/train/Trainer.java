@@ -5,6 +5,7 @@ import io.github.microgpt.internal.FusedStep;
 import io.github.microgpt.internal.FusedUpdates;
 import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.internal.ModelChecks;
+import io.github.microgpt.internal.ModelUse;
 import io.github.microgpt.internal.RangeTask;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Parameters;
@@ -13,11 +14,8 @@ import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.ConcurrentModificationException;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -38,6 +36,18 @@ import java.util.Objects;
  * exactly. An interface with a single implementation would only promise a freedom that the
  * checkpoint format, the resume protocol and the tests of exactness do not yet keep.
  *
+ * <p><b>Where a step starts.</b> The trainer keeps one place in its documents, whatever the kind of
+ * step: a document and a position in it. The documents are trained in the order given, each from
+ * position 0 to its last trainable position ({@code min(blockSize, tokens - 1) - 1}), then the
+ * next, and after the last the first again. A {@link StepMode#POSITION} step trains the position
+ * at the place and moves it one on. A {@link StepMode#DOCUMENT} step trains every position left
+ * in the document: the whole next document, or, after position steps that stopped part-way, the
+ * rest of that one (its loss is then the mean over the rest). So steps of both kinds can be
+ * mixed without repeating or skipping a position, and a run of document steps alone is
+ * {@code microgpt.py}'s: step {@code s} trains document {@code s mod numDocs}. A minibatch
+ * ({@link #stepBatch}) trains whole documents from the place on, and is refused while a document
+ * is part-way trained. {@link #state()} exports the place, so a checkpoint resumes there.
+ *
  * <p><b>Hooks.</b> A step tells three kinds of listener, in this order: a
  * {@link PositionListener} for each trained position (what the model predicted), a
  * {@link GradientListener} once the gradients are computed and before the optimizer uses them,
@@ -51,17 +61,19 @@ import java.util.Objects;
  * listener throws, the step is abandoned before the optimizer has touched anything: the
  * gradients it accumulated are set back to 0 and {@link #stepsDone()} is unchanged, so calling
  * the same method again runs the very step of an uninterrupted run, bit for bit. Step listeners
- * are told after the update: if one throws, the step is done (counted, and the position cursor
- * moved on) and the exception reaches the caller, and later step listeners of that step are not
+ * are told after the update: if one throws, the step is done (counted, and the place in the
+ * documents moved on) and the exception reaches the caller, and later step listeners of that step are not
  * told.
  *
  * <p>Steps are counted from 0 internally and from 1 in events. A trainer is used from one thread;
  * only {@link #requestStop()} may be called from another, to end {@link #run(StepMode)} between
- * two steps. A model is trained from one thread at a time: a step that finds its model being
- * stepped on another thread (by another trainer, or by this one) is refused with a
- * {@link java.util.ConcurrentModificationException} before it changes anything (best effort:
- * the steps must overlap for it to be seen). Listeners may be added and removed from any
- * thread; they are told on the thread that trains.
+ * two steps. A model is trained, evaluated or sampled from one thread at a time: a step that
+ * finds its model being stepped on another thread (by another trainer, or by this one), or
+ * evaluated ({@link Evaluation}) or sampled (a token of a {@code Sampler}) on another thread, is
+ * refused with a {@link java.util.ConcurrentModificationException} before it changes anything,
+ * and so are an evaluation and a token that find the model being stepped. Best effort: the uses
+ * must overlap for it to be seen; a step between two tokens of one sample is not. Listeners may
+ * be added and removed from any thread; they are told on the thread that trains.
  */
 public final class Trainer {
 
@@ -78,7 +90,11 @@ public final class Trainer {
     private volatile boolean stopRequested;
 
     private int stepsDone;
-    /** Where {@link StepMode#POSITION} steps are: the document and the position within it. */
+    /**
+     * The place in the documents, one for every kind of step: the next step trains document
+     * {@code nextDocument} from position {@code nextPosition} on (0 unless position steps left
+     * the document part-way). See "Where a step starts" in the class description.
+     */
     private int nextDocument;
     private int nextPosition;
 
@@ -188,17 +204,19 @@ public final class Trainer {
     }
 
     /**
-     * Runs one step of the given kind.
+     * Runs one step of the given kind, from the place in the documents (see "Where a step
+     * starts" in the class description).
      *
-     * @param mode one document or one position
+     * @param mode one position, or every position left in the current document (all of the next
+     *     one if none is under way)
      * @return the finished step
      * @throws NullPointerException if {@code mode} is null
      * @throws IllegalStateException if all {@link #totalSteps()} steps are done
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      * @throws RuntimeException whatever a listener throws: from a position or gradient listener
      *     the step is not applied, from a step listener it is (see the class description)
-     * @throws ConcurrentModificationException if another trainer is stepping the same model on
-     *     another thread at this moment (the step is not run)
+     * @throws ConcurrentModificationException if another thread is stepping, evaluating or
+     *     sampling the same model at this moment (the step is not run)
      */
     public StepEvent step(StepMode mode) {
         Objects.requireNonNull(mode, "mode");
@@ -216,37 +234,37 @@ public final class Trainer {
         return done;
     }
 
-    /** The step of {@link #step(StepMode)}, without telling the step listeners. */
+    /**
+     * The step of {@link #step(StepMode)}, without telling the step listeners: from the place in
+     * the documents, one position, or every position left in the document.
+     */
     private StepEvent stepOf(StepMode mode) {
-        return switch (mode) {
-            case DOCUMENT -> {
-                int document = stepsDone % tokens.size();
-                int[] doc = tokens.tokens(document);
-                yield train(document, doc, 0, Math.min(model.config().blockSize(), doc.length - 1));
-            }
-            case POSITION -> {
-                int document = nextDocument;
-                int pos = nextPosition;
-                int[] doc = tokens.tokens(document);
-                StepEvent event = train(document, doc, pos, pos + 1);
-                // Move to the next position only once the step succeeded.
-                int end = Math.min(model.config().blockSize(), doc.length - 1);
-                if (pos + 1 < end) {
-                    nextPosition = pos + 1;
-                } else {
-                    nextDocument = (document + 1) % tokens.size();
-                    nextPosition = 0;
-                }
-                yield event;
-            }
+        int document = nextDocument;
+        int first = nextPosition;
+        int[] doc = tokens.tokens(document);
+        int end = Math.min(model.config().blockSize(), doc.length - 1);
+        int last = switch (mode) {
+            case DOCUMENT -> end;
+            case POSITION -> first + 1;
         };
+        StepEvent event = train(document, doc, first, last);
+        // Move on only once the step succeeded: a failed step leaves the place where it was.
+        if (last < end) {
+            nextPosition = last;
+        } else {
+            nextDocument = (document + 1) % tokens.size();
+            nextPosition = 0;
+        }
+        return event;
     }
 
     /**
      * Runs one minibatch step: the mean loss of {@code minibatch.documents()} documents, the mean of
-     * their gradients, then one update. Step {@code s} (from 0) with {@code B} documents trains
-     * documents {@code s * B} to {@code s * B + B - 1}, wrapping around the list, so a batch of 1
-     * trains the same document as a {@link StepMode#DOCUMENT} step.
+     * their gradients, then one update. The {@code B} documents are the next ones from the place
+     * in the documents, wrapping around the list, and the place moves {@code B} documents on: in
+     * a run of minibatch steps alone, step {@code s} (from 0) trains documents {@code s * B} to
+     * {@code s * B + B - 1}, and a batch of 1 trains the document a {@link StepMode#DOCUMENT}
+     * step would.
      *
      * <pre>{@code
      * trainer.stepBatch(Minibatch.of(8).withThreads(2));
@@ -262,12 +280,13 @@ public final class Trainer {
      * @param minibatch how many documents, on how many threads
      * @return the finished step
      * @throws NullPointerException if {@code minibatch} is null
-     * @throws IllegalStateException if all {@link #totalSteps()} steps are done
+     * @throws IllegalStateException if all {@link #totalSteps()} steps are done, or position steps
+     *     left a document part-way (finish it with {@code step(StepMode.DOCUMENT)} first)
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      * @throws RuntimeException whatever a listener throws: from a position or gradient listener
      *     the step is not applied, from a step listener it is (see the class description)
-     * @throws ConcurrentModificationException if another trainer is stepping the same model on
-     *     another thread at this moment (the step is not run)
+     * @throws ConcurrentModificationException if another thread is stepping, evaluating or
+     *     sampling the same model at this moment (the step is not run)
      */
     public StepEvent stepBatch(Minibatch minibatch) {
         Objects.requireNonNull(minibatch, "minibatch");
@@ -276,12 +295,16 @@ public final class Trainer {
         if (isFinished()) {
             throw new IllegalStateException("all " + totalSteps + " steps are done");
         }
+        if (nextPosition != 0) {
+            throw new IllegalStateException("document " + nextDocument + " is part-way trained (position steps"
+                    + " stopped before its position " + nextPosition + "), and a minibatch trains whole documents:"
+                    + " finish it with step(StepMode.DOCUMENT) first (this step was not run)");
+        }
         int step = stepsDone;
         int[] documentIndex = new int[batchSize];
         List<int[]> batch = new ArrayList<>(batchSize);
-        long first = (long) step * batchSize;
         for (int b = 0; b < batchSize; b++) {
-            documentIndex[b] = (int) ((first + b) % tokens.size());
+            documentIndex[b] = (int) (((long) nextDocument + b) % tokens.size());
             batch.add(tokens.tokens(documentIndex[b]));
         }
         StepEvent done;
@@ -298,6 +321,7 @@ public final class Trainer {
                 }
             }
             done = update(step, documents.get(documentIndex[0]), loss);
+            nextDocument = (int) (((long) nextDocument + batchSize) % tokens.size());
         } catch (Throwable failure) {
             zeroGradients();
             throw failure;
@@ -339,40 +363,21 @@ public final class Trainer {
     }
 
     /**
-     * The models a trainer is stepping at this moment, and on which thread: two trainers that
-     * shared one model and stepped it from two threads at once (which {@link LanguageModel}'s
-     * rule of one thread at a time forbids) mixed their gradients and updates without a word,
-     * and one of them reported a divergence that was not one. Entered before a step touches the
-     * model and left before the step listeners are told; the same thread may enter again (a
-     * listener that trains the model further). Best effort: it finds trainers whose steps
-     * overlap, not every use of a model from two threads.
-     */
-    private static final Map<LanguageModel, Thread> STEPPING = Collections.synchronizedMap(new IdentityHashMap<>());
-
-    /**
-     * Marks this trainer's model as being stepped by this thread, or refuses the step, before it
-     * has changed anything, if another thread is stepping it.
+     * Marks this trainer's model as being stepped by this thread ({@link ModelUse}), or refuses
+     * the step, before it has changed anything, if another thread is using it: two trainers that
+     * shared one model and stepped it from two threads at once mixed their gradients and updates
+     * without a word, and one of them reported a divergence that was not one. Entered before a
+     * step touches the model and left before the step listeners are told; the same thread may
+     * enter again (a listener that trains the model further).
      *
      * @return whether this call marked it (and {@link #leave} must unmark it)
      */
     private boolean enter() {
-        Thread me = Thread.currentThread();
-        Thread other = STEPPING.putIfAbsent(model, me);
-        if (other != null && other != me) {
-            // Which trainer holds it is not known here: this one, stepped from two threads (which
-            // its class comment forbids as well), is found alike, and must not be called another.
-            throw new ConcurrentModificationException("the model is being trained on the thread \"" + other.getName()
-                    + "\" at this moment (by another trainer, or by this one from another thread); a model is"
-                    + " trained from one thread at a time: give each thread its own model (ArrayGptModel.copyOf)"
-                    + " and trainer, or take turns (this step was not run)");
-        }
-        return other == null;
+        return ModelUse.enter(model, ModelUse.Activity.TRAINING);
     }
 
     private void leave(boolean entered) {
-        if (entered) {
-            STEPPING.remove(model);
-        }
+        ModelUse.leave(model, entered);
     }
 
     /**
@@ -483,7 +488,7 @@ public final class Trainer {
      * Applies the update of a step whose gradients are in the parameters, telling the gradient
      * listeners first. The optimizer's update is the last thing that may fail, and it checks its
      * arguments before it changes anything, so a step is either wholly applied or not at all.
-     * The caller tells the step listeners once the step is counted (and its cursor moved).
+     * The caller tells the step listeners once the step is counted (and the place moved on).
      */
     private StepEvent update(int step, String text, double loss) {
         Parameters parameters = model.parameters();
@@ -564,7 +569,7 @@ public final class Trainer {
     /**
      * Where this trainer is in its run, for a checkpoint.
      *
-     * @return the steps done, the length of the run and the position cursor
+     * @return the steps done, the length of the run and the place in the documents
      */
     public TrainerState state() {
         return new TrainerState(stepsDone, totalSteps, nextDocument, nextPosition);
@@ -577,7 +582,7 @@ public final class Trainer {
      *
      * @param state a state from {@link #state()}
      * @throws IllegalArgumentException if the state's run length is not this trainer's, or its
-     *     position cursor is outside the documents (a document index beyond the list, or a
+     *     place is outside the documents (a document index beyond the list, or a
      *     position at or past the last trainable position of that document)
      */
     public void restore(TrainerState state) {

@@ -6,14 +6,15 @@ package io.github.microgpt.train;
  * with step 501 on the same document and position as if it had never stopped.
  *
  * <p>The model's weights, the optimizer's moments and the random generator are saved separately
- * (see {@code io.github.microgpt.checkpoint.Checkpoint}); this is only the trainer's own cursor.
+ * (see {@code io.github.microgpt.checkpoint.Checkpoint}); this is only the trainer's own place in the run.
  *
- * @param stepsDone the number of steps done, from 0 to {@code totalSteps}; a
- *     {@link StepMode#DOCUMENT} step {@code s} trains document {@code s mod numDocs}, and the
- *     optimizer's bias correction and learning rate depend on it
+ * @param stepsDone the number of steps done, from 0 to {@code totalSteps}; the optimizer's bias
+ *     correction and learning rate depend on it
  * @param totalSteps the length of the run, which sets the learning-rate schedule; at least 1
- * @param nextDocument the document the next {@link StepMode#POSITION} step trains; not negative
- * @param nextPosition the position within that document; not negative
+ * @param nextDocument the document the next step trains, of any kind (in a run of
+ *     {@link StepMode#DOCUMENT} steps alone, {@code stepsDone mod numDocs}); not negative
+ * @param nextPosition the position in that document the next step starts from: 0, unless
+ *     {@link StepMode#POSITION} steps stopped part-way through it; not negative
  */
 public record TrainerState(int stepsDone, int totalSteps, int nextDocument, int nextPosition) {
 
@@ -23,8 +24,8 @@ public record TrainerState(int stepsDone, int totalSteps, int nextDocument, int 
      *
      * @param stepsDone the number of steps done, from 0 to {@code totalSteps}
      * @param totalSteps the length of the run; at least 1
-     * @param nextDocument the document of the next position step; not negative
-     * @param nextPosition the position within that document; not negative
+     * @param nextDocument the document the next step trains; not negative
+     * @param nextPosition the position in it the next step starts from; not negative
      * @throws IllegalArgumentException if {@code totalSteps < 1}, {@code stepsDone} is outside
      *     {@code [0, totalSteps]}, or a position is negative
      */

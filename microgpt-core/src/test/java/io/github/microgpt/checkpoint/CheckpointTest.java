@@ -573,8 +573,8 @@ class CheckpointTest {
                 s -> s.replace("\"version\": 1", "\"version\": 7"));
         assertProblem("\"trainer.steps_done\" must be an integer from 0 to 20, got 21", "trainer.json",
                 s -> s.replace("\"steps_done\": 2", "\"steps_done\": 21"));
-        assertProblem("\"trainer.position_document\" must be an integer from 0 to 6", "trainer.json",
-                s -> s.replace("\"position_document\": 0", "\"position_document\": 7"));
+        assertProblem("\"trainer.next_document\" must be an integer from 0 to 6", "trainer.json",
+                s -> s.replaceAll("\"next_document\": \\d+", "\"next_document\": 7"));
         assertProblem("invalid optimizer settings: beta1 must be in [0, 1)", "trainer.json",
                 s -> s.replace("\"beta1\": 0.85", "\"beta1\": 1.5"));
         assertProblem("\"optimizer.eps\" must be a finite number, got 1e999", "trainer.json",

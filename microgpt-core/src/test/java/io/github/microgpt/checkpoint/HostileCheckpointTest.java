@@ -207,14 +207,15 @@ class HostileCheckpointTest {
         Path dir = trainedCheckpoint("nostep", 3);
         Files.delete(dir.resolve(Format.LOSSES_FILE));
         edit(dir.resolve(Format.TRAINER_FILE), "\"steps_done\": 3", "\"steps_done\": 0");
+        edit(dir.resolve(Format.TRAINER_FILE), "\"next_document\": 3", "\"next_document\": 0");
         refused(dir, Format.OPTIMIZER_FILE, ".m\" is", "\"trainer.steps_done\" is 0", "do not agree");
     }
 
     @Test
     void aPositionWithoutAStepIsRefused() throws Exception {
         Path dir = trainedCheckpoint("position", 0);
-        edit(dir.resolve(Format.TRAINER_FILE), "\"position_pos\": 0", "\"position_pos\": 2");
-        refused(dir, Format.TRAINER_FILE, "trainer.position_document", "no step was done");
+        edit(dir.resolve(Format.TRAINER_FILE), "\"next_position\": 0", "\"next_position\": 2");
+        refused(dir, Format.TRAINER_FILE, "trainer.next_document", "no step was done");
     }
 
     @Test

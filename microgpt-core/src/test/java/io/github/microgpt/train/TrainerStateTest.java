@@ -79,7 +79,7 @@ class TrainerStateTest {
     }
 
     @Test
-    void theStateNamesTheStepAndThePositionCursor() {
+    void theStateNamesTheStepAndThePlace() {
         GptModel model = GptModel.create(CONFIG, TOKENIZER.vocabSize(), new PythonRandom(1));
         Trainer trainer = trainer(model, new AdamOptimizer(model.numParameters()), 10);
         assertEquals(new TrainerState(0, 10, 0, 0), trainer.state());
@@ -91,7 +91,7 @@ class TrainerStateTest {
         }
         assertEquals(new TrainerState(5, 10, 1, 0), trainer.state());
         trainer.step(StepMode.DOCUMENT);
-        assertEquals(new TrainerState(6, 10, 1, 0), trainer.state(), "a document step leaves the cursor alone");
+        assertEquals(new TrainerState(6, 10, 2, 0), trainer.state(), "a document step moves the place on too");
     }
 
     @Test

@@ -39,11 +39,26 @@ record LiveExpression(String kind, Value root, String title, String formula) {
     /** The most inputs a neuron may have to be drawn: each input adds a column to the picture. */
     static final int MAX_INPUTS = 64;
 
+    /**
+     * The label of the 0 a sum starts from: {@code sum(w_i * x_i)} is {@code ((0 + w0*x0) + w1*x1) + ...}
+     * in {@code microgpt.py} (Python's {@code sum} starts from 0), and so in the graph, where it is
+     * a leaf that nothing else explains. The graph's boxes show 6 characters of a label.
+     */
+    static final String SUM_START = "start";
+
+    /** What the formula adds about {@link #SUM_START}. */
+    static final String SUM_START_NOTE = "; the leaf \u201c" + SUM_START + "\u201d is the 0 the sum starts from, as"
+            + " Python's sum() does";
+
+    /** The label of the constant an attention score is multiplied by: {@code 1/sqrt(headDim)}. */
+    static final String INVERSE_SQRT = "1/\u221ad";
+
     LiveExpression {
-        // The constants the operations made (the 0 Python's sum starts from, 1/sqrt(headDim)) get a name too.
+        // The constants the operations made get a name too: the 0 a sum starts from, and any other
+        // (the 1/sqrt(headDim) a score is multiplied by is named by attentionScore).
         for (Value node : root.topologicalOrder()) {
             if (node.childCount() == 0 && node.label() == null) {
-                node.label("const");
+                node.label(node.data() == 0.0 ? SUM_START : "const");
             }
         }
     }
@@ -97,13 +112,14 @@ record LiveExpression(String kind, Value root, String title, String formula) {
             x[i] = new Value(inputs[i]).label("x" + i);
         }
         Value logit = ValueOps.linear(x, new Value[][] {w})[0].label("logit");
-        String tokenText = snapshot.vocab().get(token);
-        String title = "the logit of " + quoted(tokenText) + " (token " + token + ") at position "
+        // BOS is no character: the page writes it BOS, unquoted (the vocabulary's text for it is "<BOS>").
+        String tokenText = token == snapshot.vocab().size() - 1 ? "BOS" : quoted(snapshot.vocab().get(token));
+        String title = "the logit of " + tokenText + " (token " + token + ") at position "
                 + overlay.posId() + (overlay.generation() ? " of the sample being drawn" : " of "
                 + quoted(Snapshot.shown(overlay.document()))) + ": row " + token + " of lm_head (w) times the final hidden"
                 + " vector (x) of the forward pass";
         return new LiveExpression("neuron", logit, title, "logit = w0*x0 + w1*x1 + ... + w" + (w.length - 1)
-                + "*x" + (w.length - 1));
+                + "*x" + (w.length - 1) + SUM_START_NOTE);
     }
 
     /**
@@ -153,11 +169,14 @@ record LiveExpression(String kind, Value root, String title, String formula) {
         }
         // As the model: q_h . k_h[t] / headDim^0.5, a division by a constant that is a product.
         Value score = ValueOps.dot(q, 0, k, 0, headDim).div(Math.pow(headDim, 0.5)).label("score");
+        // Python's x / c is x * c ** -1: the leaf multiplied by is 1/sqrt(headDim).
+        score.child(1).label(INVERSE_SQRT);
         String title = "the attention score of head " + head + " in layer 0 at position " + posId + " for the key"
                 + " of position " + keyPos + ": the query's slice of the head (q) dotted with the key's (k), divided"
                 + " by sqrt(" + headDim + ")";
         return new LiveExpression("attention", score, title, "score = (q0*k0 + ... + q" + (headDim - 1) + "*k"
-                + (headDim - 1) + ") / sqrt(" + headDim + ")");
+                + (headDim - 1) + ") / sqrt(" + headDim + ")" + SUM_START_NOTE + ", and \u201c" + INVERSE_SQRT
+                + "\u201d is 1/sqrt(" + headDim + "), which Python's division multiplies by");
     }
 
     /**

@@ -62,6 +62,8 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
     /** The loss of every step of the run, also of the steps before a checkpoint it resumed. */
     private LossHistory losses;
     private PositionEvent lastPosition;
+    /** The first position the step in progress trained (a document step may start part-way). */
+    private int firstPosition;
     private Overlay overlay;
     /** The kind of the training step in progress, for the log. */
     private StepMode stepMode = StepMode.POSITION;
@@ -266,6 +268,9 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
 
     @Override
     public void onPosition(PositionEvent event) {
+        if (lastPosition == null || lastPosition.step() != event.step()) {
+            firstPosition = event.posId();
+        }
         lastPosition = event;
     }
 
@@ -285,7 +290,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
             mixedModes = true;
         }
         log.add(new StepRecord(event.step(), event.loss(), event.learningRate(), p.document(),
-                perDocument ? -1 : p.posId(), perDocument));
+                perDocument ? (firstPosition == 0 ? -1 : firstPosition) : p.posId(), perDocument));
         overlay = new Overlay(false, event.step(), perDocument, p.posId(), p.context(), p.inputTokenId(),
                 p.targetTokenId(), p.targetTokenId(), p.document(), p.loss(), p.probabilities(), Double.NaN, 0,
                 null, false);

@@ -745,9 +745,11 @@ function renderDistribution(s) {
 function renderLog(s) {
   const box = $("log");
   const width = String(s.totalSteps).length;
-  // As microgpt.py prints it, plus what was trained: the document, and the position in brackets.
+  // As microgpt.py prints it, plus what was trained: the document, and the position in brackets
+  // ("[3…]": a document step that trained the rest of a document, from position 3, after position steps).
+  const where = r => r.perDocument ? (r.posId > 0 ? "[" + r.posId + "\u2026]" : "") : "[" + r.posId + "]";
   const lines = view.log.map(r => "step " + String(r.step).padStart(width) + " / " + s.totalSteps
-    + " | loss " + fmtLoss(r.loss) + " | " + shownText(r.document) + (r.perDocument ? "" : "[" + r.posId + "]"));
+    + " | loss " + fmtLoss(r.loss) + " | " + shownText(r.document) + where(r));
   box.textContent = lines.join("\n");
   $("log-count").textContent = s.recordCount > view.log.length
     ? "(last " + view.log.length + " of " + s.recordCount + " steps)"
