@@ -211,7 +211,8 @@ public final class ArrayGptModel implements LanguageModel {
      * @param model the model to copy
      * @param precision the precision of the copy
      * @return the copy
-     * @throws IllegalArgumentException if the model's parameters are not laid out as a GPT's
+     * @throws IllegalArgumentException if the model's parameters are not laid out as a GPT's, or
+     *     the copy is f32 and a weight is finite but beyond a float's range (it would be infinite)
      * @throws NullPointerException if an argument is null
      */
     public static ArrayGptModel copyOf(LanguageModel model, Precision precision) {
@@ -222,7 +223,15 @@ public final class ArrayGptModel implements LanguageModel {
             throw new IllegalArgumentException("the model's parameters are not laid out as a GPT of its "
                     + "configuration: " + model.parameters().matrices());
         }
-        PrimitiveIterator.OfDouble values = Arrays.stream(model.parameters().values()).iterator();
+        double[] weights = model.parameters().values();
+        for (int i = 0; precision == Precision.F32 && i < weights.length; i++) {
+            // As an f32 weight's setValue refuses it: rounded, it would be infinite without a word.
+            if (Double.isFinite(weights[i]) && Float.isInfinite((float) weights[i])) {
+                throw new IllegalArgumentException("weight " + i + " of the model (" + weights[i] + ") is beyond the"
+                        + " range of an f32 copy (the largest float is " + Float.MAX_VALUE + "); copy it in f64");
+            }
+        }
+        PrimitiveIterator.OfDouble values = Arrays.stream(weights).iterator();
         return new ArrayGptModel(model.config(), model.vocabSize(), values::nextDouble, precision);
     }
 

@@ -105,11 +105,22 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
         return grads == null ? 0.0 : grads[r][i - rowStart[r]];
     }
 
-    /** Writing {@code +0.0} before the gradient rows exist leaves them unmade, as in {@link ArrayParameters}. */
+    /**
+     * Stores the gradient rounded to the nearest float, refusing a finite one beyond a float's
+     * range as {@link #setValue} does (the gradient unchanged): it became infinity without a word,
+     * and Adam's next step made the moments infinite and the weights NaN. Writing {@code +0.0}
+     * before the gradient rows exist leaves them unmade, as in {@link ArrayParameters}.
+     *
+     * @throws IllegalArgumentException if {@code grad} is finite but rounds to an infinite float
+     */
     @Override
     public void setGrad(int i, double grad) {
         int r = rowOf(i);
         float g = (float) grad;
+        if (Float.isInfinite(g) && Double.isFinite(grad)) {
+            throw new IllegalArgumentException("the gradient of parameter " + i + " cannot be " + grad + " in f32: the"
+                    + " largest float is " + Float.MAX_VALUE + " (the gradient is unchanged; an f64 model holds it)");
+        }
         if (grads != null || Float.floatToRawIntBits(g) != 0) {
             gradRows()[r][i - rowStart[r]] = g;
         }

@@ -69,6 +69,9 @@ public interface Parameters {
      * @param i the flat index, in {@code [0, size())}
      * @param grad the new gradient
      * @throws IndexOutOfBoundsException if {@code i} is outside {@code [0, size())}
+     * @throws IllegalArgumentException if the model keeps its gradients as floats (f32) and
+     *     {@code grad} is finite but beyond a float's range (it would become infinity); the
+     *     gradient is then unchanged
      */
     void setGrad(int i, double grad);
 

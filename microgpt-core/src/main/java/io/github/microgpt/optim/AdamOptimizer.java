@@ -273,6 +273,10 @@ public final class AdamOptimizer {
      * @return the learning rate used
      * @throws IllegalArgumentException if the number of parameters is not the optimizer's size,
      *     or {@code stepIndex} is outside {@code [0, totalSteps)}
+     * @throws IllegalStateException if the schedule gives a rate that is not finite or is
+     *     negative (see {@link #learningRate}), or the parameters are an f32 model's, whose
+     *     moments are kept in floats, and a moment this optimizer holds in doubles (restored, or
+     *     grown by an f64 model) is beyond a float's range; nothing changes then
      */
     public double step(Parameters parameters, int stepIndex, int totalSteps) {
         checkSize(parameters);
@@ -726,6 +730,11 @@ public final class AdamOptimizer {
             if (mFloat == null || !sameShape(mFloat, values)) {
                 double[] first = firstMoments();
                 double[] second = secondMoments();
+                if (mFloat == null) {
+                    // Doubles become floats here: refused before anything changes if one would be infinite.
+                    requireFloatRange(first, "first");
+                    requireFloatRange(second, "second");
+                }
                 mFloat = FloatParameterRows.split(first, values);
                 vFloat = FloatParameterRows.split(second, values);
                 // The float rows hold the moments now; the doubles would be 16 more bytes a
@@ -735,6 +744,22 @@ public final class AdamOptimizer {
                 v = null;
             }
             shapedFor = values;
+        }
+    }
+
+    /**
+     * Refuses moments a float cannot hold, before a single-precision model's first update rounds
+     * them to floats: a finite moment beyond a float's range (restored from an f64 run, or grown
+     * by an f64 model this optimizer updated before) would become infinite, and the update's
+     * weights NaN.
+     */
+    private static void requireFloatRange(double[] moments, String which) {
+        for (int i = 0; i < moments.length; i++) {
+            if (Float.isInfinite((float) moments[i])) {
+                throw new IllegalStateException(which + " moment " + i + " (" + moments[i] + ") is beyond the range of"
+                        + " a float (the largest is " + Float.MAX_VALUE + "), in which an f32 model's moments are kept;"
+                        + " nothing was updated: step an f64 model with this optimizer, or restore moments a float holds");
+            }
         }
     }
 
@@ -901,6 +926,8 @@ public final class AdamOptimizer {
      * @throws NullPointerException if either array is null (the message names which)
      * @throws IllegalArgumentException if a length is not {@link #size()} or a value is out of
      *     range, naming the first such index
+     * @see #step an f32 model's step refuses moments beyond a float's range, which its float
+     *     moments cannot hold (this optimizer does not know the model it will update until then)
      */
     public void restoreMoments(double[] firstMoments, double[] secondMoments) {
         ModelChecks.moments(size, firstMoments, secondMoments);

@@ -1,5 +1,6 @@
 package io.github.microgpt.optim;
 
+import io.github.microgpt.internal.ClassNames;
 import java.util.Objects;
 
 /**
@@ -100,6 +101,20 @@ public record AdamSettings(double learningRate, double beta1, double beta2, doub
      */
     public AdamSettings withSchedule(LearningRateSchedule newSchedule) {
         return new AdamSettings(learningRate, beta1, beta2, eps, newSchedule);
+    }
+
+    /**
+     * The four numbers and the schedule, as a record prints them, except that a lambda schedule
+     * is named {@code "a lambda written in"} its class: its own {@code toString} is an address
+     * that changes from run to run. The built-in schedules print by name.
+     *
+     * @return for example {@code AdamSettings[learningRate=0.01, beta1=0.85, beta2=0.99,
+     *     eps=1.0E-8, schedule=LINEAR_DECAY]}
+     */
+    @Override
+    public String toString() {
+        return "AdamSettings[learningRate=" + learningRate + ", beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + eps
+                + ", schedule=" + ClassNames.describe(schedule) + "]";
     }
 
     private static void requirePositiveFinite(String name, double value) {

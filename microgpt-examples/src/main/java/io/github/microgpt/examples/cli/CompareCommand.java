@@ -87,6 +87,8 @@ public final class CompareCommand implements Callable<Integer> {
             if (!name.endsWith(".svg")) {
                 throw new UsageException("--plot: " + plot + " must end in .svg");
             }
+            TextFiles.checkNotInCheckpoint("--plot", plot, first, "the checkpoint");
+            TextFiles.checkNotInCheckpoint("--plot", plot, second, "the checkpoint");
             TextFiles.checkWritable("--plot", plot);
         }
         Run a = read(first);

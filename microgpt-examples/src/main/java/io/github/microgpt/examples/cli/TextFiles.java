@@ -197,4 +197,38 @@ public final class TextFiles {
             }
         }
     }
+
+    /**
+     * Refuses a file to write inside a checkpoint's directory. A save replaces that directory
+     * whole, and refuses one that holds a file no checkpoint has (it would delete it): a picture
+     * written there stopped the next save into the directory, so {@code train --save run --plot
+     * run/loss.svg} ran once and the same command then failed.
+     *
+     * @param option the option that named the file, for the message
+     * @param file the file to write
+     * @param checkpoint the checkpoint's directory (it need not exist yet)
+     * @param role how the directory was given, such as {@code "the --save directory"}
+     * @throws UsageException if {@code file} is in {@code checkpoint} or below it, by its name or
+     *     through symbolic links
+     */
+    static void checkNotInCheckpoint(String option, Path file, Path checkpoint, String role) {
+        Path resolved;
+        try {
+            resolved = writeTarget(file);
+        } catch (IOException e) {
+            throw new UsageException(option + ": " + e.getMessage(), e);
+        }
+        for (Path name : new Path[] {file.toAbsolutePath().normalize(), resolved}) {
+            for (Path dir = name.getParent(); dir != null; dir = dir.getParent()) {
+                if (sameFile(dir, checkpoint)) {
+                    Path beside = checkpoint.toAbsolutePath().normalize();
+                    String suggestion = beside.getFileName() == null ? "another directory"
+                            : "beside it, for example " + beside.resolveSibling(beside.getFileName() + ".svg");
+                    throw new UsageException(option + ": " + file + " is inside " + role + " " + checkpoint
+                            + ", which a save replaces whole and which may hold nothing but the checkpoint (a file"
+                            + " there stops the next save into it); write it " + suggestion);
+                }
+            }
+        }
+    }
 }

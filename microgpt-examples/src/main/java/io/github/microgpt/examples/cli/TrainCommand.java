@@ -988,6 +988,9 @@ public final class TrainCommand implements Callable<Integer> {
             if (!name.endsWith(".svg")) {
                 throw new UsageException("--plot: " + plot + " must end in .svg");
             }
+            if (save != null) {
+                TextFiles.checkNotInCheckpoint("--plot", plot, save, "the --save directory");
+            }
             TextFiles.checkWritable("--plot", plot);
             checkPlotIsNotTheData(data);
         }
