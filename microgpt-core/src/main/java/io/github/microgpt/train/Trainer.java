@@ -95,7 +95,7 @@ public final class Trainer {
      *     {@code microgpt.py} (the only optimizer of 0.x)
      * @param totalSteps the length of the run (it sets the learning-rate schedule); at least 1
      * @throws IllegalArgumentException if a value is out of range, the sizes do not match, there
-     *     is no document, or a document has a character outside the vocabulary
+     *     is no document, or a document is empty or has a character outside the vocabulary
      * @throws NullPointerException if an argument or a document is null, naming it
      */
     public Trainer(LanguageModel model, Tokenizer tokenizer, List<String> documents, AdamOptimizer optimizer,
