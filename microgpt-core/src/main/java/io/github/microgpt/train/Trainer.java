@@ -253,8 +253,9 @@ public final class Trainer {
      * }</pre>
      *
      * <p>With {@link io.github.microgpt.model.ArrayGptModel} the documents are spread over up to
-     * {@code minibatch.threads()} threads; the gradients are summed in document order, so the result
-     * is bit-identical whatever the number of threads (see
+     * {@code minibatch.threads()} threads (in single precision they run one after another, each
+     * on the model's own {@code setThreads} threads); the gradients are summed in document order,
+     * so the result is bit-identical whatever the number of threads (see
      * {@link LanguageModel#batchLossAndGradients}). Other engines run on the calling thread.
      * Listeners hear about every position of every document, document by document, then about
      * the step, whose loss is the mean over the documents.
