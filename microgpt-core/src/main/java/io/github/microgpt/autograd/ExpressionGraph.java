@@ -38,9 +38,9 @@ import java.util.Objects;
 public final class ExpressionGraph {
 
     /**
-     * One node of the graph, made by {@link ExpressionGraph#of} only: a final class rather than a
-     * record, so that a later release can tell more (a new accessor) without breaking a program
-     * that reads it.
+     * One node of the graph, made by {@link ExpressionGraph#of ExpressionGraph.of} only: a final
+     * class rather than a record, so that a later release can tell more (a new accessor) without
+     * breaking a program that reads it.
      */
     public static final class Node {
 
@@ -156,9 +156,10 @@ public final class ExpressionGraph {
     }
 
     /**
-     * One edge, a child and the parent computed from it, made by {@link ExpressionGraph#of} only: a
-     * final class rather than a record, so that a later release can tell more (a new accessor)
-     * without breaking a program that reads it.
+     * One edge, a child and the parent computed from it, made by
+     * {@link ExpressionGraph#of ExpressionGraph.of} only: a final class rather than a record, so
+     * that a later release can tell more (a new accessor) without breaking a program that reads
+     * it.
      */
     public static final class Edge {
 

@@ -806,9 +806,10 @@ public final class Value {
      * recursion), marks visited nodes with a flag in the node rather than a set, reuses its
      * buffers, leaves the leaves out of the walk (a leaf passes nothing on, so the
      * contributions still arrive in the same order), finishes at once a node whose children
-     * have all been walked, and handles a compact term of {@link #sumOfProducts} as the sum and
-     * then the product it stands for, which the definition's walk would reach one right after
-     * the other. {@code ValueBackwardOrderTest} holds it to
+     * have all been walked, and handles a term of the compact node that
+     * {@link io.github.microgpt.model.ValueOps#dot} and {@link io.github.microgpt.model.ValueOps#linear}
+     * make (one node for a whole sum of products) as the sum and then the product it stands for,
+     * which the definition's walk would reach one right after the other. {@code ValueBackwardOrderTest} holds it to
      * the definition.
      *
      * <p><b>Calling it twice.</b> Gradients accumulate: every call adds to what is already in

@@ -8,9 +8,10 @@ import io.github.microgpt.train.Trainer;
 import java.util.Objects;
 
 /**
- * A training run rebuilt from a checkpoint by {@link Checkpoint#resumeRecordedRun} or
- * {@link Checkpoint#resumeWith}: everything wired
- * together and positioned where the saved run stopped, ready for {@code trainer().run(...)}.
+ * A training run rebuilt from a checkpoint by
+ * {@link Checkpoint#resumeRecordedRun Checkpoint.resumeRecordedRun} or
+ * {@link Checkpoint#resumeWith Checkpoint.resumeWith}: everything wired together and positioned
+ * where the saved run stopped, ready for {@code trainer().run(...)}.
  *
  * <p><b>Made by the library.</b> Only a {@link Checkpoint} builds one; its constructor is not
  * public. It is a final class with accessors rather than a record, so that a later release can

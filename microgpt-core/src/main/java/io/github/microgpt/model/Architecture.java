@@ -137,9 +137,10 @@ public enum Architecture {
      * @param vocabSize the number of tokens; at least 2
      * @param random the source of the initial weights
      * @return the model
-     * @throws IllegalArgumentException if {@code vocabSize < 2}, or the model would have more
-     *     than {@link ParameterLayout#MAX_SIZE} parameters ({@link #GPT} also refuses one more
-     *     than half of the Java heap could hold)
+     * @throws IllegalArgumentException if {@code vocabSize < 2}, the model would have more than
+     *     {@link ParameterLayout#MAX_SIZE} parameters, or its weights and gradients would fill more
+     *     than half of the Java heap (at least 68 bytes a parameter: a {@code Value} each); the
+     *     message gives the estimate and what to make smaller
      * @throws NullPointerException if {@code config} or {@code random} is null
      */
     public abstract LanguageModel create(GptConfig config, int vocabSize, RandomSource random);

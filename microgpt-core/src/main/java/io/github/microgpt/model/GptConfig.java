@@ -59,8 +59,8 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double 
      * The largest {@link #initStd}: 1e37. A weight is {@code random.gauss(0, initStd)}, at most
      * some 8.6 standard deviations from 0 with CPython's generator, so every weight stays below
      * {@link Float#MAX_VALUE} (about 3.4e38) and is a finite number in either precision. A larger
-     * value, such as 1e308, made infinite weights without a word, and the first sample failed
-     * on a NaN logit far from the cause. (A value far below this limit already makes the first
+     * value, such as 1e308, would make infinite weights without a word, and the first sample would
+     * fail on a NaN logit far from the cause. (A value far below this limit already makes the first
      * steps overflow; training then stops with {@link io.github.microgpt.train.TrainingDivergedException},
      * naming the step.)
      */

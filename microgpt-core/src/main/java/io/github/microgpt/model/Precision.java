@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * The floating-point type an {@link ArrayGptModel} computes in, chosen when the model is created
- * ({@link ArrayGptModel#create(GptConfig, int, io.github.microgpt.random.RandomSource, Precision)}
- * or {@link Engine#create(GptConfig, int, io.github.microgpt.random.RandomSource, Precision)}).
+ * ({@link ArrayGptModel#create(GptConfig, int, io.github.microgpt.random.RandomSource, Precision)
+ * ArrayGptModel.create} or
+ * {@link Engine#create(GptConfig, int, io.github.microgpt.random.RandomSource, Precision) Engine.create}).
  *
  * <p>{@link #F64} is the library's own precision: the {@code Value} engine and {@code microgpt.py}
  * compute in doubles, and an {@code F64} array model reproduces them (see {@link ArrayGptModel}).

@@ -5,9 +5,10 @@ import java.util.Objects;
 
 /**
  * Softmax over plain doubles, with the same arithmetic, in the same order, as
- * {@link ValueOps#softmax(io.github.microgpt.autograd.Value[])} does on {@code Value}s, so that
- * generation from plain logits gives the very same probabilities as {@code microgpt.py}. It is
- * the library's only softmax over doubles: the array engine uses it too.
+ * {@link ValueOps#softmax(io.github.microgpt.autograd.Value[]) ValueOps.softmax} does on
+ * {@code Value}s, so that generation from plain logits gives the very same probabilities as
+ * {@code microgpt.py}. It is the library's only softmax over doubles: the array engine uses it
+ * too.
  */
 public final class Softmax {
 

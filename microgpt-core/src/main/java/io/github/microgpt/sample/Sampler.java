@@ -150,6 +150,7 @@ public final class Sampler {
      * @throws IllegalArgumentException if the count is negative or too large for the heap
      *     (call {@link #sample(double)} in a loop to handle the texts one at a time), or the
      *     temperature is not positive and finite
+     * @throws NonFiniteLogitsException if the model's logits are not finite (see the class comment)
      */
     public List<String> samples(int count, double temperature) {
         return samples(count, SamplingOptions.defaults().withTemperature(temperature));
@@ -166,6 +167,7 @@ public final class Sampler {
      * @throws IllegalArgumentException if the count is negative or too large for the heap (the
      *     message names both; call {@link #sample(SamplingOptions)} in a loop to handle the texts
      *     one at a time), or the options do not fit the model (see {@link #start(SamplingOptions)})
+     * @throws NonFiniteLogitsException if the model's logits are not finite (see the class comment)
      */
     public List<String> samples(int count, SamplingOptions options) {
         return samples(count, options, Runtime.getRuntime().maxMemory());

@@ -15,8 +15,8 @@ public enum StepMode {
      */
     DOCUMENT,
     /**
-     * One position per step, as the web simulator of the seed: the model reads the document up
-     * to one position, the loss is that position's alone, then one update. The steps walk the
+     * One position per step, as the web simulator steps by default: the model reads the document
+     * up to one position, the loss is that position's alone, then one update. The steps walk the
      * positions of a document in order, then move to the next document.
      */
     POSITION

@@ -111,7 +111,7 @@ public final class Trainer {
      *     {@code microgpt.py} (the only optimizer of 0.x)
      * @param totalSteps the length of the run (it sets the learning-rate schedule); at least 1
      * @throws IllegalArgumentException if a value is out of range, the sizes do not match, there
-     *     is no document, or a document has a character outside the vocabulary
+     *     is no document, or a document is empty or has a character outside the vocabulary
      * @throws NullPointerException if an argument or a document is null, naming it
      */
     public Trainer(LanguageModel model, Tokenizer tokenizer, List<String> documents, AdamOptimizer optimizer,
@@ -271,8 +271,9 @@ public final class Trainer {
      * }</pre>
      *
      * <p>With {@link io.github.microgpt.model.ArrayGptModel} the documents are spread over up to
-     * {@code minibatch.threads()} threads; the gradients are summed in document order, so the result
-     * is bit-identical whatever the number of threads (see
+     * {@code minibatch.threads()} threads (in single precision they run one after another, each
+     * on the model's own {@code setThreads} threads); the gradients are summed in document order,
+     * so the result is bit-identical whatever the number of threads (see
      * {@link LanguageModel#batchLossAndGradients}). Other engines run on the calling thread.
      * Listeners hear about every position of every document, document by document, then about
      * the step, whose loss is the mean over the documents.

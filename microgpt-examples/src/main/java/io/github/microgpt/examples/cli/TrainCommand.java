@@ -204,7 +204,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--engine", paramLabel = "NAME", defaultValue = "value",
             description = "What computes the model: value (the scalar autograd graph of microgpt.py) or array "
-                    + "(flat arrays, 15 to 25 times the steps a second by bench; the same forward pass, gradients equal to rounding). "
+                    + "(flat arrays, 8 to 19 times the steps a second by bench; the same forward pass, gradients equal to rounding). "
                     + "Default: ${DEFAULT-VALUE}.")
     private String engineName = "value";
 
