@@ -48,6 +48,31 @@ import java.util.concurrent.locks.LockSupport;
  * of what is left of its part instead of half (more, smaller chunks) read 0.958-1.0035 of the
  * time quiet and 0.968-0.991 under the stalls in f32, 1.010 and 1.040 in f64: not kept.
  *
+ * <p><b>Why the caller does not run a stopped helper's chunk again.</b> Once the caller has nothing
+ * left but the chunk a stopped helper holds, it could run that chunk itself and end the loop, the
+ * helper writing the same bits when it wakes. Measured on 7 December 2026 (nEmbd 256, 4 layers, 8
+ * heads, block 64, two threads, a counter on the caller's wait at each loop's end): on a quiet
+ * minute that wait is 2.8% (vector kernels, f64), 6.0% (vector, f32), 2.9% (core's loops, f64) and
+ * 4.2% (core, f32) of a step, of which waits over a millisecond (a stopped vCPU, 0.07-0.25 a step,
+ * 2.8-3.9 ms each) are 0.8-4.3%; a caller that re-ran the chunk would still go on alone until the
+ * helper woke, so at most about half of that is to gain. A prototype that re-ran every held chunk
+ * after a wait of a quarter to all of the caller's own time in the loop (and waited for nothing
+ * afterwards: unsafe, to bound the gain; one JVM, the rule switched every 4 steps, 24-30 alternated
+ * rounds, medians) ran at 0.97 (vector f32) and 1.00 (core f32) times the speed of waiting on the
+ * real host, 1.02 and 0.98 with a real-time busy loop taking 100 us of every 400 us of the helper's
+ * vCPU (the held chunk, 10-45% of the loop, costs about what such a stop leaves), and 1.10 and
+ * 1.04-1.05 only with 2 ms of every 8 ms taken. And it diverged training (an infinite loss) within
+ * 39-466 steps, on a quiet host too: many loops are not idempotent (the residual adds and gradients
+ * add to their outputs; Adam's update inside the backward pass rewrites the weights and moments it
+ * reads; a product zeroes its output rows and sums into them, so a late run shows half-summed rows
+ * to the next loop; the vector products pack their input into one shared array that the next
+ * product packs again), and a late write lands whenever the host lets the helper go on. A safe
+ * version needs a flag on every loop proven idempotent, and the loop waiting for the late chunk
+ * before anything rewrites what it reads or writes (the next product's packing, Adam's update of
+ * the weights a forward product read): that takes back most of the little there is to gain. Not
+ * kept; {@code WorkersTest} holds the rule that a loop ends only when every chunk of it has ended,
+ * each run once.
+ *
  * <p><b>Results do not depend on the number of threads</b>, because the callers only split loops
  * whose iterations write disjoint outputs and never split a sum: a matrix product is split by
  * output rows or columns, attention by heads. Each number is computed by one thread, with the

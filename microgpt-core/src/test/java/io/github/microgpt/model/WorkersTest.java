@@ -12,11 +12,11 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Workers}: every iteration of a loop runs exactly once whatever the threads' timing; the
- * slot a chunk is told ({@link Workers#forRangeWithSlot}) is the scratch it may use alone, so two
- * chunks that run at the same time must never be told the same slot, and every slot must be below
- * the team's size; and a helper that has idled (spinning, yielding, parked) still joins the next
- * loop.
+ * {@link Workers}: every iteration of a loop runs exactly once whatever the threads' timing, and a
+ * loop ends only once all its chunks have, a stopped helper's included; the slot a chunk is told
+ * ({@link Workers#forRangeWithSlot}) is the scratch it may use alone, so two chunks that run at the
+ * same time must never be told the same slot, and every slot must be below the team's size; and a
+ * helper that has idled (spinning, yielding, parked) still joins the next loop.
  */
 class WorkersTest {
 
@@ -99,6 +99,66 @@ class WorkersTest {
                     assertEquals(1, runs2.get(i), "iteration " + i + " of the second loop, " + where);
                 }
                 pause(random.nextInt(4), random.nextInt(400));
+            }
+        }
+    }
+
+    /**
+     * A helper stopped in the middle of a chunk (here parked until another thread lets it go, as
+     * a host stops a vCPU) keeps the loop from ending: the caller, with every other chunk done,
+     * waits for that chunk rather than run it again itself and return. The model relies on it:
+     * many of its loops add to their outputs or rewrite what they read, so a chunk run twice, or
+     * one that writes late into buffers the next loop has begun to use, would change the results
+     * (see {@link Workers}' class comment: a caller that re-ran such chunks diverged training).
+     * The caller's own chunks wait until a helper is stopped, so that one always is.
+     */
+    @Test
+    void aLoopEndsOnlyOnceAStoppedHelpersChunkHasEnded() throws InterruptedException {
+        for (int threads = 2; threads <= 3; threads++) {
+            for (boolean withSlot : new boolean[] {false, true}) {
+                Workers team = new Workers(threads);
+                int count = 64;
+                AtomicIntegerArray runs = new AtomicIntegerArray(count);
+                Thread caller = Thread.currentThread();
+                AtomicReference<Thread> stopped = new AtomicReference<>();
+                AtomicBoolean released = new AtomicBoolean();
+                Thread releaser = new Thread(() -> {
+                    while (stopped.get() == null) {
+                        LockSupport.parkNanos(100_000L);
+                    }
+                    // Long enough for the caller to finish everything else and wait.
+                    LockSupport.parkNanos(20_000_000L);
+                    released.set(true);
+                    LockSupport.unpark(stopped.get());
+                });
+                releaser.setDaemon(true);
+                releaser.start();
+                Workers.RangeTask body = (from, to) -> {
+                    Thread current = Thread.currentThread();
+                    if (current == caller) {
+                        while (stopped.get() == null) {
+                            Thread.onSpinWait();
+                        }
+                    } else if (stopped.compareAndSet(null, current)) {
+                        while (!released.get()) {
+                            LockSupport.parkNanos(1_000_000L);
+                        }
+                    }
+                    for (int i = from; i < to; i++) {
+                        runs.incrementAndGet(i);
+                    }
+                };
+                if (withSlot) {
+                    team.forRangeWithSlot(count, 4, (slot, from, to) -> body.run(from, to));
+                } else {
+                    team.forRange(count, 4, body);
+                }
+                String where = threads + " threads" + (withSlot ? ", with slots" : "");
+                assertTrue(released.get(), "the loop ended while a helper was stopped inside a chunk, " + where);
+                releaser.join();
+                for (int i = 0; i < count; i++) {
+                    assertEquals(1, runs.get(i), "iteration " + i + ", " + where);
+                }
             }
         }
     }
