@@ -1271,8 +1271,10 @@ final class FloatKernels {
      * The head's queries, keys, output gradients and gradient sums are copied into rows that all
      * start at index 0, so that C2 vectorizes the loops along the head ({@link #addRows}). Every
      * number is the same operations in the same order as query by query: the same bits. Measured
-     * at {@code nEmbd} 256, 8 heads, 64 positions (one JVM, old and new alternated, medians): see
-     * the commit that made it.
+     * at {@code nEmbd} 256, 8 heads, 64 positions, one layer (one JVM, the two alternated, medians
+     * of 31 rounds, 7 December 2026): the backward pass 361 us instead of 879 on one thread, 281
+     * instead of 624 on two; the forward pass (its values' sum from the copied rows) 353 instead
+     * of 532, and 237 instead of 373.
      *
      * @param dqkv (T, 3C) the gradient of the queries, keys and values, added to
      * @param dout (T, C) the gradient of the output
