@@ -231,7 +231,7 @@ final class FloatGpt {
             FloatKernels.matmulForward(ws.qkv[l], ws.attnNormed[l], lw.attnQkv, from, to,
                     wT, ws.transposeBlocks, team);
             FloatKernels.attentionForward(ws.attnOut[l], ws.attnWeights[l], ws.qkv[l], ws.keysT[l], nHead,
-                    attnScale, from, to, team);
+                    attnScale, from, to, team, ws.attentionRows);
             if (!model.attentionListeners.isEmpty()) {
                 reportAttention(l, ws.attnWeights[l], from, to);
             }
@@ -362,7 +362,7 @@ final class FloatGpt {
             backwardProduct(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end,
                     ws.secondHalf, team, cleared, update, at == null ? 0 : at.attnWo[l], overwrite);
             FloatKernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
-                    ws.dAttnWeights, nHead, attnScale, 0, end, team);
+                    ws.dAttnWeights, nHead, attnScale, 0, end, team, ws.attentionRows);
             backwardProduct(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv,
                     0, end, ws.secondHalf, team, cleared, update, at == null ? 0 : at.attnQkv[l], overwrite);
             stage(team, ws, tokens, l, 0, end, 4 * c, FloatGpt::attnNormGradientStage);

@@ -135,6 +135,8 @@ final class FloatWorkspace {
      * (see {@code attentionBackward}).
      */
     float[][] dAttnWeights;
+    /** Each thread's rows of one head for the attention (see {@code FloatKernels.attentionBackward}). */
+    final FloatKernels.AttentionRows attentionRows = new FloatKernels.AttentionRows();
     /** Each thread's block of transposed weights (see {@code FloatKernels.matmulForward}). */
     final FloatKernels.TransposeBlocks transposeBlocks = new FloatKernels.TransposeBlocks();
 

@@ -131,6 +131,19 @@ final class ModelMemory {
         a.rows(c, t);
         long headWidth = c / nh;
         a.rows(3 * nh, Math.max(t + headWidth, saturatedProduct(t, headWidth)));
+        // FloatKernels.AttentionRows: the slots, and each thread's rows of one head (the core's f32
+        // attention; a thread takes one head at a time, so at most as many threads as heads).
+        if (precision == Precision.F32) {
+            a.references(vectorKernels() ? 1 : threads);
+        }
+        if (precision == Precision.F32 && !vectorKernels()) {
+            a.repeat(Math.min(threads, nh), () -> {
+                a.repeat(5, () -> a.rows(t, headWidth));
+                a.rows(t, t);
+                a.references(t);
+                a.numbers(headWidth);
+            });
+        }
         transposeBlocks(a, precision, config, vocabSize, threads);
         a.bytes = saturatedSum(a.bytes, coreSliceScratchBytes(precision, config, threads));
         if (vectorKernels()) {
