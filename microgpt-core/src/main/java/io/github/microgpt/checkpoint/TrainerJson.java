@@ -35,8 +35,11 @@ final class TrainerJson {
      * The keys of the place in files written before every kind of step shared it: they held
      * where the {@link StepMode#POSITION} steps were, and a {@link StepMode#DOCUMENT} step {@code s}
      * trained document {@code s mod documents} whatever they said. Such a file is still read: a run
-     * of document steps ({@code "step_mode": "document"}) resumes at that document, any other at
-     * the cursor (the place of its position steps).
+     * that is not one of position steps ({@code "step_mode"} {@code "document"}, or null: unknown or
+     * mixed) and left the cursor at the start resumes at that document, any other at the cursor
+     * (the place of its position steps). A run of minibatches of {@code B > 1} documents (step
+     * {@code s} trained documents from {@code s * B} on) cannot be told from one of document steps
+     * (the file does not hold {@code B}): it resumes at document {@code s mod documents}.
      */
     static final String OLD_DOCUMENT = "position_document";
     static final String OLD_POSITION = "position_pos";
@@ -151,8 +154,10 @@ final class TrainerJson {
                     + nextPosition + ") but no step was done (\"trainer.steps_done\" is 0), and a run starts at"
                     + " (0, 0): the position does not agree with the steps");
         }
-        if (older && stepMode == StepMode.DOCUMENT && nextDocument == 0 && nextPosition == 0) {
+        if (older && stepMode != StepMode.POSITION && nextDocument == 0 && nextPosition == 0) {
             // A run of document steps never moved the old cursor; its next document was this one.
+            // With no step mode recorded too: position steps leave the cursor at the start only
+            // after a whole pass over every document, and a document run never moves it.
             nextDocument = stepsDone % documents;
         }
         TrainerState trainerState = new TrainerState(stepsDone, totalSteps, nextDocument, nextPosition);

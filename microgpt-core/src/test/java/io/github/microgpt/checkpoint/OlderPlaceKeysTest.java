@@ -89,6 +89,22 @@ class OlderPlaceKeysTest {
         assertEquals(losses(trainer, StepMode.DOCUMENT, 5), losses(resumed, StepMode.DOCUMENT, 5));
     }
 
+    /**
+     * {@code TrainingState.capture} takes a null step mode ("unknown or mixed"): an older file of
+     * document steps saved so resumed at document 0, repeating the documents of the run's start.
+     */
+    @Test
+    void anOlderFileOfDocumentStepsWithNoStepModeResumesAtItsNextDocument() throws Exception {
+        Trainer trainer = trainer();
+        losses(trainer, StepMode.DOCUMENT, 7);
+        Path dir = save(trainer, null);
+        edit(dir, "\"next_document\": 2", "\"position_document\": 0");
+        edit(dir, "\"next_position\": 0", "\"position_pos\": 0");
+        Trainer resumed = Checkpoint.load(dir).resumeWith(DOCS).trainer();
+        assertEquals(new TrainerState(7, 12, 2, 0), resumed.state(), "step 8 trains document 7 mod 5");
+        assertEquals(losses(trainer, StepMode.DOCUMENT, 5), losses(resumed, StepMode.DOCUMENT, 5));
+    }
+
     @Test
     void anOlderFileOfPositionStepsResumesAtItsCursor() throws Exception {
         Trainer trainer = trainer();
