@@ -1,5 +1,7 @@
 package io.github.microgpt.internal;
 
+import io.github.microgpt.model.Parameters;
+
 /**
  * A training step on one document whose optimizer update runs inside the backward pass: each
  * weight matrix is updated as soon as its gradient is complete and nothing later in the pass
@@ -45,6 +47,24 @@ public interface FusedStep {
      * @return true to fuse
      */
     boolean fuses();
+
+    /**
+     * The fused step a model's parameters offer, if they offer one ({@link Source}) and it is the
+     * faster step as the model is now set up ({@link #fuses}): what the trainer runs, and what
+     * the bench asks to say where its steps run the optimizer's update.
+     *
+     * @param parameters a model's parameters
+     * @return the step, or null to run the usual step, with the update after the pass
+     */
+    static FusedStep fusing(Parameters parameters) {
+        if (parameters instanceof Source source) {
+            FusedStep step = source.fusedStep();
+            if (step != null && step.fuses()) {
+                return step;
+            }
+        }
+        return null;
+    }
 
     /**
      * Parameters that offer their model's fused step (the array engine's): the trainer holds

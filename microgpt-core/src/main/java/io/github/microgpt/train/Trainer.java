@@ -426,11 +426,8 @@ public final class Trainer {
      * rows, where one loop over every number after the pass is faster).
      */
     private StepEvent fusedStep(int step, int document, int[] doc, int first, int end) {
-        if (!gradientListeners.isEmpty() || !(model.parameters() instanceof FusedStep.Source source)) {
-            return null;
-        }
-        FusedStep fused = source.fusedStep();
-        if (fused == null || !fused.fuses()) {
+        FusedStep fused = gradientListeners.isEmpty() ? FusedStep.fusing(model.parameters()) : null;
+        if (fused == null) {
             return null;
         }
         RangeTask update = FusedUpdates.prepare(optimizer, model.parameters(), step, totalSteps);

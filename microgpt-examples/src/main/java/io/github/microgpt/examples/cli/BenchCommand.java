@@ -594,8 +594,8 @@ public final class BenchCommand implements Callable<Integer> {
      * Where a trainer runs Adam's update in a step of one document with no listener
      * ({@link StepMode#DOCUMENT}, as {@link Contender#step}), for this model and optimizer. The
      * decision is the core's, and internal to it; this asks the questions the trainer asks
-     * ({@code Trainer.fusedStep}), so that the bench reports what its timed steps did rather than
-     * a copy of the rules: inside the backward pass when the model's parameters offer a fused step
+     * ({@code Trainer.fusedStep}: {@link FusedStep#fusing}, then the optimizer), so that the
+     * bench reports what its timed steps did rather than a copy of the rules: inside the backward pass when the model's parameters offer a fused step
      * that fuses as the model is set up (the array engine's: always in f32; in f64 on at most two
      * threads, or on any number with the Vector API kernels) and the optimizer prepares an update
      * for them (not for f64 rows it stages, the reference model's short ones). Asking prepares
@@ -607,8 +607,8 @@ public final class BenchCommand implements Callable<Integer> {
      */
     static MemoryBandwidth.UpdatePlace updatePlace(LanguageModel model, AdamOptimizer optimizer) {
         Parameters parameters = model.parameters();
-        boolean inside = parameters instanceof FusedStep.Source source && source.fusedStep() != null
-                && source.fusedStep().fuses() && FusedUpdates.prepare(optimizer, parameters, 0, 1) != null;
+        boolean inside = FusedStep.fusing(parameters) != null
+                && FusedUpdates.prepare(optimizer, parameters, 0, 1) != null;
         return inside ? MemoryBandwidth.UpdatePlace.INSIDE_BACKWARD_PASS
                 : MemoryBandwidth.UpdatePlace.AFTER_BACKWARD_PASS;
     }
