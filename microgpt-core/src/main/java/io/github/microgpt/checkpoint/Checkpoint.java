@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
@@ -543,12 +544,11 @@ public final class Checkpoint {
         }
         if (model instanceof ArrayGptModel array && array.precision() == Precision.F32) {
             // Checked before any weight is written, so that a refusal leaves the model unchanged.
-            for (int i = 0; i < weights.length; i++) {
-                if (Double.isFinite(weights[i]) && Float.isInfinite((float) weights[i])) {
-                    throw new IllegalArgumentException("the checkpoint's weight " + i + " (" + weights[i] + ") is"
-                            + " beyond an f32 model's range (the largest float is " + Float.MAX_VALUE
-                            + "); load it into an f64 model");
-                }
+            int beyond = ModelChecks.firstBeyondFloatRange(weights);
+            if (beyond >= 0) {
+                throw new IllegalArgumentException("the checkpoint's weight " + beyond + " (" + weights[beyond] + ") is"
+                        + " beyond an f32 model's range (the largest float is " + Float.MAX_VALUE
+                        + "); load it into an f64 model");
             }
         }
         for (int i = 0; i < weights.length; i++) {

@@ -240,4 +240,22 @@ public final class ModelChecks {
             }
         }
     }
+
+    /**
+     * Where a single-precision model could not hold a weight: the index of the first of
+     * {@code values} that is finite but beyond a float's range (above {@link Float#MAX_VALUE} in
+     * size), which rounded to a float would be infinite without a word. Asked before anything is
+     * written, so that a refusal leaves a model as it was.
+     *
+     * @param values the numbers an f32 model would hold
+     * @return the first such index, or -1 if a float holds them all
+     */
+    public static int firstBeyondFloatRange(double[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (Double.isFinite(values[i]) && Float.isInfinite((float) values[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
 }

@@ -228,12 +228,11 @@ public final class ArrayGptModel implements LanguageModel {
                     + "configuration: " + model.parameters().matrices());
         }
         double[] weights = model.parameters().values();
-        for (int i = 0; precision == Precision.F32 && i < weights.length; i++) {
-            // As an f32 weight's setValue refuses it: rounded, it would be infinite without a word.
-            if (Double.isFinite(weights[i]) && Float.isInfinite((float) weights[i])) {
-                throw new IllegalArgumentException("weight " + i + " of the model (" + weights[i] + ") is beyond the"
-                        + " range of an f32 copy (the largest float is " + Float.MAX_VALUE + "); copy it in f64");
-            }
+        // As an f32 weight's setValue refuses it: rounded, it would be infinite without a word.
+        int beyond = precision == Precision.F32 ? ModelChecks.firstBeyondFloatRange(weights) : -1;
+        if (beyond >= 0) {
+            throw new IllegalArgumentException("weight " + beyond + " of the model (" + weights[beyond] + ") is beyond"
+                    + " the range of an f32 copy (the largest float is " + Float.MAX_VALUE + "); copy it in f64");
         }
         PrimitiveIterator.OfDouble values = Arrays.stream(weights).iterator();
         return new ArrayGptModel(model.config(), model.vocabSize(), values::nextDouble, precision);
