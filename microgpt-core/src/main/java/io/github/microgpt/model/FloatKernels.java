@@ -1156,8 +1156,8 @@ final class FloatKernels {
      * logits of all positions {@code s} are one SIMD loop per channel. Split over the team by heads.
      * For more than one position, each thread first copies a head's values into rows of its own
      * ({@link AttentionRows}), so that the weighted sum of the values reads every array from index
-     * 0 (see {@link #addRows}); a single position (generation) reads them in place, the same
-     * operations. Scratch rows of its own for each call: see the overload that takes them.
+     * 0 (see {@link #addWeightedRowsFromZero}); a single position (generation) reads them in place,
+     * the same operations.
      *
      * @param out (T, C) the heads' outputs side by side
      * @param weights (T, NH, T) the attention weights, kept for the backward pass
@@ -1165,15 +1165,7 @@ final class FloatKernels {
      * @param keysT (C, T) the keys, transposed: the cache of the positions before {@code from},
      *     to which this method adds the keys of {@code [from, to)} (from {@code qkv}) first
      * @param scale {@code headDim^-0.5}
-     */
-    static void attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT,
-                                 int nHead, float scale, int from, int to, Workers team) {
-        attentionForward(out, weights, qkv, keysT, nHead, scale, from, to, team, new AttentionRows());
-    }
-
-    /**
-     * {@link #attentionForward(float[][], float[][][], float[][], float[][], int, float, int, int, Workers)}
-     * with the threads' scratch rows kept in {@code scratch} (a workspace's, used by one step at a time).
+     * @param scratch the threads' rows (a workspace's, used by one step at a time)
      */
     static void attentionForward(float[][] out, float[][][] weights, float[][] qkv, float[][] keysT,
                                  int nHead, float scale, int from, int to, Workers team, AttentionRows scratch) {
@@ -1188,14 +1180,23 @@ final class FloatKernels {
             scratch.ensureSlots(workers.threads());
         }
         workers.forRangeWithSlot(nHead, HEAD_GRAIN, (slot, h0, h1) -> {
+            // The new positions' keys into the cache, transposed: the heads' own channels only.
             for (int i = h0 * hd; i < h1 * hd; i++) {
                 float[] column = keysT[i];
                 for (int t = from; t < to; t++) {
                     column[t] = qkv[t][c + i];
                 }
             }
+            // A head's output is summed in the thread's own array, and copied into its row of out
+            // once: two threads adding into the rows of out directly, each to its heads' columns,
+            // passed the cache line where their columns meet back and forth at every term.
             HeadRows headRows = rows ? scratch.get(slot, qkv.length, hd) : null;
             float[] y = rows ? headRows.row : new float[hd];
+            // Head by head, each over all the positions, as the optional module's attention does
+            // (see FloatAttention.forward): with the positions outside, the two threads' last and
+            // first heads wrote the same cache line of every row of out (and of weights[t]) at
+            // every position, handing it back and forth between the cores (measured at nEmbd 256,
+            // 4 layers, 64 positions: 1.17 ms a step on two threads instead of 1.26).
             for (int h = h0; h < h1; h++) {
                 int hs = h * hd;
                 int vs = 2 * c + hs;
@@ -1211,7 +1212,7 @@ final class FloatKernels {
                     softmaxInPlace(a, n);
                     Arrays.fill(y, 0f);
                     if (rows) {
-                        addRows(y, a, headRows.k, hd, 0, n);
+                        addWeightedRowsFromZero(y, a, headRows.k, hd, n);
                     } else {
                         addWeightedRows(y, 0, a, qkv, vs, hd, n);
                     }
@@ -1269,7 +1270,8 @@ final class FloatKernels {
      * the keys' and values' gradients take four queries per pass ({@link #addColumnTerms}), each
      * element still adding the queries' terms one at a time from the last query down, as before.
      * The head's queries, keys, output gradients and gradient sums are copied into rows that all
-     * start at index 0, so that C2 vectorizes the loops along the head ({@link #addRows}). Every
+     * start at index 0, so that C2 vectorizes the loops along the head
+     * ({@link #addWeightedRowsFromZero}). Every
      * number is the same operations in the same order as query by query: the same bits. Measured
      * at {@code nEmbd} 256, 8 heads, 64 positions, one layer (one JVM, the two alternated, medians
      * of 31 rounds, 7 December 2026): the backward pass 361 us instead of 879 on one thread, 281
@@ -1281,21 +1283,9 @@ final class FloatKernels {
      * @param qkv (T, 3C) the queries, keys and values
      * @param weights (T, NH, T) the attention weights of the forward pass
      * @param valuesT (C, T) scratch for the values, transposed
-     * @param dweights (3 NH, max(T + hd, T hd)) scratch, three rows per head {@code h}: its sums
-     *     of {@code dk} (row {@code h}) and {@code dv} (row {@code NH + h}), position by position,
-     *     and {@code da} followed by one position's {@code dq} (row {@code 2 NH + h})
-     */
-    static void attentionBackward(float[][] dqkv, float[][] dout, float[][] qkv, float[][][] weights,
-                                  float[][] valuesT, float[][] dweights, int nHead, float scale,
-                                  int from, int to, Workers team) {
-        attentionBackward(dqkv, dout, qkv, weights, valuesT, dweights, nHead, scale, from, to, team,
-                new AttentionRows());
-    }
-
-    /**
-     * {@link #attentionBackward(float[][], float[][], float[][], float[][][], float[][], float[][], int, float, int, int, Workers)}
-     * with the threads' scratch rows kept in {@code scratch} (a workspace's, used by one step at a
-     * time); {@code dweights} is then read only by the optional module's kernels.
+     * @param dweights (3 NH, max(T + hd, T hd)) scratch of the optional module's kernels
+     *     ({@link ArrayKernels#attentionBackward}); the loops here use {@code scratch} instead
+     * @param scratch the threads' rows (a workspace's, used by one step at a time)
      */
     static void attentionBackward(float[][] dqkv, float[][] dout, float[][] qkv, float[][][] weights,
                                   float[][] valuesT, float[][] dweights, int nHead, float scale,
@@ -1349,7 +1339,7 @@ final class FloatKernels {
                         dz[s] = a[s] * (dz[s] - weighted) * scale;
                     }
                     System.arraycopy(dqkv[t], qs, dq, 0, hd);
-                    addRows(dq, dz, kh, hd, 0, n);
+                    addWeightedRowsFromZero(dq, dz, kh, hd, n);
                     System.arraycopy(dq, 0, dqkv[t], qs, hd);
                 }
                 addColumnTerms(dkh, dzs, qh, hd, from, to);
@@ -1393,7 +1383,7 @@ final class FloatKernels {
 
     /**
      * One thread's rows for one head at a time, (T, hd) unless said otherwise, each row starting at
-     * index 0 (see {@link #addRows}).
+     * index 0 (see {@link #addWeightedRowsFromZero}).
      */
     static final class HeadRows {
         /** The head's queries. */
@@ -1426,7 +1416,7 @@ final class FloatKernels {
     }
 
     /**
-     * {@code y[j] += c[s0] r_s0[j] + c[s0+1] r_{s0+1}[j] + ...} over the rows {@code s0 <= s < n},
+     * {@code y[j] += c[0] r_0[j] + c[1] r_1[j] + ...} over the rows {@code s < n},
      * {@code j < len}: four rows per pass along {@code y}, the terms added one at a time in row
      * order (the same bits as one row per pass).
      *
@@ -1437,8 +1427,8 @@ final class FloatKernels {
      * {@code r}, and the loop stays scalar. ({@link #addWeightedRows} is that form: a single
      * position, in generation, uses it without copying the rows.)
      */
-    private static void addRows(float[] y, float[] c, float[][] rows, int len, int s0, int n) {
-        int s = s0;
+    private static void addWeightedRowsFromZero(float[] y, float[] c, float[][] rows, int len, int n) {
+        int s = 0;
         for (; s + 3 < n; s += 4) {
             float c0 = c[s];
             float c1 = c[s + 1];
@@ -1468,7 +1458,7 @@ final class FloatKernels {
      * weights, {@code r} the output's gradient). Four queries per pass along {@code g_s}, so that
      * each element is loaded and stored once per four terms; the terms go from the last query
      * down, one at a time, as when each query added its own (the same bits). Rows from index 0, as
-     * in {@link #addRows}.
+     * in {@link #addWeightedRowsFromZero}.
      */
     private static void addColumnTerms(float[][] g, float[][] c, float[][] rows, int len, int from, int to) {
         for (int s = 0; s < to; s++) {

@@ -107,9 +107,11 @@ class AttentionKernelsTest {
                     float[][][] weights2 = new float[T][nHead][T];
                     float[][] keysT2 = new float[c][T];
                     if (from > 0) {
-                        FloatKernels.attentionForward(out2, weights2, qkv, keysT2, nHead, scale, 0, from, team);
+                        FloatKernels.attentionForward(out2, weights2, qkv, keysT2, nHead, scale, 0, from, team,
+                                new FloatKernels.AttentionRows());
                     }
-                    FloatKernels.attentionForward(out2, weights2, qkv, keysT2, nHead, scale, from, to, team);
+                    FloatKernels.attentionForward(out2, weights2, qkv, keysT2, nHead, scale, from, to, team,
+                            new FloatKernels.AttentionRows());
                     String on = where + " on " + threads + " threads";
                     assertRowBits(out, out2, from, to, on + ": outputs");
                     assertBits(keysT, keysT2, on + ": keys");
@@ -118,7 +120,8 @@ class AttentionKernelsTest {
                     }
                     float[][] dqkv2 = copy(dqkv0);
                     FloatKernels.attentionBackward(dqkv2, dout, qkv, weights2, new float[c][T],
-                            new float[3 * nHead][Math.max(T + hd, T * hd)], nHead, scale, from, to, team);
+                            new float[3 * nHead][Math.max(T + hd, T * hd)], nHead, scale, from, to, team,
+                            new FloatKernels.AttentionRows());
                     assertBits(dqkv, dqkv2, on + ": gradients");
                 }
             }
