@@ -85,13 +85,7 @@ public final class Matrices {
      * @return the new matrix
      */
     public static float[][] uniformFloats(RandomGenerator random, int rows, int cols, double range) {
-        float[][] m = new float[rows][cols];
-        for (float[] row : m) {
-            for (int i = 0; i < cols; i++) {
-                row[i] = (float) (range * (random.nextDouble() * 2 - 1));
-            }
-        }
-        return m;
+        return toFloat(uniform(random, rows, cols, range));
     }
 
     /** A deep copy: new rows with the same numbers. */
