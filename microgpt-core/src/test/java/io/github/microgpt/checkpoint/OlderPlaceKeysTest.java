@@ -20,6 +20,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.NullSource;
 
 /**
  * The trainer's place in {@code trainer.json}: saved as {@code next_document}/{@code next_position}
@@ -76,28 +79,19 @@ class OlderPlaceKeysTest {
         assertEquals(losses(trainer, StepMode.DOCUMENT, 3), losses(resumed, StepMode.DOCUMENT, 3));
     }
 
-    @Test
-    void anOlderFileOfDocumentStepsResumesAtItsNextDocument() throws Exception {
-        Trainer trainer = trainer();
-        losses(trainer, StepMode.DOCUMENT, 7);
-        Path dir = save(trainer, StepMode.DOCUMENT);
-        // What the library wrote before: the position steps' cursor, never moved by document steps.
-        edit(dir, "\"next_document\": 2", "\"position_document\": 0");
-        edit(dir, "\"next_position\": 0", "\"position_pos\": 0");
-        Trainer resumed = Checkpoint.load(dir).resumeWith(DOCS).trainer();
-        assertEquals(new TrainerState(7, 12, 2, 0), resumed.state(), "step 8 trains document 7 mod 5");
-        assertEquals(losses(trainer, StepMode.DOCUMENT, 5), losses(resumed, StepMode.DOCUMENT, 5));
-    }
-
     /**
-     * {@code TrainingState.capture} takes a null step mode ("unknown or mixed"): an older file of
-     * document steps saved so resumed at document 0, repeating the documents of the run's start.
+     * What the library wrote before: the position steps' cursor, never moved by document steps,
+     * in a file of document steps, or of no step mode at all ({@code TrainingState.capture}'s null,
+     * "unknown or mixed"; such a file resumed at document 0, repeating the documents of the run's
+     * start).
      */
-    @Test
-    void anOlderFileOfDocumentStepsWithNoStepModeResumesAtItsNextDocument() throws Exception {
+    @ParameterizedTest
+    @NullSource
+    @EnumSource(value = StepMode.class, names = "DOCUMENT")
+    void anOlderFileOfDocumentStepsResumesAtItsNextDocument(StepMode savedMode) throws Exception {
         Trainer trainer = trainer();
         losses(trainer, StepMode.DOCUMENT, 7);
-        Path dir = save(trainer, null);
+        Path dir = save(trainer, savedMode);
         edit(dir, "\"next_document\": 2", "\"position_document\": 0");
         edit(dir, "\"next_position\": 0", "\"position_pos\": 0");
         Trainer resumed = Checkpoint.load(dir).resumeWith(DOCS).trainer();
