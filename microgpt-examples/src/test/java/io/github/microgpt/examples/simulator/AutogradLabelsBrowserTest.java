@@ -19,12 +19,7 @@ class AutogradLabelsBrowserTest extends WithBrowser {
 
     @Test
     void theTitleWritesBosAsThePageDoesAndTheSumsStartIsExplained() {
-        Fixtures.Answer reset = api.post("api/reset", "{\"numSteps\": 1000, \"engine\": \"value\","
-                + " \"dataset\": {\"source\": \"current\"}}");
-        assertEquals(200, reset.status(), reset.body());
-        page.openPage();
-        page.waitFor("the page",
-                d -> page.text("connection").equals("live") && page.text("step-counter").equals("Step: 0 / 1000"));
+        openNewRun();
         // A document step shows its last position, whose target is BOS: the neuron is BOS's logit.
         page.click(By.cssSelector("label:has(input[name='step-mode'][value='document'])"));
         page.click(By.id("btn-step"));

@@ -177,21 +177,6 @@ class AutogradPanelBrowserTest extends WithBrowser {
 
     // ------------------------------------------------------------------------------ helpers
 
-    /** A new run on the server: the value engine, 1000 steps, the current names. */
-    private void newRun() {
-        Fixtures.Answer reset = api.post("api/reset", "{\"numSteps\": 1000, \"engine\": \"value\","
-                + " \"dataset\": {\"source\": \"current\"}}");
-        assertEquals(200, reset.status(), reset.body());
-    }
-
-    /** A {@link #newRun} and the page opened on it, live and at step 0. */
-    private void openNewRun() {
-        newRun();
-        page.openPage();
-        page.waitFor("the page",
-                d -> page.text("connection").equals("live") && page.text("step-counter").equals("Step: 0 / 1000"));
-    }
-
     /** How far the Autograd panel's summary is below the top of the page's grid of cards, in pixels. */
     private long summaryOffset() {
         return (Long) page.script("return Math.round(document.querySelector('#autograd-panel summary')"

@@ -1,5 +1,7 @@
 package io.github.microgpt.examples.simulator;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +34,21 @@ abstract class WithBrowser {
         driver = page.driver();
         server = page.server();
         api = page.api();
+    }
+
+    /** A new run on the server: the value engine, 1000 steps, the current names. */
+    void newRun() {
+        Fixtures.Answer reset = api.post("api/reset", "{\"numSteps\": 1000, \"engine\": \"value\","
+                + " \"dataset\": {\"source\": \"current\"}}");
+        assertEquals(200, reset.status(), reset.body());
+    }
+
+    /** A {@link #newRun} and the page opened on it, live and at step 0. */
+    void openNewRun() {
+        newRun();
+        page.openPage();
+        page.waitFor("the page",
+                d -> page.text("connection").equals("live") && page.text("step-counter").equals("Step: 0 / 1000"));
     }
 
     @AfterAll
