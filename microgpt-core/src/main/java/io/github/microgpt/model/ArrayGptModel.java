@@ -445,6 +445,8 @@ public final class ArrayGptModel implements LanguageModel {
      *
      * <p>The threads share the weights (only read during the call) and each has its own
      * activations. They are kept in a small pool between calls and end after a second of idleness.
+     * While the model has an attention listener the documents run on the calling thread alone,
+     * since listeners are told there.
      *
      * <p>In {@link Precision#F32} the documents run one after another, each step on the threads
      * of {@link #setThreads}, with the same definition (in floats); {@code threads} is checked but
