@@ -305,7 +305,8 @@ public final class ArrayGptModel implements LanguageModel {
      * columns, the optimizer's update by rows. So the loss and the gradients are bit-identical for
      * any number of threads; only the time changes. Worth it for large models (at
      * {@code nEmbd = 256}, 4 layers and 64 positions, about 98% of a step's processor time was
-     * shared between the threads, measured on 2 December 2026), not at the reference size, where
+     * shared between the threads, measured on 2 December 2026 on a 2-vCPU AMD EPYC Zen 5), not at
+     * the reference size, where
      * a step lasts some tens of microseconds and every loop of it is too small to share, so the
      * whole step stays on the calling thread.
      * Generation always runs on the calling thread, and
