@@ -452,6 +452,13 @@ public final class ArrayGptModel implements LanguageModel {
      * <p>In {@link Precision#F32} the documents run one after another, each step on the threads
      * of {@link #setThreads}, with the same definition (in floats); {@code threads} is checked but
      * not used.
+     *
+     * @param documents {@inheritDoc}
+     * @param threads {@inheritDoc}
+     * @param predictions {@inheritDoc}
+     * @return {@inheritDoc}
+     * @throws IllegalArgumentException {@inheritDoc}
+     * @throws NullPointerException {@inheritDoc}
      */
     @Override
     public double batchLossAndGradients(List<int[]> documents, int threads, List<Predictions> predictions) {
