@@ -73,6 +73,14 @@
  *       {@link io.github.microgpt.checkpoint.ResumedTraining}), is a final class with accessors
  *       and no public constructor, so that a minor release can add an accessor without breaking
  *       a program.</li>
+ *   <li>Numbers are Java's {@code double}s, and where {@code microgpt.py}'s Python raises, they
+ *       do not: {@code new Value(0).pow(-1)} is infinite where Python's {@code 0.0 ** -1} raises
+ *       {@code ZeroDivisionError}, {@code new Value(1000).exp()} infinite where {@code math.exp}
+ *       raises {@code OverflowError}, {@code new Value(-1).log()} NaN and {@code new Value(0).log()}
+ *       minus infinity where {@code math.log} raises {@code ValueError}. Such a number spreads to
+ *       everything computed from it, gradients included; the trainer stops at a loss that is not
+ *       finite ({@link io.github.microgpt.train.TrainingDivergedException}) and the sampler at
+ *       logits that are not ({@link io.github.microgpt.sample.NonFiniteLogitsException}).</li>
  *   <li>Gradients are {@code grad} as in {@code microgpt.py}'s {@code p.grad}:
  *       {@link io.github.microgpt.autograd.Value#grad()},
  *       {@link io.github.microgpt.model.Parameters#grads()},

@@ -501,9 +501,10 @@ public final class Checkpoint {
      * A new {@link ArrayGptModel} in the checkpoint's {@link #precision()} with the saved weights:
      * the model to sample from quickly, whose memory is a key-value cache of numbers rather than
      * the Value engine's graph. Made as {@link #loadInto} would fill one created with random
-     * weights, but without drawing them (a Gaussian draw per parameter, some 0.1-0.2 s for a
-     * model of 3 million parameters on a 2-core machine in December 2026, all overwritten at
-     * once). Each call builds a separate model.
+     * weights, but without drawing them (a Gaussian draw per parameter, all overwritten at once:
+     * for a model of 3.2 million parameters 0.11 s the first time in a JVM and 0.06 s once
+     * compiled, on JDK 17 on a 2-vCPU AMD EPYC Zen 5 on 7 December 2026). Each call builds a
+     * separate model.
      *
      * @return the model
      * @throws IllegalStateException if the checkpoint holds another {@link #architecture()} than

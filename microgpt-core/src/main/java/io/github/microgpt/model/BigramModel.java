@@ -53,10 +53,12 @@ public final class BigramModel extends ValueLanguageModel {
     /**
      * Looks up the row of the current token: the logits of the next token.
      *
-     * @param tokenId the token read
-     * @param posId ignored: a bigram model does not know the position
-     * @param cache ignored: a bigram model remembers nothing
-     * @return the table's row for {@code tokenId} (the parameters themselves)
+     * @param tokenId the token read, in {@code [0, vocabSize())}
+     * @param posId ignored, and not checked: a bigram model does not know the position
+     * @param cache ignored, and may be null: a bigram model remembers nothing
+     * @return a new array holding the table's row for {@code tokenId} (its elements are the
+     *     parameters themselves)
+     * @throws IllegalArgumentException if {@code tokenId} is outside the vocabulary
      */
     @Override
     public Value[] forward(int tokenId, int posId, KvCache cache) {

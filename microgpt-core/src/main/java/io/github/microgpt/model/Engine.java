@@ -35,7 +35,7 @@ public enum Engine {
     /**
      * {@link ArrayGptModel}: flat arrays with hand-written forward and backward passes, far
      * faster (at the reference size some 8 to 19 times the steps per second of {@link #VALUE} in
-     * {@code microgpt bench} on a 2-core machine on 6 December 2026: 8 to 11 times with the
+     * {@code microgpt bench} on a 2-vCPU AMD EPYC Zen 5 on 6 December 2026: 8 to 11 times with the
      * core's own loops, 14 to 19 with {@code microgpt-vector}'s kernels); a step can use several
      * threads, and it can compute in {@link Precision#F32}.
      */

@@ -88,8 +88,9 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double 
     /**
      * A copy with another number of layers.
      *
-     * @param value the new {@code nLayer}
+     * @param value the new {@code nLayer}; at least 1
      * @return the new configuration
+     * @throws IllegalArgumentException if {@code value} is below 1
      */
     public GptConfig withNLayer(int value) {
         return new GptConfig(value, nEmbd, nHead, blockSize, initStd);
@@ -98,8 +99,11 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double 
     /**
      * A copy with another embedding width.
      *
-     * @param value the new {@code nEmbd}
+     * @param value the new {@code nEmbd}; at least 1, and a multiple of {@link #nHead}
      * @return the new configuration
+     * @throws IllegalArgumentException if {@code value} is below 1 or {@code nHead} does not divide
+     *     it (when both change, order the calls so that each configuration on the way is valid,
+     *     as in {@code withNEmbd(256).withNHead(8)}, or call the constructor)
      */
     public GptConfig withNEmbd(int value) {
         return new GptConfig(nLayer, value, nHead, blockSize, initStd);
@@ -108,8 +112,9 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double 
     /**
      * A copy with another number of heads.
      *
-     * @param value the new {@code nHead}
+     * @param value the new {@code nHead}; at least 1, dividing {@link #nEmbd}
      * @return the new configuration
+     * @throws IllegalArgumentException if {@code value} is below 1 or does not divide {@code nEmbd}
      */
     public GptConfig withNHead(int value) {
         return new GptConfig(nLayer, nEmbd, value, blockSize, initStd);
@@ -118,8 +123,9 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double 
     /**
      * A copy with another context length.
      *
-     * @param value the new {@code blockSize}
+     * @param value the new {@code blockSize}; at least 1
      * @return the new configuration
+     * @throws IllegalArgumentException if {@code value} is below 1
      */
     public GptConfig withBlockSize(int value) {
         return new GptConfig(nLayer, nEmbd, nHead, value, initStd);
@@ -128,8 +134,10 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double 
     /**
      * A copy with another initial standard deviation.
      *
-     * @param value the new {@code initStd}
+     * @param value the new {@code initStd}; positive and at most {@value #MAX_INIT_STD}
      * @return the new configuration
+     * @throws IllegalArgumentException if {@code value} is not positive, is above
+     *     {@value #MAX_INIT_STD}, or is NaN
      */
     public GptConfig withInitStd(double value) {
         return new GptConfig(nLayer, nEmbd, nHead, blockSize, value);

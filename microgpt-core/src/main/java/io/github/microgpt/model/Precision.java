@@ -16,7 +16,8 @@ import java.util.Optional;
  * {@code float}s: half the memory and, since a SIMD instruction holds twice as many floats as
  * doubles, roughly twice the arithmetic per instruction. It is not exact: every number carries
  * about 7 significant digits instead of 16, and its sums are taken in whatever order is fastest,
- * so its losses follow the {@code F64} run closely but not bit for bit. Either way the model's
+ * so its losses follow the {@code F64} run closely but not bit for bit. (That order is fixed: it
+ * does not change with the number of threads, so an {@code F32} model's results do not either.) Either way the model's
  * interface stays in doubles ({@link LanguageModel}: logits and losses as {@code double}s).
  */
 public enum Precision {

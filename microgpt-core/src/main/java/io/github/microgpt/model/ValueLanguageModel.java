@@ -161,6 +161,11 @@ public abstract class ValueLanguageModel implements LanguageModel {
      * @param posId its position, in {@code [0, blockSize)}
      * @param cache what earlier positions of the same sequence left (from {@link #newCache()})
      * @return {@code vocabSize()} logits, as nodes of a graph that leads back to the parameters
+     * @throws IllegalArgumentException in the library's models, if the token is outside the
+     *     vocabulary, or (for the models that use them) the position is outside the block or is
+     *     not the one that follows the cache's last
+     * @throws NullPointerException in the library's models that keep a cache, if {@code cache}
+     *     is null
      */
     public abstract Value[] forward(int tokenId, int posId, KvCache cache);
 

@@ -45,6 +45,7 @@ public final class PythonRandom implements RandomSource {
      * Creates a generator seeded with an integer of any size, as {@code random.seed(seed)}.
      *
      * @param seed any integer; negative seeds act as their absolute value, as in Python
+     * @throws NullPointerException if {@code seed} is null
      */
     public PythonRandom(BigInteger seed) {
         seed(Objects.requireNonNull(seed, "seed"));
@@ -233,8 +234,10 @@ public final class PythonRandom implements RandomSource {
      * the next call.
      *
      * @param mu the mean
-     * @param sigma the standard deviation
-     * @return the next draw
+     * @param sigma the standard deviation; like Python's, any number is taken and nothing is
+     *     checked: a negative one mirrors the draw, an infinite or NaN one gives an infinite or
+     *     NaN draw (the generator moves on all the same)
+     * @return the next draw, {@code mu + z * sigma} for a standard normal {@code z}
      */
     @Override
     public double gauss(double mu, double sigma) {

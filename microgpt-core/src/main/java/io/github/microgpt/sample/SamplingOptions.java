@@ -88,6 +88,7 @@ public record SamplingOptions(double temperature, int topK, String prefix, int m
      *
      * @param value positive and finite
      * @return the new options
+     * @throws IllegalArgumentException if {@code value} is 0, negative, infinite or NaN
      */
     public SamplingOptions withTemperature(double value) {
         return new SamplingOptions(value, topK, prefix, maxLength);
@@ -98,6 +99,7 @@ public record SamplingOptions(double temperature, int topK, String prefix, int m
      *
      * @param k at least 1, or {@value #ALL_TOKENS} to keep all tokens
      * @return the new options
+     * @throws IllegalArgumentException if {@code k} is negative
      */
     public SamplingOptions withTopK(int k) {
         return new SamplingOptions(temperature, k, prefix, maxLength);
@@ -106,8 +108,10 @@ public record SamplingOptions(double temperature, int topK, String prefix, int m
     /**
      * A copy whose samples continue a prefix.
      *
-     * @param text the prefix; may be empty
+     * @param text the prefix; may be empty, not null (whether its characters are in the
+     *     vocabulary and fit in the context is checked when a sampler uses it)
      * @return the new options
+     * @throws NullPointerException if {@code text} is null
      */
     public SamplingOptions withPrefix(String text) {
         return new SamplingOptions(temperature, topK, text, maxLength);
@@ -116,8 +120,10 @@ public record SamplingOptions(double temperature, int topK, String prefix, int m
     /**
      * A copy that stops after at most {@code length} generated characters.
      *
-     * @param length at least 1, or {@value #NO_LIMIT} for no limit but the block size
+     * @param length at least 1, or {@value #NO_LIMIT} for no limit but the block size (whether
+     *     the context has room for it is checked when a sampler uses it)
      * @return the new options
+     * @throws IllegalArgumentException if {@code length} is negative
      */
     public SamplingOptions withMaxLength(int length) {
         return new SamplingOptions(temperature, topK, prefix, length);

@@ -42,6 +42,7 @@ public record DataSource(Kind kind, String name) {
      * @param name the path, label or {@value #EMBEDDED_NAME}
      * @throws IllegalArgumentException if the name is blank, an embedded source is not named
      *     {@value #EMBEDDED_NAME}, or a file's name is not an absolute path
+     * @throws NullPointerException if {@code kind} or {@code name} is null
      */
     public DataSource {
         Objects.requireNonNull(kind, "kind");
@@ -70,8 +71,10 @@ public record DataSource(Kind kind, String name) {
     /**
      * A text file.
      *
-     * @param file the file; recorded as an absolute, normalised path
+     * @param file the file; recorded as an absolute, normalised path (it need not exist yet:
+     *     {@link Documents#load(DataSource)} reads it)
      * @return the source
+     * @throws NullPointerException if {@code file} is null
      */
     public static DataSource file(Path file) {
         Objects.requireNonNull(file, "file");
@@ -81,8 +84,11 @@ public record DataSource(Kind kind, String name) {
     /**
      * Documents the program was given directly.
      *
-     * @param label a name for people, for example the name of a dataset in the simulator
+     * @param label a name for people, for example the name of a dataset in the simulator; not
+     *     blank
      * @return the source
+     * @throws NullPointerException if {@code label} is null
+     * @throws IllegalArgumentException if {@code label} is empty or only white space
      */
     public static DataSource given(String label) {
         return new DataSource(Kind.GIVEN, label);

@@ -189,11 +189,14 @@ public final class Documents {
      * Java {@code String}, some 48 bytes of heap for a line of 4 letters (5 bytes of the file),
      * and every pass over the list (the shuffle, the vocabulary, the trainer's check) visits each
      * one at a random place in memory. A file of 13 million 4-letter lines, within
-     * {@link #MAX_FILE_BYTES}, took 1.1 GB of heap and 10 to 30 seconds before the first step
-     * (measured on 4 December 2026). A run trains on one document a step, so it reads far fewer
-     * than this; a larger file is
-     * refused as soon as the reading counts past the limit, naming it, and
-     * {@link #load(Path, Limits)} takes another limit.
+     * {@link #MAX_FILE_BYTES}, took 12 to 16 seconds and 1.1 GB of memory (0.7 GB of heap still
+     * in use) from the start of the JVM to the end of the first training step; a file of
+     * 2,097,152 such lines, this limit, 1.4 to 2.0 seconds and 127 MB of heap (two runs each, read,
+     * shuffled, tokenized and one step trained with the launcher's serial collector, on JDK 17, on
+     * a 2-vCPU AMD EPYC Zen 5 shared with other work, 7 December 2026). A run trains on one
+     * document a step, so it reads far fewer than this; a larger file is refused as soon as the
+     * reading counts past the limit, naming it, and {@link #load(Path, Limits)} takes another
+     * limit.
      */
     public static final int MAX_DOCUMENTS = 1 << 21;
 

@@ -4,11 +4,11 @@ import io.github.microgpt.internal.ModelChecks;
 
 /**
  * The shape of one minibatch step of a {@link Trainer}: how many documents it averages over, and
- * on how many threads it may compute them.
+ * over how many threads it may spread them.
  *
  * <pre>{@code
  * trainer.stepBatch(Minibatch.of(8));                  // 8 documents, on the calling thread
- * trainer.stepBatch(Minibatch.of(8).withThreads(2));   // the same step, on 2 threads
+ * trainer.stepBatch(Minibatch.of(8).withThreads(2));   // the same step, on up to 2 threads
  * }</pre>
  *
  * <p>Start from {@link #of(int)} and name the threads with {@link #withThreads(int)}, so that a
@@ -16,11 +16,23 @@ import io.github.microgpt.internal.ModelChecks;
  *
  * <p>The number of threads never changes a result: the documents' gradients are summed in
  * document order whatever it is (see
- * {@link io.github.microgpt.model.LanguageModel#batchLossAndGradients}). Only
- * {@link io.github.microgpt.model.ArrayGptModel} uses more than the calling thread.
+ * {@link io.github.microgpt.model.LanguageModel#batchLossAndGradients}). What a model does with
+ * it:
+ * <ul>
+ * <li>an {@link io.github.microgpt.model.ArrayGptModel} in
+ *     {@link io.github.microgpt.model.Precision#F64} spreads the documents over up to
+ *     {@code threads} threads (never more than the documents), unless it has an attention
+ *     listener: listeners are told on the calling thread, so it then runs them all there;
+ * <li>an {@code ArrayGptModel} in {@link io.github.microgpt.model.Precision#F32} only checks it:
+ *     it runs the documents one after another, each step on the threads of its own
+ *     {@link io.github.microgpt.model.ArrayGptModel#setThreads};
+ * <li>the models over {@link io.github.microgpt.autograd.Value}s only check it, and run on the
+ *     calling thread.
+ * </ul>
  *
  * @param documents the number of documents of the step, from 1 to {@value #MAX_SIZE}
- * @param threads the most threads the step may use; from 1 to 256, the most a model takes
+ * @param threads the most threads the step may spread its documents over (see above for which
+ *     models do); from 1 to 256, the most a model takes
  */
 public record Minibatch(int documents, int threads) {
 
@@ -36,7 +48,7 @@ public record Minibatch(int documents, int threads) {
      * Checks the shape.
      *
      * @param documents the number of documents, from 1 to {@value #MAX_SIZE}
-     * @param threads the most threads the step may use; from 1 to 256
+     * @param threads the most threads the step may spread its documents over; from 1 to 256
      * @throws IllegalArgumentException if {@code documents} is outside
      *     {@code [1, MAX_SIZE]} or {@code threads} outside {@code [1, 256]}, naming the value
      */
@@ -67,7 +79,8 @@ public record Minibatch(int documents, int threads) {
     /**
      * This minibatch on another number of threads.
      *
-     * @param newThreads the most threads the step may use; from 1 to 256
+     * @param newThreads the most threads the step may spread its documents over (see the class
+     *     description for which models do); from 1 to 256
      * @return a new minibatch with the same documents
      * @throws IllegalArgumentException if {@code newThreads} is outside {@code [1, 256]}
      */

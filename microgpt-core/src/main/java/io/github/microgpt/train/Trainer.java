@@ -270,11 +270,13 @@ public final class Trainer {
      * trainer.stepBatch(Minibatch.of(8).withThreads(2));
      * }</pre>
      *
-     * <p>With {@link io.github.microgpt.model.ArrayGptModel} the documents are spread over up to
-     * {@code minibatch.threads()} threads (in single precision they run one after another, each
-     * on the model's own {@code setThreads} threads); the gradients are summed in document order,
-     * so the result is bit-identical whatever the number of threads (see
-     * {@link LanguageModel#batchLossAndGradients}). Other engines run on the calling thread.
+     * <p>With {@link io.github.microgpt.model.ArrayGptModel} in double precision the documents
+     * are spread over up to {@code minibatch.threads()} threads, unless the model has an
+     * attention listener (then they run on the calling thread, where listeners are told); in
+     * single precision they run one after another, each on the model's own {@code setThreads}
+     * threads. The gradients are summed in document order, so the result is bit-identical
+     * whatever the number of threads (see {@link LanguageModel#batchLossAndGradients}). Other
+     * engines run on the calling thread (see {@link Minibatch}).
      * Listeners hear about every position of every document, document by document, then about
      * the step, whose loss is the mean over the documents.
      *

@@ -155,7 +155,7 @@ import picocli.CommandLine.ParentCommand;
  * at the moment: about 2 on two full cores, less while the host gives one of them to other work.
  *
  * <p>Two thread counts compared, in single precision, with {@code microgpt-vector}'s kernels, on
- * a 2-core AMD EPYC virtual machine shared with other tenants, with JDK 17, on 6 December 2026 at
+ * a 2-core AMD EPYC Zen 5 virtual machine shared with other tenants, with JDK 17, on 6 December 2026 at
  * 03:47 UTC, with nothing else of ours running. Alternation spreads a drift over both counts, but
  * other work slows a two-thread slice, which has no core to spare, much more than a one-thread
  * one, which leaves it a core, so a busy moment lowers the ratio (with one core busy elsewhere,

@@ -13,8 +13,8 @@ import java.util.concurrent.locks.LockSupport;
  * aside rather than read as the engine's speed-up.
  *
  * <p><b>Why.</b> On a virtual machine whose cores are shared with other tenants (this project's:
- * 2 vCPUs of an AMD EPYC, December 2026), a vCPU runs 1.35–2 times slower for seconds at a time
- * while another tenant uses the physical core under it, and the guest sees no steal time. A slice
+ * 2 vCPUs of an AMD EPYC Zen 5, 6 December 2026), a vCPU ran 1.35–2 times slower for seconds at a
+ * time while another tenant used the physical core under it, and the guest sees no steal time. A slice
  * on two threads then waits for its slow half, a slice on one thread usually does not, and the
  * ratio of the round reads low: single rounds of the same bench ranged from 1.27 to 2.04 within
  * minutes. Register-only FMA code, which a host cannot slow by anything but taking the core,
