@@ -9,6 +9,8 @@ import io.github.microgpt.random.PythonRandom;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@link AdamOptimizer} has one update loop over flat arrays: the array engine's gradient rows are
@@ -19,10 +21,17 @@ import org.junit.jupiter.api.Test;
  */
 class AdamOneUpdateTest {
 
-    @Test
-    void theArrayLoopAndTheInterfacePathAgreeBitForBit() {
+    /**
+     * The reference shape (rows of 16 and of 64), and shapes whose rows the staged update copies
+     * in and out at other lengths: 12 and 48, 3 and 12 (rows shorter than a vector), 20 and 80.
+     */
+    @ParameterizedTest
+    @CsvSource({"16, 4, 7", "12, 3, 7", "3, 1, 5", "20, 2, 9"})
+    void theArrayLoopAndTheInterfacePathAgreeBitForBit(int nEmbd, int nHead, int vocabSize) {
         SplittableRandom r = new SplittableRandom(5);
-        Parameters fast = ArrayGptModel.create(GptConfig.defaults(), 7, new PythonRandom(9)).parameters();
+        GptConfig defaults = GptConfig.defaults();
+        GptConfig config = new GptConfig(defaults.nLayer(), nEmbd, nHead, defaults.blockSize(), defaults.initStd());
+        Parameters fast = ArrayGptModel.create(config, vocabSize, new PythonRandom(9)).parameters();
         double[] values = fast.values();
         double[] grads = new double[values.length];
         Parameters slow = new AdamOptimizerTest.PlainParameters(fast.matrices(), values, grads);
