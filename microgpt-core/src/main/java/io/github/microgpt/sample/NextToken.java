@@ -1,5 +1,6 @@
 package io.github.microgpt.sample;
 
+import io.github.microgpt.internal.ModelUse;
 import io.github.microgpt.internal.Quoted;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Softmax;
@@ -150,10 +151,16 @@ public final class NextToken {
                     + " characters; with BOS before it, at most " + (blockSize - 1)
                     + " fit the model's block size of " + blockSize);
         }
-        LanguageModel.Sequence sequence = model.newSequence();
-        double[] logits = sequence.next(tokenizer.bos());
-        for (int id : ids) {
-            logits = sequence.next(id);
+        double[] logits;
+        int entered = ModelUse.enter(model, ModelUse.Activity.PREDICTION);
+        try {
+            LanguageModel.Sequence sequence = model.newSequence();
+            logits = sequence.next(tokenizer.bos());
+            for (int id : ids) {
+                logits = sequence.next(id);
+            }
+        } finally {
+            ModelUse.leave(model, entered);
         }
         for (int i = 0; i < logits.length; i++) {
             if (!Double.isFinite(logits[i])) {

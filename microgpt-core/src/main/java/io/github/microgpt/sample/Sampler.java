@@ -417,7 +417,7 @@ public final class Sampler {
             TokenEvent event;
             // Marked while the model computes, so that a step on another thread cannot change the
             // weights under this token (nor this token run in the middle of that step).
-            boolean entered = ModelUse.enter(model, ModelUse.Activity.SAMPLING);
+            int entered = ModelUse.enter(model, ModelUse.Activity.SAMPLING);
             try {
                 event = draw();
             } finally {

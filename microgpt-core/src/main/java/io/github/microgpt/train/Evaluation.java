@@ -54,7 +54,7 @@ public final class Evaluation {
             throw new IllegalArgumentException("there must be at least one document to evaluate");
         }
         int[][] encoded = DocumentTokens.encode(tokenizer, documents);
-        boolean entered = ModelUse.enter(model, ModelUse.Activity.EVALUATION);
+        int entered = ModelUse.enter(model, ModelUse.Activity.EVALUATION);
         try {
             double total = 0.0;
             for (int[] tokens : encoded) {
@@ -86,7 +86,7 @@ public final class Evaluation {
         }
         int n = Math.min(model.config().blockSize(), tokens.length - 1);
         ModelChecks.stretch(tokens, 0, n, model.config().blockSize(), model.vocabSize());
-        boolean entered = ModelUse.enter(model, ModelUse.Activity.EVALUATION);
+        int entered = ModelUse.enter(model, ModelUse.Activity.EVALUATION);
         try {
             LanguageModel.Sequence sequence = model.newSequence();
             // The same operations as the graph of a training loss: sum(-log p) starting from 0, times 1/n.

@@ -223,7 +223,7 @@ public final class Trainer {
         if (isFinished()) {
             throw new IllegalStateException("all " + totalSteps + " steps are done");
         }
-        boolean entered = enter();
+        int entered = enter();
         StepEvent done;
         try {
             done = stepOf(mode);
@@ -309,7 +309,7 @@ public final class Trainer {
             batch.add(tokens.tokens(documentIndex[b]));
         }
         StepEvent done;
-        boolean entered = enter();
+        int entered = enter();
         try {
             double loss;
             if (positionListeners.isEmpty()) {
@@ -371,13 +371,13 @@ public final class Trainer {
      * step touches the model and left before the step listeners are told; the same thread may
      * enter again (a listener that trains the model further).
      *
-     * @return whether this call marked it (and {@link #leave} must unmark it)
+     * @return what the mark did, for {@link #leave} to undo
      */
-    private boolean enter() {
+    private int enter() {
         return ModelUse.enter(model, ModelUse.Activity.TRAINING);
     }
 
-    private void leave(boolean entered) {
+    private void leave(int entered) {
         ModelUse.leave(model, entered);
     }
 
