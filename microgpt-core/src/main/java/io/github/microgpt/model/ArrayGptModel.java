@@ -66,10 +66,13 @@ import java.util.function.DoubleSupplier;
  * same operations, summed in whatever order is fastest). It is faster and not exact; everything
  * said above about bit-identical numbers holds for {@link Precision#F64}, the default, only.
  *
- * <p>Not thread-safe, except that {@link #batchLossAndGradients} (and {@link #lossAndGradients}
- * after {@link #setThreads}) uses several threads inside one call. A
- * {@link LanguageModel.Sequence} has its own key-value cache, so several sequences may be
- * generated one after another or interleaved on one thread, but not while the model is trained.
+ * <p><b>Threads.</b> Trained from one thread at a time, while nothing else uses it; only
+ * {@link #batchLossAndGradients} (and {@link #lossAndGradients} after {@link #setThreads}) uses
+ * several threads inside one call. Read from many at once: a {@link LanguageModel.Sequence} has
+ * its own key-value cache and rows and runs on the thread that reads it (never on the model's
+ * step threads), and the kernels keep their scratch per thread, so sequences may be read one
+ * after another, interleaved on one thread, or on several threads at once, each giving the bits
+ * it gives alone, but not while the model is trained (see {@link LanguageModel}).
  */
 public final class ArrayGptModel implements LanguageModel {
 

@@ -64,7 +64,10 @@ import java.util.Map;
  * are public in {@link ValueOps}) and give it this model's weights with {@link #stateDict()};
  * the library's trainer and sampler work with it unchanged.
  *
- * <p>Not thread-safe: a model's parameters are shared by every graph built from it.
+ * <p>Trained from one thread at a time: a model's parameters are shared by every graph built
+ * from it, and a backward pass writes their gradients. Read from many at once: a forward pass
+ * only reads the parameters, and builds its nodes and its cache for its own sequence, so threads
+ * may sample and evaluate one model together between steps (see {@link LanguageModel}).
  */
 public final class GptModel extends ValueLanguageModel {
 

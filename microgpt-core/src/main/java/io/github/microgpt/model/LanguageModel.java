@@ -18,10 +18,27 @@ import java.util.Objects;
  * {@link Predictions} its caller passes (the trainer turns them into events for its own
  * listeners).
  *
- * <p><b>Threads.</b> The library's models are not thread-safe: a model is trained, evaluated
- * or sampled from one thread at a time (an engine may use more threads inside one call, as
- * {@link ArrayGptModel} does). Listeners may be added and removed from any thread; they are
- * told on the thread that runs the forward pass.
+ * <p><b>Threads.</b> A model is trained from one thread at a time, while nothing else uses it.
+ * Between training steps, any number of threads may read a model of the library's own classes
+ * at once ({@link GptModel}, {@link ArrayGptModel} in either precision, with or without the
+ * Vector API kernels, and the models of the progression): sample it
+ * ({@code io.github.microgpt.sample.Sampler}, one sampler and one random source per thread),
+ * evaluate it ({@code io.github.microgpt.train.Evaluation}), ask it for the next token
+ * ({@code io.github.microgpt.sample.NextToken}), or read {@link #newSequence() sequences} of
+ * their own; each gets the very bits it would get alone, since a sequence keeps everything it
+ * computes in its own cache and rows (or its own graph of {@code Value}s) and only reads the
+ * weights. The library's trainer, samplers, evaluations and predictions mark the model while
+ * they use it, and one that would break the rule is refused with a
+ * {@link java.util.ConcurrentModificationException} before it computes anything: a step while
+ * another thread reads or trains the model, a read while another thread trains it, and a second
+ * reader of a model of another class (a forward pass of your own, a wrapper), which is read by
+ * one thread at a time. Uses that do not overlap are not seen (a step taken between two tokens of
+ * one sample: the later tokens read the new weights over keys and values the old ones computed),
+ * nor sequences read directly, which no one marks. An engine may use more threads inside one
+ * training call ({@link ArrayGptModel#setThreads}); a sequence runs on the thread that reads it.
+ * Listeners may be added and removed from any thread; they are told on the thread that runs the
+ * forward pass, so the attention listeners of a model read by several threads at once are told
+ * on all of them at once and must be thread-safe.
  */
 public interface LanguageModel {
 
@@ -233,8 +250,9 @@ public interface LanguageModel {
 
     /**
      * A sequence being generated: it keeps the keys and values of the positions read so far.
-     * Not thread-safe, like its model; a {@link #next} refused for its token or a full block
-     * changes nothing.
+     * Not thread-safe: one sequence is read by one thread at a time, but sequences of one model
+     * of the library may be read on several threads at once (see the interface's comment). A
+     * {@link #next} refused for its token or a full block changes nothing.
      */
     interface Sequence {
 

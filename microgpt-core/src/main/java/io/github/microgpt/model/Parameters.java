@@ -14,8 +14,9 @@ import java.util.Objects;
  * rounds a value or gradient written to the nearest float.
  *
  * <p>A flat index outside {@code [0, size())} is refused with an
- * {@link IndexOutOfBoundsException}. Not thread-safe: the parameters belong to their model, used
- * from one thread at a time.
+ * {@link IndexOutOfBoundsException}. Not thread-safe: the parameters belong to their model, and
+ * are changed from one thread at a time, while nothing else uses the model (threads that only
+ * read them may do so together, see {@link LanguageModel}).
  */
 public interface Parameters {
 

@@ -60,7 +60,11 @@ import java.util.function.LongUnaryOperator;
  * on a very long document). A {@link #newSequence() sequence} of a library model with attention
  * likewise refuses a token that would make it keep more than half of the heap.
  *
- * <p>Not thread-safe: a model's parameters are shared by every graph built from it.
+ * <p>Not thread-safe: a model's parameters are shared by every graph built from it. The
+ * library's own subclasses may be read (sampled, evaluated) by many threads at once, since their
+ * forward passes keep what a position computes in the cache and in new nodes; a subclass of your
+ * own is read by one thread at a time, and the library's samplers and evaluations refuse a second
+ * reader on another thread (see {@link LanguageModel}).
  */
 public abstract class ValueLanguageModel implements LanguageModel {
 

@@ -26,8 +26,11 @@
  * softmax over plain doubles, and {@link io.github.microgpt.model.ArrayKernels} says which loops
  * compute the array engine's products.
  *
- * <p>A model is used from one thread at a time (the array engine may use more threads inside one
- * call: {@link io.github.microgpt.model.ArrayGptModel#setThreads(int)}); listeners may be added
- * from any thread.
+ * <p>A model is trained from one thread at a time, while nothing else uses it; between steps
+ * the library's models may be sampled and evaluated on many threads at once (the rule, and what
+ * is refused, is in {@link io.github.microgpt.model.LanguageModel}'s comment). The array engine
+ * may use more threads inside one training call
+ * ({@link io.github.microgpt.model.ArrayGptModel#setThreads(int)}); listeners may be added from
+ * any thread.
  */
 package io.github.microgpt.model;

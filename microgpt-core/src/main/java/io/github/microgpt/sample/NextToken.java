@@ -1,5 +1,6 @@
 package io.github.microgpt.sample;
 
+import io.github.microgpt.internal.ModelUse;
 import io.github.microgpt.internal.Quoted;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Softmax;
@@ -24,8 +25,12 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>It only reads the model: no gradient changes, and the probabilities are those a sampler
- * draws from at temperature 1, bit for bit. The result is immutable and thread-safe;
- * {@link #after} itself runs the model, so call it when nothing else uses the model.
+ * draws from at temperature 1, bit for bit. The result is immutable and thread-safe.
+ * {@link #after} runs the model, so it may run on many threads at once, beside samplers and
+ * evaluations of the same model of the library (a model of another class is read by one thread
+ * at a time), but not during a training step: one that finds the model being trained on another
+ * thread is refused with a {@link java.util.ConcurrentModificationException}, and so is a step
+ * that finds a prediction under way.
  */
 public final class NextToken {
 
@@ -133,6 +138,8 @@ public final class NextToken {
      * @throws NonFiniteLogitsException if the model's last logits are not all finite (weights that
      *     are NaN, or so large that a sum of them overflows a double), so that they give no
      *     distribution; the message names the token and its logit, as {@link Sampler} does
+     * @throws java.util.ConcurrentModificationException if another thread is training the model at
+     *     this moment, or reading a model of a class outside the library (nothing is predicted)
      */
     public static NextToken after(LanguageModel model, Tokenizer tokenizer, String prefix) {
         Objects.requireNonNull(model, "model");
@@ -150,10 +157,16 @@ public final class NextToken {
                     + " characters; with BOS before it, at most " + (blockSize - 1)
                     + " fit the model's block size of " + blockSize);
         }
-        LanguageModel.Sequence sequence = model.newSequence();
-        double[] logits = sequence.next(tokenizer.bos());
-        for (int id : ids) {
-            logits = sequence.next(id);
+        double[] logits;
+        int entered = ModelUse.enter(model, ModelUse.Activity.PREDICTION);
+        try {
+            LanguageModel.Sequence sequence = model.newSequence();
+            logits = sequence.next(tokenizer.bos());
+            for (int id : ids) {
+                logits = sequence.next(id);
+            }
+        } finally {
+            ModelUse.leave(model, entered);
         }
         for (int i = 0; i < logits.length; i++) {
             if (!Double.isFinite(logits[i])) {

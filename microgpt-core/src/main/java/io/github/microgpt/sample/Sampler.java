@@ -43,13 +43,17 @@ import java.util.Objects;
  * String name = sampler.sample(SamplingOptions.defaults().withPrefix("ma").withTopK(5));
  * }</pre>
  *
- * <p><b>Threads.</b> A sampler is used from one thread, and not while its model is trained: it
- * counts its samples and draws from one random source. A token that finds its model being
- * trained or evaluated on another thread is refused with a
+ * <p><b>Threads.</b> A sampler is used from one thread: it counts its samples and draws from one
+ * random source. Many threads may sample one model at once, each with a sampler and a random
+ * source of its own (the model's other readers, {@code Evaluation} and {@link NextToken}, may
+ * run beside them too): each thread draws exactly the names it would draw alone, however the
+ * threads interleave. This holds for the library's models; a model of another class is read by
+ * one thread at a time, and a token that finds it read on another thread is refused. A token
+ * that finds its model being trained on another thread is refused with a
  * {@link java.util.ConcurrentModificationException} before it is drawn (it would have read the
- * weights of two steps), and so is a training step or an evaluation that finds a token being
- * drawn. Best effort: the uses must overlap for it to be seen. A step taken between two tokens of
- * one {@link Generation}, on any thread, is not seen: the tokens after it are drawn from the new
+ * weights of two steps), and so is a training step that finds a token being drawn. Best effort:
+ * the uses must overlap for it to be seen. A step taken between two tokens of one
+ * {@link Generation}, on any thread, is not seen: the tokens after it are drawn from the new
  * weights over the keys and values the old ones computed. Listeners may be added and removed
  * from any thread; they are told on the thread that samples.
  *
@@ -208,8 +212,8 @@ public final class Sampler {
      * @return the text
      * @throws IllegalArgumentException if the temperature is not positive and finite
      * @throws NonFiniteLogitsException if the model's logits are not finite (see the class comment)
-     * @throws java.util.ConcurrentModificationException if another thread is training or evaluating
-     *     the model at this moment (see the class comment)
+     * @throws java.util.ConcurrentModificationException if another thread is training the model
+     *     at this moment, or reading a model of a class outside the library (see the class comment)
      */
     public String sample(double temperature) {
         return sample(SamplingOptions.defaults().withTemperature(temperature));
@@ -223,8 +227,8 @@ public final class Sampler {
      * @throws IllegalArgumentException if the options do not fit the model (see
      *     {@link #start(SamplingOptions)})
      * @throws NonFiniteLogitsException if the model's logits are not finite (see the class comment)
-     * @throws java.util.ConcurrentModificationException if another thread is training or evaluating
-     *     the model at this moment (see the class comment)
+     * @throws java.util.ConcurrentModificationException if another thread is training the model
+     *     at this moment, or reading a model of a class outside the library (see the class comment)
      */
     public String sample(SamplingOptions options) {
         Generation generation = start(options);
@@ -407,8 +411,9 @@ public final class Sampler {
          * @throws IllegalStateException if the sample has already ended
          * @throws NonFiniteLogitsException if the model's logits are not finite (weights so large
          *     that a sum of them overflows)
-         * @throws java.util.ConcurrentModificationException if another thread is training or
-         *     evaluating the model at this moment (the token is not drawn)
+         * @throws java.util.ConcurrentModificationException if another thread is training the
+         *     model at this moment, or reading a model of a class outside the library (the token is
+         *     not drawn)
          */
         public TokenEvent step() {
             if (done) {
@@ -416,8 +421,9 @@ public final class Sampler {
             }
             TokenEvent event;
             // Marked while the model computes, so that a step on another thread cannot change the
-            // weights under this token (nor this token run in the middle of that step).
-            boolean entered = ModelUse.enter(model, ModelUse.Activity.SAMPLING);
+            // weights under this token (nor this token run in the middle of that step); other
+            // threads' tokens and evaluations may run beside it.
+            int entered = ModelUse.enter(model, ModelUse.Activity.SAMPLING);
             try {
                 event = draw();
             } finally {

@@ -21,12 +21,13 @@ import java.util.Objects;
  * <p>A document's loss is exactly the loss a training step on it would report
  * ({@link LanguageModel#lossAndGradients} over positions {@code [0, min(blockSize, n - 1))}),
  * bit for bit, computed from the forward pass alone ({@link LanguageModel#newSequence()}), so no
- * graph is built and no gradient changes. The methods keep no state; they run the model, so call
- * them when nothing else uses it (not in the middle of a training step). One that finds the
- * model being trained or sampled on another thread is refused with a
- * {@link java.util.ConcurrentModificationException} (its loss would have mixed the weights of two
- * steps), and so is a training step or a token that finds the model being evaluated; the uses
- * must overlap for it to be seen.
+ * graph is built and no gradient changes. The methods keep no state and only read the model, so
+ * many threads may evaluate (and sample) one model of the library at once, each getting the loss
+ * it would get alone; a model of another class is read by one thread at a time. Not in the
+ * middle of a training step: an evaluation that finds the model being trained on another thread
+ * is refused with a {@link java.util.ConcurrentModificationException} (its loss would have mixed
+ * the weights of two steps), and so is a training step that finds the model being evaluated; the
+ * uses must overlap for it to be seen.
  */
 public final class Evaluation {
 
@@ -42,8 +43,8 @@ public final class Evaluation {
      * @return the mean of the documents' losses
      * @throws IllegalArgumentException if there is no document, a document is empty or has a
      *     character outside the vocabulary (naming its index), or the vocabularies differ
-     * @throws java.util.ConcurrentModificationException if another thread is training or sampling
-     *     the model at this moment (nothing is evaluated)
+     * @throws java.util.ConcurrentModificationException if another thread is training the model at
+     *     this moment, or reading a model of a class outside the library (nothing is evaluated)
      */
     public static double loss(LanguageModel model, Tokenizer tokenizer, List<String> documents) {
         Objects.requireNonNull(model, "model");
@@ -54,7 +55,7 @@ public final class Evaluation {
             throw new IllegalArgumentException("there must be at least one document to evaluate");
         }
         int[][] encoded = DocumentTokens.encode(tokenizer, documents);
-        boolean entered = ModelUse.enter(model, ModelUse.Activity.EVALUATION);
+        int entered = ModelUse.enter(model, ModelUse.Activity.EVALUATION);
         try {
             double total = 0.0;
             for (int[] tokens : encoded) {
@@ -75,8 +76,8 @@ public final class Evaluation {
      * @return the loss
      * @throws IllegalArgumentException if the document is shorter than 2 tokens or a token is
      *     outside the vocabulary
-     * @throws java.util.ConcurrentModificationException if another thread is training or sampling
-     *     the model at this moment (nothing is evaluated)
+     * @throws java.util.ConcurrentModificationException if another thread is training the model at
+     *     this moment, or reading a model of a class outside the library (nothing is evaluated)
      */
     public static double documentLoss(LanguageModel model, int[] tokens) {
         Objects.requireNonNull(model, "model");
@@ -86,7 +87,7 @@ public final class Evaluation {
         }
         int n = Math.min(model.config().blockSize(), tokens.length - 1);
         ModelChecks.stretch(tokens, 0, n, model.config().blockSize(), model.vocabSize());
-        boolean entered = ModelUse.enter(model, ModelUse.Activity.EVALUATION);
+        int entered = ModelUse.enter(model, ModelUse.Activity.EVALUATION);
         try {
             LanguageModel.Sequence sequence = model.newSequence();
             // The same operations as the graph of a training loss: sum(-log p) starting from 0, times 1/n.

@@ -67,13 +67,16 @@ import java.util.Objects;
  *
  * <p>Steps are counted from 0 internally and from 1 in events. A trainer is used from one thread;
  * only {@link #requestStop()} may be called from another, to end {@link #run(StepMode)} between
- * two steps. A model is trained, evaluated or sampled from one thread at a time: a step that
- * finds its model being stepped on another thread (by another trainer, or by this one), or
- * evaluated ({@link Evaluation}) or sampled (a token of a {@code Sampler}) on another thread, is
- * refused with a {@link java.util.ConcurrentModificationException} before it changes anything,
- * and so are an evaluation and a token that find the model being stepped. Best effort: the uses
- * must overlap for it to be seen; a step between two tokens of one sample is not. Listeners may
- * be added and removed from any thread; they are told on the thread that trains.
+ * two steps. A model is trained from one thread at a time, while nothing else uses it (between
+ * steps, many threads may sample and evaluate it at once): a step that finds its model being
+ * stepped on another thread (by another trainer, or by this one), or evaluated
+ * ({@link Evaluation}), sampled (a token of a {@code Sampler}) or asked for a prediction
+ * ({@code NextToken}) on another thread, is refused with a
+ * {@link java.util.ConcurrentModificationException} before it changes anything, and so are an
+ * evaluation, a token and a prediction that find the model being stepped. Best effort: the uses
+ * must overlap for it to be seen; a step between two tokens of one sample is not. A listener of
+ * a step may evaluate or sample the model on the trainer's own thread. Listeners may be added and
+ * removed from any thread; they are told on the thread that trains.
  */
 public final class Trainer {
 
@@ -223,7 +226,7 @@ public final class Trainer {
         if (isFinished()) {
             throw new IllegalStateException("all " + totalSteps + " steps are done");
         }
-        boolean entered = enter();
+        int entered = enter();
         StepEvent done;
         try {
             done = stepOf(mode);
@@ -311,7 +314,7 @@ public final class Trainer {
             batch.add(tokens.tokens(documentIndex[b]));
         }
         StepEvent done;
-        boolean entered = enter();
+        int entered = enter();
         try {
             double loss;
             if (positionListeners.isEmpty()) {
@@ -373,13 +376,13 @@ public final class Trainer {
      * step touches the model and left before the step listeners are told; the same thread may
      * enter again (a listener that trains the model further).
      *
-     * @return whether this call marked it (and {@link #leave} must unmark it)
+     * @return what the mark did, for {@link #leave} to undo
      */
-    private boolean enter() {
+    private int enter() {
         return ModelUse.enter(model, ModelUse.Activity.TRAINING);
     }
 
-    private void leave(boolean entered) {
+    private void leave(int entered) {
         ModelUse.leave(model, entered);
     }
 

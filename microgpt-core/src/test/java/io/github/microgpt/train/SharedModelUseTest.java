@@ -11,6 +11,7 @@ import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.sample.NextToken;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.text.Tokenizer;
 import java.util.ConcurrentModificationException;
@@ -52,7 +53,8 @@ class SharedModelUseTest {
     private static void assertRefusal(ConcurrentModificationException e, String other, String refused) {
         String message = e.getMessage();
         assertTrue(message.startsWith("the model is being " + other + " on the thread \""), message);
-        assertTrue(message.contains("a model is trained, evaluated or sampled from one thread at a time"), message);
+        assertTrue(message.contains("a model is trained while nothing else uses it (many threads may evaluate and sample"
+                + " it at once, but not while it is trained)"), message);
         assertTrue(message.endsWith("(" + refused + ")"), message);
     }
 
@@ -79,6 +81,8 @@ class SharedModelUseTest {
         assertRefusal(assertThrows(ConcurrentModificationException.class,
                 () -> Evaluation.documentLoss(shared, TOKENIZER.encodeDocument("mia"))), "trained",
                 "nothing was evaluated");
+        assertRefusal(assertThrows(ConcurrentModificationException.class,
+                () -> NextToken.after(shared, TOKENIZER, "em")), "trained", "nothing was predicted");
         PythonRandom random = new PythonRandom(7);
         Sampler sampler = new Sampler(shared, TOKENIZER, random);
         assertRefusal(assertThrows(ConcurrentModificationException.class, () -> sampler.sample(0.5)), "trained",
