@@ -573,11 +573,39 @@ public final class SmallVectorKernels implements SmallKernels {
         }
     }
 
-    /** A head of four channels, one vector (four lanes of 64 bits: AVX2's, or half of AVX-512's). */
-    private static final VectorSpecies<Double> HEAD = DoubleVector.SPECIES_256;
+    /** A head of four channels, one vector: the preferred species where it has four lanes (AVX2). */
+    private static final VectorSpecies<Double> HEAD = S;
 
-    /** Whether a head is one vector of the hardware's: at least 256-bit vectors. */
-    private static final boolean HEAD_FITS = S.vectorBitSize() >= 256;
+    /**
+     * Whether a head of four channels is one vector of the preferred species: 256-bit vectors
+     * (AVX2, or {@code -XX:MaxVectorSize=32}). With AVX-512 the attention is left to the core's
+     * loops rather than taken in vectors of {@code SPECIES_256}, so that the JVM has one shape of
+     * {@code DoubleVector} only.
+     *
+     * <p><b>Why one shape.</b> On JDK 17, C2 types a vector made by {@code DoubleVector}'s static
+     * factories ({@code fromArray}, {@code zero}) or carried round a loop only as
+     * {@code DoubleVector} while it parses a kernel (see {@link DoubleProducts#Z}), and then finds
+     * the class of the receiver of each operation and of each store from the receiver profile of
+     * the Vector API's own code, which every kernel of the JVM shares ({@code DoubleVector.intoArray}
+     * finds the species through a virtual call). With vectors of two shapes in the JVM (these
+     * heads' {@code Double256Vector} beside the products' {@code Double512Vector}) those profiles
+     * name two classes, the species is no longer a constant, and the intrinsics fail:
+     * {@code -XX:+PrintIntrinsics} says {@code missing constant: vclass=DecodeN} and
+     * {@code -XX:+PrintInlining} {@code VectorSupport::store (38 bytes) failed to inline
+     * (intrinsic)}, in every small kernel, not only here; the Vector API's Java fallback then makes
+     * an object of every vector. Found on 7 December 2026, JDK 17.0.15 on a Zen 5 (AVX-512): the
+     * reference model's bench ran at 7.7-9.4k steps/s and allocated 1.5 MB a step (core's loops:
+     * 32k); with the heads in the core's loops, 74.6k steps/s and 0.1 KB a step. A minimal
+     * reproduction: one method storing a sum of {@code SPECIES_PREFERRED} vectors and another doing
+     * the same with {@code SPECIES_256}, both called in one JVM: the first then allocated 96 bytes
+     * a vector stored (none when it runs alone, none on JDK 25, none with {@code -XX:UseAVX=2}
+     * where both are one shape). Temurin 25 compiled the two shapes side by side, but once out of
+     * three runs its first compilation still took the fallback (37k steps/s, 304 KB a step) and the
+     * 256-bit heads ran no faster than the core's attention (bench, alternated runs: 77.8k and 71.7k
+     * against 77.9k, 81.0k and 57.0k), so no JDK gets them beside wider vectors.
+     * {@code NoFallbackTest} fails if a kernel runs in the fallback again.
+     */
+    private static final boolean HEAD_FITS = S.length() == 4;
 
     /**
      * {@code SmallAttention.forward} with each head's output, four channels, summed as one
