@@ -629,7 +629,7 @@ public final class ArrayGptModel implements LanguageModel {
             Kernels.matmulForward(ws.qkv[l], ws.attnNormed[l], lw.attnQkv, from, to,
                     wT, ws.transposeBlocks, team);
             Kernels.attentionForward(ws.attnOut[l], ws.attnWeights[l], ws.qkv[l], ws.keysT[l], nHead, attnScale,
-                    from, to, team);
+                    from, to, team, ws.attentionRows);
             if (!attentionListeners.isEmpty()) {
                 reportAttention(l, ws.attnWeights[l], from, to);
             }
@@ -766,7 +766,7 @@ public final class ArrayGptModel implements LanguageModel {
         backwardProduct(ws.dAttnOut[l], lg.attnWo, dStream, ws.attnOut[l], lw.attnWo, 0, end, team, cleared,
                 update, update == null ? 0 : at.attnWo[l]);
         Kernels.attentionBackward(ws.dQkv[l], ws.dAttnOut[l], ws.qkv[l], ws.attnWeights[l], ws.valuesT,
-                ws.dAttnWeights, nHead, attnScale, 0, end, team);
+                ws.dAttnWeights, nHead, attnScale, 0, end, team, ws.attentionRows);
         backwardProduct(ws.dAttnNormed[l], lg.attnQkv, ws.dQkv[l], ws.attnNormed[l], lw.attnQkv, 0, end, team,
                 cleared, update, update == null ? 0 : at.attnQkv[l]);
         stage(team, ws, tokens, l, 0, end, 4 * c, ArrayGptModel::attnNormGradientStage);

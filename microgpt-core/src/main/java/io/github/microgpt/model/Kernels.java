@@ -1371,24 +1371,36 @@ final class Kernels {
      * @param keysT (C, T) the keys, transposed: the cache of the positions before {@code from},
      *     to which this method adds the keys of {@code [from, to)} (from {@code qkv}) first
      * @param scale {@code headDim^-0.5}
+     * @param scratch the threads' rows (a workspace's, used by one step at a time)
      */
     static void attentionForward(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
-                                 int nHead, double scale, int from, int to, Workers workers) {
+                                 int nHead, double scale, int from, int to, Workers workers, AttentionRows scratch) {
         int c = out[from].length;
         if (SmallAttention.fits(c, nHead)) {
             SmallAttention.forward(out, weights, qkv, keysT, nHead, scale, from, to);
             return;
         }
-        attentionForwardByHeads(out, weights, qkv, keysT, nHead, scale, from, to, workers);
+        attentionForwardByHeads(out, weights, qkv, keysT, nHead, scale, from, to, workers, scratch);
     }
 
-    /** {@link #attentionForward} for heads of any size, split over the team by heads. */
+    /**
+     * {@link #attentionForward} for heads of any size, split over the team by heads. For more than
+     * one position, each thread first copies a head's values into rows of its own
+     * ({@link AttentionRows}), so that the weighted sum of the values reads every array from index
+     * 0 (see {@link #addWeightedRowsFromZero}); a single position (generation) reads them in place,
+     * the same operations.
+     */
     static void attentionForwardByHeads(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
-                                        int nHead, double scale, int from, int to, Workers team) {
+                                        int nHead, double scale, int from, int to, Workers team,
+                                        AttentionRows scratch) {
         int c = out[from].length;
         int hd = c / nHead;
         Workers workers = teamFor(team, attentionWork(from, to, c));
-        workers.forRange(nHead, HEAD_GRAIN, (h0, h1) -> {
+        boolean rows = to - from > 1;
+        if (rows) {
+            scratch.ensureSlots(workers.threads());
+        }
+        workers.forRangeWithSlot(nHead, HEAD_GRAIN, (slot, h0, h1) -> {
             // The new positions' keys into the cache, transposed: the heads' own channels only.
             for (int i = h0 * hd; i < h1 * hd; i++) {
                 double[] column = keysT[i];
@@ -1399,19 +1411,33 @@ final class Kernels {
             // A head's output is summed here, in the thread's own array, and copied into its row of
             // out once: two threads adding into the rows of out directly, each to its heads'
             // columns, passed the cache line where their columns meet back and forth at every pass.
-            double[] y = new double[hd];
-            for (int t = from; t < to; t++) {
-                double[] q = qkv[t];
-                for (int h = h0; h < h1; h++) {
-                    int hs = h * hd;
+            HeadRows headRows = rows ? scratch.get(slot, qkv.length, hd) : null;
+            double[] y = rows ? headRows.row : new double[hd];
+            // Head by head, each over all the positions (as FloatKernels.attentionForward): with the
+            // positions outside, two threads' last and first heads wrote the same cache line of
+            // every row of out (and of weights[t]) at every position.
+            for (int h = h0; h < h1; h++) {
+                int hs = h * hd;
+                int vs = 2 * c + hs;
+                if (rows) {
+                    for (int s = 0; s < to; s++) {
+                        System.arraycopy(qkv[s], vs, headRows.k[s], 0, hd);
+                    }
+                }
+                for (int t = from; t < to; t++) {
                     double[] a = weights[t][h];
-                    attentionLogits(a, q, keysT, hs, hd, t + 1);
-                    for (int s = 0; s <= t; s++) {
+                    int n = t + 1;
+                    attentionLogits(a, qkv[t], keysT, hs, hd, n);
+                    for (int s = 0; s < n; s++) {
                         a[s] *= scale;
                     }
-                    Softmax.inPlace(a, 0, t + 1);
+                    Softmax.inPlace(a, 0, n);
                     Arrays.fill(y, 0.0);
-                    addWeightedRows(y, 0, a, qkv, 2 * c + hs, hd, t + 1);
+                    if (rows) {
+                        addWeightedRowsFromZero(y, a, headRows.k, hd, n);
+                    } else {
+                        addWeightedRows(y, 0, a, qkv, vs, hd, n);
+                    }
                     System.arraycopy(y, 0, out[t], hs, hd);
                 }
             }
@@ -1463,8 +1489,8 @@ final class Kernels {
      * {@code a = softmax(z)} and {@code z_s = c q.k_s}: {@code da_s = dy.v_s},
      * {@code dv_s += a_s dy}, {@code dz_s = a_s (da_s - sum_r a_r da_r)},
      * {@code dq += c dz_s k_s}, {@code dk_s += c dz_s q}. Split over the team by heads (each
-     * head owns its columns of {@code dqkv}). A head sums its gradients in its own rows of
-     * {@code dweights} and copies them into {@code dqkv} once: two threads adding into the rows
+     * head owns its columns of {@code dqkv}). A head sums its gradients in its thread's own rows
+     * ({@link AttentionRows}) and copies them into {@code dqkv} once: two threads adding into the rows
      * of {@code dqkv} directly, each to its heads' columns, shared the cache lines where their
      * columns meet, and passed them back and forth at every term (f32: +74% of this method's
      * time on two threads). The sums are the same additions in the same order.
@@ -1474,29 +1500,58 @@ final class Kernels {
      * @param qkv (T, 3C) the queries, keys and values
      * @param weights (T, NH, T) the attention weights of the forward pass
      * @param valuesT (C, T) scratch for the values, transposed
-     * @param dweights (3 NH, max(T + hd, T hd)) scratch, three rows per head {@code h}: its sums
-     *     of {@code dk} (row {@code h}) and {@code dv} (row {@code NH + h}), position by position,
-     *     and {@code da} followed by one position's {@code dq} (row {@code 2 NH + h})
+     * @param dweights scratch of {@link SmallAttention} (its row 0, of at least T numbers), for
+     *     heads of four channels
+     * @param scratch the threads' rows (a workspace's, used by one step at a time)
      */
     static void attentionBackward(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights,
                                   double[][] valuesT, double[][] dweights, int nHead, double scale,
-                                  int from, int to, Workers workers) {
+                                  int from, int to, Workers workers, AttentionRows scratch) {
         int c = dout[from].length;
         if (SmallAttention.fits(c, nHead)) {
             SmallAttention.backward(dqkv, dout, qkv, weights, dweights[0], nHead, scale, from, to);
             return;
         }
-        attentionBackwardByHeads(dqkv, dout, qkv, weights, valuesT, dweights, nHead, scale, from, to, workers);
+        attentionBackwardByHeads(dqkv, dout, qkv, weights, valuesT, nHead, scale, from, to, workers, scratch);
     }
 
-    /** {@link #attentionBackward} for heads of any size, split over the team by heads. */
+    /**
+     * {@link #attentionBackward} for heads of any size, split over the team by heads. A head sums
+     * its gradients in its thread's own rows ({@link AttentionRows}), copied into {@code dqkv} once.
+     *
+     * <p>Position by position from the last down, as the definition goes, each position's
+     * {@code dz} updated every key's gradient one term at a time: a loop of one multiply-add per
+     * element along the head, whose load and store of the gradient cost more than the arithmetic,
+     * and whose rows C2 did not vectorize (they did not start at index 0). Here the {@code dz} of
+     * every position comes first (each depends only on its own position), kept in a row per
+     * position; then the keys' and values' gradients take four positions per pass
+     * ({@link #addColumnTerms}), each element still adding the positions' terms one at a time from
+     * the last position down, as before. The head's queries, keys, output gradients and gradient
+     * sums are copied into rows that all start at index 0, so that C2 vectorizes the loops along
+     * the head ({@link #addWeightedRowsFromZero}). Every number is the same operations in the same
+     * order: the same bits ({@code FloatKernels.attentionBackward} does the same in floats).
+     * Measured at {@code nEmbd} 256, 8 heads, 64 positions, one layer (one JVM, the two
+     * alternated, medians of 31 rounds, 7 December 2026, Zen 5): the backward pass 354 us instead
+     * of 715 on one thread, 220 instead of 417 on two; the forward pass (its values' sum from the
+     * copied rows, heads outside the positions) 271 instead of 369, and 161 instead of 214.
+     */
     static void attentionBackwardByHeads(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights,
-                                         double[][] valuesT, double[][] dweights, int nHead, double scale,
-                                         int from, int to, Workers team) {
+                                         double[][] valuesT, int nHead, double scale, int from, int to,
+                                         Workers team, AttentionRows scratch) {
         int c = dout[from].length;
         int hd = c / nHead;
         Workers workers = teamFor(team, attentionWork(from, to, c));
-        workers.forRange(nHead, HEAD_GRAIN, (h0, h1) -> {
+        scratch.ensureSlots(workers.threads());
+        workers.forRangeWithSlot(nHead, HEAD_GRAIN, (slot, h0, h1) -> {
+            HeadRows rows = scratch.get(slot, qkv.length, hd);
+            double[][] qh = rows.q;
+            double[][] kh = rows.k;
+            double[][] dyh = rows.dy;
+            double[][] dkh = rows.dk;
+            double[][] dvh = rows.dv;
+            double[][] dzs = rows.dz;
+            double[][] ah = rows.a;
+            double[] dq = rows.row;
             for (int h = h0; h < h1; h++) {
                 int qs = h * hd;
                 int ks = c + qs;
@@ -1507,24 +1562,20 @@ final class Kernels {
                         column[s] = qkv[s][vs + j];
                     }
                 }
-                // The head's own rows: its sums of dk and dv, position by position, and dz, followed
-                // by the sum of one position's dq.
-                double[] dk = dweights[h];
-                double[] dv = dweights[nHead + h];
-                double[] dz = dweights[2 * nHead + h];
-                int qo = to;
                 for (int s = 0; s < to; s++) {
-                    System.arraycopy(dqkv[s], ks, dk, s * hd, hd);
-                    System.arraycopy(dqkv[s], vs, dv, s * hd, hd);
+                    System.arraycopy(qkv[s], ks, kh[s], 0, hd);
+                    System.arraycopy(dqkv[s], ks, dkh[s], 0, hd);
+                    System.arraycopy(dqkv[s], vs, dvh[s], 0, hd);
                 }
-                for (int t = to - 1; t >= from; t--) {
-                    double[] a = weights[t][h];
-                    double[] dy = dout[t];
-                    double[] q = qkv[t];
-                    double[] dq = dqkv[t];
+                for (int t = from; t < to; t++) {
+                    System.arraycopy(qkv[t], qs, qh[t], 0, hd);
+                    System.arraycopy(dout[t], qs, dyh[t], 0, hd);
+                    ah[t] = weights[t][h];
+                    double[] a = ah[t];
+                    double[] dz = dzs[t];
                     int n = t + 1;
                     // da_s = dy . v_s, kept in dz until dz_s replaces it
-                    attentionLogits(dz, dy, valuesT, qs, hd, n);
+                    attentionLogits(dz, dout[t], valuesT, qs, hd, n);
                     double weighted = 0.0;
                     for (int s = 0; s < n; s++) {
                         weighted += a[s] * dz[s];
@@ -1532,59 +1583,151 @@ final class Kernels {
                     for (int s = 0; s < n; s++) {
                         dz[s] = a[s] * (dz[s] - weighted) * scale;
                     }
-                    System.arraycopy(dq, qs, dz, qo, hd);
-                    addWeightedRows(dz, qo, dz, qkv, ks, hd, n);
-                    System.arraycopy(dz, qo, dq, qs, hd);
-                    for (int s = 0; s < n; s++) {
-                        double dzs = dz[s];
-                        int o = s * hd;
-                        for (int j = 0; j < hd; j++) {
-                            dk[o + j] += dzs * q[qs + j];
-                        }
-                    }
+                    System.arraycopy(dqkv[t], qs, dq, 0, hd);
+                    addWeightedRowsFromZero(dq, dz, kh, hd, n);
+                    System.arraycopy(dq, 0, dqkv[t], qs, hd);
                 }
-                attentionValueGradient(dv, dout, qs, weights, h, hd, from, to);
+                addColumnTerms(dkh, dzs, qh, hd, from, to);
+                addColumnTerms(dvh, ah, dyh, hd, from, to);
                 for (int s = 0; s < to; s++) {
-                    System.arraycopy(dk, s * hd, dqkv[s], ks, hd);
-                    System.arraycopy(dv, s * hd, dqkv[s], vs, hd);
+                    System.arraycopy(dkh[s], 0, dqkv[s], ks, hd);
+                    System.arraycopy(dvh[s], 0, dqkv[s], vs, hd);
                 }
             }
         });
     }
 
     /**
-     * {@code dv_s += sum_t a_t[s] dy_t} over the positions {@code t} of {@code [from, to)} that
-     * attend to {@code s} ({@code t >= s}), into the head's own row {@code dv} (position {@code s}
-     * at {@code s hd}): position by position {@code s}, four positions
-     * {@code t} per pass along the head, so that each gradient row is loaded and stored once per
-     * four terms. The terms go from the last position down, as when each position's pass added
-     * its own (the order {@code SmallAttention} keeps, bit for bit), whatever the number of threads.
+     * Each thread's scratch rows for the attention ({@link HeadRows}), kept by a workspace so that
+     * a step allocates none: a thread works on one head at a time, and copies that head's columns
+     * into its rows. Made the first time a thread needs them.
      */
-    private static void attentionValueGradient(double[] dv, double[][] dout, int qs,
-                                               double[][][] weights, int h, int hd, int from, int to) {
+    static final class AttentionRows {
+        private HeadRows[] slots = new HeadRows[1];
+
+        /** Makes room for the rows of {@code threads} threads: on the calling thread, before a loop. */
+        void ensureSlots(int threads) {
+            if (slots.length < threads) {
+                slots = Arrays.copyOf(slots, threads);
+            }
+        }
+
+        /**
+         * The rows of thread {@code slot}, for {@code positions} positions (the workspace's, so that
+         * they are made once) and heads of {@code hd} channels: only from that thread, within a loop.
+         */
+        HeadRows get(int slot, int positions, int hd) {
+            HeadRows rows = slots[slot];
+            if (rows == null || rows.q.length < positions || rows.row.length != hd) {
+                rows = new HeadRows(positions, hd);
+                slots[slot] = rows;
+            }
+            return rows;
+        }
+    }
+
+    /**
+     * One thread's rows for one head at a time, (T, hd) unless said otherwise, each row starting at
+     * index 0 (see {@link #addWeightedRowsFromZero}).
+     */
+    static final class HeadRows {
+        /** The head's queries. */
+        final double[][] q;
+        /** The head's keys (backward), or its values (forward). */
+        final double[][] k;
+        /** The head's part of the output's gradient. */
+        final double[][] dy;
+        /** The sums of the keys' gradients. */
+        final double[][] dk;
+        /** The sums of the values' gradients. */
+        final double[][] dv;
+        /** (T, T) each position's {@code dz}, the gradient of its logits. */
+        final double[][] dz;
+        /** (T) each position's attention weights of the head: references to the weights' rows. */
+        final double[][] a;
+        /** (hd) one position's query gradient, or its output. */
+        final double[] row;
+
+        HeadRows(int positions, int hd) {
+            q = new double[positions][hd];
+            k = new double[positions][hd];
+            dy = new double[positions][hd];
+            dk = new double[positions][hd];
+            dv = new double[positions][hd];
+            dz = new double[positions][positions];
+            a = new double[positions][];
+            row = new double[hd];
+        }
+    }
+
+    /**
+     * {@code y[j] += c[0] r_0[j] + c[1] r_1[j] + ...} over the rows {@code s < n},
+     * {@code j < len}: four rows per pass along {@code y}, the terms added one at a time in row
+     * order (the same bits as one row per pass).
+     *
+     * <p>Why every array from index 0: C2 (JDK 17) vectorizes a loop only if it can order its
+     * loads and stores, and it compares two array accesses only when their indices differ by a
+     * constant; {@code y[at + j]} against {@code r[col + j]} (two different variables added) it
+     * cannot compare, so it must assume the store into {@code y} may feed the next load from
+     * {@code r}, and the loop stays scalar. ({@link #addWeightedRows} is that form: a single
+     * position, in generation, uses it without copying the rows.)
+     */
+    private static void addWeightedRowsFromZero(double[] y, double[] c, double[][] rows, int len, int n) {
+        int s = 0;
+        for (; s + 3 < n; s += 4) {
+            double c0 = c[s];
+            double c1 = c[s + 1];
+            double c2 = c[s + 2];
+            double c3 = c[s + 3];
+            double[] r0 = rows[s];
+            double[] r1 = rows[s + 1];
+            double[] r2 = rows[s + 2];
+            double[] r3 = rows[s + 3];
+            for (int j = 0; j < len; j++) {
+                y[j] = y[j] + c0 * r0[j] + c1 * r1[j] + c2 * r2[j] + c3 * r3[j];
+            }
+        }
+        for (; s < n; s++) {
+            double cs = c[s];
+            double[] r = rows[s];
+            for (int j = 0; j < len; j++) {
+                y[j] = y[j] + cs * r[j];
+            }
+        }
+    }
+
+    /**
+     * {@code g_s += sum_t c_t[s] r_t} for each {@code s < to}, over the positions {@code t} of
+     * {@code [from, to)} that attend to {@code s} ({@code t >= s}): the keys' gradients
+     * ({@code c} the positions' {@code dz}, {@code r} the queries) and the values' ({@code c} the
+     * weights, {@code r} the output's gradient). Four positions per pass along {@code g_s}, so that
+     * each element is loaded and stored once per four terms; the terms go from the last position
+     * down, one at a time, as when each position added its own (the order {@code SmallAttention}
+     * keeps, bit for bit). Rows from index 0, as in {@link #addWeightedRowsFromZero}.
+     */
+    private static void addColumnTerms(double[][] g, double[][] c, double[][] rows, int len, int from, int to) {
         for (int s = 0; s < to; s++) {
-            int o = s * hd;
+            double[] gs = g[s];
             int last = Math.max(s, from);
             int t = to - 1;
             for (; t - 3 >= last; t -= 4) {
-                double a0 = weights[t][h][s];
-                double a1 = weights[t - 1][h][s];
-                double a2 = weights[t - 2][h][s];
-                double a3 = weights[t - 3][h][s];
-                double[] y0 = dout[t];
-                double[] y1 = dout[t - 1];
-                double[] y2 = dout[t - 2];
-                double[] y3 = dout[t - 3];
-                for (int j = 0; j < hd; j++) {
-                    dv[o + j] = dv[o + j] + a0 * y0[qs + j] + a1 * y1[qs + j] + a2 * y2[qs + j]
-                            + a3 * y3[qs + j];
+                double c0 = c[t][s];
+                double c1 = c[t - 1][s];
+                double c2 = c[t - 2][s];
+                double c3 = c[t - 3][s];
+                double[] r0 = rows[t];
+                double[] r1 = rows[t - 1];
+                double[] r2 = rows[t - 2];
+                double[] r3 = rows[t - 3];
+                for (int j = 0; j < len; j++) {
+                    gs[j] = gs[j] + c0 * r0[j] + c1 * r1[j] + c2 * r2[j] + c3 * r3[j];
                 }
             }
             for (; t >= last; t--) {
-                double as = weights[t][h][s];
-                double[] dy = dout[t];
-                for (int j = 0; j < hd; j++) {
-                    dv[o + j] += as * dy[qs + j];
+                double cs = c[t][s];
+                double[] r = rows[t];
+                for (int j = 0; j < len; j++) {
+                    gs[j] = gs[j] + cs * r[j];
                 }
             }
         }

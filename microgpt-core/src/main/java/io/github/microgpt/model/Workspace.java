@@ -129,6 +129,8 @@ final class Workspace {
      * (see {@code attentionBackward}).
      */
     double[][] dAttnWeights;
+    /** Each thread's rows of one head for the attention (see {@code Kernels.attentionBackward}). */
+    final Kernels.AttentionRows attentionRows = new Kernels.AttentionRows();
 
     /** Each thread's block of transposed weights (see {@code Kernels.matmulForward}). */
     final Kernels.TransposeBlocks transposeBlocks = new Kernels.TransposeBlocks();

@@ -61,9 +61,11 @@ class AttentionKernelsTest {
                     double[][][] weights2 = new double[T][nHead][T];
                     double[][] keysT2 = new double[c][T];
                     if (from > 0) {
-                        Kernels.attentionForwardByHeads(out2, weights2, qkv, keysT2, nHead, scale, 0, from, team);
+                        Kernels.attentionForwardByHeads(out2, weights2, qkv, keysT2, nHead, scale, 0, from, team,
+                                new Kernels.AttentionRows());
                     }
-                    Kernels.attentionForwardByHeads(out2, weights2, qkv, keysT2, nHead, scale, from, to, team);
+                    Kernels.attentionForwardByHeads(out2, weights2, qkv, keysT2, nHead, scale, from, to, team,
+                            new Kernels.AttentionRows());
                     String on = where + " on " + threads + " threads";
                     assertRowBits(out, out2, from, to, on + ": outputs");
                     assertBits(keysT, keysT2, on + ": keys");
@@ -71,8 +73,8 @@ class AttentionKernelsTest {
                         assertBits(weights[t], weights2[t], on + ": weights of position " + t);
                     }
                     double[][] dqkv2 = copy(dqkv0);
-                    Kernels.attentionBackwardByHeads(dqkv2, dout, qkv, weights2, new double[c][T],
-                            new double[3 * nHead][Math.max(T + hd, T * hd)], nHead, scale, from, to, team);
+                    Kernels.attentionBackwardByHeads(dqkv2, dout, qkv, weights2, new double[c][T], nHead, scale,
+                            from, to, team, new Kernels.AttentionRows());
                     assertBits(dqkv, dqkv2, on + ": gradients");
                 }
             }
@@ -134,8 +136,8 @@ class AttentionKernelsTest {
     }
 
     /** Attention forward, one term at a time: the definition the kernels keep. */
-    private static void referenceForward(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
-                                         int nHead, double scale, int from, int to) {
+    static void referenceForward(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
+                                 int nHead, double scale, int from, int to) {
         int c = out[0].length;
         int hd = c / nHead;
         for (int t = from; t < to; t++) {
@@ -166,8 +168,8 @@ class AttentionKernelsTest {
     }
 
     /** Attention backward, one term at a time, from the last position down. */
-    private static void referenceBackward(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights,
-                                          int nHead, double scale, int from, int to) {
+    static void referenceBackward(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights,
+                                  int nHead, double scale, int from, int to) {
         int c = dout[0].length;
         int hd = c / nHead;
         for (int t = to - 1; t >= from; t--) {

@@ -51,7 +51,7 @@ class SmallAttentionTest {
                 double[][][] weights = new double[T][nHead][T];
                 double[][][] weights2 = new double[T][nHead][T];
                 Kernels.attentionForwardByHeads(out, weights, qkv, keysT, nHead, scale, from, to,
-                        ArrayGptModel.SINGLE_THREAD);
+                        ArrayGptModel.SINGLE_THREAD, new Kernels.AttentionRows());
                 SmallAttention.forward(out2, weights2, qkv, keysT2, nHead, scale, from, to);
                 String where = nHead + " heads, positions [" + from + ", " + to + ")";
                 assertBits(out, out2, where + ": outputs");
@@ -66,8 +66,7 @@ class SmallAttentionTest {
                 double[][] dqkv = uniform(random, T, 3 * c, 0.5);
                 double[][] dqkv2 = copy(dqkv);
                 Kernels.attentionBackwardByHeads(dqkv, dout, qkv, weights, new double[c][T],
-                        new double[3 * nHead][Math.max(T + c / nHead, T * (c / nHead))],
-                        nHead, scale, from, to, ArrayGptModel.SINGLE_THREAD);
+                        nHead, scale, from, to, ArrayGptModel.SINGLE_THREAD, new Kernels.AttentionRows());
                 SmallAttention.backward(dqkv2, dout, qkv, weights, new double[T], nHead, scale, from, to);
                 assertBits(dqkv, dqkv2, where + ": gradients");
             }

@@ -131,12 +131,13 @@ final class ModelMemory {
         a.rows(c, t);
         long headWidth = c / nh;
         a.rows(3 * nh, Math.max(t + headWidth, saturatedProduct(t, headWidth)));
-        // FloatKernels.AttentionRows: the slots, and each thread's rows of one head (the core's f32
-        // attention; a thread takes one head at a time, so at most as many threads as heads).
-        if (precision == Precision.F32) {
-            a.references(vectorKernels() ? 1 : threads);
-        }
-        if (precision == Precision.F32 && !vectorKernels()) {
+        // Kernels.AttentionRows (f64) or FloatKernels.AttentionRows: the slots, and each thread's
+        // rows of one head, made by the core's attention loops (f64: for heads of any size but the
+        // four channels of SmallAttention, with microgpt-vector too; f32: without it); a thread
+        // takes one head at a time, so at most as many threads as heads.
+        boolean attentionRows = precision == Precision.F32 ? !vectorKernels() : headWidth != 4;
+        a.references(attentionRows ? threads : 1);
+        if (attentionRows) {
             a.repeat(Math.min(threads, nh), () -> {
                 a.repeat(5, () -> a.rows(t, headWidth));
                 a.rows(t, t);

@@ -3,20 +3,22 @@ package io.github.microgpt.model;
 import static io.github.microgpt.testsupport.Bits.assertBits;
 import static io.github.microgpt.testsupport.Bits.assertRowBits;
 import static io.github.microgpt.testsupport.Matrices.copy;
+import static io.github.microgpt.testsupport.Matrices.gaussian;
 import static io.github.microgpt.testsupport.Matrices.gaussianFloats;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The core's f32 attention with its threads' scratch rows ({@link FloatKernels.AttentionRows}) at
- * the size the rows were made for (64 positions, heads of 32 channels: loops long enough for C2 to
- * vectorize), against the definition one term at a time, bit for bit, on 1 and 2 threads, with
- * one set of rows kept from call to call as a workspace keeps it. The backward pass computes
- * every query's {@code dz} first and then adds four queries' terms per pass to each key's and
- * value's gradient; any change of the order of a single sum changes a last bit here.
+ * The core's f32 and f64 attention with their threads' scratch rows
+ * ({@link FloatKernels.AttentionRows}, {@link Kernels.AttentionRows}) at the size the rows were
+ * made for (64 positions, heads of 32 channels: loops long enough for C2 to vectorize), against
+ * the definition one term at a time, bit for bit, on 1 and 2 threads, with one set of rows kept
+ * from call to call as a workspace keeps it. The backward pass computes every query's {@code dz}
+ * first and then adds four queries' terms per pass to each key's and value's gradient; any change
+ * of the order of a single sum changes a last bit here.
  */
-class FloatAttentionRowsTest {
+class AttentionRowsTest {
 
     private static final int T = 64;
     private static final int N_HEAD = 8;
@@ -62,6 +64,48 @@ class FloatAttentionRowsTest {
                     float[][] dqkv2 = copy(dqkv0);
                     FloatKernels.attentionBackward(dqkv2, dout, qkv, weights2, new float[C][T],
                             new float[3 * N_HEAD][T * HD], N_HEAD, scale, from, to, team, rows);
+                    assertBits(dqkv, dqkv2, on + ": gradients");
+                }
+            }
+        }
+    }
+
+    @Test
+    void doubleRowsKeptFromCallToCallGiveThePlainSums() {
+        Random random = new Random(20261208L);
+        double scale = Math.pow(Math.pow(HD, 0.5), -1);
+        Kernels.AttentionRows rows1 = new Kernels.AttentionRows();
+        Kernels.AttentionRows rows2 = new Kernels.AttentionRows();
+        for (int round = 0; round < 2; round++) {
+            for (int[] range : RANGES) {
+                int from = range[0];
+                int to = range[1];
+                double[][] qkv = gaussian(random, T, 3 * C);
+                double[][] dout = gaussian(random, T, C);
+                double[][] dqkv0 = gaussian(random, T, 3 * C);
+                double[][] out = new double[T][C];
+                double[][][] weights = new double[T][N_HEAD][T];
+                double[][] dqkv = copy(dqkv0);
+                AttentionKernelsTest.referenceForward(out, weights, qkv, new double[C][T], N_HEAD, scale, 0, to);
+                AttentionKernelsTest.referenceBackward(dqkv, dout, qkv, weights, N_HEAD, scale, from, to);
+                for (int threads = 1; threads <= 2; threads++) {
+                    Workers team = new Workers(threads, 1);
+                    Kernels.AttentionRows rows = threads == 1 ? rows1 : rows2;
+                    String on = "f64, positions [" + from + ", " + to + ") on " + threads + " threads, round " + round;
+                    double[][] out2 = new double[T][C];
+                    double[][][] weights2 = new double[T][N_HEAD][T];
+                    double[][] keysT = new double[C][T];
+                    if (from > 0) {
+                        Kernels.attentionForwardByHeads(out2, weights2, qkv, keysT, N_HEAD, scale, 0, from, team, rows);
+                    }
+                    Kernels.attentionForwardByHeads(out2, weights2, qkv, keysT, N_HEAD, scale, from, to, team, rows);
+                    assertRowBits(out, out2, from, to, on + ": outputs");
+                    for (int t = from; t < to; t++) {
+                        assertBits(weights[t], weights2[t], on + ": weights of position " + t);
+                    }
+                    double[][] dqkv2 = copy(dqkv0);
+                    Kernels.attentionBackwardByHeads(dqkv2, dout, qkv, weights2, new double[C][T], N_HEAD, scale,
+                            from, to, team, rows);
                     assertBits(dqkv, dqkv2, on + ": gradients");
                 }
             }
