@@ -74,7 +74,7 @@ final class ConfigJson {
     }
 
     static Contents read(Path file, JsonFields root) throws CheckpointException {
-        JsonFile.checkFormat(file, root, Format.FORMAT);
+        JsonFile.checkFormat(file, root, Format.FORMAT, Format.VERSION);
         JsonFields model = root.object("model");
         model.onlyKeys("architecture", "n_layer", "n_embd", "n_head", "block_size", "init_std", "vocab_size",
                 "num_params", "precision");
