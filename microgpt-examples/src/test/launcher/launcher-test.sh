@@ -159,20 +159,12 @@ passes_option() {
      && grep -qx -- "$option" "$scratch/options.txt"; then echo yes; else echo no; fi
 }
 asks_for_huge_pages() { passes_option -XX:+UseTransparentHugePages "$@"; }
-for command_line in "bench --help" "train --steps 3000" "train --n-embd 64" "train --resume run"; do
+for command_line in "bench --help" "train --steps 3000" "train --n-embd 64" "train --resume run" \
+    "train" "train --help" "train --steps 1500 --data names.txt" "train --engine array"; do
   # shellcheck disable=SC2086
   got="$(asks_for_huge_pages JAVA_OPTS= "$launcher" $command_line)"
   [ "$got" = "$wanted" ] && pass "$command_line asks for huge pages: $got (kernel: $thp_mode)" \
     || fail "$command_line asks for huge pages: $got, wanted $wanted (kernel: $thp_mode)"
-done
-# The short training run (the one with the quick compiler alone) asks for none, whatever the kernel:
-# on a virtual machine that hands free memory back to its host, each fresh huge page costs more
-# than the short run gains.
-for command_line in "train" "train --help" "train --steps 1500 --data names.txt" "train --engine array"; do
-  # shellcheck disable=SC2086
-  got="$(asks_for_huge_pages JAVA_OPTS= "$launcher" $command_line)"
-  [ "$got" = no ] && pass "$command_line (a short run) asks for no huge pages" \
-    || fail "$command_line (a short run) asks for huge pages"
 done
 # generate asks for none, whatever the model: it never ran faster with them after a pause (see the launcher).
 for command_line in "generate --model run" "generate --model run --samples 1000" "generate --help"; do
@@ -206,6 +198,14 @@ check_option_cases -XX:TieredStopAtLevel=1 "quick compiler only" \
   "yes:train" "yes:train --steps 1500 --data names.txt" "yes:train --steps=300" "yes:train --engine array" \
   "no:train --steps 1501" "no:train --steps=3000" "no:train --steps many" "no:train --n-embd 64" \
   "no:train --n-layer=2" "no:train --block-size 32" "no:train --resume run" "no:generate" "no:bench"
+# The short run's young generation is 16 MB (less fresh memory to fault in), a longer or larger
+# run's 64 MB, generate's 16 MB; bench has none of its own.
+check_option_cases -Xmn16m "young generation of 16 MB" \
+  "yes:train" "yes:train --steps=300" "yes:train --engine array" "yes:generate --model run" \
+  "no:train --steps 1501" "no:train --n-embd 64" "no:train --resume run" "no:bench"
+check_option_cases -Xmn64m "young generation of 64 MB" \
+  "no:train" "no:train --steps 1500 --data names.txt" "yes:train --steps 1501" "yes:train --n-layer=2" \
+  "yes:train --resume run" "no:generate --model run" "no:bench"
 got="$(quick_compiler_only "JAVA_OPTS=-Xmx256m" "$launcher" train)"
 [ "$got" = no ] && pass "JAVA_OPTS replaces train's quick compiler" || fail "train gets the quick compiler only despite JAVA_OPTS"
 

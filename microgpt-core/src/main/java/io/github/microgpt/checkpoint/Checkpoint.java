@@ -267,7 +267,9 @@ public final class Checkpoint {
     /**
      * Checks that a tokenizer's vocabulary can be saved: every token a character that prints on
      * one line (no control character but the tab, no line or paragraph separator, no unpaired
-     * surrogate). A program that saves at the end of a run can check its data up front.
+     * surrogate, no byte-order mark): the rule of {@link io.github.microgpt.text.Documents#isRefusedCharacter},
+     * which {@link Tokenizer} itself holds its characters to, so that every tokenizer passes.
+     * A program that saves at the end of a run may still call it up front.
      *
      * @param tokenizer the tokenizer
      * @throws IllegalArgumentException naming the first character that cannot be saved

@@ -74,7 +74,7 @@ final class ConfigJson {
     }
 
     static Contents read(Path file, JsonFields root) throws CheckpointException {
-        JsonFile.checkFormat(file, root, Format.FORMAT);
+        JsonFile.checkFormat(file, root, Format.FORMAT, Format.VERSION);
         JsonFields model = root.object("model");
         model.onlyKeys("architecture", "n_layer", "n_embd", "n_head", "block_size", "init_std", "vocab_size",
                 "num_params", "precision");
@@ -165,7 +165,7 @@ final class ConfigJson {
     /**
      * Whether every token of a vocabulary is a character that prints on one line: no control
      * character but the tab (a line break or a terminal's escape would reach the output of every
-     * sample), no line or paragraph separator, no half of a surrogate pair. This is the one rule
+     * sample), no line or paragraph separator, no half of a surrogate pair, no byte-order mark. This is the one rule
      * of {@link Documents#isRefusedCharacter}, which every data file, text and download is held
      * to before training, so a vocabulary built from them can always be saved.
      *
@@ -180,7 +180,7 @@ final class ConfigJson {
             if (Documents.isRefusedCharacter(cp)) {
                 return "holds " + codePoint(cp) + " at character " + index + ", which is not a printable character"
                         + " (tokens are single characters that print on one line: no control characters but the"
-                        + " tab, no line breaks, no unpaired surrogates)";
+                        + " tab, no line breaks, no unpaired surrogates, no byte-order mark)";
             }
         }
         return null;

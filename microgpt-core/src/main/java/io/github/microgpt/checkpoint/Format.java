@@ -10,8 +10,16 @@ final class Format {
     static final String FORMAT = "microgpt-checkpoint";
     /** The format name in {@value #TRAINER_FILE}. */
     static final String TRAINING_FORMAT = "microgpt-training-state";
-    /** The version of the format this library writes and reads. */
+    /** The version of the format this library writes and reads, in {@value #CONFIG_FILE} and the safetensors files. */
     static final int VERSION = 1;
+    /**
+     * The version of {@value #TRAINER_FILE} this library writes, and the newest it reads: 2 names
+     * the trainer's place {@code next_document}/{@code next_position}; version 1 named it
+     * {@code position_document}/{@code position_pos} (and builds between the rename and this
+     * version wrote the new names as version 1: both are read). An older build reads the 2 and
+     * says a newer microgpt wrote the file, rather than that a key is unknown.
+     */
+    static final int TRAINER_VERSION = 2;
 
     /** The weights, one tensor per matrix. */
     static final String MODEL_FILE = "model.safetensors";

@@ -66,16 +66,22 @@ final class JsonFile {
         }
     }
 
-    /** Checks the {@code format} and {@code version} fields every checkpoint JSON file starts with. */
-    static void checkFormat(Path file, JsonFields root, String format) throws CheckpointException {
+    /**
+     * Checks the {@code format} and {@code version} fields every checkpoint JSON file starts with.
+     *
+     * @param newest the newest version of the file this library reads; every version from 1 is read
+     * @return the file's version
+     */
+    static int checkFormat(Path file, JsonFields root, String format, int newest) throws CheckpointException {
         String actual = root.string("format");
         if (!actual.equals(format)) {
             throw root.error("format", "is " + JsonFields.describe(actual) + ", expected \"" + format + "\"");
         }
         int version = root.integer("version", 1, Integer.MAX_VALUE);
-        if (version != Format.VERSION) {
+        if (version > newest) {
             throw new CheckpointException(file, "unsupported version " + version + " (this library reads version "
-                    + Format.VERSION + "; a newer microgpt wrote it)");
+                    + (newest == 1 ? "1" : "1 to " + newest) + "; a newer microgpt wrote it)");
         }
+        return version;
     }
 }

@@ -75,7 +75,7 @@ final class TrainerJson {
         data.put("sha256", training.fingerprint().sha256());
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("format", Format.TRAINING_FORMAT);
-        root.put("version", Format.VERSION);
+        root.put("version", Format.TRAINER_VERSION);
         root.put("trainer", trainer);
         root.put("optimizer", optimizer);
         root.put("data", data);
@@ -110,7 +110,7 @@ final class TrainerJson {
     }
 
     static Contents read(Path file, JsonFields root, GptConfig config) throws CheckpointException {
-        JsonFile.checkFormat(file, root, Format.TRAINING_FORMAT);
+        int version = JsonFile.checkFormat(file, root, Format.TRAINING_FORMAT, Format.TRAINER_VERSION);
 
         JsonFields data = root.object("data");
         data.onlyKeys("documents", "sha256");
@@ -122,8 +122,13 @@ final class TrainerJson {
         DataFingerprint fingerprint = new DataFingerprint(documents, sha256);
 
         JsonFields t = root.object("trainer");
-        t.onlyKeys("steps_done", "total_steps", "next_document", "next_position", OLD_DOCUMENT, OLD_POSITION,
-                "step_mode");
+        if (version == 1) {
+            t.onlyKeys("steps_done", "total_steps", "next_document", "next_position", OLD_DOCUMENT, OLD_POSITION,
+                    "step_mode");
+        } else {
+            // The older names are version 1's; a file of version 2 that has them was edited by hand.
+            t.onlyKeys("steps_done", "total_steps", "next_document", "next_position", "step_mode");
+        }
         int totalSteps = t.integer("total_steps", 1, Integer.MAX_VALUE);
         int stepsDone = t.integer("steps_done", 0, totalSteps);
         // Older files (OLD_DOCUMENT) kept only the cursor of the position steps.

@@ -77,7 +77,9 @@ public final class Documents {
      * @param text the whole text
      * @return the documents, in order
      * @throws IllegalArgumentException if a document holds a character no document may hold (see
-     *     {@link #isRefusedCharacter}); the message names it as U+XXXX, with its line and column
+     *     {@link #isRefusedCharacter}, a byte-order mark at the start too: a text read by a reader
+     *     that kept the file's mark is given without it); the message names it as U+XXXX, with its
+     *     line and column
      */
     public static List<String> parse(String text) {
         Objects.requireNonNull(text, "text");
@@ -93,11 +95,16 @@ public final class Documents {
     /**
      * Whether a character is refused in a document: a control character other than the tab (C0,
      * DEL and C1, among them the escape that drives a terminal), the line and paragraph separators
-     * U+2028 and U+2029 (a line break to many programs), or half of a surrogate pair standing
-     * alone. Such a character in a line is a sign of a file that is not text (a log with a
-     * terminal's colours, a file in another encoding), and a checkpoint could not store it in its
-     * vocabulary. At the ends of a line, the ones Python counts as whitespace are stripped first,
-     * as {@code microgpt.py} strips them, and are no part of a document.
+     * U+2028 and U+2029 (a line break to many programs), half of a surrogate pair standing
+     * alone, or the byte-order mark U+FEFF. Such a character in a line is a sign of a file that is
+     * not text (a log with a terminal's colours, a file in another encoding) or of files joined
+     * together: a byte-order mark belongs only at the very start of a file, where {@link #load}
+     * drops one, and one anywhere else (a second at the start, one at the start of a later line)
+     * is the mark of another file that was appended, which would become an invisible token. A
+     * checkpoint could not store such a character in its vocabulary, and a {@link Tokenizer}
+     * refuses it too: this is the one rule of them all. At the ends of a line, the characters
+     * Python counts as whitespace are stripped first, as {@code microgpt.py} strips them, and are
+     * no part of a document.
      *
      * <p>Every other character is text and is kept: the format characters too, such as a
      * zero-width joiner (in emoji and in Indic scripts) or the bidirectional controls that text in
@@ -110,7 +117,28 @@ public final class Documents {
      */
     public static boolean isRefusedCharacter(int codePoint) {
         return codePoint != '\t' && Character.isISOControl(codePoint) || codePoint == 0x2028 || codePoint == 0x2029
-                || Character.getType(codePoint) == Character.SURROGATE;
+                || codePoint == BYTE_ORDER_MARK || Character.getType(codePoint) == Character.SURROGATE;
+    }
+
+    /** U+FEFF: at the very start of a file, the byte-order mark; anywhere else, refused. */
+    private static final int BYTE_ORDER_MARK = 0xFEFF;
+
+    /** What a document may hold, said in every refusal of a character ({@link #isRefusedCharacter}). */
+    static final String ALLOWED = "a document is a line of text, which may hold a tab but no other control"
+            + " character, no line or paragraph separator, no unpaired surrogate and no byte-order mark";
+
+    /**
+     * A refused character as a message names it, with its code point: {@code "the control
+     * character U+001B"}; for a byte-order mark, why it is refused.
+     */
+    static String describeRefused(int codePoint) {
+        String what = codePoint == 0x2028 ? "the line separator" : codePoint == 0x2029 ? "the paragraph separator"
+                : codePoint == BYTE_ORDER_MARK ? "a byte-order mark"
+                : Character.getType(codePoint) == Character.SURROGATE
+                        ? "an unpaired surrogate (half of a pair, no character by itself)" : "the control character";
+        String named = String.format(Locale.ROOT, "%s U+%04X", what, codePoint);
+        return codePoint != BYTE_ORDER_MARK ? named : named + " (it belongs only at the very start of a file, where one"
+                + " is dropped; another, after it or at the start of a later line, is left by joining files)";
     }
 
     /** {@link #parse(String)}, refusing more than {@code maxDocuments} documents as {@code source}. */
@@ -167,12 +195,8 @@ public final class Documents {
 
     /** The refusal of a character at a line and column (in characters, from 1) of {@code source}. */
     private static RefusedCharacterException refused(String source, int codePoint, int line, int column) {
-        String what = codePoint == 0x2028 ? "the line separator" : codePoint == 0x2029 ? "the paragraph separator"
-                : Character.getType(codePoint) == Character.SURROGATE
-                        ? "an unpaired surrogate (half of a pair, no character by itself)" : "the control character";
-        return new RefusedCharacterException(String.format(Locale.ROOT, "%s holds %s U+%04X at line %d, column %d;"
-                + " a document is a line of text, which may hold a tab but no other control character, line"
-                + " separator or unpaired surrogate: remove it", source, what, codePoint, line, column));
+        return new RefusedCharacterException(String.format(Locale.ROOT, "%s holds %s at line %d, column %d; %s:"
+                + " remove it", source, describeRefused(codePoint), line, column, ALLOWED));
     }
 
     /**
@@ -206,7 +230,9 @@ public final class Documents {
     /**
      * Reads documents from a UTF-8 text file of at most {@value #MAX_FILE_BYTES} bytes. A
      * byte-order mark at the start (the bytes {@code EF BB BF}, which some editors write to
-     * say "this is UTF-8") is dropped, so it does not become a character of the vocabulary.
+     * say "this is UTF-8") is dropped, so it does not become a character of the vocabulary; one
+     * only: a second right after it, as one at the start of any later line, is refused with its
+     * line and column ({@link #isRefusedCharacter}), for it is left by joining files.
      *
      * @param file the file
      * @return the documents, in order; never empty
@@ -218,7 +244,8 @@ public final class Documents {
      *     offset), or holds a NUL byte, which no text of names or words has: it is then UTF-16 or
      *     UTF-32 text, or not text at all (the message says which it looks like); or if a document
      *     holds a character no document may hold ({@link #isRefusedCharacter}: a control
-     *     character other than the tab, a line or paragraph separator, an unpaired surrogate),
+     *     character other than the tab, a line or paragraph separator, an unpaired surrogate, a
+     *     byte-order mark other than the one at the very start),
      *     named as U+XXXX with its line and column
      * @throws IOException if it is larger than {@value #MAX_FILE_BYTES} bytes (checked before
      *     reading) or reading fails otherwise

@@ -29,7 +29,10 @@ public final class Tokenizer {
      *
      * @param documents the training documents
      * @return the tokenizer
-     * @throws IllegalArgumentException if the documents contain no character at all
+     * @throws IllegalArgumentException if the documents contain no character at all, or a
+     *     character no document may hold ({@link Documents#isRefusedCharacter}: a control character
+     *     other than the tab, a line or paragraph separator, an unpaired surrogate, a byte-order
+     *     mark), named with the index of its document and its index there
      */
     public static Tokenizer fromDocuments(Collection<String> documents) {
         Objects.requireNonNull(documents, "documents");
@@ -69,7 +72,33 @@ public final class Tokenizer {
         for (int codePoint : others) {
             sorted[n++] = codePoint;
         }
+        for (int codePoint : sorted) {
+            if (Documents.isRefusedCharacter(codePoint)) {
+                throw refused(documents, codePoint);
+            }
+        }
         return new Tokenizer(sorted);
+    }
+
+    /**
+     * The refusal of a character no document may hold, found in the vocabulary of
+     * {@code documents}: they are read again to say where it first is, which only a refusal pays for.
+     */
+    private static IllegalArgumentException refused(Collection<String> documents, int codePoint) {
+        int index = 0;
+        for (String document : documents) {
+            for (int i = 0; i < document.length(); ) {
+                int c = document.codePointAt(i);
+                if (c == codePoint) {
+                    return new IllegalArgumentException("document " + index + " (from 0) holds "
+                            + Documents.describeRefused(codePoint) + " at index " + i + "; " + Documents.ALLOWED
+                            + ", and a token is a character of a document");
+                }
+                i += Character.charCount(c);
+            }
+            index++;
+        }
+        throw new AssertionError("U+" + Integer.toHexString(codePoint) + " is in the vocabulary of the documents");
     }
 
     /**
@@ -77,13 +106,24 @@ public final class Tokenizer {
      *
      * @param characters the vocabulary; each character once, in any order (they are sorted)
      * @return the tokenizer
-     * @throws IllegalArgumentException if {@code characters} is empty or repeats a character
+     * @throws IllegalArgumentException if {@code characters} is empty, repeats a character, or
+     *     holds a character no document may hold ({@link Documents#isRefusedCharacter}, the rule
+     *     of {@link #fromDocuments} too: a control character other than the tab, a line or
+     *     paragraph separator, an unpaired surrogate, a byte-order mark), named with its index
      */
     public static Tokenizer ofCharacters(String characters) {
         Objects.requireNonNull(characters, "characters");
         int[] sorted = characters.codePoints().sorted().toArray();
         if (sorted.length == 0) {
             throw new IllegalArgumentException("a vocabulary needs at least one character");
+        }
+        for (int i = 0; i < characters.length(); ) {
+            int codePoint = characters.codePointAt(i);
+            if (Documents.isRefusedCharacter(codePoint)) {
+                throw new IllegalArgumentException("the vocabulary holds " + Documents.describeRefused(codePoint)
+                        + " at index " + i + "; " + Documents.ALLOWED + ", and a token is a character of a document");
+            }
+            i += Character.charCount(codePoint);
         }
         for (int i = 1; i < sorted.length; i++) {
             if (sorted[i] == sorted[i - 1]) {

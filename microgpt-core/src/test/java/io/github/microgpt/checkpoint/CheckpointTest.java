@@ -570,7 +570,7 @@ class CheckpointTest {
         assertProblem("bad JSON at character", "config.json", s -> s.replace("}", ","));
         assertProblem("the field \"vocabulary\" is missing", "config.json", s -> s.replace("\"vocabulary\"", "\"vocab\""));
         assertProblem("trainer.json: unsupported version 7", "trainer.json",
-                s -> s.replace("\"version\": 1", "\"version\": 7"));
+                s -> s.replace("\"version\": 2", "\"version\": 7"));
         assertProblem("\"trainer.steps_done\" must be an integer from 0 to 20, got 21", "trainer.json",
                 s -> s.replace("\"steps_done\": 2", "\"steps_done\": 21"));
         assertProblem("\"trainer.next_document\" must be an integer from 0 to 6", "trainer.json",

@@ -92,6 +92,7 @@ class OlderPlaceKeysTest {
         Trainer trainer = trainer();
         losses(trainer, StepMode.DOCUMENT, 7);
         Path dir = save(trainer, savedMode);
+        edit(dir, VERSION_2, VERSION_1);
         edit(dir, "\"next_document\": 2", "\"position_document\": 0");
         edit(dir, "\"next_position\": 0", "\"position_pos\": 0");
         Trainer resumed = Checkpoint.load(dir).resumeWith(DOCS).trainer();
@@ -104,6 +105,7 @@ class OlderPlaceKeysTest {
         Trainer trainer = trainer();
         losses(trainer, StepMode.POSITION, 7);   // "anna" (5 positions), then 2 of "bob"
         Path dir = save(trainer, StepMode.POSITION);
+        edit(dir, VERSION_2, VERSION_1);
         edit(dir, "\"next_document\": 1", "\"position_document\": 1");
         edit(dir, "\"next_position\": 2", "\"position_pos\": 2");
         Trainer resumed = Checkpoint.load(dir).resumeWith(DOCS).trainer();
@@ -116,8 +118,45 @@ class OlderPlaceKeysTest {
         Trainer trainer = trainer();
         trainer.step(StepMode.DOCUMENT);
         Path dir = save(trainer, StepMode.DOCUMENT);
+        edit(dir, VERSION_2, VERSION_1);
         edit(dir, "\"next_position\": 0", "\"next_position\": 0, \"position_document\": 0");
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
         assertTrue(e.getMessage().contains("both there"), e.getMessage());
+    }
+
+    private static final String VERSION_1 = "\"format\": \"microgpt-training-state\",\n  \"version\": 1,";
+    private static final String VERSION_2 = "\"format\": \"microgpt-training-state\",\n  \"version\": 2,";
+
+    /**
+     * The renamed keys came with version 2 of {@code trainer.json}, so that an older build, which
+     * reads version 1 only, says a newer microgpt wrote such a file instead of calling
+     * {@code next_document} an unknown key; the configuration stays version 1. A version-1 file
+     * with the new names (written between the rename and the version) still reads; a version-2
+     * file with the older names is refused; a version from the future is named as such.
+     */
+    @Test
+    void theNewKeysAreVersion2AndVersion1StillReads() throws Exception {
+        Trainer trainer = trainer();
+        losses(trainer, StepMode.DOCUMENT, 3);
+        Path dir = save(trainer, StepMode.DOCUMENT);
+        assertTrue(Files.readString(dir.resolve(Format.TRAINER_FILE)).contains(VERSION_2));
+        assertTrue(Files.readString(dir.resolve(Format.CONFIG_FILE)).contains("\"version\": 1,"));
+        TrainerState saved = trainer.state();
+        assertEquals(saved, Checkpoint.load(dir).resumeWith(DOCS).trainer().state());
+
+        edit(dir, VERSION_2, VERSION_1);
+        assertEquals(saved, Checkpoint.load(dir).resumeWith(DOCS).trainer().state(), "version 1, new names");
+
+        edit(dir, VERSION_1, VERSION_2);
+        edit(dir, "\"next_document\": 3", "\"position_document\": 3");
+        edit(dir, "\"next_position\": 0", "\"position_pos\": 0");
+        CheckpointException older = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
+        assertTrue(older.getMessage().contains("\"trainer.position_document\" is not a field this reader knows"),
+                older.getMessage());
+
+        edit(dir, VERSION_2, "\"format\": \"microgpt-training-state\",\n  \"version\": 3,");
+        CheckpointException future = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
+        assertTrue(future.getMessage().endsWith("trainer.json: unsupported version 3 (this library reads version 1 to"
+                + " 2; a newer microgpt wrote it)"), future.getMessage());
     }
 }

@@ -1,8 +1,10 @@
 package io.github.microgpt.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,6 +21,9 @@ import org.junit.jupiter.api.Test;
  * helper that has idled (spinning, yielding, parked) still joins the next loop.
  */
 class WorkersTest {
+
+    /** How long a test waits for a loop that should end before it fails rather than hang the build. */
+    private static final Duration HANG = Duration.ofSeconds(60);
 
     @Test
     void chunksRunningAtTheSameTimeNeverShareASlot() {
@@ -119,7 +124,7 @@ class WorkersTest {
                 Workers team = new Workers(threads);
                 int count = 64;
                 AtomicIntegerArray runs = new AtomicIntegerArray(count);
-                Thread caller = Thread.currentThread();
+                AtomicReference<Thread> caller = new AtomicReference<>();
                 AtomicReference<Thread> stopped = new AtomicReference<>();
                 AtomicBoolean released = new AtomicBoolean();
                 Thread releaser = new Thread(() -> {
@@ -135,7 +140,7 @@ class WorkersTest {
                 releaser.start();
                 Workers.RangeTask body = (from, to) -> {
                     Thread current = Thread.currentThread();
-                    if (current == caller) {
+                    if (current == caller.get()) {
                         while (stopped.get() == null) {
                             Thread.onSpinWait();
                         }
@@ -148,12 +153,19 @@ class WorkersTest {
                         runs.incrementAndGet(i);
                     }
                 };
-                if (withSlot) {
-                    team.forRangeWithSlot(count, 4, (slot, from, to) -> body.run(from, to));
-                } else {
-                    team.forRange(count, 4, body);
-                }
                 String where = threads + " threads" + (withSlot ? ", with slots" : "");
+                // On another thread, bounded: were the wait for the stopped chunk broken so that it
+                // never ends (a lost wake-up), the test fails after the bound instead of hanging the
+                // build. The bound is no speed limit: the loop takes some 20 ms.
+                boolean slots = withSlot;
+                assertTimeoutPreemptively(HANG, () -> {
+                    caller.set(Thread.currentThread());
+                    if (slots) {
+                        team.forRangeWithSlot(count, 4, (slot, from, to) -> body.run(from, to));
+                    } else {
+                        team.forRange(count, 4, body);
+                    }
+                }, () -> "the loop did not end within " + HANG + " after the stopped helper was let go, " + where);
                 assertTrue(released.get(), "the loop ended while a helper was stopped inside a chunk, " + where);
                 releaser.join();
                 for (int i = 0; i < count; i++) {

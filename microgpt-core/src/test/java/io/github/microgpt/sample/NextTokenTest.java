@@ -149,7 +149,7 @@ class NextTokenTest {
     void toStringQuotesThePrefixAndTheTokensAsJavaStringLiterals() {
         java.util.Map<String, String> literal = java.util.Map.of("\"", "\\\"", "\\", "\\\\",
                 "\t", "\\u0009", "\n", "\\u000A", "\u200B", "\\u200B", "<BOS>", "<BOS>");
-        String[][] cases = {{"\"\\", "\"\\\"", "\\\"\\\\\\\""}, {"\t\n", "\n\t", "\\u000A\\u0009"},
+        String[][] cases = {{"\"\\", "\"\\\"", "\\\"\\\\\\\""}, {"\t\u200B", "\u200B\t", "\\u200B\\u0009"},
             {"\"\u200B", "\u200B\"", "\\u200B\\\""}};
         for (String[] c : cases) {
             Tokenizer tokenizer = Tokenizer.ofCharacters(c[0]);

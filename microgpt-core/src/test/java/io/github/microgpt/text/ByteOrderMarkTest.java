@@ -1,8 +1,11 @@
 package io.github.microgpt.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +13,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A UTF-8 byte-order mark at the start of a data file is not a character of the documents. */
+/**
+ * A UTF-8 byte-order mark at the start of a data file is not a character of the documents, and a
+ * U+FEFF anywhere else is refused ({@link Documents#isRefusedCharacter}).
+ */
 class ByteOrderMarkTest {
 
     @TempDir
@@ -40,11 +46,34 @@ class ByteOrderMarkTest {
         assertEquals(List.of("ava"), Documents.load(file("\uFEFF\n  ava  \n")));
     }
 
+    /**
+     * One leading mark is dropped; any other U+FEFF is refused with its line and column: a second
+     * one right after the first (a file marked twice) kept an invisible character in the
+     * vocabulary, and one at the start of a later line is the mark of a file joined on.
+     */
     @Test
-    void onlyOneLeadingMarkIsDropped() throws IOException {
-        // A second mark is text: the file says it, and the tokenizer will see it.
-        assertEquals(List.of("\uFEFFava"), Documents.load(file("\uFEFF\uFEFFava")));
-        assertEquals(List.of("a\uFEFFva"), Documents.load(file("a\uFEFFva")));
+    void onlyOneLeadingMarkIsDroppedAndAnyOtherIsRefused() throws IOException {
+        for (String[] c : new String[][] {
+            {"\uFEFF\uFEFFava", "line 1, column 1"},
+            {"\uFEFF\uFEFFz\u00f6e\n", "line 1, column 1"},
+            {"ava\n\uFEFFbob\n", "line 2, column 1"},
+            {"\uFEFFava\r\n\uFEFFbob", "line 2, column 1"},
+            {"a\uFEFFva", "line 1, column 2"},
+        }) {
+            Path file = file(c[0]);
+            CharacterCodingException e = assertThrows(CharacterCodingException.class, () -> Documents.load(file));
+            assertEquals(file + " holds a byte-order mark U+FEFF (it belongs only at the very start of a file, where"
+                    + " one is dropped; another, after it or at the start of a later line, is left by joining files) at "
+                    + c[1] + "; a document is a line of text, which may hold a tab but no other control character, no"
+                    + " line or paragraph separator, no unpaired surrogate and no byte-order mark: remove it",
+                    e.getMessage());
+        }
+        // A text has no leading mark to drop: a reader that kept the file's mark is refused the same way.
+        IllegalArgumentException text = assertThrows(IllegalArgumentException.class,
+                () -> Documents.parse("\uFEFFava"));
+        assertTrue(text.getMessage().startsWith("the text holds a byte-order mark U+FEFF (it belongs only at the"),
+                text.getMessage());
+        assertTrue(text.getMessage().contains(" at line 1, column 1;"), text.getMessage());
     }
 
     @Test

@@ -54,7 +54,7 @@ class DocumentsTest {
                     && c != 0x2029).toArray();
 
     /** Characters a document may contain, including look-alikes of whitespace that are not. */
-    private static final int[] CONTENT = ("abcxyzAZ09-'é\u00f1\u03bb\u4e2d\u200b\u180e\ufeff".codePoints()
+    private static final int[] CONTENT = ("abcxyzAZ09-'é\u00f1\u03bb\u4e2d\u200b\u180e\u2060".codePoints()
             .toArray());
 
     private static final int[] SUPPLEMENTARY = {0x1F600, 0x10348, 0x20BB7};
@@ -75,8 +75,9 @@ class DocumentsTest {
             List<String> parsed = Documents.parse(space + "a" + space + "\n" + "b");
             assertEquals(List.of("a", "b"), parsed, String.format("U+%04X must be stripped", c));
         }
-        // Not whitespace for Python: zero-width space, Mongolian vowel separator, byte order mark.
-        for (int c : new int[] {0x200B, 0x180E, 0xFEFF}) {
+        // Not whitespace for Python: zero-width space, Mongolian vowel separator, word joiner (a
+        // byte-order mark is not either, and is refused: ByteOrderMarkTest).
+        for (int c : new int[] {0x200B, 0x180E, 0x2060}) {
             String other = new String(Character.toChars(c));
             assertEquals(List.of(other + "a" + other), Documents.parse(other + "a" + other),
                     String.format("U+%04X must be kept", c));
@@ -106,7 +107,8 @@ class DocumentsTest {
             String text = (String) c[0];
             IllegalArgumentException parsed = assertThrows(IllegalArgumentException.class, () -> Documents.parse(text));
             assertEquals("the text holds " + c[1] + "; a document is a line of text, which may hold a tab but no other"
-                    + " control character, line separator or unpaired surrogate: remove it", parsed.getMessage());
+                    + " control character, no line or paragraph separator, no unpaired surrogate and no byte-order"
+                    + " mark: remove it", parsed.getMessage());
             Path file = Files.writeString(dir.resolve("data.txt"), text, StandardCharsets.UTF_8);
             CharacterCodingException loaded = assertThrows(CharacterCodingException.class, () -> Documents.load(file));
             assertEquals(file + " holds " + c[1], loaded.getMessage().substring(0, loaded.getMessage().indexOf(';')));
@@ -122,14 +124,15 @@ class DocumentsTest {
     }
 
     /**
-     * Format characters are text: a zero-width joiner (emoji, Indic scripts), a byte-order mark
-     * inside a line, and the bidirectional controls that right-to-left text uses are kept.
+     * Format characters are text: a zero-width joiner (emoji, Indic scripts), a word joiner and
+     * the bidirectional controls that right-to-left text uses are kept (a byte-order mark is the
+     * one refused: ByteOrderMarkTest).
      */
     @Test
     void formatCharactersAndBidirectionalControlsAreKept(@TempDir Path dir) throws IOException {
-        String text = "\u202Eabc\n\u2066x\u2069\n\u200Fy\u061C\n\uD83D\uDC69\u200D\uD83D\uDCBB\n\u0915\u094D\u200D\n";
+        String text = "\u202Eabc\n\u2066x\u2069\n\u200Fy\u061C\n\uD83D\uDC69\u200D\uD83D\uDCBB\n\u0915\u094D\u200D\na\u2060b\n";
         List<String> expected = List.of("\u202Eabc", "\u2066x\u2069", "\u200Fy\u061C",
-                "\uD83D\uDC69\u200D\uD83D\uDCBB", "\u0915\u094D\u200D");
+                "\uD83D\uDC69\u200D\uD83D\uDCBB", "\u0915\u094D\u200D", "a\u2060b");
         assertEquals(expected, Documents.parse(text));
         assertEquals(expected, Documents.load(Files.writeString(dir.resolve("rtl.txt"), text)));
     }

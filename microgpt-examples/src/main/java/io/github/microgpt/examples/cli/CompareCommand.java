@@ -87,8 +87,9 @@ public final class CompareCommand implements Callable<Integer> {
             if (!name.endsWith(".svg")) {
                 throw new UsageException("--plot: " + plot + " must end in .svg");
             }
-            TextFiles.checkNotInCheckpoint("--plot", plot, first, "the checkpoint");
-            TextFiles.checkNotInCheckpoint("--plot", plot, second, "the checkpoint");
+            // Which of the two, by its name in the synopsis: the path alone does not say which run.
+            TextFiles.checkNotInCheckpoint("--plot", plot, first, "checkpoint A (the first run's)");
+            TextFiles.checkNotInCheckpoint("--plot", plot, second, "checkpoint B (the second run's)");
             TextFiles.checkWritable("--plot", plot);
         }
         Run a = read(first);

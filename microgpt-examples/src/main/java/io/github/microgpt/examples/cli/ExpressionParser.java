@@ -258,6 +258,13 @@ final class ExpressionParser {
             }
         }
         String literal = text.substring(start, pos);
+        // The numbers of every option and --var (NumberGrammar): not .5, 1. or 007, which
+        // parseDouble reads; the sign is the expression's minus, read before.
+        if (!NumberGrammar.isNumber(literal)) {
+            pos = start;
+            throw error("'" + quotedNumber(literal) + "' is not a plain decimal number",
+                    "a number as --var takes one (" + NumberGrammar.NUMBER_RULE + ")");
+        }
         try {
             double number = Double.parseDouble(literal);
             if (Double.isInfinite(number)) {

@@ -156,11 +156,12 @@ public final class GraphCommand implements Callable<Integer> {
             if (eq <= 0) {
                 throw new UsageException("--var: expected NAME=VALUE, such as x=2, got \"" + variable + "\"");
             }
-            String name = variable.substring(0, eq).strip();
-            String number = variable.substring(eq + 1).strip();
+            // Neither part is stripped: "x= 1" is refused as every option refuses " 1" (NumberGrammar).
+            String name = variable.substring(0, eq);
+            String number = variable.substring(eq + 1);
             if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
                 throw new UsageException("--var: the name \"" + name + "\" must be letters, digits and _, "
-                        + "starting with a letter or _");
+                        + "starting with a letter or _, without spaces");
             }
             if (List.of("tanh", "relu", "exp", "log").contains(name)) {
                 throw new UsageException("--var: \"" + name + "\" is a function, not a variable name");
@@ -168,20 +169,16 @@ public final class GraphCommand implements Callable<Integer> {
             if (leaves.containsKey(name)) {
                 throw new UsageException("--var: " + name + " is given twice");
             }
-            double value;
-            try {
-                value = Double.parseDouble(number);
-            } catch (NumberFormatException e) {
-                throw new UsageException("--var " + name + ": \"" + number + "\" is not a number", e);
+            // parseDouble also reads Java's hexadecimal floats (0x1p3 is 8), literal suffixes (2d),
+            // spaces and a plus sign: the numbers of every option are read here, with any sign.
+            if (!NumberGrammar.isNumber(number)) {
+                throw new UsageException("--var " + name + ": \"" + number + "\" is not a plain decimal number; "
+                        + NumberGrammar.NUMBER_RULE);
             }
-            if (!Double.isFinite(value)) {
-                throw new UsageException("--var " + name + ": the value must be finite, got " + number);
-            }
-            // parseDouble also reads Java's hexadecimal floats (0x1p3 is 8) and literal suffixes
-            // (2d, 2f): the same plain numbers as --lr and --temperature, here with any sign.
-            if (!PositiveNumber.isPlainDecimal(number)) {
-                throw new UsageException("--var " + name + ": \"" + number + "\" is not a plain decimal number"
-                        + " (digits with an optional point and exponent, such as 2, -0.5 or 1e-3)");
+            double value = Double.parseDouble(number);
+            if (Double.isInfinite(value)) {
+                throw new UsageException("--var " + name + ": " + number + " is too large: it overflows a double (the"
+                        + " largest is " + Double.MAX_VALUE + "); the value must be finite");
             }
             if (value == 0 && PositiveNumber.hasNonZeroDigit(number)) {
                 throw new UsageException("--var " + name + ": " + number + " is too small: it rounds to 0 (the"

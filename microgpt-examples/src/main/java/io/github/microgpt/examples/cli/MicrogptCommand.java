@@ -59,7 +59,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "0:Success.",
             "1:The run failed (training diverged, memory ran out, or an internal error).",
             "2:Invalid usage or input (a bad option, value or data file)."},
-        footer = "%nRun 'microgpt help COMMAND' or 'microgpt COMMAND --help' for the options of a command.")
+        footer = {"%nNumbers, in every option and --var, are written as JSON writes them: 42, -5, 0.01, 5e-3;"
+            + " no plus sign, spaces, leading zeros or bare point (.5, 1.).",
+            "%nRun 'microgpt help COMMAND' or 'microgpt COMMAND --help' for the options of a command."})
 public final class MicrogptCommand implements Callable<Integer> {
 
     /** The subcommands, in the order help lists them. */
@@ -275,6 +277,10 @@ public final class MicrogptCommand implements Callable<Integer> {
         commandLine.registerConverter(int.class, WholeNumber.INT);
         commandLine.registerConverter(Long.class, WholeNumber.LONG);
         commandLine.registerConverter(long.class, WholeNumber.LONG);
+        // Double.parseDouble takes +3, " 3", 0x1p3 and 1d, and reads 1e-400 as 0: bench --seconds,
+        // which named no converter, took them all. Every fractional option is read as --lr is.
+        commandLine.registerConverter(Double.class, new PositiveNumber());
+        commandLine.registerConverter(double.class, new PositiveNumber());
         commandLine.setParameterExceptionHandler(MicrogptCommand::handleParameterException);
         commandLine.setExecutionExceptionHandler((e, failed, parseResult) ->
                 handleFailure(e, failed.getErr(), helpCommandOf(failed), context));

@@ -3,7 +3,6 @@ package io.github.microgpt.examples.cli;
 import io.github.microgpt.text.VisibleText;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /**
@@ -15,7 +14,7 @@ import picocli.CommandLine;
  * without a word, so the option's own check then said "got Infinity" or "got 0.0" for text that
  * held neither. Here such text is refused as too large or too small, quoted as typed, with the
  * range the option allows. Only plain decimal numbers are read ({@link #isPlainDecimal}: not
- * {@code 0x1p3}, {@code 1d} or {@code " 1"}, which {@code parseDouble} also takes). A plain number
+ * {@code 0x1p3}, {@code 1d}, {@code " 1"} or {@code +3}, which {@code parseDouble} also takes). A plain number
  * the option does not allow (0, -1), and {@code NaN} and {@code Infinity}, are left to the option's
  * check, {@link #requireAllowed}, which names the option and the value.
  */
@@ -58,8 +57,8 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
             throw new CommandLine.TypeConversionException("'" + quoted(text) + "' is not a number; " + ALLOWED);
         }
         if (!isPlainDecimal(text) && !SPECIAL.contains(text)) {
-            throw new CommandLine.TypeConversionException("'" + quoted(text) + "' is not a plain decimal number "
-                    + "(digits with an optional point and exponent, such as 0.01 or 5e-3); " + ALLOWED);
+            throw new CommandLine.TypeConversionException("'" + quoted(text) + "' is not a plain decimal number; "
+                    + NumberGrammar.NUMBER_RULE + "; " + ALLOWED);
         }
         String lower = text.toLowerCase(Locale.ROOT);
         if (Double.isInfinite(value) && !lower.contains("infinity")) {
@@ -89,29 +88,26 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
     }
 
     /**
-     * Whether a text is a number as a person writes one: an optional sign, digits with an
-     * optional point ({@code 2}, {@code 0.01}, {@code .5}, {@code 1.}), and an optional exponent
-     * ({@code 5e-3}). {@link Double#parseDouble} reads more than that, and each extra reads as a
-     * number the user did not mean, or hides a mistake: Java's hexadecimal floats
-     * ({@code 0x1p3} is 8), the suffixes of a Java literal ({@code 1d}, {@code 1f}), and spaces
-     * and control characters around the number (a stray carriage return from a script written
-     * on Windows).
+     * Whether a text is a number as the command line writes one ({@link NumberGrammar#isNumber}:
+     * as JSON writes it, {@code 2}, {@code 0.01}, {@code -0.5}, {@code 5e-3}). {@link
+     * Double#parseDouble} reads more than that, and each extra reads as a number the user did not
+     * mean, or hides a mistake: Java's hexadecimal floats ({@code 0x1p3} is 8), the suffixes of a
+     * Java literal ({@code 1d}, {@code 1f}), spaces and control characters around the number (a
+     * stray carriage return from a script written on Windows), and a plus sign, a bare point or a
+     * leading zero ({@code +3}, {@code .5}, {@code 007}), which the whole-number options refuse.
      *
      * @param text the text
      * @return true if it is a plain decimal number
      */
     static boolean isPlainDecimal(String text) {
-        return DECIMAL.matcher(text).matches();
+        return NumberGrammar.isNumber(text);
     }
-
-    /** A plain decimal number, as {@link #isPlainDecimal} describes it. */
-    private static final Pattern DECIMAL = Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?");
 
     /**
      * The words for what is not a finite number, as Java writes them: read here and left to the
      * option's check, which names the option and says the value must be finite.
      */
-    private static final Set<String> SPECIAL = Set.of("NaN", "Infinity", "-Infinity", "+Infinity");
+    private static final Set<String> SPECIAL = Set.of("NaN", "Infinity", "-Infinity");
 
     /**
      * The text as a message quotes it: {@code parseDouble} ignores control characters around a

@@ -371,10 +371,14 @@ public final class TrainCommand implements Callable<Integer> {
         return true;
     }
 
-    /** Digits, optionally a point and digits, optionally an exponent: {@code 0.01}, {@code 5e-3}. */
+    /**
+     * Digits without a leading zero, optionally a point and digits, optionally an exponent of at most
+     * 3 digits: {@code 0.01}, {@code 5e-3}; a part of {@link NumberGrammar#isNumber}.
+     */
     private static boolean isPlainDecimal(String value) {
         int i = digits(value, 0);
-        if (i == 0) {
+        // No leading zero (NumberGrammar): 007 is left to picocli, which refuses it.
+        if (i == 0 || i > 1 && value.charAt(0) == '0') {
             return false;
         }
         if (i < value.length() && value.charAt(i) == '.') {

@@ -1,7 +1,6 @@
 package io.github.microgpt.examples.cli;
 
 import io.github.microgpt.text.VisibleText;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /**
@@ -9,7 +8,8 @@ import picocli.CommandLine;
  * leading zeros, with a minus sign in front for a negative number ({@code 42}, {@code 0},
  * {@code -5}). Every integer option of every command is read here (the top command registers
  * {@link #INT} and {@link #LONG} for the whole tree), and the simulator's whole-number request
- * parameters follow the same rule.
+ * parameters follow the same rule: the whole numbers of {@link NumberGrammar}, the one grammar of
+ * every number the command line reads.
  *
  * <p>{@link Integer#parseInt} reads more than that, and each extra reads as a number the user
  * did not mean or hides a mistake: {@code +5}, {@code 010} (ten, where C and the shell read
@@ -21,11 +21,7 @@ import picocli.CommandLine;
 public final class WholeNumber {
 
     /** The rule, said in every refusal. */
-    static final String RULE = "write a whole number in the digits 0-9, without a plus sign, spaces or leading "
-            + "zeros (a minus sign in front for a negative number), such as 42";
-
-    /** A plain whole number: 0, or a non-zero digit and more digits, with an optional minus sign. */
-    private static final Pattern PLAIN = Pattern.compile("0|-?[1-9][0-9]*");
+    static final String RULE = NumberGrammar.WHOLE_RULE;
 
     /** The converter for {@code int} and {@code Integer} options. */
     public static final CommandLine.ITypeConverter<Integer> INT =
@@ -45,7 +41,7 @@ public final class WholeNumber {
      *     {@code -0}, {@code " 5"}, {@code ５}
      */
     public static boolean isPlain(String text) {
-        return PLAIN.matcher(text).matches();
+        return NumberGrammar.isWhole(text);
     }
 
     /**

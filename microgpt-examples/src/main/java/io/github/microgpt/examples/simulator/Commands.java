@@ -361,8 +361,8 @@ final class Commands {
                 if (Documents.isRefusedCharacter(codePoint)) {
                     throw ApiException.badRequest(String.format(Locale.ROOT,
                             "document %d holds the character U+%04X, which no document may hold (a control character"
-                                    + " other than the tab, a line or paragraph separator, or an unpaired surrogate);"
-                                    + " use plain text, one document per line", i + 1, codePoint));
+                                    + " other than the tab, a line or paragraph separator, an unpaired surrogate or a"
+                                    + " byte-order mark); use plain text, one document per line", i + 1, codePoint));
                 }
                 characters.add(codePoint);
                 j += Character.charCount(codePoint);

@@ -310,7 +310,7 @@ class CliGuardsTest {
             Cli.assertOneLineError(result, 2, "at column 3 of the expression is too small: it rounds to 0",
                     "microgpt graph", args);
         }
-        for (String zero : List.of("0", "0.0", "0e-400", "000.000")) {
+        for (String zero : List.of("0", "0.0", "0e-400", "0.000")) {
             Cli.Result ok = Cli.run("graph", "--expr", "x*" + zero, "--var", "x=1");
             assertEquals(0, ok.exitCode(), zero + ": " + ok.stderr());
         }

@@ -74,7 +74,8 @@ class PlotInCheckpointTest {
             String plot = inside.resolve("loss.svg").toString();
             String[] args = {"compare", a.toString(), b.toString(), "--plot", plot};
             Cli.Result result = Cli.run(args);
-            Cli.assertOneLineError(result, 2, "--plot: " + plot + " is inside the checkpoint " + inside
+            String which = inside == a ? "checkpoint A (the first run's) " : "checkpoint B (the second run's) ";
+            Cli.assertOneLineError(result, 2, "--plot: " + plot + " is inside " + which + inside
                     + ", which a save replaces whole", "microgpt compare", args);
             assertEquals("", result.stdout(), "nothing compared");
         }

@@ -17,8 +17,8 @@ import picocli.CommandLine;
 class PositiveNumberTest {
 
     @ParameterizedTest
-    @CsvSource({"0.01, 0.01", "2, 2", ".5, 0.5", "1., 1", "5e-3, 0.005", "5E+3, 5000", "+0.25, 0.25",
-        "1e308, 1e308", "-1, -1", "0, 0", "007, 7", "4.9e-324, 4.9e-324"})
+    @CsvSource({"0.01, 0.01", "2, 2", "0.5, 0.5", "1.0, 1", "5e-3, 0.005", "5E+3, 5000", "0.25, 0.25",
+        "1e308, 1e308", "-1, -1", "0, 0", "7, 7", "4.9e-324, 4.9e-324", "-0.5, -0.5"})
     void aPlainDecimalNumberIsReadAsWritten(String text, double expected) {
         assertEquals(expected, PositiveNumber.parse(text));
     }
@@ -31,12 +31,15 @@ class PositiveNumberTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"0x1p3", "0X10P0", "-0x1p-7", "1d", "1f", "0.5D", "2F", " 1", "1 ", "\t0.5", "0.5\n",
-        "+NaN", "-NaN", "+Infinity ", "1e5d", "1.e", ".e1", "1_000", "+-1"})
+        "+NaN", "-NaN", "+Infinity ", "+Infinity", "1e5d", "1.e", ".e1", "1_000", "+-1", "+3", "+0.25", ".5", "1.",
+        "007", "00.5", "-.5", "-01"})
     void anythingElseThatParseDoubleReadsIsRefused(String text) {
         CommandLine.TypeConversionException e = assertThrows(CommandLine.TypeConversionException.class,
                 () -> PositiveNumber.parse(text));
-        assertTrue(e.getMessage().contains("' is not a plain decimal number (digits with an optional point and"
-                + " exponent, such as 0.01 or 5e-3); give a positive, finite number")
+        assertTrue(e.getMessage().contains("' is not a plain decimal number; write a number as JSON does: the digits"
+                + " 0-9, a minus sign in front for a negative number, a point with digits on both sides and an exponent"
+                + " if wanted, such as 2, 0.01, -0.5 or 5e-3; no plus sign, spaces or leading zeros; give a positive,"
+                + " finite number")
                 || e.getMessage().contains("' is not a number; give a positive, finite number"), e.getMessage());
         assertTrue(e.getMessage().startsWith("'" + Terminals.escapeControls(text) + "'"), e.getMessage());
     }

@@ -180,9 +180,14 @@ class SimulatorHostileRequestTest extends WithServer {
         assertEquals(200, answer.status(), answer.body());
         assertEquals("[\"a\",\"b\",\"<BOS>\"]", answer.json().get("vocab").toString());
 
+        // Any other is refused, as in a data file (Documents.isRefusedCharacter): left by joining files.
         answer = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"text\": \"ab\\nb\\uFEFFa\"}}");
-        assertEquals(200, answer.status(), answer.body());
-        assertEquals("[\"a\",\"b\",\"\uFEFF\",\"<BOS>\"]", answer.json().get("vocab").toString());
+        assertEquals(400, answer.status(), answer.body());
+        assertTrue(answer.body().contains("the dataset text holds a byte-order mark U+FEFF"), answer.body());
+        assertTrue(answer.body().contains("at line 2, column 2"), answer.body());
+        answer = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"text\": \"\\uFEFF\\uFEFFab\"}}");
+        assertEquals(400, answer.status(), answer.body());
+        assertTrue(answer.body().contains("at line 1, column 1"), answer.body());
     }
 
     @org.junit.jupiter.api.Test
