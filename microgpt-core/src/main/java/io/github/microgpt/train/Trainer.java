@@ -218,8 +218,9 @@ public final class Trainer {
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      * @throws RuntimeException whatever a listener throws: from a position or gradient listener
      *     the step is not applied, from a step listener it is (see the class description)
-     * @throws ConcurrentModificationException if another thread is stepping, evaluating or
-     *     sampling the same model at this moment (the step is not run)
+     * @throws ConcurrentModificationException if another thread is stepping, evaluating,
+     *     sampling or predicting from ({@code NextToken}) the same model at this moment (the step
+     *     is not run)
      */
     public StepEvent step(StepMode mode) {
         Objects.requireNonNull(mode, "mode");
@@ -291,8 +292,9 @@ public final class Trainer {
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      * @throws RuntimeException whatever a listener throws: from a position or gradient listener
      *     the step is not applied, from a step listener it is (see the class description)
-     * @throws ConcurrentModificationException if another thread is stepping, evaluating or
-     *     sampling the same model at this moment (the step is not run)
+     * @throws ConcurrentModificationException if another thread is stepping, evaluating,
+     *     sampling or predicting from ({@code NextToken}) the same model at this moment (the step
+     *     is not run)
      */
     public StepEvent stepBatch(Minibatch minibatch) {
         Objects.requireNonNull(minibatch, "minibatch");
