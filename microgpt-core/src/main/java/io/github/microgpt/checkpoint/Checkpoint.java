@@ -1,6 +1,7 @@
 package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.internal.ModelChecks;
+import io.github.microgpt.internal.ModelUse;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
@@ -532,6 +533,9 @@ public final class Checkpoint {
      * @throws IllegalArgumentException if the model's configuration, vocabulary size or parameter
      *     layout (its matrices' names and shapes) differs from the checkpoint's, or the model is an
      *     f32 one and a saved weight is beyond a float's range (the model is then unchanged)
+     * @throws java.util.ConcurrentModificationException if another thread trains, samples or
+     *     evaluates the model at this moment (the model is then unchanged): a load writes every
+     *     weight, and is refused beside any other use, as a training step is
      * @throws NullPointerException if {@code model} is null
      */
     public <M extends LanguageModel> M loadInto(M model) {
@@ -554,9 +558,16 @@ public final class Checkpoint {
                         + "); load it into an f64 model");
             }
         }
-        for (int i = 0; i < weights.length; i++) {
-            parameters.setValue(i, weights[i]);
-            parameters.setGrad(i, 0.0);
+        // A writer, as a training step is: a load beside another thread's sample or step would
+        // hand that thread a mix of old and new weights.
+        int entered = ModelUse.enter(model, ModelUse.Activity.LOADING);
+        try {
+            for (int i = 0; i < weights.length; i++) {
+                parameters.setValue(i, weights[i]);
+                parameters.setGrad(i, 0.0);
+            }
+        } finally {
+            ModelUse.leave(model, entered);
         }
         return model;
     }

@@ -64,7 +64,9 @@ public final class ModelUse {
         /** One token drawn ({@code Sampler}): a reader. */
         SAMPLING("sampled", "this token was not drawn"),
         /** The distribution after a prefix ({@code NextToken}): a reader. */
-        PREDICTION("read for a prediction", "nothing was predicted");
+        PREDICTION("read for a prediction", "nothing was predicted"),
+        /** A checkpoint's weights written into the model ({@code Checkpoint.loadInto}): a writer. */
+        LOADING("loaded with a checkpoint's weights", "nothing was loaded");
 
         private final String participle;
         private final String refused;
@@ -76,7 +78,7 @@ public final class ModelUse {
 
         /** Whether it only reads the weights, so that it may run beside other readers. */
         boolean reads() {
-            return this != TRAINING;
+            return this != TRAINING && this != LOADING;
         }
     }
 
