@@ -361,6 +361,7 @@ final class FloatProducts {
         // Every pass's panels of a at once (one block of rows per panel, pass after pass), so
         // that the thread's next call of the same product finds them all.
         float[][] allPanels = panels.dinAPanels(passes * rowBlocks, Math.min(PANEL_TERMS, k1 - k0) * 6);
+        float[][] tiles = panels.tiles();
         boolean copied = panels.holdsA(call, a, r0, r1End, k0, k1);
         int last = r1End - 1;
         for (int kb = k0; kb < k1; kb += PANEL_TERMS) {
@@ -409,7 +410,7 @@ final class FloatProducts {
                                     c[Math.min(r + 2, last)], c[Math.min(r + 3, last)], c[Math.min(r + 4, last)],
                                     c[Math.min(r + 5, last)], j, false);
                         } else {
-                            partPanel(aPanel, xPanels[g], terms, c, r, last, j, j1 - j, panels.tiles);
+                            partPanel(aPanel, xPanels[g], terms, c, r, last, j, j1 - j, tiles);
                         }
                     }
                 }
@@ -1251,14 +1252,26 @@ final class FloatProducts {
             return xPanels;
         }
 
-        /** {@link #productPanels}' six rows of outputs of a part-full panel (see {@link #partPanel}). */
-        final float[][] tiles = new float[6][PANEL];
+        /**
+         * {@link #productPanels}' six rows of outputs of a part-full panel (see {@link #partPanel}),
+         * made by its first call ({@link #tiles()}): a thread that never runs it (every thread
+         * with 32 registers) keeps none, as {@code ScratchSizes} counts.
+         */
+        private float[][] tiles = new float[0][];
         /** {@link #productPanels}' panels of {@code a}, every pass's, one block of six rows each. */
         private float[][] dinAPanels = new float[0][];
         /** {@link #productPanels}' panels of a group of {@code x}'s columns. */
         private float[][] groupPanels = new float[0][];
         /** What {@link #dinAPanels} holds. */
         private final PanelContents aContents = new PanelContents();
+
+        /** {@link #tiles}, made on the first call. */
+        float[][] tiles() {
+            if (tiles.length == 0) {
+                tiles = new float[6][PANEL];
+            }
+            return tiles;
+        }
 
         /** At least {@code count} panels of at least {@code length} floats each, for {@code a} in {@link #productPanels}. */
         float[][] dinAPanels(int count, int length) {

@@ -119,6 +119,10 @@ public final class SmallVectorKernels implements SmallKernels {
         int n = to - from;
         int width = 2 * L;
         double[][] scratch = LANES.get();
+        if (scratch.length == 0) {
+            scratch = new double[][] {new double[0], new double[0]};
+            LANES.set(scratch);
+        }
         double[] inT = scratch[0];
         double[] outT = scratch[1];
         if (inT.length < cols * width || outT.length < rows * width) {
@@ -147,9 +151,12 @@ public final class SmallVectorKernels implements SmallKernels {
         }
     }
 
-    /** The input's and output's columns of {@link #byPositions}, per thread, flat. */
-    private static final ThreadLocal<double[][]> LANES =
-            ThreadLocal.withInitial(() -> new double[][] {new double[0], new double[0]});
+    /**
+     * The input's and output's columns of {@link #byPositions}, per thread, flat; none until a
+     * thread's first call, so that a thread that never runs it keeps nothing (as
+     * {@code ScratchSizes} counts).
+     */
+    private static final ThreadLocal<double[][]> LANES = ThreadLocal.withInitial(() -> new double[0][]);
 
     /** {@link #byPositions} over one vector of positions: four outputs, four sums, at a time. */
     private static void positionsOne(double[] inT, double[][] w, double[] outT, int rows, int cols) {
