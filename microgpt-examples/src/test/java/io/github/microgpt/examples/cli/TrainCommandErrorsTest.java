@@ -46,9 +46,11 @@ class TrainCommandErrorsTest {
                 mistake("invalid value for option '--lr': '1e309\\u000D' is not a plain decimal number", "--lr",
                         "1e309\r"),
                 // parseDouble reads Java's hexadecimal floats and literal suffixes: not a number as typed.
-                mistake("invalid value for option '--lr': '0x1p-7' is not a plain decimal number (digits with an"
-                        + " optional point and exponent, such as 0.01 or 5e-3); give a positive, finite number, at"
-                        + " most 1.7976931348623157E308", "--lr", "0x1p-7"),
+                mistake("invalid value for option '--lr': '0x1p-7' is not a plain decimal number; write a number as"
+                        + " JSON does: the digits 0-9, a minus sign in front for a negative number, a point with digits"
+                        + " on both sides and an exponent if wanted, such as 2, 0.01, -0.5 or 5e-3; no plus sign,"
+                        + " spaces or leading zeros; give a positive, finite number, at most 1.7976931348623157E308",
+                        "--lr", "0x1p-7"),
                 mistake("invalid value for option '--lr': '1d' is not a plain decimal number", "--lr", "1d"),
                 mistake("invalid value for option '--temperature': '0.5f' is not a plain decimal number",
                         "--temperature", "0.5f"),

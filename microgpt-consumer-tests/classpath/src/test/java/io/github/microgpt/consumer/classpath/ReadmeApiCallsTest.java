@@ -108,8 +108,8 @@ class ReadmeApiCallsTest {
 
     @Test
     void aMinibatchIsTheSameBitsOnAnyNumberOfThreads() {
-        readmeShows("`trainer.stepBatch(Minibatch.of(8).withThreads(2))` (the mean over 8 documents, on up to 2 threads,"
-                + " bit for bit the same on any number)");
+        readmeShows("`trainer.stepBatch(Minibatch.of(8).withThreads(2))` (the mean over 8 documents, on up to 2"
+                + " threads with the array engine in f64, bit for bit the same on any number;");
         Tokenizer tokenizer = tokenizer();
         double[][] after = new double[2][];
         double[] losses = new double[2];
