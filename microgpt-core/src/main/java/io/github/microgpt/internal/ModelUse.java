@@ -24,8 +24,9 @@ import java.util.Map;
  *       {@code Value}s it builds, per-thread scratch) and only reads the weights, so readers
  *       cannot disturb one another, and each gets the bits it would get alone. A model of
  *       another class (a forward pass of your own, a wrapper) is read by one thread at a time:
- *       a second reader on another thread is refused, since what its forward pass keeps, and
- *       where, is not known here;</li>
+ *       while one thread reads it, a read that another thread begins is refused (the reading
+ *       thread itself may read it again inside its own read, from a listener), since what its
+ *       forward pass keeps, and where, is not known here;</li>
  *   <li>a training step runs only while no other thread uses the model: a step that finds a
  *       reader or another trainer on another thread is refused, and so is a read that finds a
  *       step under way on another thread, each before it has computed anything.</li>
@@ -39,7 +40,10 @@ import java.util.Map;
  * step taken between two tokens of one sample, on any thread, is not seen: the sample's later
  * tokens read the new weights over the keys and values the old ones computed). A forward pass
  * that does not go through these classes ({@code model.newSequence().next(token)} called
- * directly, {@code GptModel.forward}) is not marked at all. The same thread may enter again (a
+ * directly, {@code GptModel.forward}) is not marked at all; nor is a sequence that one thread
+ * made or read and hands to another: the marks order nothing between those threads, so the
+ * hand-over needs a happens-before of the caller's own (see {@code LanguageModel.Sequence}).
+ * The same thread may enter again (a
  * listener of a step that evaluates the model, an attention listener of a sample that trains it):
  * a thread cannot race itself. While it trains inside its own read its mark says so, and other
  * threads' reads are refused until it is back to reading; it is refused if other threads are
@@ -47,7 +51,8 @@ import java.util.Map;
  *
  * <p>Cost: one lock taken twice per use, for the writer as for a reader, with one look-up of the
  * map each time while the model has one user (as in training); readers of one model at once
- * share nothing else, and only the second reader makes an object. A training step at the
+ * share nothing else, and an object is made only when a second thread begins to read while
+ * another still reads (the list of its readers, dropped when one is left). A training step at the
  * reference size takes tens of microseconds; the mark and the unmark take tens of nanoseconds
  * together: measured on 7 December 2026 (one JVM, the one-user-at-a-time rule before this one and
  * this one alternated, 15 rounds of 200,000 pairs), a training step's pair took 33.6 ns against

@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * JDK 17 vectorised the loop only in some JVMs, see {@link Kernels}' {@code threeTermsTwoRows}). They are written as
  * {@code y + a * x}, not {@link Math#fma(float, float, float)}: on JDK 17 C2 leaves the
  * single-precision {@code fma} of these loops scalar, and the plain form measured three times
- * faster. The softmax exponentials and the RMSNorm scale
- * are computed in double (there is no {@code float} exponential), then rounded.
+ * faster (2 December 2026, Zen 5). The softmax exponentials and the RMSNorm scale
+ * are computed in double (there is no {@code float} exponential), then rounded. The timings in
+ * these comments say when and on which machine they were measured (see {@link Kernels}).
  */
 final class FloatKernels {
 
@@ -55,9 +56,9 @@ final class FloatKernels {
      * Rows of the transposed weights per pass of {@link #productRows}: about 128 KB of floats,
      * which stay in the second-level cache of the thread's core while every position goes over
      * them. The blocks only decide which terms a pass adds, not their order, so the bits do not
-     * depend on this. Measured on a Zen 3 (512 KB of second-level cache per core) at
-     * {@code nEmbd = 256}, a step's forward products (both in one JVM, alternated): with 512 KB
-     * (the double-precision block) 20.5 ms on one thread and 15.6 ms on two, with 128 KB 18.1 and
+     * depend on this. Measured on 3 December 2026 on a Zen 3 (512 KB of second-level cache per
+     * core) at {@code nEmbd = 256}, a step's forward products (both in one JVM, alternated): with
+     * 512 KB (the double-precision block) 20.5 ms on one thread and 15.6 ms on two, with 128 KB 18.1 and
      * 12.7 ms; with 64 KB, against 128 KB, 18.7 and 12.9 ms against 17.3 and 13.3.
      */
     private static final int FORWARD_BLOCK_FLOATS = 32 * 1024;
@@ -75,7 +76,7 @@ final class FloatKernels {
      * The positions of a product one thread takes at a time: all of its part (see
      * {@link Workers}), since every chunk reads all the weights from memory again (f64 at
      * {@code nEmbd = 256} on two threads, measured side by side: 1.57-1.64 times one thread's
-     * speed, against 1.54-1.56 with two chunks per thread).
+     * speed, against 1.54-1.56 with two chunks per thread; 2 December 2026, Zen 5).
      */
     private static int positionGrain(int n, Workers workers) {
         return Math.max(2, (n + workers.threads() - 1) / workers.threads());
@@ -189,10 +190,10 @@ final class FloatKernels {
      * input's width, see {@link Kernels#forwardByPositions}): split by positions, as
      * it was, each thread transposed all the weights, which at {@code nEmbd} 256 took 4.4-5.0 ms
      * of a step on one thread and 7.2-9.7 ms of two threads' time (4.2-5.2 ms split by rows), a
-     * quarter of the forward products' time. (Lanes across the 64 positions of a document, as
-     * {@link Kernels} once did to keep its order of additions, leave too short a loop for sixteen
-     * floats per instruction; the transposes cost one pass over the weights, the product
-     * {@code T} passes.)
+     * quarter of the forward products' time (3 December 2026, Zen 3). (Lanes across the 64
+     * positions of a document, as {@link Kernels} once did to keep its order of additions, leave
+     * too short a loop for sixteen floats per instruction; the transposes cost one pass over the
+     * weights, the product {@code T} passes.)
      *
      * @param out (T, OC) the product
      * @param in (T, C) the input
@@ -242,7 +243,7 @@ final class FloatKernels {
      * MLP's two forward products and the ReLU between them): on two threads 125 microseconds a
      * step less with these loops (60 rounds) and 35 less with the optional module's kernels (80
      * rounds); on one thread 50 less with the module's (30 rounds); whole steps alike within this
-     * host's noise (new over old 0.999, 1.006 and 1.007).
+     * host's noise (new over old 0.999, 1.006 and 1.007). Measured on 7 December 2026, Zen 3.
      *
      * @return whether the product and its ReLU were computed
      */
@@ -279,9 +280,9 @@ final class FloatKernels {
             // Kernels.forwardByPositions): by positions, each thread transposing the weights
             // itself. Measured for that product at nEmbd 256, 4 layers, 64 positions on two
             // threads (one JVM, one model, the two splits alternated, 14 rounds of 3 steps,
-            // medians): 2.43 ms a step instead of 2.57, the two threads' work 2.37 and 2.34 ms
-            // instead of 2.18 and 2.26 (each transposes all the weights, but neither waits for
-            // the other); on one thread the split is the same.
+            // medians, 6 December 2026, Zen 3): 2.43 ms a step instead of 2.57, the two threads'
+            // work 2.37 and 2.34 ms instead of 2.18 and 2.26 (each transposes all the weights, but
+            // neither waits for the other); on one thread the split is the same.
             int block = Math.min(cols, Math.max(3, FORWARD_BLOCK_FLOATS / rows / 3 * 3));
             workers.forRangeWithSlot(n, positionGrain(n, workers), (slot, p0, p1) -> productRows(out, in, w,
                     blocks.get(slot, block, rows), block, from + p0, from + p1, 0, rows, false, 0, cols, relu));
@@ -359,8 +360,8 @@ final class FloatKernels {
          * {@code count} rows of exactly {@code length}. Exactly, because a block's rows lie in
          * memory about one after another, as they were allocated, and rows longer than the part
          * used put the used parts a long stride apart, in the same few sets of the caches
-         * (measured at {@code nEmbd} 256: the products on two threads as slow as on one). So a
-         * thread keeps a buffer per width it meets, the oldest replaced.
+         * (measured at {@code nEmbd} 256 on 3 December 2026, Zen 3: the products on two threads
+         * as slow as on one). So a thread keeps a buffer per width it meets, the oldest replaced.
          */
         float[][] exact(int slot, int count, int length) {
             if (parts[slot] == null) {
@@ -415,8 +416,8 @@ final class FloatKernels {
      * weights: measured for the MLP's second product at {@code nEmbd} 256, 4 layers, 64 positions
      * (core loops, one JVM, one model, old and new alternated, per-round medians of 30 and 36
      * rounds of 3 steps), it took 0.874 and 0.853 of the time on two threads, and a step 0.971
-     * and 0.956 (on one thread 0.989 and 0.979: noise). With more threads each half's positions
-     * are shared out further.
+     * and 0.956 (on one thread 0.989 and 0.979: noise; 6 December 2026, Zen 3). With more threads
+     * each half's positions are shared out further.
      */
     private static void forwardInHalves(float[][] out, float[][] in, float[][] w, int from, int to,
                                         TransposeBlocks blocks, Workers workers) {
@@ -569,8 +570,9 @@ final class FloatKernels {
      * {@link UpdateOrder}), so no cache line of the weights or of their gradient goes from one
      * core to the other in a step. Split by positions, as it was, each thread read all of the
      * weights, and the update then wrote lines the other core had read: measured at
-     * {@code nEmbd} 256 on two threads, a step's passes alone ran 1.89 times as fast as on one
-     * thread, the update alone 1.94 times, and the two together only 1.49 times.
+     * {@code nEmbd} 256 on two threads (4 December 2026, Zen 5), a step's passes alone ran 1.89
+     * times as fast as on one thread, the update alone 1.94 times, and the two together only 1.49
+     * times.
      *
      * <p>Each half's sum is one chain over its rows in order, whichever thread computes which
      * positions, so the bits do not depend on the number of threads (they do differ from one
@@ -1196,7 +1198,8 @@ final class FloatKernels {
             // (see FloatAttention.forward): with the positions outside, the two threads' last and
             // first heads wrote the same cache line of every row of out (and of weights[t]) at
             // every position, handing it back and forth between the cores (measured at nEmbd 256,
-            // 4 layers, 64 positions: 1.17 ms a step on two threads instead of 1.26).
+            // 4 layers, 64 positions, 6 December 2026, Zen 3: 1.17 ms a step on two threads
+            // instead of 1.26).
             for (int h = h0; h < h1; h++) {
                 int hs = h * hd;
                 int vs = 2 * c + hs;
@@ -1544,8 +1547,8 @@ final class FloatKernels {
      * then adding ({@code 0f + dy}, so that a {@code -0f} of {@code dout} still becomes {@code +0f}).
      *
      * <p>Without a branch: the sign of the input was as good as random, and a branch on it, one
-     * misprediction in two elements, took 3% of a one-thread f32 step at {@code nEmbd} 256. The
-     * input is positive exactly when its bits {@code b}, as an {@code int}, are in
+     * misprediction in two elements, took 3% of a one-thread f32 step at {@code nEmbd} 256 (3
+     * December 2026, Zen 3). The input is positive exactly when its bits {@code b}, as an {@code int}, are in
      * {@code (0, 0x7f800000]} (not a zero of either sign, a negative number or a NaN), which
      * {@code (b - 1) | (0x7f800000 - b)} tells by its sign; the mask it makes keeps or clears the
      * bits of {@code dout}.

@@ -53,6 +53,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * backward product's input gradient is two sums over two halves of the weights' rows that the
  * shape alone fixes, see {@link #matmulBackward}), so the results do not depend on the number
  * of threads.
+ *
+ * <p><b>Figures.</b> The timings in these comments (and {@link FloatKernels}') say when and on
+ * which machine they were measured, each on that day's code: "Zen 5" is a 2-vCPU AMD EPYC of
+ * family 26 with AVX-512, where the project was measured on 2, 4 and 5 December 2026 and from
+ * 7 December on; "Zen 3" a 2-vCPU AMD EPYC with AVX2 only (16 vector registers), where it was
+ * measured from about noon of 3 December and from 6 December to the morning of 7 December. They
+ * explain a choice; they are not guarantees, and a figure of one machine may not hold on the
+ * other.
  */
 final class Kernels {
 
@@ -61,9 +69,9 @@ final class Kernels {
 
     /**
      * {@code Math.pow(n, -1)} for the widths {@code n} up to 1024, RMSNorm's {@code C^-1}: computed
-     * once rather than in every call (a pow costs 20-30 ns, and a step of {@code microgpt.py}'s
-     * model made seven such calls). The same numbers: HotSpot's interpreter and compilers call
-     * one and the same pow routine.
+     * once rather than in every call (a pow cost 20-30 ns on 3 December 2026, Zen 3, and a step
+     * of {@code microgpt.py}'s model made seven such calls). The same numbers: HotSpot's
+     * interpreter and compilers call one and the same pow routine.
      */
     private static final double[] INVERSE_WIDTHS = new double[1025];
 
@@ -88,7 +96,7 @@ final class Kernels {
      * every position faster. Every product of {@code microgpt.py}'s model is this small (the
      * largest, {@code mlp_fc1} and {@code mlp_fc2}, 1024 weights), and two thirds of its names
      * have fewer than 8 positions: there the forward pass took 8.2-8.4 us a step instead of
-     * 8.5-9.3 (one thread, probe runs alternated, busy host).
+     * 8.5-9.3 (one thread, probe runs alternated, busy host; 4 December 2026, Zen 5).
      */
     static final int SMALL_TRANSPOSE_WEIGHTS = 1024;
 
@@ -125,7 +133,7 @@ final class Kernels {
      * instead of waiting for it. A head's work does not depend on which thread does it. With the
      * whole group as one chunk, a helper that ran slower or started late (another program on its
      * core) held the caller waiting for up to half the attention (0.4-1.5 ms of a step measured
-     * at {@code nEmbd} 256 on a busy machine).
+     * at {@code nEmbd} 256 on a busy machine, 3 December 2026, a 2-vCPU AMD EPYC).
      */
     private static final int HEAD_GRAIN = 1;
 
@@ -133,7 +141,7 @@ final class Kernels {
      * The positions of a product one thread takes at a time: all of its part (see
      * {@link Workers}), since every chunk reads all the weights from memory again (f64 at
      * {@code nEmbd = 256} on two threads, measured side by side: 1.57-1.64 times one thread's
-     * speed, against 1.54-1.56 with two chunks per thread).
+     * speed, against 1.54-1.56 with two chunks per thread; 2 December 2026, Zen 5).
      */
     private static int positionGrain(int n, Workers workers) {
         return Math.max(2, (n + workers.threads() - 1) / workers.threads());
@@ -144,7 +152,8 @@ final class Kernels {
      * stay in the second-level cache while every position goes over them (a multiple of three of
      * them, the rows of one pass, see {@link #threeTermsTwoRows}). Measured at
      * {@code nEmbd = 256} on two threads, 512 KB took 8.1 ms of the step's forward products,
-     * 256 KB 8.4 ms and 128 KB 8.7 ms (each thread has its own buffer, in its own core's cache).
+     * 256 KB 8.4 ms and 128 KB 8.7 ms (each thread has its own buffer, in its own core's cache;
+     * 3 December 2026, Zen 5).
      */
     private static final int FORWARD_BLOCK_DOUBLES = 64 * 1024;
 
@@ -284,9 +293,9 @@ final class Kernels {
     /**
      * Rows {@code [from, to)} of {@code out = x * s}, {@code s = (sumSq * C^-1 + eps)^-0.5}, where
      * {@code scale} holds each row's {@code sumSq} and is given its {@code s}. All the rows' pow
-     * calls come first, one after another, so that the processor overlaps them (20-30 ns each,
-     * independent of one another), rather than each waiting for its row's sum and holding up
-     * the next row's.
+     * calls come first, one after another, so that the processor overlaps them (20-30 ns each on
+     * 3 December 2026, Zen 3, independent of one another), rather than each waiting for its
+     * row's sum and holding up the next row's.
      */
     private static void normalizeRows(double[][] out, double[] scale, double[][] x, int from, int to) {
         double inverseWidth = inverseWidth(x[from].length);
@@ -359,8 +368,9 @@ final class Kernels {
      * once: measured at {@code nEmbd = 256}, a step's transposes took 5.0-5.8 ms on one thread
      * and 9.0-11.9 ms of the two threads' time, against 6.1-7.0 ms split by rows; the step's
      * forward products on two threads took 18.8-22.5 ms instead of 19.5-24.9, one JVM, runs
-     * alternated. One shared transpose, split by columns, followed by the product, had been
-     * slower still: 9.1 ms against 8.1 on a machine where the products took that.)
+     * alternated, 3 December 2026, Zen 3. One shared transpose, split by columns, followed by
+     * the product, had been slower still: 9.1 ms against 8.1 on a machine where the products
+     * took that.)
      *
      * @param out (T, OC) the product
      * @param in (T, C) the input
@@ -413,7 +423,8 @@ final class Kernels {
      * up to a multiple of 8. Split by positions, as it was, each thread transposed all the
      * weights, reading all of them from memory while the other thread read the same (measured
      * at {@code nEmbd} 256, a step's transposes took 4.2 ms on one thread and 3.8 ms on each of
-     * two in double precision, 4.5 and 4.8 ms in single); split by rows, each thread transposes
+     * two in double precision, 4.5 and 4.8 ms in single; 3 December 2026, Zen 3); split by rows,
+     * each thread transposes
      * and reads only its own. One chunk per thread, as each chunk reads every position's input.
      * The same for both precisions ({@link FloatKernels#matmulForward} asks here too).
      */
@@ -434,7 +445,8 @@ final class Kernels {
      * JVM, old and new alternated, medians of 12 and 14 rounds): that product took 2.58 and 2.93
      * ms a step instead of 2.84 and 3.34, while on one thread nothing changes; the attention's
      * output product, as narrow but only 256 columns wide, was slower by positions (0.78 ms
-     * instead of 0.73), so it keeps the rows. Either split gives the same bits.
+     * instead of 0.73), so it keeps the rows (4 December 2026, Zen 5). Either split gives the
+     * same bits.
      */
     static boolean forwardByPositions(int rows, int cols, Workers workers) {
         int share = (rows + workers.threads() - 1) / workers.threads();
@@ -491,8 +503,8 @@ final class Kernels {
          * {@code count} rows of exactly {@code length}. Exactly, because a block's rows lie in
          * memory about one after another, as they were allocated, and rows longer than the part
          * used put the used parts a long stride apart, in the same few sets of the caches
-         * (measured at {@code nEmbd} 256: the products on two threads as slow as on one). So a
-         * thread keeps a buffer per width it meets, the oldest replaced.
+         * (measured at {@code nEmbd} 256 on 3 December 2026, Zen 3: the products on two threads
+         * as slow as on one). So a thread keeps a buffer per width it meets, the oldest replaced.
          */
         double[][] exact(int slot, int count, int length) {
             if (parts[slot] == null) {
@@ -603,9 +615,9 @@ final class Kernels {
      * With four terms the body is 62 nodes: compiled on its own this loop always ran scalar, and
      * inlined into the loops around it, it ran with SIMD instructions or without depending on
      * what else the compilation found to do, which the run's profile decides (in about a third of
-     * JVMs, 256/4/8/64 trained at 9-12 steps/s instead of 20). With three terms it is 52 nodes
-     * and vectorised in either place. Each term more or less is ten nodes (found with
-     * {@code -XX:+LogCompilation}'s loop trees over a range of {@code -XX:LoopUnrollLimit}); the
+     * JVMs, 256/4/8/64 trained at 9-12 steps/s instead of 20, on 2 December 2026, Zen 5). With
+     * three terms it is 52 nodes and vectorised in either place. Each term more or less is ten
+     * nodes (found with {@code -XX:+LogCompilation}'s loop trees over a range of {@code -XX:LoopUnrollLimit}); the
      * backward products use the same two-by-three block for the same reason.
      */
     private static void threeTermsTwoRows(double[] yu, double[] yv, double[] u, double[] v, int i, double[][] wT,
@@ -642,7 +654,8 @@ final class Kernels {
      * {@link io.github.microgpt.internal.kernels.MatrixKernels}). The loops here ignore it: their
      * first pass over three positions starting from {@code 0.0} measured no faster at
      * {@code nEmbd} 256 (one JVM, steps alternated, three runs: 0.95-1.07 times the step's speed
-     * on one thread, 0.97-1.01 on two), since they read the gradient's rows along their length,
+     * on one thread, 0.97-1.01 on two; 3 December 2026, Zen 3), since they read the gradient's
+     * rows along their length,
      * which the processor prefetches.
      *
      * @param din (T, C) the gradient of the input, added to
@@ -843,7 +856,8 @@ final class Kernels {
      * of the other half, then pieces of {@link #ADD_PIECE} positions of the sum of the halves. So
      * a thread that starts late or is descheduled holds the other up for at most a slice (two to
      * eight rows) or a piece, where a {@link Workers} loop's rows went out in chunks of
-     * {@link #ROW_GRAIN} (about 60 us of {@code mlp_fc2} at {@code nEmbd} 256).
+     * {@link #ROW_GRAIN} (about 60 us of {@code mlp_fc2} at {@code nEmbd} 256 on 5 December
+     * 2026, Zen 5).
      *
      * <p><b>The update.</b> A half's input gradient reads every row of that half, so a slice's
      * rows may be updated only once every position of its half is done. A slice summed before
@@ -1493,7 +1507,7 @@ final class Kernels {
      * ({@link AttentionRows}) and copies them into {@code dqkv} once: two threads adding into the rows
      * of {@code dqkv} directly, each to its heads' columns, shared the cache lines where their
      * columns meet, and passed them back and forth at every term (f32: +74% of this method's
-     * time on two threads). The sums are the same additions in the same order.
+     * time on two threads, 2 December 2026, Zen 5). The sums are the same additions in the same order.
      *
      * @param dqkv (T, 3C) the gradient of the queries, keys and values, added to
      * @param dout (T, C) the gradient of the output
@@ -1772,8 +1786,9 @@ final class Kernels {
      * bit ({@code -0.0} and every NaN give {@code +0.0}), without a branch: the signs of a
      * layer's inputs are as good as random, and a branch on them, mispredicted every other
      * element, took 2.8-3 ns an element, where keeping or clearing the bits takes a tenth of that
-     * (measured at {@code nEmbd} 256 on one thread: the step's ReLU forward and gradient, 1.3-1.5 ms
-     * each of a 38-49 ms step). {@code Math.max} would be as fast but keeps a NaN.
+     * (measured at {@code nEmbd} 256 on one thread, 4 December 2026, Zen 5: the step's ReLU
+     * forward and gradient, 1.3-1.5 ms each of a 38-49 ms step). {@code Math.max} would be as
+     * fast but keeps a NaN.
      *
      * @param out (T, 4C); may be {@code in} (each element is read before it is written)
      * @param in (T, 4C)
@@ -1875,9 +1890,10 @@ final class Kernels {
                                     int from, int to) {
         // Softmax.inPlace's arithmetic, in three sweeps over the positions: the exponentials and
         // their totals (kept in losses), then every position's pow, then the probabilities and the
-        // logs. The pow and log calls (20-30 ns each) of different positions, independent of one
-        // another, then follow each other and overlap in the processor, instead of each waiting
-        // for its position's exponentials. Each number gets the same operations as before.
+        // logs. The pow and log calls (20-30 ns each, 3 December 2026, Zen 3) of different
+        // positions, independent of one another, then follow each other and overlap in the
+        // processor, instead of each waiting for its position's exponentials. Each number gets
+        // the same operations as before.
         for (int t = from; t < to; t++) {
             double[] z = logits[t];
             double[] p = probs[t];

@@ -253,6 +253,16 @@ public interface LanguageModel {
      * Not thread-safe: one sequence is read by one thread at a time, but sequences of one model
      * of the library may be read on several threads at once (see the interface's comment). A
      * {@link #next} refused for its token or a full block changes nothing.
+     *
+     * <p>A sequence used on another thread than the one that made it (or read it last) needs a
+     * happens-before between the two of the caller's own: hand it over through a concurrent
+     * queue ({@code java.util.concurrent.BlockingQueue}), a {@code Future}'s result, a lock both
+     * threads take, or start the other thread after making it ({@code Thread.start}). Without
+     * one, the second thread may see its cache of keys and values as it was some tokens ago, or
+     * half written, and compute logits from numbers that were never there. The library's own
+     * readers ({@code Sampler}, {@code Evaluation}, {@code NextToken}) make and read each
+     * sequence on one thread, and nothing in the library orders a sequence handed between
+     * threads: a direct {@link #next} is not marked as a use of the model.
      */
     interface Sequence {
 

@@ -1,10 +1,9 @@
 package io.github.microgpt.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
+import io.github.microgpt.testsupport.FreshThread;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class WorkersTest {
 
     /** How long a test waits for a loop that should end before it fails rather than hang the build. */
-    private static final Duration HANG = Duration.ofSeconds(60);
+    private static final long HANG_SECONDS = 60;
 
     @Test
     void chunksRunningAtTheSameTimeNeverShareASlot() {
@@ -127,21 +126,25 @@ class WorkersTest {
                 AtomicReference<Thread> caller = new AtomicReference<>();
                 AtomicReference<Thread> stopped = new AtomicReference<>();
                 AtomicBoolean released = new AtomicBoolean();
+                // Set when the loop did not end in time: every wait of the test's own then ends.
+                AtomicBoolean abandoned = new AtomicBoolean();
                 Thread releaser = new Thread(() -> {
-                    while (stopped.get() == null) {
+                    while (stopped.get() == null && !abandoned.get()) {
                         LockSupport.parkNanos(100_000L);
                     }
                     // Long enough for the caller to finish everything else and wait.
                     LockSupport.parkNanos(20_000_000L);
                     released.set(true);
-                    LockSupport.unpark(stopped.get());
+                    if (stopped.get() != null) {
+                        LockSupport.unpark(stopped.get());
+                    }
                 });
                 releaser.setDaemon(true);
                 releaser.start();
                 Workers.RangeTask body = (from, to) -> {
                     Thread current = Thread.currentThread();
                     if (current == caller.get()) {
-                        while (stopped.get() == null) {
+                        while (stopped.get() == null && !abandoned.get()) {
                             Thread.onSpinWait();
                         }
                     } else if (stopped.compareAndSet(null, current)) {
@@ -155,17 +158,35 @@ class WorkersTest {
                 };
                 String where = threads + " threads" + (withSlot ? ", with slots" : "");
                 // On another thread, bounded: were the wait for the stopped chunk broken so that it
-                // never ends (a lost wake-up), the test fails after the bound instead of hanging the
-                // build. The bound is no speed limit: the loop takes some 20 ms.
+                // never ends (a lost wake-up), or no helper ever stopped, the test fails after the
+                // bound instead of hanging the build. The bound is no speed limit: the loop takes
+                // some 20 ms. On failure the test's own waits are let go, so that the loop's thread
+                // ends rather than spin beside the tests that follow.
                 boolean slots = withSlot;
-                assertTimeoutPreemptively(HANG, () -> {
-                    caller.set(Thread.currentThread());
-                    if (slots) {
-                        team.forRangeWithSlot(count, 4, (slot, from, to) -> body.run(from, to));
-                    } else {
-                        team.forRange(count, 4, body);
+                try {
+                    FreshThread.call(() -> {
+                        caller.set(Thread.currentThread());
+                        if (slots) {
+                            team.forRangeWithSlot(count, 4, (slot, from, to) -> body.run(from, to));
+                        } else {
+                            team.forRange(count, 4, body);
+                        }
+                        return null;
+                    }, HANG_SECONDS);
+                } catch (AssertionError e) {
+                    abandoned.set(true);
+                    released.set(true);
+                    if (stopped.get() != null) {
+                        LockSupport.unpark(stopped.get());
                     }
-                }, () -> "the loop did not end within " + HANG + " after the stopped helper was let go, " + where);
+                    Thread loop = caller.get();
+                    if (loop != null) {
+                        loop.join(TimeUnit.SECONDS.toMillis(HANG_SECONDS));
+                    }
+                    throw new AssertionError("the loop failed or did not end within " + HANG_SECONDS + " s after the"
+                            + " stopped helper was let go, " + where + (loop != null && loop.isAlive()
+                            ? "; its thread still runs, let go" : "; its thread, let go, ended"), e);
+                }
                 assertTrue(released.get(), "the loop ended while a helper was stopped inside a chunk, " + where);
                 releaser.join();
                 for (int i = 0; i < count; i++) {

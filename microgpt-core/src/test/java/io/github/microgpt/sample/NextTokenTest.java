@@ -12,6 +12,7 @@ import io.github.microgpt.model.Softmax;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.testing.Cases;
 import io.github.microgpt.testing.Gen;
+import io.github.microgpt.testing.WrappedModel;
 import io.github.microgpt.text.Tokenizer;
 import java.util.List;
 import java.util.stream.Stream;
@@ -82,46 +83,11 @@ class NextTokenTest {
     void logitsThatAreNotFiniteAreTheModelsFaultAndSaySo() {
         LanguageModel real = GptModel.create(new GptConfig(1, 4, 1, 4, 0.1), TOKENIZER.vocabSize(), new PythonRandom(1));
         for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
-            LanguageModel broken = new LanguageModel() {
-                @Override
-                public GptConfig config() {
-                    return real.config();
-                }
-
-                @Override
-                public int vocabSize() {
-                    return real.vocabSize();
-                }
-
-                @Override
-                public io.github.microgpt.model.Parameters parameters() {
-                    return real.parameters();
-                }
-
-                @Override
-                public Sequence newSequence() {
-                    Sequence sequence = real.newSequence();
-                    return new Sequence() {
-                        @Override
-                        public int length() {
-                            return sequence.length();
-                        }
-
-                        @Override
-                        public double[] next(int tokenId) {
-                            double[] logits = sequence.next(tokenId);
-                            logits[2] = bad;
-                            return logits;
-                        }
-                    };
-                }
-
-                @Override
-                public double lossAndGradients(int[] tokens, int first, int end,
-                        io.github.microgpt.model.Predictions predictions) {
-                    throw new UnsupportedOperationException();
-                }
-            };
+            LanguageModel broken = new WrappedModel(real, (sequence, tokenId) -> {
+                double[] logits = sequence.next(tokenId);
+                logits[2] = bad;
+                return logits;
+            });
             IllegalStateException quoted = assertThrows(IllegalStateException.class,
                     () -> NextToken.after(broken, Tokenizer.ofCharacters("\"abcd"), "a\"b"));
             // The prefix's quote is escaped (it was printed as it is, ending the quotation early).

@@ -10,14 +10,13 @@ import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
-import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.Precision;
-import io.github.microgpt.model.Predictions;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.NextToken;
 import io.github.microgpt.sample.Sampler;
 import io.github.microgpt.sample.SamplingOptions;
+import io.github.microgpt.testing.WrappedModel;
 import io.github.microgpt.testsupport.Together;
 import io.github.microgpt.text.Tokenizer;
 import java.util.ConcurrentModificationException;
@@ -302,75 +301,27 @@ class ConcurrentReadersTest {
         assertBits(expectedLoss, other.get(TIMEOUT_SECONDS, TimeUnit.SECONDS), "the other read, as alone");
     }
 
-    /** A model of a class outside the library: a wrapper around a GPT, whose reads are not known to be shareable. */
-    private static final class Wrapped implements LanguageModel {
-        private final LanguageModel inner;
-        private final Set<Thread> held;
-        private final CountDownLatch reading;
-        private final CountDownLatch release;
-
-        Wrapped(LanguageModel inner, Set<Thread> held, CountDownLatch reading, CountDownLatch release) {
-            this.inner = inner;
-            this.held = held;
-            this.reading = reading;
-            this.release = release;
-        }
-
-        @Override
-        public GptConfig config() {
-            return inner.config();
-        }
-
-        @Override
-        public int vocabSize() {
-            return inner.vocabSize();
-        }
-
-        @Override
-        public Parameters parameters() {
-            return inner.parameters();
-        }
-
-        @Override
-        public double lossAndGradients(int[] tokens, int first, int end,
-                                       Predictions predictions) {
-            return inner.lossAndGradients(tokens, first, end, predictions);
-        }
-
-        @Override
-        public Sequence newSequence() {
-            Sequence sequence = inner.newSequence();
-            return new Sequence() {
-                @Override
-                public int length() {
-                    return sequence.length();
-                }
-
-                @Override
-                public double[] next(int tokenId) {
-                    if (held.remove(Thread.currentThread())) {
-                        reading.countDown();
-                        await(release);
-                    }
-                    return sequence.next(tokenId);
-                }
-            };
-        }
-    }
-
     @Test
     void aModelOfAnotherClassIsReadByOneThreadAtATime() throws Exception {
         Set<Thread> held = ConcurrentHashMap.newKeySet();
         CountDownLatch reading = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        LanguageModel model = new Wrapped(Engine.ARRAY.create(GptConfig.defaults(), TOKENIZER.vocabSize(),
-                new PythonRandom(42)), held, reading, release);
+        // A model of a class outside the library, whose reads are not known to be shareable: its
+        // first reader on a thread of held stops in its first token until release.
+        LanguageModel model = new WrappedModel(Engine.ARRAY.create(GptConfig.defaults(), TOKENIZER.vocabSize(),
+                new PythonRandom(42)), (sequence, tokenId) -> {
+                    if (held.remove(Thread.currentThread())) {
+                        reading.countDown();
+                        await(release);
+                    }
+                    return sequence.next(tokenId);
+                });
         double expectedLoss = Evaluation.loss(model, TOKENIZER, HELD_OUT);
         CompletableFuture<Double> first = onReader(held, () -> Evaluation.loss(model, TOKENIZER, HELD_OUT));
         await(reading, first);
         ConcurrentModificationException refused = assertThrows(ConcurrentModificationException.class,
                 () -> new Sampler(model, TOKENIZER, new PythonRandom(7)).sample(0.5));
-        assertTrue(refused.getMessage().contains(" at this moment; a model of a class outside the library (Wrapped)"
+        assertTrue(refused.getMessage().contains(" at this moment; a model of a class outside the library (WrappedModel)"
                 + " is read by one thread at a time"), refused.getMessage());
         assertTrue(refused.getMessage().endsWith("give each thread its own model, or take turns (this token was not"
                 + " drawn)"), refused.getMessage());

@@ -43,6 +43,8 @@ public final class Together {
      * @param work what each thread does in each round
      * @param <T> the result's type
      * @return {@code results.get(thread).get(round)}
+     * @throws IllegalArgumentException if {@code threads}, {@code rounds} or {@code timeoutSeconds}
+     *     is less than 1 (no thread or no round would run, and the test would check nothing)
      * @throws InterruptedException if the calling thread is interrupted while it waits
      * @throws AssertionError if a thread's work threw (with that as the cause, naming the thread
      *     and the round), or the run did not end in time (naming a thread still running, with
@@ -50,6 +52,9 @@ public final class Together {
      */
     public static <T> List<List<T>> run(int threads, int rounds, long timeoutSeconds, Work<T> work)
             throws InterruptedException {
+        requireAtLeastOne("threads", threads);
+        requireAtLeastOne("rounds", rounds);
+        requireAtLeastOne("timeoutSeconds", timeoutSeconds);
         // A phaser rather than a barrier: the first failure ends it for good (forceTermination), so
         // that no thread waits for one that will never come.
         Phaser start = new Phaser(threads);
@@ -97,5 +102,11 @@ public final class Together {
             throw failure.get();
         }
         return results;
+    }
+
+    private static void requireAtLeastOne(String name, long value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1, got " + value);
+        }
     }
 }

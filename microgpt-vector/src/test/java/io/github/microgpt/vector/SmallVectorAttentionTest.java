@@ -2,16 +2,15 @@ package io.github.microgpt.vector;
 
 import static io.github.microgpt.testsupport.Bits.assertBits;
 import static io.github.microgpt.testsupport.Matrices.copy;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -21,8 +20,12 @@ import org.junit.jupiter.api.TestFactory;
  * of the backward pass (added to rows that already hold numbers). One to five heads, one to
  * sixteen positions, a first position that is not 0 (the keys before it already in the cache),
  * and numbers with exact zeros of both signs. The kernels take heads only where a vector holds
- * four doubles (see {@code SmallVectorKernels.HEAD_FITS}); the pom runs this class again with
- * 256-bit vectors, so that a machine with AVX-512 tests them too.
+ * four doubles (see {@code SmallVectorKernels.HEAD_FITS}); at any other length each case checks
+ * instead that they decline (return false) and write nothing, so that the core's loops run on
+ * what it gave them. So every case checks one or the other at every length, and nothing is
+ * skipped: the pom runs this class at the machine's own length, with 256-bit vectors (four
+ * doubles, so that a machine with AVX-512 tests the kernels too) and with 128-bit vectors (two,
+ * so that an AVX2 machine, whose own length is four, tests the declining too).
  */
 class SmallVectorAttentionTest {
 
@@ -144,21 +147,26 @@ class SmallVectorAttentionTest {
         }
     }
 
-    /** Only vectors of four doubles take heads: else the core's loops do, and nothing is written. */
-    @Test
-    void otherVectorLengthsLeaveTheHeadsToTheCore() {
-        assumeTrue(SmallVectorKernels.L != 4, "vectors of four doubles take the heads (tested below)");
-        double[][] qkv = new double[4][12];
-        double[][] out = new double[4][4];
-        assertFalse(KERNELS.attentionForward(out, new double[4][1][4], qkv, new double[4][4], 1, 0.5, 0, 4));
-        assertFalse(KERNELS.attentionBackward(new double[4][12], out, qkv, new double[4][1][4], new double[4], 1, 0.5,
-                0, 4));
+    /** Whether the kernels take heads at this machine's (or execution's) vector length. */
+    private static final boolean TAKEN = SmallVectorKernels.L == 4;
+
+    /** A case's name, with which of the two it checks. */
+    private static String name(Case k) {
+        return k + (TAKEN ? "" : ", left to the core (" + SmallVectorKernels.L + " doubles a vector)");
+    }
+
+    /** A deep copy of {@code a}, row by row. */
+    private static double[][][] copy3(double[][][] a) {
+        double[][][] b = new double[a.length][][];
+        for (int i = 0; i < a.length; i++) {
+            b[i] = copy(a[i]);
+        }
+        return b;
     }
 
     @TestFactory
-    Stream<DynamicTest> theForwardPassIsTheCoresBitForBit() {
-        assumeTrue(SmallVectorKernels.L == 4, "heads are taken only by vectors of four doubles");
-        return cases().map(k -> DynamicTest.dynamicTest(k.toString(), () -> {
+    Stream<DynamicTest> theForwardPassIsTheCoresBitForBitOrLeftToTheCore() {
+        return cases().map(k -> DynamicTest.dynamicTest(name(k), () -> {
             SplittableRandom r = new SplittableRandom(k.hashCode());
             int c = 4 * k.nHead();
             int n = 16;
@@ -173,8 +181,23 @@ class SmallVectorAttentionTest {
             // The cache of the positions before from, as an earlier call would have left it.
             plainForward(expectedOut, expectedWeights, qkv, expectedKeysT, k.nHead(), scale, 0, k.from());
             plainForward(out, weights, qkv, keysT, k.nHead(), scale, 0, k.from());
+            if (!TAKEN) {
+                // Declined: the core's loops then run on these arrays, so nothing may be written.
+                double[][] outBefore = copy(out);
+                double[][] keysBefore = copy(keysT);
+                double[][][] weightsBefore = copy3(weights);
+                assertFalse(KERNELS.attentionForward(out, weights, qkv, keysT, k.nHead(), scale, k.from(), k.to()),
+                        "taken at " + SmallVectorKernels.L + " doubles a vector");
+                assertBits(outBefore, out, "out");
+                assertBits(keysBefore, keysT, "keysT");
+                for (int t = 0; t < n; t++) {
+                    assertBits(weightsBefore[t], weights[t], "weights[" + t + "]");
+                }
+                return;
+            }
             plainForward(expectedOut, expectedWeights, qkv, expectedKeysT, k.nHead(), scale, k.from(), k.to());
-            assertTrue(KERNELS.attentionForward(out, weights, qkv, keysT, k.nHead(), scale, k.from(), k.to()));
+            assertTrue(KERNELS.attentionForward(out, weights, qkv, keysT, k.nHead(), scale, k.from(), k.to()),
+                    "declined at 4 doubles a vector");
             assertBits(expectedOut, out, "out");
             assertBits(expectedKeysT, keysT, "keysT");
             for (int t = 0; t < n; t++) {
@@ -184,9 +207,8 @@ class SmallVectorAttentionTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> theBackwardPassIsTheCoresBitForBit() {
-        assumeTrue(SmallVectorKernels.L == 4, "heads are taken only by vectors of four doubles");
-        return cases().map(k -> DynamicTest.dynamicTest(k.toString(), () -> {
+    Stream<DynamicTest> theBackwardPassIsTheCoresBitForBitOrLeftToTheCore() {
+        return cases().map(k -> DynamicTest.dynamicTest(name(k), () -> {
             SplittableRandom r = new SplittableRandom(k.hashCode() + 1);
             int c = 4 * k.nHead();
             int n = k.to();
@@ -197,10 +219,19 @@ class SmallVectorAttentionTest {
             double[][] dout = randomDoubles(r, n, c);
             double[][] expected = randomDoubles(r, n, 3 * c);
             double[][] dqkv = copy(expected);
-            plainBackward(expected, dout, qkv, weights, k.nHead(), scale, k.from(), k.to());
-            assertTrue(KERNELS.attentionBackward(dqkv, dout, qkv, weights, new double[n], k.nHead(), scale,
-                    k.from(), k.to()));
+            // Declined, the core's loops run on these arrays: dqkv must keep the numbers it held.
+            if (TAKEN) {
+                plainBackward(expected, dout, qkv, weights, k.nHead(), scale, k.from(), k.to());
+            }
+            double[] da = randomDoubles(r, 1, n)[0];
+            double[] daBefore = da.clone();
+            assertEquals(TAKEN, KERNELS.attentionBackward(dqkv, dout, qkv, weights, da, k.nHead(), scale,
+                    k.from(), k.to()), TAKEN ? "declined at 4 doubles a vector"
+                    : "taken at " + SmallVectorKernels.L + " doubles a vector");
             assertBits(expected, dqkv, "dqkv");
+            if (!TAKEN) {
+                assertBits(daBefore, da, "da, the kernels' scratch");
+            }
         }));
     }
 }

@@ -880,7 +880,7 @@ public final class BenchCommand implements Callable<Integer> {
                         + "number, or several separated by single commas, such as 1,2");
             }
             // The rule of every other integer option (WholeNumber): no +2, 02 or other scripts' digits.
-            if (!WholeNumber.isPlain(item)) {
+            if (!NumberGrammar.isWhole(item)) {
                 throw new UsageException("--threads: \"" + VisibleText.escape(item) + "\" is not a whole number; "
                         + "give one or several, separated by commas, in the digits 0-9 without a plus sign or "
                         + "leading zeros, such as 1,2");

@@ -15,8 +15,10 @@ import java.util.regex.Pattern;
  * {@code " 1"}, {@code 0x1p3} and {@code 1d}, and {@code --var} stripped the spaces of
  * {@code "x= 1"}. So {@code --temperature +3} was read while {@code --steps +3} was refused.
  * One grammar, stated in the help and the README, makes every number typed mean the same.
+ *
+ * <p>Public for the simulator, whose request parameters follow the same rule.
  */
-final class NumberGrammar {
+public final class NumberGrammar {
 
     /** A whole number: 0, or a non-zero digit and more digits, with an optional minus sign. */
     private static final Pattern WHOLE = Pattern.compile("0|-?[1-9][0-9]*");
@@ -43,7 +45,7 @@ final class NumberGrammar {
      * @return true for {@code 0}, {@code 42}, {@code -5}; false for {@code +5}, {@code 010},
      *     {@code -0}, {@code " 5"}, {@code ５}, {@code 1e3}
      */
-    static boolean isWhole(String text) {
+    public static boolean isWhole(String text) {
         return WHOLE.matcher(text).matches();
     }
 

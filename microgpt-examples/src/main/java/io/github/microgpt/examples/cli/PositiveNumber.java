@@ -13,8 +13,8 @@ import picocli.CommandLine;
  * <p>{@link Double#parseDouble} turns {@code 1e309} into infinity and {@code 1e-400} into 0
  * without a word, so the option's own check then said "got Infinity" or "got 0.0" for text that
  * held neither. Here such text is refused as too large or too small, quoted as typed, with the
- * range the option allows. Only plain decimal numbers are read ({@link #isPlainDecimal}: not
- * {@code 0x1p3}, {@code 1d}, {@code " 1"} or {@code +3}, which {@code parseDouble} also takes). A plain number
+ * range the option allows. Only the numbers of {@link NumberGrammar} are read (not {@code 0x1p3},
+ * {@code 1d}, {@code " 1"} or {@code +3}, which {@code parseDouble} also takes). A plain number
  * the option does not allow (0, -1), and {@code NaN} and {@code Infinity}, are left to the option's
  * check, {@link #requireAllowed}, which names the option and the value.
  */
@@ -56,7 +56,12 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
         } catch (NumberFormatException e) {
             throw new CommandLine.TypeConversionException("'" + quoted(text) + "' is not a number; " + ALLOWED);
         }
-        if (!isPlainDecimal(text) && !SPECIAL.contains(text)) {
+        // parseDouble reads more than the grammar, and each extra reads as a number the user did
+        // not mean, or hides a mistake: Java's hexadecimal floats (0x1p3 is 8), the suffixes of a
+        // Java literal (1d, 1f), spaces and control characters around the number (a stray carriage
+        // return from a script written on Windows), and a plus sign, a bare point or a leading
+        // zero (+3, .5, 007), which the whole-number options refuse.
+        if (!NumberGrammar.isNumber(text) && !SPECIAL.contains(text)) {
             throw new CommandLine.TypeConversionException("'" + quoted(text) + "' is not a plain decimal number; "
                     + NumberGrammar.NUMBER_RULE + "; " + ALLOWED);
         }
@@ -85,22 +90,6 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
         if (!(value > 0) || Double.isInfinite(value)) {
             throw new UsageException(option + " must be a positive, finite number, got " + value);
         }
-    }
-
-    /**
-     * Whether a text is a number as the command line writes one ({@link NumberGrammar#isNumber}:
-     * as JSON writes it, {@code 2}, {@code 0.01}, {@code -0.5}, {@code 5e-3}). {@link
-     * Double#parseDouble} reads more than that, and each extra reads as a number the user did not
-     * mean, or hides a mistake: Java's hexadecimal floats ({@code 0x1p3} is 8), the suffixes of a
-     * Java literal ({@code 1d}, {@code 1f}), spaces and control characters around the number (a
-     * stray carriage return from a script written on Windows), and a plus sign, a bare point or a
-     * leading zero ({@code +3}, {@code .5}, {@code 007}), which the whole-number options refuse.
-     *
-     * @param text the text
-     * @return true if it is a plain decimal number
-     */
-    static boolean isPlainDecimal(String text) {
-        return NumberGrammar.isNumber(text);
     }
 
     /**

@@ -20,9 +20,6 @@ import picocli.CommandLine;
  */
 public final class WholeNumber {
 
-    /** The rule, said in every refusal. */
-    static final String RULE = NumberGrammar.WHOLE_RULE;
-
     /** The converter for {@code int} and {@code Integer} options. */
     public static final CommandLine.ITypeConverter<Integer> INT =
             text -> (int) parse(text, Integer.MIN_VALUE, Integer.MAX_VALUE);
@@ -31,17 +28,6 @@ public final class WholeNumber {
     public static final CommandLine.ITypeConverter<Long> LONG = text -> parse(text, Long.MIN_VALUE, Long.MAX_VALUE);
 
     private WholeNumber() {
-    }
-
-    /**
-     * Whether a text is a plain whole number as the class describes it (of any size).
-     *
-     * @param text the text
-     * @return true for {@code 0}, {@code 42}, {@code -5}; false for {@code +5}, {@code 010},
-     *     {@code -0}, {@code " 5"}, {@code ５}
-     */
-    public static boolean isPlain(String text) {
-        return NumberGrammar.isWhole(text);
     }
 
     /**
@@ -55,9 +41,9 @@ public final class WholeNumber {
      *     with the rule, or the bound it is beyond
      */
     static long parse(String text, long min, long max) {
-        if (!isPlain(text)) {
+        if (!NumberGrammar.isWhole(text)) {
             throw new CommandLine.TypeConversionException("'" + VisibleText.escape(excerpt(text))
-                    + "' is not a plain whole number; " + RULE);
+                    + "' is not a plain whole number; " + NumberGrammar.WHOLE_RULE);
         }
         long value;
         try {

@@ -3,7 +3,7 @@ package io.github.microgpt.examples.simulator;
 import com.google.gson.stream.JsonWriter;
 import io.github.microgpt.autograd.ExpressionGraph;
 import io.github.microgpt.autograd.Operation;
-import io.github.microgpt.examples.cli.WholeNumber;
+import io.github.microgpt.examples.cli.NumberGrammar;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -100,7 +100,7 @@ final class AutogradGraph {
             return absent;
         }
         // Plain ASCII digits only: Integer.parseInt also reads +1, 01 and digits of any script.
-        if (WholeNumber.isPlain(text) && text.length() <= 10) {
+        if (NumberGrammar.isWhole(text) && text.length() <= 10) {
             long value = Long.parseLong(text);
             if (value >= 0 && value <= max) {
                 return (int) value;

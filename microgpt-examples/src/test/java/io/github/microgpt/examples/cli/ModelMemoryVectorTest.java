@@ -17,6 +17,7 @@ import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
 import java.io.IOException;
+import java.lang.reflect.Array;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.TypeVariable;
@@ -112,14 +113,16 @@ class ModelMemoryVectorTest {
                 "a whole run's count is less than its longest documents'");
         long bytes = onACallerOfItsOwn(precision, config, threads, List.of(document(block)));
         assertTrue(bytes > 0, "no scratch found in the threads of the step");
-        assertTrue(estimate >= bytes - 1024, "estimate " + estimate + " below the " + bytes + " bytes held");
         if (threads == 1) {
-            // Exact on one thread, but for the empty arrays a scratch holder starts with (tens of bytes).
-            assertTrue(estimate <= bytes + 1024,
-                    "estimate " + estimate + " more than 1 KB above the " + bytes + " bytes held");
+            // Exact on one thread (the empty arrays a scratch holder starts with are not scratch,
+            // and are not counted by either side).
+            assertEquals(estimate, bytes, "estimate " + estimate + ", held " + bytes);
         } else {
             // Each thread keeps copies for the products it took a share of; a thread that took
-            // none (its core busy) keeps none, so only the total of all threads bounds the estimate.
+            // none (its core busy) keeps none. Which thread takes which share is the scheduler's
+            // choice, so the count, which gives every thread a share of every product, is exact
+            // for no run: it bounds what the threads hold, and the total of all threads bounds it.
+            assertTrue(estimate >= bytes, "estimate " + estimate + " below the " + bytes + " bytes held");
             assertTrue(estimate <= bytes * threads,
                     "estimate " + estimate + " more than " + threads + " times the " + bytes + " bytes held");
         }
@@ -157,14 +160,14 @@ class ModelMemoryVectorTest {
             documents.add(document(letters));
         }
         long bytes = onACallerOfItsOwn(precision, config, threads, documents);
-        assertTrue(run >= bytes - 1024, "a run's count " + run + " below the " + bytes + " bytes held");
+        assertTrue(run >= bytes, "a run's count " + run + " below the " + bytes + " bytes held");
         if (threads == 1) {
             // On more threads the count of one length is an upper bound already (each thread
             // counted as if it took a share of every product).
             assertTrue(bytes > blockLength + 1024,
                     bytes + " bytes held, no more than the block's length alone counts, " + blockLength);
             long everyLength = ModelMemory.vectorScratchBytes(precision, config, VOCAB, threads, 2);
-            assertTrue(Math.abs(everyLength - bytes) <= 1024,
+            assertEquals(everyLength, bytes,
                     "documents of 2 to " + block + " positions counted " + everyLength + ", held " + bytes);
         }
     }
@@ -224,7 +227,12 @@ class ModelMemoryVectorTest {
         }
     }
 
-    /** The bytes of every array the module's thread-locals hold in these threads. */
+    /**
+     * The bytes of every array the module's thread-locals hold in these threads, but for arrays
+     * of no elements: the placeholders a scratch holder starts with (an empty {@code double[0][]}
+     * until its first use, tens of bytes), which are no scratch and which the count leaves out,
+     * as {@code ScratchSizesTest} in microgpt-vector does.
+     */
     private static long scratchOf(List<Thread> threads) throws Exception {
         Set<Object> locals = moduleThreadLocals();
         Field threadLocals = Thread.class.getDeclaredField("threadLocals");
@@ -241,6 +249,11 @@ class ModelMemoryVectorTest {
                 if (entry != null && locals.contains(((Reference<?>) entry).get())) {
                     bytes += arrayBytes(ModelMemoryTest.field(entry, "value"), seen);
                 }
+            }
+        }
+        for (Object object : seen) {
+            if (object.getClass().isArray() && Array.getLength(object) == 0) {
+                bytes -= ReachableArrays.arrayBytes(0, object.getClass().getComponentType());
             }
         }
         return bytes;

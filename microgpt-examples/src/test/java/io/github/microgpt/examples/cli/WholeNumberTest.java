@@ -34,10 +34,10 @@ class WholeNumberTest {
         assertEquals(Long.MAX_VALUE, WholeNumber.LONG.convert("9223372036854775807"));
         assertEquals(Long.MIN_VALUE, WholeNumber.LONG.convert("-9223372036854775808"));
         for (String text : NOT_PLAIN) {
-            assertFalse(WholeNumber.isPlain(text), text);
+            assertFalse(NumberGrammar.isWhole(text), text);
             CommandLine.TypeConversionException e = assertThrows(CommandLine.TypeConversionException.class,
                     () -> WholeNumber.INT.convert(text));
-            assertEquals("'" + VisibleText.escape(text) + "' is not a plain whole number; " + WholeNumber.RULE,
+            assertEquals("'" + VisibleText.escape(text) + "' is not a plain whole number; " + NumberGrammar.WHOLE_RULE,
                     e.getMessage());
         }
         assertEquals("'2147483648' is too large; the most is 2147483647", assertThrows(
@@ -69,7 +69,7 @@ class WholeNumberTest {
                     // Without the check, a simulator started and served until stopped: bounded here.
                     Cli.Result result = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> Cli.run(args));
                     Cli.assertOneLineError(result, 2, "invalid value for option '" + option.get(1) + "': '"
-                            + VisibleText.escape(bad) + "' is not a plain whole number; " + WholeNumber.RULE,
+                            + VisibleText.escape(bad) + "' is not a plain whole number; " + NumberGrammar.WHOLE_RULE,
                             "microgpt " + option.get(0), args);
                     assertEquals("", result.stdout());
                 }));
