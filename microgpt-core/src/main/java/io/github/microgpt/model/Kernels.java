@@ -1514,16 +1514,16 @@ final class Kernels {
      * @param qkv (T, 3C) the queries, keys and values
      * @param weights (T, NH, T) the attention weights of the forward pass
      * @param valuesT (C, T) scratch for the values, transposed
-     * @param dweights scratch of {@link SmallAttention} (its row 0, of at least T numbers), for
-     *     heads of four channels
+     * @param dweights scratch of {@link SmallAttention}, of at least T numbers, for heads of four
+     *     channels
      * @param scratch the threads' rows (a workspace's, used by one step at a time)
      */
     static void attentionBackward(double[][] dqkv, double[][] dout, double[][] qkv, double[][][] weights,
-                                  double[][] valuesT, double[][] dweights, int nHead, double scale,
+                                  double[][] valuesT, double[] dweights, int nHead, double scale,
                                   int from, int to, Workers workers, AttentionRows scratch) {
         int c = dout[from].length;
         if (SmallAttention.fits(c, nHead)) {
-            SmallAttention.backward(dqkv, dout, qkv, weights, dweights[0], nHead, scale, from, to);
+            SmallAttention.backward(dqkv, dout, qkv, weights, dweights, nHead, scale, from, to);
             return;
         }
         attentionBackwardByHeads(dqkv, dout, qkv, weights, valuesT, nHead, scale, from, to, workers, scratch);

@@ -124,11 +124,12 @@ final class Workspace {
     /** (C, T) the values of one layer, transposed, for the attention's backward pass. */
     double[][] valuesT;
     /**
-     * (3 NH, max(T + hd, T hd)) three rows per head: the head's sums of the keys' and the values'
-     * gradients, and the gradient of one position's attention weights followed by its query's
-     * (see {@code attentionBackward}).
+     * (T) the gradient of one position's attention weights in one head, the scratch of
+     * {@code SmallAttention.backward} (heads of four channels; other heads keep theirs in
+     * {@link #attentionRows}). It had been three rows a head, (3 NH, max(T + hd, T hd)), for
+     * kernels that no longer read them: 390 KB at {@code nEmbd} 256, 8 heads, block 64.
      */
-    double[][] dAttnWeights;
+    double[] dAttnWeights;
     /** Each thread's rows of one head for the attention (see {@code Kernels.attentionBackward}). */
     final Kernels.AttentionRows attentionRows = new Kernels.AttentionRows();
 
@@ -225,7 +226,7 @@ final class Workspace {
         dMlpActive = dMlpHidden;
         dLogits = rows(t, vocabSize);
         valuesT = rows(c, t);
-        dAttnWeights = rows(3 * nHead, Math.max(t + c / nHead, t * (c / nHead)));
+        dAttnWeights = new double[t];
     }
 
     /**

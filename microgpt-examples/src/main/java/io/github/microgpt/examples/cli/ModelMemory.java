@@ -114,7 +114,8 @@ final class ModelMemory {
         activations(a, config, vocabSize, false);
         // ensureGradients: dEncoded, dStream, five buffers a layer (dAttnNormed, dQkv, dAttnOut,
         // dMlpNormed, dMlpHidden, whose arrays are also dMlpActive's), dLogits, (f32) secondHalf,
-        // valuesT, dAttnWeights.
+        // valuesT, dAttnWeights (f64: one row of T, SmallAttention's scratch; f32: three rows a
+        // head, for microgpt-vector's float attention).
         a.rows(t, c);
         a.rows(t, c);
         a.perLayer(l, t, c);
@@ -130,7 +131,11 @@ final class ModelMemory {
         }
         a.rows(c, t);
         long headWidth = c / nh;
-        a.rows(3 * nh, Math.max(t + headWidth, saturatedProduct(t, headWidth)));
+        if (precision == Precision.F32) {
+            a.rows(3 * nh, Math.max(t + headWidth, saturatedProduct(t, headWidth)));
+        } else {
+            a.numbers(t);
+        }
         // Kernels.AttentionRows (f64) or FloatKernels.AttentionRows: the slots, and each thread's
         // rows of one head, made by the core's attention loops (f64: for heads of any size but the
         // four channels of SmallAttention, with microgpt-vector too; f32: without it); a thread
