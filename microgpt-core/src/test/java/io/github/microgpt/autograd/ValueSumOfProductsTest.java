@@ -221,13 +221,23 @@ class ValueSumOfProductsTest {
         assertThrows(IndexOutOfBoundsException.class, () -> sum.child(2));
     }
 
-    @Test
-    void theRowsOfALinearLayerAreSumsOfProducts() {
-        Value[] x = {new Value(2.0), new Value(-3.0).exp(), new Value(0.5)};
-        Value[][] w = {
+    /** A linear layer's input: two leaves and a computed node. */
+    private static Value[] input() {
+        return new Value[] {new Value(2.0), new Value(-3.0).exp(), new Value(0.5)};
+    }
+
+    /** A linear layer's weights: two rows of three leaves. */
+    private static Value[][] weights() {
+        return new Value[][] {
             {new Value(4.0), new Value(5.0), new Value(-6.0)},
             {new Value(-1.0), new Value(0.25), new Value(3.0)},
         };
+    }
+
+    @Test
+    void theRowsOfALinearLayerAreSumsOfProducts() {
+        Value[] x = input();
+        Value[][] w = weights();
         Value[] rows = Value.sumsOfProducts(w, x);
         assertEquals(2, rows.length);
         for (int o = 0; o < 2; o++) {
@@ -253,11 +263,8 @@ class ValueSumOfProductsTest {
      */
     @Test
     void aLaterLinearLayerReadsTheWeightsAsTheyAreThen() {
-        Value[] x = {new Value(2.0), new Value(-3.0).exp(), new Value(0.5)};
-        Value[][] w = {
-            {new Value(4.0), new Value(5.0), new Value(-6.0)},
-            {new Value(-1.0), new Value(0.25), new Value(3.0)},
-        };
+        Value[] x = input();
+        Value[][] w = weights();
         Value[] first = Value.sumsOfProducts(w, x);
         Value[] same = Value.sumsOfProducts(w, x);
         w[1][2].setData(7.0);
