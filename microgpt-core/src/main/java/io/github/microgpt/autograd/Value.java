@@ -484,13 +484,118 @@ public final class Value {
         double[] xData = new double[length];
         boolean xInner = copy(x, 0, xs, xData);
         Value[] out = new Value[w.length];
+        // The rows of a weight matrix are copied once and shared by every later call while the
+        // weights are the same nodes with the same data: the positions of a document read the
+        // same weights, which change only between steps (see RowSnapshots).
+        RowSnapshots.Entry snapshot = w.length > 0
+                && (long) w.length * length <= io.github.microgpt.internal.ValueSums.MOST_SHARED_WEIGHTS
+                ? RowSnapshots.forThisThread().entry(w) : null;
         for (int o = 0; o < w.length; o++) {
-            Value[] row = new Value[length];
-            double[] rowData = new double[length];
-            boolean rowInner = copy(w[o], 0, row, rowData);
+            Value[] row = snapshot != null ? snapshot.rows[o] : null;
+            double[] rowData = snapshot != null ? snapshot.data[o] : null;
+            boolean rowInner = false;
+            if (row == null || !isCopyOf(row, rowData, w[o])) {
+                row = new Value[length];
+                rowData = new double[length];
+                rowInner = copy(w[o], 0, row, rowData);
+                if (snapshot != null) {
+                    if (rowInner) {
+                        // Computed rows (not weights) are new at every call: nothing to share.
+                        snapshot.forget();
+                        snapshot = null;
+                    } else {
+                        snapshot.rows[o] = row;
+                        snapshot.data[o] = rowData;
+                    }
+                }
+            }
             out[o] = sumOfProducts(new Terms(row, rowData, rowInner, xs, xData, xInner));
         }
         return out;
+    }
+
+    /**
+     * Whether a copy of a stretch of operands and their data still holds what {@code from} holds:
+     * the same nodes, whose data has the same bits. Only a copy of leaves is kept for this, so its
+     * operands are still leaves.
+     */
+    private static boolean isCopyOf(Value[] operands, double[] data, Value[] from) {
+        if (from.length != operands.length) {
+            return false;
+        }
+        for (int i = 0; i < operands.length; i++) {
+            Value v = from[i];
+            if (v != operands[i] || Double.doubleToRawLongBits(v.data) != Double.doubleToRawLongBits(data[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The copies of the rows of the weight matrices {@link #sumsOfProducts} read last, kept per
+     * thread so that the positions of a document share them. A copy is shared only while it holds
+     * what the row holds (the same nodes, with the same data to the bit), which is checked at
+     * every call: a sum of products keeps the data its operands had when it was made, as
+     * {@code microgpt.py}'s {@code Value} keeps its local gradients, and an optimizer's step (or
+     * anyone's {@link #setData}) between two calls makes the second copy the row again. Copies are
+     * never changed once made, so the sums made with an older copy keep theirs.
+     *
+     * <p>At the default shape a copy at every position was some 50 KB of a position's 90 KB of
+     * graph, and copying it some 13% of a whole run's processor time. Only matrices of leaves are kept (a
+     * row of computed nodes is new at every call), and only of at most
+     * {@link io.github.microgpt.internal.ValueSums#MOST_SHARED_WEIGHTS} weights, in the
+     * {@value #SLOTS} matrices read last: what is kept stays small however large a model the
+     * thread trained last.
+     */
+    private static final class RowSnapshots {
+        private static final int SLOTS = 16;
+        private static final ThreadLocal<RowSnapshots> SNAPSHOTS = ThreadLocal.withInitial(RowSnapshots::new);
+
+        /** The copies of one matrix's rows; a row not copied yet is null. */
+        static final class Entry {
+            Value[][] matrix;
+            Value[][] rows;
+            double[][] data;
+
+            void forget() {
+                matrix = null;
+                rows = null;
+                data = null;
+            }
+        }
+
+        private final Entry[] entries = new Entry[SLOTS];
+        /** The entry to reuse next, round the table: the matrix read longest ago. */
+        private int next;
+
+        RowSnapshots() {
+            for (int i = 0; i < SLOTS; i++) {
+                entries[i] = new Entry();
+            }
+        }
+
+        static RowSnapshots forThisThread() {
+            return SNAPSHOTS.get();
+        }
+
+        /** The entry of a matrix (found by identity), or a new one. */
+        Entry entry(Value[][] matrix) {
+            for (Entry e : entries) {
+                if (e.matrix == matrix) {
+                    if (e.rows.length == matrix.length) {
+                        return e;
+                    }
+                    e.forget();
+                }
+            }
+            Entry e = entries[next];
+            next = (next + 1) % SLOTS;
+            e.matrix = matrix;
+            e.rows = new Value[matrix.length][];
+            e.data = new double[matrix.length][];
+            return e;
+        }
     }
 
     /**

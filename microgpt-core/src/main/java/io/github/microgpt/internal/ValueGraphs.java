@@ -14,13 +14,16 @@ import java.util.function.LongUnaryOperator;
  *
  * <p>Every figure is a lower bound: it counts only what the forward pass must allocate for
  * certain, with the smallest sizes HotSpot gives (compressed references): a node is a
- * {@code Value} of 64 bytes; an output of a linear layer of {@code n} inputs is its node and, for
- * each input, a reference to the weight and a copy of its data (12 bytes); a dot product of two
+ * {@code Value} of 64 bytes; an output of a linear layer is its node and the record of its terms
+ * (32 bytes), and, for each input of a matrix of more than {@link ValueSums#MOST_SHARED_WEIGHTS}
+ * weights, a reference to the weight and a copy of its data (12 bytes; a smaller matrix's copies
+ * are shared by the positions of a document, and counted as nothing); a dot product of two
  * computed vectors copies both sides (24 bytes a term). Headers of arrays, the sums inside
  * RMSNorm and softmax, and everything the backward pass adds are left out. At the default shape
- * (16 wide, 1 layer, 4 heads, 27 tokens) the count is about 0.7 of what a step's graph holds
- * (measured 93.8 KB a position plus 3.5 KB a pair of positions; counted 68 KB and 2 KB), so
- * that a step that fits is never refused while one that needs many times the heap is.
+ * (16 wide, 1 layer, 4 heads, 27 tokens) the count is more than half of what a step's graph
+ * holds (measured 93.8 KB a position plus 3.5 KB a pair of positions when every position copied
+ * the weights, 50 KB of it the copies; counted 27 KB and 2 KB), so that a step that fits is never
+ * refused while one that needs many times the heap is.
  *
  * <p>The attention of position {@code p} reads the {@code p + 1} positions up to it, so a
  * document of {@code T} positions builds {@code T (T + 1) / 2} pairs: a GPT's graph grows with
@@ -32,6 +35,8 @@ public final class ValueGraphs {
 
     /** A {@code Value}: a 12-byte header, four doubles, four references and three flags. */
     static final double NODE = 64;
+    /** The record of the terms of a sum of products: a header, four references and two flags. */
+    static final double TERMS = 32;
     /** A weight's term in a linear layer's output: a reference to it and a copy of its data. */
     static final double WEIGHT_TERM = 4 + 8;
     /** A term of a dot product of two computed vectors: a reference and a copy of data on each side. */
@@ -40,9 +45,14 @@ public final class ValueGraphs {
     private ValueGraphs() {
     }
 
-    /** The outputs of a linear layer: {@code outputs} nodes of {@code inputs} weight terms each. */
+    /**
+     * The outputs of a linear layer at one position: {@code outputs} nodes with their records of
+     * terms, and {@code inputs} weight terms each if the matrix is too large for its copies to be
+     * shared between positions.
+     */
     static double linear(double outputs, double inputs) {
-        return outputs * (NODE + WEIGHT_TERM * inputs);
+        double weights = outputs * inputs;
+        return outputs * (NODE + TERMS) + (weights > ValueSums.MOST_SHARED_WEIGHTS ? WEIGHT_TERM * weights : 0);
     }
 
     /**

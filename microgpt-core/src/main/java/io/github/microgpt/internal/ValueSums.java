@@ -26,6 +26,15 @@ public abstract class ValueSums {
     private static volatile ValueSums instance;
 
     /**
+     * The most weights a matrix may have for {@link #sumsOfProducts} to keep the copies of its
+     * rows and share them between calls while the weights do not change (the positions of a
+     * document read the same weights): 4,096, a matrix of 64 by 64. A larger one is copied at
+     * every call, so that what a thread keeps stays small. {@link ValueGraphs} counts a shared
+     * copy as nothing, so that its counts stay lower bounds.
+     */
+    public static final int MOST_SHARED_WEIGHTS = 1 << 12;
+
+    /**
      * For {@code Value}'s one subclass, and no other class.
      *
      * @throws IllegalStateException if the subclass is not nested in {@code Value}
@@ -115,7 +124,9 @@ public abstract class ValueSums {
 
     /**
      * {@code w @ x}: one compact sum of products per row of {@code w}, the rows sharing one copy
-     * of {@code x}.
+     * of {@code x}; the copies of the rows of a matrix of leaves of at most
+     * {@link #MOST_SHARED_WEIGHTS} weights are shared with the calls before and after it while the
+     * rows hold the same nodes with the same data.
      *
      * @param w the rows, each as long as {@code x}
      * @param x the vector

@@ -221,13 +221,23 @@ class ValueSumOfProductsTest {
         assertThrows(IndexOutOfBoundsException.class, () -> sum.child(2));
     }
 
-    @Test
-    void theRowsOfALinearLayerAreSumsOfProducts() {
-        Value[] x = {new Value(2.0), new Value(-3.0).exp(), new Value(0.5)};
-        Value[][] w = {
+    /** A linear layer's input: two leaves and a computed node. */
+    private static Value[] input() {
+        return new Value[] {new Value(2.0), new Value(-3.0).exp(), new Value(0.5)};
+    }
+
+    /** A linear layer's weights: two rows of three leaves. */
+    private static Value[][] weights() {
+        return new Value[][] {
             {new Value(4.0), new Value(5.0), new Value(-6.0)},
             {new Value(-1.0), new Value(0.25), new Value(3.0)},
         };
+    }
+
+    @Test
+    void theRowsOfALinearLayerAreSumsOfProducts() {
+        Value[] x = input();
+        Value[][] w = weights();
         Value[] rows = Value.sumsOfProducts(w, x);
         assertEquals(2, rows.length);
         for (int o = 0; o < 2; o++) {
@@ -243,6 +253,48 @@ class ValueSumOfProductsTest {
         assertSame(x2, last.child(1));
         assertEquals(0.5, last.localGrad(0));
         assertEquals(3.0, last.localGrad(1));
+    }
+
+    /**
+     * The copies of a weight matrix's rows are shared between calls only while the rows hold the
+     * same nodes with the same data: a sum keeps the data its operands had when it was made, and a
+     * later call reads the weights as they are then, whether a weight's data changed (an
+     * optimizer's step) or a row holds another node.
+     */
+    @Test
+    void aLaterLinearLayerReadsTheWeightsAsTheyAreThen() {
+        Value[] x = input();
+        Value[][] w = weights();
+        Value[] first = Value.sumsOfProducts(w, x);
+        Value[] same = Value.sumsOfProducts(w, x);
+        w[1][2].setData(7.0);
+        Value[] changed = Value.sumsOfProducts(w, x);
+        Value w02 = w[0][2];
+        w[0][2] = new Value(-6.0);
+        Value[] replaced = Value.sumsOfProducts(w, x);
+        w[0][2] = w02;
+        w02.setData(-0.0);
+        Value[] signed = Value.sumsOfProducts(w, x);
+
+        for (int o = 0; o < 2; o++) {
+            assertBits(first[o].data(), same[o].data(), "row " + o + ", weights unchanged");
+            assertBits(Value.sumOfProducts(w[o], 0, x, 0, 3).data(), signed[o].data(), "row " + o + ", now");
+        }
+        assertBits(-1.0 * 2.0 + 0.25 * Math.exp(-3.0) + 7.0 * 0.5, changed[1].data(), "the changed weight's row");
+        // Each sum keeps the data of its own call: the weight's local gradient is the data it had.
+        assertEquals(3.0, first[1].child(1).localGrad(1));
+        assertEquals(7.0, changed[1].child(1).localGrad(1));
+        assertSame(w[0][2], first[0].child(1).child(0));
+        assertSame(w[0][2], changed[0].child(1).child(0));
+        Value other = replaced[0].child(1).child(0);
+        assertEquals(-6.0, other.data());
+        assertEquals(false, other == w02, "the replacing node is the row's last weight");
+        // -0.0 and 0.0 are equal as numbers but not the same data: the copy is made again.
+        assertBits(-0.0, signed[0].child(1).localGrad(1), "the weight's data, to the bit");
+
+        // Back-propagating an older sum after the weights changed gives its own gradients.
+        first[1].backward();
+        assertEquals(3.0, x[2].grad());
     }
 
     @Test

@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import io.github.microgpt.testsupport.TestResources;
 import java.math.BigDecimal;
 import java.util.Random;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** Python's {@code .4f} and {@code 4d}, as the CLI prints them. */
@@ -52,6 +53,37 @@ class PythonFormatTest {
             assertTrue(text.matches("-?\\d+\\.\\d{4}"), what);
             BigDecimal error = new BigDecimal(text).subtract(new BigDecimal(x)).abs();
             assertTrue(error.compareTo(new BigDecimal("0.00005")) <= 0, what);
+        }
+    }
+
+    /**
+     * The quick way (for positive numbers below 10^8) prints what the exact rounding of the
+     * binary value prints, also next to the halves where the two could part: every double within
+     * 40 steps of each {@code (n + 0.5) / 10^4} and of each {@code n / 10^4} for many {@code n},
+     * the ends of the range, and random numbers of every size in it.
+     */
+    @Test
+    void theQuickWayPrintsWhatTheExactRoundingPrints() {
+        SplittableRandom random = new SplittableRandom(11);
+        java.util.List<Double> cases = new java.util.ArrayList<>(java.util.List.of(Double.MIN_VALUE, 1e-300, 4.9e-5, 5e-5,
+                1.5e-4, 0.5, 1.0, 99_999_999.99995, 99_999_999.99994, 99_999_999.9999, 1e8, Math.nextDown(1e8),
+                Math.nextUp(1e8), 123_456.78905, 3.14159265358979, 0.125, 2.00005));
+        for (int i = 0; i < 3_000; i++) {
+            long n = i < 1_000 ? i : random.nextLong(1_000_000_000_000L);
+            for (double center : new double[] {(n + 0.5) / 10_000, n / 10_000.0}) {
+                double x = center;
+                for (int k = 0; k < 40; k++) {
+                    x = Math.nextDown(x);
+                }
+                for (int k = 0; k <= 80; k++, x = Math.nextUp(x)) {
+                    cases.add(x);
+                }
+            }
+            cases.add(random.nextDouble() * Math.pow(10, random.nextInt(-6, 9)));
+        }
+        for (double x : cases) {
+            String exact = new BigDecimal(x).setScale(4, java.math.RoundingMode.HALF_EVEN).toPlainString();
+            assertEquals(exact, PythonFormat.fourDecimals(x), "x = " + x + " (" + new BigDecimal(x) + ")");
         }
     }
 
