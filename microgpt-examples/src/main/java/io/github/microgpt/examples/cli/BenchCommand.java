@@ -261,8 +261,10 @@ import picocli.CommandLine.ParentCommand;
  * is the size of the kernel's four arrays together and {@code seconds} how long the whole
  * measurement took. {@code "compute"} says likewise how the cores scaled
  * ({@link CoreScaling}): {@code {"precision": "f64", "rates": [{"threads": 1, "gflopsPerSecond": ...,
- * "overOneThread": 1.0, "rounds": [...]}, {"threads": 2, ...}], "seconds": ...}}, the same thread
- * counts as {@code "memory"}; it is the last key, so that the keys before keep their places. In a
+ * "overOneThread": 1.0, "rounds": [...]}, {"threads": 2, ...}], "seconds": ..., "onProcessor": ...}}, the
+ * same thread counts as {@code "memory"}, with the share of their time the most threads were on a
+ * processor ({@code null} with one thread, or where the JVM cannot tell; below 0.9, another program
+ * on this machine kept them off it; see {@link CoreScaling}); it is the last key, so that the keys before keep their places. In a
  * {@code speedUps} entry, {@code roundsSetAside} counts the rounds left out for either reason,
  * {@code roundsSetAsideForHost} those of them left out because the host gave less than full cores
  * (a round a JIT compiler also disturbed counts as the compiler's), {@code hostProbeThreads} the
@@ -2527,6 +2529,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
         cores.put("rates", rates);
         cores.put("seconds", round(compute.seconds(), 3));
+        // The share of their time the most threads were on a processor (null where unknown).
+        cores.put("onProcessor", Double.isNaN(compute.onProcessor()) ? null : round(compute.onProcessor(), 3));
         root.put("compute", cores);
         return gson.toJson(root);
     }
@@ -2790,8 +2794,39 @@ public final class BenchCommand implements Callable<Integer> {
         }
         return String.format(Locale.ROOT, "compute of this machine, measured: %s (%s multiply-adds on 4 KiB in each "
                 + "thread's first-level cache, no memory traffic: the most more threads can gain; median of %d "
-                + "alternated rounds, %.2f s)", rates, compute.precision().id(), CoreScaling.ROUNDS, compute.seconds());
+                + "alternated rounds, %.2f s%s)", rates, compute.precision().id(), CoreScaling.ROUNDS, compute.seconds(),
+                whoTookTheCores(compute));
     }
+
+    /**
+     * The end of the compute line when the most threads fell short of their count's worth: whether
+     * another program on this machine kept them off their processors, or the host took the cores
+     * ({@link CoreScaling.Measurement#onProcessor}, and why the two differ there); nothing when they
+     * did not fall short or the JVM could not read their processor time.
+     */
+    private static String whoTookTheCores(CoreScaling.Measurement compute) {
+        List<CoreScaling.Rate> rates = compute.rates();
+        int most = rates.get(rates.size() - 1).threads();
+        double share = compute.onProcessor();
+        if (most < 2 || Double.isNaN(share)) {
+            return "";
+        }
+        String measured = String.format(Locale.ROOT, "; the %d threads were on a processor %.0f%% of their time",
+                most, 100 * share);
+        if (share < ONLY_THIS_JOB) {
+            return measured + ": other programs on this machine had the rest";
+        }
+        if (compute.overOneThread(most) < ONLY_THIS_JOB * most) {
+            return measured + ": the host, not a program on this machine, gave less than " + most + " full cores";
+        }
+        return "";
+    }
+
+    /**
+     * The least share of one thread's worth per thread, and of their time on a processor, that reads
+     * as the threads having their cores to themselves on the compute line ({@link #whoTookTheCores}).
+     */
+    static final double ONLY_THIS_JOB = 0.9;
 
     /**
      * The table's lines on the memory: its measured bandwidth on each thread count, with the

@@ -1,6 +1,9 @@
 package io.github.microgpt.examples.cli;
 
 import io.github.microgpt.model.Precision;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
@@ -39,6 +42,18 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>The control line</b> ({@link #measure}) times the kernel on one thread and on each of the
  * run's thread counts, taking turns in {@link #ROUNDS} rounds as the memory's measurement does,
  * each slice about {@link #CONTROL_NANOS}; a count's rate is the median of its rounds.
+ *
+ * <p><b>Whose fault a low ratio is.</b> Each thread also reads its own processor time around its
+ * part, and the control line gives the share of the wall time the threads of the most threads
+ * were on a processor ({@link Measurement#onProcessor}). A thread that another program of this
+ * machine kept off its processor shows it there (its processor time stops while the wall clock
+ * runs on); a host that takes the virtual processor itself does not (this host reports no steal
+ * time, so the guest charges the stolen time to the thread that was running). So a low ratio with
+ * a share near 1 is the host's doing, and one with a low share is another program's on this
+ * machine. Measured on 7 December 2026 (2 vCPUs, Zen 5): with another program's JVM busy on one
+ * processor, the two-thread slices took 1.7-2.3 times one thread's wall time a pass while each
+ * thread's processor time a pass stayed at its one-thread figure (about 90 ns), and the line read
+ * 1.01x; the same kernel and threads read 1.89-2.00x in runs a few minutes apart.
  */
 final class CoreScaling implements BenchCommand.HostProbe {
 
@@ -77,6 +92,10 @@ final class CoreScaling implements BenchCommand.HostProbe {
     private int generation;
     private final long probePasses;
     private double bestNanosPerPass = Double.POSITIVE_INFINITY;
+    /** Reads a thread's processor time; null where the JVM cannot. */
+    private final ThreadMXBean cpu = processorClock();
+    /** The threads' summed processor time in the last {@link #together} run; negative if unknown. */
+    private long lastProcessorNanos = -1;
 
     /**
      * Starts the threads (parked between runs), lets the JIT compile the kernel, and sizes a probe.
@@ -168,15 +187,20 @@ final class CoreScaling implements BenchCommand.HostProbe {
         }
         go = now;
         long start = System.nanoTime();
+        long processorStart = processorNanos();
         run(0, passes);
         long slowest = System.nanoTime() - start;
+        long processor = processorStart < 0 ? -1 : processorNanos() - processorStart;
         // The calling thread's own run counts towards the best too: should the JIT's faster code
         // arrive between the alone run and this one, a best from the older code would make the
         // probe read many times the threads there are.
         bestNanosPerPass = Math.min(bestNanosPerPass, slowest / (double) passes);
         for (int t = 0; t < count - 1; t++) {
             slowest = Math.max(slowest, helpers[t].awaitDone(now));
+            long helperProcessor = helpers[t].processorNanos;
+            processor = processor < 0 || helperProcessor < 0 ? -1 : processor + helperProcessor;
         }
+        lastProcessorNanos = processor;
         return slowest;
     }
 
@@ -199,6 +223,22 @@ final class CoreScaling implements BenchCommand.HostProbe {
                 throw new IllegalStateException("the kernel produced NaN");
             }
         }
+    }
+
+    /** The calling thread's processor time in nanoseconds, or -1 where the JVM cannot tell. */
+    private long processorNanos() {
+        return cpu == null ? -1 : cpu.getCurrentThreadCpuTime();
+    }
+
+    private static ThreadMXBean processorClock() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        if (!threads.isCurrentThreadCpuTimeSupported()) {
+            return null;
+        }
+        if (!threads.isThreadCpuTimeEnabled()) {
+            threads.setThreadCpuTimeEnabled(true);
+        }
+        return threads;
     }
 
     /** Ends the helper threads. */
@@ -236,6 +276,8 @@ final class CoreScaling implements BenchCommand.HostProbe {
         private volatile int done;
         private volatile long nanos;
         private volatile long passes;
+        /** Its processor time in its last run; negative if unknown. */
+        private volatile long processorNanos;
         private volatile boolean stopped;
 
         Helper(int index) {
@@ -280,8 +322,10 @@ final class CoreScaling implements BenchCommand.HostProbe {
                 ready = asked;
                 spinUntil(() -> go == asked || stopped);
                 long start = System.nanoTime();
+                long processorStart = processorNanos();
                 CoreScaling.this.run(index, passes);
                 nanos = System.nanoTime() - start;
+                processorNanos = processorStart < 0 ? -1 : processorNanos() - processorStart;
                 done = asked;
             }
         }
@@ -321,8 +365,22 @@ final class CoreScaling implements BenchCommand.HostProbe {
      * @param precision the kernel's precision
      * @param rates one per thread count, fewest threads first (one thread always first)
      * @param seconds the wall time it took
+     * @param onProcessor the share of their slices' wall time (the slowest thread's) that the threads
+     *     of the most threads were on a processor, the median of the rounds; NaN where the JVM
+     *     cannot read a thread's processor time, or with one thread alone (see the class comment)
      */
-    record Measurement(Precision precision, List<Rate> rates, double seconds) {
+    record Measurement(Precision precision, List<Rate> rates, double seconds, double onProcessor) {
+
+        /**
+         * A measurement without the threads' processor time.
+         *
+         * @param precision the kernel's precision
+         * @param rates one per thread count, fewest threads first
+         * @param seconds the wall time it took
+         */
+        Measurement(Precision precision, List<Rate> rates, double seconds) {
+            this(precision, rates, seconds, Double.NaN);
+        }
 
         /**
          * The rate measured on a number of threads.
@@ -362,10 +420,20 @@ final class CoreScaling implements BenchCommand.HostProbe {
         try (CoreScaling cores = new CoreScaling(precision, counts.get(counts.size() - 1))) {
             long passes = Math.max(1, (long) (CONTROL_NANOS / cores.bestNanosPerPass()));
             long flopsPerPass = precision == Precision.F32 ? PeakFlops.FLOPS_PER_FLOAT_PASS : PeakFlops.FLOPS_PER_PASS;
+            int most = counts.get(counts.size() - 1);
+            List<Double> shares = new ArrayList<>();
             List<Rate> measured = ControlRounds.measure(counts, WARM_UP_ROUNDS, ROUNDS,
-                    (n, number) -> (double) n * passes * flopsPerPass / Math.max(cores.together(passes, n), 1),
+                    (n, number) -> {
+                        long slowest = Math.max(cores.together(passes, n), 1);
+                        if (n == most && most > 1 && cores.lastProcessorNanos >= 0) {
+                            shares.add(Math.min(1.0, cores.lastProcessorNanos / ((double) n * slowest)));
+                        }
+                        return (double) n * passes * flopsPerPass / slowest;
+                    },
                     Rate::new);
-            return new Measurement(precision, measured, (System.nanoTime() - started) / 1e9);
+            double onProcessor = shares.isEmpty() ? Double.NaN
+                    : BenchCommand.median(shares.stream().mapToDouble(Double::doubleValue).toArray());
+            return new Measurement(precision, measured, (System.nanoTime() - started) / 1e9, onProcessor);
         }
     }
 }

@@ -638,7 +638,14 @@ class BenchCommandTest {
      */
     private static void assertCompute(JsonObject root, List<Integer> expected) {
         JsonObject compute = root.getAsJsonObject("compute");
-        assertEquals(List.of("precision", "rates", "seconds"), List.copyOf(compute.keySet()));
+        assertEquals(List.of("precision", "rates", "seconds", "onProcessor"), List.copyOf(compute.keySet()));
+        // The share of their time the most threads were on a processor: none with one thread alone.
+        if (expected.size() < 2) {
+            assertTrue(compute.get("onProcessor").isJsonNull(), compute.toString());
+        } else if (!compute.get("onProcessor").isJsonNull()) {
+            double share = compute.get("onProcessor").getAsDouble();
+            assertTrue(share > 0 && share <= 1, compute.toString());
+        }
         String precision = root.getAsJsonArray("engines").get(0).getAsJsonObject().get("precision").getAsString();
         assertEquals(precision, compute.get("precision").getAsString());
         assertPositiveAndFinite(compute, "seconds");

@@ -49,6 +49,44 @@ class CoreScalingTest {
     }
 
     /**
+     * A low ratio says whose it is: another program on this machine when the threads were off their
+     * processors for more than a tenth of their time, else the host; nothing when the threads got
+     * their worth or their processor time is unknown.
+     */
+    @Test
+    void theTableLineSaysWhoTookTheCores() {
+        List<CoreScaling.Rate> low = List.of(new CoreScaling.Rate(1, 100, new double[] {100}),
+                new CoreScaling.Rate(2, 101, new double[] {101}));
+        String start = "compute of this machine, measured: 1 thread 100.0 GFLOP/s, 2 threads 101.0 GFLOP/s, 1.01x (f64 "
+                + "multiply-adds on 4 KiB in each thread's first-level cache, no memory traffic: the most more threads "
+                + "can gain; median of 15 alternated rounds, 0.30 s";
+        assertEquals(start + "; the 2 threads were on a processor 52% of their time: other programs on this machine "
+                + "had the rest)", BenchCommand.computeLine(new CoreScaling.Measurement(Precision.F64, low, 0.3, 0.52)));
+        assertEquals(start + "; the 2 threads were on a processor 99% of their time: the host, not a program on this "
+                + "machine, gave less than 2 full cores)",
+                BenchCommand.computeLine(new CoreScaling.Measurement(Precision.F64, low, 0.3, 0.99)));
+        assertEquals(start + ")", BenchCommand.computeLine(new CoreScaling.Measurement(Precision.F64, low, 0.3)));
+        List<CoreScaling.Rate> full = List.of(new CoreScaling.Rate(1, 100, new double[] {100}),
+                new CoreScaling.Rate(2, 195, new double[] {195}));
+        assertTrue(BenchCommand.computeLine(new CoreScaling.Measurement(Precision.F64, full, 0.3, 0.99))
+                .endsWith("0.30 s)"));
+    }
+
+    /**
+     * The control measurement reads the threads' processor time where the JVM can: a share of
+     * their wall time, at most all of it, and none with one thread alone.
+     */
+    @Test
+    void theControlGivesTheShareOfTheirTimeTheThreadsWereOnAProcessor() {
+        assertTrue(Double.isNaN(CoreScaling.measure(Precision.F64, List.of(1)).onProcessor()));
+        CoreScaling.Measurement two = CoreScaling.measure(Precision.F64, List.of(1, 2));
+        if (two.rates().size() > 1
+                && java.lang.management.ManagementFactory.getThreadMXBean().isCurrentThreadCpuTimeSupported()) {
+            assertTrue(two.onProcessor() > 0 && two.onProcessor() <= 1, two.toString());
+        }
+    }
+
+    /**
      * The probe's figure is in units of one thread's best speed: positive, and on two threads
      * not above two by more than a thread's run can beat its best (timing noise of a millisecond's work).
      */
