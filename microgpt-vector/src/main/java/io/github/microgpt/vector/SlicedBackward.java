@@ -152,10 +152,28 @@ final class SlicedBackward {
         int blocks = (cols + block - 1) / block;
         int slices = slices(apart, blocks, rows - middle, cols, bytesPerNumber);
         int units = apart ? blocks + slices : blocks;
+        // The calling thread's counters, cleared for this product (see Counters).
+        Counters counters = Counters.LOCAL.get();
         SliceUpdates updates = update == null ? null
-                : new SliceUpdates(update, blocks, slices, rows, middle, transposedRows);
+                : counters.updates.start(update, blocks, slices, rows, middle, transposedRows);
         // How many halves of each block of columns are done (0, 1 or 2).
-        AtomicIntegerArray halvesDone = new AtomicIntegerArray(blocks);
+        AtomicIntegerArray halvesDone = counters.halvesDone(blocks);
+        try {
+            runUnits(team, rows, cols, block, middle, transposedRows, apart, dw, dwCleared, scratches, products,
+                    fromScratch, blocks, slices, units, updates, halvesDone);
+        } finally {
+            if (updates != null) {
+                // Nothing of the model stays reachable from the thread's counters between products.
+                updates.update = null;
+            }
+        }
+    }
+
+    /** {@link #run}'s loop over the units, with its counters made. */
+    private static <G> void runUnits(Team team, int rows, int cols, int block, int middle, int transposedRows,
+                                     boolean apart, G dw, boolean dwCleared, ThreadLocal<SliceScratch<G>> scratches,
+                                     Products<G> products, MatrixKernels.GradientRange<G> fromScratch, int blocks,
+                                     int slices, int units, SliceUpdates updates, AtomicIntegerArray halvesDone) {
         team.forRange(2 * units, 1, (u0, u1) -> {
             for (int half = u0 / units; half * units < u1; half++) {
                 // The chunk's units of this half: [i0, i1).
@@ -247,23 +265,31 @@ final class SlicedBackward {
      * them updates it, whichever order they come in.
      */
     private static final class SliceUpdates {
-        private final Team.Range update;
-        private final int blocks;
-        private final int slices;
-        private final int rows;
-        private final int middle;
-        private final int transposedRows;
+        private Team.Range update;
+        private int blocks;
+        private int slices;
+        private int rows;
+        private int middle;
+        private int transposedRows;
         private final AtomicIntegerArray blocksDone = new AtomicIntegerArray(2);
-        private final AtomicIntegerArray states;
+        private AtomicIntegerArray states = new AtomicIntegerArray(0);
 
-        SliceUpdates(Team.Range update, int blocks, int slices, int rows, int middle, int transposedRows) {
+        /**
+         * Ready for a product: its shape and update, every count and state back to 0. Called by
+         * the product's calling thread before it hands out any unit; the hand-over to the other
+         * threads publishes what is set here.
+         */
+        SliceUpdates start(Team.Range update, int blocks, int slices, int rows, int middle, int transposedRows) {
             this.update = update;
             this.blocks = blocks;
             this.slices = slices;
             this.rows = rows;
             this.middle = middle;
             this.transposedRows = transposedRows;
-            this.states = new AtomicIntegerArray(2 * slices);
+            blocksDone.set(0, 0);
+            blocksDone.set(1, 0);
+            states = Counters.cleared(states, 2 * slices);
+            return this;
         }
 
         /**
@@ -310,6 +336,41 @@ final class SlicedBackward {
                     update.run(r0, r1);
                 }
             }
+        }
+    }
+
+    /**
+     * The counters of {@link #run}, kept by each thread that calls a product and cleared at the
+     * start of each product, rather than made anew: a backward product of {@code nEmbd} 256 made
+     * an {@code AtomicIntegerArray} of its blocks, and one of its slices with their
+     * {@link SliceUpdates}, some 400 bytes a product, half of what a step of the Vector API
+     * kernels allocated (f64 at {@code nEmbd} 256, 4 layers, one thread: 14.1 KB a step against
+     * the core's loops' 4.4; counted with {@code jdk.ObjectAllocationOutsideTLAB} events under
+     * {@code -XX:-UseTLAB}, which records every allocation). A product runs to its end before its
+     * caller starts another, so one set a thread is enough; the update's reference is dropped
+     * after each product, so that the counters keep nothing of a model alive.
+     */
+    private static final class Counters {
+        static final ThreadLocal<Counters> LOCAL = ThreadLocal.withInitial(Counters::new);
+
+        private AtomicIntegerArray halvesDone = new AtomicIntegerArray(0);
+        final SliceUpdates updates = new SliceUpdates();
+
+        /** The halves done of {@code blocks} blocks, all 0. */
+        AtomicIntegerArray halvesDone(int blocks) {
+            halvesDone = cleared(halvesDone, blocks);
+            return halvesDone;
+        }
+
+        /** {@code held} if it has {@code length} counts, else a larger array; its first {@code length} set to 0. */
+        static AtomicIntegerArray cleared(AtomicIntegerArray held, int length) {
+            if (held.length() < length) {
+                return new AtomicIntegerArray(Math.max(length, 2 * held.length()));
+            }
+            for (int i = 0; i < length; i++) {
+                held.set(i, 0);
+            }
+            return held;
         }
     }
 

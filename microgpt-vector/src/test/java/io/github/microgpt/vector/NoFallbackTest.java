@@ -64,7 +64,7 @@ class NoFallbackTest {
      * Bytes this thread has allocated so far (HotSpot's count, through reflection as in the core's
      * memory tests: the module reads no management module).
      */
-    private static long allocated() throws ReflectiveOperationException {
+    static long allocated() throws ReflectiveOperationException {
         Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
                 .invoke(null);
         Method allocated = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");

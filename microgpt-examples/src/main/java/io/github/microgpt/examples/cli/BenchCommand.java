@@ -250,8 +250,10 @@ import picocli.CommandLine.ParentCommand;
  * {@link #ALLOCATION_NOTE_BYTES_PER_THREAD} (256 KB) times its threads each, stderr gets a note:
  * in December 2026 JVMs that ran Vector API kernels in their slow Java fallback for their whole
  * life allocated 485-1,685 KB a step on the calling thread alone, and steps timed before the JIT
- * had compiled them (a short {@code --seconds}) allocate much too, so the run is worth
- * repeating. It is a sign, not a proof. The Value engine builds a graph of objects
+ * had compiled them (a short {@code --seconds}) allocate much too. The note names the likely
+ * cause for the kernels that ran ({@link #allocationNote}): the fallback comes from the JDK and
+ * what the JVM compiled, and repeats with the same options, so it points to the core's loops or
+ * another JDK for comparison rather than to a rerun. It is a sign, not a proof. The Value engine builds a graph of objects
  * every step, and allocates megabytes by design. {@code "memory"} says
  * how the bandwidths were measured: {@code {"bandwidths": [{"threads": 1, "gbPerSecond": ...,
  * "overOneThread": 1.0, "rounds": [...]}, {"threads": 2, ...}], "bufferBytes": ...,
@@ -849,7 +851,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         for (Result r : results) {
-            String note = allocationNote(r);
+            String note = allocationNote(r, ArrayKernels.implementation());
             if (note != null) {
                 context.err().println(note);
             }
@@ -2731,23 +2733,37 @@ public final class BenchCommand implements Callable<Integer> {
     /**
      * The note on stderr for an array engine's entry whose timed steps allocated more than
      * {@link #ALLOCATION_NOTE_BYTES_PER_THREAD} times its threads each, on average: what that
-     * usually means, and what to do. The Value engine builds a graph of objects every step, so
-     * its figure is always high, and it gets no note.
+     * likely means with the kernels that ran, and what to do. The Value engine builds a graph of
+     * objects every step, so its figure is always high, and it gets no note.
+     *
+     * <p>With the Vector API kernels the likely cause is their Java fallback, which C2 takes where
+     * it cannot compile a vector operation: not chance but the JDK and what the JVM compiled
+     * before (on JDK 17 with AVX-512, a second shape of vector in the JVM did it in every JVM
+     * alike; see microgpt-vector's {@code NoFallbackTest}), so running the bench again with the
+     * same options usually gives the same figure, and the comparison that tells is with the
+     * core's loops or another JDK. Without them (the core's loops make no object a step, only a
+     * few KB of bookkeeping) the steps can only have run before the JIT compiled them.
      *
      * @param r an entry
+     * @param kernels the kernels that computed the array engine's products in this run
      * @return the note, without a line break, or null if none is due
      */
-    static String allocationNote(Result r) {
+    static String allocationNote(Result r, ArrayKernels.Implementation kernels) {
         long limit = ALLOCATION_NOTE_BYTES_PER_THREAD * r.threads();
         if (r.engine().equals(Engine.VALUE.id()) || !(r.allocatedBytesPerStep() > limit)) {
             return null;
         }
+        String cause = kernels == ArrayKernels.Implementation.VECTOR
+                ? "with the Vector API kernels the likely cause is their Java fallback, where C2 could not compile a "
+                + "vector operation and makes an object of every vector (its steps/s are then low); that comes from "
+                + "the JDK and what the JVM compiled, not from chance, so the same options usually give the same "
+                + "figure again: compare with the core's loops (-Dmicrogpt.kernels=plain, in JAVA_OPTS for "
+                + "./microgpt) or another JDK; otherwise steps ran before the JIT compiled them (a short --seconds)"
+                : "the core's loops make no object a step, so steps ran before the JIT compiled them: run it again "
+                + "with a longer --seconds";
         return String.format(Locale.ROOT, "microgpt: note: %s on %s allocated %,.1f KB of heap per timed step, more "
-                + "than %,d KB (%,d KB a thread); that is usually a sign that part of the step ran in a slow form: "
-                + "code the JIT had not compiled yet (a short --seconds), or, for the whole JVM, the Vector API "
-                + "kernels' Java fallback, which makes an object of every vector; its steps/s are then low: run the "
-                + "bench again, in a new JVM, and compare", r.engine(), threadCount(r.threads()),
-                r.allocatedBytesPerStep() / 1e3, limit / 1000, ALLOCATION_NOTE_BYTES_PER_THREAD / 1000);
+                + "than %,d KB (%,d KB a thread); %s", r.engine(), threadCount(r.threads()),
+                r.allocatedBytesPerStep() / 1e3, limit / 1000, ALLOCATION_NOTE_BYTES_PER_THREAD / 1000, cause);
     }
 
     /** Whether two entries diverged alike: as often, in all and in the timed steps, with the same timed losses. */

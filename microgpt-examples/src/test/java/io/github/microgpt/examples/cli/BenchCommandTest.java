@@ -213,21 +213,36 @@ class BenchCommandTest {
     }
 
     @Test
-    void anArrayEntryThatAllocatedMoreThanTheThresholdAStepGetsANote() {
+    void anArrayEntryThatAllocatedMoreThanTheThresholdAStepGetsANoteNamingTheLikelyCause() {
+        ArrayKernels.Implementation vector = ArrayKernels.Implementation.VECTOR;
+        ArrayKernels.Implementation plain = ArrayKernels.Implementation.PLAIN;
+        // With the Vector API kernels: their fallback, which a rerun with the same options repeats.
         assertEquals("microgpt: note: array-f32 on 2 threads allocated 1,204.3 KB of heap per timed step, more than "
-                + "512 KB (256 KB a thread); that is usually a sign that part of the step ran in a slow form: code the "
-                + "JIT had not compiled yet (a short --seconds), or, for the whole JVM, the Vector API kernels' Java "
-                + "fallback, which makes an object of every vector; its steps/s are then low: run the bench again, in "
-                + "a new JVM, and compare",
-                BenchCommand.allocationNote(result("array-f32", 2, 1_204_321)));
+                + "512 KB (256 KB a thread); with the Vector API kernels the likely cause is their Java fallback, "
+                + "where C2 could not compile a vector operation and makes an object of every vector (its steps/s "
+                + "are then low); that comes from the JDK and what the JVM compiled, not from chance, so the same "
+                + "options usually give the same figure again: compare with the core's loops "
+                + "(-Dmicrogpt.kernels=plain, in JAVA_OPTS for ./microgpt) or another JDK; otherwise steps ran "
+                + "before the JIT compiled them (a short --seconds)",
+                BenchCommand.allocationNote(result("array-f32", 2, 1_204_321), vector));
+        // Without them there is no fallback to blame: only steps timed before the JIT compiled them.
+        assertEquals("microgpt: note: array on 1 thread allocated 600.0 KB of heap per timed step, more than 256 KB "
+                + "(256 KB a thread); the core's loops make no object a step, so steps ran before the JIT compiled "
+                + "them: run it again with a longer --seconds",
+                BenchCommand.allocationNote(result("array", 1, 600_000), plain));
         long perThread = BenchCommand.ALLOCATION_NOTE_BYTES_PER_THREAD;
-        assertEquals(null, BenchCommand.allocationNote(result("array", 1, perThread)), "at the threshold");
-        assertTrue(BenchCommand.allocationNote(result("array", 1, perThread + 1)) != null, "above it");
-        // 2 threads' compiled steps allocated 203-219 KB at 256/4/8/64: no note on 2 threads below 512 KB.
-        assertEquals(null, BenchCommand.allocationNote(result("array", 2, 2 * perThread)), "2 threads' threshold");
-        assertTrue(BenchCommand.allocationNote(result("array", 2, 2 * perThread + 1)) != null, "above it");
-        assertEquals(null, BenchCommand.allocationNote(result("value", 1, 5e6)), "the Value engine's graph");
-        assertEquals(null, BenchCommand.allocationNote(result("array", 1, Double.NaN)), "not counted");
+        for (ArrayKernels.Implementation kernels : ArrayKernels.Implementation.values()) {
+            assertEquals(null, BenchCommand.allocationNote(result("array", 1, perThread), kernels), "at the threshold");
+            assertTrue(BenchCommand.allocationNote(result("array", 1, perThread + 1), kernels) != null, "above it");
+            // 2 threads' compiled steps allocated 203-219 KB at 256/4/8/64: no note on 2 threads below 512 KB.
+            assertEquals(null, BenchCommand.allocationNote(result("array", 2, 2 * perThread), kernels),
+                    "2 threads' threshold");
+            assertTrue(BenchCommand.allocationNote(result("array", 2, 2 * perThread + 1), kernels) != null,
+                    "above it");
+            assertEquals(null, BenchCommand.allocationNote(result("value", 1, 5e6), kernels),
+                    "the Value engine's graph");
+            assertEquals(null, BenchCommand.allocationNote(result("array", 1, Double.NaN), kernels), "not counted");
+        }
     }
 
     /** An entry with the figures of no interest here made up, and its allocation per step. */
