@@ -232,8 +232,9 @@ public final class Checkpoint {
      *     {@code directory} exists and is not a checkpoint (or holds a file a checkpoint does not
      *     have, which replacing it would delete), or another process is saving into it
      * @throws IllegalArgumentException if the tokenizer or the training state does not fit the
-     *     model, a weight is not finite, or the vocabulary holds a character that does not print
-     *     on one line (see {@link #checkVocabulary})
+     *     model, a weight is not finite, the vocabulary is too large for a checkpoint (see
+     *     {@link #checkVocabulary}), or the training state's metadata would make
+     *     {@code trainer.json} larger than a load reads (1 MiB). Nothing is written then
      */
     public static void save(Path directory, LanguageModel model, Tokenizer tokenizer, TrainingState training)
             throws IOException {
@@ -266,14 +267,19 @@ public final class Checkpoint {
     }
 
     /**
-     * Checks that a tokenizer's vocabulary can be saved: every token a character that prints on
-     * one line (no control character but the tab, no line or paragraph separator, no unpaired
-     * surrogate, no byte-order mark): the rule of {@link io.github.microgpt.text.Documents#isRefusedCharacter},
-     * which {@link Tokenizer} itself holds its characters to, so that every tokenizer passes.
-     * A program that saves at the end of a run may still call it up front.
+     * Checks that a tokenizer's vocabulary can be saved, so that a program that saves at the end
+     * of a long run can find out before the run. The characters are written to
+     * {@value #CONFIG_FILE}, which a load reads up to 1 MiB (every allocation of a load is bounded),
+     * so they may take at most 1,044,480 bytes of UTF-8 there: every vocabulary of up to 261,120
+     * characters fits, whatever their script (a character takes at most 4 bytes), and only data of
+     * more distinct characters than that, beyond U+FFFF, is refused. (Every token is also a
+     * character that prints on one line, the rule of
+     * {@link io.github.microgpt.text.Documents#isRefusedCharacter}, which {@link Tokenizer} itself
+     * holds its characters to.) {@link #save} makes the same check before it writes anything.
      *
      * @param tokenizer the tokenizer
-     * @throws IllegalArgumentException naming the first character that cannot be saved
+     * @throws IllegalArgumentException if the characters take more room than a checkpoint has for
+     *     them, saying how much they take and how much fits
      */
     public static void checkVocabulary(Tokenizer tokenizer) {
         Objects.requireNonNull(tokenizer, "tokenizer");

@@ -287,7 +287,7 @@ final class CheckpointReader {
 
         Path modelFile = directory.resolve(Format.MODEL_FILE);
         double[] weights;
-        try (Safetensors.Opened model = Safetensors.Opened.open(modelFile, files.model())) {
+        try (Safetensors.Opened model = Safetensors.Opened.open(modelFile, files.model(), layout.size())) {
             MatrixTensors.checkDeclared(modelFile, model, layout, "");
             weights = MatrixTensors.read(modelFile, model, layout, "", config.precision());
         }
@@ -320,7 +320,7 @@ final class CheckpointReader {
         Path optimizerFile = directory.resolve(Format.OPTIMIZER_FILE);
         TrainerJson.Contents t = TrainerJson.read(trainerFile, JsonFile.read(trainerFile, files.trainer()), config);
         told(Format.TRAINER_FILE);
-        try (Safetensors.Opened moments = Safetensors.Opened.open(optimizerFile, files.optimizer())) {
+        try (Safetensors.Opened moments = Safetensors.Opened.open(optimizerFile, files.optimizer(), 2L * layout.size())) {
             MatrixTensors.checkDeclared(optimizerFile, moments, layout, ".m", ".v");
         }
         told(Format.OPTIMIZER_FILE);
@@ -348,7 +348,7 @@ final class CheckpointReader {
         told(Format.TRAINER_FILE);
         double[] m;
         double[] v;
-        try (Safetensors.Opened moments = Safetensors.Opened.open(optimizerFile, files.optimizer())) {
+        try (Safetensors.Opened moments = Safetensors.Opened.open(optimizerFile, files.optimizer(), 2L * layout.size())) {
             MatrixTensors.checkDeclared(optimizerFile, moments, layout, ".m", ".v");
             MemoryBudget.check(optimizerFile, "the moments of " + numParams + " parameters", 24L * numParams);
             m = MatrixTensors.read(optimizerFile, moments, layout, ".m", precision);
@@ -402,7 +402,7 @@ final class CheckpointReader {
         if (channel == null) {
             return new double[0];
         }
-        try (Safetensors.Opened opened = Safetensors.Opened.open(file, channel)) {
+        try (Safetensors.Opened opened = Safetensors.Opened.open(file, channel, 1)) {
             Safetensors.Entry entry = opened.entry(Format.LOSSES_TENSOR);
             if (entry == null || opened.entries().size() != 1) {
                 throw new CheckpointException(file, "must hold exactly one tensor, \"" + Format.LOSSES_TENSOR

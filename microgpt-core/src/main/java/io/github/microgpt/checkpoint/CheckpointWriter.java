@@ -159,19 +159,68 @@ final class CheckpointWriter {
         // config.json last: it marks a directory as a checkpoint.
         files.put(Format.CONFIG_FILE, Json.write(ConfigJson.write(architecture, config, tokenizer, values.length, precision))
                 .getBytes(StandardCharsets.UTF_8));
+        checkReadable(files, training);
         return files;
     }
 
     /**
-     * Refuses a vocabulary a checkpoint cannot hold: see {@link ConfigJson#unprintable}.
+     * Refuses a JSON file that a load would refuse as too large ({@value Format#MAX_JSON_BYTES}
+     * bytes): a save of an application's metadata of 2 MB succeeded, and every load of it then
+     * failed. Only the metadata can make {@value Format#TRAINER_FILE} that large, and only the
+     * vocabulary {@value Format#CONFIG_FILE}, which {@link #checkVocabulary} has refused already.
+     */
+    private static void checkReadable(Map<String, byte[]> files, TrainingState training) {
+        for (String name : List.of(Format.TRAINER_FILE, Format.CONFIG_FILE)) {
+            byte[] bytes = files.get(name);
+            if (bytes == null || bytes.length <= Format.MAX_JSON_BYTES) {
+                continue;
+            }
+            String cause = "";
+            if (name.equals(Format.TRAINER_FILE)) {
+                Map.Entry<String, String> longest = null;
+                long metadataChars = 0;
+                for (Map.Entry<String, String> entry : training.metadata().entrySet()) {
+                    metadataChars += entry.getKey().length() + entry.getValue().length();
+                    if (longest == null || entry.getValue().length() > longest.getValue().length()) {
+                        longest = entry;
+                    }
+                }
+                cause = "; the training state's metadata holds " + metadataChars + " characters"
+                        + (longest == null ? "" : ", the longest value (of key " + JsonFields.quoted(longest.getKey())
+                                + ") " + longest.getValue().length())
+                        + ": keep the metadata to short strings";
+            }
+            throw new IllegalArgumentException(name + " would take " + bytes.length + " bytes, more than the "
+                    + Format.MAX_JSON_BYTES + " a load reads" + cause);
+        }
+    }
+
+    /**
+     * Refuses a vocabulary a checkpoint cannot hold: one with a character that does not print
+     * on one line ({@link ConfigJson#unprintable}; a {@link Tokenizer} refuses those itself), or
+     * one whose characters take more than {@link Format#MAX_VOCABULARY_BYTES} in
+     * {@value Format#CONFIG_FILE}, which a load would refuse as too large: a run on 280,000
+     * distinct characters beyond U+FFFF trained and saved, and its checkpoint could not be loaded.
      *
      * @param tokenizer the tokenizer
-     * @throws IllegalArgumentException naming the first character that does not print on one line
+     * @throws IllegalArgumentException naming the first character that does not print on one
+     *     line, or saying how many bytes the vocabulary takes and how many it may
      */
     static void checkVocabulary(Tokenizer tokenizer) {
-        String problem = ConfigJson.unprintable(tokenizer.characters());
+        String characters = tokenizer.characters();
+        String problem = ConfigJson.unprintable(characters);
         if (problem != null) {
             throw new IllegalArgumentException("the vocabulary " + problem);
+        }
+        StringBuilder quoted = new StringBuilder(characters.length() + 2);
+        Json.quote(quoted, characters);
+        int bytes = quoted.toString().getBytes(StandardCharsets.UTF_8).length - 2;  // not the quotes
+        if (bytes > Format.MAX_VOCABULARY_BYTES) {
+            throw new IllegalArgumentException("the vocabulary of " + (tokenizer.vocabSize() - 1) + " characters "
+                    + "takes " + bytes + " bytes in " + Format.CONFIG_FILE + ", more than the "
+                    + Format.MAX_VOCABULARY_BYTES + " a checkpoint holds (a load reads " + Format.CONFIG_FILE
+                    + " up to " + Format.MAX_JSON_BYTES + " bytes); every vocabulary of at most "
+                    + Format.MAX_VOCABULARY_BYTES / 4 + " characters fits, whatever their script");
         }
     }
 }

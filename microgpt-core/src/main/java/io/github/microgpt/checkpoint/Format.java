@@ -41,8 +41,16 @@ final class Format {
     /** The name of the tensor in {@value #LOSSES_FILE}. */
     static final String LOSSES_TENSOR = "losses";
 
-    /** The largest JSON file read, 1 MiB: room for a vocabulary of some 100,000 characters. */
+    /** The largest JSON file read, 1 MiB: room for a vocabulary of some 260,000 characters. */
     static final int MAX_JSON_BYTES = 1 << 20;
+
+    /**
+     * The most bytes a vocabulary's characters may take in {@value #CONFIG_FILE} (UTF-8, in
+     * quotes, escapes included): {@link #MAX_JSON_BYTES} less 4 KiB for the rest of the file, whose
+     * fields take a few hundred bytes. Every vocabulary of up to 261,120 characters fits (4 bytes
+     * is the most a character takes, beyond U+FFFF; a Chinese one takes 3).
+     */
+    static final int MAX_VOCABULARY_BYTES = MAX_JSON_BYTES - 4096;
 
     private Format() {
     }

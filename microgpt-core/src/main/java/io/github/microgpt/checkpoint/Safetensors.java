@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +42,8 @@ import java.util.Set;
  * </ol>
  *
  * <p>The reader treats the file as untrusted. It checks the header length against
- * {@value #MAX_HEADER_BYTES} bytes and against the file's size before reading the header, every
+ * {@value #MAX_HEADER_BYTES} bytes (for a checkpoint's file, {@link #maxHeaderBytes} of the tensors
+ * its configuration has) and against the file's size before reading the header, every
  * shape and offset against the data actually present before allocating anything, and the
  * tensors against each other; any problem is a {@link CheckpointException} naming the file and
  * what is wrong, never an {@link OutOfMemoryError}, a read past the end or a half-read result.
@@ -57,10 +59,32 @@ final class Safetensors {
     public static final String METADATA_KEY = "__metadata__";
 
     /**
-     * The largest header read: 1 MiB, room for some ten thousand tensors. (A larger length in the
-     * first 8 bytes is far more likely damage than a real model.)
+     * The largest header of a file of a few tensors: 1 MiB, room for some ten thousand of them.
+     * (A larger length in the first 8 bytes is far more likely damage than a real model.) A file
+     * of more tensors may take {@value #ENTRY_BYTES} bytes more for each: see {@link #maxHeaderBytes}.
      */
     public static final int MAX_HEADER_BYTES = 1 << 20;
+
+    /**
+     * The room each tensor adds to {@link #MAX_HEADER_BYTES}: more than any tensor of a checkpoint
+     * takes (its entry, {@code "layer2147483647.attn_wq.m":{"dtype":"F64","shape":[...],"data_offsets":[...]}}
+     * with every number at its longest, is under 150 bytes).
+     */
+    static final int ENTRY_BYTES = 256;
+
+    /**
+     * The largest header of a file of a given number of tensors, which the writer keeps to and
+     * the reader of a checkpoint accepts (it knows how many tensors the configuration has before
+     * it reads the header). Why it grows: with a flat 1 MiB, a model of 3,000 layers of width 4
+     * (576,224 parameters) trained, and then its save failed, its optimizer's header needing 1.5 MB.
+     *
+     * @param tensors the number of tensors
+     * @return {@link #MAX_HEADER_BYTES} and {@value #ENTRY_BYTES} bytes a tensor, at most
+     *     {@code Integer.MAX_VALUE - 8} (one array)
+     */
+    static int maxHeaderBytes(long tensors) {
+        return (int) Math.min(Integer.MAX_VALUE - 8, MAX_HEADER_BYTES + ENTRY_BYTES * Math.max(0, tensors));
+    }
 
     private static final List<String> ENTRY_KEYS = List.of("dtype", "shape", "data_offsets");
 
@@ -200,9 +224,11 @@ final class Safetensors {
             header.put(tensor.name(), entry);
         }
         byte[] json = compact(header).getBytes(StandardCharsets.UTF_8);
-        if (json.length > MAX_HEADER_BYTES - 8) {
-            throw new IllegalArgumentException("the header would take " + json.length + " bytes, more than "
-                    + MAX_HEADER_BYTES);
+        int limit = maxHeaderBytes(contents.tensors().size());
+        if (json.length > limit - 8) {
+            throw new IllegalArgumentException("the header would take " + json.length + " bytes, more than the "
+                    + limit + " a reader accepts for " + contents.tensors().size() + " tensors (names or metadata too"
+                    + " long)");
         }
         // Pad with spaces (which the format allows) so that the data starts 8-byte aligned.
         int padded = json.length + (8 - (8 + json.length) % 8) % 8;
@@ -301,6 +327,11 @@ final class Safetensors {
         private final FileChannel channel;
         private final long dataStart;
         private final List<Entry> entries;
+        /**
+         * The entries by name: a checkpoint looks up each of its tensors, and a scan of the list
+         * for each made a header of tens of thousands of tensors take seconds.
+         */
+        private final Map<String, Entry> byName = new HashMap<>();
         private final Map<String, String> metadata;
 
         private Opened(Path file, FileChannel channel, long dataStart, List<Entry> entries,
@@ -310,6 +341,9 @@ final class Safetensors {
             this.dataStart = dataStart;
             this.entries = List.copyOf(entries);
             this.metadata = metadata;
+            for (Entry entry : entries) {
+                byName.put(entry.name(), entry);
+            }
         }
 
         /**
@@ -351,14 +385,33 @@ final class Safetensors {
          * @throws CheckpointException if its header is bad or cannot be read
          */
         static Opened open(Path file, FileChannel channel) throws CheckpointException {
+            return open(file, channel, 0);
+        }
+
+        /**
+         * Reads and checks the header of a file that is already open, as {@link #open(Path, FileChannel)},
+         * accepting the header of {@code tensors} tensors ({@link #maxHeaderBytes}): a checkpoint
+         * knows from its configuration how many its files hold.
+         *
+         * @param file the file, for messages
+         * @param channel the file, open for reading
+         * @param tensors how many tensors the file is expected to hold
+         * @return the opened file
+         * @throws CheckpointException if its header is bad or cannot be read, or too large to hold
+         */
+        static Opened open(Path file, FileChannel channel, long tensors) throws CheckpointException {
             try {
-                return readHeader(file, channel);
+                return readHeader(file, channel, maxHeaderBytes(tensors));
             } catch (IOException e) {
                 throw CheckpointException.unreadable(file, e);
             }
         }
 
         private static Opened readHeader(Path file, FileChannel channel) throws IOException {
+            return readHeader(file, channel, MAX_HEADER_BYTES);
+        }
+
+        private static Opened readHeader(Path file, FileChannel channel, int maxHeaderBytes) throws IOException {
             long size = channel.size();
             if (size < 8) {
                 throw new CheckpointException(file, "truncated: the file has " + size
@@ -366,10 +419,15 @@ final class Safetensors {
             }
             ByteBuffer lengthBytes = readFully(channel, 0, 8).order(ByteOrder.LITTLE_ENDIAN);
             long headerLength = lengthBytes.getLong();
-            if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
+            if (headerLength < 0 || headerLength > maxHeaderBytes) {
                 throw new CheckpointException(file, "the header length field says "
-                        + Long.toUnsignedString(headerLength) + " bytes, more than the " + MAX_HEADER_BYTES
-                        + " this reader accepts (the file is damaged or not a safetensors file)");
+                        + Long.toUnsignedString(headerLength) + " bytes, more than the " + maxHeaderBytes
+                        + " this reader accepts" + (maxHeaderBytes == MAX_HEADER_BYTES ? "" : " for the tensors the"
+                        + " configuration has") + " (the file is damaged or not a safetensors file)");
+            }
+            if (headerLength > MAX_HEADER_BYTES) {
+                // The text and its parsed entries, some times the bytes: bounded by the heap, as the data is.
+                MemoryBudget.check(file, "its header of " + headerLength + " bytes", 16 * headerLength);
             }
             if (headerLength < 2) {
                 throw new CheckpointException(file, "the header length field says " + headerLength
@@ -405,12 +463,7 @@ final class Safetensors {
 
         /** The header entry of a tensor, or {@code null} if there is none of that name. */
         Entry entry(String name) {
-            for (Entry entry : entries) {
-                if (entry.name().equals(name)) {
-                    return entry;
-                }
-            }
-            return null;
+            return byName.get(name);
         }
 
         Map<String, String> metadata() {

@@ -129,6 +129,7 @@ final class ExpressionParser {
             skipSpaces();
             boolean negative = accept('-');
             skipSpaces();
+            refuseOtherScriptDigit();
             if (atEnd() || !startsNumber(text.charAt(pos))) {
                 throw unexpected("a number after '^' (the exponent must be a constant)");
             }
@@ -155,6 +156,7 @@ final class ExpressionParser {
         if (startsNumber(c)) {
             return counted(new Value(number()));
         }
+        refuseOtherScriptDigit();
         if (isNameStart(c)) {
             int start = pos;
             String name = name();
@@ -235,7 +237,24 @@ final class ExpressionParser {
     }
 
     private static boolean startsNumber(char c) {
-        return (c >= '0' && c <= '9') || c == '.';
+        return isDigit(c) || c == '.';
+    }
+
+    /** The digits of a number: 0-9 only, as {@link NumberGrammar} and {@code --var} take them. */
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /**
+     * Refuses a digit of another script where a number is read or goes on ({@code ٣}, {@code 2٣},
+     * {@code 2e٣}, {@code ５}): the exponent was read with {@link Character#isDigit}, which takes
+     * them, and elsewhere such a digit was told the rule of variable names, about a number.
+     */
+    private void refuseOtherScriptDigit() {
+        if (!atEnd() && Character.isDigit(text.codePointAt(pos)) && !isDigit(text.charAt(pos))) {
+            throw new IllegalArgumentException("'" + here() + "' at column " + (pos + 1) + " of the expression is a"
+                    + " digit of another script; " + NumberGrammar.NUMBER_RULE);
+        }
     }
 
     private double number() {
@@ -249,14 +268,16 @@ final class ExpressionParser {
             if (!atEnd() && (text.charAt(pos) == '+' || text.charAt(pos) == '-')) {
                 pos++;
             }
-            if (atEnd() || !Character.isDigit(text.charAt(pos))) {
+            if (atEnd() || !isDigit(text.charAt(pos))) {
+                refuseOtherScriptDigit();
                 pos = mark;
             } else {
-                while (!atEnd() && Character.isDigit(text.charAt(pos))) {
+                while (!atEnd() && isDigit(text.charAt(pos))) {
                     pos++;
                 }
             }
         }
+        refuseOtherScriptDigit();
         String literal = text.substring(start, pos);
         // The numbers of every option and --var (NumberGrammar): not .5, 1. or 007, which
         // parseDouble reads; the sign is the expression's minus, read before.

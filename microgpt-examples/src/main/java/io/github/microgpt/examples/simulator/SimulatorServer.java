@@ -142,7 +142,7 @@ public final class SimulatorServer implements AutoCloseable {
         SizeLimitHandler sizeLimit = new SizeLimitHandler(limits.maxBodyBytes(), -1);
         sizeLimit.setHandler(new Routes());
         server.setHandler(sizeLimit);
-        server.setErrorHandler(new JsonErrors());
+        server.setErrorHandler(new JsonErrors(limits.maxBodyBytes()));
         try {
             server.start();
         } catch (Exception e) {
@@ -718,14 +718,25 @@ public final class SimulatorServer implements AutoCloseable {
         }
     }
 
-    /** Jetty's own refusals (a malformed request line, headers too large) as JSON, like ours. */
+    /**
+     * Jetty's own refusals (a malformed request line, headers too large, a body declared larger
+     * than {@link ServerLimits#maxBodyBytes()}) as JSON, like ours. The 413 says the limit, as the
+     * one for a body found too large while it is read does: it said only "larger than the
+     * simulator accepts", which left the client to guess by how much.
+     */
     private static final class JsonErrors extends ErrorHandler {
+        private final int maxBodyBytes;
+
+        JsonErrors(int maxBodyBytes) {
+            this.maxBodyBytes = maxBodyBytes;
+        }
+
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
             Object code = request.getAttribute(ERROR_STATUS);
             int status = code instanceof Integer i && i >= 400 ? i : 500;
             Object cause = request.getAttribute(ERROR_MESSAGE);
-            String message = status == 413 ? "the request is larger than the simulator accepts"
+            String message = status == 413 ? "the request is larger than " + tooLargeLimit(maxBodyBytes)
                     : "the request was refused: " + (cause != null ? cause : HttpStatus.getMessage(status));
             error(response, callback, status, message);
             return true;
