@@ -552,14 +552,19 @@ public final class Value {
         private static final int SLOTS = 16;
         private static final ThreadLocal<RowSnapshots> SNAPSHOTS = ThreadLocal.withInitial(RowSnapshots::new);
 
-        /** The copies of one matrix's rows; a row not copied yet is null. */
+        /**
+         * The copies of one matrix's rows; a row not copied yet is null. The matrix is known by
+         * its first weight (a leaf the copies hold anyway), not by its array: the caller may set
+         * the array's elements to other nodes afterwards (computed ones, with all their graph),
+         * and what a thread keeps must hold nothing but the weights it copied.
+         */
         static final class Entry {
-            Value[][] matrix;
+            Value first;
             Value[][] rows;
             double[][] data;
 
             void forget() {
-                matrix = null;
+                first = null;
                 rows = null;
                 data = null;
             }
@@ -579,10 +584,18 @@ public final class Value {
             return SNAPSHOTS.get();
         }
 
-        /** The entry of a matrix (found by identity), or a new one. */
+        /**
+         * The entry of a matrix (found by the identity of its first weight; the copies are checked
+         * row by row before use, so two matrices that begin with the same node only share an
+         * entry, never a wrong copy), or a new one; null if the first weight is null.
+         */
         Entry entry(Value[][] matrix) {
+            Value first = matrix[0][0];
+            if (first == null) {
+                return null;  // no copies: the copy of the row refuses the null as it always did
+            }
             for (Entry e : entries) {
-                if (e.matrix == matrix) {
+                if (e.first == first) {
                     if (e.rows.length == matrix.length) {
                         return e;
                     }
@@ -591,7 +604,7 @@ public final class Value {
             }
             Entry e = entries[next];
             next = (next + 1) % SLOTS;
-            e.matrix = matrix;
+            e.first = first;
             e.rows = new Value[matrix.length][];
             e.data = new double[matrix.length][];
             return e;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -295,6 +296,31 @@ class ValueSumOfProductsTest {
         // Back-propagating an older sum after the weights changed gives its own gradients.
         first[1].backward();
         assertEquals(3.0, x[2].grad());
+    }
+
+    /**
+     * The copies a thread keeps of a weight matrix's rows hold the weights they copied and nothing
+     * else: not the caller's array, whose elements the caller may set to other nodes afterwards.
+     * A program that reused its array for computed nodes, and never passed it again, once left
+     * their whole graph reachable from the thread until 16 other matrices had passed.
+     */
+    @Test
+    void theKeptCopiesDoNotHoldTheCallersArray() throws InterruptedException {
+        WeakReference<Value> graph = arrayReusedForAGraph();
+        for (int i = 0; i < 50 && graph.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertEquals(null, graph.get(), "a graph stored in a weight array after a linear layer read it");
+    }
+
+    /** Reads a matrix of weights, then stores a computed node in its array; a reference to the node's input. */
+    private static WeakReference<Value> arrayReusedForAGraph() {
+        Value[][] w = weights();
+        Value.sumsOfProducts(w, input());
+        Value input = new Value(1.5);
+        w[0][0] = input.exp();
+        return new WeakReference<>(input);
     }
 
     @Test
