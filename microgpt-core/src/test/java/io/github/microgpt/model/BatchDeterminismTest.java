@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.testing.WrappedModel;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.Minibatch;
 import io.github.microgpt.train.StepEvent;
@@ -193,31 +194,6 @@ class BatchDeterminismTest {
 
     /** A model that forwards everything but {@code batchLossAndGradients}, so the default runs. */
     private static LanguageModel sequential(LanguageModel model) {
-        return new LanguageModel() {
-            @Override
-            public GptConfig config() {
-                return model.config();
-            }
-
-            @Override
-            public int vocabSize() {
-                return model.vocabSize();
-            }
-
-            @Override
-            public Parameters parameters() {
-                return model.parameters();
-            }
-
-            @Override
-            public Sequence newSequence() {
-                return model.newSequence();
-            }
-
-            @Override
-            public double lossAndGradients(int[] tokens, int first, int end, Predictions predictions) {
-                return model.lossAndGradients(tokens, first, end, predictions);
-            }
-        };
+        return new WrappedModel(model, LanguageModel.Sequence::next);
     }
 }
