@@ -349,6 +349,14 @@ final class SlicedBackward {
      * {@code -XX:-UseTLAB}, which records every allocation). A product runs to its end before its
      * caller starts another, so one set a thread is enough; the update's reference is dropped
      * after each product, so that the counters keep nothing of a model alive.
+     *
+     * <p>The thread-local's lookup, one a product, costs no measurable time: whole training steps
+     * at {@code nEmbd} 256, 4 layers, 8 heads, block 64, these counters against counters made per
+     * call (both builds in one JVM, each in its own class loader, 11 alternated rounds of 8 steps,
+     * and again with the builds loaded in the other order, since the build loaded first ran 5-9%
+     * slower either way; JDK 17, Zen 5, 7 December 2026): time per step 0.999 of the old in f64
+     * on one thread, 0.979 on two, 1.021 in f32 on one thread and 1.020 on two (each the root of
+     * the two orders' ratios, within the rounds' spread).
      */
     private static final class Counters {
         static final ThreadLocal<Counters> LOCAL = ThreadLocal.withInitial(Counters::new);
