@@ -1,6 +1,7 @@
 package io.github.microgpt.examples.simulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.text.Documents;
@@ -64,33 +65,15 @@ class SimulatorWaitingChangesTest {
     void whileTheWorkerIsBusyWaitingChangesHoldNoThreadAndTheStateIsAnswered() throws Exception {
         int queue = ServerLimits.DEFAULTS.maxWaitingChanges();
         try (SimulatorServer server = Fixtures.startServer()) {
-            CountDownLatch inside = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             ExecutorService holder = Executors.newSingleThreadExecutor();
             ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
             try {
-                // A change that keeps the worker busy until the test lets it go: every change
-                // asked for meanwhile must wait.
-                Future<Snapshot> held = holder.submit(() -> server.session().change(s -> {
-                    inside.countDown();
-                    try {
-                        release.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }));
-                assertTrue(inside.await(PATIENCE.toSeconds(), TimeUnit.SECONDS), "the holding change started");
+                Future<Snapshot> held = holdTheWorker(server.session(), release, holder);
                 long revision = server.session().snapshot().revision();
 
                 AtomicInteger answered = new AtomicInteger();
-                List<Future<Outcome>> outcomes = new ArrayList<>();
-                for (int c = 0; c < CLIENTS; c++) {
-                    outcomes.add(clients.submit(() -> {
-                        Outcome outcome = exchange(server, post("api/generate", GENERATE, server), PATIENCE);
-                        answered.incrementAndGet();
-                        return outcome;
-                    }));
-                }
+                List<Future<Outcome>> outcomes = generates(server, clients, answered);
                 // The queue takes `queue` of them; every other one is refused at once.
                 int refused = CLIENTS - queue;
                 waitFor(answered::get, refused, "the clients beyond the queue answered while the worker is busy",
@@ -133,14 +116,7 @@ class SimulatorWaitingChangesTest {
             ExecutorService clients = Executors.newFixedThreadPool(CLIENTS + 1);
             try {
                 AtomicInteger answered = new AtomicInteger();
-                List<Future<Outcome>> outcomes = new ArrayList<>();
-                for (int c = 0; c < CLIENTS; c++) {
-                    outcomes.add(clients.submit(() -> {
-                        Outcome outcome = exchange(server, post("api/generate", GENERATE, server), PATIENCE);
-                        answered.incrementAndGet();
-                        return outcome;
-                    }));
-                }
+                List<Future<Outcome>> outcomes = generates(server, clients, answered);
                 // A page reading the state again and again meanwhile, until every client has its answer.
                 Future<List<Outcome>> reads = clients.submit(() -> {
                     List<Outcome> got = new ArrayList<>();
@@ -176,19 +152,10 @@ class SimulatorWaitingChangesTest {
         SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
                 new CheckpointStore(checkpoints));
         try (SimulatorServer server = SimulatorServer.start(session, 0, SHORT_IDLE)) {
-            CountDownLatch inside = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             ExecutorService threads = Executors.newFixedThreadPool(2);
             try (Socket quiet = new Socket()) {
-                Future<Snapshot> held = threads.submit(() -> session.change(s -> {
-                    inside.countDown();
-                    try {
-                        release.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }));
-                assertTrue(inside.await(PATIENCE.toSeconds(), TimeUnit.SECONDS), "the holding change started");
+                Future<Snapshot> held = holdTheWorker(session, release, threads);
                 Future<Outcome> waiting = threads.submit(() -> exchange(server,
                         post("api/generate", GENERATE, server), PATIENCE));
                 waitFor(session::waitingChanges, 1, "the generate waits for the worker", List.of());
@@ -208,6 +175,51 @@ class SimulatorWaitingChangesTest {
                 threads.shutdownNow();
             }
         }
+    }
+
+    @Test
+    void theWaitingChangesMustLeaveConnectionsForReads() {
+        IllegalArgumentException all = assertThrows(IllegalArgumentException.class, () -> new ServerLimits(
+                Duration.ofSeconds(30), Duration.ofSeconds(30), 1024, 200, Duration.ofSeconds(2), 16,
+                Duration.ofSeconds(10), 16, 64 * 1024, 2, 200));
+        assertEquals("maxWaitingChanges must be from 1 to maxConnections - 1 (199), so that connections are left"
+                + " for reads; got 200", all.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ServerLimits(Duration.ofSeconds(30),
+                Duration.ofSeconds(30), 1024, 200, Duration.ofSeconds(2), 16, Duration.ofSeconds(10), 16, 64 * 1024, 2, 0));
+        assertTrue(ServerLimits.DEFAULTS.maxWaitingChanges() < ServerLimits.DEFAULTS.maxConnections());
+    }
+
+    /**
+     * Starts a change that keeps the session's worker busy until {@code release} opens (every change
+     * asked for meanwhile must wait), and returns once it has begun.
+     */
+    private static Future<Snapshot> holdTheWorker(SimulatorSession session, CountDownLatch release,
+                                                  ExecutorService on) throws InterruptedException {
+        CountDownLatch inside = new CountDownLatch(1);
+        Future<Snapshot> held = on.submit(() -> session.change(s -> {
+            inside.countDown();
+            try {
+                release.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        assertTrue(inside.await(PATIENCE.toSeconds(), TimeUnit.SECONDS), "the holding change started");
+        return held;
+    }
+
+    /** {@link #CLIENTS} generates at once, each on its own connection, counting the answers as they come. */
+    private static List<Future<Outcome>> generates(SimulatorServer server, ExecutorService clients,
+                                                   AtomicInteger answered) {
+        List<Future<Outcome>> outcomes = new ArrayList<>();
+        for (int c = 0; c < CLIENTS; c++) {
+            outcomes.add(clients.submit(() -> {
+                Outcome outcome = exchange(server, post("api/generate", GENERATE, server), PATIENCE);
+                answered.incrementAndGet();
+                return outcome;
+            }));
+        }
+        return outcomes;
     }
 
     private static String post(String path, String json, SimulatorServer server) {
