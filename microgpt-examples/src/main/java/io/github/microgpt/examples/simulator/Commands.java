@@ -10,13 +10,15 @@ import io.github.microgpt.train.TrainingDivergedException;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
  * What each button of the page does: Step Fwd, Run, Stop, Reset, Gen Step, Generate, Save model
  * and Load model. Each command checks its request first, then makes its change through
- * {@link SimulatorSession#change}, which carries it out under the session's lock and publishes
- * the new state. A refused command (400 for a bad value, 409 for a command that does not fit the
+ * {@link SimulatorSession#change}, which carries it out under the session's lock, on the session's
+ * worker, and publishes the new state. The server calls the commands on the worker, in their turn
+ * ({@link SimulatorSession#submit}); called on another thread, a command waits for its turn. A refused command (400 for a bad value, 409 for a command that does not fit the
  * moment) leaves the session as it was.
  */
 final class Commands {
@@ -75,12 +77,13 @@ final class Commands {
     }
 
     /**
-     * Stop: ends a run after the step in progress and waits until it has ended.
+     * Stop: ends a run after the step in progress. Not a change that waits for its turn: it
+     * returns at once, with a future that completes when the run has ended.
      *
      * @param request no fields
-     * @return the state after the run
+     * @return the state after the run, when it has ended
      */
-    Snapshot stop(Requests.None request) {
+    CompletableFuture<Snapshot> stop(Requests.None request) {
         return session.stop();
     }
 

@@ -21,7 +21,8 @@ import java.time.Duration;
  * @param maxEventStreams the most pages listening to the event stream at once
  * @param eventWriteTimeout how long one event may wait for a page to read it before that page's
  *     stream is closed (the page reconnects by itself if it was only slow)
- * @param threads the server's threads; no request holds one while it waits for a client
+ * @param threads the server's threads; no request holds one while it waits for its client or for
+ *     the session's worker
  * @param sendBufferBytes the socket send buffer of each connection: what the operating system
  *     holds for a client that does not read, before the server notices (without a limit, Linux
  *     lets it grow to 4 MiB, which a page that never reads takes 20 s to fill)
@@ -30,14 +31,33 @@ import java.time.Duration;
  *     for the largest array-engine model) and saved loss curves ({@code GET /api/loss-curve},
  *     which reads a whole checkpoint). Each is held in memory until its client has read it, so
  *     without a bound a few dozen at once run the heap out; more are answered 503
+ * @param maxWaitingChanges the most changes (Step, Run, Reset, Gen Step, Generate, Save, Load)
+ *     waiting for the session's one worker at once. A waiting change holds no server thread, only
+ *     its connection and a few objects, so this can be large enough for many tabs; more are
+ *     answered 503 with {@code Retry-After}. It must be smaller than {@code maxConnections}, so
+ *     that connections are left for the pages' reads (the state, the event stream) while the
+ *     queue is full
  */
 record ServerLimits(Duration idleTimeout, Duration requestTimeout, int maxBodyBytes, int maxConnections,
                     Duration crowdedIdleTimeout, int maxEventStreams, Duration eventWriteTimeout, int threads,
-                    int sendBufferBytes, int maxLargeAnswers) {
+                    int sendBufferBytes, int maxLargeAnswers, int maxWaitingChanges) {
 
     /** The limits of {@code microgpt simulator}. */
     static final ServerLimits DEFAULTS = new ServerLimits(Duration.ofSeconds(30), Duration.ofSeconds(30),
-            8 * 1024 * 1024, 200, Duration.ofSeconds(2), 64, Duration.ofSeconds(10), 16, 256 * 1024, 2);
+            8 * 1024 * 1024, 200, Duration.ofSeconds(2), 64, Duration.ofSeconds(10), 16, 256 * 1024, 2, 128);
+
+    /**
+     * Checks that the waiting changes leave connections for reads.
+     *
+     * @throws IllegalArgumentException if {@code maxWaitingChanges} is not from 1 to
+     *     {@code maxConnections - 1}
+     */
+    ServerLimits {
+        if (maxWaitingChanges < 1 || maxWaitingChanges >= maxConnections) {
+            throw new IllegalArgumentException("maxWaitingChanges must be from 1 to maxConnections - 1 ("
+                    + (maxConnections - 1) + "), so that connections are left for reads; got " + maxWaitingChanges);
+        }
+    }
 
     /**
      * How often an event stream with nothing new gets a comment line, so that neither the

@@ -58,6 +58,20 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * backlog ({@link ServerLimits}); a client that passes a limit is cut off, and the others go on.
  * Every request gets an answer: a handler that fails answers 500 with a message.
  *
+ * <p>Nor does a request hold a thread while it waits for the session's worker. The changes (Step,
+ * Run, Reset, Gen Step, Generate, Save, Load) are made one at a time, so hundreds of tabs asking
+ * for samples at once mostly wait for their turn; each is handed to the session's worker
+ * ({@link SimulatorSession#submit}), the handler returns, and the answer is written when the
+ * change is done. Stop likewise answers when the run has ended. Meanwhile the server's threads
+ * stay free to answer everyone else, so a read of the state is answered at once however many
+ * changes wait. (Before, each waiting change held a thread: 300 clients asking for samples at
+ * once took all 16, a read of the state waited seconds, and requests still queued for a thread
+ * met the idle limit, 2 s when connections are crowded, and were cut off unanswered.) A waiting
+ * change is a request being handled, whose connection Jetty's idle limit does not end, so it is
+ * not cut off however long it waits; instead at most {@link ServerLimits#maxWaitingChanges()}
+ * changes wait at once, one more is refused at once with 503 and {@code Retry-After: 1}, and a
+ * change that waited 30 s without its turn coming is refused with 503 without being made.
+ *
  * <h2>The API</h2>
  * <table>
  *   <caption>Endpoints</caption>
@@ -94,7 +108,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * JSON in UTF-8 ({@code Content-Type: application/json}, or no type) or sent compressed
  * ({@code Content-Encoding}) with 415; a server that failed
  * with 500; a large answer (the weights of a large model, a saved loss curve) while
- * {@link ServerLimits#maxLargeAnswers()} others are being sent with 503 and {@code Retry-After: 1}.
+ * {@link ServerLimits#maxLargeAnswers()} others are being sent, and a change while
+ * {@link ServerLimits#maxWaitingChanges()} others wait for their turn, with 503 and
+ * {@code Retry-After: 1}.
  * Every answer of the API, refusals included, is JSON. Checkpoints are named, never
  * given as paths: a name is one folder in the checkpoint directory, 1 to 64 letters, digits,
  * {@code .}, {@code _} or {@code -}, starting with a letter or digit.
@@ -133,6 +149,7 @@ public final class SimulatorServer implements AutoCloseable {
         this.session = session;
         this.commands = new Commands(session);
         this.limits = limits;
+        session.setMaxWaitingChanges(limits.maxWaitingChanges());
         this.events = new EventStream(session, limits);
         this.largeAnswers = new Semaphore(limits.maxLargeAnswers());
         for (String file : Set.copyOf(STATIC_FILES.values())) {
@@ -361,12 +378,14 @@ public final class SimulatorServer implements AutoCloseable {
                 requireNoQuery(request);
                 events.subscribe(request, response, callback);
             }
-            case "/api/step" -> post(request, response, callback, Requests.Step.class, commands::step);
-            case "/api/run" -> post(request, response, callback, Requests.Step.class, commands::run);
+            case "/api/step" -> post(request, response, callback, Requests.Step.class, queued(commands::step));
+            case "/api/run" -> post(request, response, callback, Requests.Step.class, queued(commands::run));
             case "/api/stop" -> post(request, response, callback, Requests.None.class, commands::stop);
-            case "/api/reset" -> post(request, response, callback, Requests.Reset.class, commands::reset);
-            case "/api/gen-step" -> post(request, response, callback, Requests.GenStep.class, commands::genStep);
-            case "/api/generate" -> post(request, response, callback, Requests.Generate.class, commands::generate);
+            case "/api/reset" -> post(request, response, callback, Requests.Reset.class, queued(commands::reset));
+            case "/api/gen-step" -> post(request, response, callback, Requests.GenStep.class,
+                    queued(commands::genStep));
+            case "/api/generate" -> post(request, response, callback, Requests.Generate.class,
+                    queued(commands::generate));
             case "/api/checkpoints" -> {
                 requireMethod(method, "GET");
                 requireNoQuery(request);
@@ -376,8 +395,8 @@ public final class SimulatorServer implements AutoCloseable {
                 requireMethod(method, "GET");
                 json(response, callback, 200, AutogradGraph.json(session.snapshot(), request.getHttpURI().getQuery()));
             }
-            case "/api/save" -> post(request, response, callback, Requests.Named.class, commands::save);
-            case "/api/load" -> post(request, response, callback, Requests.Named.class, commands::load);
+            case "/api/save" -> post(request, response, callback, Requests.Named.class, queued(commands::save));
+            case "/api/load" -> post(request, response, callback, Requests.Named.class, queued(commands::load));
             default -> throw new ApiException(404, "there is nothing at " + path);
         }
     }
@@ -446,13 +465,19 @@ public final class SimulatorServer implements AutoCloseable {
         }
     }
 
+    /** A command made on the session's worker, in its turn ({@link SimulatorSession#submit}). */
+    private <T> Function<T, CompletableFuture<Snapshot>> queued(Function<T, Snapshot> command) {
+        return body -> session.submit(() -> command.apply(body));
+    }
+
     /**
      * A change: the body is read as it arrives, holding no thread while the client is slow, and
-     * within {@link ServerLimits#requestTimeout()}; then the session carries out the change and the
-     * answer is the new state.
+     * within {@link ServerLimits#requestTimeout()}; then the command is given the body and returns
+     * at once with a future of the new state (the change itself waits for its turn on the
+     * session's worker, holding no thread either), and the answer is written when it completes.
      */
     private <T extends Record> void post(Request request, Response response, Callback callback, Class<T> body,
-                                         Function<T, Snapshot> command) {
+                                         Function<T, CompletableFuture<Snapshot>> command) {
         requireMethod(request.getMethod(), "POST");
         requireNoQuery(request);
         checkOrigin(request);
@@ -460,21 +485,31 @@ public final class SimulatorServer implements AutoCloseable {
         checkContentEncoding(request);
         CompletableFuture<byte[]> read = new CompletableFuture<>();
         Content.Source.asByteArrayAsync(request, limits.maxBodyBytes() + 1, Promise.Invocable.toPromise(read));
-        read.orTimeout(limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((bytes, failure) -> {
-                    try {
-                        if (failure != null) {
-                            throw unreadable(failure);
-                        }
-                        Snapshot snapshot = command.apply(Requests.read(utf8(bytes), body));
-                        json(response, callback, 200,
-                                snapshot.stateJson(Math.max(0, snapshot.log().size() - Snapshot.LOG_LINES)));
-                    } catch (ApiException e) {
-                        error(response, callback, e.status(), e.getMessage());
-                    } catch (RuntimeException | Error e) {
-                        error(response, callback, 500, "the simulator failed: " + e);
+        CompletableFuture<Snapshot> changed = read.orTimeout(limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .handle((bytes, failure) -> {
+                    if (failure != null) {
+                        throw unreadable(failure);
                     }
-                });
+                    return Requests.read(utf8(bytes), body);
+                })
+                .thenCompose(command);
+        // The answer is built on one of the server's threads, leaving the worker to the next change.
+        changed.whenCompleteAsync((snapshot, failure) -> {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            try {
+                if (cause == null) {
+                    json(response, callback, 200,
+                            snapshot.stateJson(Math.max(0, snapshot.log().size() - Snapshot.LOG_LINES)));
+                } else if (cause instanceof ApiException e) {
+                    error(response, callback, e.status(), e.getMessage());
+                } else {
+                    error(response, callback, 500, "the simulator failed: " + cause);
+                }
+            } catch (RuntimeException | Error e) {
+                error(response, callback, 500, "the simulator failed: " + e);
+            }
+        }, server.getThreadPool());
     }
 
     /** Why a request body could not be read, as the answer to give (if the client is still there). */

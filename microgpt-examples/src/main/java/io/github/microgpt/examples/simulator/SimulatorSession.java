@@ -8,31 +8,42 @@ import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.TrainingDivergedException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * The one model session of the simulator: the current {@link ModelRun} and its {@link Settings},
- * one lock, one worker thread for Run, and the latest {@link Snapshot}. What the commands do is in
- * {@link Commands}; this class only makes sure they happen one at a time and that every change
- * is published.
+ * one lock, one worker thread that makes the changes, one that trains for Run, and the latest
+ * {@link Snapshot}. What the commands do is in {@link Commands}; this class only makes sure they
+ * happen one at a time and that every change is published.
  *
  * <h2>Threads</h2>
- * Every change (Step, Run, Reset, Gen Step, Generate, Save, Load) goes through {@link #change},
- * which holds one lock, so requests from several tabs are carried out one after the other, never
- * interleaved. A Run trains on the worker thread, which holds the lock for the whole run;
- * meanwhile other changes are refused with HTTP 409 ("press Stop first") rather than made to
- * wait. Readers never take the lock: after each change the session publishes an immutable
- * {@link Snapshot} through a volatile field, and every read (state, weights, the event stream)
- * looks at the latest one. During a run a new snapshot is made at most every
- * {@value #RUN_PUBLISH_MILLIS} ms, and always at the end.
+ * Every change (Step, Run, Reset, Gen Step, Generate, Save, Load) is made on the session's worker
+ * thread, in the order asked, through {@link #change}, which holds one lock: requests from several
+ * tabs are carried out one after the other, never interleaved. A change is handed to the worker
+ * with {@link #submit}, which returns at once with a future of the state after it; the server
+ * answers the request when that future completes, so a request waiting for its turn holds no
+ * server thread. At most {@link #setMaxWaitingChanges a bound} of changes wait at once (more are
+ * refused with HTTP 503), and none waits longer than {@link #setLockWait the longest wait} (30 s;
+ * then it is refused with 503 without being made).
+ *
+ * <p>A Run trains on a thread of its own, which holds the lock for the whole run; meanwhile other
+ * changes are refused with HTTP 409 ("press Stop first") rather than made to wait. Readers never
+ * take the lock: after each change the session publishes an immutable {@link Snapshot} through a
+ * volatile field, and every read (state, weights, the event stream) looks at the latest one.
+ * During a run a new snapshot is made at most every {@value #RUN_PUBLISH_MILLIS} ms, and always at
+ * the end.
  *
  * <h2>Stop</h2>
  * Stop sets a flag; after each step, on the training thread, the session sees it and calls
@@ -45,18 +56,37 @@ final class SimulatorSession implements AutoCloseable {
     static final long RUN_PUBLISH_MILLIS = 40;
 
     private final ReentrantLock lock = new ReentrantLock();
+    /** The thread that trains during a Run. */
     private final ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "simulator-training");
         thread.setDaemon(true);
         return thread;
     });
+    /** The thread that makes the changes, one at a time ({@link #changeThread} once started). */
+    private final ExecutorService changes = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "simulator-changes");
+        thread.setDaemon(true);
+        changeThread = thread;
+        return thread;
+    });
+    /** Refuses a change that has waited {@link #lockWait} for its turn. */
+    private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, runnable -> {
+        Thread thread = new Thread(runnable, "simulator-deadlines");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** The changes handed to the worker that it has not begun. */
+    private final AtomicInteger waiting = new AtomicInteger();
+    private volatile Thread changeThread;
+    private volatile int maxWaitingChanges = ServerLimits.DEFAULTS.maxWaitingChanges();
+    private volatile boolean closed;
     private final Supplier<List<String>> embeddedNames;
     private final CheckpointStore checkpoints;
 
     private volatile Snapshot snapshot;
     private volatile boolean running;
     private volatile boolean stopRequested;
-    private volatile Future<?> runFuture;
+    private volatile CompletableFuture<Void> runFuture;
     private volatile Duration lockWait = Duration.ofSeconds(30);
 
     // Everything below is guarded by the lock.
@@ -87,6 +117,7 @@ final class SimulatorSession implements AutoCloseable {
                      Supplier<List<String>> embeddedNames, CheckpointStore checkpoints) {
         this.embeddedNames = embeddedNames;
         this.checkpoints = checkpoints;
+        deadlines.setRemoveOnCancelPolicy(true);
         Limits.SEED.check(seed);  // the page could not send another seed back with Reset
         Settings initial = new Settings(Commands.checkDocuments(documents), source, name, Architecture.GPT, Engine.VALUE,
                 GptConfig.defaults(),
@@ -164,17 +195,97 @@ final class SimulatorSession implements AutoCloseable {
     }
 
     /**
+     * Hands work that makes changes (a command of {@link Commands}) to the worker, and returns at
+     * once: the future completes with the work's result, or with its {@link ApiException}, once
+     * the worker has carried it out after every change asked before it. This is how a request
+     * waits for its turn without holding a thread.
+     *
+     * <p>The work is refused at once, without waiting, with 409 while a run is in progress (every
+     * change would be), and with 503 when {@link #setMaxWaitingChanges the most changes} wait
+     * already. Work that has waited {@link #setLockWait the longest wait} without its turn coming
+     * (a change before it does not end) is refused with 503 and never carried out.
+     *
+     * @param work what to do on the worker: one or more {@link #change}s
+     * @return the result, when the work is done
+     */
+    CompletableFuture<Snapshot> submit(Supplier<Snapshot> work) {
+        CompletableFuture<Snapshot> answer = new CompletableFuture<>();
+        if (running) {
+            answer.completeExceptionally(runningConflict());
+            return answer;
+        }
+        int max = maxWaitingChanges;
+        if (waiting.incrementAndGet() > max) {
+            waiting.decrementAndGet();
+            answer.completeExceptionally(new ApiException(503, "the simulator is busy: " + max + " changes are"
+                    + " waiting for their turn already, the most it keeps waiting; try again in a moment"));
+            return answer;
+        }
+        // Whoever takes the work first, the worker or the deadline, decides: begun work is never refused.
+        AtomicBoolean taken = new AtomicBoolean();
+        Duration wait = lockWait;
+        try {
+            ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+                if (taken.compareAndSet(false, true)) {
+                    waiting.decrementAndGet();
+                    answer.completeExceptionally(stillBusy(wait));
+                }
+            }, wait.toNanos(), TimeUnit.NANOSECONDS);
+            changes.execute(() -> {
+                if (!taken.compareAndSet(false, true)) {
+                    return;
+                }
+                deadline.cancel(false);
+                waiting.decrementAndGet();
+                if (closed) {
+                    answer.completeExceptionally(shuttingDown());
+                    return;
+                }
+                try {
+                    answer.complete(work.get());
+                } catch (Throwable failure) {
+                    answer.completeExceptionally(failure);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            if (taken.compareAndSet(false, true)) {
+                waiting.decrementAndGet();
+            }
+            answer.completeExceptionally(shuttingDown());
+        }
+        return answer;
+    }
+
+    /**
      * The one way to change the session: takes the lock (or refuses with 409 while a run is in
      * progress), makes the change and publishes the new state. A change that
      * throws an {@link ApiException} has changed nothing and publishes nothing; a change that has
      * changed something and must still refuse (a step that diverged) throws
      * {@link RefusedAfterChange}, and the state is published before the refusal is answered.
      *
+     * <p>Changes are made on the worker: called there (by work given to {@link #submit}), this
+     * makes the change at once; called on any other thread, it hands the change to the worker and
+     * waits for it, as {@link #submit} would.
+     *
      * @param change the change
      * @return the state after it
-     * @throws ApiException the change's refusal, or 409 if a run is in progress
+     * @throws ApiException the change's refusal, 409 if a run is in progress, or 503 if the worker
+     *     is too busy ({@link #submit})
      */
     Snapshot change(Change change) {
+        if (Thread.currentThread() != changeThread) {
+            try {
+                return submit(() -> change(change)).join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException refusal) {
+                    throw refusal;
+                }
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
+                throw e;
+            }
+        }
         lockIdle();
         try {
             try {
@@ -305,7 +416,7 @@ final class SimulatorSession implements AutoCloseable {
         runStartNanos = System.nanoTime();
         runStartSteps = run.trainer().stepsDone();
         stepsPerSecond = 0;
-        runFuture = worker.submit(() -> train(mode));
+        runFuture = CompletableFuture.runAsync(() -> train(mode), worker);
     }
 
     private void train(StepMode mode) {
@@ -327,52 +438,88 @@ final class SimulatorSession implements AutoCloseable {
     }
 
     /**
-     * Stop: ends a run after the step in progress and waits until it has ended. Does nothing if
-     * no run is in progress.
+     * Stop: ends a run after the step in progress. Returns at once; the future completes when the
+     * run has ended (at once if no run is in progress), so that no thread waits for it.
      *
-     * @return the state after the run
-     * @throws ApiException (500) if the run did not end within 10 s
+     * @return the state after the run; failed with an {@link ApiException} (500) if the run did
+     *     not end within 10 s
      */
-    Snapshot stop() {
+    CompletableFuture<Snapshot> stop() {
         stopRequested = true;
-        Future<?> future = runFuture;
-        if (future != null) {
-            try {
-                future.get(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                throw new ApiException(500, "the run did not stop: " + e);
-            }
+        CompletableFuture<Void> future = runFuture;
+        if (future == null) {
+            return CompletableFuture.completedFuture(snapshot);
         }
-        return snapshot;
+        return future.handle((ended, failure) -> {
+            if (failure != null) {
+                throw new ApiException(500, "the run did not stop: " + failure);
+            }
+            return snapshot;
+        }).orTimeout(10, TimeUnit.SECONDS).exceptionally(failure -> {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof ApiException refusal) {
+                throw refusal;
+            }
+            throw new ApiException(500, "the run did not stop within 10 s");
+        });
     }
 
-    /** Stops a run and the worker thread. */
+    /** Stops a run, refuses the changes still waiting, and ends the session's threads. */
     @Override
     public void close() {
         stopRequested = true;
+        closed = true;
+        changes.shutdown();
+        deadlines.shutdown();
         worker.shutdown();
         try {
-            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
-                worker.shutdownNow();
+            for (ExecutorService threads : List.of(changes, worker)) {
+                if (!threads.awaitTermination(5, TimeUnit.SECONDS)) {
+                    threads.shutdownNow();
+                }
             }
         } catch (InterruptedException e) {
+            changes.shutdownNow();
             worker.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        deadlines.shutdownNow();
     }
 
     // ------------------------------------------------------------------------------ the lock
 
     /**
-     * How long a change waits for another change (not a run) to finish before it is refused with
-     * 503, so that a change that never finishes cannot take every later request with it.
+     * How long a change waits for its turn (for the changes before it to finish; a run is not
+     * waited for) before it is refused with 503, so that a change that never finishes cannot take
+     * every later request with it.
      *
      * @param wait the longest wait
      */
     void setLockWait(Duration wait) {
         lockWait = wait;
+    }
+
+    /**
+     * The most changes that may wait for the worker at once ({@link ServerLimits#maxWaitingChanges()});
+     * {@link #submit} refuses more with 503.
+     *
+     * @param max the bound, at least 1
+     */
+    void setMaxWaitingChanges(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("at least one change must be able to wait; got " + max);
+        }
+        maxWaitingChanges = max;
+    }
+
+    /**
+     * The number of changes handed to the worker that it has not begun.
+     *
+     * @return the count
+     */
+    int waitingChanges() {
+        return waiting.get();
     }
 
     /**
@@ -389,18 +536,26 @@ final class SimulatorSession implements AutoCloseable {
                     throw runningConflict();
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new ApiException(503, "the simulator is still busy with an earlier request after "
-                            + lockWait.toSeconds() + " s; try again in a moment");
+                    throw stillBusy(lockWait);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(503, "the server is shutting down");
+            throw shuttingDown();
         }
         if (running) {
             lock.unlock();
             throw runningConflict();
         }
+    }
+
+    private static ApiException stillBusy(Duration wait) {
+        return new ApiException(503, "the simulator is still busy with an earlier request after "
+                + wait.toSeconds() + " s; try again in a moment");
+    }
+
+    private static ApiException shuttingDown() {
+        return new ApiException(503, "the server is shutting down");
     }
 
     private static ApiException runningConflict() {
