@@ -6,18 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.model.GptConfig;
-import io.github.microgpt.model.GptModel;
-import io.github.microgpt.optim.AdamOptimizer;
-import io.github.microgpt.random.PythonRandom;
-import io.github.microgpt.text.DataSource;
-import io.github.microgpt.text.Tokenizer;
-import io.github.microgpt.train.StepMode;
-import io.github.microgpt.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,25 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FileKeyMessagesTest {
 
-    private static final List<String> DOCS = List.of("anna", "bob", "emma", "li");
-    private static final Tokenizer TOKENIZER = Tokenizer.fromDocuments(DOCS);
-    /** Eight wide with two heads: three heads do not divide it. */
-    private static final GptConfig CONFIG = new GptConfig(1, 8, 2, 6, 0.1);
-
     @TempDir
     Path tmp;
 
+    /** A fresh checkpoint of {@link CheckpointMessageTest}'s: a GPT 8 wide with two heads, init_std 0.1. */
     private Path checkpoint() throws IOException {
-        PythonRandom random = new PythonRandom(3);
-        GptModel model = GptModel.create(CONFIG, TOKENIZER.vocabSize(), random);
-        Trainer trainer = new Trainer(model, TOKENIZER, DOCS, new AdamOptimizer(model.numParameters()), 10);
-        LossHistory losses = LossHistory.recording(trainer);
-        trainer.step(StepMode.DOCUMENT);
         Path dir = Files.createTempDirectory(tmp, "run");
         Files.delete(dir);
-        Checkpoint.save(dir, model, TOKENIZER, TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of(),
-                new TrainingRun(3, DataSource.given("four names")), losses.losses()));
-        return dir;
+        return CheckpointMessageTest.trainedCheckpoint(dir);
     }
 
     /**
