@@ -542,6 +542,9 @@ public final class Checkpoint {
      * @throws java.util.ConcurrentModificationException if another thread trains, samples or
      *     evaluates the model at this moment (the model is then unchanged): a load writes every
      *     weight, and is refused beside any other use, as a training step is
+     * @throws IllegalStateException if it is called from a position, gradient or attention listener
+     *     of a training step of the model (the model is then unchanged): the step under way would
+     *     apply its gradients to the loaded weights
      * @throws NullPointerException if {@code model} is null
      */
     public <M extends LanguageModel> M loadInto(M model) {

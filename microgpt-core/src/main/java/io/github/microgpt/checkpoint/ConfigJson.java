@@ -90,7 +90,7 @@ final class ConfigJson {
         }
         GptConfig config = readConfig(file, model);
         int vocabSize = model.integer("vocab_size", 2, Integer.MAX_VALUE);
-        Tokenizer tokenizer = readVocabulary(file, root.object("vocabulary"), vocabSize);
+        Tokenizer tokenizer = readVocabulary(root.object("vocabulary"), vocabSize);
         long numParams = architecture.numParameters(config, vocabSize);
         if (numParams > ParameterLayout.MAX_SIZE) {
             throw new CheckpointException(file, "the configuration describes a " + (architecture == Architecture.GPT
@@ -124,15 +124,25 @@ final class ConfigJson {
         int nEmbd = model.integer("n_embd", 1, Integer.MAX_VALUE);
         int nHead = model.integer("n_head", 1, Integer.MAX_VALUE);
         int blockSize = model.integer("block_size", 1, Integer.MAX_VALUE);
-        double initStd = model.finiteDouble("init_std");
+        // GptConfig checks these too, but its messages name its Java components (nEmbd): the
+        // reader checks first, so that the message names the keys the file has.
+        if (nEmbd % nHead != 0) {
+            throw model.error("n_head", "is " + nHead + ", which does not divide \"" + model.name("n_embd") + "\" ("
+                    + nEmbd + "): every attention head gets n_embd / n_head dimensions, so n_head must divide n_embd");
+        }
+        double initStd = model.number("init_std", std -> std > 0 && std <= GptConfig.MAX_INIT_STD,
+                "a positive number at most " + GptConfig.MAX_INIT_STD + " (so that every initial weight is a finite"
+                        + " number)");
         try {
             return new GptConfig(nLayer, nEmbd, nHead, blockSize, initStd);
         } catch (IllegalArgumentException e) {
-            throw new CheckpointException(file, "invalid model configuration: " + e.getMessage(), e);
+            // Not reached while the checks above cover GptConfig's; kept for a check it may gain.
+            throw new CheckpointException(file, "the fields of \"model\" are not a valid configuration: "
+                    + e.getMessage(), e);
         }
     }
 
-    private static Tokenizer readVocabulary(Path file, JsonFields vocabulary, int vocabSize)
+    private static Tokenizer readVocabulary(JsonFields vocabulary, int vocabSize)
             throws CheckpointException {
         vocabulary.onlyKeys("characters", "bos");
         String characters = vocabulary.string("characters");
@@ -158,7 +168,8 @@ final class ConfigJson {
         try {
             return Tokenizer.ofCharacters(characters);
         } catch (IllegalArgumentException e) {
-            throw new CheckpointException(file, "invalid vocabulary: " + e.getMessage(), e);
+            // Not reached while the checks above cover the tokenizer's; kept for a check it may gain.
+            throw vocabulary.error("characters", "is not a vocabulary: " + e.getMessage());
         }
     }
 

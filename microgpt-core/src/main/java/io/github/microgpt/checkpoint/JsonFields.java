@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoublePredicate;
 
 /**
  * Typed, range-checked access to the fields of a parsed JSON object, where every failure is a
@@ -123,6 +124,26 @@ final class JsonFields {
         double d = value instanceof Json.Num num ? num.toDouble() : Double.NaN;
         if (!Double.isFinite(d)) {
             throw new CheckpointException(file, "\"" + name(key) + "\" must be a finite number, got " + describe(value));
+        }
+        return d;
+    }
+
+    /**
+     * A finite number in a range of the caller's, checked here so that the message names the
+     * field as the file spells it ({@code "optimizer.learning_rate"}), not the Java parameter the
+     * value goes on to ({@code learningRate}).
+     *
+     * @param key the field's name
+     * @param allowed the values the field may hold (only finite values are offered to it)
+     * @param what the allowed values in words, for the message: {@code "a number in [0, 1)"}
+     * @return the value
+     * @throws CheckpointException naming the field, the allowed values and the value as written
+     */
+    double number(String key, DoublePredicate allowed, String what) throws CheckpointException {
+        Object value = require(key);
+        double d = value instanceof Json.Num num ? num.toDouble() : Double.NaN;
+        if (!Double.isFinite(d) || !allowed.test(d)) {
+            throw new CheckpointException(file, "\"" + name(key) + "\" must be " + what + ", got " + describe(value));
         }
         return d;
     }

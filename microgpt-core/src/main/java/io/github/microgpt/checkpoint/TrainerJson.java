@@ -44,6 +44,11 @@ final class TrainerJson {
     static final String OLD_DOCUMENT = "position_document";
     static final String OLD_POSITION = "position_pos";
 
+    /** The values of Adam's learning rate and eps, in words. */
+    private static final String POSITIVE = "a positive, finite number";
+    /** The values of Adam's decay rates, in words. */
+    private static final String DECAY = "a number in [0, 1) (a decay rate)";
+
     private TrainerJson() {
     }
 
@@ -180,10 +185,12 @@ final class TrainerJson {
         if (!name.equals("adam")) {
             throw o.error("name", "is " + JsonFields.describe(name) + "; only \"adam\" is known");
         }
-        double learningRate = o.finiteDouble("learning_rate");
-        double beta1 = o.finiteDouble("beta1");
-        double beta2 = o.finiteDouble("beta2");
-        double eps = o.finiteDouble("eps");
+        // AdamSettings' own ranges, checked here so that a message names the file's keys
+        // (learning_rate), not AdamSettings' components (learningRate).
+        double learningRate = o.number("learning_rate", rate -> rate > 0, POSITIVE);
+        double beta1 = o.number("beta1", beta -> beta >= 0 && beta < 1, DECAY);
+        double beta2 = o.number("beta2", beta -> beta >= 0 && beta < 1, DECAY);
+        double eps = o.number("eps", e -> e > 0, POSITIVE);
         String schedule = o.string("schedule");
         if (!schedule.equals(OptimizerState.LINEAR_DECAY) && !schedule.equals(OptimizerState.CONSTANT)
                 && !schedule.equals(OptimizerState.CUSTOM)) {
@@ -212,14 +219,14 @@ final class TrainerJson {
             }
         }
 
-        PythonRandomState random = root.isNull("random") ? null : readRandom(file, root.object("random"));
-        TrainingRun run = root.isNull("run") ? null : readRun(file, root.object("run"));
+        PythonRandomState random = root.isNull("random") ? null : readRandom(root.object("random"));
+        TrainingRun run = root.isNull("run") ? null : readRun(root.object("run"));
         Map<String, String> metadata = root.isNull("metadata") ? Map.of() : root.stringMap("metadata");
         return new Contents(trainerState, stepMode, name, learningRate, beta1, beta2, eps, schedule, scheduleClass,
                 scheduleSha256, random, fingerprint, run, metadata);
     }
 
-    private static TrainingRun readRun(Path file, JsonFields run) throws CheckpointException {
+    private static TrainingRun readRun(JsonFields run) throws CheckpointException {
         run.onlyKeys("seed", "data");
         long seed = run.longInteger("seed", Long.MIN_VALUE, Long.MAX_VALUE);
         JsonFields source = run.object("data");
@@ -243,7 +250,7 @@ final class TrainerJson {
         }
     }
 
-    private static PythonRandomState readRandom(Path file, JsonFields random) throws CheckpointException {
+    private static PythonRandomState readRandom(JsonFields random) throws CheckpointException {
         random.onlyKeys("version", "internal_state", "gauss_next");
         int version = random.integer("version", 0, Integer.MAX_VALUE);
         if (version != 3) {
@@ -266,7 +273,9 @@ final class TrainerJson {
         try {
             return new PythonRandomState(words, index, hasGaussNext, gaussNext);
         } catch (IllegalArgumentException e) {
-            throw new CheckpointException(file, "invalid random state: " + e.getMessage(), e);
+            // The index and the Gaussian are checked above: what is left is the words themselves
+            // (a degenerate state, every bit that matters 0).
+            throw random.error("internal_state", "is not a usable generator state: " + e.getMessage());
         }
     }
 }

@@ -47,7 +47,9 @@ import java.util.Map;
  * listener of a step that evaluates the model, an attention listener of a sample that trains it):
  * a thread cannot race itself. While it trains inside its own read its mark says so, and other
  * threads' reads are refused until it is back to reading; it is refused if other threads are
- * reading too.
+ * reading too. But a write does not begin inside the same thread's write: a step started by a
+ * listener told in the middle of a step (a position, gradient or attention listener) is refused
+ * with an {@link IllegalStateException}, since the two steps' gradients would mix.
  *
  * <p>Cost: one lock taken twice per use, for the writer as for a reader, with one look-up of the
  * map each time while the model has one user (as in training); readers of one model at once
@@ -175,6 +177,8 @@ public final class ModelUse {
      * @return what this call did, to pass to {@link #leave} once the use is over
      * @throws ConcurrentModificationException if another thread's use excludes this one, naming
      *     the thread and what it does
+     * @throws IllegalStateException if this is a write (training, loading) and this thread is
+     *     writing the model already (a listener inside a step)
      */
     public static int enter(LanguageModel model, Activity activity) {
         Use[] marks = MARKS.get();
@@ -192,8 +196,11 @@ public final class ModelUse {
             IN_USE.put(model, current);
             if (current instanceof Use use) {
                 if (use.thread() == me) {
-                    if (activity.reads() || !use.activity().reads()) {
+                    if (activity.reads()) {
                         return NOTHING;
+                    }
+                    if (!use.activity().reads()) {
+                        throw nested(use.activity(), activity);
                     }
                     // Training inside its own read: the mark says so while it lasts.
                     IN_USE.put(model, mine);
@@ -260,6 +267,22 @@ public final class ModelUse {
     private static boolean sharesReads(LanguageModel model) {
         return model instanceof ArrayGptModel || model instanceof GptModel || model instanceof BigramModel
                 || model instanceof MlpModel || model instanceof AttentionModel;
+    }
+
+    /**
+     * The refusal of a write inside this thread's own write: a step (or a load) begun by a
+     * listener told in the middle of a step (a position, gradient or attention listener, after
+     * the gradients are computed and before the update). It ran, and added its gradients to
+     * those of the step around it, which then applied what was left: two steps numbered alike,
+     * on the same document, and weights neither step would give, without a word. (A step
+     * listener is told after the update, once the model is free, and may step again.)
+     */
+    private static IllegalStateException nested(Activity running, Activity activity) {
+        return new IllegalStateException("the model is being " + running.participle + " on this thread already: a"
+                + " listener told in the middle of a training step (a position, gradient or attention listener, between"
+                + " the gradients and the update) cannot " + (activity == Activity.TRAINING ? "start another step"
+                : "write the weights") + ", which would mix with the step under way; a step listener, told after the"
+                + " update, may (" + activity.refused + ")");
     }
 
     /** The refusal of {@code activity} because of {@code other}'s use and {@code others} more readers. */

@@ -75,8 +75,12 @@ import java.util.Objects;
  * {@link java.util.ConcurrentModificationException} before it changes anything, and so are an
  * evaluation, a token and a prediction that find the model being stepped. Best effort: the uses
  * must overlap for it to be seen; a step between two tokens of one sample is not. A listener of
- * a step may evaluate or sample the model on the trainer's own thread. Listeners may be added and
- * removed from any thread; they are told on the thread that trains.
+ * a step may evaluate or sample the model on the trainer's own thread. A position, gradient or
+ * attention listener, told in the middle of a step (before the update), may not start another
+ * step of the same model, with this trainer or another: that step is refused with an
+ * {@link IllegalStateException} (the two steps' gradients would mix); a step listener, told after
+ * the update, may. Listeners may be added and removed from any thread; they are told on the
+ * thread that trains.
  */
 public final class Trainer {
 
@@ -214,7 +218,9 @@ public final class Trainer {
      *     one if none is under way)
      * @return the finished step
      * @throws NullPointerException if {@code mode} is null
-     * @throws IllegalStateException if all {@link #totalSteps()} steps are done
+     * @throws IllegalStateException if all {@link #totalSteps()} steps are done, or if it is called
+     *     from a position, gradient or attention listener of a step of the same model (the step is
+     *     not run)
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      * @throws RuntimeException whatever a listener throws: from a position or gradient listener
      *     the step is not applied, from a step listener it is (see the class description)
@@ -287,8 +293,9 @@ public final class Trainer {
      * @param minibatch how many documents, on how many threads
      * @return the finished step
      * @throws NullPointerException if {@code minibatch} is null
-     * @throws IllegalStateException if all {@link #totalSteps()} steps are done, or position steps
-     *     left a document part-way (finish it with {@code step(StepMode.DOCUMENT)} first)
+     * @throws IllegalStateException if all {@link #totalSteps()} steps are done, position steps
+     *     left a document part-way (finish it with {@code step(StepMode.DOCUMENT)} first), or it is
+     *     called from a position, gradient or attention listener of a step of the same model
      * @throws TrainingDivergedException if the loss is NaN or infinite (the step is not applied)
      * @throws RuntimeException whatever a listener throws: from a position or gradient listener
      *     the step is not applied, from a step listener it is (see the class description)
@@ -375,8 +382,9 @@ public final class Trainer {
      * the step, before it has changed anything, if another thread is using it: two trainers that
      * shared one model and stepped it from two threads at once mixed their gradients and updates
      * without a word, and one of them reported a divergence that was not one. Entered before a
-     * step touches the model and left before the step listeners are told; the same thread may
-     * enter again (a listener that trains the model further).
+     * step touches the model and left before the step listeners are told, so a step listener may
+     * step again; a listener told inside the step (position, gradient, attention) may read the
+     * model, but a step it starts is refused.
      *
      * @return what the mark did, for {@link #leave} to undo
      */

@@ -44,12 +44,16 @@ class CheckpointMessageTest {
     Path tmp;
 
     private Path trainedCheckpoint() throws IOException {
+        return trainedCheckpoint(tmp.resolve("run"));
+    }
+
+    /** A checkpoint of one step of a small GPT (8 wide, 2 heads, init_std 0.1) on four names, saved in {@code dir}. */
+    static Path trainedCheckpoint(Path dir) throws IOException {
         PythonRandom random = new PythonRandom(3);
         GptModel model = GptModel.create(CONFIG, TOKENIZER.vocabSize(), random);
         Trainer trainer = new Trainer(model, TOKENIZER, DOCS, new AdamOptimizer(model.numParameters()), 10);
         LossHistory losses = LossHistory.recording(trainer);
         trainer.step(StepMode.DOCUMENT);
-        Path dir = tmp.resolve("run");
         Checkpoint.save(dir, model, TOKENIZER, TrainingState.capture(trainer, random, StepMode.DOCUMENT,
                 Map.of(), new TrainingRun(3, io.github.microgpt.text.DataSource.given("four names")), losses.losses()));
         return dir;
