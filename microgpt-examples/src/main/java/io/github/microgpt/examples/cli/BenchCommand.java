@@ -257,9 +257,10 @@ import picocli.CommandLine.ParentCommand;
  * every step, and allocates megabytes by design. {@code "memory"} says
  * how the bandwidths were measured: {@code {"bandwidths": [{"threads": 1, "gbPerSecond": ...,
  * "overOneThread": 1.0, "rounds": [...]}, {"threads": 2, ...}], "bufferBytes": ...,
- * "seconds": ..., "roundsSetAside": 0}}, an entry per thread count (one thread always, then the counts the run used,
- * at most the processors), each with the median of its counted rounds, that median over one thread's
- * ({@code overOneThread}) and every counted round's bandwidth in the order they ran; {@code bufferBytes}
+ * "seconds": ..., "roundsSetAside": 0}}, an entry per thread count (one thread always, then the
+ * counts the run used, at most the processors), each with the median of its counted rounds, that
+ * median over one thread's ({@code overOneThread}) and every counted round's bandwidth in the order
+ * they ran; {@code bufferBytes}
  * is the size of the kernel's four arrays together, {@code seconds} how long the whole
  * measurement took and {@code roundsSetAside} the rounds left out because this JVM's JIT compiler
  * worked during them ({@link ControlRounds}). {@code "compute"} says likewise how the cores scaled
@@ -270,7 +271,8 @@ import picocli.CommandLine.ParentCommand;
  * processor ({@code null} with one thread, or where the JVM cannot tell; below 0.9, another program
  * on this machine kept them off it; see {@link CoreScaling}), the rounds set aside because this
  * JVM's JIT compiler worked during them and the rounds it worked during (more than those set aside
- * when too many were to set aside, and every round counted: {@link ControlRounds}); it is the last key, so that the keys before keep their places. In a
+ * when too many were to set aside, and every round counted: {@link ControlRounds}); new keys come
+ * last, so that the keys before keep their places. In a
  * {@code speedUps} entry, {@code roundsSetAside} counts the rounds left out for either reason,
  * {@code roundsSetAsideForHost} those of them left out because the host gave less than full cores
  * (a round a JIT compiler also disturbed counts as the compiler's), {@code hostProbeThreads} the
