@@ -257,16 +257,22 @@ import picocli.CommandLine.ParentCommand;
  * every step, and allocates megabytes by design. {@code "memory"} says
  * how the bandwidths were measured: {@code {"bandwidths": [{"threads": 1, "gbPerSecond": ...,
  * "overOneThread": 1.0, "rounds": [...]}, {"threads": 2, ...}], "bufferBytes": ...,
- * "seconds": ...}}, an entry per thread count (one thread always, then the counts the run used,
- * at most the processors), each with the median of its rounds, that median over one thread's
- * ({@code overOneThread}) and every round's bandwidth in the order they ran; {@code bufferBytes}
- * is the size of the kernel's four arrays together and {@code seconds} how long the whole
- * measurement took. {@code "compute"} says likewise how the cores scaled
+ * "seconds": ..., "roundsSetAside": 0}}, an entry per thread count (one thread always, then the
+ * counts the run used, at most the processors), each with the median of its counted rounds, that
+ * median over one thread's ({@code overOneThread}) and every counted round's bandwidth in the order
+ * they ran; {@code bufferBytes}
+ * is the size of the kernel's four arrays together, {@code seconds} how long the whole
+ * measurement took and {@code roundsSetAside} the rounds left out because this JVM's JIT compiler
+ * worked during them ({@link ControlRounds}). {@code "compute"} says likewise how the cores scaled
  * ({@link CoreScaling}): {@code {"precision": "f64", "rates": [{"threads": 1, "gflopsPerSecond": ...,
- * "overOneThread": 1.0, "rounds": [...]}, {"threads": 2, ...}], "seconds": ..., "onProcessor": ...}}, the
+ * "overOneThread": 1.0, "rounds": [...]}, {"threads": 2, ...}], "seconds": ..., "onProcessor": ...,
+ * "roundsSetAside": 0, "compilerRounds": 0}}, the
  * same thread counts as {@code "memory"}, with the share of their time the most threads were on a
  * processor ({@code null} with one thread, or where the JVM cannot tell; below 0.9, another program
- * on this machine kept them off it; see {@link CoreScaling}); it is the last key, so that the keys before keep their places. In a
+ * on this machine kept them off it; see {@link CoreScaling}), the rounds set aside because this
+ * JVM's JIT compiler worked during them and the rounds it worked during (more than those set aside
+ * when too many were to set aside, and every round counted: {@link ControlRounds}); new keys come
+ * last, so that the keys before keep their places. In a
  * {@code speedUps} entry, {@code roundsSetAside} counts the rounds left out for either reason,
  * {@code roundsSetAsideForHost} those of them left out because the host gave less than full cores
  * (a round a JIT compiler also disturbed counts as the compiler's), {@code hostProbeThreads} the
@@ -2505,6 +2511,8 @@ public final class BenchCommand implements Callable<Integer> {
         bandwidths.put("bandwidths", counts);
         bandwidths.put("bufferBytes", memory.bufferBytes());
         bandwidths.put("seconds", round(memory.seconds(), 3));
+        // The rounds set aside because this JVM's JIT compiler worked during them (ControlRounds).
+        bandwidths.put("roundsSetAside", memory.setAside());
         root.put("memory", bandwidths);
         // Which code computed the array engine's matrix products: "plain" or "vector" (ArrayKernels).
         root.put("kernels", ArrayKernels.implementation().id());
@@ -2533,6 +2541,10 @@ public final class BenchCommand implements Callable<Integer> {
         cores.put("seconds", round(compute.seconds(), 3));
         // The share of their time the most threads were on a processor (null where unknown).
         cores.put("onProcessor", Double.isNaN(compute.onProcessor()) ? null : round(compute.onProcessor(), 3));
+        // The rounds set aside because this JVM's JIT compiler worked during them, and the rounds it
+        // worked during (more when too many to set aside were counted): ControlRounds.
+        cores.put("roundsSetAside", compute.setAside());
+        cores.put("compilerRounds", compute.compilerRounds());
         root.put("compute", cores);
         return gson.toJson(root);
     }
@@ -2808,10 +2820,32 @@ public final class BenchCommand implements Callable<Integer> {
                 rates.append(String.format(Locale.ROOT, ", %.2fx", compute.overOneThread(r.threads())));
             }
         }
+        int counted = compute.setAside() == compute.compilerRounds() ? CoreScaling.ROUNDS
+                : compute.rates().get(0).rounds().length;
         return String.format(Locale.ROOT, "compute of this machine, measured: %s (%s multiply-adds on 4 KiB in each "
                 + "thread's first-level cache, no memory traffic: the most more threads can gain; median of %d "
-                + "alternated rounds, %.2f s%s)", rates, compute.precision().id(), CoreScaling.ROUNDS, compute.seconds(),
-                whoTookTheCores(compute));
+                + "alternated rounds%s, %.2f s%s)", rates, compute.precision().id(), counted,
+                compilerRounds(compute.setAside(), compute.compilerRounds()), compute.seconds(), whoTookTheCores(compute));
+    }
+
+    /**
+     * The control lines' note on the rounds this JVM's JIT compiler worked during ({@link ControlRounds}):
+     * how many were set aside, or that too many were to set them aside; empty if none.
+     *
+     * @param setAside the rounds set aside
+     * @param compilerRounds the rounds the compiler worked during
+     * @return the note, starting with "; ", or an empty string
+     */
+    static String compilerRounds(int setAside, int compilerRounds) {
+        if (compilerRounds == 0) {
+            return "";
+        }
+        if (setAside == compilerRounds) {
+            return String.format(Locale.ROOT, "; %d more %s set aside: this JVM's JIT compiler worked during %s",
+                    setAside, setAside == 1 ? "round" : "rounds", setAside == 1 ? "it" : "them");
+        }
+        return String.format(Locale.ROOT, "; this JVM's JIT compiler worked during %d of them, too many to set aside: "
+                + "counted", compilerRounds);
     }
 
     /**
@@ -2830,7 +2864,10 @@ public final class BenchCommand implements Callable<Integer> {
         String measured = String.format(Locale.ROOT, "; the %d threads were on a processor %.0f%% of their time",
                 most, 100 * share);
         if (share < ONLY_THIS_JOB) {
-            return measured + ": other programs on this machine had the rest";
+            // Counted rounds during which this JVM compiled: its own compiler may have had the rest.
+            return measured + (compute.compilerRounds() > compute.setAside()
+                    ? ": this JVM's JIT compiler or other programs on this machine had the rest"
+                    : ": other programs on this machine had the rest");
         }
         if (compute.overOneThread(most) < ONLY_THIS_JOB * most) {
             return measured + ": the host, not a program on this machine, gave less than " + most + " full cores";
@@ -2869,8 +2906,11 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         lines.add(String.format(Locale.ROOT, "memory of this machine, measured: %s (4 arrays read and written as "
-                + "Adam's update after the backward pass does, %.0f MB in all, median of %d alternated rounds, "
-                + "%.2f s)", rates, memory.bufferBytes() / 1e6, MemoryBandwidth.ROUNDS, memory.seconds()));
+                + "Adam's update after the backward pass does, %.0f MB in all, median of %d alternated rounds%s, "
+                + "%.2f s)", rates, memory.bufferBytes() / 1e6,
+                // More than ROUNDS only when too few were quiet and every round counted (ControlRounds).
+                Math.max(MemoryBandwidth.ROUNDS, memory.bandwidths().get(0).rounds().length),
+                compilerRounds(memory.setAside(), memory.setAside()), memory.seconds()));
         // The entries of each precision and place, in the order of the results.
         Map<Precision, Map<MemoryBandwidth.UpdatePlace, List<Result>>> groups = new LinkedHashMap<>();
         for (Result r : results) {

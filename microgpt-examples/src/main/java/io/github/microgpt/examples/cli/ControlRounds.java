@@ -2,6 +2,7 @@ package io.github.microgpt.examples.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * What {@code bench}'s two control measurements share, the memory's bandwidth
@@ -12,10 +13,54 @@ import java.util.List;
  * median of its timed rounds, and is read against one thread's. Each measurement keeps its own
  * record of a count's figure, named for its unit ({@code gbPerSecond}, {@code gflopsPerSecond}),
  * and only says what one slice is.
+ *
+ * <p><b>The JIT compiler in the timed rounds.</b> Given this JVM's compiler threads' processor
+ * time ({@link #measure(List, int, int, Slice, Maker, LongSupplier, LongSupplier)}), a timed round
+ * during which they worked for more than {@link #QUIET_ROUND} of its wall time is set aside, as the
+ * bench's own step rounds are ({@link BenchCommand.Rounds}), and the rounds go on until
+ * {@code rounds} were quiet, for at most {@link #EXTRA_TIME} times the time the first
+ * {@code rounds} took (at least {@link #EXTRA_NANOS}); if still too few were quiet, every round
+ * counts. Why: a compiler works on a core of its own, which a slice on two threads of a two-core
+ * machine needs, and a slice on one thread does not. In a plain {@code java -jar} bench (7 December
+ * 2026, 2-vCPU Zen 5, no other program running) the optimising compiler compiled the JDK's
+ * {@code jdk.internal.org.objectweb.asm.Frame.execute} (2,305 bytes of the class writer that makes
+ * lambdas and method handles; it reaches the compiler's threshold some seconds into a run, at no
+ * fixed moment) for 350-380 ms; when that fell in the compute line's 0.3 s, the line read 1.00-1.18x
+ * with its threads on a processor 50-62% of their time, and said "other programs on this machine had
+ * the rest" (the C2 compiler thread of the same JVM ran 206-321 ms of the window); in the runs where
+ * it did not, 1.84-2.03x.
  */
 final class ControlRounds {
 
+    /**
+     * The largest share of a timed round's wall time this JVM's compiler threads may have worked
+     * for it to count: the step rounds' rule ({@link BenchCommand.Rounds#QUIET_ROUND}).
+     */
+    static final double QUIET_ROUND = BenchCommand.Rounds.QUIET_ROUND;
+
+    /** How long, in multiples of the first timed rounds' time, the rounds may go on for quiet ones. */
+    static final int EXTRA_TIME = 3;
+
+    /**
+     * The least time the rounds may go on for quiet ones, in nanoseconds: longer than the compile
+     * that disturbs them most (Frame.execute, 0.35-0.38 s, see the class comment).
+     */
+    static final long EXTRA_NANOS = 1_000_000_000L;
+
     private ControlRounds() {
+    }
+
+    /**
+     * A measurement's figures with what the compiler rule did to its rounds.
+     *
+     * @param counts one record per count, in the order of the counts given
+     * @param setAside the timed rounds left out because this JVM's compiler worked during them
+     * @param disturbed the timed rounds during which it worked; more than {@code setAside} when too
+     *     few were quiet and every round was counted
+     * @param counted for each timed round, in the order they ran, whether its figures count
+     * @param <C> the measurement's record of a count's figure
+     */
+    record Measured<C extends PerCount>(List<C> counts, int setAside, int disturbed, List<Boolean> counted) {
     }
 
     /** One thread count's figure in a control measurement. */
@@ -76,6 +121,7 @@ final class ControlRounds {
      * Runs {@code warmUpRounds} untimed rounds, then {@code rounds} timed ones, each a slice on
      * every count, in the order given in even rounds and reversed in odd ones (the untimed rounds
      * counted: the first timed round runs in the given order when {@code warmUpRounds} is even).
+     * No compiler rule: every timed round counts.
      *
      * @param counts the thread counts, as they are to be reported
      * @param warmUpRounds the untimed rounds
@@ -87,21 +133,80 @@ final class ControlRounds {
      */
     static <C extends PerCount> List<C> measure(List<Integer> counts, int warmUpRounds, int rounds, Slice slice,
             Maker<C> maker) {
-        double[][] figures = new double[counts.size()][rounds];
+        return measure(counts, warmUpRounds, rounds, slice, maker, () -> -1, System::nanoTime).counts();
+    }
+
+    /**
+     * As {@link #measure(List, int, int, Slice, Maker)}, and sets aside a timed round during which
+     * this JVM's compiler threads worked for more than {@link #QUIET_ROUND} of its time, running
+     * more rounds in the same alternating order for it (see the class comment).
+     *
+     * @param counts the thread counts, as they are to be reported
+     * @param warmUpRounds the untimed rounds
+     * @param rounds the quiet timed rounds wanted, at least 1
+     * @param slice one slice
+     * @param maker the record of one count's figure
+     * @param compilerNanos the compiler threads' processor time so far ({@link CompilerThreads#nanos}),
+     *     read before and after each timed round; negative where it cannot be read (no rule then)
+     * @param clock nanoseconds, the rounds' wall time
+     * @return one record per count, in the order of {@code counts}, with the median of its counted
+     *     rounds and those rounds in the order they ran; and the rounds set aside
+     */
+    static <C extends PerCount> Measured<C> measure(List<Integer> counts, int warmUpRounds, int rounds, Slice slice,
+            Maker<C> maker, LongSupplier compilerNanos, LongSupplier clock) {
+        List<double[]> figures = new ArrayList<>();
+        List<Boolean> quiet = new ArrayList<>();
         int number = 0;
-        for (int round = -warmUpRounds; round < rounds; round++) {
+        for (int round = -warmUpRounds; round < 0; round++) {
             for (int c : BenchCommand.order(counts.size(), round + warmUpRounds)) {
-                double figure = slice.run(counts.get(c), number++);
-                if (round >= 0) {
-                    figures[c][round] = figure;
-                }
+                slice.run(counts.get(c), number++);
             }
         }
+        long timedStart = clock.getAsLong();
+        long limit = Long.MAX_VALUE;
+        int quietRounds = 0;
+        for (int round = 0; quietRounds < rounds; round++) {
+            if (round == rounds) {
+                long firstRounds = clock.getAsLong() - timedStart;
+                limit = Math.max(EXTRA_NANOS, (long) EXTRA_TIME * firstRounds);
+            }
+            if (round >= rounds && clock.getAsLong() - timedStart >= limit) {
+                break;
+            }
+            double[] figure = new double[counts.size()];
+            long compiledBefore = compilerNanos.getAsLong();
+            long start = clock.getAsLong();
+            for (int c : BenchCommand.order(counts.size(), round + warmUpRounds)) {
+                figure[c] = slice.run(counts.get(c), number++);
+            }
+            long wall = clock.getAsLong() - start;
+            long compiledAfter = compiledBefore < 0 ? -1 : compilerNanos.getAsLong();
+            boolean isQuiet = compiledAfter < 0 || compiledAfter - compiledBefore <= QUIET_ROUND * wall;
+            figures.add(figure);
+            quiet.add(isQuiet);
+            if (isQuiet) {
+                quietRounds++;
+            }
+        }
+        // Too few quiet rounds in the time allowed: a JVM that never stopped compiling still ran them.
+        boolean countAll = quietRounds < rounds;
+        int disturbed = figures.size() - quietRounds;
         List<C> measured = new ArrayList<>(counts.size());
         for (int c = 0; c < counts.size(); c++) {
-            measured.add(maker.make(counts.get(c), BenchCommand.median(figures[c]), figures[c]));
+            List<Double> kept = new ArrayList<>();
+            for (int r = 0; r < figures.size(); r++) {
+                if (countAll || quiet.get(r)) {
+                    kept.add(figures.get(r)[c]);
+                }
+            }
+            double[] roundsOfCount = kept.stream().mapToDouble(Double::doubleValue).toArray();
+            measured.add(maker.make(counts.get(c), BenchCommand.median(roundsOfCount), roundsOfCount));
         }
-        return List.copyOf(measured);
+        List<Boolean> counted = new ArrayList<>();
+        for (boolean q : quiet) {
+            counted.add(countAll || q);
+        }
+        return new Measured<>(List.copyOf(measured), countAll ? 0 : disturbed, disturbed, List.copyOf(counted));
     }
 
     /**

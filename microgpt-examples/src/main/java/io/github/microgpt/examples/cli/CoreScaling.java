@@ -4,7 +4,9 @@ import io.github.microgpt.model.Precision;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -50,7 +52,8 @@ import java.util.concurrent.locks.LockSupport;
  * runs on); a host that takes the virtual processor itself does not (this host reports no steal
  * time, so the guest charges the stolen time to the thread that was running). So a low ratio with
  * a share near 1 is the host's doing, and one with a low share is another program's on this
- * machine. Measured on 7 December 2026 (2 vCPUs, Zen 5): with another program's JVM busy on one
+ * machine, or this JVM's own JIT compiler's: the rounds during which its compiler threads worked are
+ * set aside ({@link ControlRounds}), and the line says when they were too many to. Measured on 7 December 2026 (2 vCPUs, Zen 5): with another program's JVM busy on one
  * processor, the two-thread slices took 1.7-2.3 times one thread's wall time a pass while each
  * thread's processor time a pass stayed at its one-thread figure (about 90 ns), and the line read
  * 1.01x; the same kernel and threads read 1.89-2.00x in runs a few minutes apart.
@@ -366,10 +369,27 @@ final class CoreScaling implements BenchCommand.HostProbe {
      * @param rates one per thread count, fewest threads first (one thread always first)
      * @param seconds the wall time it took
      * @param onProcessor the share of their slices' wall time (the slowest thread's) that the threads
-     *     of the most threads were on a processor, the median of the rounds; NaN where the JVM
+     *     of the most threads were on a processor, the median of the counted rounds; NaN where the JVM
      *     cannot read a thread's processor time, or with one thread alone (see the class comment)
+     * @param setAside the timed rounds left out because this JVM's JIT compiler worked during them
+     *     ({@link ControlRounds})
+     * @param compilerRounds the timed rounds during which it worked: more than {@code setAside}
+     *     when too few were quiet and every round counted
      */
-    record Measurement(Precision precision, List<Rate> rates, double seconds, double onProcessor) {
+    record Measurement(Precision precision, List<Rate> rates, double seconds, double onProcessor, int setAside,
+            int compilerRounds) {
+
+        /**
+         * A measurement whose rounds were all quiet.
+         *
+         * @param precision the kernel's precision
+         * @param rates one per thread count, fewest threads first
+         * @param seconds the wall time it took
+         * @param onProcessor the share of their time the most threads were on a processor
+         */
+        Measurement(Precision precision, List<Rate> rates, double seconds, double onProcessor) {
+            this(precision, rates, seconds, onProcessor, 0, 0);
+        }
 
         /**
          * A measurement without the threads' processor time.
@@ -408,7 +428,9 @@ final class CoreScaling implements BenchCommand.HostProbe {
      * Measures the kernel's rate on one thread and on each of the thread counts given (at most the
      * processors the JVM sees, as {@link MemoryBandwidth#threadCounts} limits them), the counts
      * taking turns in {@link #ROUNDS} rounds after {@link #WARM_UP_ROUNDS} untimed ones, in the
-     * order given and reversed every other round ({@link ControlRounds#measure}, as the memory's).
+     * order given and reversed every other round ({@link ControlRounds#measure}, as the memory's);
+     * a round during which this JVM's JIT compiler worked is set aside and another run for it
+     * (see {@link ControlRounds}: the compiler's core is not the machine's to give).
      *
      * @param precision the kernel's precision
      * @param threadCounts the counts, each at least 1
@@ -421,19 +443,29 @@ final class CoreScaling implements BenchCommand.HostProbe {
             long passes = Math.max(1, (long) (CONTROL_NANOS / cores.bestNanosPerPass()));
             long flopsPerPass = precision == Precision.F32 ? PeakFlops.FLOPS_PER_FLOAT_PASS : PeakFlops.FLOPS_PER_PASS;
             int most = counts.get(counts.size() - 1);
-            List<Double> shares = new ArrayList<>();
-            List<Rate> measured = ControlRounds.measure(counts, WARM_UP_ROUNDS, ROUNDS,
+            // The share on a processor of each timed round's slice on the most threads, by round.
+            Map<Integer, Double> shares = new HashMap<>();
+            CompilerThreads compilers = CompilerThreads.ofThisJvmAnd(List.of());
+            ControlRounds.Measured<Rate> measured = ControlRounds.measure(counts, WARM_UP_ROUNDS, ROUNDS,
                     (n, number) -> {
                         long slowest = Math.max(cores.together(passes, n), 1);
                         if (n == most && most > 1 && cores.lastProcessorNanos >= 0) {
-                            shares.add(Math.min(1.0, cores.lastProcessorNanos / ((double) n * slowest)));
+                            shares.put(number / counts.size() - WARM_UP_ROUNDS,
+                                    Math.min(1.0, cores.lastProcessorNanos / ((double) n * slowest)));
                         }
                         return (double) n * passes * flopsPerPass / slowest;
                     },
-                    Rate::new);
-            double onProcessor = shares.isEmpty() ? Double.NaN
-                    : BenchCommand.median(shares.stream().mapToDouble(Double::doubleValue).toArray());
-            return new Measurement(precision, measured, (System.nanoTime() - started) / 1e9, onProcessor);
+                    Rate::new, compilers::nanos, System::nanoTime);
+            List<Double> counted = new ArrayList<>();
+            for (int round = 0; round < measured.counted().size(); round++) {
+                if (measured.counted().get(round) && shares.containsKey(round)) {
+                    counted.add(shares.get(round));
+                }
+            }
+            double onProcessor = counted.isEmpty() ? Double.NaN
+                    : BenchCommand.median(counted.stream().mapToDouble(Double::doubleValue).toArray());
+            return new Measurement(precision, measured.counts(), (System.nanoTime() - started) / 1e9, onProcessor,
+                    measured.setAside(), measured.disturbed());
         }
     }
 }

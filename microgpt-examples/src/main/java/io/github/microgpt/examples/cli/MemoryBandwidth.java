@@ -107,8 +107,21 @@ final class MemoryBandwidth {
      * @param bandwidths one per thread count, fewest threads first (one thread always among them)
      * @param bufferBytes the size of the four arrays together, in bytes
      * @param seconds the wall time the measurement took, allocating and filling the arrays included
+     * @param setAside the timed rounds left out because this JVM's JIT compiler worked during them
+     *     ({@link ControlRounds})
      */
-    record Measurement(List<Bandwidth> bandwidths, long bufferBytes, double seconds) {
+    record Measurement(List<Bandwidth> bandwidths, long bufferBytes, double seconds, int setAside) {
+
+        /**
+         * A measurement whose rounds were all counted.
+         *
+         * @param bandwidths one per thread count, fewest threads first
+         * @param bufferBytes the size of the four arrays together, in bytes
+         * @param seconds the wall time the measurement took
+         */
+        Measurement(List<Bandwidth> bandwidths, long bufferBytes, double seconds) {
+            this(bandwidths, bufferBytes, seconds, 0);
+        }
 
         /**
          * The bandwidth measured on a number of threads.
@@ -293,16 +306,19 @@ final class MemoryBandwidth {
             }
             // The order of bench's thread counts: as given, reversed every other round; each slice
             // on the segment after the last one's.
-            List<Bandwidth> bandwidths = ControlRounds.measure(counts, WARM_UP_ROUNDS, ROUNDS, (threads, number) -> {
-                int from = number % SEGMENTS * segment;
-                return bytesPerSlice / (double) Math.max(slice(helpers, threads, w, m, v, g, from, from + segment), 1);
-            }, Bandwidth::new);
+            // A round during which this JVM's JIT compiler worked is set aside (ControlRounds).
+            CompilerThreads compilers = CompilerThreads.ofThisJvmAnd(List.of());
+            ControlRounds.Measured<Bandwidth> bandwidths = ControlRounds.measure(counts, WARM_UP_ROUNDS, ROUNDS,
+                    (threads, number) -> {
+                        int from = number % SEGMENTS * segment;
+                        return bytesPerSlice / (double) Math.max(slice(helpers, threads, w, m, v, g, from, from + segment), 1);
+                    }, Bandwidth::new, compilers::nanos, System::nanoTime);
             // Reading the arrays keeps the JIT from dropping the work as unused.
             if (!Double.isFinite(w[n / 2] + m[n / 2] + v[n / 2] + g[n / 2])) {
                 throw new IllegalStateException("the memory kernel produced " + w[n / 2]);
             }
-            return new Measurement(bandwidths, (long) ARRAYS * Double.BYTES * n,
-                    (System.nanoTime() - started) / 1e9);
+            return new Measurement(bandwidths.counts(), (long) ARRAYS * Double.BYTES * n,
+                    (System.nanoTime() - started) / 1e9, bandwidths.setAside());
         } finally {
             if (helpers != null) {
                 helpers.shutdownNow();

@@ -59,4 +59,65 @@ class ControlRoundsTest {
                 () -> ControlRounds.overOneThread(List.of(measured.get(1)), 2, "bandwidth"));
         assertEquals("no bandwidth measured on 1 threads", e.getMessage());
     }
+
+    @Test
+    void aRoundDuringWhichTheCompilerWorkedIsSetAsideAndAnotherRunForIt() {
+        // A fake machine: every slice takes 10 ms of the clock; the compiler works 5 ms (more than
+        // 2% of a round's 20 ms) during the slices numbered 4 and 7, that is during timed rounds 0 and 1.
+        long[] clock = {0};
+        long[] compiler = {0};
+        List<String> ran = new ArrayList<>();
+        ControlRounds.Measured<CoreScaling.Rate> measured = ControlRounds.measure(List.of(1, 2), 2, 3,
+                (threads, number) -> {
+                    ran.add(number + ":" + threads);
+                    clock[0] += 10_000_000;
+                    if (number == 4 || number == 7) {
+                        compiler[0] += 5_000_000;
+                    }
+                    return 1000.0 * number + threads;
+                }, CoreScaling.Rate::new, () -> compiler[0], () -> clock[0]);
+
+        // Two untimed rounds, then five timed ones: two disturbed, three quiet, in the usual alternation.
+        assertEquals(List.of("0:1", "1:2", "2:2", "3:1", "4:1", "5:2", "6:2", "7:1", "8:1", "9:2", "10:2", "11:1",
+                "12:1", "13:2"), ran);
+        assertArrayEquals(new double[] {8001, 11001, 12001}, measured.counts().get(0).rounds());
+        assertArrayEquals(new double[] {9002, 10002, 13002}, measured.counts().get(1).rounds());
+        assertEquals(11001, measured.counts().get(0).gflopsPerSecond());
+        assertEquals(2, measured.setAside());
+        assertEquals(2, measured.disturbed());
+        assertEquals(List.of(false, false, true, true, true), measured.counted());
+    }
+
+    @Test
+    void whenTooFewRoundsAreQuietInTheTimeAllowedEveryRoundCounts() {
+        // The compiler works during every slice: the rounds go on for ControlRounds.EXTRA_TIME times
+        // the first three rounds' 0.6 s (more than EXTRA_NANOS), then all of them count.
+        long[] clock = {0};
+        long[] compiler = {0};
+        ControlRounds.Measured<CoreScaling.Rate> measured = ControlRounds.measure(List.of(1, 2), 0, 3,
+                (threads, number) -> {
+                    clock[0] += 100_000_000;
+                    compiler[0] += 50_000_000;
+                    return threads;
+                }, CoreScaling.Rate::new, () -> compiler[0], () -> clock[0]);
+
+        // Rounds of 0.2 s until 1.8 s had passed since the timed rounds began.
+        assertEquals(9, measured.counts().get(0).rounds().length);
+        assertEquals(0, measured.setAside());
+        assertEquals(9, measured.disturbed());
+        assertEquals(List.of(true, true, true, true, true, true, true, true, true), measured.counted());
+    }
+
+    @Test
+    void withoutTheCompilersTimeEveryRoundCounts() {
+        long[] compiler = {0};
+        ControlRounds.Measured<CoreScaling.Rate> measured = ControlRounds.measure(List.of(1, 2), 0, 2,
+                (threads, number) -> {
+                    compiler[0] += 50_000_000;
+                    return threads;
+                }, CoreScaling.Rate::new, () -> -1, () -> compiler[0]);
+
+        assertEquals(2, measured.counts().get(0).rounds().length);
+        assertEquals(0, measured.disturbed());
+    }
 }

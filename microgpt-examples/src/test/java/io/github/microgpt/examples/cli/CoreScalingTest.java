@@ -66,6 +66,18 @@ class CoreScalingTest {
                 + "machine, gave less than 2 full cores)",
                 BenchCommand.computeLine(new CoreScaling.Measurement(Precision.F64, low, 0.3, 0.99)));
         assertEquals(start + ")", BenchCommand.computeLine(new CoreScaling.Measurement(Precision.F64, low, 0.3)));
+        // Rounds during which this JVM's own JIT compiler worked: set aside, or counted when too many.
+        assertEquals(start.replace("rounds, 0.30 s", "rounds; 3 more rounds set aside: this JVM's JIT compiler "
+                + "worked during them, 0.30 s") + "; the 2 threads were on a processor 95% of their time: the host, not a "
+                + "program on this machine, gave less than 2 full cores)",
+                BenchCommand.computeLine(new CoreScaling.Measurement(Precision.F64, low, 0.3, 0.95, 3, 3)));
+        List<CoreScaling.Rate> counted = List.of(new CoreScaling.Rate(1, 100, new double[] {100, 100, 100, 100}),
+                new CoreScaling.Rate(2, 101, new double[] {101, 101, 101, 101}));
+        assertEquals(start.replace("median of 15 alternated rounds, 0.30 s", "median of 4 alternated rounds; this "
+                + "JVM's JIT compiler worked during 4 of them, too many to set aside: counted, 0.30 s")
+                + "; the 2 threads were on a processor 52% of their time: this JVM's JIT compiler or other programs on "
+                + "this machine had the rest)",
+                BenchCommand.computeLine(new CoreScaling.Measurement(Precision.F64, counted, 0.3, 0.52, 0, 4)));
         List<CoreScaling.Rate> full = List.of(new CoreScaling.Rate(1, 100, new double[] {100}),
                 new CoreScaling.Rate(2, 195, new double[] {195}));
         assertTrue(BenchCommand.computeLine(new CoreScaling.Measurement(Precision.F64, full, 0.3, 0.99))
