@@ -487,9 +487,9 @@ public final class Value {
         // The rows of a weight matrix are copied once and shared by every later call while the
         // weights are the same nodes with the same data: the positions of a document read the
         // same weights, which change only between steps (see RowSnapshots).
-        RowSnapshots.Entry snapshot = w.length > 0
-                && (long) w.length * length <= io.github.microgpt.internal.ValueSums.MOST_SHARED_WEIGHTS
-                ? RowSnapshots.forThisThread().entry(w) : null;
+        RowSnapshots kept = w.length > 0 && io.github.microgpt.internal.ValueSums.mayKeep(w.length, length)
+                ? RowSnapshots.forThisThread() : null;
+        RowSnapshots.Entry snapshot = kept != null ? kept.entry(w, length) : null;
         for (int o = 0; o < w.length; o++) {
             Value[] row = snapshot != null ? snapshot.rows[o] : null;
             double[] rowData = snapshot != null ? snapshot.data[o] : null;
@@ -501,7 +501,7 @@ public final class Value {
                 if (snapshot != null) {
                     if (rowInner) {
                         // Computed rows (not weights) are new at every call: nothing to share.
-                        snapshot.forget();
+                        kept.forget(snapshot);
                         snapshot = null;
                     } else {
                         snapshot.rows[o] = row;
@@ -533,23 +533,36 @@ public final class Value {
     }
 
     /**
-     * The copies of the rows of the weight matrices {@link #sumsOfProducts} read last, kept per
-     * thread so that the positions of a document share them. A copy is shared only while it holds
-     * what the row holds (the same nodes, with the same data to the bit), which is checked at
-     * every call: a sum of products keeps the data its operands had when it was made, as
+     * The copies of the rows of the weight matrices {@link #sumsOfProducts} read, kept per thread
+     * so that the positions of a document share them. A copy is shared only while it holds what
+     * the row holds (the same nodes, with the same data to the bit), which is checked at every
+     * call: a sum of products keeps the data its operands had when it was made, as
      * {@code microgpt.py}'s {@code Value} keeps its local gradients, and an optimizer's step (or
      * anyone's {@link #setData}) between two calls makes the second copy the row again. Copies are
      * never changed once made, so the sums made with an older copy keep theirs.
      *
      * <p>At the default shape a copy at every position was some 50 KB of a position's 90 KB of
-     * graph, and copying it some 13% of a whole run's processor time. Only matrices of leaves are kept (a
-     * row of computed nodes is new at every call), and only of at most
-     * {@link io.github.microgpt.internal.ValueSums#MOST_SHARED_WEIGHTS} weights, in the
-     * {@value #SLOTS} matrices read last: what is kept stays small however large a model the
-     * thread trained last.
+     * graph, and copying it some 13% of a whole run's processor time. Only matrices of leaves are
+     * kept (a row of computed nodes is new at every call), and only as many as fit in
+     * {@link io.github.microgpt.internal.ValueSums#MOST_KEPT_BYTES}, counted by
+     * {@link io.github.microgpt.internal.ValueSums#keptBytes}: what a thread keeps stays small
+     * however large a model it trained last.
+     *
+     * <p>What does not fit is copied at every call, and does not push out what is kept: a matrix
+     * replaces only matrices no call has read in the last {@value #IDLE_CALLS} calls (those of a
+     * model this thread no longer trains), the longest unread first. A model reads its matrices in
+     * the same cycle at every position, so replacing the matrix read longest ago, as a table of
+     * 16 matrices did until 7 December 2026, copies every matrix at every position once the cycle
+     * is longer than the table (from 17 matrices, a model of 3 layers: 5,584 bytes a call instead
+     * of 1,840); kept this way, a model larger than what fits keeps the matrices it read first.
      */
-    private static final class RowSnapshots {
-        private static final int SLOTS = 16;
+    static final class RowSnapshots {
+        /**
+         * How many calls a matrix must have gone unread before another may take its place: far
+         * more than the matrices a model reads at one position (6 a layer, and what fits is some
+         * 24 layers of the default width), so that a model never pushes out its own matrices.
+         */
+        static final int IDLE_CALLS = 1 << 12;
         private static final ThreadLocal<RowSnapshots> SNAPSHOTS = ThreadLocal.withInitial(RowSnapshots::new);
 
         /**
@@ -559,55 +572,88 @@ public final class Value {
          * and what a thread keeps must hold nothing but the weights it copied.
          */
         static final class Entry {
-            Value first;
-            Value[][] rows;
-            double[][] data;
+            final Value first;
+            final int columns;
+            final Value[][] rows;
+            final double[][] data;
+            final long bytes;
+            /** The number of the call that read this matrix last. */
+            long lastRead;
 
-            void forget() {
-                first = null;
-                rows = null;
-                data = null;
+            Entry(Value first, int rows, int columns, long bytes) {
+                this.first = first;
+                this.columns = columns;
+                this.rows = new Value[rows][];
+                this.data = new double[rows][];
+                this.bytes = bytes;
             }
         }
 
-        private final Entry[] entries = new Entry[SLOTS];
-        /** The entry to reuse next, round the table: the matrix read longest ago. */
-        private int next;
-
-        RowSnapshots() {
-            for (int i = 0; i < SLOTS; i++) {
-                entries[i] = new Entry();
-            }
-        }
+        /** The entries by first weight, the one read longest ago first ({@code Value} keeps identity's equals). */
+        private final java.util.LinkedHashMap<Value, Entry> entries = new java.util.LinkedHashMap<>(16, 0.75f, true);
+        /** The bytes the entries take, by {@link io.github.microgpt.internal.ValueSums#keptBytes}. */
+        private long bytes;
+        /** The calls of {@link #entry} so far: a clock, to tell the matrices no longer read. */
+        private long calls;
 
         static RowSnapshots forThisThread() {
             return SNAPSHOTS.get();
         }
 
         /**
-         * The entry of a matrix (found by the identity of its first weight; the copies are checked
-         * row by row before use, so two matrices that begin with the same node only share an
-         * entry, never a wrong copy), or a new one; null if the first weight is null.
+         * The entry of a matrix of {@code columns} columns that may be kept
+         * ({@link io.github.microgpt.internal.ValueSums#mayKeep}), found by the identity of its
+         * first weight (the copies are checked row by row before use, so two matrices that begin
+         * with the same node only share an entry, never a wrong copy), or a new one; null if the
+         * first weight is null, or a new one does not fit and nothing kept is idle enough to give
+         * way.
          */
-        Entry entry(Value[][] matrix) {
+        Entry entry(Value[][] matrix, int columns) {
+            long now = ++calls;
             Value first = matrix[0][0];
             if (first == null) {
                 return null;  // no copies: the copy of the row refuses the null as it always did
             }
-            for (Entry e : entries) {
-                if (e.first == first) {
-                    if (e.rows.length == matrix.length) {
-                        return e;
-                    }
-                    e.forget();
+            Entry e = entries.get(first);
+            if (e != null) {
+                if (e.rows.length == matrix.length && e.columns == columns) {
+                    e.lastRead = now;
+                    return e;
                 }
+                forget(e);
             }
-            Entry e = entries[next];
-            next = (next + 1) % SLOTS;
-            e.first = first;
-            e.rows = new Value[matrix.length][];
-            e.data = new double[matrix.length][];
+            long size = (long) io.github.microgpt.internal.ValueSums.keptBytes(matrix.length, columns);
+            var oldest = entries.values().iterator();
+            while (bytes + size > io.github.microgpt.internal.ValueSums.MOST_KEPT_BYTES) {
+                Entry idle = oldest.next();  // there is one: a matrix that may be kept fits alone
+                if (now - idle.lastRead < IDLE_CALLS) {
+                    return null;
+                }
+                oldest.remove();
+                bytes -= idle.bytes;
+            }
+            e = new Entry(first, matrix.length, columns, size);
+            e.lastRead = now;
+            entries.put(first, e);
+            bytes += size;
             return e;
+        }
+
+        /** Drops an entry, whose copies are then no longer shared. */
+        void forget(Entry e) {
+            if (entries.remove(e.first, e)) {
+                bytes -= e.bytes;
+            }
+        }
+
+        /** The bytes the entries take, by their count; for tests. */
+        long bytes() {
+            return bytes;
+        }
+
+        /** The entries, the one read longest ago first; for tests. */
+        Object[] entries() {
+            return entries.values().toArray();
         }
     }
 

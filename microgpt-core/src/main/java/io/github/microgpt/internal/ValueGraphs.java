@@ -15,9 +15,10 @@ import java.util.function.LongUnaryOperator;
  * <p>Every figure is a lower bound: it counts only what the forward pass must allocate for
  * certain, with the smallest sizes HotSpot gives (compressed references): a node is a
  * {@code Value} of 64 bytes; an output of a linear layer is its node and the record of its terms
- * (32 bytes), and, for each input of a matrix of more than {@link ValueSums#MOST_SHARED_WEIGHTS}
- * weights, a reference to the weight and a copy of its data (12 bytes; a smaller matrix's copies
- * are shared by the positions of a document, and counted as nothing); a dot product of two
+ * (32 bytes), and, for each input of a matrix whose copies a thread may not keep
+ * ({@link ValueSums#mayKeep}), a reference to the weight and a copy of its data (12 bytes; the
+ * copies of a matrix that may be kept are shared by the positions of a document while they fit
+ * among those the thread keeps, and are counted as nothing); a dot product of two
  * computed vectors copies both sides (24 bytes a term). Headers of arrays, the sums inside
  * RMSNorm and softmax, and everything the backward pass adds are left out. At the default shape
  * (16 wide, 1 layer, 4 heads, 27 tokens) the count is more than half of what a step's graph
@@ -47,12 +48,11 @@ public final class ValueGraphs {
 
     /**
      * The outputs of a linear layer at one position: {@code outputs} nodes with their records of
-     * terms, and {@code inputs} weight terms each if the matrix is too large for its copies to be
-     * shared between positions.
+     * terms, and {@code inputs} weight terms each if the matrix is too large for a thread to keep
+     * its copies between positions.
      */
     static double linear(double outputs, double inputs) {
-        double weights = outputs * inputs;
-        return outputs * (NODE + TERMS) + (weights > ValueSums.MOST_SHARED_WEIGHTS ? WEIGHT_TERM * weights : 0);
+        return outputs * (NODE + TERMS) + (ValueSums.mayKeep(outputs, inputs) ? 0 : WEIGHT_TERM * outputs * inputs);
     }
 
     /**

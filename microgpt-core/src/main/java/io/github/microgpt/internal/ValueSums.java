@@ -26,13 +26,51 @@ public abstract class ValueSums {
     private static volatile ValueSums instance;
 
     /**
-     * The most weights a matrix may have for {@link #sumsOfProducts} to keep the copies of its
-     * rows and share them between calls while the weights do not change (the positions of a
-     * document read the same weights): 4,096, a matrix of 64 by 64. A larger one is copied at
-     * every call, so that what a thread keeps stays small. {@link ValueGraphs} counts a shared
-     * copy as nothing, so that its counts stay lower bounds.
+     * The most bytes the copies of weight rows that {@link #sumsOfProducts} keeps may take on one
+     * thread, all matrices together: 1 MiB, counted as {@link #keptBytes} counts them. The copies
+     * of a matrix's rows are shared with the calls after it while the weights do not change (the
+     * positions of a document read the same weights); 1 MiB holds those of some 70,000 weights in
+     * rows of 16 (the default model has 3,504 in its linear layers, a model of its width with 20
+     * layers 61,872) or 80,000 in rows of 64. A matrix whose copies would take more is copied at
+     * every call. {@link ValueGraphs} counts a copy that may be kept as nothing, so that its counts
+     * stay lower bounds.
      */
-    public static final int MOST_SHARED_WEIGHTS = 1 << 12;
+    public static final long MOST_KEPT_BYTES = 1 << 20;
+
+    /**
+     * The bytes a thread's kept copies of a matrix's rows take, as HotSpot lays arrays out with
+     * compressed references (a 16-byte header, then the elements, rounded up to 8): for each row
+     * an array of its weights and one of their data, the two arrays that hold the rows, and
+     * {@value #KEPT_MATRIX_BYTES} bytes for the record of the matrix, so that many small matrices
+     * cannot keep more than few large ones.
+     *
+     * @param rows the matrix's rows
+     * @param columns the weights of a row
+     * @return the bytes (a double, so that no shape overflows)
+     */
+    public static double keptBytes(double rows, double columns) {
+        return KEPT_MATRIX_BYTES + 2 * arrayBytes(rows, 4) + rows * (arrayBytes(columns, 4) + arrayBytes(columns, 8));
+    }
+
+    /** What {@link #keptBytes} counts for the record of one matrix, apart from its arrays. */
+    public static final int KEPT_MATRIX_BYTES = 96;
+
+    /**
+     * Whether a thread may keep the copies of a matrix's rows: whether they take at most
+     * {@link #MOST_KEPT_BYTES}.
+     *
+     * @param rows the matrix's rows
+     * @param columns the weights of a row
+     * @return whether its copies fit
+     */
+    public static boolean mayKeep(double rows, double columns) {
+        return keptBytes(rows, columns) <= MOST_KEPT_BYTES;
+    }
+
+    /** An array of {@code length} elements of {@code size} bytes: a 16-byte header, rounded up to 8. */
+    private static double arrayBytes(double length, int size) {
+        return Math.ceil((16 + length * size) / 8) * 8;
+    }
 
     /**
      * For {@code Value}'s one subclass, and no other class.
@@ -124,9 +162,9 @@ public abstract class ValueSums {
 
     /**
      * {@code w @ x}: one compact sum of products per row of {@code w}, the rows sharing one copy
-     * of {@code x}; the copies of the rows of a matrix of leaves of at most
-     * {@link #MOST_SHARED_WEIGHTS} weights are shared with the calls before and after it while the
-     * rows hold the same nodes with the same data.
+     * of {@code x}; the copies of the rows of a matrix of leaves are shared with the calls before
+     * and after it while the rows hold the same nodes with the same data, as long as the copies a
+     * thread keeps take at most {@link #MOST_KEPT_BYTES}.
      *
      * @param w the rows, each as long as {@code x}
      * @param x the vector

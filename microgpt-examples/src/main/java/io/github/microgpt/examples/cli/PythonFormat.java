@@ -22,11 +22,21 @@ public final class PythonFormat {
      * {@code String.format} as {@code 2.0001}. {@code new BigDecimal(double)} holds the exact
      * binary value, so rounding it half to even agrees with Python on every finite double.
      *
-     * @param x a finite number
-     * @return for example {@code "3.3660"}
-     * @throws NumberFormatException if {@code x} is NaN or infinite
+     * <p>Python keeps the sign of a negative number that rounds to zero, and of {@code -0.0}:
+     * {@code -0.00001} prints as {@code -0.0000} (a {@code BigDecimal} has no negative zero, so the
+     * sign is put back here). Not-a-number prints as {@code nan} whatever its sign bit, and the
+     * infinities as {@code inf} and {@code -inf}.
+     *
+     * @param x any number
+     * @return for example {@code "3.3660"}, {@code "-0.0000"} or {@code "nan"}
      */
     public static String fourDecimals(double x) {
+        if (Double.isNaN(x)) {
+            return "nan";
+        }
+        if (Double.isInfinite(x)) {
+            return x > 0 ? "inf" : "-inf";
+        }
         // The quick way, for a positive number below 10^8 (a loss, every line of a run): x * 10^4
         // is then within 2^-13 of the exact product, so unless its fraction is near one half the
         // nearest whole number of ten-thousandths is the one the exact value rounds to. Near one
@@ -47,7 +57,9 @@ public final class PythonFormat {
                 return new StringBuilder(24).append(units).append(digits).toString();
             }
         }
-        return new BigDecimal(x).setScale(4, RoundingMode.HALF_EVEN).toPlainString();
+        String text = new BigDecimal(x).setScale(4, RoundingMode.HALF_EVEN).toPlainString();
+        // The sign bit, which -0.0 has too: a negative number that rounds to 0.0000 keeps its sign.
+        return Double.doubleToRawLongBits(x) < 0 && text.charAt(0) != '-' ? "-" + text : text;
     }
 
     /**
