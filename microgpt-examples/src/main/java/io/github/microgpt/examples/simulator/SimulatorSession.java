@@ -474,17 +474,27 @@ final class SimulatorSession implements AutoCloseable {
         deadlines.shutdown();
         worker.shutdown();
         try {
-            for (ExecutorService threads : List.of(changes, worker)) {
-                if (!threads.awaitTermination(5, TimeUnit.SECONDS)) {
-                    threads.shutdownNow();
-                }
+            if (!changes.awaitTermination(5, TimeUnit.SECONDS)) {
+                refuseNotBegun(changes.shutdownNow());
+            }
+            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
+                worker.shutdownNow();
             }
         } catch (InterruptedException e) {
-            changes.shutdownNow();
+            refuseNotBegun(changes.shutdownNow());
             worker.shutdownNow();
             Thread.currentThread().interrupt();
         }
         deadlines.shutdownNow();
+    }
+
+    /**
+     * Runs the changes that {@code shutdownNow} took off the queue unbegun, here: with the session
+     * closed each only answers 503 (see {@link #submit}). Dropped, their requests were never answered,
+     * and a caller of {@link #change} on another thread waited for ever.
+     */
+    private static void refuseNotBegun(List<Runnable> notBegun) {
+        notBegun.forEach(Runnable::run);
     }
 
     // ------------------------------------------------------------------------------ the lock

@@ -1,13 +1,16 @@
 package io.github.microgpt.examples.simulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.text.Documents;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -51,6 +54,40 @@ class SimulatorSessionTest {
             assertEquals(1, commands.step(new Requests.Step(null, null)).step());
         } finally {
             release.countDown();
+            stuck.shutdownNow();
+            session.close();
+        }
+    }
+
+    @Test
+    void changesStillWaitingWhenTheSessionClosesAreAnsweredNotDropped() throws Exception {
+        SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
+                new CheckpointStore(checkpoints));
+        CountDownLatch inside = new CountDownLatch(1);
+        ExecutorService stuck = Executors.newSingleThreadExecutor();
+        try {
+            // A change that does not end by itself, only when close interrupts it (after its 5 s of patience).
+            Future<Snapshot> first = stuck.submit(() -> session.change(s -> {
+                inside.countDown();
+                try {
+                    new CountDownLatch(1).await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            assertTrue(inside.await(30, TimeUnit.SECONDS));
+            CompletableFuture<Snapshot> waiting = session.submit(() -> {
+                throw new AssertionError("a change still waiting when the session closed was made");
+            });
+            session.close();
+            // Before, close took the waiting change off the queue and dropped it: its request was never
+            // answered (and a caller of change() on another thread waited forever).
+            ExecutionException refused = assertThrows(ExecutionException.class, () -> waiting.get(30, TimeUnit.SECONDS));
+            ApiException answer = assertInstanceOf(ApiException.class, refused.getCause());
+            assertEquals(503, answer.status());
+            assertEquals("the server is shutting down", answer.getMessage());
+            first.get(30, TimeUnit.SECONDS);
+        } finally {
             stuck.shutdownNow();
             session.close();
         }
