@@ -17,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
@@ -495,8 +494,7 @@ public final class SimulatorServer implements AutoCloseable {
                 .thenCompose(command);
         // The answer is built on one of the server's threads, leaving the worker to the next change.
         changed.whenCompleteAsync((snapshot, failure) -> {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
+            Throwable cause = SimulatorSession.failed(failure);
             try {
                 if (cause == null) {
                     json(response, callback, 200,
@@ -514,8 +512,7 @@ public final class SimulatorServer implements AutoCloseable {
 
     /** Why a request body could not be read, as the answer to give (if the client is still there). */
     private ApiException unreadable(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+        Throwable cause = SimulatorSession.failed(failure);
         if (cause instanceof TimeoutException) {
             return new ApiException(408, "the request body did not arrive within "
                     + limits.requestTimeout().toSeconds() + " s");

@@ -456,8 +456,7 @@ final class SimulatorSession implements AutoCloseable {
             }
             return snapshot;
         }).orTimeout(10, TimeUnit.SECONDS).exceptionally(failure -> {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
+            Throwable cause = failed(failure);
             if (cause instanceof ApiException refusal) {
                 throw refusal;
             }
@@ -557,6 +556,17 @@ final class SimulatorSession implements AutoCloseable {
             lock.unlock();
             throw runningConflict();
         }
+    }
+
+    /**
+     * What made a future fail: the cause a {@link CompletionException} wraps (as the futures of
+     * {@link #submit} and of a run report it to the stages after them), else the failure itself.
+     *
+     * @param failure a future's failure
+     * @return the failure to answer for
+     */
+    static Throwable failed(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     private static ApiException stillBusy(Duration wait) {
