@@ -378,7 +378,7 @@ public final class SimulatorServer implements AutoCloseable {
                 events.subscribe(request, response, callback);
             }
             case "/api/step" -> post(request, response, callback, Requests.Step.class, queued(commands::step));
-            case "/api/run" -> post(request, response, callback, Requests.Step.class, queued(commands::run));
+            case "/api/run" -> post(request, response, callback, Requests.Step.class, commands::run);
             case "/api/stop" -> post(request, response, callback, Requests.None.class, commands::stop);
             case "/api/reset" -> post(request, response, callback, Requests.Reset.class, queued(commands::reset));
             case "/api/gen-step" -> post(request, response, callback, Requests.GenStep.class,

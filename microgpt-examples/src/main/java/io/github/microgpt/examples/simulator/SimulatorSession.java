@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -35,7 +36,7 @@ import java.util.function.Supplier;
  * with {@link #submit}, which returns at once with a future of the state after it; the server
  * answers the request when that future completes, so a request waiting for its turn holds no
  * server thread. At most {@link #setMaxWaitingChanges a bound} of changes wait at once (more are
- * refused with HTTP 503), and none waits longer than {@link #setLockWait the longest wait} (30 s;
+ * refused with HTTP 503), and none waits longer than {@link #setLongestWait the longest wait} (30 s;
  * then it is refused with 503 without being made).
  *
  * <p>A Run trains on a thread of its own, which holds the lock for the whole run; meanwhile other
@@ -46,10 +47,15 @@ import java.util.function.Supplier;
  * the end.
  *
  * <h2>Stop</h2>
- * Stop sets a flag; after each step, on the training thread, the session sees it and calls
- * {@link io.github.microgpt.train.Trainer#requestStop()}, so the run ends after the step in
- * progress (a step takes milliseconds). Asking from the training thread itself means the request
- * can never arrive after the run has ended and so stop the next run early.
+ * Stop is not a change that waits for its turn: it acts at once, on every Run asked for before it,
+ * whether that Run is training or still waiting in the queue behind another change. Each Run is
+ * numbered as it is asked for ({@link #askRun}); Stop records the number of the last Run asked
+ * ({@code stoppedThrough}). A Run whose turn comes with a number at or below it is refused (409,
+ * nothing trained), and a Run in progress sees it after each step, on the training thread, and
+ * calls {@link io.github.microgpt.train.Trainer#requestStop()}, so it ends after the step in
+ * progress (a step takes milliseconds). A Run asked for after the Stop has a higher number and
+ * runs. (Before, Stop set a flag that each Run cleared as it started, so a Stop pressed while its
+ * Run was still waiting for its turn was lost: the Run began after it and ran on.)
  */
 final class SimulatorSession implements AutoCloseable {
 
@@ -69,7 +75,7 @@ final class SimulatorSession implements AutoCloseable {
         changeThread = thread;
         return thread;
     });
-    /** Refuses a change that has waited {@link #lockWait} for its turn. */
+    /** Refuses a change that has waited {@link #longestWait} for its turn. */
     private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, runnable -> {
         Thread thread = new Thread(runnable, "simulator-deadlines");
         thread.setDaemon(true);
@@ -85,9 +91,20 @@ final class SimulatorSession implements AutoCloseable {
 
     private volatile Snapshot snapshot;
     private volatile boolean running;
-    private volatile boolean stopRequested;
     private volatile CompletableFuture<Void> runFuture;
-    private volatile Duration lockWait = Duration.ofSeconds(30);
+    private volatile Duration longestWait = Duration.ofSeconds(30);
+    /** The number of the last Run asked for ({@link #askRun}). */
+    private final AtomicLong runsAsked = new AtomicLong();
+    /** Every Run numbered at or below this is stopped, begun or not. */
+    private volatile long stoppedThrough;
+    /** The number of the Run in progress (or the last one). Written under {@link #runGate}. */
+    private volatile long runNumber;
+    /**
+     * Makes a Run's last look at {@link #stoppedThrough} and its start one step, which a Stop cannot
+     * fall between: either the Stop comes first and the Run is refused, or the Run has started and
+     * the Stop waits for its {@link #runFuture}.
+     */
+    private final Object runGate = new Object();
 
     // Everything below is guarded by the lock.
     private Settings settings;
@@ -202,7 +219,7 @@ final class SimulatorSession implements AutoCloseable {
      *
      * <p>The work is refused at once, without waiting, with 409 while a run is in progress (every
      * change would be), and with 503 when {@link #setMaxWaitingChanges the most changes} wait
-     * already. Work that has waited {@link #setLockWait the longest wait} without its turn coming
+     * already. Work that has waited {@link #setLongestWait the longest wait} without its turn coming
      * (a change before it does not end) is refused with 503 and never carried out.
      *
      * @param work what to do on the worker: one or more {@link #change}s
@@ -223,7 +240,7 @@ final class SimulatorSession implements AutoCloseable {
         }
         // Whoever takes the work first, the worker or the deadline, decides: begun work is never refused.
         AtomicBoolean taken = new AtomicBoolean();
-        Duration wait = lockWait;
+        Duration wait = longestWait;
         try {
             ScheduledFuture<?> deadline = deadlines.schedule(() -> {
                 if (taken.compareAndSet(false, true)) {
@@ -392,7 +409,7 @@ final class SimulatorSession implements AutoCloseable {
      */
     private void afterStep(ModelRun stepped) {
         paramsVersion++;
-        if (stopRequested && running) {
+        if (running && runNumber <= stoppedThrough) {
             stepped.trainer().requestStop();
         }
         if (running && System.nanoTime() - lastPublishNanos >= TimeUnit.MILLISECONDS.toNanos(RUN_PUBLISH_MILLIS)) {
@@ -404,25 +421,63 @@ final class SimulatorSession implements AutoCloseable {
     // ------------------------------------------------------------------------------ Run and Stop
 
     /**
-     * Starts a run on the worker thread. Only while a {@link Change} runs; the worker takes the
-     * lock as soon as the change lets go of it.
+     * Numbers a Run as it is asked for, before it waits for its turn: a Stop stops the Runs asked
+     * for before it ({@link #stop}), begun or not, and no Run asked for after it.
+     *
+     * @return the Run's number, for {@link #requireNotStopped} and {@link #startRun}
+     */
+    long askRun() {
+        return runsAsked.incrementAndGet();
+    }
+
+    /**
+     * Refuses a Run that a Stop has stopped before it began (409, nothing changed). Only while a
+     * {@link Change} runs: the first thing a Run does in its turn, so that its Stop is answered
+     * before any other refusal.
+     *
+     * @param number the Run's number ({@link #askRun})
+     * @throws ApiException (409) if a Stop came after the Run was asked for
+     */
+    void requireNotStopped(long number) {
+        requireLock();
+        if (number <= stoppedThrough) {
+            throw stoppedBeforeItBegan();
+        }
+    }
+
+    /**
+     * Starts a run on the worker thread, unless a Stop came after it was asked for. Only while a
+     * {@link Change} runs; the worker takes the lock as soon as the change lets go of it.
      *
      * @param mode one position or one document per step
+     * @param number the Run's number ({@link #askRun})
+     * @throws RefusedAfterChange (409) if a Stop came after the Run was asked for: the change so far
+     *     (a new Num steps) is published, and no run starts
      */
-    void startRun(StepMode mode) {
+    void startRun(StepMode mode, long number) {
         requireLock();
-        stopRequested = false;
-        running = true;
-        runStartNanos = System.nanoTime();
-        runStartSteps = run.trainer().stepsDone();
-        stepsPerSecond = 0;
-        runFuture = CompletableFuture.runAsync(() -> train(mode), worker);
+        synchronized (runGate) {
+            if (number <= stoppedThrough) {
+                throw new RefusedAfterChange(stoppedBeforeItBegan());
+            }
+            runNumber = number;
+            running = true;
+            runStartNanos = System.nanoTime();
+            runStartSteps = run.trainer().stepsDone();
+            stepsPerSecond = 0;
+            runFuture = CompletableFuture.runAsync(() -> train(mode), worker);
+        }
+    }
+
+    private static ApiException stoppedBeforeItBegan() {
+        return ApiException.conflict("this Run was stopped before it began: Stop was pressed while it waited for"
+                + " its turn behind an earlier change, so nothing was trained; press Run to start again");
     }
 
     private void train(StepMode mode) {
         lock.lock();
         try {
-            if (!stopRequested) {
+            if (runNumber > stoppedThrough) {
                 run.train(mode);
             }
         } catch (TrainingDivergedException e) {
@@ -438,16 +493,21 @@ final class SimulatorSession implements AutoCloseable {
     }
 
     /**
-     * Stop: ends a run after the step in progress. Returns at once; the future completes when the
-     * run has ended (at once if no run is in progress), so that no thread waits for it.
+     * Stop: stops every Run asked for so far. A Run in progress ends after the step in progress;
+     * a Run still waiting for its turn is refused when its turn comes (409, nothing trained).
+     * Returns at once; the future completes when the run in progress has ended (at once if there
+     * is none), so that no thread waits for it.
      *
      * @return the state after the run; failed with an {@link ApiException} (500) if the run did
      *     not end within 10 s
      */
     CompletableFuture<Snapshot> stop() {
-        stopRequested = true;
-        CompletableFuture<Void> future = runFuture;
-        if (future == null) {
+        CompletableFuture<Void> future;
+        synchronized (runGate) {
+            stopThrough(runsAsked.get());
+            future = runFuture;
+        }
+        if (future == null || future.isDone()) {
             return CompletableFuture.completedFuture(snapshot);
         }
         return future.handle((ended, failure) -> {
@@ -467,7 +527,7 @@ final class SimulatorSession implements AutoCloseable {
     /** Stops a run, refuses the changes still waiting, and ends the session's threads. */
     @Override
     public void close() {
-        stopRequested = true;
+        stopThrough(Long.MAX_VALUE);
         closed = true;
         changes.shutdown();
         deadlines.shutdown();
@@ -488,6 +548,23 @@ final class SimulatorSession implements AutoCloseable {
     }
 
     /**
+     * The number of the last Run stopped ({@link #askRun}): 0 until a Stop has come while a Run was
+     * asked for. For tests, to know that a Stop has arrived.
+     *
+     * @return every Run numbered at or below this is stopped
+     */
+    long stoppedThrough() {
+        return stoppedThrough;
+    }
+
+    /** Stops the Runs numbered up to {@code number}; never takes back a Stop given before. */
+    private void stopThrough(long number) {
+        synchronized (runGate) {
+            stoppedThrough = Math.max(stoppedThrough, number);
+        }
+    }
+
+    /**
      * Runs the changes that {@code shutdownNow} took off the queue unbegun, here: with the session
      * closed each only answers 503 (see {@link #submit}). Dropped, their requests were never answered,
      * and a caller of {@link #change} on another thread waited for ever.
@@ -505,8 +582,8 @@ final class SimulatorSession implements AutoCloseable {
      *
      * @param wait the longest wait
      */
-    void setLockWait(Duration wait) {
-        lockWait = wait;
+    void setLongestWait(Duration wait) {
+        longestWait = wait;
     }
 
     /**
@@ -535,17 +612,17 @@ final class SimulatorSession implements AutoCloseable {
      * Takes the lock for a change, or refuses the change if a run is in progress. A run holds the
      * lock until it ends, so a change must not simply wait for the lock: it would hang until the
      * run is over. It waits in short slices instead and gives up as soon as it sees a run, or
-     * after {@link #setLockWait the longest wait} (30 s) for another change.
+     * after {@link #setLongestWait the longest wait} (30 s) for another change.
      */
     private void lockIdle() {
-        long deadline = System.nanoTime() + lockWait.toNanos();
+        long deadline = System.nanoTime() + longestWait.toNanos();
         try {
             while (!lock.tryLock(5, TimeUnit.MILLISECONDS)) {
                 if (running) {
                     throw runningConflict();
                 }
                 if (System.nanoTime() > deadline) {
-                    throw stillBusy(lockWait);
+                    throw stillBusy(longestWait);
                 }
             }
         } catch (InterruptedException e) {

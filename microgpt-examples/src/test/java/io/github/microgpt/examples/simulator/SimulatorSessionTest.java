@@ -28,7 +28,7 @@ class SimulatorSessionTest {
     void aChangeStuckUnderTheLockDoesNotTakeLaterChangesWithIt() throws Exception {
         SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
                 new CheckpointStore(checkpoints));
-        session.setLockWait(Duration.ofMillis(300));
+        session.setLongestWait(Duration.ofMillis(300));
         Commands commands = new Commands(session);
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
