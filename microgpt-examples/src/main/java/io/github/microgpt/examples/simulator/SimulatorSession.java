@@ -578,7 +578,8 @@ final class SimulatorSession implements AutoCloseable {
     /**
      * How long a change waits for its turn (for the changes before it to finish; a run is not
      * waited for) before it is refused with 503, so that a change that never finishes cannot take
-     * every later request with it.
+     * every later request with it. The wait is in the queue ({@link #submit}); once begun, a change
+     * is never refused for the time it took.
      *
      * @param wait the longest wait
      */
@@ -609,29 +610,27 @@ final class SimulatorSession implements AutoCloseable {
     }
 
     /**
-     * Takes the lock for a change, or refuses the change if a run is in progress. A run holds the
-     * lock until it ends, so a change must not simply wait for the lock: it would hang until the
-     * run is over. It waits in short slices instead and gives up as soon as it sees a run, or
-     * after {@link #setLongestWait the longest wait} (30 s) for another change.
+     * Takes the lock for a change, or refuses the change (409) while a run is in progress. Called
+     * only on the worker.
+     *
+     * <p>Why it need not wait in slices with a time limit, as it did before changes had a worker:
+     * only two threads ever take the lock, the worker (one change at a time) and the training
+     * thread (a run, which only the worker starts). So on the worker either a run is in progress
+     * ({@code running} is true from {@link #startRun}, under the lock, until the run's last
+     * publish) and the change is refused at once, or the training thread holds the lock at most
+     * for that last publish, after {@code running} turned false. No run can start meanwhile: only
+     * this thread starts runs. How long a change waits for the changes before it is bounded in
+     * {@link #submit}, where the wait is.
      */
     private void lockIdle() {
-        long deadline = System.nanoTime() + longestWait.toNanos();
+        if (running) {
+            throw runningConflict();
+        }
         try {
-            while (!lock.tryLock(5, TimeUnit.MILLISECONDS)) {
-                if (running) {
-                    throw runningConflict();
-                }
-                if (System.nanoTime() > deadline) {
-                    throw stillBusy(longestWait);
-                }
-            }
+            lock.lockInterruptibly();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw shuttingDown();
-        }
-        if (running) {
-            lock.unlock();
-            throw runningConflict();
         }
     }
 
