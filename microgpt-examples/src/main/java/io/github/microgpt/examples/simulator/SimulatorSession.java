@@ -12,9 +12,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,13 +70,18 @@ final class SimulatorSession implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
-    /** The thread that makes the changes, one at a time ({@link #changeThread} once started). */
-    private final ExecutorService changes = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "simulator-changes");
-        thread.setDaemon(true);
-        changeThread = thread;
-        return thread;
-    });
+    /**
+     * The thread that makes the changes, one at a time ({@link #changeThread} once started). A
+     * {@link ThreadPoolExecutor} of one thread rather than {@link Executors#newSingleThreadExecutor},
+     * so that a change refused for waiting too long can be taken off its queue ({@link Turn#expire}).
+     */
+    private final ThreadPoolExecutor changes = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(), runnable -> {
+                Thread thread = new Thread(runnable, "simulator-changes");
+                thread.setDaemon(true);
+                changeThread = thread;
+                return thread;
+            });
     /** Refuses a change that has waited {@link #longestWait} for its turn. */
     private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, runnable -> {
         Thread thread = new Thread(runnable, "simulator-deadlines");
@@ -238,39 +245,71 @@ final class SimulatorSession implements AutoCloseable {
                     + " waiting for their turn already, the most it keeps waiting; try again in a moment"));
             return answer;
         }
-        // Whoever takes the work first, the worker or the deadline, decides: begun work is never refused.
-        AtomicBoolean taken = new AtomicBoolean();
+        Turn turn = new Turn(work, answer);
         Duration wait = longestWait;
         try {
-            ScheduledFuture<?> deadline = deadlines.schedule(() -> {
-                if (taken.compareAndSet(false, true)) {
-                    waiting.decrementAndGet();
-                    answer.completeExceptionally(stillBusy(wait));
-                }
-            }, wait.toNanos(), TimeUnit.NANOSECONDS);
-            changes.execute(() -> {
-                if (!taken.compareAndSet(false, true)) {
-                    return;
-                }
-                deadline.cancel(false);
-                waiting.decrementAndGet();
-                if (closed) {
-                    answer.completeExceptionally(shuttingDown());
-                    return;
-                }
-                try {
-                    answer.complete(work.get());
-                } catch (Throwable failure) {
-                    answer.completeExceptionally(failure);
-                }
-            });
+            turn.deadline = deadlines.schedule(() -> turn.expire(wait), wait.toNanos(), TimeUnit.NANOSECONDS);
+            changes.execute(turn);
         } catch (RejectedExecutionException e) {
-            if (taken.compareAndSet(false, true)) {
+            if (turn.taken.compareAndSet(false, true)) {
                 waiting.decrementAndGet();
             }
             answer.completeExceptionally(shuttingDown());
         }
         return answer;
+    }
+
+    /**
+     * One change waiting in the worker's queue. Whoever takes it first, the worker ({@link #run}) or
+     * its deadline ({@link #expire}), decides: begun work is never refused, and refused work is
+     * never begun.
+     */
+    private final class Turn implements Runnable {
+        final AtomicBoolean taken = new AtomicBoolean();
+        private final Supplier<Snapshot> work;
+        private final CompletableFuture<Snapshot> answer;
+        volatile ScheduledFuture<?> deadline;
+
+        Turn(Supplier<Snapshot> work, CompletableFuture<Snapshot> answer) {
+            this.work = work;
+            this.answer = answer;
+        }
+
+        /** The worker's turn: makes the change, unless its deadline has refused it. */
+        @Override
+        public void run() {
+            if (!taken.compareAndSet(false, true)) {
+                return;
+            }
+            ScheduledFuture<?> timer = deadline;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            waiting.decrementAndGet();
+            if (closed) {
+                answer.completeExceptionally(shuttingDown());
+                return;
+            }
+            try {
+                answer.complete(work.get());
+            } catch (Throwable failure) {
+                answer.completeExceptionally(failure);
+            }
+        }
+
+        /**
+         * The deadline: refuses the change with 503 and takes it off the queue at once, so that
+         * what it holds (its request's body, up to a million characters of a dataset) goes with the
+         * refusal. Left there until the worker came free, a worker that stayed busy kept every
+         * change refused meanwhile, 128 more every 30 s.
+         */
+        void expire(Duration wait) {
+            if (taken.compareAndSet(false, true)) {
+                waiting.decrementAndGet();
+                changes.remove(this);
+                answer.completeExceptionally(stillBusy(wait));
+            }
+        }
     }
 
     /**
