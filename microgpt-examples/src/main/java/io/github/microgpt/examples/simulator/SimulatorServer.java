@@ -61,7 +61,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * Run, Reset, Gen Step, Generate, Save, Load) are made one at a time, so hundreds of tabs asking
  * for samples at once mostly wait for their turn; each is handed to the session's worker
  * ({@link SimulatorSession#submit}), the handler returns, and the answer is written when the
- * change is done. Stop likewise answers when the run has ended. Meanwhile the server's threads
+ * change is done. Stop likewise answers when the run has ended; it is not queued, and it also
+ * stops a Run still waiting for its turn, which is answered 409 when its turn comes and trains
+ * nothing ({@link SimulatorSession#stop}). Meanwhile the server's threads
  * stay free to answer everyone else, so a read of the state is answered at once however many
  * changes wait. (Before, each waiting change held a thread: 300 clients asking for samples at
  * once took all 16, a read of the state waited seconds, and requests still queued for a thread
