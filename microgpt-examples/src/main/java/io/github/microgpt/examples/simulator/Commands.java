@@ -61,19 +61,23 @@ final class Commands {
 
     /**
      * Run: trains on the session's worker thread until Num steps is reached or Stop is pressed.
-     * Returns at once.
+     * The Run is numbered as it is asked for ({@link SimulatorSession#askRun}), then waits for its
+     * turn: a Stop pressed meanwhile stops it before it begins.
      *
      * @param request the mode, and Num steps if it is to change
-     * @return the state as the run starts
-     * @throws ApiException 400 for a bad value, 409 if a run is in progress or all steps are done
+     * @return the state as the run starts, when its turn has come; failed with an
+     *     {@link ApiException}: 400 for a bad value, 409 if a run is in progress, all steps are done
+     *     or a Stop came while it waited
      */
-    Snapshot run(Requests.Step request) {
-        return session.change(s -> {
+    CompletableFuture<Snapshot> run(Requests.Step request) {
+        long number = session.askRun();
+        return session.submit(() -> session.change(s -> {
+            s.requireNotStopped(number);
             applyNumSteps(s, request.numSteps());
             requireUnfinished(s);
             s.note(null);
-            s.startRun(request.stepMode());
-        });
+            s.startRun(request.stepMode(), number);
+        }));
     }
 
     /**

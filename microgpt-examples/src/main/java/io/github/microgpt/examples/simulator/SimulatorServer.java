@@ -61,7 +61,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * Run, Reset, Gen Step, Generate, Save, Load) are made one at a time, so hundreds of tabs asking
  * for samples at once mostly wait for their turn; each is handed to the session's worker
  * ({@link SimulatorSession#submit}), the handler returns, and the answer is written when the
- * change is done. Stop likewise answers when the run has ended. Meanwhile the server's threads
+ * change is done. Stop likewise answers when the run has ended; it is not queued, and it also
+ * stops a Run still waiting for its turn, which is answered 409 when its turn comes and trains
+ * nothing ({@link SimulatorSession#stop}). Meanwhile the server's threads
  * stay free to answer everyone else, so a read of the state is answered at once however many
  * changes wait. (Before, each waiting change held a thread: 300 clients asking for samples at
  * once took all 16, a read of the state waited seconds, and requests still queued for a thread
@@ -378,7 +380,7 @@ public final class SimulatorServer implements AutoCloseable {
                 events.subscribe(request, response, callback);
             }
             case "/api/step" -> post(request, response, callback, Requests.Step.class, queued(commands::step));
-            case "/api/run" -> post(request, response, callback, Requests.Step.class, queued(commands::run));
+            case "/api/run" -> post(request, response, callback, Requests.Step.class, commands::run);
             case "/api/stop" -> post(request, response, callback, Requests.None.class, commands::stop);
             case "/api/reset" -> post(request, response, callback, Requests.Reset.class, queued(commands::reset));
             case "/api/gen-step" -> post(request, response, callback, Requests.GenStep.class,

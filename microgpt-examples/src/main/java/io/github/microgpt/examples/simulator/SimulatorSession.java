@@ -12,12 +12,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -35,7 +38,7 @@ import java.util.function.Supplier;
  * with {@link #submit}, which returns at once with a future of the state after it; the server
  * answers the request when that future completes, so a request waiting for its turn holds no
  * server thread. At most {@link #setMaxWaitingChanges a bound} of changes wait at once (more are
- * refused with HTTP 503), and none waits longer than {@link #setLockWait the longest wait} (30 s;
+ * refused with HTTP 503), and none waits longer than {@link #setLongestWait the longest wait} (30 s;
  * then it is refused with 503 without being made).
  *
  * <p>A Run trains on a thread of its own, which holds the lock for the whole run; meanwhile other
@@ -46,10 +49,15 @@ import java.util.function.Supplier;
  * the end.
  *
  * <h2>Stop</h2>
- * Stop sets a flag; after each step, on the training thread, the session sees it and calls
- * {@link io.github.microgpt.train.Trainer#requestStop()}, so the run ends after the step in
- * progress (a step takes milliseconds). Asking from the training thread itself means the request
- * can never arrive after the run has ended and so stop the next run early.
+ * Stop is not a change that waits for its turn: it acts at once, on every Run asked for before it,
+ * whether that Run is training or still waiting in the queue behind another change. Each Run is
+ * numbered as it is asked for ({@link #askRun}); Stop records the number of the last Run asked
+ * ({@code stoppedThrough}). A Run whose turn comes with a number at or below it is refused (409,
+ * nothing trained), and a Run in progress sees it after each step, on the training thread, and
+ * calls {@link io.github.microgpt.train.Trainer#requestStop()}, so it ends after the step in
+ * progress (a step takes milliseconds). A Run asked for after the Stop has a higher number and
+ * runs. (Before, Stop set a flag that each Run cleared as it started, so a Stop pressed while its
+ * Run was still waiting for its turn was lost: the Run began after it and ran on.)
  */
 final class SimulatorSession implements AutoCloseable {
 
@@ -62,14 +70,19 @@ final class SimulatorSession implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
-    /** The thread that makes the changes, one at a time ({@link #changeThread} once started). */
-    private final ExecutorService changes = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "simulator-changes");
-        thread.setDaemon(true);
-        changeThread = thread;
-        return thread;
-    });
-    /** Refuses a change that has waited {@link #lockWait} for its turn. */
+    /**
+     * The thread that makes the changes, one at a time ({@link #changeThread} once started). A
+     * {@link ThreadPoolExecutor} of one thread rather than {@link Executors#newSingleThreadExecutor},
+     * so that a change refused for waiting too long can be taken off its queue ({@link Turn#expire}).
+     */
+    private final ThreadPoolExecutor changes = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(), runnable -> {
+                Thread thread = new Thread(runnable, "simulator-changes");
+                thread.setDaemon(true);
+                changeThread = thread;
+                return thread;
+            });
+    /** Refuses a change that has waited {@link #longestWait} for its turn. */
     private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, runnable -> {
         Thread thread = new Thread(runnable, "simulator-deadlines");
         thread.setDaemon(true);
@@ -85,9 +98,20 @@ final class SimulatorSession implements AutoCloseable {
 
     private volatile Snapshot snapshot;
     private volatile boolean running;
-    private volatile boolean stopRequested;
     private volatile CompletableFuture<Void> runFuture;
-    private volatile Duration lockWait = Duration.ofSeconds(30);
+    private volatile Duration longestWait = Duration.ofSeconds(30);
+    /** The number of the last Run asked for ({@link #askRun}). */
+    private final AtomicLong runsAsked = new AtomicLong();
+    /** Every Run numbered at or below this is stopped, begun or not. */
+    private volatile long stoppedThrough;
+    /** The number of the Run in progress (or the last one). Written under {@link #runGate}. */
+    private volatile long runNumber;
+    /**
+     * Makes a Run's last look at {@link #stoppedThrough} and its start one step, which a Stop cannot
+     * fall between: either the Stop comes first and the Run is refused, or the Run has started and
+     * the Stop waits for its {@link #runFuture}.
+     */
+    private final Object runGate = new Object();
 
     // Everything below is guarded by the lock.
     private Settings settings;
@@ -202,7 +226,7 @@ final class SimulatorSession implements AutoCloseable {
      *
      * <p>The work is refused at once, without waiting, with 409 while a run is in progress (every
      * change would be), and with 503 when {@link #setMaxWaitingChanges the most changes} wait
-     * already. Work that has waited {@link #setLockWait the longest wait} without its turn coming
+     * already. Work that has waited {@link #setLongestWait the longest wait} without its turn coming
      * (a change before it does not end) is refused with 503 and never carried out.
      *
      * @param work what to do on the worker: one or more {@link #change}s
@@ -221,39 +245,71 @@ final class SimulatorSession implements AutoCloseable {
                     + " waiting for their turn already, the most it keeps waiting; try again in a moment"));
             return answer;
         }
-        // Whoever takes the work first, the worker or the deadline, decides: begun work is never refused.
-        AtomicBoolean taken = new AtomicBoolean();
-        Duration wait = lockWait;
+        Turn turn = new Turn(work, answer);
+        Duration wait = longestWait;
         try {
-            ScheduledFuture<?> deadline = deadlines.schedule(() -> {
-                if (taken.compareAndSet(false, true)) {
-                    waiting.decrementAndGet();
-                    answer.completeExceptionally(stillBusy(wait));
-                }
-            }, wait.toNanos(), TimeUnit.NANOSECONDS);
-            changes.execute(() -> {
-                if (!taken.compareAndSet(false, true)) {
-                    return;
-                }
-                deadline.cancel(false);
-                waiting.decrementAndGet();
-                if (closed) {
-                    answer.completeExceptionally(shuttingDown());
-                    return;
-                }
-                try {
-                    answer.complete(work.get());
-                } catch (Throwable failure) {
-                    answer.completeExceptionally(failure);
-                }
-            });
+            turn.deadline = deadlines.schedule(() -> turn.expire(wait), wait.toNanos(), TimeUnit.NANOSECONDS);
+            changes.execute(turn);
         } catch (RejectedExecutionException e) {
-            if (taken.compareAndSet(false, true)) {
+            if (turn.taken.compareAndSet(false, true)) {
                 waiting.decrementAndGet();
             }
             answer.completeExceptionally(shuttingDown());
         }
         return answer;
+    }
+
+    /**
+     * One change waiting in the worker's queue. Whoever takes it first, the worker ({@link #run}) or
+     * its deadline ({@link #expire}), decides: begun work is never refused, and refused work is
+     * never begun.
+     */
+    private final class Turn implements Runnable {
+        final AtomicBoolean taken = new AtomicBoolean();
+        private final Supplier<Snapshot> work;
+        private final CompletableFuture<Snapshot> answer;
+        volatile ScheduledFuture<?> deadline;
+
+        Turn(Supplier<Snapshot> work, CompletableFuture<Snapshot> answer) {
+            this.work = work;
+            this.answer = answer;
+        }
+
+        /** The worker's turn: makes the change, unless its deadline has refused it. */
+        @Override
+        public void run() {
+            if (!taken.compareAndSet(false, true)) {
+                return;
+            }
+            ScheduledFuture<?> timer = deadline;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            waiting.decrementAndGet();
+            if (closed) {
+                answer.completeExceptionally(shuttingDown());
+                return;
+            }
+            try {
+                answer.complete(work.get());
+            } catch (Throwable failure) {
+                answer.completeExceptionally(failure);
+            }
+        }
+
+        /**
+         * The deadline: refuses the change with 503 and takes it off the queue at once, so that
+         * what it holds (its request's body, up to a million characters of a dataset) goes with the
+         * refusal. Left there until the worker came free, a worker that stayed busy kept every
+         * change refused meanwhile, 128 more every 30 s.
+         */
+        void expire(Duration wait) {
+            if (taken.compareAndSet(false, true)) {
+                waiting.decrementAndGet();
+                changes.remove(this);
+                answer.completeExceptionally(stillBusy(wait));
+            }
+        }
     }
 
     /**
@@ -392,7 +448,7 @@ final class SimulatorSession implements AutoCloseable {
      */
     private void afterStep(ModelRun stepped) {
         paramsVersion++;
-        if (stopRequested && running) {
+        if (running && runNumber <= stoppedThrough) {
             stepped.trainer().requestStop();
         }
         if (running && System.nanoTime() - lastPublishNanos >= TimeUnit.MILLISECONDS.toNanos(RUN_PUBLISH_MILLIS)) {
@@ -404,25 +460,63 @@ final class SimulatorSession implements AutoCloseable {
     // ------------------------------------------------------------------------------ Run and Stop
 
     /**
-     * Starts a run on the worker thread. Only while a {@link Change} runs; the worker takes the
-     * lock as soon as the change lets go of it.
+     * Numbers a Run as it is asked for, before it waits for its turn: a Stop stops the Runs asked
+     * for before it ({@link #stop}), begun or not, and no Run asked for after it.
+     *
+     * @return the Run's number, for {@link #requireNotStopped} and {@link #startRun}
+     */
+    long askRun() {
+        return runsAsked.incrementAndGet();
+    }
+
+    /**
+     * Refuses a Run that a Stop has stopped before it began (409, nothing changed). Only while a
+     * {@link Change} runs: the first thing a Run does in its turn, so that its Stop is answered
+     * before any other refusal.
+     *
+     * @param number the Run's number ({@link #askRun})
+     * @throws ApiException (409) if a Stop came after the Run was asked for
+     */
+    void requireNotStopped(long number) {
+        requireLock();
+        if (number <= stoppedThrough) {
+            throw stoppedBeforeItBegan();
+        }
+    }
+
+    /**
+     * Starts a run on the worker thread, unless a Stop came after it was asked for. Only while a
+     * {@link Change} runs; the worker takes the lock as soon as the change lets go of it.
      *
      * @param mode one position or one document per step
+     * @param number the Run's number ({@link #askRun})
+     * @throws RefusedAfterChange (409) if a Stop came after the Run was asked for: the change so far
+     *     (a new Num steps) is published, and no run starts
      */
-    void startRun(StepMode mode) {
+    void startRun(StepMode mode, long number) {
         requireLock();
-        stopRequested = false;
-        running = true;
-        runStartNanos = System.nanoTime();
-        runStartSteps = run.trainer().stepsDone();
-        stepsPerSecond = 0;
-        runFuture = CompletableFuture.runAsync(() -> train(mode), worker);
+        synchronized (runGate) {
+            if (number <= stoppedThrough) {
+                throw new RefusedAfterChange(stoppedBeforeItBegan());
+            }
+            runNumber = number;
+            running = true;
+            runStartNanos = System.nanoTime();
+            runStartSteps = run.trainer().stepsDone();
+            stepsPerSecond = 0;
+            runFuture = CompletableFuture.runAsync(() -> train(mode), worker);
+        }
+    }
+
+    private static ApiException stoppedBeforeItBegan() {
+        return ApiException.conflict("this Run was stopped before it began: Stop was pressed while it waited for"
+                + " its turn behind an earlier change, so nothing was trained; press Run to start again");
     }
 
     private void train(StepMode mode) {
         lock.lock();
         try {
-            if (!stopRequested) {
+            if (runNumber > stoppedThrough) {
                 run.train(mode);
             }
         } catch (TrainingDivergedException e) {
@@ -438,16 +532,21 @@ final class SimulatorSession implements AutoCloseable {
     }
 
     /**
-     * Stop: ends a run after the step in progress. Returns at once; the future completes when the
-     * run has ended (at once if no run is in progress), so that no thread waits for it.
+     * Stop: stops every Run asked for so far. A Run in progress ends after the step in progress;
+     * a Run still waiting for its turn is refused when its turn comes (409, nothing trained).
+     * Returns at once; the future completes when the run in progress has ended (at once if there
+     * is none), so that no thread waits for it.
      *
      * @return the state after the run; failed with an {@link ApiException} (500) if the run did
      *     not end within 10 s
      */
     CompletableFuture<Snapshot> stop() {
-        stopRequested = true;
-        CompletableFuture<Void> future = runFuture;
-        if (future == null) {
+        CompletableFuture<Void> future;
+        synchronized (runGate) {
+            stopThrough(runsAsked.get());
+            future = runFuture;
+        }
+        if (future == null || future.isDone()) {
             return CompletableFuture.completedFuture(snapshot);
         }
         return future.handle((ended, failure) -> {
@@ -467,7 +566,7 @@ final class SimulatorSession implements AutoCloseable {
     /** Stops a run, refuses the changes still waiting, and ends the session's threads. */
     @Override
     public void close() {
-        stopRequested = true;
+        stopThrough(Long.MAX_VALUE);
         closed = true;
         changes.shutdown();
         deadlines.shutdown();
@@ -488,6 +587,23 @@ final class SimulatorSession implements AutoCloseable {
     }
 
     /**
+     * The number of the last Run stopped ({@link #askRun}): 0 until a Stop has come while a Run was
+     * asked for. For tests, to know that a Stop has arrived.
+     *
+     * @return every Run numbered at or below this is stopped
+     */
+    long stoppedThrough() {
+        return stoppedThrough;
+    }
+
+    /** Stops the Runs numbered up to {@code number}; never takes back a Stop given before. */
+    private void stopThrough(long number) {
+        synchronized (runGate) {
+            stoppedThrough = Math.max(stoppedThrough, number);
+        }
+    }
+
+    /**
      * Runs the changes that {@code shutdownNow} took off the queue unbegun, here: with the session
      * closed each only answers 503 (see {@link #submit}). Dropped, their requests were never answered,
      * and a caller of {@link #change} on another thread waited for ever.
@@ -501,12 +617,13 @@ final class SimulatorSession implements AutoCloseable {
     /**
      * How long a change waits for its turn (for the changes before it to finish; a run is not
      * waited for) before it is refused with 503, so that a change that never finishes cannot take
-     * every later request with it.
+     * every later request with it. The wait is in the queue ({@link #submit}); once begun, a change
+     * is never refused for the time it took.
      *
      * @param wait the longest wait
      */
-    void setLockWait(Duration wait) {
-        lockWait = wait;
+    void setLongestWait(Duration wait) {
+        longestWait = wait;
     }
 
     /**
@@ -532,29 +649,27 @@ final class SimulatorSession implements AutoCloseable {
     }
 
     /**
-     * Takes the lock for a change, or refuses the change if a run is in progress. A run holds the
-     * lock until it ends, so a change must not simply wait for the lock: it would hang until the
-     * run is over. It waits in short slices instead and gives up as soon as it sees a run, or
-     * after {@link #setLockWait the longest wait} (30 s) for another change.
+     * Takes the lock for a change, or refuses the change (409) while a run is in progress. Called
+     * only on the worker.
+     *
+     * <p>Why it need not wait in slices with a time limit, as it did before changes had a worker:
+     * only two threads ever take the lock, the worker (one change at a time) and the training
+     * thread (a run, which only the worker starts). So on the worker either a run is in progress
+     * ({@code running} is true from {@link #startRun}, under the lock, until the run's last
+     * publish) and the change is refused at once, or the training thread holds the lock at most
+     * for that last publish, after {@code running} turned false. No run can start meanwhile: only
+     * this thread starts runs. How long a change waits for the changes before it is bounded in
+     * {@link #submit}, where the wait is.
      */
     private void lockIdle() {
-        long deadline = System.nanoTime() + lockWait.toNanos();
+        if (running) {
+            throw runningConflict();
+        }
         try {
-            while (!lock.tryLock(5, TimeUnit.MILLISECONDS)) {
-                if (running) {
-                    throw runningConflict();
-                }
-                if (System.nanoTime() > deadline) {
-                    throw stillBusy(lockWait);
-                }
-            }
+            lock.lockInterruptibly();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw shuttingDown();
-        }
-        if (running) {
-            lock.unlock();
-            throw runningConflict();
         }
     }
 

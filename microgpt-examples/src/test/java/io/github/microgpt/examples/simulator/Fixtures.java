@@ -16,6 +16,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /** Shared pieces of the simulator's tests: the reference data and a small HTTP client. */
 final class Fixtures {
@@ -65,6 +70,38 @@ final class Fixtures {
                 + " \"text\": \"" + String.join("\\n", names()) + "\"}}");
         if (answer.status() != 200) {
             throw new AssertionError("could not reset to the names: " + answer);
+        }
+    }
+
+    /**
+     * Starts a change that keeps the session's worker busy until {@code release} opens (every change
+     * asked for meanwhile must wait), and returns once it has begun. Nothing waits more than 60 s.
+     */
+    static Future<Snapshot> holdTheWorker(SimulatorSession session, CountDownLatch release, ExecutorService on)
+            throws InterruptedException {
+        CountDownLatch inside = new CountDownLatch(1);
+        Future<Snapshot> held = on.submit(() -> session.change(s -> {
+            inside.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        if (!inside.await(60, TimeUnit.SECONDS)) {
+            throw new AssertionError("the holding change did not start within 60 s");
+        }
+        return held;
+    }
+
+    /** Waits until {@code count} reaches {@code target}; fails after 60 s, saying what it waited for. */
+    static void awaitCount(IntSupplier count, int target, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (count.getAsInt() < target) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + ": " + count.getAsInt() + " of " + target + " after 60 s");
+            }
+            Thread.sleep(5);
         }
     }
 

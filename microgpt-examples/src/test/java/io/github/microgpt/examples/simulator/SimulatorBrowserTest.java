@@ -10,6 +10,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -148,6 +153,35 @@ class SimulatorBrowserTest extends WithBrowser {
         page.click("btn-step");
         page.waitFor("one more step", d -> counter() == stoppedAt + 1);
         assertEquals(stoppedAt + 1, server.session().stepsDone());
+    }
+
+    @Test
+    void aRunWaitingForItsTurnIsStoppedFromThePageBeforeItBegins() throws Exception {
+        SimulatorSession session = server.session();
+        long stopsBefore = session.stoppedThrough();
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService holder = Executors.newSingleThreadExecutor();
+        try {
+            // Another tab's change keeps the worker busy: the page's Run waits for its turn.
+            Future<Snapshot> held = Fixtures.holdTheWorker(session, release, holder);
+            page.click("btn-run");
+            Fixtures.awaitCount(session::waitingChanges, 1, "the page's Run waits for its turn");
+            // Before, the button still said Run (the state says no run), so a second press asked for another Run.
+            page.waitFor("the button to offer Stop", d -> page.text("btn-run").equals("Stop"));
+            page.click("btn-run");
+            Fixtures.awaitCount(() -> session.stoppedThrough() > stopsBefore ? 1 : 0, 1, "the Stop has arrived");
+            release.countDown();
+            held.get(60, TimeUnit.SECONDS);
+            page.waitFor("the Run's answer", d -> page.text("btn-run").equals("Run") && session.waitingChanges() == 0);
+            assertFalse(driver.findElement(By.id("error")).isDisplayed(), "the refusal of a Run the person stopped"
+                    + " is no error: " + page.text("error-text"));
+            assertFalse(session.snapshot().running(), "no run began");
+            assertEquals(0, session.stepsDone(), "nothing was trained");
+            assertEquals("Step: 0 / 1000", page.text("step-counter"));
+        } finally {
+            release.countDown();
+            holder.shutdownNow();
+        }
     }
 
     @Test

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.text.Documents;
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -28,7 +31,7 @@ class SimulatorSessionTest {
     void aChangeStuckUnderTheLockDoesNotTakeLaterChangesWithIt() throws Exception {
         SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
                 new CheckpointStore(checkpoints));
-        session.setLockWait(Duration.ofMillis(300));
+        session.setLongestWait(Duration.ofMillis(300));
         Commands commands = new Commands(session);
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
@@ -57,6 +60,48 @@ class SimulatorSessionTest {
             stuck.shutdownNow();
             session.close();
         }
+    }
+
+    @Test
+    void aChangeRefusedForWaitingTooLongIsLetGoOf() throws Exception {
+        SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
+                new CheckpointStore(checkpoints));
+        session.setLongestWait(Duration.ofMillis(100));
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService stuck = Executors.newSingleThreadExecutor();
+        try {
+            Future<Snapshot> held = Fixtures.holdTheWorker(session, release, stuck);
+            List<WeakReference<byte[]>> bodies = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ExecutionException refused = assertThrows(ExecutionException.class,
+                        () -> submitHolding(session, bodies).get(30, TimeUnit.SECONDS));
+                assertEquals(503, assertInstanceOf(ApiException.class, refused.getCause()).status());
+            }
+            assertEquals(0, session.waitingChanges());
+            // Before, a refused change stayed in the worker's queue, with what it held (a request's body),
+            // until the worker came free: a worker that stayed busy kept every change refused meanwhile.
+            for (int tries = 0; tries < 200 && bodies.stream().anyMatch(body -> body.get() != null); tries++) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertEquals(0, bodies.stream().filter(body -> body.get() != null).count(),
+                    "the refused changes' bodies are no longer held while the worker is still busy");
+            release.countDown();
+            held.get(30, TimeUnit.SECONDS);
+        } finally {
+            release.countDown();
+            stuck.shutdownNow();
+            session.close();
+        }
+    }
+
+    /** Submits work that holds a megabyte (as a change holds its request's body), seen through a weak reference. */
+    private static CompletableFuture<Snapshot> submitHolding(SimulatorSession session, List<WeakReference<byte[]>> seen) {
+        byte[] body = new byte[1 << 20];
+        seen.add(new WeakReference<>(body));
+        return session.submit(() -> {
+            throw new AssertionError("a change refused for waiting too long was made; it held " + body.length);
+        });
     }
 
     @Test

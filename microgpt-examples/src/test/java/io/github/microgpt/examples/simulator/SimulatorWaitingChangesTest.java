@@ -69,7 +69,7 @@ class SimulatorWaitingChangesTest {
             ExecutorService holder = Executors.newSingleThreadExecutor();
             ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
             try {
-                Future<Snapshot> held = holdTheWorker(server.session(), release, holder);
+                Future<Snapshot> held = Fixtures.holdTheWorker(server.session(), release, holder);
                 long revision = server.session().snapshot().revision();
 
                 AtomicInteger answered = new AtomicInteger();
@@ -155,7 +155,7 @@ class SimulatorWaitingChangesTest {
             CountDownLatch release = new CountDownLatch(1);
             ExecutorService threads = Executors.newFixedThreadPool(2);
             try (Socket quiet = new Socket()) {
-                Future<Snapshot> held = holdTheWorker(session, release, threads);
+                Future<Snapshot> held = Fixtures.holdTheWorker(session, release, threads);
                 Future<Outcome> waiting = threads.submit(() -> exchange(server,
                         post("api/generate", GENERATE, server), PATIENCE));
                 waitFor(session::waitingChanges, 1, "the generate waits for the worker", List.of());
@@ -187,25 +187,6 @@ class SimulatorWaitingChangesTest {
         assertThrows(IllegalArgumentException.class, () -> new ServerLimits(Duration.ofSeconds(30),
                 Duration.ofSeconds(30), 1024, 200, Duration.ofSeconds(2), 16, Duration.ofSeconds(10), 16, 64 * 1024, 2, 0));
         assertTrue(ServerLimits.DEFAULTS.maxWaitingChanges() < ServerLimits.DEFAULTS.maxConnections());
-    }
-
-    /**
-     * Starts a change that keeps the session's worker busy until {@code release} opens (every change
-     * asked for meanwhile must wait), and returns once it has begun.
-     */
-    private static Future<Snapshot> holdTheWorker(SimulatorSession session, CountDownLatch release,
-                                                  ExecutorService on) throws InterruptedException {
-        CountDownLatch inside = new CountDownLatch(1);
-        Future<Snapshot> held = on.submit(() -> session.change(s -> {
-            inside.countDown();
-            try {
-                release.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        assertTrue(inside.await(PATIENCE.toSeconds(), TimeUnit.SECONDS), "the holding change started");
-        return held;
     }
 
     /** {@link #CLIENTS} generates at once, each on its own connection, counting the answers as they come. */

@@ -23,6 +23,10 @@ const view = {
   fetchingFull: false,
   logFollows: true,     // the log keeps its newest line in view unless the person scrolls up
   savedCurve: null,     // a saved run drawn beside the live one: {name, losses, model, step}
+  // A Run this page asked for and has no answer to yet: it may be waiting for its turn behind
+  // another tab's change. Meanwhile the button is Stop, and a Stop stops that Run before it begins.
+  runPending: false,
+  runStopped: false,    // Stop was pressed while the Run was pending: its refusal is no error
 };
 
 /**
@@ -78,8 +82,11 @@ function hideError() {
   $("error-text").textContent = "";
 }
 
-/** POSTs a JSON body; shows the server's message if it refuses, else applies the new state. */
-async function post(path, body) {
+/**
+ * POSTs a JSON body; shows the server's message if it refuses (unless expected(status) says the
+ * refusal was asked for), else applies the new state.
+ */
+async function post(path, body, expected) {
   let response;
   try {
     response = await fetch(path, {
@@ -94,7 +101,9 @@ async function post(path, body) {
   let data = null;
   try { data = await response.json(); } catch (e) { /* not JSON: reported below */ }
   if (!response.ok) {
-    showError(data && data.error ? data.error : "The server answered HTTP " + response.status + ".");
+    if (!(expected && expected(response.status))) {
+      showError(data && data.error ? data.error : "The server answered HTTP " + response.status + ".");
+    }
     return null;
   }
   hideError();
@@ -176,9 +185,22 @@ function numSteps() {
 }
 
 $("btn-step").addEventListener("click", () => post("/api/step", { mode: stepMode(), numSteps: numSteps() }));
-$("btn-run").addEventListener("click", () => {
-  if (view.state && view.state.running) post("/api/stop");
-  else post("/api/run", { mode: stepMode(), numSteps: numSteps() });
+$("btn-run").addEventListener("click", async () => {
+  if (view.runPending || (view.state && view.state.running)) {
+    view.runStopped = view.runPending;
+    post("/api/stop");
+    return;
+  }
+  view.runPending = true;
+  view.runStopped = false;
+  renderRunButton();
+  try {
+    // A Run stopped before it began is refused with 409, which the person asked for.
+    await post("/api/run", { mode: stepMode(), numSteps: numSteps() }, status => view.runStopped && status === 409);
+  } finally {
+    view.runPending = false;
+    renderRunButton();
+  }
 });
 $("btn-genstep").addEventListener("click", () => post("/api/gen-step", { temperature: temperature() }));
 $("btn-generate").addEventListener("click", () => post("/api/generate", { temperature: temperature(), count: 20 }));
@@ -417,6 +439,14 @@ function chip(id, extra) {
   return span;
 }
 
+/** Run, or Stop while a run goes on or this page's Run waits for its turn. */
+function renderRunButton() {
+  const stops = view.runPending || !!(view.state && view.state.running);
+  const run = $("btn-run");
+  run.textContent = stops ? "Stop" : "Run";
+  run.classList.toggle("running", stops);
+}
+
 function render() {
   view.renderQueued = false;
   const s = view.state;
@@ -431,9 +461,7 @@ function render() {
     ? (s.stepsPerSecond >= 100 ? s.stepsPerSecond.toFixed(0) : s.stepsPerSecond.toFixed(1)) + " steps/s" + (s.running ? "" : " (last run)")
     : "";
 
-  const run = $("btn-run");
-  run.textContent = s.running ? "Stop" : "Run";
-  run.classList.toggle("running", s.running);
+  renderRunButton();
   for (const id of ["btn-step", "btn-genstep", "btn-generate", "btn-reset", "btn-save", "btn-load"]) $(id).disabled = s.running;
   $("notice").hidden = !s.message;
   $("notice").textContent = s.message || "";
