@@ -139,6 +139,14 @@ final class CheckpointWriter {
                 throw new IllegalArgumentException("the optimizer state has moments for " + optimizer.size()
                         + " parameters but the model has " + values.length);
             }
+            // A load refuses a place past the block size (no document trains there): refused
+            // here, before anything is written, rather than saved and never loaded.
+            int position = training.trainer().nextPosition();
+            if (position >= config.blockSize()) {
+                throw new IllegalArgumentException("the trainer's place is at position " + position
+                        + " of a document, but the model's block size " + config.blockSize() + " trains positions 0 to "
+                        + (config.blockSize() - 1));
+            }
             List<Tensor> moments = new ArrayList<>();
             double[] m = optimizer.firstMoments();
             double[] v = optimizer.secondMoments();

@@ -105,6 +105,16 @@ public record OptimizerState(AdamSettings settings, double[] firstMoments, doubl
         return firstMoments.length;
     }
 
+    /** Whether every moment is 0, as before an optimizer's first step. */
+    boolean hasZeroMoments() {
+        for (int i = 0; i < firstMoments.length; i++) {
+            if (firstMoments[i] != 0.0 || secondMoments[i] != 0.0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * The first moments.
      *

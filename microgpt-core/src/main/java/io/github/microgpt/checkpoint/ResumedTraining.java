@@ -99,8 +99,10 @@ public final class ResumedTraining {
     }
 
     /**
-     * Whether another object is a {@code ResumedTraining} with the same components, the numbers as
-     * {@link Double#compare} compares them (as a record would).
+     * Whether another object is a {@code ResumedTraining} with the same components, each compared
+     * by its own {@code equals}, as a record would. Its components (the model, the tokenizer, the
+     * optimizer, the trainer, the generator and the history) are live objects that compare by
+     * identity, so two resumes of one checkpoint are not equal: only a result and itself are.
      *
      * @param other another object
      * @return whether it is equal

@@ -28,8 +28,9 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>The state must agree with itself: a loss history is empty or has one loss per step done,
- * and a run that has done no step has moments that are all zero. {@link Checkpoint#load} refuses
- * files that break these rules, naming the file and the field.
+ * the trainer's place is in the documents, and a run that has done no step is at (0, 0) with
+ * moments that are all zero. A state that breaks these rules is refused when it is made, and
+ * {@link Checkpoint#load} refuses files that break them, naming the file and the field.
  *
  * @param trainer the trainer's position: steps done, run length, place in the documents
  * @param optimizer the optimizer's settings and moments
@@ -77,7 +78,9 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      * @param losses the losses of the steps done, or empty; {@code null} counts as empty
      * @throws NullPointerException if the trainer, optimizer, fingerprint or metadata is null
      * @throws IllegalArgumentException if the loss history is neither empty nor one finite loss
-     *     per step done
+     *     per step done, or the parts disagree as a load would refuse: the fingerprint is of no
+     *     document, the trainer's place is beyond its documents, or no step is done and the place
+     *     is not (0, 0) or a moment is not 0
      */
     public TrainingState {
         Objects.requireNonNull(trainer, "trainer");
@@ -106,6 +109,37 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
                 throw new IllegalArgumentException("the loss of step " + (i + 1) + " is " + losses[i]);
             }
         }
+        checkPlace(trainer, optimizer, fingerprint);
+    }
+
+    /**
+     * The rules a load holds a checkpoint's files to, held here too, so that a state a load would
+     * refuse is refused when it is made, before a save writes it: such a state was saved without
+     * a word, and the checkpoint could then never be loaded ("the files do not agree"). A trainer
+     * trains at least one document and its place is in them; a run starts at (0, 0) with zero
+     * moments, and both change only with a step. (A fresh trainer on an optimizer another run has
+     * used breaks the last rule: a checkpoint cannot record it.)
+     */
+    private static void checkPlace(TrainerState trainer, OptimizerState optimizer, DataFingerprint fingerprint) {
+        if (fingerprint.documents() < 1) {
+            throw new IllegalArgumentException("the fingerprint is of no document, but a trainer trains at least one");
+        }
+        if (trainer.nextDocument() >= fingerprint.documents()) {
+            throw new IllegalArgumentException("the trainer's place is in document " + trainer.nextDocument()
+                    + " (from 0), but the fingerprint is of " + fingerprint.documents() + " documents");
+        }
+        if (trainer.stepsDone() != 0) {
+            return;
+        }
+        if (trainer.nextDocument() != 0 || trainer.nextPosition() != 0) {
+            throw new IllegalArgumentException("the trainer's place is (" + trainer.nextDocument() + ", "
+                    + trainer.nextPosition() + ") but no step is done, and a run starts at (0, 0)");
+        }
+        if (!optimizer.hasZeroMoments()) {
+            throw new IllegalArgumentException("no step is done, but the optimizer's moments are not all 0: it was"
+                    + " used before this trainer's run (a checkpoint records a run's steps and moments together, and"
+                    + " a run starts with zero moments); save after a step, or give the trainer a new optimizer");
+        }
     }
 
     /**
@@ -121,7 +155,9 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      *     documents given in training order)
      * @param losses one loss per step done (see {@link LossHistory}), or empty or {@code null}
      * @return the state
-     * @throws IllegalArgumentException if the loss history does not have one loss per step done
+     * @throws IllegalArgumentException if the loss history does not have one loss per step done, or
+     *     the trainer has done no step but its optimizer's moments are not 0 (it was used by
+     *     another run: a checkpoint cannot record that)
      */
     public static TrainingState capture(Trainer trainer, PythonRandom random, StepMode stepMode,
                                         Map<String, String> metadata, TrainingRun run, double[] losses) {

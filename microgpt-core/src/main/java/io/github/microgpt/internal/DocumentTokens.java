@@ -117,6 +117,11 @@ public final class DocumentTokens {
      */
     private int[] encode(int i, boolean keep) {
         String document = documents.get(i);
+        if (document == null) {
+            // Named as the trainer, the tokenizer and DataFingerprint name it (an evaluation
+            // failed on "document" is null, with no index).
+            throw new NullPointerException("documents[" + i + "]");
+        }
         int length = document.length();
         if (length == 0) {
             throw new IllegalArgumentException("document " + i + " is empty");

@@ -150,12 +150,20 @@ public final class NextToken {
                     + " tokens but the model " + model.vocabSize() + ": the tokenizer must be the one the model was"
                     + " trained with (the same vocabulary)");
         }
-        int[] ids = tokenizer.encode(prefix);
+        // The length first, as Sampler checks a prefix: counting characters takes no memory,
+        // while tokenizing a prefix of millions of letters took seconds before it was refused as
+        // too long, and the refusal quoted the whole prefix, raw, in its message.
+        int length = prefix.codePointCount(0, prefix.length());
         int blockSize = model.config().blockSize();
-        if (ids.length + 1 > blockSize) {
-            throw new IllegalArgumentException("the prefix \"" + prefix + "\" has " + ids.length
-                    + " characters; with BOS before it, at most " + (blockSize - 1)
-                    + " fit the model's block size of " + blockSize);
+        if (length > blockSize - 1) {
+            throw new IllegalArgumentException("the prefix has " + length + " characters; with BOS before it, at most "
+                    + (blockSize - 1) + " fit the model's block size of " + blockSize);
+        }
+        int[] ids;
+        try {
+            ids = tokenizer.encode(prefix);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the prefix: " + e.getMessage(), e);
         }
         double[] logits;
         int entered = ModelUse.enter(model, ModelUse.Activity.PREDICTION);

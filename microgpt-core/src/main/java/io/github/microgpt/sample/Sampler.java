@@ -155,6 +155,9 @@ public final class Sampler {
      *     (call {@link #sample(double)} in a loop to handle the texts one at a time), or the
      *     temperature is not positive and finite
      * @throws NonFiniteLogitsException if the model's logits are not finite (see the class comment)
+     * @throws java.util.ConcurrentModificationException if another thread is training the model
+     *     at this moment, or reading a model of a class outside the library (see the class comment);
+     *     the texts drawn before are lost with the list, as when a listener throws
      */
     public List<String> samples(int count, double temperature) {
         return samples(count, SamplingOptions.defaults().withTemperature(temperature));
@@ -172,6 +175,9 @@ public final class Sampler {
      *     message names both; call {@link #sample(SamplingOptions)} in a loop to handle the texts
      *     one at a time), or the options do not fit the model (see {@link #start(SamplingOptions)})
      * @throws NonFiniteLogitsException if the model's logits are not finite (see the class comment)
+     * @throws java.util.ConcurrentModificationException if another thread is training the model
+     *     at this moment, or reading a model of a class outside the library (see the class comment);
+     *     the texts drawn before are lost with the list, as when a listener throws
      */
     public List<String> samples(int count, SamplingOptions options) {
         return samples(count, options, Runtime.getRuntime().maxMemory());

@@ -8,7 +8,8 @@ package io.github.microgpt.sample;
  * sampler.addTokenListener(e -> System.out.println(e.posId() + " -> " + e.tokenId()));
  * }</pre>
  *
- * <p>It runs on the generating thread and should return quickly.
+ * <p>It runs on the generating thread, which waits for it, in the order the listeners were added
+ * (the contract in full: {@link io.github.microgpt.sample}), and should return quickly.
  */
 @FunctionalInterface
 public interface TokenListener {

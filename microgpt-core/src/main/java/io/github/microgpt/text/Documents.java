@@ -75,7 +75,8 @@ public final class Documents {
      * Splits a text into documents: one per non-blank line, stripped.
      *
      * @param text the whole text
-     * @return the documents, in order
+     * @return the documents, in order; empty if the text is blank (unlike {@link #load(Path)},
+     *     which refuses a file that holds no document)
      * @throws IllegalArgumentException if a document holds a character no document may hold (see
      *     {@link #isRefusedCharacter}, a byte-order mark at the start too: a text read by a reader
      *     that kept the file's mark is given without it); the message names it as U+XXXX, with its
@@ -360,7 +361,7 @@ public final class Documents {
      * Reads the documents of a source that can be read again: the embedded names or a file.
      *
      * @param source an {@link DataSource.Kind#EMBEDDED} or {@link DataSource.Kind#FILE} source
-     * @return the documents, in order
+     * @return the documents, in order; never empty
      * @throws IOException as {@link #load(Path)}
      * @throws IllegalArgumentException for a {@link DataSource.Kind#GIVEN} source, whose
      *     documents only the program that was given them has
@@ -399,10 +400,13 @@ public final class Documents {
      *
      * @param url an {@code http}, {@code https} or {@code file} URL
      * @param sha256 the expected SHA-256 of the file in hex, or {@code null} to skip the check
-     * @return the documents
-     * @throws IOException if the download or the check fails
-     * @see #download(URI, Path, String)
+     * @return the documents, in order; never empty
+     * @throws IOException if the download or the check fails, as {@link #download}, or the file
+     *     cannot be read as documents, as {@link #load(Path)}
+     * @throws IllegalArgumentException if the URL's scheme is not supported, a {@code file} URL
+     *     names no local path, the checksum is not 64 hex digits, or the file holds no document
      * @throws NullPointerException if {@code url} is null
+     * @see #download(URI, Path, String)
      */
     public static List<String> fromUrl(URI url, String sha256) throws IOException {
         Objects.requireNonNull(url, "url");

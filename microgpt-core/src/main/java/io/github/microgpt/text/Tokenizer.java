@@ -33,6 +33,8 @@ public final class Tokenizer {
      *     character no document may hold ({@link Documents#isRefusedCharacter}: a control character
      *     other than the tab, a line or paragraph separator, an unpaired surrogate, a byte-order
      *     mark), named with the index of its document and its index there
+     * @throws NullPointerException if {@code documents} or one of them is null, naming it
+     *     ({@code "documents[3]"}, in the collection's iteration order)
      */
     public static Tokenizer fromDocuments(Collection<String> documents) {
         Objects.requireNonNull(documents, "documents");
@@ -42,8 +44,12 @@ public final class Tokenizer {
         boolean[] small = new boolean[256];
         int smallCount = 0;
         TreeSet<Integer> others = new TreeSet<>();
+        int index = 0;
         for (String document : documents) {
-            Objects.requireNonNull(document, "a document is null");
+            if (document == null) {
+                throw new NullPointerException("documents[" + index + "]"); // named as Trainer names it
+            }
+            index++;
             for (int i = 0; i < document.length(); ) {
                 char c = document.charAt(i);
                 if (c < small.length) {

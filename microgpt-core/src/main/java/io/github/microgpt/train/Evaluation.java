@@ -43,6 +43,8 @@ public final class Evaluation {
      * @return the mean of the documents' losses
      * @throws IllegalArgumentException if there is no document, a document is empty or has a
      *     character outside the vocabulary (naming its index), or the vocabularies differ
+     * @throws NullPointerException if an argument or a document is null, naming it
+     *     ({@code "documents[3]"}, as {@link Trainer} does)
      * @throws java.util.ConcurrentModificationException if another thread is training the model at
      *     this moment, or reading a model of a class outside the library (nothing is evaluated)
      */

@@ -9,7 +9,9 @@ package io.github.microgpt.train;
  * trainer.addGradientListener(e -> System.out.println("|g| of wte[0][0] = " + e.parameters().grad(0)));
  * }</pre>
  *
- * <p>It is not called for a step whose loss is not finite, which is not applied. Its one method is
+ * <p>It is not called for a step whose loss is not finite, which is not applied. It runs on the
+ * training thread, in the order the listeners were added (the contract in full:
+ * {@link io.github.microgpt.train}); if it throws, the step is not applied. Its one method is
  * named after its event, as every listener of the library is ({@code StepListener.onStep(StepEvent)},
  * {@code GradientListener.onGradient(GradientEvent)}), so a class that implements several listeners
  * reads as a list of the events it hears.

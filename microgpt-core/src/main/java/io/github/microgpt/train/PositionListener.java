@@ -8,7 +8,9 @@ package io.github.microgpt.train;
  * trainer.addPositionListener(e -> System.out.println(e.posId() + ": " + e.loss()));
  * }</pre>
  *
- * <p>A trainer with no position listener does not build these events at all.
+ * <p>A trainer with no position listener does not build these events at all. It runs on the
+ * training thread, in the order the listeners were added (the contract in full:
+ * {@link io.github.microgpt.train}); if it throws, the step is not applied.
  */
 @FunctionalInterface
 public interface PositionListener {

@@ -9,8 +9,11 @@ package io.github.microgpt.train;
  * }</pre>
  *
  * <p>Like every listener of the library it runs on the thread that produces the event (here the
- * training thread), between computations, sees an event that does not change, and cannot change
- * the run.
+ * one that calls {@code step}), which waits for it; listeners are told in the order they were added
+ * (the contract in full: {@link io.github.microgpt.train}). A step listener is told once the step
+ * is applied, so it may stop the run ({@link Trainer#requestStop()}), take another step, save a
+ * checkpoint, or sample the model; if it throws, the exception reaches the caller of
+ * {@code step} or {@code run}, and the step stays done.
  */
 @FunctionalInterface
 public interface StepListener {

@@ -351,9 +351,16 @@ public final class Trainer {
      * Runs steps until all {@link #totalSteps()} are done or {@link #requestStop()} is called.
      *
      * @param mode one document or one position per step
-     * @return the number of steps this call ran
-     * @throws TrainingDivergedException if a loss is NaN or infinite
+     * @return the number of steps this call ran; 0 if all steps were done already (a finished
+     *     trainer is not an error here, unlike {@link #step(StepMode)})
+     * @throws NullPointerException if {@code mode} is null
+     * @throws TrainingDivergedException if a loss is NaN or infinite (that step is not applied;
+     *     the steps before it are)
      * @throws RuntimeException whatever a listener throws, as {@link #step(StepMode)} does
+     * @throws IllegalStateException if it is called from a position, gradient or attention
+     *     listener of a step of the same model, as {@link #step(StepMode)}
+     * @throws ConcurrentModificationException if another thread uses the same model at the moment
+     *     a step starts, as {@link #step(StepMode)}
      */
     public int run(StepMode mode) {
         Objects.requireNonNull(mode, "mode");

@@ -13,5 +13,22 @@
  * so that a later release can add an accessor without breaking a listener. The settings a program
  * makes ({@link io.github.microgpt.train.Minibatch}, {@link io.github.microgpt.train.TrainerState})
  * are records, whose components change only in a major release.
+ *
+ * <p><b>The listeners' contract</b>, the same for every hook of the library
+ * ({@link io.github.microgpt.train.Trainer}'s position, gradient and step listeners, {@code Sampler}'s
+ * token and sample listeners, a model's attention listeners):
+ * <ul>
+ *   <li>a listener is told synchronously, on the thread that makes the event (the one that calls
+ *       {@code step}, {@code sample} or the forward pass), which waits for it to return;</li>
+ *   <li>listeners of one kind are told in the order they were added; one added twice hears every
+ *       event twice, and each remove takes one registration away;</li>
+ *   <li>they may be added and removed from any thread, and from inside a listener: an event goes
+ *       to the listeners there were when its telling began, so a change counts from the next
+ *       event;</li>
+ *   <li>if one throws, the later listeners of that event are not told and the exception reaches
+ *       the caller ({@link io.github.microgpt.train.Trainer}: a position or gradient listener's
+ *       failure leaves the step not applied, a step listener's an applied step);</li>
+ *   <li>the arrays of an event are shared by its listeners: read them, do not change them.</li>
+ * </ul>
  */
 package io.github.microgpt.train;

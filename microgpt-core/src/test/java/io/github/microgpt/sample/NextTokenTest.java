@@ -2,6 +2,7 @@ package io.github.microgpt.sample;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,6 +73,28 @@ class NextTokenTest {
         NextToken ok = NextToken.after(model, TOKENIZER, "");
         assertThrows(IllegalArgumentException.class, () -> ok.top(0));
         assertThrows(IllegalArgumentException.class, () -> ok.probability(6));
+    }
+
+    /**
+     * A prefix too long for the model is refused by its length, as the sampler refuses one, in a
+     * message of one short line: it quoted the whole prefix, raw (a line break in it cut the
+     * message, and a prefix of 100,000 letters made a message of 100,000 letters), after
+     * tokenizing all of it. A character outside the vocabulary is said to be the prefix's, as the
+     * sampler says it.
+     */
+    @Test
+    void aPrefixIsRefusedAsTheSamplerRefusesIt() {
+        LanguageModel model = GptModel.create(new GptConfig(1, 4, 1, 4, 0.1), TOKENIZER.vocabSize(), new PythonRandom(1));
+        IllegalArgumentException longOne = assertThrows(IllegalArgumentException.class,
+                () -> NextToken.after(model, TOKENIZER, "a".repeat(100_000)));
+        assertEquals("the prefix has 100000 characters; with BOS before it, at most 3 fit the model's block size of 4",
+                longOne.getMessage());
+        IllegalArgumentException lines = assertThrows(IllegalArgumentException.class,
+                () -> NextToken.after(model, TOKENIZER, "ab\nc\nd"));
+        assertFalse(lines.getMessage().contains("\n"), lines.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> NextToken.after(model, TOKENIZER, "az"));
+        assertTrue(unknown.getMessage().startsWith("the prefix: character 'z'"), unknown.getMessage());
     }
 
     /**
