@@ -27,6 +27,21 @@ import jdk.incubator.vector.VectorSpecies;
  * of two repeat their last row (or vector), whose outputs are then computed twice from the same
  * numbers, in the same way, and stored twice.
  *
+ * <p><b>Sums as operands.</b> A sum carried round a loop is the argument of its addition, never
+ * its receiver ({@code s = x.mul(e).add(s)}, as in {@link DoubleProducts}; an add's operands
+ * commute bit for bit). While C2 parses a loop, a sum carried round it is typed only
+ * {@code DoubleVector}, so an operation called on it takes its class from the JVM's profile. C2
+ * adds up, per compilation, the deoptimizations recorded by every method it inlines, once per
+ * copy, and the Vector API's own helpers that every operation inlines carry some
+ * ({@code VectorOperators.opKind} and {@code ImplCache.find}: 4 to 7 a copy in the JVMs looked
+ * at, from JDK methods compiled on their own during the warm-up); past 100 in one
+ * compilation C2 stops trusting profiles for the rest of it. Then a sum as receiver got a real
+ * virtual call on its loop's back edge, the store after the loop found no constant species,
+ * and every vector of the kernel was an object: in three JVMs of six of the
+ * {@code vectors-of-32-bytes} tests, the last two sums of {@link #columnBlocks} (its 15th of 16
+ * operations crossed 100; found with {@code -XX:+LogCompilation}, 7 December 2026). A sum as
+ * operand keeps no call on the back edge, whatever C2 trusts.
+ *
  * <p><b>Warm-up.</b> Until C2 has compiled them, Vector API kernels are far slower than the core's
  * loops (each vector an object): a run of 1000 steps of {@code microgpt.py}'s model with this
  * module takes about 1.7 s instead of 1.05 s, which is why the command line's {@code train} does
@@ -176,10 +191,10 @@ public final class SmallVectorKernels implements SmallKernels {
             DoubleVector s3 = s0;
             for (int i = 0; i < cols; i++) {
                 DoubleVector x = DoubleVector.fromArray(S, inT, i * width);
-                s0 = s0.add(x.mul(w0[i]));
-                s1 = s1.add(x.mul(w1[i]));
-                s2 = s2.add(x.mul(w2[i]));
-                s3 = s3.add(x.mul(w3[i]));
+                s0 = x.mul(w0[i]).add(s0);
+                s1 = x.mul(w1[i]).add(s1);
+                s2 = x.mul(w2[i]).add(s2);
+                s3 = x.mul(w3[i]).add(s3);
             }
             s0.intoArray(outT, o * width);
             s1.intoArray(outT, o1 * width);
@@ -215,14 +230,14 @@ public final class SmallVectorKernels implements SmallKernels {
                 double e1 = w1[i];
                 double e2 = w2[i];
                 double e3 = w3[i];
-                s0a = s0a.add(xa.mul(e0));
-                s0b = s0b.add(xb.mul(e0));
-                s1a = s1a.add(xa.mul(e1));
-                s1b = s1b.add(xb.mul(e1));
-                s2a = s2a.add(xa.mul(e2));
-                s2b = s2b.add(xb.mul(e2));
-                s3a = s3a.add(xa.mul(e3));
-                s3b = s3b.add(xb.mul(e3));
+                s0a = xa.mul(e0).add(s0a);
+                s0b = xb.mul(e0).add(s0b);
+                s1a = xa.mul(e1).add(s1a);
+                s1b = xb.mul(e1).add(s1b);
+                s2a = xa.mul(e2).add(s2a);
+                s2b = xb.mul(e2).add(s2b);
+                s3a = xa.mul(e3).add(s3a);
+                s3b = xb.mul(e3).add(s3b);
             }
             s0a.intoArray(outT, o * width);
             s0b.intoArray(outT, o * width + L);
@@ -356,14 +371,14 @@ public final class SmallVectorKernels implements SmallKernels {
                 double e1 = a1[k];
                 double e2 = a2[k];
                 double e3 = a3[k];
-                s0a = s0a.add(xa.mul(e0));
-                s0b = s0b.add(xb.mul(e0));
-                s1a = s1a.add(xa.mul(e1));
-                s1b = s1b.add(xb.mul(e1));
-                s2a = s2a.add(xa.mul(e2));
-                s2b = s2b.add(xb.mul(e2));
-                s3a = s3a.add(xa.mul(e3));
-                s3b = s3b.add(xb.mul(e3));
+                s0a = xa.mul(e0).add(s0a);
+                s0b = xb.mul(e0).add(s0b);
+                s1a = xa.mul(e1).add(s1a);
+                s1b = xb.mul(e1).add(s1b);
+                s2a = xa.mul(e2).add(s2a);
+                s2b = xb.mul(e2).add(s2b);
+                s3a = xa.mul(e3).add(s3a);
+                s3b = xb.mul(e3).add(s3b);
             }
             s0a.intoArray(c0, ja);
             s0b.intoArray(c0, jb);
@@ -425,12 +440,12 @@ public final class SmallVectorKernels implements SmallKernels {
                 double e0 = a0[k];
                 double e1 = a1[k];
                 double e2 = a2[k];
-                s0a = s0a.add(xa.mul(e0));
-                s0b = s0b.add(xb.mul(e0));
-                s1a = s1a.add(xa.mul(e1));
-                s1b = s1b.add(xb.mul(e1));
-                s2a = s2a.add(xa.mul(e2));
-                s2b = s2b.add(xb.mul(e2));
+                s0a = xa.mul(e0).add(s0a);
+                s0b = xb.mul(e0).add(s0b);
+                s1a = xa.mul(e1).add(s1a);
+                s1b = xb.mul(e1).add(s1b);
+                s2a = xa.mul(e2).add(s2a);
+                s2b = xb.mul(e2).add(s2b);
             }
             s0a.intoArray(c0, ja);
             s0b.intoArray(c0, jb);
@@ -477,10 +492,10 @@ public final class SmallVectorKernels implements SmallKernels {
                 DoubleVector xb = DoubleVector.fromArray(S, xk, jb);
                 double e0 = a0[k];
                 double e1 = a1[k];
-                s0a = s0a.add(xa.mul(e0));
-                s0b = s0b.add(xb.mul(e0));
-                s1a = s1a.add(xa.mul(e1));
-                s1b = s1b.add(xb.mul(e1));
+                s0a = xa.mul(e0).add(s0a);
+                s0b = xb.mul(e0).add(s0b);
+                s1a = xa.mul(e1).add(s1a);
+                s1b = xb.mul(e1).add(s1b);
             }
             s0a.intoArray(c0, ja);
             s0b.intoArray(c0, jb);
@@ -559,14 +574,14 @@ public final class SmallVectorKernels implements SmallKernels {
                     double e1 = ak[r1];
                     double e2 = ak[r2];
                     double e3 = ak[r3];
-                    s0a = s0a.add(xa.mul(e0));
-                    s0b = s0b.add(xb.mul(e0));
-                    s1a = s1a.add(xa.mul(e1));
-                    s1b = s1b.add(xb.mul(e1));
-                    s2a = s2a.add(xa.mul(e2));
-                    s2b = s2b.add(xb.mul(e2));
-                    s3a = s3a.add(xa.mul(e3));
-                    s3b = s3b.add(xb.mul(e3));
+                    s0a = xa.mul(e0).add(s0a);
+                    s0b = xb.mul(e0).add(s0b);
+                    s1a = xa.mul(e1).add(s1a);
+                    s1b = xb.mul(e1).add(s1b);
+                    s2a = xa.mul(e2).add(s2a);
+                    s2b = xb.mul(e2).add(s2b);
+                    s3a = xa.mul(e3).add(s3a);
+                    s3b = xb.mul(e3).add(s3b);
                 }
                 s0a.intoArray(c0, ja);
                 s0b.intoArray(c0, jb);
@@ -646,7 +661,7 @@ public final class SmallVectorKernels implements SmallKernels {
                 for (int s = 0; s <= t; s++) {
                     double as = a[s] * inverse;
                     a[s] = as;
-                    sum = sum.add(DoubleVector.fromArray(HEAD, qkv[s], vs).mul(as));
+                    sum = DoubleVector.fromArray(HEAD, qkv[s], vs).mul(as).add(sum);
                 }
                 sum.intoArray(y, 4 * h);
             }
@@ -685,7 +700,7 @@ public final class SmallVectorKernels implements SmallKernels {
                     double as = a[s];
                     double dz = as * (da[s] - weighted) * scale;
                     double[] dkv = dqkv[s];
-                    dqv = dqv.add(DoubleVector.fromArray(HEAD, qkv[s], ks).mul(dz));
+                    dqv = DoubleVector.fromArray(HEAD, qkv[s], ks).mul(dz).add(dqv);
                     DoubleVector.fromArray(HEAD, dkv, ks).add(query.mul(dz)).intoArray(dkv, ks);
                     DoubleVector.fromArray(HEAD, dkv, vs).add(dyv.mul(as)).intoArray(dkv, vs);
                 }
@@ -716,7 +731,10 @@ public final class SmallVectorKernels implements SmallKernels {
             adamUnbiased(values, grads, m, v, starts, from, to, b1, b2, c1m, c2m, eps, lr);
             return true;
         }
-        DoubleVector zero = DoubleVector.zero(S);
+        // Each store of zeros (here and in adamUnbiased) makes its own zero vector (free: a
+        // register cleared) rather than reusing one made before the loop: compiled on stack
+        // replacement, a vector live across the loop's entry comes from the interpreter typed
+        // only DoubleVector, and its stores were not compiled to instructions.
         for (int r = from; r < to; r++) {
             double[] p = values[r];
             double[] g = grads[r];
@@ -731,7 +749,7 @@ public final class SmallVectorKernels implements SmallKernels {
                 vv.intoArray(v, at + i);
                 DoubleVector step = mv.div(correction1).mul(lr).div(vv.div(correction2).sqrt().add(eps));
                 DoubleVector.fromArray(S, p, i).sub(step).intoArray(p, i);
-                zero.intoArray(g, i);
+                DoubleVector.zero(S).intoArray(g, i);
             }
             for (; i < length; i++) {
                 double gi = g[i];
@@ -798,7 +816,6 @@ public final class SmallVectorKernels implements SmallKernels {
     private static void adamUnbiased(double[][] values, double[][] grads, double[] m, double[] v, int[] starts,
                                      int from, int to, double b1, double b2, double c1m, double c2m, double eps,
                                      double lr) {
-        DoubleVector zero = DoubleVector.zero(S);
         for (int r = from; r < to; r++) {
             double[] p = values[r];
             double[] g = grads[r];
@@ -824,8 +841,8 @@ public final class SmallVectorKernels implements SmallKernels {
                     wv.intoArray(v, bt + i);
                     DoubleVector.fromArray(S, p, i).sub(mv.mul(lr).div(vv.sqrt().add(eps))).intoArray(p, i);
                     DoubleVector.fromArray(S, q, i).sub(nv.mul(lr).div(wv.sqrt().add(eps))).intoArray(q, i);
-                    zero.intoArray(g, i);
-                    zero.intoArray(h, i);
+                    DoubleVector.zero(S).intoArray(g, i);
+                    DoubleVector.zero(S).intoArray(h, i);
                 }
                 for (int k = i; k < length; k++) {
                     adamScalar(q, h, m, v, k, bt, b1, b2, c1m, c2m, eps, lr);
@@ -839,7 +856,7 @@ public final class SmallVectorKernels implements SmallKernels {
                     mv.intoArray(m, at + i);
                     vv.intoArray(v, at + i);
                     DoubleVector.fromArray(S, p, i).sub(mv.mul(lr).div(vv.sqrt().add(eps))).intoArray(p, i);
-                    zero.intoArray(g, i);
+                    DoubleVector.zero(S).intoArray(g, i);
                 }
             }
             for (; i < length; i++) {
