@@ -94,12 +94,16 @@ import picocli.CommandLine.ParentCommand;
  * from a two-thread slice alone, and such rounds read a lower speed-up than long runs of each
  * count get ({@link Rounds} has the measurements). So is a round during which the machine gave
  * less than full cores: a short check of the host before each slice and after the round
- * ({@link CoreScaling#probe}, 2 ms of multiply-adds on one thread alone and then on two at
- * once) must read, in the median of the round's checks, at least 1.8 times one thread's best
+ * ({@link CoreScaling#probe}, 2 ms of multiply-adds on one thread alone and then twice on two
+ * at once) must read, in every one of the round's checks, at least 1.8 times one thread's best
  * speed on two threads
  * ({@code roundsSetAsideForHost}; the line says how many, and why), since another tenant on a
  * shared host slows a two-thread slice, which has no core to spare, and the ratio then measures
- * the neighbour, not the engine. The line keeps the median of every round beside the figure.
+ * the neighbour, not the engine. The line keeps the median of every round beside the figure;
+ * and where the host stayed short of full cores until the rounds' limit (3 x {@code --seconds}),
+ * so that fewer than five rounds had them, the slow rounds are counted and the line says plainly
+ * that its figure measures the host, not the program, with the rounds that had full cores and
+ * their median.
  * Since every count ran the same steps, their models must be the same bits: the last loss of
  * every round and a digest of the final weights, as the children report them, are compared, and
  * a difference is reported (it would be a bug: a step's result does not depend on its threads).
@@ -278,7 +282,14 @@ import picocli.CommandLine.ParentCommand;
  * (a round a JIT compiler also disturbed counts as the compiler's), {@code hostProbeThreads} the
  * threads of that check (0 where there was none: one processor), {@code hostProbeLeast} the least
  * reading of a counted round ({@code null} without a check), and {@code hostProbes} every timed
- * round's median reading, in the order run, those set aside included. {@code "kernels": "plain"} (or {@code "vector"}) says which code
+ * round's lowest reading, in the order run, those set aside included; then, new in December 2026,
+ * {@code roundsHostSlow} the rounds without a JIT compiler where the check read low, set aside or
+ * not, {@code fullCoreRounds} those where it did not (what the figure is made of when there are
+ * at least five) and {@code medianOfFullCoreRounds} their median ratio ({@code null} if none),
+ * {@code measuredTheHost} whether there were too few of them by the rounds' limit, so that the
+ * slow rounds counted and the figure measures the host, not the program (the line says so
+ * plainly), {@code roundsSeconds} how long the timed rounds took and {@code roundsLimitSeconds}
+ * how long they could go on for such rounds (3 x {@code --seconds}). {@code "kernels": "plain"} (or {@code "vector"}) says which code
  * computed the array engine's matrix products ({@link ArrayKernels#implementation()}), and
  * {@code "configuration"} the model's size, its documents ({@code "names"} or
  * {@code "random letters"}) and Adam's {@code "learningRate"}. The figures
@@ -1237,7 +1248,7 @@ public final class BenchCommand implements Callable<Integer> {
             speedUps.add(new SpeedUp(group.get(i).name(), group.get(i).precision(), group.get(i).threads(),
                     group.get(0).threads(), timing.ratios(i), stepsPerSlice, timing.warmNanos() / 1e9, timing.settled(),
                     sameResults, timing.roundsSetAside(), median(timing.ratiosOfEveryRound(i)),
-                    Host.of(timing, hostProbeThreads)));
+                    Host.of(timing, hostProbeThreads, i)));
         }
         return new Measured(results, speedUps);
     }
@@ -1387,14 +1398,28 @@ public final class BenchCommand implements Callable<Integer> {
      * without any steal time. So before each timed slice (after {@link Slices#settle}) and after
      * each round's last one, the rounds check the host ({@link Slices#hostProbe},
      * {@link CoreScaling#probe}: 2 ms of register-bound multiply-adds on one thread alone, then
-     * on as many threads as the largest count uses, at once), and a round whose median reading
-     * ({@link #medianProbe}: one hiccup of a millisecond or two is not the host's slowdown of
-     * seconds) is below {@link #FULL_CORES} of those threads (1.8 on two) is set aside as a
-     * compiler-disturbed one is; the rounds go on for it alike, up to {@link #MEASURE_LIMIT} times
-     * {@code --seconds}. A round that both disturbed counts as the compiler's. Where fewer than
-     * {@link BenchCommand#SLICES} rounds are left by that limit, the host's rule is dropped (the
-     * rounds without a compiler count, and the line says so), since a machine that never gave
-     * full cores still ran the steps.
+     * twice on as many threads as the largest count uses, at once, the quicker of the two kept:
+     * one thread's hiccup of a millisecond is not the host's slowdown), and a round whose lowest
+     * reading ({@link #lowestProbe}) is below {@link #FULL_CORES} of those threads (1.8 on two) is
+     * set aside as a compiler-disturbed one is; the rounds go on for it alike, up to
+     * {@link #MEASURE_LIMIT} times {@code --seconds} in all (the timed rounds' time, counted from
+     * the first one's start). A round that both disturbed counts as the compiler's. Where fewer
+     * than {@link BenchCommand#SLICES} rounds are left by that limit, the host's rule is dropped
+     * (the rounds without a compiler count), since a machine that never gave full cores still ran
+     * the steps; the line then says plainly that its figure measures the host, not the program,
+     * with the rounds that had full cores and what they read ({@link Host}).
+     *
+     * <p><b>Why the lowest reading.</b> The probes take a few milliseconds of a round of half a
+     * second or more, so they see a slowdown only if it lasts until one of them; each slice has
+     * one just before it and one just after, and a low one on either side is the best sign there
+     * is that the slice ran short of cores. Until 7 December 2026 a round was judged by the median
+     * of its readings, which let a slowdown seen by one of the three count. Measured that day
+     * (2 vCPUs, Zen 5, 98 rounds of a pure multiply-add load alternated on one thread and two,
+     * whose true ratio is 2.0, with the bench's probes around its slices): of the 18 rounds whose
+     * ratio was more than 5% off 2.0 (1.27-1.80, 2.18-2.35), the median rule set aside 10 and
+     * the lowest reading 15; of the 28 rounds the median rule counted, 8 were such rounds, of the
+     * 18 the lowest reading counted, 3. What no probe can see is a slowdown that begins after the
+     * probe before a slice and ends before the one after it.
      *
      * <p><b>A divergence</b> (random letters at a rate or size where the loss becomes infinite)
      * rebuilds the model inside a slice ({@link Runner}); the hooks return how long that took, and
@@ -1430,6 +1455,19 @@ public final class BenchCommand implements Callable<Integer> {
          * round, as a share of its slices' time, for the round to be counted (see the class comment).
          */
         static final double QUIET_ROUND = 0.02;
+
+        /**
+         * The rule on the JIT compilers in a timed round, for the step rounds and for the control
+         * measurements' ({@link ControlRounds}): whether their processor time during it was at most
+         * {@link #QUIET_ROUND} of its wall time, so that the round counts.
+         *
+         * @param compilerNanos the compiler threads' processor time during the round
+         * @param wallNanos the round's wall time (its slices')
+         * @return true if the round counts
+         */
+        static boolean quietRound(long compilerNanos, double wallNanos) {
+            return compilerNanos <= QUIET_ROUND * wallNanos;
+        }
 
         /**
          * The longest the timed rounds go on, in multiples of {@code --seconds}, to have
@@ -1536,13 +1574,18 @@ public final class BenchCommand implements Callable<Integer> {
          * @param sliceNanos for each timed round, each count's time for its slice
          * @param setAside for each timed round, whether a JIT compiler worked during its slices
          *     for more than {@link #QUIET_ROUND} of their time
-         * @param hostProbes for each timed round, the median of the host probe's readings before
+         * @param hostProbes for each timed round, the lowest of the host probe's readings before
          *     its slices and after them ({@link Slices#hostProbe}); NaN where there is no probe
          * @param hostLeast the least host probe figure of a counted round ({@link #hostLeast});
          *     NaN where there is no probe
+         * @param roundsNanos the timed rounds' wall time, from the first's start to the last's end,
+         *     the waits and probes between slices included
+         * @param limitNanos how long the timed rounds could go on for rounds without a JIT compiler
+         *     and with full cores: {@link #MEASURE_LIMIT} times {@code --seconds}
          */
         record Timing(int warmRounds, long warmNanos, boolean settled, double[] warmRates, long stepsPerSlice,
-                List<long[]> sliceNanos, boolean[] setAside, double[] hostProbes, double hostLeast) {
+                List<long[]> sliceNanos, boolean[] setAside, double[] hostProbes, double hostLeast, long roundsNanos,
+                long limitNanos) {
 
             /** The number of timed rounds, counted or set aside. */
             int rounds() {
@@ -1570,12 +1613,23 @@ public final class BenchCommand implements Callable<Integer> {
              * @return indices into {@link #sliceNanos}
              */
             int[] counted() {
-                int[] quiet = IntStream.range(0, rounds()).filter(r -> !setAside[r] && !hostSlow(r)).toArray();
+                int[] quiet = full();
                 if (quiet.length >= SLICES) {
                     return quiet;
                 }
                 int[] compiled = IntStream.range(0, rounds()).filter(r -> !setAside[r]).toArray();
                 return compiled.length >= SLICES ? compiled : IntStream.range(0, rounds()).toArray();
+            }
+
+            /**
+             * The rounds during which no JIT compiler worked and the host gave full cores, in the
+             * order run: what the figures are made of where there are at least
+             * {@link BenchCommand#SLICES} of them.
+             *
+             * @return indices into {@link #sliceNanos}
+             */
+            int[] full() {
+                return IntStream.range(0, rounds()).filter(r -> !setAside[r] && !hostSlow(r)).toArray();
             }
 
             /**
@@ -1585,8 +1639,7 @@ public final class BenchCommand implements Callable<Integer> {
              * @return true also where no round was slow or there is no probe
              */
             boolean hostRuleApplied() {
-                return IntStream.range(0, rounds()).filter(r -> !setAside[r] && !hostSlow(r)).count() >= SLICES
-                        || roundsHostSlow() == 0;
+                return full().length >= SLICES || roundsHostSlow() == 0;
             }
 
             /**
@@ -1662,10 +1715,25 @@ public final class BenchCommand implements Callable<Integer> {
              * @return a ratio per round, in the order run
              */
             double[] ratiosOfEveryRound(int i) {
-                double[] ratios = new double[rounds()];
+                return ratiosOf(IntStream.range(0, rounds()).toArray(), i);
+            }
+
+            /**
+             * Count {@code i}'s steps/s over the first count's in each {@link #full} round, whether
+             * or not they make the figures: what the host allowed, where it allowed too few.
+             *
+             * @param i the count compared with the first
+             * @return a ratio per round, in the order run
+             */
+            double[] ratiosOfFullRounds(int i) {
+                return ratiosOf(full(), i);
+            }
+
+            private double[] ratiosOf(int[] rounds, int i) {
+                double[] ratios = new double[rounds.length];
                 for (int r = 0; r < ratios.length; r++) {
                     // The same steps in both slices: the first count's time over count i's.
-                    ratios[r] = (double) sliceNanos.get(r)[0] / sliceNanos.get(r)[i];
+                    ratios[r] = (double) sliceNanos.get(rounds[r])[0] / sliceNanos.get(rounds[r])[i];
                 }
                 return ratios;
             }
@@ -1779,13 +1847,14 @@ public final class BenchCommand implements Callable<Integer> {
                 probes.add(slices.hostProbe());
                 slices.roundEnds();
                 sliceNanos.add(nanos);
-                double probe = medianProbe(probes);
+                double probe = lowestProbe(probes);
                 hostProbes.add(probe);
-                boolean disturbed = known && compiled > QUIET_ROUND * timed;
+                boolean disturbed = known && !quietRound(compiled, timed);
                 setAside.add(disturbed);
                 quietRounds += disturbed || probe < hostLeast ? 0 : 1;
                 round++;
             }
+            long roundsNanos = clock.getAsLong() - measureStart;
             boolean[] aside = new boolean[setAside.size()];
             double[] probes = new double[aside.length];
             for (int r = 0; r < aside.length; r++) {
@@ -1793,7 +1862,7 @@ public final class BenchCommand implements Callable<Integer> {
                 probes[r] = hostProbes.get(r);
             }
             return new Timing(warmRounds, warmedNanos, settled, warmRates, stepsPerSlice, sliceNanos, aside, probes,
-                    hostLeast);
+                    hostLeast, roundsNanos, MEASURE_LIMIT * measureNanos);
         }
 
         /**
@@ -1808,16 +1877,16 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         /**
-         * A round's host figure: the median of its probes' readings (the mean of the middle two
-         * of an even number), so that one millisecond's hiccup does not set a round aside, and
-         * a slowdown through the round does.
+         * A round's host figure: the lowest of its probes' readings, so that a slowdown seen just
+         * before or just after any of its slices sets it aside (see the class comment; each
+         * reading is already the quicker of two runs, so a hiccup does not).
          *
          * @param probes the readings, NaN where there was no probe
-         * @return their median, NaN where there was none
+         * @return their least, NaN where there was none
          */
-        static double medianProbe(List<Double> probes) {
-            double[] read = probes.stream().mapToDouble(Double::doubleValue).filter(p -> !Double.isNaN(p)).toArray();
-            return read.length == 0 ? Double.NaN : median(read);
+        static double lowestProbe(List<Double> probes) {
+            return probes.stream().mapToDouble(Double::doubleValue).filter(p -> !Double.isNaN(p)).min()
+                    .orElse(Double.NaN);
         }
 
         /**
@@ -1943,26 +2012,51 @@ public final class BenchCommand implements Callable<Integer> {
      *
      * @param threads the threads the probe ran on; 0 where there was no probe
      * @param least the least figure of a counted round ({@link Rounds#hostLeast}); NaN where there was no probe
-     * @param probes each timed round's median figure, in the order run (NaN where there was no probe)
+     * @param probes each timed round's lowest figure, in the order run (NaN where there was no probe)
      * @param roundsSetAside the rounds left out because the host gave less than full cores (a part
      *     of {@link SpeedUp#roundsSetAside}; the rounds a JIT compiler also disturbed count as the compiler's)
      * @param roundsSlow the rounds without a JIT compiler where the probe read below {@code least},
      *     whether left out or not
      * @param ruleApplied whether those rounds were left out (false where fewer than
-     *     {@link #SLICES} others were left: then they count)
+     *     {@link #SLICES} others were left: then they count, and the figure measures the host)
+     * @param fullRounds the rounds without a JIT compiler where the probe read at least {@code least}:
+     *     the rounds with full cores ({@link Rounds.Timing#full})
+     * @param medianOfFullRounds the median ratio of those rounds, NaN where there was none; the
+     *     reported median when {@code ruleApplied}, else what the host's few good rounds read
+     * @param roundsSeconds how long the timed rounds took
+     * @param limitSeconds how long they could go on for rounds with full cores and no JIT compiler
+     *     ({@link Rounds#MEASURE_LIMIT} times {@code --seconds})
      */
-    record Host(int threads, double least, double[] probes, int roundsSetAside, int roundsSlow, boolean ruleApplied) {
+    record Host(int threads, double least, double[] probes, int roundsSetAside, int roundsSlow, boolean ruleApplied,
+            int fullRounds, double medianOfFullRounds, double roundsSeconds, double limitSeconds) {
+
+        /** No check of the host: one count, one processor, or no probe. */
+        static final Host NONE = new Host(0, Double.NaN, new double[0], 0, 0, true, 0, Double.NaN, 0, 0);
 
         /**
-         * What a timing's host check read.
+         * What a timing's host check read, for count {@code i} against the first.
          *
          * @param timing the rounds
          * @param threads the threads the probe ran on, 0 for none
+         * @param i the count compared with the first
          * @return the figures
          */
-        static Host of(Rounds.Timing timing, int threads) {
+        static Host of(Rounds.Timing timing, int threads, int i) {
+            double[] full = timing.ratiosOfFullRounds(i);
             return new Host(threads, timing.hostLeast(), timing.hostProbes().clone(), timing.roundsSetAsideForHost(),
-                    timing.roundsHostSlow(), timing.hostRuleApplied());
+                    timing.roundsHostSlow(), timing.hostRuleApplied(), full.length,
+                    full.length == 0 ? Double.NaN : BenchCommand.median(full), timing.roundsNanos() / 1e9,
+                    timing.limitNanos() / 1e9);
+        }
+
+        /**
+         * Whether the host stayed short of full cores through the rounds' time limit, so that the
+         * rounds it slowed were counted: the figure then measures the host, not the program.
+         *
+         * @return true if so
+         */
+        boolean measuredTheHost() {
+            return !ruleApplied;
         }
     }
 
@@ -2488,7 +2582,7 @@ public final class BenchCommand implements Callable<Integer> {
                 entry.put("medianOfEveryRound", round(speedUp.medianOfEveryRound(), 3));
                 entry.put("sameResults", speedUp.sameResults());
                 // The host's check around every round (CoreScaling.probe): its threads, the least
-                // figure of a counted round, each round's median figure, and what it set aside.
+                // figure of a counted round, each round's lowest figure, and what it set aside.
                 Host host = speedUp.host();
                 entry.put("roundsSetAsideForHost", host.roundsSetAside());
                 entry.put("hostProbeThreads", host.threads());
@@ -2498,6 +2592,16 @@ public final class BenchCommand implements Callable<Integer> {
                     probes.add(Double.isNaN(probe) ? null : round(probe, 3));
                 }
                 entry.put("hostProbes", probes);
+                // What the line says when the host stayed short (Host): the rounds it slowed, the
+                // rounds with full cores and their median, whether the figure measured the host, and
+                // the rounds' time against their limit.
+                entry.put("roundsHostSlow", host.roundsSlow());
+                entry.put("fullCoreRounds", host.fullRounds());
+                entry.put("medianOfFullCoreRounds", Double.isNaN(host.medianOfFullRounds()) ? null
+                        : round(host.medianOfFullRounds(), 3));
+                entry.put("measuredTheHost", host.measuredTheHost());
+                entry.put("roundsSeconds", round(host.roundsSeconds(), 2));
+                entry.put("roundsLimitSeconds", round(host.limitSeconds(), 2));
                 entries.add(entry);
             }
             root.put("speedUps", entries);
@@ -2663,7 +2767,7 @@ public final class BenchCommand implements Callable<Integer> {
      * @return the note, starting with "; ", or an empty string
      */
     static String setAside(int rounds, int counted, double medianOfEveryRound) {
-        return setAside(rounds, counted, medianOfEveryRound, new Host(0, Double.NaN, new double[0], 0, 0, true));
+        return setAside(rounds, counted, medianOfEveryRound, Host.NONE);
     }
 
     /**
@@ -2697,10 +2801,19 @@ public final class BenchCommand implements Callable<Integer> {
             }
             note.append(String.format(Locale.ROOT, "; all %d rounds: %.2fx", rounds + counted, medianOfEveryRound));
         }
-        if (!host.ruleApplied()) {
-            note.append(String.format(Locale.ROOT, "; the machine gave less than %s full cores during %d %s %s, too "
-                    + "many to set aside: counted", cores, host.roundsSlow(), host.roundsSlow() == 1 ? "round" : "rounds",
-                    probe));
+        if (host.measuredTheHost()) {
+            // Too few rounds with full cores by the rounds' limit: say so plainly, with the counts,
+            // and what the few good rounds read.
+            int withoutCompiler = host.roundsSlow() + host.fullRounds();
+            note.append(String.format(Locale.ROOT, "; the machine gave less than %s full cores during %d of the %d "
+                    + "%s without a JIT compiler %s, and %d %s with them in %.1f s of rounds (the limit, %d x --seconds; "
+                    + "%d needed%s): the %s counted, so this figure measures the host, not the program",
+                    cores, host.roundsSlow(), withoutCompiler, withoutCompiler == 1 ? "round" : "rounds", probe,
+                    host.fullRounds(), host.fullRounds() == 1 ? "round" : "rounds", host.roundsSeconds(),
+                    Rounds.MEASURE_LIMIT, SLICES, host.fullRounds() == 0 ? ""
+                            : String.format(Locale.ROOT, "; %s %.2fx", host.fullRounds() == 1 ? "it read" : "their median",
+                                    host.medianOfFullRounds()),
+                    host.roundsSlow() == 1 ? "slow one was" : "slow ones were"));
         }
         return note.toString();
     }

@@ -16,8 +16,8 @@ import java.util.function.LongSupplier;
  *
  * <p><b>The JIT compiler in the timed rounds.</b> Given this JVM's compiler threads' processor
  * time ({@link #measure(List, int, int, Slice, Maker, LongSupplier, LongSupplier)}), a timed round
- * during which they worked for more than {@link #QUIET_ROUND} of its wall time is set aside, as the
- * bench's own step rounds are ({@link BenchCommand.Rounds}), and the rounds go on until
+ * during which they worked for more than {@link BenchCommand.Rounds#QUIET_ROUND} of its wall time is set
+ * aside, by the bench's own step rounds' rule ({@link BenchCommand.Rounds#quietRound}), and the rounds go on until
  * {@code rounds} were quiet, for at most {@link #EXTRA_TIME} times the time the first
  * {@code rounds} took (at least {@link #EXTRA_NANOS}); if still too few were quiet, every round
  * counts. Why: a compiler works on a core of its own, which a slice on two threads of a two-core
@@ -31,12 +31,6 @@ import java.util.function.LongSupplier;
  * it did not, 1.84-2.03x.
  */
 final class ControlRounds {
-
-    /**
-     * The largest share of a timed round's wall time this JVM's compiler threads may have worked
-     * for it to count: the step rounds' rule ({@link BenchCommand.Rounds#QUIET_ROUND}).
-     */
-    static final double QUIET_ROUND = BenchCommand.Rounds.QUIET_ROUND;
 
     /** How long, in multiples of the first timed rounds' time, the rounds may go on for quiet ones. */
     static final int EXTRA_TIME = 3;
@@ -97,9 +91,11 @@ final class ControlRounds {
          *
          * @param threads the threads that run it at once
          * @param number how many slices ran before this one, the untimed ones included
+         * @param round the round it belongs to: the timed ones from 0, in the order run, the untimed
+         *     ones before them negative (the first of {@code warmUpRounds} is {@code -warmUpRounds})
          * @return the slice's figure
          */
-        double run(int threads, int number);
+        double run(int threads, int number, int round);
     }
 
     /** Makes a measurement's record of one count's figure: its canonical constructor. */
@@ -138,7 +134,7 @@ final class ControlRounds {
 
     /**
      * As {@link #measure(List, int, int, Slice, Maker)}, and sets aside a timed round during which
-     * this JVM's compiler threads worked for more than {@link #QUIET_ROUND} of its time, running
+     * this JVM's compiler threads worked for more than {@link BenchCommand.Rounds#QUIET_ROUND} of its time, running
      * more rounds in the same alternating order for it (see the class comment).
      *
      * @param counts the thread counts, as they are to be reported
@@ -159,7 +155,7 @@ final class ControlRounds {
         int number = 0;
         for (int round = -warmUpRounds; round < 0; round++) {
             for (int c : BenchCommand.order(counts.size(), round + warmUpRounds)) {
-                slice.run(counts.get(c), number++);
+                slice.run(counts.get(c), number++, round);
             }
         }
         long timedStart = clock.getAsLong();
@@ -177,11 +173,11 @@ final class ControlRounds {
             long compiledBefore = compilerNanos.getAsLong();
             long start = clock.getAsLong();
             for (int c : BenchCommand.order(counts.size(), round + warmUpRounds)) {
-                figure[c] = slice.run(counts.get(c), number++);
+                figure[c] = slice.run(counts.get(c), number++, round);
             }
             long wall = clock.getAsLong() - start;
             long compiledAfter = compiledBefore < 0 ? -1 : compilerNanos.getAsLong();
-            boolean isQuiet = compiledAfter < 0 || compiledAfter - compiledBefore <= QUIET_ROUND * wall;
+            boolean isQuiet = compiledAfter < 0 || BenchCommand.Rounds.quietRound(compiledAfter - compiledBefore, wall);
             figures.add(figure);
             quiet.add(isQuiet);
             if (isQuiet) {

@@ -309,7 +309,7 @@ final class MemoryBandwidth {
             // A round during which this JVM's JIT compiler worked is set aside (ControlRounds).
             CompilerThreads compilers = CompilerThreads.ofThisJvmAnd(List.of());
             ControlRounds.Measured<Bandwidth> bandwidths = ControlRounds.measure(counts, WARM_UP_ROUNDS, ROUNDS,
-                    (threads, number) -> {
+                    (threads, number, round) -> {
                         int from = number % SEGMENTS * segment;
                         return bytesPerSlice / (double) Math.max(slice(helpers, threads, w, m, v, g, from, from + segment), 1);
                     }, Bandwidth::new, compilers::nanos, System::nanoTime);

@@ -487,7 +487,9 @@ class BenchCommandTest {
             JsonObject speedUp = speedUps.get(i).getAsJsonObject();
             assertEquals(List.of("engine", "precision", "threads", "overThreads", "median", "min", "max", "rounds",
                     "ratios", "stepsPerSlice", "warmUpSeconds", "warmUpSettled", "roundsSetAside", "medianOfEveryRound",
-                    "sameResults", "roundsSetAsideForHost", "hostProbeThreads", "hostProbeLeast", "hostProbes"),
+                    "sameResults", "roundsSetAsideForHost", "hostProbeThreads", "hostProbeLeast", "hostProbes",
+                    "roundsHostSlow", "fullCoreRounds", "medianOfFullCoreRounds", "measuredTheHost", "roundsSeconds",
+                    "roundsLimitSeconds"),
                     List.copyOf(speedUp.keySet()));
             assertTrue(speedUp.get("stepsPerSlice").getAsLong() >= 1, speedUp.toString());
             assertTrue(speedUp.get("roundsSetAside").getAsInt() >= 0, speedUp.toString());

@@ -652,6 +652,10 @@ class BenchRoundsTest {
         for (double ratio : timing.ratios(1)) {
             assertEquals(1.6, ratio, 1e-12);
         }
+        BenchCommand.Host host = BenchCommand.Host.of(timing, 2, 1);
+        assertFalse(host.measuredTheHost());
+        assertEquals(5, host.fullRounds());
+        assertEquals(1.6, host.medianOfFullRounds(), 1e-12);
         double[] every = timing.ratiosOfEveryRound(1);
         for (int r = 0; r < every.length; r++) {
             assertEquals(r % 3 == 1 ? 240.0 / 180 : 1.6, every[r], 1e-12, "round " + r);
@@ -669,24 +673,42 @@ class BenchRoundsTest {
     }
 
     /**
-     * One low reading among a round's three is a hiccup of a millisecond, not the host's
-     * slowdown: the round's figure is their median, and no round is set aside.
+     * A low reading just before or just after either slice sets the round aside: a probe sees a
+     * few milliseconds of a round, and a low one beside a slice is the best sign there is that the
+     * slice ran short of cores (each reading is already the quicker of two runs, so it is not a
+     * hiccup: {@link CoreScaling#reading}). Here the reading before the first slice of round 0,
+     * between the slices of round 1 and after the last of round 2 read low, and so on: every
+     * round has one low reading of three, and every round is set aside, counted in the end as
+     * the host never gave five rounds with full cores.
      */
     @Test
-    void oneLowReadingInARoundSetsItNotAside() {
+    void oneLowReadingBesideASliceSetsTheRoundAside() {
         FakeMachine machine = new FakeMachine(2, (i, step, now) -> (i == 0 ? 40 : 25) * MILLISECOND, QUIET);
         machine.hostThreads = 2;
-        machine.host = (round, call) -> call == round % 3 ? 0.5 : 1.97;
+        machine.host = (round, call) -> call == round % 3 ? 1.5 : 1.97;
 
         BenchCommand.Rounds.Timing timing = machine.time(3);
 
-        assertEquals(8, timing.rounds());
-        assertEquals(0, timing.roundsSetAside());
         for (double probe : timing.hostProbes()) {
-            assertEquals(1.97, probe, 0);
+            assertEquals(1.5, probe, 0);
         }
-        assertEquals(1.5, BenchCommand.Rounds.medianProbe(List.of(1.0, Double.NaN, 2.0)), 0);
-        assertTrue(Double.isNaN(BenchCommand.Rounds.medianProbe(List.of(Double.NaN, Double.NaN))));
+        assertEquals(timing.rounds(), timing.roundsHostSlow());
+        assertFalse(timing.hostRuleApplied());
+        assertEquals(0, timing.full().length);
+        assertEquals(1.0, BenchCommand.Rounds.lowestProbe(List.of(1.0, Double.NaN, 2.0)), 0);
+        assertTrue(Double.isNaN(BenchCommand.Rounds.lowestProbe(List.of(Double.NaN, Double.NaN))));
+    }
+
+    /**
+     * A probe's reading is the quicker of its two runs together: one thread held up in one of
+     * them (here 3 ms instead of 2) is a hiccup and reads full cores, a host that slows both runs does not.
+     */
+    @Test
+    void aProbeReadsTheQuickerOfItsTwoRunsTogether() {
+        // One thread's best pass is 100 ns; each thread ran 20,000 passes: 2 ms at full speed.
+        assertEquals(2.0, CoreScaling.reading(2, 20_000, 100, 3_000_000, 2_000_000), 1e-12);
+        assertEquals(2.0, CoreScaling.reading(2, 20_000, 100, 2_000_000, 3_000_000), 1e-12);
+        assertEquals(4.0 / 3, CoreScaling.reading(2, 20_000, 100, 3_000_000, 3_100_000), 1e-12);
     }
 
     /**
@@ -713,6 +735,19 @@ class BenchRoundsTest {
         assertEquals(0, timing.roundsSetAsideForHost());
         assertEquals(timing.rounds() - 1, timing.roundsHostSlow());
         assertFalse(timing.hostRuleApplied());
+        // The line's figures: the one round with full cores, what it read, and the rounds' time
+        // against their limit; the figure measured the host.
+        assertArrayEquals(new int[] {3}, timing.full());
+        assertArrayEquals(new double[] {1.6}, timing.ratiosOfFullRounds(1), 1e-12);
+        assertEquals(limit, timing.limitNanos());
+        assertTrue(timing.roundsNanos() >= measured, timing.roundsNanos() + " ns of rounds");
+        BenchCommand.Host host = BenchCommand.Host.of(timing, 2, 1);
+        assertTrue(host.measuredTheHost());
+        assertEquals(1, host.fullRounds());
+        assertEquals(1.6, host.medianOfFullRounds(), 1e-12);
+        assertEquals(timing.rounds() - 1, host.roundsSlow());
+        assertEquals(3.0, host.limitSeconds(), 1e-12);
+        assertEquals(timing.roundsNanos() / 1e9, host.roundsSeconds(), 1e-12);
     }
 
     /**
@@ -757,18 +792,38 @@ class BenchRoundsTest {
 
     @Test
     void theSpeedUpLineSaysWhyRoundsWereSetAside() {
-        BenchCommand.Host host = new BenchCommand.Host(2, 1.8, new double[0], 4, 4, true);
+        BenchCommand.Host host = new BenchCommand.Host(2, 1.8, new double[0], 4, 4, true, 5, 1.7, 4.2, 9);
         assertEquals("; 4 more rounds set aside: the machine gave less than two full cores during them "
                 + "(probe 2/1 below 1.80); all 9 rounds: 1.49x", BenchCommand.setAside(4, 5, 1.49, host));
-        BenchCommand.Host some = new BenchCommand.Host(2, 1.8, new double[0], 1, 1, true);
+        BenchCommand.Host some = new BenchCommand.Host(2, 1.8, new double[0], 1, 1, true, 5, 1.6, 4.0, 9);
         assertEquals("; 3 more rounds set aside: a JIT compiler worked during 2, the machine gave less than two full "
                 + "cores during 1 (probe 2/1 below 1.80); all 8 rounds: 1.55x", BenchCommand.setAside(3, 5, 1.549, some));
-        BenchCommand.Host counted = new BenchCommand.Host(2, 1.8, new double[0], 0, 7, false);
-        assertEquals("; 2 more rounds set aside: a JIT compiler worked during them; all 14 rounds: 1.40x; the machine "
-                + "gave less than two full cores during 7 rounds (probe 2/1 below 1.80), too many to set aside: counted",
-                BenchCommand.setAside(2, 12, 1.4, counted));
-        BenchCommand.Host quiet = new BenchCommand.Host(2, 1.8, new double[0], 0, 0, true);
+        BenchCommand.Host quiet = new BenchCommand.Host(2, 1.8, new double[0], 0, 0, true, 7, 1.6, 3.1, 9);
         assertEquals("", BenchCommand.setAside(0, 7, 1.6, quiet));
+    }
+
+    /**
+     * Where the host stayed short of full cores through the rounds' limit, the line says plainly
+     * that the figure measured the host, not the program: how many rounds it slowed of those
+     * without a JIT compiler, how many had full cores and what they read, and how long the rounds
+     * went on against their limit; with the figure of every round, as before.
+     */
+    @Test
+    void theSpeedUpLineSaysPlainlyWhenItMeasuredTheHost() {
+        BenchCommand.Host counted = new BenchCommand.Host(2, 1.8, new double[0], 0, 7, false, 2, 1.744, 9.24, 9);
+        assertEquals("; 2 more rounds set aside: a JIT compiler worked during them; all 11 rounds: 1.40x; the machine "
+                + "gave less than two full cores during 7 of the 9 rounds without a JIT compiler (probe 2/1 below 1.80), "
+                + "and 2 rounds with them in 9.2 s of rounds (the limit, 3 x --seconds; 5 needed; their median 1.74x): "
+                + "the slow ones were counted, so this figure measures the host, not the program",
+                BenchCommand.setAside(2, 9, 1.4, counted));
+        BenchCommand.Host none = new BenchCommand.Host(2, 1.8, new double[0], 0, 9, false, 0, Double.NaN, 9.3, 9);
+        assertEquals("; the machine gave less than two full cores during 9 of the 9 rounds without a JIT compiler "
+                + "(probe 2/1 below 1.80), and 0 rounds with them in 9.3 s of rounds (the limit, 3 x --seconds; 5 "
+                + "needed): the slow ones were counted, so this figure measures the host, not the program",
+                BenchCommand.setAside(0, 9, 1.05, none));
+        BenchCommand.Host one = new BenchCommand.Host(2, 1.8, new double[0], 0, 8, false, 1, 1.81, 9.0, 9);
+        assertTrue(BenchCommand.setAside(0, 9, 1.1, one).contains("and 1 round with them in 9.0 s of rounds (the limit, "
+                + "3 x --seconds; 5 needed; it read 1.81x)"), BenchCommand.setAside(0, 9, 1.1, one));
     }
 
     /**
@@ -814,10 +869,24 @@ class BenchRoundsTest {
         }
         assertEquals(List.of(true), closed);
 
+        // What the line gains, at the end of the entry: the host slowed two of the five rounds, the
+        // three with full cores read 1 (the test's clock), and the figure measured the host.
+        assertEquals(2, speedUp.get("roundsHostSlow").getAsInt(), speedUp.toString());
+        assertEquals(3, speedUp.get("fullCoreRounds").getAsInt(), speedUp.toString());
+        assertEquals(1.0, speedUp.get("medianOfFullCoreRounds").getAsDouble(), 0, speedUp.toString());
+        assertTrue(speedUp.get("measuredTheHost").getAsBoolean(), speedUp.toString());
+        assertTrue(speedUp.get("roundsSeconds").getAsDouble() > 0, speedUp.toString());
+        assertEquals(0.15, speedUp.get("roundsLimitSeconds").getAsDouble(), 1e-12, speedUp.toString());
+        List<String> keys = new ArrayList<>(speedUp.keySet());
+        assertEquals(List.of("hostProbes", "roundsHostSlow", "fullCoreRounds", "medianOfFullCoreRounds",
+                "measuredTheHost", "roundsSeconds", "roundsLimitSeconds"), keys.subList(keys.size() - 7, keys.size()));
+
         calls[0] = 0;
         String table = run(clock, () -> 0, probes);
-        assertTrue(table.contains("; the machine gave less than two full cores during 2 rounds (probe 2/1 below 1.80), "
-                + "too many to set aside: counted), the same results"), table);
+        assertTrue(table.contains("; the machine gave less than two full cores during 2 of the 5 rounds without a JIT "
+                + "compiler (probe 2/1 below 1.80), and 3 rounds with them in "), table);
+        assertTrue(table.contains("(the limit, 3 x --seconds; 5 needed; their median 1.00x): the slow ones were counted, "
+                + "so this figure measures the host, not the program), the same results"), table);
     }
 
     @Test

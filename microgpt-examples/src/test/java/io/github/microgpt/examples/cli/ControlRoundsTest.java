@@ -22,14 +22,18 @@ class ControlRoundsTest {
     @Test
     void theCountsTakeTurnsReversedEveryOtherRoundAndTheUntimedRoundsAreLeftOut() {
         List<String> ran = new ArrayList<>();
+        List<Integer> rounds = new ArrayList<>();
         // Figure: 1000 x the slice's number + its thread count, so each round's figure says which slice it was.
-        List<MemoryBandwidth.Bandwidth> measured = ControlRounds.measure(List.of(1, 2, 4), 2, 3, (threads, number) -> {
+        List<MemoryBandwidth.Bandwidth> measured = ControlRounds.measure(List.of(1, 2, 4), 2, 3, (threads, number, round) -> {
             ran.add(number + ":" + threads);
+            rounds.add(round);
             return 1000.0 * number + threads;
         }, BANDWIDTH);
 
         assertEquals(List.of("0:1", "1:2", "2:4", "3:4", "4:2", "5:1", "6:1", "7:2", "8:4", "9:4", "10:2", "11:1",
                 "12:1", "13:2", "14:4"), ran);
+        // Each slice is told its round: the untimed ones negative, the timed ones from 0.
+        assertEquals(List.of(-2, -2, -2, -1, -1, -1, 0, 0, 0, 1, 1, 1, 2, 2, 2), rounds);
         assertEquals(List.of(1, 2, 4), measured.stream().map(ControlRounds.PerCount::threads).toList());
         // Slices 0-5 were the two untimed rounds.
         assertArrayEquals(new double[] {6001, 11001, 12001}, measured.get(0).rounds());
@@ -44,7 +48,7 @@ class ControlRoundsTest {
     void aCountsFigureIsTheMedianOfItsRoundsAndItsRatioOverOneThreadIsOfTheMedians() {
         double[][] figures = {{5, 1, 3, 100}, {10, 2, 9, 4}};
         List<CoreScaling.Rate> measured = ControlRounds.measure(List.of(1, 2), 0, 4,
-                (threads, number) -> figures[threads - 1][number / 2], CoreScaling.Rate::new);
+                (threads, number, round) -> figures[threads - 1][number / 2], CoreScaling.Rate::new);
 
         // The median of an even number of rounds is the mean of the middle two.
         assertEquals(4, measured.get(0).gflopsPerSecond());
@@ -67,9 +71,11 @@ class ControlRoundsTest {
         long[] clock = {0};
         long[] compiler = {0};
         List<String> ran = new ArrayList<>();
+        List<Integer> rounds = new ArrayList<>();
         ControlRounds.Measured<CoreScaling.Rate> measured = ControlRounds.measure(List.of(1, 2), 2, 3,
-                (threads, number) -> {
+                (threads, number, round) -> {
                     ran.add(number + ":" + threads);
+                    rounds.add(round);
                     clock[0] += 10_000_000;
                     if (number == 4 || number == 7) {
                         compiler[0] += 5_000_000;
@@ -86,6 +92,8 @@ class ControlRoundsTest {
         assertEquals(2, measured.setAside());
         assertEquals(2, measured.disturbed());
         assertEquals(List.of(false, false, true, true, true), measured.counted());
+        // The rounds run for those set aside go on counting: the slice is told the round its figure is for.
+        assertEquals(List.of(-2, -2, -1, -1, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4), rounds);
     }
 
     @Test
@@ -95,7 +103,7 @@ class ControlRoundsTest {
         long[] clock = {0};
         long[] compiler = {0};
         ControlRounds.Measured<CoreScaling.Rate> measured = ControlRounds.measure(List.of(1, 2), 0, 3,
-                (threads, number) -> {
+                (threads, number, round) -> {
                     clock[0] += 100_000_000;
                     compiler[0] += 50_000_000;
                     return threads;
@@ -112,7 +120,7 @@ class ControlRoundsTest {
     void withoutTheCompilersTimeEveryRoundCounts() {
         long[] compiler = {0};
         ControlRounds.Measured<CoreScaling.Rate> measured = ControlRounds.measure(List.of(1, 2), 0, 2,
-                (threads, number) -> {
+                (threads, number, round) -> {
                     compiler[0] += 50_000_000;
                     return threads;
                 }, CoreScaling.Rate::new, () -> -1, () -> compiler[0]);
