@@ -364,7 +364,7 @@ public final class ExpressionGraph {
      * @return a snapshot of its graph
      */
     public static ExpressionGraph of(Value root) {
-        Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(root, "ExpressionGraph.of(root): root is null; give the Value whose graph to take");
         List<Value> topo = root.topologicalOrder();
         Map<Value, Integer> ids = new IdentityHashMap<>();
         List<Node> nodes = new ArrayList<>(topo.size());
@@ -740,7 +740,7 @@ public final class ExpressionGraph {
     }
 
     /**
-     * A number that is not finite (1 / 0, log(0), an overflow) as Python writes it, {@code inf},
+     * A number that is not finite (an overflow, or a NaN set as data) as Python writes it, {@code inf},
      * {@code -inf} or {@code nan}, which a reader of micrograd knows, not Java's {@code Infinity}.
      */
     private static String notFinite(double v) {

@@ -107,11 +107,14 @@ class ExpressionGraphTest {
         });
     }
 
-    /** 1 / 0 and what flows from it read as Python writes them, inf and nan, in both pictures. */
+    /**
+     * An overflow (1e308 * 10, inf in Python too: only log, exp and pow refuse) and what flows from
+     * it read as Python writes them, inf and nan, in both pictures.
+     */
     @Test
     void numbersThatAreNotFiniteReadInfAndNanNotInfinity() {
-        Value x = new Value(0).label("x");
-        Value o = x.pow(-1).mul(x);   // inf, then 0 * inf = nan
+        Value x = new Value(1e308).label("x");
+        Value o = x.mul(10.0).mul(new Value(0));   // inf, then inf * 0 = nan
         o.backward();
         ExpressionGraph graph = ExpressionGraph.of(o);
         for (String picture : List.of(graph.toDot(), graph.toSvg())) {
