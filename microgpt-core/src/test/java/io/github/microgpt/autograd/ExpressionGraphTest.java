@@ -123,6 +123,24 @@ class ExpressionGraphTest {
         }
     }
 
+    /**
+     * The numbers on the pictures are micrograd's {@code %.4f} as Python prints it: 2.00005 is
+     * stored as 2.0000499999999998835..., which Python rounds to 2.0000 (String.format gave 2.0001),
+     * and 0.00005 as 0.0000500000000000000024..., which rounds up; a negative number that rounds to
+     * zero keeps its sign.
+     */
+    @Test
+    void numbersReadAsPythonPrintsThem() {
+        for (double[] c : new double[][] {{2.00005, 2.0}, {0.00005, 0.0001}, {-0.00001, -0.0}}) {
+            ExpressionGraph graph = ExpressionGraph.of(new Value(c[0]));
+            String expected = "data " + (c[1] == 0 && 1 / c[1] < 0 ? "-0.0000" : String.format(java.util.Locale.ROOT,
+                    "%.4f", c[1]));
+            for (String picture : List.of(graph.toDot(), graph.toSvg())) {
+                assertTrue(picture.contains(expected), c[0] + " should read " + expected + ": " + picture);
+            }
+        }
+    }
+
     @Test
     void dotHasABoxPerValueAnOperationNodePerResultAndAnEdgePerOperand() {
         Value o = neuron();
