@@ -49,9 +49,9 @@
  *       {@link java.lang.NullPointerException} whose message is the parameter's name, unless the
  *       parameter's description says {@code null} is allowed; a method's own {@code @throws}
  *       lists the other exceptions. The one exception is {@code Value}'s arithmetic
- *       ({@code add}, {@code mul}, {@code sum}, ...), which makes millions of nodes a training step
- *       and leaves the check to the JVM: still at once, and its message names the parameter too
- *       ({@code Cannot read field "data" because "other" is null}).</li>
+ *       ({@code add}, {@code mul}, {@code sum}, ...), the first class a learner calls: its message
+ *       names the operation as well as the parameter, and what may be given instead
+ *       ({@code Value.add(other): other is null; give a Value, or a double for a constant}).</li>
  *   <li>A short name from a command line or a file becomes a constant through {@code fromId}
  *       ({@link io.github.microgpt.model.Engine#fromId}, {@link io.github.microgpt.model.Architecture#fromId},
  *       {@link io.github.microgpt.model.Precision#fromId}): any case, an unknown name an

@@ -365,7 +365,7 @@ public final class ExpressionGraph {
      * @return a snapshot of its graph
      */
     public static ExpressionGraph of(Value root) {
-        Objects.requireNonNull(root, "ExpressionGraph.of(root): root is null; give the Value whose graph to take");
+        Objects.requireNonNull(root, "root");
         List<Value> topo = root.topologicalOrder();
         Map<Value, Integer> ids = new IdentityHashMap<>();
         List<Node> nodes = new ArrayList<>(topo.size());
