@@ -37,7 +37,7 @@ class ValueRefusalsTest {
                 nullCase("Value.sub(other)", () -> A.sub((Value) null)),
                 nullCase("Value.div(other)", () -> A.div((Value) null)),
                 nullCase("Value.sum(values): values is null", () -> Value.sum((Value[]) null)),
-                nullCase("Value.sum(values): values[1] is null", () -> Value.sum(A, null, A))));
+                nullCase("Value.sum(values): values[1] is null", () -> Value.sum(A, null, A)));
     }
 
     private static DynamicTest nullCase(String expected, Executable call) {
