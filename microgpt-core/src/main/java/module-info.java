@@ -49,9 +49,9 @@
  *       {@link java.lang.NullPointerException} whose message is the parameter's name, unless the
  *       parameter's description says {@code null} is allowed; a method's own {@code @throws}
  *       lists the other exceptions. The one exception is {@code Value}'s arithmetic
- *       ({@code add}, {@code mul}, {@code sum}, ...), which makes millions of nodes a training step
- *       and leaves the check to the JVM: still at once, and its message names the parameter too
- *       ({@code Cannot read field "data" because "other" is null}).</li>
+ *       ({@code add}, {@code mul}, {@code sum}, ...), the first class a learner calls: its message
+ *       names the operation as well as the parameter, and what may be given instead
+ *       ({@code Value.add(other): other is null; give a Value, or a double for a constant}).</li>
  *   <li>A short name from a command line or a file becomes a constant through {@code fromId}
  *       ({@link io.github.microgpt.model.Engine#fromId}, {@link io.github.microgpt.model.Architecture#fromId},
  *       {@link io.github.microgpt.model.Precision#fromId}): any case, an unknown name an
@@ -73,14 +73,18 @@
  *       {@link io.github.microgpt.checkpoint.ResumedTraining}), is a final class with accessors
  *       and no public constructor, so that a minor release can add an accessor without breaking
  *       a program.</li>
- *   <li>Numbers are Java's {@code double}s, and where {@code microgpt.py}'s Python raises, they
- *       do not: {@code new Value(0).pow(-1)} is infinite where Python's {@code 0.0 ** -1} raises
- *       {@code ZeroDivisionError}, {@code new Value(1000).exp()} infinite where {@code math.exp}
- *       raises {@code OverflowError}, {@code new Value(-1).log()} NaN and {@code new Value(0).log()}
- *       minus infinity where {@code math.log} raises {@code ValueError}. Such a number spreads to
- *       everything computed from it, gradients included; the trainer stops at a loss that is not
- *       finite ({@link io.github.microgpt.train.TrainingDivergedException}) and the sampler at
- *       logits that are not ({@link io.github.microgpt.sample.NonFiniteLogitsException}).</li>
+ *   <li>Numbers are Java's {@code double}s, and where {@code microgpt.py}'s {@code Value} raises, so does
+ *       {@link io.github.microgpt.autograd.Value}: {@code new Value(0).log()} and {@code new Value(-1).log()}
+ *       throw an {@link java.lang.ArithmeticException} where Python's {@code math.log} raises
+ *       {@code ValueError}, {@code new Value(1000).exp()} where {@code math.exp} raises
+ *       {@code OverflowError}, {@code new Value(0).pow(-1)} (and a division by a {@code Value} of 0) where
+ *       {@code 0.0 ** -1} raises {@code ZeroDivisionError}, each naming the operation and its operand,
+ *       rather than a minus infinity or a NaN that would spread silently. A number that is not finite
+ *       can still arise (an addition that overflows, as in Python, a parameter set to NaN) and spreads
+ *       to everything computed from it, gradients included; the trainer stops at a loss that is not
+ *       finite ({@link io.github.microgpt.train.TrainingDivergedException}; a target's probability
+ *       that underflows to 0 gives an infinite loss in both engines) and the sampler at logits that
+ *       are not ({@link io.github.microgpt.sample.NonFiniteLogitsException}).</li>
  *   <li>Gradients are {@code grad} as in {@code microgpt.py}'s {@code p.grad}:
  *       {@link io.github.microgpt.autograd.Value#grad()},
  *       {@link io.github.microgpt.model.Parameters#grads()},

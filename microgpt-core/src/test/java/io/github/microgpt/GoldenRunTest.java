@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.github.microgpt.internal.PythonFormat;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.ParameterMatrix;
@@ -19,8 +20,6 @@ import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepEvent;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -125,8 +124,9 @@ class GoldenRunTest {
         assertEquals(strings(golden.getAsJsonArray("samples")), samples);
     }
 
+    /** Python's {@code f"{x:.4f}"}, as the command line prints it. */
     private static String fourDecimals(double x) {
-        return new BigDecimal(x).setScale(4, RoundingMode.HALF_EVEN).toPlainString();
+        return PythonFormat.fourDecimals(x);
     }
 
     private static List<String> strings(JsonArray array) {

@@ -1,5 +1,6 @@
 package io.github.microgpt.autograd;
 
+import io.github.microgpt.internal.PythonFormat;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -729,9 +730,13 @@ public final class ExpressionGraph {
         return String.format(Locale.ROOT, "%.1f", v);
     }
 
-    /** micrograd's {@code %.4f}, independent of the default locale. */
+    /**
+     * micrograd's {@code %.4f}, as Python prints it: the exact binary value rounded half to even
+     * (where {@code String.format} rounds its shortest decimal half up: {@code 2.00005} is
+     * {@code 2.0000} in Python and was {@code 2.0001} here), {@code inf} and {@code nan}.
+     */
     private static String fourDecimals(double v) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : notFinite(v);
+        return PythonFormat.fourDecimals(v);
     }
 
     /** Every digit of a number, for the tooltips. */
@@ -740,7 +745,7 @@ public final class ExpressionGraph {
     }
 
     /**
-     * A number that is not finite (1 / 0, log(0), an overflow) as Python writes it, {@code inf},
+     * A number that is not finite (an overflow, or a NaN set as data) as Python writes it, {@code inf},
      * {@code -inf} or {@code nan}, which a reader of micrograd knows, not Java's {@code Infinity}.
      */
     private static String notFinite(double v) {

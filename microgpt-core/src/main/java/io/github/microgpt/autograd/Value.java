@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.WeakHashMap;
 
@@ -37,6 +38,15 @@ import java.util.WeakHashMap;
  * {@code a / b = a * b^-1}), so that the results agree with the Python bit for bit. A plain
  * {@code double} operand is wrapped as a constant {@code Value} first, as Python does.
  * {@code tanh} is micrograd's, for neurons and lessons; the GPT does not use it.
+ *
+ * <p>Where {@code microgpt.py}'s {@code Value} raises, this one throws: {@code log} of 0 or of a
+ * negative number, {@code exp} or {@code pow} beyond the largest {@code double}, 0 to a negative
+ * power (and so a division by 0), each an {@link ArithmeticException} that names the operation,
+ * its operand and what Python raises. Java's arithmetic would go on with {@code -Infinity} or
+ * {@code NaN}, which then spread silently to every number computed from them, gradients
+ * included, far from the operation that made them; Python stops at that operation, and so does
+ * this class. A {@code NaN} or infinite operand is not refused (Python's {@code math.log(nan)} is
+ * {@code nan} too): it was made elsewhere (an addition that overflowed, a parameter set to it).
  *
  * <p>Every node records the {@link Operation} that made it ({@link #op()}) and may carry a
  * {@link #label()} for drawings; {@link ExpressionGraph} turns a result and everything it was
@@ -111,6 +121,11 @@ public final class Value {
         public Value[] sumsOfProducts(Value[][] w, Value[] x) {
             return Value.sumsOfProducts(w, x);
         }
+
+        @Override
+        public Value logOfProbability(Value p) {
+            return Value.logOf(p);
+        }
     }
 
     static {
@@ -168,8 +183,10 @@ public final class Value {
      *
      * @param other the right operand
      * @return a new node
+     * @throws NullPointerException if {@code other} is null
      */
     public Value add(Value other) {
+        Objects.requireNonNull(other, "Value.add(other): other is null; give a Value, or a double for a constant");
         return binary(data + other.data, Operation.ADD, this, 1.0, other, 1.0);
     }
 
@@ -178,39 +195,123 @@ public final class Value {
      *
      * @param other the right operand
      * @return a new node
+     * @throws NullPointerException if {@code other} is null
      */
     public Value mul(Value other) {
+        Objects.requireNonNull(other, "Value.mul(other): other is null; give a Value, or a double for a constant");
         return binary(data * other.data, Operation.MUL, this, other.data, other, data);
     }
 
     /**
      * Returns {@code this} raised to a constant power {@code k}; the local gradient is
      * {@code k * this^(k-1)}. Both powers use {@link Math#pow}, as Python's {@code **} uses the C
-     * library's {@code pow}.
+     * library's {@code pow}, and both are refused where Python's {@code float ** float} raises
+     * (the gradient's too: {@code microgpt.py} computes it when it makes the node, so
+     * {@code new Value(0).pow(0.5)} raises there, the slope of a square root at 0 being infinite).
      *
      * @param exponent the constant exponent {@code k}
      * @return a new node
+     * @throws ArithmeticException if {@code this} is 0 and a power is negative (Python's
+     *     {@code ZeroDivisionError}), a finite power is beyond the largest {@code double}
+     *     ({@code OverflowError}), or {@code this} is negative and {@code k} not a whole number (a
+     *     complex number in Python, which a {@code double} cannot hold)
      */
     public Value pow(double exponent) {
-        return unary(Math.pow(data, exponent), Operation.POW, this, exponent * Math.pow(data, exponent - 1));
+        return power(exponent, false);
+    }
+
+    /** {@link #pow}, or the reciprocal of a divisor, {@code this^-1}, whose refusal says so. */
+    private Value power(double exponent, boolean divisor) {
+        double result = Math.pow(data, exponent);
+        double slope = Math.pow(data, exponent - 1);
+        // Every refusal has a result that is not finite: one test on the path that is taken.
+        if (!Double.isFinite(result) || !Double.isFinite(slope)) {
+            refusePower(exponent, result, slope, divisor);
+        }
+        return unary(result, Operation.POW, this, exponent * slope);
+    }
+
+    /** Throws if {@link #power} is one that Python refuses; returns for a NaN or an infinite operand. */
+    private void refusePower(double exponent, double result, double slope, boolean divisor) {
+        if (divisor && data == 0) {
+            throw new ArithmeticException("Value.div: division by zero: the divisor is " + data + " (a / b is"
+                    + " computed as a * b ** -1, and Python's 0.0 ** -1 raises ZeroDivisionError)");
+        }
+        String prefix = divisor ? "Value.div: dividing by " + data + " (a / b is computed as a * b ** -1): "
+                : "Value.pow: ";
+        String why = powerRefusal(data, exponent, result);
+        if (why != null) {
+            throw new ArithmeticException(prefix + data + " ** " + exponent + " " + why);
+        }
+        why = powerRefusal(data, exponent - 1, slope);
+        if (why != null) {
+            throw new ArithmeticException(prefix + "its local gradient " + exponent + " * " + data + " ** "
+                    + (exponent - 1) + " cannot be computed: " + data + " ** " + (exponent - 1) + " " + why);
+        }
+    }
+
+    /**
+     * Why Python's {@code base ** exponent} raises where {@link Math#pow} gave {@code result}, or
+     * null where it does not (an operand that is NaN or infinite, a result that underflows to 0).
+     */
+    private static String powerRefusal(double base, double exponent, double result) {
+        if (Double.isFinite(result)) {
+            return null;
+        }
+        if (base == 0 && exponent < 0) {
+            return "divides by zero: 0 cannot be raised to a negative power (Python raises ZeroDivisionError)";
+        }
+        if (!Double.isFinite(base) || !Double.isFinite(exponent)) {
+            return null;
+        }
+        if (base < 0 && exponent != Math.rint(exponent)) {
+            return "is not a real number: a negative number cannot be raised to a power that is not a whole number"
+                    + " (Python's result is a complex number, which a double cannot hold)";
+        }
+        return "overflows: it is beyond the largest double, about 1.8e308 (Python raises OverflowError)";
     }
 
     /**
      * Returns the natural logarithm of {@code this}; the local gradient is {@code 1 / this}.
      *
      * @return a new node
+     * @throws ArithmeticException if {@code this} is 0 or negative, where the logarithm is not
+     *     defined (Python's {@code math.log} raises {@code ValueError: math domain error}; Java's
+     *     would be minus infinity or NaN). A NaN is passed on, as Python's {@code math.log} does.
      */
     public Value log() {
-        return unary(Math.log(data), Operation.LOG, this, 1 / data);
+        if (data <= 0) {
+            throw new ArithmeticException("Value.log: log(" + data + ") is not defined: the logarithm is defined for"
+                    + " positive numbers only (Python's math.log raises ValueError: math domain error)");
+        }
+        return logOf(this);
+    }
+
+    /**
+     * The node of {@code log(p)} for any {@code p}, minus infinity at 0: for the loss of a model,
+     * {@code -log(p)}, where a probability that underflowed to 0 in a diverging run must give an
+     * infinite loss, as the array engine's does, for the trainer to stop with its own message.
+     */
+    static Value logOf(Value p) {
+        return unary(Math.log(p.data), Operation.LOG, p, 1 / p.data);
     }
 
     /**
      * Returns {@code e^this}; the local gradient is {@code e^this} again.
      *
      * @return a new node
+     * @throws ArithmeticException if {@code this} is finite and {@code e^this} is beyond the
+     *     largest {@code double}, that is {@code this} above about 709.78 (Python's
+     *     {@code math.exp} raises {@code OverflowError: math range error}; Java's would be
+     *     infinite). {@code exp} of infinity is infinity, as in Python.
      */
     public Value exp() {
         double e = Math.exp(data);
+        if (e == Double.POSITIVE_INFINITY && data != Double.POSITIVE_INFINITY) {
+            throw new ArithmeticException("Value.exp: exp(" + data + ") overflows: e^x is beyond the largest double,"
+                    + " about 1.8e308, for x above about 709.78 (Python's math.exp raises OverflowError: math range"
+                    + " error)");
+        }
         return unary(e, Operation.EXP, this, e);
     }
 
@@ -273,8 +374,10 @@ public final class Value {
      *
      * @param other the right operand
      * @return a new node
+     * @throws NullPointerException if {@code other} is null
      */
     public Value sub(Value other) {
+        Objects.requireNonNull(other, "Value.sub(other): other is null; give a Value, or a double for a constant");
         return add(other.neg());
     }
 
@@ -293,9 +396,15 @@ public final class Value {
      *
      * @param other the divisor
      * @return a new node
+     * @throws NullPointerException if {@code other} is null
+     * @throws ArithmeticException if {@code other} is 0 (Python's {@code 0.0 ** -1} raises
+     *     {@code ZeroDivisionError}), or so small that {@code other^-1} or its local gradient
+     *     {@code -1 * other^-2} is beyond the largest {@code double} (about {@code 1e-154}; Python
+     *     raises {@code OverflowError}), as {@link #pow} refuses
      */
     public Value div(Value other) {
-        return mul(other.pow(-1));
+        Objects.requireNonNull(other, "Value.div(other): other is null; give a Value, or a double for a constant");
+        return mul(other.power(-1, true));
     }
 
     /**
@@ -305,9 +414,24 @@ public final class Value {
      *
      * @param constant the divisor
      * @return a new node
+     * @throws ArithmeticException if {@code constant} is 0 (Python's {@code 0 ** -1} raises
+     *     {@code ZeroDivisionError}) or so small that its reciprocal is beyond the largest
+     *     {@code double} ({@code OverflowError})
      */
     public Value div(double constant) {
-        return mul(Math.pow(constant, -1));
+        double reciprocal = Math.pow(constant, -1);
+        if (!Double.isFinite(reciprocal)) {
+            if (constant == 0) {
+                throw new ArithmeticException("Value.div: division by zero: the constant divisor is " + constant
+                        + " (a / c is computed as a * c ** -1, and Python's 0 ** -1 raises ZeroDivisionError)");
+            }
+            String why = powerRefusal(constant, -1, reciprocal);
+            if (why != null) {
+                throw new ArithmeticException("Value.div: dividing by the constant " + constant + " (a / c is computed"
+                        + " as a * c ** -1): " + constant + " ** -1.0 " + why);
+            }
+        }
+        return mul(reciprocal);
     }
 
     /**
@@ -321,10 +445,19 @@ public final class Value {
      * @param values the values to add; at least one
      * @return a new node holding the sum
      * @throws IllegalArgumentException if {@code values} is empty
+     * @throws NullPointerException if {@code values} or one of its elements is null (checked
+     *     before any node is made)
      */
     public static Value sum(Value... values) {
+        Objects.requireNonNull(values, "Value.sum(values): values is null; give at least one Value");
         if (values.length == 0) {
             throw new IllegalArgumentException("Value.sum needs at least one value");
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == null) {
+                throw new NullPointerException("Value.sum(values): values[" + i + "] is null; every value to add"
+                        + " must be a Value");
+            }
         }
         Value total = values[0].add(0.0);
         for (int i = 1; i < values.length; i++) {

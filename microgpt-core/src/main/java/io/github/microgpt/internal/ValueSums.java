@@ -4,7 +4,9 @@ import io.github.microgpt.autograd.Value;
 import java.util.Objects;
 
 /**
- * The compact sums of products of {@link Value}, for {@code ValueOps} in the model package: only
+ * The compact sums of products of {@link Value}, for {@code ValueOps} in the model package (and
+ * the one other node the model package makes that {@code Value}'s API does not offer, the
+ * logarithm of a probability that may be 0: {@link #logOfProbability}): only
  * {@code Value} can make such a node (it writes the node's private fields), and {@code ValueOps}
  * is in another package, so {@code Value} hands this door to its own package-private methods
  * over when it is initialised. Public methods on {@code Value} would do the same, but would
@@ -171,4 +173,18 @@ public abstract class ValueSums {
      * @return one node per row
      */
     public abstract Value[] sumsOfProducts(Value[][] w, Value[] x);
+
+    /**
+     * The node of {@code log(p)} for a probability {@code p}, the same node as
+     * {@code p.log()} makes, but minus infinity where {@code p} is 0 instead of the
+     * {@code ArithmeticException} of {@link Value#log()}: for the loss of a language model,
+     * {@code -log(p)}. A run that diverges can drive the probability of a target to 0 (the
+     * softmax of logits far apart underflows); its loss must then be infinite, as the array
+     * engine's is, so that the trainer stops it with its own message, which names the step and
+     * the document.
+     *
+     * @param p the probability of the target
+     * @return the node
+     */
+    public abstract Value logOfProbability(Value p);
 }

@@ -5,6 +5,7 @@ import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.internal.ValueGraphs;
+import io.github.microgpt.internal.ValueSums;
 import io.github.microgpt.random.RandomSource;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -67,6 +68,9 @@ import java.util.function.LongUnaryOperator;
  * reader on another thread (see {@link LanguageModel}).
  */
 public abstract class ValueLanguageModel implements LanguageModel {
+
+    /** The log of a probability that may be 0, which only {@code Value} can make; see {@link #loss}. */
+    private static final ValueSums LOSS_NODES = ValueSums.get();
 
     private final GptConfig config;
     private final int vocabSize;
@@ -257,6 +261,11 @@ public abstract class ValueLanguageModel implements LanguageModel {
      * to get the gradients, or draw the graph with
      * {@link io.github.microgpt.autograd.ExpressionGraph}.
      *
+     * <p>Where the probability of a target is 0 (the softmax of a diverging model underflows),
+     * the loss is infinite, as the array engine's is, and not the {@link ArithmeticException}
+     * of {@link Value#log()}: the trainer then stops with its
+     * {@link io.github.microgpt.train.TrainingDivergedException}, which names the step.
+     *
      * @param tokens a tokenized document
      * @param first the first position whose prediction counts
      * @param end one past the last such position
@@ -285,7 +294,9 @@ public abstract class ValueLanguageModel implements LanguageModel {
                 continue;
             }
             Value[] probs = ValueOps.softmax(logits);
-            Value lossT = probs[tokens[posId + 1]].log().neg();
+            // -log(p), as p.log().neg() builds it; a p that underflowed to 0 gives an infinite
+            // loss (as the array engine's), where Value.log refuses 0 as Python does.
+            Value lossT = LOSS_NODES.logOfProbability(probs[tokens[posId + 1]]).neg();
             losses[posId - first] = lossT;
             if (predictions != null) {
                 for (int i = 0; i < distribution.length; i++) {

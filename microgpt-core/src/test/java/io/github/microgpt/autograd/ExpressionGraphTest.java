@@ -107,16 +107,37 @@ class ExpressionGraphTest {
         });
     }
 
-    /** 1 / 0 and what flows from it read as Python writes them, inf and nan, in both pictures. */
+    /**
+     * An overflow (1e308 * 10, inf in Python too: only log, exp and pow refuse) and what flows from
+     * it read as Python writes them, inf and nan, in both pictures.
+     */
     @Test
     void numbersThatAreNotFiniteReadInfAndNanNotInfinity() {
-        Value x = new Value(0).label("x");
-        Value o = x.pow(-1).mul(x);   // inf, then 0 * inf = nan
+        Value x = new Value(1e308).label("x");
+        Value o = x.mul(10.0).mul(new Value(0));   // inf, then inf * 0 = nan
         o.backward();
         ExpressionGraph graph = ExpressionGraph.of(o);
         for (String picture : List.of(graph.toDot(), graph.toSvg())) {
             assertTrue(picture.contains("data inf") && picture.contains("data nan"), picture);
             assertFalse(picture.contains("Infinity") || picture.contains("NaN"), picture);
+        }
+    }
+
+    /**
+     * The numbers on the pictures are micrograd's {@code %.4f} as Python prints it: 2.00005 is
+     * stored as 2.0000499999999998835..., which Python rounds to 2.0000 (String.format gave 2.0001),
+     * and 0.00005 as 0.0000500000000000000024..., which rounds up; a negative number that rounds to
+     * zero keeps its sign.
+     */
+    @Test
+    void numbersReadAsPythonPrintsThem() {
+        for (double[] c : new double[][] {{2.00005, 2.0}, {0.00005, 0.0001}, {-0.00001, -0.0}}) {
+            ExpressionGraph graph = ExpressionGraph.of(new Value(c[0]));
+            String expected = "data " + (c[1] == 0 && 1 / c[1] < 0 ? "-0.0000" : String.format(java.util.Locale.ROOT,
+                    "%.4f", c[1]));
+            for (String picture : List.of(graph.toDot(), graph.toSvg())) {
+                assertTrue(picture.contains(expected), c[0] + " should read " + expected + ": " + picture);
+            }
         }
     }
 

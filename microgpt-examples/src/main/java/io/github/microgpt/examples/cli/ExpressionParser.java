@@ -63,7 +63,8 @@ final class ExpressionParser {
      * @param variables the leaves the names refer to
      * @return the result, labelled {@code out}
      * @throws IllegalArgumentException naming the column and what was expected, for a syntax
-     *     error or a name that is neither a variable nor a function
+     *     error or a name that is neither a variable nor a function; naming the column and why, for
+     *     an operation that {@link Value} refuses as Python does ({@code log(0)}, a division by 0)
      */
     static Value parse(String text, Map<String, Value> variables) {
         ExpressionParser parser = new ExpressionParser(text, variables);
@@ -97,10 +98,13 @@ final class ExpressionParser {
         Value value = unary();
         while (true) {
             skipSpaces();
+            int at = pos;
             if (accept('*')) {
                 value = value.mul(counted(unary()));
             } else if (accept('/')) {
-                value = value.div(counted(unary()));
+                Value dividend = value;
+                Value divisor = counted(unary());
+                value = computed(at, "the division", () -> dividend.div(divisor));
             } else {
                 return value;
             }
@@ -125,6 +129,7 @@ final class ExpressionParser {
     private Value power() {
         Value base = primary();
         skipSpaces();
+        int at = pos;
         if (accept('^')) {
             skipSpaces();
             boolean negative = accept('-');
@@ -134,7 +139,8 @@ final class ExpressionParser {
                 throw unexpected("a number after '^' (the exponent must be a constant)");
             }
             double exponent = number();
-            return counted(base).pow(negative ? -exponent : exponent);
+            double k = negative ? -exponent : exponent;
+            return computed(at, "the power", () -> counted(base).pow(k));
         }
         return base;
     }
@@ -173,12 +179,12 @@ final class ExpressionParser {
                     throw unexpected("')'");
                 }
                 counted(argument);
-                return switch (name) {
+                return computed(start, name + "(...)", () -> switch (name) {
                     case "tanh" -> argument.tanh();
                     case "relu" -> argument.relu();
                     case "exp" -> argument.exp();
                     default -> argument.log();
-                };
+                });
             }
             Value variable = variables.get(name);
             if (variable == null) {
@@ -353,6 +359,20 @@ final class ExpressionParser {
                     + expected);
         }
         return error("'" + here() + "'", expected);
+    }
+
+    /**
+     * Makes the node of an operation, saying where it is when {@link Value} refuses it as
+     * {@code microgpt.py} does ({@code log(0)}, a division by 0, an {@code exp} that overflows):
+     * the operands are the user's numbers, so it is a mistake in the input, told in one line.
+     */
+    private static Value computed(int column, String what, java.util.function.Supplier<Value> operation) {
+        try {
+            return operation.get();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("cannot compute " + what + " at column " + (column + 1)
+                    + " of the expression: " + e.getMessage(), e);
+        }
     }
 
     private IllegalArgumentException error(String found, String expected) {

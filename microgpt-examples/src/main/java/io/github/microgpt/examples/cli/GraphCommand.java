@@ -253,8 +253,10 @@ public final class GraphCommand implements Callable<Integer> {
     /**
      * Why the graph holds a number that is not finite, in a line for each of its data and its
      * grads, or none when every number is finite. It names the first node whose operands are
-     * finite but whose value is not (a division by zero, the log of zero, an overflow), or the
-     * first grad that is not; everything computed from it is inf or nan in turn.
+     * finite but whose value is not (an addition or a multiplication that overflows: a division
+     * by zero, the log of zero or an {@code exp} that overflows never get here, as {@link Value}
+     * refuses them as Python does and the expression is refused), or the first grad that is not;
+     * everything computed from it is inf or nan in turn.
      *
      * @param graph the graph
      * @param backward whether backward() ran, so that the grads are worth a note
@@ -266,7 +268,7 @@ public final class GraphCommand implements Callable<Integer> {
             double[] operands = operandData(graph, node);
             if (!Double.isFinite(node.data()) && java.util.Arrays.stream(operands).allMatch(Double::isFinite)) {
                 notes.add("note: " + name(node) + " = " + formula(graph, node) + " is "
-                        + number(node.data()) + ": " + whyNotFinite(node.op(), operands, node.data())
+                        + number(node.data()) + ": it is beyond the largest number a double holds (about 1.8e308)"
                         + "; every number computed from it is inf or nan too");
                 return notes;
             }
@@ -280,30 +282,13 @@ public final class GraphCommand implements Callable<Integer> {
                 String why = Double.isFinite(edge.localGrad())
                         ? "the sum is beyond the largest number a double holds (about 1.8e308)"
                         : "the slope of " + name(parent) + " = " + formula(graph, parent) + " at "
-                                + name(child) + " = " + number(child.data()) + " is " + number(edge.localGrad())
-                                + (parent.op() == Operation.POW && child.data() == 0
-                                        ? " (the slope of x^k, k * x^(k-1), divides by zero at 0 when k < 1)" : "");
+                                + name(child) + " = " + number(child.data()) + " is " + number(edge.localGrad());
                 notes.add("note: " + name(child) + ".grad is " + number(step.childGradAfter()) + ": " + why
                         + "; the grads computed from it are inf or nan too");
                 return notes;
             }
         }
         return notes;
-    }
-
-    private static String whyNotFinite(Operation op, double[] operands, double value) {
-        double x = operands.length > 0 ? operands[0] : 0;
-        if (op == Operation.POW && x == 0) {
-            return "0 to a negative power divides by zero";
-        }
-        if (Double.isNaN(value) && (op == Operation.POW || op == Operation.LOG) && x < 0) {
-            return op == Operation.LOG ? "the log of a negative number is not a real number"
-                    : "a negative number to a fractional power is not a real number";
-        }
-        if (op == Operation.LOG && x == 0) {
-            return "log(0) is minus infinity";
-        }
-        return "it is beyond the largest number a double holds (about 1.8e308)";
     }
 
     /** A node as its operation of its operands: {@code n2 * n3}, {@code exp(x)}. */

@@ -47,50 +47,56 @@ class GraphCommandTest {
     }
 
     /**
-     * A division by zero, the log of zero, an overflow: the numbers that are not finite read as
-     * Python writes them (inf, -inf, nan), not as Java's Infinity, a very large one has an
-     * exponent rather than 309 digits, and a note says where the first one came from and why.
+     * An overflow (a multiplication beyond 1.8e308, inf in Python too): the numbers that are not
+     * finite read as Python writes them (inf, nan), not as Java's Infinity, a very large one has
+     * an exponent rather than 309 digits, and a note says where the first one came from and why.
      */
     @Test
     void numbersThatAreNotFiniteAreShownAsPythonShowsThemWithANoteThatSaysWhy() {
-        Cli.Result division = Cli.run("graph", "--expr", "1/x", "--var", "x=0");
-        assertEquals(0, division.exitCode(), division.toString());
-        assertEquals(List.of(
-                "nodes (children before parents):",
-                "  n0   leaf            data     1.0000   grad        inf",
-                "  x    leaf            data     0.0000   grad       -inf",
-                "  n2   pow    x        data        inf   grad     1.0000",
-                "  out  *      n0,n2    data        inf   grad     1.0000",
-                "backward (from the result to the leaves):",
-                "  out.grad = 1",
-                "  n0.grad += inf * 1.0000  (local * out.grad)  -> inf",
-                "  n2.grad += 1.0000 * 1.0000  (local * out.grad)  -> 1.0000",
-                "  x.grad += -inf * 1.0000  (local * n2.grad)  -> -inf",
-                "note: n2 = pow(x) is inf: 0 to a negative power divides by zero; every number computed from it is "
-                        + "inf or nan too",
-                ""), division.stdoutLines());
-        String[][] cases = {
-            {"log(x)", "x=0", "note: out = log(x) is -inf: log(0) is minus infinity"},
-            {"log(x)", "x=-1", "note: out = log(x) is nan: the log of a negative number is not a real number"},
-            {"x^0.5", "x=-2", "note: out = pow(x) is nan: a negative number to a fractional power is not a real"},
-            {"exp(x)", "x=1000", "note: out = exp(x) is inf: it is beyond the largest number a double holds"},
-            {"x*1e308*10", "x=1", "note: out = n2 * n3 is inf: it is beyond the largest number a double holds"},
-            {"x^0.5", "x=0", "note: x.grad is inf: the slope of out = pow(x) at x = 0.0000 is inf (the slope of x^k"},
-            {"x^0", "x=0", "note: x.grad is nan: the slope of out = pow(x) at x = 0.0000 is nan"},
-        };
-        for (String[] c : cases) {
-            Cli.Result result = Cli.run("graph", "--expr", c[0], "--var", c[1]);
-            assertEquals(0, result.exitCode(), result.toString());
-            assertTrue(result.stdout().contains("\n" + c[2]), c[0] + " at " + c[1] + ": " + result.stdout());
-            assertFalse(result.stdout().contains("Infinity") || result.stdout().contains("NaN"), result.stdout());
-        }
         Cli.Result large = Cli.run("graph", "--expr", "x*1e308*10", "--var", "x=1");
+        assertEquals(0, large.exitCode(), large.toString());
         assertTrue(large.stdoutLines().contains("  n2   *      x,n1     data 1.0000e+308   grad    10.0000"),
                 large.stdout());
+        assertTrue(large.stdout().contains("\nnote: out = n2 * n3 is inf: it is beyond the largest number a double"
+                + " holds"), large.stdout());
+        assertFalse(large.stdout().contains("Infinity") || large.stdout().contains("NaN"), large.stdout());
+        Cli.Result grad = Cli.run("graph", "--expr", "x*1e200*1e200", "--var", "x=1e-300");
+        assertTrue(grad.stdout().contains("\nnote: x.grad is inf: the sum is beyond the largest number a double holds"),
+                grad.stdout());
         Cli.Result fine = Cli.run(NEURON);
         assertFalse(fine.stdout().contains("note:"), "no note when every number is finite: " + fine.stdout());
-        Cli.Result before = Cli.run("graph", "--expr", "x^0.5", "--var", "x=0", "--no-backward");
-        assertFalse(before.stdout().contains("note:"), "no grad, no note about one: " + before.stdout());
+    }
+
+    /**
+     * What microgpt.py's Value refuses (Python raises ZeroDivisionError, ValueError, OverflowError)
+     * is a mistake in the expression: one line that says where and why, exit code 2, no stack
+     * trace and no graph of infinities.
+     */
+    @Test
+    void whatPythonRefusesIsOneLineThatSaysWhereAndWhy() {
+        String[][] cases = {
+            {"1/x", "x=0", "--expr: cannot compute the division at column 2 of the expression: Value.div: division"
+                    + " by zero: the divisor is 0.0 (a / b is computed as a * b ** -1, and Python's 0.0 ** -1 raises"
+                    + " ZeroDivisionError)"},
+            {"1 + log(x)", "x=0", "--expr: cannot compute log(...) at column 5 of the expression: Value.log: log(0.0)"
+                    + " is not defined: the logarithm is defined for positive numbers only (Python's math.log raises"
+                    + " ValueError: math domain error)"},
+            {"log(x)", "x=-1", "--expr: cannot compute log(...) at column 1 of the expression: Value.log: log(-1.0)"},
+            {"x^0.5", "x=-2", "--expr: cannot compute the power at column 2 of the expression: Value.pow: -2.0 ** 0.5"
+                    + " is not a real number"},
+            {"exp(x)", "x=1000", "--expr: cannot compute exp(...) at column 1 of the expression: Value.exp:"
+                    + " exp(1000.0) overflows"},
+            {"x ^ 0.5", "x=0", "--expr: cannot compute the power at column 3 of the expression: Value.pow: its local"
+                    + " gradient 0.5 * 0.0 ** -0.5 cannot be computed"},
+            {"x^0", "x=0", "--expr: cannot compute the power at column 2 of the expression: Value.pow: its local"
+                    + " gradient 0.0 * 0.0 ** -1.0 cannot be computed"},
+        };
+        for (String[] c : cases) {
+            String[] args = {"graph", "--expr", c[0], "--var", c[1]};
+            Cli.Result result = Cli.run(args);
+            Cli.assertOneLineError(result, 2, "microgpt: " + c[2], "microgpt graph", args);
+            assertEquals("", result.stdout(), result.toString());
+        }
     }
 
     /** An --out under a file (a/b.svg where a is a file) says so, as --save does, not that a directory is missing. */
@@ -107,12 +113,12 @@ class GraphCommandTest {
     void aPictureOfNumbersThatAreNotFiniteSaysInfAndTheNoteGoesToStderr(@TempDir Path dir) throws Exception {
         for (String name : List.of("g.svg", "g.dot")) {
             Path out = dir.resolve(name);
-            Cli.Result result = Cli.run("graph", "--expr", "1/x", "--var", "x=0", "--out", out.toString());
+            Cli.Result result = Cli.run("graph", "--expr", "x*1e308*10", "--var", "x=1", "--out", out.toString());
             assertEquals(0, result.exitCode(), result.toString());
-            assertEquals("microgpt: note: n2 = pow(x) is inf: 0 to a negative power divides by zero; every number "
-                    + "computed from it is inf or nan too\n", result.stderr());
+            assertEquals("microgpt: note: out = n2 * n3 is inf: it is beyond the largest number a double holds (about"
+                    + " 1.8e308); every number computed from it is inf or nan too\n", result.stderr());
             String picture = Files.readString(out);
-            assertTrue(picture.contains("data inf") && picture.contains("grad -inf"), picture);
+            assertTrue(picture.contains("data inf") && picture.contains("grad inf"), picture);
             assertFalse(picture.contains("Infinity"), picture);
         }
     }
