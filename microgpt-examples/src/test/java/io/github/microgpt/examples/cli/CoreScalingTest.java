@@ -25,7 +25,13 @@ class CoreScalingTest {
         List<Integer> expected = MemoryBandwidth.threadCounts(List.of(2, 1));
         assertEquals(expected, measurement.rates().stream().map(CoreScaling.Rate::threads).toList());
         for (CoreScaling.Rate rate : measurement.rates()) {
-            assertEquals(CoreScaling.ROUNDS, rate.rounds().length);
+            // ROUNDS quiet rounds; or, where this JVM's compiler worked during too many (a busy test
+            // JVM), every round ran counts and none is set aside (ControlRounds).
+            int rounds = rate.rounds().length;
+            assertTrue(rounds == CoreScaling.ROUNDS
+                    || rounds > CoreScaling.ROUNDS && measurement.setAside() == 0 && measurement.compilerRounds() > 0,
+                    rate.threads() + " threads: " + rounds + " rounds, " + measurement.setAside() + " set aside, "
+                            + measurement.compilerRounds() + " with the compiler at work");
             for (double round : rate.rounds()) {
                 assertTrue(round > 0 && Double.isFinite(round), rate.toString());
             }

@@ -112,7 +112,11 @@ class MemoryBandwidthTest {
         assertEquals(MemoryBandwidth.BUFFER_BYTES, measurement.bufferBytes());
         assertTrue(measurement.seconds() > 0 && Double.isFinite(measurement.seconds()), measurement.toString());
         for (MemoryBandwidth.Bandwidth b : measurement.bandwidths()) {
-            assertEquals(MemoryBandwidth.ROUNDS, b.rounds().length, "threads " + b.threads());
+            // ROUNDS quiet rounds; or, where this JVM's compiler worked during too many (a busy test
+            // JVM), every round ran counts and none is set aside (ControlRounds).
+            int rounds = b.rounds().length;
+            assertTrue(rounds == MemoryBandwidth.ROUNDS || rounds > MemoryBandwidth.ROUNDS && measurement.setAside() == 0,
+                    "threads " + b.threads() + ": " + rounds + " rounds, " + measurement.setAside() + " set aside");
             for (double rate : b.rounds()) {
                 assertTrue(rate > 0 && Double.isFinite(rate), "threads " + b.threads() + ": " + rate);
             }
