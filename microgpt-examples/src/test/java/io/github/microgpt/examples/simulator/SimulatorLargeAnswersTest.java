@@ -40,7 +40,7 @@ class SimulatorLargeAnswersTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     /** Long limits, so that the stalled readers stay stalled; two large answers at once. */
     private static final ServerLimits LIMITS = new ServerLimits(Duration.ofSeconds(60), Duration.ofSeconds(60),
-            64 * 1024, 200, Duration.ofSeconds(60), 16, Duration.ofSeconds(60), 16, 64 * 1024, 2, 128);
+            64 * 1024, 200, Duration.ofSeconds(60), 16, Duration.ofSeconds(60), 16, 64 * 1024, 2, 128, 64L * 1024 * 1024);
 
     @TempDir
     Path checkpoints;

@@ -40,10 +40,10 @@ class SimulatorSlowClientTest {
 
     /** Short limits, so that the cut-offs happen within the test. */
     private static final ServerLimits SHORT = new ServerLimits(Duration.ofMillis(1500), Duration.ofSeconds(3),
-            64 * 1024, 200, Duration.ofMillis(500), 16, Duration.ofSeconds(2), 16, 64 * 1024, 2, 128);
+            64 * 1024, 200, Duration.ofMillis(500), 16, Duration.ofSeconds(2), 16, 64 * 1024, 2, 128, 64L * 1024 * 1024);
     /** Long limits, so that the stalled clients are still stalled while the others are served. */
     private static final ServerLimits LONG = new ServerLimits(Duration.ofSeconds(60), Duration.ofSeconds(60),
-            64 * 1024, 200, Duration.ofSeconds(60), 16, Duration.ofSeconds(60), 16, 64 * 1024, 2, 128);
+            64 * 1024, 200, Duration.ofSeconds(60), 16, Duration.ofSeconds(60), 16, 64 * 1024, 2, 128, 64L * 1024 * 1024);
     /** How long any single wait in these tests may take before the test fails (never reached when all is well). */
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
