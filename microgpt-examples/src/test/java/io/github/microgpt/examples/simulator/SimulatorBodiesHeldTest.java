@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.examples.simulator.RawHttp.Outcome;
-import io.github.microgpt.text.Documents;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,8 +36,7 @@ class SimulatorBodiesHeldTest {
     @Test
     void bodiesBeyondTheBoundAreRefusedWhileTheOthersWaitAndTakenAgainOnceTheyAreAnswered(@TempDir Path checkpoints)
             throws Exception {
-        SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
-                new CheckpointStore(checkpoints));
+        SimulatorSession session = Fixtures.embeddedSession(checkpoints);
         try (SimulatorServer server = SimulatorServer.start(session, 0, THREE_BODIES)) {
             CountDownLatch release = new CountDownLatch(1);
             ExecutorService threads = Executors.newFixedThreadPool(4);
@@ -115,7 +113,7 @@ class SimulatorBodiesHeldTest {
 
     /** The bytes are given back when the answer has been sent, which may be just after the client has read it. */
     private static void awaitNoBodyHeld(SimulatorServer server) throws InterruptedException {
-        Fixtures.awaitCount(() -> server.bodyBytesHeld() == 0 ? 1 : 0, 1,
-                "no body is held once every request is answered (held: " + server.bodyBytesHeld() + " bytes)");
+        Fixtures.await(() -> server.bodyBytesHeld() == 0,
+                () -> "no body is held once every request is answered (held: " + server.bodyBytesHeld() + " bytes)");
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.examples.simulator.RawHttp.Outcome;
-import io.github.microgpt.text.Documents;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -136,8 +135,7 @@ class SimulatorWaitingChangesTest {
 
     @Test
     void aChangeWaitingForTheWorkerIsNotCutOffAtTheIdleLimit(@TempDir Path checkpoints) throws Exception {
-        SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
-                new CheckpointStore(checkpoints));
+        SimulatorSession session = Fixtures.embeddedSession(checkpoints);
         try (SimulatorServer server = SimulatorServer.start(session, 0, SHORT_IDLE)) {
             CountDownLatch release = new CountDownLatch(1);
             ExecutorService threads = Executors.newFixedThreadPool(2);
