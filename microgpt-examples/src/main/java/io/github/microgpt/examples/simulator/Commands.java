@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -70,6 +71,20 @@ final class Commands {
      *     or a Stop came while it waited
      */
     CompletableFuture<Snapshot> run(Requests.Step request) {
+        return run(request, () -> false);
+    }
+
+    /**
+     * Run, as {@link #run(Requests.Step)}, unless nobody waits for it when its turn comes: a Run
+     * asked for by a page that has gone trains nothing ({@link SimulatorSession#submit(Supplier,
+     * BooleanSupplier)}).
+     *
+     * @param request the mode, and Num steps if it is to change
+     * @param abandoned asked when the Run's turn comes: true if its page has gone
+     * @return the state as the run starts, when its turn has come; failed as {@link #run(Requests.Step)}
+     *     is, or with {@link SimulatorSession.Abandoned} if its page had gone
+     */
+    CompletableFuture<Snapshot> run(Requests.Step request, BooleanSupplier abandoned) {
         long number = session.askRun();
         return session.submit(() -> session.change(s -> {
             s.requireNotStopped(number);
@@ -77,7 +92,7 @@ final class Commands {
             requireUnfinished(s);
             s.note(null);
             s.startRun(request.stepMode(), number);
-        }));
+        }), abandoned);
     }
 
     /**

@@ -37,25 +37,37 @@ import java.time.Duration;
  *     answered 503 with {@code Retry-After}. It must be smaller than {@code maxConnections}, so
  *     that connections are left for the pages' reads (the state, the event stream) while the
  *     queue is full
+ * @param maxBodyBytesHeld the most bytes of request bodies held at once, across every connection
+ *     ({@link RequestBodies}): a body is held from its first byte until its request is answered,
+ *     through its change's wait for its turn. Each body is at most {@code maxBodyBytes}, but
+ *     without this bound their sum was not: 200 connections of 8 MiB bodies ran the heap out. A
+ *     body that does not fit beside those held is answered 503 with {@code Retry-After}; it must
+ *     be at least {@code maxBodyBytes}, so that a body of the largest size can ever be taken
  */
 record ServerLimits(Duration idleTimeout, Duration requestTimeout, int maxBodyBytes, int maxConnections,
                     Duration crowdedIdleTimeout, int maxEventStreams, Duration eventWriteTimeout, int threads,
-                    int sendBufferBytes, int maxLargeAnswers, int maxWaitingChanges) {
+                    int sendBufferBytes, int maxLargeAnswers, int maxWaitingChanges, long maxBodyBytesHeld) {
 
     /** The limits of {@code microgpt simulator}. */
     static final ServerLimits DEFAULTS = new ServerLimits(Duration.ofSeconds(30), Duration.ofSeconds(30),
-            8 * 1024 * 1024, 200, Duration.ofSeconds(2), 64, Duration.ofSeconds(10), 16, 256 * 1024, 2, 128);
+            8 * 1024 * 1024, 200, Duration.ofSeconds(2), 64, Duration.ofSeconds(10), 16, 256 * 1024, 2, 128,
+            64L * 1024 * 1024);
 
     /**
-     * Checks that the waiting changes leave connections for reads.
+     * Checks that the waiting changes leave connections for reads, and that a body of the largest
+     * size fits in the bodies held at once.
      *
      * @throws IllegalArgumentException if {@code maxWaitingChanges} is not from 1 to
-     *     {@code maxConnections - 1}
+     *     {@code maxConnections - 1}, or {@code maxBodyBytesHeld} is less than {@code maxBodyBytes}
      */
     ServerLimits {
         if (maxWaitingChanges < 1 || maxWaitingChanges >= maxConnections) {
             throw new IllegalArgumentException("maxWaitingChanges must be from 1 to maxConnections - 1 ("
                     + (maxConnections - 1) + "), so that connections are left for reads; got " + maxWaitingChanges);
+        }
+        if (maxBodyBytesHeld < maxBodyBytes) {
+            throw new IllegalArgumentException("maxBodyBytesHeld must be at least maxBodyBytes (" + maxBodyBytes
+                    + "), so that a body of the largest size can be taken; got " + maxBodyBytesHeld);
         }
     }
 

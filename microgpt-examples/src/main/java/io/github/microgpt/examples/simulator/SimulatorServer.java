@@ -26,7 +26,7 @@ import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -37,8 +37,8 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.handler.SizeLimitHandler;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -71,7 +71,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * change is a request being handled, whose connection Jetty's idle limit does not end, so it is
  * not cut off however long it waits; instead at most {@link ServerLimits#maxWaitingChanges()}
  * changes wait at once, one more is refused at once with 503 and {@code Retry-After: 1}, and a
- * change that waited 30 s without its turn coming is refused with 503 without being made.
+ * change that waited 30 s without its turn coming is refused with 503 without being made. A
+ * Run, Step, Gen Step or Generate whose client has closed its connection by the time its turn
+ * comes is not made; a Reset, Save or Load is ({@link SimulatorSession}'s "A page that has gone",
+ * {@link #clientGone}).
+ *
+ * <p>Each request body is at most {@link ServerLimits#maxBodyBytes()}, and all the bodies held at
+ * once, read or being read, waiting for their turn or being answered, at most
+ * {@link ServerLimits#maxBodyBytesHeld()} together ({@link RequestBodies}): one more is refused with
+ * 503 and {@code Retry-After: 1}, unread, rather than run the heap out for everyone.
  *
  * <h2>The API</h2>
  * <table>
@@ -109,9 +117,10 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * JSON in UTF-8 ({@code Content-Type: application/json}, or no type) or sent compressed
  * ({@code Content-Encoding}) with 415; a server that failed
  * with 500; a large answer (the weights of a large model, a saved loss curve) while
- * {@link ServerLimits#maxLargeAnswers()} others are being sent, and a change while
- * {@link ServerLimits#maxWaitingChanges()} others wait for their turn, with 503 and
- * {@code Retry-After: 1}.
+ * {@link ServerLimits#maxLargeAnswers()} others are being sent, a change while
+ * {@link ServerLimits#maxWaitingChanges()} others wait for their turn, and a body that does not fit
+ * beside the bodies held ({@link ServerLimits#maxBodyBytesHeld()}, the message says how much), with
+ * 503 and {@code Retry-After: 1}.
  * Every answer of the API, refusals included, is JSON. Checkpoints are named, never
  * given as paths: a name is one folder in the checkpoint directory, 1 to 64 letters, digits,
  * {@code .}, {@code _} or {@code -}, starting with a letter or digit.
@@ -142,6 +151,7 @@ public final class SimulatorServer implements AutoCloseable {
     private final EventStream events;
     private final Map<String, byte[]> files = new HashMap<>();
     private final Semaphore largeAnswers;
+    private final RequestBodies bodies;
     private final int port;
 
     private SimulatorServer(Server server, ServerConnector connector, SimulatorSession session, ServerLimits limits)
@@ -153,6 +163,7 @@ public final class SimulatorServer implements AutoCloseable {
         session.setMaxWaitingChanges(limits.maxWaitingChanges());
         this.events = new EventStream(session, limits);
         this.largeAnswers = new Semaphore(limits.maxLargeAnswers());
+        this.bodies = new RequestBodies(limits.maxBodyBytesHeld());
         for (String file : Set.copyOf(STATIC_FILES.values())) {
             files.put(file, readResource(file));
         }
@@ -313,6 +324,15 @@ public final class SimulatorServer implements AutoCloseable {
         return limits.maxLargeAnswers() - largeAnswers.availablePermits();
     }
 
+    /**
+     * The bytes of request bodies held now ({@link ServerLimits#maxBodyBytesHeld()}).
+     *
+     * @return the count
+     */
+    long bodyBytesHeld() {
+        return bodies.held();
+    }
+
     /** Stops a run in progress, closes the event streams and the port. */
     @Override
     public void close() {
@@ -379,14 +399,15 @@ public final class SimulatorServer implements AutoCloseable {
                 requireNoQuery(request);
                 events.subscribe(request, response, callback);
             }
-            case "/api/step" -> post(request, response, callback, Requests.Step.class, queued(commands::step));
-            case "/api/run" -> post(request, response, callback, Requests.Step.class, commands::run);
+            case "/api/step" -> post(request, response, callback, Requests.Step.class, watched(request, commands::step));
+            case "/api/run" -> post(request, response, callback, Requests.Step.class,
+                    body -> commands.run(body, () -> clientGone(request)));
             case "/api/stop" -> post(request, response, callback, Requests.None.class, commands::stop);
             case "/api/reset" -> post(request, response, callback, Requests.Reset.class, queued(commands::reset));
             case "/api/gen-step" -> post(request, response, callback, Requests.GenStep.class,
-                    queued(commands::genStep));
+                    watched(request, commands::genStep));
             case "/api/generate" -> post(request, response, callback, Requests.Generate.class,
-                    queued(commands::generate));
+                    watched(request, commands::generate));
             case "/api/checkpoints" -> {
                 requireMethod(method, "GET");
                 requireNoQuery(request);
@@ -422,7 +443,7 @@ public final class SimulatorServer implements AutoCloseable {
             largeAnswers.release();  // nothing large was built; the answer is the error
             throw e;
         }
-        ReleasingCallback release = new ReleasingCallback(callback, largeAnswers);
+        ReleasingCallback release = new ReleasingCallback(callback, largeAnswers::release);
         try {
             json(response, release, 200, json);
         } catch (RuntimeException | Error e) {
@@ -431,20 +452,23 @@ public final class SimulatorServer implements AutoCloseable {
         }
     }
 
-    /** Gives back a place among the large answers once, when the answer is sent or has failed. */
+    /**
+     * Gives back what an answer held (a place among the large answers, a request's body) once,
+     * when the answer is sent or has failed.
+     */
     private static final class ReleasingCallback implements Callback {
         private final Callback callback;
-        private final Semaphore places;
+        private final Runnable giveBack;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        ReleasingCallback(Callback callback, Semaphore places) {
+        ReleasingCallback(Callback callback, Runnable giveBack) {
             this.callback = callback;
-            this.places = places;
+            this.giveBack = giveBack;
         }
 
         void release() {
             if (released.compareAndSet(false, true)) {
-                places.release();
+                giveBack.run();
             }
         }
 
@@ -466,10 +490,65 @@ public final class SimulatorServer implements AutoCloseable {
         }
     }
 
-    /** A command made on the session's worker, in its turn ({@link SimulatorSession#submit}). */
+    /**
+     * A command made on the session's worker, in its turn ({@link SimulatorSession#submit}), whether
+     * or not its client is still there then (Reset, Save, Load: see {@link SimulatorSession}'s
+     * "A page that has gone").
+     */
     private <T> Function<T, CompletableFuture<Snapshot>> queued(Function<T, Snapshot> command) {
         return body -> session.submit(() -> command.apply(body));
     }
+
+    /**
+     * A command made on the session's worker in its turn only if its client is still there then
+     * ({@link #clientGone}): Step, Gen Step and Generate are asked for to be watched.
+     */
+    private <T> Function<T, CompletableFuture<Snapshot>> watched(Request request, Function<T, Snapshot> command) {
+        return body -> session.submit(() -> command.apply(body), () -> clientGone(request));
+    }
+
+    /**
+     * Whether the client of a request waiting for its turn has gone: has closed its connection,
+     * or had it reset. Asked on the session's worker when the change's turn comes.
+     *
+     * <p>What Jetty can tell: nothing by itself. While a request is being handled and its body has
+     * all been read, Jetty does not read its connection (the next bytes would be the next request),
+     * so a client that closes it is noticed only when the answer is written, and that write
+     * succeeds into the socket's buffer: the change was made for nobody, and nobody was told.
+     * Jetty's failure listeners ({@link Request#addFailureListener}) hear of a close only during a
+     * read or a write, and its idle timeout does not end a request being handled. So this reads
+     * the connection itself, at most one byte and without waiting: -1 (or a reset) is a client
+     * that has gone; nothing is a client still waiting for its answer, as browsers and
+     * {@code HttpClient} do, sending nothing more on a connection until it is answered.
+     *
+     * <p>A byte is the start of a next request sent before this one was answered (HTTP/1.1
+     * pipelining, which browsers do not use): that client is there, and since its byte has been
+     * taken from the connection, the answer says {@code Connection: close} and the connection
+     * ends after it ({@link #keepAliveOrClose}); a pipelining client sends what it had not yet
+     * been answered again on a new connection, as HTTP asks it to when a connection closes.
+     *
+     * @param request the request
+     * @return true if its client has gone
+     */
+    static boolean clientGone(Request request) {
+        EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+        if (!endPoint.isOpen() || endPoint.isInputShutdown()) {
+            return true;
+        }
+        ByteBuffer one = BufferUtil.allocate(1);
+        try {
+            int read = endPoint.fill(one);
+            if (read > 0) {
+                request.setAttribute(CLOSE_AFTER_ANSWER, Boolean.TRUE);
+            }
+            return read < 0;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** The request attribute that ends a connection after its answer ({@link #clientGone}). */
+    private static final String CLOSE_AFTER_ANSWER = SimulatorServer.class.getName() + ".closeAfterAnswer";
 
     /**
      * A change: the body is read as it arrives, holding no thread while the client is slow, and
@@ -484,9 +563,11 @@ public final class SimulatorServer implements AutoCloseable {
         checkOrigin(request);
         checkContentType(request);
         checkContentEncoding(request);
-        CompletableFuture<byte[]> read = new CompletableFuture<>();
-        Content.Source.asByteArrayAsync(request, limits.maxBodyBytes() + 1, Promise.Invocable.toPromise(read));
-        CompletableFuture<Snapshot> changed = read.orTimeout(limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        // The body's bytes are held, and counted, until the answer has been sent.
+        RequestBodies.Body read = bodies.read(request, limits.maxBodyBytes());
+        Callback answered = new ReleasingCallback(callback, read::release);
+        CompletableFuture<Snapshot> changed = read.bytes().orTimeout(limits.requestTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS)
                 .handle((bytes, failure) -> {
                     if (failure != null) {
                         throw unreadable(failure);
@@ -499,15 +580,17 @@ public final class SimulatorServer implements AutoCloseable {
             Throwable cause = SimulatorSession.failed(failure);
             try {
                 if (cause == null) {
-                    json(response, callback, 200,
+                    json(response, answered, 200,
                             snapshot.stateJson(Math.max(0, snapshot.log().size() - Snapshot.LOG_LINES)));
+                } else if (cause instanceof SimulatorSession.Abandoned gone) {
+                    answered.failed(gone);  // nobody to answer: Jetty ends the connection
                 } else if (cause instanceof ApiException e) {
-                    error(response, callback, e.status(), e.getMessage());
+                    error(response, answered, e.status(), e.getMessage());
                 } else {
-                    error(response, callback, 500, "the simulator failed: " + cause);
+                    error(response, answered, 500, "the simulator failed: " + cause);
                 }
             } catch (RuntimeException | Error e) {
-                error(response, callback, 500, "the simulator failed: " + e);
+                error(response, answered, 500, "the simulator failed: " + e);
             }
         }, server.getThreadPool());
     }
@@ -518,6 +601,9 @@ public final class SimulatorServer implements AutoCloseable {
         if (cause instanceof TimeoutException) {
             return new ApiException(408, "the request body did not arrive within "
                     + limits.requestTimeout().toSeconds() + " s");
+        }
+        if (cause instanceof ApiException refusal) {
+            return refusal;  // the bodies held at once are at their bound (503), or this one is too large (413)
         }
         if (cause instanceof HttpException e && e.getCode() == 413) {
             return tooLarge();
@@ -533,12 +619,12 @@ public final class SimulatorServer implements AutoCloseable {
         return bytes % (1024 * 1024) == 0 ? bytes / (1024 * 1024) + " MiB" : bytes / 1024 + " KiB";
     }
 
-    private static String utf8(byte[] bytes) {
+    private static String utf8(ByteBuffer bytes) {
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+                    .decode(bytes).toString();
         } catch (CharacterCodingException e) {
             throw ApiException.badRequest("the request body is not valid UTF-8");
         }
@@ -745,6 +831,10 @@ public final class SimulatorServer implements AutoCloseable {
      */
     static void keepAliveOrClose(Response response) {
         if (response.getHeaders().contains(HttpHeader.CONNECTION, "close")) {
+            return;
+        }
+        if (Boolean.TRUE.equals(response.getRequest().getAttribute(CLOSE_AFTER_ANSWER))) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
             return;
         }
         if (!response.getRequest().consumeAvailable()) {

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -58,6 +59,23 @@ import java.util.function.Supplier;
  * progress (a step takes milliseconds). A Run asked for after the Stop has a higher number and
  * runs. (Before, Stop set a flag that each Run cleared as it started, so a Stop pressed while its
  * Run was still waiting for its turn was lost: the Run began after it and ran on.)
+ *
+ * <h2>A page that has gone</h2>
+ * A change may wait for its turn while the page that asked for it goes away: the tab is closed,
+ * the page reloaded, the laptop put to sleep. When its turn comes, the change is made or not by
+ * what it is for ({@link #submit(Supplier, BooleanSupplier)}):
+ * <ul>
+ *   <li>Reset, Load and Save are made all the same. What they leave behind is what the person
+ *       asked for (a new model, a loaded one, a file on disk), to be found by the next page; and
+ *       reloading the page at once after pressing one of them, which ends its request, is what a
+ *       person does, expecting it done.</li>
+ *   <li>Run, Step, Gen Step and Generate are not made: they are asked for to be watched, and
+ *       nobody is watching. Left out, nothing is lost (press the button again); made, they change
+ *       the model for nobody, and a Run would train for nobody for the whole run, refusing every
+ *       other page's change with 409 meanwhile.</li>
+ * </ul>
+ * What counts as gone is what the server can tell about a connection without reading the next
+ * request from it: closed or reset by the client (see {@code SimulatorServer}).
  */
 final class SimulatorSession implements AutoCloseable {
 
@@ -233,6 +251,21 @@ final class SimulatorSession implements AutoCloseable {
      * @return the result, when the work is done
      */
     CompletableFuture<Snapshot> submit(Supplier<Snapshot> work) {
+        return submit(work, () -> false);
+    }
+
+    /**
+     * {@link #submit(Supplier)} for work that is worth doing only while whoever asked for it is
+     * still there to see it: when its turn comes, {@code abandoned} is asked first, and if it says
+     * so the work is not done and the future fails with {@link Abandoned}. Which changes are made
+     * for nobody and which are not is the rule of the class comment ("A page that has gone").
+     *
+     * @param work what to do on the worker: one or more {@link #change}s
+     * @param abandoned asked on the worker when the work's turn comes, before it begins: true if
+     *     nobody waits for it any more
+     * @return the result, when the work is done
+     */
+    CompletableFuture<Snapshot> submit(Supplier<Snapshot> work, BooleanSupplier abandoned) {
         CompletableFuture<Snapshot> answer = new CompletableFuture<>();
         if (running) {
             answer.completeExceptionally(runningConflict());
@@ -245,7 +278,7 @@ final class SimulatorSession implements AutoCloseable {
                     + " waiting for their turn already, the most it keeps waiting; try again in a moment"));
             return answer;
         }
-        Turn turn = new Turn(work, answer);
+        Turn turn = new Turn(work, abandoned, answer);
         Duration wait = longestWait;
         try {
             turn.deadline = deadlines.schedule(() -> turn.expire(wait), wait.toNanos(), TimeUnit.NANOSECONDS);
@@ -267,15 +300,20 @@ final class SimulatorSession implements AutoCloseable {
     private final class Turn implements Runnable {
         final AtomicBoolean taken = new AtomicBoolean();
         private final Supplier<Snapshot> work;
+        private final BooleanSupplier abandoned;
         private final CompletableFuture<Snapshot> answer;
         volatile ScheduledFuture<?> deadline;
 
-        Turn(Supplier<Snapshot> work, CompletableFuture<Snapshot> answer) {
+        Turn(Supplier<Snapshot> work, BooleanSupplier abandoned, CompletableFuture<Snapshot> answer) {
             this.work = work;
+            this.abandoned = abandoned;
             this.answer = answer;
         }
 
-        /** The worker's turn: makes the change, unless its deadline has refused it. */
+        /**
+         * The worker's turn: makes the change, unless its deadline has refused it or nobody waits
+         * for it any more.
+         */
         @Override
         public void run() {
             if (!taken.compareAndSet(false, true)) {
@@ -291,6 +329,10 @@ final class SimulatorSession implements AutoCloseable {
                 return;
             }
             try {
+                if (abandoned.getAsBoolean()) {
+                    answer.completeExceptionally(new Abandoned());
+                    return;
+                }
                 answer.complete(work.get());
             } catch (Throwable failure) {
                 answer.completeExceptionally(failure);
@@ -309,6 +351,18 @@ final class SimulatorSession implements AutoCloseable {
                 changes.remove(this);
                 answer.completeExceptionally(stillBusy(wait));
             }
+        }
+    }
+
+    /**
+     * The failure of work not done because nobody waited for it any more
+     * ({@link #submit(Supplier, BooleanSupplier)}): there is no one to answer.
+     */
+    static final class Abandoned extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Abandoned() {
+            super("nobody waits for this change any more: its client has gone", null, false, false);
         }
     }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.github.microgpt.text.Documents;
 import io.github.microgpt.train.StepMode;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,8 +34,7 @@ class EventStreamSharedWeightsTest {
     Path checkpoints;
 
     private SimulatorSession session() {
-        return new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
-                new CheckpointStore(checkpoints));
+        return Fixtures.embeddedSession(checkpoints);
     }
 
     @Test

@@ -20,7 +20,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /** Shared pieces of the simulator's tests: the reference data and a small HTTP client. */
 final class Fixtures {
@@ -64,6 +66,15 @@ final class Fixtures {
         return SimulatorServer.start(names(), "file", "names.txt", 42, checkpoints, 0);
     }
 
+    /**
+     * A session over the embedded names with seed 42, not served, that saves models in
+     * {@code checkpoints}; the caller closes it (or the server it is given to does).
+     */
+    static SimulatorSession embeddedSession(Path checkpoints) {
+        return new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
+                new CheckpointStore(checkpoints));
+    }
+
     /** Puts the reference names back as the session's dataset (after a test changed it). */
     static void resetToTheNames(Api api) {
         Answer answer = api.post("api/reset", "{\"dataset\": {\"source\": \"text\", \"name\": \"names.txt\","
@@ -96,10 +107,23 @@ final class Fixtures {
 
     /** Waits until {@code count} reaches {@code target}; fails after 60 s, saying what it waited for. */
     static void awaitCount(IntSupplier count, int target, String what) throws InterruptedException {
+        await(() -> count.getAsInt() >= target, () -> what + ": " + count.getAsInt() + " of " + target);
+    }
+
+    /** Waits until {@code condition} holds; fails after 60 s, saying what it waited for. */
+    static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        await(condition, () -> what);
+    }
+
+    /**
+     * Waits until {@code condition} holds; fails after 60 s with {@code what}, asked then (so that
+     * it can say how far things got).
+     */
+    static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (count.getAsInt() < target) {
+        while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + ": " + count.getAsInt() + " of " + target + " after 60 s");
+                throw new AssertionError(what.get() + " (not within 60 s)");
             }
             Thread.sleep(5);
         }

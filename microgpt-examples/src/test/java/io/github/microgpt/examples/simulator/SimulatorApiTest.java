@@ -479,9 +479,7 @@ class SimulatorApiTest extends WithServer {
     }
 
     private void waitForSubscribers(int count) throws InterruptedException {
-        for (int i = 0; i < 200 && server.eventSubscribers() < count; i++) {
-            Thread.sleep(25);
-        }
+        Fixtures.await(() -> server.eventSubscribers() >= count, "pages listening: " + count);
         assertEquals(count, server.eventSubscribers());
     }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.github.microgpt.text.Documents;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +38,7 @@ class SimulatorLargeAnswersTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     /** Long limits, so that the stalled readers stay stalled; two large answers at once. */
     private static final ServerLimits LIMITS = new ServerLimits(Duration.ofSeconds(60), Duration.ofSeconds(60),
-            64 * 1024, 200, Duration.ofSeconds(60), 16, Duration.ofSeconds(60), 16, 64 * 1024, 2, 128);
+            64 * 1024, 200, Duration.ofSeconds(60), 16, Duration.ofSeconds(60), 16, 64 * 1024, 2, 128, 64L * 1024 * 1024);
 
     @TempDir
     Path checkpoints;
@@ -49,8 +47,7 @@ class SimulatorLargeAnswersTest {
 
     @Test
     void largeAnswersBeyondTheLimitAre503UntilOneIsDoneAndSmallOnesAreNeverHeldBack() throws Exception {
-        SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
-                new CheckpointStore(checkpoints));
+        SimulatorSession session = Fixtures.embeddedSession(checkpoints);
         List<Socket> stalled = new ArrayList<>();
         try (SimulatorServer server = SimulatorServer.start(session, 0, LIMITS)) {
             // About 100,000 parameters: some 4 MB of weights as JSON, far more than the socket buffers hold.
@@ -65,7 +62,7 @@ class SimulatorLargeAnswersTest {
             // this client has read all of it (measured: up to 8 ms after, more on a loaded machine): a
             // stalled request sent before then may find both places taken and be refused, and the
             // stale place, freed later, taken by the request below that should be refused.
-            await(() -> server.largeAnswersInFlight() == 0, "the loss curve's place given back");
+            Fixtures.await(() -> server.largeAnswersInFlight() == 0, "the loss curve's place given back");
             // Two clients ask for all the weights and read nothing but the status line: their
             // answers (200, both places taken) stay in flight.
             for (int i = 0; i < 2; i++) {
@@ -95,24 +92,13 @@ class SimulatorLargeAnswersTest {
             for (Socket socket : stalled) {
                 socket.close();
             }
-            await(() -> server.largeAnswersInFlight() == 0, "the stalled answers given up");
+            Fixtures.await(() -> server.largeAnswersInFlight() == 0, "the stalled answers given up");
             assertEquals(200, get(server, "api/weights").statusCode());
             assertEquals(200, get(server, "api/loss-curve?name=run").statusCode());
         } finally {
             for (Socket socket : stalled) {
                 socket.close();
             }
-        }
-    }
-
-    /** Waits until the condition holds, for at most {@link #PATIENCE}. */
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within " + PATIENCE + ": " + what);
-            }
-            Thread.sleep(20);
         }
     }
 

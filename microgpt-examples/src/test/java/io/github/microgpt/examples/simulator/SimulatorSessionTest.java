@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.microgpt.text.Documents;
 import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,24 +28,14 @@ class SimulatorSessionTest {
 
     @Test
     void aChangeStuckUnderTheLockDoesNotTakeLaterChangesWithIt() throws Exception {
-        SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
-                new CheckpointStore(checkpoints));
+        SimulatorSession session = Fixtures.embeddedSession(checkpoints);
         session.setLongestWait(Duration.ofMillis(300));
         Commands commands = new Commands(session);
-        CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService stuck = Executors.newSingleThreadExecutor();
         try {
             // A change that does not finish (as a read of a file that never ends would not).
-            Future<Snapshot> first = stuck.submit(() -> session.change(s -> {
-                inside.countDown();
-                try {
-                    release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
-            assertTrue(inside.await(30, TimeUnit.SECONDS));
+            Future<Snapshot> first = Fixtures.holdTheWorker(session, release, stuck);
             ApiException busy = assertThrows(ApiException.class, () -> commands.step(new Requests.Step(null, null)));
             assertEquals(503, busy.status());
             assertTrue(busy.getMessage().contains("still busy with an earlier request"), busy.getMessage());
@@ -64,8 +53,7 @@ class SimulatorSessionTest {
 
     @Test
     void aChangeRefusedForWaitingTooLongIsLetGoOf() throws Exception {
-        SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
-                new CheckpointStore(checkpoints));
+        SimulatorSession session = Fixtures.embeddedSession(checkpoints);
         session.setLongestWait(Duration.ofMillis(100));
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService stuck = Executors.newSingleThreadExecutor();
@@ -106,21 +94,12 @@ class SimulatorSessionTest {
 
     @Test
     void changesStillWaitingWhenTheSessionClosesAreAnsweredNotDropped() throws Exception {
-        SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
-                new CheckpointStore(checkpoints));
-        CountDownLatch inside = new CountDownLatch(1);
+        SimulatorSession session = Fixtures.embeddedSession(checkpoints);
+        CountDownLatch never = new CountDownLatch(1);
         ExecutorService stuck = Executors.newSingleThreadExecutor();
         try {
             // A change that does not end by itself, only when close interrupts it (after its 5 s of patience).
-            Future<Snapshot> first = stuck.submit(() -> session.change(s -> {
-                inside.countDown();
-                try {
-                    new CountDownLatch(1).await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
-            assertTrue(inside.await(30, TimeUnit.SECONDS));
+            Future<Snapshot> first = Fixtures.holdTheWorker(session, never, stuck);
             CompletableFuture<Snapshot> waiting = session.submit(() -> {
                 throw new AssertionError("a change still waiting when the session closed was made");
             });

@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,10 +39,10 @@ class SimulatorSlowClientTest {
 
     /** Short limits, so that the cut-offs happen within the test. */
     private static final ServerLimits SHORT = new ServerLimits(Duration.ofMillis(1500), Duration.ofSeconds(3),
-            64 * 1024, 200, Duration.ofMillis(500), 16, Duration.ofSeconds(2), 16, 64 * 1024, 2, 128);
+            64 * 1024, 200, Duration.ofMillis(500), 16, Duration.ofSeconds(2), 16, 64 * 1024, 2, 128, 64L * 1024 * 1024);
     /** Long limits, so that the stalled clients are still stalled while the others are served. */
     private static final ServerLimits LONG = new ServerLimits(Duration.ofSeconds(60), Duration.ofSeconds(60),
-            64 * 1024, 200, Duration.ofSeconds(60), 16, Duration.ofSeconds(60), 16, 64 * 1024, 2, 128);
+            64 * 1024, 200, Duration.ofSeconds(60), 16, Duration.ofSeconds(60), 16, 64 * 1024, 2, 128, 64L * 1024 * 1024);
     /** How long any single wait in these tests may take before the test fails (never reached when all is well). */
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
@@ -51,8 +50,7 @@ class SimulatorSlowClientTest {
     Path checkpoints;
 
     private SimulatorServer start(ServerLimits limits) throws IOException {
-        SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
-                new CheckpointStore(checkpoints));
+        SimulatorSession session = Fixtures.embeddedSession(checkpoints);
         return SimulatorServer.start(session, 0, limits);
     }
 
@@ -228,22 +226,22 @@ class SimulatorSlowClientTest {
     void anEventStreamThatIsNeverReadIsCutOffWhileTheOthersKeepTheirUpdates() throws Exception {
         try (SimulatorServer server = start(SHORT); Socket stuck = connect(server, 1024)) {
             send(stuck, "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\n\r\n");
-            waitFor(() -> server.eventSubscribers() == 1, "the unread stream is subscribed");
+            Fixtures.await(() -> server.eventSubscribers() == 1, "the unread stream is subscribed");
             Fixtures.Api api = new Fixtures.Api(server);
             Fixtures.Answer run = api.post("api/run", "{\"numSteps\": 100000}");
             assertEquals(200, run.status(), run.body());
             try (EventReader good = new EventReader(server.uri().resolve("api/events"))) {
                 // The unread stream falls behind: its socket buffers are full.
-                waitFor(() -> server.eventSubscribersBehind() >= 1, "the unread stream falls behind");
+                Fixtures.await(() -> server.eventSubscribersBehind() >= 1, "the unread stream falls behind");
                 int before = good.stateEvents();
                 int lastStep = good.lastStep();
                 // While it is behind, the page that reads keeps getting states of a run that goes on.
-                waitFor(() -> good.stateEvents() >= before + 5 && good.lastStep() > lastStep,
+                Fixtures.await(() -> good.stateEvents() >= before + 5 && good.lastStep() > lastStep,
                         "the reading page keeps getting states");
                 // And the unread stream is ended at its limit; the reading page stays.
-                waitFor(() -> server.eventSubscribers() == 1, "the unread stream is cut off");
+                Fixtures.await(() -> server.eventSubscribers() == 1, "the unread stream is cut off");
                 int after = good.stateEvents();
-                waitFor(() -> good.stateEvents() >= after + 5, "the reading page still gets states");
+                Fixtures.await(() -> good.stateEvents() >= after + 5, "the reading page still gets states");
             } finally {
                 api.post("api/stop", "{}");
             }
@@ -308,7 +306,7 @@ class SimulatorSlowClientTest {
             for (int i = 0; i < SHORT.maxEventStreams(); i++) {
                 readers.add(new EventReader(server.uri().resolve("api/events")));
             }
-            waitFor(() -> server.eventSubscribers() == SHORT.maxEventStreams(), "every stream is open");
+            Fixtures.await(() -> server.eventSubscribers() == SHORT.maxEventStreams(), "every stream is open");
             Fixtures.Answer refused = new Fixtures.Api(server).get("api/events");
             assertEquals(503, refused.status(), refused.body());
             assertTrue(refused.body().contains("pages are listening"), refused.body());
@@ -377,16 +375,6 @@ class SimulatorSlowClientTest {
             // closed with unread input on our side: what arrived before is the answer
         }
         return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("within " + PATIENCE.toSeconds() + " s: " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 
     /** A page that reads its event stream as it should, counting the state events. */

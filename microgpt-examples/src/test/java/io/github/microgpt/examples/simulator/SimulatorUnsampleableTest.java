@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
-import io.github.microgpt.text.Documents;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,8 +28,7 @@ class SimulatorUnsampleableTest {
 
     @BeforeEach
     void start() {
-        session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
-                new CheckpointStore(checkpoints));
+        session = Fixtures.embeddedSession(checkpoints);
         commands = new Commands(session);
     }
 

@@ -4,15 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.microgpt.text.Documents;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import io.github.microgpt.examples.simulator.RawHttp.Outcome;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,15 +45,7 @@ class SimulatorWaitingChangesTest {
     private static final String GENERATE = "{\"temperature\": 0.5}";
     /** An idle limit short enough to pass while a change waits, the rest long. */
     private static final ServerLimits SHORT_IDLE = new ServerLimits(Duration.ofMillis(500), Duration.ofSeconds(60),
-            64 * 1024, 200, Duration.ofMillis(500), 16, Duration.ofSeconds(60), 16, 64 * 1024, 2, 128);
-
-    /** What one connection got: a status (-1 if it was cut off without an answer), and the answer. */
-    private record Outcome(int status, String retryAfter, String body) {
-        @Override
-        public String toString() {
-            return status + (retryAfter == null ? "" : " (Retry-After: " + retryAfter + ")") + " " + body;
-        }
-    }
+            64 * 1024, 200, Duration.ofMillis(500), 16, Duration.ofSeconds(60), 16, 64 * 1024, 2, 128, 64L * 1024 * 1024);
 
     @Test
     void whileTheWorkerIsBusyWaitingChangesHoldNoThreadAndTheStateIsAnswered() throws Exception {
@@ -149,8 +135,7 @@ class SimulatorWaitingChangesTest {
 
     @Test
     void aChangeWaitingForTheWorkerIsNotCutOffAtTheIdleLimit(@TempDir Path checkpoints) throws Exception {
-        SimulatorSession session = new SimulatorSession(Documents.embeddedNames(), "embedded", "embedded names", 42,
-                new CheckpointStore(checkpoints));
+        SimulatorSession session = Fixtures.embeddedSession(checkpoints);
         try (SimulatorServer server = SimulatorServer.start(session, 0, SHORT_IDLE)) {
             CountDownLatch release = new CountDownLatch(1);
             ExecutorService threads = Executors.newFixedThreadPool(2);
@@ -181,11 +166,11 @@ class SimulatorWaitingChangesTest {
     void theWaitingChangesMustLeaveConnectionsForReads() {
         IllegalArgumentException all = assertThrows(IllegalArgumentException.class, () -> new ServerLimits(
                 Duration.ofSeconds(30), Duration.ofSeconds(30), 1024, 200, Duration.ofSeconds(2), 16,
-                Duration.ofSeconds(10), 16, 64 * 1024, 2, 200));
+                Duration.ofSeconds(10), 16, 64 * 1024, 2, 200, 64L * 1024 * 1024));
         assertEquals("maxWaitingChanges must be from 1 to maxConnections - 1 (199), so that connections are left"
                 + " for reads; got 200", all.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ServerLimits(Duration.ofSeconds(30),
-                Duration.ofSeconds(30), 1024, 200, Duration.ofSeconds(2), 16, Duration.ofSeconds(10), 16, 64 * 1024, 2, 0));
+                Duration.ofSeconds(30), 1024, 200, Duration.ofSeconds(2), 16, Duration.ofSeconds(10), 16, 64 * 1024, 2, 0, 64L * 1024 * 1024));
         assertTrue(ServerLimits.DEFAULTS.maxWaitingChanges() < ServerLimits.DEFAULTS.maxConnections());
     }
 
@@ -204,37 +189,11 @@ class SimulatorWaitingChangesTest {
     }
 
     private static String post(String path, String json, SimulatorServer server) {
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        return "POST /" + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-                + "\r\nConnection: close\r\n\r\n" + json;
+        return RawHttp.post(server.port(), path, json);
     }
 
-    /** Sends one request on a new connection and reads its answer, or how the connection failed. */
-    private static Outcome exchange(SimulatorServer server, String request, Duration patience) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", server.port()), (int) patience.toMillis());
-            socket.setSoTimeout((int) patience.toMillis());
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            RawHttp.Head head = RawHttp.readHead(in);
-            if (head == null) {
-                return new Outcome(-1, null, "cut off: closed before any byte of an answer");
-            }
-            String length = head.headers().get("content-length");
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            for (int n; (length == null || body.size() < Integer.parseInt(length)) && (n = in.read(buffer)) >= 0; ) {
-                body.write(buffer, 0, n);
-            }
-            return new Outcome(head.status(), head.headers().get("retry-after"), body.toString(StandardCharsets.UTF_8));
-        } catch (SocketTimeoutException e) {
-            return new Outcome(-1, null, "no answer within " + patience.toSeconds() + " s");
-        } catch (IOException e) {
-            return new Outcome(-1, null, "cut off: " + e);
-        }
+    private static Outcome exchange(SimulatorServer server, String request, Duration patience) {
+        return RawHttp.exchange(server.port(), request, patience);
     }
 
     /** Waits until {@code count} reaches {@code target}, failing after {@link #PATIENCE} with what was answered. */
