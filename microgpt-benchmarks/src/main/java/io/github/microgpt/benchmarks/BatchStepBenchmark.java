@@ -25,11 +25,13 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A minibatch step of the array engine ({@link Trainer#stepBatch(Minibatch)}) on 1 and on 2
- * threads: 8 of the embedded names at {@code nEmbd = 64} (1 layer, 4 heads, block size 16), the
- * mean of their gradients, one Adam update. The ratio of the two results is the speed-up from
- * the second core; the results themselves are bit-identical whatever the thread count.
+ * threads: {@link #batchSize} of the embedded names (8 unless {@code -p batchSize=N} says
+ * otherwise) at {@code nEmbd = 64} (1 layer, 4 heads, block size 16), the mean of their
+ * gradients, one Adam update. The ratio of the two results is the speed-up from the second core;
+ * the results themselves are bit-identical whatever the thread count.
  *
- * <p>Reported in batch steps per second ({@code ·gflop} in GFLOP/s). Run it with:
+ * <p>Reported in batch steps per second, each step {@link #batchSize} documents
+ * ({@code ·gflop} in GFLOP/s). Run it with:
  * <pre>
  * java -jar microgpt-benchmarks/target/benchmarks.jar BatchStepBenchmark
  * java -jar microgpt-benchmarks/target/benchmarks.jar BatchStepBenchmark -p batchSize=32
