@@ -105,8 +105,8 @@ import java.util.Objects;
  * loop computes every step, and the steps are subtracted row by row, each number still going
  * through the same operations. The {@code Value} engine's parameters are updated in one loop over
  * their nodes, reading each node's gradient and data once, the moments in one flat row; any other
- * model (your own {@link Parameters}) is first copied into one row and copied back afterwards. The arithmetic is thus the
- * same, bit for bit, whatever the model. The one exception is an array model in single precision
+ * model (your own {@link Parameters}) is first copied into one row and copied back afterwards.
+ * The arithmetic is thus the same, bit for bit, whatever the model. The one exception is an array model in single precision
  * ({@code Precision.F32}), whose parameters are float rows: they are updated in place by the same
  * formula in floats, with the moments kept in floats as well ({@link #firstMoments()} and
  * {@link #secondMoments()} widen them).

@@ -7,7 +7,6 @@ import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.KvCache;
-import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.ValueLanguageModel;
 import io.github.microgpt.random.PythonRandom;
@@ -74,45 +73,9 @@ class AdamOneUpdateTest {
     }
 
     /**
-     * Parameters that pass every call on to others, and are nothing else: {@link AdamOptimizer}
-     * copies them in and out index by index, whatever they hold.
-     */
-    record Forwarding(Parameters to) implements Parameters {
-        @Override
-        public List<ParameterMatrix> matrices() {
-            return to.matrices();
-        }
-
-        @Override
-        public int size() {
-            return to.size();
-        }
-
-        @Override
-        public double value(int i) {
-            return to.value(i);
-        }
-
-        @Override
-        public void setValue(int i, double value) {
-            to.setValue(i, value);
-        }
-
-        @Override
-        public double grad(int i) {
-            return to.grad(i);
-        }
-
-        @Override
-        public void setGrad(int i, double grad) {
-            to.setGrad(i, grad);
-        }
-    }
-
-    /**
      * The {@code Value} engine's parameters are updated in one loop over their nodes; the same
-     * parameters copied in and out index by index ({@link Forwarding}) must get the same bits, at
-     * the first steps and once each bias correction is exactly 1 (from step 8 with
+     * parameters copied in and out index by index (behind {@link AdamThreadsTest#plainView}) must
+     * get the same bits, at the first steps and once each bias correction is exactly 1 (from step 8 with
      * {@code beta1 = 0.01}, from step 3,724 with the default {@code beta2 = 0.99}), and so must the
      * moments, with the gradients set to 0.
      */
@@ -121,7 +84,7 @@ class AdamOneUpdateTest {
     void theValueNodeLoopAndTheInterfacePathAgreeBitForBit(double beta1, double beta2) {
         GptConfig config = new GptConfig(1, 8, 2, 4, 0.08);
         Parameters fast = GptModel.create(config, 5, new PythonRandom(9)).parameters();
-        Parameters slow = new Forwarding(GptModel.create(config, 5, new PythonRandom(9)).parameters());
+        Parameters slow = AdamThreadsTest.plainView(GptModel.create(config, 5, new PythonRandom(9)).parameters());
         assertArrayEquals(fast.values(), slow.values(), 0.0);
         AdamSettings settings = AdamSettings.defaults().withBetas(beta1, beta2);
         AdamOptimizer fastAdam = new AdamOptimizer(fast.size(), settings);
@@ -157,7 +120,7 @@ class AdamOneUpdateTest {
     @Test
     void aNodeSharedByTwoMatricesIsUpdatedAsTheCopyUpdatesIt() {
         Parameters fast = tiedModel().parameters();
-        Parameters slow = new Forwarding(tiedModel().parameters());
+        Parameters slow = AdamThreadsTest.plainView(tiedModel().parameters());
         AdamOptimizer fastAdam = new AdamOptimizer(fast.size());
         AdamOptimizer slowAdam = new AdamOptimizer(fast.size());
         for (int step = 0; step < 3; step++) {
