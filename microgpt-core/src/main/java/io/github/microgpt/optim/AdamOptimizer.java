@@ -522,8 +522,8 @@ public final class AdamOptimizer {
      * weight shared by two matrices) is read twice and then written twice, the later index last.
      * Whole {@code ./microgpt train} runs (1000 steps on the quick compiler alone, which inlined
      * none of the four {@code Parameters} calls a number took before), new and old jar alternated,
-     * 12 rounds on the 2-vCPU Zen 5 (2026-12-07): wall time 0.966 of before and processor time
-     * 0.929 (medians of the rounds' ratios).
+     * two runs of 12 rounds on the 2-vCPU Zen 5 (2026-12-07): wall time 0.966 and 0.983 of before,
+     * processor time 0.929 and 0.983 (medians of the rounds' ratios): a few percent.
      */
     private void updateNodes(Value[] nodes, double lrT, double correction1, double correction2) {
         if (m.length != 1) {
