@@ -5,6 +5,7 @@ import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.Listeners;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.internal.ValueGraphs;
+import io.github.microgpt.internal.ValueParameterNodes;
 import io.github.microgpt.internal.ValueSums;
 import io.github.microgpt.random.RandomSource;
 import java.util.ArrayList;
@@ -488,8 +489,12 @@ public abstract class ValueLanguageModel implements LanguageModel {
         return name + "[" + config + ", vocabSize=" + vocabSize + ", " + params.length + " parameters]";
     }
 
-    /** The parameters: a view of the model's leaf {@link Value}s. */
-    private record ValueParameters(Value[] params, List<ParameterMatrix> matrices) implements Parameters {
+    /**
+     * The parameters: a view of the model's leaf {@link Value}s, which the optimizer may read
+     * whole ({@link ValueParameterNodes}).
+     */
+    private record ValueParameters(Value[] params, List<ParameterMatrix> matrices)
+            implements Parameters, ValueParameterNodes {
         @Override
         public int size() {
             return params.length;

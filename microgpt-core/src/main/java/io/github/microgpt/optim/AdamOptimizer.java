@@ -1,5 +1,6 @@
 package io.github.microgpt.optim;
 
+import io.github.microgpt.autograd.Value;
 import io.github.microgpt.internal.ClassNames;
 import io.github.microgpt.internal.FloatParameterRows;
 import io.github.microgpt.internal.FusedStep;
@@ -8,6 +9,7 @@ import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.internal.RangeTask;
+import io.github.microgpt.internal.ValueParameterNodes;
 import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.internal.kernels.SmallKernels;
 import io.github.microgpt.model.ParameterLayout;
@@ -101,9 +103,10 @@ import java.util.Objects;
  * not depend on the number of threads. Rows too short for a SIMD loop of their own (the reference
  * model's hold 16 numbers) are staged: their gradients are gathered into one flat array, one long
  * loop computes every step, and the steps are subtracted row by row, each number still going
- * through the same operations. Any other model (the {@code Value} engine's, or your own
- * {@link Parameters}) is first copied into one row and copied back afterwards. The arithmetic is thus the
- * same, bit for bit, whatever the model. The one exception is an array model in single precision
+ * through the same operations. The {@code Value} engine's parameters are updated in one loop over
+ * their nodes, reading each node's gradient and data once, the moments in one flat row; any other
+ * model (your own {@link Parameters}) is first copied into one row and copied back afterwards.
+ * The arithmetic is thus the same, bit for bit, whatever the model. The one exception is an array model in single precision
  * ({@code Precision.F32}), whose parameters are float rows: they are updated in place by the same
  * formula in floats, with the moments kept in floats as well ({@link #firstMoments()} and
  * {@link #secondMoments()} widen them).
@@ -292,6 +295,8 @@ public final class AdamOptimizer {
             updateRows(rows, lrT, correction1, correction2);
             // Every gradient is now +0.0: the model's next backward pass need not read them.
             rows.clearedGradients();
+        } else if (parameters instanceof ValueParameterNodes nodes) {
+            updateNodes(nodes.params(), lrT, correction1, correction2);
         } else {
             if (copied == null) {
                 copied = new FlatRows(new double[][] {new double[size]}, new double[][] {new double[size]});
@@ -504,6 +509,54 @@ public final class AdamOptimizer {
             double vHat = vi / correction2;
             p[i] = p[i] - lrT * mHat / (Math.sqrt(vHat) + epsilon);
             gr[i] = 0.0;
+        }
+    }
+
+    /**
+     * The update of a {@code Value} model's parameters, read from and written to the nodes
+     * themselves: each number goes through the operations of {@link #updateRange} (the same
+     * bits), with a bias correction's division left out once it is exactly 1, as
+     * {@link #stagedRange} does. The new data go to a buffer first and into the nodes in a second
+     * pass, so that every number is computed from the nodes as they were before the update, as
+     * the copy of {@link #step} for other parameters does: a node that stands at two indices (a
+     * weight shared by two matrices) is read twice and then written twice, the later index last.
+     * Whole {@code ./microgpt train} runs (1000 steps on the quick compiler alone, which inlined
+     * none of the four {@code Parameters} calls a number took before), new and old jar alternated,
+     * two runs of 12 rounds on the 2-vCPU Zen 5 (2026-12-07): wall time 0.966 and 0.983 of before,
+     * processor time 0.929 and 0.983 (medians of the rounds' ratios): a few percent.
+     */
+    private void updateNodes(Value[] nodes, double lrT, double correction1, double correction2) {
+        if (m.length != 1) {
+            // Shaped for an array model's rows last: back to one flat row, in the same flat order.
+            m = new double[][] {ParameterRows.flatten(m)};
+            v = new double[][] {ParameterRows.flatten(v)};
+            shapedFor = null;
+        }
+        final double[] mm = m[0];
+        final double[] vv = v[0];
+        final double[] updated = stagingBuffer();
+        final double b1 = beta1;
+        final double b2 = beta2;
+        final double oneMinusB1 = 1 - beta1;
+        final double oneMinusB2 = 1 - beta2;
+        final double epsilon = eps;
+        final boolean unbiased1 = correctionDone(correction1);
+        final boolean unbiased2 = correctionDone(correction2);
+        for (int i = 0; i < nodes.length; i++) {
+            Value p = nodes[i];
+            double g = p.grad();
+            double mi = b1 * mm[i] + oneMinusB1 * g;
+            double vi = b2 * vv[i] + oneMinusB2 * (g * g);
+            mm[i] = mi;
+            vv[i] = vi;
+            double mHat = unbiased1 ? mi : mi / correction1;
+            double vHat = unbiased2 ? vi : vi / correction2;
+            updated[i] = p.data() - lrT * mHat / (Math.sqrt(vHat) + epsilon);
+        }
+        for (int i = 0; i < nodes.length; i++) {
+            Value p = nodes[i];
+            p.setData(updated[i]);
+            p.setGrad(0.0);
         }
     }
 

@@ -2,11 +2,17 @@ package io.github.microgpt.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import io.github.microgpt.autograd.Value;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.KvCache;
 import io.github.microgpt.model.Parameters;
+import io.github.microgpt.model.ValueLanguageModel;
 import io.github.microgpt.random.PythonRandom;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,6 +70,84 @@ class AdamOneUpdateTest {
             assertArrayEquals(slowAdam.firstMoments(), fastAdam.firstMoments(), 0.0, "m after step " + step);
             assertArrayEquals(slowAdam.secondMoments(), fastAdam.secondMoments(), 0.0, "v after step " + step);
         }
+    }
+
+    /**
+     * The {@code Value} engine's parameters are updated in one loop over their nodes; the same
+     * parameters copied in and out index by index (behind {@link AdamThreadsTest#plainView}) must
+     * get the same bits, at the first steps and once each bias correction is exactly 1 (from step 8 with
+     * {@code beta1 = 0.01}, from step 3,724 with the default {@code beta2 = 0.99}), and so must the
+     * moments, with the gradients set to 0.
+     */
+    @ParameterizedTest
+    @CsvSource({"0.85, 0.99", "0.01, 0.99", "0.01, 0.02"})
+    void theValueNodeLoopAndTheInterfacePathAgreeBitForBit(double beta1, double beta2) {
+        GptConfig config = new GptConfig(1, 8, 2, 4, 0.08);
+        Parameters fast = GptModel.create(config, 5, new PythonRandom(9)).parameters();
+        Parameters slow = AdamThreadsTest.plainView(GptModel.create(config, 5, new PythonRandom(9)).parameters());
+        assertArrayEquals(fast.values(), slow.values(), 0.0);
+        AdamSettings settings = AdamSettings.defaults().withBetas(beta1, beta2);
+        AdamOptimizer fastAdam = new AdamOptimizer(fast.size(), settings);
+        AdamOptimizer slowAdam = new AdamOptimizer(fast.size(), settings);
+        SplittableRandom r = new SplittableRandom(7);
+        int steps = 4000;
+        int[] taken = java.util.stream.IntStream.concat(java.util.stream.IntStream.range(0, 30),
+                java.util.stream.IntStream.range(3715, 3735)).toArray();
+        for (int step : taken) {
+            for (int i = 0; i < fast.size(); i++) {
+                double g = switch (r.nextInt(4)) {
+                    case 0 -> 0.0;
+                    case 1 -> r.nextGaussian() * 1e-9;
+                    default -> r.nextGaussian();
+                };
+                fast.setGrad(i, g);
+                slow.setGrad(i, g);
+            }
+            fastAdam.step(fast, step, steps);
+            slowAdam.step(slow, step, steps);
+            assertArrayEquals(slow.values(), fast.values(), 0.0, "values after step " + step);
+            assertArrayEquals(new double[fast.size()], fast.grads(), 0.0, "gradients after step " + step);
+            assertArrayEquals(slowAdam.firstMoments(), fastAdam.firstMoments(), 0.0, "m after step " + step);
+            assertArrayEquals(slowAdam.secondMoments(), fastAdam.secondMoments(), 0.0, "v after step " + step);
+        }
+    }
+
+    /**
+     * A model whose two matrices share a node (tied weights): the node stands at two indices, and
+     * the loop over the nodes must update it as the copy does, each index from the values before
+     * the update, the later index written last.
+     */
+    @Test
+    void aNodeSharedByTwoMatricesIsUpdatedAsTheCopyUpdatesIt() {
+        Parameters fast = tiedModel().parameters();
+        Parameters slow = AdamThreadsTest.plainView(tiedModel().parameters());
+        AdamOptimizer fastAdam = new AdamOptimizer(fast.size());
+        AdamOptimizer slowAdam = new AdamOptimizer(fast.size());
+        for (int step = 0; step < 3; step++) {
+            for (int i = 0; i < fast.size(); i++) {
+                // Set twice for the shared node: its gradient is the second index's.
+                fast.setGrad(i, 0.1 * (i + 1) * (step + 1));
+                slow.setGrad(i, 0.1 * (i + 1) * (step + 1));
+            }
+            fastAdam.step(fast, step, 10);
+            slowAdam.step(slow, step, 10);
+            assertArrayEquals(slow.values(), fast.values(), 0.0, "values after step " + step);
+            assertArrayEquals(slowAdam.firstMoments(), fastAdam.firstMoments(), 0.0, "m after step " + step);
+        }
+    }
+
+    /** Two matrices of 1 x 2 whose second entries are the same node. */
+    private static ValueLanguageModel tiedModel() {
+        Value shared = new Value(0.5);
+        Map<String, Value[][]> state = new LinkedHashMap<>();
+        state.put("a", new Value[][] {{new Value(1.0), shared}});
+        state.put("b", new Value[][] {{new Value(-2.0), shared}});
+        return new ValueLanguageModel(new GptConfig(1, 2, 1, 4, 0.08), 2, state) {
+            @Override
+            public Value[] forward(int tokenId, int posId, KvCache cache) {
+                throw new UnsupportedOperationException("only the parameters are used");
+            }
+        };
     }
 
     @Test

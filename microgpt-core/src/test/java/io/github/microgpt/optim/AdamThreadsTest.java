@@ -82,7 +82,7 @@ class AdamThreadsTest {
     }
 
     /** The same parameters behind a view that is not the array engine's rows. */
-    private static Parameters plainView(Parameters inner) {
+    static Parameters plainView(Parameters inner) {
         return new Parameters() {
             @Override
             public List<ParameterMatrix> matrices() {
