@@ -427,6 +427,17 @@ final class Kernels {
      * each thread transposes
      * and reads only its own. One chunk per thread, as each chunk reads every position's input.
      * The same for both precisions ({@link FloatKernels#matmulForward} asks here too).
+     *
+     * <p>Finer chunks, so that a thread done first could take rows from the back of the other's
+     * part when the host slows one vCPU, made things worse: a quarter of the share as the grain
+     * (chunks of a half and a quarter of the share; with the f32 MLP's second product also in two
+     * groups of positions per half, see {@code FloatKernels.forwardInHalves}), measured at
+     * {@code nEmbd} 256, 4 layers, 64 positions, core loops (7 December 2026, Zen 5; one JVM,
+     * one trainer on one thread and two on two, one-chunk and finer switched every round, 30
+     * rounds of 3 steps, medians of the rounds' ratios, the threads' buffers kept for every
+     * width): a two-thread step in f32 0.892 times the speed of one chunk per thread (one chunk
+     * read 1.805 times one thread's speed, finer 1.618), in f64 1.029 (the medians against one
+     * thread 1.721 and 1.699). Not kept.
      */
     static int forwardRowGrain(int rows, Workers workers) {
         int share = (rows + workers.threads() - 1) / workers.threads();
