@@ -44,6 +44,19 @@ final class TrainerJson {
     static final String OLD_DOCUMENT = "position_document";
     static final String OLD_POSITION = "position_pos";
 
+    /**
+     * The metadata key of the run's seed in checkpoints written before {@code "run"} was: the
+     * command line wrote it, and the simulator still does. A file without {@code "run"} is read
+     * with the run these keys describe ({@link #runOf}).
+     */
+    static final String SEED_KEY = "seed";
+    /** The metadata key of such a run's data file (absolute path) or {@value DataSource#EMBEDDED_NAME}. */
+    static final String DATA_KEY = "data";
+    /** The metadata key by which the simulator recorded its dataset's kind in older checkpoints. */
+    static final String SIMULATOR_SOURCE_KEY = "simulator.dataset.source";
+    /** The metadata key by which the simulator recorded its dataset's name in older checkpoints. */
+    static final String SIMULATOR_NAME_KEY = "simulator.dataset.name";
+
     /** The values of Adam's learning rate and eps, in words. */
     private static final String POSITIVE = "a positive, finite number";
     /** The values of Adam's decay rates, in words. */
@@ -101,7 +114,11 @@ final class TrainerJson {
             root.put("random", r);
         }
         TrainingRun run = training.run();
-        if (run != null) {
+        if (run == null) {
+            // Written as null, not left out: a file without "run" is an older one, whose run is
+            // read from its metadata, and a run recorded as unknown must stay unknown.
+            root.put("run", null);
+        } else {
             Map<String, Object> source = new LinkedHashMap<>();
             source.put("kind", run.data().kind().name().toLowerCase(Locale.ROOT));
             source.put("name", run.data().name());
@@ -220,10 +237,45 @@ final class TrainerJson {
         }
 
         PythonRandomState random = root.isNull("random") ? null : readRandom(root.object("random"));
-        TrainingRun run = root.isNull("run") ? null : readRun(root.object("run"));
         Map<String, String> metadata = root.isNull("metadata") ? Map.of() : root.stringMap("metadata");
+        TrainingRun run = !root.has("run") ? runOf(metadata) : root.isNull("run") ? null : readRun(root.object("run"));
         return new Contents(trainerState, stepMode, name, learningRate, beta1, beta2, eps, schedule, scheduleClass,
                 scheduleSha256, random, fingerprint, run, metadata);
+    }
+
+    /**
+     * The run that the metadata of a checkpoint written before {@code "run"} describes (the
+     * command line's {@code "seed"} and {@code "data"}, or the simulator's), or null if it
+     * describes none.
+     */
+    static TrainingRun runOf(Map<String, String> metadata) {
+        String seedText = metadata.get(SEED_KEY);
+        if (seedText == null) {
+            return null;
+        }
+        long seed;
+        try {
+            seed = Long.parseLong(seedText.strip());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        String data = metadata.get(DATA_KEY);
+        if (data == null) {
+            String simulatorSource = metadata.get(SIMULATOR_SOURCE_KEY);
+            if (simulatorSource != null && !simulatorSource.equals(DataSource.EMBEDDED_NAME)) {
+                String name = metadata.getOrDefault(SIMULATOR_NAME_KEY, simulatorSource);
+                return new TrainingRun(seed, DataSource.given(name.isBlank() ? simulatorSource : name));
+            }
+            return new TrainingRun(seed, DataSource.embedded());
+        }
+        if (data.equals(DataSource.EMBEDDED_NAME)) {
+            return new TrainingRun(seed, DataSource.embedded());
+        }
+        try {
+            return Path.of(data).isAbsolute() ? new TrainingRun(seed, DataSource.file(Path.of(data))) : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static TrainingRun readRun(JsonFields run) throws CheckpointException {

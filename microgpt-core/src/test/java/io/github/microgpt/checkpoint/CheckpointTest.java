@@ -29,7 +29,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import io.github.microgpt.text.DataSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,9 +115,8 @@ class CheckpointTest {
         assertTrue(back.random().hasGaussNext());
         assertEquals(StepMode.DOCUMENT, back.stepMode());
         assertEquals(state.fingerprint(), back.fingerprint());
-        assertEquals(Map.of("seed", "5", "data", "embedded"), back.metadata(), "the run's keys, for older readers");
-        assertEquals(new TrainingRun(5, DataSource.embedded()), back.run(),
-                "a seed without a data key is a run on the embedded names, as 'train' wrote it before");
+        assertEquals(Map.of("seed", "5"), back.metadata(), "the metadata as given");
+        assertEquals(null, back.run(), "the run as given: unknown");
         assertEquals(state, back);
 
         ResumedTraining resumed = loaded.resumeWith(DOCS);
