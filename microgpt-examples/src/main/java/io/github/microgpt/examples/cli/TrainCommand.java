@@ -754,10 +754,10 @@ public final class TrainCommand implements Callable<Integer> {
         ResumedTraining resumed;
         try {
             // The weights come from the checkpoint; the random source only fills a model about to be overwritten.
-            resumed = checkpoint.resumeWith(docs, checkpoint.architecture() == Architecture.GPT
+            resumed = checkpoint.resumeWith(checkpoint.architecture() == Architecture.GPT
                     ? engine().create(checkpoint.config(), checkpoint.tokenizer().vocabSize(), new PythonRandom(0),
                             engine() == Engine.ARRAY ? checkpoint.precision() : Precision.F64)
-                    : checkpoint.model());
+                    : checkpoint.model(), docs);
         } catch (CheckpointException e) {
             throw new UsageException("cannot resume from " + resume + ": " + e.problem()
                     + (source.kind() == DataSource.Kind.EMBEDDED ? " (the embedded names)" : " (" + source.name() + ")"),
