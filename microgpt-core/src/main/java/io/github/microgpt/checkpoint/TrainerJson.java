@@ -89,7 +89,7 @@ final class TrainerJson {
         }
         optimizer.put("moments", Format.OPTIMIZER_FILE);
         Map<String, Object> data = new LinkedHashMap<>();
-        data.put("documents", training.fingerprint().documents());
+        data.put("documents", training.fingerprint().documentCount());
         data.put("sha256", training.fingerprint().sha256());
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("format", Format.TRAINING_FORMAT);

@@ -103,12 +103,12 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      * used breaks the last rule: a checkpoint cannot record it.)
      */
     private static void checkPlace(TrainerState trainer, OptimizerState optimizer, DataFingerprint fingerprint) {
-        if (fingerprint.documents() < 1) {
+        if (fingerprint.documentCount() < 1) {
             throw new IllegalArgumentException("the fingerprint is of no document, but a trainer trains at least one");
         }
-        if (trainer.nextDocument() >= fingerprint.documents()) {
+        if (trainer.nextDocument() >= fingerprint.documentCount()) {
             throw new IllegalArgumentException("the trainer's place is in document " + trainer.nextDocument()
-                    + " (from 0), but the fingerprint is of " + fingerprint.documents() + " documents");
+                    + " (from 0), but the fingerprint is of " + fingerprint.documentCount() + " documents");
         }
         if (trainer.stepsDone() != 0) {
             return;

@@ -63,7 +63,9 @@ public final class AttentionEvent {
     }
 
     /**
-     * The position being read (the query), from 0.
+     * The position being read (the query), from 0: {@code pos_id} in
+     * {@code microgpt.py}, beside the token's {@code token_id}, as the models'
+     * {@code forward(tokenId, posId, cache)} names it.
      *
      * @return the position
      */

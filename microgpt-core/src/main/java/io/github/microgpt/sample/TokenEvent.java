@@ -52,7 +52,9 @@ public final class TokenEvent {
     }
 
     /**
-     * The position the model read, from 0.
+     * The position the model read, from 0: {@code pos_id} in
+     * {@code microgpt.py}, beside the token's {@code token_id}, as the models'
+     * {@code forward(tokenId, posId, cache)} names it.
      *
      * @return the position
      */

@@ -62,7 +62,9 @@ public final class PositionEvent {
     }
 
     /**
-     * The position of the input token, from 0.
+     * The position of the input token, from 0: {@code pos_id} in
+     * {@code microgpt.py}, beside the token's {@code token_id}, as the models'
+     * {@code forward(tokenId, posId, cache)} names it.
      *
      * @return the position
      */

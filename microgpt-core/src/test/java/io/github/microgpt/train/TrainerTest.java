@@ -502,7 +502,7 @@ class TrainerTest {
     @Test
     void aMinibatchNamesItsDocumentsAndThreads() {
         Minibatch batch = Minibatch.of(8).withThreads(2);
-        assertEquals(8, batch.documents());
+        assertEquals(8, batch.size());
         assertEquals(2, batch.threads());
         assertEquals(1, Minibatch.of(8).threads(), "the calling thread unless told otherwise");
         assertEquals(new Minibatch(8, 2), batch);
