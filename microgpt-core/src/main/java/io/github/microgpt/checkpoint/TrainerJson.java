@@ -1,6 +1,7 @@
 package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandomState;
 import io.github.microgpt.text.DataSource;
 import io.github.microgpt.train.StepMode;
@@ -25,10 +26,8 @@ final class TrainerJson {
      * What {@value Format#TRAINER_FILE} holds: everything of a {@link TrainingState} but the
      * moments and the losses.
      */
-    record Contents(TrainerState trainer, StepMode stepMode, String optimizerName, double learningRate, double beta1,
-                    double beta2, double eps, String schedule, String scheduleClass, String scheduleSha256,
-                    PythonRandomState random, DataFingerprint fingerprint, TrainingRun run,
-                    Map<String, String> metadata) {
+    record Contents(TrainerState trainer, StepMode stepMode, AdamSettings settings, PythonRandomState random,
+                    DataFingerprint fingerprint, TrainingRun run, Map<String, String> metadata) {
     }
 
     /**
@@ -57,10 +56,9 @@ final class TrainerJson {
     /** The metadata key by which the simulator recorded its dataset's name in older checkpoints. */
     static final String SIMULATOR_NAME_KEY = "simulator.dataset.name";
 
-    /** The values of Adam's learning rate and eps, in words. */
-    private static final String POSITIVE = "a positive, finite number";
-    /** The values of Adam's decay rates, in words. */
-    private static final String DECAY = "a number in [0, 1) (a decay rate)";
+    /** AdamSettings' components and the keys of "optimizer" they are read from, for its refusals. */
+    private static final Map<String, String> SETTINGS_KEYS = Map.of("learningRate", "learning_rate", "beta1", "beta1",
+            "beta2", "beta2", "eps", "eps");
 
     private TrainerJson() {
     }
@@ -202,12 +200,12 @@ final class TrainerJson {
         if (!name.equals("adam")) {
             throw o.error("name", "is " + JsonFields.describe(name) + "; only \"adam\" is known");
         }
-        // AdamSettings' own ranges, checked here so that a message names the file's keys
-        // (learning_rate), not AdamSettings' components (learningRate).
-        double learningRate = o.number("learning_rate", rate -> rate > 0, POSITIVE);
-        double beta1 = o.number("beta1", beta -> beta >= 0 && beta < 1, DECAY);
-        double beta2 = o.number("beta2", beta -> beta >= 0 && beta < 1, DECAY);
-        double eps = o.number("eps", e -> e > 0, POSITIVE);
+        // Only finite numbers here: the ranges are AdamSettings', checked by its constructor
+        // below (their one place) and told in the file's keys.
+        double learningRate = o.finiteDouble("learning_rate");
+        double beta1 = o.finiteDouble("beta1");
+        double beta2 = o.finiteDouble("beta2");
+        double eps = o.finiteDouble("eps");
         String schedule = o.string("schedule");
         if (!schedule.equals(OptimizerState.LINEAR_DECAY) && !schedule.equals(OptimizerState.CONSTANT)
                 && !schedule.equals(OptimizerState.CUSTOM)) {
@@ -236,11 +234,18 @@ final class TrainerJson {
             }
         }
 
+        AdamSettings settings;
+        try {
+            settings = new AdamSettings(learningRate, beta1, beta2, eps,
+                    OptimizerState.scheduleOf(schedule, scheduleClass, scheduleSha256));
+        } catch (IllegalArgumentException e) {
+            throw o.refusal(e, SETTINGS_KEYS);
+        }
+
         PythonRandomState random = root.isNull("random") ? null : readRandom(root.object("random"));
         Map<String, String> metadata = root.isNull("metadata") ? Map.of() : root.stringMap("metadata");
         TrainingRun run = !root.has("run") ? runOf(metadata) : root.isNull("run") ? null : readRun(root.object("run"));
-        return new Contents(trainerState, stepMode, name, learningRate, beta1, beta2, eps, schedule, scheduleClass,
-                scheduleSha256, random, fingerprint, run, metadata);
+        return new Contents(trainerState, stepMode, settings, random, fingerprint, run, metadata);
     }
 
     /**
