@@ -127,7 +127,7 @@ class ToStringTest {
         trainer.step(StepMode.DOCUMENT);
         trainer.step(StepMode.DOCUMENT);
         assertEquals("LossHistory[2 losses]", history.toString());
-        LossHistory late = LossHistory.recording(trainer);
+        LossHistory late = LossHistory.continuing(trainer, new double[0]);  // a history known to be missing
         trainer.step(StepMode.DOCUMENT);
         assertEquals("LossHistory[0 losses, not kept: steps went unrecorded]", late.toString());
     }

@@ -43,7 +43,7 @@ import java.util.Optional;
  * optimizer, the random generator, the {@link TrainingRun} (the seed and where the documents
  * came from) and the {@link LossHistory}. Later, {@link #resumeRecordedRun(LanguageModel)} reads
  * the documents again from where the run recorded them, shuffles them with its seed, checks them
- * against the saved fingerprint and rebuilds everything; {@link #resumeWith(List, LanguageModel)}
+ * against the saved fingerprint and rebuilds everything; {@link #resumeWith(LanguageModel, List)}
  * does the same with documents you supply (in training order), for a run on documents only your
  * program has, or a data file that has moved. The command line's {@code --resume} and the
  * simulator's Load both follow it.
@@ -82,7 +82,9 @@ import java.util.Optional;
  *   <li>{@code trainer.json} (training state only): steps done and the length of the run, the
  *       place in the documents, the optimizer's settings, the random generator's state (in the form of
  *       Python's {@code random.getstate()}), the documents' {@link DataFingerprint}, the run's seed
- *       and data source ({@code "run"}), and the application's metadata;</li>
+ *       and data source ({@code "run"}, {@code null} when unknown; a file of an earlier version
+ *       without it has its run read from the metadata's {@code "seed"} and {@code "data"}), and
+ *       the application's metadata;</li>
  *   <li>{@code losses.safetensors} (training state, when there is a history): one {@code F64} tensor
  *       {@code losses} of shape {@code [steps_done]}, the loss of each step, exactly.</li>
  * </ul>
@@ -585,7 +587,7 @@ public final class Checkpoint {
      * Rebuilds a training run where it was saved, on the documents the run recorded
      * ({@link TrainingRun}): it reads them again itself, the embedded names or the file, and
      * shuffles them with the run's seed. This is the whole resume protocol in one call;
-     * {@link #resumeWith(List, LanguageModel)} takes documents you read yourself instead (for
+     * {@link #resumeWith(LanguageModel, List)} takes documents you read yourself instead (for
      * example from another copy of the file).
      *
      * @param model a model of the checkpoint's shape, of any engine; its weights are overwritten
@@ -609,7 +611,7 @@ public final class Checkpoint {
             throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "the run trained on documents given to "
                     + "the program that saved it (" + JsonFields.quoted(run.data().name()) + "); give the same documents to resume");
         }
-        return resumeWith(run.trainingOrder(Documents.load(run.data())), model);
+        return resumeWith(model, run.trainingOrder(Documents.load(run.data())));
     }
 
     /**
@@ -627,7 +629,7 @@ public final class Checkpoint {
      */
     public ResumedTraining resumeWith(List<String> documents) throws CheckpointException {
         Objects.requireNonNull(documents, "documents");
-        return resumeWith(documents, model());
+        return resumeWith(model(), documents);
     }
 
     /**
@@ -635,17 +637,17 @@ public final class Checkpoint {
      * choice (for example of another engine), whose weights are replaced by the saved ones; see
      * {@link #resumeWith(List)}.
      *
-     * @param documents the documents in training order
      * @param model a model of the checkpoint's shape; its weights are overwritten
+     * @param documents the documents in training order
      * @return the model, tokenizer, optimizer, trainer, random generator and loss history
      * @throws CheckpointException if the checkpoint has no training state, or the documents are
      *     not those of the saved run
      * @throws IllegalArgumentException if the model is not of the checkpoint's shape
      * @throws NullPointerException if either argument is null
      */
-    public ResumedTraining resumeWith(List<String> documents, LanguageModel model) throws CheckpointException {
-        Objects.requireNonNull(documents, "documents");
+    public ResumedTraining resumeWith(LanguageModel model, List<String> documents) throws CheckpointException {
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(documents, "documents");
         requireTraining();
         RunRebuilder.checkDocuments(directory, training, documents);
         loadInto(model);

@@ -5,7 +5,6 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.ParameterLayout;
 import io.github.microgpt.model.ParameterMatrix;
 import io.github.microgpt.internal.RegularFiles;
-import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandomState;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -324,18 +323,7 @@ final class CheckpointReader {
             MatrixTensors.checkDeclared(optimizerFile, moments, layout, ".m", ".v");
         }
         told(Format.OPTIMIZER_FILE);
-        settings(trainerFile, t);  // checked as a full read checks them, though not kept
         return t.random();
-    }
-
-    /** The optimizer's settings that {@value Format#TRAINER_FILE} records, checked. */
-    private static AdamSettings settings(Path trainerFile, TrainerJson.Contents t) throws CheckpointException {
-        try {
-            return new AdamSettings(t.learningRate(), t.beta1(), t.beta2(), t.eps(),
-                    OptimizerState.scheduleOf(t.schedule(), t.scheduleClass(), t.scheduleSha256()));
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException(trainerFile, "invalid optimizer settings: " + e.getMessage(), e);
-        }
     }
 
     private static TrainingState readTraining(Path directory, OpenFiles files, List<ParameterMatrix> layout,
@@ -370,7 +358,7 @@ final class CheckpointReader {
         }
         OptimizerState optimizer;
         try {
-            optimizer = new OptimizerState(settings(trainerFile, t), m, v);
+            optimizer = new OptimizerState(t.settings(), m, v);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(trainerFile, "invalid optimizer settings: " + e.getMessage(), e);
         }

@@ -119,26 +119,22 @@ final class ConfigJson {
         return new Contents(architecture, config, tokenizer, (int) numParams, precision);
     }
 
+    /** GptConfig's components and the keys of "model" they are read from, for its refusals. */
+    private static final Map<String, String> CONFIG_KEYS = Map.of("nLayer", "n_layer", "nEmbd", "n_embd",
+            "nHead", "n_head", "blockSize", "block_size", "initStd", "init_std");
+
     private static GptConfig readConfig(Path file, JsonFields model) throws CheckpointException {
-        int nLayer = model.integer("n_layer", 1, Integer.MAX_VALUE);
-        int nEmbd = model.integer("n_embd", 1, Integer.MAX_VALUE);
-        int nHead = model.integer("n_head", 1, Integer.MAX_VALUE);
-        int blockSize = model.integer("block_size", 1, Integer.MAX_VALUE);
-        // GptConfig checks these too, but its messages name its Java components (nEmbd): the
-        // reader checks first, so that the message names the keys the file has.
-        if (nEmbd % nHead != 0) {
-            throw model.error("n_head", "is " + nHead + ", which does not divide \"" + model.name("n_embd") + "\" ("
-                    + nEmbd + "): every attention head gets n_embd / n_head dimensions, so n_head must divide n_embd");
-        }
-        double initStd = model.number("init_std", std -> std > 0 && std <= GptConfig.MAX_INIT_STD,
-                "a positive number at most " + GptConfig.MAX_INIT_STD + " (so that every initial weight is a finite"
-                        + " number)");
+        // Only what JSON itself decides is checked here (an int, a finite number): the ranges are
+        // GptConfig's, its constructor their one place, and its refusal is told in the file's keys.
+        int nLayer = model.integer("n_layer", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        int nEmbd = model.integer("n_embd", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        int nHead = model.integer("n_head", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        int blockSize = model.integer("block_size", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        double initStd = model.finiteDouble("init_std");
         try {
             return new GptConfig(nLayer, nEmbd, nHead, blockSize, initStd);
         } catch (IllegalArgumentException e) {
-            // Not reached while the checks above cover GptConfig's; kept for a check it may gain.
-            throw new CheckpointException(file, "the fields of \"model\" are not a valid configuration: "
-                    + e.getMessage(), e);
+            throw model.refusal(e, CONFIG_KEYS);
         }
     }
 

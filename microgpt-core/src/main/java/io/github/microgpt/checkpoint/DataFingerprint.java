@@ -24,15 +24,18 @@ import java.util.Objects;
  * h.hexdigest()
  * }</pre>
  *
- * @param documents the number of documents; not negative
+ * <p>Its count is {@link #documentCount()}, a number, where {@code Trainer.documents()} is the
+ * list itself.
+ *
+ * @param documentCount the number of documents; not negative
  * @param sha256 the hash, 64 lowercase hexadecimal digits
  */
-public record DataFingerprint(int documents, String sha256) {
+public record DataFingerprint(int documentCount, String sha256) {
 
     /**
      * Checks the values.
      *
-     * @param documents the number of documents; not negative
+     * @param documentCount the number of documents; not negative
      * @param sha256 the hash, 64 lowercase hexadecimal digits
      * @throws IllegalArgumentException if the count is negative or the hash is not 64 lowercase
      *     hexadecimal digits
@@ -40,8 +43,8 @@ public record DataFingerprint(int documents, String sha256) {
      */
     public DataFingerprint {
         Objects.requireNonNull(sha256, "sha256");
-        if (documents < 0) {
-            throw new IllegalArgumentException("the number of documents must not be negative, got " + documents);
+        if (documentCount < 0) {
+            throw new IllegalArgumentException("the number of documents must not be negative, got " + documentCount);
         }
         if (!sha256.matches("[0-9a-f]{64}")) {
             throw new IllegalArgumentException("a SHA-256 hash is 64 lowercase hexadecimal digits, got " + sha256);

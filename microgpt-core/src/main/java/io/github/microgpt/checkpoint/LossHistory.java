@@ -16,10 +16,15 @@ import java.util.Objects;
  * losses.losses();                                        // one per step
  * }</pre>
  *
- * A run resumed with {@link Checkpoint#resumeRecordedRun} or {@link Checkpoint#resumeWith} records into {@link ResumedTraining#lossHistory()}
- * already. If the history it continues is missing (a checkpoint from before histories were kept,
- * or a trainer that has taken steps unrecorded) the history stays empty rather than misaligned;
- * a history of another length than the steps done is a mistake, and refused.
+ * A run resumed with {@link Checkpoint#resumeRecordedRun} or {@link Checkpoint#resumeWith}
+ * records into {@link ResumedTraining#lossHistory()} already.
+ *
+ * <p>A history is one loss per step, from the first: {@link #recording} on a trainer that has
+ * stepped, or {@link #continuing} with a history of another length than the steps done, is a
+ * mistake and refused, as the curve would start in the middle or be misaligned. The one
+ * exception is a history known to be missing, {@code continuing(trainer, new double[0])} (a
+ * checkpoint from before histories were kept): it says so and records nothing, so that the run
+ * goes on without a curve rather than with a wrong one.
  *
  * <p>Not thread-safe: it is told on the trainer's thread; read {@link #losses()} there, or after
  * the run.
@@ -41,13 +46,22 @@ public final class LossHistory {
     }
 
     /**
-     * Starts recording a trainer's losses, until {@link #stop()}.
+     * Starts recording a trainer's losses from its first step, until {@link #stop()}.
      *
-     * @param trainer a trainer that has done no step yet (otherwise nothing is recorded)
+     * @param trainer a trainer that has done no step yet
      * @return the history
+     * @throws IllegalArgumentException if the trainer has done a step: the history would miss
+     *     it (to continue a saved history, use {@link #continuing})
+     * @throws NullPointerException if {@code trainer} is null
      */
     public static LossHistory recording(Trainer trainer) {
         Objects.requireNonNull(trainer, "trainer");
+        if (trainer.stepsDone() != 0) {
+            throw new IllegalArgumentException("a history records from the first step, but the trainer has done "
+                    + trainer.stepsDone() + (trainer.stepsDone() == 1 ? " step" : " steps")
+                    + ": start recording before its first step, or continue a saved history with"
+                    + " LossHistory.continuing(trainer, losses)");
+        }
         return continuing(trainer, new double[0]);
     }
 
@@ -58,9 +72,11 @@ public final class LossHistory {
      * @param previous the losses of the steps done (from {@link TrainingState#losses()}), or
      *     an empty array when they are unknown (a checkpoint from before histories were kept)
      * @return the history; it records nothing if {@code previous} is empty but the trainer has
-     *     done steps, since the curve would start in the middle
+     *     done steps (a history known to be missing), since the curve would start in the middle
+     *     ({@link #toString()} says so)
      * @throws IllegalArgumentException if {@code previous} is neither empty nor one loss per step
      *     the trainer has done
+     * @throws NullPointerException if an argument is null
      */
     public static LossHistory continuing(Trainer trainer, double[] previous) {
         Objects.requireNonNull(trainer, "trainer");

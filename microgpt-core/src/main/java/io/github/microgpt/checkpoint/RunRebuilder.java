@@ -26,8 +26,8 @@ final class RunRebuilder {
         DataFingerprint saved = training.fingerprint();
         if (!given.equals(saved)) {
             throw new CheckpointException(trainerFile, "the documents are not those the run was trained on: it saw "
-                    + saved.documents() + " documents with SHA-256 " + saved.sha256().substring(0, 12) + "..., these are "
-                    + given.documents() + " with " + given.sha256().substring(0, 12) + "... (the same data, shuffled "
+                    + saved.documentCount() + " documents with SHA-256 " + saved.sha256().substring(0, 12) + "..., these are "
+                    + given.documentCount() + " with " + given.sha256().substring(0, 12) + "... (the same data, shuffled "
                     + "with the same seed, are needed)");
         }
     }

@@ -1,6 +1,7 @@
 package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.random.PythonRandomState;
 import io.github.microgpt.text.DataSource;
 import io.github.microgpt.train.StepMode;
@@ -25,10 +26,8 @@ final class TrainerJson {
      * What {@value Format#TRAINER_FILE} holds: everything of a {@link TrainingState} but the
      * moments and the losses.
      */
-    record Contents(TrainerState trainer, StepMode stepMode, String optimizerName, double learningRate, double beta1,
-                    double beta2, double eps, String schedule, String scheduleClass, String scheduleSha256,
-                    PythonRandomState random, DataFingerprint fingerprint, TrainingRun run,
-                    Map<String, String> metadata) {
+    record Contents(TrainerState trainer, StepMode stepMode, AdamSettings settings, PythonRandomState random,
+                    DataFingerprint fingerprint, TrainingRun run, Map<String, String> metadata) {
     }
 
     /**
@@ -44,10 +43,22 @@ final class TrainerJson {
     static final String OLD_DOCUMENT = "position_document";
     static final String OLD_POSITION = "position_pos";
 
-    /** The values of Adam's learning rate and eps, in words. */
-    private static final String POSITIVE = "a positive, finite number";
-    /** The values of Adam's decay rates, in words. */
-    private static final String DECAY = "a number in [0, 1) (a decay rate)";
+    /**
+     * The metadata key of the run's seed in checkpoints written before {@code "run"} was: the
+     * command line wrote it, and the simulator still does. A file without {@code "run"} is read
+     * with the run these keys describe ({@link #runOf}).
+     */
+    static final String SEED_KEY = "seed";
+    /** The metadata key of such a run's data file (absolute path) or {@value DataSource#EMBEDDED_NAME}. */
+    static final String DATA_KEY = "data";
+    /** The metadata key by which the simulator recorded its dataset's kind in older checkpoints. */
+    static final String SIMULATOR_SOURCE_KEY = "simulator.dataset.source";
+    /** The metadata key by which the simulator recorded its dataset's name in older checkpoints. */
+    static final String SIMULATOR_NAME_KEY = "simulator.dataset.name";
+
+    /** AdamSettings' components and the keys of "optimizer" they are read from, for its refusals. */
+    private static final Map<String, String> SETTINGS_KEYS = Map.of("learningRate", "learning_rate", "beta1", "beta1",
+            "beta2", "beta2", "eps", "eps");
 
     private TrainerJson() {
     }
@@ -76,7 +87,7 @@ final class TrainerJson {
         }
         optimizer.put("moments", Format.OPTIMIZER_FILE);
         Map<String, Object> data = new LinkedHashMap<>();
-        data.put("documents", training.fingerprint().documents());
+        data.put("documents", training.fingerprint().documentCount());
         data.put("sha256", training.fingerprint().sha256());
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("format", Format.TRAINING_FORMAT);
@@ -101,7 +112,11 @@ final class TrainerJson {
             root.put("random", r);
         }
         TrainingRun run = training.run();
-        if (run != null) {
+        if (run == null) {
+            // Written as null, not left out: a file without "run" is an older one, whose run is
+            // read from its metadata, and a run recorded as unknown must stay unknown.
+            root.put("run", null);
+        } else {
             Map<String, Object> source = new LinkedHashMap<>();
             source.put("kind", run.data().kind().name().toLowerCase(Locale.ROOT));
             source.put("name", run.data().name());
@@ -185,12 +200,12 @@ final class TrainerJson {
         if (!name.equals("adam")) {
             throw o.error("name", "is " + JsonFields.describe(name) + "; only \"adam\" is known");
         }
-        // AdamSettings' own ranges, checked here so that a message names the file's keys
-        // (learning_rate), not AdamSettings' components (learningRate).
-        double learningRate = o.number("learning_rate", rate -> rate > 0, POSITIVE);
-        double beta1 = o.number("beta1", beta -> beta >= 0 && beta < 1, DECAY);
-        double beta2 = o.number("beta2", beta -> beta >= 0 && beta < 1, DECAY);
-        double eps = o.number("eps", e -> e > 0, POSITIVE);
+        // Only finite numbers here: the ranges are AdamSettings', checked by its constructor
+        // below (their one place) and told in the file's keys.
+        double learningRate = o.finiteDouble("learning_rate");
+        double beta1 = o.finiteDouble("beta1");
+        double beta2 = o.finiteDouble("beta2");
+        double eps = o.finiteDouble("eps");
         String schedule = o.string("schedule");
         if (!schedule.equals(OptimizerState.LINEAR_DECAY) && !schedule.equals(OptimizerState.CONSTANT)
                 && !schedule.equals(OptimizerState.CUSTOM)) {
@@ -219,11 +234,53 @@ final class TrainerJson {
             }
         }
 
+        AdamSettings settings;
+        try {
+            settings = new AdamSettings(learningRate, beta1, beta2, eps,
+                    OptimizerState.scheduleOf(schedule, scheduleClass, scheduleSha256));
+        } catch (IllegalArgumentException e) {
+            throw o.refusal(e, SETTINGS_KEYS);
+        }
+
         PythonRandomState random = root.isNull("random") ? null : readRandom(root.object("random"));
-        TrainingRun run = root.isNull("run") ? null : readRun(root.object("run"));
         Map<String, String> metadata = root.isNull("metadata") ? Map.of() : root.stringMap("metadata");
-        return new Contents(trainerState, stepMode, name, learningRate, beta1, beta2, eps, schedule, scheduleClass,
-                scheduleSha256, random, fingerprint, run, metadata);
+        TrainingRun run = !root.has("run") ? runOf(metadata) : root.isNull("run") ? null : readRun(root.object("run"));
+        return new Contents(trainerState, stepMode, settings, random, fingerprint, run, metadata);
+    }
+
+    /**
+     * The run that the metadata of a checkpoint written before {@code "run"} describes (the
+     * command line's {@code "seed"} and {@code "data"}, or the simulator's), or null if it
+     * describes none.
+     */
+    static TrainingRun runOf(Map<String, String> metadata) {
+        String seedText = metadata.get(SEED_KEY);
+        if (seedText == null) {
+            return null;
+        }
+        long seed;
+        try {
+            seed = Long.parseLong(seedText.strip());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        String data = metadata.get(DATA_KEY);
+        if (data == null) {
+            String simulatorSource = metadata.get(SIMULATOR_SOURCE_KEY);
+            if (simulatorSource != null && !simulatorSource.equals(DataSource.EMBEDDED_NAME)) {
+                String name = metadata.getOrDefault(SIMULATOR_NAME_KEY, simulatorSource);
+                return new TrainingRun(seed, DataSource.given(name.isBlank() ? simulatorSource : name));
+            }
+            return new TrainingRun(seed, DataSource.embedded());
+        }
+        if (data.equals(DataSource.EMBEDDED_NAME)) {
+            return new TrainingRun(seed, DataSource.embedded());
+        }
+        try {
+            return Path.of(data).isAbsolute() ? new TrainingRun(seed, DataSource.file(Path.of(data))) : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static TrainingRun readRun(JsonFields run) throws CheckpointException {

@@ -2,11 +2,9 @@ package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.random.PythonRandomState;
-import io.github.microgpt.text.DataSource;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
 import io.github.microgpt.train.TrainerState;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -39,13 +37,13 @@ import java.util.Objects;
  * @param stepMode how the run was stepping, for the record; {@code null} if unknown or mixed
  * @param fingerprint the fingerprint of the documents in training order, which documents given
  *     to resume the run must match
- * @param metadata free-form strings for the application; may be empty. For readers of older
- *     checkpoints it also carries the run's seed (key {@code "seed"}) and, for a file or the
- *     embedded names, its data (key {@code "data"}): the absolute path or
- *     {@value DataSource#EMBEDDED_NAME}.
+ * @param metadata free-form strings for the application, kept as given; may be empty
  * @param run how the documents were made (seed and source), or {@code null} if unknown: then
  *     {@link Checkpoint#resumeRecordedRun(io.github.microgpt.model.LanguageModel)} cannot read the
- *     documents again by itself, and you give them to {@link Checkpoint#resumeWith(java.util.List)}
+ *     documents again by itself, and you give them to {@link Checkpoint#resumeWith(java.util.List)}.
+ *     (A load of a checkpoint written before runs were recorded reads its run from the
+ *     metadata's {@code "seed"} and {@code "data"}, which the command line wrote then; the
+ *     metadata itself is read as it is in the file.)
  * @param losses the loss of each completed step in step order, or empty (a checkpoint written
  *     before loss histories were kept, or a run resumed from one)
  */
@@ -53,20 +51,9 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
                             StepMode stepMode, DataFingerprint fingerprint, Map<String, String> metadata,
                             TrainingRun run, double[] losses) {
 
-    /** The metadata key of the run's seed, as older checkpoints record it. */
-    static final String SEED_KEY = "seed";
-    /** The metadata key of the run's data file or {@value DataSource#EMBEDDED_NAME}, as older checkpoints record it. */
-    static final String DATA_KEY = "data";
-    /** The metadata key by which the simulator recorded its dataset's kind in older checkpoints. */
-    static final String SIMULATOR_SOURCE_KEY = "simulator.dataset.source";
-    /** The metadata key by which the simulator recorded its dataset's name in older checkpoints. */
-    static final String SIMULATOR_NAME_KEY = "simulator.dataset.name";
-
     /**
-     * Checks and copies the values. When {@code run} is {@code null} it is read from the
-     * metadata's {@code "seed"} and {@code "data"} if they describe one (as checkpoints of
-     * earlier versions do); then, if there is a run, those two keys are set from it (the data key
-     * only for a file or the embedded names).
+     * Checks and copies the values; each component is then the value given (a copy), nothing
+     * is added or derived.
      *
      * @param trainer the trainer's position
      * @param optimizer the optimizer's settings and moments
@@ -76,7 +63,8 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      * @param metadata free-form strings for the application; may be empty
      * @param run how the documents were made, or {@code null}
      * @param losses the losses of the steps done, or empty; {@code null} counts as empty
-     * @throws NullPointerException if the trainer, optimizer, fingerprint or metadata is null
+     * @throws NullPointerException if the trainer, optimizer, fingerprint or metadata is null, or
+     *     the metadata holds a null key or value (a checkpoint's file cannot hold it)
      * @throws IllegalArgumentException if the loss history is neither empty nor one finite loss
      *     per step done, or the parts disagree as a load would refuse: the fingerprint is of no
      *     document, the trainer's place is beyond its documents, or no step is done and the place
@@ -87,17 +75,11 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(fingerprint, "fingerprint");
         Objects.requireNonNull(metadata, "metadata");
-        Map<String, String> copy = new LinkedHashMap<>(metadata);
-        if (run == null) {
-            run = runOf(copy);
-        }
-        if (run != null) {
-            copy.put(SEED_KEY, Long.toString(run.seed()));
-            switch (run.data().kind()) {
-                case EMBEDDED, FILE -> copy.put(DATA_KEY, run.data().name());
-                case GIVEN -> copy.remove(DATA_KEY);
-            }
-        }
+        // In the caller's order (a save writes it so), and null keys or values refused as a
+        // checkpoint's file could not hold them.
+        Map<String, String> copy = new LinkedHashMap<>();
+        metadata.forEach((key, value) -> copy.put(Objects.requireNonNull(key, "a metadata key"),
+                Objects.requireNonNull(value, "metadata[" + key + "]")));
         metadata = Collections.unmodifiableMap(copy);
         losses = losses == null ? new double[0] : losses.clone();
         if (losses.length != 0 && losses.length != trainer.stepsDone()) {
@@ -121,12 +103,12 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      * used breaks the last rule: a checkpoint cannot record it.)
      */
     private static void checkPlace(TrainerState trainer, OptimizerState optimizer, DataFingerprint fingerprint) {
-        if (fingerprint.documents() < 1) {
+        if (fingerprint.documentCount() < 1) {
             throw new IllegalArgumentException("the fingerprint is of no document, but a trainer trains at least one");
         }
-        if (trainer.nextDocument() >= fingerprint.documents()) {
+        if (trainer.nextDocument() >= fingerprint.documentCount()) {
             throw new IllegalArgumentException("the trainer's place is in document " + trainer.nextDocument()
-                    + " (from 0), but the fingerprint is of " + fingerprint.documents() + " documents");
+                    + " (from 0), but the fingerprint is of " + fingerprint.documentCount() + " documents");
         }
         if (trainer.stepsDone() != 0) {
             return;
@@ -177,37 +159,6 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
     @Override
     public double[] losses() {
         return losses.clone();
-    }
-
-    /** The run that metadata of an earlier checkpoint (the CLI's or the simulator's) describes. */
-    private static TrainingRun runOf(Map<String, String> metadata) {
-        String seedText = metadata.get(SEED_KEY);
-        if (seedText == null) {
-            return null;
-        }
-        long seed;
-        try {
-            seed = Long.parseLong(seedText.strip());
-        } catch (NumberFormatException e) {
-            return null;
-        }
-        String data = metadata.get(DATA_KEY);
-        if (data == null) {
-            String simulatorSource = metadata.get(SIMULATOR_SOURCE_KEY);
-            if (simulatorSource != null && !simulatorSource.equals(DataSource.EMBEDDED_NAME)) {
-                String name = metadata.getOrDefault(SIMULATOR_NAME_KEY, simulatorSource);
-                return new TrainingRun(seed, DataSource.given(name.isBlank() ? simulatorSource : name));
-            }
-            return new TrainingRun(seed, DataSource.embedded());
-        }
-        if (data.equals(DataSource.EMBEDDED_NAME)) {
-            return new TrainingRun(seed, DataSource.embedded());
-        }
-        try {
-            return Path.of(data).isAbsolute() ? new TrainingRun(seed, DataSource.file(Path.of(data))) : null;
-        } catch (RuntimeException e) {
-            return null;
-        }
     }
 
     /**

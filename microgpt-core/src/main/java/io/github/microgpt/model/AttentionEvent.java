@@ -63,7 +63,9 @@ public final class AttentionEvent {
     }
 
     /**
-     * The position being read (the query), from 0.
+     * The position being read (the query), from 0: {@code pos_id} in
+     * {@code microgpt.py}, beside the token's {@code token_id}, as the models'
+     * {@code forward(tokenId, posId, cache)} names it.
      *
      * @return the position
      */
@@ -72,14 +74,15 @@ public final class AttentionEvent {
     }
 
     /**
-     * The attention weights over positions {@code 0 .. posId}, summing to 1: the event's own
-     * copy, made once when the event is made and shared by every listener of this event, so read
-     * it but do not change it (copy it to keep a changed version).
+     * The attention weights over positions {@code 0 .. posId}, summing to 1. The event keeps its
+     * own copy, and this returns a new one, so that no listener can change what another reads;
+     * {@link #weight(int)} reads one without copying. (Events are made only while an attention
+     * listener is registered, so the copies cost a forward pass without one nothing.)
      *
-     * @return {@code posId + 1} weights
+     * @return {@code posId + 1} weights, a new copy
      */
     public double[] weights() {
-        return weights;
+        return weights.clone();
     }
 
     /**

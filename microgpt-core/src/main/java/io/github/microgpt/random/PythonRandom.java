@@ -52,6 +52,16 @@ public final class PythonRandom implements RandomSource {
     }
 
     /**
+     * Re-seeds the generator, as {@code random.seed(seed)}; the same as
+     * {@code seed(BigInteger.valueOf(seed))}, and as {@link #PythonRandom(long)} seeds a new one.
+     *
+     * @param seed any integer; negative seeds act as their absolute value, as in Python
+     */
+    public void seed(long seed) {
+        seed(BigInteger.valueOf(seed));
+    }
+
+    /**
      * Re-seeds the generator, as {@code random.seed(seed)}: the absolute value is split into
      * 32-bit words, least significant first, and fed to {@code init_by_array}; the cached
      * Gaussian is dropped.

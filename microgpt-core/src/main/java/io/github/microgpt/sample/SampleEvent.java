@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * A finished sample.
  *
- * <p>The arrays are the event's own copies, made once when the event is made and shared by every
- * listener of this event: read them, but do not change them (copy one to keep a changed version).
+ * <p>An event is a value: it keeps its own copy of the tokens it is made from, and
+ * {@link #tokens()} returns a new copy, so that no listener can change what another reads.
  *
  * <p><b>Made by the library; a listener only receives it.</b> A {@link Sampler} builds every
  * {@code SampleEvent} and hands it to the listeners; its constructor is not public. It is a final
@@ -53,13 +53,12 @@ public final class SampleEvent {
 
     /**
      * The tokens of the text (prefix included), without the leading BOS and without the final
-     * BOS: the event's own array, shared by every listener of this event, so read it but do not
-     * change it.
+     * BOS.
      *
-     * @return the tokens
+     * @return the tokens, a new copy
      */
     public int[] tokens() {
-        return tokens;
+        return tokens.clone();
     }
 
     /**

@@ -6,8 +6,11 @@ import java.util.Objects;
 /**
  * One generated token: what the model saw, what it predicted, and what was drawn.
  *
- * <p>The arrays are the event's own copies, made once when the event is made and shared by every
- * listener of this event: read them, but do not change them (copy one to keep a changed version).
+ * <p>An event is a value: it keeps its own copies of the arrays it is made from, and each array
+ * accessor returns a new copy, so that no listener can change what another reads. (Events are
+ * made only while a token listener is registered, so the copies cost sampling without one
+ * nothing.) To read one probability without copying the whole distribution, use
+ * {@link #probability(int)}.
  *
  * <p>{@code sampleNumber()} is the sample's number, as {@code step()} is the step's in the
  * trainer's events ({@link io.github.microgpt.train.StepEvent#step()}): {@code microgpt.py} prints
@@ -52,7 +55,9 @@ public final class TokenEvent {
     }
 
     /**
-     * The position the model read, from 0.
+     * The position the model read, from 0: {@code pos_id} in
+     * {@code microgpt.py}, beside the token's {@code token_id}, as the models'
+     * {@code forward(tokenId, posId, cache)} names it.
      *
      * @return the position
      */
@@ -61,24 +66,32 @@ public final class TokenEvent {
     }
 
     /**
-     * The tokens read so far, from BOS up to and including the one at {@code posId}: the
-     * event's own array, shared by every listener of this event, so read it but do not change it.
+     * The tokens read so far, from BOS up to and including the one at {@code posId}.
      *
-     * @return the tokens read
+     * @return the tokens read, a new copy
      */
     public int[] context() {
-        return context;
+        return context.clone();
     }
 
     /**
-     * The distribution the token was drawn from (after the temperature and any top-k filter):
-     * the event's own array, shared by every listener of this event, so read it but do not
-     * change it.
+     * The distribution the token was drawn from (after the temperature and any top-k filter).
      *
-     * @return one probability per token id
+     * @return one probability per token id, a new copy
      */
     public double[] probabilities() {
-        return probabilities;
+        return probabilities.clone();
+    }
+
+    /**
+     * The probability one token was drawn with, without copying the distribution.
+     *
+     * @param tokenId a token id, from 0 to the vocabulary's size less 1
+     * @return its probability
+     * @throws IndexOutOfBoundsException if {@code tokenId} is not a token id of the vocabulary
+     */
+    public double probability(int tokenId) {
+        return probabilities[java.util.Objects.checkIndex(tokenId, probabilities.length)];
     }
 
     /**

@@ -25,7 +25,9 @@
  *   <li>if one throws, the later listeners of that event are not told and the exception reaches
  *       the caller ({@link io.github.microgpt.sample.Sampler}: the token is drawn and the sample
  *       has moved past it);</li>
- *   <li>the arrays of an event are shared by its listeners: read them, do not change them.</li>
+ *   <li>an event is a value: its array accessors return new copies, so a listener may keep or
+ *       change what it reads without another listener seeing it (the events' element readers,
+ *       such as {@code probability(tokenId)}, read one number without the copy).</li>
  * </ul>
  */
 package io.github.microgpt.sample;

@@ -292,6 +292,29 @@ public final class Tokenizer {
     }
 
     /**
+     * Whether another tokenizer has the same vocabulary: the same characters, and so the same
+     * token ids. Two tokenizers built from the same documents, or one from documents and one from
+     * its {@link #characters()}, are equal: either encodes and decodes as the other.
+     *
+     * @param other another object
+     * @return true if it is a tokenizer of the same characters
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Tokenizer that && Arrays.equals(codePoints, that.codePoints);
+    }
+
+    /**
+     * A hash of the characters, consistent with {@link #equals}.
+     *
+     * @return the hash code
+     */
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(codePoints);
+    }
+
+    /**
      * Shows the vocabulary: its size, BOS included, and its characters in token order, quoted as a
      * Java string literal ({@code \"} for a quote, {@code \\} for a backslash, a character that
      * would not show, such as a tab or a line break, as a {@code \}{@code uXXXX} escape).

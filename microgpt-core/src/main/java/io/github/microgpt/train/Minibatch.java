@@ -12,7 +12,9 @@ import io.github.microgpt.internal.ModelChecks;
  * }</pre>
  *
  * <p>Start from {@link #of(int)} and name the threads with {@link #withThreads(int)}, so that a
- * call says which number is which; the canonical constructor takes the documents first.
+ * call says which number is which; the canonical constructor takes the size first. (The size
+ * is a count, as {@code DataFingerprint.documentCount()} is; {@link Trainer#documents()} is the
+ * list of documents itself.)
  *
  * <p>The number of threads never changes a result: the documents' gradients are summed in
  * document order whatever it is (see
@@ -30,11 +32,11 @@ import io.github.microgpt.internal.ModelChecks;
  *     calling thread.
  * </ul>
  *
- * @param documents the number of documents of the step, from 1 to {@value #MAX_SIZE}
+ * @param size the number of documents of the step (the batch size), from 1 to {@value #MAX_SIZE}
  * @param threads the most threads the step may spread its documents over (see above for which
  *     models do); from 1 to 256, the most a model takes
  */
-public record Minibatch(int documents, int threads) {
+public record Minibatch(int size, int threads) {
 
     /**
      * The largest number of documents a step takes, 65,536: far more than one step needs, and few
@@ -47,15 +49,15 @@ public record Minibatch(int documents, int threads) {
     /**
      * Checks the shape.
      *
-     * @param documents the number of documents, from 1 to {@value #MAX_SIZE}
+     * @param size the number of documents, from 1 to {@value #MAX_SIZE}
      * @param threads the most threads the step may spread its documents over; from 1 to 256
-     * @throws IllegalArgumentException if {@code documents} is outside
+     * @throws IllegalArgumentException if {@code size} is outside
      *     {@code [1, MAX_SIZE]} or {@code threads} outside {@code [1, 256]}, naming the value
      */
     public Minibatch {
-        if (documents < 1 || documents > MAX_SIZE) {
+        if (size < 1 || size > MAX_SIZE) {
             throw new IllegalArgumentException("the number of documents of a minibatch must be from 1 to "
-                    + MAX_SIZE + ", got " + documents);
+                    + MAX_SIZE + ", got " + size);
         }
         // The bound every model's batch step checks (LanguageModel.batchLossAndGradients), here
         // too, so that a minibatch no model can run is refused where it is made.
@@ -66,14 +68,14 @@ public record Minibatch(int documents, int threads) {
     }
 
     /**
-     * A minibatch of {@code documents} documents, computed on the calling thread.
+     * A minibatch of {@code size} documents, computed on the calling thread.
      *
-     * @param documents the number of documents, from 1 to {@value #MAX_SIZE}
+     * @param size the number of documents, from 1 to {@value #MAX_SIZE}
      * @return the minibatch
-     * @throws IllegalArgumentException if {@code documents} is out of range
+     * @throws IllegalArgumentException if {@code size} is out of range
      */
-    public static Minibatch of(int documents) {
-        return new Minibatch(documents, 1);
+    public static Minibatch of(int size) {
+        return new Minibatch(size, 1);
     }
 
     /**
@@ -85,6 +87,6 @@ public record Minibatch(int documents, int threads) {
      * @throws IllegalArgumentException if {@code newThreads} is outside {@code [1, 256]}
      */
     public Minibatch withThreads(int newThreads) {
-        return new Minibatch(documents, newThreads);
+        return new Minibatch(size, newThreads);
     }
 }

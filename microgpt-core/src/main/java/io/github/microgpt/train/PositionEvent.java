@@ -6,8 +6,11 @@ import java.util.Objects;
 /**
  * One trained position: the model read {@code context} and predicted the token after it.
  *
- * <p>The arrays are the event's own copies, made once when the event is made and shared by every
- * listener of this event: read them, but do not change them (copy one to keep a changed version).
+ * <p>An event is a value: it keeps its own copies of the arrays it is made from, and each array
+ * accessor returns a new copy, so that no listener can change what another reads. (Events are
+ * made only while a position listener is registered, so the copies cost a run without one
+ * nothing.) To read one probability without copying the whole distribution, use
+ * {@link #probability(int)}.
  *
  * <p><b>Made by the library; a listener only receives it.</b> A {@link Trainer} builds every
  * {@code PositionEvent} and hands it to the listeners; its constructor is not public. It is a final
@@ -62,7 +65,9 @@ public final class PositionEvent {
     }
 
     /**
-     * The position of the input token, from 0.
+     * The position of the input token, from 0: {@code pos_id} in
+     * {@code microgpt.py}, beside the token's {@code token_id}, as the models'
+     * {@code forward(tokenId, posId, cache)} names it.
      *
      * @return the position
      */
@@ -71,13 +76,12 @@ public final class PositionEvent {
     }
 
     /**
-     * The tokens the model has read, from BOS up to and including the input token: the
-     * event's own array, shared by every listener of this event, so read it but do not change it.
+     * The tokens the model has read, from BOS up to and including the input token.
      *
-     * @return the tokens read
+     * @return the tokens read, a new copy
      */
     public int[] context() {
-        return context;
+        return context.clone();
     }
 
     /**
@@ -99,13 +103,23 @@ public final class PositionEvent {
     }
 
     /**
-     * The model's predicted distribution of the next token: the event's own array, shared
-     * by every listener of this event, so read it but do not change it.
+     * The model's predicted distribution of the next token.
      *
-     * @return the prediction, one probability per token id
+     * @return the prediction, one probability per token id, a new copy
      */
     public double[] probabilities() {
-        return probabilities;
+        return probabilities.clone();
+    }
+
+    /**
+     * The predicted probability of one token, without copying the distribution.
+     *
+     * @param tokenId a token id, from 0 to the vocabulary's size less 1
+     * @return its probability
+     * @throws IndexOutOfBoundsException if {@code tokenId} is not a token id of the vocabulary
+     */
+    public double probability(int tokenId) {
+        return probabilities[java.util.Objects.checkIndex(tokenId, probabilities.length)];
     }
 
     /**

@@ -269,7 +269,7 @@ public final class Trainer {
     }
 
     /**
-     * Runs one minibatch step: the mean loss of {@code minibatch.documents()} documents, the mean of
+     * Runs one minibatch step: the mean loss of {@code minibatch.size()} documents, the mean of
      * their gradients, then one update. The {@code B} documents are the next ones from the place
      * in the documents, wrapping around the list, and the place moves {@code B} documents on: in
      * a run of minibatch steps alone, step {@code s} (from 0) trains documents {@code s * B} to
@@ -305,7 +305,7 @@ public final class Trainer {
      */
     public StepEvent stepBatch(Minibatch minibatch) {
         Objects.requireNonNull(minibatch, "minibatch");
-        int batchSize = minibatch.documents();
+        int batchSize = minibatch.size();
         int threads = minibatch.threads();
         if (isFinished()) {
             throw new IllegalStateException("all " + totalSteps + " steps are done");

@@ -7,6 +7,10 @@ import java.util.Objects;
  * Thrown when a step's loss is NaN or infinite, which means training has diverged (usually a
  * learning rate far too large). The step is not applied: the parameters keep the values they had
  * before it, and their gradients are reset.
+ *
+ * <p>Only {@link Trainer} throws it, so its constructor is not public (as
+ * {@code NonFiniteLogitsException}'s is not): code that catches it reads {@link #step()},
+ * {@link #document()} and {@link #loss()}.
  */
 public final class TrainingDivergedException extends RuntimeException {
 
@@ -29,7 +33,7 @@ public final class TrainingDivergedException extends RuntimeException {
      *     loss is no divergence: the exception would say what did not happen)
      * @throws NullPointerException if the document is null
      */
-    public TrainingDivergedException(int step, String document, double loss) {
+    TrainingDivergedException(int step, String document, double loss) {
         super(message(step, document, loss));
         this.step = step;
         this.document = document;

@@ -58,6 +58,15 @@ class CheckpointApiEdgesTest {
     }
 
     @Test
+    void recordingATrainerThatHasSteppedIsRefusedAsContinuingAMisalignedHistoryIs() {
+        Trainer trainer = trainer(2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LossHistory.recording(trainer));
+        assertTrue(e.getMessage().contains("has done 2 steps") && e.getMessage().contains("LossHistory.continuing"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> LossHistory.recording(trainer(1)), "one step is one too many");
+    }
+
+    @Test
     void aHistoryOfOneLossPerStepDoneGoesOn() {
         Trainer trainer = trainer(2);
         LossHistory history = LossHistory.continuing(trainer, new double[] {3.1, 3.0});

@@ -8,6 +8,7 @@ import io.github.microgpt.model.GptModel;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.sample.Sampler;
+import io.github.microgpt.text.DataSource;
 import io.github.microgpt.text.Documents;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepEvent;
@@ -63,7 +64,8 @@ class ExactResumeTest {
         }
         Path dir = tmp.resolve("half");
         Checkpoint.save(dir, trainer.model(), Tokenizer.fromDocuments(docs),
-                TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of("seed", "42"), null, null));
+                TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of(),
+                        new TrainingRun(42, DataSource.embedded()), null));
 
         // Second half in a new JVM, while this one runs the whole run uninterrupted.
         Path output = tmp.resolve("second-half.txt");

@@ -59,35 +59,44 @@ class FileKeyMessagesTest {
 
     @Test
     void headsThatDoNotDivideTheWidthAreNamedByTheFilesKeys() throws IOException {
-        assertNames("\"model.n_head\" is 3, which does not divide \"model.n_embd\" (8)",
-                messageAfter("config.json", "\"n_head\": 2", "\"n_head\": 3"), "nHead", "nEmbd");
+        assertNames("\"model.n_embd\" (8) must be divisible by \"model.n_head\" (3) so that every head gets the same"
+                + " number of dimensions", messageAfter("config.json", "\"n_head\": 2", "\"n_head\": 3"), "nHead", "nEmbd");
+    }
+
+    @Test
+    void eachCountBelowOneIsNamedByItsKey() throws IOException {
+        assertNames("\"model.n_layer\" must be at least 1, got 0",
+                messageAfter("config.json", "\"n_layer\": 1", "\"n_layer\": 0"), "nLayer");
+        assertNames("\"model.n_head\" must be at least 1, got -2",
+                messageAfter("config.json", "\"n_head\": 2", "\"n_head\": -2"), "nHead");
+        assertNames("\"model.block_size\" must be at least 1, got 0",
+                messageAfter("config.json", "\"block_size\": 6", "\"block_size\": 0"), "blockSize");
     }
 
     @Test
     void initStdOutOfRangeIsNamedWithItsRange() throws IOException {
-        String range = "\"model.init_std\" must be a positive number at most " + GptConfig.MAX_INIT_STD;
-        assertNames(range + " (so that every initial weight is a finite number), got -0.1",
-                messageAfter("config.json", "\"init_std\": 0.1", "\"init_std\": -0.1"), "initStd");
-        assertNames(range, messageAfter("config.json", "\"init_std\": 0.1", "\"init_std\": 0"), "initStd");
-        assertNames(range + " (so that every initial weight is a finite number), got 1e38",
-                messageAfter("config.json", "\"init_std\": 0.1", "\"init_std\": 1e38"), "initStd");
-        assertNames(range + " (so that every initial weight is a finite number), got \"0.1\"",
+        String range = "\"model.init_std\" must be positive and at most " + GptConfig.MAX_INIT_STD
+                + " (so that every initial weight is a finite number, in f32 as in f64), got ";
+        assertNames(range + "-0.1", messageAfter("config.json", "\"init_std\": 0.1", "\"init_std\": -0.1"), "initStd");
+        assertNames(range + "0.0", messageAfter("config.json", "\"init_std\": 0.1", "\"init_std\": 0"), "initStd");
+        assertNames(range + "1.0E38", messageAfter("config.json", "\"init_std\": 0.1", "\"init_std\": 1e38"), "initStd");
+        assertNames("\"model.init_std\" must be a finite number, got \"0.1\"",
                 messageAfter("config.json", "\"init_std\": 0.1", "\"init_std\": \"0.1\""), "initStd");
     }
 
     @Test
     void adamSettingsOutOfRangeAreNamedByTheFilesKeys() throws IOException {
-        assertNames("\"optimizer.learning_rate\" must be a positive, finite number, got 0",
+        assertNames("\"optimizer.learning_rate\" must be positive and finite, got 0.0",
                 messageAfter("trainer.json", "\"learning_rate\": [^,]+", "\"learning_rate\": 0"), "learningRate");
-        assertNames("\"optimizer.learning_rate\" must be a positive, finite number, got -0.01",
+        assertNames("\"optimizer.learning_rate\" must be positive and finite, got -0.01",
                 messageAfter("trainer.json", "\"learning_rate\": [^,]+", "\"learning_rate\": -0.01"), "learningRate");
-        assertNames("\"optimizer.beta1\" must be a number in [0, 1) (a decay rate), got 1",
+        assertNames("\"optimizer.beta1\" must be in [0, 1), got 1.0",
                 messageAfter("trainer.json", "\"beta1\": [^,]+", "\"beta1\": 1"), "settings");
-        assertNames("\"optimizer.beta2\" must be a number in [0, 1) (a decay rate), got -0.5",
+        assertNames("\"optimizer.beta2\" must be in [0, 1), got -0.5",
                 messageAfter("trainer.json", "\"beta2\": [^,]+", "\"beta2\": -0.5"), "settings");
-        assertNames("\"optimizer.eps\" must be a positive, finite number, got 0",
+        assertNames("\"optimizer.eps\" must be positive and finite, got 0.0",
                 messageAfter("trainer.json", "\"eps\": [^,]+", "\"eps\": 0"), "settings");
-        assertNames("\"optimizer.eps\" must be a positive, finite number, got 1e999",
+        assertNames("\"optimizer.eps\" must be a finite number, got 1e999",
                 messageAfter("trainer.json", "\"eps\": [^,]+", "\"eps\": 1e999"), "settings");
     }
 

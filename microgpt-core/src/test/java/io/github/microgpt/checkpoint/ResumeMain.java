@@ -31,7 +31,7 @@ public final class ResumeMain {
      */
     public static void main(String[] args) throws Exception {
         Checkpoint checkpoint = Checkpoint.load(Path.of(args[0]));
-        long seed = Long.parseLong(checkpoint.training().orElseThrow().metadata().get("seed"));
+        long seed = checkpoint.training().orElseThrow().run().seed();
         List<String> docs = new ArrayList<>(Documents.embeddedNames());
         new PythonRandom(seed).shuffle(docs);
         ResumedTraining resumed = checkpoint.resumeWith(docs);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
@@ -56,8 +58,7 @@ class ResumeProtocolTest {
         Checkpoint checkpoint = Checkpoint.load(dir);
         TrainingState state = checkpoint.training().orElseThrow();
         assertEquals(run, state.run());
-        assertEquals(Map.of("app", "test", TrainingState.SEED_KEY, "11", TrainingState.DATA_KEY, data.toString()),
-                state.metadata(), "the run's keys are in the metadata for older readers");
+        assertEquals(Map.of("app", "test"), state.metadata(), "the metadata as given: the run is a component of its own");
         ResumedTraining resumed = checkpoint.resumeRecordedRun(checkpoint.model());
         double[] again = new double[5];
         for (int i = 0; i < 5; i++) {
@@ -78,7 +79,7 @@ class ResumeProtocolTest {
         Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, StepMode.DOCUMENT, Map.of(), null, null));
         ArrayGptModel other = ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(99));
         double[] before = other.parameters().values();
-        assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeWith(List.of("bob", "anna", "carla"), other));
+        assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeWith(other, List.of("bob", "anna", "carla")));
         assertArrayEquals(before, other.parameters().values(), "refused before the weights were copied");
         CheckpointException noRun = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeRecordedRun(other));
         assertTrue(noRun.getMessage().contains("records neither \"run\" nor the metadata \"seed\""), noRun.getMessage());
@@ -104,7 +105,7 @@ class ResumeProtocolTest {
                 .getMessage());
         assertEquals("documents", assertThrows(NullPointerException.class, () -> checkpoint.resumeWith(null))
                 .getMessage());
-        assertEquals("model", assertThrows(NullPointerException.class, () -> checkpoint.resumeWith(GIVEN, null))
+        assertEquals("model", assertThrows(NullPointerException.class, () -> checkpoint.resumeWith(null, GIVEN))
                 .getMessage());
     }
 
@@ -121,14 +122,47 @@ class ResumeProtocolTest {
     }
 
     @Test
-    void olderSimulatorMetadataReadsAsARunOnGivenDocuments() {
-        TrainingState state = new TrainingState(new io.github.microgpt.train.TrainerState(0, 3, 0, 0),
-                OptimizerState.of(new AdamOptimizer(2)), null, null, DataFingerprint.of(List.of("a")),
-                Map.of("seed", "8", "simulator.dataset.source", "text", "simulator.dataset.name", "my names"), null, null);
-        assertEquals(new TrainingRun(8, DataSource.given("my names")), state.run());
-        TrainingState cli = new TrainingState(new io.github.microgpt.train.TrainerState(0, 3, 0, 0),
-                OptimizerState.of(new AdamOptimizer(2)), null, null, DataFingerprint.of(List.of("a")),
-                Map.of("seed", "8", "data", "/data/names.txt"), null, null);
-        assertEquals(new TrainingRun(8, DataSource.file(Path.of("/data/names.txt"))), cli.run());
+    void aCheckpointWithoutARunReadsItsRunFromTheMetadataAsOlderVersionsWroteIt() throws Exception {
+        Map<String, String> simulator = Map.of("seed", "8", "simulator.dataset.source", "text",
+                "simulator.dataset.name", "my names");
+        assertEquals(new TrainingRun(8, DataSource.given("my names")), olderRun("simulator", simulator));
+        Map<String, String> cli = Map.of("seed", "8", "data", "/data/names.txt");
+        assertEquals(new TrainingRun(8, DataSource.file(Path.of("/data/names.txt"))), olderRun("cli", cli));
+        assertEquals(new TrainingRun(5, DataSource.embedded()), olderRun("seed", Map.of("seed", "5")),
+                "a seed without a data key is a run on the embedded names, as 'train' wrote it before");
+        assertEquals(null, olderRun("none", Map.of("app", "x")), "no seed: no run");
+    }
+
+    @Test
+    void aRunRecordedAsUnknownStaysUnknownWhateverTheMetadataHolds() throws Exception {
+        Map<String, String> metadata = Map.of("seed", "8", "data", "embedded");
+        TrainingState state = savedWithMetadata("unknown", metadata).training().orElseThrow();
+        assertEquals(null, state.run(), "the writer's run, null");
+        assertEquals(metadata, state.metadata(), "the metadata as saved, nothing added or taken");
+        TrainingState made = new TrainingState(state.trainer(), state.optimizer(), null, null, state.fingerprint(),
+                metadata, null, null);
+        assertEquals(null, made.run(), "a state is the values it was given");
+        assertEquals(metadata, made.metadata());
+    }
+
+    /** The run a load reads from a checkpoint whose trainer.json, as an older version's, has no "run". */
+    private TrainingRun olderRun(String name, Map<String, String> metadata) throws Exception {
+        Path file = savedWithMetadata(name, metadata).directory().resolve(Format.TRAINER_FILE);
+        JsonObject json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        assertTrue(json.has("run"), "a run recorded as unknown is written as null");
+        json.remove("run");
+        Files.writeString(file, json.toString());
+        TrainingState state = Checkpoint.load(file.getParent()).training().orElseThrow();
+        assertEquals(metadata, state.metadata(), "the metadata as the file has it");
+        return state.run();
+    }
+
+    private Checkpoint savedWithMetadata(String name, Map<String, String> metadata) throws Exception {
+        GptModel model = GptModel.create(CONFIG, Tokenizer.fromDocuments(GIVEN).vocabSize(), new PythonRandom(2));
+        Tokenizer tokenizer = Tokenizer.fromDocuments(GIVEN);
+        Trainer trainer = new Trainer(model, tokenizer, GIVEN, new AdamOptimizer(model.numParameters()), 5);
+        Path dir = tmp.resolve(name);
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, null, metadata, null, null));
+        return Checkpoint.load(dir);
     }
 }

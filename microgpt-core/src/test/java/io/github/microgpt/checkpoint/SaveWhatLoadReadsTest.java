@@ -69,6 +69,20 @@ class SaveWhatLoadReadsTest {
     }
 
     @Test
+    void metadataWithANullKeyOrValueIsRefusedNotSavedUnloadable() {
+        OptimizerState zero = OptimizerState.of(new AdamOptimizer(4));
+        Map<String, String> nullValue = new java.util.HashMap<>();
+        nullValue.put("note", null);
+        NullPointerException value = assertThrows(NullPointerException.class, () -> new TrainingState(
+                new TrainerState(0, 5, 0, 0), zero, null, null, DataFingerprint.of(DOCS), nullValue, null, null));
+        assertEquals("metadata[note]", value.getMessage());
+        Map<String, String> nullKey = new java.util.HashMap<>();
+        nullKey.put(null, "x");
+        assertThrows(NullPointerException.class, () -> new TrainingState(
+                new TrainerState(0, 5, 0, 0), zero, null, null, DataFingerprint.of(DOCS), nullKey, null, null));
+    }
+
+    @Test
     void everyStateSavedLoadsBack() throws Exception {
         // The states a hand-made TrainingState could hold, saved: each either refused with
         // nothing written, or saved and loaded back equal. None is written but unloadable.

@@ -233,7 +233,7 @@ class AttentionListenerTest {
         AttentionEvent event = new AttentionEvent(0, 1, 1, weights);
         weights[0] = 9;
         assertEquals(0.25, event.weight(0));
-        assertTrue(event.weights() == event.weights(), "the accessor does not copy");
+        assertTrue(event.weights() != event.weights(), "each call a copy: no listener changes another's");
         assertThrows(IllegalArgumentException.class, () -> new AttentionEvent(0, 0, 2, new double[] {1.0}));
     }
 

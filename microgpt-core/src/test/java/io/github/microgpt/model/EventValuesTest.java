@@ -23,6 +23,8 @@ class EventValuesTest {
         assertEquals("AttentionEvent[layer=0, head=1, posId=1, weights=[0.25, 0.75]]", a.toString());
         weights[0] = 1.0;
         assertEquals(0.25, a.weight(0), "the event's own copy");
+        a.weights()[1] = 0.0;
+        assertEquals(0.75, a.weights()[1], "a copy each time: a listener's change reaches no other");
     }
 
     @Test

@@ -217,6 +217,19 @@ class PythonRandomTest {
         assertWithinOneUlp(standard[1], random.gauss(0, 1), "second draw after seed(42)");
     }
 
+    @Test
+    void reseedingWithALongIsReseedingWithItsBigInteger() {
+        for (long seed : new long[] {0, 42, -42, Long.MIN_VALUE, Long.MAX_VALUE}) {
+            PythonRandom fromLong = new PythonRandom(7);
+            fromLong.gauss(0, 1);  // leaves a cached value, which a reseed drops
+            fromLong.seed(seed);
+            PythonRandom fromBig = new PythonRandom(7);
+            fromBig.seed(BigInteger.valueOf(seed));
+            assertEquals(fromBig.state(), fromLong.state(), "seed " + seed);
+            assertEquals(new PythonRandom(seed).state(), fromLong.state(), "as new PythonRandom(" + seed + ")");
+        }
+    }
+
     /**
      * The state right after {@code seed(42)}: there is no accessor for it, so it is recovered
      * from the first 624 outputs, which all come from one twist of that state. Untempering gives

@@ -35,6 +35,20 @@ class EventValuesTest {
     }
 
     @Test
+    void aListenerThatChangesAnArrayItReadChangesNoOtherListenersEvent() {
+        SampleEvent sample = new SampleEvent(1, "ab", new int[] {0, 1});
+        sample.tokens()[0] = 7;
+        assertEquals(0, sample.tokens()[0]);
+        TokenEvent token = new TokenEvent(1, 1, new int[] {26, 0}, new double[] {0.25, 0.75}, 0);
+        token.context()[0] = 7;
+        token.probabilities()[0] = 1.0;
+        assertEquals(26, token.context()[0]);
+        assertEquals(0.25, token.probabilities()[0]);
+        assertEquals(0.25, token.probability(0), "one probability, read without a copy");
+        assertThrows(IndexOutOfBoundsException.class, () -> token.probability(2));
+    }
+
+    @Test
     void eventsNameTheirNullComponent() {
         int[] ints = {1, 2};
         double[] doubles = {0.5, 0.5};

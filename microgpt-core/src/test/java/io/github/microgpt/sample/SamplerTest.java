@@ -3,6 +3,7 @@ package io.github.microgpt.sample;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -237,12 +238,13 @@ class SamplerTest {
     }
 
     @Test
-    void eventsHoldTheirOwnCopiesMadeOnce() {
+    void eventsHoldTheirOwnCopiesAndHandOutCopies() {
         Recorder recorder = new Recorder();
         Sampler sampler = recorder.listenTo(new Sampler(model(3, 4), TOKENIZER, new PythonRandom(9)));
         sampler.sample(1.0);
         TokenEvent e = recorder.tokens.get(0);
-        assertSame(e.probabilities(), e.probabilities(), "an accessor does not copy on every call");
+        assertNotSame(e.probabilities(), e.probabilities(), "each call a copy: no listener changes another's");
+        assertArrayEquals(e.probabilities(), e.probabilities());
         assertEquals(TOKENIZER.bos(), e.context()[0]);
         int[] context = {5, 1};
         double[] probabilities = {0.25, 0.75};

@@ -2,6 +2,7 @@ package io.github.microgpt.text;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +33,19 @@ class TokenizerTest {
             pool.add(c);
         }
         return pool.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Test
+    void tokenizersOfTheSameCharactersAreEqual() {
+        Tokenizer fromDocuments = Tokenizer.fromDocuments(List.of("emma", "olivia"));
+        Tokenizer again = Tokenizer.fromDocuments(List.of("olivia", "emma", "ave"));
+        Tokenizer ofCharacters = Tokenizer.ofCharacters("viloame");
+        assertEquals(fromDocuments, again, "the same vocabulary from other documents");
+        assertEquals(fromDocuments, ofCharacters, "the same vocabulary from its characters");
+        assertEquals(fromDocuments.hashCode(), ofCharacters.hashCode());
+        assertNotEquals(fromDocuments, Tokenizer.ofCharacters("aeilmo"), "one character fewer");
+        assertNotEquals(fromDocuments, Tokenizer.ofCharacters("aeilmovz"), "one character more");
+        assertNotEquals(fromDocuments, fromDocuments.characters(), "a string is no tokenizer");
     }
 
     /** A random vocabulary and a random text over it. */

@@ -1,6 +1,9 @@
 package io.github.microgpt.train;
 
 import static io.github.microgpt.testing.Values.assertSameValue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,5 +25,17 @@ class EventValuesTest {
         assertSameValue(new StepEvent(2, 5, 0.29, 0.01), new StepEvent(2, 5, 0.29, 0.01),
                 new StepEvent(2, 5, 0.29, 0.02),
                 "StepEvent[step=2, totalSteps=5, loss=0.29, learningRate=0.01]");
+    }
+
+    @Test
+    void aListenerThatChangesAnArrayItReadChangesNoOtherListenersEvent() {
+        PositionEvent event = new PositionEvent(2, "ab", 1, new int[] {26, 0}, 0, 1, new double[] {0.25, 0.75}, 0.29);
+        event.context()[0] = 7;
+        event.probabilities()[1] = 0.0;
+        assertArrayEquals(new int[] {26, 0}, event.context());
+        assertArrayEquals(new double[] {0.25, 0.75}, event.probabilities());
+        assertEquals(0.75, event.probability(1), "one probability, read without a copy");
+        assertThrows(IndexOutOfBoundsException.class, () -> event.probability(2));
+        assertThrows(IndexOutOfBoundsException.class, () -> event.probability(-1));
     }
 }

@@ -3,6 +3,7 @@ package io.github.microgpt.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -152,7 +153,7 @@ class TrainerTest {
     }
 
     @Test
-    void eventsHoldTheirOwnCopiesMadeOnce() {
+    void eventsHoldTheirOwnCopiesAndHandOutCopies() {
         Trainer trainer = trainer(model(4), DOCS, 1);
         List<PositionEvent> seen = new ArrayList<>();
         trainer.addPositionListener(seen::add);
@@ -161,7 +162,8 @@ class TrainerTest {
         assertFalse(seen.isEmpty());
         for (PositionEvent e : seen) {
             assertArrayEquals(Arrays.copyOf(tokens, e.posId() + 1), e.context(), "the event's context is its own");
-            assertSame(e.probabilities(), e.probabilities(), "an accessor does not copy on every call");
+            assertNotSame(e.probabilities(), e.probabilities(), "each call a copy: no listener changes another's");
+            assertArrayEquals(e.probabilities(), e.probabilities());
             assertEquals(1.0, Arrays.stream(e.probabilities()).sum(), 1e-12);
         }
         // Arrays given to the constructor are copied, once.
@@ -502,7 +504,7 @@ class TrainerTest {
     @Test
     void aMinibatchNamesItsDocumentsAndThreads() {
         Minibatch batch = Minibatch.of(8).withThreads(2);
-        assertEquals(8, batch.documents());
+        assertEquals(8, batch.size());
         assertEquals(2, batch.threads());
         assertEquals(1, Minibatch.of(8).threads(), "the calling thread unless told otherwise");
         assertEquals(new Minibatch(8, 2), batch);

@@ -199,8 +199,8 @@ public final class CompareCommand implements Callable<Integer> {
         DataFingerprint da = a.state().fingerprint();
         DataFingerprint db = b.state().fingerprint();
         if (!da.equals(db)) {
-            out.add("documents in training order: " + da.documents() + " with sha256 " + da.sha256().substring(0, 12)
-                    + "... vs " + db.documents() + " with sha256 " + db.sha256().substring(0, 12) + "...");
+            out.add("documents in training order: " + da.documentCount() + " with sha256 " + da.sha256().substring(0, 12)
+                    + "... vs " + db.documentCount() + " with sha256 " + db.sha256().substring(0, 12) + "...");
         }
         OptimizerState oa = a.state().optimizer();
         OptimizerState ob = b.state().optimizer();

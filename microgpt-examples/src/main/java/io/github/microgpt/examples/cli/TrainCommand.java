@@ -754,10 +754,10 @@ public final class TrainCommand implements Callable<Integer> {
         ResumedTraining resumed;
         try {
             // The weights come from the checkpoint; the random source only fills a model about to be overwritten.
-            resumed = checkpoint.resumeWith(docs, checkpoint.architecture() == Architecture.GPT
+            resumed = checkpoint.resumeWith(checkpoint.architecture() == Architecture.GPT
                     ? engine().create(checkpoint.config(), checkpoint.tokenizer().vocabSize(), new PythonRandom(0),
                             engine() == Engine.ARRAY ? checkpoint.precision() : Precision.F64)
-                    : checkpoint.model());
+                    : checkpoint.model(), docs);
         } catch (CheckpointException e) {
             throw new UsageException("cannot resume from " + resume + ": " + e.problem()
                     + (source.kind() == DataSource.Kind.EMBEDDED ? " (the embedded names)" : " (" + source.name() + ")"),
@@ -1031,17 +1031,25 @@ public final class TrainCommand implements Callable<Integer> {
         }
         PositiveNumber.requireAllowed("--temperature", temperature);
         PositiveNumber.requireAllowed("--lr", learningRate);
-        requireAtLeastOne("--n-layer", nLayer);
-        requireAtLeastOne("--n-embd", nEmbd);
-        requireAtLeastOne("--n-head", nHead);
-        requireAtLeastOne("--block-size", blockSize);
-        if (nEmbd % heads() != 0) {
-            String unused = hasHeads(architecture()) ? "" : "; the " + architecture().id() + " model has no attention"
-                    + " heads, so --n-head can be left out";
-            throw new UsageException("--n-embd (" + nEmbd + ") must be divisible by --n-head (" + nHead
-                    + "), so that every head gets the same number of dimensions" + unused);
+        try {
+            // GptConfig's constructor is the one place of the shape's rules; its refusal is told
+            // in the options' names (nEmbd -> --n-embd).
+            new GptConfig(nLayer, nEmbd, heads(), blockSize, GptConfig.defaults().initStd());
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            for (Map.Entry<String, String> option : SHAPE_OPTIONS.entrySet()) {
+                message = message.replaceAll("\\b" + option.getKey() + "\\b", option.getValue());
+            }
+            boolean divisibility = message.startsWith("--n-embd (");
+            String unused = !divisibility || hasHeads(architecture()) ? "" : "; the " + architecture().id()
+                    + " model has no attention heads, so --n-head can be left out";
+            throw new UsageException(message + unused, e);
         }
     }
+
+    /** GptConfig's components and the options that set them, for its refusals. */
+    private static final Map<String, String> SHAPE_OPTIONS = Map.of("nLayer", "--n-layer", "nEmbd", "--n-embd",
+            "nHead", "--n-head", "blockSize", "--block-size");
 
     /**
      * The head count of the run's configuration: {@code --n-head}. A model without attention

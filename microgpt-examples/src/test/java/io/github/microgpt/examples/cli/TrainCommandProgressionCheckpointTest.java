@@ -83,7 +83,7 @@ class TrainCommandProgressionCheckpointTest {
     void aHeadCountGivenForAModelWithoutHeadsIsCheckedAndNamed(String model) {
         Cli.Result refused = Cli.run("train", "--model", model, "--n-embd", "10", "--n-head", "3");
         assertEquals(2, refused.exitCode(), refused.toString());
-        assertTrue(refused.stderr().contains("--n-embd (10) must be divisible by --n-head (3), so that every head"
+        assertTrue(refused.stderr().contains("--n-embd (10) must be divisible by --n-head (3) so that every head"
                 + " gets the same number of dimensions; the " + model + " model has no attention heads, so --n-head"
                 + " can be left out"), refused.stderr());
     }
