@@ -215,16 +215,13 @@ final class FloatAttention {
             FloatVector b = Z.broadcast(u[0]);
             float[] r = columns[col];
             // The pass's last vector goes through tail, and its lanes below n on to d: written
-            // out here rather than in a helper taking the vector (see the class comment). Each
-            // chain is stored as -0 + p, the same bits: a loop's running vector only ever passed
-            // to an operation, never called on (see exponentials; with -XX:PerMethodTrapLimit=0
-            // the stores of p itself left the chains objects).
+            // out here rather than in a helper taking the vector (see the class comment).
             if (vectors == 1) {
                 FloatVector p0 = b.fma(FloatVector.fromArray(S, r, s), Z.broadcast(-0f));
                 for (int j = 1; j < hd; j++) {
                     p0 = Z.broadcast(u[j]).fma(FloatVector.fromArray(S, columns[col + j], s), p0);
                 }
-                Z.broadcast(-0f).lanewise(ADD, p0).intoArray(tail, 0);
+                p0.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s, Math.min(L, n - s));
             } else if (vectors == 2) {
                 FloatVector p0 = b.fma(FloatVector.fromArray(S, r, s), Z.broadcast(-0f));
@@ -235,8 +232,8 @@ final class FloatAttention {
                     p0 = b.fma(FloatVector.fromArray(S, r, s), p0);
                     p1 = b.fma(FloatVector.fromArray(S, r, s + L), p1);
                 }
-                Z.broadcast(-0f).lanewise(ADD, p0).intoArray(d, s);
-                Z.broadcast(-0f).lanewise(ADD, p1).intoArray(tail, 0);
+                p0.intoArray(d, s);
+                p1.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s + L, Math.min(L, n - (s + L)));
             } else if (vectors == 3) {
                 FloatVector p0 = b.fma(FloatVector.fromArray(S, r, s), Z.broadcast(-0f));
@@ -249,9 +246,9 @@ final class FloatAttention {
                     p1 = b.fma(FloatVector.fromArray(S, r, s + L), p1);
                     p2 = b.fma(FloatVector.fromArray(S, r, s + 2 * L), p2);
                 }
-                Z.broadcast(-0f).lanewise(ADD, p0).intoArray(d, s);
-                Z.broadcast(-0f).lanewise(ADD, p1).intoArray(d, s + L);
-                Z.broadcast(-0f).lanewise(ADD, p2).intoArray(tail, 0);
+                p0.intoArray(d, s);
+                p1.intoArray(d, s + L);
+                p2.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s + 2 * L, Math.min(L, n - (s + 2 * L)));
             } else {
                 FloatVector p0 = b.fma(FloatVector.fromArray(S, r, s), Z.broadcast(-0f));
@@ -266,10 +263,10 @@ final class FloatAttention {
                     p2 = b.fma(FloatVector.fromArray(S, r, s + 2 * L), p2);
                     p3 = b.fma(FloatVector.fromArray(S, r, s + 3 * L), p3);
                 }
-                Z.broadcast(-0f).lanewise(ADD, p0).intoArray(d, s);
-                Z.broadcast(-0f).lanewise(ADD, p1).intoArray(d, s + L);
-                Z.broadcast(-0f).lanewise(ADD, p2).intoArray(d, s + 2 * L);
-                Z.broadcast(-0f).lanewise(ADD, p3).intoArray(tail, 0);
+                p0.intoArray(d, s);
+                p1.intoArray(d, s + L);
+                p2.intoArray(d, s + 2 * L);
+                p3.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s + 3 * L, Math.min(L, n - (s + 3 * L)));
             }
             s += vectors * L;
