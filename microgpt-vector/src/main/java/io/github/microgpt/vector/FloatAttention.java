@@ -4,7 +4,6 @@ import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.MAX;
 import static jdk.incubator.vector.VectorOperators.MUL;
-import static jdk.incubator.vector.VectorOperators.SUB;
 
 import io.github.microgpt.internal.kernels.Team;
 import java.util.Arrays;
@@ -90,7 +89,7 @@ final class FloatAttention {
 
     static final int L = S.length();
 
-    /** Ints of the same shape: a float's bits, for {@link #exp}. */
+    /** Ints of the same shape: a float's bits, for {@link #exponentials}. */
     private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
 
     /**
@@ -218,15 +217,15 @@ final class FloatAttention {
             // The pass's last vector goes through tail, and its lanes below n on to d: written
             // out here rather than in a helper taking the vector (see the class comment).
             if (vectors == 1) {
-                FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
+                FloatVector p0 = b.fma(FloatVector.fromArray(S, r, s), Z.broadcast(-0f));
                 for (int j = 1; j < hd; j++) {
                     p0 = Z.broadcast(u[j]).fma(FloatVector.fromArray(S, columns[col + j], s), p0);
                 }
                 p0.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s, Math.min(L, n - s));
             } else if (vectors == 2) {
-                FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
-                FloatVector p1 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + L));
+                FloatVector p0 = b.fma(FloatVector.fromArray(S, r, s), Z.broadcast(-0f));
+                FloatVector p1 = b.fma(FloatVector.fromArray(S, r, s + L), Z.broadcast(-0f));
                 for (int j = 1; j < hd; j++) {
                     b = Z.broadcast(u[j]);
                     r = columns[col + j];
@@ -237,9 +236,9 @@ final class FloatAttention {
                 p1.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s + L, Math.min(L, n - (s + L)));
             } else if (vectors == 3) {
-                FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
-                FloatVector p1 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + L));
-                FloatVector p2 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + 2 * L));
+                FloatVector p0 = b.fma(FloatVector.fromArray(S, r, s), Z.broadcast(-0f));
+                FloatVector p1 = b.fma(FloatVector.fromArray(S, r, s + L), Z.broadcast(-0f));
+                FloatVector p2 = b.fma(FloatVector.fromArray(S, r, s + 2 * L), Z.broadcast(-0f));
                 for (int j = 1; j < hd; j++) {
                     b = Z.broadcast(u[j]);
                     r = columns[col + j];
@@ -252,10 +251,10 @@ final class FloatAttention {
                 p2.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s + 2 * L, Math.min(L, n - (s + 2 * L)));
             } else {
-                FloatVector p0 = b.lanewise(MUL, FloatVector.fromArray(S, r, s));
-                FloatVector p1 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + L));
-                FloatVector p2 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + 2 * L));
-                FloatVector p3 = b.lanewise(MUL, FloatVector.fromArray(S, r, s + 3 * L));
+                FloatVector p0 = b.fma(FloatVector.fromArray(S, r, s), Z.broadcast(-0f));
+                FloatVector p1 = b.fma(FloatVector.fromArray(S, r, s + L), Z.broadcast(-0f));
+                FloatVector p2 = b.fma(FloatVector.fromArray(S, r, s + 2 * L), Z.broadcast(-0f));
+                FloatVector p3 = b.fma(FloatVector.fromArray(S, r, s + 3 * L), Z.broadcast(-0f));
                 for (int j = 1; j < hd; j++) {
                     b = Z.broadcast(u[j]);
                     r = columns[col + j];
@@ -306,14 +305,14 @@ final class FloatAttention {
             FloatVector k1 = FloatVector.fromArray(S, r, s + L);
             FloatVector k2 = FloatVector.fromArray(S, r, s + 2 * L);
             FloatVector k3 = FloatVector.fromArray(S, r, s + 3 * L);
-            FloatVector p0 = b.lanewise(MUL, k0);
-            FloatVector p1 = b.lanewise(MUL, k1);
-            FloatVector p2 = b.lanewise(MUL, k2);
-            FloatVector p3 = b.lanewise(MUL, k3);
-            FloatVector o0 = e.lanewise(MUL, k0);
-            FloatVector o1 = e.lanewise(MUL, k1);
-            FloatVector o2 = e.lanewise(MUL, k2);
-            FloatVector o3 = e.lanewise(MUL, k3);
+            FloatVector p0 = b.fma(k0, Z.broadcast(-0f));
+            FloatVector p1 = b.fma(k1, Z.broadcast(-0f));
+            FloatVector p2 = b.fma(k2, Z.broadcast(-0f));
+            FloatVector p3 = b.fma(k3, Z.broadcast(-0f));
+            FloatVector o0 = e.fma(k0, Z.broadcast(-0f));
+            FloatVector o1 = e.fma(k1, Z.broadcast(-0f));
+            FloatVector o2 = e.fma(k2, Z.broadcast(-0f));
+            FloatVector o3 = e.fma(k3, Z.broadcast(-0f));
             for (int j = 1; j < hd; j++) {
                 b = Z.broadcast(u0[j]);
                 e = Z.broadcast(u1[j]);
@@ -442,15 +441,9 @@ final class FloatAttention {
     }
 
     /**
-     * {@code z[0 .. n-1] = softmax(z[0 .. n-1])}: minus the maximum, exponentials in float by
-     * {@link #exp}, their sum in float, lane by lane and then the lanes in order. The last part
-     * vector goes through {@code tail} (at least {@link #L} floats), so that every weight comes from
-     * the same exponential whatever its place.
-     *
-     * <p>Not the Vector API's own {@code EXP} (on JDK 17 x64 Intel's short-vector math library,
-     * about 1 ns an exponential on a Zen 3 against 18 for the core's {@code (float) Math.exp}):
-     * compiled and not, it gave different bits, and so did {@code reduceLanes(ADD)} (see
-     * {@link #dots}).
+     * {@code z[0 .. n-1] = softmax(z[0 .. n-1])}: minus the maximum, exponentials and their sum
+     * in float by {@link #exponentials}, times the sum's inverse. {@code tail} holds at least
+     * {@link #L} floats.
      */
     static void softmax(float[] z, int n, float[] tail) {
         int whole = n / L * L;
@@ -463,28 +456,24 @@ final class FloatAttention {
         for (int i = 0; i < whole; i += L) {
             m = FloatVector.fromArray(S, z, i).lanewise(MAX, m);
         }
-        float max = m.reduceLanes(VectorOperators.MAX);
+        // The loop's running vectors (m, sum) are only ever arguments, after the loop too: see
+        // exponentials. max(-inf, m) is m and -0 + sum is sum, bit for bit.
+        float max = Z.broadcast(Float.NEGATIVE_INFINITY).lanewise(MAX, m).reduceLanes(VectorOperators.MAX);
         for (int i = whole; i < n; i++) {
             max = Math.max(max, z[i]);
         }
+        exponentials(z, n, max, tail);
         FloatVector sum = Z.broadcast(0f);
         for (int i = 0; i < whole; i += L) {
-            exp(z, i, max);
             sum = FloatVector.fromArray(S, z, i).lanewise(ADD, sum);
         }
-        sum.intoArray(tail, 0);
+        Z.broadcast(-0f).lanewise(ADD, sum).intoArray(tail, 0);
         float total = 0f;
         for (int i = 0; i < L; i++) {
             total += tail[i];
         }
-        if (rest > 0) {
-            System.arraycopy(z, whole, tail, 0, rest);
-            Arrays.fill(tail, rest, L, max);
-            exp(tail, 0, max);
-            for (int i = 0; i < rest; i++) {
-                total += tail[i];
-            }
-            System.arraycopy(tail, 0, z, whole, rest);
+        for (int i = whole; i < n; i++) {
+            total += z[i];
         }
         float inverse = 1f / total;
         FloatVector scale = Z.broadcast(inverse);
@@ -503,43 +492,83 @@ final class FloatAttention {
     private static final float LOWEST = -87.3f;
 
     /**
-     * In place, {@code a[at + i] = e^x} with {@code x = a[at + i] - shift} for {@code i < L}: the
-     * exponential of a vector of floats, taken from and put back into an array rather than passed
-     * as a vector (see the class comment).
+     * In place, {@code z[i] = e^x} with {@code x = z[i] - shift} for {@code i < n}. The last part
+     * vector goes through
+     * {@code tail} (at least {@link #L} floats; the lanes past {@code n} are {@code e^0}, dropped),
+     * so that every exponential comes from the same instructions whatever its place.
      *
      * <p>{@code e^x} for {@code x <= 0} lane by lane, within about two ulps (Cephes' {@code expf}):
      * {@code x = n ln 2 + r} with {@code n} an integer and {@code |r| <= ln(2) / 2},
      * {@code e^r} by a polynomial of degree 7, times {@code 2^n} made from its bits. Only
-     * additions, multiplications, fused multiply-adds, a reading of a float's bits and shifts, each rounded
-     * as IEEE 754 says whether the JIT has compiled the code or not, so the bits never depend on
-     * it. Lanes below {@link #LOWEST} give {@code e^LOWEST} (about {@code 1.2e-38}) rather than less:
-     * to a softmax weight, nothing.
+     * additions, multiplications, fused multiply-adds, a reading of a float's bits and shifts, each
+     * rounded as IEEE 754 says whether the JIT has compiled the code or not, so the bits never
+     * depend on it. Lanes below {@link #LOWEST} give {@code e^LOWEST} (about {@code 1.2e-38})
+     * rather than less: to a softmax weight, nothing.
+     *
+     * <p><b>Why one method, with the exponential written out once, and fused multiply-adds for
+     * the additions and multiplications.</b> C2 adds up, over one compilation, the class-check
+     * traps recorded in every copy of a method it inlines; two methods of the Vector API that
+     * each operation inlines ({@code VectorOperators.opKind} and {@code ImplCache.find}) carry a
+     * few each, how many depending on what the JVM compiled before. Once the total reaches
+     * {@code -XX:PerMethodTrapLimit} (100) C2 stops trusting the profiles it types vectors from for
+     * the rest of that compilation, and the vectors after that point can become objects (see
+     * {@code SmallVectorKernels}). {@link #softmax} with two copies of the exponential inlined
+     * totalled 116 to 242 in every JVM looked at, and with the limit lowered to 30 a step at
+     * {@code nEmbd} 64 allocated 109 KB. Here the exponential is parsed once, in a method that C2
+     * compiles on its own ({@code softmax} does not inline it: it is longer than the 325 bytes of
+     * bytecode C2 inlines at most, {@code -XX:FreqInlineSize}), and each sum or product with a
+     * constant is a fused multiply-add ({@code x + c} is {@code fma(1, x, c)}, {@code x c} is
+     * {@code fma(c, x, -0)}: the same roundings, so the same bits, the sign of zero included),
+     * which inlines {@code ImplCache.find} but not {@code opKind}. No vector is carried from one
+     * turn of the loop to the next: past the limit, a loop's running vector called on (rather than
+     * passed to an operation) was what C2 left an object (the sum of the exponentials, stored
+     * after its loop, when it was summed here), while straight-line code stayed compiled.
+     *
+     * <p>Not the Vector API's own {@code EXP} (on JDK 17 x64 Intel's short-vector math library,
+     * about 1 ns an exponential on a Zen 3 against 18 for the core's {@code (float) Math.exp}):
+     * compiled and not, it gave different bits, and so did {@code reduceLanes(ADD)} (see
+     * {@link #dots}).
      */
-    static void exp(float[] a, int at, float shift) {
-        // lanewise(op, a vector) rather than sub, max, mul or add (see the class comment).
-        FloatVector v = FloatVector.fromArray(S, a, at).lanewise(SUB, Z.broadcast(shift))
-                .lanewise(MAX, Z.broadcast(LOWEST));
-        // n + ROUND, an integer in [2^23, 2^24), where a float's last bit is 1: its bits are
-        // those of ROUND (0x4B400000) plus n, which give 2^n below without converting n.
+    static void exponentials(float[] z, int n, float shift, float[] tail) {
+        int whole = n / L * L;
+        int rest = n - whole;
+        if (rest > 0) {
+            System.arraycopy(z, whole, tail, 0, rest);
+            Arrays.fill(tail, rest, L, shift);
+        }
+        FloatVector one = Z.broadcast(1f);
+        FloatVector negativeZero = Z.broadcast(-0f);
         FloatVector round = Z.broadcast(ROUND);
-        FloatVector shifted = v.lanewise(MUL, Z.broadcast(1.44269504088896341f))
-                .lanewise(ADD, round);
-        FloatVector n = shifted.lanewise(SUB, round);
-        FloatVector r = n.fma(Z.broadcast(-0.693359375f), v);
-        r = n.fma(Z.broadcast(2.12194440e-4f), r);
-        FloatVector p = Z.broadcast(1.9875691500e-4f).fma(r, Z.broadcast(1.3981999507e-3f));
-        p = p.fma(r, Z.broadcast(8.3334519073e-3f));
-        p = p.fma(r, Z.broadcast(4.1665795894e-2f));
-        p = p.fma(r, Z.broadcast(1.6666665459e-1f));
-        p = p.fma(r, Z.broadcast(5.0000001201e-1f));
-        FloatVector y = p.fma(r.lanewise(MUL, r), r).lanewise(ADD, Z.broadcast(1f));
-        // 2^n: n + 127 in the exponent's bits. The shift drops ROUND's bits (its low 9 bits are
-        // 0), leaving (n + 127) << 23. Not n.convert(F2I): C2 on JDK 17 has no intrinsic for a
-        // cast of 16 floats to ints, and ran it lane by lane in Java, allocating, about 250 ns a
-        // softmax (the same bits either way).
-        IntVector bits = shifted.viewAsIntegralLanes().lanewise(ADD, ZI.broadcast(127))
-                .lanewise(LSHL, ZI.broadcast(23));
-        y.lanewise(MUL, bits.reinterpretAsFloats()).intoArray(a, at);
+        int end = rest > 0 ? whole + L : whole;
+        for (int i = 0; i < end; i += L) {
+            boolean inTail = i == whole;
+            float[] a = inTail ? tail : z;
+            int at = inTail ? 0 : i;
+            // Constants as receivers where the operation commutes: their class is known without a
+            // profile (see the class comment).
+            FloatVector v = Z.broadcast(LOWEST).lanewise(MAX,
+                    one.fma(FloatVector.fromArray(S, a, at), Z.broadcast(-shift)));
+            // n + ROUND, an integer in [2^23, 2^24), where a float's last bit is 1: its bits are
+            // those of ROUND (0x4B400000) plus n, which give 2^n below without converting n (k here).
+            FloatVector shifted = one.fma(Z.broadcast(1.44269504088896341f).fma(v, negativeZero), round);
+            FloatVector k = one.fma(shifted, Z.broadcast(-ROUND));
+            FloatVector r = Z.broadcast(-0.693359375f).fma(k, v);
+            r = Z.broadcast(2.12194440e-4f).fma(k, r);
+            FloatVector p = Z.broadcast(1.9875691500e-4f).fma(r, Z.broadcast(1.3981999507e-3f));
+            p = p.fma(r, Z.broadcast(8.3334519073e-3f));
+            p = p.fma(r, Z.broadcast(4.1665795894e-2f));
+            p = p.fma(r, Z.broadcast(1.6666665459e-1f));
+            p = p.fma(r, Z.broadcast(5.0000001201e-1f));
+            FloatVector y = one.fma(p.fma(r.fma(r, negativeZero), r), one);
+            // 2^n: n + 127 in the exponent's bits. The shift drops ROUND's bits (its low 9 bits are
+            // 0), leaving (n + 127) << 23. Not n.convert(F2I): C2 on JDK 17 has no intrinsic for a
+            // cast of 16 floats to ints, and ran it lane by lane in Java, allocating, about 250 ns a
+            // softmax (the same bits either way).
+            IntVector bits = ZI.broadcast(127).lanewise(ADD, shifted.viewAsIntegralLanes())
+                    .lanewise(LSHL, ZI.broadcast(23));
+            y.fma(bits.reinterpretAsFloats(), negativeZero).intoArray(a, at);
+        }
+        System.arraycopy(tail, 0, z, whole, rest);
     }
 
     /**

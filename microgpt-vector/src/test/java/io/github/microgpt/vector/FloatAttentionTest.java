@@ -216,7 +216,7 @@ class FloatAttentionTest {
     }
 
     /**
-     * {@link FloatAttention#exp} within three ulps of {@code Math.exp} rounded to float from 0 down
+     * {@link FloatAttention#exponentials} within three ulps of {@code Math.exp} rounded to float from 0 down
      * to {@code -87.3}, and at most {@code e^-87.3} below (where {@code e^x} is under the normal
      * floats).
      */
@@ -230,7 +230,7 @@ class FloatAttentionTest {
                 x[lane] = -(i + lane) * 1e-4f;
             }
             System.arraycopy(x, 0, y, 0, l);
-            FloatAttention.exp(y, 0, 0f);
+            FloatAttention.exponentials(y, l, 0f, new float[l]);
             for (int lane = 0; lane < l; lane++) {
                 float expected = (float) Math.exp(x[lane]);
                 if (x[lane] >= -87.3f) {
@@ -243,7 +243,7 @@ class FloatAttentionTest {
     }
 
     /**
-     * {@link FloatAttention#exp} gives, bit for bit, the same steps done one float at a time with
+     * {@link FloatAttention#exponentials} gives, bit for bit, the same steps done one float at a time with
      * {@code 2^n} made from {@code n} converted to an int (as it once was, before that conversion,
      * which C2 on JDK 17 does not compile for 16 lanes, was replaced by reading the bits of
      * {@code n + 1.5 2^23}): the softmax weights did not change.
@@ -258,7 +258,7 @@ class FloatAttentionTest {
                 x[lane] = -(i + lane) * 9.1e-5f;
             }
             System.arraycopy(x, 0, y, 0, l);
-            FloatAttention.exp(y, 0, 0f);
+            FloatAttention.exponentials(y, l, 0f, new float[l]);
             for (int lane = 0; lane < l; lane++) {
                 float v = Math.max(x[lane], -87.3f);
                 float n = v * 1.44269504088896341f + 12582912f - 12582912f;
