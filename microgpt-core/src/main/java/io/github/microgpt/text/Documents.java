@@ -746,7 +746,8 @@ public final class Documents {
      * something else without a word: UTF-16 text without a byte-order mark is valid UTF-8, every
      * other byte a NUL, and trained on as such. A byte-order mark of UTF-16 or UTF-32 is named;
      * any NUL byte is refused (no text of names or words holds one), as UTF-16 or UTF-32 text when
-     * NULs are many, as a file that is not text otherwise.
+     * NULs are many and the other bytes keep to even or to odd offsets, as a file that is not text
+     * otherwise.
      */
     private static void checkEncoding(byte[] bytes, String source) throws CharacterCodingException {
         int b0 = bytes.length > 0 ? bytes[0] & 0xFF : -1;
@@ -759,17 +760,28 @@ public final class Documents {
         }
         int first = -1;
         int nuls = 0;
+        int evenNonNuls = 0;
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] == 0) {
                 first = first < 0 ? i : first;
                 nuls++;
+            } else if ((i & 1) == 0) {
+                evenNonNuls++;
             }
         }
         if (first >= 0) {
             // UTF-16 or UTF-32 text of Latin letters has a NUL in every other byte or more; the
             // share is taken exactly, and from two NULs up, so that one NUL in a file of a few
-            // bytes is not taken for wide text (1 >= 6 / 4 in integer division was).
-            boolean wide = nuls >= 2 && 4L * nuls >= bytes.length;
+            // bytes is not taken for wide text (1 >= 6 / 4 in integer division was). An executable
+            // or a shared library is as full of NULs (26-40% of /bin/ls and libc), so wide text is
+            // told apart by where its other bytes sit: each character of UTF-16 is two bytes and of
+            // UTF-32 four, and Latin letters put their one non-NUL byte at the same place in each,
+            // so that (nearly) all the non-NUL bytes of the file sit at even offsets, or all at
+            // odd ones. That one rule covers UTF-32 too: one residue mod 4 lies within one mod 2.
+            // At least 90% is asked, for the odd character beyond Latin; ELF files have 55-80%.
+            long nonNuls = bytes.length - nuls;
+            long sameResidue = Math.max(evenNonNuls, nonNuls - evenNonNuls);
+            boolean wide = nuls >= 2 && 4L * nuls >= bytes.length && nonNuls > 0 && 10 * sameResidue >= 9 * nonNuls;
             throw encodingError(source + " holds a NUL byte (at offset " + first + "), which a text file does not: "
                     + (wide ? "it looks like UTF-16 or UTF-32 text; convert it to UTF-8, for example with iconv -f "
                             + "UTF-16 -t UTF-8" : "it looks like a binary file, not UTF-8 text, one document a line"),

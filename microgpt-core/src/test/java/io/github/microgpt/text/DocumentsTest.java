@@ -354,6 +354,35 @@ class DocumentsTest {
         assertEquals(List.of("anna", "bob"), Documents.load(marked));
     }
 
+    /**
+     * An executable is as full of NUL bytes as wide text (42 of the 64 bytes of /bin/ls's ELF
+     * header), and was called UTF-16 or UTF-32 text, with advice to convert it with iconv: wide
+     * text is told by its other bytes, which keep to even offsets or to odd ones. UTF-16 and
+     * UTF-32 without a byte-order mark, in either byte order, are still named as such.
+     */
+    @Test
+    void anExecutableIsABinaryFileNotWideText(@TempDir Path dir) throws Exception {
+        int[] header = {  // the ELF header of /bin/ls (x86-64, Debian)
+            0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0x3e, 0, 1, 0, 0, 0, 0xd0, 0x61, 0, 0,
+            0, 0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0, 0x70, 0x47, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0, 0x38, 0, 0xd, 0,
+            0x40, 0, 0x1f, 0, 0x1e, 0};
+        byte[] bytes = new byte[header.length];
+        for (int i = 0; i < header.length; i++) {
+            bytes[i] = (byte) header[i];
+        }
+        Path elf = Files.write(dir.resolve("ls"), bytes);
+        CharacterCodingException e = assertThrows(CharacterCodingException.class, () -> Documents.load(elf));
+        assertEquals(elf + " holds a NUL byte (at offset 7), which a text file does not: it looks like a binary"
+                + " file, not UTF-8 text, one document a line", e.getMessage());
+        String text = "anna\nbob\nzoe\n";
+        for (String charset : List.of("UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE")) {
+            Path file = Files.write(dir.resolve(charset + ".txt"), text.getBytes(java.nio.charset.Charset
+                    .forName(charset)));
+            e = assertThrows(CharacterCodingException.class, () -> Documents.load(file), charset);
+            assertTrue(e.getMessage().contains("it looks like UTF-16 or UTF-32 text"), charset + ": " + e.getMessage());
+        }
+    }
+
     /** UTF-32 text with its byte-order mark (big-endian); the JDK's UTF-32 encoder writes none. */
     private static byte[] withBom32(String text) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

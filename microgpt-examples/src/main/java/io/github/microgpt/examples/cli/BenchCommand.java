@@ -44,8 +44,10 @@ import java.util.concurrent.Callable;
 import java.util.function.LongSupplier;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code microgpt bench}: training steps/s, generated tokens/s and GFLOP/s of the engines at one
@@ -367,6 +369,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @ParentCommand
     private MicrogptCommand parent;
+
+    /** This command as picocli read it: the text typed for an option, which an error quotes. */
+    @Spec
+    private CommandSpec spec;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     private boolean json;
@@ -790,7 +796,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!(seconds > 0) || seconds > MAX_SECONDS) {
-            throw new UsageException("--seconds must be positive and at most " + (int) MAX_SECONDS + ", got " + seconds);
+            throw new UsageException("--seconds must be positive and at most " + (int) MAX_SECONDS + ", got "
+                    + PositiveNumber.typed(spec, "--seconds", seconds));
         }
         List<Integer> threadCounts = threadCounts(threadsText);
         Precision precision;
@@ -933,7 +940,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** The reference run when no model option is given; otherwise that size on random letters. */
     private Workload workload() {
         if (learningRate != null) {
-            PositiveNumber.requireAllowed("--lr", learningRate);
+            PositiveNumber.requireAllowed(spec, "--lr", learningRate);
         }
         if (nLayer == null && nEmbd == null && nHead == null && blockSize == null) {
             return learningRate == null ? Workload.referenceRun() : Workload.referenceRun(learningRate);

@@ -15,8 +15,10 @@ import io.github.microgpt.sample.SamplingOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code microgpt generate}: loads a model saved by {@code microgpt train --save DIR} (or by the
@@ -64,6 +66,10 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @ParentCommand
     private MicrogptCommand parent;
+
+    /** This command as picocli read it: the text typed for an option, which an error quotes. */
+    @Spec
+    private CommandSpec spec;
 
     @Option(names = "--model", paramLabel = "DIR", required = true,
             description = "The checkpoint directory, as written by 'microgpt train --save DIR'.")
@@ -115,7 +121,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (samples < 0) {
             throw new UsageException("--samples must be 0 or more, got " + samples);
         }
-        PositiveNumber.requireAllowed("--temperature", temperature);
+        PositiveNumber.requireAllowed(spec, "--temperature", temperature);
         if (topK != null && topK < 1) {
             throw new UsageException("--top-k must be at least 1, got " + topK);
         }

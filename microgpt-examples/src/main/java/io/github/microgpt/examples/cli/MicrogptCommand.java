@@ -344,13 +344,63 @@ public final class MicrogptCommand implements Callable<Integer> {
             // "microgpt help frobnicate": picocli's HelpCommand words it differently; say it as above.
             String name = message.substring(HELP_UNKNOWN_COMMAND.length(), message.lastIndexOf('\''));
             message = unknownCommand(name, where);
+        } else if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            message = unmatchedArguments(unmatched.getUnmatched(), args, message);
         }
         usageError(where, message);
         return CommandLine.ExitCode.USAGE;
     }
 
+    /**
+     * Picocli's message for arguments no option or parameter took, with each argument cut to an
+     * excerpt (picocli quotes them whole: an option name of 100,000 characters made an error
+     * "line" of 100,060 bytes), and without the value of an unknown option: picocli cannot know
+     * that {@code 3} in {@code --bogus 3} belongs to {@code --bogus}, and called both unknown
+     * options ("Unknown options: '--bogus', '3'").
+     */
+    static String unmatchedArguments(List<String> unmatched, String[] args, String message) {
+        List<String> named = withoutValues(unmatched, args);
+        String quoted = named.stream().map(argument -> "'" + WholeNumber.excerpt(argument) + "'")
+                .collect(java.util.stream.Collectors.joining(", "));
+        if (named.stream().anyMatch(argument -> argument.startsWith("-"))) {
+            return (named.size() == 1 ? "unknown option: " : "unknown options: ") + quoted;
+        }
+        // Stray arguments, no option among them: picocli's words ("Unmatched argument at index 1: ").
+        int colon = message == null ? -1 : message.indexOf(": '");
+        return (colon >= 0 ? message.substring(0, colon + 2) : "unmatched arguments: ") + quoted;
+    }
+
+    /**
+     * The unmatched arguments without those that are the value of an unknown option before them:
+     * an argument that does not start with '-', typed right after an unknown option written
+     * without '='. The unmatched arguments are in the command line's order, so they are found in
+     * it by walking both lists together.
+     */
+    private static List<String> withoutValues(List<String> unmatched, String[] args) {
+        List<String> named = new java.util.ArrayList<>();
+        int next = 0;
+        int previousAt = -2;
+        String previous = null;
+        for (int i = 0; i < args.length && next < unmatched.size(); i++) {
+            if (!args[i].equals(unmatched.get(next))) {
+                continue;
+            }
+            String argument = unmatched.get(next++);
+            boolean value = previousAt == i - 1 && previous.startsWith("-") && previous.indexOf('=') < 0
+                    && !argument.startsWith("-");
+            if (!value) {
+                named.add(argument);
+            }
+            previous = argument;
+            previousAt = i;
+        }
+        // Arguments not found in the line (picocli changed them): kept, so that nothing is hidden.
+        named.addAll(unmatched.subList(next, unmatched.size()));
+        return named;
+    }
+
     private static String unknownCommand(String name, CommandLine where) {
-        return "unknown command '" + name + "' (the commands are: " + String.join(", ", where.getSubcommands().keySet())
+        return "unknown command '" + WholeNumber.excerpt(name) + "' (the commands are: " + String.join(", ", where.getSubcommands().keySet())
                 + ")";
     }
 

@@ -1,9 +1,11 @@
 package io.github.microgpt.examples.cli;
 
 import io.github.microgpt.text.VisibleText;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Reads the value of an option that takes a positive, finite number ({@code --temperature},
@@ -80,16 +82,36 @@ public final class PositiveNumber implements CommandLine.ITypeConverter<Double> 
     /**
      * The option's check of a number read here: refuses 0, negatives, {@code NaN} and the
      * infinities, naming the option and the value ({@code --lr must be a positive, finite number,
-     * got 0.0}).
+     * got 0}), quoting the value as it was typed ({@link #typed}).
      *
-     * @param option the option's name, as typed ({@code --lr})
+     * @param spec the command as picocli read it, or null for one set without picocli
+     * @param option the option's name ({@code --lr})
      * @param value the number read
      * @throws UsageException if the number is not positive and finite
      */
-    static void requireAllowed(String option, double value) {
+    static void requireAllowed(CommandSpec spec, String option, double value) {
         if (!(value > 0) || Double.isInfinite(value)) {
-            throw new UsageException(option + " must be a positive, finite number, got " + value);
+            throw new UsageException(option + " must be a positive, finite number, got " + typed(spec, option, value));
         }
+    }
+
+    /**
+     * The text the user typed for an option (the last, if given more than once), as an error
+     * quotes it: the number a double holds prints otherwise ({@code -1.0} for {@code -1},
+     * {@code 1.0E9} for {@code 1e9}). Only text this class read reaches here, which holds no
+     * control character. The value itself where the option was not typed (or the command was set
+     * without picocli).
+     *
+     * @param spec the command as picocli read it, or null
+     * @param option the option's name
+     * @param value the value the option holds
+     * @return the text to quote
+     */
+    static String typed(CommandSpec spec, String option, Object value) {
+        CommandLine.ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
+        CommandLine.Model.OptionSpec matched = parsed == null ? null : parsed.matchedOption(option);
+        List<String> texts = matched == null ? List.of() : matched.originalStringValues();
+        return texts.isEmpty() ? String.valueOf(value) : texts.get(texts.size() - 1);
     }
 
     /**

@@ -313,6 +313,9 @@ public final class TrainCommand implements Callable<Integer> {
                 } catch (CommandLine.TypeConversionException e) {
                     return false; // beyond a double's range: picocli reads it again and says so
                 }
+                if (!(number > 0)) {
+                    return false; // 0: picocli reads it again and keeps the text, which the refusal quotes
+                }
                 if (name.equals("--lr")) {
                     learningRate = number;
                 } else {
@@ -429,6 +432,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         CliContext context = parent.context();
         validate();
+        refuseShapeOptionsWithoutEffect(architecture());  // after validate's checks, which say more of --n-head
         ProgressMode progressMode = ProgressMode.fromEnvironment(context);
         try (SaveLock lock = save == null ? null : lockSaveTarget()) {
             run(context, progressMode.enabled(context));
@@ -1029,8 +1033,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (samples < 0) {
             throw new UsageException("--samples must be 0 or more, got " + samples);
         }
-        PositiveNumber.requireAllowed("--temperature", temperature);
-        PositiveNumber.requireAllowed("--lr", learningRate);
+        PositiveNumber.requireAllowed(spec, "--temperature", temperature);
+        PositiveNumber.requireAllowed(spec, "--lr", learningRate);
         try {
             // GptConfig's constructor is the one place of the shape's rules; its refusal is told
             // in the options' names (nEmbd -> --n-embd).
@@ -1050,6 +1054,31 @@ public final class TrainCommand implements Callable<Integer> {
     /** GptConfig's components and the options that set them, for its refusals. */
     private static final Map<String, String> SHAPE_OPTIONS = Map.of("nLayer", "--n-layer", "nEmbd", "--n-embd",
             "nHead", "--n-head", "blockSize", "--block-size");
+
+    /**
+     * Refuses a shape option typed for a model that has no such part: a bigram model is a table
+     * of logits, whatever {@code --n-embd}, {@code --n-head} and {@code --n-layer} say, and an
+     * MLP has one hidden layer and no attention heads. They were taken without a word, and a user
+     * who asked for a 64-wide model trained a 27 x 27 table. {@code --block-size} is used by every
+     * model (it bounds the positions of a document trained and of a sample); options left at
+     * their defaults are not refused.
+     */
+    private void refuseShapeOptionsWithoutEffect(Architecture architecture) {
+        List<String> without = switch (architecture) {
+            case BIGRAM -> List.of("--n-embd", "--n-head", "--n-layer");
+            case MLP -> List.of("--n-head", "--n-layer");
+            default -> List.of();
+        };
+        List<String> typed = without.stream().filter(this::given).toList();
+        if (!typed.isEmpty()) {
+            String model = architecture == Architecture.BIGRAM
+                    ? "a table of logits, vocabulary x vocabulary, with no embeddings, heads or layers"
+                    : "embeddings of the last 3 tokens and one hidden layer, with no attention heads nor layers";
+            throw new UsageException(String.join(", ", typed) + (typed.size() == 1 ? " has" : " have")
+                    + " no effect on the " + architecture.id() + " model (" + model + "); leave "
+                    + (typed.size() == 1 ? "it" : "them") + " out");
+        }
+    }
 
     /**
      * The head count of the run's configuration: {@code --n-head}. A model without attention

@@ -62,8 +62,16 @@ public final class WholeNumber {
                 ? "too small; the least is " + min : "too large; the most is " + max));
     }
 
-    /** At most 40 characters of a value, so that a value of megabytes gives a message of one line. */
-    private static String excerpt(String text) {
-        return text.length() <= 40 ? text : text.substring(0, 40) + "… (" + text.length() + " characters)";
+    /**
+     * At most 40 characters of what the user typed (a value, an unknown option's name), so that
+     * an argument of megabytes gives a message of one line. The cut does not split a character
+     * outside the BMP (a surrogate pair), which would print as a stray half.
+     */
+    static String excerpt(String text) {
+        if (text.length() <= 40) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(39)) ? 39 : 40;
+        return text.substring(0, end) + "… (" + text.length() + " characters)";
     }
 }

@@ -186,7 +186,8 @@ class BenchCommandTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "0|--lr must be a positive, finite number, got 0.0",
+        "0|--lr must be a positive, finite number, got 0;",
+        "-1|--lr must be a positive, finite number, got -1;",
         "-0.01|--lr must be a positive, finite number, got -0.01",
         "NaN|--lr must be a positive, finite number, got NaN",
         "Infinity|--lr must be a positive, finite number, got Infinity",
@@ -351,11 +352,13 @@ class BenchCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0", "-1", "601", "NaN", "Infinity"})
+    @ValueSource(strings = {"0", "-1", "601", "NaN", "Infinity", "1e9", "-2.50"})
     void rejectsSecondsOutOfRange(String seconds) {
         Cli.Result result = Cli.run("bench", "--seconds", seconds);
 
-        Cli.assertOneLineError(result, 2, "--seconds must be positive and at most 600", "microgpt bench",
+        // The number as typed: "got 1e9", not "got 1.0E9" as a double prints it.
+        Cli.assertOneLineError(result, 2, "--seconds must be positive and at most 600, got " + seconds + ";",
+                "microgpt bench",
                 "bench", "--seconds", seconds);
     }
 

@@ -115,8 +115,10 @@ class GenerateCommandTest {
         assertUsage("--top-k must be at least 1, got 0", "generate", "--model", run, "--top-k", "0");
         assertUsage("--max-length must be at least 1, got 0", "generate", "--model", run, "--max-length", "0");
         assertUsage("--samples must be 0 or more, got -1", "generate", "--model", run, "--samples", "-1");
-        assertUsage("--temperature must be a positive, finite number, got 0.0", "generate", "--model", run,
+        assertUsage("--temperature must be a positive, finite number, got 0; ", "generate", "--model", run,
                 "--temperature", "0");
+        assertUsage("--temperature must be a positive, finite number, got -1e-1; ", "generate", "--model", run,
+                "--temperature", "-1e-1");
         assertUsage("invalid value for option '--temperature': '1e309' is too large (it overflows a double); give a"
                 + " positive, finite number, at most 1.7976931348623157E308", "generate", "--model", run,
                 "--temperature", "1e309");

@@ -224,8 +224,8 @@ class HostileInputCommandTest {
         };
         String[] expected = {"unmatched argument at index 1: '@/dev/zero'", "unmatched argument at index 3:"
                 + " '@/dev/urandom'", "the data file @" + fifo + " does not exist", "--prefix: character '@' (U+0040)"
-                + " at index 0 of \"@" + lines + "\" is not in the vocabulary", "unmatched argument at index 5: '@"
-                + fifo + "'"};
+                + " at index 0 of \"@" + lines + "\" is not in the vocabulary", "unmatched argument at index 5: '"
+                + WholeNumber.excerpt("@" + fifo) + "'"};
         for (int i = 0; i < cases.length; i++) {
             String[] args = cases[i];
             Cli.Result result = assertTimeoutPreemptively(HANG, () -> Cli.run(args));

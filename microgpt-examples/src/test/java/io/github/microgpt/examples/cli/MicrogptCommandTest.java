@@ -59,6 +59,30 @@ class MicrogptCommandTest {
         Cli.assertOneLineError(result, 2, "unknown option: '--bogus'", "microgpt", "--bogus");
     }
 
+    /**
+     * An unknown option, or command, is quoted as an excerpt, as a value is: an option name of
+     * 100,000 characters was echoed whole, an error "line" of 100,060 bytes.
+     */
+    @Test
+    void aLongUnknownOptionOrCommandIsCutToAnExcerpt() {
+        String option = "--" + "x".repeat(100_000);
+        Cli.Result result = Cli.run("train", option);
+
+        Cli.assertOneLineError(result, 2, "unknown option: '--" + "x".repeat(38) + "… (100002 characters)'",
+                "microgpt train", "train", "--x...");
+        assertTrue(result.stderr().length() < 200, result.stderr().length() + " characters");
+
+        String command = "y".repeat(100_000);
+        Cli.Result unknownCommand = Cli.run(command);
+        Cli.assertOneLineError(unknownCommand, 2, "unknown command '" + "y".repeat(40) + "… (100000 characters)'",
+                "microgpt", "yyy...");
+        assertTrue(unknownCommand.stderr().length() < 300, unknownCommand.stderr().length() + " characters");
+
+        Cli.Result stray = Cli.run("train", "z".repeat(50));
+        Cli.assertOneLineError(stray, 2, "unmatched argument at index 1: '" + "z".repeat(40) + "… (50 characters)'",
+                "microgpt train", "train", "zzz...");
+    }
+
     @Command(name = "boom")
     static final class Boom implements Callable<Integer> {
         @Override

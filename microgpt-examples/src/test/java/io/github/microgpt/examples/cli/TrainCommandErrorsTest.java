@@ -28,6 +28,19 @@ class TrainCommandErrorsTest {
         return Stream.of(
                 mistake("unknown option: '--bogus'", "--bogus"),
                 mistake("unknown option: '-x'", "-x"),
+                // The value of an unknown option is not a second unknown option...
+                mistake("unknown option: '--bogus'; ", "--bogus", "3"),
+                mistake("unknown option: '--bogus=3'; ", "--bogus=3", "--steps", "4"),
+                // ...but an argument away from it is named, as picocli names it.
+                mistake("unknown options: '--bogus', '3'; ", "--bogus", "--steps", "4", "3"),
+                // A shape option that a model has no part for is refused, when typed.
+                mistake("--n-embd, --n-head have no effect on the bigram model (a table of logits, vocabulary x"
+                        + " vocabulary, with no embeddings, heads or layers); leave them out; ", "--model", "bigram",
+                        "--n-embd", "64", "--n-head", "4"),
+                mistake("--n-layer has no effect on the bigram model", "--model", "bigram", "--n-layer", "1"),
+                mistake("--n-head, --n-layer have no effect on the mlp model (embeddings of the last 3 tokens and one"
+                        + " hidden layer, with no attention heads nor layers); leave them out; ", "--model", "mlp",
+                        "--n-layer", "2", "--n-head", "2", "--n-embd", "32"),
                 mistake("unmatched argument at index 1: 'extra'", "extra"),
                 mistake("missing required parameter for option '--steps'", "--steps"),
                 mistake("missing required parameter for option '--data'", "--data"),
@@ -71,11 +84,15 @@ class TrainCommandErrorsTest {
                 mistake("--block-size must be at least 1, got 0", "--block-size", "0"),
                 mistake("--n-embd (10) must be divisible by --n-head (4)", "--n-embd", "10"),
                 mistake("--n-embd (16) must be divisible by --n-head (3)", "--n-head", "3"),
-                mistake("--temperature must be a positive, finite number, got 0.0", "--temperature", "0"),
+                // The number is quoted as typed ("got 0;", not "got 0.0" as a double prints it).
+                mistake("--temperature must be a positive, finite number, got 0; ", "--temperature", "0"),
+                mistake("--temperature must be a positive, finite number, got 0.000; ", "--temperature", "0.000"),
                 mistake("--temperature must be a positive, finite number, got -0.5", "--temperature", "-0.5"),
                 mistake("--temperature must be a positive, finite number, got NaN", "--temperature", "NaN"),
                 mistake("--temperature must be a positive, finite number, got Infinity", "--temperature", "Infinity"),
-                mistake("--lr must be a positive, finite number, got 0.0", "--lr", "0"),
+                mistake("--lr must be a positive, finite number, got 0; ", "--lr", "0"),
+                mistake("--lr must be a positive, finite number, got -1; ", "--lr", "-1"),
+                mistake("--lr must be a positive, finite number, got -1e-2; ", "--lr", "-1e-2"),
                 mistake("--lr must be a positive, finite number, got -0.01", "--lr", "-0.01"),
                 mistake("--lr must be a positive, finite number, got NaN", "--lr", "NaN"),
                 mistake("--lr must be a positive, finite number, got Infinity", "--lr", "Infinity"),

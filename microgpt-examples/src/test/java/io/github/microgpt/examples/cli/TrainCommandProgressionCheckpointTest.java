@@ -65,10 +65,11 @@ class TrainCommandProgressionCheckpointTest {
     /**
      * The bigram and mlp models have no attention heads: a width the default 4 heads do not divide
      * was refused for them ("--n-embd (10) must be divisible by --n-head (4)"). It now trains, and
-     * saves a configuration that loads.
+     * saves a configuration that loads. (The bigram model has no width either: it refuses
+     * {@code --n-embd}, see TrainCommandErrorsTest.)
      */
     @ParameterizedTest
-    @ValueSource(strings = {"bigram", "mlp"})
+    @ValueSource(strings = {"mlp"})
     void aModelWithoutHeadsTakesAWidthTheDefaultHeadsDoNotDivide(String model, @TempDir Path dir) throws Exception {
         String run = dir.resolve("run").toString();
         Cli.Result trained = Cli.run("train", "--model", model, "--n-embd", "10", "--steps", "2", "--samples", "1",

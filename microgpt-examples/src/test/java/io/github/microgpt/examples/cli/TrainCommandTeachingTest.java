@@ -40,8 +40,9 @@ class TrainCommandTeachingTest {
     void eachModelIsJudgedByItsOwnSize(String model, int parameters) {
         Cli.Result result = Cli.run("train", "--model", model, "--n-layer", "1000000", "--steps", "2",
                 "--samples", "0");
-        assertEquals(0, result.exitCode(), result.toString());
-        assertEquals("num params: " + parameters, result.stdoutLines().get(2));
+        // --n-layer typed for a model without layers is now refused, rather than ignored.
+        assertEquals(2, result.exitCode(), result.toString());
+        assertTrue(result.stderr().contains("--n-layer has no effect on the " + model + " model"), result.toString());
     }
 
     /** A bigram over 46,400 distinct characters needs a table of 46,401 squared: too large, and the data is why. */
