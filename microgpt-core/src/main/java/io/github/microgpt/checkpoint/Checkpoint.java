@@ -53,7 +53,9 @@ import java.util.Optional;
  * Checkpoint.save(dir, trainer.model(), tokenizer, TrainingState.capture(trainer, random,
  *         StepMode.DOCUMENT, Map.of(), new TrainingRun(42, DataSource.embedded()), losses.losses()));
  * // ... later, perhaps in another JVM:
- * ResumedTraining resumed = Checkpoint.load(dir).resumeRecordedRun(model); // any engine, weights overwritten
+ * Checkpoint checkpoint = Checkpoint.load(dir);
+ * // a model of the saved shape, of any engine (its weights are overwritten): here the saved one
+ * ResumedTraining resumed = checkpoint.resumeRecordedRun(checkpoint.model());
  * resumed.trainer().run(StepMode.DOCUMENT);   // steps 501..1000, bit for bit as an uninterrupted run
  * resumed.lossHistory().losses();             // the losses of steps 1..1000
  * }</pre>
