@@ -1171,7 +1171,9 @@ final class FloatKernels {
      * For more than one position, each thread first copies a head's values into rows of its own
      * ({@link AttentionRows}), so that the weighted sum of the values reads every array from index
      * 0 (see {@link #addWeightedRowsFromZero}); a single position (generation) reads them in place,
-     * the same operations.
+     * the same operations. Fusing it with the product of the queries, keys and values into one
+     * loop over groups of heads was measured and not kept (see
+     * {@code Kernels.attentionForwardByHeads}).
      *
      * @param out (T, C) the heads' outputs side by side
      * @param weights (T, NH, T) the attention weights, kept for the backward pass

@@ -1414,6 +1414,25 @@ final class Kernels {
      * ({@link AttentionRows}), so that the weighted sum of the values reads every array from index
      * 0 (see {@link #addWeightedRowsFromZero}); a single position (generation) reads them in place,
      * the same operations.
+     *
+     * <p><b>Not fused with the product before it.</b> The attention of a group of heads needs only
+     * those heads' queries, keys and values, so one loop over groups of heads could compute a
+     * group's three ranges of {@code qkv}'s columns (its rows of the weights, summed side by side
+     * in one thread's buffer, each output the same fold) and then its attention: one hand-off a
+     * layer instead of two, no wait at the product's end, and each thread's attention reading
+     * columns it has just written. Built for both precisions of the core's loops (same bits on
+     * one and two threads) and measured at {@code nEmbd} 256, 4 layers, 8 heads, 64 positions
+     * (7 December 2026, Zen 5; one JVM, a trainer on one thread and two on two, fused and not
+     * switched every round, 30-40 rounds of 3 steps, medians of the rounds' ratios): a two-thread
+     * step ran at 0.999 (f64) and 0.967 (f32) times the speed of the two loops with one chunk of
+     * four heads a thread, 0.991 and 0.956 with chunks down to one head, 0.994 and 0.975 down to
+     * two. Not kept (the patch is {@code fused-qkv-attention.patch} in the project's notes of
+     * that day). A profile of the core's f64 step on two threads (counters per loop, 30 steps of
+     * each count, same JVM) found attention not the loss there: 914 us a step forward against
+     * 1666 on one thread, 1269 backward against 2525, while the products' chunks took about 13%
+     * more thread time than on one thread (forward 14.5 ms against 12.7) and the calling
+     * thread's chunks 27.9 ms a step against the helper's 23.5 (it takes a late helper's part:
+     * the helper's start delays summed 1.26 ms a step).
      */
     static void attentionForwardByHeads(double[][] out, double[][][] weights, double[][] qkv, double[][] keysT,
                                         int nHead, double scale, int from, int to, Workers team,
