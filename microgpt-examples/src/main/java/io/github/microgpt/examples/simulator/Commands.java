@@ -285,10 +285,9 @@ final class Commands {
             long nEmbd = c.nEmbd() == null ? config.nEmbd() : c.nEmbd();
             long nHead = c.nHead() == null ? config.nHead() : c.nHead();
             long blockSize = c.blockSize() == null ? config.blockSize() : c.blockSize();
-            limits.checkShape(nLayer, nEmbd, nHead, blockSize);
+            config = limits.config(nLayer, nEmbd, nHead, blockSize, config.initStd());
             learningRate = c.learningRate() == null ? learningRate : c.learningRate();
             seed = c.seed() == null ? seed : c.seed();
-            config = new GptConfig((int) nLayer, (int) nEmbd, (int) nHead, (int) blockSize, config.initStd());
         }
         List<String> documents = current.documents();
         String source = current.source();

@@ -102,6 +102,7 @@ final class EventStream implements AutoCloseable {
         SimulatorServer.keepAliveOrClose(response);
         Subscriber subscriber = new Subscriber(response, callback);
         subscribers.add(subscriber);
+        session.pageWatching();
         request.addFailureListener(failure -> end(subscriber, failure));
         subscriber.sendState(session.snapshot());
     }
@@ -189,6 +190,7 @@ final class EventStream implements AutoCloseable {
 
     private void end(Subscriber subscriber, Throwable why) {
         if (subscribers.remove(subscriber)) {
+            session.pageGone();
             subscriber.callback.failed(why);
         }
     }
@@ -198,8 +200,10 @@ final class EventStream implements AutoCloseable {
     public void close() {
         ticker.shutdownNow();
         for (Subscriber subscriber : subscribers) {
-            subscribers.remove(subscriber);
-            subscriber.callback.succeeded();
+            if (subscribers.remove(subscriber)) {
+                session.pageGone();
+                subscriber.callback.succeeded();
+            }
         }
     }
 

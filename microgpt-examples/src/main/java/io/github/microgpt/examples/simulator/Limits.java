@@ -5,6 +5,7 @@ import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Every limit of the simulator in one table: the numbers the page may set, and how large a
@@ -125,23 +126,41 @@ final class Limits {
     record Model(Architecture architecture, Engine engine, Range layers, Range embedding, Range heads, Range blockSize, long maxStepWork) {
 
         /**
-         * Checks the numbers of a model's shape, each against its range.
+         * Checks the numbers of a model's shape, each against its range, and builds the shape.
+         * Whether the heads divide the embedding is {@link GptConfig}'s rule, and its refusal is
+         * told here in the page's words (as {@code microgpt train} tells it in its options').
          *
          * @param nLayer the number of layers
          * @param nEmbd the embedding size
          * @param nHead the number of heads
          * @param blockSize the block size
-         * @throws ApiException (400) naming the first value out of range
+         * @param initStd the standard deviation of the initial weights
+         * @return the shape
+         * @throws ApiException (400) naming the first value out of range, or GptConfig's refusal
+         *     with the page's labels ("Embedding size (16) must be divisible by Heads (3) ...")
          */
-        void checkShape(long nLayer, long nEmbd, long nHead, long blockSize) {
+        GptConfig config(long nLayer, long nEmbd, long nHead, long blockSize, double initStd) {
+            checkRanges(nLayer, nEmbd, nHead, blockSize);
+            try {
+                return new GptConfig((int) nLayer, (int) nEmbd, (int) nHead, (int) blockSize, initStd);
+            } catch (IllegalArgumentException e) {
+                String message = e.getMessage();
+                // GptConfig's components, named as the page labels them.
+                Map<String, String> labels = Map.of("nLayer", layers.label(), "nEmbd", embedding.label(),
+                        "nHead", heads.label(), "blockSize", blockSize().label());
+                for (var component : labels.entrySet()) {
+                    message = message.replaceAll("\\b" + component.getKey() + "\\b", component.getValue());
+                }
+                throw ApiException.badRequest(message);
+            }
+        }
+
+        /** Each number of a shape against its range (the range depends on the engine). */
+        private void checkRanges(long nLayer, long nEmbd, long nHead, long blockSize) {
             check(layers, nLayer);
             check(embedding, nEmbd);
             check(heads, nHead);
             check(blockSize(), blockSize);
-            if (nEmbd % nHead != 0) {
-                throw ApiException.badRequest("Embedding size (" + nEmbd + ") must be divisible by Heads (" + nHead
-                        + ") so that every head gets the same number of dimensions");
-            }
         }
 
         /**
@@ -153,7 +172,7 @@ final class Limits {
          *     model is and what to change
          */
         void check(GptConfig config, int vocabSize) {
-            checkShape(config.nLayer(), config.nEmbd(), config.nHead(), config.blockSize());
+            checkRanges(config.nLayer(), config.nEmbd(), config.nHead(), config.blockSize());
             long params = architecture.numParameters(config, vocabSize);
             long work = params > Long.MAX_VALUE / config.blockSize() ? Long.MAX_VALUE : params * config.blockSize();
             if (work > maxStepWork) {

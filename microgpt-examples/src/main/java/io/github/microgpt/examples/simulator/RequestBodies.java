@@ -24,9 +24,12 @@ import org.eclipse.jetty.server.Request;
  * <p>A body declared with {@code Content-Length} is counted whole before a byte of it is read,
  * so a refused one is never read. A body sent in chunks, whose length nobody knows in advance, is
  * counted as the bytes held for it grow, and refused as soon as the next chunk does not fit.
- * Counted are the bytes held for the body as it arrives, the array it is read into; the text
- * decoded from them and the record read from that text last no longer than the request and
- * grow with the same bytes, so the bound on the bytes bounds them too.
+ * Counted are the bytes held for the body as it arrives, the array it is read into. The text
+ * decoded from them and what the JSON parser makes of it are not counted: they last no longer
+ * than the parse (a change waiting for its turn keeps its bytes and its record, whose one long
+ * value, a dataset text, is refused past {@value Limits#MAX_TEXT_CHARS} characters), but their
+ * peak is several times the body's bytes, and up to eight bodies of the largest size are parsed
+ * at once; {@link ServerLimits#maxBodyBytesHeld()} says what that peak was measured to need.
  */
 final class RequestBodies {
 

@@ -25,7 +25,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,13 +40,11 @@ import java.util.function.Consumer;
  */
 final class RunCheckpoints {
 
-    /** The checkpoint metadata of the seed the documents were shuffled with, as 'microgpt train' writes it. */
-    static final String SEED_KEY = "seed";
-    /** The checkpoint metadata of the dataset's source ("embedded", "file", "text"). */
-    static final String SOURCE_KEY = "simulator.dataset.source";
-    /** The checkpoint metadata of the dataset's readable name. */
-    static final String DATASET_KEY = "simulator.dataset.name";
-    /** The checkpoint metadata of the engine that computed the run, under the key 'microgpt train' uses. */
+    /**
+     * The checkpoint metadata of the engine that computed the run, under the key 'microgpt train'
+     * uses; the only metadata the simulator writes, as the command line does (the seed and the
+     * dataset are the checkpoint's {@link TrainingRun}).
+     */
     static final String ENGINE_KEY = "engine";
     /** The file of Adam's moments in a checkpoint with its training state. */
     private static final String OPTIMIZER_FILE = "optimizer.safetensors";
@@ -70,8 +67,10 @@ final class RunCheckpoints {
      * crash leaves the old checkpoint or the new one, never half of one), replacing a checkpoint
      * of that name. It holds the weights, the configuration and the vocabulary, and the training
      * state: Adam's moments, the step and position in the run, the random generator, a
-     * fingerprint of the documents in training order, and as metadata the seed and the dataset's
-     * name, so that {@link #load} can continue the run exactly.
+     * fingerprint of the documents in training order, and the run ({@link TrainingRun}: the seed
+     * and the dataset, the embedded names or the documents given by name), so that {@link #load}
+     * can continue the run exactly; as metadata only the engine, as {@code microgpt train} writes
+     * it.
      *
      * @param run the run
      * @param settings its settings
@@ -171,19 +170,16 @@ final class RunCheckpoints {
         return new TrainingRun(settings.seed(), data);
     }
 
+    /**
+     * The engine, as 'microgpt train --save' records it, for 'microgpt compare' (the engines differ
+     * in rounding). The seed and the dataset are not metadata: they are the run
+     * ({@link #trainingRun}), which 'microgpt train --resume' reads. (The simulator wrote them as
+     * metadata too, {@code "seed"}, {@code "data"}, {@code "simulator.dataset.source"} and
+     * {@code "simulator.dataset.name"}, as the command line did before the checkpoint had its run;
+     * a checkpoint written so is read with the run they describe, by the checkpoint reader.)
+     */
     private static Map<String, String> metadata(Settings settings) {
-        Map<String, String> metadata = new LinkedHashMap<>();
-        // "seed" as 'microgpt train --save' writes it: how the documents were shuffled.
-        metadata.put(SEED_KEY, Long.toString(settings.seed()));
-        if (settings.source().equals("embedded")) {
-            // So that 'microgpt train --resume' finds the documents of a run saved here.
-            metadata.put("data", "embedded");
-        }
-        // As 'microgpt train --save' records it, for 'microgpt compare' (the engines differ in rounding).
-        metadata.put(ENGINE_KEY, settings.engine().id());
-        metadata.put(SOURCE_KEY, settings.source());
-        metadata.put(DATASET_KEY, settings.name());
-        return metadata;
+        return Map.of(ENGINE_KEY, settings.engine().id());
     }
 
     /**
@@ -248,8 +244,7 @@ final class RunCheckpoints {
                         + " cannot give back";
             } else if (!DataFingerprint.of(order).equals(training.fingerprint())) {
                 why = "it was trained on other documents than " + describe(current) + ", or in another order"
-                        + (training.metadata().containsKey(DATASET_KEY)
-                                ? " (it was saved with \"" + training.metadata().get(DATASET_KEY) + "\")" : "");
+                        + savedWith(training.run());
             } else if (!Limits.NUM_STEPS.contains(training.trainer().totalSteps())) {
                 why = "its run of " + training.trainer().totalSteps() + " steps is longer than the simulator's "
                         + (long) Limits.NUM_STEPS.max();
@@ -468,23 +463,29 @@ final class RunCheckpoints {
         return "the current dataset (" + settings.name() + ")";
     }
 
-    /** The seed a checkpoint records, if it is one the page can show and send back. */
+    /**
+     * The seed a checkpoint records, if it is one the page can show and send back. A checkpoint
+     * written before the checkpoint had its run (by the simulator or the command line) has it from
+     * its metadata's {@code "seed"}: the checkpoint reader reads it so. A run recorded as unknown
+     * ({@code "run": null}) stays unknown, whatever the metadata holds (the simulator used to read
+     * the seed from the metadata then as well, which only a file edited by hand could make differ).
+     */
     private static Optional<Long> savedSeed(TrainingState training) {
-        Optional<Long> recorded = Optional.ofNullable(training.run()).map(TrainingRun::seed);
-        if (recorded.isPresent()) {
-            return recorded.filter(seed -> Limits.SEED.contains(seed));
+        return Optional.ofNullable(training.run()).map(TrainingRun::seed).filter(Limits.SEED::contains);
+    }
+
+    /** What the page is told a run was trained on, if its checkpoint says: " (it was saved with "tiny names")". */
+    private static String savedWith(TrainingRun run) {
+        if (run == null) {
+            return "";
         }
-        // A checkpoint written before the protocol recorded its run: the seed in its metadata.
-        String value = training.metadata().get(SEED_KEY);
-        if (value == null) {
-            return Optional.empty();
-        }
-        try {
-            long seed = Long.parseLong(value.strip());
-            return Limits.SEED.contains(seed) ? Optional.of(seed) : Optional.empty();
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
+        DataSource data = run.data();
+        String what = switch (data.kind()) {
+            case EMBEDDED -> "the embedded names";
+            case FILE -> "the file " + data.name();
+            case GIVEN -> "\"" + data.name() + "\"";
+        };
+        return " (it was saved with " + what + ")";
     }
 
     private static List<String> shuffled(List<String> documents, long seed) {

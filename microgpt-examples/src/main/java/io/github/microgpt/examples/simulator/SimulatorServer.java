@@ -351,6 +351,7 @@ public final class SimulatorServer implements AutoCloseable {
     private final class Routes extends Handler.Abstract {
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
+            session.heard();  // a client is there: a Run trains on ("A Run nobody watches")
             try {
                 route(request, response, callback);
             } catch (ApiException e) {

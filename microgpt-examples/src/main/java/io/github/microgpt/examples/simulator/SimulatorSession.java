@@ -76,10 +76,28 @@ import java.util.function.Supplier;
  * </ul>
  * What counts as gone is what the server can tell about a connection without reading the next
  * request from it: closed or reset by the client (see {@code SimulatorServer}).
+ *
+ * <h2>A Run nobody watches</h2>
+ * A Run is answered as it starts, and then trains on its own thread; a page watches it through
+ * its event stream. When every page has gone (the last tab closed, the browser quit), a Run
+ * that had started would train on for nobody to the end of Num steps (100,000 steps may take
+ * minutes), refusing meanwhile every change of the next page with 409. So a Run trains while
+ * someone is there: <b>a Run stops at its next step boundary once no page has listened to the
+ * event stream and no request has come for {@link #setLongestUnwatchedRun the longest unwatched
+ * time} (10 s)</b>. It stops as Stop stops it: after the step in progress, so the model, the
+ * optimizer and the place in the run are those of a whole step (a later Save saves them, and
+ * Run goes on from there), and the note says why it stopped. Any request counts, so a script
+ * that started a Run and reads {@code /api/state} now and then keeps it going; 10 s is far longer
+ * than a page takes to come back (a reload, or {@code EventSource} reconnecting a stream that was
+ * cut, within about 3 s). The watchers are counted by {@link #pageWatching}/{@link #pageGone}
+ * (the event stream) and {@link #heard} (every request); the rule is applied on the training
+ * thread after every step ({@code afterStep}).
  */
 final class SimulatorSession implements AutoCloseable {
 
     static final long RUN_PUBLISH_MILLIS = 40;
+    /** How long a Run trains with no page watching and no request ("A Run nobody watches"). */
+    static final Duration DEFAULT_LONGEST_UNWATCHED_RUN = Duration.ofSeconds(10);
 
     private final ReentrantLock lock = new ReentrantLock();
     /** The thread that trains during a Run. */
@@ -118,6 +136,11 @@ final class SimulatorSession implements AutoCloseable {
     private volatile boolean running;
     private volatile CompletableFuture<Void> runFuture;
     private volatile Duration longestWait = Duration.ofSeconds(30);
+    /** The pages listening to the event stream now ({@link #pageWatching}, {@link #pageGone}). */
+    private final AtomicInteger pagesWatching = new AtomicInteger();
+    /** When a client was last heard from: a request came, or an event stream ended ({@link #heard}). */
+    private volatile long lastHeardNanos = System.nanoTime();
+    private volatile Duration longestUnwatchedRun = DEFAULT_LONGEST_UNWATCHED_RUN;
     /** The number of the last Run asked for ({@link #askRun}). */
     private final AtomicLong runsAsked = new AtomicLong();
     /** Every Run numbered at or below this is stopped, begun or not. */
@@ -504,11 +527,64 @@ final class SimulatorSession implements AutoCloseable {
         paramsVersion++;
         if (running && runNumber <= stoppedThrough) {
             stepped.trainer().requestStop();
+        } else if (running && unwatched()) {
+            Duration limit = longestUnwatchedRun;
+            message = "The Run stopped after step " + stepped.trainer().stepsDone() + " of "
+                    + stepped.trainer().totalSteps() + ": no page watched it for " + describe(limit)
+                    + " (the page was closed). Press Run to go on from here";
+            stepped.trainer().requestStop();
         }
         if (running && System.nanoTime() - lastPublishNanos >= TimeUnit.MILLISECONDS.toNanos(RUN_PUBLISH_MILLIS)) {
             updateSpeed();
             publish();
         }
+    }
+
+    // ------------------------------------------------------------------------------ who watches
+
+    /**
+     * A client was heard from: the server calls this for every request, whatever it asks. A Run
+     * trains on while requests keep coming ("A Run nobody watches").
+     */
+    void heard() {
+        lastHeardNanos = System.nanoTime();
+    }
+
+    /** A page has begun to listen to the event stream: a Run trains on while it listens. */
+    void pageWatching() {
+        pagesWatching.incrementAndGet();
+        heard();
+    }
+
+    /**
+     * A page's event stream has ended (the page went, or was cut off as too slow, and may come
+     * back): the longest unwatched time is counted from now if it was the last.
+     */
+    void pageGone() {
+        pagesWatching.decrementAndGet();
+        heard();
+    }
+
+    /**
+     * How long a Run trains with no page listening to the event stream and no request, before it
+     * stops at its next step boundary ("A Run nobody watches"; 10 s).
+     *
+     * @param limit the longest unwatched time, positive
+     */
+    void setLongestUnwatchedRun(Duration limit) {
+        if (limit.isNegative() || limit.isZero()) {
+            throw new IllegalArgumentException("the longest unwatched time of a Run must be positive; got " + limit);
+        }
+        longestUnwatchedRun = limit;
+    }
+
+    /** Whether no page listens and no request has come for the longest unwatched time. */
+    private boolean unwatched() {
+        return pagesWatching.get() <= 0 && System.nanoTime() - lastHeardNanos > longestUnwatchedRun.toNanos();
+    }
+
+    private static String describe(Duration limit) {
+        return limit.toMillis() % 1000 == 0 ? limit.toSeconds() + " s" : limit.toMillis() + " ms";
     }
 
     // ------------------------------------------------------------------------------ Run and Stop

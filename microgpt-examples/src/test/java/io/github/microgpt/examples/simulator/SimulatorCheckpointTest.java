@@ -11,6 +11,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.ResumedTraining;
+import io.github.microgpt.checkpoint.TrainingRun;
 import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.examples.cli.CliContext;
 import io.github.microgpt.examples.cli.MicrogptCommand;
@@ -24,6 +25,7 @@ import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
 import io.github.microgpt.optim.LearningRateSchedule;
 import io.github.microgpt.random.PythonRandom;
+import io.github.microgpt.text.DataSource;
 import io.github.microgpt.text.Tokenizer;
 import io.github.microgpt.train.StepMode;
 import io.github.microgpt.train.Trainer;
@@ -480,9 +482,9 @@ class SimulatorCheckpointTest {
         ok(api.post("api/save", "{\"name\": \"for-cli\"}"));
         var training = Checkpoint.load(checkpoints.resolve("for-cli")).training().orElseThrow();
         assertEquals(StepMode.DOCUMENT, training.stepMode());
-        assertEquals("42", training.metadata().get("seed"));
-        assertEquals("embedded", training.metadata().get("data"));
-        assertEquals("embedded names", training.metadata().get("simulator.dataset.name"));
+        // The run, which `microgpt train --resume` reads: the seed and the embedded names.
+        assertEquals(new TrainingRun(42, DataSource.embedded()), training.run());
+        assertEquals(Map.of("engine", "value"), training.metadata());
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
