@@ -42,9 +42,6 @@ public final class DataFiles {
             return Documents.load(data);
         } catch (IOException e) {
             throw new UsageException(describeReadFailure(data, e), e);
-        } catch (IllegalArgumentException e) {
-            // Documents.load's message names the file and says it holds no document.
-            throw new UsageException(e.getMessage(), e);
         }
     }
 
@@ -76,7 +73,7 @@ public final class DataFiles {
         }
         String message = String.valueOf(e.getMessage());
         if (message.startsWith(file + " ")) {
-            return "the data file " + message;  // for example "<file> has N bytes, more than the M ..."
+            return "the data file " + message;  // "<file> has N bytes, more than the M ...", "<file> holds no documents"
         }
         return "the data file " + file + " cannot be read: " + message;
     }

@@ -115,6 +115,8 @@ class GenerateCommandTest {
         assertUsage("--top-k must be at least 1, got 0", "generate", "--model", run, "--top-k", "0");
         assertUsage("--max-length must be at least 1, got 0", "generate", "--model", run, "--max-length", "0");
         assertUsage("--samples must be 0 or more, got -1", "generate", "--model", run, "--samples", "-1");
+        assertUsage("--samples must be at most 1000000, got 2000000000", "generate", "--model", run, "--samples",
+                "2000000000");
         assertUsage("--temperature must be a positive, finite number, got 0; ", "generate", "--model", run,
                 "--temperature", "0");
         assertUsage("--temperature must be a positive, finite number, got -1e-1; ", "generate", "--model", run,
