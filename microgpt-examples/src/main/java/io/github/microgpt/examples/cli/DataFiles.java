@@ -72,6 +72,10 @@ public final class DataFiles {
                     + fs.getReason();
         }
         String message = String.valueOf(e.getMessage());
+        if (message.startsWith(file + ": ")) {
+            // "<file>: the file grew while it was read; ...": the name is said once, not twice.
+            return "the data file " + file + " cannot be read: " + message.substring(file.toString().length() + 2);
+        }
         if (message.startsWith(file + " ")) {
             return "the data file " + message;  // "<file> has N bytes, more than the M ...", "<file> holds no documents"
         }
