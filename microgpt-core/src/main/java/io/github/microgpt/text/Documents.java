@@ -252,7 +252,10 @@ public final class Documents {
      *     reading) or reading fails otherwise
      * @throws IOException if it holds more than {@value #MAX_DOCUMENTS} documents (found while
      *     reading; the message names the file and the limit)
-     * @throws IllegalArgumentException if the file holds no document (it is empty or blank)
+     * @throws IOException if it holds no document (it is empty or blank; the message names the
+     *     file). Like every other refusal of the file's content, an {@code IOException}: a caller
+     *     that reports a data file it cannot use catches one type. ({@link #parse(String)} of a
+     *     blank text returns no documents instead: a text in hand may rightly be empty.)
      */
     public static List<String> load(Path file) throws IOException {
         return load(file, Limits.defaults());
@@ -334,8 +337,8 @@ public final class Documents {
      * @param limits the largest size and the most documents accepted
      * @return the documents, in order; never empty
      * @throws IOException as {@link #load(Path)}; the message of a file that is too large, or
-     *     holds too many documents, names the file and the limit
-     * @throws IllegalArgumentException if the file holds no document
+     *     holds too many documents, names the file and the limit; that of a file that holds no
+     *     document names the file
      */
     public static List<String> load(Path file, Limits limits) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -351,8 +354,9 @@ public final class Documents {
         }
         List<String> documents = parse(bytes, limits.maxDocuments(), file.toString());
         if (documents.isEmpty()) {
-            throw new IllegalArgumentException("the data file " + file
-                    + " holds no documents: every line is empty or blank");
+            // An IOException, as every other refusal of the file: it was an IllegalArgumentException,
+            // the one refusal that a caller catching IOException to report a bad file let through.
+            throw new IOException(file + " holds no documents: every line is empty or blank");
         }
         return documents;
     }
@@ -404,7 +408,7 @@ public final class Documents {
      * @throws IOException if the download or the check fails, as {@link #download}, or the file
      *     cannot be read as documents, as {@link #load(Path)}
      * @throws IllegalArgumentException if the URL's scheme is not supported, a {@code file} URL
-     *     names no local path, the checksum is not 64 hex digits, or the file holds no document
+     *     names no local path, or the checksum is not 64 hex digits
      * @throws NullPointerException if {@code url} is null
      * @see #download(URI, Path, String)
      */

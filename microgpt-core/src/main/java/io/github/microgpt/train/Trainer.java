@@ -147,7 +147,10 @@ public final class Trainer {
         }
         this.model = model;
         this.documents = List.copyOf(documents);
-        this.tokens = DocumentTokens.check(tokenizer, this.documents, model.config().blockSize() + 1);
+        // A block and its last target: saturated, for a block size of Integer.MAX_VALUE (a bigram or MLP
+        // model has no table of positions to bound it) overflowed to a negative count.
+        this.tokens = DocumentTokens.check(tokenizer, this.documents,
+                (int) Math.min(Integer.MAX_VALUE, model.config().blockSize() + 1L));
         this.optimizer = optimizer;
         this.totalSteps = totalSteps;
     }

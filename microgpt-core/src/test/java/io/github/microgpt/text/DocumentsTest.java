@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Splitting text into documents (as microgpt.py's {@code docs}: lines stripped, empty ones dropped) and loading it from files. */
@@ -208,7 +209,7 @@ class DocumentsTest {
             Path file = dir.resolve("docs-" + Math.abs(layout.text().hashCode()) + ".txt");
             Files.writeString(file, layout.text(), StandardCharsets.UTF_8);
             if (layout.documents().isEmpty()) {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Documents.load(file));
+                IOException e = assertThrows(IOException.class, () -> Documents.load(file));
                 assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
             } else {
                 assertEquals(layout.documents(), Documents.load(file));
@@ -229,12 +230,22 @@ class DocumentsTest {
         assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
     }
 
+    /**
+     * A file without a document is refused as every other unusable file is, with an
+     * {@link IOException} whose message starts with the file's name: it was the one refusal of
+     * {@code load} thrown as an {@link IllegalArgumentException}, which a caller catching
+     * {@code IOException} to report a bad data file let through. All three ways of loading a file
+     * say so.
+     */
     @Test
-    void loadOfAnEmptyOrBlankFileNamesThePath(@TempDir Path dir) throws IOException {
+    void loadOfAnEmptyOrBlankFileIsAnIOExceptionNamingThePath(@TempDir Path dir) throws IOException {
         for (String content : new String[] {"", "\n\n", " \t\r\n\u00A0\u3000\n"}) {
             Path file = Files.writeString(Files.createTempFile(dir, "blank", ".txt"), content);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Documents.load(file));
-            assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+            for (Executable load : List.<Executable>of(() -> Documents.load(file),
+                    () -> Documents.load(file, Documents.Limits.defaults()), () -> Documents.load(DataSource.file(file)))) {
+                IOException e = assertThrows(IOException.class, load);
+                assertEquals(file + " holds no documents: every line is empty or blank", e.getMessage());
+            }
         }
     }
 

@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.optim.AdamSettings;
@@ -418,6 +420,22 @@ class TrainerTest {
         assertEquals(trainer.stepsDone() + 1, e.step());
         assertEquals(DOCS.get(trainer.stepsDone() % DOCS.size()), e.document());
         assertArrayEquals(lastGood.get(), model.parameters().values(), "the parameters of the last good step");
+    }
+
+    /**
+     * The largest block size a model without a table of positions takes (a bigram's, an MLP's):
+     * the trainer reads a document as up to block size + 1 tokens, and that sum overflowed, so the
+     * trainer refused the model ("a document is read as at least 2 tokens, got -2147483648").
+     */
+    @Test
+    void aModelOfTheLargestBlockSizeTrains() {
+        for (Architecture architecture : List.of(Architecture.BIGRAM, Architecture.MLP)) {
+            LanguageModel model = architecture.create(new GptConfig(1, 4, 1, Integer.MAX_VALUE, 0.08),
+                    TOKENIZER.vocabSize(), new PythonRandom(5));
+            Trainer trainer = new Trainer(model, TOKENIZER, DOCS, new AdamOptimizer(model.numParameters()), 2);
+            trainer.run(StepMode.DOCUMENT);
+            assertEquals(2, trainer.stepsDone(), architecture.id());
+        }
     }
 
     @Test

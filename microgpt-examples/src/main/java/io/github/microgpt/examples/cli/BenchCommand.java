@@ -393,7 +393,8 @@ public final class BenchCommand implements Callable<Integer> {
     private Integer nEmbd;
 
     @Option(names = "--n-head", paramLabel = "H",
-            description = "Number of attention heads; at least 1. Default: 4.")
+            description = "Number of attention heads; at least 1, and it must divide --n-embd (the default 4 too: "
+                    + "--n-embd 6 needs --n-head 1, 2, 3 or 6). Default: 4.")
     private Integer nHead;
 
     @Option(names = "--block-size", paramLabel = "B",
@@ -951,8 +952,7 @@ public final class BenchCommand implements Callable<Integer> {
         int heads = atLeastOne("--n-head", nHead, defaults.nHead());
         int context = atLeastOne("--block-size", blockSize, defaults.blockSize());
         if (width % heads != 0) {
-            throw new UsageException("--n-embd (" + width + ") must be divisible by --n-head (" + heads
-                    + ") so that every head gets the same number of dimensions");
+            throw new UsageException(TrainCommand.indivisibleWidth(width, nEmbd != null, heads, nHead != null, true));
         }
         // Counted in long arithmetic before any array is made: a typo must not overflow or exhaust memory.
         long d = width;

@@ -42,9 +42,6 @@ public final class DataFiles {
             return Documents.load(data);
         } catch (IOException e) {
             throw new UsageException(describeReadFailure(data, e), e);
-        } catch (IllegalArgumentException e) {
-            // Documents.load's message names the file and says it holds no document.
-            throw new UsageException(e.getMessage(), e);
         }
     }
 
@@ -75,8 +72,12 @@ public final class DataFiles {
                     + fs.getReason();
         }
         String message = String.valueOf(e.getMessage());
+        if (message.startsWith(file + ": ")) {
+            // "<file>: the file grew while it was read; ...": the name is said once, not twice.
+            return "the data file " + file + " cannot be read: " + message.substring(file.toString().length() + 2);
+        }
         if (message.startsWith(file + " ")) {
-            return "the data file " + message;  // for example "<file> has N bytes, more than the M ..."
+            return "the data file " + message;  // "<file> has N bytes, more than the M ...", "<file> holds no documents"
         }
         return "the data file " + file + " cannot be read: " + message;
     }

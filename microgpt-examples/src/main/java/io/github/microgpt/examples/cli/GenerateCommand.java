@@ -96,7 +96,7 @@ public final class GenerateCommand implements Callable<Integer> {
     private Long seed;
 
     @Option(names = "--samples", paramLabel = "K", defaultValue = "20",
-            description = "Number of samples; 0 or more. Default: ${DEFAULT-VALUE}.")
+            description = "Number of samples; 0 to 1000000. Default: ${DEFAULT-VALUE}.")
     private int samples;
 
     @Option(names = "--max-length", paramLabel = "N",
@@ -118,9 +118,7 @@ public final class GenerateCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
-        if (samples < 0) {
-            throw new UsageException("--samples must be 0 or more, got " + samples);
-        }
+        TrainCommand.checkSamples(samples);
         PositiveNumber.requireAllowed(spec, "--temperature", temperature);
         if (topK != null && topK < 1) {
             throw new UsageException("--top-k must be at least 1, got " + topK);

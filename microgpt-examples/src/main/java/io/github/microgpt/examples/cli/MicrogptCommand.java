@@ -335,12 +335,16 @@ public final class MicrogptCommand implements Callable<Integer> {
     private static int handleParameterException(ParameterException e, String[] args) {
         CommandLine where = e.getCommandLine();
         String message = e.getMessage();
-        // Picocli calls an unknown command an "unmatched argument at index 0"; name it plainly.
-        if (e instanceof UnmatchedArgumentException unmatched && !where.getSubcommands().isEmpty()
+        String afterEnd = e instanceof UnmatchedArgumentException unmatched
+                ? afterEndOfOptions(unmatched.getUnmatched(), args, where) : null;
+        if (afterEnd != null) {
+            message = afterEnd;
+        } else if (e instanceof UnmatchedArgumentException unmatched && !where.getSubcommands().isEmpty()
                 && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+            // Picocli calls an unknown command an "unmatched argument at index 0"; name it plainly.
             message = unknownCommand(unmatched.getUnmatched().get(0), where);
         } else if (message != null && message.startsWith(HELP_UNKNOWN_COMMAND)
-                && message.lastIndexOf('\'') > HELP_UNKNOWN_COMMAND.length()) {
+                && message.lastIndexOf('\'') >= HELP_UNKNOWN_COMMAND.length()) {  // 'help ""' too
             // "microgpt help frobnicate": picocli's HelpCommand words it differently; say it as above.
             String name = message.substring(HELP_UNKNOWN_COMMAND.length(), message.lastIndexOf('\''));
             message = unknownCommand(name, where);
@@ -368,6 +372,36 @@ public final class MicrogptCommand implements Callable<Integer> {
         // Stray arguments, no option among them: picocli's words ("Unmatched argument at index 1: ").
         int colon = message == null ? -1 : message.indexOf(": '");
         return (colon >= 0 ? message.substring(0, colon + 2) : "unmatched arguments: ") + quoted;
+    }
+
+    /**
+     * The message for arguments left over because they come after {@code --}, which ends the
+     * options: picocli takes every argument after it as a positional one, and no command takes
+     * any. They were called "unknown option: '--steps'" (of {@code train -- --steps 1}) or
+     * "unknown command 'train'" (of {@code -- train}), which sent the user looking for a typo in
+     * an option or command that exists.
+     *
+     * @return the message, or null if some unmatched argument comes before the first {@code --}
+     */
+    private static String afterEndOfOptions(List<String> unmatched, String[] args, CommandLine where) {
+        int end = java.util.Arrays.asList(args).indexOf("--");
+        if (end < 0 || unmatched.isEmpty()) {
+            return null;
+        }
+        int next = 0;
+        for (int i = end + 1; i < args.length && next < unmatched.size(); i++) {
+            if (args[i].equals(unmatched.get(next))) {
+                next++;
+            }
+        }
+        if (next < unmatched.size()) {
+            return null;
+        }
+        String quoted = unmatched.stream().map(argument -> "'" + WholeNumber.excerpt(argument) + "'")
+                .collect(java.util.stream.Collectors.joining(", "));
+        return "'--' ends the options: an argument after it is read as neither an option nor a command, and '"
+                + where.getCommandSpec().qualifiedName() + "' takes no other arguments (got " + quoted
+                + "); remove the '--'";
     }
 
     /**

@@ -144,21 +144,34 @@ public final class TrainCommand implements Callable<Integer> {
     private double temperature = 0.5;
 
     @Option(names = "--samples", paramLabel = "K", defaultValue = "20",
-            description = "Number of names to generate after training; 0 or more (0 only trains). "
+            description = "Number of names to generate after training; 0 (only train) to 1000000. "
                     + "Default: ${DEFAULT-VALUE}.")
     private int samples = 20;
 
+    /**
+     * The most samples {@code --samples} asks for, in {@code train} and {@code generate}: a million,
+     * more names than any list of names holds. {@code generate} draws them from a GPT of the
+     * default shape in about 80 seconds, {@code train} (on the value engine) in about 6 minutes
+     * (200,000 and 50,000 of them took 15 and 19 s on a 2-vCPU Zen 5, 7 December 2026). Without a
+     * bound, {@code --samples 2000000000} (a slip of the keyboard) streamed names for days; a user
+     * who wants more runs {@code generate} again with another seed.
+     */
+    static final int MAX_SAMPLES = 1_000_000;
+
     @Option(names = "--n-layer", paramLabel = "L", defaultValue = "1",
-            description = "Number of transformer layers; at least 1. Default: ${DEFAULT-VALUE}.")
+            description = "Number of layers (transformer blocks; attention blocks for --model attention); at least 1. "
+                    + "Default: ${DEFAULT-VALUE}. The bigram and mlp models have none and refuse it.")
     private int nLayer = 1;
 
     @Option(names = "--n-embd", paramLabel = "D", defaultValue = "16",
-            description = "Embedding width; at least 1 and divisible by --n-head. Default: ${DEFAULT-VALUE}.")
+            description = "Embedding width; at least 1 and divisible by --n-head. Default: ${DEFAULT-VALUE}. "
+                    + "The bigram model has no embeddings and refuses it.")
     private int nEmbd = 16;
 
     @Option(names = "--n-head", paramLabel = "H", defaultValue = "4",
-            description = "Number of attention heads; at least 1. Default: ${DEFAULT-VALUE} (for the bigram and mlp "
-                    + "models, which have none, 1 where 4 does not divide --n-embd).")
+            description = "Number of attention heads; at least 1, and it must divide --n-embd (the default 4 too: "
+                    + "--n-embd 6 needs --n-head 1, 2, 3 or 6). Default: ${DEFAULT-VALUE}. The bigram and mlp models "
+                    + "have no heads and refuse it.")
     private int nHead = 4;
 
     @Option(names = "--block-size", paramLabel = "B", defaultValue = "16",
@@ -217,9 +230,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "gpt",
             description = "Which model of the progression to train: bigram (a table of logits), mlp (embeddings of "
-                    + "the last 3 tokens, one hidden layer), attention (one attention block, no MLP) or gpt "
+                    + "the last 3 tokens, one hidden layer), attention (the gpt's attention, no MLP) or gpt "
                     + "(microgpt.py's). Models other than gpt use the value engine; all can be saved and resumed. "
-                    + "Default: ${DEFAULT-VALUE}.")
+                    + "A model refuses the shape options it has no part for (bigram --n-embd, --n-head and --n-layer; "
+                    + "mlp --n-head and --n-layer) rather than ignore them. Default: ${DEFAULT-VALUE}.")
     private String modelName = "gpt";
 
     @Option(names = "--plot", paramLabel = "FILE.svg",
@@ -1030,9 +1044,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         requireAtLeastOne("--steps", steps);
-        if (samples < 0) {
-            throw new UsageException("--samples must be 0 or more, got " + samples);
-        }
+        checkSamples(samples);
         PositiveNumber.requireAllowed(spec, "--temperature", temperature);
         PositiveNumber.requireAllowed(spec, "--lr", learningRate);
         try {
@@ -1044,11 +1056,69 @@ public final class TrainCommand implements Callable<Integer> {
             for (Map.Entry<String, String> option : SHAPE_OPTIONS.entrySet()) {
                 message = message.replaceAll("\\b" + option.getKey() + "\\b", option.getValue());
             }
+            boolean hasHeads = hasHeads(architecture());
             boolean divisibility = message.startsWith("--n-embd (");
-            String unused = !divisibility || hasHeads(architecture()) ? "" : "; the " + architecture().id()
+            if (divisibility) {
+                message = indivisibleWidth(nEmbd, given("--n-embd"), heads(), given("--n-head"), hasHeads);
+            }
+            String unused = !divisibility || hasHeads ? "" : "; the " + architecture().id()
                     + " model has no attention heads, so --n-head can be left out";
             throw new UsageException(message + unused, e);
         }
+    }
+
+    /**
+     * The refusal of a width that the head count does not divide, in the words of what was typed:
+     * "--n-embd (6) must be divisible by --n-head (4)" blamed an option the user never typed when
+     * the 4 was the default, and sent them looking for it. A count or width left at its default
+     * is called the default, and the message says which values would do.
+     *
+     * @param width the embedding width
+     * @param widthGiven whether {@code --n-embd} was typed
+     * @param heads the number of heads
+     * @param headsGiven whether {@code --n-head} was typed
+     * @param advise whether to name the values that would do (not for a model without heads,
+     *     whose {@code --n-head} is better left out)
+     * @return the message, without the hint at the help
+     */
+    static String indivisibleWidth(int width, boolean widthGiven, int heads, boolean headsGiven, boolean advise) {
+        String why = " so that every head gets the same number of dimensions";
+        if (widthGiven == headsGiven) {
+            return "--n-embd (" + width + ") must be divisible by --n-head (" + heads + ")" + why;
+        }
+        String divisors = "--n-head with a divisor of " + width + " (" + divisorsOf(width) + ")";
+        if (widthGiven) {
+            return "--n-embd (" + width + ") must be divisible by the number of heads, " + heads + " by default,"
+                    + why + (advise ? "; give " + divisors : "");
+        }
+        long multiple = (width / heads + 1L) * heads;
+        return "the embedding width, " + width + " by default, must be divisible by --n-head (" + heads + ")" + why
+                + (advise ? "; give --n-embd with a multiple of " + heads + (multiple <= Integer.MAX_VALUE
+                        ? " (such as " + multiple + ")" : "") + ", or " + divisors : "");
+    }
+
+    /** The divisors of {@code n}, in order, as "1, 2, 3 or 6"; the first eight and "..." where there are more. */
+    private static String divisorsOf(int n) {
+        List<Integer> small = new ArrayList<>();
+        List<Integer> large = new ArrayList<>();
+        for (int d = 1; (long) d * d <= n; d++) {
+            if (n % d == 0) {
+                small.add(d);
+                if (d != n / d) {
+                    large.add(0, n / d);
+                }
+            }
+        }
+        small.addAll(large);
+        if (small.size() > 8) {
+            return small.subList(0, 8).stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+                    + ", ... or " + n;
+        }
+        if (small.size() == 1) {
+            return "only 1";
+        }
+        List<String> names = small.stream().map(String::valueOf).toList();
+        return String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
     }
 
     /** GptConfig's components and the options that set them, for its refusals. */
@@ -1217,6 +1287,21 @@ public final class TrainCommand implements Callable<Integer> {
 
     private static List<String> loadDocuments(Path data) {
         return DataFiles.load(data);
+    }
+
+    /**
+     * Checks {@code --samples} of {@code train} or {@code generate}: from 0 to {@link #MAX_SAMPLES}.
+     *
+     * @param samples the number asked for
+     * @throws UsageException if it is negative or above the most
+     */
+    static void checkSamples(int samples) {
+        if (samples < 0) {
+            throw new UsageException("--samples must be 0 or more, got " + samples);
+        }
+        if (samples > MAX_SAMPLES) {
+            throw new UsageException("--samples must be at most " + MAX_SAMPLES + ", got " + samples);
+        }
     }
 
     private static void requireAtLeastOne(String option, int value) {

@@ -41,6 +41,11 @@ public final class WholeNumber {
      *     with the rule, or the bound it is beyond
      */
     static long parse(String text, long min, long max) {
+        if (text.equals("-0")) {
+            // The rule's "a minus sign in front for a negative number" does not say what is wrong with it.
+            throw new CommandLine.TypeConversionException("'-0' is not a plain whole number: zero takes no minus"
+                    + " sign; write 0");
+        }
         if (!NumberGrammar.isWhole(text)) {
             throw new CommandLine.TypeConversionException("'" + VisibleText.escape(excerpt(text))
                     + "' is not a plain whole number; " + NumberGrammar.WHOLE_RULE);

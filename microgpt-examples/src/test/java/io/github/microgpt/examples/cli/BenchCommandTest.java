@@ -449,7 +449,17 @@ class BenchCommandTest {
         "--n-layer -2|--n-layer must be at least 1, got -2",
         "--n-head 0|--n-head must be at least 1, got 0",
         "--block-size 0|--block-size must be at least 1, got 0",
-        "--n-embd 30 --n-head 4|--n-embd (30) must be divisible by --n-head (4)",
+        "--n-embd 30 --n-head 4|--n-embd (30) must be divisible by --n-head (4) so that every head gets the same "
+                + "number of dimensions; try",
+        "--n-embd 30|--n-embd (30) must be divisible by the number of heads, 4 by default, so that every head gets the "
+                + "same number of dimensions; give --n-head with a divisor of 30 (1, 2, 3, 5, 6, 10, 15 or 30); try",
+        "--n-embd 90|--n-embd (90) must be divisible by the number of heads, 4 by default, so that every head "
+                + "gets the same number of dimensions; give --n-head with a divisor of 90 (1, 2, 3, 5, 6, 9, 10, 15,"
+                + " ... or 90); try",
+        "--n-embd 7|give --n-head with a divisor of 7 (1 or 7); try",
+        "--n-head 3|the embedding width, 16 by default, must be divisible by --n-head (3) so that every head gets the "
+                + "same number of dimensions; give --n-embd with a multiple of 3 (such as 18), or --n-head with a "
+                + "divisor of 16 (1, 2, 4, 8 or 16); try",
         "--n-embd 100000|the model would have 120007000000 parameters; bench measures at most 100000000",
         "--engine torch|--engine: unknown engine \"torch\"; the engines are value and array",
         "--engine array,array|--engine: array is named twice",

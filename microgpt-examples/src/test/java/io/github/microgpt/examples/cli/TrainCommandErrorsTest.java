@@ -78,12 +78,36 @@ class TrainCommandErrorsTest {
                 mistake("--steps must be at least 1, got 0", "--steps", "0"),
                 mistake("--steps must be at least 1, got -3", "--steps", "-3"),
                 mistake("--samples must be 0 or more, got -1", "--samples", "-1"),
+                // Unbounded, a slip of the keyboard streamed names for days.
+                mistake("--samples must be at most 1000000, got 2000000000; try", "--samples", "2000000000"),
+                mistake("--samples must be at most 1000000, got 1000001; try", "--samples", "1000001",
+                        "--steps", "1"),
                 mistake("--n-layer must be at least 1, got 0", "--n-layer", "0"),
                 mistake("--n-embd must be at least 1, got 0", "--n-embd", "0"),
                 mistake("--n-head must be at least 1, got -2", "--n-head", "-2"),
                 mistake("--block-size must be at least 1, got 0", "--block-size", "0"),
-                mistake("--n-embd (10) must be divisible by --n-head (4)", "--n-embd", "10"),
-                mistake("--n-embd (16) must be divisible by --n-head (3)", "--n-head", "3"),
+                // A head count or width left at its default is called the default, not an option the
+                // user never typed; the message names the values that would do.
+                mistake("--n-embd (10) must be divisible by the number of heads, 4 by default, so that every head"
+                        + " gets the same number of dimensions; give --n-head with a divisor of 10 (1, 2, 5 or 10);"
+                        + " try", "--n-embd", "10"),
+                mistake("--n-embd (10) must be divisible by the number of heads, 4 by default, so that",
+                        "--n-embd", "10", "--seed", "-1"),  // read by picocli rather than plainCommandLine
+                mistake("--n-embd (6) must be divisible by the number of heads, 4 by default, so that every head"
+                        + " gets the same number of dimensions; give --n-head with a divisor of 6 (1, 2, 3 or 6); try",
+                        "--model", "attention", "--n-embd", "6"),
+                mistake("the embedding width, 16 by default, must be divisible by --n-head (3) so that every head gets"
+                        + " the same number of dimensions; give --n-embd with a multiple of 3 (such as 18), or --n-head"
+                        + " with a divisor of 16 (1, 2, 4, 8 or 16); try", "--n-head", "3"),
+                mistake("the embedding width, 16 by default, must be divisible by --n-head (32) so that every head"
+                        + " gets the same number of dimensions; give --n-embd with a multiple of 32 (such as 32), or",
+                        "--n-head", "32"),
+                mistake("--n-embd (10) must be divisible by --n-head (4) so that every head gets the same number of"
+                        + " dimensions; try", "--n-embd", "10", "--n-head", "4"),
+                // A model without heads: leave --n-head out, rather than fit a width to it.
+                mistake("the embedding width, 16 by default, must be divisible by --n-head (3) so that every head gets"
+                        + " the same number of dimensions; the mlp model has no attention heads, so --n-head can be"
+                        + " left out; try", "--model", "mlp", "--n-head", "3"),
                 // The number is quoted as typed ("got 0;", not "got 0.0" as a double prints it).
                 mistake("--temperature must be a positive, finite number, got 0; ", "--temperature", "0"),
                 mistake("--temperature must be a positive, finite number, got 0.000; ", "--temperature", "0.000"),
@@ -139,7 +163,8 @@ class TrainCommandErrorsTest {
     @Test
     void anEmptyDataFile() throws Exception {
         Path empty = Files.write(dir.resolve("empty.txt"), new byte[0]);
-        assertDataError("holds no documents", empty.toString());
+        assertDataError("the data file " + empty + " holds no documents: every line is empty or blank; try",
+                empty.toString());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.github.microgpt.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.text.Documents;
@@ -174,5 +175,26 @@ class TrainCommandTest {
         assertTrue(help.contains("Default: 1000"), help);
         assertTrue(help.matches("(?s).*\n  1 +The run failed: training diverged.*"), help);
         assertTrue(help.matches("(?s).*\n  2 +Invalid usage or input.*"), help);
+    }
+
+    /**
+     * The help says which shape options a model refuses (refuseShapeOptionsWithoutEffect), and that
+     * --n-head must divide --n-embd with the GPT too: it said "Default: 4 (for the bigram and mlp
+     * models, which have none, 1 where 4 does not divide --n-embd)", which read as if the GPT fell
+     * back to 1 as well.
+     */
+    @Test
+    void helpSaysWhichShapeOptionsAModelRefusesAndThatTheHeadsMustDivideTheWidth() {
+        String help = Cli.run("train", "--help").stdout().replaceAll("\\s+", " ");
+
+        for (String said : List.of("A model refuses the shape options it has no part for (bigram --n-embd, --n-head"
+                        + " and --n-layer; mlp --n-head and --n-layer) rather than ignore them.",
+                "The bigram and mlp models have no heads and refuse it.",
+                "The bigram and mlp models have none and refuse it.",
+                "The bigram model has no embeddings and refuses it.",
+                "it must divide --n-embd (the default 4 too: --n-embd 6 needs --n-head 1, 2, 3 or 6)")) {
+            assertTrue(help.contains(said), said + " in\n" + help);
+        }
+        assertFalse(help.contains("1 where 4 does not divide"), help);
     }
 }

@@ -37,7 +37,8 @@ class WholeNumberTest {
             assertFalse(NumberGrammar.isWhole(text), text);
             CommandLine.TypeConversionException e = assertThrows(CommandLine.TypeConversionException.class,
                     () -> WholeNumber.INT.convert(text));
-            assertEquals("'" + VisibleText.escape(text) + "' is not a plain whole number; " + NumberGrammar.WHOLE_RULE,
+            assertEquals(text.equals("-0") ? "'-0' is not a plain whole number: zero takes no minus sign; write 0"
+                    : "'" + VisibleText.escape(text) + "' is not a plain whole number; " + NumberGrammar.WHOLE_RULE,
                     e.getMessage());
         }
         assertEquals("'2147483648' is too large; the most is 2147483647", assertThrows(
