@@ -296,7 +296,7 @@ public final class AdamOptimizer {
             // Every gradient is now +0.0: the model's next backward pass need not read them.
             rows.clearedGradients();
         } else if (parameters instanceof ValueParameterNodes nodes) {
-            updateNodes(nodes.params(), lrT, correction1, correction2);
+            updateNodes(nodes.params(), new DoubleStep(beta1, beta2, eps, lrT, correction1, correction2));
         } else {
             if (copied == null) {
                 copied = new FlatRows(new double[][] {new double[size]}, new double[][] {new double[size]});
@@ -360,10 +360,9 @@ public final class AdamOptimizer {
         if (shapeMoments(values, rowLengths(values))) {
             return null;
         }
-        double lrT = learningRate(step, totalSteps);
-        double correction1 = 1 - Math.pow(beta1, step + 1);
-        double correction2 = 1 - Math.pow(beta2, step + 1);
-        return new DoubleRowUpdate(this, values, grads, m, v, lrT, correction1, correction2, 0);
+        DoubleStep update = new DoubleStep(beta1, beta2, eps, learningRate(step, totalSteps),
+                1 - Math.pow(beta1, step + 1), 1 - Math.pow(beta2, step + 1));
+        return new DoubleRowUpdate(update, values, grads, m, v, 0);
     }
 
     /**
@@ -401,19 +400,17 @@ public final class AdamOptimizer {
 
     /**
      * The double-precision update of a fused step over rows {@code [first + from, first + to)}
-     * of the parameters, made as {@link FloatRowUpdate} is: each row gets {@link #updateRange},
+     * of the parameters, made as {@link FloatRowUpdate} is: each row gets {@link DoubleStep#row},
      * the loop of {@link #step} for rows it does not stage, so the same bits.
      */
-    private record DoubleRowUpdate(AdamOptimizer adam, double[][] values, double[][] grads, double[][] firstRows,
-                                   double[][] secondRows, double lrT, double correction1, double correction2, int first)
+    private record DoubleRowUpdate(DoubleStep update, double[][] values, double[][] grads, double[][] firstRows,
+                                   double[][] secondRows, int first)
             implements FusedUpdates.Rows, MatrixKernels.GradientRange<double[][]> {
 
         @Override
         public void run(int from, int to) {
             for (int r = first + from; r < first + to; r++) {
-                double[] p = values[r];
-                adam.updateRange(p, grads[r], firstRows[r], secondRows[r], 0, p.length, lrT, correction1,
-                        correction2);
+                update.row(values[r], grads[r], firstRows[r], secondRows[r]);
             }
         }
 
@@ -423,16 +420,13 @@ public final class AdamOptimizer {
             // it (as FloatStep.rowFromScratch does) measured 0.992 and 1.008 of the step's time on
             // one and two threads at nEmbd 256, no gain.
             for (int r = first + from; r < first + to; r++) {
-                double[] p = values[r];
-                adam.updateRange(p, gradients[r - first - from], firstRows[r], secondRows[r], 0, p.length, lrT,
-                        correction1, correction2);
+                update.row(values[r], gradients[r - first - from], firstRows[r], secondRows[r]);
             }
         }
 
         @Override
         public MatrixKernels.GradientRange<double[][]> matrix(int firstRow) {
-            return new DoubleRowUpdate(adam, values, grads, firstRows, secondRows, lrT, correction1, correction2,
-                    first + firstRow);
+            return new DoubleRowUpdate(update, values, grads, firstRows, secondRows, first + firstRow);
         }
     }
 
@@ -450,6 +444,7 @@ public final class AdamOptimizer {
         final double[][] firstRows = m;
         final double[][] secondRows = v;
         int grain = (int) Math.max(1, (long) ParameterRows.MIN_PARAMETERS_PER_THREAD * values.length / Math.max(1, size));
+        DoubleStep update = new DoubleStep(beta1, beta2, eps, lrT, correction1, correction2);
         if (staged) {
             final double[] first = firstRows[0];
             final double[] second = secondRows[0];
@@ -463,14 +458,13 @@ public final class AdamOptimizer {
                 rows.forRanges(values.length, grain, (from, to) -> {
                     if (!kernels.adam(values, grads, first, second, starts, from, to, b1, b2, 1 - b1, 1 - b2, e,
                             lrT, correction1, correction2)) {
-                        stagedRange(values, grads, first, second, buffer, starts, from, to, lrT, correction1,
-                                correction2);
+                        stagedRange(values, grads, first, second, buffer, starts, from, to, update);
                     }
                 });
                 return;
             }
             rows.forRanges(values.length, grain, (from, to) -> stagedRange(values, grads, first, second, buffer,
-                    starts, from, to, lrT, correction1, correction2));
+                    starts, from, to, update));
             return;
         }
         // Iteration i updates row order[i]: on several threads, an order that keeps the two cores
@@ -479,53 +473,33 @@ public final class AdamOptimizer {
         rows.forRanges(values.length, grain, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int r = order == null ? i : order[i];
-                double[] p = values[r];
-                updateRange(p, grads[r], firstRows[r], secondRows[r], 0, p.length, lrT, correction1, correction2);
+                update.row(values[r], grads[r], firstRows[r], secondRows[r]);
             }
         });
     }
 
     /**
-     * The update of elements {@code [from, to)}, the pseudo-code of the class comment element by
-     * element, all four arrays at the same index. {@code g * g} is {@code g^2} exactly, and
-     * {@code Math.sqrt} is {@code Math.pow(x, 0.5)} exactly for the non-negative {@code x} found
-     * here (as the Python's {@code ** 0.5}); unlike {@code pow}, {@code *} and {@code sqrt} have
-     * vector instructions.
-     */
-    private void updateRange(double[] p, double[] gr, double[] mm, double[] vv, int from, int to,
-                             double lrT, double correction1, double correction2) {
-        final double b1 = beta1;
-        final double b2 = beta2;
-        final double oneMinusB1 = 1 - beta1;
-        final double oneMinusB2 = 1 - beta2;
-        final double epsilon = eps;
-        for (int i = from; i < to; i++) {
-            double g = gr[i];
-            double mi = b1 * mm[i] + oneMinusB1 * g;
-            double vi = b2 * vv[i] + oneMinusB2 * (g * g);
-            mm[i] = mi;
-            vv[i] = vi;
-            double mHat = mi / correction1;
-            double vHat = vi / correction2;
-            p[i] = p[i] - lrT * mHat / (Math.sqrt(vHat) + epsilon);
-            gr[i] = 0.0;
-        }
-    }
-
-    /**
      * The update of a {@code Value} model's parameters, read from and written to the nodes
-     * themselves: each number goes through the operations of {@link #updateRange} (the same
-     * bits), with a bias correction's division left out once it is exactly 1, as
-     * {@link #stagedRange} does. The new data go to a buffer first and into the nodes in a second
-     * pass, so that every number is computed from the nodes as they were before the update, as
-     * the copy of {@link #step} for other parameters does: a node that stands at two indices (a
-     * weight shared by two matrices) is read twice and then written twice, the later index last.
-     * Whole {@code ./microgpt train} runs (1000 steps on the quick compiler alone, which inlined
-     * none of the four {@code Parameters} calls a number took before), new and old jar alternated,
-     * two runs of 12 rounds on the 2-vCPU Zen 5 (2026-12-07): wall time 0.966 and 0.983 of before,
+     * themselves: each number goes through the operations of {@link DoubleStep#step} (the same
+     * bits). The new data go to a buffer first and into the nodes in a second pass, so that every
+     * number is computed from the nodes as they were before the update, as the copy of
+     * {@link #step} for other parameters does: a node that stands at two indices (a weight shared
+     * by two matrices) is read twice and then written twice, the later index last. Whole
+     * {@code ./microgpt train} runs (1000 steps on the quick compiler alone, which inlined none of
+     * the four {@code Parameters} calls a number took before), new and old jar alternated, two
+     * runs of 12 rounds on the 2-vCPU Zen 5 (2026-12-07): wall time 0.966 and 0.983 of before,
      * processor time 0.929 and 0.983 (medians of the rounds' ratios): a few percent.
+     *
+     * <p>The formula is written out here again, not taken from {@link DoubleStep}: this update
+     * runs on the quick compiler alone in a short {@code ./microgpt train}, which inlines no
+     * method of more than 35 bytes of bytecode ({@code C1MaxInlineSize}), so {@link DoubleStep#step}
+     * would be a call per number; and gathering the gradients and data into flat buffers for
+     * {@link DoubleStep#steps}' one call (two more passes over 4,192 numbers a step) measured
+     * 1.023 of the wall time and 1.048 of the processor time of this loop (whole runs, 12 rounds
+     * alternated, medians of the rounds' ratios, 2026-12-07; the noise of identical code there
+     * was about 1.03), no gain.
      */
-    private void updateNodes(Value[] nodes, double lrT, double correction1, double correction2) {
+    private void updateNodes(Value[] nodes, DoubleStep update) {
         if (m.length != 1) {
             // Shaped for an array model's rows last: back to one flat row, in the same flat order.
             m = new double[][] {ParameterRows.flatten(m)};
@@ -535,13 +509,16 @@ public final class AdamOptimizer {
         final double[] mm = m[0];
         final double[] vv = v[0];
         final double[] updated = stagingBuffer();
-        final double b1 = beta1;
-        final double b2 = beta2;
-        final double oneMinusB1 = 1 - beta1;
-        final double oneMinusB2 = 1 - beta2;
-        final double epsilon = eps;
-        final boolean unbiased1 = correctionDone(correction1);
-        final boolean unbiased2 = correctionDone(correction2);
+        final double b1 = update.b1;
+        final double b2 = update.b2;
+        final double oneMinusB1 = update.oneMinusB1;
+        final double oneMinusB2 = update.oneMinusB2;
+        final double epsilon = update.epsilon;
+        final double lrT = update.lrT;
+        final double correction1 = update.correction1;
+        final double correction2 = update.correction2;
+        final boolean unbiased1 = update.unbiased1;
+        final boolean unbiased2 = update.unbiased2;
         for (int i = 0; i < nodes.length; i++) {
             Value p = nodes[i];
             double g = p.grad();
@@ -578,12 +555,11 @@ public final class AdamOptimizer {
      * The update of rows {@code [from, to)} staged through a flat buffer, for rows too short for
      * the JIT's SIMD loop: a loop over 16 numbers spends most of its time in the scalar iterations
      * around the vector ones, and most of an update is its divisions and square roots. So the
-     * gradients are gathered, end to end, into the buffer, one long loop
+     * gradients are gathered, end to end, into the buffer, one long loop ({@link DoubleStep#steps})
      * turns each gradient into its step, {@code lrT * mHat / (vHat^0.5 + eps)}, with the moments
      * kept flat at the same indices, and the steps are subtracted row by row (the gradients
-     * zeroed in the same loop). Each number goes
-     * through the same operations in the same order as in {@link #updateRange}: the same bits, in
-     * about half the time at the reference size. At the reference size the three parts take
+     * zeroed in the same loop). Each number goes through the loop every double-precision update
+     * runs: the same bits, in about half the time at the reference size. At the reference size the three parts take
      * about 1.3, 4 and 3 us: the copy-back runs scalar, as C2 vectorises no loop of 16; writing
      * it two rows at a time, four numbers at a time, or with the gradients zeroed by
      * {@code System.arraycopy} from zeros measured no faster; a row of 16 written out number by
@@ -594,31 +570,13 @@ public final class AdamOptimizer {
      * Staging in chunks of 64 to 1,024 numbers (so that the buffer stays in the first-level
      * cache) and copying the parameters into the buffer as well measured slower.
      */
-    private void stagedRange(double[][] values, double[][] grads, double[] mm, double[] vv, double[] buffer,
-                             int[] starts, int from, int to, double lrT, double correction1, double correction2) {
+    private static void stagedRange(double[][] values, double[][] grads, double[] mm, double[] vv, double[] buffer,
+                                    int[] starts, int from, int to, DoubleStep update) {
         for (int r = from; r < to; r++) {
             double[] gr = grads[r];
             System.arraycopy(gr, 0, buffer, starts[r], gr.length);
         }
-        final double b1 = beta1;
-        final double b2 = beta2;
-        final double oneMinusB1 = 1 - beta1;
-        final double oneMinusB2 = 1 - beta2;
-        final double epsilon = eps;
-        // Once a correction is exactly 1, its division is left out (the JIT compiles the loop once
-        // for each value of these tests, which are the same on every iteration).
-        final boolean unbiased1 = correctionDone(correction1);
-        final boolean unbiased2 = correctionDone(correction2);
-        for (int i = starts[from], end = starts[to]; i < end; i++) {
-            double g = buffer[i];
-            double mi = b1 * mm[i] + oneMinusB1 * g;
-            double vi = b2 * vv[i] + oneMinusB2 * (g * g);
-            mm[i] = mi;
-            vv[i] = vi;
-            double mHat = unbiased1 ? mi : mi / correction1;
-            double vHat = unbiased2 ? vi : vi / correction2;
-            buffer[i] = lrT * mHat / (Math.sqrt(vHat) + epsilon);
-        }
+        update.steps(buffer, mm, vv, starts[from], starts[to]);
         // The gradients are zeroed here rather than when gathered: one short loop per row, not two.
         // A row of 16 (the reference model's, all but its 16 rows of 64) is written out number by
         // number: C2 on JDK 17 (and 25) vectorises no loop of 16, and a loop of 16 pays its loop
@@ -697,6 +655,107 @@ public final class AdamOptimizer {
         });
         // Every gradient is now +0.0: the model's next backward pass need not read them.
         rows.clearedGradients();
+    }
+
+    /**
+     * The constants of one double-precision update and its loops: the one place where the formula
+     * of the class comment is written for doubles ({@link #step}), run by every update of double
+     * rows (in place, staged, or inside a fused step) and of a {@code Value} model's nodes, so
+     * that every way gives the same bits.
+     */
+    private static final class DoubleStep {
+        private final double b1;
+        private final double b2;
+        private final double oneMinusB1;
+        private final double oneMinusB2;
+        private final double epsilon;
+        private final double lrT;
+        private final double correction1;
+        private final double correction2;
+        /** Whether a correction is exactly 1, so its division is left out (see {@link #correctionDone}). */
+        private final boolean unbiased1;
+        /** Whether the second correction is exactly 1. */
+        private final boolean unbiased2;
+
+        DoubleStep(double beta1, double beta2, double eps, double lrT, double correction1, double correction2) {
+            b1 = beta1;
+            b2 = beta2;
+            oneMinusB1 = 1 - beta1;
+            oneMinusB2 = 1 - beta2;
+            epsilon = eps;
+            this.lrT = lrT;
+            this.correction1 = correction1;
+            this.correction2 = correction2;
+            unbiased1 = correctionDone(correction1);
+            unbiased2 = correctionDone(correction2);
+        }
+
+        /**
+         * The update of one number, the pseudo-code of the class comment: updates the moments at
+         * index {@code i} from the gradient {@code g} and returns the step to subtract from the
+         * parameter, {@code lrT * mHat / (vHat^0.5 + eps)}. {@code g * g} is {@code g^2} exactly,
+         * and {@code Math.sqrt} is {@code Math.pow(x, 0.5)} exactly for the non-negative {@code x}
+         * found here (as the Python's {@code ** 0.5}); unlike {@code pow}, {@code *} and
+         * {@code sqrt} have vector instructions. The loops below call it, and C2 inlines it into
+         * each of them: their constants' loads leave the loop, and the loop is compiled once for
+         * each value of the two tests of a correction done (the same on every iteration).
+         */
+        double step(double g, double[] mm, double[] vv, int i) {
+            double mi = b1 * mm[i] + oneMinusB1 * g;
+            double vi = b2 * vv[i] + oneMinusB2 * (g * g);
+            mm[i] = mi;
+            vv[i] = vi;
+            double mHat = unbiased1 ? mi : mi / correction1;
+            double vHat = unbiased2 ? vi : vi / correction2;
+            return lrT * mHat / (Math.sqrt(vHat) + epsilon);
+        }
+
+        /**
+         * Turns the gradients {@code g[from, to)} into the steps to subtract from their parameters,
+         * in place, updating the moments at the same indices (a staged update): {@link #step}'s
+         * operations, written out again rather than called. A short {@code ./microgpt train
+         * --engine array} (the reference model, staged) runs on the quick compiler alone, which
+         * inlines no method of more than 35 bytes of bytecode ({@code C1MaxInlineSize}), and a
+         * call of {@link #step} per number made whole runs 1.055 times as long (wall and processor
+         * time, 8 rounds alternated with the loop written out, medians of the rounds' ratios,
+         * 2026-12-07). ({@code -XX:C1MaxInlineSize=70} for such a run made {@code ./microgpt
+         * train} 1.22 times as long.) C2 compiles both alike.
+         */
+        void steps(double[] g, double[] mm, double[] vv, int from, int to) {
+            // Locals, so that the quick compiler's loop keeps the constants in registers.
+            final double b1 = this.b1;
+            final double b2 = this.b2;
+            final double oneMinusB1 = this.oneMinusB1;
+            final double oneMinusB2 = this.oneMinusB2;
+            final double epsilon = this.epsilon;
+            final double lrT = this.lrT;
+            final double correction1 = this.correction1;
+            final double correction2 = this.correction2;
+            final boolean unbiased1 = this.unbiased1;
+            final boolean unbiased2 = this.unbiased2;
+            for (int i = from; i < to; i++) {
+                double gi = g[i];
+                double mi = b1 * mm[i] + oneMinusB1 * gi;
+                double vi = b2 * vv[i] + oneMinusB2 * (gi * gi);
+                mm[i] = mi;
+                vv[i] = vi;
+                double mHat = unbiased1 ? mi : mi / correction1;
+                double vHat = unbiased2 ? vi : vi / correction2;
+                g[i] = lrT * mHat / (Math.sqrt(vHat) + epsilon);
+            }
+        }
+
+        /**
+         * Updates one row in place and sets its gradients to {@code +0.0}, in one pass. (Two, the
+         * gradients turned into steps by {@link #steps} and then subtracted, took 1.2 to 1.5 times
+         * as long after the backward pass at {@code nEmbd} 256, 4 layers.)
+         */
+        void row(double[] p, double[] gr, double[] mm, double[] vv) {
+            for (int i = 0; i < p.length; i++) {
+                p[i] = p[i] - step(gr[i], mm, vv, i);
+                gr[i] = 0.0;
+            }
+        }
     }
 
     /**
@@ -891,12 +950,16 @@ public final class AdamOptimizer {
         return buffer;
     }
 
-    private static boolean sameShape(double[][] a, double[][] b) {
+    /**
+     * Whether two arrays of rows (of doubles or of floats, alike or not) have rows of the same
+     * lengths; asked once per model, not per step.
+     */
+    private static boolean sameShape(Object[] a, Object[] b) {
         if (a.length != b.length) {
             return false;
         }
         for (int r = 0; r < a.length; r++) {
-            if (a[r].length != b[r].length) {
+            if (java.lang.reflect.Array.getLength(a[r]) != java.lang.reflect.Array.getLength(b[r])) {
                 return false;
             }
         }
@@ -912,18 +975,6 @@ public final class AdamOptimizer {
             at += shape[r].length;
         }
         return rows;
-    }
-
-    private static boolean sameShape(float[][] a, float[][] b) {
-        if (a.length != b.length) {
-            return false;
-        }
-        for (int r = 0; r < a.length; r++) {
-            if (a[r].length != b[r].length) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** A model's parameters copied into one row of values and one of gradients (see {@link #step}). */
