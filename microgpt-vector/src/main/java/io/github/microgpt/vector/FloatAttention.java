@@ -82,6 +82,22 @@ import jdk.incubator.vector.VectorSpecies;
  * The running vector of a loop goes in as the argument ({@code v.lanewise(MAX, m)},
  * {@code v.lanewise(ADD, sum)}: the same bits, both operations being commutative), so that each
  * operation is called on a vector just loaded.
+ *
+ * <p><b>The size of a compilation.</b> C2 inlines the Vector API's methods while it parses a
+ * kernel only until the compilation holds some 18,000 nodes (HotSpot's
+ * {@code NodeCountInliningCutoff}, fixed in product builds); every vector operation met after
+ * that is inlined later ("late inlining", after the parse). A store ({@code intoArray}) of a
+ * vector made by such a late operation, or of a loop's running vector fed by one, was typed from
+ * the receiver profile, so once C2 stops trusting profiles (the class-check trap total of
+ * {@link #exponentials}) it kept a virtual call and the vector became an object; with
+ * {@code -XX:PerMethodTrapLimit=0}, which trusts no profile anywhere, that happened in every JVM:
+ * {@link #dots} (the stores of its four-vector pass, its last branch) and the backward pass's
+ * last store were the ones left, some 520 KB a step at {@code nEmbd} 64 on 256-bit vectors. Each
+ * vector operation inlines a few hundred nodes, so these methods are kept short enough for every
+ * operation to be parsed before the cutoff: the chains of {@link #dots} and {@link #dotsTwo}
+ * start from {@code -0} inside their loop (the first fused multiply-add gives the product's own
+ * bits) rather than with the first product written out before it, and the backward pass adds a
+ * pair's last position inside its loop. Same operations on every element, same bits.
  */
 final class FloatAttention {
 
@@ -212,23 +228,26 @@ final class FloatAttention {
                 }
                 return;
             }
-            FloatVector b = Z.broadcast(u[0]);
-            float[] r = columns[col];
+            // Every chain starts from -0, so that its first fused multiply-add is u[0] times the
+            // first channel rounded, the same bits as the product alone; one loop from the first
+            // channel rather than the first product written out before it: see the class comment
+            // (the size of a compilation) for why the code is kept this short.
+            FloatVector start = Z.broadcast(-0f);
             // The pass's last vector goes through tail, and its lanes below n on to d: written
             // out here rather than in a helper taking the vector (see the class comment).
             if (vectors == 1) {
-                FloatVector p0 = b.fma(FloatVector.fromArray(S, r, s), Z.broadcast(-0f));
-                for (int j = 1; j < hd; j++) {
+                FloatVector p0 = start;
+                for (int j = 0; j < hd; j++) {
                     p0 = Z.broadcast(u[j]).fma(FloatVector.fromArray(S, columns[col + j], s), p0);
                 }
                 p0.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s, Math.min(L, n - s));
             } else if (vectors == 2) {
-                FloatVector p0 = b.fma(FloatVector.fromArray(S, r, s), Z.broadcast(-0f));
-                FloatVector p1 = b.fma(FloatVector.fromArray(S, r, s + L), Z.broadcast(-0f));
-                for (int j = 1; j < hd; j++) {
-                    b = Z.broadcast(u[j]);
-                    r = columns[col + j];
+                FloatVector p0 = start;
+                FloatVector p1 = start;
+                for (int j = 0; j < hd; j++) {
+                    FloatVector b = Z.broadcast(u[j]);
+                    float[] r = columns[col + j];
                     p0 = b.fma(FloatVector.fromArray(S, r, s), p0);
                     p1 = b.fma(FloatVector.fromArray(S, r, s + L), p1);
                 }
@@ -236,12 +255,12 @@ final class FloatAttention {
                 p1.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s + L, Math.min(L, n - (s + L)));
             } else if (vectors == 3) {
-                FloatVector p0 = b.fma(FloatVector.fromArray(S, r, s), Z.broadcast(-0f));
-                FloatVector p1 = b.fma(FloatVector.fromArray(S, r, s + L), Z.broadcast(-0f));
-                FloatVector p2 = b.fma(FloatVector.fromArray(S, r, s + 2 * L), Z.broadcast(-0f));
-                for (int j = 1; j < hd; j++) {
-                    b = Z.broadcast(u[j]);
-                    r = columns[col + j];
+                FloatVector p0 = start;
+                FloatVector p1 = start;
+                FloatVector p2 = start;
+                for (int j = 0; j < hd; j++) {
+                    FloatVector b = Z.broadcast(u[j]);
+                    float[] r = columns[col + j];
                     p0 = b.fma(FloatVector.fromArray(S, r, s), p0);
                     p1 = b.fma(FloatVector.fromArray(S, r, s + L), p1);
                     p2 = b.fma(FloatVector.fromArray(S, r, s + 2 * L), p2);
@@ -251,13 +270,13 @@ final class FloatAttention {
                 p2.intoArray(tail, 0);
                 System.arraycopy(tail, 0, d, s + 2 * L, Math.min(L, n - (s + 2 * L)));
             } else {
-                FloatVector p0 = b.fma(FloatVector.fromArray(S, r, s), Z.broadcast(-0f));
-                FloatVector p1 = b.fma(FloatVector.fromArray(S, r, s + L), Z.broadcast(-0f));
-                FloatVector p2 = b.fma(FloatVector.fromArray(S, r, s + 2 * L), Z.broadcast(-0f));
-                FloatVector p3 = b.fma(FloatVector.fromArray(S, r, s + 3 * L), Z.broadcast(-0f));
-                for (int j = 1; j < hd; j++) {
-                    b = Z.broadcast(u[j]);
-                    r = columns[col + j];
+                FloatVector p0 = start;
+                FloatVector p1 = start;
+                FloatVector p2 = start;
+                FloatVector p3 = start;
+                for (int j = 0; j < hd; j++) {
+                    FloatVector b = Z.broadcast(u[j]);
+                    float[] r = columns[col + j];
                     p0 = b.fma(FloatVector.fromArray(S, r, s), p0);
                     p1 = b.fma(FloatVector.fromArray(S, r, s + L), p1);
                     p2 = b.fma(FloatVector.fromArray(S, r, s + 2 * L), p2);
@@ -298,29 +317,23 @@ final class FloatAttention {
             return;
         }
         for (int s = 0; s < n1; s += 4 * L) {
-            FloatVector b = Z.broadcast(u0[0]);
-            FloatVector e = Z.broadcast(u1[0]);
-            float[] r = columns[col];
-            FloatVector k0 = FloatVector.fromArray(S, r, s);
-            FloatVector k1 = FloatVector.fromArray(S, r, s + L);
-            FloatVector k2 = FloatVector.fromArray(S, r, s + 2 * L);
-            FloatVector k3 = FloatVector.fromArray(S, r, s + 3 * L);
-            FloatVector p0 = b.fma(k0, Z.broadcast(-0f));
-            FloatVector p1 = b.fma(k1, Z.broadcast(-0f));
-            FloatVector p2 = b.fma(k2, Z.broadcast(-0f));
-            FloatVector p3 = b.fma(k3, Z.broadcast(-0f));
-            FloatVector o0 = e.fma(k0, Z.broadcast(-0f));
-            FloatVector o1 = e.fma(k1, Z.broadcast(-0f));
-            FloatVector o2 = e.fma(k2, Z.broadcast(-0f));
-            FloatVector o3 = e.fma(k3, Z.broadcast(-0f));
-            for (int j = 1; j < hd; j++) {
-                b = Z.broadcast(u0[j]);
-                e = Z.broadcast(u1[j]);
-                r = columns[col + j];
-                k0 = FloatVector.fromArray(S, r, s);
-                k1 = FloatVector.fromArray(S, r, s + L);
-                k2 = FloatVector.fromArray(S, r, s + 2 * L);
-                k3 = FloatVector.fromArray(S, r, s + 3 * L);
+            // From -0, one loop from the first channel, as in dots.
+            FloatVector p0 = Z.broadcast(-0f);
+            FloatVector p1 = p0;
+            FloatVector p2 = p0;
+            FloatVector p3 = p0;
+            FloatVector o0 = p0;
+            FloatVector o1 = p0;
+            FloatVector o2 = p0;
+            FloatVector o3 = p0;
+            for (int j = 0; j < hd; j++) {
+                FloatVector b = Z.broadcast(u0[j]);
+                FloatVector e = Z.broadcast(u1[j]);
+                float[] r = columns[col + j];
+                FloatVector k0 = FloatVector.fromArray(S, r, s);
+                FloatVector k1 = FloatVector.fromArray(S, r, s + L);
+                FloatVector k2 = FloatVector.fromArray(S, r, s + 2 * L);
+                FloatVector k3 = FloatVector.fromArray(S, r, s + 3 * L);
                 p0 = b.fma(k0, p0);
                 p1 = b.fma(k1, p1);
                 p2 = b.fma(k2, p2);
@@ -633,16 +646,19 @@ final class FloatAttention {
                         FloatVector qj1 = FloatVector.fromArray(S, q1, qs + j);
                         FloatVector dyj0 = FloatVector.fromArray(S, dy, j);
                         FloatVector dyj1 = FloatVector.fromArray(S, dy1, j);
-                        int o = j;
-                        // Query t's term, then t - 1's, as one query at a time adds them.
-                        for (int s = 0; s < n; s++, o += hd) {
+                        // Query t's term, then t - 1's, as one query at a time adds them; at
+                        // s = n, query t's alone. The last position inside the loop rather than
+                        // written out after it: see the class comment (the size of a compilation).
+                        for (int s = 0, o = j; s <= n; s++, o += hd) {
                             FloatVector k = Z.broadcast(dz1[s]).fma(qj1, FloatVector.fromArray(S, dk, o));
-                            Z.broadcast(dz[s]).fma(qj0, k).intoArray(dk, o);
                             FloatVector v = Z.broadcast(a1[s]).fma(dyj1, FloatVector.fromArray(S, dv, o));
-                            Z.broadcast(a0[s]).fma(dyj0, v).intoArray(dv, o);
+                            if (s < n) {
+                                k = Z.broadcast(dz[s]).fma(qj0, k);
+                                v = Z.broadcast(a0[s]).fma(dyj0, v);
+                            }
+                            k.intoArray(dk, o);
+                            v.intoArray(dv, o);
                         }
-                        Z.broadcast(dz1[n]).fma(qj1, FloatVector.fromArray(S, dk, o)).intoArray(dk, o);
-                        Z.broadcast(a1[n]).fma(dyj1, FloatVector.fromArray(S, dv, o)).intoArray(dv, o);
                     }
                 }
                 if (t >= from) {
