@@ -43,6 +43,19 @@
  *   <li>{@link io.github.microgpt.checkpoint} — saving and loading models, resuming training.</li>
  * </ul>
  *
+ * <h2>Supporting types for the project's own tools</h2>
+ * A few public types and methods exist for the command line, the simulator and the benchmarks of
+ * the examples and benchmarks modules, rather than for a program that trains or samples:
+ * {@link io.github.microgpt.model.FlopCount} (the benchmarks' arithmetic per step),
+ * {@link io.github.microgpt.model.ArrayKernels} (which matrix kernels run),
+ * {@link io.github.microgpt.text.VisibleText} (text made safe to print),
+ * {@link io.github.microgpt.checkpoint.SaveLock} (one saver a directory),
+ * {@link io.github.microgpt.text.Documents#isRefusedCharacter},
+ * {@link io.github.microgpt.checkpoint.Checkpoint#checkVocabulary} and
+ * {@link io.github.microgpt.checkpoint.Checkpoint#checkSaveTarget} (a refusal before a long run
+ * rather than after it). They are documented and safe to use, but they follow the tools: a minor
+ * release may change or remove them, where the rest of the API changes only in a major one.
+ *
  * <h2>Conventions</h2>
  * <ul>
  *   <li>A {@code null} argument is refused at once, before anything changes, with a

@@ -8,7 +8,6 @@ import io.github.microgpt.autograd.ExpressionGraph;
 import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.checkpoint.DataFingerprint;
 import io.github.microgpt.checkpoint.LossHistory;
-import io.github.microgpt.checkpoint.OptimizerState;
 import io.github.microgpt.checkpoint.SaveLock;
 import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.Architecture;
@@ -158,7 +157,7 @@ class NullArgumentsTest {
                 new Case("SaveLock.acquire", "directory", () -> SaveLock.acquire(null)),
                 new Case("LossHistory.recording", "trainer", () -> LossHistory.recording(null)),
                 new Case("DataFingerprint.of", "documents", () -> DataFingerprint.of(null)),
-                new Case("OptimizerState.of", "optimizer", () -> OptimizerState.of(null)),
+                new Case("AdamOptimizer.restore", "state", () -> adam.restore(null)),
                 new Case("TrainingState.capture", "trainer",
                         () -> TrainingState.capture(null, random, StepMode.DOCUMENT, Map.of(), null, null)),
                 new Case("TrainingState.capture", "metadata",

@@ -41,9 +41,10 @@ import java.util.Optional;
  * <h2>The resume protocol</h2>
  * To resume training, save a {@link TrainingState} with the model: the trainer's place, the
  * optimizer, the random generator, the {@link TrainingRun} (the seed and where the documents
- * came from) and the {@link LossHistory}. Later, {@link #resumeRecordedRun(LanguageModel)} reads
+ * came from) and the {@link LossHistory}. Later, {@link #resumeRecordedRun()} reads
  * the documents again from where the run recorded them, shuffles them with its seed, checks them
- * against the saved fingerprint and rebuilds everything; {@link #resumeWith(LanguageModel, List)}
+ * against the saved fingerprint and rebuilds everything ({@link #resumeRecordedRun(LanguageModel)}
+ * into a model of your choice, for example of another engine); {@link #resumeWith(List)}
  * does the same with documents you supply (in training order), for a run on documents only your
  * program has, or a data file that has moved. The command line's {@code --resume} and the
  * simulator's Load both follow it.
@@ -53,9 +54,7 @@ import java.util.Optional;
  * Checkpoint.save(dir, trainer.model(), tokenizer, TrainingState.capture(trainer, random,
  *         StepMode.DOCUMENT, Map.of(), new TrainingRun(42, DataSource.embedded()), losses.losses()));
  * // ... later, perhaps in another JVM:
- * Checkpoint checkpoint = Checkpoint.load(dir);
- * // a model of the saved shape, of any engine (its weights are overwritten): here the saved one
- * ResumedTraining resumed = checkpoint.resumeRecordedRun(checkpoint.model());
+ * ResumedTraining resumed = Checkpoint.load(dir).resumeRecordedRun();   // the saved model, optimizer, ...
  * resumed.trainer().run(StepMode.DOCUMENT);   // steps 501..1000, bit for bit as an uninterrupted run
  * resumed.lossHistory().losses();             // the losses of steps 1..1000
  * }</pre>
@@ -587,10 +586,33 @@ public final class Checkpoint {
 
     /**
      * Rebuilds a training run where it was saved, on the documents the run recorded
-     * ({@link TrainingRun}): it reads them again itself, the embedded names or the file, and
-     * shuffles them with the run's seed. This is the whole resume protocol in one call;
-     * {@link #resumeWith(LanguageModel, List)} takes documents you read yourself instead (for
-     * example from another copy of the file).
+     * ({@link TrainingRun}), with a new model of the saved {@link #architecture()}
+     * ({@link #model()}): it reads the documents again itself, the embedded names or the file, and
+     * shuffles them with the run's seed. This is the whole resume protocol in one call:
+     * <pre>{@code
+     * ResumedTraining resumed = Checkpoint.load(dir).resumeRecordedRun();
+     * resumed.trainer().run(StepMode.DOCUMENT);
+     * }</pre>
+     * {@link #resumeRecordedRun(LanguageModel)} resumes into a model of your choice (for example of
+     * another engine); {@link #resumeWith(List)} takes documents you read yourself.
+     *
+     * @return the model, tokenizer, optimizer, trainer, random generator and loss history
+     * @throws CheckpointException if the checkpoint has no training state or no run record, the
+     *     run's documents were given to the program that trained it (only it can supply them), or
+     *     they are not those of the saved run
+     * @throws IOException if the data file cannot be read
+     */
+    public ResumedTraining resumeRecordedRun() throws IOException {
+        // The documents first: a refused run is said before a model (perhaps a large one) is built.
+        List<String> documents = recordedDocuments();
+        return resumeWith(model(), documents);
+    }
+
+    /**
+     * Rebuilds a training run where it was saved, on the documents the run recorded, as
+     * {@link #resumeRecordedRun()} does, into a model of your choice whose weights are replaced by
+     * the saved ones; {@link #resumeWith(LanguageModel, List)} takes documents you read yourself
+     * instead (for example from another copy of the file).
      *
      * @param model a model of the checkpoint's shape, of any engine; its weights are overwritten
      * @return the model, tokenizer, optimizer, trainer, random generator and loss history
@@ -603,6 +625,11 @@ public final class Checkpoint {
      */
     public ResumedTraining resumeRecordedRun(LanguageModel model) throws IOException {
         Objects.requireNonNull(model, "model");
+        return resumeWith(model, recordedDocuments());
+    }
+
+    /** The saved run's documents in training order, read again from where the run recorded them. */
+    private List<String> recordedDocuments() throws IOException {
         TrainingState state = requireTraining();
         TrainingRun run = state.run();
         if (run == null) {
@@ -613,7 +640,7 @@ public final class Checkpoint {
             throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "the run trained on documents given to "
                     + "the program that saved it (" + JsonFields.quoted(run.data().name()) + "); give the same documents to resume");
         }
-        return resumeWith(model, run.trainingOrder(Documents.load(run.data())));
+        return run.trainingOrder(Documents.load(run.data()));
     }
 
     /**

@@ -15,7 +15,9 @@ import java.util.Objects;
  * only 1200 follow}.
  *
  * <p>It is an {@link IOException} because it is a problem with something read from outside the
- * program; a loader throws it, and nothing else, for any file it is given.
+ * program; a loader throws it, and nothing else, for any file it is given. Only this library throws
+ * it (its constructors are not public): a program catches it and reads {@link #file()} and
+ * {@link #problem()}; a loader of your own throws an {@link IOException} of its own.
  */
 public final class CheckpointException extends IOException {
 
@@ -33,7 +35,7 @@ public final class CheckpointException extends IOException {
      * @param problem what is wrong with it, one line starting in lowercase
      * @throws NullPointerException if {@code file} or {@code problem} is null
      */
-    public CheckpointException(Path file, String problem) {
+    CheckpointException(Path file, String problem) {
         this(file, problem, null);
     }
 
@@ -45,7 +47,7 @@ public final class CheckpointException extends IOException {
      * @param cause the underlying failure, for example a {@code NoSuchFileException}; may be null
      * @throws NullPointerException if {@code file} or {@code problem} is null
      */
-    public CheckpointException(Path file, String problem, Throwable cause) {
+    CheckpointException(Path file, String problem, Throwable cause) {
         super(Objects.requireNonNull(file, "file") + ": " + Objects.requireNonNull(problem, "problem"), cause);
         this.file = file;
         this.problem = problem;

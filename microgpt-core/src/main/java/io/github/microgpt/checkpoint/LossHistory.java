@@ -46,7 +46,7 @@ public final class LossHistory {
     }
 
     /**
-     * Starts recording a trainer's losses from its first step, until {@link #stop()}.
+     * Starts recording a trainer's losses from its first step, until {@link #stopRecording()}.
      *
      * @param trainer a trainer that has done no step yet
      * @return the history
@@ -66,7 +66,7 @@ public final class LossHistory {
     }
 
     /**
-     * Continues a saved history on a trainer at the saved step, recording until {@link #stop()}.
+     * Continues a saved history on a trainer at the saved step, recording until {@link #stopRecording()}.
      *
      * @param trainer the trainer, at step {@code previous.length}
      * @param previous the losses of the steps done (from {@link TrainingState#losses()}), or
@@ -97,7 +97,7 @@ public final class LossHistory {
      * Stops recording: the trainer no longer tells this history its steps, and {@link #losses()}
      * keeps those recorded so far. A second call does nothing.
      */
-    public void stop() {
+    public void stopRecording() {
         trainer.removeStepListener(listener);
     }
 

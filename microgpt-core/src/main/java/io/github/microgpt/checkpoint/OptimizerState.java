@@ -12,7 +12,9 @@ import java.util.Objects;
  * moments, one value per parameter in the flat parameter order. (The step number, which sets the
  * bias correction and the learning rate, is the trainer's {@code stepsDone}.)
  *
- * <p>Immutable: the moment arrays are copied in and out.
+ * <p>Immutable: the moment arrays are copied in and out. {@link AdamOptimizer#state()} takes an
+ * optimizer's state, {@link AdamOptimizer#restore} puts it back, and {@link #toOptimizer()} makes a
+ * new optimizer in it.
  *
  * <p>A schedule of your own is saved too, though not its code: a checkpoint records its class's
  * name and a digest of the rate it gives at every step of the run. Such a run resumes once the
@@ -54,17 +56,6 @@ public record OptimizerState(AdamSettings settings, double[] firstMoments, doubl
         // (100 MB while a 3.2-million-parameter checkpoint loaded, most of it left in the old
         // generation as garbage).
         ModelChecks.moments(firstMoments.length, firstMoments, secondMoments);
-    }
-
-    /**
-     * The state of an optimizer.
-     *
-     * @param optimizer the optimizer
-     * @return its settings and a copy of its moments
-     */
-    public static OptimizerState of(AdamOptimizer optimizer) {
-        Objects.requireNonNull(optimizer, "optimizer");
-        return new OptimizerState(optimizer.settings(), optimizer.firstMoments(), optimizer.secondMoments());
     }
 
     /**

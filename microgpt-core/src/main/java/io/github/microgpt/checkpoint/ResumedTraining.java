@@ -15,7 +15,9 @@ import java.util.Objects;
  *
  * <p><b>Made by the library.</b> Only a {@link Checkpoint} builds one; its constructor is not
  * public. It is a final class with accessors rather than a record, so that a later release can
- * hand back more of the run (a new accessor) without breaking a program that reads it.
+ * hand back more of the run (a new accessor) without breaking a program that reads it. It has no
+ * {@code equals} of its own: its parts are live objects that compare by identity, so two resumes
+ * of one checkpoint are never equal, and a result is equal only to itself, as {@link Object} says.
  */
 public final class ResumedTraining {
 
@@ -96,36 +98,6 @@ public final class ResumedTraining {
      */
     public LossHistory lossHistory() {
         return lossHistory;
-    }
-
-    /**
-     * Whether another object is a {@code ResumedTraining} with the same components, each compared
-     * by its own {@code equals}, as a record would. Its components (the model, the tokenizer, the
-     * optimizer, the trainer, the generator and the history) are live objects that compare by
-     * identity, so two resumes of one checkpoint are not equal: only a result and itself are.
-     *
-     * @param other another object
-     * @return whether it is equal
-     */
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof ResumedTraining e
-                && Objects.equals(model, e.model)
-                && Objects.equals(tokenizer, e.tokenizer)
-                && Objects.equals(optimizer, e.optimizer)
-                && Objects.equals(trainer, e.trainer)
-                && Objects.equals(random, e.random)
-                && Objects.equals(lossHistory, e.lossHistory);
-    }
-
-    /**
-     * A hash code consistent with {@link #equals(Object)}.
-     *
-     * @return the hash code
-     */
-    @Override
-    public int hashCode() {
-        return Objects.hash(model, tokenizer, optimizer, trainer, random, lossHistory);
     }
 
     /**

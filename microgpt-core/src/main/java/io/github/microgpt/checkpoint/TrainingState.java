@@ -145,7 +145,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
                                         Map<String, String> metadata, TrainingRun run, double[] losses) {
         Objects.requireNonNull(trainer, "trainer");
         Objects.requireNonNull(metadata, "metadata");
-        return new TrainingState(trainer.state(), OptimizerState.of(trainer.optimizer()),
+        return new TrainingState(trainer.state(), trainer.optimizer().state(),
                 random == null ? null : random.state(), stepMode, DataFingerprint.of(trainer.documents()), metadata,
                 run, losses);
     }

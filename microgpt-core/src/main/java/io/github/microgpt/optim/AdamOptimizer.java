@@ -1043,6 +1043,41 @@ public final class AdamOptimizer {
     }
 
     /**
+     * This optimizer's state: its settings and a copy of its moments, as a checkpoint saves them.
+     * The pair {@code state()}/{@link #restore restore(state)} is the one the trainer
+     * ({@link io.github.microgpt.train.Trainer#state()}) and the random generator
+     * ({@link io.github.microgpt.random.PythonRandom#state()}) have.
+     *
+     * @return the state, independent of this optimizer from now on
+     */
+    public io.github.microgpt.checkpoint.OptimizerState state() {
+        return new io.github.microgpt.checkpoint.OptimizerState(settings(), firstMoments(), secondMoments());
+    }
+
+    /**
+     * Puts this optimizer back in a state it (or one with the same settings) was in, so that the
+     * next {@link #step} continues that run exactly; {@link #restoreMoments} does the same from
+     * two arrays. The settings cannot change (they are this optimizer's own, given at
+     * construction): for a state with other settings make a new optimizer,
+     * {@link io.github.microgpt.checkpoint.OptimizerState#toOptimizer() state.toOptimizer()}.
+     * Nothing changes if the state is refused.
+     *
+     * @param state a state of an optimizer with these {@link #settings()} and this {@link #size()}
+     * @throws IllegalArgumentException if the state's settings or size differ from this
+     *     optimizer's (the message names both)
+     * @throws NullPointerException if {@code state} is null
+     */
+    public void restore(io.github.microgpt.checkpoint.OptimizerState state) {
+        Objects.requireNonNull(state, "state");
+        if (!state.settings().equals(settings())) {
+            throw new IllegalArgumentException("the state's settings " + state.settings() + " are not this optimizer's "
+                    + settings() + "; make an optimizer with them: state.toOptimizer()");
+        }
+        // The record's accessors copy; restoreMoments copies again, a price paid once a resume.
+        restoreMoments(state.firstMoments(), state.secondMoments());
+    }
+
+    /**
      * The settings and the number of parameters (this optimizer does not count steps: the trainer
      * passes each step's index). The built-in schedules print by name; a schedule of your own
      * prints as its own {@code toString} does, a lambda as {@code "a lambda written in"} its class

@@ -183,7 +183,7 @@ public final class NextToken {
                         + Quoted.literal(prefix) + " the logit of token " + i + " ("
                         + VisibleText.escape(tokenizer.tokenText(i)) + ") is " + logits[i] + ", so they give no"
                         + " distribution; a model's weights must be finite and small enough that its forward pass"
-                        + " does not overflow a double");
+                        + " does not overflow a double", ids.length, i, logits[i]);
             }
         }
         return new NextToken(prefix, tokenizer, Softmax.softmax(logits));

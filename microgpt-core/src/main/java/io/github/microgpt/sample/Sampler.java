@@ -356,7 +356,7 @@ public final class Sampler {
             if (!Double.isFinite(logits[i])) {
                 throw new NonFiniteLogitsException("the model's logits are not finite: at position " + posId
                         + " the logit of token " + i + " (" + VisibleText.escape(tokenizer.tokenText(i)) + ") is "
-                        + logits[i] + ", so no token can be drawn; " + nonFiniteCause());
+                        + logits[i] + ", so no token can be drawn; " + nonFiniteCause(), posId, i, logits[i]);
             }
         }
     }

@@ -43,10 +43,10 @@ class CheckpointApiEdgesTest {
         Trainer trainer = trainer(0);
         LossHistory history = LossHistory.recording(trainer);
         trainer.step(StepMode.DOCUMENT);
-        history.stop();
+        history.stopRecording();
         trainer.step(StepMode.DOCUMENT);
-        history.stop();
-        assertEquals(1, history.losses().length, "the step after stop() is not recorded");
+        history.stopRecording();
+        assertEquals(1, history.losses().length, "the step after stopRecording() is not recorded");
     }
 
     @Test

@@ -457,7 +457,7 @@ class CheckpointTest {
         run.model().parameters().setValue(7, 0.5);
         assertThrows(IllegalArgumentException.class,
                 () -> Checkpoint.save(dir, run.model(), Tokenizer.ofCharacters("ab")));
-        TrainingState wrongSize = new TrainingState(new TrainerState(0, 3, 0, 0), OptimizerState.of(new AdamOptimizer(3)),
+        TrainingState wrongSize = new TrainingState(new TrainerState(0, 3, 0, 0), new AdamOptimizer(3).state(),
                 null, null, DataFingerprint.of(DOCS), Map.of(), null, null);
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> Checkpoint.save(dir, run.model(), TOKENIZER, wrongSize)).getMessage().contains("3 parameters"));
@@ -502,7 +502,7 @@ class CheckpointTest {
         OptimizerState state = new OptimizerState(constant.withLearningRate(0.02).withBetas(0.8, 0.9).withEps(1e-6),
                 new double[] {1}, new double[] {2});
         assertEquals("constant", state.scheduleName());
-        assertEquals("linear_decay", OptimizerState.of(new AdamOptimizer(1)).scheduleName());
+        assertEquals("linear_decay", new AdamOptimizer(1).state().scheduleName());
         AdamOptimizer adam = state.toOptimizer();
         assertEquals(state.settings(), adam.settings());
         assertSame(LearningRateSchedule.CONSTANT, adam.settings().schedule());

@@ -379,7 +379,7 @@ class InterruptedSaveTest {
         Trainer trainer = new Trainer(model, tokenizer, docs, new AdamOptimizer(model.numParameters()), 1_000_000);
         Map<Integer, double[][]> saved = new ConcurrentHashMap<>();   // steps done -> weights, first moments
         trainer.step(StepMode.DOCUMENT);
-        saved.put(1, new double[][] {model.parameters().values(), OptimizerState.of(trainer.optimizer()).firstMoments()});
+        saved.put(1, new double[][] {model.parameters().values(), trainer.optimizer().state().firstMoments()});
         Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of(), null, null));
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> saveFailure = new AtomicReference<>();

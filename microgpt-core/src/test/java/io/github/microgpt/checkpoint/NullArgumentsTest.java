@@ -217,7 +217,7 @@ class NullArgumentsTest {
             return new AdamOptimizer(trainer.model().numParameters());
         }
         if (type == OptimizerState.class) {
-            return OptimizerState.of(new AdamOptimizer(trainer.model().numParameters()));
+            return new AdamOptimizer(trainer.model().numParameters()).state();
         }
         if (type == DataFingerprint.class) {
             return DataFingerprint.of(DOCS);

@@ -59,13 +59,16 @@ class ResumeProtocolTest {
         TrainingState state = checkpoint.training().orElseThrow();
         assertEquals(run, state.run());
         assertEquals(Map.of("app", "test"), state.metadata(), "the metadata as given: the run is a component of its own");
-        ResumedTraining resumed = checkpoint.resumeRecordedRun(checkpoint.model());
-        double[] again = new double[5];
-        for (int i = 0; i < 5; i++) {
-            again[i] = resumed.trainer().step(StepMode.DOCUMENT).loss();
+        for (ResumedTraining resumed : List.of(checkpoint.resumeRecordedRun(),
+                checkpoint.resumeRecordedRun(ArrayGptModel.create(CONFIG, tokenizer.vocabSize(), new PythonRandom(5))))) {
+            double[] again = new double[5];
+            for (int i = 0; i < 5; i++) {
+                again[i] = resumed.trainer().step(StepMode.DOCUMENT).loss();
+            }
+            assertArrayEquals(rest, again, "bit for bit, in the saved model's engine and in another");
+            assertEquals(9, resumed.lossHistory().losses().length);
         }
-        assertArrayEquals(rest, again, "bit for bit");
-        assertEquals(9, resumed.lossHistory().losses().length);
+        assertTrue(checkpoint.resumeRecordedRun().model() instanceof GptModel, "the saved architecture's model");
     }
 
     @Test
@@ -91,6 +94,8 @@ class ResumeProtocolTest {
         Path dir = savedOnGivenDocuments(model, "given");
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeRecordedRun(model));
         assertTrue(e.getMessage().contains("\"typed names\""), e.getMessage());
+        assertEquals(e.getMessage(), assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeRecordedRun())
+                .getMessage(), "the same refusal without a model");
         assertEquals(DataSource.given("typed names"),
                 Checkpoint.load(dir).training().orElseThrow().run().data());
         assertEquals(GIVEN, Checkpoint.load(dir).resumeWith(GIVEN).trainer().documents());

@@ -51,7 +51,7 @@ class SaveWhatLoadReadsTest {
 
     @Test
     void aPlaceBeyondTheDocumentsOrMovedBeforeAnyStepIsRefused() {
-        OptimizerState zero = OptimizerState.of(new AdamOptimizer(4));
+        OptimizerState zero = new AdamOptimizer(4).state();
         DataFingerprint three = DataFingerprint.of(DOCS);
         IllegalArgumentException beyond = assertThrows(IllegalArgumentException.class, () -> new TrainingState(
                 new TrainerState(2, 5, 3, 0), zero, null, null, three, Map.of(), null, null));
@@ -70,7 +70,7 @@ class SaveWhatLoadReadsTest {
 
     @Test
     void metadataWithANullKeyOrValueIsRefusedNotSavedUnloadable() {
-        OptimizerState zero = OptimizerState.of(new AdamOptimizer(4));
+        OptimizerState zero = new AdamOptimizer(4).state();
         Map<String, String> nullValue = new java.util.HashMap<>();
         nullValue.put("note", null);
         NullPointerException value = assertThrows(NullPointerException.class, () -> new TrainingState(
@@ -90,7 +90,7 @@ class SaveWhatLoadReadsTest {
         int n = model.numParameters();
         double[] warm = new double[n];
         warm[0] = 0.5;
-        OptimizerState zero = OptimizerState.of(new AdamOptimizer(n));
+        OptimizerState zero = new AdamOptimizer(n).state();
         OptimizerState used = new OptimizerState(zero.settings(), warm, warm);
         int saved = 0;
         int i = 0;

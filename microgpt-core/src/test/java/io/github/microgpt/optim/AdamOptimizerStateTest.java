@@ -85,4 +85,26 @@ class AdamOptimizerStateTest {
         assertArrayEquals(new double[] {0.5, -0.5}, adam.firstMoments());
         assertArrayEquals(new double[] {0.25, 0}, adam.secondMoments());
     }
+
+    /** state() and restore(state): the optimizer's pair, as the trainer's and the random generator's. */
+    @Test
+    void aStateTakenAndRestoredContinuesTheRunAndOtherSettingsAreRefused() {
+        AdamOptimizer adam = new AdamOptimizer(2);
+        adam.restoreMoments(new double[] {0.5, -0.5}, new double[] {0.25, 0});
+        io.github.microgpt.checkpoint.OptimizerState state = adam.state();
+        assertEquals(adam.settings(), state.settings());
+        assertArrayEquals(new double[] {0.5, -0.5}, state.firstMoments());
+        assertArrayEquals(new double[] {0.25, 0}, state.secondMoments());
+
+        AdamOptimizer other = new AdamOptimizer(2);
+        other.restore(state);
+        assertEquals(state, other.state(), "the same settings and moments");
+
+        AdamOptimizer faster = new AdamOptimizer(2, adam.settings().withLearningRate(0.02));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> faster.restore(state));
+        assertTrue(e.getMessage().contains("state.toOptimizer()"), e.getMessage());
+        assertArrayEquals(new double[2], faster.firstMoments(), "unchanged");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new AdamOptimizer(3).restore(state)).getMessage()
+                .contains("3 parameters"), "a state of another size");
+    }
 }

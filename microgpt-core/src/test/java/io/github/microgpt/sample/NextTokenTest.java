@@ -116,8 +116,10 @@ class NextTokenTest {
             // The prefix's quote is escaped (it was printed as it is, ending the quotation early).
             assertTrue(quoted.getMessage().startsWith("the model's logits are not finite: after the prefix \"a\\\"b\""
                     + " the logit"), quoted.getMessage());
-            IllegalStateException e = assertThrows(NonFiniteLogitsException.class,
+            NonFiniteLogitsException e = assertThrows(NonFiniteLogitsException.class,
                     () -> NextToken.after(broken, TOKENIZER, "ab"));
+            // BOS at position 0, "a" at 1, "b" at 2: the logits of the pass at position 2.
+            assertEquals(List.of(2, 2, bad), List.of(e.posId(), e.tokenId(), e.logit()), "what the message names");
             assertEquals("the model's logits are not finite: after the prefix \"ab\" the logit of token 2 (c) is " + bad
                     + ", so they give no distribution; a model's weights must be finite and small enough that its"
                     + " forward pass does not overflow a double", e.getMessage());

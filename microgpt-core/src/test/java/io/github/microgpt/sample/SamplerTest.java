@@ -76,6 +76,7 @@ class SamplerTest {
             // Its own type, so that a caller (train's last samples) tells it apart from other failures.
             NonFiniteLogitsException e = assertThrows(NonFiniteLogitsException.class, () -> sampler.sample(1.0));
             assertTrue(e.getMessage().contains("at position 0 the logit of token 2 (c) is " + bad), e.getMessage());
+            assertEquals(List.of(0, 2, bad), List.of(e.posId(), e.tokenId(), e.logit()), "what the message names");
             assertEquals(0, recorder.tokens.size(), "no token is drawn from a distribution of NaNs");
         }
     }

@@ -155,7 +155,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
         ModelRun run = new ModelRun(order, checkpoint.tokenizer(), model,
                 training.optimizer().toOptimizer(), random, settings.numSteps(), afterStep);
         run.trainer.restore(training.trainer());
-        run.losses.stop();
+        run.losses.stopRecording();
         run.losses = LossHistory.continuing(run.trainer, training.losses());
         run.runMode = training.stepMode();
         run.mixedModes = training.stepMode() == null && training.trainer().stepsDone() > 0;

@@ -160,8 +160,7 @@ public final class ExtendingProgram {
                         Map.of("app", "consumer"), recipe, losses.losses()));
             }
         }
-        Checkpoint loaded = Checkpoint.load(directory).withSchedule(WARM_COSINE);
-        ResumedTraining resumed = loaded.resumeRecordedRun(loaded.model());
+        ResumedTraining resumed = Checkpoint.load(directory).withSchedule(WARM_COSINE).resumeRecordedRun();
         resumed.trainer().run(StepMode.DOCUMENT);
         return new ResumeRun(uninterrupted, resumed.lossHistory().losses());
     }
