@@ -173,7 +173,7 @@ public final class Checkpoint {
         this.weights = contents.weights();
         this.training = contents.training();
         this.precision = contents.precision();
-        this.random = contents.random();
+        this.random = contents.randomState();
         this.trainingLeftOut = contents.trainingLeftOut();
     }
 
@@ -187,7 +187,7 @@ public final class Checkpoint {
         this.weights = from.weights;
         this.training = training;
         this.precision = from.precision;
-        this.random = training.random();
+        this.random = training.randomState();
         this.trainingLeftOut = false;
     }
 
@@ -328,7 +328,7 @@ public final class Checkpoint {
      * 3.2 million parameters that is 50 MB less to read and hold ({@code microgpt generate}).
      *
      * <p>The checkpoint has no {@link #training()} state, so it cannot resume training, but it
-     * keeps the run's random generator ({@link #savedRandom()}), with which the first samples are
+     * keeps the run's random generator ({@link #randomState()}), with which the first samples are
      * those the training run printed.
      *
      * @param directory the checkpoint directory
@@ -448,7 +448,7 @@ public final class Checkpoint {
     /**
      * The state to resume training, if the checkpoint has one and was read with it. Empty does not
      * always mean a model-only checkpoint: {@link #loadForSampling} leaves the state out of one that
-     * has it (its random generator stays, in {@link #savedRandom()}), and {@link #toString()} says
+     * has it (its random generator stays, in {@link #randomState()}), and {@link #toString()} says
      * which.
      *
      * @return the training state, or empty for a model-only checkpoint or one loaded for sampling
@@ -459,13 +459,13 @@ public final class Checkpoint {
 
     /**
      * The training run's random generator as it was saved, if the checkpoint has a training
-     * state: the same as {@code training().map(TrainingState::random)}, and kept by
+     * state: the same as {@code training().map(TrainingState::randomState)}, and kept by
      * {@link #loadForSampling} too, which leaves the rest of the state out. Continuing it
      * ({@link io.github.microgpt.random.PythonRandom#fromState}) gives the samples the run printed.
      *
      * @return the generator's state, or empty for a model-only checkpoint (or a state saved without one)
      */
-    public Optional<PythonRandomState> savedRandom() {
+    public Optional<PythonRandomState> randomState() {
         return Optional.ofNullable(random);
     }
 
@@ -720,7 +720,7 @@ public final class Checkpoint {
         OptimizerState optimizer = state.optimizer();
         OptimizerState given = new OptimizerState(settings.withSchedule(schedule), optimizer.firstMoments(),
                 optimizer.secondMoments());
-        return new Checkpoint(this, new TrainingState(state.trainer(), given, state.random(), state.stepMode(),
+        return new Checkpoint(this, new TrainingState(state.trainer(), given, state.randomState(), state.stepMode(),
                 state.fingerprint(), state.metadata(), state.run(), state.losses()));
     }
 

@@ -32,7 +32,7 @@ final class CheckpointReader {
      */
     record Contents(Architecture architecture, GptConfig config, io.github.microgpt.text.Tokenizer tokenizer,
                     ParameterLayout layout, double[] weights, TrainingState training,
-                    io.github.microgpt.model.Precision precision, PythonRandomState random, boolean trainingLeftOut) {
+                    io.github.microgpt.model.Precision precision, PythonRandomState randomState, boolean trainingLeftOut) {
     }
 
     private CheckpointReader() {
@@ -305,7 +305,7 @@ final class CheckpointReader {
                 ? readTraining(directory, files, layout, config.config(), config.numParams(), config.precision())
                 : null;
         return new Contents(config.architecture(), config.config(), config.tokenizer(), parameterLayout, weights,
-                training, config.precision(), training == null ? null : training.random(), false);
+                training, config.precision(), training == null ? null : training.randomState(), false);
     }
 
     /**
@@ -323,7 +323,7 @@ final class CheckpointReader {
             MatrixTensors.checkDeclared(optimizerFile, moments, layout, ".m", ".v");
         }
         told(Format.OPTIMIZER_FILE);
-        return t.random();
+        return t.randomState();
     }
 
     private static TrainingState readTraining(Path directory, OpenFiles files, List<ParameterMatrix> layout,
@@ -363,7 +363,7 @@ final class CheckpointReader {
             throw new CheckpointException(trainerFile, "invalid optimizer settings: " + e.getMessage(), e);
         }
         double[] losses = readLosses(directory.resolve(Format.LOSSES_FILE), files.losses(), t.trainer().stepsDone());
-        return new TrainingState(t.trainer(), optimizer, t.random(), t.stepMode(), t.fingerprint(), t.metadata(), t.run(),
+        return new TrainingState(t.trainer(), optimizer, t.randomState(), t.stepMode(), t.fingerprint(), t.metadata(), t.run(),
                 losses);
     }
 

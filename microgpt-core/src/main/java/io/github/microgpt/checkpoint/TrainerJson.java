@@ -26,7 +26,7 @@ final class TrainerJson {
      * What {@value Format#TRAINER_FILE} holds: everything of a {@link TrainingState} but the
      * moments and the losses.
      */
-    record Contents(TrainerState trainer, StepMode stepMode, AdamSettings settings, PythonRandomState random,
+    record Contents(TrainerState trainer, StepMode stepMode, AdamSettings settings, PythonRandomState randomState,
                     DataFingerprint fingerprint, TrainingRun run, Map<String, String> metadata) {
     }
 
@@ -95,7 +95,7 @@ final class TrainerJson {
         root.put("trainer", trainer);
         root.put("optimizer", optimizer);
         root.put("data", data);
-        PythonRandomState random = training.random();
+        PythonRandomState random = training.randomState();
         if (random == null) {
             root.put("random", null);
         } else {

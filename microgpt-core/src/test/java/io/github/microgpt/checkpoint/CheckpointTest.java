@@ -111,8 +111,8 @@ class CheckpointTest {
         TrainingState back = loaded.training().orElseThrow();
         assertEquals(state.trainer(), back.trainer());
         assertEquals(state.optimizer(), back.optimizer());
-        assertEquals(state.random(), back.random());
-        assertTrue(back.random().hasGaussNext());
+        assertEquals(state.randomState(), back.randomState());
+        assertTrue(back.randomState().hasGaussNext());
         assertEquals(StepMode.DOCUMENT, back.stepMode());
         assertEquals(state.fingerprint(), back.fingerprint());
         assertEquals(Map.of("seed", "5"), back.metadata(), "the metadata as given");
@@ -145,8 +145,8 @@ class CheckpointTest {
         Checkpoint full = Checkpoint.load(dir);
         Checkpoint sampling = Checkpoint.loadForSampling(dir);
         assertArrayEquals(full.weights(), sampling.weights());
-        assertEquals(full.training().orElseThrow().random(), sampling.savedRandom().orElseThrow());
-        assertEquals(full.training().map(TrainingState::random), full.savedRandom());
+        assertEquals(full.training().orElseThrow().randomState(), sampling.randomState().orElseThrow());
+        assertEquals(full.training().map(TrainingState::randomState), full.randomState());
         assertTrue(sampling.training().isEmpty());
         assertTrue(sampling.toString().contains("loaded for sampling"), sampling.toString());
         CheckpointException resume = assertThrows(CheckpointException.class, () -> sampling.resumeWith(DOCS));
@@ -173,7 +173,7 @@ class CheckpointTest {
         // A model-only checkpoint has no random generator to give.
         Path modelOnly = tmp.resolve("model-only");
         Checkpoint.save(modelOnly, run.model(), TOKENIZER);
-        assertTrue(Checkpoint.loadForSampling(modelOnly).savedRandom().isEmpty());
+        assertTrue(Checkpoint.loadForSampling(modelOnly).randomState().isEmpty());
         assertTrue(Checkpoint.loadForSampling(modelOnly).toString().contains("model only"));
     }
 

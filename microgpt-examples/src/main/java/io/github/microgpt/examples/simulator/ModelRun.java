@@ -148,7 +148,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
      */
     static ModelRun resume(Settings settings, List<String> order, Checkpoint checkpoint, TrainingState training,
                            Consumer<ModelRun> afterStep) {
-        PythonRandom random = training.random() != null ? PythonRandom.fromState(training.random())
+        PythonRandom random = training.randomState() != null ? PythonRandom.fromState(training.randomState())
                 : new PythonRandom(settings.seed());
         LanguageModel model = settings.engine() == Engine.ARRAY ? ArrayGptModel.copyOf(checkpoint.gptModel())
                 : checkpoint.model();
