@@ -74,7 +74,7 @@
  *       {@link io.github.microgpt.optim.AdamSettings},
  *       {@link io.github.microgpt.sample.SamplingOptions}, ...) and the values the library hands
  *       you that a program may also make, compare or keep
- *       ({@link io.github.microgpt.model.ParameterMatrix},
+ *       ({@link io.github.microgpt.model.MatrixLayout},
  *       {@link io.github.microgpt.checkpoint.DataFingerprint},
  *       {@link io.github.microgpt.train.TrainerState},
  *       {@link io.github.microgpt.checkpoint.TrainingState} and its parts): its components are the

@@ -8,7 +8,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterLayout;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamSettings;
@@ -62,7 +62,7 @@ import java.util.Optional;
  * <h2>The directory</h2>
  * <ul>
  *   <li>{@value #MODEL_FILE}: the weights in the safetensors format of Hugging Face, one tensor
- *       per matrix of the model's {@link Parameters#matrices()}, under its name: for the GPT those
+ *       per matrix of the model's {@link Parameters#matrixLayouts()}, under its name: for the GPT those
  *       of {@code microgpt.py}'s {@code state_dict} ({@code wte}, {@code wpe}, {@code lm_head},
  *       {@code layer0.attn_wq}, ..., {@code layer0.mlp_fc2}), for the other models of the
  *       progression their own ({@link Architecture#layout}), each of
@@ -437,7 +437,7 @@ public final class Checkpoint {
     }
 
     /**
-     * The weights in the flat parameter order ({@link ParameterMatrix} order, row by row).
+     * The weights in the flat parameter order ({@link MatrixLayout} order, row by row).
      *
      * @return a copy
      */
@@ -557,9 +557,9 @@ public final class Checkpoint {
                     + ") is not of the checkpoint's shape (" + config + ", vocabulary " + tokenizer.vocabSize() + ")");
         }
         Parameters parameters = model.parameters();
-        if (!parameters.matrices().equals(layout.matrices())) {
-            throw new IllegalArgumentException("the model lays out its parameters as " + parameters.matrices()
-                    + ", but the checkpoint holds a " + architecture.id() + " model with " + layout.matrices());
+        if (!parameters.matrixLayouts().equals(layout.matrixLayouts())) {
+            throw new IllegalArgumentException("the model lays out its parameters as " + parameters.matrixLayouts()
+                    + ", but the checkpoint holds a " + architecture.id() + " model with " + layout.matrixLayouts());
         }
         if (model instanceof ArrayGptModel array && array.precision() == Precision.F32) {
             // Checked before any weight is written, so that a refusal leaves the model unchanged.

@@ -3,7 +3,7 @@ package io.github.microgpt.checkpoint;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.ParameterLayout;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.internal.RegularFiles;
 import io.github.microgpt.random.PythonRandomState;
 import java.io.IOException;
@@ -282,7 +282,7 @@ final class CheckpointReader {
                 + config.numParams() + " parameters, " + config.config().nLayer() + " layers)",
                 16L * config.numParams() + 64L * config.matricesAtMost());
         ParameterLayout parameterLayout = config.architecture().layout(config.config(), config.tokenizer().vocabSize());
-        List<ParameterMatrix> layout = parameterLayout.matrices();
+        List<MatrixLayout> layout = parameterLayout.matrixLayouts();
 
         Path modelFile = directory.resolve(Format.MODEL_FILE);
         double[] weights;
@@ -313,7 +313,7 @@ final class CheckpointReader {
      * is read and checked whole, {@value Format#OPTIMIZER_FILE} only as far as its header (it must
      * declare exactly the model's moments, with their shapes), and the loss history not at all.
      */
-    private static PythonRandomState readRandomOnly(Path directory, OpenFiles files, List<ParameterMatrix> layout,
+    private static PythonRandomState readRandomOnly(Path directory, OpenFiles files, List<MatrixLayout> layout,
                                                     GptConfig config) throws CheckpointException {
         Path trainerFile = directory.resolve(Format.TRAINER_FILE);
         Path optimizerFile = directory.resolve(Format.OPTIMIZER_FILE);
@@ -326,7 +326,7 @@ final class CheckpointReader {
         return t.randomState();
     }
 
-    private static TrainingState readTraining(Path directory, OpenFiles files, List<ParameterMatrix> layout,
+    private static TrainingState readTraining(Path directory, OpenFiles files, List<MatrixLayout> layout,
                                               GptConfig config, int numParams,
                                               io.github.microgpt.model.Precision precision)
             throws CheckpointException {
@@ -343,7 +343,7 @@ final class CheckpointReader {
             v = MatrixTensors.read(optimizerFile, moments, layout, ".v", precision);
         }
         told(Format.OPTIMIZER_FILE);
-        for (ParameterMatrix matrix : layout) {
+        for (MatrixLayout matrix : layout) {
             for (int i = 0; i < matrix.size(); i++) {
                 if (v[matrix.offset() + i] < 0) {
                     throw new CheckpointException(optimizerFile, "entry (" + i / matrix.cols() + ", " + i % matrix.cols()
@@ -368,9 +368,9 @@ final class CheckpointReader {
     }
 
     /** Adam's moments start at zero and change with the first step: a run with no step has only zeros. */
-    private static void checkAllZero(Path file, List<ParameterMatrix> layout, double[] moments, String suffix)
+    private static void checkAllZero(Path file, List<MatrixLayout> layout, double[] moments, String suffix)
             throws CheckpointException {
-        for (ParameterMatrix matrix : layout) {
+        for (MatrixLayout matrix : layout) {
             for (int i = 0; i < matrix.size(); i++) {
                 if (moments[matrix.offset() + i] != 0.0) {
                     throw new CheckpointException(file, "entry (" + i / matrix.cols() + ", " + i % matrix.cols()

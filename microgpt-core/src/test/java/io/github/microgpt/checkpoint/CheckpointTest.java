@@ -13,7 +13,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
@@ -201,7 +201,7 @@ class CheckpointTest {
         Map<String, double[]> tensors = readIndependently(dir.resolve("model.safetensors"));
         Parameters parameters = run.model().parameters();
         List<String> expectedNames = new ArrayList<>();
-        for (ParameterMatrix m : parameters.matrices()) {
+        for (MatrixLayout m : parameters.matrixLayouts()) {
             expectedNames.add(m.name());
             double[] values = tensors.get(m.name());
             assertNotNull(values, m.name());
@@ -217,7 +217,7 @@ class CheckpointTest {
         Map<String, double[]> moments = readIndependently(dir.resolve("optimizer.safetensors"));
         double[] m = run.trainer().optimizer().firstMoments();
         double[] v = run.trainer().optimizer().secondMoments();
-        ParameterMatrix wpe = parameters.matrix("wpe");
+        MatrixLayout wpe = parameters.matrixLayout("wpe");
         assertEquals(m[wpe.offset() + 3], moments.get("wpe.m")[3]);
         assertEquals(v[wpe.offset() + 5], moments.get("wpe.v")[5]);
         assertEquals(2 * expectedNames.size(), moments.size());
