@@ -636,7 +636,7 @@ public final class Checkpoint {
             throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "records neither \"run\" nor the"
                     + " metadata \"seed\": which documents the run trained on, in which order, is unknown");
         }
-        if (run.data().kind() == DataSource.Kind.GIVEN) {
+        if (run.data().kind() == DataSource.Kind.IN_MEMORY) {
             throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "the run trained on documents given to "
                     + "the program that saved it (" + JsonFields.quoted(run.data().name()) + "); give the same documents to resume");
         }

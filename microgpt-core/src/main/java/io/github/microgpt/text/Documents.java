@@ -367,7 +367,7 @@ public final class Documents {
      * @param source an {@link DataSource.Kind#EMBEDDED} or {@link DataSource.Kind#FILE} source
      * @return the documents, in order; never empty
      * @throws IOException as {@link #load(Path)}
-     * @throws IllegalArgumentException for a {@link DataSource.Kind#GIVEN} source, whose
+     * @throws IllegalArgumentException for a {@link DataSource.Kind#IN_MEMORY} source, whose
      *     documents only the program that was given them has
      * @throws NullPointerException if {@code source} is null
      */
@@ -376,7 +376,7 @@ public final class Documents {
         return switch (source.kind()) {
             case EMBEDDED -> embeddedNames();
             case FILE -> load(source.file().orElseThrow());
-            case GIVEN -> throw new IllegalArgumentException("the documents \"" + source.name() + "\" were given "
+            case IN_MEMORY -> throw new IllegalArgumentException("the documents \"" + source.name() + "\" were given "
                     + "to the program that trained the run; only it can supply them again");
         };
     }

@@ -300,7 +300,7 @@ class HostileCheckpointTest {
         }
         Path dir = tmp.resolve("history");
         Checkpoint.save(dir, model, TOKENIZER, TrainingState.capture(trainer, random, StepMode.DOCUMENT,
-                Map.of(), new TrainingRun(3, io.github.microgpt.text.DataSource.given("four names")),
+                Map.of(), new TrainingRun(3, io.github.microgpt.text.DataSource.inMemory("four names")),
                 losses.losses()));
         TrainingState back = Checkpoint.load(dir).training().orElseThrow();
         assertArrayEquals(expected, back.losses(), "bit for bit");

@@ -151,7 +151,7 @@ class HostileDataFileTest {
         Path file = Files.writeString(tmp.resolve("names.txt"), "anna\nbob\n");
         assertEquals(List.of("anna", "bob"), Documents.load(DataSource.file(file)));
         assertEquals(Documents.embeddedNames(), Documents.load(DataSource.embedded()));
-        assertThrows(IllegalArgumentException.class, () -> Documents.load(DataSource.given("typed in")));
+        assertThrows(IllegalArgumentException.class, () -> Documents.load(DataSource.inMemory("typed in")));
         assertEquals(file.toAbsolutePath().normalize().toString(), DataSource.file(file).name());
         assertThrows(IllegalArgumentException.class, () -> new DataSource(DataSource.Kind.FILE, "relative.txt"));
     }

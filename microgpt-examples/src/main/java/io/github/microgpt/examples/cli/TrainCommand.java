@@ -757,7 +757,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + ": its trainer.json does not record the seed the documents were shuffled with");
         }
         DataSource source = data != null ? DataSource.file(data) : saved.data();
-        if (source.kind() == DataSource.Kind.GIVEN) {
+        if (source.kind() == DataSource.Kind.IN_MEMORY) {
             throw new UsageException("cannot resume from " + resume + ": it was trained on documents given to the "
                     + "simulator (\"" + source.name() + "\"); give the same documents as a file with --data");
         }
