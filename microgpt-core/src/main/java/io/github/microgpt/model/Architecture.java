@@ -52,7 +52,7 @@ public enum Architecture {
             int d = config.nEmbd();
             return ParameterLayout.builder()
                     .add(ParameterLayout.WTE, vocabSize, d)
-                    .add(ParameterLayout.MLP_FC1, hidden(d), MlpModel.CONTEXT * d)
+                    .add(ParameterLayout.MLP_FC1, hidden(d), MlpModel.CONTEXT_TOKENS * d)
                     .add(ParameterLayout.LM_HEAD, vocabSize, hidden(d))
                     .build();
         }
@@ -66,9 +66,9 @@ public enum Architecture {
         /** Four times the width, as the GPT's MLP; refused rather than overflowing. */
         private int hidden(int d) {
             long hidden = 4L * d;
-            if (hidden * MlpModel.CONTEXT > Integer.MAX_VALUE) {
+            if (hidden * MlpModel.CONTEXT_TOKENS > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("n_embd " + d + " is too wide for an MLP over "
-                        + MlpModel.CONTEXT + " tokens");
+                        + MlpModel.CONTEXT_TOKENS + " tokens");
             }
             return (int) hidden;
         }
