@@ -69,6 +69,12 @@
  *       ({@link io.github.microgpt.model.Engine#fromId}, {@link io.github.microgpt.model.Architecture#fromId},
  *       {@link io.github.microgpt.model.Precision#fromId}): any case, an unknown name an
  *       {@link java.lang.IllegalArgumentException} that lists the known ones.</li>
+ *   <li>A setting out of range is refused when its record is made
+ *       ({@link io.github.microgpt.model.GptConfig}, {@link io.github.microgpt.optim.AdamSettings}),
+ *       with an {@link io.github.microgpt.model.InvalidSettingException}: an
+ *       {@code IllegalArgumentException} that names the component it refused and tells its
+ *       message in a program's own names for the components (an option, a label, a file's
+ *       key).</li>
  *   <li>Values and reports carry different promises. A value is a record, whoever makes it: the
  *       settings you make ({@link io.github.microgpt.model.GptConfig},
  *       {@link io.github.microgpt.optim.AdamSettings},
