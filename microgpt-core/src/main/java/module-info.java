@@ -69,12 +69,18 @@
  *       ({@link io.github.microgpt.model.Engine#fromId}, {@link io.github.microgpt.model.Architecture#fromId},
  *       {@link io.github.microgpt.model.Precision#fromId}): any case, an unknown name an
  *       {@link java.lang.IllegalArgumentException} that lists the known ones.</li>
+ *   <li>A setting out of range is refused when its record is made
+ *       ({@link io.github.microgpt.model.GptConfig}, {@link io.github.microgpt.optim.AdamSettings}),
+ *       with an {@link io.github.microgpt.model.InvalidSettingException}: an
+ *       {@code IllegalArgumentException} that names the component it refused and tells its
+ *       message in a program's own names for the components (an option, a label, a file's
+ *       key).</li>
  *   <li>Values and reports carry different promises. A value is a record, whoever makes it: the
  *       settings you make ({@link io.github.microgpt.model.GptConfig},
  *       {@link io.github.microgpt.optim.AdamSettings},
  *       {@link io.github.microgpt.sample.SamplingOptions}, ...) and the values the library hands
  *       you that a program may also make, compare or keep
- *       ({@link io.github.microgpt.model.ParameterMatrix},
+ *       ({@link io.github.microgpt.model.MatrixLayout},
  *       {@link io.github.microgpt.checkpoint.DataFingerprint},
  *       {@link io.github.microgpt.train.TrainerState},
  *       {@link io.github.microgpt.checkpoint.TrainingState} and its parts): its components are the

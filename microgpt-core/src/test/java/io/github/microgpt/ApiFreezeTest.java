@@ -127,10 +127,10 @@ class ApiFreezeTest {
         cases.put("new DataFingerprint(0, null)", Map.entry("sha256", () -> new DataFingerprint(0, null)));
         cases.put("DataFingerprint.of([a, null])",
                 Map.entry("documents[1]", () -> DataFingerprint.of(Arrays.asList("a", null))));
-        cases.put("ParameterLayout.matrix", Map.entry("name", () -> layout.matrix(null)));
+        cases.put("ParameterLayout.matrixLayout", Map.entry("name", () -> layout.matrixLayout(null)));
         cases.put("ParameterLayout.indexOf", Map.entry("name", () -> layout.indexOf(null)));
         cases.put("ParameterLayout.describes", Map.entry("parameters", () -> layout.describes(null)));
-        cases.put("Parameters.matrix", Map.entry("name", () -> model.parameters().matrix(null)));
+        cases.put("Parameters.matrixLayout", Map.entry("name", () -> model.parameters().matrixLayout(null)));
         cases.put("ValueLanguageModel.matrix", Map.entry("name", () -> model.matrix(null)));
         cases.put("Predictions.add", Map.entry("distribution", () -> new Predictions().add(0, null, 1.0)));
         cases.forEach((call, expected) -> {
@@ -217,7 +217,7 @@ class ApiFreezeTest {
      * and users only read them, so they are final classes with accessors and no public
      * constructor. Records remain for values, whoever makes them: the settings users make
      * ({@code GptConfig}, ...) and the values the library hands out that a program may also make,
-     * compare or keep ({@code ParameterMatrix}, {@code DataFingerprint}, {@code TrainingState}).
+     * compare or keep ({@code MatrixLayout}, {@code DataFingerprint}, {@code TrainingState}).
      */
     @Test
     void whatTheLibraryHandsOutIsAFinalClassWithoutAPublicConstructor() {
@@ -234,7 +234,7 @@ class ApiFreezeTest {
             assertEquals(0, type.getConstructors().length, type.getName() + " has a public constructor");
         }
         assertTrue(GptConfig.class.isRecord(), "a value users make stays a record");
-        for (Class<?> value : List.of(io.github.microgpt.model.ParameterMatrix.class, DataFingerprint.class,
+        for (Class<?> value : List.of(io.github.microgpt.model.MatrixLayout.class, DataFingerprint.class,
                 io.github.microgpt.train.TrainerState.class, io.github.microgpt.checkpoint.TrainingState.class)) {
             assertTrue(value.isRecord(), "a value the library hands out stays a record: " + value.getName());
         }

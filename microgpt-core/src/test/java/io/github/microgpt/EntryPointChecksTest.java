@@ -51,7 +51,7 @@ class EntryPointChecksTest {
                 new Case("Engine.VALUE.create", "random", () -> Engine.VALUE.create(CONFIG, 3, null, Precision.F32)),
                 new Case("Engine.ARRAY.create", "config", () -> Engine.ARRAY.create(null, 3, random, Precision.F32)),
                 new Case("PythonRandom.seed", "seed", () -> random.seed(null)),
-                new Case("PythonRandom.setState", "state", () -> random.setState(null)),
+                new Case("PythonRandom.restore", "state", () -> random.restore(null)),
                 new Case("RandomSource.shuffle", "list", () -> random.shuffle(null)),
                 new Case("RandomSource.choice", "weights", () -> random.choice(null)),
                 new Case("new PythonRandomState", "words", () -> new PythonRandomState(null, 0, false, 0.0))));
@@ -75,7 +75,7 @@ class EntryPointChecksTest {
         random.gauss(0, 1);
         twin.gauss(0, 1);  // both hold a waiting Gaussian, which a seed would drop
         assertThrows(NullPointerException.class, () -> random.seed((BigInteger) null));
-        assertThrows(NullPointerException.class, () -> random.setState(null));
+        assertThrows(NullPointerException.class, () -> random.restore(null));
         assertEquals(twin.state(), random.state());
         assertEquals(twin.gauss(0, 1), random.gauss(0, 1));
     }

@@ -9,7 +9,7 @@ import com.google.gson.JsonObject;
 import io.github.microgpt.internal.PythonFormat;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
@@ -67,7 +67,7 @@ class GoldenRunTest {
         assertEquals(golden.get("uchars").getAsString(), tokenizer.characters());
         assertEquals(golden.get("num_params").getAsInt(), model.numParameters());
         List<String> order = new ArrayList<>();
-        for (ParameterMatrix m : model.parameters().matrices()) {
+        for (MatrixLayout m : model.parameters().matrixLayouts()) {
             order.add("[" + m.name() + ", " + m.rows() + ", " + m.cols() + "]");
         }
         List<String> expected = new ArrayList<>();
@@ -83,7 +83,7 @@ class GoldenRunTest {
         Parameters parameters = model.parameters();
         JsonObject firstTen = golden.getAsJsonObject("init_weights_first10_hex");
         for (String name : firstTen.keySet()) {
-            ParameterMatrix m = parameters.matrix(name);
+            MatrixLayout m = parameters.matrixLayout(name);
             JsonArray values = firstTen.getAsJsonArray(name);
             for (int i = 0; i < values.size(); i++) {
                 double expected = Double.parseDouble(values.get(i).getAsString());

@@ -110,7 +110,7 @@ class ToStringTest {
     void anArrayModelsParametersPrintAsAValueModelsDo() {
         for (Precision precision : Precision.values()) {
             ArrayGptModel model = ArrayGptModel.create(CONFIG, 3, new PythonRandom(1), precision);
-            assertEquals("Parameters[size=" + model.numParameters() + ", matrices=" + model.parameters().matrices()
+            assertEquals("Parameters[size=" + model.numParameters() + ", matrices=" + model.parameters().matrixLayouts()
                     + "]", model.parameters().toString(), precision.id());
             assertEquals(GptModel.create(CONFIG, 3, new PythonRandom(1)).parameters().toString(),
                     model.parameters().toString(), precision.id());

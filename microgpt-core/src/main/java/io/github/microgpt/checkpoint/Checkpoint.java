@@ -8,7 +8,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterLayout;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamSettings;
@@ -62,7 +62,7 @@ import java.util.Optional;
  * <h2>The directory</h2>
  * <ul>
  *   <li>{@value #MODEL_FILE}: the weights in the safetensors format of Hugging Face, one tensor
- *       per matrix of the model's {@link Parameters#matrices()}, under its name: for the GPT those
+ *       per matrix of the model's {@link Parameters#matrixLayouts()}, under its name: for the GPT those
  *       of {@code microgpt.py}'s {@code state_dict} ({@code wte}, {@code wpe}, {@code lm_head},
  *       {@code layer0.attn_wq}, ..., {@code layer0.mlp_fc2}), for the other models of the
  *       progression their own ({@link Architecture#layout}), each of
@@ -173,7 +173,7 @@ public final class Checkpoint {
         this.weights = contents.weights();
         this.training = contents.training();
         this.precision = contents.precision();
-        this.random = contents.random();
+        this.random = contents.randomState();
         this.trainingLeftOut = contents.trainingLeftOut();
     }
 
@@ -187,7 +187,7 @@ public final class Checkpoint {
         this.weights = from.weights;
         this.training = training;
         this.precision = from.precision;
-        this.random = training.random();
+        this.random = training.randomState();
         this.trainingLeftOut = false;
     }
 
@@ -328,7 +328,7 @@ public final class Checkpoint {
      * 3.2 million parameters that is 50 MB less to read and hold ({@code microgpt generate}).
      *
      * <p>The checkpoint has no {@link #training()} state, so it cannot resume training, but it
-     * keeps the run's random generator ({@link #savedRandom()}), with which the first samples are
+     * keeps the run's random generator ({@link #randomState()}), with which the first samples are
      * those the training run printed.
      *
      * @param directory the checkpoint directory
@@ -437,7 +437,7 @@ public final class Checkpoint {
     }
 
     /**
-     * The weights in the flat parameter order ({@link ParameterMatrix} order, row by row).
+     * The weights in the flat parameter order ({@link MatrixLayout} order, row by row).
      *
      * @return a copy
      */
@@ -448,7 +448,7 @@ public final class Checkpoint {
     /**
      * The state to resume training, if the checkpoint has one and was read with it. Empty does not
      * always mean a model-only checkpoint: {@link #loadForSampling} leaves the state out of one that
-     * has it (its random generator stays, in {@link #savedRandom()}), and {@link #toString()} says
+     * has it (its random generator stays, in {@link #randomState()}), and {@link #toString()} says
      * which.
      *
      * @return the training state, or empty for a model-only checkpoint or one loaded for sampling
@@ -459,13 +459,13 @@ public final class Checkpoint {
 
     /**
      * The training run's random generator as it was saved, if the checkpoint has a training
-     * state: the same as {@code training().map(TrainingState::random)}, and kept by
+     * state: the same as {@code training().map(TrainingState::randomState)}, and kept by
      * {@link #loadForSampling} too, which leaves the rest of the state out. Continuing it
      * ({@link io.github.microgpt.random.PythonRandom#fromState}) gives the samples the run printed.
      *
      * @return the generator's state, or empty for a model-only checkpoint (or a state saved without one)
      */
-    public Optional<PythonRandomState> savedRandom() {
+    public Optional<PythonRandomState> randomState() {
         return Optional.ofNullable(random);
     }
 
@@ -557,9 +557,9 @@ public final class Checkpoint {
                     + ") is not of the checkpoint's shape (" + config + ", vocabulary " + tokenizer.vocabSize() + ")");
         }
         Parameters parameters = model.parameters();
-        if (!parameters.matrices().equals(layout.matrices())) {
-            throw new IllegalArgumentException("the model lays out its parameters as " + parameters.matrices()
-                    + ", but the checkpoint holds a " + architecture.id() + " model with " + layout.matrices());
+        if (!parameters.matrixLayouts().equals(layout.matrixLayouts())) {
+            throw new IllegalArgumentException("the model lays out its parameters as " + parameters.matrixLayouts()
+                    + ", but the checkpoint holds a " + architecture.id() + " model with " + layout.matrixLayouts());
         }
         if (model instanceof ArrayGptModel array && array.precision() == Precision.F32) {
             // Checked before any weight is written, so that a refusal leaves the model unchanged.
@@ -636,7 +636,7 @@ public final class Checkpoint {
             throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "records neither \"run\" nor the"
                     + " metadata \"seed\": which documents the run trained on, in which order, is unknown");
         }
-        if (run.data().kind() == DataSource.Kind.GIVEN) {
+        if (run.data().kind() == DataSource.Kind.IN_MEMORY) {
             throw new CheckpointException(directory.resolve(Format.TRAINER_FILE), "the run trained on documents given to "
                     + "the program that saved it (" + JsonFields.quoted(run.data().name()) + "); give the same documents to resume");
         }
@@ -720,7 +720,7 @@ public final class Checkpoint {
         OptimizerState optimizer = state.optimizer();
         OptimizerState given = new OptimizerState(settings.withSchedule(schedule), optimizer.firstMoments(),
                 optimizer.secondMoments());
-        return new Checkpoint(this, new TrainingState(state.trainer(), given, state.random(), state.stepMode(),
+        return new Checkpoint(this, new TrainingState(state.trainer(), given, state.randomState(), state.stepMode(),
                 state.fingerprint(), state.metadata(), state.run(), state.losses()));
     }
 

@@ -3,7 +3,7 @@ package io.github.microgpt.checkpoint;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.ParameterLayout;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.internal.RegularFiles;
 import io.github.microgpt.random.PythonRandomState;
 import java.io.IOException;
@@ -32,7 +32,7 @@ final class CheckpointReader {
      */
     record Contents(Architecture architecture, GptConfig config, io.github.microgpt.text.Tokenizer tokenizer,
                     ParameterLayout layout, double[] weights, TrainingState training,
-                    io.github.microgpt.model.Precision precision, PythonRandomState random, boolean trainingLeftOut) {
+                    io.github.microgpt.model.Precision precision, PythonRandomState randomState, boolean trainingLeftOut) {
     }
 
     private CheckpointReader() {
@@ -282,7 +282,7 @@ final class CheckpointReader {
                 + config.numParams() + " parameters, " + config.config().nLayer() + " layers)",
                 16L * config.numParams() + 64L * config.matricesAtMost());
         ParameterLayout parameterLayout = config.architecture().layout(config.config(), config.tokenizer().vocabSize());
-        List<ParameterMatrix> layout = parameterLayout.matrices();
+        List<MatrixLayout> layout = parameterLayout.matrixLayouts();
 
         Path modelFile = directory.resolve(Format.MODEL_FILE);
         double[] weights;
@@ -305,7 +305,7 @@ final class CheckpointReader {
                 ? readTraining(directory, files, layout, config.config(), config.numParams(), config.precision())
                 : null;
         return new Contents(config.architecture(), config.config(), config.tokenizer(), parameterLayout, weights,
-                training, config.precision(), training == null ? null : training.random(), false);
+                training, config.precision(), training == null ? null : training.randomState(), false);
     }
 
     /**
@@ -313,7 +313,7 @@ final class CheckpointReader {
      * is read and checked whole, {@value Format#OPTIMIZER_FILE} only as far as its header (it must
      * declare exactly the model's moments, with their shapes), and the loss history not at all.
      */
-    private static PythonRandomState readRandomOnly(Path directory, OpenFiles files, List<ParameterMatrix> layout,
+    private static PythonRandomState readRandomOnly(Path directory, OpenFiles files, List<MatrixLayout> layout,
                                                     GptConfig config) throws CheckpointException {
         Path trainerFile = directory.resolve(Format.TRAINER_FILE);
         Path optimizerFile = directory.resolve(Format.OPTIMIZER_FILE);
@@ -323,10 +323,10 @@ final class CheckpointReader {
             MatrixTensors.checkDeclared(optimizerFile, moments, layout, ".m", ".v");
         }
         told(Format.OPTIMIZER_FILE);
-        return t.random();
+        return t.randomState();
     }
 
-    private static TrainingState readTraining(Path directory, OpenFiles files, List<ParameterMatrix> layout,
+    private static TrainingState readTraining(Path directory, OpenFiles files, List<MatrixLayout> layout,
                                               GptConfig config, int numParams,
                                               io.github.microgpt.model.Precision precision)
             throws CheckpointException {
@@ -343,7 +343,7 @@ final class CheckpointReader {
             v = MatrixTensors.read(optimizerFile, moments, layout, ".v", precision);
         }
         told(Format.OPTIMIZER_FILE);
-        for (ParameterMatrix matrix : layout) {
+        for (MatrixLayout matrix : layout) {
             for (int i = 0; i < matrix.size(); i++) {
                 if (v[matrix.offset() + i] < 0) {
                     throw new CheckpointException(optimizerFile, "entry (" + i / matrix.cols() + ", " + i % matrix.cols()
@@ -363,14 +363,14 @@ final class CheckpointReader {
             throw new CheckpointException(trainerFile, "invalid optimizer settings: " + e.getMessage(), e);
         }
         double[] losses = readLosses(directory.resolve(Format.LOSSES_FILE), files.losses(), t.trainer().stepsDone());
-        return new TrainingState(t.trainer(), optimizer, t.random(), t.stepMode(), t.fingerprint(), t.metadata(), t.run(),
+        return new TrainingState(t.trainer(), optimizer, t.randomState(), t.stepMode(), t.fingerprint(), t.metadata(), t.run(),
                 losses);
     }
 
     /** Adam's moments start at zero and change with the first step: a run with no step has only zeros. */
-    private static void checkAllZero(Path file, List<ParameterMatrix> layout, double[] moments, String suffix)
+    private static void checkAllZero(Path file, List<MatrixLayout> layout, double[] moments, String suffix)
             throws CheckpointException {
-        for (ParameterMatrix matrix : layout) {
+        for (MatrixLayout matrix : layout) {
             for (int i = 0; i < matrix.size(); i++) {
                 if (moments[matrix.offset() + i] != 0.0) {
                     throw new CheckpointException(file, "entry (" + i / matrix.cols() + ", " + i % matrix.cols()

@@ -3,7 +3,7 @@ package io.github.microgpt.checkpoint;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.text.Tokenizer;
@@ -108,11 +108,11 @@ final class CheckpointWriter {
         GptConfig config = model.config();
         Parameters parameters = model.parameters();
         Architecture architecture = Architecture.of(model).orElseThrow(() -> new IllegalArgumentException(
-                "the model's parameter matrices " + parameters.matrices() + " are those of none of the"
+                "the model's parameter matrices " + parameters.matrixLayouts() + " are those of none of the"
                         + " architectures a checkpoint holds (bigram, mlp, attention, gpt) for its configuration"));
-        List<ParameterMatrix> layout = architecture.layout(config, model.vocabSize()).matrices();
-        if (!layout.equals(parameters.matrices())) {
-            throw new IllegalArgumentException("the model's parameter matrices " + parameters.matrices()
+        List<MatrixLayout> layout = architecture.layout(config, model.vocabSize()).matrixLayouts();
+        if (!layout.equals(parameters.matrixLayouts())) {
+            throw new IllegalArgumentException("the model's parameter matrices " + parameters.matrixLayouts()
                     + " are not those of a " + architecture.id() + " model of its configuration " + layout);
         }
         // The weights in the type asked for (an f32 model's floats widen to F64 exactly); the
@@ -120,7 +120,7 @@ final class CheckpointWriter {
         // its parameters are doubles, which F64 holds exactly).
         Precision precision = Precision.of(model).orElse(Precision.F64);
         double[] values = parameters.values();
-        for (ParameterMatrix matrix : layout) {
+        for (MatrixLayout matrix : layout) {
             for (int i = 0; i < matrix.size(); i++) {
                 double value = values[matrix.offset() + i];
                 if (!Double.isFinite(value)) {
@@ -151,7 +151,7 @@ final class CheckpointWriter {
             double[] m = optimizer.firstMoments();
             double[] v = optimizer.secondMoments();
             DType momentType = DType.of(precision);
-            for (ParameterMatrix matrix : layout) {
+            for (MatrixLayout matrix : layout) {
                 moments.add(MatrixTensors.tensor(matrix, m, matrix.name() + ".m", momentType));
                 moments.add(MatrixTensors.tensor(matrix, v, matrix.name() + ".v", momentType));
             }

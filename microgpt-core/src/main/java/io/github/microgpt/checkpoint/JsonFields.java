@@ -1,5 +1,6 @@
 package io.github.microgpt.checkpoint;
 
+import io.github.microgpt.model.InvalidSettingException;
 import io.github.microgpt.text.VisibleText;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -250,31 +251,24 @@ final class JsonFields {
     /**
      * A record's refusal of values read from this object, told in the file's words. The compact
      * constructors of {@code GptConfig} and {@code AdamSettings} are the one place of their
-     * rules, so a reader builds the record and does not check the ranges again; their messages
-     * start with the component they refuse ({@code "nEmbd (8) must be divisible by nHead (3)
-     * ..."}), and here every component's name becomes the key the file has
-     * ({@code "\"model.n_embd\" (8) must be divisible by \"model.n_head\" (3) ..."}): the reader
-     * of the message has the JSON file in front of them, not the Java record.
+     * rules, so a reader builds the record and does not check the ranges again; their refusal
+     * ({@link InvalidSettingException}) says which component it refused, and here every component
+     * it names is called by the key the file has ({@code "\"model.n_embd\" (8) must be divisible
+     * by \"model.n_head\" (3) ..."}): the reader of the message has the JSON file in front of
+     * them, not the Java record.
      *
      * @param refusal the record's exception
      * @param keys each component's name and the key of this object it was read from
      * @return the exception to throw, with the refusal as its cause
      */
     CheckpointException refusal(IllegalArgumentException refusal, Map<String, String> keys) {
-        String message = String.valueOf(refusal.getMessage());
-        for (Map.Entry<String, String> refused : keys.entrySet()) {
-            if (message.startsWith(refused.getKey() + " ")) {
-                String problem = message.substring(refused.getKey().length() + 1);
-                for (Map.Entry<String, String> other : keys.entrySet()) {
-                    problem = problem.replaceAll("\\b" + java.util.regex.Pattern.quote(other.getKey()) + "\\b",
-                            java.util.regex.Matcher.quoteReplacement("\"" + name(other.getValue()) + "\""));
-                }
-                return new CheckpointException(file, "\"" + name(refused.getValue()) + "\" " + problem, refusal);
-            }
+        if (refusal instanceof InvalidSettingException setting && keys.containsKey(setting.component())) {
+            return new CheckpointException(file, setting.message(component -> keys.containsKey(component)
+                    ? "\"" + name(keys.get(component)) + "\"" : null), refusal);
         }
-        // A rule whose message names no component: said as the record says it.
+        // A rule that is not about one component (a schedule's, say): said as the record says it.
         return new CheckpointException(file, "the values of \"" + path.replaceAll("\\.$", "") + "\" are refused: "
-                + message, refusal);
+                + refusal.getMessage(), refusal);
     }
 
     private Object require(String key) throws CheckpointException {

@@ -2,7 +2,7 @@ package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.ParameterLayout;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Precision;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,20 +26,20 @@ final class MatrixTensors {
      * {@link ParameterLayout} every engine uses; call it only once the size is bounded
      * ({@link io.github.microgpt.model.Architecture#numParameters}).
      */
-    static List<ParameterMatrix> layout(GptConfig config, int vocabSize) {
-        return ParameterLayout.gpt(config, vocabSize).matrices();
+    static List<MatrixLayout> layout(GptConfig config, int vocabSize) {
+        return ParameterLayout.gpt(config, vocabSize).matrixLayouts();
     }
 
     /** One tensor per matrix, named {@code NAME + suffix}, cut out of a flat array. */
-    static List<Tensor> tensors(List<ParameterMatrix> layout, double[] flat, String suffix, DType dtype) {
+    static List<Tensor> tensors(List<MatrixLayout> layout, double[] flat, String suffix, DType dtype) {
         List<Tensor> tensors = new ArrayList<>();
-        for (ParameterMatrix matrix : layout) {
+        for (MatrixLayout matrix : layout) {
             tensors.add(tensor(matrix, flat, matrix.name() + suffix, dtype));
         }
         return tensors;
     }
 
-    static Tensor tensor(ParameterMatrix matrix, double[] flat, String name, DType dtype) {
+    static Tensor tensor(MatrixLayout matrix, double[] flat, String name, DType dtype) {
         return Tensor.matrix(name, dtype, matrix.rows(), matrix.cols(),
                 Arrays.copyOfRange(flat, matrix.offset(), matrix.offset() + matrix.size()));
     }
@@ -49,10 +49,10 @@ final class MatrixTensors {
      * {@code NAME + suffix} of the layout (for each suffix) with the shapes the configuration
      * gives: a file that declares anything else, however large, is refused without reading it.
      */
-    static void checkDeclared(Path file, Safetensors.Opened opened, List<ParameterMatrix> layout, String... suffixes)
+    static void checkDeclared(Path file, Safetensors.Opened opened, List<MatrixLayout> layout, String... suffixes)
             throws CheckpointException {
         Set<String> expected = new TreeSet<>();
-        for (ParameterMatrix matrix : layout) {
+        for (MatrixLayout matrix : layout) {
             for (String suffix : suffixes) {
                 String name = matrix.name() + suffix;
                 expected.add(name);
@@ -95,14 +95,14 @@ final class MatrixTensors {
      *
      * @param precision the precision of the model the values are for
      */
-    static double[] read(Path file, Safetensors.Opened opened, List<ParameterMatrix> layout, String suffix,
+    static double[] read(Path file, Safetensors.Opened opened, List<MatrixLayout> layout, String suffix,
                          Precision precision) throws CheckpointException {
         int total = 0;
-        for (ParameterMatrix matrix : layout) {
+        for (MatrixLayout matrix : layout) {
             total += matrix.size();
         }
         double[] flat = new double[total];
-        for (ParameterMatrix matrix : layout) {
+        for (MatrixLayout matrix : layout) {
             String name = matrix.name() + suffix;
             Safetensors.Entry entry = opened.entry(name);
             boolean moments = !suffix.isEmpty();

@@ -82,7 +82,10 @@ public final class ResumedTraining {
 
     /**
      * The random generator in its saved state, to sample after training as the uninterrupted
-     * run would have; {@code null} if the checkpoint saved none.
+     * run would have; {@code null} if the checkpoint saved none. This is the generator itself,
+     * ready to draw, made from the saved {@link io.github.microgpt.random.PythonRandomState}
+     * ({@link TrainingState#randomState()}): the library names a generator {@code random} and its
+     * state {@code randomState}.
      *
      * @return the generator, or {@code null}
      */

@@ -45,7 +45,7 @@ final class RunRebuilder {
             throw new CheckpointException(trainerFile, "cannot resume: " + e.getMessage(), e);
         }
         LossHistory losses = LossHistory.continuing(trainer, training.losses());
-        PythonRandom random = training.random() == null ? null : PythonRandom.fromState(training.random());
+        PythonRandom random = training.randomState() == null ? null : PythonRandom.fromState(training.randomState());
         return new ResumedTraining(model, tokenizer, optimizer, trainer, random, losses);
     }
 }

@@ -1,6 +1,7 @@
 package io.github.microgpt.checkpoint;
 
 import io.github.microgpt.internal.ClassNames;
+import io.github.microgpt.internal.StandInSchedule;
 import io.github.microgpt.optim.LearningRateSchedule;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -18,7 +19,7 @@ import java.util.Objects;
  * @param className the schedule's class name, for the message that asks for it back
  * @param sha256 the SHA-256 of its rates, 64 lowercase hexadecimal digits
  */
-record SavedSchedule(String className, String sha256) implements LearningRateSchedule {
+record SavedSchedule(String className, String sha256) implements LearningRateSchedule, StandInSchedule {
 
     SavedSchedule {
         Objects.requireNonNull(className, "className");
@@ -36,7 +37,8 @@ record SavedSchedule(String className, String sha256) implements LearningRateSch
     }
 
     /** What to do about it, for the exceptions that meet this schedule. */
-    String missing() {
+    @Override
+    public String missing() {
         return "the run used a learning-rate schedule of its own (" + className + "), which a checkpoint holds by its"
                 + " rates, not its code: give it back with Checkpoint.withSchedule(schedule) to resume";
     }

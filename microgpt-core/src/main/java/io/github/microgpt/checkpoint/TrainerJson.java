@@ -26,7 +26,7 @@ final class TrainerJson {
      * What {@value Format#TRAINER_FILE} holds: everything of a {@link TrainingState} but the
      * moments and the losses.
      */
-    record Contents(TrainerState trainer, StepMode stepMode, AdamSettings settings, PythonRandomState random,
+    record Contents(TrainerState trainer, StepMode stepMode, AdamSettings settings, PythonRandomState randomState,
                     DataFingerprint fingerprint, TrainingRun run, Map<String, String> metadata) {
     }
 
@@ -95,7 +95,7 @@ final class TrainerJson {
         root.put("trainer", trainer);
         root.put("optimizer", optimizer);
         root.put("data", data);
-        PythonRandomState random = training.random();
+        PythonRandomState random = training.randomState();
         if (random == null) {
             root.put("random", null);
         } else {
@@ -118,7 +118,7 @@ final class TrainerJson {
             root.put("run", null);
         } else {
             Map<String, Object> source = new LinkedHashMap<>();
-            source.put("kind", run.data().kind().name().toLowerCase(Locale.ROOT));
+            source.put("kind", kindName(run.data().kind()));
             source.put("name", run.data().name());
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("seed", run.seed());
@@ -269,7 +269,7 @@ final class TrainerJson {
             String simulatorSource = metadata.get(SIMULATOR_SOURCE_KEY);
             if (simulatorSource != null && !simulatorSource.equals(DataSource.EMBEDDED_NAME)) {
                 String name = metadata.getOrDefault(SIMULATOR_NAME_KEY, simulatorSource);
-                return new TrainingRun(seed, DataSource.given(name.isBlank() ? simulatorSource : name));
+                return new TrainingRun(seed, DataSource.inMemory(name.isBlank() ? simulatorSource : name));
             }
             return new TrainingRun(seed, DataSource.embedded());
         }
@@ -283,6 +283,19 @@ final class TrainerJson {
         }
     }
 
+    /**
+     * A source's kind as the file spells it. {@code "given"} is {@link DataSource.Kind#IN_MEMORY},
+     * the word files had before the kind was renamed: new files say it too, so that a file is read
+     * the same by every version that reads runs.
+     */
+    private static String kindName(DataSource.Kind kind) {
+        return switch (kind) {
+            case EMBEDDED -> "embedded";
+            case FILE -> "file";
+            case IN_MEMORY -> "given";
+        };
+    }
+
     private static TrainingRun readRun(JsonFields run) throws CheckpointException {
         run.onlyKeys("seed", "data");
         long seed = run.longInteger("seed", Long.MIN_VALUE, Long.MAX_VALUE);
@@ -291,7 +304,7 @@ final class TrainerJson {
         String kindName = source.string("kind");
         DataSource.Kind kind = null;
         for (DataSource.Kind candidate : DataSource.Kind.values()) {
-            if (candidate.name().toLowerCase(Locale.ROOT).equals(kindName)) {
+            if (kindName(candidate).equals(kindName)) {
                 kind = candidate;
             }
         }

@@ -32,7 +32,8 @@ import java.util.Objects;
  *
  * @param trainer the trainer's position: steps done, run length, place in the documents
  * @param optimizer the optimizer's settings and moments
- * @param random the random generator's state, so that sampling after the resumed run draws what
+ * @param randomState the random generator's state (not the generator: see
+ *     {@link PythonRandom#fromState}), so that sampling after the resumed run draws what
  *     the uninterrupted run would have drawn; {@code null} if the run has no {@link PythonRandom}
  * @param stepMode how the run was stepping, for the record; {@code null} if unknown or mixed
  * @param fingerprint the fingerprint of the documents in training order, which documents given
@@ -47,7 +48,7 @@ import java.util.Objects;
  * @param losses the loss of each completed step in step order, or empty (a checkpoint written
  *     before loss histories were kept, or a run resumed from one)
  */
-public record TrainingState(TrainerState trainer, OptimizerState optimizer, PythonRandomState random,
+public record TrainingState(TrainerState trainer, OptimizerState optimizer, PythonRandomState randomState,
                             StepMode stepMode, DataFingerprint fingerprint, Map<String, String> metadata,
                             TrainingRun run, double[] losses) {
 
@@ -57,7 +58,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      *
      * @param trainer the trainer's position
      * @param optimizer the optimizer's settings and moments
-     * @param random the random generator's state, or {@code null}
+     * @param randomState the random generator's state, or {@code null}
      * @param stepMode how the run was stepping, or {@code null}
      * @param fingerprint the fingerprint of the documents in training order
      * @param metadata free-form strings for the application; may be empty
@@ -170,7 +171,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
     @Override
     public boolean equals(Object other) {
         return other instanceof TrainingState that && trainer.equals(that.trainer) && optimizer.equals(that.optimizer)
-                && Objects.equals(random, that.random) && stepMode == that.stepMode && fingerprint.equals(that.fingerprint)
+                && Objects.equals(randomState, that.randomState) && stepMode == that.stepMode && fingerprint.equals(that.fingerprint)
                 && metadata.equals(that.metadata) && Objects.equals(run, that.run)
                 && Arrays.equals(losses, that.losses);
     }
@@ -182,7 +183,7 @@ public record TrainingState(TrainerState trainer, OptimizerState optimizer, Pyth
      */
     @Override
     public int hashCode() {
-        return Objects.hash(trainer, optimizer, random, stepMode, fingerprint, metadata, run, Arrays.hashCode(losses));
+        return Objects.hash(trainer, optimizer, randomState, stepMode, fingerprint, metadata, run, Arrays.hashCode(losses));
     }
 
     /**

@@ -95,7 +95,7 @@ public final class ValueGraphs {
      *       layer, each head's score (a dot product over the head's width and its scaling), its
      *       softmax and the weighted sum of the values.</li>
      *   <li>{@code MLP}: at each position the hidden layer over a window of
-     *       {@code MlpModel.CONTEXT} embeddings, its tanh, and the logits.</li>
+     *       {@code MlpModel.CONTEXT_TOKENS} embeddings, its tanh, and the logits.</li>
      *   <li>{@code BIGRAM}: nothing; its logits are a row of its table.</li>
      * </ul>
      *
@@ -115,7 +115,7 @@ public final class ValueGraphs {
                         + linear(vocabSize, c);
                 yield p * perPosition + p * (p + 1) / 2 * nLayer * layerPerPair(c, config.nHead());
             }
-            case MLP -> p * (linear(hidden(c), MlpModel.CONTEXT * c) + hidden(c) * NODE
+            case MLP -> p * (linear(hidden(c), MlpModel.CONTEXT_TOKENS * c) + hidden(c) * NODE
                     + linear(vocabSize, hidden(c)));
             case BIGRAM -> 0;
         };

@@ -52,7 +52,7 @@ public enum Architecture {
             int d = config.nEmbd();
             return ParameterLayout.builder()
                     .add(ParameterLayout.WTE, vocabSize, d)
-                    .add(ParameterLayout.MLP_FC1, hidden(d), MlpModel.CONTEXT * d)
+                    .add(ParameterLayout.MLP_FC1, hidden(d), MlpModel.CONTEXT_TOKENS * d)
                     .add(ParameterLayout.LM_HEAD, vocabSize, hidden(d))
                     .build();
         }
@@ -66,9 +66,9 @@ public enum Architecture {
         /** Four times the width, as the GPT's MLP; refused rather than overflowing. */
         private int hidden(int d) {
             long hidden = 4L * d;
-            if (hidden * MlpModel.CONTEXT > Integer.MAX_VALUE) {
+            if (hidden * MlpModel.CONTEXT_TOKENS > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("n_embd " + d + " is too wide for an MLP over "
-                        + MlpModel.CONTEXT + " tokens");
+                        + MlpModel.CONTEXT_TOKENS + " tokens");
             }
             return (int) hidden;
         }
@@ -148,7 +148,7 @@ public enum Architecture {
     /**
      * The names and shapes of the weight matrices a model of this architecture has, in the order
      * of its parameters, without making the model: what {@link #create} would build, as
-     * {@code create(config, vocabSize, random).parameters().matrices()} lists it. A checkpoint
+     * {@code create(config, vocabSize, random).parameters().matrixLayouts()} lists it. A checkpoint
      * checks a file against it before reading any weight.
      *
      * @param config the shape
@@ -197,7 +197,7 @@ public enum Architecture {
      * {@link #MLP}, {@link #ATTENTION} or {@link #GPT} for the library's models of those classes
      * (a {@link GptModel} or an {@link ArrayGptModel} is a {@code GPT}); for any other model (a
      * learner's own, say a {@link ValueLanguageModel}), the architecture whose {@link #layout} its
-     * {@link Parameters#matrices()} have, names and shapes, for its configuration and vocabulary
+     * {@link Parameters#matrixLayouts()} have, names and shapes, for its configuration and vocabulary
      * (a learner's copy of the GPT over the same matrices is a {@code GPT}). Empty for a model
      * laid out as none of them, as {@link Engine#of} is for a model of no engine of the library.
      *
@@ -211,11 +211,11 @@ public enum Architecture {
         if (library != null) {
             return Optional.of(library);
         }
-        List<ParameterMatrix> matrices = model.parameters().matrices();
+        List<MatrixLayout> matrices = model.parameters().matrixLayouts();
         for (Architecture architecture : values()) {
             try {
                 if (architecture.numParameters(model.config(), model.vocabSize()) == model.numParameters()
-                        && architecture.layout(model.config(), model.vocabSize()).matrices().equals(matrices)) {
+                        && architecture.layout(model.config(), model.vocabSize()).matrixLayouts().equals(matrices)) {
                     return Optional.of(architecture);
                 }
             } catch (IllegalArgumentException e) {

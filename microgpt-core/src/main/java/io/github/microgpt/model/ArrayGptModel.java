@@ -228,7 +228,7 @@ public final class ArrayGptModel implements LanguageModel {
         ParameterLayout expected = ParameterLayout.gpt(model.config(), model.vocabSize());
         if (!expected.describes(model.parameters())) {
             throw new IllegalArgumentException("the model's parameters are not laid out as a GPT of its "
-                    + "configuration: " + model.parameters().matrices());
+                    + "configuration: " + model.parameters().matrixLayouts());
         }
         double[] weights = model.parameters().values();
         // As an f32 weight's setValue refuses it: rounded, it would be infinite without a word.

@@ -18,7 +18,7 @@ import java.util.function.DoubleSupplier;
  * scalar. Rows as separate arrays make the loops of the backward pass and of Adam vectorisable.
  *
  * <p>The {@link Parameters} view is still the flat list of {@code microgpt.py} (matrix by matrix
- * in {@link ParameterMatrix} order, row by row): flat index {@code i} is found in its row. The
+ * in {@link MatrixLayout} order, row by row): flat index {@code i} is found in its row. The
  * optimizer updates the rows themselves, through the internal {@link ParameterRows}; no public
  * type hands them out.
  *
@@ -31,7 +31,7 @@ import java.util.function.DoubleSupplier;
 final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Source {
 
     private final ParameterLayout layout;
-    private final List<ParameterMatrix> matrices;
+    private final List<MatrixLayout> matrices;
     private final double[][] values;
     /** The gradient rows, shaped as {@link #values}; null until {@link #gradRows()} makes them. */
     private double[][] grads;
@@ -59,9 +59,9 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Sour
      */
     ArrayParameters(ParameterLayout layout) {
         this.layout = layout;
-        this.matrices = layout.matrices();
+        this.matrices = layout.matrixLayouts();
         int rows = 0;
-        for (ParameterMatrix m : matrices) {
+        for (MatrixLayout m : matrices) {
             rows += m.rows();
         }
         this.size = layout.size();
@@ -69,7 +69,7 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Sour
         this.firstRow = new int[matrices.size()];
         int row = 0;
         for (int k = 0; k < matrices.size(); k++) {
-            ParameterMatrix m = matrices.get(k);
+            MatrixLayout m = matrices.get(k);
             firstRow[k] = row;
             for (int r = 0; r < m.rows(); r++, row++) {
                 values[row] = new double[m.cols()];
@@ -78,7 +78,7 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Sour
     }
 
     @Override
-    public List<ParameterMatrix> matrices() {
+    public List<MatrixLayout> matrixLayouts() {
         return matrices;
     }
 
@@ -213,12 +213,12 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Sour
 
     private int rowOf(int i) {
         int k = matrixOf(i);
-        ParameterMatrix m = matrices.get(k);
+        MatrixLayout m = matrices.get(k);
         return firstRow[k] + (i - m.offset()) / m.cols();
     }
 
     private int colOf(int i) {
-        ParameterMatrix m = matrices.get(matrixOf(i));
+        MatrixLayout m = matrices.get(matrixOf(i));
         return (i - m.offset()) % m.cols();
     }
 
@@ -261,6 +261,6 @@ final class ArrayParameters implements Parameters, ParameterRows, FusedStep.Sour
     /** The size and the matrices, as the parameters of a model over {@code Value}s print them. */
     @Override
     public String toString() {
-        return "Parameters[size=" + size() + ", matrices=" + matrices() + "]";
+        return "Parameters[size=" + size() + ", matrices=" + matrixLayouts() + "]";
     }
 }

@@ -18,7 +18,7 @@ import java.util.function.DoubleSupplier;
 final class FloatParameters implements Parameters, FloatParameterRows, FusedStep.Source {
 
     private final ParameterLayout layout;
-    private final List<ParameterMatrix> matrices;
+    private final List<MatrixLayout> matrices;
     private final float[][] values;
     /** The gradient rows, shaped as {@link #values}; null until {@link #gradRows()} makes them. */
     private float[][] grads;
@@ -43,9 +43,9 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
 
     FloatParameters(ParameterLayout layout) {
         this.layout = layout;
-        this.matrices = layout.matrices();
+        this.matrices = layout.matrixLayouts();
         int rows = 0;
-        for (ParameterMatrix m : matrices) {
+        for (MatrixLayout m : matrices) {
             rows += m.rows();
         }
         this.size = layout.size();
@@ -54,7 +54,7 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
         this.rowStart = new int[rows];
         int row = 0;
         for (int k = 0; k < matrices.size(); k++) {
-            ParameterMatrix m = matrices.get(k);
+            MatrixLayout m = matrices.get(k);
             firstRow[k] = row;
             for (int r = 0; r < m.rows(); r++, row++) {
                 values[row] = new float[m.cols()];
@@ -64,7 +64,7 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
     }
 
     @Override
-    public List<ParameterMatrix> matrices() {
+    public List<MatrixLayout> matrixLayouts() {
         return matrices;
     }
 
@@ -202,7 +202,7 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
     /** The rows of the named matrix within {@code rows} (shaped as these parameters' rows). */
     float[][] matrix(float[][] rows, String name) {
         int first = firstRow(name);
-        return Arrays.copyOfRange(rows, first, first + layout.matrix(name).rows());
+        return Arrays.copyOfRange(rows, first, first + layout.matrixLayout(name).rows());
     }
 
     /** The row holding flat index {@code i}: a binary search over the rows' first indices. */
@@ -257,6 +257,6 @@ final class FloatParameters implements Parameters, FloatParameterRows, FusedStep
     /** The size and the matrices, as the parameters of a model over {@code Value}s print them. */
     @Override
     public String toString() {
-        return "Parameters[size=" + size() + ", matrices=" + matrices() + "]";
+        return "Parameters[size=" + size() + ", matrices=" + matrixLayouts() + "]";
     }
 }

@@ -38,7 +38,10 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double 
      * @param blockSize the longest context; at least 1
      * @param initStd the standard deviation of the initial weights; positive and at most
      *     {@value #MAX_INIT_STD}
-     * @throws IllegalArgumentException naming the first value that is out of range
+     * @throws InvalidSettingException naming the first value that is out of range: its
+     *     {@link InvalidSettingException#component() component()} is the refused component's
+     *     name ({@code "nEmbd"}), and {@link InvalidSettingException#message message(names)} tells
+     *     the refusal in a program's own names for the components
      */
     public GptConfig {
         requirePositive("nLayer", nLayer);
@@ -46,11 +49,11 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double 
         requirePositive("nHead", nHead);
         requirePositive("blockSize", blockSize);
         if (nEmbd % nHead != 0) {
-            throw new IllegalArgumentException("nEmbd (" + nEmbd + ") must be divisible by nHead (" + nHead
+            throw new InvalidSettingException("{nEmbd} (" + nEmbd + ") must be divisible by {nHead} (" + nHead
                     + ") so that every head gets the same number of dimensions");
         }
         if (!(initStd > 0) || !(initStd <= MAX_INIT_STD)) {
-            throw new IllegalArgumentException("initStd must be positive and at most " + MAX_INIT_STD + " (so that"
+            throw new InvalidSettingException("{initStd} must be positive and at most " + MAX_INIT_STD + " (so that"
                     + " every initial weight is a finite number, in f32 as in f64), got " + initStd);
         }
     }
@@ -145,7 +148,7 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, double 
 
     private static void requirePositive(String name, int value) {
         if (value < 1) {
-            throw new IllegalArgumentException(name + " must be at least 1, got " + value);
+            throw new InvalidSettingException("{" + name + "} must be at least 1, got " + value);
         }
     }
 }

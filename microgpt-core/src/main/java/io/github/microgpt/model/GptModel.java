@@ -53,6 +53,11 @@ import java.util.Map;
  * the parameters, generation) is {@link ValueLanguageModel}'s, shared with the other models of
  * the progression; so the training loss is the Python's too, node for node.
  *
+ * <p>The name has no engine in it, as {@link BigramModel}, {@link MlpModel} and
+ * {@link AttentionModel}, the earlier lessons, have none: the progression's models are all built
+ * from {@code Value}s ({@link Engine#VALUE}), and the one model named for its engine is the
+ * array engine's GPT, {@link ArrayGptModel}, which computes this model's numbers another way.
+ *
  * <pre>{@code
  * var model = GptModel.create(GptConfig.defaults(), tokenizer.vocabSize(), new PythonRandom(42));
  * var cache = model.newCache();

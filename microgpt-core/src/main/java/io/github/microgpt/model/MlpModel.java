@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Lesson 2 of the progression: an MLP over a fixed window of the last {@value #CONTEXT} tokens
+ * Lesson 2 of the progression: an MLP over a fixed window of the last {@value #CONTEXT_TOKENS} tokens
  * (Bengio et al., 2003; the model of Karpathy's makemore, part 2). Where {@link BigramModel} keeps
  * one row of logits per token, this model gives every token an <em>embedding</em>, a learned
  * vector of {@code nEmbd} numbers, concatenates the embeddings of the window, and computes the
@@ -21,7 +21,7 @@ import java.util.Objects;
  * logits = lm_head @ h
  * </pre>
  *
- * <p>The window looks back a fixed {@value #CONTEXT} tokens, whatever the position; before the
+ * <p>The window looks back a fixed {@value #CONTEXT_TOKENS} tokens, whatever the position; before the
  * start of a sequence it repeats the first token (BOS), as makemore pads with its start
  * character. Its parameters: {@code wte} ({@code vocabSize x nEmbd}), {@code mlp_fc1}
  * ({@code 4 nEmbd x 3 nEmbd}), {@code lm_head} ({@code vocabSize x 4 nEmbd}). Next:
@@ -30,7 +30,7 @@ import java.util.Objects;
 public final class MlpModel extends ValueLanguageModel {
 
     /** The number of tokens the window holds: the current one and the two before it. */
-    public static final int CONTEXT = 3;
+    public static final int CONTEXT_TOKENS = 3;
 
     private final Value[][] wte;
     private final Value[][] mlpFc1;
@@ -53,7 +53,7 @@ public final class MlpModel extends ValueLanguageModel {
      * @param random the source of the initial weights
      * @return the model
      * @throws IllegalArgumentException if {@code vocabSize < 2}, or {@code nEmbd} is too wide for a
-     *     window of {@value #CONTEXT} embeddings, or its weights and gradients would fill more than
+     *     window of {@value #CONTEXT_TOKENS} embeddings, or its weights and gradients would fill more than
      *     half of the Java heap (at least 68 bytes a parameter: a {@code Value} each)
      */
     public static MlpModel create(GptConfig config, int vocabSize, RandomSource random) {
@@ -86,9 +86,9 @@ public final class MlpModel extends ValueLanguageModel {
         embeddings.add(wte[tokenId]);
         int d = config().nEmbd();
         // The window: tokens posId-2, posId-1, posId; before position 0, the token at position 0.
-        Value[] window = new Value[CONTEXT * d];
-        for (int w = 0; w < CONTEXT; w++) {
-            int position = Math.max(0, posId - (CONTEXT - 1) + w);
+        Value[] window = new Value[CONTEXT_TOKENS * d];
+        for (int w = 0; w < CONTEXT_TOKENS; w++) {
+            int position = Math.max(0, posId - (CONTEXT_TOKENS - 1) + w);
             System.arraycopy(embeddings.get(position), 0, window, w * d, d);
         }
         Value[] h = ValueOps.tanh(ValueOps.linear(window, mlpFc1));

@@ -32,7 +32,7 @@ import java.util.Objects;
  * <pre>{@code
  * ParameterLayout layout = ParameterLayout.gpt(GptConfig.defaults(), 27);
  * layout.size();                                                     // 4192
- * layout.matrix(ParameterLayout.inLayer(0, ParameterLayout.ATTN_WQ)); // layer0.attn_wq, 16 x 16
+ * layout.matrixLayout(ParameterLayout.inLayer(0, ParameterLayout.ATTN_WQ)); // layer0.attn_wq, 16 x 16
  * }</pre>
  *
  * <p>Immutable.
@@ -64,11 +64,11 @@ public final class ParameterLayout {
     /** A layer's MLP down-projection, {@code nEmbd x 4 nEmbd}. */
     public static final String MLP_FC2 = "mlp_fc2";
 
-    private final List<ParameterMatrix> matrices;
+    private final List<MatrixLayout> matrices;
     private final Map<String, Integer> indexByName;
     private final int size;
 
-    private ParameterLayout(List<ParameterMatrix> matrices, int size) {
+    private ParameterLayout(List<MatrixLayout> matrices, int size) {
         this.matrices = List.copyOf(matrices);
         this.indexByName = new HashMap<>();
         for (int k = 0; k < this.matrices.size(); k++) {
@@ -161,11 +161,11 @@ public final class ParameterLayout {
     }
 
     /**
-     * The matrices, in order, each with its offset in the flat list.
+     * Where each matrix sits, in order: its name, shape and offset in the flat list.
      *
      * @return an unmodifiable list
      */
-    public List<ParameterMatrix> matrices() {
+    public List<MatrixLayout> matrixLayouts() {
         return matrices;
     }
 
@@ -179,13 +179,13 @@ public final class ParameterLayout {
     }
 
     /**
-     * The matrix with a given name.
+     * Where the matrix with a given name sits: its shape and offset.
      *
      * @param name for example {@code "wte"} or {@code "layer0.mlp_fc1"}
-     * @return the matrix
+     * @return the matrix's layout
      * @throws IllegalArgumentException naming the matrices there are, if there is none of that name
      */
-    public ParameterMatrix matrix(String name) {
+    public MatrixLayout matrixLayout(String name) {
         return matrices.get(indexOf(name));
     }
 
@@ -193,7 +193,7 @@ public final class ParameterLayout {
      * The place of a matrix in the order.
      *
      * @param name the matrix's name
-     * @return its index in {@link #matrices()}
+     * @return its index in {@link #matrixLayouts()}
      * @throws IllegalArgumentException naming the matrices there are, if there is none of that name
      */
     public int indexOf(String name) {
@@ -211,11 +211,11 @@ public final class ParameterLayout {
      * Whether a model's parameters are laid out this way: the same matrices, shapes and order.
      *
      * @param parameters a model's parameters
-     * @return true if {@code parameters.matrices()} equals {@link #matrices()}
+     * @return true if {@code parameters.matrixLayouts()} equals {@link #matrixLayouts()}
      */
     public boolean describes(Parameters parameters) {
         Objects.requireNonNull(parameters, "parameters");
-        return matrices.equals(parameters.matrices());
+        return matrices.equals(parameters.matrixLayouts());
     }
 
     /**
@@ -242,7 +242,7 @@ public final class ParameterLayout {
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder("[");
-        for (ParameterMatrix m : matrices) {
+        for (MatrixLayout m : matrices) {
             text.append(text.length() > 1 ? ", " : "").append(m.name()).append(' ').append(m.rows()).append('x')
                     .append(m.cols());
         }
@@ -252,7 +252,7 @@ public final class ParameterLayout {
     /** Collects matrices in order, giving each the offset that follows the previous one. */
     public static final class Builder {
 
-        private final List<ParameterMatrix> matrices = new ArrayList<>();
+        private final List<MatrixLayout> matrices = new ArrayList<>();
         private final Map<String, Boolean> names = new HashMap<>();
         private long size;
 
@@ -266,7 +266,7 @@ public final class ParameterLayout {
          * @param rows its rows; at least 1
          * @param cols its columns; at least 1
          * @return this builder
-         * @throws NullPointerException if {@code name} is null, as {@link ParameterMatrix} says it
+         * @throws NullPointerException if {@code name} is null, as {@link MatrixLayout} says it
          * @throws IllegalArgumentException if the name is empty or taken, a dimension is below 1,
          *     or the layout would exceed {@link #MAX_SIZE} parameters
          */
@@ -287,7 +287,7 @@ public final class ParameterLayout {
                 throw new IllegalArgumentException("the model would have more than " + MAX_SIZE
                         + " parameters, more than an array holds");
             }
-            matrices.add(new ParameterMatrix(name, rows, cols, (int) size));
+            matrices.add(new MatrixLayout(name, rows, cols, (int) size));
             size = next;
             return this;
         }

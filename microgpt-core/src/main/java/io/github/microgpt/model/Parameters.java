@@ -8,7 +8,7 @@ import java.util.Objects;
  * gradient of the loss with respect to it; what an optimizer reads and updates.
  *
  * <p>The order is that of {@code microgpt.py}'s {@code params}: matrix by matrix in
- * {@link #matrices()} order (the model's {@link ParameterLayout}), row by row within each. Every
+ * {@link #matrixLayouts()} order (the model's {@link ParameterLayout}), row by row within each. Every
  * engine exposes its parameters through this view, whatever it stores inside: the view speaks
  * doubles, and an {@link Precision#F32} model reads each of its floats widened exactly and
  * rounds a value or gradient written to the nearest float.
@@ -21,11 +21,12 @@ import java.util.Objects;
 public interface Parameters {
 
     /**
-     * The matrices, in order, with their names, shapes and offsets.
+     * Where each matrix sits in the flat list, in order: the names, shapes and offsets (not the
+     * numbers, which {@link #value(int)} and {@link #grad(int)} give).
      *
      * @return an unmodifiable list
      */
-    List<ParameterMatrix> matrices();
+    List<MatrixLayout> matrixLayouts();
 
     /**
      * The number of parameters.
@@ -77,15 +78,16 @@ public interface Parameters {
     void setGrad(int i, double grad);
 
     /**
-     * The matrix with a given name.
+     * Where the matrix with a given name sits: its shape and offset, to index {@link #value(int)}
+     * and {@link #grad(int)} with {@link MatrixLayout#index(int, int)}.
      *
      * @param name for example {@code "wte"} or {@code "layer0.mlp_fc1"}
-     * @return the matrix
+     * @return the matrix's layout
      * @throws IllegalArgumentException if there is no matrix of that name
      */
-    default ParameterMatrix matrix(String name) {
+    default MatrixLayout matrixLayout(String name) {
         Objects.requireNonNull(name, "name");
-        for (ParameterMatrix matrix : matrices()) {
+        for (MatrixLayout matrix : matrixLayouts()) {
             if (matrix.name().equals(name)) {
                 return matrix;
             }

@@ -53,7 +53,7 @@ final class UpdateOrder {
      * @param threads the team's threads
      * @return a permutation of {@code [0, rows)}, or null
      */
-    static int[] of(List<ParameterMatrix> matrices, int[] firstRow, int rows, int threads) {
+    static int[] of(List<MatrixLayout> matrices, int[] firstRow, int rows, int threads) {
         if (threads <= 1) {
             return null;
         }

@@ -106,7 +106,7 @@ public abstract class ValueLanguageModel implements LanguageModel {
         this.config = config;
         this.vocabSize = vocabSize;
         this.stateDict = new LinkedHashMap<>();
-        List<ParameterMatrix> matrices = new ArrayList<>();
+        List<MatrixLayout> matrices = new ArrayList<>();
         List<Value> flat = new ArrayList<>();
         for (var entry : stateDict.entrySet()) {
             Value[][] matrix = entry.getValue();
@@ -122,7 +122,7 @@ public abstract class ValueLanguageModel implements LanguageModel {
                 rows[r] = matrix[r].clone();
                 Collections.addAll(flat, rows[r]);
             }
-            matrices.add(new ParameterMatrix(entry.getKey(), rows.length, rows[0].length,
+            matrices.add(new MatrixLayout(entry.getKey(), rows.length, rows[0].length,
                     flat.size() - rows.length * rows[0].length));
             this.stateDict.put(entry.getKey(), rows);
         }
@@ -145,7 +145,7 @@ public abstract class ValueLanguageModel implements LanguageModel {
      */
     protected static Map<String, Value[][]> gaussianWeights(ParameterLayout layout, double std, RandomSource random) {
         Map<String, Value[][]> stateDict = new LinkedHashMap<>();
-        for (ParameterMatrix matrix : layout.matrices()) {
+        for (MatrixLayout matrix : layout.matrixLayouts()) {
             Value[][] m = new Value[matrix.rows()][matrix.cols()];
             for (Value[] row : m) {
                 for (int c = 0; c < row.length; c++) {
@@ -493,7 +493,7 @@ public abstract class ValueLanguageModel implements LanguageModel {
      * The parameters: a view of the model's leaf {@link Value}s, which the optimizer may read
      * whole ({@link ValueParameterNodes}).
      */
-    private record ValueParameters(Value[] params, List<ParameterMatrix> matrices)
+    private record ValueParameters(Value[] params, List<MatrixLayout> matrixLayouts)
             implements Parameters, ValueParameterNodes {
         @Override
         public int size() {
@@ -503,7 +503,7 @@ public abstract class ValueLanguageModel implements LanguageModel {
         /** The size and the matrices, not the array's identity a record would print. */
         @Override
         public String toString() {
-            return "Parameters[size=" + params.length + ", matrices=" + matrices + "]";
+            return "Parameters[size=" + params.length + ", matrices=" + matrixLayouts + "]";
         }
 
         @Override

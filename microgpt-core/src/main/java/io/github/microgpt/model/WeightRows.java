@@ -76,6 +76,6 @@ final class WeightRows {
     /** The rows of the named matrix: a view sharing the row arrays. */
     private static double[][] matrix(ArrayParameters parameters, double[][] rows, String name) {
         int first = parameters.firstRow(name);
-        return Arrays.copyOfRange(rows, first, first + parameters.layout().matrix(name).rows());
+        return Arrays.copyOfRange(rows, first, first + parameters.layout().matrixLayout(name).rows());
     }
 }

@@ -14,7 +14,7 @@
  * <p>{@link io.github.microgpt.model.Precision} chooses the array engine's number type ({@code F64},
  * exact, or {@code F32}). Every model's weights and gradients are flat
  * {@link io.github.microgpt.model.Parameters}, laid out in named matrices
- * ({@link io.github.microgpt.model.ParameterLayout}, {@link io.github.microgpt.model.ParameterMatrix})
+ * ({@link io.github.microgpt.model.ParameterLayout}, {@link io.github.microgpt.model.MatrixLayout})
  * (the GPT's in {@code microgpt.py}'s order).
  *
  * <p>A training call returns the mean loss and, if asked, what the model predicted at each

@@ -9,6 +9,7 @@ import io.github.microgpt.internal.HeapBudget;
 import io.github.microgpt.internal.ModelChecks;
 import io.github.microgpt.internal.ParameterRows;
 import io.github.microgpt.internal.RangeTask;
+import io.github.microgpt.internal.StandInSchedule;
 import io.github.microgpt.internal.ValueParameterNodes;
 import io.github.microgpt.internal.kernels.MatrixKernels;
 import io.github.microgpt.internal.kernels.SmallKernels;
@@ -1064,17 +1065,50 @@ public final class AdamOptimizer {
      *
      * @param state a state of an optimizer with these {@link #settings()} and this {@link #size()}
      * @throws IllegalArgumentException if the state's settings or size differ from this
-     *     optimizer's (the message names both)
+     *     optimizer's (the message names each setting that differs, with both values; for a state
+     *     loaded from a checkpoint of a run with a schedule of its own, which holds the schedule by
+     *     its rates only, it says to give the schedule back with
+     *     {@link io.github.microgpt.checkpoint.Checkpoint#withSchedule})
      * @throws NullPointerException if {@code state} is null
      */
     public void restore(io.github.microgpt.checkpoint.OptimizerState state) {
         Objects.requireNonNull(state, "state");
         if (!state.settings().equals(settings())) {
-            throw new IllegalArgumentException("the state's settings " + state.settings() + " are not this optimizer's "
-                    + settings() + "; make an optimizer with them: state.toOptimizer()");
+            throw new IllegalArgumentException(otherSettings(state.settings()));
         }
         // The record's accessors copy; restoreMoments copies again, a price paid once a resume.
         restoreMoments(state.firstMoments(), state.secondMoments());
+    }
+
+    /**
+     * The refusal of a state with other settings, naming each setting that differs with both
+     * values: printing the two settings whole left the reader to find the difference, and a
+     * state loaded with a schedule of the run's own differs only in its schedule, a stand-in that
+     * the printed settings did not explain (nor would {@code state.toOptimizer()} take it).
+     */
+    private String otherSettings(AdamSettings theirs) {
+        java.util.List<String> differ = new java.util.ArrayList<>();
+        differ(differ, "learningRate", theirs.learningRate(), learningRate);
+        differ(differ, "beta1", theirs.beta1(), beta1);
+        differ(differ, "beta2", theirs.beta2(), beta2);
+        differ(differ, "eps", theirs.eps(), eps);
+        String start = "the state's settings differ from this optimizer's in ";
+        if (theirs.schedule() instanceof StandInSchedule standIn) {
+            differ.add("the schedule");
+            return start + String.join(" and ", differ) + ": " + standIn.missing()
+                    + ", and restore the state of the checkpoint it returns";
+        }
+        if (!theirs.schedule().equals(schedule)) {
+            differ.add("schedule (the state's " + ClassNames.describe(theirs.schedule()) + ", this optimizer's "
+                    + ClassNames.describe(schedule) + ")");
+        }
+        return start + String.join(" and ", differ) + "; make an optimizer with them: state.toOptimizer()";
+    }
+
+    private static void differ(java.util.List<String> differ, String name, double theirs, double ours) {
+        if (Double.compare(theirs, ours) != 0) {
+            differ.add(name + " (the state's " + theirs + ", this optimizer's " + ours + ")");
+        }
     }
 
     /**

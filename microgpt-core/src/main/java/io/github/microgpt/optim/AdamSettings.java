@@ -1,6 +1,7 @@
 package io.github.microgpt.optim;
 
 import io.github.microgpt.internal.ClassNames;
+import io.github.microgpt.model.InvalidSettingException;
 import java.util.Objects;
 
 /**
@@ -35,7 +36,8 @@ public record AdamSettings(double learningRate, double beta1, double beta2, doub
      * @param beta2 the decay of the second moment, in {@code [0, 1)}
      * @param eps added to the denominator; positive and finite
      * @param schedule how the learning rate changes over the run
-     * @throws IllegalArgumentException naming the first value out of range and what is allowed
+     * @throws io.github.microgpt.model.InvalidSettingException naming the first value out of range
+     *     and what is allowed (its {@code component()} is the refused component's name)
      * @throws NullPointerException if {@code schedule} is null
      */
     public AdamSettings {
@@ -119,13 +121,13 @@ public record AdamSettings(double learningRate, double beta1, double beta2, doub
 
     private static void requirePositiveFinite(String name, double value) {
         if (!(value > 0) || Double.isInfinite(value)) {
-            throw new IllegalArgumentException(name + " must be positive and finite, got " + value);
+            throw new InvalidSettingException("{" + name + "} must be positive and finite, got " + value);
         }
     }
 
     private static void requireDecay(String name, double value) {
         if (!(value >= 0 && value < 1)) {
-            throw new IllegalArgumentException(name + " must be in [0, 1), got " + value);
+            throw new InvalidSettingException("{" + name + "} must be in [0, 1), got " + value);
         }
     }
 }

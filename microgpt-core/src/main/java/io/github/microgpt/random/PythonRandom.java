@@ -13,6 +13,14 @@ import java.util.Objects;
  * {@link Math#cos} and {@link Math#sin}, which differ from the C library's in the last bit on
  * a small share of inputs, so a rare Gaussian draw may differ by one unit in the last place.
  *
+ * <p>The names follow one rule. A method of Python's {@code random.Random} keeps its Python
+ * name, lower case and all ({@link #random()}, {@link #gauss}, {@link #getrandbits},
+ * {@link #seed(long)}, {@code shuffle}, {@code choice}), so that the port reads against
+ * {@code random.py}; a helper Python keeps private or in C gets a Java name
+ * ({@link #randBelow} for {@code _randbelow}, {@link #nextInt32} for {@code genrand_uint32});
+ * and the state's pair, Python's {@code getstate}/{@code setstate}, is {@link #state()} and
+ * {@link #restore}, as it is for the {@code Trainer} and the {@code AdamOptimizer}.
+ *
  * <p>Not thread-safe: give each thread its own generator.
  */
 public final class PythonRandom implements RandomSource {
@@ -29,7 +37,7 @@ public final class PythonRandom implements RandomSource {
     /** The second value of the last Box–Muller pair, handed out by the next {@code gauss}. */
     private double gaussNext;
     private boolean hasGaussNext;
-    /** The last seed, for {@link #toString()}; null once {@link #setState} replaced what it made. */
+    /** The last seed, for {@link #toString()}; null once {@link #restore} replaced what it made. */
     private BigInteger seed;
 
     /**
@@ -178,12 +186,9 @@ public final class PythonRandom implements RandomSource {
     /**
      * A non-negative integer of {@code k} random bits, as {@code random.getrandbits(k)}.
      *
-     * <p>It keeps CPython's name on purpose, lower case and all, although the other methods are
-     * camel-cased ({@code randBelow} for {@code _randbelow}, {@code nextInt32} for
-     * {@code genrand_uint32}, {@code setState} and {@code state} for {@code setstate} and
-     * {@code getstate}): {@code getrandbits} is the draw a reader will search for by that name
-     * when comparing this port with {@code random.py}, while the state's pair follows Java's
-     * getter and setter habit.
+     * <p>It keeps CPython's name, lower case and all, as every public method of
+     * {@code random.Random} does here (the class comment gives the rule): it is the draw a reader
+     * will search for by that name when comparing this port with {@code random.py}.
      *
      * @param k the number of bits; not negative
      * @return the draw
@@ -266,7 +271,7 @@ public final class PythonRandom implements RandomSource {
     }
 
     /**
-     * A snapshot of this generator, as {@code random.getstate()}: {@link #setState} on any
+     * A snapshot of this generator, as {@code random.getstate()}: {@link #restore} on any
      * generator (in this run or a later one) makes it continue with exactly the draws this one
      * would make next.
      *
@@ -277,12 +282,14 @@ public final class PythonRandom implements RandomSource {
     }
 
     /**
-     * Puts this generator into a saved state, as {@code random.setstate(state)}.
+     * Puts this generator into a saved state, as {@code random.setstate(state)}: its next draws
+     * are those the generator that gave the state would have made next. Named as the trainer's
+     * and the optimizer's {@code restore}, which do the same for their states.
      *
      * @param state a state from {@link #state()}, possibly of another generator or another run
      * @throws NullPointerException if {@code state} is null (the generator is left as it was)
      */
-    public void setState(PythonRandomState state) {
+    public void restore(PythonRandomState state) {
         Objects.requireNonNull(state, "state");
         System.arraycopy(state.words(), 0, mt, 0, N);
         index = state.index();
@@ -301,7 +308,7 @@ public final class PythonRandom implements RandomSource {
     public static PythonRandom fromState(PythonRandomState state) {
         Objects.requireNonNull(state, "state");
         PythonRandom random = new PythonRandom(0);
-        random.setState(state);
+        random.restore(state);
         return random;
     }
 

@@ -6,9 +6,9 @@ import java.util.Optional;
 
 /**
  * Where a run's documents came from, so that a run resumed later (perhaps by another program)
- * can read them again: the names embedded in this library, a text file, or documents the
- * program was given directly (typed into the simulator, say), which only that program can supply
- * again.
+ * can read them again: the names embedded in this library, a text file, or documents a program
+ * held in memory (typed into the simulator, say), which no file holds and only that program can
+ * supply again.
  *
  * <pre>{@code
  * DataSource source = DataSource.file(Path.of("names.txt"));   // stored as an absolute path
@@ -16,7 +16,7 @@ import java.util.Optional;
  * }</pre>
  *
  * @param kind what kind of source
- * @param name for {@link Kind#FILE} the absolute, normalised path; for {@link Kind#GIVEN} a
+ * @param name for {@link Kind#FILE} the absolute, normalised path; for {@link Kind#IN_MEMORY} a
  *     label for people (for example {@code "my names"}); for {@link Kind#EMBEDDED}
  *     {@value #EMBEDDED_NAME}
  */
@@ -31,8 +31,12 @@ public record DataSource(Kind kind, String name) {
         EMBEDDED,
         /** A UTF-8 text file, one document per line ({@link Documents#load(Path)}). */
         FILE,
-        /** Documents given to the program directly; the name is only a label. */
-        GIVEN
+        /**
+         * Documents a program held in memory (typed in, pasted, made up), read from no file or
+         * resource the library could read again; the name is only a label, and a run resumes
+         * with the documents given again ({@code Checkpoint.resumeWith}).
+         */
+        IN_MEMORY
     }
 
     /**
@@ -82,7 +86,8 @@ public record DataSource(Kind kind, String name) {
     }
 
     /**
-     * Documents the program was given directly.
+     * Documents the program held in memory, such as names typed into the simulator: the library
+     * cannot read them again, so a run on them is resumed with the documents given again.
      *
      * @param label a name for people, for example the name of a dataset in the simulator; not
      *     blank
@@ -90,8 +95,8 @@ public record DataSource(Kind kind, String name) {
      * @throws NullPointerException if {@code label} is null
      * @throws IllegalArgumentException if {@code label} is empty or only white space
      */
-    public static DataSource given(String label) {
-        return new DataSource(Kind.GIVEN, label);
+    public static DataSource inMemory(String label) {
+        return new DataSource(Kind.IN_MEMORY, label);
     }
 
     /**

@@ -62,7 +62,7 @@ public final class Documents {
     /**
      * The longest a whole download may take, from connecting to its last byte: 10 minutes. The
      * stall window alone let a server that sends 4 KiB every 30 s keep the caller waiting for
-     * days before the {@link #MAX_FILE_BYTES} cap; 10 minutes bring the reference run's 228 kB of
+     * days before the {@link #MAX_BYTES} cap; 10 minutes bring the reference run's 228 kB of
      * names at 400 bytes a second, and the largest file accepted at some 112 kB a second.
      * Package-private and not final so that a test can shorten it.
      */
@@ -204,9 +204,11 @@ public final class Documents {
      * The largest data file {@link #load(Path)} reads: 64 MiB, some 300 times the reference run's
      * {@code names.txt} (228 KB) and 2,500 times the embedded names (27 KB).
      * A character model learns from far less, and a larger file (or {@code /dev/zero}) would only
-     * fill the memory; {@link #load(Path, Limits)} takes another limit.
+     * fill the memory; {@link #load(Path, Limits)} takes another limit. This is the default of
+     * {@link Limits#maxBytes()}, and named as it is (as {@link #MAX_DOCUMENTS} is the default of
+     * {@link Limits#maxDocuments()}): one limit, one name.
      */
-    public static final long MAX_FILE_BYTES = 64L << 20;
+    public static final long MAX_BYTES = 64L << 20;
 
     /**
      * The most documents {@link #load(Path)} reads: 2,097,152 (2<sup>21</sup>), some 500 times the
@@ -214,7 +216,7 @@ public final class Documents {
      * Java {@code String}, some 48 bytes of heap for a line of 4 letters (5 bytes of the file),
      * and every pass over the list (the shuffle, the vocabulary, the trainer's check) visits each
      * one at a random place in memory. A file of 13 million 4-letter lines, within
-     * {@link #MAX_FILE_BYTES}, took 12 to 16 seconds and 1.1 GB of memory (0.7 GB of heap still
+     * {@link #MAX_BYTES}, took 12 to 16 seconds and 1.1 GB of memory (0.7 GB of heap still
      * in use) from the start of the JVM to the end of the first training step; a file of
      * 2,097,152 such lines, this limit, 1.4 to 2.0 seconds and 127 MB of heap (two runs each, read,
      * shuffled, tokenized and one step trained with the launcher's serial collector, on JDK 17, on
@@ -229,7 +231,7 @@ public final class Documents {
     private static final int SHARED_LENGTH = 3;
 
     /**
-     * Reads documents from a UTF-8 text file of at most {@value #MAX_FILE_BYTES} bytes. A
+     * Reads documents from a UTF-8 text file of at most {@value #MAX_BYTES} bytes. A
      * byte-order mark at the start (the bytes {@code EF BB BF}, which some editors write to
      * say "this is UTF-8") is dropped, so it does not become a character of the vocabulary; one
      * only: a second right after it, as one at the start of any later line, is refused with its
@@ -248,7 +250,7 @@ public final class Documents {
      *     character other than the tab, a line or paragraph separator, an unpaired surrogate, a
      *     byte-order mark other than the one at the very start),
      *     named as U+XXXX with its line and column
-     * @throws IOException if it is larger than {@value #MAX_FILE_BYTES} bytes (checked before
+     * @throws IOException if it is larger than {@value #MAX_BYTES} bytes (checked before
      *     reading) or reading fails otherwise
      * @throws IOException if it holds more than {@value #MAX_DOCUMENTS} documents (found while
      *     reading; the message names the file and the limit)
@@ -295,13 +297,13 @@ public final class Documents {
         }
 
         /**
-         * The limits of {@link #load(Path)}: {@value #MAX_FILE_BYTES} bytes and
+         * The limits of {@link #load(Path)}: {@value #MAX_BYTES} bytes and
          * {@value #MAX_DOCUMENTS} documents.
          *
          * @return the default limits
          */
         public static Limits defaults() {
-            return new Limits(MAX_FILE_BYTES, MAX_DOCUMENTS);
+            return new Limits(MAX_BYTES, MAX_DOCUMENTS);
         }
 
         /**
@@ -367,7 +369,7 @@ public final class Documents {
      * @param source an {@link DataSource.Kind#EMBEDDED} or {@link DataSource.Kind#FILE} source
      * @return the documents, in order; never empty
      * @throws IOException as {@link #load(Path)}
-     * @throws IllegalArgumentException for a {@link DataSource.Kind#GIVEN} source, whose
+     * @throws IllegalArgumentException for a {@link DataSource.Kind#IN_MEMORY} source, whose
      *     documents only the program that was given them has
      * @throws NullPointerException if {@code source} is null
      */
@@ -376,7 +378,7 @@ public final class Documents {
         return switch (source.kind()) {
             case EMBEDDED -> embeddedNames();
             case FILE -> load(source.file().orElseThrow());
-            case GIVEN -> throw new IllegalArgumentException("the documents \"" + source.name() + "\" were given "
+            case IN_MEMORY -> throw new IllegalArgumentException("the documents \"" + source.name() + "\" were given "
                     + "to the program that trained the run; only it can supply them again");
         };
     }
@@ -434,7 +436,7 @@ public final class Documents {
      *     out, the download brings less than 4 KiB in some 30 seconds (headers included: a server
      *     that sends a byte now and then is given up, never waited for without end), it does not
      *     finish within 10 minutes however steadily it comes (the message says so), it is larger
-     *     than {@value #MAX_FILE_BYTES} bytes, the most {@link #load(Path)} accepts (the download is
+     *     than {@value #MAX_BYTES} bytes, the most {@link #load(Path)} accepts (the download is
      *     stopped there and nothing is cached), or the downloaded file does not have the expected checksum
      * @throws java.nio.file.FileSystemException if a {@code file} URL names a directory, a FIFO,
      *     a device or a socket rather than a regular file (checked before reading, so nothing
@@ -655,7 +657,7 @@ public final class Documents {
     }
 
     /**
-     * Copies a download, refusing one larger than {@link #MAX_FILE_BYTES} as soon as it passes
+     * Copies a download, refusing one larger than {@link #MAX_BYTES} as soon as it passes
      * that size: {@link #load(Path)} would refuse the file.
      */
     private static void copyAtMost(InputStream in, OutputStream out, URI url) throws IOException {
@@ -669,10 +671,10 @@ public final class Documents {
         for (int n; (n = in.read(buffer)) != -1; ) {
             total += n;
             received.addAndGet(n);
-            if (total > MAX_FILE_BYTES) {
+            if (total > MAX_BYTES) {
                 throw new IOException(String.format(Locale.ROOT, "cannot download %s: it is larger than %,d bytes"
                         + " (%d MiB), the most a data file may hold; stopped there, and nothing was cached", url,
-                        MAX_FILE_BYTES, MAX_FILE_BYTES >> 20));
+                        MAX_BYTES, MAX_BYTES >> 20));
             }
             out.write(buffer, 0, n);
         }
@@ -693,7 +695,7 @@ public final class Documents {
     }
 
     /**
-     * The SHA-256 of a file, read in pieces: a download may be up to {@link #MAX_FILE_BYTES},
+     * The SHA-256 of a file, read in pieces: a download may be up to {@link #MAX_BYTES},
      * and reading it whole into one array ran out of heap (a 300 MB file in a 256 MB heap).
      */
     private static String sha256Of(Path file) throws IOException {

@@ -12,7 +12,7 @@ import java.util.Objects;
  * listeners return: reading its values or gradients later, from a kept event, a queue or another
  * thread, throws an {@link IllegalStateException} rather than showing the next step's numbers.
  * Copy during the call what you keep: {@link #grads()} and {@link Parameters#values()} return new
- * arrays that are yours. The layout ({@link Parameters#matrices()}, {@link Parameters#size()})
+ * arrays that are yours. The layout ({@link Parameters#matrixLayouts()}, {@link Parameters#size()})
  * stays readable. Writing through the view throws {@link UnsupportedOperationException}.
  *
  * <pre>{@code

@@ -1,6 +1,6 @@
 package io.github.microgpt.train;
 
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Parameters;
 import java.util.List;
 
@@ -39,9 +39,9 @@ final class ReadOnlyParameters implements Parameters {
     }
 
     @Override
-    public List<ParameterMatrix> matrices() {
+    public List<MatrixLayout> matrixLayouts() {
         // The layout does not change with the update: the names and shapes stay readable.
-        return parameters.matrices();
+        return parameters.matrixLayouts();
     }
 
     @Override

@@ -55,7 +55,7 @@ class CheckpointMessageTest {
         LossHistory losses = LossHistory.recording(trainer);
         trainer.step(StepMode.DOCUMENT);
         Checkpoint.save(dir, model, TOKENIZER, TrainingState.capture(trainer, random, StepMode.DOCUMENT,
-                Map.of(), new TrainingRun(3, io.github.microgpt.text.DataSource.given("four names")), losses.losses()));
+                Map.of(), new TrainingRun(3, io.github.microgpt.text.DataSource.inMemory("four names")), losses.losses()));
         return dir;
     }
 

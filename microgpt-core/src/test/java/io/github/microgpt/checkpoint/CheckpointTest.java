@@ -13,7 +13,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
@@ -111,8 +111,8 @@ class CheckpointTest {
         TrainingState back = loaded.training().orElseThrow();
         assertEquals(state.trainer(), back.trainer());
         assertEquals(state.optimizer(), back.optimizer());
-        assertEquals(state.random(), back.random());
-        assertTrue(back.random().hasGaussNext());
+        assertEquals(state.randomState(), back.randomState());
+        assertTrue(back.randomState().hasGaussNext());
         assertEquals(StepMode.DOCUMENT, back.stepMode());
         assertEquals(state.fingerprint(), back.fingerprint());
         assertEquals(Map.of("seed", "5"), back.metadata(), "the metadata as given");
@@ -145,8 +145,8 @@ class CheckpointTest {
         Checkpoint full = Checkpoint.load(dir);
         Checkpoint sampling = Checkpoint.loadForSampling(dir);
         assertArrayEquals(full.weights(), sampling.weights());
-        assertEquals(full.training().orElseThrow().random(), sampling.savedRandom().orElseThrow());
-        assertEquals(full.training().map(TrainingState::random), full.savedRandom());
+        assertEquals(full.training().orElseThrow().randomState(), sampling.randomState().orElseThrow());
+        assertEquals(full.training().map(TrainingState::randomState), full.randomState());
         assertTrue(sampling.training().isEmpty());
         assertTrue(sampling.toString().contains("loaded for sampling"), sampling.toString());
         CheckpointException resume = assertThrows(CheckpointException.class, () -> sampling.resumeWith(DOCS));
@@ -173,7 +173,7 @@ class CheckpointTest {
         // A model-only checkpoint has no random generator to give.
         Path modelOnly = tmp.resolve("model-only");
         Checkpoint.save(modelOnly, run.model(), TOKENIZER);
-        assertTrue(Checkpoint.loadForSampling(modelOnly).savedRandom().isEmpty());
+        assertTrue(Checkpoint.loadForSampling(modelOnly).randomState().isEmpty());
         assertTrue(Checkpoint.loadForSampling(modelOnly).toString().contains("model only"));
     }
 
@@ -201,7 +201,7 @@ class CheckpointTest {
         Map<String, double[]> tensors = readIndependently(dir.resolve("model.safetensors"));
         Parameters parameters = run.model().parameters();
         List<String> expectedNames = new ArrayList<>();
-        for (ParameterMatrix m : parameters.matrices()) {
+        for (MatrixLayout m : parameters.matrixLayouts()) {
             expectedNames.add(m.name());
             double[] values = tensors.get(m.name());
             assertNotNull(values, m.name());
@@ -217,7 +217,7 @@ class CheckpointTest {
         Map<String, double[]> moments = readIndependently(dir.resolve("optimizer.safetensors"));
         double[] m = run.trainer().optimizer().firstMoments();
         double[] v = run.trainer().optimizer().secondMoments();
-        ParameterMatrix wpe = parameters.matrix("wpe");
+        MatrixLayout wpe = parameters.matrixLayout("wpe");
         assertEquals(m[wpe.offset() + 3], moments.get("wpe.m")[3]);
         assertEquals(v[wpe.offset() + 5], moments.get("wpe.v")[5]);
         assertEquals(2 * expectedNames.size(), moments.size());

@@ -80,6 +80,29 @@ class CustomScheduleCheckpointTest {
                 "the same weights, bit for bit, as the uninterrupted run");
     }
 
+    /**
+     * Restoring a loaded state into an optimizer of the run's own schedule: the state holds the
+     * schedule by its rates only, so the settings differ, and the refusal says that it is the
+     * schedule and how to give it back (it said "the state's settings AdamSettings[...] are not
+     * this optimizer's ..." and sent the reader to state.toOptimizer(), which refuses too).
+     */
+    @Test
+    void restoringALoadedStateOfAnOwnScheduleNamesTheScheduleAndHowToGiveItBack() throws Exception {
+        Checkpoint loaded = Checkpoint.load(saveAfterHalf());
+        OptimizerState state = loaded.training().orElseThrow().optimizer();
+        AdamOptimizer own = new AdamOptimizer(state.size(), AdamSettings.defaults().withSchedule(COSINE));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> own.restore(state));
+        assertTrue(e.getMessage().startsWith("the state's settings differ from this optimizer's in the schedule: the run"
+                + " used a learning-rate schedule of its own (" + CustomScheduleCheckpointTest.class.getName()
+                + "$$Lambda)"), e.getMessage());
+        assertTrue(e.getMessage().contains("Checkpoint.withSchedule(schedule)"), e.getMessage());
+        assertTrue(!e.getMessage().contains("toOptimizer"), e.getMessage());
+        assertArrayEquals(new double[state.size()], own.firstMoments(), "unchanged");
+
+        own.restore(loaded.withSchedule(COSINE).training().orElseThrow().optimizer());
+        assertArrayEquals(state.firstMoments(), own.firstMoments(), "the state of the checkpoint withSchedule returns");
+    }
+
     @Test
     void anotherScheduleIsRefusedByItsRates() throws Exception {
         Checkpoint loaded = Checkpoint.load(saveAfterHalf());

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.Tokenizer;
@@ -82,8 +82,8 @@ class HostileCheckpointTest {
         }
     }
 
-    private static String entries(List<ParameterMatrix> layout, String suffix, StringBuilder out, long[] offset) {
-        for (ParameterMatrix m : layout) {
+    private static String entries(List<MatrixLayout> layout, String suffix, StringBuilder out, long[] offset) {
+        for (MatrixLayout m : layout) {
             long bytes = 8L * m.size();
             out.append(out.length() == 1 ? "" : ",").append('"').append(m.name()).append(suffix)
                     .append("\":{\"dtype\":\"F64\",\"shape\":[").append(m.rows()).append(',').append(m.cols())
@@ -98,7 +98,7 @@ class HostileCheckpointTest {
     @Test
     void aTwoGibibyteTensorTheModelDoesNotHaveIsRefusedWithoutReadingIt() throws Exception {
         Path dir = trainedCheckpoint("sparse", 2);
-        List<ParameterMatrix> layout = MatrixTensors.layout(CONFIG, TOKENIZER.vocabSize());
+        List<MatrixLayout> layout = MatrixTensors.layout(CONFIG, TOKENIZER.vocabSize());
         StringBuilder header = new StringBuilder("{");
         long[] offset = {0};
         entries(layout, "", header, offset);
@@ -300,7 +300,7 @@ class HostileCheckpointTest {
         }
         Path dir = tmp.resolve("history");
         Checkpoint.save(dir, model, TOKENIZER, TrainingState.capture(trainer, random, StepMode.DOCUMENT,
-                Map.of(), new TrainingRun(3, io.github.microgpt.text.DataSource.given("four names")),
+                Map.of(), new TrainingRun(3, io.github.microgpt.text.DataSource.inMemory("four names")),
                 losses.losses()));
         TrainingState back = Checkpoint.load(dir).training().orElseThrow();
         assertArrayEquals(expected, back.losses(), "bit for bit");

@@ -84,7 +84,7 @@ class ProgressionCheckpointTest {
     void theLayoutOfAnArchitectureIsThatOfTheModelItCreates(Architecture architecture) {
         LanguageModel model = architecture.create(CONFIG, TOKENIZER.vocabSize(), new PythonRandom(1));
         ParameterLayout layout = architecture.layout(CONFIG, TOKENIZER.vocabSize());
-        assertEquals(model.parameters().matrices(), layout.matrices());
+        assertEquals(model.parameters().matrixLayouts(), layout.matrixLayouts());
         assertEquals(model.numParameters(), architecture.numParameters(CONFIG, TOKENIZER.vocabSize()));
         assertEquals(Optional.of(architecture), Architecture.of(model));
     }

@@ -96,8 +96,12 @@ class ResumeProtocolTest {
         assertTrue(e.getMessage().contains("\"typed names\""), e.getMessage());
         assertEquals(e.getMessage(), assertThrows(CheckpointException.class, () -> Checkpoint.load(dir).resumeRecordedRun())
                 .getMessage(), "the same refusal without a model");
-        assertEquals(DataSource.given("typed names"),
+        assertEquals(DataSource.inMemory("typed names"),
                 Checkpoint.load(dir).training().orElseThrow().run().data());
+        // Kind.IN_MEMORY was Kind.GIVEN, and files keep the word they had: a file is read the
+        // same by the versions before the rename and after it.
+        String trainerJson = Files.readString(dir.resolve("trainer.json"));
+        assertTrue(trainerJson.contains("\"kind\": \"given\""), trainerJson);
         assertEquals(GIVEN, Checkpoint.load(dir).resumeWith(GIVEN).trainer().documents());
     }
 
@@ -122,7 +126,7 @@ class ResumeProtocolTest {
         Trainer trainer = new Trainer(model, tokenizer, GIVEN, new AdamOptimizer(model.numParameters()), 5);
         Path dir = tmp.resolve(name);
         Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, null, null,
-                Map.of(), new TrainingRun(3, DataSource.given("typed names")), null));
+                Map.of(), new TrainingRun(3, DataSource.inMemory("typed names")), null));
         return dir;
     }
 
@@ -130,7 +134,7 @@ class ResumeProtocolTest {
     void aCheckpointWithoutARunReadsItsRunFromTheMetadataAsOlderVersionsWroteIt() throws Exception {
         Map<String, String> simulator = Map.of("seed", "8", "simulator.dataset.source", "text",
                 "simulator.dataset.name", "my names");
-        assertEquals(new TrainingRun(8, DataSource.given("my names")), olderRun("simulator", simulator));
+        assertEquals(new TrainingRun(8, DataSource.inMemory("my names")), olderRun("simulator", simulator));
         Map<String, String> cli = Map.of("seed", "8", "data", "/data/names.txt");
         assertEquals(new TrainingRun(8, DataSource.file(Path.of("/data/names.txt"))), olderRun("cli", cli));
         assertEquals(new TrainingRun(5, DataSource.embedded()), olderRun("seed", Map.of("seed", "5")),

@@ -99,7 +99,7 @@ class EngineAgreementTest {
         return cases().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
             GptModel value = c.valueModel();
             ArrayGptModel array = c.arrayModel();
-            assertEquals(value.parameters().matrices(), array.parameters().matrices(), c.toString());
+            assertEquals(value.parameters().matrixLayouts(), array.parameters().matrixLayouts(), c.toString());
             assertArrayEquals(value.parameters().values(), array.parameters().values(), 0.0, c.toString());
         }));
     }

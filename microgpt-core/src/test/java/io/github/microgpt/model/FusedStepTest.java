@@ -135,7 +135,7 @@ class FusedStepTest {
             Trainer trainer = new Trainer(model, TOKENIZER, DOCS, adam, 50);
             trainer.step(StepMode.DOCUMENT);
             // A weight of the output layer set to infinity makes every logit of that token infinite.
-            int lmHead = model.parameters().matrices().get(2).offset();
+            int lmHead = model.parameters().matrixLayouts().get(2).offset();
             model.parameters().setValue(lmHead, Double.POSITIVE_INFINITY);
             double[][] before = state(model, adam);
             assertThrows(TrainingDivergedException.class, () -> trainer.step(StepMode.DOCUMENT));

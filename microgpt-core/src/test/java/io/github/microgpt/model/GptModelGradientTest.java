@@ -114,10 +114,10 @@ class GptModelGradientTest {
 
     /** A random choice of parameters that includes entries of every matrix. */
     private static int[] parametersToCheck(Parameters parameters, int count, Gen g) {
-        List<ParameterMatrix> matrices = parameters.matrices();
+        List<MatrixLayout> matrices = parameters.matrixLayouts();
         int perMatrix = Math.max(1, count / matrices.size());
         List<Integer> chosen = new ArrayList<>();
-        for (ParameterMatrix m : matrices) {
+        for (MatrixLayout m : matrices) {
             for (int k = 0; k < perMatrix; k++) {
                 chosen.add(m.offset() + g.intIn(0, m.size() - 1));
             }
@@ -129,7 +129,7 @@ class GptModelGradientTest {
     }
 
     private static String describe(Parameters parameters, int index) {
-        for (ParameterMatrix m : parameters.matrices()) {
+        for (MatrixLayout m : parameters.matrixLayouts()) {
             if (index >= m.offset() && index < m.offset() + m.size()) {
                 int local = index - m.offset();
                 return m.name() + "[" + local / m.cols() + "][" + local % m.cols() + "]";

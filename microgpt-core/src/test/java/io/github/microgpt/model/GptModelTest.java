@@ -71,11 +71,11 @@ class GptModelTest {
             }
             List<String> actual = new ArrayList<>();
             int offset = 0;
-            for (ParameterMatrix m : model.parameters().matrices()) {
+            for (MatrixLayout m : model.parameters().matrixLayouts()) {
                 actual.add(m.name() + " " + m.rows() + "x" + m.cols());
                 assertEquals(offset, m.offset(), "matrices are contiguous, in order: " + m.name());
                 offset += m.size();
-                assertSame(m, model.parameters().matrix(m.name()));
+                assertSame(m, model.parameters().matrixLayout(m.name()));
             }
             assertEquals(expected, actual);
             assertEquals(model.numParameters(), offset);
@@ -88,7 +88,7 @@ class GptModelTest {
                         Double.doubleToRawLongBits(values[i]), "parameter " + i);
             }
             // The named matrices, the flat view and the list of Values are the same numbers.
-            for (ParameterMatrix m : model.parameters().matrices()) {
+            for (MatrixLayout m : model.parameters().matrixLayouts()) {
                 Value[][] rows = model.matrix(m.name());
                 for (int r = 0; r < m.rows(); r++) {
                     for (int col = 0; col < m.cols(); col++) {
@@ -109,7 +109,7 @@ class GptModelTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.matrix("layer2.attn_wq"));
         assertTrue(e.getMessage().contains("layer2.attn_wq"), e.getMessage());
         IllegalArgumentException f = assertThrows(IllegalArgumentException.class,
-                () -> model.parameters().matrix("wte "));
+                () -> model.parameters().matrixLayout("wte "));
         assertTrue(f.getMessage().contains("\"wte \""), f.getMessage());
     }
 
@@ -125,7 +125,7 @@ class GptModelTest {
 
     @Test
     void parameterIndexOutsideTheMatrixIsRejected() {
-        ParameterMatrix wpe = smallModel().parameters().matrix("wpe");
+        MatrixLayout wpe = smallModel().parameters().matrixLayout("wpe");
         assertThrows(IndexOutOfBoundsException.class, () -> wpe.index(wpe.rows(), 0));
         assertThrows(IndexOutOfBoundsException.class, () -> wpe.index(0, wpe.cols()));
         assertThrows(IndexOutOfBoundsException.class, () -> wpe.index(-1, 0));

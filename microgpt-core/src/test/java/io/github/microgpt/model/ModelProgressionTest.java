@@ -74,7 +74,7 @@ class ModelProgressionTest {
         GptConfig config = GptConfig.defaults();
         GptModel gpt = GptModel.create(config, tokenizer.vocabSize(), new PythonRandom(7));
         CopiedGpt copy = new CopiedGpt(GptModel.create(config, tokenizer.vocabSize(), new PythonRandom(7)));
-        assertEquals(gpt.parameters().matrices(), copy.parameters().matrices());
+        assertEquals(gpt.parameters().matrixLayouts(), copy.parameters().matrixLayouts());
         double[] gptLosses = train(gpt, tokenizer, docs, 12);
         double[] copyLosses = train(copy, tokenizer, docs, 12);
         assertArrayEquals(gptLosses, copyLosses, "the same losses, bit for bit");

@@ -30,7 +30,7 @@ class ModelToStringTest {
     @Test
     void theParametersPrintTheirSizeAndMatrices() {
         BigramModel model = BigramModel.create(CONFIG, 3, new PythonRandom(1));
-        assertEquals("Parameters[size=9, matrices=" + model.parameters().matrices() + "]",
+        assertEquals("Parameters[size=9, matrices=" + model.parameters().matrixLayouts() + "]",
                 model.parameters().toString());
     }
 }

@@ -21,7 +21,7 @@ class ParameterLayoutTest {
     void theReferenceLayoutIsMicrogptPysStateDict() {
         ParameterLayout layout = ParameterLayout.gpt(GptConfig.defaults(), 27);
         List<String> names = new ArrayList<>();
-        layout.matrices().forEach(m -> names.add(m.name() + " " + m.rows() + "x" + m.cols() + " @" + m.offset()));
+        layout.matrixLayouts().forEach(m -> names.add(m.name() + " " + m.rows() + "x" + m.cols() + " @" + m.offset()));
         assertEquals(List.of("wte 27x16 @0", "wpe 16x16 @432", "lm_head 27x16 @688",
                 "layer0.attn_wq 16x16 @1120", "layer0.attn_wk 16x16 @1376", "layer0.attn_wv 16x16 @1632",
                 "layer0.attn_wo 16x16 @1888", "layer0.mlp_fc1 64x16 @2144", "layer0.mlp_fc2 16x64 @3168"), names);
@@ -43,7 +43,7 @@ class ParameterLayoutTest {
             assertEquals(layout.size(), ParameterLayout.gptSize(config, vocab));
             assertEquals(layout.size(), Architecture.GPT.numParameters(config, vocab));
             int offset = 0;
-            for (ParameterMatrix m : layout.matrices()) {
+            for (MatrixLayout m : layout.matrixLayouts()) {
                 assertEquals(offset, m.offset(), m.name() + " follows the previous matrix");
                 offset += m.size();
             }
@@ -77,10 +77,10 @@ class ParameterLayoutTest {
     void aBuilderLaysOutOtherModelsAndRefusesNonsense() {
         ParameterLayout bigram = ParameterLayout.builder().add("wte", 27, 27).add("bias", 1, 27).build();
         assertEquals(27 * 27 + 27, bigram.size());
-        assertEquals(729, bigram.matrix("bias").offset());
+        assertEquals(729, bigram.matrixLayout("bias").offset());
         assertEquals("[wte 27x27, bias 1x27]", bigram.toString());
         assertEquals(bigram, ParameterLayout.builder().add("wte", 27, 27).add("bias", 1, 27).build());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> bigram.matrix("wpe"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> bigram.matrixLayout("wpe"));
         assertTrue(e.getMessage().contains("wpe") && e.getMessage().contains("[wte, bias]"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ParameterLayout.builder().add("a", 1, 1).add("a", 1, 1));
         assertThrows(IllegalArgumentException.class, () -> ParameterLayout.builder().add("", 1, 1));

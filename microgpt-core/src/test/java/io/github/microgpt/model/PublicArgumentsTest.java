@@ -21,16 +21,16 @@ class PublicArgumentsTest {
     }
 
     @Test
-    void aParameterMatrixMustFitInALayout() {
-        refused(() -> new ParameterMatrix("x", 0, -1, 2), "x", "rows 0", "cols -1");
-        refused(() -> new ParameterMatrix("x", 3, 0, 0), "cols 0");
-        refused(() -> new ParameterMatrix("x", 2, 2, -1), "offset", "-1");
-        refused(() -> new ParameterMatrix("", 2, 2, 0), "name");
-        refused(() -> new ParameterMatrix("x", 65536, 65536, 0), "x", String.valueOf(ParameterLayout.MAX_SIZE));
-        refused(() -> new ParameterMatrix("x", 1, 10, ParameterLayout.MAX_SIZE - 5), "x");
-        NullPointerException e = assertThrows(NullPointerException.class, () -> new ParameterMatrix(null, 1, 1, 0));
+    void aMatrixLayoutMustFitInALayout() {
+        refused(() -> new MatrixLayout("x", 0, -1, 2), "x", "rows 0", "cols -1");
+        refused(() -> new MatrixLayout("x", 3, 0, 0), "cols 0");
+        refused(() -> new MatrixLayout("x", 2, 2, -1), "offset", "-1");
+        refused(() -> new MatrixLayout("", 2, 2, 0), "name");
+        refused(() -> new MatrixLayout("x", 65536, 65536, 0), "x", String.valueOf(ParameterLayout.MAX_SIZE));
+        refused(() -> new MatrixLayout("x", 1, 10, ParameterLayout.MAX_SIZE - 5), "x");
+        NullPointerException e = assertThrows(NullPointerException.class, () -> new MatrixLayout(null, 1, 1, 0));
         assertEquals("name", e.getMessage());
-        ParameterMatrix last = new ParameterMatrix("x", 1, 8, ParameterLayout.MAX_SIZE - 8);
+        MatrixLayout last = new MatrixLayout("x", 1, 8, ParameterLayout.MAX_SIZE - 8);
         assertEquals(8, last.size());
         assertEquals(ParameterLayout.MAX_SIZE - 1, last.index(0, 7));
     }

@@ -23,7 +23,7 @@ class UpdateOrderTest {
     @Test
     void oneThreadKeepsRowOrder() {
         ParameterLayout layout = ParameterLayout.gpt(CONFIG, VOCAB);
-        assertNull(UpdateOrder.of(layout.matrices(), firstRows(layout), rows(layout), 1));
+        assertNull(UpdateOrder.of(layout.matrixLayouts(), firstRows(layout), rows(layout), 1));
         ArrayGptModel model = ArrayGptModel.create(CONFIG, VOCAB, new io.github.microgpt.random.PythonRandom(1));
         assertNull(((ArrayParameters) model.parameters()).updateOrder(), "a new model runs on one thread");
         model.setThreads(2);
@@ -34,7 +34,7 @@ class UpdateOrderTest {
     @Test
     void eachThreadTakesItsShareOfEveryMatrixLastMatrixFirst() {
         ParameterLayout layout = ParameterLayout.gpt(CONFIG, VOCAB);
-        List<ParameterMatrix> matrices = layout.matrices();
+        List<MatrixLayout> matrices = layout.matrixLayouts();
         int[] first = firstRows(layout);
         int rows = rows(layout);
         for (int threads = 2; threads <= 5; threads++) {
@@ -62,7 +62,7 @@ class UpdateOrderTest {
     @Test
     void theModelsRowsCarryTheOrderOfTheirTeamInBothPrecisions() {
         ParameterLayout layout = ParameterLayout.gpt(CONFIG, VOCAB);
-        int[] expected = UpdateOrder.of(layout.matrices(), firstRows(layout), rows(layout), 3);
+        int[] expected = UpdateOrder.of(layout.matrixLayouts(), firstRows(layout), rows(layout), 3);
         ArrayGptModel f64 = ArrayGptModel.create(CONFIG, VOCAB, new io.github.microgpt.random.PythonRandom(1))
                 .setThreads(3);
         assertArrayEquals(expected, ((ArrayParameters) f64.parameters()).updateOrder());
@@ -75,7 +75,7 @@ class UpdateOrderTest {
     }
 
     private static int[] firstRows(ParameterLayout layout) {
-        List<ParameterMatrix> matrices = layout.matrices();
+        List<MatrixLayout> matrices = layout.matrixLayouts();
         int[] first = new int[matrices.size()];
         int row = 0;
         for (int m = 0; m < matrices.size(); m++) {
@@ -87,7 +87,7 @@ class UpdateOrderTest {
 
     private static int rows(ParameterLayout layout) {
         int rows = 0;
-        for (ParameterMatrix m : layout.matrices()) {
+        for (MatrixLayout m : layout.matrixLayouts()) {
             rows += m.rows();
         }
         return rows;

@@ -40,7 +40,7 @@ class AdamOneUpdateTest {
         Parameters fast = ArrayGptModel.create(config, vocabSize, new PythonRandom(9)).parameters();
         double[] values = fast.values();
         double[] grads = new double[values.length];
-        Parameters slow = new AdamOptimizerTest.PlainParameters(fast.matrices(), values, grads);
+        Parameters slow = new AdamOptimizerTest.PlainParameters(fast.matrixLayouts(), values, grads);
         AdamOptimizer fastAdam = new AdamOptimizer(fast.size());
         AdamOptimizer slowAdam = new AdamOptimizer(fast.size());
         // The first steps, and steps around 3724, from which on both bias corrections are exactly 1
@@ -171,7 +171,7 @@ class AdamOneUpdateTest {
         // The next fast step starts from the restored moments, exactly as the general path does.
         double[] values = fast.values();
         double[] grads = new double[values.length];
-        Parameters slow = new AdamOptimizerTest.PlainParameters(fast.matrices(), values, grads);
+        Parameters slow = new AdamOptimizerTest.PlainParameters(fast.matrixLayouts(), values, grads);
         AdamOptimizer reference = new AdamOptimizer(fast.size());
         reference.restoreMoments(m, v);
         adam.step(fast, 1, 10);
@@ -190,7 +190,7 @@ class AdamOneUpdateTest {
         Parameters flat = new AdamOptimizerTest.PlainParameters(List.of(), values, grads);
         AdamOptimizer mixed = new AdamOptimizer(n);
         AdamOptimizer reference = new AdamOptimizer(n);
-        Parameters referenceRows = new AdamOptimizerTest.PlainParameters(rows.matrices(), values.clone(),
+        Parameters referenceRows = new AdamOptimizerTest.PlainParameters(rows.matrixLayouts(), values.clone(),
                 new double[n]);
         for (int step = 0; step < 4; step++) {
             for (int i = 0; i < n; i++) {

@@ -102,7 +102,15 @@ class AdamOptimizerStateTest {
 
         AdamOptimizer faster = new AdamOptimizer(2, adam.settings().withLearningRate(0.02));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> faster.restore(state));
-        assertTrue(e.getMessage().contains("state.toOptimizer()"), e.getMessage());
+        assertEquals("the state's settings differ from this optimizer's in learningRate (the state's 0.01, this"
+                + " optimizer's 0.02); make an optimizer with them: state.toOptimizer()", e.getMessage(),
+                "what differs, and only that");
+        AdamOptimizer decaying = new AdamOptimizer(2, adam.settings().withSchedule(LearningRateSchedule.CONSTANT)
+                .withBetas(0.9, 0.99));
+        assertEquals("the state's settings differ from this optimizer's in beta1 (the state's 0.85, this"
+                + " optimizer's 0.9) and schedule (the state's LINEAR_DECAY, this optimizer's CONSTANT); make an"
+                + " optimizer with them: state.toOptimizer()",
+                assertThrows(IllegalArgumentException.class, () -> decaying.restore(state)).getMessage());
         assertArrayEquals(new double[2], faster.firstMoments(), "unchanged");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new AdamOptimizer(3).restore(state)).getMessage()
                 .contains("3 parameters"), "a state of another size");

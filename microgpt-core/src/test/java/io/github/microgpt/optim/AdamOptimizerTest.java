@@ -9,7 +9,7 @@ import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterLayout;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.random.PythonRandom;
@@ -38,11 +38,11 @@ class AdamOptimizerTest {
      * or the arrays it passed in), in the given matrices; a view that is not the array engine's
      * rows, {@code model.ArrayParameters} (AdamOneUpdateTest uses it too).
      */
-    record PlainParameters(List<ParameterMatrix> matrices, double[] values, double[] grads) implements Parameters {
+    record PlainParameters(List<MatrixLayout> matrixLayouts, double[] values, double[] grads) implements Parameters {
 
         /** Copies of the two arrays, as one matrix named "all". */
         PlainParameters(double[] values, double[] grads) {
-            this(List.of(new ParameterMatrix("all", 1, values.length, 0)), values.clone(), grads.clone());
+            this(List.of(new MatrixLayout("all", 1, values.length, 0)), values.clone(), grads.clone());
         }
 
         /** A copy, as {@link Parameters#values()} promises (a record's own accessor would share the array). */

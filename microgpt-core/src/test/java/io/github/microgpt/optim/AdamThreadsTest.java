@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.GptConfig;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.random.PythonRandom;
@@ -85,8 +85,8 @@ class AdamThreadsTest {
     static Parameters plainView(Parameters inner) {
         return new Parameters() {
             @Override
-            public List<ParameterMatrix> matrices() {
-                return inner.matrices();
+            public List<MatrixLayout> matrixLayouts() {
+                return inner.matrixLayouts();
             }
 
             @Override

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** {@link PythonRandom#state()}, {@link PythonRandom#setState} and {@link PythonRandomState}'s checks. */
+/** {@link PythonRandom#state()}, {@link PythonRandom#restore} and {@link PythonRandomState}'s checks. */
 class PythonRandomStateTest {
 
     @Test
@@ -61,8 +61,8 @@ class PythonRandomStateTest {
             assertEquals(expected, draws(PythonRandom.fromState(saved), 700), "fromState");
             PythonRandom other = new PythonRandom(c[0] + 1);
             draws(other, 3);
-            other.setState(saved);
-            assertEquals(expected, draws(other, 700), "setState on a used generator (after fromState used the state)");
+            other.restore(saved);
+            assertEquals(expected, draws(other, 700), "restore on a used generator (after fromState used the state)");
         });
     }
 

@@ -281,7 +281,7 @@ class DocumentsDownloadTest {
     }
 
     /**
-     * A download larger than {@link Documents#load(Path)} accepts ({@link Documents#MAX_FILE_BYTES})
+     * A download larger than {@link Documents#load(Path)} accepts ({@link Documents#MAX_BYTES})
      * is stopped as soon as it passes that size, and the cache keeps nothing: before, up to 1 GiB
      * was downloaded and cached, and only {@code load} refused it. A file of exactly that size
      * still downloads. (Sparse files: nothing of them is on disk but what the download writes.)
@@ -290,7 +290,7 @@ class DocumentsDownloadTest {
     void aDownloadLargerThanLoadAcceptsIsStoppedAndNotCached(@TempDir Path source) throws Exception {
         Path large = source.resolve("large.txt");
         try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(large.toFile(), "rw")) {
-            file.setLength(Documents.MAX_FILE_BYTES + 1);
+            file.setLength(Documents.MAX_BYTES + 1);
         }
         IOException e = assertThrows(IOException.class, () -> Documents.download(large.toUri(), cache, null));
         assertTrue(e.getMessage().startsWith("cannot download " + large.toUri() + ": it is larger than 67,108,864"
@@ -299,10 +299,10 @@ class DocumentsDownloadTest {
 
         Path limit = source.resolve("limit.txt");
         try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(limit.toFile(), "rw")) {
-            file.setLength(Documents.MAX_FILE_BYTES);
+            file.setLength(Documents.MAX_BYTES);
         }
         Path copy = Documents.download(limit.toUri(), cache, null);
-        assertEquals(Documents.MAX_FILE_BYTES, Files.size(copy));
+        assertEquals(Documents.MAX_BYTES, Files.size(copy));
         Files.delete(copy);
     }
 

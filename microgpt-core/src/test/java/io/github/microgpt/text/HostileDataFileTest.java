@@ -31,11 +31,11 @@ class HostileDataFileTest {
     void aFileOverTheLimitIsRefusedBeforeAnyByteIsRead() throws Exception {
         Path big = tmp.resolve("big.txt");
         try (RandomAccessFile file = new RandomAccessFile(big.toFile(), "rw")) {
-            file.setLength(Documents.MAX_FILE_BYTES + 1);   // sparse: no disk space, and all zero bytes
+            file.setLength(Documents.MAX_BYTES + 1);   // sparse: no disk space, and all zero bytes
         }
         IOException e = assertThrows(IOException.class, () -> Documents.load(big));
-        assertTrue(e.getMessage().contains(big + " has " + (Documents.MAX_FILE_BYTES + 1) + " bytes, more than the "
-                + Documents.MAX_FILE_BYTES), e.getMessage());
+        assertTrue(e.getMessage().contains(big + " has " + (Documents.MAX_BYTES + 1) + " bytes, more than the "
+                + Documents.MAX_BYTES), e.getMessage());
         assertTrue(e.getMessage().contains("64 MiB"), e.getMessage());
     }
 
@@ -75,9 +75,9 @@ class HostileDataFileTest {
     @Test
     void limitsOutOfRangeAreRefusedWhenMadeNamingTheValue() {
         Documents.Limits defaults = Documents.Limits.defaults();
-        assertEquals(new Documents.Limits(Documents.MAX_FILE_BYTES, Documents.MAX_DOCUMENTS), defaults);
+        assertEquals(new Documents.Limits(Documents.MAX_BYTES, Documents.MAX_DOCUMENTS), defaults);
         assertEquals(new Documents.Limits(9, Documents.MAX_DOCUMENTS), defaults.withMaxBytes(9));
-        assertEquals(new Documents.Limits(Documents.MAX_FILE_BYTES, 2), defaults.withMaxDocuments(2));
+        assertEquals(new Documents.Limits(Documents.MAX_BYTES, 2), defaults.withMaxDocuments(2));
         assertEquals("the limit on documents must be at least 1, got 0", assertThrows(IllegalArgumentException.class,
                 () -> defaults.withMaxDocuments(0)).getMessage());
         assertEquals("the size limit must be from 0 to " + (Integer.MAX_VALUE - 8) + " bytes, got -1",
@@ -151,7 +151,7 @@ class HostileDataFileTest {
         Path file = Files.writeString(tmp.resolve("names.txt"), "anna\nbob\n");
         assertEquals(List.of("anna", "bob"), Documents.load(DataSource.file(file)));
         assertEquals(Documents.embeddedNames(), Documents.load(DataSource.embedded()));
-        assertThrows(IllegalArgumentException.class, () -> Documents.load(DataSource.given("typed in")));
+        assertThrows(IllegalArgumentException.class, () -> Documents.load(DataSource.inMemory("typed in")));
         assertEquals(file.toAbsolutePath().normalize().toString(), DataSource.file(file).name());
         assertThrows(IllegalArgumentException.class, () -> new DataSource(DataSource.Kind.FILE, "relative.txt"));
     }

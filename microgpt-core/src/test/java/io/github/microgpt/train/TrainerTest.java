@@ -249,7 +249,7 @@ class TrainerTest {
                     + " parameters().values()", e.getMessage());
         }
         assertEquals(model.parameters().size(), view.size());
-        assertEquals(model.parameters().matrices(), view.matrices());
+        assertEquals(model.parameters().matrixLayouts(), view.matrixLayouts());
         assertTrue(Arrays.stream(copied.get(0)).anyMatch(x -> x != 0.0), "the copy keeps the step's gradients");
         // A listener that failed closes the view too.
         trainer.addGradientListener(e -> {
@@ -361,7 +361,7 @@ class TrainerTest {
             recorder.listenTo(trainer);
             trainer.step(mode);
             trainer.step(mode);
-            int index = model.parameters().matrix("lm_head").offset();
+            int index = model.parameters().matrixLayout("lm_head").offset();
             double original = model.parameters().value(index);
             model.parameters().setValue(index, Double.NaN);
             double[] before = model.parameters().values();

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.ArrayKernels;
 import io.github.microgpt.model.GptConfig;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.optim.AdamOptimizer;
 import io.github.microgpt.random.PythonRandom;
@@ -91,7 +91,7 @@ class ClearedGradientsTest {
         }
         // The first weight of the last matrix (the last layer's second MLP layer): the first row
         // of a block of six of the weights' gradient.
-        List<ParameterMatrix> matrices = set.parameters().matrices();
+        List<MatrixLayout> matrices = set.parameters().matrixLayouts();
         int i = matrices.get(matrices.size() - 1).offset();
         set.parameters().setGrad(i, 1.5);
         train(set, 2);

@@ -135,7 +135,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         LanguageModel gpt = samplingModel(checkpoint);
         PythonRandom random = seed != null ? new PythonRandom(seed)
-                : checkpoint.savedRandom().map(PythonRandom::fromState)
+                : checkpoint.randomState().map(PythonRandom::fromState)
                         .orElseGet(() -> new PythonRandom(DEFAULT_SEED));
         SamplingOptions options = SamplingOptions.defaults().withTemperature(temperature).withPrefix(prefix)
                 .withTopK(topK == null ? SamplingOptions.ALL_TOKENS : topK)

@@ -10,6 +10,7 @@ import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.internal.ValueGraphs;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.InvalidSettingException;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.Precision;
 import io.github.microgpt.model.LanguageModel;
@@ -757,7 +758,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + ": its trainer.json does not record the seed the documents were shuffled with");
         }
         DataSource source = data != null ? DataSource.file(data) : saved.data();
-        if (source.kind() == DataSource.Kind.GIVEN) {
+        if (source.kind() == DataSource.Kind.IN_MEMORY) {
             throw new UsageException("cannot resume from " + resume + ": it was trained on documents given to the "
                     + "simulator (\"" + source.name() + "\"); give the same documents as a file with --data");
         }
@@ -1051,13 +1052,10 @@ public final class TrainCommand implements Callable<Integer> {
             // GptConfig's constructor is the one place of the shape's rules; its refusal is told
             // in the options' names (nEmbd -> --n-embd).
             new GptConfig(nLayer, nEmbd, heads(), blockSize, GptConfig.defaults().initStd());
-        } catch (IllegalArgumentException e) {
-            String message = e.getMessage();
-            for (Map.Entry<String, String> option : SHAPE_OPTIONS.entrySet()) {
-                message = message.replaceAll("\\b" + option.getKey() + "\\b", option.getValue());
-            }
+        } catch (InvalidSettingException e) {
+            String message = e.message(SHAPE_OPTIONS::get);
             boolean hasHeads = hasHeads(architecture());
-            boolean divisibility = message.startsWith("--n-embd (");
+            boolean divisibility = e.components().equals(List.of("nEmbd", "nHead"));
             if (divisibility) {
                 message = indivisibleWidth(nEmbd, given("--n-embd"), heads(), given("--n-head"), hasHeads);
             }

@@ -3,6 +3,7 @@ package io.github.microgpt.examples.simulator;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
+import io.github.microgpt.model.InvalidSettingException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -143,15 +144,11 @@ final class Limits {
             checkRanges(nLayer, nEmbd, nHead, blockSize);
             try {
                 return new GptConfig((int) nLayer, (int) nEmbd, (int) nHead, (int) blockSize, initStd);
-            } catch (IllegalArgumentException e) {
-                String message = e.getMessage();
+            } catch (InvalidSettingException e) {
                 // GptConfig's components, named as the page labels them.
                 Map<String, String> labels = Map.of("nLayer", layers.label(), "nEmbd", embedding.label(),
                         "nHead", heads.label(), "blockSize", blockSize().label());
-                for (var component : labels.entrySet()) {
-                    message = message.replaceAll("\\b" + component.getKey() + "\\b", component.getValue());
-                }
-                throw ApiException.badRequest(message);
+                throw ApiException.badRequest(e.message(labels::get));
             }
         }
 

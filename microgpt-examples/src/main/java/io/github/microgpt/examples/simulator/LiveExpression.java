@@ -5,7 +5,7 @@ import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.KvCache;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterLayout;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Parameters;
 import io.github.microgpt.model.ValueLanguageModel;
 import io.github.microgpt.model.ValueOps;
@@ -225,7 +225,7 @@ record LiveExpression(String kind, Value root, String title, String formula) {
     static Architecture architecture(Snapshot snapshot) {
         int vocabSize = snapshot.vocab().size();
         for (Architecture architecture : Architecture.values()) {
-            if (architecture.layout(snapshot.settings().config(), vocabSize).matrices().equals(snapshot.matrices())) {
+            if (architecture.layout(snapshot.settings().config(), vocabSize).matrixLayouts().equals(snapshot.matrices())) {
                 return architecture;
             }
         }
@@ -256,7 +256,7 @@ record LiveExpression(String kind, Value root, String title, String formula) {
     private static Value[] layerZeroProjection(Snapshot snapshot, int token, int pos, String matrix) {
         Value[] x = ValueOps.rmsnorm(ValueOps.add(row(snapshot, ParameterLayout.WTE, token),
                 row(snapshot, ParameterLayout.WPE, pos)));
-        ParameterMatrix weights = matrixOf(snapshot, ParameterLayout.inLayer(0, matrix));
+        MatrixLayout weights = matrixOf(snapshot, ParameterLayout.inLayer(0, matrix));
         Value[][] rows = new Value[weights.rows()][];
         for (int r = 0; r < rows.length; r++) {
             rows[r] = row(snapshot, weights.name(), r);
@@ -266,7 +266,7 @@ record LiveExpression(String kind, Value root, String title, String formula) {
 
     /** One row of a weight matrix of the snapshot, as leaves. */
     private static Value[] row(Snapshot snapshot, String matrix, int r) {
-        ParameterMatrix weights = matrixOf(snapshot, matrix);
+        MatrixLayout weights = matrixOf(snapshot, matrix);
         Value[] row = new Value[weights.cols()];
         for (int c = 0; c < row.length; c++) {
             row[c] = new Value(snapshot.values()[weights.index(r, c)]);
@@ -274,8 +274,8 @@ record LiveExpression(String kind, Value root, String title, String formula) {
         return row;
     }
 
-    private static ParameterMatrix matrixOf(Snapshot snapshot, String name) {
-        for (ParameterMatrix matrix : snapshot.matrices()) {
+    private static MatrixLayout matrixOf(Snapshot snapshot, String name) {
+        for (MatrixLayout matrix : snapshot.matrices()) {
             if (matrix.name().equals(name)) {
                 return matrix;
             }

@@ -148,7 +148,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
      */
     static ModelRun resume(Settings settings, List<String> order, Checkpoint checkpoint, TrainingState training,
                            Consumer<ModelRun> afterStep) {
-        PythonRandom random = training.random() != null ? PythonRandom.fromState(training.random())
+        PythonRandom random = training.randomState() != null ? PythonRandom.fromState(training.randomState())
                 : new PythonRandom(settings.seed());
         LanguageModel model = settings.engine() == Engine.ARRAY ? ArrayGptModel.copyOf(checkpoint.gptModel())
                 : checkpoint.model();
@@ -261,7 +261,7 @@ final class ModelRun implements PositionListener, GradientListener, StepListener
                 documents.subList(0, Math.min(8, documents.size())), List.copyOf(vocab), model.numParameters(),
                 trainer.stepsDone(), trainer.totalSteps(), session.running(), session.stepsPerSecond(), overlay,
                 attention == null ? new double[0][][][] : attention.copy(config.nLayer()), log.view(), List.copyOf(samples), session.message(),
-                model.parameters().matrices(), model.parameters().values(), lastGradients);
+                model.parameters().matrixLayouts(), model.parameters().values(), lastGradients);
     }
 
     // ------------------------------------------------------------------------------ the hooks

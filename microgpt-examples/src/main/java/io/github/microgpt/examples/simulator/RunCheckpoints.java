@@ -166,7 +166,7 @@ final class RunCheckpoints {
      */
     private static TrainingRun trainingRun(Settings settings) {
         DataSource data = settings.source().equals("embedded") ? DataSource.embedded()
-                : DataSource.given(settings.name());
+                : DataSource.inMemory(settings.name());
         return new TrainingRun(settings.seed(), data);
     }
 
@@ -483,7 +483,7 @@ final class RunCheckpoints {
         String what = switch (data.kind()) {
             case EMBEDDED -> "the embedded names";
             case FILE -> "the file " + data.name();
-            case GIVEN -> "\"" + data.name() + "\"";
+            case IN_MEMORY -> "\"" + data.name() + "\"";
         };
         return " (it was saved with " + what + ")";
     }

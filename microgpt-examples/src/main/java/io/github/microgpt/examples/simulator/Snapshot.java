@@ -2,7 +2,7 @@ package io.github.microgpt.examples.simulator;
 
 import com.google.gson.stream.JsonWriter;
 import io.github.microgpt.model.GptConfig;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -37,7 +37,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
                 List<String> vocab,
                 int numParams, int step, int totalSteps, boolean running, double stepsPerSecond, Overlay overlay,
                 double[][][][] attention, StepLog.View log, List<String> samples, String message,
-                List<ParameterMatrix> matrices, double[] values, double[] grads) {
+                List<MatrixLayout> matrices, double[] values, double[] grads) {
 
     /**
      * What the session adds to a run's state in a snapshot: its counters, settings and note.
@@ -241,7 +241,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
      * @throws ApiException (400) if there is no matrix of that name
      */
     String weightsJson(String matrix, boolean compact) {
-        List<ParameterMatrix> selected = selected(matrix);
+        List<MatrixLayout> selected = selected(matrix);
         StringWriter text = new StringWriter();
         try (JsonWriter out = new JsonWriter(text)) {
             out.beginObject();
@@ -250,7 +250,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
             out.name("paramsVersion").value(paramsVersion);
             out.name("step").value(step);
             out.name("matrices").beginArray();
-            for (ParameterMatrix m : selected) {
+            for (MatrixLayout m : selected) {
                 out.beginObject();
                 out.name("name").value(m.name());
                 out.name("rows").value(m.rows());
@@ -262,7 +262,7 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
             for (String field : List.of("values", "grads")) {
                 double[] numbers = field.equals("values") ? values : grads;
                 out.name(field).beginArray();
-                for (ParameterMatrix m : selected) {
+                for (MatrixLayout m : selected) {
                     for (int i = m.offset(); i < m.offset() + m.size(); i++) {
                         if (compact) {
                             out.value((float) numbers[i]);
@@ -289,20 +289,20 @@ record Snapshot(long revision, long epoch, long paramsVersion, Settings settings
      */
     long weightCount(String matrix) {
         long count = 0;
-        for (ParameterMatrix m : selected(matrix)) {
+        for (MatrixLayout m : selected(matrix)) {
             count += m.size();
         }
         return count;
     }
 
-    private List<ParameterMatrix> selected(String matrix) {
+    private List<MatrixLayout> selected(String matrix) {
         if (matrix == null) {
             return matrices;
         }
-        List<ParameterMatrix> selected = matrices.stream().filter(m -> m.name().equals(matrix)).toList();
+        List<MatrixLayout> selected = matrices.stream().filter(m -> m.name().equals(matrix)).toList();
         if (selected.isEmpty()) {
             throw ApiException.badRequest("there is no weight matrix " + ApiException.quoted(matrix) + "; the matrices are "
-                    + matrices.stream().map(ParameterMatrix::name).toList());
+                    + matrices.stream().map(MatrixLayout::name).toList());
         }
         return selected;
     }

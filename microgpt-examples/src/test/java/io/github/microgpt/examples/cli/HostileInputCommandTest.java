@@ -60,10 +60,10 @@ class HostileInputCommandTest {
     void aDataFileOverTheLimitIsAOneLineErrorBeforeReading() throws Exception {
         Path big = dir.resolve("big.txt");
         try (RandomAccessFile file = new RandomAccessFile(big.toFile(), "rw")) {
-            file.setLength(Documents.MAX_FILE_BYTES + 1);
+            file.setLength(Documents.MAX_BYTES + 1);
         }
         String[] args = {"train", "--data", big.toString(), "--steps", "1"};
-        Cli.assertOneLineError(Cli.run(args), 2, "the data file " + big + " has " + (Documents.MAX_FILE_BYTES + 1)
+        Cli.assertOneLineError(Cli.run(args), 2, "the data file " + big + " has " + (Documents.MAX_BYTES + 1)
                 + " bytes, more than the", "microgpt train", args);
     }
 

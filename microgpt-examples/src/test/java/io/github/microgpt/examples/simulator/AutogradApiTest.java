@@ -11,7 +11,7 @@ import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.ParameterLayout;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.random.PythonRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +68,7 @@ class AutogradApiTest extends WithServer {
         assertEquals(logits[target], root.get("data").getAsDouble(), "the logit of the target at position "
                 + overlay.get("posId"));
         // The weights are lm_head's row of the target, as /api/weights shows them.
-        ParameterMatrix lmHead = model.parameters().matrix(ParameterLayout.LM_HEAD);
+        MatrixLayout lmHead = model.parameters().matrixLayout(ParameterLayout.LM_HEAD);
         int leaves = 0;
         for (JsonElement element : nodes) {
             JsonObject node = element.getAsJsonObject();

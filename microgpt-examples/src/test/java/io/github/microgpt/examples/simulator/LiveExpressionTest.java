@@ -107,7 +107,7 @@ class LiveExpressionTest {
         Overlay overlay = new Overlay(false, 1, false, CONTEXT.length - 1, CONTEXT, CONTEXT[CONTEXT.length - 1], TARGET,
                 TARGET, "cebd", 1.0, new double[VOCAB], Double.NaN, 0, null, false);
         return new Snapshot(1, 1, 1, settings, List.of("abc"), vocab, model.numParameters(), 1, 10, false, 0, overlay,
-                new double[0][][][], new StepLog().view(), List.of(), null, model.parameters().matrices(),
+                new double[0][][][], new StepLog().view(), List.of(), null, model.parameters().matrixLayouts(),
                 model.parameters().values(), new double[model.numParameters()]);
     }
 }

@@ -10,7 +10,7 @@ import io.github.microgpt.checkpoint.Checkpoint;
 import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.BigramModel;
 import io.github.microgpt.model.GptConfig;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.random.PythonRandom;
 import io.github.microgpt.text.Tokenizer;
 import java.io.IOException;
@@ -79,7 +79,7 @@ class SimulatorModelsTest {
         JsonObject weights = ok(api.get("api/weights"));
         List<String> names = new ArrayList<>();
         weights.getAsJsonArray("matrices").forEach(m -> names.add(m.getAsJsonObject().get("name").getAsString()));
-        assertEquals(architecture.layout(SHAPE, 27).matrices().stream().map(ParameterMatrix::name).toList(), names);
+        assertEquals(architecture.layout(SHAPE, 27).matrixLayouts().stream().map(MatrixLayout::name).toList(), names);
 
         // The log and the loss chart: one record per step, of either kind of step.
         ok(api.post("api/step", "{\"mode\": \"position\"}"));

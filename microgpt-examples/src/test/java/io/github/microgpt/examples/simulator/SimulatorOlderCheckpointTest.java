@@ -92,7 +92,7 @@ class SimulatorOlderCheckpointTest {
         ok(api.post("api/save", "{\"name\": \"new\"}"));
         TrainingState training = Checkpoint.load(checkpoints.resolve("new")).training().orElseThrow();
         assertEquals(1, training.run().seed());
-        assertEquals(DataSource.given("pasted"), training.run().data());
+        assertEquals(DataSource.inMemory("pasted"), training.run().data());
         assertEquals(Map.of("engine", "value"), training.metadata());
         String trainerJson = Files.readString(checkpoints.resolve("new").resolve("trainer.json"));
         assertTrue(!trainerJson.contains("simulator.dataset") && !trainerJson.contains("\"seed\": \"1\""), trainerJson);

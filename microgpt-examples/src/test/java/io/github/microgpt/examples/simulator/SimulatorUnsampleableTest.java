@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.model.ParameterLayout;
-import io.github.microgpt.model.ParameterMatrix;
+import io.github.microgpt.model.MatrixLayout;
 import io.github.microgpt.model.Parameters;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -41,7 +41,7 @@ class SimulatorUnsampleableTest {
     private void overflowTheLogits() {
         session.change(s -> {
             Parameters parameters = s.run().model.parameters();
-            ParameterMatrix lmHead = parameters.matrices().stream()
+            MatrixLayout lmHead = parameters.matrixLayouts().stream()
                     .filter(m -> m.name().equals(ParameterLayout.LM_HEAD)).findFirst().orElseThrow();
             for (int i = lmHead.offset(); i < lmHead.offset() + lmHead.size(); i++) {
                 parameters.setValue(i, Double.MAX_VALUE);

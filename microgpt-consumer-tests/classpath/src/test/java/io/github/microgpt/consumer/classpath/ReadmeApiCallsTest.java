@@ -11,12 +11,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.microgpt.autograd.ExpressionGraph;
 import io.github.microgpt.autograd.Value;
 import io.github.microgpt.checkpoint.Checkpoint;
+import io.github.microgpt.checkpoint.TrainingState;
 import io.github.microgpt.model.ArrayGptModel;
 import io.github.microgpt.model.AttentionEvent;
 import io.github.microgpt.model.BigramModel;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.model.GptConfig;
 import io.github.microgpt.model.GptModel;
+import io.github.microgpt.model.InvalidSettingException;
 import io.github.microgpt.model.KvCache;
 import io.github.microgpt.model.LanguageModel;
 import io.github.microgpt.model.Precision;
@@ -44,6 +46,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -302,8 +305,35 @@ class ReadmeApiCallsTest {
     }
 
     @Test
+    void aSettingOutOfRangeIsToldInTheProgramsNames() {
+        readmeShows("`InvalidSettingException` that names it (`e.component()`, such as `\"nEmbd\"`)");
+        readmeShows("`e.message(Map.of(\"nEmbd\", \"--n-embd\", \"nHead\", \"--n-head\")::get)`");
+        InvalidSettingException e = assertThrows(InvalidSettingException.class,
+                () -> GptConfig.defaults().withNEmbd(6));
+        assertEquals("nEmbd", e.component());
+        assertEquals("--n-embd (6) must be divisible by --n-head (4) so that every head gets the same number of"
+                + " dimensions", e.message(Map.of("nEmbd", "--n-embd", "nHead", "--n-head")::get));
+    }
+
+    @Test
+    void aCheckpointLoadedForSamplingContinuesTheRunsGenerator() throws IOException {
+        readmeShows("`PythonRandom.fromState` of its `randomState()` continues the run's generator");
+        Tokenizer tokenizer = tokenizer();
+        var random = new PythonRandom(42);
+        var model = GptModel.create(GptConfig.defaults(), tokenizer.vocabSize(), random);
+        var trainer = new Trainer(model, tokenizer, DOCS, new AdamOptimizer(model.numParameters()), 2);
+        trainer.step(StepMode.DOCUMENT);
+        Checkpoint.save(dir, model, tokenizer, TrainingState.capture(trainer, random, StepMode.DOCUMENT, Map.of(),
+                null, null));
+        PythonRandom continued = PythonRandom.fromState(Checkpoint.loadForSampling(dir).randomState().orElseThrow());
+        assertEquals(random.random(), continued.random());
+    }
+
+    @Test
     void aDataFileLimitCanBeChanged() throws IOException {
         readmeShows("`Documents.load(file, Documents.Limits.defaults().withMaxBytes(n))` takes another limit");
+        readmeShows("(`Documents.MAX_BYTES`;");
+        assertEquals(Documents.MAX_BYTES, Documents.Limits.defaults().maxBytes(), "one limit, one name");
         Path file = Files.writeString(dir.resolve("names.txt"), "emma\nolivia\nava\n");
         long n = 8;
         assertThrows(IOException.class, () -> Documents.load(file, Documents.Limits.defaults().withMaxBytes(n)));

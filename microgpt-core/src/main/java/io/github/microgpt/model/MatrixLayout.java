@@ -3,7 +3,12 @@ package io.github.microgpt.model;
 import java.util.Objects;
 
 /**
- * One named weight matrix of a model and where its entries sit in the flat parameter list.
+ * Where one named weight matrix of a model sits in the flat parameter list: its name, its shape
+ * and its offset. It describes the matrix and holds none of its numbers; read those from the
+ * model's {@link Parameters} ({@code parameters.value(layout.index(r, c))}). Hence the name:
+ * {@link ParameterLayout} lays out all of a model's parameters, a {@code MatrixLayout} one
+ * matrix of them, and {@link ValueLanguageModel#matrix(String)} is the one {@code matrix} that
+ * returns weights (the Value engine's, as the Python's {@code matrix(nout, nin)} makes them).
  *
  * <p>A model's matrices and their order are given by its {@link ParameterLayout} (for a GPT,
  * {@link ParameterLayout#gpt}: {@code microgpt.py}'s {@code state_dict}). Entries are stored row
@@ -14,7 +19,7 @@ import java.util.Objects;
  * @param cols the number of columns (inputs of a linear layer, or the embedding width)
  * @param offset the index of entry {@code (0, 0)} in the flat parameter list
  */
-public record ParameterMatrix(String name, int rows, int cols, int offset) {
+public record MatrixLayout(String name, int rows, int cols, int offset) {
 
     /**
      * Checks that the matrix can exist in a flat parameter list.
@@ -28,7 +33,7 @@ public record ParameterMatrix(String name, int rows, int cols, int offset) {
      *     is negative, or the matrix would end beyond {@link ParameterLayout#MAX_SIZE} parameters
      *     (so that {@link #size()} and {@link #index} cannot overflow)
      */
-    public ParameterMatrix {
+    public MatrixLayout {
         Objects.requireNonNull(name, "name");
         if (name.isEmpty()) {
             throw new IllegalArgumentException("a parameter matrix needs a name, got \"\"");
