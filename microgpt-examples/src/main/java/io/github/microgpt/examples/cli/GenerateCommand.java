@@ -131,7 +131,8 @@ public final class GenerateCommand implements Callable<Integer> {
             // Without Adam's moments, which sampling never reads: twice the weights' size.
             checkpoint = Checkpoint.loadForSampling(model);
         } catch (CheckpointException e) {
-            throw new UsageException("cannot load the model: " + e.getMessage(), e);
+            throw new UsageException("cannot load the model: " + e.getMessage() + DataFiles.missingNameNote(model, "; "),
+                    e);
         }
         LanguageModel gpt = samplingModel(checkpoint);
         PythonRandom random = seed != null ? new PythonRandom(seed)

@@ -737,7 +737,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             checkpoint = Checkpoint.load(resume);
         } catch (CheckpointException e) {
-            throw new UsageException("cannot resume: " + e.getMessage(), e);
+            throw new UsageException("cannot resume: " + e.getMessage() + DataFiles.missingNameNote(resume, "; "), e);
         }
         if (checkpoint.architecture() != Architecture.GPT
                 && given("--engine") && engine() != Engine.VALUE) {
