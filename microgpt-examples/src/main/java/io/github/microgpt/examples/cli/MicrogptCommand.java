@@ -58,7 +58,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
         exitCodeList = {
             "0:Success.",
             "1:The run failed (training diverged, memory ran out, or an internal error).",
-            "2:Invalid usage or input (a bad option, value or data file)."},
+            "2:Invalid usage or input (a bad option, value or data file).",
+            "130:Stopped by Ctrl-C (SIGINT; 143: by SIGTERM), as the JVM exits on a signal: 128 + its number.",
+            "141:Stdout was closed by its reader (a pipe into head, say): the command stopped quietly."},
         footer = {"%nNumbers, in every option and --var, are written as JSON writes them: 42, -5, 0.01, 5e-3;"
             + " no plus sign, spaces, leading zeros or bare point (.5, 1.).",
             "%nRun 'microgpt help COMMAND' or 'microgpt COMMAND --help' for the options of a command."})
@@ -408,33 +410,53 @@ public final class MicrogptCommand implements Callable<Integer> {
             String name = message.substring(HELP_UNKNOWN_COMMAND.length(), message.lastIndexOf('\''));
             message = unknownCommand(name, where);
         } else if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
-            message = unmatchedArguments(unmatched.getUnmatched(), args, message, where.getCommandSpec().optionsMap()
-                    .keySet());
+            message = unmatchedArguments(unmatched.getUnmatched(), args, where);
         }
         usageError(where, message);
         return CommandLine.ExitCode.USAGE;
     }
 
     /**
-     * Picocli's message for arguments no option or parameter took, with each argument cut to an
+     * The message for arguments no option or parameter took, with each argument cut to an
      * excerpt (picocli quotes them whole: an option name of 100,000 characters made an error
      * "line" of 100,060 bytes), and without the value of an unknown option: picocli cannot know
      * that {@code 3} in {@code --bogus 3} belongs to {@code --bogus}, and called both unknown
-     * options ("Unknown options: '--bogus', '3'").
+     * options ("Unknown options: '--bogus', '3'"). An unknown option close to a known one names
+     * it ({@link #closest}); one that belongs to a command, typed before the command's name
+     * ({@code microgpt --steps 3 train}), says so; arguments that are not options are named with
+     * what the command does take.
      */
-    static String unmatchedArguments(List<String> unmatched, String[] args, String message,
-            java.util.Collection<String> known) {
+    static String unmatchedArguments(List<String> unmatched, String[] args, CommandLine where) {
         List<String> named = withoutValues(unmatched, args);
         String quoted = named.stream().map(argument -> "'" + WholeNumber.excerpt(argument) + "'")
                 .collect(java.util.stream.Collectors.joining(", "));
         if (named.stream().anyMatch(argument -> argument.startsWith("-"))) {
-            String suggestion = named.size() == 1 && known != null ? closest(optionName(named.get(0)), known) : null;
+            String option = optionName(named.get(0));
+            List<String> owners = named.size() != 1 ? List.of() : where.getSubcommands().entrySet().stream()
+                    .filter(command -> command.getValue().getCommandSpec().optionsMap().containsKey(option))
+                    .map(Map.Entry::getKey).toList();
+            String suggestion = named.size() == 1 && owners.isEmpty()
+                    ? closest(option, where.getCommandSpec().optionsMap().keySet()) : null;
             return (named.size() == 1 ? "unknown option: " : "unknown options: ") + quoted
-                    + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)");
+                    + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
+                    + (owners.isEmpty() ? "" : " here: it is an option of " + (owners.size() == 1 ? owners.get(0)
+                            : String.join(", ", owners.subList(0, owners.size() - 1)) + " and "
+                                    + owners.get(owners.size() - 1)) + ", and comes after the command's name, as in '"
+                            + where.getCommandSpec().qualifiedName() + " " + owners.get(0) + " "
+                            + WholeNumber.excerpt(option) + " ...'");
         }
-        // Stray arguments, no option among them: picocli's words ("Unmatched argument at index 1: ").
-        int colon = message == null ? -1 : message.indexOf(": '");
-        return (colon >= 0 ? message.substring(0, colon + 2) : "unmatched arguments: ") + quoted;
+        // Stray arguments, no option among them. Picocli's words, "Unmatched argument at index 1: 'x'",
+        // count from 0 after the command's name and do not say what the command does take.
+        CommandSpec command = where.getCommandSpec();
+        String these = (named.size() == 1 ? "the argument " : "the arguments ") + quoted;
+        List<String> labels = command.positionalParameters().stream().map(p -> p.paramLabel()).toList();
+        // The parent may hold this command alone (ALONE), so the names come from the annotations.
+        String oneCommand = where.getParent() != null && SUBCOMMANDS.stream()
+                .anyMatch(type -> type.getAnnotation(Command.class).name().equals(named.get(0)))
+                ? " (one command at a time)" : "";
+        return "'" + command.qualifiedName() + "' takes " + (labels.isEmpty() ? "options only" : "the arguments "
+                + String.join(" ", labels) + " and options") + ", not " + (labels.isEmpty() ? "" : "also ") + these
+                + oneCommand;
     }
 
     /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -193,5 +194,44 @@ class HostileCommandLineTest {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
         }
+    }
+
+    /**
+     * A terminal that says it is dumb (Emacs' shell buffer, some editors' consoles) shows the
+     * bar's erasing escape as "^[[K" after every redraw: the bar is left out there, unless asked
+     * for with MICROGPT_PROGRESS=always.
+     */
+    @Test
+    void aDumbTerminalGetsNoProgressBarUnlessAskedFor() {
+        String[] args = {"train", "--steps", "3", "--samples", "1"};
+        Cli.Result dumb = Cli.run(Map.of("TERM", "dumb"), null, "/dev/pts/4", args);
+        assertEquals(0, dumb.exitCode(), dumb.toString());
+        assertEquals("", dumb.stderr());
+        Cli.Result asked = Cli.run(Map.of("TERM", "dumb", ProgressMode.VARIABLE, "always"), null, "/dev/pts/4", args);
+        assertTrue(asked.stderr().contains("training 100% ["), asked.stderr());
+        Cli.Result xterm = Cli.run(Map.of("TERM", "xterm-256color"), null, "/dev/pts/4", args);
+        assertTrue(xterm.stderr().contains("training 100% ["), xterm.stderr());
+    }
+
+    /**
+     * An option typed before its command ({@code microgpt --steps 3 train}) was "unknown option:
+     * '--steps'", though it exists; an argument no command takes was picocli's "unmatched argument
+     * at index 1", counted from 0 after the command's name, without saying what the command takes.
+     */
+    @Test
+    void anOptionBeforeItsCommandAndAStrayArgumentAreExplained() {
+        String[] early = {"--steps", "3", "train"};
+        Cli.assertOneLineError(Cli.run(early), 2, "microgpt: unknown option: '--steps' here: it is an option of train,"
+                + " and comes after the command's name, as in 'microgpt train --steps ...'; try", "microgpt", early);
+        String[] shared = {"--seed=3", "generate", "--model", "run"};
+        Cli.assertOneLineError(Cli.run(shared), 2, "unknown option: '--seed=3' here: it is an option of train,"
+                + " generate and simulator, and comes after the command's name, as in 'microgpt train --seed ...'",
+                "microgpt", shared);
+        String[] twoCommands = {"train", "--steps", "3", "generate"};
+        Cli.assertOneLineError(Cli.run(twoCommands), 2, "microgpt: 'microgpt train' takes options only, not the"
+                + " argument 'generate' (one command at a time); try", "microgpt train", twoCommands);
+        String[] third = {"compare", "a", "b", "c"};
+        Cli.assertOneLineError(Cli.run(third), 2, "microgpt: 'microgpt compare' takes the arguments A B and options,"
+                + " not also the argument 'c'; try", "microgpt compare", third);
     }
 }
