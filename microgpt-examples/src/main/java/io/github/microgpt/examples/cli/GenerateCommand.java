@@ -51,9 +51,12 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:Success.",
+            "1:Memory ran out, or stdout could not be written.",
             "2:Invalid usage or input: an unknown option, a value out of range, a missing or damaged checkpoint "
                     + "(the message names the file and the problem), or a prefix with a character the model "
-                    + "does not know."},
+                    + "does not know.",
+            "130:Stopped by Ctrl-C (SIGINT; 143: by SIGTERM), as the JVM exits on a signal: 128 + its number.",
+            "141:Stdout was closed by its reader (a pipe into head, say): the command stopped quietly."},
         footer = {
             "%nExamples:",
             "  microgpt generate --model run1",
@@ -131,7 +134,8 @@ public final class GenerateCommand implements Callable<Integer> {
             // Without Adam's moments, which sampling never reads: twice the weights' size.
             checkpoint = Checkpoint.loadForSampling(model);
         } catch (CheckpointException e) {
-            throw new UsageException("cannot load the model: " + e.getMessage(), e);
+            throw new UsageException("cannot load the model: " + e.getMessage() + DataFiles.missingNameNote(model, "; "),
+                    e);
         }
         LanguageModel gpt = samplingModel(checkpoint);
         PythonRandom random = seed != null ? new PythonRandom(seed)

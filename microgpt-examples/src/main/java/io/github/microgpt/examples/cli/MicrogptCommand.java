@@ -58,7 +58,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
         exitCodeList = {
             "0:Success.",
             "1:The run failed (training diverged, memory ran out, or an internal error).",
-            "2:Invalid usage or input (a bad option, value or data file)."},
+            "2:Invalid usage or input (a bad option, value or data file).",
+            "130:Stopped by Ctrl-C (SIGINT; 143: by SIGTERM), as the JVM exits on a signal: 128 + its number.",
+            "141:Stdout was closed by its reader (a pipe into head, say): the command stopped quietly."},
         footer = {"%nNumbers, in every option and --var, are written as JSON writes them: 42, -5, 0.01, 5e-3;"
             + " no plus sign, spaces, leading zeros or bare point (.5, 1.).",
             "%nRun 'microgpt help COMMAND' or 'microgpt COMMAND --help' for the options of a command."})
@@ -156,6 +158,12 @@ public final class MicrogptCommand implements Callable<Integer> {
     }
 
     private static int executeCommand(CliContext context, String... args) {
+        String extraHelpWords = helpOfSeveralCommands(args);
+        if (extraHelpWords != null) {
+            PrintWriter err = new PrintWriter(context.err(), true);
+            usageError(err, "microgpt", extraHelpWords);
+            return CommandLine.ExitCode.USAGE;
+        }
         TrainCommand plain = TrainCommand.plainCommandLine(args, new MicrogptCommand(context));
         if (plain != null) {
             return executeWithoutPicocli(plain, context);
@@ -332,8 +340,61 @@ public final class MicrogptCommand implements Callable<Integer> {
     /** How picocli's HelpCommand starts its message for {@code microgpt help frobnicate}. */
     private static final String HELP_UNKNOWN_COMMAND = "Unknown subcommand '";
 
+    /**
+     * The refusal of {@code microgpt help train train} (or {@code help train --steps}): picocli's
+     * help command shows the first name's help and drops the rest without a word, as if they had
+     * been read. Help of one command is what it shows, so more words are a mistake, named as one.
+     * A help option among them ({@code help train --help}) is left to picocli: help wins.
+     *
+     * @return the message, or null when the command line is not such a one
+     */
+    static String helpOfSeveralCommands(String[] args) {
+        if (args.length < 3 || !"help".equals(args[0]) || helpOrVersionAsked(args) != null) {
+            return null;
+        }
+        List<String> words = java.util.Arrays.asList(args).subList(1, args.length);
+        String quoted = words.stream().map(word -> "'" + WholeNumber.excerpt(word) + "'")
+                .collect(java.util.stream.Collectors.joining(", "));
+        return "'microgpt help' takes one command name, got " + words.size() + " (" + quoted + "); 'microgpt help "
+                + WholeNumber.excerpt(words.get(0)) + "' shows all of its options";
+    }
+
+    /**
+     * Which standard help option the command line holds before a {@code --} (after which every
+     * argument is a plain value): {@code "help"} for {@code -h} or {@code --help}, else
+     * {@code "version"} for {@code -V} or {@code --version}, else null. The same arguments as
+     * the {@code ./microgpt} script's {@code help_or_version_asked}.
+     */
+    static String helpOrVersionAsked(String[] args) {
+        String asked = null;
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                break;
+            }
+            if (arg.equals("-h") || arg.equals("--help")) {
+                return "help";
+            }
+            if (arg.equals("-V") || arg.equals("--version")) {
+                asked = "version";
+            }
+        }
+        return asked;
+    }
+
     private static int handleParameterException(ParameterException e, String[] args) {
         CommandLine where = e.getCommandLine();
+        // Help wins, as in git and in picocli when the line has no malformed value: 'train --help
+        // --steps x' is a request for the options, not a run to check. Picocli answers help only
+        // after the whole line is read, so a value it cannot convert came first, as an error.
+        String asked = helpOrVersionAsked(args);
+        if ("help".equals(asked)) {
+            where.usage(where.getOut());
+            return where.getCommandSpec().exitCodeOnUsageHelp();
+        }
+        if ("version".equals(asked)) {
+            where.printVersionHelp(where.getOut());
+            return where.getCommandSpec().exitCodeOnVersionHelp();
+        }
         String message = e.getMessage();
         String afterEnd = e instanceof UnmatchedArgumentException unmatched
                 ? afterEndOfOptions(unmatched.getUnmatched(), args, where) : null;
@@ -349,29 +410,53 @@ public final class MicrogptCommand implements Callable<Integer> {
             String name = message.substring(HELP_UNKNOWN_COMMAND.length(), message.lastIndexOf('\''));
             message = unknownCommand(name, where);
         } else if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
-            message = unmatchedArguments(unmatched.getUnmatched(), args, message);
+            message = unmatchedArguments(unmatched.getUnmatched(), args, where);
         }
         usageError(where, message);
         return CommandLine.ExitCode.USAGE;
     }
 
     /**
-     * Picocli's message for arguments no option or parameter took, with each argument cut to an
+     * The message for arguments no option or parameter took, with each argument cut to an
      * excerpt (picocli quotes them whole: an option name of 100,000 characters made an error
      * "line" of 100,060 bytes), and without the value of an unknown option: picocli cannot know
      * that {@code 3} in {@code --bogus 3} belongs to {@code --bogus}, and called both unknown
-     * options ("Unknown options: '--bogus', '3'").
+     * options ("Unknown options: '--bogus', '3'"). An unknown option close to a known one names
+     * it ({@link #closest}); one that belongs to a command, typed before the command's name
+     * ({@code microgpt --steps 3 train}), says so; arguments that are not options are named with
+     * what the command does take.
      */
-    static String unmatchedArguments(List<String> unmatched, String[] args, String message) {
+    static String unmatchedArguments(List<String> unmatched, String[] args, CommandLine where) {
         List<String> named = withoutValues(unmatched, args);
         String quoted = named.stream().map(argument -> "'" + WholeNumber.excerpt(argument) + "'")
                 .collect(java.util.stream.Collectors.joining(", "));
         if (named.stream().anyMatch(argument -> argument.startsWith("-"))) {
-            return (named.size() == 1 ? "unknown option: " : "unknown options: ") + quoted;
+            String option = optionName(named.get(0));
+            List<String> owners = named.size() != 1 ? List.of() : where.getSubcommands().entrySet().stream()
+                    .filter(command -> command.getValue().getCommandSpec().optionsMap().containsKey(option))
+                    .map(Map.Entry::getKey).toList();
+            String suggestion = named.size() == 1 && owners.isEmpty()
+                    ? closest(option, where.getCommandSpec().optionsMap().keySet()) : null;
+            return (named.size() == 1 ? "unknown option: " : "unknown options: ") + quoted
+                    + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
+                    + (owners.isEmpty() ? "" : " here: it is an option of " + (owners.size() == 1 ? owners.get(0)
+                            : String.join(", ", owners.subList(0, owners.size() - 1)) + " and "
+                                    + owners.get(owners.size() - 1)) + ", and comes after the command's name, as in '"
+                            + where.getCommandSpec().qualifiedName() + " " + owners.get(0) + " "
+                            + WholeNumber.excerpt(option) + " ...'");
         }
-        // Stray arguments, no option among them: picocli's words ("Unmatched argument at index 1: ").
-        int colon = message == null ? -1 : message.indexOf(": '");
-        return (colon >= 0 ? message.substring(0, colon + 2) : "unmatched arguments: ") + quoted;
+        // Stray arguments, no option among them. Picocli's words, "Unmatched argument at index 1: 'x'",
+        // count from 0 after the command's name and do not say what the command does take.
+        CommandSpec command = where.getCommandSpec();
+        String these = (named.size() == 1 ? "the argument " : "the arguments ") + quoted;
+        List<String> labels = command.positionalParameters().stream().map(p -> p.paramLabel()).toList();
+        // The parent may hold this command alone (ALONE), so the names come from the annotations.
+        String oneCommand = where.getParent() != null && SUBCOMMANDS.stream()
+                .anyMatch(type -> type.getAnnotation(Command.class).name().equals(named.get(0)))
+                ? " (one command at a time)" : "";
+        return "'" + command.qualifiedName() + "' takes " + (labels.isEmpty() ? "options only" : "the arguments "
+                + String.join(" ", labels) + " and options") + ", not " + (labels.isEmpty() ? "" : "also ") + these
+                + oneCommand;
     }
 
     /**
@@ -434,8 +519,67 @@ public final class MicrogptCommand implements Callable<Integer> {
     }
 
     private static String unknownCommand(String name, CommandLine where) {
-        return "unknown command '" + WholeNumber.excerpt(name) + "' (the commands are: " + String.join(", ", where.getSubcommands().keySet())
-                + ")";
+        String suggestion = closest(name, where.getSubcommands().keySet());
+        return "unknown command '" + WholeNumber.excerpt(name) + "'" + (suggestion == null ? "" : "; did you mean '"
+                + suggestion + "'?") + " (the commands are: " + String.join(", ", where.getSubcommands().keySet()) + ")";
+    }
+
+    /**
+     * The one known name closest to a name typed, for "did you mean": the same name in another
+     * case ({@code TRAIN}, {@code --Steps}: names are lower case, and picocli matches them
+     * exactly, while the values of --model, --engine and --precision are read in any case), else
+     * the one name at the smallest edit distance, if that is at most 2 and below a third of the
+     * name's length ({@code --step}, {@code trian}); null when there is none or a tie.
+     */
+    static String closest(String typed, java.util.Collection<String> known) {
+        String lower = typed.toLowerCase(Locale.ROOT);
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        boolean tie = false;
+        for (String name : known) {
+            if (name.toLowerCase(Locale.ROOT).equals(lower)) {
+                return name;
+            }
+            int distance = editDistance(lower, name.toLowerCase(Locale.ROOT), 3);
+            if (distance < bestDistance) {
+                best = name;
+                bestDistance = distance;
+                tie = false;
+            } else if (distance == bestDistance) {
+                tie = true;
+            }
+        }
+        return best != null && !tie && bestDistance <= 2 && bestDistance * 3 < typed.length() ? best : null;
+    }
+
+    /** An option as typed without its value, if written with '=' ({@code --Steps=3}). */
+    private static String optionName(String argument) {
+        int equals = argument.indexOf('=');
+        return equals < 0 ? argument : argument.substring(0, equals);
+    }
+
+    /** The edit distance of two names (a swap of neighbours counts as one edit), or {@code limit} when it is at least that (a long name is not compared). */
+    private static int editDistance(String a, String b, int limit) {
+        if (Math.abs(a.length() - b.length()) >= limit || a.length() > 100) {
+            return limit;
+        }
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(d[i - 1][j - 1] + cost, Math.min(d[i - 1][j], d[i][j - 1]) + 1);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return Math.min(d[a.length()][b.length()], limit);
     }
 
     private static int handleFailure(Exception e, PrintWriter err, String command, CliContext context) {

@@ -7,7 +7,12 @@ import java.util.Locale;
  * {@value #VARIABLE}.
  */
 public enum ProgressMode {
-    /** Draw it only when stderr is a terminal (the default): a person is watching. */
+    /**
+     * Draw it only when stderr is a terminal (the default): a person is watching. Not on a
+     * terminal that says it is dumb ({@code TERM=dumb}, as Emacs' shell buffers and some editors'
+     * consoles do): the bar erases itself with an ANSI escape, which such a terminal shows as
+     * {@code ^[[K} after every redraw.
+     */
     AUTO,
     /** Always draw it, even into a file or a pipe (it is made of carriage returns). */
     ALWAYS,
@@ -44,11 +49,11 @@ public enum ProgressMode {
      *
      * @param context the command's context
      * @return true for {@link #ALWAYS}, false for {@link #NEVER}, and for {@link #AUTO} whether
-     *     stderr is a terminal
+     *     stderr is a terminal that is not dumb ({@code TERM=dumb})
      */
     public boolean enabled(CliContext context) {
         return switch (this) {
-            case AUTO -> context.stderrIsTerminal();
+            case AUTO -> context.stderrIsTerminal() && !"dumb".equals(context.getenv("TERM"));
             case ALWAYS -> true;
             case NEVER -> false;
         };

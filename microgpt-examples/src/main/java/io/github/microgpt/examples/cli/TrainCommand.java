@@ -93,13 +93,17 @@ import picocli.CommandLine.Spec;
             "2:Invalid usage or input: an unknown option, a missing or malformed value, a value out of "
                     + "range, a data file that is missing, unreadable, a directory, empty, not UTF-8 or too "
                     + "large (over 64 MiB or 2,097,152 non-blank lines), or a checkpoint that is missing, "
-                    + "damaged or not of this data."},
+                    + "damaged or not of this data.",
+            "130:Stopped by Ctrl-C (SIGINT; 143: by SIGTERM), as the JVM exits on a signal: 128 + its number. "
+                    + "A stop does not save; with --save a line on stderr says what DIR holds.",
+            "141:Stdout was closed by its reader (a pipe into head, say): the run stopped quietly, without "
+                    + "saving."},
         footer = {
             "%nEnvironment:",
             "  MICROGPT_PROGRESS=auto|always|never",
             "      When to draw a progress bar (steps/s, time left) on stderr. auto, the",
-            "      default, draws it only when stderr is a terminal: a redirected or piped",
-            "      stderr gets nothing but error messages.",
+            "      default, draws it only when stderr is a terminal (not TERM=dumb): a",
+            "      redirected or piped stderr gets nothing but error messages.",
             "  JAVA_OPTS",
             "      Options for the JVM, read by the ./microgpt script (e.g. -Xmx2g).",
             "%nCheckpoints:",
@@ -738,7 +742,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             checkpoint = Checkpoint.load(resume);
         } catch (CheckpointException e) {
-            throw new UsageException("cannot resume: " + e.getMessage(), e);
+            throw new UsageException("cannot resume: " + e.getMessage() + DataFiles.missingNameNote(resume, "; "), e);
         }
         if (checkpoint.architecture() != Architecture.GPT
                 && given("--engine") && engine() != Engine.VALUE) {

@@ -222,9 +222,10 @@ class HostileInputCommandTest {
             {"generate", "--model", run, "--prefix", "@" + lines},
             {"graph", "--expr", "x", "--var", "x=1", "@" + fifo},
         };
-        String[] expected = {"unmatched argument at index 1: '@/dev/zero'", "unmatched argument at index 3:"
-                + " '@/dev/urandom'", "the data file @" + fifo + " does not exist", "--prefix: character '@' (U+0040)"
-                + " at index 0 of \"@" + lines + "\" is not in the vocabulary", "unmatched argument at index 5: '"
+        String[] expected = {"'microgpt train' takes options only, not the argument '@/dev/zero'", "'microgpt"
+                + " generate' takes options only, not the argument '@/dev/urandom'", "the data file @" + fifo
+                + " does not exist", "--prefix: character '@' (U+0040) at index 0 of \"@" + lines + "\" is not in the"
+                + " vocabulary", "'microgpt graph' takes options only, not the argument '"
                 + WholeNumber.excerpt("@" + fifo) + "'"};
         for (int i = 0; i < cases.length; i++) {
             String[] args = cases[i];

@@ -79,7 +79,8 @@ class MicrogptCommandTest {
         assertTrue(unknownCommand.stderr().length() < 300, unknownCommand.stderr().length() + " characters");
 
         Cli.Result stray = Cli.run("train", "z".repeat(50));
-        Cli.assertOneLineError(stray, 2, "unmatched argument at index 1: '" + "z".repeat(40) + "… (50 characters)'",
+        Cli.assertOneLineError(stray, 2, "'microgpt train' takes options only, not the argument '" + "z".repeat(40)
+                + "… (50 characters)'",
                 "microgpt train", "train", "zzz...");
     }
 

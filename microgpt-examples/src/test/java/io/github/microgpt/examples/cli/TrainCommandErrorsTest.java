@@ -41,7 +41,7 @@ class TrainCommandErrorsTest {
                 mistake("--n-head, --n-layer have no effect on the mlp model (embeddings of the last 3 tokens and one"
                         + " hidden layer, with no attention heads nor layers); leave them out; ", "--model", "mlp",
                         "--n-layer", "2", "--n-head", "2", "--n-embd", "32"),
-                mistake("unmatched argument at index 1: 'extra'", "extra"),
+                mistake("'microgpt train' takes options only, not the argument 'extra'", "extra"),
                 mistake("missing required parameter for option '--steps'", "--steps"),
                 mistake("missing required parameter for option '--data'", "--data"),
                 mistake("'ten' is not a plain whole number; write a whole number in the digits 0-9", "--steps", "ten"),
