@@ -126,6 +126,18 @@ public final class Value {
         public Value logOfProbability(Value p) {
             return Value.logOf(p);
         }
+
+        @Override
+        public boolean beginOwnedRows() {
+            return RowSnapshots.forThisThread().beginOwned();
+        }
+
+        @Override
+        public void endOwnedRows(boolean began) {
+            if (began) {
+                RowSnapshots.forThisThread().endOwned();
+            }
+        }
     }
 
     static {
@@ -623,6 +635,14 @@ public final class Value {
         RowSnapshots kept = w.length > 0 && io.github.microgpt.internal.ValueSums.mayKeep(w.length, length)
                 ? RowSnapshots.forThisThread() : null;
         RowSnapshots.Entry snapshot = kept != null ? kept.entry(w, length) : null;
+        if (snapshot != null && snapshot.ownedMatrix == w && snapshot.ownedStretch == kept.stretch) {
+            // Checked or copied earlier in a stretch whose caller changes no weight (beginOwned):
+            // the copies still hold what the rows hold, at no cost of a look at every weight.
+            for (int o = 0; o < w.length; o++) {
+                out[o] = sumOfProducts(new Terms(snapshot.rows[o], snapshot.data[o], false, xs, xData, xInner));
+            }
+            return out;
+        }
         for (int o = 0; o < w.length; o++) {
             Value[] row = snapshot != null ? snapshot.rows[o] : null;
             double[] rowData = snapshot != null ? snapshot.data[o] : null;
@@ -643,6 +663,11 @@ public final class Value {
                 }
             }
             out[o] = sumOfProducts(new Terms(row, rowData, rowInner, xs, xData, xInner));
+        }
+        if (snapshot != null && kept.owned) {
+            // Every copy now holds what its row holds, and in this stretch they stay so.
+            snapshot.ownedMatrix = w;
+            snapshot.ownedStretch = kept.stretch;
         }
         return out;
     }
@@ -712,6 +737,14 @@ public final class Value {
             final long bytes;
             /** The number of the call that read this matrix last. */
             long lastRead;
+            /**
+             * The matrix whose rows the copies were last found to hold, or made from, in the
+             * stretch of {@link RowSnapshots#beginOwned} numbered {@link #ownedStretch}: in that
+             * stretch a call with this very array uses the copies unchecked. A call with another
+             * array that begins with the same weight replaces it.
+             */
+            Value[][] ownedMatrix;
+            long ownedStretch;
 
             Entry(Value first, int rows, int columns, long bytes) {
                 this.first = first;
@@ -728,6 +761,36 @@ public final class Value {
         private long bytes;
         /** The calls of {@link #entry} so far: a clock, to tell the matrices no longer read. */
         private long calls;
+        /** Whether the thread is in a stretch of {@link #beginOwned}. */
+        boolean owned;
+        /**
+         * The number of the stretch: counted up when one begins and when it ends, so that an
+         * entry's {@link Entry#ownedStretch} matches only while the stretch that set it lasts.
+         */
+        long stretch;
+
+        /**
+         * Begins a stretch in which the caller changes no weight's data and no element of the
+         * matrices it passes (a library model's loss: {@code ValueSums.beginOwnedRows}).
+         *
+         * @return false if the thread is in one already
+         */
+        boolean beginOwned() {
+            if (owned) {
+                return false;
+            }
+            owned = true;
+            stretch++;
+            return true;
+        }
+
+        /** Ends the stretch, if there is one: every copy is checked again at its next use. */
+        void endOwned() {
+            if (owned) {
+                owned = false;
+                stretch++;
+            }
+        }
 
         static RowSnapshots forThisThread() {
             return SNAPSHOTS.get();

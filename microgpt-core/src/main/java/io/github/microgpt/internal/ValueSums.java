@@ -187,4 +187,28 @@ public abstract class ValueSums {
      * @return the node
      */
     public abstract Value logOfProbability(Value p);
+
+    /**
+     * Begins a stretch in which the calling thread's sums of products may use the copies of a
+     * weight matrix's rows without checking them again: the caller promises that until
+     * {@link #endOwnedRows()} no node's data changes and no element of a matrix it passes to
+     * {@link #sumsOfProducts} is replaced. A library model's loss promises it (its forward pass
+     * reads matrices only it holds, and runs no code of anyone else's); the first call with a
+     * matrix in the stretch still checks and copies its rows as always, the later ones (the
+     * document's other positions) only look the copies up.
+     *
+     * @return whether this call began the stretch (false if the thread is in one already), to
+     *     pass on to {@link #endOwnedRows(boolean)}
+     */
+    public abstract boolean beginOwnedRows();
+
+    /**
+     * Ends the thread's stretch of {@link #beginOwnedRows()} if {@code began} is true; nothing if
+     * the stretch has ended already. A model passes true before it hands control to someone
+     * else's code in the middle of one (a listener, which may change a weight); the calls after
+     * it then check the copies again.
+     *
+     * @param began what {@link #beginOwnedRows()} returned, or true to end the stretch now
+     */
+    public abstract void endOwnedRows(boolean began);
 }

@@ -251,6 +251,8 @@ public abstract class ValueLanguageModel implements LanguageModel {
             weights[t] = attnWeights[t].data();
         }
         AttentionEvent event = new AttentionEvent(layer, head, posId, weights);
+        // A listener may change a weight: the rest of the pass checks the copies of the rows again.
+        LOSS_NODES.endOwnedRows(true);
         attentionListeners.forEach(listener -> listener.onAttention(event));
     }
 
@@ -289,22 +291,32 @@ public abstract class ValueLanguageModel implements LanguageModel {
         KvCache cache = newCache();
         Value[] losses = new Value[end - first];
         double[] distribution = predictions == null ? null : new double[vocabSize];
-        for (int posId = 0; posId < end; posId++) {
-            Value[] logits = forward(tokens[posId], posId, cache);
-            if (posId < first) {
-                continue;
-            }
-            Value[] probs = ValueOps.softmax(logits);
-            // -log(p), as p.log().neg() builds it; a p that underflowed to 0 gives an infinite
-            // loss (as the array engine's), where Value.log refuses 0 as Python does.
-            Value lossT = LOSS_NODES.logOfProbability(probs[tokens[posId + 1]]).neg();
-            losses[posId - first] = lossT;
-            if (predictions != null) {
-                for (int i = 0; i < distribution.length; i++) {
-                    distribution[i] = probs[i].data();
+        // A library model's forward pass reads its own copies of the matrices and runs no one
+        // else's code until it calls an attention listener (which ends this, see reportAttention):
+        // till then no weight changes, so the positions after the first need not check the copies
+        // of the rows the sums of products keep (a look at every weight at every position). A
+        // subclass written elsewhere is checked as ever.
+        boolean owned = Architecture.ofLibraryClass(this) != null && LOSS_NODES.beginOwnedRows();
+        try {
+            for (int posId = 0; posId < end; posId++) {
+                Value[] logits = forward(tokens[posId], posId, cache);
+                if (posId < first) {
+                    continue;
                 }
-                predictions.add(posId, distribution, lossT.data());
+                Value[] probs = ValueOps.softmax(logits);
+                // -log(p), as p.log().neg() builds it; a p that underflowed to 0 gives an infinite
+                // loss (as the array engine's), where Value.log refuses 0 as Python does.
+                Value lossT = LOSS_NODES.logOfProbability(probs[tokens[posId + 1]]).neg();
+                losses[posId - first] = lossT;
+                if (predictions != null) {
+                    for (int i = 0; i < distribution.length; i++) {
+                        distribution[i] = probs[i].data();
+                    }
+                    predictions.add(posId, distribution, lossT.data());
+                }
             }
+        } finally {
+            LOSS_NODES.endOwnedRows(owned);
         }
         return Value.sum(losses).mul(1.0 / losses.length);
     }

@@ -35,6 +35,15 @@ class ValueSumsTest {
         public Value logOfProbability(Value p) {
             return new Value(0.0);
         }
+
+        @Override
+        public boolean beginOwnedRows() {
+            return false;
+        }
+
+        @Override
+        public void endOwnedRows(boolean began) {
+        }
     }
 
     @Test
