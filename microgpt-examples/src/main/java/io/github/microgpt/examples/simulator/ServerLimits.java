@@ -50,7 +50,7 @@ import java.time.Duration;
  *     200 clients each POSTing a Reset of 8 MiB at once, its dataset text one JSON string with
  *     one character beyond Latin-1, which makes Java's strings 2 bytes a character): under
  *     {@code -Xmx256m} 8 were answered 400 "The dataset text is 8388480 characters long; the
- *     limit is 1000000" and 192 503, and under {@code -Xmx128m} 26 and 174; no heap ran out.
+ *     limit is 1000000" and 192 503, and under {@code -Xmx128m} 11 and 189; no heap ran out.
  *     Before, when each body was decoded whole and Gson built its whole tree, the 8 bodies held
  *     were parsed at once and ran a 256 MB heap out: 3 were answered 500 and valid bodies 400
  *     "not valid JSON" (Gson's word for the heap running out)
