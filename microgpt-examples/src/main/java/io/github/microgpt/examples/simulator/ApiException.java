@@ -80,6 +80,30 @@ public final class ApiException extends RuntimeException {
         return Quoted.excerpt(text, 0, excerptEnd(text));
     }
 
+    /**
+     * {@link #excerpt} of a text of which only the start is at hand (the rest was never decoded):
+     * the start cut as {@link #excerpt} cuts, and the whole text's length.
+     *
+     * @param start the text's first characters, more than {@link #excerpt} shows
+     * @param codePoints the whole text's length in code points
+     * @return the excerpt
+     */
+    static String excerptOfStart(String start, long codePoints) {
+        return start.substring(0, excerptEnd(start)) + "… (" + codePoints + " characters)";
+    }
+
+    /**
+     * {@link #quoted} of a text of which only the start is at hand, as {@link #excerptOfStart}.
+     *
+     * @param start the text's first characters, more than {@link #quoted} shows
+     * @param codePoints the whole text's length in code points
+     * @return the quotation
+     */
+    static String quotedStart(String start, long codePoints) {
+        String inner = Quoted.literal(start.substring(0, excerptEnd(start)));
+        return "\"" + inner.substring(1, inner.length() - 1) + "…\" (" + codePoints + " characters)";
+    }
+
     /** Where {@link #excerpt} cuts {@code text}: its length if it is short, never inside a surrogate pair. */
     private static int excerptEnd(String text) {
         if (text.length() <= EXCERPT_CHARS) {

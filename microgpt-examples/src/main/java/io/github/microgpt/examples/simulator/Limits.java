@@ -262,7 +262,17 @@ final class Limits {
          * @return the exception (400)
          */
         ApiException refuse(String got) {
-            return ApiException.badRequest(label + " must be " + expectation() + ", got " + ApiException.excerpt(got));
+            return refuseShown(ApiException.excerpt(got));
+        }
+
+        /**
+         * The refusal of a value that is not allowed, shown already as a message shows it.
+         *
+         * @param shown the value's excerpt ({@link ApiException#excerpt}, {@link JsonSyntax#shown})
+         * @return the exception (400)
+         */
+        ApiException refuseShown(String shown) {
+            return ApiException.badRequest(label + " must be " + expectation() + ", got " + shown);
         }
 
         /**

@@ -2,47 +2,127 @@ package io.github.microgpt.examples.simulator;
 
 import java.nio.ByteBuffer;
 import java.util.Locale;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiFunction;
+import java.util.function.ToLongFunction;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 
 /**
  * The request bodies the server holds at once, across every connection, and the reading of one
- * body within that bound ({@link ServerLimits#maxBodyBytesHeld()}).
+ * body within that bound ({@link ServerLimits#maxBodyBytesHeld()}); and the bodies read (parsed)
+ * at once, within theirs ({@link ServerLimits#maxParseBytes()}).
  *
  * <p>Why a bound on the sum: each body is bounded ({@link ServerLimits#maxBodyBytes()}, 8 MiB, so
  * that a pasted dataset of a million characters fits), but nothing bounded how many were held at
- * once. A change holds its body while it waits for its turn (up to 30 s, 128 of them), and every
+ * once. A change holds its request while it waits for its turn (up to 30 s, 128 of them), and every
  * connection may be sending one, so 200 clients sending 8 MiB each asked for 1.6 GB of bytes, and
  * as much again for their text: the heap ran out, and the simulator with it, for everyone. Now a
- * body's bytes are counted from the moment they are read until its request has been answered, and
- * a body that does not fit beside the others is refused with 503 and {@code Retry-After} rather
- * than read, while the others go on. A body larger than {@link ServerLimits#maxBodyBytes()} on its
- * own stays a 413: no retry would help it.
+ * body's bytes are counted from the moment they are read until it has been read into its request;
+ * then the bytes are let go of and what the request keeps is counted instead, until it has been
+ * answered. A body that does not fit beside the others is refused with 503 and
+ * {@code Retry-After} rather than read, while the others go on. A body larger than
+ * {@link ServerLimits#maxBodyBytes()} on its own stays a 413: no retry would help it.
  *
  * <p>A body declared with {@code Content-Length} is counted whole before a byte of it is read,
  * so a refused one is never read. A body sent in chunks, whose length nobody knows in advance, is
  * counted as the bytes held for it grow, and refused as soon as the next chunk does not fit.
- * Counted are the bytes held for the body as it arrives, the array it is read into. The text
- * decoded from them and what the JSON parser makes of it are not counted: they last no longer
- * than the parse (a change waiting for its turn keeps its bytes and its record, whose one long
- * value, a dataset text, is refused past {@value Limits#MAX_TEXT_CHARS} characters), but their
- * peak is several times the body's bytes, and up to eight bodies of the largest size are parsed
- * at once; {@link ServerLimits#maxBodyBytesHeld()} says what that peak was measured to need.
+ *
+ * <p>Why a bound on the reads: reading a body into its request takes memory of its own, up to
+ * {@link #parseCost} ({@link JsonSyntax#COST_PER_BYTE} times its bytes), for as long as the read
+ * lasts (milliseconds). Before, every body that arrived was read at once on the thread that
+ * received its last bytes, decoded whole and given to Gson: the 8 bodies of 8 MiB held, read
+ * together at ten times their size, ran a 256 MB heap out. Now a body is read when its cost fits
+ * beside the reads in progress; else it waits, holding no thread, and is read in its turn, in the
+ * order the bodies arrived. If the heap runs out all the same while a body is read (a heap smaller
+ * than the bounds), its request is answered 503 (try again), never 400: the body was not at fault.
  */
 final class RequestBodies {
 
     private final long maxBytesHeld;
     private final AtomicLong held = new AtomicLong();
+    private final long maxParseBytes;
+    private final Executor executor;
+    /** The bodies waiting to be read, in the order they arrived. Guarded by itself, as is {@link #parsing}. */
+    private final Deque<Waiting> waiting = new ArrayDeque<>();
+    /** What the bodies being read may take ({@link #parseCost}). */
+    private long parsing;
 
     /**
-     * A bound on the bodies held at once.
+     * A bound on the bodies held at once, and on the bodies read at once.
      *
      * @param maxBytesHeld the most bytes of request bodies held at once ({@link ServerLimits#maxBodyBytesHeld()})
+     * @param maxParseBytes the most bytes the bodies being read may take at once, beyond their own
+     *     ({@link ServerLimits#maxParseBytes()}); at least {@link #parseCost} of the largest body
+     * @param executor where a body that waited for its turn to be read is read
      */
-    RequestBodies(long maxBytesHeld) {
+    RequestBodies(long maxBytesHeld, long maxParseBytes, Executor executor) {
         this.maxBytesHeld = maxBytesHeld;
+        this.maxParseBytes = maxParseBytes;
+        this.executor = executor;
+    }
+
+    /**
+     * What reading a body may take beyond its bytes ({@link JsonSyntax#COST_PER_BYTE}).
+     *
+     * @param bytes the body's size
+     * @return the bound
+     */
+    static long parseCost(long bytes) {
+        return JsonSyntax.COST_PER_BYTE * bytes + JsonSyntax.FIXED_COST;
+    }
+
+    /**
+     * What the bodies being read may take now, beyond their bytes.
+     *
+     * @return the sum of their {@link #parseCost}
+     */
+    long parsing() {
+        synchronized (waiting) {
+            return parsing;
+        }
+    }
+
+    private record Waiting(long cost, Runnable parse) {
+    }
+
+    /** Runs {@code parse} now if it fits beside the bodies being read and none waits before it, else queues it. */
+    private void startParse(long cost, Runnable parse) {
+        synchronized (waiting) {
+            if (!waiting.isEmpty() || parsing + cost > maxParseBytes) {
+                waiting.add(new Waiting(cost, parse));
+                return;
+            }
+            parsing += cost;
+        }
+        parse.run();
+    }
+
+    /** Gives back what a read took, and starts the reads waiting that now fit, in their order. */
+    private void endParse(long cost) {
+        List<Runnable> ready = new ArrayList<>();
+        synchronized (waiting) {
+            parsing -= cost;
+            while (!waiting.isEmpty() && parsing + waiting.peek().cost() <= maxParseBytes) {
+                Waiting next = waiting.poll();
+                parsing += next.cost();
+                ready.add(next.parse());
+            }
+        }
+        for (Runnable parse : ready) {
+            try {
+                executor.execute(parse);
+            } catch (RejectedExecutionException e) {
+                parse.run();  // the server is stopping: read it here, so that its request is answered
+            }
+        }
     }
 
     /**
@@ -116,7 +196,8 @@ final class RequestBodies {
 
         private final Request request;
         private final int maxBytes;
-        private final CompletableFuture<ByteBuffer> bytes = new CompletableFuture<>();
+        private final CompletableFuture<Void> bytes = new CompletableFuture<>();
+        /** The bytes read so far; dropped once the request has been read from them ({@link #parsed}). */
         private byte[] buffer = new byte[0];
         private int size;
         /** The bytes counted for this body. Guarded by {@code this}, as is {@link #released}. */
@@ -129,14 +210,73 @@ final class RequestBodies {
         }
 
         /**
-         * The body, when it has all arrived: its bytes from position 0 to the limit. Fails with an
+         * Completes when the body has all arrived ({@link #read} then reads it). Fails with an
          * {@link ApiException} (503) if it does not fit beside the bodies held, or with the failure
          * of the read (Jetty's 413 for a body larger than the limit, a connection that failed).
          *
-         * @return the future of the bytes
+         * @return the future
          */
-        CompletableFuture<ByteBuffer> bytes() {
+        CompletableFuture<Void> arrived() {
             return bytes;
+        }
+
+        /**
+         * Reads the request from the body that has arrived, within the bound on the bodies read at
+         * once ({@link ServerLimits#maxParseBytes()}): now, on this thread, if it fits beside those
+         * being read, else when they are done, on one of {@code executor}'s threads, in the order
+         * the bodies arrived. Then the body's bytes are let go of, and what is counted for it
+         * becomes what the request keeps while it waits for its turn ({@code retained}).
+         *
+         * @param read reads the request from the bytes, from 0, and their length
+         * @param retained what a request read keeps, in bytes
+         * @param <T> the request's type
+         * @return the request; fails with the refusal of the body (400), or 503 if the heap ran out
+         *     while it was read or what the request keeps does not fit beside the bodies held
+         */
+        <T> CompletableFuture<T> read(BiFunction<byte[], Integer, T> read, ToLongFunction<T> retained) {
+            long cost = parseCost(size);
+            CompletableFuture<T> request = new CompletableFuture<>();
+            Runnable parse = () -> {
+                try {
+                    T value = read.apply(buffer, size);
+                    keep(retained.applyAsLong(value));
+                    request.complete(value);
+                } catch (OutOfMemoryError e) {
+                    // Not the client's fault, nor the body's: the heap is short now (Gson once called
+                    // this "not valid JSON"). What was built for the body is garbage already.
+                    request.completeExceptionally(new ApiException(503, "the simulator ran short of memory while"
+                            + " reading this request; try again in a moment"));
+                } catch (RuntimeException | Error e) {
+                    request.completeExceptionally(e);
+                } finally {
+                    endParse(cost);
+                }
+            };
+            startParse(cost, parse);
+            return request;
+        }
+
+        /**
+         * Lets go of the bytes, the request having been read from them, and counts {@code retained}
+         * bytes instead: what the request keeps while it waits for its turn.
+         *
+         * @throws ApiException (503) if that is more than the bytes and the difference does not fit
+         */
+        private void keep(long retained) {
+            synchronized (this) {
+                buffer = null;
+                if (released) {
+                    return;
+                }
+                long more = retained - counted;
+                if (more > 0 && !reserve(more)) {
+                    throw full(more);
+                }
+                if (more < 0) {
+                    held.addAndGet(more);
+                }
+                counted = retained;
+            }
         }
 
         /** Counts a declared body whole, before anything is read, then reads what has arrived. */
@@ -181,7 +321,7 @@ final class RequestBodies {
                     chunk.release();
                 }
                 if (last) {
-                    bytes.complete(ByteBuffer.wrap(buffer, 0, size));
+                    bytes.complete(null);
                     return;
                 }
             }

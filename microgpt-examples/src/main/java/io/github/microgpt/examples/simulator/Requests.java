@@ -4,9 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
@@ -16,12 +14,10 @@ import io.github.microgpt.model.Architecture;
 import io.github.microgpt.model.Engine;
 import io.github.microgpt.train.StepMode;
 import java.io.IOException;
-import java.io.StringReader;
 import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
-import java.util.ArrayDeque;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -190,19 +186,25 @@ final class Requests {
      *     value is of the wrong type or out of range
      */
     static <T extends Record> T read(String body, Class<T> type) {
-        JsonElement element;
-        if (body.isBlank()) {
-            element = new JsonObject();
-        } else {
-            // Gson's parser is lenient (it takes comments, quotes left out, NaN): the syntax is checked first.
-            JsonSyntax.check(body);
-            try {
-                element = JsonParser.parseString(body);
-                refuseRepeatedFields(body);
-            } catch (JsonParseException | IOException e) {
-                throw ApiException.badRequest("the request body is not valid JSON");
-            }
-        }
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return read(bytes, bytes.length, type);
+    }
+
+    /**
+     * Reads a body, as the UTF-8 bytes it arrived in, into its record, in one pass over the bytes
+     * ({@link JsonSyntax}, which also refuses a field given twice), building only what the record
+     * can use. An empty body is an empty object.
+     *
+     * @param body the body's bytes, from 0
+     * @param length how many there are
+     * @param type the record
+     * @param <T> its type
+     * @return the request
+     * @throws ApiException (400) if the body is not UTF-8, not a JSON object of that record's
+     *     fields, or a value is of the wrong type or out of range
+     */
+    static <T extends Record> T read(byte[] body, int length, Class<T> type) {
+        JsonElement element = JsonSyntax.parse(body, length, OBJECT_PATHS.get(type), Requests::tooLong);
         if (!element.isJsonObject()) {
             throw ApiException.badRequest("the request body must be a JSON object");
         }
@@ -221,53 +223,64 @@ final class Requests {
     }
 
     /**
-     * Reads {@code body} (already known to be valid JSON) once more as a stream of tokens, keeping
-     * the names seen in each open object, and refuses the first name that comes again in the
-     * same object: the tree Gson builds keeps only the last value of a repeated name.
+     * What a request keeps while it waits for its turn, roughly, in bytes: its strings (2 bytes a
+     * character, as a text beyond Latin-1 takes) and an object's worth for every other value.
+     *
+     * @param request a request from {@link #read}
+     * @return the estimate
      */
-    private static void refuseRepeatedFields(String body) throws IOException {
-        JsonReader in = new JsonReader(new StringReader(body));
-        // Lenient as JsonParser read it, after JsonSyntax.check: a strict JsonReader refuses a number
-        // longer than its buffer, which is JSON all the same.
-        in.setStrictness(Strictness.LENIENT);
-        // The names seen in each open object or array (an array's stays empty), innermost first,
-        // and where each object is, as the messages name it.
-        Deque<Set<String>> names = new ArrayDeque<>();
-        Deque<String> places = new ArrayDeque<>();
-        while (true) {
-            switch (in.peek()) {
-                case BEGIN_OBJECT, BEGIN_ARRAY -> {
-                    String place = names.isEmpty() ? "the request" : ApiException.quoted(field(in));
-                    if (in.peek() == JsonToken.BEGIN_OBJECT) {
-                        in.beginObject();
-                    } else {
-                        in.beginArray();
-                    }
-                    names.push(new HashSet<>());
-                    places.push(place);
-                }
-                case END_OBJECT, END_ARRAY -> {
-                    if (in.peek() == JsonToken.END_OBJECT) {
-                        in.endObject();
-                    } else {
-                        in.endArray();
-                    }
-                    names.pop();
-                    places.pop();
-                }
-                case NAME -> {
-                    String name = in.nextName();
-                    if (!names.peek().add(name)) {
-                        throw ApiException.badRequest(places.peek() + " has the field " + ApiException.quoted(name)
-                                + " twice; give each field once");
-                    }
-                }
-                case END_DOCUMENT -> {
-                    return;
-                }
-                default -> in.skipValue();
+    static long retainedBytes(Record request) {
+        long bytes = 32;
+        for (RecordComponent component : request.getClass().getRecordComponents()) {
+            Object value;
+            try {
+                value = component.getAccessor().invoke(request);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read " + component.getName(), e);
+            }
+            if (value instanceof String text) {
+                bytes += 40 + 2L * text.length();
+            } else if (value instanceof Record inner) {
+                bytes += retainedBytes(inner);
+            } else {
+                bytes += 24;
             }
         }
+        return bytes;
+    }
+
+    /**
+     * Where each request has a record, so where {@link JsonSyntax} builds an object: the request
+     * itself ({@code $}) and its fields that are records ({@code $.config}), as Gson names paths.
+     */
+    private static final ClassValue<Set<String>> OBJECT_PATHS = new ClassValue<>() {
+        @Override
+        protected Set<String> computeValue(Class<?> type) {
+            Set<String> paths = new HashSet<>();
+            addObjectPaths(type, "$", paths);
+            return Set.copyOf(paths);
+        }
+    };
+
+    private static void addObjectPaths(Class<?> type, String path, Set<String> paths) {
+        paths.add(path);
+        for (RecordComponent component : type.getRecordComponents()) {
+            if (component.getType().isRecord()) {
+                addObjectPaths(component.getType(), path + "." + component.getName(), paths);
+            }
+        }
+    }
+
+    /** The refusal of a string longer than any field takes ({@link JsonSyntax}), made without the string. */
+    private static ApiException tooLong(String field, String quoted, long chars) {
+        String label = field != null && TEXTS.containsKey(field) ? TEXTS.get(field) : quoted;
+        Integer limit = field == null ? null : switch (field) {
+            case "dataset.text" -> Limits.MAX_TEXT_CHARS;
+            case "dataset.name" -> Limits.MAX_DATASET_NAME_CHARS;
+            default -> null;
+        };
+        return ApiException.badRequest(label + " is " + chars + " characters long"
+                + (limit != null ? "; the limit is " + limit : ", longer than any field takes"));
     }
 
     /** Refuses fields the record does not have, and nested records that are not JSON objects. */
@@ -398,16 +411,16 @@ final class Requests {
             JsonElement element = JsonParser.parseReader(in);
             BigDecimal number = number(element);
             if (number == null) {
-                throw range.refuse(element.toString());
+                throw range.refuseShown(JsonSyntax.shown(element));
             }
             long value;
             try {
                 value = number.stripTrailingZeros().longValueExact();
             } catch (ArithmeticException e) {
-                throw range.refuse(element.toString());
+                throw range.refuseShown(JsonSyntax.shown(element));
             }
             if (!range.contains(value)) {
-                throw range.refuse(element.toString());
+                throw range.refuseShown(JsonSyntax.shown(element));
             }
             return value;
         }
@@ -426,7 +439,7 @@ final class Requests {
             JsonElement element = JsonParser.parseReader(in);
             BigDecimal number = number(element);
             if (number == null || !range.contains(number.doubleValue())) {
-                throw range.refuse(element.toString());
+                throw range.refuseShown(JsonSyntax.shown(element));
             }
             return number.doubleValue();
         }

@@ -38,31 +38,22 @@ import java.time.Duration;
  *     that connections are left for the pages' reads (the state, the event stream) while the
  *     queue is full
  * @param maxBodyBytesHeld the most bytes of request bodies held at once, across every connection
- *     ({@link RequestBodies}): a body is held from its first byte until its request is answered,
- *     through its change's wait for its turn. Each body is at most {@code maxBodyBytes}, but
- *     without this bound their sum was not: 200 connections of 8 MiB bodies ran the heap out. A
- *     body that does not fit beside those held is answered 503 with {@code Retry-After}; it must
- *     be at least {@code maxBodyBytes}, so that a body of the largest size can ever be taken.
- *     <b>What it does not bound:</b> it counts the raw bytes, not the text decoded from them nor
- *     what the JSON parser makes of that text while it reads it. A body is decoded and parsed
- *     once it has all arrived, on the server thread that read its last bytes, so up to
- *     {@code maxBodyBytesHeld / maxBodyBytes} (8) bodies of the largest size are parsed at once,
- *     and each costs a transient peak of several times its bytes: the decoder's characters (2
- *     bytes a byte), the text (1 or 2), Gson's buffer and string for a long JSON string, twice
- *     (the tree, then the pass that refuses repeated fields). What a change keeps while it waits
- *     for its turn is its bytes and its record, whose one long value, a dataset text, is refused
- *     past {@value Limits#MAX_TEXT_CHARS} characters. Measured (2026-12-07, 200 clients each
- *     POSTing a Reset of 8 MiB at once, its dataset text one JSON string): under {@code -Xmx256m}
- *     ASCII text holds (heap at most 208 MB before a collection, every request answered 400
- *     "the dataset text is ... characters long" or 503), but text with one character beyond
- *     Latin-1, which makes Java's strings 2 bytes a character, ran the heap out: of the 8 bodies
- *     parsed, 3 were answered 500 {@code OutOfMemoryError} and 5 400, among them valid bodies
- *     answered "not valid JSON" (Gson reports running out of memory as a parse failure); the
- *     server went on answering.
- *     Under {@code -Xmx512m} the same 200 requests ran no heap out (at most 420 MB before a
- *     collection). The simulator runs with the JVM's default heap, a quarter of the memory
- *     ({@code microgpt simulator}), which on a machine of 4 GB or more is 1 GB or more: the
- *     bound on the bytes holds the rest there, but not under a heap of 256 MB
+ *     ({@link RequestBodies}): a body is held from its first byte until it has been read into its
+ *     request, and then what that request keeps (its strings, 2 bytes a character) until it is
+ *     answered, through its change's wait for its turn. Each body is at most
+ *     {@code maxBodyBytes}, but without this bound their sum was not: 200 connections of 8 MiB
+ *     bodies ran the heap out. A body that does not fit beside those held is answered 503 with
+ *     {@code Retry-After}; it must be at least {@code maxBodyBytes}, so that a body of the
+ *     largest size can ever be taken. Reading a body (its parse) takes memory besides, bounded
+ *     apart ({@link #maxParseBytes()}), so that at most this plus that is taken by bodies at once
+ *     (64 MiB + 41 MiB by default). Measured (2026-12-08, {@code /work/notes/simfix4-harness}:
+ *     200 clients each POSTing a Reset of 8 MiB at once, its dataset text one JSON string with
+ *     one character beyond Latin-1, which makes Java's strings 2 bytes a character): under
+ *     {@code -Xmx256m} 8 were answered 400 "The dataset text is 8388480 characters long; the
+ *     limit is 1000000" and 192 503, and under {@code -Xmx128m} 11 and 189; no heap ran out.
+ *     Before, when each body was decoded whole and Gson built its whole tree, the 8 bodies held
+ *     were parsed at once and ran a 256 MB heap out: 3 were answered 500 and valid bodies 400
+ *     "not valid JSON" (Gson's word for the heap running out)
  */
 record ServerLimits(Duration idleTimeout, Duration requestTimeout, int maxBodyBytes, int maxConnections,
                     Duration crowdedIdleTimeout, int maxEventStreams, Duration eventWriteTimeout, int threads,
@@ -89,6 +80,18 @@ record ServerLimits(Duration idleTimeout, Duration requestTimeout, int maxBodyBy
             throw new IllegalArgumentException("maxBodyBytesHeld must be at least maxBodyBytes (" + maxBodyBytes
                     + "), so that a body of the largest size can be taken; got " + maxBodyBytesHeld);
         }
+    }
+
+    /**
+     * The most that the request bodies being read (parsed) at once may take beyond their own bytes
+     * ({@link RequestBodies#parseCost}): room for one body of the largest size. A body that does
+     * not fit beside those being read waits, holding no thread, and is read when they are done,
+     * in the order the bodies arrived (reading one takes milliseconds).
+     *
+     * @return {@link RequestBodies#parseCost} of {@code maxBodyBytes}
+     */
+    long maxParseBytes() {
+        return RequestBodies.parseCost(maxBodyBytes);
     }
 
     /**

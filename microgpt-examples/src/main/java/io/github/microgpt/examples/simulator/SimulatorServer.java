@@ -7,8 +7,6 @@ import java.net.BindException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -79,7 +77,10 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * <p>Each request body is at most {@link ServerLimits#maxBodyBytes()}, and all the bodies held at
  * once, read or being read, waiting for their turn or being answered, at most
  * {@link ServerLimits#maxBodyBytesHeld()} together ({@link RequestBodies}): one more is refused with
- * 503 and {@code Retry-After: 1}, unread, rather than run the heap out for everyone.
+ * 503 and {@code Retry-After: 1}, unread, rather than run the heap out for everyone. A body that has
+ * arrived is read into its request in one pass over its bytes ({@link JsonSyntax}), when what that
+ * takes fits beside the reads in progress ({@link ServerLimits#maxParseBytes()}); a heap that runs
+ * out all the same while a body is read is answered 503, not blamed on the body.
  *
  * <h2>The API</h2>
  * <table>
@@ -163,7 +164,7 @@ public final class SimulatorServer implements AutoCloseable {
         session.setMaxWaitingChanges(limits.maxWaitingChanges());
         this.events = new EventStream(session, limits);
         this.largeAnswers = new Semaphore(limits.maxLargeAnswers());
-        this.bodies = new RequestBodies(limits.maxBodyBytesHeld());
+        this.bodies = new RequestBodies(limits.maxBodyBytesHeld(), limits.maxParseBytes(), server.getThreadPool());
         for (String file : Set.copyOf(STATIC_FILES.values())) {
             files.put(file, readResource(file));
         }
@@ -351,7 +352,6 @@ public final class SimulatorServer implements AutoCloseable {
     private final class Routes extends Handler.Abstract {
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
-            session.heard();  // a client is there: a Run trains on ("A Run nobody watches")
             try {
                 route(request, response, callback);
             } catch (ApiException e) {
@@ -365,6 +365,10 @@ public final class SimulatorServer implements AutoCloseable {
 
     private void route(Request request, Response response, Callback callback) {
         checkHost(request);
+        checkOrigin(request);
+        // A client of this simulator is there: a Run trains on ("A Run nobody watches"). Not one
+        // refused above: a page of another site must not keep a Run going.
+        session.heard();
         String path = request.getHttpURI().getDecodedPath();
         String method = request.getMethod();
         String file = STATIC_FILES.get(path);
@@ -561,20 +565,22 @@ public final class SimulatorServer implements AutoCloseable {
                                          Function<T, CompletableFuture<Snapshot>> command) {
         requireMethod(request.getMethod(), "POST");
         requireNoQuery(request);
-        checkOrigin(request);
         checkContentType(request);
         checkContentEncoding(request);
-        // The body's bytes are held, and counted, until the answer has been sent.
+        // The body's bytes are counted until it has been read, then what its request keeps, until the answer
+        // has been sent.
         RequestBodies.Body read = bodies.read(request, limits.maxBodyBytes());
         Callback answered = new ReleasingCallback(callback, read::release);
-        CompletableFuture<Snapshot> changed = read.bytes().orTimeout(limits.requestTimeout().toMillis(),
+        CompletableFuture<Snapshot> changed = read.arrived().orTimeout(limits.requestTimeout().toMillis(),
                         TimeUnit.MILLISECONDS)
-                .handle((bytes, failure) -> {
+                .handle((arrived, failure) -> {
                     if (failure != null) {
                         throw unreadable(failure);
                     }
-                    return Requests.read(utf8(bytes), body);
+                    return read;
                 })
+                .thenCompose(arrived -> arrived.read((bytes, length) -> Requests.read(bytes, length, body),
+                        Requests::retainedBytes))
                 .thenCompose(command);
         // The answer is built on one of the server's threads, leaving the worker to the next change.
         changed.whenCompleteAsync((snapshot, failure) -> {
@@ -620,17 +626,6 @@ public final class SimulatorServer implements AutoCloseable {
         return bytes % (1024 * 1024) == 0 ? bytes / (1024 * 1024) + " MiB" : bytes / 1024 + " KiB";
     }
 
-    private static String utf8(ByteBuffer bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(bytes).toString();
-        } catch (CharacterCodingException e) {
-            throw ApiException.badRequest("the request body is not valid UTF-8");
-        }
-    }
-
     private void checkHost(Request request) {
         String host = request.getHeaders().get(HttpHeader.HOST);
         if (host != null && !host.equals("127.0.0.1:" + port) && !host.equals("localhost:" + port)) {
@@ -639,10 +634,20 @@ public final class SimulatorServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses a request that a page of another site sent (its {@code Origin} is another's), with
+     * 403: a change (as before), and also a read or the event stream. A browser sends
+     * {@code Origin} with every request a page makes to another site, so without this a page
+     * elsewhere could open event streams here (taking the {@link ServerLimits#maxEventStreams()}
+     * places from the simulator's own pages, and keeping a Run going that nobody watches) and
+     * keep a Run going with any request. It could not read the answers (no CORS headers), but it
+     * did not need to. A request without {@code Origin} (the page's own reads, a script, curl) is
+     * taken.
+     */
     private void checkOrigin(Request request) {
         String origin = request.getHeaders().get(HttpHeader.ORIGIN);
         if (origin != null && !origin.equals("http://127.0.0.1:" + port) && !origin.equals("http://localhost:" + port)) {
-            throw new ApiException(403, "the simulator accepts changes only from its own page");
+            throw new ApiException(403, "the simulator answers only its own page, not one from " + ApiException.quoted(origin));
         }
     }
 

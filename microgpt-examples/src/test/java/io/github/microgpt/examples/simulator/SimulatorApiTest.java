@@ -222,6 +222,22 @@ class SimulatorApiTest extends WithServer {
             throw new IllegalStateException(e);
         }
         assertEquals(0, server.session().stepsDone());
+        // A read or the event stream from a page elsewhere: it could not read them, but an event
+        // stream took one of the pages' places and kept a Run going that nobody watched.
+        for (String target : new String[] {"/api/events", "/api/state", "/"}) {
+            try (Socket socket = new Socket("127.0.0.1", server.port())) {
+                socket.setSoTimeout(30_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+                        + "\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String status = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                        StandardCharsets.US_ASCII)).readLine();
+                assertEquals("HTTP/1.1 403 Forbidden", status, "GET " + target + " from another site");
+                assertEquals(0, server.eventSubscribers(), "a page elsewhere listens to the events");
+            }
+        }
         // A Host that is not ours: what a page elsewhere gets when it re-points its name at 127.0.0.1.
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             OutputStream out = socket.getOutputStream();

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.microgpt.examples.simulator.RawHttp.Outcome;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,11 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bodies held at once, across every connection, are bounded ({@link ServerLimits#maxBodyBytesHeld()}):
- * with the worker busy, changes of the largest body wait for their turn holding their bodies, and
- * once the bound is reached every other body, declared or chunked, large or small, is refused with
- * 503 and {@code Retry-After}, naming the bound, without being held; when the waiting changes are
- * answered their bytes are given back and bodies are taken again. (Before, nothing bounded the
- * sum: 200 connections each sending a body of 8 MiB asked the heap for 1.6 GB and more.)
+ * with bodies of the largest size on their way, declared whole, every other body, declared or
+ * chunked, large or small, is refused with 503 and {@code Retry-After}, naming the bound, without
+ * being held; once they have arrived and been read, each change waiting for its turn holds only
+ * what its request keeps, and bodies are taken again. (Before, nothing bounded the sum: 200
+ * connections each sending a body of 8 MiB asked the heap for 1.6 GB and more; and a waiting
+ * change held its body's bytes to the end.)
  */
 class SimulatorBodiesHeldTest {
 
@@ -34,21 +37,27 @@ class SimulatorBodiesHeldTest {
             MAX_BODY, 200, Duration.ofSeconds(60), 16, Duration.ofSeconds(60), 16, 64 * 1024, 2, 128, 3L * MAX_BODY);
 
     @Test
-    void bodiesBeyondTheBoundAreRefusedWhileTheOthersWaitAndTakenAgainOnceTheyAreAnswered(@TempDir Path checkpoints)
+    void bodiesBeyondTheBoundAreRefusedWhileTheOthersArriveAndTakenAgainOnceTheyAreRead(@TempDir Path checkpoints)
             throws Exception {
         SimulatorSession session = Fixtures.embeddedSession(checkpoints);
         try (SimulatorServer server = SimulatorServer.start(session, 0, THREE_BODIES)) {
             CountDownLatch release = new CountDownLatch(1);
             ExecutorService threads = Executors.newFixedThreadPool(4);
+            List<Socket> arriving = new ArrayList<>();
             try {
                 Future<Snapshot> held = Fixtures.holdTheWorker(session, release, threads);
-                List<Future<Outcome>> waiting = new ArrayList<>();
+                // Three bodies of the largest size, declared whole and half sent: each is counted whole.
+                String request = RawHttp.post(server.port(), "api/generate", largestGenerate());
+                int half = request.length() - MAX_BODY / 2;
                 for (int i = 0; i < 3; i++) {
-                    waiting.add(threads.submit(() -> RawHttp.exchange(server.port(),
-                            RawHttp.post(server.port(), "api/generate", largestGenerate()), PATIENCE)));
+                    Socket socket = new Socket("127.0.0.1", server.port());
+                    socket.setSoTimeout((int) PATIENCE.toMillis());
+                    arriving.add(socket);
+                    socket.getOutputStream().write(request.substring(0, half).getBytes(StandardCharsets.US_ASCII));
+                    socket.getOutputStream().flush();
                 }
-                Fixtures.awaitCount(session::waitingChanges, 3, "the three large generates wait for the worker");
-                assertEquals(3L * MAX_BODY, server.bodyBytesHeld(), "the waiting changes hold their bodies");
+                Fixtures.await(() -> server.bodyBytesHeld() == 3L * MAX_BODY,
+                        () -> "the three bodies on their way are held whole (held: " + server.bodyBytesHeld() + ")");
 
                 String full = "the simulator holds at most 192 KiB of request bodies at once";
                 Outcome large = RawHttp.exchange(server.port(),
@@ -59,15 +68,29 @@ class SimulatorBodiesHeldTest {
                 assertRefused(small, full, "a small body, with the bound taken whole");
                 Outcome chunked = RawHttp.exchange(server.port(), chunkedGenerate(server.port()), PATIENCE);
                 assertRefused(chunked, full, "a chunked body");
-                assertEquals(3, session.waitingChanges(), "no refused body became a change");
                 assertEquals(3L * MAX_BODY, server.bodyBytesHeld(), "the refused bodies are not held");
+
+                for (Socket socket : arriving) {
+                    socket.getOutputStream().write(request.substring(half).getBytes(StandardCharsets.US_ASCII));
+                    socket.getOutputStream().flush();
+                }
+                Fixtures.awaitCount(session::waitingChanges, 3, "the three large generates wait for the worker");
+                long kept = Requests.retainedBytes(Requests.read(largestGenerate(), Requests.Generate.class));
+                assertEquals(3 * kept, server.bodyBytesHeld(),
+                        "a change waiting for its turn holds what its request keeps, not its body's bytes");
+                // The room the read bodies gave back takes a body of the largest size again.
+                Future<Outcome> fourth = threads.submit(() -> RawHttp.exchange(server.port(),
+                        RawHttp.post(server.port(), "api/generate", largestGenerate()), PATIENCE));
+                Fixtures.awaitCount(session::waitingChanges, 4, "a fourth large generate is taken and waits");
 
                 release.countDown();
                 held.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
-                for (Future<Outcome> outcome : waiting) {
-                    Outcome answered = outcome.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                for (Socket socket : arriving) {
+                    Outcome answered = RawHttp.answer(socket.getInputStream(), PATIENCE);
                     assertEquals(200, answered.status(), "a generate that waited: " + answered);
                 }
+                Outcome answered = fourth.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                assertEquals(200, answered.status(), "the fourth generate: " + answered);
                 awaitNoBodyHeld(server);
                 Outcome again = RawHttp.exchange(server.port(), chunkedGenerate(server.port()), PATIENCE);
                 assertEquals(200, again.status(), "once the waiting changes are answered, bodies are taken: " + again);
@@ -75,6 +98,9 @@ class SimulatorBodiesHeldTest {
             } finally {
                 release.countDown();
                 threads.shutdownNow();
+                for (Socket socket : arriving) {
+                    socket.close();
+                }
             }
         }
     }

@@ -141,10 +141,19 @@ class SimulatorBrowserTest extends WithBrowser {
         driver.navigate().refresh();
         page.waitFor("the page", d -> page.text("step-counter").equals("Step: 0 / 100000"));
         page.click("btn-run");
+        assertEquals(Boolean.TRUE, page.script("return document.getElementById('run-note').hidden"),
+                "no note before a run");
+        page.click("btn-run");
         page.waitFor("the run to get going", d -> page.text("btn-run").equals("Stop") && counter() >= 150);
+        // Said while the run goes on, before it matters: a run nobody watches stops after 10 s.
+        assertEquals(Boolean.FALSE, page.script("return document.getElementById('run-note').hidden"),
+                "the note is shown during the run");
+        assertTrue(page.text("run-note").contains("10 s"), page.text("run-note"));
         screenshot("training.png");
         page.click("btn-run");
         page.waitFor("the run to stop", d -> page.text("btn-run").equals("Run"));
+        assertEquals(Boolean.TRUE, page.script("return document.getElementById('run-note').hidden"),
+                "the note goes with the run");
         int stoppedAt = counter();
         assertTrue(stoppedAt >= 150 && stoppedAt < 100_000, "stopped at " + stoppedAt);
         assertEquals(stoppedAt, server.session().stepsDone(), "the page shows the server's counter");

@@ -445,6 +445,8 @@ function renderRunButton() {
   const run = $("btn-run");
   run.textContent = stops ? "Stop" : "Run";
   run.classList.toggle("running", stops);
+  // Said before it happens: a run nobody watches stops (SimulatorSession's "A Run nobody watches").
+  $("run-note").hidden = !stops;
 }
 
 function render() {
