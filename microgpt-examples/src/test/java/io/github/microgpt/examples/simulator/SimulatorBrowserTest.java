@@ -140,7 +140,6 @@ class SimulatorBrowserTest extends WithBrowser {
         api.post("api/reset", "{\"numSteps\": 100000}");
         driver.navigate().refresh();
         page.waitFor("the page", d -> page.text("step-counter").equals("Step: 0 / 100000"));
-        page.click("btn-run");
         assertEquals(Boolean.TRUE, page.script("return document.getElementById('run-note').hidden"),
                 "no note before a run");
         page.click("btn-run");
